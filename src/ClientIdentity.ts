@@ -1,0 +1,177 @@
+/**
+ * Who the client is: the `X-Plex-*` identity headers sent with every request.
+ *
+ * Plex registers a device per `X-Plex-Client-Identifier`. The identifier must
+ * be generated once per installation and kept; this module never invents one
+ * behind your back. Use {@link generateIdentifier} once and store the result.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { InvalidInput } from "./PlexError.js"
+import * as V from "./internal/validate.js"
+
+/**
+ * The identity fields. Only `clientIdentifier` and `product` are required.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientIdentityInput {
+  /** `X-Plex-Client-Identifier`: stable per installation (generate once, keep it). */
+  readonly clientIdentifier: string
+  /** `X-Plex-Product`: the name of your application. */
+  readonly product: string
+  /** `X-Plex-Version`: your application's version. */
+  readonly version?: string | undefined
+  /** `X-Plex-Platform`, e.g. `Node.js`, `Chrome`. */
+  readonly platform?: string | undefined
+  /** `X-Plex-Platform-Version`. */
+  readonly platformVersion?: string | undefined
+  /** `X-Plex-Device`, a relatively friendly name for the device type. */
+  readonly device?: string | undefined
+  /** `X-Plex-Device-Name`, the name shown in the user's device list. */
+  readonly deviceName?: string | undefined
+  /** `X-Plex-Model`. */
+  readonly model?: string | undefined
+  /** `X-Plex-Device-Vendor`. */
+  readonly deviceVendor?: string | undefined
+  /** `X-Plex-Provides`, e.g. `controller`. */
+  readonly provides?: string | undefined
+  /** `X-Plex-Language`, e.g. `en`. */
+  readonly language?: string | undefined
+  /** `X-Plex-Marketplace`. */
+  readonly marketplace?: string | undefined
+}
+
+const headerNames = {
+  clientIdentifier: "X-Plex-Client-Identifier",
+  product: "X-Plex-Product",
+  version: "X-Plex-Version",
+  platform: "X-Plex-Platform",
+  platformVersion: "X-Plex-Platform-Version",
+  device: "X-Plex-Device",
+  deviceName: "X-Plex-Device-Name",
+  model: "X-Plex-Model",
+  deviceVendor: "X-Plex-Device-Vendor",
+  provides: "X-Plex-Provides",
+  language: "X-Plex-Language",
+  marketplace: "X-Plex-Marketplace"
+} as const satisfies Record<keyof ClientIdentityInput, string>
+
+/**
+ * A validated identity and the headers it sends.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientIdentityService extends ClientIdentityInput {
+  /** The `X-Plex-*` headers, values UTF-8 encoded as HTTP header bytes. */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/**
+ * The identity service, required by every operation.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ClientIdentity extends Context.Tag("effect-plex-auth/ClientIdentity")<
+  ClientIdentity,
+  ClientIdentityService
+>() {}
+
+// Header values travel as bytes; Plex reads them as UTF-8. `fetch` accepts
+// only byte strings, so non-ASCII text is sent as its UTF-8 bytes.
+const utf8HeaderValue = (value: string): string => {
+  if (/^[\u0000-\u007f]*$/.test(value)) return value
+  return Array.from(new TextEncoder().encode(value), (byte) => String.fromCharCode(byte)).join("")
+}
+
+/**
+ * Validates an identity: `clientIdentifier` and `product` must be non-empty,
+ * and no value may contain control characters.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (input: ClientIdentityInput): Effect.Effect<ClientIdentityService, InvalidInput> =>
+  Effect.gen(function* () {
+    const out: Record<string, string> = {}
+    const headers: Record<string, string> = {}
+    for (const key of Object.keys(headerNames) as Array<keyof ClientIdentityInput>) {
+      const value = input[key]
+      if (value === undefined && key !== "clientIdentifier" && key !== "product") continue
+      const checked = yield* V.headerValue("ClientIdentity", key, value)
+      out[key] = checked
+      headers[headerNames[key]] = utf8HeaderValue(checked)
+    }
+    return { ...(out as unknown as ClientIdentityInput), headers }
+  })
+
+/**
+ * A layer from values.
+ *
+ * @example
+ * ```ts
+ * import { ClientIdentity } from "effect-plex-auth"
+ *
+ * const IdentityLive = ClientIdentity.layer({
+ *   clientIdentifier: "3381b62b-9ab7-4e37-827b-203e9809eb58",
+ *   product: "My Plex Tool",
+ *   version: "1.0.0"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (input: ClientIdentityInput): Layer.Layer<ClientIdentity, InvalidInput> =>
+  Layer.effect(ClientIdentity, make(input))
+
+/**
+ * The environment variables {@link layerConfig} reads by default:
+ * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT` (default
+ * `effect-plex-auth`), `PLEX_VERSION`, `PLEX_PLATFORM`,
+ * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<ClientIdentityInput> = Config.all({
+  clientIdentifier: Config.string("PLEX_CLIENT_IDENTIFIER"),
+  product: Config.string("PLEX_PRODUCT").pipe(Config.withDefault("effect-plex-auth")),
+  version: Config.option(Config.string("PLEX_VERSION")).pipe(Config.map(Option.getOrUndefined)),
+  platform: Config.option(Config.string("PLEX_PLATFORM")).pipe(Config.map(Option.getOrUndefined)),
+  platformVersion: Config.option(Config.string("PLEX_PLATFORM_VERSION")).pipe(
+    Config.map(Option.getOrUndefined)
+  ),
+  device: Config.option(Config.string("PLEX_DEVICE")).pipe(Config.map(Option.getOrUndefined)),
+  deviceName: Config.option(Config.string("PLEX_DEVICE_NAME")).pipe(Config.map(Option.getOrUndefined))
+})
+
+/**
+ * A layer from `Config` (by default the environment variables of
+ * {@link config}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  identity: Config.Config<ClientIdentityInput> = config
+): Layer.Layer<ClientIdentity, InvalidInput | ConfigError.ConfigError> =>
+  Layer.effect(ClientIdentity, Effect.flatMap(identity, make))
+
+/**
+ * A fresh random client identifier (a UUID). Call it once per installation
+ * and keep the result: a new identifier makes Plex register a new device.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const generateIdentifier: Effect.Effect<string> = Effect.sync(() => globalThis.crypto.randomUUID())

@@ -1,0 +1,409 @@
+/**
+ * The four Plex authentication operations of the seed SDKs, as Effects.
+ *
+ * Each needs an `HttpClient` (yours: `FetchHttpClient.layer`, a mock, or the
+ * fake of `effect-plex-auth/testing`) and a `ClientIdentity`; the ones that
+ * act for an account need `Credentials`, and the server ones a `PlexServer`.
+ * Each fails with one precise union of tagged errors (see `PlexError`).
+ *
+ * Per call, `PlexServer.withUrl` / `PlexTv.withUrl` point an operation at
+ * another server and `RetryPolicy.withPolicy` gives it another retry policy.
+ * The `...WithResponse` variants also return the status and headers.
+ *
+ * @since 0.1.0
+ */
+import type * as Headers from "@effect/platform/Headers"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Redacted from "effect/Redacted"
+import type { ClientIdentity } from "./ClientIdentity.js"
+import type {
+  GetSourceConnectionInformationError,
+  GetTokenDetailsError,
+  GetTransientTokenError,
+  PlexError,
+  SignInError
+} from "./PlexError.js"
+import * as Schemas from "./Schemas.js"
+import * as Request from "./internal/request.js"
+import type { Credentials, PlexServer } from "./internal/tags.js"
+import * as V from "./internal/validate.js"
+
+/**
+ * A decoded success together with the response's status and headers (the
+ * seeds' `statusCode`, `contentType` and `rawResponse`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WithResponse<A> {
+  /** The decoded value, as the plain operation returns it. */
+  readonly value: A
+  /** The HTTP status, e.g. 200 or 201. */
+  readonly status: number
+  /** The response headers. */
+  readonly headers: Headers.Headers
+  /** The response's `Content-Type`. */
+  readonly contentType: string | undefined
+}
+
+const value = <A, E, R>(effect: Effect.Effect<WithResponse<A>, E, R>): Effect.Effect<A, E, R> =>
+  Effect.map(effect, (success) => success.value)
+
+const narrow = <A, E extends PlexError, R>(effect: Effect.Effect<A, PlexError, R>) =>
+  effect as Effect.Effect<A, E, R>
+
+// ---------------------------------------------------------------------------
+// postUsersSignInData
+// ---------------------------------------------------------------------------
+
+/**
+ * The sign-in form. `password` and `verificationCode` may be plain strings;
+ * they are wrapped in `Redacted` at once.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignInInput {
+  /** The account's user name or email. */
+  readonly login: string
+  /** The password. */
+  readonly password: string | Redacted.Redacted<string>
+  /** Ask for a long-lived session. Default false. */
+  readonly rememberMe?: boolean | undefined
+  /** The six-digit two-factor code, when the account needs one. */
+  readonly verificationCode?: string | Redacted.Redacted<string> | undefined
+}
+
+const signInSpec = (input: SignInInput): Effect.Effect<Request.Spec<Schemas.SignedInAccount>, SignInError> =>
+  Effect.gen(function* () {
+    const operation = "postUsersSignInData"
+    if (typeof input?.login !== "string" || input.login.trim().length === 0) {
+      return yield* V.invalid(operation, "login", "must not be empty")
+    }
+
+    if (/[\u0000-\u001f\u007f]/.test(input.login)) {
+      return yield* V.invalid(operation, "login", "must not contain control characters")
+    }
+    const password =
+      typeof input.password === "string" || Redacted.isRedacted(input.password)
+        ? V.toRedacted(input.password)
+        : undefined
+    if (
+      password === undefined ||
+      typeof Redacted.value(password) !== "string" ||
+      Redacted.value(password).length === 0
+    ) {
+      return yield* V.invalid(operation, "password", "must not be empty")
+    }
+    if (input.rememberMe !== undefined && typeof input.rememberMe !== "boolean") {
+      return yield* V.invalid(operation, "rememberMe", "must be a boolean")
+    }
+    const form: Array<readonly [string, Request.FormValue]> = [
+      ["login", input.login.trim()],
+      ["password", password],
+      ["rememberMe", input.rememberMe ? "true" : "false"]
+    ]
+    if (input.verificationCode !== undefined) {
+      const code = V.toRedacted(input.verificationCode)
+      const raw = Redacted.value(code)
+      if (typeof raw !== "string" || !/^\d{6}$/.test(raw.trim())) {
+        return yield* V.invalid(operation, "verificationCode", "must be six digits")
+      }
+      form.push(["verificationCode", Redacted.make(raw.trim())])
+    }
+    return {
+      operation,
+      method: "POST",
+      path: "/api/v2/users/signin",
+      form,
+      schema: Schemas.SignedInAccount,
+      signIn: true,
+      idempotent: false
+    } as const
+  })
+
+/**
+ * Signs in with login and password (and the two-factor code when the account
+ * needs one): plex.tv `POST /api/v2/users/signin`. Returns the account with
+ * its `authToken` (`Redacted`).
+ *
+ * Fails with `VerificationCodeRequired` when a code is needed (Plex code
+ * 1029), `InvalidVerificationCode` when it was wrong (1028), `Unauthorized`
+ * for a wrong login or password, and `InvalidInput`, before any request, for
+ * an empty login or password or a code that is not six digits.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * const signIn = PlexAuth.postUsersSignInData({ login: "me@example.com", password: Redacted.make("hunter2") }).pipe(
+ *   Effect.catchTag("VerificationCodeRequired", () =>
+ *     PlexAuth.postUsersSignInData({ login: "me@example.com", password: "hunter2", verificationCode: "123456" })
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const postUsersSignInData = (
+  input: SignInInput
+): Effect.Effect<Schemas.SignedInAccount, SignInError, HttpClient.HttpClient | ClientIdentity> =>
+  value(postUsersSignInDataWithResponse(input))
+
+/**
+ * {@link postUsersSignInData} with the response's status and headers.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const postUsersSignInDataWithResponse = (
+  input: SignInInput
+): Effect.Effect<
+  WithResponse<Schemas.SignedInAccount>,
+  SignInError,
+  HttpClient.HttpClient | ClientIdentity
+> => narrow(Effect.flatMap(signInSpec(input), Request.plexTvAnonymous))
+
+// ---------------------------------------------------------------------------
+// getTokenDetails
+// ---------------------------------------------------------------------------
+
+const tokenDetailsSpec: Request.Spec<Schemas.Account> = {
+  operation: "getTokenDetails",
+  method: "GET",
+  path: "/api/v2/user",
+  schema: Schemas.Account
+}
+
+/**
+ * The account the current token belongs to: plex.tv `GET /api/v2/user`.
+ * `Unauthorized` means the token is invalid or revoked.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * const whoami = PlexAuth.getTokenDetails().pipe(Effect.map((account) => account.username))
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getTokenDetails = (): Effect.Effect<
+  Schemas.Account,
+  GetTokenDetailsError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => value(getTokenDetailsWithResponse())
+
+/**
+ * {@link getTokenDetails} with the response's status and headers.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getTokenDetailsWithResponse = (): Effect.Effect<
+  WithResponse<Schemas.Account>,
+  GetTokenDetailsError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => narrow(Request.plexTv(tokenDetailsSpec))
+
+// ---------------------------------------------------------------------------
+// getTransientToken
+// ---------------------------------------------------------------------------
+
+/**
+ * The arguments of `/security/token`; `delegation` and `all` are the only
+ * values Plex supports, and the defaults.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TransientTokenInput {
+  readonly type?: "delegation" | undefined
+  readonly scope?: "all" | undefined
+}
+
+/**
+ * A transient token from the server (PMS `/security/token`): the caller's
+ * access, valid up to 48 hours, gone when the server restarts.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * const transient = PlexAuth.getTransientToken({ type: "delegation", scope: "all" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getTransientToken = (
+  input: TransientTokenInput = {}
+): Effect.Effect<
+  Schemas.TransientToken,
+  GetTransientTokenError,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> => value(getTransientTokenWithResponse(input))
+
+/**
+ * {@link getTransientToken} with the response's status and headers.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getTransientTokenWithResponse = (
+  input: TransientTokenInput = {}
+): Effect.Effect<
+  WithResponse<Schemas.TransientToken>,
+  GetTransientTokenError,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> =>
+  Effect.suspend(() => {
+    const operation = "getTransientToken"
+    const type = input?.type ?? "delegation"
+    const scope = input?.scope ?? "all"
+    if (type !== "delegation") return Effect.fail(V.invalid(operation, "type", 'must be "delegation"'))
+    if (scope !== "all") return Effect.fail(V.invalid(operation, "scope", 'must be "all"'))
+    return narrow<WithResponse<Schemas.TransientToken>, GetTransientTokenError, any>(
+      Effect.map(
+        Request.pms({
+          operation,
+          method: "POST",
+          path: "/security/token",
+          urlParams: [
+            ["type", type],
+            ["scope", scope]
+          ],
+          schema: Schemas.TransientTokenResponse
+        }),
+        (success) => ({ ...success, value: success.value.MediaContainer })
+      )
+    )
+  })
+
+// ---------------------------------------------------------------------------
+// getSourceConnectionInformation
+// ---------------------------------------------------------------------------
+
+/**
+ * The arguments of `/security/resources`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SourceInput {
+  /** The source with its scheme: `server://<clientIdentifier>` or `provider://<id>`. */
+  readonly source: string
+  /** Ask the server to refresh what it knows of the source. */
+  readonly refresh?: boolean | undefined
+}
+
+/**
+ * Connection details and an access token for a source the server knows
+ * (PMS `/security/resources`, PMS 1.15.4 or later; needs an admin or
+ * transient token). A source without `scheme://` fails with `InvalidInput`
+ * before any request.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * const info = PlexAuth.getSourceConnectionInformation({ source: "server://0123456789abcdef" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getSourceConnectionInformation = (
+  input: SourceInput
+): Effect.Effect<
+  Schemas.SourceConnectionInformation,
+  GetSourceConnectionInformationError,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> => value(getSourceConnectionInformationWithResponse(input))
+
+/**
+ * {@link getSourceConnectionInformation} with the response's status and
+ * headers.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getSourceConnectionInformationWithResponse = (
+  input: SourceInput
+): Effect.Effect<
+  WithResponse<Schemas.SourceConnectionInformation>,
+  GetSourceConnectionInformationError,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> =>
+  Effect.suspend(() => {
+    const operation = "getSourceConnectionInformation"
+    const source = input?.source
+    if (typeof source !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+$/i.test(source.trim())) {
+      return Effect.fail(
+        V.invalid(operation, "source", "must be a scheme and an identifier, e.g. server://<clientIdentifier>")
+      )
+    }
+    const urlParams: Array<readonly [string, string]> = [["source", source.trim()]]
+    if (input.refresh === true) urlParams.push(["refresh", "1"])
+    return narrow<
+      WithResponse<Schemas.SourceConnectionInformation>,
+      GetSourceConnectionInformationError,
+      any
+    >(
+      Effect.map(
+        Request.pms({
+          operation,
+          method: "GET",
+          path: "/security/resources",
+          urlParams,
+          schema: Schemas.SourceConnectionInformationResponse,
+          notFound: true
+        }),
+        (success) => ({ ...success, value: success.value.MediaContainer.Device })
+      )
+    )
+  })
+
+// ---------------------------------------------------------------------------
+// Request settings
+// ---------------------------------------------------------------------------
+
+/**
+ * How long one attempt (sending and reading the answer) may take before it
+ * fails with a `NetworkError` of reason `Timeout`. Default 30 seconds.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const RequestTimeout = Request.RequestTimeout
+
+/**
+ * Runs an effect with another per-attempt timeout.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withRequestTimeout: {
+  (timeout: Duration.DurationInput): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.DurationInput): Effect.Effect<A, E, R>
+} = dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.DurationInput): Effect.Effect<A, E, R> =>
+    Effect.provideService(self, Request.RequestTimeout, Duration.decode(timeout))
+)
+
+/**
+ * The largest response body read before failing with `Unexpected`
+ * (`BodyTooLarge`). Default 8 MiB.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const MaxBodyBytes = Request.MaxBodyBytes

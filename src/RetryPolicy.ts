@@ -1,0 +1,240 @@
+/**
+ * Retry policies as values.
+ *
+ * A `RetryPolicy` is an effect `Schedule` fed with the error of each failed
+ * attempt, so policies compose with the usual `Schedule` combinators. Whatever
+ * the policy says, an operation only ever retries errors that may be retried:
+ * rate limits, 5xx answers and connection failures. A 400, 401, 404, a decode
+ * failure or invalid input is never repeated, and a request that may already
+ * have been processed (a sign-in that timed out) is not sent again. A
+ * `Retry-After` header (seconds or an HTTP date) is honoured: the next attempt
+ * waits at least that long.
+ *
+ * The default policy is {@link none}, as in the seed SDKs. Set another one for
+ * a whole program with {@link layer}, or for one call with {@link withPolicy}.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleInterval from "effect/ScheduleInterval"
+import type { PlexError } from "./PlexError.js"
+
+/**
+ * A retry policy: a `Schedule` whose input is the error of the failed attempt.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
+
+/**
+ * Never retry. The default.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const none: RetryPolicy = Schedule.stop
+
+/**
+ * The knobs of {@link backoff}, with the seed SDKs' names and defaults.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BackoffOptions {
+  /** The wait before the first retry. Default 500 ms. */
+  readonly initialInterval?: Duration.DurationInput | undefined
+  /** The longest wait between two attempts. Default 60 s. */
+  readonly maxInterval?: Duration.DurationInput | undefined
+  /** The factor the wait grows by after each retry. Default 1.5. */
+  readonly exponent?: number | undefined
+  /** No retry starts once this much time has passed since the first failure. Default 1 hour. */
+  readonly maxElapsedTime?: Duration.DurationInput | undefined
+  /** Whether refused, reset or timed-out connections are retried. Default true. */
+  readonly retryConnectionErrors?: boolean | undefined
+  /** The statuses that are retried. Default 429, 500, 502, 503, 504. */
+  readonly statusCodes?: ReadonlyArray<number> | undefined
+  /** Spread each wait randomly over ±20% (never below a `Retry-After`). Default false. */
+  readonly jitter?: boolean | undefined
+}
+
+/**
+ * The statuses {@link backoff} retries by default.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultStatusCodes: ReadonlyArray<number> = [429, 500, 502, 503, 504]
+
+/**
+ * The wait a `Retry-After` header asked for, if the error carries one.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const retryAfter = (error: PlexError): Duration.Duration | undefined =>
+  (error._tag === "RateLimited" || error._tag === "Unexpected") && error.retryAfterMillis !== undefined
+    ? Duration.millis(error.retryAfterMillis)
+    : undefined
+
+/**
+ * Whether `options` (the `retryConnectionErrors` and `statusCodes` knobs of
+ * {@link backoff}) select this error for a retry.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const matches = (
+  error: PlexError,
+  options: Pick<BackoffOptions, "retryConnectionErrors" | "statusCodes"> = {}
+): boolean => {
+  const statusCodes = options.statusCodes ?? defaultStatusCodes
+  switch (error._tag) {
+    case "NetworkError":
+      return options.retryConnectionErrors ?? true
+    case "RateLimited":
+      return statusCodes.includes(error.status)
+    case "Unexpected":
+      return error.reason === "Status" && error.status !== undefined && statusCodes.includes(error.status)
+    default:
+      return false
+  }
+}
+
+/**
+ * Exponential backoff: waits `initialInterval`, then `exponent` times longer
+ * after each retry up to `maxInterval`, and starts no retry once
+ * `maxElapsedTime` has passed since the first failure (a `Retry-After` that
+ * would start the next attempt after that ends the retries too).
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "effect-plex-auth"
+ *
+ * const policy = RetryPolicy.backoff({ initialInterval: "1 second", maxElapsedTime: "30 seconds" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
+  const initial = Duration.toMillis(options.initialInterval ?? Duration.millis(500))
+  const max = Duration.toMillis(options.maxInterval ?? Duration.seconds(60))
+  const exponent = options.exponent ?? 1.5
+  const maxElapsed = Duration.toMillis(options.maxElapsedTime ?? Duration.hours(1))
+  const jitter = options.jitter ?? false
+  return Schedule.makeWithState<
+    { readonly attempt: number; readonly start: number | undefined },
+    PlexError,
+    Duration.Duration
+  >({ attempt: 0, start: undefined }, (now, error, state) =>
+    Effect.gen(function* () {
+      const start = state.start ?? now
+      if (!matches(error, options)) {
+        return [state, Duration.zero, ScheduleDecision.done] as const
+      }
+      let wait = Math.min(initial * Math.pow(exponent, state.attempt), max)
+      if (jitter) wait = wait * (0.8 + 0.4 * (yield* Random.next))
+      const asked = retryAfter(error)
+      if (asked !== undefined) wait = Math.max(wait, Duration.toMillis(asked))
+      wait = Math.round(wait)
+      if (now - start + wait > maxElapsed) {
+        return [state, Duration.zero, ScheduleDecision.done] as const
+      }
+      return [
+        { attempt: state.attempt + 1, start },
+        Duration.millis(wait),
+        ScheduleDecision.continueWith(ScheduleInterval.after(now + wait))
+      ] as const
+    })
+  )
+}
+
+/**
+ * A ready policy for transient failures: up to 30 seconds of jittered
+ * exponential backoff from 250 ms (factor 2, at most 5 s apart) on 429, 5xx
+ * and connection errors.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const transient: RetryPolicy = backoff({
+  initialInterval: Duration.millis(250),
+  maxInterval: Duration.seconds(5),
+  exponent: 2,
+  maxElapsedTime: Duration.seconds(30),
+  jitter: true
+})
+
+/**
+ * A policy from any `Schedule`, retrying only the errors `while` accepts
+ * (by default: the errors {@link matches} selects).
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import { RetryPolicy } from "effect-plex-auth"
+ *
+ * const threeQuickTries = RetryPolicy.make(Schedule.spaced("100 millis").pipe(Schedule.compose(Schedule.recurs(3))), {
+ *   while: (error) => error._tag === "NetworkError"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <Out>(
+  schedule: Schedule.Schedule<Out, PlexError>,
+  options: { readonly while?: ((error: PlexError) => boolean) | undefined } = {}
+): RetryPolicy => {
+  const predicate = options.while ?? ((error: PlexError) => matches(error))
+  return schedule.pipe(Schedule.whileInput(predicate))
+}
+
+/**
+ * The policy in force. Defaults to {@link none}.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class CurrentRetryPolicy extends Context.Reference<CurrentRetryPolicy>()(
+  "effect-plex-auth/RetryPolicy/CurrentRetryPolicy",
+  { defaultValue: (): RetryPolicy => none }
+) {}
+
+/**
+ * A layer that sets the policy for every operation run with it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (policy: RetryPolicy): Layer.Layer<never> =>
+  Layer.succeed(CurrentRetryPolicy, policy) as Layer.Layer<never>
+
+/**
+ * Runs an effect (one operation or a whole program) with another policy.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth, RetryPolicy } from "effect-plex-auth"
+ *
+ * const details = PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withPolicy: {
+  (policy: RetryPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R>
+} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R> =>
+  Effect.provideService(self, CurrentRetryPolicy, policy)
+)

@@ -1,0 +1,516 @@
+/**
+ * The one place every operation goes through: build the request (identity
+ * headers, token, `Accept: application/json`), send it (redirects handled
+ * here, the token never crossing origins), read the body under a size limit,
+ * map the status to a tagged error, decode leniently, retry by policy, and
+ * trace it all in a span that carries no secret.
+ *
+ * @internal
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { ClientIdentity } from "../ClientIdentity.js"
+import {
+  BadRequest,
+  InvalidVerificationCode,
+  NetworkError,
+  NotFound,
+  type PlexError,
+  PlexErrorDetail,
+  RateLimited,
+  Unauthorized,
+  Unexpected,
+  VerificationCodeRequired
+} from "../PlexError.js"
+import { CurrentRetryPolicy, type RetryPolicy, retryAfter } from "../RetryPolicy.js"
+import * as L from "./lenient.js"
+import { Credentials, PlexServer, PlexTv } from "./tags.js"
+
+/** The longest a single attempt (send and read the body) may take. */
+export class RequestTimeout extends Context.Reference<RequestTimeout>()("effect-plex-auth/RequestTimeout", {
+  defaultValue: (): Duration.Duration => Duration.seconds(30)
+}) {}
+
+/** The largest body an operation reads before failing with `Unexpected`. */
+export class MaxBodyBytes extends Context.Reference<MaxBodyBytes>()("effect-plex-auth/MaxBodyBytes", {
+  defaultValue: (): number => 8 * 1024 * 1024
+}) {}
+
+/** How many redirects one attempt follows. */
+const maxRedirects = 5
+
+/** A value of the form body: a secret is unwrapped only when the body is encoded. */
+export type FormValue = string | Redacted.Redacted<string>
+
+/** What an operation declares; the rest is shared. */
+export interface Spec<A> {
+  readonly operation: string
+  readonly method: "GET" | "POST" | "PUT" | "DELETE"
+  readonly path: string
+  readonly urlParams?: ReadonlyArray<readonly [string, string]> | undefined
+  readonly form?: ReadonlyArray<readonly [string, FormValue]> | undefined
+  readonly schema: Schema.Schema<A, any, never>
+  /** Map a 404 to `NotFound` (otherwise `Unexpected`). */
+  readonly notFound?: boolean | undefined
+  /** Map Plex's two-factor codes 1028 and 1029 to their own errors. */
+  readonly signIn?: boolean | undefined
+  /**
+   * Whether sending the request twice is harmless. When false, only answers
+   * that prove the server did not act (429, 503, a refused connection) are
+   * retried.
+   */
+  readonly idempotent?: boolean | undefined
+}
+
+/** A decoded success with the response's status and headers. */
+export interface Success<A> {
+  readonly value: A
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly contentType: string | undefined
+}
+
+interface Context {
+  readonly operation: string
+  readonly method: string
+  readonly url: string
+  readonly secrets: ReadonlyArray<string>
+}
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308])
+
+const contentTypeOf = (headers: Headers.Headers): string | undefined => headers["content-type"]
+
+const isJson = (contentType: string | undefined): boolean =>
+  contentType !== undefined && /^(application\/([\w.+-]*\+)?json|text\/json)\b/i.test(contentType.trim())
+
+/** Masks every known secret in a text that leaves the library (excerpts, transport messages). */
+export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
+  let out = text
+  for (const secret of secrets) {
+    if (secret.length > 0) out = out.split(secret).join("<redacted>")
+  }
+  return out
+}
+
+const excerpt = (text: string, secrets: ReadonlyArray<string>): string | undefined => {
+  const collapsed = text.replace(/\s+/g, " ").trim()
+  if (collapsed.length === 0) return undefined
+  const cut = collapsed.length > 200 ? `${collapsed.slice(0, 200)}…` : collapsed
+  return scrub(cut, secrets)
+}
+
+const where = (url: URL): string => `${url.origin}${url.pathname}`
+
+const PlexErrorBody = Schema.Struct({ errors: L.array(PlexErrorDetail) })
+const decodeErrorBody = Schema.decodeUnknownOption(PlexErrorBody)
+
+const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
+  if (value === undefined) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+const networkError = (ctx: Context, error: HttpClientError.HttpClientError): NetworkError | Unexpected => {
+  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
+    return new Unexpected({ ...ctx, reason: "Redirect", detail: "the request URL is invalid" })
+  }
+  const cause = error.cause as
+    { message?: unknown; cause?: { message?: unknown; code?: unknown } } | undefined
+  const parts = [cause?.message, cause?.cause?.code, cause?.cause?.message].filter(
+    (p): p is string => typeof p === "string" && p.length > 0
+  )
+  const detail = parts.length > 0 ? parts.join(": ") : error.reason
+  return new NetworkError({
+    operation: ctx.operation,
+    method: ctx.method,
+    url: ctx.url,
+    reason: "Transport",
+    detail: scrub(detail, ctx.secrets)
+  })
+}
+
+/** Reads a body as text, failing once it grows past `limit` bytes. */
+const readText = (
+  ctx: Context,
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number
+): Effect.Effect<string, Unexpected | NetworkError> => {
+  const tooLarge = (size: string) =>
+    new Unexpected({
+      ...ctx,
+      reason: "BodyTooLarge",
+      status: response.status,
+      ...optionalContentType(response.headers),
+      detail: `the body is larger than the ${limit}-byte limit (${size})`
+    })
+  const declared = Number(response.headers["content-length"])
+  if (Number.isFinite(declared) && declared > limit) {
+    return Effect.zipRight(
+      Effect.ignore(Stream.runDrain(Stream.take(response.stream, 0))),
+      Effect.fail(tooLarge(`${declared} bytes declared`))
+    )
+  }
+  return response.stream.pipe(
+    Stream.mapError((error) => networkError(ctx, error)),
+    Stream.runFoldEffect({ chunks: Chunk.empty<Uint8Array>(), size: 0 }, (acc, chunk) =>
+      acc.size + chunk.length > limit
+        ? Effect.fail(tooLarge("more than that received"))
+        : Effect.succeed({ chunks: Chunk.append(acc.chunks, chunk), size: acc.size + chunk.length })
+    ),
+    Effect.map(({ chunks, size }) => {
+      const bytes = new Uint8Array(size)
+      let offset = 0
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset)
+        offset += chunk.length
+      }
+      return new TextDecoder().decode(bytes)
+    })
+  )
+}
+
+const optionalContentType = (headers: Headers.Headers): { contentType?: string } => {
+  const contentType = contentTypeOf(headers)
+  return contentType === undefined ? {} : { contentType }
+}
+
+/** A short, secret-free description of why a payload failed to decode: paths and kinds, never values. */
+const describeParseError = (error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const text = issues
+    .slice(0, 5)
+    .map(
+      (issue) =>
+        `${issue._tag === "Missing" ? "missing" : "invalid"} ${issue.path.length > 0 ? issue.path.join(".") : "body"}`
+    )
+    .join(", ")
+  return `the body does not have the expected shape: ${text}`
+}
+
+const interpret = <A>(
+  spec: Spec<A>,
+  ctx: Context,
+  response: HttpClientResponse.HttpClientResponse,
+  text: string,
+  now: number
+): Effect.Effect<Success<A>, PlexError> => {
+  const status = response.status
+  const contentType = contentTypeOf(response.headers)
+  const base = { ...ctx, status }
+  if (status >= 200 && status < 300) {
+    if (!isJson(contentType)) {
+      return Effect.fail(
+        new Unexpected({
+          ...base,
+          ...optionalContentType(response.headers),
+          reason: "ContentType",
+          detail: `expected a JSON body, got ${contentType ?? "no content type"}`
+        })
+      )
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      return Effect.fail(
+        new Unexpected({
+          ...base,
+          ...optionalContentType(response.headers),
+          reason: "Decode",
+          detail: `the body is not valid JSON (${text.length} characters)`
+        })
+      )
+    }
+    return Schema.decodeUnknown(spec.schema, { onExcessProperty: "preserve" })(json).pipe(
+      Effect.mapError(
+        (error) =>
+          new Unexpected({
+            ...base,
+            ...optionalContentType(response.headers),
+            reason: "Decode",
+            detail: describeParseError(error)
+          })
+      ),
+      Effect.map((value) => ({ value, status, headers: response.headers, contentType }))
+    )
+  }
+
+  let errors: ReadonlyArray<PlexErrorDetail> = []
+  if (isJson(contentType)) {
+    try {
+      errors = Option.match(decodeErrorBody(JSON.parse(text)), { onNone: () => [], onSome: (b) => b.errors })
+    } catch {
+      errors = []
+    }
+  }
+  const codes = new Set(errors.flatMap((e) => (e.code === undefined ? [] : [e.code])))
+  const withErrors = { ...base, errors }
+  const messages = errors.map((e) => e.message ?? "").join(" ")
+  const retryAfterMillis = parseRetryAfter(response.headers["retry-after"], now)
+  const unexpected = (detail: string) =>
+    new Unexpected({
+      ...withErrors,
+      ...optionalContentType(response.headers),
+      ...(retryAfterMillis === undefined ? {} : { retryAfterMillis }),
+      ...(() => {
+        const bodyExcerpt = excerpt(text, ctx.secrets)
+        return bodyExcerpt === undefined ? {} : { bodyExcerpt }
+      })(),
+      reason: "Status",
+      detail
+    })
+
+  if (spec.signIn && codes.has(1029)) return Effect.fail(new VerificationCodeRequired(withErrors))
+  if (spec.signIn && codes.has(1028)) return Effect.fail(new InvalidVerificationCode(withErrors))
+  if (status === 429 || codes.has(1003) || codes.has(1031)) {
+    return Effect.fail(
+      new RateLimited({ ...withErrors, ...(retryAfterMillis === undefined ? {} : { retryAfterMillis }) })
+    )
+  }
+  switch (status) {
+    case 400:
+      return Effect.fail(new BadRequest(withErrors))
+    case 401:
+    case 403:
+    case 498:
+      return Effect.fail(new Unauthorized(withErrors))
+    case 422:
+      return /invalid token/i.test(messages)
+        ? Effect.fail(new Unauthorized(withErrors))
+        : Effect.fail(new BadRequest(withErrors))
+    case 404:
+      return spec.notFound ? Effect.fail(new NotFound(withErrors)) : Effect.fail(unexpected("not found"))
+  }
+  if (redirectStatuses.has(status)) return Effect.fail(unexpected("a redirect that could not be followed"))
+  return Effect.fail(unexpected(`unexpected status ${status}`))
+}
+
+/** Whether an error may be retried at all, whatever the policy says. */
+const mayRetry = (error: PlexError, idempotent: boolean): boolean => {
+  switch (error._tag) {
+    case "RateLimited":
+      return true
+    case "NetworkError":
+      return idempotent || error.reason === "Transport"
+    case "Unexpected":
+      if (error.reason !== "Status" || error.status === undefined) return false
+      if (!idempotent) return error.status === 503
+      return error.status === 408 || error.status === 425 || error.status >= 500
+    default:
+      return false
+  }
+}
+
+/** The policy, made to wait at least as long as a `Retry-After` asked. */
+const honouringRetryAfter = (policy: RetryPolicy) =>
+  Schedule.passthrough(policy).pipe(
+    Schedule.modifyDelay((error, delay) => {
+      const asked = retryAfter(error)
+      return asked !== undefined && Duration.greaterThan(asked, delay) ? asked : delay
+    })
+  )
+
+const withManualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+    Effect.provideService(effect, FetchHttpClient.RequestInit, {
+      ...Option.getOrElse(init, () => ({})),
+      redirect: "manual"
+    })
+  )
+
+const redactToken = (names: ReadonlyArray<string | RegExp>) =>
+  names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
+
+/**
+ * Sends `request`, following same-origin redirects with the token and
+ * cross-origin ones without it (and refusing to resend a secret body to
+ * another origin).
+ */
+const send = (
+  client: HttpClient.HttpClient,
+  ctx: Context,
+  request: HttpClientRequest.HttpClientRequest,
+  hasSecretBody: boolean
+): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> => {
+  const loop = (
+    current: HttpClientRequest.HttpClientRequest,
+    hops: number,
+    secretBody: boolean
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
+    client.execute(current).pipe(
+      withManualRedirects,
+      Effect.mapError((error) => networkError(ctx, error)),
+      Effect.flatMap((response) => {
+        if (response.status === 0) {
+          return Effect.fail(
+            new Unexpected({
+              ...ctx,
+              reason: "Redirect",
+              detail: "the platform hid a redirect; it was not followed"
+            })
+          )
+        }
+        const location = response.headers["location"]
+        if (!redirectStatuses.has(response.status) || location === undefined) return Effect.succeed(response)
+        const refuse = (detail: string) =>
+          Effect.zipRight(
+            Effect.ignore(response.text),
+            Effect.fail(new Unexpected({ ...ctx, status: response.status, reason: "Redirect", detail }))
+          )
+        if (hops >= maxRedirects) return refuse(`more than ${maxRedirects} redirects`)
+        let target: URL
+        try {
+          target = new URL(location, current.url)
+        } catch {
+          return refuse("the redirect location is not a valid URL")
+        }
+        if (target.protocol !== "http:" && target.protocol !== "https:") {
+          return refuse(`refused a redirect to a ${target.protocol.slice(0, -1)} URL`)
+        }
+        const from = new URL(current.url)
+        const crossOrigin = target.origin !== from.origin
+        const toGet =
+          response.status === 303 ||
+          ((response.status === 301 || response.status === 302) && current.method === "POST")
+        if (crossOrigin && secretBody && !toGet) {
+          return refuse(`refused to resend credentials to another origin (${target.origin})`)
+        }
+        let next = HttpClientRequest.setUrl(current, `${target.origin}${target.pathname}`).pipe(
+          HttpClientRequest.setUrlParams(UrlParams.fromInput(target.searchParams)),
+          HttpClientRequest.setHash(target.hash.slice(1))
+        )
+        if (toGet) {
+          next = HttpClientRequest.setMethod(next, "GET").pipe(
+            HttpClientRequest.setBody(HttpClientRequest.get("/").body)
+          )
+        }
+        if (crossOrigin)
+          next = HttpClientRequest.setHeaders(next, Headers.remove(next.headers, "x-plex-token"))
+        return Effect.zipRight(Effect.ignore(response.text), loop(next, hops + 1, secretBody && !toGet))
+      })
+    )
+  return loop(request, 0, hasSecretBody)
+}
+
+/** Runs an operation against `baseUrl`, with `token` when there is one. */
+export const execute = <A>(
+  spec: Spec<A>,
+  baseUrl: string,
+  token: Option.Option<Redacted.Redacted<string>>
+): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const identity = yield* ClientIdentity
+    const policy = yield* CurrentRetryPolicy
+    const timeout = yield* RequestTimeout
+    const limit = yield* MaxBodyBytes
+    const url = new URL(`${baseUrl}${spec.path}`)
+    const secrets = [
+      ...Option.toArray(token).map(Redacted.value),
+      ...(spec.form ?? []).flatMap(([, value]) => (Redacted.isRedacted(value) ? [Redacted.value(value)] : []))
+    ]
+    const ctx: Context = { operation: spec.operation, method: spec.method, url: where(url), secrets }
+    let request = HttpClientRequest.make(spec.method)(url.toString()).pipe(
+      HttpClientRequest.setHeaders(identity.headers),
+      HttpClientRequest.acceptJson
+    )
+    if (spec.urlParams !== undefined) request = HttpClientRequest.setUrlParams(request, spec.urlParams)
+    if (Option.isSome(token))
+      request = HttpClientRequest.setHeader(request, "X-Plex-Token", Redacted.value(token.value))
+    const hasSecretBody = spec.form?.some(([, value]) => Redacted.isRedacted(value)) ?? false
+    if (spec.form !== undefined) {
+      request = HttpClientRequest.bodyUrlParams(
+        request,
+        spec.form.map(
+          ([key, value]) => [key, Redacted.isRedacted(value) ? Redacted.value(value) : value] as const
+        )
+      )
+    }
+
+    let attempts = 0
+    const attempt = Effect.gen(function* () {
+      attempts++
+      if (attempts > 1) yield* Effect.logDebug(`${spec.operation}: retry ${attempts - 1}`)
+      const response = yield* send(client, ctx, request, hasSecretBody)
+      const text = yield* readText(ctx, response, limit)
+      const now = yield* Clock.currentTimeMillis
+      return yield* interpret(spec, ctx, response, text, now)
+    }).pipe(
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () =>
+          new NetworkError({
+            operation: ctx.operation,
+            method: ctx.method,
+            url: ctx.url,
+            reason: "Timeout",
+            detail: `no complete answer within ${Duration.format(timeout)}`
+          })
+      })
+    )
+    const idempotent = spec.idempotent ?? true
+    return yield* Effect.retry(attempt, {
+      schedule: honouringRetryAfter(policy),
+      while: (error: PlexError) => mayRetry(error, idempotent)
+    }).pipe(
+      Effect.tap((success) => Effect.annotateCurrentSpan("http.response.status_code", success.status)),
+      Effect.tapError((error) =>
+        "status" in error && error.status !== undefined
+          ? Effect.annotateCurrentSpan("http.response.status_code", error.status)
+          : Effect.void
+      ),
+      Effect.ensuring(Effect.suspend(() => Effect.annotateCurrentSpan("plex.retry_count", attempts - 1))),
+      Effect.withSpan(`PlexAuth.${spec.operation}`, {
+        kind: "client",
+        attributes: {
+          "plex.operation": spec.operation,
+          "http.request.method": spec.method,
+          "server.address": url.host,
+          "url.path": url.pathname
+        }
+      })
+    )
+  }).pipe(Effect.locallyWith(Headers.currentRedactedNames, redactToken))
+
+/** An operation on plex.tv, anonymous (sign-in, PIN creation). */
+export const plexTvAnonymous = <A>(spec: Spec<A>) =>
+  Effect.flatMap(PlexTv, (tv) => execute(spec, tv.url, Option.none()))
+
+/** An operation on plex.tv with the account token. */
+export const plexTv = <A>(
+  spec: Spec<A>
+): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.flatMap(Credentials, (credentials) =>
+    Effect.flatMap(credentials.token, (token) =>
+      Effect.flatMap(PlexTv, (tv) => execute(spec, tv.url, Option.some(token)))
+    )
+  )
+
+/** An operation on a Plex Media Server with the token. */
+export const pms = <A>(
+  spec: Spec<A>
+): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer> =>
+  Effect.flatMap(PlexServer, (server) =>
+    Effect.flatMap(Credentials, (credentials) =>
+      Effect.flatMap(credentials.token, (token) => execute(spec, server.url, Option.some(token)))
+    )
+  )

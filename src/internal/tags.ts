@@ -1,0 +1,38 @@
+/**
+ * Service tags shared by the public modules, kept here so that no public
+ * module has to import another one in a cycle.
+ *
+ * @internal
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
+
+/** What a `Credentials` layer provides. */
+export interface CredentialsService {
+  /** The current token, `Redacted`. */
+  readonly token: Effect.Effect<Redacted.Redacted<string>>
+}
+
+export class Credentials extends Context.Tag("effect-plex-auth/Credentials")<
+  Credentials,
+  CredentialsService
+>() {}
+
+/** What a `PlexServer` layer provides. */
+export interface PlexServerService {
+  /** The server's base URL, `http(s)://host:port[/prefix]`, without a trailing slash. */
+  readonly url: string
+}
+
+export class PlexServer extends Context.Tag("effect-plex-auth/PlexServer")<PlexServer, PlexServerService>() {}
+
+/** What the `PlexTv` reference holds. */
+export interface PlexTvService {
+  /** The base URL of the plex.tv account API, without `/api/v2`. */
+  readonly url: string
+}
+
+export class PlexTv extends Context.Reference<PlexTv>()("effect-plex-auth/PlexTv", {
+  defaultValue: (): PlexTvService => ({ url: "https://plex.tv" })
+}) {}

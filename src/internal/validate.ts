@@ -1,0 +1,81 @@
+/**
+ * Input checks shared by the public constructors, failing with `InvalidInput`
+ * before anything is sent.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { InvalidInput } from "../PlexError.js"
+
+const controlChars = /[\u0000-\u001f\u007f]/
+
+/** A string or a `Redacted` string, as accepted at the edge of the library. */
+export type SecretInput = string | Redacted.Redacted<string>
+
+/** Wraps a plain string in `Redacted` at once; a `Redacted` passes through. */
+export const toRedacted = (input: SecretInput): Redacted.Redacted<string> =>
+  Redacted.isRedacted(input) ? input : Redacted.make(input)
+
+export const invalid = (operation: string, field: string, reason: string) =>
+  new InvalidInput({ operation, field, reason })
+
+/** A header-safe, non-empty string. */
+export const headerValue = (
+  operation: string,
+  field: string,
+  value: unknown
+): Effect.Effect<string, InvalidInput> => {
+  if (typeof value !== "string") return Effect.fail(invalid(operation, field, "must be a string"))
+  if (value.trim().length === 0) return Effect.fail(invalid(operation, field, "must not be empty"))
+  if (controlChars.test(value))
+    return Effect.fail(invalid(operation, field, "must not contain control characters"))
+  return Effect.succeed(value)
+}
+
+/** A non-empty secret without control characters or whitespace, wrapped in `Redacted`. */
+export const token = (
+  operation: string,
+  field: string,
+  value: unknown
+): Effect.Effect<Redacted.Redacted<string>, InvalidInput> => {
+  const raw = Redacted.isRedacted(value) ? Redacted.value(value as Redacted.Redacted<unknown>) : value
+  if (typeof raw !== "string") return Effect.fail(invalid(operation, field, "must be a string"))
+  if (raw.length === 0) return Effect.fail(invalid(operation, field, "must not be empty"))
+  if (/\s/.test(raw) || controlChars.test(raw)) {
+    return Effect.fail(invalid(operation, field, "must not contain whitespace or control characters"))
+  }
+  return Effect.succeed(
+    Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(raw)
+  )
+}
+
+/**
+ * An absolute http(s) URL without credentials, query or fragment, returned
+ * without a trailing slash (a path prefix, for a reverse proxy, is kept).
+ */
+export const httpUrl = (
+  operation: string,
+  field: string,
+  value: unknown
+): Effect.Effect<string, InvalidInput> => {
+  if (typeof value !== "string" || value.trim().length === 0) {
+    return Effect.fail(invalid(operation, field, "must be a non-empty URL string"))
+  }
+  let url: URL
+  try {
+    url = new URL(value.trim())
+  } catch {
+    return Effect.fail(invalid(operation, field, "is not an absolute URL (expected http(s)://host[:port])"))
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return Effect.fail(invalid(operation, field, `must use http or https, not ${url.protocol.slice(0, -1)}`))
+  }
+  if (url.username !== "" || url.password !== "") {
+    return Effect.fail(invalid(operation, field, "must not embed credentials; use Credentials for the token"))
+  }
+  if (url.search !== "" || url.hash !== "") {
+    return Effect.fail(invalid(operation, field, "must not have a query string or fragment"))
+  }
+  return Effect.succeed(`${url.origin}${url.pathname.replace(/\/+$/, "")}`)
+}
