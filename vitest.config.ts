@@ -1,11 +1,19 @@
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^effect-plex-auth$/, replacement: src("index.ts") },
+      { find: /^effect-plex-auth\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^effect-plex-auth\/node$/, replacement: src("node/index.ts") }
+    ]
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
-    hookTimeout: 20_000,
-    reporters: process.env.CI ? ["default"] : ["default"],
-    sequence: { concurrent: false }
+    hookTimeout: 20_000
   }
 })
