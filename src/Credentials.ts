@@ -7,6 +7,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
@@ -98,12 +99,25 @@ export const layerSignIn = (
   )
 
 /**
- * Runs an effect with another token, without rebuilding layers.
+ * Runs an effect (one operation or a whole program) with another token,
+ * without rebuilding layers. An empty token fails with `InvalidInput`.
  *
  * @since 0.1.0
  * @category combinators
  */
-export const withToken =
-  (token: string | Redacted.Redacted<string>) =>
-  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | InvalidInput, Exclude<R, Credentials>> =>
+export const withToken: {
+  (
+    token: string | Redacted.Redacted<string>
+  ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, Exclude<R, Credentials>>
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    token: string | Redacted.Redacted<string>
+  ): Effect.Effect<A, E | InvalidInput, Exclude<R, Credentials>>
+} = dual(
+  2,
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    token: string | Redacted.Redacted<string>
+  ): Effect.Effect<A, E | InvalidInput, Exclude<R, Credentials>> =>
     Effect.flatMap(make(token), (credentials) => Effect.provideService(self, Credentials, credentials))
+)

@@ -223,7 +223,6 @@ export const layer = (policy: RetryPolicy): Layer.Layer<never> =>
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
  * import { PlexAuth, RetryPolicy } from "effect-plex-auth"
  *
  * const details = PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(RetryPolicy.transient))

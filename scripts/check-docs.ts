@@ -1,0 +1,318 @@
+/**
+ * Type-checks every TypeScript example in the documentation.
+ *
+ * Collects each ```ts / ```typescript block of README.md and docs/**\/*.md
+ * (docs/api/ excluded: it is generated), and each such block inside an
+ * `@example` JSDoc tag in src/**\/*.ts, writes every block as its own module
+ * to .tmp/doc-examples/, and type-checks them all in one TypeScript program
+ * with the project's strict settings. The package imports users write
+ * (`effect-plex-auth`, `/testing`, `/node`) resolve to src/.
+ *
+ * Errors are reported at their place in the original file. A block that is
+ * deliberately partial can opt out with a ```ts no-check fence.
+ *
+ * Top-level declarations an example never reads (`const program = ...`) are
+ * allowed; unused imports and unused names inside functions are errors.
+ *
+ * Usage: `tsx scripts/check-docs.ts` (part of `npm run typecheck`). To look at
+ * the generated modules: `npx tsc -p .tmp/doc-examples` after a run.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import ts from "typescript"
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+const outDir = path.join(root, ".tmp", "doc-examples")
+
+/** One code block, and where its lines came from. */
+interface Block {
+  /** The file the block is in, relative to the project root. */
+  readonly source: string
+  /** The 1-based line, in `source`, of the block's first line of code. */
+  readonly line: number
+  /** Per line of code: how many characters of the source line precede it. */
+  readonly columns: ReadonlyArray<number>
+  readonly code: string
+  readonly skip: boolean
+}
+
+/** A problem found while collecting blocks (an unclosed fence). */
+interface Problem {
+  readonly source: string
+  readonly line: number
+  readonly message: string
+}
+
+const isTypeScript = (lang: string): boolean => /^(ts|typescript)$/i.test(lang)
+
+/**
+ * The fenced code blocks of some lines (Markdown, or the text of a JSDoc
+ * comment). `offsets[i]` is the column where `lines[i]` starts in the source.
+ */
+const fencedBlocks = (
+  source: string,
+  lines: ReadonlyArray<string>,
+  firstLine: number,
+  offsets: ReadonlyArray<number>,
+  problems: Array<Problem>
+): Array<Block> => {
+  const blocks: Array<Block> = []
+  let i = 0
+  while (i < lines.length) {
+    const open = /^(\s*)(`{3,}|~{3,})(.*)$/.exec(lines[i] ?? "")
+    const indent = open?.[1]
+    const marker = open?.[2]
+    const info = (open?.[3] ?? "").trim()
+    if (indent === undefined || marker === undefined || (marker.startsWith("`") && info.includes("`"))) {
+      i++
+      continue
+    }
+    const [lang = "", ...flags] = info.split(/\s+/)
+    const body: Array<string> = []
+    const columns: Array<number> = []
+    let j = i + 1
+    let closed = false
+    for (; j < lines.length; j++) {
+      const text = lines[j] ?? ""
+      const close = /^\s*(`{3,}|~{3,})\s*$/.exec(text)
+      if (close?.[1] !== undefined && close[1][0] === marker[0] && close[1].length >= marker.length) {
+        closed = true
+        break
+      }
+      const strip = Math.min(indent.length, /^ */.exec(text)?.[0].length ?? 0)
+      body.push(text.slice(strip))
+      columns.push((offsets[j] ?? 0) + strip)
+    }
+    if (!closed) {
+      problems.push({ source, line: firstLine + i, message: "code fence is never closed" })
+    }
+    if (isTypeScript(lang)) {
+      blocks.push({
+        source,
+        line: firstLine + i + 1,
+        columns,
+        code: body.join("\n"),
+        skip: flags.includes("no-check")
+      })
+    }
+    i = j + 1
+  }
+  return blocks
+}
+
+const markdownBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
+  const lines = fs.readFileSync(file, "utf8").split(/\r?\n/)
+  return fencedBlocks(
+    path.relative(root, file),
+    lines,
+    1,
+    lines.map(() => 0),
+    problems
+  )
+}
+
+/** The fenced blocks that follow an `@example` tag in the JSDoc comments of a source file. */
+const exampleBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
+  const text = fs.readFileSync(file, "utf8")
+  const source = path.relative(root, file)
+  const blocks: Array<Block> = []
+  for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+    const startLine = text.slice(0, comment.index).split("\n").length
+    const raw = comment[0].split(/\r?\n/)
+    const lines: Array<string> = []
+    const offsets: Array<number> = []
+    raw.forEach((line, index) => {
+      const prefix =
+        index === 0 ? (/^\/\*\*\s?/.exec(line)?.[0] ?? "") : (/^\s*\*(?!\/)\s?/.exec(line)?.[0] ?? "")
+      const rest = line.slice(prefix.length).replace(/\s*\*\/$/, "")
+      lines.push(rest)
+      offsets.push(
+        (index === 0 ? comment.index - text.lastIndexOf("\n", comment.index) - 1 : 0) + prefix.length
+      )
+    })
+    // The sections of the comment that belong to an @example tag: from the tag
+    // to the next tag that is not inside a code fence.
+    let inExample = false
+    let inFence = false
+    const keep = lines.map((line) => {
+      if (/^\s*(`{3,}|~{3,})/.test(line)) inFence = !inFence
+      else if (!inFence && /^\s*@\w+/.test(line)) inExample = /^\s*@example\b/.test(line)
+      return inExample
+    })
+    blocks.push(
+      ...fencedBlocks(
+        source,
+        lines.map((line, index) => (keep[index] ? line : "")),
+        startLine,
+        offsets,
+        problems
+      )
+    )
+  }
+  return blocks
+}
+
+const walk = (dir: string, accept: (file: string) => boolean): Array<string> => {
+  if (!fs.existsSync(dir)) return []
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry) => {
+      const full = path.join(dir, entry.name)
+      if (entry.isDirectory()) return walk(full, accept)
+      return entry.isFile() && accept(full) ? [full] : []
+    })
+}
+
+const docsApi = path.join(root, "docs", "api") + path.sep
+const markdownFiles = [
+  ...[path.join(root, "README.md")].filter((file) => fs.existsSync(file)),
+  ...walk(path.join(root, "docs"), (file) => file.endsWith(".md") && !file.startsWith(docsApi))
+]
+const sourceFiles = walk(path.join(root, "src"), (file) => file.endsWith(".ts"))
+
+const problems: Array<Problem> = []
+const blocks = [
+  ...markdownFiles.flatMap((file) => markdownBlocks(file, problems)),
+  ...sourceFiles.flatMap((file) => exampleBlocks(file, problems))
+]
+const checked = blocks.filter((block) => !block.skip)
+
+// Write one module per block, and a tsconfig that reproduces the check.
+fs.rmSync(outDir, { recursive: true, force: true })
+fs.mkdirSync(outDir, { recursive: true })
+const byFile = new Map<string, Block>()
+for (const block of checked) {
+  const name = `${block.source.replace(/[^A-Za-z0-9]+/g, "_")}_L${block.line}.ts`
+  const file = path.join(outDir, name)
+  byFile.set(path.normalize(file), block)
+  // `export {}` last keeps line numbers aligned and makes every block a module.
+  fs.writeFileSync(file, `${block.code}\nexport {}\n`)
+}
+const relativeSrc = (entry: string) =>
+  path
+    .relative(outDir, path.join(root, "src", entry))
+    .split(path.sep)
+    .join("/")
+const tsconfig = {
+  extends: path.relative(outDir, path.join(root, "tsconfig.base.json")).split(path.sep).join("/"),
+  compilerOptions: {
+    noEmit: true,
+    types: ["node"],
+    paths: {
+      "effect-plex-auth": [relativeSrc("index.ts")],
+      "effect-plex-auth/testing": [relativeSrc("testing/index.ts")],
+      "effect-plex-auth/node": [relativeSrc("node/index.ts")]
+    }
+  },
+  include: ["*.ts"]
+}
+const configPath = path.join(outDir, "tsconfig.json")
+fs.writeFileSync(configPath, `${JSON.stringify(tsconfig, null, 2)}\n`)
+
+const parsed = ts.getParsedCommandLineOfConfigFile(
+  configPath,
+  {},
+  {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      console.error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"))
+      process.exit(2)
+    }
+  }
+)
+if (parsed === undefined) process.exit(2)
+
+const started = Date.now()
+const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options })
+
+/** Codes of "declared but never used" diagnostics. */
+const unusedCodes = new Set([6133, 6196, 6198, 6199])
+
+/** Whether a diagnostic is about a top-level declaration the example merely never reads. */
+const isUnusedTopLevel = (sourceFile: ts.SourceFile, diagnostic: ts.Diagnostic): boolean => {
+  if (!unusedCodes.has(diagnostic.code) || diagnostic.start === undefined) return false
+  const at = diagnostic.start
+  const within = (node: ts.Node | undefined) =>
+    node !== undefined && node.getStart(sourceFile) <= at && at < node.getEnd()
+  return sourceFile.statements.some((statement) => {
+    if (ts.isVariableStatement(statement)) {
+      return (
+        within(statement.declarationList) &&
+        (diagnostic.code === 6199 || statement.declarationList.declarations.some((d) => within(d.name)))
+      )
+    }
+    if (
+      ts.isFunctionDeclaration(statement) ||
+      ts.isClassDeclaration(statement) ||
+      ts.isInterfaceDeclaration(statement) ||
+      ts.isTypeAliasDeclaration(statement) ||
+      ts.isEnumDeclaration(statement)
+    ) {
+      return within(statement.name)
+    }
+    return false
+  })
+}
+
+interface Report {
+  readonly source: string
+  readonly line: number
+  readonly column?: number
+  readonly text: string
+}
+
+const reports: Array<Report> = problems.map((p) => ({ source: p.source, line: p.line, text: p.message }))
+const global = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()]
+for (const diagnostic of global) {
+  reports.push({
+    source: path.relative(root, configPath),
+    line: 1,
+    text: ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")
+  })
+}
+for (const sourceFile of program.getSourceFiles()) {
+  const block = byFile.get(path.normalize(sourceFile.fileName))
+  if (block === undefined) continue
+  const diagnostics = [
+    ...program.getSyntacticDiagnostics(sourceFile),
+    ...program.getSemanticDiagnostics(sourceFile)
+  ].filter((diagnostic) => !isUnusedTopLevel(sourceFile, diagnostic))
+  for (const diagnostic of diagnostics) {
+    const position = sourceFile.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
+    // Past the block's last line (the added `export {}`): report at the last line.
+    const last = Math.max(0, block.columns.length - 1)
+    const line = Math.min(position.line, last)
+    const column = (block.columns[line] ?? 0) + (position.line > last ? 0 : position.character) + 1
+    const code = block.code.split("\n")[line]?.trim()
+    reports.push({
+      source: block.source,
+      line: block.line + line,
+      column,
+      text: `error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")}${
+        code !== undefined && code !== "" ? `\n    ${code}` : ""
+      }`
+    })
+  }
+}
+
+const files = new Set(checked.map((block) => block.source)).size
+const seconds = ((Date.now() - started) / 1000).toFixed(1)
+for (const block of blocks.filter((b) => b.skip)) {
+  console.log(`skipped (no-check): ${block.source}:${block.line}`)
+}
+if (reports.length > 0) {
+  reports.sort(
+    (a, b) => a.source.localeCompare(b.source) || a.line - b.line || (a.column ?? 0) - (b.column ?? 0)
+  )
+  for (const report of reports) {
+    const where = `${report.source}:${report.line}${report.column === undefined ? "" : `:${report.column}`}`
+    console.error(`${where} - ${report.text}`)
+  }
+  console.error(
+    `\n${reports.length} error(s) in documentation examples (${checked.length} blocks from ${files} files).`
+  )
+  process.exit(1)
+}
+console.log(`Type-checked ${checked.length} documentation examples from ${files} files in ${seconds} s.`)
