@@ -10,12 +10,18 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /**
+ * Inner decodes keep unknown nested fields; whether they survive is then up
+ * to the caller's `onExcessProperty` (the engine decodes with "preserve").
+ */
+const preserve = { onExcessProperty: "preserve" } as const
+
+/**
  * An optional property that decodes to absent when it is missing, `null`, or
  * of a shape `schema` does not accept.
  */
 export const optional = <A, I>(schema: Schema.Schema<A, I, never>) =>
   Schema.optionalToOptional(Schema.Unknown, Schema.typeSchema(schema), {
-    decode: (input) => Option.flatMap(input, Schema.decodeUnknownOption(schema)),
+    decode: (input) => Option.flatMap(input, Schema.decodeUnknownOption(schema, preserve)),
     encode: (output) => Option.map(output, Schema.encodeSync(schema))
   })
 
@@ -24,7 +30,7 @@ export const optional = <A, I>(schema: Schema.Schema<A, I, never>) =>
  * read as a one-element array (XML-to-JSON habit), anything else as empty.
  */
 export const lenientArray = <A, I>(item: Schema.Schema<A, I, never>) => {
-  const decodeItem = Schema.decodeUnknownOption(item)
+  const decodeItem = Schema.decodeUnknownOption(item, preserve)
   return Schema.transform(Schema.Unknown, Schema.Array(Schema.typeSchema(item)), {
     strict: true,
     decode: (input) => {
@@ -44,11 +50,12 @@ export const lenientArray = <A, I>(item: Schema.Schema<A, I, never>) => {
 export const array = <A, I>(item: Schema.Schema<A, I, never>) =>
   Schema.optionalWith(lenientArray(item), { default: () => [] })
 
-/** A number, also accepted as a numeric string (`"12"`). */
+/** A number, also accepted as a numeric string (`"12"`) or a boolean (`true` is 1). */
 export const Num: Schema.Schema<number, unknown> = Schema.transformOrFail(Schema.Unknown, Schema.Number, {
   strict: true,
   decode: (u, _, ast) => {
     if (typeof u === "number" && Number.isFinite(u)) return ParseResult.succeed(u)
+    if (typeof u === "boolean") return ParseResult.succeed(u ? 1 : 0)
     if (typeof u === "string" && u.trim() !== "" && Number.isFinite(Number(u))) {
       return ParseResult.succeed(Number(u))
     }

@@ -170,7 +170,12 @@ const readText = (
     )
   }
   return response.stream.pipe(
-    Stream.mapError((error) => networkError(ctx, error)),
+    // A response without a body (204, 304, a bare 409 or redirect) is an answer, not a transport failure.
+    Stream.catchAll((error) =>
+      error._tag === "ResponseError" && error.reason === "EmptyBody"
+        ? Stream.empty
+        : Stream.fail(networkError(ctx, error))
+    ),
     Stream.runFoldEffect({ chunks: Chunk.empty<Uint8Array>(), size: 0 }, (acc, chunk) =>
       acc.size + chunk.length > limit
         ? Effect.fail(tooLarge("more than that received"))
@@ -261,6 +266,10 @@ const interpret = <A>(
     } catch {
       errors = []
     }
+    // A server may echo what it was sent (a password, the token) in its error messages.
+    errors = errors.map((e) =>
+      e.message === undefined ? e : new PlexErrorDetail({ ...e, message: scrub(e.message, ctx.secrets) })
+    )
   }
   const codes = new Set(errors.flatMap((e) => (e.code === undefined ? [] : [e.code])))
   const withErrors = { ...base, errors }
@@ -314,7 +323,12 @@ const mayRetry = (error: PlexError, idempotent: boolean): boolean => {
     case "Unexpected":
       if (error.reason !== "Status" || error.status === undefined) return false
       if (!idempotent) return error.status === 503
-      return error.status === 408 || error.status === 425 || error.status >= 500
+      // 501 and 505 say the server cannot do this at all: a retry would get the same answer.
+      return (
+        error.status === 408 ||
+        error.status === 425 ||
+        (error.status >= 500 && error.status !== 501 && error.status !== 505)
+      )
     default:
       return false
   }
@@ -339,6 +353,19 @@ const withManualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 const redactToken = (names: ReadonlyArray<string | RegExp>) =>
   names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
+
+/**
+ * The same request without `X-Plex-Token`. (`setHeaders` merges into the
+ * existing headers, so the request is rebuilt from its parts.)
+ */
+const withoutToken = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
+  const rebuilt = HttpClientRequest.make(request.method)(request.url).pipe(
+    HttpClientRequest.setHeaders(Headers.remove(request.headers, "x-plex-token")),
+    HttpClientRequest.setUrlParams(request.urlParams),
+    HttpClientRequest.setBody(request.body)
+  )
+  return Option.isSome(request.hash) ? HttpClientRequest.setHash(rebuilt, request.hash.value) : rebuilt
+}
 
 /**
  * Sends `request`, following same-origin redirects with the token and
@@ -395,7 +422,12 @@ const send = (
           return refuse(`refused to resend credentials to another origin (${target.origin})`)
         }
         let next = HttpClientRequest.setUrl(current, `${target.origin}${target.pathname}`).pipe(
-          HttpClientRequest.setUrlParams(UrlParams.fromInput(target.searchParams)),
+          // The token travels only as a header: never keep one a server put in the query.
+          HttpClientRequest.setUrlParams(
+            UrlParams.fromInput(
+              [...target.searchParams].filter(([key]) => key.toLowerCase() !== "x-plex-token")
+            )
+          ),
           HttpClientRequest.setHash(target.hash.slice(1))
         )
         if (toGet) {
@@ -403,8 +435,7 @@ const send = (
             HttpClientRequest.setBody(HttpClientRequest.get("/").body)
           )
         }
-        if (crossOrigin)
-          next = HttpClientRequest.setHeaders(next, Headers.remove(next.headers, "x-plex-token"))
+        if (crossOrigin) next = withoutToken(next)
         return Effect.zipRight(Effect.ignore(response.text), loop(next, hops + 1, secretBody && !toGet))
       })
     )

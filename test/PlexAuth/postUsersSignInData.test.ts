@@ -1,0 +1,191 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { PlexAuth } from "effect-plex-auth"
+import account2025 from "../fixtures/account-2025-08.json" with { type: "json" }
+import account2026 from "../fixtures/account-2026-02.json" with { type: "json" }
+import { expectRequests, failsWith, onlyRequest } from "../support/assertions.js"
+import { CODE, env, ISSUED_TOKEN, PASSWORD } from "../support/env.js"
+import * as MockHttp from "../support/MockHttp.js"
+import { accountBody } from "../support/operations.js"
+
+const signedIn = () => MockHttp.json(201, { ...accountBody, authToken: ISSUED_TOKEN })
+const provide =
+  (handler: MockHttp.Handler = signedIn) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    Effect.provide(self, env(handler))
+
+describe("postUsersSignInData", () => {
+  it.effect("decodes the 201 account with its authToken Redacted", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.postUsersSignInData({ login: "tester@example.org", password: PASSWORD })
+      assert.strictEqual(account.id, 1234)
+      assert.strictEqual(account.uuid, "a1b2c3d4e5f60718")
+      assert.strictEqual(account.username, "tester")
+      assert.strictEqual(account.email, "tester@example.org")
+      assert.isTrue(Redacted.isRedacted(account.authToken))
+      assert.strictEqual(Redacted.value(account.authToken), ISSUED_TOKEN)
+      assert.deepStrictEqual(account.services, [])
+      assert.deepStrictEqual(account.roles, [])
+    }).pipe(provide())
+  )
+
+  it.effect("sends POST /api/v2/users/signin to plex.tv, form-urlencoded, with no token", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.postUsersSignInData({
+        login: "tester@example.org",
+        password: PASSWORD,
+        rememberMe: true,
+        verificationCode: CODE
+      })
+      const request = yield* onlyRequest
+      assert.strictEqual(request.method, "POST")
+      assert.strictEqual(request.url.toString(), "https://plex.tv/api/v2/users/signin")
+      assert.strictEqual(request.contentType, "application/x-www-form-urlencoded")
+      assert.strictEqual(request.headers["accept"], "application/json")
+      assert.isUndefined(request.headers["x-plex-token"])
+      const form = new URLSearchParams(request.body)
+      assert.deepStrictEqual(
+        [...form],
+        [
+          ["login", "tester@example.org"],
+          ["password", PASSWORD],
+          ["rememberMe", "true"],
+          ["verificationCode", CODE]
+        ]
+      )
+      assert.notInclude(request.url.toString(), PASSWORD)
+      assert.notInclude(request.url.toString(), CODE)
+    }).pipe(provide())
+  )
+
+  it.effect("rememberMe defaults to false and verificationCode is left out when absent", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD })
+      const request = yield* onlyRequest
+      const form = new URLSearchParams(request.body)
+      assert.strictEqual(form.get("rememberMe"), "false")
+      assert.isFalse(form.has("verificationCode"))
+    }).pipe(provide())
+  )
+
+  it.effect(
+    "the login is trimmed and the code's surrounding spaces dropped; Redacted inputs are sent as their value",
+    () =>
+      Effect.gen(function* () {
+        yield* PlexAuth.postUsersSignInData({
+          login: "  tester@example.org ",
+          password: Redacted.make(PASSWORD),
+          verificationCode: Redacted.make(` ${CODE} `)
+        })
+        const form = new URLSearchParams((yield* onlyRequest).body)
+        assert.strictEqual(form.get("login"), "tester@example.org")
+        assert.strictEqual(form.get("password"), PASSWORD)
+        assert.strictEqual(form.get("verificationCode"), CODE)
+      }).pipe(provide())
+  )
+
+  it.effect("a password with spaces and symbols is sent verbatim (not trimmed)", () =>
+    Effect.gen(function* () {
+      const password = "  spaced & = + %  "
+      yield* PlexAuth.postUsersSignInData({ login: "tester", password })
+      assert.strictEqual(new URLSearchParams((yield* onlyRequest).body).get("password"), password)
+    }).pipe(provide())
+  )
+
+  it.effect("a 201 without authToken is Unexpected (Decode): a sign-in must yield a token", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(
+        PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
+        "Unexpected"
+      )
+      assert.strictEqual(error.reason, "Decode")
+      assert.include(error.detail, "authToken")
+    }).pipe(provide(() => MockHttp.json(201, accountBody)))
+  )
+
+  it.effect("an empty authToken is Unexpected (Decode)", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(
+        PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
+        "Unexpected"
+      )
+      assert.strictEqual(error.reason, "Decode")
+    }).pipe(provide(() => MockHttp.json(201, { ...accountBody, authToken: "" })))
+  )
+
+  it.effect("decodes the 2025-08 sign-in payload (pastSubscriptions, trials kept)", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.postUsersSignInData({ login: "ada", password: PASSWORD })
+      assert.strictEqual(Redacted.value(account.authToken), account2025.authToken)
+      assert.strictEqual(account.username, "ada_watches")
+      const kept = account as unknown as Record<string, unknown>
+      assert.deepStrictEqual(kept["pastSubscriptions"], account2025.pastSubscriptions)
+      assert.deepStrictEqual(kept["trials"], [])
+    }).pipe(provide(() => MockHttp.json(201, account2025)))
+  )
+
+  it.effect("decodes the 2026-02 sign-in payload (a subtitle preference of 2)", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.postUsersSignInData({ login: "ada", password: PASSWORD })
+      assert.strictEqual(Redacted.value(account.authToken), account2026.authToken)
+      assert.strictEqual(account.profile?.autoSelectSubtitle, 2)
+    }).pipe(provide(() => MockHttp.json(201, account2026)))
+  )
+
+  it.effect("postUsersSignInDataWithResponse returns status 201, headers and content type", () =>
+    Effect.gen(function* () {
+      const result = yield* PlexAuth.postUsersSignInDataWithResponse({ login: "tester", password: PASSWORD })
+      assert.strictEqual(result.status, 201)
+      assert.strictEqual(result.contentType, "application/json; charset=utf-8")
+      assert.strictEqual(result.headers["x-request-id"], "req-42")
+      assert.strictEqual(Redacted.value(result.value.authToken), ISSUED_TOKEN)
+    }).pipe(
+      provide(() =>
+        MockHttp.json(201, { ...accountBody, authToken: ISSUED_TOKEN }, { "x-request-id": "req-42" })
+      )
+    )
+  )
+
+  describe("invalid input fails with InvalidInput and sends nothing", () => {
+    const cases: ReadonlyArray<readonly [string, PlexAuth.SignInInput, string]> = [
+      ["an empty login", { login: "", password: PASSWORD }, "login"],
+      ["a whitespace login", { login: " \t\n ", password: PASSWORD }, "login"],
+      ["a login with control characters", { login: "te\u0000ster", password: PASSWORD }, "login"],
+      ["an empty password", { login: "tester", password: "" }, "password"],
+      ["an empty Redacted password", { login: "tester", password: Redacted.make("") }, "password"],
+      [
+        "a five-digit code",
+        { login: "tester", password: PASSWORD, verificationCode: "12345" },
+        "verificationCode"
+      ],
+      [
+        "a seven-digit code",
+        { login: "tester", password: PASSWORD, verificationCode: "1234567" },
+        "verificationCode"
+      ],
+      [
+        "a code with letters",
+        { login: "tester", password: PASSWORD, verificationCode: "12a456" },
+        "verificationCode"
+      ],
+      ["an empty code", { login: "tester", password: PASSWORD, verificationCode: "" }, "verificationCode"],
+      [
+        "a non-boolean rememberMe",
+        { login: "tester", password: PASSWORD, rememberMe: "yes" as never },
+        "rememberMe"
+      ],
+      ["a non-string login", { login: 42 as never, password: PASSWORD }, "login"],
+      ["a non-string password", { login: "tester", password: 42 as never }, "password"]
+    ]
+    for (const [name, input, field] of cases) {
+      it.effect(name, () =>
+        Effect.gen(function* () {
+          const error = yield* failsWith(PlexAuth.postUsersSignInData(input), "InvalidInput")
+          assert.strictEqual(error.field, field)
+          assert.strictEqual(error.operation, "postUsersSignInData")
+          yield* expectRequests(0)
+        }).pipe(provide())
+      )
+    }
+  })
+})

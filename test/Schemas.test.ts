@@ -1,0 +1,354 @@
+/**
+ * The lenient payload schemas against drifted payloads: what Plex has been
+ * seen to send (and the generated SDKs choked on), and the two spec eras.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Redacted, Schema } from "effect"
+import { PlexAuth, Schemas } from "effect-plex-auth"
+import account2025 from "./fixtures/account-2025-08.json" with { type: "json" }
+import account2026 from "./fixtures/account-2026-02.json" with { type: "json" }
+import resources from "./fixtures/security-resources-2026-02.json" with { type: "json" }
+import { env } from "./support/env.js"
+import * as MockHttp from "./support/MockHttp.js"
+
+const preserve = { onExcessProperty: "preserve" } as const
+const decodeAccount = Schema.decodeUnknownSync(Schemas.Account, preserve)
+const decodeSignedIn = Schema.decodeUnknownEither(Schemas.SignedInAccount, preserve)
+const decodeSource = Schema.decodeUnknownEither(Schemas.SourceConnectionInformationResponse, preserve)
+
+const required = { id: 7, uuid: "u-7", username: "seven", title: "Seven" }
+const withProfile = (profile: unknown) => decodeAccount({ ...required, profile }).profile
+const extra = (value: object, key: string): unknown => (value as Record<string, unknown>)[key]
+
+describe("the 2025-08 and 2026-02 account shapes", () => {
+  it("decodes the 2025-08 payload with every known field", () => {
+    const account = decodeAccount(account2025)
+    assert.strictEqual(account.id, 48120377)
+    assert.strictEqual(account.uuid, "c2b1e6f04d9a7e31")
+    assert.strictEqual(account.email, "ada@example.org")
+    assert.isUndefined(account.locale, "null locale is absent")
+    assert.strictEqual(account.joinedAt, 1565814822)
+    assert.isTrue(account.twoFactorEnabled)
+    assert.isTrue(account.homeAdmin)
+    assert.strictEqual(account.homeSize, 3)
+    assert.isUndefined(account.anonymous, "null anonymous is absent")
+    assert.deepStrictEqual(account.roles, ["plexpass"])
+    assert.deepStrictEqual(account.entitlements, account2025.entitlements)
+    assert.deepStrictEqual(account.profile, {
+      autoSelectAudio: true,
+      defaultAudioLanguage: "en",
+      defaultSubtitleLanguage: "en",
+      autoSelectSubtitle: 1,
+      defaultSubtitleAccessibility: 0,
+      defaultSubtitleForced: 1,
+      watchedIndicator: 1,
+      mediaReviewsVisibility: 0
+    })
+    assert.strictEqual(account.subscription?.active, true)
+    assert.strictEqual(account.subscription?.plan, "monthly")
+    assert.deepStrictEqual(account.subscription?.features, account2025.subscription.features)
+    assert.strictEqual(account.subscriptions.length, 1)
+    assert.deepStrictEqual(
+      account.services.map((s) => [s.identifier, s.status, s.token && Redacted.value(s.token), s.secret]),
+      [
+        ["metadata-dev", "online", "svcTok-2025-Qw7eR9tY", undefined],
+        ["epg", "offline", undefined, undefined]
+      ]
+    )
+    assert.strictEqual(account.authToken && Redacted.value(account.authToken), account2025.authToken)
+    // Fields the schema does not model are kept as they came.
+    assert.deepStrictEqual(extra(account, "pastSubscriptions"), account2025.pastSubscriptions)
+    assert.deepStrictEqual(extra(account, "trials"), [])
+    assert.strictEqual(extra(account, "adsConsent"), null)
+    assert.strictEqual(extra(account, "backupCodesCreated"), true)
+    assert.strictEqual(extra(account, "pin"), account2025.pin)
+  })
+
+  it("decodes the 2026-02 payload (new enum values, 0-3 preferences, language lists)", () => {
+    const account = decodeAccount(account2026)
+    assert.strictEqual(account.locale, "en-GB")
+    assert.strictEqual(account.mailingListStatus, "removed")
+    assert.isUndefined(account.subscriptionDescription)
+    assert.deepStrictEqual(account.profile, {
+      autoSelectAudio: true,
+      defaultAudioLanguage: "de",
+      defaultAudioAccessibility: 3,
+      defaultAudioLanguages: ["de", "en"],
+      defaultSubtitleLanguage: "en",
+      autoSelectSubtitle: 2,
+      defaultSubtitleAccessibility: 2,
+      defaultSubtitleForced: 3,
+      watchedIndicator: 3,
+      mediaReviewsVisibility: 2,
+      mediaReviewsLanguages: ["de"]
+    })
+    assert.deepStrictEqual(account.subscription, {
+      active: false,
+      status: "Inactive",
+      features: account2026.subscription.features
+    })
+    const [service] = account.services
+    assert.strictEqual(service?.secret && Redacted.value(service.secret), "svcSecret-2026-Mn4bV6cX")
+    assert.deepStrictEqual(extra(account, "jwtDeviceKeys"), account2026.jwtDeviceKeys)
+    assert.strictEqual(extra(account, "privacyConsentVersion"), "2025-11")
+  })
+
+  for (const [era, fixture] of [
+    ["2025-08", account2025],
+    ["2026-02", account2026]
+  ] as const) {
+    it(`the ${era} payload decodes as a SignedInAccount with its token Redacted`, () => {
+      const result = decodeSignedIn(fixture)
+      assert.isTrue(Either.isRight(result))
+      const account = Either.getOrThrow(result)
+      assert.isTrue(Redacted.isRedacted(account.authToken))
+      assert.notInclude(JSON.stringify(account), fixture.authToken)
+      assert.notInclude(String(account.authToken), fixture.authToken)
+    })
+
+    it.effect(`getTokenDetails decodes the ${era} payload end to end, extras kept`, () =>
+      Effect.gen(function* () {
+        const account = yield* PlexAuth.getTokenDetails()
+        assert.strictEqual(account.username, "ada_watches")
+        assert.deepStrictEqual(extra(account, "trials"), [])
+      }).pipe(Effect.provide(env(() => MockHttp.json(200, fixture))))
+    )
+  }
+})
+
+describe("drift: fields added, dropped, nulled or reshaped", () => {
+  it("only id, uuid, username and title are required", () => {
+    const account = decodeAccount(required)
+    assert.deepStrictEqual(account, {
+      ...required,
+      roles: [],
+      entitlements: [],
+      subscriptions: [],
+      services: []
+    })
+    for (const key of Object.keys(required)) {
+      const { [key]: _dropped, ...rest } = required as Record<string, unknown>
+      assert.throws(() => decodeAccount(rest), /./, `without ${key}`)
+      assert.throws(() => decodeAccount({ ...rest, [key]: null }), /./, `with ${key} null`)
+    }
+  })
+
+  it("numbers sent as numeric strings and ids as numbers are read", () => {
+    const account = decodeAccount({ id: "48120377", uuid: 123, username: "x", title: "y", homeSize: "2" })
+    assert.strictEqual(account.id, 48120377)
+    assert.strictEqual(account.uuid, "123")
+    assert.strictEqual(account.homeSize, 2)
+  })
+
+  it("every optional field may be null: it is absent, arrays are empty", () => {
+    const nulls = Object.fromEntries(
+      [
+        "authToken",
+        "email",
+        "friendlyName",
+        "thumb",
+        "locale",
+        "country",
+        "joinedAt",
+        "rememberExpiresAt",
+        "twoFactorEnabled",
+        "hasPassword",
+        "confirmed",
+        "home",
+        "homeAdmin",
+        "homeSize",
+        "mailingListStatus",
+        "subscriptionDescription",
+        "attributionPartner",
+        "profile",
+        "subscription",
+        "roles",
+        "entitlements",
+        "subscriptions",
+        "services"
+      ].map((k) => [k, null])
+    )
+    const account = decodeAccount({ ...required, ...nulls })
+    assert.deepStrictEqual(account, {
+      ...required,
+      roles: [],
+      entitlements: [],
+      subscriptions: [],
+      services: []
+    })
+  })
+
+  it("an optional field with an unexpected shape is treated as absent", () => {
+    const account = decodeAccount({
+      ...required,
+      email: 42,
+      joinedAt: "last tuesday",
+      twoFactorEnabled: "maybe",
+      profile: "compact",
+      subscription: ["not", "an", "object"],
+      thumb: { url: "x" },
+      authToken: ""
+    })
+    assert.isUndefined(account.email)
+    assert.isUndefined(account.joinedAt)
+    assert.isUndefined(account.twoFactorEnabled)
+    assert.isUndefined(account.profile)
+    assert.isUndefined(account.subscription)
+    assert.isUndefined(account.thumb)
+    assert.isUndefined(account.authToken)
+  })
+
+  it("profile flags as booleans, numbers, and '0'/'1' strings all decode", () => {
+    for (const [sent, expected] of [
+      [true, true],
+      [1, true],
+      ["1", true],
+      ["true", true],
+      [false, false],
+      [0, false],
+      ["0", false],
+      ["false", false]
+    ] as const) {
+      assert.strictEqual(
+        withProfile({ autoSelectAudio: sent })?.autoSelectAudio,
+        expected,
+        `autoSelectAudio ${sent}`
+      )
+    }
+    const numeric = withProfile({
+      autoSelectSubtitle: "1",
+      defaultSubtitleAccessibility: 0,
+      defaultSubtitleForced: "3",
+      watchedIndicator: "0",
+      mediaReviewsVisibility: 1
+    })
+    assert.deepStrictEqual(numeric, {
+      autoSelectSubtitle: 1,
+      defaultSubtitleAccessibility: 0,
+      defaultSubtitleForced: 3,
+      watchedIndicator: 0,
+      mediaReviewsVisibility: 1
+    })
+  })
+
+  it("a subtitle preference of 2 (outside the old 0/1 enum) is kept", () => {
+    assert.strictEqual(withProfile({ autoSelectSubtitle: 2 })?.autoSelectSubtitle, 2)
+    assert.strictEqual(withProfile({ autoSelectSubtitle: "2" })?.autoSelectSubtitle, 2)
+  })
+
+  it("a preference of an unknown kind drops only that preference", () => {
+    const profile = withProfile({
+      watchedIndicator: { mode: 1 },
+      autoSelectSubtitle: "always",
+      defaultAudioLanguage: "fr"
+    })
+    assert.deepStrictEqual(profile, { defaultAudioLanguage: "fr" })
+  })
+
+  it("a numeric preference sent as a boolean is kept as 0 or 1", () => {
+    assert.strictEqual(withProfile({ watchedIndicator: true })?.watchedIndicator, 1)
+    assert.strictEqual(withProfile({ mediaReviewsVisibility: false })?.mediaReviewsVisibility, 0)
+  })
+
+  it("new enum-like values (platform, status, mailing list) are plain strings, never a failure", () => {
+    const account = decodeAccount({
+      ...required,
+      mailingListStatus: "pending-double-opt-in",
+      subscription: { status: "Lapsed", paymentService: "some-new-store", plan: "lifetime-2026" },
+      services: [{ identifier: "metadata", status: "degraded", endpoint: "https://x.example" }],
+      platform: "Plex for Vision Pro"
+    })
+    assert.strictEqual(account.mailingListStatus, "pending-double-opt-in")
+    assert.strictEqual(account.subscription?.status, "Lapsed")
+    assert.strictEqual(account.services[0]?.status, "degraded")
+    assert.strictEqual(extra(account, "platform"), "Plex for Vision Pro")
+  })
+
+  it("unknown fields are kept at every depth", () => {
+    const account = decodeAccount({
+      ...required,
+      brandNew: { nested: [1, 2] },
+      profile: { autoSelectAudio: true, brandNewPreference: 4 },
+      subscription: { active: true, brandNewFlag: "x" },
+      services: [{ identifier: "a", brandNewServiceField: true }]
+    })
+    assert.deepStrictEqual(extra(account, "brandNew"), { nested: [1, 2] })
+    assert.strictEqual(extra(account.profile!, "brandNewPreference"), 4)
+    assert.strictEqual(extra(account.subscription!, "brandNewFlag"), "x")
+    assert.strictEqual(extra(account.services[0]!, "brandNewServiceField"), true)
+  })
+
+  it("invalid array elements are dropped, the rest kept", () => {
+    const account = decodeAccount({
+      ...required,
+      roles: ["plexpass", 3, null, "admin"],
+      services: [{ identifier: "ok" }, { endpoint: "no identifier" }, null, "x"],
+      subscriptions: [{ active: true }, 7]
+    })
+    assert.deepStrictEqual(account.roles, ["plexpass", "admin"])
+    assert.deepStrictEqual(
+      account.services.map((s) => s.identifier),
+      ["ok"]
+    )
+    assert.strictEqual(account.subscriptions.length, 1)
+  })
+
+  it("service tokens and secrets are Redacted", () => {
+    const account = decodeAccount({
+      ...required,
+      services: [{ identifier: "a", token: "svc-tok-1", secret: "svc-sec-1" }]
+    })
+    const text = JSON.stringify(account)
+    assert.notInclude(text, "svc-tok-1")
+    assert.notInclude(text, "svc-sec-1")
+    assert.strictEqual(Redacted.value(account.services[0]!.token!), "svc-tok-1")
+  })
+})
+
+describe("source connection information", () => {
+  const ok = (body: unknown) => Either.getOrThrow(decodeSource(body)).MediaContainer.Device
+
+  it("decodes the 2026-02 body, keeping MediaContainer extras", () => {
+    const decoded = Either.getOrThrow(decodeSource(resources))
+    assert.strictEqual(extra(decoded.MediaContainer, "identifier"), "com.plexapp.system")
+    assert.strictEqual(decoded.MediaContainer.Device.connections.length, 3)
+  })
+
+  it("Device as an array, Connection as one object, flags as strings", () => {
+    const device = ok({
+      MediaContainer: {
+        Device: [
+          { clientIdentifier: "abc", Connection: { uri: "http://10.0.0.2:32400", local: "1", port: "32400" } }
+        ]
+      }
+    })
+    assert.deepStrictEqual(device.connections, [{ uri: "http://10.0.0.2:32400", local: true, port: 32400 }])
+  })
+
+  it("unknown connection fields are kept; a new protocol name is accepted", () => {
+    const device = ok({
+      MediaContainer: {
+        Device: {
+          clientIdentifier: "abc",
+          Connection: [{ uri: "x://y", protocol: "quic", IPv6: true, mtu: 1400 }]
+        }
+      }
+    })
+    assert.strictEqual(device.connections[0]?.protocol, "quic")
+    assert.strictEqual(extra(device.connections[0]!, "mtu"), 1400)
+  })
+
+  it("an empty Device array or a missing Device does not decode (nothing to return)", () => {
+    assert.isTrue(Either.isLeft(decodeSource({ MediaContainer: { Device: [] } })))
+    assert.isTrue(Either.isLeft(decodeSource({ MediaContainer: {} })))
+    assert.isTrue(Either.isLeft(decodeSource({})))
+  })
+
+  it("the transient token body requires a non-empty token", () => {
+    const decode = Schema.decodeUnknownEither(Schemas.TransientTokenResponse)
+    assert.isTrue(Either.isRight(decode({ MediaContainer: { token: "t" } })))
+    assert.isTrue(Either.isLeft(decode({ MediaContainer: { token: "" } })))
+    assert.isTrue(Either.isLeft(decode({ MediaContainer: { token: null } })))
+    assert.isTrue(Either.isLeft(decode({ token: "t" })))
+  })
+})
