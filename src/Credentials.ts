@@ -9,8 +9,10 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
+import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { ClientIdentity } from "./ClientIdentity.js"
+import * as PinLogin from "./PinLogin.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { InvalidInput, SignInError } from "./PlexError.js"
 import { Credentials, type CredentialsService } from "./internal/tags.js"
@@ -74,9 +76,41 @@ export const layerConfig = (
   Layer.effect(Credentials, Effect.flatMap(token, make))
 
 /**
- * A layer that signs in once, when the layer is built, and serves the token
- * it obtained to every operation that uses the layer. Fails with the
- * sign-in's error (e.g. `VerificationCodeRequired`).
+ * Credentials that can re-authenticate: the token is `initial`, or obtained
+ * with `obtain` when the credentials are made; when an operation's token is
+ * refused (401), `obtain` runs again — once for all the callers that held
+ * the refused token — and the operation is retried once with the new token.
+ * If `obtain` fails then, the operation fails with its `Unauthorized`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeRefreshing = <E, R>(options: {
+  readonly initial?: Redacted.Redacted<string> | undefined
+  readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
+}): Effect.Effect<CredentialsService, E, R> =>
+  Effect.gen(function* () {
+    const context = yield* Effect.context<R>()
+    const obtain = Effect.provide(options.obtain, context)
+    const first = options.initial ?? (yield* obtain)
+    const current = yield* SynchronizedRef.make(first)
+    return {
+      token: SynchronizedRef.get(current),
+      refresh: (stale: Redacted.Redacted<string>) =>
+        SynchronizedRef.modifyEffect(current, (token) =>
+          // Someone else already replaced the refused token: use theirs.
+          Redacted.value(token) !== Redacted.value(stale)
+            ? Effect.succeed([token, token] as const)
+            : Effect.map(obtain, (fresh) => [fresh, fresh] as const)
+        )
+    }
+  })
+
+/**
+ * A layer that signs in when it is built and serves the token to every
+ * operation that uses it; when the token is later refused, it signs in again
+ * (once, shared by concurrent callers) and the refused call is retried once.
+ * Fails with the sign-in's error (e.g. `VerificationCodeRequired`).
  *
  * @example
  * ```ts
@@ -93,10 +127,37 @@ export const layerSignIn = (
 ): Layer.Layer<Credentials, SignInError, HttpClient.HttpClient | ClientIdentity> =>
   Layer.effect(
     Credentials,
-    Effect.map(PlexAuth.postUsersSignInData(input), (account) => ({
-      token: Effect.succeed(account.authToken)
-    }))
+    makeRefreshing({
+      obtain: Effect.map(PlexAuth.postUsersSignInData(input), (account) => account.authToken)
+    })
   )
+
+/**
+ * A layer that signs in with a PIN when it is built: creates the PIN, hands
+ * it and its app.plex.tv URL to `onPin` (show them to the user), polls until
+ * the user approves, and serves the token. When the token is later refused,
+ * it runs the PIN flow again (calling `onPin` again).
+ *
+ * @example
+ * ```ts
+ * import { Console } from "effect"
+ * import { Credentials } from "effect-plex-auth"
+ *
+ * const CredentialsLive = Credentials.layerPinLogin({
+ *   onPin: ({ url }) => Console.log(`Open ${url} to sign in`)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerPinLogin = (
+  options: PinLogin.LoginOptions
+): Layer.Layer<
+  Credentials,
+  PinLogin.CreateError | PinLogin.CheckError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> => Layer.effect(Credentials, makeRefreshing({ obtain: PinLogin.login(options) }))
 
 /**
  * Runs an effect (one operation or a whole program) with another token,

@@ -279,6 +279,29 @@ export class NetworkError extends Schema.TaggedError<NetworkError>("effect-plex-
 }
 
 /**
+ * A PIN can no longer be approved: it reached its `expiresAt`, or plex.tv no
+ * longer knows it (404, code 1020). Create a new PIN.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PinExpired extends Schema.TaggedError<PinExpired>("effect-plex-auth/PinExpired")("PinExpired", {
+  /** The operation that noticed. */
+  operation: Schema.String,
+  /** The PIN's id. */
+  pinId: Schema.Number,
+  /** `Expired`: its lifetime ran out while polling; `NotFound`: plex.tv answered 404 (code 1020). */
+  reason: Schema.Literal("Expired", "NotFound"),
+  /** Plex's error entries, when plex.tv sent them. */
+  errors: Schema.Array(PlexErrorDetail)
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: PIN ${this.pinId} ${this.reason === "Expired" ? "expired before it was approved" : "is unknown or expired"}${describeCodes(this.errors)}`
+  }
+}
+
+/**
  * Every error this library raises.
  *
  * @since 0.1.0
@@ -294,6 +317,7 @@ export type PlexError =
   | RateLimited
   | Unexpected
   | NetworkError
+  | PinExpired
 
 /**
  * The errors an HTTP exchange can raise whatever the operation.
@@ -344,7 +368,8 @@ const tags: ReadonlySet<string> = new Set([
   "NotFound",
   "RateLimited",
   "Unexpected",
-  "NetworkError"
+  "NetworkError",
+  "PinExpired"
 ])
 
 /**

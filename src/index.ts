@@ -26,6 +26,13 @@ export * as Credentials from "./Credentials.js"
 export * as PlexAuth from "./PlexAuth.js"
 
 /**
+ * PIN login, the sign-in flow Plex recommends for apps.
+ *
+ * @since 0.1.0
+ */
+export * as PinLogin from "./PinLogin.js"
+
+/**
  * The typed errors.
  *
  * @since 0.1.0

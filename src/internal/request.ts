@@ -526,22 +526,43 @@ export const execute = <A>(
 export const plexTvAnonymous = <A>(spec: Spec<A>) =>
   Effect.flatMap(PlexTv, (tv) => execute(spec, tv.url, Option.none()))
 
+/**
+ * Runs an operation with the current token; when it is refused and the
+ * credentials can re-authenticate, obtains a new token once (shared with
+ * concurrent callers) and runs the operation once more with it.
+ */
+const withToken = <A>(
+  spec: Spec<A>,
+  baseUrl: string
+): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.flatMap(Credentials, (credentials) =>
+    Effect.flatMap(credentials.token, (token) => {
+      const first = execute(spec, baseUrl, Option.some(token))
+      const refresh = credentials.refresh
+      if (refresh === undefined) return first
+      return Effect.catchIf(
+        first,
+        (error): error is Unauthorized => error._tag === "Unauthorized",
+        (refused) =>
+          Effect.logDebug(`${spec.operation}: token refused, re-authenticating`).pipe(
+            Effect.zipRight(refresh(token)),
+            Effect.matchEffect({
+              onFailure: () => Effect.fail(refused),
+              onSuccess: (fresh) => execute(spec, baseUrl, Option.some(fresh))
+            })
+          )
+      )
+    })
+  )
+
 /** An operation on plex.tv with the account token. */
 export const plexTv = <A>(
   spec: Spec<A>
 ): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
-  Effect.flatMap(Credentials, (credentials) =>
-    Effect.flatMap(credentials.token, (token) =>
-      Effect.flatMap(PlexTv, (tv) => execute(spec, tv.url, Option.some(token)))
-    )
-  )
+  Effect.flatMap(PlexTv, (tv) => withToken(spec, tv.url))
 
 /** An operation on a Plex Media Server with the token. */
 export const pms = <A>(
   spec: Spec<A>
 ): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer> =>
-  Effect.flatMap(PlexServer, (server) =>
-    Effect.flatMap(Credentials, (credentials) =>
-      Effect.flatMap(credentials.token, (token) => execute(spec, server.url, Option.some(token)))
-    )
-  )
+  Effect.flatMap(PlexServer, (server) => withToken(spec, server.url))

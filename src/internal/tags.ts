@@ -12,6 +12,13 @@ import type * as Redacted from "effect/Redacted"
 export interface CredentialsService {
   /** The current token, `Redacted`. */
   readonly token: Effect.Effect<Redacted.Redacted<string>>
+  /**
+   * Obtains a new token after `stale` was refused, when this layer can
+   * (sign-in, PIN, JWT refresh). Concurrent callers holding the same stale
+   * token share one refresh. Absent when the layer cannot re-authenticate.
+   */
+  readonly refresh?:
+    ((stale: Redacted.Redacted<string>) => Effect.Effect<Redacted.Redacted<string>, unknown>) | undefined
 }
 
 export class Credentials extends Context.Tag("effect-plex-auth/Credentials")<

@@ -53,11 +53,14 @@ export const token = (
 /**
  * An absolute http(s) URL without credentials, query or fragment, returned
  * without a trailing slash (a path prefix, for a reverse proxy, is kept).
+ * With `query: true`, a query and fragment are allowed and the URL is
+ * returned whole (a `forwardUrl`).
  */
 export const httpUrl = (
   operation: string,
   field: string,
-  value: unknown
+  value: unknown,
+  options: { readonly query?: boolean } = {}
 ): Effect.Effect<string, InvalidInput> => {
   if (typeof value !== "string" || value.trim().length === 0) {
     return Effect.fail(invalid(operation, field, "must be a non-empty URL string"))
@@ -74,6 +77,7 @@ export const httpUrl = (
   if (url.username !== "" || url.password !== "") {
     return Effect.fail(invalid(operation, field, "must not embed credentials; use Credentials for the token"))
   }
+  if (options.query) return Effect.succeed(url.toString())
   if (url.search !== "" || url.hash !== "") {
     return Effect.fail(invalid(operation, field, "must not have a query string or fragment"))
   }

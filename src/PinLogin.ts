@@ -1,0 +1,285 @@
+/**
+ * PIN login, the sign-in flow Plex recommends for apps: create a PIN, send
+ * the user to app.plex.tv (or have them type the short code at
+ * plex.tv/link), and poll until Plex attaches a token to the PIN.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import { ClientIdentity } from "./ClientIdentity.js"
+import {
+  type InvalidInput,
+  type NetworkError,
+  PinExpired,
+  type RateLimited,
+  type BadRequest,
+  type Unauthorized,
+  type Unexpected
+} from "./PlexError.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import * as V from "./internal/validate.js"
+
+/**
+ * A PIN as plex.tv returns it. `authToken` is absent until the user has
+ * approved the PIN, then `Redacted`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Pin = Schema.Struct({
+  id: L.Num,
+  code: L.Str,
+  clientIdentifier: L.optional(Schema.String),
+  product: L.optional(Schema.String),
+  trusted: L.optional(L.Bool),
+  qr: L.optional(Schema.String),
+  expiresIn: L.optional(L.Num),
+  createdAt: L.optional(Schema.String),
+  expiresAt: L.optional(Schema.String),
+  authToken: L.optional(L.Secret)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Pin extends Schema.Schema.Type<typeof Pin> {}
+
+/**
+ * Errors of {@link create}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CreateError = BadRequest | Unauthorized | RateLimited | Unexpected | NetworkError
+
+/**
+ * Errors of {@link check} and {@link poll}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CheckError = PinExpired | BadRequest | Unauthorized | RateLimited | Unexpected | NetworkError
+
+/**
+ * Options of {@link create}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateOptions {
+  /**
+   * A strong PIN (the default) is long, lives longer and is meant for the
+   * app.plex.tv link; `strong: false` gives the short code a user types at
+   * plex.tv/link.
+   */
+  readonly strong?: boolean | undefined
+}
+
+/**
+ * Creates a PIN: plex.tv `POST /api/v2/pins`.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const create = (
+  options: CreateOptions = {}
+): Effect.Effect<Pin, CreateError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.map(
+    Request.plexTvAnonymous({
+      operation: "createPin",
+      method: "POST",
+      path: "/api/v2/pins",
+      urlParams: [["strong", options.strong === false ? "false" : "true"]],
+      schema: Pin
+    }),
+    (success) => success.value
+  ) as Effect.Effect<Pin, CreateError, HttpClient.HttpClient | ClientIdentity>
+
+/**
+ * Reads a PIN again: plex.tv `GET /api/v2/pins/{id}`. A PIN that is unknown
+ * or expired (404, code 1020) fails with `PinExpired`.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const check = (
+  pin: Pick<Pin, "id">
+): Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity> =>
+  Request.plexTvAnonymous({
+    operation: "checkPin",
+    method: "GET",
+    path: `/api/v2/pins/${encodeURIComponent(String(pin.id))}`,
+    schema: Pin,
+    notFound: true
+  }).pipe(
+    Effect.map((success) => success.value),
+    Effect.catchTag("NotFound", (error) =>
+      Effect.fail(
+        new PinExpired({ operation: "checkPin", pinId: pin.id, reason: "NotFound", errors: error.errors })
+      )
+    )
+  ) as Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity>
+
+/**
+ * Options of {@link authUrl}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AuthUrlOptions {
+  /** Where app.plex.tv sends the user after approving. */
+  readonly forwardUrl?: string | undefined
+}
+
+/**
+ * The app.plex.tv URL to send the user to, carrying the client identifier,
+ * the PIN code and the identity as `context[device][...]` fields.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const authUrl = (
+  pin: Pick<Pin, "code">,
+  options: AuthUrlOptions = {}
+): Effect.Effect<string, InvalidInput, ClientIdentity> =>
+  Effect.gen(function* () {
+    const identity = yield* ClientIdentity
+    const params = new URLSearchParams()
+    params.set("clientID", identity.clientIdentifier)
+    params.set("code", pin.code)
+    params.set("context[device][product]", identity.product)
+    const context: ReadonlyArray<readonly [string, string | undefined]> = [
+      ["version", identity.version],
+      ["platform", identity.platform],
+      ["platformVersion", identity.platformVersion],
+      ["device", identity.device],
+      ["deviceName", identity.deviceName]
+    ]
+    for (const [key, value] of context) {
+      if (value !== undefined) params.set(`context[device][${key}]`, value)
+    }
+    if (options.forwardUrl !== undefined) {
+      params.set(
+        "forwardUrl",
+        yield* V.httpUrl("PinLogin.authUrl", "forwardUrl", options.forwardUrl, { query: true })
+      )
+    }
+    return `https://app.plex.tv/auth#?${params.toString()}`
+  })
+
+/**
+ * Options of {@link poll}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PollOptions {
+  /** How often to ask. Default: every second. */
+  readonly schedule?: Schedule.Schedule<unknown, Pin> | undefined
+  /** When to give up if the PIN carries neither `expiresIn` nor `expiresAt`. Default 15 minutes. */
+  readonly fallbackLifetime?: Duration.DurationInput | undefined
+}
+
+/**
+ * Polls a PIN until the user approves it and returns the token. Slows down
+ * when rate limited (429, code 1003), fails with `PinExpired` once the PIN's
+ * lifetime (`expiresIn` from when it was read, else `expiresAt`) has passed
+ * or when plex.tv no longer knows it (404, code 1020), and leaves no request
+ * in flight when interrupted. Call it right after {@link create}.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const poll = (
+  pin: Pin,
+  options: PollOptions = {}
+): Effect.Effect<Redacted.Redacted<string>, CheckError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    if (pin.authToken !== undefined) return pin.authToken
+    const now = yield* Clock.currentTimeMillis
+    // `expiresIn` is relative, so a clock that disagrees with plex.tv's does not
+    // shorten or stretch the wait; `expiresAt` is the fallback.
+    const expiresAt = pin.expiresAt === undefined ? Number.NaN : Date.parse(pin.expiresAt)
+    const deadline =
+      pin.expiresIn !== undefined && pin.expiresIn > 0
+        ? now + pin.expiresIn * 1000
+        : !Number.isNaN(expiresAt)
+          ? expiresAt
+          : now + Duration.toMillis(options.fallbackLifetime ?? Duration.minutes(15))
+    // Rate limited (429, code 1003): back off from 2 s up to 30 s, and never sooner than Retry-After.
+    const growing: Schedule.Schedule<Duration.Duration, CheckError> = Schedule.exponential(
+      Duration.seconds(2),
+      2
+    ).pipe(Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(30))))
+    const slowDown = Schedule.passthrough(growing).pipe(
+      Schedule.modifyDelay((error, delay) =>
+        error._tag === "RateLimited" && error.retryAfterMillis !== undefined
+          ? Duration.max(delay, Duration.millis(error.retryAfterMillis))
+          : delay
+      )
+    )
+    const once = check(pin).pipe(
+      Effect.retry({ schedule: slowDown, while: (error: CheckError) => error._tag === "RateLimited" })
+    )
+    const every: Schedule.Schedule<Pin, Pin> = Schedule.passthrough(
+      options.schedule ?? Schedule.spaced(Duration.seconds(1))
+    )
+    const approved = once.pipe(
+      Effect.repeat({ schedule: every, until: (current: Pin) => current.authToken !== undefined }),
+      Effect.flatMap((current) =>
+        current.authToken !== undefined
+          ? Effect.succeed(current.authToken)
+          : Effect.fail(
+              new PinExpired({ operation: "pollPin", pinId: pin.id, reason: "Expired", errors: [] })
+            )
+      )
+    )
+    return yield* approved.pipe(
+      Effect.timeoutFail({
+        duration: Duration.millis(Math.max(0, deadline - now)),
+        onTimeout: () =>
+          new PinExpired({ operation: "pollPin", pinId: pin.id, reason: "Expired", errors: [] })
+      }),
+      Effect.withSpan("PinLogin.poll", { attributes: { "plex.pin_id": pin.id } })
+    )
+  })
+
+/**
+ * Options of {@link login}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoginOptions extends CreateOptions, AuthUrlOptions, PollOptions {
+  /** Shows the user where to go: called once with the PIN and the app.plex.tv URL. */
+  readonly onPin: (prompt: { readonly pin: Pin; readonly url: string }) => Effect.Effect<void>
+}
+
+/**
+ * The whole flow: create a PIN, hand it and its URL to `onPin`, poll until
+ * approved, return the token.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const login = (
+  options: LoginOptions
+): Effect.Effect<
+  Redacted.Redacted<string>,
+  CreateError | CheckError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> =>
+  Effect.gen(function* () {
+    const pin = yield* create(options)
+    const url = yield* authUrl(pin, options)
+    yield* options.onPin({ pin, url })
+    return yield* poll(pin, options)
+  }).pipe(Effect.withSpan("PinLogin.login"))

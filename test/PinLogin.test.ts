@@ -1,0 +1,235 @@
+/**
+ * PIN login: create, the app.plex.tv URL, polling (spacing, slow-down on
+ * 429, expiry, 404 code 1020, interruption) and the Credentials layer.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Redacted, Ref, TestClock } from "effect"
+import { Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
+import { afterAdjusting, expectRequests, failsWith, onlyRequest } from "./support/assertions.js"
+import { CLIENT_ID, env, IdentityLive, identityInput, TOKEN } from "./support/env.js"
+import * as MockHttp from "./support/MockHttp.js"
+
+const APPROVED = "pin-approved-Tq93xLw"
+
+const pinBody = (overrides: Record<string, unknown> = {}) => ({
+  id: 4242,
+  code: "Zx7Qk2mNp9r4vB8c",
+  product: "Plex Test Tool",
+  trusted: false,
+  qr: "https://plex.tv/api/v2/pins/qr/Zx7Qk2mNp9r4vB8c",
+  clientIdentifier: CLIENT_ID,
+  location: { code: "NL", country: "The Netherlands" },
+  expiresIn: 1800,
+  createdAt: "2026-11-23T19:00:00Z",
+  expiresAt: "2026-11-23T19:30:00Z",
+  authToken: null,
+  newRegistration: null,
+  ...overrides
+})
+
+const pending = () => MockHttp.json(200, pinBody())
+const approved = () => MockHttp.json(200, pinBody({ authToken: APPROVED }))
+const created = () => MockHttp.json(201, pinBody())
+
+describe("create", () => {
+  it.effect("POSTs /api/v2/pins?strong=true with the identity and no token", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create()
+      assert.strictEqual(pin.id, 4242)
+      assert.strictEqual(pin.code, "Zx7Qk2mNp9r4vB8c")
+      assert.isUndefined(pin.authToken)
+      const request = yield* onlyRequest
+      assert.strictEqual(request.method, "POST")
+      assert.strictEqual(request.url.toString(), "https://plex.tv/api/v2/pins?strong=true")
+      assert.strictEqual(request.headers["x-plex-client-identifier"], CLIENT_ID)
+      assert.strictEqual(request.headers["accept"], "application/json")
+      assert.isUndefined(request.headers["x-plex-token"])
+    }).pipe(Effect.provide(env(MockHttp.always(created))))
+  )
+
+  it.effect("strong: false asks for the short plex.tv/link code", () =>
+    Effect.gen(function* () {
+      yield* PinLogin.create({ strong: false })
+      assert.strictEqual((yield* onlyRequest).url.searchParams.get("strong"), "false")
+    }).pipe(Effect.provide(env(MockHttp.always(created))))
+  )
+})
+
+describe("authUrl", () => {
+  it.effect("carries clientID, code, the identity as context[device][...] and forwardUrl", () =>
+    Effect.gen(function* () {
+      const url = yield* PinLogin.authUrl({ code: "ABCD" }, { forwardUrl: "https://app.example/done?x=1" })
+      assert.isTrue(url.startsWith("https://app.plex.tv/auth#?"))
+      const params = new URLSearchParams(url.slice(url.indexOf("#?") + 2))
+      assert.strictEqual(params.get("clientID"), CLIENT_ID)
+      assert.strictEqual(params.get("code"), "ABCD")
+      assert.strictEqual(params.get("context[device][product]"), identityInput.product)
+      assert.strictEqual(params.get("context[device][version]"), identityInput.version)
+      assert.strictEqual(params.get("context[device][platform]"), identityInput.platform)
+      assert.strictEqual(params.get("context[device][deviceName]"), identityInput.deviceName)
+      assert.strictEqual(params.get("forwardUrl"), "https://app.example/done?x=1")
+      // brackets are percent-encoded in the URL itself
+      assert.include(url, "context%5Bdevice%5D%5Bproduct%5D=")
+      assert.notInclude(url, "context[device]")
+    }).pipe(Effect.provide(IdentityLive), Effect.orDie)
+  )
+
+  it.effect("a forwardUrl that is not http(s) is InvalidInput", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        PinLogin.authUrl({ code: "ABCD" }, { forwardUrl: "javascript:alert(1)" })
+      )
+      assert.strictEqual(error._tag, "InvalidInput")
+      assert.strictEqual(error.field, "forwardUrl")
+    }).pipe(Effect.provide(IdentityLive), Effect.orDie)
+  )
+})
+
+describe("poll", () => {
+  const pin = { ...pinBody(), authToken: undefined } as unknown as PinLogin.Pin
+
+  it.effect("asks once a second until the PIN carries a token, and returns it Redacted", () =>
+    Effect.gen(function* () {
+      const token = yield* PinLogin.poll(pin).pipe(afterAdjusting("10 seconds"))
+      assert.isTrue(Redacted.isRedacted(token))
+      assert.strictEqual(Redacted.value(token), APPROVED)
+      const requests = yield* expectRequests(3)
+      assert.deepStrictEqual(
+        requests.map((r) => r.at),
+        [0, 1000, 2000]
+      )
+      for (const request of requests) {
+        assert.strictEqual(request.method, "GET")
+        assert.strictEqual(request.url.toString(), "https://plex.tv/api/v2/pins/4242")
+      }
+    }).pipe(Effect.provide(env(MockHttp.sequence(pending, pending, approved))))
+  )
+
+  it.effect("404 code 1020 is PinExpired (NotFound) at once", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(PinLogin.poll(pin), "PinExpired")
+      assert.strictEqual(error.reason, "NotFound")
+      assert.strictEqual(error.pinId, 4242)
+      assert.deepStrictEqual(
+        error.errors.map((e) => e.code),
+        [1020]
+      )
+      yield* expectRequests(1)
+    }).pipe(
+      Effect.provide(
+        env(
+          MockHttp.always(() =>
+            MockHttp.plexErrors(404, [{ code: 1020, message: "Code not found or expired" }])
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("gives up with PinExpired (Expired) when the PIN's lifetime has passed", () =>
+    Effect.gen(function* () {
+      const short = { ...pin, expiresIn: 5 }
+      const fiber = yield* Effect.fork(Effect.flip(PinLogin.poll(short)))
+      yield* TestClock.adjust("4999 millis")
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "PinExpired")
+      assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
+      const count = (yield* MockHttp.requests).length
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* MockHttp.requests).length, count, "no request after giving up")
+    }).pipe(Effect.provide(env(MockHttp.always(pending))))
+  )
+
+  it.effect("slows down when rate limited (429 code 1003), honouring Retry-After", () =>
+    Effect.gen(function* () {
+      yield* PinLogin.poll(pin).pipe(afterAdjusting("1 minute"))
+      const requests = yield* expectRequests(4)
+      assert.deepStrictEqual(
+        requests.map((r) => r.at),
+        // 0: pending; 1 s: 429 (Retry-After 10 s); 11 s: 429 without Retry-After (backoff 4 s); 15 s: approved
+        [0, 1000, 11_000, 15_000]
+      )
+    }).pipe(
+      Effect.provide(
+        env(
+          MockHttp.sequence(
+            pending,
+            () =>
+              MockHttp.plexErrors(429, [{ code: 1003, message: "API rate limit exceeded" }], {
+                "retry-after": "10"
+              }),
+            () => MockHttp.plexErrors(429, [{ code: 1003, message: "API rate limit exceeded" }]),
+            approved
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("interrupting stops polling with no request in flight", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(PinLogin.poll(pin))
+      yield* TestClock.adjust("1 second")
+      // the second check hangs; interrupt while it is in flight
+      yield* Fiber.interrupt(fiber)
+      const count = (yield* MockHttp.requests).length
+      assert.strictEqual(count, 2)
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* MockHttp.requests).length, count)
+    }).pipe(Effect.provide(env(MockHttp.sequence(pending, () => MockHttp.hang))))
+  )
+
+  it.effect("a PIN that already carries a token needs no request", () =>
+    Effect.gen(function* () {
+      const token = yield* PinLogin.poll({ ...pin, authToken: Redacted.make(APPROVED) })
+      assert.strictEqual(Redacted.value(token), APPROVED)
+      yield* expectRequests(0)
+    }).pipe(Effect.provide(env(MockHttp.always(pending))))
+  )
+})
+
+describe("login and Credentials.layerPinLogin", () => {
+  it.effect("shows the PIN and URL once, then returns the token", () =>
+    Effect.gen(function* () {
+      const shown = yield* Ref.make<ReadonlyArray<string>>([])
+      const token = yield* PinLogin.login({
+        onPin: ({ pin, url }) => Ref.update(shown, (all) => [...all, `${pin.code} ${url}`])
+      }).pipe(afterAdjusting("5 seconds"))
+      assert.strictEqual(Redacted.value(token), APPROVED)
+      const lines = yield* Ref.get(shown)
+      assert.strictEqual(lines.length, 1)
+      assert.include(lines[0]!, "Zx7Qk2mNp9r4vB8c https://app.plex.tv/auth#?")
+    }).pipe(Effect.provide(env(MockHttp.sequence(created, pending, approved))))
+  )
+
+  it.effect("the layer's token is what later operations send", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(
+        PlexAuth.getTokenDetails().pipe(
+          Effect.provide(Credentials.layerPinLogin({ onPin: () => Effect.void }).pipe(Layer.orDie))
+        )
+      )
+      yield* TestClock.adjust("5 seconds")
+      const account = yield* Fiber.join(fiber)
+      assert.strictEqual(account.username, "tester")
+      const requests = yield* MockHttp.requests
+      const user = requests.find((r) => r.url.pathname === "/api/v2/user")
+      assert.strictEqual(user?.headers["x-plex-token"], APPROVED)
+      assert.notStrictEqual(user?.headers["x-plex-token"], TOKEN)
+    }).pipe(
+      Effect.provide(
+        env((request) =>
+          request.url.pathname === "/api/v2/user"
+            ? MockHttp.json(200, { id: 1, uuid: "u", username: "tester", title: "Tester" })
+            : request.method === "POST"
+              ? created()
+              : request.index < 2
+                ? pending()
+                : approved()
+        )
+      )
+    )
+  )
+})
