@@ -7,6 +7,8 @@
  *
  * @since 0.1.0
  */
+import type { PlatformError } from "@effect/platform/Error"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -175,3 +177,59 @@ export const layerConfig = (
  * @category constructors
  */
 export const generateIdentifier: Effect.Effect<string> = Effect.sync(() => globalThis.crypto.randomUUID())
+
+/**
+ * The `KeyValueStore` key under which {@link layerPersisted} keeps the
+ * client identifier.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultStoreKey = "effect-plex-auth/client-identifier"
+
+/**
+ * An identity whose client identifier is generated on first use and kept in
+ * a `KeyValueStore` (a file on Node, `localStorage` in a browser, memory in
+ * tests), so every run of the app is the same device to Plex. If the
+ * identifier cannot be stored, this fails rather than use a throwaway one.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makePersisted = (
+  input: Omit<ClientIdentityInput, "clientIdentifier">,
+  options: { readonly key?: string | undefined } = {}
+): Effect.Effect<ClientIdentityService, InvalidInput | PlatformError, KeyValueStore.KeyValueStore> =>
+  Effect.gen(function* () {
+    const store = yield* KeyValueStore.KeyValueStore
+    const key = options.key ?? defaultStoreKey
+    const stored = Option.filter(yield* store.get(key), (id) => id.trim().length > 0)
+    const clientIdentifier = Option.isSome(stored)
+      ? stored.value
+      : yield* Effect.tap(generateIdentifier, (id) => store.set(key, id))
+    return yield* make({ ...input, clientIdentifier })
+  })
+
+/**
+ * A layer from {@link makePersisted}.
+ *
+ * @example
+ * ```ts
+ * import { KeyValueStore } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { ClientIdentity } from "effect-plex-auth"
+ *
+ * // In a browser; on Node use the file store of effect-plex-auth/node.
+ * const IdentityLive = ClientIdentity.layerPersisted({ product: "My Plex Tool", version: "1.0.0" }).pipe(
+ *   Layer.provide(KeyValueStore.layerStorage(() => localStorage))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerPersisted = (
+  input: Omit<ClientIdentityInput, "clientIdentifier">,
+  options: { readonly key?: string | undefined } = {}
+): Layer.Layer<ClientIdentity, InvalidInput | PlatformError, KeyValueStore.KeyValueStore> =>
+  Layer.effect(ClientIdentity, makePersisted(input, options))

@@ -3,18 +3,22 @@
  *
  * @since 0.1.0
  */
+import type { PlatformError } from "@effect/platform/Error"
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as PlexAuth from "./PlexAuth.js"
-import type { InvalidInput, SignInError } from "./PlexError.js"
+import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
+import type * as Schemas from "./Schemas.js"
 import { Credentials, type CredentialsService } from "./internal/tags.js"
 import * as V from "./internal/validate.js"
 
@@ -182,3 +186,106 @@ export const withToken: {
   ): Effect.Effect<A, E | InvalidInput, Exclude<R, Credentials>> =>
     Effect.flatMap(make(token), (credentials) => Effect.provideService(self, Credentials, credentials))
 )
+
+/**
+ * What a validity check found. `Unknown` means Plex gave no verdict (a 5xx,
+ * a timeout, no answer): keep the token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Validity =
+  | { readonly _tag: "Valid"; readonly account: Schemas.Account }
+  | { readonly _tag: "Invalid"; readonly error: Unauthorized }
+  | { readonly _tag: "Unknown"; readonly error: GetTokenDetailsError }
+
+/**
+ * Checks the current token without re-authenticating: plex.tv answering 200
+ * means `Valid`, 401 (or its 422 "Invalid token") `Invalid`, anything else —
+ * or no answer — `Unknown`, which says nothing about the token.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Credentials } from "effect-plex-auth"
+ *
+ * const keepOrDrop = Credentials.validate.pipe(
+ *   Effect.map((validity) => (validity._tag === "Invalid" ? "sign in again" : "keep the token"))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | ClientIdentity | Credentials> =
+  Effect.flatMap(Credentials, (credentials) =>
+    PlexAuth.getTokenDetails().pipe(
+      // A validity check must not replace the token it is checking.
+      Effect.provideService(Credentials, { token: credentials.token }),
+      Effect.match({
+        onSuccess: (account): Validity => ({ _tag: "Valid", account }),
+        onFailure: (error): Validity =>
+          error._tag === "Unauthorized" ? { _tag: "Invalid", error } : { _tag: "Unknown", error }
+      })
+    )
+  )
+
+/**
+ * The `KeyValueStore` key under which {@link layerStored} keeps the token.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultStoreKey = "effect-plex-auth/token"
+
+/**
+ * Credentials kept in a `KeyValueStore` (a file on Node, `localStorage` in
+ * a browser, memory in tests): the stored token is used when there is one;
+ * otherwise — and whenever the token is refused — `obtain` runs (a sign-in,
+ * a PIN login) and its token is stored.
+ *
+ * @example
+ * ```ts
+ * import { KeyValueStore } from "@effect/platform"
+ * import { Console, Layer } from "effect"
+ * import { Credentials, PinLogin } from "effect-plex-auth"
+ *
+ * const CredentialsLive = Credentials.layerStored({
+ *   obtain: PinLogin.login({ onPin: ({ url }) => Console.log(`Open ${url}`) })
+ * }).pipe(Layer.provide(KeyValueStore.layerMemory))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerStored = <E, R>(options: {
+  readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
+  readonly key?: string | undefined
+}): Layer.Layer<Credentials, E | PlatformError, R | KeyValueStore.KeyValueStore> =>
+  Layer.effect(
+    Credentials,
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      const key = options.key ?? defaultStoreKey
+      const stored = yield* store.get(key)
+      const initial = Option.getOrUndefined(
+        Option.flatMap(stored, (raw) => Option.getRight(V.tokenSync(raw)))
+      )
+      const obtain = Effect.tap(options.obtain, (token) =>
+        // Keeping the token is best effort: a full disk must not fail a sign-in.
+        Effect.ignoreLogged(store.set(key, Redacted.value(token)))
+      )
+      return yield* makeRefreshing({ initial, obtain })
+    })
+  )
+
+/**
+ * Forgets a stored token (after a sign-out, say).
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const forgetStored = (
+  key: string = defaultStoreKey
+): Effect.Effect<void, PlatformError, KeyValueStore.KeyValueStore> =>
+  Effect.flatMap(KeyValueStore.KeyValueStore, (store) => store.remove(key))

@@ -18,6 +18,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import type {
   GetSourceConnectionInformationError,
@@ -27,7 +28,9 @@ import type {
   SignInError
 } from "./PlexError.js"
 import * as Schemas from "./Schemas.js"
+import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import { Credentials as CredentialsTag } from "./internal/tags.js"
 import type { Credentials, PlexServer } from "./internal/tags.js"
 import * as V from "./internal/validate.js"
 
@@ -407,3 +410,56 @@ export const withRequestTimeout: {
  * @category settings
  */
 export const MaxBodyBytes = Request.MaxBodyBytes
+
+// ---------------------------------------------------------------------------
+// Token lifecycle
+// ---------------------------------------------------------------------------
+
+const Pong = Schema.Struct({ pong: L.Bool })
+
+/**
+ * Keeps the current token alive: plex.tv `GET /api/v2/ping`. Succeeds with
+ * Plex's `pong` flag.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const ping = (): Effect.Effect<
+  boolean,
+  GetTokenDetailsError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  narrow(
+    Effect.map(
+      Request.plexTv({ operation: "ping", method: "GET", path: "/api/v2/ping", schema: Pong }),
+      (success) => success.value.pong
+    )
+  )
+
+/**
+ * Revokes the current token: plex.tv `DELETE /api/v2/users/signout`. Never
+ * retried by a policy on an ambiguous failure (a timeout), and never
+ * re-authenticates to sign out a token that was already refused.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const signOut = (): Effect.Effect<
+  void,
+  GetTokenDetailsError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.flatMap(CredentialsTag, (credentials) =>
+    narrow<void, GetTokenDetailsError, HttpClient.HttpClient | ClientIdentity | Credentials>(
+      Effect.asVoid(
+        Request.plexTv({
+          operation: "signOut",
+          method: "DELETE",
+          path: "/api/v2/users/signout",
+          schema: Schema.Void,
+          noContent: true,
+          idempotent: false
+        })
+      )
+    ).pipe(Effect.provideService(CredentialsTag, { token: credentials.token }))
+  )

@@ -76,6 +76,8 @@ export interface Spec<A> {
    * retried.
    */
   readonly idempotent?: boolean | undefined
+  /** A success carries no body worth decoding (e.g. 204 for a sign-out): any 2xx succeeds with `undefined`. */
+  readonly noContent?: boolean | undefined
 }
 
 /** A decoded success with the response's status and headers. */
@@ -222,6 +224,9 @@ const interpret = <A>(
   const contentType = contentTypeOf(response.headers)
   const base = { ...ctx, status }
   if (status >= 200 && status < 300) {
+    if (spec.noContent) {
+      return Effect.succeed({ value: undefined as A, status, headers: response.headers, contentType })
+    }
     if (!isJson(contentType)) {
       return Effect.fail(
         new Unexpected({

@@ -83,3 +83,7 @@ export const httpUrl = (
   }
   return Effect.succeed(`${url.origin}${url.pathname.replace(/\/+$/, "")}`)
 }
+
+/** {@link token}, synchronously, as an `Either`. */
+export const tokenSync = (value: unknown) =>
+  Effect.runSync(Effect.either(token("Credentials", "token", value)))

@@ -1,0 +1,225 @@
+/**
+ * The token lifecycle and persistence: validity (valid / invalid / unknown),
+ * ping, sign-out, a token kept in a KeyValueStore, and a client identifier
+ * generated once and kept.
+ */
+import { Error as PlatformError, KeyValueStore } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Redacted, Ref } from "effect"
+import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
+import { expectRequests, onlyRequest } from "./support/assertions.js"
+import { env, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
+import * as MockHttp from "./support/MockHttp.js"
+
+const account = { id: 7, uuid: "u-7", username: "tester", title: "Tester" }
+const refused = () => MockHttp.plexErrors(401, [{ code: 1001, message: "User could not be authenticated" }])
+
+describe("Credentials.validate", () => {
+  it.effect("200 is Valid, with the account", () =>
+    Effect.gen(function* () {
+      const validity = yield* Credentials.validate
+      assert.strictEqual(validity._tag, "Valid")
+      assert.strictEqual(validity._tag === "Valid" && validity.account.username, "tester")
+    }).pipe(Effect.provide(env(MockHttp.always(() => MockHttp.json(200, account)))))
+  )
+
+  for (const [name, reply] of [
+    ["401", refused],
+    ["422 Invalid token", () => MockHttp.plexErrors(422, [{ code: 1001, message: "Invalid token" }])]
+  ] as const) {
+    it.effect(`${name} is Invalid`, () =>
+      Effect.gen(function* () {
+        const validity = yield* Credentials.validate
+        assert.strictEqual(validity._tag, "Invalid")
+      }).pipe(Effect.provide(env(MockHttp.always(reply))))
+    )
+  }
+
+  for (const [name, reply] of [
+    ["a 503", () => MockHttp.text(503, "down", "text/plain")],
+    ["a refused connection", () => MockHttp.transportFailure()],
+    [
+      "a 400",
+      () => MockHttp.plexErrors(400, [{ code: 1000, message: "X-Plex-Client-Identifier is missing" }])
+    ]
+  ] as const) {
+    it.effect(`${name} is Unknown: it says nothing about the token`, () =>
+      Effect.gen(function* () {
+        const validity = yield* Credentials.validate
+        assert.strictEqual(validity._tag, "Unknown")
+      }).pipe(Effect.provide(env(MockHttp.always(reply))))
+    )
+  }
+
+  it.effect("never re-authenticates: a refused token is reported Invalid, not replaced", () =>
+    Effect.gen(function* () {
+      const obtained = yield* Ref.make(0)
+      const credentials = yield* Credentials.makeRefreshing({
+        initial: Redacted.make(TOKEN),
+        obtain: Effect.as(
+          Ref.update(obtained, (n) => n + 1),
+          Redacted.make("fresh")
+        )
+      })
+      const validity = yield* Credentials.validate.pipe(
+        Effect.provideService(Credentials.Credentials, credentials)
+      )
+      assert.strictEqual(validity._tag, "Invalid")
+      assert.strictEqual(yield* Ref.get(obtained), 0)
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(env(MockHttp.always(refused))))
+  )
+})
+
+describe("ping and sign-out", () => {
+  it.effect("ping GETs /api/v2/ping with the token and returns pong", () =>
+    Effect.gen(function* () {
+      assert.isTrue(yield* PlexAuth.ping())
+      const request = yield* onlyRequest
+      assert.strictEqual(request.method, "GET")
+      assert.strictEqual(request.url.toString(), "https://plex.tv/api/v2/ping")
+      assert.strictEqual(request.headers["x-plex-token"], TOKEN)
+    }).pipe(Effect.provide(env(MockHttp.always(() => MockHttp.json(200, { pong: true })))))
+  )
+
+  it.effect("signOut DELETEs /api/v2/users/signout and accepts a 204 without a body", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.signOut()
+      const request = yield* onlyRequest
+      assert.strictEqual(request.method, "DELETE")
+      assert.strictEqual(request.url.toString(), "https://plex.tv/api/v2/users/signout")
+      assert.strictEqual(request.headers["x-plex-token"], TOKEN)
+    }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect("signOut of a refused token is Unauthorized and never signs in again to sign out", () =>
+    Effect.gen(function* () {
+      const credentials = yield* Credentials.makeRefreshing({
+        initial: Redacted.make(TOKEN),
+        obtain: Effect.dieMessage("must not re-authenticate")
+      })
+      const error = yield* Effect.flip(
+        PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+      )
+      assert.strictEqual(error._tag, "Unauthorized")
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(env(MockHttp.always(refused))))
+  )
+})
+
+describe("Credentials.layerStored", () => {
+  const signInReplies: MockHttp.Handler = (request) =>
+    request.url.pathname === "/api/v2/users/signin"
+      ? MockHttp.json(201, { ...account, authToken: `signed-in-${request.index}` })
+      : request.headers["x-plex-token"] === "stale"
+        ? refused()
+        : MockHttp.json(200, account)
+
+  const layers = (handler: MockHttp.Handler) => {
+    const http = MockHttp.layer(handler)
+    const credentials = Credentials.layerStored({
+      obtain: Effect.map(
+        PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
+        (signedIn) => signedIn.authToken
+      )
+    })
+    return credentials.pipe(
+      Layer.provideMerge(Layer.mergeAll(http, IdentityLive, KeyValueStore.layerMemory)),
+      Layer.orDie
+    )
+  }
+
+  it.effect("with nothing stored, obtains a token and stores it", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      const store = yield* KeyValueStore.KeyValueStore
+      const stored = yield* store.get(Credentials.defaultStoreKey)
+      assert.strictEqual(stored._tag === "Some" && stored.value, "signed-in-0")
+      const requests = yield* expectRequests(2)
+      assert.strictEqual(requests[1]!.headers["x-plex-token"], "signed-in-0")
+    }).pipe(Effect.provide(layers(signInReplies)))
+  )
+
+  it.effect("a stored token is used without signing in; a refused one is replaced and stored", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* PlexAuth.getTokenDetails()
+      const paths = (yield* MockHttp.requests).map(
+        (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+      )
+      assert.deepStrictEqual(paths, [
+        "/api/v2/user stale",
+        "/api/v2/users/signin -",
+        "/api/v2/user signed-in-1"
+      ])
+      const stored = yield* store.get(Credentials.defaultStoreKey)
+      assert.strictEqual(stored._tag === "Some" && stored.value, "signed-in-1")
+    }).pipe(
+      Effect.provide(
+        Layer.unwrapEffect(
+          Effect.gen(function* () {
+            const store = yield* KeyValueStore.KeyValueStore
+            yield* store.set(Credentials.defaultStoreKey, "stale")
+            return layers(signInReplies)
+          })
+        ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      )
+    )
+  )
+})
+
+describe("ClientIdentity.layerPersisted", () => {
+  it.effect("generates the identifier once and reuses it on every later build", () =>
+    Effect.gen(function* () {
+      const build = ClientIdentity.makePersisted({ product: "Tool" })
+      const first = yield* build
+      const second = yield* build
+      assert.match(first.clientIdentifier, /^[0-9a-f-]{36}$/)
+      assert.strictEqual(second.clientIdentifier, first.clientIdentifier)
+      const store = yield* KeyValueStore.KeyValueStore
+      const stored = yield* store.get(ClientIdentity.defaultStoreKey)
+      assert.strictEqual(stored._tag === "Some" && stored.value, first.clientIdentifier)
+      assert.strictEqual(first.headers["X-Plex-Client-Identifier"], first.clientIdentifier)
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.effect("an identifier already stored is used as is", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* store.set("my-key", "kept-id-123")
+      const identity = yield* ClientIdentity.makePersisted({ product: "Tool" }, { key: "my-key" })
+      assert.strictEqual(identity.clientIdentifier, "kept-id-123")
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.effect("a store that cannot keep the identifier fails instead of using a throwaway one", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(ClientIdentity.makePersisted({ product: "Tool" }))
+      assert.strictEqual(error._tag, "SystemError")
+    }).pipe(
+      Effect.provide(
+        Layer.effect(
+          KeyValueStore.KeyValueStore,
+          Effect.map(KeyValueStore.KeyValueStore, (memory) =>
+            KeyValueStore.make({
+              get: memory.get,
+              getUint8Array: memory.getUint8Array,
+              remove: memory.remove,
+              clear: memory.clear,
+              size: memory.size,
+              set: (key) =>
+                Effect.fail(
+                  new PlatformError.SystemError({
+                    reason: "PermissionDenied",
+                    module: "KeyValueStore",
+                    method: "set",
+                    pathOrDescriptor: key
+                  })
+                )
+            })
+          )
+        ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      )
+    )
+  )
+})
