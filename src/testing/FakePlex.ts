@@ -1,0 +1,717 @@
+/**
+ * A faithful, stateful, in-memory Plex for testing programs built on
+ * effect-plex-auth: plex.tv's account API (sign-in with two-factor codes,
+ * token details, PINs, resources, ping, sign-out) and Plex Media Servers
+ * (transient tokens, source connection information, identity), with the
+ * status codes, error bodies and content types the real services use.
+ *
+ * The fake is one web handler, `Request` → `Effect<Response>`, that routes
+ * by origin: plex.tv (`https://plex.tv`, and `https://clients.plex.tv`), each
+ * fake server's connection URLs, and an unrelated host for redirect tests.
+ * {@link layer} serves it through an in-memory `HttpClient` (no socket);
+ * `effect-plex-auth/node` serves the same handler on loopback ports.
+ *
+ * Every request is recorded (secrets `Redacted`), and faults can be scripted
+ * per route, path or origin (see `Fault`).
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as ClientIdentity from "../ClientIdentity.js"
+import * as Credentials from "../Credentials.js"
+import * as PlexServer from "../PlexServer.js"
+import * as PlexTv from "../PlexTv.js"
+import type { Fault } from "./Fault.js"
+import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
+import * as Fake from "./internal/fake.js"
+import * as Seed from "./internal/seed.js"
+
+export {
+  /**
+   * The fake's connection failed instead of answering: a scripted reset or
+   * refusal, or a request to an origin the fake does not serve. The
+   * in-memory `HttpClient` turns it into a `RequestError` (reason
+   * `Transport`); the Node server destroys the socket.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ConnectionFailure,
+  /**
+   * A control call named an account, server or PIN the fake does not have,
+   * or a PIN that has expired.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  FakePlexError
+}
+
+// ---------------------------------------------------------------------------
+// Seeding
+// ---------------------------------------------------------------------------
+
+/**
+ * Which era of Plex's account payload the fake sends: `2025-08` (the seeds'
+ * era, with the deprecated `pin` hash) or `2026-02` (newer profile fields
+ * such as `defaultAudioAccessibility` and `mediaReviewsLanguages`, sign-in
+ * answers with `pastSubscriptions` and `trials`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PayloadShape = "2025-08" | "2026-02"
+
+/**
+ * A change to an account payload, to simulate drift: an object is merged in
+ * deeply (objects key by key; `undefined` removes a key; anything else,
+ * `null` included, replaces), a function rewrites the payload.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PayloadOverride =
+  Readonly<Record<string, unknown>> | ((payload: Record<string, unknown>) => Record<string, unknown>)
+
+/**
+ * An account. Every field is optional: the first account defaults to
+ * {@link defaults} (`alice`), later ones to `user2`, `user3`, ...
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AccountSeed {
+  readonly username?: string | undefined
+  /** The email, also accepted as login. Default `<username>@example.com`. */
+  readonly email?: string | undefined
+  readonly password?: string | Redacted.Redacted<string> | undefined
+  /** Turns two-factor authentication on: sign-in then needs this six-digit code. */
+  readonly twoFactorCode?: string | Redacted.Redacted<string> | undefined
+  /** The account's initial token (default `fakeAccountToken0001`, `...0002`, ...). */
+  readonly token?: string | Redacted.Redacted<string> | undefined
+  readonly id?: number | undefined
+  readonly uuid?: string | undefined
+  readonly title?: string | undefined
+  readonly friendlyName?: string | undefined
+  /** An active Plex Pass subscription. Default true. */
+  readonly plexPass?: boolean | undefined
+  /** The payload era; default the fake's `shape`. */
+  readonly shape?: PayloadShape | undefined
+  /** Drift applied to every payload of this account. */
+  readonly payload?: PayloadOverride | undefined
+}
+
+/**
+ * One way to reach a server. Protocol, address and port are read from `uri`
+ * (the IP of a `plex.direct` name is its address).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectionSeed {
+  readonly uri: string
+  readonly local?: boolean | undefined
+  readonly relay?: boolean | undefined
+  readonly IPv6?: boolean | undefined
+}
+
+/**
+ * A source a server knows besides the fake's servers (those it always
+ * knows as `server://<clientIdentifier>`), e.g. `provider://tv.plex.provider.vod`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SourceSeed {
+  readonly source: string
+  readonly name?: string | undefined
+  readonly clientIdentifier?: string | undefined
+  readonly accessToken?: string | Redacted.Redacted<string> | undefined
+  readonly connections?: ReadonlyArray<ConnectionSeed> | undefined
+}
+
+/**
+ * A Plex Media Server. Defaults: owned by the first account, two
+ * connections (local `http://192.0.2.10:32400` and a remote `plex.direct`
+ * HTTPS one; documentation addresses that route nowhere), its own access
+ * token `fakeServerToken00001`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerSeed {
+  readonly clientIdentifier?: string | undefined
+  readonly name?: string | undefined
+  /** Username or email of the owning account. */
+  readonly owner?: string | undefined
+  /** Usernames or emails of accounts the server is shared with (not admins). */
+  readonly sharedWith?: ReadonlyArray<string> | undefined
+  readonly accessToken?: string | Redacted.Redacted<string> | undefined
+  readonly version?: string | undefined
+  /** Each connection's origin is one the fake answers on for this server. */
+  readonly connections?: ReadonlyArray<ConnectionSeed> | undefined
+  readonly sources?: ReadonlyArray<SourceSeed> | undefined
+}
+
+/**
+ * How to seed the fake. Everything is optional: by default one account
+ * (`alice`, see {@link defaults}) owning one server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Where plex.tv answers. Default `https://plex.tv`. */
+  readonly plexTvUrl?: string | undefined
+  /** More origins serving plex.tv's API. Default `["https://clients.plex.tv"]`. */
+  readonly plexTvAliases?: ReadonlyArray<string> | undefined
+  /** An unrelated host that records what it receives and answers 404. Default `https://elsewhere.example`. */
+  readonly elsewhereUrl?: string | undefined
+  /** The accounts; the first is the default account. */
+  readonly accounts?: ReadonlyArray<AccountSeed> | undefined
+  /** The servers; the first is the default server. An empty array means none. */
+  readonly servers?: ReadonlyArray<ServerSeed> | undefined
+  /** The default payload era. Default `2026-02`. */
+  readonly shape?: PayloadShape | undefined
+  /** How long PINs live. Default 30 minutes for strong PINs, 15 for short codes. */
+  readonly pinLifetime?:
+    | {
+        readonly strong?: Duration.DurationInput | undefined
+        readonly short?: Duration.DurationInput | undefined
+      }
+    | undefined
+  /** How long transient tokens live. Default 48 hours. */
+  readonly transientTokenLifetime?: Duration.DurationInput | undefined
+}
+
+/**
+ * The defaults of an unseeded fake: the default account's login, password
+ * and token, and the default server's identifier, URL and token.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults: {
+  readonly plexTvUrl: string
+  readonly elsewhereUrl: string
+  readonly username: string
+  readonly login: string
+  readonly password: Redacted.Redacted<string>
+  readonly token: Redacted.Redacted<string>
+  readonly serverId: string
+  readonly serverName: string
+  readonly serverUrl: string
+  readonly serverToken: Redacted.Redacted<string>
+} = {
+  plexTvUrl: Seed.DEFAULTS.plexTvUrl,
+  elsewhereUrl: Seed.DEFAULTS.elsewhereUrl,
+  username: Seed.DEFAULTS.username,
+  login: Seed.DEFAULTS.login,
+  password: Redacted.make(Seed.DEFAULTS.password),
+  token: Redacted.make(Seed.DEFAULTS.token),
+  serverId: Seed.DEFAULTS.serverId,
+  serverName: Seed.DEFAULTS.serverName,
+  serverUrl: Seed.DEFAULTS.serverUrl,
+  serverToken: Redacted.make(Seed.DEFAULTS.serverToken)
+}
+
+// ---------------------------------------------------------------------------
+// Inspection
+// ---------------------------------------------------------------------------
+
+/**
+ * An account of the fake (its seeded secrets `Redacted`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakeAccount {
+  readonly id: number
+  readonly uuid: string
+  readonly username: string
+  readonly email: string
+  readonly title: string
+  readonly password: Redacted.Redacted<string>
+  readonly twoFactorCode: Redacted.Redacted<string> | undefined
+  /** The seeded token (sign-ins mint more). */
+  readonly token: Redacted.Redacted<string>
+}
+
+/**
+ * One connection of a fake server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakeConnection {
+  readonly uri: string
+  readonly protocol: string
+  readonly address: string
+  readonly port: number
+  readonly local: boolean
+  readonly relay: boolean
+  readonly IPv6: boolean
+}
+
+/**
+ * A server of the fake.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakeServer {
+  readonly clientIdentifier: string
+  readonly name: string
+  readonly ownerId: number
+  /** Its first connection's URL. */
+  readonly url: string
+  readonly urls: ReadonlyArray<string>
+  readonly accessToken: Redacted.Redacted<string>
+  readonly version: string
+  readonly connections: ReadonlyArray<FakeConnection>
+}
+
+/**
+ * A PIN created through `POST /api/v2/pins`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakePin {
+  readonly id: number
+  readonly code: string
+  readonly strong: boolean
+  readonly clientIdentifier: string
+  readonly product: string
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly expired: boolean
+  /** The account that approved it. */
+  readonly accountId: number | undefined
+  readonly authToken: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * A transient token a server issued.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakeTransientToken {
+  readonly token: Redacted.Redacted<string>
+  readonly serverId: string
+  /** Made from an admin token (and so good for `/security/resources`). */
+  readonly admin: boolean
+  readonly accountId: number
+  readonly issuedAt: number
+  readonly expiresAt: number
+  readonly expired: boolean
+}
+
+/**
+ * A request the fake received. Header names are lower case; the token (in a
+ * header or the query), passwords and verification codes are `Redacted`, so
+ * printing or `JSON.stringify`-ing a record never shows them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordedRequest {
+  /** 1, 2, 3, ... in arrival order. */
+  readonly sequence: number
+  /** `Clock` time of arrival, in milliseconds. */
+  readonly receivedAt: number
+  readonly origin: string
+  readonly host: "plex.tv" | "server" | "elsewhere"
+  readonly serverId: string | undefined
+  /** The route that served it (e.g. `getTokenDetails`); undefined for an unknown path. */
+  readonly route: RouteName | undefined
+  readonly method: string
+  readonly path: string
+  readonly query: Readonly<Record<string, string | Redacted.Redacted<string>>>
+  readonly headers: Readonly<Record<string, string | Redacted.Redacted<string>>>
+  /** The form fields of a form-urlencoded body. */
+  readonly form: Readonly<Record<string, string | Redacted.Redacted<string>>> | undefined
+  /** The scripted fault applied to it. */
+  readonly fault: Fault["_tag"] | undefined
+  /** The status answered, when an answer was sent. */
+  readonly status: number | undefined
+  /** What became of it: still running, answered, dropped, or given up by the client. */
+  readonly outcome: "Pending" | "Responded" | "Reset" | "Refused" | "Interrupted"
+}
+
+/**
+ * The fake's routes, named for the client operation they serve.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RouteName =
+  | "postUsersSignInData"
+  | "getTokenDetails"
+  | "createPin"
+  | "checkPin"
+  | "getServerResources"
+  | "ping"
+  | "signOut"
+  | "getTransientToken"
+  | "getSourceConnectionInformation"
+  | "getServerIdentity"
+  | "getServerCapabilities"
+  | (string & {})
+
+/**
+ * Which requests a fault applies to: a route name, a path (a string that
+ * starts with `/`), or any combination of route, path, origin and method.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FaultTarget =
+  | RouteName
+  | {
+      readonly route?: RouteName | undefined
+      readonly path?: string | undefined
+      readonly origin?: string | undefined
+      readonly method?: string | undefined
+    }
+
+/**
+ * Options of a scripted fault.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FaultOptions {
+  /** Apply it to the next `times` matching requests only. Default: every one, until cleared. */
+  readonly times?: number | undefined
+}
+
+/**
+ * The fake: its addresses and default credentials, its web handler, and the
+ * calls that inspect and control it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakePlexService {
+  /** plex.tv's base URL, for `PlexTv.layer`. */
+  readonly plexTvUrl: string
+  readonly plexTvAliases: ReadonlyArray<string>
+  /** The unrelated host (redirect target). */
+  readonly elsewhereUrl: string
+  /** The default server's URL, for `PlexServer.layer`. */
+  readonly serverUrl: string
+  /** Every origin the fake answers on. */
+  readonly urls: ReadonlyArray<string>
+  /** The default account's login (email). */
+  readonly login: string
+  readonly password: Redacted.Redacted<string>
+  /** The default account's seeded token. */
+  readonly token: Redacted.Redacted<string>
+  /** The default server's client identifier. */
+  readonly serverId: string
+  /** The default server's own access token. */
+  readonly serverToken: Redacted.Redacted<string>
+  readonly accounts: ReadonlyArray<FakeAccount>
+  readonly servers: ReadonlyArray<FakeServer>
+
+  /** The fake as a web handler; routes by the request URL's origin. */
+  readonly handle: (request: Request) => Effect.Effect<Response, ConnectionFailure>
+
+  /** An account by username or email; the default account without one. */
+  readonly account: (login?: string) => Effect.Effect<FakeAccount, FakePlexError>
+  /** A server by client identifier; the default server without one. */
+  readonly server: (clientIdentifier?: string) => Effect.Effect<FakeServer, FakePlexError>
+  /** Mints a new token for an account (default: the default account). */
+  readonly mintToken: (login?: string) => Effect.Effect<Redacted.Redacted<string>, FakePlexError>
+  /** Revokes a token; false when it was unknown or already revoked. */
+  readonly revokeToken: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
+  /** Whether plex.tv accepts a token. */
+  readonly isTokenValid: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
+  /** Adds drift to every later payload of an account (default: the default account). */
+  readonly patchAccount: (
+    login: string | undefined,
+    payload: PayloadOverride
+  ) => Effect.Effect<void, FakePlexError>
+  /** The PINs created so far. */
+  readonly pins: Effect.Effect<ReadonlyArray<FakePin>>
+  /**
+   * Approves a PIN (by id or code) for an account, as a user signing in at
+   * plex.tv/link would: the PIN's `authToken` becomes a new token. Returns it.
+   */
+  readonly approvePin: (
+    pin: number | string,
+    options?: { readonly account?: string | undefined }
+  ) => Effect.Effect<Redacted.Redacted<string>, FakePlexError>
+  /** The transient tokens servers issued. */
+  readonly transientTokens: Effect.Effect<ReadonlyArray<FakeTransientToken>>
+  /** Restarts a server (default: the default server): its transient tokens are gone. */
+  readonly restartServer: (clientIdentifier?: string) => Effect.Effect<void, FakePlexError>
+
+  /** Scripts a fault for the requests `target` selects. */
+  readonly fault: (target: FaultTarget, fault: Fault, options?: FaultOptions) => Effect.Effect<void>
+  /** Removes every scripted fault. */
+  readonly clearFaults: Effect.Effect<void>
+  /** The requests received so far, in order. */
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  /** Forgets the requests received so far. */
+  readonly clearRequests: Effect.Effect<void>
+}
+
+/**
+ * The fake Plex service, for inspection and control in tests.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class FakePlex extends Context.Tag("effect-plex-auth/testing/FakePlex")<FakePlex, FakePlexService>() {}
+
+// ---------------------------------------------------------------------------
+// Constructors and layers
+// ---------------------------------------------------------------------------
+
+/**
+ * Builds a fake. An inconsistent seed (an owner that is not an account, two
+ * hosts on one origin) is a defect.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
+  Effect.flatMap(
+    Effect.sync(() => Seed.resolve(options)),
+    Fake.fromSeed
+  )
+
+const transportCause = (failure: ConnectionFailure) => {
+  const code = failure.reason === "Reset" ? "ECONNRESET" : "ECONNREFUSED"
+  const detail =
+    failure.reason === "Reset" ? "other side closed" : `connect ECONNREFUSED ${new URL(failure.origin).host}`
+  return new TypeError("fetch failed", { cause: Object.assign(new Error(detail), { code }) })
+}
+
+const bodyOf = (
+  request: HttpClientRequest.HttpClientRequest
+): Effect.Effect<BodyInit | undefined, HttpClientError.RequestError> => {
+  const body = request.body
+  switch (body._tag) {
+    case "Empty":
+      return Effect.succeed(undefined)
+    case "Raw":
+      return Effect.succeed(body.body as BodyInit)
+    case "Uint8Array":
+      return Effect.succeed(body.body as Uint8Array<ArrayBuffer>)
+    case "FormData":
+      return Effect.succeed(body.formData)
+    case "Stream":
+      return body.stream.pipe(
+        Stream.runCollect,
+        Effect.map((chunks) => {
+          const all = Chunk.toReadonlyArray(chunks)
+          const out = new Uint8Array(all.reduce((n, c) => n + c.length, 0))
+          let offset = 0
+          for (const c of all) {
+            out.set(c, offset)
+            offset += c.length
+          }
+          return out
+        }),
+        Effect.mapError((cause) => new HttpClientError.RequestError({ request, reason: "Encode", cause }))
+      )
+  }
+}
+
+/**
+ * An `HttpClient` that sends every request to the fake's handler, in
+ * process: no socket, no network. A request to an origin the fake does not
+ * serve fails like a refused connection.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
+  HttpClient.make((request, url) =>
+    Effect.gen(function* () {
+      const body = yield* bodyOf(request)
+      const headers = new Headers()
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (name !== "content-length") headers.set(name, value)
+      }
+      const web = new Request(url, { method: request.method, headers, body: body ?? null })
+      const response = yield* fake.handle(web).pipe(
+        Effect.mapError(
+          (failure) =>
+            new HttpClientError.RequestError({
+              request,
+              reason: "Transport",
+              cause: transportCause(failure)
+            })
+        )
+      )
+      return HttpClientResponse.fromWeb(request, response)
+    })
+  )
+
+/**
+ * The fake as a layer: an in-memory `HttpClient` that answers from the fake,
+ * and the `FakePlex` service to inspect and control it. Point `PlexServer`
+ * at `FakePlex.defaults.serverUrl` (or the `serverUrl` of the service);
+ * plex.tv is at its usual URL.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
+ * import { FakePlex } from "effect-plex-auth/testing"
+ *
+ * const TestLive = Layer.mergeAll(
+ *   FakePlex.layer(),
+ *   ClientIdentity.layer({ clientIdentifier: "test-client", product: "My App" }),
+ *   Credentials.layer(FakePlex.defaults.token)
+ * )
+ * const username = PlexAuth.getTokenDetails().pipe(
+ *   Effect.map((account) => account.username),
+ *   Effect.provide(TestLive)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | FakePlex> =>
+  Layer.effectContext(
+    Effect.map(make(options), (fake) =>
+      Context.make(FakePlex, fake).pipe(Context.add(HttpClient.HttpClient, httpClient(fake)))
+    )
+  )
+
+/**
+ * The identity {@link layerSignedIn} uses unless told otherwise.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const testIdentity: ClientIdentity.ClientIdentityInput = {
+  clientIdentifier: "fake-plex-test-client",
+  product: "effect-plex-auth tests",
+  version: "0.1.0",
+  platform: "Node.js"
+}
+
+/** Where `layerSignedIn` points `PlexServer` when the fake has no server: nothing answers there. */
+const unservedUrl = "http://192.0.2.1:32400"
+
+/**
+ * Everything a program needs, wired to the fake: {@link layer}, a
+ * `ClientIdentity`, the default account's `Credentials`, `PlexServer` at the
+ * default server (with `servers: []`, at an address nothing answers on) and
+ * `PlexTv` at the fake's plex.tv.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth } from "effect-plex-auth"
+ * import { FakePlex } from "effect-plex-auth/testing"
+ *
+ * const program = PlexAuth.getTransientToken().pipe(Effect.provide(FakePlex.layerSignedIn()))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerSignedIn = (
+  options: Options & { readonly identity?: ClientIdentity.ClientIdentityInput | undefined } = {}
+): Layer.Layer<
+  | HttpClient.HttpClient
+  | FakePlex
+  | ClientIdentity.ClientIdentity
+  | Credentials.Credentials
+  | PlexServer.PlexServer
+> =>
+  Layer.unwrapEffect(
+    Effect.map(make(options), (fake) =>
+      Layer.mergeAll(
+        Layer.succeedContext(
+          Context.make(FakePlex, fake).pipe(Context.add(HttpClient.HttpClient, httpClient(fake)))
+        ),
+        ClientIdentity.layer(options.identity ?? testIdentity),
+        Credentials.layer(fake.token),
+        PlexServer.layer(fake.serverUrl === "" ? unservedUrl : fake.serverUrl),
+        PlexTv.layer(fake.plexTvUrl)
+      ).pipe(Layer.orDie)
+    )
+  )
+
+// ---------------------------------------------------------------------------
+// Accessors
+// ---------------------------------------------------------------------------
+
+/**
+ * Scripts a fault on the fake in context.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth } from "effect-plex-auth"
+ * import { FakePlex, Fault } from "effect-plex-auth/testing"
+ *
+ * const rateLimitedOnce = Effect.gen(function* () {
+ *   yield* FakePlex.fault("getTokenDetails", Fault.status(429, { retryAfter: "1 second" }), { times: 1 })
+ *   return yield* PlexAuth.getTokenDetails()
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const fault = (
+  target: FaultTarget,
+  fault: Fault,
+  options?: FaultOptions
+): Effect.Effect<void, never, FakePlex> =>
+  Effect.flatMap(FakePlex, (fake) => fake.fault(target, fault, options))
+
+/**
+ * Removes every scripted fault of the fake in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const clearFaults: Effect.Effect<void, never, FakePlex> = Effect.flatMap(
+  FakePlex,
+  (fake) => fake.clearFaults
+)
+
+/**
+ * The requests the fake in context received.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const requests: Effect.Effect<ReadonlyArray<RecordedRequest>, never, FakePlex> = Effect.flatMap(
+  FakePlex,
+  (fake) => fake.requests
+)
+
+/**
+ * Approves a PIN on the fake in context; see {@link FakePlexService.approvePin}.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const approvePin = (
+  pin: number | string,
+  options?: { readonly account?: string | undefined }
+): Effect.Effect<Redacted.Redacted<string>, FakePlexError, FakePlex> =>
+  Effect.flatMap(FakePlex, (fake) => fake.approvePin(pin, options))

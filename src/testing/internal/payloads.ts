@@ -1,0 +1,319 @@
+/**
+ * The JSON the fake answers with, shaped like real Plex payloads: accounts
+ * in the 2025-08 and 2026-02 shapes (with the caller's drift applied), PINs,
+ * and resource devices.
+ *
+ * @internal
+ */
+import type { PayloadOverride } from "../FakePlex.js"
+import { pseudoHex, type SeedAccount, type SeedConnection, type SeedServer } from "./seed.js"
+
+/** Plex's ISO date format: seconds precision, `Z`. */
+export const isoDate = (millis: number): string => new Date(millis).toISOString().replace(/\.\d{3}Z$/, "Z")
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+
+/** Deep merge: objects merge key by key, anything else replaces, `undefined` removes the key. */
+export const merge = (
+  base: Record<string, unknown>,
+  patch: Readonly<Record<string, unknown>>
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...base }
+  for (const [key, value] of Object.entries(patch)) {
+    const current = out[key]
+    if (value === undefined) delete out[key]
+    else if (isPlainObject(value) && isPlainObject(current)) out[key] = merge(current, value)
+    else out[key] = value
+  }
+  return out
+}
+
+/** Applies the overrides of an account, in order. */
+export const applyOverrides = (
+  payload: Record<string, unknown>,
+  overrides: ReadonlyArray<PayloadOverride>
+): Record<string, unknown> =>
+  overrides.reduce<Record<string, unknown>>(
+    (acc, override) =>
+      typeof override === "function" ? override(structuredClone(acc)) : merge(acc, override),
+    payload
+  )
+
+const plexPassFeatures = [
+  "adaptive_bitrate",
+  "camera_upload",
+  "collections",
+  "dvr",
+  "hardware_transcoding",
+  "home",
+  "lyrics",
+  "music_videos",
+  "pass",
+  "sync",
+  "trailers",
+  "webhooks"
+]
+
+const joinedAt = (account: SeedAccount) => 1519084800 + (account.id % 1000) * 86400
+
+/**
+ * An account as plex.tv sends it from `GET /api/v2/user` (and, with
+ * `signIn`, from `POST /api/v2/users/signin`), before overrides.
+ */
+export const account = (
+  a: SeedAccount,
+  token: string,
+  now: number,
+  options: { readonly signIn: boolean; readonly rememberMe: boolean }
+): Record<string, unknown> => {
+  const joined = joinedAt(a)
+  const subscription = a.plexPass
+    ? {
+        active: true,
+        subscribedAt: "2021-04-12T18:21:12Z",
+        status: "Active",
+        paymentService: "braintree",
+        plan: "lifetime",
+        features: plexPassFeatures
+      }
+    : {
+        active: false,
+        subscribedAt: null,
+        status: "Inactive",
+        paymentService: null,
+        plan: null,
+        features: []
+      }
+  const legacy = a.shape === "2025-08"
+  const profile = legacy
+    ? {
+        autoSelectAudio: true,
+        defaultAudioLanguage: "en",
+        defaultSubtitleLanguage: "en",
+        autoSelectSubtitle: 1,
+        defaultSubtitleAccessibility: 0,
+        defaultSubtitleForced: 0,
+        watchedIndicator: 1,
+        mediaReviewsVisibility: 0
+      }
+    : {
+        autoSelectAudio: true,
+        defaultAudioLanguage: "en",
+        defaultAudioAccessibility: 0,
+        defaultAudioLanguages: null,
+        defaultSubtitleLanguage: "en",
+        defaultSubtitleLanguages: null,
+        autoSelectSubtitle: 2,
+        defaultSubtitleAccessibility: 0,
+        defaultSubtitleForced: 1,
+        watchedIndicator: 1,
+        mediaReviewsVisibility: 2,
+        mediaReviewsLanguages: null
+      }
+  const payload: Record<string, unknown> = {
+    id: a.id,
+    uuid: a.uuid,
+    username: a.username,
+    title: a.title,
+    email: a.email,
+    friendlyName: a.friendlyName,
+    locale: null,
+    confirmed: true,
+    joinedAt: joined,
+    emailOnlyAuth: false,
+    hasPassword: true,
+    protected: false,
+    thumb: `https://plex.tv/users/${a.uuid}/avatar?c=${joined}`,
+    authToken: token,
+    mailingListStatus: "active",
+    mailingListActive: false,
+    scrobbleTypes: "",
+    country: "US",
+    subscription,
+    subscriptionDescription: a.plexPass ? "Lifetime Plex Pass" : null,
+    restricted: false,
+    anonymous: null,
+    home: false,
+    guest: false,
+    homeSize: 1,
+    homeAdmin: false,
+    maxHomeSize: 15,
+    rememberExpiresAt: Math.floor(now / 1000) + (options.rememberMe ? 90 : 14) * 86400,
+    profile,
+    entitlements: a.plexPass ? ["all"] : [],
+    roles: a.plexPass ? ["plexpass"] : [],
+    services: [
+      {
+        identifier: "metadata-dev",
+        endpoint: "https://epg.provider.plex.tv",
+        token: pseudoHex(`metadata-${a.uuid}`, 32),
+        secret: null,
+        status: "online"
+      }
+    ],
+    adsConsent: legacy ? null : false,
+    adsConsentSetAt: null,
+    adsConsentReminderAt: null,
+    experimentalFeatures: false,
+    twoFactorEnabled: a.twoFactorCode !== undefined,
+    backupCodesCreated: a.twoFactorCode !== undefined,
+    attributionPartner: null
+  }
+  if (legacy) {
+    payload["pin"] = pseudoHex(`pin-${a.uuid}`, 40)
+    payload["subscriptions"] = a.plexPass ? [subscription] : []
+  } else {
+    payload["subscriptions"] = a.plexPass ? [subscription] : []
+    if (options.signIn) {
+      payload["pastSubscriptions"] = a.plexPass
+        ? []
+        : [
+            {
+              id: null,
+              mode: null,
+              renewsAt: null,
+              endsAt: 1618250472,
+              canceled: false,
+              gracePeriod: false,
+              onHold: false,
+              canReactivate: false,
+              canUpgrade: false,
+              canDowngrade: false,
+              canConvert: false,
+              type: "plexpass",
+              transfer: null,
+              state: "ended",
+              billing: { internalPaymentMethod: {}, paymentMethodId: null }
+            }
+          ]
+      payload["trials"] = []
+    }
+  }
+  return applyOverrides(payload, a.payload)
+}
+
+/** A PIN as `POST /api/v2/pins` and `GET /api/v2/pins/{id}` return it. */
+export const pin = (
+  p: {
+    readonly id: number
+    readonly code: string
+    readonly product: string
+    readonly clientIdentifier: string
+    readonly createdAt: number
+    readonly expiresAt: number
+    readonly authToken: string | undefined
+  },
+  now: number,
+  plexTvUrl: string
+): Record<string, unknown> => ({
+  id: p.id,
+  code: p.code,
+  product: p.product,
+  trusted: false,
+  qr: `${plexTvUrl}/api/v2/pins/qr/${p.code}`,
+  clientIdentifier: p.clientIdentifier,
+  location: {
+    code: "US",
+    european_union_member: false,
+    continent_code: "NA",
+    country: "United States",
+    city: "Springfield",
+    time_zone: "America/Chicago",
+    postal_code: "62701",
+    in_privacy_restricted_country: false,
+    in_privacy_restricted_region: false,
+    subdivisions: "Illinois",
+    coordinates: "39.8017, -89.6436"
+  },
+  expiresIn: Math.max(0, Math.floor((p.expiresAt - now) / 1000)),
+  createdAt: isoDate(p.createdAt),
+  expiresAt: isoDate(p.expiresAt),
+  authToken: p.authToken ?? null,
+  newRegistration: null
+})
+
+const connectionPayload = (c: SeedConnection) => ({
+  protocol: c.protocol,
+  address: c.address,
+  port: c.port,
+  uri: c.uri,
+  local: c.local,
+  relay: c.relay,
+  IPv6: c.IPv6
+})
+
+/** A server as one device of `GET /api/v2/resources`, seen by the account `viewerId`. */
+export const serverDevice = (
+  s: SeedServer,
+  viewer: { readonly owned: boolean; readonly accessToken: string },
+  connections: ReadonlyArray<SeedConnection>
+): Record<string, unknown> => {
+  const publicAddress =
+    s.connections.find((c) => !c.local && !c.relay)?.address ?? s.connections[0]?.address ?? ""
+  return {
+    name: s.name,
+    product: "Plex Media Server",
+    productVersion: s.version,
+    platform: "Linux",
+    platformVersion: "6.8.0",
+    device: "PC",
+    clientIdentifier: s.clientIdentifier,
+    createdAt: "2020-05-01T12:00:00Z",
+    lastSeenAt: "2026-02-01T12:00:00Z",
+    provides: "server",
+    ownerId: viewer.owned ? null : s.ownerId,
+    sourceTitle: viewer.owned ? null : "owner",
+    publicAddress,
+    accessToken: viewer.accessToken,
+    owned: viewer.owned,
+    home: false,
+    synced: false,
+    relay: true,
+    presence: true,
+    httpsRequired: false,
+    publicAddressMatches: true,
+    dnsRebindingProtection: false,
+    natLoopbackSupported: false,
+    connections: connections.map(connectionPayload)
+  }
+}
+
+/** The account's own web player, listed among its resources like real accounts' clients. */
+export const playerDevice = (a: SeedAccount): Record<string, unknown> => ({
+  name: "Chrome",
+  product: "Plex Web",
+  productVersion: "4.147.1",
+  platform: "Chrome",
+  platformVersion: "133.0",
+  device: "Linux",
+  clientIdentifier: pseudoHex(`player-${a.uuid}`, 24),
+  createdAt: "2024-01-10T08:00:00Z",
+  lastSeenAt: "2026-02-01T12:00:00Z",
+  provides: "client,player,pubsub-player",
+  ownerId: null,
+  sourceTitle: null,
+  publicAddress: "198.51.100.200",
+  accessToken: pseudoHex(`player-token-${a.uuid}`, 20),
+  owned: true,
+  home: false,
+  synced: false,
+  relay: false,
+  presence: false,
+  httpsRequired: false,
+  publicAddressMatches: true,
+  dnsRebindingProtection: false,
+  natLoopbackSupported: false,
+  connections: []
+})
+
+/** The `Connection` entries of `/security/resources` (no `IPv6` field there). */
+export const sourceConnections = (connections: ReadonlyArray<SeedConnection>) =>
+  connections.map((c) => ({
+    address: c.address,
+    local: c.local,
+    port: c.port,
+    protocol: c.protocol,
+    relay: c.relay,
+    uri: c.uri
+  }))

@@ -1,0 +1,288 @@
+/**
+ * The fake's seed: the options of `FakePlex.make` resolved into plain data
+ * with every default filled in, every reference checked, and every origin
+ * the fake answers on listed (so that the Node server can give each one a
+ * loopback port and rebase the seed onto them before the fake starts).
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Redacted from "effect/Redacted"
+import type {
+  AccountSeed,
+  ConnectionSeed,
+  Options,
+  PayloadOverride,
+  PayloadShape,
+  ServerSeed
+} from "../FakePlex.js"
+
+export interface SeedAccount {
+  readonly id: number
+  readonly uuid: string
+  readonly username: string
+  readonly email: string
+  readonly title: string
+  readonly friendlyName: string
+  readonly password: string
+  readonly twoFactorCode: string | undefined
+  readonly token: string
+  readonly plexPass: boolean
+  readonly shape: PayloadShape
+  readonly payload: ReadonlyArray<PayloadOverride>
+}
+
+export interface SeedConnection {
+  readonly uri: string
+  readonly protocol: string
+  readonly address: string
+  readonly port: number
+  readonly local: boolean
+  readonly relay: boolean
+  readonly IPv6: boolean
+}
+
+export interface SeedSource {
+  readonly source: string
+  readonly clientIdentifier: string
+  readonly name: string
+  readonly accessToken: string
+  readonly connections: ReadonlyArray<SeedConnection>
+}
+
+export interface SeedServer {
+  readonly clientIdentifier: string
+  readonly name: string
+  readonly ownerId: number
+  readonly shares: ReadonlyArray<{ readonly accountId: number; readonly accessToken: string }>
+  readonly accessToken: string
+  readonly version: string
+  readonly connections: ReadonlyArray<SeedConnection>
+  readonly sources: ReadonlyArray<SeedSource>
+}
+
+export interface Seed {
+  readonly plexTvUrl: string
+  readonly plexTvAliases: ReadonlyArray<string>
+  readonly elsewhereUrl: string
+  readonly accounts: ReadonlyArray<SeedAccount>
+  readonly servers: ReadonlyArray<SeedServer>
+  readonly strongPinLifetime: Duration.Duration
+  readonly shortPinLifetime: Duration.Duration
+  readonly transientTokenLifetime: Duration.Duration
+}
+
+/** A deterministic hex string derived from `text` (FNV-1a, repeated). */
+export const pseudoHex = (text: string, length: number): string => {
+  let out = ""
+  let round = 0
+  while (out.length < length) {
+    let hash = 0x811c9dc5
+    for (const char of `${round}:${text}`) {
+      hash ^= char.charCodeAt(0)
+      hash = Math.imul(hash, 0x01000193) >>> 0
+    }
+    out += hash.toString(16).padStart(8, "0")
+    round++
+  }
+  return out.slice(0, length)
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, "0")
+
+const defaultServerId = "5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e"
+
+const serverIdAt = (index: number) => (index === 0 ? defaultServerId : pseudoHex(`server-${index}`, 40))
+
+const defaultConnections = (index: number, id: string): ReadonlyArray<ConnectionSeed> => [
+  { uri: `http://192.0.2.${10 + index}:32400`, local: true },
+  { uri: `https://198-51-100-${10 + index}.${id}.plex.direct:32400`, local: false }
+]
+
+export const DEFAULTS = {
+  plexTvUrl: "https://plex.tv",
+  plexTvAliases: ["https://clients.plex.tv"],
+  elsewhereUrl: "https://elsewhere.example",
+  username: "alice",
+  login: "alice@example.com",
+  password: "alice-secret-password",
+  token: "fakeAccountToken0001",
+  serverId: defaultServerId,
+  serverName: "Fake Media Server",
+  serverUrl: "http://192.0.2.10:32400",
+  serverToken: "fakeServerToken00001",
+  serverVersion: "1.41.3.9314-a0bfb8370"
+} as const
+
+const reveal = (value: string | Redacted.Redacted<string>): string =>
+  Redacted.isRedacted(value) ? Redacted.value(value) : value
+
+const origin = (what: string, url: string): string => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new Error(`FakePlex: ${what} is not an absolute URL: ${url}`)
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new Error(`FakePlex: ${what} must be http or https: ${url}`)
+  }
+  return parsed.origin
+}
+
+/** The address a connection URI names: the IP of a plex.direct name, else its host. */
+const addressOf = (url: URL): string => {
+  const plexDirect = /^([0-9a-f-]+)\.[0-9a-z]+\.plex\.direct$/i.exec(url.hostname)
+  if (plexDirect !== null) {
+    const label = plexDirect[1] ?? ""
+    return label.split("-").length === 4 ? label.replace(/-/g, ".") : label.replace(/-/g, ":")
+  }
+  return url.hostname.replace(/^\[|\]$/g, "")
+}
+
+export const connection = (seed: ConnectionSeed): SeedConnection => {
+  const uri = origin("a connection uri", seed.uri)
+  const url = new URL(uri)
+  const address = addressOf(url)
+  return {
+    uri,
+    protocol: url.protocol.slice(0, -1),
+    address,
+    port: url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port),
+    local: seed.local ?? false,
+    relay: seed.relay ?? false,
+    IPv6: seed.IPv6 ?? address.includes(":")
+  }
+}
+
+const account = (seed: AccountSeed, index: number, shape: PayloadShape): SeedAccount => {
+  const first = index === 0
+  const username = seed.username ?? (first ? DEFAULTS.username : `user${index + 1}`)
+  const email =
+    seed.email ?? (first && seed.username === undefined ? DEFAULTS.login : `${username}@example.com`)
+  return {
+    id: seed.id ?? 24318101 + index,
+    uuid: seed.uuid ?? pseudoHex(`account-${username}`, 16),
+    username,
+    email,
+    title: seed.title ?? username,
+    friendlyName: seed.friendlyName ?? username,
+    password:
+      seed.password !== undefined
+        ? reveal(seed.password)
+        : first
+          ? DEFAULTS.password
+          : `${username}-secret-password`,
+    twoFactorCode: seed.twoFactorCode === undefined ? undefined : reveal(seed.twoFactorCode),
+    token: seed.token !== undefined ? reveal(seed.token) : `fakeAccountToken${pad(index + 1, 4)}`,
+    plexPass: seed.plexPass ?? true,
+    shape: seed.shape ?? shape,
+    payload: seed.payload === undefined ? [] : [seed.payload]
+  }
+}
+
+const findAccount = (accounts: ReadonlyArray<SeedAccount>, login: string, what: string): SeedAccount => {
+  const wanted = login.toLowerCase()
+  const found = accounts.find((a) => a.username.toLowerCase() === wanted || a.email.toLowerCase() === wanted)
+  if (found === undefined) throw new Error(`FakePlex: ${what} names an unknown account: ${login}`)
+  return found
+}
+
+const server = (seed: ServerSeed, index: number, accounts: ReadonlyArray<SeedAccount>): SeedServer => {
+  const clientIdentifier = seed.clientIdentifier ?? serverIdAt(index)
+  const owner =
+    seed.owner === undefined
+      ? accounts[0]
+      : findAccount(accounts, seed.owner, `server ${clientIdentifier} owner`)
+  if (owner === undefined) throw new Error("FakePlex: a server needs an owner, but there are no accounts")
+  const connections = (seed.connections ?? defaultConnections(index, clientIdentifier)).map(connection)
+  if (connections.length === 0) throw new Error(`FakePlex: server ${clientIdentifier} has no connections`)
+  return {
+    clientIdentifier,
+    name: seed.name ?? (index === 0 ? DEFAULTS.serverName : `${DEFAULTS.serverName} ${index + 1}`),
+    ownerId: owner.id,
+    shares: (seed.sharedWith ?? []).map((login, i) => ({
+      accountId: findAccount(accounts, login, `server ${clientIdentifier} sharedWith`).id,
+      accessToken: `fakeShareToken${pad(index + 1, 2)}${pad(i + 1, 4)}`
+    })),
+    accessToken:
+      seed.accessToken !== undefined ? reveal(seed.accessToken) : `fakeServerToken${pad(index + 1, 5)}`,
+    version: seed.version ?? DEFAULTS.serverVersion,
+    connections,
+    sources: (seed.sources ?? []).map((source, i) => {
+      if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(source.source)) {
+        throw new Error(`FakePlex: a source must look like scheme://id: ${source.source}`)
+      }
+      return {
+        source: source.source,
+        clientIdentifier: source.clientIdentifier ?? source.source.replace(/^[a-z][a-z0-9+.-]*:\/\//i, ""),
+        name: source.name ?? source.source,
+        accessToken:
+          source.accessToken !== undefined
+            ? reveal(source.accessToken)
+            : `fakeSourceToken${pad(index + 1, 2)}${pad(i + 1, 3)}`,
+        connections: (source.connections ?? []).map(connection)
+      }
+    })
+  }
+}
+
+/** Resolves options into a seed; throws (a defect for the caller) on an inconsistent seed. */
+export const resolve = (options: Options = {}): Seed => {
+  const shape = options.shape ?? "2026-02"
+  const accountSeeds =
+    options.accounts === undefined || options.accounts.length === 0 ? [{}] : options.accounts
+  const accounts = accountSeeds.map((seed, i) => account(seed, i, shape))
+  const names = new Set<string>()
+  for (const a of accounts) {
+    for (const name of [a.username.toLowerCase(), a.email.toLowerCase()]) {
+      if (names.has(name)) throw new Error(`FakePlex: two accounts share the login ${name}`)
+      names.add(name)
+    }
+  }
+  const serverSeeds = options.servers ?? [{}]
+  const servers = serverSeeds.map((seed, i) => server(seed, i, accounts))
+  const seed: Seed = {
+    plexTvUrl: origin("plexTvUrl", options.plexTvUrl ?? DEFAULTS.plexTvUrl),
+    plexTvAliases: (options.plexTvAliases ?? DEFAULTS.plexTvAliases).map((url) =>
+      origin("a plexTvAliases entry", url)
+    ),
+    elsewhereUrl: origin("elsewhereUrl", options.elsewhereUrl ?? DEFAULTS.elsewhereUrl),
+    accounts,
+    servers,
+    strongPinLifetime: Duration.decode(options.pinLifetime?.strong ?? Duration.minutes(30)),
+    shortPinLifetime: Duration.decode(options.pinLifetime?.short ?? Duration.minutes(15)),
+    transientTokenLifetime: Duration.decode(options.transientTokenLifetime ?? Duration.hours(48))
+  }
+  origins(seed)
+  return seed
+}
+
+/** Every origin the seed answers on, once each; throws when two hosts claim one origin. */
+export const origins = (seed: Seed): ReadonlyArray<string> => {
+  const owners = new Map<string, string>()
+  const claim = (url: string, who: string) => {
+    const previous = owners.get(url)
+    if (previous !== undefined && previous !== who) {
+      throw new Error(`FakePlex: ${url} is claimed by both ${previous} and ${who}`)
+    }
+    owners.set(url, who)
+  }
+  claim(seed.plexTvUrl, "plex.tv")
+  for (const alias of seed.plexTvAliases) claim(alias, "plex.tv")
+  claim(seed.elsewhereUrl, "elsewhere")
+  for (const s of seed.servers) for (const c of s.connections) claim(c.uri, `server ${s.clientIdentifier}`)
+  return [...owners.keys()]
+}
+
+/** The seed with every origin replaced by `to(origin)` (the Node server's loopback ports). */
+export const rebase = (seed: Seed, to: (origin: string) => string): Seed => ({
+  ...seed,
+  plexTvUrl: to(seed.plexTvUrl),
+  plexTvAliases: seed.plexTvAliases.map(to),
+  elsewhereUrl: to(seed.elsewhereUrl),
+  servers: seed.servers.map((s) => ({
+    ...s,
+    connections: s.connections.map((c) => connection({ uri: to(c.uri), local: c.local, relay: c.relay }))
+  }))
+})

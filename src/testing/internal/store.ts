@@ -1,0 +1,218 @@
+/**
+ * The fake's state. Every read and write happens inside one `Effect.sync`
+ * (JavaScript runs it to completion), so each operation is atomic.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
+import type { FaultTarget, PayloadOverride } from "../FakePlex.js"
+import type { Fault } from "../Fault.js"
+import type { Seed, SeedAccount, SeedServer } from "./seed.js"
+
+/** What answers on an origin. */
+export type Host =
+  | { readonly kind: "plexTv" }
+  | { readonly kind: "server"; readonly server: SeedServer }
+  | { readonly kind: "elsewhere" }
+
+export interface TokenEntry {
+  readonly accountId: number
+  readonly issuedAt: number
+  readonly via: "seed" | "signIn" | "pin" | "control"
+  revoked: boolean
+}
+
+export interface PinEntry {
+  readonly id: number
+  readonly code: string
+  readonly strong: boolean
+  readonly clientIdentifier: string
+  readonly product: string
+  readonly createdAt: number
+  readonly expiresAt: number
+  authToken: string | undefined
+  accountId: number | undefined
+}
+
+export interface TransientEntry {
+  readonly serverId: string
+  readonly admin: boolean
+  readonly accountId: number
+  readonly issuedAt: number
+  readonly expiresAt: number
+}
+
+export interface Target {
+  readonly route?: string | undefined
+  readonly path?: string | undefined
+  readonly origin?: string | undefined
+  readonly method?: string | undefined
+}
+
+export interface ScriptedFault {
+  readonly target: Target
+  readonly fault: Fault
+  remaining: number
+}
+
+export type Outcome = "Pending" | "Responded" | "Reset" | "Refused" | "Interrupted"
+
+export interface RecordEntry {
+  readonly sequence: number
+  readonly receivedAt: number
+  readonly origin: string
+  readonly host: "plex.tv" | "server" | "elsewhere"
+  readonly serverId: string | undefined
+  readonly route: string | undefined
+  readonly method: string
+  readonly path: string
+  readonly query: Readonly<Record<string, unknown>>
+  readonly headers: Readonly<Record<string, unknown>>
+  readonly form: Readonly<Record<string, unknown>> | undefined
+  fault: Fault["_tag"] | undefined
+  status: number | undefined
+  outcome: Outcome
+}
+
+/** Normalises a fault target: a string starting with `/` is a path, any other a route name. */
+export const target = (input: FaultTarget): Target => {
+  if (typeof input === "string") return input.startsWith("/") ? { path: input } : { route: input }
+  return {
+    route: input.route,
+    path: input.path,
+    origin: input.origin === undefined ? undefined : new URL(input.origin).origin,
+    method: input.method?.toUpperCase()
+  }
+}
+
+const matches = (t: Target, r: { route: string | undefined; path: string; origin: string; method: string }) =>
+  (t.route === undefined || t.route === r.route) &&
+  (t.path === undefined || t.path === r.path) &&
+  (t.origin === undefined || t.origin === r.origin) &&
+  (t.method === undefined || t.method === r.method)
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+/** A random string over `chars`. */
+export const randomString = (length: number, chars: string = alphabet): Effect.Effect<string> =>
+  Effect.map(Effect.all(Array.from({ length }, () => Random.nextIntBetween(0, chars.length))), (indexes) =>
+    indexes.map((i) => chars[i]).join("")
+  )
+
+/** A random UUID (v4 layout), from the `Random` service. */
+export const randomUuid: Effect.Effect<string> = Effect.map(
+  randomString(32, "0123456789abcdef"),
+  (hex) =>
+    `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${"89ab"[parseInt(hex[16] ?? "0", 16) % 4]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+)
+
+export class Store {
+  readonly hosts = new Map<string, Host>()
+  readonly accounts = new Map<number, SeedAccount>()
+  readonly tokens = new Map<string, TokenEntry>()
+  readonly pins = new Map<number, PinEntry>()
+  readonly transients = new Map<string, TransientEntry>()
+  faults: Array<ScriptedFault> = []
+  records: Array<RecordEntry> = []
+  private nextPinId = 308667304
+  private nextSequence = 1
+
+  constructor(readonly seed: Seed) {
+    this.hosts.set(seed.plexTvUrl, { kind: "plexTv" })
+    for (const alias of seed.plexTvAliases) this.hosts.set(alias, { kind: "plexTv" })
+    this.hosts.set(seed.elsewhereUrl, { kind: "elsewhere" })
+    for (const server of seed.servers) {
+      for (const c of server.connections) this.hosts.set(c.uri, { kind: "server", server })
+    }
+    for (const account of seed.accounts) {
+      this.accounts.set(account.id, account)
+      this.tokens.set(account.token, { accountId: account.id, issuedAt: 0, via: "seed", revoked: false })
+    }
+  }
+
+  accountByLogin(login: string): SeedAccount | undefined {
+    const wanted = login.trim().toLowerCase()
+    for (const account of this.accounts.values()) {
+      if (account.username.toLowerCase() === wanted || account.email.toLowerCase() === wanted) return account
+    }
+    return undefined
+  }
+
+  /** The account a plex.tv token belongs to, when it is known and not revoked. */
+  accountByToken(token: string | undefined): SeedAccount | undefined {
+    if (token === undefined) return undefined
+    const entry = this.tokens.get(token)
+    return entry === undefined || entry.revoked ? undefined : this.accounts.get(entry.accountId)
+  }
+
+  issue(token: string, accountId: number, now: number, via: TokenEntry["via"]): void {
+    this.tokens.set(token, { accountId, issuedAt: now, via, revoked: false })
+  }
+
+  patchAccount(id: number, override: PayloadOverride): void {
+    const account = this.accounts.get(id)
+    if (account !== undefined) this.accounts.set(id, { ...account, payload: [...account.payload, override] })
+  }
+
+  newPinId(): number {
+    return this.nextPinId++
+  }
+
+  server(id: string): SeedServer | undefined {
+    return this.seed.servers.find((s) => s.clientIdentifier === id)
+  }
+
+  /** Who a token is on a server: admin (the owner) or a user it is shared with. */
+  pmsAccess(
+    server: SeedServer,
+    token: string | undefined,
+    now: number
+  ): { readonly admin: boolean; readonly accountId: number } | undefined {
+    if (token === undefined || token === "") return undefined
+    if (token === server.accessToken) return { admin: true, accountId: server.ownerId }
+    const share = server.shares.find((s) => s.accessToken === token)
+    if (share !== undefined) return { admin: false, accountId: share.accountId }
+    const transient = this.transients.get(token)
+    if (
+      transient !== undefined &&
+      transient.serverId === server.clientIdentifier &&
+      now < transient.expiresAt
+    ) {
+      return { admin: transient.admin, accountId: transient.accountId }
+    }
+    const account = this.accountByToken(token)
+    if (account === undefined) return undefined
+    if (account.id === server.ownerId) return { admin: true, accountId: account.id }
+    return server.shares.some((s) => s.accountId === account.id)
+      ? { admin: false, accountId: account.id }
+      : undefined
+  }
+
+  /** Takes the first scripted fault matching a request, counting it down. */
+  takeFault(request: {
+    route: string | undefined
+    path: string
+    origin: string
+    method: string
+  }): Fault | undefined {
+    const index = this.faults.findIndex((f) => f.remaining > 0 && matches(f.target, request))
+    const scripted = this.faults[index]
+    if (scripted === undefined) return undefined
+    scripted.remaining--
+    if (scripted.remaining <= 0) this.faults.splice(index, 1)
+    return scripted.fault
+  }
+
+  record(entry: Omit<RecordEntry, "sequence" | "fault" | "status" | "outcome">): RecordEntry {
+    const full: RecordEntry = {
+      ...entry,
+      sequence: this.nextSequence++,
+      fault: undefined,
+      status: undefined,
+      outcome: "Pending"
+    }
+    this.records.push(full)
+    return full
+  }
+}
