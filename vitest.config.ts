@@ -8,7 +8,8 @@ export default defineConfig({
     alias: [
       { find: /^effect-plex-auth$/, replacement: src("index.ts") },
       { find: /^effect-plex-auth\/testing$/, replacement: src("testing/index.ts") },
-      { find: /^effect-plex-auth\/node$/, replacement: src("node/index.ts") }
+      { find: /^effect-plex-auth\/node$/, replacement: src("node/index.ts") },
+      { find: /^effect-plex-auth\/([A-Z]\w*)$/, replacement: src("$1.ts") }
     ]
   },
   test: {

@@ -145,17 +145,19 @@ export const layer = (input: ClientIdentityInput): Layer.Layer<ClientIdentity, I
  * @since 0.1.0
  * @category config
  */
-export const config: Config.Config<ClientIdentityInput> = Config.all({
-  clientIdentifier: Config.string("PLEX_CLIENT_IDENTIFIER"),
-  product: Config.string("PLEX_PRODUCT").pipe(Config.withDefault("effect-plex-auth")),
-  version: Config.option(Config.string("PLEX_VERSION")).pipe(Config.map(Option.getOrUndefined)),
-  platform: Config.option(Config.string("PLEX_PLATFORM")).pipe(Config.map(Option.getOrUndefined)),
-  platformVersion: Config.option(Config.string("PLEX_PLATFORM_VERSION")).pipe(
-    Config.map(Option.getOrUndefined)
-  ),
-  device: Config.option(Config.string("PLEX_DEVICE")).pipe(Config.map(Option.getOrUndefined)),
-  deviceName: Config.option(Config.string("PLEX_DEVICE_NAME")).pipe(Config.map(Option.getOrUndefined))
-})
+export const config: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.suspend(() =>
+  Config.all({
+    clientIdentifier: Config.string("PLEX_CLIENT_IDENTIFIER"),
+    product: Config.string("PLEX_PRODUCT").pipe(Config.withDefault("effect-plex-auth")),
+    version: Config.option(Config.string("PLEX_VERSION")).pipe(Config.map(Option.getOrUndefined)),
+    platform: Config.option(Config.string("PLEX_PLATFORM")).pipe(Config.map(Option.getOrUndefined)),
+    platformVersion: Config.option(Config.string("PLEX_PLATFORM_VERSION")).pipe(
+      Config.map(Option.getOrUndefined)
+    ),
+    device: Config.option(Config.string("PLEX_DEVICE")).pipe(Config.map(Option.getOrUndefined)),
+    deviceName: Config.option(Config.string("PLEX_DEVICE_NAME")).pipe(Config.map(Option.getOrUndefined))
+  })
+)
 
 /**
  * A layer from `Config` (by default the environment variables of

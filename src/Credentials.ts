@@ -178,7 +178,7 @@ export const withToken: {
     self: Effect.Effect<A, E, R>,
     token: string | Redacted.Redacted<string>
   ): Effect.Effect<A, E | InvalidInput, Exclude<R, Credentials>>
-} = dual(
+} = /*#__PURE__*/ dual(
   2,
   <A, E, R>(
     self: Effect.Effect<A, E, R>,
@@ -218,7 +218,7 @@ export type Validity =
  * @category lifecycle
  */
 export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | ClientIdentity | Credentials> =
-  Effect.flatMap(Credentials, (credentials) =>
+  /*#__PURE__*/ Effect.flatMap(Credentials, (credentials) =>
     PlexAuth.getTokenDetails().pipe(
       // A validity check must not replace the token it is checking.
       Effect.provideService(Credentials, { token: credentials.token }),

@@ -396,7 +396,7 @@ export const RequestTimeout = Request.RequestTimeout
 export const withRequestTimeout: {
   (timeout: Duration.DurationInput): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.DurationInput): Effect.Effect<A, E, R>
-} = dual(
+} = /*#__PURE__*/ dual(
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.DurationInput): Effect.Effect<A, E, R> =>
     Effect.provideService(self, Request.RequestTimeout, Duration.decode(timeout))
@@ -415,7 +415,7 @@ export const MaxBodyBytes = Request.MaxBodyBytes
 // Token lifecycle
 // ---------------------------------------------------------------------------
 
-const Pong = Schema.Struct({ pong: L.Bool })
+const Pong = /*#__PURE__*/ Schema.Struct({ pong: L.Bool })
 
 /**
  * Keeps the current token alive: plex.tv `GET /api/v2/ping`. Succeeds with

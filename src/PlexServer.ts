@@ -129,7 +129,7 @@ export const withUrl: {
     self: Effect.Effect<A, E, R>,
     url: string
   ): Effect.Effect<A, E | InvalidInput, Exclude<R, PlexServer>>
-} = dual(
+} = /*#__PURE__*/ dual(
   2,
   <A, E, R>(
     self: Effect.Effect<A, E, R>,

@@ -63,6 +63,8 @@ export const layer = (url: string): Layer.Layer<never, InvalidInput> =>
 export const withUrl: {
   (url: string): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, url: string): Effect.Effect<A, E | InvalidInput, R>
-} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, url: string): Effect.Effect<A, E | InvalidInput, R> =>
-  Effect.flatMap(make(url), (tv) => Effect.provideService(self, PlexTv, tv))
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, url: string): Effect.Effect<A, E | InvalidInput, R> =>
+    Effect.flatMap(make(url), (tv) => Effect.provideService(self, PlexTv, tv))
 )

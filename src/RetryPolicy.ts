@@ -15,7 +15,6 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
@@ -25,6 +24,7 @@ import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleInterval from "effect/ScheduleInterval"
 import type { PlexError } from "./PlexError.js"
+import * as Internal from "./internal/retry.js"
 
 /**
  * A retry policy: a `Schedule` whose input is the error of the failed attempt.
@@ -32,7 +32,7 @@ import type { PlexError } from "./PlexError.js"
  * @since 0.1.0
  * @category models
  */
-export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
+export type RetryPolicy = Internal.RetryPolicy
 
 /**
  * Never retry. The default.
@@ -40,7 +40,7 @@ export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
  * @since 0.1.0
  * @category constructors
  */
-export const none: RetryPolicy = Schedule.stop
+export const none: RetryPolicy = Internal.none
 
 /**
  * The knobs of {@link backoff}, with the seed SDKs' names and defaults.
@@ -79,10 +79,7 @@ export const defaultStatusCodes: ReadonlyArray<number> = [429, 500, 502, 503, 50
  * @since 0.1.0
  * @category accessors
  */
-export const retryAfter = (error: PlexError): Duration.Duration | undefined =>
-  (error._tag === "RateLimited" || error._tag === "Unexpected") && error.retryAfterMillis !== undefined
-    ? Duration.millis(error.retryAfterMillis)
-    : undefined
+export const retryAfter: (error: PlexError) => Duration.Duration | undefined = Internal.retryAfter
 
 /**
  * Whether `options` (the `retryConnectionErrors` and `statusCodes` knobs of
@@ -165,11 +162,11 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
  * @since 0.1.0
  * @category constructors
  */
-export const transient: RetryPolicy = backoff({
-  initialInterval: Duration.millis(250),
-  maxInterval: Duration.seconds(5),
+export const transient: RetryPolicy = /*#__PURE__*/ backoff({
+  initialInterval: "250 millis",
+  maxInterval: "5 seconds",
   exponent: 2,
-  maxElapsedTime: Duration.seconds(30),
+  maxElapsedTime: "30 seconds",
   jitter: true
 })
 
@@ -204,10 +201,7 @@ export const make = <Out>(
  * @since 0.1.0
  * @category tags
  */
-export class CurrentRetryPolicy extends Context.Reference<CurrentRetryPolicy>()(
-  "effect-plex-auth/RetryPolicy/CurrentRetryPolicy",
-  { defaultValue: (): RetryPolicy => none }
-) {}
+export const CurrentRetryPolicy = Internal.CurrentRetryPolicy
 
 /**
  * A layer that sets the policy for every operation run with it.
@@ -234,6 +228,8 @@ export const layer = (policy: RetryPolicy): Layer.Layer<never> =>
 export const withPolicy: {
   (policy: RetryPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R>
-} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R> =>
-  Effect.provideService(self, CurrentRetryPolicy, policy)
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R> =>
+    Effect.provideService(self, CurrentRetryPolicy, policy)
 )

@@ -18,19 +18,19 @@ import * as L from "./internal/lenient.js"
  * @since 0.1.0
  * @category schemas
  */
-export const UserProfile = Schema.Struct({
-  autoSelectAudio: L.optional(L.Bool),
-  defaultAudioLanguage: L.optional(Schema.String),
-  defaultAudioLanguages: L.optional(Schema.Array(Schema.String)),
-  defaultAudioAccessibility: L.optional(L.Num),
-  defaultSubtitleLanguage: L.optional(Schema.String),
-  defaultSubtitleLanguages: L.optional(Schema.Array(Schema.String)),
-  autoSelectSubtitle: L.optional(L.Num),
-  defaultSubtitleAccessibility: L.optional(L.Num),
-  defaultSubtitleForced: L.optional(L.Num),
-  watchedIndicator: L.optional(L.Num),
-  mediaReviewsVisibility: L.optional(L.Num),
-  mediaReviewsLanguages: L.optional(Schema.Array(Schema.String))
+export const UserProfile = /*#__PURE__*/ Schema.Struct({
+  autoSelectAudio: /*#__PURE__*/ L.optional(L.Bool),
+  defaultAudioLanguage: /*#__PURE__*/ L.optional(Schema.String),
+  defaultAudioLanguages: /*#__PURE__*/ L.optional(/*#__PURE__*/ Schema.Array(Schema.String)),
+  defaultAudioAccessibility: /*#__PURE__*/ L.optional(L.Num),
+  defaultSubtitleLanguage: /*#__PURE__*/ L.optional(Schema.String),
+  defaultSubtitleLanguages: /*#__PURE__*/ L.optional(/*#__PURE__*/ Schema.Array(Schema.String)),
+  autoSelectSubtitle: /*#__PURE__*/ L.optional(L.Num),
+  defaultSubtitleAccessibility: /*#__PURE__*/ L.optional(L.Num),
+  defaultSubtitleForced: /*#__PURE__*/ L.optional(L.Num),
+  watchedIndicator: /*#__PURE__*/ L.optional(L.Num),
+  mediaReviewsVisibility: /*#__PURE__*/ L.optional(L.Num),
+  mediaReviewsLanguages: /*#__PURE__*/ L.optional(/*#__PURE__*/ Schema.Array(Schema.String))
 })
 
 /**
@@ -45,13 +45,13 @@ export interface UserProfile extends Schema.Schema.Type<typeof UserProfile> {}
  * @since 0.1.0
  * @category schemas
  */
-export const Subscription = Schema.Struct({
-  active: L.optional(L.Bool),
-  status: L.optional(Schema.String),
-  plan: L.optional(Schema.String),
-  paymentService: L.optional(Schema.String),
-  subscribedAt: L.optional(Schema.String),
-  features: L.array(Schema.String)
+export const Subscription = /*#__PURE__*/ Schema.Struct({
+  active: /*#__PURE__*/ L.optional(L.Bool),
+  status: /*#__PURE__*/ L.optional(Schema.String),
+  plan: /*#__PURE__*/ L.optional(Schema.String),
+  paymentService: /*#__PURE__*/ L.optional(Schema.String),
+  subscribedAt: /*#__PURE__*/ L.optional(Schema.String),
+  features: /*#__PURE__*/ L.array(Schema.String)
 })
 
 /**
@@ -67,12 +67,12 @@ export interface Subscription extends Schema.Schema.Type<typeof Subscription> {}
  * @since 0.1.0
  * @category schemas
  */
-export const AccountService = Schema.Struct({
+export const AccountService = /*#__PURE__*/ Schema.Struct({
   identifier: L.Str,
-  endpoint: L.optional(Schema.String),
-  token: L.optional(L.Secret),
-  secret: L.optional(L.Secret),
-  status: L.optional(Schema.String)
+  endpoint: /*#__PURE__*/ L.optional(Schema.String),
+  token: /*#__PURE__*/ L.optional(L.Secret),
+  secret: /*#__PURE__*/ L.optional(L.Secret),
+  status: /*#__PURE__*/ L.optional(Schema.String)
 })
 
 /**
@@ -91,37 +91,37 @@ const accountFields = {
   /** The display title (user name or friendly name). */
   title: L.Str,
   /** The account token, when the payload carries one; always `Redacted`. */
-  authToken: L.optional(L.Secret),
-  email: L.optional(Schema.String),
-  friendlyName: L.optional(Schema.String),
-  thumb: L.optional(Schema.String),
-  locale: L.optional(Schema.String),
-  country: L.optional(Schema.String),
-  joinedAt: L.optional(L.Num),
-  rememberExpiresAt: L.optional(L.Num),
-  twoFactorEnabled: L.optional(L.Bool),
-  hasPassword: L.optional(L.Bool),
-  confirmed: L.optional(L.Bool),
-  emailOnlyAuth: L.optional(L.Bool),
-  anonymous: L.optional(L.Bool),
-  guest: L.optional(L.Bool),
-  home: L.optional(L.Bool),
-  homeAdmin: L.optional(L.Bool),
-  homeSize: L.optional(L.Num),
-  maxHomeSize: L.optional(L.Num),
-  restricted: L.optional(L.Bool),
-  protected: L.optional(L.Bool),
-  mailingListActive: L.optional(L.Bool),
-  mailingListStatus: L.optional(Schema.String),
-  scrobbleTypes: L.optional(Schema.String),
-  subscriptionDescription: L.optional(Schema.String),
-  attributionPartner: L.optional(Schema.String),
-  roles: L.array(Schema.String),
-  entitlements: L.array(Schema.String),
-  profile: L.optional(UserProfile),
-  subscription: L.optional(Subscription),
-  subscriptions: L.array(Subscription),
-  services: L.array(AccountService)
+  authToken: /*#__PURE__*/ L.optional(L.Secret),
+  email: /*#__PURE__*/ L.optional(Schema.String),
+  friendlyName: /*#__PURE__*/ L.optional(Schema.String),
+  thumb: /*#__PURE__*/ L.optional(Schema.String),
+  locale: /*#__PURE__*/ L.optional(Schema.String),
+  country: /*#__PURE__*/ L.optional(Schema.String),
+  joinedAt: /*#__PURE__*/ L.optional(L.Num),
+  rememberExpiresAt: /*#__PURE__*/ L.optional(L.Num),
+  twoFactorEnabled: /*#__PURE__*/ L.optional(L.Bool),
+  hasPassword: /*#__PURE__*/ L.optional(L.Bool),
+  confirmed: /*#__PURE__*/ L.optional(L.Bool),
+  emailOnlyAuth: /*#__PURE__*/ L.optional(L.Bool),
+  anonymous: /*#__PURE__*/ L.optional(L.Bool),
+  guest: /*#__PURE__*/ L.optional(L.Bool),
+  home: /*#__PURE__*/ L.optional(L.Bool),
+  homeAdmin: /*#__PURE__*/ L.optional(L.Bool),
+  homeSize: /*#__PURE__*/ L.optional(L.Num),
+  maxHomeSize: /*#__PURE__*/ L.optional(L.Num),
+  restricted: /*#__PURE__*/ L.optional(L.Bool),
+  protected: /*#__PURE__*/ L.optional(L.Bool),
+  mailingListActive: /*#__PURE__*/ L.optional(L.Bool),
+  mailingListStatus: /*#__PURE__*/ L.optional(Schema.String),
+  scrobbleTypes: /*#__PURE__*/ L.optional(Schema.String),
+  subscriptionDescription: /*#__PURE__*/ L.optional(Schema.String),
+  attributionPartner: /*#__PURE__*/ L.optional(Schema.String),
+  roles: /*#__PURE__*/ L.array(Schema.String),
+  entitlements: /*#__PURE__*/ L.array(Schema.String),
+  profile: /*#__PURE__*/ L.optional(UserProfile),
+  subscription: /*#__PURE__*/ L.optional(Subscription),
+  subscriptions: /*#__PURE__*/ L.array(Subscription),
+  services: /*#__PURE__*/ L.array(AccountService)
 }
 
 /**
@@ -132,7 +132,7 @@ const accountFields = {
  * @since 0.1.0
  * @category schemas
  */
-export const Account = Schema.Struct(accountFields)
+export const Account = /*#__PURE__*/ Schema.Struct(accountFields)
 
 /**
  * @since 0.1.0
@@ -147,7 +147,7 @@ export interface Account extends Schema.Schema.Type<typeof Account> {}
  * @since 0.1.0
  * @category schemas
  */
-export const SignedInAccount = Schema.Struct({ ...accountFields, authToken: L.Secret })
+export const SignedInAccount = /*#__PURE__*/ Schema.Struct({ ...accountFields, authToken: L.Secret })
 
 /**
  * @since 0.1.0
@@ -162,14 +162,14 @@ export interface SignedInAccount extends Schema.Schema.Type<typeof SignedInAccou
  * @since 0.1.0
  * @category schemas
  */
-export const Connection = Schema.Struct({
+export const Connection = /*#__PURE__*/ Schema.Struct({
   uri: Schema.String,
-  protocol: L.optional(Schema.String),
-  address: L.optional(Schema.String),
-  port: L.optional(L.Num),
-  local: L.optional(L.Bool),
-  relay: L.optional(L.Bool),
-  IPv6: L.optional(L.Bool)
+  protocol: /*#__PURE__*/ L.optional(Schema.String),
+  address: /*#__PURE__*/ L.optional(Schema.String),
+  port: /*#__PURE__*/ L.optional(L.Num),
+  local: /*#__PURE__*/ L.optional(L.Bool),
+  relay: /*#__PURE__*/ L.optional(L.Bool),
+  IPv6: /*#__PURE__*/ L.optional(L.Bool)
 })
 
 /**
@@ -185,7 +185,7 @@ export interface Connection extends Schema.Schema.Type<typeof Connection> {}
  * @since 0.1.0
  * @category schemas
  */
-export const TransientToken = Schema.Struct({
+export const TransientToken = /*#__PURE__*/ Schema.Struct({
   /** The transient token, `Redacted`. */
   token: L.Secret
 })
@@ -202,7 +202,7 @@ export interface TransientToken extends Schema.Schema.Type<typeof TransientToken
  * @since 0.1.0
  * @category schemas
  */
-export const TransientTokenResponse = Schema.Struct({ MediaContainer: TransientToken })
+export const TransientTokenResponse = /*#__PURE__*/ Schema.Struct({ MediaContainer: TransientToken })
 
 /**
  * Connection details for a source a server knows (`/security/resources`):
@@ -211,13 +211,13 @@ export const TransientTokenResponse = Schema.Struct({ MediaContainer: TransientT
  * @since 0.1.0
  * @category schemas
  */
-export const SourceConnectionInformation = Schema.Struct({
+export const SourceConnectionInformation = /*#__PURE__*/ Schema.Struct({
   clientIdentifier: L.Str,
-  name: L.optional(Schema.String),
+  name: /*#__PURE__*/ L.optional(Schema.String),
   /** The access token for the source, `Redacted`. */
-  accessToken: L.optional(L.Secret),
+  accessToken: /*#__PURE__*/ L.optional(L.Secret),
   /** The connections (Plex's `Connection`); invalid entries are dropped. */
-  connections: L.array(Connection).pipe(Schema.fromKey("Connection"))
+  connections: /*#__PURE__*/ L.array(Connection).pipe(Schema.fromKey("Connection"))
 })
 
 /**
@@ -233,12 +233,12 @@ export interface SourceConnectionInformation extends Schema.Schema.Type<typeof S
  * @since 0.1.0
  * @category schemas
  */
-export const SourceConnectionInformationResponse = Schema.Struct({
-  MediaContainer: Schema.Struct({
-    Device: Schema.Union(
+export const SourceConnectionInformationResponse = /*#__PURE__*/ Schema.Struct({
+  MediaContainer: /*#__PURE__*/ Schema.Struct({
+    Device: /*#__PURE__*/ Schema.Union(
       SourceConnectionInformation,
-      Schema.transform(
-        Schema.Tuple([SourceConnectionInformation], Schema.Unknown),
+      /*#__PURE__*/ Schema.transform(
+        /*#__PURE__*/ Schema.Tuple([SourceConnectionInformation], Schema.Unknown),
         Schema.typeSchema(SourceConnectionInformation),
         { strict: true, decode: ([first]) => first, encode: (device) => [device] as const }
       )

@@ -141,3 +141,21 @@ describe("re-authentication", () => {
     })
   )
 })
+
+describe("what does not trigger re-authentication", () => {
+  it.effect("a 403 (forbidden) is reported as is, without a new sign-in", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      assert.strictEqual(error.status, 403)
+      assert.deepStrictEqual(paths(yield* expectRequests(2)), ["/api/v2/users/signin", "/api/v2/user"])
+    }).pipe(
+      Effect.provide(
+        signInLayer((request) =>
+          request.url.pathname === "/api/v2/users/signin"
+            ? MockHttp.json(201, { ...account, authToken: "only" })
+            : MockHttp.html(403, "<html><body>Forbidden</body></html>")
+        )
+      )
+    )
+  )
+})

@@ -13,14 +13,12 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as UrlParams from "@effect/platform/UrlParams"
-import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -38,7 +36,7 @@ import {
   Unexpected,
   VerificationCodeRequired
 } from "../PlexError.js"
-import { CurrentRetryPolicy, type RetryPolicy, retryAfter } from "../RetryPolicy.js"
+import { CurrentRetryPolicy, type RetryPolicy, retryAfter } from "./retry.js"
 import * as L from "./lenient.js"
 import { Credentials, PlexServer, PlexTv } from "./tags.js"
 
@@ -63,8 +61,19 @@ export interface Spec<A> {
   readonly operation: string
   readonly method: "GET" | "POST" | "PUT" | "DELETE"
   readonly path: string
-  readonly urlParams?: ReadonlyArray<readonly [string, string]> | undefined
+  /**
+   * Query parameters. A `Redacted` value is a secret (a device JWT): it is
+   * revealed only on the wire, masked in errors, and the platform
+   * `HttpClient` span (whose `url.full` and `url.query` would carry it) is
+   * not recorded for that request.
+   */
+  readonly urlParams?: ReadonlyArray<readonly [string, FormValue]> | undefined
   readonly form?: ReadonlyArray<readonly [string, FormValue]> | undefined
+  /**
+   * A JSON body (not together with `form`). A `Redacted` anywhere in it is
+   * revealed only when the body is encoded, and makes it a secret body.
+   */
+  readonly json?: unknown
   readonly schema: Schema.Schema<A, any, never>
   /** Map a 404 to `NotFound` (otherwise `Unexpected`). */
   readonly notFound?: boolean | undefined
@@ -103,22 +112,54 @@ const isJson = (contentType: string | undefined): boolean =>
   contentType !== undefined && /^(application\/([\w.+-]*\+)?json|text\/json)\b/i.test(contentType.trim())
 
 /** Masks every known secret in a text that leaves the library (excerpts, transport messages). */
+/** The ways a secret can be echoed back: as sent in a form or query, URI-encoded, JSON-escaped, or as is. */
+const echoedForms = (secret: string): ReadonlyArray<string> => {
+  const forms = new Set([
+    new URLSearchParams([["", secret]]).toString().slice(1),
+    JSON.stringify(secret).slice(1, -1)
+  ])
+  try {
+    forms.add(encodeURIComponent(secret))
+  } catch {
+    // A lone surrogate has no URI encoding.
+  }
+  forms.add(secret)
+  return [...forms].filter((form) => form.length > 0).sort((a, b) => b.length - a.length)
+}
+
 export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
   let out = text
   for (const secret of secrets) {
-    if (secret.length > 0) out = out.split(secret).join("<redacted>")
+    if (secret.length === 0) continue
+    for (const form of echoedForms(secret)) out = out.split(form).join("<redacted>")
   }
   return out
 }
 
 const excerpt = (text: string, secrets: ReadonlyArray<string>): string | undefined => {
-  const collapsed = text.replace(/\s+/g, " ").trim()
+  // Mask first: collapsing whitespace or cutting could otherwise leave part of a secret unrecognised.
+  const collapsed = scrub(text, secrets).replace(/\s+/g, " ").trim()
   if (collapsed.length === 0) return undefined
-  const cut = collapsed.length > 200 ? `${collapsed.slice(0, 200)}…` : collapsed
-  return scrub(cut, secrets)
+  return collapsed.length > 200 ? `${collapsed.slice(0, 200)}…` : collapsed
 }
 
 const where = (url: URL): string => `${url.origin}${url.pathname}`
+
+const reveal = (value: FormValue): string => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
+
+/** A JSON value with every `Redacted` in it revealed; the revealed secrets are pushed onto `found`. */
+const revealJson = (value: unknown, found: Array<string>): unknown => {
+  if (Redacted.isRedacted(value)) {
+    const revealed = Redacted.value(value)
+    if (typeof revealed === "string") found.push(revealed)
+    return revealed
+  }
+  if (Array.isArray(value)) return value.map((item) => revealJson(item, found))
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, revealJson(item, found)]))
+  }
+  return value
+}
 
 const PlexErrorBody = Schema.Struct({ errors: L.array(PlexErrorDetail) })
 const decodeErrorBody = Schema.decodeUnknownOption(PlexErrorBody)
@@ -167,7 +208,9 @@ const readText = (
   const declared = Number(response.headers["content-length"])
   if (Number.isFinite(declared) && declared > limit) {
     return Effect.zipRight(
-      Effect.ignore(Stream.runDrain(Stream.take(response.stream, 0))),
+      // Start the body and stop after its first chunk: ending the stream cancels it (a `take(0)` never
+      // starts it, which left the connection open with the whole body still to come).
+      Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1))),
       Effect.fail(tooLarge(`${declared} bytes declared`))
     )
   }
@@ -178,11 +221,11 @@ const readText = (
         ? Stream.empty
         : Stream.fail(networkError(ctx, error))
     ),
-    Stream.runFoldEffect({ chunks: Chunk.empty<Uint8Array>(), size: 0 }, (acc, chunk) =>
-      acc.size + chunk.length > limit
-        ? Effect.fail(tooLarge("more than that received"))
-        : Effect.succeed({ chunks: Chunk.append(acc.chunks, chunk), size: acc.size + chunk.length })
-    ),
+    Stream.runFoldEffect({ chunks: [] as Array<Uint8Array>, size: 0 }, (acc, chunk) => {
+      if (acc.size + chunk.length > limit) return Effect.fail(tooLarge("more than that received"))
+      acc.chunks.push(chunk)
+      return Effect.succeed({ chunks: acc.chunks, size: acc.size + chunk.length })
+    }),
     Effect.map(({ chunks, size }) => {
       const bytes = new Uint8Array(size)
       let offset = 0
@@ -202,15 +245,26 @@ const optionalContentType = (headers: Headers.Headers): { contentType?: string }
 
 /** A short, secret-free description of why a payload failed to decode: paths and kinds, never values. */
 const describeParseError = (error: ParseResult.ParseError): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const text = issues
-    .slice(0, 5)
-    .map(
-      (issue) =>
-        `${issue._tag === "Missing" ? "missing" : "invalid"} ${issue.path.length > 0 ? issue.path.join(".") : "body"}`
-    )
-    .join(", ")
-  return `the body does not have the expected shape: ${text}`
+  const found: Array<string> = []
+  const walk = (issue: ParseResult.ParseIssue, path: ReadonlyArray<PropertyKey>): void => {
+    if (found.length >= 5) return
+    switch (issue._tag) {
+      case "Pointer":
+        return walk(issue.issue, path.concat(issue.path))
+      case "Refinement":
+      case "Transformation":
+        return walk(issue.issue, path)
+      case "Composite":
+        for (const inner of Array.isArray(issue.issues) ? issue.issues : [issue.issues]) walk(inner, path)
+        return
+      default:
+        found.push(
+          `${issue._tag === "Missing" ? "missing" : "invalid"} ${path.length > 0 ? path.map(String).join(".") : "body"}`
+        )
+    }
+  }
+  walk(error.issue, [])
+  return `the body does not have the expected shape: ${found.join(", ")}`
 }
 
 const interpret = <A>(
@@ -339,14 +393,33 @@ const mayRetry = (error: PlexError, idempotent: boolean): boolean => {
   }
 }
 
-/** The policy, made to wait at least as long as a `Retry-After` asked. */
-const honouringRetryAfter = (policy: RetryPolicy) =>
-  Schedule.passthrough(policy).pipe(
-    Schedule.modifyDelay((error, delay) => {
-      const asked = retryAfter(error)
-      return asked !== undefined && Duration.greaterThan(asked, delay) ? asked : delay
-    })
-  )
+/**
+ * Retries `attempt` by `policy`, only for errors that may be retried at all,
+ * and never sooner than a `Retry-After` asked: when the policy's own wait was
+ * shorter, the rest of the asked wait is slept before the next attempt.
+ */
+const retrying = <A>(
+  attempt: Effect.Effect<A, PlexError>,
+  policy: RetryPolicy,
+  idempotent: boolean
+): Effect.Effect<A, PlexError> =>
+  Effect.flatMap(Schedule.driver(policy), (driver) => {
+    const loop: Effect.Effect<A, PlexError> = Effect.catchAll(attempt, (error) =>
+      mayRetry(error, idempotent)
+        ? Effect.gen(function* () {
+            const before = yield* Clock.currentTimeMillis
+            if (!(yield* Effect.isSuccess(driver.next(error)))) return yield* Effect.fail(error)
+            const asked = retryAfter(error)
+            if (asked !== undefined) {
+              const rest = Duration.toMillis(asked) - ((yield* Clock.currentTimeMillis) - before)
+              if (rest > 0) yield* Effect.sleep(rest)
+            }
+            return yield* Effect.suspend(() => loop)
+          })
+        : Effect.fail(error)
+    )
+    return loop
+  })
 
 const withManualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
@@ -358,19 +431,6 @@ const withManualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 const redactToken = (names: ReadonlyArray<string | RegExp>) =>
   names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
-
-/**
- * The same request without `X-Plex-Token`. (`setHeaders` merges into the
- * existing headers, so the request is rebuilt from its parts.)
- */
-const withoutToken = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
-  const rebuilt = HttpClientRequest.make(request.method)(request.url).pipe(
-    HttpClientRequest.setHeaders(Headers.remove(request.headers, "x-plex-token")),
-    HttpClientRequest.setUrlParams(request.urlParams),
-    HttpClientRequest.setBody(request.body)
-  )
-  return Option.isSome(request.hash) ? HttpClientRequest.setHash(rebuilt, request.hash.value) : rebuilt
-}
 
 /**
  * Sends `request`, following same-origin redirects with the token and
@@ -426,21 +486,21 @@ const send = (
         if (crossOrigin && secretBody && !toGet) {
           return refuse(`refused to resend credentials to another origin (${target.origin})`)
         }
-        let next = HttpClientRequest.setUrl(current, `${target.origin}${target.pathname}`).pipe(
-          // The token travels only as a header: never keep one a server put in the query.
-          HttpClientRequest.setUrlParams(
-            UrlParams.fromInput(
-              [...target.searchParams].filter(([key]) => key.toLowerCase() !== "x-plex-token")
-            )
-          ),
-          HttpClientRequest.setHash(target.hash.slice(1))
+        // The next request is built afresh: `setHeaders` would merge, not replace.
+        const dropped = [
+          ...(crossOrigin ? ["x-plex-token"] : []),
+          ...(toGet ? ["content-type", "content-length"] : [])
+        ]
+        const next = HttpClientRequest.make(toGet ? "GET" : current.method)(
+          `${target.origin}${target.pathname}`,
+          {
+            headers: Headers.remove(current.headers, dropped),
+            // The token travels only as a header: never keep one a server put in the query.
+            urlParams: [...target.searchParams].filter(([key]) => key.toLowerCase() !== "x-plex-token"),
+            hash: target.hash.slice(1) || undefined,
+            body: toGet ? undefined : current.body
+          }
         )
-        if (toGet) {
-          next = HttpClientRequest.setMethod(next, "GET").pipe(
-            HttpClientRequest.setBody(HttpClientRequest.get("/").body)
-          )
-        }
-        if (crossOrigin) next = withoutToken(next)
         return Effect.zipRight(Effect.ignore(response.text), loop(next, hops + 1, secretBody && !toGet))
       })
     )
@@ -460,19 +520,35 @@ export const execute = <A>(
     const timeout = yield* RequestTimeout
     const limit = yield* MaxBodyBytes
     const url = new URL(`${baseUrl}${spec.path}`)
+    const jsonSecrets: Array<string> = []
+    const json = spec.json === undefined ? undefined : revealJson(spec.json, jsonSecrets)
+    const querySecrets = (spec.urlParams ?? []).flatMap(([, value]) =>
+      Redacted.isRedacted(value) ? [Redacted.value(value)] : []
+    )
     const secrets = [
       ...Option.toArray(token).map(Redacted.value),
-      ...(spec.form ?? []).flatMap(([, value]) => (Redacted.isRedacted(value) ? [Redacted.value(value)] : []))
+      ...(spec.form ?? []).flatMap(([, value]) =>
+        Redacted.isRedacted(value) ? [Redacted.value(value)] : []
+      ),
+      ...jsonSecrets,
+      ...querySecrets
     ]
     const ctx: Context = { operation: spec.operation, method: spec.method, url: where(url), secrets }
     let request = HttpClientRequest.make(spec.method)(url.toString()).pipe(
       HttpClientRequest.setHeaders(identity.headers),
       HttpClientRequest.acceptJson
     )
-    if (spec.urlParams !== undefined) request = HttpClientRequest.setUrlParams(request, spec.urlParams)
+    if (spec.urlParams !== undefined) {
+      request = HttpClientRequest.setUrlParams(
+        request,
+        spec.urlParams.map(([key, value]) => [key, reveal(value)] as const)
+      )
+    }
     if (Option.isSome(token))
       request = HttpClientRequest.setHeader(request, "X-Plex-Token", Redacted.value(token.value))
-    const hasSecretBody = spec.form?.some(([, value]) => Redacted.isRedacted(value)) ?? false
+    const hasSecretBody =
+      (spec.form?.some(([, value]) => Redacted.isRedacted(value)) ?? false) || jsonSecrets.length > 0
+    if (json !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, json)
     if (spec.form !== undefined) {
       request = HttpClientRequest.bodyUrlParams(
         request,
@@ -486,7 +562,11 @@ export const execute = <A>(
     const attempt = Effect.gen(function* () {
       attempts++
       if (attempts > 1) yield* Effect.logDebug(`${spec.operation}: retry ${attempts - 1}`)
-      const response = yield* send(client, ctx, request, hasSecretBody)
+      const sent = send(client, ctx, request, hasSecretBody)
+      // The platform's span records the full URL: leave it out when the query carries a secret.
+      const response = yield* querySecrets.length > 0
+        ? Effect.locally(sent, HttpClient.currentTracerDisabledWhen, () => true)
+        : sent
       const text = yield* readText(ctx, response, limit)
       const now = yield* Clock.currentTimeMillis
       return yield* interpret(spec, ctx, response, text, now)
@@ -504,10 +584,7 @@ export const execute = <A>(
       })
     )
     const idempotent = spec.idempotent ?? true
-    return yield* Effect.retry(attempt, {
-      schedule: honouringRetryAfter(policy),
-      while: (error: PlexError) => mayRetry(error, idempotent)
-    }).pipe(
+    return yield* retrying(attempt, policy, idempotent).pipe(
       Effect.tap((success) => Effect.annotateCurrentSpan("http.response.status_code", success.status)),
       Effect.tapError((error) =>
         "status" in error && error.status !== undefined
@@ -547,13 +624,17 @@ const withToken = <A>(
       if (refresh === undefined) return first
       return Effect.catchIf(
         first,
-        (error): error is Unauthorized => error._tag === "Unauthorized",
+        // A 403 is "forbidden", not "who are you": a new token would not change it.
+        (error): error is Unauthorized => error._tag === "Unauthorized" && error.status !== 403,
         (refused) =>
           Effect.logDebug(`${spec.operation}: token refused, re-authenticating`).pipe(
             Effect.zipRight(refresh(token)),
             Effect.matchEffect({
               onFailure: () => Effect.fail(refused),
-              onSuccess: (fresh) => execute(spec, baseUrl, Option.some(fresh))
+              onSuccess: (fresh) =>
+                execute(spec, baseUrl, Option.some(fresh)).pipe(
+                  Effect.annotateSpans("plex.reauthenticated", true)
+                )
             })
           )
       )

@@ -1,0 +1,445 @@
+/**
+ * The bundle-size budget, and the check that browser-safe output never
+ * imports Node built-ins.
+ *
+ * Bundles the small browser programs of scripts/bundles/ with esbuild (ESM,
+ * minified, tree-shaken, `platform: "browser"`, nothing written to disk),
+ * gzips each with node:zlib at level 9, and compares them with the budgets
+ * below. The programs import the library as users do (`effect-plex-auth`,
+ * resolved to src/ through tsconfig.json `paths`; package.json's
+ * `"sideEffects": false` applies to src/ as it does to dist/).
+ *
+ * The Node check compiles tsconfig.build.json (every browser-safe entry) in
+ * memory, exactly as `npm run build` would emit it, and fails when a `.js`
+ * or `.d.ts` outside `node/` and `bin/` imports `node:*` or a bare Node
+ * built-in, or references the Node types. `--dist` checks an existing dist/
+ * instead.
+ *
+ * Used by test/bundle.test.ts (part of `npm test`). Usage:
+ *   tsx scripts/bundle-budget.ts           print the table, exit 1 if a budget is broken
+ *   tsx scripts/bundle-budget.ts --write   the same, and rewrite "Bundle size" in docs/benchmarks.md
+ *   tsx scripts/bundle-budget.ts --dist    also check dist/ (after `npm run build`) for Node imports
+ */
+import * as esbuild from "esbuild"
+import * as fs from "node:fs"
+import { builtinModules } from "node:module"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import * as zlib from "node:zlib"
+import * as prettier from "prettier"
+import ts from "typescript"
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+
+/** 1 kB = 1,000 bytes. */
+export const kB = 1000
+
+/** The budgets, in gzipped bytes. */
+export const budgets = {
+  /** One operation, everything included (Effect, @effect/platform, the library). */
+  oneOperation: 90 * kB,
+  /** The library's own bytes for one operation: the program minus the Effect baseline. */
+  ownBytesOneOperation: 10 * kB
+} as const
+
+/** What a measured program is. */
+export type Kind = "baseline" | "operation" | "all" | "plexjs" | "info"
+
+/** A browser program of scripts/bundles/. */
+export interface Program {
+  readonly name: string
+  readonly kind: Kind
+  /** What the row of the table says it is. */
+  readonly label: string
+}
+
+export const programs: ReadonlyArray<Program> = [
+  { name: "baseline", kind: "baseline", label: "Effect baseline: HttpClient GET + Schema decode" },
+  { name: "getTokenDetails", kind: "operation", label: "`PlexAuth.getTokenDetails`" },
+  { name: "postUsersSignInData", kind: "operation", label: "`PlexAuth.postUsersSignInData`" },
+  { name: "getTransientToken", kind: "operation", label: "`PlexAuth.getTransientToken`" },
+  {
+    name: "getSourceConnectionInformation",
+    kind: "operation",
+    label: "`PlexAuth.getSourceConnectionInformation`"
+  },
+  { name: "allOperations", kind: "all", label: "All four operations" },
+  { name: "plexjsGetTokenDetails", kind: "plexjs", label: "plexjs 0.39.0 `authenticationGetTokenDetails`" },
+  {
+    name: "getTokenDetailsBarrel",
+    kind: "info",
+    label: "`PlexAuth.getTokenDetails` imported from the barrel (`effect-plex-auth`)"
+  },
+  { name: "fakePlex", kind: "info", label: "`getTokenDetails` on the fake (`effect-plex-auth/testing`)" }
+]
+
+/** One module's share of a bundle (minified bytes, before gzip). */
+export interface Contribution {
+  readonly module: string
+  readonly bytes: number
+}
+
+/** A measured program. */
+export interface Measurement {
+  readonly program: Program
+  /** Minified bytes. */
+  readonly minified: number
+  /** Gzipped bytes (level 9). */
+  readonly gzipped: number
+  /** Minified bytes per package (`effect`, `@effect/platform`, `effect-plex-auth`, ...), largest first. */
+  readonly packages: ReadonlyArray<Contribution>
+  /** Minified bytes per module, largest first. */
+  readonly modules: ReadonlyArray<Contribution>
+}
+
+export interface Report {
+  readonly measurements: ReadonlyArray<Measurement>
+  readonly esbuildVersion: string
+  readonly nodeVersion: string
+}
+
+/** The package a bundled module belongs to; the library's own files are `effect-plex-auth`. */
+export const packageOf = (module: string): string => {
+  const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(module)
+  if (match?.[1] !== undefined) return match[1]
+  if (module.startsWith("src/")) return "effect-plex-auth"
+  if (module.startsWith("scripts/bundles/")) return "(the program itself)"
+  return module
+}
+
+const ranked = (entries: Iterable<readonly [string, number]>): ReadonlyArray<Contribution> =>
+  [...entries].map(([module, bytes]) => ({ module, bytes })).sort((a, b) => b.bytes - a.bytes)
+
+/** Bundles one program of scripts/bundles/ for the browser and measures it. */
+export const measure = async (program: Program): Promise<Measurement> => {
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [path.join("scripts", "bundles", `${program.name}.ts`)],
+    tsconfig: path.join(root, "tsconfig.json"),
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    treeShaking: true,
+    write: false,
+    metafile: true,
+    logLevel: "silent"
+  })
+  const [output] = result.outputFiles
+  if (output === undefined || result.outputFiles.length !== 1) {
+    throw new Error(`${program.name}: expected one output file, got ${result.outputFiles.length}`)
+  }
+  const [meta] = Object.values(result.metafile.outputs)
+  const modules = new Map<string, number>()
+  const packages = new Map<string, number>()
+  for (const [module, input] of Object.entries(meta?.inputs ?? {})) {
+    if (input.bytesInOutput === 0) continue
+    modules.set(module, input.bytesInOutput)
+    const pkg = packageOf(module)
+    packages.set(pkg, (packages.get(pkg) ?? 0) + input.bytesInOutput)
+  }
+  return {
+    program,
+    minified: output.contents.byteLength,
+    gzipped: zlib.gzipSync(output.contents, { level: 9 }).byteLength,
+    packages: ranked(packages),
+    modules: ranked(modules)
+  }
+}
+
+/** Measures every program (in parallel: esbuild runs them on its own threads). */
+export const measureAll = async (): Promise<Report> => ({
+  measurements: await Promise.all(programs.map(measure)),
+  esbuildVersion: esbuild.version,
+  nodeVersion: process.version
+})
+
+const find = (report: Report, name: string): Measurement => {
+  const found = report.measurements.find((m) => m.program.name === name)
+  if (found === undefined) throw new Error(`no measurement named ${name}`)
+  return found
+}
+
+/** Gzipped bytes a program adds over the Effect baseline. */
+export const overBaseline = (report: Report, measurement: Measurement): number =>
+  measurement.gzipped - find(report, "baseline").gzipped
+
+/** Every broken budget, as a sentence; empty when all hold. */
+export const violations = (report: Report): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  for (const m of report.measurements) {
+    if (m.program.kind !== "operation") continue
+    if (m.gzipped > budgets.oneOperation) {
+      out.push(
+        `${m.program.name}: ${formatKb(m.gzipped)} gzipped, over the ${formatKb(budgets.oneOperation)} budget for one operation`
+      )
+    }
+    const own = overBaseline(report, m)
+    if (own > budgets.ownBytesOneOperation) {
+      out.push(
+        `${m.program.name}: ${formatKb(own)} gzipped over the Effect baseline, over the ${formatKb(budgets.ownBytesOneOperation)} budget for the library's own bytes`
+      )
+    }
+  }
+  return out
+}
+
+export const formatKb = (bytes: number): string => `${(bytes / kB).toFixed(1)} kB`
+
+const budgetCell = (m: Measurement): string => {
+  switch (m.program.kind) {
+    case "baseline":
+      return "—"
+    case "operation":
+      return `≤ ${formatKb(budgets.oneOperation)}; ≤ ${formatKb(budgets.ownBytesOneOperation)} over baseline`
+    default:
+      return "report only"
+  }
+}
+
+/** The Markdown table of a report. */
+export const table = (report: Report): string => {
+  const rows = report.measurements.map((m) => {
+    const own =
+      m.program.kind === "baseline" || m.program.kind === "plexjs" ? "—" : formatKb(overBaseline(report, m))
+    const pass =
+      m.program.kind === "operation"
+        ? m.gzipped <= budgets.oneOperation && overBaseline(report, m) <= budgets.ownBytesOneOperation
+          ? "ok"
+          : "**over**"
+        : ""
+    return `| ${m.program.label} | ${formatKb(m.minified)} | ${formatKb(m.gzipped)} | ${own} | ${budgetCell(m)} | ${pass} |`
+  })
+  return [
+    "| Program | Minified | Gzipped | Over baseline (gzipped) | Budget (gzipped) | |",
+    "| --- | ---: | ---: | ---: | --- | --- |",
+    ...rows
+  ].join("\n")
+}
+
+/** Where the minified bytes of one program come from, by package. */
+export const breakdown = (measurement: Measurement): string =>
+  [
+    "| Package | Minified bytes |",
+    "| --- | ---: |",
+    ...measurement.packages.map((p) => `| ${p.module} | ${p.bytes.toLocaleString("en-US")} |`)
+  ].join("\n")
+
+/**
+ * The modules that make a program larger than the Effect baseline (minified
+ * bytes added, largest first): where to look when a budget breaks.
+ */
+export const overBaselineModules = (report: Report, measurement: Measurement, count = 25): string => {
+  const baseline = new Map(find(report, "baseline").modules.map((m) => [m.module, m.bytes]))
+  return measurement.modules
+    .map((m) => ({ module: m.module, bytes: m.bytes - (baseline.get(m.module) ?? 0) }))
+    .filter((m) => m.bytes > 0)
+    .slice()
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, count)
+    .map((m) => `${`+${m.bytes}`.padStart(8)}  ${m.module}`)
+    .join("\n")
+}
+
+// ---------------------------------------------------------------------------
+// Node imports in browser-safe output
+// ---------------------------------------------------------------------------
+
+/** Output directories allowed to use Node (relative to dist/). */
+export const nodeOnlyDirs: ReadonlyArray<string> = ["node/", "bin/"]
+
+const builtins = new Set(builtinModules)
+
+const isNodeSpecifier = (specifier: string): boolean =>
+  specifier.startsWith("node:") || builtins.has(specifier) || builtins.has(specifier.split("/")[0] ?? "")
+
+const specifierPatterns: ReadonlyArray<RegExp> = [
+  /\bfrom\s*["']([^"']+)["']/g,
+  /\bimport\s*["']([^"']+)["']/g,
+  /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
+  /\brequire\s*\(\s*["']([^"']+)["']\s*\)/g
+]
+
+/**
+ * The Node imports of emitted files (`.js` and `.d.ts`, keyed by their path
+ * relative to dist/) outside the Node-only directories: `file: specifier`.
+ */
+export const nodeImports = (files: ReadonlyMap<string, string>): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  for (const [file, text] of files) {
+    const name = file.split(path.sep).join("/")
+    if (!/\.(js|d\.ts)$/.test(name) || nodeOnlyDirs.some((dir) => name.startsWith(dir))) continue
+    for (const pattern of specifierPatterns) {
+      for (const match of text.matchAll(pattern)) {
+        const specifier = match[1]
+        if (specifier !== undefined && isNodeSpecifier(specifier)) out.push(`${name}: ${specifier}`)
+      }
+    }
+    if (/\/\/\/\s*<reference\s+types\s*=\s*["']node["']/.test(text))
+      out.push(`${name}: /// <reference types="node" />`)
+  }
+  return out
+}
+
+/**
+ * Compiles tsconfig.build.json (the browser-safe entries) in memory and
+ * returns what `npm run build` would write, keyed by path relative to dist/.
+ * Throws on a compile error (which includes a browser-safe file using Node
+ * types: that config has none).
+ */
+export const emitBrowserBuild = (): ReadonlyMap<string, string> => {
+  const configPath = path.join(root, "tsconfig.build.json")
+  const read = ts.readConfigFile(configPath, ts.sys.readFile)
+  if (read.error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, "\n"))
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, root, undefined, configPath)
+  const outDir = parsed.options.outDir ?? path.join(root, "dist")
+  const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options })
+  const files = new Map<string, string>()
+  const emitted = program.emit(undefined, (fileName, text) => {
+    files.set(path.relative(outDir, fileName), text)
+  })
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics]
+  if (diagnostics.length > 0) {
+    throw new Error(
+      ts.formatDiagnostics(diagnostics, {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => root,
+        getNewLine: () => "\n"
+      })
+    )
+  }
+  return files
+}
+
+/** The emitted files of an existing dist/, keyed by path relative to it. */
+export const readDist = (dir = path.join(root, "dist")): ReadonlyMap<string, string> => {
+  const files = new Map<string, string>()
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const full = path.join(entry.parentPath, entry.name)
+    files.set(path.relative(dir, full), fs.readFileSync(full, "utf8"))
+  }
+  return files
+}
+
+// ---------------------------------------------------------------------------
+// docs/benchmarks.md
+// ---------------------------------------------------------------------------
+
+export const docsPath = path.join(root, "docs", "benchmarks.md")
+
+const heading = "## Bundle size"
+
+const status = (report: Report): string => {
+  const broken = violations(report)
+  const rules = `Budgets for one operation: at most ${formatKb(budgets.oneOperation)} gzipped in all, and at most ${formatKb(budgets.ownBytesOneOperation)} gzipped over the Effect baseline.`
+  return broken.length === 0
+    ? `${rules} All hold.`
+    : `${rules} **Broken:**\n\n${broken.map((v) => `- ${v}`).join("\n")}`
+}
+
+/** The "Bundle size" section for a report. */
+export const section = (report: Report, date: string): string => {
+  const one = find(report, "getTokenDetails")
+  const all = find(report, "allOperations")
+  const plexjs = find(report, "plexjsGetTokenDetails")
+  return `${heading}
+
+Measured on ${date} with Node ${report.nodeVersion} and esbuild ${report.esbuildVersion}. Each row is a small
+browser program in [scripts/bundles/](../scripts/bundles/) that really runs its operation (layers, error
+handling, output to the page), bundled with \`bundle: true, minify: true, format: "esm", platform: "browser",
+treeShaking: true\` and gzipped with node:zlib at level 9 (1 kB = 1,000 bytes). The library is imported from
+its module subpaths (\`import * as PlexAuth from "effect-plex-auth/PlexAuth"\`), as Effect modules are
+(\`effect/Effect\`): the way to import both for the smallest bundle. "Over baseline" is what a program adds to the Effect floor: an \`HttpClient\` GET over
+\`FetchHttpClient\` and a tiny \`Schema\` decode, with no effect-plex-auth at all.
+
+${table(report)}
+
+${status(report)}
+
+One operation costs ${formatKb(overBaseline(report, one))} gzipped on top of the Effect floor an app using
+\`HttpClient\` and \`Schema\` already pays; all four together cost ${formatKb(overBaseline(report, all))}. The
+same call with plexjs 0.39.0 (its standalone function and minimal core, the smallest way it offers) is
+${formatKb(plexjs.gzipped)} gzipped, zod included: plexjs ships CommonJS, which esbuild cannot tree-shake.
+The barrel (\`import { PlexAuth } from "effect-plex-auth"\`) costs more with esbuild, which keeps every member
+of each namespace a program touches (it does not tree-shake \`export * as\` re-exports: evanw/esbuild#1420):
+see the barrel row above.
+
+Where the minified bytes of \`getTokenDetails\` come from:
+
+${breakdown(one)}
+
+\`npm test\` fails when a budget is broken (test/bundle.test.ts), and checks that no emitted browser-safe
+file (anything in dist/ outside dist/node/ and dist/bin/) imports a Node built-in. To reproduce and rewrite
+this section:
+
+\`\`\`sh
+npm run bundle
+\`\`\`
+`
+}
+
+/** The document with its "Bundle size" section replaced (or added at the end). */
+export const withSection = (document: string, body: string): string => {
+  const start = document.indexOf(`${heading}\n`)
+  if (start === -1) return `${document.trimEnd()}\n\n${body}`
+  const next = document.indexOf("\n## ", start + heading.length)
+  const end = next === -1 ? document.length : next + 1
+  return `${document.slice(0, start)}${body}${next === -1 ? "" : `\n${document.slice(end)}`}`
+}
+
+const intro =
+  "# Benchmarks\n\nHow big and how fast effect-plex-auth is, measured, with the commands to reproduce.\n"
+
+/** Rewrites the "Bundle size" section of docs/benchmarks.md, formatted as Prettier would. */
+export const writeDocs = async (
+  report: Report,
+  date = new Date().toISOString().slice(0, 10)
+): Promise<void> => {
+  const current = fs.existsSync(docsPath) ? fs.readFileSync(docsPath, "utf8") : intro
+  const next = withSection(current, section(report, date))
+  const options = (await prettier.resolveConfig(docsPath)) ?? {}
+  fs.writeFileSync(docsPath, await prettier.format(next, { ...options, filepath: docsPath }))
+}
+
+// ---------------------------------------------------------------------------
+// CLI
+// ---------------------------------------------------------------------------
+
+const main = async (args: ReadonlyArray<string>): Promise<number> => {
+  const report = await measureAll()
+  console.log(table(report))
+  const broken = [...violations(report)]
+  for (const m of report.measurements) {
+    if (m.program.kind === "operation" && broken.some((v) => v.startsWith(`${m.program.name}:`))) {
+      console.log(
+        `\nWhat ${m.program.name} adds over the baseline (minified bytes):\n${overBaselineModules(report, m)}`
+      )
+    }
+  }
+  const leaks = [
+    ...nodeImports(emitBrowserBuild()),
+    ...(args.includes("--dist") ? nodeImports(readDist()) : [])
+  ]
+  for (const leak of leaks) broken.push(`Node import in browser-safe output: ${leak}`)
+  if (args.includes("--write")) {
+    await writeDocs(report)
+    console.log(`\nWrote ${path.relative(root, docsPath)}`)
+  }
+  if (broken.length > 0) {
+    console.error(`\n${broken.join("\n")}`)
+    return 1
+  }
+  console.log("\nAll budgets hold; no Node import in browser-safe output.")
+  return 0
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error)
+      process.exit(1)
+    }
+  )
+}

@@ -1,0 +1,28 @@
+/**
+ * Bundle-size entry: `PlexAuth.getTokenDetails` with the token kept in
+ * `localStorage`, imported from the package barrel. esbuild cannot
+ * tree-shake `export * as` re-exports, so this costs more than subpath imports.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
+
+const MainLive = Layer.mergeAll(
+  FetchHttpClient.layer,
+  ClientIdentity.layer({
+    clientIdentifier: localStorage.getItem("plex-client-id") ?? "",
+    product: "Bundle check"
+  }),
+  Credentials.layer(localStorage.getItem("plex-token") ?? "")
+)
+
+const program = PlexAuth.getTokenDetails().pipe(
+  Effect.map((account) => `Signed in as ${account.username}`),
+  Effect.provide(MainLive),
+  Effect.catchAll((error) => Effect.succeed(`Failed: ${error._tag}`))
+)
+
+void Effect.runPromise(program).then((text) => {
+  document.body.textContent = text
+})

@@ -1,0 +1,535 @@
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Exit, Fiber, Layer, Option, Redacted } from "effect"
+import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
+import { KeyValueStore as PlatformKeyValueStore } from "@effect/platform"
+import { KeyValueStore } from "effect-plex-auth/node"
+import { FakePlex } from "effect-plex-auth/testing"
+
+const posix = process.platform !== "win32"
+
+/** A fresh directory, removed with everything in it when the scope closes. */
+const tempDirectory = Effect.acquireRelease(
+  Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "plex-kvs-"))),
+  (directory) => Effect.promise(() => fs.rm(directory, { recursive: true, force: true }))
+)
+
+const storeIn = (directory: string) =>
+  Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerFile({ directory }))
+
+const readFile = (file: string) => Effect.promise(() => fs.readFile(file, "utf8"))
+const listDirectory = (directory: string) => Effect.promise(() => fs.readdir(directory))
+const modeOf = (file: string) => Effect.promise(() => fs.stat(file).then((stat) => stat.mode & 0o777))
+
+describe("KeyValueStore.layerFile", () => {
+  it.scoped("stores, reads, modifies and removes values", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const store = yield* storeIn(directory)
+      assert.deepStrictEqual(yield* store.get("missing"), Option.none())
+      assert.strictEqual(yield* store.size, 0)
+      assert.isTrue(yield* store.isEmpty)
+
+      yield* store.set("a", "one")
+      yield* store.set("b", 'two ✓ with "quotes"\nand a newline')
+      assert.deepStrictEqual(yield* store.get("a"), Option.some("one"))
+      assert.deepStrictEqual(yield* store.get("b"), Option.some('two ✓ with "quotes"\nand a newline'))
+      assert.isTrue(yield* store.has("a"))
+      assert.strictEqual(yield* store.size, 2)
+
+      yield* store.set("a", "uno")
+      assert.deepStrictEqual(yield* store.get("a"), Option.some("uno"))
+      assert.deepStrictEqual(yield* store.modify("a", (value) => `${value}!`), Option.some("uno!"))
+      assert.deepStrictEqual(yield* store.modify("missing", (value) => `${value}!`), Option.none())
+      assert.isFalse(yield* store.has("missing"))
+
+      yield* store.remove("a")
+      assert.deepStrictEqual(yield* store.get("a"), Option.none())
+      assert.strictEqual(yield* store.size, 1)
+      yield* store.remove("never-there")
+
+      yield* store.clear
+      assert.strictEqual(yield* store.size, 0)
+      assert.deepStrictEqual(yield* store.get("b"), Option.none())
+    })
+  )
+
+  it.scoped("keeps bytes as bytes and text as text", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const store = yield* storeIn(directory)
+      const bytes = new Uint8Array([0, 1, 2, 250, 255])
+      yield* store.set("bytes", bytes)
+      yield* store.set("text", "aGVsbG8=") // valid base64, but text
+      assert.deepStrictEqual(Option.getOrThrow(yield* store.getUint8Array("bytes")), bytes)
+      assert.deepStrictEqual(yield* store.get("bytes"), Option.some("AAEC+v8="))
+      assert.deepStrictEqual(yield* store.get("text"), Option.some("aGVsbG8="))
+      assert.deepStrictEqual(
+        Option.getOrThrow(yield* store.getUint8Array("text")),
+        new TextEncoder().encode("aGVsbG8=")
+      )
+      const doubled = yield* store.modifyUint8Array("bytes", (value) => value.map((b) => b ^ 0xff))
+      assert.deepStrictEqual(Option.getOrThrow(doubled), new Uint8Array([255, 254, 253, 5, 0]))
+    })
+  )
+
+  it.scoped("keeps any key as data, __proto__ included", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const keys = ["__proto__", "constructor", "", "a/b\\c", "ключ ✓"]
+      const first = yield* storeIn(directory)
+      for (const [i, key] of keys.entries()) yield* first.set(key, `value-${i}`)
+      const second = yield* storeIn(directory)
+      assert.strictEqual(yield* second.size, keys.length)
+      for (const [i, key] of keys.entries()) {
+        assert.deepStrictEqual(yield* second.get(key), Option.some(`value-${i}`))
+      }
+      assert.isFalse(yield* second.has("toString"))
+    })
+  )
+
+  it.scoped("what one build wrote, the next build reads", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      yield* Effect.flatMap(KeyValueStore.KeyValueStore, (store) => store.set("kept", "across runs")).pipe(
+        Effect.provide(KeyValueStore.layerFile({ directory }))
+      )
+      const value = yield* Effect.flatMap(KeyValueStore.KeyValueStore, (store) => store.get("kept")).pipe(
+        Effect.provide(KeyValueStore.layerFile({ directory }))
+      )
+      assert.deepStrictEqual(value, Option.some("across runs"))
+      assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), {
+        kept: "across runs"
+      })
+    })
+  )
+
+  it.scoped("creates nothing until the first write, then the directory and the file", () =>
+    Effect.gen(function* () {
+      const parent = yield* tempDirectory
+      const directory = path.join(parent, "nested", "effect-plex-auth")
+      const store = yield* storeIn(directory)
+      assert.deepStrictEqual(yield* store.get("x"), Option.none())
+      yield* store.remove("x")
+      yield* store.clear
+      assert.deepStrictEqual(yield* listDirectory(parent), [])
+      yield* store.set("x", "1")
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
+
+  it.scoped.skipIf(!posix)("the file is mode 0600 and a created directory 0700, whatever the umask", () =>
+    Effect.gen(function* () {
+      const parent = yield* tempDirectory
+      const directory = path.join(parent, "store")
+      const previous = process.umask(0o000)
+      yield* Effect.addFinalizer(() => Effect.sync(() => process.umask(previous)))
+      const store = yield* storeIn(directory)
+      yield* store.set("token", "secret")
+      assert.strictEqual(yield* modeOf(path.join(directory, "store.json")), 0o600)
+      assert.strictEqual(yield* modeOf(directory), 0o700)
+      // A file left readable by others (say, restored from a backup) is replaced by a 0600 one on the next write.
+      yield* Effect.promise(() => fs.chmod(path.join(directory, "store.json"), 0o644))
+      yield* store.set("token", "secret-2")
+      assert.strictEqual(yield* modeOf(path.join(directory, "store.json")), 0o600)
+    })
+  )
+
+  it.scoped.skipIf(!posix)("leaves the mode of a directory it did not create alone", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      yield* Effect.promise(() => fs.chmod(directory, 0o755))
+      const store = yield* storeIn(directory)
+      yield* store.set("a", "b")
+      assert.strictEqual(yield* modeOf(directory), 0o755)
+    })
+  )
+
+  it.scoped("a reader never sees a partly written file", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const file = path.join(directory, "store.json")
+      const store = yield* storeIn(directory)
+      const big = (c: string) => c.repeat(512 * 1024)
+      yield* store.set("value", big("a"))
+      const writer = yield* Effect.fork(
+        Effect.forEach(
+          Array.from({ length: 20 }, (_, i) => big(i % 2 === 0 ? "b" : "a")),
+          (value) => store.set("value", value)
+        )
+      )
+      let reads = 0
+      while (writer.unsafePoll() === null) {
+        const text = yield* readFile(file)
+        const value = (JSON.parse(text) as { value: string }).value
+        assert.strictEqual(value.length, 512 * 1024)
+        assert.isTrue(value === big("a") || value === big("b"))
+        reads++
+      }
+      yield* Fiber.join(writer)
+      assert.isAbove(reads, 0)
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
+
+  it.scoped("concurrent writes through one store are all kept", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const store = yield* storeIn(directory)
+      yield* Effect.forEach(
+        Array.from({ length: 25 }, (_, i) => i),
+        (i) => store.set(`key-${i}`, `${i}`),
+        {
+          concurrency: "unbounded"
+        }
+      )
+      assert.strictEqual(yield* (yield* storeIn(directory)).size, 25)
+    })
+  )
+
+  it.scoped("an interrupted write leaves the old file or the new one, and no temporary file", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const store = yield* storeIn(directory)
+      yield* store.set("value", "old")
+      const nextTick = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      // Interrupt after more and more event-loop turns, so some interruptions land in the middle of a write.
+      for (let turns = 0; turns < 40; turns++) {
+        const fiber = yield* Effect.fork(store.set("value", `new-${turns}`.repeat(50_000)))
+        yield* Effect.repeatN(nextTick, turns)
+        yield* Fiber.interrupt(fiber)
+        const value = Option.getOrThrow(yield* store.get("value"))
+        assert.isTrue(/^(old|(new-\d+)+)$/.test(value))
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      }
+    })
+  )
+
+  it.scoped("a failed write fails with a SystemError and leaves no temporary file", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const store = yield* storeIn(directory)
+      // The rename cannot replace a directory.
+      yield* Effect.promise(() => fs.mkdir(path.join(directory, "store.json")))
+      const error = yield* Effect.flip(store.set("a", "b"))
+      assert.strictEqual(error._tag, "SystemError")
+      assert.strictEqual(error.module, "KeyValueStore")
+      assert.strictEqual(error.method, "set")
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
+
+  describe("a file that is not a store", () => {
+    const corrupt: ReadonlyArray<readonly [string, string]> = [
+      ["truncated JSON", '{"effect-plex-auth/token": "tok-SeCrEt-Zz9'],
+      ["an empty file", ""],
+      ["an array", '["tok-SeCrEt-Zz9"]'],
+      ["a number", "42"],
+      ["a value of another type", '{"effect-plex-auth/token": 42, "x": "tok-SeCrEt-Zz9"}'],
+      ["bytes that are not base64", '{"x": "tok-SeCrEt-Zz9", "b": { "base64": "not base64!" }}']
+    ]
+    for (const [name, content] of corrupt) {
+      it.scoped(`${name}: building fails with InvalidData, and the file is left alone`, () =>
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          yield* Effect.promise(() => fs.writeFile(file, content))
+          const error = yield* Effect.flip(storeIn(directory))
+          assert.strictEqual(error._tag, "SystemError")
+          assert.isTrue(error._tag === "SystemError" && error.reason === "InvalidData")
+          assert.include(error.message, file)
+          // The error describes the file, never what it holds.
+          assert.notInclude(error.message, "tok-SeCrEt")
+          assert.notInclude(JSON.stringify(error), "tok-SeCrEt")
+          assert.strictEqual(yield* readFile(file), content)
+        })
+      )
+    }
+
+    it.scoped("a file spoiled after the store was built fails reads and writes, and is not overwritten", () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const store = yield* storeIn(directory)
+        yield* store.set("a", "b")
+        yield* Effect.promise(() => fs.writeFile(file, "not json"))
+        const read = yield* Effect.flip(store.get("a"))
+        assert.isTrue(read._tag === "SystemError" && read.reason === "InvalidData" && read.method === "get")
+        const write = yield* Effect.flip(store.set("c", "d"))
+        assert.isTrue(
+          write._tag === "SystemError" && write.reason === "InvalidData" && write.method === "set"
+        )
+        assert.strictEqual(yield* readFile(file), "not json")
+      })
+    )
+
+    it.scoped("ClientIdentity.layerPersisted fails rather than invent a new client identifier", () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        yield* Effect.promise(() => fs.writeFile(path.join(directory, "store.json"), "{oops"))
+        const exit = yield* Effect.exit(
+          Effect.provide(
+            ClientIdentity.ClientIdentity,
+            ClientIdentity.layerPersisted({ product: "Test" }).pipe(
+              Layer.provide(KeyValueStore.layerFile({ directory }))
+            )
+          )
+        )
+        assert.isTrue(Exit.isFailure(exit))
+        assert.strictEqual(yield* readFile(path.join(directory, "store.json")), "{oops")
+      })
+    )
+  })
+
+  describe("the default directory", () => {
+    const withEnv = (entries: Record<string, string>) =>
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(entries))))
+
+    it.effect.skipIf(!posix)("is $XDG_CONFIG_HOME/effect-plex-auth", () =>
+      Effect.gen(function* () {
+        assert.strictEqual(yield* KeyValueStore.defaultDirectory, "/xdg/config/effect-plex-auth")
+      }).pipe(withEnv({ XDG_CONFIG_HOME: "/xdg/config", HOME: "/home/me" }))
+    )
+
+    it.effect.skipIf(!posix)("is ~/.config/effect-plex-auth without XDG_CONFIG_HOME", () =>
+      Effect.gen(function* () {
+        assert.strictEqual(yield* KeyValueStore.defaultDirectory, "/home/me/.config/effect-plex-auth")
+      }).pipe(withEnv({ HOME: "/home/me" }))
+    )
+
+    it.effect.skipIf(!posix)(
+      "ignores an empty or relative XDG_CONFIG_HOME, as the XDG specification says",
+      () =>
+        Effect.gen(function* () {
+          for (const xdg of ["", "  ", "relative/config"]) {
+            const directory = yield* KeyValueStore.defaultDirectory.pipe(
+              withEnv({ XDG_CONFIG_HOME: xdg, HOME: "/h" })
+            )
+            assert.strictEqual(directory, "/h/.config/effect-plex-auth")
+          }
+        })
+    )
+
+    it.scoped.skipIf(!posix)("is where layerFile() keeps the store", () =>
+      Effect.gen(function* () {
+        const config = yield* tempDirectory
+        yield* Effect.gen(function* () {
+          const store = yield* Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerFile())
+          yield* store.set("here", "yes")
+        }).pipe(withEnv({ XDG_CONFIG_HOME: config, HOME: "/nonexistent" }))
+        assert.deepStrictEqual(
+          JSON.parse(yield* readFile(path.join(config, "effect-plex-auth", "store.json"))),
+          {
+            here: "yes"
+          }
+        )
+      })
+    )
+  })
+})
+
+describe("the client identifier and the token, kept in the file store", () => {
+  /** One run of an app: its identity and credentials kept in `directory`, signing in by PIN when it must. */
+  const appLayer = (directory: string, fake: FakePlex.FakePlexService, pinsShown: Array<string>) => {
+    const StoreLive = KeyValueStore.layerFile({ directory })
+    const IdentityLive = ClientIdentity.layerPersisted({ product: "Store Test", version: "1.0.0" }).pipe(
+      Layer.provide(StoreLive)
+    )
+    const CredentialsLive = Credentials.layerStored({
+      obtain: PinLogin.login({
+        // The user approves the PIN as soon as it is shown.
+        onPin: ({ pin }) =>
+          Effect.sync(() => pinsShown.push(pin.code)).pipe(
+            Effect.zipRight(fake.approvePin(pin.id)),
+            Effect.orDie,
+            Effect.asVoid
+          )
+      })
+    }).pipe(Layer.provide(Layer.merge(StoreLive, IdentityLive)))
+    return Layer.merge(IdentityLive, CredentialsLive)
+  }
+
+  const whoAmI = Effect.gen(function* () {
+    const identity = yield* ClientIdentity.ClientIdentity
+    const credentials = yield* Credentials.Credentials
+    const account = yield* PlexAuth.getTokenDetails()
+    return {
+      clientIdentifier: identity.clientIdentifier,
+      token: Redacted.value(yield* credentials.token),
+      username: account.username
+    }
+  })
+
+  it.scoped("the second run is the same device with the same token, and signs in no more", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const fake = yield* FakePlex.FakePlex
+      const pinsShown: Array<string> = []
+
+      const first = yield* Effect.provide(whoAmI, appLayer(directory, fake, pinsShown))
+      assert.strictEqual(first.username, "alice")
+      assert.strictEqual(pinsShown.length, 1)
+
+      const second = yield* Effect.provide(whoAmI, appLayer(directory, fake, pinsShown))
+      assert.deepStrictEqual(second, first)
+      assert.strictEqual(pinsShown.length, 1, "the stored token was used: no second PIN")
+      const pins = yield* fake.pins
+      assert.strictEqual(pins.length, 1)
+      assert.strictEqual(pins[0]?.clientIdentifier, first.clientIdentifier)
+
+      const stored = JSON.parse(yield* readFile(path.join(directory, "store.json"))) as Record<string, string>
+      assert.deepStrictEqual(stored, {
+        [ClientIdentity.defaultStoreKey]: first.clientIdentifier,
+        [Credentials.defaultStoreKey]: first.token
+      })
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.scoped("a revoked token is replaced by a new PIN login, and the new token is kept", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const fake = yield* FakePlex.FakePlex
+      const pinsShown: Array<string> = []
+      const first = yield* Effect.provide(whoAmI, appLayer(directory, fake, pinsShown))
+      yield* fake.revokeToken(first.token)
+
+      const second = yield* Effect.provide(whoAmI, appLayer(directory, fake, pinsShown))
+      assert.strictEqual(second.username, "alice")
+      assert.strictEqual(second.clientIdentifier, first.clientIdentifier)
+      assert.notStrictEqual(second.token, first.token)
+      assert.strictEqual(pinsShown.length, 2)
+      const stored = JSON.parse(yield* readFile(path.join(directory, "store.json"))) as Record<string, string>
+      assert.strictEqual(stored[Credentials.defaultStoreKey], second.token)
+
+      // Signing out: revoke the token, then forget it.
+      yield* Effect.provide(
+        Effect.zipRight(PlexAuth.signOut(), Credentials.forgetStored()),
+        Layer.merge(appLayer(directory, fake, pinsShown), KeyValueStore.layerFile({ directory }))
+      )
+      assert.isFalse(yield* fake.isTokenValid(second.token))
+      const after = JSON.parse(yield* readFile(path.join(directory, "store.json"))) as Record<string, string>
+      assert.deepStrictEqual(Object.keys(after), [ClientIdentity.defaultStoreKey])
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+})
+
+describe("the examples of docs/pin-login.md, against the fake", () => {
+  /** `localStorage` as a browser has it, in memory. */
+  const memoryStorage = (): Storage => {
+    const items = new Map<string, string>()
+    return {
+      get length() {
+        return items.size
+      },
+      clear: () => items.clear(),
+      getItem: (key) => items.get(key) ?? null,
+      key: (index) => [...items.keys()][index] ?? null,
+      removeItem: (key) => void items.delete(key),
+      setItem: (key, value) => void items.set(key, String(value))
+    }
+  }
+
+  it.effect("the browser app: identifier and token in localStorage, the link forwards back to the app", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const localStorage = memoryStorage()
+      const StoreLive = PlatformKeyValueStore.layerStorage(() => localStorage)
+      const IdentityLive = ClientIdentity.layerPersisted({
+        product: "My Plex Web App",
+        platform: "Web"
+      }).pipe(Layer.provide(StoreLive))
+      const urls: Array<string> = []
+      const CredentialsLive = Credentials.layerStored({
+        obtain: PinLogin.login({
+          forwardUrl: "https://myapp.example/plex-signed-in.html",
+          onPin: ({ pin, url }) =>
+            Effect.sync(() => urls.push(url)).pipe(Effect.zipRight(Effect.orDie(fake.approvePin(pin.id))))
+        })
+      }).pipe(Layer.provide(Layer.merge(StoreLive, IdentityLive)))
+      const run = PlexAuth.getTokenDetails().pipe(Effect.provide(Layer.merge(CredentialsLive, IdentityLive)))
+
+      assert.strictEqual((yield* run).username, "alice")
+      assert.strictEqual((yield* run).username, "alice")
+      assert.strictEqual(urls.length, 1, "the second run used the stored token")
+      const url = new URL(urls[0]!)
+      const params = new URLSearchParams(url.hash.slice(2))
+      assert.strictEqual(url.origin + url.pathname, "https://app.plex.tv/auth")
+      assert.strictEqual(params.get("forwardUrl"), "https://myapp.example/plex-signed-in.html")
+      assert.strictEqual(params.get("clientID"), localStorage.getItem(ClientIdentity.defaultStoreKey))
+      assert.strictEqual(params.get("context[device][product]"), "My Plex Web App")
+      assert.isTrue(yield* fake.isTokenValid(localStorage.getItem(Credentials.defaultStoreKey)!))
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect("the browser app, whole-page redirect: one check after coming back, then the stored token", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const StoreLive = PlatformKeyValueStore.layerStorage(memoryStorage)
+      yield* Effect.gen(function* () {
+        // Before leaving: create the PIN and keep its id.
+        const pin = yield* PinLogin.create()
+        const id = pin.id
+        // On app.plex.tv, the user approves it.
+        yield* fake.approvePin(id)
+        // Back in the app: one check, and the token goes to the store.
+        const approved = yield* PinLogin.check({ id })
+        assert.isDefined(approved.authToken)
+        const store = yield* PlatformKeyValueStore.KeyValueStore
+        yield* store.set(Credentials.defaultStoreKey, Redacted.value(approved.authToken!))
+        // layerStored finds it: no new PIN.
+        const account = yield* PlexAuth.getTokenDetails().pipe(
+          Effect.provide(Credentials.layerStored({ obtain: Effect.dieMessage("no PIN login expected") }))
+        )
+        assert.strictEqual(account.username, "alice")
+        assert.strictEqual((yield* fake.pins).length, 1)
+      }).pipe(
+        Effect.provide(
+          Layer.merge(
+            StoreLive,
+            ClientIdentity.layerPersisted({ product: "My Plex Web App" }).pipe(Layer.provide(StoreLive))
+          )
+        )
+      )
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.scoped("the command-line tool signs out with the stored token, without a PIN login", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const fake = yield* FakePlex.FakePlex
+      const StoreLive = KeyValueStore.layerFile({ directory })
+      const Base = Layer.merge(
+        StoreLive,
+        ClientIdentity.layerPersisted({ product: "My Plex Tool" }).pipe(Layer.provide(StoreLive))
+      )
+      const token = yield* fake.mintToken()
+      yield* Effect.flatMap(KeyValueStore.KeyValueStore, (store) =>
+        store.set(Credentials.defaultStoreKey, Redacted.value(token))
+      ).pipe(Effect.provide(StoreLive))
+
+      const signOut = Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const stored = yield* store.get(Credentials.defaultStoreKey)
+        if (Option.isSome(stored)) {
+          yield* PlexAuth.signOut().pipe(
+            Credentials.withToken(stored.value),
+            Effect.catchTag("Unauthorized", () => Effect.void)
+          )
+          yield* Credentials.forgetStored()
+        }
+      }).pipe(Effect.provide(Base))
+
+      yield* signOut
+      assert.isFalse(yield* fake.isTokenValid(token))
+      const stored = JSON.parse(yield* readFile(path.join(directory, "store.json"))) as Record<string, string>
+      assert.deepStrictEqual(Object.keys(stored), [ClientIdentity.defaultStoreKey])
+      // Signing out again, with nothing stored, sends nothing.
+      const before = (yield* fake.requests).length
+      yield* signOut
+      assert.strictEqual((yield* fake.requests).length, before)
+      assert.strictEqual((yield* fake.pins).length, 0)
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+})

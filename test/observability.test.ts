@@ -1,0 +1,567 @@
+/**
+ * What an operator sees: every operation, against the fake Plex, runs in a
+ * span named after it with the HTTP attributes and the retry count; log
+ * lines are Debug and nothing louder, whether the operation succeeds, fails,
+ * retries or re-authenticates; and no secret (password, account token,
+ * PIN token, transient token, server token) appears in any span or log line.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import type { Exit } from "effect"
+import { Duration, Effect, Fiber, Layer, Logger, LogLevel, Redacted, Schedule, TestClock } from "effect"
+import type { HttpClient } from "@effect/platform"
+import type { PlexError } from "effect-plex-auth"
+import { ClientIdentity, Credentials, PinLogin, PlexAuth, PlexServer, RetryPolicy } from "effect-plex-auth"
+import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { type RecordedSpan, withRecordedSpans } from "./support/observe.js"
+
+// ---------------------------------------------------------------------------
+// Observing a run
+// ---------------------------------------------------------------------------
+
+interface LogLine {
+  readonly level: LogLevel.LogLevel
+  readonly text: string
+}
+
+interface Observed<A, E> {
+  readonly exit: Exit.Exit<A, E>
+  readonly spans: ReadonlyArray<RecordedSpan>
+  readonly logs: ReadonlyArray<LogLine>
+}
+
+/** Runs `effect` under a recording tracer, with every log line of every level captured. */
+const observe = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<Observed<A, E>, never, R> =>
+  Effect.suspend(() => {
+    const logs: Array<LogLine> = []
+    const logger = Logger.make((options) => {
+      logs.push({ level: options.logLevel, text: Logger.stringLogger.log(options) })
+    })
+    return withRecordedSpans(effect).pipe(
+      Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+      Logger.withMinimumLogLevel(LogLevel.All),
+      Effect.map(({ exit, spans }) => ({ exit, spans, logs }))
+    )
+  })
+
+/** Every secret the fake knows of now (seeded and issued), plus `extra`. */
+const secretsOf = (fake: FakePlex.FakePlexService, extra: ReadonlyArray<Redacted.Redacted<string>> = []) =>
+  Effect.gen(function* () {
+    const pins = yield* fake.pins
+    const transients = yield* fake.transientTokens
+    const secrets = [
+      fake.token,
+      fake.password,
+      fake.serverToken,
+      ...fake.accounts.flatMap((account) => [account.token, account.password]),
+      ...fake.servers.map((server) => server.accessToken),
+      ...pins.flatMap((pin) => (pin.authToken === undefined ? [] : [pin.authToken])),
+      ...transients.map((transient) => transient.token),
+      ...extra
+    ]
+    return [...new Set(secrets.map(Redacted.value))]
+  })
+
+/** No log line is louder than Debug, and no span or log line shows a secret. */
+const assertQuietAndSecretFree = (
+  observed: Observed<unknown, unknown>,
+  secrets: ReadonlyArray<string>
+): void => {
+  for (const line of observed.logs) {
+    assert.isTrue(
+      line.level.ordinal <= LogLevel.Debug.ordinal,
+      `a log line above Debug (${line.level.label}):\n${line.text}`
+    )
+  }
+  assert.isAbove(secrets.length, 0)
+  assert.isAbove(observed.spans.length, 0, "spans were recorded")
+  const texts = [
+    ...observed.spans.map((span) => span.render()),
+    ...observed.spans.flatMap((span) => [...span.attributes.keys()]),
+    ...observed.logs.map((line) => line.text)
+  ]
+  for (const text of texts) {
+    for (const secret of secrets) {
+      assert.isFalse(text.includes(secret), `a secret shows:\n${text}`)
+    }
+  }
+}
+
+const spansNamed = (observed: Observed<unknown, unknown>, name: string) =>
+  observed.spans.filter((span) => span.name === name)
+
+const onlySpan = (observed: Observed<unknown, unknown>, name: string): RecordedSpan => {
+  const spans = spansNamed(observed, name)
+  assert.strictEqual(spans.length, 1, `one span named ${name}; spans: ${observed.spans.map((s) => s.name)}`)
+  return spans[0]!
+}
+
+type Requirements =
+  HttpClient.HttpClient | ClientIdentity.ClientIdentity | Credentials.Credentials | PlexServer.PlexServer
+
+const SERVER_HOST = new URL(FakePlex.defaults.serverUrl).host
+
+interface Expected {
+  readonly method: string
+  readonly host: string
+  readonly status: number | undefined
+  readonly retries: number
+  readonly failed?: boolean | undefined
+}
+
+/** The span of one HTTP operation: client kind, ended, with the HTTP attributes and the retry count. */
+const assertOperationSpan = (span: RecordedSpan, expected: Expected): void => {
+  assert.strictEqual(span.kind, "client", span.name)
+  assert.strictEqual(span.attributes.get("http.request.method"), expected.method, span.name)
+  assert.strictEqual(span.attributes.get("server.address"), expected.host, span.name)
+  assert.strictEqual(span.attributes.get("http.response.status_code"), expected.status, span.name)
+  assert.strictEqual(span.attributes.get("plex.retry_count"), expected.retries, span.name)
+  assert.isDefined(span.exit, `${span.name} ended`)
+  assert.strictEqual(span.exit?._tag, expected.failed === true ? "Failure" : "Success", span.name)
+}
+
+const isChildOf = (child: RecordedSpan, parent: RecordedSpan): boolean =>
+  child.parent._tag === "Some" && child.parent.value.spanId === parent.spanId
+
+/** The fake, an identity and the default server; no credentials. */
+const anonymous = (options: FakePlex.Options = {}) =>
+  Layer.mergeAll(
+    FakePlex.layer(options),
+    ClientIdentity.layer(FakePlex.testIdentity),
+    PlexServer.layer(FakePlex.defaults.serverUrl)
+  ).pipe(Layer.orDie)
+const Anonymous = anonymous()
+
+/** The fake, with credentials that sign in again when the token is refused. */
+const SigningIn = Layer.provideMerge(
+  Credentials.layerSignIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+  Anonymous
+).pipe(Layer.orDie)
+
+/** Runs `self` to completion with the clock moved forward in steps, for retries and polling. */
+const withClockAdvanced =
+  (total: Duration.DurationInput, step: Duration.DurationInput = "1 second") =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(self)
+      const steps = Math.ceil(Duration.toMillis(total) / Duration.toMillis(step))
+      for (let i = 0; i < steps; i++) yield* TestClock.adjust(step)
+      return yield* Fiber.join(fiber)
+    })
+
+// ---------------------------------------------------------------------------
+// Successful operations
+// ---------------------------------------------------------------------------
+
+describe("every operation runs in a span named after it", () => {
+  const signedIn: ReadonlyArray<{
+    readonly span: string
+    readonly run: Effect.Effect<unknown, PlexError.PlexError, Requirements>
+    readonly expected: Expected
+  }> = [
+    {
+      span: "PlexAuth.getTokenDetails",
+      run: PlexAuth.getTokenDetails(),
+      expected: { method: "GET", host: "plex.tv", status: 200, retries: 0 }
+    },
+    {
+      span: "PlexAuth.getTransientToken",
+      run: PlexAuth.getTransientToken(),
+      expected: { method: "POST", host: SERVER_HOST, status: 200, retries: 0 }
+    },
+    {
+      span: "PlexAuth.getSourceConnectionInformation",
+      run: PlexAuth.getSourceConnectionInformation({ source: `server://${FakePlex.defaults.serverId}` }),
+      expected: { method: "GET", host: SERVER_HOST, status: 200, retries: 0 }
+    },
+    {
+      span: "PlexAuth.ping",
+      run: PlexAuth.ping(),
+      expected: { method: "GET", host: "plex.tv", status: 200, retries: 0 }
+    },
+    {
+      span: "PlexAuth.signOut",
+      run: PlexAuth.signOut(),
+      expected: { method: "DELETE", host: "plex.tv", status: 204, retries: 0 }
+    }
+  ]
+  for (const { expected, run, span } of signedIn) {
+    it.effect(span, () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const observed = yield* observe(run)
+        assert.strictEqual(observed.exit._tag, "Success")
+        assertOperationSpan(onlySpan(observed, span), expected)
+        assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+    )
+  }
+
+  it.effect("PlexAuth.postUsersSignInData", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const observed = yield* observe(
+        PlexAuth.postUsersSignInData({ login: fake.login, password: fake.password, rememberMe: true })
+      )
+      assert.strictEqual(observed.exit._tag, "Success")
+      assertOperationSpan(onlySpan(observed, "PlexAuth.postUsersSignInData"), {
+        method: "POST",
+        host: "plex.tv",
+        status: 201,
+        retries: 0
+      })
+      const issued = observed.exit._tag === "Success" ? [observed.exit.value.authToken] : []
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake, issued))
+    }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect("PinLogin.create runs in PlexAuth.createPin, PinLogin.check in PlexAuth.checkPin", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const created = yield* observe(PinLogin.create({ strong: false }))
+      assert.strictEqual(created.exit._tag, "Success")
+      assertOperationSpan(onlySpan(created, "PlexAuth.createPin"), {
+        method: "POST",
+        host: "plex.tv",
+        status: 201,
+        retries: 0
+      })
+      const pin = created.exit._tag === "Success" ? created.exit.value : assert.fail("no PIN")
+      yield* fake.approvePin(pin.id)
+      const checked = yield* observe(PinLogin.check(pin))
+      assert.isTrue(checked.exit._tag === "Success" && checked.exit.value.authToken !== undefined)
+      assertOperationSpan(onlySpan(checked, "PlexAuth.checkPin"), {
+        method: "GET",
+        host: "plex.tv",
+        status: 200,
+        retries: 0
+      })
+      const secrets = yield* secretsOf(fake)
+      assertQuietAndSecretFree(created, secrets)
+      assertQuietAndSecretFree(checked, secrets)
+    }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect("PinLogin.poll: one PlexAuth.checkPin span per check, inside PinLogin.poll", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const pin = yield* PinLogin.create()
+      // The user approves after 2.5 seconds: checks at 0, 1, 2 find nothing, the one at 3 the token.
+      yield* Effect.fork(Effect.delay(fake.approvePin(pin.id), "2500 millis"))
+      const observed = yield* observe(PinLogin.poll(pin)).pipe(withClockAdvanced("3 seconds"))
+      assert.strictEqual(observed.exit._tag, "Success")
+      const poll = onlySpan(observed, "PinLogin.poll")
+      assert.strictEqual(poll.attributes.get("plex.pin_id"), pin.id)
+      assert.strictEqual(poll.exit?._tag, "Success")
+      const checks = spansNamed(observed, "PlexAuth.checkPin")
+      assert.strictEqual(checks.length, 4)
+      for (const check of checks) {
+        assert.isTrue(isChildOf(check, poll))
+        assertOperationSpan(check, { method: "GET", host: "plex.tv", status: 200, retries: 0 })
+      }
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect("PinLogin.login: PlexAuth.createPin and PinLogin.poll inside PinLogin.login", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const observed = yield* observe(
+        PinLogin.login({
+          onPin: ({ pin }) => Effect.orDie(Effect.asVoid(fake.approvePin(pin.id)))
+        })
+      )
+      assert.strictEqual(observed.exit._tag, "Success")
+      const login = onlySpan(observed, "PinLogin.login")
+      const create = onlySpan(observed, "PlexAuth.createPin")
+      const poll = onlySpan(observed, "PinLogin.poll")
+      const check = onlySpan(observed, "PlexAuth.checkPin")
+      assert.isTrue(isChildOf(create, login))
+      assert.isTrue(isChildOf(poll, login))
+      assert.isTrue(isChildOf(check, poll))
+      assertOperationSpan(create, { method: "POST", host: "plex.tv", status: 201, retries: 0 })
+      assertOperationSpan(check, { method: "GET", host: "plex.tv", status: 200, retries: 0 })
+      assert.strictEqual(login.exit?._tag, "Success")
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(Anonymous))
+  )
+})
+
+// ---------------------------------------------------------------------------
+// Failing operations
+// ---------------------------------------------------------------------------
+
+describe("a failed operation's span records the failure", () => {
+  it.effect("a refused token: 401, no retry, no log above Debug", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* fake.revokeToken(fake.token)
+      const runs: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, Requirements>]> = [
+        ["PlexAuth.getTokenDetails", PlexAuth.getTokenDetails()],
+        ["PlexAuth.ping", PlexAuth.ping()],
+        ["PlexAuth.signOut", PlexAuth.signOut()]
+      ]
+      for (const [span, run] of runs) {
+        const observed = yield* observe(run)
+        assert.strictEqual(observed.exit._tag, "Failure")
+        assertOperationSpan(onlySpan(observed, span), {
+          method: span === "PlexAuth.signOut" ? "DELETE" : "GET",
+          host: "plex.tv",
+          status: 401,
+          retries: 0,
+          failed: true
+        })
+        assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+      }
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a wrong password: PlexAuth.postUsersSignInData with 401", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const wrong = Redacted.make("wrong-password-Qx7")
+      const observed = yield* observe(PlexAuth.postUsersSignInData({ login: fake.login, password: wrong }))
+      assert.strictEqual(observed.exit._tag, "Failure")
+      assertOperationSpan(onlySpan(observed, "PlexAuth.postUsersSignInData"), {
+        method: "POST",
+        host: "plex.tv",
+        status: 401,
+        retries: 0,
+        failed: true
+      })
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake, [wrong]))
+    }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect("an unknown PIN: PlexAuth.checkPin with 404, failing with PinExpired", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const observed = yield* observe(PinLogin.check({ id: 987654 }))
+      assert.isTrue(
+        observed.exit._tag === "Failure" && JSON.stringify(observed.exit.cause).includes("PinExpired")
+      )
+      assertOperationSpan(onlySpan(observed, "PlexAuth.checkPin"), {
+        method: "GET",
+        host: "plex.tv",
+        status: 404,
+        retries: 0,
+        failed: true
+      })
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect("an expired PIN: PinLogin.poll and PinLogin.login fail, their spans with them", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const observed = yield* observe(
+        PinLogin.login({ strong: false, schedule: Schedule.spaced("30 seconds"), onPin: () => Effect.void })
+      ).pipe(withClockAdvanced("6 minutes", "30 seconds"))
+      assert.strictEqual(observed.exit._tag, "Failure")
+      assert.strictEqual(onlySpan(observed, "PinLogin.login").exit?._tag, "Failure")
+      assert.strictEqual(onlySpan(observed, "PinLogin.poll").exit?._tag, "Failure")
+      assert.isAbove(spansNamed(observed, "PlexAuth.checkPin").length, 1)
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(anonymous({ pinLifetime: { short: "5 minutes" } })))
+  )
+
+  it.effect("a server error and a dropped connection: the status when there is one, no retry", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault("getTransientToken", Fault.status(500), { times: 1 })
+      const failed = yield* observe(PlexAuth.getTransientToken())
+      assertOperationSpan(onlySpan(failed, "PlexAuth.getTransientToken"), {
+        method: "POST",
+        host: SERVER_HOST,
+        status: 500,
+        retries: 0,
+        failed: true
+      })
+      yield* FakePlex.fault("ping", Fault.reset, { times: 1 })
+      const dropped = yield* observe(PlexAuth.ping())
+      assertOperationSpan(onlySpan(dropped, "PlexAuth.ping"), {
+        method: "GET",
+        host: "plex.tv",
+        status: undefined,
+        retries: 0,
+        failed: true
+      })
+      const secrets = yield* secretsOf(fake)
+      assertQuietAndSecretFree(failed, secrets)
+      assertQuietAndSecretFree(dropped, secrets)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
+
+// ---------------------------------------------------------------------------
+// Retries
+// ---------------------------------------------------------------------------
+
+describe("retries", () => {
+  const policy = RetryPolicy.backoff({ initialInterval: "1 second", jitter: false })
+
+  it.effect("after one retry the span says plex.retry_count 1, and the retry is logged at Debug", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault("getTokenDetails", Fault.status(503), { times: 1 })
+      const observed = yield* observe(PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(policy))).pipe(
+        withClockAdvanced("2 seconds")
+      )
+      assert.strictEqual(observed.exit._tag, "Success")
+      assertOperationSpan(onlySpan(observed, "PlexAuth.getTokenDetails"), {
+        method: "GET",
+        host: "plex.tv",
+        status: 200,
+        retries: 1
+      })
+      const retryLines = observed.logs.filter((line) => line.text.includes("getTokenDetails: retry 1"))
+      assert.strictEqual(retryLines.length, 1)
+      assert.strictEqual(retryLines[0]?.level, LogLevel.Debug)
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a rate limit waited out, then two more failures: plex.retry_count 3", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault("getSourceConnectionInformation", Fault.rateLimited("5 seconds"), { times: 1 })
+      yield* FakePlex.fault("getSourceConnectionInformation", Fault.status(502), { times: 2 })
+      const observed = yield* observe(
+        PlexAuth.getSourceConnectionInformation({ source: `server://${fake.serverId}` }).pipe(
+          RetryPolicy.withPolicy(policy)
+        )
+      ).pipe(withClockAdvanced("20 seconds"))
+      assert.strictEqual(observed.exit._tag, "Success")
+      assertOperationSpan(onlySpan(observed, "PlexAuth.getSourceConnectionInformation"), {
+        method: "GET",
+        host: SERVER_HOST,
+        status: 200,
+        retries: 3
+      })
+      assert.strictEqual(observed.logs.filter((line) => line.text.includes("retry")).length, 3)
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("retries that run out: the last status and the retry count, no log above Debug", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault("ping", Fault.status(503))
+      const observed = yield* observe(
+        PlexAuth.ping().pipe(
+          RetryPolicy.withPolicy(
+            RetryPolicy.make(Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(2))))
+          )
+        )
+      ).pipe(withClockAdvanced("3 seconds"))
+      assert.strictEqual(observed.exit._tag, "Failure")
+      assertOperationSpan(onlySpan(observed, "PlexAuth.ping"), {
+        method: "GET",
+        host: "plex.tv",
+        status: 503,
+        retries: 2,
+        failed: true
+      })
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("PinLogin.poll slows down when rate limited, logging nothing louder than Debug", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const pin = yield* PinLogin.create()
+      yield* FakePlex.fault("checkPin", Fault.rateLimited("3 seconds"), { times: 2 })
+      yield* fake.approvePin(pin.id)
+      const observed = yield* observe(PinLogin.poll(pin)).pipe(withClockAdvanced("10 seconds"))
+      assert.strictEqual(observed.exit._tag, "Success")
+      const statuses = spansNamed(observed, "PlexAuth.checkPin").map((span) =>
+        span.attributes.get("http.response.status_code")
+      )
+      assert.deepStrictEqual(statuses, [429, 429, 200])
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(Anonymous))
+  )
+})
+
+// ---------------------------------------------------------------------------
+// Re-authentication
+// ---------------------------------------------------------------------------
+
+describe("re-authentication", () => {
+  it.effect("a refused token: 401 span, one sign-in span, a second span with 200, Debug logs only", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const first = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+      yield* fake.revokeToken(first)
+      const observed = yield* observe(
+        Effect.all([PlexAuth.getTokenDetails(), PlexAuth.getTokenDetails(), PlexAuth.ping()], {
+          concurrency: "unbounded"
+        })
+      )
+      assert.strictEqual(observed.exit._tag, "Success")
+      const fresh = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+      assert.notStrictEqual(Redacted.value(fresh), Redacted.value(first))
+
+      // One refresh for the three callers.
+      assertOperationSpan(onlySpan(observed, "PlexAuth.postUsersSignInData"), {
+        method: "POST",
+        host: "plex.tv",
+        status: 201,
+        retries: 0
+      })
+      const details = spansNamed(observed, "PlexAuth.getTokenDetails")
+      assert.deepStrictEqual(
+        details.map((span) => span.attributes.get("http.response.status_code")).sort(),
+        [200, 200, 401, 401]
+      )
+      for (const span of details) assert.strictEqual(span.attributes.get("plex.retry_count"), 0)
+      const refusals = observed.logs.filter((line) => line.text.includes("token refused, re-authenticating"))
+      assert.strictEqual(refusals.length, 3)
+      for (const line of refusals) assert.strictEqual(line.level, LogLevel.Debug)
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake, [first, fresh]))
+    }).pipe(Effect.provide(SigningIn))
+  )
+
+  it.effect("re-authentication that fails: the 401 stands, nothing louder than Debug", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* fake.revokeToken(
+        yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+      )
+      yield* FakePlex.fault("postUsersSignInData", Fault.status(503))
+      const observed = yield* observe(PlexAuth.getTokenDetails())
+      assert.strictEqual(observed.exit._tag, "Failure")
+      assert.isTrue(JSON.stringify(observed.exit).includes("Unauthorized"))
+      assertOperationSpan(onlySpan(observed, "PlexAuth.postUsersSignInData"), {
+        method: "POST",
+        host: "plex.tv",
+        status: 503,
+        retries: 0,
+        failed: true
+      })
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(SigningIn))
+  )
+
+  it.effect("re-authentication by PIN: PinLogin.login runs inside the refused operation's retry", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const CredentialsLive = Credentials.layerPinLogin({
+        onPin: ({ pin }) => Effect.orDie(Effect.asVoid(fake.approvePin(pin.id)))
+      })
+      yield* Effect.gen(function* () {
+        const first = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        yield* fake.revokeToken(first)
+        const observed = yield* observe(PlexAuth.ping())
+        assert.strictEqual(observed.exit._tag, "Success")
+        const pings = spansNamed(observed, "PlexAuth.ping")
+        assert.deepStrictEqual(
+          pings.map((span) => span.attributes.get("http.response.status_code")),
+          [401, 200]
+        )
+        const login = onlySpan(observed, "PinLogin.login")
+        assert.isTrue(isChildOf(onlySpan(observed, "PlexAuth.createPin"), login))
+        assertQuietAndSecretFree(observed, yield* secretsOf(fake, [first]))
+      }).pipe(Effect.provide(CredentialsLive))
+    }).pipe(Effect.provide(Anonymous))
+  )
+})
