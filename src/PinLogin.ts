@@ -104,6 +104,21 @@ export const create = (
   ) as Effect.Effect<Pin, CreateError, HttpClient.HttpClient | ClientIdentity>
 
 /**
+ * Options of {@link check}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CheckOptions {
+  /**
+   * A device JWT (see `Jwt`) for a PIN created with a device key: sent as
+   * the `deviceJWT` query parameter, which makes plex.tv hand out the token
+   * it binds to that key. A secret: it stays out of errors and spans.
+   */
+  readonly deviceJwt?: Redacted.Redacted<string> | undefined
+}
+
+/**
  * Reads a PIN again: plex.tv `GET /api/v2/pins/{id}`. A PIN that is unknown
  * or expired (404, code 1020) fails with `PinExpired`.
  *
@@ -111,12 +126,14 @@ export const create = (
  * @category operations
  */
 export const check = (
-  pin: Pick<Pin, "id">
+  pin: Pick<Pin, "id">,
+  options: CheckOptions = {}
 ): Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity> =>
   Request.plexTvAnonymous({
     operation: "checkPin",
     method: "GET",
     path: `/api/v2/pins/${encodeURIComponent(String(pin.id))}`,
+    urlParams: options.deviceJwt === undefined ? undefined : [["deviceJWT", options.deviceJwt]],
     schema: Pin,
     notFound: true
   }).pipe(
@@ -186,6 +203,12 @@ export interface PollOptions {
   readonly schedule?: Schedule.Schedule<unknown, Pin> | undefined
   /** When to give up if the PIN carries neither `expiresIn` nor `expiresAt`. Default 15 minutes. */
   readonly fallbackLifetime?: Duration.DurationInput | undefined
+  /**
+   * For a PIN created with a device key: the device JWT to present with each
+   * check (see {@link CheckOptions}). Run before every check, so make it
+   * cache (`Jwt.pinLogin` does).
+   */
+  readonly deviceJwt?: Effect.Effect<Redacted.Redacted<string>, CheckError> | undefined
 }
 
 /**
@@ -226,7 +249,12 @@ export const poll = (
           : delay
       )
     )
-    const once = check(pin).pipe(
+    const deviceJwt = options.deviceJwt
+    const checkOnce =
+      deviceJwt === undefined
+        ? check(pin)
+        : Effect.flatMap(deviceJwt, (jwt) => check(pin, { deviceJwt: jwt }))
+    const once = checkOnce.pipe(
       Effect.retry({ schedule: slowDown, while: (error: CheckError) => error._tag === "RateLimited" })
     )
     const every: Schedule.Schedule<Pin, Pin> = Schedule.passthrough(

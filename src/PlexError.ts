@@ -11,6 +11,7 @@
  */
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import type { ConnectionAttempt, NoReachableConnection, ServerNotFound } from "./Resources.js"
 
 /**
  * One entry of the `errors` array in a plex.tv error body,
@@ -302,6 +303,81 @@ export class PinExpired extends Schema.TaggedError<PinExpired>("effect-plex-auth
 }
 
 /**
+ * Why a Plex JWT failed verification (see {@link InvalidJwt}).
+ *
+ * - `Malformed`: not a compact JWS with JSON header and payload, or not EdDSA.
+ * - `Signature`: no key Plex publishes verifies its signature.
+ * - `Issuer`: `iss` is not `plex.tv`.
+ * - `Audience`: `aud` names neither `plex.tv` nor this client.
+ * - `Expired`: `exp` is missing or has passed.
+ * - `Thumbprint`: it is bound to another device key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InvalidJwtReason = Schema.Literal(
+  "Malformed",
+  "Signature",
+  "Issuer",
+  "Audience",
+  "Expired",
+  "Thumbprint"
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type InvalidJwtReason = typeof InvalidJwtReason.Type
+
+/**
+ * A Plex JWT did not verify against the keys plex.tv publishes: a forged,
+ * expired or foreign token. Never carries the token itself.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidJwt extends Schema.TaggedError<InvalidJwt>("effect-plex-auth/InvalidJwt")("InvalidJwt", {
+  /** The operation that checked it. */
+  operation: Schema.String,
+  reason: InvalidJwtReason,
+  /** What was wrong, in words; never the token or a claim's secret value. */
+  detail: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: the JWT is not valid (${this.reason}): ${this.detail}`
+  }
+}
+
+export type {
+  /**
+   * What became of one candidate URL while `Resources.connect` probed a
+   * server. A type here; the class is `Resources.ConnectionAttempt`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  ConnectionAttempt,
+  /**
+   * No candidate URL of a server answered as that server. A type here; the
+   * class is `Resources.NoReachableConnection`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  NoReachableConnection,
+  /**
+   * The account has no server of that name or identifier. A type here; the
+   * class is `Resources.ServerNotFound`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ServerNotFound
+}
+
+/**
  * Every error this library raises.
  *
  * @since 0.1.0
@@ -318,6 +394,9 @@ export type PlexError =
   | Unexpected
   | NetworkError
   | PinExpired
+  | InvalidJwt
+  | NoReachableConnection
+  | ServerNotFound
 
 /**
  * The errors an HTTP exchange can raise whatever the operation.
@@ -369,7 +448,10 @@ const tags: ReadonlySet<string> = new Set([
   "RateLimited",
   "Unexpected",
   "NetworkError",
-  "PinExpired"
+  "PinExpired",
+  "InvalidJwt",
+  "NoReachableConnection",
+  "ServerNotFound"
 ])
 
 /**

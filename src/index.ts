@@ -26,6 +26,13 @@ export * as Credentials from "./Credentials.js"
 export * as PlexAuth from "./PlexAuth.js"
 
 /**
+ * JWT device authentication: a device key, Plex JWTs, their refresh and verification.
+ *
+ * @since 0.1.0
+ */
+export * as Jwt from "./Jwt.js"
+
+/**
  * PIN login, the sign-in flow Plex recommends for apps.
  *
  * @since 0.1.0
@@ -52,6 +59,14 @@ export * as PlexServer from "./PlexServer.js"
  * @since 0.1.0
  */
 export * as PlexTv from "./PlexTv.js"
+
+/**
+ * Server discovery: the account's servers, and the fastest best connection
+ * to one of them.
+ *
+ * @since 0.1.0
+ */
+export * as Resources from "./Resources.js"
 
 /**
  * Retry policies as values.

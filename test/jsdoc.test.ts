@@ -98,7 +98,10 @@ describe("JSDoc on the public API", () => {
   it("the check itself notices an undocumented export", () => {
     const file = path.join(root, ".tmp", "jsdoc-check-sample.ts")
     fs.mkdirSync(path.dirname(file), { recursive: true })
-    fs.writeFileSync(file, "/** @since 0.1.0\n * @category x */\nexport const documented = 1\nexport const bare = 2\n")
+    fs.writeFileSync(
+      file,
+      "/** @since 0.1.0\n * @category x */\nexport const documented = 1\nexport const bare = 2\n"
+    )
     try {
       assert.deepStrictEqual(undocumented(file), [".tmp/jsdoc-check-sample.ts:4 bare: no JSDoc"])
     } finally {

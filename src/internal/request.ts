@@ -432,6 +432,10 @@ const withManualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 const redactToken = (names: ReadonlyArray<string | RegExp>) =>
   names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
 
+/** Drops a body nobody will read: at most its first chunk, then the stream is cancelled. */
+const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1)))
+
 /**
  * Sends `request`, following same-origin redirects with the token and
  * cross-origin ones without it (and refusing to resend a secret body to
@@ -465,7 +469,7 @@ const send = (
         if (!redirectStatuses.has(response.status) || location === undefined) return Effect.succeed(response)
         const refuse = (detail: string) =>
           Effect.zipRight(
-            Effect.ignore(response.text),
+            discardBody(response),
             Effect.fail(new Unexpected({ ...ctx, status: response.status, reason: "Redirect", detail }))
           )
         if (hops >= maxRedirects) return refuse(`more than ${maxRedirects} redirects`)
@@ -501,7 +505,7 @@ const send = (
             body: toGet ? undefined : current.body
           }
         )
-        return Effect.zipRight(Effect.ignore(response.text), loop(next, hops + 1, secretBody && !toGet))
+        return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !toGet))
       })
     )
   return loop(request, 0, hasSecretBody)

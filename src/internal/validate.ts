@@ -42,8 +42,15 @@ export const token = (
   const raw = Redacted.isRedacted(value) ? Redacted.value(value as Redacted.Redacted<unknown>) : value
   if (typeof raw !== "string") return Effect.fail(invalid(operation, field, "must be a string"))
   if (raw.length === 0) return Effect.fail(invalid(operation, field, "must not be empty"))
-  if (/\s/.test(raw) || controlChars.test(raw)) {
-    return Effect.fail(invalid(operation, field, "must not contain whitespace or control characters"))
+  // A token travels as an HTTP header: visible ASCII only (no spaces, no control or non-ASCII characters).
+  if (!/^[\x21-\x7e]+$/.test(raw)) {
+    return Effect.fail(
+      invalid(
+        operation,
+        field,
+        "must contain only visible ASCII characters (no whitespace, control or non-ASCII)"
+      )
+    )
   }
   return Effect.succeed(
     Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(raw)

@@ -107,8 +107,12 @@ const readBody = (req: IncomingMessage): Effect.Effect<Buffer, Error> =>
 const writeChunk = (res: ServerResponse, chunk: Uint8Array): Promise<void> =>
   new Promise((resolve) => {
     if (res.destroyed) return resolve()
-    res.write(chunk, () => resolve())
-    res.once("close", () => resolve())
+    const onClose = () => resolve()
+    res.once("close", onClose)
+    res.write(chunk, () => {
+      res.off("close", onClose)
+      resolve()
+    })
   })
 
 /** Sends a web `Response`; a body stream that fails destroys the socket after what was sent. */
@@ -265,7 +269,11 @@ export const make = (
         changed()
       })
       res.once("close", () => {
-        if (!res.writableFinished) Runtime.runFork(runtime)(Fiber.interrupt(fiber))
+        if (!res.writableFinished) {
+          // The client went away: stop the handler and drop the connection with it.
+          req.socket.destroy()
+          Runtime.runFork(runtime)(Fiber.interrupt(fiber))
+        }
       })
     }
 

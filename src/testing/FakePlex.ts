@@ -364,6 +364,10 @@ export type RouteName =
   | "getServerResources"
   | "ping"
   | "signOut"
+  | "registerJwk"
+  | "getNonce"
+  | "exchangeJwt"
+  | "getJwks"
   | "getTransientToken"
   | "getSourceConnectionInformation"
   | "getServerIdentity"
@@ -458,6 +462,18 @@ export interface FakePlexService {
   readonly transientTokens: Effect.Effect<ReadonlyArray<FakeTransientToken>>
   /** Restarts a server (default: the default server): its transient tokens are gone. */
   readonly restartServer: (clientIdentifier?: string) => Effect.Effect<void, FakePlexError>
+  /**
+   * Rotates the key plex.tv signs Plex JWTs with. By default the previous
+   * keys stay published at `/api/v2/auth/keys` (tokens they signed still
+   * verify); `retainPrevious: false` withdraws them. Returns the new key's id.
+   */
+  readonly rotateJwtKey: (options?: {
+    readonly retainPrevious?: boolean | undefined
+  }) => Effect.Effect<string>
+  /** The device keys registered for JWT authentication (`kid`, RFC 7638 thumbprint, account). */
+  readonly deviceKeys: Effect.Effect<
+    ReadonlyArray<{ readonly kid: string; readonly thumbprint: string; readonly accountId: number }>
+  >
 
   /** Scripts a fault for the requests `target` selects. */
   readonly fault: (target: FaultTarget, fault: Fault, options?: FaultOptions) => Effect.Effect<void>
@@ -715,3 +731,14 @@ export const approvePin = (
   options?: { readonly account?: string | undefined }
 ): Effect.Effect<Redacted.Redacted<string>, FakePlexError, FakePlex> =>
   Effect.flatMap(FakePlex, (fake) => fake.approvePin(pin, options))
+
+/**
+ * Rotates the JWT signing key of the fake in context; see
+ * {@link FakePlexService.rotateJwtKey}.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const rotateJwtKey = (options?: {
+  readonly retainPrevious?: boolean | undefined
+}): Effect.Effect<string, never, FakePlex> => Effect.flatMap(FakePlex, (fake) => fake.rotateJwtKey(options))

@@ -19,6 +19,7 @@ import type {
 import { ConnectionFailure, FakePlexError } from "./errors.js"
 import * as Faults from "./faults.js"
 import * as Http from "./http.js"
+import * as Jwts from "./jwt.js"
 import * as Routes from "./routes.js"
 import type { Seed, SeedAccount, SeedServer } from "./seed.js"
 import { randomString, Store, target, type RecordEntry } from "./store.js"
@@ -200,7 +201,13 @@ export const fromSeed = (seed: Seed): Effect.Effect<FakePlexService> =>
           entry.revoked = true
           return true
         }),
-      isTokenValid: (token) => Effect.sync(() => store.accountByToken(reveal(token)) !== undefined),
+      isTokenValid: (token) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.sync(
+            () =>
+              !Jwts.isExpired(store, reveal(token), now) && store.accountByToken(reveal(token)) !== undefined
+          )
+        ),
       patchAccount: (login, payload) =>
         Effect.flatMap(findAccount(login), (account) =>
           Effect.sync(() => store.patchAccount(account.id, payload))
@@ -231,8 +238,20 @@ export const fromSeed = (seed: Seed): Effect.Effect<FakePlexService> =>
           if (found === undefined) return yield* new FakePlexError({ message: `no PIN ${pin}` })
           if (now >= found.expiresAt)
             return yield* new FakePlexError({ message: `the PIN ${pin} has expired` })
-          const minted = yield* randomString(20)
-          store.issue(minted, account.id, now, "pin")
+          const bound = found.jwk
+          let minted: string
+          if (bound === undefined) {
+            minted = yield* randomString(20)
+            store.issue(minted, account.id, now, "pin")
+          } else {
+            // A JWT PIN: approving registers its device key with the account and mints a Plex JWT bound to it.
+            const owner = store.deviceKeys.get(bound.kid)
+            if (owner !== undefined && owner.accountId !== account.id) {
+              return yield* new FakePlexError({ message: `the PIN ${pin}'s key belongs to another account` })
+            }
+            store.deviceKeys.set(bound.kid, { ...bound, accountId: account.id })
+            minted = yield* Jwts.mint(store, account.id, bound.thumbprint, found.clientIdentifier, now)
+          }
           found.authToken = minted
           found.accountId = account.id
           return Redacted.make(minted)
@@ -258,6 +277,15 @@ export const fromSeed = (seed: Seed): Effect.Effect<FakePlexService> =>
             }
           })
         ),
+      rotateJwtKey: (options = {}) =>
+        Effect.map(Jwts.rotate(store, options.retainPrevious ?? true), (key) => key.kid),
+      deviceKeys: Effect.sync(() =>
+        [...store.deviceKeys.values()].map((k) => ({
+          kid: k.kid,
+          thumbprint: k.thumbprint,
+          accountId: k.accountId
+        }))
+      ),
       fault: (where, fault, options = {}) =>
         Effect.sync(() => {
           const times = options.times ?? Number.POSITIVE_INFINITY

@@ -8,7 +8,9 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Jose from "../../internal/jose.js"
 import * as Http from "./http.js"
+import * as Jwts from "./jwt.js"
 import * as Payloads from "./payloads.js"
 import type { SeedAccount, SeedServer } from "./seed.js"
 import { type Host, type PinEntry, randomString, randomUuid, type Store } from "./store.js"
@@ -60,6 +62,9 @@ const token = (ctx: Context) => plexValue(ctx, "X-Plex-Token")
 const unauthenticated = (ctx: Context) =>
   Http.plexTvError(ctx.json, 401, 1001, "User could not be authenticated")
 
+/** A Plex JWT past its `exp`. */
+const tokenExpired = (ctx: Context) => Http.plexTvError(ctx.json, 498, undefined, "Token expired")
+
 /** A plex.tv route: every one of them requires `X-Plex-Client-Identifier` (code 1000). */
 const plexTv = (
   name: string,
@@ -88,6 +93,7 @@ const plexTvAccount = (
 ): Route =>
   plexTv(name, method, path, (ctx) => {
     const presented = token(ctx)
+    if (Jwts.isExpired(ctx.store, presented, ctx.now)) return Effect.succeed(tokenExpired(ctx))
     const account = ctx.store.accountByToken(presented)
     return account === undefined || presented === undefined
       ? Effect.succeed(unauthenticated(ctx))
@@ -144,6 +150,10 @@ const createPin = plexTv("createPin", "POST", "/api/v2/pins", (ctx, clientIdenti
         strong = false
       }
     }
+    // JWT PIN: `{"jwk": {...}, "strong": true}` binds the PIN's token to a device key.
+    const body = Jwts.jsonBody(ctx.headers.get("content-type"), ctx.body)
+    const jwk = body !== undefined && "jwk" in body ? yield* Jwts.readJwk(body["jwk"]) : undefined
+    if (body !== undefined && "jwk" in body && jwk === undefined) return unprocessable(ctx, "Invalid JWK")
     const code = strong
       ? yield* randomString(25, "abcdefghijklmnopqrstuvwxyz0123456789")
       : yield* randomString(4, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
@@ -157,21 +167,34 @@ const createPin = plexTv("createPin", "POST", "/api/v2/pins", (ctx, clientIdenti
       createdAt: ctx.now,
       expiresAt: ctx.now + Duration.toMillis(lifetime),
       authToken: undefined,
-      accountId: undefined
+      accountId: undefined,
+      jwk
     }
     ctx.store.pins.set(pin.id, pin)
     return Http.plexTv(ctx.json, 201, "pin", pinPayload(ctx, pin))
   })
 )
 
-const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", (ctx, clientIdentifier) => {
-  const pin = ctx.store.pins.get(Number(ctx.params["id"]))
-  return Effect.succeed(
-    pin === undefined || pin.clientIdentifier !== clientIdentifier || ctx.now >= pin.expiresAt
-      ? Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
-      : Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, pin))
-  )
-})
+const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", (ctx, clientIdentifier) =>
+  Effect.gen(function* () {
+    const pin = ctx.store.pins.get(Number(ctx.params["id"]))
+    if (pin === undefined || pin.clientIdentifier !== clientIdentifier || ctx.now >= pin.expiresAt) {
+      return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
+    }
+    if (pin.jwk === undefined) return Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, pin))
+    // A JWT PIN hands out its token only for a device JWT signed with the PIN's key.
+    const presented = ctx.query.get("deviceJWT")
+    const withheld = Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, { ...pin, authToken: undefined }))
+    if (presented === null) return withheld
+    const parsed = Jose.parse(presented)
+    if (parsed === undefined) return unprocessable(ctx, "Malformed device JWT")
+    const failure = yield* Jwts.checkDeviceJwt(ctx.store, parsed, pin.jwk, clientIdentifier, ctx.now)
+    if (failure !== undefined) return unprocessable(ctx, failure)
+    if (pin.authToken === undefined) return withheld
+    ctx.store.nonces.delete(String(parsed.payload["nonce"]))
+    return Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, pin))
+  })
+)
 
 const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources", (ctx, account) => {
   const https = isTrue(ctx.query.get("includeHttps"))
@@ -225,6 +248,60 @@ const signOut = plexTvAccount("signOut", "DELETE", "/api/v2/users/signout", (ctx
 )
 
 // ---------------------------------------------------------------------------
+// plex.tv: JWT device authentication
+// ---------------------------------------------------------------------------
+
+/** 422, as plex.tv answers a key or JWT it cannot accept. */
+const unprocessable = (ctx: Context, message: string) => Http.plexTvError(ctx.json, 422, undefined, message)
+
+const registerJwk = plexTvAccount("registerJwk", "POST", "/api/v2/auth/jwk", (ctx, account) =>
+  Effect.gen(function* () {
+    const body = Jwts.jsonBody(ctx.headers.get("content-type"), ctx.body)
+    const key = yield* Jwts.readJwk(body?.["jwk"])
+    if (key === undefined) return unprocessable(ctx, "Invalid JWK")
+    const existing = ctx.store.deviceKeys.get(key.kid)
+    if (existing !== undefined) {
+      return existing.accountId === account.id && existing.x === key.x
+        ? unprocessable(ctx, "JWK already registered")
+        : unprocessable(ctx, "The key belongs to another account")
+    }
+    ctx.store.deviceKeys.set(key.kid, { ...key, accountId: account.id })
+    return Http.empty(204)
+  })
+)
+
+const nonce = plexTv("getNonce", "GET", "/api/v2/auth/nonce", (ctx) =>
+  Effect.map(Jwts.issueNonce(ctx.store, ctx.now), (issued) =>
+    Http.plexTv(ctx.json, 200, "nonce", { nonce: issued })
+  )
+)
+
+const exchangeJwt = plexTv("exchangeJwt", "POST", "/api/v2/auth/token", (ctx, clientIdentifier) =>
+  Effect.gen(function* () {
+    const body = Jwts.jsonBody(ctx.headers.get("content-type"), ctx.body)
+    const jwt = body?.["jwt"]
+    if (typeof jwt !== "string" || jwt === "")
+      return Http.plexTvError(ctx.json, 400, undefined, "jwt is missing")
+    const parsed = Jose.parse(jwt)
+    if (parsed === undefined) return unprocessable(ctx, "Malformed device JWT")
+    const kid = parsed.header["kid"]
+    const key = typeof kid === "string" ? ctx.store.deviceKeys.get(kid) : undefined
+    if (key === undefined) return unprocessable(ctx, "Signature verification failed")
+    const failure = yield* Jwts.checkDeviceJwt(ctx.store, parsed, key, clientIdentifier, ctx.now)
+    if (failure !== undefined) return unprocessable(ctx, failure)
+    ctx.store.nonces.delete(String(parsed.payload["nonce"]))
+    const minted = yield* Jwts.mint(ctx.store, key.accountId, key.thumbprint, clientIdentifier, ctx.now)
+    return Http.plexTv(ctx.json, 200, "token", { auth_token: minted })
+  })
+)
+
+const jwks = plexTv("getJwks", "GET", "/api/v2/auth/keys", (ctx) =>
+  Effect.map(Jwts.currentSigningKey(ctx.store), () =>
+    Http.plexTv(ctx.json, 200, "keys", { keys: ctx.store.signingKeys.map((k) => k.publicJwk) })
+  )
+)
+
+// ---------------------------------------------------------------------------
 // Plex Media Server
 // ---------------------------------------------------------------------------
 
@@ -238,7 +315,17 @@ const pms = (
   methods: ReadonlyArray<string> | "*",
   path: string,
   handle: (ctx: Context, server: SeedServer) => Effect.Effect<Response>
-): Route => ({ name, host: "server", methods, path, handle: (ctx) => handle(ctx, serverOf(ctx)) })
+): Route => ({
+  name,
+  host: "server",
+  methods,
+  path,
+  // An expired Plex JWT is answered 498 wherever a token is checked.
+  handle: (ctx) =>
+    name !== "getServerIdentity" && Jwts.isExpired(ctx.store, token(ctx), ctx.now)
+      ? Effect.succeed(Http.htmlPage(498))
+      : handle(ctx, serverOf(ctx))
+})
 
 const transientToken = pms("getTransientToken", "*", "/security/token", (ctx, server) =>
   Effect.gen(function* () {
@@ -339,6 +426,10 @@ export const routes: ReadonlyArray<Route> = [
   resources,
   ping,
   signOut,
+  registerJwk,
+  nonce,
+  exchangeJwt,
+  jwks,
   transientToken,
   sourceResources,
   identity,

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
 import type { FaultTarget, PayloadOverride } from "../FakePlex.js"
 import type { Fault } from "../Fault.js"
+import type { DeviceKeyEntry, PlexJwtEntry, SigningKey } from "./jwt.js"
 import type { Seed, SeedAccount, SeedServer } from "./seed.js"
 
 /** What answers on an origin. */
@@ -19,7 +20,7 @@ export type Host =
 export interface TokenEntry {
   readonly accountId: number
   readonly issuedAt: number
-  readonly via: "seed" | "signIn" | "pin" | "control"
+  readonly via: "seed" | "signIn" | "pin" | "control" | "jwt"
   revoked: boolean
 }
 
@@ -33,6 +34,8 @@ export interface PinEntry {
   readonly expiresAt: number
   authToken: string | undefined
   accountId: number | undefined
+  /** The device key a JWT PIN was created with: its token is a Plex JWT, handed out for a device JWT only. */
+  readonly jwk?: DeviceKeyEntry | undefined
 }
 
 export interface TransientEntry {
@@ -113,6 +116,14 @@ export class Store {
   readonly tokens = new Map<string, TokenEntry>()
   readonly pins = new Map<number, PinEntry>()
   readonly transients = new Map<string, TransientEntry>()
+  /** JWT device authentication: registered device keys by `kid`, with their account. */
+  readonly deviceKeys = new Map<string, DeviceKeyEntry & { readonly accountId: number }>()
+  /** Issued nonces and when they expire; a nonce is deleted once used. */
+  readonly nonces = new Map<string, number>()
+  /** The Plex JWTs minted. */
+  readonly plexJwts = new Map<string, PlexJwtEntry>()
+  /** The keys Plex JWTs are signed with, oldest first; the last one signs. */
+  signingKeys: Array<SigningKey> = []
   faults: Array<ScriptedFault> = []
   records: Array<RecordEntry> = []
   private nextPinId = 308667304

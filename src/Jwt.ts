@@ -1,0 +1,988 @@
+/**
+ * JWT device authentication (Plex, since 2025): tokens that expire after
+ * seven days, bound to a device key.
+ *
+ * The device holds an Ed25519 key ({@link generateKey}, made with Web Crypto
+ * and safe to keep with {@link exportKey} / {@link importKey}). Its public
+ * half is registered with plex.tv ({@link registerKey}, or bound at once by a
+ * {@link pinLogin}); from then on the device trades a short-lived device JWT
+ * signed with the key for a Plex JWT ({@link exchange}), the token sent as
+ * `X-Plex-Token`. {@link layer} serves that token as `Credentials` and
+ * refreshes it before it expires; {@link verify} checks a Plex JWT against the
+ * keys plex.tv publishes.
+ *
+ * Everything runs on `globalThis.crypto.subtle` (Node 20+, current browsers).
+ * The private key, device JWTs and Plex JWTs are `Redacted` throughout.
+ *
+ * @since 0.1.0
+ */
+import type { PlatformError } from "@effect/platform/Error"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as SynchronizedRef from "effect/SynchronizedRef"
+import { ClientIdentity } from "./ClientIdentity.js"
+import * as PinLogin from "./PinLogin.js"
+import {
+  type BadRequest,
+  InvalidJwt,
+  type InvalidJwtReason,
+  type InvalidInput,
+  type ResponseError,
+  Unauthorized
+} from "./PlexError.js"
+import * as Jose from "./internal/jose.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import { Credentials, type CredentialsService } from "./internal/tags.js"
+import * as V from "./internal/validate.js"
+
+// ---------------------------------------------------------------------------
+// Device keys
+// ---------------------------------------------------------------------------
+
+/**
+ * The public JWK of a device key, as sent to plex.tv: Ed25519 (`OKP`), for
+ * signatures, `kid` its RFC 7638 thumbprint.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeviceJwk = Schema.Struct({
+  kty: Schema.Literal("OKP"),
+  crv: Schema.Literal("Ed25519"),
+  x: Schema.String,
+  use: Schema.Literal("sig"),
+  alg: Schema.Literal("EdDSA"),
+  kid: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceJwk extends Schema.Schema.Type<typeof DeviceJwk> {}
+
+/**
+ * Brands a {@link DeviceKey}.
+ *
+ * @since 0.1.0
+ * @category symbols
+ */
+export const DeviceKeyTypeId: unique symbol = Symbol.for("effect-plex-auth/Jwt/DeviceKey")
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type DeviceKeyTypeId = typeof DeviceKeyTypeId
+
+/**
+ * A device key: an Ed25519 key pair. The public JWK and its thumbprint are
+ * plain; the private key is a non-extractable `CryptoKey` for signing, and
+ * its JWK member `d` is `Redacted` (for {@link exportKey}). Printing a
+ * `DeviceKey` shows only the public part.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceKey extends Inspectable.Inspectable {
+  readonly [DeviceKeyTypeId]: typeof DeviceKeyTypeId
+  /** The public JWK, sent to plex.tv. */
+  readonly jwk: DeviceJwk
+  /** The RFC 7638 SHA-256 thumbprint (base64url), also the `kid`. */
+  readonly thumbprint: string
+  /** The signing key (not extractable). */
+  readonly privateKey: CryptoKey
+  /** The private key's `d` member, base64url. */
+  readonly d: Redacted.Redacted<string>
+}
+
+class DeviceKeyImpl implements DeviceKey {
+  readonly [DeviceKeyTypeId]: typeof DeviceKeyTypeId = DeviceKeyTypeId
+  constructor(
+    readonly jwk: DeviceJwk,
+    readonly privateKey: CryptoKey,
+    readonly d: Redacted.Redacted<string>
+  ) {}
+  get thumbprint(): string {
+    return this.jwk.kid
+  }
+  toJSON(): unknown {
+    return { _id: "DeviceKey", jwk: this.jwk }
+  }
+  toString(): string {
+    return Inspectable.format(this.toJSON())
+  }
+  [Inspectable.NodeInspectSymbol](): unknown {
+    return this.toJSON()
+  }
+}
+
+/**
+ * Whether a value is a {@link DeviceKey}.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isDeviceKey = (u: unknown): u is DeviceKey => Predicate.hasProperty(u, DeviceKeyTypeId)
+
+const fromMembers = (x: string, d: string): Effect.Effect<DeviceKey> =>
+  Effect.promise(async () => {
+    const kid = await Jose.thumbprint({ kty: "OKP", crv: "Ed25519", x })
+    const privateKey = await Jose.importPrivate(x, d)
+    const jwk: DeviceJwk = { kty: "OKP", crv: "Ed25519", x, use: "sig", alg: "EdDSA", kid }
+    return new DeviceKeyImpl(jwk, privateKey, Redacted.make(d))
+  })
+
+/**
+ * Generates a new device key with Web Crypto. Dies if the platform's Web
+ * Crypto has no Ed25519 (Node 20+ and current browsers have it).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Jwt } from "effect-plex-auth"
+ *
+ * const kid = Effect.map(Jwt.generateKey, (key) => key.thumbprint)
+ * ```
+ *
+ * @since 0.1.0
+ * @category device keys
+ */
+export const generateKey: Effect.Effect<DeviceKey> = Effect.flatMap(
+  Effect.promise(() => Jose.generate()),
+  ({ d, x }) => fromMembers(x, d)
+)
+
+/**
+ * The RFC 7638 SHA-256 thumbprint of an Ed25519 public JWK, base64url.
+ *
+ * @since 0.1.0
+ * @category device keys
+ */
+export const thumbprint = (jwk: {
+  readonly kty: "OKP"
+  readonly crv: "Ed25519"
+  readonly x: string
+}): Effect.Effect<string> => Effect.promise(() => Jose.thumbprint(jwk))
+
+/**
+ * A device key as one JSON string (its private JWK), to keep in a
+ * `KeyValueStore` or a secret store; `Redacted`, as it holds the private key.
+ *
+ * @since 0.1.0
+ * @category device keys
+ */
+export const exportKey = (key: DeviceKey): Redacted.Redacted<string> =>
+  Redacted.make(JSON.stringify({ ...key.jwk, d: Redacted.value(key.d) }))
+
+/**
+ * Reads a device key written by {@link exportKey}. Fails with `InvalidInput`
+ * (never quoting the input) when it is not an Ed25519 private JWK, when its
+ * halves do not belong together, or when its `kid` is not its thumbprint.
+ *
+ * @since 0.1.0
+ * @category device keys
+ */
+export const importKey = (
+  input: string | Redacted.Redacted<string>
+): Effect.Effect<DeviceKey, InvalidInput> =>
+  Effect.gen(function* () {
+    const invalid = (reason: string) => V.invalid("Jwt.importKey", "key", reason)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(Redacted.isRedacted(input) ? Redacted.value(input) : input)
+    } catch {
+      return yield* invalid("is not JSON")
+    }
+    if (!Jose.isEd25519Public(parsed)) return yield* invalid("is not an Ed25519 JWK")
+    const d = parsed["d"]
+    if (typeof d !== "string" || Jose.base64UrlDecode(d)?.length !== 32) {
+      return yield* invalid("has no valid private member d")
+    }
+    const key = yield* fromMembers(parsed.x, d).pipe(
+      Effect.catchAllDefect(() => invalid("was refused by Web Crypto"))
+    )
+    if (parsed["kid"] !== undefined && parsed["kid"] !== key.thumbprint) {
+      return yield* invalid("has a kid that is not its thumbprint")
+    }
+    // The public half must belong to the private one: sign, then verify with x.
+    const matches = yield* Effect.promise(async () => {
+      const probe = await Jose.sign(key.privateKey, { alg: "EdDSA" }, { probe: true })
+      const parsedProbe = Jose.parse(probe)
+      return parsedProbe !== undefined && Jose.verify(await Jose.importPublic(key.jwk), parsedProbe)
+    })
+    if (!matches) return yield* invalid("has a public member x that does not match d")
+    return key
+  })
+
+// ---------------------------------------------------------------------------
+// Tokens and claims
+// ---------------------------------------------------------------------------
+
+/**
+ * The claims of a Plex JWT that matter here; the others are kept as they
+ * came. Decoded leniently: a claim of an unexpected shape is absent.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Claims = Schema.Struct({
+  iss: L.optional(Schema.String),
+  aud: L.optional(Schema.Union(Schema.String, Schema.Array(Schema.String))),
+  /** Expiry, in seconds since the epoch. */
+  exp: L.optional(Schema.Number),
+  /** Issued at, in seconds since the epoch. */
+  iat: L.optional(Schema.Number),
+  /** The thumbprint of the device key the token is bound to. */
+  thumbprint: L.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Claims extends Schema.Schema.Type<typeof Claims> {}
+
+/**
+ * A Plex JWT: the token (`Redacted`), its claims as read (not verified: see
+ * {@link verify}) and when it expires, in epoch milliseconds (undefined when
+ * it carries no `exp`, or is not a JWT at all).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PlexJwt {
+  readonly token: Redacted.Redacted<string>
+  readonly claims: Claims
+  readonly expiresAt: number | undefined
+}
+
+const decodeClaims = Schema.decodeUnknownOption(Claims, { onExcessProperty: "preserve" })
+
+const readClaims = (token: string): Option.Option<Claims> =>
+  Option.flatMap(Option.fromNullable(Jose.parse(token)), (parsed) => decodeClaims(parsed.payload))
+
+const toPlexJwt = (token: Redacted.Redacted<string>): PlexJwt => {
+  const claims = Option.getOrElse(readClaims(Redacted.value(token)), (): Claims => ({}))
+  return { token, claims, expiresAt: claims.exp === undefined ? undefined : claims.exp * 1000 }
+}
+
+/**
+ * Reads a Plex JWT's claims without verifying it (to know when it expires).
+ * Fails with `InvalidJwt` (`Malformed`) when it is not a JWT.
+ *
+ * @since 0.1.0
+ * @category tokens
+ */
+export const decode = (token: string | Redacted.Redacted<string>): Effect.Effect<PlexJwt, InvalidJwt> => {
+  const redacted = V.toRedacted(token)
+  return Option.match(readClaims(Redacted.value(redacted)), {
+    onNone: () =>
+      Effect.fail(
+        new InvalidJwt({
+          operation: "Jwt.decode",
+          reason: "Malformed",
+          detail: "not a compact JWS with JSON claims"
+        })
+      ),
+    onSome: () => Effect.succeed(toPlexJwt(redacted))
+  })
+}
+
+// ---------------------------------------------------------------------------
+// plex.tv operations
+// ---------------------------------------------------------------------------
+
+/**
+ * What {@link registerKey} found: the key is now registered, or it already
+ * was (plex.tv answers 422 "already registered", taken as success so that
+ * registering is idempotent).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Registration = "Registered" | "AlreadyRegistered"
+
+/**
+ * Registers a device key's public JWK for the account of the current token:
+ * plex.tv `POST /api/v2/auth/jwk`. Registering a key again succeeds with
+ * `AlreadyRegistered`; a malformed key, or one registered to another
+ * account, fails with `BadRequest` (422).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const registerKey = (
+  key: DeviceKey
+): Effect.Effect<Registration, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Request.plexTv({
+    operation: "registerJwk",
+    method: "POST",
+    path: "/api/v2/auth/jwk",
+    json: { jwk: key.jwk },
+    schema: Schema.Unknown,
+    noContent: true
+  }).pipe(
+    Effect.as<Registration>("Registered"),
+    Effect.catchIf(
+      (error): error is BadRequest =>
+        error._tag === "BadRequest" &&
+        error.status === 422 &&
+        error.errors.some((e) => /already registered/i.test(e.message ?? "")),
+      () => Effect.succeed<Registration>("AlreadyRegistered")
+    )
+  ) as Effect.Effect<Registration, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials>
+
+/**
+ * Asks plex.tv for a nonce to put in a device JWT: `GET /api/v2/auth/nonce`.
+ * A nonce is good for one exchange, within five minutes; plex.tv rate limits
+ * this call.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.map(
+    Request.plexTvAnonymous({
+      operation: "getNonce",
+      method: "GET",
+      path: "/api/v2/auth/nonce",
+      schema: Schema.Struct({ nonce: L.Str })
+    }),
+    (success) => success.value.nonce
+  ) as Effect.Effect<string, ResponseError, HttpClient.HttpClient | ClientIdentity>
+
+/**
+ * The scope a device JWT asks for.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultScope = "username,email,friendly_name"
+
+/**
+ * Options of {@link signDeviceJwt} and {@link deviceJwt}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceJwtOptions {
+  /** How long the device JWT is valid. Default 5 minutes (a nonce lives as long). */
+  readonly lifetime?: Duration.DurationInput | undefined
+  /** Default {@link defaultScope}. */
+  readonly scope?: string | undefined
+}
+
+const defaultDeviceJwtLifetime = Duration.minutes(5)
+
+/**
+ * Signs a device JWT (EdDSA, header `kid` the key's thumbprint) with payload
+ * `{nonce, scope, aud: "plex.tv", iss: <client identifier>, iat, exp}`;
+ * `iat` is now by `Clock`.
+ *
+ * @since 0.1.0
+ * @category tokens
+ */
+export const signDeviceJwt = (
+  key: DeviceKey,
+  options: DeviceJwtOptions & { readonly nonce: string }
+): Effect.Effect<Redacted.Redacted<string>, never, ClientIdentity> =>
+  Effect.gen(function* () {
+    const identity = yield* ClientIdentity
+    const now = yield* Clock.currentTimeMillis
+    const iat = Math.floor(now / 1000)
+    const lifetime = Duration.decode(options.lifetime ?? defaultDeviceJwtLifetime)
+    const exp = iat + Math.max(1, Math.floor(Duration.toSeconds(lifetime)))
+    const jwt = yield* Effect.promise(() =>
+      Jose.sign(
+        key.privateKey,
+        { alg: "EdDSA", typ: "JWT", kid: key.thumbprint },
+        {
+          nonce: options.nonce,
+          scope: options.scope ?? defaultScope,
+          aud: "plex.tv",
+          iss: identity.clientIdentifier,
+          iat,
+          exp
+        }
+      )
+    )
+    return Redacted.make(jwt)
+  })
+
+/**
+ * A fresh device JWT: a nonce from plex.tv ({@link getNonce}), signed with
+ * the key ({@link signDeviceJwt}).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const deviceJwt = (
+  key: DeviceKey,
+  options: DeviceJwtOptions = {}
+): Effect.Effect<Redacted.Redacted<string>, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(getNonce(), (nonce) => signDeviceJwt(key, { ...options, nonce }))
+
+/**
+ * Trades a device JWT for a Plex JWT: a nonce, a signed device JWT, then
+ * plex.tv `POST /api/v2/auth/token`. The key must be registered
+ * ({@link registerKey}) or bound by a {@link pinLogin}. plex.tv refusing the
+ * device JWT (422: signature verification failed, an unknown key, a used
+ * nonce) fails with `Unauthorized`: the device's credentials were refused.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const exchange = (
+  key: DeviceKey,
+  options: DeviceJwtOptions = {}
+): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    const jwt = yield* deviceJwt(key, options)
+    const success = yield* Request.plexTvAnonymous({
+      operation: "exchangeJwt",
+      method: "POST",
+      path: "/api/v2/auth/token",
+      json: { jwt },
+      schema: Schema.Struct({ auth_token: L.Secret }),
+      // The nonce is single use: only answers that prove plex.tv did not act are retried.
+      idempotent: false
+    }).pipe(
+      Effect.catchIf(
+        (error): error is BadRequest => error._tag === "BadRequest" && error.status === 422,
+        (error) =>
+          Effect.fail(
+            new Unauthorized({
+              operation: error.operation,
+              method: error.method,
+              url: error.url,
+              status: error.status,
+              errors: error.errors
+            })
+          )
+      )
+    )
+    return toPlexJwt(success.value.auth_token)
+  }).pipe(Effect.withSpan("Jwt.exchange")) as Effect.Effect<
+    PlexJwt,
+    ResponseError,
+    HttpClient.HttpClient | ClientIdentity
+  >
+
+/**
+ * Trades the current token (a classic one, from a sign-in or a PIN) for a
+ * Plex JWT bound to `key`: registers the key ({@link registerKey}), then
+ * {@link exchange}s.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const upgrade = (
+  key: DeviceKey,
+  options: DeviceJwtOptions = {}
+): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.zipRight(registerKey(key), exchange(key, options))
+
+/**
+ * A public key plex.tv signs Plex JWTs with, as `GET /api/v2/auth/keys`
+ * lists it (lenient: only `kty` is required; keys that are not Ed25519 are
+ * skipped when verifying).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PublicKey = Schema.Struct({
+  kty: Schema.String,
+  crv: L.optional(Schema.String),
+  x: L.optional(Schema.String),
+  kid: L.optional(Schema.String),
+  alg: L.optional(Schema.String),
+  use: L.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PublicKey extends Schema.Schema.Type<typeof PublicKey> {}
+
+/**
+ * The keys plex.tv signs Plex JWTs with: `GET /api/v2/auth/keys`. They
+ * rotate: verify against all of them.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getKeys = (): Effect.Effect<
+  ReadonlyArray<PublicKey>,
+  ResponseError,
+  HttpClient.HttpClient | ClientIdentity
+> =>
+  Effect.map(
+    Request.plexTvAnonymous({
+      operation: "getJwks",
+      method: "GET",
+      path: "/api/v2/auth/keys",
+      schema: Schema.Struct({ keys: L.array(PublicKey) })
+    }),
+    (success) => success.value.keys
+  ) as Effect.Effect<ReadonlyArray<PublicKey>, ResponseError, HttpClient.HttpClient | ClientIdentity>
+
+// ---------------------------------------------------------------------------
+// Verification
+// ---------------------------------------------------------------------------
+
+/**
+ * What a Plex JWT must be bound to: a device key, or its thumbprint.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Binding = DeviceKey | string
+
+/**
+ * Verifies a Plex JWT against given keys: an EdDSA signature by one of them
+ * (the one named by the header's `kid` is tried first, then the others),
+ * `iss` plex.tv, `aud` naming plex.tv or this client's identifier, `exp` not
+ * passed (by `Clock`), and the `thumbprint` claim that of `binding`.
+ * Returns the claims; fails with `InvalidJwt` saying which check failed.
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const verifyWith = (
+  token: string | Redacted.Redacted<string>,
+  options: { readonly keys: ReadonlyArray<PublicKey>; readonly binding: Binding }
+): Effect.Effect<Claims, InvalidJwt, ClientIdentity> =>
+  Effect.gen(function* () {
+    const fail = (reason: InvalidJwtReason, detail: string) =>
+      Effect.fail(new InvalidJwt({ operation: "Jwt.verify", reason, detail }))
+    const parsed = Jose.parse(Redacted.value(V.toRedacted(token)))
+    if (parsed === undefined) return yield* fail("Malformed", "not a compact JWS with JSON header and claims")
+    if (parsed.header["alg"] !== "EdDSA") return yield* fail("Malformed", "the algorithm is not EdDSA")
+    const kid = parsed.header["kid"]
+    const candidates = options.keys
+      .filter((k) => Jose.isEd25519Public(k))
+      .sort((a, b) => Number(b.kid === kid) - Number(a.kid === kid))
+    const verified = yield* Effect.promise(async () => {
+      for (const candidate of candidates) {
+        try {
+          const publicKey = await Jose.importPublic(candidate as Jose.OkpPublic)
+          if (await Jose.verify(publicKey, parsed)) return true
+        } catch {
+          // A key Web Crypto refuses verifies nothing; try the next one.
+        }
+      }
+      return false
+    })
+    if (!verified) {
+      return yield* fail(
+        "Signature",
+        `no key of the ${candidates.length} Ed25519 keys given verifies its signature`
+      )
+    }
+    const claims = Option.getOrElse(decodeClaims(parsed.payload), (): Claims => ({}))
+    if (claims.iss !== "plex.tv") return yield* fail("Issuer", "the issuer is not plex.tv")
+    const identity = yield* ClientIdentity
+    if (!Jose.audienceIncludes(claims.aud, ["plex.tv", identity.clientIdentifier])) {
+      return yield* fail("Audience", "the audience names neither plex.tv nor this client")
+    }
+    const now = yield* Clock.currentTimeMillis
+    if (claims.exp === undefined) return yield* fail("Expired", "it has no expiry")
+    if (claims.exp * 1000 <= now) return yield* fail("Expired", "it has expired")
+    const expected = isDeviceKey(options.binding) ? options.binding.thumbprint : options.binding
+    if (claims.thumbprint !== expected) return yield* fail("Thumbprint", "it is bound to another device key")
+    return claims
+  })
+
+/**
+ * Verifies a Plex JWT against the keys plex.tv publishes now
+ * ({@link getKeys}, then {@link verifyWith}).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Jwt } from "effect-plex-auth"
+ *
+ * const check = (key: Jwt.DeviceKey, plexJwt: Jwt.PlexJwt) =>
+ *   Jwt.verify(plexJwt.token, key).pipe(Effect.map((claims) => claims.exp))
+ * ```
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const verify = (
+  token: string | Redacted.Redacted<string>,
+  binding: Binding
+): Effect.Effect<Claims, InvalidJwt | ResponseError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(getKeys(), (keys) => verifyWith(token, { keys, binding })).pipe(
+    Effect.withSpan("Jwt.verify")
+  )
+
+// ---------------------------------------------------------------------------
+// PIN login bound to a device key
+// ---------------------------------------------------------------------------
+
+/**
+ * Creates a PIN bound to a device key: plex.tv `POST /api/v2/pins` with JSON
+ * `{"jwk": ..., "strong": true}`. Once approved, its token is a Plex JWT for
+ * that key, handed out only with a device JWT (see {@link pinLogin}).
+ *
+ * @since 0.1.0
+ * @category pin login
+ */
+export const createPin = (
+  key: DeviceKey,
+  options: PinLogin.CreateOptions = {}
+): Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.map(
+    Request.plexTvAnonymous({
+      operation: "createPin",
+      method: "POST",
+      path: "/api/v2/pins",
+      json: { jwk: key.jwk, strong: options.strong !== false },
+      schema: PinLogin.Pin
+    }),
+    (success) => success.value
+  ) as Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity>
+
+/**
+ * Options of {@link pinLogin}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"> {
+  readonly key: DeviceKey
+  /** How long each device JWT presented while polling is valid. Default 5 minutes. */
+  readonly deviceJwtLifetime?: Duration.DurationInput | undefined
+}
+
+/**
+ * PIN login that binds the device key at once: {@link createPin}, hand the
+ * PIN and its app.plex.tv URL to `onPin`, then poll (as `PinLogin.poll`
+ * does) presenting a device JWT as `?deviceJWT=`; the approved PIN's token
+ * is a Plex JWT. One device JWT (one nonce) serves the checks until it is a
+ * minute from expiry. The device JWT never appears in errors or spans.
+ *
+ * @since 0.1.0
+ * @category pin login
+ */
+export const pinLogin = (
+  options: PinLoginOptions
+): Effect.Effect<
+  PlexJwt,
+  PinLogin.CreateError | PinLogin.CheckError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> =>
+  Effect.gen(function* () {
+    const pin = yield* createPin(options.key, options)
+    const url = yield* PinLogin.authUrl(pin, options)
+    yield* options.onPin({ pin, url })
+    const lifetime = Duration.decode(options.deviceJwtLifetime ?? defaultDeviceJwtLifetime)
+    const ttl = Duration.max(Duration.seconds(1), Duration.subtract(lifetime, Duration.minutes(1)))
+    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
+    const presented = yield* Effect.cachedWithTTL(
+      Effect.provide(deviceJwt(options.key, { lifetime }), context),
+      ttl
+    )
+    const token = yield* PinLogin.poll(pin, { ...options, deviceJwt: presented })
+    return toPlexJwt(token)
+  }).pipe(Effect.withSpan("Jwt.pinLogin"))
+
+// ---------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------
+
+/**
+ * The default `refreshMargin`: a Plex JWT with less than a day left is
+ * refreshed when it is next read.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRefreshMargin: Duration.Duration = Duration.days(1)
+
+/** After a failed refresh on read, the current token is served this long before trying again. */
+const retryAfterFailure = Duration.minutes(1)
+
+/**
+ * Options of {@link makeCredentials} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CredentialsOptions<E, R> {
+  /** The device key, registered with plex.tv or bound by a {@link pinLogin}. */
+  readonly key: DeviceKey
+  /** A Plex JWT obtained earlier (kept from a previous run). */
+  readonly token?: Redacted.Redacted<string> | undefined
+  /**
+   * How to get the first Plex JWT when there is no `token` (e.g.
+   * `Jwt.pinLogin({ key, onPin })` or `Jwt.upgrade(key)`). Default:
+   * {@link exchange}, for a key that is already registered.
+   */
+  readonly obtain?: Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R> | undefined
+  /** Refresh once less than this is left. Default {@link defaultRefreshMargin} (1 day). */
+  readonly refreshMargin?: Duration.DurationInput | undefined
+  /** Verify each new Plex JWT against plex.tv's keys ({@link verify}) before using it. Default false. */
+  readonly verify?: boolean | undefined
+  /** Called with every new Plex JWT (to keep it, say). */
+  readonly onToken?: ((jwt: PlexJwt) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Errors of building JWT credentials: the first token could not be obtained.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CredentialsError<E> = E | ResponseError | InvalidJwt
+
+const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
+  Redacted.isRedacted(value) ? toPlexJwt(value) : value
+
+/**
+ * Credentials holding a Plex JWT. Reading the token refreshes it first when
+ * less than `refreshMargin` is left (nonce, device JWT, exchange) — one
+ * refresh shared by concurrent readers; if that refresh fails, the current
+ * token is served (and the refresh retried on a read a minute later). When
+ * plex.tv refuses the token (401, 498 expired), the refused call refreshes
+ * once and is retried once.
+ *
+ * @since 0.1.0
+ * @category credentials
+ */
+export const makeCredentials = <E = never, R = never>(
+  options: CredentialsOptions<E, R>
+): Effect.Effect<CredentialsService, CredentialsError<E>, R | HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
+    const margin = Duration.toMillis(options.refreshMargin ?? defaultRefreshMargin)
+    const onToken = options.onToken ?? (() => Effect.void)
+    const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError> =>
+      options.verify
+        ? Effect.as(Effect.provide(verify(jwt.token, options.key), context), jwt)
+        : Effect.succeed(jwt)
+    const renew: Effect.Effect<PlexJwt, ResponseError | InvalidJwt> = Effect.provide(
+      exchange(options.key),
+      context
+    ).pipe(
+      Effect.flatMap(checked),
+      Effect.tap((jwt) => onToken(jwt)),
+      Effect.withSpan("Jwt.refresh")
+    )
+    const first: PlexJwt =
+      options.token !== undefined
+        ? toPlexJwt(options.token)
+        : yield* options.obtain === undefined
+            ? renew
+            : options.obtain.pipe(
+                Effect.map(asPlexJwt),
+                Effect.flatMap(checked),
+                Effect.tap((jwt) => onToken(jwt))
+              )
+
+    interface State {
+      readonly jwt: PlexJwt
+      readonly failedAt: number | undefined
+    }
+    const state = yield* SynchronizedRef.make<State>({ jwt: first, failedAt: undefined })
+    const due = (s: State, now: number) => s.jwt.expiresAt !== undefined && s.jwt.expiresAt - now <= margin
+
+    const token: Effect.Effect<Redacted.Redacted<string>> = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const current = yield* SynchronizedRef.get(state)
+      if (!due(current, now)) return current.jwt.token
+      const next = yield* SynchronizedRef.updateAndGetEffect(state, (s) =>
+        Effect.gen(function* () {
+          const at = yield* Clock.currentTimeMillis
+          // Another reader refreshed while this one waited, or a refresh just failed.
+          if (!due(s, at)) return s
+          if (s.failedAt !== undefined && at - s.failedAt < Duration.toMillis(retryAfterFailure)) return s
+          return yield* renew.pipe(
+            Effect.map((jwt): State => ({ jwt, failedAt: undefined })),
+            Effect.catchAll((error) =>
+              Effect.as(
+                Effect.logWarning(
+                  `Jwt: refreshing the Plex JWT failed (${error._tag}); keeping the current one`
+                ),
+                { ...s, failedAt: at }
+              )
+            )
+          )
+        })
+      )
+      return next.jwt.token
+    })
+
+    const refresh = (stale: Redacted.Redacted<string>) =>
+      SynchronizedRef.modifyEffect(state, (s) =>
+        // Someone else already replaced the refused token: use theirs.
+        Redacted.value(s.jwt.token) !== Redacted.value(stale)
+          ? Effect.succeed([s.jwt.token, s] as const)
+          : Effect.map(renew, (jwt) => [jwt.token, { jwt, failedAt: undefined }] as const)
+      )
+
+    return { token, refresh }
+  })
+
+/**
+ * A `Credentials` layer holding a Plex JWT, refreshed before it expires and
+ * when plex.tv refuses it (see {@link makeCredentials}).
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Layer } from "effect"
+ * import { Jwt } from "effect-plex-auth"
+ *
+ * const CredentialsLive = Layer.unwrapEffect(
+ *   Effect.map(Jwt.generateKey, (key) =>
+ *     Jwt.layer({ key, obtain: Jwt.pinLogin({ key, onPin: ({ url }) => Console.log(`Open ${url}`) }) })
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category credentials
+ */
+export const layer = <E = never, R = never>(
+  options: CredentialsOptions<E, R>
+): Layer.Layer<Credentials, CredentialsError<E>, R | HttpClient.HttpClient | ClientIdentity> =>
+  Layer.effect(Credentials, makeCredentials(options))
+
+/**
+ * The `KeyValueStore` key prefix under which {@link layerStored} keeps the
+ * device key (`<prefix>/device-key`) and the Plex JWT (`<prefix>/token`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultStoreKey = "effect-plex-auth/jwt"
+
+/**
+ * Options of {@link layerStored}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoredOptions<E, R> {
+  /**
+   * How to get a Plex JWT for the key when the stored one cannot be used and
+   * the key cannot be exchanged (a new key, or one plex.tv no longer
+   * accepts): e.g. `(key) => Jwt.pinLogin({ key, onPin })`.
+   */
+  readonly obtain: (key: DeviceKey) => Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>
+  /** The key prefix; default {@link defaultStoreKey}. */
+  readonly key?: string | undefined
+  readonly refreshMargin?: Duration.DurationInput | undefined
+  readonly verify?: boolean | undefined
+}
+
+/**
+ * JWT credentials kept in a `KeyValueStore`, so a restart reuses the
+ * registered key: the stored device key (a new one when there is none, or it
+ * is unreadable) and the stored Plex JWT while it is fresh. Otherwise a
+ * stored key is exchanged for a new token, and if that is refused (or the
+ * key is new) `obtain` runs. Every new token is stored (best effort).
+ *
+ * @example
+ * ```ts
+ * import { KeyValueStore } from "@effect/platform"
+ * import { Console, Layer } from "effect"
+ * import { Jwt } from "effect-plex-auth"
+ *
+ * const CredentialsLive = Jwt.layerStored({
+ *   obtain: (key) => Jwt.pinLogin({ key, onPin: ({ url }) => Console.log(`Open ${url}`) })
+ * }).pipe(Layer.provide(KeyValueStore.layerMemory))
+ * ```
+ *
+ * @since 0.1.0
+ * @category credentials
+ */
+export const layerStored = <E, R>(
+  options: StoredOptions<E, R>
+): Layer.Layer<
+  Credentials,
+  CredentialsError<E> | PlatformError,
+  R | HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
+> =>
+  Layer.effect(
+    Credentials,
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      const prefix = options.key ?? defaultStoreKey
+      const keyEntry = `${prefix}/device-key`
+      const tokenEntry = `${prefix}/token`
+      const storedKey = yield* Effect.flatMap(store.get(keyEntry), (raw) =>
+        Option.match(raw, {
+          onNone: () => Effect.succeedNone,
+          onSome: (text) =>
+            importKey(Redacted.make(text)).pipe(
+              Effect.asSome,
+              Effect.catchAll((error) =>
+                Effect.as(
+                  Effect.logWarning(`Jwt: ignoring the stored device key: ${error.reason}`),
+                  Option.none()
+                )
+              )
+            )
+        })
+      )
+      const key = Option.isSome(storedKey) ? storedKey.value : yield* generateKey
+      if (Option.isNone(storedKey)) {
+        yield* Effect.ignoreLogged(store.set(keyEntry, Redacted.value(exportKey(key))))
+      }
+      const margin = Duration.toMillis(options.refreshMargin ?? defaultRefreshMargin)
+      const now = yield* Clock.currentTimeMillis
+      // A stored token is only good with the stored key it is bound to.
+      const storedToken = Option.isNone(storedKey)
+        ? Option.none()
+        : Option.filter(
+            Option.map(yield* store.get(tokenEntry), (raw) => toPlexJwt(Redacted.make(raw))),
+            (jwt) =>
+              jwt.claims.thumbprint === key.thumbprint &&
+              (jwt.expiresAt === undefined || jwt.expiresAt - now > margin)
+          )
+      const keep = (jwt: PlexJwt) => Effect.ignoreLogged(store.set(tokenEntry, Redacted.value(jwt.token)))
+      const obtain = Option.isSome(storedKey)
+        ? exchange(key).pipe(
+            Effect.catchIf(
+              (error) => error._tag === "Unauthorized",
+              () => options.obtain(key)
+            )
+          )
+        : options.obtain(key)
+      return yield* makeCredentials({
+        key,
+        token: Option.getOrUndefined(Option.map(storedToken, (jwt) => jwt.token)),
+        obtain,
+        refreshMargin: options.refreshMargin,
+        verify: options.verify,
+        onToken: keep
+      })
+    })
+  )
+
+/**
+ * Forgets what {@link layerStored} kept (device key and token).
+ *
+ * @since 0.1.0
+ * @category credentials
+ */
+export const forgetStored = (
+  key: string = defaultStoreKey
+): Effect.Effect<void, PlatformError, KeyValueStore.KeyValueStore> =>
+  Effect.flatMap(KeyValueStore.KeyValueStore, (store) =>
+    Effect.zipRight(store.remove(`${key}/device-key`), store.remove(`${key}/token`))
+  )

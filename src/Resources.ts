@@ -1,0 +1,968 @@
+/**
+ * Server discovery: the servers and devices of an account (plex.tv
+ * `GET /api/v2/resources`), and the fastest best connection to one of them.
+ *
+ * A server offers several ways in: local addresses, public ones, Plex's
+ * relay, each over HTTPS (a `plex.direct` name) and plain HTTP. {@link connect}
+ * probes them all at once and settles on the best-ranked one that answers as
+ * that server, as soon as that is certain — a dead address never costs its
+ * full timeout once a good one has answered. The result provides a
+ * `PlexServer` and the server's own `Credentials`, ready for the server
+ * operations (`PlexAuth.getTransientToken()`, ...).
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Order from "effect/Order"
+import * as Queue from "effect/Queue"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type { ClientIdentity } from "./ClientIdentity.js"
+import type { InvalidInput, PlexError, ResponseError } from "./PlexError.js"
+import { CurrentRetryPolicy, none } from "./RetryPolicy.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import { Credentials, PlexServer } from "./internal/tags.js"
+import * as V from "./internal/validate.js"
+
+// ---------------------------------------------------------------------------
+// Schemas
+// ---------------------------------------------------------------------------
+
+const preserve = { onExcessProperty: "preserve" } as const
+
+/**
+ * A required property that decodes to `fallback` when it is missing, `null`
+ * or of a shape `schema` does not accept.
+ */
+const withDefault = <A, I>(schema: Schema.Schema<A, I, never>, fallback: A) => {
+  const decode = Schema.decodeUnknownOption(schema, preserve)
+  return Schema.optionalToRequired(Schema.Unknown, Schema.typeSchema(schema), {
+    decode: (input) => Option.getOrElse(Option.flatMap(input, decode), () => fallback),
+    encode: (output) => Option.some(Schema.encodeSync(schema)(output))
+  })
+}
+
+/**
+ * One connection of a device, as plex.tv lists it: its `uri` (for HTTPS a
+ * `plex.direct` name), protocol, address and port, and whether it is local,
+ * relayed or IPv6 (each `false` when absent). Unknown fields are kept.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeviceConnection = /*#__PURE__*/ Schema.Struct({
+  uri: L.optional(Schema.String),
+  protocol: L.optional(Schema.String),
+  address: L.optional(L.Str),
+  port: L.optional(L.Num),
+  local: withDefault(L.Bool, false),
+  relay: withDefault(L.Bool, false),
+  IPv6: withDefault(L.Bool, false)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceConnection extends Schema.Schema.Type<typeof DeviceConnection> {}
+
+/**
+ * A device of an account (a server, a player, ...), as `GET /api/v2/resources`
+ * lists it. Only `clientIdentifier` is required; `name` and `provides`
+ * default to `""` and `owned` to `false`; the other known fields are kept
+ * when present and well-formed, unknown fields as they came. The device's
+ * `accessToken` — the token to use on that server — is `Redacted`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Device = /*#__PURE__*/ Schema.Struct({
+  /** The device's identifier; for a server, its machine identifier. */
+  clientIdentifier: L.Str,
+  name: withDefault(L.Str, ""),
+  product: L.optional(L.Str),
+  productVersion: L.optional(L.Str),
+  platform: L.optional(L.Str),
+  platformVersion: L.optional(L.Str),
+  device: L.optional(L.Str),
+  /** What the device provides, comma-separated (a server provides `server`). */
+  provides: withDefault(Schema.String, ""),
+  /** Whether the account owns the device. */
+  owned: withDefault(L.Bool, false),
+  home: L.optional(L.Bool),
+  synced: L.optional(L.Bool),
+  presence: L.optional(L.Bool),
+  /** The token to use on this device, `Redacted`. */
+  accessToken: L.optional(L.Secret),
+  ownerId: L.optional(L.Num),
+  sourceTitle: L.optional(Schema.String),
+  publicAddress: L.optional(Schema.String),
+  httpsRequired: L.optional(L.Bool),
+  publicAddressMatches: L.optional(L.Bool),
+  relay: L.optional(L.Bool),
+  dnsRebindingProtection: L.optional(L.Bool),
+  natLoopbackSupported: L.optional(L.Bool),
+  createdAt: L.optional(Schema.String),
+  lastSeenAt: L.optional(Schema.String),
+  /** Its connections; malformed entries are dropped. */
+  connections: L.array(DeviceConnection)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Device extends Schema.Schema.Type<typeof Device> {}
+
+/**
+ * The body of `GET /api/v2/resources`: an array of devices. A device that
+ * does not decode (no `clientIdentifier`) is dropped, not fatal.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Devices = /*#__PURE__*/ Schema.transform(
+  Schema.Array(Schema.Unknown),
+  Schema.Array(Schema.typeSchema(Device)),
+  {
+    strict: true,
+    decode: (items) =>
+      items.flatMap((item) => Option.toArray(Schema.decodeUnknownOption(Device, preserve)(item))),
+    encode: (devices) => devices.map((device) => Schema.encodeSync(Device)(device))
+  }
+)
+
+/**
+ * What a server says of itself at `GET /identity`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ServerIdentity = /*#__PURE__*/ Schema.Struct({
+  machineIdentifier: L.Str,
+  version: L.optional(L.Str),
+  claimed: L.optional(L.Bool)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerIdentity extends Schema.Schema.Type<typeof ServerIdentity> {}
+
+const IdentityResponse = /*#__PURE__*/ Schema.Struct({ MediaContainer: ServerIdentity })
+
+// ---------------------------------------------------------------------------
+// Listing
+// ---------------------------------------------------------------------------
+
+/**
+ * The errors of {@link list} and {@link servers}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ListError = ResponseError
+
+const resourcesSpec: Request.Spec<ReadonlyArray<Device>> = {
+  operation: "getServerResources",
+  method: "GET",
+  path: "/api/v2/resources",
+  urlParams: [
+    ["includeHttps", "1"],
+    ["includeRelay", "1"],
+    ["includeIPv6", "1"]
+  ],
+  schema: Devices
+}
+
+/**
+ * The account's devices — servers, players and other clients — with their
+ * connections (HTTPS, relay and IPv6 ones included): plex.tv
+ * `GET /api/v2/resources` with the account token.
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const list = (): Effect.Effect<
+  ReadonlyArray<Device>,
+  ListError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.map(Request.plexTv(resourcesSpec), (success) => success.value) as Effect.Effect<
+    ReadonlyArray<Device>,
+    ListError,
+    HttpClient.HttpClient | ClientIdentity | Credentials
+  >
+
+/**
+ * Whether a device provides `server` (a Plex Media Server).
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const isServer = (device: Device): boolean =>
+  device.provides.split(",").some((p) => p.trim().toLowerCase() === "server")
+
+/**
+ * The account's servers: the devices of {@link list} that provide `server`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Resources } from "effect-plex-auth"
+ *
+ * const names = Resources.servers().pipe(Effect.map((servers) => servers.map((server) => server.name)))
+ * ```
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const servers = (): Effect.Effect<
+  ReadonlyArray<Device>,
+  ListError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => Effect.map(list(), (devices) => devices.filter(isServer))
+
+// ---------------------------------------------------------------------------
+// Candidates and ranking
+// ---------------------------------------------------------------------------
+
+/**
+ * Where a connection leads: the server's own network, the internet, or
+ * Plex's bandwidth-limited relay.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Location = "local" | "remote" | "relay"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Protocol = "http" | "https"
+
+/**
+ * One base URL to try for a server, and the connection it comes from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Candidate {
+  /** The base URL, `http(s)://host:port`, without a trailing slash. */
+  readonly uri: string
+  readonly protocol: Protocol
+  readonly location: Location
+  /** Whether the host is an IPv6 address or the connection says IPv6. */
+  readonly ipv6: boolean
+  readonly connection: DeviceConnection
+}
+
+/**
+ * Ranks candidates by location, then protocol, in the orders given (earlier
+ * is better); anything not listed comes after what is. Candidates that tie
+ * are equally good: {@link connect} takes whichever of them answers first.
+ *
+ * @example
+ * ```ts
+ * import { Resources } from "effect-plex-auth"
+ *
+ * // Plain HTTP on the local network first (no TLS to a plex.direct name).
+ * const rank = Resources.preferring({ locations: ["local", "remote", "relay"], protocols: ["http", "https"] })
+ * ```
+ *
+ * @since 0.1.0
+ * @category ranking
+ */
+export const preferring = (options: {
+  readonly locations?: ReadonlyArray<Location> | undefined
+  readonly protocols?: ReadonlyArray<Protocol> | undefined
+}): Order.Order<Candidate> => {
+  const position =
+    <K>(list: ReadonlyArray<K>) =>
+    (key: K): number => {
+      const index = list.indexOf(key)
+      return index === -1 ? list.length : index
+    }
+  const byLocation = position(options.locations ?? ["local", "remote", "relay"])
+  const byProtocol = position(options.protocols ?? ["https", "http"])
+  return Order.combine(
+    Order.mapInput(Order.number, (c: Candidate) => byLocation(c.location)),
+    Order.mapInput(Order.number, (c: Candidate) => byProtocol(c.protocol))
+  )
+}
+
+/**
+ * The default ranking: local before remote before relay, then HTTPS before
+ * HTTP.
+ *
+ * @since 0.1.0
+ * @category ranking
+ */
+export const defaultOrder: Order.Order<Candidate> = /*#__PURE__*/ preferring({})
+
+/**
+ * Which candidates to build and how to rank them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CandidateOptions {
+  /** The ranking, best first. Default {@link defaultOrder}. */
+  readonly rank?: Order.Order<Candidate> | undefined
+  /**
+   * Whether to try local connections. Default: only for servers the account
+   * owns (a shared server's local addresses are on someone else's network).
+   */
+  readonly includeLocal?: boolean | undefined
+  /** Whether to try HTTPS only. Default: when the server says `httpsRequired`. */
+  readonly httpsOnly?: boolean | undefined
+}
+
+const baseUrl = (raw: string): URL | undefined => {
+  try {
+    const url = new URL(raw)
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined
+    if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") return undefined
+    return url
+  } catch {
+    return undefined
+  }
+}
+
+const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/+$/, "")}`
+
+/**
+ * The base URLs to try for a device, best first: for each connection its
+ * `uri` and `http://address:port` (IPv6 addresses bracketed), without
+ * duplicates; local ones only for owned servers unless `includeLocal` says
+ * otherwise, HTTPS only when the server requires it or `httpsOnly` says so.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Resources } from "effect-plex-auth"
+ *
+ * const firstChoice = Resources.servers().pipe(
+ *   Effect.map((servers) => servers.flatMap((server) => Resources.candidates(server).slice(0, 1)))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category ranking
+ */
+export const candidates = (device: Device, options: CandidateOptions = {}): ReadonlyArray<Candidate> => {
+  const includeLocal = options.includeLocal ?? device.owned
+  const httpsOnly = options.httpsOnly ?? device.httpsRequired ?? false
+  const built: Array<Candidate> = []
+  for (const connection of device.connections) {
+    if (connection.local && !includeLocal) continue
+    const location: Location = connection.relay ? "relay" : connection.local ? "local" : "remote"
+    const urls: Array<URL> = []
+    if (connection.uri !== undefined) {
+      const url = baseUrl(connection.uri)
+      if (url !== undefined) urls.push(url)
+    }
+    const address = connection.address?.trim()
+    if (
+      address !== undefined &&
+      address !== "" &&
+      connection.port !== undefined &&
+      !/[\s/@?#]/.test(address)
+    ) {
+      const host = address.includes(":") && !address.startsWith("[") ? `[${address}]` : address
+      const url = baseUrl(`http://${host}:${connection.port}`)
+      if (url !== undefined) urls.push(url)
+    }
+    for (const url of urls) {
+      const protocol: Protocol = url.protocol === "https:" ? "https" : "http"
+      if (httpsOnly && protocol !== "https") continue
+      built.push({
+        uri: normalise(url),
+        protocol,
+        location,
+        ipv6: connection.IPv6 || url.hostname.startsWith("["),
+        connection
+      })
+    }
+  }
+  // A stable sort: ties keep the order plex.tv listed them in. Then the first
+  // (best-ranked) occurrence of each URL wins.
+  const rank = options.rank ?? defaultOrder
+  const sorted = built
+    .map((candidate, index) => ({ candidate, index }))
+    .sort((a, b) => rank(a.candidate, b.candidate) || a.index - b.index)
+    .map(({ candidate }) => candidate)
+  const seen = new Set<string>()
+  return sorted.filter((candidate) => {
+    if (seen.has(candidate.uri)) return false
+    seen.add(candidate.uri)
+    return true
+  })
+}
+
+// ---------------------------------------------------------------------------
+// Connecting
+// ---------------------------------------------------------------------------
+
+/**
+ * How {@link connect} probes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectOptions extends CandidateOptions {
+  /** How long one probe may take before it counts as failed. Default 10 seconds. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * Once a candidate has answered while better-ranked ones are still
+   * pending, how long to wait for one of those before settling for it.
+   * Default 250 milliseconds.
+   */
+  readonly grace?: Duration.DurationInput | undefined
+}
+
+/**
+ * The per-probe timeout {@link connect} uses by default: 10 seconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultTimeout: Duration.Duration = /*#__PURE__*/ Duration.seconds(10)
+
+/**
+ * The grace window {@link connect} uses by default: 250 milliseconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultGrace: Duration.Duration = /*#__PURE__*/ Duration.millis(250)
+
+/**
+ * A server and the connection chosen for it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Connected {
+  /** The server, as plex.tv listed it. */
+  readonly server: Device
+  /** The chosen candidate. */
+  readonly candidate: Candidate
+  /** The chosen base URL (the `PlexServer` URL). */
+  readonly uri: string
+  /** The connection the URL comes from. */
+  readonly connection: DeviceConnection
+  /** The token to use on the server: its own `accessToken`, `Redacted`. */
+  readonly token: Redacted.Redacted<string>
+  /** What the server said of itself. */
+  readonly identity: ServerIdentity
+  /** What became of every candidate, best-ranked first. */
+  readonly attempts: ReadonlyArray<ConnectionAttempt>
+  /** How long choosing took, in milliseconds (by the `Clock`). */
+  readonly elapsedMillis: number
+  /** `PlexServer` at {@link uri} and `Credentials` with {@link token}, for the server operations. */
+  readonly layer: Layer.Layer<PlexServer | Credentials>
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/**
+ * What became of one candidate URL while {@link connect} probed a
+ * server: it answered as the right server (`Reachable`), failed (`Failed`,
+ * with the error's tag as `reason`), answered as another server
+ * (`WrongServer`), or was abandoned because a better choice was already
+ * certain (`Cancelled`). `millis` is when that was known, counted from the
+ * start of the probes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ConnectionAttempt extends Schema.Class<ConnectionAttempt>("effect-plex-auth/ConnectionAttempt")({
+  /** The candidate base URL (never carries a token). */
+  uri: Schema.String,
+  /** Where the connection leads: the server's own network, the internet, or Plex's relay. */
+  location: Schema.Literal("local", "remote", "relay"),
+  protocol: Schema.Literal("http", "https"),
+  outcome: Schema.Literal("Reachable", "Failed", "WrongServer", "Cancelled"),
+  millis: Schema.Number,
+  /** Why it failed: the error's tag and reason, e.g. `NetworkError/Timeout`, `Unauthorized`. */
+  reason: Schema.optional(Schema.String),
+  /** The error's message, with known secrets masked. */
+  detail: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * No candidate URL of a server answered as that server: every one was
+ * refused, timed out, failed or answered as another server. `attempts`
+ * says what became of each (empty when the server offered no usable
+ * connection).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NoReachableConnection extends Schema.TaggedError<NoReachableConnection>(
+  "effect-plex-auth/NoReachableConnection"
+)("NoReachableConnection", {
+  /** The operation that probed, e.g. `Resources.connect`. */
+  operation: Schema.String,
+  /** The server's name. */
+  server: Schema.String,
+  /** The server's `clientIdentifier` (its machine identifier). */
+  clientIdentifier: Schema.String,
+  attempts: Schema.Array(ConnectionAttempt)
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const what =
+      this.attempts.length === 0
+        ? "it offers no usable connection"
+        : this.attempts
+            .map(
+              (a) => `${a.uri} (${a.location}): ${a.reason ?? a.outcome}${a.detail ? ` (${a.detail})` : ""}`
+            )
+            .join("; ")
+    return `${this.operation}: no connection to "${this.server}" (${this.clientIdentifier}) answered: ${what}`
+  }
+}
+
+/**
+ * The account's resources list no server of that name or client identifier.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerNotFound extends Schema.TaggedError<ServerNotFound>("effect-plex-auth/ServerNotFound")(
+  "ServerNotFound",
+  {
+    /** The operation that looked, e.g. `Resources.connectByName`. */
+    operation: Schema.String,
+    /** The name or client identifier asked for. */
+    server: Schema.String,
+    /** The names of the servers the account has. */
+    available: Schema.Array(Schema.String)
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const known = this.available.length === 0 ? "none" : this.available.map((n) => `"${n}"`).join(", ")
+    return `${this.operation}: no server named "${this.server}" (the account has: ${known})`
+  }
+}
+
+/**
+ * The errors of {@link connect}: no candidate answered, or (before any
+ * request) an invalid option or a server without a token when no
+ * `Credentials` are at hand.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectError = NoReachableConnection | InvalidInput
+
+/**
+ * The errors of {@link connectByName} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectByNameError = ListError | ServerNotFound | ConnectError
+
+const identitySpec: Request.Spec<typeof IdentityResponse.Type> = {
+  operation: "getServerIdentity",
+  method: "GET",
+  path: "/identity",
+  schema: IdentityResponse
+}
+
+interface Failure {
+  readonly outcome: "Failed" | "WrongServer"
+  readonly reason: string
+  readonly detail: string
+}
+
+interface Settled {
+  readonly index: number
+  readonly millis: number
+  readonly result: Either.Either<ServerIdentity, Failure>
+}
+
+const failureOf = (error: PlexError): Failure => ({
+  outcome: "Failed",
+  reason:
+    "reason" in error && typeof error.reason === "string" && error._tag !== "InvalidInput"
+      ? `${error._tag}/${error.reason}`
+      : error._tag,
+  detail: error.message
+})
+
+/**
+ * One probe: `GET /identity` through the engine (identity headers, the token
+ * as a header only, redirects handled by the engine, no retry), checked
+ * against the server's machine identifier.
+ */
+const probe = (
+  candidate: Candidate,
+  server: Device,
+  token: Redacted.Redacted<string>,
+  timeout: Duration.Duration
+): Effect.Effect<Either.Either<ServerIdentity, Failure>, never, HttpClient.HttpClient | ClientIdentity> =>
+  Request.execute(identitySpec, candidate.uri, Option.some(token)).pipe(
+    Effect.provideService(Request.RequestTimeout, timeout),
+    Effect.provideService(CurrentRetryPolicy, none),
+    Effect.match({
+      onFailure: (error) => Either.left(failureOf(error)),
+      onSuccess: ({ value: { MediaContainer: identity } }) =>
+        identity.machineIdentifier === server.clientIdentifier
+          ? Either.right(identity)
+          : Either.left<Failure>({
+              outcome: "WrongServer",
+              reason: "WrongServer",
+              detail: `answered as server ${identity.machineIdentifier}, not ${server.clientIdentifier}`
+            })
+    })
+  )
+
+/**
+ * Runs every probe at once and settles as soon as the best live candidate
+ * is certain: a candidate answered and every better-ranked one has failed,
+ * or `grace` has passed since the first answer. Closing the scope
+ * interrupts the probes still running.
+ */
+const race = <R>(
+  list: ReadonlyArray<Candidate>,
+  classes: ReadonlyArray<number>,
+  run: (candidate: Candidate) => Effect.Effect<Either.Either<ServerIdentity, Failure>, never, R>,
+  grace: number
+) =>
+  Effect.gen(function* () {
+    const start = yield* Clock.currentTimeMillis
+    const queue = yield* Queue.unbounded<Settled>()
+    yield* Effect.forEach(
+      list,
+      (candidate, index) =>
+        run(candidate).pipe(
+          // A probe that dies still settles, so the choice never waits on it.
+          Effect.catchAllDefect(() =>
+            Effect.succeed(
+              Either.left<Failure>({
+                outcome: "Failed",
+                reason: "Defect",
+                detail: "the probe failed unexpectedly"
+              })
+            )
+          ),
+          Effect.flatMap((result) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Queue.offer(queue, { index, millis: now - start, result })
+            )
+          ),
+          Effect.forkScoped
+        ),
+      { discard: true }
+    )
+    const settled: Array<Settled | undefined> = list.map(() => undefined)
+    // Indices of the candidates that answered, in the order they answered.
+    const answered: Array<number> = []
+    let deadline: number | undefined
+    const bestAnswered = (): number | undefined => {
+      if (answered.length === 0) return undefined
+      const best = Math.min(...answered.map((i) => classes[i] ?? Infinity))
+      return answered.find((i) => classes[i] === best)
+    }
+    const certain = (): number | undefined => {
+      const best = bestAnswered()
+      if (best === undefined) return undefined
+      const bestClass = classes[best] ?? Infinity
+      const betterPending = list.some(
+        (_, i) => (classes[i] ?? Infinity) < bestClass && settled[i] === undefined
+      )
+      return betterPending ? undefined : best
+    }
+    let pending = list.length
+    let chosen: number | undefined
+    while (pending > 0) {
+      chosen = certain()
+      if (chosen !== undefined) break
+      let next: Option.Option<Settled>
+      if (deadline === undefined) {
+        next = Option.some(yield* Queue.take(queue))
+      } else {
+        const now = yield* Clock.currentTimeMillis
+        next = yield* Effect.timeoutOption(Queue.take(queue), Duration.millis(Math.max(0, deadline - now)))
+      }
+      if (Option.isNone(next)) {
+        chosen = bestAnswered()
+        break
+      }
+      const event = next.value
+      settled[event.index] = event
+      pending--
+      if (Either.isRight(event.result)) {
+        answered.push(event.index)
+        deadline ??= start + event.millis + grace
+      }
+    }
+    chosen ??= certain()
+    const decidedAt = (yield* Clock.currentTimeMillis) - start
+    return { chosen, settled, decidedAt }
+  })
+
+const attemptOf = (
+  candidate: Candidate,
+  settled: Settled | undefined,
+  decidedAt: number
+): ConnectionAttempt => {
+  const base = { uri: candidate.uri, location: candidate.location, protocol: candidate.protocol }
+  if (settled === undefined)
+    return new ConnectionAttempt({ ...base, outcome: "Cancelled", millis: decidedAt })
+  return Either.match(settled.result, {
+    onRight: () => new ConnectionAttempt({ ...base, outcome: "Reachable", millis: settled.millis }),
+    onLeft: (failure) =>
+      new ConnectionAttempt({
+        ...base,
+        outcome: failure.outcome,
+        millis: settled.millis,
+        reason: failure.reason,
+        detail: failure.detail
+      })
+  })
+}
+
+const decodeDuration = (
+  field: string,
+  input: Duration.DurationInput | undefined,
+  fallback: Duration.Duration,
+  allowZero: boolean
+): Effect.Effect<Duration.Duration, InvalidInput> => {
+  if (input === undefined) return Effect.succeed(fallback)
+  // Duration reads a negative or NaN number as zero: reject those here.
+  const decoded = typeof input === "number" && !(input >= 0) ? Option.none() : Duration.decodeUnknown(input)
+  if (
+    Option.isNone(decoded) ||
+    !Duration.isFinite(decoded.value) ||
+    Duration.toMillis(decoded.value) < 0 ||
+    (!allowZero && Duration.toMillis(decoded.value) === 0)
+  ) {
+    return Effect.fail(
+      V.invalid(
+        "Resources.connect",
+        field,
+        allowZero ? "must be a finite duration" : "must be a positive duration"
+      )
+    )
+  }
+  return Effect.succeed(decoded.value)
+}
+
+const layerOf = (uri: string, token: Redacted.Redacted<string>): Layer.Layer<PlexServer | Credentials> =>
+  Layer.mergeAll(
+    Layer.succeed(PlexServer, { url: uri }),
+    Layer.succeed(Credentials, { token: Effect.succeed(token) })
+  )
+
+/**
+ * Finds the fastest best connection to a server: probes every candidate
+ * URL (see {@link candidates}) at once with `GET /identity` and the
+ * server's own `accessToken`, and returns the best-ranked one that answered
+ * as this server (its machine identifier) as soon as that is certain —
+ * when every better-ranked candidate has failed, or `grace` after a
+ * lower-ranked one answered. The probes still running are then interrupted.
+ * Fails with `NoReachableConnection`, listing each candidate's fate, when
+ * none answered.
+ *
+ * When the server has no `accessToken`, the `Credentials` in context (the
+ * account token) are used.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth, Resources } from "effect-plex-auth"
+ *
+ * const transient = Effect.gen(function* () {
+ *   const [server] = yield* Resources.servers()
+ *   if (server === undefined) return yield* Effect.dieMessage("no server")
+ *   const connected = yield* Resources.connect(server, { timeout: "5 seconds" })
+ *   return yield* PlexAuth.getTransientToken().pipe(Effect.provide(connected.layer))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category connecting
+ */
+export const connect = (
+  server: Device,
+  options: ConnectOptions = {}
+): Effect.Effect<Connected, ConnectError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    const timeout = yield* decodeDuration("timeout", options.timeout, defaultTimeout, false)
+    const grace = Duration.toMillis(yield* decodeDuration("grace", options.grace, defaultGrace, true))
+    const token =
+      server.accessToken ??
+      (yield* Effect.serviceOption(Credentials).pipe(
+        Effect.flatMap(
+          Option.match({
+            onNone: () =>
+              Effect.fail(
+                V.invalid(
+                  "Resources.connect",
+                  "server",
+                  "has no accessToken, and no Credentials are provided to use instead"
+                )
+              ),
+            onSome: (credentials) => credentials.token
+          })
+        )
+      ))
+    const list = candidates(server, options)
+    const rank = options.rank ?? defaultOrder
+    // Candidates that tie under the ranking share a class: equally good.
+    const classes: Array<number> = []
+    list.forEach((candidate, i) => {
+      const previous = list[i - 1]
+      const previousClass = classes[i - 1]
+      classes.push(
+        previous === undefined || previousClass === undefined
+          ? 0
+          : rank(previous, candidate) === 0
+            ? previousClass
+            : previousClass + 1
+      )
+    })
+    yield* Effect.annotateCurrentSpan({
+      "plex.server.id": server.clientIdentifier,
+      "plex.candidates": list.length,
+      "plex.probe.timeout_ms": Duration.toMillis(timeout),
+      "plex.probe.grace_ms": grace
+    })
+
+    const { chosen, decidedAt, settled } = yield* Effect.scoped(
+      race(list, classes, (candidate) => probe(candidate, server, token, timeout), grace)
+    )
+    const attempts = list.map((candidate, i) => attemptOf(candidate, settled[i], decidedAt))
+    yield* Effect.annotateCurrentSpan(
+      Object.fromEntries(
+        attempts.flatMap((attempt, i) => [
+          [`plex.probe.${i}.uri`, attempt.uri],
+          [`plex.probe.${i}.outcome`, attempt.outcome],
+          [`plex.probe.${i}.millis`, attempt.millis],
+          ...(attempt.reason === undefined ? [] : [[`plex.probe.${i}.reason`, attempt.reason]])
+        ])
+      )
+    )
+    const candidate = chosen === undefined ? undefined : list[chosen]
+    const answer = chosen === undefined ? undefined : settled[chosen]
+    if (candidate === undefined || answer === undefined || Either.isLeft(answer.result)) {
+      return yield* new NoReachableConnection({
+        operation: "Resources.connect",
+        server: server.name,
+        clientIdentifier: server.clientIdentifier,
+        attempts
+      })
+    }
+    yield* Effect.annotateCurrentSpan({
+      "plex.connection.uri": candidate.uri,
+      "plex.connection.location": candidate.location,
+      "plex.connection.elapsed_ms": decidedAt
+    })
+    return {
+      server,
+      candidate,
+      uri: candidate.uri,
+      connection: candidate.connection,
+      token,
+      identity: answer.result.right,
+      attempts,
+      elapsedMillis: decidedAt,
+      layer: layerOf(candidate.uri, token)
+    }
+  }).pipe(Effect.withSpan("Resources.connect", { kind: "internal" }))
+
+/**
+ * The server among `servers` named `nameOrId`: its client identifier, else
+ * its exact name, else its name ignoring case; the first such when several
+ * match.
+ */
+const find = (servers: ReadonlyArray<Device>, nameOrId: string): Device | undefined =>
+  servers.find((s) => s.clientIdentifier === nameOrId) ??
+  servers.find((s) => s.name === nameOrId) ??
+  servers.find((s) => s.name.toLowerCase() === nameOrId.toLowerCase())
+
+/**
+ * Lists the account's servers, picks the one named `nameOrId` (its client
+ * identifier, or its name — exact first, then ignoring case) and
+ * {@link connect}s to it. Fails with `ServerNotFound` when there is none.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Resources } from "effect-plex-auth"
+ *
+ * const uri = Resources.connectByName("Living Room").pipe(Effect.map((connected) => connected.uri))
+ * ```
+ *
+ * @since 0.1.0
+ * @category connecting
+ */
+export const connectByName = (
+  nameOrId: string,
+  options: ConnectOptions = {}
+): Effect.Effect<Connected, ConnectByNameError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.gen(function* () {
+    const all = yield* servers()
+    const server = find(all, nameOrId)
+    if (server === undefined) {
+      return yield* new ServerNotFound({
+        operation: "Resources.connectByName",
+        server: nameOrId,
+        available: all.map((s) => s.name)
+      })
+    }
+    return yield* connect(server, options)
+  })
+
+/**
+ * A layer that connects to the account's server `nameOrId` when it is
+ * built (see {@link connectByName}) and provides its `PlexServer` and its
+ * own `Credentials`. It needs the account's `Credentials` to list the
+ * servers; what it provides replaces them for the effects it is given to.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ * import { ClientIdentity, Credentials, PlexAuth, Resources } from "effect-plex-auth"
+ *
+ * const ServerLive = Resources.layer("Living Room").pipe(
+ *   Layer.provide(Credentials.layerConfig()),
+ *   Layer.provideMerge(
+ *     Layer.merge(
+ *       FetchHttpClient.layer,
+ *       ClientIdentity.layer({ clientIdentifier: "my-app-install-id", product: "My App" })
+ *     )
+ *   )
+ * )
+ * const transient = PlexAuth.getTransientToken().pipe(Effect.provide(ServerLive))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  nameOrId: string,
+  options: ConnectOptions = {}
+): Layer.Layer<
+  PlexServer | Credentials,
+  ConnectByNameError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => Layer.unwrapEffect(Effect.map(connectByName(nameOrId, options), (connected) => connected.layer))

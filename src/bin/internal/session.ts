@@ -1,0 +1,188 @@
+/**
+ * What every command runs in: the credentials file (a `KeyValueStore`), the
+ * persisted client identity, an `HttpClient`, the plex.tv URL, and with
+ * `--fake` the loopback fake Plex those point at.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { createRequire } from "node:module"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as ClientIdentity from "../../ClientIdentity.js"
+import * as Credentials from "../../Credentials.js"
+import * as PlexTv from "../../PlexTv.js"
+import * as FakePlexServer from "../../node/FakePlexServer.js"
+import * as FileStore from "../../node/KeyValueStore.js"
+import * as Fault from "../../testing/Fault.js"
+import type * as FakePlex from "../../testing/FakePlex.js"
+import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
+
+/** The options every command accepts. */
+export interface Globals {
+  readonly fake: boolean
+  readonly configDir: Option.Option<string>
+  readonly plexTv: Option.Option<string>
+}
+
+/**
+ * Behaviours of the embedded fake for trying out and testing failures, from
+ * the `PLEX_AUTH_FAKE` environment variable (comma-separated), honoured only
+ * with `--fake`.
+ */
+export type FakeScenario = "expire-pin" | "two-factor" | "revoke-token" | "offline"
+
+const scenarioNames: ReadonlyArray<FakeScenario> = ["expire-pin", "two-factor", "revoke-token", "offline"]
+
+/** The two-factor code the fake's account asks for under the `two-factor` scenario. */
+export const fakeTwoFactorCode = "123456"
+
+/**
+ * With `--fake` the token is kept under its own key, so a fake session never
+ * replaces (or is mistaken for) a real one kept in the same file.
+ */
+export const fakeTokenKey = "effect-plex-auth/fake/token"
+
+/** The session of one command. */
+export class Session extends Context.Tag("plex-auth/Session")<
+  Session,
+  {
+    /** The configuration directory. */
+    readonly directory: string
+    /** The file keeping the token and the client identifier. */
+    readonly file: string
+    /** The store key of the token. */
+    readonly tokenKey: string
+    /** The loopback fake, with `--fake`. */
+    readonly fake: Option.Option<FakePlexServer.FakePlexServerService>
+    /** The fake's scenarios, with `--fake`. */
+    readonly scenarios: ReadonlySet<FakeScenario>
+  }
+>() {}
+
+const packageVersion = (): string | undefined => {
+  try {
+    const pkg: unknown = createRequire(import.meta.url)("../../../package.json")
+    return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string"
+      ? pkg.version
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The identity the CLI presents to Plex; its client identifier is generated once and kept. */
+export const identity: Omit<ClientIdentity.ClientIdentityInput, "clientIdentifier"> = {
+  product: "plex-auth",
+  version: packageVersion(),
+  platform: "Node.js",
+  platformVersion: process.versions.node,
+  device: os.type(),
+  deviceName: os.hostname()
+}
+
+const readScenarios: Effect.Effect<ReadonlySet<FakeScenario>, CliFailure> = Config.string(
+  "PLEX_AUTH_FAKE"
+).pipe(
+  Config.withDefault(""),
+  Effect.orElseSucceed(() => ""),
+  Effect.flatMap((raw) => {
+    const names = raw
+      .split(",")
+      .map((name) => name.trim())
+      .filter((name) => name.length > 0)
+    const unknown = names.filter((name) => !(scenarioNames as ReadonlyArray<string>).includes(name))
+    return unknown.length > 0
+      ? Effect.fail(
+          usage(`Unknown PLEX_AUTH_FAKE scenario ${unknown.join(", ")} (known: ${scenarioNames.join(", ")}).`)
+        )
+      : Effect.succeed(new Set(names as ReadonlyArray<FakeScenario>))
+  })
+)
+
+const startFake = (store: KeyValueStore.KeyValueStore, scenarios: ReadonlySet<FakeScenario>) =>
+  Effect.gen(function* () {
+    // The fake starts afresh on every run; seeding its account with the token a
+    // previous `--fake` run saved lets a session span runs, as with plex.tv.
+    const saved = Option.getOrUndefined(yield* store.get(fakeTokenKey))
+    const account: FakePlex.AccountSeed = {
+      ...(saved !== undefined && saved.length > 0 ? { token: Redacted.make(saved) } : {}),
+      ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {})
+    }
+    const server = yield* FakePlexServer.make({
+      accounts: [account],
+      ...(scenarios.has("expire-pin") ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } } : {})
+    }).pipe(
+      Effect.mapError(
+        (error) =>
+          new CliFailure({
+            message: `Could not start the fake: ${error.message}.`,
+            exitCode: ExitCode.Generic
+          })
+      )
+    )
+    if (scenarios.has("revoke-token") && saved !== undefined) yield* server.fake.revokeToken(saved)
+    if (scenarios.has("offline")) {
+      yield* server.fake.fault({ origin: server.plexTvUrl }, Fault.refuse)
+      yield* server.fake.fault({ origin: server.serverUrl }, Fault.refuse)
+    }
+    return server
+  })
+
+/** Everything a command needs, for the given global options. */
+export const layer = (
+  globals: Globals
+): Layer.Layer<
+  Session | KeyValueStore.KeyValueStore | ClientIdentity.ClientIdentity | HttpClient.HttpClient,
+  CliFailure
+> =>
+  Layer.scopedContext(
+    Effect.gen(function* () {
+      if (globals.fake && Option.isSome(globals.plexTv)) {
+        return yield* usage("--plex-tv cannot be combined with --fake.")
+      }
+      const directory = Option.isSome(globals.configDir)
+        ? path.resolve(globals.configDir.value)
+        : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
+      const store = yield* Effect.mapError(FileStore.make({ directory }), fromStoreError)
+      const client = yield* ClientIdentity.makePersisted(identity).pipe(
+        Effect.provideService(KeyValueStore.KeyValueStore, store),
+        Effect.catchTags({
+          InvalidInput: (error) => Effect.fail(fromPlexError(error)),
+          SystemError: (error) => Effect.fail(fromStoreError(error)),
+          BadArgument: (error) => Effect.fail(fromStoreError(error))
+        })
+      )
+      const scenarios = globals.fake ? yield* readScenarios : new Set<FakeScenario>()
+      const fake = globals.fake
+        ? Option.some(
+            yield* Effect.mapError(startFake(store, scenarios), (error) =>
+              error._tag === "CliFailure" ? error : fromStoreError(error)
+            )
+          )
+        : Option.none()
+      const plexTvUrl = Option.isSome(fake)
+        ? fake.value.plexTvUrl
+        : Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)
+      const plexTv = yield* Effect.mapError(PlexTv.make(plexTvUrl), (error) =>
+        usage(`Invalid --plex-tv URL: ${error.reason}.`)
+      )
+      return Context.make(Session, {
+        directory,
+        file: path.join(directory, FileStore.fileName),
+        tokenKey: globals.fake ? fakeTokenKey : Credentials.defaultStoreKey,
+        fake,
+        scenarios
+      }).pipe(
+        Context.add(KeyValueStore.KeyValueStore, store),
+        Context.add(ClientIdentity.ClientIdentity, client),
+        Context.add(PlexTv.PlexTv, plexTv)
+      )
+    })
+  ).pipe(Layer.provideMerge(FetchHttpClient.layer))

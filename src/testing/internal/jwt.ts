@@ -1,0 +1,180 @@
+/**
+ * The fake's JWT device authentication: reading device keys, checking
+ * device JWTs (real EdDSA verification with Web Crypto), minting Plex JWTs
+ * signed with the fake's own rotating Ed25519 keys.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Jose from "../../internal/jose.js"
+import { randomString, type Store } from "./store.js"
+
+/** How long a Plex JWT lives. */
+export const plexJwtLifetimeMillis = 7 * 24 * 60 * 60 * 1000
+
+/** How long a nonce stays usable. */
+export const nonceLifetimeMillis = 5 * 60 * 1000
+
+/** A device's public key, as registered or attached to a PIN. */
+export interface DeviceKeyEntry {
+  readonly kid: string
+  readonly thumbprint: string
+  readonly x: string
+  readonly jwk: Readonly<Record<string, unknown>>
+  readonly publicKey: CryptoKey
+}
+
+/** A key the fake's plex.tv signs Plex JWTs with. */
+export interface SigningKey {
+  readonly kid: string
+  readonly privateKey: CryptoKey
+  readonly publicJwk: Readonly<Record<string, string>>
+}
+
+/** What the fake remembers of a Plex JWT it minted. */
+export interface PlexJwtEntry {
+  readonly accountId: number
+  readonly expiresAt: number
+  readonly thumbprint: string
+}
+
+const isObject = (u: unknown): u is Record<string, unknown> =>
+  u !== null && typeof u === "object" && !Array.isArray(u)
+
+/** The JSON body of a request, when it has one. */
+export const jsonBody = (contentType: string | null, body: string): Record<string, unknown> | undefined => {
+  if (!/json/i.test(contentType ?? "")) return undefined
+  try {
+    const value: unknown = JSON.parse(body)
+    return isObject(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A device key from a JWK, or undefined when it is not a usable Ed25519 public key. */
+export const readJwk = (u: unknown): Effect.Effect<DeviceKeyEntry | undefined> => {
+  if (!Jose.isEd25519Public(u)) return Effect.succeed(undefined)
+  if ("d" in u) return Effect.succeed(undefined) // never accept a private key
+  if (u["kid"] !== undefined && (typeof u["kid"] !== "string" || u["kid"] === "")) {
+    return Effect.succeed(undefined)
+  }
+  return Effect.promise(async () => {
+    try {
+      const thumbprint = await Jose.thumbprint(u)
+      const publicKey = await Jose.importPublic(u)
+      const kid = typeof u["kid"] === "string" ? u["kid"] : thumbprint
+      return { kid, thumbprint, x: u.x, jwk: { ...u }, publicKey }
+    } catch {
+      return undefined
+    }
+  })
+}
+
+/**
+ * Checks a device JWT: EdDSA signature by `key`, `iss` the client, `aud`
+ * plex.tv, `exp` ahead, a nonce the fake issued that is neither used nor
+ * expired. Returns why it fails (a Plex-style message), or undefined.
+ */
+export const checkDeviceJwt = (
+  store: Store,
+  parsed: Jose.Parsed,
+  key: DeviceKeyEntry,
+  clientIdentifier: string,
+  now: number
+): Effect.Effect<string | undefined> =>
+  Effect.promise(async () => {
+    if (parsed.header["kid"] !== undefined && parsed.header["kid"] !== key.kid) {
+      return "Signature verification failed"
+    }
+    if (!(await Jose.verify(key.publicKey, parsed))) return "Signature verification failed"
+    const claims = parsed.payload
+    if (claims["iss"] !== clientIdentifier) return "Issuer does not match the client identifier"
+    if (!Jose.audienceIncludes(claims["aud"], ["plex.tv"])) return "Audience must include plex.tv"
+    const exp = claims["exp"]
+    if (typeof exp !== "number" || exp * 1000 <= now) return "The device JWT has expired"
+    const nonce = claims["nonce"]
+    const nonceExpiresAt = typeof nonce === "string" ? store.nonces.get(nonce) : undefined
+    if (nonceExpiresAt === undefined || nonceExpiresAt <= now) return "The nonce is unknown, used or expired"
+    return undefined
+  })
+
+/** The key Plex JWTs are signed with now, made on first use. */
+export const currentSigningKey = (store: Store): Effect.Effect<SigningKey> =>
+  Effect.suspend(() => {
+    const newest = store.signingKeys[store.signingKeys.length - 1]
+    return newest === undefined ? rotate(store, true) : Effect.succeed(newest)
+  })
+
+/** A new signing key; the previous ones stay published unless `retainPrevious` is false. */
+export const rotate = (store: Store, retainPrevious: boolean): Effect.Effect<SigningKey> =>
+  Effect.flatMap(
+    Effect.promise(() => Jose.generate()),
+    ({ d, x }) =>
+      Effect.promise(async () => {
+        const kid = await Jose.thumbprint({ kty: "OKP", crv: "Ed25519", x })
+        const privateKey = await Jose.importPrivate(x, d)
+        const key: SigningKey = {
+          kid,
+          privateKey,
+          publicJwk: { kty: "OKP", crv: "Ed25519", x, kid, use: "sig", alg: "EdDSA" }
+        }
+        store.signingKeys = retainPrevious ? [...store.signingKeys, key] : [key]
+        return key
+      })
+  )
+
+/**
+ * Mints a Plex JWT for an account, bound to a device key's thumbprint, and
+ * makes it a token plex.tv and the account's servers accept until it expires.
+ */
+export const mint = (
+  store: Store,
+  accountId: number,
+  thumbprint: string,
+  clientIdentifier: string,
+  now: number
+): Effect.Effect<string> =>
+  Effect.gen(function* () {
+    const key = yield* currentSigningKey(store)
+    const account = store.accounts.get(accountId)
+    const iat = Math.floor(now / 1000)
+    const exp = Math.floor((now + plexJwtLifetimeMillis) / 1000)
+    const jti = yield* randomString(16)
+    const token = yield* Effect.promise(() =>
+      Jose.sign(
+        key.privateKey,
+        { alg: "EdDSA", typ: "JWT", kid: key.kid },
+        {
+          iss: "plex.tv",
+          aud: ["plex.tv", clientIdentifier],
+          sub: account?.uuid ?? String(accountId),
+          user: { id: accountId, uuid: account?.uuid, username: account?.username },
+          scope: "username,email,friendly_name",
+          thumbprint,
+          jti,
+          iat,
+          exp
+        }
+      )
+    )
+    store.issue(token, accountId, now, "jwt")
+    store.plexJwts.set(token, { accountId, expiresAt: exp * 1000, thumbprint })
+    return token
+  })
+
+/** Whether `token` is a Plex JWT the fake minted that has expired (plex.tv answers 498). */
+export const isExpired = (store: Store, token: string | undefined, now: number): boolean => {
+  if (token === undefined) return false
+  const entry = store.plexJwts.get(token)
+  return entry !== undefined && entry.expiresAt <= now
+}
+
+/** Issues a nonce valid for five minutes. */
+export const issueNonce = (store: Store, now: number): Effect.Effect<string> =>
+  Effect.tap(randomString(32), (nonce) =>
+    Effect.sync(() => {
+      for (const [old, expiresAt] of store.nonces) if (expiresAt <= now) store.nonces.delete(old)
+      store.nonces.set(nonce, now + nonceLifetimeMillis)
+    })
+  )

@@ -1,0 +1,138 @@
+/**
+ * Shared pieces of the JWT tests: the fake with an identity, a JWS signer
+ * independent of the library's own, and readers of a compact JWS.
+ */
+import { Chunk, Duration, Effect, Fiber, Option, Redacted, TestClock } from "effect"
+import { Jwt } from "effect-plex-auth"
+import { FakePlex } from "effect-plex-auth/testing"
+
+export const CLIENT_ID = "jwt-test-client-5c1d"
+
+export const identity = { clientIdentifier: CLIENT_ID, product: "JWT tests", version: "1.0.0" }
+
+/** The fake, signed in with the default account's classic token. */
+export const signedIn = () => FakePlex.layerSignedIn({ identity, accounts: [{}, { username: "bob" }] })
+
+const b64u = (bytes: string | Uint8Array) => Buffer.from(bytes).toString("base64url")
+
+/** A compact JWS signed with `key`, built here without the library's helpers. */
+export const signWith = (
+  key: Jwt.DeviceKey,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>
+): Effect.Effect<string> =>
+  Effect.promise(async () => {
+    const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`
+    const signature = await globalThis.crypto.subtle.sign(
+      "Ed25519",
+      key.privateKey,
+      new TextEncoder().encode(input)
+    )
+    return `${input}.${b64u(new Uint8Array(signature))}`
+  })
+
+/** The header and payload of a compact JWS. */
+export const segments = (
+  token: string | Redacted.Redacted<string>
+): { readonly header: Record<string, unknown>; readonly payload: Record<string, unknown> } => {
+  const [h, p] = (Redacted.isRedacted(token) ? Redacted.value(token) : token).split(".")
+  return {
+    header: JSON.parse(Buffer.from(h!, "base64url").toString("utf8")),
+    payload: JSON.parse(Buffer.from(p!, "base64url").toString("utf8"))
+  }
+}
+
+/** Whether `token`'s EdDSA signature verifies with the public JWK `jwk`, checked with Web Crypto directly. */
+export const signatureVerifies = (
+  token: string | Redacted.Redacted<string>,
+  jwk: object
+): Effect.Effect<boolean> =>
+  Effect.promise(async () => {
+    const [h, p, s] = (Redacted.isRedacted(token) ? Redacted.value(token) : token).split(".")
+    const publicKey = await globalThis.crypto.subtle.importKey("jwk", jwk as JsonWebKey, "Ed25519", false, [
+      "verify"
+    ])
+    return globalThis.crypto.subtle.verify(
+      "Ed25519",
+      publicKey,
+      Buffer.from(s!, "base64url"),
+      new TextEncoder().encode(`${h}.${p}`)
+    )
+  })
+
+/** A fresh device key registered for the default account and exchanged for a Plex JWT. */
+export const registeredKey = Effect.gen(function* () {
+  const key = yield* Jwt.generateKey
+  yield* Jwt.registerKey(key)
+  const plexJwt = yield* Jwt.exchange(key)
+  return { key, plexJwt }
+})
+
+/** Sends a hand-built JSON request to the fake (for what the client never sends), returning status and JSON body. */
+export const rawJson = (
+  path: string,
+  init: {
+    readonly method?: string
+    readonly body?: unknown
+    readonly token?: Redacted.Redacted<string> | string
+  } = {}
+): Effect.Effect<{ readonly status: number; readonly json: any }, never, FakePlex.FakePlex> =>
+  Effect.gen(function* () {
+    const fake = yield* FakePlex.FakePlex
+    const headers = new Headers({ "X-Plex-Client-Identifier": CLIENT_ID, Accept: "application/json" })
+    if (init.token !== undefined) {
+      headers.set("X-Plex-Token", Redacted.isRedacted(init.token) ? Redacted.value(init.token) : init.token)
+    }
+    if (init.body !== undefined) headers.set("Content-Type", "application/json")
+    const request = new Request(`${fake.plexTvUrl}${path}`, {
+      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      headers,
+      body: init.body === undefined ? null : JSON.stringify(init.body)
+    })
+    const response = yield* Effect.orDie(fake.handle(request))
+    const text = yield* Effect.promise(() => response.text())
+    return { status: response.status, json: text === "" ? undefined : JSON.parse(text) }
+  })
+
+/**
+ * Waits, without moving the TestClock, until `fiber` has ended or waits on a
+ * timer due within `within` (a poll's pause; a request in flight only has its
+ * 30-second timeout pending). Web Crypto and body reading are real
+ * asynchronous work that a TestClock jump would not wait for, so this yields
+ * to the event loop until they are done: the clock never moves under them.
+ */
+export const whenWaiting = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  within: Duration.DurationInput = "1 second"
+): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const limit = Duration.toMillis(within)
+    for (let i = 0; i < 10_000; i++) {
+      if (Option.isSome(yield* Fiber.poll(fiber))) return
+      const now = yield* TestClock.currentTimeMillis
+      if (Chunk.some(yield* TestClock.sleeps(), (at) => at <= now + limit)) return
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+    return yield* Effect.dieMessage("the fiber never came to wait on a timer")
+  })
+
+/** Moves the TestClock `times` steps of `step`, each once `fiber` waits on its timer (see {@link whenWaiting}). */
+export const step = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  times: number,
+  by: Duration.DurationInput = "1 second"
+): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    for (let i = 0; i < times; i++) {
+      yield* whenWaiting(fiber, by)
+      if (Option.isSome(yield* Fiber.poll(fiber))) return
+      yield* TestClock.adjust(by)
+    }
+  })
+
+/** Steps until `fiber` ends (at most `max` steps), then joins it. */
+export const stepToEnd = <A, E>(
+  fiber: Fiber.Fiber<A, E>,
+  by: Duration.DurationInput = "1 second",
+  max = 1_000
+): Effect.Effect<A, E> => Effect.zipRight(step(fiber, max, by), Fiber.join(fiber))

@@ -1,0 +1,182 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Order, Schema } from "effect"
+import { Resources } from "effect-plex-auth"
+
+const id = "0123456789abcdef0123456789abcdef01234567"
+
+const device = (fields: Record<string, unknown>): Resources.Device =>
+  Schema.decodeUnknownSync(Resources.Device)({
+    clientIdentifier: id,
+    name: "Server",
+    provides: "server",
+    owned: true,
+    accessToken: "server-token",
+    ...fields
+  })
+
+const conn = (
+  uri: string,
+  address: string,
+  port: number,
+  flags: { local?: boolean; relay?: boolean; IPv6?: boolean } = {}
+) => ({
+  protocol: uri.startsWith("https") ? "https" : "http",
+  address,
+  port,
+  uri,
+  local: flags.local ?? false,
+  relay: flags.relay ?? false,
+  IPv6: flags.IPv6 ?? false
+})
+
+const localHttps = conn(`https://192-168-1-10.${id}.plex.direct:32400`, "192.168.1.10", 32400, {
+  local: true
+})
+const remoteHttps = conn(`https://203-0-113-7.${id}.plex.direct:32400`, "203.0.113.7", 32400)
+const relayHttps = conn(`https://198-51-100-3.${id}.plex.direct:8443`, "198.51.100.3", 8443, { relay: true })
+
+const uris = (list: ReadonlyArray<Resources.Candidate>) => list.map((c) => c.uri)
+
+describe("Resources.candidates", () => {
+  it("each connection gives its uri and http://address:port, ranked local > remote > relay, https > http", () => {
+    const server = device({ connections: [relayHttps, remoteHttps, localHttps] })
+    const list = Resources.candidates(server)
+    assert.deepStrictEqual(uris(list), [
+      `https://192-168-1-10.${id}.plex.direct:32400`,
+      "http://192.168.1.10:32400",
+      `https://203-0-113-7.${id}.plex.direct:32400`,
+      "http://203.0.113.7:32400",
+      `https://198-51-100-3.${id}.plex.direct:8443`,
+      "http://198.51.100.3:8443"
+    ])
+    assert.deepStrictEqual(
+      list.map((c) => `${c.location}/${c.protocol}`),
+      ["local/https", "local/http", "remote/https", "remote/http", "relay/https", "relay/http"]
+    )
+    assert.strictEqual(list[0]?.connection, server.connections[2])
+  })
+
+  it("skips local connections of a server the account does not own, unless told otherwise", () => {
+    const shared = device({ owned: false, connections: [localHttps, remoteHttps] })
+    assert.deepStrictEqual(
+      Resources.candidates(shared).map((c) => c.location),
+      ["remote", "remote"]
+    )
+    assert.deepStrictEqual(
+      Resources.candidates(shared, { includeLocal: true }).map((c) => c.location),
+      ["local", "local", "remote", "remote"]
+    )
+    const owned = device({ connections: [localHttps, remoteHttps] })
+    assert.deepStrictEqual(
+      Resources.candidates(owned, { includeLocal: false }).map((c) => c.location),
+      ["remote", "remote"]
+    )
+    // A device that does not say it is owned is treated as not owned.
+    const unknown = device({ owned: undefined, connections: [localHttps] })
+    assert.isFalse(unknown.owned)
+    assert.deepStrictEqual(Resources.candidates(unknown), [])
+  })
+
+  it("brackets IPv6 addresses and marks IPv6 candidates", () => {
+    const v6 = conn(`https://2001-db8--10.${id}.plex.direct:32400`, "2001:db8::10", 32400, { IPv6: true })
+    const [https, http] = Resources.candidates(device({ connections: [v6] }))
+    assert.strictEqual(https?.uri, `https://2001-db8--10.${id}.plex.direct:32400`)
+    assert.strictEqual(http?.uri, "http://[2001:db8::10]:32400")
+    assert.isTrue(https?.ipv6)
+    assert.isTrue(http?.ipv6)
+    // An already bracketed address is not bracketed twice.
+    const bracketed = conn("http://[2001:db8::11]:32400", "[2001:db8::11]", 32400)
+    assert.deepStrictEqual(uris(Resources.candidates(device({ connections: [bracketed] }))), [
+      "http://[2001:db8::11]:32400"
+    ])
+  })
+
+  it("removes duplicates, keeping the best-ranked occurrence", () => {
+    // An http connection's uri is its http://address:port; the same address listed twice.
+    const plain = conn("http://192.168.1.10:32400/", "192.168.1.10", 32400, { local: true })
+    const again = conn("http://192.168.1.10:32400", "192.168.1.10", 32400)
+    const list = Resources.candidates(device({ connections: [again, plain, localHttps] }))
+    assert.deepStrictEqual(uris(list), [
+      `https://192-168-1-10.${id}.plex.direct:32400`,
+      "http://192.168.1.10:32400"
+    ])
+    assert.strictEqual(list[1]?.location, "local")
+  })
+
+  it("drops what cannot be a base URL; keeps what can", () => {
+    const list = Resources.candidates(
+      device({
+        connections: [
+          { uri: "ftp://192.168.1.10:21", address: "192.168.1.10", port: 32400, local: true },
+          { uri: "not a url", local: true },
+          { uri: "https://user:pw@example.com:32400", local: true },
+          { address: "192.168.1.12", port: "32401", local: "1" },
+          { address: "bad host/name", port: 1 },
+          "garbage",
+          null
+        ]
+      })
+    )
+    assert.deepStrictEqual(uris(list), ["http://192.168.1.10:32400", "http://192.168.1.12:32401"])
+  })
+
+  it("https only when the server requires it, or when asked", () => {
+    const required = device({ httpsRequired: true, connections: [localHttps, remoteHttps] })
+    assert.deepStrictEqual(
+      Resources.candidates(required).map((c) => c.protocol),
+      ["https", "https"]
+    )
+    assert.strictEqual(Resources.candidates(required, { httpsOnly: false }).length, 4)
+    const relaxed = device({ connections: [localHttps] })
+    assert.deepStrictEqual(
+      Resources.candidates(relaxed, { httpsOnly: true }).map((c) => c.protocol),
+      ["https"]
+    )
+  })
+
+  it("a custom ranking: preferring(...) or any Order", () => {
+    const server = device({ connections: [relayHttps, remoteHttps, localHttps] })
+    const httpFirst = Resources.candidates(server, {
+      rank: Resources.preferring({ protocols: ["http", "https"] })
+    })
+    assert.deepStrictEqual(
+      httpFirst.map((c) => `${c.location}/${c.protocol}`),
+      ["local/http", "local/https", "remote/http", "remote/https", "relay/http", "relay/https"]
+    )
+    const remoteFirst = Resources.candidates(server, {
+      rank: Resources.preferring({ locations: ["remote"] })
+    })
+    // Unlisted locations come after the listed ones and tie among themselves: then https before
+    // http, and plex.tv's order (relay was listed before local).
+    assert.deepStrictEqual(
+      remoteFirst.map((c) => `${c.location}/${c.protocol}`),
+      ["remote/https", "remote/http", "relay/https", "local/https", "relay/http", "local/http"]
+    )
+    const byPort = Order.mapInput(Order.number, (c: Resources.Candidate) => Number(new URL(c.uri).port))
+    const ties = Resources.candidates(server, { rank: byPort })
+    // The lowest port first; ties keep the order plex.tv listed the connections in.
+    assert.deepStrictEqual(uris(ties), [
+      `https://198-51-100-3.${id}.plex.direct:8443`,
+      "http://198.51.100.3:8443",
+      `https://203-0-113-7.${id}.plex.direct:32400`,
+      "http://203.0.113.7:32400",
+      `https://192-168-1-10.${id}.plex.direct:32400`,
+      "http://192.168.1.10:32400"
+    ])
+  })
+
+  it("a device without connections has no candidates", () => {
+    assert.deepStrictEqual(Resources.candidates(device({})), [])
+    assert.deepStrictEqual(Resources.candidates(device({ connections: null })), [])
+  })
+})
+
+describe("Resources.isServer", () => {
+  it("reads provides as a comma-separated list", () => {
+    assert.isTrue(Resources.isServer(device({ provides: "server" })))
+    assert.isTrue(Resources.isServer(device({ provides: "client, Server ,sync-target" })))
+    assert.isFalse(Resources.isServer(device({ provides: "client,player,pubsub-player" })))
+    assert.isFalse(Resources.isServer(device({ provides: "serverless" })))
+    assert.isFalse(Resources.isServer(device({ provides: null })))
+  })
+})

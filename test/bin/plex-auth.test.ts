@@ -1,0 +1,228 @@
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { FakePlex } from "effect-plex-auth/testing"
+import { afterAll, beforeAll } from "vitest"
+import {
+  bundle,
+  clientIdKey,
+  configDir,
+  fakeTokenKey,
+  plexAuth,
+  readStore,
+  storeMode,
+  writeStore,
+  type Run,
+  useBundle
+} from "./run.js"
+
+// One bundle of the CLI's source for the whole file; the first test runs it from source with tsx.
+let bundled: string | undefined
+beforeAll(async () => {
+  bundled = await bundle()
+  useBundle(bundled)
+})
+afterAll(async () => {
+  useBundle(undefined)
+  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
+})
+
+const password = Redacted.value(FakePlex.defaults.password)
+
+/** `plex-auth --fake --config-dir <dir> ...args`. */
+const fake = (dir: string, args: ReadonlyArray<string>, options?: Parameters<typeof plexAuth>[1]) =>
+  plexAuth(["--fake", "--config-dir", dir, ...args], options)
+
+const assertExit = (run: Run, code: number) =>
+  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
+
+const noSecretIn = (run: Run, ...secrets: ReadonlyArray<string>) => {
+  for (const secret of secrets) {
+    assert.notInclude(run.stdout, secret)
+    assert.notInclude(run.stderr, secret)
+  }
+}
+
+// Each run starts a Node process (about a second with tsx): the runs of a
+// test are sequential, the tests run side by side.
+describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
+  it.live("--help, run from source with tsx, lists the commands and the global options", () =>
+    Effect.gen(function* () {
+      const run = yield* plexAuth(["--help"], { runner: "tsx" })
+      assertExit(run, 0)
+      for (const text of [
+        "login",
+        "whoami",
+        "servers",
+        "token transient",
+        "logout",
+        "--fake",
+        "--config-dir",
+        "--plex-tv"
+      ]) {
+        assert.include(run.stdout, text)
+      }
+    })
+  )
+
+  it.scoped("a session: PIN login, whoami, servers, a transient token, logout", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+
+      const login = yield* fake(dir, ["login"])
+      assertExit(login, 0)
+      assert.include(login.stdout, "https://app.plex.tv/auth#?clientID=")
+      assert.include(login.stdout, "Logged in as alice (alice@example.com)")
+      assert.include(login.stderr, "Waiting for the sign-in to be approved")
+
+      const stored = yield* readStore(dir)
+      assert.isDefined(stored)
+      const token = stored!.entries[fakeTokenKey]!
+      const clientId = stored!.entries[clientIdKey]!
+      assert.match(token, /^\S{20}$/)
+      assert.match(clientId, /^[0-9a-f-]{36}$/)
+      assert.include(login.stdout, `clientID=${clientId}`)
+      assert.strictEqual(yield* storeMode(dir), 0o600)
+      assert.notInclude(stored!.text, password)
+      noSecretIn(login, token)
+
+      const whoami = yield* fake(dir, ["whoami"])
+      assertExit(whoami, 0)
+      assert.match(whoami.stdout, /^username\s+alice$/m)
+      assert.match(whoami.stdout, /^email\s+alice@example\.com$/m)
+      assert.match(whoami.stdout, /^id\s+\d+$/m)
+      noSecretIn(whoami, token)
+
+      const servers = yield* fake(dir, ["servers"])
+      assertExit(servers, 0)
+      assert.include(servers.stdout, FakePlex.defaults.serverName)
+      assert.include(servers.stdout, FakePlex.defaults.serverId)
+      assert.match(servers.stdout, /connection: http:\/\/127\.0\.0\.1:\d+ \(local, http\), chosen in \d+ ms/)
+      assert.match(servers.stdout, /^ {2}\* http:\/\/127\.0\.0\.1:\d+ +local +\d+ ms {2}ok$/m)
+      assert.include(servers.stderr, "Probing the connections of 1 server")
+      noSecretIn(servers, token)
+
+      const transient = yield* fake(dir, ["token", "transient"])
+      assertExit(transient, 0)
+      // The token and nothing else on stdout, so it can be piped.
+      assert.match(transient.stdout, /^transient-[0-9a-f-]+\n$/)
+      assert.notInclude(transient.stderr, transient.stdout.trim())
+      noSecretIn(transient, token)
+
+      const logout = yield* fake(dir, ["logout"])
+      assertExit(logout, 0)
+      assert.include(logout.stdout, "Signed out")
+      const after = yield* readStore(dir)
+      assert.notProperty(after!.entries, fakeTokenKey)
+      // Same device to Plex across runs: the client identifier is kept.
+      assert.strictEqual(after!.entries[clientIdKey], clientId)
+
+      const loggedOut = yield* fake(dir, ["whoami"])
+      assertExit(loggedOut, 3)
+      assert.include(loggedOut.stderr, "Not logged in")
+      assert.strictEqual(loggedOut.stdout, "")
+    })
+  )
+
+  it.scoped("login --password asks for the login and, hidden, the password", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--password"], {
+        answers: [
+          { when: /Plex login/, answer: FakePlex.defaults.login },
+          { when: /Password/, answer: password }
+        ]
+      })
+      assertExit(run, 0)
+      assert.include(run.stdout, "Logged in as alice")
+      noSecretIn(run, password)
+      const stored = yield* readStore(dir)
+      assert.match(stored!.entries[fakeTokenKey]!, /^\S{20}$/)
+      assert.notInclude(stored!.text, password)
+      assert.strictEqual(yield* storeMode(dir), 0o600)
+    })
+  )
+
+  it.scoped("a wrong password: exit 3, said so, nothing saved", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+        answers: [{ when: /Password/, answer: "not-the-password" }]
+      })
+      assertExit(run, 3)
+      assert.include(run.stderr, "plex-auth: Sign-in failed: wrong login or password.")
+      noSecretIn(run, "not-the-password")
+      const stored = yield* readStore(dir)
+      assert.notProperty(stored?.entries ?? {}, fakeTokenKey)
+    })
+  )
+
+  it.scoped("a two-factor account: the code is asked for, then accepted", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+        env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password },
+        answers: [{ when: /Two-factor code/, answer: "123456" }]
+      })
+      assertExit(run, 0)
+      assert.include(run.stdout, "Logged in as alice")
+      assert.notInclude(run.stderr, "Password")
+      noSecretIn(run, password, "123456")
+      assert.isDefined((yield* readStore(dir))!.entries[fakeTokenKey])
+    })
+  )
+
+  it.scoped("a wrong two-factor code: exit 3, said so", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--password", "--login", "alice", "--code-2fa", "000000"], {
+        env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password }
+      })
+      assertExit(run, 3)
+      assert.include(run.stderr, "plex-auth: The two-factor code was not accepted.")
+      assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
+    })
+  )
+
+  it.scoped("a PIN that expires before it is approved: exit 4", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--code"], { env: { PLEX_AUTH_FAKE: "expire-pin" } })
+      assertExit(run, 4)
+      assert.match(run.stdout, /enter the code [0-9A-Z]{4}\b/)
+      assert.include(run.stderr, "plex-auth: The PIN expired before it was approved.")
+      assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
+    })
+  )
+
+  it.scoped("whoami with a revoked token: exit 3; with plex.tv unreachable: exit 5", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      yield* writeStore(dir, { [fakeTokenKey]: "cliTestSavedToken001" })
+
+      const revoked = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "revoke-token" } })
+      assertExit(revoked, 3)
+      assert.include(revoked.stderr, "The saved token is no longer valid")
+
+      const offline = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "offline" } })
+      assertExit(offline, 5)
+      assert.match(offline.stderr, /plex-auth: Could not reach http:\/\/127\.0\.0\.1:\d+/)
+      noSecretIn(offline, "cliTestSavedToken001")
+      // An inconclusive check keeps the token.
+      assert.strictEqual((yield* readStore(dir))!.entries[fakeTokenKey], "cliTestSavedToken001")
+    })
+  )
+
+  it.scoped("usage errors: exit 2", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const unknown = yield* fake(dir, ["frobnicate"])
+      assertExit(unknown, 2)
+
+      const noInput = yield* fake(dir, ["login", "--password"], { closeStdin: true })
+      assertExit(noInput, 2)
+      assert.include(noInput.stderr, "stdin ended before the prompt was answered")
+    })
+  )
+})

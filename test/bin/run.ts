@@ -1,0 +1,148 @@
+/**
+ * Runs the `plex-auth` CLI from source in a child process, as a user would:
+ * arguments, environment, and answers typed on stdin when a prompt shows.
+ */
+import { spawn } from "node:child_process"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { Effect } from "effect"
+import { build } from "esbuild"
+
+const root = fileURLToPath(new URL("../..", import.meta.url))
+const entry = path.join(root, "src", "bin", "plex-auth.ts")
+// Three levels below the root, so the CLI finds package.json as it does from src/bin/internal.
+const bundleDir = path.join(root, "node_modules", ".cache", "plex-auth-cli-test")
+
+/**
+ * How the CLI is started: from source through tsx, as `npm run cli` does
+ * (about a second of start-up each time), or from one esbuild bundle of the
+ * same source (a fifth of that), made by {@link bundle}.
+ */
+export type Runner = "tsx" | "bundle"
+
+/** Bundles the CLI's source for the `bundle` runner; returns the file. */
+export const bundle = async (): Promise<string> => {
+  await fs.mkdir(bundleDir, { recursive: true })
+  const outfile = path.join(await fs.mkdtemp(path.join(bundleDir, "run-")), "plex-auth.mjs")
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+    // Dependencies written as CommonJS call require(); give the ES module one.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    }
+  })
+  return outfile
+}
+
+let bundled: string | undefined
+
+/** Sets the bundle the `bundle` runner starts (call from beforeAll). */
+export const useBundle = (file: string | undefined) => {
+  bundled = file
+}
+
+/** What a run printed and how it ended. */
+export interface Run {
+  /** The exit code; `null` when the run was killed (it overran its time). */
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** An answer typed (with Enter) once stderr shows `when` after the previous answer. */
+export interface Answer {
+  readonly when: RegExp
+  readonly answer: string
+}
+
+export interface RunOptions {
+  readonly env?: Readonly<Record<string, string>> | undefined
+  readonly answers?: ReadonlyArray<Answer> | undefined
+  /** Close stdin at once (no terminal, no input). */
+  readonly closeStdin?: boolean | undefined
+  /** Killed after this long. Default 20 s. */
+  readonly timeoutMillis?: number | undefined
+  /** Default: the bundle when one is set, else tsx. */
+  readonly runner?: Runner | undefined
+}
+
+// Variables the CLI reads: a run sees only those a test sets.
+const scrubbed = ["PLEX_PASSWORD", "PLEX_2FA_CODE", "PLEX_SERVER_URL", "PLEX_AUTH_FAKE", "PLEX_TOKEN"]
+
+/** Runs `plex-auth ...args`; interrupting the Effect kills the process. */
+export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}): Effect.Effect<Run> =>
+  Effect.async<Run>((resume) => {
+    const env: Record<string, string | undefined> = { ...process.env, ...options.env }
+    for (const name of scrubbed) if (options.env?.[name] === undefined) delete env[name]
+    const runner = options.runner ?? (bundled !== undefined ? "bundle" : "tsx")
+    const command =
+      runner === "bundle" && bundled !== undefined ? [bundled, ...args] : ["--import", "tsx", entry, ...args]
+    const child = spawn(process.execPath, command, {
+      cwd: root,
+      env,
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    let seen = 0
+    const pending = [...(options.answers ?? [])]
+    if (options.closeStdin) child.stdin.end()
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk
+    })
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk
+      const next = pending[0]
+      if (next !== undefined && next.when.test(stderr.slice(seen))) {
+        pending.shift()
+        seen = stderr.length
+        child.stdin.write(`${next.answer}\n`)
+      }
+    })
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMillis ?? 20_000)
+    child.once("close", (code) => {
+      clearTimeout(timer)
+      resume(Effect.succeed({ code, stdout, stderr }))
+    })
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      child.kill("SIGKILL")
+    })
+  })
+
+/** A fresh configuration directory, removed when the scope closes. */
+export const configDir = Effect.acquireRelease(
+  Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "plex-auth-cli-"))),
+  (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+)
+
+/** The store file of a configuration directory. */
+export const storeFile = (dir: string) => path.join(dir, "store.json")
+
+/** The store's entries, or undefined when the file does not exist. */
+export const readStore = (dir: string) =>
+  Effect.promise(() =>
+    fs
+      .readFile(storeFile(dir), "utf8")
+      .then((text) => ({ text, entries: JSON.parse(text) as Record<string, string> }))
+      .catch(() => undefined)
+  )
+
+/** Writes a store file (mode 0600) as a previous run would have left it. */
+export const writeStore = (dir: string, entries: Record<string, string>) =>
+  Effect.promise(() => fs.writeFile(storeFile(dir), JSON.stringify(entries), { mode: 0o600 }))
+
+/** The permission bits of the store file. */
+export const storeMode = (dir: string) =>
+  Effect.promise(() => fs.stat(storeFile(dir)).then((stat) => stat.mode & 0o777))
+
+export const fakeTokenKey = "effect-plex-auth/fake/token"
+export const clientIdKey = "effect-plex-auth/client-identifier"

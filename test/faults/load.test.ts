@@ -1,0 +1,77 @@
+/**
+ * Many operations at once over loopback HTTP: every one finishes with its
+ * own correct answer (no answer crosses to another caller), and the fake
+ * saw exactly one request per operation.
+ */
+import { FetchHttpClient } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Redacted } from "effect"
+import { Credentials, PlexAuth, PlexServer, PlexTv } from "effect-plex-auth"
+import { FakePlexServer } from "effect-plex-auth/node"
+import { identity } from "./support.js"
+
+const COUNT = 1000
+// 1,000 at once took ~12 s on the 2-core CI machine (client and server share one thread); 200 at a time stays in seconds.
+const CONCURRENCY = 200
+const users = ["alice", "user2", "user3", "user4", "user5"]
+
+const Live = Layer.mergeAll(
+  // Five accounts, the server shared with the four that do not own it.
+  FakePlexServer.layer({ accounts: users.map(() => ({})), servers: [{ sharedWith: users.slice(1) }] }),
+  FetchHttpClient.layer,
+  identity
+).pipe(Layer.orDie)
+
+describe("load over loopback", () => {
+  it.live(
+    `${COUNT} getTransientToken calls at concurrency ${CONCURRENCY}, from five accounts, all answered correctly`,
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.FakePlexServer
+        const accounts = server.fake.accounts
+        assert.strictEqual(accounts.length, users.length)
+        const results = yield* Effect.all(
+          Array.from({ length: COUNT }, (_, i) => {
+            const account = accounts[i % accounts.length]!
+            return PlexAuth.getTransientToken().pipe(
+              PlexServer.withUrl(server.serverUrl),
+              Credentials.withToken(account.token),
+              Effect.map((transient) => ({ account, token: Redacted.value(transient.token) }))
+            )
+          }),
+          { concurrency: CONCURRENCY }
+        )
+        // Each call got a token of its own, issued by the server for its own account.
+        const issued = new Map(
+          (yield* server.fake.transientTokens).map((t) => [Redacted.value(t.token), t.accountId] as const)
+        )
+        assert.strictEqual(issued.size, COUNT)
+        assert.strictEqual(new Set(results.map((r) => r.token)).size, COUNT)
+        for (const { account, token } of results) assert.strictEqual(issued.get(token), account.id)
+        const requests = yield* server.fake.requests
+        assert.strictEqual(requests.length, COUNT)
+        assert.isTrue(requests.every((r) => r.route === "getTransientToken" && r.status === 200))
+      }).pipe(Effect.provide(Live)),
+    30_000
+  )
+
+  it.live("200 getTokenDetails calls at concurrency 200 over five accounts: each gets its own account", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      const accounts = server.fake.accounts
+      const results = yield* Effect.all(
+        Array.from({ length: 200 }, (_, i) => {
+          const account = accounts[i % accounts.length]!
+          return PlexAuth.getTokenDetails().pipe(
+            Credentials.withToken(account.token),
+            PlexTv.withUrl(server.plexTvUrl),
+            Effect.map((details) => [account.username, details.username] as const)
+          )
+        }),
+        { concurrency: 200 }
+      )
+      for (const [expected, got] of results) assert.strictEqual(got, expected)
+      assert.strictEqual((yield* server.fake.requests).length, 200)
+    }).pipe(Effect.provide(Live))
+  )
+})
