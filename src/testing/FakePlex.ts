@@ -35,6 +35,7 @@ import type { Fault } from "./Fault.js"
 import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
 import * as Fake from "./internal/fake.js"
 import * as Seed from "./internal/seed.js"
+import type * as Store from "./internal/store.js"
 
 export {
   /**
@@ -253,15 +254,7 @@ export interface FakeAccount {
  * @since 0.1.0
  * @category models
  */
-export interface FakeConnection {
-  readonly uri: string
-  readonly protocol: string
-  readonly address: string
-  readonly port: number
-  readonly local: boolean
-  readonly relay: boolean
-  readonly IPv6: boolean
-}
+export interface FakeConnection extends Seed.SeedConnection {}
 
 /**
  * A server of the fake.
@@ -287,14 +280,10 @@ export interface FakeServer {
  * @since 0.1.0
  * @category models
  */
-export interface FakePin {
-  readonly id: number
-  readonly code: string
-  readonly strong: boolean
-  readonly clientIdentifier: string
-  readonly product: string
-  readonly createdAt: number
-  readonly expiresAt: number
+export interface FakePin extends Pick<
+  Store.PinEntry,
+  "id" | "code" | "strong" | "clientIdentifier" | "product" | "createdAt" | "expiresAt"
+> {
   readonly expired: boolean
   /** The account that approved it. */
   readonly accountId: number | undefined
