@@ -1,0 +1,660 @@
+/**
+ * The runtime benchmarks of docs/benchmarks.md: throughput and latency,
+ * decoding, choosing a connection, and memory, all against the loopback fake
+ * Plex (bench/server.ts, in its own process).
+ *
+ *   npm run bench                 run everything, print it, and rewrite the
+ *                                 "Speed and memory" section of docs/benchmarks.md
+ *                                 and docs/benchmarks-throughput.svg
+ *   npm run bench -- --no-write   run and print only
+ *   npm run bench -- --quick      a few requests of each kind (a smoke check; never written)
+ *
+ * Each figure is compared with a baseline measured in the same run, the runs
+ * of what is compared are interleaved (A B C, B C A, ...) and repeated, and
+ * the median and the range over the repetitions are reported. Needs
+ * `node --expose-gc` (npm run bench passes it).
+ */
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import { createServer } from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as readline from "node:readline"
+import { fileURLToPath } from "node:url"
+import { GetTokenDetailsUserPlexAccount$inboundSchema } from "@lukehagar/plexjs/sdk/models/operations/gettokendetails.js"
+import { FetchHttpClient } from "@effect/platform"
+import { Layer, ManagedRuntime, Schema } from "effect"
+import { ClientIdentity, Credentials, PlexTv, Resources, Schemas } from "effect-plex-auth"
+import * as prettier from "prettier"
+import { barChart } from "./chart.js"
+import {
+  clientIdentifier,
+  effectPlexAuth,
+  load,
+  type Client,
+  type Operation,
+  plexjs,
+  rawFetch
+} from "./clients.js"
+import { maxHanging, type Served } from "./shared.js"
+import { quantile, rotate, summarize, type Summary } from "./stats.js"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const docsPath = path.join(root, "docs", "benchmarks.md")
+const chartName = "benchmarks-throughput.svg"
+const chartPath = path.join(root, "docs", chartName)
+const quick = process.argv.includes("--quick")
+const write = !quick && !process.argv.includes("--no-write")
+
+const scale = (full: number, small: number) => (quick ? small : full)
+const config = {
+  /** Requests per client, operation and concurrency, over all rounds. */
+  requests: scale(5_000, 100),
+  rounds: scale(5, 2),
+  warmup: scale(300, 20),
+  decodes: scale(100_000, 1_000),
+  decodeRounds: scale(10, 2),
+  connectRounds: scale(40, 3),
+  memoryFirst: scale(1_000, 100),
+  memoryTotal: scale(20_000, 400),
+  memoryConcurrency: 16
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`)
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+const range = (s: Summary, digits = 0, unit = "") =>
+  `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+const ratio = (s: Summary) => `${fmt(s.median, 2)}× (${fmt(s.min, 2)}–${fmt(s.max, 2)})`
+
+// ---------------------------------------------------------------------------
+// The fake server, in its own process
+// ---------------------------------------------------------------------------
+
+const startServer = async () => {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench", "server.ts")], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "inherit"]
+  })
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`the fake server exited with ${code}`)))
+    readline.createInterface({ input: child.stdout }).once("line", resolve)
+  })
+  return { served: JSON.parse(line) as Served, stop: () => child.stdin.end() }
+}
+
+/**
+ * Sends a few requests whose failures are ignored. After a pause longer than
+ * the server's keep-alive timeout, the first request on a pooled idle socket
+ * can fail with "other side closed" (UND_ERR_SOCKET); this clears those
+ * sockets before a phase is timed. Returns how many failed.
+ */
+const flushIdleSockets = async (requests: ReadonlyArray<() => Promise<unknown>>) => {
+  const results = await Promise.allSettled(requests.flatMap((request) => Array.from({ length: 16 }, request)))
+  return results.filter((result) => result.status === "rejected").length
+}
+
+// ---------------------------------------------------------------------------
+// Throughput and latency
+// ---------------------------------------------------------------------------
+
+interface ThroughputRow {
+  readonly operation: Operation
+  readonly concurrency: number
+  readonly clients: ReadonlyArray<{
+    readonly name: string
+    readonly rps: Summary
+    readonly p50: Summary
+    readonly p99: Summary
+  }>
+  /** Ours against each other client, per round: our requests/s over theirs. */
+  readonly ratios: ReadonlyArray<{ readonly name: string; readonly ratio: Summary }>
+}
+
+const throughput = async (clients: ReadonlyArray<Client>, ours: Client): Promise<Array<ThroughputRow>> => {
+  const rows: Array<ThroughputRow> = []
+  const perRound = Math.ceil(config.requests / config.rounds)
+  for (const operation of ["getTokenDetails", "signIn"] as const) {
+    for (const concurrency of [1, 16]) {
+      for (const client of clients) await load(client.request[operation], config.warmup, concurrency)
+      const results = new Map(
+        clients.map((client) => [client, [] as Array<{ rps: number; p50: number; p99: number }>])
+      )
+      for (let round = 0; round < config.rounds; round++) {
+        for (const client of rotate(clients, round)) {
+          const sample = await load(client.request[operation], perRound, concurrency)
+          results.get(client)!.push({
+            rps: (perRound / sample.millis) * 1000,
+            p50: quantile(sample.latencies, 0.5),
+            p99: quantile(sample.latencies, 0.99)
+          })
+        }
+      }
+      const mine = results.get(ours)!
+      const row: ThroughputRow = {
+        operation,
+        concurrency,
+        clients: clients.map((client) => {
+          const runs = results.get(client)!
+          return {
+            name: client.name,
+            rps: summarize(runs.map((r) => r.rps)),
+            p50: summarize(runs.map((r) => r.p50)),
+            p99: summarize(runs.map((r) => r.p99))
+          }
+        }),
+        ratios: clients
+          .filter((client) => client !== ours)
+          .map((client) => ({
+            name: client.name,
+            ratio: summarize(results.get(client)!.map((theirs, i) => mine[i]!.rps / theirs.rps))
+          }))
+      }
+      rows.push(row)
+      log(
+        `${operation} at concurrency ${concurrency}: ` +
+          row.clients.map((c) => `${c.name} ${fmt(c.rps.median)} req/s`).join(", ")
+      )
+    }
+  }
+  return rows
+}
+
+// ---------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------
+
+interface DecodeResult {
+  readonly ours: Summary
+  readonly zod: Summary
+  readonly ratio: Summary
+  readonly zodRejectsFixture: ReadonlyArray<string>
+}
+
+const decoding = (): DecodeResult => {
+  const fixture = JSON.parse(
+    fs.readFileSync(path.join(root, "test", "fixtures", "account-2026-02.json"), "utf8")
+  ) as Record<string, unknown>
+  const zodSchema = GetTokenDetailsUserPlexAccount$inboundSchema
+  const decodeOurs = Schema.decodeUnknownSync(Schemas.Account, { onExcessProperty: "preserve" })
+  // The same account with each value zod rejects replaced by the last value its enum allows.
+  const accepted = structuredClone(fixture)
+  const zodRejectsFixture: Array<string> = []
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const parsed = zodSchema.safeParse(accepted)
+    if (parsed.success) break
+    for (const issue of parsed.error.issues) {
+      const options = "options" in issue ? (issue.options as ReadonlyArray<unknown>) : []
+      const key = issue.path[issue.path.length - 1]
+      let parent: any = accepted
+      for (const step of issue.path.slice(0, -1)) parent = parent?.[step]
+      if (options.length === 0 || key === undefined || typeof parent !== "object" || parent === null) {
+        throw new Error(`zod rejects the fixture at ${issue.path.join(".")}: ${issue.message}`)
+      }
+      zodRejectsFixture.push(`${issue.path.join(".")}: ${JSON.stringify(parent[key])}`)
+      parent[key] = options[options.length - 1]
+    }
+  }
+  // Both must succeed on what they are timed on, and ours on the fixture as recorded.
+  if (decodeOurs(fixture).username !== "ada_watches") throw new Error("our schema rejects the fixture")
+  if (decodeOurs(accepted).username !== "ada_watches")
+    throw new Error("our schema rejects the adjusted fixture")
+  if (!zodSchema.safeParse(accepted).success) throw new Error("zod rejects the adjusted fixture")
+  const decoders = {
+    ours: () => decodeOurs(accepted),
+    zod: () => zodSchema.parse(accepted)
+  }
+  const perRound = Math.ceil(config.decodes / config.decodeRounds)
+  const time = (decode: () => unknown, count: number) => {
+    const start = performance.now()
+    let sink: unknown
+    for (let i = 0; i < count; i++) sink = decode()
+    const elapsed = performance.now() - start
+    if (sink === undefined) throw new Error("nothing decoded")
+    return (elapsed * 1e6) / count // nanoseconds per decode
+  }
+  for (const decode of Object.values(decoders)) time(decode, Math.ceil(perRound / 2))
+  const ours: Array<number> = []
+  const zod: Array<number> = []
+  for (let round = 0; round < config.decodeRounds; round++) {
+    for (const name of rotate(["ours", "zod"] as const, round)) {
+      ;(name === "ours" ? ours : zod).push(time(decoders[name], perRound))
+    }
+  }
+  const result = {
+    ours: summarize(ours),
+    zod: summarize(zod),
+    ratio: summarize(ours.map((t, i) => t / zod[i]!)),
+    zodRejectsFixture
+  }
+  log(`decode: ours ${fmt(result.ours.median / 1000, 1)} µs, zod ${fmt(result.zod.median / 1000, 1)} µs`)
+  return result
+}
+
+// ---------------------------------------------------------------------------
+// Choosing a connection
+// ---------------------------------------------------------------------------
+
+interface ConnectResult {
+  readonly roundTrip: Summary
+  readonly rows: ReadonlyArray<{
+    readonly dead: number
+    readonly millis: Summary
+    /** Over the healthy candidate's own round trip, per round. */
+    readonly overRoundTrip: Summary
+    /** Over `connect` with no dead candidate, per round. */
+    readonly overNone: Summary
+  }>
+}
+
+/** A loopback port nothing listens on: bound, then closed again. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+const choosing = async (served: Served): Promise<ConnectResult> => {
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(
+      FetchHttpClient.layer,
+      ClientIdentity.layer({ clientIdentifier, product: "effect-plex-auth bench" }),
+      Credentials.layer(served.token)
+    )
+  )
+  try {
+    const listServers = () => runtime.runPromise(Resources.servers().pipe(PlexTv.withUrl(served.plexTvUrl)))
+    await flushIdleSockets([listServers])
+    const [listed] = await listServers()
+    if (listed === undefined) throw new Error("the fake lists no server")
+    const byUri = new Map(listed.connections.map((connection) => [connection.uri, connection]))
+    const healthy = byUri.get(served.healthyUrl)
+    const hanging = served.hangingUrls.map((uri) => byUri.get(uri))
+    if (healthy === undefined || hanging.some((c) => c === undefined))
+      throw new Error("unexpected connections")
+    const refusing: Array<Resources.DeviceConnection> = []
+    for (let i = 0; i < maxHanging; i++) {
+      const port = await closedPort()
+      refusing.push({ ...healthy, uri: `http://127.0.0.1:${port}`, address: "127.0.0.1", port })
+    }
+    // Half refuse, half hang; all rank as the healthy one does (local HTTP), listed before it.
+    const device = (dead: number): Resources.Device => ({
+      ...listed,
+      connections: [
+        ...Array.from({ length: dead / 2 }, (_, i) => [refusing[i]!, hanging[i]!]).flat(),
+        healthy
+      ]
+    })
+    const deadCounts = [0, 2, 4, 8]
+    const devices = new Map(deadCounts.map((dead) => [dead, device(dead)]))
+    const connectOnce = async (dead: number) => {
+      const start = performance.now()
+      const connected = await runtime.runPromise(
+        Resources.connect(devices.get(dead)!, { timeout: "5 seconds" })
+      )
+      const millis = performance.now() - start
+      if (connected.uri !== served.healthyUrl) throw new Error(`connect chose ${connected.uri}`)
+      const failed = connected.attempts.filter((a) => a.outcome !== "Reachable").length
+      if (connected.attempts.length !== dead + 1 || failed !== dead) throw new Error("unexpected attempts")
+      return millis
+    }
+    // The healthy candidate's own round trip: the probe connect makes, by hand.
+    const roundTripOnce = async () => {
+      const start = performance.now()
+      const response = await fetch(`${served.healthyUrl}/identity`, {
+        headers: { accept: "application/json", "x-plex-client-identifier": clientIdentifier }
+      })
+      await response.json()
+      const millis = performance.now() - start
+      if (response.status !== 200) throw new Error(`identity: ${response.status}`)
+      return millis
+    }
+    type Task = "roundTrip" | number
+    const tasks: ReadonlyArray<Task> = ["roundTrip", ...deadCounts]
+    const run = (task: Task) => (task === "roundTrip" ? roundTripOnce() : connectOnce(task))
+    const flushed = await flushIdleSockets(tasks.map((task) => () => run(task)))
+    if (flushed > 0) log(`connect: ${flushed} warm-up requests failed on idle sockets`)
+    const times = new Map<Task, Array<number>>(tasks.map((task) => [task, []]))
+    for (let round = 0; round < config.connectRounds; round++) {
+      for (const task of rotate(tasks, round)) times.get(task)!.push(await run(task))
+    }
+    const roundTrips = times.get("roundTrip")!
+    const none = times.get(0)!
+    const result: ConnectResult = {
+      roundTrip: summarize(roundTrips),
+      rows: deadCounts.map((dead) => {
+        const millis = times.get(dead)!
+        return {
+          dead,
+          millis: summarize(millis),
+          overRoundTrip: summarize(millis.map((m, i) => m / roundTrips[i]!)),
+          overNone: summarize(millis.map((m, i) => m / none[i]!))
+        }
+      })
+    }
+    log(
+      `connect: round trip ${fmt(result.roundTrip.median, 2)} ms; ` +
+        result.rows.map((r) => `${r.dead} dead ${fmt(r.millis.median, 2)} ms`).join(", ")
+    )
+    return result
+  } finally {
+    await runtime.dispose()
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Memory
+// ---------------------------------------------------------------------------
+
+interface MemoryResult {
+  readonly points: ReadonlyArray<{ readonly operations: number; readonly heapUsed: number }>
+  /** The spread of heapUsed over repeated collections at the first point: the noise floor. */
+  readonly noise: number
+}
+
+const heapAfterGc = () => {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error("run with node --expose-gc (npm run bench does)")
+  gc()
+  gc()
+  return process.memoryUsage().heapUsed
+}
+
+const memory = async (ours: Client): Promise<MemoryResult> => {
+  // Alternating token checks and sign-ins: each operation is one request.
+  let n = 0
+  const operation = () => (n++ % 2 === 0 ? ours.request.getTokenDetails() : ours.request.signIn())
+  const flushed = await flushIdleSockets([ours.request.getTokenDetails])
+  if (flushed > 0) log(`memory: ${flushed} warm-up requests failed on idle sockets`)
+  const marks = [config.memoryFirst, config.memoryTotal / 4, config.memoryTotal / 2, config.memoryTotal]
+  const points: Array<{ operations: number; heapUsed: number }> = []
+  let done = 0
+  let noise = 0
+  for (const mark of marks) {
+    await load(operation, mark - done, config.memoryConcurrency)
+    done = mark
+    if (points.length === 0) {
+      const repeated = Array.from({ length: 5 }, heapAfterGc)
+      noise = Math.max(...repeated) - Math.min(...repeated)
+      points.push({ operations: mark, heapUsed: quantile(repeated, 0.5) })
+    } else {
+      points.push({ operations: mark, heapUsed: heapAfterGc() })
+    }
+  }
+  log(`memory: ${points.map((p) => `${fmt(p.operations)} ops ${fmt(p.heapUsed / 1e6, 2)} MB`).join(", ")}`)
+  return { points, noise }
+}
+
+// ---------------------------------------------------------------------------
+// The report
+// ---------------------------------------------------------------------------
+
+const heading = "## Speed and memory"
+
+/** What the connection figures say, from the figures themselves. */
+const connectVerdict = (connect: ConnectResult) => {
+  const most = connect.rows[connect.rows.length - 1]!
+  const growth = most.overNone.median
+  const extra = most.millis.median - connect.rows[0]!.millis.median
+  return growth <= 1.25
+    ? `With ${most.dead} dead candidates, choosing takes ${fmt(growth, 2)}× as long as with none: it does not grow with the dead candidates.`
+    : `It grows: with ${most.dead} dead candidates, choosing takes ${fmt(growth, 2)}× as long as with none ` +
+        `(${fmt(extra, 1)} ms more, about ${fmt(extra / most.dead, 2)} ms per dead candidate). The dead candidates never ` +
+        "delay the answer on the wire (a refusal fails at once and a hanging probe is cancelled when the healthy one " +
+        "answers), so the time goes, most likely, to the client's own work of starting and then cancelling one " +
+        "probe per candidate on the thread that also handles the healthy answer (compare the per-request cost above)."
+}
+
+/** Whether the heap grew beyond the noise. */
+const memoryVerdict = (mem: MemoryResult) => {
+  const first = mem.points[0]!
+  const last = mem.points[mem.points.length - 1]!
+  const growth = last.heapUsed - first.heapUsed
+  const perOperation = growth / (last.operations - first.operations)
+  return `From ${fmt(first.operations)} to ${fmt(last.operations)} operations the heap ${growth >= 0 ? "grew" : "shrank"} by ${fmt(Math.abs(growth) / 1e6, 2)} MB (${fmt(perOperation, 1)} bytes per operation)${
+    Math.abs(growth) <= Math.max(mem.noise, 1e6)
+      ? ": no growth beyond noise (within 1 MB)."
+      : ". That is more than noise: something is retained per operation."
+  }`
+}
+
+const machine = () => {
+  const cpus = os.cpus()
+  const models = [...new Set(cpus.map((cpu) => cpu.model.trim()))].join(", ")
+  return `${cpus.length} × ${models}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB of memory, ${os.type()} ${os.release()} (${os.arch()}), Node ${process.version}`
+}
+
+const table = (
+  header: ReadonlyArray<string>,
+  align: ReadonlyArray<"l" | "r">,
+  rows: ReadonlyArray<ReadonlyArray<string>>
+) =>
+  [
+    `| ${header.join(" | ")} |`,
+    `| ${align.map((a) => (a === "r" ? "---:" : "---")).join(" | ")} |`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`)
+  ].join("\n")
+
+const opName = (operation: Operation) =>
+  operation === "getTokenDetails" ? "`getTokenDetails`" : "sign-in (`postUsersSignInData`)"
+
+const report = (input: {
+  readonly date: string
+  readonly seconds: number
+  readonly throughput: ReadonlyArray<ThroughputRow>
+  readonly decode: DecodeResult
+  readonly connect: ConnectResult
+  readonly memory: MemoryResult
+}) => {
+  const { connect, decode, memory: mem } = input
+  const first = mem.points[0]!
+  const last = mem.points[mem.points.length - 1]!
+  return `${heading}
+
+Measured on ${input.date} on ${machine()}, with \`npm run bench\` (${fmt(input.seconds)} s in all; the
+command rewrites this section and [the chart](${chartName})). Everything runs against the loopback fake Plex
+(\`FakePlexServer\` from \`effect-plex-auth/node\`, in a process of its own so its work is not counted), the
+clients compared are run interleaved (A B C, then B C A, ...), and each figure is the median over the
+repetitions with the range in parentheses. Ratios are taken per repetition against a baseline measured
+in the same run, so they hold better across machines than the absolute numbers.
+
+### Throughput and latency
+
+${fmt(config.requests)} requests per client, operation and concurrency, in ${config.rounds} interleaved runs (after a warm-up
+of ${fmt(config.warmup)}). The clients: \`fetch\` and \`JSON.parse\` with a status check (the floor: what any client
+does at least), effect-plex-auth over \`FetchHttpClient\` (called through a \`ManagedRuntime\`, as a
+Promise-based caller would), and plexjs 0.39.0 through its standalone functions
+(\`@lukehagar/plexjs/core.js\` and \`funcs/authentication*.js\`). Every request's answer is checked.
+
+![Requests per second by client](${chartName})
+
+${table(
+  ["Operation", "Concurrency", "Client", "Requests/s", "p50 (ms)", "p99 (ms)"],
+  ["l", "r", "l", "r", "r", "r"],
+  input.throughput.flatMap((row) =>
+    row.clients.map((c) => [
+      opName(row.operation),
+      String(row.concurrency),
+      c.name,
+      range(c.rps),
+      range(c.p50, 2),
+      range(c.p99, 2)
+    ])
+  )
+)}
+
+effect-plex-auth's requests per second over the other clients', per run:
+
+${table(
+  ["Operation", "Concurrency", ...input.throughput[0]!.ratios.map((r) => `over ${r.name}`)],
+  ["l", "r", ...input.throughput[0]!.ratios.map(() => "r" as const)],
+  input.throughput.map((row) => [
+    opName(row.operation),
+    String(row.concurrency),
+    ...row.ratios.map((r) => ratio(r.ratio))
+  ])
+)}
+
+plexjs against the fake: plexjs 0.39.0 validates answers with strict zod schemas, and it rejects today's
+account payloads. \`autoSelectSubtitle\` and \`mediaReviewsVisibility\` may only be 0 or 1 in its schema, and
+the 2026-02 payloads (the fake's default shape, and test/fixtures/account-2026-02.json) carry 2: both
+\`getTokenDetails\` and the sign-in fail with \`ResponseValidationError\`. With the 2025-08 shape its
+\`getTokenDetails\` passes, but its sign-in fails again: its schema requires \`pastSubscriptions\` and
+\`trials\`, which those answers lack. Its \`getTokenDetails\` also sends no \`X-Plex-Client-Identifier\`, which
+plex.tv requires (400, code 1000). To measure plexjs at all, the fake here is seeded with 1 for those two
+profile fields, and plexjs is given a \`beforeRequest\` hook that adds the header. effect-plex-auth decodes
+all of these payloads unchanged.
+
+### Decoding
+
+A full account payload (test/fixtures/account-2026-02.json, with the values plexjs rejects replaced, below)
+decoded ${fmt(config.decodes)} times by each, in ${config.decodeRounds} interleaved runs: \`Schemas.Account\` with
+\`Schema.decodeUnknownSync(Schemas.Account, { onExcessProperty: "preserve" })\`, and plexjs's zod schema for
+the same object (\`GetTokenDetailsUserPlexAccount$inboundSchema\`).
+
+${table(
+  ["Decoder", "Time per decode (µs)", "Decodes/s"],
+  ["l", "r", "r"],
+  [
+    [
+      "effect-plex-auth `Schemas.Account`",
+      range(decode.ours, 1, "").replace(/[\d.,]+/g, (n) => fmt(Number(n.replace(/,/g, "")) / 1000, 1)),
+      fmt(1e9 / decode.ours.median)
+    ],
+    [
+      "plexjs 0.39.0 (zod)",
+      range(decode.zod, 1, "").replace(/[\d.,]+/g, (n) => fmt(Number(n.replace(/,/g, "")) / 1000, 1)),
+      fmt(1e9 / decode.zod.median)
+    ]
+  ]
+)}
+
+Our time over zod's, per run: ${ratio(decode.ratio)}.${
+    decode.zodRejectsFixture.length === 0
+      ? ""
+      : ` On the fixture as recorded, the zod schema fails on ${decode.zodRejectsFixture.length} values (${decode.zodRejectsFixture.map((p) => `\`${p}\``).join(", ")}): each is an enum of 0 and 1 in plexjs, and those were replaced by 1 for the timing. Ours decodes the fixture as recorded.`
+  }
+
+### Choosing a connection
+
+\`Resources.connect\` on a server with one healthy candidate and 0, 2, 4 or 8 dead ones, half of them a
+loopback port that refuses connections, half a socket that accepts and never answers (the fake's
+\`Fault.hang\`). All are local HTTP connections, so they rank the same and the first to answer wins; the dead
+ones are listed first. Against it, the healthy candidate's own round trip: the \`GET /identity\` that
+\`connect\` sends, made with \`fetch\`. ${fmt(config.connectRounds)} interleaved runs of each; every \`connect\` is
+checked to have chosen the healthy candidate and to have seen the others fail or be cancelled.
+
+${table(
+  ["Dead candidates", "Time to choose (ms)", "Over the round trip", "Over 0 dead"],
+  ["r", "r", "r", "r"],
+  [
+    ["(the round trip alone)", range(connect.roundTrip, 2), "—", "—"],
+    ...connect.rows.map((row) => [
+      String(row.dead),
+      range(row.millis, 2),
+      ratio(row.overRoundTrip),
+      ratio(row.overNone)
+    ])
+  ]
+)}
+
+${connectVerdict(connect)}
+
+### Memory
+
+The heap after ${fmt(last.operations)} operations against the heap after ${fmt(first.operations)}: effect-plex-auth alternating
+\`getTokenDetails\` and sign-ins, ${config.memoryConcurrency} at a time, from one \`ManagedRuntime\`. The benchmark runs under
+\`node --expose-gc\` and collects garbage twice before each reading.
+
+${table(
+  ["Operations", "Heap used (MB)", "Over the first reading (MB)"],
+  ["r", "r", "r"],
+  mem.points.map((p) => [
+    fmt(p.operations),
+    fmt(p.heapUsed / 1e6, 2),
+    fmt((p.heapUsed - first.heapUsed) / 1e6, 2)
+  ])
+)}
+
+Noise: five readings in a row at ${fmt(first.operations)} operations differ by up to ${fmt(mem.noise / 1e6, 2)} MB. ${memoryVerdict(mem)}
+
+To reproduce and rewrite this section:
+
+\`\`\`sh
+npm run bench
+\`\`\`
+`
+}
+
+const rewriteDocs = async (section: string, chart: string) => {
+  const document = fs.readFileSync(docsPath, "utf8")
+  const start = document.indexOf(`\n${heading}\n`)
+  let next: string
+  if (start === -1) {
+    next = `${document.trimEnd()}\n\n${section}`
+  } else {
+    const end = document.indexOf("\n## ", start + heading.length + 1)
+    next = `${document.slice(0, start + 1)}${section}${end === -1 ? "" : `\n${document.slice(end + 1)}`}`
+  }
+  const options = (await prettier.resolveConfig(docsPath)) ?? {}
+  fs.writeFileSync(docsPath, await prettier.format(next, { ...options, filepath: docsPath }))
+  fs.writeFileSync(chartPath, chart)
+}
+
+// ---------------------------------------------------------------------------
+
+const main = async () => {
+  heapAfterGc() // fail early without --expose-gc
+  const started = performance.now()
+  const { served, stop } = await startServer()
+  try {
+    const ours = effectPlexAuth(served)
+    const clients = [rawFetch(served), ours, plexjs(served)]
+    try {
+      log(`config: ${JSON.stringify(config)}`)
+      const throughputRows = await throughput(clients, ours)
+      const decode = decoding()
+      const connect = await choosing(served)
+      const mem = await memory(ours)
+      const seconds = (performance.now() - started) / 1000
+      const section = report({
+        date: new Date().toISOString().slice(0, 10),
+        seconds,
+        throughput: throughputRows,
+        decode,
+        connect,
+        memory: mem
+      })
+      const chart = barChart({
+        title: "Requests per second against the loopback fake (higher is better)",
+        unit: "req/s",
+        groups: throughputRows.map((row) => ({
+          title: `${row.operation === "getTokenDetails" ? "getTokenDetails" : "sign-in"}, ${row.concurrency === 1 ? "sequential" : `concurrency ${row.concurrency}`}`,
+          bars: row.clients.map((c) => ({ label: c.name, value: c.rps.median }))
+        }))
+      })
+      process.stdout.write(section)
+      if (write) {
+        await rewriteDocs(section, chart)
+        log(`wrote ${path.relative(root, docsPath)} and ${path.relative(root, chartPath)}`)
+      }
+      log(`done in ${fmt(seconds, 1)} s`)
+    } finally {
+      for (const client of clients) await client.dispose()
+    }
+  } finally {
+    stop()
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)

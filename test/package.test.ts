@@ -1,0 +1,228 @@
+/**
+ * The package as users get it: `npm run build` (in a copy of the project),
+ * `npm pack`, and the tarball
+ * installed (offline, from the npm cache) into a new project beside the
+ * peer dependencies. Then, from that project: a Node program against the
+ * loopback fake, a type-check with `nodenext` and with `bundler` resolution,
+ * a browser bundle with no Node built-in, and the `plex-auth` binary.
+ */
+import { execFile } from "node:child_process"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { build } from "esbuild"
+import { afterAll, beforeAll } from "vitest"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const fixtures = path.join(root, "test", "package")
+const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc")
+const npm = process.platform === "win32" ? "npm.cmd" : "npm"
+const peers = ["effect@3.22.4", "@effect/platform@0.97.2"]
+
+// What `npm test` puts in the environment points npm at this project (its
+// prefix, its package.json): the project's npm must not see it.
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([name]) =>
+      !/^(npm_config_local_prefix|npm_config_call|npm_package_|npm_lifecycle_|npm_command$|INIT_CWD$)/i.test(
+        name
+      )
+  )
+)
+
+interface Run {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 60_000) =>
+  new Promise<Run>((resolve) => {
+    execFile(command, args, { cwd, env, timeout, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) =>
+      resolve({
+        code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
+        stdout,
+        stderr
+      })
+    )
+  })
+
+const ok = (result: Run, what: string) => {
+  if (result.code !== 0) {
+    throw new Error(`${what} exited with ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
+  }
+  return result
+}
+
+let dir: string
+let project: string
+let tarball: string
+const timings: Array<string> = []
+const timed = async <A>(what: string, f: () => Promise<A>): Promise<A> => {
+  const start = performance.now()
+  try {
+    return await f()
+  } finally {
+    timings.push(`${what} ${((performance.now() - start) / 1000).toFixed(1)} s`)
+  }
+}
+
+// The build runs in a copy of the project (its node_modules linked), so it
+// never touches this checkout's dist/ while something else uses it.
+const copied = [
+  "src",
+  "scripts",
+  "package.json",
+  "README.md",
+  "LICENSE",
+  "tsconfig.base.json",
+  "tsconfig.build.json",
+  "tsconfig.build.node.json"
+]
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth-package-"))
+  const checkout = path.join(dir, "checkout")
+  project = path.join(dir, "project")
+  await fs.mkdir(project)
+  await fs.mkdir(checkout)
+  for (const entry of copied) {
+    await fs.cp(path.join(root, entry), path.join(checkout, entry), { recursive: true })
+  }
+  await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
+  await timed("build", async () => ok(await run(npm, ["run", "build"], checkout, 120_000), "npm run build"))
+  const packed = await timed("pack", async () =>
+    ok(await run(npm, ["pack", "--json", "--pack-destination", dir], checkout), "npm pack")
+  )
+  const [info] = JSON.parse(packed.stdout) as ReadonlyArray<{ readonly filename: string }>
+  tarball = path.join(dir, info!.filename)
+  await fs.writeFile(
+    path.join(project, "package.json"),
+    JSON.stringify({ name: "consumer", version: "0.0.0", private: true, type: "module" }, null, 2)
+  )
+  for (const file of ["example.mjs", "consumer.ts", "browser.ts"]) {
+    await fs.copyFile(path.join(fixtures, file), path.join(project, file))
+  }
+  await timed("install", async () =>
+    ok(
+      await run(
+        npm,
+        ["install", "--offline", "--no-audit", "--no-fund", tarball, ...peers],
+        project,
+        120_000
+      ),
+      "npm install --offline"
+    )
+  )
+}, 240_000)
+
+afterAll(async () => {
+  console.log(`package test: ${timings.join(", ")}`)
+  if (dir !== undefined) await fs.rm(dir, { recursive: true, force: true })
+})
+
+const step = <A>(what: string, f: () => Promise<A>) => Effect.promise(() => timed(what, f))
+
+describe("the packed package", { timeout: 60_000 }, () => {
+  it.live("holds what users need and nothing more", () =>
+    step("contents", async () => {
+      const listed = ok(await run("tar", ["-tzf", tarball], dir), "tar")
+      const files = listed.stdout.split("\n").filter((line) => line !== "")
+      for (const file of [
+        "package/package.json",
+        "package/README.md",
+        "package/LICENSE",
+        "package/dist/index.js",
+        "package/dist/index.d.ts",
+        "package/dist/testing/index.js",
+        "package/dist/node/index.js",
+        "package/dist/bin/plex-auth.js",
+        "package/dist/bin/internal/cli.js"
+      ]) {
+        assert.include(files, file)
+      }
+      for (const file of files) {
+        assert.match(file, /^package\/(package\.json|README\.md|LICENSE|dist\/|src\/)/)
+        assert.notMatch(file, /^package\/(src\/bin|test|bench|scripts|docs|examples)\//)
+      }
+      const pkg = JSON.parse(
+        await fs.readFile(path.join(project, "node_modules", "effect-plex-auth", "package.json"), "utf8")
+      ) as { sideEffects: unknown; type: unknown; dependencies?: object }
+      assert.strictEqual(pkg.sideEffects, false)
+      assert.strictEqual(pkg.type, "module")
+      assert.deepStrictEqual(Object.keys(pkg.dependencies ?? {}), [])
+    })
+  )
+
+  it.live("a Node program signs in against the loopback fake", () =>
+    step("example", async () => {
+      const result = ok(await run(process.execPath, ["example.mjs"], project), "node example.mjs")
+      assert.strictEqual(result.stdout.trim(), "signed in as alice (alice@example.com)")
+    })
+  )
+
+  for (const moduleResolution of ["nodenext", "bundler"] as const) {
+    it.live(`type-checks with moduleResolution ${moduleResolution}`, () =>
+      step(`tsc ${moduleResolution}`, async () => {
+        const config = `tsconfig.${moduleResolution}.json`
+        await fs.writeFile(
+          path.join(project, config),
+          JSON.stringify({
+            compilerOptions: {
+              target: "ES2022",
+              lib: ["ES2022", "DOM"],
+              module: moduleResolution === "nodenext" ? "NodeNext" : "ESNext",
+              moduleResolution,
+              strict: true,
+              exactOptionalPropertyTypes: true,
+              noEmit: true,
+              skipLibCheck: true,
+              types: []
+            },
+            files: ["consumer.ts"]
+          })
+        )
+        ok(await run(process.execPath, [tsc, "-p", config], project), `tsc (${moduleResolution})`)
+      })
+    )
+  }
+
+  it.live("bundles for the browser without a Node built-in", () =>
+    step("esbuild", async () => {
+      const result = await build({
+        absWorkingDir: project,
+        entryPoints: ["browser.ts"],
+        bundle: true,
+        platform: "browser",
+        format: "esm",
+        write: false,
+        metafile: true,
+        logLevel: "silent"
+      })
+      const output = result.outputFiles[0]!.text
+      assert.isAbove(output.length, 0)
+      assert.notMatch(output, /["']node:/)
+      const inputs = Object.keys(result.metafile.inputs)
+      assert.isTrue(inputs.some((input) => input.startsWith("node_modules/effect-plex-auth/dist/")))
+      assert.isFalse(inputs.some((input) => input.includes("effect-plex-auth/dist/node/")))
+    })
+  )
+
+  it.live("the plex-auth binary starts from the installed package", () =>
+    step("plex-auth", async () => {
+      const help = ok(
+        await run(npm, ["exec", "--offline", "--", "plex-auth", "--help"], project),
+        "plex-auth --help"
+      )
+      for (const command of ["login", "whoami", "servers", "logout"]) assert.include(help.stdout, command)
+      const version = ok(
+        await run(path.join(project, "node_modules", ".bin", "plex-auth"), ["--version"], project),
+        "plex-auth --version"
+      )
+      assert.include(version.stdout, "0.1.0")
+    })
+  )
+})
