@@ -8,6 +8,9 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
@@ -80,11 +83,35 @@ export const layerConfig = (
   Layer.effect(Credentials, Effect.flatMap(token, make))
 
 /**
+ * Why a re-authentication gave no new token: `obtain` failed (its error is
+ * in `cause`), it handed back the very token that was refused, or a failed
+ * attempt for that token is still cooling down. Logged at Debug level by the
+ * engine; the operation itself fails with its `Unauthorized`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RefreshFailed {
+  readonly _tag: "RefreshFailed"
+  readonly reason: "Failed" | "SameToken" | "CoolingDown"
+  readonly cause?: unknown
+}
+
+const refreshFailed = (reason: RefreshFailed["reason"], cause?: unknown): RefreshFailed =>
+  cause === undefined ? { _tag: "RefreshFailed", reason } : { _tag: "RefreshFailed", reason, cause }
+
+/**
  * Credentials that can re-authenticate: the token is `initial`, or obtained
- * with `obtain` when the credentials are made; when an operation's token is
+ * with `obtain` when the credentials are made. When an operation's token is
  * refused (401), `obtain` runs again — once for all the callers that held
  * the refused token — and the operation is retried once with the new token.
- * If `obtain` fails then, the operation fails with its `Unauthorized`.
+ *
+ * A refresh is never repeated for the same refused token: when `obtain`
+ * fails, or hands back the same token (a password sign-in does), every
+ * caller holding that token fails at once with its `Unauthorized`, and no
+ * new attempt is made for `cooldown` (default 1 minute) after a failure —
+ * so a storm of 401s cannot become a storm of sign-ins, PIN prompts or
+ * "too many failed sign-ins" lockouts.
  *
  * @since 0.1.0
  * @category constructors
@@ -92,22 +119,52 @@ export const layerConfig = (
 export const makeRefreshing = <E, R>(options: {
   readonly initial?: Redacted.Redacted<string> | undefined
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
+  readonly cooldown?: Duration.DurationInput | undefined
 }): Effect.Effect<CredentialsService, E, R> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<R>()
     const obtain = Effect.provide(options.obtain, context)
+    const cooldown = Duration.toMillis(options.cooldown ?? Duration.minutes(1))
     const first = options.initial ?? (yield* obtain)
-    const current = yield* SynchronizedRef.make(first)
-    return {
-      token: SynchronizedRef.get(current),
-      refresh: (stale: Redacted.Redacted<string>) =>
-        SynchronizedRef.modifyEffect(current, (token) =>
-          // Someone else already replaced the refused token: use theirs.
-          Redacted.value(token) !== Redacted.value(stale)
-            ? Effect.succeed([token, token] as const)
-            : Effect.map(obtain, (fresh) => [fresh, fresh] as const)
-        )
+    interface State {
+      readonly token: Redacted.Redacted<string>
+      /** The refused token whose refresh gave nothing, and when (for the cooldown after a failure). */
+      readonly spent?: {
+        readonly token: string
+        readonly reason: "Failed" | "SameToken"
+        readonly at: number
+      }
     }
+    const state = yield* SynchronizedRef.make<State>({ token: first })
+    type Outcome = Either.Either<Redacted.Redacted<string>, RefreshFailed>
+    const step = (outcome: Outcome, next: State): readonly [Outcome, State] => [outcome, next]
+    const refresh = (
+      stale: Redacted.Redacted<string>
+    ): Effect.Effect<Redacted.Redacted<string>, RefreshFailed> =>
+      SynchronizedRef.modifyEffect(state, (s) =>
+        Effect.gen(function* () {
+          const refused = Redacted.value(stale)
+          // Someone else already replaced the refused token: use theirs.
+          if (Redacted.value(s.token) !== refused) return step(Either.right(s.token), s)
+          const now = yield* Clock.currentTimeMillis
+          const spent = s.spent?.token === refused ? s.spent : undefined
+          if (spent !== undefined && (spent.reason === "SameToken" || now - spent.at < cooldown)) {
+            const reason = spent.reason === "SameToken" ? "SameToken" : "CoolingDown"
+            return step(Either.left(refreshFailed(reason)), s)
+          }
+          const fresh = yield* Effect.either(obtain)
+          if (Either.isLeft(fresh)) {
+            const failed = refreshFailed("Failed", fresh.left)
+            return step(Either.left(failed), { ...s, spent: { token: refused, reason: "Failed", at: now } })
+          }
+          if (Redacted.value(fresh.right) === refused) {
+            const same = refreshFailed("SameToken")
+            return step(Either.left(same), { ...s, spent: { token: refused, reason: "SameToken", at: now } })
+          }
+          return step(Either.right(fresh.right), { token: fresh.right })
+        })
+      ).pipe(Effect.flatMap((result) => result))
+    return { token: Effect.map(SynchronizedRef.get(state), (s) => s.token), refresh }
   })
 
 /**

@@ -42,6 +42,7 @@ import {
 import * as Jose from "./internal/jose.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
 import { Credentials, type CredentialsService } from "./internal/tags.js"
 import * as V from "./internal/validate.js"
 
@@ -433,12 +434,44 @@ export const deviceJwt = (
 ): Effect.Effect<Redacted.Redacted<string>, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.flatMap(getNonce(), (nonce) => signDeviceJwt(key, { ...options, nonce }))
 
+/** A 422 of the exchange whose messages match `pattern`. */
+const refused422 =
+  (pattern: RegExp) =>
+  (error: ResponseError): error is BadRequest =>
+    error._tag === "BadRequest" &&
+    error.status === 422 &&
+    error.errors.some((e) => e.message !== undefined && pattern.test(e.message))
+
+/** plex.tv refused the device JWT's nonce (unknown, already used, expired): a fresh one may do. */
+const nonceRefused = refused422(/nonce/i)
+
+/** plex.tv refused the device JWT's signature or its key (unknown, not registered, revoked). */
+const keyRefused = (error: ResponseError): error is BadRequest =>
+  !nonceRefused(error) && refused422(/signature|\bkey\b|\bjwk\b|\bkid\b|thumbprint/i)(error)
+
+const retryingExchange = <A, R>(
+  run: Effect.Effect<A, ResponseError, R>
+): Effect.Effect<A, ResponseError, R> =>
+  Effect.flatMap(CurrentRetryPolicy, (policy) =>
+    // The POST inside is never repeated on its own; the policy repeats the whole attempt.
+    Request.retrying(Effect.provideService(run, CurrentRetryPolicy, noRetry), policy, true)
+  )
+
 /**
  * Trades a device JWT for a Plex JWT: a nonce, a signed device JWT, then
  * plex.tv `POST /api/v2/auth/token`. The key must be registered
- * ({@link registerKey}) or bound by a {@link pinLogin}. plex.tv refusing the
- * device JWT (422: signature verification failed, an unknown key, a used
- * nonce) fails with `Unauthorized`: the device's credentials were refused.
+ * ({@link registerKey}) or bound by a {@link pinLogin}.
+ *
+ * A nonce is good for one exchange, so the POST itself is never repeated:
+ * the retry policy in context (`RetryPolicy.layer` / `withPolicy`) applies
+ * to the whole sequence instead, and each attempt fetches a fresh nonce and
+ * signs a fresh device JWT. When plex.tv refuses the nonce (422: unknown,
+ * already used, expired — say an earlier answer was lost after plex.tv had
+ * used it), the sequence runs once more with a fresh one; if that is refused
+ * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
+ * the key (422: signature verification failed, an unknown key) fails with
+ * `Unauthorized`: the device's credentials were refused. Any other 422
+ * stays a `BadRequest`.
  *
  * @since 0.1.0
  * @category operations
@@ -446,8 +479,8 @@ export const deviceJwt = (
 export const exchange = (
   key: DeviceKey,
   options: DeviceJwtOptions = {}
-): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.gen(function* () {
+): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity> => {
+  const attempt = Effect.gen(function* () {
     const jwt = yield* deviceJwt(key, options)
     const success = yield* Request.plexTvAnonymous({
       operation: "exchangeJwt",
@@ -455,29 +488,34 @@ export const exchange = (
       path: "/api/v2/auth/token",
       json: { jwt },
       schema: Schema.Struct({ auth_token: L.Secret }),
-      // The nonce is single use: only answers that prove plex.tv did not act are retried.
       idempotent: false
-    }).pipe(
-      Effect.catchIf(
-        (error): error is BadRequest => error._tag === "BadRequest" && error.status === 422,
-        (error) =>
-          Effect.fail(
-            new Unauthorized({
-              operation: error.operation,
-              method: error.method,
-              url: error.url,
-              status: error.status,
-              errors: error.errors
-            })
-          )
+    })
+    return toPlexJwt(success.value.auth_token)
+  }) as Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity>
+  return retryingExchange(
+    attempt.pipe(
+      Effect.catchIf(nonceRefused, () =>
+        Effect.zipRight(
+          Effect.logDebug("exchangeJwt: the nonce was refused; once more with a fresh one"),
+          attempt
+        )
       )
     )
-    return toPlexJwt(success.value.auth_token)
-  }).pipe(Effect.withSpan("Jwt.exchange")) as Effect.Effect<
-    PlexJwt,
-    ResponseError,
-    HttpClient.HttpClient | ClientIdentity
-  >
+  ).pipe(
+    Effect.catchIf(keyRefused, (error) =>
+      Effect.fail(
+        new Unauthorized({
+          operation: error.operation,
+          method: error.method,
+          url: error.url,
+          status: error.status,
+          errors: error.errors
+        })
+      )
+    ),
+    Effect.withSpan("Jwt.exchange")
+  )
+}
 
 /**
  * Trades the current token (a classic one, from a sign-in or a PIN) for a

@@ -211,9 +211,16 @@ export interface PollOptions {
   readonly deviceJwt?: Effect.Effect<Redacted.Redacted<string>, CheckError> | undefined
 }
 
+/** Failures worth riding out while polling: rate limits, no answer, and 5xx answers. */
+const isTransient = (error: CheckError): boolean =>
+  error._tag === "RateLimited" ||
+  error._tag === "NetworkError" ||
+  (error._tag === "Unexpected" && error.reason === "Status" && (error.status ?? 0) >= 500)
+
 /**
  * Polls a PIN until the user approves it and returns the token. Slows down
- * when rate limited (429, code 1003), fails with `PinExpired` once the PIN's
+ * when rate limited (429, code 1003) and rides out network errors and 5xx
+ * answers the same way, fails with `PinExpired` once the PIN's
  * lifetime (`expiresIn` from when it was read, else `expiresAt`) has passed
  * or when plex.tv no longer knows it (404, code 1020), and leaves no request
  * in flight when interrupted. Call it right after {@link create}.
@@ -255,7 +262,8 @@ export const poll = (
         ? check(pin)
         : Effect.flatMap(deviceJwt, (jwt) => check(pin, { deviceJwt: jwt }))
     const once = checkOnce.pipe(
-      Effect.retry({ schedule: slowDown, while: (error: CheckError) => error._tag === "RateLimited" })
+      // A hiccup must not end a login the user may be in the middle of: keep asking, more slowly.
+      Effect.retry({ schedule: slowDown, while: isTransient })
     )
     const every: Schedule.Schedule<Pin, Pin> = Schedule.passthrough(
       options.schedule ?? Schedule.spaced(Duration.seconds(1))

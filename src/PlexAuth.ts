@@ -350,7 +350,7 @@ export const getSourceConnectionInformationWithResponse = (
     const source = input?.source
     if (typeof source !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+$/i.test(source.trim())) {
       return Effect.fail(
-        V.invalid(operation, "source", "must be a scheme and an identifier, e.g. server://<clientIdentifier>")
+        V.invalid(operation, "source", "must look like server://<clientIdentifier> or provider://<id>")
       )
     }
     const urlParams: Array<readonly [string, string]> = [["source", source.trim()]]

@@ -3,12 +3,14 @@
  * `GET /api/v2/resources`), and the fastest best connection to one of them.
  *
  * A server offers several ways in: local addresses, public ones, Plex's
- * relay, each over HTTPS (a `plex.direct` name) and plain HTTP. {@link connect}
- * probes them all at once and settles on the best-ranked one that answers as
- * that server, as soon as that is certain — a dead address never costs its
- * full timeout once a good one has answered. The result provides a
- * `PlexServer` and the server's own `Credentials`, ready for the server
- * operations (`PlexAuth.getTransientToken()`, ...).
+ * relay, over HTTPS (a `plex.direct` name) and, except for the relay, plain
+ * HTTP. {@link connect} probes them all at once, without any token, and
+ * settles on the best-ranked one that answers as that server, as soon as
+ * that is certain — a dead address never costs its full timeout once a good
+ * one has answered. The result provides a `PlexServer` and the server's own
+ * `Credentials`, ready for the server operations
+ * (`PlexAuth.getTransientToken()`, ...): only they send the token, and only
+ * to the chosen URL.
  *
  * @since 0.1.0
  */
@@ -319,8 +321,12 @@ export interface CandidateOptions {
   /** The ranking, best first. Default {@link defaultOrder}. */
   readonly rank?: Order.Order<Candidate> | undefined
   /**
-   * Whether to try local connections. Default: only for servers the account
-   * owns (a shared server's local addresses are on someone else's network).
+   * Whether to try local connections. Default: only for a server the
+   * account owns and whose `publicAddressMatches` is not `false` — that is,
+   * when this device appears to be on the server's network. A shared
+   * server's local addresses are on someone else's network, and an owned
+   * server's are private addresses that, away from home, may belong to
+   * anyone. Pass `true` to try them anyway (a VPN, a split-horizon setup).
    */
   readonly includeLocal?: boolean | undefined
   /** Whether to try HTTPS only. Default: when the server says `httpsRequired`. */
@@ -342,9 +348,13 @@ const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/
 
 /**
  * The base URLs to try for a device, best first: for each connection its
- * `uri` and `http://address:port` (IPv6 addresses bracketed), without
- * duplicates; local ones only for owned servers unless `includeLocal` says
- * otherwise, HTTPS only when the server requires it or `httpsOnly` says so.
+ * `uri` and, unless it is a relay connection, `http://address:port` (IPv6
+ * addresses bracketed), without duplicates; local ones only for an owned
+ * server that we appear to share a network with (`publicAddressMatches` not
+ * `false`) unless `includeLocal` says otherwise; HTTPS only when the server
+ * requires it or `httpsOnly` says so. A relay connection is tried only at its
+ * listed `uri`: a made-up plain-HTTP URL would carry everything in clear
+ * through Plex's relay.
  *
  * @example
  * ```ts
@@ -360,7 +370,7 @@ const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/
  * @category ranking
  */
 export const candidates = (device: Device, options: CandidateOptions = {}): ReadonlyArray<Candidate> => {
-  const includeLocal = options.includeLocal ?? device.owned
+  const includeLocal = options.includeLocal ?? (device.owned && device.publicAddressMatches !== false)
   const httpsOnly = options.httpsOnly ?? device.httpsRequired ?? false
   const built: Array<Candidate> = []
   for (const connection of device.connections) {
@@ -373,6 +383,7 @@ export const candidates = (device: Device, options: CandidateOptions = {}): Read
     }
     const address = connection.address?.trim()
     if (
+      !connection.relay &&
       address !== undefined &&
       address !== "" &&
       connection.port !== undefined &&
@@ -607,17 +618,19 @@ const failureOf = (error: PlexError): Failure => ({
 })
 
 /**
- * One probe: `GET /identity` through the engine (identity headers, the token
- * as a header only, redirects handled by the engine, no retry), checked
- * against the server's machine identifier.
+ * One probe: `GET /identity` through the engine (identity headers, redirects
+ * handled by the engine, no retry), checked against the server's machine
+ * identifier. It carries no token: a Plex Media Server answers `/identity`
+ * to anyone, and a candidate is not yet known to be that server — it may be
+ * a stranger's address on this network, or plain HTTP that anyone on the
+ * path can read.
  */
 const probe = (
   candidate: Candidate,
   server: Device,
-  token: Redacted.Redacted<string>,
   timeout: Duration.Duration
 ): Effect.Effect<Either.Either<ServerIdentity, Failure>, never, HttpClient.HttpClient | ClientIdentity> =>
-  Request.execute(identitySpec, candidate.uri, Option.some(token)).pipe(
+  Request.execute(identitySpec, candidate.uri, Option.none()).pipe(
     Effect.provideService(Request.RequestTimeout, timeout),
     Effect.provideService(CurrentRetryPolicy, none),
     Effect.match({
@@ -773,16 +786,18 @@ const layerOf = (uri: string, token: Redacted.Redacted<string>): Layer.Layer<Ple
 
 /**
  * Finds the fastest best connection to a server: probes every candidate
- * URL (see {@link candidates}) at once with `GET /identity` and the
- * server's own `accessToken`, and returns the best-ranked one that answered
- * as this server (its machine identifier) as soon as that is certain —
- * when every better-ranked candidate has failed, or `grace` after a
- * lower-ranked one answered. The probes still running are then interrupted.
- * Fails with `NoReachableConnection`, listing each candidate's fate, when
- * none answered.
+ * URL (see {@link candidates}) at once with `GET /identity`, which a Plex
+ * Media Server answers without authentication, and returns the best-ranked
+ * one that answered as this server (its machine identifier) as soon as that
+ * is certain — when every better-ranked candidate has failed, or `grace`
+ * after a lower-ranked one answered. The probes still running are then
+ * interrupted. Fails with `NoReachableConnection`, listing each candidate's
+ * fate, when none answered.
  *
- * When the server has no `accessToken`, the `Credentials` in context (the
- * account token) are used.
+ * The probes carry no token. The token — the server's own `accessToken`, or
+ * when it has none the `Credentials` in context (the account token) — is
+ * only attached by the result's `layer`, to the chosen URL, for the
+ * operations run with it.
  *
  * @example
  * ```ts
@@ -847,7 +862,7 @@ export const connect = (
     })
 
     const { chosen, decidedAt, settled } = yield* Effect.scoped(
-      race(list, classes, (candidate) => probe(candidate, server, token, timeout), grace)
+      race(list, classes, (candidate) => probe(candidate, server, timeout), grace)
     )
     const attempts = list.map((candidate, i) => attemptOf(candidate, settled[i], decidedAt))
     yield* Effect.annotateCurrentSpan(

@@ -233,3 +233,13 @@ export const withPolicy: {
   <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R> =>
     Effect.provideService(self, CurrentRetryPolicy, policy)
 )
+
+/**
+ * The longest `Retry-After` an operation waits out: 1 minute. When a server
+ * asks for a longer wait, the operation does not retry and fails with the
+ * error, whose `retryAfterMillis` tells the caller how long Plex asked for.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxRetryAfter: Duration.Duration = Internal.maxRetryAfter

@@ -71,7 +71,7 @@ export const AccountService = /*#__PURE__*/ Schema.Struct({
   identifier: L.Str,
   endpoint: /*#__PURE__*/ L.optional(Schema.String),
   token: /*#__PURE__*/ L.optional(L.Secret),
-  secret: /*#__PURE__*/ L.optional(L.Secret),
+  secret: /*#__PURE__*/ L.optional(L.OpaqueSecret),
   status: /*#__PURE__*/ L.optional(Schema.String)
 })
 
@@ -235,13 +235,11 @@ export interface SourceConnectionInformation extends Schema.Schema.Type<typeof S
  */
 export const SourceConnectionInformationResponse = /*#__PURE__*/ Schema.Struct({
   MediaContainer: /*#__PURE__*/ Schema.Struct({
-    Device: /*#__PURE__*/ Schema.Union(
-      SourceConnectionInformation,
-      /*#__PURE__*/ Schema.transform(
-        /*#__PURE__*/ Schema.Tuple([SourceConnectionInformation], Schema.Unknown),
-        Schema.typeSchema(SourceConnectionInformation),
-        { strict: true, decode: ([first]) => first, encode: (device) => [device] as const }
-      )
-    )
+    // A `Device` sent as a one-element array (an XML-to-JSON habit) is read as the device itself.
+    Device: /*#__PURE__*/ Schema.transform(Schema.Unknown, SourceConnectionInformation, {
+      strict: false,
+      decode: (device) => (Array.isArray(device) ? device[0] : device),
+      encode: (device) => device
+    })
   })
 })

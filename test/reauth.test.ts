@@ -4,7 +4,7 @@
  * retried once. Credentials that cannot just report Unauthorized.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Ref } from "effect"
+import { Effect, Layer, Redacted, Ref, TestClock } from "effect"
 import { Credentials, PlexAuth } from "effect-plex-auth"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { env, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
@@ -154,6 +154,62 @@ describe("what does not trigger re-authentication", () => {
           request.url.pathname === "/api/v2/users/signin"
             ? MockHttp.json(201, { ...account, authToken: "only" })
             : MockHttp.html(403, "<html><body>Forbidden</body></html>")
+        )
+      )
+    )
+  )
+})
+
+describe("no re-authentication storms", () => {
+  it.effect("a sign-in that hands back the same token is tried once for all concurrent callers", () =>
+    Effect.gen(function* () {
+      const results = yield* Effect.all(
+        Array.from({ length: 5 }, () => Effect.flip(PlexAuth.getTokenDetails())),
+        { concurrency: "unbounded" }
+      )
+      for (const error of results) assert.strictEqual(error._tag, "Unauthorized")
+      const signIns = (yield* MockHttp.requests).filter((r) => r.url.pathname === "/api/v2/users/signin")
+      assert.strictEqual(signIns.length, 2, "the initial sign-in and one refresh, not one per caller")
+      // and a later call with the same refused token does not sign in again either
+      yield* Effect.flip(PlexAuth.getTokenDetails())
+      const after = (yield* MockHttp.requests).filter((r) => r.url.pathname === "/api/v2/users/signin")
+      assert.strictEqual(after.length, 2)
+    }).pipe(
+      Effect.provide(
+        signInLayer((request) =>
+          request.url.pathname === "/api/v2/users/signin"
+            ? MockHttp.json(201, { ...account, authToken: "always-the-same" })
+            : refused()
+        )
+      )
+    )
+  )
+
+  it.effect("after a failed refresh, none is tried again for a minute", () =>
+    Effect.gen(function* () {
+      yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      const signIns = () =>
+        Effect.map(
+          MockHttp.requests,
+          (all) => all.filter((r) => r.url.pathname === "/api/v2/users/signin").length
+        )
+      assert.strictEqual(
+        yield* signIns(),
+        2,
+        "initial + one failed refresh; the second 401 waits out the cooldown"
+      )
+      yield* TestClock.adjust("61 seconds")
+      yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      assert.strictEqual(yield* signIns(), 3, "after the cooldown, one new attempt")
+    }).pipe(
+      Effect.provide(
+        signInLayer((request) =>
+          request.url.pathname === "/api/v2/users/signin"
+            ? request.index === 0
+              ? MockHttp.json(201, { ...account, authToken: "first" })
+              : MockHttp.text(503, "down", "text/plain")
+            : refused()
         )
       )
     )

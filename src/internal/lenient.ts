@@ -19,11 +19,15 @@ const preserve = { onExcessProperty: "preserve" } as const
  * An optional property that decodes to absent when it is missing, `null`, or
  * of a shape `schema` does not accept.
  */
-export const optional = <A, I>(schema: Schema.Schema<A, I, never>) =>
-  Schema.optionalToOptional(Schema.Unknown, Schema.typeSchema(schema), {
-    decode: (input) => Option.flatMap(input, Schema.decodeUnknownOption(schema, preserve)),
-    encode: (output) => Option.map(output, Schema.encodeSync(schema))
+export const optional = <A, I>(schema: Schema.Schema<A, I, never>) => {
+  // Built once per field, not once per decode: this runs for every field of every payload.
+  const decode = Schema.decodeUnknownOption(schema, preserve)
+  const encode = Schema.encodeSync(schema)
+  return Schema.optionalToOptional(Schema.Unknown, Schema.typeSchema(schema), {
+    decode: (input) => Option.flatMap(input, decode),
+    encode: (output) => Option.map(output, encode)
   })
+}
 
 /**
  * An array property whose invalid elements are dropped; a single object is
@@ -87,5 +91,12 @@ export const Str: Schema.Schema<string, unknown> = Schema.transformOrFail(Schema
   encode: ParseResult.succeed
 })
 
-/** A non-empty secret string, wrapped in `Redacted` as it is decoded. */
-export const Secret = Schema.Redacted(Schema.String.pipe(Schema.minLength(1)))
+/**
+ * A token, wrapped in `Redacted` as it is decoded. Tokens travel as HTTP
+ * headers, so only visible ASCII is accepted: anything else could not be sent
+ * (and a CR/LF could split a header).
+ */
+export const Secret = Schema.Redacted(Schema.String.pipe(Schema.pattern(/^[\x21-\x7e]+$/)))
+
+/** A non-empty secret that is never sent as a header (a service's secret), wrapped in `Redacted`. */
+export const OpaqueSecret = Schema.Redacted(Schema.String.pipe(Schema.minLength(1)))

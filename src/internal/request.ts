@@ -36,7 +36,7 @@ import {
   Unexpected,
   VerificationCodeRequired
 } from "../PlexError.js"
-import { CurrentRetryPolicy, type RetryPolicy, retryAfter } from "./retry.js"
+import { CurrentRetryPolicy, maxRetryAfter, type RetryPolicy, retryAfter } from "./retry.js"
 import * as L from "./lenient.js"
 import { Credentials, PlexServer, PlexTv } from "./tags.js"
 
@@ -145,23 +145,34 @@ const excerpt = (text: string, secrets: ReadonlyArray<string>): string | undefin
 
 const where = (url: URL): string => `${url.origin}${url.pathname}`
 
-const reveal = (value: FormValue): string => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
-
-/** A JSON value with every `Redacted` in it revealed; the revealed secrets are pushed onto `found`. */
-const revealJson = (value: unknown, found: Array<string>): unknown => {
+/**
+ * A value with every `Redacted` in it revealed (strings, arrays, plain
+ * objects: form values, query values, JSON bodies); each revealed secret is
+ * pushed onto `found`, so errors can mask it.
+ */
+const reveal = (value: unknown, found: Array<string>): unknown => {
   if (Redacted.isRedacted(value)) {
     const revealed = Redacted.value(value)
     if (typeof revealed === "string") found.push(revealed)
     return revealed
   }
-  if (Array.isArray(value)) return value.map((item) => revealJson(item, found))
+  if (Array.isArray(value)) return value.map((item) => reveal(item, found))
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, revealJson(item, found)]))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reveal(item, found)]))
   }
   return value
 }
 
-const PlexErrorBody = Schema.Struct({ errors: L.array(PlexErrorDetail) })
+/** Pairs (query or form values) with their secrets revealed. */
+type Pairs = ReadonlyArray<readonly [string, string]>
+
+// Error entries are read as leniently as payloads: a code sent as "1029" or a null message must not
+// hide the code (and with it the two-factor prompt).
+const PlexErrorBody = Schema.Struct({
+  errors: L.array(
+    Schema.Struct({ code: L.optional(L.Num), message: L.optional(L.Str), status: L.optional(L.Num) })
+  )
+})
 const decodeErrorBody = Schema.decodeUnknownOption(PlexErrorBody)
 
 const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
@@ -182,14 +193,30 @@ const networkError = (ctx: Context, error: HttpClientError.HttpClientError): Net
     (p): p is string => typeof p === "string" && p.length > 0
   )
   const detail = parts.length > 0 ? parts.join(": ") : error.reason
-  return new NetworkError({
+  const failure = new NetworkError({
     operation: ctx.operation,
     method: ctx.method,
     url: ctx.url,
     reason: "Transport",
     detail: scrub(detail, ctx.secrets)
   })
+  const code = cause?.cause?.code
+  if (error._tag === "RequestError" && typeof code === "string" && unreachable.test(code)) {
+    Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
+  }
+  return failure
 }
+
+/** Connection failures that prove the request never reached the server (refused, unresolved, unroutable). */
+const unreachable = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/
+
+/**
+ * Marks a network error that happened before anything was sent: safe to retry
+ * whatever the request. A symbol property, not a WeakSet: Effect may hand the
+ * error on wrapped in a proxy (to attach its span), which keeps properties but
+ * not identity.
+ */
+const neverReachedServer: unique symbol = Symbol.for("effect-plex-auth/NetworkError/neverReachedServer")
 
 /** Reads a body as text, failing once it grows past `limit` bytes. */
 const readText = (
@@ -202,7 +229,7 @@ const readText = (
       ...ctx,
       reason: "BodyTooLarge",
       status: response.status,
-      ...optionalContentType(response.headers),
+      contentType: contentTypeOf(response.headers),
       detail: `the body is larger than the ${limit}-byte limit (${size})`
     })
   const declared = Number(response.headers["content-length"])
@@ -236,11 +263,6 @@ const readText = (
       return new TextDecoder().decode(bytes)
     })
   )
-}
-
-const optionalContentType = (headers: Headers.Headers): { contentType?: string } => {
-  const contentType = contentTypeOf(headers)
-  return contentType === undefined ? {} : { contentType }
 }
 
 /** A short, secret-free description of why a payload failed to decode: paths and kinds, never values. */
@@ -285,7 +307,7 @@ const interpret = <A>(
       return Effect.fail(
         new Unexpected({
           ...base,
-          ...optionalContentType(response.headers),
+          contentType: contentTypeOf(response.headers),
           reason: "ContentType",
           detail: `expected a JSON body, got ${contentType ?? "no content type"}`
         })
@@ -298,7 +320,7 @@ const interpret = <A>(
       return Effect.fail(
         new Unexpected({
           ...base,
-          ...optionalContentType(response.headers),
+          contentType: contentTypeOf(response.headers),
           reason: "Decode",
           detail: `the body is not valid JSON (${text.length} characters)`
         })
@@ -309,7 +331,7 @@ const interpret = <A>(
         (error) =>
           new Unexpected({
             ...base,
-            ...optionalContentType(response.headers),
+            contentType: contentTypeOf(response.headers),
             reason: "Decode",
             detail: describeParseError(error)
           })
@@ -321,7 +343,10 @@ const interpret = <A>(
   let errors: ReadonlyArray<PlexErrorDetail> = []
   if (isJson(contentType)) {
     try {
-      errors = Option.match(decodeErrorBody(JSON.parse(text)), { onNone: () => [], onSome: (b) => b.errors })
+      errors = Option.match(decodeErrorBody(JSON.parse(text)), {
+        onNone: () => [],
+        onSome: (b) => b.errors.map((e) => new PlexErrorDetail(e))
+      })
     } catch {
       errors = []
     }
@@ -337,12 +362,9 @@ const interpret = <A>(
   const unexpected = (detail: string) =>
     new Unexpected({
       ...withErrors,
-      ...optionalContentType(response.headers),
-      ...(retryAfterMillis === undefined ? {} : { retryAfterMillis }),
-      ...(() => {
-        const bodyExcerpt = excerpt(text, ctx.secrets)
-        return bodyExcerpt === undefined ? {} : { bodyExcerpt }
-      })(),
+      contentType: contentTypeOf(response.headers),
+      retryAfterMillis,
+      bodyExcerpt: excerpt(text, ctx.secrets),
       reason: "Status",
       detail
     })
@@ -350,9 +372,7 @@ const interpret = <A>(
   if (spec.signIn && codes.has(1029)) return Effect.fail(new VerificationCodeRequired(withErrors))
   if (spec.signIn && codes.has(1028)) return Effect.fail(new InvalidVerificationCode(withErrors))
   if (status === 429 || codes.has(1003) || codes.has(1031)) {
-    return Effect.fail(
-      new RateLimited({ ...withErrors, ...(retryAfterMillis === undefined ? {} : { retryAfterMillis }) })
-    )
+    return Effect.fail(new RateLimited({ ...withErrors, retryAfterMillis }))
   }
   switch (status) {
     case 400:
@@ -378,7 +398,8 @@ const mayRetry = (error: PlexError, idempotent: boolean): boolean => {
     case "RateLimited":
       return true
     case "NetworkError":
-      return idempotent || error.reason === "Transport"
+      // A reset or a broken body may come after the server acted; only a refused connection proves it did not.
+      return idempotent || neverReachedServer in error
     case "Unexpected":
       if (error.reason !== "Status" || error.status === undefined) return false
       if (!idempotent) return error.status === 503
@@ -398,18 +419,21 @@ const mayRetry = (error: PlexError, idempotent: boolean): boolean => {
  * and never sooner than a `Retry-After` asked: when the policy's own wait was
  * shorter, the rest of the asked wait is slept before the next attempt.
  */
-const retrying = <A>(
-  attempt: Effect.Effect<A, PlexError>,
+export const retrying = <A, E extends PlexError, R>(
+  attempt: Effect.Effect<A, E, R>,
   policy: RetryPolicy,
   idempotent: boolean
-): Effect.Effect<A, PlexError> =>
+): Effect.Effect<A, E, R> =>
   Effect.flatMap(Schedule.driver(policy), (driver) => {
-    const loop: Effect.Effect<A, PlexError> = Effect.catchAll(attempt, (error) =>
+    const loop: Effect.Effect<A, E, R> = Effect.catchAll(attempt, (error) =>
       mayRetry(error, idempotent)
         ? Effect.gen(function* () {
+            const asked = retryAfter(error)
+            // A server must not be able to park a call for hours: past the cap, the caller decides.
+            if (asked !== undefined && Duration.greaterThan(asked, maxRetryAfter))
+              return yield* Effect.fail(error)
             const before = yield* Clock.currentTimeMillis
             if (!(yield* Effect.isSuccess(driver.next(error)))) return yield* Effect.fail(error)
-            const asked = retryAfter(error)
             if (asked !== undefined) {
               const rest = Duration.toMillis(asked) - ((yield* Clock.currentTimeMillis) - before)
               if (rest > 0) yield* Effect.sleep(rest)
@@ -524,43 +548,24 @@ export const execute = <A>(
     const timeout = yield* RequestTimeout
     const limit = yield* MaxBodyBytes
     const url = new URL(`${baseUrl}${spec.path}`)
-    const jsonSecrets: Array<string> = []
-    const json = spec.json === undefined ? undefined : revealJson(spec.json, jsonSecrets)
-    const querySecrets = (spec.urlParams ?? []).flatMap(([, value]) =>
-      Redacted.isRedacted(value) ? [Redacted.value(value)] : []
-    )
-    const secrets = [
-      ...Option.toArray(token).map(Redacted.value),
-      ...(spec.form ?? []).flatMap(([, value]) =>
-        Redacted.isRedacted(value) ? [Redacted.value(value)] : []
-      ),
-      ...jsonSecrets,
-      ...querySecrets
-    ]
+    // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
+    const secrets: Array<string> = []
+    const headerToken = Option.isSome(token) ? (reveal(token.value, secrets) as string) : undefined
+    const query = reveal(spec.urlParams, secrets) as Pairs | undefined
+    const secretQuery = secrets.length > (headerToken === undefined ? 0 : 1)
+    const bodySecrets = secrets.length
+    const form = reveal(spec.form, secrets) as Pairs | undefined
+    const json = reveal(spec.json, secrets)
+    const hasSecretBody = secrets.length > bodySecrets
     const ctx: Context = { operation: spec.operation, method: spec.method, url: where(url), secrets }
     let request = HttpClientRequest.make(spec.method)(url.toString()).pipe(
       HttpClientRequest.setHeaders(identity.headers),
       HttpClientRequest.acceptJson
     )
-    if (spec.urlParams !== undefined) {
-      request = HttpClientRequest.setUrlParams(
-        request,
-        spec.urlParams.map(([key, value]) => [key, reveal(value)] as const)
-      )
-    }
-    if (Option.isSome(token))
-      request = HttpClientRequest.setHeader(request, "X-Plex-Token", Redacted.value(token.value))
-    const hasSecretBody =
-      (spec.form?.some(([, value]) => Redacted.isRedacted(value)) ?? false) || jsonSecrets.length > 0
+    if (query !== undefined) request = HttpClientRequest.setUrlParams(request, query)
+    if (headerToken !== undefined) request = HttpClientRequest.setHeader(request, "X-Plex-Token", headerToken)
     if (json !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, json)
-    if (spec.form !== undefined) {
-      request = HttpClientRequest.bodyUrlParams(
-        request,
-        spec.form.map(
-          ([key, value]) => [key, Redacted.isRedacted(value) ? Redacted.value(value) : value] as const
-        )
-      )
-    }
+    if (form !== undefined) request = HttpClientRequest.bodyUrlParams(request, form)
 
     let attempts = 0
     const attempt = Effect.gen(function* () {
@@ -568,7 +573,7 @@ export const execute = <A>(
       if (attempts > 1) yield* Effect.logDebug(`${spec.operation}: retry ${attempts - 1}`)
       const sent = send(client, ctx, request, hasSecretBody)
       // The platform's span records the full URL: leave it out when the query carries a secret.
-      const response = yield* querySecrets.length > 0
+      const response = yield* secretQuery
         ? Effect.locally(sent, HttpClient.currentTracerDisabledWhen, () => true)
         : sent
       const text = yield* readText(ctx, response, limit)
@@ -612,6 +617,15 @@ export const execute = <A>(
 export const plexTvAnonymous = <A>(spec: Spec<A>) =>
   Effect.flatMap(PlexTv, (tv) => execute(spec, tv.url, Option.none()))
 
+/** `RefreshFailed Failed`, `RefreshFailed SameToken`, ...: tags and reasons only, never a value. */
+const describeRefreshFailure = (failure: unknown): string => {
+  const { _tag, reason } = (typeof failure === "object" && failure !== null ? failure : {}) as {
+    _tag?: unknown
+    reason?: unknown
+  }
+  return `${String(_tag ?? "error")} ${String(reason ?? "")}`.trim()
+}
+
 /**
  * Runs an operation with the current token; when it is refused and the
  * credentials can re-authenticate, obtains a new token once (shared with
@@ -634,7 +648,14 @@ const withToken = <A>(
           Effect.logDebug(`${spec.operation}: token refused, re-authenticating`).pipe(
             Effect.zipRight(refresh(token)),
             Effect.matchEffect({
-              onFailure: () => Effect.fail(refused),
+              // Why no new token came is worth a line (no secret in it: tags and reasons only).
+              onFailure: (failure) =>
+                Effect.zipRight(
+                  Effect.logDebug(
+                    `${spec.operation}: re-authentication gave no new token: ${describeRefreshFailure(failure)}`
+                  ),
+                  Effect.fail(refused)
+                ),
               onSuccess: (fresh) =>
                 execute(spec, baseUrl, Option.some(fresh)).pipe(
                   Effect.annotateSpans("plex.reauthenticated", true)

@@ -27,3 +27,10 @@ export const retryAfter = (error: PlexError): Duration.Duration | undefined =>
   (error._tag === "RateLimited" || error._tag === "Unexpected") && error.retryAfterMillis !== undefined
     ? Duration.millis(error.retryAfterMillis)
     : undefined
+
+/**
+ * The longest `Retry-After` an operation waits out: a server asking for more
+ * gets no retry, and the error (with its `retryAfterMillis`) goes to the
+ * caller, who can decide to wait that long.
+ */
+export const maxRetryAfter: Duration.Duration = Duration.minutes(1)

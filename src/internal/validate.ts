@@ -26,12 +26,21 @@ export const headerValue = (
   field: string,
   value: unknown
 ): Effect.Effect<string, InvalidInput> => {
-  if (typeof value !== "string") return Effect.fail(invalid(operation, field, "must be a string"))
-  if (value.trim().length === 0) return Effect.fail(invalid(operation, field, "must not be empty"))
-  if (controlChars.test(value))
-    return Effect.fail(invalid(operation, field, "must not contain control characters"))
-  return Effect.succeed(value)
+  const problem = headerProblem(value)
+  return problem === undefined
+    ? Effect.succeed(value as string)
+    : Effect.fail(invalid(operation, field, problem))
 }
+
+/** Why a value cannot be a header value (a non-empty string without control characters), or undefined. */
+export const headerProblem = (value: unknown): string | undefined =>
+  typeof value !== "string"
+    ? "must be a string"
+    : value.trim().length === 0
+      ? "must not be empty"
+      : controlChars.test(value)
+        ? "must not contain control characters"
+        : undefined
 
 /** A non-empty secret without control characters or whitespace, wrapped in `Redacted`. */
 export const token = (
@@ -69,25 +78,22 @@ export const httpUrl = (
   value: unknown,
   options: { readonly query?: boolean } = {}
 ): Effect.Effect<string, InvalidInput> => {
-  if (typeof value !== "string" || value.trim().length === 0) {
-    return Effect.fail(invalid(operation, field, "must be a non-empty URL string"))
-  }
+  const reject = (reason: string) => Effect.fail(invalid(operation, field, reason))
   let url: URL
   try {
-    url = new URL(value.trim())
+    url = new URL(String(value).trim())
   } catch {
-    return Effect.fail(invalid(operation, field, "is not an absolute URL (expected http(s)://host[:port])"))
+    return reject("is not an absolute URL (expected http(s)://host[:port])")
   }
+  if (typeof value !== "string") return reject("must be a URL string")
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return Effect.fail(invalid(operation, field, `must use http or https, not ${url.protocol.slice(0, -1)}`))
+    return reject(`must use http or https, not ${url.protocol.slice(0, -1)}`)
   }
   if (url.username !== "" || url.password !== "") {
-    return Effect.fail(invalid(operation, field, "must not embed credentials; use Credentials for the token"))
+    return reject("must not embed credentials; use Credentials for the token")
   }
   if (options.query) return Effect.succeed(url.toString())
-  if (url.search !== "" || url.hash !== "") {
-    return Effect.fail(invalid(operation, field, "must not have a query string or fragment"))
-  }
+  if (url.search !== "" || url.hash !== "") return reject("must not have a query string or fragment")
   return Effect.succeed(`${url.origin}${url.pathname.replace(/\/+$/, "")}`)
 }
 

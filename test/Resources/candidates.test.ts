@@ -38,7 +38,7 @@ const relayHttps = conn(`https://198-51-100-3.${id}.plex.direct:8443`, "198.51.1
 const uris = (list: ReadonlyArray<Resources.Candidate>) => list.map((c) => c.uri)
 
 describe("Resources.candidates", () => {
-  it("each connection gives its uri and http://address:port, ranked local > remote > relay, https > http", () => {
+  it("each connection gives its uri and http://address:port (a relay only its uri), ranked local > remote > relay, https > http", () => {
     const server = device({ connections: [relayHttps, remoteHttps, localHttps] })
     const list = Resources.candidates(server)
     assert.deepStrictEqual(uris(list), [
@@ -46,14 +46,67 @@ describe("Resources.candidates", () => {
       "http://192.168.1.10:32400",
       `https://203-0-113-7.${id}.plex.direct:32400`,
       "http://203.0.113.7:32400",
-      `https://198-51-100-3.${id}.plex.direct:8443`,
-      "http://198.51.100.3:8443"
+      `https://198-51-100-3.${id}.plex.direct:8443`
     ])
     assert.deepStrictEqual(
       list.map((c) => `${c.location}/${c.protocol}`),
-      ["local/https", "local/http", "remote/https", "remote/http", "relay/https", "relay/http"]
+      ["local/https", "local/http", "remote/https", "remote/http", "relay/https"]
     )
     assert.strictEqual(list[0]?.connection, server.connections[2])
+  })
+
+  it("a relay connection never yields a made-up plain-HTTP candidate, whatever the options", () => {
+    const server = device({ connections: [relayHttps] })
+    for (const options of [{}, { httpsOnly: false }, { includeLocal: true }]) {
+      assert.deepStrictEqual(uris(Resources.candidates(server, options)), [
+        `https://198-51-100-3.${id}.plex.direct:8443`
+      ])
+    }
+    // A relay connection listed with a plain-HTTP uri keeps that uri (plex.tv's own), and nothing else.
+    const listedHttp = conn("http://198.51.100.4:8080", "198.51.100.5", 8443, { relay: true })
+    assert.deepStrictEqual(uris(Resources.candidates(device({ connections: [listedHttp] }))), [
+      "http://198.51.100.4:8080"
+    ])
+    // An IPv6 relay: no bracketed http://[address]:port either.
+    const v6Relay = conn(`https://2001-db8--20.${id}.plex.direct:8443`, "2001:db8::20", 8443, {
+      relay: true,
+      IPv6: true
+    })
+    assert.deepStrictEqual(
+      Resources.candidates(device({ connections: [v6Relay] })).map((c) => c.protocol),
+      ["https"]
+    )
+  })
+
+  it("skips local connections when publicAddressMatches is false (not on the server's network), unless told otherwise", () => {
+    const away = device({ publicAddressMatches: false, connections: [localHttps, remoteHttps] })
+    assert.deepStrictEqual(
+      Resources.candidates(away).map((c) => c.location),
+      ["remote", "remote"]
+    )
+    assert.deepStrictEqual(
+      Resources.candidates(away, { includeLocal: true }).map((c) => c.location),
+      ["local", "local", "remote", "remote"]
+    )
+    // At home (true), or when plex.tv does not say (absent): an owned server's local connections are tried.
+    for (const publicAddressMatches of [true, undefined]) {
+      assert.deepStrictEqual(
+        Resources.candidates(device({ publicAddressMatches, connections: [localHttps, remoteHttps] })).map(
+          (c) => c.location
+        ),
+        ["local", "local", "remote", "remote"]
+      )
+    }
+    // A shared server stays remote-only even when the addresses match.
+    const shared = device({
+      owned: false,
+      publicAddressMatches: true,
+      connections: [localHttps, remoteHttps]
+    })
+    assert.deepStrictEqual(
+      Resources.candidates(shared).map((c) => c.location),
+      ["remote", "remote"]
+    )
   })
 
   it("skips local connections of a server the account does not own, unless told otherwise", () => {
@@ -141,7 +194,7 @@ describe("Resources.candidates", () => {
     })
     assert.deepStrictEqual(
       httpFirst.map((c) => `${c.location}/${c.protocol}`),
-      ["local/http", "local/https", "remote/http", "remote/https", "relay/http", "relay/https"]
+      ["local/http", "local/https", "remote/http", "remote/https", "relay/https"]
     )
     const remoteFirst = Resources.candidates(server, {
       rank: Resources.preferring({ locations: ["remote"] })
@@ -150,14 +203,13 @@ describe("Resources.candidates", () => {
     // http, and plex.tv's order (relay was listed before local).
     assert.deepStrictEqual(
       remoteFirst.map((c) => `${c.location}/${c.protocol}`),
-      ["remote/https", "remote/http", "relay/https", "local/https", "relay/http", "local/http"]
+      ["remote/https", "remote/http", "relay/https", "local/https", "local/http"]
     )
     const byPort = Order.mapInput(Order.number, (c: Resources.Candidate) => Number(new URL(c.uri).port))
     const ties = Resources.candidates(server, { rank: byPort })
     // The lowest port first; ties keep the order plex.tv listed the connections in.
     assert.deepStrictEqual(uris(ties), [
       `https://198-51-100-3.${id}.plex.direct:8443`,
-      "http://198.51.100.3:8443",
       `https://203-0-113-7.${id}.plex.direct:32400`,
       "http://203.0.113.7:32400",
       `https://192-168-1-10.${id}.plex.direct:32400`,

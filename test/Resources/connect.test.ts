@@ -15,6 +15,8 @@ const LOCAL = "http://192.0.2.10:32400"
 const REMOTE = "http://198.51.100.10:32400"
 const RELAY = "http://203.0.113.10:8443"
 const LOCAL_HTTPS = `https://192-0-2-10.${ID}.plex.direct:32400`
+const REMOTE_HTTPS = `https://198-51-100-10.${ID}.plex.direct:32400`
+const RELAY_HTTPS = `https://203-0-113-10.${ID}.plex.direct:8443`
 
 /** One server ("Den", the default identifier and token) with these connections, and the account's credentials. */
 const withServer = (connections: ReadonlyArray<FakePlex.ConnectionSeed>, options: FakePlex.Options = {}) =>
@@ -465,28 +467,134 @@ describe("Resources.connect: failures", () => {
 })
 
 describe("Resources.connect: tokens and safety", () => {
+  // Changed on purpose: the probes used to send the server's token; now they send none.
+  it.effect("probes without any token, with the identity headers and Accept JSON", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* Resources.connect(server)
+      const probes = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+      assert.strictEqual(probes.length, 3)
+      for (const probe of probes) {
+        assert.strictEqual(probe.method, "GET")
+        assert.strictEqual(probe.path, "/identity")
+        assert.deepStrictEqual(probe.query, {})
+        assert.notProperty(probe.headers, "x-plex-token")
+        assert.strictEqual(probe.headers["x-plex-client-identifier"], "resources-test-client")
+        assert.strictEqual(probe.headers["x-plex-product"], "Resources Test")
+        assert.match(String(probe.headers["accept"]), /application\/json/)
+      }
+    }).pipe(Effect.provide(threeWays))
+  )
+
   it.effect(
-    "probes with the server's own token, as a header, with the identity headers and Accept JSON",
+    "no candidate — local, remote or relay, http or https — is ever sent a token; only the layer sends it, to the chosen URL",
     () =>
       Effect.gen(function* () {
         const server = yield* theServer
-        yield* Resources.connect(server)
-        const probes = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
-        assert.strictEqual(probes.length, 3)
+        const list = Resources.candidates(server)
+        assert.deepStrictEqual(
+          list.map((c) => [c.uri, c.location, c.protocol]),
+          [
+            [LOCAL_HTTPS, "local", "https"],
+            [LOCAL, "local", "http"],
+            [REMOTE_HTTPS, "remote", "https"],
+            [REMOTE, "remote", "http"],
+            [RELAY_HTTPS, "relay", "https"]
+          ]
+        )
+        // Every candidate fails, so every probe reaches the fake (none is cancelled first).
+        for (const candidate of list) yield* FakePlex.fault({ origin: candidate.uri }, Fault.status(503))
+        const error = yield* failsWith(Resources.connect(server), "NoReachableConnection")
+        assert.strictEqual(error.attempts.length, list.length)
+        const fake = yield* FakePlex.FakePlex
+        const probes = (yield* FakePlex.requests).filter((r) => r.host !== "plex.tv")
+        assert.sameMembers(
+          probes.map((r) => r.origin),
+          list.map((c) => c.uri),
+          "each candidate was probed once, and nothing else was"
+        )
         for (const probe of probes) {
-          assert.strictEqual(probe.method, "GET")
           assert.strictEqual(probe.path, "/identity")
-          assert.deepStrictEqual(probe.query, {})
-          const token = probe.headers["x-plex-token"]
-          assert.isTrue(Redacted.isRedacted(token))
-          assert.strictEqual(
-            Redacted.value(token as Redacted.Redacted<string>),
-            Redacted.value(FakePlex.defaults.serverToken)
-          )
-          assert.strictEqual(probe.headers["x-plex-client-identifier"], "resources-test-client")
-          assert.strictEqual(probe.headers["x-plex-product"], "Resources Test")
-          assert.match(String(probe.headers["accept"]), /application\/json/)
+          assert.notProperty(probe.headers, "x-plex-token", probe.origin)
         }
+
+        // Now only the remote https one answers: still no token in any probe.
+        yield* fake.clearFaults
+        for (const candidate of list) {
+          if (candidate.uri !== REMOTE_HTTPS) yield* FakePlex.fault({ origin: candidate.uri }, Fault.refuse)
+        }
+        yield* fake.clearRequests
+        const chosen = yield* Resources.connect(server)
+        assert.strictEqual(chosen.uri, REMOTE_HTTPS)
+        const again = yield* FakePlex.requests
+        assert.isAbove(again.length, 0)
+        for (const probe of again) {
+          assert.strictEqual(probe.route, "getServerIdentity")
+          assert.notProperty(probe.headers, "x-plex-token", probe.origin)
+        }
+
+        // The token goes out only with the operations run with the result's layer.
+        yield* fake.clearRequests
+        yield* PlexAuth.getTransientToken().pipe(Effect.provide(chosen.layer))
+        const [operation] = yield* FakePlex.requests
+        assert.strictEqual(operation?.origin, REMOTE_HTTPS)
+        assert.strictEqual(
+          Redacted.value(operation?.headers["x-plex-token"] as Redacted.Redacted<string>),
+          Redacted.value(FakePlex.defaults.serverToken)
+        )
+      }).pipe(
+        Effect.provide(
+          withServer([
+            { uri: LOCAL_HTTPS, local: true },
+            { uri: LOCAL, local: true },
+            { uri: REMOTE_HTTPS },
+            { uri: REMOTE },
+            { uri: RELAY_HTTPS, relay: true }
+          ])
+        )
+      )
+  )
+
+  it.effect("a relay connection gets no plain-HTTP candidate: nothing is sent to http://address:port", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      const [relay] = server.connections
+      assert.strictEqual(relay?.address, "203.0.113.10")
+      assert.strictEqual(relay?.port, 8443)
+      yield* FakePlex.fault({ origin: RELAY_HTTPS }, Fault.status(503))
+      const error = yield* failsWith(Resources.connect(server), "NoReachableConnection")
+      assert.deepStrictEqual(
+        error.attempts.map((a) => [a.uri, a.location, a.protocol]),
+        [[RELAY_HTTPS, "relay", "https"]]
+      )
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity").map((r) => r.origin),
+        [RELAY_HTTPS]
+      )
+    }).pipe(Effect.provide(withServer([{ uri: RELAY_HTTPS, relay: true }])))
+  )
+
+  it.effect(
+    "away from the server's network (publicAddressMatches false), local addresses are not probed",
+    () =>
+      Effect.gen(function* () {
+        const listed = yield* theServer
+        assert.isTrue(listed.publicAddressMatches)
+        const away: Resources.Device = { ...listed, publicAddressMatches: false }
+        const chosen = yield* Resources.connect(away)
+        assert.strictEqual(chosen.uri, REMOTE)
+        assert.deepStrictEqual(
+          chosen.attempts.map((a) => a.location),
+          ["remote", "relay"]
+        )
+        const probed = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+        assert.notInclude(
+          probed.map((r) => r.origin),
+          LOCAL
+        )
+        // Asked for explicitly, they are.
+        const forced = yield* Resources.connect(away, { includeLocal: true })
+        assert.strictEqual(forced.uri, LOCAL)
       }).pipe(Effect.provide(threeWays))
   )
 
@@ -503,17 +611,26 @@ describe("Resources.connect: tokens and safety", () => {
     }).pipe(Effect.provide(threeWays))
   )
 
-  it.effect("a server without an accessToken is probed with the account token", () =>
-    Effect.gen(function* () {
-      const { accessToken: _, ...server } = yield* theServer
-      const chosen = yield* Resources.connect(server)
-      assert.strictEqual(Redacted.value(chosen.token), Redacted.value(FakePlex.defaults.token))
-      const [probe] = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
-      assert.strictEqual(
-        Redacted.value(probe?.headers["x-plex-token"] as Redacted.Redacted<string>),
-        Redacted.value(FakePlex.defaults.token)
-      )
-    }).pipe(Effect.provide(threeWays))
+  // Changed on purpose: the account token used to go out with the probes; now only the layer sends it.
+  it.effect(
+    "a server without an accessToken: the account token, not sent by the probes, only by the layer",
+    () =>
+      Effect.gen(function* () {
+        const { accessToken: _, ...server } = yield* theServer
+        const chosen = yield* Resources.connect(server)
+        assert.strictEqual(Redacted.value(chosen.token), Redacted.value(FakePlex.defaults.token))
+        const probes = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+        assert.isAbove(probes.length, 0)
+        for (const probe of probes) assert.notProperty(probe.headers, "x-plex-token")
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        yield* Effect.exit(PlexAuth.getTransientToken().pipe(Effect.provide(chosen.layer)))
+        const [operation] = yield* FakePlex.requests
+        assert.strictEqual(operation?.origin, chosen.uri)
+        assert.strictEqual(
+          Redacted.value(operation?.headers["x-plex-token"] as Redacted.Redacted<string>),
+          Redacted.value(FakePlex.defaults.token)
+        )
+      }).pipe(Effect.provide(threeWays))
   )
 
   it.effect("a server without an accessToken and no Credentials: InvalidInput, no request", () =>

@@ -54,8 +54,12 @@ const retryCases: ReadonlyArray<RetryCase> = [
   { name: "504", fault: Fault.status(504), retried: onlyIdempotent },
   // A timeout is ambiguous: the server may have acted.
   { name: "a timeout (hang)", fault: Fault.hang, retried: onlyIdempotent },
-  // A reset before any answer is a transport failure, retried for every operation.
-  { name: "a connection reset", fault: Fault.reset, retried: always },
+  // A reset may come after the server acted: retried only where sending twice is harmless.
+  { name: "a connection reset", fault: Fault.reset, retried: onlyIdempotent },
+  // A refused connection proves nothing was sent: retried for every operation, sign-in included.
+  { name: "a refused connection", fault: Fault.refuse, retried: always },
+  // A body that breaks after a 2xx: the server acted.
+  { name: "a truncated body", fault: Fault.truncate(), retried: onlyIdempotent },
   { name: "501", fault: Fault.status(501), retried: never },
   { name: "505", fault: Fault.status(505), retried: never },
   { name: "400", fault: Fault.status(400), retried: never },
