@@ -218,11 +218,40 @@ describe("the packed package", { timeout: 60_000 }, () => {
         "plex-auth --help"
       )
       for (const command of ["login", "whoami", "servers", "logout"]) assert.include(help.stdout, command)
+      const { version: expected } = JSON.parse(
+        await fs.readFile(path.join(root, "package.json"), "utf8")
+      ) as {
+        version: string
+      }
       const version = ok(
         await run(path.join(project, "node_modules", ".bin", "plex-auth"), ["--version"], project),
         "plex-auth --version"
       )
-      assert.include(version.stdout, "0.1.0")
+      assert.strictEqual(version.stdout.trim(), expected)
+    })
+  )
+
+  it.live("the plex-auth bundle needs nothing beside it: no effect, no package.json", () =>
+    step("plex-auth alone", async () => {
+      // A copy of dist/bin where no node_modules and no package.json can be found.
+      const alone = path.join(dir, "alone")
+      await fs.cp(path.join(project, "node_modules", "effect-plex-auth", "dist", "bin"), alone, {
+        recursive: true
+      })
+      const bin = path.join(alone, "plex-auth.js")
+      const { version: expected } = JSON.parse(
+        await fs.readFile(path.join(root, "package.json"), "utf8")
+      ) as {
+        version: string
+      }
+      assert.strictEqual(
+        ok(await run(bin, ["--version"], alone), "plex-auth --version").stdout.trim(),
+        expected
+      )
+      // The embedded fake starts, with the global options after the command.
+      const whoami = await run(bin, ["whoami", "--fake", "--config-dir", path.join(dir, "config")], alone)
+      assert.strictEqual(whoami.code, 3, whoami.stderr)
+      assert.include(whoami.stderr, "Not logged in")
     })
   )
 })

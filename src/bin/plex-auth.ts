@@ -13,10 +13,10 @@ import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import { command } from "./internal/commands.js"
 import { ExitCode } from "./internal/failure.js"
-import { identity } from "./internal/session.js"
 import * as CliTerminal from "./internal/terminal.js"
+import { version } from "./internal/version.js"
 
-const cli = Command.run(command, { name: "plex-auth", version: identity.version ?? "0.0.0" })
+const cli = Command.run(command, { name: "plex-auth", version })
 
 /** Runs the command line; succeeds with the exit code, having said on stderr what went wrong. */
 const main = (argv: ReadonlyArray<string>): Effect.Effect<number> =>

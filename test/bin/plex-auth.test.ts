@@ -16,6 +16,7 @@ import {
   type Run,
   useBundle
 } from "./run.js"
+import { packageVersion } from "../../scripts/cli-bundle.js"
 
 // One bundle of the CLI's source for the whole file; the first test runs it from source with tsx.
 let bundled: string | undefined
@@ -29,6 +30,12 @@ afterAll(async () => {
 })
 
 const password = Redacted.value(FakePlex.defaults.password)
+
+/** The version in package.json, which `--version` must print. */
+let version: string
+beforeAll(async () => {
+  version = await packageVersion()
+})
 
 /** `plex-auth --fake --config-dir <dir> ...args`. */
 const fake = (dir: string, args: ReadonlyArray<string>, options?: Parameters<typeof plexAuth>[1]) =>
@@ -51,6 +58,8 @@ describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
     Effect.gen(function* () {
       const run = yield* plexAuth(["--help"], { runner: "tsx" })
       assertExit(run, 0)
+      // From source, the version comes from package.json.
+      assert.include(run.stdout, `plex-auth ${version}\n`)
       for (const text of [
         "login",
         "whoami",
@@ -66,11 +75,22 @@ describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
     })
   )
 
+  it.live("--version of the bundle prints package.json's version, written in by the build", () =>
+    Effect.gen(function* () {
+      // The bundle lies where no package.json is three directories up: it reads none.
+      const run = yield* plexAuth(["--version"])
+      assertExit(run, 0)
+      assert.strictEqual(run.stdout.trim(), version)
+    })
+  )
+
+  // The global options work before the command's name and after it: the
+  // session mixes both places (and both at once), with no extra run.
   it.scoped("a session: PIN login, whoami, servers, a transient token, logout", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
 
-      const login = yield* fake(dir, ["login"])
+      const login = yield* plexAuth(["login", "--fake", "--config-dir", dir])
       assertExit(login, 0)
       assert.include(login.stdout, "https://app.plex.tv/auth#?clientID=")
       assert.include(login.stdout, "Logged in as alice (alice@example.com)")
@@ -87,14 +107,14 @@ describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
       assert.notInclude(stored!.text, password)
       noSecretIn(login, token)
 
-      const whoami = yield* fake(dir, ["whoami"])
+      const whoami = yield* plexAuth(["--config-dir", dir, "whoami", "--fake"])
       assertExit(whoami, 0)
       assert.match(whoami.stdout, /^username\s+alice$/m)
       assert.match(whoami.stdout, /^email\s+alice@example\.com$/m)
       assert.match(whoami.stdout, /^id\s+\d+$/m)
       noSecretIn(whoami, token)
 
-      const servers = yield* fake(dir, ["servers"])
+      const servers = yield* plexAuth(["--fake", "servers", "--config-dir", dir])
       assertExit(servers, 0)
       assert.include(servers.stdout, FakePlex.defaults.serverName)
       assert.include(servers.stdout, FakePlex.defaults.serverId)
@@ -103,14 +123,14 @@ describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
       assert.include(servers.stderr, "Probing the connections of 1 server")
       noSecretIn(servers, token)
 
-      const transient = yield* fake(dir, ["token", "transient"])
+      const transient = yield* plexAuth(["token", "transient", "--config-dir", dir, "--fake"])
       assertExit(transient, 0)
       // The token and nothing else on stdout, so it can be piped.
       assert.match(transient.stdout, /^transient-[0-9a-f-]+\n$/)
       assert.notInclude(transient.stderr, transient.stdout.trim())
       noSecretIn(transient, token)
 
-      const logout = yield* fake(dir, ["logout"])
+      const logout = yield* fake(dir, ["logout", "--fake", "--config-dir", dir])
       assertExit(logout, 0)
       assert.include(logout.stdout, "Signed out")
       const after = yield* readStore(dir)
@@ -188,7 +208,10 @@ describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
   it.scoped("a PIN that expires before it is approved: exit 4", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const run = yield* fake(dir, ["login", "--code"], { env: { PLEX_AUTH_FAKE: "expire-pin" } })
+      // Global options between the command's own ones.
+      const run = yield* plexAuth(["login", "--fake", "--code", "--config-dir", dir], {
+        env: { PLEX_AUTH_FAKE: "expire-pin" }
+      })
       assertExit(run, 4)
       assert.match(run.stdout, /enter the code [0-9A-Z]{4}\b/)
       assert.include(run.stderr, "plex-auth: The PIN expired before it was approved.")
@@ -219,6 +242,11 @@ describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
       const dir = yield* configDir
       const unknown = yield* fake(dir, ["frobnicate"])
       assertExit(unknown, 2)
+
+      // A value option given before and after the command must be the same.
+      const twice = yield* plexAuth(["--config-dir", `${dir}-other`, "whoami", "--fake", "--config-dir", dir])
+      assertExit(twice, 2)
+      assert.include(twice.stderr, "plex-auth: --config-dir was given twice, with different values.")
 
       const noInput = yield* fake(dir, ["login", "--password"], { closeStdin: true })
       assertExit(noInput, 2)

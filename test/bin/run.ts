@@ -9,10 +9,9 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import { build } from "esbuild"
+import { bundleOptions, entry, packageVersion } from "../../scripts/cli-bundle.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
-const entry = path.join(root, "src", "bin", "plex-auth.ts")
-// Three levels below the root, so the CLI finds package.json as it does from src/bin/internal.
 const bundleDir = path.join(root, "node_modules", ".cache", "plex-auth-cli-test")
 
 /**
@@ -22,23 +21,15 @@ const bundleDir = path.join(root, "node_modules", ".cache", "plex-auth-cli-test"
  */
 export type Runner = "tsx" | "bundle"
 
-/** Bundles the CLI's source for the `bundle` runner; returns the file. */
+/**
+ * Bundles the CLI's source for the `bundle` runner, with the options of the
+ * published build (scripts/cli-bundle.ts): the version written in, effect and
+ * everything else bundled. Returns the file.
+ */
 export const bundle = async (): Promise<string> => {
   await fs.mkdir(bundleDir, { recursive: true })
   const outfile = path.join(await fs.mkdtemp(path.join(bundleDir, "run-")), "plex-auth.mjs")
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "warning",
-    // Dependencies written as CommonJS call require(); give the ES module one.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
-    }
-  })
+  await build(bundleOptions(outfile, await packageVersion()))
   return outfile
 }
 

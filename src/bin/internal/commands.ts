@@ -29,6 +29,13 @@ import { say, withProgress } from "./terminal.js"
 // Shared pieces
 // ---------------------------------------------------------------------------
 
+/**
+ * The options every command takes. They are declared on the root command
+ * (`plex-auth --fake login`) and on each command too, so they may also follow
+ * the command's name (`plex-auth login --fake`), as users expect: @effect/cli
+ * gives the words before a subcommand's name to the parent and those after
+ * it to the subcommand.
+ */
 const globalOptions = {
   fake: Options.boolean("fake").pipe(
     Options.withDescription(
@@ -51,9 +58,36 @@ const globalOptions = {
 
 const root = Command.make("plex-auth", globalOptions)
 
-/** Runs a command's work in its session (store, identity, HTTP, fake). */
-const inSession = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(root, (globals) => Effect.provide(effect, Session.layer(globals)))
+/** A value option given before the command's name, after it, or both times alike. */
+const eitherPlace = (
+  name: string,
+  before: Option.Option<string>,
+  after: Option.Option<string>
+): Effect.Effect<Option.Option<string>, CliFailure> =>
+  Option.isSome(before) && Option.isSome(after) && before.value !== after.value
+    ? Effect.fail(usage(`--${name} was given twice, with different values.`))
+    : Effect.succeed(Option.orElse(after, () => before))
+
+/** The global options of a run: those given before the command's name with those given after it. */
+const globals = (
+  after: Session.Globals
+): Effect.Effect<Session.Globals, CliFailure, Command.Command.Context<"plex-auth">> =>
+  Effect.flatMap(root, (before) =>
+    Effect.all({
+      fake: Effect.succeed(before.fake || after.fake),
+      configDir: eitherPlace("config-dir", before.configDir, after.configDir),
+      plexTv: eitherPlace("plex-tv", before.plexTv, after.plexTv)
+    })
+  )
+
+/**
+ * Runs a command's work in its session (store, identity, HTTP, fake), given
+ * the global options that followed the command's name.
+ */
+const inSession =
+  (after: Session.Globals) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.flatMap(globals(after), (merged) => Effect.provide(effect, Session.layer(merged)))
 
 /** The saved token as `Credentials`; "not logged in" when there is none. */
 const storedCredentials = Layer.unwrapEffect(
@@ -185,10 +219,11 @@ const login = Command.make(
       ),
       Options.withFallbackConfig(Config.redacted("PLEX_2FA_CODE")),
       Options.optional
-    )
+    ),
+    globals: globalOptions
   },
   (options) =>
-    inSession(
+    inSession(options.globals)(
       Effect.gen(function* () {
         if (!options.password && (Option.isSome(options.login) || Option.isSome(options.code2fa))) {
           return yield* usage("--login and --code-2fa go with --password.")
@@ -212,8 +247,8 @@ const login = Command.make(
 // whoami
 // ---------------------------------------------------------------------------
 
-const whoami = Command.make("whoami", {}, () =>
-  inSession(
+const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
+  inSession(options.globals)(
     Effect.gen(function* () {
       const validity = yield* Credentials.validate
       switch (validity._tag) {
@@ -295,10 +330,11 @@ const transient = Command.make(
       ),
       Options.withFallbackConfig(Config.string("PLEX_SERVER_URL")),
       Options.optional
-    )
+    ),
+    globals: globalOptions
   },
   (options) =>
-    inSession(
+    inSession(options.globals)(
       Effect.gen(function* () {
         const token = yield* plexFailure(transientToken(options.server))
         // The one secret this CLI prints: on stdout, alone, for a pipe.
@@ -329,8 +365,8 @@ const attemptLine = (attempt: ConnectionAttempt, chosen: boolean) =>
       : mark[attempt.outcome]
   }`
 
-const servers = Command.make("servers", {}, () =>
-  inSession(
+const servers = Command.make("servers", { globals: globalOptions }, (options) =>
+  inSession(options.globals)(
     Effect.gen(function* () {
       const list = yield* plexFailure(Resources.servers())
       if (list.length === 0) {
@@ -388,10 +424,11 @@ const logout = Command.make(
   {
     local: Options.boolean("local").pipe(
       Options.withDescription("Only forget the saved token, without revoking it at plex.tv.")
-    )
+    ),
+    globals: globalOptions
   },
   (options) =>
-    inSession(
+    inSession(options.globals)(
       Effect.gen(function* () {
         const session = yield* Session.Session
         const store = yield* KeyValueStore.KeyValueStore

@@ -12,7 +12,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as ClientIdentity from "../../ClientIdentity.js"
@@ -23,6 +22,7 @@ import * as FileStore from "../../node/KeyValueStore.js"
 import * as Fault from "../../testing/Fault.js"
 import type * as FakePlex from "../../testing/FakePlex.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
+import { version } from "./version.js"
 
 /** The options every command accepts. */
 export interface Globals {
@@ -66,21 +66,10 @@ export class Session extends Context.Tag("plex-auth/Session")<
   }
 >() {}
 
-const packageVersion = (): string | undefined => {
-  try {
-    const pkg: unknown = createRequire(import.meta.url)("../../../package.json")
-    return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string"
-      ? pkg.version
-      : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** The identity the CLI presents to Plex; its client identifier is generated once and kept. */
 export const identity: Omit<ClientIdentity.ClientIdentityInput, "clientIdentifier"> = {
   product: "plex-auth",
-  version: packageVersion(),
+  version,
   platform: "Node.js",
   platformVersion: process.versions.node,
   device: os.type(),
