@@ -237,15 +237,15 @@ export const importKey = (
  * @since 0.1.0
  * @category schemas
  */
-export const Claims = Schema.Struct({
-  iss: L.optional(Schema.String),
-  aud: L.optional(Schema.Union(Schema.String, Schema.Array(Schema.String))),
+export const Claims = /*#__PURE__*/ L.struct({
+  iss: L.optional(L.String),
+  aud: L.optional(L.union(L.String, L.Strings)),
   /** Expiry, in seconds since the epoch. */
-  exp: L.optional(Schema.Number),
+  exp: L.optional(L.Number),
   /** Issued at, in seconds since the epoch. */
-  iat: L.optional(Schema.Number),
+  iat: L.optional(L.Number),
   /** The thumbprint of the device key the token is bound to. */
-  thumbprint: L.optional(Schema.String)
+  thumbprint: L.optional(L.String)
 })
 
 /**
@@ -330,8 +330,8 @@ export const registerKey = (
     operation: "registerJwk",
     method: "POST",
     path: "/api/v2/auth/jwk",
-    json: { jwk: key.jwk },
-    schema: Schema.Unknown,
+    body: Request.json({ jwk: key.jwk }),
+    schema: L.Unknown,
     noContent: true
   }).pipe(
     Effect.as<Registration>("Registered"),
@@ -358,7 +358,7 @@ export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.Http
       operation: "getNonce",
       method: "GET",
       path: "/api/v2/auth/nonce",
-      schema: Schema.Struct({ nonce: L.Str })
+      schema: L.struct({ nonce: L.Str })
     }),
     (success) => success.value.nonce
   ) as Effect.Effect<string, ResponseError, HttpClient.HttpClient | ClientIdentity>
@@ -486,8 +486,8 @@ export const exchange = (
       operation: "exchangeJwt",
       method: "POST",
       path: "/api/v2/auth/token",
-      json: { jwt },
-      schema: Schema.Struct({ auth_token: L.Secret }),
+      body: Request.json({ jwt }),
+      schema: L.struct({ auth_token: L.Secret }),
       idempotent: false
     })
     return toPlexJwt(success.value.auth_token)
@@ -539,13 +539,13 @@ export const upgrade = (
  * @since 0.1.0
  * @category schemas
  */
-export const PublicKey = Schema.Struct({
-  kty: Schema.String,
-  crv: L.optional(Schema.String),
-  x: L.optional(Schema.String),
-  kid: L.optional(Schema.String),
-  alg: L.optional(Schema.String),
-  use: L.optional(Schema.String)
+export const PublicKey = /*#__PURE__*/ L.struct({
+  kty: L.String,
+  crv: L.optional(L.String),
+  x: L.optional(L.String),
+  kid: L.optional(L.String),
+  alg: L.optional(L.String),
+  use: L.optional(L.String)
 })
 
 /**
@@ -571,7 +571,7 @@ export const getKeys = (): Effect.Effect<
       operation: "getJwks",
       method: "GET",
       path: "/api/v2/auth/keys",
-      schema: Schema.Struct({ keys: L.array(PublicKey) })
+      schema: L.struct({ keys: L.array(PublicKey) })
     }),
     (success) => success.value.keys
   ) as Effect.Effect<ReadonlyArray<PublicKey>, ResponseError, HttpClient.HttpClient | ClientIdentity>
@@ -688,7 +688,7 @@ export const createPin = (
       operation: "createPin",
       method: "POST",
       path: "/api/v2/pins",
-      json: { jwk: key.jwk, strong: options.strong !== false },
+      body: Request.json({ jwk: key.jwk, strong: options.strong !== false }),
       schema: PinLogin.Pin
     }),
     (success) => success.value

@@ -11,7 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import { ClientIdentity } from "./ClientIdentity.js"
 import {
   type InvalidInput,
@@ -33,16 +33,16 @@ import * as V from "./internal/validate.js"
  * @since 0.1.0
  * @category schemas
  */
-export const Pin = Schema.Struct({
+export const Pin = /*#__PURE__*/ L.struct({
   id: L.Num,
   code: L.Str,
-  clientIdentifier: L.optional(Schema.String),
-  product: L.optional(Schema.String),
+  clientIdentifier: L.optional(L.String),
+  product: L.optional(L.String),
   trusted: L.optional(L.Bool),
-  qr: L.optional(Schema.String),
+  qr: L.optional(L.String),
   expiresIn: L.optional(L.Num),
-  createdAt: L.optional(Schema.String),
-  expiresAt: L.optional(Schema.String),
+  createdAt: L.optional(L.String),
+  expiresAt: L.optional(L.String),
   authToken: L.optional(L.Secret)
 })
 

@@ -18,7 +18,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import type {
   GetSourceConnectionInformationError,
@@ -121,7 +120,7 @@ const signInSpec = (input: SignInInput): Effect.Effect<Request.Spec<Schemas.Sign
       operation,
       method: "POST",
       path: "/api/v2/users/signin",
-      form,
+      body: Request.form(form),
       schema: Schemas.SignedInAccount,
       signIn: true,
       idempotent: false
@@ -411,11 +410,31 @@ export const withRequestTimeout: {
  */
 export const MaxBodyBytes = Request.MaxBodyBytes
 
+/**
+ * Whether requests carry the caller's trace context (the `traceparent` and
+ * `b3` headers `@effect/platform` adds). `false` by default: Plex takes no
+ * part in the caller's traces, so the headers would only hand a third party
+ * the caller's trace ids. The spans themselves are recorded either way.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * // Through a proxy that joins the caller's traces:
+ * export const traced = PlexAuth.getTokenDetails().pipe(Effect.provideService(PlexAuth.TracePropagation, true))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const TracePropagation = Request.TracePropagation
+
 // ---------------------------------------------------------------------------
 // Token lifecycle
 // ---------------------------------------------------------------------------
 
-const Pong = /*#__PURE__*/ Schema.Struct({ pong: L.Bool })
+const Pong = /*#__PURE__*/ L.struct({ pong: L.Bool })
 
 /**
  * Keeps the current token alive: plex.tv `GET /api/v2/ping`. Succeeds with
@@ -456,7 +475,7 @@ export const signOut = (): Effect.Effect<
           operation: "signOut",
           method: "DELETE",
           path: "/api/v2/users/signout",
-          schema: Schema.Void,
+          schema: L.Unknown,
           noContent: true,
           idempotent: false
         })

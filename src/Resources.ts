@@ -37,20 +37,6 @@ import * as V from "./internal/validate.js"
 // Schemas
 // ---------------------------------------------------------------------------
 
-const preserve = { onExcessProperty: "preserve" } as const
-
-/**
- * A required property that decodes to `fallback` when it is missing, `null`
- * or of a shape `schema` does not accept.
- */
-const withDefault = <A, I>(schema: Schema.Schema<A, I, never>, fallback: A) => {
-  const decode = Schema.decodeUnknownOption(schema, preserve)
-  return Schema.optionalToRequired(Schema.Unknown, Schema.typeSchema(schema), {
-    decode: (input) => Option.getOrElse(Option.flatMap(input, decode), () => fallback),
-    encode: (output) => Option.some(Schema.encodeSync(schema)(output))
-  })
-}
-
 /**
  * One connection of a device, as plex.tv lists it: its `uri` (for HTTPS a
  * `plex.direct` name), protocol, address and port, and whether it is local,
@@ -59,14 +45,14 @@ const withDefault = <A, I>(schema: Schema.Schema<A, I, never>, fallback: A) => {
  * @since 0.1.0
  * @category schemas
  */
-export const DeviceConnection = /*#__PURE__*/ Schema.Struct({
-  uri: L.optional(Schema.String),
-  protocol: L.optional(Schema.String),
+export const DeviceConnection = /*#__PURE__*/ L.struct({
+  uri: L.optional(L.String),
+  protocol: L.optional(L.String),
   address: L.optional(L.Str),
   port: L.optional(L.Num),
-  local: withDefault(L.Bool, false),
-  relay: withDefault(L.Bool, false),
-  IPv6: withDefault(L.Bool, false)
+  local: L.withDefault(L.Bool, false),
+  relay: L.withDefault(L.Bool, false),
+  IPv6: L.withDefault(L.Bool, false)
 })
 
 /**
@@ -85,34 +71,34 @@ export interface DeviceConnection extends Schema.Schema.Type<typeof DeviceConnec
  * @since 0.1.0
  * @category schemas
  */
-export const Device = /*#__PURE__*/ Schema.Struct({
+export const Device = /*#__PURE__*/ L.struct({
   /** The device's identifier; for a server, its machine identifier. */
   clientIdentifier: L.Str,
-  name: withDefault(L.Str, ""),
+  name: L.withDefault(L.Str, ""),
   product: L.optional(L.Str),
   productVersion: L.optional(L.Str),
   platform: L.optional(L.Str),
   platformVersion: L.optional(L.Str),
   device: L.optional(L.Str),
   /** What the device provides, comma-separated (a server provides `server`). */
-  provides: withDefault(Schema.String, ""),
+  provides: L.withDefault(L.String, ""),
   /** Whether the account owns the device. */
-  owned: withDefault(L.Bool, false),
+  owned: L.withDefault(L.Bool, false),
   home: L.optional(L.Bool),
   synced: L.optional(L.Bool),
   presence: L.optional(L.Bool),
   /** The token to use on this device, `Redacted`. */
   accessToken: L.optional(L.Secret),
   ownerId: L.optional(L.Num),
-  sourceTitle: L.optional(Schema.String),
-  publicAddress: L.optional(Schema.String),
+  sourceTitle: L.optional(L.String),
+  publicAddress: L.optional(L.String),
   httpsRequired: L.optional(L.Bool),
   publicAddressMatches: L.optional(L.Bool),
   relay: L.optional(L.Bool),
   dnsRebindingProtection: L.optional(L.Bool),
   natLoopbackSupported: L.optional(L.Bool),
-  createdAt: L.optional(Schema.String),
-  lastSeenAt: L.optional(Schema.String),
+  createdAt: L.optional(L.String),
+  lastSeenAt: L.optional(L.String),
   /** Its connections; malformed entries are dropped. */
   connections: L.array(DeviceConnection)
 })
@@ -130,16 +116,7 @@ export interface Device extends Schema.Schema.Type<typeof Device> {}
  * @since 0.1.0
  * @category schemas
  */
-export const Devices = /*#__PURE__*/ Schema.transform(
-  Schema.Array(Schema.Unknown),
-  Schema.Array(Schema.typeSchema(Device)),
-  {
-    strict: true,
-    decode: (items) =>
-      items.flatMap((item) => Option.toArray(Schema.decodeUnknownOption(Device, preserve)(item))),
-    encode: (devices) => devices.map((device) => Schema.encodeSync(Device)(device))
-  }
-)
+export const Devices = /*#__PURE__*/ L.items(Device)
 
 /**
  * What a server says of itself at `GET /identity`.
@@ -147,7 +124,7 @@ export const Devices = /*#__PURE__*/ Schema.transform(
  * @since 0.1.0
  * @category schemas
  */
-export const ServerIdentity = /*#__PURE__*/ Schema.Struct({
+export const ServerIdentity = /*#__PURE__*/ L.struct({
   machineIdentifier: L.Str,
   version: L.optional(L.Str),
   claimed: L.optional(L.Bool)
@@ -159,7 +136,7 @@ export const ServerIdentity = /*#__PURE__*/ Schema.Struct({
  */
 export interface ServerIdentity extends Schema.Schema.Type<typeof ServerIdentity> {}
 
-const IdentityResponse = /*#__PURE__*/ Schema.Struct({ MediaContainer: ServerIdentity })
+const IdentityResponse = /*#__PURE__*/ L.struct({ MediaContainer: ServerIdentity })
 
 // ---------------------------------------------------------------------------
 // Listing

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import * as L from "./internal/lenient.js"
 
 /**
@@ -18,19 +18,19 @@ import * as L from "./internal/lenient.js"
  * @since 0.1.0
  * @category schemas
  */
-export const UserProfile = /*#__PURE__*/ Schema.Struct({
+export const UserProfile = /*#__PURE__*/ L.struct({
   autoSelectAudio: /*#__PURE__*/ L.optional(L.Bool),
-  defaultAudioLanguage: /*#__PURE__*/ L.optional(Schema.String),
-  defaultAudioLanguages: /*#__PURE__*/ L.optional(/*#__PURE__*/ Schema.Array(Schema.String)),
+  defaultAudioLanguage: /*#__PURE__*/ L.optional(L.String),
+  defaultAudioLanguages: /*#__PURE__*/ L.optional(L.Strings),
   defaultAudioAccessibility: /*#__PURE__*/ L.optional(L.Num),
-  defaultSubtitleLanguage: /*#__PURE__*/ L.optional(Schema.String),
-  defaultSubtitleLanguages: /*#__PURE__*/ L.optional(/*#__PURE__*/ Schema.Array(Schema.String)),
+  defaultSubtitleLanguage: /*#__PURE__*/ L.optional(L.String),
+  defaultSubtitleLanguages: /*#__PURE__*/ L.optional(L.Strings),
   autoSelectSubtitle: /*#__PURE__*/ L.optional(L.Num),
   defaultSubtitleAccessibility: /*#__PURE__*/ L.optional(L.Num),
   defaultSubtitleForced: /*#__PURE__*/ L.optional(L.Num),
   watchedIndicator: /*#__PURE__*/ L.optional(L.Num),
   mediaReviewsVisibility: /*#__PURE__*/ L.optional(L.Num),
-  mediaReviewsLanguages: /*#__PURE__*/ L.optional(/*#__PURE__*/ Schema.Array(Schema.String))
+  mediaReviewsLanguages: /*#__PURE__*/ L.optional(L.Strings)
 })
 
 /**
@@ -45,13 +45,13 @@ export interface UserProfile extends Schema.Schema.Type<typeof UserProfile> {}
  * @since 0.1.0
  * @category schemas
  */
-export const Subscription = /*#__PURE__*/ Schema.Struct({
+export const Subscription = /*#__PURE__*/ L.struct({
   active: /*#__PURE__*/ L.optional(L.Bool),
-  status: /*#__PURE__*/ L.optional(Schema.String),
-  plan: /*#__PURE__*/ L.optional(Schema.String),
-  paymentService: /*#__PURE__*/ L.optional(Schema.String),
-  subscribedAt: /*#__PURE__*/ L.optional(Schema.String),
-  features: /*#__PURE__*/ L.array(Schema.String)
+  status: /*#__PURE__*/ L.optional(L.String),
+  plan: /*#__PURE__*/ L.optional(L.String),
+  paymentService: /*#__PURE__*/ L.optional(L.String),
+  subscribedAt: /*#__PURE__*/ L.optional(L.String),
+  features: /*#__PURE__*/ L.array(L.String)
 })
 
 /**
@@ -67,12 +67,12 @@ export interface Subscription extends Schema.Schema.Type<typeof Subscription> {}
  * @since 0.1.0
  * @category schemas
  */
-export const AccountService = /*#__PURE__*/ Schema.Struct({
+export const AccountService = /*#__PURE__*/ L.struct({
   identifier: L.Str,
-  endpoint: /*#__PURE__*/ L.optional(Schema.String),
+  endpoint: /*#__PURE__*/ L.optional(L.String),
   token: /*#__PURE__*/ L.optional(L.Secret),
   secret: /*#__PURE__*/ L.optional(L.OpaqueSecret),
-  status: /*#__PURE__*/ L.optional(Schema.String)
+  status: /*#__PURE__*/ L.optional(L.String)
 })
 
 /**
@@ -92,11 +92,11 @@ const accountFields = {
   title: L.Str,
   /** The account token, when the payload carries one; always `Redacted`. */
   authToken: /*#__PURE__*/ L.optional(L.Secret),
-  email: /*#__PURE__*/ L.optional(Schema.String),
-  friendlyName: /*#__PURE__*/ L.optional(Schema.String),
-  thumb: /*#__PURE__*/ L.optional(Schema.String),
-  locale: /*#__PURE__*/ L.optional(Schema.String),
-  country: /*#__PURE__*/ L.optional(Schema.String),
+  email: /*#__PURE__*/ L.optional(L.String),
+  friendlyName: /*#__PURE__*/ L.optional(L.String),
+  thumb: /*#__PURE__*/ L.optional(L.String),
+  locale: /*#__PURE__*/ L.optional(L.String),
+  country: /*#__PURE__*/ L.optional(L.String),
   joinedAt: /*#__PURE__*/ L.optional(L.Num),
   rememberExpiresAt: /*#__PURE__*/ L.optional(L.Num),
   twoFactorEnabled: /*#__PURE__*/ L.optional(L.Bool),
@@ -112,12 +112,12 @@ const accountFields = {
   restricted: /*#__PURE__*/ L.optional(L.Bool),
   protected: /*#__PURE__*/ L.optional(L.Bool),
   mailingListActive: /*#__PURE__*/ L.optional(L.Bool),
-  mailingListStatus: /*#__PURE__*/ L.optional(Schema.String),
-  scrobbleTypes: /*#__PURE__*/ L.optional(Schema.String),
-  subscriptionDescription: /*#__PURE__*/ L.optional(Schema.String),
-  attributionPartner: /*#__PURE__*/ L.optional(Schema.String),
-  roles: /*#__PURE__*/ L.array(Schema.String),
-  entitlements: /*#__PURE__*/ L.array(Schema.String),
+  mailingListStatus: /*#__PURE__*/ L.optional(L.String),
+  scrobbleTypes: /*#__PURE__*/ L.optional(L.String),
+  subscriptionDescription: /*#__PURE__*/ L.optional(L.String),
+  attributionPartner: /*#__PURE__*/ L.optional(L.String),
+  roles: /*#__PURE__*/ L.array(L.String),
+  entitlements: /*#__PURE__*/ L.array(L.String),
   profile: /*#__PURE__*/ L.optional(UserProfile),
   subscription: /*#__PURE__*/ L.optional(Subscription),
   subscriptions: /*#__PURE__*/ L.array(Subscription),
@@ -132,7 +132,7 @@ const accountFields = {
  * @since 0.1.0
  * @category schemas
  */
-export const Account = /*#__PURE__*/ Schema.Struct(accountFields)
+export const Account = /*#__PURE__*/ L.struct(accountFields)
 
 /**
  * @since 0.1.0
@@ -147,7 +147,7 @@ export interface Account extends Schema.Schema.Type<typeof Account> {}
  * @since 0.1.0
  * @category schemas
  */
-export const SignedInAccount = /*#__PURE__*/ Schema.Struct({ ...accountFields, authToken: L.Secret })
+export const SignedInAccount = /*#__PURE__*/ L.struct({ ...accountFields, authToken: L.Secret })
 
 /**
  * @since 0.1.0
@@ -162,10 +162,10 @@ export interface SignedInAccount extends Schema.Schema.Type<typeof SignedInAccou
  * @since 0.1.0
  * @category schemas
  */
-export const Connection = /*#__PURE__*/ Schema.Struct({
-  uri: Schema.String,
-  protocol: /*#__PURE__*/ L.optional(Schema.String),
-  address: /*#__PURE__*/ L.optional(Schema.String),
+export const Connection = /*#__PURE__*/ L.struct({
+  uri: L.String,
+  protocol: /*#__PURE__*/ L.optional(L.String),
+  address: /*#__PURE__*/ L.optional(L.String),
   port: /*#__PURE__*/ L.optional(L.Num),
   local: /*#__PURE__*/ L.optional(L.Bool),
   relay: /*#__PURE__*/ L.optional(L.Bool),
@@ -185,7 +185,7 @@ export interface Connection extends Schema.Schema.Type<typeof Connection> {}
  * @since 0.1.0
  * @category schemas
  */
-export const TransientToken = /*#__PURE__*/ Schema.Struct({
+export const TransientToken = /*#__PURE__*/ L.struct({
   /** The transient token, `Redacted`. */
   token: L.Secret
 })
@@ -202,7 +202,7 @@ export interface TransientToken extends Schema.Schema.Type<typeof TransientToken
  * @since 0.1.0
  * @category schemas
  */
-export const TransientTokenResponse = /*#__PURE__*/ Schema.Struct({ MediaContainer: TransientToken })
+export const TransientTokenResponse = /*#__PURE__*/ L.struct({ MediaContainer: TransientToken })
 
 /**
  * Connection details for a source a server knows (`/security/resources`):
@@ -211,13 +211,13 @@ export const TransientTokenResponse = /*#__PURE__*/ Schema.Struct({ MediaContain
  * @since 0.1.0
  * @category schemas
  */
-export const SourceConnectionInformation = /*#__PURE__*/ Schema.Struct({
+export const SourceConnectionInformation = /*#__PURE__*/ L.struct({
   clientIdentifier: L.Str,
-  name: /*#__PURE__*/ L.optional(Schema.String),
+  name: /*#__PURE__*/ L.optional(L.String),
   /** The access token for the source, `Redacted`. */
   accessToken: /*#__PURE__*/ L.optional(L.Secret),
   /** The connections (Plex's `Connection`); invalid entries are dropped. */
-  connections: /*#__PURE__*/ L.array(Connection).pipe(Schema.fromKey("Connection"))
+  connections: /*#__PURE__*/ L.array(Connection, { fromKey: "Connection" })
 })
 
 /**
@@ -233,13 +233,9 @@ export interface SourceConnectionInformation extends Schema.Schema.Type<typeof S
  * @since 0.1.0
  * @category schemas
  */
-export const SourceConnectionInformationResponse = /*#__PURE__*/ Schema.Struct({
-  MediaContainer: /*#__PURE__*/ Schema.Struct({
+export const SourceConnectionInformationResponse = /*#__PURE__*/ L.struct({
+  MediaContainer: /*#__PURE__*/ L.struct({
     // A `Device` sent as a one-element array (an XML-to-JSON habit) is read as the device itself.
-    Device: /*#__PURE__*/ Schema.transform(Schema.Unknown, SourceConnectionInformation, {
-      strict: false,
-      decode: (device) => (Array.isArray(device) ? device[0] : device),
-      encode: (device) => device
-    })
+    Device: /*#__PURE__*/ L.firstOf(SourceConnectionInformation)
   })
 })

@@ -9,19 +9,22 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
+import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
-import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { ClientIdentity } from "../ClientIdentity.js"
 import {
@@ -36,7 +39,7 @@ import {
   Unexpected,
   VerificationCodeRequired
 } from "../PlexError.js"
-import { CurrentRetryPolicy, maxRetryAfter, type RetryPolicy, retryAfter } from "./retry.js"
+import { CurrentRetryPolicy, maxRetryAfter, none, type RetryPolicy, retryAfter } from "./retry.js"
 import * as L from "./lenient.js"
 import { Credentials, PlexServer, PlexTv } from "./tags.js"
 
@@ -49,6 +52,17 @@ export class RequestTimeout extends Context.Reference<RequestTimeout>()("effect-
 export class MaxBodyBytes extends Context.Reference<MaxBodyBytes>()("effect-plex-auth/MaxBodyBytes", {
   defaultValue: (): number => 8 * 1024 * 1024
 }) {}
+
+/**
+ * Whether requests carry the caller's trace context (`traceparent`, `b3`).
+ * Off by default: Plex does not take part in the caller's traces, so the
+ * headers would only tell a third party the caller's trace ids (and cost
+ * work on every request).
+ */
+export class TracePropagation extends Context.Reference<TracePropagation>()(
+  "effect-plex-auth/TracePropagation",
+  { defaultValue: (): boolean => false }
+) {}
 
 /** How many redirects one attempt follows. */
 const maxRedirects = 5
@@ -68,13 +82,9 @@ export interface Spec<A> {
    * not recorded for that request.
    */
   readonly urlParams?: ReadonlyArray<readonly [string, FormValue]> | undefined
-  readonly form?: ReadonlyArray<readonly [string, FormValue]> | undefined
-  /**
-   * A JSON body (not together with `form`). A `Redacted` anywhere in it is
-   * revealed only when the body is encoded, and makes it a secret body.
-   */
-  readonly json?: unknown
-  readonly schema: Schema.Schema<A, any, never>
+  /** The body, built with {@link form} or {@link json} when the request is. */
+  readonly body?: Body | undefined
+  readonly schema: L.Lenient<A>
   /** Map a 404 to `NotFound` (otherwise `Unexpected`). */
   readonly notFound?: boolean | undefined
   /** Map Plex's two-factor codes 1028 and 1029 to their own errors. */
@@ -163,17 +173,38 @@ const reveal = (value: unknown, found: Array<string>): unknown => {
   return value
 }
 
+/**
+ * A request body, made when the request is built: its secrets are revealed
+ * only then, each pushed onto `found` so errors can mask it. A function, so
+ * that operations without a body do not bundle the code that encodes one.
+ */
+export type Body = (found: Array<string>) => HttpBody.HttpBody
+
+/** A form body (`application/x-www-form-urlencoded`); a `Redacted` value is revealed only on the wire. */
+export const form =
+  (pairs: ReadonlyArray<readonly [string, FormValue]>): Body =>
+  (found) =>
+    HttpBody.text(
+      new URLSearchParams(reveal(pairs, found) as Array<[string, string]>).toString(),
+      "application/x-www-form-urlencoded"
+    )
+
+/** A JSON body; a `Redacted` anywhere in it is revealed only on the wire. */
+export const json =
+  (value: unknown): Body =>
+  (found) =>
+    HttpBody.text(JSON.stringify(reveal(value, found)), "application/json")
+
 /** Pairs (query or form values) with their secrets revealed. */
 type Pairs = ReadonlyArray<readonly [string, string]>
 
 // Error entries are read as leniently as payloads: a code sent as "1029" or a null message must not
 // hide the code (and with it the two-factor prompt).
-const PlexErrorBody = Schema.Struct({
+const PlexErrorBody = L.struct({
   errors: L.array(
-    Schema.Struct({ code: L.optional(L.Num), message: L.optional(L.Str), status: L.optional(L.Num) })
+    L.struct({ code: L.optional(L.Num), message: L.optional(L.Str), status: L.optional(L.Num) })
   )
 })
-const decodeErrorBody = Schema.decodeUnknownOption(PlexErrorBody)
 
 const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
   if (value === undefined) return undefined
@@ -218,10 +249,21 @@ const unreachable = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH
  */
 const neverReachedServer: unique symbol = Symbol.for("effect-plex-auth/NetworkError/neverReachedServer")
 
+/** A response without a body (204, 304, a bare 409 or redirect) is an answer, not a transport failure. */
+const readFailure =
+  (ctx: Context) =>
+  (error: HttpClientError.ResponseError | Unexpected): Effect.Effect<string, Unexpected | NetworkError> =>
+    error._tag !== "ResponseError"
+      ? Effect.fail(error)
+      : error.reason === "EmptyBody"
+        ? Effect.succeed("")
+        : Effect.fail(networkError(ctx, error))
+
 /** Reads a body as text, failing once it grows past `limit` bytes. */
 const readText = (
   ctx: Context,
   response: HttpClientResponse.HttpClientResponse,
+  headers: Headers.Headers,
   limit: number
 ): Effect.Effect<string, Unexpected | NetworkError> => {
   const tooLarge = (size: string) =>
@@ -229,30 +271,29 @@ const readText = (
       ...ctx,
       reason: "BodyTooLarge",
       status: response.status,
-      contentType: contentTypeOf(response.headers),
+      contentType: contentTypeOf(headers),
       detail: `the body is larger than the ${limit}-byte limit (${size})`
     })
-  const declared = Number(response.headers["content-length"])
+  const declared = Number(headers["content-length"] ?? NaN)
   if (Number.isFinite(declared) && declared > limit) {
-    return Effect.zipRight(
-      // Start the body and stop after its first chunk: ending the stream cancels it (a `take(0)` never
-      // starts it, which left the connection open with the whole body still to come).
-      Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1))),
-      Effect.fail(tooLarge(`${declared} bytes declared`))
-    )
+    return Effect.zipRight(discardBody(response), Effect.fail(tooLarge(`${declared} bytes declared`)))
   }
-  return response.stream.pipe(
-    // A response without a body (204, 304, a bare 409 or redirect) is an answer, not a transport failure.
-    Stream.catchAll((error) =>
-      error._tag === "ResponseError" && error.reason === "EmptyBody"
-        ? Stream.empty
-        : Stream.fail(networkError(ctx, error))
-    ),
-    Stream.runFoldEffect({ chunks: [] as Array<Uint8Array>, size: 0 }, (acc, chunk) => {
+  // A declared length of an uncompressed body is enforced by the transport (a longer body is an error), so
+  // the body can be read whole: much cheaper than streaming it. A compressed body may inflate past its
+  // declared length, and a body without one may be of any length: those are streamed and counted.
+  const encoding = headers["content-encoding"]
+  if (Number.isFinite(declared) && (encoding === undefined || encoding.trim().toLowerCase() === "identity")) {
+    return Effect.catchAll(response.text, readFailure(ctx))
+  }
+  return Stream.runFoldEffect(
+    response.stream,
+    { chunks: [] as Array<Uint8Array>, size: 0 },
+    (acc, chunk): Effect.Effect<{ chunks: Array<Uint8Array>; size: number }, Unexpected> => {
       if (acc.size + chunk.length > limit) return Effect.fail(tooLarge("more than that received"))
       acc.chunks.push(chunk)
       return Effect.succeed({ chunks: acc.chunks, size: acc.size + chunk.length })
-    }),
+    }
+  ).pipe(
     Effect.map(({ chunks, size }) => {
       const bytes = new Uint8Array(size)
       let offset = 0
@@ -261,53 +302,37 @@ const readText = (
         offset += chunk.length
       }
       return new TextDecoder().decode(bytes)
-    })
+    }),
+    Effect.catchAll(readFailure(ctx))
   )
 }
 
-/** A short, secret-free description of why a payload failed to decode: paths and kinds, never values. */
-const describeParseError = (error: ParseResult.ParseError): string => {
-  const found: Array<string> = []
-  const walk = (issue: ParseResult.ParseIssue, path: ReadonlyArray<PropertyKey>): void => {
-    if (found.length >= 5) return
-    switch (issue._tag) {
-      case "Pointer":
-        return walk(issue.issue, path.concat(issue.path))
-      case "Refinement":
-      case "Transformation":
-        return walk(issue.issue, path)
-      case "Composite":
-        for (const inner of Array.isArray(issue.issues) ? issue.issues : [issue.issues]) walk(inner, path)
-        return
-      default:
-        found.push(
-          `${issue._tag === "Missing" ? "missing" : "invalid"} ${path.length > 0 ? path.map(String).join(".") : "body"}`
-        )
-    }
-  }
-  walk(error.issue, [])
-  return `the body does not have the expected shape: ${found.join(", ")}`
-}
+/** A short, secret-free description of why a payload failed to decode: a path and a kind, never a value. */
+const describeFailure = (failure: L.Failure): string =>
+  `the body does not have the expected shape: ${failure.missing ? "missing" : "invalid"} ${
+    failure.path.length > 0 ? failure.path.map(String).join(".") : "body"
+  }`
 
 const interpret = <A>(
   spec: Spec<A>,
   ctx: Context,
   response: HttpClientResponse.HttpClientResponse,
+  headers: Headers.Headers,
   text: string,
   now: number
 ): Effect.Effect<Success<A>, PlexError> => {
   const status = response.status
-  const contentType = contentTypeOf(response.headers)
+  const contentType = contentTypeOf(headers)
   const base = { ...ctx, status }
   if (status >= 200 && status < 300) {
     if (spec.noContent) {
-      return Effect.succeed({ value: undefined as A, status, headers: response.headers, contentType })
+      return Effect.succeed({ value: undefined as A, status, headers, contentType })
     }
     if (!isJson(contentType)) {
       return Effect.fail(
         new Unexpected({
           ...base,
-          contentType: contentTypeOf(response.headers),
+          contentType: contentType,
           reason: "ContentType",
           detail: `expected a JSON body, got ${contentType ?? "no content type"}`
         })
@@ -320,33 +345,30 @@ const interpret = <A>(
       return Effect.fail(
         new Unexpected({
           ...base,
-          contentType: contentTypeOf(response.headers),
+          contentType: contentType,
           reason: "Decode",
           detail: `the body is not valid JSON (${text.length} characters)`
         })
       )
     }
-    return Schema.decodeUnknown(spec.schema, { onExcessProperty: "preserve" })(json).pipe(
-      Effect.mapError(
-        (error) =>
+    const decoded = L.decodePlain(spec.schema, json)
+    return decoded instanceof L.Failure
+      ? Effect.fail(
           new Unexpected({
             ...base,
-            contentType: contentTypeOf(response.headers),
+            contentType,
             reason: "Decode",
-            detail: describeParseError(error)
+            detail: describeFailure(decoded)
           })
-      ),
-      Effect.map((value) => ({ value, status, headers: response.headers, contentType }))
-    )
+        )
+      : Effect.succeed({ value: decoded, status, headers, contentType })
   }
 
   let errors: ReadonlyArray<PlexErrorDetail> = []
   if (isJson(contentType)) {
     try {
-      errors = Option.match(decodeErrorBody(JSON.parse(text)), {
-        onNone: () => [],
-        onSome: (b) => b.errors.map((e) => new PlexErrorDetail(e))
-      })
+      const body = L.decodePlain(PlexErrorBody, JSON.parse(text))
+      errors = body instanceof L.Failure ? [] : body.errors.map((e) => new PlexErrorDetail(e))
     } catch {
       errors = []
     }
@@ -358,11 +380,11 @@ const interpret = <A>(
   const codes = new Set(errors.flatMap((e) => (e.code === undefined ? [] : [e.code])))
   const withErrors = { ...base, errors }
   const messages = errors.map((e) => e.message ?? "").join(" ")
-  const retryAfterMillis = parseRetryAfter(response.headers["retry-after"], now)
+  const retryAfterMillis = parseRetryAfter(headers["retry-after"], now)
   const unexpected = (detail: string) =>
     new Unexpected({
       ...withErrors,
-      contentType: contentTypeOf(response.headers),
+      contentType: contentType,
       retryAfterMillis,
       bodyExcerpt: excerpt(text, ctx.secrets),
       reason: "Status",
@@ -424,26 +446,32 @@ export const retrying = <A, E extends PlexError, R>(
   policy: RetryPolicy,
   idempotent: boolean
 ): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Schedule.driver(policy), (driver) => {
-    const loop: Effect.Effect<A, E, R> = Effect.catchAll(attempt, (error) =>
-      mayRetry(error, idempotent)
-        ? Effect.gen(function* () {
-            const asked = retryAfter(error)
-            // A server must not be able to park a call for hours: past the cap, the caller decides.
-            if (asked !== undefined && Duration.greaterThan(asked, maxRetryAfter))
-              return yield* Effect.fail(error)
-            const before = yield* Clock.currentTimeMillis
-            if (!(yield* Effect.isSuccess(driver.next(error)))) return yield* Effect.fail(error)
-            if (asked !== undefined) {
-              const rest = Duration.toMillis(asked) - ((yield* Clock.currentTimeMillis) - before)
-              if (rest > 0) yield* Effect.sleep(rest)
-            }
-            return yield* Effect.suspend(() => loop)
-          })
-        : Effect.fail(error)
-    )
-    return loop
-  })
+  // No policy, no retry: nothing to set up on the path every call takes.
+  policy === none
+    ? attempt
+    : Effect.suspend(() => {
+        // The schedule's state is made on the first failure, and is this run's own.
+        let driver: Schedule.ScheduleDriver<unknown, PlexError> | undefined
+        const loop: Effect.Effect<A, E, R> = Effect.catchAll(attempt, (error) =>
+          mayRetry(error, idempotent)
+            ? Effect.gen(function* () {
+                const asked = retryAfter(error)
+                // A server must not be able to park a call for hours: past the cap, the caller decides.
+                if (asked !== undefined && Duration.greaterThan(asked, maxRetryAfter))
+                  return yield* Effect.fail(error)
+                const before = yield* Clock.currentTimeMillis
+                driver ??= yield* Schedule.driver(policy)
+                if (!(yield* Effect.isSuccess(driver.next(error)))) return yield* Effect.fail(error)
+                if (asked !== undefined) {
+                  const rest = Duration.toMillis(asked) - ((yield* Clock.currentTimeMillis) - before)
+                  if (rest > 0) yield* Effect.sleep(rest)
+                }
+                return yield* Effect.suspend(() => loop)
+              })
+            : Effect.fail(error)
+        )
+        return loop
+      })
 
 const withManualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
@@ -456,9 +484,19 @@ const withManualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 const redactToken = (names: ReadonlyArray<string | RegExp>) =>
   names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
 
-/** Drops a body nobody will read: at most its first chunk, then the stream is cancelled. */
+/**
+ * Drops a body nobody will read: the stream is started and, at its first
+ * chunk, ended (which cancels it). Not starting it at all would leave the
+ * connection open with the whole body still to come.
+ */
 const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1)))
+  Effect.ignore(Stream.runFoldEffect(response.stream, undefined, () => Effect.fail("enough")))
+
+/** A response and its headers, read once. */
+interface Answer {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly headers: Headers.Headers
+}
 
 /**
  * Sends `request`, following same-origin redirects with the token and
@@ -470,12 +508,12 @@ const send = (
   ctx: Context,
   request: HttpClientRequest.HttpClientRequest,
   hasSecretBody: boolean
-): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> => {
+): Effect.Effect<Answer, NetworkError | Unexpected> => {
   const loop = (
     current: HttpClientRequest.HttpClientRequest,
     hops: number,
     secretBody: boolean
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
+  ): Effect.Effect<Answer, NetworkError | Unexpected> =>
     client.execute(current).pipe(
       withManualRedirects,
       Effect.mapError((error) => networkError(ctx, error)),
@@ -489,8 +527,12 @@ const send = (
             })
           )
         }
-        const location = response.headers["location"]
-        if (!redirectStatuses.has(response.status) || location === undefined) return Effect.succeed(response)
+        // Read once: each read of a response's `headers` builds them anew from the platform's.
+        const headers = response.headers
+        const location = headers["location"]
+        if (!redirectStatuses.has(response.status) || location === undefined) {
+          return Effect.succeed({ response, headers })
+        }
         const refuse = (detail: string) =>
           Effect.zipRight(
             discardBody(response),
@@ -535,6 +577,86 @@ const send = (
   return loop(request, 0, hasSecretBody)
 }
 
+/** Schedules `task` after `millis`; the returned function cancels it. */
+export type Timer = (task: () => void, millis: number) => () => void
+
+/** The longest delay a JS timer takes; a longer one never fires (as the live `Clock` treats it). */
+const maxTimerMillis = 2 ** 31 - 1
+
+/** What the live `Clock` does for a sleep, without a fiber to run it. */
+const liveSchedule: Timer = (task, millis) => {
+  if (millis > maxTimerMillis) return () => {}
+  const handle = setTimeout(task, millis)
+  return () => clearTimeout(handle)
+}
+
+/**
+ * Runs `self` in a child fiber and waits for its exit or for `schedule` to
+ * fire, whichever comes first; on timeout the child is interrupted (which
+ * aborts its request) before the failure. One fiber and one timer, where
+ * `Effect.timeoutFail` races two fibers.
+ */
+export const timeoutWith = <A, E, R, E2>(
+  self: Effect.Effect<A, E, R>,
+  millis: number,
+  onTimeout: () => E2,
+  schedule: Timer
+): Effect.Effect<A, E | E2, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      // The attempt's failure is handed to the caller, not lost: no "unhandled error" line for it.
+      Effect.locally(Effect.fork(restore(self)), FiberRef.unhandledErrorLogLevel, Option.none()),
+      (attempt) =>
+        restore(
+          Effect.async<A, E | E2>((resume) => {
+            let settled = false
+            const cancel = schedule(() => {
+              if (settled) return
+              settled = true
+              resume(Effect.zipRight(Fiber.interrupt(attempt), Effect.fail(onTimeout())))
+            }, millis)
+            attempt.addObserver((exit) => {
+              if (settled) return
+              settled = true
+              cancel()
+              resume(exit)
+            })
+            // The caller was interrupted: stop the timer and the attempt.
+            return Effect.suspend(() => {
+              settled = true
+              cancel()
+              return Fiber.interrupt(attempt)
+            })
+          })
+        )
+    )
+  )
+
+/** The live clock, which {@link withTimeout} can stand in for. */
+const liveClock = /*#__PURE__*/ Context.get(DefaultServices.liveServices, Clock.Clock)
+
+/**
+ * Fails with `onTimeout()` when `self` takes longer than `duration`. With the
+ * live clock it schedules a timer as that clock would ({@link timeoutWith});
+ * with any other (a `TestClock`) it is `Effect.timeoutFail`, so virtual time
+ * drives it.
+ */
+const withTimeout =
+  <E2>(options: { readonly duration: Duration.Duration; readonly onTimeout: () => E2 }) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
+    Effect.clockWith((clock) =>
+      clock === liveClock
+        ? timeoutWith(self, Duration.toMillis(options.duration), options.onTimeout, liveSchedule)
+        : Effect.flatMap(Effect.fork(clock.sleep(options.duration)), (sleeper) =>
+            timeoutWith(self, 0, options.onTimeout, (task) => {
+              sleeper.addObserver((exit) => {
+                if (exit._tag === "Success") task()
+              })
+              return () => sleeper.unsafeInterruptAsFork(FiberId.none)
+            })
+          )
+    )
+
 /** Runs an operation against `baseUrl`, with `token` when there is one. */
 export const execute = <A>(
   spec: Spec<A>,
@@ -546,6 +668,7 @@ export const execute = <A>(
     const identity = yield* ClientIdentity
     const policy = yield* CurrentRetryPolicy
     const timeout = yield* RequestTimeout
+    const propagate = yield* TracePropagation
     const limit = yield* MaxBodyBytes
     const url = new URL(`${baseUrl}${spec.path}`)
     // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
@@ -554,33 +677,37 @@ export const execute = <A>(
     const query = reveal(spec.urlParams, secrets) as Pairs | undefined
     const secretQuery = secrets.length > (headerToken === undefined ? 0 : 1)
     const bodySecrets = secrets.length
-    const form = reveal(spec.form, secrets) as Pairs | undefined
-    const json = reveal(spec.json, secrets)
+    const body = spec.body?.(secrets)
     const hasSecretBody = secrets.length > bodySecrets
     const ctx: Context = { operation: spec.operation, method: spec.method, url: where(url), secrets }
-    let request = HttpClientRequest.make(spec.method)(url.toString()).pipe(
-      HttpClientRequest.setHeaders(identity.headers),
-      HttpClientRequest.acceptJson
-    )
-    if (query !== undefined) request = HttpClientRequest.setUrlParams(request, query)
-    if (headerToken !== undefined) request = HttpClientRequest.setHeader(request, "X-Plex-Token", headerToken)
-    if (json !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, json)
-    if (form !== undefined) request = HttpClientRequest.bodyUrlParams(request, form)
+    // Built in one step: each `set...` combinator would copy the request and its headers again.
+    const requestHeaders: Record<string, string> = { ...identity.headers, accept: "application/json" }
+    if (headerToken !== undefined) requestHeaders["x-plex-token"] = headerToken
+    let request = HttpClientRequest.make(spec.method)(url.toString(), {
+      headers: requestHeaders,
+      ...(query === undefined ? {} : { urlParams: query })
+    })
+    if (body !== undefined) request = HttpClientRequest.setBody(request, body)
 
     let attempts = 0
     const attempt = Effect.gen(function* () {
       attempts++
       if (attempts > 1) yield* Effect.logDebug(`${spec.operation}: retry ${attempts - 1}`)
-      const sent = send(client, ctx, request, hasSecretBody)
+      const sent = Effect.locally(
+        send(client, ctx, request, hasSecretBody),
+        HttpClient.currentTracerPropagation,
+        propagate
+      )
       // The platform's span records the full URL: leave it out when the query carries a secret.
-      const response = yield* secretQuery
+      const answer = yield* secretQuery
         ? Effect.locally(sent, HttpClient.currentTracerDisabledWhen, () => true)
         : sent
-      const text = yield* readText(ctx, response, limit)
+      const { headers, response } = answer
+      const text = yield* readText(ctx, response, headers, limit)
       const now = yield* Clock.currentTimeMillis
-      return yield* interpret(spec, ctx, response, text, now)
+      return yield* interpret(spec, ctx, response, headers, text, now)
     }).pipe(
-      Effect.timeoutFail({
+      withTimeout({
         duration: timeout,
         onTimeout: () =>
           new NetworkError({
@@ -603,6 +730,8 @@ export const execute = <A>(
       Effect.ensuring(Effect.suspend(() => Effect.annotateCurrentSpan("plex.retry_count", attempts - 1))),
       Effect.withSpan(`PlexAuth.${spec.operation}`, {
         kind: "client",
+        // The span's place in the caller's code is the operation's name; a stack trace per call costs an Error.
+        captureStackTrace: false,
         attributes: {
           "plex.operation": spec.operation,
           "http.request.method": spec.method,
