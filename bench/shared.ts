@@ -11,6 +11,6 @@ export interface Served {
   readonly password: string
   /** The benchmark server's connection that answers. */
   readonly healthyUrl: string
-  /** Its connections that accept a socket and never answer. */
+  /** Loopback listeners that accept a connection and never answer. */
   readonly hangingUrls: ReadonlyArray<string>
 }

@@ -18,6 +18,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -27,7 +28,6 @@ import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput, PlexError, ResponseError } from "./PlexError.js"
-import { CurrentRetryPolicy, none } from "./RetryPolicy.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { Credentials, PlexServer } from "./internal/tags.js"
@@ -607,9 +607,7 @@ const probe = (
   server: Device,
   timeout: Duration.Duration
 ): Effect.Effect<Either.Either<ServerIdentity, Failure>, never, HttpClient.HttpClient | ClientIdentity> =>
-  Request.execute(identitySpec, candidate.uri, Option.none()).pipe(
-    Effect.provideService(Request.RequestTimeout, timeout),
-    Effect.provideService(CurrentRetryPolicy, none),
+  Request.probe(identitySpec, candidate.uri, timeout).pipe(
     Effect.match({
       onFailure: (error) => Either.left(failureOf(error)),
       onSuccess: ({ value: { MediaContainer: identity } }) =>
@@ -768,7 +766,8 @@ const layerOf = (uri: string, token: Redacted.Redacted<string>): Layer.Layer<Ple
  * one that answered as this server (its machine identifier) as soon as that
  * is certain — when every better-ranked candidate has failed, or `grace`
  * after a lower-ranked one answered. The probes still running are then
- * interrupted. Fails with `NoReachableConnection`, listing each candidate's
+ * interrupted, in the background: the result does not wait for their
+ * connections to close. Fails with `NoReachableConnection`, listing each candidate's
  * fate, when none answered.
  *
  * The probes carry no token. The token — the server's own `accessToken`, or
@@ -838,8 +837,18 @@ export const connect = (
       "plex.probe.grace_ms": grace
     })
 
-    const { chosen, decidedAt, settled } = yield* Effect.scoped(
-      race(list, classes, (candidate) => probe(candidate, server, timeout), grace)
+    // The probes live in this scope. Once the choice is made, closing it (which interrupts the probes still
+    // running and waits for their connections to be aborted) happens in the background: the caller has its
+    // answer and need not wait for the cleanup.
+    const scope = yield* Scope.make()
+    const { chosen, decidedAt, settled } = yield* race(
+      list,
+      classes,
+      (candidate) => probe(candidate, server, timeout),
+      grace
+    ).pipe(
+      Scope.extend(scope),
+      Effect.onExit((exit) => Effect.forkDaemon(Scope.close(scope, exit)))
     )
     const attempts = list.map((candidate, i) => attemptOf(candidate, settled[i], decidedAt))
     yield* Effect.annotateCurrentSpan(

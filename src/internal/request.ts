@@ -641,7 +641,7 @@ const liveClock = /*#__PURE__*/ Context.get(DefaultServices.liveServices, Clock.
  * with any other (a `TestClock`) it is `Effect.timeoutFail`, so virtual time
  * drives it.
  */
-const withTimeout =
+export const withTimeout =
   <E2>(options: { readonly duration: Duration.Duration; readonly onTimeout: () => E2 }) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
     Effect.clockWith((clock) =>
@@ -656,6 +656,15 @@ const withTimeout =
             })
           )
     )
+
+const timedOut = (ctx: Context, timeout: Duration.Duration): NetworkError =>
+  new NetworkError({
+    operation: ctx.operation,
+    method: ctx.method,
+    url: ctx.url,
+    reason: "Timeout",
+    detail: `no complete answer within ${Duration.format(timeout)}`
+  })
 
 /** Runs an operation against `baseUrl`, with `token` when there is one. */
 export const execute = <A>(
@@ -707,17 +716,7 @@ export const execute = <A>(
       const now = yield* Clock.currentTimeMillis
       return yield* interpret(spec, ctx, response, headers, text, now)
     }).pipe(
-      withTimeout({
-        duration: timeout,
-        onTimeout: () =>
-          new NetworkError({
-            operation: ctx.operation,
-            method: ctx.method,
-            url: ctx.url,
-            reason: "Timeout",
-            detail: `no complete answer within ${Duration.format(timeout)}`
-          })
-      })
+      withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout) })
     )
     const idempotent = spec.idempotent ?? true
     return yield* retrying(attempt, policy, idempotent).pipe(
@@ -741,6 +740,33 @@ export const execute = <A>(
       })
     )
   }).pipe(Effect.locallyWith(Headers.currentRedactedNames, redactToken))
+
+/**
+ * One attempt of an anonymous request without the trimmings a probe does not
+ * need: no token, no retry and no span of its own (the platform's HTTP span
+ * is still recorded), within `timeout`. Redirects,
+ * the body limit, status mapping and decoding are the engine's.
+ */
+export const probe = <A>(
+  spec: Spec<A>,
+  baseUrl: string,
+  timeout: Duration.Duration
+): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const identity = yield* ClientIdentity
+    const limit = yield* MaxBodyBytes
+    const url = new URL(`${baseUrl}${spec.path}`)
+    const ctx: Context = { operation: spec.operation, method: spec.method, url: where(url), secrets: [] }
+    const request = HttpClientRequest.make(spec.method)(url.toString(), {
+      headers: { ...identity.headers, accept: "application/json" }
+    })
+    return yield* Effect.gen(function* () {
+      const { headers, response } = yield* send(client, ctx, request, false)
+      const text = yield* readText(ctx, response, headers, limit)
+      return yield* interpret(spec, ctx, response, headers, text, yield* Clock.currentTimeMillis)
+    }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout) }))
+  }).pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
 export const plexTvAnonymous = <A>(spec: Spec<A>) =>
