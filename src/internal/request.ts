@@ -613,7 +613,7 @@ export const timeoutWith = <A, E, R, E2>(
             const cancel = schedule(() => {
               if (settled) return
               settled = true
-              resume(Effect.zipRight(Fiber.interrupt(attempt), Effect.fail(onTimeout())))
+              resume(Effect.zipRight(Fiber.interrupt(attempt), Effect.failSync(onTimeout)))
             }, millis)
             attempt.addObserver((exit) => {
               if (settled) return
@@ -628,7 +628,8 @@ export const timeoutWith = <A, E, R, E2>(
               return Fiber.interrupt(attempt)
             })
           })
-        )
+          // An interruption already pending never enters the wait above: stop the attempt here too.
+        ).pipe(Effect.onInterrupt(() => Fiber.interrupt(attempt)))
     )
   )
 
@@ -638,8 +639,8 @@ const liveClock = /*#__PURE__*/ Context.get(DefaultServices.liveServices, Clock.
 /**
  * Fails with `onTimeout()` when `self` takes longer than `duration`. With the
  * live clock it schedules a timer as that clock would ({@link timeoutWith});
- * with any other (a `TestClock`) it is `Effect.timeoutFail`, so virtual time
- * drives it.
+ * with any other (a `TestClock`) the timer is that clock's `sleep`, in a
+ * fiber of its own, so virtual time drives it.
  */
 export const withTimeout =
   <E2>(options: { readonly duration: Duration.Duration; readonly onTimeout: () => E2 }) =>
@@ -715,9 +716,7 @@ export const execute = <A>(
       const text = yield* readText(ctx, response, headers, limit)
       const now = yield* Clock.currentTimeMillis
       return yield* interpret(spec, ctx, response, headers, text, now)
-    }).pipe(
-      withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout) })
-    )
+    }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout) }))
     const idempotent = spec.idempotent ?? true
     return yield* retrying(attempt, policy, idempotent).pipe(
       Effect.tap((success) => Effect.annotateCurrentSpan("http.response.status_code", success.status)),

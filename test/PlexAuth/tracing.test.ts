@@ -1,0 +1,105 @@
+/**
+ * Trace context and Plex: by default no request carries the caller's trace
+ * context (`traceparent`, `b3`), even from inside the caller's span, although
+ * the platform's `HttpClient` would add it; with `PlexAuth.TracePropagation`
+ * set to `true`, every request carries the context of its own HTTP span, in
+ * the caller's trace. The operation's span is recorded either way.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Layer } from "effect"
+import { PlexAuth } from "effect-plex-auth"
+import { FakePlex } from "effect-plex-auth/testing"
+import { inMemory, type Operation, operations, targetOf } from "../faults/support.js"
+import { type RecordedSpan, withRecordedSpans } from "../support/observe.js"
+
+/** Header names that carry trace context, in any of the common formats. */
+const isTraceHeader = (name: string) => /^(traceparent|tracestate|b3|x-b3-.*)$/i.test(name)
+
+/** Runs `op` against the fake inside a span of the caller's, under a recording tracer. */
+const runTraced = (op: Operation) =>
+  Effect.gen(function* () {
+    const fake = yield* FakePlex.FakePlex
+    const { exit, spans } = yield* withRecordedSpans(op.run(targetOf(fake)).pipe(Effect.withSpan("caller")))
+    assert.isTrue(Exit.isSuccess(exit), `${op.name}: ${String(exit)}`)
+    const requests = (yield* FakePlex.requests).filter((request) => request.route === op.name)
+    assert.strictEqual(requests.length, 1, `${op.name}: one request`)
+    return { request: requests[0]!, spans }
+  })
+
+/** The caller's span, the operation's span under it, and the platform's HTTP span under that. */
+const spanChain = (spans: ReadonlyArray<RecordedSpan>, op: Operation) => {
+  const only = (name: string, matches: (span: RecordedSpan) => boolean) => {
+    const found = spans.filter(matches)
+    assert.strictEqual(found.length, 1, `one ${name} span in ${spans.map((s) => s.name).join(", ")}`)
+    return found[0]!
+  }
+  const caller = only("caller", (span) => span.name === "caller")
+  const operation = only(`PlexAuth.${op.name}`, (span) => span.name === `PlexAuth.${op.name}`)
+  const http = only("http.client", (span) => span.name.startsWith("http.client"))
+  const parentId = (span: RecordedSpan) =>
+    span.parent._tag === "Some" ? span.parent.value.spanId : undefined
+  assert.strictEqual(parentId(operation), caller.spanId, "the operation's span is the caller's child")
+  assert.strictEqual(parentId(http), operation.spanId, "the HTTP span is the operation's child")
+  assert.strictEqual(operation.traceId, caller.traceId)
+  assert.strictEqual(http.traceId, caller.traceId)
+  for (const span of [operation, http]) {
+    assert.isTrue(span.exit !== undefined && Exit.isSuccess(span.exit), `${span.name} ended with success`)
+  }
+  assert.strictEqual(operation.attributes.get("plex.operation"), op.name)
+  return { caller, operation, http }
+}
+
+describe("PlexAuth.TracePropagation", () => {
+  it.effect("is false by default", () =>
+    Effect.gen(function* () {
+      assert.isFalse(yield* PlexAuth.TracePropagation)
+    })
+  )
+
+  for (const op of operations) {
+    describe(op.name, () => {
+      it.effect("by default: no trace headers, even inside the caller's span; the spans are recorded", () =>
+        Effect.gen(function* () {
+          const { request, spans } = yield* runTraced(op)
+          assert.deepStrictEqual(Object.keys(request.headers).filter(isTraceHeader), [])
+          spanChain(spans, op)
+        }).pipe(Effect.provide(inMemory()))
+      )
+
+      it.effect("set to true: traceparent and b3 name the request's HTTP span, in the caller's trace", () =>
+        Effect.gen(function* () {
+          const { request, spans } = yield* runTraced(op).pipe(
+            Effect.provideService(PlexAuth.TracePropagation, true)
+          )
+          const { http, operation } = spanChain(spans, op)
+          assert.strictEqual(request.headers["traceparent"], `00-${http.traceId}-${http.spanId}-01`)
+          assert.strictEqual(request.headers["b3"], `${http.traceId}-${http.spanId}-1-${operation.spanId}`)
+        }).pipe(Effect.provide(inMemory()))
+      )
+    })
+  }
+
+  it.effect("set by a layer, it applies to every operation run with it", () =>
+    Effect.gen(function* () {
+      for (const op of operations) {
+        const { request, spans } = yield* runTraced(op)
+        const { http } = spanChain(spans, op)
+        assert.strictEqual(request.headers["traceparent"], `00-${http.traceId}-${http.spanId}-01`)
+      }
+    }).pipe(Effect.provide(Layer.merge(inMemory(), Layer.succeed(PlexAuth.TracePropagation, true))))
+  )
+
+  it.effect("set to true only around one call, the next call sends none again", () =>
+    Effect.gen(function* () {
+      const op = operations.find((candidate) => candidate.name === "getTokenDetails")!
+      const fake = yield* FakePlex.FakePlex
+      const run = op.run(targetOf(fake)).pipe(Effect.withSpan("caller"))
+      yield* withRecordedSpans(run.pipe(Effect.provideService(PlexAuth.TracePropagation, true)))
+      yield* withRecordedSpans(run)
+      const [traced, untraced] = yield* FakePlex.requests
+      assert.isDefined(traced?.headers["traceparent"])
+      assert.deepStrictEqual(Object.keys(untraced?.headers ?? {}).filter(isTraceHeader), [])
+      assert.isDefined(untraced?.headers["x-plex-client-identifier"], "the header record is the real one")
+    }).pipe(Effect.provide(inMemory()))
+  )
+})
