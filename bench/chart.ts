@@ -10,7 +10,7 @@ export interface Group {
   readonly bars: ReadonlyArray<Bar>
 }
 
-const colors = ["#9aa0a6", "#4f46e5", "#e5a00d"]
+const colors = ["#9aa0a6", "#6b8e9f", "#4f46e5", "#e5a00d"]
 
 const escape = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")

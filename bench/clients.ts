@@ -4,7 +4,8 @@
  * `FetchHttpClient`, and plexjs 0.39.0's standalone functions. Each request
  * checks its answer, so a client that fails cannot look fast.
  */
-import { FetchHttpClient } from "@effect/platform"
+import type { HttpClientResponse } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { PlexAPICore } from "@lukehagar/plexjs/core.js"
 import { authenticationGetTokenDetails } from "@lukehagar/plexjs/funcs/authenticationGetTokenDetails.js"
 import { authenticationPostUsersSignInData } from "@lukehagar/plexjs/funcs/authenticationPostUsersSignInData.js"
@@ -61,6 +62,47 @@ export const rawFetch = (served: Served): Client => {
         )
     },
     dispose: async () => {}
+  }
+}
+
+/**
+ * The Effect floor: `@effect/platform`'s `HttpClient` over `FetchHttpClient`, the same status check and
+ * `JSON.parse`, run from a `ManagedRuntime` as effect-plex-auth is, with trace headers off as it has them.
+ * What any Effect client built on `HttpClient` pays before doing anything of its own.
+ */
+export const effectPlatform = (served: Served): Client => {
+  const runtime = ManagedRuntime.make(FetchHttpClient.layer)
+  const headers = { "x-plex-client-identifier": clientIdentifier, "x-plex-product": product }
+  const check = (status: number) => (response: HttpClientResponse.HttpClientResponse) =>
+    Effect.flatMap(response.text, (text) => {
+      const body = JSON.parse(text) as { readonly username?: unknown }
+      return response.status === status && typeof body.username === "string"
+        ? Effect.void
+        : Effect.dieMessage(`@effect/platform: status ${response.status}`)
+    })
+  const run = (request: HttpClientRequest.HttpClientRequest, status: number) =>
+    Effect.flatMap(HttpClient.HttpClient, (client) =>
+      Effect.flatMap(client.execute(request), check(status))
+    ).pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
+  const getTokenDetails = run(
+    HttpClientRequest.get(`${served.plexTvUrl}/api/v2/user`, {
+      headers: { ...headers, accept: "application/json", "x-plex-token": served.token }
+    }),
+    200
+  )
+  const signIn = run(
+    HttpClientRequest.post(`${served.plexTvUrl}/api/v2/users/signin`, {
+      headers: { ...headers, accept: "application/json" }
+    }).pipe(HttpClientRequest.bodyUrlParams({ login: served.login, password: served.password })),
+    201
+  )
+  return {
+    name: "@effect/platform HttpClient",
+    request: {
+      getTokenDetails: () => runtime.runPromise(getTokenDetails),
+      signIn: () => runtime.runPromise(signIn)
+    },
+    dispose: () => runtime.dispose()
   }
 }
 

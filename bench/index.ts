@@ -31,6 +31,7 @@ import * as prettier from "prettier"
 import { barChart } from "./chart.js"
 import {
   clientIdentifier,
+  effectPlatform,
   effectPlexAuth,
   load,
   type Client,
@@ -456,7 +457,7 @@ const connectVerdict = (connect: ConnectResult) => {
   const perDead = (addedMost - addedNone) / most.dead
   const floorGrowth = most.floor.median - none.floor.median
   const verdict =
-    Math.abs(perDead) <= 0.05
+    perDead <= 0.05
       ? `What \`connect\` adds to probing does not grow with the dead candidates: ` +
         `${fmt(addedNone, 2)} ms over \`fetch\` with none, ${fmt(addedMost, 2)} ms with ${most.dead} ` +
         `(${fmt(perDead, 3)} ms per dead candidate).`
@@ -529,9 +530,11 @@ in the same run, so they hold better across machines than the absolute numbers.
 
 ${fmt(config.requests)} requests per client, operation and concurrency, in ${config.rounds} interleaved runs (after a warm-up
 of ${fmt(config.warmup)}). The clients: \`fetch\` and \`JSON.parse\` with a status check (the floor: what any client
-does at least), effect-plex-auth over \`FetchHttpClient\` (called through a \`ManagedRuntime\`, as a
-Promise-based caller would), and plexjs 0.39.0 through its standalone functions
-(\`@lukehagar/plexjs/core.js\` and \`funcs/authentication*.js\`). Every request's answer is checked.
+does at least); the same request and check made with \`@effect/platform\`'s \`HttpClient\` over \`FetchHttpClient\`
+(the Effect floor: what any Effect client on \`HttpClient\` pays before doing anything of its own);
+effect-plex-auth over \`FetchHttpClient\`; and plexjs 0.39.0 through its standalone functions
+(\`@lukehagar/plexjs/core.js\` and \`funcs/authentication*.js\`). Both Effect clients are called through a
+\`ManagedRuntime\`, as a Promise-based caller would. Every request's answer is checked.
 
 ![Requests per second by client](${chartName})
 
@@ -689,7 +692,7 @@ const main = async () => {
   const { served, stop } = await startServer()
   try {
     const ours = effectPlexAuth(served)
-    const clients = [rawFetch(served), ours, plexjs(served)]
+    const clients = [rawFetch(served), effectPlatform(served), ours, plexjs(served)]
     try {
       log(`config: ${JSON.stringify(config)}`)
       if (only !== undefined) {

@@ -14,6 +14,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
@@ -318,52 +319,65 @@ const interpret = <A>(
   ctx: Context,
   response: HttpClientResponse.HttpClientResponse,
   headers: Headers.Headers,
-  text: string,
-  now: number
+  text: string
 ): Effect.Effect<Success<A>, PlexError> => {
   const status = response.status
+  if (status < 200 || status >= 300) {
+    // The clock is read only for an error: a `Retry-After` date is relative to it.
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => refused(spec, ctx, status, headers, text, now))
+  }
   const contentType = contentTypeOf(headers)
   const base = { ...ctx, status }
-  if (status >= 200 && status < 300) {
-    if (spec.noContent) {
-      return Effect.succeed({ value: undefined as A, status, headers, contentType })
-    }
-    if (!isJson(contentType)) {
-      return Effect.fail(
-        new Unexpected({
-          ...base,
-          contentType: contentType,
-          reason: "ContentType",
-          detail: `expected a JSON body, got ${contentType ?? "no content type"}`
-        })
-      )
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      return Effect.fail(
-        new Unexpected({
-          ...base,
-          contentType: contentType,
-          reason: "Decode",
-          detail: `the body is not valid JSON (${text.length} characters)`
-        })
-      )
-    }
-    const decoded = L.decodePlain(spec.schema, json)
-    return decoded instanceof L.Failure
-      ? Effect.fail(
-          new Unexpected({
-            ...base,
-            contentType,
-            reason: "Decode",
-            detail: describeFailure(decoded)
-          })
-        )
-      : Effect.succeed({ value: decoded, status, headers, contentType })
+  if (spec.noContent) {
+    return Effect.succeed({ value: undefined as A, status, headers, contentType })
   }
+  if (!isJson(contentType)) {
+    return Effect.fail(
+      new Unexpected({
+        ...base,
+        contentType: contentType,
+        reason: "ContentType",
+        detail: `expected a JSON body, got ${contentType ?? "no content type"}`
+      })
+    )
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return Effect.fail(
+      new Unexpected({
+        ...base,
+        contentType: contentType,
+        reason: "Decode",
+        detail: `the body is not valid JSON (${text.length} characters)`
+      })
+    )
+  }
+  const decoded = L.decodePlain(spec.schema, json)
+  return decoded instanceof L.Failure
+    ? Effect.fail(
+        new Unexpected({
+          ...base,
+          contentType,
+          reason: "Decode",
+          detail: describeFailure(decoded)
+        })
+      )
+    : Effect.succeed({ value: decoded, status, headers, contentType })
+}
 
+/** The error for an answer that is not a success. */
+const refused = (
+  spec: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined },
+  ctx: Context,
+  status: number,
+  headers: Headers.Headers,
+  text: string,
+  now: number
+): Effect.Effect<never, PlexError> => {
+  const contentType = contentTypeOf(headers)
+  const base = { ...ctx, status }
   let errors: ReadonlyArray<PlexErrorDetail> = []
   if (isJson(contentType)) {
     try {
@@ -515,7 +529,6 @@ const send = (
     secretBody: boolean
   ): Effect.Effect<Answer, NetworkError | Unexpected> =>
     client.execute(current).pipe(
-      withManualRedirects,
       Effect.mapError((error) => networkError(ctx, error)),
       Effect.flatMap((response) => {
         if (response.status === 0) {
@@ -673,13 +686,14 @@ export const execute = <A>(
   baseUrl: string,
   token: Option.Option<Redacted.Redacted<string>>
 ): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    const identity = yield* ClientIdentity
-    const policy = yield* CurrentRetryPolicy
-    const timeout = yield* RequestTimeout
-    const propagate = yield* TracePropagation
-    const limit = yield* MaxBodyBytes
+  // The services are read in one step (each `yield*` of one is a step of its own, on every call).
+  Effect.flatMap(Effect.context<HttpClient.HttpClient | ClientIdentity>(), (services) => {
+    const client = Context.get(services, HttpClient.HttpClient)
+    const identity = Context.get(services, ClientIdentity)
+    const policy = Context.get(services, CurrentRetryPolicy)
+    const timeout = Context.get(services, RequestTimeout)
+    const propagate = Context.get(services, TracePropagation)
+    const limit = Context.get(services, MaxBodyBytes)
     const url = new URL(`${baseUrl}${spec.path}`)
     // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
     const secrets: Array<string> = []
@@ -700,33 +714,26 @@ export const execute = <A>(
     if (body !== undefined) request = HttpClientRequest.setBody(request, body)
 
     let attempts = 0
-    const attempt = Effect.gen(function* () {
-      attempts++
-      if (attempts > 1) yield* Effect.logDebug(`${spec.operation}: retry ${attempts - 1}`)
-      const sent = Effect.locally(
-        send(client, ctx, request, hasSecretBody),
-        HttpClient.currentTracerPropagation,
-        propagate
+    const sent = send(client, ctx, request, hasSecretBody)
+    // The platform's span records the full URL: leave it out when the query carries a secret.
+    const sentTraced = secretQuery
+      ? Effect.locally(sent, HttpClient.currentTracerDisabledWhen, () => true)
+      : sent
+    const once = Effect.flatMap(sentTraced, ({ headers, response }) =>
+      Effect.flatMap(readText(ctx, response, headers, limit), (text) =>
+        interpret(spec, ctx, response, headers, text)
       )
-      // The platform's span records the full URL: leave it out when the query carries a secret.
-      const answer = yield* secretQuery
-        ? Effect.locally(sent, HttpClient.currentTracerDisabledWhen, () => true)
-        : sent
-      const { headers, response } = answer
-      const text = yield* readText(ctx, response, headers, limit)
-      const now = yield* Clock.currentTimeMillis
-      return yield* interpret(spec, ctx, response, headers, text, now)
+    )
+    const attempt = Effect.suspend(() => {
+      attempts++
+      return attempts > 1
+        ? Effect.zipRight(Effect.logDebug(`${spec.operation}: retry ${attempts - 1}`), once)
+        : once
     }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout) }))
     const idempotent = spec.idempotent ?? true
-    return yield* retrying(attempt, policy, idempotent).pipe(
-      Effect.tap((success) => Effect.annotateCurrentSpan("http.response.status_code", success.status)),
-      Effect.tapError((error) =>
-        "status" in error && error.status !== undefined
-          ? Effect.annotateCurrentSpan("http.response.status_code", error.status)
-          : Effect.void
-      ),
-      Effect.ensuring(Effect.suspend(() => Effect.annotateCurrentSpan("plex.retry_count", attempts - 1))),
-      Effect.withSpan(`PlexAuth.${spec.operation}`, {
+    return Effect.useSpan(
+      `PlexAuth.${spec.operation}`,
+      {
         kind: "client",
         // The span's place in the caller's code is the operation's name; a stack trace per call costs an Error.
         captureStackTrace: false,
@@ -736,7 +743,26 @@ export const execute = <A>(
           "server.address": url.host,
           "url.path": url.pathname
         }
-      })
+      },
+      (span) =>
+        retrying(attempt, policy, idempotent).pipe(
+          withManualRedirects,
+          (effect) => Effect.locally(effect, HttpClient.currentTracerPropagation, propagate),
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              const failure = exit._tag === "Failure" ? Cause.failureOption(exit.cause) : undefined
+              const status =
+                exit._tag === "Success"
+                  ? exit.value.status
+                  : failure !== undefined && Option.isSome(failure) && "status" in failure.value
+                    ? failure.value.status
+                    : undefined
+              if (status !== undefined) span.attribute("http.response.status_code", status)
+              span.attribute("plex.retry_count", attempts - 1)
+            })
+          ),
+          Effect.withParentSpan(span)
+        )
     )
   }).pipe(Effect.locallyWith(Headers.currentRedactedNames, redactToken))
 
@@ -763,8 +789,8 @@ export const probe = <A>(
     return yield* Effect.gen(function* () {
       const { headers, response } = yield* send(client, ctx, request, false)
       const text = yield* readText(ctx, response, headers, limit)
-      return yield* interpret(spec, ctx, response, headers, text, yield* Clock.currentTimeMillis)
-    }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout) }))
+      return yield* interpret(spec, ctx, response, headers, text)
+    }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout) }), withManualRedirects)
   }).pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
