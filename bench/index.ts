@@ -448,6 +448,35 @@ const memory = async (ours: Client): Promise<MemoryResult> => {
 const heading = "## Speed and memory"
 
 /** What the connection figures say, from the figures themselves. */
+/** What the throughput ratios say, in words: against plexjs, and where the time goes. */
+const throughputVerdict = (rows: ReadonlyArray<ThroughputRow>) => {
+  const label = (row: ThroughputRow) =>
+    `${row.operation === "getTokenDetails" ? "`getTokenDetails`" : "the sign-in"} ${row.concurrency === 1 ? "one at a time" : `${row.concurrency} at a time`}`
+  const over = (row: ThroughputRow, prefix: string) =>
+    row.ratios.find((r) => r.name.startsWith(prefix))?.ratio.median ?? Number.NaN
+  const rps = (row: ThroughputRow, prefix: string) =>
+    row.clients.find((c) => c.name.startsWith(prefix))?.rps.median ?? Number.NaN
+  const faster = rows.filter((row) => over(row, "plexjs") >= 1)
+  const slower = rows.filter((row) => over(row, "plexjs") < 1)
+  const list = (some: ReadonlyArray<ThroughputRow>) =>
+    some.map((row) => `${label(row)} (${fmt(over(row, "plexjs"), 2)}×)`).join(", ")
+  const floorOverPlexjs = rows.map(
+    (row) => `${label(row)} ${fmt(rps(row, "@effect/platform") / rps(row, "plexjs"), 2)}×`
+  )
+  return [
+    faster.length > 0 ? `effect-plex-auth is at least as fast as plexjs for ${list(faster)}.` : "",
+    slower.length > 0 ? `It is slower than plexjs for ${list(slower)}.` : "",
+    "The Effect floor shows why: `@effect/platform`'s `HttpClient` alone, before any work of a client's own, " +
+      `reaches ${floorOverPlexjs.join(", ")} of plexjs's requests per second (its tracing span, an ` +
+      "`AbortController` per request and the Effect runtime's own steps). effect-plex-auth then reaches " +
+      `${rows.map((row) => `${fmt(over(row, "@effect/platform"), 2)}×`).join(", ")} of that floor, in the same ` +
+      "order: the rest is its own work per request (its span, the per-attempt timeout's fiber and timer, the " +
+      "redirect and body-limit handling, and the lenient decode)."
+  ]
+    .filter((sentence) => sentence.length > 0)
+    .join(" ")
+}
+
 const connectVerdict = (connect: ConnectResult) => {
   const none = connect.rows[0]!
   const most = connect.rows[connect.rows.length - 1]!
@@ -564,6 +593,8 @@ ${table(
     ...row.ratios.map((r) => ratio(r.ratio))
   ])
 )}
+
+${throughputVerdict(input.throughput)}
 
 plexjs against the fake: plexjs 0.39.0 validates answers with strict zod schemas, and it rejects today's
 account payloads. \`autoSelectSubtitle\` and \`mediaReviewsVisibility\` may only be 0 or 1 in its schema, and
