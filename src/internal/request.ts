@@ -649,27 +649,89 @@ export const timeoutWith = <A, E, R, E2>(
 /** The live clock, which {@link withTimeout} can stand in for. */
 const liveClock = /*#__PURE__*/ Context.get(DefaultServices.liveServices, Clock.Clock)
 
+/** Per client: whether its requests go through `FetchHttpClient`'s `fetch`, learned from its first request. */
+const viaFetch = new WeakMap<HttpClient.HttpClient, boolean>()
+
 /**
- * Fails with `onTimeout()` when `self` takes longer than `duration`. With the
- * live clock it schedules a timer as that clock would ({@link timeoutWith});
- * with any other (a `TestClock`) the timer is that clock's `sleep`, in a
- * fiber of its own, so virtual time drives it.
+ * Runs `self` with `FetchHttpClient`'s `fetch` wrapped: its requests are
+ * sent with `controller`'s signal, which an interruption of `self` aborts (as
+ * the platform's own signal would be); `onFetch` is told that one was made.
+ */
+const withFetchSignal = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  controller: AbortController,
+  onFetch: () => void
+): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.serviceOption(FetchHttpClient.Fetch), (custom) =>
+    Effect.provideService(self, FetchHttpClient.Fetch, (input, init) => {
+      onFetch()
+      return (Option.isSome(custom) ? custom.value : globalThis.fetch)(input, {
+        ...init,
+        signal: controller.signal
+      })
+    })
+  ).pipe(Effect.onInterrupt(() => Effect.sync(() => controller.abort())))
+
+/**
+ * Fails with `onTimeout()` when `self` (one attempt of a request through
+ * `client`) takes longer than `duration`.
+ *
+ * With the live clock and a client known to send through `fetch`, a timer
+ * aborts the request's `fetch` (its answer or its body): the attempt fails
+ * where it stands and the failure becomes `onTimeout()`, with no fiber of its
+ * own. With another client, or one not yet seen, the attempt runs in a fiber
+ * that the timer interrupts ({@link timeoutWith}); that first run also learns
+ * whether the client uses `fetch`. With any clock but the live one (a
+ * `TestClock`), the timer is that clock's `sleep`, in a fiber of its own, so
+ * virtual time drives it.
  */
 export const withTimeout =
-  <E2>(options: { readonly duration: Duration.Duration; readonly onTimeout: () => E2 }) =>
+  <E2>(options: {
+    readonly duration: Duration.Duration
+    readonly onTimeout: () => E2
+    readonly client: HttpClient.HttpClient
+  }) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
-    Effect.clockWith((clock) =>
-      clock === liveClock
-        ? timeoutWith(self, Duration.toMillis(options.duration), options.onTimeout, liveSchedule)
-        : Effect.flatMap(Effect.fork(clock.sleep(options.duration)), (sleeper) =>
-            timeoutWith(self, 0, options.onTimeout, (task) => {
-              sleeper.addObserver((exit) => {
-                if (exit._tag === "Success") task()
-              })
-              return () => sleeper.unsafeInterruptAsFork(FiberId.none)
+    Effect.clockWith((clock): Effect.Effect<A, E | E2, R> => {
+      const millis = Duration.toMillis(options.duration)
+      if (clock !== liveClock) {
+        return Effect.flatMap(Effect.fork(clock.sleep(options.duration)), (sleeper) =>
+          timeoutWith(self, 0, options.onTimeout, (task) => {
+            sleeper.addObserver((exit) => {
+              if (exit._tag === "Success") task()
             })
+            return () => sleeper.unsafeInterruptAsFork(FiberId.none)
+          })
+        )
+      }
+      const known = viaFetch.get(options.client)
+      if (known === true) {
+        return Effect.suspend(() => {
+          const controller = new AbortController()
+          let fired = false
+          const cancel = liveSchedule(() => {
+            fired = true
+            controller.abort()
+          }, millis)
+          return withFetchSignal(self, controller, () => {}).pipe(
+            Effect.catchAll((error): Effect.Effect<never, E | E2> =>
+              fired ? Effect.failSync(options.onTimeout) : Effect.fail(error)
+            ),
+            Effect.ensuring(Effect.sync(cancel))
           )
-    )
+        })
+      }
+      if (known === false) return timeoutWith(self, millis, options.onTimeout, liveSchedule)
+      return Effect.suspend(() => {
+        let fetched = false
+        const learning = withFetchSignal(self, new AbortController(), () => {
+          fetched = true
+        })
+        return timeoutWith(learning, millis, options.onTimeout, liveSchedule).pipe(
+          Effect.ensuring(Effect.sync(() => viaFetch.set(options.client, fetched)))
+        )
+      })
+    })
 
 const timedOut = (ctx: Context, timeout: Duration.Duration): NetworkError =>
   new NetworkError({
@@ -729,7 +791,7 @@ export const execute = <A>(
       return attempts > 1
         ? Effect.zipRight(Effect.logDebug(`${spec.operation}: retry ${attempts - 1}`), once)
         : once
-    }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout) }))
+    }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout), client }))
     const idempotent = spec.idempotent ?? true
     return Effect.useSpan(
       `PlexAuth.${spec.operation}`,
@@ -790,7 +852,10 @@ export const probe = <A>(
       const { headers, response } = yield* send(client, ctx, request, false)
       const text = yield* readText(ctx, response, headers, limit)
       return yield* interpret(spec, ctx, response, headers, text)
-    }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout) }), withManualRedirects)
+    }).pipe(
+      withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout), client }),
+      withManualRedirects
+    )
   }).pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
