@@ -471,7 +471,7 @@ const throughputVerdict = (rows: ReadonlyArray<ThroughputRow>) => {
         ? ": the platform is not what holds effect-plex-auth back."
         : ": part of the gap is the platform's own (its tracing span, an `AbortController` per request, the Effect runtime's steps)."),
     `effect-plex-auth reaches ${rows.map((row) => `${fmt(over(row, "@effect/platform"), 2)}×`).join(", ")} of that ` +
-      "floor: the rest is its own work per request (its span, the per-attempt timeout's fiber and timer, the " +
+      "floor: the rest is its own work per request (its span, the per-attempt timeout, the " +
       "redirect and body-limit handling, the lenient decode and the services it reads)."
   ]
     .filter((sentence) => sentence.length > 0)
