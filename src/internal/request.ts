@@ -487,14 +487,6 @@ export const retrying = <A, E extends PlexError, R>(
         return loop
       })
 
-const withManualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
-    Effect.provideService(effect, FetchHttpClient.RequestInit, {
-      ...Option.getOrElse(init, () => ({})),
-      redirect: "manual"
-    })
-  )
-
 const redactToken = (names: ReadonlyArray<string | RegExp>) =>
   names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
 
@@ -655,7 +647,10 @@ const viaFetch = new WeakMap<HttpClient.HttpClient, boolean>()
 /**
  * Runs `self` with `FetchHttpClient`'s `fetch` wrapped: its requests are
  * sent with `controller`'s signal, which an interruption of `self` aborts (as
- * the platform's own signal would be); `onFetch` is told that one was made.
+ * the platform's own signal would be), and with `redirect: "manual"`, so that
+ * redirects come back to the engine (which follows them without the token
+ * crossing origins); `onFetch` is told that one was made. Every attempt runs
+ * under it, whatever the client: only `FetchHttpClient` reads the service.
  */
 const withFetchSignal = <A, E, R>(
   self: Effect.Effect<A, E, R>,
@@ -667,6 +662,7 @@ const withFetchSignal = <A, E, R>(
       onFetch()
       return (Option.isSome(custom) ? custom.value : globalThis.fetch)(input, {
         ...init,
+        redirect: "manual",
         signal: controller.signal
       })
     })
@@ -696,12 +692,17 @@ export const withTimeout =
       const millis = Duration.toMillis(options.duration)
       if (clock !== liveClock) {
         return Effect.flatMap(Effect.fork(clock.sleep(options.duration)), (sleeper) =>
-          timeoutWith(self, 0, options.onTimeout, (task) => {
-            sleeper.addObserver((exit) => {
-              if (exit._tag === "Success") task()
-            })
-            return () => sleeper.unsafeInterruptAsFork(FiberId.none)
-          })
+          timeoutWith(
+            withFetchSignal(self, new AbortController(), () => {}),
+            0,
+            options.onTimeout,
+            (task) => {
+              sleeper.addObserver((exit) => {
+                if (exit._tag === "Success") task()
+              })
+              return () => sleeper.unsafeInterruptAsFork(FiberId.none)
+            }
+          )
         )
       }
       const known = viaFetch.get(options.client)
@@ -721,7 +722,14 @@ export const withTimeout =
           )
         })
       }
-      if (known === false) return timeoutWith(self, millis, options.onTimeout, liveSchedule)
+      if (known === false) {
+        return timeoutWith(
+          withFetchSignal(self, new AbortController(), () => {}),
+          millis,
+          options.onTimeout,
+          liveSchedule
+        )
+      }
       return Effect.suspend(() => {
         let fetched = false
         const learning = withFetchSignal(self, new AbortController(), () => {
@@ -808,7 +816,6 @@ export const execute = <A>(
       },
       (span) =>
         retrying(attempt, policy, idempotent).pipe(
-          withManualRedirects,
           (effect) => Effect.locally(effect, HttpClient.currentTracerPropagation, propagate),
           Effect.onExit((exit) =>
             Effect.sync(() => {
@@ -852,10 +859,7 @@ export const probe = <A>(
       const { headers, response } = yield* send(client, ctx, request, false)
       const text = yield* readText(ctx, response, headers, limit)
       return yield* interpret(spec, ctx, response, headers, text)
-    }).pipe(
-      withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout), client }),
-      withManualRedirects
-    )
+    }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout), client }))
   }).pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */

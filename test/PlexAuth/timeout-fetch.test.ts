@@ -18,6 +18,8 @@ const account = { id: 1, uuid: "u-1", username: "one", title: "One" }
 
 interface Stub {
   readonly signals: Array<AbortSignal>
+  /** The `redirect` mode of each request: the engine follows redirects itself, so always "manual". */
+  readonly redirects: Array<RequestRedirect | undefined>
   /** When true the stub never answers; it rejects once its signal aborts, as `fetch` does. */
   hang: boolean
 }
@@ -26,6 +28,7 @@ const stubFetch = (stub: Stub): typeof globalThis.fetch =>
   ((_input: unknown, init?: RequestInit) => {
     const signal = init?.signal ?? undefined
     if (signal) stub.signals.push(signal)
+    stub.redirects.push(init?.redirect)
     if (!stub.hang) {
       const body = JSON.stringify(account)
       return Promise.resolve(
@@ -59,7 +62,7 @@ const call = PlexAuth.getTokenDetails().pipe(
 
 describe("the timeout over fetch, on the live clock", () => {
   it.live("a hanging fetch times out, on the first call (learning) and on the next (abort only)", () => {
-    const stub: Stub = { signals: [], hang: true }
+    const stub: Stub = { signals: [], redirects: [], hang: true }
     return Effect.gen(function* () {
       for (const round of ["first", "second"]) {
         const result = yield* call
@@ -75,7 +78,7 @@ describe("the timeout over fetch, on the live clock", () => {
   })
 
   it.live("an answer in time succeeds, and its signal is left alone", () => {
-    const stub: Stub = { signals: [], hang: false }
+    const stub: Stub = { signals: [], redirects: [], hang: false }
     return Effect.gen(function* () {
       for (let i = 0; i < 3; i++) {
         const result = yield* call
@@ -86,11 +89,13 @@ describe("the timeout over fetch, on the live clock", () => {
       yield* Effect.sleep("60 millis")
       assert.strictEqual(stub.signals.length, 3)
       assert.isTrue(stub.signals.every((signal) => !signal.aborted))
+      // The first call (the client not yet known to use fetch) and the next ones alike.
+      assert.deepStrictEqual(stub.redirects, ["manual", "manual", "manual"])
     }).pipe(Effect.provide(layer(stub)))
   })
 
   it.live("interrupting the caller aborts the request's fetch", () => {
-    const stub: Stub = { signals: [], hang: false }
+    const stub: Stub = { signals: [], redirects: [], hang: false }
     return Effect.gen(function* () {
       // One answered call teaches the engine that this client sends through fetch.
       assert.isTrue(Either.isRight(yield* call))
