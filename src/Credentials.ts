@@ -84,16 +84,18 @@ export const layerConfig = (
 
 /**
  * Why a re-authentication gave no new token: `obtain` failed (its error is
- * in `cause`), it handed back the very token that was refused, or a failed
- * attempt for that token is still cooling down. Logged at Debug level by the
- * engine; the operation itself fails with its `Unauthorized`.
+ * in `cause`), it handed back the very token that was refused, a failed
+ * attempt for that token is still cooling down, or the token was signed out
+ * with `PlexAuth.signOut` (whoever signed out stays signed out). Logged at
+ * Debug level by the engine; the operation itself fails with its
+ * `Unauthorized`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface RefreshFailed {
   readonly _tag: "RefreshFailed"
-  readonly reason: "Failed" | "SameToken" | "CoolingDown"
+  readonly reason: "Failed" | "SameToken" | "CoolingDown" | "SignedOut"
   readonly cause?: unknown
 }
 
@@ -111,7 +113,9 @@ const refreshFailed = (reason: RefreshFailed["reason"], cause?: unknown): Refres
  * caller holding that token fails at once with its `Unauthorized`, and no
  * new attempt is made for `cooldown` (default 1 minute) after a failure —
  * so a storm of 401s cannot become a storm of sign-ins, PIN prompts or
- * "too many failed sign-ins" lockouts.
+ * "too many failed sign-ins" lockouts. Nor is a token refreshed after it was
+ * signed out with `PlexAuth.signOut`: signing in again is the caller's call
+ * (with new credentials).
  *
  * @since 0.1.0
  * @category constructors
@@ -131,7 +135,7 @@ export const makeRefreshing = <E, R>(options: {
       /** The refused token whose refresh gave nothing, and when (for the cooldown after a failure). */
       readonly spent?: {
         readonly token: string
-        readonly reason: "Failed" | "SameToken"
+        readonly reason: "Failed" | "SameToken" | "SignedOut"
         readonly at: number
       }
     }
@@ -148,8 +152,8 @@ export const makeRefreshing = <E, R>(options: {
           if (Redacted.value(s.token) !== refused) return step(Either.right(s.token), s)
           const now = yield* Clock.currentTimeMillis
           const spent = s.spent?.token === refused ? s.spent : undefined
-          if (spent !== undefined && (spent.reason === "SameToken" || now - spent.at < cooldown)) {
-            const reason = spent.reason === "SameToken" ? "SameToken" : "CoolingDown"
+          if (spent !== undefined && (spent.reason !== "Failed" || now - spent.at < cooldown)) {
+            const reason = spent.reason === "Failed" ? "CoolingDown" : spent.reason
             return step(Either.left(refreshFailed(reason)), s)
           }
           const fresh = yield* Effect.either(obtain)
@@ -164,7 +168,14 @@ export const makeRefreshing = <E, R>(options: {
           return step(Either.right(fresh.right), { token: fresh.right })
         })
       ).pipe(Effect.flatMap((result) => result))
-    return { token: Effect.map(SynchronizedRef.get(state), (s) => s.token), refresh }
+    const signedOut = (token: Redacted.Redacted<string>): Effect.Effect<void> =>
+      Effect.flatMap(Clock.currentTimeMillis, (at) =>
+        SynchronizedRef.update(state, (s) => ({
+          ...s,
+          spent: { token: Redacted.value(token), reason: "SignedOut" as const, at }
+        }))
+      )
+    return { token: Effect.map(SynchronizedRef.get(state), (s) => s.token), refresh, signedOut }
   })
 
 /**
@@ -332,12 +343,25 @@ export const layerStored = <E, R>(options: {
         // Keeping the token is best effort: a full disk must not fail a sign-in.
         Effect.ignoreLogged(store.set(key, Redacted.value(token)))
       )
-      return yield* makeRefreshing({ initial, obtain })
+      const credentials = yield* makeRefreshing({ initial, obtain })
+      // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
+      const forget = (token: Redacted.Redacted<string>) =>
+        Effect.ignoreLogged(
+          Effect.flatMap(store.get(key), (current) =>
+            Option.contains(current, Redacted.value(token)) ? store.remove(key) : Effect.void
+          )
+        )
+      return {
+        ...credentials,
+        signedOut: (token: Redacted.Redacted<string>) =>
+          Effect.zipRight(credentials.signedOut?.(token) ?? Effect.void, forget(token))
+      }
     })
   )
 
 /**
- * Forgets a stored token (after a sign-out, say).
+ * Forgets a stored token. `PlexAuth.signOut` through {@link layerStored}
+ * already forgets the token it signed out.
  *
  * @since 0.1.0
  * @category lifecycle

@@ -458,7 +458,10 @@ export const ping = (): Effect.Effect<
 /**
  * Revokes the current token: plex.tv `DELETE /api/v2/users/signout`. Never
  * retried by a policy on an ambiguous failure (a timeout), and never
- * re-authenticates to sign out a token that was already refused.
+ * re-authenticates to sign out a token that was already refused. Once it
+ * succeeds, credentials that can re-authenticate (`Credentials.layerSignIn`,
+ * `layerPinLogin`, `makeRefreshing`, ...) no longer do so for that token:
+ * the operations that use it fail with `Unauthorized`.
  *
  * @since 0.1.0
  * @category operations
@@ -469,16 +472,22 @@ export const signOut = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.flatMap(CredentialsTag, (credentials) =>
-    narrow<void, GetTokenDetailsError, HttpClient.HttpClient | ClientIdentity | Credentials>(
-      Effect.asVoid(
-        Request.plexTv({
-          operation: "signOut",
-          method: "DELETE",
-          path: "/api/v2/users/signout",
-          schema: L.Unknown,
-          noContent: true,
-          idempotent: false
-        })
+    Effect.flatMap(credentials.token, (token) =>
+      narrow<void, GetTokenDetailsError, HttpClient.HttpClient | ClientIdentity | Credentials>(
+        Effect.asVoid(
+          Request.plexTv({
+            operation: "signOut",
+            method: "DELETE",
+            path: "/api/v2/users/signout",
+            schema: L.Unknown,
+            noContent: true,
+            idempotent: false
+          })
+        )
+      ).pipe(
+        Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }),
+        // Revoked: credentials that can sign in again must not do so when this token is refused later.
+        Effect.zipLeft(credentials.signedOut?.(token) ?? Effect.void)
       )
-    ).pipe(Effect.provideService(CredentialsTag, { token: credentials.token }))
+    )
   )

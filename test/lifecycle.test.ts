@@ -3,7 +3,7 @@
  * ping, sign-out, a token kept in a KeyValueStore, and a client identifier
  * generated once and kept.
  */
-import { Error as PlatformError, KeyValueStore } from "@effect/platform"
+import { type HttpClient, Error as PlatformError, KeyValueStore } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted, Ref } from "effect"
 import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
@@ -107,6 +107,70 @@ describe("ping and sign-out", () => {
   )
 })
 
+describe("after a sign-out", () => {
+  // Sign-out answers 204; the signed-out token is refused afterwards; a sign-in would hand out a new one.
+  const afterSignOut =
+    (signIns: Ref.Ref<number>): MockHttp.Handler =>
+    (request) => {
+      if (request.url.pathname === "/api/v2/users/signout") return new Response(null, { status: 204 })
+      if (request.url.pathname === "/api/v2/users/signin") {
+        Effect.runSync(Ref.update(signIns, (n) => n + 1))
+        return MockHttp.json(201, { ...account, authToken: "signed-in-again" })
+      }
+      return request.headers["x-plex-token"] === TOKEN ? refused() : MockHttp.json(200, account)
+    }
+
+  it.effect("refreshing credentials do not sign in again when the signed-out token is refused", () =>
+    Effect.gen(function* () {
+      const signIns = yield* Ref.make(0)
+      const http = MockHttp.layer(afterSignOut(signIns))
+      const obtain = Effect.map(
+        PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
+        (signedIn) => signedIn.authToken
+      ).pipe(Effect.provide(Layer.mergeAll(http, IdentityLive)))
+      const credentials = yield* Credentials.makeRefreshing({ initial: Redacted.make(TOKEN), obtain })
+      const run = <A, E>(
+        effect: Effect.Effect<
+          A,
+          E,
+          Credentials.Credentials | ClientIdentity.ClientIdentity | HttpClient.HttpClient
+        >
+      ) =>
+        effect.pipe(
+          Effect.provideService(Credentials.Credentials, credentials),
+          Effect.provide(Layer.mergeAll(http, IdentityLive))
+        )
+      yield* run(PlexAuth.signOut())
+      const error = yield* Effect.flip(run(PlexAuth.getTokenDetails()))
+      assert.strictEqual(error._tag, "Unauthorized")
+      assert.strictEqual(yield* Ref.get(signIns), 0, "no sign-in after the sign-out")
+      // The credentials themselves say why, to the engine's Debug log.
+      const refresh = credentials.refresh
+      assert.isDefined(refresh)
+      const failure = yield* Effect.flip(refresh!(Redacted.make(TOKEN)))
+      assert.deepStrictEqual(failure, { _tag: "RefreshFailed", reason: "SignedOut" })
+    })
+  )
+
+  it.effect("without a sign-out, the same refusal does sign in again (the control)", () =>
+    Effect.gen(function* () {
+      const signIns = yield* Ref.make(0)
+      const http = MockHttp.layer(afterSignOut(signIns))
+      const obtain = Effect.map(
+        PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
+        (signedIn) => signedIn.authToken
+      ).pipe(Effect.provide(Layer.mergeAll(http, IdentityLive)))
+      const credentials = yield* Credentials.makeRefreshing({ initial: Redacted.make(TOKEN), obtain })
+      const account = yield* PlexAuth.getTokenDetails().pipe(
+        Effect.provideService(Credentials.Credentials, credentials),
+        Effect.provide(Layer.mergeAll(http, IdentityLive))
+      )
+      assert.strictEqual(account.username, "tester")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+})
+
 describe("Credentials.layerStored", () => {
   const signInReplies: MockHttp.Handler = (request) =>
     request.url.pathname === "/api/v2/users/signin"
@@ -128,6 +192,24 @@ describe("Credentials.layerStored", () => {
       Layer.orDie
     )
   }
+
+  it.effect("a sign-out forgets the stored token", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* PlexAuth.getTokenDetails()
+      assert.isTrue((yield* store.get(Credentials.defaultStoreKey))._tag === "Some")
+      yield* PlexAuth.signOut()
+      assert.strictEqual((yield* store.get(Credentials.defaultStoreKey))._tag, "None")
+    }).pipe(
+      Effect.provide(
+        layers((request) =>
+          request.url.pathname === "/api/v2/users/signout"
+            ? new Response(null, { status: 204 })
+            : signInReplies(request)
+        )
+      )
+    )
+  )
 
   it.effect("with nothing stored, obtains a token and stores it", () =>
     Effect.gen(function* () {

@@ -19,6 +19,12 @@ export interface CredentialsService {
    */
   readonly refresh?:
     ((stale: Redacted.Redacted<string>) => Effect.Effect<Redacted.Redacted<string>, unknown>) | undefined
+  /**
+   * Told that `token` was signed out (plex.tv revoked it at the caller's
+   * request): a layer that can re-authenticate must not sign in again when
+   * that token is later refused. Absent when there is nothing to remember.
+   */
+  readonly signedOut?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
 
 export class Credentials extends Context.Tag("effect-plex-auth/Credentials")<
