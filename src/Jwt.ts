@@ -244,6 +244,8 @@ export const Claims = /*#__PURE__*/ L.struct({
   exp: L.optional(L.Number),
   /** Issued at, in seconds since the epoch. */
   iat: L.optional(L.Number),
+  /** Not before, in seconds since the epoch: the token is not valid until then. */
+  nbf: L.optional(L.Number),
   /** The thumbprint of the device key the token is bound to. */
   thumbprint: L.optional(L.String)
 })
@@ -589,18 +591,34 @@ export const getKeys = (): Effect.Effect<
 export type Binding = DeviceKey | string
 
 /**
+ * How far the clocks of plex.tv and this machine may disagree when
+ * {@link verifyWith} checks `exp` and `nbf`: 1 minute, unless its
+ * `clockSkew` option says otherwise.
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const defaultClockSkew: Duration.Duration = /*#__PURE__*/ Duration.minutes(1)
+
+/**
  * Verifies a Plex JWT against given keys: an EdDSA signature by one of them
  * (the one named by the header's `kid` is tried first, then the others),
  * `iss` plex.tv, `aud` naming plex.tv or this client's identifier, `exp` not
- * passed (by `Clock`), and the `thumbprint` claim that of `binding`.
- * Returns the claims; fails with `InvalidJwt` saying which check failed.
+ * passed and `nbf` (when present) reached, by `Clock` and give or take
+ * `clockSkew` ({@link defaultClockSkew}), and the `thumbprint` claim that of
+ * `binding`. Returns the claims; fails with `InvalidJwt` saying which check
+ * failed (`Expired`, `NotYetValid`, ...).
  *
  * @since 0.1.0
  * @category verification
  */
 export const verifyWith = (
   token: string | Redacted.Redacted<string>,
-  options: { readonly keys: ReadonlyArray<PublicKey>; readonly binding: Binding }
+  options: {
+    readonly keys: ReadonlyArray<PublicKey>
+    readonly binding: Binding
+    readonly clockSkew?: Duration.DurationInput | undefined
+  }
 ): Effect.Effect<Claims, InvalidJwt, ClientIdentity> =>
   Effect.gen(function* () {
     const fail = (reason: InvalidJwtReason, detail: string) =>
@@ -636,8 +654,12 @@ export const verifyWith = (
       return yield* fail("Audience", "the audience names neither plex.tv nor this client")
     }
     const now = yield* Clock.currentTimeMillis
+    const skew = Duration.toMillis(options.clockSkew ?? defaultClockSkew)
     if (claims.exp === undefined) return yield* fail("Expired", "it has no expiry")
-    if (claims.exp * 1000 <= now) return yield* fail("Expired", "it has expired")
+    if (claims.exp * 1000 + skew <= now) return yield* fail("Expired", "it has expired")
+    if (claims.nbf !== undefined && claims.nbf * 1000 - skew > now) {
+      return yield* fail("NotYetValid", "it is not valid yet (nbf)")
+    }
     const expected = isDeviceKey(options.binding) ? options.binding.thumbprint : options.binding
     if (claims.thumbprint !== expected) return yield* fail("Thumbprint", "it is bound to another device key")
     return claims
@@ -661,11 +683,12 @@ export const verifyWith = (
  */
 export const verify = (
   token: string | Redacted.Redacted<string>,
-  binding: Binding
+  binding: Binding,
+  options?: { readonly clockSkew?: Duration.DurationInput | undefined }
 ): Effect.Effect<Claims, InvalidJwt | ResponseError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(getKeys(), (keys) => verifyWith(token, { keys, binding })).pipe(
-    Effect.withSpan("Jwt.verify")
-  )
+  Effect.flatMap(getKeys(), (keys) =>
+    verifyWith(token, { keys, binding, clockSkew: options?.clockSkew })
+  ).pipe(Effect.withSpan("Jwt.verify"))
 
 // ---------------------------------------------------------------------------
 // PIN login bound to a device key

@@ -321,6 +321,7 @@ export const InvalidJwtReason = Schema.Literal(
   "Issuer",
   "Audience",
   "Expired",
+  "NotYetValid",
   "Thumbprint"
 )
 

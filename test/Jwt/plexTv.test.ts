@@ -4,7 +4,7 @@
  * JWTs against the published, rotating keys.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Redacted, TestClock } from "effect"
+import { Clock, Duration, Effect, Either, Redacted, TestClock } from "effect"
 import { ClientIdentity, Credentials, Jwt, PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { failsWith } from "../support/assertions.js"
@@ -276,8 +276,23 @@ describe("Jwt.verify", () => {
       const { exp: _exp, ...noExp } = good
       assert.strictEqual(yield* check(yield* sign(noExp)), "Expired")
       assert.strictEqual(yield* check(yield* sign(good, { alg: "HS256" })), "Malformed")
-      // Expiry follows the Clock.
-      yield* TestClock.adjust(Duration.days(7))
+      // exp and nbf, give or take the clock skew (1 minute by default, or as given).
+      const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+      const verifies = (payload: Record<string, unknown>, clockSkew?: Duration.DurationInput) =>
+        Effect.flatMap(sign(payload), (token) =>
+          Effect.either(Jwt.verifyWith(token, { keys, binding: key, clockSkew }))
+        ).pipe(Effect.map((result) => (Either.isRight(result) ? "ok" : result.left.reason)))
+      assert.strictEqual(yield* verifies({ ...good, exp: nowS - 30 }), "ok")
+      assert.strictEqual(yield* verifies({ ...good, exp: nowS - 30 }, 0), "Expired")
+      assert.strictEqual(yield* verifies({ ...good, exp: nowS - 90 }), "Expired")
+      assert.strictEqual(yield* verifies({ ...good, exp: nowS - 90 }, "2 minutes"), "ok")
+      assert.strictEqual(yield* verifies({ ...good, nbf: nowS + 30 }), "ok")
+      assert.strictEqual(yield* verifies({ ...good, nbf: nowS + 30 }, 0), "NotYetValid")
+      assert.strictEqual(yield* verifies({ ...good, nbf: nowS + 90 }), "NotYetValid")
+      assert.strictEqual(yield* verifies({ ...good, nbf: "soon" }), "ok", "a malformed nbf is absent")
+      assert.strictEqual(yield* verifies({ ...good, nbf: nowS - 10 }), "ok")
+      // Expiry follows the Clock (the 7-day token, once the minute of skew is over too).
+      yield* TestClock.adjust(Duration.sum(Duration.days(7), Duration.minutes(1)))
       assert.strictEqual(yield* reasonOf(plexJwt.token), "Expired")
       assert.strictEqual(yield* check(yield* sign(good)), "Expired")
     }).pipe(Effect.provide(signedIn()))
