@@ -736,7 +736,12 @@ export const withTimeout =
           fetched = true
         })
         return timeoutWith(learning, millis, options.onTimeout, liveSchedule).pipe(
-          Effect.ensuring(Effect.sync(() => viaFetch.set(options.client, fetched)))
+          // A client that answered without `fetch` never uses it; one that failed first is asked again.
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              if (fetched || exit._tag === "Success") viaFetch.set(options.client, fetched)
+            })
+          )
         )
       })
     })
