@@ -120,26 +120,28 @@ describe("after a sign-out", () => {
       return request.headers["x-plex-token"] === TOKEN ? refused() : MockHttp.json(200, account)
     }
 
+  /** Refreshing credentials that sign in with a password, over the mock, and a way to run operations with them. */
+  const refreshing = Effect.gen(function* () {
+    const signIns = yield* Ref.make(0)
+    const layer = Layer.mergeAll(MockHttp.layer(afterSignOut(signIns)), IdentityLive)
+    const obtain = Effect.map(
+      PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
+      (signedIn) => signedIn.authToken
+    ).pipe(Effect.provide(layer))
+    const credentials = yield* Credentials.makeRefreshing({ initial: Redacted.make(TOKEN), obtain })
+    const run = <A, E>(
+      effect: Effect.Effect<
+        A,
+        E,
+        Credentials.Credentials | ClientIdentity.ClientIdentity | HttpClient.HttpClient
+      >
+    ) => effect.pipe(Effect.provideService(Credentials.Credentials, credentials), Effect.provide(layer))
+    return { signIns, credentials, run }
+  })
+
   it.effect("refreshing credentials do not sign in again when the signed-out token is refused", () =>
     Effect.gen(function* () {
-      const signIns = yield* Ref.make(0)
-      const http = MockHttp.layer(afterSignOut(signIns))
-      const obtain = Effect.map(
-        PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
-        (signedIn) => signedIn.authToken
-      ).pipe(Effect.provide(Layer.mergeAll(http, IdentityLive)))
-      const credentials = yield* Credentials.makeRefreshing({ initial: Redacted.make(TOKEN), obtain })
-      const run = <A, E>(
-        effect: Effect.Effect<
-          A,
-          E,
-          Credentials.Credentials | ClientIdentity.ClientIdentity | HttpClient.HttpClient
-        >
-      ) =>
-        effect.pipe(
-          Effect.provideService(Credentials.Credentials, credentials),
-          Effect.provide(Layer.mergeAll(http, IdentityLive))
-        )
+      const { credentials, run, signIns } = yield* refreshing
       yield* run(PlexAuth.signOut())
       const error = yield* Effect.flip(run(PlexAuth.getTokenDetails()))
       assert.strictEqual(error._tag, "Unauthorized")
@@ -154,17 +156,8 @@ describe("after a sign-out", () => {
 
   it.effect("without a sign-out, the same refusal does sign in again (the control)", () =>
     Effect.gen(function* () {
-      const signIns = yield* Ref.make(0)
-      const http = MockHttp.layer(afterSignOut(signIns))
-      const obtain = Effect.map(
-        PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
-        (signedIn) => signedIn.authToken
-      ).pipe(Effect.provide(Layer.mergeAll(http, IdentityLive)))
-      const credentials = yield* Credentials.makeRefreshing({ initial: Redacted.make(TOKEN), obtain })
-      const account = yield* PlexAuth.getTokenDetails().pipe(
-        Effect.provideService(Credentials.Credentials, credentials),
-        Effect.provide(Layer.mergeAll(http, IdentityLive))
-      )
+      const { run, signIns } = yield* refreshing
+      const account = yield* run(PlexAuth.getTokenDetails())
       assert.strictEqual(account.username, "tester")
       assert.strictEqual(yield* Ref.get(signIns), 1)
     })

@@ -746,6 +746,19 @@ export const withTimeout =
       })
     })
 
+/** One attempt once sent: the body read under the limit, then the status and payload interpreted. */
+const answered = <A>(
+  spec: Spec<A>,
+  ctx: Context,
+  sent: Effect.Effect<Answer, NetworkError | Unexpected>,
+  limit: number
+): Effect.Effect<Success<A>, PlexError> =>
+  Effect.flatMap(sent, ({ headers, response }) =>
+    Effect.flatMap(readText(ctx, response, headers, limit), (text) =>
+      interpret(spec, ctx, response, headers, text)
+    )
+  )
+
 const timedOut = (ctx: Context, timeout: Duration.Duration): NetworkError =>
   new NetworkError({
     operation: ctx.operation,
@@ -794,11 +807,7 @@ export const execute = <A>(
     const sentTraced = secretQuery
       ? Effect.locally(sent, HttpClient.currentTracerDisabledWhen, () => true)
       : sent
-    const once = Effect.flatMap(sentTraced, ({ headers, response }) =>
-      Effect.flatMap(readText(ctx, response, headers, limit), (text) =>
-        interpret(spec, ctx, response, headers, text)
-      )
-    )
+    const once = answered(spec, ctx, sentTraced, limit)
     const attempt = Effect.suspend(() => {
       attempts++
       return attempts > 1
@@ -860,11 +869,9 @@ export const probe = <A>(
     const request = HttpClientRequest.make(spec.method)(url.toString(), {
       headers: { ...identity.headers, accept: "application/json" }
     })
-    return yield* Effect.gen(function* () {
-      const { headers, response } = yield* send(client, ctx, request, false)
-      const text = yield* readText(ctx, response, headers, limit)
-      return yield* interpret(spec, ctx, response, headers, text)
-    }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout), client }))
+    return yield* answered(spec, ctx, send(client, ctx, request, false), limit).pipe(
+      withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout), client })
+    )
   }).pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
