@@ -88,7 +88,13 @@ export const AccountService = /*#__PURE__*/ L.struct({
  */
 export interface AccountService extends Schema.Schema.Type<typeof AccountService> {}
 
-const accountFields = {
+/**
+ * The fields of an account, with `authToken` as given. A function, not an
+ * object spread into the second schema: a bundler keeps a spread (it could
+ * run a getter), and with it every account schema, in programs that never
+ * decode an account.
+ */
+const accountFields = <T>(authToken: T) => ({
   /** The numeric account id. */
   id: L.Num,
   /** The account's stable UUID. */
@@ -97,8 +103,8 @@ const accountFields = {
   username: L.Str,
   /** The display title (user name or friendly name). */
   title: L.Str,
-  /** The account token, when the payload carries one; always `Redacted`. */
-  authToken: /*#__PURE__*/ L.optional(L.Secret),
+  /** The account token; always `Redacted`. */
+  authToken,
   email: /*#__PURE__*/ L.optional(L.String),
   friendlyName: /*#__PURE__*/ L.optional(L.String),
   thumb: /*#__PURE__*/ L.optional(L.String),
@@ -129,7 +135,7 @@ const accountFields = {
   subscription: /*#__PURE__*/ L.optional(Subscription),
   subscriptions: /*#__PURE__*/ L.array(Subscription),
   services: /*#__PURE__*/ L.array(AccountService)
-}
+})
 
 /**
  * A plex.tv account, as `GET /api/v2/user` returns it. Requires `id`, `uuid`,
@@ -139,7 +145,7 @@ const accountFields = {
  * @since 0.1.0
  * @category schemas
  */
-export const Account = /*#__PURE__*/ L.struct(accountFields)
+export const Account = /*#__PURE__*/ L.struct(/*#__PURE__*/ accountFields(/*#__PURE__*/ L.optional(L.Secret)))
 
 /**
  * @since 0.1.0
@@ -154,7 +160,7 @@ export interface Account extends Schema.Schema.Type<typeof Account> {}
  * @since 0.1.0
  * @category schemas
  */
-export const SignedInAccount = /*#__PURE__*/ L.struct({ ...accountFields, authToken: L.Secret })
+export const SignedInAccount = /*#__PURE__*/ L.struct(/*#__PURE__*/ accountFields(L.Secret))
 
 /**
  * @since 0.1.0
