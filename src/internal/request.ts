@@ -14,19 +14,22 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
+import { constTrue } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import { ClientIdentity } from "../ClientIdentity.js"
 import {
   BadRequest,
@@ -225,13 +228,8 @@ const networkError = (ctx: Context, error: HttpClientError.HttpClientError): Net
     (p): p is string => typeof p === "string" && p.length > 0
   )
   const detail = parts.length > 0 ? parts.join(": ") : error.reason
-  const failure = new NetworkError({
-    operation: ctx.operation,
-    method: ctx.method,
-    url: ctx.url,
-    reason: "Transport",
-    detail: scrub(detail, ctx.secrets)
-  })
+  // Like every error made from `ctx`, it keeps only its own fields: never `secrets`.
+  const failure = new NetworkError({ ...ctx, reason: "Transport", detail: scrub(detail, ctx.secrets) })
   const code = cause?.cause?.code
   if (error._tag === "RequestError" && typeof code === "string" && unreachable.test(code)) {
     Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
@@ -286,24 +284,15 @@ const readText = (
   if (Number.isFinite(declared) && (encoding === undefined || encoding.trim().toLowerCase() === "identity")) {
     return Effect.catchAll(response.text, readFailure(ctx))
   }
-  return Stream.runFoldEffect(
-    response.stream,
-    { chunks: [] as Array<Uint8Array>, size: 0 },
-    (acc, chunk): Effect.Effect<{ chunks: Array<Uint8Array>; size: number }, Unexpected> => {
-      if (acc.size + chunk.length > limit) return Effect.fail(tooLarge("more than that received"))
-      acc.chunks.push(chunk)
-      return Effect.succeed({ chunks: acc.chunks, size: acc.size + chunk.length })
-    }
-  ).pipe(
-    Effect.map(({ chunks, size }) => {
-      const bytes = new Uint8Array(size)
-      let offset = 0
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset)
-        offset += chunk.length
-      }
-      return new TextDecoder().decode(bytes)
-    }),
+  // Decoded as it comes (a character split across chunks is kept for the next one), counted as it grows.
+  const decoder = new TextDecoder()
+  let text = ""
+  return Stream.runFoldEffect(response.stream, 0, (size, chunk): Effect.Effect<number, Unexpected> => {
+    if (size + chunk.length > limit) return Effect.fail(tooLarge("more than that received"))
+    text += decoder.decode(chunk, { stream: true })
+    return Effect.succeed(size + chunk.length)
+  }).pipe(
+    Effect.map(() => text + decoder.decode()),
     Effect.catchAll(readFailure(ctx))
   )
 }
@@ -327,43 +316,23 @@ const interpret = <A>(
     return Effect.flatMap(Clock.currentTimeMillis, (now) => refused(spec, ctx, status, headers, text, now))
   }
   const contentType = contentTypeOf(headers)
-  const base = { ...ctx, status }
   if (spec.noContent) {
     return Effect.succeed({ value: undefined as A, status, headers, contentType })
   }
+  const unusable = (reason: "ContentType" | "Decode", detail: string) =>
+    Effect.fail(new Unexpected({ ...ctx, status, contentType, reason, detail }))
   if (!isJson(contentType)) {
-    return Effect.fail(
-      new Unexpected({
-        ...base,
-        contentType: contentType,
-        reason: "ContentType",
-        detail: `expected a JSON body, got ${contentType ?? "no content type"}`
-      })
-    )
+    return unusable("ContentType", `expected a JSON body, got ${contentType ?? "no content type"}`)
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch {
-    return Effect.fail(
-      new Unexpected({
-        ...base,
-        contentType: contentType,
-        reason: "Decode",
-        detail: `the body is not valid JSON (${text.length} characters)`
-      })
-    )
+    return unusable("Decode", `the body is not valid JSON (${text.length} characters)`)
   }
   const decoded = L.decodePlain(spec.schema, json)
   return decoded instanceof L.Failure
-    ? Effect.fail(
-        new Unexpected({
-          ...base,
-          contentType,
-          reason: "Decode",
-          detail: describeFailure(decoded)
-        })
-      )
+    ? unusable("Decode", describeFailure(decoded))
     : Effect.succeed({ value: decoded, status, headers, contentType })
 }
 
@@ -486,9 +455,6 @@ export const retrying = <A, E extends PlexError, R>(
         )
         return loop
       })
-
-const redactToken = (names: ReadonlyArray<string | RegExp>) =>
-  names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
 
 /**
  * Drops a body nobody will read: the stream is started and, at its first
@@ -638,150 +604,224 @@ export const timeoutWith = <A, E, R, E2>(
     )
   )
 
-/** The live clock, which {@link withTimeout} can stand in for. */
+/** The live clock, which a `TestClock` can stand in for. */
 const liveClock = /*#__PURE__*/ Context.get(DefaultServices.liveServices, Clock.Clock)
 
-/** Per client: whether its requests go through `FetchHttpClient`'s `fetch`, learned from its first request. */
-const viaFetch = new WeakMap<HttpClient.HttpClient, boolean>()
+/** The default tracer, which exports nothing: a span only it records is one nobody can read. */
+const nativeTracer = /*#__PURE__*/ Context.get(DefaultServices.liveServices, Tracer.Tracer)
+
+/** The clients seen sending through `FetchHttpClient`'s `fetch`. */
+const viaFetch = new WeakSet<HttpClient.HttpClient>()
+
+/** Given the `fetch` a client would send with (its `FetchHttpClient.Fetch`, or none: the global one), the one to use instead. */
+type Swap = (found: typeof globalThis.fetch | undefined) => typeof globalThis.fetch
+
+class WireTag extends Context.Tag("effect-plex-auth/internal/Wire")<WireTag, Swap>() {}
 
 /**
- * Runs `self` with `FetchHttpClient`'s `fetch` wrapped: its requests are
- * sent with `controller`'s signal, which an interruption of `self` aborts (as
- * the platform's own signal would be), and with `redirect: "manual"`, so that
- * redirects come back to the engine (which follows them without the token
- * crossing origins); `onFetch` is told that one was made. Every attempt runs
- * under it, whatever the client: only `FetchHttpClient` reads the service.
+ * The first of a client's request steps: it runs inside whatever context the
+ * client's layer merged in (a `FetchHttpClient.Fetch` given to the
+ * `FetchHttpClient` layer is visible only there) and puts the execution's
+ * `fetch` in place of the one found, which it then calls. The context is
+ * restored when the execution ends.
  */
-const withFetchSignal = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-  controller: AbortController,
-  onFetch: () => void
-): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.serviceOption(FetchHttpClient.Fetch), (custom) =>
-    Effect.provideService(self, FetchHttpClient.Fetch, (input, init) => {
-      onFetch()
-      return (Option.isSome(custom) ? custom.value : globalThis.fetch)(input, {
-        ...init,
-        redirect: "manual",
-        signal: controller.signal
-      })
-    })
-  ).pipe(Effect.onInterrupt(() => Effect.sync(() => controller.abort())))
-
-/**
- * Fails with `onTimeout()` when `self` (one attempt of a request through
- * `client`) takes longer than `duration`.
- *
- * With the live clock and a client known to send through `fetch`, a timer
- * aborts the request's `fetch` (its answer or its body): the attempt fails
- * where it stands and the failure becomes `onTimeout()`, with no fiber of its
- * own. With another client, or one not yet seen, the attempt runs in a fiber
- * that the timer interrupts ({@link timeoutWith}); that first run also learns
- * whether the client uses `fetch`. With any clock but the live one (a
- * `TestClock`), the timer is that clock's `sleep`, in a fiber of its own, so
- * virtual time drives it.
- */
-export const withTimeout =
-  <E2>(options: {
-    readonly duration: Duration.Duration
-    readonly onTimeout: () => E2
-    readonly client: HttpClient.HttpClient
-  }) =>
-  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
-    Effect.clockWith((clock): Effect.Effect<A, E | E2, R> => {
-      const millis = Duration.toMillis(options.duration)
-      if (clock !== liveClock) {
-        return Effect.flatMap(Effect.fork(clock.sleep(options.duration)), (sleeper) =>
-          timeoutWith(
-            withFetchSignal(self, new AbortController(), () => {}),
-            0,
-            options.onTimeout,
-            (task) => {
-              sleeper.addObserver((exit) => {
-                if (exit._tag === "Success") task()
-              })
-              return () => sleeper.unsafeInterruptAsFork(FiberId.none)
-            }
-          )
-        )
-      }
-      const known = viaFetch.get(options.client)
-      if (known === true) {
-        return Effect.suspend(() => {
-          const controller = new AbortController()
-          let fired = false
-          const cancel = liveSchedule(() => {
-            fired = true
-            controller.abort()
-          }, millis)
-          return withFetchSignal(self, controller, () => {}).pipe(
-            Effect.catchAll((error): Effect.Effect<never, E | E2> =>
-              fired ? Effect.failSync(options.onTimeout) : Effect.fail(error)
-            ),
-            Effect.ensuring(Effect.sync(cancel))
-          )
-        })
-      }
-      if (known === false) {
-        return timeoutWith(
-          withFetchSignal(self, new AbortController(), () => {}),
-          millis,
-          options.onTimeout,
-          liveSchedule
-        )
-      }
-      return Effect.suspend(() => {
-        let fetched = false
-        const learning = withFetchSignal(self, new AbortController(), () => {
-          fetched = true
-        })
-        return timeoutWith(learning, millis, options.onTimeout, liveSchedule).pipe(
-          // A client that answered without `fetch` never uses it; one that failed first is asked again.
-          Effect.onExit((exit) =>
-            Effect.sync(() => {
-              if (fetched || exit._tag === "Success") viaFetch.set(options.client, fetched)
-            })
-          )
-        )
-      })
-    })
-
-/** One attempt once sent: the body read under the limit, then the status and payload interpreted. */
-const answered = <A>(
-  spec: Spec<A>,
-  ctx: Context,
-  sent: Effect.Effect<Answer, NetworkError | Unexpected>,
-  limit: number
-): Effect.Effect<Success<A>, PlexError> =>
-  Effect.flatMap(sent, ({ headers, response }) =>
-    Effect.flatMap(readText(ctx, response, headers, limit), (text) =>
-      interpret(spec, ctx, response, headers, text)
-    )
-  )
-
-const timedOut = (ctx: Context, timeout: Duration.Duration): NetworkError =>
-  new NetworkError({
-    operation: ctx.operation,
-    method: ctx.method,
-    url: ctx.url,
-    reason: "Timeout",
-    detail: `no complete answer within ${Duration.format(timeout)}`
+const wireFetch = (request: HttpClientRequest.HttpClientRequest) =>
+  FiberRef.modify(FiberRef.currentContext, (context) => {
+    const swap = context.unsafeMap.get(WireTag.key) as Swap | undefined
+    const found = context.unsafeMap.get(FetchHttpClient.Fetch.key) as typeof globalThis.fetch | undefined
+    const fetch = swap?.(found) ?? found
+    return [request, fetch === found ? context : Context.add(context, FetchHttpClient.Fetch, fetch!)]
   })
 
-/** Runs an operation against `baseUrl`, with `token` when there is one. */
+const wiredClients = new WeakMap<HttpClient.HttpClient, HttpClient.HttpClient>()
+
+/** `client` with {@link wireFetch} as its first request step (made once per client). */
+const wired = (client: HttpClient.HttpClient): HttpClient.HttpClient => {
+  let found = wiredClients.get(client)
+  if (found === undefined) {
+    found = HttpClient.mapRequestInputEffect(client, wireFetch)
+    wiredClients.set(client, found)
+  }
+  return found
+}
+
+const noop = () => {}
+
+/**
+ * One execution's hold on its attempts through `client`: the `fetch` they
+ * send with (`swap`), each attempt's timeout (`timed`), and the clean-up
+ * when the execution ends (`done`).
+ *
+ * Each attempt's `fetch` gets the signal of the attempt's own
+ * `AbortController`, which a timer or an interruption aborts, and
+ * `redirect: "manual"`: redirects come back to the engine, which follows
+ * them without the token crossing origins. Each `fetch` also tells the
+ * engine that `client` sends through one.
+ *
+ * `timed` fails with `onTimeout()` when an attempt takes longer than
+ * `timeout`. With the live clock and a client known to send through `fetch`,
+ * a timer aborts the attempt's `fetch` (its answer or its body): the attempt
+ * fails where it stands and the failure becomes the timeout, with no fiber
+ * of its own. With a client not seen calling `fetch` (yet), the attempt runs
+ * in a fiber that the timer interrupts ({@link timeoutWith}). With any clock but
+ * the live one (a `TestClock`), the timer is that clock's `sleep`, in a
+ * fiber of its own, so virtual time drives it.
+ *
+ * `done` stops the timer and aborts a request still out when the execution
+ * failed (an interruption, a defect).
+ */
+const makeWire = <E2>(
+  client: HttpClient.HttpClient,
+  clock: Clock.Clock,
+  timeout: Duration.Duration,
+  onTimeout: () => E2
+) => {
+  let controller: AbortController | undefined
+  let cancel = noop
+  let inner: typeof globalThis.fetch | undefined
+  const fetch: typeof globalThis.fetch = (input, init) => {
+    viaFetch.add(client)
+    controller ??= new AbortController()
+    return (inner ?? globalThis.fetch)(input, { ...init, redirect: "manual", signal: controller.signal })
+  }
+  const swap: Swap = (found) => {
+    if (found !== fetch) inner = found
+    return fetch
+  }
+  const timed = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
+    Effect.suspend((): Effect.Effect<A, E | E2, R> => {
+      controller = undefined
+      cancel = noop
+      const inFiber = Effect.onInterrupt(self, () => Effect.sync(() => controller?.abort()))
+      if (clock !== liveClock) {
+        return Effect.flatMap(Effect.fork(clock.sleep(timeout)), (sleeper) =>
+          timeoutWith(inFiber, 0, onTimeout, (task) => {
+            sleeper.addObserver((exit) => {
+              if (exit._tag === "Success") task()
+            })
+            return () => sleeper.unsafeInterruptAsFork(FiberId.none)
+          })
+        )
+      }
+      const millis = Duration.toMillis(timeout)
+      if (!viaFetch.has(client)) return timeoutWith(inFiber, millis, onTimeout, liveSchedule)
+      const current = (controller = new AbortController())
+      let fired = false
+      const stop = (cancel = liveSchedule(() => {
+        fired = true
+        current.abort()
+      }, millis))
+      return Effect.matchEffect(self, {
+        onFailure: (error): Effect.Effect<never, E | E2> => {
+          stop()
+          return fired ? Effect.failSync(onTimeout) : Effect.fail(error)
+        },
+        onSuccess: (value) => {
+          stop()
+          return Effect.succeed(value)
+        }
+      })
+    })
+  const done = (exit: Exit.Exit<unknown, unknown>) => {
+    cancel()
+    if (exit._tag === "Failure") controller?.abort()
+  }
+  return { swap, timed, done }
+}
+
+/** A fiber ref and the value to run with. */
+type Setting = readonly [FiberRef.FiberRef<any>, unknown]
+
+/** Sets them all in one step, copying the fiber's refs once (a `FiberRef.set` each would copy them each). */
+const setAll = (settings: ReadonlyArray<Setting>) =>
+  Effect.updateFiberRefs((fiberId, refs) =>
+    FiberRefs.updateManyAs(refs, {
+      // Never empty: the context is always among them.
+      entries: settings.map(
+        ([fiberRef, value]) => [fiberRef, [[fiberId, value]]] as const
+      ) as unknown as Parameters<typeof FiberRefs.updateManyAs>[1]["entries"]
+    })
+  )
+
+/**
+ * Runs `self` with every setting in force, then restores them and runs
+ * `done` (whatever the exit): one acquire and release for them all, where
+ * `Effect.locally` and `Effect.provideService` take one each.
+ */
+const runWith = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  settings: ReadonlyArray<Setting>,
+  done: (exit: Exit.Exit<A, E>) => void
+): Effect.Effect<A, E, R> =>
+  Effect.acquireUseRelease(
+    Effect.withFiberRuntime<ReadonlyArray<Setting>>((fiber) => {
+      const previous = settings.map(([fiberRef]): Setting => [fiberRef, fiber.getFiberRef(fiberRef)])
+      return Effect.as(setAll(settings), previous)
+    }),
+    () => self,
+    (previous, exit) => {
+      done(exit)
+      return setAll(previous)
+    }
+  )
+
+/**
+ * The settings every run through the engine has: the wire in the context
+ * (with `span` as the parent of what runs inside, when there is one), the
+ * token's header redacted wherever a request is logged or traced, and the
+ * platform's own HTTP span recorded only when someone can read it: not when
+ * the query carries a secret (its `url.full` would), nor under the default
+ * tracer (which exports nothing) unless trace headers are asked for, as they
+ * name that span. Where it is recorded, it sends trace headers only when
+ * `propagate` says so.
+ */
+const settingsFor = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  context: Context.Context<never>,
+  span: Tracer.Span | undefined,
+  propagate: boolean,
+  secretQuery: boolean
+): Array<Setting> => {
+  const redacted = fiber.getFiberRef(Headers.currentRedactedNames)
+  const tracer = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer)
+  return [
+    [FiberRef.currentContext, span ? Context.add(context, Tracer.ParentSpan, span) : context],
+    [
+      Headers.currentRedactedNames,
+      redacted.includes("x-plex-token") ? redacted : [...redacted, "x-plex-token"]
+    ],
+    [
+      HttpClient.currentTracerDisabledWhen,
+      secretQuery || (tracer === nativeTracer && !propagate)
+        ? constTrue
+        : fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)
+    ],
+    [HttpClient.currentTracerPropagation, propagate]
+  ]
+}
+
+/**
+ * Runs an operation against `baseUrl`, with `token` when there is one.
+ *
+ * With `probeTimeout`, it is a probe: one attempt of an anonymous request
+ * within that time, without the trimmings a probe does not need: no retry,
+ * no span of its own (the platform's HTTP span is recorded under a tracer
+ * that exports), no trace headers. Redirects, the body limit, status mapping
+ * and decoding are the same.
+ */
 export const execute = <A>(
   spec: Spec<A>,
   baseUrl: string,
-  token: Option.Option<Redacted.Redacted<string>>
+  token: Option.Option<Redacted.Redacted<string>>,
+  probeTimeout?: Duration.Duration
 ): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity> =>
-  // The services are read in one step (each `yield*` of one is a step of its own, on every call).
-  Effect.flatMap(Effect.context<HttpClient.HttpClient | ClientIdentity>(), (services) => {
+  // Everything the run needs from its fiber is read in one step (each `yield*` of a service is a step).
+  Effect.withFiberRuntime((fiber) => {
+    const services = fiber.currentContext as Context.Context<HttpClient.HttpClient | ClientIdentity>
     const client = Context.get(services, HttpClient.HttpClient)
-    const identity = Context.get(services, ClientIdentity)
-    const policy = Context.get(services, CurrentRetryPolicy)
-    const timeout = Context.get(services, RequestTimeout)
-    const propagate = Context.get(services, TracePropagation)
-    const limit = Context.get(services, MaxBodyBytes)
+    const policy = probeTimeout === undefined ? Context.get(services, CurrentRetryPolicy) : none
+    const timeout = probeTimeout ?? Context.get(services, RequestTimeout)
+    const propagate = probeTimeout === undefined && Context.get(services, TracePropagation)
     const url = new URL(`${baseUrl}${spec.path}`)
     // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
     const secrets: Array<string> = []
@@ -793,7 +833,10 @@ export const execute = <A>(
     const hasSecretBody = secrets.length > bodySecrets
     const ctx: Context = { operation: spec.operation, method: spec.method, url: where(url), secrets }
     // Built in one step: each `set...` combinator would copy the request and its headers again.
-    const requestHeaders: Record<string, string> = { ...identity.headers, accept: "application/json" }
+    const requestHeaders: Record<string, string> = {
+      ...Context.get(services, ClientIdentity).headers,
+      accept: "application/json"
+    }
     if (headerToken !== undefined) requestHeaders["x-plex-token"] = headerToken
     let request = HttpClientRequest.make(spec.method)(url.toString(), {
       headers: requestHeaders,
@@ -801,20 +844,47 @@ export const execute = <A>(
     })
     if (body !== undefined) request = HttpClientRequest.setBody(request, body)
 
+    const wire = makeWire(
+      client,
+      Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock),
+      timeout,
+      () =>
+        new NetworkError({
+          ...ctx,
+          reason: "Timeout",
+          detail: `no complete answer within ${Duration.format(timeout)}`
+        })
+    )
+    const limit = Context.get(services, MaxBodyBytes)
     let attempts = 0
-    const sent = send(client, ctx, request, hasSecretBody)
-    // The platform's span records the full URL: leave it out when the query carries a secret.
-    const sentTraced = secretQuery
-      ? Effect.locally(sent, HttpClient.currentTracerDisabledWhen, () => true)
-      : sent
-    const once = answered(spec, ctx, sentTraced, limit)
+    /** The status of the last answer, for the span. */
+    let status: number | undefined
+    // One attempt: sent, its body read under the limit, then its status and payload interpreted.
+    const once = Effect.flatMap(send(wired(client), ctx, request, hasSecretBody), ({ headers, response }) => {
+      status = response.status
+      return Effect.flatMap(readText(ctx, response, headers, limit), (text) =>
+        interpret(spec, ctx, response, headers, text)
+      )
+    })
     const attempt = Effect.suspend(() => {
       attempts++
-      return attempts > 1
-        ? Effect.zipRight(Effect.logDebug(`${spec.operation}: retry ${attempts - 1}`), once)
-        : once
-    }).pipe(withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout), client }))
-    const idempotent = spec.idempotent ?? true
+      status = undefined
+      const run =
+        attempts > 1
+          ? Effect.zipRight(Effect.logDebug(`${spec.operation}: retry ${attempts - 1}`), once)
+          : once
+      return wire.timed(run)
+    })
+    const retried = retrying(attempt, policy, spec.idempotent ?? true)
+    const context = Context.add(services, WireTag, wire.swap)
+    const run = (span: Tracer.Span | undefined) =>
+      runWith(retried, settingsFor(fiber, context, span, propagate, secretQuery), (exit) => {
+        wire.done(exit)
+        if (span === undefined) return
+        if (status !== undefined) span.attribute("http.response.status_code", status)
+        span.attribute("plex.retry_count", attempts - 1)
+      })
+    if (probeTimeout !== undefined) return run(undefined)
     return Effect.useSpan(
       `PlexAuth.${spec.operation}`,
       {
@@ -828,51 +898,13 @@ export const execute = <A>(
           "url.path": url.pathname
         }
       },
-      (span) =>
-        retrying(attempt, policy, idempotent).pipe(
-          (effect) => Effect.locally(effect, HttpClient.currentTracerPropagation, propagate),
-          Effect.onExit((exit) =>
-            Effect.sync(() => {
-              const failure = exit._tag === "Failure" ? Cause.failureOption(exit.cause) : undefined
-              const status =
-                exit._tag === "Success"
-                  ? exit.value.status
-                  : failure !== undefined && Option.isSome(failure) && "status" in failure.value
-                    ? failure.value.status
-                    : undefined
-              if (status !== undefined) span.attribute("http.response.status_code", status)
-              span.attribute("plex.retry_count", attempts - 1)
-            })
-          ),
-          Effect.withParentSpan(span)
-        )
+      run
     )
-  }).pipe(Effect.locallyWith(Headers.currentRedactedNames, redactToken))
+  })
 
-/**
- * One attempt of an anonymous request without the trimmings a probe does not
- * need: no token, no retry and no span of its own (the platform's HTTP span
- * is still recorded), within `timeout`. Redirects,
- * the body limit, status mapping and decoding are the engine's.
- */
-export const probe = <A>(
-  spec: Spec<A>,
-  baseUrl: string,
-  timeout: Duration.Duration
-): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    const identity = yield* ClientIdentity
-    const limit = yield* MaxBodyBytes
-    const url = new URL(`${baseUrl}${spec.path}`)
-    const ctx: Context = { operation: spec.operation, method: spec.method, url: where(url), secrets: [] }
-    const request = HttpClientRequest.make(spec.method)(url.toString(), {
-      headers: { ...identity.headers, accept: "application/json" }
-    })
-    return yield* answered(spec, ctx, send(client, ctx, request, false), limit).pipe(
-      withTimeout({ duration: timeout, onTimeout: () => timedOut(ctx, timeout), client })
-    )
-  }).pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
+/** One attempt of an anonymous request within `timeout`: see {@link execute}. */
+export const probe = <A>(spec: Spec<A>, baseUrl: string, timeout: Duration.Duration) =>
+  execute(spec, baseUrl, Option.none(), timeout)
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
 export const plexTvAnonymous = <A>(spec: Spec<A>) =>

@@ -45,6 +45,17 @@ const stubFetch = (stub: Stub): typeof globalThis.fetch =>
     })
   }) as typeof globalThis.fetch
 
+/**
+ * The stub given to the `FetchHttpClient` layer itself, as the platform's README
+ * customizes it, not beside it: the engine's own wrapper must not hide it.
+ */
+const providedToTheLayer = (stub: Stub) =>
+  Layer.mergeAll(
+    FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, stubFetch(stub)))),
+    ClientIdentity.layer({ clientIdentifier: "timeout-fetch-test", product: "Test" }),
+    Credentials.layer(Redacted.make("token"))
+  )
+
 /** A fresh `FetchHttpClient` (a client the engine has not seen) over the stub. */
 const layer = (stub: Stub) =>
   Layer.mergeAll(
@@ -93,6 +104,22 @@ describe("the timeout over fetch, on the live clock", () => {
       assert.deepStrictEqual(stub.redirects, ["manual", "manual", "manual"])
     }).pipe(Effect.provide(layer(stub)))
   })
+
+  it.live(
+    "a Fetch provided to the FetchHttpClient layer is the one used, with the timeout and manual redirects",
+    () => {
+      const stub: Stub = { signals: [], redirects: [], hang: false }
+      return Effect.gen(function* () {
+        for (let i = 0; i < 2; i++) assert.isTrue(Either.isRight(yield* call), `call ${i}`)
+        stub.hang = true
+        const result = yield* call
+        assert.isTrue(Either.isLeft(result) && result.left._tag === "NetworkError")
+        assert.strictEqual(stub.signals.length, 3, "every request went through the layer's fetch")
+        assert.isTrue(stub.signals[2]?.aborted, "the timeout aborted it")
+        assert.deepStrictEqual(stub.redirects, ["manual", "manual", "manual"])
+      }).pipe(Effect.provide(providedToTheLayer(stub)))
+    }
+  )
 
   it.live("interrupting the caller aborts the request's fetch", () => {
     const stub: Stub = { signals: [], redirects: [], hang: false }

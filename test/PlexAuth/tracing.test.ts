@@ -5,9 +5,10 @@
  * set to `true`, every request carries the context of its own HTTP span, in
  * the caller's trace. The operation's span is recorded either way.
  */
+import { Headers, HttpClient, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer } from "effect"
-import { PlexAuth } from "effect-plex-auth"
+import { Effect, Exit, FiberRef, Layer, Redacted } from "effect"
+import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { inMemory, type Operation, operations, targetOf } from "../faults/support.js"
 import { type RecordedSpan, withRecordedSpans } from "../support/observe.js"
@@ -102,4 +103,79 @@ describe("PlexAuth.TracePropagation", () => {
       assert.isDefined(untraced?.headers["x-plex-client-identifier"], "the header record is the real one")
     }).pipe(Effect.provide(inMemory()))
   )
+})
+
+describe("the platform's per-attempt HTTP span", () => {
+  /** A client that answers at once and records, per request, what the platform would decide for its span. */
+  const inspecting = () => {
+    const seen: Array<{ readonly spanRecorded: boolean; readonly tokenRedacted: boolean }> = []
+    const client = HttpClient.make((request, _url, _signal, fiber) => {
+      seen.push({
+        spanRecorded:
+          fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
+          !fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)(request),
+        tokenRedacted: fiber.getFiberRef(Headers.currentRedactedNames).includes("x-plex-token")
+      })
+      const body = JSON.stringify({ id: 1, uuid: "u-1", username: "one", title: "One" })
+      return Effect.succeed(
+        HttpClientResponse.fromWeb(
+          request,
+          new Response(body, { status: 200, headers: { "content-type": "application/json" } })
+        )
+      )
+    })
+    const layer = Layer.mergeAll(
+      Layer.succeed(HttpClient.HttpClient, client),
+      ClientIdentity.layer({ clientIdentifier: "tracing-test", product: "Test" }),
+      Credentials.layer(Redacted.make("token"))
+    )
+    return { seen, layer }
+  }
+
+  it.effect("is not made under the default tracer, which exports nothing", () => {
+    const { layer, seen } = inspecting()
+    return Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      assert.deepStrictEqual(seen, [{ spanRecorded: false, tokenRedacted: true }])
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect(
+    "is made under a tracer that records, and under the default one when trace headers are asked for",
+    () => {
+      const { layer, seen } = inspecting()
+      return Effect.gen(function* () {
+        const { exit } = yield* withRecordedSpans(PlexAuth.getTokenDetails())
+        assert.isTrue(Exit.isSuccess(exit))
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provideService(PlexAuth.TracePropagation, true))
+        assert.deepStrictEqual(seen, [
+          { spanRecorded: true, tokenRedacted: true },
+          { spanRecorded: true, tokenRedacted: true }
+        ])
+      }).pipe(Effect.provide(layer))
+    }
+  )
+
+  it.effect("the settings end with the operation: the caller's fiber is as it was", () => {
+    const { layer } = inspecting()
+    return Effect.gen(function* () {
+      const before = yield* Effect.all([
+        FiberRef.get(HttpClient.currentTracerDisabledWhen),
+        FiberRef.get(HttpClient.currentTracerPropagation),
+        FiberRef.get(Headers.currentRedactedNames),
+        Effect.context<never>()
+      ])
+      yield* PlexAuth.getTokenDetails()
+      const after = yield* Effect.all([
+        FiberRef.get(HttpClient.currentTracerDisabledWhen),
+        FiberRef.get(HttpClient.currentTracerPropagation),
+        FiberRef.get(Headers.currentRedactedNames),
+        Effect.context<never>()
+      ])
+      assert.strictEqual(after[0], before[0])
+      assert.strictEqual(after[1], before[1])
+      assert.strictEqual(after[2], before[2])
+      assert.strictEqual(after[3], before[3])
+    }).pipe(Effect.provide(layer))
+  })
 })
