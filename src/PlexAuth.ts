@@ -414,7 +414,10 @@ export const MaxBodyBytes = Request.MaxBodyBytes
  * Whether requests carry the caller's trace context (the `traceparent` and
  * `b3` headers `@effect/platform` adds). `false` by default: Plex takes no
  * part in the caller's traces, so the headers would only hand a third party
- * the caller's trace ids. The spans themselves are recorded either way.
+ * the caller's trace ids. A tracer that exports records the spans either
+ * way. Under Effect's default tracer, which exports nothing, the operation's
+ * span is not made, and the platform's per-request span only when this is
+ * `true` (the headers name it).
  *
  * @example
  * ```ts

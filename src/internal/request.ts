@@ -769,21 +769,19 @@ const runWith = <A, E, R>(
  * The settings every run through the engine has: the wire in the context
  * (with `span` as the parent of what runs inside, when there is one), the
  * token's header redacted wherever a request is logged or traced, and the
- * platform's own HTTP span recorded only when someone can read it: not when
- * the query carries a secret (its `url.full` would), nor under the default
- * tracer (which exports nothing) unless trace headers are asked for, as they
- * name that span. Where it is recorded, it sends trace headers only when
+ * platform's own HTTP span recorded only when someone can read it: under a
+ * tracer that exports (or, under the default one, when trace headers are
+ * asked for, since they name that span), and never when the query carries a
+ * secret (its `url.full` would). Trace headers are sent only when
  * `propagate` says so.
  */
 const settingsFor = (
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
   context: Context.Context<never>,
   span: Tracer.Span | undefined,
-  propagate: boolean,
-  secretQuery: boolean
+  options: { readonly propagate: boolean; readonly exporting: boolean; readonly secretQuery: boolean }
 ): Array<Setting> => {
   const redacted = fiber.getFiberRef(Headers.currentRedactedNames)
-  const tracer = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer)
   return [
     [FiberRef.currentContext, span ? Context.add(context, Tracer.ParentSpan, span) : context],
     [
@@ -792,16 +790,18 @@ const settingsFor = (
     ],
     [
       HttpClient.currentTracerDisabledWhen,
-      secretQuery || (tracer === nativeTracer && !propagate)
+      options.secretQuery || !(options.exporting || options.propagate)
         ? constTrue
         : fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)
     ],
-    [HttpClient.currentTracerPropagation, propagate]
+    [HttpClient.currentTracerPropagation, options.propagate]
   ]
 }
 
 /**
- * Runs an operation against `baseUrl`, with `token` when there is one.
+ * Runs an operation against `baseUrl`, with `token` when there is one, in a
+ * span named after it (made only under a tracer that exports: under the
+ * default one nobody could read it).
  *
  * With `probeTimeout`, it is a probe: one attempt of an anonymous request
  * within that time, without the trimmings a probe does not need: no retry,
@@ -877,14 +877,17 @@ export const execute = <A>(
     })
     const retried = retrying(attempt, policy, spec.idempotent ?? true)
     const context = Context.add(services, WireTag, wire.swap)
+    const tracer = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer)
+    // The default tracer exports nothing: a span only it records is one nobody can read.
+    const exporting = tracer !== nativeTracer
     const run = (span: Tracer.Span | undefined) =>
-      runWith(retried, settingsFor(fiber, context, span, propagate, secretQuery), (exit) => {
+      runWith(retried, settingsFor(fiber, context, span, { propagate, exporting, secretQuery }), (exit) => {
         wire.done(exit)
         if (span === undefined) return
         if (status !== undefined) span.attribute("http.response.status_code", status)
         span.attribute("plex.retry_count", attempts - 1)
       })
-    if (probeTimeout !== undefined) return run(undefined)
+    if (probeTimeout !== undefined || !exporting) return run(undefined)
     return Effect.useSpan(
       `PlexAuth.${spec.operation}`,
       {

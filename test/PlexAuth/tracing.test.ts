@@ -7,7 +7,7 @@
  */
 import { Headers, HttpClient, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, FiberRef, Layer, Redacted } from "effect"
+import { Context, Effect, Exit, FiberRef, Layer, Option, Redacted, Tracer } from "effect"
 import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { inMemory, type Operation, operations, targetOf } from "../faults/support.js"
@@ -105,12 +105,21 @@ describe("PlexAuth.TracePropagation", () => {
   )
 })
 
-describe("the platform's per-attempt HTTP span", () => {
-  /** A client that answers at once and records, per request, what the platform would decide for its span. */
+describe("spans under the default tracer and under one that exports", () => {
+  /**
+   * A client that answers at once and records, per request, the span it runs
+   * under and what the platform decides for its own.
+   */
   const inspecting = () => {
-    const seen: Array<{ readonly spanRecorded: boolean; readonly tokenRedacted: boolean }> = []
+    const seen: Array<{
+      readonly parent: string | undefined
+      readonly spanRecorded: boolean
+      readonly tokenRedacted: boolean
+    }> = []
     const client = HttpClient.make((request, _url, _signal, fiber) => {
+      const parent = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
       seen.push({
+        parent: Option.isSome(parent) && parent.value._tag === "Span" ? parent.value.name : undefined,
         spanRecorded:
           fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
           !fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)(request),
@@ -132,16 +141,19 @@ describe("the platform's per-attempt HTTP span", () => {
     return { seen, layer }
   }
 
-  it.effect("is not made under the default tracer, which exports nothing", () => {
-    const { layer, seen } = inspecting()
-    return Effect.gen(function* () {
-      yield* PlexAuth.getTokenDetails()
-      assert.deepStrictEqual(seen, [{ spanRecorded: false, tokenRedacted: true }])
-    }).pipe(Effect.provide(layer))
-  })
+  it.effect(
+    "under the default tracer, which exports nothing, neither the operation's span nor the platform's",
+    () => {
+      const { layer, seen } = inspecting()
+      return Effect.gen(function* () {
+        yield* PlexAuth.getTokenDetails()
+        assert.deepStrictEqual(seen, [{ parent: undefined, spanRecorded: false, tokenRedacted: true }])
+      }).pipe(Effect.provide(layer))
+    }
+  )
 
   it.effect(
-    "is made under a tracer that records, and under the default one when trace headers are asked for",
+    "under a tracer that records, both; under the default one, trace headers bring the platform's back",
     () => {
       const { layer, seen } = inspecting()
       return Effect.gen(function* () {
@@ -149,8 +161,8 @@ describe("the platform's per-attempt HTTP span", () => {
         assert.isTrue(Exit.isSuccess(exit))
         yield* PlexAuth.getTokenDetails().pipe(Effect.provideService(PlexAuth.TracePropagation, true))
         assert.deepStrictEqual(seen, [
-          { spanRecorded: true, tokenRedacted: true },
-          { spanRecorded: true, tokenRedacted: true }
+          { parent: "PlexAuth.getTokenDetails", spanRecorded: true, tokenRedacted: true },
+          { parent: undefined, spanRecorded: true, tokenRedacted: true }
         ])
       }).pipe(Effect.provide(layer))
     }
