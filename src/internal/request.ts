@@ -613,6 +613,14 @@ const nativeTracer = /*#__PURE__*/ Context.get(DefaultServices.liveServices, Tra
 /** The clients seen sending through `FetchHttpClient`'s `fetch`. */
 const viaFetch = new WeakSet<HttpClient.HttpClient>()
 
+/**
+ * Per client, the `FetchHttpClient.Fetch` its own layer provides beneath the
+ * caller's (`undefined`: none), learned from a request step on its first
+ * request (see {@link wireFetch}); later requests put the wire's `fetch` in
+ * the caller's context directly, without that step.
+ */
+const layerFetch = new WeakMap<HttpClient.HttpClient, typeof globalThis.fetch | undefined>()
+
 /** Given the `fetch` a client would send with (its `FetchHttpClient.Fetch`, or none: the global one), the one to use instead. */
 type Swap = (found: typeof globalThis.fetch | undefined) => typeof globalThis.fetch
 
@@ -672,6 +680,7 @@ const noop = () => {}
  */
 const makeWire = <E2>(
   client: HttpClient.HttpClient,
+  callerFetch: typeof globalThis.fetch | undefined,
   clock: Clock.Clock,
   timeout: Duration.Duration,
   onTimeout: () => E2
@@ -685,7 +694,11 @@ const makeWire = <E2>(
     return (inner ?? globalThis.fetch)(input, { ...init, redirect: "manual", signal: controller.signal })
   }
   const swap: Swap = (found) => {
-    if (found !== fetch) inner = found
+    if (found !== fetch) {
+      inner = found
+      // What the client sends with, unless it is the caller's own (which hides the layer's, if any).
+      if (callerFetch === undefined || found !== callerFetch) layerFetch.set(client, found)
+    }
     return fetch
   }
   const timed = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
@@ -844,8 +857,11 @@ export const execute = <A>(
     })
     if (body !== undefined) request = HttpClientRequest.setBody(request, body)
 
+    const callerFetch = services.unsafeMap.get(FetchHttpClient.Fetch.key) as
+      typeof globalThis.fetch | undefined
     const wire = makeWire(
       client,
+      callerFetch,
       Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock),
       timeout,
       () =>
@@ -860,7 +876,13 @@ export const execute = <A>(
     /** The status of the last answer, for the span. */
     let status: number | undefined
     // One attempt: sent, its body read under the limit, then its status and payload interpreted.
-    const once = Effect.flatMap(send(wired(client), ctx, request, hasSecretBody), ({ headers, response }) => {
+    // A client whose layer's `Fetch` is known gets the wire's in the context; another, a step that finds it.
+    const learned = layerFetch.has(client)
+    const context = learned
+      ? Context.add(services, FetchHttpClient.Fetch, wire.swap(callerFetch ?? layerFetch.get(client)))
+      : Context.add(services, WireTag, wire.swap)
+    const sender = learned ? client : wired(client)
+    const once = Effect.flatMap(send(sender, ctx, request, hasSecretBody), ({ headers, response }) => {
       status = response.status
       return Effect.flatMap(readText(ctx, response, headers, limit), (text) =>
         interpret(spec, ctx, response, headers, text)
@@ -876,7 +898,6 @@ export const execute = <A>(
       return wire.timed(run)
     })
     const retried = retrying(attempt, policy, spec.idempotent ?? true)
-    const context = Context.add(services, WireTag, wire.swap)
     const tracer = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer)
     // The default tracer exports nothing: a span only it records is one nobody can read.
     const exporting = tracer !== nativeTracer
