@@ -106,20 +106,22 @@ export const effectPlatform = (served: Served): Client => {
   }
 }
 
-/** effect-plex-auth with `FetchHttpClient`, run from a `ManagedRuntime` as a Promise-based caller would. */
+/**
+ * effect-plex-auth with `FetchHttpClient`, run from a `ManagedRuntime` as a Promise-based caller would,
+ * with the plex.tv URL (the fake's) given once by a layer, as an application sets it.
+ */
 export const effectPlexAuth = (served: Served): Client => {
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       FetchHttpClient.layer,
       ClientIdentity.layer({ clientIdentifier, product }),
-      Credentials.layer(Redacted.make(served.token))
+      Credentials.layer(Redacted.make(served.token)),
+      PlexTv.layer(served.plexTvUrl)
     )
   )
   const password = Redacted.make(served.password)
-  const getTokenDetails = PlexAuth.getTokenDetails().pipe(PlexTv.withUrl(served.plexTvUrl))
-  const signIn = PlexAuth.postUsersSignInData({ login: served.login, password }).pipe(
-    PlexTv.withUrl(served.plexTvUrl)
-  )
+  const getTokenDetails = PlexAuth.getTokenDetails()
+  const signIn = PlexAuth.postUsersSignInData({ login: served.login, password })
   return {
     name: "effect-plex-auth",
     request: {

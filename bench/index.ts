@@ -55,7 +55,7 @@ const scale = (full: number, small: number) => (quick ? small : full)
 const config = {
   /** Requests per client, operation and concurrency, over all rounds. */
   requests: scale(5_000, 100),
-  rounds: scale(5, 2),
+  rounds: scale(10, 2),
   warmup: scale(300, 20),
   decodes: scale(100_000, 1_000),
   decodeRounds: scale(10, 2),
@@ -447,7 +447,6 @@ const memory = async (ours: Client): Promise<MemoryResult> => {
 
 const heading = "## Speed and memory"
 
-/** What the connection figures say, from the figures themselves. */
 /** What the throughput ratios say, in words: against plexjs, and where the time goes. */
 const throughputVerdict = (rows: ReadonlyArray<ThroughputRow>) => {
   const label = (row: ThroughputRow) =>
@@ -471,8 +470,9 @@ const throughputVerdict = (rows: ReadonlyArray<ThroughputRow>) => {
         ? ": the platform is not what holds effect-plex-auth back."
         : ": part of the gap is the platform's own (its tracing span, an `AbortController` per request, the Effect runtime's steps)."),
     `effect-plex-auth reaches ${rows.map((row) => `${fmt(over(row, "@effect/platform"), 2)}×`).join(", ")} of that ` +
-      "floor: the rest is its own work per request (its span, the per-attempt timeout, the " +
-      "redirect and body-limit handling, the lenient decode and the services it reads)."
+      "floor, with its own work per request (the per-attempt timeout, the redirect and body-limit handling, " +
+      "the lenient decode, the services it reads) against the floor's `http.client` span, which it leaves " +
+      "out under a tracer that exports nothing."
   ]
     .filter((sentence) => sentence.length > 0)
     .join(" ")
@@ -564,7 +564,9 @@ does at least); the same request and check made with \`@effect/platform\`'s \`Ht
 (the Effect floor: what any Effect client on \`HttpClient\` pays before doing anything of its own);
 effect-plex-auth over \`FetchHttpClient\`; and plexjs 0.39.0 through its standalone functions
 (\`@lukehagar/plexjs/core.js\` and \`funcs/authentication*.js\`). Both Effect clients are called through a
-\`ManagedRuntime\`, as a Promise-based caller would. Every request's answer is checked.
+\`ManagedRuntime\`, as a Promise-based caller would; effect-plex-auth's has the fake's plex.tv URL from a layer
+(\`PlexTv.layer\`), as an application sets it once, and Effect's default tracer, as a program without
+OpenTelemetry has. Every request's answer is checked.
 
 ![Requests per second by client](${chartName})
 
