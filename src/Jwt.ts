@@ -346,6 +346,8 @@ export const registerKey = (
     )
   ) as Effect.Effect<Registration, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials>
 
+const Nonce = /*#__PURE__*/ L.struct({ nonce: L.Str })
+
 /**
  * Asks plex.tv for a nonce to put in a device JWT: `GET /api/v2/auth/nonce`.
  * A nonce is good for one exchange, within five minutes; plex.tv rate limits
@@ -360,7 +362,7 @@ export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.Http
       operation: "getNonce",
       method: "GET",
       path: "/api/v2/auth/nonce",
-      schema: L.struct({ nonce: L.Str })
+      schema: Nonce
     }),
     (success) => success.value.nonce
   ) as Effect.Effect<string, ResponseError, HttpClient.HttpClient | ClientIdentity>
@@ -459,6 +461,8 @@ const retryingExchange = <A, R>(
     Request.retrying(Effect.provideService(run, CurrentRetryPolicy, noRetry), policy, true)
   )
 
+const Exchanged = /*#__PURE__*/ L.struct({ auth_token: L.Secret })
+
 /**
  * Trades a device JWT for a Plex JWT: a nonce, a signed device JWT, then
  * plex.tv `POST /api/v2/auth/token`. The key must be registered
@@ -489,7 +493,7 @@ export const exchange = (
       method: "POST",
       path: "/api/v2/auth/token",
       body: Request.json({ jwt }),
-      schema: L.struct({ auth_token: L.Secret }),
+      schema: Exchanged,
       idempotent: false
     })
     return toPlexJwt(success.value.auth_token)
@@ -556,6 +560,8 @@ export const PublicKey = /*#__PURE__*/ L.struct({
  */
 export interface PublicKey extends Schema.Schema.Type<typeof PublicKey> {}
 
+const Keys = /*#__PURE__*/ L.struct({ keys: /*#__PURE__*/ L.array(PublicKey) })
+
 /**
  * The keys plex.tv signs Plex JWTs with: `GET /api/v2/auth/keys`. They
  * rotate: verify against all of them.
@@ -573,7 +579,7 @@ export const getKeys = (): Effect.Effect<
       operation: "getJwks",
       method: "GET",
       path: "/api/v2/auth/keys",
-      schema: L.struct({ keys: L.array(PublicKey) })
+      schema: Keys
     }),
     (success) => success.value.keys
   ) as Effect.Effect<ReadonlyArray<PublicKey>, ResponseError, HttpClient.HttpClient | ClientIdentity>
