@@ -344,7 +344,7 @@ export const registerKey = (
         error.errors.some((e) => /already registered/i.test(e.message ?? "")),
       () => Effect.succeed<Registration>("AlreadyRegistered")
     )
-  ) as Effect.Effect<Registration, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials>
+  )
 
 const Nonce = /*#__PURE__*/ L.struct({ nonce: L.Str })
 
@@ -365,7 +365,7 @@ export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.Http
       schema: Nonce
     }),
     (success) => success.value.nonce
-  ) as Effect.Effect<string, ResponseError, HttpClient.HttpClient | ClientIdentity>
+  )
 
 /**
  * The scope a device JWT asks for.
@@ -497,7 +497,7 @@ export const exchange = (
       idempotent: false
     })
     return toPlexJwt(success.value.auth_token)
-  }) as Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity>
+  })
   return retryingExchange(
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
@@ -582,7 +582,7 @@ export const getKeys = (): Effect.Effect<
       schema: Keys
     }),
     (success) => success.value.keys
-  ) as Effect.Effect<ReadonlyArray<PublicKey>, ResponseError, HttpClient.HttpClient | ClientIdentity>
+  )
 
 // ---------------------------------------------------------------------------
 // Verification
@@ -721,7 +721,7 @@ export const createPin = (
       schema: PinLogin.Pin
     }),
     (success) => success.value
-  ) as Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity>
+  )
 
 /**
  * Options of {@link pinLogin}.

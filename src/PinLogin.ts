@@ -101,7 +101,7 @@ export const create = (
       schema: Pin
     }),
     (success) => success.value
-  ) as Effect.Effect<Pin, CreateError, HttpClient.HttpClient | ClientIdentity>
+  )
 
 /**
  * Options of {@link check}.
@@ -143,7 +143,7 @@ export const check = (
         new PinExpired({ operation: "checkPin", pinId: pin.id, reason: "NotFound", errors: error.errors })
       )
     )
-  ) as Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity>
+  )
 
 /**
  * Options of {@link authUrl}.

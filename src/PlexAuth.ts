@@ -23,7 +23,7 @@ import type {
   GetSourceConnectionInformationError,
   GetTokenDetailsError,
   GetTransientTokenError,
-  PlexError,
+  InvalidInput,
   SignInError
 } from "./PlexError.js"
 import * as Schemas from "./Schemas.js"
@@ -54,9 +54,6 @@ export interface WithResponse<A> {
 const value = <A, E, R>(effect: Effect.Effect<WithResponse<A>, E, R>): Effect.Effect<A, E, R> =>
   Effect.map(effect, (success) => success.value)
 
-const narrow = <A, E extends PlexError, R>(effect: Effect.Effect<A, PlexError, R>) =>
-  effect as Effect.Effect<A, E, R>
-
 // ---------------------------------------------------------------------------
 // postUsersSignInData
 // ---------------------------------------------------------------------------
@@ -79,7 +76,10 @@ export interface SignInInput {
   readonly verificationCode?: string | Redacted.Redacted<string> | undefined
 }
 
-const signInSpec = (input: SignInInput): Effect.Effect<Request.Spec<Schemas.SignedInAccount>, SignInError> =>
+/** The sign-in's spec: a `signIn` one, so that its errors include the two-factor ones. */
+type SignInSpec = Request.Spec<Schemas.SignedInAccount> & { readonly signIn: true }
+
+const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
   Effect.gen(function* () {
     const operation = "postUsersSignInData"
     if (typeof input?.login !== "string" || input.login.trim().length === 0) {
@@ -169,7 +169,7 @@ export const postUsersSignInDataWithResponse = (
   WithResponse<Schemas.SignedInAccount>,
   SignInError,
   HttpClient.HttpClient | ClientIdentity
-> => narrow(Effect.flatMap(signInSpec(input), Request.plexTvAnonymous))
+> => Effect.flatMap(signInSpec(input), Request.plexTvAnonymous)
 
 // ---------------------------------------------------------------------------
 // getTokenDetails
@@ -213,7 +213,7 @@ export const getTokenDetailsWithResponse = (): Effect.Effect<
   WithResponse<Schemas.Account>,
   GetTokenDetailsError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> => narrow(Request.plexTv(tokenDetailsSpec))
+> => Request.plexTv(tokenDetailsSpec)
 
 // ---------------------------------------------------------------------------
 // getTransientToken
@@ -266,14 +266,18 @@ export const getTransientTokenWithResponse = (
   GetTransientTokenError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>
-  Effect.suspend(() => {
-    const operation = "getTransientToken"
-    const type = input?.type ?? "delegation"
-    const scope = input?.scope ?? "all"
-    if (type !== "delegation") return Effect.fail(V.invalid(operation, "type", 'must be "delegation"'))
-    if (scope !== "all") return Effect.fail(V.invalid(operation, "scope", 'must be "all"'))
-    return narrow<WithResponse<Schemas.TransientToken>, GetTransientTokenError, any>(
-      Effect.map(
+  Effect.suspend(
+    (): Effect.Effect<
+      WithResponse<Schemas.TransientToken>,
+      GetTransientTokenError,
+      Credentials | PlexServer | HttpClient.HttpClient | ClientIdentity
+    > => {
+      const operation = "getTransientToken"
+      const type = input?.type ?? "delegation"
+      const scope = input?.scope ?? "all"
+      if (type !== "delegation") return Effect.fail(V.invalid(operation, "type", 'must be "delegation"'))
+      if (scope !== "all") return Effect.fail(V.invalid(operation, "scope", 'must be "all"'))
+      return Effect.map(
         Request.pms({
           operation,
           method: "POST",
@@ -286,8 +290,8 @@ export const getTransientTokenWithResponse = (
         }),
         (success) => ({ ...success, value: success.value.MediaContainer })
       )
-    )
-  })
+    }
+  )
 
 // ---------------------------------------------------------------------------
 // getSourceConnectionInformation
@@ -344,22 +348,22 @@ export const getSourceConnectionInformationWithResponse = (
   GetSourceConnectionInformationError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>
-  Effect.suspend(() => {
-    const operation = "getSourceConnectionInformation"
-    const source = input?.source
-    if (typeof source !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+$/i.test(source.trim())) {
-      return Effect.fail(
-        V.invalid(operation, "source", "must look like server://<clientIdentifier> or provider://<id>")
-      )
-    }
-    const urlParams: Array<readonly [string, string]> = [["source", source.trim()]]
-    if (input.refresh === true) urlParams.push(["refresh", "1"])
-    return narrow<
+  Effect.suspend(
+    (): Effect.Effect<
       WithResponse<Schemas.SourceConnectionInformation>,
       GetSourceConnectionInformationError,
-      any
-    >(
-      Effect.map(
+      Credentials | PlexServer | HttpClient.HttpClient | ClientIdentity
+    > => {
+      const operation = "getSourceConnectionInformation"
+      const source = input?.source
+      if (typeof source !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+$/i.test(source.trim())) {
+        return Effect.fail(
+          V.invalid(operation, "source", "must look like server://<clientIdentifier> or provider://<id>")
+        )
+      }
+      const urlParams: Array<readonly [string, string]> = [["source", source.trim()]]
+      if (input.refresh === true) urlParams.push(["refresh", "1"])
+      return Effect.map(
         Request.pms({
           operation,
           method: "GET",
@@ -370,8 +374,8 @@ export const getSourceConnectionInformationWithResponse = (
         }),
         (success) => ({ ...success, value: success.value.MediaContainer.Device })
       )
-    )
-  })
+    }
+  )
 
 // ---------------------------------------------------------------------------
 // Request settings
@@ -451,11 +455,9 @@ export const ping = (): Effect.Effect<
   GetTokenDetailsError,
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
-  narrow(
-    Effect.map(
-      Request.plexTv({ operation: "ping", method: "GET", path: "/api/v2/ping", schema: Pong }),
-      (success) => success.value.pong
-    )
+  Effect.map(
+    Request.plexTv({ operation: "ping", method: "GET", path: "/api/v2/ping", schema: Pong }),
+    (success) => success.value.pong
   )
 
 /**
@@ -476,17 +478,15 @@ export const signOut = (): Effect.Effect<
 > =>
   Effect.flatMap(CredentialsTag, (credentials) =>
     Effect.flatMap(credentials.token, (token) =>
-      narrow<void, GetTokenDetailsError, HttpClient.HttpClient | ClientIdentity | Credentials>(
-        Effect.asVoid(
-          Request.plexTv({
-            operation: "signOut",
-            method: "DELETE",
-            path: "/api/v2/users/signout",
-            schema: L.Unknown,
-            noContent: true,
-            idempotent: false
-          })
-        )
+      Effect.asVoid(
+        Request.plexTv({
+          operation: "signOut",
+          method: "DELETE",
+          path: "/api/v2/users/signout",
+          schema: L.Unknown,
+          noContent: true,
+          idempotent: false
+        })
       ).pipe(
         Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }),
         // Revoked: credentials that can sign in again must not do so when this token is refused later.

@@ -174,12 +174,7 @@ export const list = (): Effect.Effect<
   ReadonlyArray<Device>,
   ListError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> =>
-  Effect.map(Request.plexTv(resourcesSpec), (success) => success.value) as Effect.Effect<
-    ReadonlyArray<Device>,
-    ListError,
-    HttpClient.HttpClient | ClientIdentity | Credentials
-  >
+> => Effect.map(Request.plexTv(resourcesSpec), (success) => success.value)
 
 /**
  * Whether a device provides `server` (a Plex Media Server).

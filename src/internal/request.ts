@@ -38,6 +38,7 @@ import {
   NotFound,
   type PlexError,
   PlexErrorDetail,
+  type ResponseError,
   RateLimited,
   Unauthorized,
   Unexpected,
@@ -102,6 +103,20 @@ export interface Spec<A> {
   /** A success carries no body worth decoding (e.g. 204 for a sign-out): any 2xx succeeds with `undefined`. */
   readonly noContent?: boolean | undefined
 }
+
+/**
+ * The errors an operation declared by `S` fails with: those of any answer or
+ * transport, the two-factor ones only for a sign-in, and `NotFound` only for
+ * an operation that maps a 404 to it. {@link execute} guarantees it: the
+ * engine makes no other error.
+ */
+export type ErrorOf<S> =
+  | ResponseError
+  | (S extends { readonly signIn: true } ? VerificationCodeRequired | InvalidVerificationCode : never)
+  | (S extends { readonly notFound: true } ? NotFound : never)
+
+/** The value an operation declared by `S` decodes. */
+export type ValueOf<S> = S extends Spec<infer A> ? A : never
 
 /** A decoded success with the response's status and headers. */
 export interface Success<A> {
@@ -822,7 +837,21 @@ const settingsFor = (
  * that exports), no trace headers. Redirects, the body limit, status mapping
  * and decoding are the same.
  */
-export const execute = <A>(
+export const execute = <S extends Spec<any>>(
+  spec: S,
+  baseUrl: string,
+  token: Option.Option<Redacted.Redacted<string>>,
+  probeTimeout?: Duration.Duration
+): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
+  // The one place the engine's errors are narrowed to the operation's: `refused` makes the two-factor errors
+  // only for `signIn` specs and `NotFound` only for `notFound` ones, and nothing here makes `InvalidInput`.
+  executeAny(spec, baseUrl, token, probeTimeout) as Effect.Effect<
+    Success<ValueOf<S>>,
+    ErrorOf<S>,
+    HttpClient.HttpClient | ClientIdentity
+  >
+
+const executeAny = <A>(
   spec: Spec<A>,
   baseUrl: string,
   token: Option.Option<Redacted.Redacted<string>>,
@@ -927,11 +956,11 @@ export const execute = <A>(
   })
 
 /** One attempt of an anonymous request within `timeout`: see {@link execute}. */
-export const probe = <A>(spec: Spec<A>, baseUrl: string, timeout: Duration.Duration) =>
+export const probe = <S extends Spec<any>>(spec: S, baseUrl: string, timeout: Duration.Duration) =>
   execute(spec, baseUrl, Option.none(), timeout)
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
-export const plexTvAnonymous = <A>(spec: Spec<A>) =>
+export const plexTvAnonymous = <S extends Spec<any>>(spec: S) =>
   Effect.flatMap(PlexTv, (tv) => execute(spec, tv.url, Option.none()))
 
 /** `RefreshFailed Failed`, `RefreshFailed SameToken`, ...: tags and reasons only, never a value. */
@@ -948,10 +977,10 @@ const describeRefreshFailure = (failure: unknown): string => {
  * credentials can re-authenticate, obtains a new token once (shared with
  * concurrent callers) and runs the operation once more with it.
  */
-const withToken = <A>(
-  spec: Spec<A>,
+const withToken = <S extends Spec<any>>(
+  spec: S,
   baseUrl: string
-): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.flatMap(Credentials, (credentials) =>
     Effect.flatMap(credentials.token, (token) => {
       const first = execute(spec, baseUrl, Option.some(token))
@@ -984,13 +1013,16 @@ const withToken = <A>(
   )
 
 /** An operation on plex.tv with the account token. */
-export const plexTv = <A>(
-  spec: Spec<A>
-): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+export const plexTv = <S extends Spec<any>>(
+  spec: S
+): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.flatMap(PlexTv, (tv) => withToken(spec, tv.url))
 
 /** An operation on a Plex Media Server with the token. */
-export const pms = <A>(
-  spec: Spec<A>
-): Effect.Effect<Success<A>, PlexError, HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer> =>
-  Effect.flatMap(PlexServer, (server) => withToken(spec, server.url))
+export const pms = <S extends Spec<any>>(
+  spec: S
+): Effect.Effect<
+  Success<ValueOf<S>>,
+  ErrorOf<S>,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> => Effect.flatMap(PlexServer, (server) => withToken(spec, server.url))
