@@ -682,13 +682,16 @@ const noop = () => {}
  * engine that `client` sends through one.
  *
  * `timed` fails with `onTimeout()` when an attempt takes longer than
- * `timeout`. With the live clock and a client known to send through `fetch`,
- * a timer aborts the attempt's `fetch` (its answer or its body): the attempt
- * fails where it stands and the failure becomes the timeout, with no fiber
- * of its own. With a client not seen calling `fetch` (yet), the attempt runs
- * in a fiber that the timer interrupts ({@link timeoutWith}). With any clock but
- * the live one (a `TestClock`), the timer is that clock's `sleep`, in a
- * fiber of its own, so virtual time drives it.
+ * `timeout`. With the live clock and a client known to send through the
+ * global `fetch`, a timer aborts the attempt's `fetch` (its answer or its
+ * body): the attempt fails where it stands and the failure becomes the
+ * timeout, with no fiber of its own. With any other client (one with a
+ * `FetchHttpClient.Fetch` of its own, which may ignore the abort, one not
+ * seen calling `fetch` yet, or one that does not use it), the attempt runs
+ * in a fiber that the timer interrupts ({@link timeoutWith}), which cuts it
+ * whatever it waits on. With any clock but the live one (a `TestClock`), the
+ * timer is that clock's `sleep`, in a fiber of its own, so virtual time
+ * drives it.
  *
  * `done` stops the timer and aborts a request still out when the execution
  * failed (an interruption, a defect).
@@ -732,7 +735,11 @@ const makeWire = <E2>(
         )
       }
       const millis = Duration.toMillis(timeout)
-      if (!viaFetch.has(client)) return timeoutWith(inFiber, millis, onTimeout, liveSchedule)
+      // Only the global `fetch` is trusted to honour the abort: a `FetchHttpClient.Fetch` of the caller's or
+      // the layer's may ignore it, and only an interruption cuts an attempt whatever it waits on.
+      const globalFetch =
+        viaFetch.has(client) && callerFetch === undefined && layerFetch.has(client) && !layerFetch.get(client)
+      if (!globalFetch) return timeoutWith(inFiber, millis, onTimeout, liveSchedule)
       const current = (controller = new AbortController())
       let fired = false
       const stop = (cancel = liveSchedule(() => {

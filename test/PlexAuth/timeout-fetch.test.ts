@@ -1,9 +1,15 @@
 /**
- * The per-attempt timeout over `FetchHttpClient` on the live clock. Once the
- * engine has seen that a client sends through `fetch`, a timeout aborts the
- * request's `fetch` instead of running the attempt in a fiber of its own.
- * `fetch` here is a stub (no network): it answers at once, or never until its
- * signal aborts, and records the signals it was given.
+ * The per-attempt timeout over `FetchHttpClient` on the live clock.
+ *
+ * Once the engine has seen that a client sends through the global `fetch`, a
+ * timeout aborts the request's `fetch` instead of running the attempt in a
+ * fiber of its own. A `FetchHttpClient.Fetch` of the caller's or of the
+ * layer's may ignore the abort, so an attempt through one always runs in a
+ * fiber that the timeout interrupts, which cuts it whatever it waits on.
+ *
+ * `fetch` here is a stub (no network): it answers at once, or never (until its
+ * signal aborts, unless it ignores the signal), and records what it was given.
+ * The global one is replaced for the tests that need it, and put back.
  *
  * This path only runs with the live clock (under a `TestClock` the engine
  * takes the fiber path, tested in timeout.test.ts), so the timeouts below are
@@ -22,6 +28,8 @@ interface Stub {
   readonly redirects: Array<RequestRedirect | undefined>
   /** When true the stub never answers; it rejects once its signal aborts, as `fetch` does. */
   hang: boolean
+  /** When true a hanging stub ignores its signal too: only an interruption gets the caller out. */
+  deaf?: boolean
 }
 
 const stubFetch = (stub: Stub): typeof globalThis.fetch =>
@@ -39,11 +47,36 @@ const stubFetch = (stub: Stub): typeof globalThis.fetch =>
       )
     }
     return new Promise<Response>((_, reject) => {
+      if (stub.deaf) return
       signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")), {
         once: true
       })
     })
   }) as typeof globalThis.fetch
+
+const identity = Layer.mergeAll(
+  ClientIdentity.layer({ clientIdentifier: "timeout-fetch-test", product: "Test" }),
+  Credentials.layer(Redacted.make("token"))
+)
+
+/** A fresh `FetchHttpClient` (a client the engine has not seen) over the global `fetch`, the stub meanwhile. */
+const overGlobalFetch = <A, E>(stub: Stub, self: Effect.Effect<A, E>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const original = globalThis.fetch
+      globalThis.fetch = stubFetch(stub)
+      return original
+    }),
+    () => self,
+    (original) =>
+      Effect.sync(() => {
+        globalThis.fetch = original
+      })
+  )
+
+/** A fresh `FetchHttpClient` with the stub as its `Fetch`, beside it (in the caller's context). */
+const besideTheLayer = (stub: Stub) =>
+  Layer.mergeAll(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.Fetch, stubFetch(stub)), identity)
 
 /**
  * The stub given to the `FetchHttpClient` layer itself, as the platform's README
@@ -52,17 +85,7 @@ const stubFetch = (stub: Stub): typeof globalThis.fetch =>
 const providedToTheLayer = (stub: Stub) =>
   Layer.mergeAll(
     FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, stubFetch(stub)))),
-    ClientIdentity.layer({ clientIdentifier: "timeout-fetch-test", product: "Test" }),
-    Credentials.layer(Redacted.make("token"))
-  )
-
-/** A fresh `FetchHttpClient` (a client the engine has not seen) over the stub. */
-const layer = (stub: Stub) =>
-  Layer.mergeAll(
-    FetchHttpClient.layer,
-    Layer.succeed(FetchHttpClient.Fetch, stubFetch(stub)),
-    ClientIdentity.layer({ clientIdentifier: "timeout-fetch-test", product: "Test" }),
-    Credentials.layer(Redacted.make("token"))
+    identity
   )
 
 const call = PlexAuth.getTokenDetails().pipe(
@@ -71,26 +94,31 @@ const call = PlexAuth.getTokenDetails().pipe(
   Effect.either
 )
 
-describe("the timeout over fetch, on the live clock", () => {
+/** Fails the test unless `result` is the timeout's `NetworkError`. */
+const assertTimedOut = (result: Either.Either<unknown, { readonly _tag: string }>, round: string) => {
+  assert.isTrue(Either.isLeft(result), `${round}: failed`)
+  if (Either.isLeft(result)) {
+    assert.strictEqual(result.left._tag, "NetworkError", round)
+    assert.strictEqual((result.left as { reason?: string }).reason, "Timeout", round)
+  }
+}
+
+describe("the timeout over the global fetch, on the live clock", () => {
   it.live("a hanging fetch times out, on the first call (learning) and on the next (abort only)", () => {
     const stub: Stub = { signals: [], redirects: [], hang: true }
-    return Effect.gen(function* () {
-      for (const round of ["first", "second"]) {
-        const result = yield* call
-        assert.isTrue(Either.isLeft(result), `${round}: failed`)
-        if (Either.isLeft(result)) {
-          assert.strictEqual(result.left._tag, "NetworkError", round)
-          assert.strictEqual((result.left as { reason?: string }).reason, "Timeout", round)
-        }
+    const run = Effect.gen(function* () {
+      for (const round of ["first", "second", "third"]) {
+        assertTimedOut(yield* call, round)
         assert.isTrue(stub.signals.at(-1)?.aborted, `${round}: the request's fetch was aborted`)
       }
-      assert.strictEqual(stub.signals.length, 2)
-    }).pipe(Effect.provide(layer(stub)))
+      assert.strictEqual(stub.signals.length, 3)
+    }).pipe(Effect.provide(Layer.merge(FetchHttpClient.layer, identity)))
+    return overGlobalFetch(stub, run)
   })
 
   it.live("an answer in time succeeds, and its signal is left alone", () => {
     const stub: Stub = { signals: [], redirects: [], hang: false }
-    return Effect.gen(function* () {
+    const run = Effect.gen(function* () {
       for (let i = 0; i < 3; i++) {
         const result = yield* call
         assert.isTrue(Either.isRight(result))
@@ -102,30 +130,15 @@ describe("the timeout over fetch, on the live clock", () => {
       assert.isTrue(stub.signals.every((signal) => !signal.aborted))
       // The first call (the client not yet known to use fetch) and the next ones alike.
       assert.deepStrictEqual(stub.redirects, ["manual", "manual", "manual"])
-    }).pipe(Effect.provide(layer(stub)))
+    }).pipe(Effect.provide(Layer.merge(FetchHttpClient.layer, identity)))
+    return overGlobalFetch(stub, run)
   })
-
-  it.live(
-    "a Fetch provided to the FetchHttpClient layer is the one used, with the timeout and manual redirects",
-    () => {
-      const stub: Stub = { signals: [], redirects: [], hang: false }
-      return Effect.gen(function* () {
-        for (let i = 0; i < 2; i++) assert.isTrue(Either.isRight(yield* call), `call ${i}`)
-        stub.hang = true
-        const result = yield* call
-        assert.isTrue(Either.isLeft(result) && result.left._tag === "NetworkError")
-        assert.strictEqual(stub.signals.length, 3, "every request went through the layer's fetch")
-        assert.isTrue(stub.signals[2]?.aborted, "the timeout aborted it")
-        assert.deepStrictEqual(stub.redirects, ["manual", "manual", "manual"])
-      }).pipe(Effect.provide(providedToTheLayer(stub)))
-    }
-  )
 
   it.live("interrupting the caller aborts the request's fetch", () => {
     const stub: Stub = { signals: [], redirects: [], hang: false }
-    return Effect.gen(function* () {
-      // One answered call teaches the engine that this client sends through fetch.
-      assert.isTrue(Either.isRight(yield* call))
+    const run = Effect.gen(function* () {
+      // Two answered calls teach the engine that this client sends through the global fetch.
+      for (let i = 0; i < 2; i++) assert.isTrue(Either.isRight(yield* call))
       stub.hang = true
       const fiber = yield* Effect.fork(
         PlexAuth.getTokenDetails().pipe(
@@ -133,9 +146,42 @@ describe("the timeout over fetch, on the live clock", () => {
           PlexAuth.withRequestTimeout("1 minute")
         )
       )
-      while (stub.signals.length < 2) yield* Effect.yieldNow()
+      while (stub.signals.length < 3) yield* Effect.yieldNow()
       yield* Fiber.interrupt(fiber)
-      assert.isTrue(stub.signals[1]?.aborted)
-    }).pipe(Effect.provide(layer(stub)))
+      assert.isTrue(stub.signals[2]?.aborted)
+    }).pipe(Effect.provide(Layer.merge(FetchHttpClient.layer, identity)))
+    return overGlobalFetch(stub, run)
   })
+})
+
+describe("the timeout over a Fetch of the caller's or of the layer's", () => {
+  for (const [where, layer] of [
+    ["beside the layer", besideTheLayer],
+    ["given to the layer", providedToTheLayer]
+  ] as const) {
+    it.live(
+      `${where}: it is the one used, with manual redirects, and a hang times out with its fetch aborted`,
+      () => {
+        const stub: Stub = { signals: [], redirects: [], hang: false }
+        return Effect.gen(function* () {
+          for (let i = 0; i < 2; i++) assert.isTrue(Either.isRight(yield* call), `call ${i}`)
+          stub.hang = true
+          assertTimedOut(yield* call, "hanging")
+          assert.strictEqual(stub.signals.length, 3, "every request went through the stub")
+          assert.isTrue(stub.signals[2]?.aborted, "the timeout aborted it")
+          assert.deepStrictEqual(stub.redirects, ["manual", "manual", "manual"])
+        }).pipe(Effect.provide(layer(stub)))
+      }
+    )
+
+    it.live(`${where}: one that ignores the abort still times out, on every call`, () => {
+      const stub: Stub = { signals: [], redirects: [], hang: false }
+      return Effect.gen(function* () {
+        for (let i = 0; i < 2; i++) assert.isTrue(Either.isRight(yield* call), `call ${i}`)
+        stub.hang = true
+        stub.deaf = true
+        for (const round of ["first", "second"]) assertTimedOut(yield* call, round)
+      }).pipe(Effect.provide(layer(stub)))
+    })
+  }
 })
