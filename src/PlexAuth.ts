@@ -266,32 +266,26 @@ export const getTransientTokenWithResponse = (
   GetTransientTokenError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>
-  Effect.suspend(
-    (): Effect.Effect<
-      WithResponse<Schemas.TransientToken>,
-      GetTransientTokenError,
-      Credentials | PlexServer | HttpClient.HttpClient | ClientIdentity
-    > => {
-      const operation = "getTransientToken"
-      const type = input?.type ?? "delegation"
-      const scope = input?.scope ?? "all"
-      if (type !== "delegation") return Effect.fail(V.invalid(operation, "type", 'must be "delegation"'))
-      if (scope !== "all") return Effect.fail(V.invalid(operation, "scope", 'must be "all"'))
-      return Effect.map(
-        Request.pms({
-          operation,
-          method: "POST",
-          path: "/security/token",
-          urlParams: [
-            ["type", type],
-            ["scope", scope]
-          ],
-          schema: Schemas.TransientTokenResponse
-        }),
-        (success) => ({ ...success, value: success.value.MediaContainer })
-      )
-    }
-  )
+  Effect.gen(function* () {
+    const operation = "getTransientToken"
+    const type = input?.type ?? "delegation"
+    const scope = input?.scope ?? "all"
+    if (type !== "delegation") return yield* V.invalid(operation, "type", 'must be "delegation"')
+    if (scope !== "all") return yield* V.invalid(operation, "scope", 'must be "all"')
+    return yield* Effect.map(
+      Request.pms({
+        operation,
+        method: "POST",
+        path: "/security/token",
+        urlParams: [
+          ["type", type],
+          ["scope", scope]
+        ],
+        schema: Schemas.TransientTokenResponse
+      }),
+      (success) => ({ ...success, value: success.value.MediaContainer })
+    )
+  })
 
 // ---------------------------------------------------------------------------
 // getSourceConnectionInformation
@@ -348,34 +342,30 @@ export const getSourceConnectionInformationWithResponse = (
   GetSourceConnectionInformationError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>
-  Effect.suspend(
-    (): Effect.Effect<
-      WithResponse<Schemas.SourceConnectionInformation>,
-      GetSourceConnectionInformationError,
-      Credentials | PlexServer | HttpClient.HttpClient | ClientIdentity
-    > => {
-      const operation = "getSourceConnectionInformation"
-      const source = input?.source
-      if (typeof source !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+$/i.test(source.trim())) {
-        return Effect.fail(
-          V.invalid(operation, "source", "must look like server://<clientIdentifier> or provider://<id>")
-        )
-      }
-      const urlParams: Array<readonly [string, string]> = [["source", source.trim()]]
-      if (input.refresh === true) urlParams.push(["refresh", "1"])
-      return Effect.map(
-        Request.pms({
-          operation,
-          method: "GET",
-          path: "/security/resources",
-          urlParams,
-          schema: Schemas.SourceConnectionInformationResponse,
-          notFound: true
-        }),
-        (success) => ({ ...success, value: success.value.MediaContainer.Device })
+  Effect.gen(function* () {
+    const operation = "getSourceConnectionInformation"
+    const source = input?.source
+    if (typeof source !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+$/i.test(source.trim())) {
+      return yield* V.invalid(
+        operation,
+        "source",
+        "must look like server://<clientIdentifier> or provider://<id>"
       )
     }
-  )
+    const urlParams: Array<readonly [string, string]> = [["source", source.trim()]]
+    if (input.refresh === true) urlParams.push(["refresh", "1"])
+    return yield* Effect.map(
+      Request.pms({
+        operation,
+        method: "GET",
+        path: "/security/resources",
+        urlParams,
+        schema: Schemas.SourceConnectionInformationResponse,
+        notFound: true
+      }),
+      (success) => ({ ...success, value: success.value.MediaContainer.Device })
+    )
+  })
 
 // ---------------------------------------------------------------------------
 // Request settings
