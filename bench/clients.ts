@@ -11,7 +11,7 @@ import { authenticationGetTokenDetails } from "@lukehagar/plexjs/funcs/authentic
 import { authenticationPostUsersSignInData } from "@lukehagar/plexjs/funcs/authenticationPostUsersSignInData.js"
 import { HTTPClient } from "@lukehagar/plexjs/lib/http.js"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
-import { ClientIdentity, Credentials, PlexAuth, PlexTv } from "effect-plex-auth"
+import { lib } from "./library.js"
 import type { Served } from "./shared.js"
 
 /** The two operations measured. */
@@ -111,6 +111,7 @@ export const effectPlatform = (served: Served): Client => {
  * with the plex.tv URL (the fake's) given once by a layer, as an application sets it.
  */
 export const effectPlexAuth = (served: Served): Client => {
+  const { ClientIdentity, Credentials, PlexAuth, PlexTv } = lib
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       FetchHttpClient.layer,
@@ -137,14 +138,18 @@ export const effectPlexAuth = (served: Served): Client => {
  * way it offers. Its `getTokenDetails` sends no `X-Plex-Client-Identifier`,
  * which plex.tv (and the fake) require: a `beforeRequest` hook adds it.
  */
-export const plexjs = (served: Served): Client => {
+export const plexjs = (served: Served, options: { readonly timeoutMs?: number } = {}): Client => {
   const httpClient = new HTTPClient()
   httpClient.addHook("beforeRequest", (request) => {
     const headers = new Headers(request.headers)
     headers.set("x-plex-client-identifier", clientIdentifier)
     return new Request(request, { headers })
   })
-  const core = new PlexAPICore({ accessToken: served.token, httpClient })
+  const core = new PlexAPICore({
+    accessToken: served.token,
+    httpClient,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
+  })
   const serverURL = `${served.plexTvUrl}/api/v2`
   const unwrap = <A>(
     result: { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: unknown }
@@ -152,7 +157,10 @@ export const plexjs = (served: Served): Client => {
     if (!result.ok) throw result.error
   }
   return {
-    name: "plexjs 0.39.0",
+    name:
+      options.timeoutMs === undefined
+        ? "plexjs 0.39.0"
+        : `plexjs 0.39.0, ${options.timeoutMs / 1000} s timeout`,
     request: {
       getTokenDetails: async () => unwrap(await authenticationGetTokenDetails(core, { serverURL })),
       signIn: async () =>

@@ -25,8 +25,8 @@ import * as readline from "node:readline"
 import { fileURLToPath } from "node:url"
 import { GetTokenDetailsUserPlexAccount$inboundSchema } from "@lukehagar/plexjs/sdk/models/operations/gettokendetails.js"
 import { FetchHttpClient } from "@effect/platform"
-import { Layer, ManagedRuntime, Schema } from "effect"
-import { ClientIdentity, Credentials, PlexTv, Resources, Schemas } from "effect-plex-auth"
+import { Duration, Layer, ManagedRuntime, Schema } from "effect"
+import type { Resources } from "effect-plex-auth"
 import * as prettier from "prettier"
 import { barChart } from "./chart.js"
 import {
@@ -39,6 +39,7 @@ import {
   plexjs,
   rawFetch
 } from "./clients.js"
+import { lib } from "./library.js"
 import { maxHanging, type Served } from "./shared.js"
 import { quantile, rotate, summarize, type Summary } from "./stats.js"
 
@@ -55,7 +56,12 @@ const scale = (full: number, small: number) => (quick ? small : full)
 const config = {
   /** Requests per client, operation and concurrency, over all rounds. */
   requests: scale(5_000, 100),
-  rounds: scale(10, 2),
+  /**
+   * Many short runs, not a few long ones: two clients' runs side by side share the machine's state of the
+   * moment (other load, frequency), so their ratio varies less than their absolute numbers, and the median
+   * of many such ratios settles where a few would not.
+   */
+  rounds: scale(50, 2),
   warmup: scale(300, 20),
   decodes: scale(100_000, 1_000),
   decodeRounds: scale(10, 2),
@@ -71,6 +77,10 @@ const fmt = (n: number, digits = 0) =>
 const range = (s: Summary, digits = 0, unit = "") =>
   `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
 const ratio = (s: Summary) => `${fmt(s.median, 2)}× (${fmt(s.min, 2)}–${fmt(s.max, 2)})`
+/** A median and the middle half of the runs around it (25th to 75th percentile). */
+const middle = (s: Summary, digits = 0) =>
+  `${fmt(s.median, digits)} (${fmt(s.q1, digits)}–${fmt(s.q3, digits)})`
+const middleRatio = (s: Summary) => `${fmt(s.median, 2)}× (${fmt(s.q1, 2)}–${fmt(s.q3, 2)})`
 
 // ---------------------------------------------------------------------------
 // The fake server, in its own process
@@ -109,11 +119,25 @@ interface ThroughputRow {
   readonly clients: ReadonlyArray<{
     readonly name: string
     readonly rps: Summary
-    readonly p50: Summary
-    readonly p99: Summary
+    /** Over all the requests of all the runs. */
+    readonly p50: number
+    readonly p99: number
+    /** CPU time of this process per request, in µs (the fake runs in another process). */
+    readonly cpu: Summary
   }>
-  /** Ours against each other client, per round: our requests/s over theirs. */
-  readonly ratios: ReadonlyArray<{ readonly name: string; readonly ratio: Summary }>
+  /** Ours against each other client, per round: our requests/s over theirs, and their CPU per request over ours. */
+  readonly ratios: ReadonlyArray<{ readonly name: string; readonly ratio: Summary; readonly cpu: Summary }>
+}
+
+/** The latencies of all the runs, together. */
+const pooled = (runs: ReadonlyArray<{ readonly latencies: Float64Array }>) => {
+  const all = new Float64Array(runs.reduce((n, run) => n + run.latencies.length, 0))
+  let at = 0
+  for (const run of runs) {
+    all.set(run.latencies, at)
+    at += run.latencies.length
+  }
+  return all
 }
 
 const throughput = async (clients: ReadonlyArray<Client>, ours: Client): Promise<Array<ThroughputRow>> => {
@@ -123,15 +147,17 @@ const throughput = async (clients: ReadonlyArray<Client>, ours: Client): Promise
     for (const concurrency of [1, 16]) {
       for (const client of clients) await load(client.request[operation], config.warmup, concurrency)
       const results = new Map(
-        clients.map((client) => [client, [] as Array<{ rps: number; p50: number; p99: number }>])
+        clients.map((client) => [client, [] as Array<{ rps: number; latencies: Float64Array; cpu: number }>])
       )
       for (let round = 0; round < config.rounds; round++) {
         for (const client of rotate(clients, round)) {
+          const cpuBefore = process.cpuUsage()
           const sample = await load(client.request[operation], perRound, concurrency)
+          const cpu = process.cpuUsage(cpuBefore)
           results.get(client)!.push({
             rps: (perRound / sample.millis) * 1000,
-            p50: quantile(sample.latencies, 0.5),
-            p99: quantile(sample.latencies, 0.99)
+            latencies: sample.latencies,
+            cpu: (cpu.user + cpu.system) / perRound
           })
         }
       }
@@ -144,21 +170,25 @@ const throughput = async (clients: ReadonlyArray<Client>, ours: Client): Promise
           return {
             name: client.name,
             rps: summarize(runs.map((r) => r.rps)),
-            p50: summarize(runs.map((r) => r.p50)),
-            p99: summarize(runs.map((r) => r.p99))
+            p50: quantile(pooled(runs), 0.5),
+            p99: quantile(pooled(runs), 0.99),
+            cpu: summarize(runs.map((r) => r.cpu))
           }
         }),
         ratios: clients
           .filter((client) => client !== ours)
           .map((client) => ({
             name: client.name,
-            ratio: summarize(results.get(client)!.map((theirs, i) => mine[i]!.rps / theirs.rps))
+            ratio: summarize(results.get(client)!.map((theirs, i) => mine[i]!.rps / theirs.rps)),
+            cpu: summarize(results.get(client)!.map((theirs, i) => theirs.cpu / mine[i]!.cpu))
           }))
       }
       rows.push(row)
       log(
         `${operation} at concurrency ${concurrency}: ` +
-          row.clients.map((c) => `${c.name} ${fmt(c.rps.median)} req/s`).join(", ")
+          row.clients
+            .map((c) => `${c.name} ${fmt(c.rps.median)} req/s ${fmt(c.cpu.median)} µs CPU`)
+            .join(", ")
       )
     }
   }
@@ -181,7 +211,7 @@ const decoding = (): DecodeResult => {
     fs.readFileSync(path.join(root, "test", "fixtures", "account-2026-02.json"), "utf8")
   ) as Record<string, unknown>
   const zodSchema = GetTokenDetailsUserPlexAccount$inboundSchema
-  const decodeOurs = Schema.decodeUnknownSync(Schemas.Account)
+  const decodeOurs = Schema.decodeUnknownSync(lib.Schemas.Account)
   // The same account with each value zod rejects replaced by the last value its enum allows.
   const accepted = structuredClone(fixture)
   const zodRejectsFixture: Array<string> = []
@@ -271,12 +301,13 @@ const choosing = async (served: Served): Promise<ConnectResult> => {
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       FetchHttpClient.layer,
-      ClientIdentity.layer({ clientIdentifier, product: "effect-plex-auth bench" }),
-      Credentials.layer(served.token)
+      lib.ClientIdentity.layer({ clientIdentifier, product: "effect-plex-auth bench" }),
+      lib.Credentials.layer(served.token)
     )
   )
   try {
-    const listServers = () => runtime.runPromise(Resources.servers().pipe(PlexTv.withUrl(served.plexTvUrl)))
+    const listServers = () =>
+      runtime.runPromise(lib.Resources.servers().pipe(lib.PlexTv.withUrl(served.plexTvUrl)))
     await flushIdleSockets([listServers])
     const [listed] = await listServers()
     if (listed === undefined) throw new Error("the fake lists no server")
@@ -304,7 +335,7 @@ const choosing = async (served: Served): Promise<ConnectResult> => {
     const connectOnce = async (dead: number) => {
       const start = performance.now()
       const connected = await runtime.runPromise(
-        Resources.connect(devices.get(dead)!, { timeout: "5 seconds" })
+        lib.Resources.connect(devices.get(dead)!, { timeout: "5 seconds" })
       )
       const millis = performance.now() - start
       if (connected.uri !== served.healthyUrl) throw new Error(`connect chose ${connected.uri}`)
@@ -447,35 +478,57 @@ const memory = async (ours: Client): Promise<MemoryResult> => {
 
 const heading = "## Speed and memory"
 
-/** What the throughput ratios say, in words: against plexjs, and where the time goes. */
+/** What the throughput ratios say, in words: against plexjs (as it comes, and with our timeout), and where the time goes. */
 const throughputVerdict = (rows: ReadonlyArray<ThroughputRow>) => {
   const label = (row: ThroughputRow) =>
     `${row.operation === "getTokenDetails" ? "`getTokenDetails`" : "the sign-in"} ${row.concurrency === 1 ? "one at a time" : `${row.concurrency} at a time`}`
-  const over = (row: ThroughputRow, prefix: string) =>
-    row.ratios.find((r) => r.name.startsWith(prefix))?.ratio.median ?? Number.NaN
-  const rps = (row: ThroughputRow, prefix: string) =>
-    row.clients.find((c) => c.name.startsWith(prefix))?.rps.median ?? Number.NaN
-  const faster = rows.filter((row) => over(row, "plexjs") >= 1)
-  const slower = rows.filter((row) => over(row, "plexjs") < 1)
-  const list = (some: ReadonlyArray<ThroughputRow>) =>
-    some.map((row) => `${label(row)} (${fmt(over(row, "plexjs"), 2)}×)`).join(", ")
-  const floors = rows.map((row) => rps(row, "@effect/platform") / rps(row, "plexjs"))
-  const floorFaster = floors.every((floor) => floor >= 1)
+  const theirs = (row: ThroughputRow, name: string) => row.ratios.find((r) => r.name === name)!
+  const rps = (row: ThroughputRow, name: string) =>
+    row.clients.find((c) => c.name === name)?.rps.median ?? Number.NaN
+  const plexjsNames = rows[0]!.ratios.map((r) => r.name).filter((name) => name.startsWith("plexjs"))
+  const [plain] = plexjsNames
+  const orders = (values: ReadonlyArray<number>) => values.map((value) => `${fmt(value, 2)}×`).join(", ")
+  const against = (name: string, who: string) => {
+    const faster = rows.filter((row) => theirs(row, name).ratio.median >= 1)
+    const slower = rows.filter((row) => theirs(row, name).ratio.median < 1)
+    const list = (some: ReadonlyArray<ThroughputRow>) =>
+      some.map((row) => `${label(row)} (${fmt(theirs(row, name).ratio.median, 2)}×)`).join(", ")
+    return [
+      `Against ${who}, effect-plex-auth is`,
+      faster.length > 0 ? `at least as fast for ${list(faster)}` : "",
+      faster.length > 0 && slower.length > 0 ? "and" : "",
+      slower.length > 0 ? `slower for ${list(slower)}` : ""
+    ]
+      .filter((part) => part.length > 0)
+      .join(" ")
+      .concat(".")
+  }
+  const comparisons = rows.flatMap((row) => plexjsNames.map((name) => theirs(row, name).ratio))
+  const overlapping = comparisons.filter((ratio) => ratio.q1 < 1 && ratio.q3 > 1).length
+  const floors = rows.map((row) => rps(row, "@effect/platform HttpClient") / rps(row, plain!))
   return [
-    faster.length > 0 ? `effect-plex-auth is at least as fast as plexjs for ${list(faster)}.` : "",
-    slower.length > 0 ? `It is slower than plexjs for ${list(slower)}.` : "",
+    ...plexjsNames.map((name) =>
+      against(
+        name,
+        name === plain
+          ? "plexjs as it comes, which sends with no timeout"
+          : `plexjs given the same timeout as ours (${name})`
+      )
+    ),
+    `For each request, plexjs's process spends ${orders(rows.map((row) => theirs(row, plain!).cpu.median))} ` +
+      "of effect-plex-auth's CPU time, in the same order as the rows above (above 1: effect-plex-auth costs less).",
+    overlapping === 0
+      ? "In each comparison with plexjs, at least three runs in four favour the same client."
+      : `In ${overlapping} of these ${comparisons.length} comparisons with plexjs the middle half of the runs spans 1: ` +
+        "more than a quarter of the runs favour each client, so the difference there is within what this machine " +
+        "varies by from one short run to the next.",
     `\`@effect/platform\`'s \`HttpClient\` alone, the floor of any Effect client, reaches ` +
-      `${floors.map((floor) => `${fmt(floor, 2)}×`).join(", ")} of plexjs's requests per second, in the same order` +
-      (floorFaster
-        ? ": the platform is not what holds effect-plex-auth back."
-        : ": part of the gap is the platform's own (its tracing span, an `AbortController` per request, the Effect runtime's steps)."),
-    `effect-plex-auth reaches ${rows.map((row) => `${fmt(over(row, "@effect/platform"), 2)}×`).join(", ")} of that ` +
+      `${orders(floors)} of plexjs's requests per second, in the same order.`,
+    `effect-plex-auth reaches ${orders(rows.map((row) => theirs(row, "@effect/platform HttpClient").ratio.median))} of that ` +
       "floor, with its own work per request (the per-attempt timeout, the redirect and body-limit handling, " +
       "the lenient decode, the services it reads) against the floor's `http.client` span, which it leaves " +
       "out under a tracer that exports nothing."
-  ]
-    .filter((sentence) => sentence.length > 0)
-    .join(" ")
+  ].join(" ")
 }
 
 const connectVerdict = (connect: ConnectResult) => {
@@ -510,8 +563,11 @@ const memoryVerdict = (mem: MemoryResult) => {
   const growth = last.heapUsed - first.heapUsed
   const perOperation = growth / (last.operations - first.operations)
   return `From ${fmt(first.operations)} to ${fmt(last.operations)} operations the heap ${growth >= 0 ? "grew" : "shrank"} by ${fmt(Math.abs(growth) / 1e6, 2)} MB (${fmt(perOperation, 1)} bytes per operation)${
-    Math.abs(growth) <= Math.max(mem.noise, 1e6)
-      ? ": no growth beyond noise (within 1 MB)."
+    growth <= Math.max(mem.noise, 1e6)
+      ? growth >= -Math.max(mem.noise, 1e6)
+        ? ": no growth beyond noise (within 1 MB)."
+        : ": no growth. It shrank by more than the noise: something allocated before the first reading " +
+          "(by this benchmark or an earlier one in the same process) was freed later."
       : ". That is more than noise: something is retained per operation."
   }`
 }
@@ -554,16 +610,24 @@ command rewrites this section and [the chart](${chartName})). Everything runs ag
 (\`FakePlexServer\` from \`effect-plex-auth/node\`, in a process of its own so its work is not counted), the
 clients compared are run interleaved (A B C, then B C A, ...), and each figure is the median over the
 repetitions with the range in parentheses. Ratios are taken per repetition against a baseline measured
-in the same run, so they hold better across machines than the absolute numbers.
+in the same run, so they hold better across machines than the absolute numbers. effect-plex-auth is measured
+compiled, as its users run it ([bench/library.ts](../bench/library.ts)).
 
 ### Throughput and latency
 
-${fmt(config.requests)} requests per client, operation and concurrency, in ${config.rounds} interleaved runs (after a warm-up
-of ${fmt(config.warmup)}). The clients: \`fetch\` and \`JSON.parse\` with a status check (the floor: what any client
+${fmt(config.requests)} requests per client, operation and concurrency, in ${config.rounds} interleaved runs of
+${fmt(Math.ceil(config.requests / config.rounds))} (after a warm-up of ${fmt(config.warmup)}). Short runs side by side
+share the machine's state of the moment, so the ratio of two clients' runs varies less than either's numbers, and
+the median of ${config.rounds} such ratios settles where a few long runs' would not. With that many runs, the
+parentheses here hold the middle half of the runs (the 25th to the 75th percentile), not their whole range;
+p50 and p99 are over all ${fmt(config.requests)} requests. The clients: \`fetch\` and \`JSON.parse\` with a status check (the floor: what any client
 does at least); the same request and check made with \`@effect/platform\`'s \`HttpClient\` over \`FetchHttpClient\`
 (the Effect floor: what any Effect client on \`HttpClient\` pays before doing anything of its own);
 effect-plex-auth over \`FetchHttpClient\`; and plexjs 0.39.0 through its standalone functions
-(\`@lukehagar/plexjs/core.js\` and \`funcs/authentication*.js\`). Both Effect clients are called through a
+(\`@lukehagar/plexjs/core.js\` and \`funcs/authentication*.js\`), twice: as it comes, with no timeout (a request
+to a server that never answers waits as long as Node's \`fetch\` lets it), and with its \`timeoutMs\` option set to
+effect-plex-auth's default \`PlexAuth.RequestTimeout\`, which makes it pass an abort signal to \`fetch\`, as every
+request through \`@effect/platform\` does. Both Effect clients are called through a
 \`ManagedRuntime\`, as a Promise-based caller would; effect-plex-auth's has the fake's plex.tv URL from a layer
 (\`PlexTv.layer\`), as an application sets it once, and Effect's default tracer, as a program without
 OpenTelemetry has. Every request's answer is checked.
@@ -571,21 +635,27 @@ OpenTelemetry has. Every request's answer is checked.
 ![Requests per second by client](${chartName})
 
 ${table(
-  ["Operation", "Concurrency", "Client", "Requests/s", "p50 (ms)", "p99 (ms)"],
-  ["l", "r", "l", "r", "r", "r"],
+  ["Operation", "Concurrency", "Client", "Requests/s", "p50 (ms)", "p99 (ms)", "CPU per request (µs)"],
+  ["l", "r", "l", "r", "r", "r", "r"],
   input.throughput.flatMap((row) =>
     row.clients.map((c) => [
       opName(row.operation),
       String(row.concurrency),
       c.name,
-      range(c.rps),
-      range(c.p50, 2),
-      range(c.p99, 2)
+      middle(c.rps),
+      fmt(c.p50, 2),
+      fmt(c.p99, 2),
+      middle(c.cpu)
     ])
   )
 )}
 
-effect-plex-auth's requests per second over the other clients', per run:
+"CPU per request" is the processor time the benchmark's own process spent (\`process.cpuUsage\`, user and
+system) divided by the requests of the run: the client's work, the runtime's and the HTTP stack's, without
+the fake's, which runs in a process of its own. It varies less from run to run than requests per second,
+which also depend on how the two processes share the cores.
+
+effect-plex-auth's requests per second over the other clients', per run (above 1: effect-plex-auth is faster):
 
 ${table(
   ["Operation", "Concurrency", ...input.throughput[0]!.ratios.map((r) => `over ${r.name}`)],
@@ -593,7 +663,19 @@ ${table(
   input.throughput.map((row) => [
     opName(row.operation),
     String(row.concurrency),
-    ...row.ratios.map((r) => ratio(r.ratio))
+    ...row.ratios.map((r) => middleRatio(r.ratio))
+  ])
+)}
+
+The other clients' CPU per request over effect-plex-auth's, per run (above 1: effect-plex-auth costs less):
+
+${table(
+  ["Operation", "Concurrency", ...input.throughput[0]!.ratios.map((r) => r.name)],
+  ["l", "r", ...input.throughput[0]!.ratios.map(() => "r" as const)],
+  input.throughput.map((row) => [
+    opName(row.operation),
+    String(row.concurrency),
+    ...row.ratios.map((r) => middleRatio(r.cpu))
   ])
 )}
 
@@ -726,7 +808,15 @@ const main = async () => {
   const { served, stop } = await startServer()
   try {
     const ours = effectPlexAuth(served)
-    const clients = [rawFetch(served), effectPlatform(served), ours, plexjs(served)]
+    // plexjs sends with no timeout unless given one; this one has ours (the default `PlexAuth.RequestTimeout`).
+    const timeoutMs = Duration.toMillis(lib.PlexAuth.RequestTimeout.defaultValue())
+    const clients = [
+      rawFetch(served),
+      effectPlatform(served),
+      ours,
+      plexjs(served),
+      plexjs(served, { timeoutMs })
+    ]
     try {
       log(`config: ${JSON.stringify(config)}`)
       if (only !== undefined) {

@@ -13,12 +13,17 @@ export interface Summary {
   readonly median: number
   readonly min: number
   readonly max: number
+  /** The 25th and 75th percentiles: the middle half of the repetitions lies between them. */
+  readonly q1: number
+  readonly q3: number
 }
 
 export const summarize = (values: ReadonlyArray<number>): Summary => ({
   median: quantile(values, 0.5),
   min: Math.min(...values),
-  max: Math.max(...values)
+  max: Math.max(...values),
+  q1: quantile(values, 0.25),
+  q3: quantile(values, 0.75)
 })
 
 /** `items` in the order to run them in round `round`: A B C, then B C A, then C A B, ... */
