@@ -167,11 +167,12 @@ const throughput = async (clients: ReadonlyArray<Client>, ours: Client): Promise
         concurrency,
         clients: clients.map((client) => {
           const runs = results.get(client)!
+          const latencies = pooled(runs)
           return {
             name: client.name,
             rps: summarize(runs.map((r) => r.rps)),
-            p50: quantile(pooled(runs), 0.5),
-            p99: quantile(pooled(runs), 0.99),
+            p50: quantile(latencies, 0.5),
+            p99: quantile(latencies, 0.99),
             cpu: summarize(runs.map((r) => r.cpu))
           }
         }),
@@ -652,8 +653,8 @@ ${table(
 
 "CPU per request" is the processor time the benchmark's own process spent (\`process.cpuUsage\`, user and
 system) divided by the requests of the run: the client's work, the runtime's and the HTTP stack's, without
-the fake's, which runs in a process of its own. It varies less from run to run than requests per second,
-which also depend on how the two processes share the cores.
+the fake's, which runs in a process of its own. It counts only the client side's work, where requests per
+second also depend on the fake's process and on how the two share the cores.
 
 effect-plex-auth's requests per second over the other clients', per run (above 1: effect-plex-auth is faster):
 

@@ -1,9 +1,9 @@
 /**
  * effect-plex-auth as its users run it: compiled JavaScript. The benchmarks
  * run under tsx, which would otherwise load the TypeScript sources through
- * esbuild with `keepNames`, wrapping every function the library makes (per
- * request, too) in a call that names it: a cost the published package does
- * not have. The sources are bundled once, with every package left as an
+ * esbuild with `keepNames`, which adds a call naming each named function the
+ * library makes, some of them on every request: a cost the published
+ * package does not have. The sources are bundled once, with every package left as an
  * import, into a file under node_modules/.cache, and that file is loaded.
  */
 import * as path from "node:path"
