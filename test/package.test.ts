@@ -7,6 +7,7 @@
  * a browser bundle with no Node built-in, and the `plex-auth` binary.
  */
 import { execFile } from "node:child_process"
+import { createHash } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -20,7 +21,78 @@ const root = fileURLToPath(new URL("..", import.meta.url))
 const fixtures = path.join(root, "test", "package")
 const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc")
 const npm = process.platform === "win32" ? "npm.cmd" : "npm"
-const peers = ["effect@3.22.4", "@effect/platform@0.97.2"]
+/** The peer dependencies the consumer installs: the versions this project is developed against. */
+const peers = ["effect", "@effect/platform"]
+
+type LockEntry = Record<string, unknown> & {
+  readonly version: string
+  readonly dependencies?: Record<string, string>
+  readonly optionalDependencies?: Record<string, string>
+}
+
+/**
+ * The consumer's package.json and lockfile: the packed tarball and the peers,
+ * with everything the peers need, cut from this project's lockfile (the same
+ * versions and integrities `npm ci` put in the cache). With a lockfile,
+ * `npm ci --offline` takes each package from the cache by its integrity. An
+ * `npm install` would first want each package's registry document, which a
+ * fresh machine's cache does not hold (`npm ci` never fetches them).
+ */
+const writeConsumerLock = async (project: string, tarball: string) => {
+  const ours = JSON.parse(await fs.readFile(path.join(root, "package-lock.json"), "utf8")) as {
+    readonly packages: Record<string, LockEntry>
+  }
+  const packed = JSON.parse(
+    ok(await run("tar", ["-xzOf", tarball, "package/package.json"], project), "tar").stdout
+  ) as Record<string, unknown>
+  const integrity = `sha512-${createHash("sha512")
+    .update(await fs.readFile(tarball))
+    .digest("base64")}`
+  const spec = `file:../${path.basename(tarball)}`
+  const dependencies: Record<string, string> = { "effect-plex-auth": spec }
+  for (const name of peers) dependencies[name] = ours.packages[`node_modules/${name}`]!.version
+  const packages: Record<string, unknown> = {
+    "": { name: "consumer", version: "0.0.0", dependencies },
+    "node_modules/effect-plex-auth": {
+      version: packed.version,
+      resolved: spec,
+      integrity,
+      ...Object.fromEntries(
+        ["license", "bin", "engines", "peerDependencies", "peerDependenciesMeta"]
+          .filter((key) => packed[key] !== undefined)
+          .map((key) => [key, packed[key]])
+      )
+    }
+  }
+  // The peers and what they need, as this project's lockfile has them (hoisted: no nested copies here).
+  const queue = [...peers]
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    const key = `node_modules/${name}`
+    if (packages[key] !== undefined) continue
+    const entry = ours.packages[key]
+    if (entry === undefined) throw new Error(`${key} is not in package-lock.json`)
+    // They are development dependencies here and the consumer's own there; an optional one stays optional.
+    const { dev: _dev, devOptional, peer: _peer, ...rest } = entry
+    packages[key] = devOptional === true ? { ...rest, optional: true } : rest
+    queue.push(...Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }))
+  }
+  await fs.writeFile(
+    path.join(project, "package.json"),
+    JSON.stringify(
+      { name: "consumer", version: "0.0.0", private: true, type: "module", dependencies },
+      null,
+      2
+    )
+  )
+  await fs.writeFile(
+    path.join(project, "package-lock.json"),
+    JSON.stringify(
+      { name: "consumer", version: "0.0.0", lockfileVersion: 3, requires: true, packages },
+      null,
+      2
+    )
+  )
+}
 
 // What `npm test` puts in the environment points npm at this project (its
 // prefix, its package.json): the project's npm must not see it.
@@ -99,23 +171,12 @@ beforeAll(async () => {
   )
   const [info] = JSON.parse(packed.stdout) as ReadonlyArray<{ readonly filename: string }>
   tarball = path.join(dir, info!.filename)
-  await fs.writeFile(
-    path.join(project, "package.json"),
-    JSON.stringify({ name: "consumer", version: "0.0.0", private: true, type: "module" }, null, 2)
-  )
   for (const file of ["example.mjs", "consumer.ts", "browser.ts"]) {
     await fs.copyFile(path.join(fixtures, file), path.join(project, file))
   }
+  await writeConsumerLock(project, tarball)
   await timed("install", async () =>
-    ok(
-      await run(
-        npm,
-        ["install", "--offline", "--no-audit", "--no-fund", tarball, ...peers],
-        project,
-        120_000
-      ),
-      "npm install --offline"
-    )
+    ok(await run(npm, ["ci", "--offline", "--no-audit", "--no-fund"], project, 120_000), "npm ci --offline")
   )
 }, 240_000)
 
