@@ -25,6 +25,7 @@ import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import { constTrue } from "effect/Function"
+import { globalValue } from "effect/GlobalValue"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
@@ -494,14 +495,18 @@ const send = (
   client: HttpClient.HttpClient,
   ctx: Context,
   request: HttpClientRequest.HttpClientRequest,
-  hasSecretBody: boolean
+  hasSecretBody: boolean,
+  claim: (request: HttpClientRequest.HttpClientRequest) => void
 ): Effect.Effect<Answer, NetworkError | Unexpected> => {
   const loop = (
     current: HttpClientRequest.HttpClientRequest,
     hops: number,
     secretBody: boolean
   ): Effect.Effect<Answer, NetworkError | Unexpected> =>
-    client.execute(current).pipe(
+    Effect.suspend(() => {
+      claim(current)
+      return client.execute(current)
+    }).pipe(
       Effect.mapError((error) => networkError(ctx, error)),
       Effect.flatMap((response) => {
         if (response.status === 0) {
@@ -671,6 +676,20 @@ const wired = (client: HttpClient.HttpClient): HttpClient.HttpClient => {
 const noop = () => {}
 
 /**
+ * `@effect/platform`'s table of requests whose `AbortController` the caller
+ * supplies (what `HttpClient.withScope` fills). A request found there is
+ * sent with that controller's signal, and the platform adds nothing of its
+ * own: no controller, no watch on the response, no abort on interruption
+ * (the wire does all three). Not part of the platform's API: if a version
+ * names it otherwise, this table is one nobody reads and each request pays
+ * for the platform's controller again, as before; a test checks it is read.
+ */
+const platformControllers = /*#__PURE__*/ globalValue(
+  "@effect/platform/HttpClient/scopedRequests",
+  () => new WeakMap<HttpClientRequest.HttpClientRequest, AbortController>()
+)
+
+/**
  * One execution's hold on its attempts through `client`: the `fetch` they
  * send with (`swap`), each attempt's timeout (`timed`), and the clean-up
  * when the execution ends (`done`).
@@ -757,11 +776,14 @@ const makeWire = <E2>(
         }
       })
     })
+  const claim = (request: HttpClientRequest.HttpClientRequest) => {
+    platformControllers.set(request, (controller ??= new AbortController()))
+  }
   const done = (exit: Exit.Exit<unknown, unknown>) => {
     cancel()
     if (exit._tag === "Failure") controller?.abort()
   }
-  return { swap, timed, done }
+  return { swap, timed, claim, done }
 }
 
 /** A fiber ref and the value to run with. */
@@ -918,12 +940,15 @@ const executeAny = <A>(
       ? Context.add(services, FetchHttpClient.Fetch, wire.swap(callerFetch ?? layerFetch.get(client)))
       : Context.add(services, WireTag, wire.swap)
     const sender = learned ? client : wired(client)
-    const once = Effect.flatMap(send(sender, ctx, request, hasSecretBody), ({ headers, response }) => {
-      status = response.status
-      return Effect.flatMap(readText(ctx, response, headers, limit), (text) =>
-        interpret(spec, ctx, response, headers, text)
-      )
-    })
+    const once = Effect.flatMap(
+      send(sender, ctx, request, hasSecretBody, wire.claim),
+      ({ headers, response }) => {
+        status = response.status
+        return Effect.flatMap(readText(ctx, response, headers, limit), (text) =>
+          interpret(spec, ctx, response, headers, text)
+        )
+      }
+    )
     const attempt = Effect.suspend(() => {
       attempts++
       status = undefined

@@ -15,7 +15,7 @@
  * takes the fiber path, tested in timeout.test.ts), so the timeouts below are
  * real but short, and the tests assert what happens, never how long it took.
  */
-import { FetchHttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, Redacted } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexTv } from "effect-plex-auth"
@@ -184,4 +184,74 @@ describe("the timeout over a Fetch of the caller's or of the layer's", () => {
       }).pipe(Effect.provide(layer(stub)))
     })
   }
+})
+
+/**
+ * `AbortController`s made while `self` runs (the global one is swapped for a
+ * counting subclass meanwhile, and put back).
+ */
+const countingControllers = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const original = globalThis.AbortController
+      const counter = { made: 0 }
+      globalThis.AbortController = class extends original {
+        constructor() {
+          super()
+          counter.made++
+        }
+      }
+      return { original, counter }
+    }),
+    ({ counter }) => Effect.map(self, (a) => [a, counter.made] as const),
+    ({ original }) =>
+      Effect.sync(() => {
+        globalThis.AbortController = original
+      })
+  )
+
+describe("one abort controller per request", () => {
+  for (const [where, layer] of [
+    ["the global fetch", (_: Stub) => Layer.merge(FetchHttpClient.layer, identity)],
+    ["a Fetch beside the layer", besideTheLayer],
+    ["a Fetch given to the layer", providedToTheLayer]
+  ] as const) {
+    it.live(`${where}: the platform sends with the engine's controller and makes none of its own`, () => {
+      const stub: Stub = { signals: [], redirects: [], hang: false }
+      const run = Effect.gen(function* () {
+        // The first call teaches the engine how the client sends; the next ones take the settled path.
+        for (let i = 0; i < 2; i++) assert.isTrue(Either.isRight(yield* call), `call ${i}`)
+        const [result, made] = yield* countingControllers(call)
+        assert.isTrue(Either.isRight(result))
+        assert.strictEqual(made, 1, "one controller for the request, none made by the platform")
+        assert.strictEqual(new Set(stub.signals).size, 3, "each request had a signal of its own")
+        // The controller the platform was given is the one the timeout aborts.
+        stub.hang = true
+        assertTimedOut(yield* call, "hanging")
+        assert.isTrue(stub.signals[3]?.aborted, "the timeout aborted it")
+      }).pipe(Effect.provide(layer(stub)))
+      return where === "the global fetch" ? overGlobalFetch(stub, run) : run
+    })
+  }
+
+  it.live(
+    "a client that rewrites each request still times out and aborts (with the platform's own controller)",
+    () => {
+      const stub: Stub = { signals: [], redirects: [], hang: false }
+      // `mapRequest` makes a new request object, so the platform never finds the engine's controller for it.
+      const rewriting = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, HttpClient.mapRequest(HttpClientRequest.setHeader("x-extra", "1")))
+      ).pipe(Layer.provide(FetchHttpClient.layer))
+      const run = Effect.gen(function* () {
+        for (let i = 0; i < 2; i++) assert.isTrue(Either.isRight(yield* call), `call ${i}`)
+        stub.hang = true
+        assertTimedOut(yield* call, "hanging")
+        assert.strictEqual(stub.signals.length, 3)
+        assert.isTrue(stub.signals[2]?.aborted, "the timeout aborted it")
+        assert.deepStrictEqual(stub.redirects, ["manual", "manual", "manual"])
+      }).pipe(Effect.provide(Layer.merge(rewriting, identity)))
+      return overGlobalFetch(stub, run)
+    }
+  )
 })
