@@ -679,10 +679,14 @@ const noop = () => {}
  * `@effect/platform`'s table of requests whose `AbortController` the caller
  * supplies (what `HttpClient.withScope` fills). A request found there is
  * sent with that controller's signal, and the platform adds nothing of its
- * own: no controller, no watch on the response, no abort on interruption
- * (the wire does all three). Not part of the platform's API: if a version
- * names it otherwise, this table is one nobody reads and each request pays
- * for the platform's controller again, as before; a test checks it is read.
+ * own: no controller, no `FinalizationRegistry` entry to abort a response
+ * whose body is never read, no abort on interruption. The wire needs none of
+ * them: it supplies the controller, reads or discards every body, and aborts
+ * when an attempt is interrupted or an execution fails. A request the
+ * client's own steps rewrite (a new object) is not found there and takes the
+ * platform's usual path. Not part of the platform's API: if a version names
+ * it otherwise, this table is one nobody reads and each request pays for the
+ * platform's controller again, as before; a test counts the controllers.
  */
 const platformControllers = /*#__PURE__*/ globalValue(
   "@effect/platform/HttpClient/scopedRequests",
