@@ -133,6 +133,8 @@ export const check = (
     operation: "checkPin",
     method: "GET",
     path: `/api/v2/pins/${encodeURIComponent(String(pin.id))}`,
+    // The PIN id stays out of spans: with the client identifier it fetches the approved token.
+    spanPath: "/api/v2/pins/{id}",
     urlParams: options.deviceJwt === undefined ? undefined : [["deviceJWT", options.deviceJwt]],
     schema: Pin,
     notFound: true
@@ -284,7 +286,9 @@ export const poll = (
         onTimeout: () =>
           new PinExpired({ operation: "pollPin", pinId: pin.id, reason: "Expired", errors: [] })
       }),
-      Effect.withSpan("PinLogin.poll", { attributes: { "plex.pin_id": pin.id } })
+      // No PIN id in the span: with the client identifier (which is not secret) it fetches the
+      // approved token, and hashing would not hide it (PIN ids are small integers, easily enumerated).
+      Effect.withSpan("PinLogin.poll")
     )
   })
 

@@ -91,6 +91,14 @@ export interface Spec<A> {
   /** The body, built with {@link form} or {@link json} when the request is. */
   readonly body?: Body | undefined
   readonly schema: L.Lenient<A>
+  /**
+   * The path as spans show it, when the real one holds something that must
+   * not be exported (a PIN id: with the client identifier it fetches the
+   * approved token), e.g. `/api/v2/pins/{id}`. When set, the platform
+   * `HttpClient` span (whose `url.full` would carry the real path) is not
+   * recorded for that request.
+   */
+  readonly spanPath?: string | undefined
   /** Map a 404 to `NotFound` (otherwise `Unexpected`). */
   readonly notFound?: boolean | undefined
   /** Map Plex's two-factor codes 1028 and 1029 to their own errors. */
@@ -902,7 +910,7 @@ const executeAny = <A>(
     const secrets: Array<string> = []
     const headerToken = Option.isSome(token) ? (reveal(token.value, secrets) as string) : undefined
     const query = reveal(spec.urlParams, secrets) as Pairs | undefined
-    const secretQuery = secrets.length > (headerToken === undefined ? 0 : 1)
+    const secretQuery = secrets.length > (headerToken === undefined ? 0 : 1) || spec.spanPath !== undefined
     const bodySecrets = secrets.length
     const body = spec.body?.(secrets)
     const hasSecretBody = secrets.length > bodySecrets
@@ -984,7 +992,7 @@ const executeAny = <A>(
           "plex.operation": spec.operation,
           "http.request.method": spec.method,
           "server.address": url.host,
-          "url.path": url.pathname
+          "url.path": spec.spanPath ?? url.pathname
         }
       },
       run
