@@ -100,6 +100,13 @@ export const rawJson = (
  * 30-second timeout pending). Web Crypto and body reading are real
  * asynchronous work that a TestClock jump would not wait for, so this yields
  * to the event loop until they are done: the clock never moves under them.
+ *
+ * There is no bound on the number of turns: Web Crypto runs on libuv's
+ * thread pool, which a loaded machine (or another test's file system work)
+ * can keep busy for any number of turns, so a bound counted in turns is a
+ * hidden real-time limit (it made `a long wait re-signs the device JWT before
+ * it expires` flaky). A fiber that never comes to wait is caught by the
+ * test's own timeout.
  */
 export const whenWaiting = (
   fiber: Fiber.Fiber<unknown, unknown>,
@@ -107,13 +114,12 @@ export const whenWaiting = (
 ): Effect.Effect<void> =>
   Effect.gen(function* () {
     const limit = Duration.toMillis(within)
-    for (let i = 0; i < 10_000; i++) {
+    while (true) {
       if (Option.isSome(yield* Fiber.poll(fiber))) return
       const now = yield* TestClock.currentTimeMillis
       if (Chunk.some(yield* TestClock.sleeps(), (at) => at <= now + limit)) return
       yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
     }
-    return yield* Effect.dieMessage("the fiber never came to wait on a timer")
   })
 
 /** Moves the TestClock `times` steps of `step`, each once `fiber` waits on its timer (see {@link whenWaiting}). */

@@ -1,0 +1,67 @@
+/**
+ * The JWT tests' own stepping helper: it must wait for real asynchronous work
+ * (Web Crypto, run on libuv's thread pool) however long that takes, and move
+ * the TestClock only once the fiber waits on a timer. A bound counted in
+ * event-loop turns made `a long wait re-signs the device JWT before it
+ * expires` fail on a loaded machine, where the thread pool was busy longer.
+ */
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Option } from "effect"
+import { Jwt } from "effect-plex-auth"
+import { whenWaiting } from "./support.js"
+
+const posix = process.platform !== "win32"
+
+/** One event-loop turn, no time. */
+const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/**
+ * Occupies every thread of libuv's pool, without using any CPU: each thread
+ * blocks opening a FIFO for reading until `release` opens its write end.
+ */
+const blockThreadPool = Effect.acquireRelease(
+  Effect.sync(() => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "plex-pool-"))
+    const size = Number(process.env["UV_THREADPOOL_SIZE"] ?? 4)
+    const fifos = Array.from({ length: size }, (_, i) => path.join(directory, `fifo-${i}`))
+    for (const fifo of fifos) execFileSync("mkfifo", [fifo])
+    const readers = fifos.map((fifo) => fs.promises.open(fifo, "r"))
+    let released = false
+    const release = Effect.promise(async () => {
+      if (released) return
+      released = true
+      // Synchronous, on the main thread: the pool is full. A reader waits on each FIFO, so this returns at once.
+      const writers = fifos.map((fifo) => fs.openSync(fifo, "w"))
+      for (const handle of await Promise.all(readers)) await handle.close()
+      for (const fd of writers) fs.closeSync(fd)
+      fs.rmSync(directory, { recursive: true, force: true })
+    })
+    return release
+  }),
+  (release) => release
+)
+
+describe("whenWaiting", () => {
+  it.scoped.skipIf(!posix)("waits for Web Crypto however long the thread pool is busy", () =>
+    Effect.gen(function* () {
+      const release = yield* blockThreadPool
+      const fiber = yield* Effect.fork(Effect.zipRight(Jwt.generateKey, Effect.sleep("1 second")))
+      // The pool stays busy for more event-loop turns than the helper used to allow (10,000).
+      let releasing = false
+      yield* Effect.fork(
+        Effect.repeatN(turn, 30_000).pipe(
+          Effect.tap(() => (releasing = true)),
+          Effect.zipRight(release)
+        )
+      )
+      yield* whenWaiting(fiber, "1 second")
+      assert.isTrue(releasing, "the fiber could only wait on its timer once the pool was released")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "the fiber waits on its timer")
+      yield* Fiber.interrupt(fiber)
+    })
+  )
+})
