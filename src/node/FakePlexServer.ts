@@ -95,12 +95,82 @@ const toWebRequest = (origin: string, req: IncomingMessage, body: Buffer): Reque
   })
 }
 
-const readBody = (req: IncomingMessage): Effect.Effect<Buffer, Error> =>
-  Effect.async<Buffer, Error>((resume) => {
+/**
+ * The largest request body the loopback server reads: 1 MiB. Plex's requests
+ * are small forms and JSON documents; a larger body (declared by
+ * `Content-Length` or streamed) is answered `413 Payload Too Large` as soon
+ * as it is known to be too large, and is never buffered.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxRequestBodyBytes = 1024 * 1024
+
+/** A body past {@link maxRequestBodyBytes}: its bytes were not kept. */
+const tooLarge = Symbol("tooLarge")
+
+/** Reads the body, up to `limit` bytes; past it, stops keeping bytes and answers {@link tooLarge}. */
+const readBody = (req: IncomingMessage, limit: number): Effect.Effect<Buffer | typeof tooLarge, Error> =>
+  Effect.async<Buffer | typeof tooLarge, Error>((resume) => {
+    const declared = Number(req.headers["content-length"])
+    if (Number.isFinite(declared) && declared > limit) {
+      resume(Effect.succeed(tooLarge))
+      return
+    }
     const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        req.off("data", onData)
+        chunks.length = 0
+        resume(Effect.succeed(tooLarge))
+        return
+      }
+      chunks.push(chunk)
+    }
+    req.on("data", onData)
     req.once("end", () => resume(Effect.succeed(Buffer.concat(chunks))))
     req.once("error", (error) => resume(Effect.fail(error)))
+  })
+
+/**
+ * Answers 413 and closes the connection. What the client still sends is read
+ * and dropped (never kept) until the answer is out, so the client sees the
+ * answer rather than a reset; a client that keeps sending past
+ * 16 × {@link maxRequestBodyBytes} more is cut off.
+ */
+const refuseBody = (req: IncomingMessage, res: ServerResponse): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    let discarded = 0
+    let finished = false
+    const finish = () => {
+      if (finished) return
+      finished = true
+      req.socket.destroy()
+      resume(Effect.void)
+    }
+    req.on("data", (chunk: Buffer) => {
+      discarded += chunk.length
+      if (discarded > 16 * maxRequestBodyBytes) finish()
+    })
+    req.resume()
+    const text = `request body larger than ${maxRequestBodyBytes} bytes\n`
+    res.writeHead(413, {
+      "content-type": "text/plain; charset=utf-8",
+      "content-length": Buffer.byteLength(text),
+      connection: "close"
+    })
+    res.end(text, () => {
+      // Stop reading: the answer is out. Half-close, then drop the connection once the client is done.
+      req.socket.end()
+      if (req.complete) finish()
+      else {
+        req.once("end", finish)
+        req.socket.once("close", finish)
+      }
+    })
+    return Effect.sync(() => req.socket.destroy())
   })
 
 /** Writes one chunk and waits until it is handed to the socket (or the socket is gone). */
@@ -237,7 +307,8 @@ export const make = (
 
     const handleOne = (origin: string, req: IncomingMessage, res: ServerResponse) =>
       Effect.gen(function* () {
-        const body = yield* readBody(req)
+        const body = yield* readBody(req, maxRequestBodyBytes)
+        if (body === tooLarge) return yield* refuseBody(req, res)
         const answer = yield* Effect.either(fake.handle(toWebRequest(origin, req, body)))
         if (Either.isLeft(answer)) {
           req.socket.destroy()

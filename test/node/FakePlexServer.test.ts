@@ -1,3 +1,4 @@
+import * as http from "node:http"
 import { FetchHttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
@@ -185,5 +186,98 @@ describe("FakePlexServer", () => {
       )
       assert.isTrue(refused._tag === "NetworkError" && refused.reason === "Transport")
     }).pipe(Effect.provide(Client))
+  )
+})
+
+/** The answer to a POST of `chunks` (streamed, one after the other, each once the last is sent), and how much was sent before it. */
+const postStreaming = (
+  url: string,
+  chunk: Buffer,
+  maxChunks: number,
+  headers: Record<string, string> = {}
+): Promise<{ readonly status: number; readonly sentBeforeAnswer: number }> =>
+  new Promise((resolve, reject) => {
+    let sent = 0
+    let answered = false
+    const request = http.request(url, {
+      method: "POST",
+      headers: { "X-Plex-Client-Identifier": "raw", "Content-Type": "application/octet-stream", ...headers }
+    })
+    request.once("response", (response) => {
+      answered = true
+      const sentBeforeAnswer = sent
+      response.resume()
+      response.once("end", () => {
+        request.destroy()
+        resolve({ status: response.statusCode ?? 0, sentBeforeAnswer })
+      })
+      response.once("error", reject)
+    })
+    // Writing may fail once the server closes a connection it no longer reads: the answer is what counts.
+    request.on("error", (error) => {
+      if (!answered) reject(error)
+    })
+    const next = () => {
+      if (answered || request.destroyed) return
+      if (sent >= maxChunks * chunk.length) {
+        request.end()
+        return
+      }
+      sent += chunk.length
+      request.write(chunk, next)
+    }
+    next()
+  })
+
+describe("FakePlexServer request bodies", () => {
+  const bodyLayer = Layer.mergeAll(FakePlexServer.layer(), Client)
+
+  it.live("a body past the cap is answered 413 while it streams, without being buffered", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      const chunk = Buffer.alloc(64 * 1024, 0x61)
+      // Up to 128 MiB, chunked: the answer must come long before the end, the server reading only its cap.
+      const result = yield* Effect.promise(() =>
+        postStreaming(`${server.plexTvUrl}/api/v2/users/signin`, chunk, 2048)
+      )
+      assert.strictEqual(result.status, 413)
+      // The cap, plus what the loopback socket buffers hold: far below what was on offer.
+      assert.isBelow(result.sentBeforeAnswer, 48 * 1024 * 1024)
+      assert.isAtLeast(result.sentBeforeAnswer, FakePlexServer.maxRequestBodyBytes)
+      yield* server.awaitActiveRequests(0)
+      // The server still answers.
+      assert.strictEqual((yield* onServer(PlexAuth.getTokenDetails())).username, "alice")
+    }).pipe(Effect.provide(bodyLayer))
+  )
+
+  it.live("a Content-Length past the cap is answered 413 before the body is read", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      const chunk = Buffer.alloc(64 * 1024, 0x61)
+      // 300 MiB declared, one chunk sent: the answer comes at once.
+      const result = yield* Effect.promise(() =>
+        postStreaming(`${server.plexTvUrl}/api/v2/users/signin`, chunk, 1, {
+          "Content-Length": String(300 * 1024 * 1024)
+        }).catch(() => ({ status: -1, sentBeforeAnswer: -1 }))
+      )
+      assert.strictEqual(result.status, 413)
+    }).pipe(Effect.provide(bodyLayer))
+  )
+
+  it.live("a body at the cap is read and handled as usual", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      const body = `login=alice&password=x&pad=${"a".repeat(FakePlexServer.maxRequestBodyBytes - 30)}`
+      const response = yield* Effect.promise(() =>
+        fetch(`${server.plexTvUrl}/api/v2/users/signin`, {
+          method: "POST",
+          headers: { "X-Plex-Client-Identifier": "raw", "Content-Type": "application/x-www-form-urlencoded" },
+          body
+        })
+      )
+      yield* Effect.promise(() => response.text())
+      assert.isAtMost(body.length, FakePlexServer.maxRequestBodyBytes)
+      assert.notStrictEqual(response.status, 413)
+    }).pipe(Effect.provide(bodyLayer))
   )
 })
