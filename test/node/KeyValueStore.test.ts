@@ -147,6 +147,86 @@ describe("KeyValueStore.layerFile", () => {
     })
   )
 
+  describe("a store file it cannot trust", () => {
+    it.scoped.skipIf(!posix)(
+      "a symbolic link fails every operation with PermissionDenied, and is not followed",
+      () =>
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const elsewhere = path.join(directory, "planted.json")
+          yield* Effect.promise(() =>
+            fs.writeFile(elsewhere, `{"effect-plex-auth/token":"planted"}`, { mode: 0o600 })
+          )
+          yield* Effect.promise(() => fs.symlink(elsewhere, path.join(directory, "store.json")))
+          const error = yield* Effect.flip(storeIn(directory))
+          assert.strictEqual(error._tag, "SystemError")
+          assert.isTrue(error._tag === "SystemError" && error.reason === "PermissionDenied")
+          assert.include(error.message, "symbolic link")
+          assert.notInclude(error.message, 'planted"')
+          assert.strictEqual(yield* readFile(elsewhere), `{"effect-plex-auth/token":"planted"}`)
+        })
+    )
+
+    for (const mode of [0o666, 0o620]) {
+      it.scoped.skipIf(!posix)(
+        `a file of mode ${mode.toString(8)} fails with PermissionDenied, and is left alone`,
+        () =>
+          Effect.gen(function* () {
+            const directory = yield* tempDirectory
+            const file = path.join(directory, "store.json")
+            yield* Effect.promise(() => fs.writeFile(file, `{"a":"b"}`))
+            yield* Effect.promise(() => fs.chmod(file, mode))
+            const error = yield* Effect.flip(storeIn(directory))
+            assert.isTrue(error._tag === "SystemError" && error.reason === "PermissionDenied")
+            assert.include(error.message, "writable by")
+            // Built before the file was spoiled: reads and writes fail too.
+            yield* Effect.promise(() => fs.chmod(file, 0o600))
+            const store = yield* storeIn(directory)
+            yield* Effect.promise(() => fs.chmod(file, mode))
+            const read = yield* Effect.flip(store.get("a"))
+            assert.isTrue(read._tag === "SystemError" && read.reason === "PermissionDenied")
+            const written = yield* Effect.flip(store.set("a", "c"))
+            assert.isTrue(written._tag === "SystemError" && written.reason === "PermissionDenied")
+            assert.strictEqual(yield* readFile(file), `{"a":"b"}`)
+            assert.strictEqual(yield* modeOf(file), mode)
+          })
+      )
+    }
+
+    it.scoped.skipIf(!posix)("a directory writable by others loses that permission on the first write", () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        yield* Effect.promise(() => fs.chmod(directory, 0o777))
+        const store = yield* storeIn(directory)
+        yield* store.set("a", "b")
+        assert.strictEqual(yield* modeOf(directory), 0o755)
+      })
+    )
+
+    it.scoped.skipIf(!posix)("an existing default directory is made 0700 on the first write", () =>
+      Effect.gen(function* () {
+        const config = yield* tempDirectory
+        const directory = path.join(config, "effect-plex-auth")
+        yield* Effect.promise(() => fs.mkdir(directory, { mode: 0o755 }))
+        yield* Effect.promise(() => fs.chmod(directory, 0o755))
+        yield* Effect.gen(function* () {
+          const store = yield* Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerFile())
+          yield* store.set("here", "yes")
+        }).pipe(
+          Effect.withConfigProvider(
+            ConfigProvider.fromMap(
+              new Map([
+                ["XDG_CONFIG_HOME", config],
+                ["HOME", "/nonexistent"]
+              ])
+            )
+          )
+        )
+        assert.strictEqual(yield* modeOf(directory), 0o700)
+      })
+    )
+  })
+
   it.scoped("a reader never sees a partly written file", () =>
     Effect.gen(function* () {
       const directory = yield* tempDirectory
