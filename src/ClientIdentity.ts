@@ -104,6 +104,8 @@ const utf8HeaderValue = (value: string): string => {
  */
 export const make = (input: ClientIdentityInput): Effect.Effect<ClientIdentityService, InvalidInput> =>
   Effect.gen(function* () {
+    // Untyped JavaScript may pass anything: fail with InvalidInput, never a TypeError.
+    yield* V.object("ClientIdentity", "input", input)
     const out: Record<string, string> = {}
     const headers: Record<string, string> = {}
     for (const key of Object.keys(headerNames) as Array<keyof ClientIdentityInput>) {

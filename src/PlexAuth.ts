@@ -14,7 +14,7 @@
  */
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Redacted from "effect/Redacted"
@@ -89,6 +89,9 @@ const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput>
     if (/[\u0000-\u001f\u007f]/.test(input.login)) {
       return yield* V.invalid(operation, "login", "must not contain control characters")
     }
+    if (input.login.length > V.limits.login) {
+      return yield* V.invalid(operation, "login", `must be at most ${V.limits.login} characters long`)
+    }
     const password =
       typeof input.password === "string" || Redacted.isRedacted(input.password)
         ? V.toRedacted(input.password)
@@ -99,6 +102,9 @@ const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput>
       Redacted.value(password).length === 0
     ) {
       return yield* V.invalid(operation, "password", "must not be empty")
+    }
+    if (Redacted.value(password).length > V.limits.password) {
+      return yield* V.invalid(operation, "password", `must be at most ${V.limits.password} characters long`)
     }
     if (input.rememberMe !== undefined && typeof input.rememberMe !== "boolean") {
       return yield* V.invalid(operation, "rememberMe", "must be a boolean")
@@ -387,12 +393,23 @@ export const RequestTimeout = Request.RequestTimeout
  * @category settings
  */
 export const withRequestTimeout: {
-  (timeout: Duration.DurationInput): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.DurationInput): Effect.Effect<A, E, R>
+  (
+    timeout: Duration.DurationInput
+  ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    timeout: Duration.DurationInput
+  ): Effect.Effect<A, E | InvalidInput, R>
 } = /*#__PURE__*/ dual(
   2,
-  <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.DurationInput): Effect.Effect<A, E, R> =>
-    Effect.provideService(self, Request.RequestTimeout, Duration.decode(timeout))
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    timeout: Duration.DurationInput
+  ): Effect.Effect<A, E | InvalidInput, R> =>
+    // NaN, a negative, zero or an infinite timeout fails with InvalidInput: the timeout stays on.
+    Effect.flatMap(V.timeout("withRequestTimeout", "timeout", timeout), (valid) =>
+      Effect.provideService(self, Request.RequestTimeout, valid)
+    )
 )
 
 /**

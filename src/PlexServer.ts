@@ -70,18 +70,22 @@ export interface ServerParts {
  * @category constructors
  */
 export const fromParts = (parts: ServerParts = {}): Effect.Effect<PlexServerService, InvalidInput> => {
-  const protocol = parts.protocol ?? "http"
-  const ip = parts.ip ?? "127.0.0.1"
-  const port = parts.port ?? 32400
-  const portNumber = Number(port)
+  const notObject = V.objectProblem(parts, true)
+  if (notObject !== undefined) return Effect.fail(V.invalid("PlexServer", "parts", notObject))
+  const protocol: unknown = parts.protocol ?? "http"
+  if (protocol !== "http" && protocol !== "https") {
+    return Effect.fail(V.invalid("PlexServer", "protocol", 'must be "http" or "https"'))
+  }
+  const port: unknown = parts.port ?? 32400
+  const portNumber =
+    typeof port === "number" || (typeof port === "string" && /^\d{1,5}$/.test(port)) ? Number(port) : NaN
   if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
     return Effect.fail(V.invalid("PlexServer", "port", "must be an integer from 1 to 65535"))
   }
-  if (ip.trim() === "" || /[\s/@?#]/.test(ip)) {
-    return Effect.fail(V.invalid("PlexServer", "ip", "must be a host name or an IP address"))
-  }
-  const host = ip.includes(":") && !ip.startsWith("[") ? `[${ip}]` : ip
-  return make(`${protocol}://${host}:${portNumber}`)
+  // Strict: a backslash, slash, `@` or the like would change what the URL points to.
+  return Effect.flatMap(V.host("PlexServer", "ip", parts.ip ?? "127.0.0.1"), (host) =>
+    make(`${protocol}://${host}:${portNumber}`)
+  )
 }
 
 /**

@@ -791,6 +791,9 @@ export const connect = (
   options: ConnectOptions = {}
 ): Effect.Effect<Connected, ConnectError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.gen(function* () {
+    // Untyped JavaScript may pass anything: fail with InvalidInput, never a TypeError.
+    yield* V.object("Resources.connect", "server", server)
+    yield* V.object("Resources.connect", "options", options, true)
     const timeout = yield* decodeDuration("timeout", options.timeout, defaultTimeout, false)
     const grace = Duration.toMillis(yield* decodeDuration("grace", options.grace, defaultGrace, true))
     const token =

@@ -80,7 +80,9 @@ describe("PlexServer.layerFromParts", () => {
     [{ ip: "evil.com/path" }, "ip"],
     [{ ip: "user@host" }, "ip"],
     [{ ip: "host?x" }, "ip"],
-    [{ protocol: "ftp" as never }, "serverUrl"]
+    [{ ip: "evil.com\\x" }, "ip"],
+    [{ ip: "evil.com:80" }, "ip"],
+    [{ protocol: "ftp" as never }, "protocol"]
   ] as const) {
     it.effect(`${JSON.stringify(parts)} fails with InvalidInput on ${field}`, () =>
       Effect.gen(function* () {
