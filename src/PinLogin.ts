@@ -9,6 +9,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
@@ -24,7 +25,13 @@ import {
 } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import { JwtHost, PlexTv } from "./internal/tags.js"
 import * as V from "./internal/validate.js"
+
+// A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
+// clients.plex.tv by default), as python-plexapi's `MyPlexJWTLogin` does; a classic PIN on plex.tv.
+const checkAt = <S extends Request.Spec<any>>(host: typeof PlexTv | typeof JwtHost, spec: S) =>
+  Effect.flatMap(host, (service) => Request.execute(spec, service.url, Option.none()))
 
 /**
  * A PIN as plex.tv returns it. `authToken` is absent until the user has
@@ -129,7 +136,7 @@ export const check = (
   pin: Pick<Pin, "id">,
   options: CheckOptions = {}
 ): Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity> =>
-  Request.plexTvAnonymous({
+  checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
     operation: "checkPin",
     method: "GET",
     path: `/api/v2/pins/${encodeURIComponent(String(pin.id))}`,

@@ -1013,7 +1013,7 @@ const describeRefreshFailure = (failure: unknown): string => {
  * credentials can re-authenticate, obtains a new token once (shared with
  * concurrent callers) and runs the operation once more with it.
  */
-const withToken = <S extends Spec<any>>(
+export const withToken = <S extends Spec<any>>(
   spec: S,
   baseUrl: string
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
