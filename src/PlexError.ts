@@ -61,7 +61,7 @@ const describeCodes = (errors: ReadonlyArray<PlexErrorDetail>): string => {
 
 /**
  * An argument was rejected before any request was sent: an empty login, a
- * verification code that is not six digits, a source without `scheme://`, a
+ * verification code that cannot be one (empty, too short or long, odd characters), a source without `scheme://`, a
  * server URL that is not http(s).
  *
  * @since 0.1.0
