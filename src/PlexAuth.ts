@@ -71,7 +71,11 @@ export interface SignInInput {
   readonly login: string
   /** The password. */
   readonly password: string | Redacted.Redacted<string>
-  /** Ask for a long-lived session. Default false. */
+  /**
+   * Ask for a long-lived session. Default false here (the seeds' default);
+   * `Credentials.layerSignIn` and the CLI ask for one unless told otherwise
+   * (python-plexapi and plex-rs send `true`).
+   */
   readonly rememberMe?: boolean | undefined
   /**
    * The two-factor code, when the account needs one: the six digits of the
