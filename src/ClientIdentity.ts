@@ -49,7 +49,17 @@ export interface ClientIdentityInput {
   readonly language?: string | undefined
   /** `X-Plex-Marketplace`. */
   readonly marketplace?: string | undefined
+  /** `X-Plex-Features`, e.g. `external-media` (python-plexapi sends that); not sent unless set. */
+  readonly features?: string | undefined
+  /**
+   * Fill the fields left unset from the runtime (see {@link runtimeDefaults}):
+   * platform, platform version, device, device name, model, provides and
+   * version. Default true; `false` sends only what is given.
+   */
+  readonly runtimeDefaults?: boolean | undefined
 }
+
+type HeaderField = Exclude<keyof ClientIdentityInput, "runtimeDefaults">
 
 const headerNames = {
   clientIdentifier: "X-Plex-Client-Identifier",
@@ -63,8 +73,9 @@ const headerNames = {
   deviceVendor: "X-Plex-Device-Vendor",
   provides: "X-Plex-Provides",
   language: "X-Plex-Language",
-  marketplace: "X-Plex-Marketplace"
-} as const satisfies Record<keyof ClientIdentityInput, string>
+  marketplace: "X-Plex-Marketplace",
+  features: "X-Plex-Features"
+} as const satisfies Record<HeaderField, string>
 
 /**
  * A validated identity and the headers it sends.
@@ -96,8 +107,189 @@ const utf8HeaderValue = (value: string): string => {
 }
 
 /**
+ * The version of effect-plex-auth, sent as `X-Plex-Version` when the
+ * identity names none (python-plexapi and @ctrl/plex send their own version
+ * there too).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const libraryVersion = "0.1.0"
+
+/**
+ * The identity fields a runtime can tell about itself, all optional.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RuntimeDefaults {
+  readonly platform?: string | undefined
+  readonly platformVersion?: string | undefined
+  readonly device?: string | undefined
+  readonly deviceName?: string | undefined
+  readonly model?: string | undefined
+  readonly provides: string
+  readonly version: string
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  (typeof u === "object" || typeof u === "function") && u !== null
+
+const field = (u: unknown, ...path: ReadonlyArray<string>): unknown => {
+  let at: unknown = u
+  for (const key of path) {
+    if (!isRecord(at)) return undefined
+    at = at[key]
+  }
+  return at
+}
+
+const text = (u: unknown): string | undefined =>
+  typeof u === "string" && u.trim() !== "" ? u.trim() : undefined
+
+/** Calls a method found on the runtime, when it is there and does not throw (say, for lack of permission). */
+const call = (u: unknown, ...path: ReadonlyArray<string>): string | undefined => {
+  const fn = field(u, ...path)
+  if (typeof fn !== "function") return undefined
+  const owner = field(u, ...path.slice(0, -1))
+  try {
+    return text(fn.call(owner))
+  } catch {
+    return undefined
+  }
+}
+
+// The OS names python-plexapi (`platform.uname()[0]`) and @ctrl/plex (`os.type()`) send as X-Plex-Platform.
+const osNames: Readonly<Record<string, string>> = {
+  linux: "Linux",
+  darwin: "Darwin",
+  win32: "Windows",
+  windows: "Windows",
+  freebsd: "FreeBSD",
+  openbsd: "OpenBSD",
+  netbsd: "NetBSD",
+  sunos: "SunOS",
+  aix: "AIX",
+  android: "Android"
+}
+
+const osName = (raw: string | undefined): string | undefined =>
+  raw === undefined ? undefined : (osNames[raw.toLowerCase()] ?? raw)
+
+/** A browser's name and version, and its OS, from the user agent string. */
+const fromUserAgent = (ua: string) => {
+  const browser =
+    /\bEdg(?:e|A|iOS)?\/([\d.]+)/.exec(ua) !== null
+      ? ["Edge", /\bEdg(?:e|A|iOS)?\/([\d.]+)/.exec(ua)?.[1]]
+      : /\bOPR\/([\d.]+)/.exec(ua) !== null
+        ? ["Opera", /\bOPR\/([\d.]+)/.exec(ua)?.[1]]
+        : /\bFirefox\/([\d.]+)/.exec(ua) !== null
+          ? ["Firefox", /\bFirefox\/([\d.]+)/.exec(ua)?.[1]]
+          : /\bChrom(?:e|ium)\/([\d.]+)/.exec(ua) !== null
+            ? ["Chrome", /\bChrom(?:e|ium)\/([\d.]+)/.exec(ua)?.[1]]
+            : /\bVersion\/([\d.]+).*\bSafari\//.exec(ua) !== null
+              ? ["Safari", /\bVersion\/([\d.]+)/.exec(ua)?.[1]]
+              : [undefined, undefined]
+  const os = /\b(?:iPhone|iPad|iPod)\b/.test(ua)
+    ? "iOS"
+    : /\bAndroid\b/.test(ua)
+      ? "Android"
+      : /\bWindows\b/.test(ua)
+        ? "Windows"
+        : /\bMac OS X\b|\bMacintosh\b/.test(ua)
+          ? "macOS"
+          : /\bCrOS\b/.test(ua)
+            ? "Chrome OS"
+            : /\bLinux\b/.test(ua)
+              ? "Linux"
+              : undefined
+  return { browser: browser[0], browserVersion: browser[1], os }
+}
+
+/**
+ * What the runtime tells of itself, read from `globalThis` (`process`,
+ * `Bun`, `Deno`, `navigator`) without importing any Node module, so it is
+ * safe in a browser bundle. Pass another object to see what it would say
+ * elsewhere.
+ *
+ * On Node, Bun and Deno it follows python-plexapi (`plexapi/config.py`) and
+ * @ctrl/plex (`src/config.ts`): `platform` and `device` the OS name
+ * (`Linux`, `Darwin`, `Windows`), `platformVersion` the OS release and
+ * `deviceName` the host name — read through `process.getBuiltinModule("os")`
+ * (Node 20.16+, Bun) or `Deno.osRelease()` / `Deno.hostname()` where the
+ * runtime offers them, else the `HOSTNAME` / `COMPUTERNAME` variables — and
+ * `model` the runtime and its version (`Node.js 20.11.1`). In a browser it
+ * follows Plex Web: `platform` the browser, `platformVersion` its version,
+ * `device` the OS, `deviceName` the browser. Everywhere `provides` is
+ * `controller` (both references) and `version` {@link libraryVersion}.
+ * Anything the runtime does not tell is left out.
+ *
+ * @example
+ * ```ts
+ * import { ClientIdentity } from "effect-plex-auth"
+ *
+ * const here = ClientIdentity.runtimeDefaults()
+ * console.log(here.platform, here.deviceName)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const runtimeDefaults = (runtime: unknown = globalThis): RuntimeDefaults => {
+  const base = { provides: "controller", version: libraryVersion }
+  const deno = field(runtime, "Deno")
+  if (isRecord(deno)) {
+    const os = osName(text(field(deno, "build", "os")))
+    const version = text(field(deno, "version", "deno"))
+    return {
+      ...base,
+      platform: os,
+      platformVersion: call(deno, "osRelease"),
+      device: os,
+      deviceName: call(deno, "hostname"),
+      model: version === undefined ? "Deno" : `Deno ${version}`
+    }
+  }
+  const proc = field(runtime, "process")
+  const bun = text(field(runtime, "Bun", "version"))
+  const node = text(field(proc, "versions", "node"))
+  if (bun !== undefined || node !== undefined) {
+    const os = osName(text(field(proc, "platform")))
+    let release: string | undefined
+    let hostname: string | undefined
+    const getBuiltinModule = field(proc, "getBuiltinModule")
+    if (typeof getBuiltinModule === "function") {
+      try {
+        const osModule: unknown = getBuiltinModule.call(proc, "os")
+        release = call(osModule, "release")
+        hostname = call(osModule, "hostname")
+      } catch {
+        // Not offered here: fall back to the environment.
+      }
+    }
+    hostname ??= text(field(proc, "env", "HOSTNAME")) ?? text(field(proc, "env", "COMPUTERNAME"))
+    return {
+      ...base,
+      platform: os,
+      platformVersion: release,
+      device: os,
+      deviceName: hostname,
+      model: bun !== undefined ? `Bun ${bun}` : `Node.js ${node}`
+    }
+  }
+  const ua = text(field(runtime, "navigator", "userAgent"))
+  if (ua !== undefined) {
+    const { browser, browserVersion, os } = fromUserAgent(ua)
+    return { ...base, platform: browser, platformVersion: browserVersion, device: os, deviceName: browser }
+  }
+  return base
+}
+
+/**
  * Validates an identity: `clientIdentifier` and `product` must be non-empty,
- * and no value may contain control characters.
+ * and no value may contain control characters. Fields left unset are filled
+ * from the runtime ({@link runtimeDefaults}) unless `runtimeDefaults` is
+ * `false`; a field that is set always wins.
  *
  * @since 0.1.0
  * @category constructors
@@ -108,12 +300,22 @@ export const make = (input: ClientIdentityInput): Effect.Effect<ClientIdentitySe
     yield* V.object("ClientIdentity", "input", input)
     const out: Record<string, string> = {}
     const headers: Record<string, string> = {}
-    for (const key of Object.keys(headerNames) as Array<keyof ClientIdentityInput>) {
-      const value = input[key]
-      if (value === undefined && key !== "clientIdentifier" && key !== "product") continue
-      const checked = yield* V.headerValue("ClientIdentity", key, value)
-      out[key] = checked
-      headers[headerNames[key]] = utf8HeaderValue(checked)
+    const fallback: Partial<Record<HeaderField, string>> =
+      input.runtimeDefaults === false ? {} : (runtimeDefaults() as Partial<Record<HeaderField, string>>)
+    for (const key of Object.keys(headerNames) as Array<HeaderField>) {
+      const given = input[key]
+      const defaulted = given === undefined ? fallback[key] : undefined
+      if (given === undefined && defaulted === undefined && key !== "clientIdentifier" && key !== "product") {
+        continue
+      }
+      // A value the runtime offered that could not be a header is left out, never an error.
+      const checked =
+        defaulted !== undefined
+          ? yield* Effect.option(V.headerValue("ClientIdentity", key, defaulted))
+          : Option.some(yield* V.headerValue("ClientIdentity", key, given))
+      if (Option.isNone(checked)) continue
+      out[key] = checked.value
+      headers[headerNames[key]] = utf8HeaderValue(checked.value)
     }
     return { ...(out as unknown as ClientIdentityInput), headers }
   })

@@ -184,6 +184,11 @@ export const makeRefreshing = <E, R>(options: {
  * (once, shared by concurrent callers) and the refused call is retried once.
  * Fails with the sign-in's error (e.g. `VerificationCodeRequired`).
  *
+ * A layer keeps its token for as long as the app runs, so it asks for a
+ * long-lived session (`rememberMe: true`, as python-plexapi and plex-rs do)
+ * unless `rememberMe: false` is given; `PlexAuth.postUsersSignInData` itself
+ * keeps the seeds' default, `false`.
+ *
  * @example
  * ```ts
  * import { Credentials } from "effect-plex-auth"
@@ -200,7 +205,10 @@ export const layerSignIn = (
   Layer.effect(
     Credentials,
     makeRefreshing({
-      obtain: Effect.map(PlexAuth.postUsersSignInData(input), (account) => account.authToken)
+      obtain: Effect.map(
+        PlexAuth.postUsersSignInData({ ...input, rememberMe: input.rememberMe ?? true }),
+        (account) => account.authToken
+      )
     })
   )
 

@@ -22,6 +22,7 @@ import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -43,7 +44,7 @@ import * as Jose from "./internal/jose.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
-import { Credentials, type CredentialsService } from "./internal/tags.js"
+import { Credentials, type CredentialsService, JwtHost, type JwtHostService } from "./internal/tags.js"
 import * as V from "./internal/validate.js"
 
 // ---------------------------------------------------------------------------
@@ -303,6 +304,84 @@ export const decode = (token: string | Redacted.Redacted<string>): Effect.Effect
 }
 
 // ---------------------------------------------------------------------------
+// The JWT host
+// ---------------------------------------------------------------------------
+
+export {
+  /**
+   * Where JWT device authentication lives: every `/api/v2/auth/*` call
+   * ({@link registerKey}, {@link getNonce}, {@link exchange}, {@link getKeys})
+   * and the JWT PIN flow ({@link createPin}, {@link pinLogin}). Defaults to
+   * {@link defaultHost}, `https://clients.plex.tv`, whatever `PlexTv` says:
+   * python-plexapi (`MyPlexJWTLogin`), @ctrl/plex (`src/jwt.ts`) and Plex's
+   * developer guide all send these calls there.
+   *
+   * @since 0.1.0
+   * @category host
+   */
+  JwtHost,
+  /**
+   * @since 0.1.0
+   * @category host
+   */
+  type JwtHostService
+}
+
+/**
+ * The default JWT host, `https://clients.plex.tv`.
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const defaultHost = "https://clients.plex.tv"
+
+/**
+ * Validates a JWT host base URL (without `/api/v2`).
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const makeHost = (url: string): Effect.Effect<JwtHostService, InvalidInput> =>
+  Effect.map(V.httpUrl("Jwt", "host", url), (valid) => ({ url: valid.replace(/\/api\/v2$/, "") }))
+
+/**
+ * A layer that points every JWT device authentication call at `url` (a
+ * proxy, a fake).
+ *
+ * @example
+ * ```ts
+ * import { Jwt } from "effect-plex-auth"
+ *
+ * const HostLive = Jwt.layerHost("https://plex-proxy.example")
+ * ```
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const layerHost = (url: string): Layer.Layer<never, InvalidInput> =>
+  Layer.effect(JwtHost, makeHost(url)) as Layer.Layer<never, InvalidInput>
+
+/**
+ * Points one effect's JWT device authentication calls at another host, as
+ * `PlexTv.withUrl` does for plex.tv.
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const withHost: {
+  (url: string): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, url: string): Effect.Effect<A, E | InvalidInput, R>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, url: string): Effect.Effect<A, E | InvalidInput, R> =>
+    Effect.flatMap(makeHost(url), (host) => Effect.provideService(self, JwtHost, host))
+)
+
+/** An anonymous request to the JWT host. */
+const atJwtHost = <S extends Request.Spec<any>>(spec: S) =>
+  Effect.flatMap(JwtHost, (host) => Request.execute(spec, host.url, Option.none()))
+
+// ---------------------------------------------------------------------------
 // plex.tv operations
 // ---------------------------------------------------------------------------
 
@@ -328,14 +407,19 @@ export type Registration = "Registered" | "AlreadyRegistered"
 export const registerKey = (
   key: DeviceKey
 ): Effect.Effect<Registration, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
-  Request.plexTv({
-    operation: "registerJwk",
-    method: "POST",
-    path: "/api/v2/auth/jwk",
-    body: Request.json({ jwk: key.jwk }),
-    schema: L.Unknown,
-    noContent: true
-  }).pipe(
+  Effect.flatMap(JwtHost, (host) =>
+    Request.withToken(
+      {
+        operation: "registerJwk",
+        method: "POST",
+        path: "/api/v2/auth/jwk",
+        body: Request.json({ jwk: key.jwk }),
+        schema: L.Unknown,
+        noContent: true
+      },
+      host.url
+    )
+  ).pipe(
     Effect.as<Registration>("Registered"),
     Effect.catchIf(
       (error): error is BadRequest =>
@@ -358,7 +442,7 @@ const Nonce = /*#__PURE__*/ L.struct({ nonce: L.Str })
  */
 export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.map(
-    Request.plexTvAnonymous({
+    atJwtHost({
       operation: "getNonce",
       method: "GET",
       path: "/api/v2/auth/nonce",
@@ -488,7 +572,7 @@ export const exchange = (
 ): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity> => {
   const attempt = Effect.gen(function* () {
     const jwt = yield* deviceJwt(key, options)
-    const success = yield* Request.plexTvAnonymous({
+    const success = yield* atJwtHost({
       operation: "exchangeJwt",
       method: "POST",
       path: "/api/v2/auth/token",
@@ -575,7 +659,7 @@ export const getKeys = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.map(
-    Request.plexTvAnonymous({
+    atJwtHost({
       operation: "getJwks",
       method: "GET",
       path: "/api/v2/auth/keys",
@@ -713,7 +797,7 @@ export const createPin = (
   options: PinLogin.CreateOptions = {}
 ): Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.map(
-    Request.plexTvAnonymous({
+    atJwtHost({
       operation: "createPin",
       method: "POST",
       path: "/api/v2/pins",

@@ -9,6 +9,8 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
 import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
@@ -24,7 +26,13 @@ import {
 } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import { JwtHost, PlexTv } from "./internal/tags.js"
 import * as V from "./internal/validate.js"
+
+// A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
+// clients.plex.tv by default), as python-plexapi's `MyPlexJWTLogin` does; a classic PIN on plex.tv.
+const checkAt = <S extends Request.Spec<any>>(host: typeof PlexTv | typeof JwtHost, spec: S) =>
+  Effect.flatMap(host, (service) => Request.execute(spec, service.url, Option.none()))
 
 /**
  * A PIN as plex.tv returns it. `authToken` is absent until the user has
@@ -129,7 +137,7 @@ export const check = (
   pin: Pick<Pin, "id">,
   options: CheckOptions = {}
 ): Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity> =>
-  Request.plexTvAnonymous({
+  checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
     operation: "checkPin",
     method: "GET",
     path: `/api/v2/pins/${encodeURIComponent(String(pin.id))}`,
@@ -214,10 +222,14 @@ export interface PollOptions {
 }
 
 /** Failures worth riding out while polling: rate limits, no answer, and 5xx answers. */
-const isTransient = (error: CheckError): boolean =>
+type TransientError = NetworkError | RateLimited | Unexpected
+
+const isTransientError = (error: CheckError): error is TransientError =>
   error._tag === "RateLimited" ||
   error._tag === "NetworkError" ||
   (error._tag === "Unexpected" && error.reason === "Status" && (error.status ?? 0) >= 500)
+
+const isTransient = (error: CheckError): boolean => isTransientError(error)
 
 /**
  * Polls a PIN until the user approves it and returns the token. Slows down
@@ -259,13 +271,36 @@ export const poll = (
       )
     )
     const deviceJwt = options.deviceJwt
-    const checkOnce =
+    // Whether any check got an answer, and the failure of the last one that did not.
+    const seen = yield* Ref.make<{ readonly answered: boolean; readonly last: TransientError | undefined }>({
+      answered: false,
+      last: undefined
+    })
+    const checkOnce = (
       deviceJwt === undefined
         ? check(pin)
         : Effect.flatMap(deviceJwt, (jwt) => check(pin, { deviceJwt: jwt }))
+    ).pipe(
+      Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
+      Effect.tapError((error) =>
+        isTransientError(error) ? Ref.update(seen, (s) => ({ ...s, last: error })) : Effect.void
+      )
+    )
     const once = checkOnce.pipe(
       // A hiccup must not end a login the user may be in the middle of: keep asking, more slowly.
       Effect.retry({ schedule: slowDown, while: isTransient })
+    )
+    // Expired: said plainly when no check ever got an answer, with the last failure when there was one.
+    const expired = Effect.flatMap(Ref.get(seen), (s) =>
+      Effect.fail(
+        new PinExpired({
+          operation: "pollPin",
+          pinId: pin.id,
+          reason: s.answered || s.last === undefined ? "Expired" : "Unreachable",
+          errors: [],
+          lastError: s.last
+        })
+      )
     )
     const every: Schedule.Schedule<Pin, Pin> = Schedule.passthrough(
       options.schedule ?? Schedule.spaced(Duration.seconds(1))
@@ -273,19 +308,12 @@ export const poll = (
     const approved = once.pipe(
       Effect.repeat({ schedule: every, until: (current: Pin) => current.authToken !== undefined }),
       Effect.flatMap((current) =>
-        current.authToken !== undefined
-          ? Effect.succeed(current.authToken)
-          : Effect.fail(
-              new PinExpired({ operation: "pollPin", pinId: pin.id, reason: "Expired", errors: [] })
-            )
+        current.authToken !== undefined ? Effect.succeed(current.authToken) : expired
       )
     )
     return yield* approved.pipe(
-      Effect.timeoutFail({
-        duration: Duration.millis(Math.max(0, deadline - now)),
-        onTimeout: () =>
-          new PinExpired({ operation: "pollPin", pinId: pin.id, reason: "Expired", errors: [] })
-      }),
+      Effect.timeoutOption(Duration.millis(Math.max(0, deadline - now))),
+      Effect.flatMap(Option.match({ onNone: () => expired, onSome: Effect.succeed })),
       // No PIN id in the span: with the client identifier (which is not secret) it fetches the
       // approved token, and hashing would not hide it (PIN ids are small integers, easily enumerated).
       Effect.withSpan("PinLogin.poll")

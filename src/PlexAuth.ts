@@ -32,6 +32,7 @@ import * as Request from "./internal/request.js"
 import { Credentials as CredentialsTag } from "./internal/tags.js"
 import type { Credentials, PlexServer } from "./internal/tags.js"
 import * as V from "./internal/validate.js"
+import { verificationCodeProblem } from "./internal/twoFactor.js"
 
 /**
  * A decoded success together with the response's status and headers (the
@@ -70,9 +71,17 @@ export interface SignInInput {
   readonly login: string
   /** The password. */
   readonly password: string | Redacted.Redacted<string>
-  /** Ask for a long-lived session. Default false. */
+  /**
+   * Ask for a long-lived session. Default false here (the seeds' default);
+   * `Credentials.layerSignIn` and the CLI ask for one unless told otherwise
+   * (python-plexapi and plex-rs send `true`).
+   */
   readonly rememberMe?: boolean | undefined
-  /** The six-digit two-factor code, when the account needs one. */
+  /**
+   * The two-factor code, when the account needs one: the six digits of the
+   * authenticator app, or one of Plex's backup (recovery) codes (4 to 64
+   * letters, digits, hyphens, underscores or spaces).
+   */
   readonly verificationCode?: string | Redacted.Redacted<string> | undefined
 }
 
@@ -117,9 +126,8 @@ const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput>
     if (input.verificationCode !== undefined) {
       const code = V.toRedacted(input.verificationCode)
       const raw = Redacted.value(code)
-      if (typeof raw !== "string" || !/^\d{6}$/.test(raw.trim())) {
-        return yield* V.invalid(operation, "verificationCode", "must be six digits")
-      }
+      const problem = typeof raw === "string" ? verificationCodeProblem(raw) : "must be a string"
+      if (problem !== undefined) return yield* V.invalid(operation, "verificationCode", problem)
       form.push(["verificationCode", Redacted.make(raw.trim())])
     }
     return {
@@ -141,7 +149,10 @@ const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput>
  * Fails with `VerificationCodeRequired` when a code is needed (Plex code
  * 1029), `InvalidVerificationCode` when it was wrong (1028), `Unauthorized`
  * for a wrong login or password, and `InvalidInput`, before any request, for
- * an empty login or password or a code that is not six digits.
+ * an empty login or password or a code that cannot be one (see
+ * {@link SignInInput}). A 401 without code 1029 whose message asks for the
+ * verification code is `VerificationCodeRequired` too, as python-plexapi
+ * reads it.
  *
  * @example
  * ```ts

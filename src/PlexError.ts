@@ -61,7 +61,7 @@ const describeCodes = (errors: ReadonlyArray<PlexErrorDetail>): string => {
 
 /**
  * An argument was rejected before any request was sent: an empty login, a
- * verification code that is not six digits, a source without `scheme://`, a
+ * verification code that cannot be one (empty, too short or long, odd characters), a source without `scheme://`, a
  * server URL that is not http(s).
  *
  * @since 0.1.0
@@ -283,6 +283,11 @@ export class NetworkError extends Schema.TaggedError<NetworkError>("effect-plex-
  * A PIN can no longer be approved: it reached its `expiresAt`, or plex.tv no
  * longer knows it (404, code 1020). Create a new PIN.
  *
+ * `Unreachable`: its lifetime ran out while every check failed without an
+ * answer (network errors, 5xx, rate limiting): the user may well have
+ * approved it, but plex.tv could not be asked. `lastError` is the last such
+ * failure (also set for `Expired` when the last check failed so).
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -291,14 +296,26 @@ export class PinExpired extends Schema.TaggedError<PinExpired>("effect-plex-auth
   operation: Schema.String,
   /** The PIN's id. */
   pinId: Schema.Number,
-  /** `Expired`: its lifetime ran out while polling; `NotFound`: plex.tv answered 404 (code 1020). */
-  reason: Schema.Literal("Expired", "NotFound"),
+  /**
+   * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
+   * while no check got an answer; `NotFound`: plex.tv answered 404 (code 1020).
+   */
+  reason: Schema.Literal("Expired", "Unreachable", "NotFound"),
   /** Plex's error entries, when plex.tv sent them. */
-  errors: Schema.Array(PlexErrorDetail)
+  errors: Schema.Array(PlexErrorDetail),
+  /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */
+  lastError: Schema.optional(Schema.Union(NetworkError, Unexpected, RateLimited))
 }) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: PIN ${this.pinId} ${this.reason === "Expired" ? "expired before it was approved" : "is unknown or expired"}${describeCodes(this.errors)}`
+    const what =
+      this.reason === "Expired"
+        ? "expired before it was approved"
+        : this.reason === "Unreachable"
+          ? "expired while plex.tv could not be reached to check it"
+          : "is unknown or expired"
+    const last = this.lastError === undefined ? "" : ` (last check: ${this.lastError.message})`
+    return `${this.operation}: PIN ${this.pinId} ${what}${describeCodes(this.errors)}${last}`
   }
 }
 

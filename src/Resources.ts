@@ -293,12 +293,13 @@ export interface CandidateOptions {
   /** The ranking, best first. Default {@link defaultOrder}. */
   readonly rank?: Order.Order<Candidate> | undefined
   /**
-   * Whether to try local connections. Default: only for a server the
-   * account owns and whose `publicAddressMatches` is not `false` — that is,
-   * when this device appears to be on the server's network. A shared
-   * server's local addresses are on someone else's network, and an owned
-   * server's are private addresses that, away from home, may belong to
-   * anyone. Pass `true` to try them anyway (a VPN, a split-horizon setup).
+   * Whether to try local connections. Default: whenever plex.tv lists them,
+   * ranked first. They are cheap to probe, and Plex Home members on the
+   * server's network, VPN and dual-stack users reach the server only there
+   * (plex.tv's `publicAddressMatches` is often `false` for them). It is safe:
+   * a probe carries no token, and a local address that belongs to someone
+   * else does not answer as this server's machine identifier. Pass `false`
+   * never to try them, `true` to insist.
    */
   readonly includeLocal?: boolean | undefined
   /** Whether to try HTTPS only. Default: when the server says `httpsRequired`. */
@@ -321,9 +322,8 @@ const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/
 /**
  * The base URLs to try for a device, best first: for each connection its
  * `uri` and, unless it is a relay connection, `http://address:port` (IPv6
- * addresses bracketed), without duplicates; local ones only for an owned
- * server that we appear to share a network with (`publicAddressMatches` not
- * `false`) unless `includeLocal` says otherwise; HTTPS only when the server
+ * addresses bracketed), without duplicates; local ones whenever listed
+ * unless `includeLocal` is `false`; HTTPS only when the server
  * requires it or `httpsOnly` says so. A relay connection is tried only at its
  * listed `uri`: a made-up plain-HTTP URL would carry everything in clear
  * through Plex's relay.
@@ -342,7 +342,11 @@ const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/
  * @category ranking
  */
 export const candidates = (device: Device, options: CandidateOptions = {}): ReadonlyArray<Candidate> => {
-  const includeLocal = options.includeLocal ?? (device.owned && device.publicAddressMatches !== false)
+  // Local connections are tried whenever listed unless told otherwise. Trying them only for an owned server
+  // with `publicAddressMatches !== false` sent Home members on the LAN, VPN and dual-stack users to remote
+  // or relay (watchstate issue 325: a real server reporting `publicAddressMatches: false`). Probing them is
+  // safe: no token goes with a probe, and the identity check rejects a stranger's address.
+  const includeLocal = options.includeLocal ?? true
   const httpsOnly = options.httpsOnly ?? device.httpsRequired ?? false
   const built: Array<Candidate> = []
   for (const connection of device.connections) {
@@ -411,6 +415,13 @@ export interface ConnectOptions extends CandidateOptions {
    * Default 250 milliseconds.
    */
   readonly grace?: Duration.DurationInput | undefined
+  /**
+   * Whether to check, once a connection is chosen, that the server accepts
+   * the token there: one authenticated `GET /` on the chosen URL only (what
+   * python-plexapi does to build a `PlexServer`). Default true; pass `false`
+   * when only reachability matters (the token is then never sent).
+   */
+  readonly verifyToken?: boolean | undefined
 }
 
 /**
@@ -544,14 +555,16 @@ export class ServerNotFound extends Schema.TaggedError<ServerNotFound>("effect-p
 }
 
 /**
- * The errors of {@link connect}: no candidate answered, or (before any
- * request) an invalid option or a server without a token when no
- * `Credentials` are at hand.
+ * The errors of {@link connect}: no candidate answered; the chosen
+ * connection refused the token (`Unauthorized`) or the check of the token
+ * failed otherwise (the other `ResponseError`s); or (before any request) an
+ * invalid option or a server without a token when no `Credentials` are at
+ * hand.
  *
  * @since 0.1.0
  * @category models
  */
-export type ConnectError = NoReachableConnection | InvalidInput
+export type ConnectError = NoReachableConnection | ResponseError | InvalidInput
 
 /**
  * The errors of {@link connectByName} and {@link layer}.
@@ -566,6 +579,18 @@ const identitySpec: Request.Spec<typeof IdentityResponse.Type> = {
   method: "GET",
   path: "/identity",
   schema: IdentityResponse
+}
+
+/**
+ * The token check on the chosen connection: `GET /`, which a Plex Media Server answers only with a token
+ * it accepts (python-plexapi's `PlexServer(baseurl, token)` reads it the same way). Nothing is decoded.
+ */
+const tokenCheckSpec: Request.Spec<unknown> = {
+  operation: "verifyServerToken",
+  method: "GET",
+  path: "/",
+  schema: L.Unknown,
+  noContent: true
 }
 
 interface Failure {
@@ -766,9 +791,11 @@ const layerOf = (uri: string, token: Redacted.Redacted<string>): Layer.Layer<Ple
  * fate, when none answered.
  *
  * The probes carry no token. The token — the server's own `accessToken`, or
- * when it has none the `Credentials` in context (the account token) — is
- * only attached by the result's `layer`, to the chosen URL, for the
- * operations run with it.
+ * when it has none the `Credentials` in context (the account token) — goes
+ * to the chosen URL only: once with one authenticated `GET /` to check that
+ * the server accepts it there (failing with `Unauthorized` when it does
+ * not; `verifyToken: false` skips the check), then with the operations run
+ * with the result's `layer`. No other candidate ever receives it.
  *
  * @example
  * ```ts
@@ -874,6 +901,11 @@ export const connect = (
       "plex.connection.location": candidate.location,
       "plex.connection.elapsed_ms": decidedAt
     })
+    // The token goes to the chosen URL only, once it has answered as this server.
+    if (options.verifyToken !== false) {
+      yield* Request.execute(tokenCheckSpec, candidate.uri, Option.some(token))
+      yield* Effect.annotateCurrentSpan("plex.connection.token_verified", true)
+    }
     return {
       server,
       candidate,

@@ -11,14 +11,15 @@ const build = <E>(layer: Layer.Layer<ClientIdentity.ClientIdentity, E>) =>
   Effect.provide(ClientIdentity.ClientIdentity, layer)
 
 describe("ClientIdentity.make / layer", () => {
-  it.effect("maps each field to its X-Plex-* header, leaving unset ones out", () =>
+  it.effect("maps each field to its X-Plex-* header, leaving unset ones out (runtimeDefaults: false)", () =>
     Effect.gen(function* () {
       const identity = yield* build(
         ClientIdentity.layer({
           clientIdentifier: CLIENT_ID,
           product: "My Tool",
           version: "2.0",
-          language: "en"
+          language: "en",
+          runtimeDefaults: false
         })
       )
       assert.deepStrictEqual(identity.headers, {
@@ -153,7 +154,7 @@ describe("ClientIdentity.layerConfig", () => {
     Effect.gen(function* () {
       const identity = yield* build(ClientIdentity.layerConfig())
       assert.strictEqual(identity.product, "Custom")
-      assert.isUndefined(identity.version)
+      assert.strictEqual(identity.version, ClientIdentity.libraryVersion, "the runtime default")
     }).pipe(withEnv({ PLEX_CLIENT_IDENTIFIER: "id", PLEX_PRODUCT: "Custom" }))
   )
 
@@ -179,10 +180,8 @@ describe("ClientIdentity.layerConfig", () => {
           Config.all({ clientIdentifier: Config.string("APP_ID"), product: Config.succeed("Fixed") })
         )
       )
-      assert.deepStrictEqual(identity.headers, {
-        "X-Plex-Client-Identifier": "app-7",
-        "X-Plex-Product": "Fixed"
-      })
+      assert.strictEqual(identity.headers["X-Plex-Client-Identifier"], "app-7")
+      assert.strictEqual(identity.headers["X-Plex-Product"], "Fixed")
     }).pipe(withEnv({ APP_ID: "app-7" }))
   )
 })
@@ -198,4 +197,143 @@ describe("ClientIdentity.generateIdentifier", () => {
       assert.strictEqual(identity.headers["X-Plex-Client-Identifier"], a)
     })
   )
+})
+
+describe("ClientIdentity runtime defaults (issue 14 item 2)", () => {
+  const node = {
+    process: {
+      versions: { node: "20.11.1" },
+      platform: "linux",
+      env: {},
+      getBuiltinModule: (name: string) =>
+        name === "os" ? { release: () => "6.8.0-45-generic", hostname: () => "media-box" } : undefined
+    }
+  }
+
+  it("on Node: the OS as platform and device, its release, the host name, the runtime as model", () => {
+    assert.deepStrictEqual(ClientIdentity.runtimeDefaults(node), {
+      provides: "controller",
+      version: ClientIdentity.libraryVersion,
+      platform: "Linux",
+      platformVersion: "6.8.0-45-generic",
+      device: "Linux",
+      deviceName: "media-box",
+      model: "Node.js 20.11.1"
+    })
+    // Without process.getBuiltinModule (Node before 20.16), the host name comes from the environment.
+    const older = {
+      process: { versions: { node: "20.10.0" }, platform: "win32", env: { COMPUTERNAME: "DESK" } }
+    }
+    const defaults = ClientIdentity.runtimeDefaults(older)
+    assert.strictEqual(defaults.platform, "Windows")
+    assert.strictEqual(defaults.deviceName, "DESK")
+    assert.isUndefined(defaults.platformVersion)
+  })
+
+  it("on Bun and Deno; a Deno without permission for hostname leaves it out", () => {
+    const bun = ClientIdentity.runtimeDefaults({
+      Bun: { version: "1.1.30" },
+      process: { versions: { node: "22.6.0", bun: "1.1.30" }, platform: "darwin", env: { HOSTNAME: "mac" } }
+    })
+    assert.strictEqual(bun.model, "Bun 1.1.30")
+    assert.strictEqual(bun.platform, "Darwin")
+    assert.strictEqual(bun.deviceName, "mac")
+    const deno = ClientIdentity.runtimeDefaults({
+      Deno: {
+        version: { deno: "2.0.0" },
+        build: { os: "linux" },
+        osRelease: () => "6.1.0",
+        hostname: () => {
+          throw new Error("Requires sys access")
+        }
+      }
+    })
+    assert.deepStrictEqual(deno, {
+      provides: "controller",
+      version: ClientIdentity.libraryVersion,
+      platform: "Linux",
+      platformVersion: "6.1.0",
+      device: "Linux",
+      deviceName: undefined,
+      model: "Deno 2.0.0"
+    })
+  })
+
+  it("in a browser: the browser as platform (as Plex Web sends it) and the OS as device", () => {
+    const chrome = ClientIdentity.runtimeDefaults({
+      navigator: {
+        userAgent:
+          "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36"
+      }
+    })
+    assert.deepStrictEqual(chrome, {
+      provides: "controller",
+      version: ClientIdentity.libraryVersion,
+      platform: "Chrome",
+      platformVersion: "133.0.0.0",
+      device: "Linux",
+      deviceName: "Chrome"
+    })
+    const safari = ClientIdentity.runtimeDefaults({
+      navigator: {
+        userAgent:
+          "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+      }
+    })
+    assert.strictEqual(safari.platform, "Safari")
+    assert.strictEqual(safari.device, "iOS")
+    assert.deepStrictEqual(ClientIdentity.runtimeDefaults({}), {
+      provides: "controller",
+      version: ClientIdentity.libraryVersion
+    })
+  })
+
+  it.effect("make fills what is unset from this runtime; what is set wins; X-Plex-Features when asked", () =>
+    Effect.gen(function* () {
+      const here = ClientIdentity.runtimeDefaults()
+      assert.strictEqual(here.model, `Node.js ${process.versions.node}`)
+      const identity = yield* ClientIdentity.make({
+        clientIdentifier: CLIENT_ID,
+        product: "My Tool",
+        deviceName: "Living room",
+        features: "external-media"
+      })
+      assert.strictEqual(identity.headers["X-Plex-Device-Name"], "Living room")
+      assert.strictEqual(identity.headers["X-Plex-Platform"], here.platform)
+      assert.strictEqual(identity.headers["X-Plex-Device"], here.device)
+      assert.strictEqual(identity.headers["X-Plex-Model"], here.model)
+      assert.strictEqual(identity.headers["X-Plex-Provides"], "controller")
+      assert.strictEqual(identity.headers["X-Plex-Version"], ClientIdentity.libraryVersion)
+      assert.strictEqual(identity.headers["X-Plex-Features"], "external-media")
+      if (here.platformVersion !== undefined) {
+        assert.strictEqual(identity.headers["X-Plex-Platform-Version"], here.platformVersion)
+      }
+      const bare = yield* ClientIdentity.make({ clientIdentifier: CLIENT_ID, product: "p" })
+      assert.notProperty(bare.headers, "X-Plex-Features")
+    })
+  )
+
+  it.effect("the operations send the defaults, so the device list can name the device", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      const request = yield* onlyRequest
+      for (const header of ["platform", "device", "model", "provides", "version"]) {
+        assert.isString(request.headers[`x-plex-${header}`], header)
+      }
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          MockHttp.layer(() => MockHttp.json(200, accountBody)),
+          ClientIdentity.layer({ clientIdentifier: "layer-id", product: "layer-product" }),
+          CredentialsLive
+        ).pipe(Layer.orDie)
+      )
+    )
+  )
+
+  it("libraryVersion is the package's version", async () => {
+    const { readFile } = await import("node:fs/promises")
+    const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"))
+    assert.strictEqual(ClientIdentity.libraryVersion, pkg.version)
+  })
 })

@@ -132,6 +132,23 @@ describe("Credentials.layerSignIn", () => {
     })
   )
 
+  it.effect("asks for a long-lived session (rememberMe=true) unless told otherwise", () =>
+    Effect.gen(function* () {
+      const sent = (input: PlexAuth.SignInInput) =>
+        Effect.gen(function* () {
+          const mock = MockHttp.layer(signedIn)
+          return yield* Effect.gen(function* () {
+            yield* tokenOf(Credentials.layerSignIn(input))
+            const [request] = yield* MockHttp.requests
+            return new URLSearchParams(request!.body).get("rememberMe")
+          }).pipe(Effect.provide(Layer.merge(mock, IdentityLive).pipe(Layer.orDie)))
+        })
+      assert.strictEqual(yield* sent({ login: "tester", password: PASSWORD }), "true")
+      assert.strictEqual(yield* sent({ login: "tester", password: PASSWORD, rememberMe: undefined }), "true")
+      assert.strictEqual(yield* sent({ login: "tester", password: PASSWORD, rememberMe: false }), "false")
+    })
+  )
+
   it.effect("fails with the sign-in's error (VerificationCodeRequired)", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(

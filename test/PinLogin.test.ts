@@ -142,6 +142,38 @@ describe("poll", () => {
     }).pipe(Effect.provide(env(MockHttp.always(pending))))
   )
 
+  it.effect(
+    "a PIN that expires while every check failed on the network is PinExpired (Unreachable), with the last error",
+    () =>
+      Effect.gen(function* () {
+        const short = { ...pin, expiresIn: 60 }
+        const fiber = yield* Effect.fork(Effect.flip(PinLogin.poll(short)))
+        yield* TestClock.adjust("61 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "PinExpired")
+        if (error._tag !== "PinExpired") return
+        assert.strictEqual(error.reason, "Unreachable")
+        assert.strictEqual(error.lastError?._tag, "NetworkError")
+        assert.match(error.message, /could not be reached/)
+        assert.match(
+          error.message,
+          /last check: .*could not reach GET https:\/\/plex\.tv\/api\/v2\/pins\/4242/
+        )
+        assert.isAtLeast((yield* MockHttp.requests).length, 3, "it kept asking, more slowly")
+      }).pipe(Effect.provide(env(MockHttp.always(() => MockHttp.transportFailure()))))
+  )
+
+  it.effect("a PIN that expires after an answer, then 5xx, is Expired and carries the last failure", () =>
+    Effect.gen(function* () {
+      const short = { ...pin, expiresIn: 30 }
+      const fiber = yield* Effect.fork(Effect.flip(PinLogin.poll(short)))
+      yield* TestClock.adjust("31 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
+      assert.strictEqual(error._tag === "PinExpired" && error.lastError?._tag, "Unexpected")
+    }).pipe(Effect.provide(env(MockHttp.sequence(pending, () => MockHttp.json(503, {})))))
+  )
+
   it.effect("slows down when rate limited (429 code 1003), honouring Retry-After", () =>
     Effect.gen(function* () {
       yield* PinLogin.poll(pin).pipe(afterAdjusting("1 minute"))

@@ -48,6 +48,7 @@ import {
 import { CurrentRetryPolicy, maxRetryAfter, none, type RetryPolicy, retryAfter } from "./retry.js"
 import * as L from "./lenient.js"
 import { Credentials, PlexServer, PlexTv } from "./tags.js"
+import { twoFactorOutcome } from "./twoFactor.js"
 
 /** The longest a single attempt (send and read the body) may take. */
 export class RequestTimeout extends Context.Reference<RequestTimeout>()("effect-plex-auth/RequestTimeout", {
@@ -398,8 +399,15 @@ const refused = (
       detail
     })
 
-  if (spec.signIn && codes.has(1029)) return Effect.fail(new VerificationCodeRequired(withErrors))
-  if (spec.signIn && codes.has(1028)) return Effect.fail(new InvalidVerificationCode(withErrors))
+  const twoFactor = spec.signIn
+    ? twoFactorOutcome(
+        status,
+        codes,
+        errors.map((e) => e.message ?? "")
+      )
+    : undefined
+  if (twoFactor === "Required") return Effect.fail(new VerificationCodeRequired(withErrors))
+  if (twoFactor === "Invalid") return Effect.fail(new InvalidVerificationCode(withErrors))
   if (status === 429 || codes.has(1003) || codes.has(1031)) {
     return Effect.fail(new RateLimited({ ...withErrors, retryAfterMillis }))
   }
@@ -1021,7 +1029,7 @@ const describeRefreshFailure = (failure: unknown): string => {
  * credentials can re-authenticate, obtains a new token once (shared with
  * concurrent callers) and runs the operation once more with it.
  */
-const withToken = <S extends Spec<any>>(
+export const withToken = <S extends Spec<any>>(
   spec: S,
   baseUrl: string
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>

@@ -3,12 +3,13 @@
  * loopback (Node only).
  *
  * Every origin the fake answers on gets its own `127.0.0.1` port: plex.tv,
- * its `clients.plex.tv` alias, the unrelated redirect host, and each
+ * clients.plex.tv (the JWT host), the unrelated redirect host, and each
  * connection of each fake server. The fake is seeded with those loopback
  * URLs, so the URLs it hands out (resources, source connections, redirects)
  * are all reachable, and a redirect from plex.tv to another host really
- * crosses origins. Point the client at it with `PlexTv.layer(fake.plexTvUrl)`
- * and `PlexServer.layer(fake.serverUrl)` and use `FetchHttpClient.layer`.
+ * crosses origins. Point the client at it with `PlexTv.layer(fake.plexTvUrl)`,
+ * `Jwt.layerHost(fake.clientsUrl)` and `PlexServer.layer(fake.serverUrl)` and
+ * use `FetchHttpClient.layer`.
  *
  * Faults behave as on the wire: a reset destroys the socket, a truncated
  * body is cut short under a larger `Content-Length`. Delays follow the
@@ -54,6 +55,8 @@ export interface FakePlexServerService {
   readonly fake: FakePlex.FakePlexService
   /** plex.tv on loopback, e.g. `http://127.0.0.1:41231`. */
   readonly plexTvUrl: string
+  /** clients.plex.tv (the JWT host) on loopback, for `Jwt.layerHost`. */
+  readonly clientsUrl: string
   /** The default server's first connection on loopback. */
   readonly serverUrl: string
   /** Every loopback origin served. */
@@ -362,6 +365,7 @@ export const make = (
     return {
       fake,
       plexTvUrl: fake.plexTvUrl,
+      clientsUrl: fake.clientsUrl,
       serverUrl: fake.serverUrl,
       urls: [...loopback.values()],
       openSockets: Effect.sync(() => sockets.size),

@@ -6,7 +6,8 @@
  * status codes, error bodies and content types the real services use.
  *
  * The fake is one web handler, `Request` → `Effect<Response>`, that routes
- * by origin: plex.tv (`https://plex.tv`, and `https://clients.plex.tv`), each
+ * by origin: plex.tv (`https://plex.tv`), clients.plex.tv (`https://clients.plex.tv`,
+ * the same API family and the JWT host), each
  * fake server's connection URLs, and an unrelated host for redirect tests.
  * {@link layer} serves it through an in-memory `HttpClient` (no socket);
  * `effect-plex-auth/node` serves the same handler on loopback ports.
@@ -36,6 +37,7 @@ import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
 import * as Fake from "./internal/fake.js"
 import * as Seed from "./internal/seed.js"
 import type * as Store from "./internal/store.js"
+import { JwtHost } from "../internal/tags.js"
 
 export {
   /**
@@ -174,7 +176,12 @@ export interface ServerSeed {
 export interface Options {
   /** Where plex.tv answers. Default `https://plex.tv`. */
   readonly plexTvUrl?: string | undefined
-  /** More origins serving plex.tv's API. Default `["https://clients.plex.tv"]`. */
+  /**
+   * Where clients.plex.tv answers: the same API as plex.tv, and the host of
+   * JWT device authentication (`Jwt.JwtHost`). Default `https://clients.plex.tv`.
+   */
+  readonly clientsUrl?: string | undefined
+  /** More origins serving plex.tv's API. Default none. */
   readonly plexTvAliases?: ReadonlyArray<string> | undefined
   /** An unrelated host that records what it receives and answers 404. Default `https://elsewhere.example`. */
   readonly elsewhereUrl?: string | undefined
@@ -204,6 +211,7 @@ export interface Options {
  */
 export const defaults: {
   readonly plexTvUrl: string
+  readonly clientsUrl: string
   readonly elsewhereUrl: string
   readonly username: string
   readonly login: string
@@ -215,6 +223,7 @@ export const defaults: {
   readonly serverToken: Redacted.Redacted<string>
 } = {
   plexTvUrl: Seed.DEFAULTS.plexTvUrl,
+  clientsUrl: Seed.DEFAULTS.clientsUrl,
   elsewhereUrl: Seed.DEFAULTS.elsewhereUrl,
   username: Seed.DEFAULTS.username,
   login: Seed.DEFAULTS.login,
@@ -400,6 +409,8 @@ export interface FaultOptions {
 export interface FakePlexService {
   /** plex.tv's base URL, for `PlexTv.layer`. */
   readonly plexTvUrl: string
+  /** clients.plex.tv's base URL, for `Jwt.layerHost`. */
+  readonly clientsUrl: string
   readonly plexTvAliases: ReadonlyArray<string>
   /** The unrelated host (redirect target). */
   readonly elsewhereUrl: string
@@ -620,8 +631,8 @@ const unservedUrl = "http://192.0.2.1:32400"
 /**
  * Everything a program needs, wired to the fake: {@link layer}, a
  * `ClientIdentity`, the default account's `Credentials`, `PlexServer` at the
- * default server (with `servers: []`, at an address nothing answers on) and
- * `PlexTv` at the fake's plex.tv.
+ * default server (with `servers: []`, at an address nothing answers on),
+ * `PlexTv` at the fake's plex.tv and `Jwt.JwtHost` at its clients.plex.tv.
  *
  * @example
  * ```ts
@@ -653,7 +664,8 @@ export const layerSignedIn = (
         ClientIdentity.layer(options.identity ?? testIdentity),
         Credentials.layer(fake.token),
         PlexServer.layer(fake.serverUrl === "" ? unservedUrl : fake.serverUrl),
-        PlexTv.layer(fake.plexTvUrl)
+        PlexTv.layer(fake.plexTvUrl),
+        Layer.succeed(JwtHost, { url: fake.clientsUrl })
       ).pipe(Layer.orDie)
     )
   )

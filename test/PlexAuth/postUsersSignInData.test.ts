@@ -84,6 +84,47 @@ describe("postUsersSignInData", () => {
       }).pipe(provide())
   )
 
+  it.effect("a backup (recovery) code is sent: any code of sane length and charset, still Redacted", () =>
+    Effect.gen(function* () {
+      for (const code of ["abcd-efgh-2345", "12345678", "A1B2C3D4", "1234 5678"]) {
+        yield* PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD, verificationCode: code })
+      }
+      const sent = (yield* MockHttp.requests).map((r) => new URLSearchParams(r.body).get("verificationCode"))
+      assert.deepStrictEqual(sent, ["abcd-efgh-2345", "12345678", "A1B2C3D4", "1234 5678"])
+    }).pipe(provide())
+  )
+
+  it.effect(
+    "a 401 without code 1029 whose message asks for the verification code is VerificationCodeRequired",
+    () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(
+          PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
+          "VerificationCodeRequired"
+        )
+        assert.strictEqual(error.status, 401)
+      }).pipe(
+        provide(() =>
+          MockHttp.json(401, { errors: [{ message: "Please enter the verification code", status: 401 }] })
+        )
+      )
+  )
+
+  it.effect("a 401 without code 1028 whose message calls the code invalid is InvalidVerificationCode", () =>
+    Effect.gen(function* () {
+      yield* failsWith(
+        PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD, verificationCode: CODE }),
+        "InvalidVerificationCode"
+      )
+    }).pipe(provide(() => MockHttp.json(401, { errors: [{ message: "Invalid verification code" }] })))
+  )
+
+  it.effect("a 401 that does not mention the verification code stays Unauthorized", () =>
+    Effect.gen(function* () {
+      yield* failsWith(PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }), "Unauthorized")
+    }).pipe(provide(() => MockHttp.json(401, { errors: [{ message: "User could not be authenticated" }] })))
+  )
+
   it.effect("a password with spaces and symbols is sent verbatim (not trimmed)", () =>
     Effect.gen(function* () {
       const password = "  spaced & = + %  "
@@ -154,18 +195,28 @@ describe("postUsersSignInData", () => {
       ["an empty password", { login: "tester", password: "" }, "password"],
       ["an empty Redacted password", { login: "tester", password: Redacted.make("") }, "password"],
       [
-        "a five-digit code",
-        { login: "tester", password: PASSWORD, verificationCode: "12345" },
+        "a three-character code",
+        { login: "tester", password: PASSWORD, verificationCode: "123" },
         "verificationCode"
       ],
       [
-        "a seven-digit code",
-        { login: "tester", password: PASSWORD, verificationCode: "1234567" },
+        "a 65-character code",
+        { login: "tester", password: PASSWORD, verificationCode: "1".repeat(65) },
         "verificationCode"
       ],
       [
-        "a code with letters",
-        { login: "tester", password: PASSWORD, verificationCode: "12a456" },
+        "a code with punctuation",
+        { login: "tester", password: PASSWORD, verificationCode: "12$456" },
+        "verificationCode"
+      ],
+      [
+        "a code with a line break",
+        { login: "tester", password: PASSWORD, verificationCode: "1234\n5678" },
+        "verificationCode"
+      ],
+      [
+        "a code of whitespace",
+        { login: "tester", password: PASSWORD, verificationCode: "   " },
         "verificationCode"
       ],
       ["an empty code", { login: "tester", password: PASSWORD, verificationCode: "" }, "verificationCode"],

@@ -49,7 +49,7 @@ for (const op of operations) {
       }).pipe(Effect.provide(env(() => success(op))))
     )
 
-    it.effect("sends only the identity headers that were set", () =>
+    it.effect("sends only the identity headers that were set, with runtimeDefaults: false", () =>
       Effect.gen(function* () {
         yield* op.run
         const request = yield* onlyRequest
@@ -64,7 +64,7 @@ for (const op of operations) {
         Effect.provide(
           Layer.mergeAll(
             MockHttp.layer(() => success(op)),
-            ClientIdentity.layer({ clientIdentifier: CLIENT_ID, product: "minimal" }),
+            ClientIdentity.layer({ clientIdentifier: CLIENT_ID, product: "minimal", runtimeDefaults: false }),
             CredentialsLive,
             ServerLive
           ).pipe(Layer.orDie)

@@ -78,41 +78,31 @@ describe("Resources.candidates", () => {
     )
   })
 
-  it("skips local connections when publicAddressMatches is false (not on the server's network), unless told otherwise", () => {
-    const away = device({ publicAddressMatches: false, connections: [localHttps, remoteHttps] })
-    assert.deepStrictEqual(
-      Resources.candidates(away).map((c) => c.location),
-      ["remote", "remote"]
-    )
-    assert.deepStrictEqual(
-      Resources.candidates(away, { includeLocal: true }).map((c) => c.location),
-      ["local", "local", "remote", "remote"]
-    )
-    // At home (true), or when plex.tv does not say (absent): an owned server's local connections are tried.
-    for (const publicAddressMatches of [true, undefined]) {
+  it("tries local connections whenever plex.tv lists them, ranked first, whatever publicAddressMatches says", () => {
+    // Issue 14 item 5: Home members on the LAN, VPN and dual-stack users see publicAddressMatches false.
+    for (const publicAddressMatches of [false, true, undefined]) {
       assert.deepStrictEqual(
-        Resources.candidates(device({ publicAddressMatches, connections: [localHttps, remoteHttps] })).map(
+        Resources.candidates(device({ publicAddressMatches, connections: [remoteHttps, localHttps] })).map(
           (c) => c.location
         ),
         ["local", "local", "remote", "remote"]
       )
     }
-    // A shared server stays remote-only even when the addresses match.
-    const shared = device({
-      owned: false,
-      publicAddressMatches: true,
-      connections: [localHttps, remoteHttps]
-    })
+    const away = device({ publicAddressMatches: false, connections: [localHttps, remoteHttps] })
     assert.deepStrictEqual(
-      Resources.candidates(shared).map((c) => c.location),
+      Resources.candidates(away, { includeLocal: false }).map((c) => c.location),
       ["remote", "remote"]
     )
   })
 
-  it("skips local connections of a server the account does not own, unless told otherwise", () => {
+  it("tries a shared server's local connections too; includeLocal overrides both ways", () => {
     const shared = device({ owned: false, connections: [localHttps, remoteHttps] })
     assert.deepStrictEqual(
       Resources.candidates(shared).map((c) => c.location),
+      ["local", "local", "remote", "remote"]
+    )
+    assert.deepStrictEqual(
+      Resources.candidates(shared, { includeLocal: false }).map((c) => c.location),
       ["remote", "remote"]
     )
     assert.deepStrictEqual(
@@ -124,10 +114,13 @@ describe("Resources.candidates", () => {
       Resources.candidates(owned, { includeLocal: false }).map((c) => c.location),
       ["remote", "remote"]
     )
-    // A device that does not say it is owned is treated as not owned.
+    // A device that does not say it is owned is treated as not owned; its local connection is still tried.
     const unknown = device({ owned: undefined, connections: [localHttps] })
     assert.isFalse(unknown.owned)
-    assert.deepStrictEqual(Resources.candidates(unknown), [])
+    assert.deepStrictEqual(
+      Resources.candidates(unknown).map((c) => c.location),
+      ["local", "local"]
+    )
   })
 
   it("brackets IPv6 addresses and marks IPv6 candidates", () => {

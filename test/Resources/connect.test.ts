@@ -43,9 +43,13 @@ const fakeOutcomes = Effect.map(FakePlex.requests, (requests) =>
 const outcomes = (attempts: ReadonlyArray<Resources.ConnectionAttempt>) =>
   attempts.map((a) => [a.uri, a.outcome, a.millis] as const)
 
-/** Forks `connect`, so a test can move the TestClock and look at the fiber in between. */
+/**
+ * Forks `connect`, so a test can move the TestClock and look at the fiber in between. These tests time the
+ * choice itself, so the token check after it (whose request the scripted delays would hold up too) is off;
+ * "Resources.connect: the token check" covers it.
+ */
 const start = (server: Resources.Device, options?: Resources.ConnectOptions) =>
-  Effect.fork(Resources.connect(server, options))
+  Effect.fork(Resources.connect(server, { verifyToken: false, ...options }))
 
 const isDone = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.map(Fiber.poll(fiber), Option.isSome)
 
@@ -424,7 +428,10 @@ describe("Resources.connect: failures", () => {
     Effect.gen(function* () {
       const [shared] = yield* Resources.servers()
       assert.isFalse(shared?.owned)
-      const error = yield* failsWith(Resources.connect(shared!), "NoReachableConnection")
+      const error = yield* failsWith(
+        Resources.connect(shared!, { includeLocal: false }),
+        "NoReachableConnection"
+      )
       assert.deepStrictEqual(error.attempts, [])
       assert.include(error.message, "no usable connection")
       assert.deepStrictEqual(
@@ -528,10 +535,19 @@ describe("Resources.connect: tokens and safety", () => {
         assert.strictEqual(chosen.uri, REMOTE_HTTPS)
         const again = yield* FakePlex.requests
         assert.isAbove(again.length, 0)
-        for (const probe of again) {
-          assert.strictEqual(probe.route, "getServerIdentity")
+        for (const probe of again.filter((r) => r.route === "getServerIdentity")) {
           assert.notProperty(probe.headers, "x-plex-token", probe.origin)
         }
+        // The token check: one authenticated GET /, on the chosen URL only.
+        const withToken = again.filter((r) => "x-plex-token" in r.headers)
+        assert.deepStrictEqual(
+          withToken.map((r) => [r.origin, r.method, r.path]),
+          [[REMOTE_HTTPS, "GET", "/"]]
+        )
+        assert.deepStrictEqual(
+          again.filter((r) => r.route !== "getServerIdentity").map((r) => r.route),
+          ["getServerCapabilities"]
+        )
 
         // The token goes out only with the operations run with the result's layer.
         yield* fake.clearRequests
@@ -575,26 +591,28 @@ describe("Resources.connect: tokens and safety", () => {
   )
 
   it.effect(
-    "away from the server's network (publicAddressMatches false), local addresses are not probed",
+    "publicAddressMatches false (a Home member on the LAN, a VPN): local addresses are still probed first; includeLocal: false skips them",
     () =>
       Effect.gen(function* () {
         const listed = yield* theServer
         assert.isTrue(listed.publicAddressMatches)
-        const away: Resources.Device = { ...listed, publicAddressMatches: false }
+        const away: Resources.Device = { ...listed, publicAddressMatches: false, owned: false }
         const chosen = yield* Resources.connect(away)
-        assert.strictEqual(chosen.uri, REMOTE)
+        assert.strictEqual(chosen.uri, LOCAL)
         assert.deepStrictEqual(
           chosen.attempts.map((a) => a.location),
-          ["remote", "relay"]
+          ["local", "remote", "relay"]
         )
+        // Asked not to, they are not probed.
+        const fake = yield* FakePlex.FakePlex
+        yield* fake.clearRequests
+        const remote = yield* Resources.connect(away, { includeLocal: false })
+        assert.strictEqual(remote.uri, REMOTE)
         const probed = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
         assert.notInclude(
           probed.map((r) => r.origin),
           LOCAL
         )
-        // Asked for explicitly, they are.
-        const forced = yield* Resources.connect(away, { includeLocal: true })
-        assert.strictEqual(forced.uri, LOCAL)
       }).pipe(Effect.provide(threeWays))
   )
 
@@ -758,5 +776,43 @@ describe("Resources.connectByName / layer", () => {
       assert.strictEqual(last?.origin, REMOTE)
       assert.strictEqual(last?.serverId, attic.clientIdentifier)
     }).pipe(Effect.provide(twoServers))
+  )
+})
+
+describe("Resources.connect: the token check (issue 14 item 4)", () => {
+  const tokenCarriers = Effect.map(FakePlex.requests, (requests) =>
+    requests.filter((r) => r.host === "server" && "x-plex-token" in r.headers).map((r) => [r.origin, r.path])
+  )
+
+  it.effect(
+    "a token the chosen connection refuses fails with Unauthorized; only that connection saw it",
+    () =>
+      Effect.gen(function* () {
+        const listed = yield* theServer
+        const refused: Resources.Device = { ...listed, accessToken: Redacted.make("not-this-servers-token") }
+        const error = yield* failsWith(Resources.connect(refused), "Unauthorized")
+        assert.strictEqual(error.status, 401)
+        assert.strictEqual(error.operation, "verifyServerToken")
+        assertNoSecrets(renderings(error), ["not-this-servers-token"])
+        assert.deepStrictEqual(yield* tokenCarriers, [[LOCAL, "/"]])
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("a token the server accepts: one authenticated GET / on the chosen URL, then the result", () =>
+    Effect.gen(function* () {
+      const chosen = yield* Resources.connect(yield* theServer)
+      assert.strictEqual(chosen.uri, LOCAL)
+      assert.deepStrictEqual(yield* tokenCarriers, [[LOCAL, "/"]])
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("verifyToken: false checks reachability only: no request carries the token", () =>
+    Effect.gen(function* () {
+      const listed = yield* theServer
+      const refused: Resources.Device = { ...listed, accessToken: Redacted.make("not-this-servers-token") }
+      const chosen = yield* Resources.connect(refused, { verifyToken: false })
+      assert.strictEqual(chosen.uri, LOCAL)
+      assert.deepStrictEqual(yield* tokenCarriers, [])
+    }).pipe(Effect.provide(threeWays))
   )
 })

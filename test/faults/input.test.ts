@@ -94,7 +94,17 @@ describe("bad input never reaches the wire, good input always does", () => {
       code: fc.oneof(
         fc.constant(undefined),
         fc.integer({ min: 0, max: 999_999 }).map((n) => String(n).padStart(6, "0")),
-        fc.constantFrom(" 123456 ", "12345", "1234567", "12a456", "", "１２３４５６"),
+        fc.constantFrom(
+          " 123456 ",
+          "12345",
+          "1234567",
+          "12a456",
+          "abcd-efgh-2345",
+          "123",
+          "12$456",
+          "",
+          "１２３４５６"
+        ),
         fc.string()
       ),
       rememberMe: fc.option(fc.boolean(), { nil: undefined })
@@ -111,7 +121,8 @@ describe("bad input never reaches the wire, good input always does", () => {
           login.trim() === "" ||
           controls.test(login) ||
           password === "" ||
-          (code !== undefined && !/^\d{6}$/.test(code.trim()))
+          (code !== undefined &&
+            !(code.trim().length >= 4 && code.trim().length <= 64 && /^[A-Za-z0-9_ -]+$/.test(code.trim())))
         assert.strictEqual(outcome, expectInvalid ? "invalid" : "sent")
         if (outcome === "sent") {
           // What was sent is what was given (the login and code trimmed).

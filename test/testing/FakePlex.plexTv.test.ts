@@ -222,10 +222,11 @@ describe("FakePlex plex.tv: protocol details", () => {
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
-  it.effect("answers on its aliases (clients.plex.tv) too; an unknown path is 404", () =>
+  it.effect("answers on clients.plex.tv, its own origin, too; an unknown path is 404", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
-      assert.deepStrictEqual(fake.plexTvAliases, ["https://clients.plex.tv"])
+      assert.strictEqual(fake.clientsUrl, "https://clients.plex.tv")
+      assert.deepStrictEqual(fake.plexTvAliases, [])
       const user = yield* exchange("https://clients.plex.tv/api/v2/user", { token: fake.token })
       assert.strictEqual(user.json().username, "alice")
       const missing = yield* exchange(`${fake.plexTvUrl}/api/v2/nothing-here`, { token: fake.token })

@@ -172,6 +172,7 @@ export const fromSeed = (seed: Seed): Effect.Effect<FakePlexService> =>
 
     const service: FakePlexService = {
       plexTvUrl: seed.plexTvUrl,
+      clientsUrl: seed.clientsUrl,
       plexTvAliases: seed.plexTvAliases,
       elsewhereUrl: seed.elsewhereUrl,
       serverUrl: firstServer?.connections[0]?.uri ?? "",
@@ -250,7 +251,7 @@ export const fromSeed = (seed: Seed): Effect.Effect<FakePlexService> =>
               return yield* new FakePlexError({ message: `the PIN ${pin}'s key belongs to another account` })
             }
             store.deviceKeys.set(bound.kid, { ...bound, accountId: account.id })
-            minted = yield* Jwts.mint(store, account.id, bound.thumbprint, found.clientIdentifier, now)
+            minted = yield* Jwts.mint(store, account.id, bound.kid, found.clientIdentifier, now)
           }
           found.authToken = minted
           found.accountId = account.id

@@ -7,6 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Jose from "../../internal/jose.js"
+import { joinedAt } from "./payloads.js"
 import { randomString, type Store } from "./store.js"
 
 /** How long a Plex JWT lives. */
@@ -35,7 +36,10 @@ export interface SigningKey {
 export interface PlexJwtEntry {
   readonly accountId: number
   readonly expiresAt: number
+  /** The `thumbprint` claim: the device key's `kid`. */
   readonly thumbprint: string
+  /** The granted `scope` claim. */
+  readonly scope: string
 }
 
 const isObject = (u: unknown): u is Record<string, unknown> =>
@@ -124,20 +128,56 @@ export const rotate = (store: Store, retainPrevious: boolean): Effect.Effect<Sig
       })
   )
 
+/** The scopes a device JWT may ask for (python-plexapi `MyPlexJWTLogin.SCOPES`, @ctrl/plex `PLEX_JWT_SCOPES`). */
+export const knownScopes = ["username", "email", "friendly_name", "restricted", "anonymous", "joinedAt"]
+
+/** What a device JWT asked for when it named no scope (the clients' default). */
+export const defaultScope = "username,email,friendly_name"
+
+/** The known scopes of a requested `scope` claim, in the order asked, once each, comma-joined. */
+export const grantedScope = (requested: unknown): string => {
+  const asked = typeof requested === "string" ? requested : defaultScope
+  const out: Array<string> = []
+  for (const raw of asked.split(",")) {
+    const scope = raw.trim()
+    if (knownScopes.includes(scope) && !out.includes(scope)) out.push(scope)
+  }
+  return out.join(",")
+}
+
 /**
- * Mints a Plex JWT for an account, bound to a device key's thumbprint, and
- * makes it a token plex.tv and the account's servers accept until it expires.
+ * Mints a Plex JWT for an account, bound to a device key, and makes it a
+ * token plex.tv and the account's servers accept until it expires.
+ *
+ * Its `thumbprint` claim echoes the device key's `kid` as the client sent
+ * it, as plex.tv does: python-plexapi (`verifyJWT`) and @ctrl/plex
+ * (`verifyPlexJwt`) compare the claim with their own `kid`, which is not an
+ * RFC 7638 thumbprint. Its `scope` is the (known) scope the device JWT asked
+ * for, and its `user` claim carries the account's id and uuid plus one
+ * member per granted scope. Plex does not document the `user` claim's
+ * members; they are named here after the scopes.
  */
 export const mint = (
   store: Store,
   accountId: number,
-  thumbprint: string,
+  kid: string,
   clientIdentifier: string,
-  now: number
+  now: number,
+  scope: string = defaultScope
 ): Effect.Effect<string> =>
   Effect.gen(function* () {
     const key = yield* currentSigningKey(store)
     const account = store.accounts.get(accountId)
+    const granted = grantedScope(scope)
+    const user: Record<string, unknown> = { id: accountId, uuid: account?.uuid }
+    for (const name of granted === "" ? [] : granted.split(",")) {
+      if (name === "username") user["username"] = account?.username
+      if (name === "email") user["email"] = account?.email
+      if (name === "friendly_name") user["friendly_name"] = account?.friendlyName
+      if (name === "restricted") user["restricted"] = false
+      if (name === "anonymous") user["anonymous"] = false
+      if (name === "joinedAt") user["joinedAt"] = account === undefined ? undefined : joinedAt(account)
+    }
     const iat = Math.floor(now / 1000)
     const exp = Math.floor((now + plexJwtLifetimeMillis) / 1000)
     const jti = yield* randomString(16)
@@ -149,9 +189,9 @@ export const mint = (
           iss: "plex.tv",
           aud: ["plex.tv", clientIdentifier],
           sub: account?.uuid ?? String(accountId),
-          user: { id: accountId, uuid: account?.uuid, username: account?.username },
-          scope: "username,email,friendly_name",
-          thumbprint,
+          user,
+          scope: granted,
+          thumbprint: kid,
           jti,
           iat,
           exp
@@ -159,7 +199,7 @@ export const mint = (
       )
     )
     store.issue(token, accountId, now, "jwt")
-    store.plexJwts.set(token, { accountId, expiresAt: exp * 1000, thumbprint })
+    store.plexJwts.set(token, { accountId, expiresAt: exp * 1000, thumbprint: kid, scope: granted })
     return token
   })
 

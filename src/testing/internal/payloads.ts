@@ -55,7 +55,8 @@ const plexPassFeatures = [
   "webhooks"
 ]
 
-const joinedAt = (account: SeedAccount) => 1519084800 + (account.id % 1000) * 86400
+/** When the account joined, in seconds since the epoch. */
+export const joinedAt = (account: SeedAccount) => 1519084800 + (account.id % 1000) * 86400
 
 /**
  * An account as plex.tv sends it from `GET /api/v2/user` (and, with
@@ -160,37 +161,58 @@ export const account = (
     backupCodesCreated: a.twoFactorCode !== undefined,
     attributionPartner: null
   }
-  if (legacy) {
-    payload["pin"] = pseudoHex(`pin-${a.uuid}`, 40)
-    payload["subscriptions"] = a.plexPass ? [subscription] : []
-  } else {
-    payload["subscriptions"] = a.plexPass ? [subscription] : []
-    if (options.signIn) {
-      payload["pastSubscriptions"] = a.plexPass
-        ? []
-        : [
-            {
-              id: null,
-              mode: null,
-              renewsAt: null,
-              endsAt: 1618250472,
-              canceled: false,
-              gracePeriod: false,
-              onHold: false,
-              canReactivate: false,
-              canUpgrade: false,
-              canDowngrade: false,
-              canConvert: false,
-              type: "plexpass",
-              transfer: null,
-              state: "ended",
-              billing: { internalPaymentMethod: {}, paymentMethodId: null }
-            }
-          ]
-      payload["trials"] = []
-    }
+  if (legacy) payload["pin"] = pseudoHex(`pin-${a.uuid}`, 40)
+  payload["subscriptions"] = a.plexPass ? [subscription] : []
+  // A sign-in answers with `pastSubscriptions` and `trials` in both eras: the 2025-08 description marks
+  // them required, and real sign-ins carry them (go-plex-client PR 57).
+  if (options.signIn) {
+    payload["pastSubscriptions"] = a.plexPass
+      ? []
+      : [
+          {
+            id: null,
+            mode: null,
+            renewsAt: null,
+            endsAt: 1618250472,
+            canceled: false,
+            gracePeriod: false,
+            onHold: false,
+            canReactivate: false,
+            canUpgrade: false,
+            canDowngrade: false,
+            canConvert: false,
+            type: "plexpass",
+            transfer: null,
+            state: "ended",
+            billing: { internalPaymentMethod: {}, paymentMethodId: null }
+          }
+        ]
+    payload["trials"] = []
   }
   return applyOverrides(payload, a.payload)
+}
+
+/** An ISO date (`2023-03-24T00:00:00Z`) as plex.tv's XML writes it: `2023-03-24 00:00:00 UTC`. */
+export const xmlDate = (iso: string): string => {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso)
+  return match === null ? iso : `${match[1]} ${match[2]} UTC`
+}
+
+/**
+ * An account payload as plex.tv's XML carries it: `subscribedAt` (in
+ * `subscription` and each `subscriptions` entry) is `2023-03-24 00:00:00
+ * UTC` there, not ISO 8601 (python-plexapi's `MyPlexAccount` parses that
+ * form with `%Y-%m-%d %H:%M:%S %Z`).
+ */
+export const accountForXml = (payload: Record<string, unknown>): Record<string, unknown> => {
+  const fix = (value: unknown): unknown =>
+    isPlainObject(value) && typeof value["subscribedAt"] === "string"
+      ? { ...value, subscribedAt: xmlDate(value["subscribedAt"]) }
+      : value
+  const out: Record<string, unknown> = { ...payload, subscription: fix(payload["subscription"]) }
+  if (Array.isArray(payload["subscriptions"])) out["subscriptions"] = payload["subscriptions"].map(fix)
+  if (!("subscription" in payload)) delete out["subscription"]
+  return out
 }
 
 /** A PIN as `POST /api/v2/pins` and `GET /api/v2/pins/{id}` return it. */

@@ -8,6 +8,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { identity as same } from "effect/Function"
 import * as Jose from "../../internal/jose.js"
 import * as Http from "./http.js"
 import * as Jwts from "./jwt.js"
@@ -120,7 +121,7 @@ const signIn = plexTv("postUsersSignInData", "POST", "/api/v2/users/signin", (ct
     const rememberMe = /^(true|1)$/i.test(form.get("rememberMe") ?? "")
     const minted = yield* mintToken(ctx.store, account.id, ctx.now, "signIn")
     const payload = Payloads.account(account, minted, ctx.now, { signIn: true, rememberMe })
-    return Http.plexTv(ctx.json, 201, "user", payload)
+    return Http.plexTv(ctx.json, 201, "user", ctx.json ? payload : Payloads.accountForXml(payload))
   })
 )
 
@@ -130,7 +131,9 @@ const user = plexTvAccount("getTokenDetails", "GET", "/api/v2/user", (ctx, accou
       ctx.json,
       200,
       "user",
-      Payloads.account(account, presented, ctx.now, { signIn: false, rememberMe: false })
+      (ctx.json ? same : Payloads.accountForXml)(
+        Payloads.account(account, presented, ctx.now, { signIn: false, rememberMe: false })
+      )
     )
   )
 )
@@ -190,8 +193,20 @@ const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", (ctx, clientIdent
     if (parsed === undefined) return unprocessable(ctx, "Malformed device JWT")
     const failure = yield* Jwts.checkDeviceJwt(ctx.store, parsed, pin.jwk, clientIdentifier, ctx.now)
     if (failure !== undefined) return unprocessable(ctx, failure)
-    if (pin.authToken === undefined) return withheld
+    if (pin.authToken === undefined || pin.accountId === undefined) return withheld
     ctx.store.nonces.delete(String(parsed.payload["nonce"]))
+    // The token handed out carries the scope this device JWT asks for (minted anew when approval assumed another).
+    const scope = Jwts.grantedScope(parsed.payload["scope"])
+    if (ctx.store.plexJwts.get(pin.authToken)?.scope !== scope) {
+      pin.authToken = yield* Jwts.mint(
+        ctx.store,
+        pin.accountId,
+        pin.jwk.kid,
+        clientIdentifier,
+        ctx.now,
+        scope
+      )
+    }
     return Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, pin))
   })
 )
@@ -290,7 +305,14 @@ const exchangeJwt = plexTv("exchangeJwt", "POST", "/api/v2/auth/token", (ctx, cl
     const failure = yield* Jwts.checkDeviceJwt(ctx.store, parsed, key, clientIdentifier, ctx.now)
     if (failure !== undefined) return unprocessable(ctx, failure)
     ctx.store.nonces.delete(String(parsed.payload["nonce"]))
-    const minted = yield* Jwts.mint(ctx.store, key.accountId, key.thumbprint, clientIdentifier, ctx.now)
+    const minted = yield* Jwts.mint(
+      ctx.store,
+      key.accountId,
+      key.kid,
+      clientIdentifier,
+      ctx.now,
+      Jwts.grantedScope(parsed.payload["scope"])
+    )
     return Http.plexTv(ctx.json, 200, "token", { auth_token: minted })
   })
 )

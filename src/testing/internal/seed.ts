@@ -63,6 +63,7 @@ export interface SeedServer {
 
 export interface Seed {
   readonly plexTvUrl: string
+  readonly clientsUrl: string
   readonly plexTvAliases: ReadonlyArray<string>
   readonly elsewhereUrl: string
   readonly accounts: ReadonlyArray<SeedAccount>
@@ -101,7 +102,8 @@ const defaultConnections = (index: number, id: string): ReadonlyArray<Connection
 
 export const DEFAULTS = {
   plexTvUrl: "https://plex.tv",
-  plexTvAliases: ["https://clients.plex.tv"],
+  clientsUrl: "https://clients.plex.tv",
+  plexTvAliases: [] as ReadonlyArray<string>,
   elsewhereUrl: "https://elsewhere.example",
   username: "alice",
   login: "alice@example.com",
@@ -244,6 +246,7 @@ export const resolve = (options: Options = {}): Seed => {
   const servers = serverSeeds.map((seed, i) => server(seed, i, accounts))
   const seed: Seed = {
     plexTvUrl: origin("plexTvUrl", options.plexTvUrl ?? DEFAULTS.plexTvUrl),
+    clientsUrl: origin("clientsUrl", options.clientsUrl ?? DEFAULTS.clientsUrl),
     plexTvAliases: (options.plexTvAliases ?? DEFAULTS.plexTvAliases).map((url) =>
       origin("a plexTvAliases entry", url)
     ),
@@ -269,6 +272,7 @@ export const origins = (seed: Seed): ReadonlyArray<string> => {
     owners.set(url, who)
   }
   claim(seed.plexTvUrl, "plex.tv")
+  claim(seed.clientsUrl, "clients.plex.tv")
   for (const alias of seed.plexTvAliases) claim(alias, "plex.tv")
   claim(seed.elsewhereUrl, "elsewhere")
   for (const s of seed.servers) for (const c of s.connections) claim(c.uri, `server ${s.clientIdentifier}`)
@@ -279,6 +283,7 @@ export const origins = (seed: Seed): ReadonlyArray<string> => {
 export const rebase = (seed: Seed, to: (origin: string) => string): Seed => ({
   ...seed,
   plexTvUrl: to(seed.plexTvUrl),
+  clientsUrl: to(seed.clientsUrl),
   plexTvAliases: seed.plexTvAliases.map(to),
   elsewhereUrl: to(seed.elsewhereUrl),
   servers: seed.servers.map((s) => ({

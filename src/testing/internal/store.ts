@@ -131,6 +131,8 @@ export class Store {
 
   constructor(readonly seed: Seed) {
     this.hosts.set(seed.plexTvUrl, { kind: "plexTv" })
+    // clients.plex.tv serves the same API family (and is where JWT device authentication lives).
+    this.hosts.set(seed.clientsUrl, { kind: "plexTv" })
     for (const alias of seed.plexTvAliases) this.hosts.set(alias, { kind: "plexTv" })
     this.hosts.set(seed.elsewhereUrl, { kind: "elsewhere" })
     for (const server of seed.servers) {

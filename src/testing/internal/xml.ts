@@ -1,7 +1,7 @@
 /**
  * A small JSON-to-XML writer for the answers Plex gives when a request does
  * not ask for JSON. Plex's XML puts scalars in attributes (booleans as
- * `1`/`0`), nested objects in child elements, and lists either as repeated
+ * `1`/`0`, null as an empty attribute), nested objects in child elements, and lists either as repeated
  * elements (PMS style, capitalised keys such as `Connection`) or inside a
  * wrapper element whose children take the singular name (`<roles><role/>`).
  *
@@ -33,7 +33,8 @@ export const element = (name: string, value: unknown): string => {
   const attributes: Array<string> = []
   const children: Array<string> = []
   for (const [key, child] of Object.entries(value)) {
-    const text = scalar(child)
+    // plex.tv's XML keeps a null field as an empty attribute (`locale=""`); it does not drop it.
+    const text = child === null ? "" : scalar(child)
     if (text !== undefined) {
       attributes.push(` ${key}="${escape(text)}"`)
     } else if (Array.isArray(child)) {
