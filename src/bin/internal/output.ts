@@ -18,7 +18,6 @@ import { CliFailure, ExitCode } from "./failure.js"
  * controls that reorder or hide text on a terminal (bidirectional overrides
  * and isolates, zero-width characters, line and paragraph separators).
  */
-// eslint-disable-next-line no-control-regex
 const unsafe = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g
 
 /**
@@ -46,9 +45,7 @@ export const colourAllowed = (
   env: Readonly<Record<string, string | undefined>> = process.env
 ): boolean => Boolean(stream.isTTY) && (env["NO_COLOR"] === undefined || env["NO_COLOR"] === "")
 
-// eslint-disable-next-line no-control-regex
 const sgr = /\x1b\[[0-9;]*m/g
-// eslint-disable-next-line no-control-regex
 const csi = /\x1b\[[0-9;?]*[ -/]*[@-~]/g
 
 /** `text` without colour codes (SGR); without any terminal control sequence when `stream` is not a terminal. */
@@ -82,7 +79,6 @@ export const jsonRequested = (argv: ReadonlyArray<string>): boolean => {
  * the command names on the command line.
  */
 export const usageLines = (text: string, path: ReadonlyArray<string>): string =>
-  // eslint-disable-next-line no-control-regex
   text.replace(/^((?:\x1b\[[0-9;]*m)*)\$ ([^\s\x1b]+)/gm, (_, colour: string, name: string) => {
     if (name === "plex-auth") return `${colour}plex-auth`
     const at = path.lastIndexOf(name)
@@ -95,7 +91,6 @@ export const usageLines = (text: string, path: ReadonlyArray<string>): string =>
  * setting is optional.").
  */
 const filler =
-  // eslint-disable-next-line no-control-regex
   /^(?:\x1b\[[0-9;]*m)* *(?:A true or false value\.|A user-defined piece of text\.|An integer\.|This option can be set from environment variables\.|This setting is optional\.|This setting is optional\. Defaults to '[^']*'\.)(?:\x1b\[[0-9;]*m)*\n(?:\n)?/gm
 
 /** Help as the CLI shows it: usage lines as typed (see {@link usageLines}), no filler lines. */
