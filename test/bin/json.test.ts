@@ -84,8 +84,9 @@ const Failure = Schema.Struct({
 /** Decodes `text` as one JSON document of `schema`, refusing unknown fields; the test fails otherwise. */
 const decode = <A, I>(schema: Schema.Schema<A, I>, text: string): A => {
   const result = Schema.decodeUnknownEither(Schema.parseJson(schema), { onExcessProperty: "error" })(text)
-  if (Either.isLeft(result)) assert.fail(`${ParseResult.TreeFormatter.formatErrorSync(result.left)}\n${text}`)
-  return (result as Either.Right<A, unknown>).right
+  return Either.getOrElse(result, (error) =>
+    assert.fail(`${ParseResult.TreeFormatter.formatErrorSync(error)}\n${text}`)
+  )
 }
 
 const assertExit = (run: Run, code: number) =>

@@ -69,8 +69,7 @@ export interface RunOptions {
    * then sent SIGINT, as Ctrl-C would.
    */
   readonly whileRunning?:
-    | { readonly until: RegExp; readonly then: (stdout: string) => Promise<void> }
-    | undefined
+    { readonly until: RegExp; readonly then: (stdout: string) => Promise<void> } | undefined
 }
 
 // Variables the CLI reads: a run sees only those a test sets.
@@ -130,9 +129,7 @@ export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}):
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMillis ?? 20_000)
     child.once("close", (code) => {
       clearTimeout(timer)
-      resume(
-        failed === undefined ? Effect.succeed({ code, stdout, stderr }) : Effect.die(failed.error)
-      )
+      resume(failed === undefined ? Effect.succeed({ code, stdout, stderr }) : Effect.die(failed.error))
     })
     return Effect.sync(() => {
       clearTimeout(timer)
