@@ -61,7 +61,7 @@ export const layer = (url: string): Layer.Layer<PlexTv, InvalidInput> => Layer.e
 
 /**
  * The plex.tv base URL from `Config`: by default the `PLEX_TV_URL`
- * environment variable, and `https://plex.tv` when it is not set. Lets an
+ * environment variable, and `https://plex.tv` when it is not set or empty. Lets an
  * unchanged program run against the fake (`plex-auth fake-server` prints
  * the URL to set).
  *
@@ -69,7 +69,10 @@ export const layer = (url: string): Layer.Layer<PlexTv, InvalidInput> => Layer.e
  * @category config
  */
 export const config: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
-  Config.string("PLEX_TV_URL").pipe(Config.withDefault(defaultUrl))
+  Config.string("PLEX_TV_URL").pipe(
+    Config.withDefault(defaultUrl),
+    Config.map((url) => (url.trim() === "" ? defaultUrl : url))
+  )
 )
 
 /**
@@ -92,7 +95,8 @@ export const config: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
  */
 export const layerConfig = (
   url: Config.Config<string> = config
-): Layer.Layer<PlexTv, InvalidInput | ConfigError.ConfigError> => Layer.effect(PlexTv, Effect.flatMap(url, make))
+): Layer.Layer<PlexTv, InvalidInput | ConfigError.ConfigError> =>
+  Layer.effect(PlexTv, Effect.flatMap(url, make))
 
 /**
  * Points one effect at another plex.tv base URL (the seeds' per-call

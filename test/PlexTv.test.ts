@@ -112,14 +112,20 @@ describe("PlexTv", () => {
     )
   )
 
-  it.effect("PlexTv.layerConfig without PLEX_TV_URL keeps https://plex.tv", () =>
-    Effect.gen(function* () {
-      yield* PlexAuth.getTokenDetails()
-      assert.strictEqual((yield* onlyRequest).url.origin, "https://plex.tv")
-    }).pipe(
-      Effect.provide(Layer.merge(env(account), PlexTv.layerConfig().pipe(Layer.provide(fromEnv([])))))
+  for (const entries of [[], [["PLEX_TV_URL", ""]]] as const) {
+    it.effect(
+      `PlexTv.layerConfig with ${entries.length === 0 ? "no" : "an empty"} PLEX_TV_URL keeps https://plex.tv`,
+      () =>
+        Effect.gen(function* () {
+          yield* PlexAuth.getTokenDetails()
+          assert.strictEqual((yield* onlyRequest).url.origin, "https://plex.tv")
+        }).pipe(
+          Effect.provide(
+            Layer.merge(env(account), PlexTv.layerConfig().pipe(Layer.provide(fromEnv(entries))))
+          )
+        )
     )
-  )
+  }
 
   it.effect("PlexTv.layerConfig with a malformed PLEX_TV_URL fails with InvalidInput when built", () =>
     Effect.gen(function* () {
