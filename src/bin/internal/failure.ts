@@ -82,7 +82,8 @@ export const fromPlexError = (error: PlexError.PlexError): CliFailure => {
       })
     case "VerificationCodeRequired":
       return new CliFailure({
-        message: "This account needs a two-factor code: pass --code-2fa or set PLEX_2FA_CODE.",
+        message:
+          "This account needs a two-factor code: set PLEX_2FA_CODE, or run `plex-auth login --password` where it can ask.",
         exitCode: ExitCode.Unauthorized
       })
     case "InvalidVerificationCode":
