@@ -177,7 +177,7 @@ export const layer = (
         ? fake.value.plexTvUrl
         : Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)
       const plexTv = yield* Effect.mapError(PlexTv.make(plexTvUrl), (error) =>
-        usage(`Invalid --plex-tv URL: ${error.reason}.`)
+        usage(`Invalid --plex-tv URL (or PLEX_TV_URL): ${error.reason}.`)
       )
       return Context.make(Session, {
         directory,
