@@ -512,3 +512,77 @@ export const signOut = (): Effect.Effect<
       )
     )
   )
+
+// ---------------------------------------------------------------------------
+// Plain names
+// ---------------------------------------------------------------------------
+
+/**
+ * Signs in with login and password (and a two-factor code when the account
+ * needs one). The plain name of {@link postUsersSignInData} (the seeds'
+ * name, which stays): the same function, the same errors.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * const token = PlexAuth.signIn({ login: "me@example.com", password: Redacted.make("hunter2") }).pipe(
+ *   Effect.map((account) => account.authToken)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const signIn: typeof postUsersSignInData = postUsersSignInData
+
+/**
+ * The account the current token belongs to; `Unauthorized` when the token is
+ * invalid or revoked. The plain name of {@link getTokenDetails}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * const whoami = PlexAuth.account().pipe(Effect.map((account) => account.username))
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const account: typeof getTokenDetails = getTokenDetails
+
+/**
+ * A transient token from the server in `PlexServer`. The plain name of
+ * {@link getTransientToken}.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * const transient = PlexAuth.transientToken()
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const transientToken: typeof getTransientToken = getTransientToken
+
+/**
+ * Connection details and an access token for a source the server knows.
+ * The plain name of {@link getSourceConnectionInformation}.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * const info = PlexAuth.sourceConnectionInformation({ source: "server://0123456789abcdef" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const sourceConnectionInformation: typeof getSourceConnectionInformation =
+  getSourceConnectionInformation

@@ -1,9 +1,13 @@
 /**
  * Where the plex.tv account API lives. Defaults to `https://plex.tv`; point
- * it elsewhere for a proxy or a fake (`npm run demo` points it at loopback).
+ * it elsewhere for a proxy or a fake (`npm run demo` points it at loopback),
+ * in code ({@link layer}, {@link withUrl}) or from the environment
+ * (`PLEX_TV_URL`, read by {@link layerConfig}).
  *
  * @since 0.1.0
  */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
@@ -47,11 +51,52 @@ export const make = (url: string): Effect.Effect<PlexTvService, InvalidInput> =>
 /**
  * A layer that points every plex.tv operation at `url`.
  *
+ * `PlexTv` is a reference with a default (`https://plex.tv`), so a program
+ * never *needs* this layer: providing it only changes the URL.
+ *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (url: string): Layer.Layer<never, InvalidInput> =>
-  Layer.effect(PlexTv, make(url)) as Layer.Layer<never, InvalidInput>
+export const layer = (url: string): Layer.Layer<PlexTv, InvalidInput> => Layer.effect(PlexTv, make(url))
+
+/**
+ * The plex.tv base URL from `Config`: by default the `PLEX_TV_URL`
+ * environment variable, and `https://plex.tv` when it is not set or empty. Lets an
+ * unchanged program run against the fake (`plex-auth fake-server` prints
+ * the URL to set).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
+  Config.string("PLEX_TV_URL").pipe(
+    Config.withDefault(defaultUrl),
+    Config.map((url) => (url.trim() === "" ? defaultUrl : url))
+  )
+)
+
+/**
+ * A layer from `Config` (by default {@link config}: `PLEX_TV_URL`, else
+ * `https://plex.tv`). A malformed URL fails with `InvalidInput` when the
+ * layer is built.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { ClientIdentity, PlexTv } from "effect-plex-auth"
+ *
+ * // PLEX_TV_URL=http://127.0.0.1:32401 node app.js   talks to a fake; unset, to plex.tv
+ * const MainLive = Layer.mergeAll(FetchHttpClient.layer, ClientIdentity.layerConfig(), PlexTv.layerConfig())
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  url: Config.Config<string> = config
+): Layer.Layer<PlexTv, InvalidInput | ConfigError.ConfigError> =>
+  Layer.effect(PlexTv, Effect.flatMap(url, make))
 
 /**
  * Points one effect at another plex.tv base URL (the seeds' per-call

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Layer } from "effect"
 import { PlexAuth, PlexTv } from "effect-plex-auth"
+import type { InvalidInput } from "effect-plex-auth/PlexError"
 import { expectRequests, failsWith, onlyRequest } from "./support/assertions.js"
 import { env, ISSUED_TOKEN, PASSWORD } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
@@ -84,6 +85,56 @@ describe("PlexTv", () => {
   it.effect("an invalid PlexTv.layer fails when built", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(Effect.provide(Effect.void, PlexTv.layer("nope")))
+      assert.strictEqual(error._tag, "InvalidInput")
+    })
+  )
+
+  it("PlexTv.layer says what it provides: Layer<PlexTv, InvalidInput>, not Layer<never>", () => {
+    // Fails to compile when layer is typed Layer<never, ...> (a layer's output is contravariant).
+    const provides: Layer.Layer<PlexTv.PlexTv, InvalidInput> = PlexTv.layer("http://127.0.0.1:8765")
+    assert.isTrue(Layer.isLayer(provides))
+  })
+
+  const fromEnv = (entries: ReadonlyArray<readonly [string, string]>) =>
+    Layer.setConfigProvider(ConfigProvider.fromMap(new Map(entries)))
+
+  it.effect("PlexTv.layerConfig reads PLEX_TV_URL: an unchanged program talks to another plex.tv", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      assert.strictEqual((yield* onlyRequest).url.toString(), "http://127.0.0.1:8766/api/v2/user")
+    }).pipe(
+      Effect.provide(
+        Layer.merge(
+          env(account),
+          PlexTv.layerConfig().pipe(Layer.provide(fromEnv([["PLEX_TV_URL", "http://127.0.0.1:8766/"]])))
+        )
+      )
+    )
+  )
+
+  for (const entries of [[], [["PLEX_TV_URL", ""]]] as const) {
+    it.effect(
+      `PlexTv.layerConfig with ${entries.length === 0 ? "no" : "an empty"} PLEX_TV_URL keeps https://plex.tv`,
+      () =>
+        Effect.gen(function* () {
+          yield* PlexAuth.getTokenDetails()
+          assert.strictEqual((yield* onlyRequest).url.origin, "https://plex.tv")
+        }).pipe(
+          Effect.provide(
+            Layer.merge(env(account), PlexTv.layerConfig().pipe(Layer.provide(fromEnv(entries))))
+          )
+        )
+    )
+  }
+
+  it.effect("PlexTv.layerConfig with a malformed PLEX_TV_URL fails with InvalidInput when built", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        Effect.provide(
+          Effect.void,
+          PlexTv.layerConfig().pipe(Layer.provide(fromEnv([["PLEX_TV_URL", "plex.tv"]])))
+        )
+      )
       assert.strictEqual(error._tag, "InvalidInput")
     })
   )

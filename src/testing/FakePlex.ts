@@ -200,6 +200,22 @@ export interface Options {
     | undefined
   /** How long transient tokens live. Default 48 hours. */
   readonly transientTokenLifetime?: Duration.DurationInput | undefined
+  /**
+   * Approve PINs by themselves, as a user would in the browser: a PIN
+   * checked (`GET /api/v2/pins/:id`) once it is `after` old (default 0: at
+   * the first check) is approved for `account` (default: the first account)
+   * before the check is answered. Time is the `Clock`'s, so `TestClock`
+   * drives it; the loopback server (`effect-plex-auth/node`, `plex-auth
+   * fake-server --approve-pins-after`) does it too. `true` is `{}`. Off by
+   * default; {@link FakePlexService.approvePin} works either way.
+   */
+  readonly autoApprovePins?:
+    | boolean
+    | {
+        readonly after?: Duration.DurationInput | undefined
+        readonly account?: string | undefined
+      }
+    | undefined
 }
 
 /**
@@ -340,6 +356,13 @@ export interface RecordedRequest {
   readonly headers: Readonly<Record<string, string | Redacted.Redacted<string>>>
   /** The form fields of a form-urlencoded body. */
   readonly form: Readonly<Record<string, string | Redacted.Redacted<string>>> | undefined
+  /**
+   * A JSON body (content type `application/json` or `+json`), parsed; the
+   * values of secret fields at any depth (`jwt`, `token`, `authToken`,
+   * `password`, `verificationCode`, ...) are `Redacted`. Undefined for
+   * another body, and for JSON that does not parse.
+   */
+  readonly json: unknown
   /** The scripted fault applied to it. */
   readonly fault: Fault["_tag"] | undefined
   /** The status answered, when an answer was sent. */

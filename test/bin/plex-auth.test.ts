@@ -196,8 +196,8 @@ describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
   it.scoped("a wrong two-factor code: exit 3, said so", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const run = yield* fake(dir, ["login", "--password", "--login", "alice", "--code-2fa", "000000"], {
-        env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password }
+      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+        env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password, PLEX_2FA_CODE: "000000" }
       })
       assertExit(run, 3)
       assert.include(run.stderr, "plex-auth: The two-factor code was not accepted.")
@@ -209,7 +209,7 @@ describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
     Effect.gen(function* () {
       const dir = yield* configDir
       // Global options between the command's own ones.
-      const run = yield* plexAuth(["login", "--fake", "--code", "--config-dir", dir], {
+      const run = yield* plexAuth(["login", "--fake", "--link-code", "--config-dir", dir], {
         env: { PLEX_AUTH_FAKE: "expire-pin" }
       })
       assertExit(run, 4)

@@ -63,10 +63,25 @@ export interface RunOptions {
   readonly timeoutMillis?: number | undefined
   /** Default: the bundle when one is set, else tsx. */
   readonly runner?: Runner | undefined
+  /**
+   * For a command that runs until stopped (`fake-server`): once stdout
+   * matches `until`, `then` runs with what stdout holds, and the process is
+   * then sent SIGINT, as Ctrl-C would.
+   */
+  readonly whileRunning?:
+    { readonly until: RegExp; readonly then: (stdout: string) => Promise<void> } | undefined
 }
 
 // Variables the CLI reads: a run sees only those a test sets.
-const scrubbed = ["PLEX_PASSWORD", "PLEX_2FA_CODE", "PLEX_SERVER_URL", "PLEX_AUTH_FAKE", "PLEX_TOKEN"]
+const scrubbed = [
+  "PLEX_PASSWORD",
+  "PLEX_2FA_CODE",
+  "PLEX_SERVER_URL",
+  "PLEX_AUTH_FAKE",
+  "PLEX_TOKEN",
+  "PLEX_TV_URL",
+  "NO_COLOR"
+]
 
 /** Runs `plex-auth ...args`; interrupting the Effect kills the process. */
 export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}): Effect.Effect<Run> =>
@@ -86,8 +101,21 @@ export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}):
     let seen = 0
     const pending = [...(options.answers ?? [])]
     if (options.closeStdin) child.stdin.end()
+    let started = false
+    let failed: { readonly error: unknown } | undefined
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk
+      const running = options.whileRunning
+      if (running !== undefined && !started && running.until.test(stdout)) {
+        started = true
+        running.then(stdout).then(
+          () => child.kill("SIGINT"),
+          (error: unknown) => {
+            failed = { error }
+            child.kill("SIGINT")
+          }
+        )
+      }
     })
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk
@@ -101,7 +129,7 @@ export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}):
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMillis ?? 20_000)
     child.once("close", (code) => {
       clearTimeout(timer)
-      resume(Effect.succeed({ code, stdout, stderr }))
+      resume(failed === undefined ? Effect.succeed({ code, stdout, stderr }) : Effect.die(failed.error))
     })
     return Effect.sync(() => {
       clearTimeout(timer)

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { inspect } from "node:util"
 import { Effect, Redacted, TestClock } from "effect"
-import { Credentials, PlexAuth } from "effect-plex-auth"
+import { Credentials, Jwt, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
-import { exchange } from "./support.js"
+import { exchange, send } from "./support.js"
 
 const PASSWORD = "bob-very-secret-password"
 const CODE = "424242"
@@ -85,6 +85,61 @@ describe("FakePlex request recording", () => {
       }
       assert.include(JSON.stringify(records), "<redacted>")
       assert.isTrue(Redacted.isRedacted(records[4]?.query["X-Plex-Token"]))
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("records JSON bodies (JWT register and exchange), secret fields Redacted at any depth", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const key = yield* Jwt.generateKey
+      yield* Jwt.upgrade(key)
+      yield* send(
+        new Request(`${fake.plexTvUrl}/api/v2/pins`, {
+          method: "POST",
+          headers: {
+            "X-Plex-Client-Identifier": "json-body-test",
+            "Content-Type": "application/vnd.example+json",
+            Accept: "application/json"
+          },
+          body: JSON.stringify({ strong: true, nested: [{ authToken: "nested-secret-token" }] })
+        })
+      )
+      const records = yield* fake.requests
+      const register = records.find((r) => r.route === "registerJwk")
+      const exchanged = records.find((r) => r.route === "exchangeJwt")
+      const pin = records.find((r) => r.route === "createPin")
+      assert.deepStrictEqual((register?.json as { jwk: unknown }).jwk, key.jwk)
+      const jwt = (exchanged?.json as { jwt: unknown }).jwt
+      assert.isTrue(Redacted.isRedacted(jwt))
+      assert.strictEqual(Redacted.value(jwt as Redacted.Redacted<string>).split(".").length, 3)
+      const nested = (pin?.json as { nested: Array<{ authToken: unknown }> }).nested[0]?.authToken
+      assert.strictEqual(Redacted.value(nested as Redacted.Redacted<string>), "nested-secret-token")
+      assert.strictEqual((pin?.json as { strong: unknown }).strong, true)
+      const printed = [JSON.stringify(records), inspect(records, { depth: 10 })]
+      for (const text of printed) {
+        assert.notInclude(text, Redacted.value(jwt as Redacted.Redacted<string>))
+        assert.notInclude(text, "nested-secret-token")
+      }
+      // A form body and a body-less request have no JSON.
+      assert.isUndefined(records.find((r) => r.route === "getNonce")?.json)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a body that is not JSON, or JSON that does not parse, records no json", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.postUsersSignInData({ login: "bob", password: PASSWORD, verificationCode: CODE })
+      const fake = yield* FakePlex.FakePlex
+      yield* send(
+        new Request(`${fake.plexTvUrl}/api/v2/pins`, {
+          method: "POST",
+          headers: { "X-Plex-Client-Identifier": "json-body-test", "Content-Type": "application/json" },
+          body: "{not json"
+        })
+      )
+      const [signIn, broken] = yield* fake.requests
+      assert.isDefined(signIn?.form)
+      assert.isUndefined(signIn?.json)
+      assert.isUndefined(broken?.json)
     }).pipe(Effect.provide(layer))
   )
 

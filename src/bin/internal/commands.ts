@@ -6,7 +6,6 @@ import * as Options from "@effect/cli/Options"
 import * as Prompt from "@effect/cli/Prompt"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Config from "effect/Config"
-import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -23,6 +22,7 @@ import * as Resources from "../../Resources.js"
 import type * as Schemas from "../../Schemas.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
 import * as Session from "./session.js"
+import * as Output from "./output.js"
 import { say, withProgress } from "./terminal.js"
 
 // ---------------------------------------------------------------------------
@@ -39,23 +39,29 @@ import { say, withProgress } from "./terminal.js"
 const globalOptions = {
   fake: Options.boolean("fake").pipe(
     Options.withDescription(
-      "Run against an embedded fake Plex on 127.0.0.1 instead of plex.tv (PINs are approved automatically; the fake account is alice@example.com / alice-secret-password)."
+      "Run against a fake Plex started inside the CLI on 127.0.0.1 instead of plex.tv: no account or network needed. PINs are approved after a second; the fake account is alice@example.com, password alice-secret-password."
     )
   ),
   configDir: Options.text("config-dir").pipe(
     Options.withPseudoName("dir"),
     Options.withDescription(
-      "Where the token and the client identifier are kept (default: the user's configuration directory, e.g. ~/.config/effect-plex-auth)."
+      "Where the token and the client identifier are kept. Default: ~/.config/effect-plex-auth ($XDG_CONFIG_HOME, %APPDATA% on Windows)."
     ),
     Options.optional
   ),
   plexTv: Options.text("plex-tv").pipe(
     Options.withPseudoName("url"),
-    Options.withDescription("Advanced: another plex.tv base URL (default https://plex.tv)."),
+    Options.withDescription(
+      "Talk to another plex.tv (a proxy, or `plex-auth fake-server`) at this base URL. Default: PLEX_TV_URL, else https://plex.tv."
+    ),
     Options.optional
+  ),
+  json: Options.boolean("json").pipe(
+    Options.withDescription(
+      "Print the result as one JSON document on stdout, and errors as JSON on stderr (see docs/cli.md)."
+    )
   )
 }
-
 const root = Command.make("plex-auth", globalOptions)
 
 /** A value option given before the command's name, after it, or both times alike. */
@@ -68,15 +74,36 @@ const eitherPlace = (
     ? Effect.fail(usage(`--${name} was given twice, with different values.`))
     : Effect.succeed(Option.orElse(after, () => before))
 
-/** The global options of a run: those given before the command's name with those given after it. */
+/** The global options of a run, with `--json`. */
+export interface RunGlobals extends Session.Globals {
+  readonly json: boolean
+}
+
+type GlobalValues = Session.Globals & { readonly json: boolean }
+
+/**
+ * The global options of a run: those given before the command's name with
+ * those given after it. `--plex-tv` falls back to `PLEX_TV_URL` (not with
+ * `--fake`, which always talks to its own fake).
+ */
 const globals = (
-  after: Session.Globals
-): Effect.Effect<Session.Globals, CliFailure, Command.Command.Context<"plex-auth">> =>
+  after: GlobalValues
+): Effect.Effect<RunGlobals, CliFailure, Command.Command.Context<"plex-auth">> =>
   Effect.flatMap(root, (before) =>
-    Effect.all({
-      fake: Effect.succeed(before.fake || after.fake),
-      configDir: eitherPlace("config-dir", before.configDir, after.configDir),
-      plexTv: eitherPlace("plex-tv", before.plexTv, after.plexTv)
+    Effect.gen(function* () {
+      const fake = before.fake || after.fake
+      const flag = yield* eitherPlace("plex-tv", before.plexTv, after.plexTv)
+      const fromEnv = fake
+        ? Option.none<string>()
+        : yield* Config.option(Config.nonEmptyString("PLEX_TV_URL")).pipe(
+            Effect.orElseSucceed(() => Option.none<string>())
+          )
+      return {
+        fake,
+        json: before.json || after.json,
+        configDir: yield* eitherPlace("config-dir", before.configDir, after.configDir),
+        plexTv: Option.orElse(flag, () => fromEnv)
+      }
     })
   )
 
@@ -85,9 +112,9 @@ const globals = (
  * the global options that followed the command's name.
  */
 const inSession =
-  (after: Session.Globals) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-    Effect.flatMap(globals(after), (merged) => Effect.provide(effect, Session.layer(merged)))
+  (after: GlobalValues) =>
+  <A, E, R>(work: (globals: RunGlobals) => Effect.Effect<A, E, R>) =>
+    Effect.flatMap(globals(after), (merged) => Effect.provide(work(merged), Session.layer(merged)))
 
 /** The saved token as `Credentials`; "not logged in" when there is none. */
 const storedCredentials = Layer.unwrapEffect(
@@ -122,35 +149,46 @@ const ask = <A>(
 const nonEmpty = (what: string) => (value: string) =>
   value.trim().length > 0 ? Effect.succeed(value) : Effect.fail(`${what} must not be empty`)
 
+/** An account for a human, its fields neutralised (they come from plex.tv). */
 const describe = (account: Schemas.Account): string =>
-  account.email !== undefined ? `${account.username} (${account.email})` : account.username
+  Output.neutralise(account.email !== undefined ? `${account.username} (${account.email})` : account.username)
+
+/** An account under `--json`. */
+const accountJson = (account: Schemas.Account) => ({
+  username: account.username,
+  email: account.email ?? null,
+  id: account.id,
+  uuid: account.uuid
+})
 
 // ---------------------------------------------------------------------------
 // login
 // ---------------------------------------------------------------------------
 
-const pinLogin = (options: { readonly code: boolean }) =>
+const pinLogin = (options: { readonly linkCode: boolean; readonly json: boolean }) =>
   Effect.gen(function* () {
     const session = yield* Session.Session
-    const pin = yield* PinLogin.create({ strong: !options.code })
+    // Under --json stdout carries the result only: the instructions go to stderr.
+    const tell = (text: string) => (options.json ? say(text) : Output.line(text))
+    const pin = yield* PinLogin.create({ strong: !options.linkCode })
     const url = yield* PinLogin.authUrl(pin)
-    yield* Console.log(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
-    if (options.code) yield* Console.log(`Or go to https://plex.tv/link and enter the code ${pin.code}\n`)
+    yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
+    if (options.linkCode) {
+      yield* tell(`Or go to https://plex.tv/link and enter the code ${Output.neutralise(pin.code)}\n`)
+    }
     if (Option.isSome(session.fake) && !session.scenarios.has("expire-pin")) {
-      const fake = session.fake.value.fake
       yield* say("(--fake: the fake approves the PIN in a moment, as the user would.)")
-      // A child of this fiber: gone with it if the login ends first.
-      yield* Effect.fork(
-        Effect.zipRight(Effect.sleep(Duration.seconds(1)), Effect.ignore(fake.approvePin(pin.id)))
-      )
     }
     return yield* withProgress("Waiting for the sign-in to be approved")(PinLogin.poll(pin))
   })
 
-const passwordLogin = (options: {
-  readonly login: Option.Option<string>
-  readonly code2fa: Option.Option<Redacted.Redacted<string>>
-}) =>
+/** `PLEX_2FA_CODE`, when set: the two-factor code is never taken from the command line. */
+const codeFromEnv = Config.option(Config.redacted("PLEX_2FA_CODE")).pipe(
+  Effect.map(Option.filter((code) => Redacted.value(code).trim().length > 0)),
+  Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+)
+
+const passwordLogin = (options: { readonly login: Option.Option<string>; readonly rememberMe: boolean }) =>
   Effect.gen(function* () {
     const login = Option.isSome(options.login)
       ? options.login.value
@@ -168,18 +206,20 @@ const passwordLogin = (options: {
             Prompt.password({ message: "Password", validate: nonEmpty("The password") }),
             "set PLEX_PASSWORD"
           )
+    // The CLI asks for a long-lived session, as python-plexapi and plex-rs do
+    // (rememberMe=true), unless --no-remember-me; the library's own default stays false.
     const signIn = (verificationCode: Redacted.Redacted<string> | undefined) =>
-      PlexAuth.postUsersSignInData({ login, password, rememberMe: true, verificationCode })
-    const account = yield* signIn(Option.getOrUndefined(options.code2fa)).pipe(
+      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode })
+    const account = yield* signIn(Option.getOrUndefined(yield* codeFromEnv)).pipe(
       Effect.catchTag("VerificationCodeRequired", () =>
         Effect.flatMap(
           ask(
             Prompt.password({
-              message: "Two-factor code",
+              message: "Two-factor code (or a backup code)",
               validate: (value) =>
-                /^\s*\d{6}\s*$/.test(value) ? Effect.succeed(value.trim()) : Effect.fail("Six digits, please")
+                value.trim().length > 0 ? Effect.succeed(value.trim()) : Effect.fail("The code, please")
             }),
-            "pass --code-2fa or set PLEX_2FA_CODE"
+            "set PLEX_2FA_CODE"
           ),
           (code) => signIn(code)
         )
@@ -196,12 +236,33 @@ const passwordLogin = (options: {
     return account.authToken
   })
 
+/** What `login` did with the token that was saved before it. */
+type Previous = "none" | "invalid" | "kept" | "revoked" | "revoke-failed" | "same"
+
+/** The saved token and, when plex.tv still accepts it, its account. */
+const savedLogin = Effect.gen(function* () {
+  const session = yield* Session.Session
+  const store = yield* KeyValueStore.KeyValueStore
+  const saved = yield* Effect.mapError(store.get(session.tokenKey), fromStoreError)
+  if (Option.isNone(saved) || saved.value.length === 0) return Option.none()
+  const token = Redacted.make(saved.value)
+  const validity = yield* Credentials.validate.pipe(Credentials.withToken(token), Effect.orDie)
+  return Option.some({ token, validity })
+})
+
+const oldTokenChoice = Options.choice("old-token", ["revoke", "keep"]).pipe(
+  Options.withDescription(
+    "When already logged in: revoke the old token at plex.tv once the new login succeeds, or keep it valid. Asked for when not given."
+  ),
+  Options.optional
+)
+
 const login = Command.make(
   "login",
   {
     password: Options.boolean("password").pipe(
       Options.withDescription(
-        "Sign in with login and password (asked for; the password may come from PLEX_PASSWORD) instead of a PIN."
+        "Sign in with login and password instead of a PIN. The password comes from PLEX_PASSWORD or a hidden prompt, a two-factor code from PLEX_2FA_CODE or a prompt: never from the command line."
       )
     ),
     login: Options.text("login").pipe(
@@ -209,58 +270,118 @@ const login = Command.make(
       Options.withDescription("With --password: the account's email or username (asked for when missing)."),
       Options.optional
     ),
-    code: Options.boolean("code").pipe(
-      Options.withDescription("With a PIN: also show a short code to enter at https://plex.tv/link.")
-    ),
-    code2fa: Options.redacted("code-2fa").pipe(
-      Options.withPseudoName("digits"),
+    linkCode: Options.boolean("link-code").pipe(
       Options.withDescription(
-        "With --password: the six-digit two-factor code (or PLEX_2FA_CODE; asked for when the account needs one)."
-      ),
-      Options.withFallbackConfig(Config.redacted("PLEX_2FA_CODE")),
-      Options.optional
+        "With a PIN login: also show a four-character code to type at https://plex.tv/link (from a TV, say)."
+      )
     ),
+    noRememberMe: Options.boolean("no-remember-me").pipe(
+      Options.withDescription(
+        "With --password: ask plex.tv for a short session (rememberMe=false). By default the CLI asks for a long-lived one."
+      )
+    ),
+    oldToken: oldTokenChoice,
     globals: globalOptions
   },
   (options) =>
-    inSession(options.globals)(
+    inSession(options.globals)((run) =>
       Effect.gen(function* () {
-        if (!options.password && (Option.isSome(options.login) || Option.isSome(options.code2fa))) {
-          return yield* usage("--login and --code-2fa go with --password.")
+        if (!options.password && Option.isSome(options.login)) {
+          return yield* usage("--login goes with --password.")
         }
-        if (options.password && options.code)
-          return yield* usage("--code goes with a PIN login, not --password.")
-        const token = yield* options.password
-          ? plexFailure(passwordLogin(options))
-          : plexFailure(pinLogin({ code: options.code }))
-        yield* saveToken(token)
+        if (!options.password && options.noRememberMe) {
+          return yield* usage("--no-remember-me goes with --password (a PIN login has no such choice).")
+        }
+        if (options.password && options.linkCode) {
+          return yield* usage("--link-code goes with a PIN login, not --password.")
+        }
         const session = yield* Session.Session
-        const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(token), Effect.option)
-        yield* Console.log(
+        const before = yield* savedLogin
+        let decision: "revoke" | "keep" | undefined
+        let previous: Previous = "none"
+        if (Option.isSome(before)) {
+          const validity = before.value.validity
+          if (validity._tag === "Invalid") {
+            previous = "invalid"
+            yield* say("The saved token is no longer valid (plex.tv refused it): signing in again.")
+          } else {
+            yield* say(
+              validity._tag === "Valid"
+                ? `Already logged in as ${describe(validity.account)}.`
+                : "Already logged in (plex.tv could not be asked whether the saved token is still valid)."
+            )
+            decision = Option.isSome(options.oldToken)
+              ? options.oldToken.value
+              : yield* ask(
+                  Prompt.confirm({
+                    message: "Sign in again and revoke the old token? (no: keep it valid)",
+                    initial: false
+                  }),
+                  "pass --old-token revoke or --old-token keep"
+                ).pipe(Effect.map((revoke): "revoke" | "keep" => (revoke ? "revoke" : "keep")))
+          }
+        }
+        const token = yield* options.password
+          ? plexFailure(passwordLogin({ login: options.login, rememberMe: !options.noRememberMe }))
+          : plexFailure(pinLogin({ linkCode: options.linkCode, json: run.json }))
+        yield* saveToken(token)
+        if (Option.isSome(before) && decision !== undefined) {
+          const old = before.value.token
+          if (Redacted.value(old) === Redacted.value(token)) previous = "same"
+          else if (decision === "keep") previous = "kept"
+          else {
+            const revoked = yield* PlexAuth.signOut().pipe(
+              Credentials.withToken(old),
+              Effect.as(true),
+              Effect.catchAll((error) =>
+                Effect.as(say(`Could not revoke the old token: ${fromPlexError(error).message}`), false)
+              )
+            )
+            previous = revoked ? "revoked" : "revoke-failed"
+          }
+        }
+        const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
+        if (run.json) {
+          return yield* Output.json({
+            account: Option.isSome(account) ? accountJson(account.value) : null,
+            file: session.file,
+            previous
+          })
+        }
+        yield* Output.line(
           `Logged in${Option.isSome(account) ? ` as ${describe(account.value)}` : ""}. The token is saved in ${session.file}.`
         )
+        if (previous === "revoked") yield* Output.line("The old token is revoked.")
+        if (previous === "kept") yield* Output.line("The old token is still valid (it is no longer saved).")
       })
     )
-).pipe(Command.withDescription("Sign in (a PIN approved in the browser by default) and save the token."))
+).pipe(
+  Command.withDescription(
+    "Sign in and save the token: with a PIN approved in the browser (the default), or with --password."
+  )
+)
 
 // ---------------------------------------------------------------------------
 // whoami
 // ---------------------------------------------------------------------------
 
 const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
-  inSession(options.globals)(
+  inSession(options.globals)((run) =>
     Effect.gen(function* () {
       const validity = yield* Credentials.validate
       switch (validity._tag) {
         case "Valid": {
           const account = validity.account
+          if (run.json) return yield* Output.json(accountJson(account))
           const rows: Array<readonly [string, string]> = [
             ["username", account.username],
             ["email", account.email ?? "-"],
             ["id", String(account.id)],
             ["uuid", account.uuid]
           ]
-          yield* Console.log(rows.map(([key, value]) => `${key.padEnd(9)}${value}`).join("\n"))
+          yield* Output.line(
+            rows.map(([key, value]) => `${key.padEnd(9)}${Output.neutralise(value)}`).join("\n")
+          )
           return
         }
         case "Invalid":
@@ -276,7 +397,7 @@ const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
   )
 ).pipe(
   Command.withDescription(
-    "Show the account of the saved token (exit 3 when not logged in or the token is invalid)."
+    "Show the account of the saved token, checked with plex.tv (exit 3 when not logged in or the token is refused)."
   )
 )
 
@@ -298,7 +419,7 @@ const isUrl = (text: string) => /^https?:\/\//i.test(text.trim())
  */
 const transientToken = (server: Option.Option<string>) =>
   Effect.gen(function* () {
-    const ask = PlexAuth.getTransientToken({ type: "delegation", scope: "all" })
+    const ask = PlexAuth.transientToken({ type: "delegation", scope: "all" })
     if (Option.isSome(server) && isUrl(server.value)) {
       return yield* ask.pipe(
         PlexServer.withUrl(server.value),
@@ -334,16 +455,18 @@ const transient = Command.make(
     globals: globalOptions
   },
   (options) =>
-    inSession(options.globals)(
+    inSession(options.globals)((run) =>
       Effect.gen(function* () {
         const token = yield* plexFailure(transientToken(options.server))
-        // The one secret this CLI prints: on stdout, alone, for a pipe.
-        yield* Console.log(Redacted.value(token.token))
+        // The one secret this CLI prints: on stdout, alone (or alone in its JSON document), for a pipe.
+        yield* run.json
+          ? Output.json({ token: Redacted.value(token.token) })
+          : Output.line(Redacted.value(token.token))
       }).pipe(Effect.provide(storedCredentials))
     )
 ).pipe(
   Command.withDescription(
-    "Print a transient token (valid up to 48 hours, gone when the server restarts) from a server, and nothing else, on stdout."
+    "Print a transient token from a server (valid up to 48 hours, gone when the server restarts), and nothing else, on stdout."
   )
 )
 
@@ -359,18 +482,29 @@ const mark: Record<ConnectionAttempt["outcome"], string> = {
 }
 
 const attemptLine = (attempt: ConnectionAttempt, chosen: boolean) =>
-  `  ${chosen ? "*" : " "} ${attempt.uri.padEnd(44)} ${attempt.location.padEnd(6)} ${`${attempt.millis} ms`.padStart(8)}  ${
-    attempt.outcome === "Failed" && attempt.reason !== undefined
-      ? `failed (${attempt.reason})`
-      : mark[attempt.outcome]
-  }`
+  Output.neutralise(
+    `  ${chosen ? "*" : " "} ${attempt.uri.padEnd(44)} ${attempt.location.padEnd(6)} ${`${attempt.millis} ms`.padStart(8)}  ${
+      attempt.outcome === "Failed" && attempt.reason !== undefined
+        ? `failed (${attempt.reason})`
+        : mark[attempt.outcome]
+    }`
+  )
+
+const attemptJson = (attempt: ConnectionAttempt) => ({
+  uri: attempt.uri,
+  location: attempt.location,
+  protocol: attempt.protocol,
+  outcome: attempt.outcome,
+  millis: attempt.millis,
+  reason: attempt.reason ?? null
+})
 
 const servers = Command.make("servers", { globals: globalOptions }, (options) =>
-  inSession(options.globals)(
+  inSession(options.globals)((run) =>
     Effect.gen(function* () {
       const list = yield* plexFailure(Resources.servers())
       if (list.length === 0) {
-        yield* Console.log("The account has no server.")
+        yield* run.json ? Output.json({ servers: [] }) : Output.line("The account has no server.")
         return
       }
       const results = yield* withProgress(
@@ -380,15 +514,53 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
           concurrency: "unbounded"
         })
       )
+      if (run.json) {
+        return yield* Output.json({
+          servers: list.map((server, i) => {
+            const result = results[i]
+            const connected = result !== undefined && Either.isRight(result) ? result.right : undefined
+            const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+            return {
+              name: server.name,
+              clientIdentifier: server.clientIdentifier,
+              owned: server.owned,
+              connection:
+                connected === undefined
+                  ? null
+                  : {
+                      uri: connected.uri,
+                      location: connected.candidate.location,
+                      protocol: connected.candidate.protocol,
+                      elapsedMillis: connected.elapsedMillis
+                    },
+              attempts: (
+                connected?.attempts ?? (error?._tag === "NoReachableConnection" ? error.attempts : [])
+              ).map(attemptJson),
+              error:
+                error === undefined
+                  ? null
+                  : {
+                      kind: error._tag,
+                      exitCode: fromPlexError(error).exitCode,
+                      message: fromPlexError(error).message
+                    }
+            }
+          })
+        })
+      }
       const blocks = list.map((server, i) => {
         const result = results[i]
-        const head = `${server.name || "(unnamed)"}  ${server.clientIdentifier}${server.owned ? "  owned" : "  shared"}`
+        const head = Output.neutralise(
+          `${server.name || "(unnamed)"}  ${server.clientIdentifier}${server.owned ? "  owned" : "  shared"}`
+        )
         if (result === undefined) return head
         if (Either.isRight(result)) {
           const connected = result.right
           return [
             head,
-            `  connection: ${connected.uri} (${connected.candidate.location}, ${connected.candidate.protocol}), chosen in ${connected.elapsedMillis} ms`,
+            Output.neutralise(
+              `  connection: ${connected.uri} (${connected.candidate.location}, ${connected.candidate.protocol}), chosen in ${connected.elapsedMillis} ms`
+            ),
             ...connected.attempts.map((attempt) => attemptLine(attempt, attempt.uri === connected.uri))
           ].join("\n")
         }
@@ -399,9 +571,9 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
               error.attempts.length === 0 ? "  no usable connection" : "  no connection answered",
               ...error.attempts.map((attempt) => attemptLine(attempt, false))
             ].join("\n")
-          : `${head}\n  ${fromPlexError(error).message}`
+          : `${head}\n  ${Output.neutralise(fromPlexError(error).message)}`
       })
-      yield* Console.log(blocks.join("\n\n"))
+      yield* Output.line(blocks.join("\n\n"))
     }).pipe(Effect.provide(storedCredentials))
   )
 ).pipe(
@@ -423,25 +595,30 @@ const logout = Command.make(
   "logout",
   {
     local: Options.boolean("local").pipe(
-      Options.withDescription("Only forget the saved token, without revoking it at plex.tv.")
+      Options.withDescription(
+        "Only forget the saved token, without revoking it at plex.tv (for when plex.tv cannot be reached)."
+      )
     ),
     globals: globalOptions
   },
   (options) =>
-    inSession(options.globals)(
+    inSession(options.globals)((run) =>
       Effect.gen(function* () {
         const session = yield* Session.Session
         const store = yield* KeyValueStore.KeyValueStore
+        const done = (result: { readonly revoked: boolean; readonly forgotten: boolean }, text: string) =>
+          run.json ? Output.json(result) : result.forgotten ? Output.line(text) : say(text)
         const saved = yield* Effect.mapError(store.get(session.tokenKey), fromStoreError)
         if (Option.isNone(saved)) {
-          yield* say("Not logged in: nothing to do.")
-          return
+          return yield* done({ revoked: false, forgotten: false }, "Not logged in: nothing to do.")
         }
         const forget = Effect.mapError(store.remove(session.tokenKey), fromStoreError)
         if (options.local) {
           yield* forget
-          yield* Console.log("Forgot the saved token (it was not revoked).")
-          return
+          return yield* done(
+            { revoked: false, forgotten: true },
+            "Forgot the saved token (it was not revoked)."
+          )
         }
         const revoked = yield* PlexAuth.signOut().pipe(
           Credentials.withToken(saved.value),
@@ -456,7 +633,8 @@ const logout = Command.make(
           })
         )
         yield* forget
-        yield* Console.log(
+        yield* done(
+          { revoked, forgotten: true },
           revoked
             ? "Signed out: the token is revoked and forgotten."
             : "The saved token was already invalid; forgot it."
@@ -466,12 +644,98 @@ const logout = Command.make(
 ).pipe(Command.withDescription("Sign out: revoke the saved token at plex.tv and forget it."))
 
 // ---------------------------------------------------------------------------
+// fake-server
+// ---------------------------------------------------------------------------
+
+const fakeServer = Command.make(
+  "fake-server",
+  {
+    approvePinsAfter: Options.integer("approve-pins-after").pipe(
+      Options.withPseudoName("seconds"),
+      Options.withDescription(
+        "Approve each PIN this many seconds after it was created, as a user would. Default 1."
+      ),
+      Options.withDefault(1)
+    ),
+    json: globalOptions.json
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const before = yield* root
+      const json = before.json || options.json
+      if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
+      const scenarios = yield* Session.readScenarios
+      const server = yield* Session.startFake({
+        scenarios,
+        approvePinsAfter: Duration.seconds(options.approvePinsAfter)
+      })
+      const fake = server.fake
+      const details = {
+        plexTvUrl: server.plexTvUrl,
+        serverUrl: server.serverUrl,
+        urls: server.urls,
+        login: fake.login,
+        password: Redacted.value(fake.password),
+        token: Redacted.value(fake.token),
+        serverId: fake.serverId,
+        serverName: fake.servers[0]?.name ?? "",
+        approvePinsAfterSeconds: scenarios.has("expire-pin") ? null : options.approvePinsAfter
+      }
+      if (json) yield* Output.json(details)
+      else {
+        // Environment lines a program (in any language) can take: the fake's own credentials, no real secret.
+        yield* Output.line(
+          [
+            `PLEX_TV_URL=${details.plexTvUrl}`,
+            `PLEX_SERVER_URL=${details.serverUrl}`,
+            `PLEX_TOKEN=${details.token}`,
+            `PLEX_LOGIN=${details.login}`,
+            `PLEX_PASSWORD=${details.password}`
+          ].join("\n")
+        )
+        yield* say(
+          [
+            "",
+            `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
+            details.approvePinsAfterSeconds === null
+              ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
+              : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,
+            "It keeps its state in memory until it stops: press Ctrl-C to stop it."
+          ].join("\n")
+        )
+      }
+      return yield* Effect.never
+    }).pipe(Effect.scoped)
+).pipe(
+  Command.withDescription(
+    "Run the fake Plex on 127.0.0.1 until stopped, and print its URLs and credentials: point any program at it (PLEX_TV_URL)."
+  )
+)
+
+// ---------------------------------------------------------------------------
 // The whole command
 // ---------------------------------------------------------------------------
+
+/**
+ * The subcommands, in the order help lists them. A command defined in
+ * another file is added here, one per line.
+ */
+const subcommands = [login, whoami, servers, tokenCommand, logout, fakeServer] as const
 
 /** `plex-auth` and its subcommands. */
 export const command = root.pipe(
   Command.withHandler(() => Effect.fail(usage("Missing command: run `plex-auth --help` to see them."))),
   Command.withDescription("Sign in to Plex, hold the token, and get tokens for servers."),
-  Command.withSubcommands([login, whoami, servers, tokenCommand, logout])
+  Command.withSubcommands(subcommands)
 )
+
+/** The names of the commands, for help's usage lines (`plex-auth token transient`). */
+export const commandNames: ReadonlyArray<string> = [
+  "login",
+  "whoami",
+  "servers",
+  "token",
+  "transient",
+  "logout",
+  "fake-server"
+]

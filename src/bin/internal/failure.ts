@@ -54,11 +54,27 @@ const codesOf = (errors: ReadonlyArray<PlexError.PlexErrorDetail>): string => {
   return parts.length > 0 ? `, Plex code ${parts.join(", ")}` : ""
 }
 
+/**
+ * How the CLI names an input the library refused: the flag, variable or
+ * prompt the user gave it through, never the API's field name
+ * (`verificationCode`).
+ */
+const inputNames: Record<string, string> = {
+  login: "--login",
+  password: "password (PLEX_PASSWORD or the prompt)",
+  verificationCode: "two-factor code (PLEX_2FA_CODE or the prompt)",
+  serverUrl: "--server URL (or PLEX_SERVER_URL)",
+  url: "--plex-tv URL (or PLEX_TV_URL)"
+}
+
+/** The user-facing name of an input the library refused. */
+export const inputName = (error: PlexError.InvalidInput): string => inputNames[error.field] ?? error.field
+
 /** One line for each error of the library. */
 export const fromPlexError = (error: PlexError.PlexError): CliFailure => {
   switch (error._tag) {
     case "InvalidInput":
-      return usage(`Invalid ${error.field}: ${error.reason}.`)
+      return usage(`Invalid ${inputName(error)}: ${error.reason}.`)
     case "Unauthorized":
       return new CliFailure({
         message: `Plex refused the saved token (HTTP ${error.status}${codesOf(error.errors)}). Run \`plex-auth login\` to sign in again.`,
@@ -66,7 +82,8 @@ export const fromPlexError = (error: PlexError.PlexError): CliFailure => {
       })
     case "VerificationCodeRequired":
       return new CliFailure({
-        message: "This account needs a two-factor code: pass --code-2fa or set PLEX_2FA_CODE.",
+        message:
+          "This account needs a two-factor code: set PLEX_2FA_CODE, or run `plex-auth login --password` where it can ask.",
         exitCode: ExitCode.Unauthorized
       })
     case "InvalidVerificationCode":

@@ -8,6 +8,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -76,7 +77,7 @@ export const identity: Omit<ClientIdentity.ClientIdentityInput, "clientIdentifie
   deviceName: os.hostname()
 }
 
-const readScenarios: Effect.Effect<ReadonlySet<FakeScenario>, CliFailure> = Config.string(
+export const readScenarios: Effect.Effect<ReadonlySet<FakeScenario>, CliFailure> = Config.string(
   "PLEX_AUTH_FAKE"
 ).pipe(
   Config.withDefault(""),
@@ -95,18 +96,28 @@ const readScenarios: Effect.Effect<ReadonlySet<FakeScenario>, CliFailure> = Conf
   })
 )
 
-const startFake = (store: KeyValueStore.KeyValueStore, scenarios: ReadonlySet<FakeScenario>) =>
+/**
+ * Starts the loopback fake (for `--fake` and `fake-server`) with the
+ * scenarios asked for. Unless PINs are to expire, the fake approves each PIN
+ * `approvePinsAfter` after it was created, as a user would in the browser.
+ */
+export const startFake = (options: {
+  readonly scenarios: ReadonlySet<FakeScenario>
+  /** The token a previous `--fake` run saved: the fake's account is seeded with it. */
+  readonly savedToken?: string | undefined
+  readonly approvePinsAfter?: Duration.DurationInput | undefined
+}) =>
   Effect.gen(function* () {
-    // The fake starts afresh on every run; seeding its account with the token a
-    // previous `--fake` run saved lets a session span runs, as with plex.tv.
-    const saved = Option.getOrUndefined(yield* store.get(fakeTokenKey))
+    const { scenarios, savedToken } = options
     const account: FakePlex.AccountSeed = {
-      ...(saved !== undefined && saved.length > 0 ? { token: Redacted.make(saved) } : {}),
+      ...(savedToken !== undefined && savedToken.length > 0 ? { token: Redacted.make(savedToken) } : {}),
       ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {})
     }
     const server = yield* FakePlexServer.make({
       accounts: [account],
-      ...(scenarios.has("expire-pin") ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } } : {})
+      ...(scenarios.has("expire-pin")
+        ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } }
+        : { autoApprovePins: { after: options.approvePinsAfter ?? Duration.seconds(1) } })
     }).pipe(
       Effect.mapError(
         (error) =>
@@ -116,13 +127,19 @@ const startFake = (store: KeyValueStore.KeyValueStore, scenarios: ReadonlySet<Fa
           })
       )
     )
-    if (scenarios.has("revoke-token") && saved !== undefined) yield* server.fake.revokeToken(saved)
+    if (scenarios.has("revoke-token") && savedToken !== undefined) yield* server.fake.revokeToken(savedToken)
     if (scenarios.has("offline")) {
       yield* server.fake.fault({ origin: server.plexTvUrl }, Fault.refuse)
       yield* server.fake.fault({ origin: server.serverUrl }, Fault.refuse)
     }
     return server
   })
+
+/** The fake of a `--fake` run: it starts afresh, seeded with the token a previous `--fake` run saved, so a session spans runs as with plex.tv. */
+const startSessionFake = (store: KeyValueStore.KeyValueStore, scenarios: ReadonlySet<FakeScenario>) =>
+  Effect.flatMap(store.get(fakeTokenKey), (saved) =>
+    startFake({ scenarios, savedToken: Option.getOrUndefined(saved) })
+  )
 
 /** Everything a command needs, for the given global options. */
 export const layer = (
@@ -151,7 +168,7 @@ export const layer = (
       const scenarios = globals.fake ? yield* readScenarios : new Set<FakeScenario>()
       const fake = globals.fake
         ? Option.some(
-            yield* Effect.mapError(startFake(store, scenarios), (error) =>
+            yield* Effect.mapError(startSessionFake(store, scenarios), (error) =>
               error._tag === "CliFailure" ? error : fromStoreError(error)
             )
           )
@@ -160,7 +177,7 @@ export const layer = (
         ? fake.value.plexTvUrl
         : Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)
       const plexTv = yield* Effect.mapError(PlexTv.make(plexTvUrl), (error) =>
-        usage(`Invalid --plex-tv URL: ${error.reason}.`)
+        usage(`Invalid --plex-tv URL (or PLEX_TV_URL): ${error.reason}.`)
       )
       return Context.make(Session, {
         directory,

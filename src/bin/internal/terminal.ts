@@ -13,6 +13,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Mailbox from "effect/Mailbox"
 import * as Stream from "effect/Stream"
+import { colourAllowed, plain } from "./output.js"
 
 const writeStderr = (text: string) =>
   Effect.async<void>((resume) => {
@@ -44,7 +45,8 @@ export const layer: Layer.Layer<Terminal.Terminal> = Layer.scoped(
       rows: Effect.sync(() => process.stderr.rows ?? 0),
       isTTY: Effect.sync(() => Boolean(process.stderr.isTTY)),
       readInput,
-      display: writeStderr
+      // Prompts are drawn with colours and cursor moves: no colour without a terminal or with NO_COLOR.
+      display: (text) => writeStderr(colourAllowed(process.stderr) ? text : plain(text, process.stderr))
     })
   })
 )
@@ -55,28 +57,27 @@ export const say = (text: string) => writeStderr(`${text}\n`)
 const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
 /**
- * Runs `self` while showing `label` on stderr with the seconds elapsed: a
- * spinner redrawn in place on a terminal, else the label once and a dot a
- * second (so a log shows the wait too). The line is finished either way.
+ * Runs `self` while showing `label` on stderr: on a terminal a spinner with
+ * the seconds elapsed, redrawn in place and erased at the end; otherwise (a
+ * log, a pipe) the label once, on its own line, and nothing more.
  */
 export const withProgress =
   (label: string) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.suspend(() => {
       const tty = Boolean(process.stderr.isTTY)
+      if (!tty) return Effect.zipRight(writeStderr(`${label}...\n`), self)
       const started = Date.now()
       const seconds = () => Math.floor((Date.now() - started) / 1000)
       let frame = 0
-      const tick = tty
-        ? Effect.suspend(() =>
-            writeStderr(`\r\x1b[K${frames[frame++ % frames.length]} ${label} ${seconds()}s`)
-          )
-        : writeStderr(".")
-      const show = Effect.zipRight(
-        tty ? tick : writeStderr(`${label} `),
-        Effect.forever(Effect.zipRight(Effect.sleep(tty ? Duration.millis(100) : Duration.seconds(1)), tick))
+      const tick = Effect.suspend(() =>
+        writeStderr(`\r\x1b[K${frames[frame++ % frames.length]} ${label} ${seconds()}s`)
       )
-      const finish = Effect.suspend(() => writeStderr(tty ? "\r\x1b[K" : ` ${seconds()}s\n`))
+      const show = Effect.zipRight(
+        tick,
+        Effect.forever(Effect.zipRight(Effect.sleep(Duration.millis(100)), tick))
+      )
+      const finish = writeStderr("\r\x1b[K")
       return Effect.flatMap(Effect.fork(show), (fiber) =>
         Effect.ensuring(self, Effect.zipRight(Fiber.interrupt(fiber), finish))
       )

@@ -46,6 +46,28 @@ const redactPairs = (pairs: Iterable<[string, string]>, secret: ReadonlySet<stri
   return out
 }
 
+/** A JSON value with the values of secret fields, at any depth, `Redacted`. */
+const redactJson = (value: unknown, secret: ReadonlySet<string>): unknown => {
+  if (Array.isArray(value)) return value.map((item) => redactJson(item, secret))
+  if (typeof value !== "object" || value === null) return value
+  const out: Record<string, unknown> = {}
+  for (const [name, field] of Object.entries(value)) {
+    out[name] = secret.has(name.toLowerCase())
+      ? Redacted.make(typeof field === "string" ? field : JSON.stringify(field))
+      : redactJson(field, secret)
+  }
+  return out
+}
+
+const parseJson = (contentType: string | null, body: string): unknown => {
+  if (!/\bapplication\/(?:[\w.+-]*\+)?json\b/i.test(contentType ?? "") || body.length === 0) return undefined
+  try {
+    return JSON.parse(body) as unknown
+  } catch {
+    return undefined
+  }
+}
+
 const reveal = (value: Secretish): string => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
 
 const hostName = (host: Routes.Context["host"]): RecordedRequest["host"] =>
@@ -114,7 +136,8 @@ export const fromSeed = (seed: Seed): Effect.Effect<FakePlexService> =>
           path: url.pathname,
           query: redactPairs(url.searchParams, secretFields, false),
           headers: redactPairs(headers, secretHeaders, true),
-          form: form === undefined ? undefined : redactPairs(form, secretFields, false)
+          form: form === undefined ? undefined : redactPairs(form, secretFields, false),
+          json: redactJson(parseJson(headers.get("content-type"), body), secretFields)
         })
         const ctx: Routes.Context = {
           request: copy,
@@ -131,6 +154,7 @@ export const fromSeed = (seed: Seed): Effect.Effect<FakePlexService> =>
           store,
           host
         }
+        if (route === "checkPin") yield* autoApprove(Number(matched?.params["id"]), now)
         const normal = matched === undefined ? Effect.succeed(Http.htmlPage(404)) : matched.route.handle(ctx)
         const fault = store.takeFault({ route, path: url.pathname, origin, method })
         entry.fault = fault?._tag
@@ -152,6 +176,16 @@ export const fromSeed = (seed: Seed): Effect.Effect<FakePlexService> =>
             })
           )
         )
+      })
+
+    /** With `autoApprovePins`: approves a PIN that is old enough, as the user would, before its check is answered. */
+    const autoApprove = (id: number, now: number): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const auto = seed.autoApprovePins
+        const pin = store.pins.get(id)
+        if (auto === undefined || pin === undefined || pin.authToken !== undefined) return Effect.void
+        if (now >= pin.expiresAt || now < pin.createdAt + auto.afterMillis) return Effect.void
+        return Effect.ignore(service.approvePin(id, { account: auto.account }))
       })
 
     const findAccount = (login: string | undefined) =>

@@ -71,6 +71,8 @@ export interface Seed {
   readonly strongPinLifetime: Duration.Duration
   readonly shortPinLifetime: Duration.Duration
   readonly transientTokenLifetime: Duration.Duration
+  /** Approve each PIN once it is this old, for `account` (default: the first account); off when undefined. */
+  readonly autoApprovePins: { readonly afterMillis: number; readonly account: string | undefined } | undefined
 }
 
 /** A deterministic hex string derived from `text` (FNV-1a, repeated). */
@@ -229,6 +231,15 @@ const server = (seed: ServerSeed, index: number, accounts: ReadonlyArray<SeedAcc
   }
 }
 
+const autoApprove = (input: Options["autoApprovePins"]): Seed["autoApprovePins"] => {
+  if (input === undefined || input === false) return undefined
+  const options = input === true ? {} : input
+  return {
+    afterMillis: Duration.toMillis(Duration.decode(options.after ?? Duration.zero)),
+    account: options.account
+  }
+}
+
 /** Resolves options into a seed; throws (a defect for the caller) on an inconsistent seed. */
 export const resolve = (options: Options = {}): Seed => {
   const shape = options.shape ?? "2026-02"
@@ -255,7 +266,8 @@ export const resolve = (options: Options = {}): Seed => {
     servers,
     strongPinLifetime: Duration.decode(options.pinLifetime?.strong ?? Duration.minutes(30)),
     shortPinLifetime: Duration.decode(options.pinLifetime?.short ?? Duration.minutes(15)),
-    transientTokenLifetime: Duration.decode(options.transientTokenLifetime ?? Duration.hours(48))
+    transientTokenLifetime: Duration.decode(options.transientTokenLifetime ?? Duration.hours(48)),
+    autoApprovePins: autoApprove(options.autoApprovePins)
   }
   origins(seed)
   return seed

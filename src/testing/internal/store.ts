@@ -73,6 +73,7 @@ export interface RecordEntry {
   readonly query: Readonly<Record<string, unknown>>
   readonly headers: Readonly<Record<string, unknown>>
   readonly form: Readonly<Record<string, unknown>> | undefined
+  readonly json: unknown
   fault: Fault["_tag"] | undefined
   status: number | undefined
   outcome: Outcome

@@ -1,0 +1,165 @@
+/**
+ * What the CLI writes, and how: text for a human (server data neutralised,
+ * colour only on a terminal without `NO_COLOR`), or with `--json` one JSON
+ * document on stdout, and errors as JSON on stderr. The shapes of the JSON
+ * documents are listed in docs/cli.md ("Output for scripts") and checked by
+ * test/bin/json.test.ts: fields may be added, never renamed or removed.
+ */
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import { CliFailure, ExitCode } from "./failure.js"
+
+// ---------------------------------------------------------------------------
+// Text from servers
+// ---------------------------------------------------------------------------
+
+/**
+ * C0 and C1 control characters (ESC, CR, BEL, ...), DEL, and the Unicode
+ * controls that reorder or hide text on a terminal (bidirectional overrides
+ * and isolates, zero-width characters, line and paragraph separators).
+ */
+const unsafe = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g
+
+/**
+ * A value from plex.tv or a server (a user or server name, a URL, an error
+ * message), made safe to print on a terminal: every control character is
+ * shown as a visible escape (`\x1b`, `\u202e`) instead of acting (moving the
+ * cursor, recolouring, retitling the window, faking a line). Printable text,
+ * accents and emoji included, is unchanged.
+ */
+export const neutralise = (text: string): string =>
+  text.replace(unsafe, (char) => {
+    const code = char.charCodeAt(0)
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`
+  })
+
+// ---------------------------------------------------------------------------
+// Colour
+// ---------------------------------------------------------------------------
+
+/** Whether text for `stream` may carry colour: a terminal, and `NO_COLOR` unset or empty (https://no-color.org). */
+export const colourAllowed = (
+  stream: { readonly isTTY?: boolean | undefined },
+  env: Readonly<Record<string, string | undefined>> = process.env
+): boolean => Boolean(stream.isTTY) && (env["NO_COLOR"] === undefined || env["NO_COLOR"] === "")
+
+const sgr = /\x1b\[[0-9;]*m/g
+const csi = /\x1b\[[0-9;?]*[ -/]*[@-~]/g
+
+/** `text` without colour codes (SGR); without any terminal control sequence when `stream` is not a terminal. */
+export const plain = (text: string, stream: { readonly isTTY?: boolean | undefined }): string =>
+  stream.isTTY ? text.replace(sgr, "") : text.replace(csi, "")
+
+const forStream = (stream: { readonly isTTY?: boolean | undefined }) => (text: string) =>
+  colourAllowed(stream) ? text : plain(text, stream)
+
+// ---------------------------------------------------------------------------
+// --json
+// ---------------------------------------------------------------------------
+
+/**
+ * Whether the command line asks for JSON (`--json` anywhere before a `--`).
+ * Read from the arguments themselves, so that even a command line
+ * @effect/cli rejects gets its error as JSON.
+ */
+export const jsonRequested = (argv: ReadonlyArray<string>): boolean => {
+  for (const arg of argv) {
+    if (arg === "--") return false
+    if (arg === "--json") return true
+  }
+  return false
+}
+
+/**
+ * The help's usage lines as a user types them: @effect/cli writes a
+ * subcommand's usage as `$ login [...]`; this makes it `plex-auth login
+ * [...]` (`plex-auth token transient [...]` for a nested one), `path` being
+ * the command names on the command line.
+ */
+export const usageLines = (text: string, path: ReadonlyArray<string>): string =>
+  text.replace(/^((?:\x1b\[[0-9;]*m)*)\$ ([^\s\x1b]+)/gm, (_, colour: string, name: string) => {
+    if (name === "plex-auth") return `${colour}plex-auth`
+    const at = path.lastIndexOf(name)
+    return `${colour}plex-auth ${at === -1 ? name : path.slice(0, at + 1).join(" ")}`
+  })
+
+/**
+ * The lines @effect/cli adds under every option, which say nothing the
+ * option's own description does not ("A true or false value.", "This
+ * setting is optional.").
+ */
+const filler =
+  /^(?:\x1b\[[0-9;]*m)* *(?:A true or false value\.|A user-defined piece of text\.|An integer\.|This option can be set from environment variables\.|This setting is optional\.|This setting is optional\. Defaults to '[^']*'\.)(?:\x1b\[[0-9;]*m)*\n(?:\n)?/gm
+
+/** Help as the CLI shows it: usage lines as typed (see {@link usageLines}), no filler lines. */
+export const helpText = (text: string, path: ReadonlyArray<string>): string =>
+  usageLines(text, path).replace(filler, "")
+
+const kinds: Record<number, string> = Object.fromEntries(
+  Object.entries(ExitCode).map(([kind, code]) => [code, kind])
+)
+
+/**
+ * An error as `--json` prints it on stderr: one line,
+ * `{"error":{"kind":"Unauthorized","exitCode":3,"message":"..."}}`, where
+ * `kind` is the name of the exit code in docs/cli.md.
+ */
+export const jsonError = (message: string, exitCode: number): string =>
+  JSON.stringify({ error: { kind: kinds[exitCode] ?? "Generic", exitCode, message } })
+
+/** One line of text for a human on stdout. */
+export const line = (text: string): Effect.Effect<void> => Console.log(text)
+
+/** One JSON document on stdout. */
+export const json = (value: unknown): Effect.Effect<void> => Console.log(JSON.stringify(value, null, 2))
+
+/**
+ * The console the CLI runs with. @effect/cli prints help with `Console.log`
+ * and usage errors with `Console.error`, coloured: the colour goes when the
+ * stream is not a terminal or `NO_COLOR` is set. Under `--json` a usage
+ * error becomes a JSON error. `unsafe` (what loggers use) is left as is.
+ */
+export const makeConsole = (
+  current: Console.Console,
+  options: { readonly json: boolean; readonly commandPath: ReadonlyArray<string> }
+): Console.Console => {
+  const base = current.unsafe
+  const out = forStream(process.stdout)
+  const err = forStream(process.stderr)
+  const text = (args: ReadonlyArray<unknown>) => args.map(String).join(" ")
+  const console: Console.Console = {
+    ...current,
+    log: (...args) =>
+      Effect.sync(() => {
+        const printed = text(args)
+        // Help (it has a USAGE section) gets its usage lines as typed.
+        base.log(out(printed.includes("USAGE") ? helpText(printed, options.commandPath) : printed))
+      }),
+    info: (...args) => Effect.sync(() => base.info(out(text(args)))),
+    error: (...args) =>
+      Effect.sync(() =>
+        base.error(
+          options.json
+            ? jsonError(
+                plain(text(args), {})
+                  .split("\n")
+                  .map((part) => part.trim())
+                  .filter((part) => part.length > 0)
+                  .join(" "),
+                ExitCode.Usage
+              )
+            : err(text(args))
+        )
+      ),
+    unsafe: base
+  }
+  return console
+}
+
+/** A failure of a run, for a human (`plex-auth: ...`) or under `--json`. */
+export const failureText = (failure: CliFailure, options: { readonly json: boolean }): string =>
+  options.json ? jsonError(failure.message, failure.exitCode) : `plex-auth: ${neutralise(failure.message)}`
+
+export { CliFailure }

@@ -1,0 +1,120 @@
+/**
+ * Every shell example of docs/cli.md, run as written (each ```sh block in
+ * bash, in order, sharing one home directory) against the built CLI: the
+ * `--fake` examples with their embedded fake, the others against a loopback
+ * fake started here (PLEX_TV_URL), whose server is named as in the docs.
+ * A block must succeed, and some must print what the docs say they do.
+ */
+import { spawn } from "node:child_process"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { FakePlexServer } from "effect-plex-auth/node"
+import { afterAll, beforeAll } from "vitest"
+import { bundle } from "./run.js"
+
+const root = fileURLToPath(new URL("../..", import.meta.url))
+
+let bundled: string | undefined
+beforeAll(async () => {
+  bundled = await bundle()
+})
+afterAll(async () => {
+  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
+})
+
+/** The ```sh blocks of a Markdown file, in order. */
+const shellBlocks = (markdown: string): ReadonlyArray<string> =>
+  [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!)
+
+/** What a block must print (stdout and stderr together), found by a piece of its text. */
+const expected: ReadonlyArray<readonly [string, RegExp]> = [
+  ["pass show plex", /Logged in as alice \(alice@example\.com\)/],
+  ["case $status", /logged in/],
+  ["JSON.parse(text).username", /^alice$/m],
+  ["expire-pin", /exit 4/],
+  ["fake-server --json", /^username\s+alice$/m]
+]
+
+const bash = (script: string, cwd: string, env: Record<string, string>) =>
+  Effect.async<{ code: number | null; output: string }>((resume) => {
+    const child = spawn("bash", ["-eo", "pipefail", "-c", script], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let output = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
+    child.once("close", (code) => {
+      clearTimeout(timer)
+      resume(Effect.succeed({ code, output }))
+    })
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      child.kill("SIGKILL")
+    })
+  })
+
+describe("docs/cli.md", { timeout: 300_000 }, () => {
+  it.scopedLive("every shell example runs as written", () =>
+    Effect.gen(function* () {
+      const blocks = shellBlocks(
+        yield* Effect.promise(() => fs.readFile(path.join(root, "docs", "cli.md"), "utf8"))
+      )
+      assert.isAtLeast(blocks.length, 8)
+      const server = yield* FakePlexServer.make({
+        servers: [{ name: "Living Room" }],
+        autoApprovePins: { after: "1 second" }
+      })
+      const work = yield* Effect.acquireRelease(
+        Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "plex-auth-docs-"))),
+        (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+      )
+      const bin = path.join(work, "bin")
+      yield* Effect.promise(async () => {
+        await fs.mkdir(bin)
+        await fs.mkdir(path.join(work, "home"))
+        await fs.mkdir(path.join(work, "fresh"))
+        await fs.writeFile(
+          path.join(bin, "plex-auth"),
+          `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bundled!)} "$@"\n`,
+          { mode: 0o755 }
+        )
+      })
+      const env = (home: string): Record<string, string> => ({
+        PATH: `${bin}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
+        HOME: home,
+        XDG_CONFIG_HOME: path.join(home, ".config"),
+        PLEX_TV_URL: server.plexTvUrl,
+        PLEX_SERVER_URL: server.serverUrl
+      })
+      // What the examples take for granted: `npx` finds the installed CLI, a password manager, a consumer.
+      const prelude = [
+        'npx() { "$@"; }',
+        "pass() { echo alice-secret-password; }",
+        "some-tool() { cat >/dev/null; }",
+        ""
+      ].join("\n")
+      const home = path.join(work, "home")
+      for (const block of blocks) {
+        const run = yield* bash(prelude + block, home, env(home))
+        assert.strictEqual(run.code, 0, `this block of docs/cli.md failed:\n${block}\n---\n${run.output}`)
+        assert.notInclude(run.output, "command not found", block)
+        for (const [piece, pattern] of expected) {
+          if (block.includes(piece)) assert.match(run.output, pattern, `${block}\n---\n${run.output}`)
+        }
+      }
+      // The exit-code example again, not logged in: its `3)` branch signs in.
+      const branching = blocks.find((block) => block.includes("case $status"))!
+      const fresh = path.join(work, "fresh")
+      const notLoggedIn = yield* bash(prelude + branching, fresh, env(fresh))
+      assert.strictEqual(notLoggedIn.code, 0, notLoggedIn.output)
+      assert.include(notLoggedIn.output, "Logged in as alice")
+    })
+  )
+})

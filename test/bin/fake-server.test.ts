@@ -1,0 +1,107 @@
+/**
+ * `plex-auth fake-server`: the fake Plex on loopback for any program, which
+ * prints its URLs and approves PINs by itself; a program pointed at it by
+ * PLEX_TV_URL alone (PlexTv.layerConfig, or the CLI itself) works unchanged.
+ */
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { FetchHttpClient } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { ClientIdentity, Credentials, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
+import { FakePlex } from "effect-plex-auth/testing"
+import { afterAll, beforeAll } from "vitest"
+import { bundle, configDir, plexAuth, type Run, useBundle } from "./run.js"
+
+let bundled: string | undefined
+beforeAll(async () => {
+  bundled = await bundle()
+  useBundle(bundled)
+})
+afterAll(async () => {
+  useBundle(undefined)
+  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
+})
+
+const assertExit = (run: Run, code: number) =>
+  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
+
+/** The `NAME=value` lines fake-server prints. */
+const envLines = (stdout: string) =>
+  Object.fromEntries(
+    stdout
+      .split("\n")
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)])
+  )
+
+describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
+  it.scoped(
+    "prints its URLs; an unchanged program (PlexTv.layerConfig) signs in with a PIN approved by the fake; Ctrl-C stops it",
+    () =>
+      Effect.gen(function* () {
+        let seen: Record<string, string> = {}
+        let username = ""
+        const run = yield* plexAuth(["fake-server"], {
+          whileRunning: {
+            until: /PLEX_PASSWORD=.*\n/,
+            then: async (stdout) => {
+              seen = envLines(stdout)
+              // A program that reads PLEX_TV_URL from its environment, as a newcomer's would.
+              const program = Effect.gen(function* () {
+                const token = yield* PinLogin.login({ onPin: () => Effect.void })
+                return (yield* PlexAuth.account().pipe(Credentials.withToken(token))).username
+              }).pipe(
+                Effect.provide(
+                  Layer.mergeAll(
+                    FetchHttpClient.layer,
+                    ClientIdentity.layer({ clientIdentifier: "fake-server-test", product: "tests" }),
+                    PlexTv.layerConfig()
+                  )
+                ),
+                Effect.withConfigProvider(ConfigProvider.fromJson({ PLEX_TV_URL: seen["PLEX_TV_URL"] }))
+              )
+              username = await Effect.runPromise(program)
+            }
+          }
+        })
+        assert.match(seen["PLEX_TV_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.match(seen["PLEX_SERVER_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.strictEqual(seen["PLEX_LOGIN"], FakePlex.defaults.login)
+        assert.strictEqual(seen["PLEX_TOKEN"], "fakeAccountToken0001")
+        assert.strictEqual(username, FakePlex.defaults.username)
+        assert.include(run.stderr, "PINs are approved 1 s after they are created")
+        // Stopped by Ctrl-C: the documented code for a cancelled run.
+        assertExit(run, 130)
+      })
+  )
+
+  it.scoped("--json prints one document; the CLI itself talks to it through PLEX_TV_URL", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      let details: Record<string, unknown> = {}
+      const runs: Array<Run> = []
+      yield* plexAuth(["fake-server", "--json", "--approve-pins-after", "0"], {
+        whileRunning: {
+          until: /\n}\n/,
+          then: async (stdout) => {
+            details = JSON.parse(stdout)
+            const env = { PLEX_TV_URL: String(details["plexTvUrl"]) }
+            for (const args of [["login"], ["whoami"], ["servers"]]) {
+              runs.push(await Effect.runPromise(plexAuth(["--config-dir", dir, ...args], { env })))
+            }
+          }
+        }
+      })
+      assert.deepInclude(details, { login: FakePlex.defaults.login, approvePinsAfterSeconds: 0 })
+      assert.isArray(details["urls"])
+      const [login, whoami, servers] = runs
+      assertExit(login!, 0)
+      assert.include(login!.stdout, "Logged in as alice")
+      assertExit(whoami!, 0)
+      assert.match(whoami!.stdout, /^username\s+alice$/m)
+      assertExit(servers!, 0)
+      assert.include(servers!.stdout, FakePlex.defaults.serverName)
+    })
+  )
+})

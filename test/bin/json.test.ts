@@ -1,0 +1,165 @@
+/**
+ * `--json`: every command that produces data prints one JSON document on
+ * stdout whose shape is the one docs/cli.md documents (checked here with a
+ * schema that refuses unknown fields, so a change to the output fails this
+ * test until the docs and the schema follow); errors are JSON on stderr with
+ * the exit code unchanged.
+ */
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, ParseResult, Schema } from "effect"
+import { FakePlex } from "effect-plex-auth/testing"
+import { afterAll, beforeAll } from "vitest"
+import { bundle, configDir, plexAuth, type Run, useBundle } from "./run.js"
+
+let bundled: string | undefined
+beforeAll(async () => {
+  bundled = await bundle()
+  useBundle(bundled)
+})
+afterAll(async () => {
+  useBundle(undefined)
+  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
+})
+
+// The documented shapes (docs/cli.md, "Output for scripts").
+const Account = Schema.Struct({
+  username: Schema.String,
+  email: Schema.NullOr(Schema.String),
+  id: Schema.Number,
+  uuid: Schema.String
+})
+const Login = Schema.Struct({
+  account: Schema.NullOr(Account),
+  file: Schema.String,
+  previous: Schema.Literal("none", "invalid", "kept", "revoked", "revoke-failed", "same")
+})
+const Attempt = Schema.Struct({
+  uri: Schema.String,
+  location: Schema.Literal("local", "remote", "relay"),
+  protocol: Schema.Literal("http", "https"),
+  outcome: Schema.Literal("Reachable", "Failed", "WrongServer", "Cancelled"),
+  millis: Schema.Number,
+  reason: Schema.NullOr(Schema.String)
+})
+const ErrorBody = Schema.Struct({ kind: Schema.String, exitCode: Schema.Number, message: Schema.String })
+const Servers = Schema.Struct({
+  servers: Schema.Array(
+    Schema.Struct({
+      name: Schema.String,
+      clientIdentifier: Schema.String,
+      owned: Schema.Boolean,
+      connection: Schema.NullOr(
+        Schema.Struct({
+          uri: Schema.String,
+          location: Schema.Literal("local", "remote", "relay"),
+          protocol: Schema.Literal("http", "https"),
+          elapsedMillis: Schema.Number
+        })
+      ),
+      attempts: Schema.Array(Attempt),
+      error: Schema.NullOr(ErrorBody)
+    })
+  )
+})
+const Transient = Schema.Struct({ token: Schema.String })
+const Logout = Schema.Struct({ revoked: Schema.Boolean, forgotten: Schema.Boolean })
+const Failure = Schema.Struct({
+  error: Schema.Struct({
+    kind: Schema.Literal(
+      "Generic",
+      "Usage",
+      "Unauthorized",
+      "PinExpired",
+      "Network",
+      "RateLimited",
+      "Cancelled"
+    ),
+    exitCode: Schema.Number,
+    message: Schema.String
+  })
+})
+
+/** Decodes `text` as one JSON document of `schema`, refusing unknown fields; the test fails otherwise. */
+const decode = <A, I>(schema: Schema.Schema<A, I>, text: string): A => {
+  const result = Schema.decodeUnknownEither(Schema.parseJson(schema), { onExcessProperty: "error" })(text)
+  return Either.getOrElse(result, (error) =>
+    assert.fail(`${ParseResult.TreeFormatter.formatErrorSync(error)}\n${text}`)
+  )
+}
+
+const assertExit = (run: Run, code: number) =>
+  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
+
+describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
+  it.scoped("login, whoami, servers, token transient and logout print their documented JSON", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const fake = (args: ReadonlyArray<string>) => plexAuth(["--fake", "--config-dir", dir, ...args])
+
+      const login = yield* fake(["login", "--json"])
+      assertExit(login, 0)
+      const logged = decode(Login, login.stdout)
+      assert.strictEqual(logged.account?.username, FakePlex.defaults.username)
+      assert.strictEqual(logged.previous, "none")
+      // The PIN's address goes to stderr: stdout is the document alone.
+      assert.include(login.stderr, "https://app.plex.tv/auth#?clientID=")
+
+      const whoami = yield* fake(["--json", "whoami"])
+      assertExit(whoami, 0)
+      assert.deepStrictEqual(decode(Account, whoami.stdout), logged.account)
+
+      const servers = yield* fake(["servers", "--json"])
+      assertExit(servers, 0)
+      const [server] = decode(Servers, servers.stdout).servers
+      assert.strictEqual(server?.name, FakePlex.defaults.serverName)
+      assert.strictEqual(server?.clientIdentifier, FakePlex.defaults.serverId)
+      assert.isTrue(server?.owned)
+      assert.match(server?.connection?.uri ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.isNull(server?.error)
+
+      const transient = yield* fake(["token", "transient", "--json"])
+      assertExit(transient, 0)
+      assert.match(decode(Transient, transient.stdout).token, /^transient-/)
+
+      const again = yield* fake(["login", "--json", "--old-token", "keep"])
+      assertExit(again, 0)
+      assert.strictEqual(decode(Login, again.stdout).previous, "kept")
+
+      const logout = yield* fake(["logout", "--json"])
+      assertExit(logout, 0)
+      assert.deepStrictEqual(decode(Logout, logout.stdout), { revoked: true, forgotten: true })
+      const nothing = yield* fake(["logout", "--json"])
+      assertExit(nothing, 0)
+      assert.deepStrictEqual(decode(Logout, nothing.stdout), { revoked: false, forgotten: false })
+    })
+  )
+
+  it.scoped("errors are JSON on stderr, stdout stays empty, the exit code is the documented one", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const notLoggedIn = yield* plexAuth(["--fake", "--config-dir", dir, "whoami", "--json"])
+      assertExit(notLoggedIn, 3)
+      assert.strictEqual(notLoggedIn.stdout, "")
+      const failure = decode(Failure, notLoggedIn.stderr.trim())
+      assert.deepInclude(failure.error, { kind: "Unauthorized", exitCode: 3 })
+      assert.include(failure.error.message, "Not logged in")
+
+      // A command line @effect/cli rejects: still JSON, still exit 2.
+      const unknown = yield* plexAuth(["whoami", "--json", "--frobnicate"])
+      assertExit(unknown, 2)
+      assert.strictEqual(unknown.stdout, "")
+      assert.deepInclude(decode(Failure, unknown.stderr.trim()).error, { kind: "Usage", exitCode: 2 })
+
+      const withdrawn = yield* plexAuth(["login", "--json", "--code-2fa", "123456"])
+      assertExit(withdrawn, 2)
+      assert.include(decode(Failure, withdrawn.stderr.trim()).error.message, "PLEX_2FA_CODE")
+
+      // Without --json the same failure is one line for a human.
+      const human = yield* plexAuth(["--fake", "--config-dir", dir, "whoami"])
+      assertExit(human, 3)
+      assert.strictEqual(human.stderr, "plex-auth: Not logged in. Run `plex-auth login` first.\n")
+    })
+  )
+})

@@ -1,0 +1,266 @@
+/**
+ * `plex-auth login` and the text the CLI prints: what changed for issue 19
+ * (flag names, a second login, progress off a terminal, help) and issues 14
+ * and 15 (rememberMe, two-factor codes never on the command line, control
+ * characters from servers neutralised). Runs against `--fake`, or against a
+ * loopback fake started here (`--plex-tv`), whose requests the test reads.
+ */
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { FakePlexServer } from "effect-plex-auth/node"
+import { FakePlex } from "effect-plex-auth/testing"
+import { afterAll, beforeAll } from "vitest"
+import {
+  bundle,
+  configDir,
+  fakeTokenKey,
+  plexAuth,
+  readStore,
+  type Run,
+  useBundle,
+  writeStore
+} from "./run.js"
+import * as Output from "../../src/bin/internal/output.js"
+
+let bundled: string | undefined
+beforeAll(async () => {
+  bundled = await bundle()
+  useBundle(bundled)
+})
+afterAll(async () => {
+  useBundle(undefined)
+  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
+})
+
+const password = Redacted.value(FakePlex.defaults.password)
+const tokenKey = "effect-plex-auth/token"
+
+const assertExit = (run: Run, code: number) =>
+  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
+
+/** The sign-in form fields the loopback fake received. */
+const signInForms = (server: FakePlexServer.FakePlexServerService) =>
+  Effect.map(server.fake.requests, (all) =>
+    all.filter((r) => r.route === "postUsersSignInData").map((r) => r.form)
+  )
+
+describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
+  it.scoped(
+    "login --password asks for a long-lived session (rememberMe=true); --no-remember-me does not",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const args = [
+          "--config-dir",
+          dir,
+          "--plex-tv",
+          server.plexTvUrl,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        assertExit(yield* plexAuth(args, { env }), 0)
+        assertExit(yield* plexAuth([...args, "--no-remember-me", "--old-token", "keep"], { env }), 0)
+        const forms = yield* signInForms(server)
+        assert.deepStrictEqual(
+          forms.map((form) => form?.["rememberMe"]),
+          ["true", "false"]
+        )
+        const pin = yield* plexAuth(["--config-dir", dir, "--fake", "login", "--no-remember-me"])
+        assertExit(pin, 2)
+        assert.include(pin.stderr, "--no-remember-me goes with --password")
+      })
+  )
+
+  it.scoped("the two-factor code comes from PLEX_2FA_CODE or the prompt, never the command line", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.make({ accounts: [{ twoFactorCode: "424242" }] })
+      const dir = yield* configDir
+      const args = [
+        "--config-dir",
+        dir,
+        "--plex-tv",
+        server.plexTvUrl,
+        "login",
+        "--password",
+        "--login",
+        "alice"
+      ]
+      const fromEnv = yield* plexAuth(args, { env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "424242" } })
+      assertExit(fromEnv, 0)
+      assert.notInclude(fromEnv.stderr, "Two-factor code")
+      const [form] = yield* signInForms(server)
+      assert.strictEqual(Redacted.value(form?.["verificationCode"] as Redacted.Redacted<string>), "424242")
+
+      const onCommandLine = yield* plexAuth([...args, "--code-2fa", "424242"], {
+        env: { PLEX_PASSWORD: password }
+      })
+      assertExit(onCommandLine, 2)
+      assert.include(onCommandLine.stderr, "--code-2fa is not accepted")
+      assert.include(onCommandLine.stderr, "PLEX_2FA_CODE")
+      assert.lengthOf(yield* signInForms(server), 1, "nothing sent")
+    })
+  )
+
+  it.scoped("--link-code shows the short code; the old --code says what it became", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* plexAuth(["--fake", "--config-dir", dir, "login", "--link-code"])
+      assertExit(run, 0)
+      assert.match(run.stdout, /plex\.tv\/link and enter the code [0-9A-Z]{4}\b/)
+      const old = yield* plexAuth(["--fake", "--config-dir", dir, "login", "--code"])
+      assertExit(old, 2)
+      assert.include(old.stderr, "--code is now --link-code")
+    })
+  )
+
+  it.scoped("an invalid input names the flag or variable, not the API field", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* plexAuth(["--config-dir", dir, "--plex-tv", "ftp://plex.example", "whoami"])
+      assertExit(run, 2)
+      assert.include(run.stderr, "Invalid --plex-tv URL")
+      const code = yield* plexAuth(
+        ["--fake", "--config-dir", dir, "login", "--password", "--login", "alice"],
+        {
+          env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "12\u0007" }
+        }
+      )
+      assertExit(code, 2)
+      assert.include(code.stderr, "plex-auth: Invalid two-factor code (PLEX_2FA_CODE or the prompt):")
+      assert.notInclude(code.stderr, "verificationCode")
+    })
+  )
+
+  it.scoped("login when already logged in says so; --old-token revoke revokes, keep keeps", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const fake = (args: ReadonlyArray<string>, options?: Parameters<typeof plexAuth>[1]) =>
+        plexAuth(["--fake", "--config-dir", dir, ...args], options)
+      assertExit(yield* fake(["login"]), 0)
+      const first = (yield* readStore(dir))!.entries[fakeTokenKey]!
+
+      // No choice and no one to ask: it stops before signing in, naming the flag.
+      const unattended = yield* fake(["login"], { closeStdin: true })
+      assertExit(unattended, 2)
+      assert.include(unattended.stderr, "Already logged in as alice (alice@example.com).")
+      assert.include(unattended.stderr, "--old-token revoke or --old-token keep")
+      assert.strictEqual((yield* readStore(dir))!.entries[fakeTokenKey], first)
+
+      // Asked: yes revokes it.
+      const asked = yield* fake(["login"], { answers: [{ when: /revoke the old token/, answer: "y" }] })
+      assertExit(asked, 0)
+      assert.include(asked.stdout, "The old token is revoked.")
+      const second = (yield* readStore(dir))!.entries[fakeTokenKey]!
+      assert.notStrictEqual(second, first)
+
+      const kept = yield* fake(["login", "--old-token", "keep"])
+      assertExit(kept, 0)
+      assert.include(kept.stdout, "The old token is still valid")
+      const third = (yield* readStore(dir))!.entries[fakeTokenKey]!
+      assert.notStrictEqual(third, second)
+
+      // A saved token plex.tv refuses is not a login: no question.
+      yield* writeStore(dir, { [fakeTokenKey]: "cliTestRevokedToken1" })
+      const stale = yield* fake(["login"], { env: { PLEX_AUTH_FAKE: "revoke-token" }, closeStdin: true })
+      assertExit(stale, 0)
+      assert.include(stale.stderr, "The saved token is no longer valid")
+    })
+  )
+
+  it.scoped("progress is printed once when stderr is not a terminal", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* plexAuth(["--fake", "--config-dir", dir, "login"])
+      assertExit(run, 0)
+      const waiting = run.stderr.split("\n").filter((line) => line.includes("Waiting for the sign-in"))
+      assert.deepStrictEqual(waiting, ["Waiting for the sign-in to be approved..."])
+      assert.notInclude(run.stderr, "\r")
+      assert.notInclude(run.stderr, "\x1b")
+    })
+  )
+
+  it.live("help: no built-ins, no filler, usage as typed, no colour off a terminal", () =>
+    Effect.gen(function* () {
+      const root = yield* plexAuth(["--help"])
+      assertExit(root, 0)
+      for (const text of [
+        "--wizard",
+        "--completions",
+        "--log-level",
+        "A true or false value.",
+        "A user-defined piece of text.",
+        "This setting is optional."
+      ]) {
+        assert.notInclude(root.stdout, text)
+      }
+      assert.include(root.stdout, "fake-server")
+      assert.include(root.stdout, "--json")
+      assert.notInclude(root.stdout, "\x1b")
+      assert.match(root.stdout, /^plex-auth \[--fake\]/m)
+
+      const login = yield* plexAuth(["login", "--help"])
+      assert.match(login.stdout, /^plex-auth login \[--password\]/m)
+      assert.notMatch(login.stdout, /^\$ /m)
+      const transient = yield* plexAuth(["token", "transient", "--help"])
+      assert.match(transient.stdout, /^plex-auth token transient \[--server url-or-name\]/m)
+      assert.notInclude(transient.stdout, "This option can be set from environment variables.")
+
+      // The built-ins still work when asked for.
+      const completions = yield* plexAuth(["--completions", "bash"])
+      assertExit(completions, 0)
+      assert.include(completions.stdout, "plex-auth")
+    })
+  )
+
+  it("colour only on a terminal without NO_COLOR; colour codes and control sequences taken out otherwise", () => {
+    assert.isTrue(Output.colourAllowed({ isTTY: true }, {}))
+    assert.isTrue(Output.colourAllowed({ isTTY: true }, { NO_COLOR: "" }))
+    assert.isFalse(Output.colourAllowed({ isTTY: true }, { NO_COLOR: "1" }))
+    assert.isFalse(Output.colourAllowed({ isTTY: false }, {}))
+    assert.strictEqual(Output.plain("\x1b[0;1mUSAGE\x1b[0m\x1b[1G", { isTTY: true }), "USAGE\x1b[1G")
+    assert.strictEqual(Output.plain("\x1b[0;1mUSAGE\x1b[0m\x1b[1G", { isTTY: false }), "USAGE")
+  })
+
+  it("neutralise shows control characters instead of letting them act; printable text is unchanged", () => {
+    assert.strictEqual(Output.neutralise("ali\x1b[31mce"), "ali\\x1b[31mce")
+    assert.strictEqual(Output.neutralise("a\rb\nc\x07\x9b"), "a\\x0db\\x0ac\\x07\\x9b")
+    assert.strictEqual(Output.neutralise("evil\u202egnp.exe"), "evil\\u202egnp.exe")
+    assert.strictEqual(Output.neutralise("Élodie's 🎬 Plex — Salon"), "Élodie's 🎬 Plex — Salon")
+  })
+
+  it.scoped(
+    "control characters in a user name or a server name are printed harmless (whoami, servers, login)",
+    () =>
+      Effect.gen(function* () {
+        const hostileUser = "ali\x1b[2J\x1b]0;pwned\x07ce"
+        const hostileServer = "Living\x1b[31m Room\rFAKE"
+        const server = yield* FakePlexServer.make({
+          accounts: [{ username: hostileUser, token: "cliTestHostileToken1" }],
+          servers: [{ name: hostileServer }]
+        })
+        const dir = yield* configDir
+        yield* writeStore(dir, { [tokenKey]: "cliTestHostileToken1" })
+        const run = (args: ReadonlyArray<string>) =>
+          plexAuth(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...args])
+        const whoami = yield* run(["whoami"])
+        assertExit(whoami, 0)
+        const servers = yield* run(["servers"])
+        assertExit(servers, 0)
+        for (const output of [whoami, servers]) {
+          assert.notMatch(output.stdout + output.stderr, /[\x07\x1b\r]/)
+        }
+        assert.include(whoami.stdout, "ali\\x1b[2J\\x1b]0;pwned\\x07ce")
+        assert.include(servers.stdout, "Living\\x1b[31m Room\\x0dFAKE")
+        // --json keeps the data exact (JSON escapes it).
+        const json = yield* run(["whoami", "--json"])
+        assert.strictEqual(JSON.parse(json.stdout).username, hostileUser)
+        assert.notInclude(json.stdout, "\x1b")
+      })
+  )
+})
