@@ -59,7 +59,7 @@ export interface RunOptions {
   readonly answers?: ReadonlyArray<Answer> | undefined
   /** Close stdin at once (no terminal, no input). */
   readonly closeStdin?: boolean | undefined
-  /** Killed after this long. Default 20 s. */
+  /** Killed after this long. Default 45 s (a loaded machine starts Node slowly). */
   readonly timeoutMillis?: number | undefined
   /** Default: the bundle when one is set, else tsx. */
   readonly runner?: Runner | undefined
@@ -126,7 +126,7 @@ export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}):
         child.stdin.write(`${next.answer}\n`)
       }
     })
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMillis ?? 20_000)
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMillis ?? 45_000)
     child.once("close", (code) => {
       clearTimeout(timer)
       resume(failed === undefined ? Effect.succeed({ code, stdout, stderr }) : Effect.die(failed.error))
