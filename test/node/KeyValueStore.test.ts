@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Fiber, Layer, Option, Redacted } from "effect"
+import { Cause, ConfigProvider, Effect, Exit, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
 import { KeyValueStore as PlatformKeyValueStore } from "@effect/platform"
 import { KeyValueStore } from "effect-plex-auth/node"
@@ -223,6 +223,75 @@ describe("KeyValueStore.layerFile", () => {
           )
         )
         assert.strictEqual(yield* modeOf(directory), 0o700)
+      })
+    )
+  })
+
+  describe("the lock file", () => {
+    /** Moves the TestClock in 50 ms steps, each once `fiber` waits on a timer, until it ends; `onWait` runs at each. */
+    const stepUntilDone = <A, E>(
+      fiber: Fiber.RuntimeFiber<A, E>,
+      onWait: (step: number) => Effect.Effect<void>
+    ) =>
+      Effect.gen(function* () {
+        for (let step = 0; ; step++) {
+          // Real file system work is in flight between timers: yield to the event loop until a timer is set.
+          while (fiber.unsafePoll() === null && (yield* TestClock.sleeps()).length === 0) {
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          }
+          if (fiber.unsafePoll() !== null) return yield* Fiber.await(fiber)
+          yield* onWait(step)
+          yield* TestClock.adjust("50 millis")
+        }
+      })
+
+    const holdLock = (directory: string) =>
+      Effect.promise(() =>
+        fs.writeFile(
+          path.join(directory, "store.json.lock"),
+          JSON.stringify({ pid: process.pid, host: "another-host", nonce: "held" })
+        )
+      )
+
+    it.scoped("a live writer's lock is waited for, and the change goes on once it is released", () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const store = yield* storeIn(directory)
+        yield* store.set("kept", "1")
+        yield* holdLock(directory)
+        const fiber = yield* Effect.fork(store.set("a", "b"))
+        const exit = yield* stepUntilDone(fiber, (step) =>
+          step === 3 ? Effect.promise(() => fs.rm(path.join(directory, "store.json.lock"))) : Effect.void
+        )
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), {
+          kept: "1",
+          a: "b"
+        })
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+    )
+
+    it.scoped("a lock held past the wait limit fails the change with Busy, and is left alone", () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const store = yield* storeIn(directory)
+        yield* store.set("kept", "1")
+        yield* holdLock(directory)
+        const fiber = yield* Effect.fork(store.set("a", "b"))
+        const exit = yield* stepUntilDone(fiber, () => Effect.void)
+        assert.isTrue(Exit.isFailure(exit))
+        const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+        assert.isTrue(
+          Option.isSome(error) && error.value._tag === "SystemError" && error.value.reason === "Busy"
+        )
+        assert.include(Option.isSome(error) ? error.value.message : "", "store.json.lock")
+        assert.isTrue((yield* TestClock.currentTimeMillis) >= 10_000, "waited 10 seconds of the clock")
+        assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { kept: "1" })
+        assert.deepStrictEqual([...(yield* listDirectory(directory))].sort(), [
+          "store.json",
+          "store.json.lock"
+        ])
       })
     )
   })
