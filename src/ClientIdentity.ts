@@ -132,28 +132,32 @@ export interface RuntimeDefaults {
   readonly version: string
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  (typeof u === "object" || typeof u === "function") && u !== null
-
-const field = (u: unknown, ...path: ReadonlyArray<string>): unknown => {
-  let at: unknown = u
-  for (const key of path) {
-    if (!isRecord(at)) return undefined
-    at = at[key]
+/** What {@link runtimeDefaults} reads from `globalThis`; any of it may be missing or of another shape. */
+interface RuntimeLike {
+  readonly Deno?: {
+    readonly version?: { readonly deno?: unknown }
+    readonly build?: { readonly os?: unknown }
+    readonly osRelease?: () => unknown
+    readonly hostname?: () => unknown
   }
-  return at
+  readonly Bun?: { readonly version?: unknown }
+  readonly process?: {
+    readonly versions?: { readonly node?: unknown }
+    readonly platform?: unknown
+    readonly env?: { readonly HOSTNAME?: unknown; readonly COMPUTERNAME?: unknown }
+    readonly getBuiltinModule?: (id: string) => {
+      readonly release?: () => unknown
+      readonly hostname?: () => unknown
+    }
+  }
+  readonly navigator?: { readonly userAgent?: unknown }
 }
 
-const text = (u: unknown): string | undefined =>
-  typeof u === "string" && u.trim() !== "" ? u.trim() : undefined
-
-/** Calls a method found on the runtime, when it is there and does not throw (say, for lack of permission). */
-const call = (u: unknown, ...path: ReadonlyArray<string>): string | undefined => {
-  const fn = field(u, ...path)
-  if (typeof fn !== "function") return undefined
-  const owner = field(u, ...path.slice(0, -1))
+/** A non-empty string from `read`, or undefined when it gives anything else or throws (say, for lack of permission). */
+const attempt = (read: () => unknown): string | undefined => {
   try {
-    return text(fn.call(owner))
+    const value = read()
+    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined
   } catch {
     return undefined
   }
@@ -164,47 +168,25 @@ const osNames: Readonly<Record<string, string>> = {
   linux: "Linux",
   darwin: "Darwin",
   win32: "Windows",
-  windows: "Windows",
-  freebsd: "FreeBSD",
-  openbsd: "OpenBSD",
-  netbsd: "NetBSD",
-  sunos: "SunOS",
-  aix: "AIX",
-  android: "Android"
+  windows: "Windows"
 }
 
-const osName = (raw: string | undefined): string | undefined =>
-  raw === undefined ? undefined : (osNames[raw.toLowerCase()] ?? raw)
-
-/** A browser's name and version, and its OS, from the user agent string. */
-const fromUserAgent = (ua: string) => {
-  const browser =
-    /\bEdg(?:e|A|iOS)?\/([\d.]+)/.exec(ua) !== null
-      ? ["Edge", /\bEdg(?:e|A|iOS)?\/([\d.]+)/.exec(ua)?.[1]]
-      : /\bOPR\/([\d.]+)/.exec(ua) !== null
-        ? ["Opera", /\bOPR\/([\d.]+)/.exec(ua)?.[1]]
-        : /\bFirefox\/([\d.]+)/.exec(ua) !== null
-          ? ["Firefox", /\bFirefox\/([\d.]+)/.exec(ua)?.[1]]
-          : /\bChrom(?:e|ium)\/([\d.]+)/.exec(ua) !== null
-            ? ["Chrome", /\bChrom(?:e|ium)\/([\d.]+)/.exec(ua)?.[1]]
-            : /\bVersion\/([\d.]+).*\bSafari\//.exec(ua) !== null
-              ? ["Safari", /\bVersion\/([\d.]+)/.exec(ua)?.[1]]
-              : [undefined, undefined]
-  const os = /\b(?:iPhone|iPad|iPod)\b/.test(ua)
-    ? "iOS"
-    : /\bAndroid\b/.test(ua)
-      ? "Android"
-      : /\bWindows\b/.test(ua)
-        ? "Windows"
-        : /\bMac OS X\b|\bMacintosh\b/.test(ua)
-          ? "macOS"
-          : /\bCrOS\b/.test(ua)
-            ? "Chrome OS"
-            : /\bLinux\b/.test(ua)
-              ? "Linux"
-              : undefined
-  return { browser: browser[0], browserVersion: browser[1], os }
-}
+// In a user agent string, the first that matches wins (Edge and Opera also say Chrome, Chrome also says Safari).
+const browsers: ReadonlyArray<readonly [string, RegExp]> = [
+  ["Edge", /Edg\w*\/([\d.]+)/],
+  ["Opera", /OPR\/([\d.]+)/],
+  ["Firefox", /Firefox\/([\d.]+)/],
+  ["Chrome", /Chrom\w*\/([\d.]+)/],
+  ["Safari", /Version\/([\d.]+)/]
+]
+const systems: ReadonlyArray<readonly [string, RegExp]> = [
+  ["iOS", /iPhone|iPad|iPod/],
+  ["Android", /Android/],
+  ["Windows", /Windows/],
+  ["macOS", /Mac/],
+  ["Chrome OS", /CrOS/],
+  ["Linux", /Linux/]
+]
 
 /**
  * What the runtime tells of itself, read from `globalThis` (`process`,
@@ -237,52 +219,42 @@ const fromUserAgent = (ua: string) => {
  */
 export const runtimeDefaults = (runtime: unknown = globalThis): RuntimeDefaults => {
   const base = { provides: "controller", version: libraryVersion }
-  const deno = field(runtime, "Deno")
-  if (isRecord(deno)) {
-    const os = osName(text(field(deno, "build", "os")))
-    const version = text(field(deno, "version", "deno"))
+  const { Bun, Deno, navigator, process } = (runtime ?? {}) as RuntimeLike
+  const bun = attempt(() => Bun?.version)
+  const node = attempt(() => process?.versions?.node)
+  if (Deno !== undefined || bun !== undefined || node !== undefined) {
+    // Node 20.16+ and Bun hand out their os module without an import: nothing for a bundler to follow.
+    const os = () => process?.getBuiltinModule?.("os")
+    const raw = attempt(() => (Deno === undefined ? process?.platform : Deno.build?.os))
+    const platform = raw === undefined ? raw : (osNames[raw] ?? raw)
     return {
       ...base,
-      platform: os,
-      platformVersion: call(deno, "osRelease"),
-      device: os,
-      deviceName: call(deno, "hostname"),
-      model: version === undefined ? "Deno" : `Deno ${version}`
+      platform,
+      platformVersion: attempt(() => (Deno === undefined ? os()?.release?.() : Deno.osRelease?.())),
+      device: platform,
+      deviceName:
+        attempt(() => (Deno === undefined ? os()?.hostname?.() : Deno.hostname?.())) ??
+        attempt(() => process?.env?.HOSTNAME) ??
+        attempt(() => process?.env?.COMPUTERNAME),
+      model:
+        Deno !== undefined
+          ? `Deno ${attempt(() => Deno.version?.deno) ?? ""}`.trim()
+          : bun !== undefined
+            ? `Bun ${bun}`
+            : `Node.js ${node}`
     }
   }
-  const proc = field(runtime, "process")
-  const bun = text(field(runtime, "Bun", "version"))
-  const node = text(field(proc, "versions", "node"))
-  if (bun !== undefined || node !== undefined) {
-    const os = osName(text(field(proc, "platform")))
-    let release: string | undefined
-    let hostname: string | undefined
-    const getBuiltinModule = field(proc, "getBuiltinModule")
-    if (typeof getBuiltinModule === "function") {
-      try {
-        const osModule: unknown = getBuiltinModule.call(proc, "os")
-        release = call(osModule, "release")
-        hostname = call(osModule, "hostname")
-      } catch {
-        // Not offered here: fall back to the environment.
-      }
-    }
-    hostname ??= text(field(proc, "env", "HOSTNAME")) ?? text(field(proc, "env", "COMPUTERNAME"))
-    return {
-      ...base,
-      platform: os,
-      platformVersion: release,
-      device: os,
-      deviceName: hostname,
-      model: bun !== undefined ? `Bun ${bun}` : `Node.js ${node}`
-    }
+  const ua = attempt(() => navigator?.userAgent)
+  if (ua === undefined) return base
+  const browser = browsers.find(([, pattern]) => pattern.test(ua))
+  const platform = browser?.[0]
+  return {
+    ...base,
+    platform,
+    platformVersion: browser?.[1].exec(ua)?.[1],
+    device: systems.find(([, pattern]) => pattern.test(ua))?.[0],
+    deviceName: platform
   }
-  const ua = text(field(runtime, "navigator", "userAgent"))
-  if (ua !== undefined) {
-    const { browser, browserVersion, os } = fromUserAgent(ua)
-    return { ...base, platform: browser, platformVersion: browserVersion, device: os, deviceName: browser }
-  }
-  return base
 }
 
 /**

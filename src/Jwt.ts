@@ -44,7 +44,8 @@ import * as Jose from "./internal/jose.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
-import { Credentials, type CredentialsService, JwtHost, type JwtHostService } from "./internal/tags.js"
+import { JwtHost, type JwtHostService } from "./internal/jwtHost.js"
+import { Credentials, type CredentialsService } from "./internal/tags.js"
 import * as V from "./internal/validate.js"
 
 // ---------------------------------------------------------------------------

@@ -26,7 +26,8 @@ import {
 } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
-import { JwtHost, PlexTv } from "./internal/tags.js"
+import { JwtHost } from "./internal/jwtHost.js"
+import { PlexTv } from "./internal/tags.js"
 import * as V from "./internal/validate.js"
 
 // A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,

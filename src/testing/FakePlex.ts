@@ -37,7 +37,7 @@ import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
 import * as Fake from "./internal/fake.js"
 import * as Seed from "./internal/seed.js"
 import type * as Store from "./internal/store.js"
-import { JwtHost } from "../internal/tags.js"
+import { JwtHost } from "../internal/jwtHost.js"
 
 export {
   /**
