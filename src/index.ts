@@ -81,3 +81,10 @@ export * as RetryPolicy from "./RetryPolicy.js"
  * @since 0.1.0
  */
 export * as Schemas from "./Schemas.js"
+
+/**
+ * Plex Home: its users, and switching to one of them.
+ *
+ * @since 0.1.0
+ */
+export * as Home from "./Home.js"

@@ -22,6 +22,7 @@ import * as PlexServer from "../../PlexServer.js"
 import * as Resources from "../../Resources.js"
 import type * as Schemas from "../../Schemas.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
+import * as Features from "./features.js"
 import * as Session from "./session.js"
 import { say, withProgress } from "./terminal.js"
 
@@ -473,5 +474,12 @@ const logout = Command.make(
 export const command = root.pipe(
   Command.withHandler(() => Effect.fail(usage("Missing command: run `plex-auth --help` to see them."))),
   Command.withDescription("Sign in to Plex, hold the token, and get tokens for servers."),
-  Command.withSubcommands([login, whoami, servers, tokenCommand, logout])
+  Command.withSubcommands([
+    login,
+    whoami,
+    servers,
+    tokenCommand,
+    logout,
+    ...Features.commands({ globalOptions, inSession, storedCredentials, saveToken, ask })
+  ])
 )

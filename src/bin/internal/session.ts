@@ -22,6 +22,7 @@ import * as FileStore from "../../node/KeyValueStore.js"
 import * as Fault from "../../testing/Fault.js"
 import type * as FakePlex from "../../testing/FakePlex.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
+import * as FeaturesSeed from "./featuresSeed.js"
 import { version } from "./version.js"
 
 /** The options every command accepts. */
@@ -102,10 +103,16 @@ const startFake = (store: KeyValueStore.KeyValueStore, scenarios: ReadonlySet<Fa
     const saved = Option.getOrUndefined(yield* store.get(fakeTokenKey))
     const account: FakePlex.AccountSeed = {
       ...(saved !== undefined && saved.length > 0 ? { token: Redacted.make(saved) } : {}),
-      ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {})
+      ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {}),
+      devices: FeaturesSeed.fakeDevices
     }
     const server = yield* FakePlexServer.make({
-      accounts: [account],
+      accounts: FeaturesSeed.fakeAccounts(
+        account,
+        Option.getOrUndefined(yield* store.get(FeaturesSeed.fakeUserKey))
+      ),
+      homes: FeaturesSeed.fakeHomes,
+      servers: [{}, ...FeaturesSeed.fakeExtraServers],
       ...(scenarios.has("expire-pin") ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } } : {})
     }).pipe(
       Effect.mapError(
