@@ -88,3 +88,10 @@ export * as Schemas from "./Schemas.js"
  * @since 0.1.0
  */
 export * as Home from "./Home.js"
+
+/**
+ * Does a Plex user have access to a server: with the user's token or the owner's, cached.
+ *
+ * @since 0.1.0
+ */
+export * as ServerAccess from "./ServerAccess.js"
