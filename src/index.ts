@@ -95,3 +95,10 @@ export * as Home from "./Home.js"
  * @since 0.1.0
  */
 export * as ServerAccess from "./ServerAccess.js"
+
+/**
+ * A ready `HttpClient` for a server, and media URLs.
+ *
+ * @since 0.1.0
+ */
+export * as ServerClient from "./ServerClient.js"
