@@ -423,6 +423,51 @@ export class InvalidHomePin extends Schema.TaggedError<InvalidHomePin>("effect-p
   }
 }
 
+/**
+ * The server asked to be claimed already belongs to an account (its
+ * `/identity` says `claimed`): sign in as its owner, or unclaim it first.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerAlreadyClaimed extends Schema.TaggedError<ServerAlreadyClaimed>(
+  "effect-plex-auth/ServerAlreadyClaimed"
+)("ServerAlreadyClaimed", {
+  operation: Schema.String,
+  /** The server's base URL (no token, no query). */
+  url: Schema.String,
+  /** The server's machine identifier. */
+  machineIdentifier: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: the server ${this.machineIdentifier} at ${this.url} is already claimed`
+  }
+}
+
+/**
+ * The server refused the claim: the claim token was unknown, expired or
+ * already used (claim tokens live minutes), or the server would not be
+ * claimed from here. Get a fresh claim token and try again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClaimRejected extends Schema.TaggedError<ClaimRejected>("effect-plex-auth/ClaimRejected")(
+  "ClaimRejected",
+  {
+    operation: Schema.String,
+    url: Schema.String,
+    status: Schema.Number,
+    errors: Schema.Array(PlexErrorDetail)
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: the server at ${this.url} refused the claim (HTTP ${this.status})${describeCodes(this.errors)}`
+  }
+}
+
 export type {
   /**
    * What became of one candidate URL while `Resources.connect` probed a
@@ -473,6 +518,8 @@ export type PlexError =
   | HomeUserNotFound
   | HomePinRequired
   | InvalidHomePin
+  | ServerAlreadyClaimed
+  | ClaimRejected
 
 /**
  * The errors an HTTP exchange can raise whatever the operation.
@@ -530,7 +577,9 @@ const tags: ReadonlySet<string> = new Set([
   "ServerNotFound",
   "HomeUserNotFound",
   "HomePinRequired",
-  "InvalidHomePin"
+  "InvalidHomePin",
+  "ServerAlreadyClaimed",
+  "ClaimRejected"
 ])
 
 /**

@@ -102,3 +102,10 @@ export * as ServerAccess from "./ServerAccess.js"
  * @since 0.1.0
  */
 export * as ServerClient from "./ServerClient.js"
+
+/**
+ * Claiming a server: a claim token, and claiming an unclaimed server with it.
+ *
+ * @since 0.1.0
+ */
+export * as Claim from "./Claim.js"

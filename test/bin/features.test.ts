@@ -111,4 +111,29 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
       assert.include(run.stderr, "Not logged in")
     })
   )
+
+  it.scoped("claim-token prints a claim token alone; claim claims the fake's unclaimed server, once", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      yield* login(dir)
+      const token = yield* fake(dir, ["claim-token"])
+      assertExit(token, 0)
+      assert.match(token.stdout, /^claim-[A-Za-z0-9]{20}\n$/)
+
+      const claimed = yield* fake(dir, ["claim", "http://192.0.2.77:32400"])
+      assertExit(claimed, 0)
+      assert.match(
+        claimed.stdout,
+        /^Claimed the server 0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c at http:\/\/127\.0\.0\.1:\d+\.\n$/
+      )
+
+      // The default server (seeded at http://192.0.2.10:32400) is claimed already.
+      const again = yield* fake(dir, ["claim", "http://192.0.2.10:32400"])
+      assertExit(again, 1)
+      assert.include(again.stderr, "is already claimed")
+
+      const bad = yield* fake(dir, ["claim", "ftp://nowhere"])
+      assertExit(bad, 2)
+    })
+  )
 })

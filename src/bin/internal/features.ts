@@ -18,9 +18,10 @@ import * as Redacted from "effect/Redacted"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type { ClientIdentity } from "../../ClientIdentity.js"
 import type { Credentials } from "../../Credentials.js"
+import * as Claim from "../../Claim.js"
 import * as Home from "../../Home.js"
 import type * as PlexError from "../../PlexError.js"
-import { CliFailure, ExitCode, fromPlexError, fromStoreError } from "./failure.js"
+import { CliFailure, ExitCode, fromPlexError, fromStoreError, originOf, usage } from "./failure.js"
 import * as FeaturesSeed from "./featuresSeed.js"
 import * as Session from "./session.js"
 
@@ -182,5 +183,54 @@ export const commands = (shared: Shared) => {
     Command.withSubcommands([homeSwitch])
   )
 
-  return [home] as const
+  // -------------------------------------------------------------------------
+  // claim-token, claim
+  // -------------------------------------------------------------------------
+
+  const claimToken = Command.make("claim-token", { globals: globalOptions }, (options) =>
+    inSession(options.globals)(
+      Effect.gen(function* () {
+        const token = yield* plex(Claim.token())
+        // A secret printed on purpose: on stdout, alone, for `docker run -e PLEX_CLAIM=$(plex-auth claim-token)`.
+        yield* Console.log(Redacted.value(token))
+      }).pipe(Effect.provide(storedCredentials))
+    )
+  ).pipe(
+    Command.withDescription(
+      "Print a claim token (valid a few minutes; what Docker's PLEX_CLAIM takes), and nothing else, on stdout."
+    )
+  )
+
+  const claim = Command.make(
+    "claim",
+    { serverUrl: Args.text({ name: "server-url" }), globals: globalOptions },
+    (options) =>
+      inSession(options.globals)(
+        Effect.gen(function* () {
+          const session = yield* Session.Session
+          // With --fake, the fake's unclaimed server answers on loopback, not at the address it is seeded with.
+          const seeded = FeaturesSeed.fakeSeededUrls.find(
+            ([at]) => at === options.serverUrl.replace(/\/+$/, "")
+          )
+          const url =
+            Option.isSome(session.fake) && seeded !== undefined
+              ? (yield* Effect.orDie(session.fake.value.fake.server(seeded[1]))).url
+              : options.serverUrl
+          const identity = yield* plex(
+            Claim.claimServer(url).pipe(
+              Effect.catchTag("InvalidInput", (error) =>
+                Effect.fail(usage(`Invalid server URL: ${error.reason}.`))
+              )
+            )
+          )
+          yield* Console.log(`Claimed the server ${identity.machineIdentifier} at ${originOf(url)}.`)
+        }).pipe(Effect.provide(storedCredentials))
+      )
+  ).pipe(
+    Command.withDescription(
+      "Claim an unclaimed server (e.g. http://192.168.1.20:32400, on its own network) for the saved account."
+    )
+  )
+
+  return [home, claimToken, claim] as const
 }

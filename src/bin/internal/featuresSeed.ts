@@ -4,7 +4,7 @@
  * a PIN-protected managed user and a member, two authorized devices, and an
  * unclaimed server.
  */
-import type * as FakePlex from "../../testing/FakePlex.js"
+import * as FakePlex from "../../testing/FakePlex.js"
 
 /** The Home PIN of the fake's managed user "Kids". */
 export const fakeHomePin = "1234"
@@ -63,4 +63,13 @@ export const fakeExtraServers: ReadonlyArray<FakePlex.ServerSeed> = [
     claimed: false,
     connections: [{ uri: fakeUnclaimedUrl, local: true }]
   }
+]
+
+/**
+ * The servers of the fake by the URL they are seeded at: with `--fake`, a
+ * command given one of these URLs uses the server's loopback URL instead.
+ */
+export const fakeSeededUrls: ReadonlyArray<readonly [url: string, clientIdentifier: string]> = [
+  [FakePlex.defaults.serverUrl, FakePlex.defaults.serverId],
+  [fakeUnclaimedUrl, fakeUnclaimedId]
 ]

@@ -262,24 +262,25 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   )
 
   // python-plexapi `PlexServer.claim` (`POST /myplex/claim?token=`), @ctrl/plex `claimServer`.
-  const claimServer = b.pms("claimServer", ["POST"], "/myplex/claim", (ctx, server) => {
-    const presented = ctx.query.get("token") ?? ""
-    const claim = ctx.store.claimTokens.get(presented)
-    if (ctx.store.isClaimed(server)) return Effect.succeed(Http.htmlPage(400))
-    if (claim === undefined || ctx.now >= claim.expiresAt) return Effect.succeed(Http.htmlPage(400))
-    ctx.store.claimTokens.delete(presented)
-    ctx.store.claims.set(server.clientIdentifier, claim.accountId)
-    const owner = ctx.store.accounts.get(claim.accountId)
-    return Effect.succeed(
-      Http.pms(ctx.json, 200, {
+  const claimServer = b.pms("claimServer", ["POST"], "/myplex/claim", (ctx, server) =>
+    // Inside the Effect: a scripted fault replaces the handler's effect, and with it the claim.
+    Effect.sync(() => {
+      const presented = ctx.query.get("token") ?? ""
+      const claim = ctx.store.claimTokens.get(presented)
+      if (ctx.store.isClaimed(server)) return Http.htmlPage(400)
+      if (claim === undefined || ctx.now >= claim.expiresAt) return Http.htmlPage(400)
+      ctx.store.claimTokens.delete(presented)
+      ctx.store.claims.set(server.clientIdentifier, claim.accountId)
+      const owner = ctx.store.accounts.get(claim.accountId)
+      return Http.pms(ctx.json, 200, {
         size: 0,
         claimed: true,
         machineIdentifier: server.clientIdentifier,
         myPlexUsername: owner?.email ?? "",
         myPlexSigninState: "ok"
       })
-    )
-  })
+    })
+  )
 
   const deviceList = (ctx: Context, account: SeedAccount) => {
     const devices = [...ctx.store.devices.values()].filter((d) => d.accountId === account.id)
