@@ -109,3 +109,17 @@ export * as ServerClient from "./ServerClient.js"
  * @since 0.1.0
  */
 export * as Claim from "./Claim.js"
+
+/**
+ * The devices authorized on an account, and revoking one.
+ *
+ * @since 0.1.0
+ */
+export * as Devices from "./Devices.js"
+
+/**
+ * Linking another device's code to the signed-in account.
+ *
+ * @since 0.1.0
+ */
+export * as Link from "./Link.js"

@@ -136,4 +136,28 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
       assertExit(bad, 2)
     })
   )
+
+  it.scoped("devices lists the account's devices; devices revoke signs one out; an unknown id exits 1", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      yield* login(dir)
+      const list = yield* fake(dir, ["devices"])
+      assertExit(list, 0)
+      assert.match(
+        list.stdout,
+        /^\d+\s+Living Room TV\s+Plex for Android \(TV\)\s+last seen \d{4}-\d{2}-\d{2}$/m
+      )
+      const id = /^(\d+)\s+Old Phone/m.exec(list.stdout)?.[1]
+      assert.isDefined(id)
+      assert.notInclude(list.stdout, "fakeDeviceToken")
+
+      const revoked = yield* fake(dir, ["devices", "revoke", id!])
+      assertExit(revoked, 0)
+      assert.include(revoked.stdout, `Revoked device ${id}`)
+
+      const unknown = yield* fake(dir, ["devices", "revoke", "42"])
+      assertExit(unknown, 1)
+      assert.include(unknown.stderr, "The account has no device 42")
+    })
+  )
 })

@@ -19,6 +19,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type { ClientIdentity } from "../../ClientIdentity.js"
 import type { Credentials } from "../../Credentials.js"
 import * as Claim from "../../Claim.js"
+import * as Devices from "../../Devices.js"
 import * as Home from "../../Home.js"
 import type * as PlexError from "../../PlexError.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, originOf, usage } from "./failure.js"
@@ -232,5 +233,62 @@ export const commands = (shared: Shared) => {
     )
   )
 
-  return [home, claimToken, claim] as const
+  // -------------------------------------------------------------------------
+  // devices, devices revoke
+  // -------------------------------------------------------------------------
+
+  const revoke = Command.make(
+    "revoke",
+    { id: Args.integer({ name: "id" }), globals: globalOptions },
+    (options) =>
+      inSession(options.globals)(
+        Effect.gen(function* () {
+          yield* plex(
+            Devices.revoke(options.id).pipe(
+              Effect.catchTags({
+                NotFound: () =>
+                  Effect.fail(
+                    new CliFailure({
+                      message: `The account has no device ${options.id} (see \`plex-auth devices\`).`,
+                      exitCode: ExitCode.Generic
+                    })
+                  ),
+                InvalidInput: (error) => Effect.fail(usage(`Invalid device id: ${error.reason}.`))
+              })
+            )
+          )
+          yield* Console.log(`Revoked device ${options.id}: it is signed out.`)
+        }).pipe(Effect.provide(storedCredentials))
+      )
+  ).pipe(
+    Command.withDescription(
+      "Revoke an authorized device (its id from `plex-auth devices`): it is signed out."
+    )
+  )
+
+  const devices = Command.make("devices", { globals: globalOptions }, (options) =>
+    inSession(options.globals)(
+      Effect.gen(function* () {
+        const list = yield* plex(Devices.list())
+        if (list.length === 0) return yield* Console.log("No authorized devices.")
+        const width = Math.max(4, ...list.map((d) => d.name.length))
+        yield* Console.log(
+          list
+            .map((d) =>
+              `${String(d.id).padEnd(10)}  ${d.name.padEnd(width)}  ${d.product ?? ""}${
+                d.lastSeenAt === undefined
+                  ? ""
+                  : `  last seen ${new Date(d.lastSeenAt * 1000).toISOString().slice(0, 10)}`
+              }`.trimEnd()
+            )
+            .join("\n")
+        )
+      }).pipe(Effect.provide(storedCredentials))
+    )
+  ).pipe(
+    Command.withDescription("List the devices authorized on the account (id, name, product, last seen)."),
+    Command.withSubcommands([revoke])
+  )
+
+  return [home, claimToken, claim, devices] as const
 }
