@@ -32,7 +32,7 @@ import * as Exit from "effect/Exit"
 import type * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type { ClientIdentity } from "./ClientIdentity.js"
-import type { InvalidInput, PlexError, ResponseError, Unauthorized } from "./PlexError.js"
+import type { InvalidInput, NotFound, PlexError, ResponseError, Unauthorized } from "./PlexError.js"
 import * as Resources from "./Resources.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
@@ -549,3 +549,76 @@ export const makeOwnerChecker = (
       invalidate: cache.invalidateAll
     }
   })
+
+// ---------------------------------------------------------------------------
+// Shared users' server tokens
+// ---------------------------------------------------------------------------
+
+/**
+ * One user a server is shared with, as `GET /api/servers/{machineId}/shared_servers`
+ * lists it, with that user's own `accessToken` for the server (`Redacted`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SharedServer = /*#__PURE__*/ L.struct({
+  userID: L.Num,
+  accessToken: L.Secret,
+  id: /*#__PURE__*/ L.optional(L.Num),
+  username: /*#__PURE__*/ L.optional(L.Str),
+  email: /*#__PURE__*/ L.optional(L.String),
+  name: /*#__PURE__*/ L.optional(L.String),
+  acceptedAt: /*#__PURE__*/ L.optional(L.Num),
+  invitedAt: /*#__PURE__*/ L.optional(L.Num)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SharedServer extends Schema.Schema.Type<typeof SharedServer> {}
+
+const SharedServersResponse = /*#__PURE__*/ L.struct({
+  MediaContainer: /*#__PURE__*/ L.struct({ SharedServer: /*#__PURE__*/ L.array(SharedServer) })
+})
+
+/**
+ * Each shared user's own access token for the owner's server
+ * `machineIdentifier` (the `Credentials` in context: the owner's token):
+ * plex.tv `GET /api/servers/{machineId}/shared_servers`, as python-plexapi's
+ * `MyPlexUser.get_token` reads it. Tautulli keeps one per user to see the
+ * server as that user. `NotFound` when the server is not the owner's.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ServerAccess } from "effect-plex-auth"
+ *
+ * const tokenOf = (userId: number) =>
+ *   ServerAccess.sharedTokens("5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e").pipe(
+ *     Effect.map((shares) => shares.find((share) => share.userID === userId)?.accessToken)
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category owner
+ */
+export const sharedTokens = (
+  machineIdentifier: string
+): Effect.Effect<
+  ReadonlyArray<SharedServer>,
+  ResponseError | NotFound | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.flatMap(machineId("ServerAccess.sharedTokens", machineIdentifier), (id) =>
+    Effect.map(
+      Request.plexTv({
+        operation: "getSharedServers",
+        method: "GET",
+        path: `/api/servers/${encodeURIComponent(id)}/shared_servers`,
+        schema: SharedServersResponse,
+        notFound: true
+      }),
+      (success) => success.value.MediaContainer.SharedServer
+    )
+  )

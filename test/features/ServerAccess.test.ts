@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, TestClock } from "effect"
-import { Resources, ServerAccess } from "effect-plex-auth"
+import { Resources, ServerAccess, ServerClient } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
 import { as, onLoopback, TestLive } from "./support.js"
@@ -158,5 +158,32 @@ describe("ServerAccess over loopback", () => {
         assert.strictEqual(unknown._tag, "Unknown")
         assert.strictEqual((yield* owner.check(ids["carol"]!))._tag, "Shared")
       }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped("shared users' server tokens for the owner: each works on the server as that user", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      const shares = yield* as("alice")(ServerAccess.sharedTokens(id))
+      const carol = yield* loopback.fake.account("carol")
+      const share = shares.find((s) => s.userID === carol.id)
+      assert.isDefined(share)
+      assert.isTrue(Redacted.isRedacted(share!.accessToken))
+      assert.notInclude(JSON.stringify(shares), "fakeShareToken")
+      // The token is carol's on that server.
+      const client = yield* ServerClient.make({
+        uri: loopback.fake.servers[0]!.url,
+        token: share!.accessToken
+      })
+      const response = yield* client.get("/")
+      assert.strictEqual(response.status, 200)
+
+      // Not the owner's server: NotFound; not an id: InvalidInput.
+      assert.strictEqual((yield* Effect.flip(as("carol")(ServerAccess.sharedTokens(id))))._tag, "NotFound")
+      assert.strictEqual(
+        (yield* Effect.flip(as("alice")(ServerAccess.sharedTokens("../x"))))._tag,
+        "InvalidInput"
+      )
+    }).pipe(Effect.provide(TestLive()))
   )
 })
