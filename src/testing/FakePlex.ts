@@ -112,6 +112,41 @@ export interface AccountSeed {
   readonly shape?: PayloadShape | undefined
   /** Drift applied to every payload of this account. */
   readonly payload?: PayloadOverride | undefined
+  /** The Plex Home PIN protecting this user (four digits): switching to it then needs the PIN. */
+  readonly homePin?: string | Redacted.Redacted<string> | undefined
+  /** A managed (restricted) Plex Home user, without a password of its own. Default false. */
+  readonly managed?: boolean | undefined
+  /** The account's authorized devices (`GET /devices.json`); each gets a token of its own. */
+  readonly devices?: ReadonlyArray<DeviceSeed> | undefined
+}
+
+/**
+ * An authorized device of an account, as plex.tv lists it at `/devices.json`.
+ * Its token is an account token: revoking the device revokes it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceSeed {
+  readonly name?: string | undefined
+  readonly product?: string | undefined
+  readonly platform?: string | undefined
+  readonly clientIdentifier?: string | undefined
+  readonly token?: string | Redacted.Redacted<string> | undefined
+}
+
+/**
+ * A Plex Home: its admin (default the first account) and its members
+ * (usernames or emails). Each member sees the admin's servers as home
+ * servers (`home: true` in resources) and can be switched to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HomeSeed {
+  readonly admin?: string | undefined
+  readonly members: ReadonlyArray<string>
+  readonly name?: string | undefined
 }
 
 /**
@@ -164,6 +199,13 @@ export interface ServerSeed {
   /** Each connection's origin is one the fake answers on for this server. */
   readonly connections?: ReadonlyArray<ConnectionSeed> | undefined
   readonly sources?: ReadonlyArray<SourceSeed> | undefined
+  /**
+   * Whether the server is claimed. Default true. An unclaimed server
+   * (`false`) answers `/identity` with `claimed: false`, is listed for no
+   * account, and accepts `POST /myplex/claim?token=<claim token>`, which
+   * makes the claim token's account its owner.
+   */
+  readonly claimed?: boolean | undefined
 }
 
 /**
@@ -216,6 +258,10 @@ export interface Options {
         readonly account?: string | undefined
       }
     | undefined
+  /** Plex Homes. Default none (each account alone). */
+  readonly homes?: ReadonlyArray<HomeSeed> | undefined
+  /** How long claim tokens (`/api/claim/token.json`) live. Default 4 minutes. */
+  readonly claimTokenLifetime?: Duration.DurationInput | undefined
 }
 
 /**
@@ -393,6 +439,15 @@ export type RouteName =
   | "getSourceConnectionInformation"
   | "getServerIdentity"
   | "getServerCapabilities"
+  | "getHomeUsers"
+  | "switchHomeUser"
+  | "getUsers"
+  | "getSharedServers"
+  | "getClaimToken"
+  | "claimServer"
+  | "getDevices"
+  | "deleteDevice"
+  | "linkPin"
   | (string & {})
 
 /**

@@ -21,6 +21,7 @@ import * as PlexServer from "../../PlexServer.js"
 import * as Resources from "../../Resources.js"
 import type * as Schemas from "../../Schemas.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
+import * as Features from "./features.js"
 import * as Session from "./session.js"
 import * as Output from "./output.js"
 import { say, withProgress } from "./terminal.js"
@@ -720,7 +721,22 @@ const fakeServer = Command.make(
  * The subcommands, in the order help lists them. A command defined in
  * another file is added here, one per line.
  */
-const subcommands = [login, whoami, servers, tokenCommand, logout, fakeServer] as const
+const subcommands = [
+  login,
+  whoami,
+  servers,
+  tokenCommand,
+  logout,
+  fakeServer,
+  ...Features.commands({
+    globalOptions,
+    // The feature commands take the work as an Effect; the session's globals are theirs to read.
+    inSession: (after) => (work) => inSession({ json: false, ...after })(() => work),
+    storedCredentials,
+    saveToken,
+    ask
+  })
+] as const
 
 /** `plex-auth` and its subcommands. */
 export const command = root.pipe(
@@ -737,5 +753,11 @@ export const commandNames: ReadonlyArray<string> = [
   "token",
   "transient",
   "logout",
-  "fake-server"
+  "fake-server",
+  "home",
+  "switch",
+  "claim-token",
+  "claim",
+  "devices",
+  "revoke"
 ]

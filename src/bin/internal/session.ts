@@ -23,6 +23,7 @@ import * as FileStore from "../../node/KeyValueStore.js"
 import * as Fault from "../../testing/Fault.js"
 import type * as FakePlex from "../../testing/FakePlex.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
+import * as FeaturesSeed from "./featuresSeed.js"
 import { version } from "./version.js"
 
 /** The options every command accepts. */
@@ -105,16 +106,21 @@ export const startFake = (options: {
   readonly scenarios: ReadonlySet<FakeScenario>
   /** The token a previous `--fake` run saved: the fake's account is seeded with it. */
   readonly savedToken?: string | undefined
+  /** The home user a previous `--fake` run switched to: the saved token is seeded on that user's account. */
+  readonly savedUser?: string | undefined
   readonly approvePinsAfter?: Duration.DurationInput | undefined
 }) =>
   Effect.gen(function* () {
     const { scenarios, savedToken } = options
     const account: FakePlex.AccountSeed = {
       ...(savedToken !== undefined && savedToken.length > 0 ? { token: Redacted.make(savedToken) } : {}),
-      ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {})
+      ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {}),
+      devices: FeaturesSeed.fakeDevices
     }
     const server = yield* FakePlexServer.make({
-      accounts: [account],
+      accounts: FeaturesSeed.fakeAccounts(account, options.savedUser),
+      homes: FeaturesSeed.fakeHomes,
+      servers: [{}, ...FeaturesSeed.fakeExtraServers],
       ...(scenarios.has("expire-pin")
         ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } }
         : { autoApprovePins: { after: options.approvePinsAfter ?? Duration.seconds(1) } })
@@ -137,9 +143,11 @@ export const startFake = (options: {
 
 /** The fake of a `--fake` run: it starts afresh, seeded with the token a previous `--fake` run saved, so a session spans runs as with plex.tv. */
 const startSessionFake = (store: KeyValueStore.KeyValueStore, scenarios: ReadonlySet<FakeScenario>) =>
-  Effect.flatMap(store.get(fakeTokenKey), (saved) =>
-    startFake({ scenarios, savedToken: Option.getOrUndefined(saved) })
-  )
+  Effect.gen(function* () {
+    const savedToken = Option.getOrUndefined(yield* store.get(fakeTokenKey))
+    const savedUser = Option.getOrUndefined(yield* store.get(FeaturesSeed.fakeUserKey))
+    return yield* startFake({ scenarios, savedToken, savedUser })
+  })
 
 /** Everything a command needs, for the given global options. */
 export const layer = (

@@ -15,6 +15,7 @@ import * as Jwts from "./jwt.js"
 import * as Payloads from "./payloads.js"
 import type { SeedAccount, SeedServer } from "./seed.js"
 import { type Host, type PinEntry, randomString, randomUuid, type Store } from "./store.js"
+import * as Features from "./features.js"
 import * as Xml from "./xml.js"
 
 /** What a handler sees of a request. */
@@ -54,20 +55,20 @@ export const plexValue = (ctx: Pick<Context, "headers" | "query">, name: string)
   return undefined
 }
 
-const token = (ctx: Context) => plexValue(ctx, "X-Plex-Token")
+export const token = (ctx: Context) => plexValue(ctx, "X-Plex-Token")
 
 // ---------------------------------------------------------------------------
 // plex.tv
 // ---------------------------------------------------------------------------
 
-const unauthenticated = (ctx: Context) =>
+export const unauthenticated = (ctx: Context) =>
   Http.plexTvError(ctx.json, 401, 1001, "User could not be authenticated")
 
 /** A Plex JWT past its `exp`. */
-const tokenExpired = (ctx: Context) => Http.plexTvError(ctx.json, 498, undefined, "Token expired")
+export const tokenExpired = (ctx: Context) => Http.plexTvError(ctx.json, 498, undefined, "Token expired")
 
 /** A plex.tv route: every one of them requires `X-Plex-Client-Identifier` (code 1000). */
-const plexTv = (
+export const plexTv = (
   name: string,
   method: string,
   path: string,
@@ -86,7 +87,7 @@ const plexTv = (
 })
 
 /** A plex.tv route that acts for the account of the `X-Plex-Token` (401, code 1001, otherwise). */
-const plexTvAccount = (
+export const plexTvAccount = (
   name: string,
   method: string,
   path: string,
@@ -102,7 +103,7 @@ const plexTvAccount = (
   })
 
 /** A fresh account token, 20 characters like Plex's. */
-const mintToken = (store: Store, accountId: number, now: number, via: "signIn" | "pin" | "control") =>
+export const mintToken = (store: Store, accountId: number, now: number, via: "signIn" | "pin" | "control") =>
   Effect.tap(randomString(20), (minted) => Effect.sync(() => store.issue(minted, accountId, now, via)))
 
 const signIn = plexTv("postUsersSignInData", "POST", "/api/v2/users/signin", (ctx) =>
@@ -221,16 +222,17 @@ const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources"
     )
   const devices: Array<Record<string, unknown>> = []
   for (const server of ctx.store.seed.servers) {
-    if (server.ownerId === account.id) {
+    if (ctx.store.ownerOf(server) === account.id) {
       devices.push(
         Payloads.serverDevice(server, { owned: true, accessToken: server.accessToken }, visible(server))
       )
     } else {
       const share = server.shares.find((s) => s.accountId === account.id)
-      if (share !== undefined) {
-        devices.push(
-          Payloads.serverDevice(server, { owned: false, accessToken: share.accessToken }, visible(server))
-        )
+      if (share !== undefined && ctx.store.isClaimed(server)) {
+        devices.push({
+          ...Payloads.serverDevice(server, { owned: false, accessToken: share.accessToken }, visible(server)),
+          home: share.home === true
+        })
       }
     }
   }
@@ -267,7 +269,8 @@ const signOut = plexTvAccount("signOut", "DELETE", "/api/v2/users/signout", (ctx
 // ---------------------------------------------------------------------------
 
 /** 422, as plex.tv answers a key or JWT it cannot accept. */
-const unprocessable = (ctx: Context, message: string) => Http.plexTvError(ctx.json, 422, undefined, message)
+export const unprocessable = (ctx: Context, message: string) =>
+  Http.plexTvError(ctx.json, 422, undefined, message)
 
 const registerJwk = plexTvAccount("registerJwk", "POST", "/api/v2/auth/jwk", (ctx, account) =>
   Effect.gen(function* () {
@@ -332,7 +335,7 @@ const serverOf = (ctx: Context): SeedServer => {
   return ctx.host.server
 }
 
-const pms = (
+export const pms = (
   name: string,
   methods: ReadonlyArray<string> | "*",
   path: string,
@@ -412,7 +415,7 @@ const identity = pms("getServerIdentity", ["GET"], "/identity", (ctx, server) =>
   Effect.succeed(
     Http.pms(ctx.json, 200, {
       size: 0,
-      claimed: true,
+      claimed: ctx.store.isClaimed(server),
       machineIdentifier: server.clientIdentifier,
       version: server.version
     })
@@ -455,7 +458,8 @@ export const routes: ReadonlyArray<Route> = [
   transientToken,
   sourceResources,
   identity,
-  capabilities
+  capabilities,
+  ...Features.routes({ plexTv, plexTvAccount, pms, token, mintToken, unprocessable })
 ]
 
 const compiled = routes.map((route) => {

@@ -30,6 +30,26 @@ export interface SeedAccount {
   readonly plexPass: boolean
   readonly shape: PayloadShape
   readonly payload: ReadonlyArray<PayloadOverride>
+  readonly homePin: string | undefined
+  readonly managed: boolean
+  readonly devices: ReadonlyArray<SeedDevice>
+}
+
+export interface SeedDevice {
+  readonly id: number
+  readonly name: string
+  readonly product: string
+  readonly platform: string
+  readonly clientIdentifier: string
+  readonly token: string
+}
+
+export interface SeedHome {
+  readonly id: number
+  readonly name: string
+  readonly adminId: number
+  /** Every user of the home, the admin first. */
+  readonly memberIds: ReadonlyArray<number>
 }
 
 export interface SeedConnection {
@@ -54,7 +74,14 @@ export interface SeedServer {
   readonly clientIdentifier: string
   readonly name: string
   readonly ownerId: number
-  readonly shares: ReadonlyArray<{ readonly accountId: number; readonly accessToken: string }>
+  readonly shares: ReadonlyArray<{
+    readonly accountId: number
+    readonly accessToken: string
+    /** A share through the owner's Plex Home (resources say `home: true`). */
+    readonly home?: boolean | undefined
+  }>
+  /** False for a server not claimed yet (see `ServerSeed.claimed`). */
+  readonly claimed: boolean
   readonly accessToken: string
   readonly version: string
   readonly connections: ReadonlyArray<SeedConnection>
@@ -73,6 +100,8 @@ export interface Seed {
   readonly transientTokenLifetime: Duration.Duration
   /** Approve each PIN once it is this old, for `account` (default: the first account); off when undefined. */
   readonly autoApprovePins: { readonly afterMillis: number; readonly account: string | undefined } | undefined
+  readonly homes: ReadonlyArray<SeedHome>
+  readonly claimTokenLifetime: Duration.Duration
 }
 
 /** A deterministic hex string derived from `text` (FNV-1a, repeated). */
@@ -181,7 +210,20 @@ const account = (seed: AccountSeed, index: number, shape: PayloadShape): SeedAcc
     token: seed.token !== undefined ? reveal(seed.token) : `fakeAccountToken${pad(index + 1, 4)}`,
     plexPass: seed.plexPass ?? true,
     shape: seed.shape ?? shape,
-    payload: seed.payload === undefined ? [] : [seed.payload]
+    payload: seed.payload === undefined ? [] : [seed.payload],
+    homePin: seed.homePin === undefined ? undefined : reveal(seed.homePin),
+    managed: seed.managed ?? false,
+    devices: (seed.devices ?? []).map((device, i) => ({
+      id: 700000 + ((seed.id ?? 24318101 + index) % 1000) * 100 + i,
+      name: device.name ?? `Device ${i + 1}`,
+      product: device.product ?? "Plex for Android (TV)",
+      platform: device.platform ?? "Android",
+      clientIdentifier: device.clientIdentifier ?? pseudoHex(`device-${username}-${i}`, 16),
+      token:
+        device.token !== undefined
+          ? reveal(device.token)
+          : `fakeDeviceToken${pad(index + 1, 2)}${pad(i + 1, 3)}`
+    }))
   }
 }
 
@@ -212,6 +254,7 @@ const server = (seed: ServerSeed, index: number, accounts: ReadonlyArray<SeedAcc
     accessToken:
       seed.accessToken !== undefined ? reveal(seed.accessToken) : `fakeServerToken${pad(index + 1, 5)}`,
     version: seed.version ?? DEFAULTS.serverVersion,
+    claimed: seed.claimed ?? true,
     connections,
     sources: (seed.sources ?? []).map((source, i) => {
       if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(source.source)) {
@@ -253,8 +296,39 @@ export const resolve = (options: Options = {}): Seed => {
       names.add(name)
     }
   }
+  const homes: Array<SeedHome> = (options.homes ?? []).map((home, i) => {
+    const admin = home.admin === undefined ? accounts[0] : findAccount(accounts, home.admin, "a home admin")
+    if (admin === undefined) throw new Error("FakePlex: a home needs an admin")
+    const members = home.members.map((login) => findAccount(accounts, login, "a home member"))
+    return {
+      id: 5500000 + i,
+      name: home.name ?? `${admin.username}'s Home`,
+      adminId: admin.id,
+      memberIds: [admin.id, ...members.map((m) => m.id).filter((id) => id !== admin.id)]
+    }
+  })
+  const inHome = new Set<number>()
+  for (const home of homes) {
+    for (const id of home.memberIds) {
+      if (inHome.has(id)) throw new Error(`FakePlex: account ${id} is in two homes`)
+      inHome.add(id)
+    }
+  }
   const serverSeeds = options.servers ?? [{}]
-  const servers = serverSeeds.map((seed, i) => server(seed, i, accounts))
+  const servers = serverSeeds.map((seed, i) => {
+    const built = server(seed, i, accounts)
+    // The owner's home members reach the owner's servers through the home.
+    const home = homes.find((h) => h.adminId === built.ownerId)
+    if (home === undefined || !built.claimed) return built
+    const extra = home.memberIds
+      .filter((id) => id !== built.ownerId && !built.shares.some((s) => s.accountId === id))
+      .map((id, j) => ({
+        accountId: id,
+        accessToken: `fakeHomeToken${pad(i + 1, 2)}${pad(j + 1, 5)}`,
+        home: true
+      }))
+    return { ...built, shares: [...built.shares, ...extra] }
+  })
   const seed: Seed = {
     plexTvUrl: origin("plexTvUrl", options.plexTvUrl ?? DEFAULTS.plexTvUrl),
     clientsUrl: origin("clientsUrl", options.clientsUrl ?? DEFAULTS.clientsUrl),
@@ -267,7 +341,9 @@ export const resolve = (options: Options = {}): Seed => {
     strongPinLifetime: Duration.decode(options.pinLifetime?.strong ?? Duration.minutes(30)),
     shortPinLifetime: Duration.decode(options.pinLifetime?.short ?? Duration.minutes(15)),
     transientTokenLifetime: Duration.decode(options.transientTokenLifetime ?? Duration.hours(48)),
-    autoApprovePins: autoApprove(options.autoApprovePins)
+    autoApprovePins: autoApprove(options.autoApprovePins),
+    homes,
+    claimTokenLifetime: Duration.decode(options.claimTokenLifetime ?? Duration.minutes(4))
   }
   origins(seed)
   return seed

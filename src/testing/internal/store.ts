@@ -9,7 +9,7 @@ import * as Random from "effect/Random"
 import type { FaultTarget, PayloadOverride } from "../FakePlex.js"
 import type { Fault } from "../Fault.js"
 import type { DeviceKeyEntry, PlexJwtEntry, SigningKey } from "./jwt.js"
-import type { Seed, SeedAccount, SeedServer } from "./seed.js"
+import type { Seed, SeedAccount, SeedDevice, SeedServer } from "./seed.js"
 
 /** What answers on an origin. */
 export type Host =
@@ -125,6 +125,12 @@ export class Store {
   readonly plexJwts = new Map<string, PlexJwtEntry>()
   /** The keys Plex JWTs are signed with, oldest first; the last one signs. */
   signingKeys: Array<SigningKey> = []
+  /** Claim tokens (`/api/claim/token.json`): the account each claims for, and when it expires. */
+  readonly claimTokens = new Map<string, { readonly accountId: number; readonly expiresAt: number }>()
+  /** The owner of each server claimed while the fake ran (an unclaimed server has none). */
+  readonly claims = new Map<string, number>()
+  /** Authorized devices by id, with their account. */
+  readonly devices = new Map<number, SeedDevice & { readonly accountId: number }>()
   faults: Array<ScriptedFault> = []
   records: Array<RecordEntry> = []
   private nextPinId = 308667304
@@ -142,6 +148,10 @@ export class Store {
     for (const account of seed.accounts) {
       this.accounts.set(account.id, account)
       this.tokens.set(account.token, { accountId: account.id, issuedAt: 0, via: "seed", revoked: false })
+      for (const device of account.devices) {
+        this.devices.set(device.id, { ...device, accountId: account.id })
+        this.tokens.set(device.token, { accountId: account.id, issuedAt: 0, via: "seed", revoked: false })
+      }
     }
   }
 
@@ -173,6 +183,21 @@ export class Store {
     return this.nextPinId++
   }
 
+  /** Whether a server is claimed (seeded so, or claimed since). */
+  isClaimed(server: SeedServer): boolean {
+    return server.claimed || this.claims.has(server.clientIdentifier)
+  }
+
+  /** The account owning a server; undefined while it is unclaimed. */
+  ownerOf(server: SeedServer): number | undefined {
+    return server.claimed ? server.ownerId : this.claims.get(server.clientIdentifier)
+  }
+
+  /** The Plex Home an account belongs to. */
+  homeOf(accountId: number) {
+    return this.seed.homes.find((home) => home.memberIds.includes(accountId))
+  }
+
   server(id: string): SeedServer | undefined {
     return this.seed.servers.find((s) => s.clientIdentifier === id)
   }
@@ -184,7 +209,9 @@ export class Store {
     now: number
   ): { readonly admin: boolean; readonly accountId: number } | undefined {
     if (token === undefined || token === "") return undefined
-    if (token === server.accessToken) return { admin: true, accountId: server.ownerId }
+    const owner = this.ownerOf(server)
+    if (owner === undefined) return undefined
+    if (token === server.accessToken) return { admin: true, accountId: owner }
     const share = server.shares.find((s) => s.accessToken === token)
     if (share !== undefined) return { admin: false, accountId: share.accountId }
     const transient = this.transients.get(token)
@@ -197,7 +224,7 @@ export class Store {
     }
     const account = this.accountByToken(token)
     if (account === undefined) return undefined
-    if (account.id === server.ownerId) return { admin: true, accountId: account.id }
+    if (account.id === owner) return { admin: true, accountId: account.id }
     return server.shares.some((s) => s.accountId === account.id)
       ? { admin: false, accountId: account.id }
       : undefined

@@ -1,0 +1,322 @@
+/**
+ * A ready `HttpClient` for a Plex Media Server: the connection
+ * `Resources.connect` chose (or any server URL and token), with the base
+ * URL, the identity headers, `Accept: application/json` and the server's
+ * token already attached, so any PMS endpoint is one `client.get(path)`
+ * away.
+ *
+ * It keeps the library's redirect and secret rules: redirects are followed
+ * here (at most 5, http(s) only), the token goes only to the server's own
+ * origin (never across origins, never in a URL), a request to another
+ * origin is refused, and the `X-Plex-Token` header is redacted in what the
+ * platform logs and traces. Responses and errors handed back carry their
+ * request without the token.
+ *
+ * {@link mediaUrl} builds a URL for a player; {@link mediaUrlWithToken} puts
+ * the token in its query, the only way most players accept one, and
+ * returns it `Redacted`: anyone who sees that URL can use the server as
+ * you.
+ *
+ * @since 0.1.0
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import { ClientIdentity } from "./ClientIdentity.js"
+import type { InvalidInput } from "./PlexError.js"
+import * as Redirect from "./internal/redirect.js"
+import * as Request from "./internal/request.js"
+import * as V from "./internal/validate.js"
+
+/**
+ * A server to talk to: its base URL and the token it accepts. A
+ * `Resources.Connected` is one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Connection {
+  /** The base URL, `http(s)://host:port[/prefix]`. */
+  readonly uri: string
+  /** The server's token, `Redacted`. */
+  readonly token: Redacted.Redacted<string>
+}
+
+const tokenHeader = "x-plex-token"
+
+/** The request as handed back to the caller: without the token. */
+const withoutToken = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
+  tokenHeader in request.headers
+    ? HttpClientRequest.make(request.method)(request.url, {
+        headers: Headers.remove(request.headers, tokenHeader),
+        urlParams: request.urlParams,
+        hash: Option.getOrUndefined(request.hash),
+        body: request.body
+      })
+    : request
+
+/**
+ * A response whose `request` is `request`: the same object otherwise (its
+ * body, headers and status, read through it), and the same when printed,
+ * but for the request.
+ */
+const answeringFor = (
+  response: HttpClientResponse.HttpClientResponse,
+  request: HttpClientRequest.HttpClientRequest
+): HttpClientResponse.HttpClientResponse => {
+  // The platform may wrap a response in one that prints the wrapped one: its printed request is replaced here.
+  const toJSON = () => {
+    const printed = response.toJSON()
+    return printed !== null && typeof printed === "object"
+      ? { ...printed, request: request.toJSON() }
+      : printed
+  }
+  return Object.create(response, {
+    request: { value: request, enumerable: true },
+    toJSON: { value: toJSON },
+    toString: { value: () => Inspectable.format(toJSON()) },
+    [Inspectable.NodeInspectSymbol]: { value: toJSON }
+  }) as HttpClientResponse.HttpClientResponse
+}
+
+const sanitizeError = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError =>
+  error._tag === "RequestError"
+    ? new HttpClientError.RequestError({
+        request: withoutToken(error.request),
+        reason: error.reason,
+        cause: error.cause,
+        ...(error.description === undefined ? {} : { description: error.description })
+      })
+    : new HttpClientError.ResponseError({
+        request: withoutToken(error.request),
+        response: answeringFor(error.response, withoutToken(error.request)),
+        reason: error.reason,
+        cause: error.cause,
+        ...(error.description === undefined ? {} : { description: error.description })
+      })
+
+/** Drops a body nobody will read. */
+const discard = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1)))
+
+/**
+ * An `HttpClient` for the server of `connection`, made from the
+ * `HttpClient` and `ClientIdentity` in context. A request's URL is a path
+ * on the server (`/library/sections`); an absolute URL is accepted only on
+ * the server's origin, anything else fails with a `RequestError`
+ * (`InvalidUrl`) before it is sent. Fails with `InvalidInput` for a URL
+ * that is not http(s).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Resources, ServerClient } from "effect-plex-auth"
+ *
+ * const sections = Effect.gen(function* () {
+ *   const connected = yield* Resources.connectByName("Living Room")
+ *   const client = yield* ServerClient.make(connected)
+ *   const response = yield* client.get("/library/sections")
+ *   return yield* response.json
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  connection: Connection
+): Effect.Effect<HttpClient.HttpClient, InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    const base = yield* V.httpUrl("ServerClient.make", "uri", connection?.uri)
+    const token = yield* V.token("ServerClient.make", "token", connection?.token)
+    const origin = new URL(base).origin
+    const identity = yield* ClientIdentity
+    const client = yield* HttpClient.HttpClient
+    const propagate = yield* Request.TracePropagation
+    // Redirects come back here (a fetch would follow them with every header, the token included).
+    const send = (request: HttpClientRequest.HttpClientRequest) =>
+      Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+        client.execute(request).pipe(
+          Effect.provideService(FetchHttpClient.RequestInit, {
+            ...Option.getOrElse(init, () => ({})),
+            redirect: "manual"
+          })
+        )
+      )
+    const follow = (
+      request: HttpClientRequest.HttpClientRequest,
+      hops: number
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+      Effect.flatMap(send(request), (response) => {
+        const location = response.headers["location"]
+        if (response.status === 0) {
+          return Effect.fail(
+            new HttpClientError.ResponseError({
+              request,
+              response,
+              reason: "StatusCode",
+              description: "the platform hid a redirect; it was not followed"
+            })
+          )
+        }
+        if (!Redirect.redirectStatuses.has(response.status) || location === undefined) {
+          return Effect.succeed(response)
+        }
+        const hop = Redirect.nextHop({
+          from: request.url,
+          method: request.method,
+          status: response.status,
+          location,
+          hops,
+          tokenOrigin: origin
+        })
+        if (hop._tag === "Refuse") {
+          return Effect.zipRight(
+            discard(response),
+            Effect.fail(
+              new HttpClientError.ResponseError({
+                request,
+                response,
+                reason: "StatusCode",
+                description: hop.reason
+              })
+            )
+          )
+        }
+        const url = new URL(hop.url)
+        const headers = Headers.remove(request.headers, [
+          ...(hop.withToken ? [] : [tokenHeader]),
+          ...(hop.dropBody ? ["content-type", "content-length"] : [])
+        ])
+        const next = HttpClientRequest.make(hop.method as HttpClientRequest.HttpClientRequest["method"])(
+          `${url.origin}${url.pathname}`,
+          {
+            headers: hop.withToken ? Headers.set(headers, tokenHeader, Redacted.value(token)) : headers,
+            urlParams: [...url.searchParams],
+            hash: url.hash.slice(1) || undefined,
+            body: hop.dropBody ? undefined : request.body
+          }
+        )
+        return Effect.zipRight(discard(response), follow(next, hops + 1))
+      })
+    const execute = (
+      request: HttpClientRequest.HttpClientRequest
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
+      const target = request.url.startsWith("/") ? `${base}${request.url}` : request.url
+      let url: URL
+      try {
+        url = new URL(target)
+      } catch {
+        return Effect.fail(
+          new HttpClientError.RequestError({
+            request,
+            reason: "InvalidUrl",
+            description: "not a URL on the server"
+          })
+        )
+      }
+      if (url.origin !== origin || url.username !== "" || url.password !== "") {
+        return Effect.fail(
+          new HttpClientError.RequestError({
+            request,
+            reason: "InvalidUrl",
+            description: `refused a request outside the server's origin (${origin}); the token goes only there`
+          })
+        )
+      }
+      let headers = Headers.merge(Headers.fromInput(identity.headers), request.headers)
+      if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", "application/json")
+      const ready = HttpClientRequest.make(request.method)(`${url.origin}${url.pathname}`, {
+        headers: Headers.set(headers, tokenHeader, Redacted.value(token)),
+        urlParams: [
+          ...[...url.searchParams].filter(([key]) => key.toLowerCase() !== tokenHeader),
+          ...request.urlParams
+        ],
+        hash: Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined),
+        body: request.body
+      })
+      return follow(ready, 0).pipe(
+        Effect.map((response) => answeringFor(response, withoutToken(response.request))),
+        Effect.mapError(sanitizeError),
+        // What the platform logs or traces of these requests shows the header redacted.
+        Effect.locallyWith(Headers.currentRedactedNames, (names) =>
+          names.includes(tokenHeader) ? names : [...names, tokenHeader]
+        ),
+        // Trace headers only when asked for, as for every operation (`PlexAuth.TracePropagation`).
+        Effect.locally(HttpClient.currentTracerPropagation, propagate)
+      )
+    }
+    // Each request goes through `client` (its own steps, spans and transport), one hop at a time.
+    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (request) => Effect.flatMap(request, execute),
+      Effect.succeed
+    )
+  })
+
+/**
+ * The URL of a path on the server, for a player or a download: `path` (with
+ * `params` as its query) on the connection's base URL, without the token.
+ * Pure. Throws nothing: a path that is not absolute (`/...`) is made so.
+ *
+ * @example
+ * ```ts
+ * import { ServerClient } from "effect-plex-auth"
+ *
+ * const url = ServerClient.mediaUrl({ uri: "http://192.168.1.10:32400" }, "/library/parts/1/file.mkv")
+ * ```
+ *
+ * @since 0.1.0
+ * @category media URLs
+ */
+export const mediaUrl = (
+  connection: Pick<Connection, "uri">,
+  path: string,
+  params: Readonly<Record<string, string>> = {}
+): string => {
+  const url = new URL(`${connection.uri.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`)
+  for (const [key, value] of Object.entries(params)) {
+    if (key.toLowerCase() !== tokenHeader) url.searchParams.set(key, value)
+  }
+  return url.toString()
+}
+
+/**
+ * **This URL leaks the token if shared.** {@link mediaUrl} with the
+ * server's token in its query (`X-Plex-Token`), the only way most players
+ * and `<video>` elements accept one. Anyone who sees it — in a log, a
+ * browser history, a shared link, a Referer header — can use the server as
+ * you until the token is revoked. It is returned `Redacted`: reveal it
+ * (`Redacted.value`) only where it is handed to the player, and prefer a
+ * transient token (`PlexAuth.getTransientToken`) for it.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { ServerClient } from "effect-plex-auth"
+ *
+ * const connection = { uri: "http://192.168.1.10:32400", token: Redacted.make("server-token") }
+ * const leaky = ServerClient.mediaUrlWithToken(connection, "/library/parts/1/file.mkv")
+ * // Only here, for the player:
+ * const src = Redacted.value(leaky)
+ * ```
+ *
+ * @since 0.1.0
+ * @category media URLs
+ */
+export const mediaUrlWithToken = (
+  connection: Connection,
+  path: string,
+  params: Readonly<Record<string, string>> = {}
+): Redacted.Redacted<string> => {
+  const url = new URL(mediaUrl(connection, path, params))
+  url.searchParams.set("X-Plex-Token", Redacted.value(connection.token))
+  return Redacted.make(url.toString())
+}

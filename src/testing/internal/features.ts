@@ -1,0 +1,373 @@
+/**
+ * The fake's routes for Plex Home, friends and shares, server claiming,
+ * authorized devices and PIN linking. Each answers as plex.tv or a PMS does
+ * (JSON when asked for, XML otherwise), following the routes
+ * python-plexapi (`plexapi/myplex.py`, `plexapi/server.py`) and @ctrl/plex
+ * (`src/myplex.ts`) call.
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Http from "./http.js"
+import * as Jwts from "./jwt.js"
+import * as Payloads from "./payloads.js"
+import type { Context, Route } from "./routes.js"
+import { pseudoHex, type SeedAccount, type SeedHome, type SeedServer } from "./seed.js"
+import { randomString } from "./store.js"
+import * as Xml from "./xml.js"
+
+/** The route builders of routes.ts, handed over to avoid an import cycle. */
+export interface Builders {
+  readonly plexTv: (
+    name: string,
+    method: string,
+    path: string,
+    handle: (ctx: Context, clientIdentifier: string) => Effect.Effect<Response>
+  ) => Route
+  readonly plexTvAccount: (
+    name: string,
+    method: string,
+    path: string,
+    handle: (ctx: Context, account: SeedAccount, token: string) => Effect.Effect<Response>
+  ) => Route
+  readonly pms: (
+    name: string,
+    methods: ReadonlyArray<string> | "*",
+    path: string,
+    handle: (ctx: Context, server: SeedServer) => Effect.Effect<Response>
+  ) => Route
+  readonly token: (ctx: Context) => string | undefined
+  readonly mintToken: (
+    store: Context["store"],
+    accountId: number,
+    now: number,
+    via: "signIn" | "pin" | "control"
+  ) => Effect.Effect<string>
+  readonly unprocessable: (ctx: Context, message: string) => Response
+}
+
+const bit = (value: boolean) => (value ? 1 : 0)
+
+/** A user of a home, as `GET /api/v2/home/users` lists it. */
+const homeUser = (account: SeedAccount, home: SeedHome) => ({
+  id: account.id,
+  uuid: account.uuid,
+  title: account.title,
+  username: account.managed ? null : account.username,
+  email: account.managed ? null : account.email,
+  friendlyName: account.friendlyName,
+  thumb: `https://plex.tv/users/${account.uuid}/avatar`,
+  hasPassword: !account.managed,
+  restricted: account.managed,
+  updatedAt: 1735689600,
+  restrictionProfile: account.managed ? "little_kid" : null,
+  admin: account.id === home.adminId,
+  guest: false,
+  protected: account.homePin !== undefined
+})
+
+/** A home of one: what plex.tv shows an account that is in no home. */
+const aloneHome = (account: SeedAccount): SeedHome => ({
+  id: 0,
+  name: `${account.username}'s Home`,
+  adminId: account.id,
+  memberIds: [account.id]
+})
+
+/** The MediaContainer of plex.tv's legacy (v1) API: JSON when asked for, else XML. */
+const container = (ctx: Context, status: number, value: Record<string, unknown>) =>
+  ctx.json
+    ? Http.bytes(status, Http.plexTvJson, JSON.stringify({ MediaContainer: value }))
+    : Http.bytes(status, Http.plexTvXml, Xml.document("MediaContainer", value))
+
+const notFound = (ctx: Context, message: string) => Http.plexTvError(ctx.json, 404, undefined, message)
+
+/** Every route of this file. */
+export const routes = (b: Builders): ReadonlyArray<Route> => {
+  // python-plexapi / @ctrl/plex `switchHomeUser` and plex.tv's v2 home API.
+  const homeUsers = b.plexTvAccount("getHomeUsers", "GET", "/api/v2/home/users", (ctx, account) => {
+    const home = ctx.store.homeOf(account.id) ?? aloneHome(account)
+    const users = home.memberIds.flatMap((id) => {
+      const member = ctx.store.accounts.get(id)
+      return member === undefined ? [] : [homeUser(member, home)]
+    })
+    return Effect.succeed(
+      Http.plexTv(ctx.json, 200, "home", {
+        id: home.id,
+        name: home.name,
+        guestUserID: null,
+        guestUserUUID: null,
+        guestEnabled: false,
+        subscription: true,
+        users
+      })
+    )
+  })
+
+  const switchUser = b.plexTvAccount(
+    "switchHomeUser",
+    "POST",
+    "/api/v2/home/users/:id/switch",
+    (ctx, account) =>
+      Effect.gen(function* () {
+        const home = ctx.store.homeOf(account.id)
+        const wanted = ctx.params["id"] ?? ""
+        const target =
+          home === undefined
+            ? undefined
+            : home.memberIds
+                .map((id) => ctx.store.accounts.get(id))
+                .find(
+                  (member) => member !== undefined && (member.uuid === wanted || String(member.id) === wanted)
+                )
+        if (home === undefined || target === undefined) return notFound(ctx, "User could not be found")
+        const pin = ctx.query.get("pin") ?? ctx.form?.get("pin") ?? ""
+        if (target.homePin !== undefined && target.id !== account.id) {
+          if (pin === "") return Http.plexTvError(ctx.json, 403, 1041, "A PIN is required for this user")
+          if (pin !== target.homePin) return Http.plexTvError(ctx.json, 403, 1041, "Invalid PIN")
+        }
+        const minted = yield* b.mintToken(ctx.store, target.id, ctx.now, "control")
+        const payload = {
+          ...Payloads.account(target, minted, ctx.now, { signIn: false, rememberMe: false }),
+          home: true,
+          homeAdmin: target.id === home.adminId,
+          homeSize: home.memberIds.length,
+          restricted: target.managed,
+          protected: target.homePin !== undefined
+        }
+        return Http.plexTv(ctx.json, 201, "user", payload)
+      })
+  )
+
+  /** The claimed servers an account owns. */
+  const ownedBy = (ctx: Context, accountId: number) =>
+    ctx.store.seed.servers.filter((s) => ctx.store.ownerOf(s) === accountId)
+
+  // python-plexapi `MyPlexAccount.users()` (`https://plex.tv/api/users/`), @ctrl/plex `MyPlexUser.key`.
+  const users = b.plexTvAccount("getUsers", "GET", "/api/users", (ctx, account) => {
+    const servers = ownedBy(ctx, account.id)
+    const home = ctx.store.homeOf(account.id)
+    const list: Array<Record<string, unknown>> = []
+    for (const other of ctx.store.accounts.values()) {
+      if (other.id === account.id) continue
+      const inHome = home !== undefined && home.adminId === account.id && home.memberIds.includes(other.id)
+      const shared = servers.filter((s) => s.shares.some((share) => share.accountId === other.id))
+      if (!inHome && shared.length === 0) continue
+      list.push({
+        id: other.id,
+        title: other.title,
+        username: other.managed ? "" : other.username,
+        email: other.managed ? "" : other.email,
+        recommendationsPlaylistId: "",
+        thumb: `https://plex.tv/users/${other.uuid}/avatar`,
+        protected: bit(other.homePin !== undefined),
+        home: bit(inHome),
+        allowTuners: 0,
+        allowSync: 1,
+        allowCameraUpload: 0,
+        allowChannels: 0,
+        allowSubtitleAdmin: 0,
+        filterAll: "",
+        filterMovies: "",
+        filterMusic: "",
+        filterTelevision: "",
+        restricted: bit(other.managed),
+        Server: shared.map((s, i) => ({
+          id: 9100000 + (other.id % 1000) * 10 + i,
+          serverId: 8100000 + ctx.store.seed.servers.indexOf(s),
+          machineIdentifier: s.clientIdentifier,
+          name: s.name,
+          lastSeenAt: 1735689600,
+          numLibraries: 3,
+          allLibraries: 1,
+          owned: 1,
+          pending: 0
+        }))
+      })
+    }
+    return Effect.succeed(
+      container(ctx, 200, {
+        friendlyName: "myPlex",
+        identifier: "com.plexapp.plugins.myplex",
+        machineIdentifier: pseudoHex(`myplex-${account.uuid}`, 40),
+        totalSize: list.length,
+        size: list.length,
+        User: list
+      })
+    )
+  })
+
+  // python-plexapi `MyPlexUser.get_token` (FRIENDINVITE: `https://plex.tv/api/servers/{machineId}/shared_servers`).
+  const sharedServers = b.plexTvAccount(
+    "getSharedServers",
+    "GET",
+    "/api/servers/:machineId/shared_servers",
+    (ctx, account) => {
+      const server = ctx.store.server(ctx.params["machineId"] ?? "")
+      if (server === undefined || ctx.store.ownerOf(server) !== account.id) {
+        return Effect.succeed(notFound(ctx, "Server not found"))
+      }
+      const shared = server.shares.flatMap((share, i) => {
+        const user = ctx.store.accounts.get(share.accountId)
+        return user === undefined
+          ? []
+          : [
+              {
+                id: 6100000 + i,
+                username: user.managed ? "" : user.username,
+                email: user.managed ? "" : user.email,
+                userID: user.id,
+                accessToken: share.accessToken,
+                name: server.name,
+                acceptedAt: 1735689600,
+                invitedAt: 1735603200,
+                allowSync: 1,
+                allowCameraUpload: 0,
+                allowChannels: 0,
+                allowTuners: 0,
+                allowSubtitleAdmin: 0,
+                owned: 0,
+                allLibraries: 1,
+                filterAll: "",
+                filterMovies: "",
+                filterMusic: "",
+                filterTelevision: "",
+                Section: []
+              }
+            ]
+      })
+      return Effect.succeed(
+        container(ctx, 200, {
+          friendlyName: "myPlex",
+          identifier: "com.plexapp.plugins.myplex",
+          machineIdentifier: server.clientIdentifier,
+          size: shared.length,
+          SharedServer: shared
+        })
+      )
+    }
+  )
+
+  // python-plexapi `claimToken`, @ctrl/plex `claimToken`: always JSON (the `.json` route).
+  const claimToken = b.plexTvAccount("getClaimToken", "GET", "/api/claim/token.json", (ctx, account) =>
+    Effect.gen(function* () {
+      const token = `claim-${yield* randomString(20)}`
+      ctx.store.claimTokens.set(token, {
+        accountId: account.id,
+        expiresAt: ctx.now + Duration.toMillis(ctx.store.seed.claimTokenLifetime)
+      })
+      return Http.bytes(200, Http.plexTvJson, JSON.stringify({ token }))
+    })
+  )
+
+  // python-plexapi `PlexServer.claim` (`POST /myplex/claim?token=`), @ctrl/plex `claimServer`.
+  const claimServer = b.pms("claimServer", ["POST"], "/myplex/claim", (ctx, server) =>
+    // Inside the Effect: a scripted fault replaces the handler's effect, and with it the claim.
+    Effect.sync(() => {
+      const presented = ctx.query.get("token") ?? ""
+      const claim = ctx.store.claimTokens.get(presented)
+      if (ctx.store.isClaimed(server)) return Http.htmlPage(400)
+      if (claim === undefined || ctx.now >= claim.expiresAt) return Http.htmlPage(400)
+      ctx.store.claimTokens.delete(presented)
+      ctx.store.claims.set(server.clientIdentifier, claim.accountId)
+      const owner = ctx.store.accounts.get(claim.accountId)
+      return Http.pms(ctx.json, 200, {
+        size: 0,
+        claimed: true,
+        machineIdentifier: server.clientIdentifier,
+        myPlexUsername: owner?.email ?? "",
+        myPlexSigninState: "ok"
+      })
+    })
+  )
+
+  const deviceList = (ctx: Context, account: SeedAccount) => {
+    const devices = [...ctx.store.devices.values()].filter((d) => d.accountId === account.id)
+    return Effect.succeed(
+      container(ctx, 200, {
+        publicAddress: "198.51.100.200",
+        Device: devices.map((d) => ({
+          name: d.name,
+          publicAddress: "198.51.100.200",
+          product: d.product,
+          productVersion: "1.0.0",
+          platform: d.platform,
+          platformVersion: "14",
+          device: d.platform,
+          model: "",
+          vendor: "",
+          provides: "client,player",
+          clientIdentifier: d.clientIdentifier,
+          version: "1.0.0",
+          id: d.id,
+          token: d.token,
+          createdAt: 1704067200,
+          lastSeenAt: 1735689600,
+          screenResolution: "1920x1080",
+          screenDensity: "",
+          Connection: []
+        }))
+      })
+    )
+  }
+
+  // python-plexapi `devices()` / `MyPlexDevice.delete`, @ctrl/plex `MyPlexDevice` (`https://plex.tv/devices.xml`).
+  const devicesJson = b.plexTvAccount("getDevices", "GET", "/devices.json", deviceList)
+  const devicesXml = b.plexTvAccount("getDevices", "GET", "/devices.xml", deviceList)
+  const deleteDevice = b.plexTvAccount("deleteDevice", "DELETE", "/devices/:id", (ctx, account) =>
+    Effect.sync(() => {
+      const id = Number((ctx.params["id"] ?? "").replace(/\.(json|xml)$/, ""))
+      const device = ctx.store.devices.get(id)
+      if (device === undefined || device.accountId !== account.id) return notFound(ctx, "Device not found")
+      ctx.store.devices.delete(id)
+      const entry = ctx.store.tokens.get(device.token)
+      if (entry !== undefined) entry.revoked = true
+      return Http.empty(204)
+    })
+  )
+
+  // python-plexapi `link` (`PUT https://plex.tv/api/v2/pins/link`, form `code`), @ctrl/plex `linkPin`.
+  const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", (ctx, account) =>
+    Effect.gen(function* () {
+      const code = (ctx.form?.get("code") ?? ctx.query.get("code") ?? "").trim()
+      if (code === "") return Http.plexTvError(ctx.json, 400, undefined, "code is missing")
+      const pin = [...ctx.store.pins.values()].find((p) => p.code.toLowerCase() === code.toLowerCase())
+      if (pin === undefined || ctx.now >= pin.expiresAt) {
+        return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
+      }
+      if (pin.authToken !== undefined) return b.unprocessable(ctx, "Code already used")
+      if (pin.jwk === undefined) {
+        pin.authToken = yield* b.mintToken(ctx.store, account.id, ctx.now, "pin")
+      } else {
+        const owner = ctx.store.deviceKeys.get(pin.jwk.kid)
+        if (owner !== undefined && owner.accountId !== account.id) {
+          return b.unprocessable(ctx, "The key belongs to another account")
+        }
+        ctx.store.deviceKeys.set(pin.jwk.kid, { ...pin.jwk, accountId: account.id })
+        pin.authToken = yield* Jwts.mint(
+          ctx.store,
+          account.id,
+          pin.jwk.thumbprint,
+          pin.clientIdentifier,
+          ctx.now
+        )
+      }
+      pin.accountId = account.id
+      return Http.empty(204)
+    })
+  )
+
+  return [
+    homeUsers,
+    switchUser,
+    users,
+    sharedServers,
+    claimToken,
+    claimServer,
+    devicesJson,
+    devicesXml,
+    deleteDevice,
+    link
+  ]
+}

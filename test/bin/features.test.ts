@@ -1,0 +1,163 @@
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { afterAll, beforeAll } from "vitest"
+import { bundle, configDir, fakeTokenKey, plexAuth, readStore, type Run, useBundle } from "./run.js"
+
+// One bundle of the CLI's source for the whole file.
+let bundled: string | undefined
+beforeAll(async () => {
+  bundled = await bundle()
+  useBundle(bundled)
+})
+afterAll(async () => {
+  useBundle(undefined)
+  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
+})
+
+/** `plex-auth --fake --config-dir <dir> ...args`. */
+const fake = (dir: string, args: ReadonlyArray<string>, options?: Parameters<typeof plexAuth>[1]) =>
+  plexAuth(["--fake", "--config-dir", dir, ...args], options)
+
+const assertExit = (run: Run, code: number) =>
+  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
+
+const noSecretIn = (run: Run, ...secrets: ReadonlyArray<string>) => {
+  for (const secret of secrets) {
+    assert.notInclude(run.stdout, secret)
+    assert.notInclude(run.stderr, secret)
+  }
+}
+
+/** Logs in with a password (the fake's account), so the commands have a saved token. */
+const login = (dir: string) =>
+  Effect.map(
+    fake(dir, ["login", "--password", "--login", "alice"], {
+      env: { PLEX_PASSWORD: "alice-secret-password" }
+    }),
+    (run) => {
+      assertExit(run, 0)
+      return run
+    }
+  )
+
+describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
+  it.scoped("home lists the users; home switch asks for the PIN and saves the user's token", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      yield* login(dir)
+      const before = (yield* readStore(dir))!.entries[fakeTokenKey]!
+
+      const list = yield* fake(dir, ["home"])
+      assertExit(list, 0)
+      assert.match(list.stdout, /^alice\s+\d+\s+admin$/m)
+      assert.match(list.stdout, /^Kids\s+\d+\s+managed, PIN$/m)
+      assert.match(list.stdout, /^Bob\s+\d+$/m)
+
+      const wrong = yield* fake(dir, ["home", "switch", "Kids"], {
+        answers: [{ when: /PIN for Kids/, answer: "9999" }]
+      })
+      assertExit(wrong, 3)
+      assert.include(wrong.stderr, 'plex-auth: The PIN for "Kids" was not accepted.')
+      noSecretIn(wrong, "9999")
+      assert.strictEqual((yield* readStore(dir))!.entries[fakeTokenKey], before)
+
+      const switched = yield* fake(dir, ["home", "switch", "kids"], {
+        answers: [{ when: /PIN for Kids/, answer: "1234" }]
+      })
+      assertExit(switched, 0)
+      assert.include(switched.stdout, "Switched to Kids.")
+      noSecretIn(switched, "1234")
+      const after = (yield* readStore(dir))!.entries[fakeTokenKey]!
+      assert.notStrictEqual(after, before)
+      noSecretIn(switched, after)
+
+      // The next run acts as the home user.
+      const whoami = yield* fake(dir, ["whoami"])
+      assertExit(whoami, 0)
+      assert.match(whoami.stdout, /^username\s+kids$/m)
+    })
+  )
+
+  it.scoped(
+    "home switch: an unknown user exits 1; no PIN on a closed stdin exits 2; PLEX_HOME_PIN is used",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* login(dir)
+        const unknown = yield* fake(dir, ["home", "switch", "Nobody"])
+        assertExit(unknown, 1)
+        assert.include(
+          unknown.stderr,
+          'plex-auth: The Plex Home has no user "Nobody" (it has: "alice", "Kids", "Bob").'
+        )
+
+        const noInput = yield* fake(dir, ["home", "switch", "Kids"], { closeStdin: true })
+        assertExit(noInput, 2)
+        assert.include(noInput.stderr, "stdin ended before the prompt was answered")
+
+        const fromEnv = yield* fake(dir, ["home", "switch", "Kids"], { env: { PLEX_HOME_PIN: "1234" } })
+        assertExit(fromEnv, 0)
+        assert.notInclude(fromEnv.stderr, "PIN for")
+      })
+  )
+
+  it.scoped("home without a saved token: exit 3", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["home"])
+      assertExit(run, 3)
+      assert.include(run.stderr, "Not logged in")
+    })
+  )
+
+  it.scoped("claim-token prints a claim token alone; claim claims the fake's unclaimed server, once", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      yield* login(dir)
+      const token = yield* fake(dir, ["claim-token"])
+      assertExit(token, 0)
+      assert.match(token.stdout, /^claim-[A-Za-z0-9]{20}\n$/)
+
+      const claimed = yield* fake(dir, ["claim", "http://192.0.2.77:32400"])
+      assertExit(claimed, 0)
+      assert.match(
+        claimed.stdout,
+        /^Claimed the server 0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c at http:\/\/127\.0\.0\.1:\d+\.\n$/
+      )
+
+      // The default server (seeded at http://192.0.2.10:32400) is claimed already.
+      const again = yield* fake(dir, ["claim", "http://192.0.2.10:32400"])
+      assertExit(again, 1)
+      assert.include(again.stderr, "is already claimed")
+
+      const bad = yield* fake(dir, ["claim", "ftp://nowhere"])
+      assertExit(bad, 2)
+    })
+  )
+
+  it.scoped("devices lists the account's devices; devices revoke signs one out; an unknown id exits 1", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      yield* login(dir)
+      const list = yield* fake(dir, ["devices"])
+      assertExit(list, 0)
+      assert.match(
+        list.stdout,
+        /^\d+\s+Living Room TV\s+Plex for Android \(TV\)\s+last seen \d{4}-\d{2}-\d{2}$/m
+      )
+      const id = /^(\d+)\s+Old Phone/m.exec(list.stdout)?.[1]
+      assert.isDefined(id)
+      assert.notInclude(list.stdout, "fakeDeviceToken")
+
+      const revoked = yield* fake(dir, ["devices", "revoke", id!])
+      assertExit(revoked, 0)
+      assert.include(revoked.stdout, `Revoked device ${id}`)
+
+      const unknown = yield* fake(dir, ["devices", "revoke", "42"])
+      assertExit(unknown, 1)
+      assert.include(unknown.stderr, "The account has no device 42")
+    })
+  )
+})

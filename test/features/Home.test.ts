@@ -1,0 +1,129 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Redacted } from "effect"
+import { Credentials, Home, PlexAuth } from "effect-plex-auth"
+import { FakePlexServer } from "effect-plex-auth/node"
+import { Fault } from "effect-plex-auth/testing"
+import { as, KIDS_PIN, onLoopback, TestLive } from "./support.js"
+
+const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.exit(effect), (exit) => {
+    if (Exit.isSuccess(exit)) throw new Error("expected a failure")
+    const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+    if (error === undefined) throw new Error(`expected a typed failure, got ${exit.cause._tag}`)
+    return error
+  })
+
+describe("Home over loopback", () => {
+  it.scoped("lists the home's users: the admin, a managed user with a PIN, a member", () =>
+    Effect.gen(function* () {
+      const users = yield* as("alice")(Home.users())
+      assert.deepStrictEqual(
+        users.map((u) => [u.title, u.admin, u.restricted, u.protected]),
+        [
+          ["alice", true, false, false],
+          ["Kids", false, true, true],
+          ["bob", false, false, false]
+        ]
+      )
+      assert.isUndefined(users[1]!.username)
+      // Any member sees the same home.
+      const fromBob = yield* as("bob")(Home.users())
+      assert.strictEqual(fromBob.length, 3)
+      // An account in no home is a home of one.
+      const alone = yield* as("carol")(Home.users())
+      assert.deepStrictEqual(
+        alone.map((u) => u.title),
+        ["carol"]
+      )
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped("switching with the PIN gives that user's token, usable at once as Credentials", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+      assert.strictEqual(switched.user.title, "Kids")
+      assert.strictEqual(switched.account.title, "Kids")
+      assert.isTrue(Redacted.isRedacted(switched.token))
+      const kids = yield* loopback.fake.account("kids")
+      const me = yield* onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(switched.layer))
+      assert.strictEqual(me.id, kids.id)
+      assert.isTrue(yield* loopback.fake.isTokenValid(switched.token))
+      // The PIN went in the form body, never in the URL, and the record keeps it redacted.
+      const requests = yield* loopback.fake.requests
+      const sent = requests.find((r) => r.route === "switchHomeUser")!
+      assert.strictEqual(sent.path, `/api/v2/home/users/${kids.uuid}/switch`)
+      assert.deepStrictEqual(Object.keys(sent.query), [])
+      assert.strictEqual(sent.form?.["pin"], KIDS_PIN)
+      assert.notInclude(JSON.stringify(switched), Redacted.value(switched.token))
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped("a user without a PIN switches without one; Home.layer provides the credentials", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const bob = yield* loopback.fake.account("bob")
+      const me = yield* onLoopback(PlexAuth.getTokenDetails()).pipe(
+        Effect.provide(Home.layer("bob")),
+        as("alice")
+      )
+      assert.strictEqual(me.id, bob.id)
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped("a wrong PIN, a missing PIN and a user not in the home are distinct errors", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const wrong = yield* failure(as("alice")(Home.switchUser("Kids", { pin: "0000" })))
+      assert.strictEqual(wrong._tag, "InvalidHomePin")
+      if (wrong._tag === "InvalidHomePin") assert.strictEqual(wrong.status, 403)
+      assert.notInclude(JSON.stringify(wrong), "0000")
+      assert.notInclude(wrong.message, "0000")
+
+      const missing = yield* failure(as("alice")(Home.switchUser("Kids")))
+      assert.strictEqual(missing._tag, "HomePinRequired")
+
+      // The listing said "protected": no switch request was sent for the missing PIN.
+      const switches = (yield* loopback.fake.requests).filter((r) => r.route === "switchHomeUser")
+      assert.strictEqual(switches.length, 1)
+
+      // With a stale listing (the user looked unprotected), plex.tv's answer says the same.
+      const users = yield* as("alice")(Home.users())
+      const stale = { ...users.find((u) => u.title === "Kids")!, protected: false }
+      const fromPlexTv = yield* failure(as("alice")(Home.switchUser(stale)))
+      assert.strictEqual(fromPlexTv._tag, "HomePinRequired")
+
+      const stranger = yield* failure(as("alice")(Home.switchUser("carol")))
+      assert.strictEqual(stranger._tag, "HomeUserNotFound")
+      if (stranger._tag === "HomeUserNotFound")
+        assert.deepStrictEqual(stranger.available, ["alice", "Kids", "bob"])
+
+      // A user of another home, named by a listing from elsewhere: plex.tv answers 404.
+      const carol = (yield* as("carol")(Home.users()))[0]!
+      const foreign = yield* failure(as("alice")(Home.switchUser(carol)))
+      assert.strictEqual(foreign._tag, "HomeUserNotFound")
+
+      const badPin = yield* failure(as("alice")(Home.switchUser("Kids", { pin: "12ab" })))
+      assert.strictEqual(badPin._tag, "InvalidInput")
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a refused account token stays Unauthorized; plex.tv refusing connections is a NetworkError",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const alice = yield* loopback.fake.account("alice")
+        yield* loopback.fake.revokeToken(alice.token)
+        const refused = yield* failure(as("alice")(Home.switchUser("bob")))
+        assert.strictEqual(refused._tag, "Unauthorized")
+        if (refused._tag === "Unauthorized") assert.strictEqual(refused.status, 401)
+
+        const fresh = yield* loopback.fake.mintToken("alice")
+        yield* loopback.fake.fault("switchHomeUser", Fault.refuse, { times: 1 })
+        const users = yield* onLoopback(Home.users()).pipe(Credentials.withToken(fresh))
+        const down = yield* failure(onLoopback(Home.switchUser(users[2]!)).pipe(Credentials.withToken(fresh)))
+        assert.strictEqual(down._tag, "NetworkError")
+      }).pipe(Effect.provide(TestLive()))
+  )
+})

@@ -1,0 +1,189 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted, TestClock } from "effect"
+import { Resources, ServerAccess, ServerClient } from "effect-plex-auth"
+import { FakePlexServer } from "effect-plex-auth/node"
+import { Fault } from "effect-plex-auth/testing"
+import { as, onLoopback, TestLive } from "./support.js"
+
+const denId = Effect.map(
+  FakePlexServer.FakePlexServer,
+  (loopback) => loopback.fake.servers[0]!.clientIdentifier
+)
+const token = (login: string) =>
+  Effect.flatMap(FakePlexServer.FakePlexServer, (loopback) =>
+    Effect.map(loopback.fake.account(login), (a) => a.token)
+  )
+const resourceRequests = Effect.flatMap(FakePlexServer.FakePlexServer, (loopback) =>
+  Effect.map(loopback.fake.requests, (all) => all.filter((r) => r.route === "getServerResources").length)
+)
+
+describe("ServerAccess over loopback", () => {
+  it.scoped(
+    "with the user's token: Owner, HomeMember (managed or not), Shared with the share, NoAccess",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const id = yield* denId
+        const alice = yield* loopback.fake.account("alice")
+        const answer = (login: string) => as(login)(ServerAccess.check(id))
+
+        const owner = yield* answer("alice")
+        assert.strictEqual(owner._tag, "Owner")
+        assert.strictEqual((yield* answer("bob"))._tag, "HomeMember")
+        assert.strictEqual((yield* answer("kids"))._tag, "HomeMember")
+        const shared = yield* answer("carol")
+        assert.strictEqual(shared._tag, "Shared")
+        if (shared._tag === "Shared") {
+          assert.strictEqual(shared.share.ownerId, alice.id)
+          assert.strictEqual(shared.server.clientIdentifier, id)
+          assert.isTrue(ServerAccess.hasAccess(shared))
+        }
+        const none = yield* answer("dave")
+        assert.strictEqual(none._tag, "NoAccess")
+        assert.isFalse(ServerAccess.hasAccess(none))
+        // The server's token in the answer is Redacted.
+        assert.notInclude(JSON.stringify(shared), "fakeShareToken")
+        assert.notInclude(JSON.stringify(owner), "fakeServerToken")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped("a refused token is InvalidToken; a network failure or a 503 is Unknown, never NoAccess", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      yield* loopback.fake.fault("getServerResources", Fault.refuse, { times: 1 })
+      const refused = yield* as("carol")(ServerAccess.check(id))
+      assert.strictEqual(refused._tag, "Unknown")
+      if (refused._tag === "Unknown") assert.strictEqual(refused.error._tag, "NetworkError")
+
+      yield* loopback.fake.fault("getServerResources", Fault.status(503), { times: 1 })
+      const unavailable = yield* as("carol")(ServerAccess.check(id))
+      assert.strictEqual(unavailable._tag, "Unknown")
+
+      yield* loopback.fake.revokeToken(yield* token("carol"))
+      const invalid = yield* as("carol")(ServerAccess.check(id))
+      assert.strictEqual(invalid._tag, "InvalidToken")
+
+      const bad = yield* Effect.flip(as("carol")(ServerAccess.check("not an id!")))
+      assert.strictEqual(bad._tag, "InvalidInput")
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "the cached checker asks once per token within the TTL, again after it; Unknown is not kept",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const id = yield* denId
+        const checker = yield* onLoopback(ServerAccess.makeChecker(id, { ttl: "1 minute" }))
+        const carol = yield* token("carol")
+        const dave = yield* token("dave")
+
+        // Concurrent checks of one token share one request; the token may be plain or Redacted.
+        const [a, b] = yield* Effect.all([checker.check(carol), checker.check(Redacted.value(carol))], {
+          concurrency: 2
+        })
+        assert.strictEqual(a._tag, "Shared")
+        assert.strictEqual(b._tag, "Shared")
+        assert.strictEqual(yield* resourceRequests, 1)
+        assert.strictEqual((yield* checker.check(dave))._tag, "NoAccess")
+        assert.strictEqual(yield* resourceRequests, 2)
+
+        yield* TestClock.adjust("59 seconds")
+        assert.strictEqual((yield* checker.check(carol))._tag, "Shared")
+        assert.strictEqual(yield* resourceRequests, 2)
+        yield* TestClock.adjust("2 seconds")
+        assert.strictEqual((yield* checker.check(carol))._tag, "Shared")
+        assert.strictEqual(yield* resourceRequests, 3)
+
+        // An Unknown is not cached: the next call asks again, and gets the answer.
+        yield* checker.invalidateAll
+        yield* loopback.fake.fault("getServerResources", Fault.refuse, { times: 1 })
+        assert.strictEqual((yield* checker.check(carol))._tag, "Unknown")
+        assert.strictEqual((yield* checker.check(carol))._tag, "Shared")
+
+        // invalidate forgets one token.
+        const before = yield* resourceRequests
+        yield* checker.invalidate(carol)
+        yield* checker.check(carol)
+        assert.strictEqual(yield* resourceRequests, before + 1)
+
+        const noTtl = yield* Effect.flip(ServerAccess.makeChecker(id, JSON.parse("{}")))
+        assert.strictEqual(noTtl._tag, "InvalidInput")
+        const badToken = yield* Effect.flip(checker.check(""))
+        assert.strictEqual(badToken._tag, "InvalidInput")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "with the owner's token: the home users and friends with access, cached; a failure is Unknown",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const id = yield* denId
+        const users = yield* as("alice")(ServerAccess.users(id))
+        assert.deepStrictEqual(users.map((u) => [u.user.title, u.access]).sort(), [
+          ["Kids", "HomeMember"],
+          ["bob", "HomeMember"],
+          ["carol", "Shared"]
+        ])
+        assert.isTrue(users.every((u) => u.share.machineIdentifier === id))
+        // The same from the whole list, and the pure decisions over lists already fetched.
+        const friends = yield* as("alice")(ServerAccess.friends())
+        assert.deepStrictEqual(ServerAccess.usersOf(friends, id), users)
+        assert.deepStrictEqual(ServerAccess.usersOf(friends, "elsewhere"), [])
+        const devices = yield* as("carol")(Resources.list())
+        assert.strictEqual(ServerAccess.accessIn(devices, id)._tag, "Shared")
+        assert.strictEqual(ServerAccess.accessIn(devices, "elsewhere")._tag, "NoAccess")
+        // Someone else's server: nobody.
+        assert.deepStrictEqual(yield* as("carol")(ServerAccess.users(id)), [])
+
+        const owner = yield* as("alice")(ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes" }))
+        const ids = Object.fromEntries(
+          yield* Effect.forEach(["alice", "bob", "carol", "dave"], (login) =>
+            Effect.map(loopback.fake.account(login), (a) => [login, a.id] as const)
+          )
+        )
+        assert.strictEqual((yield* owner.check(ids["alice"]!))._tag, "Owner")
+        assert.strictEqual((yield* owner.check(ids["bob"]!))._tag, "HomeMember")
+        assert.strictEqual((yield* owner.check(ids["carol"]!))._tag, "Shared")
+        assert.strictEqual((yield* owner.check(ids["dave"]!))._tag, "NoAccess")
+        const asked = (yield* loopback.fake.requests).filter((r) => r.route === "getUsers").length
+        // users, friends and carol's (empty) users, then one for the checker.
+        assert.strictEqual(asked, 4)
+
+        yield* owner.invalidate
+        yield* loopback.fake.fault("getUsers", Fault.refuse, { times: 1 })
+        const unknown = yield* owner.check(ids["carol"]!)
+        assert.strictEqual(unknown._tag, "Unknown")
+        assert.strictEqual((yield* owner.check(ids["carol"]!))._tag, "Shared")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped("shared users' server tokens for the owner: each works on the server as that user", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      const shares = yield* as("alice")(ServerAccess.sharedTokens(id))
+      const carol = yield* loopback.fake.account("carol")
+      const share = shares.find((s) => s.userID === carol.id)
+      assert.isDefined(share)
+      assert.isTrue(Redacted.isRedacted(share!.accessToken))
+      assert.notInclude(JSON.stringify(shares), "fakeShareToken")
+      // The token is carol's on that server.
+      const client = yield* ServerClient.make({
+        uri: loopback.fake.servers[0]!.url,
+        token: share!.accessToken
+      })
+      const response = yield* client.get("/")
+      assert.strictEqual(response.status, 200)
+
+      // Not the owner's server: NotFound; not an id: InvalidInput.
+      assert.strictEqual((yield* Effect.flip(as("carol")(ServerAccess.sharedTokens(id))))._tag, "NotFound")
+      assert.strictEqual(
+        (yield* Effect.flip(as("alice")(ServerAccess.sharedTokens("../x"))))._tag,
+        "InvalidInput"
+      )
+    }).pipe(Effect.provide(TestLive()))
+  )
+})

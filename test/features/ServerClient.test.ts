@@ -1,0 +1,123 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { Resources, ServerClient } from "effect-plex-auth"
+import { FakePlexServer } from "effect-plex-auth/node"
+import { Fault } from "effect-plex-auth/testing"
+import { as, TestLive } from "./support.js"
+
+/** alice's server "Den", connected as Resources.connect chooses, and a ready client for it. */
+const ready = Effect.gen(function* () {
+  const connected = yield* as("alice")(Resources.connectByName("Den"))
+  const client = yield* ServerClient.make(connected)
+  return { connected, client }
+})
+
+describe("ServerClient over loopback", () => {
+  it.scoped("a path on the chosen connection, with the identity headers, JSON and the server's token", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const { client, connected } = yield* ready
+      yield* loopback.fake.clearRequests
+      const response = yield* client.get("/")
+      assert.strictEqual(response.status, 200)
+      const body = (yield* response.json) as { MediaContainer: { machineIdentifier: string } }
+      assert.strictEqual(body.MediaContainer.machineIdentifier, connected.server.clientIdentifier)
+      const [sent] = yield* loopback.fake.requests
+      assert.strictEqual(sent?.origin, new URL(connected.uri).origin)
+      assert.strictEqual(sent?.headers["x-plex-client-identifier"], "features-test")
+      assert.strictEqual(sent?.headers["accept"], "application/json")
+      // No trace headers unless asked for, as for every operation.
+      assert.notProperty(sent?.headers, "traceparent")
+      const header = sent?.headers["x-plex-token"]
+      assert.isTrue(Redacted.isRedacted(header))
+      assert.strictEqual(Redacted.value(header as Redacted.Redacted<string>), Redacted.value(connected.token))
+      // What is handed back carries no token.
+      assert.notInclude(JSON.stringify(response), Redacted.value(connected.token))
+      assert.notInclude(JSON.stringify(response.request), Redacted.value(connected.token))
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a same-origin redirect keeps the token; a cross-origin one drops it; a token in the query is dropped",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const { client, connected } = yield* ready
+        const secret = Redacted.value(connected.token)
+
+        yield* loopback.fake.fault(
+          { path: "/" },
+          Fault.redirect({ status: 302, to: "/identity?X-Plex-Token=leak" }),
+          {
+            times: 1
+          }
+        )
+        yield* loopback.fake.clearRequests
+        const same = yield* client.get("/")
+        assert.strictEqual(same.status, 200)
+        const hops = yield* loopback.fake.requests
+        assert.deepStrictEqual(
+          hops.map((r) => r.path),
+          ["/", "/identity"]
+        )
+        assert.isTrue(Redacted.isRedacted(hops[1]!.headers["x-plex-token"]))
+        assert.deepStrictEqual(hops[1]!.query, {})
+
+        yield* loopback.fake.fault({ path: "/" }, Fault.redirect({ status: 307 }), { times: 1 })
+        yield* loopback.fake.clearRequests
+        const away = yield* client.get("/")
+        assert.strictEqual(away.status, 404)
+        const [, elsewhere] = yield* loopback.fake.requests
+        assert.strictEqual(elsewhere?.host, "elsewhere")
+        assert.notProperty(elsewhere?.headers, "x-plex-token")
+        assert.notInclude(JSON.stringify(elsewhere), secret)
+
+        // A redirect loop ends after five hops, with an error that carries no token.
+        yield* loopback.fake.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/" }))
+        const loop = yield* Effect.flip(client.get("/"))
+        assert.strictEqual(loop._tag, "ResponseError")
+        assert.include(loop.message, "more than 5 redirects")
+        assert.notInclude(JSON.stringify(loop), secret)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped("a request outside the server's origin is refused before it is sent; errors carry no token", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const { client, connected } = yield* ready
+      yield* loopback.fake.clearRequests
+      for (const url of [`${loopback.fake.elsewhereUrl}/library`, "@evil.example/", "not a url"]) {
+        const refused = yield* Effect.flip(client.get(url))
+        assert.strictEqual(refused._tag, "RequestError")
+        if (refused._tag === "RequestError") assert.strictEqual(refused.reason, "InvalidUrl")
+      }
+      assert.deepStrictEqual(yield* loopback.fake.requests, [])
+
+      yield* loopback.fake.fault({ path: "/" }, Fault.refuse, { times: 1 })
+      const down = yield* Effect.flip(client.get("/"))
+      assert.strictEqual(down._tag, "RequestError")
+      assert.notInclude(JSON.stringify(down), Redacted.value(connected.token))
+      assert.notInclude(String(down), Redacted.value(connected.token))
+
+      const invalid = yield* Effect.flip(ServerClient.make({ uri: "ftp://x", token: connected.token }))
+      assert.strictEqual(invalid._tag, "InvalidInput")
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it("media URLs: without the token by default; with it only when asked, Redacted", () => {
+    const connection = { uri: "http://192.168.1.10:32400/", token: Redacted.make("serverTokenABC") }
+    const plain = ServerClient.mediaUrl(connection, "/library/parts/1/file.mkv", {
+      download: "1",
+      "X-Plex-Token": "sneaky"
+    })
+    assert.strictEqual(plain, "http://192.168.1.10:32400/library/parts/1/file.mkv?download=1")
+    const leaky = ServerClient.mediaUrlWithToken(connection, "library/parts/1/file.mkv")
+    assert.isTrue(Redacted.isRedacted(leaky))
+    assert.notInclude(String(leaky), "serverTokenABC")
+    assert.notInclude(JSON.stringify({ leaky }), "serverTokenABC")
+    assert.strictEqual(
+      Redacted.value(leaky),
+      "http://192.168.1.10:32400/library/parts/1/file.mkv?X-Plex-Token=serverTokenABC"
+    )
+  })
+})
