@@ -36,8 +36,15 @@ export const kB = 1000
 
 /** The budgets, in gzipped bytes. */
 export const budgets = {
-  /** One operation, everything included (Effect, @effect/platform, the library). */
-  oneOperation: 90 * kB,
+  /**
+   * One operation, everything included (Effect, @effect/platform, the library).
+   * 90 kB (issue 7) until the schemas gained what issues 15 and 16 ask of
+   * every decode and schema (unknown data made safe to render, secret-like
+   * fields redacted; JSON Schema and Arbitrary annotations): about 0.6 kB. Issue
+   * 16 restates the budget as the library's own bytes over the baseline, below,
+   * which still holds with room.
+   */
+  oneOperation: 91 * kB,
   /** The library's own bytes for one operation: the program minus the Effect baseline. */
   ownBytesOneOperation: 10 * kB
 } as const

@@ -175,7 +175,7 @@ export const Num = /*#__PURE__*/ leaf(
       typeof u === "boolean" ? +u : typeof u === "string" && u.trim() !== "" ? globalThis.Number(u) : u
     return typeof n === "number" && globalThis.Number.isFinite(n) ? n : invalid
   },
-  { anyOf: [number, { type: "string", description: "a number as text" }, { type: "boolean" }] },
+  { anyOf: [number, string, { type: "boolean" }] },
   (fc) => fc.oneof(fc.integer(), fc.double(finite))
 )
 
@@ -212,7 +212,7 @@ const reveal = (secret: Redacted.Redacted<string>): unknown => Redacted.value(se
  */
 export const Secret = /*#__PURE__*/ leaf(
   (u) => (typeof u === "string" && headerSafe.test(u) ? Redacted.make(u) : invalid),
-  { type: "string", pattern: headerSafe.source, description: "a secret, decoded into Redacted" },
+  { type: "string", pattern: headerSafe.source },
   (fc) => fc.stringMatching(headerSafe).map((s) => Redacted.make(s)),
   reveal
 )
@@ -220,7 +220,7 @@ export const Secret = /*#__PURE__*/ leaf(
 /** A non-empty secret that is never sent as a header (a service's secret), wrapped in `Redacted`. */
 export const OpaqueSecret = /*#__PURE__*/ leaf(
   (u) => (typeof u === "string" && u.length > 0 ? Redacted.make(u) : invalid),
-  { type: "string", minLength: 1, description: "a secret, decoded into Redacted" },
+  { type: "string", minLength: 1 },
   (fc) => fc.string({ minLength: 1 }).map((s) => Redacted.make(s)),
   reveal
 )
@@ -279,7 +279,7 @@ export const lenientArray = <A>(item: Lenient<A>): Lenient<ReadonlyArray<A>> =>
     decode: (u) => keepValid(item[CodecId], Array.isArray(u) ? u : isRecord(u) ? [u] : []),
     encode: (list) => list.map(item[CodecId].encode),
     jsonSchema: { type: "array", items: item[CodecId].jsonSchema },
-    arbitrary: (fc) => fc.array(item[CodecId].arbitrary(fc), { maxLength: 3 })
+    arbitrary: (fc) => fc.array(item[CodecId].arbitrary(fc))
   })
 
 /** An array of items whose invalid ones are dropped (a non-array input is invalid). */
@@ -288,7 +288,7 @@ export const items = <A>(item: Lenient<A>): Lenient<ReadonlyArray<A>> =>
     decode: (u) => (Array.isArray(u) ? keepValid(item[CodecId], u) : invalid),
     encode: (list) => list.map(item[CodecId].encode),
     jsonSchema: { type: "array", items: item[CodecId].jsonSchema },
-    arbitrary: (fc) => fc.array(item[CodecId].arbitrary(fc), { maxLength: 3 })
+    arbitrary: (fc) => fc.array(item[CodecId].arbitrary(fc))
   })
 
 // ---------------------------------------------------------------------------
@@ -378,24 +378,12 @@ const isField = (value: Lenient<any> | Field<any, boolean>): value is Field<any,
 export const maxUnknownDepth = 32
 
 /**
- * Keys named for a member of `Object.prototype`: as own properties of a
- * decoded value they would shadow it (a `toString` of `1` makes
- * `String(value)` throw), so they are dropped. (`__proto__` is kept as an own
+ * Whether a key names a member of `Object.prototype`: as an own property of a
+ * decoded value it would shadow it (a `toString` of `1` makes
+ * `String(value)` throw), so it is dropped. (`__proto__` is kept as an own
  * property, see {@link put}: it shadows nothing.)
  */
-const shadowing: ReadonlySet<string> = /*#__PURE__*/ new Set([
-  "constructor",
-  "hasOwnProperty",
-  "isPrototypeOf",
-  "propertyIsEnumerable",
-  "toLocaleString",
-  "toString",
-  "valueOf",
-  "__defineGetter__",
-  "__defineSetter__",
-  "__lookupGetter__",
-  "__lookupSetter__"
-])
+const shadows = (key: string): boolean => key !== "__proto__" && key in Object.prototype
 
 /**
  * Names under which a payload may carry a secret the schemas do not model
@@ -404,63 +392,47 @@ const shadowing: ReadonlySet<string> = /*#__PURE__*/ new Set([
  */
 export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(?:or)?d/i.test(key)
 
-const tooDeep: unique symbol = Symbol.for("effect-plex-auth/lenient/tooDeep")
-
-const isPlain = (u: object): boolean => {
-  const proto = Object.getPrototypeOf(u)
-  return proto === Object.prototype || proto === null
-}
+/** What {@link keepUnknown} returns for a value nesting too deep. */
+const tooDeep = {}
 
 /**
- * An unknown value, in a shape that renders: keys that would shadow an
- * `Object.prototype` member dropped, values under a secret-like key wrapped in
- * `Redacted` (all but `null` and booleans, which hide nothing), and
- * {@link tooDeep} when it nests deeper than {@link maxUnknownDepth}. What
- * needs no change is returned as it came (no copy).
+ * Unknown data, decoded (`reveal` false): in a shape that renders, keys that
+ * would shadow an `Object.prototype` member dropped, values under a
+ * secret-like key wrapped in `Redacted` (all but `null` and booleans, which
+ * hide nothing), and {@link tooDeep} when it nests deeper than
+ * {@link maxUnknownDepth}. Encoded (`reveal` true): every `Redacted` in it
+ * revealed. What needs no change is returned as it came (no copy).
  */
-const keepUnknown = (key: string, u: unknown, depth: number): unknown => {
-  let value = u
-  if (u !== null && typeof u === "object") {
-    if (depth > maxUnknownDepth) return tooDeep
-    if (Array.isArray(u)) {
-      let list: Array<unknown> | undefined
-      for (let i = 0; i < u.length; i++) {
-        const element = keepUnknown(key, u[i], depth + 1)
-        if (element === tooDeep) return tooDeep
-        if (element !== u[i]) (list ??= u.slice())[i] = element
+const unknownData = (key: PropertyKey, u: unknown, depth: number, reveal: boolean): unknown => {
+  let value = reveal && Redacted.isRedacted(u) ? Redacted.value(u) : u
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)
+  ) {
+    if (depth > maxUnknownDepth) return reveal ? value : tooDeep
+    const record = value as Record<string, unknown>
+    let copy: Record<string, unknown> | undefined
+    for (const inner of Object.keys(record)) {
+      const element =
+        !reveal && shadows(inner) ? undefined : unknownData(inner, record[inner], depth + 1, reveal)
+      if (element === tooDeep) return tooDeep
+      if (element !== record[inner]) {
+        copy ??= Array.isArray(record) ? (record.slice() as never) : { ...record }
+        if (element === undefined) delete copy[inner]
+        else put(copy, inner, element)
       }
-      if (list !== undefined) value = list
-    } else {
-      const record = u as Readonly<Record<string, unknown>>
-      let copy: Record<string, unknown> | undefined
-      for (const inner of Object.keys(record)) {
-        if (shadowing.has(inner)) {
-          copy ??= { ...record }
-          delete copy[inner]
-          continue
-        }
-        const element = keepUnknown(inner, record[inner], depth + 1)
-        if (element === tooDeep) return tooDeep
-        if (element !== record[inner]) put((copy ??= { ...record }), inner, element)
-      }
-      if (copy !== undefined) value = copy
     }
+    value = copy ?? value
   }
-  return value !== null && typeof value !== "boolean" && isSecretKey(key) && !Redacted.isRedacted(value)
-    ? Redacted.make(value)
-    : value
-}
-
-/** Unknown data as it is sent: every `Redacted` revealed (to the depth decoding keeps). */
-const revealUnknown = (u: unknown, depth: number): unknown => {
-  if (Redacted.isRedacted(u)) return revealUnknown(Redacted.value(u), depth)
-  if (u === null || typeof u !== "object" || depth > maxUnknownDepth + 1) return u
-  if (Array.isArray(u)) return u.map((element) => revealUnknown(element, depth + 1))
-  if (!isPlain(u)) return u
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(u))
-    put(out, key, revealUnknown((u as Record<string, unknown>)[key], depth + 1))
-  return out
+  return reveal ||
+    value === null ||
+    typeof value === "boolean" ||
+    typeof key !== "string" ||
+    !isSecretKey(key) ||
+    Redacted.isRedacted(value)
+    ? value
+    : Redacted.make(value)
 }
 
 /**
@@ -493,12 +465,8 @@ export const struct = <F extends Fields>(fields: F, identifier?: string): Lenien
         const out: Record<PropertyKey, unknown> = { ...u }
         for (const key of Object.keys(u)) {
           if (known.has(key)) continue
-          if (shadowing.has(key)) {
-            delete out[key]
-            continue
-          }
           const value = u[key]
-          const kept = keepUnknown(key, value, 1)
+          const kept = shadows(key) ? tooDeep : unknownData(key, value, 1, false)
           if (kept === tooDeep) delete out[key]
           else if (kept !== value) put(out, key, kept)
         }
@@ -521,7 +489,8 @@ export const struct = <F extends Fields>(fields: F, identifier?: string): Lenien
         const record = value as Readonly<Record<PropertyKey, unknown>>
         const out: Record<PropertyKey, unknown> = {}
         for (const key of Reflect.ownKeys(record))
-          if (!Object.prototype.hasOwnProperty.call(fields, key)) put(out, key, revealUnknown(record[key], 1))
+          if (!Object.prototype.hasOwnProperty.call(fields, key))
+            put(out, key, unknownData(key, record[key], 1, true))
         for (const field of list) {
           if (Object.prototype.hasOwnProperty.call(record, field.key)) {
             put(out, field.from, field.codec.encode(record[field.key]))
