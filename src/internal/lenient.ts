@@ -17,7 +17,7 @@
  * the blocks' own, so a struct describes and generates its fields.
  *
  * Unknown properties are kept, but never in a shape that breaks rendering or
- * leaks a secret (see {@link keepUnknown}).
+ * leaks a secret (see {@link unknownData}).
  *
  * @internal
  */
@@ -392,7 +392,7 @@ const shadows = (key: string): boolean => key !== "__proto__" && key in Object.p
  */
 export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(?:or)?d/i.test(key)
 
-/** What {@link keepUnknown} returns for a value nesting too deep. */
+/** What {@link unknownData} returns for a value nesting too deep. */
 const tooDeep = {}
 
 /**
@@ -460,7 +460,7 @@ export const struct = <F extends Fields>(fields: F, identifier?: string): Lenien
         if (!isRecord(u)) return invalid
         // A copy keeps the unknown properties as they came (a `__proto__` from `JSON.parse` as an own
         // property): much cheaper than one property at a time. Unknown ones are then made safe to render
-        // (see keepUnknown), known ones replaced where decoding changed them, renamed, or dropped when an
+        // (see unknownData), known ones replaced where decoding changed them, renamed, or dropped when an
         // optional one is unusable.
         const out: Record<PropertyKey, unknown> = { ...u }
         for (const key of Object.keys(u)) {
