@@ -14,6 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // One build and one packed tarball for the files that need them (test/support/packed.ts).
+    globalSetup: ["test/globalSetup.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000
   }

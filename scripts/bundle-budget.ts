@@ -37,11 +37,15 @@ export const kB = 1000
 /** The budgets, in gzipped bytes. */
 export const budgets = {
   /**
-   * One operation, everything included (Effect, @effect/platform, the library). 91 kB since issue 14:
-   * every operation now carries the runtime's identity defaults (`ClientIdentity.runtimeDefaults`, about
-   * 0.6 kB gzipped) and the two-factor message match; main measured 89.6-89.8 kB before them.
+   * One operation, everything included (Effect, @effect/platform, the library).
+   * 90 kB (issue 7) until every operation gained the runtime's identity
+   * defaults and the two-factor message match (issue 14, about 0.6 kB), and
+   * the schemas what issues 15 and 16 ask of every decode (unknown data made
+   * safe to render, secret-like fields redacted; JSON Schema and Arbitrary
+   * annotations, about 0.6 kB). Issue 16 restates the budget as the library's
+   * own bytes over the baseline, below, which still holds.
    */
-  oneOperation: 91 * kB,
+  oneOperation: 92 * kB,
   /** The library's own bytes for one operation: the program minus the Effect baseline. */
   ownBytesOneOperation: 10 * kB
 } as const

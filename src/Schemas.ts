@@ -3,9 +3,28 @@
  *
  * Each requires only what a caller needs, accepts the other known fields when
  * they are present and well-formed (an optional field with an unexpected shape
- * is treated as absent), and keeps unknown fields as they came (whatever the
- * decode options). Every token in a payload is decoded straight into
- * `Redacted`; encoding reveals it.
+ * is treated as absent), and keeps unknown fields (whatever the decode
+ * options). Every token in a payload is decoded straight into `Redacted`;
+ * encoding reveals it.
+ *
+ * Unknown fields are kept in a shape that always renders and never shows a
+ * secret: a value under a secret-like key (`pin`, `password`, anything with
+ * `token` or `secret` in its name, at any depth) is wrapped in `Redacted`
+ * too; a key named for an `Object.prototype` member (`toString`, `valueOf`,
+ * `hasOwnProperty`, ...) is dropped; so is a field nesting deeper than 32
+ * levels. Encoding reveals what was wrapped.
+ *
+ * They work with the rest of the Schema ecosystem: `JSONSchema.make` describes
+ * the payloads each accepts (the lenient forms too, unknown fields allowed),
+ * and `Arbitrary.make` generates decoded values for property tests.
+ *
+ * ```ts
+ * import { Arbitrary, FastCheck, JSONSchema } from "effect"
+ * import { Schemas } from "effect-plex-auth"
+ *
+ * const jsonSchema = JSONSchema.make(Schemas.Account)
+ * const accounts = FastCheck.sample(Arbitrary.make(Schemas.Account), 3)
+ * ```
  *
  * They are `Schema`s from any JSON value (`Schema.Schema<A, unknown>`), not
  * `Schema.Struct`s: each decodes in one plain pass, a few microseconds for a
@@ -25,20 +44,23 @@ import * as L from "./internal/lenient.js"
  * @since 0.1.0
  * @category schemas
  */
-export const UserProfile = /*#__PURE__*/ L.struct({
-  autoSelectAudio: /*#__PURE__*/ L.optional(L.Bool),
-  defaultAudioLanguage: /*#__PURE__*/ L.optional(L.String),
-  defaultAudioLanguages: /*#__PURE__*/ L.optional(L.Strings),
-  defaultAudioAccessibility: /*#__PURE__*/ L.optional(L.Num),
-  defaultSubtitleLanguage: /*#__PURE__*/ L.optional(L.String),
-  defaultSubtitleLanguages: /*#__PURE__*/ L.optional(L.Strings),
-  autoSelectSubtitle: /*#__PURE__*/ L.optional(L.Num),
-  defaultSubtitleAccessibility: /*#__PURE__*/ L.optional(L.Num),
-  defaultSubtitleForced: /*#__PURE__*/ L.optional(L.Num),
-  watchedIndicator: /*#__PURE__*/ L.optional(L.Num),
-  mediaReviewsVisibility: /*#__PURE__*/ L.optional(L.Num),
-  mediaReviewsLanguages: /*#__PURE__*/ L.optional(L.Strings)
-})
+export const UserProfile = /*#__PURE__*/ L.struct(
+  {
+    autoSelectAudio: /*#__PURE__*/ L.optional(L.Bool),
+    defaultAudioLanguage: /*#__PURE__*/ L.optional(L.String),
+    defaultAudioLanguages: /*#__PURE__*/ L.optional(L.Strings),
+    defaultAudioAccessibility: /*#__PURE__*/ L.optional(L.Num),
+    defaultSubtitleLanguage: /*#__PURE__*/ L.optional(L.String),
+    defaultSubtitleLanguages: /*#__PURE__*/ L.optional(L.Strings),
+    autoSelectSubtitle: /*#__PURE__*/ L.optional(L.Num),
+    defaultSubtitleAccessibility: /*#__PURE__*/ L.optional(L.Num),
+    defaultSubtitleForced: /*#__PURE__*/ L.optional(L.Num),
+    watchedIndicator: /*#__PURE__*/ L.optional(L.Num),
+    mediaReviewsVisibility: /*#__PURE__*/ L.optional(L.Num),
+    mediaReviewsLanguages: /*#__PURE__*/ L.optional(L.Strings)
+  },
+  "UserProfile"
+)
 
 /**
  * @since 0.1.0
@@ -52,14 +74,17 @@ export interface UserProfile extends Schema.Schema.Type<typeof UserProfile> {}
  * @since 0.1.0
  * @category schemas
  */
-export const Subscription = /*#__PURE__*/ L.struct({
-  active: /*#__PURE__*/ L.optional(L.Bool),
-  status: /*#__PURE__*/ L.optional(L.String),
-  plan: /*#__PURE__*/ L.optional(L.String),
-  paymentService: /*#__PURE__*/ L.optional(L.String),
-  subscribedAt: /*#__PURE__*/ L.optional(L.String),
-  features: /*#__PURE__*/ L.array(L.String)
-})
+export const Subscription = /*#__PURE__*/ L.struct(
+  {
+    active: /*#__PURE__*/ L.optional(L.Bool),
+    status: /*#__PURE__*/ L.optional(L.String),
+    plan: /*#__PURE__*/ L.optional(L.String),
+    paymentService: /*#__PURE__*/ L.optional(L.String),
+    subscribedAt: /*#__PURE__*/ L.optional(L.String),
+    features: /*#__PURE__*/ L.array(L.String)
+  },
+  "Subscription"
+)
 
 /**
  * @since 0.1.0
@@ -74,13 +99,16 @@ export interface Subscription extends Schema.Schema.Type<typeof Subscription> {}
  * @since 0.1.0
  * @category schemas
  */
-export const AccountService = /*#__PURE__*/ L.struct({
-  identifier: L.Str,
-  endpoint: /*#__PURE__*/ L.optional(L.String),
-  token: /*#__PURE__*/ L.optional(L.Secret),
-  secret: /*#__PURE__*/ L.optional(L.OpaqueSecret),
-  status: /*#__PURE__*/ L.optional(L.String)
-})
+export const AccountService = /*#__PURE__*/ L.struct(
+  {
+    identifier: L.Str,
+    endpoint: /*#__PURE__*/ L.optional(L.String),
+    token: /*#__PURE__*/ L.optional(L.Secret),
+    secret: /*#__PURE__*/ L.optional(L.OpaqueSecret),
+    status: /*#__PURE__*/ L.optional(L.String)
+  },
+  "AccountService"
+)
 
 /**
  * @since 0.1.0
@@ -145,7 +173,10 @@ const accountFields = <T>(authToken: T) => ({
  * @since 0.1.0
  * @category schemas
  */
-export const Account = /*#__PURE__*/ L.struct(/*#__PURE__*/ accountFields(/*#__PURE__*/ L.optional(L.Secret)))
+export const Account = /*#__PURE__*/ L.struct(
+  /*#__PURE__*/ accountFields(/*#__PURE__*/ L.optional(L.Secret)),
+  "Account"
+)
 
 /**
  * @since 0.1.0
@@ -160,7 +191,10 @@ export interface Account extends Schema.Schema.Type<typeof Account> {}
  * @since 0.1.0
  * @category schemas
  */
-export const SignedInAccount = /*#__PURE__*/ L.struct(/*#__PURE__*/ accountFields(L.Secret))
+export const SignedInAccount = /*#__PURE__*/ L.struct(
+  /*#__PURE__*/ accountFields(L.Secret),
+  "SignedInAccount"
+)
 
 /**
  * @since 0.1.0
@@ -175,15 +209,18 @@ export interface SignedInAccount extends Schema.Schema.Type<typeof SignedInAccou
  * @since 0.1.0
  * @category schemas
  */
-export const Connection = /*#__PURE__*/ L.struct({
-  uri: L.String,
-  protocol: /*#__PURE__*/ L.optional(L.String),
-  address: /*#__PURE__*/ L.optional(L.String),
-  port: /*#__PURE__*/ L.optional(L.Num),
-  local: /*#__PURE__*/ L.optional(L.Bool),
-  relay: /*#__PURE__*/ L.optional(L.Bool),
-  IPv6: /*#__PURE__*/ L.optional(L.Bool)
-})
+export const Connection = /*#__PURE__*/ L.struct(
+  {
+    uri: L.String,
+    protocol: /*#__PURE__*/ L.optional(L.String),
+    address: /*#__PURE__*/ L.optional(L.String),
+    port: /*#__PURE__*/ L.optional(L.Num),
+    local: /*#__PURE__*/ L.optional(L.Bool),
+    relay: /*#__PURE__*/ L.optional(L.Bool),
+    IPv6: /*#__PURE__*/ L.optional(L.Bool)
+  },
+  "Connection"
+)
 
 /**
  * @since 0.1.0
@@ -198,10 +235,13 @@ export interface Connection extends Schema.Schema.Type<typeof Connection> {}
  * @since 0.1.0
  * @category schemas
  */
-export const TransientToken = /*#__PURE__*/ L.struct({
-  /** The transient token, `Redacted`. */
-  token: L.Secret
-})
+export const TransientToken = /*#__PURE__*/ L.struct(
+  {
+    /** The transient token, `Redacted`. */
+    token: L.Secret
+  },
+  "TransientToken"
+)
 
 /**
  * @since 0.1.0
@@ -215,7 +255,10 @@ export interface TransientToken extends Schema.Schema.Type<typeof TransientToken
  * @since 0.1.0
  * @category schemas
  */
-export const TransientTokenResponse = /*#__PURE__*/ L.struct({ MediaContainer: TransientToken })
+export const TransientTokenResponse = /*#__PURE__*/ L.struct(
+  { MediaContainer: TransientToken },
+  "TransientTokenResponse"
+)
 
 /**
  * Connection details for a source a server knows (`/security/resources`):
@@ -224,14 +267,17 @@ export const TransientTokenResponse = /*#__PURE__*/ L.struct({ MediaContainer: T
  * @since 0.1.0
  * @category schemas
  */
-export const SourceConnectionInformation = /*#__PURE__*/ L.struct({
-  clientIdentifier: L.Str,
-  name: /*#__PURE__*/ L.optional(L.String),
-  /** The access token for the source, `Redacted`. */
-  accessToken: /*#__PURE__*/ L.optional(L.Secret),
-  /** The connections (Plex's `Connection`); invalid entries are dropped. */
-  connections: /*#__PURE__*/ L.array(Connection, { fromKey: "Connection" })
-})
+export const SourceConnectionInformation = /*#__PURE__*/ L.struct(
+  {
+    clientIdentifier: L.Str,
+    name: /*#__PURE__*/ L.optional(L.String),
+    /** The access token for the source, `Redacted`. */
+    accessToken: /*#__PURE__*/ L.optional(L.Secret),
+    /** The connections (Plex's `Connection`); invalid entries are dropped. */
+    connections: /*#__PURE__*/ L.array(Connection, { fromKey: "Connection" })
+  },
+  "SourceConnectionInformation"
+)
 
 /**
  * @since 0.1.0
@@ -246,9 +292,12 @@ export interface SourceConnectionInformation extends Schema.Schema.Type<typeof S
  * @since 0.1.0
  * @category schemas
  */
-export const SourceConnectionInformationResponse = /*#__PURE__*/ L.struct({
-  MediaContainer: /*#__PURE__*/ L.struct({
-    // A `Device` sent as a one-element array (an XML-to-JSON habit) is read as the device itself.
-    Device: /*#__PURE__*/ L.firstOf(SourceConnectionInformation)
-  })
-})
+export const SourceConnectionInformationResponse = /*#__PURE__*/ L.struct(
+  {
+    MediaContainer: /*#__PURE__*/ L.struct({
+      // A `Device` sent as a one-element array (an XML-to-JSON habit) is read as the device itself.
+      Device: /*#__PURE__*/ L.firstOf(SourceConnectionInformation)
+    })
+  },
+  "SourceConnectionInformationResponse"
+)

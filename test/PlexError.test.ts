@@ -1,7 +1,6 @@
-import { assert, describe, expectTypeOf, it } from "@effect/vitest"
-import type { Effect } from "effect"
+// Each operation's error union is checked by tsc in test/types/PlexError.ts.
+import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
-import type { PlexAuth } from "effect-plex-auth"
 import { PlexError } from "effect-plex-auth"
 
 const ctx = { operation: "getTokenDetails", method: "GET", url: "https://plex.tv/api/v2/user" }
@@ -136,27 +135,5 @@ describe("errors are Schemas", () => {
       "Redirect"
     ])
     assert.deepStrictEqual(PlexError.NetworkErrorReason.literals, ["Transport", "Timeout"])
-  })
-})
-
-describe("each operation's error union (checked by tsc)", () => {
-  it("matches the documented union", () => {
-    expectTypeOf<
-      Effect.Effect.Error<ReturnType<typeof PlexAuth.postUsersSignInData>>
-    >().toEqualTypeOf<PlexError.SignInError>()
-    expectTypeOf<
-      Effect.Effect.Error<ReturnType<typeof PlexAuth.getTokenDetails>>
-    >().toEqualTypeOf<PlexError.GetTokenDetailsError>()
-    expectTypeOf<
-      Effect.Effect.Error<ReturnType<typeof PlexAuth.getTransientToken>>
-    >().toEqualTypeOf<PlexError.GetTransientTokenError>()
-    expectTypeOf<
-      Effect.Effect.Error<ReturnType<typeof PlexAuth.getSourceConnectionInformation>>
-    >().toEqualTypeOf<PlexError.GetSourceConnectionInformationError>()
-    // getTokenDetails takes no input and has no 404: neither InvalidInput nor NotFound.
-    expectTypeOf<PlexError.GetTokenDetailsError>().not.toMatchTypeOf<PlexError.NotFound>()
-    expectTypeOf<PlexError.NotFound>().not.toMatchTypeOf<PlexError.GetTokenDetailsError>()
-    expectTypeOf<PlexError.InvalidInput>().not.toMatchTypeOf<PlexError.GetTokenDetailsError>()
-    expectTypeOf<PlexError.VerificationCodeRequired>().toMatchTypeOf<PlexError.SignInError>()
   })
 })

@@ -2,8 +2,9 @@
  * The lenient payload schemas against drifted payloads: what Plex has been
  * seen to send (and the generated SDKs choked on), and the two spec eras.
  */
+import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Redacted, Schema } from "effect"
+import { Arbitrary, Effect, Either, FastCheck as fc, JSONSchema, Logger, Redacted, Schema } from "effect"
 import { PlexAuth, Schemas } from "effect-plex-auth"
 import account2025 from "./fixtures/account-2025-08.json" with { type: "json" }
 import account2026 from "./fixtures/account-2026-02.json" with { type: "json" }
@@ -61,7 +62,10 @@ describe("the 2025-08 and 2026-02 account shapes", () => {
     assert.deepStrictEqual(extra(account, "trials"), [])
     assert.strictEqual(extra(account, "adsConsent"), null)
     assert.strictEqual(extra(account, "backupCodesCreated"), true)
-    assert.strictEqual(extra(account, "pin"), account2025.pin)
+    // The account's PIN hash is not modelled, and is a secret all the same.
+    const pin = extra(account, "pin")
+    assert.isTrue(Redacted.isRedacted(pin))
+    assert.strictEqual(Redacted.value(pin as Redacted.Redacted), account2025.pin)
   })
 
   it("decodes the 2026-02 payload (new enum values, 0-3 preferences, language lists)", () => {
@@ -351,4 +355,209 @@ describe("source connection information", () => {
     assert.isTrue(Either.isLeft(decode({ MediaContainer: { token: null } })))
     assert.isTrue(Either.isLeft(decode({ token: "t" })))
   })
+})
+
+/** A value with every `Redacted` replaced by what it hides, so two decodes can be compared. */
+const revealAll = (value: unknown): unknown => {
+  if (Redacted.isRedacted(value)) return { redacted: revealAll(Redacted.value(value)) }
+  if (Array.isArray(value)) return value.map(revealAll)
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Reflect.ownKeys(value).map((key) => [key, revealAll((value as never)[key])]))
+  }
+  return value
+}
+
+/** Every schema `Schemas` exports, by name. */
+const exported: ReadonlyArray<readonly [string, Schema.Schema<any, unknown>]> = Object.entries(
+  Schemas
+).filter(([, value]) => Schema.isSchema(value))
+
+/** JSON with keys that are neither secret-like nor `Object.prototype` names: kept by decoding exactly. */
+const plainKey = fc
+  .string({ minLength: 1, maxLength: 8 })
+  .filter(
+    (key) =>
+      !/pin|token|secret|passw|__|constructor|toString|valueOf|hasOwnProperty|prototype|Locale/i.test(key)
+  )
+const { json: plainJson } = fc.letrec((tie) => ({
+  json: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)),
+    fc.array(tie("json"), { maxLength: 3 }),
+    fc.dictionary(plainKey, tie("json"), { maxKeys: 3 })
+  )
+}))
+
+describe("the schemas in the Schema ecosystem", () => {
+  it("JSONSchema.make and Arbitrary.make work on every exported schema", () => {
+    assert.isAbove(exported.length, 8)
+    for (const [name, schema] of exported) {
+      const jsonSchema = JSONSchema.make(schema)
+      assert.deepStrictEqual((jsonSchema as { $ref?: string }).$ref, `#/$defs/${name}`, name)
+      assert.strictEqual(jsonSchema.$defs?.[name]?.["type" as never], "object", name)
+      const samples = fc.sample(Arbitrary.make(schema), 20)
+      for (const sample of samples) {
+        const decoded = Schema.decodeUnknownSync(schema)(Schema.encodeSync(schema)(sample))
+        assert.deepStrictEqual(revealAll(decoded), revealAll(sample), name)
+      }
+    }
+  })
+
+  it("the JSON Schema of an account says what is required, what else is known, and that more is allowed", () => {
+    const { $defs } = JSONSchema.make(Schemas.Account)
+    const account = $defs?.["Account"] as unknown as {
+      required: ReadonlyArray<string>
+      properties: Record<string, unknown>
+      additionalProperties: boolean
+    }
+    assert.deepStrictEqual(account.required, ["id", "uuid", "username", "title"])
+    assert.includeMembers(Object.keys(account.properties), ["authToken", "email", "profile", "services"])
+    assert.isTrue(account.additionalProperties)
+    assert.deepStrictEqual(account.properties["authToken"], { type: "string", pattern: "^[\\x21-\\x7e]+$" })
+    // The wire name of a renamed field.
+    const source = JSONSchema.make(Schemas.SourceConnectionInformation).$defs?.["SourceConnectionInformation"]
+    assert.property((source as unknown as { properties: object }).properties, "Connection")
+  })
+
+  it("accounts from Arbitrary.make, with unknown fields, survive encode, JSON and decode", () => {
+    const encode = Schema.encodeSync(Schemas.Account)
+    const decode = Schema.decodeUnknownSync(Schemas.Account)
+    fc.assert(
+      fc.property(
+        Arbitrary.make(Schemas.Account),
+        fc.dictionary(plainKey, plainJson, { maxKeys: 4 }),
+        (a, extras) => {
+          const known = new Set(
+            Object.keys(JSONSchema.make(Schemas.Account).$defs!["Account"]!["properties" as never])
+          )
+          const unknown = Object.fromEntries(Object.entries(extras).filter(([key]) => !known.has(key)))
+          const account = { ...unknown, ...a }
+          const encoded = encode(account)
+          assert.deepStrictEqual(revealAll(decode(encoded)), revealAll(account))
+          // Through JSON text, as it travels: the same payload again.
+          const text = JSON.stringify(encoded)
+          assert.strictEqual(JSON.stringify(encode(decode(JSON.parse(text)))), text)
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+
+  it("signed-in accounts from Arbitrary.make always carry a Redacted token", () => {
+    fc.assert(
+      fc.property(Arbitrary.make(Schemas.SignedInAccount), (account) => {
+        assert.isTrue(Redacted.isRedacted(account.authToken))
+        const encoded = Schema.encodeSync(Schemas.SignedInAccount)(account) as { authToken: unknown }
+        assert.strictEqual(encoded.authToken, Redacted.value(account.authToken))
+      }),
+      { numRuns: 50 }
+    )
+  })
+})
+
+/** What a `Logger.json` line of `value` reads: the same formatter, written to a list. */
+const jsonLogLine = (value: unknown) => {
+  const lines: Array<string> = []
+  const logger = Logger.map(Logger.jsonLogger, (line) => lines.push(line))
+  return Effect.log(value).pipe(
+    Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+    Effect.map(() => lines.join("\n"))
+  )
+}
+
+describe("unknown data never leaks a secret nor breaks rendering", () => {
+  const secrets = {
+    authentication_token: "unmodelled-tok-1",
+    pin: "5f4dcc3b5aa765d61d8327deb882cf99",
+    client_secret: "unmodelled-sec-2",
+    password: "unmodelled-pw-3",
+    linkedAccounts: [{ provider: "x", refreshToken: "unmodelled-refresh-4", nested: { PASSWORD: "pw-5" } }]
+  }
+  const hidden = [
+    "unmodelled-tok-1",
+    "5f4dcc3b5aa765d61d8327deb882cf99",
+    "unmodelled-sec-2",
+    "unmodelled-pw-3"
+  ]
+  const allHidden = [...hidden, "unmodelled-refresh-4", "pw-5"]
+
+  it.effect(
+    "secret-like fields the schema does not model are Redacted, at any depth; encoding reveals them",
+    () =>
+      Effect.gen(function* () {
+        const payload = { ...required, ...secrets }
+        const account = decodeAccount(payload)
+        for (const rendered of [
+          JSON.stringify(account),
+          inspect(account, { depth: null }),
+          String(account),
+          yield* jsonLogLine(account)
+        ]) {
+          for (const secret of allHidden) assert.notInclude(rendered, secret)
+        }
+        assert.isTrue(Redacted.isRedacted(extra(account, "authentication_token")))
+        const linked = extra(account, "linkedAccounts") as ReadonlyArray<Record<string, unknown>>
+        assert.strictEqual(linked[0]!["provider"], "x")
+        assert.isTrue(Redacted.isRedacted(linked[0]!["refreshToken"]))
+        // Nothing is lost: the payload encodes back as it came.
+        assert.deepStrictEqual(Schema.encodeSync(Schemas.Account)(account), {
+          ...payload,
+          roles: [],
+          entitlements: [],
+          subscriptions: [],
+          services: []
+        })
+      })
+  )
+
+  it.effect("an operation's answer hides them too", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.getTokenDetails()
+      const rendered = JSON.stringify(account) + inspect(account, { depth: null })
+      for (const secret of [...hidden, account2025.authToken]) assert.notInclude(rendered, secret)
+    }).pipe(Effect.provide(env(() => MockHttp.json(200, { ...account2025, ...secrets }))))
+  )
+
+  it("keys named for Object.prototype members are dropped, at any depth: String(account) works", () => {
+    const payload: unknown = JSON.parse(
+      JSON.stringify({
+        ...required,
+        toString: 1,
+        valueOf: "x",
+        hasOwnProperty: null,
+        constructor: { a: 1 },
+        kept: { toString: [1], toLocaleString: 2, fine: true },
+        profile: { valueOf: 3, autoSelectAudio: true }
+      })
+    )
+    const account = decodeAccount(payload)
+    assert.strictEqual(String(account), "[object Object]")
+    assert.strictEqual(`${account.profile}`, "[object Object]")
+    assert.isTrue(Object.prototype.hasOwnProperty.call(account, "id"))
+    for (const key of ["toString", "valueOf", "hasOwnProperty", "constructor"]) {
+      assert.isFalse(Object.prototype.hasOwnProperty.call(account, key), key)
+    }
+    assert.deepStrictEqual(extra(account, "kept"), { fine: true })
+    assert.strictEqual(String(extra(account, "kept")), "[object Object]")
+    assert.deepStrictEqual(account.profile, { autoSelectAudio: true })
+  })
+
+  it.effect(
+    "100,000 levels of nesting in an unknown field: dropped, the rest kept, every rendering works",
+    () =>
+      Effect.gen(function* () {
+        const depth = 100_000
+        const text = `{"id":7,"uuid":"u-7","username":"seven","title":"Seven","kept":{"a":[1]},"deep":${"[".repeat(depth)}${"]".repeat(depth)},"deepObject":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}`
+        const account = decodeAccount(JSON.parse(text))
+        assert.isFalse(Object.prototype.hasOwnProperty.call(account, "deep"))
+        assert.isFalse(Object.prototype.hasOwnProperty.call(account, "deepObject"))
+        assert.deepStrictEqual(extra(account, "kept"), { a: [1] })
+        assert.include(JSON.stringify(account), '"username":"seven"')
+        assert.include(inspect(account), "seven")
+        assert.include(yield* jsonLogLine(account), "seven")
+        // Nesting up to the limit is kept.
+        const shallow = decodeAccount({ ...required, nest: JSON.parse(`${"[".repeat(30)}${"]".repeat(30)}`) })
+        assert.isTrue(Object.prototype.hasOwnProperty.call(shallow, "nest"))
+      })
+  )
 })

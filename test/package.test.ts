@@ -1,133 +1,26 @@
 /**
  * The package as users get it: `npm run build` (in a copy of the project),
- * `npm pack`, and the tarball
+ * `npm pack` (both once per run, shared with the other files that need them:
+ * test/support/packed.ts), and the tarball
  * installed (offline, from the npm cache) into a new project beside the
  * peer dependencies. Then, from that project: a Node program against the
  * loopback fake, a type-check with `nodenext` and with `bundler` resolution,
  * a browser bundle with no Node built-in, and the `plex-auth` binary.
  */
-import { execFile } from "node:child_process"
-import { createHash } from "node:crypto"
 import * as fs from "node:fs/promises"
-import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { build } from "esbuild"
 import { afterAll, beforeAll } from "vitest"
+import { self, writeConsumer } from "./support/consumer.js"
+import { npm, ok, root, run } from "./support/build.js"
+import { packed } from "./support/packed.js"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
 const fixtures = path.join(root, "test", "package")
 const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc")
-const npm = process.platform === "win32" ? "npm.cmd" : "npm"
 /** The peer dependencies the consumer installs: the versions this project is developed against. */
 const peers = ["effect", "@effect/platform"]
-
-type LockEntry = Record<string, unknown> & {
-  readonly version: string
-  readonly dependencies?: Record<string, string>
-  readonly optionalDependencies?: Record<string, string>
-}
-
-/**
- * The consumer's package.json and lockfile: the packed tarball and the peers,
- * with everything the peers need, cut from this project's lockfile (the same
- * versions and integrities `npm ci` put in the cache). With a lockfile,
- * `npm ci --offline` takes each package from the cache by its integrity. An
- * `npm install` would first want each package's registry document, which a
- * fresh machine's cache does not hold (`npm ci` never fetches them).
- */
-const writeConsumerLock = async (project: string, tarball: string) => {
-  const ours = JSON.parse(await fs.readFile(path.join(root, "package-lock.json"), "utf8")) as {
-    readonly packages: Record<string, LockEntry>
-  }
-  const packed = JSON.parse(
-    ok(await run("tar", ["-xzOf", tarball, "package/package.json"], project), "tar").stdout
-  ) as Record<string, unknown>
-  const integrity = `sha512-${createHash("sha512")
-    .update(await fs.readFile(tarball))
-    .digest("base64")}`
-  const spec = `file:../${path.basename(tarball)}`
-  const dependencies: Record<string, string> = { "effect-plex-auth": spec }
-  for (const name of peers) dependencies[name] = ours.packages[`node_modules/${name}`]!.version
-  const packages: Record<string, unknown> = {
-    "": { name: "consumer", version: "0.0.0", dependencies },
-    "node_modules/effect-plex-auth": {
-      version: packed.version,
-      resolved: spec,
-      integrity,
-      ...Object.fromEntries(
-        ["license", "bin", "engines", "peerDependencies", "peerDependenciesMeta"]
-          .filter((key) => packed[key] !== undefined)
-          .map((key) => [key, packed[key]])
-      )
-    }
-  }
-  // The peers and what they need, as this project's lockfile has them (hoisted: no nested copies here).
-  const queue = [...peers]
-  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-    const key = `node_modules/${name}`
-    if (packages[key] !== undefined) continue
-    const entry = ours.packages[key]
-    if (entry === undefined) throw new Error(`${key} is not in package-lock.json`)
-    // They are development dependencies here and the consumer's own there; an optional one stays optional.
-    const { dev: _dev, devOptional, peer: _peer, ...rest } = entry
-    packages[key] = devOptional === true ? { ...rest, optional: true } : rest
-    queue.push(...Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }))
-  }
-  await fs.writeFile(
-    path.join(project, "package.json"),
-    JSON.stringify(
-      { name: "consumer", version: "0.0.0", private: true, type: "module", dependencies },
-      null,
-      2
-    )
-  )
-  await fs.writeFile(
-    path.join(project, "package-lock.json"),
-    JSON.stringify(
-      { name: "consumer", version: "0.0.0", lockfileVersion: 3, requires: true, packages },
-      null,
-      2
-    )
-  )
-}
-
-// What `npm test` puts in the environment points npm at this project (its
-// prefix, its package.json): the project's npm must not see it.
-const env = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([name]) =>
-      !/^(npm_config_local_prefix|npm_config_call|npm_package_|npm_lifecycle_|npm_command$|INIT_CWD$)/i.test(
-        name
-      )
-  )
-)
-
-interface Run {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 60_000) =>
-  new Promise<Run>((resolve) => {
-    execFile(command, args, { cwd, env, timeout, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) =>
-      resolve({
-        code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
-        stdout,
-        stderr
-      })
-    )
-  })
-
-const ok = (result: Run, what: string) => {
-  if (result.code !== 0) {
-    throw new Error(`${what} exited with ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
-  }
-  return result
-}
 
 let dir: string
 let project: string
@@ -142,39 +35,17 @@ const timed = async <A>(what: string, f: () => Promise<A>): Promise<A> => {
   }
 }
 
-// The build runs in a copy of the project (its node_modules linked), so it
-// never touches this checkout's dist/ while something else uses it.
-const copied = [
-  "src",
-  "scripts",
-  "package.json",
-  "README.md",
-  "LICENSE",
-  "tsconfig.base.json",
-  "tsconfig.build.json",
-  "tsconfig.build.node.json"
-]
-
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth-package-"))
-  const checkout = path.join(dir, "checkout")
+  const shared = await packed()
+  timings.push(...shared.timings)
+  tarball = shared.tarball
+  dir = await fs.mkdtemp(path.join(shared.dir, "smoke-"))
   project = path.join(dir, "project")
   await fs.mkdir(project)
-  await fs.mkdir(checkout)
-  for (const entry of copied) {
-    await fs.cp(path.join(root, entry), path.join(checkout, entry), { recursive: true })
-  }
-  await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
-  await timed("build", async () => ok(await run(npm, ["run", "build"], checkout, 120_000), "npm run build"))
-  const packed = await timed("pack", async () =>
-    ok(await run(npm, ["pack", "--json", "--pack-destination", dir], checkout), "npm pack")
-  )
-  const [info] = JSON.parse(packed.stdout) as ReadonlyArray<{ readonly filename: string }>
-  tarball = path.join(dir, info!.filename)
   for (const file of ["example.mjs", "consumer.ts", "browser.ts"]) {
     await fs.copyFile(path.join(fixtures, file), path.join(project, file))
   }
-  await writeConsumerLock(project, tarball)
+  await writeConsumer(project, tarball, [{ name: self }, ...peers.map((name) => ({ name }))])
   await timed("install", async () =>
     ok(await run(npm, ["ci", "--offline", "--no-audit", "--no-fund"], project, 120_000), "npm ci --offline")
   )
@@ -187,7 +58,8 @@ afterAll(async () => {
 
 const step = <A>(what: string, f: () => Promise<A>) => Effect.promise(() => timed(what, f))
 
-describe("the packed package", { timeout: 60_000 }, () => {
+// The steps are child processes: side by side, they use the cores the test worker leaves.
+describe.concurrent("the packed package", { timeout: 180_000 }, () => {
   it.live("holds what users need and nothing more", () =>
     step("contents", async () => {
       const listed = ok(await run("tar", ["-tzf", tarball], dir), "tar")

@@ -11,8 +11,18 @@
  * `Schema.decodeUnknown` of a public schema gives exactly what an operation
  * gives.
  *
+ * Each block also carries what the rest of the Schema ecosystem needs of a
+ * declaration: a JSON Schema of the payloads it accepts (`JSONSchema.make`)
+ * and a generator of decoded values (`Arbitrary.make`), both composed from
+ * the blocks' own, so a struct describes and generates its fields.
+ *
+ * Unknown properties are kept, but never in a shape that breaks rendering or
+ * leaks a secret (see {@link unknownData}).
+ *
  * @internal
  */
+import type { LazyArbitrary } from "effect/Arbitrary"
+import type { JsonSchema7 } from "effect/JSONSchema"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -32,10 +42,14 @@ export class Failure {
 /** A value of the wrong shape (leaves return this one instance: no allocation). */
 const invalid = /*#__PURE__*/ new Failure([], false)
 
-/** The plain decoder and encoder behind a lenient schema. */
+/** The plain decoder and encoder behind a lenient schema, with what `JSONSchema` and `Arbitrary` need. */
 interface Codec<A> {
   readonly decode: (input: unknown) => A | Failure
   readonly encode: (value: A) => unknown
+  /** The payloads that decode (the lenient forms too); unknown properties are allowed. */
+  readonly jsonSchema: JsonSchema7
+  /** Decoded values: each encodes to a payload that decodes back to it. */
+  readonly arbitrary: LazyArbitrary<A>
 }
 
 const CodecId: unique symbol = Symbol.for("effect-plex-auth/lenient/Codec")
@@ -49,8 +63,12 @@ export interface Lenient<A> extends Schema.Schema<A, unknown> {
 export const decodePlain = <A>(schema: Lenient<A>, input: unknown): A | Failure =>
   schema[CodecId].decode(input)
 
-/** The schema for a codec: its decoding failures become parse issues that point at the culprit. */
-const lenient = <A>(codec: Codec<A>, identifier: string): Lenient<A> =>
+/**
+ * The schema for a codec: its decoding failures become parse issues that point
+ * at the culprit. Only a named schema gets an `identifier` (which
+ * `JSONSchema.make` turns into a definition): anonymous blocks would share one.
+ */
+const lenient = <A>(codec: Codec<A>, identifier?: string): Lenient<A> =>
   Object.assign(
     Schema.declare<A, unknown, readonly []>(
       [],
@@ -71,7 +89,11 @@ const lenient = <A>(codec: Codec<A>, identifier: string): Lenient<A> =>
         },
         encode: () => (value) => ParseResult.succeed(codec.encode(value as A))
       },
-      { identifier }
+      {
+        ...(identifier === undefined ? {} : { identifier }),
+        jsonSchema: codec.jsonSchema,
+        arbitrary: () => codec.arbitrary
+      }
     ),
     { [CodecId]: codec }
   )
@@ -97,47 +119,86 @@ const identity = <A>(a: A): unknown => a
 // ---------------------------------------------------------------------------
 
 const leaf = <A>(
-  identifier: string,
   decode: (u: unknown) => A | Failure,
+  jsonSchema: JsonSchema7,
+  arbitrary: LazyArbitrary<A>,
   encode: (a: A) => unknown = identity
-) => lenient<A>({ decode, encode }, identifier)
+) => lenient<A>({ decode, encode, jsonSchema, arbitrary })
+
+const string: JsonSchema7 = { type: "string" }
+const number: JsonSchema7 = { type: "number" }
+const finite = { noNaN: true, noDefaultInfinity: true } as const
 
 /** Any value, as it came. */
-export const Unknown = /*#__PURE__*/ leaf<unknown>("Unknown", (u) => u)
+export const Unknown = /*#__PURE__*/ leaf<unknown>(
+  (u) => u,
+  {
+    anyOf: [
+      { $id: "/schemas/object", anyOf: [{ type: "object" }, { type: "array" }] },
+      { type: "string" },
+      { type: "number" },
+      { type: "boolean" },
+      { type: "null" }
+    ]
+  },
+  (fc) => fc.jsonValue()
+)
 
 /** A string. */
-export const String = /*#__PURE__*/ leaf("String", (u) => (typeof u === "string" ? u : invalid))
+export const String = /*#__PURE__*/ leaf(
+  (u) => (typeof u === "string" ? u : invalid),
+  string,
+  (fc) => fc.string()
+)
 
 /** A number. */
-export const Number = /*#__PURE__*/ leaf("Number", (u) =>
-  typeof u === "number" && globalThis.Number.isFinite(u) ? u : invalid
+export const Number = /*#__PURE__*/ leaf(
+  (u) => (typeof u === "number" && globalThis.Number.isFinite(u) ? u : invalid),
+  number,
+  (fc) => fc.double(finite)
 )
 
 /** An array of strings (any other element makes it invalid). */
-export const Strings = /*#__PURE__*/ leaf("Strings", (u) =>
-  Array.isArray(u) && u.every((s) => typeof s === "string") ? (u.slice() as ReadonlyArray<string>) : invalid
+export const Strings = /*#__PURE__*/ leaf(
+  (u) =>
+    Array.isArray(u) && u.every((s) => typeof s === "string")
+      ? (u.slice() as ReadonlyArray<string>)
+      : invalid,
+  { type: "array", items: string },
+  (fc) => fc.array(fc.string())
 )
 
 /** A number, also accepted as a numeric string (`"12"`) or a boolean (`true` is 1). */
-export const Num = /*#__PURE__*/ leaf("Num", (u) => {
-  const n = typeof u === "boolean" ? +u : typeof u === "string" && u.trim() !== "" ? globalThis.Number(u) : u
-  return typeof n === "number" && globalThis.Number.isFinite(n) ? n : invalid
-})
+export const Num = /*#__PURE__*/ leaf(
+  (u) => {
+    const n =
+      typeof u === "boolean" ? +u : typeof u === "string" && u.trim() !== "" ? globalThis.Number(u) : u
+    return typeof n === "number" && globalThis.Number.isFinite(n) ? n : invalid
+  },
+  { anyOf: [number, string, { type: "boolean" }] },
+  (fc) => fc.oneof(fc.integer(), fc.double(finite))
+)
 
 /** A boolean, also accepted as `0`/`1`, `"0"`/`"1"` or `"true"`/`"false"`. */
-export const Bool = /*#__PURE__*/ leaf("Bool", (u) =>
-  typeof u === "boolean"
-    ? u
-    : u === 1 || u === "1" || u === "true"
-      ? true
-      : u === 0 || u === "0" || u === "false"
-        ? false
-        : invalid
+export const Bool = /*#__PURE__*/ leaf(
+  (u) =>
+    typeof u === "boolean"
+      ? u
+      : u === 1 || u === "1" || u === "true"
+        ? true
+        : u === 0 || u === "0" || u === "false"
+          ? false
+          : invalid,
+  { anyOf: [{ type: "boolean" }, { enum: [0, 1, "0", "1", "true", "false"] }] },
+  (fc) => fc.boolean()
 )
 
 /** A string, also accepted as a number (`12` becomes `"12"`). */
-export const Str = /*#__PURE__*/ leaf("Str", (u) =>
-  typeof u === "string" ? u : typeof u === "number" && globalThis.Number.isFinite(u) ? `${u}` : invalid
+export const Str = /*#__PURE__*/ leaf(
+  (u) =>
+    typeof u === "string" ? u : typeof u === "number" && globalThis.Number.isFinite(u) ? `${u}` : invalid,
+  { anyOf: [string, number] },
+  (fc) => fc.string()
 )
 
 const headerSafe = /^[\x21-\x7e]+$/
@@ -150,15 +211,17 @@ const reveal = (secret: Redacted.Redacted<string>): unknown => Redacted.value(se
  * (and a CR/LF could split a header). Encoding reveals it.
  */
 export const Secret = /*#__PURE__*/ leaf(
-  "Secret",
   (u) => (typeof u === "string" && headerSafe.test(u) ? Redacted.make(u) : invalid),
+  { type: "string", pattern: headerSafe.source },
+  (fc) => fc.stringMatching(headerSafe).map((s) => Redacted.make(s)),
   reveal
 )
 
 /** A non-empty secret that is never sent as a header (a service's secret), wrapped in `Redacted`. */
 export const OpaqueSecret = /*#__PURE__*/ leaf(
-  "OpaqueSecret",
   (u) => (typeof u === "string" && u.length > 0 ? Redacted.make(u) : invalid),
+  { type: "string", minLength: 1 },
+  (fc) => fc.string({ minLength: 1 }).map((s) => Redacted.make(s)),
   reveal
 )
 
@@ -166,33 +229,36 @@ export const OpaqueSecret = /*#__PURE__*/ leaf(
 export const union = <Members extends ReadonlyArray<Lenient<any>>>(
   ...members: Members
 ): Lenient<Schema.Schema.Type<Members[number]>> =>
-  lenient(
-    {
-      decode: (u) => {
-        for (const member of members) {
-          const value = member[CodecId].decode(u)
-          if (!(value instanceof Failure)) return value
-        }
-        return invalid
-      },
-      // Each member decodes its own encoding: the first that takes the value back encodes it.
-      encode: (value) => {
-        for (const member of members) {
-          const encoded = member[CodecId].encode(value)
-          if (!(member[CodecId].decode(encoded) instanceof Failure)) return encoded
-        }
-        return value
+  lenient({
+    decode: (u) => {
+      for (const member of members) {
+        const value = member[CodecId].decode(u)
+        if (!(value instanceof Failure)) return value
       }
+      return invalid
     },
-    "Union"
-  )
+    // Each member decodes its own encoding: the first that takes the value back encodes it.
+    encode: (value) => {
+      for (const member of members) {
+        const encoded = member[CodecId].encode(value)
+        if (!(member[CodecId].decode(encoded) instanceof Failure)) return encoded
+      }
+      return value
+    },
+    jsonSchema: { anyOf: members.map((member) => member[CodecId].jsonSchema) },
+    arbitrary: (fc) => fc.oneof(...members.map((member) => member[CodecId].arbitrary(fc)))
+  })
 
 /** A value `schema` decodes, also accepted as the first element of an array (XML-to-JSON habit). */
 export const firstOf = <A>(schema: Lenient<A>): Lenient<A> =>
-  lenient(
-    { decode: (u) => schema[CodecId].decode(Array.isArray(u) ? u[0] : u), encode: schema[CodecId].encode },
-    "FirstOf"
-  )
+  lenient({
+    decode: (u) => schema[CodecId].decode(Array.isArray(u) ? u[0] : u),
+    encode: schema[CodecId].encode,
+    jsonSchema: {
+      anyOf: [schema[CodecId].jsonSchema, { type: "array", items: schema[CodecId].jsonSchema, minItems: 1 }]
+    },
+    arbitrary: schema[CodecId].arbitrary
+  })
 
 /** Decodes the elements of a list and drops the invalid ones. */
 const keepValid = <A>(item: Codec<A>, list: ReadonlyArray<unknown>): Array<A> => {
@@ -209,23 +275,21 @@ const keepValid = <A>(item: Codec<A>, list: ReadonlyArray<unknown>): Array<A> =>
  * one-element array (XML-to-JSON habit), anything else as empty.
  */
 export const lenientArray = <A>(item: Lenient<A>): Lenient<ReadonlyArray<A>> =>
-  lenient<ReadonlyArray<A>>(
-    {
-      decode: (u) => keepValid(item[CodecId], Array.isArray(u) ? u : isRecord(u) ? [u] : []),
-      encode: (list) => list.map(item[CodecId].encode)
-    },
-    "LenientArray"
-  )
+  lenient<ReadonlyArray<A>>({
+    decode: (u) => keepValid(item[CodecId], Array.isArray(u) ? u : isRecord(u) ? [u] : []),
+    encode: (list) => list.map(item[CodecId].encode),
+    jsonSchema: { type: "array", items: item[CodecId].jsonSchema },
+    arbitrary: (fc) => fc.array(item[CodecId].arbitrary(fc))
+  })
 
 /** An array of items whose invalid ones are dropped (a non-array input is invalid). */
 export const items = <A>(item: Lenient<A>): Lenient<ReadonlyArray<A>> =>
-  lenient<ReadonlyArray<A>>(
-    {
-      decode: (u) => (Array.isArray(u) ? keepValid(item[CodecId], u) : invalid),
-      encode: (list) => list.map(item[CodecId].encode)
-    },
-    "Items"
-  )
+  lenient<ReadonlyArray<A>>({
+    decode: (u) => (Array.isArray(u) ? keepValid(item[CodecId], u) : invalid),
+    encode: (list) => list.map(item[CodecId].encode),
+    jsonSchema: { type: "array", items: item[CodecId].jsonSchema },
+    arbitrary: (fc) => fc.array(item[CodecId].arbitrary(fc))
+  })
 
 // ---------------------------------------------------------------------------
 // Structs
@@ -302,26 +366,110 @@ interface Compiled {
 const isField = (value: Lenient<any> | Field<any, boolean>): value is Field<any, boolean> =>
   !(CodecId in value)
 
+// ---------------------------------------------------------------------------
+// Unknown properties
+// ---------------------------------------------------------------------------
+
+/**
+ * How deep unknown data may nest. Plex's payloads nest a handful of levels;
+ * deeper data is dropped, because `JSON.stringify`, `util.inspect` and
+ * Effect's loggers recurse once per level and throw past a few thousand.
+ */
+export const maxUnknownDepth = 32
+
+/**
+ * Whether a key names a member of `Object.prototype`: as an own property of a
+ * decoded value it would shadow it (a `toString` of `1` makes
+ * `String(value)` throw), so it is dropped. (`__proto__` is kept as an own
+ * property, see {@link put}: it shadows nothing.)
+ */
+const shadows = (key: string): boolean => key !== "__proto__" && key in Object.prototype
+
+/**
+ * Names under which a payload may carry a secret the schemas do not model
+ * (the 2025-08 account's `pin` hash, an `authentication_token`, a
+ * `client_secret`, a `password`).
+ */
+export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(?:or)?d/i.test(key)
+
+/** What {@link unknownData} returns for a value nesting too deep. */
+const tooDeep = {}
+
+/**
+ * Unknown data, decoded (`reveal` false): in a shape that renders, keys that
+ * would shadow an `Object.prototype` member dropped, values under a
+ * secret-like key wrapped in `Redacted` (all but `null` and booleans, which
+ * hide nothing), and {@link tooDeep} when it nests deeper than
+ * {@link maxUnknownDepth}. Encoded (`reveal` true): every `Redacted` in it
+ * revealed. What needs no change is returned as it came (no copy).
+ */
+const unknownData = (key: PropertyKey, u: unknown, depth: number, reveal: boolean): unknown => {
+  let value = reveal && Redacted.isRedacted(u) ? Redacted.value(u) : u
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)
+  ) {
+    if (depth > maxUnknownDepth) return reveal ? value : tooDeep
+    const record = value as Record<string, unknown>
+    let copy: Record<string, unknown> | undefined
+    for (const inner of Object.keys(record)) {
+      const element =
+        !reveal && shadows(inner) ? undefined : unknownData(inner, record[inner], depth + 1, reveal)
+      if (element === tooDeep) return tooDeep
+      if (element !== record[inner]) {
+        copy ??= Array.isArray(record) ? (record.slice() as never) : { ...record }
+        if (element === undefined) delete copy[inner]
+        else put(copy, inner, element)
+      }
+    }
+    value = copy ?? value
+  }
+  return reveal ||
+    value === null ||
+    typeof value === "boolean" ||
+    typeof key !== "string" ||
+    !isSecretKey(key) ||
+    Redacted.isRedacted(value)
+    ? value
+    : Redacted.make(value)
+}
+
 /**
  * A struct: each property a required schema, or a field built with
  * {@link optional}, {@link withDefault} or {@link array}. Unknown properties
- * are kept as they came. A required property that is missing or invalid
- * fails the whole struct (the failure points at it).
+ * are kept, except what cannot be rendered: a key that would shadow an
+ * `Object.prototype` member (`toString`, `valueOf`, ...) is dropped, as is a
+ * property nesting deeper than {@link maxUnknownDepth}; a value under a
+ * secret-like key ({@link isSecretKey}), at any depth, is wrapped in
+ * `Redacted` (encoding reveals it). A required property that is missing or
+ * invalid fails the whole struct (the failure points at it).
  */
-export const struct = <F extends Fields>(fields: F, identifier = "Struct"): Lenient<StructType<F>> => {
+export const struct = <F extends Fields>(fields: F, identifier?: string): Lenient<StructType<F>> => {
   const list: ReadonlyArray<Compiled> = Object.entries(fields).map(([key, value]) =>
     isField(value)
       ? { key, from: value.from ?? key, codec: value.codec, required: false, fallback: value.fallback }
       : { key, from: key, codec: value[CodecId], required: true, fallback: undefined }
   )
+  const known: ReadonlySet<string> = new Set(list.map((field) => field.from))
+  const properties: Record<string, JsonSchema7> = {}
+  for (const field of list) properties[field.from] = field.codec.jsonSchema
   return lenient<StructType<F>>(
     {
       decode: (u) => {
         if (!isRecord(u)) return invalid
         // A copy keeps the unknown properties as they came (a `__proto__` from `JSON.parse` as an own
-        // property): much cheaper than one property at a time. Known ones are then replaced where
-        // decoding changed them, renamed, or dropped when an optional one is unusable.
+        // property): much cheaper than one property at a time. Unknown ones are then made safe to render
+        // (see unknownData), known ones replaced where decoding changed them, renamed, or dropped when an
+        // optional one is unusable.
         const out: Record<PropertyKey, unknown> = { ...u }
+        for (const key of Object.keys(u)) {
+          if (known.has(key)) continue
+          const value = u[key]
+          const kept = shadows(key) ? tooDeep : unknownData(key, value, 1, false)
+          if (kept === tooDeep) delete out[key]
+          else if (kept !== value) put(out, key, kept)
+        }
         for (const field of list) {
           const present = Object.prototype.hasOwnProperty.call(u, field.from)
           const value = present ? u[field.from] : undefined
@@ -341,13 +489,29 @@ export const struct = <F extends Fields>(fields: F, identifier = "Struct"): Leni
         const record = value as Readonly<Record<PropertyKey, unknown>>
         const out: Record<PropertyKey, unknown> = {}
         for (const key of Reflect.ownKeys(record))
-          if (!Object.prototype.hasOwnProperty.call(fields, key)) put(out, key, record[key])
+          if (!Object.prototype.hasOwnProperty.call(fields, key))
+            put(out, key, unknownData(key, record[key], 1, true))
         for (const field of list) {
           if (Object.prototype.hasOwnProperty.call(record, field.key)) {
             put(out, field.from, field.codec.encode(record[field.key]))
           }
         }
         return out
+      },
+      jsonSchema: {
+        type: "object",
+        required: list.filter((field) => field.required).map((field) => field.from),
+        properties,
+        additionalProperties: true
+      },
+      arbitrary: (fc) => {
+        const model: Record<string, ReturnType<LazyArbitrary<unknown>>> = {}
+        for (const field of list) model[field.key] = field.codec.arbitrary(fc)
+        return fc.record(model, {
+          requiredKeys: list
+            .filter((field) => field.fallback !== undefined || field.required)
+            .map((f) => f.key)
+        }) as ReturnType<LazyArbitrary<StructType<F>>>
       }
     },
     identifier

@@ -1,11 +1,10 @@
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { FakePlex } from "effect-plex-auth/testing"
 import { afterAll, beforeAll } from "vitest"
+import { packed } from "../support/packed.js"
 import {
-  bundle,
   clientIdKey,
   configDir,
   fakeTokenKey,
@@ -18,15 +17,14 @@ import {
 } from "./run.js"
 import { packageVersion } from "../../scripts/cli-bundle.js"
 
-// One bundle of the CLI's source for the whole file; the first test runs it from source with tsx.
-let bundled: string | undefined
+// The run's one build (test/support/packed.ts) holds the CLI bundle `npm run build` makes: every test but
+// the first (which runs the source with tsx, as `npm run cli` does) starts it.
 beforeAll(async () => {
-  bundled = await bundle()
-  useBundle(bundled)
+  const { checkout } = await packed()
+  useBundle(path.join(checkout, "dist", "bin", "plex-auth.js"))
 })
-afterAll(async () => {
+afterAll(() => {
   useBundle(undefined)
-  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
 })
 
 const password = Redacted.value(FakePlex.defaults.password)
@@ -53,10 +51,11 @@ const noSecretIn = (run: Run, ...secrets: ReadonlyArray<string>) => {
 
 // Each run starts a Node process (about a second with tsx): the runs of a
 // test are sequential, the tests run side by side.
-describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
+describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
   it.live("--help, run from source with tsx, lists the commands and the global options", () =>
     Effect.gen(function* () {
-      const run = yield* plexAuth(["--help"], { runner: "tsx" })
+      // tsx compiles the CLI on start: seconds on an idle machine, more under load.
+      const run = yield* plexAuth(["--help"], { runner: "tsx", timeoutMillis: 50_000 })
       assertExit(run, 0)
       // From source, the version comes from package.json.
       assert.include(run.stdout, `plex-auth ${version}\n`)
@@ -77,7 +76,7 @@ describe.concurrent("plex-auth", { timeout: 60_000 }, () => {
 
   it.live("--version of the bundle prints package.json's version, written in by the build", () =>
     Effect.gen(function* () {
-      // The bundle lies where no package.json is three directories up: it reads none.
+      // The build writes the version in (test/package.test.ts runs the bundle where no package.json is).
       const run = yield* plexAuth(["--version"])
       assertExit(run, 0)
       assert.strictEqual(run.stdout.trim(), version)

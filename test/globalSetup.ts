@@ -1,0 +1,26 @@
+/**
+ * Builds and packs the package once for the whole run (see
+ * test/support/packed.ts), when the run includes a file that uses it: a run
+ * of other files (`vitest run test/Schemas.test.ts`) does not pay for it.
+ */
+import type { TestProject } from "vitest/node"
+import { build, remove, users } from "./support/build.js"
+
+/** The file filters on the command line (`vitest run a b` gives a and b); none: every file runs. */
+const filters = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const start = argv.findIndex((arg) => /^(run|watch|dev|related)$/.test(arg))
+  return argv.slice(start === -1 ? 2 : start + 1).filter((arg) => !arg.startsWith("-"))
+}
+
+export default async function setup(project: TestProject) {
+  const wanted = filters(process.argv)
+  if (
+    wanted.length > 0 &&
+    !users.some((file) => wanted.some((filter) => file.includes(filter) || filter.endsWith(file)))
+  )
+    return
+  const made = await build()
+  console.log(`shared package build: ${made.timings.join(", ")}`)
+  project.provide("packed", made)
+  return () => remove(made)
+}

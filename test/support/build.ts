@@ -1,0 +1,116 @@
+/**
+ * One build and one packed tarball of the package for every test that needs
+ * them (the package smoke test, the bundle and browser checks, the CLI spawns,
+ * the install lines of the docs): `npm run build` in a copy of the project
+ * (its node_modules linked, so this checkout's dist/ is never touched), then
+ * `npm pack`.
+ *
+ * The vitest global setup (test/globalSetup.ts) makes it once per run and
+ * hands it to the test files (test/support/packed.ts); a file run on its own
+ * without it (a filter the setup did not foresee) makes its own.
+ */
+import { execFile } from "node:child_process"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+export const root = fileURLToPath(new URL("../..", import.meta.url))
+export const npm = process.platform === "win32" ? "npm.cmd" : "npm"
+
+/** What {@link build} made. */
+export interface Packed {
+  /** A temporary directory holding everything below; removed at the end of the run. */
+  readonly dir: string
+  /** The copy of the project the build ran in: its dist/ is the build. */
+  readonly checkout: string
+  /** The tarball `npm pack` wrote. */
+  readonly tarball: string
+  /** How long each step took, for the report. */
+  readonly timings: ReadonlyArray<string>
+}
+
+// What `npm test` puts in the environment points npm at this project (its
+// prefix, its package.json): the copy's npm must not see it.
+export const env = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([name]) =>
+      !/^(npm_config_local_prefix|npm_config_call|npm_package_|npm_lifecycle_|npm_command$|INIT_CWD$)/i.test(
+        name
+      )
+  )
+)
+
+/** What a child process printed and how it ended. */
+export interface Run {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 60_000) =>
+  new Promise<Run>((resolve) => {
+    execFile(command, args, { cwd, env, timeout, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) =>
+      resolve({
+        code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
+        stdout,
+        stderr
+      })
+    )
+  })
+
+export const ok = (result: Run, what: string) => {
+  if (result.code !== 0) {
+    throw new Error(`${what} exited with ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
+  }
+  return result
+}
+
+/** What the build reads. */
+const copied = [
+  "src",
+  "scripts",
+  "package.json",
+  "README.md",
+  "LICENSE",
+  "tsconfig.base.json",
+  "tsconfig.build.json",
+  "tsconfig.build.node.json"
+]
+
+/** Builds and packs a copy of the project. */
+export const build = async (): Promise<Packed> => {
+  const timings: Array<string> = []
+  const timed = async <A>(what: string, f: () => Promise<A>): Promise<A> => {
+    const start = performance.now()
+    try {
+      return await f()
+    } finally {
+      timings.push(`${what} ${((performance.now() - start) / 1000).toFixed(1)} s`)
+    }
+  }
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth-package-"))
+  const checkout = path.join(dir, "checkout")
+  await fs.mkdir(checkout)
+  for (const entry of copied) {
+    await fs.cp(path.join(root, entry), path.join(checkout, entry), { recursive: true })
+  }
+  await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
+  await timed("build", async () => ok(await run(npm, ["run", "build"], checkout, 180_000), "npm run build"))
+  const packed = await timed("pack", async () =>
+    ok(await run(npm, ["pack", "--json", "--pack-destination", dir], checkout), "npm pack")
+  )
+  const [info] = JSON.parse(packed.stdout) as ReadonlyArray<{ readonly filename: string }>
+  return { dir, checkout, tarball: path.join(dir, info!.filename), timings }
+}
+
+/** Removes what {@link build} made. */
+export const remove = (packed: Packed) => fs.rm(packed.dir, { recursive: true, force: true })
+
+/** The test files that use the build: the global setup makes it when a run includes one. */
+export const users: ReadonlyArray<string> = [
+  "test/package.test.ts",
+  "test/bundle.test.ts",
+  "test/bin/plex-auth.test.ts",
+  "test/install-lines.test.ts"
+]

@@ -1,0 +1,116 @@
+/**
+ * A consumer project of the packed package, installed offline: its
+ * package.json names what an install line names, and its lockfile is cut
+ * from this project's (the same versions and integrities `npm ci` put in the
+ * cache). With a lockfile, `npm ci --offline` takes each package from the
+ * cache by its integrity. An `npm install` would first want each package's
+ * registry document, which a fresh machine's cache does not hold (`npm ci`
+ * never fetches them).
+ */
+import { createHash } from "node:crypto"
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { ok, root, run } from "./build.js"
+
+type LockEntry = Record<string, unknown> & {
+  readonly version: string
+  readonly dependencies?: Record<string, string>
+  readonly optionalDependencies?: Record<string, string>
+  readonly peerDependencies?: Record<string, string>
+}
+
+/** One package a consumer installs: its name, the range asked for (absent: ours), dev or not. */
+export interface Wanted {
+  readonly name: string
+  readonly range?: string | undefined
+  readonly dev?: boolean | undefined
+}
+
+/** The package this project builds; it is installed from the tarball. */
+export const self = "effect-plex-auth"
+
+/** Why a package cannot be installed offline here: it is not in our lockfile. */
+export class NotInLockfile extends Error {
+  constructor(readonly names: ReadonlyArray<string>) {
+    super(
+      `${names.join(", ")} ${names.length === 1 ? "is" : "are"} not in package-lock.json: ` +
+        "an install line in the docs may only name packages this project is developed against " +
+        "(add it to devDependencies, or fix the line)"
+    )
+  }
+}
+
+/**
+ * Writes package.json and package-lock.json for a consumer installing
+ * `wanted` (the package itself from `tarball`), with its peers and what
+ * everything needs. Throws {@link NotInLockfile} for a package ours lacks.
+ */
+export const writeConsumer = async (project: string, tarball: string, wanted: ReadonlyArray<Wanted>) => {
+  const ours = JSON.parse(await fs.readFile(path.join(root, "package-lock.json"), "utf8")) as {
+    readonly packages: Record<string, LockEntry>
+  }
+  const missing = wanted
+    .filter((w) => w.name !== self && ours.packages[`node_modules/${w.name}`] === undefined)
+    .map((w) => w.name)
+  if (missing.length > 0) throw new NotInLockfile(missing)
+  const packed = JSON.parse(
+    ok(await run("tar", ["-xzOf", tarball, "package/package.json"], project), "tar").stdout
+  ) as Record<string, unknown> & { readonly peerDependencies?: Record<string, string> }
+  const integrity = `sha512-${createHash("sha512")
+    .update(await fs.readFile(tarball))
+    .digest("base64")}`
+  const spec = `file:${path.relative(project, tarball)}`
+  const dependencies: Record<string, string> = {}
+  const devDependencies: Record<string, string> = {}
+  for (const w of wanted) {
+    ;(w.dev === true ? devDependencies : dependencies)[w.name] =
+      w.name === self ? spec : (w.range ?? ours.packages[`node_modules/${w.name}`]!.version)
+  }
+  const root_: Record<string, unknown> = { name: "consumer", version: "0.0.0", dependencies, devDependencies }
+  const packages: Record<string, unknown> = { "": root_ }
+  const queue: Array<string> = []
+  if (wanted.some((w) => w.name === self)) {
+    packages[`node_modules/${self}`] = {
+      version: packed.version,
+      resolved: spec,
+      integrity,
+      ...Object.fromEntries(
+        ["license", "bin", "engines", "peerDependencies", "peerDependenciesMeta"]
+          .filter((key) => packed[key] !== undefined)
+          .map((key) => [key, packed[key]])
+      )
+    }
+    // npm installs peers a package names (npm 7 and later).
+    queue.push(...Object.keys(packed.peerDependencies ?? {}))
+  }
+  queue.push(...wanted.filter((w) => w.name !== self).map((w) => w.name))
+  // What they need, as this project's lockfile has it (hoisted: no nested copies here).
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    const key = `node_modules/${name}`
+    if (packages[key] !== undefined) continue
+    const entry = ours.packages[key]
+    if (entry === undefined) throw new NotInLockfile([name])
+    // They are development dependencies here and the consumer's own there; an optional one stays optional.
+    const { dev: _dev, devOptional, peer: _peer, ...rest } = entry
+    packages[key] = devOptional === true ? { ...rest, optional: true } : rest
+    queue.push(
+      ...Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })
+    )
+  }
+  await fs.writeFile(
+    path.join(project, "package.json"),
+    JSON.stringify(
+      { name: "consumer", version: "0.0.0", private: true, type: "module", dependencies, devDependencies },
+      null,
+      2
+    )
+  )
+  await fs.writeFile(
+    path.join(project, "package-lock.json"),
+    JSON.stringify(
+      { name: "consumer", version: "0.0.0", lockfileVersion: 3, requires: true, packages },
+      null,
+      2
+    )
+  )
+}

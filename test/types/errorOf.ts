@@ -1,0 +1,38 @@
+/**
+ * The engine's error types: an operation's union is derived from its spec
+ * (`ErrorOf`), so the operations need no casts. Checked by `tsc` (see
+ * README.md here).
+ */
+import { expectTypeOf } from "@effect/vitest"
+import type { Effect } from "effect"
+import type { PlexAuth, PlexError, Schemas } from "effect-plex-auth"
+import type { ErrorOf, Spec } from "../../src/internal/request.js"
+
+type Base = Spec<Schemas.Account>
+
+// An ordinary spec: the errors of any answer or transport, no more.
+expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError>()
+
+// A sign-in spec adds the two-factor errors.
+expectTypeOf<ErrorOf<Base & { readonly signIn: true }>>().toEqualTypeOf<
+  PlexError.ResponseError | PlexError.VerificationCodeRequired | PlexError.InvalidVerificationCode
+>()
+
+// A spec that maps 404 adds NotFound.
+expectTypeOf<ErrorOf<Base & { readonly notFound: true }>>().toEqualTypeOf<
+  PlexError.ResponseError | PlexError.NotFound
+>()
+
+// The operations' declared unions are what they fail with.
+expectTypeOf<
+  Effect.Effect.Error<ReturnType<typeof PlexAuth.getTokenDetails>>
+>().toEqualTypeOf<PlexError.GetTokenDetailsError>()
+expectTypeOf<
+  Effect.Effect.Error<ReturnType<typeof PlexAuth.postUsersSignInData>>
+>().toEqualTypeOf<PlexError.SignInError>()
+
+// The check can fail: an ordinary spec has no NotFound, a sign-in one is not an ordinary one.
+// @ts-expect-error ResponseError is not ResponseError | NotFound
+expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError | PlexError.NotFound>()
+// @ts-expect-error a sign-in spec adds errors
+expectTypeOf<ErrorOf<Base & { readonly signIn: true }>>().toEqualTypeOf<PlexError.ResponseError>()
