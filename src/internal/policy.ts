@@ -1,8 +1,6 @@
 /**
- * Facts about Plex and HTTP the engine decides by, as plain functions with
- * no Effect in them (an Effect 4 edition shares them): where a redirect may
- * go and what it may carry, what a refused answer means, when an answer
- * asks to be retried later, and which failures may be repeated at all.
+ * The engine's decisions about Plex and HTTP, as plain functions with no
+ * Effect in them (an Effect 4 edition shares them).
  *
  * @internal
  */
@@ -10,65 +8,16 @@
 /** How many redirects one attempt follows. */
 export const maxRedirects = 5
 
-const redirectStatuses = new Set([301, 302, 303, 307, 308])
-
 /** Whether `status` is a redirect the engine follows (when it carries a `Location`). */
-export const isRedirect = (status: number): boolean => redirectStatuses.has(status)
+export const isRedirect = (status: number): boolean => [301, 302, 303, 307, 308].includes(status)
 
 /** Whether a `Content-Type` says JSON (`application/json`, `application/problem+json`, `text/json`). */
 export const isJson = (contentType: string | undefined): boolean =>
   contentType !== undefined && /^(application\/([\w.+-]*\+)?json|text\/json)\b/i.test(contentType.trim())
 
-/** The next hop of a redirect, or why it is refused. */
-export type Hop =
-  | {
-      readonly _tag: "Follow"
-      readonly url: URL
-      /** Whether the hop goes to another origin: it then carries no token and no secret query value. */
-      readonly crossOrigin: boolean
-      /** Whether the body is dropped (a 303, or a 301/302 after a POST, becomes a GET). */
-      readonly toGet: boolean
-    }
-  | { readonly _tag: "Refuse"; readonly detail: string }
-
 /**
- * Where a redirect leads, and whether it may be followed: at most
- * {@link maxRedirects} hops, only to http(s), and a body carrying a secret
- * (a password, a code) is never resent to another origin. Whether the token
- * goes along is decided by {@link mayCarrySecrets}.
- */
-export const nextHop = (options: {
-  readonly from: string
-  readonly method: string
-  readonly status: number
-  readonly location: string
-  readonly hops: number
-  readonly secretBody: boolean
-}): Hop => {
-  if (options.hops >= maxRedirects) return { _tag: "Refuse", detail: `more than ${maxRedirects} redirects` }
-  let url: URL
-  try {
-    url = new URL(options.location, options.from)
-  } catch {
-    return { _tag: "Refuse", detail: "the redirect location is not a valid URL" }
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return { _tag: "Refuse", detail: `refused a redirect to a ${url.protocol.slice(0, -1)} URL` }
-  }
-  const crossOrigin = !mayCarrySecrets(options.from, url)
-  const toGet =
-    options.status === 303 ||
-    ((options.status === 301 || options.status === 302) && options.method === "POST")
-  if (crossOrigin && options.secretBody && !toGet) {
-    return { _tag: "Refuse", detail: `refused to resend credentials to another origin (${url.origin})` }
-  }
-  return { _tag: "Follow", url, crossOrigin, toGet }
-}
-
-/**
- * Whether a request to `to` may carry the secrets of a request meant for
- * `intended` (the token, a secret query value, a secret body): only when
- * both are the same origin (scheme, host and port).
+ * Whether a request to `to` may carry the secrets (token, secret query
+ * values, secret body) of one meant for `intended`: only to the same origin.
  */
 export const mayCarrySecrets = (intended: string | URL, to: string | URL): boolean => {
   try {
@@ -78,31 +27,64 @@ export const mayCarrySecrets = (intended: string | URL, to: string | URL): boole
   }
 }
 
+/** The next hop of a redirect, or why it is refused. */
+export type Hop =
+  | { readonly _tag: "Follow"; readonly url: URL; readonly crossOrigin: boolean; readonly toGet: boolean }
+  | { readonly _tag: "Refuse"; readonly detail: string }
+
 /**
- * The query a redirect's `Location` asks for, without what must not travel
- * there: never an `X-Plex-Token` (the token travels only as a header), and
- * on a hop to another origin no value the request marked secret, whatever
- * its name (a `deviceJWT`, say).
+ * Where a redirect leads and whether to follow it: at most
+ * {@link maxRedirects} hops, only to http(s), and a secret body (a password,
+ * a code) is never resent to another origin. A 303, or a 301/302 after a
+ * POST, becomes a GET without the body (`toGet`).
  */
-export const redirectQuery = (
-  url: URL,
-  crossOrigin: boolean,
-  isSecret: (value: string) => boolean
-): Array<[string, string]> =>
+export const nextHop = (
+  from: string,
+  method: string,
+  status: number,
+  location: string,
+  hops: number,
+  secretBody: boolean
+): Hop => {
+  const refuse = (detail: string): Hop => ({ _tag: "Refuse", detail })
+  if (hops >= maxRedirects) return refuse(`more than ${maxRedirects} redirects`)
+  let url: URL
+  try {
+    url = new URL(location, from)
+  } catch {
+    return refuse("the redirect location is not a valid URL")
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return refuse(`refused a redirect to a ${url.protocol.slice(0, -1)} URL`)
+  }
+  const crossOrigin = !mayCarrySecrets(from, url)
+  const toGet = status === 303 || ((status === 301 || status === 302) && method === "POST")
+  if (crossOrigin && secretBody && !toGet) {
+    return refuse(`refused to resend credentials to another origin (${url.origin})`)
+  }
+  return { _tag: "Follow", url, crossOrigin, toGet }
+}
+
+/**
+ * The query a redirect asks for, without what must not travel: never an
+ * `X-Plex-Token` (the token goes only as a header), and on a hop to another
+ * origin no value the request marked secret, whatever its name (`deviceJWT`).
+ */
+export const redirectQuery = (url: URL, crossOrigin: boolean, secrets: ReadonlyArray<string>) =>
   [...url.searchParams].filter(
-    ([key, value]) => key.toLowerCase() !== "x-plex-token" && !(crossOrigin && isSecret(value))
+    ([key, value]) => key.toLowerCase() !== "x-plex-token" && !(crossOrigin && secrets.includes(value))
   )
 
 /** The wait (ms) a `Retry-After` header asks for: seconds, or an HTTP date relative to `now`. */
 export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
-  if (value === undefined) return undefined
-  const trimmed = value.trim()
+  const trimmed = value?.trim()
+  if (trimmed === undefined) return undefined
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
   const date = Date.parse(trimmed)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-/** What an answer that is not a success means, by its status and Plex's codes. */
+/** What a refused answer means (the tag of the error it becomes). */
 export type Refusal =
   | "VerificationCodeRequired"
   | "InvalidVerificationCode"
@@ -113,69 +95,56 @@ export type Refusal =
   | "Unexpected"
 
 /**
- * Classifies a refused answer. Plex's codes come first: 1029 and 1028 are
- * the two-factor prompts (only for a sign-in), 1003 and 1031 rate limits;
- * then the status: 401, 403 and 498 refuse the credentials, as does a 422
- * whose message says "invalid token" (plex.tv's way); any other 422 or a 400
- * is a bad request; a 404 is `NotFound` only where the operation expects it.
+ * Classifies a refused answer by Plex's codes, then its status: 1029/1028
+ * are the two-factor prompts (sign-in only), 1003/1031 and 429 rate limits;
+ * 401, 403, 498 and a 422 "invalid token" refuse the credentials; any other
+ * 422 or a 400 is a bad request; a 404 is `NotFound` where it is expected.
  */
-export const classify = (options: {
-  readonly status: number
-  readonly codes: ReadonlySet<number>
-  readonly messages: string
-  readonly signIn: boolean
-  readonly notFound: boolean
-}): Refusal => {
-  const { codes, status } = options
-  if (options.signIn && codes.has(1029)) return "VerificationCodeRequired"
-  if (options.signIn && codes.has(1028)) return "InvalidVerificationCode"
-  if (status === 429 || codes.has(1003) || codes.has(1031)) return "RateLimited"
-  switch (status) {
-    case 400:
-      return "BadRequest"
-    case 401:
-    case 403:
-    case 498:
-      return "Unauthorized"
-    case 422:
-      return /invalid token/i.test(options.messages) ? "Unauthorized" : "BadRequest"
-    case 404:
-      return options.notFound ? "NotFound" : "Unexpected"
-  }
-  return "Unexpected"
+export const classify = (
+  status: number,
+  codes: ReadonlyArray<number>,
+  messages: string,
+  expects: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined }
+): Refusal => {
+  if (expects.signIn && codes.includes(1029)) return "VerificationCodeRequired"
+  if (expects.signIn && codes.includes(1028)) return "InvalidVerificationCode"
+  if (status === 429 || codes.includes(1003) || codes.includes(1031)) return "RateLimited"
+  if (status === 400) return "BadRequest"
+  if (status === 401 || status === 403 || status === 498) return "Unauthorized"
+  if (status === 422) return /invalid token/i.test(messages) ? "Unauthorized" : "BadRequest"
+  return status === 404 && expects.notFound ? "NotFound" : "Unexpected"
 }
 
 /** Connection failures that prove the request never reached the server (refused, unresolved, unroutable). */
 export const neverSent = (code: unknown): boolean =>
   typeof code === "string" && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)
 
-/** What {@link mayRetry} needs to know of a failure. */
-export interface Failure {
-  readonly _tag: string
-  readonly reason?: string | undefined
-  readonly status?: number | undefined
-}
-
 /**
- * Whether a failure may be retried at all, whatever a policy says. A
- * request that is not idempotent (a sign-in, an exchange) is repeated only
- * when the answer proves the server did not act: a rate limit, a 503, a
- * connection that was never made (`neverReachedServer`).
+ * Whether a failure may be retried at all, whatever a policy says. A request
+ * that is not idempotent (a sign-in) is repeated only when the answer proves
+ * the server did not act: a rate limit, a 503, a connection never made.
  */
-export const mayRetry = (error: Failure, idempotent: boolean, neverReachedServer: boolean): boolean => {
+export const mayRetry = (
+  error: {
+    readonly _tag: string
+    readonly reason?: string | undefined
+    readonly status?: number | undefined
+  },
+  idempotent: boolean,
+  neverReachedServer: boolean
+): boolean => {
+  const status = error.status
   switch (error._tag) {
     case "RateLimited":
       return true
     case "NetworkError":
       // A reset or a broken body may come after the server acted; only a refused connection proves it did not.
       return idempotent || neverReachedServer
-    case "Unexpected": {
-      const status = error.status
+    case "Unexpected":
       if (error.reason !== "Status" || status === undefined) return false
       if (!idempotent) return status === 503
       // 501 and 505 say the server cannot do this at all: a retry would get the same answer.
       return status === 408 || status === 425 || (status >= 500 && status !== 501 && status !== 505)
-    }
     default:
       return false
   }

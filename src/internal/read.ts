@@ -1,7 +1,8 @@
 /**
- * Reading an answer: its body under a size limit, then its status and
- * payload turned into a decoded value or the one tagged error that says what
- * happened. Transport failures are mapped here too.
+ * Reading an answer: the body under a size limit, then the status and
+ * payload turned into a decoded value or the tagged error that says what
+ * happened. Transport failures are mapped here too. No secret is kept in an
+ * error: every text taken from the wire is scrubbed first.
  *
  * @internal
  */
@@ -10,23 +11,12 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import {
-  BadRequest,
-  InvalidVerificationCode,
-  NetworkError,
-  NotFound,
-  type PlexError,
-  PlexErrorDetail,
-  RateLimited,
-  Unauthorized,
-  Unexpected,
-  VerificationCodeRequired
-} from "../PlexError.js"
+import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
 import { classify, isJson, isRedirect, neverSent, parseRetryAfter } from "./policy.js"
 import { excerpt, scrub } from "./redact.js"
 
-/** Where a request was going, for its errors: never its secrets (kept only to mask them). */
+/** Where a request was going, for its errors, and the secrets to mask in them. */
 export interface Context {
   readonly operation: string
   readonly method: string
@@ -46,149 +36,121 @@ export interface Success<A> {
   readonly contentType: string | undefined
 }
 
-/** What {@link interpret} needs of an operation's spec. */
-export interface Expecting<A> {
-  readonly schema: L.Lenient<A>
-  readonly notFound?: boolean | undefined
-  readonly signIn?: boolean | undefined
-  readonly noContent?: boolean | undefined
-}
-
 /**
  * Marks a network error that happened before anything was sent: safe to
- * retry whatever the request. A symbol property, so that it survives the
- * proxy Effect may wrap an error in to attach its span.
+ * retry whatever the request. A symbol property, which survives the proxy
+ * Effect may wrap an error in.
  */
 export const neverReachedServer: unique symbol = Symbol.for(
   "effect-plex-auth/NetworkError/neverReachedServer"
 )
 
-/** Thrown by the engine's `fetch` when a request would carry secrets to another origin. */
-export class CrossOrigin extends Error {
-  constructor(readonly detail: string) {
-    super(detail)
-  }
-}
+/** Thrown by the engine's `fetch` to refuse a cross-origin request or answer. */
+export class CrossOrigin extends Error {}
 
-const causeOf = (error: unknown): unknown =>
-  typeof error === "object" && error !== null && "cause" in error ? error.cause : undefined
+const field = (value: unknown, key: string): unknown =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
 
-/** The error for a failed exchange with the transport: no answer, a broken body, a refused hop. */
+/** The error for a failed exchange with the transport. */
 export const networkError = (
   ctx: Context,
   error: HttpClientError.HttpClientError
-): NetworkError | Unexpected => {
-  const fields = fieldsOf(ctx)
-  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
-    return new Unexpected({ ...fields, reason: "Redirect", detail: "the request URL is invalid" })
+): Errors.NetworkError | Errors.Unexpected => {
+  const cause = error.cause
+  if (cause instanceof CrossOrigin || (error._tag === "RequestError" && error.reason === "InvalidUrl")) {
+    const detail = cause instanceof CrossOrigin ? cause.message : "the request URL is invalid"
+    return new Errors.Unexpected({ ...fieldsOf(ctx), reason: "Redirect", detail })
   }
-  const cause = causeOf(error)
-  if (cause instanceof CrossOrigin)
-    return new Unexpected({ ...fields, reason: "Redirect", detail: cause.detail })
-  const inner = causeOf(cause)
-  const code = typeof inner === "object" && inner !== null && "code" in inner ? inner.code : undefined
-  const parts = [
-    typeof cause === "object" && cause !== null && "message" in cause ? cause.message : undefined,
-    code,
-    typeof inner === "object" && inner !== null && "message" in inner ? inner.message : undefined
-  ].filter((p): p is string => typeof p === "string" && p.length > 0)
-  const detail = parts.length > 0 ? parts.join(": ") : error.reason
-  const failure = new NetworkError({ ...fields, reason: "Transport", detail: scrub(detail, ctx.secrets) })
+  const code = field(field(cause, "cause"), "code")
+  const parts = [field(cause, "message"), code, field(field(cause, "cause"), "message")]
+  const text = parts.filter((p): p is string => typeof p === "string" && p.length > 0).join(": ")
+  const detail = scrub(text || error.reason, ctx.secrets)
+  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
   if (error._tag === "RequestError" && neverSent(code)) {
     Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
   }
   return failure
 }
 
-/**
- * Drops a body nobody will read: the stream is started and, at its first
- * chunk, ended (which cancels it). Not starting it at all would leave the
- * connection open with the whole body still to come.
- */
+/** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
 export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.ignore(Stream.runFoldEffect(response.stream, undefined, () => Effect.fail("enough")))
 
-/** A response without a body (204, 304, a bare 409 or redirect) is an answer, not a transport failure. */
-const readFailure =
-  (ctx: Context) =>
-  (error: HttpClientError.ResponseError | Unexpected): Effect.Effect<string, Unexpected | NetworkError> =>
-    error._tag !== "ResponseError"
-      ? Effect.fail(error)
-      : error.reason === "EmptyBody"
-        ? Effect.succeed("")
-        : Effect.fail(networkError(ctx, error))
-
-/** Reads a body as text, failing once it grows past `limit` bytes. */
+/** Reads a body as text, failing once it grows past `limit` bytes; an empty body is "". */
 export const readText = (
   ctx: Context,
   response: HttpClientResponse.HttpClientResponse,
   headers: Headers.Headers,
   limit: number
-): Effect.Effect<string, Unexpected | NetworkError> => {
+): Effect.Effect<string, Errors.Unexpected | Errors.NetworkError> => {
   const tooLarge = (size: string) =>
-    new Unexpected({
+    new Errors.Unexpected({
       ...fieldsOf(ctx),
       reason: "BodyTooLarge",
       status: response.status,
       contentType: headers["content-type"],
       detail: `the body is larger than the ${limit}-byte limit (${size})`
     })
+  const failed = (error: HttpClientError.ResponseError | Errors.Unexpected) =>
+    error._tag !== "ResponseError"
+      ? Effect.fail(error)
+      : error.reason === "EmptyBody"
+        ? Effect.succeed("")
+        : Effect.fail(networkError(ctx, error))
   const declared = Number(headers["content-length"] ?? NaN)
-  if (Number.isFinite(declared) && declared > limit) {
+  if (declared > limit) {
     return Effect.zipRight(discardBody(response), Effect.fail(tooLarge(`${declared} bytes declared`)))
   }
-  // A declared length of an uncompressed body is enforced by the transport (a longer body is an error), so
-  // the body can be read whole. A compressed body may inflate past its declared length, and a body without
-  // one may be of any length: those are streamed and counted.
-  const encoding = headers["content-encoding"]
-  if (Number.isFinite(declared) && (encoding === undefined || encoding.trim().toLowerCase() === "identity")) {
-    return Effect.catchAll(response.text, readFailure(ctx))
+  // The transport enforces the declared length of an uncompressed body, so it is read whole; a compressed
+  // one may inflate past it, and one without a length may be of any: those are counted as they come.
+  const encoding = headers["content-encoding"]?.trim().toLowerCase()
+  if (Number.isFinite(declared) && (encoding === undefined || encoding === "identity")) {
+    return Effect.catchAll(response.text, failed)
   }
-  // Decoded as it comes (a character split across chunks is kept for the next one), counted as it grows.
   const decoder = new TextDecoder()
   let text = ""
-  return Stream.runFoldEffect(response.stream, 0, (size, chunk): Effect.Effect<number, Unexpected> => {
+  return Stream.runFoldEffect(response.stream, 0, (size, chunk) => {
     if (size + chunk.length > limit) return Effect.fail(tooLarge("more than that received"))
     text += decoder.decode(chunk, { stream: true })
     return Effect.succeed(size + chunk.length)
   }).pipe(
     Effect.map(() => text + decoder.decode()),
-    Effect.catchAll(readFailure(ctx))
+    Effect.catchAll(failed)
   )
 }
 
-/** A short, secret-free description of why a payload failed to decode: a path and a kind, never a value. */
-const describeFailure = (failure: L.Failure): string =>
-  `the body does not have the expected shape: ${failure.missing ? "missing" : "invalid"} ${
-    failure.path.length > 0 ? failure.path.map(String).join(".") : "body"
-  }`
-
-// Error entries are read as leniently as payloads: a code sent as "1029" or a null message must not
-// hide the code (and with it the two-factor prompt).
+// Read as leniently as payloads: a code sent as "1029" or a null message must not hide the two-factor prompt.
 const PlexErrorBody = L.struct({
   errors: L.array(
     L.struct({ code: L.optional(L.Num), message: L.optional(L.Str), status: L.optional(L.Num) })
   )
 })
 
-/** Plex's error entries in a body, their messages masked (a server may echo what it was sent). */
-const errorEntries = (
-  contentType: string | undefined,
-  text: string,
-  secrets: ReadonlyArray<string>
-): ReadonlyArray<PlexErrorDetail> => {
-  if (!isJson(contentType)) return []
+/** Plex's error entries in a body, their messages scrubbed (a server may echo what it was sent). */
+const errorEntries = (contentType: string | undefined, text: string, secrets: ReadonlyArray<string>) => {
   let body: unknown
   try {
-    body = JSON.parse(text)
+    body = isJson(contentType) ? JSON.parse(text) : undefined
   } catch {
     return []
   }
   const decoded = L.decodePlain(PlexErrorBody, body)
-  if (decoded instanceof L.Failure) return []
-  return decoded.errors.map(
-    (e) => new PlexErrorDetail(e.message === undefined ? e : { ...e, message: scrub(e.message, secrets) })
-  )
+  return decoded instanceof L.Failure
+    ? []
+    : decoded.errors.map(
+        (e) =>
+          new Errors.PlexErrorDetail(
+            e.message === undefined ? e : { ...e, message: scrub(e.message, secrets) }
+          )
+      )
+}
+
+const refusals = {
+  VerificationCodeRequired: Errors.VerificationCodeRequired,
+  InvalidVerificationCode: Errors.InvalidVerificationCode,
+  BadRequest: Errors.BadRequest,
+  Unauthorized: Errors.Unauthorized,
+  NotFound: Errors.NotFound
 }
 
 /** The error for an answer that is not a success; `now` dates a `Retry-After`. */
@@ -199,63 +161,46 @@ export const refused = (
   headers: Headers.Headers,
   text: string,
   now: number
-): PlexError => {
+): Errors.PlexError => {
   const contentType = headers["content-type"]
   const errors = errorEntries(contentType, text, ctx.secrets)
   const fields = { ...fieldsOf(ctx), status, errors }
   const retryAfterMillis = parseRetryAfter(headers["retry-after"], now)
-  const kind = classify({
-    status,
-    codes: new Set(errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))),
-    messages: errors.map((e) => e.message ?? "").join(" "),
-    signIn: spec.signIn === true,
-    notFound: spec.notFound === true
+  const codes = errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))
+  const kind = classify(status, codes, errors.map((e) => e.message ?? "").join(" "), spec)
+  if (kind === "RateLimited") return new Errors.RateLimited({ ...fields, retryAfterMillis })
+  if (kind !== "Unexpected") return new refusals[kind](fields)
+  const detail =
+    status === 404
+      ? "not found"
+      : isRedirect(status)
+        ? "a redirect that could not be followed"
+        : `unexpected status ${status}`
+  const bodyExcerpt = excerpt(text, ctx.secrets)
+  return new Errors.Unexpected({
+    ...fields,
+    contentType,
+    retryAfterMillis,
+    bodyExcerpt,
+    reason: "Status",
+    detail
   })
-  switch (kind) {
-    case "VerificationCodeRequired":
-      return new VerificationCodeRequired(fields)
-    case "InvalidVerificationCode":
-      return new InvalidVerificationCode(fields)
-    case "RateLimited":
-      return new RateLimited({ ...fields, retryAfterMillis })
-    case "BadRequest":
-      return new BadRequest(fields)
-    case "Unauthorized":
-      return new Unauthorized(fields)
-    case "NotFound":
-      return new NotFound(fields)
-    case "Unexpected":
-      return new Unexpected({
-        ...fields,
-        contentType,
-        retryAfterMillis,
-        bodyExcerpt: excerpt(text, ctx.secrets),
-        reason: "Status",
-        detail:
-          status === 404
-            ? "not found"
-            : isRedirect(status)
-              ? "a redirect that could not be followed"
-              : `unexpected status ${status}`
-      })
-  }
 }
 
 /** The decoded success of a 2xx answer, or why it cannot be used. */
 export const decoded = <A>(
-  spec: Expecting<A>,
+  spec: { readonly schema: L.Lenient<A>; readonly noContent?: boolean | undefined },
   ctx: Context,
   status: number,
   headers: Headers.Headers,
   text: string
-): Success<A> | Unexpected => {
+): Success<A> | Errors.Unexpected => {
   const contentType = headers["content-type"]
   if (spec.noContent) return { value: undefined as A, status, headers, contentType }
   const unusable = (reason: "ContentType" | "Decode", detail: string) =>
-    new Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
-  if (!isJson(contentType)) {
+    new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
+  if (!isJson(contentType))
     return unusable("ContentType", `expected a JSON body, got ${contentType ?? "no content type"}`)
-  }
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -263,7 +208,11 @@ export const decoded = <A>(
     return unusable("Decode", `the body is not valid JSON (${text.length} characters)`)
   }
   const value = L.decodePlain(spec.schema, json)
-  return value instanceof L.Failure
-    ? unusable("Decode", describeFailure(value))
-    : { value, status, headers, contentType }
+  if (!(value instanceof L.Failure)) return { value, status, headers, contentType }
+  // A path and a kind, never a value.
+  const path = value.path.length > 0 ? value.path.map(String).join(".") : "body"
+  return unusable(
+    "Decode",
+    `the body does not have the expected shape: ${value.missing ? "missing" : "invalid"} ${path}`
+  )
 }

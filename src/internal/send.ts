@@ -1,24 +1,19 @@
 /**
- * Sending a request and following its redirects, with the secret policy of
+ * Sending a request and following its redirects by the secret policy of
  * `policy.ts`: the token and secret query values go only to the origin they
  * were meant for, a secret body is never resent to another origin, at most
  * five hops, only http(s).
  *
- * For a client sending through `fetch` (`FetchHttpClient`), each request is
- * given, through the platform's public `FetchHttpClient.Fetch` and
- * `FetchHttpClient.RequestInit` services:
- *
- * - `redirect: "manual"` beside the caller's other `RequestInit` options, so
- *   that redirects come back here;
- * - a `fetch` wrapping the caller's (or the global one) that refuses to send
- *   a request carrying a secret to any origin but the one this hop was meant
- *   for (a caller's `HttpClient.followRedirects` would otherwise resend the
- *   token), and refuses an answer that came from another origin (a caller's
- *   `fetch` that follows redirects itself: the secrets are gone by then, but
- *   the other origin's data is never taken for Plex's).
- *
- * For any other client, an answer whose request is not the one sent (a
- * caller's redirect-following step) is refused the same way.
+ * A client sending through `fetch` gets, through the platform's public
+ * `FetchHttpClient.RequestInit` and `FetchHttpClient.Fetch` services,
+ * `redirect: "manual"` beside the caller's other options (redirects come back
+ * here), and a `fetch` wrapping the caller's (or the global one) that refuses
+ * to send a secret to an origin other than the one this hop was meant for (a
+ * caller's `HttpClient.followRedirects` would resend the token) and refuses an
+ * answer from another origin (a caller's `fetch` that follows redirects
+ * itself has sent the secrets by then, but the other origin's data is never
+ * taken for Plex's). With any client, an answer to a request other than the
+ * one sent (a redirect followed by a step of the caller's) is refused.
  *
  * @internal
  */
@@ -42,26 +37,16 @@ export interface Answer {
   readonly headers: Headers.Headers
 }
 
-/** What a request carries that must not reach another origin. */
-export interface Secrets {
-  /** Every revealed secret (token, query values, body values). */
-  readonly all: ReadonlyArray<string>
-  /** Whether the body carries one (a password, a code). */
-  readonly body: boolean
-}
-
-/** Found by {@link fetchServices}: what the client's own context holds, layer included. */
 class Found {
   constructor(readonly context: Context.Context<never>) {}
 }
 
 /**
- * The `FetchHttpClient.Fetch` and `RequestInit` the client would send with:
- * the caller's, or those given to the client's layer (visible only inside
- * the client). Learned by running the client with a first request step that
- * stops it, with what it sees, before anything is sent.
+ * The context the client sends in, its layer's included (a `Fetch` given to
+ * the `FetchHttpClient` layer is visible only there): learned by running the
+ * client with a first request step that stops it before anything is sent.
  */
-const fetchServices = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
+const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
   HttpClient.mapRequestInputEffect(client, () =>
     Effect.flatMap(Effect.context<never>(), (context) => Effect.die(new Found(context)))
   )
@@ -70,23 +55,14 @@ const fetchServices = (client: HttpClient.HttpClient, request: HttpClientRequest
       Effect.exit,
       Effect.map((exit) => {
         const found = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.dieOption(exit.cause)) : undefined
-        const context = found instanceof Found ? found.context : Context.empty()
-        return {
-          fetch: Context.getOption(context, FetchHttpClient.Fetch),
-          init: Context.getOption(context, FetchHttpClient.RequestInit)
-        }
+        return found instanceof Found ? found.context : Context.empty()
       })
     )
 
-/** Whether `text` carries one of `secrets`. */
 const carries = (text: string, secrets: ReadonlyArray<string>) =>
   secrets.some((secret) => secret.length > 0 && text.includes(secret))
 
-/**
- * A `fetch` that sends through `inner` only what may go: a request to an
- * origin other than `intended()` carrying a secret (in a header, the URL or
- * the body) is refused, as is an answer from another origin.
- */
+/** A `fetch` through `inner` that sends no secret to, and takes no answer from, an origin but `intended()`. */
 const guard =
   (
     inner: Option.Option<typeof globalThis.fetch>,
@@ -96,17 +72,13 @@ const guard =
   async (input, init) => {
     const url = input instanceof Request ? input.url : String(input)
     if (!mayCarrySecrets(intended(), url)) {
-      const headers = new globalThis.Headers(init?.headers)
-      const body = typeof init?.body === "string" ? init.body : ""
-      let secretHeader = false
-      headers.forEach((value) => {
-        if (carries(value, secrets)) secretHeader = true
-      })
-      if (secretHeader || carries(url, secrets) || carries(body, secrets)) {
+      const sent = [url, typeof init?.body === "string" ? init.body : ""]
+      new globalThis.Headers(init?.headers).forEach((value) => sent.push(value))
+      if (sent.some((text) => carries(text, secrets))) {
         throw new CrossOrigin(`refused to send credentials to another origin (${new URL(url).origin})`)
       }
     }
-    // Read at each call: the global `fetch` may be replaced (a test, a polyfill).
+    // The global `fetch` is read at each call: it may be replaced (a polyfill, a test).
     const response = await Option.getOrElse(inner, () => globalThis.fetch)(input, init)
     if (response.url !== "" && !mayCarrySecrets(intended(), response.url)) {
       throw new CrossOrigin(`the answer came from another origin (${new URL(response.url).origin})`)
@@ -114,15 +86,12 @@ const guard =
     return response
   }
 
-/**
- * Sends `request` through `client`, following redirects by the policy; each
- * hop's answer is checked to come from where it was sent.
- */
+/** Sends `request` through `client`, following redirects by the policy. */
 export const send = (
   client: HttpClient.HttpClient,
   ctx: Ctx,
   request: HttpClientRequest.HttpClientRequest,
-  secrets: Secrets
+  secretBody: boolean
 ): Effect.Effect<Answer, NetworkError | Unexpected> => {
   let intended = request.url
   const loop = (
@@ -135,7 +104,7 @@ export const send = (
       return client.execute(current)
     }).pipe(
       Effect.mapError((error) => networkError(ctx, error)),
-      Effect.flatMap((response): Effect.Effect<Answer, NetworkError | Unexpected> => {
+      Effect.flatMap((response) => {
         const refuse = (detail: string) =>
           Effect.zipRight(
             discardBody(response),
@@ -151,25 +120,17 @@ export const send = (
         const location = headers["location"]
         if (!isRedirect(response.status) || location === undefined)
           return Effect.succeed({ response, headers })
-        const hop = nextHop({
-          from: current.url,
-          method: current.method,
-          status: response.status,
-          location,
-          hops,
-          secretBody
-        })
+        const hop = nextHop(current.url, current.method, response.status, location, hops, secretBody)
         if (hop._tag === "Refuse") return refuse(hop.detail)
-        // The next request is built afresh: `setHeaders` would merge, not replace.
-        const dropped = [
-          ...(hop.crossOrigin ? ["x-plex-token"] : []),
-          ...(hop.toGet ? ["content-type", "content-length"] : [])
-        ]
+        // Built afresh: `setHeaders` would merge, not replace.
         const next = HttpClientRequest.make(hop.toGet ? "GET" : current.method)(
-          `${hop.url.origin}${hop.url.pathname}`,
+          hop.url.origin + hop.url.pathname,
           {
-            headers: Headers.remove(current.headers, dropped),
-            urlParams: redirectQuery(hop.url, hop.crossOrigin, (value) => secrets.all.includes(value)),
+            headers: Headers.remove(current.headers, [
+              ...(hop.crossOrigin ? ["x-plex-token"] : []),
+              ...(hop.toGet ? ["content-type", "content-length"] : [])
+            ]),
+            urlParams: redirectQuery(hop.url, hop.crossOrigin, ctx.secrets),
             hash: hop.url.hash.slice(1) || undefined,
             body: hop.toGet ? undefined : current.body
           }
@@ -177,14 +138,14 @@ export const send = (
         return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
       })
     )
-  return Effect.flatMap(fetchServices(client, request), (found) =>
-    loop(request, 0, secrets.body).pipe(
+  return Effect.flatMap(clientContext(client, request), (context) =>
+    loop(request, 0, secretBody).pipe(
       Effect.provideService(
         FetchHttpClient.Fetch,
-        guard(found.fetch, () => intended, secrets.all)
+        guard(Context.getOption(context, FetchHttpClient.Fetch), () => intended, ctx.secrets)
       ),
       Effect.provideService(FetchHttpClient.RequestInit, {
-        ...Option.getOrUndefined(found.init),
+        ...Option.getOrUndefined(Context.getOption(context, FetchHttpClient.RequestInit)),
         redirect: "manual"
       })
     )
