@@ -201,7 +201,7 @@ export const getTokenDetails = (): Effect.Effect<
   Schemas.Account,
   GetTokenDetailsError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> => value(getTokenDetailsWithResponse())
+> => Effect.map(Request.plexTv(tokenDetailsSpec), (success) => success.value)
 
 /**
  * {@link getTokenDetails} with the response's status and headers.

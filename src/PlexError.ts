@@ -111,11 +111,27 @@ export class BadRequest extends Schema.TaggedError<BadRequest>("effect-plex-auth
  */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>("effect-plex-auth/Unauthorized")(
   "Unauthorized",
-  ResponseContext
+  {
+    ...ResponseContext,
+    /**
+     * Set when credentials that can re-authenticate got no new token, and why:
+     * `FreshTokenRefused` (a token obtained moments ago was refused too: the
+     * server refuses fresh tokens, and none is obtained for a while),
+     * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken`,
+     * `SignedOut`.
+     */
+    reauthentication: Schema.optional(
+      Schema.Literal("Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused")
+    )
+  }
 ) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: not authorized (HTTP ${this.status})${describeCodes(this.errors)}`
+    const why =
+      this.reauthentication === "FreshTokenRefused"
+        ? "; the server refuses fresh tokens too, so no new one is obtained for a while"
+        : ""
+    return `${this.operation}: not authorized (HTTP ${this.status})${describeCodes(this.errors)}${why}`
   }
 }
 

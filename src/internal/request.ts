@@ -241,7 +241,7 @@ const withToken = <S extends Spec<any>>(spec: S, baseUrl: string) =>
                   Effect.logDebug(
                     `${spec.operation}: re-authentication gave no new token: ${describe(failure)}`
                   ),
-                  Effect.fail(refusedError)
+                  Effect.fail(withReason(refusedError, failure))
                 ),
               onSuccess: (fresh) =>
                 execute(spec, baseUrl, Option.some(fresh)).pipe(
@@ -252,6 +252,23 @@ const withToken = <S extends Spec<any>>(spec: S, baseUrl: string) =>
       )
     )
   )
+
+const reasons = ["Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused"] as const
+
+/** The refused call's `Unauthorized`, saying why re-authentication gave no new token. */
+const withReason = <E>(error: E, failure: unknown): E => {
+  const reason = reasons.find((r) => describe(failure) === `RefreshFailed ${r}`)
+  return error instanceof Errors.Unauthorized && reason !== undefined
+    ? (new Errors.Unauthorized({
+        operation: error.operation,
+        method: error.method,
+        url: error.url,
+        status: error.status,
+        errors: error.errors,
+        reauthentication: reason
+      }) as E)
+    : error
+}
 
 /** `RefreshFailed Failed`, `Unauthorized`, ...: a failure's tag and reason, never a value. */
 const describe = (failure: unknown): string => {
