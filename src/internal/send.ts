@@ -72,7 +72,16 @@ const guard =
   async (input, init) => {
     const url = input instanceof Request ? input.url : String(input)
     if (!mayCarrySecrets(intended(), url)) {
-      const sent = [url, typeof init?.body === "string" ? init.body : ""]
+      const body = init?.body
+      const text =
+        typeof body === "string"
+          ? body
+          : body instanceof Uint8Array || body instanceof ArrayBuffer
+            ? new TextDecoder().decode(body)
+            : body == null
+              ? ""
+              : secrets.join(" ") // A body it cannot read (a stream, a form) is taken to carry them all.
+      const sent = [url, text]
       new globalThis.Headers(init?.headers).forEach((value) => sent.push(value))
       if (sent.some((text) => carries(text, secrets))) {
         throw new CrossOrigin(`refused to send credentials to another origin (${new URL(url).origin})`)
