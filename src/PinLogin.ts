@@ -24,6 +24,7 @@ import {
 } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import { honourRetryAfter } from "./internal/retry.js"
 import * as V from "./internal/validate.js"
 
 /**
@@ -249,13 +250,8 @@ export const poll = (
       Duration.seconds(2),
       2
     ).pipe(Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(30))))
-    const slowDown = Schedule.passthrough(growing).pipe(
-      Schedule.modifyDelay((error, delay) =>
-        error._tag === "RateLimited" && error.retryAfterMillis !== undefined
-          ? Duration.max(delay, Duration.millis(error.retryAfterMillis))
-          : delay
-      )
-    )
+    // `Retry-After` applied by the engine's one rule (never sooner than asked; not past the cap).
+    const slowDown = honourRetryAfter(growing)
     const deviceJwt = options.deviceJwt
     const checkOnce =
       deviceJwt === undefined

@@ -19,10 +19,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
-import * as ScheduleDecision from "effect/ScheduleDecision"
-import * as ScheduleInterval from "effect/ScheduleInterval"
 import type { PlexError } from "./PlexError.js"
 import * as Internal from "./internal/retry.js"
 
@@ -122,35 +119,24 @@ export const matches = (
  * @category constructors
  */
 export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
-  const initial = Duration.toMillis(options.initialInterval ?? Duration.millis(500))
-  const max = Duration.toMillis(options.maxInterval ?? Duration.seconds(60))
-  const exponent = options.exponent ?? 1.5
+  const max = Duration.decode(options.maxInterval ?? Duration.seconds(60))
   const maxElapsed = Duration.toMillis(options.maxElapsedTime ?? Duration.hours(1))
-  const jitter = options.jitter ?? false
-  return Schedule.makeWithState<
-    { readonly attempt: number; readonly start: number | undefined },
-    PlexError,
-    Duration.Duration
-  >({ attempt: 0, start: undefined }, (now, error, state) =>
-    Effect.gen(function* () {
-      const start = state.start ?? now
-      if (!matches(error, options)) {
-        return [state, Duration.zero, ScheduleDecision.done] as const
-      }
-      let wait = Math.min(initial * Math.pow(exponent, state.attempt), max)
-      if (jitter) wait = wait * (0.8 + 0.4 * (yield* Random.next))
-      const asked = retryAfter(error)
-      if (asked !== undefined) wait = Math.max(wait, Duration.toMillis(asked))
-      wait = Math.round(wait)
-      if (now - start + wait > maxElapsed) {
-        return [state, Duration.zero, ScheduleDecision.done] as const
-      }
-      return [
-        { attempt: state.attempt + 1, start },
-        Duration.millis(wait),
-        ScheduleDecision.continueWith(ScheduleInterval.after(now + wait))
-      ] as const
-    })
+  const exponential = Schedule.exponential(
+    options.initialInterval ?? Duration.millis(500),
+    options.exponent ?? 1.5
+  )
+  const capped = Schedule.modifyDelay(exponential, (_, delay) => Duration.min(delay, max))
+  return (options.jitter ? Schedule.jittered(capped) : capped).pipe(
+    Schedule.modifyDelay((_, delay) => Duration.millis(Math.round(Duration.toMillis(delay)))),
+    Schedule.whileInput((error: PlexError) => matches(error, options)),
+    // The wait a `Retry-After` asks for counts towards `maxElapsedTime`: honoured here first (again by the
+    // engine, which changes nothing), so that a retry that would start too late is not made.
+    Internal.honourRetryAfter,
+    Schedule.delays,
+    Schedule.intersect(Schedule.elapsed),
+    Schedule.check(
+      (_, [delay, elapsed]) => Duration.toMillis(elapsed) + Duration.toMillis(delay) <= maxElapsed
+    )
   )
 }
 
