@@ -7,6 +7,7 @@ import type { PlatformError } from "@effect/platform/Error"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import type * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -19,25 +20,44 @@ import * as PinLogin from "./PinLogin.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
-import { Credentials, type CredentialsService } from "./internal/tags.js"
 import * as Refresh from "./internal/refresh.js"
 import * as V from "./internal/validate.js"
 
-export {
+/**
+ * What a `Credentials` layer provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CredentialsService {
+  /** The current token, `Redacted`. */
+  readonly token: Effect.Effect<Redacted.Redacted<string>>
   /**
-   * The credentials service: the current token. Required by every operation
-   * that acts for an account or on a server.
-   *
-   * @since 0.1.0
-   * @category tags
+   * Obtains a new token after `stale` was refused, when this layer can
+   * (sign-in, PIN, JWT refresh). Concurrent callers holding the same stale
+   * token share one refresh. Absent when the layer cannot re-authenticate.
    */
-  Credentials,
+  readonly refresh?:
+    ((stale: Redacted.Redacted<string>) => Effect.Effect<Redacted.Redacted<string>, unknown>) | undefined
   /**
-   * @since 0.1.0
-   * @category models
+   * Told that `token` was signed out (plex.tv revoked it at the caller's
+   * request): a layer that can re-authenticate must not sign in again when
+   * that token is later refused. Absent when there is nothing to remember.
    */
-  type CredentialsService
+  readonly signedOut?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
+
+/**
+ * The credentials service: the current token. Required by every operation
+ * that acts for an account or on a server.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Credentials extends Context.Tag("effect-plex-auth/Credentials")<
+  Credentials,
+  CredentialsService
+>() {}
 
 /**
  * Credentials from a token. A plain string is wrapped in `Redacted` at once;

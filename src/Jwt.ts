@@ -43,7 +43,7 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
 import * as Refresh from "./internal/refresh.js"
-import { Credentials, type CredentialsService } from "./internal/tags.js"
+import { Credentials, type CredentialsService } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 
 // ---------------------------------------------------------------------------

@@ -29,8 +29,9 @@ import type {
 import * as Schemas from "./Schemas.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
-import { Credentials as CredentialsTag } from "./internal/tags.js"
-import type { Credentials, PlexServer } from "./internal/tags.js"
+import { Credentials as CredentialsTag } from "./Credentials.js"
+import type { Credentials } from "./Credentials.js"
+import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 
 /**

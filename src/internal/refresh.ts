@@ -25,7 +25,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import * as SynchronizedRef from "effect/SynchronizedRef"
-import type { CredentialsService } from "./tags.js"
+import type { CredentialsService } from "../Credentials.js"
 
 /**
  * Why a refresh gave no new token. Logged at Debug level by the engine and

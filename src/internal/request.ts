@@ -27,7 +27,9 @@ import { reveal } from "./redact.js"
 import { CurrentRetryPolicy, honourRetryAfter, none, type RetryPolicy } from "./retry.js"
 import { send } from "./send.js"
 import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
-import { Credentials, PlexServer, PlexTv } from "./tags.js"
+import { Credentials } from "../Credentials.js"
+import { PlexServer } from "../PlexServer.js"
+import { PlexTv } from "../PlexTv.js"
 
 export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
 
