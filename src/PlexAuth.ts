@@ -14,9 +14,7 @@
  */
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { dual } from "effect/Function"
 import * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import type {
@@ -29,6 +27,7 @@ import type {
 import * as Schemas from "./Schemas.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import * as Settings from "./internal/settings.js"
 import { Credentials as CredentialsTag } from "./Credentials.js"
 import type { Credentials } from "./Credentials.js"
 import type { PlexServer } from "./PlexServer.js"
@@ -387,14 +386,7 @@ export const RequestTimeout = Request.RequestTimeout
  * @since 0.1.0
  * @category settings
  */
-export const withRequestTimeout: {
-  (timeout: Duration.DurationInput): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.DurationInput): Effect.Effect<A, E, R>
-} = /*#__PURE__*/ dual(
-  2,
-  <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.DurationInput): Effect.Effect<A, E, R> =>
-    Effect.provideService(self, Request.RequestTimeout, Duration.decode(timeout))
-)
+export const withRequestTimeout = Settings.withRequestTimeout
 
 /**
  * The largest response body read before failing with `Unexpected`
@@ -406,13 +398,25 @@ export const withRequestTimeout: {
 export const MaxBodyBytes = Request.MaxBodyBytes
 
 /**
+ * Runs an effect with another body cap, in bytes (see {@link MaxBodyBytes}).
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * export const small = PlexAuth.getTokenDetails().pipe(PlexAuth.withMaxBodyBytes(1024 * 1024))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withMaxBodyBytes = Settings.withMaxBodyBytes
+
+/**
  * Whether requests carry the caller's trace context (the `traceparent` and
  * `b3` headers `@effect/platform` adds). `false` by default: Plex takes no
  * part in the caller's traces, so the headers would only hand a third party
- * the caller's trace ids. A tracer that exports records the spans either
- * way. Under Effect's default tracer, which exports nothing, the operation's
- * span is not made, and the platform's per-request span only when this is
- * `true` (the headers name it).
+ * the caller's trace ids. The spans are recorded either way.
  *
  * @example
  * ```ts
@@ -427,6 +431,37 @@ export const MaxBodyBytes = Request.MaxBodyBytes
  * @category settings
  */
 export const TracePropagation = Request.TracePropagation
+
+/**
+ * Runs an effect with trace propagation on or off (see {@link TracePropagation}).
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * export const traced = PlexAuth.getTokenDetails().pipe(PlexAuth.withTracePropagation(true))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withTracePropagation = Settings.withTracePropagation
+
+/**
+ * Runs an effect with another retry policy: `RetryPolicy.withPolicy`, here
+ * beside the other request settings.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth, RetryPolicy } from "effect-plex-auth"
+ *
+ * export const patient = PlexAuth.getTokenDetails().pipe(PlexAuth.withRetryPolicy(RetryPolicy.transient))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withRetryPolicy = Settings.withRetryPolicy
 
 // ---------------------------------------------------------------------------
 // Token lifecycle
