@@ -7,8 +7,11 @@
  * rate limits, 5xx answers and connection failures. A 400, 401, 404, a decode
  * failure or invalid input is never repeated, and a request that may already
  * have been processed (a sign-in that timed out) is not sent again. A
- * `Retry-After` header (seconds or an HTTP date) is honoured: the next attempt
- * waits at least that long.
+ * `Retry-After` header (seconds or an HTTP date) is honoured by every policy
+ * this module makes ({@link backoff}, {@link transient}, {@link make}): the
+ * next attempt waits at least that long (up to {@link maxRetryAfter}; a
+ * longer wait ends the retries). A bare `Schedule` used as a policy does not
+ * read it: wrap it in {@link make}.
  *
  * The default policy is {@link none}, as in the seed SDKs. Set another one for
  * a whole program with {@link layer}, or for one call with {@link withPolicy}.
@@ -178,7 +181,7 @@ export const make = <Out>(
   options: { readonly while?: ((error: PlexError) => boolean) | undefined } = {}
 ): RetryPolicy => {
   const predicate = options.while ?? ((error: PlexError) => matches(error))
-  return schedule.pipe(Schedule.whileInput(predicate))
+  return schedule.pipe(Schedule.whileInput(predicate), Internal.honourRetryAfter)
 }
 
 /**

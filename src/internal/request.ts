@@ -24,7 +24,8 @@ import type * as L from "./lenient.js"
 import { mayRetry } from "./policy.js"
 import { type Context, decoded, neverReachedServer, readText, refused, type Success } from "./read.js"
 import { reveal } from "./redact.js"
-import { CurrentRetryPolicy, honourRetryAfter, none, type RetryPolicy } from "./retry.js"
+import type { RefreshFailed } from "./refresh.js"
+import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
 import { send } from "./send.js"
 import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
 import { Credentials } from "../Credentials.js"
@@ -94,7 +95,7 @@ export const json =
   (found) =>
     HttpBody.text(JSON.stringify(reveal(value, found)), "application/json")
 
-/** Retries `attempt` by `policy` (honouring `Retry-After`), only errors that may be retried at all. */
+/** Retries `attempt` by `policy`, only errors that may be retried at all. */
 export const retrying = <A, E extends Errors.PlexError, R>(
   attempt: Effect.Effect<A, E, R>,
   policy: RetryPolicy,
@@ -109,7 +110,8 @@ export const retrying = <A, E extends Errors.PlexError, R>(
       : attempt
   )
   return Effect.retry(logged, {
-    schedule: honourRetryAfter(policy),
+    // `Retry-After` is honoured by the policy itself (`RetryPolicy.make` and `backoff` apply `honourRetryAfter`).
+    schedule: policy,
     while: (error: E) => mayRetry(error, idempotent, neverReachedServer in error)
   })
 }
@@ -255,11 +257,9 @@ const withToken = <S extends Spec<any>>(spec: S, baseUrl: string) =>
     )
   )
 
-const reasons = ["Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused"] as const
-
 /** The refused call's `Unauthorized`, saying why re-authentication gave no new token. */
 const withReason = <E>(error: E, failure: unknown): E => {
-  const reason = reasons.find((r) => describe(failure) === `RefreshFailed ${r}`)
+  const reason = (failure as Partial<RefreshFailed> | undefined)?.reason
   return error instanceof Errors.Unauthorized && reason !== undefined
     ? (new Errors.Unauthorized({
         operation: error.operation,

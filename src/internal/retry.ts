@@ -2,8 +2,8 @@
  * What the request engine needs of retry policies, kept apart from the
  * public `RetryPolicy` module so that a program that never builds a policy
  * does not bundle `backoff` and `transient`. `honourRetryAfter` is the one
- * place a `Retry-After` is applied: the engine puts it on every policy, and
- * `PinLogin.poll` on its own slow-down.
+ * place a `Retry-After` is applied: `RetryPolicy.make` and `backoff` put it on
+ * every policy they make, and `PinLogin.poll` on its own slow-down.
  *
  * @internal
  */
@@ -50,14 +50,14 @@ export const maxRetryAfter: Duration.Duration = Duration.minutes(1)
  */
 export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
   schedule: Schedule.Schedule<Out, E, R>
-): Schedule.Schedule<Out, E, R> =>
+): Schedule.Schedule<unknown, E, R> =>
   Schedule.intersect(
     schedule,
-    Schedule.identity<E>().pipe(
-      Schedule.whileInput((error: E) => {
+    Schedule.addDelay(
+      Schedule.recurWhile((error: E) => {
         const asked = retryAfter(error)
         return asked === undefined || Duration.lessThanOrEqualTo(asked, maxRetryAfter)
       }),
-      Schedule.addDelay((error) => retryAfter(error) ?? Duration.zero)
+      (error) => retryAfter(error) ?? Duration.zero
     )
-  ).pipe(Schedule.map(([out]) => out))
+  )

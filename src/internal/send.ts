@@ -73,14 +73,8 @@ const guard =
     const url = input instanceof Request ? input.url : String(input)
     if (!mayCarrySecrets(intended(), url)) {
       const body = init?.body
-      const text =
-        typeof body === "string"
-          ? body
-          : body instanceof Uint8Array || body instanceof ArrayBuffer
-            ? new TextDecoder().decode(body)
-            : body == null
-              ? ""
-              : secrets.join(" ") // A body it cannot read (a stream, a form) is taken to carry them all.
+      // A body it does not read as text (bytes, a stream, a form) is taken to carry every secret.
+      const text = typeof body === "string" ? body : body == null ? "" : secrets.join(" ")
       const sent = [url, text]
       new globalThis.Headers(init?.headers).forEach((value) => sent.push(value))
       if (sent.some((text) => carries(text, secrets))) {

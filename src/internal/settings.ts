@@ -43,13 +43,22 @@ export interface With<In> {
 }
 
 /** Runs an effect with another per-attempt timeout. */
-export const withRequestTimeout: With<Duration.DurationInput> = setting(RequestTimeout, Duration.decode)
+export const withRequestTimeout: With<Duration.DurationInput> = /*#__PURE__*/ setting(
+  RequestTimeout,
+  Duration.decode
+)
 
 /** Runs an effect with another body cap, in bytes. */
-export const withMaxBodyBytes: With<number> = setting(MaxBodyBytes, (bytes: number) => bytes)
+export const withMaxBodyBytes: With<number> = /*#__PURE__*/ setting(MaxBodyBytes, (bytes: number) => bytes)
 
 /** Runs an effect with trace propagation on or off. */
-export const withTracePropagation: With<boolean> = setting(TracePropagation, (on: boolean) => on)
+export const withTracePropagation: With<boolean> = /*#__PURE__*/ setting(
+  TracePropagation,
+  (on: boolean) => on
+)
 
 /** Runs an effect with another retry policy. */
-export const withRetryPolicy: With<RetryPolicy> = setting(CurrentRetryPolicy, (policy: RetryPolicy) => policy)
+export const withRetryPolicy: With<RetryPolicy> = /*#__PURE__*/ setting(
+  CurrentRetryPolicy,
+  (policy: RetryPolicy) => policy
+)
