@@ -20,7 +20,7 @@ import { ClaimRejected, type InvalidInput, type ResponseError, ServerAlreadyClai
 import * as Resources from "./Resources.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
-import type { Credentials } from "./internal/tags.js"
+import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 
 /**

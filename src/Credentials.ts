@@ -7,39 +7,57 @@ import type { PlatformError } from "@effect/platform/Error"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import type * as ConfigError from "effect/ConfigError"
-import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
-import * as Either from "effect/Either"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
-import { Credentials, type CredentialsService } from "./internal/tags.js"
+import * as Refresh from "./internal/refresh.js"
 import * as V from "./internal/validate.js"
 
-export {
+/**
+ * What a `Credentials` layer provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CredentialsService {
+  /** The current token, `Redacted`. */
+  readonly token: Effect.Effect<Redacted.Redacted<string>>
   /**
-   * The credentials service: the current token. Required by every operation
-   * that acts for an account or on a server.
-   *
-   * @since 0.1.0
-   * @category tags
+   * Obtains a new token after `stale` was refused, when this layer can
+   * (sign-in, PIN, JWT refresh). Concurrent callers holding the same stale
+   * token share one refresh. Absent when the layer cannot re-authenticate.
    */
-  Credentials,
+  readonly refresh?:
+    ((stale: Redacted.Redacted<string>) => Effect.Effect<Redacted.Redacted<string>, unknown>) | undefined
   /**
-   * @since 0.1.0
-   * @category models
+   * Told that `token` was signed out (plex.tv revoked it at the caller's
+   * request): a layer that can re-authenticate must not sign in again when
+   * that token is later refused. Absent when there is nothing to remember.
    */
-  type CredentialsService
+  readonly signedOut?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
+
+/**
+ * The credentials service: the current token. Required by every operation
+ * that acts for an account or on a server.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Credentials extends Context.Tag("effect-plex-auth/Credentials")<
+  Credentials,
+  CredentialsService
+>() {}
 
 /**
  * Credentials from a token. A plain string is wrapped in `Redacted` at once;
@@ -85,22 +103,17 @@ export const layerConfig = (
 /**
  * Why a re-authentication gave no new token: `obtain` failed (its error is
  * in `cause`), it handed back the very token that was refused, a failed
- * attempt for that token is still cooling down, or the token was signed out
- * with `PlexAuth.signOut` (whoever signed out stays signed out). Logged at
- * Debug level by the engine; the operation itself fails with its
- * `Unauthorized`.
+ * attempt for that token is still cooling down, the token was signed out
+ * with `PlexAuth.signOut` (whoever signed out stays signed out), or a token
+ * obtained by a refresh moments ago was refused too (the server refuses
+ * fresh tokens: no new one is obtained for the cooldown). Logged at Debug
+ * level by the engine; the operation itself fails with its `Unauthorized`,
+ * whose `reauthentication` carries the reason.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RefreshFailed {
-  readonly _tag: "RefreshFailed"
-  readonly reason: "Failed" | "SameToken" | "CoolingDown" | "SignedOut"
-  readonly cause?: unknown
-}
-
-const refreshFailed = (reason: RefreshFailed["reason"], cause?: unknown): RefreshFailed =>
-  cause === undefined ? { _tag: "RefreshFailed", reason } : { _tag: "RefreshFailed", reason, cause }
+export type RefreshFailed = Refresh.RefreshFailed
 
 /**
  * Credentials that can re-authenticate: the token is `initial`, or obtained
@@ -108,14 +121,17 @@ const refreshFailed = (reason: RefreshFailed["reason"], cause?: unknown): Refres
  * refused (401), `obtain` runs again — once for all the callers that held
  * the refused token — and the operation is retried once with the new token.
  *
- * A refresh is never repeated for the same refused token: when `obtain`
- * fails, or hands back the same token (a password sign-in does), every
- * caller holding that token fails at once with its `Unauthorized`, and no
- * new attempt is made for `cooldown` (default 1 minute) after a failure —
- * so a storm of 401s cannot become a storm of sign-ins, PIN prompts or
- * "too many failed sign-ins" lockouts. Nor is a token refreshed after it was
- * signed out with `PlexAuth.signOut`: signing in again is the caller's call
- * (with new credentials).
+ * Re-authentication is bounded: when `obtain` fails, or hands back the same
+ * token (a password sign-in does), every caller holding that token fails at
+ * once with its `Unauthorized`, and no new attempt is made for `cooldown`
+ * (default 1 minute) after a failure; when a token obtained by a refresh
+ * less than `cooldown` ago is refused too, the server refuses fresh tokens,
+ * and nothing is obtained for `cooldown` either (its `Unauthorized` says so
+ * with `reauthentication: "FreshTokenRefused"`). So a storm of 401s cannot
+ * become a storm of sign-ins, PIN prompts or "too many failed sign-ins"
+ * lockouts (Plex's 1031). Nor is a token refreshed after it was signed out
+ * with `PlexAuth.signOut`: signing in again is the caller's call (with new
+ * credentials).
  *
  * @since 0.1.0
  * @category constructors
@@ -128,54 +144,8 @@ export const makeRefreshing = <E, R>(options: {
   Effect.gen(function* () {
     const context = yield* Effect.context<R>()
     const obtain = Effect.provide(options.obtain, context)
-    const cooldown = Duration.toMillis(options.cooldown ?? Duration.minutes(1))
-    const first = options.initial ?? (yield* obtain)
-    interface State {
-      readonly token: Redacted.Redacted<string>
-      /** The refused token whose refresh gave nothing, and when (for the cooldown after a failure). */
-      readonly spent?: {
-        readonly token: string
-        readonly reason: "Failed" | "SameToken" | "SignedOut"
-        readonly at: number
-      }
-    }
-    const state = yield* SynchronizedRef.make<State>({ token: first })
-    type Outcome = Either.Either<Redacted.Redacted<string>, RefreshFailed>
-    const step = (outcome: Outcome, next: State): readonly [Outcome, State] => [outcome, next]
-    const refresh = (
-      stale: Redacted.Redacted<string>
-    ): Effect.Effect<Redacted.Redacted<string>, RefreshFailed> =>
-      SynchronizedRef.modifyEffect(state, (s) =>
-        Effect.gen(function* () {
-          const refused = Redacted.value(stale)
-          // Someone else already replaced the refused token: use theirs.
-          if (Redacted.value(s.token) !== refused) return step(Either.right(s.token), s)
-          const now = yield* Clock.currentTimeMillis
-          const spent = s.spent?.token === refused ? s.spent : undefined
-          if (spent !== undefined && (spent.reason !== "Failed" || now - spent.at < cooldown)) {
-            const reason = spent.reason === "Failed" ? "CoolingDown" : spent.reason
-            return step(Either.left(refreshFailed(reason)), s)
-          }
-          const fresh = yield* Effect.either(obtain)
-          if (Either.isLeft(fresh)) {
-            const failed = refreshFailed("Failed", fresh.left)
-            return step(Either.left(failed), { ...s, spent: { token: refused, reason: "Failed", at: now } })
-          }
-          if (Redacted.value(fresh.right) === refused) {
-            const same = refreshFailed("SameToken")
-            return step(Either.left(same), { ...s, spent: { token: refused, reason: "SameToken", at: now } })
-          }
-          return step(Either.right(fresh.right), { token: fresh.right })
-        })
-      ).pipe(Effect.flatMap((result) => result))
-    const signedOut = (token: Redacted.Redacted<string>): Effect.Effect<void> =>
-      Effect.flatMap(Clock.currentTimeMillis, (at) =>
-        SynchronizedRef.update(state, (s) => ({
-          ...s,
-          spent: { token: Redacted.value(token), reason: "SignedOut" as const, at }
-        }))
-      )
-    return { token: Effect.map(SynchronizedRef.get(state), (s) => s.token), refresh, signedOut }
+    const initial = options.initial ?? (yield* obtain)
+    return yield* Refresh.make({ initial, obtain, cooldown: options.cooldown })
   })
 
 /**

@@ -27,7 +27,7 @@ import {
 } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
-import { Credentials } from "./internal/tags.js"
+import { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 
 // ---------------------------------------------------------------------------

@@ -29,7 +29,6 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as SynchronizedRef from "effect/SynchronizedRef"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import {
@@ -45,7 +44,8 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
 import { JwtHost, type JwtHostService } from "./internal/jwtHost.js"
-import { Credentials, type CredentialsService } from "./internal/tags.js"
+import * as Refresh from "./internal/refresh.js"
+import { Credentials, type CredentialsService } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 
 // ---------------------------------------------------------------------------
@@ -905,12 +905,15 @@ const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
   Redacted.isRedacted(value) ? toPlexJwt(value) : value
 
 /**
- * Credentials holding a Plex JWT. Reading the token refreshes it first when
+ * Credentials holding a Plex JWT, on the same refresh as
+ * `Credentials.makeRefreshing`. Reading the token refreshes it first when
  * less than `refreshMargin` is left (nonce, device JWT, exchange) — one
  * refresh shared by concurrent readers; if that refresh fails, the current
  * token is served (and the refresh retried on a read a minute later). When
  * plex.tv refuses the token (401, 498 expired), the refused call refreshes
- * once and is retried once.
+ * once — one exchange for all concurrent callers, none for a minute after
+ * one failed — and is retried once. After `PlexAuth.signOut`, the token is
+ * never replaced: the calls that use it fail with `Unauthorized`.
  *
  * @since 0.1.0
  * @category credentials
@@ -920,7 +923,6 @@ export const makeCredentials = <E = never, R = never>(
 ): Effect.Effect<CredentialsService, CredentialsError<E>, R | HttpClient.HttpClient | ClientIdentity> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
-    const margin = Duration.toMillis(options.refreshMargin ?? defaultRefreshMargin)
     const onToken = options.onToken ?? (() => Effect.void)
     const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError> =>
       options.verify
@@ -945,48 +947,15 @@ export const makeCredentials = <E = never, R = never>(
                 Effect.tap((jwt) => onToken(jwt))
               )
 
-    interface State {
-      readonly jwt: PlexJwt
-      readonly failedAt: number | undefined
-    }
-    const state = yield* SynchronizedRef.make<State>({ jwt: first, failedAt: undefined })
-    const due = (s: State, now: number) => s.jwt.expiresAt !== undefined && s.jwt.expiresAt - now <= margin
-
-    const token: Effect.Effect<Redacted.Redacted<string>> = Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      const current = yield* SynchronizedRef.get(state)
-      if (!due(current, now)) return current.jwt.token
-      const next = yield* SynchronizedRef.updateAndGetEffect(state, (s) =>
-        Effect.gen(function* () {
-          const at = yield* Clock.currentTimeMillis
-          // Another reader refreshed while this one waited, or a refresh just failed.
-          if (!due(s, at)) return s
-          if (s.failedAt !== undefined && at - s.failedAt < Duration.toMillis(retryAfterFailure)) return s
-          return yield* renew.pipe(
-            Effect.map((jwt): State => ({ jwt, failedAt: undefined })),
-            Effect.catchAll((error) =>
-              Effect.as(
-                Effect.logWarning(
-                  `Jwt: refreshing the Plex JWT failed (${error._tag}); keeping the current one`
-                ),
-                { ...s, failedAt: at }
-              )
-            )
-          )
-        })
-      )
-      return next.jwt.token
+    // The one refresh mechanism (single flight, cooldown, sign-out aware), ahead of expiry too.
+    return yield* Refresh.make({
+      initial: first.token,
+      obtain: Effect.map(renew, (jwt) => jwt.token),
+      expiresAt: (token) => toPlexJwt(token).expiresAt,
+      margin: options.refreshMargin ?? defaultRefreshMargin,
+      cooldown: retryAfterFailure,
+      name: "Plex JWT"
     })
-
-    const refresh = (stale: Redacted.Redacted<string>) =>
-      SynchronizedRef.modifyEffect(state, (s) =>
-        // Someone else already replaced the refused token: use theirs.
-        Redacted.value(s.jwt.token) !== Redacted.value(stale)
-          ? Effect.succeed([s.jwt.token, s] as const)
-          : Effect.map(renew, (jwt) => [jwt.token, { jwt, failedAt: undefined }] as const)
-      )
-
-    return { token, refresh }
   })
 
 /**

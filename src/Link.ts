@@ -14,7 +14,7 @@ import type { ClientIdentity } from "./ClientIdentity.js"
 import type { BadRequest, InvalidInput, NotFound, ResponseError } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
-import type { Credentials } from "./internal/tags.js"
+import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 
 /**

@@ -27,7 +27,8 @@ import {
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { JwtHost } from "./internal/jwtHost.js"
-import { PlexTv } from "./internal/tags.js"
+import { PlexTv } from "./PlexTv.js"
+import { honourRetryAfter } from "./internal/retry.js"
 import * as V from "./internal/validate.js"
 
 // A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
@@ -264,13 +265,8 @@ export const poll = (
       Duration.seconds(2),
       2
     ).pipe(Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(30))))
-    const slowDown = Schedule.passthrough(growing).pipe(
-      Schedule.modifyDelay((error, delay) =>
-        error._tag === "RateLimited" && error.retryAfterMillis !== undefined
-          ? Duration.max(delay, Duration.millis(error.retryAfterMillis))
-          : delay
-      )
-    )
+    // `Retry-After` applied by the engine's one rule (never sooner than asked; not past the cap).
+    const slowDown = honourRetryAfter(growing)
     const deviceJwt = options.deviceJwt
     // Whether any check got an answer, and the failure of the last one that did not.
     const seen = yield* Ref.make<{ readonly answered: boolean; readonly last: TransientError | undefined }>({

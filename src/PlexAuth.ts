@@ -29,8 +29,10 @@ import type {
 import * as Schemas from "./Schemas.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
-import { Credentials as CredentialsTag } from "./internal/tags.js"
-import type { Credentials, PlexServer } from "./internal/tags.js"
+import * as Settings from "./internal/settings.js"
+import { Credentials as CredentialsTag } from "./Credentials.js"
+import type { Credentials } from "./Credentials.js"
+import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 import { verificationCodeProblem } from "./internal/twoFactor.js"
 
@@ -218,7 +220,7 @@ export const getTokenDetails = (): Effect.Effect<
   Schemas.Account,
   GetTokenDetailsError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> => value(getTokenDetailsWithResponse())
+> => Effect.map(Request.plexTv(tokenDetailsSpec), (success) => success.value)
 
 /**
  * {@link getTokenDetails} with the response's status and headers.
@@ -419,7 +421,7 @@ export const withRequestTimeout: {
   ): Effect.Effect<A, E | InvalidInput, R> =>
     // NaN, a negative, zero or an infinite timeout fails with InvalidInput: the timeout stays on.
     Effect.flatMap(V.timeout("withRequestTimeout", "timeout", timeout), (valid) =>
-      Effect.provideService(self, Request.RequestTimeout, valid)
+      Settings.withRequestTimeout(self, valid)
     )
 )
 
@@ -433,13 +435,25 @@ export const withRequestTimeout: {
 export const MaxBodyBytes = Request.MaxBodyBytes
 
 /**
+ * Runs an effect with another body cap, in bytes (see {@link MaxBodyBytes}).
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * export const small = PlexAuth.getTokenDetails().pipe(PlexAuth.withMaxBodyBytes(1024 * 1024))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withMaxBodyBytes = Settings.withMaxBodyBytes
+
+/**
  * Whether requests carry the caller's trace context (the `traceparent` and
  * `b3` headers `@effect/platform` adds). `false` by default: Plex takes no
  * part in the caller's traces, so the headers would only hand a third party
- * the caller's trace ids. A tracer that exports records the spans either
- * way. Under Effect's default tracer, which exports nothing, the operation's
- * span is not made, and the platform's per-request span only when this is
- * `true` (the headers name it).
+ * the caller's trace ids. The spans are recorded either way.
  *
  * @example
  * ```ts
@@ -454,6 +468,37 @@ export const MaxBodyBytes = Request.MaxBodyBytes
  * @category settings
  */
 export const TracePropagation = Request.TracePropagation
+
+/**
+ * Runs an effect with trace propagation on or off (see {@link TracePropagation}).
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect-plex-auth"
+ *
+ * export const traced = PlexAuth.getTokenDetails().pipe(PlexAuth.withTracePropagation(true))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withTracePropagation = Settings.withTracePropagation
+
+/**
+ * Runs an effect with another retry policy: `RetryPolicy.withPolicy`, here
+ * beside the other request settings.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth, RetryPolicy } from "effect-plex-auth"
+ *
+ * export const patient = PlexAuth.getTokenDetails().pipe(PlexAuth.withRetryPolicy(RetryPolicy.transient))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withRetryPolicy = Settings.withRetryPolicy
 
 // ---------------------------------------------------------------------------
 // Token lifecycle

@@ -11,7 +11,6 @@
  */
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import type { ConnectionAttempt, NoReachableConnection, ServerNotFound } from "./Resources.js"
 
 /**
  * One entry of the `errors` array in a plex.tv error body,
@@ -111,11 +110,24 @@ export class BadRequest extends Schema.TaggedError<BadRequest>("effect-plex-auth
  */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>("effect-plex-auth/Unauthorized")(
   "Unauthorized",
-  ResponseContext
+  {
+    ...ResponseContext,
+    /**
+     * Set when credentials that can re-authenticate got no new token, and why:
+     * `FreshTokenRefused` (a token obtained moments ago was refused too: the
+     * server refuses fresh tokens, and none is obtained for a while),
+     * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken`,
+     * `SignedOut`.
+     */
+    reauthentication: Schema.optional(
+      Schema.Literal("Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused")
+    )
+  }
 ) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: not authorized (HTTP ${this.status})${describeCodes(this.errors)}`
+    const why = this.reauthentication === "FreshTokenRefused" ? "; the server refuses fresh tokens too" : ""
+    return `${this.operation}: not authorized (HTTP ${this.status})${describeCodes(this.errors)}${why}`
   }
 }
 
@@ -485,32 +497,34 @@ export class ClaimRejected extends Schema.TaggedError<ClaimRejected>("effect-ple
   }
 }
 
-export type {
+export {
   /**
    * What became of one candidate URL while `Resources.connect` probed a
-   * server. A type here; the class is `Resources.ConnectionAttempt`.
+   * server (also exported by `Resources`). Kept in a module of its own so
+   * that an operation that never connects does not bundle it.
    *
    * @since 0.1.0
    * @category models
    */
   ConnectionAttempt,
   /**
-   * No candidate URL of a server answered as that server. A type here; the
-   * class is `Resources.NoReachableConnection`.
+   * No candidate URL of a server answered as that server (also exported by
+   * `Resources`).
    *
    * @since 0.1.0
    * @category errors
    */
   NoReachableConnection,
   /**
-   * The account has no server of that name or identifier. A type here; the
-   * class is `Resources.ServerNotFound`.
+   * The account has no server of that name or identifier (also exported by
+   * `Resources`).
    *
    * @since 0.1.0
    * @category errors
    */
   ServerNotFound
-}
+} from "./internal/connectErrors.js"
+import type { NoReachableConnection, ServerNotFound } from "./internal/connectErrors.js"
 
 /**
  * Every error this library raises.

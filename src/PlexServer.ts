@@ -5,28 +5,32 @@
  */
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type { InvalidInput } from "./PlexError.js"
 import * as V from "./internal/validate.js"
-import { PlexServer, type PlexServerService } from "./internal/tags.js"
 
-export {
-  /**
-   * The server service: its base URL. Required by `getTransientToken` and
-   * `getSourceConnectionInformation`.
-   *
-   * @since 0.1.0
-   * @category tags
-   */
-  PlexServer,
-  /**
-   * @since 0.1.0
-   * @category models
-   */
-  type PlexServerService
+/**
+ * What a `PlexServer` layer provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PlexServerService {
+  /** The server's base URL, `http(s)://host:port[/prefix]`, without a trailing slash. */
+  readonly url: string
 }
+
+/**
+ * The server service: its base URL. Required by `getTransientToken` and
+ * `getSourceConnectionInformation`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class PlexServer extends Context.Tag("effect-plex-auth/PlexServer")<PlexServer, PlexServerService>() {}
 
 /**
  * Validates a server URL: absolute, `http` or `https`, no embedded

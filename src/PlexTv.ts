@@ -8,28 +8,34 @@
  */
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type { InvalidInput } from "./PlexError.js"
 import * as V from "./internal/validate.js"
-import { PlexTv, type PlexTvService } from "./internal/tags.js"
 
-export {
-  /**
-   * The plex.tv base URL in force, `https://plex.tv` unless a layer or
-   * {@link withUrl} says otherwise.
-   *
-   * @since 0.1.0
-   * @category tags
-   */
-  PlexTv,
-  /**
-   * @since 0.1.0
-   * @category models
-   */
-  type PlexTvService
+/**
+ * What the `PlexTv` reference holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PlexTvService {
+  /** The base URL of the plex.tv account API, without `/api/v2`. */
+  readonly url: string
 }
+
+/**
+ * The plex.tv base URL in force, `https://plex.tv` unless a layer or
+ * {@link withUrl} says otherwise.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class PlexTv extends Context.Reference<PlexTv>()("effect-plex-auth/PlexTv", {
+  defaultValue: (): PlexTvService => ({ url: "https://plex.tv" })
+}) {}
 
 /**
  * The default base URL, `https://plex.tv`.

@@ -7,8 +7,11 @@
  * rate limits, 5xx answers and connection failures. A 400, 401, 404, a decode
  * failure or invalid input is never repeated, and a request that may already
  * have been processed (a sign-in that timed out) is not sent again. A
- * `Retry-After` header (seconds or an HTTP date) is honoured: the next attempt
- * waits at least that long.
+ * `Retry-After` header (seconds or an HTTP date) is honoured by every policy
+ * this module makes ({@link backoff}, {@link transient}, {@link make}): the
+ * next attempt waits at least that long (up to {@link maxRetryAfter}; a
+ * longer wait ends the retries). A bare `Schedule` used as a policy does not
+ * read it: wrap it in {@link make}.
  *
  * The default policy is {@link none}, as in the seed SDKs. Set another one for
  * a whole program with {@link layer}, or for one call with {@link withPolicy}.
@@ -19,10 +22,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
-import * as ScheduleDecision from "effect/ScheduleDecision"
-import * as ScheduleInterval from "effect/ScheduleInterval"
 import type { PlexError } from "./PlexError.js"
 import * as Internal from "./internal/retry.js"
 
@@ -122,35 +122,24 @@ export const matches = (
  * @category constructors
  */
 export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
-  const initial = Duration.toMillis(options.initialInterval ?? Duration.millis(500))
-  const max = Duration.toMillis(options.maxInterval ?? Duration.seconds(60))
-  const exponent = options.exponent ?? 1.5
+  const max = Duration.decode(options.maxInterval ?? Duration.seconds(60))
   const maxElapsed = Duration.toMillis(options.maxElapsedTime ?? Duration.hours(1))
-  const jitter = options.jitter ?? false
-  return Schedule.makeWithState<
-    { readonly attempt: number; readonly start: number | undefined },
-    PlexError,
-    Duration.Duration
-  >({ attempt: 0, start: undefined }, (now, error, state) =>
-    Effect.gen(function* () {
-      const start = state.start ?? now
-      if (!matches(error, options)) {
-        return [state, Duration.zero, ScheduleDecision.done] as const
-      }
-      let wait = Math.min(initial * Math.pow(exponent, state.attempt), max)
-      if (jitter) wait = wait * (0.8 + 0.4 * (yield* Random.next))
-      const asked = retryAfter(error)
-      if (asked !== undefined) wait = Math.max(wait, Duration.toMillis(asked))
-      wait = Math.round(wait)
-      if (now - start + wait > maxElapsed) {
-        return [state, Duration.zero, ScheduleDecision.done] as const
-      }
-      return [
-        { attempt: state.attempt + 1, start },
-        Duration.millis(wait),
-        ScheduleDecision.continueWith(ScheduleInterval.after(now + wait))
-      ] as const
-    })
+  const exponential = Schedule.exponential(
+    options.initialInterval ?? Duration.millis(500),
+    options.exponent ?? 1.5
+  )
+  const capped = Schedule.modifyDelay(exponential, (_, delay) => Duration.min(delay, max))
+  return (options.jitter ? Schedule.jittered(capped) : capped).pipe(
+    Schedule.modifyDelay((_, delay) => Duration.millis(Math.round(Duration.toMillis(delay)))),
+    Schedule.whileInput((error: PlexError) => matches(error, options)),
+    // The wait a `Retry-After` asks for counts towards `maxElapsedTime`: honoured here first (again by the
+    // engine, which changes nothing), so that a retry that would start too late is not made.
+    Internal.honourRetryAfter,
+    Schedule.delays,
+    Schedule.intersect(Schedule.elapsed),
+    Schedule.check(
+      (_, [delay, elapsed]) => Duration.toMillis(elapsed) + Duration.toMillis(delay) <= maxElapsed
+    )
   )
 }
 
@@ -192,7 +181,7 @@ export const make = <Out>(
   options: { readonly while?: ((error: PlexError) => boolean) | undefined } = {}
 ): RetryPolicy => {
   const predicate = options.while ?? ((error: PlexError) => matches(error))
-  return schedule.pipe(Schedule.whileInput(predicate))
+  return schedule.pipe(Schedule.whileInput(predicate), Internal.honourRetryAfter)
 }
 
 /**

@@ -36,7 +36,7 @@ import type { InvalidInput, NotFound, PlexError, ResponseError, Unauthorized } f
 import * as Resources from "./Resources.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
-import { Credentials } from "./internal/tags.js"
+import { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 
 // ---------------------------------------------------------------------------

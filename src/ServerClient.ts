@@ -32,7 +32,7 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
-import * as Redirect from "./internal/redirect.js"
+import * as Policy from "./internal/policy.js"
 import * as Request from "./internal/request.js"
 import * as V from "./internal/validate.js"
 
@@ -167,17 +167,11 @@ export const make = (
             })
           )
         }
-        if (!Redirect.redirectStatuses.has(response.status) || location === undefined) {
+        if (!Policy.isRedirect(response.status) || location === undefined) {
           return Effect.succeed(response)
         }
-        const hop = Redirect.nextHop({
-          from: request.url,
-          method: request.method,
-          status: response.status,
-          location,
-          hops,
-          tokenOrigin: origin
-        })
+        // The engine's redirect policy: the same hop limit, schemes and method rules.
+        const hop = Policy.nextHop(request.url, request.method, response.status, location, hops, false)
         if (hop._tag === "Refuse") {
           return Effect.zipRight(
             discard(response),
@@ -186,25 +180,25 @@ export const make = (
                 request,
                 response,
                 reason: "StatusCode",
-                description: hop.reason
+                description: hop.detail
               })
             )
           )
         }
-        const url = new URL(hop.url)
+        const url = hop.url
+        // The token goes only to the origin it was meant for, never in a query.
+        const withToken = Policy.mayCarrySecrets(origin, url)
         const headers = Headers.remove(request.headers, [
-          ...(hop.withToken ? [] : [tokenHeader]),
-          ...(hop.dropBody ? ["content-type", "content-length"] : [])
+          ...(withToken ? [] : [tokenHeader]),
+          ...(hop.toGet ? ["content-type", "content-length"] : [])
         ])
-        const next = HttpClientRequest.make(hop.method as HttpClientRequest.HttpClientRequest["method"])(
-          `${url.origin}${url.pathname}`,
-          {
-            headers: hop.withToken ? Headers.set(headers, tokenHeader, Redacted.value(token)) : headers,
-            urlParams: [...url.searchParams],
-            hash: url.hash.slice(1) || undefined,
-            body: hop.dropBody ? undefined : request.body
-          }
-        )
+        const method = hop.toGet ? "GET" : request.method
+        const next = HttpClientRequest.make(method)(`${url.origin}${url.pathname}`, {
+          headers: withToken ? Headers.set(headers, tokenHeader, Redacted.value(token)) : headers,
+          urlParams: Policy.redirectQuery(url, !withToken, [Redacted.value(token)]),
+          hash: url.hash.slice(1) || undefined,
+          body: hop.toGet ? undefined : request.body
+        })
         return Effect.zipRight(discard(response), follow(next, hops + 1))
       })
     const execute = (

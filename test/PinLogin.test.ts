@@ -265,3 +265,25 @@ describe("login and Credentials.layerPinLogin", () => {
     )
   )
 })
+
+describe("PIN polling rides out transient failures", () => {
+  const pin = { id: 7, code: "ABCD", expiresIn: 900 } as unknown as PinLogin.Pin
+  const pending = () => MockHttp.json(200, { id: 7, code: "ABCD", authToken: null })
+  it.effect("a 502 and a dropped connection while polling do not end the login", () =>
+    Effect.gen(function* () {
+      const token = yield* PinLogin.poll(pin).pipe(afterAdjusting("1 minute"))
+      assert.strictEqual(Redacted.value(token), "approved-token")
+    }).pipe(
+      Effect.provide(
+        env(
+          MockHttp.sequence(
+            pending,
+            () => MockHttp.text(502, "bad gateway", "text/html"),
+            () => MockHttp.transportFailure("other side closed", "ECONNRESET"),
+            () => MockHttp.json(200, { id: 7, code: "ABCD", authToken: "approved-token" })
+          )
+        )
+      )
+    )
+  )
+})

@@ -646,3 +646,40 @@ describe("RetryPolicy helpers", () => {
     assert.deepStrictEqual(RetryPolicy.defaultStatusCodes, [429, 500, 502, 503, 504])
   })
 })
+
+describe("Retry-After is capped", () => {
+  const policy = RetryPolicy.make(Schedule.recurs(1))
+  const parked = () => MockHttp.text(503, "busy", "text/plain", { "retry-after": "999999" })
+
+  it.effect("a wait longer than MaxRetryAfter is not waited out: the error goes to the caller", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(
+        PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(policy)),
+        "Unexpected"
+      )
+      assert.strictEqual(error.retryAfterMillis, 999_999_000)
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(env(MockHttp.always(parked))))
+  )
+
+  it.effect("a wait within the cap is waited out in full", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.getTokenDetails().pipe(
+        RetryPolicy.withPolicy(policy),
+        afterAdjusting("2 minutes")
+      )
+      assert.strictEqual(account.username, "tester")
+      const [first, second] = yield* expectRequests(2)
+      assert.strictEqual(second!.at - first!.at, Duration.toMillis(RetryPolicy.maxRetryAfter))
+    }).pipe(
+      Effect.provide(
+        env(
+          MockHttp.sequence(
+            () => MockHttp.text(503, "busy", "text/plain", { "retry-after": "60" }),
+            () => MockHttp.json(200, { id: 1, uuid: "u", username: "tester", title: "T" })
+          )
+        )
+      )
+    )
+  )
+})

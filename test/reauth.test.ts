@@ -185,6 +185,38 @@ describe("no re-authentication storms", () => {
     )
   )
 
+  it.effect(
+    "a server that refuses every token: 20 calls make two sign-ins, then a cooldown (issue 15.2)",
+    () =>
+      Effect.gen(function* () {
+        const signIns = Effect.map(
+          MockHttp.requests,
+          (all) => all.filter((r) => r.url.pathname === "/api/v2/users/signin").length
+        )
+        const first = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+        assert.isUndefined(first.reauthentication, "the first refusal signed in again")
+        for (let i = 0; i < 19; i++) {
+          const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+          assert.strictEqual(error.reauthentication, "FreshTokenRefused")
+          assert.include(error.message, "refuses fresh tokens")
+        }
+        assert.strictEqual(yield* signIns, 2, "the layer's sign-in and one re-sign-in, not 21")
+        yield* TestClock.adjust("61 seconds")
+        yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+        assert.strictEqual(yield* signIns, 3, "after the cooldown, one new attempt")
+        yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+        assert.strictEqual(yield* signIns, 3)
+      }).pipe(
+        Effect.provide(
+          signInLayer((request) =>
+            request.url.pathname === "/api/v2/users/signin"
+              ? MockHttp.json(201, { ...account, authToken: `t-${request.index}` })
+              : refused()
+          )
+        )
+      )
+  )
+
   it.effect("after a failed refresh, none is tried again for a minute", () =>
     Effect.gen(function* () {
       yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")

@@ -4,8 +4,8 @@
  * never more than five hops, never to a non-http(s) URL.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Schedule } from "effect"
-import { PlexAuth, RetryPolicy } from "effect-plex-auth"
+import { Effect, Redacted, Schedule } from "effect"
+import { PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { CODE, env, PASSWORD, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
@@ -117,6 +117,48 @@ describe("cross origin", () => {
         env(
           redirectOnce(302, `https://evil.example/api/v2/user?X-Plex-Token=${TOKEN}&keep=1`, () =>
             MockHttp.plexErrors(401, [{ code: 1001, message: "User could not be authenticated" }])
+          )
+        )
+      )
+    )
+  )
+
+  it.effect(
+    "every secret query value is dropped on the way to another origin, whatever its name (15.6)",
+    () =>
+      Effect.gen(function* () {
+        const deviceJwt = "device.jwt-SeCrEt-8c1f"
+        yield* Effect.either(PinLogin.check({ id: 42 }, { deviceJwt: Redacted.make(deviceJwt) }))
+        const [first, second] = yield* expectRequests(2)
+        assert.strictEqual(first!.url.searchParams.get("deviceJWT"), deviceJwt)
+        assert.strictEqual(second!.url.origin, "https://evil.example")
+        assert.notInclude(second!.url.toString(), deviceJwt)
+        assert.notInclude(second!.url.toString(), "SeCrEt")
+        assert.deepStrictEqual([...second!.url.searchParams], [["keep", "1"]])
+      }).pipe(
+        Effect.provide(
+          env(
+            redirectOnce(
+              302,
+              "https://evil.example/api/v2/pins/42?deviceJWT=device.jwt-SeCrEt-8c1f&keep=1",
+              () => MockHttp.json(200, { id: 42, code: "ABCD" })
+            )
+          )
+        )
+      )
+  )
+
+  it.effect("a secret query value stays on a redirect within the origin", () =>
+    Effect.gen(function* () {
+      const deviceJwt = "device.jwt-SeCrEt-8c1f"
+      yield* Effect.either(PinLogin.check({ id: 42 }, { deviceJwt: Redacted.make(deviceJwt) }))
+      const [, second] = yield* expectRequests(2)
+      assert.strictEqual(second!.url.searchParams.get("deviceJWT"), deviceJwt)
+    }).pipe(
+      Effect.provide(
+        env(
+          redirectOnce(302, "/api/v2/pins/42?deviceJWT=device.jwt-SeCrEt-8c1f", () =>
+            MockHttp.json(200, { id: 42, code: "ABCD" })
           )
         )
       )

@@ -1,7 +1,9 @@
 /**
  * What the request engine needs of retry policies, kept apart from the
  * public `RetryPolicy` module so that a program that never builds a policy
- * does not bundle `backoff` and `transient`.
+ * does not bundle `backoff` and `transient`. `honourRetryAfter` is the one
+ * place a `Retry-After` is applied: `RetryPolicy.make` and `backoff` put it on
+ * every policy they make, and `PinLogin.poll` on its own slow-down.
  *
  * @internal
  */
@@ -22,8 +24,14 @@ export class CurrentRetryPolicy extends Context.Reference<CurrentRetryPolicy>()(
   { defaultValue: (): RetryPolicy => none }
 ) {}
 
+/** What a `Retry-After` header is read into: the wait it asked for, in milliseconds. */
+interface MayAskToWait {
+  readonly _tag: string
+  readonly retryAfterMillis?: number | undefined
+}
+
 /** The wait a `Retry-After` header asked for, if the error carries one. */
-export const retryAfter = (error: PlexError): Duration.Duration | undefined =>
+export const retryAfter = (error: MayAskToWait): Duration.Duration | undefined =>
   (error._tag === "RateLimited" || error._tag === "Unexpected") && error.retryAfterMillis !== undefined
     ? Duration.millis(error.retryAfterMillis)
     : undefined
@@ -34,3 +42,22 @@ export const retryAfter = (error: PlexError): Duration.Duration | undefined =>
  * caller, who can decide to wait that long.
  */
 export const maxRetryAfter: Duration.Duration = Duration.minutes(1)
+
+/**
+ * `schedule`, waiting at least what a `Retry-After` asked for before the
+ * next attempt (the longer of the two waits), and stopping when it asked
+ * for more than {@link maxRetryAfter}. Applying it twice changes nothing.
+ */
+export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
+  schedule: Schedule.Schedule<Out, E, R>
+): Schedule.Schedule<unknown, E, R> =>
+  Schedule.intersect(
+    schedule,
+    Schedule.addDelay(
+      Schedule.recurWhile((error: E) => {
+        const asked = retryAfter(error)
+        return asked === undefined || Duration.lessThanOrEqualTo(asked, maxRetryAfter)
+      }),
+      (error) => retryAfter(error) ?? Duration.zero
+    )
+  )

@@ -138,6 +138,55 @@ describe("Jwt credentials: re-authentication", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect("100 concurrent 401s while renewal fails make one renewal per cooldown (issue 15.3)", () =>
+    Effect.gen(function* () {
+      const { key, plexJwt } = yield* registeredKey
+      const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+      yield* FakePlex.fault("getTokenDetails", Fault.status(401))
+      yield* FakePlex.fault("getNonce", Fault.status(500))
+      yield* FakePlex.FakePlex.pipe(Effect.flatMap((fake) => fake.clearRequests))
+      const burst = Effect.all(
+        Array.from({ length: 100 }, () =>
+          Effect.flip(
+            PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+          )
+        ),
+        { concurrency: "unbounded" }
+      )
+      const errors = yield* burst
+      assert.isTrue(errors.every((error) => error._tag === "Unauthorized"))
+      assert.strictEqual(yield* count("getNonce"), 1, "one renewal for the whole burst")
+      assert.strictEqual(yield* count("exchangeJwt"), 0)
+      // A second burst within the cooldown renews nothing.
+      yield* TestClock.adjust("30 seconds")
+      yield* burst
+      assert.strictEqual(yield* count("getNonce"), 1)
+      // After the cooldown, one more attempt for the next burst.
+      yield* TestClock.adjust("31 seconds")
+      yield* burst
+      assert.strictEqual(yield* count("getNonce"), 2)
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("after PlexAuth.signOut, Jwt.layer does not quietly get a new token", () =>
+    Effect.gen(function* () {
+      const { key, plexJwt } = yield* registeredKey
+      const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+      const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.provideService(effect, Credentials.Credentials, credentials)
+      yield* run(PlexAuth.signOut())
+      const exchanges = yield* count("exchangeJwt")
+      const error = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+      assert.strictEqual(error.reauthentication, "SignedOut")
+      assert.strictEqual(yield* count("exchangeJwt"), exchanges, "no exchange after the sign-out")
+      assert.strictEqual(yield* count("getNonce"), exchanges, "no nonce either")
+      // Not ahead of expiry either.
+      yield* TestClock.adjust(hours(6 * 24 + 12))
+      yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+      assert.strictEqual(yield* count("exchangeJwt"), exchanges)
+    }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("Jwt.layer without a token exchanges a registered key; with verify, checks the new token", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey

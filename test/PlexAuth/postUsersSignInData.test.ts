@@ -240,3 +240,47 @@ describe("postUsersSignInData", () => {
     }
   })
 })
+
+const reviewSignIn = PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD })
+
+describe("error bodies are read leniently", () => {
+  it.effect('a code sent as "1029" with a null message still asks for the two-factor code', () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(reviewSignIn, "VerificationCodeRequired")
+      assert.deepStrictEqual(
+        error.errors.map((e) => e.code),
+        [1029]
+      )
+    }).pipe(
+      Effect.provide(
+        env(MockHttp.always(() => MockHttp.json(401, { errors: [{ code: "1029", message: null }] })))
+      )
+    )
+  )
+})
+
+describe("tokens from payloads must be sendable as headers", () => {
+  it.effect(
+    "a sign-in answer whose authToken holds CR/LF is Unexpected (Decode), and nothing echoes it",
+    () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(reviewSignIn, "Unexpected")
+        assert.strictEqual(error.reason, "Decode")
+        assert.notInclude(JSON.stringify(error), "evil")
+      }).pipe(
+        Effect.provide(
+          env(
+            MockHttp.always(() =>
+              MockHttp.json(201, {
+                id: 1,
+                uuid: "u",
+                username: "t",
+                title: "T",
+                authToken: "tok\r\nX-Evil: 1"
+              })
+            )
+          )
+        )
+      )
+  )
+})

@@ -1,19 +1,16 @@
 /**
- * The per-attempt timeout over `FetchHttpClient` on the live clock.
- *
- * Once the engine has seen that a client sends through the global `fetch`, a
- * timeout aborts the request's `fetch` instead of running the attempt in a
- * fiber of its own. A `FetchHttpClient.Fetch` of the caller's or of the
- * layer's may ignore the abort, so an attempt through one always runs in a
- * fiber that the timeout interrupts, which cuts it whatever it waits on.
+ * The per-attempt timeout over `FetchHttpClient` on the live clock: the
+ * timeout interrupts the attempt, and the platform then aborts the request's
+ * `fetch` (its signal is the platform's own, never replaced). A
+ * `FetchHttpClient.Fetch` of the caller's, given beside the layer or to it,
+ * is the one used, with `redirect: "manual"`; one that ignores the abort
+ * still times out, since the interruption does not wait for it.
  *
  * `fetch` here is a stub (no network): it answers at once, or never (until its
  * signal aborts, unless it ignores the signal), and records what it was given.
- * The global one is replaced for the tests that need it, and put back.
- *
- * This path only runs with the live clock (under a `TestClock` the engine
- * takes the fiber path, tested in timeout.test.ts), so the timeouts below are
- * real but short, and the tests assert what happens, never how long it took.
+ * The global one is replaced for the tests that need it, and put back. The
+ * timeouts below are real but short, and the tests assert what happens, never
+ * how long it took.
  */
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"

@@ -8,7 +8,7 @@
 import { Headers, HttpClient, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Exit, FiberRef, Layer, Option, Redacted, Tracer } from "effect"
-import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
+import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { inMemory, type Operation, operations, targetOf } from "../faults/support.js"
 import { type RecordedSpan, withRecordedSpans } from "../support/observe.js"
@@ -142,27 +142,31 @@ describe("spans under the default tracer and under one that exports", () => {
   }
 
   it.effect(
-    "under the default tracer, which exports nothing, neither the operation's span nor the platform's",
-    () => {
-      const { layer, seen } = inspecting()
-      return Effect.gen(function* () {
-        yield* PlexAuth.getTokenDetails()
-        assert.deepStrictEqual(seen, [{ parent: undefined, spanRecorded: false, tokenRedacted: true }])
-      }).pipe(Effect.provide(layer))
-    }
-  )
-
-  it.effect(
-    "under a tracer that records, both; under the default one, trace headers bring the platform's back",
+    "the operation's span is the platform's parent, under any tracer; the token's header is redacted",
     () => {
       const { layer, seen } = inspecting()
       return Effect.gen(function* () {
         const { exit } = yield* withRecordedSpans(PlexAuth.getTokenDetails())
         assert.isTrue(Exit.isSuccess(exit))
+        yield* PlexAuth.getTokenDetails()
         yield* PlexAuth.getTokenDetails().pipe(Effect.provideService(PlexAuth.TracePropagation, true))
         assert.deepStrictEqual(seen, [
           { parent: "PlexAuth.getTokenDetails", spanRecorded: true, tokenRedacted: true },
-          { parent: undefined, spanRecorded: true, tokenRedacted: true }
+          { parent: "PlexAuth.getTokenDetails", spanRecorded: true, tokenRedacted: true },
+          { parent: "PlexAuth.getTokenDetails", spanRecorded: true, tokenRedacted: true }
+        ])
+      }).pipe(Effect.provide(layer))
+    }
+  )
+
+  it.effect(
+    "a request whose query carries a secret gets no platform span (its url.full would carry it)",
+    () => {
+      const { layer, seen } = inspecting()
+      return Effect.gen(function* () {
+        yield* Effect.either(PinLogin.check({ id: 1 }, { deviceJwt: Redacted.make("device.jwt.secret") }))
+        assert.deepStrictEqual(seen, [
+          { parent: "PlexAuth.checkPin", spanRecorded: false, tokenRedacted: true }
         ])
       }).pipe(Effect.provide(layer))
     }

@@ -1,0 +1,158 @@
+/**
+ * The engine's decisions about Plex and HTTP, as plain functions with no
+ * Effect in them (an Effect 4 edition shares them).
+ *
+ * @internal
+ */
+import { twoFactorOutcome } from "./twoFactor.js"
+
+/** How many redirects one attempt follows. */
+export const maxRedirects = 5
+
+/** Whether `status` is a redirect the engine follows (when it carries a `Location`). */
+export const isRedirect = (status: number): boolean => [301, 302, 303, 307, 308].includes(status)
+
+/** Whether a `Content-Type` says JSON (`application/json`, `application/problem+json`, `text/json`). */
+export const isJson = (contentType: string | undefined): boolean =>
+  contentType !== undefined && /^(application\/([\w.+-]*\+)?json|text\/json)\b/i.test(contentType.trim())
+
+/**
+ * Whether a request to `to` may carry the secrets (token, secret query
+ * values, secret body) of one meant for `intended`: only to the same origin.
+ */
+export const mayCarrySecrets = (intended: string | URL, to: string | URL): boolean => {
+  try {
+    return new URL(intended).origin === new URL(to).origin
+  } catch {
+    return false
+  }
+}
+
+/** The next hop of a redirect, or why it is refused. */
+export type Hop =
+  | { readonly _tag: "Follow"; readonly url: URL; readonly crossOrigin: boolean; readonly toGet: boolean }
+  | { readonly _tag: "Refuse"; readonly detail: string }
+
+/**
+ * Where a redirect leads and whether to follow it: at most
+ * {@link maxRedirects} hops, only to http(s), and a secret body (a password,
+ * a code) is never resent to another origin. A 303, or a 301/302 after a
+ * POST, becomes a GET without the body (`toGet`).
+ */
+export const nextHop = (
+  from: string,
+  method: string,
+  status: number,
+  location: string,
+  hops: number,
+  secretBody: boolean
+): Hop => {
+  const refuse = (detail: string): Hop => ({ _tag: "Refuse", detail })
+  if (hops >= maxRedirects) return refuse(`more than ${maxRedirects} redirects`)
+  let url: URL
+  try {
+    url = new URL(location, from)
+  } catch {
+    return refuse("the redirect location is not a valid URL")
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return refuse(`refused a redirect to a ${url.protocol.slice(0, -1)} URL`)
+  }
+  if (url.username !== "" || url.password !== "")
+    return refuse("refused a redirect to a URL with credentials")
+  const crossOrigin = !mayCarrySecrets(from, url)
+  const toGet = status === 303 || ((status === 301 || status === 302) && method === "POST")
+  if (crossOrigin && secretBody && !toGet) {
+    return refuse(`refused to resend credentials to another origin (${url.origin})`)
+  }
+  return { _tag: "Follow", url, crossOrigin, toGet }
+}
+
+/**
+ * The query a redirect asks for, without what must not travel: never an
+ * `X-Plex-Token` (the token goes only as a header), and on a hop to another
+ * origin no value the request marked secret, whatever its name (`deviceJWT`).
+ */
+export const redirectQuery = (url: URL, crossOrigin: boolean, secrets: ReadonlyArray<string>) =>
+  [...url.searchParams].filter(
+    ([key, value]) => key.toLowerCase() !== "x-plex-token" && !(crossOrigin && secrets.includes(value))
+  )
+
+/** The wait (ms) a `Retry-After` header asks for: seconds, or an HTTP date relative to `now`. */
+export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
+  const trimmed = value?.trim()
+  if (trimmed === undefined) return undefined
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+/** What a refused answer means (the tag of the error it becomes). */
+export type Refusal =
+  | "VerificationCodeRequired"
+  | "InvalidVerificationCode"
+  | "RateLimited"
+  | "BadRequest"
+  | "Unauthorized"
+  | "NotFound"
+  | "Unexpected"
+
+/**
+ * Classifies a refused answer by Plex's codes, then its status: 1029/1028
+ * (or a 401 asking for the verification code, see `twoFactor.ts`) are the
+ * two-factor prompts (sign-in only), 1003/1031 and 429 rate limits;
+ * 401, 403, 498 and a 422 "invalid token" refuse the credentials; any other
+ * 422 or a 400 is a bad request; a 404 is `NotFound` where it is expected.
+ */
+export const classify = (
+  status: number,
+  codes: ReadonlyArray<number>,
+  messages: string,
+  expects: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined }
+): Refusal => {
+  if (expects.signIn) {
+    const twoFactor = twoFactorOutcome(status, new Set(codes), [messages])
+    if (twoFactor === "Required") return "VerificationCodeRequired"
+    if (twoFactor === "Invalid") return "InvalidVerificationCode"
+  }
+  if (status === 429 || codes.includes(1003) || codes.includes(1031)) return "RateLimited"
+  if (status === 400) return "BadRequest"
+  if (status === 401 || status === 403 || status === 498) return "Unauthorized"
+  if (status === 422) return /invalid token/i.test(messages) ? "Unauthorized" : "BadRequest"
+  return status === 404 && expects.notFound ? "NotFound" : "Unexpected"
+}
+
+/** Connection failures that prove the request never reached the server (refused, unresolved, unroutable). */
+export const neverSent = (code: unknown): boolean =>
+  typeof code === "string" && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)
+
+/**
+ * Whether a failure may be retried at all, whatever a policy says. A request
+ * that is not idempotent (a sign-in) is repeated only when the answer proves
+ * the server did not act: a rate limit, a 503, a connection never made.
+ */
+export const mayRetry = (
+  error: {
+    readonly _tag: string
+    readonly reason?: string | undefined
+    readonly status?: number | undefined
+  },
+  idempotent: boolean,
+  neverReachedServer: boolean
+): boolean => {
+  const status = error.status
+  switch (error._tag) {
+    case "RateLimited":
+      return true
+    case "NetworkError":
+      // A reset or a broken body may come after the server acted; only a refused connection proves it did not.
+      return idempotent || neverReachedServer
+    case "Unexpected":
+      if (error.reason !== "Status" || status === undefined) return false
+      if (!idempotent) return status === 503
+      // 501 and 505 say the server cannot do this at all: a retry would get the same answer.
+      return status === 408 || status === 425 || (status >= 500 && status !== 501 && status !== 505)
+    default:
+      return false
+  }
+}
