@@ -16,12 +16,70 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
-import { ClaimRejected, type InvalidInput, type ResponseError, ServerAlreadyClaimed } from "./PlexError.js"
+import * as Schema from "effect/Schema"
+import { type InvalidInput, PlexErrorDetail, type ResponseError } from "./PlexError.js"
 import * as Resources from "./Resources.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
+
+const describeCodes = (errors: ReadonlyArray<PlexErrorDetail>): string => {
+  const text = errors
+    .map((e) =>
+      e.code !== undefined && e.message !== undefined
+        ? `${e.code} ${e.message}`
+        : String(e.code ?? e.message ?? "")
+    )
+    .filter((p) => p.length > 0)
+    .join("; ")
+  return text.length > 0 ? ` (${text})` : ""
+}
+
+/**
+ * The server asked to be claimed already belongs to an account (its
+ * `/identity` says `claimed`): sign in as its owner, or unclaim it first.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerAlreadyClaimed extends Schema.TaggedError<ServerAlreadyClaimed>(
+  "effect-plex-auth/ServerAlreadyClaimed"
+)("ServerAlreadyClaimed", {
+  operation: Schema.String,
+  /** The server's base URL (no token, no query). */
+  url: Schema.String,
+  /** The server's machine identifier. */
+  machineIdentifier: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: the server ${this.machineIdentifier} at ${this.url} is already claimed`
+  }
+}
+
+/**
+ * The server refused the claim: the claim token was unknown, expired or
+ * already used (claim tokens live minutes), or the server would not be
+ * claimed from here. Get a fresh claim token and try again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClaimRejected extends Schema.TaggedError<ClaimRejected>("effect-plex-auth/ClaimRejected")(
+  "ClaimRejected",
+  {
+    operation: Schema.String,
+    url: Schema.String,
+    status: Schema.Number,
+    errors: Schema.Array(PlexErrorDetail)
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: the server at ${this.url} refused the claim (HTTP ${this.status})${describeCodes(this.errors)}`
+  }
+}
 
 /**
  * The body of `GET /api/claim/token.json`: `{ "token": "claim-…" }`, the

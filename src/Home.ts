@@ -15,20 +15,101 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import type * as Schema from "effect/Schema"
 import type { ClientIdentity } from "./ClientIdentity.js"
-import {
-  HomePinRequired,
-  HomeUserNotFound,
-  InvalidHomePin,
-  type InvalidInput,
-  type PlexErrorDetail,
-  type ResponseError
-} from "./PlexError.js"
+import * as Schema from "effect/Schema"
+import { type InvalidInput, PlexErrorDetail, type ResponseError } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+const describeCodes = (errors: ReadonlyArray<PlexErrorDetail>): string => {
+  const text = errors
+    .map((e) =>
+      e.code !== undefined && e.message !== undefined
+        ? `${e.code} ${e.message}`
+        : String(e.code ?? e.message ?? "")
+    )
+    .filter((p) => p.length > 0)
+    .join("; ")
+  return text.length > 0 ? ` (${text})` : ""
+}
+
+/**
+ * The Plex Home user asked for is not in the signed-in account's home (or
+ * the account is in no home): list the home's users with `Home.users()`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HomeUserNotFound extends Schema.TaggedError<HomeUserNotFound>(
+  "effect-plex-auth/HomeUserNotFound"
+)("HomeUserNotFound", {
+  /** The operation that looked, e.g. `Home.switchUser`. */
+  operation: Schema.String,
+  /** The user asked for: an id, a uuid, a title, a username or an email. */
+  user: Schema.String,
+  /** The titles of the home's users. */
+  available: Schema.Array(Schema.String)
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const known = this.available.length === 0 ? "none" : this.available.map((n) => `"${n}"`).join(", ")
+    return `${this.operation}: no Plex Home user "${this.user}" (the home has: ${known})`
+  }
+}
+
+/**
+ * The Plex Home user is protected by a PIN and none was given: ask the user
+ * for it and switch again with `pin`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HomePinRequired extends Schema.TaggedError<HomePinRequired>("effect-plex-auth/HomePinRequired")(
+  "HomePinRequired",
+  {
+    operation: Schema.String,
+    /** The title of the user switched to. */
+    user: Schema.String,
+    /** Plex's error entries, when plex.tv answered. */
+    errors: Schema.Array(PlexErrorDetail)
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: Plex Home user "${this.user}" is protected by a PIN; none was given${describeCodes(this.errors)}`
+  }
+}
+
+/**
+ * plex.tv refused the Plex Home PIN given for the user: ask again. Never
+ * carries the PIN.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidHomePin extends Schema.TaggedError<InvalidHomePin>("effect-plex-auth/InvalidHomePin")(
+  "InvalidHomePin",
+  {
+    operation: Schema.String,
+    /** The title of the user switched to. */
+    user: Schema.String,
+    /** The HTTP status plex.tv answered with. */
+    status: Schema.Number,
+    /** Plex's error entries. */
+    errors: Schema.Array(PlexErrorDetail)
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: the PIN for Plex Home user "${this.user}" was not accepted (HTTP ${this.status})${describeCodes(this.errors)}`
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Schemas

@@ -11,6 +11,8 @@
  */
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import type { ClaimRejected, ServerAlreadyClaimed } from "./Claim.js"
+import type { HomePinRequired, HomeUserNotFound, InvalidHomePin } from "./Home.js"
 
 /**
  * One entry of the `errors` array in a plex.tv error body,
@@ -380,123 +382,6 @@ export class InvalidJwt extends Schema.TaggedError<InvalidJwt>("effect-plex-auth
   }
 }
 
-/**
- * The Plex Home user asked for is not in the signed-in account's home (or
- * the account is in no home): list the home's users with `Home.users()`.
- *
- * @since 0.1.0
- * @category errors
- */
-export class HomeUserNotFound extends Schema.TaggedError<HomeUserNotFound>(
-  "effect-plex-auth/HomeUserNotFound"
-)("HomeUserNotFound", {
-  /** The operation that looked, e.g. `Home.switchUser`. */
-  operation: Schema.String,
-  /** The user asked for: an id, a uuid, a title, a username or an email. */
-  user: Schema.String,
-  /** The titles of the home's users. */
-  available: Schema.Array(Schema.String)
-}) {
-  /** @since 0.1.0 */
-  override get message(): string {
-    const known = this.available.length === 0 ? "none" : this.available.map((n) => `"${n}"`).join(", ")
-    return `${this.operation}: no Plex Home user "${this.user}" (the home has: ${known})`
-  }
-}
-
-/**
- * The Plex Home user is protected by a PIN and none was given: ask the user
- * for it and switch again with `pin`.
- *
- * @since 0.1.0
- * @category errors
- */
-export class HomePinRequired extends Schema.TaggedError<HomePinRequired>("effect-plex-auth/HomePinRequired")(
-  "HomePinRequired",
-  {
-    operation: Schema.String,
-    /** The title of the user switched to. */
-    user: Schema.String,
-    /** Plex's error entries, when plex.tv answered. */
-    errors: Schema.Array(PlexErrorDetail)
-  }
-) {
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `${this.operation}: Plex Home user "${this.user}" is protected by a PIN; none was given${describeCodes(this.errors)}`
-  }
-}
-
-/**
- * plex.tv refused the Plex Home PIN given for the user: ask again. Never
- * carries the PIN.
- *
- * @since 0.1.0
- * @category errors
- */
-export class InvalidHomePin extends Schema.TaggedError<InvalidHomePin>("effect-plex-auth/InvalidHomePin")(
-  "InvalidHomePin",
-  {
-    operation: Schema.String,
-    /** The title of the user switched to. */
-    user: Schema.String,
-    /** The HTTP status plex.tv answered with. */
-    status: Schema.Number,
-    /** Plex's error entries. */
-    errors: Schema.Array(PlexErrorDetail)
-  }
-) {
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `${this.operation}: the PIN for Plex Home user "${this.user}" was not accepted (HTTP ${this.status})${describeCodes(this.errors)}`
-  }
-}
-
-/**
- * The server asked to be claimed already belongs to an account (its
- * `/identity` says `claimed`): sign in as its owner, or unclaim it first.
- *
- * @since 0.1.0
- * @category errors
- */
-export class ServerAlreadyClaimed extends Schema.TaggedError<ServerAlreadyClaimed>(
-  "effect-plex-auth/ServerAlreadyClaimed"
-)("ServerAlreadyClaimed", {
-  operation: Schema.String,
-  /** The server's base URL (no token, no query). */
-  url: Schema.String,
-  /** The server's machine identifier. */
-  machineIdentifier: Schema.String
-}) {
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `${this.operation}: the server ${this.machineIdentifier} at ${this.url} is already claimed`
-  }
-}
-
-/**
- * The server refused the claim: the claim token was unknown, expired or
- * already used (claim tokens live minutes), or the server would not be
- * claimed from here. Get a fresh claim token and try again.
- *
- * @since 0.1.0
- * @category errors
- */
-export class ClaimRejected extends Schema.TaggedError<ClaimRejected>("effect-plex-auth/ClaimRejected")(
-  "ClaimRejected",
-  {
-    operation: Schema.String,
-    url: Schema.String,
-    status: Schema.Number,
-    errors: Schema.Array(PlexErrorDetail)
-  }
-) {
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `${this.operation}: the server at ${this.url} refused the claim (HTTP ${this.status})${describeCodes(this.errors)}`
-  }
-}
-
 export {
   /**
    * What became of one candidate URL while `Resources.connect` probed a
@@ -525,6 +410,44 @@ export {
   ServerNotFound
 } from "./internal/connectErrors.js"
 import type { NoReachableConnection, ServerNotFound } from "./internal/connectErrors.js"
+
+export type {
+  /**
+   * A Plex Home has no such user. A type here; the class is `Home.HomeUserNotFound`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  HomeUserNotFound,
+  /**
+   * A Plex Home user needs its PIN. A type here; the class is `Home.HomePinRequired`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  HomePinRequired,
+  /**
+   * plex.tv refused a Plex Home PIN. A type here; the class is `Home.InvalidHomePin`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidHomePin,
+  /**
+   * The server is already claimed. A type here; the class is `Claim.ServerAlreadyClaimed`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ServerAlreadyClaimed,
+  /**
+   * The server refused the claim. A type here; the class is `Claim.ClaimRejected`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ClaimRejected
+}
 
 /**
  * Every error this library raises.
