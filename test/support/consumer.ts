@@ -17,6 +17,7 @@ type LockEntry = Record<string, unknown> & {
   readonly dependencies?: Record<string, string>
   readonly optionalDependencies?: Record<string, string>
   readonly peerDependencies?: Record<string, string>
+  readonly peerDependenciesMeta?: Record<string, { readonly optional?: boolean }>
 }
 
 /** One package a consumer installs: its name, the range asked for (absent: ours), dev or not. */
@@ -69,6 +70,7 @@ export const writeConsumer = async (project: string, tarball: string, wanted: Re
   const root_: Record<string, unknown> = { name: "consumer", version: "0.0.0", dependencies, devDependencies }
   const packages: Record<string, unknown> = { "": root_ }
   const queue: Array<string> = []
+  const optionalPeers = new Set<string>()
   if (wanted.some((w) => w.name === self)) {
     packages[`node_modules/${self}`] = {
       version: packed.version,
@@ -84,18 +86,37 @@ export const writeConsumer = async (project: string, tarball: string, wanted: Re
     queue.push(...Object.keys(packed.peerDependencies ?? {}))
   }
   queue.push(...wanted.filter((w) => w.name !== self).map((w) => w.name))
-  // What they need, as this project's lockfile has it (hoisted: no nested copies here).
-  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-    const key = `node_modules/${name}`
+  // What they need, as this project's lockfile has it, nested copies included: each dependency is
+  // found as Node finds it, in the nearest node_modules above the package that needs it.
+  const resolve = (from: string, name: string): string | undefined => {
+    for (let dir = from; ; dir = dir.slice(0, Math.max(0, dir.lastIndexOf("/node_modules/")))) {
+      const key = `${dir === "" ? "" : `${dir}/`}node_modules/${name}`
+      if (ours.packages[key] !== undefined) return key
+      if (dir === "") return undefined
+    }
+  }
+  const pending: Array<readonly [string, string]> = queue.map((name) => ["", name] as const)
+  for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+    const [from, name] = next
+    const key = resolve(from, name)
+    // An optional peer (ws's `bufferutil`, vitest's `@edge-runtime/vm`) npm installs only when asked for.
+    if (key === undefined && optionalPeers.has(name)) continue
+    if (key === undefined) throw new NotInLockfile([name])
     if (packages[key] !== undefined) continue
-    const entry = ours.packages[key]
-    if (entry === undefined) throw new NotInLockfile([name])
+    const entry = ours.packages[key]!
     // They are development dependencies here and the consumer's own there; an optional one stays optional.
     const { dev: _dev, devOptional, peer: _peer, ...rest } = entry
     packages[key] = devOptional === true ? { ...rest, optional: true } : rest
-    queue.push(
-      ...Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })
-    )
+    for (const [peer, meta] of Object.entries(entry.peerDependenciesMeta ?? {})) {
+      if (meta.optional === true) optionalPeers.add(peer)
+    }
+    for (const dependency of Object.keys({
+      ...entry.dependencies,
+      ...entry.optionalDependencies,
+      ...entry.peerDependencies
+    })) {
+      pending.push([key, dependency])
+    }
   }
   await fs.writeFile(
     path.join(project, "package.json"),
