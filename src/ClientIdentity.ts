@@ -354,7 +354,9 @@ export const layerConfig = (
  * @since 0.1.0
  * @category constructors
  */
-export const generateIdentifier: Effect.Effect<string> = Effect.sync(() => globalThis.crypto.randomUUID())
+export const generateIdentifier: Effect.Effect<string> = /*#__PURE__*/ Effect.sync(() =>
+  globalThis.crypto.randomUUID()
+)
 
 /**
  * The `KeyValueStore` key under which {@link layerPersisted} keeps the

@@ -305,21 +305,25 @@ export class NetworkError extends Schema.TaggedError<NetworkError>("effect-plex-
  * @since 0.1.0
  * @category errors
  */
-export class PinExpired extends Schema.TaggedError<PinExpired>("effect-plex-auth/PinExpired")("PinExpired", {
-  /** The operation that noticed. */
-  operation: Schema.String,
-  /** The PIN's id. */
-  pinId: Schema.Number,
-  /**
-   * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
-   * while no check got an answer; `NotFound`: plex.tv answered 404 (code 1020).
-   */
-  reason: Schema.Literal("Expired", "Unreachable", "NotFound"),
-  /** Plex's error entries, when plex.tv sent them. */
-  errors: Schema.Array(PlexErrorDetail),
-  /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */
-  lastError: Schema.optional(Schema.Union(NetworkError, Unexpected, RateLimited))
-}) {
+export class PinExpired
+  extends /*#__PURE__*/ Schema.TaggedError<PinExpired>("effect-plex-auth/PinExpired")("PinExpired", {
+    /** The operation that noticed. */
+    operation: Schema.String,
+    /** The PIN's id. */
+    pinId: Schema.Number,
+    /**
+     * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
+     * while no check got an answer; `NotFound`: plex.tv answered 404 (code 1020).
+     */
+    reason: /*#__PURE__*/ Schema.Literal("Expired", "Unreachable", "NotFound"),
+    /** Plex's error entries, when plex.tv sent them. */
+    errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail),
+    /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */
+    lastError: /*#__PURE__*/ Schema.optional(
+      /*#__PURE__*/ Schema.Union(NetworkError, Unexpected, RateLimited)
+    )
+  })
+{
   /** @since 0.1.0 */
   override get message(): string {
     const what =
@@ -346,7 +350,7 @@ export class PinExpired extends Schema.TaggedError<PinExpired>("effect-plex-auth
  * @since 0.1.0
  * @category models
  */
-export const InvalidJwtReason = Schema.Literal(
+export const InvalidJwtReason = /*#__PURE__*/ Schema.Literal(
   "Malformed",
   "Signature",
   "Issuer",
@@ -369,13 +373,15 @@ export type InvalidJwtReason = typeof InvalidJwtReason.Type
  * @since 0.1.0
  * @category errors
  */
-export class InvalidJwt extends Schema.TaggedError<InvalidJwt>("effect-plex-auth/InvalidJwt")("InvalidJwt", {
-  /** The operation that checked it. */
-  operation: Schema.String,
-  reason: InvalidJwtReason,
-  /** What was wrong, in words; never the token or a claim's secret value. */
-  detail: Schema.String
-}) {
+export class InvalidJwt
+  extends /*#__PURE__*/ Schema.TaggedError<InvalidJwt>("effect-plex-auth/InvalidJwt")("InvalidJwt", {
+    /** The operation that checked it. */
+    operation: Schema.String,
+    reason: InvalidJwtReason,
+    /** What was wrong, in words; never the token or a claim's secret value. */
+    detail: Schema.String
+  })
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `${this.operation}: the JWT is not valid (${this.reason}): ${this.detail}`

@@ -41,7 +41,7 @@ export const retryAfter = (error: MayAskToWait): Duration.Duration | undefined =
  * gets no retry, and the error (with its `retryAfterMillis`) goes to the
  * caller, who can decide to wait that long.
  */
-export const maxRetryAfter: Duration.Duration = Duration.minutes(1)
+export const maxRetryAfter: Duration.Duration = /*#__PURE__*/ Duration.minutes(1)
 
 /**
  * `schedule`, waiting at least what a `Retry-After` asked for before the

@@ -116,7 +116,7 @@ export const timeout = (
 }
 
 const label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-const hostName = new RegExp(`^(?=.{1,253}\\.?$)${label}(?:\\.${label})*\\.?$`)
+const hostName = /*#__PURE__*/ new RegExp(`^(?=.{1,253}\\.?$)${label}(?:\\.${label})*\\.?$`)
 const ipv6 = /^[0-9A-Fa-f:.]+$/
 
 /**
