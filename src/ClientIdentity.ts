@@ -281,13 +281,10 @@ export const make = (input: ClientIdentityInput): Effect.Effect<ClientIdentitySe
         continue
       }
       // A value the runtime offered that could not be a header is left out, never an error.
-      const checked =
-        defaulted !== undefined
-          ? yield* Effect.option(V.headerValue("ClientIdentity", key, defaulted))
-          : Option.some(yield* V.headerValue("ClientIdentity", key, given))
-      if (Option.isNone(checked)) continue
-      out[key] = checked.value
-      headers[headerNames[key]] = utf8HeaderValue(checked.value)
+      if (defaulted !== undefined && V.headerProblem(defaulted) !== undefined) continue
+      const checked = defaulted ?? (yield* V.headerValue("ClientIdentity", key, given))
+      out[key] = checked
+      headers[headerNames[key]] = utf8HeaderValue(checked)
     }
     return { ...(out as unknown as ClientIdentityInput), headers }
   })
