@@ -22,7 +22,15 @@ import { ClientIdentity } from "../ClientIdentity.js"
 import * as Errors from "../PlexError.js"
 import type * as L from "./lenient.js"
 import { mayRetry } from "./policy.js"
-import { type Context, decoded, neverReachedServer, readText, refused, type Success } from "./read.js"
+import {
+  type Context,
+  decoded,
+  fieldsOf,
+  neverReachedServer,
+  readText,
+  refused,
+  type Success
+} from "./read.js"
 import { reveal } from "./redact.js"
 import type { RefreshFailed } from "./refresh.js"
 import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
@@ -163,7 +171,7 @@ export const execute = <S extends Spec<any>>(
     })
     const onTimeout = () =>
       new Errors.NetworkError({
-        ...{ operation: ctx.operation, method: ctx.method, url: ctx.url },
+        ...fieldsOf(ctx),
         reason: "Timeout",
         detail: `no complete answer within ${Duration.format(timeout)}`
       })
