@@ -35,6 +35,7 @@ const expected: ReadonlyArray<readonly [string, RegExp]> = [
   ["pass show plex", /Logged in as alice \(alice@example\.com\)/],
   ["case $status", /logged in/],
   ["JSON.parse(text).username", /^alice$/m],
+  ["JSON.parse(text).devices", /^\d+ Living Room TV$/m],
   ["expire-pin", /exit 4/],
   ["fake-server --json", /^username\s+alice$/m]
 ]

@@ -2,6 +2,7 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { FakePlexServer } from "effect-plex-auth/node"
 import { afterAll, beforeAll } from "vitest"
 import { bundle, configDir, fakeTokenKey, plexAuth, readStore, type Run, useBundle } from "./run.js"
 
@@ -158,6 +159,53 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
       const unknown = yield* fake(dir, ["devices", "revoke", "42"])
       assertExit(unknown, 1)
       assert.include(unknown.stderr, "The account has no device 42")
+    })
+  )
+  it.scoped("server-provided names are printed with their control characters neutralised", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.make({
+        accounts: [
+          {
+            username: "alice",
+            password: "alice-secret-password",
+            devices: [{ name: "TV\x1b]0;pwned\x07", product: "\u202eevil" }]
+          },
+          { username: "eve", title: "Eve\x1b[2J" }
+        ],
+        homes: [{ members: ["eve"] }]
+      })
+      const dir = yield* configDir
+      const real = (args: ReadonlyArray<string>, env?: Record<string, string>) =>
+        plexAuth(["--plex-tv", server.plexTvUrl, "--config-dir", dir, ...args], { env })
+      assertExit(
+        yield* real(["login", "--password", "--login", "alice"], { PLEX_PASSWORD: "alice-secret-password" }),
+        0
+      )
+      const noControl = (run: Run) => {
+        assert.notMatch(run.stdout, /[\x00-\x09\x0b-\x1f\u202e]/)
+        assert.notMatch(run.stderr, /[\x00-\x09\x0b-\x1f\u202e]/)
+      }
+
+      const devices = yield* real(["devices"])
+      assertExit(devices, 0)
+      noControl(devices)
+      assert.include(devices.stdout, "TV\\x1b]0;pwned\\x07")
+      assert.include(devices.stdout, "\\u202eevil")
+
+      const home = yield* real(["home"])
+      assertExit(home, 0)
+      noControl(home)
+      assert.match(home.stdout, /^Eve\\x1b\[2J\s+\d+$/m)
+
+      // --json gives the text exactly, JSON-escaped.
+      const json = yield* real(["home", "--json"])
+      assertExit(json, 0)
+      assert.include(json.stdout, '"title": "Eve\\u001b[2J"')
+
+      const switched = yield* real(["home", "switch", "eve"])
+      assertExit(switched, 0)
+      noControl(switched)
+      assert.include(switched.stdout, "Switched to Eve\\x1b[2J.")
     })
   )
 })

@@ -65,6 +65,35 @@ const Servers = Schema.Struct({
 })
 const Transient = Schema.Struct({ token: Schema.String })
 const Logout = Schema.Struct({ revoked: Schema.Boolean, forgotten: Schema.Boolean })
+const HomeUser = Schema.Struct({
+  id: Schema.Number,
+  uuid: Schema.String,
+  title: Schema.String,
+  username: Schema.NullOr(Schema.String),
+  email: Schema.NullOr(Schema.String),
+  admin: Schema.Boolean,
+  restricted: Schema.Boolean,
+  protected: Schema.Boolean,
+  guest: Schema.Boolean
+})
+const Home = Schema.Struct({ users: Schema.Array(HomeUser) })
+const HomeSwitch = Schema.Struct({ user: HomeUser, file: Schema.String })
+const ClaimToken = Schema.Struct({ token: Schema.String })
+const Claimed = Schema.Struct({ machineIdentifier: Schema.String, origin: Schema.String })
+const Device = Schema.Struct({
+  id: Schema.Number,
+  name: Schema.String,
+  product: Schema.NullOr(Schema.String),
+  productVersion: Schema.NullOr(Schema.String),
+  platform: Schema.NullOr(Schema.String),
+  platformVersion: Schema.NullOr(Schema.String),
+  device: Schema.NullOr(Schema.String),
+  clientIdentifier: Schema.NullOr(Schema.String),
+  createdAt: Schema.NullOr(Schema.Number),
+  lastSeenAt: Schema.NullOr(Schema.Number)
+})
+const DevicesList = Schema.Struct({ devices: Schema.Array(Device) })
+const Revoked = Schema.Struct({ id: Schema.Number, revoked: Schema.Literal(true) })
 const Failure = Schema.Struct({
   error: Schema.Struct({
     kind: Schema.Literal(
@@ -134,6 +163,84 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
       assertExit(nothing, 0)
       assert.deepStrictEqual(decode(Logout, nothing.stdout), { revoked: false, forgotten: false })
     })
+  )
+
+  it.scoped(
+    "home, home switch, claim-token, claim, devices and devices revoke print their documented JSON",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const fake = (args: ReadonlyArray<string>, options?: Parameters<typeof plexAuth>[1]) =>
+          plexAuth(["--fake", "--config-dir", dir, ...args], options)
+        assertExit(
+          yield* fake(["login", "--password", "--login", "alice"], {
+            env: { PLEX_PASSWORD: "alice-secret-password" }
+          }),
+          0
+        )
+
+        const home = yield* fake(["home", "--json"])
+        assertExit(home, 0)
+        const users = decode(Home, home.stdout).users
+        assert.deepStrictEqual(
+          users.map((user) => [user.title, user.username, user.admin, user.restricted, user.protected]),
+          [
+            ["alice", "alice", true, false, false],
+            ["Kids", null, false, true, true],
+            ["Bob", "bob", false, false, false]
+          ]
+        )
+
+        const claimToken = yield* fake(["--json", "claim-token"])
+        assertExit(claimToken, 0)
+        assert.match(decode(ClaimToken, claimToken.stdout).token, /^claim-[A-Za-z0-9]{20}$/)
+
+        const claim = yield* fake(["claim", "http://192.0.2.77:32400", "--json"])
+        assertExit(claim, 0)
+        const claimed = decode(Claimed, claim.stdout)
+        assert.strictEqual(claimed.machineIdentifier, "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c")
+        assert.match(claimed.origin, /^http:\/\/127\.0\.0\.1:\d+$/)
+
+        const devices = yield* fake(["devices", "--json"])
+        assertExit(devices, 0)
+        const list = decode(DevicesList, devices.stdout).devices
+        const tv = list.find((device) => device.name === "Living Room TV")
+        assert.strictEqual(tv?.product, "Plex for Android (TV)")
+        assert.strictEqual(tv?.platform, "Android")
+        const phone = list.find((device) => device.name === "Old Phone")
+        assert.isDefined(phone)
+        // A device's token is never printed.
+        assert.notInclude(devices.stdout, "token")
+
+        const revoke = yield* fake(["devices", "revoke", String(phone!.id), "--json"])
+        assertExit(revoke, 0)
+        assert.deepStrictEqual(decode(Revoked, revoke.stdout), { id: phone!.id, revoked: true })
+
+        // The feature commands' failures are JSON on stderr too, with their exit codes.
+        const unknownDevice = yield* fake(["devices", "revoke", "42", "--json"])
+        assertExit(unknownDevice, 1)
+        assert.strictEqual(unknownDevice.stdout, "")
+        assert.deepInclude(decode(Failure, unknownDevice.stderr.trim()).error, {
+          kind: "Generic",
+          exitCode: 1
+        })
+        const wrongPin = yield* fake(["home", "switch", "Kids", "--json"], { env: { PLEX_HOME_PIN: "9999" } })
+        assertExit(wrongPin, 3)
+        assert.strictEqual(wrongPin.stdout, "")
+        const refused = decode(Failure, wrongPin.stderr.trim()).error
+        assert.deepInclude(refused, { kind: "Unauthorized", exitCode: 3 })
+        assert.include(refused.message, 'The PIN for "Kids" was not accepted.')
+
+        // Last: the switch replaces the saved token with the home user's.
+        const switched = yield* fake(["home", "switch", "Bob", "--json"])
+        assertExit(switched, 0)
+        const result = decode(HomeSwitch, switched.stdout)
+        assert.deepStrictEqual(result.user, users[2])
+        assert.match(result.file, /store\.json$/)
+        const whoami = yield* fake(["whoami", "--json"])
+        assertExit(whoami, 0)
+        assert.strictEqual(decode(Account, whoami.stdout).username, "bob")
+      })
   )
 
   it.scoped("errors are JSON on stderr, stdout stays empty, the exit code is the documented one", () =>

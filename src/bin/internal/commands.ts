@@ -75,12 +75,10 @@ const eitherPlace = (
     ? Effect.fail(usage(`--${name} was given twice, with different values.`))
     : Effect.succeed(Option.orElse(after, () => before))
 
-/** The global options of a run, with `--json`. */
-export interface RunGlobals extends Session.Globals {
-  readonly json: boolean
-}
+/** The global options of a run, with `--json` (one definition, shared with the feature commands). */
+export type RunGlobals = Features.RunGlobals
 
-type GlobalValues = Session.Globals & { readonly json: boolean }
+type GlobalValues = RunGlobals
 
 /**
  * The global options of a run: those given before the command's name with
@@ -730,8 +728,7 @@ const subcommands = [
   fakeServer,
   ...Features.commands({
     globalOptions,
-    // The feature commands take the work as an Effect; the session's globals are theirs to read.
-    inSession: (after) => (work) => inSession({ json: false, ...after })(() => work),
+    inSession,
     storedCredentials,
     saveToken,
     ask

@@ -10,7 +10,6 @@ import type * as Options from "@effect/cli/Options"
 import * as Prompt from "@effect/cli/Prompt"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Config from "effect/Config"
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -24,6 +23,7 @@ import * as Home from "../../Home.js"
 import type * as PlexError from "../../PlexError.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, originOf, usage } from "./failure.js"
 import * as FeaturesSeed from "./featuresSeed.js"
+import * as Output from "./output.js"
 import * as Session from "./session.js"
 
 /** The global options every command declares (see commands.ts). */
@@ -31,6 +31,12 @@ export type GlobalOptions = {
   readonly fake: Options.Options<boolean>
   readonly configDir: Options.Options<Option.Option<string>>
   readonly plexTv: Options.Options<Option.Option<string>>
+  readonly json: Options.Options<boolean>
+}
+
+/** The global options of a run (before and after the command's name merged), with `--json`. */
+export interface RunGlobals extends Session.Globals {
+  readonly json: boolean
 }
 
 /** What a command's session provides (see session.ts). */
@@ -39,11 +45,15 @@ type SessionServices = Session.Session | KeyValueStore.KeyValueStore | ClientIde
 /** What commands.ts shares with these commands. */
 export interface Shared {
   readonly globalOptions: GlobalOptions
-  /** Runs a command's work in its session. */
+  /**
+   * Runs a command's work in its session, given the global options that
+   * followed the command's name; the work gets the run's merged options
+   * (`run.json`: print one JSON document instead of text).
+   */
   readonly inSession: (
-    after: Session.Globals
+    after: RunGlobals
   ) => <A, E, R>(
-    effect: Effect.Effect<A, E, R>
+    work: (run: RunGlobals) => Effect.Effect<A, E, R>
   ) => Effect.Effect<A, E | CliFailure, Exclude<R, SessionServices> | Command.Command.Context<"plex-auth">>
   /** The saved token as `Credentials` ("not logged in" when there is none). */
   readonly storedCredentials: Layer.Layer<
@@ -101,6 +111,55 @@ const flags = (user: Home.HomeUser): string =>
     .filter((flag) => flag !== undefined)
     .join(", ")
 
+/** Rows of columns for a human: each cell neutralised (it comes from plex.tv), then padded. */
+const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const cells = rows.map((row) => row.map(Output.neutralise))
+  const widths: Array<number> = []
+  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd()
+    )
+    .join("\n")
+}
+
+/** `last seen <date>` for a human; nothing when plex.tv gave no time, or one no date can hold. */
+const lastSeen = (seconds: number | undefined): string => {
+  if (seconds === undefined) return ""
+  const date = new Date(seconds * 1000)
+  return Number.isNaN(date.getTime()) ? "" : `last seen ${date.toISOString().slice(0, 10)}`
+}
+
+/** A Plex Home user under `--json` (docs/cli.md, "Output for scripts"). */
+const homeUserJson = (user: Home.HomeUser) => ({
+  id: user.id,
+  uuid: user.uuid,
+  title: user.title,
+  username: user.username ?? null,
+  email: user.email ?? null,
+  admin: user.admin,
+  restricted: user.restricted,
+  protected: user.protected,
+  guest: user.guest
+})
+
+/** An authorized device under `--json`: never its token. */
+const deviceJson = (device: Devices.AuthorizedDevice) => ({
+  id: device.id,
+  name: device.name,
+  product: device.product ?? null,
+  productVersion: device.productVersion ?? null,
+  platform: device.platform ?? null,
+  platformVersion: device.platformVersion ?? null,
+  device: device.device ?? null,
+  clientIdentifier: device.clientIdentifier ?? null,
+  createdAt: device.createdAt ?? null,
+  lastSeenAt: device.lastSeenAt ?? null
+})
+
 /** The commands, given what commands.ts shares. */
 export const commands = (shared: Shared) => {
   const { ask, globalOptions, inSession, saveToken, storedCredentials } = shared
@@ -113,7 +172,7 @@ export const commands = (shared: Shared) => {
     "switch",
     { user: Args.text({ name: "user" }), globals: globalOptions },
     (options) =>
-      inSession(options.globals)(
+      inSession(options.globals)((run) =>
         Effect.gen(function* () {
           const list = yield* plex(Home.users())
           const user = Home.findUser(list, options.user)
@@ -133,7 +192,7 @@ export const commands = (shared: Shared) => {
                 ? fromEnv.value
                 : yield* ask(
                     Prompt.password({
-                      message: `PIN for ${user.title}`,
+                      message: `PIN for ${Output.neutralise(user.title)}`,
                       validate: (value) =>
                         /^\s*\d{4}\s*$/.test(value)
                           ? Effect.succeed(value.trim())
@@ -155,7 +214,12 @@ export const commands = (shared: Shared) => {
               fromStoreError
             )
           }
-          yield* Console.log(`Switched to ${user.title}. Its token is saved in ${session.file}.`)
+          // The token is saved, never printed (not even under --json).
+          yield* run.json
+            ? Output.json({ user: homeUserJson(user), file: session.file })
+            : Output.line(
+                `Switched to ${Output.neutralise(user.title)}. Its token is saved in ${session.file}.`
+              )
         }).pipe(Effect.provide(storedCredentials))
       )
   ).pipe(
@@ -165,18 +229,11 @@ export const commands = (shared: Shared) => {
   )
 
   const home = Command.make("home", { globals: globalOptions }, (options) =>
-    inSession(options.globals)(
+    inSession(options.globals)((run) =>
       Effect.gen(function* () {
         const list = yield* plex(Home.users())
-        const width = Math.max(5, ...list.map((user) => user.title.length))
-        yield* Console.log(
-          list
-            .map((user) => {
-              const extra = flags(user)
-              return `${user.title.padEnd(width)}  ${String(user.id).padEnd(10)}  ${extra}`.trimEnd()
-            })
-            .join("\n")
-        )
+        if (run.json) return yield* Output.json({ users: list.map(homeUserJson) })
+        yield* Output.line(table(list.map((user) => [user.title, String(user.id), flags(user)])))
       }).pipe(Effect.provide(storedCredentials))
     )
   ).pipe(
@@ -189,11 +246,12 @@ export const commands = (shared: Shared) => {
   // -------------------------------------------------------------------------
 
   const claimToken = Command.make("claim-token", { globals: globalOptions }, (options) =>
-    inSession(options.globals)(
+    inSession(options.globals)((run) =>
       Effect.gen(function* () {
         const token = yield* plex(Claim.token())
-        // A secret printed on purpose: on stdout, alone, for `docker run -e PLEX_CLAIM=$(plex-auth claim-token)`.
-        yield* Console.log(Redacted.value(token))
+        // A secret printed on purpose: on stdout, alone (or alone in its JSON document),
+        // for `docker run -e PLEX_CLAIM=$(plex-auth claim-token)`.
+        yield* run.json ? Output.json({ token: Redacted.value(token) }) : Output.line(Redacted.value(token))
       }).pipe(Effect.provide(storedCredentials))
     )
   ).pipe(
@@ -206,7 +264,7 @@ export const commands = (shared: Shared) => {
     "claim",
     { serverUrl: Args.text({ name: "server-url" }), globals: globalOptions },
     (options) =>
-      inSession(options.globals)(
+      inSession(options.globals)((run) =>
         Effect.gen(function* () {
           const session = yield* Session.Session
           // With --fake, the fake's unclaimed server answers on loopback, not at the address it is seeded with.
@@ -224,7 +282,11 @@ export const commands = (shared: Shared) => {
               )
             )
           )
-          yield* Console.log(`Claimed the server ${identity.machineIdentifier} at ${originOf(url)}.`)
+          yield* run.json
+            ? Output.json({ machineIdentifier: identity.machineIdentifier, origin: originOf(url) })
+            : Output.line(
+                `Claimed the server ${Output.neutralise(identity.machineIdentifier)} at ${originOf(url)}.`
+              )
         }).pipe(Effect.provide(storedCredentials))
       )
   ).pipe(
@@ -241,7 +303,7 @@ export const commands = (shared: Shared) => {
     "revoke",
     { id: Args.integer({ name: "id" }), globals: globalOptions },
     (options) =>
-      inSession(options.globals)(
+      inSession(options.globals)((run) =>
         Effect.gen(function* () {
           yield* plex(
             Devices.revoke(options.id).pipe(
@@ -257,7 +319,9 @@ export const commands = (shared: Shared) => {
               })
             )
           )
-          yield* Console.log(`Revoked device ${options.id}: it is signed out.`)
+          yield* run.json
+            ? Output.json({ id: options.id, revoked: true })
+            : Output.line(`Revoked device ${options.id}: it is signed out.`)
         }).pipe(Effect.provide(storedCredentials))
       )
   ).pipe(
@@ -267,21 +331,13 @@ export const commands = (shared: Shared) => {
   )
 
   const devices = Command.make("devices", { globals: globalOptions }, (options) =>
-    inSession(options.globals)(
+    inSession(options.globals)((run) =>
       Effect.gen(function* () {
         const list = yield* plex(Devices.list())
-        if (list.length === 0) return yield* Console.log("No authorized devices.")
-        const width = Math.max(4, ...list.map((d) => d.name.length))
-        yield* Console.log(
-          list
-            .map((d) =>
-              `${String(d.id).padEnd(10)}  ${d.name.padEnd(width)}  ${d.product ?? ""}${
-                d.lastSeenAt === undefined
-                  ? ""
-                  : `  last seen ${new Date(d.lastSeenAt * 1000).toISOString().slice(0, 10)}`
-              }`.trimEnd()
-            )
-            .join("\n")
+        if (run.json) return yield* Output.json({ devices: list.map(deviceJson) })
+        if (list.length === 0) return yield* Output.line("No authorized devices.")
+        yield* Output.line(
+          table(list.map((d) => [String(d.id), d.name, d.product ?? "", lastSeen(d.lastSeenAt)]))
         )
       }).pipe(Effect.provide(storedCredentials))
     )
