@@ -270,7 +270,7 @@ export const make = (input: ClientIdentityInput): Effect.Effect<ClientIdentitySe
   Effect.gen(function* () {
     // Untyped JavaScript may pass anything: fail with InvalidInput, never a TypeError.
     yield* V.object("ClientIdentity", "input", input)
-    const out: Record<string, string> = {}
+    const out: Partial<Record<HeaderField, string>> = {}
     const headers: Record<string, string> = {}
     const fallback: Partial<Record<HeaderField, string>> =
       input.runtimeDefaults === false ? {} : (runtimeDefaults() as Partial<Record<HeaderField, string>>)
@@ -286,7 +286,8 @@ export const make = (input: ClientIdentityInput): Effect.Effect<ClientIdentitySe
       out[key] = checked
       headers[headerNames[key]] = utf8HeaderValue(checked)
     }
-    return { ...(out as unknown as ClientIdentityInput), headers }
+    // Both were checked above: headerValue fails for a missing or empty one.
+    return { ...out, clientIdentifier: out.clientIdentifier!, product: out.product!, headers }
   })
 
 /**
