@@ -10,6 +10,16 @@ import { FakePlex } from "effect-plex-auth/testing"
 
 const posix = process.platform !== "win32"
 
+/**
+ * Compares two Options by what they hold: chai's `assert.deepStrictEqual`
+ * (as `@effect/vitest` 0.30 exports it) passes `Option.none()` against any
+ * `Some`, so it cannot check an Option.
+ */
+const assertOption = <A>(actual: Option.Option<A>, expected: Option.Option<A>): void => {
+  assert.strictEqual(Option.isSome(actual), Option.isSome(expected))
+  assert.deepStrictEqual(Option.getOrUndefined(actual), Option.getOrUndefined(expected))
+}
+
 /** A fresh directory, removed with everything in it when the scope closes. */
 const tempDirectory = Effect.acquireRelease(
   Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "plex-kvs-"))),
@@ -28,31 +38,31 @@ describe("KeyValueStore.layerFile", () => {
     Effect.gen(function* () {
       const directory = yield* tempDirectory
       const store = yield* storeIn(directory)
-      assert.deepStrictEqual(yield* store.get("missing"), Option.none())
+      assertOption(yield* store.get("missing"), Option.none())
       assert.strictEqual(yield* store.size, 0)
       assert.isTrue(yield* store.isEmpty)
 
       yield* store.set("a", "one")
       yield* store.set("b", 'two ✓ with "quotes"\nand a newline')
-      assert.deepStrictEqual(yield* store.get("a"), Option.some("one"))
-      assert.deepStrictEqual(yield* store.get("b"), Option.some('two ✓ with "quotes"\nand a newline'))
+      assertOption(yield* store.get("a"), Option.some("one"))
+      assertOption(yield* store.get("b"), Option.some('two ✓ with "quotes"\nand a newline'))
       assert.isTrue(yield* store.has("a"))
       assert.strictEqual(yield* store.size, 2)
 
       yield* store.set("a", "uno")
-      assert.deepStrictEqual(yield* store.get("a"), Option.some("uno"))
-      assert.deepStrictEqual(yield* store.modify("a", (value) => `${value}!`), Option.some("uno!"))
-      assert.deepStrictEqual(yield* store.modify("missing", (value) => `${value}!`), Option.none())
+      assertOption(yield* store.get("a"), Option.some("uno"))
+      assertOption(yield* store.modify("a", (value) => `${value}!`), Option.some("uno!"))
+      assertOption(yield* store.modify("missing", (value) => `${value}!`), Option.none())
       assert.isFalse(yield* store.has("missing"))
 
       yield* store.remove("a")
-      assert.deepStrictEqual(yield* store.get("a"), Option.none())
+      assertOption(yield* store.get("a"), Option.none())
       assert.strictEqual(yield* store.size, 1)
       yield* store.remove("never-there")
 
       yield* store.clear
       assert.strictEqual(yield* store.size, 0)
-      assert.deepStrictEqual(yield* store.get("b"), Option.none())
+      assertOption(yield* store.get("b"), Option.none())
     })
   )
 
@@ -64,8 +74,8 @@ describe("KeyValueStore.layerFile", () => {
       yield* store.set("bytes", bytes)
       yield* store.set("text", "aGVsbG8=") // valid base64, but text
       assert.deepStrictEqual(Option.getOrThrow(yield* store.getUint8Array("bytes")), bytes)
-      assert.deepStrictEqual(yield* store.get("bytes"), Option.some("AAEC+v8="))
-      assert.deepStrictEqual(yield* store.get("text"), Option.some("aGVsbG8="))
+      assertOption(yield* store.get("bytes"), Option.some("AAEC+v8="))
+      assertOption(yield* store.get("text"), Option.some("aGVsbG8="))
       assert.deepStrictEqual(
         Option.getOrThrow(yield* store.getUint8Array("text")),
         new TextEncoder().encode("aGVsbG8=")
@@ -84,7 +94,7 @@ describe("KeyValueStore.layerFile", () => {
       const second = yield* storeIn(directory)
       assert.strictEqual(yield* second.size, keys.length)
       for (const [i, key] of keys.entries()) {
-        assert.deepStrictEqual(yield* second.get(key), Option.some(`value-${i}`))
+        assertOption(yield* second.get(key), Option.some(`value-${i}`))
       }
       assert.isFalse(yield* second.has("toString"))
     })
@@ -99,7 +109,7 @@ describe("KeyValueStore.layerFile", () => {
       const value = yield* Effect.flatMap(KeyValueStore.KeyValueStore, (store) => store.get("kept")).pipe(
         Effect.provide(KeyValueStore.layerFile({ directory }))
       )
-      assert.deepStrictEqual(value, Option.some("across runs"))
+      assertOption(value, Option.some("across runs"))
       assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), {
         kept: "across runs"
       })
@@ -111,7 +121,7 @@ describe("KeyValueStore.layerFile", () => {
       const parent = yield* tempDirectory
       const directory = path.join(parent, "nested", "effect-plex-auth")
       const store = yield* storeIn(directory)
-      assert.deepStrictEqual(yield* store.get("x"), Option.none())
+      assertOption(yield* store.get("x"), Option.none())
       yield* store.remove("x")
       yield* store.clear
       assert.deepStrictEqual(yield* listDirectory(parent), [])
