@@ -23,18 +23,7 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
-
-const describeCodes = (errors: ReadonlyArray<PlexErrorDetail>): string => {
-  const text = errors
-    .map((e) =>
-      e.code !== undefined && e.message !== undefined
-        ? `${e.code} ${e.message}`
-        : String(e.code ?? e.message ?? "")
-    )
-    .filter((p) => p.length > 0)
-    .join("; ")
-  return text.length > 0 ? ` (${text})` : ""
-}
+import { describeCodes } from "./internal/describeCodes.js"
 
 /**
  * The server asked to be claimed already belongs to an account (its

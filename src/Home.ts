@@ -22,22 +22,11 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
+import { describeCodes } from "./internal/describeCodes.js"
 
 // ---------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------
-
-const describeCodes = (errors: ReadonlyArray<PlexErrorDetail>): string => {
-  const text = errors
-    .map((e) =>
-      e.code !== undefined && e.message !== undefined
-        ? `${e.code} ${e.message}`
-        : String(e.code ?? e.message ?? "")
-    )
-    .filter((p) => p.length > 0)
-    .join("; ")
-  return text.length > 0 ? ` (${text})` : ""
-}
 
 /**
  * The Plex Home user asked for is not in the signed-in account's home (or

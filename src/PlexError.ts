@@ -51,16 +51,6 @@ const ResponseContext = {
   errors: Schema.Array(PlexErrorDetail)
 }
 
-const describeCodes = (errors: ReadonlyArray<PlexErrorDetail>): string => {
-  const parts = errors.map((e) =>
-    e.code !== undefined && e.message !== undefined
-      ? `${e.code} ${e.message}`
-      : String(e.code ?? e.message ?? "")
-  )
-  const text = parts.filter((p) => p.length > 0).join("; ")
-  return text.length > 0 ? ` (${text})` : ""
-}
-
 /**
  * An argument was rejected before any request was sent: an empty login, a
  * verification code that cannot be one (empty, too short or long, odd characters), a source without `scheme://`, a
@@ -441,6 +431,7 @@ export {
   ServerNotFound
 } from "./internal/connectErrors.js"
 import type { NoReachableConnection, ServerNotFound } from "./internal/connectErrors.js"
+import { describeCodes } from "./internal/describeCodes.js"
 
 export type {
   /**

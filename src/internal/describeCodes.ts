@@ -1,0 +1,19 @@
+/**
+ * Plex's error codes and messages as the tail of an error message, e.g.
+ * ` (1001 User could not be authenticated)`; empty when there are none.
+ *
+ * @internal
+ */
+export const describeCodes = (
+  errors: ReadonlyArray<{ readonly code?: number | undefined; readonly message?: string | undefined }>
+): string => {
+  const text = errors
+    .map((e) =>
+      e.code !== undefined && e.message !== undefined
+        ? `${e.code} ${e.message}`
+        : String(e.code ?? e.message ?? "")
+    )
+    .filter((p) => p.length > 0)
+    .join("; ")
+  return text.length > 0 ? ` (${text})` : ""
+}
