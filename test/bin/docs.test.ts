@@ -13,17 +13,16 @@ import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
-import { afterAll, beforeAll } from "vitest"
-import { bundle } from "./run.js"
+import { beforeAll } from "vitest"
+import { packed } from "../support/packed.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
+// The CLI of the run's one build (test/support/packed.ts).
 let bundled: string | undefined
 beforeAll(async () => {
-  bundled = await bundle()
-})
-afterAll(async () => {
-  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
+  const { checkout } = await packed()
+  bundled = path.join(checkout, "dist", "bin", "plex-auth.js")
 })
 
 /** The ```sh blocks of a Markdown file, in order. */

@@ -3,25 +3,15 @@
  * prints its URLs and approves PINs by itself; a program pointed at it by
  * PLEX_TV_URL alone (PlexTv.layerConfig, or the CLI itself) works unchanged.
  */
-import * as fs from "node:fs/promises"
-import * as path from "node:path"
 import { FetchHttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
-import { afterAll, beforeAll } from "vitest"
-import { bundle, configDir, plexAuth, type Run, useBundle } from "./run.js"
+import { configDir, plexAuth, type Run, useBuiltCli } from "./run.js"
 
-let bundled: string | undefined
-beforeAll(async () => {
-  bundled = await bundle()
-  useBundle(bundled)
-})
-afterAll(async () => {
-  useBundle(undefined)
-  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
-})
+// The CLI of the run's one build, for the whole file.
+useBuiltCli()
 
 const assertExit = (run: Run, code: number) =>
   assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)

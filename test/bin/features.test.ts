@@ -1,21 +1,10 @@
-import * as fs from "node:fs/promises"
-import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
-import { afterAll, beforeAll } from "vitest"
-import { bundle, configDir, fakeTokenKey, plexAuth, readStore, type Run, useBundle } from "./run.js"
+import { configDir, fakeTokenKey, plexAuth, readStore, type Run, useBuiltCli } from "./run.js"
 
-// One bundle of the CLI's source for the whole file.
-let bundled: string | undefined
-beforeAll(async () => {
-  bundled = await bundle()
-  useBundle(bundled)
-})
-afterAll(async () => {
-  useBundle(undefined)
-  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
-})
+// The CLI of the run's one build, for the whole file.
+useBuiltCli()
 
 /** `plex-auth --fake --config-dir <dir> ...args`. */
 const fake = (dir: string, args: ReadonlyArray<string>, options?: Parameters<typeof plexAuth>[1]) =>

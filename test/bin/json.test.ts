@@ -5,23 +5,13 @@
  * test until the docs and the schema follow); errors are JSON on stderr with
  * the exit code unchanged.
  */
-import * as fs from "node:fs/promises"
-import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { FakePlex } from "effect-plex-auth/testing"
-import { afterAll, beforeAll } from "vitest"
-import { bundle, configDir, plexAuth, type Run, useBundle } from "./run.js"
+import { configDir, plexAuth, type Run, useBuiltCli } from "./run.js"
 
-let bundled: string | undefined
-beforeAll(async () => {
-  bundled = await bundle()
-  useBundle(bundled)
-})
-afterAll(async () => {
-  useBundle(undefined)
-  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
-})
+// The CLI of the run's one build, for the whole file.
+useBuiltCli()
 
 // The documented shapes (docs/cli.md, "Output for scripts").
 const Account = Schema.Struct({

@@ -5,34 +5,15 @@
  * characters from servers neutralised). Runs against `--fake`, or against a
  * loopback fake started here (`--plex-tv`), whose requests the test reads.
  */
-import * as fs from "node:fs/promises"
-import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"
-import { afterAll, beforeAll } from "vitest"
-import {
-  bundle,
-  configDir,
-  fakeTokenKey,
-  plexAuth,
-  readStore,
-  type Run,
-  useBundle,
-  writeStore
-} from "./run.js"
+import { configDir, fakeTokenKey, plexAuth, readStore, type Run, useBuiltCli, writeStore } from "./run.js"
 import * as Output from "../../src/bin/internal/output.js"
 
-let bundled: string | undefined
-beforeAll(async () => {
-  bundled = await bundle()
-  useBundle(bundled)
-})
-afterAll(async () => {
-  useBundle(undefined)
-  if (bundled !== undefined) await fs.rm(path.dirname(bundled), { recursive: true, force: true })
-})
+// The CLI of the run's one build, for the whole file.
+useBuiltCli()
 
 const password = Redacted.value(FakePlex.defaults.password)
 const tokenKey = "effect-plex-auth/token"

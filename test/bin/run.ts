@@ -8,6 +8,8 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
+import { afterAll, beforeAll } from "vitest"
+import { packed } from "../support/packed.js"
 import { build } from "esbuild"
 import { bundleOptions, entry, packageVersion } from "../../scripts/cli-bundle.js"
 
@@ -34,6 +36,21 @@ export const bundle = async (): Promise<string> => {
 }
 
 let bundled: string | undefined
+
+/**
+ * Has the `bundle` runner start the CLI of the run's one build
+ * (test/support/packed.ts: `npm run build`'s `dist/bin/plex-auth.js`) for
+ * the whole file. Call at the top level of a test file.
+ */
+export const useBuiltCli = () => {
+  beforeAll(async () => {
+    const { checkout } = await packed()
+    useBundle(path.join(checkout, "dist", "bin", "plex-auth.js"))
+  })
+  afterAll(() => {
+    useBundle(undefined)
+  })
+}
 
 /** Sets the bundle the `bundle` runner starts (call from beforeAll). */
 export const useBundle = (file: string | undefined) => {
