@@ -8,13 +8,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
-import { configDir, plexAuth, type Run, useBuiltCli } from "./run.js"
+import { type Run, assertExit, configDir, plexAuth, useBuiltCli } from "./run.js"
 
 // The CLI of the run's one build, for the whole file.
 useBuiltCli()
-
-const assertExit = (run: Run, code: number) =>
-  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
 
 /** The `NAME=value` lines fake-server prints. */
 const envLines = (stdout: string) =>

@@ -1,24 +1,20 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
-import { configDir, fakeTokenKey, plexAuth, readStore, type Run, useBuiltCli } from "./run.js"
+import {
+  type Run,
+  assertExit,
+  configDir,
+  fake,
+  fakeTokenKey,
+  noSecretIn,
+  plexAuth,
+  readStore,
+  useBuiltCli
+} from "./run.js"
 
 // The CLI of the run's one build, for the whole file.
 useBuiltCli()
-
-/** `plex-auth --fake --config-dir <dir> ...args`. */
-const fake = (dir: string, args: ReadonlyArray<string>, options?: Parameters<typeof plexAuth>[1]) =>
-  plexAuth(["--fake", "--config-dir", dir, ...args], options)
-
-const assertExit = (run: Run, code: number) =>
-  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
-
-const noSecretIn = (run: Run, ...secrets: ReadonlyArray<string>) => {
-  for (const secret of secrets) {
-    assert.notInclude(run.stdout, secret)
-    assert.notInclude(run.stderr, secret)
-  }
-}
 
 /** Logs in with a password (the fake's account), so the commands have a saved token. */
 const login = (dir: string) =>

@@ -8,7 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { FakePlex } from "effect-plex-auth/testing"
-import { configDir, plexAuth, type Run, useBuiltCli } from "./run.js"
+import { assertExit, configDir, plexAuth, useBuiltCli } from "./run.js"
 
 // The CLI of the run's one build, for the whole file.
 useBuiltCli()
@@ -107,9 +107,6 @@ const decode = <A, I>(schema: Schema.Schema<A, I>, text: string): A => {
     assert.fail(`${ParseResult.TreeFormatter.formatErrorSync(error)}\n${text}`)
   )
 }
-
-const assertExit = (run: Run, code: number) =>
-  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
 
 describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
   it.scoped("login, whoami, servers, token transient and logout print their documented JSON", () =>

@@ -9,7 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"
-import { configDir, fakeTokenKey, plexAuth, readStore, type Run, useBuiltCli, writeStore } from "./run.js"
+import { assertExit, configDir, fakeTokenKey, plexAuth, readStore, useBuiltCli, writeStore } from "./run.js"
 import * as Output from "../../src/bin/internal/output.js"
 
 // The CLI of the run's one build, for the whole file.
@@ -17,9 +17,6 @@ useBuiltCli()
 
 const password = Redacted.value(FakePlex.defaults.password)
 const tokenKey = "effect-plex-auth/token"
-
-const assertExit = (run: Run, code: number) =>
-  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
 
 /** The sign-in form fields the loopback fake received. */
 const signInForms = (server: FakePlexServer.FakePlexServerService) =>

@@ -5,15 +5,17 @@ import { FakePlex } from "effect-plex-auth/testing"
 import { afterAll, beforeAll } from "vitest"
 import { packed } from "../support/packed.js"
 import {
+  assertExit,
   clientIdKey,
   configDir,
+  fake,
   fakeTokenKey,
+  noSecretIn,
   plexAuth,
   readStore,
   storeMode,
-  writeStore,
-  type Run,
-  useBundle
+  useBundle,
+  writeStore
 } from "./run.js"
 import { packageVersion } from "../../scripts/cli-bundle.js"
 
@@ -34,20 +36,6 @@ let version: string
 beforeAll(async () => {
   version = await packageVersion()
 })
-
-/** `plex-auth --fake --config-dir <dir> ...args`. */
-const fake = (dir: string, args: ReadonlyArray<string>, options?: Parameters<typeof plexAuth>[1]) =>
-  plexAuth(["--fake", "--config-dir", dir, ...args], options)
-
-const assertExit = (run: Run, code: number) =>
-  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
-
-const noSecretIn = (run: Run, ...secrets: ReadonlyArray<string>) => {
-  for (const secret of secrets) {
-    assert.notInclude(run.stdout, secret)
-    assert.notInclude(run.stderr, secret)
-  }
-}
 
 // Each run starts a Node process (about a second with tsx): the runs of a
 // test are sequential, the tests run side by side.

@@ -7,35 +7,38 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { assert } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { packed } from "../support/packed.js"
-import { build } from "esbuild"
-import { bundleOptions, entry, packageVersion } from "../../scripts/cli-bundle.js"
+import { entry } from "../../scripts/cli-bundle.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
-const bundleDir = path.join(root, "node_modules", ".cache", "plex-auth-cli-test")
 
 /**
  * How the CLI is started: from source through tsx, as `npm run cli` does
  * (about a second of start-up each time), or from one esbuild bundle of the
- * same source (a fifth of that), made by {@link bundle}.
+ * same source (a fifth of that): the run's one build, see {@link useBuiltCli}.
  */
 export type Runner = "tsx" | "bundle"
 
-/**
- * Bundles the CLI's source for the `bundle` runner, with the options of the
- * published build (scripts/cli-bundle.ts): the version written in, effect and
- * everything else bundled. Returns the file.
- */
-export const bundle = async (): Promise<string> => {
-  await fs.mkdir(bundleDir, { recursive: true })
-  const outfile = path.join(await fs.mkdtemp(path.join(bundleDir, "run-")), "plex-auth.mjs")
-  await build(bundleOptions(outfile, await packageVersion()))
-  return outfile
-}
-
 let bundled: string | undefined
+
+/** `plex-auth --fake --config-dir <dir> ...args`. */
+export const fake = (dir: string, args: ReadonlyArray<string>, options?: RunOptions) =>
+  plexAuth(["--fake", "--config-dir", dir, ...args], options)
+
+/** Asserts a run's exit code, showing what it printed when it differs. */
+export const assertExit = (run: Run, code: number) =>
+  assert.strictEqual(run.code, code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`)
+
+/** Asserts that no secret appears in what a run printed. */
+export const noSecretIn = (run: Run, ...secrets: ReadonlyArray<string>) => {
+  for (const secret of secrets) {
+    assert.notInclude(run.stdout, secret)
+    assert.notInclude(run.stderr, secret)
+  }
+}
 
 /**
  * Has the `bundle` runner start the CLI of the run's one build
