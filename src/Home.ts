@@ -22,7 +22,7 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
-import { describeCodes } from "./internal/describeCodes.js"
+import { describeCodes } from "./core/describeCodes.js"
 
 // ---------------------------------------------------------------------------
 // Errors

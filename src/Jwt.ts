@@ -39,7 +39,7 @@ import {
   type ResponseError,
   Unauthorized
 } from "./PlexError.js"
-import * as Jose from "./internal/jose.js"
+import * as Jose from "./core/jose.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"

@@ -34,7 +34,7 @@ import { Credentials as CredentialsTag } from "./Credentials.js"
 import type { Credentials } from "./Credentials.js"
 import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
-import { verificationCodeProblem } from "./internal/twoFactor.js"
+import { verificationCodeProblem } from "./core/twoFactor.js"
 
 /**
  * A decoded success together with the response's status and headers (the

@@ -431,7 +431,7 @@ export {
   ServerNotFound
 } from "./internal/connectErrors.js"
 import type { NoReachableConnection, ServerNotFound } from "./internal/connectErrors.js"
-import { describeCodes } from "./internal/describeCodes.js"
+import { describeCodes } from "./core/describeCodes.js"
 
 export type {
   /**

@@ -32,7 +32,7 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
-import * as Policy from "./internal/policy.js"
+import * as Policy from "./core/policy.js"
 import * as Request from "./internal/request.js"
 import * as V from "./internal/validate.js"
 

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
-import { classify, isJson, isRedirect, neverSent, parseRetryAfter } from "./policy.js"
+import { classify, isJson, isRedirect, neverSent, parseRetryAfter } from "../core/policy.js"
 import { excerpt, scrub } from "./redact.js"
 
 /** Where a request was going, for its errors, and the secrets to mask in them. */

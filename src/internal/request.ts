@@ -21,7 +21,7 @@ import type * as Redacted from "effect/Redacted"
 import { ClientIdentity } from "../ClientIdentity.js"
 import * as Errors from "../PlexError.js"
 import type * as L from "./lenient.js"
-import { mayRetry } from "./policy.js"
+import { mayRetry } from "../core/policy.js"
 import {
   type Context,
   decoded,

@@ -28,7 +28,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { type NetworkError, Unexpected } from "../PlexError.js"
-import { isRedirect, mayCarrySecrets, nextHop, redirectQuery } from "./policy.js"
+import { isRedirect, mayCarrySecrets, nextHop, redirectQuery } from "../core/policy.js"
 import { type Context as Ctx, CrossOrigin, discardBody, fieldsOf, networkError } from "./read.js"
 
 /** A response and its headers, read once (each read of `headers` builds them anew). */

@@ -6,7 +6,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Jose from "../../internal/jose.js"
+import * as Jose from "../../core/jose.js"
 import { joinedAt } from "./payloads.js"
 import { randomString, type Store } from "./store.js"
 

@@ -9,7 +9,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { identity as same } from "effect/Function"
-import * as Jose from "../../internal/jose.js"
+import * as Jose from "../../core/jose.js"
 import * as Http from "./http.js"
 import * as Jwts from "./jwt.js"
 import * as Payloads from "./payloads.js"

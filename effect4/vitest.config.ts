@@ -1,0 +1,19 @@
+import { fileURLToPath } from "node:url"
+import { defineConfig } from "vitest/config"
+
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^effect4-plex-auth$/, replacement: src("index.ts") },
+      { find: /^effect4-plex-auth\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^effect4-plex-auth\/([A-Z]\w*)$/, replacement: src("$1.ts") }
+    ]
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 20_000
+  }
+})
