@@ -1,0 +1,451 @@
+/**
+ * Lenient decoding of Plex payloads, as plain functions both editions share:
+ * require only what a caller needs, treat an optional field with an
+ * unexpected shape as absent, keep unknown fields as they came, and never
+ * fail because Plex added, dropped or nulled a field.
+ *
+ * A {@link Codec} decodes a JSON value in one plain pass (no Schema machinery
+ * per field) and encodes a decoded value back to a payload. It also says what
+ * the rest of a Schema ecosystem needs: the JSON Schema of the payloads it
+ * accepts ({@link Codec.jsonSchema}, the lenient forms too) and the canonical
+ * payloads it decodes ({@link Codec.sample}, for generating values). Each
+ * edition wraps codecs in its own `Schema` (`src/internal/lenient.ts`,
+ * `effect4/src/internal/lenient.ts`); the rules live here once.
+ *
+ * Secrets are wrapped by the edition's `Redacted` ({@link Secrets}): a token
+ * is decoded straight into it, and a value under a secret-like key the
+ * schemas do not model ({@link isSecretKey}) is wrapped too.
+ *
+ * @internal
+ */
+
+// ---------------------------------------------------------------------------
+// Codecs
+// ---------------------------------------------------------------------------
+
+/** Why a value did not decode: the path to the culprit and whether it was missing. */
+export class Failure {
+  constructor(
+    readonly path: ReadonlyArray<PropertyKey>,
+    readonly missing: boolean
+  ) {}
+}
+
+/** A value of the wrong shape (leaves return this one instance: no allocation). */
+export const invalid: Failure = /*#__PURE__*/ new Failure([], false)
+
+/** A JSON Schema fragment (plain data). */
+export type JsonSchema = { readonly [keyword: string]: unknown }
+
+/**
+ * A canonical payload: what a generator should produce so that the codec
+ * decodes it (each edition turns it into its own generator). Strings match
+ * `pattern` and are at least `minLength` long; numbers are finite; a struct's
+ * required fields are always present.
+ */
+export type Sample =
+  | { readonly _tag: "Json" }
+  | { readonly _tag: "String"; readonly pattern?: RegExp; readonly minLength?: number }
+  | { readonly _tag: "Number" }
+  | { readonly _tag: "Integer" }
+  | { readonly _tag: "Boolean" }
+  | { readonly _tag: "Array"; readonly item: Sample }
+  | { readonly _tag: "OneOf"; readonly members: ReadonlyArray<Sample> }
+  | {
+      readonly _tag: "Struct"
+      readonly fields: ReadonlyArray<{
+        readonly key: string
+        readonly sample: Sample
+        readonly required: boolean
+      }>
+    }
+
+/** The plain decoder and encoder of a lenient payload block. */
+export interface Codec<A> {
+  readonly decode: (input: unknown) => A | Failure
+  readonly encode: (value: A) => unknown
+  /** The payloads that decode (the lenient forms too); unknown properties are allowed. */
+  readonly jsonSchema: JsonSchema
+  /** Canonical payloads: each decodes, and what it decodes to encodes back to it. */
+  readonly sample: Sample
+}
+
+/** How an edition hides a secret: its `Redacted`. */
+export interface Secrets {
+  readonly make: (value: unknown) => unknown
+  readonly isSecret: (u: unknown) => boolean
+  readonly reveal: (secret: unknown) => unknown
+}
+
+/** Whether `u` is a plain record (not `null`, not an array). */
+export const isRecord = (u: unknown): u is Readonly<Record<PropertyKey, unknown>> =>
+  u !== null && typeof u === "object" && !Array.isArray(u)
+
+/**
+ * Sets a property, also one named `__proto__` (which `JSON.parse` creates as
+ * an own property): as an own property, where an assignment would replace
+ * the new object's prototype.
+ */
+const put = (out: Record<PropertyKey, unknown>, key: PropertyKey, value: unknown): void => {
+  if (key === "__proto__")
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  else out[key] = value
+}
+
+const identity = (a: unknown): unknown => a
+
+const leaf = <A>(
+  decode: (u: unknown) => A | Failure,
+  jsonSchema: JsonSchema,
+  sample: Sample,
+  encode: (a: A) => unknown = identity
+): Codec<A> => ({ decode, encode, jsonSchema, sample })
+
+// ---------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------
+
+/** Any value, as it came. */
+export const unknown: Codec<unknown> = /*#__PURE__*/ leaf(
+  (u) => u,
+  {
+    anyOf: [
+      { $id: "/schemas/object", anyOf: [{ type: "object" }, { type: "array" }] },
+      { type: "string" },
+      { type: "number" },
+      { type: "boolean" },
+      { type: "null" }
+    ]
+  },
+  { _tag: "Json" }
+)
+
+/** A string. */
+export const string: Codec<string> = /*#__PURE__*/ leaf(
+  (u) => (typeof u === "string" ? u : invalid),
+  { type: "string" },
+  { _tag: "String" }
+)
+
+/** A finite number. */
+export const number: Codec<number> = /*#__PURE__*/ leaf(
+  (u) => (typeof u === "number" && Number.isFinite(u) ? u : invalid),
+  { type: "number" },
+  { _tag: "Number" }
+)
+
+/** An array of strings (any other element makes it invalid). */
+export const strings: Codec<ReadonlyArray<string>> = /*#__PURE__*/ leaf(
+  (u) =>
+    Array.isArray(u) && u.every((s) => typeof s === "string")
+      ? (u.slice() as ReadonlyArray<string>)
+      : invalid,
+  { type: "array", items: { type: "string" } },
+  { _tag: "Array", item: { _tag: "String" } }
+)
+
+/**
+ * A number, also accepted as a numeric string (`"12"`, what XML attributes
+ * carry) or a boolean (`true` is 1). An empty or blank string is not a number.
+ */
+export const decodeNum = (u: unknown): number | Failure => {
+  const n = typeof u === "boolean" ? +u : typeof u === "string" && u.trim() !== "" ? Number(u) : u
+  return typeof n === "number" && Number.isFinite(n) ? n : invalid
+}
+
+/** A number, also accepted as a numeric string or a boolean ({@link decodeNum}). */
+export const num: Codec<number> = /*#__PURE__*/ leaf(
+  decodeNum,
+  { anyOf: [{ type: "number" }, { type: "string" }, { type: "boolean" }] },
+  { _tag: "OneOf", members: [{ _tag: "Integer" }, { _tag: "Number" }] }
+)
+
+/** A boolean, also accepted as `0`/`1`, `"0"`/`"1"` or `"true"`/`"false"` (Plex has sent all). */
+export const decodeBool = (u: unknown): boolean | Failure =>
+  typeof u === "boolean"
+    ? u
+    : u === 1 || u === "1" || u === "true"
+      ? true
+      : u === 0 || u === "0" || u === "false"
+        ? false
+        : invalid
+
+/** A boolean, also accepted as Plex's other spellings ({@link decodeBool}). */
+export const bool: Codec<boolean> = /*#__PURE__*/ leaf(
+  decodeBool,
+  { anyOf: [{ type: "boolean" }, { enum: [0, 1, "0", "1", "true", "false"] }] },
+  { _tag: "Boolean" }
+)
+
+/** A string, also accepted as a finite number (an id: `12` becomes `"12"`). */
+export const decodeStr = (u: unknown): string | Failure =>
+  typeof u === "string" ? u : typeof u === "number" && Number.isFinite(u) ? `${u}` : invalid
+
+/** A string, also accepted as a number ({@link decodeStr}). */
+export const str: Codec<string> = /*#__PURE__*/ leaf(
+  decodeStr,
+  { anyOf: [{ type: "string" }, { type: "number" }] },
+  {
+    _tag: "String"
+  }
+)
+
+/**
+ * What a token may be: tokens travel as HTTP headers, so only visible ASCII
+ * is accepted (anything else could not be sent, and a CR/LF could split a
+ * header).
+ */
+export const headerSafe = /^[\x21-\x7e]+$/
+
+/**
+ * A token, wrapped by `hide` as it is decoded ({@link headerSafe} text only).
+ * Encoding reveals it.
+ */
+export const secret = <S>(hide: (token: string) => S, reveal: (secret: S) => string): Codec<S> =>
+  leaf(
+    (u) => (typeof u === "string" && headerSafe.test(u) ? hide(u) : invalid),
+    { type: "string", pattern: headerSafe.source },
+    { _tag: "String", pattern: headerSafe, minLength: 1 },
+    reveal
+  )
+
+/** A non-empty secret that is never sent as a header (a service's secret), wrapped by `hide`. */
+export const opaqueSecret = <S>(hide: (secret: string) => S, reveal: (secret: S) => string): Codec<S> =>
+  leaf(
+    (u) => (typeof u === "string" && u.length > 0 ? hide(u) : invalid),
+    { type: "string", minLength: 1 },
+    { _tag: "String", minLength: 1 },
+    reveal
+  )
+
+/** The first of `members` that decodes the value. */
+export const union = <A>(members: ReadonlyArray<Codec<A>>): Codec<A> => ({
+  decode: (u) => {
+    for (const member of members) {
+      const value = member.decode(u)
+      if (!(value instanceof Failure)) return value
+    }
+    return invalid
+  },
+  // Each member decodes its own encoding: the first that takes the value back encodes it.
+  encode: (value) => {
+    for (const member of members) {
+      const encoded = member.encode(value)
+      if (!(member.decode(encoded) instanceof Failure)) return encoded
+    }
+    return value
+  },
+  jsonSchema: { anyOf: members.map((member) => member.jsonSchema) },
+  sample: { _tag: "OneOf", members: members.map((member) => member.sample) }
+})
+
+/** A value `codec` decodes, also accepted as the first element of an array (XML-to-JSON habit). */
+export const firstOf = <A>(codec: Codec<A>): Codec<A> => ({
+  decode: (u) => codec.decode(Array.isArray(u) ? u[0] : u),
+  encode: codec.encode,
+  jsonSchema: { anyOf: [codec.jsonSchema, { type: "array", items: codec.jsonSchema, minItems: 1 }] },
+  sample: codec.sample
+})
+
+/** Decodes the elements of a list and drops the invalid ones. */
+const keepValid = <A>(item: Codec<A>, list: ReadonlyArray<unknown>): Array<A> => {
+  const out: Array<A> = []
+  for (const element of list) {
+    const decoded = item.decode(element)
+    if (!(decoded instanceof Failure)) out.push(decoded)
+  }
+  return out
+}
+
+/**
+ * An array whose invalid elements are dropped; a single object is read as a
+ * one-element array (XML-to-JSON habit), anything else as empty.
+ */
+export const lenientArray = <A>(item: Codec<A>): Codec<ReadonlyArray<A>> => ({
+  decode: (u) => keepValid(item, Array.isArray(u) ? u : isRecord(u) ? [u] : []),
+  encode: (list) => list.map(item.encode),
+  jsonSchema: { type: "array", items: item.jsonSchema },
+  sample: { _tag: "Array", item: item.sample }
+})
+
+/** An array of items whose invalid ones are dropped (a non-array input is invalid). */
+export const items = <A>(item: Codec<A>): Codec<ReadonlyArray<A>> => ({
+  decode: (u) => (Array.isArray(u) ? keepValid(item, u) : invalid),
+  encode: (list) => list.map(item.encode),
+  jsonSchema: { type: "array", items: item.jsonSchema },
+  sample: { _tag: "Array", item: item.sample }
+})
+
+// ---------------------------------------------------------------------------
+// Unknown properties
+// ---------------------------------------------------------------------------
+
+/**
+ * How deep unknown data may nest. Plex's payloads nest a handful of levels;
+ * deeper data is dropped, because `JSON.stringify`, `util.inspect` and
+ * loggers recurse once per level and throw past a few thousand.
+ */
+export const maxUnknownDepth = 32
+
+/**
+ * Whether a key names a member of `Object.prototype`: as an own property of a
+ * decoded value it would shadow it (a `toString` of `1` makes
+ * `String(value)` throw), so it is dropped. (`__proto__` is kept as an own
+ * property, see {@link put}: it shadows nothing.)
+ */
+export const shadowsPrototype = (key: string): boolean => key !== "__proto__" && key in Object.prototype
+
+/**
+ * Names under which a payload may carry a secret the schemas do not model
+ * (the 2025-08 account's `pin` hash, an `authentication_token`, a
+ * `client_secret`, a `password`).
+ */
+export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(?:or)?d/i.test(key)
+
+/** What {@link unknownData} returns for a value nesting too deep. */
+const tooDeep = {}
+
+/**
+ * Unknown data, decoded (`reveal` false): in a shape that renders, keys that
+ * would shadow an `Object.prototype` member dropped, values under a
+ * secret-like key hidden by `secrets` (all but `null` and booleans, which
+ * hide nothing), and {@link tooDeep} when it nests deeper than
+ * {@link maxUnknownDepth}. Encoded (`reveal` true): every hidden value in it
+ * revealed. What needs no change is returned as it came (no copy).
+ */
+const unknownData = (
+  secrets: Secrets,
+  key: PropertyKey,
+  u: unknown,
+  depth: number,
+  reveal: boolean
+): unknown => {
+  let value = reveal && secrets.isSecret(u) ? secrets.reveal(u) : u
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)
+  ) {
+    if (depth > maxUnknownDepth) return reveal ? value : tooDeep
+    const record = value as Record<string, unknown>
+    let copy: Record<string, unknown> | undefined
+    for (const inner of Object.keys(record)) {
+      const element =
+        !reveal && shadowsPrototype(inner)
+          ? undefined
+          : unknownData(secrets, inner, record[inner], depth + 1, reveal)
+      if (element === tooDeep) return tooDeep
+      if (element !== record[inner]) {
+        copy ??= Array.isArray(record) ? (record.slice() as never) : { ...record }
+        if (element === undefined) delete copy[inner]
+        else put(copy, inner, element)
+      }
+    }
+    value = copy ?? value
+  }
+  return reveal ||
+    value === null ||
+    typeof value === "boolean" ||
+    typeof key !== "string" ||
+    !isSecretKey(key) ||
+    secrets.isSecret(value)
+    ? value
+    : secrets.make(value)
+}
+
+// ---------------------------------------------------------------------------
+// Structs
+// ---------------------------------------------------------------------------
+
+/** A property of a {@link struct}. */
+export interface StructField {
+  /** The name in the decoded value. */
+  readonly key: string
+  /** The key in the input, when it differs (Plex's capitalised `Connection`, say). */
+  readonly from?: string | undefined
+  readonly codec: Codec<unknown>
+  /** Required: a missing or invalid value fails the struct. */
+  readonly required: boolean
+  /** Used when an optional property is missing or invalid; absent: the property is dropped. */
+  readonly fallback?: (() => unknown) | undefined
+}
+
+/**
+ * A struct of `fields`. Unknown properties are kept, except what cannot be
+ * rendered: a key that would shadow an `Object.prototype` member (`toString`,
+ * `valueOf`, ...) is dropped, as is a property nesting deeper than
+ * {@link maxUnknownDepth}; a value under a secret-like key
+ * ({@link isSecretKey}), at any depth, is hidden by `secrets` (encoding
+ * reveals it). A required property that is missing or invalid fails the
+ * whole struct (the failure points at it).
+ */
+export const struct = <A>(fields: ReadonlyArray<StructField>, secrets: Secrets): Codec<A> => {
+  const list = fields.map((field) => ({
+    key: field.key,
+    from: field.from ?? field.key,
+    codec: field.codec,
+    required: field.required,
+    fallback: field.fallback
+  }))
+  const known: ReadonlySet<string> = new Set(list.map((field) => field.from))
+  const decodedKeys: ReadonlySet<PropertyKey> = new Set(list.map((field) => field.key))
+  const properties: Record<string, JsonSchema> = {}
+  for (const field of list) properties[field.from] = field.codec.jsonSchema
+  return {
+    decode: (u) => {
+      if (!isRecord(u)) return invalid
+      // A copy keeps the unknown properties as they came (a `__proto__` from `JSON.parse` as an own
+      // property): much cheaper than one property at a time. Unknown ones are then made safe to render
+      // (see unknownData), known ones replaced where decoding changed them, renamed, or dropped when an
+      // optional one is unusable.
+      const out: Record<PropertyKey, unknown> = { ...u }
+      for (const key of Object.keys(u)) {
+        if (known.has(key)) continue
+        const value = u[key]
+        const kept = shadowsPrototype(key) ? tooDeep : unknownData(secrets, key, value, 1, false)
+        if (kept === tooDeep) delete out[key]
+        else if (kept !== value) put(out, key, kept)
+      }
+      for (const field of list) {
+        const present = Object.prototype.hasOwnProperty.call(u, field.from)
+        const value = present ? u[field.from] : undefined
+        const decoded = present ? field.codec.decode(value) : invalid
+        if (decoded instanceof Failure) {
+          if (field.required) return new Failure([field.from, ...decoded.path], decoded.missing || !present)
+          if (present) delete out[field.from]
+          if (field.fallback !== undefined) put(out, field.key, field.fallback())
+        } else if (field.from !== field.key) {
+          delete out[field.from]
+          put(out, field.key, decoded)
+        } else if (decoded !== value) put(out, field.key, decoded)
+      }
+      return out as A
+    },
+    encode: (value) => {
+      const record = value as Readonly<Record<PropertyKey, unknown>>
+      const out: Record<PropertyKey, unknown> = {}
+      for (const key of Reflect.ownKeys(record))
+        if (!decodedKeys.has(key)) put(out, key, unknownData(secrets, key, record[key], 1, true))
+      for (const field of list) {
+        if (Object.prototype.hasOwnProperty.call(record, field.key)) {
+          put(out, field.from, field.codec.encode(record[field.key]))
+        }
+      }
+      return out
+    },
+    jsonSchema: {
+      type: "object",
+      required: list.filter((field) => field.required).map((field) => field.from),
+      properties,
+      additionalProperties: true
+    },
+    sample: {
+      _tag: "Struct",
+      fields: list.map((field) => ({
+        key: field.from,
+        sample: field.codec.sample,
+        required: field.required || field.fallback !== undefined
+      }))
+    }
+  }
+}
