@@ -30,6 +30,7 @@ import { JwtHost } from "./internal/jwtHost.js"
 import { PlexTv } from "./PlexTv.js"
 import { honourRetryAfter } from "./internal/retry.js"
 import * as V from "./internal/validate.js"
+import * as PinFacts from "./core/pin.js"
 
 // A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
 // clients.plex.tv by default), as python-plexapi's `MyPlexJWTLogin` does; a classic PIN on plex.tv.
@@ -106,8 +107,8 @@ export const create = (
     Request.plexTvAnonymous({
       operation: "createPin",
       method: "POST",
-      path: "/api/v2/pins",
-      urlParams: [["strong", options.strong === false ? "false" : "true"]],
+      path: PinFacts.pinsPath,
+      urlParams: PinFacts.createPinParams(options.strong),
       schema: Pin
     }),
     (success) => success.value
@@ -142,10 +143,10 @@ export const check = (
   checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
     operation: "checkPin",
     method: "GET",
-    path: `/api/v2/pins/${encodeURIComponent(String(pin.id))}`,
+    path: PinFacts.pinPath(pin.id),
     // The PIN id stays out of spans: with the client identifier it fetches the approved token.
-    spanPath: "/api/v2/pins/{id}",
-    urlParams: options.deviceJwt === undefined ? undefined : [["deviceJWT", options.deviceJwt]],
+    spanPath: PinFacts.pinSpanPath,
+    urlParams: options.deviceJwt === undefined ? undefined : [[PinFacts.deviceJwtParam, options.deviceJwt]],
     schema: Pin,
     notFound: true
   }).pipe(
@@ -181,27 +182,11 @@ export const authUrl = (
 ): Effect.Effect<string, InvalidInput, ClientIdentity> =>
   Effect.gen(function* () {
     const identity = yield* ClientIdentity
-    const params = new URLSearchParams()
-    params.set("clientID", identity.clientIdentifier)
-    params.set("code", pin.code)
-    params.set("context[device][product]", identity.product)
-    const context: ReadonlyArray<readonly [string, string | undefined]> = [
-      ["version", identity.version],
-      ["platform", identity.platform],
-      ["platformVersion", identity.platformVersion],
-      ["device", identity.device],
-      ["deviceName", identity.deviceName]
-    ]
-    for (const [key, value] of context) {
-      if (value !== undefined) params.set(`context[device][${key}]`, value)
-    }
-    if (options.forwardUrl !== undefined) {
-      params.set(
-        "forwardUrl",
-        yield* V.httpUrl("PinLogin.authUrl", "forwardUrl", options.forwardUrl, { query: true })
-      )
-    }
-    return `https://app.plex.tv/auth#?${params.toString()}`
+    const forwardUrl =
+      options.forwardUrl === undefined
+        ? undefined
+        : yield* V.httpUrl("PinLogin.authUrl", "forwardUrl", options.forwardUrl, { query: true })
+    return PinFacts.authUrl(identity, pin.code, forwardUrl)
   })
 
 /**
@@ -227,9 +212,7 @@ export interface PollOptions {
 type TransientError = NetworkError | RateLimited | Unexpected
 
 const isTransientError = (error: CheckError): error is TransientError =>
-  error._tag === "RateLimited" ||
-  error._tag === "NetworkError" ||
-  (error._tag === "Unexpected" && error.reason === "Status" && (error.status ?? 0) >= 500)
+  PinFacts.isTransientCheckFailure(error)
 
 const isTransient = (error: CheckError): boolean => isTransientError(error)
 
@@ -251,20 +234,18 @@ export const poll = (
   Effect.gen(function* () {
     if (pin.authToken !== undefined) return pin.authToken
     const now = yield* Clock.currentTimeMillis
-    // `expiresIn` is relative, so a clock that disagrees with plex.tv's does not
-    // shorten or stretch the wait; `expiresAt` is the fallback.
-    const expiresAt = pin.expiresAt === undefined ? Number.NaN : Date.parse(pin.expiresAt)
-    const deadline =
-      pin.expiresIn !== undefined && pin.expiresIn > 0
-        ? now + pin.expiresIn * 1000
-        : !Number.isNaN(expiresAt)
-          ? expiresAt
-          : now + Duration.toMillis(options.fallbackLifetime ?? Duration.minutes(15))
+    const deadline = PinFacts.pinDeadline(
+      pin,
+      now,
+      options.fallbackLifetime === undefined ? undefined : Duration.toMillis(options.fallbackLifetime)
+    )
     // Rate limited (429, code 1003): back off from 2 s up to 30 s, and never sooner than Retry-After.
     const growing: Schedule.Schedule<Duration.Duration, CheckError> = Schedule.exponential(
-      Duration.seconds(2),
-      2
-    ).pipe(Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(30))))
+      Duration.millis(PinFacts.slowDown.initialMillis),
+      PinFacts.slowDown.factor
+    ).pipe(
+      Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.millis(PinFacts.slowDown.maxMillis)))
+    )
     // `Retry-After` applied by the engine's one rule (never sooner than asked; not past the cap).
     const slowDown = honourRetryAfter(growing)
     const deviceJwt = options.deviceJwt
@@ -293,14 +274,14 @@ export const poll = (
         new PinExpired({
           operation: "pollPin",
           pinId: pin.id,
-          reason: s.answered || s.last === undefined ? "Expired" : "Unreachable",
+          reason: PinFacts.expiryReason(s.answered, s.last !== undefined),
           errors: [],
           lastError: s.last
         })
       )
     )
     const every: Schedule.Schedule<Pin, Pin> = Schedule.passthrough(
-      options.schedule ?? Schedule.spaced(Duration.seconds(1))
+      options.schedule ?? Schedule.spaced(Duration.millis(PinFacts.pollIntervalMillis))
     )
     const approved = once.pipe(
       Effect.repeat({ schedule: every, until: (current: Pin) => current.authToken !== undefined }),

@@ -22,7 +22,7 @@ import * as Scope from "effect/Scope"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Order from "effect/Order"
+import type * as Order from "effect/Order"
 import * as Queue from "effect/Queue"
 import type * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
@@ -40,6 +40,7 @@ import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
+import * as Facts from "./core/resources.js"
 
 // ---------------------------------------------------------------------------
 // Schemas
@@ -161,12 +162,8 @@ export type ListError = ResponseError
 const resourcesSpec: Request.Spec<ReadonlyArray<Device>> = {
   operation: "getServerResources",
   method: "GET",
-  path: "/api/v2/resources",
-  urlParams: [
-    ["includeHttps", "1"],
-    ["includeRelay", "1"],
-    ["includeIPv6", "1"]
-  ],
+  path: Facts.resourcesPath,
+  urlParams: Facts.resourcesParams,
   schema: Devices
 }
 
@@ -190,8 +187,7 @@ export const list = (): Effect.Effect<
  * @since 0.1.0
  * @category listing
  */
-export const isServer = (device: Device): boolean =>
-  device.provides.split(",").some((p) => p.trim().toLowerCase() === "server")
+export const isServer = (device: Device): boolean => Facts.providesServer(device.provides)
 
 /**
  * The account's servers: the devices of {@link list} that provide `server`.
@@ -224,13 +220,13 @@ export const servers = (): Effect.Effect<
  * @since 0.1.0
  * @category models
  */
-export type Location = "local" | "remote" | "relay"
+export type Location = Facts.Location
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type Protocol = "http" | "https"
+export type Protocol = Facts.Protocol
 
 /**
  * One base URL to try for a server, and the connection it comes from.
@@ -238,15 +234,7 @@ export type Protocol = "http" | "https"
  * @since 0.1.0
  * @category models
  */
-export interface Candidate {
-  /** The base URL, `http(s)://host:port`, without a trailing slash. */
-  readonly uri: string
-  readonly protocol: Protocol
-  readonly location: Location
-  /** Whether the host is an IPv6 address or the connection says IPv6. */
-  readonly ipv6: boolean
-  readonly connection: DeviceConnection
-}
+export interface Candidate extends Facts.Candidate<DeviceConnection> {}
 
 /**
  * Ranks candidates by location, then protocol, in the orders given (earlier
@@ -267,20 +255,7 @@ export interface Candidate {
 export const preferring = (options: {
   readonly locations?: ReadonlyArray<Location> | undefined
   readonly protocols?: ReadonlyArray<Protocol> | undefined
-}): Order.Order<Candidate> => {
-  const position =
-    <K>(list: ReadonlyArray<K>) =>
-    (key: K): number => {
-      const index = list.indexOf(key)
-      return index === -1 ? list.length : index
-    }
-  const byLocation = position(options.locations ?? ["local", "remote", "relay"])
-  const byProtocol = position(options.protocols ?? ["https", "http"])
-  return Order.combine(
-    Order.mapInput(Order.number, (c: Candidate) => byLocation(c.location)),
-    Order.mapInput(Order.number, (c: Candidate) => byProtocol(c.protocol))
-  )
-}
+}): Order.Order<Candidate> => Facts.preferring(options)
 
 /**
  * The default ranking: local before remote before relay, then HTTPS before
@@ -314,19 +289,6 @@ export interface CandidateOptions {
   readonly httpsOnly?: boolean | undefined
 }
 
-const baseUrl = (raw: string): URL | undefined => {
-  try {
-    const url = new URL(raw)
-    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined
-    if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") return undefined
-    return url
-  } catch {
-    return undefined
-  }
-}
-
-const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/+$/, "")}`
-
 /**
  * The base URLs to try for a device, best first: for each connection its
  * `uri` and, unless it is a relay connection, `http://address:port` (IPv6
@@ -349,60 +311,8 @@ const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/
  * @since 0.1.0
  * @category ranking
  */
-export const candidates = (device: Device, options: CandidateOptions = {}): ReadonlyArray<Candidate> => {
-  // Local connections are tried whenever listed unless told otherwise. Trying them only for an owned server
-  // with `publicAddressMatches !== false` sent Home members on the LAN, VPN and dual-stack users to remote
-  // or relay (watchstate issue 325: a real server reporting `publicAddressMatches: false`). Probing them is
-  // safe: no token goes with a probe, and the identity check rejects a stranger's address.
-  const includeLocal = options.includeLocal ?? true
-  const httpsOnly = options.httpsOnly ?? device.httpsRequired ?? false
-  const built: Array<Candidate> = []
-  for (const connection of device.connections) {
-    if (connection.local && !includeLocal) continue
-    const location: Location = connection.relay ? "relay" : connection.local ? "local" : "remote"
-    const urls: Array<URL> = []
-    if (connection.uri !== undefined) {
-      const url = baseUrl(connection.uri)
-      if (url !== undefined) urls.push(url)
-    }
-    const address = connection.address?.trim()
-    if (
-      !connection.relay &&
-      address !== undefined &&
-      address !== "" &&
-      connection.port !== undefined &&
-      !/[\s/@?#]/.test(address)
-    ) {
-      const host = address.includes(":") && !address.startsWith("[") ? `[${address}]` : address
-      const url = baseUrl(`http://${host}:${connection.port}`)
-      if (url !== undefined) urls.push(url)
-    }
-    for (const url of urls) {
-      const protocol: Protocol = url.protocol === "https:" ? "https" : "http"
-      if (httpsOnly && protocol !== "https") continue
-      built.push({
-        uri: normalise(url),
-        protocol,
-        location,
-        ipv6: connection.IPv6 || url.hostname.startsWith("["),
-        connection
-      })
-    }
-  }
-  // A stable sort: ties keep the order plex.tv listed them in. Then the first
-  // (best-ranked) occurrence of each URL wins.
-  const rank = options.rank ?? defaultOrder
-  const sorted = built
-    .map((candidate, index) => ({ candidate, index }))
-    .sort((a, b) => rank(a.candidate, b.candidate) || a.index - b.index)
-    .map(({ candidate }) => candidate)
-  const seen = new Set<string>()
-  return sorted.filter((candidate) => {
-    if (seen.has(candidate.uri)) return false
-    seen.add(candidate.uri)
-    return true
-  })
-}
+export const candidates = (device: Device, options: CandidateOptions = {}): ReadonlyArray<Candidate> =>
+  Facts.candidates(device, { ...options, rank: options.rank ?? defaultOrder })
 
 // ---------------------------------------------------------------------------
 // Connecting
@@ -438,7 +348,7 @@ export interface ConnectOptions extends CandidateOptions {
  * @since 0.1.0
  * @category constants
  */
-export const defaultTimeout: Duration.Duration = /*#__PURE__*/ Duration.seconds(10)
+export const defaultTimeout: Duration.Duration = /*#__PURE__*/ Duration.millis(Facts.defaultTimeoutMillis)
 
 /**
  * The grace window {@link connect} uses by default: 250 milliseconds.
@@ -446,7 +356,7 @@ export const defaultTimeout: Duration.Duration = /*#__PURE__*/ Duration.seconds(
  * @since 0.1.0
  * @category constants
  */
-export const defaultGrace: Duration.Duration = /*#__PURE__*/ Duration.millis(250)
+export const defaultGrace: Duration.Duration = /*#__PURE__*/ Duration.millis(Facts.defaultGraceMillis)
 
 /**
  * A server and the connection chosen for it.
@@ -529,7 +439,7 @@ export type ConnectByNameError = ListError | ServerNotFound | ConnectError
 const identitySpec: Request.Spec<typeof IdentityResponse.Type> = {
   operation: "getServerIdentity",
   method: "GET",
-  path: "/identity",
+  path: Facts.identityPath,
   schema: IdentityResponse
 }
 
@@ -540,7 +450,7 @@ const identitySpec: Request.Spec<typeof IdentityResponse.Type> = {
 const tokenCheckSpec: Request.Spec<unknown> = {
   operation: "verifyServerToken",
   method: "GET",
-  path: "/",
+  path: Facts.tokenCheckPath,
   schema: L.Unknown,
   noContent: true
 }
@@ -559,10 +469,7 @@ interface Settled {
 
 const failureOf = (error: PlexError): Failure => ({
   outcome: "Failed",
-  reason:
-    "reason" in error && typeof error.reason === "string" && error._tag !== "InvalidInput"
-      ? `${error._tag}/${error.reason}`
-      : error._tag,
+  reason: Facts.failureReason(error),
   detail: error.message
 })
 
@@ -582,14 +489,12 @@ const probe = (
   Request.probe(identitySpec, candidate.uri, timeout).pipe(
     Effect.match({
       onFailure: (error) => Either.left(failureOf(error)),
-      onSuccess: ({ value: { MediaContainer: identity } }) =>
-        identity.machineIdentifier === server.clientIdentifier
+      onSuccess: ({ value: { MediaContainer: identity } }) => {
+        const wrong = Facts.wrongServer(identity.machineIdentifier, server.clientIdentifier)
+        return wrong === undefined
           ? Either.right(identity)
-          : Either.left<Failure>({
-              outcome: "WrongServer",
-              reason: "WrongServer",
-              detail: `answered as server ${identity.machineIdentifier}, not ${server.clientIdentifier}`
-            })
+          : Either.left<Failure>({ outcome: "WrongServer", reason: "WrongServer", detail: wrong })
+      }
     })
   )
 
@@ -632,48 +537,31 @@ const race = <R>(
       { discard: true }
     )
     const settled: Array<Settled | undefined> = list.map(() => undefined)
-    // Indices of the candidates that answered, in the order they answered.
-    const answered: Array<number> = []
-    let deadline: number | undefined
-    const bestAnswered = (): number | undefined => {
-      if (answered.length === 0) return undefined
-      const best = Math.min(...answered.map((i) => classes[i] ?? Infinity))
-      return answered.find((i) => classes[i] === best)
-    }
-    const certain = (): number | undefined => {
-      const best = bestAnswered()
-      if (best === undefined) return undefined
-      const bestClass = classes[best] ?? Infinity
-      const betterPending = list.some(
-        (_, i) => (classes[i] ?? Infinity) < bestClass && settled[i] === undefined
-      )
-      return betterPending ? undefined : best
-    }
-    let pending = list.length
+    const choice = Facts.makeChoice(classes, grace)
     let chosen: number | undefined
-    while (pending > 0) {
-      chosen = certain()
+    while (choice.pending() > 0) {
+      chosen = choice.certain()
       if (chosen !== undefined) break
+      const deadline = choice.deadline()
       let next: Option.Option<Settled>
       if (deadline === undefined) {
         next = Option.some(yield* Queue.take(queue))
       } else {
         const now = yield* Clock.currentTimeMillis
-        next = yield* Effect.timeoutOption(Queue.take(queue), Duration.millis(Math.max(0, deadline - now)))
+        next = yield* Effect.timeoutOption(
+          Queue.take(queue),
+          Duration.millis(Math.max(0, start + deadline - now))
+        )
       }
       if (Option.isNone(next)) {
-        chosen = bestAnswered()
+        chosen = choice.bestAnswered()
         break
       }
       const event = next.value
       settled[event.index] = event
-      pending--
-      if (Either.isRight(event.result)) {
-        answered.push(event.index)
-        deadline ??= start + event.millis + grace
-      }
+      choice.settle(event.index, Either.isRight(event.result), event.millis)
     }
-    chosen ??= certain()
+    chosen ??= choice.certain()
     const decidedAt = (yield* Clock.currentTimeMillis) - start
     return { chosen, settled, decidedAt }
   })
@@ -795,18 +683,7 @@ export const connect = (
     const list = candidates(server, options)
     const rank = options.rank ?? defaultOrder
     // Candidates that tie under the ranking share a class: equally good.
-    const classes: Array<number> = []
-    list.forEach((candidate, i) => {
-      const previous = list[i - 1]
-      const previousClass = classes[i - 1]
-      classes.push(
-        previous === undefined || previousClass === undefined
-          ? 0
-          : rank(previous, candidate) === 0
-            ? previousClass
-            : previousClass + 1
-      )
-    })
+    const classes = Facts.rankClasses(list, rank)
     yield* Effect.annotateCurrentSpan({
       "plex.server.id": server.clientIdentifier,
       "plex.candidates": list.length,
@@ -872,16 +749,6 @@ export const connect = (
   }).pipe(Effect.withSpan("Resources.connect", { kind: "internal" }))
 
 /**
- * The server among `servers` named `nameOrId`: its client identifier, else
- * its exact name, else its name ignoring case; the first such when several
- * match.
- */
-const find = (servers: ReadonlyArray<Device>, nameOrId: string): Device | undefined =>
-  servers.find((s) => s.clientIdentifier === nameOrId) ??
-  servers.find((s) => s.name === nameOrId) ??
-  servers.find((s) => s.name.toLowerCase() === nameOrId.toLowerCase())
-
-/**
  * Lists the account's servers, picks the one named `nameOrId` (its client
  * identifier, or its name — exact first, then ignoring case) and
  * {@link connect}s to it. Fails with `ServerNotFound` when there is none.
@@ -903,7 +770,7 @@ export const connectByName = (
 ): Effect.Effect<Connected, ConnectByNameError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.gen(function* () {
     const all = yield* servers()
-    const server = find(all, nameOrId)
+    const server = Facts.findServer(all, nameOrId)
     if (server === undefined) {
       return yield* new ServerNotFound({
         operation: "Resources.connectByName",

@@ -1,0 +1,125 @@
+/**
+ * Facts about Plex's PIN login, as plain functions with no Effect in them
+ * (both editions' `PinLogin` use them): the plex.tv paths, the app.plex.tv
+ * URL, the PIN's lifetime, and how often and how patiently to poll.
+ *
+ * @internal
+ */
+
+/** plex.tv's PIN collection: `POST` creates a PIN. */
+export const pinsPath = "/api/v2/pins"
+
+/**
+ * The query of the PIN creation: `strong=true` (the default) asks for a long
+ * PIN meant for the app.plex.tv link, `strong=false` for the short code a
+ * user types at plex.tv/link (python-plexapi's `MyPlexPinLogin` sends
+ * `strong` the same way, as `"true"`/`"false"`).
+ */
+export const createPinParams = (strong: boolean | undefined): ReadonlyArray<readonly [string, string]> => [
+  ["strong", strong === false ? "false" : "true"]
+]
+
+/** The path that reads a PIN again: `GET /api/v2/pins/{id}`. */
+export const pinPath = (id: number | string): string => `${pinsPath}/${encodeURIComponent(String(id))}`
+
+/**
+ * The path of {@link pinPath} as it goes into spans: without the PIN id, which
+ * with the (not secret) client identifier fetches the approved token.
+ */
+export const pinSpanPath = `${pinsPath}/{id}`
+
+/**
+ * The query parameter carrying a device JWT when a PIN bound to a device key
+ * is checked (python-plexapi's `MyPlexJWTLogin`): a secret.
+ */
+export const deviceJwtParam = "deviceJWT"
+
+/** Where the user approves a PIN. */
+export const authBase = "https://app.plex.tv/auth#?"
+
+/** The identity fields that go into the app.plex.tv URL. */
+export interface AuthUrlIdentity {
+  readonly clientIdentifier: string
+  readonly product: string
+  readonly version?: string | undefined
+  readonly platform?: string | undefined
+  readonly platformVersion?: string | undefined
+  readonly device?: string | undefined
+  readonly deviceName?: string | undefined
+}
+
+/**
+ * The app.plex.tv URL to send the user to: `clientID`, `code`, the identity
+ * as `context[device][...]` fields (product always, the others when set) and
+ * `forwardUrl` when given, all in the fragment, percent-encoded (as
+ * @ctrl/plex's `getPlexAuthUrl` and python-plexapi's `oauthUrl` build it).
+ * `forwardUrl` must already be checked (an absolute http(s) URL).
+ */
+export const authUrl = (identity: AuthUrlIdentity, code: string, forwardUrl?: string | undefined): string => {
+  const params = new URLSearchParams()
+  params.set("clientID", identity.clientIdentifier)
+  params.set("code", code)
+  params.set("context[device][product]", identity.product)
+  const context: ReadonlyArray<readonly [string, string | undefined]> = [
+    ["version", identity.version],
+    ["platform", identity.platform],
+    ["platformVersion", identity.platformVersion],
+    ["device", identity.device],
+    ["deviceName", identity.deviceName]
+  ]
+  for (const [key, value] of context) {
+    if (value !== undefined) params.set(`context[device][${key}]`, value)
+  }
+  if (forwardUrl !== undefined) params.set("forwardUrl", forwardUrl)
+  return `${authBase}${params.toString()}`
+}
+
+/** How long a PIN that says nothing of its lifetime is polled: 15 minutes. */
+export const fallbackLifetimeMillis = 15 * 60 * 1000
+
+/** How often a PIN is checked by default: every second. */
+export const pollIntervalMillis = 1000
+
+/**
+ * How polling slows down when rate limited (429, code 1003) or when a check
+ * gets no answer: exponentially from 2 s, doubling, never more than 30 s
+ * apart (and never sooner than a `Retry-After` asks).
+ */
+export const slowDown = { initialMillis: 2000, factor: 2, maxMillis: 30_000 } as const
+
+/**
+ * When polling gives up (epoch ms): `expiresIn` seconds from `now` (when the
+ * PIN was read) when positive — relative, so a clock that disagrees with
+ * plex.tv's neither shortens nor stretches the wait — else `expiresAt`, else
+ * `now` plus `fallbackMillis`.
+ */
+export const pinDeadline = (
+  pin: { readonly expiresIn?: number | undefined; readonly expiresAt?: string | undefined },
+  now: number,
+  fallbackMillis: number = fallbackLifetimeMillis
+): number => {
+  if (pin.expiresIn !== undefined && pin.expiresIn > 0) return now + pin.expiresIn * 1000
+  const expiresAt = pin.expiresAt === undefined ? Number.NaN : Date.parse(pin.expiresAt)
+  return Number.isNaN(expiresAt) ? now + fallbackMillis : expiresAt
+}
+
+/**
+ * Whether a failed check is worth riding out while polling (a user may be in
+ * the middle of approving): a rate limit, no answer at all, or a 5xx answer.
+ */
+export const isTransientCheckFailure = (error: {
+  readonly _tag: string
+  readonly reason?: string | undefined
+  readonly status?: number | undefined
+}): boolean =>
+  error._tag === "RateLimited" ||
+  error._tag === "NetworkError" ||
+  (error._tag === "Unexpected" && error.reason === "Status" && (error.status ?? 0) >= 500)
+
+/**
+ * Why polling ended without a token once the PIN's lifetime passed:
+ * `"Unreachable"` when no check ever got an answer and one failed,
+ * `"Expired"` otherwise.
+ */
+export const expiryReason = (answered: boolean, failedOnce: boolean): "Expired" | "Unreachable" =>
+  answered || !failedOnce ? "Expired" : "Unreachable"

@@ -1,0 +1,301 @@
+/**
+ * Facts about Plex server discovery, as plain functions with no Effect in
+ * them (both editions' `Resources` use them): the resources request, which
+ * base URLs a server's connections give and in which order to prefer them,
+ * when the choice among racing probes is certain, and how a server is found
+ * by name.
+ *
+ * @internal
+ */
+
+/** plex.tv's list of an account's devices. */
+export const resourcesPath = "/api/v2/resources"
+
+/**
+ * The query of {@link resourcesPath}: HTTPS, relay and IPv6 connections
+ * included (python-plexapi's `MyPlexAccount.resources` and @ctrl/plex ask
+ * for the same).
+ */
+export const resourcesParams: ReadonlyArray<readonly [string, string]> = [
+  ["includeHttps", "1"],
+  ["includeRelay", "1"],
+  ["includeIPv6", "1"]
+]
+
+/** What a Plex Media Server answers to anyone, without a token: its machine identifier. */
+export const identityPath = "/identity"
+
+/**
+ * The token check on a chosen connection: `GET /`, which a Plex Media Server
+ * answers only with a token it accepts (python-plexapi's
+ * `PlexServer(baseurl, token)` reads it the same way).
+ */
+export const tokenCheckPath = "/"
+
+/** How long one probe may take by default: 10 seconds. */
+export const defaultTimeoutMillis = 10_000
+
+/** How long to wait for a better-ranked candidate once one has answered, by default: 250 ms. */
+export const defaultGraceMillis = 250
+
+/** Whether a device's `provides` (comma-separated) says `server`. */
+export const providesServer = (provides: string): boolean =>
+  provides.split(",").some((p) => p.trim().toLowerCase() === "server")
+
+/** Where a connection leads: the server's own network, the internet, or Plex's relay. */
+export type Location = "local" | "remote" | "relay"
+
+/** The protocol of a candidate URL. */
+export type Protocol = "http" | "https"
+
+/** What the candidate rules read of a connection. */
+export interface ConnectionFacts {
+  readonly uri?: string | undefined
+  readonly address?: string | undefined
+  readonly port?: number | undefined
+  readonly local: boolean
+  readonly relay: boolean
+  readonly IPv6: boolean
+}
+
+/** One base URL to try for a server, and the connection it comes from. */
+export interface Candidate<C extends ConnectionFacts = ConnectionFacts> {
+  /** The base URL, `http(s)://host:port`, without a trailing slash. */
+  readonly uri: string
+  readonly protocol: Protocol
+  readonly location: Location
+  /** Whether the host is an IPv6 address or the connection says IPv6. */
+  readonly ipv6: boolean
+  readonly connection: C
+}
+
+/** A comparison: negative when `a` is better, 0 when they tie (an Effect `Order` is one). */
+export type Compare<A> = (a: A, b: A) => -1 | 0 | 1
+
+/** The default order of locations, best first. */
+export const defaultLocations: ReadonlyArray<Location> = ["local", "remote", "relay"]
+
+/** The default order of protocols, best first. */
+export const defaultProtocols: ReadonlyArray<Protocol> = ["https", "http"]
+
+/**
+ * Ranks candidates by location, then protocol, in the orders given (earlier
+ * is better; default local > remote > relay, then https > http); anything
+ * not listed comes after what is.
+ */
+export const preferring = (options: {
+  readonly locations?: ReadonlyArray<Location> | undefined
+  readonly protocols?: ReadonlyArray<Protocol> | undefined
+}): Compare<Candidate<any>> => {
+  const position =
+    <K>(list: ReadonlyArray<K>) =>
+    (key: K): number => {
+      const index = list.indexOf(key)
+      return index === -1 ? list.length : index
+    }
+  const byLocation = position(options.locations ?? defaultLocations)
+  const byProtocol = position(options.protocols ?? defaultProtocols)
+  return (a, b) => {
+    const d =
+      byLocation(a.location) - byLocation(b.location) || byProtocol(a.protocol) - byProtocol(b.protocol)
+    return d < 0 ? -1 : d > 0 ? 1 : 0
+  }
+}
+
+/** Which candidates to build and how to rank them. */
+export interface CandidateRules {
+  readonly rank?: Compare<Candidate<any>> | undefined
+  /** Whether to try local connections (default: whenever listed). */
+  readonly includeLocal?: boolean | undefined
+  /** Whether to try HTTPS only (default: when the server says `httpsRequired`). */
+  readonly httpsOnly?: boolean | undefined
+}
+
+const baseUrl = (raw: string): URL | undefined => {
+  try {
+    const url = new URL(raw)
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined
+    if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") return undefined
+    return url
+  } catch {
+    return undefined
+  }
+}
+
+const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/+$/, "")}`
+
+/**
+ * The base URLs to try for a device, best first: for each connection its
+ * `uri` and, unless it is a relay connection, `http://address:port` (IPv6
+ * addresses bracketed), without duplicates (the best-ranked occurrence
+ * wins; ties keep plex.tv's order).
+ *
+ * - Local connections are tried whenever listed unless `includeLocal` is
+ *   `false`. Trying them only for an owned server with
+ *   `publicAddressMatches !== false` sent Home members on the LAN, VPN and
+ *   dual-stack users to remote or relay (watchstate issue 325: a real server
+ *   reporting `publicAddressMatches: false`). Probing them is safe: no token
+ *   goes with a probe, and the identity check rejects a stranger's address.
+ * - HTTPS only when the server says `httpsRequired` or `httpsOnly` asks.
+ * - A relay connection is tried only at its listed `uri`: a made-up
+ *   plain-HTTP URL would carry everything in clear through Plex's relay.
+ */
+export const candidates = <C extends ConnectionFacts>(
+  device: { readonly connections: ReadonlyArray<C>; readonly httpsRequired?: boolean | undefined },
+  rules: CandidateRules = {}
+): ReadonlyArray<Candidate<C>> => {
+  const includeLocal = rules.includeLocal ?? true
+  const httpsOnly = rules.httpsOnly ?? device.httpsRequired ?? false
+  const built: Array<Candidate<C>> = []
+  for (const connection of device.connections) {
+    if (connection.local && !includeLocal) continue
+    const location: Location = connection.relay ? "relay" : connection.local ? "local" : "remote"
+    const urls: Array<URL> = []
+    if (connection.uri !== undefined) {
+      const url = baseUrl(connection.uri)
+      if (url !== undefined) urls.push(url)
+    }
+    const address = connection.address?.trim()
+    if (
+      !connection.relay &&
+      address !== undefined &&
+      address !== "" &&
+      connection.port !== undefined &&
+      !/[\s/@?#]/.test(address)
+    ) {
+      const host = address.includes(":") && !address.startsWith("[") ? `[${address}]` : address
+      const url = baseUrl(`http://${host}:${connection.port}`)
+      if (url !== undefined) urls.push(url)
+    }
+    for (const url of urls) {
+      const protocol: Protocol = url.protocol === "https:" ? "https" : "http"
+      if (httpsOnly && protocol !== "https") continue
+      built.push({
+        uri: normalise(url),
+        protocol,
+        location,
+        ipv6: connection.IPv6 || url.hostname.startsWith("["),
+        connection
+      })
+    }
+  }
+  const rank = rules.rank ?? preferring({})
+  const sorted = built
+    .map((candidate, index) => ({ candidate, index }))
+    .sort((a, b) => rank(a.candidate, b.candidate) || a.index - b.index)
+    .map(({ candidate }) => candidate)
+  const seen = new Set<string>()
+  return sorted.filter((candidate) => {
+    if (seen.has(candidate.uri)) return false
+    seen.add(candidate.uri)
+    return true
+  })
+}
+
+/**
+ * The rank class of each candidate of a list sorted best first: candidates
+ * that tie under `rank` share a class (equally good), the next better one
+ * gets the next number.
+ */
+export const rankClasses = <A>(sorted: ReadonlyArray<A>, rank: Compare<A>): ReadonlyArray<number> => {
+  const classes: Array<number> = []
+  sorted.forEach((candidate, i) => {
+    const previous = sorted[i - 1]
+    const previousClass = classes[i - 1]
+    classes.push(
+      previous === undefined || previousClass === undefined
+        ? 0
+        : rank(previous, candidate) === 0
+          ? previousClass
+          : previousClass + 1
+    )
+  })
+  return classes
+}
+
+/**
+ * The bookkeeping of racing probes, and when the choice is certain. Tell it
+ * each probe's end with {@link Choice.settle}; ask {@link Choice.certain}
+ * after each. Choosing stops:
+ * - when a candidate answered and every better-ranked one has failed
+ *   ({@link Choice.certain}), or
+ * - at {@link Choice.deadline} (`grace` after the first answer), settling for
+ *   the best that answered ({@link Choice.bestAnswered}), or
+ * - when no probe is pending any more.
+ */
+export interface Choice {
+  /** Records that probe `index` ended `at` (ms since the race started), answering as the server or not. */
+  readonly settle: (index: number, answered: boolean, at: number) => void
+  /** The best candidate that answered whose better-ranked ones have all failed, if any. */
+  readonly certain: () => number | undefined
+  /** The best-ranked candidate that answered so far (the first to answer among equals). */
+  readonly bestAnswered: () => number | undefined
+  /** When to stop waiting for better candidates (ms since the start): `grace` after the first answer. */
+  readonly deadline: () => number | undefined
+  /** How many probes are still running. */
+  readonly pending: () => number
+  /** Whether probe `index` has ended. */
+  readonly isSettled: (index: number) => boolean
+}
+
+/** A {@link Choice} over candidates of the given {@link rankClasses}. */
+export const makeChoice = (classes: ReadonlyArray<number>, graceMillis: number): Choice => {
+  const settled = classes.map(() => false)
+  // Indices of the candidates that answered, in the order they answered.
+  const answered: Array<number> = []
+  let pending = classes.length
+  let deadline: number | undefined
+  const classOf = (i: number) => classes[i] ?? Infinity
+  const bestAnswered = (): number | undefined => {
+    if (answered.length === 0) return undefined
+    const best = Math.min(...answered.map(classOf))
+    return answered.find((i) => classOf(i) === best)
+  }
+  return {
+    settle: (index, ok, at) => {
+      if (settled[index] !== false) return
+      settled[index] = true
+      pending--
+      if (ok) {
+        answered.push(index)
+        deadline ??= at + graceMillis
+      }
+    },
+    bestAnswered,
+    certain: () => {
+      const best = bestAnswered()
+      if (best === undefined) return undefined
+      const bestClass = classOf(best)
+      return classes.some((c, i) => c < bestClass && !settled[i]) ? undefined : best
+    },
+    deadline: () => deadline,
+    pending: () => pending,
+    isSettled: (index) => settled[index] === true
+  }
+}
+
+/** Why an answer to `/identity` is not this server's, or undefined when it is. */
+export const wrongServer = (answeredAs: string, expected: string): string | undefined =>
+  answeredAs === expected ? undefined : `answered as server ${answeredAs}, not ${expected}`
+
+/** What became of a probe, as a `ConnectionAttempt` reports it. */
+export type AttemptOutcome = "Reachable" | "Failed" | "WrongServer" | "Cancelled"
+
+/** The `reason` of a failed probe: the error's tag, and its reason when it has one (`NetworkError/Timeout`). */
+export const failureReason = (error: { readonly _tag: string; readonly reason?: unknown }): string =>
+  typeof error.reason === "string" && error._tag !== "InvalidInput"
+    ? `${error._tag}/${error.reason}`
+    : error._tag
+
+/**
+ * The server among `servers` named `nameOrId`: its client identifier, else
+ * its exact name, else its name ignoring case; the first such when several
+ * match.
+ */
+export const findServer = <D extends { readonly clientIdentifier: string; readonly name: string }>(
+  servers: ReadonlyArray<D>,
+  nameOrId: string
+): D | undefined =>
+  servers.find((s) => s.clientIdentifier === nameOrId) ??
+  servers.find((s) => s.name === nameOrId) ??
+  servers.find((s) => s.name.toLowerCase() === nameOrId.toLowerCase())
