@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
+import { errorEntries } from "../core/errorCodes.js"
 import { classify, isJson, isRedirect, neverSent, parseRetryAfter } from "../core/policy.js"
 import { excerpt, scrub } from "./redact.js"
 
@@ -119,32 +120,6 @@ export const readText = (
   )
 }
 
-// Read as leniently as payloads: a code sent as "1029" or a null message must not hide the two-factor prompt.
-const PlexErrorBody = L.struct({
-  errors: L.array(
-    L.struct({ code: L.optional(L.Num), message: L.optional(L.Str), status: L.optional(L.Num) })
-  )
-})
-
-/** Plex's error entries in a body, their messages scrubbed (a server may echo what it was sent). */
-const errorEntries = (contentType: string | undefined, text: string, secrets: ReadonlyArray<string>) => {
-  let body: unknown
-  try {
-    body = isJson(contentType) ? JSON.parse(text) : undefined
-  } catch {
-    return []
-  }
-  const decoded = L.decodePlain(PlexErrorBody, body)
-  return decoded instanceof L.Failure
-    ? []
-    : decoded.errors.map(
-        (e) =>
-          new Errors.PlexErrorDetail(
-            e.message === undefined ? e : { ...e, message: scrub(e.message, secrets) }
-          )
-      )
-}
-
 const refusals = {
   VerificationCodeRequired: Errors.VerificationCodeRequired,
   InvalidVerificationCode: Errors.InvalidVerificationCode,
@@ -163,7 +138,13 @@ export const refused = (
   now: number
 ): Errors.PlexError => {
   const contentType = headers["content-type"]
-  const errors = errorEntries(contentType, text, ctx.secrets)
+  // Plex's error entries, their messages scrubbed (a server may echo what it was sent).
+  const errors = errorEntries(contentType, text).map(
+    (e) =>
+      new Errors.PlexErrorDetail(
+        e.message === undefined ? e : { ...e, message: scrub(e.message, ctx.secrets) }
+      )
+  )
   const fields = { ...fieldsOf(ctx), status, errors }
   const retryAfterMillis = parseRetryAfter(headers["retry-after"], now)
   const codes = errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))

@@ -1,0 +1,532 @@
+/**
+ * The typed errors of effect-plex-auth.
+ *
+ * Every failure of an operation is one of the classes below, named for what a
+ * caller does about it. Each carries the context needed to act (operation,
+ * status, Plex's error codes and messages) and never a secret: tokens,
+ * passwords and verification codes stay out of messages, `toString`, `toJSON`
+ * and causes.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+
+/**
+ * One entry of the `errors` array in a plex.tv error body,
+ * e.g. `{"code":1001,"message":"User could not be authenticated","status":401}`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class PlexErrorDetail extends Schema.Class<PlexErrorDetail>("effect-plex-auth/PlexErrorDetail")({
+  code: Schema.optional(Schema.Number),
+  message: Schema.optional(Schema.String),
+  status: Schema.optional(Schema.Number)
+}) {}
+
+/**
+ * Fields every error raised by an HTTP exchange carries.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const HttpContext = {
+  /** The operation that failed, e.g. `getTokenDetails`. */
+  operation: Schema.String,
+  /** The HTTP method of the request. */
+  method: Schema.String,
+  /** Origin and path of the request, without its query string. */
+  url: Schema.String
+}
+
+const ResponseContext = {
+  ...HttpContext,
+  /** The HTTP status of the response. */
+  status: Schema.Number,
+  /** Plex's error entries (code, message, status), when the body had them. */
+  errors: Schema.Array(PlexErrorDetail)
+}
+
+/**
+ * An argument was rejected before any request was sent: an empty login, a
+ * verification code that cannot be one (empty, too short or long, odd characters), a source without `scheme://`, a
+ * server URL that is not http(s).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>("effect-plex-auth/InvalidInput")(
+  "InvalidInput",
+  {
+    /** The operation or constructor that rejected the input. */
+    operation: Schema.String,
+    /** The argument at fault, e.g. `login` or `serverUrl`. */
+    field: Schema.String,
+    /** Why it was rejected; never repeats a secret value. */
+    reason: Schema.String
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: invalid ${this.field}: ${this.reason}`
+  }
+}
+
+/**
+ * Plex answered 400: a parameter was missing or wrong (code 1000 means the
+ * `X-Plex-Client-Identifier` header is missing).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BadRequest extends Schema.TaggedError<BadRequest>("effect-plex-auth/BadRequest")(
+  "BadRequest",
+  ResponseContext
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: ${this.method} ${this.url} was rejected as a bad request (HTTP ${this.status})${describeCodes(this.errors)}`
+  }
+}
+
+/**
+ * The credentials were refused: a missing, wrong, expired or revoked token
+ * (401, plex.tv's 422 "Invalid token", a PMS 403, a JWT 498), or a wrong
+ * login or password at sign-in (401, code 1001). Obtain a new token.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>("effect-plex-auth/Unauthorized")(
+  "Unauthorized",
+  {
+    ...ResponseContext,
+    /**
+     * Set when credentials that can re-authenticate got no new token, and why:
+     * `FreshTokenRefused` (a token obtained moments ago was refused too: the
+     * server refuses fresh tokens, and none is obtained for a while),
+     * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken`,
+     * `SignedOut`.
+     */
+    reauthentication: Schema.optional(
+      Schema.Literals(["Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused"])
+    )
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const why = this.reauthentication === "FreshTokenRefused" ? "; the server refuses fresh tokens too" : ""
+    return `${this.operation}: not authorized (HTTP ${this.status})${describeCodes(this.errors)}${why}`
+  }
+}
+
+/**
+ * Sign-in needs a two-factor verification code (Plex code 1029): ask the user
+ * for it and sign in again with `verificationCode`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class VerificationCodeRequired extends Schema.TaggedError<VerificationCodeRequired>(
+  "effect-plex-auth/VerificationCodeRequired"
+)("VerificationCodeRequired", ResponseContext) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: a two-factor verification code is required${describeCodes(this.errors)}`
+  }
+}
+
+/**
+ * The two-factor verification code was wrong or expired (Plex code 1028):
+ * ask the user for a fresh code.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidVerificationCode extends Schema.TaggedError<InvalidVerificationCode>(
+  "effect-plex-auth/InvalidVerificationCode"
+)("InvalidVerificationCode", ResponseContext) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: the verification code was not accepted${describeCodes(this.errors)}`
+  }
+}
+
+/**
+ * Plex answered 404: the thing asked for does not exist (an unknown source,
+ * an expired PIN).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotFound extends Schema.TaggedError<NotFound>("effect-plex-auth/NotFound")(
+  "NotFound",
+  ResponseContext
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: ${this.method} ${this.url} was not found (HTTP ${this.status})${describeCodes(this.errors)}`
+  }
+}
+
+/**
+ * Plex is rate limiting this client (429, code 1003, or code 1031 for too
+ * many failed sign-ins). `retryAfter` is the wait Plex asked for, when it
+ * sent a `Retry-After` header.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>("effect-plex-auth/RateLimited")(
+  "RateLimited",
+  {
+    ...ResponseContext,
+    /** The `Retry-After` Plex sent, in milliseconds from when it was received. */
+    retryAfterMillis: Schema.optional(Schema.Number)
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const wait = this.retryAfterMillis !== undefined ? `, retry after ${this.retryAfterMillis} ms` : ""
+    return `${this.operation}: rate limited (HTTP ${this.status})${describeCodes(this.errors)}${wait}`
+  }
+}
+
+/**
+ * Why an {@link Unexpected} error happened.
+ *
+ * - `Status`: a status the operation does not expect (5xx, 409, ...).
+ * - `Decode`: the body is not JSON, or not the shape a caller needs.
+ * - `ContentType`: a success that is not JSON (an HTML page, XML).
+ * - `BodyTooLarge`: the body exceeded the size limit.
+ * - `Redirect`: a redirect that was refused or could not be followed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnexpectedReason = Schema.Literals([
+  "Status",
+  "Decode",
+  "ContentType",
+  "BodyTooLarge",
+  "Redirect"
+])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type UnexpectedReason = typeof UnexpectedReason.Type
+
+/**
+ * An `errors` field that may be left out: absent or `undefined` decodes to
+ * `[]`, and the constructor defaults it to `[]`.
+ */
+const noErrorsByDefault = /*#__PURE__*/ Schema.Array(PlexErrorDetail).pipe(
+  Schema.withDecodingDefault(Effect.succeed([])),
+  Schema.withConstructorDefault(Effect.succeed([]))
+)
+
+/**
+ * Plex answered, but not in a way the operation understands: an unexpected
+ * status (5xx among them), a body that does not decode, a wrong content type.
+ * Carries the status, the content type and a short excerpt of the body.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unexpected extends Schema.TaggedError<Unexpected>("effect-plex-auth/Unexpected")("Unexpected", {
+  ...HttpContext,
+  reason: UnexpectedReason,
+  /** The HTTP status, when a response arrived. */
+  status: Schema.optional(Schema.Number),
+  /** The response's `Content-Type`, when it had one. */
+  contentType: Schema.optional(Schema.String),
+  /** The first characters of the body, with known secrets masked; absent for successful bodies. */
+  bodyExcerpt: Schema.optional(Schema.String),
+  /** Plex's error entries, when the body had them. */
+  errors: noErrorsByDefault,
+  /** A description of what was wrong, e.g. the path of a field that failed to decode. */
+  detail: Schema.String,
+  /** The `Retry-After` the server sent (e.g. with a 503), in milliseconds. */
+  retryAfterMillis: Schema.optional(Schema.Number)
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const status = this.status !== undefined ? ` (HTTP ${this.status})` : ""
+    return `${this.operation}: unexpected response from ${this.method} ${this.url}${status}: ${this.detail}${describeCodes(this.errors)}`
+  }
+}
+
+/**
+ * Why a {@link NetworkError} happened: the connection failed (`Transport`) or
+ * no complete answer arrived in time (`Timeout`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const NetworkErrorReason = Schema.Literals(["Transport", "Timeout"])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type NetworkErrorReason = typeof NetworkErrorReason.Type
+
+/**
+ * No answer: the connection was refused, reset or timed out. Says nothing
+ * about the token; a retry policy with `retryConnectionErrors` retries it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NetworkError extends Schema.TaggedError<NetworkError>("effect-plex-auth/NetworkError")(
+  "NetworkError",
+  {
+    ...HttpContext,
+    reason: NetworkErrorReason,
+    /** What the transport reported, with known secrets masked. */
+    detail: Schema.String
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: ${this.reason === "Timeout" ? "timed out" : "could not reach"} ${this.method} ${this.url}: ${this.detail}`
+  }
+}
+
+/**
+ * A PIN can no longer be approved: it reached its `expiresAt`, or plex.tv no
+ * longer knows it (404, code 1020). Create a new PIN.
+ *
+ * `Unreachable`: its lifetime ran out while every check failed without an
+ * answer (network errors, 5xx, rate limiting): the user may well have
+ * approved it, but plex.tv could not be asked. `lastError` is the last such
+ * failure (also set for `Expired` when the last check failed so).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PinExpired
+  extends /*#__PURE__*/ Schema.TaggedError<PinExpired>("effect-plex-auth/PinExpired")("PinExpired", {
+    /** The operation that noticed. */
+    operation: Schema.String,
+    /** The PIN's id. */
+    pinId: Schema.Number,
+    /**
+     * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
+     * while no check got an answer; `NotFound`: plex.tv answered 404 (code 1020).
+     */
+    reason: /*#__PURE__*/ Schema.Literals(["Expired", "Unreachable", "NotFound"]),
+    /** Plex's error entries, when plex.tv sent them. */
+    errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail),
+    /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */
+    lastError: /*#__PURE__*/ Schema.optional(
+      /*#__PURE__*/ Schema.Union([NetworkError, Unexpected, RateLimited])
+    )
+  })
+{
+  /** @since 0.1.0 */
+  override get message(): string {
+    const what =
+      this.reason === "Expired"
+        ? "expired before it was approved"
+        : this.reason === "Unreachable"
+          ? "expired while plex.tv could not be reached to check it"
+          : "is unknown or expired"
+    const last = this.lastError === undefined ? "" : ` (last check: ${this.lastError.message})`
+    return `${this.operation}: PIN ${this.pinId} ${what}${describeCodes(this.errors)}${last}`
+  }
+}
+
+/**
+ * Why a Plex JWT failed verification (see {@link InvalidJwt}).
+ *
+ * - `Malformed`: not a compact JWS with JSON header and payload, or not EdDSA.
+ * - `Signature`: no key Plex publishes verifies its signature.
+ * - `Issuer`: `iss` is not `plex.tv`.
+ * - `Audience`: `aud` names neither `plex.tv` nor this client.
+ * - `Expired`: `exp` is missing or has passed.
+ * - `Thumbprint`: it is bound to another device key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InvalidJwtReason = /*#__PURE__*/ Schema.Literals([
+  "Malformed",
+  "Signature",
+  "Issuer",
+  "Audience",
+  "Expired",
+  "NotYetValid",
+  "Thumbprint"
+])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type InvalidJwtReason = typeof InvalidJwtReason.Type
+
+/**
+ * A Plex JWT did not verify against the keys plex.tv publishes: a forged,
+ * expired or foreign token. Never carries the token itself.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidJwt
+  extends /*#__PURE__*/ Schema.TaggedError<InvalidJwt>("effect-plex-auth/InvalidJwt")("InvalidJwt", {
+    /** The operation that checked it. */
+    operation: Schema.String,
+    reason: InvalidJwtReason,
+    /** What was wrong, in words; never the token or a claim's secret value. */
+    detail: Schema.String
+  })
+{
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.operation}: the JWT is not valid (${this.reason}): ${this.detail}`
+  }
+}
+
+export {
+  /**
+   * What became of one candidate URL while `Resources.connect` probed a
+   * server (also exported by `Resources`). Kept in a module of its own so
+   * that an operation that never connects does not bundle it.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  ConnectionAttempt,
+  /**
+   * No candidate URL of a server answered as that server (also exported by
+   * `Resources`).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  NoReachableConnection,
+  /**
+   * The account has no server of that name or identifier (also exported by
+   * `Resources`).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ServerNotFound
+} from "./internal/connectErrors.js"
+import type { NoReachableConnection, ServerNotFound } from "./internal/connectErrors.js"
+import { describeCodes } from "../../src/core/describeCodes.js"
+
+/**
+ * Every error this library raises.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PlexError =
+  | InvalidInput
+  | BadRequest
+  | Unauthorized
+  | VerificationCodeRequired
+  | InvalidVerificationCode
+  | NotFound
+  | RateLimited
+  | Unexpected
+  | NetworkError
+  | PinExpired
+  | InvalidJwt
+  | NoReachableConnection
+  | ServerNotFound
+// The errors of Home and Claim join this union when those modules are ported.
+
+/**
+ * The errors an HTTP exchange can raise whatever the operation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ResponseError = BadRequest | Unauthorized | RateLimited | Unexpected | NetworkError
+
+/**
+ * Errors of `PlexAuth.postUsersSignInData`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SignInError = InvalidInput | ResponseError | VerificationCodeRequired | InvalidVerificationCode
+
+/**
+ * Errors of `PlexAuth.getTokenDetails`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GetTokenDetailsError = ResponseError
+
+/**
+ * Errors of `PlexAuth.getTransientToken`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GetTransientTokenError = InvalidInput | ResponseError
+
+/**
+ * Errors of `PlexAuth.getSourceConnectionInformation`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GetSourceConnectionInformationError = InvalidInput | ResponseError | NotFound
+
+const tags: ReadonlySet<string> = new Set([
+  "InvalidInput",
+  "BadRequest",
+  "Unauthorized",
+  "VerificationCodeRequired",
+  "InvalidVerificationCode",
+  "NotFound",
+  "RateLimited",
+  "Unexpected",
+  "NetworkError",
+  "PinExpired",
+  "InvalidJwt",
+  "NoReachableConnection",
+  "ServerNotFound",
+  "HomeUserNotFound",
+  "HomePinRequired",
+  "InvalidHomePin",
+  "ServerAlreadyClaimed",
+  "ClaimRejected"
+])
+
+/**
+ * Whether a value is one of this library's errors.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isPlexError = (u: unknown): u is PlexError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag) && u instanceof Error
+
+/**
+ * Whether an error is a refusal of the credentials: {@link Unauthorized}.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isUnauthorized = (u: unknown): u is Unauthorized => u instanceof Unauthorized
+
+/**
+ * The Plex error codes an error carries (e.g. `[1029]`), empty when none.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const codes = (error: PlexError): ReadonlyArray<number> =>
+  "errors" in error ? error.errors.flatMap((e) => (e.code === undefined ? [] : [e.code])) : []

@@ -1,0 +1,85 @@
+/**
+ * The errors of `Resources.connect` and `connectByName`, exported by
+ * `PlexError` (and `Resources`). A module of their own, so that an operation
+ * that never connects does not bundle them.
+ *
+ * @internal
+ */
+import * as Schema from "effect/Schema"
+
+/**
+ * What became of one candidate URL while `Resources.connect` probed a
+ * server: it answered as the right server (`Reachable`), failed (`Failed`,
+ * with the error's tag as `reason`), answered as another server
+ * (`WrongServer`), or was abandoned because a better choice was already
+ * certain (`Cancelled`). `millis` is when that was known, counted from the
+ * start of the probes.
+ *
+ */
+export class ConnectionAttempt extends Schema.Class<ConnectionAttempt>("effect-plex-auth/ConnectionAttempt")({
+  /** The candidate base URL (never carries a token). */
+  uri: Schema.String,
+  /** Where the connection leads: the server's own network, the internet, or Plex's relay. */
+  location: Schema.Literals(["local", "remote", "relay"]),
+  protocol: Schema.Literals(["http", "https"]),
+  outcome: Schema.Literals(["Reachable", "Failed", "WrongServer", "Cancelled"]),
+  millis: Schema.Number,
+  /** Why it failed: the error's tag and reason, e.g. `NetworkError/Timeout`, `Unauthorized`. */
+  reason: Schema.optional(Schema.String),
+  /** The error's message, with known secrets masked. */
+  detail: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * No candidate URL of a server answered as that server: every one was
+ * refused, timed out, failed or answered as another server. `attempts`
+ * says what became of each (empty when the server offered no usable
+ * connection).
+ *
+ */
+export class NoReachableConnection extends Schema.TaggedError<NoReachableConnection>(
+  "effect-plex-auth/NoReachableConnection"
+)("NoReachableConnection", {
+  /** The operation that probed, e.g. `Resources.connect`. */
+  operation: Schema.String,
+  /** The server's name. */
+  server: Schema.String,
+  /** The server's `clientIdentifier` (its machine identifier). */
+  clientIdentifier: Schema.String,
+  attempts: Schema.Array(ConnectionAttempt)
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const what =
+      this.attempts.length === 0
+        ? "it offers no usable connection"
+        : this.attempts
+            .map(
+              (a) => `${a.uri} (${a.location}): ${a.reason ?? a.outcome}${a.detail ? ` (${a.detail})` : ""}`
+            )
+            .join("; ")
+    return `${this.operation}: no connection to "${this.server}" (${this.clientIdentifier}) answered: ${what}`
+  }
+}
+
+/**
+ * The account's resources list no server of that name or client identifier.
+ *
+ */
+export class ServerNotFound extends Schema.TaggedError<ServerNotFound>("effect-plex-auth/ServerNotFound")(
+  "ServerNotFound",
+  {
+    /** The operation that looked, e.g. `Resources.connectByName`. */
+    operation: Schema.String,
+    /** The name or client identifier asked for. */
+    server: Schema.String,
+    /** The names of the servers the account has. */
+    available: Schema.Array(Schema.String)
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const known = this.available.length === 0 ? "none" : this.available.map((n) => `"${n}"`).join(", ")
+    return `${this.operation}: no server named "${this.server}" (the account has: ${known})`
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * Reading an answer: the body under a size limit, then the status and
+ * payload turned into a decoded value or the tagged error that says what
+ * happened. Transport failures are mapped here too. No secret is kept in an
+ * error: every text taken from the wire is scrubbed first.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type * as Headers from "effect/http/Headers"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Stream from "effect/Stream"
+import { errorEntries } from "../../../src/core/errorCodes.js"
+import { classify, isJson, isRedirect, neverSent, parseRetryAfter } from "../../../src/core/policy.js"
+import * as Errors from "../PlexError.js"
+import * as L from "./lenient.js"
+import { excerpt, scrub } from "./redact.js"
+
+/** Where a request was going, for its errors, and the secrets to mask in them. */
+export interface Context {
+  readonly operation: string
+  readonly method: string
+  /** Origin and path, no query. */
+  readonly url: string
+  readonly secrets: ReadonlyArray<string>
+}
+
+/** The fields of `ctx` an error carries (never `secrets`). */
+export const fieldsOf = (ctx: Context) => ({ operation: ctx.operation, method: ctx.method, url: ctx.url })
+
+/** A decoded success with the response's status and headers. */
+export interface Success<A> {
+  readonly value: A
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly contentType: string | undefined
+}
+
+/**
+ * Marks a network error that happened before anything was sent: safe to
+ * retry whatever the request. A symbol property, kept off the error's
+ * fields (and so off its JSON).
+ */
+export const neverReachedServer: unique symbol = Symbol.for(
+  "effect-plex-auth/NetworkError/neverReachedServer"
+)
+
+/** Thrown by the engine's `fetch` to refuse a cross-origin request or answer. */
+export class CrossOrigin extends Error {}
+
+const field = (value: unknown, key: string): unknown =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
+
+/** The error for a failed exchange with the transport. */
+export const networkError = (
+  ctx: Context,
+  error: HttpClientError.HttpClientError
+): Errors.NetworkError | Errors.Unexpected => {
+  const reason = error.reason
+  const cause = reason.cause
+  if (cause instanceof CrossOrigin || reason._tag === "InvalidUrlError") {
+    const detail = cause instanceof CrossOrigin ? cause.message : "the request URL is invalid"
+    return new Errors.Unexpected({ ...fieldsOf(ctx), reason: "Redirect", detail })
+  }
+  const code = field(field(cause, "cause"), "code")
+  const parts = [field(cause, "message"), code, field(field(cause, "cause"), "message")]
+  const text = parts.filter((p): p is string => typeof p === "string" && p.length > 0).join(": ")
+  const detail = scrub(text || reason._tag, ctx.secrets)
+  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
+  if (reason._tag === "TransportError" && neverSent(code)) {
+    Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
+  }
+  return failure
+}
+
+/** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
+export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.ignore(Stream.runHead(response.stream))
+
+/** Reads a body as text, failing once it grows past `limit` bytes; an empty body is "". */
+export const readText = (
+  ctx: Context,
+  response: HttpClientResponse.HttpClientResponse,
+  headers: Headers.Headers,
+  limit: number
+): Effect.Effect<string, Errors.Unexpected | Errors.NetworkError> => {
+  const tooLarge = (size: string) =>
+    new Errors.Unexpected({
+      ...fieldsOf(ctx),
+      reason: "BodyTooLarge",
+      status: response.status,
+      contentType: headers["content-type"],
+      detail: `the body is larger than the ${limit}-byte limit (${size})`
+    })
+  const failed = (error: HttpClientError.HttpClientError | Errors.Unexpected) =>
+    error._tag !== "HttpClientError"
+      ? Effect.fail(error)
+      : error.reason._tag === "EmptyBodyError"
+        ? Effect.succeed("")
+        : Effect.fail(networkError(ctx, error))
+  const declared = Number(headers["content-length"] ?? NaN)
+  if (declared > limit) {
+    return Effect.andThen(discardBody(response), Effect.fail(tooLarge(`${declared} bytes declared`)))
+  }
+  // The transport enforces the declared length of an uncompressed body, so it is read whole; a compressed
+  // one may inflate past it, and one without a length may be of any: those are counted as they come.
+  const encoding = headers["content-encoding"]?.trim().toLowerCase()
+  if (Number.isFinite(declared) && (encoding === undefined || encoding === "identity")) {
+    return Effect.catch(response.text, failed)
+  }
+  const decoder = new TextDecoder()
+  let text = ""
+  return Stream.runFoldEffect(
+    response.stream,
+    () => 0,
+    (size: number, chunk: Uint8Array) => {
+      if (size + chunk.length > limit) return Effect.fail(tooLarge("more than that received"))
+      text += decoder.decode(chunk, { stream: true })
+      return Effect.succeed(size + chunk.length)
+    }
+  ).pipe(
+    Effect.map(() => text + decoder.decode()),
+    Effect.catch(failed)
+  )
+}
+
+const refusals = {
+  VerificationCodeRequired: Errors.VerificationCodeRequired,
+  InvalidVerificationCode: Errors.InvalidVerificationCode,
+  BadRequest: Errors.BadRequest,
+  Unauthorized: Errors.Unauthorized,
+  NotFound: Errors.NotFound
+}
+
+/** The error for an answer that is not a success; `now` dates a `Retry-After`. */
+export const refused = (
+  spec: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined },
+  ctx: Context,
+  status: number,
+  headers: Headers.Headers,
+  text: string,
+  now: number
+): Errors.PlexError => {
+  const contentType = headers["content-type"]
+  // Plex's error entries, their messages scrubbed (a server may echo what it was sent).
+  const errors = errorEntries(contentType, text).map(
+    (e) =>
+      new Errors.PlexErrorDetail(
+        e.message === undefined ? e : { ...e, message: scrub(e.message, ctx.secrets) }
+      )
+  )
+  const fields = { ...fieldsOf(ctx), status, errors }
+  const retryAfterMillis = parseRetryAfter(headers["retry-after"], now)
+  const codes = errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))
+  const kind = classify(status, codes, errors.map((e) => e.message ?? "").join(" "), spec)
+  if (kind === "RateLimited") return new Errors.RateLimited({ ...fields, retryAfterMillis })
+  if (kind !== "Unexpected") return new refusals[kind](fields)
+  const detail =
+    status === 404
+      ? "not found"
+      : isRedirect(status)
+        ? "a redirect that could not be followed"
+        : `unexpected status ${status}`
+  const bodyExcerpt = excerpt(text, ctx.secrets)
+  return new Errors.Unexpected({
+    ...fields,
+    contentType,
+    retryAfterMillis,
+    bodyExcerpt,
+    reason: "Status",
+    detail
+  })
+}
+
+/** The decoded success of a 2xx answer, or why it cannot be used. */
+export const decoded = <A>(
+  spec: { readonly schema: L.Lenient<A>; readonly noContent?: boolean | undefined },
+  ctx: Context,
+  status: number,
+  headers: Headers.Headers,
+  text: string
+): Success<A> | Errors.Unexpected => {
+  const contentType = headers["content-type"]
+  if (spec.noContent) return { value: undefined as A, status, headers, contentType }
+  const unusable = (reason: "ContentType" | "Decode", detail: string) =>
+    new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
+  if (!isJson(contentType))
+    return unusable("ContentType", `expected a JSON body, got ${contentType ?? "no content type"}`)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return unusable("Decode", `the body is not valid JSON (${text.length} characters)`)
+  }
+  const value = L.decodePlain(spec.schema, json)
+  if (!(value instanceof L.Failure)) return { value, status, headers, contentType }
+  // A path and a kind, never a value.
+  const path = value.path.length > 0 ? value.path.map(String).join(".") : "body"
+  return unusable(
+    "Decode",
+    `the body does not have the expected shape: ${value.missing ? "missing" : "invalid"} ${path}`
+  )
+}

@@ -1,0 +1,323 @@
+/**
+ * The one place every operation goes through: build the request (identity
+ * headers, token, `Accept: application/json`), send it (`send.ts`), read and
+ * interpret the answer (`read.ts`) within a per-attempt timeout, retry by
+ * policy, all in a span named after the operation that carries no secret.
+ * When the token is refused, credentials that can re-authenticate are asked
+ * for a new one, once.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { constTrue, identity } from "effect/Function"
+import * as Headers from "effect/http/Headers"
+import * as HttpBody from "effect/http/HttpBody"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import { mayRetry } from "../../../src/core/policy.js"
+import { ClientIdentity } from "../ClientIdentity.js"
+import { Credentials } from "../Credentials.js"
+import * as Errors from "../PlexError.js"
+import { PlexServer } from "../PlexServer.js"
+import { PlexTv } from "../PlexTv.js"
+import type * as L from "./lenient.js"
+import {
+  type Context,
+  decoded,
+  fieldsOf,
+  neverReachedServer,
+  readText,
+  refused,
+  type Success
+} from "./read.js"
+import { reveal } from "./redact.js"
+import type { RefreshFailed } from "./refresh.js"
+import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
+import { send } from "./send.js"
+import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
+
+export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
+
+/** A value of the form body or query: a `Redacted` one is a secret, revealed only on the wire. */
+export type FormValue = string | Redacted.Redacted<string>
+
+/** What an operation declares; the rest is shared. */
+export interface Spec<A> {
+  /** The operation's name: its span is `PlexAuth.<operation>`, its errors start with it. */
+  readonly operation: string
+  readonly method: "GET" | "POST" | "PUT" | "DELETE"
+  readonly path: string
+  /**
+   * Query parameters. A secret (a device JWT) is masked in errors, dropped
+   * from a redirect to another origin, and keeps the platform's span (whose
+   * `url.full` would carry it) from being recorded.
+   */
+  readonly urlParams?: ReadonlyArray<readonly [string, FormValue]> | undefined
+  /** The body, built with {@link form} or {@link json}. */
+  readonly body?: Body | undefined
+  readonly schema: L.Lenient<A>
+  /**
+   * The path as spans show it, when the real one holds something that must
+   * not be exported (a PIN id: with the client identifier it fetches the
+   * approved token), e.g. `/api/v2/pins/{id}`. When set, the platform
+   * `HttpClient` span (whose `url.full` would carry the real path) is not
+   * recorded for that request.
+   */
+  readonly spanPath?: string | undefined
+  /** Map a 404 to `NotFound` (otherwise `Unexpected`). */
+  readonly notFound?: boolean | undefined
+  /** Map Plex's two-factor codes 1028 and 1029 to their own errors. */
+  readonly signIn?: boolean | undefined
+  /** Whether sending twice is harmless (default true); if not, only proofs the server did not act are retried. */
+  readonly idempotent?: boolean | undefined
+  /** Any 2xx succeeds with `undefined` (a 204 sign-out). */
+  readonly noContent?: boolean | undefined
+}
+
+/**
+ * The errors an operation declared by `S` fails with: those of any answer or
+ * transport, the two-factor ones only for a sign-in, `NotFound` only where a
+ * 404 is expected.
+ */
+export type ErrorOf<S> =
+  | Errors.ResponseError
+  | (S extends { readonly signIn: true }
+      ? Errors.VerificationCodeRequired | Errors.InvalidVerificationCode
+      : never)
+  | (S extends { readonly notFound: true } ? Errors.NotFound : never)
+
+/** The value an operation declared by `S` decodes. */
+export type ValueOf<S> = S extends Spec<infer A> ? A : never
+
+/** A body, made when the request is built: each secret revealed then is pushed onto `found`, to be masked. */
+export type Body = (found: Array<string>) => HttpBody.HttpBody
+
+/** A form body (`application/x-www-form-urlencoded`). */
+export const form =
+  (pairs: ReadonlyArray<readonly [string, FormValue]>): Body =>
+  (found) =>
+    HttpBody.text(
+      new URLSearchParams(reveal(pairs, found) as Array<[string, string]>).toString(),
+      "application/x-www-form-urlencoded"
+    )
+
+/** A JSON body. */
+export const json =
+  (value: unknown): Body =>
+  (found) =>
+    HttpBody.text(JSON.stringify(reveal(value, found)), "application/json")
+
+/** Retries `attempt` by `policy`, only errors that may be retried at all. */
+export const retrying = <A, E extends Errors.PlexError, R>(
+  attempt: Effect.Effect<A, E, R>,
+  policy: RetryPolicy,
+  idempotent: boolean,
+  operation?: string
+): Effect.Effect<A, E, R> => {
+  if (policy === none) return attempt
+  let retries = -1
+  const logged = Effect.suspend(() =>
+    ++retries > 0 && operation !== undefined
+      ? Effect.andThen(Effect.logDebug(`${operation}: retry ${retries}`), attempt)
+      : attempt
+  )
+  return Effect.retry(logged, {
+    // `Retry-After` is honoured by the policy itself (`RetryPolicy.make` and `backoff` apply `honourRetryAfter`).
+    schedule: policy,
+    while: (error: E) => mayRetry(error, idempotent, neverReachedServer in error)
+  })
+}
+
+/**
+ * Runs an operation against `baseUrl`, with `token` when there is one. With
+ * `probeTimeout`, a probe: one attempt within that time, no retry, no span
+ * of its own, no trace headers.
+ */
+export const execute = <S extends Spec<any>>(
+  spec: S,
+  baseUrl: string,
+  token: Option.Option<Redacted.Redacted<string>>,
+  probeTimeout?: Duration.Duration
+): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const probe = probeTimeout !== undefined
+    const timeout = probeTimeout ?? (yield* RequestTimeout)
+    const limit = yield* MaxBodyBytes
+    // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
+    const secrets: Array<string> = []
+    const headers: Record<string, string> = { ...(yield* ClientIdentity).headers, accept: "application/json" }
+    if (Option.isSome(token)) headers["x-plex-token"] = reveal(token.value, secrets) as string
+    const query = reveal(spec.urlParams, secrets) as Array<[string, string]> | undefined
+    const secretQuery =
+      (query?.some(([, value]) => secrets.includes(value)) ?? false) || spec.spanPath !== undefined
+    const bodyFrom = secrets.length
+    const body = spec.body?.(secrets)
+    const url = new URL(baseUrl + spec.path)
+    const ctx: Context = {
+      operation: spec.operation,
+      method: spec.method,
+      url: url.origin + url.pathname,
+      secrets
+    }
+    const request = HttpClientRequest.make(spec.method)(url.toString(), {
+      headers,
+      urlParams: query,
+      ...(body === undefined ? {} : { body })
+    })
+    const onTimeout = () =>
+      Effect.fail(
+        new Errors.NetworkError({
+          ...fieldsOf(ctx),
+          reason: "Timeout",
+          detail: `no complete answer within ${Duration.format(timeout)}`
+        })
+      )
+    let attempts = 0
+    // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
+    // interrupts it (the platform then aborts the request through the signal it passed to `fetch`).
+    const attempt = Effect.suspend(() => {
+      attempts++
+      return send(client, ctx, request, secrets.length > bodyFrom)
+    }).pipe(
+      Effect.flatMap(({ headers, response }) =>
+        Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
+          const status = response.status
+          const outcome: Effect.Effect<Success<any>, Errors.PlexError> = status < 200 || status >= 300
+            ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                Effect.fail(refused(spec, ctx, status, headers, text, now))
+              )
+            : Effect.suspend(() => {
+                const result = decoded(spec, ctx, status, headers, text)
+                return "value" in result ? Effect.succeed(result) : Effect.fail(result)
+              })
+          return probe
+            ? outcome
+            : Effect.andThen(Effect.annotateCurrentSpan("http.response.status_code", status), outcome)
+        })
+      ),
+      Effect.timeoutOrElse({ duration: timeout, orElse: onTimeout })
+    )
+    const redacted = yield* Headers.CurrentRedactedNames
+    const run = retrying(
+      attempt,
+      probe ? none : yield* CurrentRetryPolicy,
+      spec.idempotent ?? true,
+      spec.operation
+    ).pipe(
+      // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
+      // asked for; no platform span when the query carries a secret.
+      Effect.provideService(
+        Headers.CurrentRedactedNames,
+        redacted.includes("x-plex-token") ? redacted : [...redacted, "x-plex-token"]
+      ),
+      Effect.provideService(HttpClient.TracerPropagationEnabled, !probe && (yield* TracePropagation)),
+      secretQuery ? Effect.provideService(HttpClient.TracerDisabledWhen, constTrue) : identity
+    )
+    if (probe) return yield* run
+    return yield* run.pipe(
+      Effect.onExit(() => Effect.annotateCurrentSpan("plex.retry_count", Math.max(0, attempts - 1))),
+      Effect.withSpan(`PlexAuth.${spec.operation}`, {
+        kind: "client",
+        attributes: {
+          "plex.operation": spec.operation,
+          "http.request.method": spec.method,
+          "server.address": url.host,
+          "url.path": spec.spanPath ?? url.pathname
+        }
+      })
+    )
+    // The one place the engine's errors are narrowed to the operation's: `refused` makes the two-factor errors
+    // only for `signIn` specs and `NotFound` only for `notFound` ones.
+  }) as Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity>
+
+/** One attempt of an anonymous request within `timeout`: see {@link execute}. */
+export const probe = <S extends Spec<any>>(spec: S, baseUrl: string, timeout: Duration.Duration) =>
+  execute(spec, baseUrl, Option.none(), timeout)
+
+/** An operation on plex.tv, anonymous (sign-in, PIN creation). */
+export const plexTvAnonymous = <S extends Spec<any>>(
+  spec: S
+): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(Effect.service(PlexTv), (tv) => execute(spec, tv.url, Option.none()))
+
+/**
+ * Runs an operation with the current token; when it is refused (401, not a
+ * 403: a new token would not change "forbidden") and the credentials can
+ * re-authenticate, obtains a new token (shared with concurrent callers) and
+ * runs the operation once more with it.
+ */
+export const withToken = <S extends Spec<any>>(
+  spec: S,
+  baseUrl: string
+): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.flatMap(Effect.service(Credentials), (credentials) =>
+    Effect.flatMap(credentials.token, (token) =>
+      Effect.catchIf(
+        execute(spec, baseUrl, Option.some(token)),
+        (error: ErrorOf<S>) =>
+          credentials.refresh !== undefined && error._tag === "Unauthorized" && error.status !== 403,
+        (refusedError) =>
+          Effect.logDebug(`${spec.operation}: token refused, re-authenticating`).pipe(
+            Effect.andThen(credentials.refresh!(token)),
+            Effect.matchEffect({
+              // Why no new token came: tags and reasons only, never a value.
+              onFailure: (failure) =>
+                Effect.andThen(
+                  Effect.logDebug(
+                    `${spec.operation}: re-authentication gave no new token: ${describe(failure)}`
+                  ),
+                  Effect.fail(withReason(refusedError, failure))
+                ),
+              onSuccess: (fresh) =>
+                execute(spec, baseUrl, Option.some(fresh)).pipe(
+                  Effect.annotateSpans("plex.reauthenticated", true)
+                )
+            })
+          )
+      )
+    )
+  )
+
+/** The refused call's `Unauthorized`, saying why re-authentication gave no new token. */
+const withReason = <E>(error: E, failure: unknown): E => {
+  const reason = (failure as Partial<RefreshFailed> | undefined)?.reason
+  return error instanceof Errors.Unauthorized && reason !== undefined
+    ? (new Errors.Unauthorized({
+        operation: error.operation,
+        method: error.method,
+        url: error.url,
+        status: error.status,
+        errors: error.errors,
+        reauthentication: reason
+      }) as E)
+    : error
+}
+
+/** `RefreshFailed Failed`, `Unauthorized`, ...: a failure's tag and reason, never a value. */
+const describe = (failure: unknown): string => {
+  const { _tag, reason } = (typeof failure === "object" && failure !== null ? failure : {}) as Record<
+    string,
+    unknown
+  >
+  return `${String(_tag ?? "error")} ${String(reason ?? "")}`.trim()
+}
+
+/** An operation on plex.tv with the account token. */
+export const plexTv = <S extends Spec<any>>(
+  spec: S
+): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.flatMap(Effect.service(PlexTv), (tv) => withToken(spec, tv.url))
+
+/** An operation on a Plex Media Server with the token. */
+export const pms = <S extends Spec<any>>(
+  spec: S
+): Effect.Effect<
+  Success<ValueOf<S>>,
+  ErrorOf<S>,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> => Effect.flatMap(Effect.service(PlexServer), (server) => withToken(spec, server.url))

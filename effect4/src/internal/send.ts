@@ -1,0 +1,161 @@
+/**
+ * Sending a request and following its redirects by the secret policy of
+ * `core/policy.ts`: the token and secret query values go only to the origin
+ * they were meant for, a secret body is never resent to another origin, at
+ * most five hops, only http(s).
+ *
+ * A client sending through `fetch` gets, through the platform's public
+ * `FetchHttpClient.RequestInit` and `FetchHttpClient.Fetch` references,
+ * `redirect: "manual"` beside the caller's other options (redirects come back
+ * here; the platform still passes its own `signal`, so interrupting an attempt
+ * aborts it), and a `fetch` wrapping the caller's (or the global one) that
+ * refuses to send a secret to an origin other than the one this hop was meant
+ * for (a caller's `HttpClient.followRedirects` would resend the token) and
+ * refuses an answer from another origin (a caller's `fetch` that follows
+ * redirects itself has sent the secrets by then, but the other origin's data
+ * is never taken for Plex's). With any client, an answer to a request other
+ * than the one sent (a redirect followed by a step of the caller's) is
+ * refused.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Headers from "effect/http/Headers"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Result from "effect/Result"
+import { isRedirect, mayCarrySecrets, nextHop, redirectQuery } from "../../../src/core/policy.js"
+import { type NetworkError, Unexpected } from "../PlexError.js"
+import { type Context as Ctx, CrossOrigin, discardBody, fieldsOf, networkError } from "./read.js"
+
+/** A response and its headers, read once. */
+export interface Answer {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly headers: Headers.Headers
+}
+
+class Found {
+  constructor(readonly context: Context.Context<never>) {}
+}
+
+/**
+ * The context the client sends in, its layer's included (a `Fetch` or
+ * `RequestInit` given to the `FetchHttpClient` layer is visible only there):
+ * learned by running the client with a first request step that stops it
+ * before anything is sent.
+ */
+const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
+  HttpClient.mapRequestInputEffect(client, () =>
+    Effect.flatMap(Effect.context<never>(), (context) => Effect.die(new Found(context)))
+  )
+    .execute(request)
+    .pipe(
+      Effect.exit,
+      Effect.map((exit) => {
+        if (Exit.isSuccess(exit)) return Context.empty()
+        const found = Cause.findDefect(exit.cause)
+        return Result.isSuccess(found) && found.success instanceof Found
+          ? found.success.context
+          : Context.empty()
+      })
+    )
+
+const carries = (text: string, secrets: ReadonlyArray<string>) =>
+  secrets.some((secret) => secret.length > 0 && text.includes(secret))
+
+/** A `fetch` through `inner` that sends no secret to, and takes no answer from, an origin but `intended()`. */
+const guard =
+  (
+    inner: typeof globalThis.fetch | undefined,
+    intended: () => string,
+    secrets: ReadonlyArray<string>
+  ): typeof globalThis.fetch =>
+  async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input)
+    if (!mayCarrySecrets(intended(), url)) {
+      const body = init?.body
+      // A body it does not read as text (bytes, a stream, a form) is taken to carry every secret.
+      const text = typeof body === "string" ? body : body == null ? "" : secrets.join(" ")
+      const sent = [url, text]
+      new globalThis.Headers(init?.headers).forEach((value) => sent.push(value))
+      if (sent.some((text) => carries(text, secrets))) {
+        throw new CrossOrigin(`refused to send credentials to another origin (${new URL(url).origin})`)
+      }
+    }
+    // The global `fetch` is read at each call when the caller gave none: it may be replaced (a polyfill, a test).
+    const response = await (inner ?? globalThis.fetch)(input, init)
+    if (response.url !== "" && !mayCarrySecrets(intended(), response.url)) {
+      throw new CrossOrigin(`the answer came from another origin (${new URL(response.url).origin})`)
+    }
+    return response
+  }
+
+/** Sends `request` through `client`, following redirects by the policy. */
+export const send = (
+  client: HttpClient.HttpClient,
+  ctx: Ctx,
+  request: HttpClientRequest.HttpClientRequest,
+  secretBody: boolean
+): Effect.Effect<Answer, NetworkError | Unexpected> => {
+  let intended = request.url
+  const loop = (
+    current: HttpClientRequest.HttpClientRequest,
+    hops: number,
+    secretBody: boolean
+  ): Effect.Effect<Answer, NetworkError | Unexpected> =>
+    Effect.suspend(() => {
+      intended = current.url
+      return client.execute(current)
+    }).pipe(
+      Effect.mapError((error) => networkError(ctx, error)),
+      Effect.flatMap((response) => {
+        const refuse = (detail: string) =>
+          Effect.andThen(
+            discardBody(response),
+            Effect.fail(
+              new Unexpected({ ...fieldsOf(ctx), status: response.status, reason: "Redirect", detail })
+            )
+          )
+        if (!mayCarrySecrets(current.url, response.request.url)) {
+          return refuse(`the answer came from another origin (${new URL(response.request.url).origin})`)
+        }
+        if (response.status === 0) return refuse("the platform hid a redirect; it was not followed")
+        const headers = response.headers
+        const location = headers["location"]
+        if (!isRedirect(response.status) || location === undefined) {
+          return Effect.succeed({ response, headers })
+        }
+        const hop = nextHop(current.url, current.method, response.status, location, hops, secretBody)
+        if (hop._tag === "Refuse") return refuse(hop.detail)
+        // Built afresh: `setHeaders` would merge, not replace.
+        const method: HttpClientRequest.HttpClientRequest["method"] = hop.toGet ? "GET" : current.method
+        const next = HttpClientRequest.make(method)(hop.url.origin + hop.url.pathname, {
+          headers: Headers.removeMany(current.headers, [
+            ...(hop.crossOrigin ? ["x-plex-token"] : []),
+            ...(hop.toGet ? ["content-type", "content-length"] : [])
+          ]),
+          urlParams: redirectQuery(hop.url, hop.crossOrigin, ctx.secrets),
+          hash: hop.url.hash.slice(1) || undefined,
+          ...(hop.toGet ? {} : { body: current.body })
+        })
+        return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
+      })
+    )
+  return Effect.flatMap(clientContext(client, request), (context) =>
+    loop(request, 0, secretBody).pipe(
+      Effect.provideService(
+        FetchHttpClient.Fetch,
+        guard(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => intended, ctx.secrets)
+      ),
+      Effect.provideService(FetchHttpClient.RequestInit, {
+        ...Context.getOrUndefined(context, FetchHttpClient.RequestInit),
+        redirect: "manual"
+      })
+    )
+  )
+}

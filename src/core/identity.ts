@@ -1,0 +1,258 @@
+/**
+ * Who the client is, as Plex reads it: the `X-Plex-*` identity header names,
+ * the values a runtime tells of itself, and the header record built from
+ * plain values. No Effect in it: both editions' `ClientIdentity` build on it.
+ *
+ * @internal
+ */
+import { headerProblem } from "./validate.js"
+
+/**
+ * The identity fields. Only `clientIdentifier` and `product` are required.
+ *
+ *  */
+export interface ClientIdentityInput {
+  /** `X-Plex-Client-Identifier`: stable per installation (generate once, keep it). */
+  readonly clientIdentifier: string
+  /** `X-Plex-Product`: the name of your application. */
+  readonly product: string
+  /** `X-Plex-Version`: your application's version. */
+  readonly version?: string | undefined
+  /** `X-Plex-Platform`, e.g. `Node.js`, `Chrome`. */
+  readonly platform?: string | undefined
+  /** `X-Plex-Platform-Version`. */
+  readonly platformVersion?: string | undefined
+  /** `X-Plex-Device`, a relatively friendly name for the device type. */
+  readonly device?: string | undefined
+  /** `X-Plex-Device-Name`, the name shown in the user's device list. */
+  readonly deviceName?: string | undefined
+  /** `X-Plex-Model`. */
+  readonly model?: string | undefined
+  /** `X-Plex-Device-Vendor`. */
+  readonly deviceVendor?: string | undefined
+  /** `X-Plex-Provides`, e.g. `controller`. */
+  readonly provides?: string | undefined
+  /** `X-Plex-Language`, e.g. `en`. */
+  readonly language?: string | undefined
+  /** `X-Plex-Marketplace`. */
+  readonly marketplace?: string | undefined
+  /** `X-Plex-Features`, e.g. `external-media` (python-plexapi sends that); not sent unless set. */
+  readonly features?: string | undefined
+  /**
+   * Fill the fields left unset from the runtime (see {@link runtimeDefaults}):
+   * platform, platform version, device, device name, model, provides and
+   * version. Default true; `false` sends only what is given.
+   */
+  readonly runtimeDefaults?: boolean | undefined
+}
+
+export type HeaderField = Exclude<keyof ClientIdentityInput, "runtimeDefaults">
+
+export const headerNames = {
+  clientIdentifier: "X-Plex-Client-Identifier",
+  product: "X-Plex-Product",
+  version: "X-Plex-Version",
+  platform: "X-Plex-Platform",
+  platformVersion: "X-Plex-Platform-Version",
+  device: "X-Plex-Device",
+  deviceName: "X-Plex-Device-Name",
+  model: "X-Plex-Model",
+  deviceVendor: "X-Plex-Device-Vendor",
+  provides: "X-Plex-Provides",
+  language: "X-Plex-Language",
+  marketplace: "X-Plex-Marketplace",
+  features: "X-Plex-Features"
+} as const satisfies Record<HeaderField, string>
+
+// Header values travel as bytes; Plex reads them as UTF-8. `fetch` accepts
+// only byte strings, so non-ASCII text is sent as its UTF-8 bytes.
+export const utf8HeaderValue = (value: string): string => {
+  if (/^[\u0000-\u007f]*$/.test(value)) return value
+  return Array.from(new TextEncoder().encode(value), (byte) => String.fromCharCode(byte)).join("")
+}
+
+/**
+ * The version of effect-plex-auth, sent as `X-Plex-Version` when the
+ * identity names none (python-plexapi and @ctrl/plex send their own version
+ * there too).
+ */
+export const libraryVersion = "0.1.0"
+
+/**
+ * The identity fields a runtime can tell about itself, all optional.
+ */
+export interface RuntimeDefaults {
+  readonly platform?: string | undefined
+  readonly platformVersion?: string | undefined
+  readonly device?: string | undefined
+  readonly deviceName?: string | undefined
+  readonly model?: string | undefined
+  readonly provides: string
+  readonly version: string
+}
+
+/** What {@link runtimeDefaults} reads from `globalThis`; any of it may be missing or of another shape. */
+interface RuntimeLike {
+  readonly Deno?: {
+    readonly version?: { readonly deno?: unknown }
+    readonly build?: { readonly os?: unknown }
+    readonly osRelease?: () => unknown
+    readonly hostname?: () => unknown
+  }
+  readonly Bun?: { readonly version?: unknown }
+  readonly process?: {
+    readonly versions?: { readonly node?: unknown }
+    readonly platform?: unknown
+    readonly env?: { readonly HOSTNAME?: unknown; readonly COMPUTERNAME?: unknown }
+    readonly getBuiltinModule?: (id: string) => {
+      readonly release?: () => unknown
+      readonly hostname?: () => unknown
+    }
+  }
+  readonly navigator?: { readonly userAgent?: unknown }
+}
+
+/** A non-empty string from `read`, or undefined when it gives anything else or throws (say, for lack of permission). */
+const attempt = (read: () => unknown): string | undefined => {
+  try {
+    const value = read()
+    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// The OS names python-plexapi (`platform.uname()[0]`) and @ctrl/plex (`os.type()`) send as X-Plex-Platform.
+const osNames: Readonly<Record<string, string>> = {
+  linux: "Linux",
+  darwin: "Darwin",
+  win32: "Windows",
+  windows: "Windows"
+}
+
+// In a user agent string, the first that matches wins (Edge and Opera also say Chrome, Chrome also says Safari).
+const browsers: ReadonlyArray<readonly [string, RegExp]> = [
+  ["Edge", /Edg\w*\/([\d.]+)/],
+  ["Opera", /OPR\/([\d.]+)/],
+  ["Firefox", /Firefox\/([\d.]+)/],
+  ["Chrome", /Chrom\w*\/([\d.]+)/],
+  ["Safari", /Version\/([\d.]+)/]
+]
+const systems: ReadonlyArray<readonly [string, RegExp]> = [
+  ["iOS", /iPhone|iPad|iPod/],
+  ["Android", /Android/],
+  ["Windows", /Windows/],
+  ["macOS", /Mac/],
+  ["Chrome OS", /CrOS/],
+  ["Linux", /Linux/]
+]
+
+/**
+ * What the runtime tells of itself, read from `globalThis` (`process`,
+ * `Bun`, `Deno`, `navigator`) without importing any Node module, so it is
+ * safe in a browser bundle. Pass another object to see what it would say
+ * elsewhere.
+ *
+ * On Node, Bun and Deno it follows python-plexapi (`plexapi/config.py`) and
+ * @ctrl/plex (`src/config.ts`): `platform` and `device` the OS name
+ * (`Linux`, `Darwin`, `Windows`), `platformVersion` the OS release and
+ * `deviceName` the host name — read through `process.getBuiltinModule("os")`
+ * (Node 20.16+, Bun) or `Deno.osRelease()` / `Deno.hostname()` where the
+ * runtime offers them, else the `HOSTNAME` / `COMPUTERNAME` variables — and
+ * `model` the runtime and its version (`Node.js 20.11.1`). In a browser it
+ * follows Plex Web: `platform` the browser, `platformVersion` its version,
+ * `device` the OS, `deviceName` the browser. Everywhere `provides` is
+ * `controller` (both references) and `version` {@link libraryVersion}.
+ * Anything the runtime does not tell is left out.
+ */
+export const runtimeDefaults = (runtime: unknown = globalThis): RuntimeDefaults => {
+  const base = { provides: "controller", version: libraryVersion }
+  const { Bun, Deno, navigator, process } = (runtime ?? {}) as RuntimeLike
+  const bun = attempt(() => Bun?.version)
+  const node = attempt(() => process?.versions?.node)
+  if (Deno !== undefined || bun !== undefined || node !== undefined) {
+    // Node 20.16+ and Bun hand out their os module without an import: nothing for a bundler to follow.
+    const os = () => process?.getBuiltinModule?.("os")
+    const raw = attempt(() => (Deno === undefined ? process?.platform : Deno.build?.os))
+    const platform = raw === undefined ? raw : (osNames[raw] ?? raw)
+    return {
+      ...base,
+      platform,
+      platformVersion: attempt(() => (Deno === undefined ? os()?.release?.() : Deno.osRelease?.())),
+      device: platform,
+      deviceName:
+        attempt(() => (Deno === undefined ? os()?.hostname?.() : Deno.hostname?.())) ??
+        attempt(() => process?.env?.HOSTNAME) ??
+        attempt(() => process?.env?.COMPUTERNAME),
+      model:
+        Deno !== undefined
+          ? `Deno ${attempt(() => Deno.version?.deno) ?? ""}`.trim()
+          : bun !== undefined
+            ? `Bun ${bun}`
+            : `Node.js ${node}`
+    }
+  }
+  const ua = attempt(() => navigator?.userAgent)
+  if (ua === undefined) return base
+  const browser = browsers.find(([, pattern]) => pattern.test(ua))
+  const platform = browser?.[0]
+  return {
+    ...base,
+    platform,
+    platformVersion: browser?.[1].exec(ua)?.[1],
+    device: systems.find(([, pattern]) => pattern.test(ua))?.[0],
+    deviceName: platform
+  }
+}
+
+/** An identity checked and turned into its headers, or the field at fault and why. */
+export type Built =
+  | {
+      readonly _tag: "Built"
+      readonly fields: Partial<Record<HeaderField, string>> & {
+        readonly clientIdentifier: string
+        readonly product: string
+      }
+      readonly headers: Readonly<Record<string, string>>
+    }
+  | { readonly _tag: "Invalid"; readonly field: string; readonly problem: string }
+
+/**
+ * Checks an identity and builds its headers: `clientIdentifier` and
+ * `product` must be non-empty, and no value may contain control characters
+ * (see `headerProblem`). Fields left unset are filled from `defaults` (the
+ * runtime's, see {@link runtimeDefaults}) unless `runtimeDefaults` is
+ * `false`; a field that is set always wins, and a default that could not be
+ * a header is left out.
+ */
+export const buildIdentity = (
+  input: ClientIdentityInput,
+  defaults: () => RuntimeDefaults = runtimeDefaults
+): Built => {
+  const out: Partial<Record<HeaderField, string>> = {}
+  const headers: Record<string, string> = {}
+  const fallback: Partial<Record<HeaderField, string>> =
+    input.runtimeDefaults === false ? {} : (defaults() as Partial<Record<HeaderField, string>>)
+  for (const key of Object.keys(headerNames) as Array<HeaderField>) {
+    const given = input[key]
+    const defaulted = given === undefined ? fallback[key] : undefined
+    if (given === undefined && defaulted === undefined && key !== "clientIdentifier" && key !== "product") {
+      continue
+    }
+    // A value the runtime offered that could not be a header is left out, never an error.
+    if (defaulted !== undefined && headerProblem(defaulted) !== undefined) continue
+    if (defaulted === undefined) {
+      const problem = headerProblem(given)
+      if (problem !== undefined) return { _tag: "Invalid", field: key, problem }
+    }
+    const checked = (defaulted ?? given) as string
+    out[key] = checked
+    headers[headerNames[key]] = utf8HeaderValue(checked)
+  }
+  // Both were checked above: a missing or empty one is Invalid.
+  return {
+    _tag: "Built",
+    fields: { ...out, clientIdentifier: out.clientIdentifier!, product: out.product! },
+    headers
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Input checks as plain functions: each returns why a value is refused (a
+ * phrase that never repeats a secret value), or `undefined` when it is
+ * fine. Both editions turn a problem into their `InvalidInput` before any
+ * request is sent.
+ *
+ * @internal
+ */
+
+/** Control characters, which no header value, login or identity field may contain. */
+export const controlChars = /[\u0000-\u001f\u007f]/
+
+/**
+ * The size limits on what the library sends to Plex, in UTF-16 code units
+ * (`string.length`). Each is far above any real value and far below what
+ * would make a request a burden (Plex answers oversized headers with 431 or
+ * by closing the connection):
+ * - `header`: an identity field sent as an `X-Plex-*` header (product,
+ *   version, device name, client identifier...): 1,024.
+ * - `token`: a token (a classic token is 20 characters, a Plex JWT about
+ *   1,000): 8,192.
+ * - `login`: a user name or e-mail address: 1,024.
+ * - `password`: 1,024.
+ * A longer value fails with `InvalidInput` before any request.
+ */
+export const limits = {
+  header: 1024,
+  token: 8192,
+  login: 1024,
+  password: 1024
+} as const
+
+/** Why a value cannot be a header value (a non-empty string without control characters, at most {@link limits}.header long), or undefined. */
+export const headerProblem = (value: unknown): string | undefined =>
+  typeof value !== "string"
+    ? "must be a string"
+    : value.trim().length === 0
+      ? "must not be empty"
+      : value.length > limits.header
+        ? `must be at most ${limits.header} characters long`
+        : controlChars.test(value)
+          ? "must not contain control characters"
+          : undefined
+
+/** Why `value` cannot be an options object (`undefined` is fine where `optional`), or undefined. */
+export const objectProblem = (value: unknown, optional: boolean): string | undefined =>
+  value === undefined
+    ? optional
+      ? undefined
+      : "is required (an object)"
+    : typeof value !== "object" || value === null || Array.isArray(value)
+      ? `must be an object, not ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`
+      : undefined
+
+/** Why a revealed token cannot be one, or undefined: a non-empty visible-ASCII string within {@link limits}. */
+export const tokenProblem = (raw: unknown): string | undefined => {
+  if (typeof raw !== "string") return "must be a string"
+  if (raw.length === 0) return "must not be empty"
+  if (raw.length > limits.token) return `must be at most ${limits.token} characters long`
+  // A token travels as an HTTP header: visible ASCII only (no spaces, no control or non-ASCII characters).
+  if (!/^[\x21-\x7e]+$/.test(raw)) {
+    return "must contain only visible ASCII characters (no whitespace, control or non-ASCII)"
+  }
+  return undefined
+}
+
+/** Why a sign-in login cannot be one, or undefined. */
+export const loginProblem = (login: unknown): string | undefined =>
+  typeof login !== "string" || login.trim().length === 0
+    ? "must not be empty"
+    : controlChars.test(login)
+      ? "must not contain control characters"
+      : login.length > limits.login
+        ? `must be at most ${limits.login} characters long`
+        : undefined
+
+/** Why a revealed sign-in password cannot be one, or undefined. */
+export const passwordProblem = (password: unknown): string | undefined =>
+  typeof password !== "string" || password.length === 0
+    ? "must not be empty"
+    : password.length > limits.password
+      ? `must be at most ${limits.password} characters long`
+      : undefined
+
+/** Why a `source` of `/security/resources` cannot be one (it needs `scheme://`), or undefined. */
+export const sourceProblem = (source: unknown): string | undefined =>
+  typeof source !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+$/i.test(source.trim())
+    ? "must look like server://<clientIdentifier> or provider://<id>"
+    : undefined
+
+const label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+const hostName = /*#__PURE__*/ new RegExp(`^(?=.{1,253}\\.?$)${label}(?:\\.${label})*\\.?$`)
+const ipv6 = /^[0-9A-Fa-f:.]+$/
+
+/**
+ * A server's host for a URL: a DNS name (letters, digits and hyphens in
+ * dot-separated labels, as `192-168-1-10.<hash>.plex.direct`), an IPv4
+ * address, or an IPv6 address (bare or in brackets). Anything else (a
+ * backslash, a slash, `@`, a port, spaces, percent signs) is refused: it
+ * would change what the URL points to.
+ */
+export const hostProblem = (value: unknown): string | undefined => {
+  if (typeof value !== "string") return "must be a string"
+  if (value.length === 0) return "must not be empty"
+  if (value.length > 253 + 2) return "must be at most 253 characters long"
+  const bare = value.startsWith("[") && value.endsWith("]") ? value.slice(1, -1) : value
+  if (bare.includes(":")) {
+    if (!ipv6.test(bare) || (bare.match(/:/g) ?? []).length < 2) return "is not a valid IPv6 address"
+    try {
+      return new URL(`http://[${bare}]/`).hostname.length > 2 ? undefined : "is not a valid IPv6 address"
+    } catch {
+      return "is not a valid IPv6 address"
+    }
+  }
+  if (bare !== value) return "must be a host name or an IP address"
+  return hostName.test(value) ? undefined : "must be a host name or an IP address"
+}
+
+/** A host {@link hostProblem} accepts, as it goes in a URL (an IPv6 address in brackets). */
+export const hostForUrl = (host: string): string => {
+  const bare = host.startsWith("[") ? host.slice(1, -1) : host
+  return bare.includes(":") ? `[${bare}]` : host
+}
+
+/**
+ * An absolute http(s) URL without credentials, query or fragment, returned
+ * without a trailing slash (a path prefix, for a reverse proxy, is kept).
+ * With `query: true`, a query and fragment are allowed and the URL is
+ * returned whole (a `forwardUrl`). Either the URL or why it is refused.
+ */
+export const httpUrl = (
+  value: unknown,
+  options: { readonly query?: boolean | undefined } = {}
+): { readonly url: string } | { readonly problem: string } => {
+  let url: URL
+  try {
+    url = new URL(String(value).trim())
+  } catch {
+    return { problem: "is not an absolute URL (expected http(s)://host[:port])" }
+  }
+  if (typeof value !== "string") return { problem: "must be a URL string" }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return { problem: `must use http or https, not ${url.protocol.slice(0, -1)}` }
+  }
+  if (url.username !== "" || url.password !== "") {
+    return { problem: "must not embed credentials; use Credentials for the token" }
+  }
+  if (options.query) return { url: url.toString() }
+  if (url.search !== "" || url.hash !== "") return { problem: "must not have a query string or fragment" }
+  return { url: `${url.origin}${url.pathname.replace(/\/+$/, "")}` }
+}
+
+/** A server's port as a number (an integer from 1 to 65535, given as a number or digits), or undefined when it cannot be one. */
+export const portNumber = (port: unknown): number | undefined => {
+  const n =
+    typeof port === "number" || (typeof port === "string" && /^\d{1,5}$/.test(port)) ? Number(port) : NaN
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined
+}
