@@ -1,0 +1,904 @@
+/**
+ * A faithful, stateful, in-memory Plex for testing programs built on
+ * effect4-plex-auth: plex.tv's account API (sign-in with two-factor codes,
+ * token details, PINs, resources, ping, sign-out) and Plex Media Servers
+ * (transient tokens, source connection information, identity), with the
+ * status codes, error bodies and content types the real services use.
+ *
+ * The fake is the library's one fake Plex, a standard web handler
+ * (`Request` → `Promise<Response>`, no Effect in it) that routes by origin:
+ * plex.tv (`https://plex.tv`), clients.plex.tv (`https://clients.plex.tv`,
+ * the same API family and the JWT host), each fake server's connection
+ * URLs, and an unrelated host for redirect tests. This module binds it to
+ * Effect 4: {@link layer} serves it through an in-memory `HttpClient` (no
+ * socket) whose requests read the calling fiber's `Clock` (so `TestClock`
+ * drives PIN expiry, delays and auto-approval) and are aborted when the
+ * fiber is interrupted; `effect4-plex-auth/node` serves the same handler on
+ * loopback ports.
+ *
+ * Every request is recorded (secrets `Redacted`), and faults can be scripted
+ * per route, path or origin (see `Fault`).
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Core from "../../../src/core/fake/index.js"
+import { ConnectionFailure, FakePlexError } from "../../../src/core/fake/index.js"
+import type { Fault } from "./Fault.js"
+
+export {
+  /**
+   * The fake's connection failed instead of answering: a scripted reset or
+   * refusal, or a request to an origin the fake does not serve. The
+   * in-memory `HttpClient` turns it into a transport error
+   * (`TransportError`); the Node server destroys the socket.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ConnectionFailure,
+  /**
+   * A control call named an account, server or PIN the fake does not have,
+   * or a PIN that has expired.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  FakePlexError
+}
+
+// ---------------------------------------------------------------------------
+// Seeding
+// ---------------------------------------------------------------------------
+
+/**
+ * Which era of Plex's account payload the fake sends: `2025-08` (the seeds'
+ * era, with the deprecated `pin` hash) or `2026-02` (newer profile fields
+ * such as `defaultAudioAccessibility` and `mediaReviewsLanguages`, sign-in
+ * answers with `pastSubscriptions` and `trials`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PayloadShape = "2025-08" | "2026-02"
+
+/**
+ * A change to an account payload, to simulate drift: an object is merged in
+ * deeply (objects key by key; `undefined` removes a key; anything else,
+ * `null` included, replaces), a function rewrites the payload.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PayloadOverride =
+  Readonly<Record<string, unknown>> | ((payload: Record<string, unknown>) => Record<string, unknown>)
+
+/**
+ * An account. Every field is optional: the first account defaults to
+ * {@link defaults} (`alice`), later ones to `user2`, `user3`, ...
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AccountSeed {
+  readonly username?: string | undefined
+  /** The email, also accepted as login. Default `<username>@example.com`. */
+  readonly email?: string | undefined
+  readonly password?: string | Redacted.Redacted<string> | undefined
+  /** Turns two-factor authentication on: sign-in then needs this six-digit code. */
+  readonly twoFactorCode?: string | Redacted.Redacted<string> | undefined
+  /** The account's initial token (default `fakeAccountToken0001`, `...0002`, ...). */
+  readonly token?: string | Redacted.Redacted<string> | undefined
+  readonly id?: number | undefined
+  readonly uuid?: string | undefined
+  readonly title?: string | undefined
+  readonly friendlyName?: string | undefined
+  /** An active Plex Pass subscription. Default true. */
+  readonly plexPass?: boolean | undefined
+  /** The payload era; default the fake's `shape`. */
+  readonly shape?: PayloadShape | undefined
+  /** Drift applied to every payload of this account. */
+  readonly payload?: PayloadOverride | undefined
+  /** The Plex Home PIN protecting this user (four digits): switching to it then needs the PIN. */
+  readonly homePin?: string | Redacted.Redacted<string> | undefined
+  /** A managed (restricted) Plex Home user, without a password of its own. Default false. */
+  readonly managed?: boolean | undefined
+  /** The account's authorized devices (`GET /devices.json`); each gets a token of its own. */
+  readonly devices?: ReadonlyArray<DeviceSeed> | undefined
+}
+
+/**
+ * An authorized device of an account, as plex.tv lists it at `/devices.json`.
+ * Its token is an account token: revoking the device revokes it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceSeed {
+  readonly name?: string | undefined
+  readonly product?: string | undefined
+  readonly platform?: string | undefined
+  readonly clientIdentifier?: string | undefined
+  readonly token?: string | Redacted.Redacted<string> | undefined
+}
+
+/**
+ * A Plex Home: its admin (default the first account) and its members
+ * (usernames or emails). Each member sees the admin's servers as home
+ * servers (`home: true` in resources) and can be switched to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HomeSeed {
+  readonly admin?: string | undefined
+  readonly members: ReadonlyArray<string>
+  readonly name?: string | undefined
+}
+
+/**
+ * One way to reach a server. Protocol, address and port are read from `uri`
+ * (the IP of a `plex.direct` name is its address).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectionSeed {
+  readonly uri: string
+  readonly local?: boolean | undefined
+  readonly relay?: boolean | undefined
+  readonly IPv6?: boolean | undefined
+}
+
+/**
+ * A source a server knows besides the fake's servers (those it always
+ * knows as `server://<clientIdentifier>`), e.g. `provider://tv.plex.provider.vod`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SourceSeed {
+  readonly source: string
+  readonly name?: string | undefined
+  readonly clientIdentifier?: string | undefined
+  readonly accessToken?: string | Redacted.Redacted<string> | undefined
+  readonly connections?: ReadonlyArray<ConnectionSeed> | undefined
+}
+
+/**
+ * A Plex Media Server. Defaults: owned by the first account, two
+ * connections (local `http://192.0.2.10:32400` and a remote `plex.direct`
+ * HTTPS one; documentation addresses that route nowhere), its own access
+ * token `fakeServerToken00001`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerSeed {
+  readonly clientIdentifier?: string | undefined
+  readonly name?: string | undefined
+  /** Username or email of the owning account. */
+  readonly owner?: string | undefined
+  /** Usernames or emails of accounts the server is shared with (not admins). */
+  readonly sharedWith?: ReadonlyArray<string> | undefined
+  readonly accessToken?: string | Redacted.Redacted<string> | undefined
+  readonly version?: string | undefined
+  /** Each connection's origin is one the fake answers on for this server. */
+  readonly connections?: ReadonlyArray<ConnectionSeed> | undefined
+  readonly sources?: ReadonlyArray<SourceSeed> | undefined
+  /**
+   * Whether the server is claimed. Default true. An unclaimed server
+   * (`false`) answers `/identity` with `claimed: false`, is listed for no
+   * account, and accepts `POST /myplex/claim?token=<claim token>`, which
+   * makes the claim token's account its owner.
+   */
+  readonly claimed?: boolean | undefined
+}
+
+/**
+ * How to seed the fake. Everything is optional: by default one account
+ * (`alice`, see {@link defaults}) owning one server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Where plex.tv answers. Default `https://plex.tv`. */
+  readonly plexTvUrl?: string | undefined
+  /**
+   * Where clients.plex.tv answers: the same API as plex.tv, and the host of
+   * JWT device authentication (`Jwt.JwtHost`). Default `https://clients.plex.tv`.
+   */
+  readonly clientsUrl?: string | undefined
+  /** More origins serving plex.tv's API. Default none. */
+  readonly plexTvAliases?: ReadonlyArray<string> | undefined
+  /** An unrelated host that records what it receives and answers 404. Default `https://elsewhere.example`. */
+  readonly elsewhereUrl?: string | undefined
+  /** The accounts; the first is the default account. */
+  readonly accounts?: ReadonlyArray<AccountSeed> | undefined
+  /** The servers; the first is the default server. An empty array means none. */
+  readonly servers?: ReadonlyArray<ServerSeed> | undefined
+  /** The default payload era. Default `2026-02`. */
+  readonly shape?: PayloadShape | undefined
+  /** How long PINs live. Default 30 minutes for strong PINs, 15 for short codes. */
+  readonly pinLifetime?:
+    | {
+        readonly strong?: Duration.Input | undefined
+        readonly short?: Duration.Input | undefined
+      }
+    | undefined
+  /** How long transient tokens live. Default 48 hours. */
+  readonly transientTokenLifetime?: Duration.Input | undefined
+  /**
+   * Approve PINs by themselves, as a user would in the browser: a PIN
+   * checked (`GET /api/v2/pins/:id`) once it is `after` old (default 0: at
+   * the first check) is approved for `account` (default: the first account)
+   * before the check is answered. Time is the `Clock`'s, so `TestClock`
+   * drives it; the loopback server (`effect-plex-auth/node`, `plex-auth
+   * fake-server --approve-pins-after`) does it too. `true` is `{}`. Off by
+   * default; {@link FakePlexService.approvePin} works either way.
+   */
+  readonly autoApprovePins?:
+    | boolean
+    | {
+        readonly after?: Duration.Input | undefined
+        readonly account?: string | undefined
+      }
+    | undefined
+  /** Plex Homes. Default none (each account alone). */
+  readonly homes?: ReadonlyArray<HomeSeed> | undefined
+  /** How long claim tokens (`/api/claim/token.json`) live. Default 4 minutes. */
+  readonly claimTokenLifetime?: Duration.Input | undefined
+}
+
+/**
+ * The defaults of an unseeded fake: the default account's login, password
+ * and token, and the default server's identifier, URL and token.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults: {
+  readonly plexTvUrl: string
+  readonly clientsUrl: string
+  readonly elsewhereUrl: string
+  readonly username: string
+  readonly login: string
+  readonly password: Redacted.Redacted<string>
+  readonly token: Redacted.Redacted<string>
+  readonly serverId: string
+  readonly serverName: string
+  readonly serverUrl: string
+  readonly serverToken: Redacted.Redacted<string>
+} = {
+  plexTvUrl: Core.defaults.plexTvUrl,
+  clientsUrl: Core.defaults.clientsUrl,
+  elsewhereUrl: Core.defaults.elsewhereUrl,
+  username: Core.defaults.username,
+  login: Core.defaults.login,
+  password: Redacted.make(Core.defaults.password),
+  token: Redacted.make(Core.defaults.token),
+  serverId: Core.defaults.serverId,
+  serverName: Core.defaults.serverName,
+  serverUrl: Core.defaults.serverUrl,
+  serverToken: Redacted.make(Core.defaults.serverToken)
+}
+
+// ---------------------------------------------------------------------------
+// Inspection
+// ---------------------------------------------------------------------------
+
+/**
+ * An account of the fake (its seeded secrets `Redacted`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakeAccount {
+  readonly id: number
+  readonly uuid: string
+  readonly username: string
+  readonly email: string
+  readonly title: string
+  readonly password: Redacted.Redacted<string>
+  readonly twoFactorCode: Redacted.Redacted<string> | undefined
+  /** The seeded token (sign-ins mint more). */
+  readonly token: Redacted.Redacted<string>
+}
+
+/**
+ * One connection of a fake server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakeConnection extends Core.FakeConnection {}
+
+/**
+ * A server of the fake.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakeServer {
+  readonly clientIdentifier: string
+  readonly name: string
+  readonly ownerId: number
+  /** Its first connection's URL. */
+  readonly url: string
+  readonly urls: ReadonlyArray<string>
+  readonly accessToken: Redacted.Redacted<string>
+  readonly version: string
+  readonly connections: ReadonlyArray<FakeConnection>
+}
+
+/**
+ * A PIN created through `POST /api/v2/pins`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakePin {
+  readonly id: number
+  readonly code: string
+  /** A strong PIN (the app.plex.tv link) or a short code (plex.tv/link). */
+  readonly strong: boolean
+  readonly clientIdentifier: string
+  readonly product: string
+  /** `Clock` time of creation, in milliseconds. */
+  readonly createdAt: number
+  /** `Clock` time of expiry, in milliseconds. */
+  readonly expiresAt: number
+  readonly expired: boolean
+  /** The account that approved it. */
+  readonly accountId: number | undefined
+  readonly authToken: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * A transient token a server issued.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakeTransientToken {
+  readonly token: Redacted.Redacted<string>
+  readonly serverId: string
+  /** Made from an admin token (and so good for `/security/resources`). */
+  readonly admin: boolean
+  readonly accountId: number
+  readonly issuedAt: number
+  readonly expiresAt: number
+  readonly expired: boolean
+}
+
+/**
+ * A request the fake received. Header names are lower case; the token (in a
+ * header or the query), passwords and verification codes are `Redacted`, so
+ * printing or `JSON.stringify`-ing a record never shows them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordedRequest {
+  /** 1, 2, 3, ... in arrival order. */
+  readonly sequence: number
+  /** `Clock` time of arrival, in milliseconds. */
+  readonly receivedAt: number
+  readonly origin: string
+  readonly host: "plex.tv" | "server" | "elsewhere"
+  readonly serverId: string | undefined
+  /** The route that served it (e.g. `getTokenDetails`); undefined for an unknown path. */
+  readonly route: RouteName | undefined
+  readonly method: string
+  readonly path: string
+  readonly query: Readonly<Record<string, string | Redacted.Redacted<string>>>
+  readonly headers: Readonly<Record<string, string | Redacted.Redacted<string>>>
+  /** The form fields of a form-urlencoded body. */
+  readonly form: Readonly<Record<string, string | Redacted.Redacted<string>>> | undefined
+  /**
+   * A JSON body (content type `application/json` or `+json`), parsed; the
+   * values of secret fields at any depth (`jwt`, `token`, `authToken`,
+   * `password`, `verificationCode`, ...) are `Redacted`. Undefined for
+   * another body, and for JSON that does not parse.
+   */
+  readonly json: unknown
+  /** The scripted fault applied to it. */
+  readonly fault: Fault["_tag"] | undefined
+  /** The status answered, when an answer was sent. */
+  readonly status: number | undefined
+  /** What became of it: still running, answered, dropped, or given up by the client. */
+  readonly outcome: "Pending" | "Responded" | "Reset" | "Refused" | "Interrupted"
+}
+
+/**
+ * The fake's routes, named for the client operation they serve.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RouteName =
+  | "postUsersSignInData"
+  | "getTokenDetails"
+  | "createPin"
+  | "checkPin"
+  | "getServerResources"
+  | "ping"
+  | "signOut"
+  | "registerJwk"
+  | "getNonce"
+  | "exchangeJwt"
+  | "getJwks"
+  | "getTransientToken"
+  | "getSourceConnectionInformation"
+  | "getServerIdentity"
+  | "getServerCapabilities"
+  | "getHomeUsers"
+  | "switchHomeUser"
+  | "getUsers"
+  | "getSharedServers"
+  | "getClaimToken"
+  | "claimServer"
+  | "getDevices"
+  | "deleteDevice"
+  | "linkPin"
+  | (string & {})
+
+/**
+ * Which requests a fault applies to: a route name, a path (a string that
+ * starts with `/`), or any combination of route, path, origin and method.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FaultTarget =
+  | RouteName
+  | {
+      readonly route?: RouteName | undefined
+      readonly path?: string | undefined
+      readonly origin?: string | undefined
+      readonly method?: string | undefined
+    }
+
+/**
+ * Options of a scripted fault.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FaultOptions {
+  /** Apply it to the next `times` matching requests only. Default: every one, until cleared. */
+  readonly times?: number | undefined
+}
+
+/**
+ * The fake: its addresses and default credentials, its web handler, and the
+ * calls that inspect and control it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FakePlexService {
+  /** plex.tv's base URL, for `PlexTv.layer`. */
+  readonly plexTvUrl: string
+  /** clients.plex.tv's base URL, for `Jwt.layerHost`. */
+  readonly clientsUrl: string
+  readonly plexTvAliases: ReadonlyArray<string>
+  /** The unrelated host (redirect target). */
+  readonly elsewhereUrl: string
+  /** The default server's URL, for `PlexServer.layer`. */
+  readonly serverUrl: string
+  /** Every origin the fake answers on. */
+  readonly urls: ReadonlyArray<string>
+  /** The default account's login (email). */
+  readonly login: string
+  readonly password: Redacted.Redacted<string>
+  /** The default account's seeded token. */
+  readonly token: Redacted.Redacted<string>
+  /** The default server's client identifier. */
+  readonly serverId: string
+  /** The default server's own access token. */
+  readonly serverToken: Redacted.Redacted<string>
+  readonly accounts: ReadonlyArray<FakeAccount>
+  readonly servers: ReadonlyArray<FakeServer>
+
+  /** The fake as a web handler; routes by the request URL's origin. */
+  readonly handle: (request: Request) => Effect.Effect<Response, ConnectionFailure>
+
+  /** An account by username or email; the default account without one. */
+  readonly account: (login?: string) => Effect.Effect<FakeAccount, FakePlexError>
+  /** A server by client identifier; the default server without one. */
+  readonly server: (clientIdentifier?: string) => Effect.Effect<FakeServer, FakePlexError>
+  /** Mints a new token for an account (default: the default account). */
+  readonly mintToken: (login?: string) => Effect.Effect<Redacted.Redacted<string>, FakePlexError>
+  /** Revokes a token; false when it was unknown or already revoked. */
+  readonly revokeToken: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
+  /** Whether plex.tv accepts a token. */
+  readonly isTokenValid: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
+  /** Adds drift to every later payload of an account (default: the default account). */
+  readonly patchAccount: (
+    login: string | undefined,
+    payload: PayloadOverride
+  ) => Effect.Effect<void, FakePlexError>
+  /** The PINs created so far. */
+  readonly pins: Effect.Effect<ReadonlyArray<FakePin>>
+  /**
+   * Approves a PIN (by id or code) for an account, as a user signing in at
+   * plex.tv/link would: the PIN's `authToken` becomes a new token. Returns it.
+   */
+  readonly approvePin: (
+    pin: number | string,
+    options?: { readonly account?: string | undefined }
+  ) => Effect.Effect<Redacted.Redacted<string>, FakePlexError>
+  /** The transient tokens servers issued. */
+  readonly transientTokens: Effect.Effect<ReadonlyArray<FakeTransientToken>>
+  /** Restarts a server (default: the default server): its transient tokens are gone. */
+  readonly restartServer: (clientIdentifier?: string) => Effect.Effect<void, FakePlexError>
+  /**
+   * Rotates the key plex.tv signs Plex JWTs with. By default the previous
+   * keys stay published at `/api/v2/auth/keys` (tokens they signed still
+   * verify); `retainPrevious: false` withdraws them. Returns the new key's id.
+   */
+  readonly rotateJwtKey: (options?: {
+    readonly retainPrevious?: boolean | undefined
+  }) => Effect.Effect<string>
+  /** The device keys registered for JWT authentication (`kid`, RFC 7638 thumbprint, account). */
+  readonly deviceKeys: Effect.Effect<
+    ReadonlyArray<{ readonly kid: string; readonly thumbprint: string; readonly accountId: number }>
+  >
+
+  /** Scripts a fault for the requests `target` selects. */
+  readonly fault: (target: FaultTarget, fault: Fault, options?: FaultOptions) => Effect.Effect<void>
+  /** Removes every scripted fault. */
+  readonly clearFaults: Effect.Effect<void>
+  /** The requests received so far, in order. */
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  /** Forgets the requests received so far. */
+  readonly clearRequests: Effect.Effect<void>
+}
+
+/**
+ * The fake Plex service, for inspection and control in tests.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class FakePlex extends Context.Service<FakePlex, FakePlexService>()(
+  "effect-plex-auth/testing/FakePlex"
+) {}
+
+// ---------------------------------------------------------------------------
+// Binding the core fake to Effect 4
+// ---------------------------------------------------------------------------
+
+type SecretInput = string | Redacted.Redacted<string>
+
+const plain = (value: SecretInput): string => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
+const plainOr = (value: SecretInput | undefined): string | undefined =>
+  value === undefined ? undefined : plain(value)
+const millisOr = (value: Duration.Input | undefined): number | undefined =>
+  value === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(value))
+
+const coreConnection = (c: ConnectionSeed): Core.ConnectionSeed => ({
+  uri: c.uri,
+  local: c.local,
+  relay: c.relay,
+  IPv6: c.IPv6
+})
+
+/** The seed in the core fake's terms: durations in milliseconds, secrets as plain strings. */
+const coreOptions = (options: Options): Core.Options => ({
+  plexTvUrl: options.plexTvUrl,
+  clientsUrl: options.clientsUrl,
+  plexTvAliases: options.plexTvAliases,
+  elsewhereUrl: options.elsewhereUrl,
+  accounts: options.accounts?.map((a) => ({
+    ...a,
+    password: plainOr(a.password),
+    twoFactorCode: plainOr(a.twoFactorCode),
+    token: plainOr(a.token),
+    homePin: plainOr(a.homePin),
+    devices: a.devices?.map((d) => ({ ...d, token: plainOr(d.token) }))
+  })),
+  servers: options.servers?.map((s) => ({
+    ...s,
+    accessToken: plainOr(s.accessToken),
+    connections: s.connections?.map(coreConnection),
+    sources: s.sources?.map((source) => ({
+      ...source,
+      accessToken: plainOr(source.accessToken),
+      connections: source.connections?.map(coreConnection)
+    }))
+  })),
+  shape: options.shape,
+  pinLifetimeMillis:
+    options.pinLifetime === undefined
+      ? undefined
+      : { strong: millisOr(options.pinLifetime.strong), short: millisOr(options.pinLifetime.short) },
+  transientTokenLifetimeMillis: millisOr(options.transientTokenLifetime),
+  claimTokenLifetimeMillis: millisOr(options.claimTokenLifetime),
+  autoApprovePins:
+    options.autoApprovePins === undefined || typeof options.autoApprovePins === "boolean"
+      ? options.autoApprovePins
+      : { afterMillis: millisOr(options.autoApprovePins.after), account: options.autoApprovePins.account },
+  homes: options.homes
+})
+
+/** The fake's time read from an Effect `Clock`: `TestClock` then drives it. */
+const fakeClock = (clock: Clock.Clock): Core.FakeClock => ({
+  now: () => clock.currentTimeMillisUnsafe(),
+  sleep: (millis, signal) => Effect.runPromise(clock.sleep(Duration.millis(millis)), { signal })
+})
+
+/** A recorded value: a core `Secret` becomes `Redacted`, at any depth of a JSON body. */
+const revealed = (value: unknown): unknown => {
+  if (Core.isSecret(value)) return Redacted.make(value.reveal())
+  if (Array.isArray(value)) return value.map(revealed)
+  if (typeof value !== "object" || value === null) return value
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, revealed(v)]))
+}
+
+const recordOf = (r: Core.RecordedRequest): RecordedRequest => ({
+  ...r,
+  query: revealed(r.query) as RecordedRequest["query"],
+  headers: revealed(r.headers) as RecordedRequest["headers"],
+  form: r.form === undefined ? undefined : (revealed(r.form) as RecordedRequest["form"]),
+  json: revealed(r.json)
+})
+
+const accountOf = (a: Core.FakeAccount): FakeAccount => ({
+  ...a,
+  password: Redacted.make(a.password),
+  twoFactorCode: a.twoFactorCode === undefined ? undefined : Redacted.make(a.twoFactorCode),
+  token: Redacted.make(a.token)
+})
+
+const serverOf = (s: Core.FakeServer): FakeServer => ({ ...s, accessToken: Redacted.make(s.accessToken) })
+
+const pinOf = (p: Core.FakePin): FakePin => ({
+  ...p,
+  authToken: p.authToken === undefined ? undefined : Redacted.make(p.authToken)
+})
+
+const transientOf = (t: Core.FakeTransientToken): FakeTransientToken => ({
+  ...t,
+  token: Redacted.make(t.token)
+})
+
+/** A fault in the core fake's terms; a `Respond` fault runs its effect with the services it was scripted with. */
+const coreFault = (fault: Fault, context: Context.Context<never>): Core.Fault.Fault => {
+  switch (fault._tag) {
+    case "Status":
+      return Core.Fault.status(fault.status, {
+        retryAfterMillis: fault.retryAfter === undefined ? undefined : Duration.toMillis(fault.retryAfter),
+        code: fault.code,
+        message: fault.message,
+        headers: fault.headers
+      })
+    case "Delay":
+      return Core.Fault.delay(
+        Duration.toMillis(fault.duration),
+        fault.then === undefined ? undefined : coreFault(fault.then, context)
+      )
+    case "Respond":
+      return Core.Fault.respond((request, { signal }) =>
+        Effect.runPromiseWith(context)(fault.respond(request), { signal })
+      )
+    default:
+      return fault
+  }
+}
+
+/** A control call that may throw `FakePlexError`; any other throw is a bug of the fake. */
+const attempt = <A>(f: () => A): Effect.Effect<A, FakePlexError> =>
+  Effect.try({
+    try: f,
+    catch: (error) => {
+      if (error instanceof FakePlexError) return error
+      throw error
+    }
+  })
+
+const now = Clock.currentTimeMillis
+
+/**
+ * Builds a fake. An inconsistent seed (an owner that is not an account, two
+ * hosts on one origin) is a defect.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
+  Effect.sync(() => fromCore(Core.makeFakePlex(coreOptions(options))))
+
+/** The Effect 4 face of a core fake. */
+const fromCore = (fake: Core.FakePlex): FakePlexService => ({
+  plexTvUrl: fake.plexTvUrl,
+  clientsUrl: fake.clientsUrl,
+  plexTvAliases: fake.plexTvAliases,
+  elsewhereUrl: fake.elsewhereUrl,
+  serverUrl: fake.serverUrl,
+  urls: fake.urls,
+  login: fake.login,
+  password: Redacted.make(fake.password),
+  token: Redacted.make(fake.token),
+  serverId: fake.serverId,
+  serverToken: Redacted.make(fake.serverToken),
+  accounts: fake.accounts.map(accountOf),
+  servers: fake.servers.map(serverOf),
+  handle: (request) =>
+    Clock.clockWith((clock) =>
+      Effect.tryPromise({
+        try: (signal) => fake.handler(request, { clock: fakeClock(clock), signal }),
+        catch: (error) => {
+          if (error instanceof ConnectionFailure) return error
+          throw error
+        }
+      })
+    ),
+  account: (login) => attempt(() => accountOf(fake.account(login))),
+  server: (clientIdentifier) => attempt(() => serverOf(fake.server(clientIdentifier))),
+  mintToken: (login) =>
+    Effect.flatMap(now, (at) => attempt(() => Redacted.make(fake.mintToken(login, { now: at })))),
+  revokeToken: (token) => Effect.sync(() => fake.revokeToken(plain(token))),
+  isTokenValid: (token) => Effect.map(now, (at) => fake.isTokenValid(plain(token), { now: at })),
+  patchAccount: (login, payload) => attempt(() => fake.patchAccount(login, payload)),
+  pins: Effect.map(now, (at) => fake.pins({ now: at }).map(pinOf)),
+  approvePin: (pin, options) =>
+    Effect.flatMap(now, (at) =>
+      Effect.tryPromise({
+        try: () => fake.approvePin(pin, { account: options?.account, now: at }),
+        catch: (error) => {
+          if (error instanceof FakePlexError) return error
+          throw error
+        }
+      })
+    ).pipe(Effect.map((token) => Redacted.make(token))),
+  transientTokens: Effect.map(now, (at) => fake.transientTokens({ now: at }).map(transientOf)),
+  restartServer: (clientIdentifier) => attempt(() => fake.restartServer(clientIdentifier)),
+  rotateJwtKey: (options) => Effect.promise(() => fake.rotateJwtKey(options)),
+  deviceKeys: Effect.sync(() => fake.deviceKeys()),
+  fault: (target, fault, options) =>
+    Effect.flatMap(Effect.context<never>(), (context) =>
+      Effect.sync(() => fake.fault(target, coreFault(fault, context), options))
+    ),
+  clearFaults: Effect.sync(() => fake.clearFaults()),
+  requests: Effect.sync(() => fake.requests().map(recordOf)),
+  clearRequests: Effect.sync(() => fake.clearRequests())
+})
+
+const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
+  new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) })
+
+/**
+ * An `HttpClient` that sends every request to the fake's handler, in
+ * process: no socket, no network. A request to an origin the fake does not
+ * serve fails like a refused connection. Each request reads the calling
+ * fiber's `Clock` and is aborted when that fiber is interrupted.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
+  HttpClient.make((request, _url, signal) =>
+    HttpClientRequest.toWeb(HttpClientRequest.removeHeader(request, "content-length"), { signal }).pipe(
+      Effect.mapError((cause) => transportError(request, cause)),
+      Effect.flatMap((web) => fake.handle(web)),
+      Effect.mapError((cause) =>
+        HttpClientError.isHttpClientError(cause) ? cause : transportError(request, cause)
+      ),
+      Effect.map((response) => HttpClientResponse.fromWeb(request, response))
+    )
+  )
+
+const contextOf = (fake: FakePlexService) =>
+  Context.make(FakePlex, fake).pipe(Context.add(HttpClient.HttpClient, httpClient(fake)))
+
+/**
+ * The fake as a layer: an in-memory `HttpClient` that answers from the fake,
+ * and the `FakePlex` service to inspect and control it. Point `PlexServer`
+ * at `FakePlex.defaults.serverUrl` (or the `serverUrl` of the service);
+ * plex.tv is at its usual URL.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { ClientIdentity, Credentials, PlexAuth } from "effect4-plex-auth"
+ * import { FakePlex } from "effect4-plex-auth/testing"
+ *
+ * const TestLive = Layer.mergeAll(
+ *   FakePlex.layer(),
+ *   ClientIdentity.layer({ clientIdentifier: "test-client", product: "My App" }),
+ *   Credentials.layer(FakePlex.defaults.token)
+ * )
+ * const username = PlexAuth.getTokenDetails().pipe(
+ *   Effect.map((account) => account.username),
+ *   Effect.provide(TestLive)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | FakePlex> =>
+  Layer.effectContext(Effect.map(make(options), contextOf))
+
+/**
+ * Scripts a fault on the fake in context.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth } from "effect4-plex-auth"
+ * import { FakePlex, Fault } from "effect4-plex-auth/testing"
+ *
+ * const rateLimitedOnce = Effect.gen(function* () {
+ *   yield* FakePlex.fault("getTokenDetails", Fault.status(429, { retryAfter: "1 second" }), { times: 1 })
+ *   return yield* PlexAuth.getTokenDetails()
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const fault = (
+  target: FaultTarget,
+  fault: Fault,
+  options?: FaultOptions
+): Effect.Effect<void, never, FakePlex> =>
+  Effect.flatMap(Effect.service(FakePlex), (fake) => fake.fault(target, fault, options))
+
+/**
+ * Removes every scripted fault of the fake in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const clearFaults: Effect.Effect<void, never, FakePlex> = Effect.flatMap(
+  Effect.service(FakePlex),
+  (fake) => fake.clearFaults
+)
+
+/**
+ * The requests the fake in context received.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const requests: Effect.Effect<ReadonlyArray<RecordedRequest>, never, FakePlex> = Effect.flatMap(
+  Effect.service(FakePlex),
+  (fake) => fake.requests
+)
+
+/**
+ * Approves a PIN on the fake in context; see {@link FakePlexService.approvePin}.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const approvePin = (
+  pin: number | string,
+  options?: { readonly account?: string | undefined }
+): Effect.Effect<Redacted.Redacted<string>, FakePlexError, FakePlex> =>
+  Effect.flatMap(Effect.service(FakePlex), (fake) => fake.approvePin(pin, options))
+
+/**
+ * Rotates the JWT signing key of the fake in context; see
+ * {@link FakePlexService.rotateJwtKey}.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const rotateJwtKey = (options?: {
+  readonly retainPrevious?: boolean | undefined
+}): Effect.Effect<string, never, FakePlex> =>
+  Effect.flatMap(Effect.service(FakePlex), (fake) => fake.rotateJwtKey(options))

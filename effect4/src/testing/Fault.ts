@@ -1,0 +1,352 @@
+/**
+ * Faults the fake Plex can be scripted to answer with, to test how a program
+ * copes with rate limits, outages, slow or broken connections, odd bodies
+ * and redirects. Script them with `FakePlex.fault(target, fault, { times })`.
+ *
+ * Over the in-memory `HttpClient` a {@link reset} or {@link refuse} is a
+ * transport failure of the client (`RequestError`, reason `Transport`) and a
+ * {@link truncate}d body is a body stream that fails part-way; over the Node
+ * server a reset destroys the socket and a truncated body is cut short under
+ * a larger `Content-Length`. Delays and hangs wait on the `Clock` of the
+ * calling fiber, so the `TestClock` controls them.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import * as CoreFault from "../../../src/core/fake/fault.js"
+
+/**
+ * Answer with an error status and the body the host would send with it:
+ * plex.tv answers JSON errors (code 1003 for 429), a Plex Media Server and
+ * the gateways in front of plex.tv (502, 503, 504) answer an HTML page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Status {
+  readonly _tag: "Status"
+  readonly status: number
+  /** Sent as `Retry-After`, in whole seconds. */
+  readonly retryAfter: Duration.Duration | undefined
+  /** The Plex error code in a JSON error body (default 1003 for 429 on plex.tv). */
+  readonly code: number | undefined
+  /** The message in the error body. */
+  readonly message: string | undefined
+  /** More response headers. */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/**
+ * Wait before answering (then answer normally, or with `then`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Delay {
+  readonly _tag: "Delay"
+  readonly duration: Duration.Duration
+  readonly then: Fault | undefined
+}
+
+/**
+ * Never answer (until the client gives up or the fake is closed).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Hang {
+  readonly _tag: "Hang"
+}
+
+/**
+ * Drop the connection without answering (`ECONNRESET`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reset {
+  readonly _tag: "Reset"
+}
+
+/**
+ * Refuse the connection (`ECONNREFUSED`); over the Node server the socket is
+ * closed as soon as the request arrives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Refuse {
+  readonly _tag: "Refuse"
+}
+
+/**
+ * Send the normal answer's status and headers (with its full
+ * `Content-Length`) but only the first `keepBytes` of its body, then fail.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Truncate {
+  readonly _tag: "Truncate"
+  /** How many body bytes get through; default half the body. */
+  readonly keepBytes: number | undefined
+}
+
+/**
+ * Answer with a JSON content type and a body that is not valid JSON.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MalformedJson {
+  readonly _tag: "MalformedJson"
+}
+
+/**
+ * Answer with an HTML page (a captive portal, a proxy's login page).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Html {
+  readonly _tag: "Html"
+  readonly status: number
+}
+
+/**
+ * Redirect (`Location`) to another URL; by default to the same path on the
+ * fake's unrelated host (`FakePlex.elsewhereUrl`), which records what it
+ * receives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Redirect {
+  readonly _tag: "Redirect"
+  readonly status: 301 | 302 | 303 | 307 | 308
+  /** An absolute URL, or a path on the same origin; default the same path on `elsewhereUrl`. */
+  readonly to: string | undefined
+}
+
+/**
+ * Answer normally but with another `Content-Type`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ContentType {
+  readonly _tag: "ContentType"
+  readonly contentType: string
+}
+
+/**
+ * Answer 200 with a JSON body of `bytes` bytes, with or without declaring
+ * its length.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Oversized {
+  readonly _tag: "Oversized"
+  readonly bytes: number
+  readonly declareLength: boolean
+}
+
+/**
+ * Answer with whatever `respond` builds from the request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Respond {
+  readonly _tag: "Respond"
+  readonly respond: (request: Request) => Effect.Effect<Response>
+}
+
+/**
+ * A scripted fault.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Fault =
+  | Status
+  | Delay
+  | Hang
+  | Reset
+  | Refuse
+  | Truncate
+  | MalformedJson
+  | Html
+  | Redirect
+  | ContentType
+  | Oversized
+  | Respond
+
+/**
+ * Answer with `status` (429, 500, 502, 503, 504, ...) and the body the host
+ * sends with it; `retryAfter` adds a `Retry-After` header.
+ *
+ * @example
+ * ```ts
+ * import { Fault } from "effect-plex-auth/testing"
+ *
+ * const slowDown = Fault.status(429, { retryAfter: "2 seconds" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const status = (
+  status: number,
+  options: {
+    readonly retryAfter?: Duration.Input | undefined
+    readonly code?: number | undefined
+    readonly message?: string | undefined
+    readonly headers?: Readonly<Record<string, string>> | undefined
+  } = {}
+): Status => {
+  // The shared fake's rule: an error status (400-599), else a RangeError.
+  CoreFault.status(status)
+  return {
+    _tag: "Status",
+    status,
+    retryAfter: options.retryAfter === undefined ? undefined : Duration.fromInputUnsafe(options.retryAfter),
+    code: options.code,
+    message: options.message,
+    headers: options.headers ?? {}
+  }
+}
+
+/**
+ * A 429 rate limit (plex.tv code 1003), with `Retry-After` when given.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const rateLimited = (retryAfter?: Duration.Input): Status => status(429, { retryAfter })
+
+/**
+ * Wait `duration` before answering normally, or with `then`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const delay = (duration: Duration.Input, then?: Fault): Delay => ({
+  _tag: "Delay",
+  duration: Duration.fromInputUnsafe(duration),
+  then
+})
+
+/**
+ * Never answer.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const hang: Hang = { _tag: "Hang" }
+
+/**
+ * Drop the connection without answering.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const reset: Reset = { _tag: "Reset" }
+
+/**
+ * Refuse the connection.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const refuse: Refuse = { _tag: "Refuse" }
+
+/**
+ * Cut the normal body short after `keepBytes` (default half of it).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const truncate = (options: { readonly keepBytes?: number | undefined } = {}): Truncate => ({
+  _tag: "Truncate",
+  keepBytes: options.keepBytes
+})
+
+/**
+ * A JSON content type with a body that does not parse.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const malformedJson: MalformedJson = { _tag: "MalformedJson" }
+
+/**
+ * An HTML page (default status 200).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const html = (options: { readonly status?: number | undefined } = {}): Html => ({
+  _tag: "Html",
+  status: options.status ?? 200
+})
+
+/**
+ * A redirect (default 302) to `to`, by default the same path on the fake's
+ * unrelated host.
+ *
+ * @example
+ * ```ts
+ * import { Fault } from "effect-plex-auth/testing"
+ *
+ * const moved = Fault.redirect({ status: 307 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const redirect = (
+  options: {
+    readonly to?: string | undefined
+    readonly status?: 301 | 302 | 303 | 307 | 308 | undefined
+  } = {}
+): Redirect => ({ _tag: "Redirect", status: options.status ?? 302, to: options.to })
+
+/**
+ * The normal answer with another content type (default `text/plain`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const contentType = (contentType = "text/plain; charset=utf-8"): ContentType => ({
+  _tag: "ContentType",
+  contentType
+})
+
+/**
+ * A 200 JSON body of `bytes` bytes (default 9 MiB, above the client's 8 MiB
+ * limit), its `Content-Length` declared unless `declareLength` is false.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const oversized = (
+  options: { readonly bytes?: number | undefined; readonly declareLength?: boolean | undefined } = {}
+): Oversized => ({
+  _tag: "Oversized",
+  bytes: options.bytes ?? 9 * 1024 * 1024,
+  declareLength: options.declareLength ?? true
+})
+
+/**
+ * Answer with a response of your own.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const respond = (respond: (request: Request) => Effect.Effect<Response>): Respond => ({
+  _tag: "Respond",
+  respond
+})
