@@ -51,20 +51,32 @@ export interface Lenient<A> extends Schema.Codec<A, unknown> {
 export const decodePlain = <A>(schema: Lenient<A>, input: unknown): A | Failure =>
   schema[CodecId].decode(input)
 
-/** The issue for a failure: it points at the culprit and never repeats a value (it may be a secret). */
-const toIssue = (failure: Failure): SchemaIssue.Issue => {
-  const issue: SchemaIssue.Issue = failure.missing
+/** What kind of value `u` is, for a message: never the value itself (it may be a secret). */
+const kindOf = (u: unknown): string =>
+  u === null ? "null" : Array.isArray(u) ? "an array" : typeof u === "object" ? "an object" : `a ${typeof u}`
+
+/**
+ * The issue for a failure: it points at the culprit and never repeats a value
+ * (it may be a secret). `expected` names the schema, for a whole value of the
+ * wrong kind.
+ */
+const toIssue = (failure: Failure, input: unknown, expected: string): SchemaIssue.Issue => {
+  if (failure.path.length === 0)
+    return new SchemaIssue.InvalidValue({ message: `Expected ${expected}, got ${kindOf(input)}` })
+  const issue = failure.missing
     ? new SchemaIssue.MissingKey(undefined)
     : new SchemaIssue.InvalidValue({ message: "has an unexpected shape" })
-  return failure.path.length === 0 ? issue : new SchemaIssue.Pointer(failure.path, issue)
+  return new SchemaIssue.Pointer(failure.path, issue)
 }
 
 /** Decodes with `codec`, as an `Effect` a `SchemaGetter` can run. */
 const decodeWith =
-  <A>(codec: Core.Codec<A>) =>
+  <A>(codec: Core.Codec<A>, expected: string) =>
   (input: unknown): Effect.Effect<A, SchemaIssue.Issue> => {
     const value = codec.decode(input)
-    return value instanceof Core.Failure ? Effect.fail(toIssue(value)) : Effect.succeed(value)
+    return value instanceof Core.Failure
+      ? Effect.fail(toIssue(value, input, expected))
+      : Effect.succeed(value)
   }
 
 /** A generatable schema of the canonical payloads a {@link Core.Sample} describes. */
@@ -111,6 +123,8 @@ const anything = (_: unknown): _ is unknown => true
  */
 const lenient = <A>(codec: Core.Codec<A>, is: (u: unknown) => u is A, identifier?: string): Lenient<A> => {
   const named = identifier === undefined ? {} : { identifier }
+  const expected = identifier ?? "a Plex payload"
+  const decode = SchemaGetter.transformEffect(decodeWith(codec, expected))
   // The payloads it accepts, for JSON Schema: the core's fragment, as is.
   const described = Schema.Json.check(
     Schema.makeFilter(() => true, { toJsonSchema: () => codec.jsonSchema })
@@ -124,17 +138,17 @@ const lenient = <A>(codec: Core.Codec<A>, is: (u: unknown) => u is A, identifier
   })
   const value = Schema.declare<A>(is, {
     ...named,
-    expected: identifier ?? "a Plex payload",
+    expected,
     // Values for property tests: canonical payloads, decoded.
     toCodecArbitrary: () =>
       Schema.link<A>()(sampleSchema(codec.sample), {
-        decode: SchemaGetter.transformEffect(decodeWith(codec)),
+        decode,
         encode: SchemaGetter.forbiddenEncoding
       })
   })
   const schema = wire.pipe(
     Schema.decodeTo(value, {
-      decode: SchemaGetter.transformEffect(decodeWith(codec)),
+      decode,
       encode: SchemaGetter.transform(codec.encode)
     })
   )
