@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type { InvalidInput } from "./PlexError.js"
+import * as Core from "./core/validate.js"
 import * as V from "./internal/validate.js"
 
 /**
@@ -80,10 +81,8 @@ export const fromParts = (parts: ServerParts = {}): Effect.Effect<PlexServerServ
   if (protocol !== "http" && protocol !== "https") {
     return Effect.fail(V.invalid("PlexServer", "protocol", 'must be "http" or "https"'))
   }
-  const port: unknown = parts.port ?? 32400
-  const portNumber =
-    typeof port === "number" || (typeof port === "string" && /^\d{1,5}$/.test(port)) ? Number(port) : NaN
-  if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
+  const portNumber = Core.portNumber(parts.port ?? 32400)
+  if (portNumber === undefined) {
     return Effect.fail(V.invalid("PlexServer", "port", "must be an integer from 1 to 65535"))
   }
   // Strict: a backslash, slash, `@` or the like would change what the URL points to.

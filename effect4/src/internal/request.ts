@@ -257,28 +257,28 @@ export const withToken = <S extends Spec<any>>(
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.flatMap(Effect.service(Credentials), (credentials) =>
     Effect.flatMap(credentials.token, (token) =>
-      Effect.catchIf(
-        execute(spec, baseUrl, Option.some(token)),
-        (error: ErrorOf<S>) =>
-          credentials.refresh !== undefined && error._tag === "Unauthorized" && error.status !== 403,
-        (refusedError) =>
-          Effect.logDebug(`${spec.operation}: token refused, re-authenticating`).pipe(
-            Effect.andThen(credentials.refresh!(token)),
-            Effect.matchEffect({
-              // Why no new token came: tags and reasons only, never a value.
-              onFailure: (failure) =>
-                Effect.andThen(
-                  Effect.logDebug(
-                    `${spec.operation}: re-authentication gave no new token: ${describe(failure)}`
+      Effect.catch(execute(spec, baseUrl, Option.some(token)), (refusedError) =>
+        credentials.refresh === undefined ||
+        refusedError._tag !== "Unauthorized" ||
+        refusedError.status === 403
+          ? Effect.fail(refusedError)
+          : Effect.logDebug(`${spec.operation}: token refused, re-authenticating`).pipe(
+              Effect.andThen(credentials.refresh!(token)),
+              Effect.matchEffect({
+                // Why no new token came: tags and reasons only, never a value.
+                onFailure: (failure) =>
+                  Effect.andThen(
+                    Effect.logDebug(
+                      `${spec.operation}: re-authentication gave no new token: ${describe(failure)}`
+                    ),
+                    Effect.fail(withReason(refusedError, failure))
                   ),
-                  Effect.fail(withReason(refusedError, failure))
-                ),
-              onSuccess: (fresh) =>
-                execute(spec, baseUrl, Option.some(fresh)).pipe(
-                  Effect.annotateSpans("plex.reauthenticated", true)
-                )
-            })
-          )
+                onSuccess: (fresh) =>
+                  execute(spec, baseUrl, Option.some(fresh)).pipe(
+                    Effect.annotateSpans("plex.reauthenticated", true)
+                  )
+              })
+            )
       )
     )
   )

@@ -28,6 +28,7 @@ import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import type { HttpMethod } from "effect/http/HttpMethod"
 import * as Result from "effect/Result"
 import { isRedirect, mayCarrySecrets, nextHop, redirectQuery } from "../../../src/core/policy.js"
 import { type NetworkError, Unexpected } from "../PlexError.js"
@@ -133,7 +134,8 @@ export const send = (
         const hop = nextHop(current.url, current.method, response.status, location, hops, secretBody)
         if (hop._tag === "Refuse") return refuse(hop.detail)
         // Built afresh: `setHeaders` would merge, not replace.
-        const method: HttpClientRequest.HttpClientRequest["method"] = hop.toGet ? "GET" : current.method
+        // The request's method is one an operation declared (`Spec["method"]`).
+        const method = (hop.toGet ? "GET" : current.method) as HttpMethod
         const next = HttpClientRequest.make(method)(hop.url.origin + hop.url.pathname, {
           headers: Headers.removeMany(current.headers, [
             ...(hop.crossOrigin ? ["x-plex-token"] : []),

@@ -1,0 +1,245 @@
+/**
+ * Who the client is: the `X-Plex-*` identity headers sent with every request.
+ *
+ * Plex registers a device per `X-Plex-Client-Identifier`. The identifier must
+ * be generated once per installation and kept; this module never invents one
+ * behind your back. Use {@link generateIdentifier} once and store the result.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
+import type { InvalidInput } from "./PlexError.js"
+import * as V from "./internal/validate.js"
+import * as Identity from "../../src/core/identity.js"
+
+/**
+ * The identity fields. Only `clientIdentifier` and `product` are required.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientIdentityInput extends Identity.ClientIdentityInput {}
+
+/**
+ * A validated identity and the headers it sends.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientIdentityService extends ClientIdentityInput {
+  /** The `X-Plex-*` headers, values UTF-8 encoded as HTTP header bytes. */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/**
+ * The identity service, required by every operation.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ClientIdentity extends Context.Service<ClientIdentity, ClientIdentityService>()(
+  "effect-plex-auth/ClientIdentity"
+) {}
+
+/**
+ * The version of effect-plex-auth, sent as `X-Plex-Version` when the
+ * identity names none (python-plexapi and @ctrl/plex send their own version
+ * there too).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const libraryVersion: typeof Identity.libraryVersion = Identity.libraryVersion
+
+/**
+ * The identity fields a runtime can tell about itself, all optional.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RuntimeDefaults extends Identity.RuntimeDefaults {}
+
+/**
+ * What the runtime tells of itself, read from `globalThis` (`process`,
+ * `Bun`, `Deno`, `navigator`) without importing any Node module, so it is
+ * safe in a browser bundle. Pass another object to see what it would say
+ * elsewhere.
+ *
+ * On Node, Bun and Deno it follows python-plexapi (`plexapi/config.py`) and
+ * @ctrl/plex (`src/config.ts`): `platform` and `device` the OS name
+ * (`Linux`, `Darwin`, `Windows`), `platformVersion` the OS release and
+ * `deviceName` the host name — read through `process.getBuiltinModule("os")`
+ * (Node 20.16+, Bun) or `Deno.osRelease()` / `Deno.hostname()` where the
+ * runtime offers them, else the `HOSTNAME` / `COMPUTERNAME` variables — and
+ * `model` the runtime and its version (`Node.js 20.11.1`). In a browser it
+ * follows Plex Web: `platform` the browser, `platformVersion` its version,
+ * `device` the OS, `deviceName` the browser. Everywhere `provides` is
+ * `controller` (both references) and `version` {@link libraryVersion}.
+ * Anything the runtime does not tell is left out.
+ *
+ * @example
+ * ```ts
+ * import { ClientIdentity } from "effect-plex-auth"
+ *
+ * const here = ClientIdentity.runtimeDefaults()
+ * console.log(here.platform, here.deviceName)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const runtimeDefaults: (runtime?: unknown) => RuntimeDefaults = Identity.runtimeDefaults
+
+/**
+ * Validates an identity: `clientIdentifier` and `product` must be non-empty,
+ * and no value may contain control characters. Fields left unset are filled
+ * from the runtime ({@link runtimeDefaults}) unless `runtimeDefaults` is
+ * `false`; a field that is set always wins.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (input: ClientIdentityInput): Effect.Effect<ClientIdentityService, InvalidInput> =>
+  Effect.suspend(() => {
+    // Untyped JavaScript may pass anything: fail with InvalidInput, never a TypeError.
+    const notObject = V.objectProblem(input, false)
+    if (notObject !== undefined) return Effect.fail(V.invalid("ClientIdentity", "input", notObject))
+    const built = Identity.buildIdentity(input)
+    return built._tag === "Invalid"
+      ? Effect.fail(V.invalid("ClientIdentity", built.field, built.problem))
+      : Effect.succeed({ ...built.fields, headers: built.headers })
+  })
+
+/**
+ * A layer from values.
+ *
+ * @example
+ * ```ts
+ * import { ClientIdentity } from "effect-plex-auth"
+ *
+ * const IdentityLive = ClientIdentity.layer({
+ *   clientIdentifier: "3381b62b-9ab7-4e37-827b-203e9809eb58",
+ *   product: "My Plex Tool",
+ *   version: "1.0.0"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (input: ClientIdentityInput): Layer.Layer<ClientIdentity, InvalidInput> =>
+  Layer.effect(ClientIdentity, make(input))
+
+/** An optional variable, `undefined` when it is not set. */
+const optionalString = (name: string): Config.Config<string | undefined> =>
+  Config.String(name).pipe(Config.withDefault(undefined))
+
+/**
+ * The environment variables {@link layerConfig} reads by default:
+ * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT` (default
+ * `effect-plex-auth`), `PLEX_VERSION`, `PLEX_PLATFORM`,
+ * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.all({
+  clientIdentifier: Config.String("PLEX_CLIENT_IDENTIFIER"),
+  product: Config.String("PLEX_PRODUCT").pipe(Config.withDefault("effect-plex-auth")),
+  version: optionalString("PLEX_VERSION"),
+  platform: optionalString("PLEX_PLATFORM"),
+  platformVersion: optionalString("PLEX_PLATFORM_VERSION"),
+  device: optionalString("PLEX_DEVICE"),
+  deviceName: optionalString("PLEX_DEVICE_NAME")
+})
+
+/**
+ * A layer from `Config` (by default the environment variables of
+ * {@link config}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  identity: Config.Config<ClientIdentityInput> = config
+): Layer.Layer<ClientIdentity, InvalidInput | Config.ConfigError> =>
+  Layer.effect(ClientIdentity, Effect.flatMap(identity, make))
+
+/**
+ * A fresh random client identifier (a UUID). Call it once per installation
+ * and keep the result: a new identifier makes Plex register a new device.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const generateIdentifier: Effect.Effect<string> = /*#__PURE__*/ Effect.sync(() =>
+  globalThis.crypto.randomUUID()
+)
+
+/**
+ * The `KeyValueStore` key under which {@link layerPersisted} keeps the
+ * client identifier.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultStoreKey = "effect-plex-auth/client-identifier"
+
+/**
+ * An identity whose client identifier is generated on first use and kept in
+ * a `KeyValueStore` (a file on Node, `localStorage` in a browser, memory in
+ * tests), so every run of the app is the same device to Plex. If the
+ * identifier cannot be stored, this fails rather than use a throwaway one.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makePersisted = (
+  input: Omit<ClientIdentityInput, "clientIdentifier">,
+  options: { readonly key?: string | undefined } = {}
+): Effect.Effect<
+  ClientIdentityService,
+  InvalidInput | KeyValueStore.KeyValueStoreError,
+  KeyValueStore.KeyValueStore
+> =>
+  Effect.gen(function* () {
+    const store = yield* KeyValueStore.KeyValueStore
+    const key = options.key ?? defaultStoreKey
+    const stored = yield* store.get(key)
+    const clientIdentifier =
+      stored !== undefined && stored.trim().length > 0
+        ? stored
+        : yield* Effect.tap(generateIdentifier, (id) => store.set(key, id))
+    return yield* make({ ...input, clientIdentifier })
+  })
+
+/**
+ * A layer from {@link makePersisted}.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { KeyValueStore } from "effect/persistence"
+ * import { ClientIdentity } from "effect-plex-auth"
+ *
+ * // In a browser; on Node use the file store of effect-plex-auth/node.
+ * const IdentityLive = ClientIdentity.layerPersisted({ product: "My Plex Tool", version: "1.0.0" }).pipe(
+ *   Layer.provide(KeyValueStore.layerStorage(() => localStorage))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerPersisted = (
+  input: Omit<ClientIdentityInput, "clientIdentifier">,
+  options: { readonly key?: string | undefined } = {}
+): Layer.Layer<
+  ClientIdentity,
+  InvalidInput | KeyValueStore.KeyValueStoreError,
+  KeyValueStore.KeyValueStore
+> => Layer.effect(ClientIdentity, makePersisted(input, options))

@@ -1,0 +1,345 @@
+/**
+ * The account token, held as `Redacted` and sent as `X-Plex-Token`.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as Layer from "effect/Layer"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
+import * as Redacted from "effect/Redacted"
+import type { ClientIdentity } from "./ClientIdentity.js"
+import * as PinLogin from "./PinLogin.js"
+import * as PlexAuth from "./PlexAuth.js"
+import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
+import type * as Schemas from "./Schemas.js"
+import * as Refresh from "./internal/refresh.js"
+import * as V from "./internal/validate.js"
+
+/**
+ * What a `Credentials` layer provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CredentialsService {
+  /** The current token, `Redacted`. */
+  readonly token: Effect.Effect<Redacted.Redacted<string>>
+  /**
+   * Obtains a new token after `stale` was refused, when this layer can
+   * (sign-in, PIN, JWT refresh). Concurrent callers holding the same stale
+   * token share one refresh. Absent when the layer cannot re-authenticate.
+   */
+  readonly refresh?:
+    ((stale: Redacted.Redacted<string>) => Effect.Effect<Redacted.Redacted<string>, unknown>) | undefined
+  /**
+   * Told that `token` was signed out (plex.tv revoked it at the caller's
+   * request): a layer that can re-authenticate must not sign in again when
+   * that token is later refused. Absent when there is nothing to remember.
+   */
+  readonly signedOut?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * The credentials service: the current token. Required by every operation
+ * that acts for an account or on a server.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Credentials extends Context.Service<Credentials, CredentialsService>()(
+  "effect-plex-auth/Credentials"
+) {}
+
+/**
+ * Credentials from a token. A plain string is wrapped in `Redacted` at once;
+ * an empty token or one with whitespace fails with `InvalidInput`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  token: string | Redacted.Redacted<string>
+): Effect.Effect<CredentialsService, InvalidInput> =>
+  Effect.map(V.token("Credentials", "token", token), (valid) => ({ token: Effect.succeed(valid) }))
+
+/**
+ * A layer from a token.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Credentials } from "effect4-plex-auth"
+ *
+ * const CredentialsLive = Credentials.layer(Redacted.make("my-plex-token"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (token: string | Redacted.Redacted<string>): Layer.Layer<Credentials, InvalidInput> =>
+  Layer.effect(Credentials, make(token))
+
+/**
+ * A layer from `Config`, by default the `PLEX_TOKEN` environment variable
+ * (read as `Redacted`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  token: Config.Config<Redacted.Redacted<string>> = Config.Redacted("PLEX_TOKEN")
+): Layer.Layer<Credentials, InvalidInput | Config.ConfigError> =>
+  Layer.effect(Credentials, Effect.flatMap(token, make))
+
+/**
+ * Why a re-authentication gave no new token: `obtain` failed (its error is
+ * in `cause`), it handed back the very token that was refused, a failed
+ * attempt for that token is still cooling down, the token was signed out
+ * with `PlexAuth.signOut` (whoever signed out stays signed out), or a token
+ * obtained by a refresh moments ago was refused too (the server refuses
+ * fresh tokens: no new one is obtained for the cooldown). Logged at Debug
+ * level by the engine; the operation itself fails with its `Unauthorized`,
+ * whose `reauthentication` carries the reason.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RefreshFailed = Refresh.RefreshFailed
+
+/**
+ * Credentials that can re-authenticate: the token is `initial`, or obtained
+ * with `obtain` when the credentials are made. When an operation's token is
+ * refused (401), `obtain` runs again — once for all the callers that held
+ * the refused token — and the operation is retried once with the new token.
+ *
+ * Re-authentication is bounded: when `obtain` fails, or hands back the same
+ * token (a password sign-in does), every caller holding that token fails at
+ * once with its `Unauthorized`, and no new attempt is made for `cooldown`
+ * (default 1 minute) after a failure; when a token obtained by a refresh
+ * less than `cooldown` ago is refused too, the server refuses fresh tokens,
+ * and nothing is obtained for `cooldown` either (its `Unauthorized` says so
+ * with `reauthentication: "FreshTokenRefused"`). So a storm of 401s cannot
+ * become a storm of sign-ins, PIN prompts or "too many failed sign-ins"
+ * lockouts (Plex's 1031). Nor is a token refreshed after it was signed out
+ * with `PlexAuth.signOut`: signing in again is the caller's call (with new
+ * credentials).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeRefreshing = <E, R>(options: {
+  readonly initial?: Redacted.Redacted<string> | undefined
+  readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
+  readonly cooldown?: Duration.Input | undefined
+}): Effect.Effect<CredentialsService, E, R> =>
+  Effect.gen(function* () {
+    const context = yield* Effect.context<R>()
+    const obtain = Effect.provideContext(options.obtain, context)
+    const initial = options.initial ?? (yield* obtain)
+    return yield* Refresh.make({ initial, obtain, cooldown: options.cooldown })
+  })
+
+/**
+ * A layer that signs in when it is built and serves the token to every
+ * operation that uses it; when the token is later refused, it signs in again
+ * (once, shared by concurrent callers) and the refused call is retried once.
+ * Fails with the sign-in's error (e.g. `VerificationCodeRequired`).
+ *
+ * A layer keeps its token for as long as the app runs, so it asks for a
+ * long-lived session (`rememberMe: true`, as python-plexapi and plex-rs do)
+ * unless `rememberMe: false` is given; `PlexAuth.postUsersSignInData` itself
+ * keeps the seeds' default, `false`.
+ *
+ * @example
+ * ```ts
+ * import { Credentials } from "effect4-plex-auth"
+ *
+ * const CredentialsLive = Credentials.layerSignIn({ login: "me@example.com", password: "hunter2" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerSignIn = (
+  input: PlexAuth.SignInInput
+): Layer.Layer<Credentials, SignInError, HttpClient.HttpClient | ClientIdentity> =>
+  Layer.effect(
+    Credentials,
+    makeRefreshing({
+      obtain: Effect.map(
+        PlexAuth.postUsersSignInData({ ...input, rememberMe: input.rememberMe ?? true }),
+        (account) => account.authToken
+      )
+    })
+  )
+
+/**
+ * A layer that signs in with a PIN when it is built: creates the PIN, hands
+ * it and its app.plex.tv URL to `onPin` (show them to the user), polls until
+ * the user approves, and serves the token. When the token is later refused,
+ * it runs the PIN flow again (calling `onPin` again).
+ *
+ * @example
+ * ```ts
+ * import { Console } from "effect"
+ * import { Credentials } from "effect4-plex-auth"
+ *
+ * const CredentialsLive = Credentials.layerPinLogin({
+ *   onPin: ({ url }) => Console.log(`Open ${url} to sign in`)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerPinLogin = (
+  options: PinLogin.LoginOptions
+): Layer.Layer<
+  Credentials,
+  PinLogin.CreateError | PinLogin.CheckError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> => Layer.effect(Credentials, makeRefreshing({ obtain: PinLogin.login(options) }))
+
+/**
+ * Runs an effect (one operation or a whole program) with another token,
+ * without rebuilding layers. An empty token fails with `InvalidInput`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withToken: {
+  (
+    token: string | Redacted.Redacted<string>
+  ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, Exclude<R, Credentials>>
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    token: string | Redacted.Redacted<string>
+  ): Effect.Effect<A, E | InvalidInput, Exclude<R, Credentials>>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    token: string | Redacted.Redacted<string>
+  ): Effect.Effect<A, E | InvalidInput, Exclude<R, Credentials>> =>
+    Effect.flatMap(make(token), (credentials) => Effect.provideService(self, Credentials, credentials))
+)
+
+/**
+ * What a validity check found. `Unknown` means Plex gave no verdict (a 5xx,
+ * a timeout, no answer): keep the token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Validity =
+  | { readonly _tag: "Valid"; readonly account: Schemas.Account }
+  | { readonly _tag: "Invalid"; readonly error: Unauthorized }
+  | { readonly _tag: "Unknown"; readonly error: GetTokenDetailsError }
+
+/**
+ * Checks the current token without re-authenticating: plex.tv answering 200
+ * means `Valid`, 401 (or its 422 "Invalid token") `Invalid`, anything else —
+ * or no answer — `Unknown`, which says nothing about the token.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Credentials } from "effect4-plex-auth"
+ *
+ * const keepOrDrop = Credentials.validate.pipe(
+ *   Effect.map((validity) => (validity._tag === "Invalid" ? "sign in again" : "keep the token"))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | ClientIdentity | Credentials> =
+  /*#__PURE__*/ Effect.flatMap(Effect.service(Credentials), (credentials) =>
+    PlexAuth.getTokenDetails().pipe(
+      // A validity check must not replace the token it is checking.
+      Effect.provideService(Credentials, { token: credentials.token }),
+      Effect.match({
+        onSuccess: (account): Validity => ({ _tag: "Valid", account }),
+        onFailure: (error): Validity =>
+          error._tag === "Unauthorized" ? { _tag: "Invalid", error } : { _tag: "Unknown", error }
+      })
+    )
+  )
+
+/**
+ * The `KeyValueStore` key under which {@link layerStored} keeps the token.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultStoreKey = "effect-plex-auth/token"
+
+/**
+ * Credentials kept in a `KeyValueStore` (a file on Node, `localStorage` in
+ * a browser, memory in tests): the stored token is used when there is one;
+ * otherwise — and whenever the token is refused — `obtain` runs (a sign-in,
+ * a PIN login) and its token is stored.
+ *
+ * @example
+ * ```ts
+ * import { Console, Layer } from "effect"
+ * import { KeyValueStore } from "effect/persistence"
+ * import { Credentials, PinLogin } from "effect4-plex-auth"
+ *
+ * const CredentialsLive = Credentials.layerStored({
+ *   obtain: PinLogin.login({ onPin: ({ url }) => Console.log(`Open ${url}`) })
+ * }).pipe(Layer.provide(KeyValueStore.layerMemory))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerStored = <E, R>(options: {
+  readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
+  readonly key?: string | undefined
+}): Layer.Layer<Credentials, E | KeyValueStore.KeyValueStoreError, R | KeyValueStore.KeyValueStore> =>
+  Layer.effect(
+    Credentials,
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      const key = options.key ?? defaultStoreKey
+      const stored = yield* store.get(key)
+      const initial = stored === undefined ? undefined : V.tokenSync(stored)
+      const obtain = Effect.tap(options.obtain, (token) =>
+        // Keeping the token is best effort: a full disk must not fail a sign-in.
+        Effect.ignore(store.set(key, Redacted.value(token)), { log: true })
+      )
+      const credentials = yield* makeRefreshing({ initial, obtain })
+      // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
+      const forget = (token: Redacted.Redacted<string>) =>
+        Effect.ignore(
+          Effect.flatMap(store.get(key), (current) =>
+            current === Redacted.value(token) ? store.remove(key) : Effect.void
+          ),
+          { log: true }
+        )
+      return {
+        ...credentials,
+        signedOut: (token: Redacted.Redacted<string>) =>
+          Effect.andThen(credentials.signedOut?.(token) ?? Effect.void, forget(token))
+      }
+    })
+  )
+
+/**
+ * Forgets a stored token. `PlexAuth.signOut` through {@link layerStored}
+ * already forgets the token it signed out.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const forgetStored = (
+  key: string = defaultStoreKey
+): Effect.Effect<void, KeyValueStore.KeyValueStoreError, KeyValueStore.KeyValueStore> =>
+  Effect.flatMap(Effect.service(KeyValueStore.KeyValueStore), (store) => store.remove(key))

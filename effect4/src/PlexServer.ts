@@ -1,0 +1,147 @@
+/**
+ * The Plex Media Server (PMS) that the server operations talk to.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import type { InvalidInput } from "./PlexError.js"
+import * as Core from "../../src/core/validate.js"
+import * as V from "./internal/validate.js"
+
+/**
+ * What a `PlexServer` layer provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PlexServerService {
+  /** The server's base URL, `http(s)://host:port[/prefix]`, without a trailing slash. */
+  readonly url: string
+}
+
+/**
+ * The server service: its base URL. Required by `getTransientToken` and
+ * `getSourceConnectionInformation`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class PlexServer extends Context.Service<PlexServer, PlexServerService>()(
+  "effect-plex-auth/PlexServer"
+) {}
+
+/**
+ * Validates a server URL: absolute, `http` or `https`, no embedded
+ * credentials, query or fragment. A path prefix (for a reverse proxy) is kept.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (url: string): Effect.Effect<PlexServerService, InvalidInput> =>
+  Effect.map(V.httpUrl("PlexServer", "serverUrl", url), (valid) => ({ url: valid }))
+
+/**
+ * A layer from a URL such as `http://192.168.1.10:32400`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (url: string): Layer.Layer<PlexServer, InvalidInput> =>
+  Layer.effect(PlexServer, make(url))
+
+/**
+ * The parts of the seeds' server template `{protocol}://{ip}:{port}`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerParts {
+  /** `http` (default) or `https`. */
+  readonly protocol?: "http" | "https" | undefined
+  /** Host name or IP address. Default `127.0.0.1`. */
+  readonly ip?: string | undefined
+  /** Port. Default `32400`. */
+  readonly port?: number | string | undefined
+}
+
+/**
+ * A server URL from template parts, with the defaults `http`, `127.0.0.1`
+ * and `32400`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromParts = (parts: ServerParts = {}): Effect.Effect<PlexServerService, InvalidInput> => {
+  const notObject = V.objectProblem(parts, true)
+  if (notObject !== undefined) return Effect.fail(V.invalid("PlexServer", "parts", notObject))
+  const protocol: unknown = parts.protocol ?? "http"
+  if (protocol !== "http" && protocol !== "https") {
+    return Effect.fail(V.invalid("PlexServer", "protocol", 'must be "http" or "https"'))
+  }
+  const portNumber = Core.portNumber(parts.port ?? 32400)
+  if (portNumber === undefined) {
+    return Effect.fail(V.invalid("PlexServer", "port", "must be an integer from 1 to 65535"))
+  }
+  // Strict: a backslash, slash, `@` or the like would change what the URL points to.
+  return Effect.flatMap(V.host("PlexServer", "ip", parts.ip ?? "127.0.0.1"), (host) =>
+    make(`${protocol}://${host}:${portNumber}`)
+  )
+}
+
+/**
+ * A layer from template parts; see {@link fromParts}.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFromParts = (parts: ServerParts = {}): Layer.Layer<PlexServer, InvalidInput> =>
+  Layer.effect(PlexServer, fromParts(parts))
+
+/**
+ * A layer from `Config`, by default the `PLEX_SERVER_URL` environment variable.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  url: Config.Config<string> = Config.String("PLEX_SERVER_URL")
+): Layer.Layer<PlexServer, InvalidInput | Config.ConfigError> =>
+  Layer.effect(PlexServer, Effect.flatMap(url, make))
+
+/**
+ * Points one effect (one operation or a whole program) at another server,
+ * without rebuilding layers. A malformed URL fails with `InvalidInput`
+ * before any request is sent.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth, PlexServer } from "effect4-plex-auth"
+ *
+ * const token = PlexAuth.getTransientToken({ type: "delegation", scope: "all" }).pipe(
+ *   PlexServer.withUrl("http://192.168.1.10:32400")
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withUrl: {
+  (
+    url: string
+  ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, Exclude<R, PlexServer>>
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    url: string
+  ): Effect.Effect<A, E | InvalidInput, Exclude<R, PlexServer>>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    url: string
+  ): Effect.Effect<A, E | InvalidInput, Exclude<R, PlexServer>> =>
+    Effect.flatMap(make(url), (server) => Effect.provideService(self, PlexServer, server))
+)

@@ -1,0 +1,126 @@
+/**
+ * Where the plex.tv account API lives. Defaults to `https://plex.tv`; point
+ * it elsewhere for a proxy or a fake (`npm run demo` points it at loopback),
+ * in code ({@link layer}, {@link withUrl}) or from the environment
+ * (`PLEX_TV_URL`, read by {@link layerConfig}).
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import type { InvalidInput } from "./PlexError.js"
+import * as V from "./internal/validate.js"
+
+/**
+ * What the `PlexTv` reference holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PlexTvService {
+  /** The base URL of the plex.tv account API, without `/api/v2`. */
+  readonly url: string
+}
+
+/**
+ * The plex.tv base URL in force, `https://plex.tv` unless a layer or
+ * {@link withUrl} says otherwise.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const PlexTv: Context.Reference<PlexTvService> = /*#__PURE__*/ Context.Reference<PlexTvService>(
+  "effect-plex-auth/PlexTv",
+  { defaultValue: () => ({ url: "https://plex.tv" }) }
+)
+
+/**
+ * The type of the {@link PlexTv} reference.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export type PlexTv = Context.Reference<PlexTvService>
+
+/**
+ * The default base URL, `https://plex.tv`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultUrl = "https://plex.tv"
+
+/**
+ * Validates a plex.tv base URL (without `/api/v2`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (url: string): Effect.Effect<PlexTvService, InvalidInput> =>
+  Effect.map(V.httpUrl("PlexTv", "url", url), (valid) => ({ url: valid.replace(/\/api\/v2$/, "") }))
+
+/**
+ * A layer that points every plex.tv operation at `url`.
+ *
+ * `PlexTv` is a reference with a default (`https://plex.tv`), so a program
+ * never *needs* this layer: providing it only changes the URL.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (url: string): Layer.Layer<never, InvalidInput> => Layer.effect(PlexTv, make(url))
+
+/**
+ * The plex.tv base URL from `Config`: by default the `PLEX_TV_URL`
+ * environment variable, and `https://plex.tv` when it is not set or empty. Lets an
+ * unchanged program run against the fake (`plex-auth fake-server` prints
+ * the URL to set).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<string> = /*#__PURE__*/ Config.String("PLEX_TV_URL").pipe(
+  Config.withDefault(defaultUrl),
+  Config.map((url: string) => (url.trim() === "" ? defaultUrl : url))
+)
+
+/**
+ * A layer from `Config` (by default {@link config}: `PLEX_TV_URL`, else
+ * `https://plex.tv`). A malformed URL fails with `InvalidInput` when the
+ * layer is built.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "effect/http"
+ * import { Layer } from "effect"
+ * import { ClientIdentity, PlexTv } from "effect4-plex-auth"
+ *
+ * // PLEX_TV_URL=http://127.0.0.1:32401 node app.js   talks to a fake; unset, to plex.tv
+ * const MainLive = Layer.mergeAll(FetchHttpClient.layer, ClientIdentity.layerConfig(), PlexTv.layerConfig())
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  url: Config.Config<string> = config
+): Layer.Layer<never, Config.ConfigError | InvalidInput> => Layer.effect(PlexTv, Effect.flatMap(url, make))
+
+/**
+ * Points one effect at another plex.tv base URL (the seeds' per-call
+ * `serverURL`).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withUrl: {
+  (url: string): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, url: string): Effect.Effect<A, E | InvalidInput, R>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, url: string): Effect.Effect<A, E | InvalidInput, R> =>
+    Effect.flatMap(make(url), (tv) => Effect.provideService(self, PlexTv, tv))
+)

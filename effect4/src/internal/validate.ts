@@ -1,0 +1,109 @@
+/**
+ * Input checks shared by the public constructors, failing with `InvalidInput`
+ * before anything is sent. The checks themselves are the plain functions of
+ * `core/validate.ts`, shared with the Effect 3 edition.
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Core from "../../../src/core/validate.js"
+import { InvalidInput } from "../PlexError.js"
+
+export { headerProblem, hostProblem, limits, objectProblem } from "../../../src/core/validate.js"
+
+/** A string or a `Redacted` string, as accepted at the edge of the library. */
+export type SecretInput = string | Redacted.Redacted<string>
+
+/** Wraps a plain string in `Redacted` at once; a `Redacted` passes through. */
+export const toRedacted = (input: SecretInput): Redacted.Redacted<string> =>
+  Redacted.isRedacted(input) ? input : Redacted.make(input)
+
+/** The `InvalidInput` for a refused argument. */
+export const invalid = (operation: string, field: string, reason: string) =>
+  new InvalidInput({ operation, field, reason })
+
+const checked = <A>(
+  operation: string,
+  field: string,
+  problem: string | undefined,
+  value: () => A
+): Effect.Effect<A, InvalidInput> =>
+  problem === undefined ? Effect.succeed(value()) : Effect.fail(invalid(operation, field, problem))
+
+/** A header-safe, non-empty string. */
+export const headerValue = (operation: string, field: string, value: unknown) =>
+  checked(operation, field, Core.headerProblem(value), () => value as string)
+
+/** Fails with `InvalidInput` unless `value` is an object (or `undefined`, when `optional`). */
+export const object = (
+  operation: string,
+  field: string,
+  value: unknown,
+  optional = false
+): Effect.Effect<void, InvalidInput> =>
+  checked(operation, field, Core.objectProblem(value, optional), () => {})
+
+/**
+ * Why a value cannot be a per-attempt timeout, or undefined: it must decode
+ * as a `Duration` and be positive and finite (NaN, a negative number, zero
+ * or an infinite duration would turn the timeout off or fire it at once).
+ */
+export const timeoutProblem = (value: unknown): string | undefined => {
+  if (typeof value === "number" && !Number.isFinite(value)) return "must be a finite number of milliseconds"
+  let decoded: Option.Option<Duration.Duration>
+  try {
+    decoded = Duration.fromInput(value as Duration.Input)
+  } catch {
+    decoded = Option.none()
+  }
+  if (Option.isNone(decoded))
+    return 'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
+  if (!Duration.isFinite(decoded.value)) return "must be finite: the per-attempt timeout stays on"
+  if (!Duration.isGreaterThan(decoded.value, Duration.zero)) return "must be positive"
+  if (typeof value === "string" && /^\s*-/.test(value)) return "must be positive"
+  return undefined
+}
+
+/** A per-attempt timeout: see {@link timeoutProblem}. */
+export const timeout = (operation: string, field: string, value: unknown) =>
+  checked(operation, field, timeoutProblem(value), () => Duration.fromInputUnsafe(value as Duration.Input))
+
+/** A server's host as it goes in a URL: see `core/validate.ts`'s `hostProblem`. */
+export const host = (operation: string, field: string, value: unknown) =>
+  checked(operation, field, Core.hostProblem(value), () => Core.hostForUrl(value as string))
+
+/** A non-empty secret without control characters or whitespace, wrapped in `Redacted`. */
+export const token = (
+  operation: string,
+  field: string,
+  value: unknown
+): Effect.Effect<Redacted.Redacted<string>, InvalidInput> => {
+  const raw = Redacted.isRedacted(value) ? Redacted.value(value as Redacted.Redacted<unknown>) : value
+  return checked(operation, field, Core.tokenProblem(raw), () =>
+    Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(raw as string)
+  )
+}
+
+/**
+ * An absolute http(s) URL without credentials, query or fragment, returned
+ * without a trailing slash; with `query: true`, returned whole.
+ */
+export const httpUrl = (
+  operation: string,
+  field: string,
+  value: unknown,
+  options: { readonly query?: boolean } = {}
+): Effect.Effect<string, InvalidInput> => {
+  const result = Core.httpUrl(value, options)
+  return "url" in result ? Effect.succeed(result.url) : Effect.fail(invalid(operation, field, result.problem))
+}
+
+/** {@link token}, synchronously: the token, or undefined when it cannot be one. */
+export const tokenSync = (value: unknown): Redacted.Redacted<string> | undefined => {
+  const raw = Redacted.isRedacted(value) ? Redacted.value(value as Redacted.Redacted<unknown>) : value
+  if (Core.tokenProblem(raw) !== undefined) return undefined
+  return Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(raw as string)
+}
