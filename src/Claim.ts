@@ -23,7 +23,8 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
-import { describeCodes } from "./core/describeCodes.js"
+import * as Facts from "./core/claim.js"
+import { identityPath } from "./core/resources.js"
 
 /**
  * The server asked to be claimed already belongs to an account (its
@@ -43,7 +44,7 @@ export class ServerAlreadyClaimed extends Schema.TaggedError<ServerAlreadyClaime
 }) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: the server ${this.machineIdentifier} at ${this.url} is already claimed`
+    return Facts.alreadyClaimedMessage(this.operation, this.url, this.machineIdentifier)
   }
 }
 
@@ -66,7 +67,7 @@ export class ClaimRejected extends Schema.TaggedError<ClaimRejected>("effect-ple
 ) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: the server at ${this.url} refused the claim (HTTP ${this.status})${describeCodes(this.errors)}`
+    return Facts.rejectedMessage(this.operation, this.url, this.status, this.errors)
   }
 }
 
@@ -106,7 +107,7 @@ export const token = (): Effect.Effect<
     Request.plexTv({
       operation: "getClaimToken",
       method: "GET",
-      path: "/api/claim/token.json",
+      path: Facts.claimTokenPath,
       schema: ClaimToken
     }),
     (success) => success.value.token
@@ -134,7 +135,7 @@ export type ClaimError = ServerAlreadyClaimed | ClaimRejected | InvalidInput | R
 const identitySpec = {
   operation: "getServerIdentity",
   method: "GET",
-  path: "/identity",
+  path: identityPath,
   schema: /*#__PURE__*/ L.struct({ MediaContainer: Resources.ServerIdentity })
 } as const
 
@@ -194,8 +195,8 @@ export const claimServer = (
       {
         operation: "claimServer",
         method: "POST",
-        path: "/myplex/claim",
-        urlParams: [["token", claim]],
+        path: Facts.claimPath,
+        urlParams: Facts.claimQuery(claim),
         schema: L.Unknown,
         noContent: true,
         // The claim token is single-use: never sent twice when the server may have used it.

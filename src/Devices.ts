@@ -18,6 +18,7 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
+import * as Facts from "./core/devices.js"
 
 /**
  * An authorized device, as plex.tv lists it. `id` (what {@link revoke}
@@ -78,7 +79,7 @@ export const list = (): Effect.Effect<
     Request.plexTv({
       operation: "getDevices",
       method: "GET",
-      path: "/devices.json",
+      path: Facts.devicesPath,
       schema: DevicesResponse
     }),
     (success) => success.value.MediaContainer.Device
@@ -106,16 +107,18 @@ export const revoke = (
   void,
   ResponseError | NotFound | InvalidInput,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> =>
-  Number.isSafeInteger(id) && id > 0
+> => {
+  const problem = Facts.deviceIdProblem(id)
+  return problem === undefined
     ? Effect.asVoid(
         Request.plexTv({
           operation: "deleteDevice",
           method: "DELETE",
-          path: `/devices/${id}.json`,
+          path: Facts.revokePath(id),
           schema: L.Unknown,
           noContent: true,
           notFound: true
         })
       )
-    : Effect.fail(V.invalid("Devices.revoke", "id", "must be a positive integer"))
+    : Effect.fail(V.invalid("Devices.revoke", "id", problem))
+}

@@ -17,12 +17,18 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as Schema from "effect/Schema"
-import { type InvalidInput, PlexErrorDetail, type ResponseError } from "./PlexError.js"
+import {
+  type BadRequest,
+  type InvalidInput,
+  PlexErrorDetail,
+  type ResponseError,
+  type Unauthorized
+} from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
-import { describeCodes } from "./core/describeCodes.js"
+import * as Facts from "./core/home.js"
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -47,8 +53,7 @@ export class HomeUserNotFound extends Schema.TaggedError<HomeUserNotFound>(
 }) {
   /** @since 0.1.0 */
   override get message(): string {
-    const known = this.available.length === 0 ? "none" : this.available.map((n) => `"${n}"`).join(", ")
-    return `${this.operation}: no Plex Home user "${this.user}" (the home has: ${known})`
+    return Facts.userNotFoundMessage(this.operation, this.user, this.available)
   }
 }
 
@@ -71,7 +76,7 @@ export class HomePinRequired extends Schema.TaggedError<HomePinRequired>("effect
 ) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: Plex Home user "${this.user}" is protected by a PIN; none was given${describeCodes(this.errors)}`
+    return Facts.pinRequiredMessage(this.operation, this.user, this.errors)
   }
 }
 
@@ -96,7 +101,7 @@ export class InvalidHomePin extends Schema.TaggedError<InvalidHomePin>("effect-p
 ) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: the PIN for Plex Home user "${this.user}" was not accepted (HTTP ${this.status})${describeCodes(this.errors)}`
+    return Facts.invalidPinMessage(this.operation, this.user, this.status, this.errors)
   }
 }
 
@@ -220,7 +225,7 @@ export const users = (): Effect.Effect<
     Request.plexTv({
       operation: "getHomeUsers",
       method: "GET",
-      path: "/api/v2/home/users",
+      path: Facts.usersPath,
       schema: HomeUsers
     }),
     (success) => success.value.users
@@ -233,15 +238,8 @@ export const users = (): Effect.Effect<
  * @since 0.1.0
  * @category listing
  */
-export const findUser = (list: ReadonlyArray<HomeUser>, wanted: string | number): HomeUser | undefined => {
-  const key = String(wanted).trim()
-  const lower = key.toLowerCase()
-  return (
-    list.find((u) => String(u.id) === key || u.uuid === key) ??
-    list.find((u) => u.title === key || u.username === key || u.email === key) ??
-    list.find((u) => u.title.toLowerCase() === lower || u.username?.toLowerCase() === lower)
-  )
-}
+export const findUser = (list: ReadonlyArray<HomeUser>, wanted: string | number): HomeUser | undefined =>
+  Facts.findUser(list, wanted)
 
 // ---------------------------------------------------------------------------
 // Switching
@@ -284,12 +282,6 @@ export interface Switched {
  */
 export type SwitchError = HomeUserNotFound | HomePinRequired | InvalidHomePin | InvalidInput | ResponseError
 
-/** Plex's code for a missing or refused Home PIN. */
-const pinCode = 1041
-
-const isPinRefusal = (error: { readonly status: number; readonly errors: ReadonlyArray<PlexErrorDetail> }) =>
-  error.status === 403 || error.errors.some((e) => e.code === pinCode)
-
 /**
  * Switches to a user of the signed-in account's Plex Home: plex.tv
  * `POST /api/v2/home/users/{uuid}/switch`, with the PIN (as a form field,
@@ -323,23 +315,14 @@ export const switchUser = (
   Effect.gen(function* () {
     const operation = "Home.switchUser"
     const pin = options.pin === undefined ? undefined : V.toRedacted(options.pin)
-    if (pin !== undefined) {
-      const raw = Redacted.value(pin)
-      if (typeof raw !== "string" || !/^\d{4}$/.test(raw.trim())) {
-        return yield* V.invalid(operation, "pin", "must be four digits")
-      }
-    }
+    const pinProblem = pin === undefined ? undefined : Facts.pinProblem(Redacted.value(pin))
+    if (pinProblem !== undefined) return yield* V.invalid(operation, "pin", pinProblem)
     let target: HomeUser
     if (typeof user === "object" && user !== null) {
       target = user
     } else {
-      if ((typeof user !== "string" && typeof user !== "number") || String(user).trim() === "") {
-        return yield* V.invalid(
-          operation,
-          "user",
-          "must be a HomeUser, or a non-empty id, uuid, title or username"
-        )
-      }
+      const userProblem = Facts.userProblem(user)
+      if (userProblem !== undefined) return yield* V.invalid(operation, "user", userProblem)
       const list = yield* users()
       const found = findUser(list, user)
       if (found === undefined) {
@@ -357,22 +340,20 @@ export const switchUser = (
     const spec = {
       operation: "switchHomeUser",
       method: "POST",
-      path: `/api/v2/home/users/${encodeURIComponent(target.uuid)}/switch`,
+      path: Facts.switchPath(target.uuid),
       schema: SwitchedAccount,
       notFound: true,
       // A refused PIN may count towards a lockout: never sent twice when plex.tv may have seen it.
       idempotent: false,
       ...(pin === undefined
         ? {}
-        : { body: Request.form([["pin", Redacted.make(Redacted.value(pin).trim())]]) })
+        : { body: Request.form([[Facts.pinField, Redacted.make(Facts.pinValue(Redacted.value(pin)))]]) })
     } as const
     const success = yield* Request.plexTv(spec).pipe(
       Effect.catchTags({
         NotFound: () => Effect.fail(new HomeUserNotFound({ operation, user: target.title, available: [] })),
-        Unauthorized: (error) =>
-          isPinRefusal(error) ? Effect.fail(pinError(operation, target, pin, error)) : Effect.fail(error),
-        BadRequest: (error) =>
-          isPinRefusal(error) ? Effect.fail(pinError(operation, target, pin, error)) : Effect.fail(error)
+        Unauthorized: (error) => Effect.fail(pinError(operation, target, pin, error)),
+        BadRequest: (error) => Effect.fail(pinError(operation, target, pin, error))
       })
     )
     const account = success.value
@@ -384,15 +365,22 @@ export const switchUser = (
     }
   })
 
-const pinError = (
+/** A refusal about the PIN as `HomePinRequired` or `InvalidHomePin`; any other refusal as it is. */
+const pinError = <E extends Unauthorized | BadRequest>(
   operation: string,
   target: HomeUser,
   pin: Redacted.Redacted<string> | undefined,
-  error: { readonly status: number; readonly errors: ReadonlyArray<PlexErrorDetail> }
-): HomePinRequired | InvalidHomePin =>
-  pin === undefined
-    ? new HomePinRequired({ operation, user: target.title, errors: error.errors })
-    : new InvalidHomePin({ operation, user: target.title, status: error.status, errors: error.errors })
+  error: E
+): E | HomePinRequired | InvalidHomePin => {
+  switch (Facts.pinRefusal(error.status, error.errors, pin !== undefined)) {
+    case "HomePinRequired":
+      return new HomePinRequired({ operation, user: target.title, errors: error.errors })
+    case "InvalidHomePin":
+      return new InvalidHomePin({ operation, user: target.title, status: error.status, errors: error.errors })
+    default:
+      return error
+  }
+}
 
 /**
  * A layer of the home user's `Credentials`: switches (see {@link switchUser})

@@ -16,6 +16,7 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
+import * as Facts from "./core/devices.js"
 
 /**
  * The errors of {@link link}: `NotFound` for a code plex.tv does not know
@@ -46,18 +47,14 @@ export type LinkError = ResponseError | NotFound | BadRequest | InvalidInput
 export const link = (
   code: string
 ): Effect.Effect<void, LinkError, HttpClient.HttpClient | ClientIdentity | Credentials> => {
-  const trimmed = typeof code === "string" ? code.trim() : ""
-  if (!/^[A-Za-z0-9]{4,64}$/.test(trimmed)) {
-    return Effect.fail(
-      V.invalid("Link.link", "code", "must be the code the device shows (letters and digits)")
-    )
-  }
+  const trimmed = Facts.linkCode(code)
+  if (trimmed === undefined) return Effect.fail(V.invalid("Link.link", "code", Facts.linkCodeProblem))
   return Effect.asVoid(
     Request.plexTv({
       operation: "linkPin",
       method: "PUT",
-      path: "/api/v2/pins/link",
-      body: Request.form([["code", trimmed]]),
+      path: Facts.linkPath,
+      body: Request.form([[Facts.linkCodeField, trimmed]]),
       schema: L.Unknown,
       noContent: true,
       notFound: true,

@@ -38,6 +38,7 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
+import * as Facts from "./core/access.js"
 
 // ---------------------------------------------------------------------------
 // Answers
@@ -152,22 +153,20 @@ export const hasAccess = (access: Access): access is Owner | HomeMember | Shared
 export const accessIn = (
   devices: ReadonlyArray<Resources.Device>,
   machineIdentifier: string
-): Owner | HomeMember | Shared | NoAccess => {
-  const server = devices.find((d) => d.clientIdentifier === machineIdentifier && Resources.isServer(d))
-  if (server === undefined) return { _tag: "NoAccess" }
-  if (server.owned) return { _tag: "Owner", server }
-  if (server.home === true) return { _tag: "HomeMember", server }
-  return { _tag: "Shared", server, share: { ownerId: server.ownerId, sourceTitle: server.sourceTitle } }
-}
+): Owner | HomeMember | Shared | NoAccess => Facts.accessIn(devices, machineIdentifier)
 
 /** The answer a failure gives: a refused token is `InvalidToken`, anything else `Unknown`. */
 const failed = (error: PlexError): InvalidToken | Unknown =>
-  error._tag === "Unauthorized" ? { _tag: "InvalidToken", error } : { _tag: "Unknown", error }
+  error._tag === "Unauthorized" && Facts.failure(error._tag) === "InvalidToken"
+    ? { _tag: "InvalidToken", error }
+    : { _tag: "Unknown", error }
 
-const machineId = (operation: string, value: unknown): Effect.Effect<string, InvalidInput> =>
-  typeof value === "string" && /^[A-Za-z0-9_-]+$/.test(value.trim())
-    ? Effect.succeed(value.trim())
-    : Effect.fail(V.invalid(operation, "machineIdentifier", "must be a server's machine identifier"))
+const machineId = (operation: string, value: unknown): Effect.Effect<string, InvalidInput> => {
+  const id = Facts.machineIdentifier(value)
+  return id !== undefined
+    ? Effect.succeed(id)
+    : Effect.fail(V.invalid(operation, "machineIdentifier", Facts.machineIdentifierProblem))
+}
 
 // ---------------------------------------------------------------------------
 // With the user's token
@@ -256,7 +255,7 @@ const cacheSettings = (operation: string, options: CacheOptions) =>
     const ttl = yield* decodeTtl(operation, "ttl", options?.ttl, Duration.zero)
     if (options?.ttl === undefined) return yield* V.invalid(operation, "ttl", "is required")
     const unknownTtl = yield* decodeTtl(operation, "unknownTtl", options.unknownTtl, Duration.zero)
-    const capacity = options.capacity ?? 10_000
+    const capacity = options.capacity ?? Facts.defaultCapacity
     if (!Number.isInteger(capacity) || capacity < 1) {
       return yield* V.invalid(operation, "capacity", "must be a positive integer")
     }
@@ -407,7 +406,12 @@ export const friends = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(
-    Request.plexTv({ operation: "getUsers", method: "GET", path: "/api/users", schema: FriendsResponse }),
+    Request.plexTv({
+      operation: "getUsers",
+      method: "GET",
+      path: Facts.friendsPath,
+      schema: FriendsResponse
+    }),
     (success) => success.value.MediaContainer.User
   )
 
@@ -418,10 +422,7 @@ export const friends = (): Effect.Effect<
  * @category owner
  */
 export const usersOf = (list: ReadonlyArray<Friend>, machineIdentifier: string): ReadonlyArray<AccessUser> =>
-  list.flatMap((user) => {
-    const share = user.servers.find((s) => s.machineIdentifier === machineIdentifier && s.pending !== true)
-    return share === undefined ? [] : [{ user, access: user.home ? "HomeMember" : "Shared", share } as const]
-  })
+  Facts.usersOf(list, machineIdentifier)
 
 /**
  * The owner's friends and home users who have access to the server
@@ -515,7 +516,7 @@ export const makeOwnerChecker = (
     const ownerSpec = {
       operation: "getTokenDetails",
       method: "GET",
-      path: "/api/v2/user",
+      path: Facts.accountPath,
       schema: L.struct({ id: L.Num })
     } as const
     const cache = yield* Cache.makeWith({
@@ -539,12 +540,7 @@ export const makeOwnerChecker = (
       check: (accountId) =>
         Effect.match(current, {
           onFailure: (error): OwnerAccess => ({ _tag: "Unknown", error }),
-          onSuccess: ({ ownerId, users }): OwnerAccess => {
-            if (accountId === ownerId) return { _tag: "Owner" }
-            const user = users.find((u) => u.user.id === accountId)
-            if (user === undefined) return { _tag: "NoAccess" }
-            return user.access === "HomeMember" ? { _tag: "HomeMember", user } : { _tag: "Shared", user }
-          }
+          onSuccess: ({ ownerId, users }): OwnerAccess => Facts.ownerDecision(accountId, ownerId, users)
         }),
       invalidate: cache.invalidateAll
     }
@@ -615,7 +611,7 @@ export const sharedTokens = (
       Request.plexTv({
         operation: "getSharedServers",
         method: "GET",
-        path: `/api/servers/${encodeURIComponent(id)}/shared_servers`,
+        path: Facts.sharedServersPath(id),
         schema: SharedServersResponse,
         notFound: true
       }),

@@ -33,6 +33,7 @@ import * as Stream from "effect/Stream"
 import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
 import * as Policy from "./core/policy.js"
+import * as Facts from "./core/serverClient.js"
 import * as Request from "./internal/request.js"
 import * as V from "./internal/validate.js"
 
@@ -50,7 +51,7 @@ export interface Connection {
   readonly token: Redacted.Redacted<string>
 }
 
-const tokenHeader = "x-plex-token"
+const tokenHeader = Facts.tokenHeader
 
 /** The request as handed back to the caller: without the token. */
 const withoutToken = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
@@ -170,8 +171,17 @@ export const make = (
         if (!Policy.isRedirect(response.status) || location === undefined) {
           return Effect.succeed(response)
         }
-        // The engine's redirect policy: the same hop limit, schemes and method rules.
-        const hop = Policy.nextHop(request.url, request.method, response.status, location, hops, false)
+        // The engine's redirect policy: the same hop limit, schemes and method rules; the token goes only to
+        // the origin it was meant for, never in a query.
+        const hop = Facts.redirect(
+          origin,
+          request.url,
+          request.method,
+          response.status,
+          location,
+          hops,
+          Redacted.value(token)
+        )
         if (hop._tag === "Refuse") {
           return Effect.zipRight(
             discard(response),
@@ -185,18 +195,12 @@ export const make = (
             )
           )
         }
-        const url = hop.url
-        // The token goes only to the origin it was meant for, never in a query.
-        const withToken = Policy.mayCarrySecrets(origin, url)
-        const headers = Headers.remove(request.headers, [
-          ...(withToken ? [] : [tokenHeader]),
-          ...(hop.toGet ? ["content-type", "content-length"] : [])
-        ])
+        const headers = Headers.remove(request.headers, Facts.droppedOnRedirect(hop))
         const method = hop.toGet ? "GET" : request.method
-        const next = HttpClientRequest.make(method)(`${url.origin}${url.pathname}`, {
-          headers: withToken ? Headers.set(headers, tokenHeader, Redacted.value(token)) : headers,
-          urlParams: Policy.redirectQuery(url, !withToken, [Redacted.value(token)]),
-          hash: url.hash.slice(1) || undefined,
+        const next = HttpClientRequest.make(method)(hop.url, {
+          headers: hop.withToken ? Headers.set(headers, tokenHeader, Redacted.value(token)) : headers,
+          urlParams: hop.query,
+          hash: hop.hash,
           body: hop.toGet ? undefined : request.body
         })
         return Effect.zipRight(discard(response), follow(next, hops + 1))
@@ -204,36 +208,18 @@ export const make = (
     const execute = (
       request: HttpClientRequest.HttpClientRequest
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
-      const target = request.url.startsWith("/") ? `${base}${request.url}` : request.url
-      let url: URL
-      try {
-        url = new URL(target)
-      } catch {
+      const target = Facts.target(base, origin, request.url)
+      if ("problem" in target) {
         return Effect.fail(
-          new HttpClientError.RequestError({
-            request,
-            reason: "InvalidUrl",
-            description: "not a URL on the server"
-          })
+          new HttpClientError.RequestError({ request, reason: "InvalidUrl", description: target.problem })
         )
       }
-      if (url.origin !== origin || url.username !== "" || url.password !== "") {
-        return Effect.fail(
-          new HttpClientError.RequestError({
-            request,
-            reason: "InvalidUrl",
-            description: `refused a request outside the server's origin (${origin}); the token goes only there`
-          })
-        )
-      }
+      const url = target.url
       let headers = Headers.merge(Headers.fromInput(identity.headers), request.headers)
-      if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", "application/json")
+      if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", Facts.defaultAccept)
       const ready = HttpClientRequest.make(request.method)(`${url.origin}${url.pathname}`, {
         headers: Headers.set(headers, tokenHeader, Redacted.value(token)),
-        urlParams: [
-          ...[...url.searchParams].filter(([key]) => key.toLowerCase() !== tokenHeader),
-          ...request.urlParams
-        ],
+        urlParams: Facts.query(url, request.urlParams),
         hash: Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined),
         body: request.body
       })
@@ -274,13 +260,7 @@ export const mediaUrl = (
   connection: Pick<Connection, "uri">,
   path: string,
   params: Readonly<Record<string, string>> = {}
-): string => {
-  const url = new URL(`${connection.uri.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`)
-  for (const [key, value] of Object.entries(params)) {
-    if (key.toLowerCase() !== tokenHeader) url.searchParams.set(key, value)
-  }
-  return url.toString()
-}
+): string => Facts.mediaUrl(connection.uri, path, params)
 
 /**
  * **This URL leaks the token if shared.** {@link mediaUrl} with the
@@ -309,8 +289,5 @@ export const mediaUrlWithToken = (
   connection: Connection,
   path: string,
   params: Readonly<Record<string, string>> = {}
-): Redacted.Redacted<string> => {
-  const url = new URL(mediaUrl(connection, path, params))
-  url.searchParams.set("X-Plex-Token", Redacted.value(connection.token))
-  return Redacted.make(url.toString())
-}
+): Redacted.Redacted<string> =>
+  Redacted.make(Facts.mediaUrlWithToken(connection.uri, path, params, Redacted.value(connection.token)))

@@ -1,0 +1,130 @@
+/**
+ * Facts about server access, as plain functions with no Effect in them (both
+ * editions' `ServerAccess` use them): the routes, what makes a machine
+ * identifier, and the decisions: the access a user's resources give to a
+ * server (owner, home member, shared, none), which failures are answers,
+ * which of an owner's friends and home users have access, and the owner's
+ * answer for one account.
+ *
+ * Routes: plex.tv `GET /api/v2/resources` (python-plexapi
+ * `MyPlexAccount.resources`, @ctrl/plex `MyPlexAccount.resources`; see
+ * `resources.ts`), `GET /api/users` (python-plexapi `MyPlexAccount.users`,
+ * @ctrl/plex `MyPlexUser.key`), `GET /api/v2/user` (the owner's own account)
+ * and `GET /api/servers/{machineId}/shared_servers` (python-plexapi
+ * `MyPlexUser.get_token`).
+ *
+ * @internal
+ */
+import { providesServer } from "./resources.js"
+
+/** The owner's friends and home users, each with the servers shared with them. */
+export const friendsPath = "/api/users"
+
+/** The signed-in account (its id tells the owner apart). */
+export const accountPath = "/api/v2/user"
+
+/** The users a server is shared with, each with the user's own token for it. */
+export const sharedServersPath = (machineIdentifier: string): string =>
+  `/api/servers/${encodeURIComponent(machineIdentifier)}/shared_servers`
+
+/** A server's machine identifier, trimmed, or undefined when `value` cannot be one. */
+export const machineIdentifier = (value: unknown): string | undefined =>
+  typeof value === "string" && /^[A-Za-z0-9_-]+$/.test(value.trim()) ? value.trim() : undefined
+
+/** Why a value cannot be a machine identifier. */
+export const machineIdentifierProblem = "must be a server's machine identifier"
+
+/** How many answers a cached checker keeps by default. */
+export const defaultCapacity = 10_000
+
+/** What the access decision reads of a device in the user's resources. */
+export interface DeviceFacts {
+  readonly clientIdentifier: string
+  readonly provides: string
+  readonly owned: boolean
+  readonly home?: boolean | undefined
+  readonly ownerId?: number | undefined
+  readonly sourceTitle?: string | undefined
+}
+
+/** The access a list of resources gives to a server. */
+export type Decision<D> =
+  | { readonly _tag: "Owner"; readonly server: D }
+  | { readonly _tag: "HomeMember"; readonly server: D }
+  | {
+      readonly _tag: "Shared"
+      readonly server: D
+      readonly share: { readonly ownerId: number | undefined; readonly sourceTitle: string | undefined }
+    }
+  | { readonly _tag: "NoAccess" }
+
+/**
+ * The access `devices` (a user's resources) give to the server
+ * `machineIdentifier`: the user's own server (`owned`), one reached through
+ * the owner's Plex Home (`home`), one shared with the user, or none.
+ */
+export const accessIn = <D extends DeviceFacts>(
+  devices: ReadonlyArray<D>,
+  machineIdentifier: string
+): Decision<D> => {
+  const server = devices.find((d) => d.clientIdentifier === machineIdentifier && providesServer(d.provides))
+  if (server === undefined) return { _tag: "NoAccess" }
+  if (server.owned) return { _tag: "Owner", server }
+  if (server.home === true) return { _tag: "HomeMember", server }
+  return { _tag: "Shared", server, share: { ownerId: server.ownerId, sourceTitle: server.sourceTitle } }
+}
+
+/**
+ * The answer a failure to ask gives: a refused token is `InvalidToken` (the
+ * user is not signed in, which says nothing about the server); anything
+ * else (a network failure, a timeout, a 5xx, an unreadable answer, a rate
+ * limit) is `Unknown`, never `NoAccess`.
+ */
+export const failure = (errorTag: string): "InvalidToken" | "Unknown" =>
+  errorTag === "Unauthorized" ? "InvalidToken" : "Unknown"
+
+/** What the owner's decisions read of a friend or home user. */
+export interface FriendFacts {
+  readonly id: number
+  readonly home: boolean
+  readonly servers: ReadonlyArray<{
+    readonly machineIdentifier: string
+    readonly pending?: boolean | undefined
+  }>
+}
+
+/** A user with access to the owner's server, and the share. */
+export interface AccessUser<F extends FriendFacts> {
+  readonly user: F
+  readonly access: "HomeMember" | "Shared"
+  readonly share: F["servers"][number]
+}
+
+/** The friends and home users of `list` with access to the server `machineIdentifier` (a pending invitation is not). */
+export const usersOf = <F extends FriendFacts>(
+  list: ReadonlyArray<F>,
+  machineIdentifier: string
+): ReadonlyArray<AccessUser<F>> =>
+  list.flatMap((user) => {
+    const share = user.servers.find((s) => s.machineIdentifier === machineIdentifier && s.pending !== true)
+    return share === undefined ? [] : [{ user, access: user.home ? "HomeMember" : "Shared", share } as const]
+  })
+
+/** The owner's answer for the account `accountId`. */
+export type OwnerDecision<U> =
+  | { readonly _tag: "Owner" }
+  | { readonly _tag: "HomeMember"; readonly user: U }
+  | { readonly _tag: "Shared"; readonly user: U }
+  | { readonly _tag: "NoAccess" }
+
+/** The owner's answer for `accountId`: the owner, a home user or a friend with access, or none. */
+export const ownerDecision = <F extends FriendFacts, U extends AccessUser<F>>(
+  accountId: number,
+  ownerId: number,
+  users: ReadonlyArray<U>
+): OwnerDecision<U> => {
+  if (accountId === ownerId) return { _tag: "Owner" }
+  const user = users.find((u) => u.user.id === accountId)
+  if (user === undefined) return { _tag: "NoAccess" }
+  return user.access === "HomeMember" ? { _tag: "HomeMember", user } : { _tag: "Shared", user }
+}

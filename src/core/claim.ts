@@ -1,0 +1,36 @@
+/**
+ * Facts about claiming a Plex Media Server, as plain functions with no
+ * Effect in them (both editions' `Claim` use them): the claim token's route,
+ * the server's claim route and its query, which refusals reject the claim,
+ * and the errors' messages.
+ *
+ * Routes: plex.tv `GET /api/claim/token.json` (python-plexapi
+ * `MyPlexAccount.claimToken`, @ctrl/plex `MyPlexAccount.claimToken`) and the
+ * server's `POST /myplex/claim?token=…` (python-plexapi `PlexServer.claim`,
+ * @ctrl/plex `MyPlexAccount.claimServer`), between two reads of the server's
+ * `/identity` (`resources.ts`'s `identityPath`).
+ *
+ * @internal
+ */
+import { describeCodes } from "./describeCodes.js"
+
+/** A claim token for the signed-in account: `{ "token": "claim-…" }`. */
+export const claimTokenPath = "/api/claim/token.json"
+
+/** Claiming the server, on the server. */
+export const claimPath = "/myplex/claim"
+
+/** The query of {@link claimPath}: the claim token (a secret: masked in errors, never sent elsewhere). */
+export const claimQuery = <S>(claimToken: S): ReadonlyArray<readonly [string, S]> => [["token", claimToken]]
+
+/** The message of `ServerAlreadyClaimed`. */
+export const alreadyClaimedMessage = (operation: string, url: string, machineIdentifier: string): string =>
+  `${operation}: the server ${machineIdentifier} at ${url} is already claimed`
+
+/** The message of `ClaimRejected` (never the claim token). */
+export const rejectedMessage = (
+  operation: string,
+  url: string,
+  status: number,
+  errors: ReadonlyArray<{ readonly code?: number | undefined; readonly message?: string | undefined }>
+): string => `${operation}: the server at ${url} refused the claim (HTTP ${status})${describeCodes(errors)}`

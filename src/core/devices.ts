@@ -1,0 +1,38 @@
+/**
+ * Facts about an account's authorized devices and linking another device's
+ * code, as plain functions with no Effect in them (both editions' `Devices`
+ * and `Link` use them).
+ *
+ * Routes: plex.tv `GET /devices.json` and `DELETE /devices/{id}.json`, the
+ * JSON forms of python-plexapi's `MyPlexAccount.devices()` /
+ * `MyPlexDevice.delete` and @ctrl/plex's `MyPlexDevice` (`/devices.xml`);
+ * `PUT /api/v2/pins/link` with the form field `code` (python-plexapi
+ * `MyPlexAccount.link`, @ctrl/plex `MyPlexAccount.linkPin`).
+ *
+ * @internal
+ */
+
+/** The devices authorized on the account. */
+export const devicesPath = "/devices.json"
+
+/** Revoking the device `id`. */
+export const revokePath = (id: number): string => `/devices/${id}.json`
+
+/** Why `id` cannot be a device's id (a positive integer), or undefined. */
+export const deviceIdProblem = (id: unknown): string | undefined =>
+  typeof id === "number" && Number.isSafeInteger(id) && id > 0 ? undefined : "must be a positive integer"
+
+/** Approving another device's PIN code for the account. */
+export const linkPath = "/api/v2/pins/link"
+
+/** The form field of {@link linkPath} that carries the code. */
+export const linkCodeField = "code"
+
+/** The code as sent (trimmed), or undefined when `code` cannot be one a device shows (letters and digits). */
+export const linkCode = (code: unknown): string | undefined => {
+  const trimmed = typeof code === "string" ? code.trim() : ""
+  return /^[A-Za-z0-9]{4,64}$/.test(trimmed) ? trimmed : undefined
+}
+
+/** Why a value cannot be a link code. */
+export const linkCodeProblem = "must be the code the device shows (letters and digits)"

@@ -1,0 +1,102 @@
+/**
+ * Facts about Plex Home, as plain functions with no Effect in them (both
+ * editions' `Home` use them): the routes, how a home user is named, what a
+ * Home PIN looks like and how plex.tv refuses one, and the errors' messages.
+ *
+ * Routes: plex.tv `GET /api/v2/home/users` and
+ * `POST /api/v2/home/users/{uuid}/switch` (the PIN as the form field `pin`),
+ * the v2 forms of the legacy `/api/home/users` and
+ * `/api/home/users/{id}/switch` that python-plexapi
+ * (`MyPlexAccount.switchHomeUser`) and @ctrl/plex
+ * (`MyPlexAccount.switchHomeUser`) call.
+ *
+ * @internal
+ */
+import { describeCodes } from "./describeCodes.js"
+
+type Entries = ReadonlyArray<{ readonly code?: number | undefined; readonly message?: string | undefined }>
+
+/** The home's users (the admin among them). */
+export const usersPath = "/api/v2/home/users"
+
+/** Switching to the home user `uuid`. */
+export const switchPath = (uuid: string): string => `/api/v2/home/users/${encodeURIComponent(uuid)}/switch`
+
+/** The form field of the switch that carries the PIN (never the URL). */
+export const pinField = "pin"
+
+/** Plex's code for a missing or refused Home PIN. */
+export const pinCode = 1041
+
+/** Why `raw` cannot be a Home PIN (four digits, surrounding spaces ignored), or undefined. */
+export const pinProblem = (raw: unknown): string | undefined =>
+  typeof raw === "string" && /^\d{4}$/.test(raw.trim()) ? undefined : "must be four digits"
+
+/** The PIN as it is sent. */
+export const pinValue = (raw: string): string => raw.trim()
+
+/** Why `user` cannot name a home user (a non-empty id, uuid, title, username or email), or undefined. */
+export const userProblem = (user: unknown): string | undefined =>
+  (typeof user === "string" || typeof user === "number") && String(user).trim() !== ""
+    ? undefined
+    : "must be a HomeUser, or a non-empty id, uuid, title or username"
+
+/** What {@link findUser} reads of a home user. */
+export interface UserKeys {
+  readonly id: number
+  readonly uuid: string
+  readonly title: string
+  readonly username?: string | undefined
+  readonly email?: string | undefined
+}
+
+/**
+ * The user of `list` that `wanted` names: its id, its uuid, its exact title,
+ * username or email, else its title or username ignoring case.
+ */
+export const findUser = <U extends UserKeys>(
+  list: ReadonlyArray<U>,
+  wanted: string | number
+): U | undefined => {
+  const key = String(wanted).trim()
+  const lower = key.toLowerCase()
+  return (
+    list.find((u) => String(u.id) === key || u.uuid === key) ??
+    list.find((u) => u.title === key || u.username === key || u.email === key) ??
+    list.find((u) => u.title.toLowerCase() === lower || u.username?.toLowerCase() === lower)
+  )
+}
+
+/**
+ * What a refused switch means: a 403, or Plex's code 1041 with a 400 or 401,
+ * is about the PIN (`HomePinRequired` when none was given, `InvalidHomePin`
+ * otherwise); anything else is not (undefined: the refusal stands as it is).
+ */
+export const pinRefusal = (
+  status: number,
+  errors: Entries,
+  pinGiven: boolean
+): "HomePinRequired" | "InvalidHomePin" | undefined =>
+  status === 403 || errors.some((e) => e.code === pinCode)
+    ? pinGiven
+      ? "InvalidHomePin"
+      : "HomePinRequired"
+    : undefined
+
+/** The message of `HomeUserNotFound`. */
+export const userNotFoundMessage = (
+  operation: string,
+  user: string,
+  available: ReadonlyArray<string>
+): string => {
+  const known = available.length === 0 ? "none" : available.map((n) => `"${n}"`).join(", ")
+  return `${operation}: no Plex Home user "${user}" (the home has: ${known})`
+}
+
+/** The message of `HomePinRequired`. */
+export const pinRequiredMessage = (operation: string, user: string, errors: Entries): string =>
+  `${operation}: Plex Home user "${user}" is protected by a PIN; none was given${describeCodes(errors)}`
+
+/** The message of `InvalidHomePin` (never the PIN). */
+export const invalidPinMessage = (operation: string, user: string, status: number, errors: Entries): string =>
+  `${operation}: the PIN for Plex Home user "${user}" was not accepted (HTTP ${status})${describeCodes(errors)}`

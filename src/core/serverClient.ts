@@ -1,0 +1,131 @@
+/**
+ * Facts about a ready client for a Plex Media Server, as plain functions with
+ * no Effect in them (both editions' `ServerClient` use them): where a request
+ * may go (paths on the server, the server's own origin only), which query it
+ * keeps, how a redirect is followed under the shared redirect and secret
+ * policy (`policy.ts`: the same hop limit, schemes and method rules as the
+ * engine's; the token only to the server's origin, never in a URL), and the
+ * media URLs a player takes.
+ *
+ * @internal
+ */
+import { mayCarrySecrets, nextHop, redirectQuery } from "./policy.js"
+
+/** The header that carries the server's token (lower case, as headers are compared). */
+export const tokenHeader = "x-plex-token"
+
+/** The `Accept` a request gets unless it has its own. */
+export const defaultAccept = "application/json"
+
+/**
+ * Where a request for `requested` (a path on the server, or an absolute URL)
+ * goes: a path is put on `base`; an absolute URL is accepted only on the
+ * server's `origin` and without credentials. Otherwise why it is refused
+ * (before anything is sent).
+ */
+export const target = (
+  base: string,
+  origin: string,
+  requested: string
+): { readonly url: URL } | { readonly problem: string } => {
+  let url: URL
+  try {
+    url = new URL(requested.startsWith("/") ? `${base}${requested}` : requested)
+  } catch {
+    return { problem: "not a URL on the server" }
+  }
+  if (url.origin !== origin || url.username !== "" || url.password !== "") {
+    return { problem: `refused a request outside the server's origin (${origin}); the token goes only there` }
+  }
+  return { url }
+}
+
+/** The query of a request to `url` with `params` added: never a token (it goes only as a header). */
+export const query = (
+  url: URL,
+  params: ReadonlyArray<readonly [string, string]>
+): Array<readonly [string, string]> => [
+  ...[...url.searchParams].filter(([key]) => key.toLowerCase() !== tokenHeader),
+  ...params
+]
+
+/** The next hop of a redirect the server answered, or why it is refused. */
+export type Hop =
+  | {
+      readonly _tag: "Follow"
+      /** Origin and path of the next request (its query is {@link query}). */
+      readonly url: string
+      readonly query: ReadonlyArray<readonly [string, string]>
+      readonly hash: string | undefined
+      /** A 303, or a 301/302 after a POST: a GET without the body (and its content headers). */
+      readonly toGet: boolean
+      /** Whether the next request carries the token: only to the server's origin. */
+      readonly withToken: boolean
+    }
+  | { readonly _tag: "Refuse"; readonly detail: string }
+
+/**
+ * Where the redirect of a request to `from` (after `hops` hops) leads, by
+ * the shared policy: the token goes only to the server's `origin`, and never
+ * in the query (a `X-Plex-Token` in the location is dropped, as is the
+ * token's value under any name on another origin).
+ */
+export const redirect = (
+  origin: string,
+  from: string,
+  method: string,
+  status: number,
+  location: string,
+  hops: number,
+  token: string
+): Hop => {
+  const hop = nextHop(from, method, status, location, hops, false)
+  if (hop._tag === "Refuse") return hop
+  const withToken = mayCarrySecrets(origin, hop.url)
+  return {
+    _tag: "Follow",
+    url: `${hop.url.origin}${hop.url.pathname}`,
+    query: redirectQuery(hop.url, !withToken, [token]),
+    hash: hop.url.hash.slice(1) || undefined,
+    toGet: hop.toGet,
+    withToken
+  }
+}
+
+/** The headers a redirected request drops. */
+export const droppedOnRedirect = (hop: {
+  readonly toGet: boolean
+  readonly withToken: boolean
+}): Array<string> => [
+  ...(hop.withToken ? [] : [tokenHeader]),
+  ...(hop.toGet ? ["content-type", "content-length"] : [])
+]
+
+/**
+ * The URL of `path` on the server `uri`, with `params` as its query, without
+ * the token (a `X-Plex-Token` among `params` is dropped). A path that is not
+ * absolute is made so.
+ */
+export const mediaUrl = (
+  uri: string,
+  path: string,
+  params: Readonly<Record<string, string>> = {}
+): string => {
+  const url = new URL(`${uri.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`)
+  for (const [key, value] of Object.entries(params)) {
+    if (key.toLowerCase() !== tokenHeader) url.searchParams.set(key, value)
+  }
+  return url.toString()
+}
+
+/** {@link mediaUrl} with the token in its query (`X-Plex-Token`): it leaks the token if shared. */
+export const mediaUrlWithToken = (
+  uri: string,
+  path: string,
+  params: Readonly<Record<string, string>>,
+  token: string
+): string => {
+  const url = new URL(mediaUrl(uri, path, params))
+  url.searchParams.set("X-Plex-Token", token)
+  return url.toString()
+}

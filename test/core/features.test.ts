@@ -1,0 +1,234 @@
+/**
+ * The protocol facts of the issue-17 features (Home, ServerAccess, Claim,
+ * Devices, Link, ServerClient) in src/core, shared by both editions: plain
+ * functions, tested without Effect.
+ */
+import { assert, describe, it } from "vitest"
+import * as Access from "../../src/core/access.js"
+import * as Claim from "../../src/core/claim.js"
+import * as Devices from "../../src/core/devices.js"
+import * as Home from "../../src/core/home.js"
+import * as ServerClient from "../../src/core/serverClient.js"
+
+describe("core/home", () => {
+  const home = [
+    { id: 1, uuid: "u-alice", title: "alice", username: "alice", email: "alice@example.com" },
+    { id: 2, uuid: "u-kids", title: "Kids" },
+    { id: 3, uuid: "u-bob", title: "Bob", username: "bobby" }
+  ]
+
+  it("routes: the v2 home users and the switch, the uuid encoded in the path", () => {
+    assert.strictEqual(Home.usersPath, "/api/v2/home/users")
+    assert.strictEqual(Home.switchPath("a/b c"), "/api/v2/home/users/a%2Fb%20c/switch")
+    assert.strictEqual(Home.pinField, "pin")
+  })
+
+  it("finds a user by id, uuid, exact title/username/email, then ignoring case", () => {
+    assert.strictEqual(Home.findUser(home, 2)?.title, "Kids")
+    assert.strictEqual(Home.findUser(home, " u-bob ")?.id, 3)
+    assert.strictEqual(Home.findUser(home, "alice@example.com")?.id, 1)
+    assert.strictEqual(Home.findUser(home, "bobby")?.id, 3)
+    assert.strictEqual(Home.findUser(home, "KIDS")?.id, 2)
+    assert.strictEqual(Home.findUser(home, "BOBBY")?.id, 3)
+    assert.isUndefined(Home.findUser(home, "carol"))
+  })
+
+  it("a PIN is four digits (spaces trimmed); a user is a non-empty name or id", () => {
+    assert.isUndefined(Home.pinProblem(" 1234 "))
+    assert.strictEqual(Home.pinValue(" 1234 "), "1234")
+    for (const bad of ["123", "12345", "12ab", "", 1234, undefined]) {
+      assert.strictEqual(Home.pinProblem(bad), "must be four digits")
+    }
+    assert.isUndefined(Home.userProblem("Kids"))
+    assert.isUndefined(Home.userProblem(0))
+    assert.isDefined(Home.userProblem("  "))
+    assert.isDefined(Home.userProblem(null))
+  })
+
+  it("a 403 or code 1041 is about the PIN: required without one, refused with one; else not", () => {
+    assert.strictEqual(Home.pinRefusal(403, [], false), "HomePinRequired")
+    assert.strictEqual(Home.pinRefusal(403, [], true), "InvalidHomePin")
+    assert.strictEqual(Home.pinRefusal(401, [{ code: 1041 }], true), "InvalidHomePin")
+    assert.strictEqual(Home.pinRefusal(400, [{ code: 1041 }], false), "HomePinRequired")
+    assert.isUndefined(Home.pinRefusal(401, [{ code: 1001 }], true))
+    assert.isUndefined(Home.pinRefusal(400, [], false))
+  })
+
+  it("messages name the user and Plex's codes, never a PIN", () => {
+    assert.strictEqual(
+      Home.userNotFoundMessage("Home.switchUser", "carol", ["alice", "Kids"]),
+      'Home.switchUser: no Plex Home user "carol" (the home has: "alice", "Kids")'
+    )
+    assert.include(Home.userNotFoundMessage("op", "x", []), "(the home has: none)")
+    assert.strictEqual(
+      Home.invalidPinMessage("op", "Kids", 403, [{ code: 1041, message: "Invalid PIN" }]),
+      'op: the PIN for Plex Home user "Kids" was not accepted (HTTP 403) (1041 Invalid PIN)'
+    )
+    assert.include(Home.pinRequiredMessage("op", "Kids", []), "is protected by a PIN; none was given")
+  })
+})
+
+describe("core/access", () => {
+  const device = (
+    fields: Partial<Access.DeviceFacts> & { clientIdentifier: string }
+  ): Access.DeviceFacts => ({
+    provides: "server",
+    owned: false,
+    ...fields
+  })
+
+  it("the resources decide: owned, home, shared (with the share), a player is not the server, absent", () => {
+    assert.strictEqual(Access.accessIn([device({ clientIdentifier: "m1", owned: true })], "m1")._tag, "Owner")
+    assert.strictEqual(
+      Access.accessIn([device({ clientIdentifier: "m1", home: true })], "m1")._tag,
+      "HomeMember"
+    )
+    const shared = Access.accessIn(
+      [device({ clientIdentifier: "m1", ownerId: 7, sourceTitle: "alice", provides: "client,server" })],
+      "m1"
+    )
+    assert.deepStrictEqual(shared._tag === "Shared" ? shared.share : undefined, {
+      ownerId: 7,
+      sourceTitle: "alice"
+    })
+    assert.strictEqual(
+      Access.accessIn([device({ clientIdentifier: "m1", provides: "player", owned: true })], "m1")._tag,
+      "NoAccess"
+    )
+    assert.strictEqual(Access.accessIn([], "m1")._tag, "NoAccess")
+  })
+
+  it("a failure to ask is never NoAccess: a refused token is InvalidToken, anything else Unknown", () => {
+    assert.strictEqual(Access.failure("Unauthorized"), "InvalidToken")
+    for (const tag of ["NetworkError", "Unexpected", "RateLimited", "BadRequest"]) {
+      assert.strictEqual(Access.failure(tag), "Unknown")
+    }
+  })
+
+  it("machine identifiers: trimmed letters, digits, - and _; anything else refused", () => {
+    assert.strictEqual(Access.machineIdentifier(" abc-DEF_123 "), "abc-DEF_123")
+    for (const bad of ["../x", "a b", "", 12, undefined]) assert.isUndefined(Access.machineIdentifier(bad))
+    assert.strictEqual(Access.sharedServersPath("m1"), "/api/servers/m1/shared_servers")
+    assert.strictEqual(Access.friendsPath, "/api/users")
+  })
+
+  it("the owner's friends and home users with access (not a pending invitation), and the owner's answer", () => {
+    const friends = [
+      { id: 2, home: true, servers: [{ machineIdentifier: "m1" }] },
+      { id: 3, home: false, servers: [{ machineIdentifier: "m1" }, { machineIdentifier: "m2" }] },
+      { id: 4, home: false, servers: [{ machineIdentifier: "m1", pending: true }] },
+      { id: 5, home: false, servers: [{ machineIdentifier: "m2" }] }
+    ]
+    const users = Access.usersOf(friends, "m1")
+    assert.deepStrictEqual(
+      users.map((u) => [u.user.id, u.access]),
+      [
+        [2, "HomeMember"],
+        [3, "Shared"]
+      ]
+    )
+    assert.deepStrictEqual(Access.ownerDecision(1, 1, users), { _tag: "Owner" })
+    assert.strictEqual(Access.ownerDecision(2, 1, users)._tag, "HomeMember")
+    assert.strictEqual(Access.ownerDecision(3, 1, users)._tag, "Shared")
+    assert.strictEqual(Access.ownerDecision(4, 1, users)._tag, "NoAccess")
+  })
+})
+
+describe("core/claim and core/devices", () => {
+  it("claim: the token route, the claim route with the token in its query, the messages", () => {
+    assert.strictEqual(Claim.claimTokenPath, "/api/claim/token.json")
+    assert.strictEqual(Claim.claimPath, "/myplex/claim")
+    assert.deepStrictEqual(Claim.claimQuery("claim-x"), [["token", "claim-x"]])
+    assert.strictEqual(
+      Claim.rejectedMessage("Claim.claimServer", "http://s:32400", 400, []),
+      "Claim.claimServer: the server at http://s:32400 refused the claim (HTTP 400)"
+    )
+    assert.strictEqual(
+      Claim.alreadyClaimedMessage("op", "http://s:32400", "m1"),
+      "op: the server m1 at http://s:32400 is already claimed"
+    )
+  })
+
+  it("devices: the routes, positive integer ids; link: the route, codes of letters and digits", () => {
+    assert.strictEqual(Devices.devicesPath, "/devices.json")
+    assert.strictEqual(Devices.revokePath(42), "/devices/42.json")
+    assert.isUndefined(Devices.deviceIdProblem(42))
+    for (const bad of [0, -1, 1.5, Number.NaN, "42"]) assert.isDefined(Devices.deviceIdProblem(bad))
+    assert.strictEqual(Devices.linkPath, "/api/v2/pins/link")
+    assert.strictEqual(Devices.linkCode(" abcd "), "abcd")
+    for (const bad of ["abc", "a b", "", 1234, "x".repeat(65)]) assert.isUndefined(Devices.linkCode(bad))
+  })
+})
+
+describe("core/serverClient", () => {
+  const base = "http://10.0.0.5:32400"
+  const origin = "http://10.0.0.5:32400"
+
+  it("a path goes on the server; an absolute URL only on its origin, without credentials", () => {
+    const path = ServerClient.target(base, origin, "/library/sections?x=1")
+    assert.strictEqual("url" in path ? path.url.toString() : "", `${base}/library/sections?x=1`)
+    assert.isTrue("url" in ServerClient.target(base, origin, `${origin}/identity`))
+    for (const refused of [
+      "http://evil.example/",
+      "@evil.example/",
+      "not a url",
+      "http://u:p@10.0.0.5:32400/"
+    ]) {
+      assert.isTrue("problem" in ServerClient.target(base, origin, refused), refused)
+    }
+  })
+
+  it("the query never carries a token", () => {
+    const url = new URL(`${base}/a?X-Plex-Token=leak&x=1`)
+    assert.deepStrictEqual(ServerClient.query(url, [["y", "2"]]), [
+      ["x", "1"],
+      ["y", "2"]
+    ])
+  })
+
+  it("redirects by the shared policy: the token only to the server's origin, never in a query", () => {
+    const same = ServerClient.redirect(
+      origin,
+      `${base}/`,
+      "GET",
+      302,
+      "/identity?X-Plex-Token=leak&a=1",
+      0,
+      "T"
+    )
+    assert.deepStrictEqual(same, {
+      _tag: "Follow",
+      url: `${base}/identity`,
+      query: [["a", "1"]],
+      hash: undefined,
+      toGet: false,
+      withToken: true
+    })
+    const away = ServerClient.redirect(origin, `${base}/`, "POST", 302, "http://elsewhere/x?k=T&b=2", 0, "T")
+    assert.strictEqual(away._tag, "Follow")
+    if (away._tag === "Follow") {
+      assert.isFalse(away.withToken)
+      assert.isTrue(away.toGet)
+      assert.deepStrictEqual(away.query, [["b", "2"]])
+      assert.deepStrictEqual(ServerClient.droppedOnRedirect(away), [
+        "x-plex-token",
+        "content-type",
+        "content-length"
+      ])
+    }
+    const loop = ServerClient.redirect(origin, `${base}/`, "GET", 302, "/", 5, "T")
+    assert.deepStrictEqual(loop, { _tag: "Refuse", detail: "more than 5 redirects" })
+    assert.strictEqual(
+      ServerClient.redirect(origin, `${base}/`, "GET", 302, "ftp://x/", 0, "T")._tag,
+      "Refuse"
+    )
+  })
+
+  it("media URLs: no token unless asked for", () => {
+    assert.strictEqual(
+      ServerClient.mediaUrl(`${base}/`, "library/parts/1/file.mkv", { download: "1", "x-plex-token": "no" }),
+      `${base}/library/parts/1/file.mkv?download=1`
+    )
+    assert.strictEqual(ServerClient.mediaUrlWithToken(base, "/a", {}, "T"), `${base}/a?X-Plex-Token=T`)
+  })
+})
