@@ -1,0 +1,333 @@
+/**
+ * PIN login, the sign-in flow Plex recommends for apps: create a PIN, send
+ * the user to app.plex.tv (or have them type the short code at
+ * plex.tv/link), and poll until Plex attaches a token to the PIN.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import type * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import type * as Schema from "effect/Schema"
+import { ClientIdentity } from "./ClientIdentity.js"
+import {
+  type InvalidInput,
+  type NetworkError,
+  PinExpired,
+  type RateLimited,
+  type BadRequest,
+  type Unauthorized,
+  type Unexpected
+} from "./PlexError.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import { JwtHost } from "./internal/jwtHost.js"
+import { PlexTv } from "./PlexTv.js"
+import { honourRetryAfter } from "./internal/retry.js"
+import * as V from "./internal/validate.js"
+import * as PinFacts from "../../src/core/pin.js"
+
+// A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
+// clients.plex.tv by default), as python-plexapi's `MyPlexJWTLogin` does; a classic PIN on plex.tv.
+const checkAt = <S extends Request.Spec<any>>(host: typeof PlexTv | typeof JwtHost, spec: S) =>
+  Effect.flatMap(Effect.service(host), (service) => Request.execute(spec, service.url, Option.none()))
+
+/**
+ * A PIN as plex.tv returns it. `authToken` is absent until the user has
+ * approved the PIN, then `Redacted`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Pin = /*#__PURE__*/ L.struct({
+  id: L.Num,
+  code: L.Str,
+  clientIdentifier: L.optional(L.String),
+  product: L.optional(L.String),
+  trusted: L.optional(L.Bool),
+  qr: L.optional(L.String),
+  expiresIn: L.optional(L.Num),
+  createdAt: L.optional(L.String),
+  expiresAt: L.optional(L.String),
+  authToken: L.optional(L.Secret)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Pin extends Schema.Schema.Type<typeof Pin> {}
+
+/**
+ * Errors of {@link create}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CreateError = BadRequest | Unauthorized | RateLimited | Unexpected | NetworkError
+
+/**
+ * Errors of {@link check} and {@link poll}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CheckError = PinExpired | BadRequest | Unauthorized | RateLimited | Unexpected | NetworkError
+
+/**
+ * Options of {@link create}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateOptions {
+  /**
+   * A strong PIN (the default) is long, lives longer and is meant for the
+   * app.plex.tv link; `strong: false` gives the short code a user types at
+   * plex.tv/link.
+   */
+  readonly strong?: boolean | undefined
+}
+
+/**
+ * Creates a PIN: plex.tv `POST /api/v2/pins`.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const create = (
+  options: CreateOptions = {}
+): Effect.Effect<Pin, CreateError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.map(
+    Request.plexTvAnonymous({
+      operation: "createPin",
+      method: "POST",
+      path: PinFacts.pinsPath,
+      urlParams: PinFacts.createPinParams(options.strong),
+      schema: Pin
+    }),
+    (success) => success.value
+  )
+
+/**
+ * Options of {@link check}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CheckOptions {
+  /**
+   * A device JWT (see `Jwt`) for a PIN created with a device key: sent as
+   * the `deviceJWT` query parameter, which makes plex.tv hand out the token
+   * it binds to that key. A secret: it stays out of errors and spans.
+   */
+  readonly deviceJwt?: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * Reads a PIN again: plex.tv `GET /api/v2/pins/{id}`. A PIN that is unknown
+ * or expired (404, code 1020) fails with `PinExpired`.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const check = (
+  pin: Pick<Pin, "id">,
+  options: CheckOptions = {}
+): Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity> =>
+  checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
+    operation: "checkPin",
+    method: "GET",
+    path: PinFacts.pinPath(pin.id),
+    // The PIN id stays out of spans: with the client identifier it fetches the approved token.
+    spanPath: PinFacts.pinSpanPath,
+    urlParams: options.deviceJwt === undefined ? undefined : [[PinFacts.deviceJwtParam, options.deviceJwt]],
+    schema: Pin,
+    notFound: true
+  }).pipe(
+    Effect.map((success) => success.value),
+    Effect.catchTag("NotFound", (error) =>
+      Effect.fail(
+        new PinExpired({ operation: "checkPin", pinId: pin.id, reason: "NotFound", errors: error.errors })
+      )
+    )
+  )
+
+/**
+ * Options of {@link authUrl}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AuthUrlOptions {
+  /** Where app.plex.tv sends the user after approving. */
+  readonly forwardUrl?: string | undefined
+}
+
+/**
+ * The app.plex.tv URL to send the user to, carrying the client identifier,
+ * the PIN code and the identity as `context[device][...]` fields.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const authUrl = (
+  pin: Pick<Pin, "code">,
+  options: AuthUrlOptions = {}
+): Effect.Effect<string, InvalidInput, ClientIdentity> =>
+  Effect.gen(function* () {
+    const identity = yield* ClientIdentity
+    const forwardUrl =
+      options.forwardUrl === undefined
+        ? undefined
+        : yield* V.httpUrl("PinLogin.authUrl", "forwardUrl", options.forwardUrl, { query: true })
+    return PinFacts.authUrl(identity, pin.code, forwardUrl)
+  })
+
+/**
+ * Options of {@link poll}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PollOptions {
+  /** How often to ask. Default: every second. */
+  readonly schedule?: Schedule.Schedule<unknown, Pin> | undefined
+  /** When to give up if the PIN carries neither `expiresIn` nor `expiresAt`. Default 15 minutes. */
+  readonly fallbackLifetime?: Duration.Input | undefined
+  /**
+   * For a PIN created with a device key: the device JWT to present with each
+   * check (see {@link CheckOptions}). Run before every check, so make it
+   * cache (`Jwt.pinLogin` does).
+   */
+  readonly deviceJwt?: Effect.Effect<Redacted.Redacted<string>, CheckError> | undefined
+}
+
+/** Failures worth riding out while polling: rate limits, no answer, and 5xx answers. */
+type TransientError = NetworkError | RateLimited | Unexpected
+
+const isTransientError = (error: CheckError): error is TransientError =>
+  PinFacts.isTransientCheckFailure(error)
+
+const isTransient = (error: CheckError): boolean => isTransientError(error)
+
+/**
+ * Polls a PIN until the user approves it and returns the token. Slows down
+ * when rate limited (429, code 1003) and rides out network errors and 5xx
+ * answers the same way, fails with `PinExpired` once the PIN's
+ * lifetime (`expiresIn` from when it was read, else `expiresAt`) has passed
+ * or when plex.tv no longer knows it (404, code 1020), and leaves no request
+ * in flight when interrupted. Call it right after {@link create}.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const poll = (
+  pin: Pin,
+  options: PollOptions = {}
+): Effect.Effect<Redacted.Redacted<string>, CheckError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    if (pin.authToken !== undefined) return pin.authToken
+    const now = yield* Clock.currentTimeMillis
+    const deadline = PinFacts.pinDeadline(
+      pin,
+      now,
+      options.fallbackLifetime === undefined ? undefined : Duration.toMillis(options.fallbackLifetime)
+    )
+    // Rate limited (429, code 1003): back off from 2 s up to 30 s, and never sooner than Retry-After.
+    const growing: Schedule.Schedule<Duration.Duration, CheckError> = Schedule.exponential(
+      Duration.millis(PinFacts.slowDown.initialMillis),
+      PinFacts.slowDown.factor
+    ).pipe(
+      Schedule.modifyDelay(({ duration }) =>
+        Effect.succeed(Duration.min(duration, Duration.millis(PinFacts.slowDown.maxMillis)))
+      )
+    )
+    // `Retry-After` applied by the engine's one rule (never sooner than asked; not past the cap).
+    const slowDown = honourRetryAfter(growing)
+    const deviceJwt = options.deviceJwt
+    // Whether any check got an answer, and the failure of the last one that did not.
+    const seen = yield* Ref.make<{ readonly answered: boolean; readonly last: TransientError | undefined }>({
+      answered: false,
+      last: undefined
+    })
+    const checkOnce = (
+      deviceJwt === undefined
+        ? check(pin)
+        : Effect.flatMap(deviceJwt, (jwt) => check(pin, { deviceJwt: jwt }))
+    ).pipe(
+      Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
+      Effect.tapError((error) =>
+        isTransientError(error) ? Ref.update(seen, (s) => ({ ...s, last: error })) : Effect.void
+      )
+    )
+    const once = checkOnce.pipe(
+      // A hiccup must not end a login the user may be in the middle of: keep asking, more slowly.
+      Effect.retry({ schedule: slowDown, while: isTransient })
+    )
+    // Expired: said plainly when no check ever got an answer, with the last failure when there was one.
+    const expired = Effect.flatMap(Ref.get(seen), (s) =>
+      Effect.fail(
+        new PinExpired({
+          operation: "pollPin",
+          pinId: pin.id,
+          reason: PinFacts.expiryReason(s.answered, s.last !== undefined),
+          errors: [],
+          lastError: s.last
+        })
+      )
+    )
+    const every: Schedule.Schedule<Pin, Pin> = Schedule.passthrough(
+      options.schedule ?? Schedule.spaced(Duration.millis(PinFacts.pollIntervalMillis))
+    )
+    const approved = once.pipe(
+      Effect.repeat({ schedule: every, until: (current: Pin) => current.authToken !== undefined }),
+      Effect.flatMap((current) =>
+        current.authToken !== undefined ? Effect.succeed(current.authToken) : expired
+      )
+    )
+    return yield* approved.pipe(
+      Effect.timeoutOption(Duration.millis(Math.max(0, deadline - now))),
+      Effect.flatMap(Option.match({ onNone: () => expired, onSome: Effect.succeed })),
+      // No PIN id in the span: with the client identifier (which is not secret) it fetches the
+      // approved token, and hashing would not hide it (PIN ids are small integers, easily enumerated).
+      Effect.withSpan("PinLogin.poll")
+    )
+  })
+
+/**
+ * Options of {@link login}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoginOptions extends CreateOptions, AuthUrlOptions, PollOptions {
+  /** Shows the user where to go: called once with the PIN and the app.plex.tv URL. */
+  readonly onPin: (prompt: { readonly pin: Pin; readonly url: string }) => Effect.Effect<void>
+}
+
+/**
+ * The whole flow: create a PIN, hand it and its URL to `onPin`, poll until
+ * approved, return the token.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const login = (
+  options: LoginOptions
+): Effect.Effect<
+  Redacted.Redacted<string>,
+  CreateError | CheckError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> =>
+  Effect.gen(function* () {
+    const pin = yield* create(options)
+    const url = yield* authUrl(pin, options)
+    yield* options.onPin({ pin, url })
+    return yield* poll(pin, options)
+  }).pipe(Effect.withSpan("PinLogin.login"))

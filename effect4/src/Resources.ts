@@ -1,0 +1,827 @@
+/**
+ * Server discovery: the servers and devices of an account (plex.tv
+ * `GET /api/v2/resources`), and the fastest best connection to one of them.
+ *
+ * A server offers several ways in: local addresses, public ones, Plex's
+ * relay, over HTTPS (a `plex.direct` name) and, except for the relay, plain
+ * HTTP. {@link connect} probes them all at once, without any token, and
+ * settles on the best-ranked one that answers as that server, as soon as
+ * that is certain — a dead address never costs its full timeout once a good
+ * one has answered. The result provides a `PlexServer` and the server's own
+ * `Credentials`, ready for the server operations
+ * (`PlexAuth.getTransientToken()`, ...): only they send the token, and only
+ * to the chosen URL.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Order from "effect/Order"
+import * as Queue from "effect/Queue"
+import type * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import type * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import type { ClientIdentity } from "./ClientIdentity.js"
+import {
+  ConnectionAttempt,
+  type InvalidInput,
+  NoReachableConnection,
+  type PlexError,
+  type ResponseError,
+  ServerNotFound
+} from "./PlexError.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import { Credentials } from "./Credentials.js"
+import { PlexServer } from "./PlexServer.js"
+import * as V from "./internal/validate.js"
+import * as Facts from "../../src/core/resources.js"
+
+// ---------------------------------------------------------------------------
+// Schemas
+// ---------------------------------------------------------------------------
+
+/**
+ * One connection of a device, as plex.tv lists it: its `uri` (for HTTPS a
+ * `plex.direct` name), protocol, address and port, and whether it is local,
+ * relayed or IPv6 (each `false` when absent). Unknown fields are kept.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeviceConnection = /*#__PURE__*/ L.struct({
+  uri: L.optional(L.String),
+  protocol: L.optional(L.String),
+  address: L.optional(L.Str),
+  port: L.optional(L.Num),
+  local: L.withDefault(L.Bool, false),
+  relay: L.withDefault(L.Bool, false),
+  IPv6: L.withDefault(L.Bool, false)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceConnection extends Schema.Schema.Type<typeof DeviceConnection> {}
+
+/**
+ * A device of an account (a server, a player, ...), as `GET /api/v2/resources`
+ * lists it. Only `clientIdentifier` is required; `name` and `provides`
+ * default to `""` and `owned` to `false`; the other known fields are kept
+ * when present and well-formed, unknown fields as they came. The device's
+ * `accessToken` — the token to use on that server — is `Redacted`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Device = /*#__PURE__*/ L.struct({
+  /** The device's identifier; for a server, its machine identifier. */
+  clientIdentifier: L.Str,
+  name: L.withDefault(L.Str, ""),
+  product: L.optional(L.Str),
+  productVersion: L.optional(L.Str),
+  platform: L.optional(L.Str),
+  platformVersion: L.optional(L.Str),
+  device: L.optional(L.Str),
+  /** What the device provides, comma-separated (a server provides `server`). */
+  provides: L.withDefault(L.String, ""),
+  /** Whether the account owns the device. */
+  owned: L.withDefault(L.Bool, false),
+  home: L.optional(L.Bool),
+  synced: L.optional(L.Bool),
+  presence: L.optional(L.Bool),
+  /** The token to use on this device, `Redacted`. */
+  accessToken: L.optional(L.Secret),
+  ownerId: L.optional(L.Num),
+  sourceTitle: L.optional(L.String),
+  publicAddress: L.optional(L.String),
+  httpsRequired: L.optional(L.Bool),
+  publicAddressMatches: L.optional(L.Bool),
+  relay: L.optional(L.Bool),
+  dnsRebindingProtection: L.optional(L.Bool),
+  natLoopbackSupported: L.optional(L.Bool),
+  createdAt: L.optional(L.String),
+  lastSeenAt: L.optional(L.String),
+  /** Its connections; malformed entries are dropped. */
+  connections: L.array(DeviceConnection)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Device extends Schema.Schema.Type<typeof Device> {}
+
+/**
+ * The body of `GET /api/v2/resources`: an array of devices. A device that
+ * does not decode (no `clientIdentifier`) is dropped, not fatal.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Devices = /*#__PURE__*/ L.items(Device)
+
+/**
+ * What a server says of itself at `GET /identity`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ServerIdentity = /*#__PURE__*/ L.struct({
+  machineIdentifier: L.Str,
+  version: L.optional(L.Str),
+  claimed: L.optional(L.Bool)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerIdentity extends Schema.Schema.Type<typeof ServerIdentity> {}
+
+const IdentityResponse = /*#__PURE__*/ L.struct({ MediaContainer: ServerIdentity })
+
+// ---------------------------------------------------------------------------
+// Listing
+// ---------------------------------------------------------------------------
+
+/**
+ * The errors of {@link list} and {@link servers}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ListError = ResponseError
+
+const resourcesSpec: Request.Spec<ReadonlyArray<Device>> = {
+  operation: "getServerResources",
+  method: "GET",
+  path: Facts.resourcesPath,
+  urlParams: Facts.resourcesParams,
+  schema: Devices
+}
+
+/**
+ * The account's devices — servers, players and other clients — with their
+ * connections (HTTPS, relay and IPv6 ones included): plex.tv
+ * `GET /api/v2/resources` with the account token.
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const list = (): Effect.Effect<
+  ReadonlyArray<Device>,
+  ListError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => Effect.map(Request.plexTv(resourcesSpec), (success) => success.value)
+
+/**
+ * Whether a device provides `server` (a Plex Media Server).
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const isServer = (device: Device): boolean => Facts.providesServer(device.provides)
+
+/**
+ * The account's servers: the devices of {@link list} that provide `server`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Resources } from "effect4-plex-auth"
+ *
+ * const names = Resources.servers().pipe(Effect.map((servers) => servers.map((server) => server.name)))
+ * ```
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const servers = (): Effect.Effect<
+  ReadonlyArray<Device>,
+  ListError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => Effect.map(list(), (devices) => devices.filter(isServer))
+
+// ---------------------------------------------------------------------------
+// Candidates and ranking
+// ---------------------------------------------------------------------------
+
+/**
+ * Where a connection leads: the server's own network, the internet, or
+ * Plex's bandwidth-limited relay.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Location = Facts.Location
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Protocol = Facts.Protocol
+
+/**
+ * One base URL to try for a server, and the connection it comes from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Candidate extends Facts.Candidate<DeviceConnection> {}
+
+/**
+ * Ranks candidates by location, then protocol, in the orders given (earlier
+ * is better); anything not listed comes after what is. Candidates that tie
+ * are equally good: {@link connect} takes whichever of them answers first.
+ *
+ * @example
+ * ```ts
+ * import { Resources } from "effect4-plex-auth"
+ *
+ * // Plain HTTP on the local network first (no TLS to a plex.direct name).
+ * const rank = Resources.preferring({ locations: ["local", "remote", "relay"], protocols: ["http", "https"] })
+ * ```
+ *
+ * @since 0.1.0
+ * @category ranking
+ */
+export const preferring = (options: {
+  readonly locations?: ReadonlyArray<Location> | undefined
+  readonly protocols?: ReadonlyArray<Protocol> | undefined
+}): Order.Order<Candidate> => Facts.preferring(options)
+
+/**
+ * The default ranking: local before remote before relay, then HTTPS before
+ * HTTP.
+ *
+ * @since 0.1.0
+ * @category ranking
+ */
+export const defaultOrder: Order.Order<Candidate> = /*#__PURE__*/ preferring({})
+
+/**
+ * Which candidates to build and how to rank them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CandidateOptions {
+  /** The ranking, best first. Default {@link defaultOrder}. */
+  readonly rank?: Order.Order<Candidate> | undefined
+  /**
+   * Whether to try local connections. Default: whenever plex.tv lists them,
+   * ranked first. They are cheap to probe, and Plex Home members on the
+   * server's network, VPN and dual-stack users reach the server only there
+   * (plex.tv's `publicAddressMatches` is often `false` for them). It is safe:
+   * a probe carries no token, and a local address that belongs to someone
+   * else does not answer as this server's machine identifier. Pass `false`
+   * never to try them, `true` to insist.
+   */
+  readonly includeLocal?: boolean | undefined
+  /** Whether to try HTTPS only. Default: when the server says `httpsRequired`. */
+  readonly httpsOnly?: boolean | undefined
+}
+
+/**
+ * The base URLs to try for a device, best first: for each connection its
+ * `uri` and, unless it is a relay connection, `http://address:port` (IPv6
+ * addresses bracketed), without duplicates; local ones whenever listed
+ * unless `includeLocal` is `false`; HTTPS only when the server
+ * requires it or `httpsOnly` says so. A relay connection is tried only at its
+ * listed `uri`: a made-up plain-HTTP URL would carry everything in clear
+ * through Plex's relay.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Resources } from "effect4-plex-auth"
+ *
+ * const firstChoice = Resources.servers().pipe(
+ *   Effect.map((servers) => servers.flatMap((server) => Resources.candidates(server).slice(0, 1)))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category ranking
+ */
+export const candidates = (device: Device, options: CandidateOptions = {}): ReadonlyArray<Candidate> =>
+  Facts.candidates(device, { ...options, rank: options.rank ?? defaultOrder })
+
+// ---------------------------------------------------------------------------
+// Connecting
+// ---------------------------------------------------------------------------
+
+/**
+ * How {@link connect} probes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectOptions extends CandidateOptions {
+  /** How long one probe may take before it counts as failed. Default 10 seconds. */
+  readonly timeout?: Duration.Input | undefined
+  /**
+   * Once a candidate has answered while better-ranked ones are still
+   * pending, how long to wait for one of those before settling for it.
+   * Default 250 milliseconds.
+   */
+  readonly grace?: Duration.Input | undefined
+  /**
+   * Whether to check, once a connection is chosen, that the server accepts
+   * the token there: one authenticated `GET /` on the chosen URL only (what
+   * python-plexapi does to build a `PlexServer`). Default true; pass `false`
+   * when only reachability matters (the token is then never sent).
+   */
+  readonly verifyToken?: boolean | undefined
+}
+
+/**
+ * The per-probe timeout {@link connect} uses by default: 10 seconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultTimeout: Duration.Duration = /*#__PURE__*/ Duration.millis(Facts.defaultTimeoutMillis)
+
+/**
+ * The grace window {@link connect} uses by default: 250 milliseconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultGrace: Duration.Duration = /*#__PURE__*/ Duration.millis(Facts.defaultGraceMillis)
+
+/**
+ * A server and the connection chosen for it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Connected {
+  /** The server, as plex.tv listed it. */
+  readonly server: Device
+  /** The chosen candidate. */
+  readonly candidate: Candidate
+  /** The chosen base URL (the `PlexServer` URL). */
+  readonly uri: string
+  /** The connection the URL comes from. */
+  readonly connection: DeviceConnection
+  /** The token to use on the server: its own `accessToken`, `Redacted`. */
+  readonly token: Redacted.Redacted<string>
+  /** What the server said of itself. */
+  readonly identity: ServerIdentity
+  /** What became of every candidate, best-ranked first. */
+  readonly attempts: ReadonlyArray<ConnectionAttempt>
+  /** How long choosing took, in milliseconds (by the `Clock`). */
+  readonly elapsedMillis: number
+  /** `PlexServer` at {@link uri} and `Credentials` with {@link token}, for the server operations. */
+  readonly layer: Layer.Layer<PlexServer | Credentials>
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+export {
+  /**
+   * What became of one candidate URL while {@link connect} probed a server.
+   * Defined in `PlexError`; re-exported here.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  ConnectionAttempt,
+  /**
+   * No candidate URL of a server answered as that server. Defined in
+   * `PlexError`; re-exported here.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  NoReachableConnection,
+  /**
+   * The account has no server of that name or identifier. Defined in
+   * `PlexError`; re-exported here.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ServerNotFound
+}
+
+/**
+ * The errors of {@link connect}: no candidate answered; the chosen
+ * connection refused the token (`Unauthorized`) or the check of the token
+ * failed otherwise (the other `ResponseError`s); or (before any request) an
+ * invalid option or a server without a token when no `Credentials` are at
+ * hand.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectError = NoReachableConnection | ResponseError | InvalidInput
+
+/**
+ * The errors of {@link connectByName} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectByNameError = ListError | ServerNotFound | ConnectError
+
+const identitySpec: Request.Spec<typeof IdentityResponse.Type> = {
+  operation: "getServerIdentity",
+  method: "GET",
+  path: Facts.identityPath,
+  schema: IdentityResponse
+}
+
+/**
+ * The token check on the chosen connection: `GET /`, which a Plex Media Server answers only with a token
+ * it accepts (python-plexapi's `PlexServer(baseurl, token)` reads it the same way). Nothing is decoded.
+ */
+const tokenCheckSpec: Request.Spec<unknown> = {
+  operation: "verifyServerToken",
+  method: "GET",
+  path: Facts.tokenCheckPath,
+  schema: L.Unknown,
+  noContent: true
+}
+
+interface Failure {
+  readonly outcome: "Failed" | "WrongServer"
+  readonly reason: string
+  readonly detail: string
+}
+
+interface Settled {
+  readonly index: number
+  readonly millis: number
+  readonly result: Result.Result<ServerIdentity, Failure>
+}
+
+const failureOf = (error: PlexError): Failure => ({
+  outcome: "Failed",
+  reason: Facts.failureReason(error),
+  detail: error.message
+})
+
+/**
+ * One probe: `GET /identity` through the engine (identity headers, redirects
+ * handled by the engine, no retry), checked against the server's machine
+ * identifier. It carries no token: a Plex Media Server answers `/identity`
+ * to anyone, and a candidate is not yet known to be that server — it may be
+ * a stranger's address on this network, or plain HTTP that anyone on the
+ * path can read.
+ */
+const probe = (
+  candidate: Candidate,
+  server: Device,
+  timeout: Duration.Duration
+): Effect.Effect<Result.Result<ServerIdentity, Failure>, never, HttpClient.HttpClient | ClientIdentity> =>
+  Request.probe(identitySpec, candidate.uri, timeout).pipe(
+    Effect.match({
+      onFailure: (error) => Result.fail(failureOf(error)),
+      onSuccess: ({ value: { MediaContainer: identity } }) => {
+        const wrong = Facts.wrongServer(identity.machineIdentifier, server.clientIdentifier)
+        return wrong === undefined
+          ? Result.succeed(identity)
+          : Result.fail<Failure>({ outcome: "WrongServer", reason: "WrongServer", detail: wrong })
+      }
+    })
+  )
+
+/**
+ * Runs every probe at once and settles as soon as the best live candidate
+ * is certain: a candidate answered and every better-ranked one has failed,
+ * or `grace` has passed since the first answer. Closing the scope
+ * interrupts the probes still running.
+ */
+const race = <R>(
+  list: ReadonlyArray<Candidate>,
+  classes: ReadonlyArray<number>,
+  run: (candidate: Candidate) => Effect.Effect<Result.Result<ServerIdentity, Failure>, never, R>,
+  grace: number
+) =>
+  Effect.gen(function* () {
+    const start = yield* Clock.currentTimeMillis
+    const queue = yield* Queue.unbounded<Settled>()
+    yield* Effect.forEach(
+      list,
+      (candidate, index) =>
+        run(candidate).pipe(
+          // A probe that dies still settles, so the choice never waits on it.
+          Effect.catchDefect(() =>
+            Effect.succeed(
+              Result.fail<Failure>({
+                outcome: "Failed",
+                reason: "Defect",
+                detail: "the probe failed unexpectedly"
+              })
+            )
+          ),
+          Effect.flatMap((result) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Queue.offer(queue, { index, millis: now - start, result })
+            )
+          ),
+          Effect.forkScoped
+        ),
+      { discard: true }
+    )
+    const settled: Array<Settled | undefined> = list.map(() => undefined)
+    const choice = Facts.makeChoice(classes, grace)
+    let chosen: number | undefined
+    while (choice.pending() > 0) {
+      chosen = choice.certain()
+      if (chosen !== undefined) break
+      const deadline = choice.deadline()
+      let next: Option.Option<Settled>
+      if (deadline === undefined) {
+        next = Option.some(yield* Queue.take(queue))
+      } else {
+        const now = yield* Clock.currentTimeMillis
+        next = yield* Effect.timeoutOption(
+          Queue.take(queue),
+          Duration.millis(Math.max(0, start + deadline - now))
+        )
+      }
+      if (Option.isNone(next)) {
+        chosen = choice.bestAnswered()
+        break
+      }
+      const event = next.value
+      settled[event.index] = event
+      choice.settle(event.index, Result.isSuccess(event.result), event.millis)
+    }
+    chosen ??= choice.certain()
+    const decidedAt = (yield* Clock.currentTimeMillis) - start
+    return { chosen, settled, decidedAt }
+  })
+
+const attemptOf = (
+  candidate: Candidate,
+  settled: Settled | undefined,
+  decidedAt: number
+): ConnectionAttempt => {
+  const base = { uri: candidate.uri, location: candidate.location, protocol: candidate.protocol }
+  if (settled === undefined)
+    return new ConnectionAttempt({ ...base, outcome: "Cancelled", millis: decidedAt })
+  return Result.match(settled.result, {
+    onSuccess: () => new ConnectionAttempt({ ...base, outcome: "Reachable", millis: settled.millis }),
+    onFailure: (failure) =>
+      new ConnectionAttempt({
+        ...base,
+        outcome: failure.outcome,
+        millis: settled.millis,
+        reason: failure.reason,
+        detail: failure.detail
+      })
+  })
+}
+
+/** A `Duration` from untyped input, or none (whatever JavaScript passes). */
+const fromInput = (input: unknown): Option.Option<Duration.Duration> => {
+  try {
+    return Duration.fromInput(input as Duration.Input)
+  } catch {
+    return Option.none()
+  }
+}
+
+const decodeDuration = (
+  field: string,
+  input: Duration.Input | undefined,
+  fallback: Duration.Duration,
+  allowZero: boolean
+): Effect.Effect<Duration.Duration, InvalidInput> => {
+  if (input === undefined) return Effect.succeed(fallback)
+  // Duration reads a negative or NaN number as zero: reject those here.
+  const decoded = typeof input === "number" && !(input >= 0) ? Option.none() : fromInput(input)
+  if (
+    Option.isNone(decoded) ||
+    !Duration.isFinite(decoded.value) ||
+    Duration.toMillis(decoded.value) < 0 ||
+    (!allowZero && Duration.toMillis(decoded.value) === 0)
+  ) {
+    return Effect.fail(
+      V.invalid(
+        "Resources.connect",
+        field,
+        allowZero ? "must be a finite duration" : "must be a positive duration"
+      )
+    )
+  }
+  return Effect.succeed(decoded.value)
+}
+
+const layerOf = (uri: string, token: Redacted.Redacted<string>): Layer.Layer<PlexServer | Credentials> =>
+  Layer.mergeAll(
+    Layer.succeed(PlexServer, { url: uri }),
+    Layer.succeed(Credentials, { token: Effect.succeed(token) })
+  )
+
+/**
+ * Finds the fastest best connection to a server: probes every candidate
+ * URL (see {@link candidates}) at once with `GET /identity`, which a Plex
+ * Media Server answers without authentication, and returns the best-ranked
+ * one that answered as this server (its machine identifier) as soon as that
+ * is certain — when every better-ranked candidate has failed, or `grace`
+ * after a lower-ranked one answered. The probes still running are then
+ * interrupted, in the background: the result does not wait for their
+ * connections to close. Fails with `NoReachableConnection`, listing each candidate's
+ * fate, when none answered.
+ *
+ * The probes carry no token. The token — the server's own `accessToken`, or
+ * when it has none the `Credentials` in context (the account token) — goes
+ * to the chosen URL only: once with one authenticated `GET /` to check that
+ * the server accepts it there (failing with `Unauthorized` when it does
+ * not; `verifyToken: false` skips the check), then with the operations run
+ * with the result's `layer`. No other candidate ever receives it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth, Resources } from "effect4-plex-auth"
+ *
+ * const transient = Effect.gen(function* () {
+ *   const [server] = yield* Resources.servers()
+ *   if (server === undefined) return yield* Effect.die("no server")
+ *   const connected = yield* Resources.connect(server, { timeout: "5 seconds" })
+ *   return yield* PlexAuth.getTransientToken().pipe(Effect.provide(connected.layer))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category connecting
+ */
+export const connect = (
+  server: Device,
+  options: ConnectOptions = {}
+): Effect.Effect<Connected, ConnectError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    // Untyped JavaScript may pass anything: fail with InvalidInput, never a TypeError.
+    yield* V.object("Resources.connect", "server", server)
+    yield* V.object("Resources.connect", "options", options, true)
+    const timeout = yield* decodeDuration("timeout", options.timeout, defaultTimeout, false)
+    const grace = Duration.toMillis(yield* decodeDuration("grace", options.grace, defaultGrace, true))
+    const token =
+      server.accessToken ??
+      (yield* Effect.serviceOption(Credentials).pipe(
+        Effect.flatMap(
+          Option.match({
+            onNone: () =>
+              Effect.fail(
+                V.invalid(
+                  "Resources.connect",
+                  "server",
+                  "has no accessToken, and no Credentials are provided to use instead"
+                )
+              ),
+            onSome: (credentials) => credentials.token
+          })
+        )
+      ))
+    const list = candidates(server, options)
+    const rank = options.rank ?? defaultOrder
+    // Candidates that tie under the ranking share a class: equally good.
+    const classes = Facts.rankClasses(list, rank)
+    yield* Effect.annotateCurrentSpan({
+      "plex.server.id": server.clientIdentifier,
+      "plex.candidates": list.length,
+      "plex.probe.timeout_ms": Duration.toMillis(timeout),
+      "plex.probe.grace_ms": grace
+    })
+
+    // The probes live in this scope. Once the choice is made, closing it (which interrupts the probes still
+    // running and waits for their connections to be aborted) happens in the background: the caller has its
+    // answer and need not wait for the cleanup.
+    const scope = yield* Scope.make()
+    const { chosen, decidedAt, settled } = yield* race(
+      list,
+      classes,
+      (candidate) => probe(candidate, server, timeout),
+      grace
+    ).pipe(
+      Scope.provide(scope),
+      Effect.onExit((exit) => Effect.forkDetach(Scope.close(scope, exit)))
+    )
+    const attempts = list.map((candidate, i) => attemptOf(candidate, settled[i], decidedAt))
+    yield* Effect.annotateCurrentSpan(
+      Object.fromEntries(
+        attempts.flatMap((attempt, i) => [
+          [`plex.probe.${i}.uri`, attempt.uri],
+          [`plex.probe.${i}.outcome`, attempt.outcome],
+          [`plex.probe.${i}.millis`, attempt.millis],
+          ...(attempt.reason === undefined ? [] : [[`plex.probe.${i}.reason`, attempt.reason]])
+        ])
+      )
+    )
+    const candidate = chosen === undefined ? undefined : list[chosen]
+    const answer = chosen === undefined ? undefined : settled[chosen]
+    if (candidate === undefined || answer === undefined || Result.isFailure(answer.result)) {
+      return yield* new NoReachableConnection({
+        operation: "Resources.connect",
+        server: server.name,
+        clientIdentifier: server.clientIdentifier,
+        attempts
+      })
+    }
+    yield* Effect.annotateCurrentSpan({
+      "plex.connection.uri": candidate.uri,
+      "plex.connection.location": candidate.location,
+      "plex.connection.elapsed_ms": decidedAt
+    })
+    // The token goes to the chosen URL only, once it has answered as this server.
+    if (options.verifyToken !== false) {
+      yield* Request.execute(tokenCheckSpec, candidate.uri, Option.some(token))
+      yield* Effect.annotateCurrentSpan("plex.connection.token_verified", true)
+    }
+    return {
+      server,
+      candidate,
+      uri: candidate.uri,
+      connection: candidate.connection,
+      token,
+      identity: answer.result.success,
+      attempts,
+      elapsedMillis: decidedAt,
+      layer: layerOf(candidate.uri, token)
+    }
+  }).pipe(Effect.withSpan("Resources.connect", { kind: "internal" }))
+
+/**
+ * Lists the account's servers, picks the one named `nameOrId` (its client
+ * identifier, or its name — exact first, then ignoring case) and
+ * {@link connect}s to it. Fails with `ServerNotFound` when there is none.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Resources } from "effect4-plex-auth"
+ *
+ * const uri = Resources.connectByName("Living Room").pipe(Effect.map((connected) => connected.uri))
+ * ```
+ *
+ * @since 0.1.0
+ * @category connecting
+ */
+export const connectByName = (
+  nameOrId: string,
+  options: ConnectOptions = {}
+): Effect.Effect<Connected, ConnectByNameError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.gen(function* () {
+    const all = yield* servers()
+    const server = Facts.findServer(all, nameOrId)
+    if (server === undefined) {
+      return yield* new ServerNotFound({
+        operation: "Resources.connectByName",
+        server: nameOrId,
+        available: all.map((s) => s.name)
+      })
+    }
+    return yield* connect(server, options)
+  })
+
+/**
+ * A layer that connects to the account's server `nameOrId` when it is
+ * built (see {@link connectByName}) and provides its `PlexServer` and its
+ * own `Credentials`. It needs the account's `Credentials` to list the
+ * servers; what it provides replaces them for the effects it is given to.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { ClientIdentity, Credentials, PlexAuth, Resources } from "effect4-plex-auth"
+ *
+ * const ServerLive = Resources.layer("Living Room").pipe(
+ *   Layer.provide(Credentials.layerConfig()),
+ *   Layer.provideMerge(
+ *     Layer.merge(
+ *       FetchHttpClient.layer,
+ *       ClientIdentity.layer({ clientIdentifier: "my-app-install-id", product: "My App" })
+ *     )
+ *   )
+ * )
+ * const transient = PlexAuth.getTransientToken().pipe(Effect.provide(ServerLive))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  nameOrId: string,
+  options: ConnectOptions = {}
+): Layer.Layer<
+  PlexServer | Credentials,
+  ConnectByNameError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => Layer.unwrap(Effect.map(connectByName(nameOrId, options), (connected) => connected.layer))

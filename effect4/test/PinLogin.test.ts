@@ -1,0 +1,263 @@
+/**
+ * PIN login on Effect 4, against the shared fake Plex: create, the
+ * app.plex.tv URL, polling (spacing, slow-down on 429, expiry, 404 code
+ * 1020, interruption, transient failures) under the TestClock, and login.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import { TestClock } from "effect/testing"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
+
+const identity = {
+  clientIdentifier: "pin-test-client",
+  product: "Plex Test Tool",
+  version: "1.2.3",
+  platform: "Node.js",
+  deviceName: "Test Rig"
+} as const
+
+const env = (options: FakePlex.Options = {}) =>
+  Layer.merge(FakePlex.layer(options), ClientIdentity.layer(identity).pipe(Layer.orDie))
+
+/** A PIN as create returned it, made on the fake. */
+const created = (options: PinLogin.CreateOptions = {}) => PinLogin.create(options)
+
+/** The fake's checks of PIN `id`, with their arrival times. */
+const checks = (id: number) =>
+  Effect.map(FakePlex.requests, (all) =>
+    all.filter((r) => r.route === "checkPin" && r.path === `/api/v2/pins/${id}`)
+  )
+
+describe("create", () => {
+  it.effect("POSTs /api/v2/pins?strong=true with the identity and no token", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create()
+      assert.isNumber(pin.id)
+      assert.match(pin.code, /^[a-z0-9]{25}$/)
+      assert.isUndefined(pin.authToken)
+      assert.strictEqual(pin.expiresIn, 1800)
+      const [request, ...rest] = yield* FakePlex.requests
+      assert.strictEqual(rest.length, 0)
+      assert.strictEqual(request?.method, "POST")
+      assert.strictEqual(request?.path, "/api/v2/pins")
+      assert.deepStrictEqual(request?.query, { strong: "true" })
+      assert.strictEqual(request?.headers["x-plex-client-identifier"], identity.clientIdentifier)
+      assert.strictEqual(request?.headers["accept"], "application/json")
+      assert.isUndefined(request?.headers["x-plex-token"])
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("strong: false asks for the short plex.tv/link code", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create({ strong: false })
+      assert.match(pin.code, /^[A-Z0-9]{4}$/)
+      const [request] = yield* FakePlex.requests
+      assert.strictEqual(request?.query["strong"], "false")
+    }).pipe(Effect.provide(env()))
+  )
+})
+
+describe("authUrl", () => {
+  it.effect("carries clientID, code, the identity as context[device][...] and forwardUrl", () =>
+    Effect.gen(function* () {
+      const url = yield* PinLogin.authUrl({ code: "ABCD" }, { forwardUrl: "https://app.example/done?x=1" })
+      assert.isTrue(url.startsWith("https://app.plex.tv/auth#?"))
+      const params = new URLSearchParams(url.slice(url.indexOf("#?") + 2))
+      assert.strictEqual(params.get("clientID"), identity.clientIdentifier)
+      assert.strictEqual(params.get("code"), "ABCD")
+      assert.strictEqual(params.get("context[device][product]"), identity.product)
+      assert.strictEqual(params.get("context[device][version]"), identity.version)
+      assert.strictEqual(params.get("context[device][platform]"), identity.platform)
+      assert.strictEqual(params.get("context[device][deviceName]"), identity.deviceName)
+      assert.strictEqual(params.get("forwardUrl"), "https://app.example/done?x=1")
+      // brackets are percent-encoded in the URL itself
+      assert.include(url, "context%5Bdevice%5D%5Bproduct%5D=")
+      assert.notInclude(url, "context[device]")
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("a forwardUrl that is not http(s) is InvalidInput", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        PinLogin.authUrl({ code: "ABCD" }, { forwardUrl: "javascript:alert(1)" })
+      )
+      assert.strictEqual(error._tag, "InvalidInput")
+      assert.strictEqual(error.field, "forwardUrl")
+    }).pipe(Effect.provide(env()))
+  )
+})
+
+describe("poll", () => {
+  it.effect("asks once a second until the PIN carries a token, and returns it Redacted", () =>
+    Effect.gen(function* () {
+      const pin = yield* created()
+      const fiber = yield* Effect.forkChild(PinLogin.poll(pin))
+      yield* TestClock.adjust("10 seconds")
+      const token = yield* Fiber.join(fiber)
+      assert.isTrue(Redacted.isRedacted(token))
+      const [approved] = yield* Effect.flatMap(Effect.service(FakePlex.FakePlex), (fake) => fake.pins)
+      assert.strictEqual(Redacted.value(token), approved?.authToken && Redacted.value(approved.authToken))
+      const seen = yield* checks(pin.id)
+      assert.deepStrictEqual(
+        seen.map((r) => r.receivedAt),
+        [0, 1000, 2000]
+      )
+      for (const request of seen) assert.strictEqual(request.method, "GET")
+    }).pipe(Effect.provide(env({ autoApprovePins: { after: "2 seconds" } })))
+  )
+
+  it.effect("404 code 1020 is PinExpired (NotFound) at once", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(PinLogin.poll({ id: 4242, code: "gone" }))
+      assert.strictEqual(error._tag, "PinExpired")
+      if (error._tag !== "PinExpired") return
+      assert.strictEqual(error.reason, "NotFound")
+      assert.strictEqual(error.pinId, 4242)
+      assert.deepStrictEqual(
+        error.errors.map((e) => e.code),
+        [1020]
+      )
+      assert.strictEqual((yield* checks(4242)).length, 1)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("gives up with PinExpired (Expired) when the PIN's lifetime has passed", () =>
+    Effect.gen(function* () {
+      const pin = yield* created()
+      const fiber = yield* Effect.forkChild(Effect.flip(PinLogin.poll({ ...pin, expiresIn: 5 })))
+      yield* TestClock.adjust("4999 millis")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
+      const count = (yield* checks(pin.id)).length
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* checks(pin.id)).length, count, "no request after giving up")
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a PIN that expires while every check failed on the network is PinExpired (Unreachable), with the last error",
+    () =>
+      Effect.gen(function* () {
+        const pin = yield* created()
+        yield* FakePlex.fault("checkPin", Fault.reset)
+        const fiber = yield* Effect.forkChild(Effect.flip(PinLogin.poll({ ...pin, expiresIn: 60 })))
+        yield* TestClock.adjust("61 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "PinExpired")
+        if (error._tag !== "PinExpired") return
+        assert.strictEqual(error.reason, "Unreachable")
+        assert.strictEqual(error.lastError?._tag, "NetworkError")
+        assert.match(error.message, /could not be reached/)
+        assert.isAtLeast((yield* checks(pin.id)).length, 3, "it kept asking, more slowly")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("a PIN that expires after an answer, then 5xx, is Expired and carries the last failure", () =>
+    Effect.gen(function* () {
+      const pin = yield* created()
+      const fiber = yield* Effect.forkChild(Effect.flip(PinLogin.poll({ ...pin, expiresIn: 30 })))
+      yield* TestClock.adjust("500 millis")
+      yield* FakePlex.fault("checkPin", Fault.status(503))
+      yield* TestClock.adjust("31 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
+      assert.strictEqual(error._tag === "PinExpired" && error.lastError?._tag, "Unexpected")
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("slows down when rate limited (429 code 1003), honouring Retry-After", () =>
+    Effect.gen(function* () {
+      const pin = yield* created()
+      const fiber = yield* Effect.forkChild(PinLogin.poll(pin))
+      yield* TestClock.adjust("500 millis")
+      // 1 s: 429 with Retry-After 10 s; 11 s: 429 without (backoff 4 s); 15 s: approved
+      yield* FakePlex.fault("checkPin", Fault.rateLimited("10 seconds"), { times: 1 })
+      yield* FakePlex.fault("checkPin", Fault.status(429), { times: 1 })
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(
+        (yield* checks(pin.id)).map((r) => [r.receivedAt, r.status]),
+        [
+          [0, 200],
+          [1000, 429],
+          [11_000, 429],
+          [15_000, 200]
+        ]
+      )
+    }).pipe(Effect.provide(env({ autoApprovePins: { after: "12 seconds" } })))
+  )
+
+  it.effect("interrupting stops polling with no request in flight", () =>
+    Effect.gen(function* () {
+      const pin = yield* created()
+      const fiber = yield* Effect.forkChild(PinLogin.poll(pin))
+      yield* TestClock.adjust("500 millis")
+      yield* FakePlex.fault("checkPin", Fault.hang)
+      yield* TestClock.adjust("500 millis")
+      // the second check hangs; interrupt while it is in flight
+      yield* Fiber.interrupt(fiber)
+      const seen = yield* checks(pin.id)
+      assert.deepStrictEqual(
+        seen.map((r) => r.outcome),
+        ["Responded", "Interrupted"]
+      )
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* checks(pin.id)).length, 2)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("a PIN that already carries a token needs no request", () =>
+    Effect.gen(function* () {
+      const token = yield* PinLogin.poll({ id: 1, code: "x", authToken: Redacted.make("already") })
+      assert.strictEqual(Redacted.value(token), "already")
+      assert.strictEqual((yield* FakePlex.requests).length, 0)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("a 502 and a dropped connection while polling do not end the login", () =>
+    Effect.gen(function* () {
+      const pin = yield* created()
+      const fiber = yield* Effect.forkChild(PinLogin.poll(pin))
+      yield* TestClock.adjust("500 millis")
+      yield* FakePlex.fault("checkPin", Fault.status(502), { times: 1 })
+      yield* FakePlex.fault("checkPin", Fault.reset, { times: 1 })
+      yield* TestClock.adjust("1 minute")
+      const token = yield* Fiber.join(fiber)
+      const fake = yield* Effect.service(FakePlex.FakePlex)
+      assert.isTrue(yield* fake.isTokenValid(token))
+      assert.deepStrictEqual(
+        (yield* checks(pin.id)).map((r) => r.outcome),
+        ["Responded", "Responded", "Reset", "Responded"]
+      )
+    }).pipe(Effect.provide(env({ autoApprovePins: { after: "1 second" } })))
+  )
+})
+
+describe("login", () => {
+  it.effect("shows the PIN and URL once, then returns the token", () =>
+    Effect.gen(function* () {
+      const shown = yield* Ref.make<ReadonlyArray<string>>([])
+      const fiber = yield* Effect.forkChild(
+        PinLogin.login({
+          onPin: ({ pin, url }) => Ref.update(shown, (all) => [...all, `${pin.code} ${url}`])
+        })
+      )
+      yield* TestClock.adjust("5 seconds")
+      const token = yield* Fiber.join(fiber)
+      const fake = yield* Effect.service(FakePlex.FakePlex)
+      const [pin] = yield* fake.pins
+      assert.strictEqual(Redacted.value(token), pin?.authToken && Redacted.value(pin.authToken))
+      const lines = yield* Ref.get(shown)
+      assert.strictEqual(lines.length, 1)
+      assert.include(lines[0]!, `${pin?.code} https://app.plex.tv/auth#?`)
+    }).pipe(Effect.provide(env({ autoApprovePins: { after: "3 seconds" } })))
+  )
+})

@@ -1,0 +1,807 @@
+/**
+ * Resources.connect on Effect 4, against the shared fake Plex: ranking, the
+ * choice as soon as the best is certain (grace window, hanging probes
+ * interrupted), failures (NoReachableConnection with every attempt),
+ * tokens (probes carry none; the token check on the chosen URL only),
+ * connectByName and layer. Time is the TestClock's.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { TestClock } from "effect/testing"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexError from "effect4-plex-auth/PlexError"
+import * as Resources from "effect4-plex-auth/Resources"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { assertNoSecrets, failsWith, renderings } from "./support.js"
+
+const Identity = ClientIdentity.layer({
+  clientIdentifier: "resources-test-client",
+  product: "Resources Test"
+}).pipe(Layer.orDie)
+
+const ID = FakePlex.defaults.serverId
+const LOCAL = "http://192.0.2.10:32400"
+const REMOTE = "http://198.51.100.10:32400"
+const RELAY = "http://203.0.113.10:8443"
+const LOCAL_HTTPS = `https://192-0-2-10.${ID}.plex.direct:32400`
+const REMOTE_HTTPS = `https://198-51-100-10.${ID}.plex.direct:32400`
+const RELAY_HTTPS = `https://203-0-113-10.${ID}.plex.direct:8443`
+
+/** One server ("Den", the default identifier and token) with these connections, and the account's credentials. */
+const withServer = (connections: ReadonlyArray<FakePlex.ConnectionSeed>, options: FakePlex.Options = {}) =>
+  Layer.mergeAll(
+    FakePlex.layer({ servers: [{ name: "Den", connections }], ...options }),
+    Identity,
+    Credentials.layer(FakePlex.defaults.token).pipe(Layer.orDie)
+  )
+
+/** Plain-HTTP connections, one candidate each. */
+const threeWays = withServer([{ uri: RELAY, relay: true }, { uri: REMOTE }, { uri: LOCAL, local: true }])
+
+const theServer = Effect.flatMap(Resources.servers(), (servers) =>
+  servers[0] === undefined ? Effect.die(new Error("the fake has no server")) : Effect.succeed(servers[0])
+)
+
+/** The outcome the fake recorded for the /identity request on each origin. */
+const fakeOutcomes = Effect.map(FakePlex.requests, (requests) =>
+  Object.fromEntries(
+    requests.filter((r) => r.route === "getServerIdentity").map((r) => [r.origin, r.outcome] as const)
+  )
+)
+
+const outcomes = (attempts: ReadonlyArray<Resources.ConnectionAttempt>) =>
+  attempts.map((a) => [a.uri, a.outcome, a.millis] as const)
+
+/**
+ * Forks `connect`, so a test can move the TestClock and look at the fiber in between. These tests time the
+ * choice itself, so the token check after it (whose request the scripted delays would hold up too) is off;
+ * "Resources.connect: the token check" covers it.
+ */
+const start = (server: Resources.Device, options?: Resources.ConnectOptions) =>
+  Effect.forkChild(Resources.connect(server, { verifyToken: false, ...options }))
+
+const isDone = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.sync(() => fiber.pollUnsafe() !== undefined)
+
+describe("Resources.connect: ranking", () => {
+  it.effect("local over remote over relay", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      const best = yield* Resources.connect(server)
+      assert.strictEqual(best.uri, LOCAL)
+      assert.strictEqual(best.candidate.location, "local")
+      assert.strictEqual(best.connection, best.candidate.connection)
+      assert.strictEqual(best.identity.machineIdentifier, ID)
+      assert.strictEqual(best.elapsedMillis, 0)
+
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.refuse)
+      const remote = yield* Resources.connect(server)
+      assert.strictEqual(remote.uri, REMOTE)
+
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.status(503))
+      const relay = yield* Resources.connect(server)
+      assert.strictEqual(relay.uri, RELAY)
+      assert.strictEqual(relay.candidate.location, "relay")
+      assert.deepStrictEqual(
+        relay.attempts.map((a) => [a.uri, a.location, a.outcome, a.reason]),
+        [
+          [LOCAL, "local", "Failed", "NetworkError/Transport"],
+          [REMOTE, "remote", "Failed", "Unexpected/Status"],
+          [RELAY, "relay", "Reachable", undefined]
+        ]
+      )
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("https over http", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      assert.deepStrictEqual(
+        Resources.candidates(server).map((c) => c.uri),
+        [LOCAL_HTTPS, LOCAL]
+      )
+      // The http candidate answers at once, the https one 100 ms later: within the grace window.
+      yield* FakePlex.fault({ origin: LOCAL_HTTPS }, Fault.delay("100 millis"))
+      const fiber = yield* start(server)
+      yield* TestClock.adjust("99 millis")
+      assert.isFalse(yield* isDone(fiber))
+      yield* TestClock.adjust("1 millis")
+      const chosen = yield* Fiber.join(fiber)
+      assert.strictEqual(chosen.uri, LOCAL_HTTPS)
+      assert.strictEqual(chosen.candidate.protocol, "https")
+      assert.deepStrictEqual(outcomes(chosen.attempts), [
+        [LOCAL_HTTPS, "Reachable", 100],
+        [LOCAL, "Reachable", 0]
+      ])
+    }).pipe(
+      Effect.provide(
+        withServer([
+          { uri: LOCAL_HTTPS, local: true },
+          { uri: LOCAL, local: true }
+        ])
+      )
+    )
+  )
+
+  it.effect("a custom ranking is followed", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      const chosen = yield* Resources.connect(server, {
+        rank: Resources.preferring({ locations: ["relay", "remote", "local"] })
+      })
+      assert.strictEqual(chosen.uri, RELAY)
+      assert.deepStrictEqual(
+        chosen.attempts.map((a) => a.uri),
+        [RELAY, REMOTE, LOCAL]
+      )
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("candidates that tie are equally good: the first to answer wins at once", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("1 second"))
+      yield* FakePlex.fault({ origin: "http://192.0.2.12:32400" }, Fault.delay("3 millis"))
+      const fiber = yield* start(server)
+      yield* TestClock.adjust("3 millis")
+      const chosen = yield* Fiber.join(fiber)
+      assert.strictEqual(chosen.uri, "http://192.0.2.12:32400")
+      assert.strictEqual(chosen.elapsedMillis, 3)
+      assert.deepStrictEqual(outcomes(chosen.attempts), [
+        [LOCAL, "Cancelled", 3],
+        ["http://192.0.2.12:32400", "Reachable", 3]
+      ])
+    }).pipe(
+      Effect.provide(
+        withServer([
+          { uri: LOCAL, local: true },
+          { uri: "http://192.0.2.12:32400", local: true }
+        ])
+      )
+    )
+  )
+})
+
+describe("Resources.connect: as soon as the best is certain", () => {
+  it.effect(
+    "the local answers in 5 ms while the remote hangs: chosen at 5 ms, the hanging probe interrupted",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("5 millis"))
+        yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+        yield* FakePlex.fault({ origin: RELAY }, Fault.hang)
+        const fiber = yield* start(server)
+        yield* TestClock.adjust("4 millis")
+        assert.isFalse(yield* isDone(fiber))
+        yield* TestClock.adjust("1 millis")
+        assert.isTrue(yield* isDone(fiber))
+        const chosen = yield* Fiber.join(fiber)
+        assert.strictEqual(chosen.uri, LOCAL)
+        assert.strictEqual(chosen.elapsedMillis, 5)
+        assert.deepStrictEqual(outcomes(chosen.attempts), [
+          [LOCAL, "Reachable", 5],
+          [REMOTE, "Cancelled", 5],
+          [RELAY, "Cancelled", 5]
+        ])
+        // No request is left in flight: the fake saw the client give up on the hanging ones.
+        assert.deepStrictEqual(yield* fakeOutcomes, {
+          [LOCAL]: "Responded",
+          [REMOTE]: "Interrupted",
+          [RELAY]: "Interrupted"
+        })
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("better-ranked candidates that fail fast do not delay the choice", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("2 millis", Fault.reset))
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.delay("7 millis"))
+      yield* FakePlex.fault({ origin: RELAY }, Fault.hang)
+      const fiber = yield* start(server)
+      yield* TestClock.adjust("7 millis")
+      const chosen = yield* Fiber.join(fiber)
+      assert.strictEqual(chosen.uri, REMOTE)
+      assert.strictEqual(chosen.elapsedMillis, 7)
+      assert.deepStrictEqual(outcomes(chosen.attempts), [
+        [LOCAL, "Failed", 2],
+        [REMOTE, "Reachable", 7],
+        [RELAY, "Cancelled", 7]
+      ])
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("grace window: a relay answers at 5 ms, the local at 100 ms → the local, at 100 ms", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("100 millis"))
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+      const fiber = yield* start(server, { grace: "250 millis" })
+      yield* TestClock.adjust("99 millis")
+      assert.isFalse(yield* isDone(fiber))
+      yield* TestClock.adjust("1 millis")
+      const chosen = yield* Fiber.join(fiber)
+      assert.strictEqual(chosen.uri, LOCAL)
+      assert.strictEqual(chosen.elapsedMillis, 100)
+      assert.deepStrictEqual(outcomes(chosen.attempts), [
+        [LOCAL, "Reachable", 100],
+        [REMOTE, "Cancelled", 100],
+        [RELAY, "Reachable", 5]
+      ])
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("grace window: a relay answers at 5 ms, the local at 400 ms → the relay, at 255 ms", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("400 millis"))
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+      const fiber = yield* start(server)
+      yield* TestClock.adjust("254 millis")
+      assert.isFalse(yield* isDone(fiber))
+      yield* TestClock.adjust("1 millis")
+      const chosen = yield* Fiber.join(fiber)
+      assert.strictEqual(chosen.uri, RELAY)
+      assert.strictEqual(chosen.elapsedMillis, 255)
+      assert.deepStrictEqual(outcomes(chosen.attempts), [
+        [LOCAL, "Cancelled", 255],
+        [REMOTE, "Cancelled", 255],
+        [RELAY, "Reachable", 5]
+      ])
+      assert.deepStrictEqual(yield* fakeOutcomes, {
+        [LOCAL]: "Interrupted",
+        [REMOTE]: "Interrupted",
+        [RELAY]: "Responded"
+      })
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect(
+    "the grace window counts from the first answer; a better one meanwhile is taken when it ends",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        yield* FakePlex.fault({ origin: LOCAL }, Fault.hang)
+        yield* FakePlex.fault({ origin: REMOTE }, Fault.delay("30 millis"))
+        yield* FakePlex.fault({ origin: RELAY }, Fault.delay("10 millis"))
+        const fiber = yield* start(server, { grace: "50 millis" })
+        yield* TestClock.adjust("59 millis")
+        assert.isFalse(yield* isDone(fiber))
+        yield* TestClock.adjust("1 millis")
+        const chosen = yield* Fiber.join(fiber)
+        assert.strictEqual(chosen.uri, REMOTE)
+        assert.strictEqual(chosen.elapsedMillis, 60)
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("a zero grace window takes the first answer", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("10 millis"))
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.delay("10 millis"))
+      yield* FakePlex.fault({ origin: RELAY }, Fault.delay("2 millis"))
+      const fiber = yield* start(server, { grace: 0 })
+      yield* TestClock.adjust("2 millis")
+      const chosen = yield* Fiber.join(fiber)
+      assert.strictEqual(chosen.uri, RELAY)
+      assert.strictEqual(chosen.elapsedMillis, 2)
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  for (const hanging of [0, 2, 4, 8]) {
+    const hangingUris = Array.from({ length: hanging }, (_, i) => `http://198.51.100.${100 + i}:32400`)
+    const hangingConnections = hangingUris.map((uri) => ({ uri }))
+
+    it.effect(`${hanging} hanging remote candidates: still chosen at 5 ms`, () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("5 millis"))
+        for (const uri of hangingUris) yield* FakePlex.fault({ origin: uri }, Fault.hang)
+        const fiber = yield* start(server)
+        yield* TestClock.adjust("5 millis")
+        const chosen = yield* Fiber.join(fiber)
+        assert.strictEqual(chosen.uri, LOCAL)
+        assert.strictEqual(chosen.elapsedMillis, 5)
+        assert.strictEqual(chosen.attempts.filter((a) => a.outcome === "Cancelled").length, hanging)
+        const fake = yield* fakeOutcomes
+        for (const uri of hangingUris) assert.strictEqual(fake[uri], "Interrupted")
+      }).pipe(Effect.provide(withServer([...hangingConnections, { uri: LOCAL, local: true }])))
+    )
+
+    if (hanging > 0) {
+      it.effect(`${hanging} hanging better-ranked candidates: still chosen at 5 ms + grace`, () =>
+        Effect.gen(function* () {
+          const server = yield* theServer
+          yield* FakePlex.fault({ origin: REMOTE }, Fault.delay("5 millis"))
+          for (const uri of hangingUris) yield* FakePlex.fault({ origin: uri }, Fault.hang)
+          const fiber = yield* start(server)
+          yield* TestClock.adjust("255 millis")
+          const chosen = yield* Fiber.join(fiber)
+          assert.strictEqual(chosen.uri, REMOTE)
+          assert.strictEqual(chosen.elapsedMillis, 255)
+          assert.strictEqual(chosen.attempts.filter((a) => a.outcome === "Cancelled").length, hanging)
+        }).pipe(
+          Effect.provide(
+            withServer([{ uri: REMOTE }, ...hangingConnections.map((c) => ({ ...c, local: true }))])
+          )
+        )
+      )
+    }
+  }
+})
+
+describe("Resources.connect: failures", () => {
+  it.effect("all fail → NoReachableConnection, listing each candidate and why", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.refuse)
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.html({ status: 200 }))
+      const fiber = yield* Effect.forkChild(failsWith(Resources.connect(server), "NoReachableConnection"))
+      // The default per-probe timeout is 10 s.
+      yield* TestClock.adjust("9999 millis")
+      assert.isFalse(yield* isDone(fiber))
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error.operation, "Resources.connect")
+      assert.strictEqual(error.server, "Den")
+      assert.strictEqual(error.clientIdentifier, ID)
+      assert.deepStrictEqual(
+        error.attempts.map((a) => [a.uri, a.outcome, a.reason, a.millis]),
+        [
+          [LOCAL, "Failed", "NetworkError/Transport", 0],
+          [REMOTE, "Failed", "NetworkError/Timeout", 10000],
+          [RELAY, "Failed", "Unexpected/ContentType", 0]
+        ]
+      )
+      for (const uri of [LOCAL, REMOTE, RELAY]) assert.include(error.message, uri)
+      assert.include(error.message, "NetworkError/Timeout")
+      assert.isTrue(error instanceof Resources.NoReachableConnection)
+      assert.isTrue(PlexError.isPlexError(error))
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("the per-probe timeout is configurable", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      for (const uri of [LOCAL, REMOTE, RELAY]) yield* FakePlex.fault({ origin: uri }, Fault.hang)
+      const fiber = yield* Effect.forkChild(
+        failsWith(Resources.connect(server, { timeout: "2 seconds" }), "NoReachableConnection")
+      )
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(
+        error.attempts.map((a) => [a.reason, a.millis]),
+        [
+          ["NetworkError/Timeout", 2000],
+          ["NetworkError/Timeout", 2000],
+          ["NetworkError/Timeout", 2000]
+        ]
+      )
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("a server answering with another machine identifier is rejected", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      const impostor = Fault.respond(() =>
+        Effect.succeed(
+          new Response(
+            JSON.stringify({ MediaContainer: { machineIdentifier: "someone-else", version: "1.0" } }),
+            {
+              status: 200,
+              headers: { "content-type": "application/json" }
+            }
+          )
+        )
+      )
+      yield* FakePlex.fault({ origin: LOCAL }, impostor)
+      const chosen = yield* Resources.connect(server)
+      assert.strictEqual(chosen.uri, REMOTE)
+      const local = chosen.attempts[0]
+      assert.strictEqual(local?.outcome, "WrongServer")
+      assert.include(local?.detail ?? "", "someone-else")
+
+      yield* FakePlex.fault({ origin: REMOTE }, impostor)
+      yield* FakePlex.fault({ origin: RELAY }, impostor)
+      const error = yield* failsWith(Resources.connect(server), "NoReachableConnection")
+      assert.deepStrictEqual(
+        error.attempts.map((a) => a.outcome),
+        ["WrongServer", "WrongServer", "WrongServer"]
+      )
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("a probe that dies counts as failed and does not hold up the choice", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault(
+        { origin: LOCAL },
+        Fault.respond(() => Effect.die(new Error("the HTTP stack broke")))
+      )
+      const chosen = yield* Resources.connect(server)
+      assert.strictEqual(chosen.uri, REMOTE)
+      assert.deepStrictEqual(
+        chosen.attempts.slice(0, 2).map((a) => [a.outcome, a.reason]),
+        [
+          ["Failed", "Defect"],
+          ["Reachable", undefined]
+        ]
+      )
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("no usable connection → NoReachableConnection at once, with no attempts", () =>
+    Effect.gen(function* () {
+      const [shared] = yield* Resources.servers()
+      assert.isFalse(shared?.owned)
+      const error = yield* failsWith(
+        Resources.connect(shared!, { includeLocal: false }),
+        "NoReachableConnection"
+      )
+      assert.deepStrictEqual(error.attempts, [])
+      assert.include(error.message, "no usable connection")
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).map((r) => r.route),
+        ["getServerResources"]
+      )
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          FakePlex.layer({
+            accounts: [{ username: "alice" }, { username: "bob" }],
+            servers: [{ name: "Den", sharedWith: ["bob"], connections: [{ uri: LOCAL, local: true }] }]
+          }),
+          Identity,
+          Credentials.layer("fakeAccountToken0002").pipe(Layer.orDie)
+        )
+      )
+    )
+  )
+
+  it.effect("invalid options fail with InvalidInput before any request", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.hang)
+      const zero = yield* failsWith(Resources.connect(server, { timeout: 0 }), "InvalidInput")
+      assert.strictEqual(zero.field, "timeout")
+      const negative = yield* failsWith(Resources.connect(server, { grace: -5 }), "InvalidInput")
+      assert.strictEqual(negative.field, "grace")
+      const infinite = yield* failsWith(
+        Resources.connect(server, { timeout: "Infinity" as never }),
+        "InvalidInput"
+      )
+      assert.strictEqual(infinite.field, "timeout")
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).map((r) => r.route),
+        ["getServerResources"]
+      )
+    }).pipe(Effect.provide(threeWays))
+  )
+})
+
+describe("Resources.connect: tokens and safety", () => {
+  // Changed on purpose: the probes used to send the server's token; now they send none.
+  it.effect("probes without any token, with the identity headers and Accept JSON", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* Resources.connect(server)
+      const probes = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+      assert.strictEqual(probes.length, 3)
+      for (const probe of probes) {
+        assert.strictEqual(probe.method, "GET")
+        assert.strictEqual(probe.path, "/identity")
+        assert.deepStrictEqual(probe.query, {})
+        assert.notProperty(probe.headers, "x-plex-token")
+        assert.strictEqual(probe.headers["x-plex-client-identifier"], "resources-test-client")
+        assert.strictEqual(probe.headers["x-plex-product"], "Resources Test")
+        assert.match(String(probe.headers["accept"]), /application\/json/)
+      }
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect(
+    "no candidate — local, remote or relay, http or https — is ever sent a token; only the layer sends it, to the chosen URL",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        const list = Resources.candidates(server)
+        assert.deepStrictEqual(
+          list.map((c) => [c.uri, c.location, c.protocol]),
+          [
+            [LOCAL_HTTPS, "local", "https"],
+            [LOCAL, "local", "http"],
+            [REMOTE_HTTPS, "remote", "https"],
+            [REMOTE, "remote", "http"],
+            [RELAY_HTTPS, "relay", "https"]
+          ]
+        )
+        // Every candidate fails, so every probe reaches the fake (none is cancelled first).
+        for (const candidate of list) yield* FakePlex.fault({ origin: candidate.uri }, Fault.status(503))
+        const error = yield* failsWith(Resources.connect(server), "NoReachableConnection")
+        assert.strictEqual(error.attempts.length, list.length)
+        const fake = yield* FakePlex.FakePlex
+        const probes = (yield* FakePlex.requests).filter((r) => r.host !== "plex.tv")
+        assert.sameMembers(
+          probes.map((r) => r.origin),
+          list.map((c) => c.uri),
+          "each candidate was probed once, and nothing else was"
+        )
+        for (const probe of probes) {
+          assert.strictEqual(probe.path, "/identity")
+          assert.notProperty(probe.headers, "x-plex-token", probe.origin)
+        }
+
+        // Now only the remote https one answers: still no token in any probe.
+        yield* fake.clearFaults
+        for (const candidate of list) {
+          if (candidate.uri !== REMOTE_HTTPS) yield* FakePlex.fault({ origin: candidate.uri }, Fault.refuse)
+        }
+        yield* fake.clearRequests
+        const chosen = yield* Resources.connect(server)
+        assert.strictEqual(chosen.uri, REMOTE_HTTPS)
+        const again = yield* FakePlex.requests
+        assert.isAbove(again.length, 0)
+        for (const probe of again.filter((r) => r.route === "getServerIdentity")) {
+          assert.notProperty(probe.headers, "x-plex-token", probe.origin)
+        }
+        // The token check: one authenticated GET /, on the chosen URL only.
+        const withToken = again.filter((r) => "x-plex-token" in r.headers)
+        assert.deepStrictEqual(
+          withToken.map((r) => [r.origin, r.method, r.path]),
+          [[REMOTE_HTTPS, "GET", "/"]]
+        )
+        assert.deepStrictEqual(
+          again.filter((r) => r.route !== "getServerIdentity").map((r) => r.route),
+          ["getServerCapabilities"]
+        )
+
+        // The token goes out only with the operations run with the result's layer.
+        yield* fake.clearRequests
+        yield* PlexAuth.getTransientToken().pipe(Effect.provide(chosen.layer))
+        const [operation] = yield* FakePlex.requests
+        assert.strictEqual(operation?.origin, REMOTE_HTTPS)
+        assert.strictEqual(
+          Redacted.value(operation?.headers["x-plex-token"] as Redacted.Redacted<string>),
+          Redacted.value(FakePlex.defaults.serverToken)
+        )
+      }).pipe(
+        Effect.provide(
+          withServer([
+            { uri: LOCAL_HTTPS, local: true },
+            { uri: LOCAL, local: true },
+            { uri: REMOTE_HTTPS },
+            { uri: REMOTE },
+            { uri: RELAY_HTTPS, relay: true }
+          ])
+        )
+      )
+  )
+
+  it.effect("a relay connection gets no plain-HTTP candidate: nothing is sent to http://address:port", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      const [relay] = server.connections
+      assert.strictEqual(relay?.address, "203.0.113.10")
+      assert.strictEqual(relay?.port, 8443)
+      yield* FakePlex.fault({ origin: RELAY_HTTPS }, Fault.status(503))
+      const error = yield* failsWith(Resources.connect(server), "NoReachableConnection")
+      assert.deepStrictEqual(
+        error.attempts.map((a) => [a.uri, a.location, a.protocol]),
+        [[RELAY_HTTPS, "relay", "https"]]
+      )
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity").map((r) => r.origin),
+        [RELAY_HTTPS]
+      )
+    }).pipe(Effect.provide(withServer([{ uri: RELAY_HTTPS, relay: true }])))
+  )
+
+  it.effect(
+    "publicAddressMatches false (a Home member on the LAN, a VPN): local addresses are still probed first; includeLocal: false skips them",
+    () =>
+      Effect.gen(function* () {
+        const listed = yield* theServer
+        assert.isTrue(listed.publicAddressMatches)
+        const away: Resources.Device = { ...listed, publicAddressMatches: false, owned: false }
+        const chosen = yield* Resources.connect(away)
+        assert.strictEqual(chosen.uri, LOCAL)
+        assert.deepStrictEqual(
+          chosen.attempts.map((a) => a.location),
+          ["local", "remote", "relay"]
+        )
+        // Asked not to, they are not probed.
+        const fake = yield* FakePlex.FakePlex
+        yield* fake.clearRequests
+        const remote = yield* Resources.connect(away, { includeLocal: false })
+        assert.strictEqual(remote.uri, REMOTE)
+        const probed = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+        assert.notInclude(
+          probed.map((r) => r.origin),
+          LOCAL
+        )
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("a redirect to another host does not carry the server's token there", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.redirect())
+      const chosen = yield* Resources.connect(server)
+      assert.strictEqual(chosen.uri, REMOTE)
+      const elsewhere = (yield* FakePlex.requests).filter((r) => r.host === "elsewhere")
+      assert.strictEqual(elsewhere.length, 1)
+      assert.notProperty(elsewhere[0]?.headers, "x-plex-token")
+      assert.strictEqual(chosen.attempts[0]?.outcome, "Failed")
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  // Changed on purpose: the account token used to go out with the probes; now only the layer sends it.
+  it.effect(
+    "a server without an accessToken: the account token, not sent by the probes, only by the layer",
+    () =>
+      Effect.gen(function* () {
+        const { accessToken: _, ...server } = yield* theServer
+        const chosen = yield* Resources.connect(server)
+        assert.strictEqual(Redacted.value(chosen.token), Redacted.value(FakePlex.defaults.token))
+        const probes = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+        assert.isAbove(probes.length, 0)
+        for (const probe of probes) assert.notProperty(probe.headers, "x-plex-token")
+        yield* Effect.flatMap(Effect.service(FakePlex.FakePlex), (fake) => fake.clearRequests)
+        yield* Effect.exit(PlexAuth.getTransientToken().pipe(Effect.provide(chosen.layer)))
+        const [operation] = yield* FakePlex.requests
+        assert.strictEqual(operation?.origin, chosen.uri)
+        assert.strictEqual(
+          Redacted.value(operation?.headers["x-plex-token"] as Redacted.Redacted<string>),
+          Redacted.value(FakePlex.defaults.token)
+        )
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("a server without an accessToken and no Credentials: InvalidInput, no request", () =>
+    Effect.gen(function* () {
+      const server = Schema.decodeUnknownSync(Resources.Device)({
+        clientIdentifier: ID,
+        name: "Den",
+        provides: "server",
+        owned: true,
+        connections: [{ uri: LOCAL, local: true }]
+      })
+      const error = yield* failsWith(Resources.connect(server), "InvalidInput")
+      assert.strictEqual(error.field, "server")
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+    }).pipe(Effect.provide(Layer.merge(FakePlex.layer(), Identity)))
+  )
+
+  it.effect("neither the result nor the error shows a token", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      const chosen = yield* Resources.connect(server)
+      const secrets = [Redacted.value(FakePlex.defaults.serverToken)]
+      const { layer: _, ...plain } = chosen
+      assertNoSecrets([JSON.stringify(plain), String(chosen.token), JSON.stringify(chosen.attempts)], secrets)
+      for (const uri of [LOCAL, REMOTE, RELAY]) yield* FakePlex.fault({ origin: uri }, Fault.reset)
+      const error = yield* failsWith(Resources.connect(server), "NoReachableConnection")
+      assertNoSecrets(renderings(error), secrets)
+    }).pipe(Effect.provide(threeWays))
+  )
+})
+
+describe("Resources.connect: the result", () => {
+  it.effect(
+    "its layer drives PlexAuth.getTransientToken() against the chosen server, with the server's token",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        yield* FakePlex.fault({ origin: LOCAL }, Fault.refuse)
+        const chosen = yield* Resources.connect(server)
+        assert.strictEqual(chosen.uri, REMOTE)
+        const fake = yield* FakePlex.FakePlex
+        yield* fake.clearRequests
+        const transient = yield* PlexAuth.getTransientToken().pipe(Effect.provide(chosen.layer))
+        assert.match(Redacted.value(transient.token), /^transient-/)
+        const [request] = yield* FakePlex.requests
+        assert.strictEqual(request?.origin, REMOTE)
+        assert.strictEqual(request?.route, "getTransientToken")
+        assert.strictEqual(
+          Redacted.value(request?.headers["x-plex-token"] as Redacted.Redacted<string>),
+          Redacted.value(FakePlex.defaults.serverToken)
+        )
+        const [issued] = yield* fake.transientTokens
+        assert.strictEqual(issued?.serverId, ID)
+        assert.isTrue(issued?.admin)
+      }).pipe(Effect.provide(threeWays))
+  )
+})
+
+describe("Resources.connectByName / layer", () => {
+  const twoServers = Layer.mergeAll(
+    FakePlex.layer({
+      servers: [
+        { name: "Den", connections: [{ uri: LOCAL, local: true }] },
+        { name: "Attic", connections: [{ uri: REMOTE }] }
+      ]
+    }),
+    Identity,
+    Credentials.layer(FakePlex.defaults.token).pipe(Layer.orDie)
+  )
+
+  it.effect("finds a server by client identifier, by name, or by name ignoring case", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const attic = fake.servers[1]!
+      assert.strictEqual((yield* Resources.connectByName("Attic")).uri, REMOTE)
+      assert.strictEqual((yield* Resources.connectByName("den")).uri, LOCAL)
+      const byId = yield* Resources.connectByName(attic.clientIdentifier)
+      assert.strictEqual(byId.server.name, "Attic")
+      assert.strictEqual(Redacted.value(byId.token), Redacted.value(attic.accessToken))
+      const missing = yield* failsWith(Resources.connectByName("Garage"), "ServerNotFound")
+      assert.deepStrictEqual(missing.available, ["Den", "Attic"])
+      assert.include(missing.message, "Garage")
+    }).pipe(Effect.provide(twoServers))
+  )
+
+  it.effect("Resources.layer provides PlexServer and the server's Credentials", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const attic = fake.servers[1]!
+      const transient = yield* PlexAuth.getTransientToken().pipe(
+        Effect.provide(
+          Resources.layer("Attic").pipe(
+            Layer.provide(Credentials.layer(FakePlex.defaults.token).pipe(Layer.orDie))
+          )
+        )
+      )
+      assert.match(Redacted.value(transient.token), /^transient-/)
+      const last = (yield* FakePlex.requests).at(-1)
+      assert.strictEqual(last?.origin, REMOTE)
+      assert.strictEqual(last?.serverId, attic.clientIdentifier)
+    }).pipe(Effect.provide(twoServers))
+  )
+})
+
+describe("Resources.connect: the token check (issue 14 item 4)", () => {
+  const tokenCarriers = Effect.map(FakePlex.requests, (requests) =>
+    requests.filter((r) => r.host === "server" && "x-plex-token" in r.headers).map((r) => [r.origin, r.path])
+  )
+
+  it.effect(
+    "a token the chosen connection refuses fails with Unauthorized; only that connection saw it",
+    () =>
+      Effect.gen(function* () {
+        const listed = yield* theServer
+        const refused: Resources.Device = { ...listed, accessToken: Redacted.make("not-this-servers-token") }
+        const error = yield* failsWith(Resources.connect(refused), "Unauthorized")
+        assert.strictEqual(error.status, 401)
+        assert.strictEqual(error.operation, "verifyServerToken")
+        assertNoSecrets(renderings(error), ["not-this-servers-token"])
+        assert.deepStrictEqual(yield* tokenCarriers, [[LOCAL, "/"]])
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("a token the server accepts: one authenticated GET / on the chosen URL, then the result", () =>
+    Effect.gen(function* () {
+      const chosen = yield* Resources.connect(yield* theServer)
+      assert.strictEqual(chosen.uri, LOCAL)
+      assert.deepStrictEqual(yield* tokenCarriers, [[LOCAL, "/"]])
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("verifyToken: false checks reachability only: no request carries the token", () =>
+    Effect.gen(function* () {
+      const listed = yield* theServer
+      const refused: Resources.Device = { ...listed, accessToken: Redacted.make("not-this-servers-token") }
+      const chosen = yield* Resources.connect(refused, { verifyToken: false })
+      assert.strictEqual(chosen.uri, LOCAL)
+      assert.deepStrictEqual(yield* tokenCarriers, [])
+    }).pipe(Effect.provide(threeWays))
+  )
+})
