@@ -34,7 +34,7 @@ import { Credentials as CredentialsTag } from "./Credentials.js"
 import type { Credentials } from "./Credentials.js"
 import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
-import { verificationCodeProblem } from "./core/twoFactor.js"
+import * as Auth from "./core/auth.js"
 
 /**
  * A decoded success together with the response's status and headers (the
@@ -91,56 +91,32 @@ export interface SignInInput {
 type SignInSpec = Request.Spec<Schemas.SignedInAccount> & { readonly signIn: true }
 
 const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const operation = "postUsersSignInData"
-    if (typeof input?.login !== "string" || input.login.trim().length === 0) {
-      return yield* V.invalid(operation, "login", "must not be empty")
-    }
-
-    if (/[\u0000-\u001f\u007f]/.test(input.login)) {
-      return yield* V.invalid(operation, "login", "must not contain control characters")
-    }
-    if (input.login.length > V.limits.login) {
-      return yield* V.invalid(operation, "login", `must be at most ${V.limits.login} characters long`)
-    }
-    const password =
-      typeof input.password === "string" || Redacted.isRedacted(input.password)
-        ? V.toRedacted(input.password)
-        : undefined
-    if (
-      password === undefined ||
-      typeof Redacted.value(password) !== "string" ||
-      Redacted.value(password).length === 0
-    ) {
-      return yield* V.invalid(operation, "password", "must not be empty")
-    }
-    if (Redacted.value(password).length > V.limits.password) {
-      return yield* V.invalid(operation, "password", `must be at most ${V.limits.password} characters long`)
-    }
-    if (input.rememberMe !== undefined && typeof input.rememberMe !== "boolean") {
-      return yield* V.invalid(operation, "rememberMe", "must be a boolean")
-    }
-    const form: Array<readonly [string, Request.FormValue]> = [
-      ["login", input.login.trim()],
-      ["password", password],
-      ["rememberMe", input.rememberMe ? "true" : "false"]
-    ]
-    if (input.verificationCode !== undefined) {
-      const code = V.toRedacted(input.verificationCode)
-      const raw = Redacted.value(code)
-      const problem = typeof raw === "string" ? verificationCodeProblem(raw) : "must be a string"
-      if (problem !== undefined) return yield* V.invalid(operation, "verificationCode", problem)
-      form.push(["verificationCode", Redacted.make(raw.trim())])
-    }
-    return {
+    const password: unknown = input?.password
+    const checked = Auth.signInForm(
+      {
+        login: input?.login,
+        password:
+          typeof password === "string" || Redacted.isRedacted(password)
+            ? V.toRedacted(input.password)
+            : undefined,
+        rememberMe: input?.rememberMe,
+        verificationCode:
+          input?.verificationCode === undefined ? undefined : V.toRedacted(input.verificationCode)
+      },
+      Redacted.value,
+      Redacted.make
+    )
+    if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
+    return Effect.succeed({
       operation,
-      method: "POST",
-      path: "/api/v2/users/signin",
-      body: Request.form(form),
+      ...Auth.signIn,
+      body: Request.form(checked.form),
       schema: Schemas.SignedInAccount,
       signIn: true,
       idempotent: false
-    } as const
+    } as const)
   })
 
 /**
@@ -196,8 +172,7 @@ export const postUsersSignInDataWithResponse = (
 
 const tokenDetailsSpec: Request.Spec<Schemas.Account> = {
   operation: "getTokenDetails",
-  method: "GET",
-  path: "/api/v2/user",
+  ...Auth.tokenDetails,
   schema: Schemas.Account
 }
 
@@ -287,19 +262,13 @@ export const getTransientTokenWithResponse = (
 > =>
   Effect.gen(function* () {
     const operation = "getTransientToken"
-    const type = input?.type ?? "delegation"
-    const scope = input?.scope ?? "all"
-    if (type !== "delegation") return yield* V.invalid(operation, "type", 'must be "delegation"')
-    if (scope !== "all") return yield* V.invalid(operation, "scope", 'must be "all"')
+    const checked = Auth.transientTokenQuery(input ?? {})
+    if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
     return yield* Effect.map(
       Request.pms({
         operation,
-        method: "POST",
-        path: "/security/token",
-        urlParams: [
-          ["type", type],
-          ["scope", scope]
-        ],
+        ...Auth.transientToken,
+        urlParams: checked.query,
         schema: Schemas.TransientTokenResponse
       }),
       (success) => ({ ...success, value: success.value.MediaContainer })
@@ -363,22 +332,13 @@ export const getSourceConnectionInformationWithResponse = (
 > =>
   Effect.gen(function* () {
     const operation = "getSourceConnectionInformation"
-    const source = input?.source
-    if (typeof source !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+$/i.test(source.trim())) {
-      return yield* V.invalid(
-        operation,
-        "source",
-        "must look like server://<clientIdentifier> or provider://<id>"
-      )
-    }
-    const urlParams: Array<readonly [string, string]> = [["source", source.trim()]]
-    if (input.refresh === true) urlParams.push(["refresh", "1"])
+    const checked = Auth.sourceQuery(input ?? {})
+    if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
     return yield* Effect.map(
       Request.pms({
         operation,
-        method: "GET",
-        path: "/security/resources",
-        urlParams,
+        ...Auth.sourceConnectionInformation,
+        urlParams: checked.query,
         schema: Schemas.SourceConnectionInformationResponse,
         notFound: true
       }),
@@ -519,7 +479,7 @@ export const ping = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(
-    Request.plexTv({ operation: "ping", method: "GET", path: "/api/v2/ping", schema: Pong }),
+    Request.plexTv({ operation: "ping", ...Auth.ping, schema: Pong }),
     (success) => success.value.pong
   )
 
@@ -544,8 +504,7 @@ export const signOut = (): Effect.Effect<
       Effect.asVoid(
         Request.plexTv({
           operation: "signOut",
-          method: "DELETE",
-          path: "/api/v2/users/signout",
+          ...Auth.signOut,
           schema: L.Unknown,
           noContent: true,
           idempotent: false

@@ -12,6 +12,8 @@
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import type { ClaimRejected, ServerAlreadyClaimed } from "./Claim.js"
+import type { HomePinRequired, HomeUserNotFound, InvalidHomePin } from "./Home.js"
 
 /**
  * One entry of the `errors` array in a plex.tv error body,
@@ -421,6 +423,44 @@ export {
 } from "./internal/connectErrors.js"
 import type { NoReachableConnection, ServerNotFound } from "./internal/connectErrors.js"
 import { describeCodes } from "../../src/core/describeCodes.js"
+
+export type {
+  /**
+   * A Plex Home has no such user. A type here; the class is `Home.HomeUserNotFound`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  HomeUserNotFound,
+  /**
+   * A Plex Home user needs its PIN. A type here; the class is `Home.HomePinRequired`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  HomePinRequired,
+  /**
+   * plex.tv refused a Plex Home PIN. A type here; the class is `Home.InvalidHomePin`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidHomePin,
+  /**
+   * The server is already claimed. A type here; the class is `Claim.ServerAlreadyClaimed`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ServerAlreadyClaimed,
+  /**
+   * The server refused the claim. A type here; the class is `Claim.ClaimRejected`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ClaimRejected
+}
 
 /**
  * Every error this library raises.

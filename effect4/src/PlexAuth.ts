@@ -1,0 +1,584 @@
+/**
+ * The four Plex authentication operations of the seed SDKs, as Effects.
+ *
+ * Each needs an `HttpClient` (yours: `FetchHttpClient.layer`, a mock, or the
+ * fake of `effect-plex-auth/testing`) and a `ClientIdentity`; the ones that
+ * act for an account need `Credentials`, and the server ones a `PlexServer`.
+ * Each fails with one precise union of tagged errors (see `PlexError`).
+ *
+ * Per call, `PlexServer.withUrl` / `PlexTv.withUrl` point an operation at
+ * another server and `RetryPolicy.withPolicy` gives it another retry policy.
+ * The `...WithResponse` variants also return the status and headers.
+ *
+ * @since 0.1.0
+ */
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import type * as Headers from "effect/http/Headers"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as Redacted from "effect/Redacted"
+import type { ClientIdentity } from "./ClientIdentity.js"
+import type {
+  GetSourceConnectionInformationError,
+  GetTokenDetailsError,
+  GetTransientTokenError,
+  InvalidInput,
+  SignInError
+} from "./PlexError.js"
+import * as Schemas from "./Schemas.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import * as Settings from "./internal/settings.js"
+import { Credentials as CredentialsTag } from "./Credentials.js"
+import type { Credentials } from "./Credentials.js"
+import type { PlexServer } from "./PlexServer.js"
+import * as V from "./internal/validate.js"
+import * as Auth from "../../src/core/auth.js"
+
+/**
+ * A decoded success together with the response's status and headers (the
+ * seeds' `statusCode`, `contentType` and `rawResponse`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WithResponse<A> {
+  /** The decoded value, as the plain operation returns it. */
+  readonly value: A
+  /** The HTTP status, e.g. 200 or 201. */
+  readonly status: number
+  /** The response headers. */
+  readonly headers: Headers.Headers
+  /** The response's `Content-Type`. */
+  readonly contentType: string | undefined
+}
+
+const value = <A, E, R>(effect: Effect.Effect<WithResponse<A>, E, R>): Effect.Effect<A, E, R> =>
+  Effect.map(effect, (success) => success.value)
+
+// ---------------------------------------------------------------------------
+// postUsersSignInData
+// ---------------------------------------------------------------------------
+
+/**
+ * The sign-in form. `password` and `verificationCode` may be plain strings;
+ * they are wrapped in `Redacted` at once.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignInInput {
+  /** The account's user name or email. */
+  readonly login: string
+  /** The password. */
+  readonly password: string | Redacted.Redacted<string>
+  /**
+   * Ask for a long-lived session. Default false here (the seeds' default);
+   * `Credentials.layerSignIn` and the CLI ask for one unless told otherwise
+   * (python-plexapi and plex-rs send `true`).
+   */
+  readonly rememberMe?: boolean | undefined
+  /**
+   * The two-factor code, when the account needs one: the six digits of the
+   * authenticator app, or one of Plex's backup (recovery) codes (4 to 64
+   * letters, digits, hyphens, underscores or spaces).
+   */
+  readonly verificationCode?: string | Redacted.Redacted<string> | undefined
+}
+
+/** The sign-in's spec: a `signIn` one, so that its errors include the two-factor ones. */
+type SignInSpec = Request.Spec<Schemas.SignedInAccount> & { readonly signIn: true }
+
+const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
+  Effect.suspend(() => {
+    const operation = "postUsersSignInData"
+    const password: unknown = input?.password
+    const checked = Auth.signInForm(
+      {
+        login: input?.login,
+        password:
+          typeof password === "string" || Redacted.isRedacted(password)
+            ? V.toRedacted(input.password)
+            : undefined,
+        rememberMe: input?.rememberMe,
+        verificationCode:
+          input?.verificationCode === undefined ? undefined : V.toRedacted(input.verificationCode)
+      },
+      Redacted.value,
+      Redacted.make
+    )
+    if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
+    return Effect.succeed({
+      operation,
+      ...Auth.signIn,
+      body: Request.form(checked.form),
+      schema: Schemas.SignedInAccount,
+      signIn: true,
+      idempotent: false
+    } as const)
+  })
+
+/**
+ * Signs in with login and password (and the two-factor code when the account
+ * needs one): plex.tv `POST /api/v2/users/signin`. Returns the account with
+ * its `authToken` (`Redacted`).
+ *
+ * Fails with `VerificationCodeRequired` when a code is needed (Plex code
+ * 1029), `InvalidVerificationCode` when it was wrong (1028), `Unauthorized`
+ * for a wrong login or password, and `InvalidInput`, before any request, for
+ * an empty login or password or a code that cannot be one (see
+ * {@link SignInInput}). A 401 without code 1029 whose message asks for the
+ * verification code is `VerificationCodeRequired` too, as python-plexapi
+ * reads it.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * const signIn = PlexAuth.postUsersSignInData({ login: "me@example.com", password: Redacted.make("hunter2") }).pipe(
+ *   Effect.catchTag("VerificationCodeRequired", () =>
+ *     PlexAuth.postUsersSignInData({ login: "me@example.com", password: "hunter2", verificationCode: "123456" })
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const postUsersSignInData = (
+  input: SignInInput
+): Effect.Effect<Schemas.SignedInAccount, SignInError, HttpClient.HttpClient | ClientIdentity> =>
+  value(postUsersSignInDataWithResponse(input))
+
+/**
+ * {@link postUsersSignInData} with the response's status and headers.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const postUsersSignInDataWithResponse = (
+  input: SignInInput
+): Effect.Effect<
+  WithResponse<Schemas.SignedInAccount>,
+  SignInError,
+  HttpClient.HttpClient | ClientIdentity
+> => Effect.flatMap(signInSpec(input), Request.plexTvAnonymous)
+
+// ---------------------------------------------------------------------------
+// getTokenDetails
+// ---------------------------------------------------------------------------
+
+const tokenDetailsSpec: Request.Spec<Schemas.Account> = {
+  operation: "getTokenDetails",
+  ...Auth.tokenDetails,
+  schema: Schemas.Account
+}
+
+/**
+ * The account the current token belongs to: plex.tv `GET /api/v2/user`.
+ * `Unauthorized` means the token is invalid or revoked.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * const whoami = PlexAuth.getTokenDetails().pipe(Effect.map((account) => account.username))
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getTokenDetails = (): Effect.Effect<
+  Schemas.Account,
+  GetTokenDetailsError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => Effect.map(Request.plexTv(tokenDetailsSpec), (success) => success.value)
+
+/**
+ * {@link getTokenDetails} with the response's status and headers.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getTokenDetailsWithResponse = (): Effect.Effect<
+  WithResponse<Schemas.Account>,
+  GetTokenDetailsError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => Request.plexTv(tokenDetailsSpec)
+
+// ---------------------------------------------------------------------------
+// getTransientToken
+// ---------------------------------------------------------------------------
+
+/**
+ * The arguments of `/security/token`; `delegation` and `all` are the only
+ * values Plex supports, and the defaults.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TransientTokenInput {
+  readonly type?: "delegation" | undefined
+  readonly scope?: "all" | undefined
+}
+
+/**
+ * A transient token from the server (PMS `/security/token`): the caller's
+ * access, valid up to 48 hours, gone when the server restarts.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * const transient = PlexAuth.getTransientToken({ type: "delegation", scope: "all" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getTransientToken = (
+  input: TransientTokenInput = {}
+): Effect.Effect<
+  Schemas.TransientToken,
+  GetTransientTokenError,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> => value(getTransientTokenWithResponse(input))
+
+/**
+ * {@link getTransientToken} with the response's status and headers.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getTransientTokenWithResponse = (
+  input: TransientTokenInput = {}
+): Effect.Effect<
+  WithResponse<Schemas.TransientToken>,
+  GetTransientTokenError,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> =>
+  Effect.gen(function* () {
+    const operation = "getTransientToken"
+    const checked = Auth.transientTokenQuery(input ?? {})
+    if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
+    return yield* Effect.map(
+      Request.pms({
+        operation,
+        ...Auth.transientToken,
+        urlParams: checked.query,
+        schema: Schemas.TransientTokenResponse
+      }),
+      (success) => ({ ...success, value: success.value.MediaContainer })
+    )
+  })
+
+// ---------------------------------------------------------------------------
+// getSourceConnectionInformation
+// ---------------------------------------------------------------------------
+
+/**
+ * The arguments of `/security/resources`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SourceInput {
+  /** The source with its scheme: `server://<clientIdentifier>` or `provider://<id>`. */
+  readonly source: string
+  /** Ask the server to refresh what it knows of the source. */
+  readonly refresh?: boolean | undefined
+}
+
+/**
+ * Connection details and an access token for a source the server knows
+ * (PMS `/security/resources`, PMS 1.15.4 or later; needs an admin or
+ * transient token). A source without `scheme://` fails with `InvalidInput`
+ * before any request.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * const info = PlexAuth.getSourceConnectionInformation({ source: "server://0123456789abcdef" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getSourceConnectionInformation = (
+  input: SourceInput
+): Effect.Effect<
+  Schemas.SourceConnectionInformation,
+  GetSourceConnectionInformationError,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> => value(getSourceConnectionInformationWithResponse(input))
+
+/**
+ * {@link getSourceConnectionInformation} with the response's status and
+ * headers.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getSourceConnectionInformationWithResponse = (
+  input: SourceInput
+): Effect.Effect<
+  WithResponse<Schemas.SourceConnectionInformation>,
+  GetSourceConnectionInformationError,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> =>
+  Effect.gen(function* () {
+    const operation = "getSourceConnectionInformation"
+    const checked = Auth.sourceQuery(input ?? {})
+    if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
+    return yield* Effect.map(
+      Request.pms({
+        operation,
+        ...Auth.sourceConnectionInformation,
+        urlParams: checked.query,
+        schema: Schemas.SourceConnectionInformationResponse,
+        notFound: true
+      }),
+      (success) => ({ ...success, value: success.value.MediaContainer.Device })
+    )
+  })
+
+// ---------------------------------------------------------------------------
+// Request settings
+// ---------------------------------------------------------------------------
+
+/**
+ * How long one attempt (sending and reading the answer) may take before it
+ * fails with a `NetworkError` of reason `Timeout`. Default 30 seconds.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const RequestTimeout = Request.RequestTimeout
+
+/**
+ * Runs an effect with another per-attempt timeout.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withRequestTimeout: {
+  (timeout: Duration.Input): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.Input): Effect.Effect<A, E | InvalidInput, R>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.Input): Effect.Effect<A, E | InvalidInput, R> =>
+    // NaN, a negative, zero or an infinite timeout fails with InvalidInput: the timeout stays on.
+    Effect.flatMap(V.timeout("withRequestTimeout", "timeout", timeout), (valid) =>
+      Settings.withRequestTimeout(self, valid)
+    )
+)
+
+/**
+ * The largest response body read before failing with `Unexpected`
+ * (`BodyTooLarge`). Default 8 MiB.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const MaxBodyBytes = Request.MaxBodyBytes
+
+/**
+ * Runs an effect with another body cap, in bytes (see {@link MaxBodyBytes}).
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * export const small = PlexAuth.getTokenDetails().pipe(PlexAuth.withMaxBodyBytes(1024 * 1024))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withMaxBodyBytes = Settings.withMaxBodyBytes
+
+/**
+ * Whether requests carry the caller's trace context (the `traceparent` and
+ * `b3` headers `@effect/platform` adds). `false` by default: Plex takes no
+ * part in the caller's traces, so the headers would only hand a third party
+ * the caller's trace ids. The spans are recorded either way.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * // Through a proxy that joins the caller's traces:
+ * export const traced = PlexAuth.getTokenDetails().pipe(Effect.provideService(PlexAuth.TracePropagation, true))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const TracePropagation = Request.TracePropagation
+
+/**
+ * Runs an effect with trace propagation on or off (see {@link TracePropagation}).
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * export const traced = PlexAuth.getTokenDetails().pipe(PlexAuth.withTracePropagation(true))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withTracePropagation = Settings.withTracePropagation
+
+/**
+ * Runs an effect with another retry policy: `RetryPolicy.withPolicy`, here
+ * beside the other request settings.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth, RetryPolicy } from "effect4-plex-auth"
+ *
+ * export const patient = PlexAuth.getTokenDetails().pipe(PlexAuth.withRetryPolicy(RetryPolicy.transient))
+ * ```
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const withRetryPolicy = Settings.withRetryPolicy
+
+// ---------------------------------------------------------------------------
+// Token lifecycle
+// ---------------------------------------------------------------------------
+
+const Pong = /*#__PURE__*/ L.struct({ pong: L.Bool })
+
+/**
+ * Keeps the current token alive: plex.tv `GET /api/v2/ping`. Succeeds with
+ * Plex's `pong` flag.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const ping = (): Effect.Effect<
+  boolean,
+  GetTokenDetailsError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.map(
+    Request.plexTv({ operation: "ping", ...Auth.ping, schema: Pong }),
+    (success) => success.value.pong
+  )
+
+/**
+ * Revokes the current token: plex.tv `DELETE /api/v2/users/signout`. Never
+ * retried by a policy on an ambiguous failure (a timeout), and never
+ * re-authenticates to sign out a token that was already refused. Once it
+ * succeeds, credentials that can re-authenticate (`Credentials.layerSignIn`,
+ * `layerPinLogin`, `makeRefreshing`, ...) no longer do so for that token:
+ * the operations that use it fail with `Unauthorized`.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const signOut = (): Effect.Effect<
+  void,
+  GetTokenDetailsError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.flatMap(Effect.service(CredentialsTag), (credentials) =>
+    Effect.flatMap(credentials.token, (token) =>
+      Effect.asVoid(
+        Request.plexTv({
+          operation: "signOut",
+          ...Auth.signOut,
+          schema: L.Unknown,
+          noContent: true,
+          idempotent: false
+        })
+      ).pipe(
+        Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }),
+        // Revoked: credentials that can sign in again must not do so when this token is refused later.
+        Effect.tap(() => credentials.signedOut?.(token) ?? Effect.void)
+      )
+    )
+  )
+
+// ---------------------------------------------------------------------------
+// Plain names
+// ---------------------------------------------------------------------------
+
+/**
+ * Signs in with login and password (and a two-factor code when the account
+ * needs one). The plain name of {@link postUsersSignInData} (the seeds'
+ * name, which stays): the same function, the same errors.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * const token = PlexAuth.signIn({ login: "me@example.com", password: Redacted.make("hunter2") }).pipe(
+ *   Effect.map((account) => account.authToken)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const signIn: typeof postUsersSignInData = postUsersSignInData
+
+/**
+ * The account the current token belongs to; `Unauthorized` when the token is
+ * invalid or revoked. The plain name of {@link getTokenDetails}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * const whoami = PlexAuth.account().pipe(Effect.map((account) => account.username))
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const account: typeof getTokenDetails = getTokenDetails
+
+/**
+ * A transient token from the server in `PlexServer`. The plain name of
+ * {@link getTransientToken}.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * const transient = PlexAuth.transientToken()
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const transientToken: typeof getTransientToken = getTransientToken
+
+/**
+ * Connection details and an access token for a source the server knows.
+ * The plain name of {@link getSourceConnectionInformation}.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth } from "effect4-plex-auth"
+ *
+ * const info = PlexAuth.sourceConnectionInformation({ source: "server://0123456789abcdef" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const sourceConnectionInformation: typeof getSourceConnectionInformation =
+  getSourceConnectionInformation

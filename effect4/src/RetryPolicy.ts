@@ -1,0 +1,237 @@
+/**
+ * Retry policies as values.
+ *
+ * A `RetryPolicy` is an effect `Schedule` fed with the error of each failed
+ * attempt, so policies compose with the usual `Schedule` combinators. Whatever
+ * the policy says, an operation only ever retries errors that may be retried:
+ * rate limits, 5xx answers and connection failures. A 400, 401, 404, a decode
+ * failure or invalid input is never repeated, and a request that may already
+ * have been processed (a sign-in that timed out) is not sent again. A
+ * `Retry-After` header (seconds or an HTTP date) is honoured by every policy
+ * this module makes ({@link backoff}, {@link transient}, {@link make}): the
+ * next attempt waits at least that long (up to {@link maxRetryAfter}; a
+ * longer wait ends the retries). A bare `Schedule` used as a policy does not
+ * read it: wrap it in {@link make}.
+ *
+ * The default policy is {@link none}, as in the seed SDKs. Set another one for
+ * a whole program with {@link layer}, or for one call with {@link withPolicy}.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
+import type { PlexError } from "./PlexError.js"
+import * as Internal from "./internal/retry.js"
+
+/**
+ * A retry policy: a `Schedule` whose input is the error of the failed attempt.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RetryPolicy = Internal.RetryPolicy
+
+/**
+ * Never retry. The default.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const none: RetryPolicy = Internal.none
+
+/**
+ * The knobs of {@link backoff}, with the seed SDKs' names and defaults.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BackoffOptions {
+  /** The wait before the first retry. Default 500 ms. */
+  readonly initialInterval?: Duration.Input | undefined
+  /** The longest wait between two attempts. Default 60 s. */
+  readonly maxInterval?: Duration.Input | undefined
+  /** The factor the wait grows by after each retry. Default 1.5. */
+  readonly exponent?: number | undefined
+  /** No retry starts once this much time has passed since the first failure. Default 1 hour. */
+  readonly maxElapsedTime?: Duration.Input | undefined
+  /** Whether refused, reset or timed-out connections are retried. Default true. */
+  readonly retryConnectionErrors?: boolean | undefined
+  /** The statuses that are retried. Default 429, 500, 502, 503, 504. */
+  readonly statusCodes?: ReadonlyArray<number> | undefined
+  /** Spread each wait randomly over ±20% (never below a `Retry-After`). Default false. */
+  readonly jitter?: boolean | undefined
+}
+
+/**
+ * The statuses {@link backoff} retries by default.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultStatusCodes: ReadonlyArray<number> = [429, 500, 502, 503, 504]
+
+/**
+ * The wait a `Retry-After` header asked for, if the error carries one.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const retryAfter: (error: PlexError) => Duration.Duration | undefined = Internal.retryAfter
+
+/**
+ * Whether `options` (the `retryConnectionErrors` and `statusCodes` knobs of
+ * {@link backoff}) select this error for a retry.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const matches = (
+  error: PlexError,
+  options: Pick<BackoffOptions, "retryConnectionErrors" | "statusCodes"> = {}
+): boolean => {
+  const statusCodes = options.statusCodes ?? defaultStatusCodes
+  switch (error._tag) {
+    case "NetworkError":
+      return options.retryConnectionErrors ?? true
+    case "RateLimited":
+      return statusCodes.includes(error.status)
+    case "Unexpected":
+      return error.reason === "Status" && error.status !== undefined && statusCodes.includes(error.status)
+    default:
+      return false
+  }
+}
+
+/**
+ * Exponential backoff: waits `initialInterval`, then `exponent` times longer
+ * after each retry up to `maxInterval`, and starts no retry once
+ * `maxElapsedTime` has passed since the first failure (a `Retry-After` that
+ * would start the next attempt after that ends the retries too).
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "effect4-plex-auth"
+ *
+ * const policy = RetryPolicy.backoff({ initialInterval: "1 second", maxElapsedTime: "30 seconds" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
+  const max = Duration.fromInputUnsafe(options.maxInterval ?? Duration.seconds(60))
+  const maxElapsed = Duration.toMillis(options.maxElapsedTime ?? Duration.hours(1))
+  const exponential = Schedule.exponential(
+    options.initialInterval ?? Duration.millis(500),
+    options.exponent ?? 1.5
+  )
+  const capped = Schedule.modifyDelay(exponential, ({ duration }) =>
+    Effect.succeed(Duration.min(duration, max))
+  )
+  return (options.jitter ? Schedule.jittered(capped) : capped).pipe(
+    Schedule.modifyDelay(({ duration }) =>
+      Effect.succeed(Duration.millis(Math.round(Duration.toMillis(duration))))
+    ),
+    Schedule.setInputType<PlexError>(),
+    Schedule.while(({ input }) => matches(input, options)),
+    // The wait a `Retry-After` asks for counts towards `maxElapsedTime`: honoured here first (again by the
+    // engine, which changes nothing), so that a retry that would start too late is not made.
+    Internal.honourRetryAfter,
+    Schedule.while(({ duration, elapsed }) => elapsed + Duration.toMillis(duration) <= maxElapsed)
+  )
+}
+
+/**
+ * A ready policy for transient failures: up to 30 seconds of jittered
+ * exponential backoff from 250 ms (factor 2, at most 5 s apart) on 429, 5xx
+ * and connection errors.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const transient: RetryPolicy = /*#__PURE__*/ backoff({
+  initialInterval: "250 millis",
+  maxInterval: "5 seconds",
+  exponent: 2,
+  maxElapsedTime: "30 seconds",
+  jitter: true
+})
+
+/**
+ * A policy from any `Schedule`, retrying only the errors `while` accepts
+ * (by default: the errors {@link matches} selects).
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import { RetryPolicy } from "effect4-plex-auth"
+ *
+ * const threeQuickTries = RetryPolicy.make(Schedule.spaced("100 millis").pipe(Schedule.upTo({ times: 3 })), {
+ *   while: (error) => error._tag === "NetworkError"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <Out>(
+  schedule: Schedule.Schedule<Out, PlexError>,
+  options: { readonly while?: ((error: PlexError) => boolean) | undefined } = {}
+): RetryPolicy => {
+  const predicate = options.while ?? ((error: PlexError) => matches(error))
+  return schedule.pipe(
+    Schedule.while(({ input }) => predicate(input)),
+    Internal.honourRetryAfter
+  )
+}
+
+/**
+ * The policy in force. Defaults to {@link none}.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const CurrentRetryPolicy = Internal.CurrentRetryPolicy
+
+/**
+ * A layer that sets the policy for every operation run with it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (policy: RetryPolicy): Layer.Layer<never> => Layer.succeed(CurrentRetryPolicy, policy)
+
+/**
+ * Runs an effect (one operation or a whole program) with another policy.
+ *
+ * @example
+ * ```ts
+ * import { PlexAuth, RetryPolicy } from "effect4-plex-auth"
+ *
+ * const details = PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withPolicy: {
+  (policy: RetryPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R> =>
+    Effect.provideService(self, CurrentRetryPolicy, policy)
+)
+
+/**
+ * The longest `Retry-After` an operation waits out: 1 minute. When a server
+ * asks for a longer wait, the operation does not retry and fails with the
+ * error, whose `retryAfterMillis` tells the caller how long Plex asked for.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxRetryAfter: Duration.Duration = Internal.maxRetryAfter

@@ -1,0 +1,104 @@
+/**
+ * The seed operations of `PlexAuth` as Plex defines them: where each goes,
+ * with which method, and the query or form it sends, built from plain values
+ * (a secret stays whatever the edition wraps it in: it is placed, never read).
+ * Shared by both editions.
+ *
+ * @internal
+ */
+import { verificationCodeProblem } from "./twoFactor.js"
+import { loginProblem, passwordProblem, sourceProblem } from "./validate.js"
+
+/** An endpoint: the method and the path below the base URL. */
+export interface Endpoint {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE"
+  readonly path: string
+}
+
+/** plex.tv `POST /api/v2/users/signin` (form: login, password, rememberMe, verificationCode). */
+export const signIn = { method: "POST", path: "/api/v2/users/signin" } as const satisfies Endpoint
+/** plex.tv `GET /api/v2/user`: the account a token belongs to. */
+export const tokenDetails = { method: "GET", path: "/api/v2/user" } as const satisfies Endpoint
+/** plex.tv `GET /api/v2/ping`: keeps a token alive. */
+export const ping = { method: "GET", path: "/api/v2/ping" } as const satisfies Endpoint
+/** plex.tv `DELETE /api/v2/users/signout`: revokes a token. */
+export const signOut = { method: "DELETE", path: "/api/v2/users/signout" } as const satisfies Endpoint
+/** PMS `POST /security/token?type=delegation&scope=all`: a transient token. */
+export const transientToken = { method: "POST", path: "/security/token" } as const satisfies Endpoint
+/** PMS `GET /security/resources?source=...`: connection details of a source (PMS 1.15.4+). */
+export const sourceConnectionInformation = {
+  method: "GET",
+  path: "/security/resources"
+} as const satisfies Endpoint
+
+/** A refused argument: which one and why. */
+export interface Problem {
+  readonly field: string
+  readonly problem: string
+}
+
+/**
+ * The sign-in form, or the argument at fault. `password` and `code` are
+ * whatever the edition holds them in (`Redacted`): `reveal` gives their text
+ * for the checks, and they are placed in the form as they are (the code
+ * trimmed, through `wrap`).
+ */
+export const signInForm = <S>(
+  input: {
+    readonly login: unknown
+    readonly password: S | undefined
+    readonly rememberMe?: unknown
+    readonly verificationCode?: S | undefined
+  },
+  reveal: (secret: S) => unknown,
+  wrap: (text: string) => S
+): { readonly form: ReadonlyArray<readonly [string, string | S]> } | Problem => {
+  const login = loginProblem(input.login)
+  if (login !== undefined) return { field: "login", problem: login }
+  const password = passwordProblem(input.password === undefined ? undefined : reveal(input.password))
+  if (password !== undefined) return { field: "password", problem: password }
+  if (input.rememberMe !== undefined && typeof input.rememberMe !== "boolean") {
+    return { field: "rememberMe", problem: "must be a boolean" }
+  }
+  const form: Array<readonly [string, string | S]> = [
+    ["login", (input.login as string).trim()],
+    ["password", input.password as S],
+    ["rememberMe", input.rememberMe ? "true" : "false"]
+  ]
+  if (input.verificationCode !== undefined) {
+    const raw = reveal(input.verificationCode)
+    const problem = typeof raw === "string" ? verificationCodeProblem(raw) : "must be a string"
+    if (problem !== undefined) return { field: "verificationCode", problem }
+    form.push(["verificationCode", wrap((raw as string).trim())])
+  }
+  return { form }
+}
+
+/** The query of {@link transientToken}, or the argument at fault: `delegation` and `all` are all Plex supports. */
+export const transientTokenQuery = (input: {
+  readonly type?: unknown
+  readonly scope?: unknown
+}): { readonly query: ReadonlyArray<readonly [string, string]> } | Problem => {
+  const type = input.type ?? "delegation"
+  const scope = input.scope ?? "all"
+  if (type !== "delegation") return { field: "type", problem: 'must be "delegation"' }
+  if (scope !== "all") return { field: "scope", problem: 'must be "all"' }
+  return {
+    query: [
+      ["type", type],
+      ["scope", scope]
+    ]
+  }
+}
+
+/** The query of {@link sourceConnectionInformation}, or the argument at fault. */
+export const sourceQuery = (input: {
+  readonly source?: unknown
+  readonly refresh?: unknown
+}): { readonly query: ReadonlyArray<readonly [string, string]> } | Problem => {
+  const problem = sourceProblem(input.source)
+  if (problem !== undefined) return { field: "source", problem }
+  const query: Array<readonly [string, string]> = [["source", (input.source as string).trim()]]
+  if (input.refresh === true) query.push(["refresh", "1"])
+  return { query }
+}
