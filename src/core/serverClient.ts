@@ -41,10 +41,10 @@ export const target = (
 }
 
 /** The query of a request to `url` with `params` added: never a token (it goes only as a header). */
-export const query = (
+export const query = <V = string>(
   url: URL,
-  params: ReadonlyArray<readonly [string, string]>
-): Array<readonly [string, string]> => [
+  params: ReadonlyArray<readonly [string, V]>
+): Array<readonly [string, string | V]> => [
   ...[...url.searchParams].filter(([key]) => key.toLowerCase() !== tokenHeader),
   ...params
 ]

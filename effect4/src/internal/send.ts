@@ -161,3 +161,6 @@ export const send = (
     )
   )
 }
+
+/** For `ServerClient`, which follows a server's redirects itself through the same transport guard. */
+export { clientContext, guard }

@@ -1,0 +1,220 @@
+/**
+ * Claiming a Plex Media Server: a claim token from plex.tv (what Docker
+ * users pass as `PLEX_CLAIM`, valid a few minutes) and claiming an
+ * unclaimed server with it, which makes the signed-in account its owner
+ * (a fresh install, or after a password reset left the server unclaimed).
+ *
+ * Routes: plex.tv `GET /api/claim/token.json` (python-plexapi
+ * `MyPlexAccount.claimToken`, @ctrl/plex `MyPlexAccount.claimToken`) and the
+ * server's `POST /myplex/claim?token=…` (python-plexapi `PlexServer.claim`,
+ * @ctrl/plex `MyPlexAccount.claimServer`).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Facts from "../../src/core/claim.js"
+import { identityPath } from "../../src/core/resources.js"
+import type { ClientIdentity } from "./ClientIdentity.js"
+import type { Credentials } from "./Credentials.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import * as V from "./internal/validate.js"
+import { type InvalidInput, PlexErrorDetail, type ResponseError } from "./PlexError.js"
+import * as Resources from "./Resources.js"
+
+/**
+ * The server asked to be claimed already belongs to an account (its
+ * `/identity` says `claimed`): sign in as its owner, or unclaim it first.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerAlreadyClaimed extends Schema.TaggedError<ServerAlreadyClaimed>(
+  "effect-plex-auth/ServerAlreadyClaimed"
+)("ServerAlreadyClaimed", {
+  operation: Schema.String,
+  /** The server's base URL (no token, no query). */
+  url: Schema.String,
+  /** The server's machine identifier. */
+  machineIdentifier: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return Facts.alreadyClaimedMessage(this.operation, this.url, this.machineIdentifier)
+  }
+}
+
+/**
+ * The server refused the claim: the claim token was unknown, expired or
+ * already used (claim tokens live minutes), or the server would not be
+ * claimed from here. Get a fresh claim token and try again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClaimRejected extends Schema.TaggedError<ClaimRejected>("effect-plex-auth/ClaimRejected")(
+  "ClaimRejected",
+  {
+    operation: Schema.String,
+    url: Schema.String,
+    status: Schema.Number,
+    errors: Schema.Array(PlexErrorDetail)
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return Facts.rejectedMessage(this.operation, this.url, this.status, this.errors)
+  }
+}
+
+/**
+ * The body of `GET /api/claim/token.json`: `{ "token": "claim-…" }`, the
+ * token `Redacted`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ClaimToken = /*#__PURE__*/ L.struct({ token: L.Secret })
+
+/**
+ * A claim token for the signed-in account: plex.tv
+ * `GET /api/claim/token.json`. It is valid for a few minutes (plex.tv says
+ * four) and claims one server, for this account. `Redacted`: it is as good
+ * as the account for that purpose.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { Claim } from "effect4-plex-auth"
+ *
+ * // For `docker run -e PLEX_CLAIM=...`:
+ * const forDocker = Claim.token().pipe(Effect.map(Redacted.value))
+ * ```
+ *
+ * @since 0.1.0
+ * @category claiming
+ */
+export const token = (): Effect.Effect<
+  Redacted.Redacted<string>,
+  ResponseError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.map(
+    Request.plexTv({
+      operation: "getClaimToken",
+      method: "GET",
+      path: Facts.claimTokenPath,
+      schema: ClaimToken
+    }),
+    (success) => success.value.token
+  )
+
+/**
+ * Options of {@link claimServer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClaimOptions {
+  /** A claim token to use; by default a fresh one is asked of plex.tv with the `Credentials` in context. */
+  readonly claimToken?: string | Redacted.Redacted<string> | undefined
+}
+
+/**
+ * The errors of {@link claimServer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClaimError = ServerAlreadyClaimed | ClaimRejected | InvalidInput | ResponseError
+
+const identitySpec = {
+  operation: "getServerIdentity",
+  method: "GET",
+  path: identityPath,
+  schema: /*#__PURE__*/ L.struct({ MediaContainer: Resources.ServerIdentity })
+} as const
+
+/**
+ * Claims the unclaimed server at `serverUrl` for the signed-in account:
+ * reads its `/identity` (an already claimed server fails with
+ * `ServerAlreadyClaimed`, before any claim token is used), gets a claim
+ * token (unless one is given), and sends `POST /myplex/claim?token=…` to
+ * the server, then reads `/identity` again. Succeeds with what the server
+ * then says of itself. The requests to the server carry no account token:
+ * an unclaimed server is not yet known to be trusted, and the claim token,
+ * `Redacted`, is all it needs.
+ *
+ * Fails with `ClaimRejected` when the server refused the claim token
+ * (unknown, expired or used: get a fresh one), and with `InvalidInput` for
+ * a URL that is not http(s), before any request. A server claims only from
+ * its own network, as Plex requires.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Claim } from "effect4-plex-auth"
+ *
+ * const claimed = Claim.claimServer("http://192.168.1.20:32400").pipe(
+ *   Effect.map((identity) => identity.machineIdentifier)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category claiming
+ */
+export const claimServer = (
+  serverUrl: string,
+  options: ClaimOptions = {}
+): Effect.Effect<
+  Resources.ServerIdentity,
+  ClaimError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.gen(function* () {
+    const operation = "Claim.claimServer"
+    const url = yield* V.httpUrl(operation, "serverUrl", serverUrl)
+    const given =
+      options.claimToken === undefined
+        ? undefined
+        : yield* V.token(operation, "claimToken", options.claimToken)
+    const identity = (yield* Request.execute(identitySpec, url, Option.none())).value.MediaContainer
+    if (identity.claimed === true) {
+      return yield* new ServerAlreadyClaimed({
+        operation,
+        url,
+        machineIdentifier: identity.machineIdentifier
+      })
+    }
+    const claim = given ?? (yield* token())
+    yield* Request.execute(
+      {
+        operation: "claimServer",
+        method: "POST",
+        path: Facts.claimPath,
+        urlParams: Facts.claimQuery(claim),
+        schema: L.Unknown,
+        noContent: true,
+        // The claim token is single-use: never sent twice when the server may have used it.
+        idempotent: false
+      },
+      url,
+      Option.none()
+    ).pipe(
+      Effect.catchTags({
+        BadRequest: (error) => Effect.fail(rejected(operation, url, error)),
+        Unauthorized: (error) => Effect.fail(rejected(operation, url, error))
+      })
+    )
+    return (yield* Request.execute(identitySpec, url, Option.none())).value.MediaContainer
+  })
+
+const rejected = (
+  operation: string,
+  url: string,
+  error: { readonly status: number; readonly errors: ClaimRejected["errors"] }
+) => new ClaimRejected({ operation, url, status: error.status, errors: error.errors })

@@ -1,0 +1,124 @@
+/**
+ * The devices authorized on the signed-in account — every app and player
+ * that holds a token for it — and revoking one, so a lost phone or an old
+ * TV is signed out.
+ *
+ * Routes: plex.tv `GET /devices.json` and `DELETE /devices/{id}.json`, the
+ * JSON forms of python-plexapi's `MyPlexAccount.devices()` /
+ * `MyPlexDevice.delete` and @ctrl/plex's `MyPlexDevice` (`/devices.xml`).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "effect/http/HttpClient"
+import type * as Schema from "effect/Schema"
+import * as Facts from "../../src/core/devices.js"
+import type { ClientIdentity } from "./ClientIdentity.js"
+import type { Credentials } from "./Credentials.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import * as V from "./internal/validate.js"
+import type { InvalidInput, NotFound, ResponseError } from "./PlexError.js"
+
+/**
+ * An authorized device, as plex.tv lists it. `id` (what {@link revoke}
+ * takes) is required; its `token` is `Redacted`. Unknown fields are kept.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AuthorizedDevice = /*#__PURE__*/ L.struct({
+  id: L.Num,
+  name: /*#__PURE__*/ L.withDefault(L.Str, ""),
+  product: /*#__PURE__*/ L.optional(L.Str),
+  productVersion: /*#__PURE__*/ L.optional(L.Str),
+  platform: /*#__PURE__*/ L.optional(L.Str),
+  platformVersion: /*#__PURE__*/ L.optional(L.Str),
+  device: /*#__PURE__*/ L.optional(L.Str),
+  clientIdentifier: /*#__PURE__*/ L.optional(L.Str),
+  provides: /*#__PURE__*/ L.optional(L.String),
+  publicAddress: /*#__PURE__*/ L.optional(L.String),
+  /** The device's token for the account, `Redacted`. */
+  token: /*#__PURE__*/ L.optional(L.Secret),
+  /** Seconds since the epoch. */
+  createdAt: /*#__PURE__*/ L.optional(L.Num),
+  /** Seconds since the epoch. */
+  lastSeenAt: /*#__PURE__*/ L.optional(L.Num)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface AuthorizedDevice extends Schema.Schema.Type<typeof AuthorizedDevice> {}
+
+const DevicesResponse = /*#__PURE__*/ L.struct({
+  MediaContainer: /*#__PURE__*/ L.struct({ Device: /*#__PURE__*/ L.array(AuthorizedDevice) })
+})
+
+/**
+ * The devices authorized on the signed-in account: plex.tv `GET /devices.json`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Devices } from "effect4-plex-auth"
+ *
+ * const names = Devices.list().pipe(Effect.map((devices) => devices.map((d) => `${d.id} ${d.name}`)))
+ * ```
+ *
+ * @since 0.1.0
+ * @category devices
+ */
+export const list = (): Effect.Effect<
+  ReadonlyArray<AuthorizedDevice>,
+  ResponseError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.map(
+    Request.plexTv({
+      operation: "getDevices",
+      method: "GET",
+      path: Facts.devicesPath,
+      schema: DevicesResponse
+    }),
+    (success) => success.value.MediaContainer.Device
+  )
+
+/**
+ * Revokes a device (its `id` from {@link list}): plex.tv
+ * `DELETE /devices/{id}.json`. Its token stops working. `NotFound` when the
+ * account has no such device; `InvalidInput` for an id that is not a
+ * positive integer, before any request.
+ *
+ * @example
+ * ```ts
+ * import { Devices } from "effect4-plex-auth"
+ *
+ * const signOutOldPhone = Devices.revoke(700101)
+ * ```
+ *
+ * @since 0.1.0
+ * @category devices
+ */
+export const revoke = (
+  id: number
+): Effect.Effect<
+  void,
+  ResponseError | NotFound | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => {
+  const problem = Facts.deviceIdProblem(id)
+  return problem === undefined
+    ? Effect.asVoid(
+        Request.plexTv({
+          operation: "deleteDevice",
+          method: "DELETE",
+          path: Facts.revokePath(id),
+          schema: L.Unknown,
+          noContent: true,
+          notFound: true
+        })
+      )
+    : Effect.fail(V.invalid("Devices.revoke", "id", problem))
+}

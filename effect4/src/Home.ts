@@ -1,0 +1,406 @@
+/**
+ * Plex Home: the users of the signed-in account's home, and switching to
+ * one of them (with its PIN when it has one). The switch gives that user's
+ * own token, as `Credentials` ready to use.
+ *
+ * Routes: plex.tv `GET /api/v2/home/users` and
+ * `POST /api/v2/home/users/{uuid}/switch`, the v2 forms of the legacy
+ * `/api/home/users` and `/api/home/users/{id}/switch` that python-plexapi
+ * (`MyPlexAccount.switchHomeUser`) and @ctrl/plex (`MyPlexAccount.switchHomeUser`)
+ * call (the facts are in `src/core/home.ts`, shared with the Effect 3 edition).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Facts from "../../src/core/home.js"
+import type { ClientIdentity } from "./ClientIdentity.js"
+import { Credentials } from "./Credentials.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import * as V from "./internal/validate.js"
+import {
+  type BadRequest,
+  type InvalidInput,
+  PlexErrorDetail,
+  type ResponseError,
+  type Unauthorized
+} from "./PlexError.js"
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/**
+ * The Plex Home user asked for is not in the signed-in account's home (or
+ * the account is in no home): list the home's users with `Home.users()`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HomeUserNotFound extends Schema.TaggedError<HomeUserNotFound>(
+  "effect-plex-auth/HomeUserNotFound"
+)("HomeUserNotFound", {
+  /** The operation that looked, e.g. `Home.switchUser`. */
+  operation: Schema.String,
+  /** The user asked for: an id, a uuid, a title, a username or an email. */
+  user: Schema.String,
+  /** The titles of the home's users. */
+  available: Schema.Array(Schema.String)
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return Facts.userNotFoundMessage(this.operation, this.user, this.available)
+  }
+}
+
+/**
+ * The Plex Home user is protected by a PIN and none was given: ask the user
+ * for it and switch again with `pin`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HomePinRequired extends Schema.TaggedError<HomePinRequired>("effect-plex-auth/HomePinRequired")(
+  "HomePinRequired",
+  {
+    operation: Schema.String,
+    /** The title of the user switched to. */
+    user: Schema.String,
+    /** Plex's error entries, when plex.tv answered. */
+    errors: Schema.Array(PlexErrorDetail)
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return Facts.pinRequiredMessage(this.operation, this.user, this.errors)
+  }
+}
+
+/**
+ * plex.tv refused the Plex Home PIN given for the user: ask again. Never
+ * carries the PIN.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidHomePin extends Schema.TaggedError<InvalidHomePin>("effect-plex-auth/InvalidHomePin")(
+  "InvalidHomePin",
+  {
+    operation: Schema.String,
+    /** The title of the user switched to. */
+    user: Schema.String,
+    /** The HTTP status plex.tv answered with. */
+    status: Schema.Number,
+    /** Plex's error entries. */
+    errors: Schema.Array(PlexErrorDetail)
+  }
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return Facts.invalidPinMessage(this.operation, this.user, this.status, this.errors)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Schemas
+// ---------------------------------------------------------------------------
+
+/**
+ * A user of a Plex Home, as `GET /api/v2/home/users` lists it. `id` and
+ * `uuid` are required; `title` defaults to `""` and the flags to `false`.
+ * A managed user (`restricted`) has no username or email. `protected`
+ * means switching to the user needs its PIN. Unknown fields are kept.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const HomeUser = /*#__PURE__*/ L.struct({
+  id: L.Num,
+  uuid: L.Str,
+  title: /*#__PURE__*/ L.withDefault(L.Str, ""),
+  username: /*#__PURE__*/ L.optional(L.Str),
+  email: /*#__PURE__*/ L.optional(L.String),
+  friendlyName: /*#__PURE__*/ L.optional(L.String),
+  thumb: /*#__PURE__*/ L.optional(L.String),
+  hasPassword: /*#__PURE__*/ L.optional(L.Bool),
+  /** A managed user, without a plex.tv login of its own. */
+  restricted: /*#__PURE__*/ L.withDefault(L.Bool, false),
+  restrictionProfile: /*#__PURE__*/ L.optional(L.String),
+  /** The home's admin (the account that owns the home). */
+  admin: /*#__PURE__*/ L.withDefault(L.Bool, false),
+  guest: /*#__PURE__*/ L.withDefault(L.Bool, false),
+  /** Switching to this user needs its PIN. */
+  protected: /*#__PURE__*/ L.withDefault(L.Bool, false)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface HomeUser extends Schema.Schema.Type<typeof HomeUser> {}
+
+/**
+ * The body of `GET /api/v2/home/users`: the home and its users (malformed
+ * users dropped).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const HomeUsers = /*#__PURE__*/ L.struct({
+  id: /*#__PURE__*/ L.optional(L.Num),
+  name: /*#__PURE__*/ L.optional(L.String),
+  users: /*#__PURE__*/ L.array(HomeUser)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface HomeUsers extends Schema.Schema.Type<typeof HomeUsers> {}
+
+/**
+ * The account plex.tv answers a switch with: the home user's own account,
+ * with its `authToken` (`Redacted`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SwitchedAccount = /*#__PURE__*/ L.struct({
+  id: L.Num,
+  uuid: L.Str,
+  title: /*#__PURE__*/ L.withDefault(L.Str, ""),
+  username: /*#__PURE__*/ L.optional(L.Str),
+  email: /*#__PURE__*/ L.optional(L.String),
+  /** The home user's token; always `Redacted`. */
+  authToken: L.Secret,
+  home: /*#__PURE__*/ L.optional(L.Bool),
+  homeAdmin: /*#__PURE__*/ L.optional(L.Bool),
+  restricted: /*#__PURE__*/ L.optional(L.Bool),
+  protected: /*#__PURE__*/ L.optional(L.Bool)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SwitchedAccount extends Schema.Schema.Type<typeof SwitchedAccount> {}
+
+// ---------------------------------------------------------------------------
+// Listing
+// ---------------------------------------------------------------------------
+
+/**
+ * The errors of {@link users}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UsersError = ResponseError
+
+/**
+ * The users of the signed-in account's Plex Home, the admin among them: plex.tv
+ * `GET /api/v2/home/users`. An account in no home is a home of one.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Home } from "effect4-plex-auth"
+ *
+ * const titles = Home.users().pipe(Effect.map((users) => users.map((user) => user.title)))
+ * ```
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const users = (): Effect.Effect<
+  ReadonlyArray<HomeUser>,
+  UsersError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.map(
+    Request.plexTv({
+      operation: "getHomeUsers",
+      method: "GET",
+      path: Facts.usersPath,
+      schema: HomeUsers
+    }),
+    (success) => success.value.users
+  )
+
+/**
+ * The user of `list` that `wanted` names: its id, its uuid, its exact
+ * title, username or email, else its title ignoring case. Pure.
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const findUser = (list: ReadonlyArray<HomeUser>, wanted: string | number): HomeUser | undefined =>
+  Facts.findUser(list, wanted)
+
+// ---------------------------------------------------------------------------
+// Switching
+// ---------------------------------------------------------------------------
+
+/**
+ * Options of {@link switchUser}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SwitchOptions {
+  /** The user's Plex Home PIN (four digits), when it has one; wrapped in `Redacted` at once. */
+  readonly pin?: string | Redacted.Redacted<string> | undefined
+}
+
+/**
+ * A switch's result: the home user, its account as plex.tv answered, its
+ * token, and `Credentials` with that token, ready to provide.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Switched {
+  readonly user: HomeUser
+  readonly account: SwitchedAccount
+  /** The home user's token, `Redacted`. */
+  readonly token: Redacted.Redacted<string>
+  /** `Credentials` with {@link token}: what operations run as that user need. */
+  readonly layer: Layer.Layer<Credentials>
+}
+
+/**
+ * The errors of {@link switchUser}: the user is not in the home, a PIN is
+ * needed and none was given, the PIN was refused, an argument was invalid
+ * (before any request), or any failure of the exchange.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SwitchError = HomeUserNotFound | HomePinRequired | InvalidHomePin | InvalidInput | ResponseError
+
+/**
+ * Switches to a user of the signed-in account's Plex Home: plex.tv
+ * `POST /api/v2/home/users/{uuid}/switch`, with the PIN (as a form field,
+ * never in the URL) when one is given. `user` is a listed `HomeUser`, or
+ * its id, uuid, title, username or email (the home is listed first to find
+ * it).
+ *
+ * Fails with `HomeUserNotFound` when the home has no such user,
+ * `HomePinRequired` when the user is protected and no PIN was given (before
+ * any request when the listing says so), `InvalidHomePin` when plex.tv
+ * refused the PIN, and `InvalidInput` for a PIN that is not four digits.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Home, PlexAuth } from "effect4-plex-auth"
+ *
+ * const asKids = Effect.gen(function* () {
+ *   const switched = yield* Home.switchUser("Kids", { pin: "1234" })
+ *   return yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category switching
+ */
+export const switchUser = (
+  user: HomeUser | string | number,
+  options: SwitchOptions = {}
+): Effect.Effect<Switched, SwitchError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.gen(function* () {
+    const operation = "Home.switchUser"
+    const pin = options.pin === undefined ? undefined : V.toRedacted(options.pin)
+    const pinProblem = pin === undefined ? undefined : Facts.pinProblem(Redacted.value(pin))
+    if (pinProblem !== undefined) return yield* V.invalid(operation, "pin", pinProblem)
+    let target: HomeUser
+    if (typeof user === "object" && user !== null) {
+      target = user
+    } else {
+      const userProblem = Facts.userProblem(user)
+      if (userProblem !== undefined) return yield* V.invalid(operation, "user", userProblem)
+      const list = yield* users()
+      const found = findUser(list, user)
+      if (found === undefined) {
+        return yield* new HomeUserNotFound({
+          operation,
+          user: String(user),
+          available: list.map((u) => u.title)
+        })
+      }
+      target = found
+    }
+    if (target.protected && pin === undefined) {
+      return yield* new HomePinRequired({ operation, user: target.title, errors: [] })
+    }
+    const spec = {
+      operation: "switchHomeUser",
+      method: "POST",
+      path: Facts.switchPath(target.uuid),
+      schema: SwitchedAccount,
+      notFound: true,
+      // A refused PIN may count towards a lockout: never sent twice when plex.tv may have seen it.
+      idempotent: false,
+      ...(pin === undefined
+        ? {}
+        : { body: Request.form([[Facts.pinField, Redacted.make(Facts.pinValue(Redacted.value(pin)))]]) })
+    } as const
+    const success = yield* Request.plexTv(spec).pipe(
+      Effect.catchTags({
+        NotFound: () => Effect.fail(new HomeUserNotFound({ operation, user: target.title, available: [] })),
+        Unauthorized: (error) => Effect.fail(pinError(operation, target, pin, error)),
+        BadRequest: (error) => Effect.fail(pinError(operation, target, pin, error))
+      })
+    )
+    const account = success.value
+    return {
+      user: target,
+      account,
+      token: account.authToken,
+      layer: Layer.succeed(Credentials, { token: Effect.succeed(account.authToken) })
+    }
+  })
+
+/** A refusal about the PIN as `HomePinRequired` or `InvalidHomePin`; any other refusal as it is. */
+const pinError = <E extends Unauthorized | BadRequest>(
+  operation: string,
+  target: HomeUser,
+  pin: Redacted.Redacted<string> | undefined,
+  error: E
+): E | HomePinRequired | InvalidHomePin => {
+  switch (Facts.pinRefusal(error.status, error.errors, pin !== undefined)) {
+    case "HomePinRequired":
+      return new HomePinRequired({ operation, user: target.title, errors: error.errors })
+    case "InvalidHomePin":
+      return new InvalidHomePin({ operation, user: target.title, status: error.status, errors: error.errors })
+    default:
+      return error
+  }
+}
+
+/**
+ * A layer of the home user's `Credentials`: switches (see {@link switchUser})
+ * when it is built, with the signed-in account's `Credentials`, and provides
+ * the home user's token in their place.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Credentials, Home, Resources } from "effect4-plex-auth"
+ *
+ * const KidsLive = Home.layer("Kids", { pin: "1234" }).pipe(Layer.provide(Credentials.layerConfig()))
+ * const kidsServers = Resources.servers().pipe(Effect.provide(KidsLive))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  user: HomeUser | string | number,
+  options: SwitchOptions = {}
+): Layer.Layer<Credentials, SwitchError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Layer.unwrap(Effect.map(switchUser(user, options), (switched) => switched.layer))

@@ -1,0 +1,64 @@
+/**
+ * Linking another device: a TV or a console shows a four-character code
+ * (a PIN made with `PinLogin.create({ strong: false })`), and a signed-in
+ * tool approves it for its account, as a person would at plex.tv/link.
+ *
+ * Route: plex.tv `PUT /api/v2/pins/link` with the form field `code`
+ * (python-plexapi `MyPlexAccount.link`, @ctrl/plex `MyPlexAccount.linkPin`).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as Facts from "../../src/core/devices.js"
+import type { ClientIdentity } from "./ClientIdentity.js"
+import type { Credentials } from "./Credentials.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import * as V from "./internal/validate.js"
+import type { BadRequest, InvalidInput, NotFound, ResponseError } from "./PlexError.js"
+
+/**
+ * The errors of {@link link}: `NotFound` for a code plex.tv does not know
+ * or that expired (code 1020), `BadRequest` for one already used,
+ * `InvalidInput` for a malformed code (before any request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LinkError = ResponseError | NotFound | BadRequest | InvalidInput
+
+/**
+ * Approves the PIN showing `code` on another device for the signed-in
+ * account (the `Credentials` in context): plex.tv `PUT /api/v2/pins/link`.
+ * The device's next check of its PIN gets a token. Sent once: never
+ * repeated when plex.tv may have linked it.
+ *
+ * @example
+ * ```ts
+ * import { Link } from "effect4-plex-auth"
+ *
+ * const approveTv = Link.link("ABCD")
+ * ```
+ *
+ * @since 0.1.0
+ * @category linking
+ */
+export const link = (
+  code: string
+): Effect.Effect<void, LinkError, HttpClient.HttpClient | ClientIdentity | Credentials> => {
+  const trimmed = Facts.linkCode(code)
+  if (trimmed === undefined) return Effect.fail(V.invalid("Link.link", "code", Facts.linkCodeProblem))
+  return Effect.asVoid(
+    Request.plexTv({
+      operation: "linkPin",
+      method: "PUT",
+      path: Facts.linkPath,
+      body: Request.form([[Facts.linkCodeField, trimmed]]),
+      schema: L.Unknown,
+      noContent: true,
+      notFound: true,
+      idempotent: false
+    })
+  )
+}

@@ -1,0 +1,629 @@
+/**
+ * Does this Plex user have access to my server? The check every "Sign in
+ * with Plex" web app makes, in two variants:
+ *
+ * - with the user's own token ({@link check}): the server, found by its
+ *   machine identifier among the user's resources, is the user's own
+ *   (`Owner`), reached through the owner's Plex Home (`HomeMember`),
+ *   shared with the user (`Shared`, with what plex.tv says of the share),
+ *   or not there (`NoAccess`);
+ * - with the server owner's token ({@link users}): the owner's friends and
+ *   home users who have access to that server.
+ *
+ * A failure to ask is never an answer: a network failure, a 5xx or an
+ * unreadable body is `Unknown` (with the error), and a refused user token
+ * is `InvalidToken`, never `NoAccess`. {@link makeChecker} and
+ * {@link makeOwnerChecker} cache the answers with Effect's `Cache` for a
+ * time the caller sets, so a web app can ask on every request.
+ *
+ * Routes: plex.tv `GET /api/v2/resources` (python-plexapi
+ * `MyPlexAccount.resources`, @ctrl/plex `MyPlexAccount.resources`) and
+ * `GET /api/users` (python-plexapi `MyPlexAccount.users`, @ctrl/plex
+ * `MyPlexUser.key`).
+ *
+ * @since 0.1.0
+ */
+import * as Cache from "effect/Cache"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import type * as Schema from "effect/Schema"
+import * as Facts from "../../src/core/access.js"
+import type { ClientIdentity } from "./ClientIdentity.js"
+import { Credentials } from "./Credentials.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import * as V from "./internal/validate.js"
+import type { InvalidInput, NotFound, PlexError, ResponseError, Unauthorized } from "./PlexError.js"
+import * as Resources from "./Resources.js"
+
+// ---------------------------------------------------------------------------
+// Answers
+// ---------------------------------------------------------------------------
+
+/**
+ * The user owns the server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Owner {
+  readonly _tag: "Owner"
+  /** The server, as the user's resources list it. */
+  readonly server: Resources.Device
+}
+
+/**
+ * The user reaches the server through the owner's Plex Home.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HomeMember {
+  readonly _tag: "HomeMember"
+  readonly server: Resources.Device
+}
+
+/**
+ * What plex.tv says of a share: who owns the server and what the share
+ * is called on the user's side.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Share {
+  /** The owner's account id. */
+  readonly ownerId: number | undefined
+  /** The owner's name, as the user sees it. */
+  readonly sourceTitle: string | undefined
+}
+
+/**
+ * The server is shared with the user (a friend of the owner).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Shared {
+  readonly _tag: "Shared"
+  readonly server: Resources.Device
+  readonly share: Share
+}
+
+/**
+ * plex.tv answered, and the server is not among the user's resources.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NoAccess {
+  readonly _tag: "NoAccess"
+}
+
+/**
+ * plex.tv refused the user's token: the user is not signed in, which says
+ * nothing about the server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvalidToken {
+  readonly _tag: "InvalidToken"
+  readonly error: Unauthorized
+}
+
+/**
+ * plex.tv could not be asked (a network failure, a timeout, a 5xx, an
+ * unreadable answer, rate limiting): no answer, and never `NoAccess`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Unknown {
+  readonly _tag: "Unknown"
+  readonly error: PlexError
+}
+
+/**
+ * The answer of {@link check}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Access = Owner | HomeMember | Shared | NoAccess | InvalidToken | Unknown
+
+/**
+ * Whether an answer grants access: `Owner`, `HomeMember` or `Shared`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const hasAccess = (access: Access): access is Owner | HomeMember | Shared =>
+  access._tag === "Owner" || access._tag === "HomeMember" || access._tag === "Shared"
+
+/**
+ * The answer a list of resources gives for a server: pure, no Effect.
+ *
+ * @since 0.1.0
+ * @category checking
+ */
+export const accessIn = (
+  devices: ReadonlyArray<Resources.Device>,
+  machineIdentifier: string
+): Owner | HomeMember | Shared | NoAccess => Facts.accessIn(devices, machineIdentifier)
+
+/** The answer a failure gives: a refused token is `InvalidToken`, anything else `Unknown`. */
+const failed = (error: PlexError): InvalidToken | Unknown =>
+  error._tag === "Unauthorized" && Facts.failure(error._tag) === "InvalidToken"
+    ? { _tag: "InvalidToken", error }
+    : { _tag: "Unknown", error }
+
+const machineId = (operation: string, value: unknown): Effect.Effect<string, InvalidInput> => {
+  const id = Facts.machineIdentifier(value)
+  return id !== undefined
+    ? Effect.succeed(id)
+    : Effect.fail(V.invalid(operation, "machineIdentifier", Facts.machineIdentifierProblem))
+}
+
+// ---------------------------------------------------------------------------
+// With the user's token
+// ---------------------------------------------------------------------------
+
+/**
+ * Whether the signed-in user (the `Credentials` in context: the user's own
+ * token) has access to the server `machineIdentifier`: plex.tv
+ * `GET /api/v2/resources`, the server looked up by its machine identifier.
+ * Never fails for a failure of the exchange: that is `Unknown` or
+ * `InvalidToken`. Fails with `InvalidInput` for a malformed identifier,
+ * before any request.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Credentials, ServerAccess } from "effect4-plex-auth"
+ *
+ * const allowed = (userToken: string) =>
+ *   ServerAccess.check("5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e").pipe(
+ *     Effect.map(ServerAccess.hasAccess),
+ *     Credentials.withToken(userToken)
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category checking
+ */
+export const check = (
+  machineIdentifier: string
+): Effect.Effect<Access, InvalidInput, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.flatMap(machineId("ServerAccess.check", machineIdentifier), (id) =>
+    Effect.match(Resources.list(), {
+      onFailure: failed,
+      onSuccess: (devices): Access => accessIn(devices, id)
+    })
+  )
+
+/**
+ * How long {@link makeChecker} and {@link makeOwnerChecker} keep answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CacheOptions {
+  /** How long an answer (`Owner`, `HomeMember`, `Shared`, `NoAccess`, `InvalidToken`) is kept. */
+  readonly ttl: Duration.Input
+  /** How long an `Unknown` is kept. Default 0: not at all, the next call asks again. */
+  readonly unknownTtl?: Duration.Input | undefined
+  /** How many answers are kept at most. Default 10,000. */
+  readonly capacity?: number | undefined
+}
+
+/**
+ * A cached {@link check} for one server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Checker {
+  /** The server's machine identifier. */
+  readonly machineIdentifier: string
+  /** The answer for the user of `token`: cached, else asked of plex.tv. */
+  readonly check: (token: string | Redacted.Redacted<string>) => Effect.Effect<Access, InvalidInput>
+  /** Forgets the answer for `token` (after a sign-out, say). */
+  readonly invalidate: (token: string | Redacted.Redacted<string>) => Effect.Effect<void>
+  /** Forgets every answer. */
+  readonly invalidateAll: Effect.Effect<void>
+}
+
+const decodeTtl = (
+  operation: string,
+  field: string,
+  input: Duration.Input | undefined,
+  fallback: Duration.Duration
+): Effect.Effect<Duration.Duration, InvalidInput> => {
+  if (input === undefined) return Effect.succeed(fallback)
+  let decoded: Duration.Duration | undefined
+  try {
+    decoded =
+      (typeof input === "number" && !(input >= 0)) || (typeof input === "string" && /^\s*-/.test(input))
+        ? undefined
+        : Option.getOrUndefined(Duration.fromInput(input))
+  } catch {
+    decoded = undefined
+  }
+  return decoded !== undefined && Duration.toMillis(decoded) >= 0
+    ? Effect.succeed(decoded)
+    : Effect.fail(V.invalid(operation, field, "must be a duration of zero or more"))
+}
+
+const cacheSettings = (operation: string, options: CacheOptions) =>
+  Effect.gen(function* () {
+    const ttl = yield* decodeTtl(operation, "ttl", options?.ttl, Duration.zero)
+    if (options?.ttl === undefined) return yield* V.invalid(operation, "ttl", "is required")
+    const unknownTtl = yield* decodeTtl(operation, "unknownTtl", options.unknownTtl, Duration.zero)
+    const capacity = options.capacity ?? Facts.defaultCapacity
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      return yield* V.invalid(operation, "capacity", "must be a positive integer")
+    }
+    return { ttl, unknownTtl, capacity }
+  })
+
+/**
+ * A {@link check} for the server `machineIdentifier` whose answers are
+ * cached per token (Effect `Cache`): for `ttl`, `Unknown` for `unknownTtl`
+ * (default 0, not cached). Concurrent checks of one token share one
+ * request. The checker keeps the `HttpClient`, `ClientIdentity` (and
+ * plex.tv URL) of where it was made.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ServerAccess } from "effect4-plex-auth"
+ *
+ * const program = Effect.gen(function* () {
+ *   const checker = yield* ServerAccess.makeChecker("5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e", {
+ *     ttl: "1 minute"
+ *   })
+ *   const access = yield* checker.check("the-user-token")
+ *   return ServerAccess.hasAccess(access)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category checking
+ */
+export const makeChecker = (
+  machineIdentifier: string,
+  options: CacheOptions
+): Effect.Effect<Checker, InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    const operation = "ServerAccess.makeChecker"
+    const id = yield* machineId(operation, machineIdentifier)
+    const { capacity, ttl, unknownTtl } = yield* cacheSettings(operation, options)
+    // The lookups run with the services of where the checker was made (and the plex.tv URL).
+    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
+    const cache = yield* Cache.makeWith(
+      (token: Redacted.Redacted<string>) =>
+        check(id).pipe(
+          Effect.provideService(Credentials, { token: Effect.succeed(token) }),
+          Effect.provideContext(context)
+        ),
+      {
+        capacity,
+        // A zero TTL is "not kept": `Cache` drops the entry at once.
+        timeToLive: (exit) =>
+          Exit.isSuccess(exit) ? (exit.value._tag === "Unknown" ? unknownTtl : ttl) : Duration.zero
+      }
+    )
+    const key = (token: string | Redacted.Redacted<string>) => V.token("ServerAccess.check", "token", token)
+    return {
+      machineIdentifier: id,
+      check: (token) => Effect.flatMap(key(token), (k) => Cache.get(cache, k)),
+      invalidate: (token) =>
+        Effect.flatMap(Effect.result(key(token)), (k) =>
+          Result.isSuccess(k) ? Cache.invalidate(cache, k.success) : Effect.void
+        ),
+      invalidateAll: Cache.invalidateAll(cache)
+    }
+  })
+
+// ---------------------------------------------------------------------------
+// With the owner's token
+// ---------------------------------------------------------------------------
+
+/**
+ * One server a friend has access to, as `GET /api/users` lists it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ServerShare = /*#__PURE__*/ L.struct({
+  machineIdentifier: L.Str,
+  id: /*#__PURE__*/ L.optional(L.Num),
+  serverId: /*#__PURE__*/ L.optional(L.Num),
+  name: /*#__PURE__*/ L.optional(L.Str),
+  numLibraries: /*#__PURE__*/ L.optional(L.Num),
+  allLibraries: /*#__PURE__*/ L.optional(L.Bool),
+  owned: /*#__PURE__*/ L.optional(L.Bool),
+  pending: /*#__PURE__*/ L.optional(L.Bool),
+  lastSeenAt: /*#__PURE__*/ L.optional(L.Num)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerShare extends Schema.Schema.Type<typeof ServerShare> {}
+
+/**
+ * A friend or home user of the owner, as `GET /api/users` lists it, with
+ * the servers shared with them (`servers`, from Plex's `Server` entries).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Friend = /*#__PURE__*/ L.struct({
+  id: L.Num,
+  title: /*#__PURE__*/ L.withDefault(L.Str, ""),
+  username: /*#__PURE__*/ L.withDefault(L.Str, ""),
+  email: /*#__PURE__*/ L.optional(L.String),
+  thumb: /*#__PURE__*/ L.optional(L.String),
+  /** A user of the owner's Plex Home. */
+  home: /*#__PURE__*/ L.withDefault(L.Bool, false),
+  /** A managed user. */
+  restricted: /*#__PURE__*/ L.withDefault(L.Bool, false),
+  protected: /*#__PURE__*/ L.withDefault(L.Bool, false),
+  servers: /*#__PURE__*/ L.array(ServerShare, { fromKey: "Server" })
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Friend extends Schema.Schema.Type<typeof Friend> {}
+
+const FriendsResponse = /*#__PURE__*/ L.struct({
+  MediaContainer: /*#__PURE__*/ L.struct({ User: /*#__PURE__*/ L.array(Friend) })
+})
+
+/**
+ * A user with access to the owner's server: a home user or a friend, and
+ * the share.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AccessUser {
+  readonly user: Friend
+  readonly access: "HomeMember" | "Shared"
+  readonly share: ServerShare
+}
+
+/**
+ * The owner's friends and home users, each with the servers shared with
+ * them: plex.tv `GET /api/users` with the owner's token.
+ *
+ * @since 0.1.0
+ * @category owner
+ */
+export const friends = (): Effect.Effect<
+  ReadonlyArray<Friend>,
+  ResponseError,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.map(
+    Request.plexTv({
+      operation: "getUsers",
+      method: "GET",
+      path: Facts.friendsPath,
+      schema: FriendsResponse
+    }),
+    (success) => success.value.MediaContainer.User
+  )
+
+/**
+ * The users with access to `friends`' server `machineIdentifier`: pure.
+ *
+ * @since 0.1.0
+ * @category owner
+ */
+export const usersOf = (list: ReadonlyArray<Friend>, machineIdentifier: string): ReadonlyArray<AccessUser> =>
+  Facts.usersOf(list, machineIdentifier)
+
+/**
+ * The owner's friends and home users who have access to the server
+ * `machineIdentifier` (the `Credentials` in context: the owner's token). A
+ * pending invitation is not access.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ServerAccess } from "effect4-plex-auth"
+ *
+ * const names = ServerAccess.users("5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e").pipe(
+ *   Effect.map((users) => users.map(({ access, user }) => `${user.title} (${access})`))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category owner
+ */
+export const users = (
+  machineIdentifier: string
+): Effect.Effect<
+  ReadonlyArray<AccessUser>,
+  ResponseError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.flatMap(machineId("ServerAccess.users", machineIdentifier), (id) =>
+    Effect.map(friends(), (list) => usersOf(list, id))
+  )
+
+/**
+ * The owner's answer for one user: the owner, a home user or a friend with
+ * access, none, or `Unknown` when plex.tv could not be asked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OwnerAccess =
+  | { readonly _tag: "Owner" }
+  | { readonly _tag: "HomeMember"; readonly user: AccessUser }
+  | { readonly _tag: "Shared"; readonly user: AccessUser }
+  | NoAccess
+  | Unknown
+
+/**
+ * A cached {@link users} for one server, with the owner's token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OwnerChecker {
+  readonly machineIdentifier: string
+  /** The users with access (cached). */
+  readonly users: Effect.Effect<ReadonlyArray<AccessUser>, ResponseError>
+  /** Whether the account `accountId` (e.g. from `PlexAuth.getTokenDetails()` with the user's token) has access. */
+  readonly check: (accountId: number) => Effect.Effect<OwnerAccess>
+  /** Forgets the cached list. */
+  readonly invalidate: Effect.Effect<void>
+}
+
+/**
+ * {@link users} for the server `machineIdentifier`, with the owner's
+ * `Credentials` (those in context when it is made), cached (Effect `Cache`)
+ * for `ttl`: the list of users, and the owner's own account id. A failure
+ * is kept for `unknownTtl` (default 0: not at all).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ServerAccess } from "effect4-plex-auth"
+ *
+ * const program = Effect.gen(function* () {
+ *   const owner = yield* ServerAccess.makeOwnerChecker("5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e", {
+ *     ttl: "5 minutes"
+ *   })
+ *   return yield* owner.check(24318102)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category owner
+ */
+export const makeOwnerChecker = (
+  machineIdentifier: string,
+  options: CacheOptions
+): Effect.Effect<OwnerChecker, InvalidInput, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.gen(function* () {
+    const operation = "ServerAccess.makeOwnerChecker"
+    const id = yield* machineId(operation, machineIdentifier)
+    const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
+    const ownerSpec = {
+      operation: "getTokenDetails",
+      method: "GET",
+      path: Facts.accountPath,
+      schema: L.struct({ id: L.Num })
+    } as const
+    // The lookups run with the services of where the checker was made: the owner's credentials among them.
+    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
+    const cache = yield* Cache.makeWith(
+      (_: void) =>
+        Effect.all(
+          {
+            ownerId: Effect.map(Request.plexTv(ownerSpec), (s) => s.value.id),
+            users: Effect.map(friends(), (list) => usersOf(list, id))
+          },
+          { concurrency: 2 }
+        ).pipe(Effect.provideContext(context)),
+      // A failure is kept for `unknownTtl`; zero is "not kept": `Cache` drops the entry at once.
+      { capacity: 1, timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : unknownTtl) }
+    )
+    const current = Cache.get(cache, undefined)
+    return {
+      machineIdentifier: id,
+      users: Effect.map(current, (c) => c.users),
+      check: (accountId) =>
+        Effect.match(current, {
+          onFailure: (error): OwnerAccess => ({ _tag: "Unknown", error }),
+          onSuccess: ({ ownerId, users }): OwnerAccess => Facts.ownerDecision(accountId, ownerId, users)
+        }),
+      invalidate: Cache.invalidateAll(cache)
+    }
+  })
+
+// ---------------------------------------------------------------------------
+// Shared users' server tokens
+// ---------------------------------------------------------------------------
+
+/**
+ * One user a server is shared with, as `GET /api/servers/{machineId}/shared_servers`
+ * lists it, with that user's own `accessToken` for the server (`Redacted`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SharedServer = /*#__PURE__*/ L.struct({
+  userID: L.Num,
+  accessToken: L.Secret,
+  id: /*#__PURE__*/ L.optional(L.Num),
+  username: /*#__PURE__*/ L.optional(L.Str),
+  email: /*#__PURE__*/ L.optional(L.String),
+  name: /*#__PURE__*/ L.optional(L.String),
+  acceptedAt: /*#__PURE__*/ L.optional(L.Num),
+  invitedAt: /*#__PURE__*/ L.optional(L.Num)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SharedServer extends Schema.Schema.Type<typeof SharedServer> {}
+
+const SharedServersResponse = /*#__PURE__*/ L.struct({
+  MediaContainer: /*#__PURE__*/ L.struct({ SharedServer: /*#__PURE__*/ L.array(SharedServer) })
+})
+
+/**
+ * Each shared user's own access token for the owner's server
+ * `machineIdentifier` (the `Credentials` in context: the owner's token):
+ * plex.tv `GET /api/servers/{machineId}/shared_servers`, as python-plexapi's
+ * `MyPlexUser.get_token` reads it. Tautulli keeps one per user to see the
+ * server as that user. `NotFound` when the server is not the owner's.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ServerAccess } from "effect4-plex-auth"
+ *
+ * const tokenOf = (userId: number) =>
+ *   ServerAccess.sharedTokens("5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e").pipe(
+ *     Effect.map((shares) => shares.find((share) => share.userID === userId)?.accessToken)
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category owner
+ */
+export const sharedTokens = (
+  machineIdentifier: string
+): Effect.Effect<
+  ReadonlyArray<SharedServer>,
+  ResponseError | NotFound | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.flatMap(machineId("ServerAccess.sharedTokens", machineIdentifier), (id) =>
+    Effect.map(
+      Request.plexTv({
+        operation: "getSharedServers",
+        method: "GET",
+        path: Facts.sharedServersPath(id),
+        schema: SharedServersResponse,
+        notFound: true
+      }),
+      (success) => success.value.MediaContainer.SharedServer
+    )
+  )

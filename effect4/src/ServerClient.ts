@@ -1,0 +1,314 @@
+/**
+ * A ready `HttpClient` for a Plex Media Server: the connection
+ * `Resources.connect` chose (or any server URL and token), with the base
+ * URL, the identity headers, `Accept: application/json` and the server's
+ * token already attached, so any PMS endpoint is one `client.get(path)`
+ * away.
+ *
+ * It keeps the library's redirect and secret rules: redirects are followed
+ * here (at most 5, http(s) only), the token goes only to the server's own
+ * origin (never across origins, never in a URL), a request to another
+ * origin is refused, and the `X-Plex-Token` header is redacted in what the
+ * platform logs and traces. Responses and errors handed back carry their
+ * request without the token.
+ *
+ * {@link mediaUrl} builds a URL for a player; {@link mediaUrlWithToken} puts
+ * the token in its query, the only way most players accept one, and
+ * returns it `Redacted`: anyone who sees that URL can use the server as
+ * you.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpBody from "effect/http/HttpBody"
+import * as Headers from "effect/http/Headers"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import { isRedirect } from "../../src/core/policy.js"
+import * as Facts from "../../src/core/serverClient.js"
+import { ClientIdentity } from "./ClientIdentity.js"
+import * as Request from "./internal/request.js"
+import { clientContext, guard } from "./internal/send.js"
+import * as V from "./internal/validate.js"
+import type { InvalidInput } from "./PlexError.js"
+
+/**
+ * A server to talk to: its base URL and the token it accepts. A
+ * `Resources.Connected` is one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Connection {
+  /** The base URL, `http(s)://host:port[/prefix]`. */
+  readonly uri: string
+  /** The server's token, `Redacted`. */
+  readonly token: Redacted.Redacted<string>
+}
+
+const tokenHeader = Facts.tokenHeader
+
+/** The request as handed back to the caller: without the token. */
+const withoutToken = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
+  tokenHeader in request.headers ? HttpClientRequest.removeHeader(request, tokenHeader) : request
+
+/**
+ * A response whose `request` is `request`: the same object otherwise (its
+ * body, headers and status, read through it), and the same when printed,
+ * but for the request.
+ */
+const answeringFor = (
+  response: HttpClientResponse.HttpClientResponse,
+  request: HttpClientRequest.HttpClientRequest
+): HttpClientResponse.HttpClientResponse => {
+  const toJSON = () => {
+    const printed = response.toJSON()
+    return printed !== null && typeof printed === "object"
+      ? { ...printed, request: request.toJSON() }
+      : printed
+  }
+  return Object.create(response, {
+    request: { value: request, enumerable: true },
+    toJSON: { value: toJSON },
+    toString: { value: () => Inspectable.toStringUnknown(toJSON(), 2) },
+    [Inspectable.NodeInspectSymbol]: { value: toJSON }
+  }) as HttpClientResponse.HttpClientResponse
+}
+
+/** The same failure, its request (and response's request) without the token. */
+const sanitizeError = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError => {
+  const reason = error.reason
+  const request = withoutToken(reason.request)
+  const common = {
+    request,
+    cause: reason.cause,
+    ...(reason.description === undefined ? {} : { description: reason.description })
+  }
+  switch (reason._tag) {
+    case "TransportError":
+      return new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError(common) })
+    case "EncodeError":
+      return new HttpClientError.HttpClientError({ reason: new HttpClientError.EncodeError(common) })
+    case "InvalidUrlError":
+      return new HttpClientError.HttpClientError({ reason: new HttpClientError.InvalidUrlError(common) })
+    case "StatusCodeError":
+      return new HttpClientError.HttpClientError({
+        reason: new HttpClientError.StatusCodeError({
+          ...common,
+          response: answeringFor(reason.response, request)
+        })
+      })
+    case "DecodeError":
+      return new HttpClientError.HttpClientError({
+        reason: new HttpClientError.DecodeError({
+          ...common,
+          response: answeringFor(reason.response, request)
+        })
+      })
+    case "EmptyBodyError":
+      return new HttpClientError.HttpClientError({
+        reason: new HttpClientError.EmptyBodyError({
+          ...common,
+          response: answeringFor(reason.response, request)
+        })
+      })
+  }
+}
+
+/** Drops a body nobody will read. */
+const discard = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1)))
+
+const refused = (
+  request: HttpClientRequest.HttpClientRequest,
+  response: HttpClientResponse.HttpClientResponse,
+  description: string
+) =>
+  new HttpClientError.HttpClientError({
+    reason: new HttpClientError.StatusCodeError({ request, response, description })
+  })
+
+/**
+ * An `HttpClient` for the server of `connection`, made from the
+ * `HttpClient` and `ClientIdentity` in context. A request's URL is a path
+ * on the server (`/library/sections`); an absolute URL is accepted only on
+ * the server's origin, anything else fails with an `HttpClientError` whose
+ * reason is an `InvalidUrlError` before it is sent. Fails with
+ * `InvalidInput` for a URL that is not http(s).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Resources, ServerClient } from "effect4-plex-auth"
+ *
+ * const sections = Effect.gen(function* () {
+ *   const connected = yield* Resources.connectByName("Living Room")
+ *   const client = yield* ServerClient.make(connected)
+ *   const response = yield* client.get("/library/sections")
+ *   return yield* response.json
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  connection: Connection
+): Effect.Effect<HttpClient.HttpClient, InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    const base = yield* V.httpUrl("ServerClient.make", "uri", connection?.uri)
+    const token = yield* V.token("ServerClient.make", "token", connection?.token)
+    const origin = new URL(base).origin
+    const identity = yield* ClientIdentity
+    const client = yield* HttpClient.HttpClient
+    const propagate = yield* Request.TracePropagation
+    const secrets = [Redacted.value(token)]
+    // Redirects come back here (a fetch would follow them with every header, the token included), and the
+    // transport refuses to send the token anywhere but where this hop was meant to go (the engine's guard).
+    const send = (request: HttpClientRequest.HttpClientRequest) =>
+      Effect.flatMap(clientContext(client, request), (context) =>
+        client.execute(request).pipe(
+          Effect.provideService(
+            FetchHttpClient.Fetch,
+            guard(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => request.url, secrets)
+          ),
+          Effect.provideService(FetchHttpClient.RequestInit, {
+            ...Context.getOrUndefined(context, FetchHttpClient.RequestInit),
+            redirect: "manual"
+          })
+        )
+      )
+    const follow = (
+      request: HttpClientRequest.HttpClientRequest,
+      hops: number
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+      Effect.flatMap(send(request), (response) => {
+        const location = response.headers["location"]
+        if (response.status === 0) {
+          return Effect.fail(refused(request, response, "the platform hid a redirect; it was not followed"))
+        }
+        if (!isRedirect(response.status) || location === undefined) return Effect.succeed(response)
+        // The engine's redirect policy: the same hop limit, schemes and method rules; the token goes only to
+        // the origin it was meant for, never in a query.
+        const hop = Facts.redirect(
+          origin,
+          request.url,
+          request.method,
+          response.status,
+          location,
+          hops,
+          Redacted.value(token)
+        )
+        if (hop._tag === "Refuse") {
+          return Effect.andThen(discard(response), Effect.fail(refused(request, response, hop.detail)))
+        }
+        const url = new URL(hop.url)
+        for (const [key, value] of hop.query) url.searchParams.append(key, value)
+        if (hop.hash !== undefined) url.hash = hop.hash
+        // The URL's query and fragment replace the request's; the dropped headers go, the token only as allowed.
+        let next = Facts.droppedOnRedirect(hop).reduce(
+          HttpClientRequest.removeHeader,
+          HttpClientRequest.setUrl(request, url)
+        )
+        if (hop.withToken) next = HttpClientRequest.setHeader(next, tokenHeader, Redacted.value(token))
+        if (hop.toGet)
+          next = HttpClientRequest.setBody(HttpClientRequest.setMethod(next, "GET"), HttpBody.empty)
+        return Effect.andThen(discard(response), follow(next, hops + 1))
+      })
+    const execute = (
+      request: HttpClientRequest.HttpClientRequest
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+      Effect.gen(function* () {
+        const target = Facts.target(base, origin, request.url)
+        if ("problem" in target) {
+          return yield* new HttpClientError.HttpClientError({
+            reason: new HttpClientError.InvalidUrlError({ request, description: target.problem })
+          })
+        }
+        const url = target.url
+        let headers = Headers.merge(Headers.fromInput(identity.headers), request.headers)
+        if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", Facts.defaultAccept)
+        const hash = Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined)
+        let ready = HttpClientRequest.setUrl(request, `${url.origin}${url.pathname}`).pipe(
+          HttpClientRequest.setUrlParams(Facts.query(url, request.urlParams.params)),
+          HttpClientRequest.setHeaders(Headers.set(headers, tokenHeader, Redacted.value(token)))
+        )
+        if (hash !== undefined) ready = HttpClientRequest.setHash(ready, hash)
+        const redacted = yield* Headers.CurrentRedactedNames
+        return yield* follow(ready, 0).pipe(
+          Effect.map((response) => answeringFor(response, withoutToken(response.request))),
+          Effect.mapError(sanitizeError),
+          // What the platform logs or traces of these requests shows the header redacted.
+          Effect.provideService(
+            Headers.CurrentRedactedNames,
+            redacted.includes(tokenHeader) ? redacted : [...redacted, tokenHeader]
+          ),
+          // Trace headers only when asked for, as for every operation (`PlexAuth.TracePropagation`).
+          Effect.provideService(HttpClient.TracerPropagationEnabled, propagate)
+        )
+      })
+    // Each request goes through `client` (its own steps, spans and transport), one hop at a time.
+    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (request) => Effect.flatMap(request, execute),
+      Effect.succeed
+    )
+  })
+
+/**
+ * The URL of a path on the server, for a player or a download: `path` (with
+ * `params` as its query) on the connection's base URL, without the token.
+ * Pure. Throws nothing: a path that is not absolute (`/...`) is made so.
+ *
+ * @example
+ * ```ts
+ * import { ServerClient } from "effect4-plex-auth"
+ *
+ * const url = ServerClient.mediaUrl({ uri: "http://192.168.1.10:32400" }, "/library/parts/1/file.mkv")
+ * ```
+ *
+ * @since 0.1.0
+ * @category media URLs
+ */
+export const mediaUrl = (
+  connection: Pick<Connection, "uri">,
+  path: string,
+  params: Readonly<Record<string, string>> = {}
+): string => Facts.mediaUrl(connection.uri, path, params)
+
+/**
+ * **This URL leaks the token if shared.** {@link mediaUrl} with the
+ * server's token in its query (`X-Plex-Token`), the only way most players
+ * and `<video>` elements accept one. Anyone who sees it — in a log, a
+ * browser history, a shared link, a Referer header — can use the server as
+ * you until the token is revoked. It is returned `Redacted`: reveal it
+ * (`Redacted.value`) only where it is handed to the player, and prefer a
+ * transient token (`PlexAuth.getTransientToken`) for it.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { ServerClient } from "effect4-plex-auth"
+ *
+ * const connection = { uri: "http://192.168.1.10:32400", token: Redacted.make("server-token") }
+ * const leaky = ServerClient.mediaUrlWithToken(connection, "/library/parts/1/file.mkv")
+ * // Only here, for the player:
+ * const src = Redacted.value(leaky)
+ * ```
+ *
+ * @since 0.1.0
+ * @category media URLs
+ */
+export const mediaUrlWithToken = (
+  connection: Connection,
+  path: string,
+  params: Readonly<Record<string, string>> = {}
+): Redacted.Redacted<string> =>
+  Redacted.make(Facts.mediaUrlWithToken(connection.uri, path, params, Redacted.value(connection.token)))
