@@ -1,0 +1,99 @@
+/**
+ * The resources facts both editions share (src/core/resources.ts): candidate
+ * rules, rank classes, and when the choice among racing probes is certain.
+ */
+import { assert, describe, it } from "vitest"
+import * as R from "../../src/core/resources.js"
+
+const connection = (uri: string, flags: Partial<R.ConnectionFacts> = {}): R.ConnectionFacts => ({
+  uri,
+  local: false,
+  relay: false,
+  IPv6: false,
+  ...flags
+})
+
+describe("core/resources", () => {
+  it("candidates: local first, relays last, https before http, relays only at their uri", () => {
+    const list = R.candidates({
+      connections: [
+        connection("https://203-0-113-3.x.plex.direct:8443", {
+          relay: true,
+          address: "203.0.113.3",
+          port: 8443
+        }),
+        connection("https://198-51-100-7.x.plex.direct:32400", { address: "198.51.100.7", port: 32400 }),
+        connection("https://192-168-1-10.x.plex.direct:32400", {
+          local: true,
+          address: "192.168.1.10",
+          port: 32400
+        })
+      ]
+    })
+    assert.deepStrictEqual(
+      list.map((c) => [c.location, c.uri]),
+      [
+        ["local", "https://192-168-1-10.x.plex.direct:32400"],
+        ["local", "http://192.168.1.10:32400"],
+        ["remote", "https://198-51-100-7.x.plex.direct:32400"],
+        ["remote", "http://198.51.100.7:32400"],
+        ["relay", "https://203-0-113-3.x.plex.direct:8443"]
+      ]
+    )
+    assert.deepStrictEqual(
+      R.candidates({
+        connections: [connection("http://192.168.1.10:32400", { local: true })],
+        httpsRequired: true
+      }),
+      []
+    )
+  })
+
+  it("rank classes: ties share a class", () => {
+    const rank = R.preferring({})
+    const list = R.candidates({
+      connections: [
+        connection("http://192.0.2.10:32400", { local: true }),
+        connection("http://192.0.2.11:32400", { local: true }),
+        connection("http://198.51.100.1:32400")
+      ]
+    })
+    assert.deepStrictEqual(R.rankClasses(list, rank), [0, 0, 1])
+  })
+
+  it("the choice: certain once every better-ranked probe failed; else the best answer at the deadline", () => {
+    const choice = R.makeChoice([0, 1, 2], 250)
+    choice.settle(2, true, 5)
+    assert.isUndefined(choice.certain(), "better-ranked probes are pending")
+    assert.strictEqual(choice.deadline(), 255)
+    assert.strictEqual(choice.bestAnswered(), 2)
+    choice.settle(0, false, 7)
+    assert.isUndefined(choice.certain())
+    choice.settle(1, true, 9)
+    assert.strictEqual(choice.certain(), 1)
+    assert.strictEqual(choice.pending(), 0)
+    assert.strictEqual(choice.deadline(), 255, "counted from the first answer")
+  })
+
+  it("equally good candidates: the first to answer wins at once", () => {
+    const choice = R.makeChoice([0, 0], 250)
+    choice.settle(1, true, 3)
+    assert.strictEqual(choice.certain(), 1)
+  })
+
+  it("finds a server by identifier, exact name, then name ignoring case", () => {
+    const servers = [
+      { clientIdentifier: "a", name: "Den" },
+      { clientIdentifier: "b", name: "den" },
+      { clientIdentifier: "Den", name: "Attic" }
+    ]
+    assert.strictEqual(R.findServer(servers, "Den")?.name, "Attic")
+    assert.strictEqual(R.findServer(servers, "den")?.clientIdentifier, "b")
+    assert.strictEqual(R.findServer(servers, "ATTIC")?.clientIdentifier, "Den")
+    assert.isUndefined(R.findServer(servers, "Garage"))
+    assert.strictEqual(R.wrongServer("x", "y"), "answered as server x, not y")
+    assert.isUndefined(R.wrongServer("x", "x"))
+    assert.strictEqual(R.failureReason({ _tag: "NetworkError", reason: "Timeout" }), "NetworkError/Timeout")
+    assert.strictEqual(R.failureReason({ _tag: "InvalidInput", reason: "bad" }), "InvalidInput")
+  })
+})
