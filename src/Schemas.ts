@@ -36,6 +36,7 @@
  */
 import type * as Schema from "effect/Schema"
 import * as L from "./internal/lenient.js"
+import * as P from "./core/decodeSchemas.js"
 
 /**
  * The viewing preferences of an account. Plex has sent these flags as
@@ -44,23 +45,7 @@ import * as L from "./internal/lenient.js"
  * @since 0.1.0
  * @category schemas
  */
-export const UserProfile = /*#__PURE__*/ L.struct(
-  {
-    autoSelectAudio: /*#__PURE__*/ L.optional(L.Bool),
-    defaultAudioLanguage: /*#__PURE__*/ L.optional(L.String),
-    defaultAudioLanguages: /*#__PURE__*/ L.optional(L.Strings),
-    defaultAudioAccessibility: /*#__PURE__*/ L.optional(L.Num),
-    defaultSubtitleLanguage: /*#__PURE__*/ L.optional(L.String),
-    defaultSubtitleLanguages: /*#__PURE__*/ L.optional(L.Strings),
-    autoSelectSubtitle: /*#__PURE__*/ L.optional(L.Num),
-    defaultSubtitleAccessibility: /*#__PURE__*/ L.optional(L.Num),
-    defaultSubtitleForced: /*#__PURE__*/ L.optional(L.Num),
-    watchedIndicator: /*#__PURE__*/ L.optional(L.Num),
-    mediaReviewsVisibility: /*#__PURE__*/ L.optional(L.Num),
-    mediaReviewsLanguages: /*#__PURE__*/ L.optional(L.Strings)
-  },
-  "UserProfile"
-)
+export const UserProfile = /*#__PURE__*/ L.struct(/*#__PURE__*/ P.userProfileFields(), "UserProfile")
 
 /**
  * @since 0.1.0
@@ -74,17 +59,7 @@ export interface UserProfile extends Schema.Schema.Type<typeof UserProfile> {}
  * @since 0.1.0
  * @category schemas
  */
-export const Subscription = /*#__PURE__*/ L.struct(
-  {
-    active: /*#__PURE__*/ L.optional(L.Bool),
-    status: /*#__PURE__*/ L.optional(L.String),
-    plan: /*#__PURE__*/ L.optional(L.String),
-    paymentService: /*#__PURE__*/ L.optional(L.String),
-    subscribedAt: /*#__PURE__*/ L.optional(L.String),
-    features: /*#__PURE__*/ L.array(L.String)
-  },
-  "Subscription"
-)
+export const Subscription = /*#__PURE__*/ L.struct(/*#__PURE__*/ P.subscriptionFields(), "Subscription")
 
 /**
  * @since 0.1.0
@@ -100,13 +75,7 @@ export interface Subscription extends Schema.Schema.Type<typeof Subscription> {}
  * @category schemas
  */
 export const AccountService = /*#__PURE__*/ L.struct(
-  {
-    identifier: L.Str,
-    endpoint: /*#__PURE__*/ L.optional(L.String),
-    token: /*#__PURE__*/ L.optional(L.Secret),
-    secret: /*#__PURE__*/ L.optional(L.OpaqueSecret),
-    status: /*#__PURE__*/ L.optional(L.String)
-  },
+  /*#__PURE__*/ P.accountServiceFields(L.Secret, L.OpaqueSecret),
   "AccountService"
 )
 
@@ -117,53 +86,17 @@ export const AccountService = /*#__PURE__*/ L.struct(
 export interface AccountService extends Schema.Schema.Type<typeof AccountService> {}
 
 /**
- * The fields of an account, with `authToken` as given. A function, not an
- * object spread into the second schema: a bundler keeps a spread (it could
- * run a getter), and with it every account schema, in programs that never
- * decode an account.
+ * The fields of an account, with `authToken` as given (the core's table). A
+ * function, not an object spread into the second schema: a bundler keeps a
+ * spread (it could run a getter), and with it every account schema, in
+ * programs that never decode an account.
  */
-const accountFields = <T>(authToken: T) => ({
-  /** The numeric account id. */
-  id: L.Num,
-  /** The account's stable UUID. */
-  uuid: L.Str,
-  /** The account's user name. */
-  username: L.Str,
-  /** The display title (user name or friendly name). */
-  title: L.Str,
-  /** The account token; always `Redacted`. */
-  authToken,
-  email: /*#__PURE__*/ L.optional(L.String),
-  friendlyName: /*#__PURE__*/ L.optional(L.String),
-  thumb: /*#__PURE__*/ L.optional(L.String),
-  locale: /*#__PURE__*/ L.optional(L.String),
-  country: /*#__PURE__*/ L.optional(L.String),
-  joinedAt: /*#__PURE__*/ L.optional(L.Num),
-  rememberExpiresAt: /*#__PURE__*/ L.optional(L.Num),
-  twoFactorEnabled: /*#__PURE__*/ L.optional(L.Bool),
-  hasPassword: /*#__PURE__*/ L.optional(L.Bool),
-  confirmed: /*#__PURE__*/ L.optional(L.Bool),
-  emailOnlyAuth: /*#__PURE__*/ L.optional(L.Bool),
-  anonymous: /*#__PURE__*/ L.optional(L.Bool),
-  guest: /*#__PURE__*/ L.optional(L.Bool),
-  home: /*#__PURE__*/ L.optional(L.Bool),
-  homeAdmin: /*#__PURE__*/ L.optional(L.Bool),
-  homeSize: /*#__PURE__*/ L.optional(L.Num),
-  maxHomeSize: /*#__PURE__*/ L.optional(L.Num),
-  restricted: /*#__PURE__*/ L.optional(L.Bool),
-  protected: /*#__PURE__*/ L.optional(L.Bool),
-  mailingListActive: /*#__PURE__*/ L.optional(L.Bool),
-  mailingListStatus: /*#__PURE__*/ L.optional(L.String),
-  scrobbleTypes: /*#__PURE__*/ L.optional(L.String),
-  subscriptionDescription: /*#__PURE__*/ L.optional(L.String),
-  attributionPartner: /*#__PURE__*/ L.optional(L.String),
-  roles: /*#__PURE__*/ L.array(L.String),
-  entitlements: /*#__PURE__*/ L.array(L.String),
-  profile: /*#__PURE__*/ L.optional(UserProfile),
-  subscription: /*#__PURE__*/ L.optional(Subscription),
-  subscriptions: /*#__PURE__*/ L.array(Subscription),
-  services: /*#__PURE__*/ L.array(AccountService)
-})
+const accountFields = <T>(authToken: T) =>
+  P.accountFields(authToken, {
+    profile: UserProfile,
+    subscription: Subscription,
+    service: AccountService
+  })
 
 /**
  * A plex.tv account, as `GET /api/v2/user` returns it. Requires `id`, `uuid`,
@@ -209,18 +142,7 @@ export interface SignedInAccount extends Schema.Schema.Type<typeof SignedInAccou
  * @since 0.1.0
  * @category schemas
  */
-export const Connection = /*#__PURE__*/ L.struct(
-  {
-    uri: L.String,
-    protocol: /*#__PURE__*/ L.optional(L.String),
-    address: /*#__PURE__*/ L.optional(L.String),
-    port: /*#__PURE__*/ L.optional(L.Num),
-    local: /*#__PURE__*/ L.optional(L.Bool),
-    relay: /*#__PURE__*/ L.optional(L.Bool),
-    IPv6: /*#__PURE__*/ L.optional(L.Bool)
-  },
-  "Connection"
-)
+export const Connection = /*#__PURE__*/ L.struct(/*#__PURE__*/ P.connectionFields(), "Connection")
 
 /**
  * @since 0.1.0
@@ -236,10 +158,7 @@ export interface Connection extends Schema.Schema.Type<typeof Connection> {}
  * @category schemas
  */
 export const TransientToken = /*#__PURE__*/ L.struct(
-  {
-    /** The transient token, `Redacted`. */
-    token: L.Secret
-  },
+  /*#__PURE__*/ P.transientTokenFields(L.Secret),
   "TransientToken"
 )
 
@@ -256,7 +175,7 @@ export interface TransientToken extends Schema.Schema.Type<typeof TransientToken
  * @category schemas
  */
 export const TransientTokenResponse = /*#__PURE__*/ L.struct(
-  { MediaContainer: TransientToken },
+  /*#__PURE__*/ P.mediaContainerFields(TransientToken),
   "TransientTokenResponse"
 )
 
@@ -268,14 +187,7 @@ export const TransientTokenResponse = /*#__PURE__*/ L.struct(
  * @category schemas
  */
 export const SourceConnectionInformation = /*#__PURE__*/ L.struct(
-  {
-    clientIdentifier: L.Str,
-    name: /*#__PURE__*/ L.optional(L.String),
-    /** The access token for the source, `Redacted`. */
-    accessToken: /*#__PURE__*/ L.optional(L.Secret),
-    /** The connections (Plex's `Connection`); invalid entries are dropped. */
-    connections: /*#__PURE__*/ L.array(Connection, { fromKey: "Connection" })
-  },
+  /*#__PURE__*/ P.sourceConnectionInformationFields(L.Secret, Connection),
   "SourceConnectionInformation"
 )
 
@@ -293,11 +205,8 @@ export interface SourceConnectionInformation extends Schema.Schema.Type<typeof S
  * @category schemas
  */
 export const SourceConnectionInformationResponse = /*#__PURE__*/ L.struct(
-  {
-    MediaContainer: /*#__PURE__*/ L.struct({
-      // A `Device` sent as a one-element array (an XML-to-JSON habit) is read as the device itself.
-      Device: /*#__PURE__*/ L.firstOf(SourceConnectionInformation)
-    })
-  },
+  /*#__PURE__*/ P.mediaContainerFields(
+    /*#__PURE__*/ L.struct(/*#__PURE__*/ P.deviceContainerFields(SourceConnectionInformation))
+  ),
   "SourceConnectionInformationResponse"
 )

@@ -70,6 +70,20 @@ export interface Codec<A> {
   readonly sample: Sample
 }
 
+/** Where an edition's schema keeps its codec. */
+export const CodecId: unique symbol = Symbol.for("effect-plex-auth/lenient/Codec")
+
+/** An edition's schema of a codec (it keeps the codec under {@link CodecId}). */
+export interface HasCodec<A> {
+  readonly [CodecId]: Codec<A>
+}
+
+/** A codec, or an edition's schema of one: what the combinators here take. */
+export type CodecLike<A> = Codec<A> | HasCodec<A>
+
+/** The codec of a {@link CodecLike}. */
+export const codecOf = <A>(codec: CodecLike<A>): Codec<A> => (CodecId in codec ? codec[CodecId] : codec)
+
 /** How an edition hides a secret: its `Redacted`. */
 export interface Secrets {
   readonly make: (value: unknown) => unknown
@@ -219,33 +233,39 @@ export const opaqueSecret = <S>(hide: (secret: string) => S, reveal: (secret: S)
   )
 
 /** The first of `members` that decodes the value. */
-export const union = <A>(members: ReadonlyArray<Codec<A>>): Codec<A> => ({
-  decode: (u) => {
-    for (const member of members) {
-      const value = member.decode(u)
-      if (!(value instanceof Failure)) return value
-    }
-    return invalid
-  },
-  // Each member decodes its own encoding: the first that takes the value back encodes it.
-  encode: (value) => {
-    for (const member of members) {
-      const encoded = member.encode(value)
-      if (!(member.decode(encoded) instanceof Failure)) return encoded
-    }
-    return value
-  },
-  jsonSchema: { anyOf: members.map((member) => member.jsonSchema) },
-  sample: { _tag: "OneOf", members: members.map((member) => member.sample) }
-})
+export const union = <A>(memberCodecs: ReadonlyArray<CodecLike<A>>): Codec<A> => {
+  const members = memberCodecs.map(codecOf)
+  return {
+    decode: (u) => {
+      for (const member of members) {
+        const value = member.decode(u)
+        if (!(value instanceof Failure)) return value
+      }
+      return invalid
+    },
+    // Each member decodes its own encoding: the first that takes the value back encodes it.
+    encode: (value) => {
+      for (const member of members) {
+        const encoded = member.encode(value)
+        if (!(member.decode(encoded) instanceof Failure)) return encoded
+      }
+      return value
+    },
+    jsonSchema: { anyOf: members.map((member) => member.jsonSchema) },
+    sample: { _tag: "OneOf", members: members.map((member) => member.sample) }
+  }
+}
 
 /** A value `codec` decodes, also accepted as the first element of an array (XML-to-JSON habit). */
-export const firstOf = <A>(codec: Codec<A>): Codec<A> => ({
-  decode: (u) => codec.decode(Array.isArray(u) ? u[0] : u),
-  encode: codec.encode,
-  jsonSchema: { anyOf: [codec.jsonSchema, { type: "array", items: codec.jsonSchema, minItems: 1 }] },
-  sample: codec.sample
-})
+export const firstOf = <A>(of: CodecLike<A>): Codec<A> => {
+  const codec = codecOf(of)
+  return {
+    decode: (u) => codec.decode(Array.isArray(u) ? u[0] : u),
+    encode: codec.encode,
+    jsonSchema: { anyOf: [codec.jsonSchema, { type: "array", items: codec.jsonSchema, minItems: 1 }] },
+    sample: codec.sample
+  }
+}
 
 /** Decodes the elements of a list and drops the invalid ones. */
 const keepValid = <A>(item: Codec<A>, list: ReadonlyArray<unknown>): Array<A> => {
@@ -261,20 +281,26 @@ const keepValid = <A>(item: Codec<A>, list: ReadonlyArray<unknown>): Array<A> =>
  * An array whose invalid elements are dropped; a single object is read as a
  * one-element array (XML-to-JSON habit), anything else as empty.
  */
-export const lenientArray = <A>(item: Codec<A>): Codec<ReadonlyArray<A>> => ({
-  decode: (u) => keepValid(item, Array.isArray(u) ? u : isRecord(u) ? [u] : []),
-  encode: (list) => list.map(item.encode),
-  jsonSchema: { type: "array", items: item.jsonSchema },
-  sample: { _tag: "Array", item: item.sample }
-})
+export const lenientArray = <A>(of: CodecLike<A>): Codec<ReadonlyArray<A>> => {
+  const item = codecOf(of)
+  return {
+    decode: (u) => keepValid(item, Array.isArray(u) ? u : isRecord(u) ? [u] : []),
+    encode: (list) => list.map(item.encode),
+    jsonSchema: { type: "array", items: item.jsonSchema },
+    sample: { _tag: "Array", item: item.sample }
+  }
+}
 
 /** An array of items whose invalid ones are dropped (a non-array input is invalid). */
-export const items = <A>(item: Codec<A>): Codec<ReadonlyArray<A>> => ({
-  decode: (u) => (Array.isArray(u) ? keepValid(item, u) : invalid),
-  encode: (list) => list.map(item.encode),
-  jsonSchema: { type: "array", items: item.jsonSchema },
-  sample: { _tag: "Array", item: item.sample }
-})
+export const items = <A>(of: CodecLike<A>): Codec<ReadonlyArray<A>> => {
+  const item = codecOf(of)
+  return {
+    decode: (u) => (Array.isArray(u) ? keepValid(item, u) : invalid),
+    encode: (list) => list.map(item.encode),
+    jsonSchema: { type: "array", items: item.jsonSchema },
+    sample: { _tag: "Array", item: item.sample }
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Unknown properties
@@ -357,36 +383,94 @@ const unknownData = (
 // Structs
 // ---------------------------------------------------------------------------
 
-/** A property of a {@link struct}. */
-export interface StructField {
-  /** The name in the decoded value. */
-  readonly key: string
+/** A property of a {@link struct} that may be absent or has a fallback, as opposed to a required codec. */
+export interface Field<A, Optional extends boolean> {
+  readonly _tag: "Field"
+  readonly codec: Codec<A>
+  readonly optional: Optional
+  /** Used when the property is missing or invalid; absent: the property is dropped. */
+  readonly fallback: (() => A) | undefined
   /** The key in the input, when it differs (Plex's capitalised `Connection`, say). */
-  readonly from?: string | undefined
-  readonly codec: Codec<unknown>
-  /** Required: a missing or invalid value fails the struct. */
-  readonly required: boolean
-  /** Used when an optional property is missing or invalid; absent: the property is dropped. */
-  readonly fallback?: (() => unknown) | undefined
+  readonly from: string | undefined
 }
 
 /**
- * A struct of `fields`. Unknown properties are kept, except what cannot be
- * rendered: a key that would shadow an `Object.prototype` member (`toString`,
- * `valueOf`, ...) is dropped, as is a property nesting deeper than
- * {@link maxUnknownDepth}; a value under a secret-like key
- * ({@link isSecretKey}), at any depth, is hidden by `secrets` (encoding
- * reveals it). A required property that is missing or invalid fails the
- * whole struct (the failure points at it).
+ * An optional property that decodes to absent when it is missing, `null`, or
+ * of a shape `codec` does not accept.
  */
-export const struct = <A>(fields: ReadonlyArray<StructField>, secrets: Secrets): Codec<A> => {
-  const list = fields.map((field) => ({
-    key: field.key,
-    from: field.from ?? field.key,
-    codec: field.codec,
-    required: field.required,
-    fallback: field.fallback
-  }))
+export const optional = <A>(codec: CodecLike<A>): Field<A, true> => ({
+  _tag: "Field",
+  codec: codecOf(codec),
+  optional: true,
+  fallback: undefined,
+  from: undefined
+})
+
+/**
+ * A required property that decodes to `fallback` when it is missing, `null`
+ * or of a shape `codec` does not accept.
+ */
+export const withDefault = <A>(codec: CodecLike<A>, fallback: A): Field<A, false> => ({
+  _tag: "Field",
+  codec: codecOf(codec),
+  optional: false,
+  fallback: () => fallback,
+  from: undefined
+})
+
+/**
+ * An array property that is absent-tolerant: missing, null or malformed
+ * becomes `[]`, invalid elements are dropped. With `fromKey`, it is read from
+ * that key of the input and named as the struct names it.
+ */
+export const array = <A>(
+  item: CodecLike<A>,
+  options?: { readonly fromKey?: string }
+): Field<ReadonlyArray<A>, false> => ({
+  _tag: "Field",
+  codec: lenientArray(item),
+  optional: false,
+  fallback: () => [],
+  from: options?.fromKey
+})
+
+/** What a struct's property may be: a required codec (or an edition's schema of one), or a {@link Field}. */
+export type Fields = Readonly<Record<string, CodecLike<any> | Field<any, boolean>>>
+
+type TypeOf<F> =
+  F extends Field<infer A, boolean>
+    ? A
+    : F extends Codec<infer A>
+      ? A
+      : F extends HasCodec<infer A>
+        ? A
+        : never
+
+type OptionalKeys<F extends Fields> = { [K in keyof F]: F[K] extends Field<any, true> ? K : never }[keyof F]
+
+/** The decoded type of a struct of `F`: optional fields may be absent, the others are present. */
+export type StructType<F extends Fields> = {
+  readonly [K in Exclude<keyof F, OptionalKeys<F>>]: TypeOf<F[K]>
+} & { readonly [K in OptionalKeys<F>]?: TypeOf<F[K]> }
+
+/** Whether a struct's property is a {@link Field} (as opposed to a required codec). */
+export const isField = (u: unknown): u is Field<unknown, boolean> => isRecord(u) && u["_tag"] === "Field"
+
+/**
+ * A struct of `fields` (each a required codec or a {@link Field}). Unknown
+ * properties are kept, except what cannot be rendered: a key that would
+ * shadow an `Object.prototype` member (`toString`, `valueOf`, ...) is
+ * dropped, as is a property nesting deeper than {@link maxUnknownDepth}; a
+ * value under a secret-like key ({@link isSecretKey}), at any depth, is
+ * hidden by `secrets` (encoding reveals it). A required property that is
+ * missing or invalid fails the whole struct (the failure points at it).
+ */
+export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<StructType<F>> => {
+  const list = Object.entries(fields).map(([key, field]) =>
+    isField(field)
+      ? { key, from: field.from ?? key, codec: field.codec, required: false, fallback: field.fallback }
+      : { key, from: key, codec: codecOf(field), required: true, fallback: undefined }
+  )
   const known: ReadonlySet<string> = new Set(list.map((field) => field.from))
   const decodedKeys: ReadonlySet<PropertyKey> = new Set(list.map((field) => field.key))
   const properties: Record<string, JsonSchema> = {}
@@ -419,7 +503,7 @@ export const struct = <A>(fields: ReadonlyArray<StructField>, secrets: Secrets):
           put(out, field.key, decoded)
         } else if (decoded !== value) put(out, field.key, decoded)
       }
-      return out as A
+      return out as StructType<F>
     },
     encode: (value) => {
       const record = value as Readonly<Record<PropertyKey, unknown>>

@@ -40,12 +40,10 @@ export const Failure = Core.Failure
 /** Why a value did not decode: the path to the culprit and whether it was missing. */
 export type Failure = Core.Failure
 
-const CodecId: unique symbol = Symbol.for("effect4-plex-auth/lenient/Codec")
+const CodecId: typeof Core.CodecId = Core.CodecId
 
 /** A schema from any JSON value, decoded by one plain function. */
-export interface Lenient<A> extends Schema.Codec<A, unknown> {
-  readonly [CodecId]: Core.Codec<A>
-}
+export interface Lenient<A> extends Schema.Codec<A, unknown>, Core.HasCodec<A> {}
 
 /** Decodes `input` with the schema's plain decoder: the value, or where it failed. */
 export const decodePlain = <A>(schema: Lenient<A>, input: unknown): A | Failure =>
@@ -211,90 +209,56 @@ export const union = <Members extends ReadonlyArray<Lenient<any>>>(
   ...members: Members
 ): Lenient<Schema.Schema.Type<Members[number]>> =>
   lenient(
-    Core.union(members.map((member) => member[CodecId])),
+    Core.union<Schema.Schema.Type<Members[number]>>(members),
     (u): u is Schema.Schema.Type<Members[number]> => members.some((member) => Schema.is(member)(u))
   )
 
 /** A value `schema` decodes, also accepted as the first element of an array (XML-to-JSON habit). */
 export const firstOf = <A>(schema: Lenient<A>): Lenient<A> =>
-  lenient(Core.firstOf(schema[CodecId]), Schema.is(schema) as (u: unknown) => u is A)
+  lenient(Core.firstOf(schema), Schema.is(schema) as (u: unknown) => u is A)
 
 /**
  * An array whose invalid elements are dropped; a single object is read as a
  * one-element array (XML-to-JSON habit), anything else as empty.
  */
 export const lenientArray = <A>(item: Lenient<A>): Lenient<ReadonlyArray<A>> =>
-  lenient<ReadonlyArray<A>>(Core.lenientArray(item[CodecId]), isArray)
+  lenient<ReadonlyArray<A>>(Core.lenientArray(item), isArray)
 
 /** An array of items whose invalid ones are dropped (a non-array input is invalid). */
 export const items = <A>(item: Lenient<A>): Lenient<ReadonlyArray<A>> =>
-  lenient<ReadonlyArray<A>>(Core.items(item[CodecId]), isArray)
+  lenient<ReadonlyArray<A>>(Core.items(item), isArray)
 
 // ---------------------------------------------------------------------------
 // Structs
 // ---------------------------------------------------------------------------
 
 /** A property of a {@link struct} that may be absent or has a fallback, as opposed to a required schema. */
-export interface Field<A, Optional extends boolean> {
-  readonly codec: Core.Codec<A>
-  readonly optional: Optional
-  /** Used when the property is missing or invalid; absent: the property is dropped. */
-  readonly fallback: (() => A) | undefined
-  /** The key in the input, when it differs (Plex's capitalised `Connection`, say). */
-  readonly from: string | undefined
-}
+export type Field<A, Optional extends boolean> = Core.Field<A, Optional>
 
 /**
  * An optional property that decodes to absent when it is missing, `null`, or
- * of a shape `schema` does not accept.
+ * of a shape the schema does not accept.
  */
-export const optional = <A>(schema: Lenient<A>): Field<A, true> => ({
-  codec: schema[CodecId],
-  optional: true,
-  fallback: undefined,
-  from: undefined
-})
+export const optional = Core.optional
 
 /**
  * A required property that decodes to `fallback` when it is missing, `null`
- * or of a shape `schema` does not accept.
+ * or of a shape the schema does not accept.
  */
-export const withDefault = <A>(schema: Lenient<A>, fallback: A): Field<A, false> => ({
-  codec: schema[CodecId],
-  optional: false,
-  fallback: () => fallback,
-  from: undefined
-})
+export const withDefault = Core.withDefault
 
 /**
  * An array property that is absent-tolerant: missing, null or malformed
  * becomes `[]`, invalid elements are dropped. With `fromKey`, it is read from
  * that key of the input and named as the struct names it.
  */
-export const array = <A>(
-  item: Lenient<A>,
-  options?: { readonly fromKey?: string }
-): Field<ReadonlyArray<A>, false> => ({
-  codec: Core.lenientArray(item[CodecId]),
-  optional: false,
-  fallback: () => [],
-  from: options?.fromKey
-})
+export const array = Core.array
 
-/** What {@link struct} takes: required schemas, or fields built here. */
-export type Fields = Readonly<Record<string, Lenient<any> | Field<any, boolean>>>
-
-type TypeOf<F> = F extends Field<infer A, boolean> ? A : F extends Lenient<infer A> ? A : never
-
-type OptionalKeys<F extends Fields> = { [K in keyof F]: F[K] extends Field<any, true> ? K : never }[keyof F]
+/** What {@link struct} takes: required schemas (or core codecs), or fields. */
+export type Fields = Core.Fields
 
 /** The decoded type of a struct of `F`: optional fields may be absent, the others are present. */
-export type StructType<F extends Fields> = {
-  readonly [K in Exclude<keyof F, OptionalKeys<F>>]: TypeOf<F[K]>
-} & { readonly [K in OptionalKeys<F>]?: TypeOf<F[K]> }
-
-const isField = (value: Lenient<any> | Field<any, boolean>): value is Field<any, boolean> =>
-  !(CodecId in value)
+export type StructType<F extends Fields> = Core.StructType<F>
 
 /** How deep unknown data may nest; deeper data is dropped. */
 export const maxUnknownDepth = Core.maxUnknownDepth
@@ -319,14 +283,5 @@ const secrets: Core.Secrets = {
  * `Redacted` (encoding reveals it). A required property that is missing or
  * invalid fails the whole struct (the failure points at it).
  */
-export const struct = <F extends Fields>(fields: F, identifier?: string): Lenient<StructType<F>> => {
-  const codec = Core.struct<StructType<F>>(
-    Object.entries(fields).map(([key, value]) =>
-      isField(value)
-        ? { key, from: value.from, codec: value.codec, required: false, fallback: value.fallback }
-        : { key, codec: value[CodecId], required: true }
-    ),
-    secrets
-  )
-  return lenient(codec, (u): u is StructType<F> => Core.isRecord(u), identifier)
-}
+export const struct = <F extends Fields>(fields: F, identifier?: string): Lenient<StructType<F>> =>
+  lenient(Core.struct(fields, secrets), (u): u is StructType<F> => Core.isRecord(u), identifier)
