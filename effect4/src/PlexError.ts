@@ -482,7 +482,11 @@ export type PlexError =
   | InvalidJwt
   | NoReachableConnection
   | ServerNotFound
-// The errors of Home and Claim join this union when those modules are ported.
+  | HomeUserNotFound
+  | HomePinRequired
+  | InvalidHomePin
+  | ServerAlreadyClaimed
+  | ClaimRejected
 
 /**
  * The errors an HTTP exchange can raise whatever the operation.

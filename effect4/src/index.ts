@@ -52,3 +52,45 @@ export * as PlexTv from "./PlexTv.js"
  * @since 0.1.0
  */
 export * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * Plex Home: its users, and switching to one of them.
+ *
+ * @since 0.1.0
+ */
+export * as Home from "./Home.js"
+
+/**
+ * Does a Plex user have access to a server: with the user's token or the owner's, cached.
+ *
+ * @since 0.1.0
+ */
+export * as ServerAccess from "./ServerAccess.js"
+
+/**
+ * A ready `HttpClient` for a server, and media URLs.
+ *
+ * @since 0.1.0
+ */
+export * as ServerClient from "./ServerClient.js"
+
+/**
+ * Claiming a server: a claim token, and claiming an unclaimed server with it.
+ *
+ * @since 0.1.0
+ */
+export * as Claim from "./Claim.js"
+
+/**
+ * The devices authorized on an account, and revoking one.
+ *
+ * @since 0.1.0
+ */
+export * as Devices from "./Devices.js"
+
+/**
+ * Linking another device's code to the signed-in account.
+ *
+ * @since 0.1.0
+ */
+export * as Link from "./Link.js"

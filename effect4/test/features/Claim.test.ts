@@ -1,0 +1,88 @@
+/**
+ * Claim on Effect 4, against the shared fake: mirrors test/features/Claim.test.ts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
+import * as Claim from "effect4-plex-auth/Claim"
+import * as Resources from "effect4-plex-auth/Resources"
+import * as ServerAccess from "effect4-plex-auth/ServerAccess"
+import { Fault } from "effect4-plex-auth/testing"
+import { as, fake, TestLive } from "./support.js"
+
+const fresh = Effect.map(fake, (plex) => plex.servers[1]!)
+
+describe("Claim (Effect 4)", () => {
+  it.effect("a claim token, then claiming an unclaimed server: the account owns it", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const server = yield* fresh
+      const claimToken = yield* as("alice")(Claim.token())
+      assert.isTrue(Redacted.isRedacted(claimToken))
+      assert.match(Redacted.value(claimToken), /^claim-[A-Za-z0-9]{20}$/)
+      assert.strictEqual((yield* as("alice")(ServerAccess.check(server.clientIdentifier)))._tag, "NoAccess")
+
+      yield* plex.clearRequests
+      const identity = yield* as("alice")(Claim.claimServer(server.url))
+      assert.isTrue(identity.claimed)
+      assert.strictEqual(identity.machineIdentifier, server.clientIdentifier)
+      // Identity, a fresh claim token from plex.tv, the claim, identity again; no account token to the server.
+      const requests = yield* plex.requests
+      assert.deepStrictEqual(
+        requests.map((r) => r.route),
+        ["getServerIdentity", "getClaimToken", "claimServer", "getServerIdentity"]
+      )
+      const claim = requests[2]!
+      assert.strictEqual(claim.method, "POST")
+      assert.notProperty(claim.headers, "x-plex-token")
+      assert.isTrue(Redacted.isRedacted(claim.query["token"]))
+
+      const owned = yield* as("alice")(Resources.servers())
+      assert.isTrue(owned.some((s) => s.clientIdentifier === server.clientIdentifier && s.owned))
+      assert.strictEqual((yield* as("alice")(ServerAccess.check(server.clientIdentifier)))._tag, "Owner")
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("a claimed server, an expired or unknown claim token, a bad URL, a refused connection", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const server = yield* fresh
+      const den = plex.servers[0]!
+
+      const already = yield* Effect.flip(as("alice")(Claim.claimServer(den.url)))
+      assert.strictEqual(already._tag, "ServerAlreadyClaimed")
+      if (already._tag === "ServerAlreadyClaimed") {
+        assert.strictEqual(
+          already.message,
+          `Claim.claimServer: the server ${den.clientIdentifier} at ${den.url} is already claimed`
+        )
+      }
+      // Found out before a claim token was asked for.
+      assert.isFalse((yield* plex.requests).some((r) => r.route === "getClaimToken"))
+
+      const stale = yield* as("alice")(Claim.token())
+      yield* TestClock.adjust("5 minutes")
+      const expired = yield* Effect.flip(as("alice")(Claim.claimServer(server.url, { claimToken: stale })))
+      assert.strictEqual(expired._tag, "ClaimRejected")
+      assert.notInclude(JSON.stringify(expired), Redacted.value(stale))
+      assert.notInclude(expired.message, Redacted.value(stale))
+
+      const unknown = yield* Effect.flip(
+        as("alice")(Claim.claimServer(server.url, { claimToken: "claim-notARealToken000" }))
+      )
+      assert.strictEqual(unknown._tag, "ClaimRejected")
+
+      const badUrl = yield* Effect.flip(as("alice")(Claim.claimServer("ftp://192.0.2.1")))
+      assert.strictEqual(badUrl._tag, "InvalidInput")
+
+      yield* plex.fault("claimServer", Fault.refuse, { times: 1 })
+      const down = yield* Effect.flip(as("alice")(Claim.claimServer(server.url)))
+      assert.strictEqual(down._tag, "NetworkError")
+      // Still unclaimed: a fresh token claims it.
+      const identity = yield* as("bob")(Claim.claimServer(server.url))
+      assert.isTrue(identity.claimed)
+      assert.strictEqual((yield* as("bob")(ServerAccess.check(server.clientIdentifier)))._tag, "Owner")
+    }).pipe(Effect.provide(TestLive()))
+  )
+})

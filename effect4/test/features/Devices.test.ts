@@ -1,0 +1,69 @@
+/**
+ * Devices and Link on Effect 4, against the shared fake: mirrors
+ * test/features/Devices.test.ts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
+import * as Devices from "effect4-plex-auth/Devices"
+import * as Link from "effect4-plex-auth/Link"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
+import { as, fake, TestLive } from "./support.js"
+
+describe("Devices (Effect 4)", () => {
+  it.effect("lists the account's devices (tokens Redacted); revoking one signs it out", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const devices = yield* as("alice")(Devices.list())
+      assert.deepStrictEqual(
+        devices.map((d) => d.name),
+        ["Living Room TV", "Old Phone"]
+      )
+      const phone = devices[1]!
+      assert.isTrue(Redacted.isRedacted(phone.token))
+      assert.isTrue(yield* plex.isTokenValid(phone.token!))
+      assert.notInclude(JSON.stringify(devices), Redacted.value(phone.token!))
+
+      yield* as("alice")(Devices.revoke(phone.id))
+      assert.isFalse(yield* plex.isTokenValid(phone.token!))
+      assert.deepStrictEqual(
+        (yield* as("alice")(Devices.list())).map((d) => d.name),
+        ["Living Room TV"]
+      )
+      // Gone, another account's, or not an id.
+      assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(phone.id))))._tag, "NotFound")
+      assert.strictEqual((yield* Effect.flip(as("bob")(Devices.revoke(devices[0]!.id))))._tag, "NotFound")
+      assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(0))))._tag, "InvalidInput")
+      assert.deepStrictEqual(yield* as("bob")(Devices.list()), [])
+    }).pipe(Effect.provide(TestLive()))
+  )
+})
+
+describe("Link (Effect 4)", () => {
+  it.effect("a TV's four-character code, linked by a signed-in tool: the TV gets a token", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const alice = yield* plex.account("alice")
+      const pin = yield* PinLogin.create({ strong: false })
+      assert.match(pin.code, /^[A-Z0-9]{4}$/)
+      yield* as("alice")(Link.link(pin.code.toLowerCase()))
+      const checked = yield* PinLogin.check(pin)
+      assert.isDefined(checked.authToken)
+      assert.isTrue(yield* plex.isTokenValid(checked.authToken!))
+      const [approved] = (yield* plex.pins).filter((p) => p.id === pin.id)
+      assert.strictEqual(approved?.accountId, alice.id)
+      const sent = (yield* plex.requests).find((r) => r.route === "linkPin")!
+      assert.strictEqual(sent.method, "PUT")
+      assert.strictEqual(sent.form?.["code"], pin.code.toLowerCase())
+
+      // Used already, unknown, expired, malformed.
+      assert.strictEqual((yield* Effect.flip(as("alice")(Link.link(pin.code))))._tag, "BadRequest")
+      assert.strictEqual((yield* Effect.flip(as("alice")(Link.link("ZZZZ"))))._tag, "NotFound")
+      const late = yield* PinLogin.create({ strong: false })
+      yield* TestClock.adjust("16 minutes")
+      assert.strictEqual((yield* Effect.flip(as("alice")(Link.link(late.code))))._tag, "NotFound")
+      assert.strictEqual((yield* Effect.flip(as("alice")(Link.link("a b"))))._tag, "InvalidInput")
+    }).pipe(Effect.provide(TestLive()))
+  )
+})

@@ -1,0 +1,121 @@
+/**
+ * Home on Effect 4, against the shared fake: mirrors test/features/Home.test.ts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Home from "effect4-plex-auth/Home"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import { Fault } from "effect4-plex-auth/testing"
+import { as, fake, KIDS_PIN, TestLive } from "./support.js"
+
+describe("Home (Effect 4)", () => {
+  it.effect("lists the home's users: the admin, a managed user with a PIN, a member", () =>
+    Effect.gen(function* () {
+      const users = yield* as("alice")(Home.users())
+      assert.deepStrictEqual(
+        users.map((u) => [u.title, u.admin, u.restricted, u.protected]),
+        [
+          ["alice", true, false, false],
+          ["Kids", false, true, true],
+          ["bob", false, false, false]
+        ]
+      )
+      assert.isUndefined(users[1]!.username)
+      // Any member sees the same home.
+      assert.strictEqual((yield* as("bob")(Home.users())).length, 3)
+      // An account in no home is a home of one.
+      assert.deepStrictEqual(
+        (yield* as("carol")(Home.users())).map((u) => u.title),
+        ["carol"]
+      )
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("switching with the PIN gives that user's token, usable at once as Credentials", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+      assert.strictEqual(switched.user.title, "Kids")
+      assert.strictEqual(switched.account.title, "Kids")
+      assert.isTrue(Redacted.isRedacted(switched.token))
+      const kids = yield* plex.account("kids")
+      const me = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+      assert.strictEqual(me.id, kids.id)
+      assert.isTrue(yield* plex.isTokenValid(switched.token))
+      // The PIN went in the form body, never in the URL, and the record keeps it redacted.
+      const sent = (yield* plex.requests).find((r) => r.route === "switchHomeUser")!
+      assert.strictEqual(sent.path, `/api/v2/home/users/${kids.uuid}/switch`)
+      assert.deepStrictEqual(Object.keys(sent.query), [])
+      const pin = sent.form?.["pin"]
+      assert.strictEqual(Redacted.isRedacted(pin) ? Redacted.value(pin) : pin, KIDS_PIN)
+      assert.notInclude(JSON.stringify(switched), Redacted.value(switched.token))
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("a user without a PIN switches without one; Home.layer provides the credentials", () =>
+    Effect.gen(function* () {
+      const bob = yield* (yield* fake).account("bob")
+      const me = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(Home.layer("bob")), as("alice"))
+      assert.strictEqual(me.id, bob.id)
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("a wrong PIN, a missing PIN and a user not in the home are distinct errors", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const wrong = yield* Effect.flip(as("alice")(Home.switchUser("Kids", { pin: "0000" })))
+      assert.strictEqual(wrong._tag, "InvalidHomePin")
+      if (wrong._tag === "InvalidHomePin") assert.strictEqual(wrong.status, 403)
+      assert.notInclude(JSON.stringify(wrong), "0000")
+      assert.notInclude(wrong.message, "0000")
+
+      const missing = yield* Effect.flip(as("alice")(Home.switchUser("Kids")))
+      assert.strictEqual(missing._tag, "HomePinRequired")
+      // The listing said "protected": no switch request was sent for the missing PIN.
+      assert.strictEqual((yield* plex.requests).filter((r) => r.route === "switchHomeUser").length, 1)
+
+      // With a stale listing (the user looked unprotected), plex.tv's answer says the same.
+      const users = yield* as("alice")(Home.users())
+      const stale = { ...users.find((u) => u.title === "Kids")!, protected: false }
+      assert.strictEqual((yield* Effect.flip(as("alice")(Home.switchUser(stale))))._tag, "HomePinRequired")
+
+      const stranger = yield* Effect.flip(as("alice")(Home.switchUser("carol")))
+      assert.strictEqual(stranger._tag, "HomeUserNotFound")
+      if (stranger._tag === "HomeUserNotFound") {
+        assert.deepStrictEqual(stranger.available, ["alice", "Kids", "bob"])
+        assert.strictEqual(
+          stranger.message,
+          'Home.switchUser: no Plex Home user "carol" (the home has: "alice", "Kids", "bob")'
+        )
+      }
+
+      // A user of another home, named by a listing from elsewhere: plex.tv answers 404.
+      const carol = (yield* as("carol")(Home.users()))[0]!
+      assert.strictEqual((yield* Effect.flip(as("alice")(Home.switchUser(carol))))._tag, "HomeUserNotFound")
+
+      const badPin = yield* Effect.flip(as("alice")(Home.switchUser("Kids", { pin: "12ab" })))
+      assert.strictEqual(badPin._tag, "InvalidInput")
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a refused account token stays Unauthorized; plex.tv refusing connections is a NetworkError",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const alice = yield* plex.account("alice")
+        yield* plex.revokeToken(alice.token)
+        const refused = yield* Effect.flip(as("alice")(Home.switchUser("bob")))
+        assert.strictEqual(refused._tag, "Unauthorized")
+        if (refused._tag === "Unauthorized") assert.strictEqual(refused.status, 401)
+
+        const fresh = yield* plex.mintToken("alice")
+        yield* plex.fault("switchHomeUser", Fault.refuse, { times: 1 })
+        const users = yield* Home.users().pipe(Credentials.withToken(fresh))
+        const down = yield* Effect.flip(Home.switchUser(users[2]!).pipe(Credentials.withToken(fresh)))
+        assert.strictEqual(down._tag, "NetworkError")
+      }).pipe(Effect.provide(TestLive()))
+  )
+})

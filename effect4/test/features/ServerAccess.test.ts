@@ -1,0 +1,209 @@
+/**
+ * ServerAccess on Effect 4, against the shared fake: mirrors
+ * test/features/ServerAccess.test.ts. The checkers cache with Effect 4's
+ * `Cache`, their TTL followed under the TestClock.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
+import * as Resources from "effect4-plex-auth/Resources"
+import * as ServerAccess from "effect4-plex-auth/ServerAccess"
+import * as ServerClient from "effect4-plex-auth/ServerClient"
+import { Fault } from "effect4-plex-auth/testing"
+import { as, fake, TestLive } from "./support.js"
+
+const denId = Effect.map(fake, (plex) => plex.servers[0]!.clientIdentifier)
+const token = (login: string) =>
+  Effect.flatMap(fake, (plex) => Effect.map(Effect.orDie(plex.account(login)), (a) => a.token))
+const resourceRequests = Effect.flatMap(fake, (plex) =>
+  Effect.map(plex.requests, (all) => all.filter((r) => r.route === "getServerResources").length)
+)
+
+describe("ServerAccess (Effect 4)", () => {
+  it.effect(
+    "with the user's token: Owner, HomeMember (managed or not), Shared with the share, NoAccess",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const id = yield* denId
+        const alice = yield* plex.account("alice")
+        const answer = (login: string) => as(login)(ServerAccess.check(id))
+
+        const owner = yield* answer("alice")
+        assert.strictEqual(owner._tag, "Owner")
+        assert.strictEqual((yield* answer("bob"))._tag, "HomeMember")
+        assert.strictEqual((yield* answer("kids"))._tag, "HomeMember")
+        const shared = yield* answer("carol")
+        assert.strictEqual(shared._tag, "Shared")
+        if (shared._tag === "Shared") {
+          assert.strictEqual(shared.share.ownerId, alice.id)
+          assert.strictEqual(shared.server.clientIdentifier, id)
+          assert.isTrue(ServerAccess.hasAccess(shared))
+        }
+        const none = yield* answer("dave")
+        assert.strictEqual(none._tag, "NoAccess")
+        assert.isFalse(ServerAccess.hasAccess(none))
+        // The server's token in the answer is Redacted.
+        const serverToken = Redacted.value(plex.servers[0]!.accessToken)
+        assert.notInclude(JSON.stringify(shared), serverToken)
+        assert.notInclude(JSON.stringify(owner), serverToken)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("a refused token is InvalidToken; a network failure or a 503 is Unknown, never NoAccess", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const id = yield* denId
+      yield* plex.fault("getServerResources", Fault.refuse, { times: 1 })
+      const refused = yield* as("carol")(ServerAccess.check(id))
+      assert.strictEqual(refused._tag, "Unknown")
+      if (refused._tag === "Unknown") assert.strictEqual(refused.error._tag, "NetworkError")
+
+      yield* plex.fault("getServerResources", Fault.status(503), { times: 1 })
+      assert.strictEqual((yield* as("carol")(ServerAccess.check(id)))._tag, "Unknown")
+
+      yield* plex.revokeToken(yield* token("carol"))
+      assert.strictEqual((yield* as("carol")(ServerAccess.check(id)))._tag, "InvalidToken")
+
+      const bad = yield* Effect.flip(as("carol")(ServerAccess.check("not an id!")))
+      assert.strictEqual(bad._tag, "InvalidInput")
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "the cached checker asks once per token within the TTL, again after it; Unknown is not kept",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const id = yield* denId
+        const checker = yield* ServerAccess.makeChecker(id, { ttl: "1 minute" })
+        const carol = yield* token("carol")
+        const dave = yield* token("dave")
+
+        // Concurrent checks of one token share one request; the token may be plain or Redacted.
+        const [a, b] = yield* Effect.all([checker.check(carol), checker.check(Redacted.value(carol))], {
+          concurrency: 2
+        })
+        assert.strictEqual(a._tag, "Shared")
+        assert.strictEqual(b._tag, "Shared")
+        assert.strictEqual(yield* resourceRequests, 1)
+        assert.strictEqual((yield* checker.check(dave))._tag, "NoAccess")
+        assert.strictEqual(yield* resourceRequests, 2)
+
+        yield* TestClock.adjust("59 seconds")
+        assert.strictEqual((yield* checker.check(carol))._tag, "Shared")
+        assert.strictEqual(yield* resourceRequests, 2)
+        yield* TestClock.adjust("2 seconds")
+        assert.strictEqual((yield* checker.check(carol))._tag, "Shared")
+        assert.strictEqual(yield* resourceRequests, 3)
+
+        // An Unknown is not cached: the next call asks again, and gets the answer.
+        yield* checker.invalidateAll
+        yield* plex.fault("getServerResources", Fault.refuse, { times: 1 })
+        assert.strictEqual((yield* checker.check(carol))._tag, "Unknown")
+        assert.strictEqual((yield* checker.check(carol))._tag, "Shared")
+
+        // invalidate forgets one token.
+        const before = yield* resourceRequests
+        yield* checker.invalidate(carol)
+        yield* checker.check(carol)
+        assert.strictEqual(yield* resourceRequests, before + 1)
+
+        const noTtl = yield* Effect.flip(ServerAccess.makeChecker(id, JSON.parse("{}")))
+        assert.strictEqual(noTtl._tag, "InvalidInput")
+        const negative = yield* Effect.flip(ServerAccess.makeChecker(id, { ttl: "-5 seconds" }))
+        assert.strictEqual(negative._tag, "InvalidInput")
+        const badToken = yield* Effect.flip(checker.check(""))
+        assert.strictEqual(badToken._tag, "InvalidInput")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("an Unknown kept for unknownTtl: served from the cache until it expires", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const checker = yield* ServerAccess.makeChecker(yield* denId, {
+        ttl: "1 minute",
+        unknownTtl: "5 seconds"
+      })
+      const carol = yield* token("carol")
+      yield* plex.fault("getServerResources", Fault.refuse, { times: 1 })
+      assert.strictEqual((yield* checker.check(carol))._tag, "Unknown")
+      assert.strictEqual((yield* checker.check(carol))._tag, "Unknown")
+      assert.strictEqual(yield* resourceRequests, 1)
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual((yield* checker.check(carol))._tag, "Shared")
+      assert.strictEqual(yield* resourceRequests, 2)
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "with the owner's token: the home users and friends with access, cached; a failure is Unknown",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const id = yield* denId
+        const users = yield* as("alice")(ServerAccess.users(id))
+        assert.deepStrictEqual(users.map((u) => [u.user.title, u.access]).sort(), [
+          ["Kids", "HomeMember"],
+          ["bob", "HomeMember"],
+          ["carol", "Shared"]
+        ])
+        assert.isTrue(users.every((u) => u.share.machineIdentifier === id))
+        // The same from the whole list, and the pure decisions over lists already fetched.
+        const friends = yield* as("alice")(ServerAccess.friends())
+        assert.deepStrictEqual(ServerAccess.usersOf(friends, id), users)
+        assert.deepStrictEqual(ServerAccess.usersOf(friends, "elsewhere"), [])
+        const devices = yield* as("carol")(Resources.list())
+        assert.strictEqual(ServerAccess.accessIn(devices, id)._tag, "Shared")
+        assert.strictEqual(ServerAccess.accessIn(devices, "elsewhere")._tag, "NoAccess")
+        // Someone else's server: nobody.
+        assert.deepStrictEqual(yield* as("carol")(ServerAccess.users(id)), [])
+
+        const owner = yield* as("alice")(ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes" }))
+        const ids: Record<string, number> = {}
+        for (const login of ["alice", "bob", "carol", "dave"]) ids[login] = (yield* plex.account(login)).id
+        assert.strictEqual((yield* owner.check(ids["alice"]!))._tag, "Owner")
+        assert.strictEqual((yield* owner.check(ids["bob"]!))._tag, "HomeMember")
+        assert.strictEqual((yield* owner.check(ids["carol"]!))._tag, "Shared")
+        assert.strictEqual((yield* owner.check(ids["dave"]!))._tag, "NoAccess")
+        // users, friends and carol's (empty) users, then one for the checker.
+        assert.strictEqual((yield* plex.requests).filter((r) => r.route === "getUsers").length, 4)
+
+        yield* owner.invalidate
+        yield* plex.fault("getUsers", Fault.refuse, { times: 1 })
+        assert.strictEqual((yield* owner.check(ids["carol"]!))._tag, "Unknown")
+        assert.strictEqual((yield* owner.check(ids["carol"]!))._tag, "Shared")
+        // Within the TTL, no new request; after it, one.
+        const asked = (yield* plex.requests).filter((r) => r.route === "getUsers").length
+        yield* owner.users
+        assert.strictEqual((yield* plex.requests).filter((r) => r.route === "getUsers").length, asked)
+        yield* TestClock.adjust("5 minutes")
+        yield* owner.users
+        assert.strictEqual((yield* plex.requests).filter((r) => r.route === "getUsers").length, asked + 1)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("shared users' server tokens for the owner: each works on the server as that user", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const id = yield* denId
+      const shares = yield* as("alice")(ServerAccess.sharedTokens(id))
+      const carol = yield* plex.account("carol")
+      const share = shares.find((s) => s.userID === carol.id)
+      assert.isDefined(share)
+      assert.isTrue(Redacted.isRedacted(share!.accessToken))
+      assert.notInclude(JSON.stringify(shares), Redacted.value(share!.accessToken))
+      // The token is carol's on that server.
+      const client = yield* ServerClient.make({ uri: plex.servers[0]!.url, token: share!.accessToken })
+      assert.strictEqual((yield* client.get("/")).status, 200)
+
+      // Not the owner's server: NotFound; not an id: InvalidInput.
+      assert.strictEqual((yield* Effect.flip(as("carol")(ServerAccess.sharedTokens(id))))._tag, "NotFound")
+      assert.strictEqual(
+        (yield* Effect.flip(as("alice")(ServerAccess.sharedTokens("../x"))))._tag,
+        "InvalidInput"
+      )
+    }).pipe(Effect.provide(TestLive()))
+  )
+})

@@ -1,0 +1,138 @@
+/**
+ * ServerClient on Effect 4, against the shared fake: mirrors
+ * test/features/ServerClient.test.ts. Failures are Effect 4's
+ * `HttpClientError`, told apart by their `reason`.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Resources from "effect4-plex-auth/Resources"
+import * as ServerClient from "effect4-plex-auth/ServerClient"
+import { Fault } from "effect4-plex-auth/testing"
+import { inspect } from "node:util"
+import { as, fake, TestLive } from "./support.js"
+
+/** alice's server "Den", connected as Resources.connect chooses, and a ready client for it. */
+const ready = Effect.gen(function* () {
+  const connected = yield* as("alice")(Resources.connectByName("Den"))
+  const client = yield* ServerClient.make(connected)
+  return { connected, client }
+})
+
+describe("ServerClient (Effect 4)", () => {
+  it.effect("a path on the chosen connection, with the identity headers, JSON and the server's token", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const { client, connected } = yield* ready
+      yield* plex.clearRequests
+      const response = yield* client.get("/")
+      assert.strictEqual(response.status, 200)
+      const body = (yield* response.json) as { MediaContainer: { machineIdentifier: string } }
+      assert.strictEqual(body.MediaContainer.machineIdentifier, connected.server.clientIdentifier)
+      const [sent] = yield* plex.requests
+      assert.strictEqual(sent?.origin, new URL(connected.uri).origin)
+      assert.strictEqual(sent?.headers["x-plex-client-identifier"], "features-test")
+      assert.strictEqual(sent?.headers["accept"], "application/json")
+      // No trace headers unless asked for, as for every operation.
+      assert.notProperty(sent?.headers, "traceparent")
+      const header = sent?.headers["x-plex-token"]
+      assert.isTrue(Redacted.isRedacted(header))
+      assert.strictEqual(Redacted.value(header as Redacted.Redacted<string>), Redacted.value(connected.token))
+      // What is handed back carries no token.
+      const secret = Redacted.value(connected.token)
+      assert.notInclude(JSON.stringify(response), secret)
+      assert.notInclude(JSON.stringify(response.request), secret)
+      assert.notInclude(inspect(response, { depth: 10 }), secret)
+      assert.isFalse("x-plex-token" in response.request.headers)
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a same-origin redirect keeps the token; a cross-origin one drops it; a token in the query is dropped",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const { client, connected } = yield* ready
+        const secret = Redacted.value(connected.token)
+
+        yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/identity?X-Plex-Token=leak" }), {
+          times: 1
+        })
+        yield* plex.clearRequests
+        const same = yield* client.get("/")
+        assert.strictEqual(same.status, 200)
+        const hops = yield* plex.requests
+        assert.deepStrictEqual(
+          hops.map((r) => r.path),
+          ["/", "/identity"]
+        )
+        assert.isTrue(Redacted.isRedacted(hops[1]!.headers["x-plex-token"]))
+        assert.deepStrictEqual(hops[1]!.query, {})
+
+        yield* plex.fault({ path: "/" }, Fault.redirect({ status: 307 }), { times: 1 })
+        yield* plex.clearRequests
+        const away = yield* client.get("/")
+        assert.strictEqual(away.status, 404)
+        const [, elsewhere] = yield* plex.requests
+        assert.strictEqual(elsewhere?.host, "elsewhere")
+        assert.notProperty(elsewhere?.headers, "x-plex-token")
+        assert.notInclude(JSON.stringify(elsewhere), secret)
+
+        // A redirect loop ends after five hops, with an error that carries no token.
+        yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/" }))
+        yield* plex.clearRequests
+        const loop = yield* Effect.flip(client.get("/"))
+        assert.strictEqual(loop._tag, "HttpClientError")
+        assert.strictEqual(loop.reason._tag, "StatusCodeError")
+        assert.include(loop.message, "more than 5 redirects")
+        assert.strictEqual((yield* plex.requests).length, 6)
+        assert.notInclude(JSON.stringify(loop), secret)
+        assert.notInclude(inspect(loop, { depth: 10 }), secret)
+        // The request it carries has no token header at all (not only redacted when printed).
+        assert.isFalse("x-plex-token" in loop.request.headers)
+        assert.isFalse("x-plex-token" in loop.response!.request.headers)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("a request outside the server's origin is refused before it is sent; errors carry no token", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const { client, connected } = yield* ready
+      yield* plex.clearRequests
+      for (const url of [`${plex.elsewhereUrl}/library`, "@evil.example/", "not a url"]) {
+        const refused = yield* Effect.flip(client.get(url))
+        assert.strictEqual(refused.reason._tag, "InvalidUrlError", url)
+      }
+      assert.deepStrictEqual(yield* plex.requests, [])
+
+      yield* plex.fault({ path: "/" }, Fault.refuse, { times: 1 })
+      const down = yield* Effect.flip(client.get("/"))
+      assert.strictEqual(down.reason._tag, "TransportError")
+      const secret = Redacted.value(connected.token)
+      assert.notInclude(JSON.stringify(down), secret)
+      assert.notInclude(String(down), secret)
+      assert.notInclude(inspect(down, { depth: 10 }), secret)
+      assert.isFalse("x-plex-token" in down.request.headers)
+
+      const invalid = yield* Effect.flip(ServerClient.make({ uri: "ftp://x", token: connected.token }))
+      assert.strictEqual(invalid._tag, "InvalidInput")
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it("media URLs: without the token by default; with it only when asked, Redacted", () => {
+    const connection = { uri: "http://192.168.1.10:32400/", token: Redacted.make("serverTokenABC") }
+    const plain = ServerClient.mediaUrl(connection, "/library/parts/1/file.mkv", {
+      download: "1",
+      "X-Plex-Token": "sneaky"
+    })
+    assert.strictEqual(plain, "http://192.168.1.10:32400/library/parts/1/file.mkv?download=1")
+    const leaky = ServerClient.mediaUrlWithToken(connection, "library/parts/1/file.mkv")
+    assert.isTrue(Redacted.isRedacted(leaky))
+    assert.notInclude(String(leaky), "serverTokenABC")
+    assert.notInclude(JSON.stringify({ leaky }), "serverTokenABC")
+    assert.strictEqual(
+      Redacted.value(leaky),
+      "http://192.168.1.10:32400/library/parts/1/file.mkv?X-Plex-Token=serverTokenABC"
+    )
+  })
+})
