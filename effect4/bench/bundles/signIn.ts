@@ -1,0 +1,26 @@
+/**
+ * Bundle-size entry: a password sign-in (`PlexAuth.postUsersSignInData`),
+ * imported as the README does.
+ */
+import { Effect, Layer, Redacted } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { ClientIdentity, PlexAuth } from "effect4-plex-auth"
+
+const MainLive = Layer.mergeAll(
+  FetchHttpClient.layer,
+  ClientIdentity.layer({ clientIdentifier: "3381b62b-9ab7-4e37-827b-203e9809eb58", product: "My Plex Page" })
+)
+
+const form = document.forms[0]!
+const program = PlexAuth.postUsersSignInData({
+  login: String(form["login"]?.value ?? ""),
+  password: Redacted.make(String(form["password"]?.value ?? ""))
+}).pipe(
+  Effect.map((account) => `Signed in as ${account.username}`),
+  Effect.provide(MainLive),
+  Effect.catch((error) => Effect.succeed(`Failed: ${error.message}`))
+)
+
+void Effect.runPromise(program).then((text) => {
+  document.body.textContent = text
+})
