@@ -28,9 +28,9 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
+import * as Core from "../core/fake/index.js"
 import * as FakePlex from "../testing/FakePlex.js"
-import * as Fake from "../testing/internal/fake.js"
-import * as Seed from "../testing/internal/seed.js"
+import { fromCore, toCoreOptions } from "../testing/internal/binding.js"
 
 /**
  * The loopback server could not start (a port could not be bound).
@@ -107,7 +107,7 @@ const toWebRequest = (origin: string, req: IncomingMessage, body: Buffer): Reque
  * @since 0.1.0
  * @category constants
  */
-export const maxRequestBodyBytes = 1024 * 1024
+export const maxRequestBodyBytes: number = Core.maxRequestBodyBytes
 
 /** A body past {@link maxRequestBodyBytes}: its bytes were not kept. */
 const tooLarge = Symbol("tooLarge")
@@ -255,7 +255,8 @@ export const make = (
   options: FakePlex.Options = {}
 ): Effect.Effect<FakePlexServerService, ServeError, Scope.Scope> =>
   Effect.gen(function* () {
-    const seed = Seed.resolve(options)
+    const coreOptions = toCoreOptions(options)
+    const origins = Core.origins(coreOptions)
     const runtime = yield* Effect.runtime<never>()
     const sockets = new Set<Socket>()
     const waiters = new Set<() => void>()
@@ -296,7 +297,7 @@ export const make = (
     }
     const servers = new Map<string, Server>()
     const loopback = new Map<string, string>()
-    for (const origin of Seed.origins(seed)) {
+    for (const origin of origins) {
       servers.set(origin, yield* listen((req, res) => serve(loopback.get(origin) ?? "", req, res), onSocket))
     }
     for (const [origin, server] of servers) {
@@ -306,7 +307,10 @@ export const make = (
       }
       loopback.set(origin, `http://127.0.0.1:${address.port}`)
     }
-    const fake = yield* Fake.fromSeed(Seed.rebase(seed, (origin) => loopback.get(origin) ?? origin))
+    // The same web handler as the in-memory fake, its URLs the loopback ones.
+    const fake = fromCore(
+      Core.makeFakePlex({ ...coreOptions, rebase: (origin) => loopback.get(origin) ?? origin })
+    )
 
     const handleOne = (origin: string, req: IncomingMessage, res: ServerResponse) =>
       Effect.gen(function* () {

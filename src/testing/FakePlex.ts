@@ -5,11 +5,14 @@
  * (transient tokens, source connection information, identity), with the
  * status codes, error bodies and content types the real services use.
  *
- * The fake is one web handler, `Request` → `Effect<Response>`, that routes
- * by origin: plex.tv (`https://plex.tv`), clients.plex.tv (`https://clients.plex.tv`,
+ * The fake is one web handler, `Request` → `Promise<Response>` with no
+ * Effect in it (see {@link makeHandler}, for tests that do not use Effect),
+ * that routes by origin: plex.tv (`https://plex.tv`), clients.plex.tv (`https://clients.plex.tv`,
  * the same API family and the JWT host), each
  * fake server's connection URLs, and an unrelated host for redirect tests.
- * {@link layer} serves it through an in-memory `HttpClient` (no socket);
+ * {@link layer} serves it through an in-memory `HttpClient` (no socket),
+ * reading the caller's `Clock`, so `TestClock` drives PIN expiry, delays and
+ * auto-approval;
  * `effect-plex-auth/node` serves the same handler on loopback ports.
  *
  * Every request is recorded (secrets `Redacted`), and faults can be scripted
@@ -28,15 +31,14 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import * as Core from "../core/fake/index.js"
 import * as ClientIdentity from "../ClientIdentity.js"
 import * as Credentials from "../Credentials.js"
 import * as PlexServer from "../PlexServer.js"
 import * as PlexTv from "../PlexTv.js"
 import type { Fault } from "./Fault.js"
+import { fromCore, toCoreOptions } from "./internal/binding.js"
 import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
-import * as Fake from "./internal/fake.js"
-import * as Seed from "./internal/seed.js"
-import type * as Store from "./internal/store.js"
 import { JwtHost } from "../internal/jwtHost.js"
 
 export {
@@ -284,17 +286,10 @@ export const defaults: {
   readonly serverUrl: string
   readonly serverToken: Redacted.Redacted<string>
 } = {
-  plexTvUrl: Seed.DEFAULTS.plexTvUrl,
-  clientsUrl: Seed.DEFAULTS.clientsUrl,
-  elsewhereUrl: Seed.DEFAULTS.elsewhereUrl,
-  username: Seed.DEFAULTS.username,
-  login: Seed.DEFAULTS.login,
-  password: Redacted.make(Seed.DEFAULTS.password),
-  token: Redacted.make(Seed.DEFAULTS.token),
-  serverId: Seed.DEFAULTS.serverId,
-  serverName: Seed.DEFAULTS.serverName,
-  serverUrl: Seed.DEFAULTS.serverUrl,
-  serverToken: Redacted.make(Seed.DEFAULTS.serverToken)
+  ...Core.defaults,
+  password: Redacted.make(Core.defaults.password),
+  token: Redacted.make(Core.defaults.token),
+  serverToken: Redacted.make(Core.defaults.serverToken)
 }
 
 // ---------------------------------------------------------------------------
@@ -325,7 +320,7 @@ export interface FakeAccount {
  * @since 0.1.0
  * @category models
  */
-export interface FakeConnection extends Seed.SeedConnection {}
+export interface FakeConnection extends Core.FakeConnection {}
 
 /**
  * A server of the fake.
@@ -351,10 +346,14 @@ export interface FakeServer {
  * @since 0.1.0
  * @category models
  */
-export interface FakePin extends Pick<
-  Store.PinEntry,
-  "id" | "code" | "strong" | "clientIdentifier" | "product" | "createdAt" | "expiresAt"
-> {
+export interface FakePin {
+  readonly id: number
+  readonly code: string
+  readonly strong: boolean
+  readonly clientIdentifier: string
+  readonly product: string
+  readonly createdAt: number
+  readonly expiresAt: number
   readonly expired: boolean
   /** The account that approved it. */
   readonly accountId: number | undefined
@@ -583,10 +582,7 @@ export class FakePlex extends Context.Tag("effect-plex-auth/testing/FakePlex")<F
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
-  Effect.flatMap(
-    Effect.sync(() => Seed.resolve(options)),
-    Fake.fromSeed
-  )
+  Effect.sync(() => fromCore(Core.makeFakePlex(toCoreOptions(options))))
 
 const transportCause = (failure: ConnectionFailure) => {
   const code = failure.reason === "Reset" ? "ECONNRESET" : "ECONNREFUSED"

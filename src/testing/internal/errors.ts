@@ -1,6 +1,6 @@
 /**
- * The fake's own errors, kept apart so that internal modules and the public
- * ones can share them without an import cycle.
+ * The Effect 3 test kit's errors for the fake, kept apart so that the
+ * binding and the public modules can share them without an import cycle.
  *
  * @internal
  */

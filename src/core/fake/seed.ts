@@ -1,13 +1,11 @@
 /**
- * The fake's seed: the options of `FakePlex.make` resolved into plain data
+ * The fake's seed: the options of `makeFakePlex` resolved into plain data
  * with every default filled in, every reference checked, and every origin
  * the fake answers on listed (so that the Node server can give each one a
  * loopback port and rebase the seed onto them before the fake starts).
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
-import * as Redacted from "effect/Redacted"
 import type {
   AccountSeed,
   ConnectionSeed,
@@ -15,7 +13,7 @@ import type {
   PayloadOverride,
   PayloadShape,
   ServerSeed
-} from "../FakePlex.js"
+} from "./types.js"
 
 export interface SeedAccount {
   readonly id: number
@@ -95,13 +93,13 @@ export interface Seed {
   readonly elsewhereUrl: string
   readonly accounts: ReadonlyArray<SeedAccount>
   readonly servers: ReadonlyArray<SeedServer>
-  readonly strongPinLifetime: Duration.Duration
-  readonly shortPinLifetime: Duration.Duration
-  readonly transientTokenLifetime: Duration.Duration
+  readonly strongPinLifetimeMillis: number
+  readonly shortPinLifetimeMillis: number
+  readonly transientTokenLifetimeMillis: number
   /** Approve each PIN once it is this old, for `account` (default: the first account); off when undefined. */
   readonly autoApprovePins: { readonly afterMillis: number; readonly account: string | undefined } | undefined
   readonly homes: ReadonlyArray<SeedHome>
-  readonly claimTokenLifetime: Duration.Duration
+  readonly claimTokenLifetimeMillis: number
 }
 
 /** A deterministic hex string derived from `text` (FNV-1a, repeated). */
@@ -146,9 +144,6 @@ export const DEFAULTS = {
   serverToken: "fakeServerToken00001",
   serverVersion: "1.41.3.9314-a0bfb8370"
 } as const
-
-const reveal = (value: string | Redacted.Redacted<string>): string =>
-  Redacted.isRedacted(value) ? Redacted.value(value) : value
 
 const origin = (what: string, url: string): string => {
   let parsed: URL
@@ -201,17 +196,13 @@ const account = (seed: AccountSeed, index: number, shape: PayloadShape): SeedAcc
     title: seed.title ?? username,
     friendlyName: seed.friendlyName ?? username,
     password:
-      seed.password !== undefined
-        ? reveal(seed.password)
-        : first
-          ? DEFAULTS.password
-          : `${username}-secret-password`,
-    twoFactorCode: seed.twoFactorCode === undefined ? undefined : reveal(seed.twoFactorCode),
-    token: seed.token !== undefined ? reveal(seed.token) : `fakeAccountToken${pad(index + 1, 4)}`,
+      seed.password !== undefined ? seed.password : first ? DEFAULTS.password : `${username}-secret-password`,
+    twoFactorCode: seed.twoFactorCode === undefined ? undefined : seed.twoFactorCode,
+    token: seed.token !== undefined ? seed.token : `fakeAccountToken${pad(index + 1, 4)}`,
     plexPass: seed.plexPass ?? true,
     shape: seed.shape ?? shape,
     payload: seed.payload === undefined ? [] : [seed.payload],
-    homePin: seed.homePin === undefined ? undefined : reveal(seed.homePin),
+    homePin: seed.homePin === undefined ? undefined : seed.homePin,
     managed: seed.managed ?? false,
     devices: (seed.devices ?? []).map((device, i) => ({
       id: 700000 + ((seed.id ?? 24318101 + index) % 1000) * 100 + i,
@@ -219,10 +210,7 @@ const account = (seed: AccountSeed, index: number, shape: PayloadShape): SeedAcc
       product: device.product ?? "Plex for Android (TV)",
       platform: device.platform ?? "Android",
       clientIdentifier: device.clientIdentifier ?? pseudoHex(`device-${username}-${i}`, 16),
-      token:
-        device.token !== undefined
-          ? reveal(device.token)
-          : `fakeDeviceToken${pad(index + 1, 2)}${pad(i + 1, 3)}`
+      token: device.token !== undefined ? device.token : `fakeDeviceToken${pad(index + 1, 2)}${pad(i + 1, 3)}`
     }))
   }
 }
@@ -251,8 +239,7 @@ const server = (seed: ServerSeed, index: number, accounts: ReadonlyArray<SeedAcc
       accountId: findAccount(accounts, login, `server ${clientIdentifier} sharedWith`).id,
       accessToken: `fakeShareToken${pad(index + 1, 2)}${pad(i + 1, 4)}`
     })),
-    accessToken:
-      seed.accessToken !== undefined ? reveal(seed.accessToken) : `fakeServerToken${pad(index + 1, 5)}`,
+    accessToken: seed.accessToken !== undefined ? seed.accessToken : `fakeServerToken${pad(index + 1, 5)}`,
     version: seed.version ?? DEFAULTS.serverVersion,
     claimed: seed.claimed ?? true,
     connections,
@@ -266,7 +253,7 @@ const server = (seed: ServerSeed, index: number, accounts: ReadonlyArray<SeedAcc
         name: source.name ?? source.source,
         accessToken:
           source.accessToken !== undefined
-            ? reveal(source.accessToken)
+            ? source.accessToken
             : `fakeSourceToken${pad(index + 1, 2)}${pad(i + 1, 3)}`,
         connections: (source.connections ?? []).map(connection)
       }
@@ -277,10 +264,15 @@ const server = (seed: ServerSeed, index: number, accounts: ReadonlyArray<SeedAcc
 const autoApprove = (input: Options["autoApprovePins"]): Seed["autoApprovePins"] => {
   if (input === undefined || input === false) return undefined
   const options = input === true ? {} : input
-  return {
-    afterMillis: Duration.toMillis(Duration.decode(options.after ?? Duration.zero)),
-    account: options.account
-  }
+  return { afterMillis: options.afterMillis ?? 0, account: options.account }
+}
+
+const minute = 60 * 1000
+
+const millis = (what: string, value: number | undefined, fallback: number): number => {
+  if (value === undefined) return fallback
+  if (!(value >= 0)) throw new Error(`FakePlex: ${what} must be a duration in milliseconds, got ${value}`)
+  return value
 }
 
 /** Resolves options into a seed; throws (a defect for the caller) on an inconsistent seed. */
@@ -338,12 +330,20 @@ export const resolve = (options: Options = {}): Seed => {
     elsewhereUrl: origin("elsewhereUrl", options.elsewhereUrl ?? DEFAULTS.elsewhereUrl),
     accounts,
     servers,
-    strongPinLifetime: Duration.decode(options.pinLifetime?.strong ?? Duration.minutes(30)),
-    shortPinLifetime: Duration.decode(options.pinLifetime?.short ?? Duration.minutes(15)),
-    transientTokenLifetime: Duration.decode(options.transientTokenLifetime ?? Duration.hours(48)),
+    strongPinLifetimeMillis: millis(
+      "pinLifetimeMillis.strong",
+      options.pinLifetimeMillis?.strong,
+      30 * minute
+    ),
+    shortPinLifetimeMillis: millis("pinLifetimeMillis.short", options.pinLifetimeMillis?.short, 15 * minute),
+    transientTokenLifetimeMillis: millis(
+      "transientTokenLifetimeMillis",
+      options.transientTokenLifetimeMillis,
+      48 * 60 * minute
+    ),
     autoApprovePins: autoApprove(options.autoApprovePins),
     homes,
-    claimTokenLifetime: Duration.decode(options.claimTokenLifetime ?? Duration.minutes(4))
+    claimTokenLifetimeMillis: millis("claimTokenLifetimeMillis", options.claimTokenLifetimeMillis, 4 * minute)
   }
   origins(seed)
   return seed

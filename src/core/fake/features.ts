@@ -7,14 +7,11 @@
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
 import * as Http from "./http.js"
 import * as Jwts from "./jwt.js"
 import * as Payloads from "./payloads.js"
-import type { Context, Route } from "./routes.js"
+import type { Context, Reply, Route } from "./routes.js"
 import { pseudoHex, type SeedAccount, type SeedHome, type SeedServer } from "./seed.js"
-import { randomString } from "./store.js"
 import * as Xml from "./xml.js"
 
 /** The route builders of routes.ts, handed over to avoid an import cycle. */
@@ -23,19 +20,19 @@ export interface Builders {
     name: string,
     method: string,
     path: string,
-    handle: (ctx: Context, clientIdentifier: string) => Effect.Effect<Response>
+    handle: (ctx: Context, clientIdentifier: string) => Reply
   ) => Route
   readonly plexTvAccount: (
     name: string,
     method: string,
     path: string,
-    handle: (ctx: Context, account: SeedAccount, token: string) => Effect.Effect<Response>
+    handle: (ctx: Context, account: SeedAccount, token: string) => Reply
   ) => Route
   readonly pms: (
     name: string,
     methods: ReadonlyArray<string> | "*",
     path: string,
-    handle: (ctx: Context, server: SeedServer) => Effect.Effect<Response>
+    handle: (ctx: Context, server: SeedServer) => Reply
   ) => Route
   readonly token: (ctx: Context) => string | undefined
   readonly mintToken: (
@@ -43,7 +40,7 @@ export interface Builders {
     accountId: number,
     now: number,
     via: "signIn" | "pin" | "control"
-  ) => Effect.Effect<string>
+  ) => string
   readonly unprocessable: (ctx: Context, message: string) => Response
 }
 
@@ -92,52 +89,49 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       const member = ctx.store.accounts.get(id)
       return member === undefined ? [] : [homeUser(member, home)]
     })
-    return Effect.succeed(
-      Http.plexTv(ctx.json, 200, "home", {
-        id: home.id,
-        name: home.name,
-        guestUserID: null,
-        guestUserUUID: null,
-        guestEnabled: false,
-        subscription: true,
-        users
-      })
-    )
+    return Http.plexTv(ctx.json, 200, "home", {
+      id: home.id,
+      name: home.name,
+      guestUserID: null,
+      guestUserUUID: null,
+      guestEnabled: false,
+      subscription: true,
+      users
+    })
   })
 
   const switchUser = b.plexTvAccount(
     "switchHomeUser",
     "POST",
     "/api/v2/home/users/:id/switch",
-    (ctx, account) =>
-      Effect.gen(function* () {
-        const home = ctx.store.homeOf(account.id)
-        const wanted = ctx.params["id"] ?? ""
-        const target =
-          home === undefined
-            ? undefined
-            : home.memberIds
-                .map((id) => ctx.store.accounts.get(id))
-                .find(
-                  (member) => member !== undefined && (member.uuid === wanted || String(member.id) === wanted)
-                )
-        if (home === undefined || target === undefined) return notFound(ctx, "User could not be found")
-        const pin = ctx.query.get("pin") ?? ctx.form?.get("pin") ?? ""
-        if (target.homePin !== undefined && target.id !== account.id) {
-          if (pin === "") return Http.plexTvError(ctx.json, 403, 1041, "A PIN is required for this user")
-          if (pin !== target.homePin) return Http.plexTvError(ctx.json, 403, 1041, "Invalid PIN")
-        }
-        const minted = yield* b.mintToken(ctx.store, target.id, ctx.now, "control")
-        const payload = {
-          ...Payloads.account(target, minted, ctx.now, { signIn: false, rememberMe: false }),
-          home: true,
-          homeAdmin: target.id === home.adminId,
-          homeSize: home.memberIds.length,
-          restricted: target.managed,
-          protected: target.homePin !== undefined
-        }
-        return Http.plexTv(ctx.json, 201, "user", payload)
-      })
+    async (ctx, account) => {
+      const home = ctx.store.homeOf(account.id)
+      const wanted = ctx.params["id"] ?? ""
+      const target =
+        home === undefined
+          ? undefined
+          : home.memberIds
+              .map((id) => ctx.store.accounts.get(id))
+              .find(
+                (member) => member !== undefined && (member.uuid === wanted || String(member.id) === wanted)
+              )
+      if (home === undefined || target === undefined) return notFound(ctx, "User could not be found")
+      const pin = ctx.query.get("pin") ?? ctx.form?.get("pin") ?? ""
+      if (target.homePin !== undefined && target.id !== account.id) {
+        if (pin === "") return Http.plexTvError(ctx.json, 403, 1041, "A PIN is required for this user")
+        if (pin !== target.homePin) return Http.plexTvError(ctx.json, 403, 1041, "Invalid PIN")
+      }
+      const minted = await b.mintToken(ctx.store, target.id, ctx.now, "control")
+      const payload = {
+        ...Payloads.account(target, minted, ctx.now, { signIn: false, rememberMe: false }),
+        home: true,
+        homeAdmin: target.id === home.adminId,
+        homeSize: home.memberIds.length,
+        restricted: target.managed,
+        protected: target.homePin !== undefined
+      }
+      return Http.plexTv(ctx.json, 201, "user", payload)
+    }
   )
 
   /** The claimed servers an account owns. */
@@ -186,16 +180,14 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
         }))
       })
     }
-    return Effect.succeed(
-      container(ctx, 200, {
-        friendlyName: "myPlex",
-        identifier: "com.plexapp.plugins.myplex",
-        machineIdentifier: pseudoHex(`myplex-${account.uuid}`, 40),
-        totalSize: list.length,
-        size: list.length,
-        User: list
-      })
-    )
+    return container(ctx, 200, {
+      friendlyName: "myPlex",
+      identifier: "com.plexapp.plugins.myplex",
+      machineIdentifier: pseudoHex(`myplex-${account.uuid}`, 40),
+      totalSize: list.length,
+      size: list.length,
+      User: list
+    })
   })
 
   // python-plexapi `MyPlexUser.get_token` (FRIENDINVITE: `https://plex.tv/api/servers/{machineId}/shared_servers`).
@@ -206,7 +198,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     (ctx, account) => {
       const server = ctx.store.server(ctx.params["machineId"] ?? "")
       if (server === undefined || ctx.store.ownerOf(server) !== account.id) {
-        return Effect.succeed(notFound(ctx, "Server not found"))
+        return notFound(ctx, "Server not found")
       }
       const shared = server.shares.flatMap((share, i) => {
         const user = ctx.store.accounts.get(share.accountId)
@@ -237,126 +229,119 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
               }
             ]
       })
-      return Effect.succeed(
-        container(ctx, 200, {
-          friendlyName: "myPlex",
-          identifier: "com.plexapp.plugins.myplex",
-          machineIdentifier: server.clientIdentifier,
-          size: shared.length,
-          SharedServer: shared
-        })
-      )
+      return container(ctx, 200, {
+        friendlyName: "myPlex",
+        identifier: "com.plexapp.plugins.myplex",
+        machineIdentifier: server.clientIdentifier,
+        size: shared.length,
+        SharedServer: shared
+      })
     }
   )
 
   // python-plexapi `claimToken`, @ctrl/plex `claimToken`: always JSON (the `.json` route).
-  const claimToken = b.plexTvAccount("getClaimToken", "GET", "/api/claim/token.json", (ctx, account) =>
-    Effect.gen(function* () {
-      const token = `claim-${yield* randomString(20)}`
+  const claimToken = b.plexTvAccount(
+    "getClaimToken",
+    "GET",
+    "/api/claim/token.json",
+    async (ctx, account) => {
+      const token = `claim-${ctx.store.randomString(20)}`
       ctx.store.claimTokens.set(token, {
         accountId: account.id,
-        expiresAt: ctx.now + Duration.toMillis(ctx.store.seed.claimTokenLifetime)
+        expiresAt: ctx.now + ctx.store.seed.claimTokenLifetimeMillis
       })
       return Http.bytes(200, Http.plexTvJson, JSON.stringify({ token }))
-    })
+    }
   )
 
   // python-plexapi `PlexServer.claim` (`POST /myplex/claim?token=`), @ctrl/plex `claimServer`.
-  const claimServer = b.pms("claimServer", ["POST"], "/myplex/claim", (ctx, server) =>
-    // Inside the Effect: a scripted fault replaces the handler's effect, and with it the claim.
-    Effect.sync(() => {
-      const presented = ctx.query.get("token") ?? ""
-      const claim = ctx.store.claimTokens.get(presented)
-      if (ctx.store.isClaimed(server)) return Http.htmlPage(400)
-      if (claim === undefined || ctx.now >= claim.expiresAt) return Http.htmlPage(400)
-      ctx.store.claimTokens.delete(presented)
-      ctx.store.claims.set(server.clientIdentifier, claim.accountId)
-      const owner = ctx.store.accounts.get(claim.accountId)
-      return Http.pms(ctx.json, 200, {
-        size: 0,
-        claimed: true,
-        machineIdentifier: server.clientIdentifier,
-        myPlexUsername: owner?.email ?? "",
-        myPlexSigninState: "ok"
-      })
+  const claimServer = b.pms("claimServer", ["POST"], "/myplex/claim", (ctx, server) => {
+    // Run only when answered: a scripted fault replaces the handler's answer, and with it the claim.
+    const presented = ctx.query.get("token") ?? ""
+    const claim = ctx.store.claimTokens.get(presented)
+    if (ctx.store.isClaimed(server)) return Http.htmlPage(400)
+    if (claim === undefined || ctx.now >= claim.expiresAt) return Http.htmlPage(400)
+    ctx.store.claimTokens.delete(presented)
+    ctx.store.claims.set(server.clientIdentifier, claim.accountId)
+    const owner = ctx.store.accounts.get(claim.accountId)
+    return Http.pms(ctx.json, 200, {
+      size: 0,
+      claimed: true,
+      machineIdentifier: server.clientIdentifier,
+      myPlexUsername: owner?.email ?? "",
+      myPlexSigninState: "ok"
     })
-  )
+  })
 
   const deviceList = (ctx: Context, account: SeedAccount) => {
     const devices = [...ctx.store.devices.values()].filter((d) => d.accountId === account.id)
-    return Effect.succeed(
-      container(ctx, 200, {
+    return container(ctx, 200, {
+      publicAddress: "198.51.100.200",
+      Device: devices.map((d) => ({
+        name: d.name,
         publicAddress: "198.51.100.200",
-        Device: devices.map((d) => ({
-          name: d.name,
-          publicAddress: "198.51.100.200",
-          product: d.product,
-          productVersion: "1.0.0",
-          platform: d.platform,
-          platformVersion: "14",
-          device: d.platform,
-          model: "",
-          vendor: "",
-          provides: "client,player",
-          clientIdentifier: d.clientIdentifier,
-          version: "1.0.0",
-          id: d.id,
-          token: d.token,
-          createdAt: 1704067200,
-          lastSeenAt: 1735689600,
-          screenResolution: "1920x1080",
-          screenDensity: "",
-          Connection: []
-        }))
-      })
-    )
+        product: d.product,
+        productVersion: "1.0.0",
+        platform: d.platform,
+        platformVersion: "14",
+        device: d.platform,
+        model: "",
+        vendor: "",
+        provides: "client,player",
+        clientIdentifier: d.clientIdentifier,
+        version: "1.0.0",
+        id: d.id,
+        token: d.token,
+        createdAt: 1704067200,
+        lastSeenAt: 1735689600,
+        screenResolution: "1920x1080",
+        screenDensity: "",
+        Connection: []
+      }))
+    })
   }
 
   // python-plexapi `devices()` / `MyPlexDevice.delete`, @ctrl/plex `MyPlexDevice` (`https://plex.tv/devices.xml`).
   const devicesJson = b.plexTvAccount("getDevices", "GET", "/devices.json", deviceList)
   const devicesXml = b.plexTvAccount("getDevices", "GET", "/devices.xml", deviceList)
-  const deleteDevice = b.plexTvAccount("deleteDevice", "DELETE", "/devices/:id", (ctx, account) =>
-    Effect.sync(() => {
-      const id = Number((ctx.params["id"] ?? "").replace(/\.(json|xml)$/, ""))
-      const device = ctx.store.devices.get(id)
-      if (device === undefined || device.accountId !== account.id) return notFound(ctx, "Device not found")
-      ctx.store.devices.delete(id)
-      const entry = ctx.store.tokens.get(device.token)
-      if (entry !== undefined) entry.revoked = true
-      return Http.empty(204)
-    })
-  )
+  const deleteDevice = b.plexTvAccount("deleteDevice", "DELETE", "/devices/:id", (ctx, account) => {
+    const id = Number((ctx.params["id"] ?? "").replace(/\.(json|xml)$/, ""))
+    const device = ctx.store.devices.get(id)
+    if (device === undefined || device.accountId !== account.id) return notFound(ctx, "Device not found")
+    ctx.store.devices.delete(id)
+    const entry = ctx.store.tokens.get(device.token)
+    if (entry !== undefined) entry.revoked = true
+    return Http.empty(204)
+  })
 
   // python-plexapi `link` (`PUT https://plex.tv/api/v2/pins/link`, form `code`), @ctrl/plex `linkPin`.
-  const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", (ctx, account) =>
-    Effect.gen(function* () {
-      const code = (ctx.form?.get("code") ?? ctx.query.get("code") ?? "").trim()
-      if (code === "") return Http.plexTvError(ctx.json, 400, undefined, "code is missing")
-      const pin = [...ctx.store.pins.values()].find((p) => p.code.toLowerCase() === code.toLowerCase())
-      if (pin === undefined || ctx.now >= pin.expiresAt) {
-        return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
+  const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", async (ctx, account) => {
+    const code = (ctx.form?.get("code") ?? ctx.query.get("code") ?? "").trim()
+    if (code === "") return Http.plexTvError(ctx.json, 400, undefined, "code is missing")
+    const pin = [...ctx.store.pins.values()].find((p) => p.code.toLowerCase() === code.toLowerCase())
+    if (pin === undefined || ctx.now >= pin.expiresAt) {
+      return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
+    }
+    if (pin.authToken !== undefined) return b.unprocessable(ctx, "Code already used")
+    if (pin.jwk === undefined) {
+      pin.authToken = await b.mintToken(ctx.store, account.id, ctx.now, "pin")
+    } else {
+      const owner = ctx.store.deviceKeys.get(pin.jwk.kid)
+      if (owner !== undefined && owner.accountId !== account.id) {
+        return b.unprocessable(ctx, "The key belongs to another account")
       }
-      if (pin.authToken !== undefined) return b.unprocessable(ctx, "Code already used")
-      if (pin.jwk === undefined) {
-        pin.authToken = yield* b.mintToken(ctx.store, account.id, ctx.now, "pin")
-      } else {
-        const owner = ctx.store.deviceKeys.get(pin.jwk.kid)
-        if (owner !== undefined && owner.accountId !== account.id) {
-          return b.unprocessable(ctx, "The key belongs to another account")
-        }
-        ctx.store.deviceKeys.set(pin.jwk.kid, { ...pin.jwk, accountId: account.id })
-        pin.authToken = yield* Jwts.mint(
-          ctx.store,
-          account.id,
-          pin.jwk.thumbprint,
-          pin.clientIdentifier,
-          ctx.now
-        )
-      }
-      pin.accountId = account.id
-      return Http.empty(204)
-    })
-  )
+      ctx.store.deviceKeys.set(pin.jwk.kid, { ...pin.jwk, accountId: account.id })
+      pin.authToken = await Jwts.mint(
+        ctx.store,
+        account.id,
+        pin.jwk.thumbprint,
+        pin.clientIdentifier,
+        ctx.now
+      )
+    }
+    pin.accountId = account.id
+    return Http.empty(204)
+  })
 
   return [
     homeUsers,

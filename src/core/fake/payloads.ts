@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import type { PayloadOverride } from "../FakePlex.js"
+import type { PayloadOverride } from "./types.js"
 import { pseudoHex, type SeedAccount, type SeedConnection, type SeedServer } from "./seed.js"
 
 /** Plex's ISO date format: seconds precision, `Z`. */

@@ -1,13 +1,11 @@
 /**
- * The fake's state. Every read and write happens inside one `Effect.sync`
+ * The fake's state. Every read and write runs between two awaits
  * (JavaScript runs it to completion), so each operation is atomic.
  *
  * @internal
  */
-import * as Effect from "effect/Effect"
-import * as Random from "effect/Random"
-import type { FaultTarget, PayloadOverride } from "../FakePlex.js"
-import type { Fault } from "../Fault.js"
+import type { Fault } from "./fault.js"
+import type { FaultTarget, Outcome, PayloadOverride } from "./types.js"
 import type { DeviceKeyEntry, PlexJwtEntry, SigningKey } from "./jwt.js"
 import type { Seed, SeedAccount, SeedDevice, SeedServer } from "./seed.js"
 
@@ -59,8 +57,6 @@ export interface ScriptedFault {
   remaining: number
 }
 
-export type Outcome = "Pending" | "Responded" | "Reset" | "Refused" | "Interrupted"
-
 export interface RecordEntry {
   readonly sequence: number
   readonly receivedAt: number
@@ -98,18 +94,17 @@ const matches = (t: Target, r: { route: string | undefined; path: string; origin
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-/** A random string over `chars`. */
-export const randomString = (length: number, chars: string = alphabet): Effect.Effect<string> =>
-  Effect.map(Effect.all(Array.from({ length }, () => Random.nextIntBetween(0, chars.length))), (indexes) =>
-    indexes.map((i) => chars[i]).join("")
-  )
-
-/** A random UUID (v4 layout), from the `Random` service. */
-export const randomUuid: Effect.Effect<string> = Effect.map(
-  randomString(32, "0123456789abcdef"),
-  (hex) =>
-    `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${"89ab"[parseInt(hex[16] ?? "0", 16) % 4]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
-)
+/** A uniformly random integer in `[0, bound)` from Web Crypto. */
+export const cryptoRandomInt = (bound: number): number => {
+  // Rejection sampling: no modulo bias.
+  const limit = Math.floor(0x1_0000_0000 / bound) * bound
+  const buffer = new Uint32Array(1)
+  for (;;) {
+    globalThis.crypto.getRandomValues(buffer)
+    const value = buffer[0] ?? 0
+    if (value < limit) return value % bound
+  }
+}
 
 export class Store {
   readonly hosts = new Map<string, Host>()
@@ -136,7 +131,10 @@ export class Store {
   private nextPinId = 308667304
   private nextSequence = 1
 
-  constructor(readonly seed: Seed) {
+  constructor(
+    readonly seed: Seed,
+    private readonly randomInt: (bound: number) => number = cryptoRandomInt
+  ) {
     this.hosts.set(seed.plexTvUrl, { kind: "plexTv" })
     // clients.plex.tv serves the same API family (and is where JWT device authentication lives).
     this.hosts.set(seed.clientsUrl, { kind: "plexTv" })
@@ -153,6 +151,19 @@ export class Store {
         this.tokens.set(device.token, { accountId: account.id, issuedAt: 0, via: "seed", revoked: false })
       }
     }
+  }
+
+  /** A random string over `chars`. */
+  randomString(length: number, chars: string = alphabet): string {
+    let out = ""
+    for (let i = 0; i < length; i++) out += chars[this.randomInt(chars.length)] ?? ""
+    return out
+  }
+
+  /** A random UUID (v4 layout). */
+  randomUuid(): string {
+    const hex = this.randomString(32, "0123456789abcdef")
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${"89ab"[parseInt(hex[16] ?? "0", 16) % 4]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
   }
 
   accountByLogin(login: string): SeedAccount | undefined {

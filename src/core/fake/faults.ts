@@ -4,10 +4,8 @@
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import type { Fault, Status } from "../Fault.js"
 import { ConnectionFailure } from "./errors.js"
+import type { Fault, Status } from "./fault.js"
 import * as Http from "./http.js"
 import type { Context } from "./routes.js"
 
@@ -20,8 +18,8 @@ const defaultMessages: Record<number, string> = {
 
 const status = (ctx: Context, fault: Status): Response => {
   const headers: Record<string, string> = { ...fault.headers }
-  if (fault.retryAfter !== undefined) {
-    headers["retry-after"] = String(Math.ceil(Duration.toMillis(fault.retryAfter) / 1000))
+  if (fault.retryAfterMillis !== undefined) {
+    headers["retry-after"] = String(Math.ceil(fault.retryAfterMillis / 1000))
   }
   const gateway = fault.status === 502 || fault.status === 503 || fault.status === 504
   if (ctx.host.kind === "plexTv" && (!gateway || fault.code !== undefined || fault.message !== undefined)) {
@@ -36,8 +34,7 @@ const status = (ctx: Context, fault: Status): Response => {
   return Http.htmlPage(fault.status, headers, gateway ? "<hr><center>nginx</center>" : "")
 }
 
-const bodyOf = (response: Response) =>
-  Effect.promise(() => response.arrayBuffer()).pipe(Effect.map((b) => new Uint8Array(b)))
+const bodyOf = async (response: Response) => new Uint8Array(await response.arrayBuffer())
 
 /** The same status and headers with a body that stops after `keep` bytes and then fails. */
 const truncated = (response: Response, data: Uint8Array, keepBytes: number | undefined): Response => {
@@ -95,68 +92,74 @@ const captivePortal = (status: number) =>
       "<body><h1>Sign in to continue</h1><p>This network requires you to sign in before you can reach the internet.</p></body></html>"
   )
 
-/** Applies `fault` to a request whose normal answer is `normal`. */
-export const apply = (
+/** Never settles; rejects with the signal's reason once it aborts. */
+const hang = (signal: AbortSignal): Promise<never> =>
+  new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason)
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true })
+  })
+
+/**
+ * Applies `fault` to a request whose normal answer `normal` builds (run only
+ * when the fault uses it). Rejects with a {@link ConnectionFailure} for a
+ * reset or refusal, with the signal's reason once `signal` aborts.
+ */
+export const apply = async (
   fault: Fault,
   ctx: Context,
-  normal: Effect.Effect<Response>
-): Effect.Effect<Response, ConnectionFailure> => {
+  normal: () => Promise<Response>,
+  sleep: (millis: number, signal: AbortSignal) => Promise<void>,
+  signal: AbortSignal
+): Promise<Response> => {
   switch (fault._tag) {
     case "Status":
-      return Effect.succeed(status(ctx, fault))
+      return status(ctx, fault)
     case "Delay":
-      return Effect.zipRight(
-        Effect.sleep(fault.duration),
-        fault.then === undefined ? normal : apply(fault.then, ctx, normal)
-      )
+      await sleep(fault.millis, signal)
+      return fault.then === undefined ? normal() : apply(fault.then, ctx, normal, sleep, signal)
     case "Hang":
-      return Effect.never
+      return hang(signal)
     case "Reset":
-      return Effect.fail(new ConnectionFailure({ reason: "Reset", origin: ctx.origin }))
+      throw new ConnectionFailure("Reset", ctx.origin)
     case "Refuse":
-      return Effect.fail(new ConnectionFailure({ reason: "Refused", origin: ctx.origin }))
-    case "Truncate":
-      return Effect.flatMap(normal, (response) =>
-        Effect.map(bodyOf(response), (data) => truncated(response, data, fault.keepBytes))
+      throw new ConnectionFailure("Refused", ctx.origin)
+    case "Truncate": {
+      const response = await normal()
+      return truncated(response, await bodyOf(response), fault.keepBytes)
+    }
+    case "MalformedJson": {
+      const response = await normal()
+      const text = new TextDecoder().decode(await bodyOf(response))
+      const broken = text.trim().length > 2 ? text.slice(0, Math.ceil(text.length / 2)) : '{"MediaContainer":'
+      return Http.bytes(
+        response.status >= 200 && response.status < 300 ? response.status : 200,
+        Http.plexTvJson,
+        broken
       )
-    case "MalformedJson":
-      return Effect.flatMap(normal, (response) =>
-        Effect.map(bodyOf(response), (data) => {
-          const text = new TextDecoder().decode(data)
-          const broken =
-            text.trim().length > 2 ? text.slice(0, Math.ceil(text.length / 2)) : '{"MediaContainer":'
-          return Http.bytes(
-            response.status >= 200 && response.status < 300 ? response.status : 200,
-            Http.plexTvJson,
-            broken
-          )
-        })
-      )
+    }
     case "Html":
-      return Effect.succeed(captivePortal(fault.status))
+      return captivePortal(fault.status)
     case "Redirect": {
       const location =
         fault.to === undefined
           ? `${ctx.store.seed.elsewhereUrl}${ctx.url.pathname}${ctx.url.search}`
           : new URL(fault.to, ctx.url).toString()
-      return Effect.succeed(
-        Http.bytes(
-          fault.status,
-          Http.htmlType,
-          `<html><body>You are being <a href="${location.replace(/"/g, "&quot;")}">redirected</a>.</body></html>`,
-          { location }
-        )
+      return Http.bytes(
+        fault.status,
+        Http.htmlType,
+        `<html><body>You are being <a href="${location.replace(/"/g, "&quot;")}">redirected</a>.</body></html>`,
+        { location }
       )
     }
-    case "ContentType":
-      return Effect.map(normal, (response) => {
-        const headers = new Headers(response.headers)
-        headers.set("content-type", fault.contentType)
-        return new Response(response.body, { status: response.status, headers })
-      })
+    case "ContentType": {
+      const response = await normal()
+      const headers = new Headers(response.headers)
+      headers.set("content-type", fault.contentType)
+      return new Response(response.body, { status: response.status, headers })
+    }
     case "Oversized":
-      return Effect.succeed(oversized(fault.bytes, fault.declareLength))
+      return oversized(fault.bytes, fault.declareLength)
     case "Respond":
-      return fault.respond(ctx.request)
+      return fault.respond(ctx.request, { signal })
   }
 }

@@ -1,0 +1,44 @@
+/**
+ * The fake's own errors, plain `Error`s.
+ *
+ * @internal
+ */
+
+/**
+ * The connection failed instead of answering: a scripted reset or refusal,
+ * or a request to an origin the fake does not serve. A `TypeError` whose
+ * `cause` carries the Node error code (`ECONNRESET`, `ECONNREFUSED`), as
+ * `fetch` rejects on a network failure.
+ */
+export class ConnectionFailure extends TypeError {
+  override readonly name = "ConnectionFailure"
+  constructor(
+    readonly reason: "Reset" | "Refused",
+    readonly origin: string
+  ) {
+    super(
+      reason === "Reset"
+        ? `the connection to ${origin} was reset`
+        : `the connection to ${origin} was refused`,
+      {
+        cause: Object.assign(
+          new Error(reason === "Reset" ? "other side closed" : `connect ECONNREFUSED ${hostOf(origin)}`),
+          { code: reason === "Reset" ? "ECONNRESET" : "ECONNREFUSED" }
+        )
+      }
+    )
+  }
+}
+
+const hostOf = (origin: string): string => {
+  try {
+    return new URL(origin).host
+  } catch {
+    return origin
+  }
+}
+
+/** A control call named an account, server or PIN the fake does not have, or a PIN that has expired. */
+export class FakePlexError extends Error {
+  override readonly name = "FakePlexError"
+}

@@ -1,0 +1,462 @@
+/**
+ * The fake Plex: the web handler (`Request` → `Promise<Response>`) with
+ * request recording, scripted faults, auto-approval and the body cap, and the
+ * calls that inspect and control it, built from a resolved seed.
+ *
+ * @internal
+ */
+import { ConnectionFailure, FakePlexError } from "./errors.js"
+import type { Fault } from "./fault.js"
+import * as Faults from "./faults.js"
+import * as Http from "./http.js"
+import * as Jwts from "./jwt.js"
+import * as Routes from "./routes.js"
+import { Secret } from "./secret.js"
+import type { Seed, SeedAccount, SeedServer } from "./seed.js"
+import { cryptoRandomInt, type RecordEntry, Store, target } from "./store.js"
+import type {
+  At,
+  FakeAccount,
+  FakeClock,
+  FakeDeviceKey,
+  FakePin,
+  FakeServer,
+  FakeTransientToken,
+  FaultOptions,
+  FaultTarget,
+  HandlerContext,
+  PayloadOverride,
+  RecordedRequest
+} from "./types.js"
+
+/** The fake: its addresses and default credentials, its web handler, and its control calls. */
+export interface FakePlex {
+  /**
+   * The fake as a web handler: routes by the request URL's origin. Rejects
+   * with a `ConnectionFailure` (a `TypeError`) for a scripted reset or
+   * refusal and for an origin the fake does not serve; with the signal's
+   * reason once the request is aborted.
+   */
+  readonly handler: (request: Request, context?: HandlerContext) => Promise<Response>
+  /** plex.tv's base URL. */
+  readonly plexTvUrl: string
+  /** clients.plex.tv's base URL (the JWT host). */
+  readonly clientsUrl: string
+  readonly plexTvAliases: ReadonlyArray<string>
+  /** The unrelated host (redirect target). */
+  readonly elsewhereUrl: string
+  /** The default server's URL ("" when the fake has no server). */
+  readonly serverUrl: string
+  /** Every origin the fake answers on. */
+  readonly urls: ReadonlyArray<string>
+  /** The default account's login (email), password and seeded token. */
+  readonly login: string
+  readonly password: string
+  readonly token: string
+  /** The default server's client identifier and own access token. */
+  readonly serverId: string
+  readonly serverToken: string
+  readonly accounts: ReadonlyArray<FakeAccount>
+  readonly servers: ReadonlyArray<FakeServer>
+
+  /** An account by username or email; the default account without one. Throws `FakePlexError`. */
+  readonly account: (login?: string) => FakeAccount
+  /** A server by client identifier; the default server without one. Throws `FakePlexError`. */
+  readonly server: (clientIdentifier?: string) => FakeServer
+  /** Mints a new token for an account (default the default account). */
+  readonly mintToken: (login?: string, at?: At) => string
+  /** Revokes a token; false when it was unknown or already revoked. */
+  readonly revokeToken: (token: string) => boolean
+  /** Whether plex.tv accepts a token. */
+  readonly isTokenValid: (token: string, at?: At) => boolean
+  /** Adds drift to every later payload of an account (default the default account). */
+  readonly patchAccount: (login: string | undefined, payload: PayloadOverride) => void
+  /** The PINs created so far. */
+  readonly pins: (at?: At) => ReadonlyArray<FakePin>
+  /**
+   * Approves a PIN (by id or code) for an account, as a user signing in at
+   * plex.tv/link would; resolves to the PIN's new token. Rejects with
+   * `FakePlexError` for an unknown or expired PIN or an unknown account.
+   */
+  readonly approvePin: (
+    pin: number | string,
+    options?: { readonly account?: string | undefined; readonly now?: number | undefined }
+  ) => Promise<string>
+  /** The transient tokens servers issued. */
+  readonly transientTokens: (at?: At) => ReadonlyArray<FakeTransientToken>
+  /** Restarts a server (default the default server): its transient tokens are gone. */
+  readonly restartServer: (clientIdentifier?: string) => void
+  /** Rotates the JWT signing key (previous keys stay published unless `retainPrevious: false`); the new `kid`. */
+  readonly rotateJwtKey: (options?: { readonly retainPrevious?: boolean | undefined }) => Promise<string>
+  /** The device keys registered for JWT authentication. */
+  readonly deviceKeys: () => ReadonlyArray<FakeDeviceKey>
+  /** Scripts a fault for the requests `target` selects. */
+  readonly fault: (target: FaultTarget, fault: Fault, options?: FaultOptions) => void
+  /** Removes every scripted fault. */
+  readonly clearFaults: () => void
+  /** The requests received so far, in order (snapshots). */
+  readonly requests: () => ReadonlyArray<RecordedRequest>
+  /** Forgets the requests received so far. */
+  readonly clearRequests: () => void
+}
+
+/** The largest request body the handler reads by default: 1 MiB (Plex's requests are small forms and JSON). */
+export const maxRequestBodyBytes = 1024 * 1024
+
+/** The answer to a body past the cap. */
+export const payloadTooLarge = (limit: number): Response =>
+  Http.bytes(413, "text/plain; charset=utf-8", `request body larger than ${limit} bytes\n`, {
+    connection: "close"
+  })
+
+/** The system clock: `Date.now` and `setTimeout`. */
+export const systemClock: FakeClock = {
+  now: () => Date.now(),
+  sleep: (millis, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason)
+      // A wait past setTimeout's range (about 24.8 days) only ends with the signal: setTimeout would fire at once.
+      if (!(millis <= 2_147_483_647)) {
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true })
+        return
+      }
+      const onAbort = () => {
+        clearTimeout(timer)
+        reject(signal.reason)
+      }
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort)
+        resolve()
+      }, millis)
+      signal.addEventListener("abort", onAbort, { once: true })
+    })
+}
+
+const secretHeaders = new Set(["x-plex-token", "authorization", "proxy-authorization", "cookie"])
+const secretFields = new Set([
+  "x-plex-token",
+  "password",
+  "verificationcode",
+  "token",
+  "authtoken",
+  "jwt",
+  "devicejwt"
+])
+
+const redactPairs = (pairs: Iterable<[string, string]>, secret: ReadonlySet<string>, lowerCase: boolean) => {
+  const out: Record<string, string | Secret> = {}
+  for (const [rawName, value] of pairs) {
+    const name = lowerCase ? rawName.toLowerCase() : rawName
+    out[name] = secret.has(rawName.toLowerCase()) ? new Secret(value) : value
+  }
+  return out
+}
+
+/** A JSON value with the values of secret fields, at any depth, made {@link Secret}s. */
+const redactJson = (value: unknown, secret: ReadonlySet<string>): unknown => {
+  if (Array.isArray(value)) return value.map((item) => redactJson(item, secret))
+  if (typeof value !== "object" || value === null) return value
+  const out: Record<string, unknown> = {}
+  for (const [name, field] of Object.entries(value)) {
+    out[name] = secret.has(name.toLowerCase())
+      ? new Secret(typeof field === "string" ? field : JSON.stringify(field))
+      : redactJson(field, secret)
+  }
+  return out
+}
+
+const parseJson = (contentType: string | null, body: string): unknown => {
+  if (!/\bapplication\/(?:[\w.+-]*\+)?json\b/i.test(contentType ?? "") || body.length === 0) return undefined
+  try {
+    return JSON.parse(body) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+/** The body as text, or undefined when it is longer than `limit` bytes (then never kept whole). */
+const readBody = async (request: Request, limit: number): Promise<string | undefined> => {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN)
+  if (Number.isFinite(declared) && declared > limit) return undefined
+  if (request.body === null) return ""
+  const reader = request.body.getReader()
+  const chunks: Array<Uint8Array> = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.length
+    if (size > limit) {
+      // Not awaited: cancelling one branch of a cloned (teed) body settles only once both are cancelled.
+      reader.cancel().catch(() => undefined)
+      return undefined
+    }
+    chunks.push(value)
+  }
+  const all = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    all.set(chunk, offset)
+    offset += chunk.length
+  }
+  return new TextDecoder().decode(all)
+}
+
+const hostName = (host: Routes.Context["host"]): RecordedRequest["host"] =>
+  host.kind === "plexTv" ? "plex.tv" : host.kind
+
+const snapshot = (entry: RecordEntry): RecordedRequest => ({
+  ...entry,
+  query: entry.query as RecordedRequest["query"],
+  headers: entry.headers as RecordedRequest["headers"],
+  form: entry.form as RecordedRequest["form"]
+})
+
+const accountView = (a: SeedAccount): FakeAccount => ({
+  id: a.id,
+  uuid: a.uuid,
+  username: a.username,
+  email: a.email,
+  title: a.title,
+  password: a.password,
+  twoFactorCode: a.twoFactorCode,
+  token: a.token
+})
+
+const serverView = (s: SeedServer): FakeServer => ({
+  clientIdentifier: s.clientIdentifier,
+  name: s.name,
+  ownerId: s.ownerId,
+  url: s.connections[0]?.uri ?? "",
+  urls: s.connections.map((c) => c.uri),
+  accessToken: s.accessToken,
+  version: s.version,
+  connections: s.connections
+})
+
+/** The fake built from a seed. */
+export const fromSeed = (
+  seed: Seed,
+  options: {
+    readonly clock?: FakeClock | undefined
+    readonly randomInt?: ((bound: number) => number) | undefined
+    readonly maxRequestBodyBytes?: number | undefined
+  } = {}
+): FakePlex => {
+  const store = new Store(seed, options.randomInt ?? cryptoRandomInt)
+  const firstAccount = seed.accounts[0]
+  const firstServer = seed.servers[0]
+  if (firstAccount === undefined) throw new Error("FakePlex: no accounts")
+  const defaultClock = options.clock ?? systemClock
+  const bodyLimit = options.maxRequestBodyBytes ?? maxRequestBodyBytes
+  const timeOf = (at: At | undefined) => at?.now ?? defaultClock.now()
+
+  const findAccount = (login: string | undefined): SeedAccount => {
+    const found = login === undefined ? store.accounts.get(firstAccount.id) : store.accountByLogin(login)
+    if (found === undefined) throw new FakePlexError(`no account with the login ${login}`)
+    return found
+  }
+
+  const findServer = (id: string | undefined): SeedServer => {
+    const found = id === undefined ? firstServer : store.server(id)
+    if (found === undefined) throw new FakePlexError(`no server ${id ?? "(the fake has none)"}`)
+    return found
+  }
+
+  const approvePin: FakePlex["approvePin"] = async (pin, approval = {}) => {
+    const account = findAccount(approval.account)
+    const now = timeOf(approval)
+    const found = [...store.pins.values()].find((p) =>
+      typeof pin === "number" ? p.id === pin : p.code.toLowerCase() === pin.toLowerCase()
+    )
+    if (found === undefined) throw new FakePlexError(`no PIN ${pin}`)
+    if (now >= found.expiresAt) throw new FakePlexError(`the PIN ${pin} has expired`)
+    const bound = found.jwk
+    let minted: string
+    if (bound === undefined) {
+      minted = Routes.mintToken(store, account.id, now, "pin")
+    } else {
+      // A JWT PIN: approving registers its device key with the account and mints a Plex JWT bound to it.
+      const owner = store.deviceKeys.get(bound.kid)
+      if (owner !== undefined && owner.accountId !== account.id) {
+        throw new FakePlexError(`the PIN ${pin}'s key belongs to another account`)
+      }
+      store.deviceKeys.set(bound.kid, { ...bound, accountId: account.id })
+      minted = await Jwts.mint(store, account.id, bound.kid, found.clientIdentifier, now)
+    }
+    found.authToken = minted
+    found.accountId = account.id
+    return minted
+  }
+
+  /** With `autoApprovePins`: approves a PIN that is old enough, as the user would, before its check is answered. */
+  const autoApprove = async (id: number, now: number): Promise<void> => {
+    const auto = seed.autoApprovePins
+    const pin = store.pins.get(id)
+    if (auto === undefined || pin === undefined || pin.authToken !== undefined) return
+    if (now >= pin.expiresAt || now < pin.createdAt + auto.afterMillis) return
+    await approvePin(id, { account: auto.account, now }).catch(() => undefined)
+  }
+
+  const handler = async (request: Request, context: HandlerContext = {}): Promise<Response> => {
+    const clock = context.clock ?? defaultClock
+    const signal = context.signal ?? request.signal
+    if (signal.aborted) throw signal.reason
+    const url = new URL(request.url)
+    const origin = url.origin
+    const host = store.hosts.get(origin)
+    if (host === undefined) throw new ConnectionFailure("Refused", origin)
+    const now = clock.now()
+    const copy = request.clone()
+    const body = await readBody(request, bodyLimit)
+    const headers = request.headers
+    const form =
+      body !== undefined && /application\/x-www-form-urlencoded/i.test(headers.get("content-type") ?? "")
+        ? new URLSearchParams(body)
+        : undefined
+    const method = request.method.toUpperCase()
+    const matched = Routes.match(host, method, url.pathname)
+    const route = matched?.route.name
+    const entry = store.record({
+      receivedAt: now,
+      origin,
+      host: hostName(host),
+      serverId: host.kind === "server" ? host.server.clientIdentifier : undefined,
+      route,
+      method,
+      path: url.pathname,
+      query: redactPairs(url.searchParams, secretFields, false),
+      headers: redactPairs(headers, secretHeaders, true),
+      form: form === undefined ? undefined : redactPairs(form, secretFields, false),
+      json:
+        body === undefined
+          ? undefined
+          : redactJson(parseJson(headers.get("content-type"), body), secretFields)
+    })
+    if (body === undefined) {
+      entry.status = 413
+      entry.outcome = "Responded"
+      return payloadTooLarge(bodyLimit)
+    }
+    // Marked at once (not when the handler's promise settles), so a caller that aborts sees it.
+    const onAbort = () => {
+      if (entry.outcome === "Pending") entry.outcome = "Interrupted"
+    }
+    signal.addEventListener("abort", onAbort, { once: true })
+    try {
+      const ctx: Routes.Context = {
+        request: copy,
+        url,
+        origin,
+        method,
+        headers,
+        query: url.searchParams,
+        body,
+        form,
+        json: Http.wantsJson(headers),
+        params: matched?.params ?? {},
+        now,
+        store,
+        host
+      }
+      if (route === "checkPin") await autoApprove(Number(matched?.params["id"]), now)
+      const normal = async () => (matched === undefined ? Http.htmlPage(404) : matched.route.handle(ctx))
+      const fault = store.takeFault({ route, path: url.pathname, origin, method })
+      entry.fault = fault?._tag
+      const response = await (fault === undefined
+        ? normal()
+        : Faults.apply(fault, ctx, normal, clock.sleep, signal))
+      if (signal.aborted) throw signal.reason
+      entry.status = response.status
+      entry.outcome = "Responded"
+      return response
+    } catch (error) {
+      if (error instanceof ConnectionFailure && entry.outcome === "Pending") entry.outcome = error.reason
+      throw error
+    } finally {
+      signal.removeEventListener("abort", onAbort)
+    }
+  }
+
+  return {
+    handler,
+    plexTvUrl: seed.plexTvUrl,
+    clientsUrl: seed.clientsUrl,
+    plexTvAliases: seed.plexTvAliases,
+    elsewhereUrl: seed.elsewhereUrl,
+    serverUrl: firstServer?.connections[0]?.uri ?? "",
+    urls: [...store.hosts.keys()],
+    login: firstAccount.email,
+    password: firstAccount.password,
+    token: firstAccount.token,
+    serverId: firstServer?.clientIdentifier ?? "",
+    serverToken: firstServer?.accessToken ?? "",
+    accounts: seed.accounts.map(accountView),
+    servers: seed.servers.map(serverView),
+    account: (login) => accountView(findAccount(login)),
+    server: (id) => serverView(findServer(id)),
+    mintToken: (login, at) => Routes.mintToken(store, findAccount(login).id, timeOf(at), "control"),
+    revokeToken: (token) => {
+      const entry = store.tokens.get(token)
+      if (entry === undefined || entry.revoked) return false
+      entry.revoked = true
+      return true
+    },
+    isTokenValid: (token, at) =>
+      !Jwts.isExpired(store, token, timeOf(at)) && store.accountByToken(token) !== undefined,
+    patchAccount: (login, payload) => store.patchAccount(findAccount(login).id, payload),
+    pins: (at) => {
+      const now = timeOf(at)
+      return [...store.pins.values()].map((p) => ({
+        id: p.id,
+        code: p.code,
+        strong: p.strong,
+        clientIdentifier: p.clientIdentifier,
+        product: p.product,
+        createdAt: p.createdAt,
+        expiresAt: p.expiresAt,
+        expired: now >= p.expiresAt,
+        accountId: p.accountId,
+        authToken: p.authToken
+      }))
+    },
+    approvePin,
+    transientTokens: (at) => {
+      const now = timeOf(at)
+      return [...store.transients.entries()].map(([token, t]) => ({
+        token,
+        serverId: t.serverId,
+        admin: t.admin,
+        accountId: t.accountId,
+        issuedAt: t.issuedAt,
+        expiresAt: t.expiresAt,
+        expired: now >= t.expiresAt
+      }))
+    },
+    restartServer: (id) => {
+      const server = findServer(id)
+      for (const [token, t] of store.transients) {
+        if (t.serverId === server.clientIdentifier) store.transients.delete(token)
+      }
+    },
+    rotateJwtKey: async (rotation = {}) => (await Jwts.rotate(store, rotation.retainPrevious ?? true)).kid,
+    deviceKeys: () =>
+      [...store.deviceKeys.values()].map((k) => ({
+        kid: k.kid,
+        thumbprint: k.thumbprint,
+        accountId: k.accountId
+      })),
+    fault: (where, fault, scripted = {}) => {
+      const times = scripted.times ?? Number.POSITIVE_INFINITY
+      if (!(times > 0)) return
+      store.faults.push({ target: target(where), fault, remaining: times })
+    },
+    clearFaults: () => {
+      store.faults = []
+    },
+    requests: () => store.records.map(snapshot),
+    clearRequests: () => {
+      store.records = []
+    }
+  }
+}

@@ -1,0 +1,463 @@
+/**
+ * The fake's route table: plex.tv's account API and a Plex Media Server's
+ * security endpoints. A route is a name (the client operation it serves),
+ * the host kind, the methods, a path pattern and a handler; add a route here
+ * to teach the fake a new endpoint.
+ *
+ * @internal
+ */
+import * as Jose from "../jose.js"
+import * as Http from "./http.js"
+import * as Jwts from "./jwt.js"
+import * as Payloads from "./payloads.js"
+import type { SeedAccount, SeedServer } from "./seed.js"
+import type { Host, PinEntry, Store } from "./store.js"
+import * as Features from "./features.js"
+import * as Xml from "./xml.js"
+
+/** What a handler sees of a request. */
+export interface Context {
+  readonly request: Request
+  readonly url: URL
+  readonly origin: string
+  readonly method: string
+  readonly headers: Headers
+  readonly query: URLSearchParams
+  readonly body: string
+  readonly form: URLSearchParams | undefined
+  /** Whether the request asks for JSON (`Accept: application/json`). */
+  readonly json: boolean
+  readonly params: Readonly<Record<string, string>>
+  readonly now: number
+  readonly store: Store
+  readonly host: Host
+}
+
+/** A handler's answer. */
+export type Reply = Response | Promise<Response>
+
+/** One endpoint. */
+export interface Route {
+  readonly name: string
+  readonly host: "plexTv" | "server"
+  readonly methods: ReadonlyArray<string> | "*"
+  readonly path: string
+  readonly handle: (ctx: Context) => Reply
+}
+
+/** An `X-Plex-*` value from the headers or, as browsers send them, the query string. */
+export const plexValue = (ctx: Pick<Context, "headers" | "query">, name: string): string | undefined => {
+  const header = ctx.headers.get(name)
+  if (header !== null && header !== "") return header
+  for (const [key, value] of ctx.query) {
+    if (key.toLowerCase() === name.toLowerCase() && value !== "") return value
+  }
+  return undefined
+}
+
+export const token = (ctx: Context) => plexValue(ctx, "X-Plex-Token")
+
+// ---------------------------------------------------------------------------
+// plex.tv
+// ---------------------------------------------------------------------------
+
+export const unauthenticated = (ctx: Context) =>
+  Http.plexTvError(ctx.json, 401, 1001, "User could not be authenticated")
+
+/** A Plex JWT past its `exp`. */
+export const tokenExpired = (ctx: Context) => Http.plexTvError(ctx.json, 498, undefined, "Token expired")
+
+/** A plex.tv route: every one of them requires `X-Plex-Client-Identifier` (code 1000). */
+export const plexTv = (
+  name: string,
+  method: string,
+  path: string,
+  handle: (ctx: Context, clientIdentifier: string) => Reply
+): Route => ({
+  name,
+  host: "plexTv",
+  methods: [method],
+  path,
+  handle: (ctx) => {
+    const clientIdentifier = plexValue(ctx, "X-Plex-Client-Identifier")
+    return clientIdentifier === undefined
+      ? Http.plexTvError(ctx.json, 400, 1000, "X-Plex-Client-Identifier is missing")
+      : handle(ctx, clientIdentifier)
+  }
+})
+
+/** A plex.tv route that acts for the account of the `X-Plex-Token` (401, code 1001, otherwise). */
+export const plexTvAccount = (
+  name: string,
+  method: string,
+  path: string,
+  handle: (ctx: Context, account: SeedAccount, token: string) => Reply
+): Route =>
+  plexTv(name, method, path, (ctx) => {
+    const presented = token(ctx)
+    if (Jwts.isExpired(ctx.store, presented, ctx.now)) return tokenExpired(ctx)
+    const account = ctx.store.accountByToken(presented)
+    return account === undefined || presented === undefined
+      ? unauthenticated(ctx)
+      : handle(ctx, account, presented)
+  })
+
+/** A fresh account token, 20 characters like Plex's. */
+export const mintToken = (
+  store: Store,
+  accountId: number,
+  now: number,
+  via: "signIn" | "pin" | "control"
+): string => {
+  const minted = store.randomString(20)
+  store.issue(minted, accountId, now, via)
+  return minted
+}
+
+const signIn = plexTv("postUsersSignInData", "POST", "/api/v2/users/signin", async (ctx) => {
+  const form = ctx.form ?? new URLSearchParams()
+  const login = form.get("login") ?? ""
+  const password = form.get("password") ?? ""
+  const code = (form.get("verificationCode") ?? "").trim()
+  const account = login.trim() === "" ? undefined : ctx.store.accountByLogin(login)
+  if (account === undefined || password === "" || password !== account.password) return unauthenticated(ctx)
+  if (account.twoFactorCode !== undefined) {
+    if (code === "") return Http.plexTvError(ctx.json, 401, 1029, "Please enter the verification code")
+    if (code !== account.twoFactorCode)
+      return Http.plexTvError(ctx.json, 401, 1028, "Invalid verification code")
+  }
+  const rememberMe = /^(true|1)$/i.test(form.get("rememberMe") ?? "")
+  const minted = await mintToken(ctx.store, account.id, ctx.now, "signIn")
+  const payload = Payloads.account(account, minted, ctx.now, { signIn: true, rememberMe })
+  return Http.plexTv(ctx.json, 201, "user", ctx.json ? payload : Payloads.accountForXml(payload))
+})
+
+const user = plexTvAccount("getTokenDetails", "GET", "/api/v2/user", (ctx, account, presented) =>
+  Http.plexTv(
+    ctx.json,
+    200,
+    "user",
+    (ctx.json ? (payload: Record<string, unknown>) => payload : Payloads.accountForXml)(
+      Payloads.account(account, presented, ctx.now, { signIn: false, rememberMe: false })
+    )
+  )
+)
+
+const pinPayload = (ctx: Context, pin: PinEntry) => Payloads.pin(pin, ctx.now, ctx.store.seed.plexTvUrl)
+
+const isTrue = (value: string | null | undefined) =>
+  value !== null && value !== undefined && /^(true|1)$/i.test(value)
+
+const createPin = plexTv("createPin", "POST", "/api/v2/pins", async (ctx, clientIdentifier) => {
+  let strong = isTrue(ctx.query.get("strong")) || isTrue(ctx.form?.get("strong"))
+  if (!strong && /json/i.test(ctx.headers.get("content-type") ?? "")) {
+    try {
+      strong = (JSON.parse(ctx.body) as { strong?: unknown }).strong === true
+    } catch {
+      strong = false
+    }
+  }
+  // JWT PIN: `{"jwk": {...}, "strong": true}` binds the PIN's token to a device key.
+  const body = Jwts.jsonBody(ctx.headers.get("content-type"), ctx.body)
+  const jwk = body !== undefined && "jwk" in body ? await Jwts.readJwk(body["jwk"]) : undefined
+  if (body !== undefined && "jwk" in body && jwk === undefined) return unprocessable(ctx, "Invalid JWK")
+  const code = strong
+    ? ctx.store.randomString(25, "abcdefghijklmnopqrstuvwxyz0123456789")
+    : ctx.store.randomString(4, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+  const lifetime = strong ? ctx.store.seed.strongPinLifetimeMillis : ctx.store.seed.shortPinLifetimeMillis
+  const pin: PinEntry = {
+    id: ctx.store.newPinId(),
+    code,
+    strong,
+    clientIdentifier,
+    product: plexValue(ctx, "X-Plex-Product") ?? "",
+    createdAt: ctx.now,
+    expiresAt: ctx.now + lifetime,
+    authToken: undefined,
+    accountId: undefined,
+    jwk
+  }
+  ctx.store.pins.set(pin.id, pin)
+  return Http.plexTv(ctx.json, 201, "pin", pinPayload(ctx, pin))
+})
+
+const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", async (ctx, clientIdentifier) => {
+  const pin = ctx.store.pins.get(Number(ctx.params["id"]))
+  if (pin === undefined || pin.clientIdentifier !== clientIdentifier || ctx.now >= pin.expiresAt) {
+    return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
+  }
+  if (pin.jwk === undefined) return Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, pin))
+  // A JWT PIN hands out its token only for a device JWT signed with the PIN's key.
+  const presented = ctx.query.get("deviceJWT")
+  const withheld = Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, { ...pin, authToken: undefined }))
+  if (presented === null) return withheld
+  const parsed = Jose.parse(presented)
+  if (parsed === undefined) return unprocessable(ctx, "Malformed device JWT")
+  const failure = await Jwts.checkDeviceJwt(ctx.store, parsed, pin.jwk, clientIdentifier, ctx.now)
+  if (failure !== undefined) return unprocessable(ctx, failure)
+  if (pin.authToken === undefined || pin.accountId === undefined) return withheld
+  ctx.store.nonces.delete(String(parsed.payload["nonce"]))
+  // The token handed out carries the scope this device JWT asks for (minted anew when approval assumed another).
+  const scope = Jwts.grantedScope(parsed.payload["scope"])
+  if (ctx.store.plexJwts.get(pin.authToken)?.scope !== scope) {
+    pin.authToken = await Jwts.mint(ctx.store, pin.accountId, pin.jwk.kid, clientIdentifier, ctx.now, scope)
+  }
+  return Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, pin))
+})
+
+const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources", (ctx, account) => {
+  const https = isTrue(ctx.query.get("includeHttps"))
+  const relay = isTrue(ctx.query.get("includeRelay"))
+  const ipv6 = isTrue(ctx.query.get("includeIPv6"))
+  const visible = (server: SeedServer) =>
+    server.connections.filter(
+      (c) => (https || c.protocol !== "https") && (relay || !c.relay) && (ipv6 || !c.IPv6)
+    )
+  const devices: Array<Record<string, unknown>> = []
+  for (const server of ctx.store.seed.servers) {
+    if (ctx.store.ownerOf(server) === account.id) {
+      devices.push(
+        Payloads.serverDevice(server, { owned: true, accessToken: server.accessToken }, visible(server))
+      )
+    } else {
+      const share = server.shares.find((s) => s.accountId === account.id)
+      if (share !== undefined && ctx.store.isClaimed(server)) {
+        devices.push({
+          ...Payloads.serverDevice(server, { owned: false, accessToken: share.accessToken }, visible(server)),
+          home: share.home === true
+        })
+      }
+    }
+  }
+  devices.push(Payloads.playerDevice(account))
+  return ctx.json
+    ? Http.bytes(200, Http.plexTvJson, JSON.stringify(devices))
+    : Http.bytes(200, Http.plexTvXml, xmlResources(devices))
+})
+
+/** `<resources size="N"><resource ...><connections><connection .../></connections></resource></resources>` */
+const xmlResources = (devices: ReadonlyArray<Record<string, unknown>>) =>
+  Xml.list("resources", "resource", devices, { size: devices.length })
+
+const ping = plexTvAccount("ping", "GET", "/api/v2/ping", (ctx) =>
+  ctx.json
+    ? Http.bytes(200, Http.plexTvJson, JSON.stringify({ pong: true }))
+    : Http.bytes(200, Http.plexTvXml, `<?xml version="1.0" encoding="UTF-8"?>\n<pong>true</pong>\n`)
+)
+
+const signOut = plexTvAccount("signOut", "DELETE", "/api/v2/users/signout", (ctx, _account, presented) => {
+  const entry = ctx.store.tokens.get(presented)
+  if (entry !== undefined) entry.revoked = true
+  return Http.empty(204)
+})
+
+// ---------------------------------------------------------------------------
+// plex.tv: JWT device authentication
+// ---------------------------------------------------------------------------
+
+/** 422, as plex.tv answers a key or JWT it cannot accept. */
+export const unprocessable = (ctx: Context, message: string) =>
+  Http.plexTvError(ctx.json, 422, undefined, message)
+
+const registerJwk = plexTvAccount("registerJwk", "POST", "/api/v2/auth/jwk", async (ctx, account) => {
+  const body = Jwts.jsonBody(ctx.headers.get("content-type"), ctx.body)
+  const key = await Jwts.readJwk(body?.["jwk"])
+  if (key === undefined) return unprocessable(ctx, "Invalid JWK")
+  const existing = ctx.store.deviceKeys.get(key.kid)
+  if (existing !== undefined) {
+    return existing.accountId === account.id && existing.x === key.x
+      ? unprocessable(ctx, "JWK already registered")
+      : unprocessable(ctx, "The key belongs to another account")
+  }
+  ctx.store.deviceKeys.set(key.kid, { ...key, accountId: account.id })
+  return Http.empty(204)
+})
+
+const nonce = plexTv("getNonce", "GET", "/api/v2/auth/nonce", (ctx) =>
+  Http.plexTv(ctx.json, 200, "nonce", { nonce: Jwts.issueNonce(ctx.store, ctx.now) })
+)
+
+const exchangeJwt = plexTv("exchangeJwt", "POST", "/api/v2/auth/token", async (ctx, clientIdentifier) => {
+  const body = Jwts.jsonBody(ctx.headers.get("content-type"), ctx.body)
+  const jwt = body?.["jwt"]
+  if (typeof jwt !== "string" || jwt === "")
+    return Http.plexTvError(ctx.json, 400, undefined, "jwt is missing")
+  const parsed = Jose.parse(jwt)
+  if (parsed === undefined) return unprocessable(ctx, "Malformed device JWT")
+  const kid = parsed.header["kid"]
+  const key = typeof kid === "string" ? ctx.store.deviceKeys.get(kid) : undefined
+  if (key === undefined) return unprocessable(ctx, "Signature verification failed")
+  const failure = await Jwts.checkDeviceJwt(ctx.store, parsed, key, clientIdentifier, ctx.now)
+  if (failure !== undefined) return unprocessable(ctx, failure)
+  ctx.store.nonces.delete(String(parsed.payload["nonce"]))
+  const minted = await Jwts.mint(
+    ctx.store,
+    key.accountId,
+    key.kid,
+    clientIdentifier,
+    ctx.now,
+    Jwts.grantedScope(parsed.payload["scope"])
+  )
+  return Http.plexTv(ctx.json, 200, "token", { auth_token: minted })
+})
+
+const jwks = plexTv("getJwks", "GET", "/api/v2/auth/keys", async (ctx) => {
+  await Jwts.currentSigningKey(ctx.store)
+  return Http.plexTv(ctx.json, 200, "keys", { keys: ctx.store.signingKeys.map((k) => k.publicJwk) })
+})
+
+// ---------------------------------------------------------------------------
+// Plex Media Server
+// ---------------------------------------------------------------------------
+
+const serverOf = (ctx: Context): SeedServer => {
+  if (ctx.host.kind !== "server") throw new Error("a server route ran on another host")
+  return ctx.host.server
+}
+
+export const pms = (
+  name: string,
+  methods: ReadonlyArray<string> | "*",
+  path: string,
+  handle: (ctx: Context, server: SeedServer) => Reply
+): Route => ({
+  name,
+  host: "server",
+  methods,
+  path,
+  // An expired Plex JWT is answered 498 wherever a token is checked.
+  handle: (ctx) =>
+    name !== "getServerIdentity" && Jwts.isExpired(ctx.store, token(ctx), ctx.now)
+      ? Http.htmlPage(498)
+      : handle(ctx, serverOf(ctx))
+})
+
+const transientToken = pms("getTransientToken", "*", "/security/token", async (ctx, server) => {
+  const access = ctx.store.pmsAccess(server, token(ctx), ctx.now)
+  if (access === undefined) return Http.htmlPage(403)
+  if (ctx.query.get("type") !== "delegation" || ctx.query.get("scope") !== "all") return Http.htmlPage(400)
+  const minted = `transient-${ctx.store.randomUuid()}`
+  ctx.store.transients.set(minted, {
+    serverId: server.clientIdentifier,
+    admin: access.admin,
+    accountId: access.accountId,
+    issuedAt: ctx.now,
+    expiresAt: ctx.now + ctx.store.seed.transientTokenLifetimeMillis
+  })
+  return Http.pms(ctx.json, 200, { token: minted })
+})
+
+const sourceResources = pms(
+  "getSourceConnectionInformation",
+  ["GET"],
+  "/security/resources",
+  (ctx, server) => {
+    const access = ctx.store.pmsAccess(server, token(ctx), ctx.now)
+    if (access === undefined || !access.admin) return Http.htmlPage(403)
+    const source = ctx.query.get("source")
+    const refresh = ctx.query.get("refresh")
+    if (source === null || source === "" || (refresh !== null && refresh !== "0" && refresh !== "1")) {
+      return Http.htmlPage(400)
+    }
+    const known = /^server:\/\/(.+)$/.exec(source)
+    const target = known === null ? undefined : ctx.store.server(known[1] ?? "")
+    if (target !== undefined) {
+      return Http.pms(ctx.json, 200, {
+        Device: {
+          accessToken: target.accessToken,
+          clientIdentifier: target.clientIdentifier,
+          name: target.name,
+          Connection: Payloads.sourceConnections(target.connections)
+        }
+      })
+    }
+    const seeded = server.sources.find((s) => s.source === source)
+    return seeded === undefined
+      ? Http.htmlPage(404)
+      : Http.pms(ctx.json, 200, {
+          Device: {
+            accessToken: seeded.accessToken,
+            clientIdentifier: seeded.clientIdentifier,
+            name: seeded.name,
+            Connection: Payloads.sourceConnections(seeded.connections)
+          }
+        })
+  }
+)
+
+const identity = pms("getServerIdentity", ["GET"], "/identity", (ctx, server) =>
+  Http.pms(ctx.json, 200, {
+    size: 0,
+    claimed: ctx.store.isClaimed(server),
+    machineIdentifier: server.clientIdentifier,
+    version: server.version
+  })
+)
+
+const capabilities = pms("getServerCapabilities", ["GET"], "/", (ctx, server) => {
+  const access = ctx.store.pmsAccess(server, token(ctx), ctx.now)
+  if (access === undefined) return Http.htmlPage(401)
+  const owner = ctx.store.accounts.get(server.ownerId)
+  return Http.pms(ctx.json, 200, {
+    size: 0,
+    friendlyName: server.name,
+    machineIdentifier: server.clientIdentifier,
+    version: server.version,
+    platform: "Linux",
+    platformVersion: "6.8.0",
+    myPlex: true,
+    myPlexUsername: owner?.email ?? "",
+    myPlexSigninState: "ok",
+    claimed: true
+  })
+})
+
+/** Every route the fake knows. */
+export const routes: ReadonlyArray<Route> = [
+  signIn,
+  user,
+  createPin,
+  checkPin,
+  resources,
+  ping,
+  signOut,
+  registerJwk,
+  nonce,
+  exchangeJwt,
+  jwks,
+  transientToken,
+  sourceResources,
+  identity,
+  capabilities,
+  ...Features.routes({ plexTv, plexTvAccount, pms, token, mintToken, unprocessable })
+]
+
+const compiled = routes.map((route) => {
+  const names: Array<string> = []
+  const source = route.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:(\w+)/g, (_, name: string) => {
+    names.push(name)
+    return "([^/]+)"
+  })
+  return { route, names, regex: new RegExp(`^${source}/?$`) }
+})
+
+/** The route serving a request, with its path parameters. */
+export const match = (
+  host: Host,
+  method: string,
+  path: string
+): { readonly route: Route; readonly params: Readonly<Record<string, string>> } | undefined => {
+  if (host.kind === "elsewhere") return undefined
+  for (const { names, regex, route } of compiled) {
+    if (route.host !== host.kind) continue
+    if (route.methods !== "*" && !route.methods.includes(method)) continue
+    const found = regex.exec(path)
+    if (found === null) continue
+    const params: Record<string, string> = {}
+    names.forEach((name, i) => {
+      params[name] = decodeURIComponent(found[i + 1] ?? "")
+    })
+    return { route, params }
+  }
+  return undefined
+}

@@ -1,0 +1,268 @@
+/**
+ * The Effect 3 binding of the Effect-free fake (`src/core/fake`): options
+ * and faults turned into the core's plain data (`Duration` → milliseconds,
+ * `Redacted` → strings), the core's handler and control calls run as
+ * Effects that read the caller's `Clock` (so `TestClock` drives the fake)
+ * and pass the fiber's interruption as the request's `AbortSignal`, and the
+ * core's records and views turned back into `Redacted`.
+ *
+ * @internal
+ */
+import type * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
+import * as Core from "../../core/fake/index.js"
+import type {
+  AccountSeed,
+  FakeAccount,
+  FakePin,
+  FakePlexService,
+  FakeServer,
+  FakeTransientToken,
+  Options,
+  RecordedRequest,
+  ServerSeed
+} from "../FakePlex.js"
+import type { Fault } from "../Fault.js"
+import { ConnectionFailure, FakePlexError } from "./errors.js"
+
+type Secretish = string | Redacted.Redacted<string>
+
+const reveal = (value: Secretish): string => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
+
+const revealOptional = (value: Secretish | undefined): string | undefined =>
+  value === undefined ? undefined : reveal(value)
+
+const millis = (duration: Duration.DurationInput | undefined): number | undefined =>
+  duration === undefined ? undefined : Duration.toMillis(Duration.decode(duration))
+
+const account = (seed: AccountSeed): Core.AccountSeed => ({
+  ...seed,
+  password: revealOptional(seed.password),
+  twoFactorCode: revealOptional(seed.twoFactorCode),
+  token: revealOptional(seed.token),
+  homePin: revealOptional(seed.homePin),
+  devices: seed.devices?.map((device) => ({ ...device, token: revealOptional(device.token) }))
+})
+
+const server = (seed: ServerSeed): Core.ServerSeed => ({
+  ...seed,
+  accessToken: revealOptional(seed.accessToken),
+  sources: seed.sources?.map((source) => ({ ...source, accessToken: revealOptional(source.accessToken) }))
+})
+
+/** The core's options for the test kit's. */
+export const toCoreOptions = (options: Options): Core.Options => {
+  const auto = options.autoApprovePins
+  return {
+    plexTvUrl: options.plexTvUrl,
+    clientsUrl: options.clientsUrl,
+    plexTvAliases: options.plexTvAliases,
+    elsewhereUrl: options.elsewhereUrl,
+    accounts: options.accounts?.map(account),
+    servers: options.servers?.map(server),
+    shape: options.shape,
+    pinLifetimeMillis:
+      options.pinLifetime === undefined
+        ? undefined
+        : { strong: millis(options.pinLifetime.strong), short: millis(options.pinLifetime.short) },
+    transientTokenLifetimeMillis: millis(options.transientTokenLifetime),
+    claimTokenLifetimeMillis: millis(options.claimTokenLifetime),
+    autoApprovePins:
+      auto === undefined || typeof auto === "boolean"
+        ? auto
+        : { afterMillis: millis(auto.after), account: auto.account },
+    homes: options.homes
+  }
+}
+
+/** A `Fault.respond` Effect that did not succeed: its cause, re-raised by the handler's Effect. */
+class RespondFailure {
+  constructor(readonly cause: Cause.Cause<never>) {}
+}
+
+/** The core's fault for the test kit's; a `Respond` Effect runs on `runtime` (that of the `fault` call). */
+export const toCoreFault = (fault: Fault, runtime: Runtime.Runtime<never>): Core.Fault.Fault => {
+  switch (fault._tag) {
+    case "Status":
+      return {
+        _tag: "Status",
+        status: fault.status,
+        retryAfterMillis: fault.retryAfter === undefined ? undefined : Duration.toMillis(fault.retryAfter),
+        code: fault.code,
+        message: fault.message,
+        headers: fault.headers
+      }
+    case "Delay":
+      return {
+        _tag: "Delay",
+        millis: Duration.toMillis(fault.duration),
+        then: fault.then === undefined ? undefined : toCoreFault(fault.then, runtime)
+      }
+    case "Respond":
+      return {
+        _tag: "Respond",
+        respond: async (request, { signal }) => {
+          const exit = await Runtime.runPromiseExit(runtime)(fault.respond(request), { signal })
+          if (Exit.isSuccess(exit)) return exit.value
+          throw new RespondFailure(exit.cause)
+        }
+      }
+    default:
+      return fault
+  }
+}
+
+/** The caller's `Clock` as the core's clock: `now` and `sleep` go through it, so `TestClock` drives them. */
+const clockOf = (clock: Clock.Clock, runtime: Runtime.Runtime<never>): Core.FakeClock => ({
+  now: () => clock.unsafeCurrentTimeMillis(),
+  sleep: (ms, signal) => Runtime.runPromise(runtime)(clock.sleep(Duration.millis(ms)), { signal })
+})
+
+const redacted = (secret: Core.Secret) => Redacted.make(secret.reveal())
+
+const redactPairs = (pairs: Readonly<Record<string, string | Core.Secret>>) => {
+  const out: Record<string, Secretish> = {}
+  for (const [name, value] of Object.entries(pairs)) {
+    out[name] = Core.isSecret(value) ? redacted(value) : value
+  }
+  return out
+}
+
+const redactJson = (value: unknown): unknown => {
+  if (Core.isSecret(value)) return redacted(value)
+  if (Array.isArray(value)) return value.map(redactJson)
+  if (typeof value !== "object" || value === null) return value
+  const out: Record<string, unknown> = {}
+  for (const [name, field] of Object.entries(value)) out[name] = redactJson(field)
+  return out
+}
+
+const record = (r: Core.RecordedRequest): RecordedRequest => ({
+  ...r,
+  query: redactPairs(r.query),
+  headers: redactPairs(r.headers),
+  form: r.form === undefined ? undefined : redactPairs(r.form),
+  json: redactJson(r.json)
+})
+
+const accountView = (a: Core.FakeAccount): FakeAccount => ({
+  ...a,
+  password: Redacted.make(a.password),
+  twoFactorCode: a.twoFactorCode === undefined ? undefined : Redacted.make(a.twoFactorCode),
+  token: Redacted.make(a.token)
+})
+
+const serverView = (s: Core.FakeServer): FakeServer => ({ ...s, accessToken: Redacted.make(s.accessToken) })
+
+const pinView = (p: Core.FakePin): FakePin => ({
+  ...p,
+  authToken: p.authToken === undefined ? undefined : Redacted.make(p.authToken)
+})
+
+const transientView = (t: Core.FakeTransientToken): FakeTransientToken => ({
+  ...t,
+  token: Redacted.make(t.token)
+})
+
+const fakePlexError = (error: unknown) =>
+  error instanceof Core.FakePlexError ? new FakePlexError({ message: error.message }) : undefined
+
+/** A control call of the core; its `FakePlexError` fails, anything else is a defect. */
+const control = <A>(f: () => A): Effect.Effect<A, FakePlexError> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(f())
+    } catch (error) {
+      const failure = fakePlexError(error)
+      return failure === undefined ? Effect.die(error) : Effect.fail(failure)
+    }
+  })
+
+/** An asynchronous control call of the core, as {@link control}. */
+const controlPromise = <A>(f: () => Promise<A>): Effect.Effect<A, FakePlexError> =>
+  Effect.async<A, FakePlexError>((resume) => {
+    f().then(
+      (value) => resume(Effect.succeed(value)),
+      (error: unknown) => {
+        const failure = fakePlexError(error)
+        resume(failure === undefined ? Effect.die(error) : Effect.fail(failure))
+      }
+    )
+  })
+
+/** The core's web handler as an Effect: the caller's `Clock`, and its interruption as the abort signal. */
+const handleWith =
+  (core: Core.FakePlex) =>
+  (request: Request): Effect.Effect<Response, ConnectionFailure> =>
+    Effect.flatMap(Effect.zip(Effect.clock, Effect.runtime<never>()), ([clock, runtime]) =>
+      Effect.async<Response, ConnectionFailure>((resume, signal) => {
+        core.handler(request, { clock: clockOf(clock, runtime), signal }).then(
+          (response) => resume(Effect.succeed(response)),
+          (error: unknown) => {
+            if (error instanceof Core.ConnectionFailure) {
+              resume(Effect.fail(new ConnectionFailure({ reason: error.reason, origin: error.origin })))
+            } else if (error instanceof RespondFailure) {
+              resume(Effect.failCause(error.cause))
+            } else {
+              resume(Effect.die(error))
+            }
+          }
+        )
+      })
+    )
+
+/** The test kit's service over a core fake. */
+export const fromCore = (core: Core.FakePlex): FakePlexService => ({
+  plexTvUrl: core.plexTvUrl,
+  clientsUrl: core.clientsUrl,
+  plexTvAliases: core.plexTvAliases,
+  elsewhereUrl: core.elsewhereUrl,
+  serverUrl: core.serverUrl,
+  urls: core.urls,
+  login: core.login,
+  password: Redacted.make(core.password),
+  token: Redacted.make(core.token),
+  serverId: core.serverId,
+  serverToken: Redacted.make(core.serverToken),
+  accounts: core.accounts.map(accountView),
+  servers: core.servers.map(serverView),
+  handle: handleWith(core),
+  account: (login) => control(() => accountView(core.account(login))),
+  server: (id) => control(() => serverView(core.server(id))),
+  mintToken: (login) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      control(() => Redacted.make(core.mintToken(login, { now })))
+    ),
+  revokeToken: (token) => Effect.sync(() => core.revokeToken(reveal(token))),
+  isTokenValid: (token) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.sync(() => core.isTokenValid(reveal(token), { now }))
+    ),
+  patchAccount: (login, payload) => control(() => core.patchAccount(login, payload)),
+  pins: Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => core.pins({ now }).map(pinView))),
+  approvePin: (pin, options = {}) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.map(
+        controlPromise(() => core.approvePin(pin, { account: options.account, now })),
+        (token) => Redacted.make(token)
+      )
+    ),
+  transientTokens: Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.sync(() => core.transientTokens({ now }).map(transientView))
+  ),
+  restartServer: (id) => control(() => core.restartServer(id)),
+  rotateJwtKey: (options = {}) => Effect.orDie(controlPromise(() => core.rotateJwtKey(options))),
+  deviceKeys: Effect.sync(() => core.deviceKeys()),
+  fault: (target, fault, options) =>
+    Effect.flatMap(Effect.runtime<never>(), (runtime) =>
+      Effect.sync(() => core.fault(target, toCoreFault(fault, runtime), options))
+    ),
+  clearFaults: Effect.sync(() => core.clearFaults()),
+  requests: Effect.sync(() => core.requests().map(record)),
+  clearRequests: Effect.sync(() => core.clearRequests())
+})
