@@ -3,14 +3,73 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
+import * as Tracer from "effect/Tracer"
+import { inspect } from "node:util"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Home from "effect4-plex-auth/Home"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { Fault } from "effect4-plex-auth/testing"
 import { as, fake, KIDS_PIN, TestLive } from "./support.js"
 
+/** Runs `effect` with every span and log line it makes recorded, as text. */
+const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const spans: Array<Tracer.NativeSpan> = []
+    const lines: Array<string> = []
+    const tracer = Tracer.make({
+      span: (options) => {
+        const span = new Tracer.NativeSpan(options)
+        spans.push(span)
+        return span
+      }
+    })
+    const logger = Logger.map(Logger.formatJson, (line) => {
+      lines.push(line)
+    })
+    const exit = yield* effect.pipe(
+      Effect.exit,
+      Effect.withTracer(tracer),
+      Effect.provide(Logger.layer([logger])),
+      Effect.provideService(References.MinimumLogLevel, "All")
+    )
+    const texts = [
+      ...lines,
+      ...spans.map((span) =>
+        inspect({ name: span.name, attributes: span.attributes, events: span.events }, { depth: 10 })
+      )
+    ]
+    return { exit, spans, texts }
+  })
+
 describe("Home (Effect 4)", () => {
+  it.effect("the PIN never shows: not in a span, a log line, an error or a URL", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const wrong = yield* observed(as("alice")(Home.switchUser("Kids", { pin: "9876" })))
+      assert.strictEqual(wrong.exit._tag, "Failure")
+      const right = yield* observed(as("alice")(Home.switchUser("Kids", { pin: Redacted.make(KIDS_PIN) })))
+      assert.strictEqual(right.exit._tag, "Success")
+      assert.isTrue(right.spans.some((span) => span.name === "PlexAuth.switchHomeUser"))
+      const records = (yield* plex.requests).filter((r) => r.route === "switchHomeUser")
+      assert.strictEqual(records.length, 2)
+      const shown = [
+        ...wrong.texts,
+        ...right.texts,
+        inspect(wrong.exit, { depth: 10 }),
+        JSON.stringify(wrong.exit),
+        // The URL (the body must carry it: that is the wire, which the fake records as it came).
+        ...records.map((r) => `${r.path} ${JSON.stringify(r.query)}`)
+      ]
+      for (const text of shown) {
+        assert.notInclude(text, "9876")
+        assert.notInclude(text, KIDS_PIN)
+      }
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect("lists the home's users: the admin, a managed user with a PIN, a member", () =>
     Effect.gen(function* () {
       const users = yield* as("alice")(Home.users())
