@@ -1,0 +1,238 @@
+/**
+ * Credentials on Effect 4: tokens as `Redacted`, the one refresh mechanism
+ * (single flight, cooldown, sign-out aware) behind `makeRefreshing` and the
+ * sign-in and stored layers, and `validate`, against the shared fake.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import { TestClock } from "effect/testing"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { anonymous, noSecretIn } from "./support.js"
+
+describe("Credentials.make / layer / withToken", () => {
+  it.effect("wraps a plain token in Redacted, keeps a Redacted one", () =>
+    Effect.gen(function* () {
+      const plain = yield* Credentials.make("plain-token-123")
+      const token = yield* plain.token
+      assert.isTrue(Redacted.isRedacted(token))
+      assert.strictEqual(Redacted.value(token), "plain-token-123")
+      const given = Redacted.make("redacted-token-1")
+      assert.strictEqual(yield* (yield* Credentials.make(given)).token, given)
+    })
+  )
+
+  it.effect("an empty, spaced or non-ASCII token is InvalidInput that never repeats it", () =>
+    Effect.gen(function* () {
+      for (const bad of ["", "has space-secret", "tökenSecret"]) {
+        const error = yield* Effect.flip(Credentials.make(bad))
+        assert.strictEqual(error._tag, "InvalidInput")
+        if (bad.length > 0) noSecretIn(error, bad)
+      }
+    })
+  )
+
+  it.effect("withToken provides a token to one effect; the innermost wins", () =>
+    Effect.gen(function* () {
+      const seen = yield* Effect.flatMap(Effect.service(Credentials.Credentials), (c) => c.token).pipe(
+        Credentials.withToken("inner-token-1"),
+        Credentials.withToken("outer-token-1")
+      )
+      assert.strictEqual(Redacted.value(seen), "inner-token-1")
+    })
+  )
+})
+
+/** Credentials over the fake's token that refresh as `mode` says (a new token, a failure, the same token), counted. */
+const refreshing = (mode: "mint" | "fail" | "same" = "mint") =>
+  Effect.gen(function* () {
+    const fake = yield* Effect.service(FakePlex.FakePlex)
+    const obtained = yield* Ref.make(0)
+    const next: Effect.Effect<Redacted.Redacted<string>, string> = mode === "fail"
+      ? Effect.fail("no new token")
+      : mode === "same"
+        ? Effect.succeed(fake.token)
+        : Effect.orDie(fake.mintToken())
+    const credentials = yield* Credentials.makeRefreshing({
+      initial: fake.token,
+      obtain: Effect.andThen(
+        Ref.update(obtained, (n) => n + 1),
+        next
+      )
+    })
+    return { fake, obtained, credentials }
+  })
+
+describe("Credentials.makeRefreshing (one refresh mechanism)", () => {
+  it.effect(
+    "a refused token is refreshed once for twenty concurrent callers, and each call retried once",
+    () =>
+      Effect.gen(function* () {
+        const { credentials, fake, obtained } = yield* refreshing()
+        yield* fake.revokeToken(fake.token)
+        const accounts = yield* Effect.all(
+          Array.from({ length: 20 }, () => PlexAuth.getTokenDetails()),
+          { concurrency: "unbounded" }
+        ).pipe(Effect.provideService(Credentials.Credentials, credentials))
+        assert.strictEqual(accounts.length, 20)
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+      }).pipe(Effect.provide(anonymous()))
+  )
+
+  it.effect(
+    "after PlexAuth.signOut the token is never refreshed: Unauthorized, reauthentication SignedOut",
+    () =>
+      Effect.gen(function* () {
+        const { credentials, obtained } = yield* refreshing()
+        const error = yield* Effect.gen(function* () {
+          yield* PlexAuth.signOut()
+          return yield* Effect.flip(PlexAuth.getTokenDetails())
+        }).pipe(Effect.provideService(Credentials.Credentials, credentials))
+        assert.strictEqual(error._tag, "Unauthorized")
+        if (error._tag === "Unauthorized") assert.strictEqual(error.reauthentication, "SignedOut")
+        assert.strictEqual(yield* Ref.get(obtained), 0)
+      }).pipe(Effect.provide(anonymous()))
+  )
+
+  it.effect("a failed refresh is not retried for the cooldown (CoolingDown), then is (TestClock)", () =>
+    Effect.gen(function* () {
+      const { credentials, fake, obtained } = yield* refreshing("fail")
+      yield* fake.revokeToken(fake.token)
+      const call = Effect.flip(PlexAuth.getTokenDetails()).pipe(
+        Effect.provideService(Credentials.Credentials, credentials)
+      )
+      const first = yield* call
+      assert.strictEqual(first._tag === "Unauthorized" && first.reauthentication, "Failed")
+      const second = yield* call
+      assert.strictEqual(second._tag === "Unauthorized" && second.reauthentication, "CoolingDown")
+      assert.strictEqual(yield* Ref.get(obtained), 1)
+      yield* TestClock.adjust("1 minute")
+      yield* call
+      assert.strictEqual(yield* Ref.get(obtained), 2)
+    }).pipe(Effect.provide(anonymous()))
+  )
+
+  it.effect("a refresh handing back the refused token is SameToken, tried once for all callers", () =>
+    Effect.gen(function* () {
+      const { credentials, fake, obtained } = yield* refreshing("same")
+      yield* fake.revokeToken(fake.token)
+      const errors = yield* Effect.all(
+        Array.from({ length: 5 }, () => Effect.flip(PlexAuth.getTokenDetails())),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.provideService(Credentials.Credentials, credentials))
+      for (const error of errors) {
+        assert.strictEqual(error._tag === "Unauthorized" && error.reauthentication, "SameToken")
+      }
+      assert.strictEqual(yield* Ref.get(obtained), 1)
+    }).pipe(Effect.provide(anonymous()))
+  )
+
+  it.effect("a 403 (forbidden) is reported as is, without a refresh", () =>
+    Effect.gen(function* () {
+      const { credentials, obtained } = yield* refreshing()
+      yield* FakePlex.fault("getTokenDetails", Fault.status(403))
+      const error = yield* Effect.flip(PlexAuth.getTokenDetails()).pipe(
+        Effect.provideService(Credentials.Credentials, credentials)
+      )
+      assert.strictEqual(error._tag, "Unauthorized")
+      assert.strictEqual(yield* Ref.get(obtained), 0)
+    }).pipe(Effect.provide(anonymous()))
+  )
+})
+
+describe("Credentials.layerSignIn", () => {
+  const signInLayer = (
+    input: Parameters<typeof Credentials.layerSignIn>[0],
+    options: FakePlex.Options = {}
+  ) => Credentials.layerSignIn(input).pipe(Layer.provideMerge(anonymous(options)))
+
+  it.effect("signs in once when built, asking for a long-lived session, and serves the token", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      yield* PlexAuth.ping()
+      const requests = yield* FakePlex.requests
+      assert.deepStrictEqual(
+        requests.map((r) => r.route),
+        ["postUsersSignInData", "getTokenDetails", "ping"]
+      )
+      assert.strictEqual(requests[0]?.form?.["rememberMe"], "true")
+    }).pipe(
+      Effect.provide(signInLayer({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }))
+    )
+  )
+
+  it.effect("fails with the sign-in's error (VerificationCodeRequired)", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        Layer.build(
+          Credentials.layerSignIn({ login: "twofa@example.com", password: "pw-2fa-secret" }).pipe(
+            Layer.provide(
+              anonymous({
+                accounts: [
+                  { username: "someone" },
+                  {
+                    username: "twofa",
+                    email: "twofa@example.com",
+                    password: "pw-2fa-secret",
+                    twoFactorCode: "123456"
+                  }
+                ]
+              })
+            )
+          )
+        ).pipe(Effect.scoped)
+      )
+      assert.strictEqual(error._tag, "VerificationCodeRequired")
+    })
+  )
+})
+
+describe("Credentials.validate", () => {
+  it.effect("Valid with the account, Invalid for a revoked token, Unknown when Plex gives no verdict", () =>
+    Effect.gen(function* () {
+      const fake = yield* Effect.service(FakePlex.FakePlex)
+      const valid = yield* Credentials.validate
+      assert.strictEqual(valid._tag, "Valid")
+      yield* FakePlex.fault("getTokenDetails", Fault.status(500), { times: 1 })
+      assert.strictEqual((yield* Credentials.validate)._tag, "Unknown")
+      yield* fake.revokeToken(fake.token)
+      assert.strictEqual((yield* Credentials.validate)._tag, "Invalid")
+    }).pipe(
+      Effect.provide(Layer.merge(anonymous(), Credentials.layer(FakePlex.defaults.token).pipe(Layer.orDie)))
+    )
+  )
+})
+
+describe("Credentials.layerStored", () => {
+  it.effect("obtains and stores a token when the store has none; signOut forgets it", () =>
+    Effect.gen(function* () {
+      const store = yield* Effect.service(KeyValueStore.KeyValueStore)
+      yield* PlexAuth.getTokenDetails()
+      const stored = yield* store.get(Credentials.defaultStoreKey)
+      const sent = (yield* FakePlex.requests).find((r) => r.route === "getTokenDetails")?.headers[
+        "x-plex-token"
+      ]
+      assert.isString(stored)
+      assert.strictEqual(Redacted.value(sent as Redacted.Redacted<string>), stored)
+      yield* PlexAuth.signOut()
+      assert.isUndefined(yield* store.get(Credentials.defaultStoreKey))
+    }).pipe(
+      Effect.provide(
+        Credentials.layerStored({
+          obtain: Effect.map(
+            PlexAuth.postUsersSignInData({
+              login: FakePlex.defaults.login,
+              password: FakePlex.defaults.password
+            }),
+            (account) => account.authToken
+          )
+        }).pipe(Layer.provideMerge(Layer.merge(anonymous(), KeyValueStore.layerMemory)), Layer.orDie)
+      )
+    )
+  )
+})
