@@ -23,6 +23,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HttpClient from "effect/http/HttpClient"
@@ -32,29 +33,45 @@ import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../src/core/fake/index.js"
-import { ConnectionFailure, FakePlexError } from "../../../src/core/fake/index.js"
+import * as ClientIdentity from "../ClientIdentity.js"
+import * as Credentials from "../Credentials.js"
+import { JwtHost } from "../internal/jwtHost.js"
+import * as PlexServer from "../PlexServer.js"
+import * as PlexTv from "../PlexTv.js"
 import type { Fault } from "./Fault.js"
 
-export {
-  /**
-   * The fake's connection failed instead of answering: a scripted reset or
-   * refusal, or a request to an origin the fake does not serve. The
-   * in-memory `HttpClient` turns it into a transport error
-   * (`TransportError`); the Node server destroys the socket.
-   *
-   * @since 0.1.0
-   * @category errors
-   */
-  ConnectionFailure,
-  /**
-   * A control call named an account, server or PIN the fake does not have,
-   * or a PIN that has expired.
-   *
-   * @since 0.1.0
-   * @category errors
-   */
-  FakePlexError
+/**
+ * The fake's connection failed instead of answering: a scripted reset or
+ * refusal, or a request to an origin the fake does not serve. The
+ * in-memory `HttpClient` turns it into a transport error
+ * (`TransportError`, its cause carrying `ECONNRESET`/`ECONNREFUSED`); the
+ * Node server destroys the socket.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConnectionFailure extends Data.TaggedError("ConnectionFailure")<{
+  readonly reason: "Reset" | "Refused"
+  readonly origin: string
+}> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return this.reason === "Reset"
+      ? `the connection to ${this.origin} was reset`
+      : `the connection to ${this.origin} was refused`
+  }
 }
+
+/**
+ * A control call named an account, server or PIN the fake does not have,
+ * or a PIN that has expired.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class FakePlexError extends Data.TaggedError("FakePlexError")<{
+  readonly message: string
+}> {}
 
 // ---------------------------------------------------------------------------
 // Seeding
@@ -700,13 +717,13 @@ const coreFault = (fault: Fault, context: Context.Context<never>): Core.Fault.Fa
 
 /** A control call that may throw `FakePlexError`; any other throw is a bug of the fake. */
 const attempt = <A>(f: () => A): Effect.Effect<A, FakePlexError> =>
-  Effect.try({
-    try: f,
-    catch: (error) => {
-      if (error instanceof FakePlexError) return error
-      throw error
-    }
-  })
+  Effect.try({ try: f, catch: controlError })
+
+/** The core's `FakePlexError` as this kit's; any other throw is a bug of the fake (a defect). */
+const controlError = (error: unknown): FakePlexError => {
+  if (error instanceof Core.FakePlexError) return new FakePlexError({ message: error.message })
+  throw error
+}
 
 const now = Clock.currentTimeMillis
 
@@ -740,7 +757,9 @@ const fromCore = (fake: Core.FakePlex): FakePlexService => ({
       Effect.tryPromise({
         try: (signal) => fake.handler(request, { clock: fakeClock(clock), signal }),
         catch: (error) => {
-          if (error instanceof ConnectionFailure) return error
+          if (error instanceof Core.ConnectionFailure) {
+            return new ConnectionFailure({ reason: error.reason, origin: error.origin })
+          }
           throw error
         }
       })
@@ -757,10 +776,7 @@ const fromCore = (fake: Core.FakePlex): FakePlexService => ({
     Effect.flatMap(now, (at) =>
       Effect.tryPromise({
         try: () => fake.approvePin(pin, { account: options?.account, now: at }),
-        catch: (error) => {
-          if (error instanceof FakePlexError) return error
-          throw error
-        }
+        catch: controlError
       })
     ).pipe(Effect.map((token) => Redacted.make(token))),
   transientTokens: Effect.map(now, (at) => fake.transientTokens({ now: at }).map(transientOf)),
@@ -792,9 +808,11 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
   HttpClient.make((request, _url, signal) =>
     HttpClientRequest.toWeb(HttpClientRequest.removeHeader(request, "content-length"), { signal }).pipe(
       Effect.mapError((cause) => transportError(request, cause)),
-      Effect.flatMap((web) => fake.handle(web)),
-      Effect.mapError((cause) =>
-        HttpClientError.isHttpClientError(cause) ? cause : transportError(request, cause)
+      Effect.flatMap((web) =>
+        Effect.mapError(fake.handle(web), (failure) =>
+          // The cause `fetch` would give: a `TypeError` whose cause carries ECONNRESET / ECONNREFUSED.
+          transportError(request, new Core.ConnectionFailure(failure.reason, failure.origin))
+        )
       ),
       Effect.map((response) => HttpClientResponse.fromWeb(request, response))
     )
@@ -831,6 +849,62 @@ const contextOf = (fake: FakePlexService) =>
  */
 export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | FakePlex> =>
   Layer.effectContext(Effect.map(make(options), contextOf))
+
+/**
+ * The identity {@link layerSignedIn} uses unless told otherwise.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const testIdentity: ClientIdentity.ClientIdentityInput = {
+  clientIdentifier: "fake-plex-test-client",
+  product: "effect4-plex-auth tests",
+  version: "0.1.0",
+  platform: "Node.js"
+}
+
+/** Where `layerSignedIn` points `PlexServer` when the fake has no server: nothing answers there. */
+const unservedUrl = "http://192.0.2.1:32400"
+
+/**
+ * Everything a program needs, wired to the fake: {@link layer}, a
+ * `ClientIdentity`, the default account's `Credentials`, `PlexServer` at the
+ * default server (with `servers: []`, at an address nothing answers on),
+ * `PlexTv` at the fake's plex.tv and `Jwt.JwtHost` at its clients.plex.tv.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlexAuth } from "effect4-plex-auth"
+ * import { FakePlex } from "effect4-plex-auth/testing"
+ *
+ * const program = PlexAuth.getTransientToken().pipe(Effect.provide(FakePlex.layerSignedIn()))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerSignedIn = (
+  options: Options & { readonly identity?: ClientIdentity.ClientIdentityInput | undefined } = {}
+): Layer.Layer<
+  | HttpClient.HttpClient
+  | FakePlex
+  | ClientIdentity.ClientIdentity
+  | Credentials.Credentials
+  | PlexServer.PlexServer
+> =>
+  Layer.unwrap(
+    Effect.map(make(options), (fake) =>
+      Layer.mergeAll(
+        Layer.succeedContext(contextOf(fake)),
+        ClientIdentity.layer(options.identity ?? testIdentity),
+        Credentials.layer(fake.token),
+        PlexServer.layer(fake.serverUrl === "" ? unservedUrl : fake.serverUrl),
+        PlexTv.layer(fake.plexTvUrl),
+        Layer.succeed(JwtHost, { url: fake.clientsUrl })
+      ).pipe(Layer.orDie)
+    )
+  )
 
 /**
  * Scripts a fault on the fake in context.

@@ -1,0 +1,126 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import { FakePlex } from "effect4-plex-auth/testing"
+import { CLIENT_ID, exchange } from "./support.js"
+
+const layer = FakePlex.layerSignedIn({ accounts: [{}, { username: "bob" }] })
+
+const createPin = (query: string) =>
+  Effect.flatMap(Effect.service(FakePlex.FakePlex), (fake) =>
+    exchange(`${fake.plexTvUrl}/api/v2/pins${query}`, {
+      method: "POST",
+      headers: { "X-Plex-Product": "Pin Test" }
+    })
+  )
+
+const checkPin = (id: number, clientId: string = CLIENT_ID) =>
+  Effect.flatMap(Effect.service(FakePlex.FakePlex), (fake) =>
+    exchange(`${fake.plexTvUrl}/api/v2/pins/${id}`, { clientId })
+  )
+
+describe("FakePlex PINs", () => {
+  it.effect("a strong PIN: 201, a long code, 30 minutes, no token yet", () =>
+    Effect.gen(function* () {
+      const created = yield* createPin("?strong=true")
+      assert.strictEqual(created.status, 201)
+      const pin = created.json()
+      assert.match(pin.code, /^[a-z0-9]{25}$/)
+      assert.strictEqual(pin.expiresIn, 1800)
+      assert.strictEqual(pin.authToken, null)
+      assert.strictEqual(pin.clientIdentifier, CLIENT_ID)
+      assert.strictEqual(pin.product, "Pin Test")
+      assert.strictEqual(pin.trusted, false)
+      assert.strictEqual(pin.createdAt, "1970-01-01T00:00:00Z")
+      assert.strictEqual(pin.expiresAt, "1970-01-01T00:30:00Z")
+      assert.strictEqual(pin.qr, `https://plex.tv/api/v2/pins/qr/${pin.code}`)
+      assert.isObject(pin.location)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a short PIN: a four-character code that lives 15 minutes", () =>
+    Effect.gen(function* () {
+      const pin = (yield* createPin("")).json()
+      assert.match(pin.code, /^[A-Z0-9]{4}$/)
+      assert.strictEqual(pin.expiresIn, 900)
+      const fake = yield* FakePlex.FakePlex
+      const pins = yield* fake.pins
+      assert.deepStrictEqual(
+        pins.map((p) => [p.id, p.strong, p.expired]),
+        [[pin.id, false, false]]
+      )
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("approving a PIN (by id) gives it a new token of the approving account", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const pin = (yield* createPin("?strong=true")).json()
+      assert.strictEqual((yield* checkPin(pin.id)).json().authToken, null)
+      const token = yield* fake.approvePin(pin.id)
+      const checked = (yield* checkPin(pin.id)).json()
+      assert.strictEqual(checked.authToken, Redacted.value(token))
+      const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(checked.authToken))
+      assert.strictEqual(account.username, "alice")
+      const [listed] = yield* fake.pins
+      assert.strictEqual(listed?.accountId, fake.accounts[0]!.id)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a PIN can be approved by its code, for another account", () =>
+    Effect.gen(function* () {
+      const pin = (yield* createPin("")).json()
+      const token = yield* FakePlex.approvePin(pin.code.toLowerCase(), { account: "bob" })
+      const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(token))
+      assert.strictEqual(account.username, "bob")
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "expiresIn counts down with the clock; an expired PIN is 404, code 1020, and cannot be approved",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const pin = (yield* createPin("")).json()
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual((yield* checkPin(pin.id)).json().expiresIn, 840)
+        yield* TestClock.adjust("14 minutes")
+        const expired = yield* checkPin(pin.id)
+        assert.strictEqual(expired.status, 404)
+        assert.deepStrictEqual(expired.json(), {
+          errors: [{ code: 1020, message: "Code not found or expired", status: 404 }]
+        })
+        const refused = yield* Effect.flip(fake.approvePin(pin.id))
+        assert.strictEqual(refused._tag, "FakePlexError")
+        assert.isTrue((yield* fake.pins)[0]?.expired)
+      }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("an unknown PIN, or one asked for by another client, is 404, code 1020", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const pin = (yield* createPin("")).json()
+      assert.strictEqual((yield* checkPin(pin.id + 1000)).status, 404)
+      const other = yield* checkPin(pin.id, "another-client")
+      assert.strictEqual(other.status, 404)
+      assert.strictEqual(other.json().errors[0].code, 1020)
+      const unknown = yield* Effect.flip(fake.approvePin(123))
+      assert.include(unknown.message, "123")
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("custom lifetimes, and XML when JSON is not asked for", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const created = yield* exchange(`${fake.plexTvUrl}/api/v2/pins?strong=1`, {
+        method: "POST",
+        accept: null
+      })
+      assert.match(created.text, /<pin id="\d+" code="[a-z0-9]{25}" product="" trusted="0"/)
+      assert.include(created.text, 'expiresIn="120"')
+    }).pipe(Effect.provide(FakePlex.layer({ pinLifetime: { strong: "2 minutes" } })))
+  )
+})

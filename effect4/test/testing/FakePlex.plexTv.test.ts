@@ -1,0 +1,399 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexError from "effect4-plex-auth/PlexError"
+import { FakePlex } from "effect4-plex-auth/testing"
+import { exchange, failsWith } from "./support.js"
+
+const twoFactor = FakePlex.layerSignedIn({
+  accounts: [{}, { username: "bob", password: "bob-pass", twoFactorCode: "123456" }]
+})
+
+describe("FakePlex plex.tv: sign-in", () => {
+  it.effect("signs in with login and password: 201 and a freshly minted token", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const signedIn = yield* PlexAuth.postUsersSignInDataWithResponse({
+        login: fake.login,
+        password: fake.password
+      })
+      assert.strictEqual(signedIn.status, 201)
+      assert.strictEqual(signedIn.value.username, "alice")
+      assert.strictEqual(signedIn.value.email, FakePlex.defaults.login)
+      const minted = Redacted.value(signedIn.value.authToken)
+      assert.match(minted, /^[A-Za-z0-9]{20}$/)
+      assert.notStrictEqual(minted, Redacted.value(fake.token))
+      assert.isTrue(yield* fake.isTokenValid(minted))
+      const again = yield* PlexAuth.postUsersSignInData({ login: "alice", password: fake.password })
+      assert.notStrictEqual(Redacted.value(again.authToken), minted)
+      const details = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(signedIn.value.authToken))
+      assert.strictEqual(details.id, signedIn.value.id)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a wrong password or an unknown login is 401, code 1001", () =>
+    Effect.gen(function* () {
+      const wrong = yield* failsWith(
+        PlexAuth.postUsersSignInData({ login: FakePlex.defaults.login, password: "nope" }),
+        "Unauthorized"
+      )
+      assert.strictEqual(wrong.status, 401)
+      assert.deepStrictEqual(PlexError.codes(wrong), [1001])
+      const unknown = yield* failsWith(
+        PlexAuth.postUsersSignInData({ login: "nobody@example.com", password: FakePlex.defaults.password }),
+        "Unauthorized"
+      )
+      assert.deepStrictEqual(PlexError.codes(unknown), [1001])
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("two-factor: 1029 without the code, 1028 with a wrong one, 201 with the right one", () =>
+    Effect.gen(function* () {
+      const required = yield* failsWith(
+        PlexAuth.postUsersSignInData({ login: "bob", password: "bob-pass" }),
+        "VerificationCodeRequired"
+      )
+      assert.strictEqual(required.status, 401)
+      assert.deepStrictEqual(PlexError.codes(required), [1029])
+      const invalid = yield* failsWith(
+        PlexAuth.postUsersSignInData({ login: "bob", password: "bob-pass", verificationCode: "654321" }),
+        "InvalidVerificationCode"
+      )
+      assert.deepStrictEqual(PlexError.codes(invalid), [1028])
+      // The password is checked before the code.
+      yield* failsWith(
+        PlexAuth.postUsersSignInData({ login: "bob", password: "wrong", verificationCode: "123456" }),
+        "Unauthorized"
+      )
+      const account = yield* PlexAuth.postUsersSignInData({
+        login: "bob@example.com",
+        password: "bob-pass",
+        verificationCode: "123456"
+      })
+      assert.strictEqual(account.username, "bob")
+      assert.isTrue(account.twoFactorEnabled)
+    }).pipe(Effect.provide(twoFactor))
+  )
+
+  it.effect("rememberMe lengthens rememberExpiresAt", () =>
+    Effect.gen(function* () {
+      const short = yield* PlexAuth.postUsersSignInData({
+        login: "alice",
+        password: FakePlex.defaults.password
+      })
+      const long = yield* PlexAuth.postUsersSignInData({
+        login: "alice",
+        password: FakePlex.defaults.password,
+        rememberMe: true
+      })
+      assert.isAbove(long.rememberExpiresAt ?? 0, short.rememberExpiresAt ?? 0)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
+
+describe("FakePlex plex.tv: tokens", () => {
+  it.effect("GET /api/v2/user answers the token's account; an unknown token is 401, code 1001", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.getTokenDetails()
+      assert.strictEqual(account.username, "alice")
+      assert.strictEqual(Redacted.value(account.authToken!), Redacted.value(FakePlex.defaults.token))
+      assert.isTrue(account.subscription?.active)
+      const error = yield* failsWith(
+        PlexAuth.getTokenDetails().pipe(Credentials.withToken("notARealToken1234567")),
+        "Unauthorized"
+      )
+      assert.deepStrictEqual(PlexError.codes(error), [1001])
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("sign-out revokes only the token it is sent with", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const minted = yield* fake.mintToken()
+      const out = yield* exchange(`${fake.plexTvUrl}/api/v2/users/signout`, {
+        method: "DELETE",
+        token: minted
+      })
+      assert.strictEqual(out.status, 204)
+      assert.strictEqual(out.text, "")
+      yield* failsWith(PlexAuth.getTokenDetails().pipe(Credentials.withToken(minted)), "Unauthorized")
+      assert.isFalse(yield* fake.isTokenValid(minted))
+      assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
+      const again = yield* exchange(`${fake.plexTvUrl}/api/v2/users/signout`, {
+        method: "DELETE",
+        token: minted
+      })
+      assert.strictEqual(again.status, 401)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("revokeToken (control) makes plex.tv refuse the token", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      assert.isTrue(yield* fake.revokeToken(fake.token))
+      assert.isFalse(yield* fake.revokeToken(fake.token))
+      yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect('GET /api/v2/ping answers {"pong":true} with a valid token, 401 without', () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const pong = yield* exchange(`${fake.plexTvUrl}/api/v2/ping`, { token: fake.token })
+      assert.strictEqual(pong.status, 200)
+      assert.deepStrictEqual(pong.json(), { pong: true })
+      const refused = yield* exchange(`${fake.plexTvUrl}/api/v2/ping`)
+      assert.strictEqual(refused.status, 401)
+      assert.deepStrictEqual(refused.json(), {
+        errors: [{ code: 1001, message: "User could not be authenticated", status: 401 }]
+      })
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+})
+
+describe("FakePlex plex.tv: protocol details", () => {
+  const routes: ReadonlyArray<readonly [string, string]> = [
+    ["POST", "/api/v2/users/signin"],
+    ["GET", "/api/v2/user"],
+    ["POST", "/api/v2/pins"],
+    ["GET", "/api/v2/pins/1"],
+    ["GET", "/api/v2/resources"],
+    ["GET", "/api/v2/ping"],
+    ["DELETE", "/api/v2/users/signout"]
+  ]
+  it.effect("every plex.tv route answers 400, code 1000, without X-Plex-Client-Identifier", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      for (const [method, path] of routes) {
+        const answer = yield* exchange(`${fake.plexTvUrl}${path}`, {
+          method,
+          clientId: null,
+          token: fake.token
+        })
+        assert.strictEqual(answer.status, 400, `${method} ${path}`)
+        assert.match(answer.contentType, /^application\/json/)
+        assert.deepStrictEqual(answer.json(), {
+          errors: [{ code: 1000, message: "X-Plex-Client-Identifier is missing", status: 400 }]
+        })
+      }
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect("the client identifier may travel as a query parameter", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const answer = yield* exchange(`${fake.plexTvUrl}/api/v2/user?X-Plex-Client-Identifier=abc`, {
+        clientId: null,
+        token: fake.token
+      })
+      assert.strictEqual(answer.status, 200)
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect("answers XML when the request does not ask for JSON", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const user = yield* exchange(`${fake.plexTvUrl}/api/v2/user`, { accept: null, token: fake.token })
+      assert.strictEqual(user.status, 200)
+      assert.match(user.contentType, /^application\/xml/)
+      assert.match(
+        user.text,
+        /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<user id="24318101" uuid="[0-9a-f]{16}" username="alice"/
+      )
+      assert.include(user.text, "<profile ")
+      const error = yield* exchange(`${fake.plexTvUrl}/api/v2/user`, { accept: "application/xml" })
+      assert.strictEqual(error.status, 401)
+      assert.include(
+        error.text,
+        '<errors><error code="1001" message="User could not be authenticated" status="401"/></errors>'
+      )
+      const missing = yield* exchange(`${fake.plexTvUrl}/api/v2/user`, { accept: null, clientId: null })
+      assert.include(missing.text, '<error code="1000"')
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect("the client always asks for JSON", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      yield* PlexAuth.postUsersSignInData({ login: "alice", password: FakePlex.defaults.password })
+      yield* PlexAuth.getTransientToken()
+      const requests = yield* FakePlex.requests
+      assert.strictEqual(requests.length, 3)
+      for (const request of requests) assert.strictEqual(request.headers["accept"], "application/json")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("answers on clients.plex.tv, its own origin, too; an unknown path is 404", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      assert.strictEqual(fake.clientsUrl, "https://clients.plex.tv")
+      assert.deepStrictEqual(fake.plexTvAliases, [])
+      const user = yield* exchange("https://clients.plex.tv/api/v2/user", { token: fake.token })
+      assert.strictEqual(user.json().username, "alice")
+      const missing = yield* exchange(`${fake.plexTvUrl}/api/v2/nothing-here`, { token: fake.token })
+      assert.strictEqual(missing.status, 404)
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+})
+
+describe("FakePlex plex.tv: resources", () => {
+  const seeded = FakePlex.layer({
+    accounts: [{}, { username: "bob" }],
+    servers: [
+      {},
+      {
+        name: "Bob's Server",
+        owner: "bob",
+        sharedWith: ["alice"],
+        connections: [
+          { uri: "http://192.0.2.50:32400", local: true },
+          { uri: "https://203-0-113-9.0123456789abcdef.plex.direct:8443", relay: true },
+          { uri: "http://[2001:db8::5]:32400" }
+        ]
+      }
+    ]
+  })
+
+  it.effect("lists owned and shared servers with their own access tokens, and the account's player", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const answer = yield* exchange(
+        `${fake.plexTvUrl}/api/v2/resources?includeHttps=1&includeRelay=1&includeIPv6=1`,
+        { token: fake.token }
+      )
+      assert.strictEqual(answer.status, 200)
+      const devices = answer.json() as Array<Record<string, any>>
+      assert.deepStrictEqual(
+        devices.map((d) => [d["name"], d["provides"], d["owned"]]),
+        [
+          ["Fake Media Server", "server", true],
+          ["Bob's Server", "server", false],
+          ["Chrome", "client,player,pubsub-player", true]
+        ]
+      )
+      const [own, shared] = devices
+      assert.strictEqual(own!["accessToken"], Redacted.value(fake.serverToken))
+      assert.strictEqual(own!["ownerId"], null)
+      assert.notStrictEqual(shared!["accessToken"], Redacted.value(fake.servers[1]!.accessToken))
+      assert.strictEqual(shared!["ownerId"], fake.accounts[1]!.id)
+      assert.deepStrictEqual(
+        (shared!["connections"] as Array<any>).map((c) => [
+          c.protocol,
+          c.address,
+          c.port,
+          c.local,
+          c.relay,
+          c.IPv6
+        ]),
+        [
+          ["http", "192.0.2.50", 32400, true, false, false],
+          ["https", "203.0.113.9", 8443, false, true, false],
+          ["http", "2001:db8::5", 32400, false, false, true]
+        ]
+      )
+    }).pipe(Effect.provide(seeded))
+  )
+
+  it.effect("includeHttps, includeRelay and includeIPv6 select connections; no token is 401", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const plain = yield* exchange(`${fake.plexTvUrl}/api/v2/resources`, { token: fake.token })
+      const devices = plain.json() as Array<Record<string, any>>
+      assert.deepStrictEqual(
+        devices.map((d) => (d["connections"] as Array<any>).map((c) => c.uri)),
+        [["http://192.0.2.10:32400"], ["http://192.0.2.50:32400"], []]
+      )
+      const bob = yield* exchange(`${fake.plexTvUrl}/api/v2/resources`, { token: fake.accounts[1]!.token })
+      assert.deepStrictEqual(
+        (bob.json() as Array<any>).map((d) => d.name),
+        ["Bob's Server", "Chrome"]
+      )
+      const refused = yield* exchange(`${fake.plexTvUrl}/api/v2/resources`)
+      assert.strictEqual(refused.status, 401)
+      const xml = yield* exchange(`${fake.plexTvUrl}/api/v2/resources`, { token: fake.token, accept: null })
+      assert.match(xml.text, /<resources size="3"><resource name="Fake Media Server"/)
+      assert.include(xml.text, '<connections><connection protocol="http" address="192.0.2.10"')
+    }).pipe(Effect.provide(seeded))
+  )
+})
+
+describe("FakePlex plex.tv: account payloads", () => {
+  it.effect("the 2025-08 shape has the deprecated pin hash and the older profile", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const user = (yield* exchange(`${fake.plexTvUrl}/api/v2/user`, { token: fake.token })).json()
+      assert.match(user.pin, /^[0-9a-f]{40}$/)
+      assert.notProperty(user.profile, "defaultAudioAccessibility")
+      assert.strictEqual(user.adsConsent, null)
+      const decoded = yield* PlexAuth.getTokenDetails()
+      assert.strictEqual(decoded.profile?.autoSelectSubtitle, 1)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn({ shape: "2025-08" })))
+  )
+
+  it.effect(
+    "the 2026-02 shape has the newer profile fields, and sign-in adds pastSubscriptions and trials",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const user = (yield* exchange(`${fake.plexTvUrl}/api/v2/user`, { token: fake.token })).json()
+        assert.notProperty(user, "pin")
+        assert.strictEqual(user.profile.autoSelectSubtitle, 2)
+        assert.property(user.profile, "mediaReviewsLanguages")
+        assert.notProperty(user, "pastSubscriptions")
+        const signIn = (yield* exchange(`${fake.plexTvUrl}/api/v2/users/signin`, {
+          method: "POST",
+          form: { login: fake.login, password: Redacted.value(fake.password) }
+        })).json()
+        assert.deepStrictEqual(signIn.trials, [])
+        assert.isArray(signIn.pastSubscriptions)
+        const decoded = yield* PlexAuth.postUsersSignInData({ login: fake.login, password: fake.password })
+        assert.strictEqual(decoded.profile?.autoSelectSubtitle, 2)
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("drift from the seed reaches the client: numbers, nulls and strings where other types were", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.getTokenDetails()
+      assert.strictEqual(account.profile?.autoSelectSubtitle, 1)
+      assert.isFalse(account.profile?.autoSelectAudio)
+      assert.isUndefined(account.profile?.defaultSubtitleLanguage)
+      assert.strictEqual(account.twoFactorEnabled, false)
+      assert.isUndefined(account.subscription)
+      assert.deepStrictEqual((account as Record<string, unknown>)["brandNewField"], { nested: [1, 2] })
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({
+          accounts: [
+            {
+              payload: {
+                profile: { autoSelectSubtitle: "1", autoSelectAudio: 0, defaultSubtitleLanguage: null },
+                twoFactorEnabled: "0",
+                subscription: null,
+                brandNewField: { nested: [1, 2] }
+              }
+            }
+          ]
+        })
+      )
+    )
+  )
+
+  it.effect("patchAccount applies drift at run time; a function override can drop required fields", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* fake.patchAccount(undefined, { title: "Alice A." })
+      assert.strictEqual((yield* PlexAuth.getTokenDetails()).title, "Alice A.")
+      yield* fake.patchAccount("alice", (payload) => {
+        delete payload["uuid"]
+        return payload
+      })
+      const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unexpected")
+      assert.strictEqual(error.reason, "Decode")
+      assert.include(error.detail, "uuid")
+      const missing = yield* Effect.flip(fake.patchAccount("nobody", {}))
+      assert.strictEqual(missing._tag, "FakePlexError")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})

@@ -1,0 +1,122 @@
+import { assert, describe, it } from "@effect/vitest"
+import { inspect } from "node:util"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import { FakePlex } from "effect4-plex-auth/testing"
+import { exchange, send } from "./support.js"
+
+const PASSWORD = "bob-very-secret-password"
+const CODE = "424242"
+
+const layer = FakePlex.layerSignedIn({
+  accounts: [{}, { username: "bob", password: PASSWORD, twoFactorCode: CODE }]
+})
+
+describe("FakePlex request recording", () => {
+  it.effect("records method, path, query, headers and form fields, with the route that served them", () =>
+    Effect.gen(function* () {
+      yield* TestClock.adjust("5 seconds")
+      yield* PlexAuth.postUsersSignInData({
+        login: "bob",
+        password: PASSWORD,
+        verificationCode: CODE,
+        rememberMe: true
+      })
+      yield* PlexAuth.getSourceConnectionInformation({ source: `server://${FakePlex.defaults.serverId}` })
+      const [signIn, resources] = yield* FakePlex.requests
+      assert.strictEqual(signIn?.sequence, 1)
+      assert.strictEqual(signIn?.receivedAt, 5000)
+      assert.strictEqual(signIn?.route, "postUsersSignInData")
+      assert.strictEqual(signIn?.method, "POST")
+      assert.strictEqual(signIn?.origin, "https://plex.tv")
+      assert.strictEqual(signIn?.path, "/api/v2/users/signin")
+      assert.strictEqual(signIn?.headers["x-plex-product"], FakePlex.testIdentity.product)
+      assert.strictEqual(signIn?.headers["content-type"], "application/x-www-form-urlencoded")
+      assert.strictEqual(signIn?.form?.["login"], "bob")
+      assert.strictEqual(signIn?.form?.["rememberMe"], "true")
+      assert.isTrue(Redacted.isRedacted(signIn?.form?.["password"]))
+      assert.strictEqual(Redacted.value(signIn?.form?.["password"] as Redacted.Redacted<string>), PASSWORD)
+      assert.strictEqual(
+        Redacted.value(signIn?.form?.["verificationCode"] as Redacted.Redacted<string>),
+        CODE
+      )
+      assert.strictEqual(signIn?.status, 201)
+      assert.strictEqual(signIn?.outcome, "Responded")
+      assert.strictEqual(resources?.host, "server")
+      assert.strictEqual(resources?.serverId, FakePlex.defaults.serverId)
+      assert.strictEqual(resources?.query["source"], `server://${FakePlex.defaults.serverId}`)
+      assert.isUndefined(resources?.form)
+      assert.strictEqual(
+        Redacted.value(resources?.headers["x-plex-token"] as Redacted.Redacted<string>),
+        Redacted.value(FakePlex.defaults.token)
+      )
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("no secret shows when records are printed or serialised", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const bob = yield* PlexAuth.postUsersSignInData({
+        login: "bob",
+        password: PASSWORD,
+        verificationCode: CODE
+      })
+      const transient = yield* PlexAuth.getTransientToken()
+      yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(bob.authToken))
+      yield* PlexAuth.getTokenDetails()
+      yield* exchange(`${fake.plexTvUrl}/api/v2/user?X-Plex-Token=${Redacted.value(fake.token)}`)
+      yield* exchange(`${fake.serverUrl}/security/token?type=delegation&scope=all`, {
+        token: transient.token,
+        headers: { Authorization: "Bearer some-bearer-secret" }
+      })
+      const records = yield* fake.requests
+      assert.strictEqual(records.length, 6)
+      const secrets = [
+        PASSWORD,
+        CODE,
+        Redacted.value(bob.authToken),
+        Redacted.value(transient.token),
+        Redacted.value(fake.token),
+        "some-bearer-secret"
+      ]
+      const printed = [JSON.stringify(records), inspect(records, { depth: 10 }), String(records.map(String))]
+      for (const text of printed) {
+        for (const secret of secrets) assert.notInclude(text, secret)
+      }
+      assert.include(JSON.stringify(records), "<redacted>")
+      assert.isTrue(Redacted.isRedacted(records[4]?.query["X-Plex-Token"]))
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a body that is not JSON, or JSON that does not parse, records no json", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.postUsersSignInData({ login: "bob", password: PASSWORD, verificationCode: CODE })
+      const fake = yield* FakePlex.FakePlex
+      yield* send(
+        new Request(`${fake.plexTvUrl}/api/v2/pins`, {
+          method: "POST",
+          headers: { "X-Plex-Client-Identifier": "json-body-test", "Content-Type": "application/json" },
+          body: "{not json"
+        })
+      )
+      const [signIn, broken] = yield* fake.requests
+      assert.isDefined(signIn?.form)
+      assert.isUndefined(signIn?.json)
+      assert.isUndefined(broken?.json)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("clearRequests forgets what was received", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* PlexAuth.getTokenDetails()
+      yield* fake.clearRequests
+      assert.deepStrictEqual(yield* fake.requests, [])
+      yield* PlexAuth.getTokenDetails()
+      assert.strictEqual((yield* fake.requests)[0]?.sequence, 2)
+    }).pipe(Effect.provide(layer))
+  )
+})
