@@ -1,0 +1,164 @@
+// The Effect 4 edition of test/PlexError.test.ts: the same errors, messages and guards.
+import { assert, describe, it } from "@effect/vitest"
+import * as Schema from "effect/Schema"
+import * as PlexError from "effect4-plex-auth/PlexError"
+
+const ctx = { operation: "getTokenDetails", method: "GET", url: "https://plex.tv/api/v2/user" }
+const detail = (code: number, message: string, status?: number) =>
+  new PlexError.PlexErrorDetail({ code, message, ...(status === undefined ? {} : { status }) })
+
+const samples: ReadonlyArray<PlexError.PlexError> = [
+  new PlexError.InvalidInput({
+    operation: "postUsersSignInData",
+    field: "login",
+    reason: "must not be empty"
+  }),
+  new PlexError.BadRequest({
+    ...ctx,
+    status: 400,
+    errors: [detail(1000, "X-Plex-Client-Identifier is missing", 400)]
+  }),
+  new PlexError.Unauthorized({
+    ...ctx,
+    status: 401,
+    errors: [detail(1001, "User could not be authenticated", 401)]
+  }),
+  new PlexError.VerificationCodeRequired({
+    ...ctx,
+    status: 401,
+    errors: [detail(1029, "Please enter the verification code")]
+  }),
+  new PlexError.InvalidVerificationCode({ ...ctx, status: 401, errors: [detail(1028, "Invalid code")] }),
+  new PlexError.NotFound({ ...ctx, status: 404, errors: [] }),
+  new PlexError.RateLimited({
+    ...ctx,
+    status: 429,
+    errors: [detail(1003, "Rate limit")],
+    retryAfterMillis: 5000
+  }),
+  new PlexError.Unexpected({
+    ...ctx,
+    reason: "Status",
+    status: 502,
+    contentType: "text/html",
+    detail: "unexpected status 502"
+  }),
+  new PlexError.NetworkError({ ...ctx, reason: "Timeout", detail: "no complete answer within 30s" })
+]
+
+describe("messages", () => {
+  it("each names the operation and never prints 'undefined'", () => {
+    for (const error of samples) {
+      assert.include(error.message, error.operation, error._tag)
+      assert.notInclude(error.message, "undefined", error._tag)
+      assert.notInclude(error.message, "[object Object]", error._tag)
+    }
+  })
+
+  it("response errors carry the status and Plex's codes and messages", () => {
+    assert.strictEqual(
+      samples[1]!.message,
+      "getTokenDetails: GET https://plex.tv/api/v2/user was rejected as a bad request (HTTP 400) (1000 X-Plex-Client-Identifier is missing)"
+    )
+    assert.strictEqual(
+      samples[2]!.message,
+      "getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated)"
+    )
+    assert.include(samples[6]!.message, "retry after 5000 ms")
+    assert.include(samples[7]!.message, "(HTTP 502): unexpected status 502")
+    assert.include(samples[8]!.message, "timed out GET https://plex.tv/api/v2/user")
+    assert.strictEqual(samples[0]!.message, "postUsersSignInData: invalid login: must not be empty")
+  })
+
+  it("codes-only and message-only entries print what they have", () => {
+    const error = new PlexError.Unauthorized({
+      ...ctx,
+      status: 401,
+      errors: [
+        new PlexError.PlexErrorDetail({ code: 1001 }),
+        new PlexError.PlexErrorDetail({ message: "Nope" })
+      ]
+    })
+    assert.strictEqual(error.message, "getTokenDetails: not authorized (HTTP 401) (1001; Nope)")
+  })
+})
+
+describe("guards and accessors", () => {
+  it("isPlexError is true for every error of the library, false otherwise", () => {
+    for (const error of samples) assert.isTrue(PlexError.isPlexError(error), error._tag)
+    assert.isFalse(PlexError.isPlexError(new Error("x")))
+    assert.isFalse(PlexError.isPlexError({ _tag: "Unauthorized" }))
+    assert.isFalse(PlexError.isPlexError(Object.assign(new Error("x"), { _tag: "Other" })))
+    assert.isFalse(PlexError.isPlexError(null))
+  })
+
+  it("isUnauthorized picks out Unauthorized only", () => {
+    assert.deepStrictEqual(
+      samples.filter(PlexError.isUnauthorized).map((e) => e._tag),
+      ["Unauthorized"]
+    )
+  })
+
+  it("codes lists Plex's error codes, empty when there are none", () => {
+    assert.deepStrictEqual(PlexError.codes(samples[3]!), [1029])
+    assert.deepStrictEqual(PlexError.codes(samples[5]!), [])
+    assert.deepStrictEqual(PlexError.codes(samples[0]!), [])
+    assert.deepStrictEqual(PlexError.codes(samples[8]!), [])
+  })
+
+  it("Unexpected's errors default to empty", () => {
+    const error = new PlexError.Unexpected({ ...ctx, reason: "Decode", detail: "x" })
+    assert.deepStrictEqual(error.errors, [])
+  })
+})
+
+describe("errors are Schemas", () => {
+  it("round-trip through encode/decode (e.g. across a worker boundary)", () => {
+    const error = samples[6] as PlexError.RateLimited
+    const encoded = Schema.encodeSync(PlexError.RateLimited)(error)
+    const decoded = Schema.decodeUnknownSync(PlexError.RateLimited)(JSON.parse(JSON.stringify(encoded)))
+    assert.instanceOf(decoded, PlexError.RateLimited)
+    assert.strictEqual(decoded.retryAfterMillis, 5000)
+    assert.deepStrictEqual(
+      decoded.errors.map((e) => e.code),
+      [1003]
+    )
+    assert.strictEqual(decoded.message, error.message)
+  })
+
+  it("reasons are closed literal sets", () => {
+    assert.deepStrictEqual(PlexError.UnexpectedReason.literals, [
+      "Status",
+      "Decode",
+      "ContentType",
+      "BodyTooLarge",
+      "Redirect"
+    ])
+    assert.deepStrictEqual(PlexError.NetworkErrorReason.literals, ["Transport", "Timeout"])
+  })
+})
+
+describe("no secret in an error", () => {
+  it("an Unexpected from the engine keeps only the masked excerpt; JSON.stringify shows no more than the fields", () => {
+    const error = new PlexError.Unexpected({
+      ...ctx,
+      reason: "Status",
+      status: 500,
+      bodyExcerpt: "echo <redacted>",
+      detail: "unexpected status 500"
+    })
+    const json = JSON.parse(JSON.stringify(error))
+    assert.strictEqual(json._tag, "Unexpected")
+    assert.deepStrictEqual(Object.keys(json).sort(), [
+      "_tag",
+      "bodyExcerpt",
+      "detail",
+      "errors",
+      "method",
+      "operation",
+      "reason",
+      "status",
+      "url"
+    ])
+  })
+})
