@@ -11,7 +11,9 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import { TestClock } from "effect/testing"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 
 const identity = {
@@ -241,7 +243,7 @@ describe("poll", () => {
   )
 })
 
-describe("login", () => {
+describe("login and Credentials.layerPinLogin", () => {
   it.effect("shows the PIN and URL once, then returns the token", () =>
     Effect.gen(function* () {
       const shown = yield* Ref.make<ReadonlyArray<string>>([])
@@ -259,5 +261,28 @@ describe("login", () => {
       assert.strictEqual(lines.length, 1)
       assert.include(lines[0]!, `${pin?.code} https://app.plex.tv/auth#?`)
     }).pipe(Effect.provide(env({ autoApprovePins: { after: "3 seconds" } })))
+  )
+
+  it.effect("the layer's token is what later operations send", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(
+        PlexAuth.getTokenDetails().pipe(
+          Effect.provide(Credentials.layerPinLogin({ onPin: () => Effect.void }).pipe(Layer.orDie))
+        )
+      )
+      yield* TestClock.adjust("5 seconds")
+      const account = yield* Fiber.join(fiber)
+      assert.strictEqual(account.username, FakePlex.defaults.username)
+      const fake = yield* Effect.service(FakePlex.FakePlex)
+      const [pin] = yield* fake.pins
+      const user = (yield* FakePlex.requests).find((r) => r.route === "getTokenDetails")
+      const sent = user?.headers["x-plex-token"]
+      assert.isTrue(Redacted.isRedacted(sent))
+      assert.strictEqual(
+        Redacted.isRedacted(sent) && Redacted.value(sent),
+        pin?.authToken && Redacted.value(pin.authToken)
+      )
+      assert.notStrictEqual(Redacted.isRedacted(sent) && Redacted.value(sent), Redacted.value(fake.token))
+    }).pipe(Effect.provide(env({ autoApprovePins: { after: "2 seconds" } })))
   )
 })
