@@ -486,6 +486,21 @@ describe("the schemas in the Schema ecosystem", () => {
     assert.property(source.properties, "Connection")
   })
 
+  it("Schema.toCodecJson and the Standard Schema interface work on them", async () => {
+    const codec = Schema.toCodecJson(Schemas.SignedInAccount)
+    const account = Schema.decodeUnknownSync(codec)(account2025)
+    assert.isTrue(Redacted.isRedacted(account.authToken))
+    const encoded = Schema.encodeSync(codec)(account) as Record<string, unknown>
+    assert.strictEqual(encoded["authToken"], account2025.authToken)
+    assert.deepStrictEqual(encoded["pastSubscriptions"], account2025.pastSubscriptions)
+    const standard = Schema.toStandardSchemaV1(Schemas.Account)["~standard"]
+    assert.deepStrictEqual(await standard.validate({ id: 1, username: "u", title: "t" }), {
+      issues: [{ path: ["uuid"], message: "Missing key" }]
+    })
+    const valid = await standard.validate(account2026)
+    assert.notProperty(valid, "issues")
+  })
+
   it.effect("accounts from Arbitrary.schema, with unknown fields, survive encode, JSON and decode", () => {
     const encode = Schema.encodeSync(Schemas.Account)
     const decode = Schema.decodeUnknownSync(Schemas.Account)
