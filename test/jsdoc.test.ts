@@ -2,7 +2,8 @@
  * Every export of a public module carries a JSDoc comment with `@since`
  * (and a `@category`, except the namespace re-exports of the barrels), as in
  * the Effect packages. Internal modules (src/internal, src/testing/internal,
- * src/bin) are exempt.
+ * src/bin) and the Effect-free protocol core (src/core, internal to both
+ * editions) are exempt.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
@@ -17,7 +18,8 @@ const publicModules = (): ReadonlyArray<string> => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name)
       if (entry.isDirectory()) {
-        if (entry.name !== "internal" && entry.name !== "bin") walk(full)
+        if (entry.name !== "internal" && entry.name !== "bin" && full !== path.join(root, "src", "core"))
+          walk(full)
       } else if (entry.name.endsWith(".ts")) {
         out.push(full)
       }
