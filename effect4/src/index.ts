@@ -54,6 +54,13 @@ export * as PlexTv from "./PlexTv.js"
 export * as RetryPolicy from "./RetryPolicy.js"
 
 /**
+ * Lenient schemas of Plex payloads.
+ *
+ * @since 0.1.0
+ */
+export * as Schemas from "./Schemas.js"
+
+/**
  * Plex Home: its users, and switching to one of them.
  *
  * @since 0.1.0
