@@ -24,6 +24,7 @@ import * as Request from "./internal/request.js"
 import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 import * as Facts from "./core/claim.js"
+import * as P from "./core/decodeSchemas.js"
 import { identityPath } from "./core/resources.js"
 
 /**
@@ -78,7 +79,7 @@ export class ClaimRejected extends Schema.TaggedError<ClaimRejected>("effect-ple
  * @since 0.1.0
  * @category schemas
  */
-export const ClaimToken = /*#__PURE__*/ L.struct({ token: L.Secret })
+export const ClaimToken = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.claimTokenFields(L.Secret))
 
 /**
  * A claim token for the signed-in account: plex.tv
@@ -136,7 +137,7 @@ const identitySpec = {
   operation: "getServerIdentity",
   method: "GET",
   path: identityPath,
-  schema: /*#__PURE__*/ L.struct({ MediaContainer: Resources.ServerIdentity })
+  schema: /*#__PURE__*/ L.struct(/*#__PURE__*/ P.mediaContainerFields(Resources.ServerIdentity))
 } as const
 
 /**

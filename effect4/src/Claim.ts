@@ -17,6 +17,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Facts from "../../src/core/claim.js"
+import * as P from "../../src/core/decodeSchemas.js"
 import { identityPath } from "../../src/core/resources.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import type { Credentials } from "./Credentials.js"
@@ -78,7 +79,7 @@ export class ClaimRejected extends Schema.TaggedError<ClaimRejected>("effect-ple
  * @since 0.1.0
  * @category schemas
  */
-export const ClaimToken = /*#__PURE__*/ L.struct({ token: L.Secret })
+export const ClaimToken = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.claimTokenFields(L.Secret))
 
 /**
  * A claim token for the signed-in account: plex.tv
@@ -136,7 +137,7 @@ const identitySpec = {
   operation: "getServerIdentity",
   method: "GET",
   path: identityPath,
-  schema: /*#__PURE__*/ L.struct({ MediaContainer: Resources.ServerIdentity })
+  schema: /*#__PURE__*/ L.struct(/*#__PURE__*/ P.mediaContainerFields(Resources.ServerIdentity))
 } as const
 
 /**

@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import type * as HttpClient from "effect/http/HttpClient"
 import type * as Schema from "effect/Schema"
 import * as Facts from "../../src/core/devices.js"
+import * as P from "../../src/core/decodeSchemas.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import type { Credentials } from "./Credentials.js"
 import * as L from "./internal/lenient.js"
@@ -27,24 +28,7 @@ import type { InvalidInput, NotFound, ResponseError } from "./PlexError.js"
  * @since 0.1.0
  * @category schemas
  */
-export const AuthorizedDevice = /*#__PURE__*/ L.struct({
-  id: L.Num,
-  name: /*#__PURE__*/ L.withDefault(L.Str, ""),
-  product: /*#__PURE__*/ L.optional(L.Str),
-  productVersion: /*#__PURE__*/ L.optional(L.Str),
-  platform: /*#__PURE__*/ L.optional(L.Str),
-  platformVersion: /*#__PURE__*/ L.optional(L.Str),
-  device: /*#__PURE__*/ L.optional(L.Str),
-  clientIdentifier: /*#__PURE__*/ L.optional(L.Str),
-  provides: /*#__PURE__*/ L.optional(L.String),
-  publicAddress: /*#__PURE__*/ L.optional(L.String),
-  /** The device's token for the account, `Redacted`. */
-  token: /*#__PURE__*/ L.optional(L.Secret),
-  /** Seconds since the epoch. */
-  createdAt: /*#__PURE__*/ L.optional(L.Num),
-  /** Seconds since the epoch. */
-  lastSeenAt: /*#__PURE__*/ L.optional(L.Num)
-})
+export const AuthorizedDevice = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.authorizedDeviceFields(L.Secret))
 
 /**
  * @since 0.1.0
@@ -52,9 +36,11 @@ export const AuthorizedDevice = /*#__PURE__*/ L.struct({
  */
 export interface AuthorizedDevice extends Schema.Schema.Type<typeof AuthorizedDevice> {}
 
-const DevicesResponse = /*#__PURE__*/ L.struct({
-  MediaContainer: /*#__PURE__*/ L.struct({ Device: /*#__PURE__*/ L.array(AuthorizedDevice) })
-})
+const DevicesResponse = /*#__PURE__*/ L.struct(
+  /*#__PURE__*/ P.mediaContainerFields(
+    /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.devicesContainerFields(AuthorizedDevice))
+  )
+)
 
 /**
  * The devices authorized on the signed-in account: plex.tv `GET /devices.json`.

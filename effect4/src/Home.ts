@@ -118,24 +118,7 @@ export class InvalidHomePin extends Schema.TaggedError<InvalidHomePin>("effect-p
  * @since 0.1.0
  * @category schemas
  */
-export const HomeUser = /*#__PURE__*/ L.struct({
-  id: L.Num,
-  uuid: L.Str,
-  title: /*#__PURE__*/ L.withDefault(L.Str, ""),
-  username: /*#__PURE__*/ L.optional(L.Str),
-  email: /*#__PURE__*/ L.optional(L.String),
-  friendlyName: /*#__PURE__*/ L.optional(L.String),
-  thumb: /*#__PURE__*/ L.optional(L.String),
-  hasPassword: /*#__PURE__*/ L.optional(L.Bool),
-  /** A managed user, without a plex.tv login of its own. */
-  restricted: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  restrictionProfile: /*#__PURE__*/ L.optional(L.String),
-  /** The home's admin (the account that owns the home). */
-  admin: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  guest: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  /** Switching to this user needs its PIN. */
-  protected: /*#__PURE__*/ L.withDefault(L.Bool, false)
-})
+export const HomeUser = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.homeUserFields())
 
 /**
  * @since 0.1.0
@@ -150,11 +133,7 @@ export interface HomeUser extends Schema.Schema.Type<typeof HomeUser> {}
  * @since 0.1.0
  * @category schemas
  */
-export const HomeUsers = /*#__PURE__*/ L.struct({
-  id: /*#__PURE__*/ L.optional(L.Num),
-  name: /*#__PURE__*/ L.optional(L.String),
-  users: /*#__PURE__*/ L.array(HomeUser)
-})
+export const HomeUsers = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.homeUsersFields(HomeUser))
 
 /**
  * @since 0.1.0
@@ -169,19 +148,7 @@ export interface HomeUsers extends Schema.Schema.Type<typeof HomeUsers> {}
  * @since 0.1.0
  * @category schemas
  */
-export const SwitchedAccount = /*#__PURE__*/ L.struct({
-  id: L.Num,
-  uuid: L.Str,
-  title: /*#__PURE__*/ L.withDefault(L.Str, ""),
-  username: /*#__PURE__*/ L.optional(L.Str),
-  email: /*#__PURE__*/ L.optional(L.String),
-  /** The home user's token; always `Redacted`. */
-  authToken: L.Secret,
-  home: /*#__PURE__*/ L.optional(L.Bool),
-  homeAdmin: /*#__PURE__*/ L.optional(L.Bool),
-  restricted: /*#__PURE__*/ L.optional(L.Bool),
-  protected: /*#__PURE__*/ L.optional(L.Bool)
-})
+export const SwitchedAccount = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.switchedAccountFields(L.Secret))
 
 /**
  * @since 0.1.0

@@ -33,6 +33,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import * as Facts from "../../src/core/access.js"
+import * as P from "../../src/core/decodeSchemas.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import { Credentials } from "./Credentials.js"
 import * as L from "./internal/lenient.js"
@@ -340,17 +341,7 @@ export const makeChecker = (
  * @since 0.1.0
  * @category schemas
  */
-export const ServerShare = /*#__PURE__*/ L.struct({
-  machineIdentifier: L.Str,
-  id: /*#__PURE__*/ L.optional(L.Num),
-  serverId: /*#__PURE__*/ L.optional(L.Num),
-  name: /*#__PURE__*/ L.optional(L.Str),
-  numLibraries: /*#__PURE__*/ L.optional(L.Num),
-  allLibraries: /*#__PURE__*/ L.optional(L.Bool),
-  owned: /*#__PURE__*/ L.optional(L.Bool),
-  pending: /*#__PURE__*/ L.optional(L.Bool),
-  lastSeenAt: /*#__PURE__*/ L.optional(L.Num)
-})
+export const ServerShare = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.serverShareFields())
 
 /**
  * @since 0.1.0
@@ -365,19 +356,7 @@ export interface ServerShare extends Schema.Schema.Type<typeof ServerShare> {}
  * @since 0.1.0
  * @category schemas
  */
-export const Friend = /*#__PURE__*/ L.struct({
-  id: L.Num,
-  title: /*#__PURE__*/ L.withDefault(L.Str, ""),
-  username: /*#__PURE__*/ L.withDefault(L.Str, ""),
-  email: /*#__PURE__*/ L.optional(L.String),
-  thumb: /*#__PURE__*/ L.optional(L.String),
-  /** A user of the owner's Plex Home. */
-  home: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  /** A managed user. */
-  restricted: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  protected: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  servers: /*#__PURE__*/ L.array(ServerShare, { fromKey: "Server" })
-})
+export const Friend = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.friendFields(ServerShare))
 
 /**
  * @since 0.1.0
@@ -385,9 +364,11 @@ export const Friend = /*#__PURE__*/ L.struct({
  */
 export interface Friend extends Schema.Schema.Type<typeof Friend> {}
 
-const FriendsResponse = /*#__PURE__*/ L.struct({
-  MediaContainer: /*#__PURE__*/ L.struct({ User: /*#__PURE__*/ L.array(Friend) })
-})
+const FriendsResponse = /*#__PURE__*/ L.struct(
+  /*#__PURE__*/ P.mediaContainerFields(
+    /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.friendsContainerFields(Friend))
+  )
+)
 
 /**
  * A user with access to the owner's server: a home user or a friend, and
@@ -526,7 +507,7 @@ export const makeOwnerChecker = (
       operation: "getTokenDetails",
       method: "GET",
       path: Facts.accountPath,
-      schema: L.struct({ id: L.Num })
+      schema: L.struct(Facts.accountIdFields())
     } as const
     // The lookups run with the services of where the checker was made: the owner's credentials among them.
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
@@ -566,16 +547,7 @@ export const makeOwnerChecker = (
  * @since 0.1.0
  * @category schemas
  */
-export const SharedServer = /*#__PURE__*/ L.struct({
-  userID: L.Num,
-  accessToken: L.Secret,
-  id: /*#__PURE__*/ L.optional(L.Num),
-  username: /*#__PURE__*/ L.optional(L.Str),
-  email: /*#__PURE__*/ L.optional(L.String),
-  name: /*#__PURE__*/ L.optional(L.String),
-  acceptedAt: /*#__PURE__*/ L.optional(L.Num),
-  invitedAt: /*#__PURE__*/ L.optional(L.Num)
-})
+export const SharedServer = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.sharedServerFields(L.Secret))
 
 /**
  * @since 0.1.0
@@ -583,9 +555,11 @@ export const SharedServer = /*#__PURE__*/ L.struct({
  */
 export interface SharedServer extends Schema.Schema.Type<typeof SharedServer> {}
 
-const SharedServersResponse = /*#__PURE__*/ L.struct({
-  MediaContainer: /*#__PURE__*/ L.struct({ SharedServer: /*#__PURE__*/ L.array(SharedServer) })
-})
+const SharedServersResponse = /*#__PURE__*/ L.struct(
+  /*#__PURE__*/ P.mediaContainerFields(
+    /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.sharedServersContainerFields(SharedServer))
+  )
+)
 
 /**
  * Each shared user's own access token for the owner's server

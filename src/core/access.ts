@@ -16,6 +16,7 @@
  * @internal
  */
 import { providesServer } from "./resources.js"
+import * as D from "./decode.js"
 
 /** The owner's friends and home users, each with the servers shared with them. */
 export const friendsPath = "/api/users"
@@ -128,3 +129,56 @@ export const ownerDecision = <F extends FriendFacts, U extends AccessUser<F>>(
   if (user === undefined) return { _tag: "NoAccess" }
   return user.access === "HomeMember" ? { _tag: "HomeMember", user } : { _tag: "Shared", user }
 }
+
+// ---------------------------------------------------------------------------
+// Payloads (both editions build their schemas from these tables)
+// ---------------------------------------------------------------------------
+
+/** The signed-in account as the owner checker reads it: its id. */
+export const accountIdFields = () => ({ id: D.num })
+
+/** One server a friend has access to, as `GET /api/users` lists it. */
+export const serverShareFields = () => ({
+  machineIdentifier: D.str,
+  id: D.optional(D.num),
+  serverId: D.optional(D.num),
+  name: D.optional(D.str),
+  numLibraries: D.optional(D.num),
+  allLibraries: D.optional(D.bool),
+  owned: D.optional(D.bool),
+  pending: D.optional(D.bool),
+  lastSeenAt: D.optional(D.num)
+})
+
+/** A friend or home user of the owner, as `GET /api/users` lists it, with Plex's `Server` entries as `servers`. */
+export const friendFields = <S>(share: D.CodecLike<S>) => ({
+  id: D.num,
+  title: D.withDefault(D.str, ""),
+  username: D.withDefault(D.str, ""),
+  email: D.optional(D.string),
+  thumb: D.optional(D.string),
+  /** A user of the owner's Plex Home. */
+  home: D.withDefault(D.bool, false),
+  /** A managed user. */
+  restricted: D.withDefault(D.bool, false),
+  protected: D.withDefault(D.bool, false),
+  servers: D.array(share, { fromKey: "Server" })
+})
+
+/** The `MediaContainer` of `GET /api/users`: its `User` entries. */
+export const friendsContainerFields = <F>(friend: D.CodecLike<F>) => ({ User: D.array(friend) })
+
+/** One user a server is shared with, with that user's own `accessToken` for the server (a secret). */
+export const sharedServerFields = <S>(secret: D.CodecLike<S>) => ({
+  userID: D.num,
+  accessToken: secret,
+  id: D.optional(D.num),
+  username: D.optional(D.str),
+  email: D.optional(D.string),
+  name: D.optional(D.string),
+  acceptedAt: D.optional(D.num),
+  invitedAt: D.optional(D.num)
+})
+
+/** The `MediaContainer` of `GET /api/servers/{machineId}/shared_servers`: its `SharedServer` entries. */
+export const sharedServersContainerFields = <S>(shared: D.CodecLike<S>) => ({ SharedServer: D.array(shared) })

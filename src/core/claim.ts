@@ -13,6 +13,7 @@
  * @internal
  */
 import { describeCodes } from "./describeCodes.js"
+import * as D from "./decode.js"
 
 /** A claim token for the signed-in account: `{ "token": "claim-…" }`. */
 export const claimTokenPath = "/api/claim/token.json"
@@ -34,3 +35,6 @@ export const rejectedMessage = (
   status: number,
   errors: ReadonlyArray<{ readonly code?: number | undefined; readonly message?: string | undefined }>
 ): string => `${operation}: the server at ${url} refused the claim (HTTP ${status})${describeCodes(errors)}`
+
+/** The body of {@link claimTokenPath}: `{ "token": "claim-…" }`, the token a secret. */
+export const claimTokenFields = <S>(secret: D.CodecLike<S>) => ({ token: secret })

@@ -11,6 +11,7 @@
  *
  * @internal
  */
+import * as D from "./decode.js"
 
 /** The devices authorized on the account. */
 export const devicesPath = "/devices.json"
@@ -36,3 +37,29 @@ export const linkCode = (code: unknown): string | undefined => {
 
 /** Why a value cannot be a link code. */
 export const linkCodeProblem = "must be the code the device shows (letters and digits)"
+
+/**
+ * An authorized device, as plex.tv lists it. `id` (what a revoke takes) is
+ * required; its `token` is a secret.
+ */
+export const authorizedDeviceFields = <S>(secret: D.CodecLike<S>) => ({
+  id: D.num,
+  name: D.withDefault(D.str, ""),
+  product: D.optional(D.str),
+  productVersion: D.optional(D.str),
+  platform: D.optional(D.str),
+  platformVersion: D.optional(D.str),
+  device: D.optional(D.str),
+  clientIdentifier: D.optional(D.str),
+  provides: D.optional(D.string),
+  publicAddress: D.optional(D.string),
+  /** The device's token for the account. */
+  token: D.optional(secret),
+  /** Seconds since the epoch. */
+  createdAt: D.optional(D.num),
+  /** Seconds since the epoch. */
+  lastSeenAt: D.optional(D.num)
+})
+
+/** The `MediaContainer` of {@link devicesPath}: its `Device` entries. */
+export const devicesContainerFields = <A>(device: D.CodecLike<A>) => ({ Device: D.array(device) })

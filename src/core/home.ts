@@ -13,6 +13,7 @@
  * @internal
  */
 import { describeCodes } from "./describeCodes.js"
+import * as D from "./decode.js"
 
 type Entries = ReadonlyArray<{ readonly code?: number | undefined; readonly message?: string | undefined }>
 
@@ -100,3 +101,53 @@ export const pinRequiredMessage = (operation: string, user: string, errors: Entr
 /** The message of `InvalidHomePin` (never the PIN). */
 export const invalidPinMessage = (operation: string, user: string, status: number, errors: Entries): string =>
   `${operation}: the PIN for Plex Home user "${user}" was not accepted (HTTP ${status})${describeCodes(errors)}`
+
+// ---------------------------------------------------------------------------
+// Payloads (both editions build their schemas from these tables)
+// ---------------------------------------------------------------------------
+
+/**
+ * A user of a Plex Home, as `GET /api/v2/home/users` lists it. `id` and
+ * `uuid` are required; `title` defaults to `""` and the flags to `false`.
+ * A managed user (`restricted`) has no username or email.
+ */
+export const homeUserFields = () => ({
+  id: D.num,
+  uuid: D.str,
+  title: D.withDefault(D.str, ""),
+  username: D.optional(D.str),
+  email: D.optional(D.string),
+  friendlyName: D.optional(D.string),
+  thumb: D.optional(D.string),
+  hasPassword: D.optional(D.bool),
+  /** A managed user, without a plex.tv login of its own. */
+  restricted: D.withDefault(D.bool, false),
+  restrictionProfile: D.optional(D.string),
+  /** The home's admin (the account that owns the home). */
+  admin: D.withDefault(D.bool, false),
+  guest: D.withDefault(D.bool, false),
+  /** Switching to this user needs its PIN. */
+  protected: D.withDefault(D.bool, false)
+})
+
+/** The body of `GET /api/v2/home/users`: the home and its users (malformed users dropped). */
+export const homeUsersFields = <U>(user: D.CodecLike<U>) => ({
+  id: D.optional(D.num),
+  name: D.optional(D.string),
+  users: D.array(user)
+})
+
+/** The account plex.tv answers a switch with: the home user's own account, with its `authToken` (a secret). */
+export const switchedAccountFields = <S>(secret: D.CodecLike<S>) => ({
+  id: D.num,
+  uuid: D.str,
+  title: D.withDefault(D.str, ""),
+  username: D.optional(D.str),
+  email: D.optional(D.string),
+  /** The home user's token. */
+  authToken: secret,
+  home: D.optional(D.bool),
+  homeAdmin: D.optional(D.bool),
+  restricted: D.optional(D.bool),
+  protected: D.optional(D.bool)
+})

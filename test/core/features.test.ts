@@ -6,6 +6,8 @@
 import { assert, describe, it } from "vitest"
 import * as Access from "../../src/core/access.js"
 import * as Claim from "../../src/core/claim.js"
+import * as D from "../../src/core/decode.js"
+import * as P from "../../src/core/decodeSchemas.js"
 import * as Devices from "../../src/core/devices.js"
 import * as Home from "../../src/core/home.js"
 import * as ServerClient from "../../src/core/serverClient.js"
@@ -230,5 +232,84 @@ describe("core/serverClient", () => {
       `${base}/library/parts/1/file.mkv?download=1`
     )
     assert.strictEqual(ServerClient.mediaUrlWithToken(base, "/a", {}, "T"), `${base}/a?X-Plex-Token=T`)
+  })
+})
+
+describe("payload tables of the features", () => {
+  /** A stand-in for an edition's `Redacted`. */
+  class Box {
+    constructor(readonly value: unknown) {}
+    toJSON() {
+      return "<hidden>"
+    }
+  }
+  const secrets: D.Secrets = {
+    make: (value) => new Box(value),
+    isSecret: (u) => u instanceof Box,
+    reveal: (secret) => (secret instanceof Box ? secret.value : secret)
+  }
+  const secret = D.secret(
+    (token) => new Box(token),
+    (box) => box.value as string
+  )
+
+  it("home users: lenient flags, defaults, malformed users dropped; a switch's token hidden", () => {
+    const users = D.struct(Home.homeUsersFields(D.struct(Home.homeUserFields(), secrets)), secrets)
+    const decoded = users.decode({
+      id: "3",
+      users: [{ id: "7", uuid: 12, protected: "1", restricted: 1 }, { uuid: "no-id" }, null]
+    })
+    assert.notInstanceOf(decoded, D.Failure)
+    const home = decoded as D.StructType<ReturnType<typeof Home.homeUsersFields<any>>>
+    assert.strictEqual(home.id, 3)
+    assert.deepStrictEqual(home.users, [
+      { id: 7, uuid: "12", title: "", restricted: true, admin: false, guest: false, protected: true }
+    ])
+    const account = D.struct(Home.switchedAccountFields(secret), secrets).decode({
+      id: 7,
+      uuid: "u",
+      authToken: "kids-token"
+    })
+    assert.include(JSON.stringify(account), "<hidden>")
+    assert.notInclude(JSON.stringify(account), "kids-token")
+    assert.instanceOf(
+      D.struct(Home.switchedAccountFields(secret), secrets).decode({ id: 7, uuid: "u" }),
+      D.Failure
+    )
+  })
+
+  it("friends with their Server entries; shared servers' tokens hidden; devices' tokens hidden", () => {
+    const friend = D.struct(Access.friendFields(D.struct(Access.serverShareFields(), secrets)), secrets)
+    const friends = D.struct(
+      P.mediaContainerFields(D.struct(Access.friendsContainerFields(friend), secrets)),
+      secrets
+    )
+    const decoded = friends.decode({
+      MediaContainer: {
+        User: { id: "5", home: "1", Server: [{ machineIdentifier: "m1", pending: "0" }, {}] }
+      }
+    }) as {
+      MediaContainer: { User: ReadonlyArray<{ id: number; home: boolean; servers: ReadonlyArray<unknown> }> }
+    }
+    assert.strictEqual(decoded.MediaContainer.User[0]?.id, 5)
+    assert.isTrue(decoded.MediaContainer.User[0]?.home)
+    assert.deepStrictEqual(decoded.MediaContainer.User[0]?.servers, [
+      { machineIdentifier: "m1", pending: false }
+    ])
+    const shared = D.struct(Access.sharedServerFields(secret), secrets).decode({
+      userID: 9,
+      accessToken: "share-tok"
+    })
+    assert.notInclude(JSON.stringify(shared), "share-tok")
+    const device = D.struct(Devices.authorizedDeviceFields(secret), secrets).decode({
+      id: "70",
+      token: "dev-tok"
+    })
+    assert.notInclude(JSON.stringify(device), "dev-tok")
+    assert.strictEqual((device as { id: number }).id, 70)
+    assert.notInclude(
+      JSON.stringify(D.struct(Claim.claimTokenFields(secret), secrets).decode({ token: "claim-x" })),
+      "claim-x"
+    )
   })
 })
