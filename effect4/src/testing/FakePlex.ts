@@ -21,10 +21,8 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
@@ -33,6 +31,8 @@ import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../src/core/fake/index.js"
+import { coreOptions, fromCore } from "./internal/binding.js"
+import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
 import * as ClientIdentity from "../ClientIdentity.js"
 import * as Credentials from "../Credentials.js"
 import { JwtHost } from "../internal/jwtHost.js"
@@ -40,38 +40,27 @@ import * as PlexServer from "../PlexServer.js"
 import * as PlexTv from "../PlexTv.js"
 import type { Fault } from "./Fault.js"
 
-/**
- * The fake's connection failed instead of answering: a scripted reset or
- * refusal, or a request to an origin the fake does not serve. The
- * in-memory `HttpClient` turns it into a transport error
- * (`TransportError`, its cause carrying `ECONNRESET`/`ECONNREFUSED`); the
- * Node server destroys the socket.
- *
- * @since 0.1.0
- * @category errors
- */
-export class ConnectionFailure extends Data.TaggedError("ConnectionFailure")<{
-  readonly reason: "Reset" | "Refused"
-  readonly origin: string
-}> {
-  /** @since 0.1.0 */
-  override get message(): string {
-    return this.reason === "Reset"
-      ? `the connection to ${this.origin} was reset`
-      : `the connection to ${this.origin} was refused`
-  }
+export {
+  /**
+   * The fake's connection failed instead of answering: a scripted reset or
+   * refusal, or a request to an origin the fake does not serve. The
+   * in-memory `HttpClient` turns it into a transport error
+   * (`TransportError`, its cause carrying `ECONNRESET`/`ECONNREFUSED`); the
+   * Node server destroys the socket.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ConnectionFailure,
+  /**
+   * A control call named an account, server or PIN the fake does not have,
+   * or a PIN that has expired.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  FakePlexError
 }
-
-/**
- * A control call named an account, server or PIN the fake does not have,
- * or a PIN that has expired.
- *
- * @since 0.1.0
- * @category errors
- */
-export class FakePlexError extends Data.TaggedError("FakePlexError")<{
-  readonly message: string
-}> {}
 
 // ---------------------------------------------------------------------------
 // Seeding
@@ -593,140 +582,6 @@ export class FakePlex extends Context.Service<FakePlex, FakePlexService>()(
   "effect-plex-auth/testing/FakePlex"
 ) {}
 
-// ---------------------------------------------------------------------------
-// Binding the core fake to Effect 4
-// ---------------------------------------------------------------------------
-
-type SecretInput = string | Redacted.Redacted<string>
-
-const plain = (value: SecretInput): string => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
-const plainOr = (value: SecretInput | undefined): string | undefined =>
-  value === undefined ? undefined : plain(value)
-const millisOr = (value: Duration.Input | undefined): number | undefined =>
-  value === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(value))
-
-const coreConnection = (c: ConnectionSeed): Core.ConnectionSeed => ({
-  uri: c.uri,
-  local: c.local,
-  relay: c.relay,
-  IPv6: c.IPv6
-})
-
-/** The seed in the core fake's terms: durations in milliseconds, secrets as plain strings. */
-const coreOptions = (options: Options): Core.Options => ({
-  plexTvUrl: options.plexTvUrl,
-  clientsUrl: options.clientsUrl,
-  plexTvAliases: options.plexTvAliases,
-  elsewhereUrl: options.elsewhereUrl,
-  accounts: options.accounts?.map((a) => ({
-    ...a,
-    password: plainOr(a.password),
-    twoFactorCode: plainOr(a.twoFactorCode),
-    token: plainOr(a.token),
-    homePin: plainOr(a.homePin),
-    devices: a.devices?.map((d) => ({ ...d, token: plainOr(d.token) }))
-  })),
-  servers: options.servers?.map((s) => ({
-    ...s,
-    accessToken: plainOr(s.accessToken),
-    connections: s.connections?.map(coreConnection),
-    sources: s.sources?.map((source) => ({
-      ...source,
-      accessToken: plainOr(source.accessToken),
-      connections: source.connections?.map(coreConnection)
-    }))
-  })),
-  shape: options.shape,
-  pinLifetimeMillis:
-    options.pinLifetime === undefined
-      ? undefined
-      : { strong: millisOr(options.pinLifetime.strong), short: millisOr(options.pinLifetime.short) },
-  transientTokenLifetimeMillis: millisOr(options.transientTokenLifetime),
-  claimTokenLifetimeMillis: millisOr(options.claimTokenLifetime),
-  autoApprovePins:
-    options.autoApprovePins === undefined || typeof options.autoApprovePins === "boolean"
-      ? options.autoApprovePins
-      : { afterMillis: millisOr(options.autoApprovePins.after), account: options.autoApprovePins.account },
-  homes: options.homes
-})
-
-/** The fake's time read from an Effect `Clock`: `TestClock` then drives it. */
-const fakeClock = (clock: Clock.Clock): Core.FakeClock => ({
-  now: () => clock.currentTimeMillisUnsafe(),
-  sleep: (millis, signal) => Effect.runPromise(clock.sleep(Duration.millis(millis)), { signal })
-})
-
-/** A recorded value: a core `Secret` becomes `Redacted`, at any depth of a JSON body. */
-const revealed = (value: unknown): unknown => {
-  if (Core.isSecret(value)) return Redacted.make(value.reveal())
-  if (Array.isArray(value)) return value.map(revealed)
-  if (typeof value !== "object" || value === null) return value
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, revealed(v)]))
-}
-
-const recordOf = (r: Core.RecordedRequest): RecordedRequest => ({
-  ...r,
-  query: revealed(r.query) as RecordedRequest["query"],
-  headers: revealed(r.headers) as RecordedRequest["headers"],
-  form: r.form === undefined ? undefined : (revealed(r.form) as RecordedRequest["form"]),
-  json: revealed(r.json)
-})
-
-const accountOf = (a: Core.FakeAccount): FakeAccount => ({
-  ...a,
-  password: Redacted.make(a.password),
-  twoFactorCode: a.twoFactorCode === undefined ? undefined : Redacted.make(a.twoFactorCode),
-  token: Redacted.make(a.token)
-})
-
-const serverOf = (s: Core.FakeServer): FakeServer => ({ ...s, accessToken: Redacted.make(s.accessToken) })
-
-const pinOf = (p: Core.FakePin): FakePin => ({
-  ...p,
-  authToken: p.authToken === undefined ? undefined : Redacted.make(p.authToken)
-})
-
-const transientOf = (t: Core.FakeTransientToken): FakeTransientToken => ({
-  ...t,
-  token: Redacted.make(t.token)
-})
-
-/** A fault in the core fake's terms; a `Respond` fault runs its effect with the services it was scripted with. */
-const coreFault = (fault: Fault, context: Context.Context<never>): Core.Fault.Fault => {
-  switch (fault._tag) {
-    case "Status":
-      return Core.Fault.status(fault.status, {
-        retryAfterMillis: fault.retryAfter === undefined ? undefined : Duration.toMillis(fault.retryAfter),
-        code: fault.code,
-        message: fault.message,
-        headers: fault.headers
-      })
-    case "Delay":
-      return Core.Fault.delay(
-        Duration.toMillis(fault.duration),
-        fault.then === undefined ? undefined : coreFault(fault.then, context)
-      )
-    case "Respond":
-      return Core.Fault.respond((request, { signal }) =>
-        Effect.runPromiseWith(context)(fault.respond(request), { signal })
-      )
-    default:
-      return fault
-  }
-}
-
-/** A control call that may throw `FakePlexError`; any other throw is a bug of the fake. */
-const attempt = <A>(f: () => A): Effect.Effect<A, FakePlexError> =>
-  Effect.try({ try: f, catch: controlError })
-
-/** The core's `FakePlexError` as this kit's; any other throw is a bug of the fake (a defect). */
-const controlError = (error: unknown): FakePlexError => {
-  if (error instanceof Core.FakePlexError) return new FakePlexError({ message: error.message })
-  throw error
-}
-
-const now = Clock.currentTimeMillis
-
 /**
  * Builds a fake. An inconsistent seed (an owner that is not an account, two
  * hosts on one origin) is a defect.
@@ -736,61 +591,6 @@ const now = Clock.currentTimeMillis
  */
 export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
   Effect.sync(() => fromCore(Core.makeFakePlex(coreOptions(options))))
-
-/** The Effect 4 face of a core fake. */
-const fromCore = (fake: Core.FakePlex): FakePlexService => ({
-  plexTvUrl: fake.plexTvUrl,
-  clientsUrl: fake.clientsUrl,
-  plexTvAliases: fake.plexTvAliases,
-  elsewhereUrl: fake.elsewhereUrl,
-  serverUrl: fake.serverUrl,
-  urls: fake.urls,
-  login: fake.login,
-  password: Redacted.make(fake.password),
-  token: Redacted.make(fake.token),
-  serverId: fake.serverId,
-  serverToken: Redacted.make(fake.serverToken),
-  accounts: fake.accounts.map(accountOf),
-  servers: fake.servers.map(serverOf),
-  handle: (request) =>
-    Clock.clockWith((clock) =>
-      Effect.tryPromise({
-        try: (signal) => fake.handler(request, { clock: fakeClock(clock), signal }),
-        catch: (error) => {
-          if (error instanceof Core.ConnectionFailure) {
-            return new ConnectionFailure({ reason: error.reason, origin: error.origin })
-          }
-          throw error
-        }
-      })
-    ),
-  account: (login) => attempt(() => accountOf(fake.account(login))),
-  server: (clientIdentifier) => attempt(() => serverOf(fake.server(clientIdentifier))),
-  mintToken: (login) =>
-    Effect.flatMap(now, (at) => attempt(() => Redacted.make(fake.mintToken(login, { now: at })))),
-  revokeToken: (token) => Effect.sync(() => fake.revokeToken(plain(token))),
-  isTokenValid: (token) => Effect.map(now, (at) => fake.isTokenValid(plain(token), { now: at })),
-  patchAccount: (login, payload) => attempt(() => fake.patchAccount(login, payload)),
-  pins: Effect.map(now, (at) => fake.pins({ now: at }).map(pinOf)),
-  approvePin: (pin, options) =>
-    Effect.flatMap(now, (at) =>
-      Effect.tryPromise({
-        try: () => fake.approvePin(pin, { account: options?.account, now: at }),
-        catch: controlError
-      })
-    ).pipe(Effect.map((token) => Redacted.make(token))),
-  transientTokens: Effect.map(now, (at) => fake.transientTokens({ now: at }).map(transientOf)),
-  restartServer: (clientIdentifier) => attempt(() => fake.restartServer(clientIdentifier)),
-  rotateJwtKey: (options) => Effect.promise(() => fake.rotateJwtKey(options)),
-  deviceKeys: Effect.sync(() => fake.deviceKeys()),
-  fault: (target, fault, options) =>
-    Effect.flatMap(Effect.context<never>(), (context) =>
-      Effect.sync(() => fake.fault(target, coreFault(fault, context), options))
-    ),
-  clearFaults: Effect.sync(() => fake.clearFaults()),
-  requests: Effect.sync(() => fake.requests().map(recordOf)),
-  clearRequests: Effect.sync(() => fake.clearRequests())
-})
 
 const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
   new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) })

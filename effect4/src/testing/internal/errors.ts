@@ -1,0 +1,40 @@
+/**
+ * The Effect 4 test kit's errors for the fake (the core fake's plain errors
+ * as tagged ones), apart so that the binding and the public modules share
+ * them without an import cycle.
+ *
+ * @internal
+ */
+import * as Data from "effect/Data"
+
+/**
+ * The fake's connection failed instead of answering: a scripted reset or
+ * refusal, or a request to an origin the fake does not serve. The
+ * in-memory `HttpClient` turns it into a transport error
+ * (`TransportError`, its cause carrying `ECONNRESET`/`ECONNREFUSED`); the
+ * Node server destroys the socket.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConnectionFailure extends Data.TaggedError("ConnectionFailure")<{
+  readonly reason: "Reset" | "Refused"
+  readonly origin: string
+}> {
+  override get message(): string {
+    return this.reason === "Reset"
+      ? `the connection to ${this.origin} was reset`
+      : `the connection to ${this.origin} was refused`
+  }
+}
+
+/**
+ * A control call named an account, server or PIN the fake does not have,
+ * or a PIN that has expired.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class FakePlexError extends Data.TaggedError("FakePlexError")<{
+  readonly message: string
+}> {}
