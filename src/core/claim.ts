@@ -13,7 +13,7 @@
  * @internal
  */
 import { describeCodes } from "./describeCodes.js"
-import * as D from "./decode.js"
+import type * as D from "./decode.js"
 
 /** A claim token for the signed-in account: `{ "token": "claim-…" }`. */
 export const claimTokenPath = "/api/claim/token.json"
