@@ -8,6 +8,8 @@ import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -16,12 +18,25 @@ import account2025 from "../../test/fixtures/account-2025-08.json" with { type: 
 import account2026 from "../../test/fixtures/account-2026-02.json" with { type: "json" }
 import resources from "../../test/fixtures/security-resources-2026-02.json" with { type: "json" }
 import token from "../../test/fixtures/security-token-2026-02.json" with { type: "json" }
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as L from "../src/internal/lenient.js"
 import * as Schemas from "../src/Schemas.js"
+import { identityLayer } from "./support.js"
 
 const decodeAccount = Schema.decodeUnknownSync(Schemas.Account)
 const decodeSignedIn = Schema.decodeUnknownResult(Schemas.SignedInAccount)
 const decodeSource = Schema.decodeUnknownResult(Schemas.SourceConnectionInformationResponse)
+
+/** An operation's environment whose plex.tv answers every request with `body` as JSON. */
+const answering = (body: unknown) =>
+  Layer.mergeAll(identityLayer, Credentials.layer("schemas-test-token-1").pipe(Layer.orDie)).pipe(
+    Layer.provideMerge(
+      FetchHttpClient.layer.pipe(
+        Layer.provide(Layer.succeed(FetchHttpClient.Fetch, async () => Response.json(body)))
+      )
+    )
+  )
 
 const required = { id: 7, uuid: "u-7", username: "seven", title: "Seven" }
 const withProfile = (profile: unknown) => decodeAccount({ ...required, profile }).profile
@@ -121,6 +136,15 @@ describe("the 2025-08 and 2026-02 account shapes", () => {
       assert.notInclude(JSON.stringify(account), fixture.authToken)
       assert.notInclude(String(account.authToken), fixture.authToken)
     })
+
+    it.effect(`getTokenDetails decodes the ${era} payload end to end, extras kept`, () =>
+      Effect.gen(function* () {
+        const account = yield* PlexAuth.getTokenDetails()
+        assert.strictEqual(account.username, "ada_watches")
+        assert.deepStrictEqual(extra(account, "trials"), [])
+        assert.isTrue(Redacted.isRedacted(account.authToken))
+      }).pipe(Effect.provide(answering(fixture)))
+    )
 
     it.effect(
       `the ${era} payload decodes the same with Schema.decodeUnknownEffect and the engine's plain decoder`,
@@ -614,6 +638,14 @@ describe("unknown data never leaks a secret nor breaks rendering", () => {
           services: []
         })
       })
+  )
+
+  it.effect("an operation's answer hides them too", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.getTokenDetails()
+      const rendered = JSON.stringify(account) + inspect(account, { depth: null })
+      for (const secret of [...allHidden, account2025.authToken]) assert.notInclude(rendered, secret)
+    }).pipe(Effect.provide(answering({ ...account2025, ...secrets })))
   )
 
   it("a decoded fixture renders without any of its secrets", () => {
