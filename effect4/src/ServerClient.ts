@@ -33,10 +33,11 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { isRedirect } from "../../src/core/policy.js"
+import { guardFetch } from "../../src/core/fetchGuard.js"
 import * as Facts from "../../src/core/serverClient.js"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as Request from "./internal/request.js"
-import { clientContext, guard } from "./internal/send.js"
+import { clientContext } from "./internal/send.js"
 import * as V from "./internal/validate.js"
 import type { InvalidInput } from "./PlexError.js"
 
@@ -178,7 +179,7 @@ export const make = (
         client.execute(request).pipe(
           Effect.provideService(
             FetchHttpClient.Fetch,
-            guard(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => request.url, secrets)
+            guardFetch(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => request.url, secrets)
           ),
           Effect.provideService(FetchHttpClient.RequestInit, {
             ...Context.getOrUndefined(context, FetchHttpClient.RequestInit),

@@ -7,11 +7,12 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
+import * as PlexTv from "effect4-plex-auth/PlexTv"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as ServerAccess from "effect4-plex-auth/ServerAccess"
 import * as ServerClient from "effect4-plex-auth/ServerClient"
 import { Fault } from "effect4-plex-auth/testing"
-import { as, fake, TestLive } from "./support.js"
+import { as, fake, seed, TestLive } from "./support.js"
 
 const denId = Effect.map(fake, (plex) => plex.servers[0]!.clientIdentifier)
 const token = (login: string) =>
@@ -117,6 +118,25 @@ describe("ServerAccess (Effect 4)", () => {
         const badToken = yield* Effect.flip(checker.check(""))
         assert.strictEqual(badToken._tag, "InvalidInput")
       }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("a checker keeps the plex.tv URL and services of where it was made", () =>
+    Effect.gen(function* () {
+      const checker = yield* ServerAccess.makeChecker(yield* denId, { ttl: "1 minute" }).pipe(
+        PlexTv.withUrl("https://plex.example")
+      )
+      // Asked from where plex.tv is the default, or another URL (which this fake does not serve): still the
+      // answer of where it was made.
+      assert.strictEqual((yield* checker.check(yield* token("carol")))._tag, "Shared")
+      const carol = yield* token("carol")
+      yield* checker.invalidateAll
+      assert.strictEqual(
+        (yield* checker.check(carol).pipe(PlexTv.withUrl("https://plex.tv"), Effect.orDie))._tag,
+        "Shared"
+      )
+      const elsewhere = yield* ServerAccess.check(yield* denId).pipe(as("carol"))
+      assert.strictEqual(elsewhere._tag, "Unknown")
+    }).pipe(Effect.provide(TestLive({ ...seed, plexTvUrl: "https://plex.example" })))
   )
 
   it.effect("an Unknown kept for unknownTtl: served from the cache until it expires", () =>
