@@ -1,0 +1,13 @@
+/**
+ * effect4-plex-auth/node: Node-only companions of the library. Never imported
+ * by the browser-safe entry points.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * The fake Plex of `effect4-plex-auth/testing`, served on loopback.
+ *
+ * @since 0.1.0
+ */
+export * as FakePlexServer from "./FakePlexServer.js"

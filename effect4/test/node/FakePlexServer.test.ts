@@ -1,0 +1,303 @@
+import * as http from "node:http"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexError from "effect4-plex-auth/PlexError"
+import * as PlexServer from "effect4-plex-auth/PlexServer"
+import * as PlexTv from "effect4-plex-auth/PlexTv"
+import { FakePlexServer } from "../../src/node/index.js"
+import { Fault } from "effect4-plex-auth/testing"
+
+const Client = Layer.mergeAll(
+  FetchHttpClient.layer,
+  ClientIdentity.layer({ clientIdentifier: "node-test-client", product: "FakePlexServer tests" })
+)
+
+const layer = Layer.mergeAll(
+  FakePlexServer.layer({
+    accounts: [{}, { username: "bob", password: "bob-pass", twoFactorCode: "111222" }]
+  }),
+  Client
+)
+
+/** Runs `effect` against the loopback server in context: its plex.tv and default server, with `token` (default: the default account's). */
+const onServer = <A, E, R>(effect: Effect.Effect<A, E, R>, token?: Redacted.Redacted<string>) =>
+  Effect.flatMap(FakePlexServer.FakePlexServer, (server) =>
+    effect.pipe(
+      PlexTv.withUrl(server.plexTvUrl),
+      PlexServer.withUrl(server.serverUrl),
+      Credentials.withToken(token ?? server.fake.token)
+    )
+  )
+
+const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.flip(effect)
+
+describe("FakePlexServer", () => {
+  it.live("serves every origin on its own loopback port", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      assert.strictEqual(server.urls.length, 5)
+      for (const url of server.urls) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.strictEqual(new Set(server.urls).size, 5)
+      assert.strictEqual(server.fake.plexTvUrl, server.plexTvUrl)
+      assert.deepStrictEqual(server.fake.servers[0]?.urls, [server.serverUrl, server.urls[4]!])
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.live("a real journey over HTTP with FetchHttpClient", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      const required = yield* failure(
+        onServer(PlexAuth.postUsersSignInData({ login: "bob", password: "bob-pass" }))
+      )
+      assert.strictEqual(required._tag, "VerificationCodeRequired")
+      const bob = yield* onServer(
+        PlexAuth.postUsersSignInData({ login: "bob", password: "bob-pass", verificationCode: "111222" })
+      )
+      const details = yield* onServer(PlexAuth.getTokenDetails(), bob.authToken)
+      assert.strictEqual(details.username, "bob")
+      const transient = yield* onServer(PlexAuth.getTransientToken())
+      const info = yield* onServer(
+        PlexAuth.getSourceConnectionInformation({ source: `server://${server.fake.serverId}` }),
+        transient.token
+      )
+      assert.deepStrictEqual(
+        info.connections.map((c) => c.uri),
+        server.fake.servers[0]!.urls
+      )
+      // The connections it hands out are reachable: the second one answers as the same server.
+      const viaRemote = yield* PlexAuth.getTransientToken().pipe(
+        PlexServer.withUrl(info.connections[1]!.uri),
+        Credentials.withToken(server.fake.token)
+      )
+      assert.match(Redacted.value(viaRemote.token), /^transient-/)
+      const wrong = yield* failure(
+        onServer(PlexAuth.postUsersSignInData({ login: "alice", password: "nope" }))
+      )
+      assert.strictEqual(wrong._tag, "Unauthorized")
+      assert.deepStrictEqual(PlexError.codes(wrong as PlexError.PlexError), [1001])
+      const [first] = yield* server.fake.requests
+      assert.strictEqual(first?.headers["host"], new URL(server.plexTvUrl).host)
+      assert.strictEqual(first?.headers["x-plex-client-identifier"], "node-test-client")
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.live("a reset destroys the socket; a truncated body is cut short under its Content-Length", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      yield* server.fake.fault("getTokenDetails", Fault.reset, { times: 1 })
+      const reset = yield* failure(onServer(PlexAuth.getTokenDetails()))
+      assert.isTrue(reset._tag === "NetworkError" && reset.reason === "Transport")
+      yield* server.fake.fault("getTokenDetails", Fault.truncate({ keepBytes: 16 }), { times: 2 })
+      const truncated = yield* failure(onServer(PlexAuth.getTokenDetails()))
+      assert.isTrue(truncated._tag === "NetworkError" && truncated.reason === "Transport")
+      const raw = yield* Effect.promise(async () => {
+        const response = await fetch(`${server.plexTvUrl}/api/v2/user`, {
+          headers: {
+            "X-Plex-Client-Identifier": "raw",
+            "X-Plex-Token": Redacted.value(server.fake.token),
+            Accept: "application/json"
+          }
+        })
+        const declared = Number(response.headers.get("content-length"))
+        const reader = response.body!.getReader()
+        let received = 0
+        let failed = false
+        try {
+          for (;;) {
+            const { done, value } = await reader.read()
+            if (done) break
+            received += value.length
+          }
+        } catch {
+          failed = true
+        }
+        return { declared, received, failed }
+      })
+      assert.strictEqual(raw.received, 16)
+      assert.isAbove(raw.declared, 16)
+      assert.isTrue(raw.failed)
+      assert.strictEqual((yield* onServer(PlexAuth.getTokenDetails())).username, "alice")
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.live("a redirect to another origin really crosses origins, and the other host records what it got", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      yield* server.fake.fault("getTokenDetails", Fault.redirect(), { times: 1 })
+      const error = yield* failure(onServer(PlexAuth.getTokenDetails()))
+      assert.strictEqual(error._tag, "Unexpected")
+      const [, elsewhere] = yield* server.fake.requests
+      assert.strictEqual(elsewhere?.origin, server.fake.elsewhereUrl)
+      assert.notStrictEqual(elsewhere?.origin, server.plexTvUrl)
+      assert.notProperty(elsewhere?.headers, "x-plex-token")
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.live("delays are served on the wire", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      yield* server.fake.fault("getTokenDetails", Fault.delay("50 millis"), { times: 1 })
+      assert.strictEqual((yield* onServer(PlexAuth.getTokenDetails())).username, "alice")
+      assert.strictEqual((yield* server.fake.requests)[0]?.fault, "Delay")
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.live("a request the client gives up on leaves no open socket and no running handler", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      yield* server.fake.fault("getTokenDetails", Fault.hang, { times: 1 })
+      const error = yield* failure(
+        onServer(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("200 millis")))
+      )
+      assert.isTrue(error._tag === "NetworkError" && error.reason === "Timeout")
+      yield* server
+        .awaitOpenSockets(0)
+        .pipe(
+          Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.fail("sockets stayed open") })
+        )
+      // The handler is interrupted in the background once its socket closes.
+      yield* server
+        .awaitActiveRequests(0)
+        .pipe(
+          Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.fail("a handler kept running") })
+        )
+      assert.strictEqual(yield* server.openSockets, 0)
+      assert.strictEqual(yield* server.activeRequests, 0)
+      assert.strictEqual((yield* server.fake.requests)[0]?.outcome, "Interrupted")
+    }).pipe(Effect.provide(Layer.mergeAll(FakePlexServer.layer(), Client)))
+  )
+
+  it.live("closing the scope ends requests in flight, destroys open sockets and closes the ports", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const server = yield* FakePlexServer.make().pipe(Scope.provide(scope))
+      yield* onServer(PlexAuth.getTokenDetails()).pipe(
+        Effect.provideService(FakePlexServer.FakePlexServer, server)
+      )
+      yield* server.fake.fault("getTransientToken", Fault.hang)
+      const pending = yield* onServer(PlexAuth.getTransientToken()).pipe(
+        Effect.provideService(FakePlexServer.FakePlexServer, server),
+        Effect.result,
+        Effect.forkChild
+      )
+      yield* server.awaitActiveRequests(1)
+      yield* Scope.close(scope, Exit.void)
+      assert.strictEqual(yield* server.openSockets, 0)
+      assert.strictEqual(yield* server.activeRequests, 0)
+      const result = yield* Fiber.await(pending)
+      assert.isTrue(
+        Exit.isSuccess(result) &&
+          result.value._tag === "Failure" &&
+          result.value.failure._tag === "NetworkError"
+      )
+      const refused = yield* failure(
+        onServer(PlexAuth.getTokenDetails()).pipe(
+          Effect.provideService(FakePlexServer.FakePlexServer, server)
+        )
+      )
+      assert.isTrue(refused._tag === "NetworkError" && refused.reason === "Transport")
+    }).pipe(Effect.provide(Client))
+  )
+})
+
+/** The answer to a POST of `chunks` (streamed, one after the other, each once the last is sent), and how much was sent before it. */
+const postStreaming = (
+  url: string,
+  chunk: Buffer,
+  maxChunks: number,
+  headers: Record<string, string> = {}
+): Promise<{ readonly status: number; readonly sentBeforeAnswer: number }> =>
+  new Promise((resolve, reject) => {
+    let sent = 0
+    let answered = false
+    const request = http.request(url, {
+      method: "POST",
+      headers: { "X-Plex-Client-Identifier": "raw", "Content-Type": "application/octet-stream", ...headers }
+    })
+    request.once("response", (response) => {
+      answered = true
+      const sentBeforeAnswer = sent
+      response.resume()
+      response.once("end", () => {
+        request.destroy()
+        resolve({ status: response.statusCode ?? 0, sentBeforeAnswer })
+      })
+      response.once("error", reject)
+    })
+    // Writing may fail once the server closes a connection it no longer reads: the answer is what counts.
+    request.on("error", (error) => {
+      if (!answered) reject(error)
+    })
+    const next = () => {
+      if (answered || request.destroyed) return
+      if (sent >= maxChunks * chunk.length) {
+        request.end()
+        return
+      }
+      sent += chunk.length
+      request.write(chunk, next)
+    }
+    next()
+  })
+
+describe("FakePlexServer request bodies", () => {
+  const bodyLayer = Layer.mergeAll(FakePlexServer.layer(), Client)
+
+  it.live("a body past the cap is answered 413 while it streams, without being buffered", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      const chunk = Buffer.alloc(64 * 1024, 0x61)
+      // Up to 128 MiB, chunked: the answer must come long before the end, the server reading only its cap.
+      const result = yield* Effect.promise(() =>
+        postStreaming(`${server.plexTvUrl}/api/v2/users/signin`, chunk, 2048)
+      )
+      assert.strictEqual(result.status, 413)
+      // The cap, plus what the loopback socket buffers hold: far below what was on offer.
+      assert.isBelow(result.sentBeforeAnswer, 48 * 1024 * 1024)
+      assert.isAtLeast(result.sentBeforeAnswer, FakePlexServer.maxRequestBodyBytes)
+      yield* server.awaitActiveRequests(0)
+      // The server still answers.
+      assert.strictEqual((yield* onServer(PlexAuth.getTokenDetails())).username, "alice")
+    }).pipe(Effect.provide(bodyLayer))
+  )
+
+  it.live("a Content-Length past the cap is answered 413 before the body is read", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      const chunk = Buffer.alloc(64 * 1024, 0x61)
+      // 300 MiB declared, one chunk sent: the answer comes at once.
+      const result = yield* Effect.promise(() =>
+        postStreaming(`${server.plexTvUrl}/api/v2/users/signin`, chunk, 1, {
+          "Content-Length": String(300 * 1024 * 1024)
+        }).catch(() => ({ status: -1, sentBeforeAnswer: -1 }))
+      )
+      assert.strictEqual(result.status, 413)
+    }).pipe(Effect.provide(bodyLayer))
+  )
+
+  it.live("a body at the cap is read and handled as usual", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      const body = `login=alice&password=x&pad=${"a".repeat(FakePlexServer.maxRequestBodyBytes - 30)}`
+      const response = yield* Effect.promise(() =>
+        fetch(`${server.plexTvUrl}/api/v2/users/signin`, {
+          method: "POST",
+          headers: { "X-Plex-Client-Identifier": "raw", "Content-Type": "application/x-www-form-urlencoded" },
+          body
+        })
+      )
+      yield* Effect.promise(() => response.text())
+      assert.isAtMost(body.length, FakePlexServer.maxRequestBodyBytes)
+      assert.notStrictEqual(response.status, 413)
+    }).pipe(Effect.provide(bodyLayer))
+  )
+})
