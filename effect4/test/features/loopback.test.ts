@@ -30,16 +30,18 @@ const Live = Layer.mergeAll(
   ClientIdentity.layer({ clientIdentifier: "features-loopback", product: "Features Test" })
 )
 
-/** Runs `effect` against the loopback plex.tv, as `login` when given. */
+/** Runs `effect` against the loopback plex.tv (anonymous). */
+const anon = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(FakePlexServer.FakePlexServer, (loopback) => effect.pipe(PlexTv.withUrl(loopback.plexTvUrl)))
+
+/** Runs `effect` against the loopback plex.tv as `login`. */
 const on =
-  (login?: string) =>
+  (login: string) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer
-      const atPlexTv = effect.pipe(PlexTv.withUrl(loopback.plexTvUrl))
-      if (login === undefined) return yield* atPlexTv
       const account = yield* Effect.orDie(loopback.fake.account(login))
-      return yield* atPlexTv.pipe(Credentials.withToken(account.token))
+      return yield* anon(effect).pipe(Credentials.withToken(account.token))
     })
 
 describe("features over loopback (Effect 4, FetchHttpClient)", () => {
@@ -70,7 +72,7 @@ describe("features over loopback (Effect 4, FetchHttpClient)", () => {
       assert.deepStrictEqual(answers, ["Owner", "HomeMember", "Shared", "NoAccess"])
       yield* loopback.fake.fault("getServerResources", Fault.refuse, { times: 1 })
       assert.strictEqual((yield* on("carol")(ServerAccess.check(id)))._tag, "Unknown")
-      const checker = yield* on()(ServerAccess.makeChecker(id, { ttl: "1 minute" }))
+      const checker = yield* anon(ServerAccess.makeChecker(id, { ttl: "1 minute" }))
       const carol = yield* Effect.orDie(loopback.fake.account("carol"))
       assert.strictEqual((yield* checker.check(carol.token))._tag, "Shared")
     }).pipe(Effect.provide(Live))
@@ -97,9 +99,9 @@ describe("features over loopback (Effect 4, FetchHttpClient)", () => {
       assert.isFalse(yield* loopback.fake.isTokenValid(phone.token!))
       assert.strictEqual((yield* Effect.flip(on("alice")(Devices.revoke(phone.id))))._tag, "NotFound")
 
-      const pin = yield* on()(PinLogin.create({ strong: false }))
+      const pin = yield* anon(PinLogin.create({ strong: false }))
       yield* on("alice")(Link.link(pin.code))
-      const checked = yield* on()(PinLogin.check(pin))
+      const checked = yield* anon(PinLogin.check(pin))
       assert.isTrue(yield* loopback.fake.isTokenValid(checked.authToken!))
     }).pipe(Effect.provide(Live))
   )
