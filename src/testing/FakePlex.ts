@@ -507,7 +507,11 @@ export interface FakePlexService {
   readonly accounts: ReadonlyArray<FakeAccount>
   readonly servers: ReadonlyArray<FakeServer>
 
-  /** The fake as a web handler; routes by the request URL's origin. */
+  /**
+   * The fake as a web handler; routes by the request URL's origin. Delays
+   * and auto-approval follow the caller's `Clock`; interrupting the Effect
+   * aborts the request (a hang ends, the record says `Interrupted`).
+   */
   readonly handle: (request: Request) => Effect.Effect<Response, ConnectionFailure>
 
   /** An account by username or email; the default account without one. */

@@ -7,8 +7,10 @@
  * transport failure of the client (`RequestError`, reason `Transport`) and a
  * {@link truncate}d body is a body stream that fails part-way; over the Node
  * server a reset destroys the socket and a truncated body is cut short under
- * a larger `Content-Length`. Delays and hangs use `Effect.sleep`, so the
- * `TestClock` controls them.
+ * a larger `Content-Length`. Delays wait on the `Clock` of the request's
+ * caller, so the `TestClock` controls them; a hang lasts until the request is
+ * interrupted. The fake turns these faults into its Effect-free form
+ * (`FakePlex.HandlerFault`, durations in milliseconds) when they are scripted.
  *
  * @since 0.1.0
  */
@@ -341,7 +343,9 @@ export const oversized = (
 })
 
 /**
- * Answer with a response of your own.
+ * Answer with a response of your own. The Effect runs with the services of
+ * the `FakePlex.fault` call that scripted it, and is interrupted with the
+ * request; a defect or interruption of it is the request's.
  *
  * @since 0.1.0
  * @category constructors
