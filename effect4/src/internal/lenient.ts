@@ -11,10 +11,10 @@
  * `Schema` wraps the same function, so `Schema.decodeUnknownEffect` of a
  * public schema gives exactly what an operation gives.
  *
- * Each block is an opaque payload (`Schema.Unknown` on the wire, its
- * `toCodecJson` link describing the payloads it accepts) decoded to a
- * declaration of its value (whose `toCodecArbitrary` link generates the
- * canonical payloads the core describes and decodes them). So
+ * Each block is an opaque payload (a declaration that accepts any value,
+ * whose `toCodecJson` link describes the payloads the codec accepts) decoded
+ * by the codec to a declaration of its value (whose `toCodecArbitrary` link
+ * generates the canonical payloads the core describes and decodes them). So
  * `Schema.toJsonSchemaDocument` describes what a block accepts and
  * `Arbitrary.schema` generates decoded values.
  *
@@ -123,16 +123,18 @@ const lenient = <A>(codec: Core.Codec<A>, is: (u: unknown) => u is A, identifier
   const named = identifier === undefined ? {} : { identifier }
   const expected = identifier ?? "a Plex payload"
   const decode = SchemaGetter.transformEffect(decodeWith(codec, expected))
-  // The payloads it accepts, for JSON Schema: the core's fragment, as is.
-  const described = Schema.Json.check(
-    Schema.makeFilter(() => true, { toJsonSchema: () => codec.jsonSchema })
-  ).annotate(named)
   const wire = Schema.declare(anything, {
+    // The payloads it accepts, for JSON Schema: the core's fragment, as is (built when asked for).
     toCodecJson: () =>
-      Schema.link<unknown>()(described, {
-        decode: SchemaGetter.passthroughSubtype<unknown, Schema.Json>(),
-        encode: SchemaGetter.passthroughSupertype<Schema.Json, unknown>()
-      })
+      Schema.link<unknown>()(
+        Schema.Json.check(Schema.makeFilter(() => true, { toJsonSchema: () => codec.jsonSchema })).annotate(
+          named
+        ),
+        {
+          decode: SchemaGetter.passthroughSubtype<unknown, Schema.Json>(),
+          encode: SchemaGetter.passthroughSupertype<Schema.Json, unknown>()
+        }
+      )
   })
   const value = Schema.declare<A>(is, {
     ...named,
