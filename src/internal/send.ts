@@ -28,8 +28,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { type NetworkError, Unexpected } from "../PlexError.js"
+import { guardFetch } from "../core/fetchGuard.js"
 import { isRedirect, mayCarrySecrets, nextHop, redirectQuery } from "../core/policy.js"
-import { type Context as Ctx, CrossOrigin, discardBody, fieldsOf, networkError } from "./read.js"
+import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
 /** A response and its headers, read once (each read of `headers` builds them anew). */
 export interface Answer {
@@ -58,36 +59,6 @@ const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest
         return found instanceof Found ? found.context : Context.empty()
       })
     )
-
-const carries = (text: string, secrets: ReadonlyArray<string>) =>
-  secrets.some((secret) => secret.length > 0 && text.includes(secret))
-
-/** A `fetch` through `inner` that sends no secret to, and takes no answer from, an origin but `intended()`. */
-const guard =
-  (
-    inner: Option.Option<typeof globalThis.fetch>,
-    intended: () => string,
-    secrets: ReadonlyArray<string>
-  ): typeof globalThis.fetch =>
-  async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input)
-    if (!mayCarrySecrets(intended(), url)) {
-      const body = init?.body
-      // A body it does not read as text (bytes, a stream, a form) is taken to carry every secret.
-      const text = typeof body === "string" ? body : body == null ? "" : secrets.join(" ")
-      const sent = [url, text]
-      new globalThis.Headers(init?.headers).forEach((value) => sent.push(value))
-      if (sent.some((text) => carries(text, secrets))) {
-        throw new CrossOrigin(`refused to send credentials to another origin (${new URL(url).origin})`)
-      }
-    }
-    // The global `fetch` is read at each call: it may be replaced (a polyfill, a test).
-    const response = await Option.getOrElse(inner, () => globalThis.fetch)(input, init)
-    if (response.url !== "" && !mayCarrySecrets(intended(), response.url)) {
-      throw new CrossOrigin(`the answer came from another origin (${new URL(response.url).origin})`)
-    }
-    return response
-  }
 
 /** Sends `request` through `client`, following redirects by the policy. */
 export const send = (
@@ -145,7 +116,11 @@ export const send = (
     loop(request, 0, secretBody).pipe(
       Effect.provideService(
         FetchHttpClient.Fetch,
-        guard(Context.getOption(context, FetchHttpClient.Fetch), () => intended, ctx.secrets)
+        guardFetch(
+          Option.getOrUndefined(Context.getOption(context, FetchHttpClient.Fetch)),
+          () => intended,
+          ctx.secrets
+        )
       ),
       Effect.provideService(FetchHttpClient.RequestInit, {
         ...Option.getOrUndefined(Context.getOption(context, FetchHttpClient.RequestInit)),

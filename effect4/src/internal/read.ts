@@ -11,8 +11,15 @@ import type * as Headers from "effect/http/Headers"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Stream from "effect/Stream"
+import {
+  decodeFailureDetail,
+  jsonBody,
+  transportFailure,
+  unexpectedStatusDetail
+} from "../../../src/core/answer.js"
 import { errorEntries } from "../../../src/core/errorCodes.js"
-import { classify, isJson, isRedirect, neverSent, parseRetryAfter } from "../../../src/core/policy.js"
+import { CrossOrigin } from "../../../src/core/fetchGuard.js"
+import { classify, neverSent, parseRetryAfter } from "../../../src/core/policy.js"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
 import { excerpt, scrub } from "./redact.js"
@@ -46,12 +53,6 @@ export const neverReachedServer: unique symbol = Symbol.for(
   "effect-plex-auth/NetworkError/neverReachedServer"
 )
 
-/** Thrown by the engine's `fetch` to refuse a cross-origin request or answer. */
-export class CrossOrigin extends Error {}
-
-const field = (value: unknown, key: string): unknown =>
-  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
-
 /** The error for a failed exchange with the transport. */
 export const networkError = (
   ctx: Context,
@@ -63,9 +64,7 @@ export const networkError = (
     const detail = cause instanceof CrossOrigin ? cause.message : "the request URL is invalid"
     return new Errors.Unexpected({ ...fieldsOf(ctx), reason: "Redirect", detail })
   }
-  const code = field(field(cause, "cause"), "code")
-  const parts = [field(cause, "message"), code, field(field(cause, "cause"), "message")]
-  const text = parts.filter((p): p is string => typeof p === "string" && p.length > 0).join(": ")
+  const { code, text } = transportFailure(cause)
   const detail = scrub(text || reason._tag, ctx.secrets)
   const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
   if (reason._tag === "TransportError" && neverSent(code)) {
@@ -156,12 +155,7 @@ export const refused = (
   const kind = classify(status, codes, errors.map((e) => e.message ?? "").join(" "), spec)
   if (kind === "RateLimited") return new Errors.RateLimited({ ...fields, retryAfterMillis })
   if (kind !== "Unexpected") return new refusals[kind](fields)
-  const detail =
-    status === 404
-      ? "not found"
-      : isRedirect(status)
-        ? "a redirect that could not be followed"
-        : `unexpected status ${status}`
+  const detail = unexpectedStatusDetail(status)
   const bodyExcerpt = excerpt(text, ctx.secrets)
   return new Errors.Unexpected({
     ...fields,
@@ -185,20 +179,10 @@ export const decoded = <A>(
   if (spec.noContent) return { value: undefined as A, status, headers, contentType }
   const unusable = (reason: "ContentType" | "Decode", detail: string) =>
     new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
-  if (!isJson(contentType))
-    return unusable("ContentType", `expected a JSON body, got ${contentType ?? "no content type"}`)
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    return unusable("Decode", `the body is not valid JSON (${text.length} characters)`)
-  }
+  const body = jsonBody(contentType, text)
+  if (!("json" in body)) return unusable(body.reason, body.detail)
+  const json = body.json
   const value = L.decodePlain(spec.schema, json)
   if (!(value instanceof L.Failure)) return { value, status, headers, contentType }
-  // A path and a kind, never a value.
-  const path = value.path.length > 0 ? value.path.map(String).join(".") : "body"
-  return unusable(
-    "Decode",
-    `the body does not have the expected shape: ${value.missing ? "missing" : "invalid"} ${path}`
-  )
+  return unusable("Decode", decodeFailureDetail(value.path, value.missing))
 }

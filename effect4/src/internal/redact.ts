@@ -1,80 +1,13 @@
 /**
  * Secrets on their way out: revealed only where a request is built, and
  * masked in every text that leaves the library (error details, body
- * excerpts, transport messages). `scrub` and `excerpt` are plain functions.
+ * excerpts, transport messages): `scrub` and `excerpt` are the core's (core/redact.ts).
  *
  * @internal
  */
 import * as Redacted from "effect/Redacted"
 
-/** What a masked secret reads as. */
-export const mask = "<redacted>"
-
-/**
- * Secrets shorter than this are masked only where they stand alone (not in
- * the middle of a word): a one-letter password must not turn `plex.tv` into
- * `ple<redacted>.tv`. Longer ones (every token, a six-digit code) are masked
- * wherever they appear.
- */
-export const minLengthAnywhere = 6
-
-/** The ways a secret can be echoed back: as sent in a form or query, URI-encoded, JSON-escaped, or as is. */
-const echoedForms = (secret: string): ReadonlyArray<string> => {
-  const forms = new Set([
-    new URLSearchParams([["", secret]]).toString().slice(1),
-    JSON.stringify(secret).slice(1, -1)
-  ])
-  try {
-    forms.add(encodeURIComponent(secret))
-  } catch {
-    // A lone surrogate has no URI encoding.
-  }
-  forms.add(secret)
-  return [...forms].filter((form) => form.length > 0).sort((a, b) => b.length - a.length)
-}
-
-const isWordChar = (char: string | undefined): boolean => char !== undefined && /[\p{L}\p{N}_]/u.test(char)
-
-/** Replaces each occurrence of `form` that stands alone: no word character glued to it on either side. */
-const maskStandalone = (text: string, form: string): string => {
-  let out = ""
-  let from = 0
-  for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
-    if (at < from) continue
-    const before = text[at - 1]
-    const after = text[at + form.length]
-    const glued =
-      (isWordChar(before) && isWordChar(form[0])) || (isWordChar(after) && isWordChar(form[form.length - 1]))
-    if (glued) continue
-    out += text.slice(from, at) + mask
-    from = at + form.length
-  }
-  return out + text.slice(from)
-}
-
-/**
- * Masks every known secret in a text, in each form it may be echoed in. A
- * secret of at least {@link minLengthAnywhere} characters is masked
- * wherever it appears; a shorter one wherever it stands alone.
- */
-export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text
-  for (const secret of secrets) {
-    if (secret.length === 0) continue
-    for (const form of echoedForms(secret)) {
-      out = form.length >= minLengthAnywhere ? out.split(form).join(mask) : maskStandalone(out, form)
-    }
-  }
-  return out
-}
-
-/** The first 200 characters of a body, whitespace collapsed, secrets masked (before it is cut). */
-export const excerpt = (text: string, secrets: ReadonlyArray<string>): string | undefined => {
-  // Mask first: collapsing whitespace or cutting could otherwise leave part of a secret unrecognised.
-  const collapsed = scrub(text, secrets).replace(/\s+/g, " ").trim()
-  if (collapsed.length === 0) return undefined
-  return collapsed.length > 200 ? `${collapsed.slice(0, 200)}…` : collapsed
-}
+export { excerpt, mask, minLengthAnywhere, scrub } from "../../../src/core/redact.js"
 
 /**
  * A value with every `Redacted` in it revealed (strings, arrays, plain

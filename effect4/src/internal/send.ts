@@ -30,9 +30,10 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { HttpMethod } from "effect/http/HttpMethod"
 import * as Result from "effect/Result"
+import { guardFetch } from "../../../src/core/fetchGuard.js"
 import { isRedirect, mayCarrySecrets, nextHop, redirectQuery } from "../../../src/core/policy.js"
 import { type NetworkError, Unexpected } from "../PlexError.js"
-import { type Context as Ctx, CrossOrigin, discardBody, fieldsOf, networkError } from "./read.js"
+import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
 /** A response and its headers, read once. */
 export interface Answer {
@@ -65,36 +66,6 @@ const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest
           : Context.empty()
       })
     )
-
-const carries = (text: string, secrets: ReadonlyArray<string>) =>
-  secrets.some((secret) => secret.length > 0 && text.includes(secret))
-
-/** A `fetch` through `inner` that sends no secret to, and takes no answer from, an origin but `intended()`. */
-const guard =
-  (
-    inner: typeof globalThis.fetch | undefined,
-    intended: () => string,
-    secrets: ReadonlyArray<string>
-  ): typeof globalThis.fetch =>
-  async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input)
-    if (!mayCarrySecrets(intended(), url)) {
-      const body = init?.body
-      // A body it does not read as text (bytes, a stream, a form) is taken to carry every secret.
-      const text = typeof body === "string" ? body : body == null ? "" : secrets.join(" ")
-      const sent = [url, text]
-      new globalThis.Headers(init?.headers).forEach((value) => sent.push(value))
-      if (sent.some((text) => carries(text, secrets))) {
-        throw new CrossOrigin(`refused to send credentials to another origin (${new URL(url).origin})`)
-      }
-    }
-    // The global `fetch` is read at each call when the caller gave none: it may be replaced (a polyfill, a test).
-    const response = await (inner ?? globalThis.fetch)(input, init)
-    if (response.url !== "" && !mayCarrySecrets(intended(), response.url)) {
-      throw new CrossOrigin(`the answer came from another origin (${new URL(response.url).origin})`)
-    }
-    return response
-  }
 
 /** Sends `request` through `client`, following redirects by the policy. */
 export const send = (
@@ -152,7 +123,7 @@ export const send = (
     loop(request, 0, secretBody).pipe(
       Effect.provideService(
         FetchHttpClient.Fetch,
-        guard(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => intended, ctx.secrets)
+        guardFetch(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => intended, ctx.secrets)
       ),
       Effect.provideService(FetchHttpClient.RequestInit, {
         ...Context.getOrUndefined(context, FetchHttpClient.RequestInit),
@@ -162,5 +133,5 @@ export const send = (
   )
 }
 
-/** For `ServerClient`, which follows a server's redirects itself through the same transport guard. */
-export { clientContext, guard }
+/** For `ServerClient`, which follows a server's redirects itself (with the same `guardFetch` of the core). */
+export { clientContext }
