@@ -25,6 +25,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import * as SynchronizedRef from "effect/SynchronizedRef"
+import * as Core from "../core/refresh.js"
 import type { CredentialsService } from "../Credentials.js"
 
 /**
@@ -33,7 +34,7 @@ import type { CredentialsService } from "../Credentials.js"
  */
 export interface RefreshFailed {
   readonly _tag: "RefreshFailed"
-  readonly reason: "Failed" | "SameToken" | "CoolingDown" | "SignedOut" | "FreshTokenRefused"
+  readonly reason: Core.Reason
   readonly cause?: unknown
 }
 
@@ -67,7 +68,7 @@ interface State {
   /** When a refresh ahead of expiry last failed (the next waits for the cooldown). */
   readonly aheadFailedAt?: number | undefined
   /** The token no new one may replace (for now), why, and since when. */
-  readonly spent?: { readonly token: string; readonly reason: RefreshFailed["reason"]; readonly at: number }
+  readonly spent?: Core.Spent | undefined
 }
 
 /** Credentials whose token is refreshed by the rules above. */
@@ -78,33 +79,20 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService> 
     const expiring = (token: Redacted.Redacted<string>) => ({ token, expires: options.expiresAt?.(token) })
     const state = yield* SynchronizedRef.make<State>(expiring(options.initial))
 
-    /** Why `token` may not be replaced now, if it may not. */
-    const blocked = (s: State, token: string, now: number): RefreshFailed["reason"] | undefined => {
-      const spent = s.spent?.token === token ? s.spent : undefined
-      if (spent?.reason === "SignedOut" || spent?.reason === "SameToken") return spent.reason
-      if (spent !== undefined && now - spent.at < cooldown) {
-        return spent.reason === "Failed" ? "CoolingDown" : spent.reason
-      }
-      return undefined
-    }
-
     /** Obtains a new token for `s.token`, recording a failure as spent. */
     const renew = (s: State, now: number) =>
       Effect.map(
         Effect.either(options.obtain),
         (fresh): readonly [Either.Either<Redacted.Redacted<string>, RefreshFailed>, State] => {
           const current = Redacted.value(s.token)
-          if (Either.isLeft(fresh)) {
-            return [
-              Either.left(failed("Failed", fresh.left)),
-              { ...s, spent: { token: current, reason: "Failed", at: now } }
-            ]
-          }
-          if (Redacted.value(fresh.right) === current) {
-            return [
-              Either.left(failed("SameToken")),
-              { ...s, spent: { token: current, reason: "SameToken", at: now } }
-            ]
+          const spent = Core.renewed(
+            current,
+            Either.isLeft(fresh) ? undefined : Redacted.value(fresh.right),
+            now
+          )
+          if (spent !== undefined || Either.isLeft(fresh)) {
+            const cause = Either.isLeft(fresh) ? fresh.left : undefined
+            return [Either.left(failed(spent?.reason ?? "Failed", cause)), { ...s, spent }]
           }
           return [Either.right(fresh.right), { ...expiring(fresh.right), refreshedAt: now }]
         }
@@ -115,31 +103,20 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService> 
     ): Effect.Effect<Redacted.Redacted<string>, RefreshFailed> =>
       SynchronizedRef.modifyEffect(state, (s) =>
         Effect.gen(function* () {
-          const refused = Redacted.value(stale)
-          // Someone else already replaced the refused token: use theirs.
-          if (Redacted.value(s.token) !== refused) return [Either.right(s.token), s] as const
           const now = yield* Clock.currentTimeMillis
-          const reason = blocked(s, refused, now)
-          if (reason !== undefined) return [Either.left(failed(reason)), s] as const
-          if (s.refreshedAt !== undefined && now - s.refreshedAt < cooldown) {
-            const spent = { token: refused, reason: "FreshTokenRefused" as const, at: now }
-            return [Either.left(failed("FreshTokenRefused")), { ...s, spent }] as const
+          const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(stale), now, cooldown)
+          // Someone else already replaced the refused token: use theirs.
+          if (decision._tag === "UseCurrent") return [Either.right(s.token), s] as const
+          if (decision._tag === "Blocked") return [Either.left(failed(decision.reason)), s] as const
+          if (decision._tag === "FreshTokenRefused") {
+            return [Either.left(failed("FreshTokenRefused")), { ...s, spent: decision.spent }] as const
           }
           return yield* renew(s, now)
         })
       ).pipe(Effect.flatten)
 
     const expiresAt = options.expiresAt
-    const due = (s: State, now: number) => {
-      const at = s.expires
-      const ahead = s.aheadFailedAt
-      return (
-        at !== undefined &&
-        at - now <= margin &&
-        (ahead === undefined || now - ahead >= cooldown) &&
-        blocked(s, Redacted.value(s.token), now) === undefined
-      )
-    }
+    const due = (s: State, now: number) => Core.dueAhead(s, Redacted.value(s.token), now, margin, cooldown)
     const current = Effect.map(SynchronizedRef.get(state), (s) => s.token)
     const token: Effect.Effect<Redacted.Redacted<string>> =
       expiresAt === undefined

@@ -25,6 +25,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as SynchronizedRef from "effect/SynchronizedRef"
+import * as Core from "../../../src/core/refresh.js"
 import type { CredentialsService } from "../Credentials.js"
 
 /**
@@ -33,7 +34,7 @@ import type { CredentialsService } from "../Credentials.js"
  */
 export interface RefreshFailed {
   readonly _tag: "RefreshFailed"
-  readonly reason: "Failed" | "SameToken" | "CoolingDown" | "SignedOut" | "FreshTokenRefused"
+  readonly reason: Core.Reason
   readonly cause?: unknown
 }
 
@@ -67,7 +68,7 @@ interface State {
   /** When a refresh ahead of expiry last failed (the next waits for the cooldown). */
   readonly aheadFailedAt?: number | undefined
   /** The token no new one may replace (for now), why, and since when. */
-  readonly spent?: { readonly token: string; readonly reason: RefreshFailed["reason"]; readonly at: number }
+  readonly spent?: Core.Spent | undefined
 }
 
 /** Credentials whose token is refreshed by the rules above. */
@@ -78,33 +79,20 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService> 
     const expiring = (token: Redacted.Redacted<string>) => ({ token, expires: options.expiresAt?.(token) })
     const state = yield* SynchronizedRef.make<State>(expiring(options.initial))
 
-    /** Why `token` may not be replaced now, if it may not. */
-    const blocked = (s: State, token: string, now: number): RefreshFailed["reason"] | undefined => {
-      const spent = s.spent?.token === token ? s.spent : undefined
-      if (spent?.reason === "SignedOut" || spent?.reason === "SameToken") return spent.reason
-      if (spent !== undefined && now - spent.at < cooldown) {
-        return spent.reason === "Failed" ? "CoolingDown" : spent.reason
-      }
-      return undefined
-    }
-
     /** Obtains a new token for `s.token`, recording a failure as spent. */
     const renew = (s: State, now: number) =>
       Effect.map(
         Effect.result(options.obtain),
         (fresh): readonly [Result.Result<Redacted.Redacted<string>, RefreshFailed>, State] => {
           const current = Redacted.value(s.token)
-          if (Result.isFailure(fresh)) {
-            return [
-              Result.fail(failed("Failed", fresh.failure)),
-              { ...s, spent: { token: current, reason: "Failed", at: now } }
-            ]
-          }
-          if (Redacted.value(fresh.success) === current) {
-            return [
-              Result.fail(failed("SameToken")),
-              { ...s, spent: { token: current, reason: "SameToken", at: now } }
-            ]
+          const spent = Core.renewed(
+            current,
+            Result.isFailure(fresh) ? undefined : Redacted.value(fresh.success),
+            now
+          )
+          if (spent !== undefined || Result.isFailure(fresh)) {
+            const cause = Result.isFailure(fresh) ? fresh.failure : undefined
+            return [Result.fail(failed(spent?.reason ?? "Failed", cause)), { ...s, spent }]
           }
           return [Result.succeed(fresh.success), { ...expiring(fresh.success), refreshedAt: now }]
         }
@@ -115,31 +103,20 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService> 
     ): Effect.Effect<Redacted.Redacted<string>, RefreshFailed> =>
       SynchronizedRef.modifyEffect(state, (s) =>
         Effect.gen(function* () {
-          const refused = Redacted.value(stale)
-          // Someone else already replaced the refused token: use theirs.
-          if (Redacted.value(s.token) !== refused) return [Result.succeed(s.token), s] as const
           const now = yield* Clock.currentTimeMillis
-          const reason = blocked(s, refused, now)
-          if (reason !== undefined) return [Result.fail(failed(reason)), s] as const
-          if (s.refreshedAt !== undefined && now - s.refreshedAt < cooldown) {
-            const spent = { token: refused, reason: "FreshTokenRefused" as const, at: now }
-            return [Result.fail(failed("FreshTokenRefused")), { ...s, spent }] as const
+          const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(stale), now, cooldown)
+          // Someone else already replaced the refused token: use theirs.
+          if (decision._tag === "UseCurrent") return [Result.succeed(s.token), s] as const
+          if (decision._tag === "Blocked") return [Result.fail(failed(decision.reason)), s] as const
+          if (decision._tag === "FreshTokenRefused") {
+            return [Result.fail(failed("FreshTokenRefused")), { ...s, spent: decision.spent }] as const
           }
           return yield* renew(s, now)
         })
       ).pipe(Effect.flatMap(Effect.fromResult))
 
     const expiresAt = options.expiresAt
-    const due = (s: State, now: number) => {
-      const at = s.expires
-      const ahead = s.aheadFailedAt
-      return (
-        at !== undefined &&
-        at - now <= margin &&
-        (ahead === undefined || now - ahead >= cooldown) &&
-        blocked(s, Redacted.value(s.token), now) === undefined
-      )
-    }
+    const due = (s: State, now: number) => Core.dueAhead(s, Redacted.value(s.token), now, margin, cooldown)
     const current = Effect.map(SynchronizedRef.get(state), (s) => s.token)
     const token: Effect.Effect<Redacted.Redacted<string>> =
       expiresAt === undefined

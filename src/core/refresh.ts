@@ -1,0 +1,101 @@
+/**
+ * The decisions of the one token-refresh mechanism (single flight, cooldown,
+ * sign-out aware, optionally ahead of expiry), as plain functions over its
+ * state: each edition's `internal/refresh.ts` holds the state in its own
+ * `SynchronizedRef` and runs `obtain` as its Effect line does. Tokens are
+ * compared by their text here, which never leaves the edition's state.
+ *
+ * @internal
+ */
+
+/** Why a refresh gave no new token. */
+export type Reason = "Failed" | "SameToken" | "CoolingDown" | "SignedOut" | "FreshTokenRefused"
+
+/** The token no new one may replace (for now), why, and since when (epoch ms). */
+export interface Spent {
+  readonly token: string
+  readonly reason: Reason
+  readonly at: number
+}
+
+/** What the decisions read of the state. */
+export interface State {
+  /** When the current token was obtained by a refresh (not the initial one). */
+  readonly refreshedAt?: number | undefined
+  /** When the current token expires (epoch ms), when known. */
+  readonly expires?: number | undefined
+  /** When a refresh ahead of expiry last failed. */
+  readonly aheadFailedAt?: number | undefined
+  readonly spent?: Spent | undefined
+}
+
+/**
+ * Why `token` may not be replaced now, if it may not: signed out or handed
+ * back unchanged (for good), or a failure or refused fresh token less than
+ * `cooldown` ago.
+ */
+export const blocked = (state: State, token: string, now: number, cooldown: number): Reason | undefined => {
+  const spent = state.spent?.token === token ? state.spent : undefined
+  if (spent?.reason === "SignedOut" || spent?.reason === "SameToken") return spent.reason
+  if (spent !== undefined && now - spent.at < cooldown) {
+    return spent.reason === "Failed" ? "CoolingDown" : spent.reason
+  }
+  return undefined
+}
+
+/** What to do when `refused` was refused while the state holds `current`. */
+export type OnRefusal =
+  | { readonly _tag: "UseCurrent" }
+  | { readonly _tag: "Blocked"; readonly reason: Reason }
+  | { readonly _tag: "FreshTokenRefused"; readonly spent: Spent }
+  | { readonly _tag: "Renew" }
+
+/**
+ * Someone else already replaced the refused token: use theirs. Otherwise,
+ * unless it is blocked, a token obtained by a refresh less than `cooldown`
+ * ago that is refused too means the server refuses fresh tokens: none is
+ * obtained for `cooldown`. Else obtain a new one.
+ */
+export const onRefusal = (
+  state: State,
+  current: string,
+  refused: string,
+  now: number,
+  cooldown: number
+): OnRefusal => {
+  if (current !== refused) return { _tag: "UseCurrent" }
+  const reason = blocked(state, refused, now, cooldown)
+  if (reason !== undefined) return { _tag: "Blocked", reason }
+  if (state.refreshedAt !== undefined && now - state.refreshedAt < cooldown) {
+    return { _tag: "FreshTokenRefused", spent: { token: refused, reason: "FreshTokenRefused", at: now } }
+  }
+  return { _tag: "Renew" }
+}
+
+/**
+ * What `obtain` gave for `current`: a fresh token, or why not (it failed:
+ * `fresh` undefined; or it handed back the same token), as the spent record.
+ */
+export const renewed = (current: string, fresh: string | undefined, now: number): Spent | undefined =>
+  fresh === undefined
+    ? { token: current, reason: "Failed", at: now }
+    : fresh === current
+      ? { token: current, reason: "SameToken", at: now }
+      : undefined
+
+/**
+ * Whether `current` should be refreshed ahead of its expiry: it expires
+ * within `margin`, no ahead refresh failed less than `cooldown` ago, and it
+ * is not blocked.
+ */
+export const dueAhead = (
+  state: State,
+  current: string,
+  now: number,
+  margin: number,
+  cooldown: number
+): boolean =>
+  state.expires !== undefined &&
+  state.expires - now <= margin &&
+  (state.aheadFailedAt === undefined || now - state.aheadFailedAt >= cooldown) &&
+  blocked(state, current, now, cooldown) === undefined
