@@ -34,12 +34,13 @@ import * as PinLogin from "./PinLogin.js"
 import {
   type BadRequest,
   InvalidJwt,
-  type InvalidJwtReason,
   type InvalidInput,
   type ResponseError,
   Unauthorized
 } from "./PlexError.js"
 import * as Jose from "./core/jose.js"
+import * as JwtFacts from "./core/jwt.js"
+import { pinsPath } from "./core/pin.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
@@ -279,7 +280,7 @@ const readClaims = (token: string): Option.Option<Claims> =>
 
 const toPlexJwt = (token: Redacted.Redacted<string>): PlexJwt => {
   const claims = Option.getOrElse(readClaims(Redacted.value(token)), (): Claims => ({}))
-  return { token, claims, expiresAt: claims.exp === undefined ? undefined : claims.exp * 1000 }
+  return { token, claims, expiresAt: JwtFacts.expiresAt(claims) }
 }
 
 /**
@@ -413,7 +414,7 @@ export const registerKey = (
       {
         operation: "registerJwk",
         method: "POST",
-        path: "/api/v2/auth/jwk",
+        path: JwtFacts.jwkPath,
         body: Request.json({ jwk: key.jwk }),
         schema: L.Unknown,
         noContent: true
@@ -423,10 +424,7 @@ export const registerKey = (
   ).pipe(
     Effect.as<Registration>("Registered"),
     Effect.catchIf(
-      (error): error is BadRequest =>
-        error._tag === "BadRequest" &&
-        error.status === 422 &&
-        error.errors.some((e) => /already registered/i.test(e.message ?? "")),
+      (error): error is BadRequest => JwtFacts.alreadyRegistered(error),
       () => Effect.succeed<Registration>("AlreadyRegistered")
     )
   )
@@ -446,7 +444,7 @@ export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.Http
     atJwtHost({
       operation: "getNonce",
       method: "GET",
-      path: "/api/v2/auth/nonce",
+      path: JwtFacts.noncePath,
       schema: Nonce
     }),
     (success) => success.value.nonce
@@ -458,7 +456,7 @@ export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.Http
  * @since 0.1.0
  * @category constants
  */
-export const defaultScope = "username,email,friendly_name"
+export const defaultScope = JwtFacts.defaultScope
 
 /**
  * Options of {@link signDeviceJwt} and {@link deviceJwt}.
@@ -473,7 +471,7 @@ export interface DeviceJwtOptions {
   readonly scope?: string | undefined
 }
 
-const defaultDeviceJwtLifetime = Duration.minutes(5)
+const defaultDeviceJwtLifetime = Duration.millis(JwtFacts.defaultDeviceJwtLifetimeMillis)
 
 /**
  * Signs a device JWT (EdDSA, header `kid` the key's thumbprint) with payload
@@ -490,22 +488,16 @@ export const signDeviceJwt = (
   Effect.gen(function* () {
     const identity = yield* ClientIdentity
     const now = yield* Clock.currentTimeMillis
-    const iat = Math.floor(now / 1000)
     const lifetime = Duration.decode(options.lifetime ?? defaultDeviceJwtLifetime)
-    const exp = iat + Math.max(1, Math.floor(Duration.toSeconds(lifetime)))
     const jwt = yield* Effect.promise(() =>
-      Jose.sign(
-        key.privateKey,
-        { alg: "EdDSA", typ: "JWT", kid: key.thumbprint },
-        {
-          nonce: options.nonce,
-          scope: options.scope ?? defaultScope,
-          aud: "plex.tv",
-          iss: identity.clientIdentifier,
-          iat,
-          exp
-        }
-      )
+      JwtFacts.signDeviceJwt(key.privateKey, {
+        thumbprint: key.thumbprint,
+        clientIdentifier: identity.clientIdentifier,
+        nonce: options.nonce,
+        scope: options.scope,
+        nowMillis: now,
+        lifetimeMillis: Duration.toMillis(lifetime)
+      })
     )
     return Redacted.make(jwt)
   })
@@ -523,20 +515,11 @@ export const deviceJwt = (
 ): Effect.Effect<Redacted.Redacted<string>, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.flatMap(getNonce(), (nonce) => signDeviceJwt(key, { ...options, nonce }))
 
-/** A 422 of the exchange whose messages match `pattern`. */
-const refused422 =
-  (pattern: RegExp) =>
-  (error: ResponseError): error is BadRequest =>
-    error._tag === "BadRequest" &&
-    error.status === 422 &&
-    error.errors.some((e) => e.message !== undefined && pattern.test(e.message))
-
 /** plex.tv refused the device JWT's nonce (unknown, already used, expired): a fresh one may do. */
-const nonceRefused = refused422(/nonce/i)
+const nonceRefused = (error: ResponseError): error is BadRequest => JwtFacts.nonceRefused(error)
 
 /** plex.tv refused the device JWT's signature or its key (unknown, not registered, revoked). */
-const keyRefused = (error: ResponseError): error is BadRequest =>
-  !nonceRefused(error) && refused422(/signature|\bkey\b|\bjwk\b|\bkid\b|thumbprint/i)(error)
+const keyRefused = (error: ResponseError): error is BadRequest => JwtFacts.keyRefused(error)
 
 const retryingExchange = <A, R>(
   run: Effect.Effect<A, ResponseError, R>
@@ -576,7 +559,7 @@ export const exchange = (
     const success = yield* atJwtHost({
       operation: "exchangeJwt",
       method: "POST",
-      path: "/api/v2/auth/token",
+      path: JwtFacts.tokenPath,
       body: Request.json({ jwt }),
       schema: Exchanged,
       idempotent: false
@@ -663,7 +646,7 @@ export const getKeys = (): Effect.Effect<
     atJwtHost({
       operation: "getJwks",
       method: "GET",
-      path: "/api/v2/auth/keys",
+      path: JwtFacts.keysPath,
       schema: Keys
     }),
     (success) => success.value.keys
@@ -689,7 +672,9 @@ export type Binding = DeviceKey | string
  * @since 0.1.0
  * @category verification
  */
-export const defaultClockSkew: Duration.Duration = /*#__PURE__*/ Duration.minutes(1)
+export const defaultClockSkew: Duration.Duration = /*#__PURE__*/ Duration.millis(
+  JwtFacts.defaultClockSkewMillis
+)
 
 /**
  * Verifies a Plex JWT against given keys: an EdDSA signature by one of them
@@ -712,48 +697,24 @@ export const verifyWith = (
   }
 ): Effect.Effect<Claims, InvalidJwt, ClientIdentity> =>
   Effect.gen(function* () {
-    const fail = (reason: InvalidJwtReason, detail: string) =>
-      Effect.fail(new InvalidJwt({ operation: "Jwt.verify", reason, detail }))
-    const parsed = Jose.parse(Redacted.value(V.toRedacted(token)))
-    if (parsed === undefined) return yield* fail("Malformed", "not a compact JWS with JSON header and claims")
-    if (parsed.header["alg"] !== "EdDSA") return yield* fail("Malformed", "the algorithm is not EdDSA")
-    const kid = parsed.header["kid"]
-    const candidates = options.keys
-      .filter((k) => Jose.isEd25519Public(k))
-      .sort((a, b) => Number(b.kid === kid) - Number(a.kid === kid))
-    const verified = yield* Effect.promise(async () => {
-      for (const candidate of candidates) {
-        try {
-          const publicKey = await Jose.importPublic(candidate as Jose.OkpPublic)
-          if (await Jose.verify(publicKey, parsed)) return true
-        } catch {
-          // A key Web Crypto refuses verifies nothing; try the next one.
-        }
-      }
-      return false
-    })
-    if (!verified) {
-      return yield* fail(
-        "Signature",
-        `no key of the ${candidates.length} Ed25519 keys given verifies its signature`
+    const identity = yield* ClientIdentity
+    const now = yield* Clock.currentTimeMillis
+    const result = yield* Effect.promise(() =>
+      JwtFacts.verifyPlexJwt(Redacted.value(V.toRedacted(token)), {
+        keys: options.keys,
+        claimsOf: (payload) => Option.getOrElse(decodeClaims(payload), (): Claims => ({})),
+        clientIdentifier: identity.clientIdentifier,
+        nowMillis: now,
+        clockSkewMillis: Duration.toMillis(options.clockSkew ?? defaultClockSkew),
+        thumbprint: isDeviceKey(options.binding) ? options.binding.thumbprint : options.binding
+      })
+    )
+    if ("reason" in result) {
+      return yield* Effect.fail(
+        new InvalidJwt({ operation: "Jwt.verify", reason: result.reason, detail: result.detail })
       )
     }
-    const claims = Option.getOrElse(decodeClaims(parsed.payload), (): Claims => ({}))
-    if (claims.iss !== "plex.tv") return yield* fail("Issuer", "the issuer is not plex.tv")
-    const identity = yield* ClientIdentity
-    if (!Jose.audienceIncludes(claims.aud, ["plex.tv", identity.clientIdentifier])) {
-      return yield* fail("Audience", "the audience names neither plex.tv nor this client")
-    }
-    const now = yield* Clock.currentTimeMillis
-    const skew = Duration.toMillis(options.clockSkew ?? defaultClockSkew)
-    if (claims.exp === undefined) return yield* fail("Expired", "it has no expiry")
-    if (claims.exp * 1000 + skew <= now) return yield* fail("Expired", "it has expired")
-    if (claims.nbf !== undefined && claims.nbf * 1000 - skew > now) {
-      return yield* fail("NotYetValid", "it is not valid yet (nbf)")
-    }
-    const expected = isDeviceKey(options.binding) ? options.binding.thumbprint : options.binding
-    if (claims.thumbprint !== expected) return yield* fail("Thumbprint", "it is bound to another device key")
-    return claims
+    return result.claims
   })
 
 /**
@@ -801,7 +762,7 @@ export const createPin = (
     atJwtHost({
       operation: "createPin",
       method: "POST",
-      path: "/api/v2/pins",
+      path: pinsPath,
       body: Request.json({ jwk: key.jwk, strong: options.strong !== false }),
       schema: PinLogin.Pin
     }),
@@ -863,10 +824,10 @@ export const pinLogin = (
  * @since 0.1.0
  * @category constants
  */
-export const defaultRefreshMargin: Duration.Duration = Duration.days(1)
+export const defaultRefreshMargin: Duration.Duration = Duration.millis(JwtFacts.defaultRefreshMarginMillis)
 
 /** After a failed refresh on read, the current token is served this long before trying again. */
-const retryAfterFailure = Duration.minutes(1)
+const retryAfterFailure = Duration.millis(JwtFacts.refreshCooldownMillis)
 
 /**
  * Options of {@link makeCredentials} and {@link layer}.

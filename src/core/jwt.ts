@@ -1,0 +1,184 @@
+/**
+ * Facts about Plex's JWT device authentication, as plain functions with no
+ * Effect in them (both editions' `Jwt` use them): the clients.plex.tv paths,
+ * the device JWT's header and claims, how plex.tv's refusals of an exchange
+ * read, and the verification of a Plex JWT (signature, issuer, audience,
+ * expiry, binding), on Web Crypto through `jose.ts`.
+ *
+ * python-plexapi (`MyPlexJWTLogin`) and @ctrl/plex (`src/jwt.ts`) send the
+ * same requests and claims.
+ *
+ * @internal
+ */
+import * as Jose from "./jose.js"
+
+/** Registers a device key's public JWK for the account of the token: `POST`. */
+export const jwkPath = "/api/v2/auth/jwk"
+
+/** A nonce for one device JWT: `GET`. */
+export const noncePath = "/api/v2/auth/nonce"
+
+/** Trades a device JWT for a Plex JWT: `POST` `{ jwt }`. */
+export const tokenPath = "/api/v2/auth/token"
+
+/** The keys plex.tv signs Plex JWTs with: `GET`. */
+export const keysPath = "/api/v2/auth/keys"
+
+/** The scope a device JWT asks for. */
+export const defaultScope = "username,email,friendly_name"
+
+/** How long a device JWT is valid by default: 5 minutes (a nonce lives as long). */
+export const defaultDeviceJwtLifetimeMillis = 5 * 60 * 1000
+
+/** How far clocks may disagree when checking `exp` and `nbf`, by default: 1 minute. */
+export const defaultClockSkewMillis = 60 * 1000
+
+/** How long before expiry a Plex JWT is refreshed, by default: 1 day. */
+export const defaultRefreshMarginMillis = 24 * 60 * 60 * 1000
+
+/** How long to wait after a failed refresh before trying again: 1 minute. */
+export const refreshCooldownMillis = 60 * 1000
+
+/**
+ * A device JWT's header and claims: EdDSA, `kid` the key's thumbprint;
+ * `{nonce, scope, aud: "plex.tv", iss: <client identifier>, iat, exp}` with
+ * `iat` now (seconds) and `exp` at least one second later.
+ */
+export const deviceJwtParts = (input: {
+  readonly thumbprint: string
+  readonly clientIdentifier: string
+  readonly nonce: string
+  readonly scope?: string | undefined
+  readonly nowMillis: number
+  readonly lifetimeMillis?: number | undefined
+}): {
+  readonly header: Readonly<Record<string, unknown>>
+  readonly payload: Readonly<Record<string, unknown>>
+} => {
+  const iat = Math.floor(input.nowMillis / 1000)
+  const lifetime = input.lifetimeMillis ?? defaultDeviceJwtLifetimeMillis
+  const exp = iat + Math.max(1, Math.floor(lifetime / 1000))
+  return {
+    header: { alg: "EdDSA", typ: "JWT", kid: input.thumbprint },
+    payload: {
+      nonce: input.nonce,
+      scope: input.scope ?? defaultScope,
+      aud: "plex.tv",
+      iss: input.clientIdentifier,
+      iat,
+      exp
+    }
+  }
+}
+
+/** Signs a device JWT (see {@link deviceJwtParts}) with the device's private key. */
+export const signDeviceJwt = (
+  privateKey: CryptoKey,
+  input: Parameters<typeof deviceJwtParts>[0]
+): Promise<string> => {
+  const { header, payload } = deviceJwtParts(input)
+  return Jose.sign(privateKey, header, payload)
+}
+
+/** What a refused answer carries that the decisions below read. */
+export interface Refusal {
+  readonly _tag: string
+  readonly status?: number | undefined
+  readonly errors?: ReadonlyArray<{ readonly message?: string | undefined }> | undefined
+}
+
+const refused422 = (error: Refusal, pattern: RegExp): boolean =>
+  error._tag === "BadRequest" &&
+  error.status === 422 &&
+  (error.errors ?? []).some((e) => e.message !== undefined && pattern.test(e.message))
+
+/** plex.tv answered a key registration 422 "already registered": registering is idempotent. */
+export const alreadyRegistered = (error: Refusal): boolean => refused422(error, /already registered/i)
+
+/** plex.tv refused the device JWT's nonce (unknown, already used, expired): a fresh one may do. */
+export const nonceRefused = (error: Refusal): boolean => refused422(error, /nonce/i)
+
+/** plex.tv refused the device JWT's signature or its key (unknown, not registered, revoked). */
+export const keyRefused = (error: Refusal): boolean =>
+  !nonceRefused(error) && refused422(error, /signature|\bkey\b|\bjwk\b|\bkid\b|thumbprint/i)
+
+/** The claims verification reads (an edition decodes them leniently from the payload). */
+export interface ClaimFacts {
+  readonly iss?: string | undefined
+  readonly aud?: string | ReadonlyArray<string> | undefined
+  readonly exp?: number | undefined
+  readonly nbf?: number | undefined
+  readonly thumbprint?: string | undefined
+}
+
+/** Why a Plex JWT failed verification. */
+export type VerifyFailure = {
+  readonly reason:
+    "Malformed" | "Signature" | "Issuer" | "Audience" | "Expired" | "NotYetValid" | "Thumbprint"
+  readonly detail: string
+}
+
+/** When a Plex JWT expires (epoch milliseconds), from its `exp` claim. */
+export const expiresAt = (claims: ClaimFacts): number | undefined =>
+  claims.exp === undefined ? undefined : claims.exp * 1000
+
+/**
+ * Verifies a Plex JWT: an EdDSA signature by one of `keys` (the one named by
+ * the header's `kid` first, then the others; keys that are not Ed25519 are
+ * skipped), `iss` plex.tv, `aud` naming plex.tv or this client, `exp` not
+ * passed and `nbf` (when present) reached, give or take `clockSkewMillis`,
+ * and the `thumbprint` claim the expected one. Resolves to the claims, or
+ * to why it failed.
+ */
+export const verifyPlexJwt = async <C extends ClaimFacts>(
+  token: string,
+  options: {
+    readonly keys: ReadonlyArray<unknown>
+    readonly claimsOf: (payload: Readonly<Record<string, unknown>>) => C
+    readonly clientIdentifier: string
+    readonly nowMillis: number
+    readonly clockSkewMillis?: number | undefined
+    readonly thumbprint: string
+  }
+): Promise<{ readonly claims: C } | VerifyFailure> => {
+  const parsed = Jose.parse(token)
+  if (parsed === undefined)
+    return { reason: "Malformed", detail: "not a compact JWS with JSON header and claims" }
+  if (parsed.header["alg"] !== "EdDSA") return { reason: "Malformed", detail: "the algorithm is not EdDSA" }
+  const kid = parsed.header["kid"]
+  const candidates = options.keys
+    .filter(Jose.isEd25519Public)
+    .sort((a, b) => Number(b["kid"] === kid) - Number(a["kid"] === kid))
+  let verified = false
+  for (const candidate of candidates) {
+    try {
+      if (await Jose.verify(await Jose.importPublic(candidate), parsed)) {
+        verified = true
+        break
+      }
+    } catch {
+      // A key Web Crypto refuses verifies nothing; try the next one.
+    }
+  }
+  if (!verified) {
+    return {
+      reason: "Signature",
+      detail: `no key of the ${candidates.length} Ed25519 keys given verifies its signature`
+    }
+  }
+  const claims = options.claimsOf(parsed.payload)
+  if (claims.iss !== "plex.tv") return { reason: "Issuer", detail: "the issuer is not plex.tv" }
+  if (!Jose.audienceIncludes(claims.aud, ["plex.tv", options.clientIdentifier])) {
+    return { reason: "Audience", detail: "the audience names neither plex.tv nor this client" }
+  }
+  const skew = options.clockSkewMillis ?? defaultClockSkewMillis
+  if (claims.exp === undefined) return { reason: "Expired", detail: "it has no expiry" }
+  if (claims.exp * 1000 + skew <= options.nowMillis) return { reason: "Expired", detail: "it has expired" }
+  if (claims.nbf !== undefined && claims.nbf * 1000 - skew > options.nowMillis) {
+    return { reason: "NotYetValid", detail: "it is not valid yet (nbf)" }
+  }
+  if (claims.thumbprint !== options.thumbprint) {
+    return { reason: "Thumbprint", detail: "it is bound to another device key" }
+  }
+  return { claims }
+}
