@@ -11,3 +11,10 @@
  * @since 0.1.0
  */
 export * as FakePlexServer from "./FakePlexServer.js"
+
+/**
+ * A `KeyValueStore` in one JSON file (0600, atomic, multi-process safe).
+ *
+ * @since 0.1.0
+ */
+export * as KeyValueStore from "./KeyValueStore.js"

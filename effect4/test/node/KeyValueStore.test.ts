@@ -1,0 +1,364 @@
+import { createHash } from "node:crypto"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as PersistenceKeyValueStore from "effect/persistence/KeyValueStore"
+import * as PlatformError from "effect/PlatformError"
+import * as TestClock from "effect/testing/TestClock"
+import { ClientIdentity } from "effect4-plex-auth"
+import { KeyValueStore } from "../../src/node/index.js"
+
+const posix = process.platform !== "win32"
+
+/** A fresh directory, removed with everything in it when the scope closes. */
+const tempDirectory = Effect.acquireRelease(
+  Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "plex-kvs4-"))),
+  (directory) => Effect.promise(() => fs.rm(directory, { recursive: true, force: true }))
+)
+
+const storeIn = (directory: string) =>
+  Effect.provide(Effect.service(KeyValueStore.KeyValueStore), KeyValueStore.layerFile({ directory }))
+
+const readFile = (file: string) => Effect.promise(() => fs.readFile(file, "utf8"))
+const listDirectory = (directory: string) => Effect.promise(() => fs.readdir(directory))
+const modeOf = (file: string) => Effect.promise(() => fs.stat(file).then((stat) => stat.mode & 0o777))
+const nextTurn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/** The `SystemError` reason behind a failure of the store (an operation's or the layer's). */
+const reasonOf = (
+  error: PersistenceKeyValueStore.KeyValueStoreError | PlatformError.PlatformError
+): string => {
+  const platform = error._tag === "KeyValueStoreError" ? error.cause : error
+  return PlatformError.isPlatformError(platform) ? platform.reason._tag : "not a PlatformError"
+}
+
+const withEnv = (env: Record<string, string>) =>
+  Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+
+describe("KeyValueStore.layerFile (Effect 4)", () => {
+  it.effect("stores, reads, modifies and removes values", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const store = yield* storeIn(directory)
+      assert.strictEqual(yield* store.get("missing"), undefined)
+      assert.strictEqual(yield* store.size, 0)
+      assert.isTrue(yield* store.isEmpty)
+
+      yield* store.set("a", "one")
+      yield* store.set("b", 'two ✓ with "quotes"\nand a newline')
+      assert.strictEqual(yield* store.get("a"), "one")
+      assert.strictEqual(yield* store.get("b"), 'two ✓ with "quotes"\nand a newline')
+      assert.isTrue(yield* store.has("a"))
+      assert.deepStrictEqual([...(yield* store.keys)].sort(), ["a", "b"])
+
+      assert.strictEqual(yield* store.modify("a", (value) => `${value}!`), "one!")
+      assert.strictEqual(yield* store.modify("missing", (value) => `${value}!`), undefined)
+      assert.isFalse(yield* store.has("missing"))
+
+      yield* store.remove("a")
+      assert.strictEqual(yield* store.get("a"), undefined)
+      assert.strictEqual(yield* store.size, 1)
+      yield* store.remove("never-there")
+      yield* store.clear
+      assert.strictEqual(yield* store.size, 0)
+    })
+  )
+
+  it.effect("keeps bytes as bytes and text as text", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const store = yield* storeIn(directory)
+      const bytes = new Uint8Array([0, 1, 2, 250, 255])
+      yield* store.set("bytes", bytes)
+      yield* store.set("text", "aGVsbG8=") // valid base64, but text
+      assert.deepStrictEqual(yield* store.getUint8Array("bytes"), bytes)
+      assert.strictEqual(yield* store.get("bytes"), "AAEC+v8=")
+      assert.strictEqual(yield* store.get("text"), "aGVsbG8=")
+      assert.deepStrictEqual(yield* store.getUint8Array("text"), new TextEncoder().encode("aGVsbG8="))
+      const flipped = yield* store.modifyUint8Array("bytes", (value) => value.map((b) => b ^ 0xff))
+      assert.deepStrictEqual(flipped, new Uint8Array([255, 254, 253, 5, 0]))
+    })
+  )
+
+  it.effect("keeps any key as data, __proto__ included, from one build to the next", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const keys = ["__proto__", "constructor", "", "a/b\\c", "ключ ✓"]
+      const first = yield* storeIn(directory)
+      for (const [i, key] of keys.entries()) yield* first.set(key, `value-${i}`)
+      const second = yield* storeIn(directory)
+      assert.strictEqual(yield* second.size, keys.length)
+      for (const [i, key] of keys.entries()) assert.strictEqual(yield* second.get(key), `value-${i}`)
+      assert.isFalse(yield* second.has("toString"))
+    })
+  )
+
+  it.effect("creates nothing until the first write, then the directory and the file", () =>
+    Effect.gen(function* () {
+      const parent = yield* tempDirectory
+      const directory = path.join(parent, "nested", "effect-plex-auth")
+      const store = yield* storeIn(directory)
+      assert.strictEqual(yield* store.get("x"), undefined)
+      yield* store.remove("x")
+      yield* store.clear
+      assert.deepStrictEqual(yield* listDirectory(parent), [])
+      yield* store.set("x", "1")
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
+
+  it.effect.skipIf(!posix)("the file is mode 0600 and a created directory 0700, whatever the umask", () =>
+    Effect.gen(function* () {
+      const parent = yield* tempDirectory
+      const directory = path.join(parent, "store")
+      const previous = process.umask(0o000)
+      yield* Effect.addFinalizer(() => Effect.sync(() => process.umask(previous)))
+      const store = yield* storeIn(directory)
+      yield* store.set("token", "secret")
+      assert.strictEqual(yield* modeOf(path.join(directory, "store.json")), 0o600)
+      assert.strictEqual(yield* modeOf(directory), 0o700)
+      yield* Effect.promise(() => fs.chmod(path.join(directory, "store.json"), 0o644))
+      yield* store.set("token", "secret-2")
+      assert.strictEqual(yield* modeOf(path.join(directory, "store.json")), 0o600)
+    })
+  )
+
+  it.effect.skipIf(!posix)("a symbolic link fails with PermissionDenied, and is not followed", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const elsewhere = path.join(directory, "planted.json")
+      yield* Effect.promise(() =>
+        fs.writeFile(elsewhere, `{"effect-plex-auth/token":"planted"}`, { mode: 0o600 })
+      )
+      yield* Effect.promise(() => fs.symlink(elsewhere, path.join(directory, "store.json")))
+      const error = yield* Effect.flip(storeIn(directory))
+      assert.strictEqual(reasonOf(error), "PermissionDenied")
+      assert.include(error.message, "symbolic link")
+      assert.notInclude(error.message, 'planted"')
+    })
+  )
+
+  for (const mode of [0o666, 0o620]) {
+    it.effect.skipIf(!posix)(
+      `a file of mode ${mode.toString(8)} fails with PermissionDenied, and is left alone`,
+      () =>
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          yield* Effect.promise(() => fs.writeFile(file, `{"a":"b"}`))
+          yield* Effect.promise(() => fs.chmod(file, mode))
+          const error = yield* Effect.flip(storeIn(directory))
+          assert.strictEqual(reasonOf(error), "PermissionDenied")
+          assert.include(error.message, "writable by")
+          // Built before the file was spoiled: reads and writes fail too, as KeyValueStoreError.
+          yield* Effect.promise(() => fs.chmod(file, 0o600))
+          const store = yield* storeIn(directory)
+          yield* Effect.promise(() => fs.chmod(file, mode))
+          const read = yield* Effect.flip(store.get("a"))
+          assert.strictEqual(read._tag, "KeyValueStoreError")
+          assert.strictEqual(read.method, "get")
+          assert.strictEqual(reasonOf(read), "PermissionDenied")
+          const written = yield* Effect.flip(store.set("a", "c"))
+          assert.strictEqual(reasonOf(written), "PermissionDenied")
+          assert.strictEqual(yield* readFile(file), `{"a":"b"}`)
+          assert.strictEqual(yield* modeOf(file), mode)
+        })
+    )
+  }
+
+  it.effect.skipIf(!posix)("a directory writable by others loses that permission on the first write", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      yield* Effect.promise(() => fs.chmod(directory, 0o777))
+      const store = yield* storeIn(directory)
+      yield* store.set("a", "b")
+      assert.strictEqual(yield* modeOf(directory), 0o755)
+    })
+  )
+
+  describe("the lock file", () => {
+    /** Turns the event loop and moves the TestClock 50 ms at a time until `fiber` ends. */
+    const stepUntilDone = <A, E>(fiber: Fiber.Fiber<A, E>, onStep: (step: number) => Effect.Effect<void>) =>
+      Effect.gen(function* () {
+        for (let step = 0; ; step++) {
+          for (let turn = 0; turn < 5 && fiber.pollUnsafe() === undefined; turn++) yield* nextTurn
+          if (fiber.pollUnsafe() !== undefined) return yield* Fiber.await(fiber)
+          yield* onStep(step)
+          yield* TestClock.adjust("50 millis")
+        }
+      })
+
+    const holdLock = (directory: string) =>
+      Effect.promise(() =>
+        fs.writeFile(
+          path.join(directory, "store.json.lock"),
+          JSON.stringify({ pid: process.pid, host: "another-host", nonce: "held" })
+        )
+      )
+
+    it.effect("a live writer's lock is waited for, and the change goes on once it is released", () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const store = yield* storeIn(directory)
+        yield* store.set("kept", "1")
+        yield* holdLock(directory)
+        const fiber = yield* Effect.forkChild(store.set("a", "b"))
+        const exit = yield* stepUntilDone(fiber, (step) =>
+          step === 3 ? Effect.promise(() => fs.rm(path.join(directory, "store.json.lock"))) : Effect.void
+        )
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), {
+          kept: "1",
+          a: "b"
+        })
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+    )
+
+    it.effect("a lock held past the wait limit fails the change with Busy, and is left alone", () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const store = yield* storeIn(directory)
+        yield* store.set("kept", "1")
+        yield* holdLock(directory)
+        const fiber = yield* Effect.forkChild(store.set("a", "b"))
+        const exit = yield* stepUntilDone(fiber, () => Effect.void)
+        assert.isTrue(Exit.isFailure(exit))
+        const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+        assert.isTrue(Option.isSome(error) && reasonOf(error.value) === "Busy")
+        assert.include(Option.isSome(error) ? error.value.message : "", "store.json.lock")
+        assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { kept: "1" })
+        assert.deepStrictEqual([...(yield* listDirectory(directory))].sort(), [
+          "store.json",
+          "store.json.lock"
+        ])
+      })
+    )
+
+    it.effect("a dead writer's lock and temporary file are taken over and removed", () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const store = yield* storeIn(directory)
+        yield* store.set("kept", "1")
+        // This host's tag, as the store names it; a pid above Linux's pid_max is never alive.
+        const host = createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8)
+        const deadPid = 4_194_305
+        yield* Effect.promise(() =>
+          fs.writeFile(
+            path.join(directory, "store.json.lock"),
+            JSON.stringify({ pid: deadPid, host, nonce: "dead" })
+          )
+        )
+        const leftover = `.store.json.${host}.${deadPid}.0123456789abcdef.tmp`
+        yield* Effect.promise(() => fs.writeFile(path.join(directory, leftover), "tok-half-written"))
+        yield* store.set("a", "b")
+        assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), {
+          kept: "1",
+          a: "b"
+        })
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+    )
+  })
+
+  it.effect("concurrent writes through one store are all kept", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const store = yield* storeIn(directory)
+      yield* Effect.forEach(
+        Array.from({ length: 25 }, (_, i) => i),
+        (i) => store.set(`key-${i}`, `${i}`),
+        { concurrency: "unbounded" }
+      )
+      assert.strictEqual(yield* (yield* storeIn(directory)).size, 25)
+    })
+  )
+
+  describe("a file that is not a store", () => {
+    const corrupt: ReadonlyArray<readonly [string, string]> = [
+      ["truncated JSON", '{"effect-plex-auth/token": "tok-SeCrEt-Zz9'],
+      ["an empty file", ""],
+      ["an array", '["tok-SeCrEt-Zz9"]'],
+      ["a value of another type", '{"effect-plex-auth/token": 42, "x": "tok-SeCrEt-Zz9"}'],
+      ["bytes that are not base64", '{"x": "tok-SeCrEt-Zz9", "b": { "base64": "not base64!" }}']
+    ]
+    for (const [name, content] of corrupt) {
+      it.effect(`${name}: building fails with InvalidData, and the file is left alone`, () =>
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          yield* Effect.promise(() => fs.writeFile(file, content))
+          const error = yield* Effect.flip(storeIn(directory))
+          assert.strictEqual(reasonOf(error), "InvalidData")
+          assert.include(error.message, file)
+          assert.notInclude(error.message, "tok-SeCrEt")
+          assert.strictEqual(yield* readFile(file), content)
+        })
+      )
+    }
+
+    it.effect("ClientIdentity.layerPersisted fails rather than invent a new client identifier", () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        yield* Effect.promise(() => fs.writeFile(path.join(directory, "store.json"), "{oops"))
+        const exit = yield* Effect.exit(
+          Effect.provide(
+            Effect.service(ClientIdentity.ClientIdentity),
+            ClientIdentity.layerPersisted({ product: "Test" }).pipe(
+              Layer.provide(KeyValueStore.layerFile({ directory }))
+            )
+          )
+        )
+        assert.isTrue(Exit.isFailure(exit))
+        assert.strictEqual(yield* readFile(path.join(directory, "store.json")), "{oops")
+      })
+    )
+  })
+
+  describe("the default directory", () => {
+    it.effect.skipIf(!posix)("is $XDG_CONFIG_HOME/effect-plex-auth, else ~/.config/effect-plex-auth", () =>
+      Effect.gen(function* () {
+        assert.strictEqual(
+          yield* KeyValueStore.defaultDirectory.pipe(
+            withEnv({ XDG_CONFIG_HOME: "/xdg/config", HOME: "/home/me" })
+          ),
+          "/xdg/config/effect-plex-auth"
+        )
+        for (const xdg of ["", "  ", "relative/config"]) {
+          assert.strictEqual(
+            yield* KeyValueStore.defaultDirectory.pipe(withEnv({ XDG_CONFIG_HOME: xdg, HOME: "/h" })),
+            "/h/.config/effect-plex-auth"
+          )
+        }
+      })
+    )
+
+    it.effect.skipIf(!posix)("is where layerFile() keeps the store, made 0700 on the first write", () =>
+      Effect.gen(function* () {
+        const config = yield* tempDirectory
+        const directory = path.join(config, "effect-plex-auth")
+        yield* Effect.promise(() => fs.mkdir(directory, { mode: 0o755 }))
+        yield* Effect.promise(() => fs.chmod(directory, 0o755))
+        yield* Effect.gen(function* () {
+          const store = yield* Effect.provide(
+            Effect.service(KeyValueStore.KeyValueStore),
+            KeyValueStore.layerFile()
+          )
+          yield* store.set("here", "yes")
+        }).pipe(withEnv({ XDG_CONFIG_HOME: config, HOME: "/nonexistent" }))
+        assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), {
+          here: "yes"
+        })
+        assert.strictEqual(yield* modeOf(directory), 0o700)
+      })
+    )
+  })
+})
