@@ -1,0 +1,180 @@
+/**
+ * The Effect-free facts behind both editions' identity, input checks, seed
+ * operations, answers, secret scrubbing, guarded fetch and token refresh
+ * (src/core/{identity,validate,auth,errorCodes,answer,redact,fetchGuard,refresh}.ts).
+ */
+import { assert, describe, it } from "vitest"
+import * as Answer from "../../src/core/answer.js"
+import * as Auth from "../../src/core/auth.js"
+import { errorEntries } from "../../src/core/errorCodes.js"
+import { CrossOrigin, guardFetch } from "../../src/core/fetchGuard.js"
+import * as Identity from "../../src/core/identity.js"
+import { excerpt, scrub } from "../../src/core/redact.js"
+import * as Refresh from "../../src/core/refresh.js"
+import * as V from "../../src/core/validate.js"
+
+describe("core/identity", () => {
+  it("builds the X-Plex-* headers; defaults fill what is unset, a given field wins, bad defaults are dropped", () => {
+    const built = Identity.buildIdentity(
+      { clientIdentifier: "id", product: "P", deviceName: "Mine" },
+      () => ({
+        provides: "controller",
+        version: "0.1.0",
+        deviceName: "host",
+        platform: "bad\nvalue"
+      })
+    )
+    assert.strictEqual(built._tag, "Built")
+    if (built._tag !== "Built") return
+    assert.deepStrictEqual(built.headers, {
+      "X-Plex-Client-Identifier": "id",
+      "X-Plex-Product": "P",
+      "X-Plex-Version": "0.1.0",
+      "X-Plex-Device-Name": "Mine",
+      "X-Plex-Provides": "controller"
+    })
+  })
+
+  it("names the field at fault; runtimeDefaults: false sends only what is given", () => {
+    assert.deepStrictEqual(Identity.buildIdentity({ clientIdentifier: " ", product: "P" }), {
+      _tag: "Invalid",
+      field: "clientIdentifier",
+      problem: "must not be empty"
+    })
+    const bare = Identity.buildIdentity({ clientIdentifier: "id", product: "P", runtimeDefaults: false })
+    assert.deepStrictEqual(bare._tag === "Built" && Object.keys(bare.headers), [
+      "X-Plex-Client-Identifier",
+      "X-Plex-Product"
+    ])
+    assert.strictEqual(Identity.utf8HeaderValue("ü"), "\u00c3\u00bc")
+  })
+})
+
+describe("core/validate and core/auth", () => {
+  it("checks tokens, hosts, URLs and ports", () => {
+    assert.isUndefined(V.tokenProblem("abc-DEF_123"))
+    assert.strictEqual(V.tokenProblem(""), "must not be empty")
+    assert.include(V.tokenProblem("a b") ?? "", "visible ASCII")
+    assert.strictEqual(V.hostForUrl("::1"), "[::1]")
+    assert.isDefined(V.hostProblem("a/b"))
+    assert.deepStrictEqual(V.httpUrl("http://h:1/p/"), { url: "http://h:1/p" })
+    assert.deepStrictEqual(V.httpUrl("ftp://h"), { problem: "must use http or https, not ftp" })
+    assert.strictEqual(V.portNumber("32400"), 32400)
+    assert.isUndefined(V.portNumber(70000))
+  })
+
+  it("builds the sign-in form, placing secrets as given and trimming the code", () => {
+    const secret = (text: string) => ({ text })
+    const checked = Auth.signInForm(
+      { login: " me ", password: secret("pw"), verificationCode: secret(" 123456 ") },
+      (s) => s.text,
+      secret
+    )
+    assert.isTrue("form" in checked)
+    if (!("form" in checked)) return
+    assert.deepStrictEqual(checked.form, [
+      ["login", "me"],
+      ["password", { text: "pw" }],
+      ["rememberMe", "false"],
+      ["verificationCode", { text: "123456" }]
+    ])
+    assert.deepStrictEqual(
+      Auth.signInForm({ login: "me", password: secret("") }, (s) => s.text, secret),
+      { field: "password", problem: "must not be empty" }
+    )
+    assert.deepStrictEqual(Auth.transientTokenQuery({}), {
+      query: [
+        ["type", "delegation"],
+        ["scope", "all"]
+      ]
+    })
+    assert.deepStrictEqual(Auth.sourceQuery({ source: "server://x", refresh: true }), {
+      query: [
+        ["source", "server://x"],
+        ["refresh", "1"]
+      ]
+    })
+    assert.strictEqual(Auth.sourceQuery({ source: "x" }).hasOwnProperty("problem"), true)
+  })
+})
+
+describe("core/errorCodes and core/answer", () => {
+  it("reads Plex's error entries leniently", () => {
+    const text = JSON.stringify({ errors: [{ code: "1029", message: null, status: 401 }, "junk"] })
+    assert.deepStrictEqual(errorEntries("application/json", text), [{ code: 1029, status: 401 }])
+    assert.deepStrictEqual(errorEntries("text/html", text), [])
+    assert.deepStrictEqual(errorEntries("application/json", "{"), [])
+  })
+
+  it("describes statuses, JSON bodies and decode failures", () => {
+    assert.strictEqual(Answer.unexpectedStatusDetail(302), "a redirect that could not be followed")
+    assert.deepStrictEqual(Answer.jsonBody("text/html", "<p>"), {
+      reason: "ContentType",
+      detail: "expected a JSON body, got text/html"
+    })
+    assert.deepStrictEqual(Answer.jsonBody("application/json", "[1]"), { json: [1] })
+    assert.strictEqual(
+      Answer.decodeFailureDetail(["a", 0], true),
+      "the body does not have the expected shape: missing a.0"
+    )
+    const failure = { message: "fetch failed", cause: { code: "ECONNREFUSED", message: "connect refused" } }
+    assert.deepStrictEqual(Answer.transportFailure(failure), {
+      text: "fetch failed: ECONNREFUSED: connect refused",
+      code: "ECONNREFUSED"
+    })
+  })
+})
+
+describe("core/redact and core/fetchGuard", () => {
+  it("masks secrets in every echoed form; short ones only where they stand alone", () => {
+    assert.strictEqual(scrub("t=abc%2Fdef123 and abc/def123", ["abc/def123"]), "t=<redacted> and <redacted>")
+    assert.strictEqual(scrub("plex.tv x", ["x"]), "plex.tv <redacted>")
+    assert.strictEqual(excerpt("  a\n\nb  ", []), "a b")
+  })
+
+  it("the guarded fetch refuses to send a secret to another origin, and an answer from one", async () => {
+    const sent: Array<string> = []
+    const inner = (async (input: RequestInfo | URL) => {
+      sent.push(String(input))
+      return new Response("{}")
+    }) as typeof globalThis.fetch
+    const guarded = guardFetch(inner, () => "https://plex.tv/api", ["s3cret-token"])
+    await guarded("https://plex.tv/api", { headers: { "x-plex-token": "s3cret-token" } })
+    let refused: unknown
+    try {
+      await guarded("https://evil.example/", { headers: { "x-plex-token": "s3cret-token" } })
+    } catch (error) {
+      refused = error
+    }
+    assert.instanceOf(refused, CrossOrigin)
+    assert.deepStrictEqual(sent, ["https://plex.tv/api"])
+  })
+})
+
+describe("core/refresh", () => {
+  const cooldown = 60_000
+  it("uses a token someone else already got; renews once; a fresh token refused too waits the cooldown", () => {
+    assert.deepStrictEqual(Refresh.onRefusal({}, "new", "old", 0, cooldown), { _tag: "UseCurrent" })
+    assert.deepStrictEqual(Refresh.onRefusal({}, "t", "t", 0, cooldown), { _tag: "Renew" })
+    assert.strictEqual(
+      Refresh.onRefusal({ refreshedAt: 0 }, "t", "t", 1000, cooldown)._tag,
+      "FreshTokenRefused"
+    )
+    assert.deepStrictEqual(Refresh.renewed("t", undefined, 5), { token: "t", reason: "Failed", at: 5 })
+    assert.deepStrictEqual(Refresh.renewed("t", "t", 5), { token: "t", reason: "SameToken", at: 5 })
+    assert.isUndefined(Refresh.renewed("t", "u", 5))
+  })
+
+  it("a signed-out token is blocked for good, a failure for the cooldown", () => {
+    const signedOut = { spent: { token: "t", reason: "SignedOut" as const, at: 0 } }
+    assert.deepStrictEqual(Refresh.onRefusal(signedOut, "t", "t", 10 * cooldown, cooldown), {
+      _tag: "Blocked",
+      reason: "SignedOut"
+    })
+    const failed = { spent: { token: "t", reason: "Failed" as const, at: 0 } }
+    assert.strictEqual(Refresh.blocked(failed, "t", cooldown - 1, cooldown), "CoolingDown")
+    assert.isUndefined(Refresh.blocked(failed, "t", cooldown, cooldown))
+    assert.isTrue(Refresh.dueAhead({ expires: 100 }, "t", 50, 60, cooldown))
+    assert.isFalse(Refresh.dueAhead({ expires: 100, ...signedOut }, "t", 50, 60, cooldown))
+  })
+})
