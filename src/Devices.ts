@@ -75,8 +75,8 @@ export const list = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(
-    Request.plexTv({
-      operation: "getDevices",
+    Request.plexTv("Devices.list", {
+      endpoint: "getDevices",
       method: "GET",
       path: "/devices.json",
       schema: DevicesResponse
@@ -109,8 +109,8 @@ export const revoke = (
 > =>
   Number.isSafeInteger(id) && id > 0
     ? Effect.asVoid(
-        Request.plexTv({
-          operation: "deleteDevice",
+        Request.plexTv("Devices.revoke", {
+          endpoint: "deleteDevice",
           method: "DELETE",
           path: `/devices/${id}.json`,
           schema: L.Unknown,

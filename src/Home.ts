@@ -217,8 +217,8 @@ export const users = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(
-    Request.plexTv({
-      operation: "getHomeUsers",
+    Request.plexTv("Home.users", {
+      endpoint: "getHomeUsers",
       method: "GET",
       path: "/api/v2/home/users",
       schema: HomeUsers
@@ -355,7 +355,7 @@ export const switchUser = (
       return yield* new HomePinRequired({ operation, user: target.title, errors: [] })
     }
     const spec = {
-      operation: "switchHomeUser",
+      endpoint: "switchHomeUser",
       method: "POST",
       path: `/api/v2/home/users/${encodeURIComponent(target.uuid)}/switch`,
       schema: SwitchedAccount,
@@ -366,7 +366,7 @@ export const switchUser = (
         ? {}
         : { body: Request.form([["pin", Redacted.make(Redacted.value(pin).trim())]]) })
     } as const
-    const success = yield* Request.plexTv(spec).pipe(
+    const success = yield* Request.plexTv(operation, spec).pipe(
       Effect.catchTags({
         NotFound: () => Effect.fail(new HomeUserNotFound({ operation, user: target.title, available: [] })),
         Unauthorized: (error) =>
@@ -382,7 +382,8 @@ export const switchUser = (
       token: account.authToken,
       layer: Layer.succeed(Credentials, { token: Effect.succeed(account.authToken) })
     }
-  })
+    // A flow: `Home.users` (when a name is given) and the switch, whose client span is named `Home.switchUser` too.
+  }).pipe(Effect.withSpan("Home.switchUser", { kind: "internal" }))
 
 const pinError = (
   operation: string,

@@ -378,9 +378,9 @@ export const withHost: {
     Effect.flatMap(makeHost(url), (host) => Effect.provideService(self, JwtHost, host))
 )
 
-/** An anonymous request to the JWT host. */
-const atJwtHost = <S extends Request.Spec<any>>(spec: S) =>
-  Effect.flatMap(JwtHost, (host) => Request.execute(spec, host.url, Option.none()))
+/** An anonymous request to the JWT host, for the public function `operation`. */
+const atJwtHost = <S extends Request.Spec<any>>(operation: string, spec: S) =>
+  Effect.flatMap(JwtHost, (host) => Request.execute(operation, spec, host.url, Option.none()))
 
 // ---------------------------------------------------------------------------
 // plex.tv operations
@@ -410,8 +410,9 @@ export const registerKey = (
 ): Effect.Effect<Registration, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.flatMap(JwtHost, (host) =>
     Request.withToken(
+      "Jwt.registerKey",
       {
-        operation: "registerJwk",
+        endpoint: "registerJwk",
         method: "POST",
         path: "/api/v2/auth/jwk",
         body: Request.json({ jwk: key.jwk }),
@@ -442,9 +443,13 @@ const Nonce = /*#__PURE__*/ L.struct({ nonce: L.Str })
  * @category operations
  */
 export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
+  nonceAs("Jwt.getNonce")
+
+/** `GET /api/v2/auth/nonce` for the public function `operation` (its span and errors are named after it). */
+const nonceAs = (operation: string) =>
   Effect.map(
-    atJwtHost({
-      operation: "getNonce",
+    atJwtHost(operation, {
+      endpoint: "getNonce",
       method: "GET",
       path: "/api/v2/auth/nonce",
       schema: Nonce
@@ -521,7 +526,7 @@ export const deviceJwt = (
   key: DeviceKey,
   options: DeviceJwtOptions = {}
 ): Effect.Effect<Redacted.Redacted<string>, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(getNonce(), (nonce) => signDeviceJwt(key, { ...options, nonce }))
+  Effect.flatMap(nonceAs("Jwt.deviceJwt"), (nonce) => signDeviceJwt(key, { ...options, nonce }))
 
 /** A 422 of the exchange whose messages match `pattern`. */
 const refused422 =
@@ -573,8 +578,9 @@ export const exchange = (
 ): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity> => {
   const attempt = Effect.gen(function* () {
     const jwt = yield* deviceJwt(key, options)
-    const success = yield* atJwtHost({
-      operation: "exchangeJwt",
+    // Its client span, named `Jwt.exchange` too, sits inside this one (`plex.operation`: exchangeJwt).
+    const success = yield* atJwtHost("Jwt.exchange", {
+      endpoint: "exchangeJwt",
       method: "POST",
       path: "/api/v2/auth/token",
       body: Request.json({ jwt }),
@@ -587,7 +593,7 @@ export const exchange = (
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
         Effect.zipRight(
-          Effect.logDebug("exchangeJwt: the nonce was refused; once more with a fresh one"),
+          Effect.logDebug("Jwt.exchange: the nonce was refused; once more with a fresh one"),
           attempt
         )
       )
@@ -620,7 +626,7 @@ export const upgrade = (
   key: DeviceKey,
   options: DeviceJwtOptions = {}
 ): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
-  Effect.zipRight(registerKey(key), exchange(key, options))
+  Effect.zipRight(registerKey(key), exchange(key, options)).pipe(Effect.withSpan("Jwt.upgrade"))
 
 /**
  * A public key plex.tv signs Plex JWTs with, as `GET /api/v2/auth/keys`
@@ -660,8 +666,8 @@ export const getKeys = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.map(
-    atJwtHost({
-      operation: "getJwks",
+    atJwtHost("Jwt.getKeys", {
+      endpoint: "getJwks",
       method: "GET",
       path: "/api/v2/auth/keys",
       schema: Keys
@@ -798,8 +804,8 @@ export const createPin = (
   options: PinLogin.CreateOptions = {}
 ): Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.map(
-    atJwtHost({
-      operation: "createPin",
+    atJwtHost("Jwt.createPin", {
+      endpoint: "createPin",
       method: "POST",
       path: "/api/v2/pins",
       body: Request.json({ jwk: key.jwk, strong: options.strong !== false }),

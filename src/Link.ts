@@ -53,8 +53,8 @@ export const link = (
     )
   }
   return Effect.asVoid(
-    Request.plexTv({
-      operation: "linkPin",
+    Request.plexTv("Link.link", {
+      endpoint: "linkPin",
       method: "PUT",
       path: "/api/v2/pins/link",
       body: Request.form([["code", trimmed]]),

@@ -204,7 +204,7 @@ export const check = (
       onFailure: failed,
       onSuccess: (devices): Access => accessIn(devices, id)
     })
-  )
+  ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal" }))
 
 /**
  * How long {@link makeChecker} and {@link makeOwnerChecker} keep answers.
@@ -405,9 +405,17 @@ export const friends = (): Effect.Effect<
   ReadonlyArray<Friend>,
   ResponseError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> =>
+> => friendsAs("ServerAccess.friends")
+
+/** `GET /api/users` for the public function `operation` (its span and errors are named after it). */
+const friendsAs = (operation: string) =>
   Effect.map(
-    Request.plexTv({ operation: "getUsers", method: "GET", path: "/api/users", schema: FriendsResponse }),
+    Request.plexTv(operation, {
+      endpoint: "getUsers",
+      method: "GET",
+      path: "/api/users",
+      schema: FriendsResponse
+    }),
     (success) => success.value.MediaContainer.User
   )
 
@@ -449,7 +457,7 @@ export const users = (
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.flatMap(machineId("ServerAccess.users", machineIdentifier), (id) =>
-    Effect.map(friends(), (list) => usersOf(list, id))
+    Effect.map(friendsAs("ServerAccess.users"), (list) => usersOf(list, id))
   )
 
 /**
@@ -513,7 +521,7 @@ export const makeOwnerChecker = (
     const id = yield* machineId(operation, machineIdentifier)
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
     const ownerSpec = {
-      operation: "getTokenDetails",
+      endpoint: "getTokenDetails",
       method: "GET",
       path: "/api/v2/user",
       schema: L.struct({ id: L.Num })
@@ -523,8 +531,9 @@ export const makeOwnerChecker = (
       lookup: (_: void) =>
         Effect.all(
           {
-            ownerId: Effect.map(Request.plexTv(ownerSpec), (s) => s.value.id),
-            users: Effect.map(friends(), (list) => usersOf(list, id))
+            // The checker's own request: named after the function that made the checker.
+            ownerId: Effect.map(Request.plexTv(operation, ownerSpec), (s) => s.value.id),
+            users: Effect.map(friendsAs(operation), (list) => usersOf(list, id))
           },
           { concurrency: 2 }
         ),
@@ -612,8 +621,8 @@ export const sharedTokens = (
 > =>
   Effect.flatMap(machineId("ServerAccess.sharedTokens", machineIdentifier), (id) =>
     Effect.map(
-      Request.plexTv({
-        operation: "getSharedServers",
+      Request.plexTv("ServerAccess.sharedTokens", {
+        endpoint: "getSharedServers",
         method: "GET",
         path: `/api/servers/${encodeURIComponent(id)}/shared_servers`,
         schema: SharedServersResponse,
