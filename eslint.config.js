@@ -6,6 +6,7 @@ export default tseslint.config(
       "dist/**",
       "**/node_modules/**",
       "docs/api/**",
+      "apidocs/**",
       "coverage/**",
       ".tmp/**",
       "effect4/dist/**",

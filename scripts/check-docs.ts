@@ -2,7 +2,7 @@
  * Type-checks every TypeScript example in the documentation.
  *
  * Collects each ```ts / ```typescript block of README.md and docs/**\/*.md
- * (docs/api/ excluded: it is generated), and each such block inside an
+ * (apidocs/ and docs/api/ excluded: they are generated), and each such block inside an
  * `@example` JSDoc tag in src/**\/*.ts, writes every block as its own module
  * to .tmp/doc-examples/, and type-checks them all in one TypeScript program
  * with the project's strict settings. The package imports users write

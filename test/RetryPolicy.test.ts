@@ -597,7 +597,7 @@ describe("observability of retries", () => {
         details.pipe(RetryPolicy.withPolicy(RetryPolicy.make(Schedule.recurs(2))))
       )
       assert.isTrue(Exit.isSuccess(exit))
-      const retries = lines.filter((l) => l.includes("getTokenDetails: retry"))
+      const retries = lines.filter((l) => l.includes("PlexAuth.getTokenDetails: retry"))
       assert.strictEqual(retries.length, 2)
       assert.include(retries[0]!, "level=DEBUG")
     }).pipe(Effect.provide(env(MockHttp.sequence(unavailable, unavailable, ok))))

@@ -106,6 +106,8 @@ interface Expected {
   readonly status: number | undefined
   readonly retries: number
   readonly failed?: boolean | undefined
+  /** The Plex endpoint, by the seeds' name: the `plex.operation` attribute. */
+  readonly endpoint?: string | undefined
 }
 
 /** The span of one HTTP operation: client kind, ended, with the HTTP attributes and the retry count. */
@@ -115,6 +117,9 @@ const assertOperationSpan = (span: RecordedSpan, expected: Expected): void => {
   assert.strictEqual(span.attributes.get("server.address"), expected.host, span.name)
   assert.strictEqual(span.attributes.get("http.response.status_code"), expected.status, span.name)
   assert.strictEqual(span.attributes.get("plex.retry_count"), expected.retries, span.name)
+  if (expected.endpoint !== undefined) {
+    assert.strictEqual(span.attributes.get("plex.operation"), expected.endpoint, span.name)
+  }
   assert.isDefined(span.exit, `${span.name} ended`)
   assert.strictEqual(span.exit?._tag, expected.failed === true ? "Failure" : "Success", span.name)
 }
@@ -161,7 +166,22 @@ describe("every operation runs in a span named after it", () => {
     {
       span: "PlexAuth.getTokenDetails",
       run: PlexAuth.getTokenDetails(),
-      expected: { method: "GET", host: "plex.tv", status: 200, retries: 0 }
+      expected: { method: "GET", host: "plex.tv", status: 200, retries: 0, endpoint: "getTokenDetails" }
+    },
+    {
+      span: "PlexAuth.account",
+      run: PlexAuth.account(),
+      expected: { method: "GET", host: "plex.tv", status: 200, retries: 0, endpoint: "getTokenDetails" }
+    },
+    {
+      span: "PlexAuth.getTokenDetailsWithResponse",
+      run: PlexAuth.getTokenDetailsWithResponse(),
+      expected: { method: "GET", host: "plex.tv", status: 200, retries: 0, endpoint: "getTokenDetails" }
+    },
+    {
+      span: "PlexAuth.transientToken",
+      run: PlexAuth.transientToken(),
+      expected: { method: "POST", host: SERVER_HOST, status: 200, retries: 0, endpoint: "getTransientToken" }
     },
     {
       span: "PlexAuth.getTransientToken",
@@ -214,34 +234,38 @@ describe("every operation runs in a span named after it", () => {
     }).pipe(Effect.provide(Anonymous))
   )
 
-  it.effect("PinLogin.create runs in PlexAuth.createPin, PinLogin.check in PlexAuth.checkPin", () =>
-    Effect.gen(function* () {
-      const fake = yield* FakePlex.FakePlex
-      const created = yield* observe(PinLogin.create({ strong: false }))
-      assert.strictEqual(created.exit._tag, "Success")
-      assertOperationSpan(onlySpan(created, "PlexAuth.createPin"), {
-        method: "POST",
-        host: "plex.tv",
-        status: 201,
-        retries: 0
-      })
-      const pin = created.exit._tag === "Success" ? created.exit.value : assert.fail("no PIN")
-      yield* fake.approvePin(pin.id)
-      const checked = yield* observe(PinLogin.check(pin))
-      assert.isTrue(checked.exit._tag === "Success" && checked.exit.value.authToken !== undefined)
-      assertOperationSpan(onlySpan(checked, "PlexAuth.checkPin"), {
-        method: "GET",
-        host: "plex.tv",
-        status: 200,
-        retries: 0
-      })
-      const secrets = yield* secretsOf(fake)
-      assertQuietAndSecretFree(created, secrets)
-      assertQuietAndSecretFree(checked, secrets)
-    }).pipe(Effect.provide(Anonymous))
+  it.effect(
+    "PinLogin.create and PinLogin.check run in spans of their names (plex.operation: createPin, checkPin)",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const created = yield* observe(PinLogin.create({ strong: false }))
+        assert.strictEqual(created.exit._tag, "Success")
+        assertOperationSpan(onlySpan(created, "PinLogin.create"), {
+          method: "POST",
+          host: "plex.tv",
+          status: 201,
+          retries: 0,
+          endpoint: "createPin"
+        })
+        const pin = created.exit._tag === "Success" ? created.exit.value : assert.fail("no PIN")
+        yield* fake.approvePin(pin.id)
+        const checked = yield* observe(PinLogin.check(pin))
+        assert.isTrue(checked.exit._tag === "Success" && checked.exit.value.authToken !== undefined)
+        assertOperationSpan(onlySpan(checked, "PinLogin.check"), {
+          method: "GET",
+          host: "plex.tv",
+          status: 200,
+          retries: 0,
+          endpoint: "checkPin"
+        })
+        const secrets = yield* secretsOf(fake)
+        assertQuietAndSecretFree(created, secrets)
+        assertQuietAndSecretFree(checked, secrets)
+      }).pipe(Effect.provide(Anonymous))
   )
 
-  it.effect("PinLogin.poll: one PlexAuth.checkPin span per check, inside PinLogin.poll", () =>
+  it.effect("PinLogin.poll: one PinLogin.check span per check, inside PinLogin.poll", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
       const pin = yield* PinLogin.create()
@@ -259,7 +283,7 @@ describe("every operation runs in a span named after it", () => {
         }
       }
       assert.strictEqual(poll.exit?._tag, "Success")
-      const checks = spansNamed(observed, "PlexAuth.checkPin")
+      const checks = spansNamed(observed, "PinLogin.check")
       assert.strictEqual(checks.length, 4)
       for (const check of checks) {
         assert.isTrue(isChildOf(check, poll))
@@ -270,7 +294,7 @@ describe("every operation runs in a span named after it", () => {
     }).pipe(Effect.provide(Anonymous))
   )
 
-  it.effect("PinLogin.login: PlexAuth.createPin and PinLogin.poll inside PinLogin.login", () =>
+  it.effect("PinLogin.login: PinLogin.create and PinLogin.poll inside PinLogin.login", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
       const observed = yield* observe(
@@ -280,9 +304,9 @@ describe("every operation runs in a span named after it", () => {
       )
       assert.strictEqual(observed.exit._tag, "Success")
       const login = onlySpan(observed, "PinLogin.login")
-      const create = onlySpan(observed, "PlexAuth.createPin")
+      const create = onlySpan(observed, "PinLogin.create")
       const poll = onlySpan(observed, "PinLogin.poll")
-      const check = onlySpan(observed, "PlexAuth.checkPin")
+      const check = onlySpan(observed, "PinLogin.check")
       assert.isTrue(isChildOf(create, login))
       assert.isTrue(isChildOf(poll, login))
       assert.isTrue(isChildOf(check, poll))
@@ -340,14 +364,14 @@ describe("a failed operation's span records the failure", () => {
     }).pipe(Effect.provide(Anonymous))
   )
 
-  it.effect("an unknown PIN: PlexAuth.checkPin with 404, failing with PinExpired", () =>
+  it.effect("an unknown PIN: PinLogin.check with 404, failing with PinExpired", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
       const observed = yield* observe(PinLogin.check({ id: 987654 }))
       assert.isTrue(
         observed.exit._tag === "Failure" && JSON.stringify(observed.exit.cause).includes("PinExpired")
       )
-      assertOperationSpan(onlySpan(observed, "PlexAuth.checkPin"), {
+      assertOperationSpan(onlySpan(observed, "PinLogin.check"), {
         method: "GET",
         host: "plex.tv",
         status: 404,
@@ -367,7 +391,7 @@ describe("a failed operation's span records the failure", () => {
       assert.strictEqual(observed.exit._tag, "Failure")
       assert.strictEqual(onlySpan(observed, "PinLogin.login").exit?._tag, "Failure")
       assert.strictEqual(onlySpan(observed, "PinLogin.poll").exit?._tag, "Failure")
-      assert.isAbove(spansNamed(observed, "PlexAuth.checkPin").length, 1)
+      assert.isAbove(spansNamed(observed, "PinLogin.check").length, 1)
       assertQuietAndSecretFree(observed, yield* secretsOf(fake))
     }).pipe(Effect.provide(anonymous({ pinLifetime: { short: "5 minutes" } })))
   )
@@ -421,7 +445,9 @@ describe("retries", () => {
         status: 200,
         retries: 1
       })
-      const retryLines = observed.logs.filter((line) => line.text.includes("getTokenDetails: retry 1"))
+      const retryLines = observed.logs.filter((line) =>
+        line.text.includes("PlexAuth.getTokenDetails: retry 1")
+      )
       assert.strictEqual(retryLines.length, 1)
       assert.strictEqual(retryLines[0]?.level, LogLevel.Debug)
       assertQuietAndSecretFree(observed, yield* secretsOf(fake))
@@ -481,7 +507,7 @@ describe("retries", () => {
       yield* fake.approvePin(pin.id)
       const observed = yield* observe(PinLogin.poll(pin)).pipe(withClockAdvanced("10 seconds"))
       assert.strictEqual(observed.exit._tag, "Success")
-      const statuses = spansNamed(observed, "PlexAuth.checkPin").map((span) =>
+      const statuses = spansNamed(observed, "PinLogin.check").map((span) =>
         span.attributes.get("http.response.status_code")
       )
       assert.deepStrictEqual(statuses, [429, 429, 200])
@@ -567,7 +593,7 @@ describe("re-authentication", () => {
           [401, 200]
         )
         const login = onlySpan(observed, "PinLogin.login")
-        assert.isTrue(isChildOf(onlySpan(observed, "PlexAuth.createPin"), login))
+        assert.isTrue(isChildOf(onlySpan(observed, "PinLogin.create"), login))
         assertQuietAndSecretFree(observed, yield* secretsOf(fake, [first]))
       }).pipe(Effect.provide(CredentialsLive))
     }).pipe(Effect.provide(Anonymous))

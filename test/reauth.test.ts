@@ -92,7 +92,7 @@ describe("re-authentication", () => {
   it.effect("a refresh that fails leaves the call's Unauthorized", () =>
     Effect.gen(function* () {
       const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
-      assert.strictEqual(error.operation, "getTokenDetails")
+      assert.strictEqual(error.operation, "PlexAuth.getTokenDetails")
       assert.deepStrictEqual(paths(yield* expectRequests(3)), [
         "/api/v2/users/signin",
         "/api/v2/user",

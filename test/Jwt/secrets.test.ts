@@ -82,7 +82,7 @@ describe("Jwt secrets", () => {
       assertNoSecrets(lines, secrets)
       // The PIN checks are traced by the library's span, without the query; the platform's
       // span (whose url.full would carry the device JWT) is not recorded for them.
-      const checks = spans.filter((s) => s.name === "PlexAuth.checkPin")
+      const checks = spans.filter((s) => s.name === "PinLogin.check")
       assert.isAbove(checks.length, 0)
       for (const span of spans) {
         const full = span.attributes.get("url.full")

@@ -1,15 +1,54 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
+import type { HttpClient } from "@effect/platform"
+import type { ClientIdentity, Credentials, PlexServer } from "effect-plex-auth"
 import { PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 
 describe("PlexAuth plain names", () => {
-  it("are the seeds' operations themselves", () => {
-    assert.strictEqual(PlexAuth.signIn, PlexAuth.postUsersSignInData)
-    assert.strictEqual(PlexAuth.account, PlexAuth.getTokenDetails)
-    assert.strictEqual(PlexAuth.transientToken, PlexAuth.getTransientToken)
-    assert.strictEqual(PlexAuth.sourceConnectionInformation, PlexAuth.getSourceConnectionInformation)
-  })
+  it.effect("fail as the seeds' operations do, each under the name the caller used", () =>
+    Effect.gen(function* () {
+      type Named = Effect.Effect<
+        void,
+        { readonly _tag: string; readonly operation: string; readonly message: string },
+        | HttpClient.HttpClient
+        | ClientIdentity.ClientIdentity
+        | Credentials.Credentials
+        | PlexServer.PlexServer
+      >
+      const pairs: ReadonlyArray<readonly [string, Named, string, Named]> = [
+        [
+          "signIn",
+          Effect.asVoid(PlexAuth.signIn({ login: "", password: "x" })),
+          "postUsersSignInData",
+          Effect.asVoid(PlexAuth.postUsersSignInData({ login: "", password: "x" }))
+        ],
+        [
+          "transientToken",
+          Effect.asVoid(PlexAuth.transientToken({ scope: "none" as "all" })),
+          "getTransientToken",
+          Effect.asVoid(PlexAuth.getTransientToken({ scope: "none" as "all" }))
+        ],
+        [
+          "sourceConnectionInformation",
+          Effect.asVoid(PlexAuth.sourceConnectionInformation({ source: "nope" })),
+          "getSourceConnectionInformation",
+          Effect.asVoid(PlexAuth.getSourceConnectionInformation({ source: "nope" }))
+        ]
+      ]
+      for (const [alias, viaAlias, seed, viaSeed] of pairs) {
+        const a = yield* Effect.flip(viaAlias)
+        const s = yield* Effect.flip(viaSeed)
+        assert.strictEqual(a._tag, "InvalidInput")
+        assert.strictEqual(a.operation, `PlexAuth.${alias}`)
+        assert.strictEqual(s.operation, `PlexAuth.${seed}`)
+        assert.strictEqual(
+          a.message.slice(`PlexAuth.${alias}`.length),
+          s.message.slice(`PlexAuth.${seed}`.length)
+        )
+      }
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
 
   it.effect("signIn, account, transientToken and sourceConnectionInformation work against the fake", () =>
     Effect.gen(function* () {

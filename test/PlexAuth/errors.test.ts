@@ -22,7 +22,7 @@ for (const op of operations) {
       Effect.gen(function* () {
         const error = yield* failsWith(op.run, "BadRequest")
         assert.strictEqual(error.status, 400)
-        assert.strictEqual(error.operation, op.name)
+        assert.strictEqual(error.operation, `PlexAuth.${op.name}`)
         assert.strictEqual(error.method, op.method)
         assert.strictEqual(error.url, url)
         assert.deepStrictEqual(

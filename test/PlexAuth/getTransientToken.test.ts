@@ -71,7 +71,7 @@ describe("getTransientToken", () => {
       Effect.gen(function* () {
         const error = yield* failsWith(PlexAuth.getTransientToken(input as never), "InvalidInput")
         assert.strictEqual(error.field, field)
-        assert.strictEqual(error.operation, "getTransientToken")
+        assert.strictEqual(error.operation, "PlexAuth.getTransientToken")
         yield* expectRequests(0)
       }).pipe(provide())
     )

@@ -233,7 +233,7 @@ describe("postUsersSignInData", () => {
         Effect.gen(function* () {
           const error = yield* failsWith(PlexAuth.postUsersSignInData(input), "InvalidInput")
           assert.strictEqual(error.field, field)
-          assert.strictEqual(error.operation, "postUsersSignInData")
+          assert.strictEqual(error.operation, "PlexAuth.postUsersSignInData")
           yield* expectRequests(0)
         }).pipe(provide())
       )

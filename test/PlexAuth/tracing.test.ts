@@ -165,9 +165,7 @@ describe("spans under the default tracer and under one that exports", () => {
       const { layer, seen } = inspecting()
       return Effect.gen(function* () {
         yield* Effect.either(PinLogin.check({ id: 1 }, { deviceJwt: Redacted.make("device.jwt.secret") }))
-        assert.deepStrictEqual(seen, [
-          { parent: "PlexAuth.checkPin", spanRecorded: false, tokenRedacted: true }
-        ])
+        assert.deepStrictEqual(seen, [{ parent: "PinLogin.check", spanRecorded: false, tokenRedacted: true }])
       }).pipe(Effect.provide(layer))
     }
   )

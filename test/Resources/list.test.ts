@@ -188,11 +188,12 @@ describe("Resources.list / servers", () => {
       yield* FakePlex.fault("getServerResources", json({ MediaContainer: {} }), { times: 1 })
       const decode = yield* failsWith(Resources.list(), "Unexpected")
       assert.strictEqual(decode.reason, "Decode")
-      assert.strictEqual(decode.operation, "getServerResources")
+      assert.strictEqual(decode.operation, "Resources.list")
       const fake = yield* FakePlex.FakePlex
       yield* fake.revokeToken(FakePlex.defaults.token)
       const refused = yield* failsWith(Resources.servers(), "Unauthorized")
       assert.strictEqual(refused.status, 401)
+      assert.strictEqual(refused.operation, "Resources.servers")
       assert.deepStrictEqual(
         refused.errors.map((e) => e.code),
         [1001]

@@ -304,7 +304,7 @@ const runCase = (op: Operation, c: Case, transport: Transport) =>
     if (Option.isSome(server))
       yield* within("5 seconds", "the fake's handlers")(server.value.awaitActiveRequests(0))
     const error = failureOf(exit, `${op.name} under ${c.name}`)
-    assert.strictEqual(error.operation, op.name)
+    assert.strictEqual(error.operation, `PlexAuth.${op.name}`)
     c.expect(error, { op, target, transport, requests: yield* fake.requests })
     // The fault was scripted once: the client, its connections and the fake are fine again.
     yield* fake.clearRequests
