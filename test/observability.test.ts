@@ -604,7 +604,7 @@ describe("re-authentication", () => {
 })
 
 // ---------------------------------------------------------------------------
-// The platform's http.client span (from test/platformSpan.test.ts)
+// The platform's http.client span
 // ---------------------------------------------------------------------------
 
 const Env = Layer.mergeAll(
@@ -703,7 +703,7 @@ describe("the platform's http.client span (docs/tracing.md)", () => {
 })
 
 // ---------------------------------------------------------------------------
-// Trace context propagation, and spans under any tracer (from test/PlexAuth/tracing.test.ts)
+// Trace context propagation, and spans under any tracer
 // ---------------------------------------------------------------------------
 
 /** Header names that carry trace context, in any of the common formats. */
