@@ -9,6 +9,15 @@
 //   node scripts/test.mjs --static   only the static checks
 import { spawn } from "node:child_process"
 import { availableParallelism } from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+// The project's binaries, as under `npm run` (for `node scripts/test.mjs` run directly).
+const env = {
+  ...process.env,
+  PATH: [path.join(root, "node_modules", ".bin"), process.env.PATH].filter(Boolean).join(path.delimiter)
+}
 
 /** The static checks: the same commands as the npm scripts of the same names. */
 const staticChecks = [
@@ -31,7 +40,12 @@ const seconds = (start) => `${((performance.now() - start) / 1000).toFixed(1)} s
 const run = (name, command, buffer) =>
   new Promise((resolve) => {
     const start = performance.now()
-    const child = spawn(command, { shell: true, stdio: buffer ? ["ignore", "pipe", "pipe"] : "inherit" })
+    const child = spawn(command, {
+      cwd: root,
+      env,
+      shell: true,
+      stdio: buffer ? ["ignore", "pipe", "pipe"] : "inherit"
+    })
     let output = ""
     child.stdout?.on("data", (chunk) => (output += chunk))
     child.stderr?.on("data", (chunk) => (output += chunk))
