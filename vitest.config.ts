@@ -1,5 +1,24 @@
+import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
+import { BaseSequencer, type TestSpecification } from "vitest/node"
+import { users } from "./test/support/build.js"
+
+/**
+ * Vitest's order (failed first, then slowest first; on a fresh clone, largest first), except that the
+ * files that wait for the shared package build (test/support/build.ts `users`) go after the first
+ * dozen others: while the build runs, every worker has files to run instead of waiting for it.
+ */
+class BuildUsersLaterSequencer extends BaseSequencer {
+  override async sort(files: Array<TestSpecification>): Promise<Array<TestSpecification>> {
+    const sorted = await super.sort(files)
+    const waits = (spec: TestSpecification) =>
+      users.some((user) => spec.moduleId.split("\\").join("/").endsWith(user))
+    const others = sorted.filter((spec) => !waits(spec))
+    const first = others.slice(0, 12)
+    return [...first, ...sorted.filter((spec) => !first.includes(spec))]
+  }
+}
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
@@ -16,6 +35,15 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // One build and one packed tarball for the files that need them (test/support/packed.ts).
     globalSetup: ["test/globalSetup.ts"],
+    sequence: { sequencer: BuildUsersLaterSequencer },
+    // The files share their worker's modules (Effect, the library, the fakes are loaded once per worker,
+    // not once per file): no test file changes a module's state or a global it does not put back, and
+    // every test builds its own layers. Vitest's default (isolate: true) spent more time loading the
+    // same modules again for each of the 70 files than running their tests.
+    isolate: false,
+    // At least two workers, even on two cores: many files mostly wait for child processes (the CLI, npm,
+    // tsc), and another file runs meanwhile. Vitest's default is one worker per core less one.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 20_000,
     hookTimeout: 20_000
   }

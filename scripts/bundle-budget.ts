@@ -3,7 +3,8 @@
  * imports Node built-ins.
  *
  * Bundles the small browser programs of scripts/bundles/ with esbuild (ESM,
- * minified, tree-shaken, `platform: "browser"`, nothing written to disk),
+ * minified, tree-shaken, `platform: "browser"`, nothing written to disk; all
+ * in one esbuild run, each entry point a bundle of its own),
  * gzips each with node:zlib at level 9, and compares them with the budgets
  * below. The programs import the library as users do (`effect-plex-auth`,
  * resolved to src/ through tsconfig.json `paths`; package.json's
@@ -118,46 +119,71 @@ export const packageOf = (module: string): string => {
 const ranked = (entries: Iterable<readonly [string, number]>): ReadonlyArray<Contribution> =>
   [...entries].map(([module, bytes]) => ({ module, bytes })).sort((a, b) => b.bytes - a.bytes)
 
-/** Bundles one program of scripts/bundles/ for the browser and measures it. */
-export const measure = async (program: Program): Promise<Measurement> => {
+/** The esbuild options of the budget: a browser program as an app bundles it. */
+const bundleOptions = {
+  absWorkingDir: root,
+  tsconfig: path.join(root, "tsconfig.json"),
+  bundle: true,
+  minify: true,
+  format: "esm",
+  platform: "browser",
+  treeShaking: true,
+  write: false,
+  metafile: true,
+  logLevel: "silent"
+} as const satisfies esbuild.BuildOptions
+
+/**
+ * Bundles programs of scripts/bundles/ for the browser, in one esbuild run
+ * (Effect and the library parsed once): each entry point is still a bundle
+ * of its own (no code splitting), as if built alone.
+ */
+export const measurePrograms = async (list: ReadonlyArray<Program>): Promise<ReadonlyArray<Measurement>> => {
+  const outdir = path.join(root, ".tmp", "bundle-budget")
   const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [path.join("scripts", "bundles", `${program.name}.ts`)],
-    tsconfig: path.join(root, "tsconfig.json"),
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    treeShaking: true,
-    write: false,
-    metafile: true,
-    logLevel: "silent"
+    ...bundleOptions,
+    entryPoints: list.map((program) => ({
+      in: path.join("scripts", "bundles", `${program.name}.ts`),
+      out: program.name
+    })),
+    outdir
   })
-  const [output] = result.outputFiles
-  if (output === undefined || result.outputFiles.length !== 1) {
-    throw new Error(`${program.name}: expected one output file, got ${result.outputFiles.length}`)
-  }
-  const [meta] = Object.values(result.metafile.outputs)
-  const modules = new Map<string, number>()
-  const packages = new Map<string, number>()
-  for (const [module, input] of Object.entries(meta?.inputs ?? {})) {
-    if (input.bytesInOutput === 0) continue
-    modules.set(module, input.bytesInOutput)
-    const pkg = packageOf(module)
-    packages.set(pkg, (packages.get(pkg) ?? 0) + input.bytesInOutput)
-  }
-  return {
-    program,
-    minified: output.contents.byteLength,
-    gzipped: zlib.gzipSync(output.contents, { level: 9 }).byteLength,
-    packages: ranked(packages),
-    modules: ranked(modules)
-  }
+  return list.map((program) => {
+    const file = path.join(outdir, `${program.name}.js`)
+    const outputs = result.outputFiles.filter((o) => o.path === file)
+    const metas = Object.entries(result.metafile.outputs).filter(
+      ([name]) => path.resolve(root, name) === file
+    )
+    const [output] = outputs
+    const [meta] = metas
+    if (output === undefined || outputs.length !== 1 || metas.length !== 1) {
+      throw new Error(`${program.name}: expected one output file, got ${outputs.length}`)
+    }
+    const modules = new Map<string, number>()
+    const packages = new Map<string, number>()
+    for (const [module, input] of Object.entries(meta?.[1].inputs ?? {})) {
+      if (input.bytesInOutput === 0) continue
+      modules.set(module, input.bytesInOutput)
+      const pkg = packageOf(module)
+      packages.set(pkg, (packages.get(pkg) ?? 0) + input.bytesInOutput)
+    }
+    return {
+      program,
+      minified: output.contents.byteLength,
+      gzipped: zlib.gzipSync(output.contents, { level: 9 }).byteLength,
+      packages: ranked(packages),
+      modules: ranked(modules)
+    }
+  })
 }
 
-/** Measures every program (in parallel: esbuild runs them on its own threads). */
+/** Bundles one program of scripts/bundles/ for the browser and measures it. */
+export const measure = async (program: Program): Promise<Measurement> =>
+  (await measurePrograms([program]))[0]!
+
+/** Measures every program, in one esbuild run. */
 export const measureAll = async (): Promise<Report> => ({
-  measurements: await Promise.all(programs.map(measure)),
+  measurements: await measurePrograms(programs),
   esbuildVersion: esbuild.version,
   nodeVersion: process.version
 })

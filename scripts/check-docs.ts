@@ -1,21 +1,27 @@
 /**
- * Type-checks every TypeScript example in the documentation.
+ * The project's type check, documentation examples included, in one
+ * TypeScript program (`npm run typecheck`).
  *
- * Collects each ```ts / ```typescript block of README.md and docs/**\/*.md
- * (apidocs/ and docs/api/ excluded: they are generated), and each such block inside an
- * `@example` JSDoc tag in src/**\/*.ts, writes every block as its own module
- * to .tmp/doc-examples/, and type-checks them all in one TypeScript program
- * with the project's strict settings. The package imports users write
- * (`effect-plex-auth`, `/testing`, `/node`) resolve to src/.
+ * The program holds every file of tsconfig.json (src/, test/, scripts/, ...,
+ * with its settings: what `tsc -p tsconfig.json --noEmit` checks, and its
+ * errors reported the same way) and every TypeScript example of the
+ * documentation: each ```ts / ```typescript block of README.md and
+ * docs/**\/*.md (docs/api/ excluded: it is generated), and each such block
+ * inside an `@example` JSDoc tag in src/**\/*.ts, written as its own module
+ * to .tmp/doc-examples/. One program instead of two: the library, Effect and
+ * the lib files are parsed and checked once. The package imports users write
+ * (`effect-plex-auth`, `/testing`, `/node`, `/PlexAuth`, ...) resolve to src/
+ * (tsconfig.json `paths`).
  *
- * Errors are reported at their place in the original file. A block that is
- * deliberately partial can opt out with a ```ts no-check fence.
+ * Errors in an example are reported at their place in the original file. A
+ * block that is deliberately partial can opt out with a ```ts no-check fence.
  *
  * Top-level declarations an example never reads (`const program = ...`) are
  * allowed; unused imports and unused names inside functions are errors.
  *
- * Usage: `tsx scripts/check-docs.ts` (part of `npm run typecheck`). To look at
- * the generated modules: `npx tsc -p .tmp/doc-examples` after a run.
+ * Usage: `tsx scripts/check-docs.ts` (`npm run typecheck`); `--docs-only`
+ * checks the examples alone (their own program). To look at the generated
+ * modules: `npx tsc -p .tmp/doc-examples` after a run.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -203,7 +209,8 @@ const tsconfig = {
     paths: {
       "effect-plex-auth": [relativeSrc("index.ts")],
       "effect-plex-auth/testing": [relativeSrc("testing/index.ts")],
-      "effect-plex-auth/node": [relativeSrc("node/index.ts")]
+      "effect-plex-auth/node": [relativeSrc("node/index.ts")],
+      "effect-plex-auth/*": [relativeSrc("*.ts")]
     }
   },
   include: ["*.ts"]
@@ -211,21 +218,35 @@ const tsconfig = {
 const configPath = path.join(outDir, "tsconfig.json")
 fs.writeFileSync(configPath, `${JSON.stringify(tsconfig, null, 2)}\n`)
 
-const parsed = ts.getParsedCommandLineOfConfigFile(
-  configPath,
-  {},
-  {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      console.error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"))
-      process.exit(2)
+const parseConfig = (file: string): ts.ParsedCommandLine => {
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    file,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        console.error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"))
+        process.exit(2)
+      }
     }
-  }
-)
-if (parsed === undefined) process.exit(2)
+  )
+  if (parsed === undefined) process.exit(2)
+  return parsed
+}
+
+// The project (tsconfig.json) and the examples in one program, with the project's settings; or, with
+// --docs-only, the examples alone with theirs (.tmp/doc-examples/tsconfig.json).
+const docsOnly = process.argv.includes("--docs-only")
+const project = docsOnly ? undefined : parseConfig(path.join(root, "tsconfig.json"))
+const examples = parseConfig(configPath)
+const parsed = project ?? examples
 
 const started = Date.now()
-const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options })
+const program = ts.createProgram({
+  rootNames: [...parsed.fileNames, ...(project === undefined ? [] : examples.fileNames)],
+  options: parsed.options,
+  configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(parsed)
+})
 
 /** Codes of "declared but never used" diagnostics. */
 const unusedCodes = new Set([6133, 6196, 6198, 6199])
@@ -264,37 +285,45 @@ interface Report {
 }
 
 const reports: Array<Report> = problems.map((p) => ({ source: p.source, line: p.line, text: p.message }))
-const global = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()]
-for (const diagnostic of global) {
+/** The project's own errors (not in an example), as `tsc` prints them. */
+const projectErrors: Array<ts.Diagnostic> = []
+// What `tsc -p` reports: config, options, global, syntactic and semantic diagnostics of every file.
+for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+  const sourceFile = diagnostic.file
+  const block = sourceFile === undefined ? undefined : byFile.get(path.normalize(sourceFile.fileName))
+  if (sourceFile === undefined || block === undefined) {
+    projectErrors.push(diagnostic)
+    continue
+  }
+  if (isUnusedTopLevel(sourceFile, diagnostic)) continue
+  const position = sourceFile.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
+  // Past the block's last line (the added `export {}`): report at the last line.
+  const last = Math.max(0, block.columns.length - 1)
+  const line = Math.min(position.line, last)
+  const column = (block.columns[line] ?? 0) + (position.line > last ? 0 : position.character) + 1
+  const code = block.code.split("\n")[line]?.trim()
   reports.push({
-    source: path.relative(root, configPath),
-    line: 1,
-    text: ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")
+    source: block.source,
+    line: block.line + line,
+    column,
+    text: `error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")}${
+      code !== undefined && code !== "" ? `\n    ${code}` : ""
+    }`
   })
 }
-for (const sourceFile of program.getSourceFiles()) {
-  const block = byFile.get(path.normalize(sourceFile.fileName))
-  if (block === undefined) continue
-  const diagnostics = [
-    ...program.getSyntacticDiagnostics(sourceFile),
-    ...program.getSemanticDiagnostics(sourceFile)
-  ].filter((diagnostic) => !isUnusedTopLevel(sourceFile, diagnostic))
-  for (const diagnostic of diagnostics) {
-    const position = sourceFile.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
-    // Past the block's last line (the added `export {}`): report at the last line.
-    const last = Math.max(0, block.columns.length - 1)
-    const line = Math.min(position.line, last)
-    const column = (block.columns[line] ?? 0) + (position.line > last ? 0 : position.character) + 1
-    const code = block.code.split("\n")[line]?.trim()
-    reports.push({
-      source: block.source,
-      line: block.line + line,
-      column,
-      text: `error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")}${
-        code !== undefined && code !== "" ? `\n    ${code}` : ""
-      }`
-    })
+
+if (projectErrors.length > 0) {
+  const host: ts.FormatDiagnosticsHost = {
+    getCanonicalFileName: (file) => file,
+    getCurrentDirectory: () => root,
+    getNewLine: () => "\n"
   }
+  console.error(
+    process.stdout.isTTY
+      ? ts.formatDiagnosticsWithColorAndContext(projectErrors, host)
+      : ts.formatDiagnostics(projectErrors, host)
+  )
+  console.error(`${projectErrors.length} error(s) in the project (tsconfig.json).`)
 }
 
 const files = new Set(checked.map((block) => block.source)).size
@@ -302,7 +331,7 @@ const seconds = ((Date.now() - started) / 1000).toFixed(1)
 for (const block of blocks.filter((b) => b.skip)) {
   console.log(`skipped (no-check): ${block.source}:${block.line}`)
 }
-if (reports.length > 0) {
+if (reports.length > 0 || projectErrors.length > 0) {
   reports.sort(
     (a, b) => a.source.localeCompare(b.source) || a.line - b.line || (a.column ?? 0) - (b.column ?? 0)
   )
@@ -310,9 +339,13 @@ if (reports.length > 0) {
     const where = `${report.source}:${report.line}${report.column === undefined ? "" : `:${report.column}`}`
     console.error(`${where} - ${report.text}`)
   }
-  console.error(
-    `\n${reports.length} error(s) in documentation examples (${checked.length} blocks from ${files} files).`
-  )
+  if (reports.length > 0) {
+    console.error(
+      `\n${reports.length} error(s) in documentation examples (${checked.length} blocks from ${files} files).`
+    )
+  }
   process.exit(1)
 }
-console.log(`Type-checked ${checked.length} documentation examples from ${files} files in ${seconds} s.`)
+console.log(
+  `Type-checked ${project === undefined ? "" : `the project (${project.fileNames.length} files) and `}${checked.length} documentation examples from ${files} files in ${seconds} s.`
+)

@@ -14,7 +14,7 @@ import {
   violations,
   withSection
 } from "../scripts/bundle-budget.js"
-import { packed } from "./support/packed.js"
+import { buildTimeout, packed } from "./support/packed.js"
 
 // esbuild and the in-memory tsc emit take a few seconds each on 2 cores.
 const slow = { timeout: 120_000 }
@@ -113,7 +113,7 @@ describe("browser-safe output", () => {
         assert.isTrue(files.has("index.js") && files.has("index.d.ts") && files.has("PlexAuth.js.map"))
         assert.deepStrictEqual(nodeImports(files), [])
       }),
-    slow
+    { timeout: buildTimeout }
   )
 
   it.effect(

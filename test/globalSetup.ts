@@ -1,10 +1,12 @@
 /**
- * Builds and packs the package once for the whole run (see
+ * Starts building and packing the package once for the whole run (see
  * test/support/packed.ts), when the run includes a file that uses it: a run
  * of other files (`vitest run test/Schemas.test.ts`) does not pay for it.
+ * The tests start at once: the files that need the build wait for it, the
+ * others run meanwhile.
  */
 import type { TestProject } from "vitest/node"
-import { build, remove, users } from "./support/build.js"
+import { remove, start, users } from "./support/build.js"
 
 /** The file filters on the command line (`vitest run a b` gives a and b); none: every file runs. */
 const filters = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
@@ -19,8 +21,13 @@ export default async function setup(project: TestProject) {
     !users.some((file) => wanted.some((filter) => file.includes(filter) || filter.endsWith(file)))
   )
     return
-  const made = await build()
-  console.log(`shared package build: ${made.timings.join(", ")}`)
-  project.provide("packed", made)
-  return () => remove(made)
+  const started = await start()
+  project.provide("packedDir", started.dir)
+  const done = started.done.then((made) => {
+    if (made !== undefined) console.log(`shared package build: ${made.timings.join(", ")}`)
+  })
+  return async () => {
+    await done
+    await remove(started)
+  }
 }

@@ -13,7 +13,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { NotInLockfile, self, type Wanted, writeConsumer } from "./support/consumer.js"
 import { npm, ok, root, run } from "./support/build.js"
-import { packed } from "./support/packed.js"
+import { buildTimeout, packed } from "./support/packed.js"
 
 /** An install line: where it is written and what it installs. */
 export interface InstallLine {
@@ -136,19 +136,22 @@ describe("the install lines of the docs", () => {
     })
   )
 
-  it.effect("a package missing from our lockfile fails with a message that names it", () =>
-    Effect.gen(function* () {
-      const { dir, tarball } = yield* Effect.promise(packed)
-      const project = yield* Effect.promise(() => fs.mkdtemp(path.join(dir, "install-missing-")))
-      const error = yield* Effect.promise(() =>
-        writeConsumer(project, tarball, [{ name: self }, { name: "left-pad", range: "1.3.0" }]).then(
-          () => undefined,
-          (e: unknown) => e
+  it.effect(
+    "a package missing from our lockfile fails with a message that names it",
+    () =>
+      Effect.gen(function* () {
+        const { dir, tarball } = yield* Effect.promise(packed)
+        const project = yield* Effect.promise(() => fs.mkdtemp(path.join(dir, "install-missing-")))
+        const error = yield* Effect.promise(() =>
+          writeConsumer(project, tarball, [{ name: self }, { name: "left-pad", range: "1.3.0" }]).then(
+            () => undefined,
+            (e: unknown) => e
+          )
         )
-      )
-      assert.instanceOf(error, NotInLockfile)
-      assert.include((error as Error).message, "left-pad is not in package-lock.json")
-    })
+        assert.instanceOf(error, NotInLockfile)
+        assert.include((error as Error).message, "left-pad is not in package-lock.json")
+      }),
+    { timeout: buildTimeout }
   )
 
   it.effect(
@@ -186,6 +189,6 @@ describe("the install lines of the docs", () => {
         )
         assert.deepStrictEqual(failures.flat(), [])
       }),
-    { timeout: 180_000 }
+    { timeout: buildTimeout + 180_000 }
   )
 })

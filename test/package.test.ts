@@ -15,7 +15,7 @@ import { build } from "esbuild"
 import { afterAll, beforeAll } from "vitest"
 import { self, writeConsumer } from "./support/consumer.js"
 import { npm, ok, root, run } from "./support/build.js"
-import { packed } from "./support/packed.js"
+import { buildTimeout, packed } from "./support/packed.js"
 
 const fixtures = path.join(root, "test", "package")
 const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc")
@@ -49,7 +49,7 @@ beforeAll(async () => {
   await timed("install", async () =>
     ok(await run(npm, ["ci", "--offline", "--no-audit", "--no-fund"], project, 120_000), "npm ci --offline")
   )
-}, 240_000)
+}, buildTimeout + 240_000)
 
 afterAll(async () => {
   console.log(`package test: ${timings.join(", ")}`)

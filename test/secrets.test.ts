@@ -1,19 +1,53 @@
 /**
- * Tokens, passwords and two-factor codes never show up anywhere a user (or an
- * exporter) can see: not in an error however it is printed, not in the Cause,
- * not in a log line, not in any span attribute or span exit — on every error
- * path of every operation, including servers that echo the secrets back.
+ * Secrets never show up anywhere a user (or an exporter) can see: not in an
+ * error however it is printed, not in the Cause, not in a log line, not in
+ * any span attribute, event or exit.
+ *
+ * 1. Scripted error paths (MockHttp): tokens, passwords and two-factor codes
+ *    on every error path of every operation, including servers that echo the
+ *    secrets back; the success values; InvalidInput.
+ * 2. Under faults, property-based: random tokens, passwords and two-factor
+ *    codes driven through every error path of every operation (each scripted
+ *    fault, plus the fake's own refusals), in memory. Generated secrets are
+ *    at least 12 characters with at least 6 distinct ones (tokens: printable
+ *    ASCII without whitespace; passwords: any text), so that they cannot
+ *    occur by chance in normal output the way "a" or "    " would. Codes are
+ *    6 digits: they are searched for as a number not adjacent to other
+ *    digits. Each secret is also searched for as JSON-escaped and as
+ *    URL-encoded text.
+ * 3. Jwt: the device key's private part, device JWTs and Plex JWTs, the
+ *    device JWT that travels in a PIN check's query included.
  */
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
-import type { Duration } from "effect"
-import { Cause, Effect, Exit, Inspectable, Redacted, Schedule } from "effect"
-import { Credentials, PlexAuth, PlexServer, RetryPolicy } from "effect-plex-auth"
+import {
+  Cause,
+  Duration,
+  Effect,
+  Exit,
+  FastCheck as fc,
+  Fiber,
+  Inspectable,
+  Layer,
+  Redacted,
+  Schedule,
+  TestClock
+} from "effect"
+import { Credentials, Jwt, PinLogin, PlexAuth, PlexServer, RetryPolicy } from "effect-plex-auth"
+import type { PlexError } from "effect-plex-auth"
+import { FakePlex, Fault } from "effect-plex-auth/testing"
+import type { Operation as FaultOperation, Target } from "./faults/support.js"
+import { failureOf, inMemory, operations as faultOperations, targetOf } from "./faults/support.js"
+import { signedIn, step, stepToEnd } from "./Jwt/support.js"
 import { afterAdjusting } from "./support/assertions.js"
 import { CODE, env, ISSUED_TOKEN, PASSWORD, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "./support/observe.js"
 import { operations, success } from "./support/operations.js"
+
+// ---------------------------------------------------------------------------
+// 1. Scripted error paths (MockHttp)
+// ---------------------------------------------------------------------------
 
 const SECRETS = [TOKEN, PASSWORD, CODE]
 
@@ -258,5 +292,361 @@ describe("no secret in InvalidInput", () => {
       )
       assertNoSecrets(renderings(error), ["Pa55-w0rd"])
     })
+  )
+})
+
+// ---------------------------------------------------------------------------
+// 2. Random secrets under faults (the in-memory fake, property-based)
+// ---------------------------------------------------------------------------
+
+const meaningful = (s: string) => new Set(s).size >= 6 && s.trim().length >= 12
+
+const printableAscii = fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c))
+const tokenArb = fc.string({ unit: printableAscii, minLength: 12, maxLength: 40 }).filter(meaningful)
+const passwordArb = fc
+  .oneof(
+    fc.string({ unit: "grapheme", minLength: 12, maxLength: 32 }),
+    fc.string({ unit: "binary", minLength: 12, maxLength: 32 }),
+    fc.string({ minLength: 12, maxLength: 32 })
+  )
+  .filter(meaningful)
+const codeArb = fc.integer({ min: 0, max: 999_999 }).map((n) => String(n).padStart(6, "0"))
+
+/** The texts a leak of `secret` could take. */
+const forms = (secret: string): ReadonlyArray<string> => {
+  const out = new Set([secret, JSON.stringify(secret).slice(1, -1)])
+  out.add(new URLSearchParams([["x", secret]]).toString().slice(2))
+  try {
+    out.add(encodeURIComponent(secret))
+  } catch {
+    // A lone surrogate cannot be URI-encoded; the form encoding above covers it.
+  }
+  return [...out]
+}
+
+const leaks = (text: string, secrets: ReadonlyArray<string>, code: string | undefined) =>
+  secrets.some((secret) => forms(secret).some((form) => text.includes(form))) ||
+  (code !== undefined && new RegExp(`(?<!\\d)${code}(?!\\d)`).test(text))
+
+interface ErrorPath {
+  readonly name: string
+  /** Whether it applies to the operation. */
+  readonly applies?: (op: FaultOperation) => boolean
+  /** Prepares the fake and the call. */
+  readonly prepare: (
+    fake: FakePlex.FakePlexService,
+    target: Target,
+    op: FaultOperation
+  ) => Effect.Effect<{ readonly target: Target }>
+}
+
+const fault = (name: string, f: Fault.Fault): ErrorPath => ({
+  name,
+  // Every attempt meets the fault (retries too).
+  prepare: (fake, target, op) => Effect.as(fake.fault(op.name, f), { target })
+})
+
+/** A server that echoes what it received in its error page: the engine must mask it. */
+const echoPage = Fault.respond((request) =>
+  Effect.promise(async () => {
+    const body = await request.text()
+    const headers = [...request.headers].map(([k, v]) => `${k}: ${v}`).join("\n")
+    const decoded = [...new URLSearchParams(body)].map(([k, v]) => `${k}=${v}`).join("\n")
+    // What it got first: the excerpt an error keeps is the first 200 characters.
+    const token = request.headers.get("x-plex-token") ?? ""
+    return new Response(`<pre>${token} ${decoded} ${body}</pre><pre>${headers}</pre>`, {
+      status: 500,
+      headers: { "content-type": "text/html" }
+    })
+  })
+)
+
+/** A plex.tv-style JSON error whose message repeats the submitted values. */
+const echoJson = Fault.respond((request) =>
+  Effect.promise(async () => {
+    const body = new URLSearchParams(await request.text())
+    const token = request.headers.get("x-plex-token") ?? ""
+    const message = `Invalid login ${body.get("password") ?? ""} ${body.get("verificationCode") ?? ""} ${token}`
+    return new Response(JSON.stringify({ errors: [{ code: 1001, message, status: 401 }] }), {
+      status: 401,
+      headers: { "content-type": "application/json" }
+    })
+  })
+)
+
+const errorPaths: ReadonlyArray<ErrorPath> = [
+  fault("429", Fault.status(429, { retryAfter: "1 second" })),
+  fault("500", Fault.status(500)),
+  fault("502", Fault.status(502)),
+  fault("503", Fault.status(503)),
+  fault("504", Fault.status(504)),
+  fault("400", Fault.status(400)),
+  fault("401", Fault.status(401)),
+  fault("delay past the timeout", Fault.delay("5 seconds")),
+  fault("hang", Fault.hang),
+  fault("reset", Fault.reset),
+  fault("refuse", Fault.refuse),
+  fault("truncate", Fault.truncate()),
+  fault("malformed JSON", Fault.malformedJson),
+  fault("HTML 200", Fault.html()),
+  fault("HTML 502", Fault.html({ status: 502 })),
+  fault("content type", Fault.contentType()),
+  fault("oversized", Fault.oversized({ bytes: 4096 })),
+  fault("oversized, no length", Fault.oversized({ bytes: 4096, declareLength: false })),
+  fault("redirect 302", Fault.redirect()),
+  fault("redirect 307", Fault.redirect({ status: 307 })),
+  fault("an echoing error page", echoPage),
+  fault("an echoing JSON error", echoJson),
+  {
+    name: "wrong password",
+    applies: (op) => op.name === "postUsersSignInData",
+    prepare: (_fake, target) =>
+      Effect.succeed({
+        target: { ...target, password: Redacted.make(`${Redacted.value(target.password)}x`) }
+      })
+  },
+  {
+    name: "verification code required",
+    applies: (op) => op.name === "postUsersSignInData",
+    prepare: (_fake, target) => Effect.succeed({ target: { ...target, verificationCode: undefined } })
+  },
+  {
+    name: "wrong verification code",
+    applies: (op) => op.name === "postUsersSignInData",
+    prepare: (_fake, target) => {
+      const code = Redacted.value(target.verificationCode!)
+      const wrong = code === "000000" ? "000001" : "000000"
+      return Effect.succeed({ target: { ...target, verificationCode: Redacted.make(wrong) } })
+    }
+  },
+  {
+    name: "revoked token",
+    applies: (op) => op.sendsToken,
+    prepare: (fake, target) => Effect.as(fake.revokeToken(target.token), { target })
+  },
+  {
+    name: "unknown source",
+    applies: (op) => op.notFound,
+    prepare: (_fake, target) =>
+      Effect.succeed({ target: { ...target, source: "server://no-such-server-here" } })
+  }
+]
+
+/** Runs one error path and returns everything it left behind as text. */
+const observeFault = (op: FaultOperation, path: ErrorPath) =>
+  Effect.gen(function* () {
+    const fake = yield* FakePlex.FakePlex
+    const prepared = yield* path.prepare(fake, targetOf(fake), op)
+    const call = op.run(prepared.target).pipe(
+      // Retries add the engine's retry log lines and span attributes; each runs at once.
+      RetryPolicy.withPolicy(RetryPolicy.make(Schedule.recurs(1), { while: () => true })),
+      PlexAuth.withRequestTimeout("1 second"),
+      Effect.provideService(PlexAuth.MaxBodyBytes, 2048),
+      // A caller that logs what went wrong, as callers do.
+      Effect.tapErrorCause((cause) => Effect.logError("sign-in or request failed", cause)),
+      Effect.tapError((error) => Effect.logWarning(error)),
+      withRecordedSpans,
+      withCapturedLogs
+    )
+    const fiber = yield* Effect.fork(call)
+    // Past every wait: timeouts (1 s per attempt), Retry-After (1 s), delays.
+    yield* TestClock.adjust("5 seconds")
+    const { exit: outer, lines } = yield* Fiber.join(fiber)
+    if (outer._tag === "Failure") return assert.fail(`observing failed: ${Cause.pretty(outer.cause)}`)
+    const { exit, spans } = outer.value
+    const error: PlexError.PlexError = failureOf(exit, `${op.name} under ${path.name}`)
+    const texts: Record<string, string> = {
+      ...renderings(error),
+      "Cause.pretty(exit)": exit._tag === "Failure" ? Cause.pretty(exit.cause) : "",
+      logs: lines.join("\n"),
+      spans: spans.map((span) => span.render()).join("\n---\n"),
+      "span attributes": spans
+        .flatMap((span) => [...span.attributes].map(([k, v]) => `${k}=${JSON.stringify(v) ?? String(v)}`))
+        .join("\n")
+    }
+    assert.isAbove(spans.length, 0, "the spans were recorded")
+    assert.isAbove(lines.length, 0, "the log lines were captured")
+    return texts
+  })
+
+for (const op of faultOperations) {
+  describe(`${op.name}: no secret in errors, causes, logs or spans under any fault`, () => {
+    const paths = errorPaths.filter((path) => path.applies?.(op) ?? true)
+    const pathArb = fc.constantFrom(...paths)
+    // Every error path once with fixed secrets (fast-check runs examples first), then random draws.
+    const examples = paths.map((path, i) => [
+      {
+        token: `tok-example-${i}-Zq8xW3`,
+        password: `pw example ${i} ✓ Zq8x`,
+        code: String(100_000 + i * 7919).slice(0, 6),
+        path
+      }
+    ]) as Array<[{ token: string; password: string; code: string; path: ErrorPath }]>
+    it.effect.prop(
+      `random secrets through ${paths.length} error paths`,
+      [fc.record({ token: tokenArb, password: passwordArb, code: codeArb, path: pathArb })],
+      ([{ code, password, path, token }]) =>
+        Effect.gen(function* () {
+          const texts = yield* observeFault(op, path).pipe(
+            Effect.provide(inMemory({ accounts: [{ token, password, twoFactorCode: code }] }))
+          )
+          for (const [where, text] of Object.entries(texts)) {
+            assert.isFalse(
+              leaks(text, [token, password], op.name === "postUsersSignInData" ? code : undefined),
+              `${op.name} under ${path.name}: a secret leaks in ${where}:\n${text}`
+            )
+          }
+        }),
+      { fastCheck: { numRuns: 60, examples }, timeout: 60_000 }
+    )
+  })
+}
+
+// ---------------------------------------------------------------------------
+// 3. Jwt: keys, device JWTs and Plex JWTs
+// ---------------------------------------------------------------------------
+
+/** The secrets of a key: its private member and its whole export. */
+const keySecrets = (key: Jwt.DeviceKey) => [Redacted.value(key.d), Redacted.value(Jwt.exportKey(key))]
+
+/** The device JWTs the fake received in PIN checks' queries. */
+const presentedDeviceJwts = Effect.map(FakePlex.requests, (all) =>
+  all.flatMap((r) => {
+    const jwt = r.query["deviceJWT"]
+    return jwt === undefined ? [] : [Redacted.isRedacted(jwt) ? Redacted.value(jwt) : jwt]
+  })
+)
+
+/** Answers with a body that echoes what the request carried (URL and body), as a careless server might. */
+const echoRequest = (status: number, seen: Array<string>) =>
+  Fault.respond((request) =>
+    Effect.promise(async () => {
+      const body = await request.text()
+      seen.push(body, request.url)
+      return new Response(JSON.stringify({ errors: [{ message: `got ${request.url} ${body}`, status }] }), {
+        status,
+        headers: { "content-type": "application/json" }
+      })
+    })
+  )
+
+describe("Jwt secrets", () => {
+  it.effect("a whole PIN login, exchange, refresh and verification leaves no secret in spans or logs", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const scenario = Effect.gen(function* () {
+        const fiber = yield* Effect.fork(Jwt.pinLogin({ key, onPin: () => Effect.void }))
+        yield* step(fiber, 2)
+        const [pin] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+        yield* FakePlex.approvePin(pin!.id)
+        const first = yield* stepToEnd(fiber)
+        const credentials = yield* Jwt.makeCredentials({ key, token: first.token, verify: true })
+        yield* TestClock.adjust(Duration.hours(6 * 24 + 12))
+        // A failed refresh on read is logged; the next call's 498 refreshes.
+        yield* FakePlex.fault("getNonce", Fault.status(500), { times: 1 })
+        yield* credentials.token
+        yield* FakePlex.fault("getTokenDetails", Fault.status(498), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        const second = yield* credentials.token
+        yield* Jwt.verify(second, key)
+        return [first.token, second] as const
+      })
+      const { exit, lines } = yield* withCapturedLogs(withRecordedSpans(scenario))
+      assert.isTrue(Exit.isSuccess(exit))
+      if (!Exit.isSuccess(exit)) return
+      const { exit: inner, spans } = exit.value
+      assert.isTrue(Exit.isSuccess(inner), Exit.isFailure(inner) ? Cause.pretty(inner.cause) : "")
+      if (!Exit.isSuccess(inner)) return
+      const deviceJwts = yield* presentedDeviceJwts
+      assert.isAbove(deviceJwts.length, 0)
+      const secrets = [
+        ...keySecrets(key),
+        ...deviceJwts,
+        ...inner.value.map(Redacted.value),
+        // The signature alone is as good as the token.
+        ...inner.value.map((t) => Redacted.value(t).split(".")[2]!)
+      ]
+      assert.isAbove(spans.length, 10)
+      assertNoSecrets(
+        spans.map((s) => s.render()),
+        secrets
+      )
+      assert.isTrue(
+        lines.some((l) => /refreshing the Plex JWT failed/.test(l)),
+        "the failed refresh was logged"
+      )
+      assertNoSecrets(lines, secrets)
+      // The PIN checks are traced by the library's span, without the query; the platform's
+      // span (whose url.full would carry the device JWT) is not recorded for them.
+      const checks = spans.filter((s) => s.name === "PinLogin.check")
+      assert.isAbove(checks.length, 0)
+      for (const span of spans) {
+        const full = span.attributes.get("url.full")
+        if (typeof full === "string") assert.notInclude(full, "deviceJWT")
+      }
+      assert.isTrue(
+        spans.some((s) => typeof s.attributes.get("url.full") === "string"),
+        "other requests keep theirs"
+      )
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("errors of a PIN check with a device JWT never carry it, even when the server echoes it", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const pin = yield* Jwt.createPin(key)
+      const deviceJwt = yield* Jwt.deviceJwt(key)
+      const seen: Array<string> = []
+      yield* FakePlex.fault("checkPin", echoRequest(500, seen), { times: 1 })
+      const error = yield* Effect.flip(PinLogin.check(pin, { deviceJwt }))
+      assert.strictEqual(error._tag, "Unexpected")
+      assert.isTrue(
+        seen.some((s) => s.includes(Redacted.value(deviceJwt))),
+        "the server did see it"
+      )
+      assert.include(String(error), "<redacted>", "the echo was masked")
+      assertNoSecrets(renderings(error), [Redacted.value(deviceJwt), ...keySecrets(key)])
+      if (error._tag === "Unexpected") assert.notInclude(error.url, "?", "the URL is kept without its query")
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("errors of an exchange never carry the device JWT, even when the server echoes it", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      yield* Jwt.registerKey(key)
+      const seen: Array<string> = []
+      yield* FakePlex.fault("exchangeJwt", echoRequest(500, seen), { times: 1 })
+      const error = yield* Effect.flip(Jwt.exchange(key))
+      assert.strictEqual(error._tag, "Unexpected")
+      const sent = JSON.parse(seen[0]!) as { jwt: string }
+      assert.isString(sent.jwt)
+      assertNoSecrets(renderings(error), [sent.jwt, sent.jwt.split(".")[2]!, ...keySecrets(key)])
+      const refused = yield* Effect.flip(Jwt.exchange(yield* Jwt.generateKey))
+      assert.strictEqual(refused._tag, "Unauthorized")
+      assertNoSecrets(renderings(refused), keySecrets(key))
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("a Plex JWT refused by a server (498) is not in the error", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const plexJwt = yield* Jwt.upgrade(key)
+      yield* TestClock.adjust("8 days")
+      const error = yield* Effect.flip(Credentials.withToken(PlexAuth.getTransientToken(), plexJwt.token))
+      assert.strictEqual(error._tag, "Unauthorized")
+      assertNoSecrets(renderings(error), [Redacted.value(plexJwt.token)])
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("a layer that cannot obtain its first token fails without secrets", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const exit = yield* Effect.exit(Effect.scoped(Layer.build(Jwt.layer({ key }))))
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit))
+        assertNoSecrets([String(exit.cause), JSON.stringify(exit.cause)], keySecrets(key))
+      const pending = yield* Effect.fork(Jwt.pinLogin({ key, onPin: () => Effect.void }))
+      yield* Fiber.interrupt(pending)
+    }).pipe(Effect.provide(signedIn()))
   )
 })

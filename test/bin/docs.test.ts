@@ -14,7 +14,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { beforeAll } from "vitest"
-import { packed } from "../support/packed.js"
+import { buildTimeout, packed } from "../support/packed.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
@@ -23,7 +23,7 @@ let bundled: string | undefined
 beforeAll(async () => {
   const { checkout } = await packed()
   bundled = path.join(checkout, "dist", "bin", "plex-auth.js")
-})
+}, buildTimeout)
 
 /** The ```sh blocks of a Markdown file, in order. */
 const shellBlocks = (markdown: string): ReadonlyArray<string> =>

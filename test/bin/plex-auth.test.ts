@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { FakePlex } from "effect-plex-auth/testing"
 import { afterAll, beforeAll } from "vitest"
-import { packed } from "../support/packed.js"
+import { buildTimeout, packed } from "../support/packed.js"
 import {
   assertExit,
   clientIdKey,
@@ -24,7 +24,7 @@ import { packageVersion } from "../../scripts/cli-bundle.js"
 beforeAll(async () => {
   const { checkout } = await packed()
   useBundle(path.join(checkout, "dist", "bin", "plex-auth.js"))
-})
+}, buildTimeout)
 afterAll(() => {
   useBundle(undefined)
 })

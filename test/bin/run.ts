@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url"
 import { assert } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { packed } from "../support/packed.js"
+import { buildTimeout, packed } from "../support/packed.js"
 import { entry } from "../../scripts/cli-bundle.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
@@ -49,7 +49,7 @@ export const useBuiltCli = () => {
   beforeAll(async () => {
     const { checkout } = await packed()
     useBundle(path.join(checkout, "dist", "bin", "plex-auth.js"))
-  })
+  }, buildTimeout)
   afterAll(() => {
     useBundle(undefined)
   })

@@ -5,11 +5,14 @@
  * (its node_modules linked, so this checkout's dist/ is never touched), then
  * `npm pack`.
  *
- * The vitest global setup (test/globalSetup.ts) makes it once per run and
- * hands it to the test files (test/support/packed.ts); a file run on its own
- * without it (a filter the setup did not foresee) makes its own.
+ * The vitest global setup (test/globalSetup.ts) starts it once per run
+ * ({@link start}) and hands its directory to the test files, which wait for
+ * it ({@link finished}, through test/support/packed.ts) while the files that
+ * do not need it run; a file run on its own without it (a filter the setup
+ * did not foresee) makes its own.
  */
 import { execFile } from "node:child_process"
+import { watch } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -78,8 +81,8 @@ const copied = [
   "tsconfig.build.node.json"
 ]
 
-/** Builds and packs a copy of the project. */
-export const build = async (): Promise<Packed> => {
+/** Builds and packs a copy of the project, in `dir` (default: a new temporary directory). */
+export const build = async (into?: string): Promise<Packed> => {
   const timings: Array<string> = []
   const timed = async <A>(what: string, f: () => Promise<A>): Promise<A> => {
     const start = performance.now()
@@ -89,28 +92,94 @@ export const build = async (): Promise<Packed> => {
       timings.push(`${what} ${((performance.now() - start) / 1000).toFixed(1)} s`)
     }
   }
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth-package-"))
+  const dir = into ?? (await temporaryDirectory())
   const checkout = path.join(dir, "checkout")
   await fs.mkdir(checkout)
   for (const entry of copied) {
     await fs.cp(path.join(root, entry), path.join(checkout, entry), { recursive: true })
   }
   await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
-  await timed("build", async () => ok(await run(npm, ["run", "build"], checkout, 180_000), "npm run build"))
+  await timed("build", async () => ok(await run(npm, ["run", "build"], checkout, 600_000), "npm run build"))
   const packed = await timed("pack", async () =>
-    ok(await run(npm, ["pack", "--json", "--pack-destination", dir], checkout), "npm pack")
+    ok(await run(npm, ["pack", "--json", "--pack-destination", dir], checkout, 300_000), "npm pack")
   )
   const [info] = JSON.parse(packed.stdout) as ReadonlyArray<{ readonly filename: string }>
   return { dir, checkout, tarball: path.join(dir, info!.filename), timings }
 }
 
-/** Removes what {@link build} made. */
-export const remove = (packed: Packed) => fs.rm(packed.dir, { recursive: true, force: true })
+const temporaryDirectory = () => fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth-package-"))
 
-/** The test files that use the build: the global setup makes it when a run includes one. */
+/** Removes what {@link build} made. */
+export const remove = (packed: Pick<Packed, "dir">) => fs.rm(packed.dir, { recursive: true, force: true })
+
+/** The file a build started by {@link start} writes when it ends: `{ packed }` or `{ error }`. */
+const resultFile = (dir: string) => path.join(dir, "build-result.json")
+
+/**
+ * Starts {@link build} in a new temporary directory: the directory at once,
+ * and the build's end (it never rejects: a failure is written for
+ * {@link finished} to throw).
+ */
+export const start = async (): Promise<{
+  readonly dir: string
+  readonly done: Promise<Packed | undefined>
+}> => {
+  const dir = await temporaryDirectory()
+  const write = async (result: object) => {
+    // Written whole, then renamed: a reader never sees half of it.
+    await fs.writeFile(`${resultFile(dir)}.partial`, JSON.stringify(result))
+    await fs.rename(`${resultFile(dir)}.partial`, resultFile(dir))
+  }
+  const done = build(dir).then(
+    async (packed) => {
+      await write({ packed })
+      return packed
+    },
+    async (error: unknown) => {
+      await write({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+      return undefined
+    }
+  )
+  return { dir, done }
+}
+
+/** The build {@link start} started in `dir`, once it has ended (told by the file system, not by polling). */
+export const finished = (dir: string): Promise<Packed> =>
+  new Promise<Packed>((resolve, reject) => {
+    let settled = false
+    const check = () => {
+      if (settled) return
+      fs.readFile(resultFile(dir), "utf8").then(
+        (text) => {
+          if (settled) return
+          settled = true
+          watcher.close()
+          const result = JSON.parse(text) as { readonly packed?: Packed; readonly error?: string }
+          if (result.packed !== undefined) resolve(result.packed)
+          else reject(new Error(`the shared package build failed:\n${result.error}`))
+        },
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === "ENOENT") return
+          settled = true
+          watcher.close()
+          reject(error)
+        }
+      )
+    }
+    // Watch first, then look: a result written in between is seen either way.
+    const watcher = watch(dir, check)
+    check()
+  })
+
+/** The test files that use the build: the global setup starts it when a run includes one. */
 export const users: ReadonlyArray<string> = [
   "test/package.test.ts",
   "test/bundle.test.ts",
+  "test/install-lines.test.ts",
   "test/bin/plex-auth.test.ts",
-  "test/install-lines.test.ts"
+  "test/bin/docs.test.ts",
+  "test/bin/fake-server.test.ts",
+  "test/bin/features.test.ts",
+  "test/bin/json.test.ts",
+  "test/bin/login.test.ts"
 ]

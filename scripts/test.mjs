@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// `npm test`: every check of both editions. The static checks are independent of each other and each
+// runs on one core, so they run side by side (as many at once as there are cores), each one's output
+// printed in one piece when it ends; then the Effect 3 edition's vitest suite (which spreads over the
+// cores itself), then the Effect 4 edition's. Every step runs even when an earlier one failed (one run
+// shows every problem); the exit code is 1 when any failed. Plain Node (no tsx) so that it starts at once.
+//
+//   node scripts/test.mjs            everything (npm test)
+//   node scripts/test.mjs --static   only the static checks
+import { spawn } from "node:child_process"
+import { availableParallelism } from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+// The project's binaries, as under `npm run` (for `node scripts/test.mjs` run directly).
+const env = {
+  ...process.env,
+  PATH: [path.join(root, "node_modules", ".bin"), process.env.PATH].filter(Boolean).join(path.delimiter)
+}
+
+/** The static checks: the same commands as the npm scripts of the same names. */
+const staticChecks = [
+  // tsconfig.json and the documentation's examples, in one TypeScript program.
+  ["typecheck", "tsx scripts/check-docs.ts"],
+  ["docs:check", "typedoc --emit none --treatWarningsAsErrors"],
+  ["eslint", "eslint . --max-warnings 0"],
+  ["prettier", "prettier --check ."],
+  ["effect4 typecheck", "npm run -s typecheck -w effect4"]
+]
+
+const suites = [
+  ["vitest", "vitest run"],
+  ["effect4 tests", "npm test -s -w effect4"]
+]
+
+const seconds = (start) => `${((performance.now() - start) / 1000).toFixed(1)} s`
+
+/** Runs a command through the shell (npm put node_modules/.bin on PATH); `buffer`: print its output once done. */
+const run = (name, command, buffer) =>
+  new Promise((resolve) => {
+    const start = performance.now()
+    const child = spawn(command, {
+      cwd: root,
+      env,
+      shell: true,
+      stdio: buffer ? ["ignore", "pipe", "pipe"] : "inherit"
+    })
+    let output = ""
+    child.stdout?.on("data", (chunk) => (output += chunk))
+    child.stderr?.on("data", (chunk) => (output += chunk))
+    child.on("close", (code, signal) => {
+      const ok = code === 0
+      const status = ok ? "ok" : `FAILED (${signal ?? `exit ${code}`})`
+      if (buffer) process.stdout.write(`\n> ${name}: ${command}\n${output}`)
+      console.log(`> ${name}: ${status} in ${seconds(start)}`)
+      resolve({ name, ok })
+    })
+  })
+
+/** Runs the tasks, at most `limit` at a time. */
+const pool = async (tasks, limit) => {
+  const results = []
+  const queue = [...tasks]
+  const worker = async () => {
+    for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
+      results.push(await run(task[0], task[1], true))
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
+  return results
+}
+
+const start = performance.now()
+const results = await pool(staticChecks, Math.max(availableParallelism(), 1))
+if (!process.argv.includes("--static")) {
+  for (const [name, command] of suites) results.push(await run(name, command, false))
+}
+const failed = results.filter((result) => !result.ok).map((result) => result.name)
+console.log(
+  `\n${failed.length === 0 ? "All checks passed" : `FAILED: ${failed.join(", ")}`} (${seconds(start)} in all)`
+)
+process.exit(failed.length === 0 ? 0 : 1)
