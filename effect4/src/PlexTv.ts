@@ -66,7 +66,8 @@ export const make = (url: string): Effect.Effect<PlexTvService, InvalidInput> =>
  * A layer that points every plex.tv operation at `url`.
  *
  * `PlexTv` is a reference with a default (`https://plex.tv`), so a program
- * never *needs* this layer: providing it only changes the URL.
+ * never *needs* this layer: providing it only changes the URL (on Effect 4 a
+ * reference's layer provides nothing a program requires: `Layer<never>`).
  *
  * @since 0.1.0
  * @category layers

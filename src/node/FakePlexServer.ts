@@ -158,7 +158,7 @@ const refuseBody = (req: IncomingMessage, res: ServerResponse): Effect.Effect<vo
       if (discarded > 16 * maxRequestBodyBytes) finish()
     })
     req.resume()
-    const text = `request body larger than ${maxRequestBodyBytes} bytes\n`
+    const text = Core.payloadTooLargeText(maxRequestBodyBytes)
     res.writeHead(413, {
       "content-type": "text/plain; charset=utf-8",
       "content-length": Buffer.byteLength(text),

@@ -103,11 +103,12 @@ export interface FakePlex {
 /** The largest request body the handler reads by default: 1 MiB (Plex's requests are small forms and JSON). */
 export const maxRequestBodyBytes = 1024 * 1024
 
+/** The text of the 413 answer to a body past `limit` bytes (a socket server refusing early sends the same). */
+export const payloadTooLargeText = (limit: number): string => `request body larger than ${limit} bytes\n`
+
 /** The answer to a body past the cap. */
 export const payloadTooLarge = (limit: number): Response =>
-  Http.bytes(413, "text/plain; charset=utf-8", `request body larger than ${limit} bytes\n`, {
-    connection: "close"
-  })
+  Http.bytes(413, "text/plain; charset=utf-8", payloadTooLargeText(limit), { connection: "close" })
 
 /** The system clock: `Date.now` and `setTimeout`. */
 export const systemClock: FakeClock = {

@@ -99,7 +99,7 @@ export type {
   SourceSeed
 } from "./types.js"
 export type { FakePlex } from "./fake.js"
-export { maxRequestBodyBytes, payloadTooLarge, systemClock } from "./fake.js"
+export { maxRequestBodyBytes, payloadTooLarge, payloadTooLargeText, systemClock } from "./fake.js"
 export { ConnectionFailure, FakePlexError } from "./errors.js"
 export { isSecret, Secret } from "./secret.js"
 export * as Fault from "./fault.js"

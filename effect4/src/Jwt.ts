@@ -1,0 +1,1072 @@
+/**
+ * JWT device authentication (Plex, since 2025): tokens that expire after
+ * seven days, bound to a device key.
+ *
+ * The device holds an Ed25519 key ({@link generateKey}, made with Web Crypto
+ * and safe to keep with {@link exportKey} / {@link importKey}). Its public
+ * half is registered with plex.tv ({@link registerKey}, or bound at once by a
+ * {@link pinLogin}); from then on the device trades a short-lived device JWT
+ * signed with the key for a Plex JWT ({@link exchange}), the token sent as
+ * `X-Plex-Token`. {@link layer} serves that token as `Credentials` and
+ * refreshes it before it expires; {@link verify} checks a Plex JWT against the
+ * keys plex.tv publishes.
+ *
+ * Everything runs on `globalThis.crypto.subtle` (Node 20+, current browsers).
+ * The private key, device JWTs and Plex JWTs are `Redacted` throughout.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
+import { dual } from "effect/Function"
+import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { ClientIdentity } from "./ClientIdentity.js"
+import * as PinLogin from "./PinLogin.js"
+import {
+  type BadRequest,
+  InvalidJwt,
+  type InvalidInput,
+  type ResponseError,
+  Unauthorized
+} from "./PlexError.js"
+import * as Jose from "../../src/core/jose.js"
+import * as JwtFacts from "../../src/core/jwt.js"
+import { pinsPath } from "../../src/core/pin.js"
+import * as L from "./internal/lenient.js"
+import * as Request from "./internal/request.js"
+import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
+import { JwtHost, type JwtHostService } from "./internal/jwtHost.js"
+import * as Refresh from "./internal/refresh.js"
+import { Credentials, type CredentialsService } from "./Credentials.js"
+import * as V from "./internal/validate.js"
+
+// ---------------------------------------------------------------------------
+// Device keys
+// ---------------------------------------------------------------------------
+
+/**
+ * The public JWK of a device key, as sent to plex.tv: Ed25519 (`OKP`), for
+ * signatures, `kid` its RFC 7638 thumbprint.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeviceJwk = Schema.Struct({
+  kty: Schema.Literal("OKP"),
+  crv: Schema.Literal("Ed25519"),
+  x: Schema.String,
+  use: Schema.Literal("sig"),
+  alg: Schema.Literal("EdDSA"),
+  kid: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceJwk extends Schema.Schema.Type<typeof DeviceJwk> {}
+
+/**
+ * Brands a {@link DeviceKey}.
+ *
+ * @since 0.1.0
+ * @category symbols
+ */
+export const DeviceKeyTypeId: unique symbol = Symbol.for("effect-plex-auth/Jwt/DeviceKey")
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type DeviceKeyTypeId = typeof DeviceKeyTypeId
+
+/**
+ * A device key: an Ed25519 key pair. The public JWK and its thumbprint are
+ * plain; the private key is a non-extractable `CryptoKey` for signing, and
+ * its JWK member `d` is `Redacted` (for {@link exportKey}). Printing a
+ * `DeviceKey` shows only the public part.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceKey extends Inspectable.Inspectable {
+  readonly [DeviceKeyTypeId]: typeof DeviceKeyTypeId
+  /** The public JWK, sent to plex.tv. */
+  readonly jwk: DeviceJwk
+  /** The RFC 7638 SHA-256 thumbprint (base64url), also the `kid`. */
+  readonly thumbprint: string
+  /** The signing key (not extractable). */
+  readonly privateKey: CryptoKey
+  /** The private key's `d` member, base64url. */
+  readonly d: Redacted.Redacted<string>
+}
+
+class DeviceKeyImpl implements DeviceKey {
+  readonly [DeviceKeyTypeId]: typeof DeviceKeyTypeId = DeviceKeyTypeId
+  constructor(
+    readonly jwk: DeviceJwk,
+    readonly privateKey: CryptoKey,
+    readonly d: Redacted.Redacted<string>
+  ) {}
+  get thumbprint(): string {
+    return this.jwk.kid
+  }
+  toJSON(): unknown {
+    return { _id: "DeviceKey", jwk: this.jwk }
+  }
+  toString(): string {
+    return Inspectable.toStringUnknown(this.toJSON())
+  }
+  [Inspectable.NodeInspectSymbol](): unknown {
+    return this.toJSON()
+  }
+}
+
+/**
+ * Whether a value is a {@link DeviceKey}.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isDeviceKey = (u: unknown): u is DeviceKey => Predicate.hasProperty(u, DeviceKeyTypeId)
+
+const fromMembers = (x: string, d: string): Effect.Effect<DeviceKey> =>
+  Effect.promise(async () => {
+    const kid = await Jose.thumbprint({ kty: "OKP", crv: "Ed25519", x })
+    const privateKey = await Jose.importPrivate(x, d)
+    const jwk: DeviceJwk = { kty: "OKP", crv: "Ed25519", x, use: "sig", alg: "EdDSA", kid }
+    return new DeviceKeyImpl(jwk, privateKey, Redacted.make(d))
+  })
+
+/**
+ * Generates a new device key with Web Crypto. Dies if the platform's Web
+ * Crypto has no Ed25519 (Node 20+ and current browsers have it).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Jwt } from "effect4-plex-auth"
+ *
+ * const kid = Effect.map(Jwt.generateKey, (key) => key.thumbprint)
+ * ```
+ *
+ * @since 0.1.0
+ * @category device keys
+ */
+export const generateKey: Effect.Effect<DeviceKey> = Effect.flatMap(
+  Effect.promise(() => Jose.generate()),
+  ({ d, x }) => fromMembers(x, d)
+)
+
+/**
+ * The RFC 7638 SHA-256 thumbprint of an Ed25519 public JWK, base64url.
+ *
+ * @since 0.1.0
+ * @category device keys
+ */
+export const thumbprint = (jwk: {
+  readonly kty: "OKP"
+  readonly crv: "Ed25519"
+  readonly x: string
+}): Effect.Effect<string> => Effect.promise(() => Jose.thumbprint(jwk))
+
+/**
+ * A device key as one JSON string (its private JWK), to keep in a
+ * `KeyValueStore` or a secret store; `Redacted`, as it holds the private key.
+ *
+ * @since 0.1.0
+ * @category device keys
+ */
+export const exportKey = (key: DeviceKey): Redacted.Redacted<string> =>
+  Redacted.make(JSON.stringify({ ...key.jwk, d: Redacted.value(key.d) }))
+
+/**
+ * Reads a device key written by {@link exportKey}. Fails with `InvalidInput`
+ * (never quoting the input) when it is not an Ed25519 private JWK, when its
+ * halves do not belong together, or when its `kid` is not its thumbprint.
+ *
+ * @since 0.1.0
+ * @category device keys
+ */
+export const importKey = (
+  input: string | Redacted.Redacted<string>
+): Effect.Effect<DeviceKey, InvalidInput> =>
+  Effect.gen(function* () {
+    const invalid = (reason: string) => V.invalid("Jwt.importKey", "key", reason)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(Redacted.isRedacted(input) ? Redacted.value(input) : input)
+    } catch {
+      return yield* invalid("is not JSON")
+    }
+    if (!Jose.isEd25519Public(parsed)) return yield* invalid("is not an Ed25519 JWK")
+    const d = parsed["d"]
+    if (typeof d !== "string" || Jose.base64UrlDecode(d)?.length !== 32) {
+      return yield* invalid("has no valid private member d")
+    }
+    const key = yield* fromMembers(parsed.x, d).pipe(
+      Effect.catchDefect(() => invalid("was refused by Web Crypto"))
+    )
+    if (parsed["kid"] !== undefined && parsed["kid"] !== key.thumbprint) {
+      return yield* invalid("has a kid that is not its thumbprint")
+    }
+    // The public half must belong to the private one: sign, then verify with x.
+    const matches = yield* Effect.promise(async () => {
+      const probe = await Jose.sign(key.privateKey, { alg: "EdDSA" }, { probe: true })
+      const parsedProbe = Jose.parse(probe)
+      return parsedProbe !== undefined && Jose.verify(await Jose.importPublic(key.jwk), parsedProbe)
+    })
+    if (!matches) return yield* invalid("has a public member x that does not match d")
+    return key
+  })
+
+// ---------------------------------------------------------------------------
+// Tokens and claims
+// ---------------------------------------------------------------------------
+
+/**
+ * The claims of a Plex JWT that matter here; the others are kept as they
+ * came. Decoded leniently: a claim of an unexpected shape is absent.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Claims = /*#__PURE__*/ L.struct({
+  iss: L.optional(L.String),
+  aud: L.optional(L.union(L.String, L.Strings)),
+  /** Expiry, in seconds since the epoch. */
+  exp: L.optional(L.Number),
+  /** Issued at, in seconds since the epoch. */
+  iat: L.optional(L.Number),
+  /** Not before, in seconds since the epoch: the token is not valid until then. */
+  nbf: L.optional(L.Number),
+  /** The thumbprint of the device key the token is bound to. */
+  thumbprint: L.optional(L.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Claims extends Schema.Schema.Type<typeof Claims> {}
+
+/**
+ * A Plex JWT: the token (`Redacted`), its claims as read (not verified: see
+ * {@link verify}) and when it expires, in epoch milliseconds (undefined when
+ * it carries no `exp`, or is not a JWT at all).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PlexJwt {
+  readonly token: Redacted.Redacted<string>
+  readonly claims: Claims
+  readonly expiresAt: number | undefined
+}
+
+const decodeClaims = Schema.decodeUnknownOption(Claims)
+
+const readClaims = (token: string): Option.Option<Claims> =>
+  Option.flatMap(Option.fromNullishOr(Jose.parse(token)), (parsed) => decodeClaims(parsed.payload))
+
+const toPlexJwt = (token: Redacted.Redacted<string>): PlexJwt => {
+  const claims = Option.getOrElse(readClaims(Redacted.value(token)), (): Claims => ({}))
+  return { token, claims, expiresAt: JwtFacts.expiresAt(claims) }
+}
+
+/**
+ * Reads a Plex JWT's claims without verifying it (to know when it expires).
+ * Fails with `InvalidJwt` (`Malformed`) when it is not a JWT.
+ *
+ * @since 0.1.0
+ * @category tokens
+ */
+export const decode = (token: string | Redacted.Redacted<string>): Effect.Effect<PlexJwt, InvalidJwt> => {
+  const redacted = V.toRedacted(token)
+  return Option.match(readClaims(Redacted.value(redacted)), {
+    onNone: () =>
+      Effect.fail(
+        new InvalidJwt({
+          operation: "Jwt.decode",
+          reason: "Malformed",
+          detail: "not a compact JWS with JSON claims"
+        })
+      ),
+    onSome: () => Effect.succeed(toPlexJwt(redacted))
+  })
+}
+
+// ---------------------------------------------------------------------------
+// The JWT host
+// ---------------------------------------------------------------------------
+
+export {
+  /**
+   * Where JWT device authentication lives: every `/api/v2/auth/*` call
+   * ({@link registerKey}, {@link getNonce}, {@link exchange}, {@link getKeys})
+   * and the JWT PIN flow ({@link createPin}, {@link pinLogin}). Defaults to
+   * {@link defaultHost}, `https://clients.plex.tv`, whatever `PlexTv` says:
+   * python-plexapi (`MyPlexJWTLogin`), @ctrl/plex (`src/jwt.ts`) and Plex's
+   * developer guide all send these calls there.
+   *
+   * @since 0.1.0
+   * @category host
+   */
+  JwtHost,
+  /**
+   * @since 0.1.0
+   * @category host
+   */
+  type JwtHostService
+}
+
+/**
+ * The default JWT host, `https://clients.plex.tv`.
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const defaultHost = "https://clients.plex.tv"
+
+/**
+ * Validates a JWT host base URL (without `/api/v2`).
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const makeHost = (url: string): Effect.Effect<JwtHostService, InvalidInput> =>
+  Effect.map(V.httpUrl("Jwt", "host", url), (valid) => ({ url: valid.replace(/\/api\/v2$/, "") }))
+
+/**
+ * A layer that points every JWT device authentication call at `url` (a
+ * proxy, a fake).
+ *
+ * @example
+ * ```ts
+ * import { Jwt } from "effect4-plex-auth"
+ *
+ * const HostLive = Jwt.layerHost("https://plex-proxy.example")
+ * ```
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const layerHost = (url: string): Layer.Layer<never, InvalidInput> =>
+  Layer.effect(JwtHost, makeHost(url)) as Layer.Layer<never, InvalidInput>
+
+/**
+ * Points one effect's JWT device authentication calls at another host, as
+ * `PlexTv.withUrl` does for plex.tv.
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const withHost: {
+  (url: string): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, url: string): Effect.Effect<A, E | InvalidInput, R>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, url: string): Effect.Effect<A, E | InvalidInput, R> =>
+    Effect.flatMap(makeHost(url), (host) => Effect.provideService(self, JwtHost, host))
+)
+
+/** An anonymous request to the JWT host. */
+const atJwtHost = <S extends Request.Spec<any>>(spec: S) =>
+  Effect.flatMap(JwtHost, (host) => Request.execute(spec, host.url, Option.none()))
+
+// ---------------------------------------------------------------------------
+// plex.tv operations
+// ---------------------------------------------------------------------------
+
+/**
+ * What {@link registerKey} found: the key is now registered, or it already
+ * was (plex.tv answers 422 "already registered", taken as success so that
+ * registering is idempotent).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Registration = "Registered" | "AlreadyRegistered"
+
+/**
+ * Registers a device key's public JWK for the account of the current token:
+ * plex.tv `POST /api/v2/auth/jwk`. Registering a key again succeeds with
+ * `AlreadyRegistered`; a malformed key, or one registered to another
+ * account, fails with `BadRequest` (422).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const registerKey = (
+  key: DeviceKey
+): Effect.Effect<Registration, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.flatMap(JwtHost, (host) =>
+    Request.withToken(
+      {
+        operation: "registerJwk",
+        method: "POST",
+        path: JwtFacts.jwkPath,
+        body: Request.json({ jwk: key.jwk }),
+        schema: L.Unknown,
+        noContent: true
+      },
+      host.url
+    )
+  ).pipe(
+    Effect.as<Registration>("Registered"),
+    Effect.catchIf(
+      (error): error is BadRequest => JwtFacts.alreadyRegistered(error),
+      () => Effect.succeed<Registration>("AlreadyRegistered")
+    )
+  )
+
+const Nonce = /*#__PURE__*/ L.struct({ nonce: L.Str })
+
+/**
+ * Asks plex.tv for a nonce to put in a device JWT: `GET /api/v2/auth/nonce`.
+ * A nonce is good for one exchange, within five minutes; plex.tv rate limits
+ * this call.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.map(
+    atJwtHost({
+      operation: "getNonce",
+      method: "GET",
+      path: JwtFacts.noncePath,
+      schema: Nonce
+    }),
+    (success) => success.value.nonce
+  )
+
+/**
+ * The scope a device JWT asks for.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultScope = JwtFacts.defaultScope
+
+/**
+ * Options of {@link signDeviceJwt} and {@link deviceJwt}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceJwtOptions {
+  /** How long the device JWT is valid. Default 5 minutes (a nonce lives as long). */
+  readonly lifetime?: Duration.Input | undefined
+  /** Default {@link defaultScope}. */
+  readonly scope?: string | undefined
+}
+
+const defaultDeviceJwtLifetime = Duration.millis(JwtFacts.defaultDeviceJwtLifetimeMillis)
+
+/**
+ * Signs a device JWT (EdDSA, header `kid` the key's thumbprint) with payload
+ * `{nonce, scope, aud: "plex.tv", iss: <client identifier>, iat, exp}`;
+ * `iat` is now by `Clock`.
+ *
+ * @since 0.1.0
+ * @category tokens
+ */
+export const signDeviceJwt = (
+  key: DeviceKey,
+  options: DeviceJwtOptions & { readonly nonce: string }
+): Effect.Effect<Redacted.Redacted<string>, never, ClientIdentity> =>
+  Effect.gen(function* () {
+    const identity = yield* ClientIdentity
+    const now = yield* Clock.currentTimeMillis
+    const lifetime = Duration.fromInputUnsafe(options.lifetime ?? defaultDeviceJwtLifetime)
+    const jwt = yield* Effect.promise(() =>
+      JwtFacts.signDeviceJwt(key.privateKey, {
+        thumbprint: key.thumbprint,
+        clientIdentifier: identity.clientIdentifier,
+        nonce: options.nonce,
+        scope: options.scope,
+        nowMillis: now,
+        lifetimeMillis: Duration.toMillis(lifetime)
+      })
+    )
+    return Redacted.make(jwt)
+  })
+
+/**
+ * A fresh device JWT: a nonce from plex.tv ({@link getNonce}), signed with
+ * the key ({@link signDeviceJwt}).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const deviceJwt = (
+  key: DeviceKey,
+  options: DeviceJwtOptions = {}
+): Effect.Effect<Redacted.Redacted<string>, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(getNonce(), (nonce) => signDeviceJwt(key, { ...options, nonce }))
+
+/** plex.tv refused the device JWT's nonce (unknown, already used, expired): a fresh one may do. */
+const nonceRefused = (error: ResponseError): error is BadRequest => JwtFacts.nonceRefused(error)
+
+/** plex.tv refused the device JWT's signature or its key (unknown, not registered, revoked). */
+const keyRefused = (error: ResponseError): error is BadRequest => JwtFacts.keyRefused(error)
+
+const retryingExchange = <A, R>(
+  run: Effect.Effect<A, ResponseError, R>
+): Effect.Effect<A, ResponseError, R> =>
+  Effect.flatMap(CurrentRetryPolicy, (policy) =>
+    // The POST inside is never repeated on its own; the policy repeats the whole attempt.
+    Request.retrying(Effect.provideService(run, CurrentRetryPolicy, noRetry), policy, true)
+  )
+
+const Exchanged = /*#__PURE__*/ L.struct({ auth_token: L.Secret })
+
+/**
+ * Trades a device JWT for a Plex JWT: a nonce, a signed device JWT, then
+ * plex.tv `POST /api/v2/auth/token`. The key must be registered
+ * ({@link registerKey}) or bound by a {@link pinLogin}.
+ *
+ * A nonce is good for one exchange, so the POST itself is never repeated:
+ * the retry policy in context (`RetryPolicy.layer` / `withPolicy`) applies
+ * to the whole sequence instead, and each attempt fetches a fresh nonce and
+ * signs a fresh device JWT. When plex.tv refuses the nonce (422: unknown,
+ * already used, expired — say an earlier answer was lost after plex.tv had
+ * used it), the sequence runs once more with a fresh one; if that is refused
+ * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
+ * the key (422: signature verification failed, an unknown key) fails with
+ * `Unauthorized`: the device's credentials were refused. Any other 422
+ * stays a `BadRequest`.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const exchange = (
+  key: DeviceKey,
+  options: DeviceJwtOptions = {}
+): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity> => {
+  const attempt = Effect.gen(function* () {
+    const jwt = yield* deviceJwt(key, options)
+    const success = yield* atJwtHost({
+      operation: "exchangeJwt",
+      method: "POST",
+      path: JwtFacts.tokenPath,
+      body: Request.json({ jwt }),
+      schema: Exchanged,
+      idempotent: false
+    })
+    return toPlexJwt(success.value.auth_token)
+  })
+  return retryingExchange(
+    attempt.pipe(
+      Effect.catchIf(nonceRefused, () =>
+        Effect.andThen(
+          Effect.logDebug("exchangeJwt: the nonce was refused; once more with a fresh one"),
+          attempt
+        )
+      )
+    )
+  ).pipe(
+    Effect.catchIf(keyRefused, (error) =>
+      Effect.fail(
+        new Unauthorized({
+          operation: error.operation,
+          method: error.method,
+          url: error.url,
+          status: error.status,
+          errors: error.errors
+        })
+      )
+    ),
+    Effect.withSpan("Jwt.exchange")
+  )
+}
+
+/**
+ * Trades the current token (a classic one, from a sign-in or a PIN) for a
+ * Plex JWT bound to `key`: registers the key ({@link registerKey}), then
+ * {@link exchange}s.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const upgrade = (
+  key: DeviceKey,
+  options: DeviceJwtOptions = {}
+): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.andThen(registerKey(key), exchange(key, options))
+
+/**
+ * A public key plex.tv signs Plex JWTs with, as `GET /api/v2/auth/keys`
+ * lists it (lenient: only `kty` is required; keys that are not Ed25519 are
+ * skipped when verifying).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PublicKey = /*#__PURE__*/ L.struct({
+  kty: L.String,
+  crv: L.optional(L.String),
+  x: L.optional(L.String),
+  kid: L.optional(L.String),
+  alg: L.optional(L.String),
+  use: L.optional(L.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PublicKey extends Schema.Schema.Type<typeof PublicKey> {}
+
+const Keys = /*#__PURE__*/ L.struct({ keys: /*#__PURE__*/ L.array(PublicKey) })
+
+/**
+ * The keys plex.tv signs Plex JWTs with: `GET /api/v2/auth/keys`. They
+ * rotate: verify against all of them.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const getKeys = (): Effect.Effect<
+  ReadonlyArray<PublicKey>,
+  ResponseError,
+  HttpClient.HttpClient | ClientIdentity
+> =>
+  Effect.map(
+    atJwtHost({
+      operation: "getJwks",
+      method: "GET",
+      path: JwtFacts.keysPath,
+      schema: Keys
+    }),
+    (success) => success.value.keys
+  )
+
+// ---------------------------------------------------------------------------
+// Verification
+// ---------------------------------------------------------------------------
+
+/**
+ * What a Plex JWT must be bound to: a device key, or its thumbprint.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Binding = DeviceKey | string
+
+/**
+ * How far the clocks of plex.tv and this machine may disagree when
+ * {@link verifyWith} checks `exp` and `nbf`: 1 minute, unless its
+ * `clockSkew` option says otherwise.
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const defaultClockSkew: Duration.Duration = /*#__PURE__*/ Duration.millis(
+  JwtFacts.defaultClockSkewMillis
+)
+
+/**
+ * Verifies a Plex JWT against given keys: an EdDSA signature by one of them
+ * (the one named by the header's `kid` is tried first, then the others),
+ * `iss` plex.tv, `aud` naming plex.tv or this client's identifier, `exp` not
+ * passed and `nbf` (when present) reached, by `Clock` and give or take
+ * `clockSkew` ({@link defaultClockSkew}), and the `thumbprint` claim that of
+ * `binding`. Returns the claims; fails with `InvalidJwt` saying which check
+ * failed (`Expired`, `NotYetValid`, ...).
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const verifyWith = (
+  token: string | Redacted.Redacted<string>,
+  options: {
+    readonly keys: ReadonlyArray<PublicKey>
+    readonly binding: Binding
+    readonly clockSkew?: Duration.Input | undefined
+  }
+): Effect.Effect<Claims, InvalidJwt, ClientIdentity> =>
+  Effect.gen(function* () {
+    const identity = yield* ClientIdentity
+    const now = yield* Clock.currentTimeMillis
+    const result = yield* Effect.promise(() =>
+      JwtFacts.verifyPlexJwt(Redacted.value(V.toRedacted(token)), {
+        keys: options.keys,
+        claimsOf: (payload) => Option.getOrElse(decodeClaims(payload), (): Claims => ({})),
+        clientIdentifier: identity.clientIdentifier,
+        nowMillis: now,
+        clockSkewMillis: Duration.toMillis(options.clockSkew ?? defaultClockSkew),
+        thumbprint: isDeviceKey(options.binding) ? options.binding.thumbprint : options.binding
+      })
+    )
+    if ("reason" in result) {
+      return yield* Effect.fail(
+        new InvalidJwt({ operation: "Jwt.verify", reason: result.reason, detail: result.detail })
+      )
+    }
+    return result.claims
+  })
+
+/**
+ * Verifies a Plex JWT against the keys plex.tv publishes now
+ * ({@link getKeys}, then {@link verifyWith}).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Jwt } from "effect4-plex-auth"
+ *
+ * const check = (key: Jwt.DeviceKey, plexJwt: Jwt.PlexJwt) =>
+ *   Jwt.verify(plexJwt.token, key).pipe(Effect.map((claims) => claims.exp))
+ * ```
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const verify = (
+  token: string | Redacted.Redacted<string>,
+  binding: Binding,
+  options?: { readonly clockSkew?: Duration.Input | undefined }
+): Effect.Effect<Claims, InvalidJwt | ResponseError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(getKeys(), (keys) =>
+    verifyWith(token, { keys, binding, clockSkew: options?.clockSkew })
+  ).pipe(Effect.withSpan("Jwt.verify"))
+
+// ---------------------------------------------------------------------------
+// PIN login bound to a device key
+// ---------------------------------------------------------------------------
+
+/**
+ * Creates a PIN bound to a device key: plex.tv `POST /api/v2/pins` with JSON
+ * `{"jwk": ..., "strong": true}`. Once approved, its token is a Plex JWT for
+ * that key, handed out only with a device JWT (see {@link pinLogin}).
+ *
+ * @since 0.1.0
+ * @category pin login
+ */
+export const createPin = (
+  key: DeviceKey,
+  options: PinLogin.CreateOptions = {}
+): Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.map(
+    atJwtHost({
+      operation: "createPin",
+      method: "POST",
+      path: pinsPath,
+      body: Request.json({ jwk: key.jwk, strong: options.strong !== false }),
+      schema: PinLogin.Pin
+    }),
+    (success) => success.value
+  )
+
+/**
+ * Options of {@link pinLogin}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"> {
+  readonly key: DeviceKey
+  /** How long each device JWT presented while polling is valid. Default 5 minutes. */
+  readonly deviceJwtLifetime?: Duration.Input | undefined
+}
+
+/**
+ * PIN login that binds the device key at once: {@link createPin}, hand the
+ * PIN and its app.plex.tv URL to `onPin`, then poll (as `PinLogin.poll`
+ * does) presenting a device JWT as `?deviceJWT=`; the approved PIN's token
+ * is a Plex JWT. One device JWT (one nonce) serves the checks until it is a
+ * minute from expiry. The device JWT never appears in errors or spans.
+ *
+ * @since 0.1.0
+ * @category pin login
+ */
+export const pinLogin = (
+  options: PinLoginOptions
+): Effect.Effect<
+  PlexJwt,
+  PinLogin.CreateError | PinLogin.CheckError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> =>
+  Effect.gen(function* () {
+    const pin = yield* createPin(options.key, options)
+    const url = yield* PinLogin.authUrl(pin, options)
+    yield* options.onPin({ pin, url })
+    const lifetime = Duration.fromInputUnsafe(options.deviceJwtLifetime ?? defaultDeviceJwtLifetime)
+    const ttl = Duration.max(Duration.seconds(1), Duration.subtract(lifetime, Duration.minutes(1)))
+    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
+    const presented = yield* Effect.cachedWithTTL(
+      Effect.provide(deviceJwt(options.key, { lifetime }), context),
+      ttl
+    )
+    const token = yield* PinLogin.poll(pin, { ...options, deviceJwt: presented })
+    return toPlexJwt(token)
+  }).pipe(Effect.withSpan("Jwt.pinLogin"))
+
+// ---------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------
+
+/**
+ * The default `refreshMargin`: a Plex JWT with less than a day left is
+ * refreshed when it is next read.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRefreshMargin: Duration.Duration = Duration.millis(JwtFacts.defaultRefreshMarginMillis)
+
+/** After a failed refresh on read, the current token is served this long before trying again. */
+const retryAfterFailure = Duration.millis(JwtFacts.refreshCooldownMillis)
+
+/**
+ * Options of {@link makeCredentials} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CredentialsOptions<E, R> {
+  /** The device key, registered with plex.tv or bound by a {@link pinLogin}. */
+  readonly key: DeviceKey
+  /** A Plex JWT obtained earlier (kept from a previous run). */
+  readonly token?: Redacted.Redacted<string> | undefined
+  /**
+   * How to get the first Plex JWT when there is no `token` (e.g.
+   * `Jwt.pinLogin({ key, onPin })` or `Jwt.upgrade(key)`). Default:
+   * {@link exchange}, for a key that is already registered.
+   */
+  readonly obtain?: Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R> | undefined
+  /** Refresh once less than this is left. Default {@link defaultRefreshMargin} (1 day). */
+  readonly refreshMargin?: Duration.Input | undefined
+  /** Verify each new Plex JWT against plex.tv's keys ({@link verify}) before using it. Default false. */
+  readonly verify?: boolean | undefined
+  /** Called with every new Plex JWT (to keep it, say). */
+  readonly onToken?: ((jwt: PlexJwt) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Errors of building JWT credentials: the first token could not be obtained.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CredentialsError<E> = E | ResponseError | InvalidJwt
+
+const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
+  Redacted.isRedacted(value) ? toPlexJwt(value) : value
+
+/**
+ * Credentials holding a Plex JWT, on the same refresh as
+ * `Credentials.makeRefreshing`. Reading the token refreshes it first when
+ * less than `refreshMargin` is left (nonce, device JWT, exchange) — one
+ * refresh shared by concurrent readers; if that refresh fails, the current
+ * token is served (and the refresh retried on a read a minute later). When
+ * plex.tv refuses the token (401, 498 expired), the refused call refreshes
+ * once — one exchange for all concurrent callers, none for a minute after
+ * one failed — and is retried once. After `PlexAuth.signOut`, the token is
+ * never replaced: the calls that use it fail with `Unauthorized`.
+ *
+ * @since 0.1.0
+ * @category credentials
+ */
+export const makeCredentials = <E = never, R = never>(
+  options: CredentialsOptions<E, R>
+): Effect.Effect<CredentialsService, CredentialsError<E>, R | HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
+    const onToken = options.onToken ?? (() => Effect.void)
+    const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError> =>
+      options.verify
+        ? Effect.as(Effect.provide(verify(jwt.token, options.key), context), jwt)
+        : Effect.succeed(jwt)
+    const renew: Effect.Effect<PlexJwt, ResponseError | InvalidJwt> = Effect.provide(
+      exchange(options.key),
+      context
+    ).pipe(
+      Effect.flatMap(checked),
+      Effect.tap((jwt) => onToken(jwt)),
+      Effect.withSpan("Jwt.refresh")
+    )
+    const first: PlexJwt =
+      options.token !== undefined
+        ? toPlexJwt(options.token)
+        : yield* options.obtain === undefined
+            ? renew
+            : options.obtain.pipe(
+                Effect.map(asPlexJwt),
+                Effect.flatMap(checked),
+                Effect.tap((jwt) => onToken(jwt))
+              )
+
+    // The one refresh mechanism (single flight, cooldown, sign-out aware), ahead of expiry too.
+    return yield* Refresh.make({
+      initial: first.token,
+      obtain: Effect.map(renew, (jwt) => jwt.token),
+      expiresAt: (token) => toPlexJwt(token).expiresAt,
+      margin: options.refreshMargin ?? defaultRefreshMargin,
+      cooldown: retryAfterFailure,
+      name: "Plex JWT"
+    })
+  })
+
+/**
+ * A `Credentials` layer holding a Plex JWT, refreshed before it expires and
+ * when plex.tv refuses it (see {@link makeCredentials}).
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Layer } from "effect"
+ * import { Jwt } from "effect4-plex-auth"
+ *
+ * const CredentialsLive = Layer.unwrap(
+ *   Effect.map(Jwt.generateKey, (key) =>
+ *     Jwt.layer({ key, obtain: Jwt.pinLogin({ key, onPin: ({ url }) => Console.log(`Open ${url}`) }) })
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category credentials
+ */
+export const layer = <E = never, R = never>(
+  options: CredentialsOptions<E, R>
+): Layer.Layer<Credentials, CredentialsError<E>, R | HttpClient.HttpClient | ClientIdentity> =>
+  Layer.effect(Credentials, makeCredentials(options))
+
+/**
+ * The `KeyValueStore` key prefix under which {@link layerStored} keeps the
+ * device key (`<prefix>/device-key`) and the Plex JWT (`<prefix>/token`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultStoreKey = "effect-plex-auth/jwt"
+
+/**
+ * Options of {@link layerStored}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoredOptions<E, R> {
+  /**
+   * How to get a Plex JWT for the key when the stored one cannot be used and
+   * the key cannot be exchanged (a new key, or one plex.tv no longer
+   * accepts): e.g. `(key) => Jwt.pinLogin({ key, onPin })`.
+   */
+  readonly obtain: (key: DeviceKey) => Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>
+  /** The key prefix; default {@link defaultStoreKey}. */
+  readonly key?: string | undefined
+  readonly refreshMargin?: Duration.Input | undefined
+  readonly verify?: boolean | undefined
+}
+
+/**
+ * JWT credentials kept in a `KeyValueStore`, so a restart reuses the
+ * registered key: the stored device key (a new one when there is none, or it
+ * is unreadable) and the stored Plex JWT while it is fresh. Otherwise a
+ * stored key is exchanged for a new token, and if that is refused (or the
+ * key is new) `obtain` runs. Every new token is stored (best effort).
+ *
+ * @example
+ * ```ts
+ * import { KeyValueStore } from "@effect/platform"
+ * import { Console, Layer } from "effect"
+ * import { Jwt } from "effect4-plex-auth"
+ *
+ * const CredentialsLive = Jwt.layerStored({
+ *   obtain: (key) => Jwt.pinLogin({ key, onPin: ({ url }) => Console.log(`Open ${url}`) })
+ * }).pipe(Layer.provide(KeyValueStore.layerMemory))
+ * ```
+ *
+ * @since 0.1.0
+ * @category credentials
+ */
+export const layerStored = <E, R>(
+  options: StoredOptions<E, R>
+): Layer.Layer<
+  Credentials,
+  CredentialsError<E> | KeyValueStore.KeyValueStoreError,
+  R | HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
+> =>
+  Layer.effect(
+    Credentials,
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      const prefix = options.key ?? defaultStoreKey
+      const keyEntry = `${prefix}/device-key`
+      const tokenEntry = `${prefix}/token`
+      const storedKey = yield* Effect.flatMap(store.get(keyEntry), (raw) =>
+        Option.match(Option.fromUndefinedOr(raw), {
+          onNone: () => Effect.succeedNone,
+          onSome: (text) =>
+            importKey(Redacted.make(text)).pipe(
+              Effect.asSome,
+              Effect.catch((error) =>
+                Effect.as(
+                  Effect.logWarning(`Jwt: ignoring the stored device key: ${error.reason}`),
+                  Option.none()
+                )
+              )
+            )
+        })
+      )
+      const key = Option.isSome(storedKey) ? storedKey.value : yield* generateKey
+      if (Option.isNone(storedKey)) {
+        yield* Effect.ignore(store.set(keyEntry, Redacted.value(exportKey(key))), { log: true })
+      }
+      const margin = Duration.toMillis(options.refreshMargin ?? defaultRefreshMargin)
+      const now = yield* Clock.currentTimeMillis
+      // A stored token is only good with the stored key it is bound to.
+      const storedToken = Option.isNone(storedKey)
+        ? Option.none()
+        : Option.filter(
+            Option.map(Option.fromUndefinedOr(yield* store.get(tokenEntry)), (raw) =>
+              toPlexJwt(Redacted.make(raw))
+            ),
+            (jwt) =>
+              jwt.claims.thumbprint === key.thumbprint &&
+              (jwt.expiresAt === undefined || jwt.expiresAt - now > margin)
+          )
+      const keep = (jwt: PlexJwt) =>
+        Effect.ignore(store.set(tokenEntry, Redacted.value(jwt.token)), { log: true })
+      const obtain = Option.isSome(storedKey)
+        ? exchange(key).pipe(
+            Effect.catchIf(
+              (error) => error._tag === "Unauthorized",
+              () => options.obtain(key)
+            )
+          )
+        : options.obtain(key)
+      return yield* makeCredentials({
+        key,
+        token: Option.getOrUndefined(Option.map(storedToken, (jwt) => jwt.token)),
+        obtain,
+        refreshMargin: options.refreshMargin,
+        verify: options.verify,
+        onToken: keep
+      })
+    })
+  )
+
+/**
+ * Forgets what {@link layerStored} kept (device key and token).
+ *
+ * @since 0.1.0
+ * @category credentials
+ */
+export const forgetStored = (
+  key: string = defaultStoreKey
+): Effect.Effect<void, KeyValueStore.KeyValueStoreError, KeyValueStore.KeyValueStore> =>
+  Effect.flatMap(Effect.service(KeyValueStore.KeyValueStore), (store) =>
+    Effect.andThen(store.remove(`${key}/device-key`), store.remove(`${key}/token`))
+  )
