@@ -19,9 +19,16 @@
  * Top-level declarations an example never reads (`const program = ...`) are
  * allowed; unused imports and unused names inside functions are errors.
  *
- * Usage: `tsx scripts/check-docs.ts` (`npm run typecheck`); `--docs-only`
- * checks the examples alone (their own program). To look at the generated
- * modules: `npx tsc -p .tmp/doc-examples` after a run.
+ * Two editions: by default the Effect 3 edition (tsconfig.json, src/, and
+ * the Markdown blocks that are not marked); with `--edition 4` the Effect 4
+ * edition (effect4/tsconfig.json, effect4/src/'s JSDoc examples, and the
+ * Markdown blocks fenced ```ts effect4), whose examples are written to
+ * effect4/.tmp/doc-examples/ so that `effect` resolves to Effect 4 and
+ * `effect4-plex-auth` to effect4/src/.
+ *
+ * Usage: `tsx scripts/check-docs.ts [--edition 4]` (`npm run typecheck`);
+ * `--docs-only` checks the examples alone (their own program). To look at
+ * the generated modules: `npx tsc -p .tmp/doc-examples` after a run.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -29,7 +36,13 @@ import { fileURLToPath } from "node:url"
 import ts from "typescript"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const outDir = path.join(root, ".tmp", "doc-examples")
+/** Which edition's program: 3 (the root package) or 4 (effect4/). */
+const edition =
+  process.argv.includes("--edition") && process.argv[process.argv.indexOf("--edition") + 1] === "4" ? 4 : 3
+/** Where the edition lives: its tsconfig.json and src/. */
+const home = edition === 4 ? path.join(root, "effect4") : root
+const packageName = edition === 4 ? "effect4-plex-auth" : "effect-plex-auth"
+const outDir = path.join(home, ".tmp", "doc-examples")
 
 /** One code block, and where its lines came from. */
 interface Block {
@@ -93,7 +106,8 @@ const fencedBlocks = (
     if (!closed) {
       problems.push({ source, line: firstLine + i, message: "code fence is never closed" })
     }
-    if (isTypeScript(lang)) {
+    // A Markdown block marked `effect4` is the Effect 4 edition's; the others the Effect 3 one's.
+    if (isTypeScript(lang) && flags.includes("effect4") === (edition === 4)) {
       blocks.push({
         source,
         line: firstLine + i + 1,
@@ -176,7 +190,7 @@ const markdownFiles = [
   ...[path.join(root, "README.md")].filter((file) => fs.existsSync(file)),
   ...walk(path.join(root, "docs"), (file) => file.endsWith(".md") && !file.startsWith(docsApi))
 ]
-const sourceFiles = walk(path.join(root, "src"), (file) => file.endsWith(".ts"))
+const sourceFiles = walk(path.join(home, "src"), (file) => file.endsWith(".ts"))
 
 const problems: Array<Problem> = []
 const blocks = [
@@ -198,7 +212,7 @@ for (const block of checked) {
 }
 const relativeSrc = (entry: string) =>
   path
-    .relative(outDir, path.join(root, "src", entry))
+    .relative(outDir, path.join(home, "src", entry))
     .split(path.sep)
     .join("/")
 const tsconfig = {
@@ -207,10 +221,10 @@ const tsconfig = {
     noEmit: true,
     types: ["node"],
     paths: {
-      "effect-plex-auth": [relativeSrc("index.ts")],
-      "effect-plex-auth/testing": [relativeSrc("testing/index.ts")],
-      "effect-plex-auth/node": [relativeSrc("node/index.ts")],
-      "effect-plex-auth/*": [relativeSrc("*.ts")]
+      [packageName]: [relativeSrc("index.ts")],
+      [`${packageName}/testing`]: [relativeSrc("testing/index.ts")],
+      [`${packageName}/node`]: [relativeSrc("node/index.ts")],
+      [`${packageName}/*`]: [relativeSrc("*.ts")]
     }
   },
   include: ["*.ts"]
@@ -237,7 +251,7 @@ const parseConfig = (file: string): ts.ParsedCommandLine => {
 // The project (tsconfig.json) and the examples in one program, with the project's settings; or, with
 // --docs-only, the examples alone with theirs (.tmp/doc-examples/tsconfig.json).
 const docsOnly = process.argv.includes("--docs-only")
-const project = docsOnly ? undefined : parseConfig(path.join(root, "tsconfig.json"))
+const project = docsOnly ? undefined : parseConfig(path.join(home, "tsconfig.json"))
 const examples = parseConfig(configPath)
 const parsed = project ?? examples
 

@@ -27,7 +27,8 @@ const staticChecks = [
   ["docs:check", "docgen"],
   ["eslint", "eslint . --max-warnings 0"],
   ["prettier", "prettier --check ."],
-  ["effect4 typecheck", "npm run -s typecheck -w effect4"]
+  // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
+  ["effect4 typecheck", "tsx scripts/check-docs.ts --edition 4"]
 ]
 
 const suites = [
