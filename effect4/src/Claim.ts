@@ -105,8 +105,8 @@ export const token = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(
-    Request.plexTv({
-      operation: "getClaimToken",
+    Request.plexTv("Claim.token", {
+      endpoint: "getClaimToken",
       method: "GET",
       path: Facts.claimTokenPath,
       schema: ClaimToken
@@ -134,7 +134,7 @@ export interface ClaimOptions {
 export type ClaimError = ServerAlreadyClaimed | ClaimRejected | InvalidInput | ResponseError
 
 const identitySpec = {
-  operation: "getServerIdentity",
+  endpoint: "getServerIdentity",
   method: "GET",
   path: identityPath,
   schema: /*#__PURE__*/ L.struct(/*#__PURE__*/ P.mediaContainerFields(Resources.ServerIdentity))
@@ -183,7 +183,9 @@ export const claimServer = (
       options.claimToken === undefined
         ? undefined
         : yield* V.token(operation, "claimToken", options.claimToken)
-    const identity = (yield* Request.execute(identitySpec, url, Option.none())).value.MediaContainer
+    // Its requests' client spans are named `Claim.claimServer` too, inside this one; `plex.operation` tells them apart.
+    const identity = (yield* Request.execute(operation, identitySpec, url, Option.none())).value
+      .MediaContainer
     if (identity.claimed === true) {
       return yield* new ServerAlreadyClaimed({
         operation,
@@ -193,8 +195,9 @@ export const claimServer = (
     }
     const claim = given ?? (yield* token())
     yield* Request.execute(
+      operation,
       {
-        operation: "claimServer",
+        endpoint: "claimServer",
         method: "POST",
         path: Facts.claimPath,
         urlParams: Facts.claimQuery(claim),
@@ -211,8 +214,8 @@ export const claimServer = (
         Unauthorized: (error) => Effect.fail(rejected(operation, url, error))
       })
     )
-    return (yield* Request.execute(identitySpec, url, Option.none())).value.MediaContainer
-  })
+    return (yield* Request.execute(operation, identitySpec, url, Option.none())).value.MediaContainer
+  }).pipe(Effect.withSpan("Claim.claimServer", { kind: "internal" }))
 
 const rejected = (
   operation: string,

@@ -270,7 +270,7 @@ export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | Cl
           error._tag === "Unauthorized" ? { _tag: "Invalid", error } : { _tag: "Unknown", error }
       })
     )
-  )
+  ).pipe(Effect.withSpan("Credentials.validate", { kind: "internal" }))
 
 /**
  * The `KeyValueStore` key under which {@link layerStored} keeps the token.

@@ -62,8 +62,8 @@ export const list = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(
-    Request.plexTv({
-      operation: "getDevices",
+    Request.plexTv("Devices.list", {
+      endpoint: "getDevices",
       method: "GET",
       path: Facts.devicesPath,
       schema: DevicesResponse
@@ -97,8 +97,8 @@ export const revoke = (
   const problem = Facts.deviceIdProblem(id)
   return problem === undefined
     ? Effect.asVoid(
-        Request.plexTv({
-          operation: "deleteDevice",
+        Request.plexTv("Devices.revoke", {
+          endpoint: "deleteDevice",
           method: "DELETE",
           path: Facts.revokePath(id),
           schema: L.Unknown,

@@ -189,8 +189,8 @@ export const users = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(
-    Request.plexTv({
-      operation: "getHomeUsers",
+    Request.plexTv("Home.users", {
+      endpoint: "getHomeUsers",
       method: "GET",
       path: Facts.usersPath,
       schema: HomeUsers
@@ -305,7 +305,7 @@ export const switchUser = (
       return yield* new HomePinRequired({ operation, user: target.title, errors: [] })
     }
     const spec = {
-      operation: "switchHomeUser",
+      endpoint: "switchHomeUser",
       method: "POST",
       path: Facts.switchPath(target.uuid),
       schema: SwitchedAccount,
@@ -316,7 +316,7 @@ export const switchUser = (
         ? {}
         : { body: Request.form([[Facts.pinField, Redacted.make(Facts.pinValue(Redacted.value(pin)))]]) })
     } as const
-    const success = yield* Request.plexTv(spec).pipe(
+    const success = yield* Request.plexTv(operation, spec).pipe(
       Effect.catchTags({
         NotFound: () => Effect.fail(new HomeUserNotFound({ operation, user: target.title, available: [] })),
         Unauthorized: (error) => Effect.fail(pinError(operation, target, pin, error)),
@@ -330,7 +330,8 @@ export const switchUser = (
       token: account.authToken,
       layer: Layer.succeed(Credentials, { token: Effect.succeed(account.authToken) })
     }
-  })
+    // A flow: `Home.users` (when a name is given) and the switch, whose client span is named `Home.switchUser` too.
+  }).pipe(Effect.withSpan("Home.switchUser", { kind: "internal" }))
 
 /** A refusal about the PIN as `HomePinRequired` or `InvalidHomePin`; any other refusal as it is. */
 const pinError = <E extends Unauthorized | BadRequest>(

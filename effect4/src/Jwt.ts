@@ -378,9 +378,9 @@ export const withHost: {
     Effect.flatMap(makeHost(url), (host) => Effect.provideService(self, JwtHost, host))
 )
 
-/** An anonymous request to the JWT host. */
-const atJwtHost = <S extends Request.Spec<any>>(spec: S) =>
-  Effect.flatMap(JwtHost, (host) => Request.execute(spec, host.url, Option.none()))
+/** An anonymous request to the JWT host, for the public function `operation`. */
+const atJwtHost = <S extends Request.Spec<any>>(operation: string, spec: S) =>
+  Effect.flatMap(JwtHost, (host) => Request.execute(operation, spec, host.url, Option.none()))
 
 // ---------------------------------------------------------------------------
 // plex.tv operations
@@ -410,8 +410,9 @@ export const registerKey = (
 ): Effect.Effect<Registration, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.flatMap(JwtHost, (host) =>
     Request.withToken(
+      "Jwt.registerKey",
       {
-        operation: "registerJwk",
+        endpoint: "registerJwk",
         method: "POST",
         path: JwtFacts.jwkPath,
         body: Request.json({ jwk: key.jwk }),
@@ -439,9 +440,13 @@ const Nonce = /*#__PURE__*/ L.struct({ nonce: L.Str })
  * @category operations
  */
 export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
+  nonceAs("Jwt.getNonce")
+
+/** `GET /api/v2/auth/nonce` for the public function `operation` (its span and errors are named after it). */
+const nonceAs = (operation: string) =>
   Effect.map(
-    atJwtHost({
-      operation: "getNonce",
+    atJwtHost(operation, {
+      endpoint: "getNonce",
       method: "GET",
       path: JwtFacts.noncePath,
       schema: Nonce
@@ -512,7 +517,7 @@ export const deviceJwt = (
   key: DeviceKey,
   options: DeviceJwtOptions = {}
 ): Effect.Effect<Redacted.Redacted<string>, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(getNonce(), (nonce) => signDeviceJwt(key, { ...options, nonce }))
+  Effect.flatMap(nonceAs("Jwt.deviceJwt"), (nonce) => signDeviceJwt(key, { ...options, nonce }))
 
 /** plex.tv refused the device JWT's nonce (unknown, already used, expired): a fresh one may do. */
 const nonceRefused = (error: ResponseError): error is BadRequest => JwtFacts.nonceRefused(error)
@@ -555,8 +560,9 @@ export const exchange = (
 ): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity> => {
   const attempt = Effect.gen(function* () {
     const jwt = yield* deviceJwt(key, options)
-    const success = yield* atJwtHost({
-      operation: "exchangeJwt",
+    // Its client span, named `Jwt.exchange` too, sits inside this one (`plex.operation`: exchangeJwt).
+    const success = yield* atJwtHost("Jwt.exchange", {
+      endpoint: "exchangeJwt",
       method: "POST",
       path: JwtFacts.tokenPath,
       body: Request.json({ jwt }),
@@ -569,7 +575,7 @@ export const exchange = (
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
         Effect.andThen(
-          Effect.logDebug("exchangeJwt: the nonce was refused; once more with a fresh one"),
+          Effect.logDebug("Jwt.exchange: the nonce was refused; once more with a fresh one"),
           attempt
         )
       )
@@ -602,7 +608,7 @@ export const upgrade = (
   key: DeviceKey,
   options: DeviceJwtOptions = {}
 ): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
-  Effect.andThen(registerKey(key), exchange(key, options))
+  Effect.andThen(registerKey(key), exchange(key, options)).pipe(Effect.withSpan("Jwt.upgrade"))
 
 /**
  * A public key plex.tv signs Plex JWTs with, as `GET /api/v2/auth/keys`
@@ -642,8 +648,8 @@ export const getKeys = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.map(
-    atJwtHost({
-      operation: "getJwks",
+    atJwtHost("Jwt.getKeys", {
+      endpoint: "getJwks",
       method: "GET",
       path: JwtFacts.keysPath,
       schema: Keys
@@ -758,8 +764,8 @@ export const createPin = (
   options: PinLogin.CreateOptions = {}
 ): Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.map(
-    atJwtHost({
-      operation: "createPin",
+    atJwtHost("Jwt.createPin", {
+      endpoint: "createPin",
       method: "POST",
       path: pinsPath,
       body: Request.json({ jwk: key.jwk, strong: options.strong !== false }),

@@ -50,8 +50,8 @@ export const link = (
   const trimmed = Facts.linkCode(code)
   if (trimmed === undefined) return Effect.fail(V.invalid("Link.link", "code", Facts.linkCodeProblem))
   return Effect.asVoid(
-    Request.plexTv({
-      operation: "linkPin",
+    Request.plexTv("Link.link", {
+      endpoint: "linkPin",
       method: "PUT",
       path: Facts.linkPath,
       body: Request.form([[Facts.linkCodeField, trimmed]]),

@@ -35,7 +35,9 @@ import * as PinFacts from "../../src/core/pin.js"
 // A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
 // clients.plex.tv by default), as python-plexapi's `MyPlexJWTLogin` does; a classic PIN on plex.tv.
 const checkAt = <S extends Request.Spec<any>>(host: typeof PlexTv | typeof JwtHost, spec: S) =>
-  Effect.flatMap(Effect.service(host), (service) => Request.execute(spec, service.url, Option.none()))
+  Effect.flatMap(Effect.service(host), (service) =>
+    Request.execute("PinLogin.check", spec, service.url, Option.none())
+  )
 
 /**
  * A PIN as plex.tv returns it. `authToken` is absent until the user has
@@ -104,8 +106,8 @@ export const create = (
   options: CreateOptions = {}
 ): Effect.Effect<Pin, CreateError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.map(
-    Request.plexTvAnonymous({
-      operation: "createPin",
+    Request.plexTvAnonymous("PinLogin.create", {
+      endpoint: "createPin",
       method: "POST",
       path: PinFacts.pinsPath,
       urlParams: PinFacts.createPinParams(options.strong),
@@ -141,7 +143,7 @@ export const check = (
   options: CheckOptions = {}
 ): Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity> =>
   checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
-    operation: "checkPin",
+    endpoint: "checkPin",
     method: "GET",
     path: PinFacts.pinPath(pin.id),
     // The PIN id stays out of spans: with the client identifier it fetches the approved token.
@@ -153,7 +155,12 @@ export const check = (
     Effect.map((success) => success.value),
     Effect.catchTag("NotFound", (error) =>
       Effect.fail(
-        new PinExpired({ operation: "checkPin", pinId: pin.id, reason: "NotFound", errors: error.errors })
+        new PinExpired({
+          operation: "PinLogin.check",
+          pinId: pin.id,
+          reason: "NotFound",
+          errors: error.errors
+        })
       )
     )
   )
@@ -274,7 +281,7 @@ export const poll = (
     const expired = Effect.flatMap(Ref.get(seen), (s) =>
       Effect.fail(
         new PinExpired({
-          operation: "pollPin",
+          operation: "PinLogin.poll",
           pinId: pin.id,
           reason: PinFacts.expiryReason(s.answered, s.last !== undefined),
           errors: [],

@@ -90,9 +90,8 @@ export interface SignInInput {
 /** The sign-in's spec: a `signIn` one, so that its errors include the two-factor ones. */
 type SignInSpec = Request.Spec<Schemas.SignedInAccount> & { readonly signIn: true }
 
-const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
+const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
   Effect.suspend(() => {
-    const operation = "postUsersSignInData"
     const password: unknown = input?.password
     const checked = Auth.signInForm(
       {
@@ -110,7 +109,7 @@ const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput>
     )
     if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
     return Effect.succeed({
-      operation,
+      endpoint: "postUsersSignInData",
       ...Auth.signIn,
       body: Request.form(checked.form),
       schema: Schemas.SignedInAccount,
@@ -118,6 +117,16 @@ const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput>
       idempotent: false
     } as const)
   })
+
+/** The sign-in, for the public function `operation` (its spans and errors are named after it). */
+const signInAs = (
+  operation: string,
+  input: SignInInput
+): Effect.Effect<
+  WithResponse<Schemas.SignedInAccount>,
+  SignInError,
+  HttpClient.HttpClient | ClientIdentity
+> => Effect.flatMap(signInSpec(operation, input), (spec) => Request.plexTvAnonymous(operation, spec))
 
 /**
  * Signs in with login and password (and the two-factor code when the account
@@ -150,7 +159,7 @@ const signInSpec = (input: SignInInput): Effect.Effect<SignInSpec, InvalidInput>
 export const postUsersSignInData = (
   input: SignInInput
 ): Effect.Effect<Schemas.SignedInAccount, SignInError, HttpClient.HttpClient | ClientIdentity> =>
-  value(postUsersSignInDataWithResponse(input))
+  value(signInAs("PlexAuth.postUsersSignInData", input))
 
 /**
  * {@link postUsersSignInData} with the response's status and headers.
@@ -164,14 +173,14 @@ export const postUsersSignInDataWithResponse = (
   WithResponse<Schemas.SignedInAccount>,
   SignInError,
   HttpClient.HttpClient | ClientIdentity
-> => Effect.flatMap(signInSpec(input), Request.plexTvAnonymous)
+> => signInAs("PlexAuth.postUsersSignInDataWithResponse", input)
 
 // ---------------------------------------------------------------------------
 // getTokenDetails
 // ---------------------------------------------------------------------------
 
 const tokenDetailsSpec: Request.Spec<Schemas.Account> = {
-  operation: "getTokenDetails",
+  endpoint: "getTokenDetails",
   ...Auth.tokenDetails,
   schema: Schemas.Account
 }
@@ -195,7 +204,7 @@ export const getTokenDetails = (): Effect.Effect<
   Schemas.Account,
   GetTokenDetailsError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> => Effect.map(Request.plexTv(tokenDetailsSpec), (success) => success.value)
+> => value(Request.plexTv("PlexAuth.getTokenDetails", tokenDetailsSpec))
 
 /**
  * {@link getTokenDetails} with the response's status and headers.
@@ -207,7 +216,7 @@ export const getTokenDetailsWithResponse = (): Effect.Effect<
   WithResponse<Schemas.Account>,
   GetTokenDetailsError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> => Request.plexTv(tokenDetailsSpec)
+> => Request.plexTv("PlexAuth.getTokenDetailsWithResponse", tokenDetailsSpec)
 
 // ---------------------------------------------------------------------------
 // getTransientToken
@@ -245,7 +254,7 @@ export const getTransientToken = (
   Schemas.TransientToken,
   GetTransientTokenError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
-> => value(getTransientTokenWithResponse(input))
+> => value(transientTokenAs("PlexAuth.getTransientToken", input))
 
 /**
  * {@link getTransientToken} with the response's status and headers.
@@ -259,14 +268,23 @@ export const getTransientTokenWithResponse = (
   WithResponse<Schemas.TransientToken>,
   GetTransientTokenError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> => transientTokenAs("PlexAuth.getTransientTokenWithResponse", input)
+
+/** `/security/token`, for the public function `operation`. */
+const transientTokenAs = (
+  operation: string,
+  input: TransientTokenInput
+): Effect.Effect<
+  WithResponse<Schemas.TransientToken>,
+  GetTransientTokenError,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>
   Effect.gen(function* () {
-    const operation = "getTransientToken"
     const checked = Auth.transientTokenQuery(input ?? {})
     if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
     return yield* Effect.map(
-      Request.pms({
-        operation,
+      Request.pms(operation, {
+        endpoint: "getTransientToken",
         ...Auth.transientToken,
         urlParams: checked.query,
         schema: Schemas.TransientTokenResponse
@@ -314,7 +332,7 @@ export const getSourceConnectionInformation = (
   Schemas.SourceConnectionInformation,
   GetSourceConnectionInformationError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
-> => value(getSourceConnectionInformationWithResponse(input))
+> => value(sourceAs("PlexAuth.getSourceConnectionInformation", input))
 
 /**
  * {@link getSourceConnectionInformation} with the response's status and
@@ -329,14 +347,23 @@ export const getSourceConnectionInformationWithResponse = (
   WithResponse<Schemas.SourceConnectionInformation>,
   GetSourceConnectionInformationError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
+> => sourceAs("PlexAuth.getSourceConnectionInformationWithResponse", input)
+
+/** `/security/resources`, for the public function `operation`. */
+const sourceAs = (
+  operation: string,
+  input: SourceInput
+): Effect.Effect<
+  WithResponse<Schemas.SourceConnectionInformation>,
+  GetSourceConnectionInformationError,
+  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>
   Effect.gen(function* () {
-    const operation = "getSourceConnectionInformation"
     const checked = Auth.sourceQuery(input ?? {})
     if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
     return yield* Effect.map(
-      Request.pms({
-        operation,
+      Request.pms(operation, {
+        endpoint: "getSourceConnectionInformation",
         ...Auth.sourceConnectionInformation,
         urlParams: checked.query,
         schema: Schemas.SourceConnectionInformationResponse,
@@ -372,7 +399,7 @@ export const withRequestTimeout: {
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, timeout: Duration.Input): Effect.Effect<A, E | InvalidInput, R> =>
     // NaN, a negative, zero or an infinite timeout fails with InvalidInput: the timeout stays on.
-    Effect.flatMap(V.timeout("withRequestTimeout", "timeout", timeout), (valid) =>
+    Effect.flatMap(V.timeout("PlexAuth.withRequestTimeout", "timeout", timeout), (valid) =>
       Settings.withRequestTimeout(self, valid)
     )
 )
@@ -471,7 +498,7 @@ export const ping = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(
-    Request.plexTv({ operation: "ping", ...Auth.ping, schema: Pong }),
+    Request.plexTv("PlexAuth.ping", { endpoint: "ping", ...Auth.ping, schema: Pong }),
     (success) => success.value.pong
   )
 
@@ -494,8 +521,8 @@ export const signOut = (): Effect.Effect<
   Effect.flatMap(Effect.service(CredentialsTag), (credentials) =>
     Effect.flatMap(credentials.token, (token) =>
       Effect.asVoid(
-        Request.plexTv({
-          operation: "signOut",
+        Request.plexTv("PlexAuth.signOut", {
+          endpoint: "signOut",
           ...Auth.signOut,
           schema: L.Unknown,
           noContent: true,
@@ -516,7 +543,8 @@ export const signOut = (): Effect.Effect<
 /**
  * Signs in with login and password (and a two-factor code when the account
  * needs one). The plain name of {@link postUsersSignInData} (the seeds'
- * name, which stays): the same function, the same errors.
+ * name, which stays): the same request, the same errors, but its span and
+ * its errors are named `PlexAuth.signIn`, the name the caller used.
  *
  * @example
  * ```ts
@@ -531,11 +559,12 @@ export const signOut = (): Effect.Effect<
  * @since 0.1.0
  * @category operations
  */
-export const signIn: typeof postUsersSignInData = postUsersSignInData
+export const signIn: typeof postUsersSignInData = (input) => value(signInAs("PlexAuth.signIn", input))
 
 /**
  * The account the current token belongs to; `Unauthorized` when the token is
- * invalid or revoked. The plain name of {@link getTokenDetails}.
+ * invalid or revoked. The plain name of {@link getTokenDetails}; its span
+ * and errors are named `PlexAuth.account`.
  *
  * @example
  * ```ts
@@ -548,11 +577,13 @@ export const signIn: typeof postUsersSignInData = postUsersSignInData
  * @since 0.1.0
  * @category operations
  */
-export const account: typeof getTokenDetails = getTokenDetails
+export const account: typeof getTokenDetails = () =>
+  value(Request.plexTv("PlexAuth.account", tokenDetailsSpec))
 
 /**
  * A transient token from the server in `PlexServer`. The plain name of
- * {@link getTransientToken}.
+ * {@link getTransientToken}; its span and errors are named
+ * `PlexAuth.transientToken`.
  *
  * @example
  * ```ts
@@ -564,11 +595,13 @@ export const account: typeof getTokenDetails = getTokenDetails
  * @since 0.1.0
  * @category operations
  */
-export const transientToken: typeof getTransientToken = getTransientToken
+export const transientToken: typeof getTransientToken = (input = {}) =>
+  value(transientTokenAs("PlexAuth.transientToken", input))
 
 /**
  * Connection details and an access token for a source the server knows.
- * The plain name of {@link getSourceConnectionInformation}.
+ * The plain name of {@link getSourceConnectionInformation}; its span and
+ * errors are named `PlexAuth.sourceConnectionInformation`.
  *
  * @example
  * ```ts
@@ -580,5 +613,5 @@ export const transientToken: typeof getTransientToken = getTransientToken
  * @since 0.1.0
  * @category operations
  */
-export const sourceConnectionInformation: typeof getSourceConnectionInformation =
-  getSourceConnectionInformation
+export const sourceConnectionInformation: typeof getSourceConnectionInformation = (input) =>
+  value(sourceAs("PlexAuth.sourceConnectionInformation", input))

@@ -35,7 +35,10 @@ export class PlexErrorDetail extends Schema.Class<PlexErrorDetail>("effect-plex-
  * @category models
  */
 export const HttpContext = {
-  /** The operation that failed, e.g. `getTokenDetails`. */
+  /**
+   * The public function the caller called, e.g. `PlexAuth.getTokenDetails`,
+   * `PlexAuth.account` or `Resources.list` (its span has the same name).
+   */
   operation: Schema.String,
   /** The HTTP method of the request. */
   method: Schema.String,

@@ -160,7 +160,7 @@ const IdentityResponse = /*#__PURE__*/ L.struct({ MediaContainer: ServerIdentity
 export type ListError = ResponseError
 
 const resourcesSpec: Request.Spec<ReadonlyArray<Device>> = {
-  operation: "getServerResources",
+  endpoint: "getServerResources",
   method: "GET",
   path: Facts.resourcesPath,
   urlParams: Facts.resourcesParams,
@@ -179,7 +179,11 @@ export const list = (): Effect.Effect<
   ReadonlyArray<Device>,
   ListError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> => Effect.map(Request.plexTv(resourcesSpec), (success) => success.value)
+> => listAs("Resources.list")
+
+/** `GET /api/v2/resources` for the public function `operation` (its span and errors are named after it). */
+const listAs = (operation: string) =>
+  Effect.map(Request.plexTv(operation, resourcesSpec), (success) => success.value)
 
 /**
  * Whether a device provides `server` (a Plex Media Server).
@@ -207,7 +211,7 @@ export const servers = (): Effect.Effect<
   ReadonlyArray<Device>,
   ListError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> => Effect.map(list(), (devices) => devices.filter(isServer))
+> => Effect.map(listAs("Resources.servers"), (devices) => devices.filter(isServer))
 
 // ---------------------------------------------------------------------------
 // Candidates and ranking
@@ -437,7 +441,7 @@ export type ConnectError = NoReachableConnection | ResponseError | InvalidInput
 export type ConnectByNameError = ListError | ServerNotFound | ConnectError
 
 const identitySpec: Request.Spec<typeof IdentityResponse.Type> = {
-  operation: "getServerIdentity",
+  endpoint: "getServerIdentity",
   method: "GET",
   path: Facts.identityPath,
   schema: IdentityResponse
@@ -448,7 +452,7 @@ const identitySpec: Request.Spec<typeof IdentityResponse.Type> = {
  * it accepts (python-plexapi's `PlexServer(baseurl, token)` reads it the same way). Nothing is decoded.
  */
 const tokenCheckSpec: Request.Spec<unknown> = {
-  operation: "verifyServerToken",
+  endpoint: "verifyServerToken",
   method: "GET",
   path: Facts.tokenCheckPath,
   schema: L.Unknown,
@@ -486,7 +490,7 @@ const probe = (
   server: Device,
   timeout: Duration.Duration
 ): Effect.Effect<Result.Result<ServerIdentity, Failure>, never, HttpClient.HttpClient | ClientIdentity> =>
-  Request.probe(identitySpec, candidate.uri, timeout).pipe(
+  Request.probe("Resources.connect", identitySpec, candidate.uri, timeout).pipe(
     Effect.match({
       onFailure: (error) => Result.fail(failureOf(error)),
       onSuccess: ({ value: { MediaContainer: identity } }) => {
@@ -741,7 +745,8 @@ export const connect = (
     })
     // The token goes to the chosen URL only, once it has answered as this server.
     if (options.verifyToken !== false) {
-      yield* Request.execute(tokenCheckSpec, candidate.uri, Option.some(token))
+      // Its client span, named `Resources.connect` too, sits inside this one (`plex.operation`: verifyServerToken).
+      yield* Request.execute("Resources.connect", tokenCheckSpec, candidate.uri, Option.some(token))
       yield* Effect.annotateCurrentSpan("plex.connection.token_verified", true)
     }
     return {
@@ -788,7 +793,7 @@ export const connectByName = (
       })
     }
     return yield* connect(server, options)
-  })
+  }).pipe(Effect.withSpan("Resources.connectByName", { kind: "internal" }))
 
 /**
  * A layer that connects to the account's server `nameOrId` when it is

@@ -205,7 +205,7 @@ export const check = (
       onFailure: failed,
       onSuccess: (devices): Access => accessIn(devices, id)
     })
-  )
+  ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal" }))
 
 /**
  * How long {@link makeChecker} and {@link makeOwnerChecker} keep answers.
@@ -394,10 +394,13 @@ export const friends = (): Effect.Effect<
   ReadonlyArray<Friend>,
   ResponseError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> =>
+> => friendsAs("ServerAccess.friends")
+
+/** `GET /api/users` for the public function `operation` (its span and errors are named after it). */
+const friendsAs = (operation: string) =>
   Effect.map(
-    Request.plexTv({
-      operation: "getUsers",
+    Request.plexTv(operation, {
+      endpoint: "getUsers",
       method: "GET",
       path: Facts.friendsPath,
       schema: FriendsResponse
@@ -440,7 +443,7 @@ export const users = (
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.flatMap(machineId("ServerAccess.users", machineIdentifier), (id) =>
-    Effect.map(friends(), (list) => usersOf(list, id))
+    Effect.map(friendsAs("ServerAccess.users"), (list) => usersOf(list, id))
   )
 
 /**
@@ -504,7 +507,7 @@ export const makeOwnerChecker = (
     const id = yield* machineId(operation, machineIdentifier)
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
     const ownerSpec = {
-      operation: "getTokenDetails",
+      endpoint: "getTokenDetails",
       method: "GET",
       path: Facts.accountPath,
       schema: L.struct(Facts.accountIdFields())
@@ -515,8 +518,9 @@ export const makeOwnerChecker = (
       (_: void) =>
         Effect.all(
           {
-            ownerId: Effect.map(Request.plexTv(ownerSpec), (s) => s.value.id),
-            users: Effect.map(friends(), (list) => usersOf(list, id))
+            // The checker's own request: named after the function that made the checker.
+            ownerId: Effect.map(Request.plexTv(operation, ownerSpec), (s) => s.value.id),
+            users: Effect.map(friendsAs(operation), (list) => usersOf(list, id))
           },
           { concurrency: 2 }
         ).pipe(Effect.provideContext(context)),
@@ -591,8 +595,8 @@ export const sharedTokens = (
 > =>
   Effect.flatMap(machineId("ServerAccess.sharedTokens", machineIdentifier), (id) =>
     Effect.map(
-      Request.plexTv({
-        operation: "getSharedServers",
+      Request.plexTv("ServerAccess.sharedTokens", {
+        endpoint: "getSharedServers",
         method: "GET",
         path: Facts.sharedServersPath(id),
         schema: SharedServersResponse,

@@ -2,9 +2,15 @@
  * The one place every operation goes through: build the request (identity
  * headers, token, `Accept: application/json`), send it (`send.ts`), read and
  * interpret the answer (`read.ts`) within a per-attempt timeout, retry by
- * policy, all in a span named after the operation that carries no secret.
- * When the token is refused, credentials that can re-authenticate are asked
- * for a new one, once.
+ * policy, all in a span that carries no secret. When the token is refused,
+ * credentials that can re-authenticate are asked for a new one, once.
+ *
+ * Every entry point takes the `operation` first: the name of the public
+ * function that makes the request (`PlexAuth.getTokenDetails`,
+ * `PinLogin.check`, `Resources.list`), which names its span and starts its
+ * errors. The `Spec` describes the Plex endpoint alone, so that two public
+ * functions (an alias, a `...WithResponse` variant) share one `Spec` and each
+ * is named for itself.
  *
  * @internal
  */
@@ -45,10 +51,15 @@ export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
 /** A value of the form body or query: a `Redacted` one is a secret, revealed only on the wire. */
 export type FormValue = string | Redacted.Redacted<string>
 
-/** What an operation declares; the rest is shared. */
+/** What an operation declares about its Plex endpoint; the rest is shared. */
 export interface Spec<A> {
-  /** The operation's name: its span is `PlexAuth.<operation>`, its errors start with it. */
-  readonly operation: string
+  /**
+   * The endpoint's name as the seed SDKs call it (`getTokenDetails`,
+   * `checkPin`, `getServerResources`): the span's `plex.operation` attribute.
+   * Never the span's name nor the errors' `operation`: those are the public
+   * function's (the `operation` every entry point takes).
+   */
+  readonly endpoint: string
   readonly method: "GET" | "POST" | "PUT" | "DELETE"
   readonly path: string
   /**
@@ -133,11 +144,12 @@ export const retrying = <A, E extends Errors.PlexError, R>(
 }
 
 /**
- * Runs an operation against `baseUrl`, with `token` when there is one. With
- * `probeTimeout`, a probe: one attempt within that time, no retry, no span
- * of its own, no trace headers.
+ * Runs `spec` for the public function `operation` against `baseUrl`, with
+ * `token` when there is one. With `probeTimeout`, a probe: one attempt within
+ * that time, no retry, no span of its own, no trace headers.
  */
 export const execute = <S extends Spec<any>>(
+  operation: string,
   spec: S,
   baseUrl: string,
   token: Option.Option<Redacted.Redacted<string>>,
@@ -159,7 +171,7 @@ export const execute = <S extends Spec<any>>(
     const body = spec.body?.(secrets)
     const url = new URL(baseUrl + spec.path)
     const ctx: Context = {
-      operation: spec.operation,
+      operation,
       method: spec.method,
       url: url.origin + url.pathname,
       secrets
@@ -207,7 +219,7 @@ export const execute = <S extends Spec<any>>(
       attempt,
       probe ? none : yield* CurrentRetryPolicy,
       spec.idempotent ?? true,
-      spec.operation
+      operation
     ).pipe(
       // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
       // asked for; no platform span when the query carries a secret.
@@ -221,10 +233,11 @@ export const execute = <S extends Spec<any>>(
     if (probe) return yield* run
     return yield* run.pipe(
       Effect.onExit(() => Effect.annotateCurrentSpan("plex.retry_count", Math.max(0, attempts - 1))),
-      Effect.withSpan(`PlexAuth.${spec.operation}`, {
+      // Named after the public function the caller called; the endpoint's seed name is an attribute.
+      Effect.withSpan(operation, {
         kind: "client",
         attributes: {
-          "plex.operation": spec.operation,
+          "plex.operation": spec.endpoint,
           "http.request.method": spec.method,
           "server.address": url.host,
           "url.path": spec.spanPath ?? url.pathname
@@ -236,14 +249,19 @@ export const execute = <S extends Spec<any>>(
   }) as Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity>
 
 /** One attempt of an anonymous request within `timeout`: see {@link execute}. */
-export const probe = <S extends Spec<any>>(spec: S, baseUrl: string, timeout: Duration.Duration) =>
-  execute(spec, baseUrl, Option.none(), timeout)
+export const probe = <S extends Spec<any>>(
+  operation: string,
+  spec: S,
+  baseUrl: string,
+  timeout: Duration.Duration
+) => execute(operation, spec, baseUrl, Option.none(), timeout)
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
 export const plexTvAnonymous = <S extends Spec<any>>(
+  operation: string,
   spec: S
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(Effect.service(PlexTv), (tv) => execute(spec, tv.url, Option.none()))
+  Effect.flatMap(Effect.service(PlexTv), (tv) => execute(operation, spec, tv.url, Option.none()))
 
 /**
  * Runs an operation with the current token; when it is refused (401, not a
@@ -252,29 +270,30 @@ export const plexTvAnonymous = <S extends Spec<any>>(
  * runs the operation once more with it.
  */
 export const withToken = <S extends Spec<any>>(
+  operation: string,
   spec: S,
   baseUrl: string
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.flatMap(Effect.service(Credentials), (credentials) =>
     Effect.flatMap(credentials.token, (token) =>
-      Effect.catch(execute(spec, baseUrl, Option.some(token)), (refusedError) =>
+      Effect.catch(execute(operation, spec, baseUrl, Option.some(token)), (refusedError) =>
         credentials.refresh === undefined ||
         refusedError._tag !== "Unauthorized" ||
         refusedError.status === 403
           ? Effect.fail(refusedError)
-          : Effect.logDebug(`${spec.operation}: token refused, re-authenticating`).pipe(
+          : Effect.logDebug(`${operation}: token refused, re-authenticating`).pipe(
               Effect.andThen(credentials.refresh!(token)),
               Effect.matchEffect({
                 // Why no new token came: tags and reasons only, never a value.
                 onFailure: (failure) =>
                   Effect.andThen(
                     Effect.logDebug(
-                      `${spec.operation}: re-authentication gave no new token: ${describe(failure)}`
+                      `${operation}: re-authentication gave no new token: ${describe(failure)}`
                     ),
                     Effect.fail(withReason(refusedError, failure))
                   ),
                 onSuccess: (fresh) =>
-                  execute(spec, baseUrl, Option.some(fresh)).pipe(
+                  execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
                     Effect.annotateSpans("plex.reauthenticated", true)
                   )
               })
@@ -309,15 +328,17 @@ const describe = (failure: unknown): string => {
 
 /** An operation on plex.tv with the account token. */
 export const plexTv = <S extends Spec<any>>(
+  operation: string,
   spec: S
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
-  Effect.flatMap(Effect.service(PlexTv), (tv) => withToken(spec, tv.url))
+  Effect.flatMap(Effect.service(PlexTv), (tv) => withToken(operation, spec, tv.url))
 
 /** An operation on a Plex Media Server with the token. */
 export const pms = <S extends Spec<any>>(
+  operation: string,
   spec: S
 ): Effect.Effect<
   Success<ValueOf<S>>,
   ErrorOf<S>,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
-> => Effect.flatMap(Effect.service(PlexServer), (server) => withToken(spec, server.url))
+> => Effect.flatMap(Effect.service(PlexServer), (server) => withToken(operation, spec, server.url))
