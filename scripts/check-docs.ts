@@ -74,7 +74,9 @@ const fencedBlocks = (
   lines: ReadonlyArray<string>,
   firstLine: number,
   offsets: ReadonlyArray<number>,
-  problems: Array<Problem>
+  problems: Array<Problem>,
+  /** Whether every block here is the Effect 4 edition's (effect4/README.md, effect4/src). */
+  allEffect4 = false
 ): Array<Block> => {
   const blocks: Array<Block> = []
   let i = 0
@@ -107,7 +109,7 @@ const fencedBlocks = (
       problems.push({ source, line: firstLine + i, message: "code fence is never closed" })
     }
     // A Markdown block marked `effect4` is the Effect 4 edition's; the others the Effect 3 one's.
-    if (isTypeScript(lang) && flags.includes("effect4") === (edition === 4)) {
+    if (isTypeScript(lang) && (allEffect4 || flags.includes("effect4")) === (edition === 4)) {
       blocks.push({
         source,
         line: firstLine + i + 1,
@@ -128,7 +130,8 @@ const markdownBlocks = (file: string, problems: Array<Problem>): Array<Block> =>
     lines,
     1,
     lines.map(() => 0),
-    problems
+    problems,
+    file.startsWith(home + path.sep) && home !== root
   )
 }
 
@@ -166,7 +169,8 @@ const exampleBlocks = (file: string, problems: Array<Problem>): Array<Block> => 
         lines.map((line, index) => (keep[index] ? line : "")),
         startLine,
         offsets,
-        problems
+        problems,
+        edition === 4
       )
     )
   }
@@ -187,7 +191,9 @@ const walk = (dir: string, accept: (file: string) => boolean): Array<string> => 
 
 const docsApi = path.join(root, "docs", "api") + path.sep
 const markdownFiles = [
-  ...[path.join(root, "README.md")].filter((file) => fs.existsSync(file)),
+  ...[path.join(root, "README.md"), ...(edition === 4 ? [path.join(home, "README.md")] : [])].filter((file) =>
+    fs.existsSync(file)
+  ),
   ...walk(path.join(root, "docs"), (file) => file.endsWith(".md") && !file.startsWith(docsApi))
 ]
 const sourceFiles = walk(path.join(home, "src"), (file) => file.endsWith(".ts"))
