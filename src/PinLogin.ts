@@ -15,6 +15,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
 import { ClientIdentity } from "./ClientIdentity.js"
+import * as AuthUrl from "./core/authUrl.js"
 import {
   type InvalidInput,
   type NetworkError,
@@ -181,27 +182,21 @@ export const authUrl = (
 ): Effect.Effect<string, InvalidInput, ClientIdentity> =>
   Effect.gen(function* () {
     const identity = yield* ClientIdentity
-    const params = new URLSearchParams()
-    params.set("clientID", identity.clientIdentifier)
-    params.set("code", pin.code)
-    params.set("context[device][product]", identity.product)
-    const context: ReadonlyArray<readonly [string, string | undefined]> = [
-      ["version", identity.version],
-      ["platform", identity.platform],
-      ["platformVersion", identity.platformVersion],
-      ["device", identity.device],
-      ["deviceName", identity.deviceName]
-    ]
-    for (const [key, value] of context) {
-      if (value !== undefined) params.set(`context[device][${key}]`, value)
-    }
-    if (options.forwardUrl !== undefined) {
-      params.set(
-        "forwardUrl",
-        yield* V.httpUrl("PinLogin.authUrl", "forwardUrl", options.forwardUrl, { query: true })
-      )
-    }
-    return `https://app.plex.tv/auth#?${params.toString()}`
+    const forwardUrl =
+      options.forwardUrl === undefined
+        ? undefined
+        : yield* V.httpUrl("PinLogin.authUrl", "forwardUrl", options.forwardUrl, { query: true })
+    return AuthUrl.authUrl({
+      clientIdentifier: identity.clientIdentifier,
+      code: pin.code,
+      product: identity.product,
+      version: identity.version,
+      platform: identity.platform,
+      platformVersion: identity.platformVersion,
+      device: identity.device,
+      deviceName: identity.deviceName,
+      forwardUrl
+    })
   })
 
 /**
