@@ -19,12 +19,16 @@ export type AccessLevel = "Owner" | "HomeMember" | "Shared"
 export const isAccessLevel = (value: unknown): value is AccessLevel =>
   value === "Owner" || value === "HomeMember" || value === "Shared"
 
+/** An absolute path of plain URL characters, with no `//` (which a browser could read as another host). */
+export const isPath = (path: string): path is `/${string}` =>
+  /^\/[A-Za-z0-9\-._~/%]*$/.test(path) && !path.includes("//")
+
 /** The app's URL and cookie names, checked once. */
 export interface Settings {
   /** The app's public origin, e.g. `https://media.example.com`. */
   readonly origin: string
   /** The path app.plex.tv sends the browser back to. */
-  readonly callbackPath: string
+  readonly callbackPath: `/${string}`
   /** Whether cookies are `Secure`: the app's URL is https. */
   readonly secure: boolean
   /** The session cookie: `__Host-plex_session` over https (pinned to this host, `Path=/`), else `plex_session`. */
@@ -58,7 +62,7 @@ export const settings = (
     return { _tag: "Invalid", field: "appUrl", message: "must not carry credentials" }
   }
   const callbackPath = input.callbackPath ?? "/auth/plex/callback"
-  if (!/^\/[A-Za-z0-9\-._~/%]*$/.test(callbackPath) || callbackPath.includes("//")) {
+  if (!isPath(callbackPath)) {
     return { _tag: "Invalid", field: "callbackPath", message: "must be a path such as /auth/plex/callback" }
   }
   const secure = url.protocol === "https:"
