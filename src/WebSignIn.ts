@@ -435,8 +435,15 @@ const path = (
     : Effect.fail(V.invalid(operation, field, "must be a path such as /auth/plex/start"))
 }
 
-/** The app's response with cookies set (built by the core, so one place decides their attributes). */
-const withCookies = (
+/**
+ * `response` with `cookies` set (as {@link WebSignInService.callback} and
+ * {@link WebSignInService.authenticate} answer them, built by the core so
+ * one place decides their attributes).
+ *
+ * @since 0.1.0
+ * @category responses
+ */
+export const withCookies = (
   response: HttpServerResponse.HttpServerResponse,
   cookies: ReadonlyArray<SetCookie>
 ): HttpServerResponse.HttpServerResponse =>
