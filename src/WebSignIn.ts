@@ -30,6 +30,7 @@
  */
 import * as Cookies from "@effect/platform/Cookies"
 import type * as HttpApp from "@effect/platform/HttpApp"
+import * as Headers from "@effect/platform/Headers"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
@@ -788,7 +789,9 @@ export const make = (
     }
     const sameOrigin = (request: HttpServerRequest.HttpServerRequest) => {
       const origin = request.headers["origin"]
-      return origin === undefined || origin === settings.origin
+      // `null` is what browsers send under `Referrer-Policy: no-referrer`; the session cookie being
+      // `SameSite=Lax`, a cross-site POST carries no session to end anyway.
+      return origin === undefined || origin === "null" || origin === settings.origin
     }
     const routes = HttpRouter.empty.pipe(
       HttpRouter.get(
@@ -920,14 +923,36 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
 )
 
 /**
- * The sign-in routes ({@link WebSignInService.routes}) added to an
- * `HttpApi` app's router (`HttpApiBuilder.Router`).
+ * Keeps the `Location` header out of the server's spans (adds it to
+ * `Headers.currentRedactedNames` for the layers it is provided to): the
+ * start route's redirect goes to Plex's sign-in page, whose URL carries the
+ * PIN code (in its fragment, as Plex requires), and `@effect/platform`'s
+ * server tracing records response headers. Part of
+ * {@link layerHttpApiRoutes}; provide it to the server layer of an
+ * `HttpRouter` app that serves {@link WebSignInService.routes}.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn> = HttpApiBuilder.Router.use((router) =>
-  Effect.flatMap(WebSignIn, (service) => router.concat(service.routes))
+export const layerRedactLocation: Layer.Layer<never> = Layer.fiberRefLocallyScopedWith(
+  Headers.currentRedactedNames,
+  (names) =>
+    names.some((n) => typeof n === "string" && n.toLowerCase() === "location")
+      ? names
+      : [...names, "location"]
+)
+
+/**
+ * The sign-in routes ({@link WebSignInService.routes}) added to an
+ * `HttpApi` app's router (`HttpApiBuilder.Router`), with
+ * {@link layerRedactLocation}.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn> = Layer.merge(
+  layerRedactLocation,
+  HttpApiBuilder.Router.use((router) => Effect.flatMap(WebSignIn, (service) => router.concat(service.routes)))
 )
 
 const errorResponse = (error: AuthenticateError) => {
