@@ -712,7 +712,12 @@ export const make = (
         }
         const token = Redacted.make(record.token)
         // Cached for `accessTtl`: past it, plex.tv is asked again.
-        const access = yield* checker.check(token).pipe(Effect.orDie)
+        const access = yield* checker.check(token).pipe(
+          // A stored token that is not one (a damaged store entry): no session.
+          Effect.catchTag("InvalidInput", () =>
+            Effect.zipRight(remove(storageKey), new Unauthenticated({ reason: "Invalid" }))
+          )
+        )
         let level: AccessLevel
         let changed = renewal._tag === "Renew"
         switch (access._tag) {

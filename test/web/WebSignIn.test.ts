@@ -363,6 +363,29 @@ describe("WebSignIn sessions", () => {
     }).pipe(Effect.provide(env()))
   )
 
+  it.effect("a damaged store entry is no session (401), never a crash", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const store = yield* KeyValueStore.KeyValueStore
+      const cookie = yield* session("alice")
+      const value = cookie.slice(cookie.indexOf("=") + 1)
+      const key = yield* Effect.promise(() => Signed.importKey(KEY))
+      const now = yield* Clock.currentTimeMillis
+      const verified = yield* Effect.promise(() => Signed.verify([key], Core.sessionPurpose, value, now))
+      const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+      const storageKey = yield* Effect.promise(() => Core.storageKey("plex-session:", sessionId))
+      const record = Core.decodeSession(Option.getOrElse(yield* store.get(storageKey), () => ""))
+      assert.isDefined(record)
+      if (record === undefined) return
+      yield* store.set(storageKey, Core.encodeSession({ ...record, token: "" }))
+      const error = yield* failure(service.authenticate(cookie))
+      assert.isTrue(error._tag === "Unauthenticated" && error.reason === "Invalid")
+      assert.strictEqual(yield* store.size, 0)
+      yield* store.set(storageKey, "{not json")
+      assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "Unauthenticated")
+    }).pipe(Effect.provide(env()))
+  )
+
   it.effect("signOut ends the session; with revoke the Plex token is revoked too", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
