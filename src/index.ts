@@ -97,6 +97,13 @@ export * as Home from "./Home.js"
 export * as ServerAccess from "./ServerAccess.js"
 
 /**
+ * "Sign in with Plex" for web apps: the PIN flow, sessions, and `HttpApi`/`HttpRouter` middleware.
+ *
+ * @since 0.1.0
+ */
+export * as WebSignIn from "./WebSignIn.js"
+
+/**
  * A ready `HttpClient` for a server, and media URLs.
  *
  * @since 0.1.0

@@ -7,6 +7,8 @@
  */
 
 /** plex.tv's PIN collection: `POST` creates a PIN. */
+import * as AuthUrl from "./authUrl.js"
+
 export const pinsPath = "/api/v2/pins"
 
 /**
@@ -35,7 +37,7 @@ export const pinSpanPath = `${pinsPath}/{id}`
 export const deviceJwtParam = "deviceJWT"
 
 /** Where the user approves a PIN. */
-export const authBase = "https://app.plex.tv/auth#?"
+export const authBase = `${AuthUrl.defaultAppUrl}#?`
 
 /** The identity fields that go into the app.plex.tv URL. */
 export interface AuthUrlIdentity {
@@ -55,24 +57,18 @@ export interface AuthUrlIdentity {
  * @ctrl/plex's `getPlexAuthUrl` and python-plexapi's `oauthUrl` build it).
  * `forwardUrl` must already be checked (an absolute http(s) URL).
  */
-export const authUrl = (identity: AuthUrlIdentity, code: string, forwardUrl?: string | undefined): string => {
-  const params = new URLSearchParams()
-  params.set("clientID", identity.clientIdentifier)
-  params.set("code", code)
-  params.set("context[device][product]", identity.product)
-  const context: ReadonlyArray<readonly [string, string | undefined]> = [
-    ["version", identity.version],
-    ["platform", identity.platform],
-    ["platformVersion", identity.platformVersion],
-    ["device", identity.device],
-    ["deviceName", identity.deviceName]
-  ]
-  for (const [key, value] of context) {
-    if (value !== undefined) params.set(`context[device][${key}]`, value)
-  }
-  if (forwardUrl !== undefined) params.set("forwardUrl", forwardUrl)
-  return `${authBase}${params.toString()}`
-}
+export const authUrl = (identity: AuthUrlIdentity, code: string, forwardUrl?: string | undefined): string =>
+  AuthUrl.authUrl({
+    clientIdentifier: identity.clientIdentifier,
+    code,
+    product: identity.product,
+    version: identity.version,
+    platform: identity.platform,
+    platformVersion: identity.platformVersion,
+    device: identity.device,
+    deviceName: identity.deviceName,
+    forwardUrl
+  })
 
 /** How long a PIN that says nothing of its lifetime is polled: 15 minutes. */
 export const fallbackLifetimeMillis = 15 * 60 * 1000

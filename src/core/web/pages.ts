@@ -1,0 +1,93 @@
+/**
+ * The pages a "Sign in with Plex" flow shows when it cannot sign the user
+ * in: plain HTML, every value escaped, never a token, PIN or key.
+ *
+ * @internal
+ */
+
+/** Escapes text for HTML content and attribute values. */
+export const escapeHtml = (text: string): string =>
+  text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;")
+
+/** A minimal HTML document; `body` is HTML (escape what goes in it). */
+export const page = (title: string, body: string): string =>
+  `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
+a.button,button{display:inline-block;padding:.5rem 1rem;border-radius:.4rem;border:0;background:#e5a00d;color:#000;text-decoration:none;font:inherit;cursor:pointer}</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`
+
+/** Why a sign-in was refused, as the refusal page tells it. */
+export type Refusal =
+  | { readonly _tag: "NotStarted" }
+  | { readonly _tag: "NotApproved" }
+  | { readonly _tag: "PinExpired" }
+  | { readonly _tag: "NoAccess"; readonly username: string }
+  | { readonly _tag: "Unavailable" }
+
+/** The HTTP status each refusal is answered with. */
+export const refusalStatus = (refusal: Refusal): number => {
+  switch (refusal._tag) {
+    case "NotStarted":
+      return 400
+    case "NotApproved":
+    case "PinExpired":
+      return 401
+    case "NoAccess":
+      return 403
+    case "Unavailable":
+      return 503
+  }
+}
+
+const texts = (refusal: Refusal): { readonly title: string; readonly text: string } => {
+  switch (refusal._tag) {
+    case "NotStarted":
+      return {
+        title: "Sign-in not started here",
+        text: "This sign-in was not started in this browser, or it took too long. Please start again."
+      }
+    case "NotApproved":
+      return {
+        title: "Sign-in not confirmed",
+        text: "Plex has not confirmed your sign-in. Please start again and approve it on the Plex page."
+      }
+    case "PinExpired":
+      return { title: "Sign-in expired", text: "The sign-in took too long. Please start again." }
+    case "NoAccess":
+      return {
+        title: "No access",
+        text:
+          `You signed in with Plex as ${refusal.username}, but this app is only for people who can use its ` +
+          "owner's Plex Media Server. Ask the owner to share the server with you."
+      }
+    case "Unavailable":
+      return {
+        title: "Plex could not be reached",
+        text: "Plex did not answer, so your access could not be checked. Please try again in a moment."
+      }
+  }
+}
+
+/** The refusal page; `startPath` is where "Try again" leads. */
+export const refusalPage = (refusal: Refusal, startPath: string): string => {
+  const { text, title } = texts(refusal)
+  return page(
+    title,
+    `<h1 id="refused" data-reason="${escapeHtml(refusal._tag)}">${escapeHtml(title)}</h1>
+<p id="reason">${escapeHtml(text)}</p>
+<p><a class="button" href="${escapeHtml(startPath)}">Try again</a> <a href="/">Home</a></p>`
+  )
+}

@@ -1,0 +1,266 @@
+/**
+ * "Sign in with Plex" for web apps, the Effect-free part: the settings
+ * derived from the app's URL, the PIN-flow cookie, the session cookie and
+ * the server-side session record, sliding renewal, and the pages a refused
+ * sign-in shows. Both editions' `WebSignIn` bind it.
+ *
+ * @internal
+ */
+import * as B64 from "./base64url.js"
+import type { SetCookie } from "./cookies.js"
+
+/** What the signature of each cookie is for (bound into the MAC, so one cannot pass for the other). */
+export const pinPurpose = "web-sign-in/pin"
+export const sessionPurpose = "web-sign-in/session"
+
+/** The access levels that let a user in (`ServerAccess`'s granting answers). */
+export type AccessLevel = "Owner" | "HomeMember" | "Shared"
+
+export const isAccessLevel = (value: unknown): value is AccessLevel =>
+  value === "Owner" || value === "HomeMember" || value === "Shared"
+
+/** An absolute path of plain URL characters, with no `//` (which a browser could read as another host). */
+export const isPath = (path: string): path is `/${string}` =>
+  /^\/[A-Za-z0-9\-._~/%]*$/.test(path) && !path.includes("//")
+
+/** The app's URL and cookie names, checked once. */
+export interface Settings {
+  /** The app's public origin, e.g. `https://media.example.com`. */
+  readonly origin: string
+  /** The path app.plex.tv sends the browser back to. */
+  readonly callbackPath: `/${string}`
+  /** Whether cookies are `Secure`: the app's URL is https. */
+  readonly secure: boolean
+  /** The session cookie: `__Host-plex_session` over https (pinned to this host, `Path=/`), else `plex_session`. */
+  readonly sessionCookie: string
+  /** The PIN-flow cookie, sent only to the callback path. */
+  readonly pinCookie: string
+}
+
+export interface SettingsInput {
+  readonly appUrl: string
+  readonly callbackPath?: string | undefined
+  readonly cookieName?: string | undefined
+}
+
+/** The settings, or what is wrong with the input (never echoing a secret: there is none here). */
+export const settings = (
+  input: SettingsInput
+):
+  | { readonly _tag: "Ok"; readonly settings: Settings }
+  | { readonly _tag: "Invalid"; readonly field: string; readonly message: string } => {
+  let url: URL
+  try {
+    url = new URL(input.appUrl)
+  } catch {
+    return { _tag: "Invalid", field: "appUrl", message: "must be an absolute http(s) URL" }
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return { _tag: "Invalid", field: "appUrl", message: "must be an absolute http(s) URL" }
+  }
+  if (url.username !== "" || url.password !== "") {
+    return { _tag: "Invalid", field: "appUrl", message: "must not carry credentials" }
+  }
+  const callbackPath = input.callbackPath ?? "/auth/plex/callback"
+  if (!isPath(callbackPath)) {
+    return { _tag: "Invalid", field: "callbackPath", message: "must be a path such as /auth/plex/callback" }
+  }
+  const secure = url.protocol === "https:"
+  const base = input.cookieName ?? "plex_session"
+  if (!/^[A-Za-z0-9_-]+$/.test(base)) {
+    return { _tag: "Invalid", field: "cookieName", message: "must be letters, digits, _ or -" }
+  }
+  return {
+    _tag: "Ok",
+    settings: {
+      origin: url.origin,
+      callbackPath,
+      secure,
+      sessionCookie: secure ? `__Host-${base}` : base,
+      pinCookie: `${base}_pin`
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The PIN flow
+// ---------------------------------------------------------------------------
+
+/** What the PIN-flow cookie holds: the PIN, and the nonce the callback URL must carry back. */
+export interface PinState {
+  readonly id: number
+  readonly code: string
+  readonly nonce: string
+}
+
+export const pinData = (pin: PinState): unknown => ({ i: pin.id, c: pin.code, n: pin.nonce })
+
+export const readPinData = (data: unknown): PinState | undefined => {
+  if (typeof data !== "object" || data === null) return undefined
+  const { c, i, n } = data as { i?: unknown; c?: unknown; n?: unknown }
+  return typeof i === "number" && Number.isSafeInteger(i) && typeof c === "string" && typeof n === "string"
+    ? { id: i, code: c, nonce: n }
+    : undefined
+}
+
+/** A fresh nonce (128 bits) binding the callback URL to the PIN-flow cookie. */
+export const newNonce = (): string => B64.randomToken(16)
+
+/** The query parameter of the callback URL that carries the nonce. */
+export const stateParam = "state"
+
+/**
+ * Where app.plex.tv sends the browser back: the callback with the nonce
+ * (not a secret: it only ties this return to the cookie set at the start,
+ * so an old or forged return is refused). Never the PIN id or code.
+ */
+export const callbackUrl = (s: Settings, nonce: string): string =>
+  `${s.origin}${s.callbackPath}?${stateParam}=${encodeURIComponent(nonce)}`
+
+/** The PIN-flow cookie: `HttpOnly`, `SameSite=Lax` (sent on the top-level return from app.plex.tv), callback path only. */
+export const pinCookie = (s: Settings, value: string, maxAgeSeconds: number): SetCookie => ({
+  name: s.pinCookie,
+  value,
+  attributes: {
+    path: s.callbackPath,
+    maxAge: maxAgeSeconds,
+    httpOnly: true,
+    secure: s.secure,
+    sameSite: "Lax"
+  }
+})
+
+/** The session cookie: `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` over https. */
+export const sessionCookie = (s: Settings, value: string, maxAgeSeconds: number): SetCookie => ({
+  name: s.sessionCookie,
+  value,
+  attributes: { path: "/", maxAge: maxAgeSeconds, httpOnly: true, secure: s.secure, sameSite: "Lax" }
+})
+
+/** Deletes a cookie set by {@link pinCookie} or {@link sessionCookie}. */
+export const expired = (cookie: SetCookie): SetCookie => ({
+  name: cookie.name,
+  value: "",
+  attributes: { ...cookie.attributes, maxAge: 0, expires: new Date(0) }
+})
+
+// ---------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------
+
+/** A fresh session id: 256 random bits. */
+export const newSessionId = (): string => B64.randomToken(32)
+
+export const sessionData = (sessionId: string): unknown => ({ s: sessionId })
+
+export const readSessionData = (data: unknown): string | undefined => {
+  if (typeof data !== "object" || data === null) return undefined
+  const s = (data as { s?: unknown }).s
+  return typeof s === "string" && /^[A-Za-z0-9_-]{43}$/.test(s) ? s : undefined
+}
+
+/**
+ * Where a session is kept: `prefix` and the SHA-256 of the session id, so
+ * that whoever reads the store does not learn ids that would open sessions.
+ */
+export const storageKey = async (prefix: string, sessionId: string): Promise<string> => {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sessionId))
+  return `${prefix}${B64.encodeBytes(new Uint8Array(digest))}`
+}
+
+/** The user as the session keeps them. */
+export interface SessionUser {
+  readonly id: number
+  readonly uuid: string
+  readonly username: string
+  readonly title: string
+  readonly thumb: string | undefined
+}
+
+/** A session, kept server side (never in the cookie): the user's Plex token lives only here. */
+export interface SessionRecord {
+  readonly token: string
+  readonly user: SessionUser
+  /** The last granting answer, and when plex.tv gave it. */
+  readonly access: AccessLevel
+  readonly accessCheckedAt: number
+  readonly createdAt: number
+  /** When the session ends unless used (sliding). */
+  readonly expiresAt: number
+}
+
+export const encodeSession = (record: SessionRecord): string => JSON.stringify({ v: 1, ...record })
+
+/** A stored session read back; `undefined` for anything malformed (treated as no session). */
+export const decodeSession = (text: string): SessionRecord | undefined => {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof raw !== "object" || raw === null) return undefined
+  const r = raw as Record<string, unknown>
+  const u = r["user"] as Record<string, unknown> | undefined
+  const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v)
+  if (
+    r["v"] !== 1 ||
+    typeof r["token"] !== "string" ||
+    typeof u !== "object" ||
+    u === null ||
+    !num(u["id"]) ||
+    typeof u["uuid"] !== "string" ||
+    typeof u["username"] !== "string" ||
+    typeof u["title"] !== "string" ||
+    !isAccessLevel(r["access"]) ||
+    !num(r["accessCheckedAt"]) ||
+    !num(r["createdAt"]) ||
+    !num(r["expiresAt"])
+  ) {
+    return undefined
+  }
+  return {
+    token: r["token"],
+    user: {
+      id: u["id"],
+      uuid: u["uuid"],
+      username: u["username"],
+      title: u["title"],
+      thumb: typeof u["thumb"] === "string" ? u["thumb"] : undefined
+    },
+    access: r["access"],
+    accessCheckedAt: r["accessCheckedAt"],
+    createdAt: r["createdAt"],
+    expiresAt: r["expiresAt"]
+  }
+}
+
+/**
+ * Sliding expiry: a session unused for `idleMillis` ends, and none outlives
+ * `absoluteMillis` from sign-in. One that is used once less than half of its
+ * idle time is left is renewed (a new expiry, a new cookie), so an active
+ * user stays signed in while cookies are not rewritten on every request.
+ */
+export const renewal = (
+  now: number,
+  record: Pick<SessionRecord, "createdAt" | "expiresAt">,
+  idleMillis: number,
+  absoluteMillis: number
+):
+  | { readonly _tag: "Expired" }
+  | { readonly _tag: "Valid" }
+  | { readonly _tag: "Renew"; readonly expiresAt: number } => {
+  const hardEnd = record.createdAt + absoluteMillis
+  if (now >= record.expiresAt || now >= hardEnd) return { _tag: "Expired" }
+  if (record.expiresAt - now >= idleMillis / 2) return { _tag: "Valid" }
+  const expiresAt = Math.min(now + idleMillis, hardEnd)
+  return expiresAt > record.expiresAt ? { _tag: "Renew", expiresAt } : { _tag: "Valid" }
+}
+
+/**
+ * Whether the last granting answer may still stand while plex.tv cannot be
+ * asked: for `graceMillis` after it was given. A failure to ask never
+ * refuses, and never grants for long.
+ */
+export const withinGrace = (now: number, accessCheckedAt: number, graceMillis: number): boolean =>
+  now - accessCheckedAt < graceMillis

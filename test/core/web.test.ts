@@ -1,0 +1,279 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as AuthUrl from "../../src/core/authUrl.js"
+import * as B64 from "../../src/core/web/base64url.js"
+import * as Cookies from "../../src/core/web/cookies.js"
+import * as Pages from "../../src/core/web/pages.js"
+import * as SignIn from "../../src/core/web/signIn.js"
+import * as Signed from "../../src/core/web/signed.js"
+
+const KEY = "k".repeat(32)
+const OTHER = "o".repeat(32)
+
+describe("core/web: signed values", () => {
+  it("round-trips data with its expiry", async () => {
+    const key = await Signed.importKey(KEY)
+    const value = await Signed.sign(key, "p", { a: 1, b: "é" }, 2_000)
+    const verified = await Signed.verify([key], "p", value, 1_999)
+    assert.deepStrictEqual(verified, { _tag: "Valid", data: { a: 1, b: "é" }, expiresAt: 2_000 })
+    assert.match(value, /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/)
+  })
+
+  it("refuses an expired value: the expiry is inside the signature", async () => {
+    const key = await Signed.importKey(KEY)
+    const value = await Signed.sign(key, "p", 1, 2_000)
+    assert.deepStrictEqual(await Signed.verify([key], "p", value, 2_000), {
+      _tag: "Invalid",
+      reason: "Expired"
+    })
+    // Stretching the expiry breaks the signature.
+    const [v, payload, mac] = value.split(".")
+    const stretched = B64.encodeText(JSON.stringify({ e: 9_999_999, d: 1 }))
+    assert.notStrictEqual(stretched, payload)
+    assert.deepStrictEqual(await Signed.verify([key], "p", `${v}.${stretched}.${mac}`, 2_000), {
+      _tag: "Invalid",
+      reason: "Signature"
+    })
+  })
+
+  it("refuses another key, another purpose, a tampered or malformed value", async () => {
+    const key = await Signed.importKey(KEY)
+    const other = await Signed.importKey(OTHER)
+    const value = await Signed.sign(key, "pin", { s: "x" }, 10_000)
+    assert.deepStrictEqual(await Signed.verify([other], "pin", value, 0), {
+      _tag: "Invalid",
+      reason: "Signature"
+    })
+    assert.deepStrictEqual(await Signed.verify([key], "session", value, 0), {
+      _tag: "Invalid",
+      reason: "Signature"
+    })
+    const flipped = value.slice(0, -2) + (value.endsWith("AA") ? "BA" : "AA")
+    assert.strictEqual((await Signed.verify([key], "pin", flipped, 0))._tag, "Invalid")
+    for (const bad of [
+      "",
+      "v1",
+      "v1.a",
+      "v2.a.b",
+      "v1.a.b.c",
+      "v1.!!.AAAA",
+      `v1.${B64.encodeText("[]")}.AAAA`
+    ]) {
+      assert.strictEqual((await Signed.verify([key], "pin", bad, 0))._tag, "Invalid", bad)
+    }
+  })
+
+  it("accepts a retired key during a rotation", async () => {
+    const current = await Signed.importKey(KEY)
+    const retired = await Signed.importKey(OTHER)
+    const old = await Signed.sign(retired, "p", "x", 10)
+    assert.strictEqual((await Signed.verify([current, retired], "p", old, 0))._tag, "Valid")
+  })
+
+  it("refuses a key shorter than 32 bytes, without echoing it", async () => {
+    assert.isDefined(Signed.keyProblem("short-secret"))
+    assert.isUndefined(Signed.keyProblem(KEY))
+    const error = await Signed.importKey("short-secret").then(
+      () => undefined,
+      (e: Error) => e
+    )
+    assert.isDefined(error)
+    assert.notInclude(String(error?.message), "short-secret")
+  })
+
+  it("compares in constant time: equal only for equal bytes of equal length", () => {
+    const a = new Uint8Array([1, 2, 3])
+    assert.isTrue(Signed.constantTimeEqual(a, new Uint8Array([1, 2, 3])))
+    assert.isFalse(Signed.constantTimeEqual(a, new Uint8Array([1, 2, 4])))
+    assert.isFalse(Signed.constantTimeEqual(a, new Uint8Array([1, 2])))
+    assert.isFalse(Signed.constantTimeEqual(a, new Uint8Array([1, 2, 3, 0])))
+    assert.isFalse(Signed.constantTimeEqual(new Uint8Array([]), new Uint8Array([0])))
+    assert.isTrue(Signed.constantTimeEqualText("nonce", "nonce"))
+    assert.isFalse(Signed.constantTimeEqualText("nonce", "nonc"))
+  })
+
+  it("base64url round-trips bytes and refuses other text", () => {
+    const bytes = new Uint8Array([0, 255, 62, 63, 128])
+    assert.deepStrictEqual(B64.decodeBytes(B64.encodeBytes(bytes)), bytes)
+    assert.isUndefined(B64.decodeBytes("a+b/"))
+    assert.isUndefined(B64.decodeText(B64.encodeBytes(new Uint8Array([0xff]))))
+    assert.match(B64.randomToken(32), /^[A-Za-z0-9_-]{43}$/)
+  })
+})
+
+describe("core/web: cookies", () => {
+  it("builds a Set-Cookie header and reads it back", () => {
+    const header = Cookies.serialize({
+      name: "plex_session",
+      value: "v1.abc.def",
+      attributes: { path: "/", maxAge: 60.7, httpOnly: true, secure: true, sameSite: "Lax" }
+    })
+    assert.strictEqual(header, "plex_session=v1.abc.def; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Lax")
+    assert.deepStrictEqual(Cookies.parseSetCookie(header), {
+      name: "plex_session",
+      value: "v1.abc.def",
+      attributes: { path: "/", maxAge: 60, httpOnly: true, secure: true, sameSite: "Lax" }
+    })
+    const deleted = Cookies.parseSetCookie(
+      Cookies.serialize({ name: "a", value: "", attributes: { maxAge: 0, expires: new Date(0) } })
+    )
+    assert.strictEqual(deleted?.attributes.maxAge, 0)
+    assert.strictEqual(deleted?.attributes.expires?.getTime(), 0)
+  })
+
+  it("refuses names, values and paths a browser would misread", () => {
+    assert.throws(() => Cookies.serialize({ name: "a b", value: "x", attributes: {} }))
+    assert.throws(() => Cookies.serialize({ name: "a", value: "x;y", attributes: {} }))
+    assert.throws(() => Cookies.serialize({ name: "a", value: "x", attributes: { path: "/a;Domain=evil" } }))
+    assert.throws(() => Cookies.serialize({ name: "a", value: "x", attributes: { path: "relative" } }))
+  })
+
+  it("reads a Cookie header: first value wins, quotes dropped, junk ignored", () => {
+    const cookies = Cookies.parseCookieHeader(' a=1; b="2"; a=3; junk; =x; c = 4 ')
+    assert.deepStrictEqual(
+      [...cookies],
+      [
+        ["a", "1"],
+        ["b", "2"],
+        ["c", "4"]
+      ]
+    )
+    assert.strictEqual(Cookies.parseCookieHeader(undefined).size, 0)
+    assert.isUndefined(Cookies.parseSetCookie("novalue"))
+  })
+})
+
+describe("core/web: the sign-in flow's facts", () => {
+  const ok = (input: SignIn.SettingsInput) => {
+    const result = SignIn.settings(input)
+    if (result._tag !== "Ok") throw new Error(result.message)
+    return result.settings
+  }
+
+  it("derives Secure and a __Host- session cookie from an https app URL", () => {
+    const https = ok({ appUrl: "https://media.example.com/some/page" })
+    assert.deepStrictEqual(https, {
+      origin: "https://media.example.com",
+      callbackPath: "/auth/plex/callback",
+      secure: true,
+      sessionCookie: "__Host-plex_session",
+      pinCookie: "plex_session_pin"
+    })
+    const http = ok({ appUrl: "http://127.0.0.1:8080", cookieName: "app" })
+    assert.isFalse(http.secure)
+    assert.strictEqual(http.sessionCookie, "app")
+    for (const bad of [
+      { appUrl: "ftp://x" },
+      { appUrl: "not a url" },
+      { appUrl: "https://u:p@x" },
+      { appUrl: "https://x", callbackPath: "relative" },
+      { appUrl: "https://x", callbackPath: "//evil.example/cb" },
+      { appUrl: "https://x", cookieName: "a;b" }
+    ]) {
+      assert.strictEqual(SignIn.settings(bad)._tag, "Invalid", JSON.stringify(bad))
+    }
+  })
+
+  it("the PIN cookie is HttpOnly, SameSite=Lax, for the callback path, Secure over https", () => {
+    const s = ok({ appUrl: "https://media.example.com" })
+    const header = Cookies.serialize(SignIn.pinCookie(s, "v", 600))
+    assert.strictEqual(
+      header,
+      "plex_session_pin=v; Path=/auth/plex/callback; Max-Age=600; HttpOnly; Secure; SameSite=Lax"
+    )
+    const http = ok({ appUrl: "http://127.0.0.1:1" })
+    assert.notInclude(Cookies.serialize(SignIn.sessionCookie(http, "v", 1)), "Secure")
+    assert.include(Cookies.serialize(SignIn.expired(SignIn.sessionCookie(http, "v", 1))), "Max-Age=0")
+  })
+
+  it("the callback URL carries the nonce only, never the PIN", () => {
+    const s = ok({ appUrl: "https://media.example.com" })
+    const pin: SignIn.PinState = { id: 4242, code: "abcdefghij0123456789", nonce: SignIn.newNonce() }
+    const url = SignIn.callbackUrl(s, pin.nonce)
+    assert.strictEqual(url, `https://media.example.com/auth/plex/callback?state=${pin.nonce}`)
+    assert.notInclude(url, "4242")
+    assert.notInclude(url, pin.code)
+    assert.deepStrictEqual(SignIn.readPinData(SignIn.pinData(pin)), pin)
+    assert.isUndefined(SignIn.readPinData({ i: "1", c: "x", n: "y" }))
+  })
+
+  it("session records round-trip; anything malformed is no session", async () => {
+    const record: SignIn.SessionRecord = {
+      token: "tok",
+      user: { id: 1, uuid: "u", username: "alice", title: "Alice", thumb: undefined },
+      access: "Owner",
+      accessCheckedAt: 5,
+      createdAt: 1,
+      expiresAt: 10
+    }
+    assert.deepStrictEqual(SignIn.decodeSession(SignIn.encodeSession(record)), record)
+    assert.isUndefined(SignIn.decodeSession("{"))
+    assert.isUndefined(SignIn.decodeSession(JSON.stringify({ ...record, v: 1, access: "NoAccess" })))
+    const id = SignIn.newSessionId()
+    assert.strictEqual(SignIn.readSessionData(SignIn.sessionData(id)), id)
+    assert.isUndefined(SignIn.readSessionData({ s: "short" }))
+    const key = await SignIn.storageKey("s:", id)
+    assert.notInclude(key, id)
+    assert.strictEqual(key, await SignIn.storageKey("s:", id))
+  })
+
+  it("slides the expiry once half of the idle time is used, never past the absolute limit", () => {
+    const idle = 100
+    const absolute = 250
+    assert.deepStrictEqual(SignIn.renewal(10, { createdAt: 0, expiresAt: 100 }, idle, absolute), {
+      _tag: "Valid"
+    })
+    assert.deepStrictEqual(SignIn.renewal(60, { createdAt: 0, expiresAt: 100 }, idle, absolute), {
+      _tag: "Renew",
+      expiresAt: 160
+    })
+    assert.deepStrictEqual(SignIn.renewal(100, { createdAt: 0, expiresAt: 100 }, idle, absolute), {
+      _tag: "Expired"
+    })
+    assert.deepStrictEqual(SignIn.renewal(200, { createdAt: 0, expiresAt: 240 }, idle, absolute), {
+      _tag: "Renew",
+      expiresAt: 250
+    })
+    assert.deepStrictEqual(SignIn.renewal(250, { createdAt: 0, expiresAt: 260 }, idle, absolute), {
+      _tag: "Expired"
+    })
+    assert.isTrue(SignIn.withinGrace(10, 5, 10))
+    assert.isFalse(SignIn.withinGrace(15, 5, 10))
+  })
+})
+
+describe("core/web: pages and the app.plex.tv URL", () => {
+  it("escapes what it shows", () => {
+    const html = Pages.refusalPage({ _tag: "NoAccess", username: '<script>alert("x")</script>' }, "/start")
+    assert.notInclude(html, "<script>")
+    assert.include(html, "&lt;script&gt;")
+    assert.strictEqual(Pages.refusalStatus({ _tag: "NoAccess", username: "x" }), 403)
+    assert.strictEqual(Pages.refusalStatus({ _tag: "Unavailable" }), 503)
+  })
+
+  it("builds the app.plex.tv URL with forwardUrl and context[device][product] in the fragment", () => {
+    const url = AuthUrl.authUrl({
+      clientIdentifier: "cid",
+      code: "the-code",
+      product: "My App",
+      platform: "Web",
+      forwardUrl: "https://app.example/cb?state=n"
+    })
+    assert.isTrue(url.startsWith("https://app.plex.tv/auth#?"))
+    const params = AuthUrl.authUrlParams(url)
+    assert.strictEqual(params.get("clientID"), "cid")
+    assert.strictEqual(params.get("code"), "the-code")
+    assert.strictEqual(params.get("context[device][product]"), "My App")
+    assert.strictEqual(params.get("context[device][platform]"), "Web")
+    assert.strictEqual(params.get("forwardUrl"), "https://app.example/cb?state=n")
+    // Only the fragment carries the code: it never reaches a server or a Referer.
+    assert.notInclude(new URL(url).origin + new URL(url).pathname + new URL(url).search, "the-code")
+    assert.isTrue(
+      AuthUrl.authUrl({
+        clientIdentifier: "c",
+        code: "x",
+        product: "p",
+        appUrl: "http://127.0.0.1:9/auth"
+      }).startsWith("http://127.0.0.1:9/auth#?")
+    )
+  })
+})

@@ -1,0 +1,290 @@
+/**
+ * "Sign in with Plex", proven in a real browser: headless Chromium (Debian's
+ * `chromium`, installed by scripts/chromium.mjs from `npm ci`) driven by
+ * `playwright-core` through the example app (examples/web-sign-in) against
+ * the fake Plex and the app.plex.tv stand-in, all on loopback.
+ *
+ * Without /usr/bin/chromium the tests are skipped with a plain message;
+ * under `CI=true` they fail instead. No sleeps: every wait is on a page
+ * event or a selector.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
+import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted, Tracer } from "effect"
+import type { BrowserContext, Page } from "playwright-core"
+import { chromium } from "playwright-core"
+import { Example, layer } from "../../examples/web-sign-in/server.js"
+import { authUrlParams } from "../../src/core/authUrl.js"
+import * as CoreCookies from "../../src/core/web/cookies.js"
+import { RecordedSpan, assertNoSecrets } from "../support/observe.js"
+
+const CHROMIUM = "/usr/bin/chromium"
+const available = existsSync(CHROMIUM)
+const ci = process.env["CI"] === "true"
+const SESSION_KEY = "browser-test-session-key-0123456789abcdef"
+// The example reads its key from Config (PLEX_SESSION_KEY).
+process.env["PLEX_SESSION_KEY"] = SESSION_KEY
+
+if (!available) {
+  console.warn(
+    `test/web/browser.test.ts: ${CHROMIUM} is missing, so the browser tests are SKIPPED. ` +
+      "Install Debian's chromium package: `node scripts/chromium.mjs` as root (npm ci runs it)."
+  )
+}
+
+describe.runIf(!available && ci)("browser tests under CI=true", () => {
+  it("never skip: Chromium must be installed", () => {
+    assert.fail(
+      `${CHROMIUM} is missing under CI=true: scripts/chromium.mjs (run by npm ci) should install it`
+    )
+  })
+})
+
+// Everything the server side logs and traces, searched for secrets at the end.
+const logLines: Array<string> = []
+const spans: Array<RecordedSpan> = []
+const ObserveLive = Layer.mergeAll(
+  Logger.replace(
+    Logger.defaultLogger,
+    Logger.make((options) => {
+      logLines.push(Logger.stringLogger.log(options))
+    })
+  ),
+  Logger.minimumLogLevel(LogLevel.All),
+  Layer.setTracer(
+    Tracer.make({
+      span: (name, parent, context, links, startTime, kind) => {
+        const span = new RecordedSpan(name, parent, context, links, startTime, kind, spans.length)
+        spans.push(span)
+        return span
+      },
+      context: (f) => f()
+    })
+  )
+)
+
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-quic",
+  "--disable-sync"
+]
+
+describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, () => {
+  const runtime = ManagedRuntime.make(layer().pipe(Layer.provide(ObserveLive)))
+  let context: BrowserContext
+  let profile: string
+  let appUrl = ""
+  let approvalUrl = ""
+  /** Every URL the browser requested, every Set-Cookie the app sent, every app page it was shown. */
+  const requested: Array<string> = []
+  const setCookies: Array<string> = []
+  const pages: Array<Promise<string>> = []
+
+  const pins = () => runtime.runPromise(Effect.flatMap(Example, (e) => e.fake.pins))
+
+  beforeAll(async () => {
+    const example = await runtime.runPromise(Example)
+    appUrl = example.appUrl
+    approvalUrl = example.approvalUrl
+    profile = mkdtempSync(join(tmpdir(), "web-sign-in-chromium-"))
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS
+    })
+    context.on("request", (request) => requested.push(request.url()))
+    context.on("response", (response) => {
+      if (!response.url().startsWith(appUrl)) return
+      void response.headersArray().then((headers) => {
+        for (const h of headers) if (h.name.toLowerCase() === "set-cookie") setCookies.push(h.value)
+      })
+      if ((response.headers()["content-type"] ?? "").includes("html")) {
+        pages.push(response.text().catch(() => ""))
+      }
+    })
+  }, 60_000)
+
+  afterAll(async () => {
+    await context?.close()
+    await runtime.dispose()
+    if (profile !== undefined) rmSync(profile, { recursive: true, force: true })
+  }, 60_000)
+
+  beforeEach(async () => {
+    await context.clearCookies()
+  })
+
+  const newPage = async (): Promise<Page> => {
+    for (const open of context.pages()) await open.close()
+    return context.newPage()
+  }
+
+  const cookiesOf = async () => context.cookies(appUrl)
+
+  /** Home → "Sign in with Plex" → the approval page → Allow as `username`; answers the callback's status. */
+  const signIn = async (page: Page, username: string): Promise<number> => {
+    await page.goto(`${appUrl}/`)
+    await Promise.all([page.waitForURL(`${approvalUrl}/auth#?**`), page.click("#sign-in")])
+    await page.waitForSelector("#approve[data-ready=true]")
+    await page.selectOption("#account", username)
+    const [callback] = await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${appUrl}/auth/plex/callback`)),
+      page.click("#allow")
+    ])
+    await page.waitForLoadState("load")
+    return callback.status()
+  }
+
+  const apiMe = (page: Page) => page.request.get(`${appUrl}/api/me`)
+
+  it("signs the owner in: name and access level shown, session cookie HttpOnly, SameSite=Lax, Path=/", async () => {
+    const page = await newPage()
+    assert.strictEqual(await signIn(page, "alice"), 303)
+    await page.waitForSelector("#access")
+    assert.strictEqual(page.url(), `${appUrl}/`)
+    assert.strictEqual(await page.textContent("#name"), "Alice Owner")
+    assert.strictEqual(await page.textContent("#username"), "alice")
+    assert.strictEqual(await page.textContent("#access"), "Owner")
+
+    const cookies = await cookiesOf()
+    const session = cookies.find((c) => c.name === "plex_session")
+    assert.isDefined(session)
+    assert.isTrue(session?.httpOnly)
+    assert.strictEqual(session?.sameSite, "Lax")
+    assert.strictEqual(session?.path, "/")
+    // Loopback is http: not Secure here (an https app URL makes it Secure and __Host-, see WebSignIn.test.ts).
+    assert.isFalse(session?.secure)
+    assert.isTrue((session?.expires ?? 0) > Date.now() / 1000)
+    // The PIN-flow cookie was used once and deleted.
+    assert.isUndefined(cookies.find((c) => c.name === "plex_session_pin"))
+    // The cookie holds a signed session id only: not the Plex token.
+    const tokens = (await pins()).flatMap((p) => (p.authToken ? [Redacted.value(p.authToken)] : []))
+    assert.isAbove(tokens.length, 0)
+    for (const token of tokens) assert.notInclude(decodeURIComponent(session?.value ?? ""), token)
+    // The Set-Cookie headers themselves, as the app sent them.
+    const parsed = setCookies.map(CoreCookies.parseSetCookie).filter((c) => c?.name === "plex_session_pin")
+    assert.isTrue(parsed.some((c) => c?.attributes.httpOnly && c.attributes.sameSite === "Lax"))
+    assert.isTrue(parsed.some((c) => c?.attributes.path === "/auth/plex/callback"))
+
+    const me = await apiMe(page)
+    assert.strictEqual(me.status(), 200)
+    assert.include(await me.json(), { username: "alice", access: "Owner" })
+
+    mkdirSync(".tmp/web-sign-in", { recursive: true })
+    await page.screenshot({ path: ".tmp/web-sign-in/signed-in.png", fullPage: true })
+    assert.isTrue(existsSync(".tmp/web-sign-in/signed-in.png"))
+  })
+
+  it("signs a Plex Home member in as HomeMember", async () => {
+    const page = await newPage()
+    assert.strictEqual(await signIn(page, "bob"), 303)
+    await page.waitForSelector("#access")
+    assert.strictEqual(await page.textContent("#name"), "Bob Home")
+    assert.strictEqual(await page.textContent("#access"), "HomeMember")
+  })
+
+  it("signs a friend the server is shared with in as Shared", async () => {
+    const page = await newPage()
+    assert.strictEqual(await signIn(page, "carol"), 303)
+    await page.waitForSelector("#access")
+    assert.strictEqual(await page.textContent("#name"), "Carol Friend")
+    assert.strictEqual(await page.textContent("#access"), "Shared")
+  })
+
+  it("refuses a stranger with a clear page, and opens no session", async () => {
+    const page = await newPage()
+    assert.strictEqual(await signIn(page, "dave"), 403)
+    await page.waitForSelector("#refused")
+    assert.strictEqual(await page.getAttribute("#refused", "data-reason"), "NoAccess")
+    assert.strictEqual(await page.textContent("#refused"), "No access")
+    assert.include(await page.textContent("#reason"), "You signed in with Plex as dave")
+    assert.isUndefined((await cookiesOf()).find((c) => c.name === "plex_session"))
+    assert.strictEqual((await apiMe(page)).status(), 401)
+  })
+
+  it("signs out: the cookie is deleted and the session ends server side", async () => {
+    const page = await newPage()
+    await signIn(page, "alice")
+    await page.waitForSelector("#sign-out")
+    const session = (await cookiesOf()).find((c) => c.name === "plex_session")
+    assert.isDefined(session)
+    await Promise.all([page.waitForURL(`${appUrl}/`), page.click("#sign-out")])
+    await page.waitForSelector("#sign-in")
+    assert.isUndefined((await cookiesOf()).find((c) => c.name === "plex_session"))
+    assert.strictEqual((await apiMe(page)).status(), 401)
+    // The old cookie, replayed, opens nothing: the session is gone from the store.
+    if (session !== undefined) await context.addCookies([session])
+    assert.strictEqual((await apiMe(page)).status(), 401)
+    await page.goto(`${appUrl}/`)
+    await page.waitForSelector("#sign-in")
+  })
+
+  it("refuses a forged callback: no PIN started in this browser, or another browser's return", async () => {
+    const page = await newPage()
+    // 1. A callback this browser never started.
+    const forged = await page.goto(`${appUrl}/auth/plex/callback?state=forged`)
+    assert.strictEqual(forged?.status(), 400)
+    assert.strictEqual(await page.getAttribute("#refused", "data-reason"), "NotStarted")
+
+    // 2. Login CSRF: an attacker starts a sign-in in their own browser, approves it as themselves, and
+    //    sends the victim the return link. The victim's browser holds no PIN cookie for it: refused.
+    const started = await fetch(`${appUrl}/auth/plex/start`, { redirect: "manual" })
+    const location = started.headers.get("location") ?? ""
+    const params = authUrlParams(location)
+    const forwardUrl = params.get("forwardUrl") ?? ""
+    await runtime.runPromise(
+      Effect.flatMap(Example, (e) => e.fake.approvePin(params.get("code") ?? "", { account: "dave" }))
+    )
+    const csrf = await page.goto(forwardUrl)
+    assert.strictEqual(csrf?.status(), 400)
+    assert.strictEqual(await page.getAttribute("#refused", "data-reason"), "NotStarted")
+    assert.isUndefined((await cookiesOf()).find((c) => c.name === "plex_session"))
+
+    // 3. The victim has a sign-in of their own under way (a PIN cookie): the attacker's return still does not match it.
+    await page.goto(`${appUrl}/`)
+    await Promise.all([page.waitForURL(`${approvalUrl}/auth#?**`), page.click("#sign-in")])
+    const mismatch = await page.goto(forwardUrl)
+    assert.strictEqual(mismatch?.status(), 400)
+    assert.isUndefined((await cookiesOf()).find((c) => c.name === "plex_session"))
+    assert.strictEqual((await apiMe(page)).status(), 401)
+  })
+
+  it("leaves no token, PIN code or session key in a URL, a log line, a span or a page", async () => {
+    const all = await pins()
+    assert.isAbove(all.length, 4)
+    const codes = all.map((p) => p.code)
+    const tokens = all.flatMap((p) => (p.authToken ? [Redacted.value(p.authToken)] : []))
+    // The session cookies' values (each a signed session id) are secrets too, outside the cookie jar.
+    const sessions = setCookies
+      .map(CoreCookies.parseSetCookie)
+      .flatMap((c) => (c?.name === "plex_session" && c.value !== "" ? [c.value] : []))
+    assert.isAbove(sessions.length, 3)
+    const secrets = [SESSION_KEY, ...codes, ...tokens, ...sessions]
+    // URLs: what the browser requested carries none (a URL's fragment is never sent).
+    assert.isAbove(requested.length, 10)
+    assertNoSecrets(requested, secrets)
+    // Only the app.plex.tv URL carries the code, in its fragment, as Plex's protocol has it.
+    assertNoSecrets(
+      requested.filter((url) => url.startsWith(appUrl)),
+      secrets
+    )
+    const texts = await Promise.all(pages)
+    assert.isAbove(texts.length, 5)
+    assertNoSecrets(texts, secrets)
+    assert.isAbove(logLines.length, 5)
+    assertNoSecrets(logLines, secrets)
+    const names = new Set(spans.map((s) => s.name))
+    assert.isTrue(names.has("WebSignIn.callback"), [...names].join(", "))
+    assertNoSecrets(
+      spans.map((s) => s.render()),
+      secrets
+    )
+  })
+})
