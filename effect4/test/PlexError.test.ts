@@ -3,13 +3,13 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Schema from "effect/Schema"
 import * as PlexError from "effect4-plex-auth/PlexError"
 
-const ctx = { operation: "getTokenDetails", method: "GET", url: "https://plex.tv/api/v2/user" }
+const ctx = { operation: "PlexAuth.getTokenDetails", method: "GET", url: "https://plex.tv/api/v2/user" }
 const detail = (code: number, message: string, status?: number) =>
   new PlexError.PlexErrorDetail({ code, message, ...(status === undefined ? {} : { status }) })
 
 const samples: ReadonlyArray<PlexError.PlexError> = [
   new PlexError.InvalidInput({
-    operation: "postUsersSignInData",
+    operation: "PlexAuth.postUsersSignInData",
     field: "login",
     reason: "must not be empty"
   }),
@@ -58,16 +58,16 @@ describe("messages", () => {
   it("response errors carry the status and Plex's codes and messages", () => {
     assert.strictEqual(
       samples[1]!.message,
-      "getTokenDetails: GET https://plex.tv/api/v2/user was rejected as a bad request (HTTP 400) (1000 X-Plex-Client-Identifier is missing)"
+      "PlexAuth.getTokenDetails: GET https://plex.tv/api/v2/user was rejected as a bad request (HTTP 400) (1000 X-Plex-Client-Identifier is missing)"
     )
     assert.strictEqual(
       samples[2]!.message,
-      "getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated)"
+      "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated)"
     )
     assert.include(samples[6]!.message, "retry after 5000 ms")
     assert.include(samples[7]!.message, "(HTTP 502): unexpected status 502")
     assert.include(samples[8]!.message, "timed out GET https://plex.tv/api/v2/user")
-    assert.strictEqual(samples[0]!.message, "postUsersSignInData: invalid login: must not be empty")
+    assert.strictEqual(samples[0]!.message, "PlexAuth.postUsersSignInData: invalid login: must not be empty")
   })
 
   it("codes-only and message-only entries print what they have", () => {
@@ -79,7 +79,7 @@ describe("messages", () => {
         new PlexError.PlexErrorDetail({ message: "Nope" })
       ]
     })
-    assert.strictEqual(error.message, "getTokenDetails: not authorized (HTTP 401) (1001; Nope)")
+    assert.strictEqual(error.message, "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001; Nope)")
   })
 })
 

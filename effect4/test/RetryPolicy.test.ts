@@ -138,7 +138,12 @@ describe("RetryPolicy.make and setting a policy", () => {
 })
 
 describe("accessors", () => {
-  const ctx = { operation: "getTokenDetails", method: "GET", url: "https://plex.tv/api/v2/user", errors: [] }
+  const ctx = {
+    operation: "PlexAuth.getTokenDetails",
+    method: "GET",
+    url: "https://plex.tv/api/v2/user",
+    errors: []
+  }
 
   it("matches follows statusCodes and retryConnectionErrors", () => {
     const unavailable = new PlexError.Unexpected({ ...ctx, reason: "Status", status: 503, detail: "x" })

@@ -35,12 +35,17 @@ describe("getTokenDetails", () => {
     }).pipe(Effect.provide(env()))
   )
 
-  it.effect("WithResponse gives the status and headers too; account is the same operation", () =>
+  it.effect("WithResponse gives the status and headers too; account is the same request", () =>
     Effect.gen(function* () {
       const success = yield* PlexAuth.getTokenDetailsWithResponse()
       assert.strictEqual(success.status, 200)
       assert.match(success.contentType ?? "", /json/)
-      assert.strictEqual(PlexAuth.account, PlexAuth.getTokenDetails)
+      // The plain name sends the same request and decodes the same account, under its own name.
+      assert.strictEqual((yield* PlexAuth.account()).username, FakePlex.defaults.username)
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).map((r) => r.route),
+        ["getTokenDetails", "getTokenDetails"]
+      )
     }).pipe(Effect.provide(env()))
   )
 
@@ -50,7 +55,7 @@ describe("getTokenDetails", () => {
       yield* fake.revokeToken(FakePlex.defaults.token)
       const error = yield* Effect.flip(PlexAuth.getTokenDetails())
       assert.strictEqual(error._tag, "Unauthorized")
-      assert.strictEqual(error.operation, "getTokenDetails")
+      assert.strictEqual(error.operation, "PlexAuth.getTokenDetails")
       assert.strictEqual(error.url, "https://plex.tv/api/v2/user")
       if (error._tag === "Unauthorized") assert.strictEqual(error.status, 401)
       noSecretIn(error, FakePlex.defaults.token)

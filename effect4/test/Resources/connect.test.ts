@@ -789,7 +789,7 @@ describe("Resources.connect: the token check (issue 14 item 4)", () => {
         const refused: Resources.Device = { ...listed, accessToken: Redacted.make("not-this-servers-token") }
         const error = yield* failsWith(Resources.connect(refused), "Unauthorized")
         assert.strictEqual(error.status, 401)
-        assert.strictEqual(error.operation, "verifyServerToken")
+        assert.strictEqual(error.operation, "Resources.connect")
         assertNoSecrets(renderings(error), ["not-this-servers-token"])
         assert.deepStrictEqual(yield* tokenCarriers, [[LOCAL, "/"]])
       }).pipe(Effect.provide(threeWays))

@@ -193,7 +193,7 @@ describe("Resources.list / servers", () => {
       yield* FakePlex.fault("getServerResources", json({ MediaContainer: {} }), { times: 1 })
       const decode = yield* failsWith(Resources.list(), "Unexpected")
       assert.strictEqual(decode.reason, "Decode")
-      assert.strictEqual(decode.operation, "getServerResources")
+      assert.strictEqual(decode.operation, "Resources.list")
       const fake = yield* FakePlex.FakePlex
       yield* fake.revokeToken(FakePlex.defaults.token)
       const refused = yield* failsWith(Resources.servers(), "Unauthorized")

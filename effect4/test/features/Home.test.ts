@@ -52,7 +52,7 @@ describe("Home (Effect 4)", () => {
       assert.strictEqual(wrong.exit._tag, "Failure")
       const right = yield* observed(as("alice")(Home.switchUser("Kids", { pin: Redacted.make(KIDS_PIN) })))
       assert.strictEqual(right.exit._tag, "Success")
-      assert.isTrue(right.spans.some((span) => span.name === "PlexAuth.switchHomeUser"))
+      assert.isTrue(right.spans.some((span) => span.name === "Home.switchUser" && span.kind === "client"))
       const records = (yield* plex.requests).filter((r) => r.route === "switchHomeUser")
       assert.strictEqual(records.length, 2)
       const shown = [
