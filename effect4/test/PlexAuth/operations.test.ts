@@ -92,7 +92,11 @@ describe("postUsersSignInData", () => {
         assert.isUndefined(request?.headers["x-plex-token"])
         assert.strictEqual(request?.form?.["login"], login)
         assert.strictEqual(request?.form?.["rememberMe"], "false")
-        assert.strictEqual(PlexAuth.signIn, PlexAuth.postUsersSignInData)
+        // The plain name sends the same request (its span and errors are named PlexAuth.signIn).
+        assert.isTrue(Redacted.isRedacted((yield* PlexAuth.signIn({ login, password })).authToken))
+        const [, again] = yield* FakePlex.requests
+        assert.strictEqual(again?.path, "/api/v2/users/signin")
+        assert.deepStrictEqual(again?.form, request?.form)
       }).pipe(Effect.provide(anonymous()))
   )
 
@@ -191,7 +195,11 @@ describe("server operations", () => {
         assert.strictEqual(request?.method, "POST")
         assert.strictEqual(request?.path, "/security/token")
         assert.deepStrictEqual(request?.query, { type: "delegation", scope: "all" })
-        assert.strictEqual(PlexAuth.transientToken, PlexAuth.getTransientToken)
+        // The plain name sends the same request (its span and errors are named PlexAuth.transientToken).
+        assert.isTrue(Redacted.isRedacted((yield* PlexAuth.transientToken()).token))
+        const [, again] = yield* FakePlex.requests
+        assert.strictEqual(again?.path, "/security/token")
+        assert.deepStrictEqual(again?.query, request?.query)
       }).pipe(Effect.provide(env()))
   )
 
