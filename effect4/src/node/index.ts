@@ -18,11 +18,3 @@ export * as FakePlexServer from "./FakePlexServer.js"
  * @since 0.1.0
  */
 export * as KeyValueStore from "./KeyValueStore.js"
-
-/**
- * A `KeyValueStore` in one JSON file (mode 0600, written atomically), for
- * keeping the client identifier and the token between runs.
- *
- * @since 0.1.0
- */
-export * as KeyValueStore from "./KeyValueStore.js"
