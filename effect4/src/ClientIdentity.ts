@@ -83,7 +83,7 @@ export interface RuntimeDefaults extends Identity.RuntimeDefaults {}
  *
  * @example
  * ```ts
- * import { ClientIdentity } from "effect-plex-auth"
+ * import { ClientIdentity } from "effect4-plex-auth"
  *
  * const here = ClientIdentity.runtimeDefaults()
  * console.log(here.platform, here.deviceName)
@@ -119,7 +119,7 @@ export const make = (input: ClientIdentityInput): Effect.Effect<ClientIdentitySe
  *
  * @example
  * ```ts
- * import { ClientIdentity } from "effect-plex-auth"
+ * import { ClientIdentity } from "effect4-plex-auth"
  *
  * const IdentityLive = ClientIdentity.layer({
  *   clientIdentifier: "3381b62b-9ab7-4e37-827b-203e9809eb58",
@@ -224,7 +224,7 @@ export const makePersisted = (
  * ```ts
  * import { Layer } from "effect"
  * import { KeyValueStore } from "effect/persistence"
- * import { ClientIdentity } from "effect-plex-auth"
+ * import { ClientIdentity } from "effect4-plex-auth"
  *
  * // In a browser; on Node use the file store of effect-plex-auth/node.
  * const IdentityLive = ClientIdentity.layerPersisted({ product: "My Plex Tool", version: "1.0.0" }).pipe(

@@ -985,7 +985,7 @@ export interface StoredOptions<E, R> {
  *
  * @example
  * ```ts
- * import { KeyValueStore } from "@effect/platform"
+ * import { KeyValueStore } from "effect/persistence"
  * import { Console, Layer } from "effect"
  * import { Jwt } from "effect4-plex-auth"
  *

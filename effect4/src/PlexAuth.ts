@@ -430,7 +430,7 @@ export const withMaxBodyBytes = Settings.withMaxBodyBytes
 
 /**
  * Whether requests carry the caller's trace context (the `traceparent` and
- * `b3` headers `@effect/platform` adds). `false` by default: Plex takes no
+ * `b3` headers `effect/http` adds). `false` by default: Plex takes no
  * part in the caller's traces, so the headers would only hand a third party
  * the caller's trace ids. The spans are recorded either way.
  *

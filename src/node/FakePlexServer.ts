@@ -30,7 +30,7 @@ import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Core from "../core/fake/index.js"
 import * as FakePlex from "../testing/FakePlex.js"
-import { fromCore, toCoreOptions } from "../testing/internal/binding.js"
+import { fromCore, randomIntOf, toCoreOptions } from "../testing/internal/binding.js"
 
 /**
  * The loopback server could not start (a port could not be bound).
@@ -309,7 +309,11 @@ export const make = (
     }
     // The same web handler as the in-memory fake, its URLs the loopback ones.
     const fake = fromCore(
-      Core.makeFakePlex({ ...coreOptions, rebase: (origin) => loopback.get(origin) ?? origin })
+      Core.makeFakePlex({
+        ...coreOptions,
+        randomInt: randomIntOf(yield* Effect.random),
+        rebase: (origin) => loopback.get(origin) ?? origin
+      })
     )
 
     const handleOne = (origin: string, req: IncomingMessage, res: ServerResponse) =>

@@ -37,7 +37,7 @@ import * as Credentials from "../Credentials.js"
 import * as PlexServer from "../PlexServer.js"
 import * as PlexTv from "../PlexTv.js"
 import type { Fault } from "./Fault.js"
-import { fromCore, toCoreOptions } from "./internal/binding.js"
+import { fromCore, randomIntOf, toCoreOptions } from "./internal/binding.js"
 import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
 import { JwtHost } from "../internal/jwtHost.js"
 
@@ -586,7 +586,11 @@ export class FakePlex extends Context.Tag("effect-plex-auth/testing/FakePlex")<F
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
-  Effect.sync(() => fromCore(Core.makeFakePlex(toCoreOptions(options))))
+  Effect.flatMap(Effect.random, (random) =>
+    Effect.sync(() =>
+      fromCore(Core.makeFakePlex({ ...toCoreOptions(options), randomInt: randomIntOf(random) }))
+    )
+  )
 
 const transportCause = (failure: ConnectionFailure) => {
   const code = failure.reason === "Reset" ? "ECONNRESET" : "ECONNREFUSED"

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted, TestClock } from "effect"
+import { Effect, Random, Redacted, TestClock } from "effect"
 import { Credentials, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { CLIENT_ID, exchange } from "./support.js"
@@ -18,6 +18,29 @@ const checkPin = (id: number, clientId: string = CLIENT_ID) =>
   Effect.flatMap(FakePlex.FakePlex, (fake) => exchange(`${fake.plexTvUrl}/api/v2/pins/${id}`, { clientId }))
 
 describe("FakePlex PINs", () => {
+  it.effect("codes follow the Random of the Effect that built the fake: one seed, the same codes", () =>
+    Effect.gen(function* () {
+      const codes = Effect.gen(function* () {
+        const fake = yield* FakePlex.make()
+        const strong = yield* Effect.orDie(
+          fake.handle(
+            new Request(`${fake.plexTvUrl}/api/v2/pins?strong=true`, {
+              method: "POST",
+              headers: { "X-Plex-Client-Identifier": CLIENT_ID, Accept: "application/json" }
+            })
+          )
+        )
+        return ((yield* Effect.promise(() => strong.json())) as { code: string }).code
+      })
+      const first = yield* codes.pipe(Effect.withRandom(Random.make("fake-seed")))
+      const again = yield* codes.pipe(Effect.withRandom(Random.make("fake-seed")))
+      const other = yield* codes.pipe(Effect.withRandom(Random.make("another-seed")))
+      assert.match(first, /^[a-z0-9]{25}$/)
+      assert.strictEqual(again, first)
+      assert.notStrictEqual(other, first)
+    })
+  )
+
   it.effect("a strong PIN: 201, a long code, 30 minutes, no token yet", () =>
     Effect.gen(function* () {
       const created = yield* createPin("?strong=true")

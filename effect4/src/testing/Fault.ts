@@ -190,7 +190,7 @@ export type Fault =
  *
  * @example
  * ```ts
- * import { Fault } from "effect-plex-auth/testing"
+ * import { Fault } from "effect4-plex-auth/testing"
  *
  * const slowDown = Fault.status(429, { retryAfter: "2 seconds" })
  * ```
@@ -299,7 +299,7 @@ export const html = (options: { readonly status?: number | undefined } = {}): Ht
  *
  * @example
  * ```ts
- * import { Fault } from "effect-plex-auth/testing"
+ * import { Fault } from "effect4-plex-auth/testing"
  *
  * const moved = Fault.redirect({ status: 307 })
  * ```

@@ -274,6 +274,18 @@ describe("through FetchHttpClient", () => {
     }
   )
 
+  it.effect("the timeout fires even when the caller's fetch ignores the signal (TestClock)", () => {
+    const { fetch } = recordingFetch(() => new Promise<Response>(() => {}))
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds")))
+      )
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")
+    }).pipe(Effect.provide(throughFetch(fetch)))
+  })
+
   it.effect("the timeout aborts the platform's signal (TestClock)", () => {
     const { calls, fetch } = recordingFetch(
       (_, init) =>

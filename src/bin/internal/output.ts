@@ -7,18 +7,12 @@
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as CoreFailure from "../../core/cli/failure.js"
 import { CliFailure, ExitCode } from "./failure.js"
 
 // ---------------------------------------------------------------------------
 // Text from servers
 // ---------------------------------------------------------------------------
-
-/**
- * C0 and C1 control characters (ESC, CR, BEL, ...), DEL, and the Unicode
- * controls that reorder or hide text on a terminal (bidirectional overrides
- * and isolates, zero-width characters, line and paragraph separators).
- */
-const unsafe = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g
 
 /**
  * A value from plex.tv or a server (a user or server name, a URL, an error
@@ -27,13 +21,7 @@ const unsafe = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u20
  * cursor, recolouring, retitling the window, faking a line). Printable text,
  * accents and emoji included, is unchanged.
  */
-export const neutralise = (text: string): string =>
-  text.replace(unsafe, (char) => {
-    const code = char.charCodeAt(0)
-    return code <= 0xff
-      ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`
-  })
+export const neutralise = CoreFailure.neutralise
 
 // ---------------------------------------------------------------------------
 // Colour
@@ -64,13 +52,7 @@ const forStream = (stream: { readonly isTTY?: boolean | undefined }) => (text: s
  * Read from the arguments themselves, so that even a command line
  * @effect/cli rejects gets its error as JSON.
  */
-export const jsonRequested = (argv: ReadonlyArray<string>): boolean => {
-  for (const arg of argv) {
-    if (arg === "--") return false
-    if (arg === "--json") return true
-  }
-  return false
-}
+export const jsonRequested = CoreFailure.jsonRequested
 
 /**
  * The help's usage lines as a user types them: @effect/cli writes a
@@ -97,17 +79,12 @@ const filler =
 export const helpText = (text: string, path: ReadonlyArray<string>): string =>
   usageLines(text, path).replace(filler, "")
 
-const kinds: Record<number, string> = Object.fromEntries(
-  Object.entries(ExitCode).map(([kind, code]) => [code, kind])
-)
-
 /**
  * An error as `--json` prints it on stderr: one line,
  * `{"error":{"kind":"Unauthorized","exitCode":3,"message":"..."}}`, where
  * `kind` is the name of the exit code in docs/cli.md.
  */
-export const jsonError = (message: string, exitCode: number): string =>
-  JSON.stringify({ error: { kind: kinds[exitCode] ?? "Generic", exitCode, message } })
+export const jsonError = CoreFailure.jsonError
 
 /** One line of text for a human on stdout. */
 export const line = (text: string): Effect.Effect<void> => Console.log(text)

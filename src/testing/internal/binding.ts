@@ -13,6 +13,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
 import * as Core from "../../core/fake/index.js"
@@ -79,6 +80,16 @@ export const toCoreOptions = (options: Options): Core.Options => {
     homes: options.homes
   }
 }
+
+/**
+ * The `Random` service as the core's random source, so the codes, tokens
+ * and nonces of a fake follow the `Random` of the Effect that built it (as
+ * they did before the fake moved to the core).
+ */
+export const randomIntOf =
+  (random: Random.Random) =>
+  (bound: number): number =>
+    Effect.runSync(random.nextIntBetween(0, bound))
 
 /** A `Fault.respond` Effect that did not succeed: its cause, re-raised by the handler's Effect. */
 class RespondFailure {

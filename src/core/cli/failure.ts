@@ -1,0 +1,252 @@
+/**
+ * What the `plex-auth` CLI of both editions says about a failure, and with
+ * which exit code: plain functions over the library's error fields (the
+ * same in both editions), with no Effect and no Node built-in.
+ *
+ * @internal
+ */
+
+/** The CLI's exit codes (docs/cli.md). */
+export const ExitCode = {
+  Ok: 0,
+  Generic: 1,
+  Usage: 2,
+  Unauthorized: 3,
+  PinExpired: 4,
+  Network: 5,
+  RateLimited: 6,
+  Cancelled: 130
+} as const
+
+/** A message and the exit code it ends the CLI with. */
+export interface Failure {
+  readonly message: string
+  readonly exitCode: number
+}
+
+/** What `whoami` and friends say when no token is saved. */
+export const notLoggedInMessage = "Not logged in. Run `plex-auth login` first."
+
+/** The scheme, host and port of a URL, or "the server": never a path or a query that could carry a secret. */
+export const originOf = (url: string): string => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return "the server"
+  }
+}
+
+interface Detail {
+  readonly code?: number | undefined
+}
+
+const codesOf = (errors: ReadonlyArray<Detail> | undefined): string => {
+  const parts = (errors ?? []).flatMap((e) => (e.code === undefined ? [] : [String(e.code)]))
+  return parts.length > 0 ? `, Plex code ${parts.join(", ")}` : ""
+}
+
+const inputNames: Record<string, string> = {
+  login: "--login",
+  password: "password (PLEX_PASSWORD or the prompt)",
+  verificationCode: "two-factor code (PLEX_2FA_CODE or the prompt)",
+  serverUrl: "--server URL (or PLEX_SERVER_URL)",
+  url: "--plex-tv URL (or PLEX_TV_URL)"
+}
+
+/** How the CLI names the input an `InvalidInput` is about. */
+export const inputName = (field: string): string => inputNames[field] ?? field
+
+/** The fields of the library's errors the CLI reads (both editions' `PlexError` have them). */
+export interface PlexErrorLike {
+  readonly _tag: string
+  readonly message: string
+  readonly status?: number | undefined
+  readonly errors?: ReadonlyArray<Detail> | undefined
+  readonly field?: string | undefined
+  readonly reason?: string | undefined
+  readonly url?: string | undefined
+  readonly detail?: string | undefined
+  readonly retryAfterMillis?: number | undefined
+  readonly server?: string | undefined
+  readonly available?: ReadonlyArray<string> | undefined
+  readonly attempts?:
+    | ReadonlyArray<{ readonly uri: string; readonly reason?: string | undefined; readonly outcome: string }>
+    | undefined
+}
+
+/** The CLI's message and exit code for one of the library's errors. */
+export const failureOf = (error: PlexErrorLike): Failure => {
+  const url = error.url ?? ""
+  switch (error._tag) {
+    case "InvalidInput":
+      return {
+        message: `Invalid ${inputName(error.field ?? "input")}: ${error.reason ?? "not valid"}.`,
+        exitCode: ExitCode.Usage
+      }
+    case "Unauthorized":
+      return {
+        message: `Plex refused the saved token (HTTP ${error.status}${codesOf(error.errors)}). Run \`plex-auth login\` to sign in again.`,
+        exitCode: ExitCode.Unauthorized
+      }
+    case "VerificationCodeRequired":
+      return {
+        message:
+          "This account needs a two-factor code: set PLEX_2FA_CODE, or run `plex-auth login --password` where it can ask.",
+        exitCode: ExitCode.Unauthorized
+      }
+    case "InvalidVerificationCode":
+      return { message: "The two-factor code was not accepted.", exitCode: ExitCode.Unauthorized }
+    case "PinExpired":
+      return {
+        message: "The PIN expired before it was approved. Run `plex-auth login` again.",
+        exitCode: ExitCode.PinExpired
+      }
+    case "NetworkError":
+      return {
+        message:
+          error.reason === "Timeout"
+            ? `${originOf(url)} did not answer in time.`
+            : `Could not reach ${originOf(url)}: ${error.detail}.`,
+        exitCode: ExitCode.Network
+      }
+    case "RateLimited":
+      return {
+        message: `Plex is limiting requests${
+          error.retryAfterMillis !== undefined
+            ? `; try again in ${Math.ceil(error.retryAfterMillis / 1000)} s`
+            : "; try again later"
+        }.`,
+        exitCode: ExitCode.RateLimited
+      }
+    case "BadRequest":
+      return {
+        message: `${originOf(url)} rejected the request as malformed (HTTP ${error.status}${codesOf(error.errors)}).`,
+        exitCode: ExitCode.Generic
+      }
+    case "NotFound":
+      return {
+        message: `${originOf(url)} does not know what was asked for (HTTP ${error.status}${codesOf(error.errors)}).`,
+        exitCode: ExitCode.Generic
+      }
+    case "Unexpected":
+      return {
+        message: `Unexpected answer from ${originOf(url)}${
+          error.status !== undefined ? ` (HTTP ${error.status})` : ""
+        }: ${error.detail}.`,
+        exitCode: ExitCode.Generic
+      }
+    case "InvalidJwt":
+      return {
+        message: `The token is not valid (${error.reason}): ${error.detail}. Run \`plex-auth login\` again.`,
+        exitCode: ExitCode.Unauthorized
+      }
+    case "NoReachableConnection": {
+      const attempts = error.attempts ?? []
+      return {
+        message:
+          attempts.length === 0
+            ? `The server "${error.server}" offers no usable connection.`
+            : `No connection to the server "${error.server}" answered (${attempts
+                .map((attempt) => `${originOf(attempt.uri)}: ${attempt.reason ?? attempt.outcome}`)
+                .join("; ")}).`,
+        exitCode: ExitCode.Network
+      }
+    }
+    case "ServerNotFound": {
+      const available = error.available ?? []
+      return {
+        message: `The account has no server "${error.server}" (it has: ${
+          available.length === 0 ? "none" : available.map((name) => `"${name}"`).join(", ")
+        }).`,
+        exitCode: ExitCode.Generic
+      }
+    }
+    default:
+      // An error added to the library after this CLI: its message, which never carries a secret.
+      return { message: error.message, exitCode: ExitCode.Generic }
+  }
+}
+
+const kinds: Record<number, string> = Object.fromEntries(
+  Object.entries(ExitCode).map(([kind, code]) => [code, kind])
+)
+
+/** A failure as `--json` prints it on stderr: `{"error":{"kind","exitCode","message"}}`. */
+export const jsonError = (message: string, exitCode: number): string =>
+  JSON.stringify({ error: { kind: kinds[exitCode] ?? "Generic", exitCode, message } })
+
+const unsafe = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g
+
+/**
+ * Text from a server, made safe to print on a terminal: control characters,
+ * bidirectional overrides and invisible characters are shown escaped.
+ */
+export const neutralise = (text: string): string =>
+  text.replace(unsafe, (char) => {
+    const code = char.charCodeAt(0)
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`
+  })
+
+/** Whether `--json` is on the command line (before a `--`). */
+export const jsonRequested = (argv: ReadonlyArray<string>): boolean => {
+  for (const arg of argv) {
+    if (arg === "--") return false
+    if (arg === "--json") return true
+  }
+  return false
+}
+
+/** A failure as printed on stderr: `plex-auth: <message>`, or its JSON under `--json`. */
+export const failureText = (failure: Failure, options: { readonly json: boolean }): string =>
+  options.json ? jsonError(failure.message, failure.exitCode) : `plex-auth: ${neutralise(failure.message)}`
+
+/** An account as `whoami --json` prints it. */
+export const accountJson = (account: {
+  readonly username: string
+  readonly email?: string | undefined
+  readonly id: number
+  readonly uuid: string
+}) => ({
+  username: account.username,
+  email: account.email ?? null,
+  id: account.id,
+  uuid: account.uuid
+})
+
+/** An account as `login` and `whoami` name it: `alice (alice@example.com)`. */
+export const describeAccount = (account: {
+  readonly username: string
+  readonly email?: string | undefined
+}) => neutralise(account.email !== undefined ? `${account.username} (${account.email})` : account.username)
+
+/** The rows `whoami` prints. */
+export const whoamiText = (account: {
+  readonly username: string
+  readonly email?: string | undefined
+  readonly id: number
+  readonly uuid: string
+}): string =>
+  (
+    [
+      ["username", account.username],
+      ["email", account.email ?? "-"],
+      ["id", String(account.id)],
+      ["uuid", account.uuid]
+    ] as const
+  )
+    .map(([key, value]) => `${key.padEnd(9)}${neutralise(value)}`)
+    .join("\n")
+
+/** Why a withdrawn option is refused, or undefined. */
+export const withdrawnOption = (argv: ReadonlyArray<string>): string | undefined => {
+  for (const arg of argv) {
+    if (arg === "--") return undefined
+    if (arg === "--code-2fa" || arg.startsWith("--code-2fa=")) {
+      return "--code-2fa is not accepted (a code on the command line shows in the process list): set PLEX_2FA_CODE, or answer the prompt."
+    }
+    if (arg === "--code") return "--code is now --link-code (show a short code to type at plex.tv/link)."
+  }
+  return undefined
+}
