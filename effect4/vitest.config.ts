@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^effect4-plex-auth$/, replacement: src("index.ts") },
       { find: /^effect4-plex-auth\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^effect4-plex-auth\/node$/, replacement: src("node/index.ts") },
       { find: /^effect4-plex-auth\/([A-Z]\w*)$/, replacement: src("$1.ts") }
     ]
   },

@@ -101,3 +101,25 @@ export * as Devices from "./Devices.js"
  * @since 0.1.0
  */
 export * as Link from "./Link.js"
+
+/**
+ * JWT device authentication: a device key, Plex JWTs, their refresh and verification.
+ *
+ * @since 0.1.0
+ */
+export * as Jwt from "./Jwt.js"
+
+/**
+ * PIN login, the sign-in flow Plex recommends for apps.
+ *
+ * @since 0.1.0
+ */
+export * as PinLogin from "./PinLogin.js"
+
+/**
+ * Server discovery: the account's servers, and the fastest best connection
+ * to one of them.
+ *
+ * @since 0.1.0
+ */
+export * as Resources from "./Resources.js"
