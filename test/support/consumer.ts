@@ -46,13 +46,26 @@ export class NotInLockfile extends Error {
  * `wanted` (the package itself from `tarball`), with its peers and what
  * everything needs. Throws {@link NotInLockfile} for a package ours lacks.
  */
-export const writeConsumer = async (project: string, tarball: string, wanted: ReadonlyArray<Wanted>) => {
+export const writeConsumer = async (
+  project: string,
+  tarball: string,
+  wanted: ReadonlyArray<Wanted>,
+  /**
+   * For the Effect 4 edition: its package name, and its workspace folder, whose own copies
+   * (`effect4/node_modules/effect`, Effect 4) win over the root's, as Node finds them from there.
+   */
+  edition: { readonly self: string; readonly workspace: string } = { self, workspace: "" }
+) => {
+  const me = edition.self
+  const start = edition.workspace
   const ours = JSON.parse(await fs.readFile(path.join(root, "package-lock.json"), "utf8")) as {
     readonly packages: Record<string, LockEntry>
   }
-  const missing = wanted
-    .filter((w) => w.name !== self && ours.packages[`node_modules/${w.name}`] === undefined)
-    .map((w) => w.name)
+  const topLevel = (name: string) =>
+    start !== "" && ours.packages[`${start}/node_modules/${name}`] !== undefined
+      ? ours.packages[`${start}/node_modules/${name}`]
+      : ours.packages[`node_modules/${name}`]
+  const missing = wanted.filter((w) => w.name !== me && topLevel(w.name) === undefined).map((w) => w.name)
   if (missing.length > 0) throw new NotInLockfile(missing)
   const packed = JSON.parse(
     ok(await run("tar", ["-xzOf", tarball, "package/package.json"], project), "tar").stdout
@@ -65,14 +78,14 @@ export const writeConsumer = async (project: string, tarball: string, wanted: Re
   const devDependencies: Record<string, string> = {}
   for (const w of wanted) {
     ;(w.dev === true ? devDependencies : dependencies)[w.name] =
-      w.name === self ? spec : (w.range ?? ours.packages[`node_modules/${w.name}`]!.version)
+      w.name === me ? spec : (w.range ?? topLevel(w.name)!.version)
   }
   const root_: Record<string, unknown> = { name: "consumer", version: "0.0.0", dependencies, devDependencies }
   const packages: Record<string, unknown> = { "": root_ }
   const queue: Array<string> = []
   const optionalPeers = new Set<string>()
-  if (wanted.some((w) => w.name === self)) {
-    packages[`node_modules/${self}`] = {
+  if (wanted.some((w) => w.name === me)) {
+    packages[`node_modules/${me}`] = {
       version: packed.version,
       resolved: spec,
       integrity,
@@ -85,7 +98,7 @@ export const writeConsumer = async (project: string, tarball: string, wanted: Re
     // npm installs peers a package names (npm 7 and later).
     queue.push(...Object.keys(packed.peerDependencies ?? {}))
   }
-  queue.push(...wanted.filter((w) => w.name !== self).map((w) => w.name))
+  queue.push(...wanted.filter((w) => w.name !== me).map((w) => w.name))
   // What they need, as this project's lockfile has it, nested copies included: each dependency is
   // found as Node finds it, in the nearest node_modules above the package that needs it.
   const resolve = (from: string, name: string): string | undefined => {
@@ -95,18 +108,27 @@ export const writeConsumer = async (project: string, tarball: string, wanted: Re
       if (dir === "") return undefined
     }
   }
-  const pending: Array<readonly [string, string]> = queue.map((name) => ["", name] as const)
+  const pending: Array<readonly [string, string]> = queue.map((name) => [start, name] as const)
+  // Our lockfile's key, as the consumer's: the workspace's own copies sit at the consumer's top level.
+  const theirs = (key: string) =>
+    start !== "" && key.startsWith(`${start}/`) ? key.slice(start.length + 1) : key
   for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
     const [from, name] = next
     const key = resolve(from, name)
     // An optional peer (ws's `bufferutil`, vitest's `@edge-runtime/vm`) npm installs only when asked for.
     if (key === undefined && optionalPeers.has(name)) continue
     if (key === undefined) throw new NotInLockfile([name])
-    if (packages[key] !== undefined) continue
     const entry = ours.packages[key]!
+    const existing = packages[theirs(key)] as { readonly version?: string } | undefined
+    if (existing !== undefined) {
+      if (existing.version !== entry.version) {
+        throw new Error(`${theirs(key)}: ${existing.version} and ${entry.version} would share one place`)
+      }
+      continue
+    }
     // They are development dependencies here and the consumer's own there; an optional one stays optional.
     const { dev: _dev, devOptional, peer: _peer, ...rest } = entry
-    packages[key] = devOptional === true ? { ...rest, optional: true } : rest
+    packages[theirs(key)] = devOptional === true ? { ...rest, optional: true } : rest
     for (const [peer, meta] of Object.entries(entry.peerDependenciesMeta ?? {})) {
       if (meta.optional === true) optionalPeers.add(peer)
     }

@@ -1,0 +1,171 @@
+/**
+ * The Effect 4 edition's package as users get it: `npm run build` of effect4/
+ * in a copy of the project, `npm pack`, and the tarball installed (offline,
+ * from the npm cache, with a lockfile cut from ours: Effect 4 is the copy in
+ * effect4/node_modules) into a new project beside `effect` 4. Then, from that
+ * project, on Node >= 22.19 (scripts/node22.mjs): the README's quick start
+ * against the in-memory fake and a sign-in over the loopback fake; a
+ * type-check with `nodenext` and with `bundler` resolution; a browser bundle
+ * with no Node built-in; the `plex-auth` binary.
+ */
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { build } from "esbuild"
+import { afterAll, beforeAll } from "vitest"
+import { writeConsumer } from "./support/consumer.js"
+import { npm, ok, root, run } from "./support/build.js"
+
+const fixtures = path.join(root, "test", "package", "effect4")
+const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc")
+const node22 = path.join(root, "scripts", "node22.mjs")
+const self = "effect4-plex-auth"
+
+let dir: string
+let project: string
+let tarball: string
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "effect4-plex-auth-package-"))
+  // A copy of what the build reads: the edition, the shared core, the base settings; packages linked.
+  const checkout = path.join(dir, "checkout")
+  const edition = path.join(checkout, "effect4")
+  await fs.mkdir(edition, { recursive: true })
+  for (const entry of [
+    "src",
+    "scripts",
+    "package.json",
+    "README.md",
+    "LICENSE",
+    "tsconfig.build.json",
+    "tsconfig.build.node.json"
+  ]) {
+    await fs.cp(path.join(root, "effect4", entry), path.join(edition, entry), { recursive: true })
+  }
+  await fs.cp(path.join(root, "src", "core"), path.join(checkout, "src", "core"), { recursive: true })
+  await fs.copyFile(path.join(root, "tsconfig.base.json"), path.join(checkout, "tsconfig.base.json"))
+  // The core is ES modules as the root package.json says (its other fields are the Effect 3 edition's).
+  await fs.writeFile(path.join(checkout, "package.json"), JSON.stringify({ private: true, type: "module" }))
+  await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
+  await fs.symlink(path.join(root, "effect4", "node_modules"), path.join(edition, "node_modules"), "dir")
+  ok(await run(npm, ["run", "build"], edition, 300_000), "npm run build (effect4)")
+  const packed = ok(
+    await run(npm, ["pack", "--json", "--pack-destination", dir], edition),
+    "npm pack (effect4)"
+  )
+  tarball = path.join(dir, (JSON.parse(packed.stdout) as ReadonlyArray<{ filename: string }>)[0]!.filename)
+  project = path.join(dir, "project")
+  await fs.mkdir(project)
+  for (const file of ["example.mjs", "consumer.ts", "browser.ts"]) {
+    await fs.copyFile(path.join(fixtures, file), path.join(project, file))
+  }
+  await writeConsumer(project, tarball, [{ name: self }, { name: "effect" }], { self, workspace: "effect4" })
+  ok(await run(npm, ["ci", "--offline", "--no-audit", "--no-fund"], project, 120_000), "npm ci --offline")
+}, 600_000)
+
+afterAll(async () => {
+  if (dir !== undefined) await fs.rm(dir, { recursive: true, force: true })
+})
+
+describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
+  it.live("installs beside effect 4, and holds what users need", () =>
+    Effect.promise(async () => {
+      const installed = JSON.parse(
+        await fs.readFile(path.join(project, "node_modules", "effect", "package.json"), "utf8")
+      ) as { version: string }
+      assert.match(installed.version, /^4\.1\./)
+      const listed = ok(await run("tar", ["-tzf", tarball], dir), "tar")
+        .stdout.split("\n")
+        .filter(Boolean)
+      for (const file of [
+        "package/dist/effect4/src/index.js",
+        "package/dist/effect4/src/index.d.ts",
+        "package/dist/effect4/src/testing/index.js",
+        "package/dist/effect4/src/node/index.js",
+        "package/dist/src/core/policy.js",
+        "package/dist/bin/plex-auth.js",
+        "package/README.md",
+        "package/LICENSE"
+      ]) {
+        assert.include(listed, file)
+      }
+      for (const file of listed) assert.match(file, /^package\/(package\.json|README\.md|LICENSE|dist\/)/)
+    })
+  )
+
+  it.live("the README's quick start and a sign-in over loopback run on Node 22", () =>
+    Effect.promise(async () => {
+      const result = ok(await run(process.execPath, [node22, "example.mjs"], project), "node22 example.mjs")
+      assert.include(result.stdout, "signed in as alice; over HTTP alice (alice@example.com)")
+    })
+  )
+
+  for (const moduleResolution of ["nodenext", "bundler"] as const) {
+    it.live(`type-checks with moduleResolution ${moduleResolution}`, () =>
+      Effect.promise(async () => {
+        const config = `tsconfig.${moduleResolution}.json`
+        await fs.writeFile(
+          path.join(project, config),
+          JSON.stringify({
+            compilerOptions: {
+              target: "ES2022",
+              lib: ["ES2022", "DOM"],
+              module: moduleResolution === "nodenext" ? "NodeNext" : "ESNext",
+              moduleResolution,
+              strict: true,
+              exactOptionalPropertyTypes: true,
+              noEmit: true,
+              skipLibCheck: true,
+              types: []
+            },
+            files: ["consumer.ts"]
+          })
+        )
+        ok(await run(process.execPath, [tsc, "-p", config], project), `tsc (${moduleResolution})`)
+      })
+    )
+  }
+
+  it.live("bundles for the browser without a Node built-in", () =>
+    Effect.promise(async () => {
+      const result = await build({
+        absWorkingDir: project,
+        entryPoints: ["browser.ts"],
+        bundle: true,
+        platform: "browser",
+        format: "esm",
+        write: false,
+        metafile: true,
+        logLevel: "silent"
+      })
+      assert.isAbove(result.outputFiles[0]!.text.length, 0)
+      // No module imports a Node built-in. (Effect 4 itself names "node:async_hooks" in a string it
+      // asks `process.getBuiltinModule` for when there is one: not an import.)
+      const imported = Object.values(result.metafile.inputs).flatMap((input) =>
+        input.imports.map((i) => i.path)
+      )
+      assert.deepStrictEqual(
+        imported.filter((specifier) => specifier.startsWith("node:")),
+        []
+      )
+      const inputs = Object.keys(result.metafile.inputs)
+      assert.isTrue(inputs.some((input) => input.startsWith(`node_modules/${self}/dist/`)))
+      assert.isFalse(inputs.some((input) => input.includes(`${self}/dist/effect4/src/node/`)))
+    })
+  )
+
+  it.live("the plex-auth binary starts from the installed package", () =>
+    Effect.promise(async () => {
+      const bin = path.join(project, "node_modules", self, "dist", "bin", "plex-auth.js")
+      const help = ok(await run(process.execPath, [node22, bin, "--help"], project), "plex-auth --help")
+      for (const command of ["login", "whoami", "logout"]) assert.include(help.stdout, command)
+      const version = ok(
+        await run(process.execPath, [node22, bin, "--version"], project),
+        "plex-auth --version"
+      )
+      assert.include(version.stdout, "0.1.0")
+    })
+  )
+})
