@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -78,6 +78,9 @@ describe("plex-auth (Effect 4 edition, built bundle)", () => {
       ]) {
         assert.include(help.stdout, name)
       }
+      // No filler: only --help and --version of effect/cli's built-in flags.
+      for (const builtIn of ["--wizard", "--completions", "--log-level"])
+        assert.notInclude(help.stdout, builtIn)
       const pkg = JSON.parse(await fs.readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
         version: string
       }
@@ -193,5 +196,65 @@ describe("plex-auth (Effect 4 edition, built bundle)", () => {
       assert.strictEqual(unknown.code, 2)
     },
     spawnTimeout * 2
+  )
+
+  it(
+    "fake-server prints its details as JSON and serves the fake until stopped",
+    async () => {
+      const child = spawn(process.execPath, [bin, "fake-server", "--json"], {
+        env: { PATH: process.env["PATH"] ?? "", HOME: work },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      const closed = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)))
+      try {
+        // Read stdout until it holds one whole JSON document.
+        const details = await new Promise<Record<string, unknown>>((resolve, reject) => {
+          let text = ""
+          child.stdout.on("data", (chunk: Buffer) => {
+            text += chunk.toString("utf8")
+            try {
+              resolve(JSON.parse(text) as Record<string, unknown>)
+            } catch {
+              // Not whole yet.
+            }
+          })
+          child.once("close", () => reject(new Error(`fake-server ended early: ${text}`)))
+        })
+        assert.deepStrictEqual(Object.keys(details), [
+          "plexTvUrl",
+          "serverUrl",
+          "urls",
+          "login",
+          "password",
+          "token",
+          "serverId",
+          "serverName",
+          "approvePinsAfterSeconds"
+        ])
+        const plexTvUrl = String(details["plexTvUrl"])
+        assert.match(plexTvUrl, /^http:\/\/127\.0\.0\.1:\d+$/)
+        const dir = await freshDirectory()
+        const signedIn = await run(
+          [
+            "login",
+            "--password",
+            "--login",
+            String(details["login"]),
+            "--plex-tv",
+            plexTvUrl,
+            "--json",
+            "--config-dir",
+            dir
+          ],
+          { PLEX_PASSWORD: String(details["password"]) }
+        )
+        assert.strictEqual(signedIn.code, 0, signedIn.stderr)
+        assert.strictEqual(JSON.parse(signedIn.stdout).account.email, details["login"])
+      } finally {
+        child.kill("SIGTERM")
+      }
+      assert.strictEqual(await closed, 130)
+    },
+    spawnTimeout * 3
   )
 })

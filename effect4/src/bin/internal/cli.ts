@@ -6,9 +6,11 @@
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import * as Cause from "effect/Cause"
+import * as CliConfig from "effect/cli/CliConfig"
 import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
+import * as GlobalFlag from "effect/cli/GlobalFlag"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
@@ -784,6 +786,8 @@ export const main = (args: ReadonlyArray<string>): Effect.Effect<number> => {
         ExitCode.Generic as number
       )
     }),
+    // Only --help (-h) and --version of effect/cli's built-in flags: the help lists what plex-auth does.
+    Effect.provide(CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version] })),
     Effect.provide(Platform.layer)
   )
 }
