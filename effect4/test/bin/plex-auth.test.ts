@@ -109,7 +109,7 @@ describe("plex-auth (Effect 4 edition, built bundle)", () => {
   )
 
   it(
-    "login --fake, then whoami, token transient and logout print their documented JSON",
+    "login --fake, then whoami, servers, token transient and logout print their documented JSON; offline exits 5",
     async () => {
       const dir = await freshDirectory()
       const login = await run(["login", "--fake", "--json", "--config-dir", dir])
@@ -140,6 +140,24 @@ describe("plex-auth (Effect 4 edition, built bundle)", () => {
       const text = await run(["whoami", "--fake", "--config-dir", dir])
       assert.strictEqual(text.code, 0)
       assert.match(text.stdout, /^username alice\nemail {4}alice@example\.com\nid {7}\d+\nuuid {5}\S+\n$/)
+
+      const offline = await run(["whoami", "--fake", "--config-dir", dir], { PLEX_AUTH_FAKE: "offline" })
+      assert.strictEqual(offline.code, 5, offline.stderr)
+      assert.include(offline.stderr, "plex-auth: Could not reach http://127.0.0.1:")
+
+      const servers = await run(["servers", "--fake", "--json", "--config-dir", dir])
+      assert.strictEqual(servers.code, 0, servers.stderr)
+      const [server] = (JSON.parse(servers.stdout) as { servers: Array<Record<string, unknown>> }).servers
+      assert.deepStrictEqual(Object.keys(server ?? {}), [
+        "name",
+        "clientIdentifier",
+        "owned",
+        "connection",
+        "attempts",
+        "error"
+      ])
+      assert.strictEqual(server?.["owned"], true)
+      assert.strictEqual(server?.["error"], null)
 
       const transient = await run(["--fake", "--config-dir", dir, "token", "transient", "--json"])
       assert.strictEqual(transient.code, 0, transient.stderr)

@@ -32,6 +32,7 @@ import * as PlexAuth from "../../PlexAuth.js"
 import * as PlexServer from "../../PlexServer.js"
 import * as PlexTv from "../../PlexTv.js"
 import * as Resources from "../../Resources.js"
+import * as Fault from "../../testing/Fault.js"
 import * as Platform from "./platform.js"
 import { version } from "./version.js"
 
@@ -145,6 +146,10 @@ const startFake = (options: {
       )
     )
     if (scenarios.has("revoke-token") && savedToken !== undefined) yield* server.fake.revokeToken(savedToken)
+    if (scenarios.has("offline")) {
+      yield* server.fake.fault({ origin: server.plexTvUrl }, Fault.refuse)
+      yield* server.fake.fault({ origin: server.serverUrl }, Fault.refuse)
+    }
     return server
   })
 
@@ -522,7 +527,14 @@ const servers = Command.make("servers", {}, () =>
                   attempts: (
                     connected?.attempts ?? (error?._tag === "NoReachableConnection" ? error.attempts : [])
                   ).map(attemptJson),
-                  error: error === undefined ? null : { kind: error._tag, ...Core.failureOf(error) }
+                  error:
+                    error === undefined
+                      ? null
+                      : {
+                          kind: error._tag,
+                          exitCode: Core.failureOf(error).exitCode,
+                          message: Core.failureOf(error).message
+                        }
                 }
               })
             })
@@ -597,7 +609,7 @@ const transient = Command.make(
                   )
                 )
               }
-              say("Finding the server…")
+              yield* say("Finding the server…")
               const connected = Option.isSome(options.server)
                 ? yield* Resources.connectByName(options.server.value)
                 : yield* Effect.gen(function* () {
