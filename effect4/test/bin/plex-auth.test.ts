@@ -72,6 +72,8 @@ describe("plex-auth (Effect 4 edition, built bundle)", () => {
         "token",
         "logout",
         "fake-server",
+        "claim-token",
+        "devices",
         "--fake",
         "--json",
         "--config-dir"
@@ -274,5 +276,39 @@ describe("plex-auth (Effect 4 edition, built bundle)", () => {
       assert.strictEqual(await closed, 130)
     },
     spawnTimeout * 3
+  )
+
+  it(
+    "claim-token prints a claim token alone; devices lists the account's devices; devices revoke of an unknown id exits 1",
+    async () => {
+      const dir = await freshDirectory()
+      assert.strictEqual((await run(["login", "--fake", "--config-dir", dir])).code, 0)
+      const claim = await run(["claim-token", "--fake", "--config-dir", dir])
+      assert.strictEqual(claim.code, 0, claim.stderr)
+      assert.match(claim.stdout, /^claim-\S+\n$/)
+      const devices = await run(["devices", "--fake", "--json", "--config-dir", dir])
+      assert.strictEqual(devices.code, 0, devices.stderr)
+      const list = (JSON.parse(devices.stdout) as { devices: Array<{ id: number; name: string }> }).devices
+      assert.deepStrictEqual(
+        list.map((device) => device.name),
+        ["Living Room TV", "Old Phone"]
+      )
+      assert.notInclude(devices.stdout, "token")
+      const revoked = await run([
+        "devices",
+        "revoke",
+        String(list[1]?.id),
+        "--fake",
+        "--json",
+        "--config-dir",
+        dir
+      ])
+      assert.strictEqual(revoked.code, 0, revoked.stderr)
+      assert.deepStrictEqual(JSON.parse(revoked.stdout), { id: list[1]?.id, revoked: true })
+      const unknown = await run(["devices", "revoke", "999999", "--fake", "--config-dir", dir])
+      assert.strictEqual(unknown.code, 1)
+      assert.include(unknown.stderr, "no device 999999")
+    },
+    spawnTimeout * 5
   )
 })

@@ -6,6 +6,7 @@
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import * as Cause from "effect/Cause"
+import * as Argument from "effect/cli/Argument"
 import * as CliConfig from "effect/cli/CliConfig"
 import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
@@ -24,7 +25,9 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Core from "../../../../src/core/cli/failure.js"
 import * as ClientIdentity from "../../ClientIdentity.js"
+import * as Claim from "../../Claim.js"
 import * as Credentials from "../../Credentials.js"
+import * as Devices from "../../Devices.js"
 import * as FakePlexServer from "../../node/FakePlexServer.js"
 import * as FileStore from "../../node/KeyValueStore.js"
 import * as PinLogin from "../../PinLogin.js"
@@ -130,7 +133,12 @@ const startFake = (options: {
       accounts: [
         {
           ...(savedToken !== undefined && savedToken.length > 0 ? { token: Redacted.make(savedToken) } : {}),
-          ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {})
+          ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {}),
+          // The devices the Effect 3 CLI's fake has too (src/bin/internal/featuresSeed.ts).
+          devices: [
+            { name: "Living Room TV", product: "Plex for Android (TV)", platform: "Android" },
+            { name: "Old Phone", product: "Plex for iOS", platform: "iOS" }
+          ]
         }
       ],
       ...(scenarios.has("expire-pin")
@@ -700,6 +708,94 @@ const logout = Command.make(
 ).pipe(Command.withDescription("Sign out: revoke the saved token at plex.tv and forget it."))
 
 // ---------------------------------------------------------------------------
+// claim-token, devices (issue 17)
+// ---------------------------------------------------------------------------
+
+const claimToken = Command.make("claim-token", {}, () =>
+  Effect.flatMap(globals, (run) =>
+    inSession(run, (session) =>
+      Effect.gen(function* () {
+        const token = yield* savedToken(session)
+        const claim = yield* plexFailure(Claim.token().pipe(Credentials.withToken(token)))
+        // A secret printed on purpose: on stdout, alone, for `docker run -e PLEX_CLAIM=$(plex-auth claim-token)`.
+        yield* run.json ? json({ token: Redacted.value(claim) }) : line(Redacted.value(claim))
+      })
+    )
+  )
+).pipe(
+  Command.withDescription(
+    "Print a claim token (valid a few minutes; what Docker's PLEX_CLAIM takes), and nothing else, on stdout."
+  )
+)
+
+const revokeDevice = Command.make("revoke", { id: Argument.Int("id") }, (options) =>
+  Effect.flatMap(globals, (run) =>
+    inSession(run, (session) =>
+      Effect.gen(function* () {
+        const token = yield* savedToken(session)
+        yield* plexFailure(
+          Devices.revoke(options.id).pipe(
+            Credentials.withToken(token),
+            Effect.catchTags({
+              NotFound: () =>
+                Effect.fail(
+                  new CliFailure({
+                    message: `The account has no device ${options.id} (see \`plex-auth devices\`).`,
+                    exitCode: ExitCode.Generic
+                  })
+                ),
+              InvalidInput: (error) => Effect.fail(usage(`Invalid device id: ${error.reason}.`))
+            })
+          )
+        )
+        yield* run.json
+          ? json({ id: options.id, revoked: true })
+          : line(`Revoked device ${options.id}: it is signed out.`)
+      })
+    )
+  )
+).pipe(
+  Command.withDescription("Revoke an authorized device (its id from `plex-auth devices`): it is signed out.")
+)
+
+const devices = Command.make("devices", {}, () =>
+  Effect.flatMap(globals, (run) =>
+    inSession(run, (session) =>
+      Effect.gen(function* () {
+        const token = yield* savedToken(session)
+        const list = yield* plexFailure(Devices.list().pipe(Credentials.withToken(token)))
+        if (run.json) {
+          return yield* json({
+            // Never a device's token.
+            devices: list.map((device) => ({
+              id: device.id,
+              name: device.name,
+              product: device.product ?? null,
+              productVersion: device.productVersion ?? null,
+              platform: device.platform ?? null,
+              platformVersion: device.platformVersion ?? null,
+              device: device.device ?? null,
+              clientIdentifier: device.clientIdentifier ?? null,
+              createdAt: device.createdAt ?? null,
+              lastSeenAt: device.lastSeenAt ?? null
+            }))
+          })
+        }
+        if (list.length === 0) return yield* line("No authorized devices.")
+        yield* line(
+          list
+            .map((d) => Core.neutralise(`${String(d.id).padEnd(10)} ${d.name.padEnd(24)} ${d.product ?? ""}`))
+            .join("\n")
+        )
+      })
+    )
+  )
+).pipe(
+  Command.withDescription("List the devices authorized on the account (id, name, product)."),
+  Command.withSubcommands([revokeDevice])
+)
+
+// ---------------------------------------------------------------------------
 // fake-server
 // ---------------------------------------------------------------------------
 
@@ -759,7 +855,9 @@ const fakeServer = Command.make(
 // The command line
 // ---------------------------------------------------------------------------
 
-const command = root.pipe(Command.withSubcommands([login, whoami, servers, token, logout, fakeServer]))
+const command = root.pipe(
+  Command.withSubcommands([login, whoami, servers, token, logout, fakeServer, claimToken, devices])
+)
 
 /**
  * Runs the command line (without the node and script arguments) and
