@@ -464,40 +464,6 @@ const whoami = Command.make("whoami", {}, () =>
 // servers
 // ---------------------------------------------------------------------------
 
-interface Attempt {
-  readonly uri: string
-  readonly location: string
-  readonly protocol: string
-  readonly outcome: "Reachable" | "Failed" | "WrongServer" | "Cancelled"
-  readonly millis: number
-  readonly reason?: string | undefined
-}
-
-const mark: Record<Attempt["outcome"], string> = {
-  Reachable: "ok",
-  Failed: "failed",
-  WrongServer: "wrong server",
-  Cancelled: "not needed"
-}
-
-const attemptLine = (attempt: Attempt, chosen: boolean) =>
-  Core.neutralise(
-    `  ${chosen ? "*" : " "} ${attempt.uri.padEnd(44)} ${attempt.location.padEnd(6)} ${`${attempt.millis} ms`.padStart(8)}  ${
-      attempt.outcome === "Failed" && attempt.reason !== undefined
-        ? `failed (${attempt.reason})`
-        : mark[attempt.outcome]
-    }`
-  )
-
-const attemptJson = (attempt: Attempt) => ({
-  uri: attempt.uri,
-  location: attempt.location,
-  protocol: attempt.protocol,
-  outcome: attempt.outcome,
-  millis: attempt.millis,
-  reason: attempt.reason ?? null
-})
-
 const servers = Command.make("servers", {}, () =>
   Effect.flatMap(globals, (run) =>
     inSession(run, (session) =>
@@ -534,7 +500,7 @@ const servers = Command.make("servers", {}, () =>
                         },
                   attempts: (
                     connected?.attempts ?? (error?._tag === "NoReachableConnection" ? error.attempts : [])
-                  ).map(attemptJson),
+                  ).map(Core.attemptJson),
                   error:
                     error === undefined
                       ? null
@@ -560,7 +526,9 @@ const servers = Command.make("servers", {}, () =>
                 Core.neutralise(
                   `  connection: ${connected.uri} (${connected.candidate.location}, ${connected.candidate.protocol}), chosen in ${connected.elapsedMillis} ms`
                 ),
-                ...connected.attempts.map((attempt) => attemptLine(attempt, attempt.uri === connected.uri))
+                ...connected.attempts.map((attempt) =>
+                  Core.attemptLine(attempt, attempt.uri === connected.uri)
+                )
               ].join("\n")
             }
             const error = result.failure
@@ -568,7 +536,7 @@ const servers = Command.make("servers", {}, () =>
               ? [
                   head,
                   error.attempts.length === 0 ? "  no usable connection" : "  no connection answered",
-                  ...error.attempts.map((attempt) => attemptLine(attempt, false))
+                  ...error.attempts.map((attempt) => Core.attemptLine(attempt, false))
                 ].join("\n")
               : `${head}\n  ${Core.neutralise(Core.failureOf(error).message)}`
           })
@@ -767,18 +735,7 @@ const devices = Command.make("devices", {}, () =>
         if (run.json) {
           return yield* json({
             // Never a device's token.
-            devices: list.map((device) => ({
-              id: device.id,
-              name: device.name,
-              product: device.product ?? null,
-              productVersion: device.productVersion ?? null,
-              platform: device.platform ?? null,
-              platformVersion: device.platformVersion ?? null,
-              device: device.device ?? null,
-              clientIdentifier: device.clientIdentifier ?? null,
-              createdAt: device.createdAt ?? null,
-              lastSeenAt: device.lastSeenAt ?? null
-            }))
+            devices: list.map(Core.deviceJson)
           })
         }
         if (list.length === 0) return yield* line("No authorized devices.")
