@@ -16,10 +16,10 @@ import * as Credentials from "../../Credentials.js"
 import * as PinLogin from "../../PinLogin.js"
 import * as PlexAuth from "../../PlexAuth.js"
 import type * as PlexError from "../../PlexError.js"
-import type { ConnectionAttempt } from "../../Resources.js"
 import * as PlexServer from "../../PlexServer.js"
 import * as Resources from "../../Resources.js"
 import type * as Schemas from "../../Schemas.js"
+import * as CoreFailure from "../../core/cli/failure.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
 import * as Features from "./features.js"
 import * as Session from "./session.js"
@@ -473,30 +473,9 @@ const transient = Command.make(
 // servers
 // ---------------------------------------------------------------------------
 
-const mark: Record<ConnectionAttempt["outcome"], string> = {
-  Reachable: "ok",
-  Failed: "failed",
-  WrongServer: "wrong server",
-  Cancelled: "not needed"
-}
+const attemptLine = CoreFailure.attemptLine
 
-const attemptLine = (attempt: ConnectionAttempt, chosen: boolean) =>
-  Output.neutralise(
-    `  ${chosen ? "*" : " "} ${attempt.uri.padEnd(44)} ${attempt.location.padEnd(6)} ${`${attempt.millis} ms`.padStart(8)}  ${
-      attempt.outcome === "Failed" && attempt.reason !== undefined
-        ? `failed (${attempt.reason})`
-        : mark[attempt.outcome]
-    }`
-  )
-
-const attemptJson = (attempt: ConnectionAttempt) => ({
-  uri: attempt.uri,
-  location: attempt.location,
-  protocol: attempt.protocol,
-  outcome: attempt.outcome,
-  millis: attempt.millis,
-  reason: attempt.reason ?? null
-})
+const attemptJson = CoreFailure.attemptJson
 
 const servers = Command.make("servers", { globals: globalOptions }, (options) =>
   inSession(options.globals)((run) =>

@@ -18,6 +18,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type { ClientIdentity } from "../../ClientIdentity.js"
 import type { Credentials } from "../../Credentials.js"
 import * as Claim from "../../Claim.js"
+import * as CoreFailure from "../../core/cli/failure.js"
 import * as Devices from "../../Devices.js"
 import * as Home from "../../Home.js"
 import type * as PlexError from "../../PlexError.js"
@@ -147,18 +148,7 @@ const homeUserJson = (user: Home.HomeUser) => ({
 })
 
 /** An authorized device under `--json`: never its token. */
-const deviceJson = (device: Devices.AuthorizedDevice) => ({
-  id: device.id,
-  name: device.name,
-  product: device.product ?? null,
-  productVersion: device.productVersion ?? null,
-  platform: device.platform ?? null,
-  platformVersion: device.platformVersion ?? null,
-  device: device.device ?? null,
-  clientIdentifier: device.clientIdentifier ?? null,
-  createdAt: device.createdAt ?? null,
-  lastSeenAt: device.lastSeenAt ?? null
-})
+const deviceJson = CoreFailure.deviceJson
 
 /** The commands, given what commands.ts shares. */
 export const commands = (shared: Shared) => {

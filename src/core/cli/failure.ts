@@ -250,3 +250,65 @@ export const withdrawnOption = (argv: ReadonlyArray<string>): string | undefined
   }
   return undefined
 }
+
+/** A connection probe, as both editions' `Resources.ConnectionAttempt` has it. */
+export interface AttemptLike {
+  readonly uri: string
+  readonly location: string
+  readonly protocol: string
+  readonly outcome: "Reachable" | "Failed" | "WrongServer" | "Cancelled"
+  readonly millis: number
+  readonly reason?: string | undefined
+}
+
+const mark: Record<AttemptLike["outcome"], string> = {
+  Reachable: "ok",
+  Failed: "failed",
+  WrongServer: "wrong server",
+  Cancelled: "not needed"
+}
+
+/** One probe as `servers` prints it, `*` marking the chosen connection. */
+export const attemptLine = (attempt: AttemptLike, chosen: boolean): string =>
+  neutralise(
+    `  ${chosen ? "*" : " "} ${attempt.uri.padEnd(44)} ${attempt.location.padEnd(6)} ${`${attempt.millis} ms`.padStart(8)}  ${
+      attempt.outcome === "Failed" && attempt.reason !== undefined
+        ? `failed (${attempt.reason})`
+        : mark[attempt.outcome]
+    }`
+  )
+
+/** One probe as `servers --json` prints it. */
+export const attemptJson = (attempt: AttemptLike) => ({
+  uri: attempt.uri,
+  location: attempt.location,
+  protocol: attempt.protocol,
+  outcome: attempt.outcome,
+  millis: attempt.millis,
+  reason: attempt.reason ?? null
+})
+
+/** An authorized device as `devices --json` prints it: never its token. */
+export const deviceJson = (device: {
+  readonly id: number
+  readonly name: string
+  readonly product?: string | undefined
+  readonly productVersion?: string | undefined
+  readonly platform?: string | undefined
+  readonly platformVersion?: string | undefined
+  readonly device?: string | undefined
+  readonly clientIdentifier?: string | undefined
+  readonly createdAt?: number | undefined
+  readonly lastSeenAt?: number | undefined
+}) => ({
+  id: device.id,
+  name: device.name,
+  product: device.product ?? null,
+  productVersion: device.productVersion ?? null,
+  platform: device.platform ?? null,
+  platformVersion: device.platformVersion ?? null,
+  device: device.device ?? null,
+  clientIdentifier: device.clientIdentifier ?? null,
+  createdAt: device.createdAt ?? null,
+  lastSeenAt: device.lastSeenAt ?? null
+})

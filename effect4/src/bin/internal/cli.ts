@@ -6,9 +6,12 @@
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import * as Cause from "effect/Cause"
+import * as Argument from "effect/cli/Argument"
+import * as CliConfig from "effect/cli/CliConfig"
 import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
+import * as GlobalFlag from "effect/cli/GlobalFlag"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
@@ -22,7 +25,9 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Core from "../../../../src/core/cli/failure.js"
 import * as ClientIdentity from "../../ClientIdentity.js"
+import * as Claim from "../../Claim.js"
 import * as Credentials from "../../Credentials.js"
+import * as Devices from "../../Devices.js"
 import * as FakePlexServer from "../../node/FakePlexServer.js"
 import * as FileStore from "../../node/KeyValueStore.js"
 import * as PinLogin from "../../PinLogin.js"
@@ -30,6 +35,7 @@ import * as PlexAuth from "../../PlexAuth.js"
 import * as PlexServer from "../../PlexServer.js"
 import * as PlexTv from "../../PlexTv.js"
 import * as Resources from "../../Resources.js"
+import * as Fault from "../../testing/Fault.js"
 import * as Platform from "./platform.js"
 import { version } from "./version.js"
 
@@ -127,7 +133,12 @@ const startFake = (options: {
       accounts: [
         {
           ...(savedToken !== undefined && savedToken.length > 0 ? { token: Redacted.make(savedToken) } : {}),
-          ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {})
+          ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {}),
+          // The devices the Effect 3 CLI's fake has too (src/bin/internal/featuresSeed.ts).
+          devices: [
+            { name: "Living Room TV", product: "Plex for Android (TV)", platform: "Android" },
+            { name: "Old Phone", product: "Plex for iOS", platform: "iOS" }
+          ]
         }
       ],
       ...(scenarios.has("expire-pin")
@@ -143,6 +154,10 @@ const startFake = (options: {
       )
     )
     if (scenarios.has("revoke-token") && savedToken !== undefined) yield* server.fake.revokeToken(savedToken)
+    if (scenarios.has("offline")) {
+      yield* server.fake.fault({ origin: server.plexTvUrl }, Fault.refuse)
+      yield* server.fake.fault({ origin: server.serverUrl }, Fault.refuse)
+    }
     return server
   })
 
@@ -449,40 +464,6 @@ const whoami = Command.make("whoami", {}, () =>
 // servers
 // ---------------------------------------------------------------------------
 
-interface Attempt {
-  readonly uri: string
-  readonly location: string
-  readonly protocol: string
-  readonly outcome: "Reachable" | "Failed" | "WrongServer" | "Cancelled"
-  readonly millis: number
-  readonly reason?: string | undefined
-}
-
-const mark: Record<Attempt["outcome"], string> = {
-  Reachable: "ok",
-  Failed: "failed",
-  WrongServer: "wrong server",
-  Cancelled: "not needed"
-}
-
-const attemptLine = (attempt: Attempt, chosen: boolean) =>
-  Core.neutralise(
-    `  ${chosen ? "*" : " "} ${attempt.uri.padEnd(44)} ${attempt.location.padEnd(6)} ${`${attempt.millis} ms`.padStart(8)}  ${
-      attempt.outcome === "Failed" && attempt.reason !== undefined
-        ? `failed (${attempt.reason})`
-        : mark[attempt.outcome]
-    }`
-  )
-
-const attemptJson = (attempt: Attempt) => ({
-  uri: attempt.uri,
-  location: attempt.location,
-  protocol: attempt.protocol,
-  outcome: attempt.outcome,
-  millis: attempt.millis,
-  reason: attempt.reason ?? null
-})
-
 const servers = Command.make("servers", {}, () =>
   Effect.flatMap(globals, (run) =>
     inSession(run, (session) =>
@@ -519,8 +500,15 @@ const servers = Command.make("servers", {}, () =>
                         },
                   attempts: (
                     connected?.attempts ?? (error?._tag === "NoReachableConnection" ? error.attempts : [])
-                  ).map(attemptJson),
-                  error: error === undefined ? null : { kind: error._tag, ...Core.failureOf(error) }
+                  ).map(Core.attemptJson),
+                  error:
+                    error === undefined
+                      ? null
+                      : {
+                          kind: error._tag,
+                          exitCode: Core.failureOf(error).exitCode,
+                          message: Core.failureOf(error).message
+                        }
                 }
               })
             })
@@ -538,7 +526,9 @@ const servers = Command.make("servers", {}, () =>
                 Core.neutralise(
                   `  connection: ${connected.uri} (${connected.candidate.location}, ${connected.candidate.protocol}), chosen in ${connected.elapsedMillis} ms`
                 ),
-                ...connected.attempts.map((attempt) => attemptLine(attempt, attempt.uri === connected.uri))
+                ...connected.attempts.map((attempt) =>
+                  Core.attemptLine(attempt, attempt.uri === connected.uri)
+                )
               ].join("\n")
             }
             const error = result.failure
@@ -546,7 +536,7 @@ const servers = Command.make("servers", {}, () =>
               ? [
                   head,
                   error.attempts.length === 0 ? "  no usable connection" : "  no connection answered",
-                  ...error.attempts.map((attempt) => attemptLine(attempt, false))
+                  ...error.attempts.map((attempt) => Core.attemptLine(attempt, false))
                 ].join("\n")
               : `${head}\n  ${Core.neutralise(Core.failureOf(error).message)}`
           })
@@ -595,7 +585,7 @@ const transient = Command.make(
                   )
                 )
               }
-              say("Finding the server…")
+              yield* say("Finding the server…")
               const connected = Option.isSome(options.server)
                 ? yield* Resources.connectByName(options.server.value)
                 : yield* Effect.gen(function* () {
@@ -686,6 +676,83 @@ const logout = Command.make(
 ).pipe(Command.withDescription("Sign out: revoke the saved token at plex.tv and forget it."))
 
 // ---------------------------------------------------------------------------
+// claim-token, devices (issue 17)
+// ---------------------------------------------------------------------------
+
+const claimToken = Command.make("claim-token", {}, () =>
+  Effect.flatMap(globals, (run) =>
+    inSession(run, (session) =>
+      Effect.gen(function* () {
+        const token = yield* savedToken(session)
+        const claim = yield* plexFailure(Claim.token().pipe(Credentials.withToken(token)))
+        // A secret printed on purpose: on stdout, alone, for `docker run -e PLEX_CLAIM=$(plex-auth claim-token)`.
+        yield* run.json ? json({ token: Redacted.value(claim) }) : line(Redacted.value(claim))
+      })
+    )
+  )
+).pipe(
+  Command.withDescription(
+    "Print a claim token (valid a few minutes; what Docker's PLEX_CLAIM takes), and nothing else, on stdout."
+  )
+)
+
+const revokeDevice = Command.make("revoke", { id: Argument.Int("id") }, (options) =>
+  Effect.flatMap(globals, (run) =>
+    inSession(run, (session) =>
+      Effect.gen(function* () {
+        const token = yield* savedToken(session)
+        yield* plexFailure(
+          Devices.revoke(options.id).pipe(
+            Credentials.withToken(token),
+            Effect.catchTags({
+              NotFound: () =>
+                Effect.fail(
+                  new CliFailure({
+                    message: `The account has no device ${options.id} (see \`plex-auth devices\`).`,
+                    exitCode: ExitCode.Generic
+                  })
+                ),
+              InvalidInput: (error) => Effect.fail(usage(`Invalid device id: ${error.reason}.`))
+            })
+          )
+        )
+        yield* run.json
+          ? json({ id: options.id, revoked: true })
+          : line(`Revoked device ${options.id}: it is signed out.`)
+      })
+    )
+  )
+).pipe(
+  Command.withDescription("Revoke an authorized device (its id from `plex-auth devices`): it is signed out.")
+)
+
+const devices = Command.make("devices", {}, () =>
+  Effect.flatMap(globals, (run) =>
+    inSession(run, (session) =>
+      Effect.gen(function* () {
+        const token = yield* savedToken(session)
+        const list = yield* plexFailure(Devices.list().pipe(Credentials.withToken(token)))
+        if (run.json) {
+          return yield* json({
+            // Never a device's token.
+            devices: list.map(Core.deviceJson)
+          })
+        }
+        if (list.length === 0) return yield* line("No authorized devices.")
+        yield* line(
+          list
+            .map((d) => Core.neutralise(`${String(d.id).padEnd(10)} ${d.name.padEnd(24)} ${d.product ?? ""}`))
+            .join("\n")
+        )
+      })
+    )
+  )
+).pipe(
+  Command.withDescription("List the devices authorized on the account (id, name, product)."),
+  Command.withSubcommands([revokeDevice])
+)
+
+// ---------------------------------------------------------------------------
 // fake-server
 // ---------------------------------------------------------------------------
 
@@ -745,7 +812,9 @@ const fakeServer = Command.make(
 // The command line
 // ---------------------------------------------------------------------------
 
-const command = root.pipe(Command.withSubcommands([login, whoami, servers, token, logout, fakeServer]))
+const command = root.pipe(
+  Command.withSubcommands([login, whoami, servers, token, logout, fakeServer, claimToken, devices])
+)
 
 /**
  * Runs the command line (without the node and script arguments) and
@@ -784,6 +853,8 @@ export const main = (args: ReadonlyArray<string>): Effect.Effect<number> => {
         ExitCode.Generic as number
       )
     }),
+    // Only --help (-h) and --version of effect/cli's built-in flags: the help lists what plex-auth does.
+    Effect.provide(CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version] })),
     Effect.provide(Platform.layer)
   )
 }

@@ -1,0 +1,314 @@
+import { execFile, spawn } from "node:child_process"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { buildCli } from "../../scripts/build-cli.js"
+
+/** Spawning under load is slow: each run gets 45 seconds. */
+const spawnTimeout = 45_000
+
+let work = ""
+let bin = ""
+
+beforeAll(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), "plex-auth4-"))
+  bin = path.join(work, "bin", "plex-auth.js")
+  await buildCli(bin)
+}, 120_000)
+
+afterAll(async () => {
+  await fs.rm(work, { recursive: true, force: true })
+})
+
+interface Run {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs the built CLI on this Node (>= 22.19), with a clean environment of its own. */
+const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        timeout: spawnTimeout,
+        env: { PATH: process.env["PATH"] ?? "", HOME: work, XDG_CONFIG_HOME: path.join(work, "xdg"), ...env }
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
+        resolve({ code, stdout, stderr })
+      }
+    )
+  })
+
+const freshDirectory = () => fs.mkdtemp(path.join(work, "config-"))
+
+describe("plex-auth (Effect 4 edition, built bundle)", () => {
+  it("the bundle is one file with a shebang, run from a directory with no node_modules", async () => {
+    const text = await fs.readFile(bin, "utf8")
+    assert.isTrue(text.startsWith("#!/usr/bin/env node\n"))
+    // buildCli fails when the bundle imports anything else; this one runs from a temporary
+    // directory with no node_modules anywhere above it (the tests below).
+    assert.isFalse(
+      await fs.stat(path.join(work, "node_modules")).then(
+        () => true,
+        () => false
+      )
+    )
+  })
+
+  it(
+    "--help lists the commands; --version prints the package's version",
+    async () => {
+      const help = await run(["--help"])
+      assert.strictEqual(help.code, 0)
+      for (const name of [
+        "login",
+        "whoami",
+        "servers",
+        "token",
+        "logout",
+        "fake-server",
+        "claim-token",
+        "devices",
+        "--fake",
+        "--json",
+        "--config-dir"
+      ]) {
+        assert.include(help.stdout, name)
+      }
+      // No filler: only --help and --version of effect/cli's built-in flags.
+      for (const builtIn of ["--wizard", "--completions", "--log-level"])
+        assert.notInclude(help.stdout, builtIn)
+      const pkg = JSON.parse(await fs.readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
+        version: string
+      }
+      const version = await run(["--version"])
+      assert.strictEqual(version.code, 0)
+      assert.include(version.stdout, pkg.version)
+    },
+    spawnTimeout * 2
+  )
+
+  it(
+    'whoami when not logged in exits 3 with "Not logged in" (JSON under --json)',
+    async () => {
+      const dir = await freshDirectory()
+      const plain = await run(["whoami", "--fake", "--config-dir", dir])
+      assert.strictEqual(plain.code, 3)
+      assert.strictEqual(plain.stdout, "")
+      assert.include(plain.stderr, "plex-auth: Not logged in")
+      const json = await run(["--fake", "--config-dir", dir, "whoami", "--json"])
+      assert.strictEqual(json.code, 3)
+      assert.deepStrictEqual(JSON.parse(json.stderr), {
+        error: { kind: "Unauthorized", exitCode: 3, message: "Not logged in. Run `plex-auth login` first." }
+      })
+    },
+    spawnTimeout * 2
+  )
+
+  it(
+    "login --fake, then whoami, servers, token transient and logout print their documented JSON; offline exits 5",
+    async () => {
+      const dir = await freshDirectory()
+      const login = await run(["login", "--fake", "--json", "--config-dir", dir])
+      assert.strictEqual(login.code, 0, login.stderr)
+      const file = path.join(dir, "store.json")
+      assert.deepStrictEqual(JSON.parse(login.stdout), {
+        account: {
+          username: "alice",
+          email: "alice@example.com",
+          id: JSON.parse(login.stdout).account.id,
+          uuid: JSON.parse(login.stdout).account.uuid
+        },
+        file,
+        previous: "none"
+      })
+      // The PIN's address went to stderr: stdout is the one document.
+      assert.include(login.stderr, "https://app.plex.tv/auth#?")
+      assert.strictEqual((await fs.stat(file)).mode & 0o777, 0o600)
+
+      const whoami = await run(["--fake", "whoami", "--json", "--config-dir", dir])
+      assert.strictEqual(whoami.code, 0, whoami.stderr)
+      const account = JSON.parse(whoami.stdout) as Record<string, unknown>
+      assert.deepStrictEqual(Object.keys(account), ["username", "email", "id", "uuid"])
+      assert.strictEqual(account["username"], "alice")
+      assert.strictEqual(account["email"], "alice@example.com")
+      assert.isNumber(account["id"])
+
+      const text = await run(["whoami", "--fake", "--config-dir", dir])
+      assert.strictEqual(text.code, 0)
+      assert.match(text.stdout, /^username alice\nemail {4}alice@example\.com\nid {7}\d+\nuuid {5}\S+\n$/)
+
+      const offline = await run(["whoami", "--fake", "--config-dir", dir], { PLEX_AUTH_FAKE: "offline" })
+      assert.strictEqual(offline.code, 5, offline.stderr)
+      assert.include(offline.stderr, "plex-auth: Could not reach http://127.0.0.1:")
+
+      const servers = await run(["servers", "--fake", "--json", "--config-dir", dir])
+      assert.strictEqual(servers.code, 0, servers.stderr)
+      const [server] = (JSON.parse(servers.stdout) as { servers: Array<Record<string, unknown>> }).servers
+      assert.deepStrictEqual(Object.keys(server ?? {}), [
+        "name",
+        "clientIdentifier",
+        "owned",
+        "connection",
+        "attempts",
+        "error"
+      ])
+      assert.strictEqual(server?.["owned"], true)
+      assert.strictEqual(server?.["error"], null)
+
+      const transient = await run(["--fake", "--config-dir", dir, "token", "transient", "--json"])
+      assert.strictEqual(transient.code, 0, transient.stderr)
+      assert.deepStrictEqual(Object.keys(JSON.parse(transient.stdout)), ["token"])
+
+      const logout = await run(["logout", "--fake", "--json", "--config-dir", dir])
+      assert.strictEqual(logout.code, 0, logout.stderr)
+      assert.deepStrictEqual(JSON.parse(logout.stdout), { revoked: true, forgotten: true })
+      const after = await run(["whoami", "--fake", "--config-dir", dir])
+      assert.strictEqual(after.code, 3)
+      const again = await run(["logout", "--fake", "--json", "--config-dir", dir])
+      assert.deepStrictEqual(JSON.parse(again.stdout), { revoked: false, forgotten: false })
+    },
+    spawnTimeout * 7
+  )
+
+  it(
+    "login --password takes the password from PLEX_PASSWORD and the two-factor code from PLEX_2FA_CODE",
+    async () => {
+      const dir = await freshDirectory()
+      const args = [
+        "login",
+        "--password",
+        "--login",
+        "alice@example.com",
+        "--fake",
+        "--json",
+        "--config-dir",
+        dir
+      ]
+      const env = { PLEX_PASSWORD: "alice-secret-password", PLEX_AUTH_FAKE: "two-factor" }
+      const wrongCode = await run(args, { ...env, PLEX_2FA_CODE: "000000" })
+      assert.strictEqual(wrongCode.code, 3)
+      assert.include(wrongCode.stderr, "two-factor code was not accepted")
+      const signedIn = await run(args, { ...env, PLEX_2FA_CODE: "123456" })
+      assert.strictEqual(signedIn.code, 0, signedIn.stderr)
+      assert.strictEqual(JSON.parse(signedIn.stdout).account.username, "alice")
+      // Nothing secret is printed.
+      assert.notInclude(signedIn.stdout + signedIn.stderr, "alice-secret-password")
+      const wrongPassword = await run(args, { PLEX_PASSWORD: "nope" })
+      assert.strictEqual(wrongPassword.code, 3)
+      assert.include(wrongPassword.stderr, "wrong login or password")
+    },
+    spawnTimeout * 4
+  )
+
+  it(
+    "a code on the command line is refused (exit 2); an unknown command is a usage error",
+    async () => {
+      const withdrawn = await run(["login", "--code-2fa", "123456", "--fake"])
+      assert.strictEqual(withdrawn.code, 2)
+      assert.include(withdrawn.stderr, "PLEX_2FA_CODE")
+      const unknown = await run(["frobnicate"])
+      assert.strictEqual(unknown.code, 2)
+    },
+    spawnTimeout * 2
+  )
+
+  it(
+    "fake-server prints its details as JSON and serves the fake until stopped",
+    async () => {
+      const child = spawn(process.execPath, [bin, "fake-server", "--json"], {
+        env: { PATH: process.env["PATH"] ?? "", HOME: work },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      const closed = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)))
+      try {
+        // Read stdout until it holds one whole JSON document.
+        const details = await new Promise<Record<string, unknown>>((resolve, reject) => {
+          let text = ""
+          child.stdout.on("data", (chunk: Buffer) => {
+            text += chunk.toString("utf8")
+            try {
+              resolve(JSON.parse(text) as Record<string, unknown>)
+            } catch {
+              // Not whole yet.
+            }
+          })
+          child.once("close", () => reject(new Error(`fake-server ended early: ${text}`)))
+        })
+        assert.deepStrictEqual(Object.keys(details), [
+          "plexTvUrl",
+          "serverUrl",
+          "urls",
+          "login",
+          "password",
+          "token",
+          "serverId",
+          "serverName",
+          "approvePinsAfterSeconds"
+        ])
+        const plexTvUrl = String(details["plexTvUrl"])
+        assert.match(plexTvUrl, /^http:\/\/127\.0\.0\.1:\d+$/)
+        const dir = await freshDirectory()
+        const signedIn = await run(
+          [
+            "login",
+            "--password",
+            "--login",
+            String(details["login"]),
+            "--plex-tv",
+            plexTvUrl,
+            "--json",
+            "--config-dir",
+            dir
+          ],
+          { PLEX_PASSWORD: String(details["password"]) }
+        )
+        assert.strictEqual(signedIn.code, 0, signedIn.stderr)
+        assert.strictEqual(JSON.parse(signedIn.stdout).account.email, details["login"])
+      } finally {
+        child.kill("SIGTERM")
+      }
+      assert.strictEqual(await closed, 130)
+    },
+    spawnTimeout * 3
+  )
+
+  it(
+    "claim-token prints a claim token alone; devices lists the account's devices; devices revoke of an unknown id exits 1",
+    async () => {
+      const dir = await freshDirectory()
+      assert.strictEqual((await run(["login", "--fake", "--config-dir", dir])).code, 0)
+      const claim = await run(["claim-token", "--fake", "--config-dir", dir])
+      assert.strictEqual(claim.code, 0, claim.stderr)
+      assert.match(claim.stdout, /^claim-\S+\n$/)
+      const devices = await run(["devices", "--fake", "--json", "--config-dir", dir])
+      assert.strictEqual(devices.code, 0, devices.stderr)
+      const list = (JSON.parse(devices.stdout) as { devices: Array<{ id: number; name: string }> }).devices
+      assert.deepStrictEqual(
+        list.map((device) => device.name),
+        ["Living Room TV", "Old Phone"]
+      )
+      assert.notInclude(devices.stdout, "token")
+      const revoked = await run([
+        "devices",
+        "revoke",
+        String(list[1]?.id),
+        "--fake",
+        "--json",
+        "--config-dir",
+        dir
+      ])
+      assert.strictEqual(revoked.code, 0, revoked.stderr)
+      assert.deepStrictEqual(JSON.parse(revoked.stdout), { id: list[1]?.id, revoked: true })
+      const unknown = await run(["devices", "revoke", "999999", "--fake", "--config-dir", dir])
+      assert.strictEqual(unknown.code, 1)
+      assert.include(unknown.stderr, "no device 999999")
+    },
+    spawnTimeout * 5
+  )
+})
