@@ -86,7 +86,7 @@ const readOnlySteps = (source: Effect.Effect<string, Error, HttpClient.HttpClien
 const fakeJourney = (server: FakePlexServer.FakePlexServerService) =>
   Effect.gen(function* () {
     const fake = server.fake
-    console.log(`effect-plex-auth demo: the fake Plex on loopback`)
+    console.log(`effect-plex-auth demo, Effect 3 edition: the fake Plex on loopback`)
     console.log(`   plex.tv at ${server.plexTvUrl}, "Fake Media Server" at ${server.serverUrl}`)
 
     yield* step("Sign in without the two-factor code")
