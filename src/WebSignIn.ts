@@ -155,13 +155,13 @@ export class PlexUnavailable extends Schema.TaggedError<PlexUnavailable>("effect
     /** What could not be done, e.g. `createPin`, `checkPin`, `checkAccess`. */
     operation: Schema.String,
     /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
-    cause: Schema.String
+    failure: Schema.String
   },
   HttpApiSchema.annotations({ status: 503 })
 ) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn: plex.tv could not be asked (${this.operation}: ${this.cause})`
+    return `WebSignIn: plex.tv could not be asked (${this.operation}: ${this.failure})`
   }
 }
 
@@ -527,7 +527,7 @@ export const make = (
 
     const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
     const unavailable = (op: string) => (error: { readonly _tag: string }) =>
-      new PlexUnavailable({ operation: op, cause: error._tag })
+      new PlexUnavailable({ operation: op, failure: error._tag })
 
     // -- start ---------------------------------------------------------------
     const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
@@ -667,7 +667,7 @@ export const make = (
           case "InvalidToken":
             return yield* new SignInNotApproved()
           case "Unknown":
-            return yield* new PlexUnavailable({ operation: "checkAccess", cause: access.error._tag })
+            return yield* new PlexUnavailable({ operation: "checkAccess", failure: access.error._tag })
         }
 
         // A new session id at every sign-in (no fixation); a session this browser had before ends.
@@ -729,7 +729,7 @@ export const make = (
             return yield* new Unauthenticated({ reason: "TokenRevoked" })
           case "Unknown":
             if (!Core.withinGrace(now, record.accessCheckedAt, graceMillis)) {
-              return yield* new PlexUnavailable({ operation: "checkAccess", cause: access.error._tag })
+              return yield* new PlexUnavailable({ operation: "checkAccess", failure: access.error._tag })
             }
             level = record.access
             break
