@@ -54,6 +54,8 @@ interface Block {
   readonly columns: ReadonlyArray<number>
   readonly code: string
   readonly skip: boolean
+  /** An Effect 3 Markdown example read as the Effect 4 edition's (see `asEffect4`). */
+  readonly ported?: boolean
 }
 
 /** A problem found while collecting blocks (an unclosed fence). */
@@ -66,6 +68,20 @@ interface Problem {
 const isTypeScript = (lang: string): boolean => /^(ts|typescript)$/i.test(lang)
 
 /**
+ * The Effect 4 reading of an Effect 3 example: the imports renamed as docs/effect4.md's table says
+ * (`effect-plex-auth` → `effect4-plex-auth`, `@effect/platform` → `effect/http`), nothing else. The
+ * guides are written once, for the Effect 3 edition, and say so; `--edition 4` type-checks every
+ * Markdown example read this way, so the claim "change the imports and it is an Effect 4 program" is
+ * checked, not hoped. An example whose program differs in more than its imports is followed by its
+ * Effect 4 version (a ```ts effect4 block, checked instead); one that has no Effect 4 meaning is marked
+ * ```ts effect3-only.
+ */
+const asEffect4 = (code: string): string =>
+  code
+    .replace(/(from\s+|import\(\s*)(["'])effect-plex-auth(\/[^"']*)?\2/g, "$1$2effect4-plex-auth$3$2")
+    .replace(/(from\s+|import\(\s*)(["'])@effect\/platform(\/[^"']*)?\2/g, "$1$2effect/http$3$2")
+
+/**
  * The fenced code blocks of some lines (Markdown, or the text of a JSDoc
  * comment). `offsets[i]` is the column where `lines[i]` starts in the source.
  */
@@ -76,7 +92,9 @@ const fencedBlocks = (
   offsets: ReadonlyArray<number>,
   problems: Array<Problem>,
   /** Whether every block here is the Effect 4 edition's (effect4/README.md, effect4/src). */
-  allEffect4 = false
+  allEffect4 = false,
+  /** Whether the lines are a Markdown file's (guides), not a JSDoc comment's. */
+  markdown = false
 ): Array<Block> => {
   const blocks: Array<Block> = []
   let i = 0
@@ -109,7 +127,8 @@ const fencedBlocks = (
       problems.push({ source, line: firstLine + i, message: "code fence is never closed" })
     }
     // A Markdown block marked `effect4` is the Effect 4 edition's; the others the Effect 3 one's.
-    if (isTypeScript(lang) && (allEffect4 || flags.includes("effect4")) === (edition === 4)) {
+    const isEffect4 = allEffect4 || flags.includes("effect4")
+    if (isTypeScript(lang) && isEffect4 === (edition === 4)) {
       blocks.push({
         source,
         line: firstLine + i + 1,
@@ -117,6 +136,23 @@ const fencedBlocks = (
         code: body.join("\n"),
         skip: flags.includes("no-check")
       })
+    } else if (isTypeScript(lang) && edition === 4 && markdown && !flags.includes("effect3-only")) {
+      // An Effect 3 guide example, checked as the Effect 4 edition's too (`asEffect4`), unless the next
+      // block is its Effect 4 version.
+      const next = lines.slice(j + 1).findIndex((line) => /^\s*(`{3,}|~{3,})/.test(line))
+      const nextInfo = next < 0 ? [] : (/^\s*(?:`{3,}|~{3,})(.*)$/.exec(lines[j + 1 + next] ?? "")?.[1] ?? "")
+      const hasCounterpart =
+        typeof nextInfo === "string" && /^\s*(ts|typescript)\s.*\beffect4\b/i.test(nextInfo)
+      if (!hasCounterpart) {
+        blocks.push({
+          source,
+          line: firstLine + i + 1,
+          columns,
+          code: asEffect4(body.join("\n")),
+          skip: flags.includes("no-check"),
+          ported: true
+        })
+      }
     }
     i = j + 1
   }
@@ -131,7 +167,8 @@ const markdownBlocks = (file: string, problems: Array<Problem>): Array<Block> =>
     1,
     lines.map(() => 0),
     problems,
-    file.startsWith(home + path.sep) && home !== root
+    file.startsWith(home + path.sep) && home !== root,
+    true
   )
 }
 
@@ -328,6 +365,10 @@ for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
     column,
     text: `error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")}${
       code !== undefined && code !== "" ? `\n    ${code}` : ""
+    }${
+      block.ported === true
+        ? "\n    (in this Effect 3 example read as the Effect 4 edition's, imports renamed: follow it with its ```ts effect4 version, or mark it ```ts effect3-only)"
+        : ""
     }`
   })
 }
