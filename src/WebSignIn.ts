@@ -456,22 +456,6 @@ export const withCookies = (
 const private_ = (response: HttpServerResponse.HttpServerResponse) =>
   HttpServerResponse.setHeaders(response, { "cache-control": "no-store", "referrer-policy": "no-referrer" })
 
-const refusalOf = (error: CallbackError | StartError): Pages.Refusal => {
-  switch (error._tag) {
-    case "SignInNotStarted":
-      return { _tag: "NotStarted" }
-    case "SignInNotApproved":
-      return { _tag: "NotApproved" }
-    case "SignInExpired":
-      return { _tag: "PinExpired" }
-    case "AccessDenied":
-      return { _tag: "NoAccess", username: error.username }
-    case "PlexUnavailable":
-    case "SessionStoreError":
-      return { _tag: "Unavailable" }
-  }
-}
-
 /**
  * Builds the service. Fails with `InvalidInput` for a bad option or a
  * session key shorter than 32 bytes (the key is never shown), and with a
@@ -608,12 +592,7 @@ export const make = (
         }
         const pin = Core.readPinData(verified.data)
         if (pin === undefined) return yield* new SignInNotStarted({ reason: "Invalid" })
-        let state: string | null = null
-        try {
-          state = new URL(request.url, settings.origin).searchParams.get(Core.stateParam)
-        } catch {
-          state = null
-        }
+        const state = Core.stateOf(request.url, settings.origin)
         if (state === null || !Signed.constantTimeEqualText(pin.nonce, state)) {
           return yield* new SignInNotStarted({ reason: "StateMismatch" })
         }
@@ -718,33 +697,26 @@ export const make = (
             Effect.zipRight(remove(storageKey), new Unauthenticated({ reason: "Invalid" }))
           )
         )
-        let level: AccessLevel
-        let changed = renewal._tag === "Renew"
-        switch (access._tag) {
-          case "NoAccess":
+        const outcome = Core.accessOutcome(now, record, access._tag, accessTtl, graceMillis)
+        switch (outcome._tag) {
+          case "Denied":
             return yield* new AccessDenied({ username: record.user.username })
-          case "InvalidToken":
+          case "Revoked":
             yield* remove(storageKey)
             yield* checker.invalidate(token)
             return yield* new Unauthenticated({ reason: "TokenRevoked" })
-          case "Unknown":
-            if (!Core.withinGrace(now, record.accessCheckedAt, graceMillis)) {
-              return yield* new PlexUnavailable({ operation: "checkAccess", failure: access.error._tag })
-            }
-            level = record.access
-            break
-          default:
-            level = access._tag
-            if (level !== record.access || now - record.accessCheckedAt >= accessTtl) {
-              record = { ...record, access: level, accessCheckedAt: now }
-              changed = true
-            }
+          case "Unavailable":
+            return yield* new PlexUnavailable({
+              operation: "checkAccess",
+              failure: access._tag === "Unknown" ? access.error._tag : access._tag
+            })
         }
+        if (outcome.refreshed) record = { ...record, access: outcome.level, accessCheckedAt: now }
         if (renewal._tag === "Renew") record = { ...record, expiresAt: renewal.expiresAt }
-        if (changed) yield* save(storageKey, record)
+        if (outcome.refreshed || renewal._tag === "Renew") yield* save(storageKey, record)
         const cookies =
           renewal._tag === "Renew" ? [yield* sessionCookie(sessionId, record.expiresAt, now)] : []
-        return { user: userOf(record, level), cookies }
+        return { user: userOf(record, outcome.level), cookies }
       }).pipe(Effect.withSpan("WebSignIn.authenticate"))
 
     // -- sign-out ------------------------------------------------------------
@@ -781,7 +753,7 @@ export const make = (
 
     // -- routes --------------------------------------------------------------
     const refusal = (error: CallbackError | StartError, extra: ReadonlyArray<SetCookie>) => {
-      const r = refusalOf(error)
+      const r = Pages.refusalFor(error)
       return private_(
         withCookies(
           HttpServerResponse.text(Pages.refusalPage(r, settings.startPath), {
@@ -791,12 +763,6 @@ export const make = (
           extra
         )
       )
-    }
-    const sameOrigin = (request: HttpServerRequest.HttpServerRequest) => {
-      const origin = request.headers["origin"]
-      // `null` is what browsers send under `Referrer-Policy: no-referrer`; the session cookie being
-      // `SameSite=Lax`, a cross-site POST carries no session to end anyway.
-      return origin === undefined || origin === "null" || origin === settings.origin
     }
     const routes = HttpRouter.empty.pipe(
       HttpRouter.get(
@@ -822,7 +788,7 @@ export const make = (
         settings.signOutPath,
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
           // A cross-site form cannot sign a user out: browsers send `Origin` with a POST.
-          !sameOrigin(request)
+          !Core.sameOrigin(request.headers["origin"], settings.origin)
             ? Effect.succeed(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
             : Effect.match(signOut(request.headers["cookie"], { revoke: options.revokeOnSignOut === true }), {
                 onFailure: () => private_(HttpServerResponse.text("Sign-out failed", { status: 500 })),
@@ -960,19 +926,11 @@ export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn> = Layer.me
   HttpApiBuilder.Router.use((router) => Effect.flatMap(WebSignIn, (service) => router.concat(service.routes)))
 )
 
-const errorResponse = (error: AuthenticateError) => {
-  const status =
-    error._tag === "Unauthenticated"
-      ? 401
-      : error._tag === "AccessDenied"
-        ? 403
-        : error._tag === "PlexUnavailable"
-          ? 503
-          : 500
-  return HttpServerResponse.unsafeJson({ _tag: error._tag, message: error.message }, { status }).pipe(
-    HttpServerResponse.setHeader("cache-control", "no-store")
-  )
-}
+const errorResponse = (error: AuthenticateError) =>
+  HttpServerResponse.unsafeJson(
+    { _tag: error._tag, message: error.message },
+    { status: Core.authenticateStatus(error._tag) }
+  ).pipe(HttpServerResponse.setHeader("cache-control", "no-store"))
 
 /**
  * `HttpRouter` middleware: runs `app` with the {@link PlexUser} of the

@@ -241,6 +241,66 @@ describe("core/web: the sign-in flow's facts", () => {
   })
 })
 
+describe("core/web: what the bindings decide the same way", () => {
+  it("access outcomes: a grant refreshed past its TTL, a refusal, a revoked token, a failure never a refusal", () => {
+    const record = { access: "Shared", accessCheckedAt: 1_000 } as const
+    assert.deepStrictEqual(SignIn.accessOutcome(1_500, record, "Shared", 1_000, 10_000), {
+      _tag: "Granted",
+      level: "Shared",
+      refreshed: false
+    })
+    assert.deepStrictEqual(SignIn.accessOutcome(2_000, record, "Shared", 1_000, 10_000), {
+      _tag: "Granted",
+      level: "Shared",
+      refreshed: true
+    })
+    // A changed level is written back at once.
+    assert.deepStrictEqual(SignIn.accessOutcome(1_100, record, "HomeMember", 1_000, 10_000), {
+      _tag: "Granted",
+      level: "HomeMember",
+      refreshed: true
+    })
+    assert.deepStrictEqual(SignIn.accessOutcome(1_100, record, "NoAccess", 1_000, 10_000), { _tag: "Denied" })
+    assert.deepStrictEqual(SignIn.accessOutcome(1_100, record, "InvalidToken", 1_000, 10_000), {
+      _tag: "Revoked"
+    })
+    assert.deepStrictEqual(SignIn.accessOutcome(10_999, record, "Unknown", 1_000, 10_000), {
+      _tag: "Granted",
+      level: "Shared",
+      refreshed: false
+    })
+    assert.deepStrictEqual(SignIn.accessOutcome(11_000, record, "Unknown", 1_000, 10_000), {
+      _tag: "Unavailable"
+    })
+  })
+
+  it("statuses, refusals, the callback's state and the sign-out origin check", () => {
+    assert.deepStrictEqual(
+      ["Unauthenticated", "AccessDenied", "PlexUnavailable", "SessionStoreError"].map(
+        SignIn.authenticateStatus
+      ),
+      [401, 403, 503, 500]
+    )
+    assert.deepStrictEqual(Pages.refusalFor({ _tag: "AccessDenied", username: "dave" }), {
+      _tag: "NoAccess",
+      username: "dave"
+    })
+    assert.deepStrictEqual(
+      ["SignInNotStarted", "SignInNotApproved", "SignInExpired", "PlexUnavailable", "SessionStoreError"].map(
+        (_tag) => Pages.refusalFor({ _tag })._tag
+      ),
+      ["NotStarted", "NotApproved", "PinExpired", "Unavailable", "Unavailable"]
+    )
+    assert.strictEqual(SignIn.stateOf("/cb?state=abc", "https://app.example"), "abc")
+    assert.strictEqual(SignIn.stateOf("https://app.example/cb", "https://app.example"), null)
+    assert.strictEqual(SignIn.stateOf("http://[bad", "not a url"), null)
+    assert.isTrue(SignIn.sameOrigin(undefined, "https://app.example"))
+    assert.isTrue(SignIn.sameOrigin("null", "https://app.example"))
+    assert.isTrue(SignIn.sameOrigin("https://app.example", "https://app.example"))
+    assert.isFalse(SignIn.sameOrigin("https://evil.example", "https://app.example"))
+  })
+})
+
 describe("core/web: pages and the app.plex.tv URL", () => {
   it("escapes what it shows", () => {
     const html = Pages.refusalPage({ _tag: "NoAccess", username: '<script>alert("x")</script>' }, "/start")
