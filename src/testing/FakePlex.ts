@@ -275,6 +275,8 @@ export interface Options {
  */
 export const defaults: {
   readonly plexTvUrl: string
+  /** The fake's stand-in for app.plex.tv's sign-in page, for `WebSignIn`'s `authAppUrl`. */
+  readonly authAppUrl: string
   readonly clientsUrl: string
   readonly elsewhereUrl: string
   readonly username: string
