@@ -57,6 +57,7 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as AuthUrl from "../../src/core/authUrl.js"
 import * as CoreCookies from "../../src/core/web/cookies.js"
+import * as Flow from "../../src/core/web/flow.js"
 import * as Pages from "../../src/core/web/pages.js"
 import * as Core from "../../src/core/web/signIn.js"
 import * as Signed from "../../src/core/web/signed.js"
@@ -439,17 +440,6 @@ const duration = (
     : Effect.fail(V.invalid(operation, field, "must be a finite, positive duration"))
 }
 
-const path = (
-  field: string,
-  value: string | undefined,
-  fallback: `/${string}`
-): Effect.Effect<`/${string}`, InvalidInput> => {
-  const p = value ?? fallback
-  return Core.isPath(p)
-    ? Effect.succeed(p)
-    : Effect.fail(V.invalid(operation, field, "must be a path such as /auth/plex/start"))
-}
-
 /**
  * `response` with `cookies` set (as {@link WebSignInService.callback} and
  * {@link WebSignInService.authenticate} answer them, built by the core so
@@ -487,18 +477,9 @@ export const make = (
   HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
 > =>
   Effect.gen(function* () {
-    const checked = Core.settings({
-      appUrl: options.appUrl,
-      callbackPath: options.callbackPath,
-      cookieName: options.cookieName
-    })
+    const checked = Flow.appSettings(options)
     if (checked._tag === "Invalid") return yield* V.invalid(operation, checked.field, checked.message)
-    const settings = {
-      ...checked.settings,
-      startPath: yield* path("startPath", options.startPath, "/auth/plex/start"),
-      signOutPath: yield* path("signOutPath", options.signOutPath, "/auth/plex/sign-out"),
-      homePath: yield* path("homePath", options.homePath, "/")
-    }
+    const settings = checked.settings
     const idleMillis = yield* duration("sessionIdle", options.sessionIdle, "7 days", 1000)
     const maxMillis = yield* duration("sessionMax", options.sessionMax, "30 days", 1000)
     const pinMillis = yield* duration("pinLifetime", options.pinLifetime, "15 minutes", 1000)
@@ -530,52 +511,28 @@ export const make = (
     // -- start ---------------------------------------------------------------
     const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
       const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))
-      const nonce = Core.newNonce()
       const now = yield* Clock.currentTimeMillis
-      const value = yield* Effect.promise(() =>
-        Signed.sign(
-          key,
-          Core.pinPurpose,
-          Core.pinData({ id: pin.id, code: pin.code, nonce }),
-          now + pinMillis
-        )
+      const { cookie, url } = yield* Effect.promise(() =>
+        Flow.start({ key, settings, identity, pin, now, pinMillis, authAppUrl })
       )
-      const url = AuthUrl.authUrl({
-        clientIdentifier: identity.clientIdentifier,
-        code: pin.code,
-        product: identity.product,
-        version: identity.version,
-        platform: identity.platform,
-        platformVersion: identity.platformVersion,
-        device: identity.device,
-        deviceName: identity.deviceName,
-        forwardUrl: Core.callbackUrl(settings, nonce),
-        appUrl: authAppUrl
-      })
-      return { url: Redacted.make(url), cookie: Core.pinCookie(settings, value, pinMillis / 1000) }
+      return { url: Redacted.make(url), cookie }
     }).pipe(Effect.provideContext(context), Effect.withSpan("WebSignIn.start"))
 
     // -- sessions ------------------------------------------------------------
     const sessionCookie = (sessionId: string, expiresAt: number, now: number) =>
-      Effect.map(
-        Effect.promise(() => Signed.sign(key, Core.sessionPurpose, Core.sessionData(sessionId), expiresAt)),
-        (value) => Core.sessionCookie(settings, value, (expiresAt - now) / 1000)
-      )
+      Effect.promise(() => Flow.sessionCookie(key, settings, sessionId, expiresAt, now))
     const deleteSession = Core.expired(Core.sessionCookie(settings, "", 0))
     const deletePin = Core.expired(Core.pinCookie(settings, "", 0))
 
     /** The session id of a `Cookie` header, when its session cookie verifies. */
     const sessionIdOf = (cookie: string | undefined, now: number) =>
-      Effect.gen(function* () {
-        const raw = CoreCookies.parseCookieHeader(cookie).get(settings.sessionCookie)
-        if (raw === undefined || raw === "") return yield* new Unauthenticated({ reason: "NoSession" })
-        const verified = yield* Effect.promise(() => Signed.verify([key], Core.sessionPurpose, raw, now))
-        if (verified._tag === "Invalid") {
-          return yield* new Unauthenticated({ reason: verified.reason === "Expired" ? "Expired" : "Invalid" })
-        }
-        const id = Core.readSessionData(verified.data)
-        return id === undefined ? yield* new Unauthenticated({ reason: "Invalid" }) : id
-      })
+      Effect.flatMap(
+        Effect.promise(() => Flow.readSession(key, settings, cookie, now)),
+        (read) =>
+          read._tag === "Ok"
+            ? Effect.succeed(read.sessionId)
+            : Effect.fail(new Unauthenticated({ reason: read.reason }))
+      )
 
     const storageKeyOf = (sessionId: string) => Effect.promise(() => Core.storageKey(prefix, sessionId))
     const load = (storageKey: string) =>
@@ -596,20 +553,9 @@ export const make = (
     const callback = (request: { readonly cookie: string | undefined; readonly url: string }) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const raw = CoreCookies.parseCookieHeader(request.cookie).get(settings.pinCookie)
-        if (raw === undefined || raw === "") return yield* new SignInNotStarted({ reason: "NoCookie" })
-        const verified = yield* Effect.promise(() => Signed.verify([key], Core.pinPurpose, raw, now))
-        if (verified._tag === "Invalid") {
-          return yield* new SignInNotStarted({
-            reason: verified.reason === "Expired" ? "Expired" : "Invalid"
-          })
-        }
-        const pin = Core.readPinData(verified.data)
-        if (pin === undefined) return yield* new SignInNotStarted({ reason: "Invalid" })
-        const state = Core.stateOf(request.url, settings.origin)
-        if (state === null || !Signed.constantTimeEqualText(pin.nonce, state)) {
-          return yield* new SignInNotStarted({ reason: "StateMismatch" })
-        }
+        const started = yield* Effect.promise(() => Flow.readPin(key, settings, request, now))
+        if (started._tag === "NotStarted") return yield* new SignInNotStarted({ reason: started.reason })
+        const { pin } = started
 
         // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time.
         const checkPin = PinLogin.check({ id: pin.id }).pipe(
@@ -638,7 +584,7 @@ export const make = (
                 )
               )
         // The PIN plex.tv answered for is the one this browser started.
-        if (approved.code !== "" && !Signed.constantTimeEqualText(pin.code, approved.code)) {
+        if (!Flow.samePin(pin, approved.code)) {
           return yield* new SignInNotStarted({ reason: "Invalid" })
         }
         const token = approved.authToken
@@ -667,20 +613,14 @@ export const make = (
         const previous = yield* Effect.option(sessionIdOf(request.cookie, now))
         if (Option.isSome(previous)) yield* remove(yield* storageKeyOf(previous.value))
         const sessionId = Core.newSessionId()
-        const record: Core.SessionRecord = {
+        const record = Flow.newRecord({
           token: Redacted.value(token),
-          user: {
-            id: account.id,
-            uuid: account.uuid,
-            username: account.username,
-            title: account.title,
-            thumb: account.thumb
-          },
+          user: account,
           access: access._tag,
-          accessCheckedAt: now,
-          createdAt: now,
-          expiresAt: Math.min(now + idleMillis, now + maxMillis)
-        }
+          now,
+          idleMillis,
+          maxMillis
+        })
         yield* save(yield* storageKeyOf(sessionId), record)
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
