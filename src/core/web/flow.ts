@@ -75,15 +75,10 @@ export const start = async (options: {
     S.pinData({ id: pin.id, code: pin.code, nonce }),
     options.now + options.pinMillis
   )
+  // `authUrl` reads the identity's named fields only (a binding may pass its whole identity service).
   const url = AuthUrl.authUrl({
-    clientIdentifier: identity.clientIdentifier,
+    ...identity,
     code: pin.code,
-    product: identity.product,
-    version: identity.version,
-    platform: identity.platform,
-    platformVersion: identity.platformVersion,
-    device: identity.device,
-    deviceName: identity.deviceName,
     forwardUrl: S.callbackUrl(settings, nonce),
     appUrl: options.authAppUrl
   })
