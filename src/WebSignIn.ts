@@ -55,6 +55,7 @@ import * as Schema from "effect/Schema"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as AuthUrl from "./core/authUrl.js"
 import * as CoreCookies from "./core/web/cookies.js"
+import * as Flow from "./core/web/flow.js"
 import * as Pages from "./core/web/pages.js"
 import * as Core from "./core/web/signIn.js"
 import * as Signed from "./core/web/signed.js"
@@ -425,17 +426,6 @@ const duration = (
     : Effect.fail(V.invalid(operation, field, "must be a finite, positive duration"))
 }
 
-const path = (
-  field: string,
-  value: string | undefined,
-  fallback: `/${string}`
-): Effect.Effect<`/${string}`, InvalidInput> => {
-  const p = value ?? fallback
-  return Core.isPath(p)
-    ? Effect.succeed(p)
-    : Effect.fail(V.invalid(operation, field, "must be a path such as /auth/plex/start"))
-}
-
 /**
  * `response` with `cookies` set (as {@link WebSignInService.callback} and
  * {@link WebSignInService.authenticate} answer them, built by the core so
@@ -456,22 +446,6 @@ export const withCookies = (
 const private_ = (response: HttpServerResponse.HttpServerResponse) =>
   HttpServerResponse.setHeaders(response, { "cache-control": "no-store", "referrer-policy": "no-referrer" })
 
-const refusalOf = (error: CallbackError | StartError): Pages.Refusal => {
-  switch (error._tag) {
-    case "SignInNotStarted":
-      return { _tag: "NotStarted" }
-    case "SignInNotApproved":
-      return { _tag: "NotApproved" }
-    case "SignInExpired":
-      return { _tag: "PinExpired" }
-    case "AccessDenied":
-      return { _tag: "NoAccess", username: error.username }
-    case "PlexUnavailable":
-    case "SessionStoreError":
-      return { _tag: "Unavailable" }
-  }
-}
-
 /**
  * Builds the service. Fails with `InvalidInput` for a bad option or a
  * session key shorter than 32 bytes (the key is never shown), and with a
@@ -489,18 +463,9 @@ export const make = (
   HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
 > =>
   Effect.gen(function* () {
-    const checked = Core.settings({
-      appUrl: options.appUrl,
-      callbackPath: options.callbackPath,
-      cookieName: options.cookieName
-    })
+    const checked = Flow.appSettings(options)
     if (checked._tag === "Invalid") return yield* V.invalid(operation, checked.field, checked.message)
-    const settings = {
-      ...checked.settings,
-      startPath: yield* path("startPath", options.startPath, "/auth/plex/start"),
-      signOutPath: yield* path("signOutPath", options.signOutPath, "/auth/plex/sign-out"),
-      homePath: yield* path("homePath", options.homePath, "/")
-    }
+    const settings = checked.settings
     const idleMillis = yield* duration("sessionIdle", options.sessionIdle, "7 days", 1000)
     const maxMillis = yield* duration("sessionMax", options.sessionMax, "30 days", 1000)
     const pinMillis = yield* duration("pinLifetime", options.pinLifetime, "15 minutes", 1000)
@@ -532,52 +497,28 @@ export const make = (
     // -- start ---------------------------------------------------------------
     const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
       const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))
-      const nonce = Core.newNonce()
       const now = yield* Clock.currentTimeMillis
-      const value = yield* Effect.promise(() =>
-        Signed.sign(
-          key,
-          Core.pinPurpose,
-          Core.pinData({ id: pin.id, code: pin.code, nonce }),
-          now + pinMillis
-        )
+      const { cookie, url } = yield* Effect.promise(() =>
+        Flow.start({ key, settings, identity, pin, now, pinMillis, authAppUrl })
       )
-      const url = AuthUrl.authUrl({
-        clientIdentifier: identity.clientIdentifier,
-        code: pin.code,
-        product: identity.product,
-        version: identity.version,
-        platform: identity.platform,
-        platformVersion: identity.platformVersion,
-        device: identity.device,
-        deviceName: identity.deviceName,
-        forwardUrl: Core.callbackUrl(settings, nonce),
-        appUrl: authAppUrl
-      })
-      return { url: Redacted.make(url), cookie: Core.pinCookie(settings, value, pinMillis / 1000) }
+      return { url: Redacted.make(url), cookie }
     }).pipe(Effect.provide(context), Effect.withSpan("WebSignIn.start"))
 
     // -- sessions ------------------------------------------------------------
     const sessionCookie = (sessionId: string, expiresAt: number, now: number) =>
-      Effect.map(
-        Effect.promise(() => Signed.sign(key, Core.sessionPurpose, Core.sessionData(sessionId), expiresAt)),
-        (value) => Core.sessionCookie(settings, value, (expiresAt - now) / 1000)
-      )
+      Effect.promise(() => Flow.sessionCookie(key, settings, sessionId, expiresAt, now))
     const deleteSession = Core.expired(Core.sessionCookie(settings, "", 0))
     const deletePin = Core.expired(Core.pinCookie(settings, "", 0))
 
     /** The session id of a `Cookie` header, when its session cookie verifies. */
     const sessionIdOf = (cookie: string | undefined, now: number) =>
-      Effect.gen(function* () {
-        const raw = CoreCookies.parseCookieHeader(cookie).get(settings.sessionCookie)
-        if (raw === undefined || raw === "") return yield* new Unauthenticated({ reason: "NoSession" })
-        const verified = yield* Effect.promise(() => Signed.verify([key], Core.sessionPurpose, raw, now))
-        if (verified._tag === "Invalid") {
-          return yield* new Unauthenticated({ reason: verified.reason === "Expired" ? "Expired" : "Invalid" })
-        }
-        const id = Core.readSessionData(verified.data)
-        return id === undefined ? yield* new Unauthenticated({ reason: "Invalid" }) : id
-      })
+      Effect.flatMap(
+        Effect.promise(() => Flow.readSession(key, settings, cookie, now)),
+        (read) =>
+          read._tag === "Ok"
+            ? Effect.succeed(read.sessionId)
+            : Effect.fail(new Unauthenticated({ reason: read.reason }))
+      )
 
     const load = (storageKey: string) =>
       Effect.map(
@@ -598,25 +539,9 @@ export const make = (
     const callback = (request: { readonly cookie: string | undefined; readonly url: string }) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const raw = CoreCookies.parseCookieHeader(request.cookie).get(settings.pinCookie)
-        if (raw === undefined || raw === "") return yield* new SignInNotStarted({ reason: "NoCookie" })
-        const verified = yield* Effect.promise(() => Signed.verify([key], Core.pinPurpose, raw, now))
-        if (verified._tag === "Invalid") {
-          return yield* new SignInNotStarted({
-            reason: verified.reason === "Expired" ? "Expired" : "Invalid"
-          })
-        }
-        const pin = Core.readPinData(verified.data)
-        if (pin === undefined) return yield* new SignInNotStarted({ reason: "Invalid" })
-        let state: string | null = null
-        try {
-          state = new URL(request.url, settings.origin).searchParams.get(Core.stateParam)
-        } catch {
-          state = null
-        }
-        if (state === null || !Signed.constantTimeEqualText(pin.nonce, state)) {
-          return yield* new SignInNotStarted({ reason: "StateMismatch" })
-        }
+        const started = yield* Effect.promise(() => Flow.readPin(key, settings, request, now))
+        if (started._tag === "NotStarted") return yield* new SignInNotStarted({ reason: started.reason })
+        const { pin } = started
 
         // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time.
         const checkPin = PinLogin.check({ id: pin.id }).pipe(
@@ -645,7 +570,7 @@ export const make = (
                 )
               )
         // The PIN plex.tv answered for is the one this browser started.
-        if (approved.code !== "" && !Signed.constantTimeEqualText(pin.code, approved.code)) {
+        if (!Flow.samePin(pin, approved.code)) {
           return yield* new SignInNotStarted({ reason: "Invalid" })
         }
         const token = approved.authToken
@@ -676,20 +601,14 @@ export const make = (
           yield* remove(yield* Effect.promise(() => Core.storageKey(prefix, previous.value)))
         }
         const sessionId = Core.newSessionId()
-        const record: Core.SessionRecord = {
+        const record = Flow.newRecord({
           token: Redacted.value(token),
-          user: {
-            id: account.id,
-            uuid: account.uuid,
-            username: account.username,
-            title: account.title,
-            thumb: account.thumb
-          },
+          user: account,
           access: access._tag,
-          accessCheckedAt: now,
-          createdAt: now,
-          expiresAt: Math.min(now + idleMillis, now + maxMillis)
-        }
+          now,
+          idleMillis,
+          maxMillis
+        })
         yield* save(yield* Effect.promise(() => Core.storageKey(prefix, sessionId)), record)
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
@@ -718,33 +637,26 @@ export const make = (
             Effect.zipRight(remove(storageKey), new Unauthenticated({ reason: "Invalid" }))
           )
         )
-        let level: AccessLevel
-        let changed = renewal._tag === "Renew"
-        switch (access._tag) {
-          case "NoAccess":
+        const outcome = Core.accessOutcome(now, record, access._tag, accessTtl, graceMillis)
+        switch (outcome._tag) {
+          case "Denied":
             return yield* new AccessDenied({ username: record.user.username })
-          case "InvalidToken":
+          case "Revoked":
             yield* remove(storageKey)
             yield* checker.invalidate(token)
             return yield* new Unauthenticated({ reason: "TokenRevoked" })
-          case "Unknown":
-            if (!Core.withinGrace(now, record.accessCheckedAt, graceMillis)) {
-              return yield* new PlexUnavailable({ operation: "checkAccess", failure: access.error._tag })
-            }
-            level = record.access
-            break
-          default:
-            level = access._tag
-            if (level !== record.access || now - record.accessCheckedAt >= accessTtl) {
-              record = { ...record, access: level, accessCheckedAt: now }
-              changed = true
-            }
+          case "Unavailable":
+            return yield* new PlexUnavailable({
+              operation: "checkAccess",
+              failure: access._tag === "Unknown" ? access.error._tag : access._tag
+            })
         }
+        if (outcome.refreshed) record = { ...record, access: outcome.level, accessCheckedAt: now }
         if (renewal._tag === "Renew") record = { ...record, expiresAt: renewal.expiresAt }
-        if (changed) yield* save(storageKey, record)
+        if (outcome.refreshed || renewal._tag === "Renew") yield* save(storageKey, record)
         const cookies =
           renewal._tag === "Renew" ? [yield* sessionCookie(sessionId, record.expiresAt, now)] : []
-        return { user: userOf(record, level), cookies }
+        return { user: userOf(record, outcome.level), cookies }
       }).pipe(Effect.withSpan("WebSignIn.authenticate"))
 
     // -- sign-out ------------------------------------------------------------
@@ -781,7 +693,7 @@ export const make = (
 
     // -- routes --------------------------------------------------------------
     const refusal = (error: CallbackError | StartError, extra: ReadonlyArray<SetCookie>) => {
-      const r = refusalOf(error)
+      const r = Pages.refusalFor(error)
       return private_(
         withCookies(
           HttpServerResponse.text(Pages.refusalPage(r, settings.startPath), {
@@ -791,12 +703,6 @@ export const make = (
           extra
         )
       )
-    }
-    const sameOrigin = (request: HttpServerRequest.HttpServerRequest) => {
-      const origin = request.headers["origin"]
-      // `null` is what browsers send under `Referrer-Policy: no-referrer`; the session cookie being
-      // `SameSite=Lax`, a cross-site POST carries no session to end anyway.
-      return origin === undefined || origin === "null" || origin === settings.origin
     }
     const routes = HttpRouter.empty.pipe(
       HttpRouter.get(
@@ -822,7 +728,7 @@ export const make = (
         settings.signOutPath,
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
           // A cross-site form cannot sign a user out: browsers send `Origin` with a POST.
-          !sameOrigin(request)
+          !Core.sameOrigin(request.headers["origin"], settings.origin)
             ? Effect.succeed(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
             : Effect.match(signOut(request.headers["cookie"], { revoke: options.revokeOnSignOut === true }), {
                 onFailure: () => private_(HttpServerResponse.text("Sign-out failed", { status: 500 })),
@@ -960,19 +866,11 @@ export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn> = Layer.me
   HttpApiBuilder.Router.use((router) => Effect.flatMap(WebSignIn, (service) => router.concat(service.routes)))
 )
 
-const errorResponse = (error: AuthenticateError) => {
-  const status =
-    error._tag === "Unauthenticated"
-      ? 401
-      : error._tag === "AccessDenied"
-        ? 403
-        : error._tag === "PlexUnavailable"
-          ? 503
-          : 500
-  return HttpServerResponse.unsafeJson({ _tag: error._tag, message: error.message }, { status }).pipe(
-    HttpServerResponse.setHeader("cache-control", "no-store")
-  )
-}
+const errorResponse = (error: AuthenticateError) =>
+  HttpServerResponse.unsafeJson(
+    { _tag: error._tag, message: error.message },
+    { status: Core.authenticateStatus(error._tag) }
+  ).pipe(HttpServerResponse.setHeader("cache-control", "no-store"))
 
 /**
  * `HttpRouter` middleware: runs `app` with the {@link PlexUser} of the

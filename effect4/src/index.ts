@@ -123,3 +123,10 @@ export * as PinLogin from "./PinLogin.js"
  * @since 0.1.0
  */
 export * as Resources from "./Resources.js"
+
+/**
+ * "Sign in with Plex" for web apps: the PIN flow, sessions, and `HttpApi`/`HttpRouter` middleware.
+ *
+ * @since 0.1.0
+ */
+export * as WebSignIn from "./WebSignIn.js"

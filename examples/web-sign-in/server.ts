@@ -1,24 +1,17 @@
 /**
- * The example, wired for loopback: the fake Plex (effect-plex-auth/node), a
- * stand-in for app.plex.tv's approval page on a loopback port of its own,
- * and the app (app.ts) served by Node on another, `WebSignIn` pointed at
- * both. Nothing leaves 127.0.0.1. Used by main.ts and by the browser tests.
+ * The example, wired for loopback: the fake Plex (effect-plex-auth/node),
+ * which also serves a stand-in for app.plex.tv's approval page (its
+ * `authAppUrl`, on the fake plex.tv's port), and the app (app.ts) served by
+ * Node on another port, `WebSignIn` pointed at both. Nothing leaves
+ * 127.0.0.1. Used by main.ts and by the browser tests.
  */
 import { createServer } from "node:http"
-import {
-  FetchHttpClient,
-  HttpApiBuilder,
-  HttpApp,
-  HttpMiddleware,
-  HttpServer,
-  KeyValueStore
-} from "@effect/platform"
+import { FetchHttpClient, HttpApiBuilder, HttpMiddleware, HttpServer, KeyValueStore } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Config, Context, Effect, Layer, Redacted, Runtime } from "effect"
+import { Config, Context, Effect, Layer, Redacted } from "effect"
 import { ClientIdentity, PlexTv, WebSignIn } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import type { FakePlex } from "effect-plex-auth/testing"
-import * as ApprovalPage from "../../src/testing/internal/approvalPage.js"
 import { AppLive } from "./app.js"
 import { seed } from "./seed.js"
 
@@ -28,8 +21,8 @@ export class Example extends Context.Tag("examples/web-sign-in/Example")<
   {
     /** The app, e.g. `http://127.0.0.1:41234`. */
     readonly appUrl: string
-    /** The stand-in for app.plex.tv. */
-    readonly approvalUrl: string
+    /** The fake's stand-in for app.plex.tv's sign-in page, e.g. `http://127.0.0.1:41233/auth`. */
+    readonly authAppUrl: string
     /** The fake Plex, to inspect and script faults. */
     readonly fake: FakePlex.FakePlexService
   }
@@ -43,22 +36,6 @@ const randomKey = () => {
     c === "+" ? "-" : c === "/" ? "_" : ""
   )
 }
-
-/** The approval page on its own loopback port: answers its URL. */
-const serveApprovalPage = (fake: FakePlex.FakePlexService) =>
-  Effect.gen(function* () {
-    const server = yield* NodeHttpServer.make(() => createServer(), { port: 0, host: "127.0.0.1" })
-    const runtime = yield* Effect.runtime<never>()
-    const handler = ApprovalPage.handler(fake)
-    yield* server.serve(
-      HttpApp.fromWebHandler((request) =>
-        Runtime.runPromise(runtime)(
-          Effect.map(handler(request), (response) => response ?? new Response("Not found", { status: 404 }))
-        )
-      )
-    )
-    return `http://127.0.0.1:${portOf(server.address)}`
-  })
 
 export interface ExampleOptions {
   /** The app's port; default 0 (any free one). */
@@ -74,7 +51,6 @@ export const layer = (options: ExampleOptions = {}): Layer.Layer<Example, unknow
   Layer.unwrapScoped(
     Effect.gen(function* () {
       const plex = yield* FakePlexServer.make(seed)
-      const approvalUrl = yield* serveApprovalPage(plex.fake)
       return Layer.unwrapEffect(
         Effect.gen(function* () {
           const server = yield* HttpServer.HttpServer
@@ -82,7 +58,7 @@ export const layer = (options: ExampleOptions = {}): Layer.Layer<Example, unknow
           const SignInLive = WebSignIn.layer({
             appUrl,
             machineIdentifier: plex.fake.serverId,
-            authAppUrl: `${approvalUrl}${ApprovalPage.path}`,
+            authAppUrl: plex.fake.authAppUrl,
             sessionKey: Config.redacted("PLEX_SESSION_KEY").pipe(
               Config.orElse(() => Config.succeed(Redacted.make(randomKey())))
             ),
@@ -102,7 +78,7 @@ export const layer = (options: ExampleOptions = {}): Layer.Layer<Example, unknow
           )
           return Layer.mergeAll(
             HttpApiBuilder.serve(options.logRequests === false ? undefined : HttpMiddleware.logger),
-            Layer.succeed(Example, { appUrl, approvalUrl, fake: plex.fake })
+            Layer.succeed(Example, { appUrl, authAppUrl: plex.fake.authAppUrl, fake: plex.fake })
           ).pipe(Layer.provide(AppLive), Layer.provide(SignInLive))
         })
       ).pipe(

@@ -275,6 +275,8 @@ export interface Options {
  */
 export const defaults: {
   readonly plexTvUrl: string
+  /** The fake's stand-in for app.plex.tv's sign-in page, for `WebSignIn`'s `authAppUrl`. */
+  readonly authAppUrl: string
   readonly clientsUrl: string
   readonly elsewhereUrl: string
   readonly username: string
@@ -447,6 +449,7 @@ export type RouteName =
   | "getDevices"
   | "deleteDevice"
   | "linkPin"
+  | "approvalPage"
   | (string & {})
 
 /**
@@ -486,6 +489,13 @@ export interface FaultOptions {
 export interface FakePlexService {
   /** plex.tv's base URL, for `PlexTv.layer`. */
   readonly plexTvUrl: string
+  /**
+   * The fake's stand-in for app.plex.tv's sign-in page (`<plexTvUrl>/auth`):
+   * give it to `WebSignIn` as `authAppUrl`. `GET` shows a form that reads
+   * app.plex.tv's URL fragment; `POST` approves the PIN for the chosen seeded
+   * account and follows `forwardUrl`.
+   */
+  readonly authAppUrl: string
   /** clients.plex.tv's base URL, for `Jwt.layerHost`. */
   readonly clientsUrl: string
   readonly plexTvAliases: ReadonlyArray<string>

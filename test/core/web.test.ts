@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as AuthUrl from "../../src/core/authUrl.js"
 import * as B64 from "../../src/core/web/base64url.js"
 import * as Cookies from "../../src/core/web/cookies.js"
+import * as Flow from "../../src/core/web/flow.js"
 import * as Pages from "../../src/core/web/pages.js"
 import * as SignIn from "../../src/core/web/signIn.js"
 import * as Signed from "../../src/core/web/signed.js"
@@ -238,6 +239,129 @@ describe("core/web: the sign-in flow's facts", () => {
     })
     assert.isTrue(SignIn.withinGrace(10, 5, 10))
     assert.isFalse(SignIn.withinGrace(15, 5, 10))
+  })
+})
+
+describe("core/web: what the bindings decide the same way", () => {
+  it("access outcomes: a grant refreshed past its TTL, a refusal, a revoked token, a failure never a refusal", () => {
+    const record = { access: "Shared", accessCheckedAt: 1_000 } as const
+    assert.deepStrictEqual(SignIn.accessOutcome(1_500, record, "Shared", 1_000, 10_000), {
+      _tag: "Granted",
+      level: "Shared",
+      refreshed: false
+    })
+    assert.deepStrictEqual(SignIn.accessOutcome(2_000, record, "Shared", 1_000, 10_000), {
+      _tag: "Granted",
+      level: "Shared",
+      refreshed: true
+    })
+    // A changed level is written back at once.
+    assert.deepStrictEqual(SignIn.accessOutcome(1_100, record, "HomeMember", 1_000, 10_000), {
+      _tag: "Granted",
+      level: "HomeMember",
+      refreshed: true
+    })
+    assert.deepStrictEqual(SignIn.accessOutcome(1_100, record, "NoAccess", 1_000, 10_000), { _tag: "Denied" })
+    assert.deepStrictEqual(SignIn.accessOutcome(1_100, record, "InvalidToken", 1_000, 10_000), {
+      _tag: "Revoked"
+    })
+    assert.deepStrictEqual(SignIn.accessOutcome(10_999, record, "Unknown", 1_000, 10_000), {
+      _tag: "Granted",
+      level: "Shared",
+      refreshed: false
+    })
+    assert.deepStrictEqual(SignIn.accessOutcome(11_000, record, "Unknown", 1_000, 10_000), {
+      _tag: "Unavailable"
+    })
+  })
+
+  it("statuses, refusals, the callback's state and the sign-out origin check", () => {
+    assert.deepStrictEqual(
+      ["Unauthenticated", "AccessDenied", "PlexUnavailable", "SessionStoreError"].map(
+        SignIn.authenticateStatus
+      ),
+      [401, 403, 503, 500]
+    )
+    assert.deepStrictEqual(Pages.refusalFor({ _tag: "AccessDenied", username: "dave" }), {
+      _tag: "NoAccess",
+      username: "dave"
+    })
+    assert.deepStrictEqual(
+      ["SignInNotStarted", "SignInNotApproved", "SignInExpired", "PlexUnavailable", "SessionStoreError"].map(
+        (_tag) => Pages.refusalFor({ _tag })._tag
+      ),
+      ["NotStarted", "NotApproved", "PinExpired", "Unavailable", "Unavailable"]
+    )
+    assert.strictEqual(SignIn.stateOf("/cb?state=abc", "https://app.example"), "abc")
+    assert.strictEqual(SignIn.stateOf("https://app.example/cb", "https://app.example"), null)
+    assert.strictEqual(SignIn.stateOf("http://[bad", "not a url"), null)
+    assert.isTrue(SignIn.sameOrigin(undefined, "https://app.example"))
+    assert.isTrue(SignIn.sameOrigin("null", "https://app.example"))
+    assert.isTrue(SignIn.sameOrigin("https://app.example", "https://app.example"))
+    assert.isFalse(SignIn.sameOrigin("https://evil.example", "https://app.example"))
+  })
+})
+
+describe("core/web: the flow's steps", () => {
+  it("app settings: default paths, and a path a browser could misread is refused by field", () => {
+    const ok = Flow.appSettings({ appUrl: "https://app.example" })
+    assert.strictEqual(ok._tag, "Ok")
+    if (ok._tag === "Ok") {
+      assert.deepStrictEqual(
+        [ok.settings.startPath, ok.settings.signOutPath, ok.settings.homePath, ok.settings.callbackPath],
+        ["/auth/plex/start", "/auth/plex/sign-out", "/", "/auth/plex/callback"]
+      )
+    }
+    for (const field of ["startPath", "signOutPath", "homePath", "callbackPath"]) {
+      const bad = Flow.appSettings({ appUrl: "https://app.example", [field]: "//evil.example/x" })
+      assert.deepStrictEqual(bad._tag === "Invalid" ? bad.field : "", field)
+    }
+  })
+
+  it("start, then readPin: the cookie and the URL's state must belong together", async () => {
+    const key = await Signed.importKey(KEY)
+    const checked = Flow.appSettings({ appUrl: "https://app.example" })
+    if (checked._tag !== "Ok") return assert.fail("settings")
+    const { settings } = checked
+    const started = await Flow.start({
+      key,
+      settings,
+      identity: { clientIdentifier: "cid", product: "App" },
+      pin: { id: 7, code: "the-code" },
+      now: 1_000,
+      pinMillis: 60_000,
+      authAppUrl: "https://plex.example/auth"
+    })
+    const forwardUrl = AuthUrl.authUrlParams(started.url).get("forwardUrl") ?? ""
+    const cookie = `${started.cookie.name}=${started.cookie.value}`
+    assert.notInclude(started.cookie.value, "the-code")
+    assert.deepStrictEqual(await Flow.readPin(key, settings, { cookie, url: forwardUrl }, 2_000), {
+      _tag: "Ok",
+      pin: { id: 7, code: "the-code", nonce: new URL(forwardUrl).searchParams.get("state") ?? "" }
+    })
+    const reason = async (request: { cookie: string | undefined; url: string }, now = 2_000) => {
+      const read = await Flow.readPin(key, settings, request, now)
+      return read._tag === "NotStarted" ? read.reason : "Ok"
+    }
+    assert.strictEqual(await reason({ cookie: undefined, url: forwardUrl }), "NoCookie")
+    assert.strictEqual(
+      await reason({ cookie, url: "https://app.example/auth/plex/callback?state=x" }),
+      "StateMismatch"
+    )
+    assert.strictEqual(await reason({ cookie: `${cookie}x`, url: forwardUrl }), "Invalid")
+    assert.strictEqual(await reason({ cookie, url: forwardUrl }, 61_000), "Expired")
+    assert.isTrue(Flow.samePin({ id: 7, code: "the-code", nonce: "n" }, "the-code"))
+    assert.isTrue(Flow.samePin({ id: 7, code: "the-code", nonce: "n" }, ""))
+    assert.isFalse(Flow.samePin({ id: 7, code: "the-code", nonce: "n" }, "another"))
+  })
+
+  it("a new record expires after the idle time, never past the absolute limit", () => {
+    const user = { id: 1, uuid: "u", username: "alice", title: "Alice" }
+    const record = (idleMillis: number, maxMillis: number) =>
+      Flow.newRecord({ token: "t", user, access: "Owner", now: 100, idleMillis, maxMillis })
+    assert.strictEqual(record(50, 1_000).expiresAt, 150)
+    assert.strictEqual(record(5_000, 1_000).expiresAt, 1_100)
+    assert.deepStrictEqual(record(50, 1_000).user, { ...user, thumb: undefined })
   })
 })
 

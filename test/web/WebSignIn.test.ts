@@ -550,6 +550,45 @@ describe("WebSignIn middleware and routes", () => {
   )
 })
 
+describe("the fake's app.plex.tv stand-in", () => {
+  it.effect("an app's in-memory test signs in through the page the fake serves at authAppUrl", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const fake = yield* FakePlex.FakePlex
+      assert.strictEqual(fake.authAppUrl, FakePlex.defaults.authAppUrl)
+      const started = yield* service.start
+      const url = Redacted.value(started.url)
+      assert.isTrue(url.startsWith(`${FakePlex.defaults.authAppUrl}#?`))
+      // What a browser does: GET the page (the fragment stays with it), then POST its form.
+      const page = yield* fake.handle(new Request(url.split("#")[0] ?? url))
+      assert.include(yield* Effect.promise(() => page.text()), 'id="approve"')
+      const params = authUrlParams(url)
+      const approved = yield* fake.handle(
+        new Request(fake.authAppUrl, {
+          method: "POST",
+          body: new URLSearchParams({
+            clientID: params.get("clientID") ?? "",
+            code: params.get("code") ?? "",
+            forwardUrl: params.get("forwardUrl") ?? "",
+            account: "carol"
+          })
+        })
+      )
+      assert.strictEqual(approved.status, 303)
+      const { user } = yield* service.callback({
+        cookie: `${started.cookie.name}=${started.cookie.value}`,
+        url: approved.headers.get("location") ?? ""
+      })
+      assert.strictEqual(user.username, "carol")
+      assert.strictEqual(user.access, "Shared")
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).filter((r) => r.route === "approvalPage").map((r) => r.method),
+        ["GET", "POST"]
+      )
+    }).pipe(Effect.provide(env({ authAppUrl: FakePlex.defaults.authAppUrl })))
+  )
+})
+
 describe("WebSignIn secrets", () => {
   it.effect("no token, PIN code, session id or key in errors, logs or spans", () =>
     Effect.gen(function* () {

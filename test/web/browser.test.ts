@@ -81,7 +81,7 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
   let context: BrowserContext
   let profile: string
   let appUrl = ""
-  let approvalUrl = ""
+  let authAppUrl = ""
   /** Every URL the browser requested, every Set-Cookie the app sent, every app page it was shown. */
   const requested: Array<string> = []
   const setCookies: Array<string> = []
@@ -92,7 +92,7 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
   beforeAll(async () => {
     const example = await runtime.runPromise(Example)
     appUrl = example.appUrl
-    approvalUrl = example.approvalUrl
+    authAppUrl = example.authAppUrl
     profile = mkdtempSync(join(tmpdir(), "web-sign-in-chromium-"))
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -131,7 +131,7 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
   /** Home → "Sign in with Plex" → the approval page → Allow as `username`; answers the callback's status. */
   const signIn = async (page: Page, username: string): Promise<number> => {
     await page.goto(`${appUrl}/`)
-    await Promise.all([page.waitForURL(`${approvalUrl}/auth#?**`), page.click("#sign-in")])
+    await Promise.all([page.waitForURL(`${authAppUrl}#?**`), page.click("#sign-in")])
     await page.waitForSelector("#approve[data-ready=true]")
     await page.selectOption("#account", username)
     const [callback] = await Promise.all([
@@ -249,7 +249,7 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
 
     // 3. The victim has a sign-in of their own under way (a PIN cookie): the attacker's return still does not match it.
     await page.goto(`${appUrl}/`)
-    await Promise.all([page.waitForURL(`${approvalUrl}/auth#?**`), page.click("#sign-in")])
+    await Promise.all([page.waitForURL(`${authAppUrl}#?**`), page.click("#sign-in")])
     const mismatch = await page.goto(forwardUrl)
     assert.strictEqual(mismatch?.status(), 400)
     assert.isUndefined((await cookiesOf()).find((c) => c.name === "plex_session"))

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as ApprovalPage from "./approvalPage.js"
 import { ConnectionFailure, FakePlexError } from "./errors.js"
 import type { Fault } from "./fault.js"
 import * as Faults from "./faults.js"
@@ -40,6 +41,8 @@ export interface FakePlex {
   readonly handler: (request: Request, context?: HandlerContext) => Promise<Response>
   /** plex.tv's base URL. */
   readonly plexTvUrl: string
+  /** The stand-in for app.plex.tv's sign-in page (`<plexTvUrl>/auth`, see approvalPage.ts): a web sign-in's `authAppUrl`. */
+  readonly authAppUrl: string
   /** clients.plex.tv's base URL (the JWT host). */
   readonly clientsUrl: string
   readonly plexTvAliases: ReadonlyArray<string>
@@ -382,6 +385,7 @@ export const fromSeed = (
   return {
     handler,
     plexTvUrl: seed.plexTvUrl,
+    authAppUrl: ApprovalPage.urlOf(seed.plexTvUrl),
     clientsUrl: seed.clientsUrl,
     plexTvAliases: seed.plexTvAliases,
     elsewhereUrl: seed.elsewhereUrl,

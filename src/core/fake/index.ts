@@ -70,6 +70,7 @@
  */
 import { fromSeed } from "./fake.js"
 import type { FakePlex } from "./fake.js"
+import * as ApprovalPage from "./approvalPage.js"
 import * as Seed from "./seed.js"
 import type { Options } from "./types.js"
 
@@ -110,6 +111,7 @@ export * as Fault from "./fault.js"
  */
 export const defaults = {
   plexTvUrl: Seed.DEFAULTS.plexTvUrl,
+  authAppUrl: ApprovalPage.urlOf(Seed.DEFAULTS.plexTvUrl),
   clientsUrl: Seed.DEFAULTS.clientsUrl,
   elsewhereUrl: Seed.DEFAULTS.elsewhereUrl,
   username: Seed.DEFAULTS.username,

@@ -13,6 +13,7 @@ import * as Payloads from "./payloads.js"
 import type { SeedAccount, SeedServer } from "./seed.js"
 import type { Host, PinEntry, Store } from "./store.js"
 import * as Features from "./features.js"
+import * as ApprovalPage from "./approvalPage.js"
 import * as Xml from "./xml.js"
 
 /** What a handler sees of a request. */
@@ -429,7 +430,8 @@ export const routes: ReadonlyArray<Route> = [
   sourceResources,
   identity,
   capabilities,
-  ...Features.routes({ plexTv, plexTvAccount, pms, token, mintToken, unprocessable })
+  ...Features.routes({ plexTv, plexTvAccount, pms, token, mintToken, unprocessable }),
+  ...ApprovalPage.routes({ mintToken })
 ]
 
 const compiled = routes.map((route) => {

@@ -278,6 +278,7 @@ export type RouteName =
   | "getDevices"
   | "deleteDevice"
   | "linkPin"
+  | "approvalPage"
   | (string & {})
 
 /** Which requests a fault applies to: a route name, a path (starting with `/`), or a combination. */

@@ -37,6 +37,27 @@ export type Refusal =
   | { readonly _tag: "NoAccess"; readonly username: string }
   | { readonly _tag: "Unavailable" }
 
+/**
+ * The refusal a failed start or callback shows, by its error's tag
+ * (`SignInNotStarted`, `SignInNotApproved`, `SignInExpired`, `AccessDenied`
+ * with the `username`; anything else, a failure to ask or to store, is
+ * `Unavailable`).
+ */
+export const refusalFor = (error: { readonly _tag: string; readonly username?: string }): Refusal => {
+  switch (error._tag) {
+    case "SignInNotStarted":
+      return { _tag: "NotStarted" }
+    case "SignInNotApproved":
+      return { _tag: "NotApproved" }
+    case "SignInExpired":
+      return { _tag: "PinExpired" }
+    case "AccessDenied":
+      return { _tag: "NoAccess", username: error.username ?? "" }
+    default:
+      return { _tag: "Unavailable" }
+  }
+}
+
 /** The HTTP status each refusal is answered with. */
 export const refusalStatus = (refusal: Refusal): number => {
   switch (refusal._tag) {

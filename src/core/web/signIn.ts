@@ -117,6 +117,25 @@ export const stateParam = "state"
 export const callbackUrl = (s: Settings, nonce: string): string =>
   `${s.origin}${s.callbackPath}?${stateParam}=${encodeURIComponent(nonce)}`
 
+/** The `state` a callback URL carries (read against the app's origin); `null` when absent or unreadable. */
+export const stateOf = (url: string, origin: string): string | null => {
+  try {
+    return new URL(url, origin).searchParams.get(stateParam)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Whether a sign-out `POST` may proceed, from its `Origin` header: absent,
+ * this app's origin, or `null` (what browsers send under
+ * `Referrer-Policy: no-referrer`; the session cookie being `SameSite=Lax`, a
+ * cross-site `POST` carries no session to end anyway). A cross-site form
+ * cannot sign a user out.
+ */
+export const sameOrigin = (originHeader: string | undefined, appOrigin: string): boolean =>
+  originHeader === undefined || originHeader === "null" || originHeader === appOrigin
+
 /** The PIN-flow cookie: `HttpOnly`, `SameSite=Lax` (sent on the top-level return from app.plex.tv), callback path only. */
 export const pinCookie = (s: Settings, value: string, maxAgeSeconds: number): SetCookie => ({
   name: s.pinCookie,
@@ -264,3 +283,51 @@ export const renewal = (
  */
 export const withinGrace = (now: number, accessCheckedAt: number, graceMillis: number): boolean =>
   now - accessCheckedAt < graceMillis
+
+/** What an access answer (`ServerAccess`'s tag) means for a session. */
+export type AccessOutcome =
+  /** plex.tv said the user has no access: 403. */
+  | { readonly _tag: "Denied" }
+  /** plex.tv refused the token: the session ends (401). */
+  | { readonly _tag: "Revoked" }
+  /** plex.tv could not be asked, and the last granting answer is too old to stand: 503, never 403. */
+  | { readonly _tag: "Unavailable" }
+  /** In, at `level`; `refreshed`: the record's `access` and `accessCheckedAt` become `level` and now. */
+  | { readonly _tag: "Granted"; readonly level: AccessLevel; readonly refreshed: boolean }
+
+/**
+ * The session's access after asking (the checker's cache) `answer`: a
+ * granting answer lets the user in (and is written back once it changed or
+ * is older than `ttlMillis`); a failure to ask keeps the last granting
+ * answer for `graceMillis`, then is `Unavailable`.
+ */
+export const accessOutcome = (
+  now: number,
+  record: Pick<SessionRecord, "access" | "accessCheckedAt">,
+  answer: string,
+  ttlMillis: number,
+  graceMillis: number
+): AccessOutcome => {
+  switch (answer) {
+    case "NoAccess":
+      return { _tag: "Denied" }
+    case "InvalidToken":
+      return { _tag: "Revoked" }
+    default:
+      if (isAccessLevel(answer)) {
+        return {
+          _tag: "Granted",
+          level: answer,
+          refreshed: answer !== record.access || now - record.accessCheckedAt >= ttlMillis
+        }
+      }
+      // `Unknown` (and anything else): never a refusal.
+      return withinGrace(now, record.accessCheckedAt, graceMillis)
+        ? { _tag: "Granted", level: record.access, refreshed: false }
+        : { _tag: "Unavailable" }
+  }
+}
+
+/** The HTTP status of a failed authentication, by its error's tag: 401, 403, 503, else 500. */
+export const authenticateStatus = (tag: string): number =>
+  tag === "Unauthenticated" ? 401 : tag === "AccessDenied" ? 403 : tag === "PlexUnavailable" ? 503 : 500

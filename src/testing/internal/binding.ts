@@ -230,6 +230,7 @@ const handleWith =
 /** The test kit's service over a core fake. */
 export const fromCore = (core: Core.FakePlex): FakePlexService => ({
   plexTvUrl: core.plexTvUrl,
+  authAppUrl: core.authAppUrl,
   clientsUrl: core.clientsUrl,
   plexTvAliases: core.plexTvAliases,
   elsewhereUrl: core.elsewhereUrl,

@@ -160,6 +160,7 @@ const now = Clock.currentTimeMillis
 /** The Effect 4 face of a core fake. */
 export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   plexTvUrl: fake.plexTvUrl,
+  authAppUrl: fake.authAppUrl,
   clientsUrl: fake.clientsUrl,
   plexTvAliases: fake.plexTvAliases,
   elsewhereUrl: fake.elsewhereUrl,

@@ -1,0 +1,923 @@
+/**
+ * "Sign in with Plex" for Effect 4 web apps, server side: the PIN flow
+ * through app.plex.tv, the server access check, sessions, and middleware for
+ * Effect 4's `HttpApi` (`effect/http-api`) and `HttpRouter` (`effect/http`).
+ *
+ * - {@link WebSignInService.start}: creates a strong PIN for the app's
+ *   `ClientIdentity` and answers the app.plex.tv URL, with a short-lived,
+ *   signed, `HttpOnly`, `SameSite=Lax` cookie holding the PIN (its id and
+ *   code never travel in a URL of the app).
+ * - {@link WebSignInService.callback}: back from app.plex.tv, refuses a
+ *   return this browser did not start (login CSRF), checks the PIN once
+ *   (with a short bounded wait), identifies the user, checks their access to
+ *   the app owner's server (`ServerAccess.check`: `Owner`, `HomeMember` or
+ *   `Shared`; a failure to ask is never `NoAccess`) and opens a session.
+ * - Sessions: a signed cookie holding only a random session id; the user's
+ *   Plex token stays server side, in the `KeyValueStore`
+ *   (`effect/persistence/KeyValueStore`) the app provides. Idle expiry with
+ *   sliding renewal, an absolute limit, and sign-out that can also revoke
+ *   the Plex token.
+ * - {@link Authentication} (an `HttpApiMiddleware` security middleware) and
+ *   {@link requireUser} (for `HttpRouter` apps) give handlers the
+ *   {@link PlexUser}, answer 401 without a session and 403 without access,
+ *   and re-check access once the cached answer is older than `accessTtl`, so
+ *   a user the owner removed loses access without a restart.
+ *
+ * Effect 4 marks its HTTP server side (`HttpRouter`, `HttpServerResponse`,
+ * `HttpEffect`) and `effect/http-api` as `@stability unstable`: they are
+ * what Effect 4 web apps are built with, so this module binds them, and
+ * follows them when they change.
+ *
+ * The Effect-free parts (signed values, cookies, session records, access
+ * outcomes, pages) live in the protocol core (`src/core/web`), shared with
+ * the Effect 3 edition. See docs/web-sign-in.md.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Cookies from "effect/http/Cookies"
+import * as Headers from "effect/http/Headers"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as HttpEffect from "effect/http/HttpEffect"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as HttpApiMiddleware from "effect/http-api/HttpApiMiddleware"
+import * as HttpApiSecurity from "effect/http-api/HttpApiSecurity"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as AuthUrl from "../../src/core/authUrl.js"
+import * as CoreCookies from "../../src/core/web/cookies.js"
+import * as Flow from "../../src/core/web/flow.js"
+import * as Pages from "../../src/core/web/pages.js"
+import * as Core from "../../src/core/web/signIn.js"
+import * as Signed from "../../src/core/web/signed.js"
+import { ClientIdentity } from "./ClientIdentity.js"
+import { Credentials } from "./Credentials.js"
+import * as V from "./internal/validate.js"
+import * as PinLogin from "./PinLogin.js"
+import * as PlexAuth from "./PlexAuth.js"
+import type { InvalidInput } from "./PlexError.js"
+import * as ServerAccess from "./ServerAccess.js"
+
+// `effect/http-api` answers an error with the status of its `httpApiStatus` annotation.
+const status = (httpApiStatus: number) => ({ httpApiStatus }) as const
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/**
+ * A return from app.plex.tv this browser did not start, or started too
+ * long ago: no PIN cookie, a cookie that fails its signature or has
+ * expired, or a `state` that is not the cookie's (an old tab, a forged
+ * link: no login CSRF). Start again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SignInNotStarted extends Schema.TaggedError<SignInNotStarted>(
+  "effect-plex-auth/SignInNotStarted"
+)(
+  "SignInNotStarted",
+  { reason: Schema.Literals(["NoCookie", "Invalid", "Expired", "StateMismatch"]) },
+  status(400)
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `WebSignIn.callback: no sign-in was started in this browser (${this.reason})`
+  }
+}
+
+/**
+ * Plex has not approved the PIN (the user came back without approving, or
+ * plex.tv refused the token it gave). Start again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SignInNotApproved extends Schema.TaggedError<SignInNotApproved>(
+  "effect-plex-auth/SignInNotApproved"
+)("SignInNotApproved", {}, status(401)) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return "WebSignIn.callback: Plex has not approved the sign-in"
+  }
+}
+
+/**
+ * plex.tv no longer knows the PIN (it expired). Start again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SignInExpired extends Schema.TaggedError<SignInExpired>("effect-plex-auth/SignInExpired")(
+  "SignInExpired",
+  {},
+  status(401)
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return "WebSignIn.callback: the sign-in expired at Plex"
+  }
+}
+
+/**
+ * The user is signed in with Plex but has no access to the app owner's
+ * server (plex.tv said so: `NoAccess`). Answer 403.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AccessDenied extends Schema.TaggedError<AccessDenied>("effect-plex-auth/AccessDenied")(
+  "AccessDenied",
+  { username: Schema.String },
+  status(403)
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `WebSignIn: ${this.username} has no access to the server`
+  }
+}
+
+/**
+ * plex.tv could not be asked (a network failure, a timeout, a 5xx, rate
+ * limiting): neither a grant nor a refusal. Answer 503; try again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PlexUnavailable extends Schema.TaggedError<PlexUnavailable>("effect-plex-auth/PlexUnavailable")(
+  "PlexUnavailable",
+  {
+    /** What could not be done, e.g. `createPin`, `checkPin`, `checkAccess`. */
+    operation: Schema.String,
+    /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
+    failure: Schema.String
+  },
+  status(503)
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `WebSignIn: plex.tv could not be asked (${this.operation}: ${this.failure})`
+  }
+}
+
+/**
+ * No session: no session cookie, one that fails its signature, an expired
+ * or signed-out session, or a Plex token the user revoked. Answer 401; the
+ * user signs in again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unauthenticated extends Schema.TaggedError<Unauthenticated>("effect-plex-auth/Unauthenticated")(
+  "Unauthenticated",
+  { reason: Schema.Literals(["NoSession", "Invalid", "Expired", "TokenRevoked"]) },
+  status(401)
+) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `WebSignIn: not signed in (${this.reason})`
+  }
+}
+
+/**
+ * The app's `KeyValueStore` failed to read or write a session. Answer 500.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionStoreError extends Schema.TaggedError<SessionStoreError>(
+  "effect-plex-auth/SessionStoreError"
+)("SessionStoreError", { operation: Schema.String }, status(500)) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `WebSignIn: the session store failed (${this.operation})`
+  }
+}
+
+/**
+ * Errors of {@link WebSignInService.start}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StartError = PlexUnavailable
+
+/**
+ * Errors of {@link WebSignInService.callback}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CallbackError =
+  SignInNotStarted | SignInNotApproved | SignInExpired | AccessDenied | PlexUnavailable | SessionStoreError
+
+/**
+ * Errors of {@link WebSignInService.authenticate}: 401, 403, 503, 500.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthenticateError = Unauthenticated | AccessDenied | PlexUnavailable | SessionStoreError
+
+/**
+ * The schema of {@link AuthenticateError}, for `HttpApi` failures.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AuthenticateError = /*#__PURE__*/ Schema.Union([
+  Unauthenticated,
+  AccessDenied,
+  PlexUnavailable,
+  SessionStoreError
+])
+
+// ---------------------------------------------------------------------------
+// The signed-in user
+// ---------------------------------------------------------------------------
+
+/**
+ * The access levels that let a user in: `ServerAccess`'s granting answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AccessLevel = Core.AccessLevel
+
+/**
+ * The signed-in Plex user, as handlers see them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PlexUserService {
+  /** The Plex account id. */
+  readonly id: number
+  readonly uuid: string
+  readonly username: string
+  /** The display name. */
+  readonly title: string
+  /** The avatar's URL, when Plex has one. */
+  readonly thumb: string | undefined
+  /** How the user reaches the app owner's server. */
+  readonly access: AccessLevel
+}
+
+/**
+ * The signed-in user, provided to handlers by {@link Authentication} and
+ * {@link requireUser}.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class PlexUser extends Context.Service<PlexUser, PlexUserService>()(
+  "effect-plex-auth/WebSignIn/PlexUser"
+) {}
+
+// ---------------------------------------------------------------------------
+// Options and the service
+// ---------------------------------------------------------------------------
+
+/**
+ * How the sign-in is set up. Only `appUrl` and `machineIdentifier` are
+ * required; the session key comes from `Config` (`PLEX_SESSION_KEY` by
+ * default).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The app's public URL, e.g. `https://media.example.com`: app.plex.tv returns there; https makes cookies `Secure`. */
+  readonly appUrl: string
+  /** The app owner's Plex Media Server (its machine identifier): who may sign in. */
+  readonly machineIdentifier: string
+  /** The key that signs cookies: at least 32 bytes. Default `Config.Redacted("PLEX_SESSION_KEY")`. */
+  readonly sessionKey?: Config.Config<Redacted.Redacted<string>> | undefined
+  /** Where app.plex.tv returns to. Default `/auth/plex/callback`. */
+  readonly callbackPath?: string | undefined
+  /** Where "Sign in with Plex" starts ({@link WebSignInService.routes}). Default `/auth/plex/start`. */
+  readonly startPath?: string | undefined
+  /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
+  readonly signOutPath?: string | undefined
+  /** Where the browser goes after signing in or out. Default `/`. */
+  readonly homePath?: string | undefined
+  /** The session cookie's name (`__Host-` is prefixed over https). Default `plex_session`. */
+  readonly cookieName?: string | undefined
+  /** A session unused this long ends (renewed while used). Default 7 days. */
+  readonly sessionIdle?: Duration.Input | undefined
+  /** No session outlives this from sign-in. Default 30 days. */
+  readonly sessionMax?: Duration.Input | undefined
+  /** How long the PIN-flow cookie lives: the time a user has at app.plex.tv. Default 15 minutes. */
+  readonly pinLifetime?: Duration.Input | undefined
+  /** How long the callback waits for plex.tv to show the PIN approved. Default 3 seconds. */
+  readonly approvalWait?: Duration.Input | undefined
+  /** How long an access answer is kept before plex.tv is asked again. Default 5 minutes. */
+  readonly accessTtl?: Duration.Input | undefined
+  /** While plex.tv cannot be asked, the last granting answer stands this long after it was given. Default 1 hour. */
+  readonly accessGrace?: Duration.Input | undefined
+  /** Sign-out (the route) also revokes the user's Plex token. Default false. */
+  readonly revokeOnSignOut?: boolean | undefined
+  /** The prefix of the session keys in the `KeyValueStore`. Default `plex-session:`. */
+  readonly storePrefix?: string | undefined
+  /** Where Plex's sign-in page is. Default `https://app.plex.tv/auth` (the fake's `authAppUrl` in tests). */
+  readonly authAppUrl?: string | undefined
+}
+
+/**
+ * A cookie to set, as `Set-Cookie` header text would carry it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SetCookie = CoreCookies.SetCookie
+
+/**
+ * The answer of {@link WebSignInService.start}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Started {
+  /** The app.plex.tv URL to send the browser to. It carries the PIN code (in its fragment, as Plex requires): `Redacted` so it is not logged. */
+  readonly url: Redacted.Redacted<string>
+  /** The PIN-flow cookie to set. */
+  readonly cookie: SetCookie
+}
+
+/**
+ * The answer of {@link WebSignInService.callback} and
+ * {@link WebSignInService.authenticate}: the user, and the cookies to set
+ * (a new or renewed session, the PIN-flow cookie deleted).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Authenticated {
+  readonly user: PlexUserService
+  readonly cookies: ReadonlyArray<SetCookie>
+}
+
+/**
+ * The sign-in service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebSignInService {
+  /** The app's settings (origin, paths, cookie names) as checked. */
+  readonly settings: Core.Settings & {
+    readonly startPath: `/${string}`
+    readonly signOutPath: `/${string}`
+    readonly homePath: `/${string}`
+  }
+  /** Starts a sign-in: a strong PIN, the app.plex.tv URL, the PIN-flow cookie. */
+  readonly start: Effect.Effect<Started, StartError>
+  /** Finishes a sign-in: the request's `Cookie` header and URL (with `state`). */
+  readonly callback: (request: {
+    readonly cookie: string | undefined
+    readonly url: string
+  }) => Effect.Effect<Authenticated, CallbackError>
+  /** The user of the session in a `Cookie` header, access re-checked when its answer is older than `accessTtl`. */
+  readonly authenticate: (cookie: string | undefined) => Effect.Effect<Authenticated, AuthenticateError>
+  /** Ends the session of a `Cookie` header (and revokes its Plex token when `revoke`); the cookies delete it. */
+  readonly signOut: (
+    cookie: string | undefined,
+    options?: { readonly revoke?: boolean | undefined }
+  ) => Effect.Effect<
+    { readonly cookies: ReadonlyArray<SetCookie>; readonly revoked: boolean },
+    SessionStoreError
+  >
+  /**
+   * `GET startPath`, `GET callbackPath` (refusals as clear pages) and
+   * `POST signOutPath`, as Effect 4 `HttpRouter` routes: add them with
+   * `HttpRouter.addAll(service.routes)` (or {@link layerHttpApiRoutes}).
+   */
+  readonly routes: ReadonlyArray<HttpRouter.Route<never, never>>
+}
+
+/**
+ * The sign-in service.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class WebSignIn extends Context.Service<WebSignIn, WebSignInService>()("effect-plex-auth/WebSignIn") {}
+
+// ---------------------------------------------------------------------------
+// Building it
+// ---------------------------------------------------------------------------
+
+const operation = "WebSignIn.make"
+
+const duration = (
+  field: string,
+  input: Duration.Input | undefined,
+  fallback: Duration.Input,
+  minimum = 1
+): Effect.Effect<number, InvalidInput> => {
+  let decoded: Option.Option<Duration.Duration>
+  try {
+    decoded = Duration.fromInput(input ?? fallback)
+  } catch {
+    decoded = Option.none()
+  }
+  return Option.isSome(decoded) &&
+    Duration.isFinite(decoded.value) &&
+    Duration.toMillis(decoded.value) >= minimum
+    ? Effect.succeed(Duration.toMillis(decoded.value))
+    : Effect.fail(V.invalid(operation, field, "must be a finite, positive duration"))
+}
+
+/**
+ * `response` with `cookies` set (as {@link WebSignInService.callback} and
+ * {@link WebSignInService.authenticate} answer them, built by the core so
+ * one place decides their attributes).
+ *
+ * @since 0.1.0
+ * @category responses
+ */
+export const withCookies = (
+  response: HttpServerResponse.HttpServerResponse,
+  cookies: ReadonlyArray<SetCookie>
+): HttpServerResponse.HttpServerResponse =>
+  cookies.length === 0
+    ? response
+    : HttpServerResponse.mergeCookies(response, Cookies.fromSetCookie(cookies.map(CoreCookies.serialize)))
+
+/** Responses that carry sign-in state are never cached, and send no `Referer` onward. */
+const private_ = (response: HttpServerResponse.HttpServerResponse) =>
+  HttpServerResponse.setHeaders(response, { "cache-control": "no-store", "referrer-policy": "no-referrer" })
+
+/**
+ * Builds the service. Fails with `InvalidInput` for a bad option or a
+ * session key shorter than 32 bytes (the key is never shown), and with a
+ * `ConfigError` when the key is not configured. The service keeps the
+ * `HttpClient`, `ClientIdentity` and `KeyValueStore` of where it is made.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<
+  WebSignInService,
+  InvalidInput | Config.ConfigError,
+  HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
+> =>
+  Effect.gen(function* () {
+    const checked = Flow.appSettings(options)
+    if (checked._tag === "Invalid") return yield* V.invalid(operation, checked.field, checked.message)
+    const settings = checked.settings
+    const idleMillis = yield* duration("sessionIdle", options.sessionIdle, "7 days", 1000)
+    const maxMillis = yield* duration("sessionMax", options.sessionMax, "30 days", 1000)
+    const pinMillis = yield* duration("pinLifetime", options.pinLifetime, "15 minutes", 1000)
+    const waitMillis = yield* duration("approvalWait", options.approvalWait, "3 seconds", 0)
+    const accessTtl = yield* duration("accessTtl", options.accessTtl, "5 minutes", 0)
+    const graceMillis = yield* duration("accessGrace", options.accessGrace, "1 hour", 0)
+    const authAppUrl =
+      options.authAppUrl === undefined
+        ? AuthUrl.defaultAppUrl
+        : yield* V.httpUrl(operation, "authAppUrl", options.authAppUrl)
+    const prefix = options.storePrefix ?? "plex-session:"
+
+    const secret = yield* options.sessionKey ?? Config.Redacted("PLEX_SESSION_KEY")
+    const problem = Signed.keyProblem(Redacted.value(secret))
+    if (problem !== undefined) return yield* V.invalid(operation, "sessionKey", problem)
+    const key = yield* Effect.promise(() => Signed.importKey(Redacted.value(secret)))
+
+    const checker = yield* ServerAccess.makeChecker(options.machineIdentifier, {
+      ttl: Duration.millis(accessTtl)
+    })
+    const store = yield* KeyValueStore.KeyValueStore
+    const identity = yield* ClientIdentity
+    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
+
+    const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
+    const unavailable = (op: string) => (error: { readonly _tag: string }) =>
+      new PlexUnavailable({ operation: op, failure: error._tag })
+
+    // -- start ---------------------------------------------------------------
+    const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
+      const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))
+      const now = yield* Clock.currentTimeMillis
+      const { cookie, url } = yield* Effect.promise(() =>
+        Flow.start({ key, settings, identity, pin, now, pinMillis, authAppUrl })
+      )
+      return { url: Redacted.make(url), cookie }
+    }).pipe(Effect.provideContext(context), Effect.withSpan("WebSignIn.start"))
+
+    // -- sessions ------------------------------------------------------------
+    const sessionCookie = (sessionId: string, expiresAt: number, now: number) =>
+      Effect.promise(() => Flow.sessionCookie(key, settings, sessionId, expiresAt, now))
+    const deleteSession = Core.expired(Core.sessionCookie(settings, "", 0))
+    const deletePin = Core.expired(Core.pinCookie(settings, "", 0))
+
+    /** The session id of a `Cookie` header, when its session cookie verifies. */
+    const sessionIdOf = (cookie: string | undefined, now: number) =>
+      Effect.flatMap(
+        Effect.promise(() => Flow.readSession(key, settings, cookie, now)),
+        (read) =>
+          read._tag === "Ok"
+            ? Effect.succeed(read.sessionId)
+            : Effect.fail(new Unauthenticated({ reason: read.reason }))
+      )
+
+    const storageKeyOf = (sessionId: string) => Effect.promise(() => Core.storageKey(prefix, sessionId))
+    const load = (storageKey: string) =>
+      Effect.map(store.get(storageKey).pipe(Effect.mapError(storeFailure("get"))), (text) =>
+        text === undefined ? undefined : Core.decodeSession(text)
+      )
+    const save = (storageKey: string, record: Core.SessionRecord) =>
+      store.set(storageKey, Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("set")))
+    const remove = (storageKey: string) =>
+      store.remove(storageKey).pipe(Effect.mapError(storeFailure("remove")))
+
+    const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
+      ...record.user,
+      access
+    })
+
+    // -- callback ------------------------------------------------------------
+    const callback = (request: { readonly cookie: string | undefined; readonly url: string }) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const started = yield* Effect.promise(() => Flow.readPin(key, settings, request, now))
+        if (started._tag === "NotStarted") return yield* new SignInNotStarted({ reason: started.reason })
+        const { pin } = started
+
+        // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time.
+        const checkPin = PinLogin.check({ id: pin.id }).pipe(
+          Effect.catchTags({
+            PinExpired: () => Effect.fail(new SignInExpired()),
+            BadRequest: (e) => Effect.fail(unavailable("checkPin")(e)),
+            Unauthorized: (e) => Effect.fail(unavailable("checkPin")(e)),
+            RateLimited: (e) => Effect.fail(unavailable("checkPin")(e)),
+            Unexpected: (e) => Effect.fail(unavailable("checkPin")(e)),
+            NetworkError: (e) => Effect.fail(unavailable("checkPin")(e))
+          })
+        )
+        const first = yield* checkPin
+        const approved =
+          first.authToken !== undefined
+            ? first
+            : yield* checkPin.pipe(
+                Effect.delay(Duration.millis(Math.min(500, waitMillis))),
+                Effect.repeat({
+                  schedule: Schedule.spaced(Duration.millis(Math.min(500, Math.max(waitMillis, 1)))),
+                  until: (p: PinLogin.Pin) => p.authToken !== undefined
+                }),
+                Effect.timeoutOption(Duration.millis(waitMillis)),
+                Effect.flatMap(
+                  Option.match({ onNone: () => Effect.fail(new SignInNotApproved()), onSome: Effect.succeed })
+                )
+              )
+        // The PIN plex.tv answered for is the one this browser started.
+        if (!Flow.samePin(pin, approved.code)) {
+          return yield* new SignInNotStarted({ reason: "Invalid" })
+        }
+        const token = approved.authToken
+        if (token === undefined) return yield* new SignInNotApproved()
+
+        const account = yield* PlexAuth.getTokenDetails().pipe(
+          Effect.provideService(Credentials, { token: Effect.succeed(token) }),
+          Effect.catch((e): Effect.Effect<never, SignInNotApproved | PlexUnavailable> =>
+            e._tag === "Unauthorized"
+              ? Effect.fail(new SignInNotApproved())
+              : Effect.fail(unavailable("getTokenDetails")(e))
+          )
+        )
+        const access = yield* checker.check(token).pipe(Effect.mapError(() => new SignInNotApproved()))
+        switch (access._tag) {
+          case "NoAccess":
+            yield* Effect.logWarning(`WebSignIn: refused ${account.username}: no access to the server`)
+            return yield* new AccessDenied({ username: account.username })
+          case "InvalidToken":
+            return yield* new SignInNotApproved()
+          case "Unknown":
+            return yield* new PlexUnavailable({ operation: "checkAccess", failure: access.error._tag })
+        }
+
+        // A new session id at every sign-in (no fixation); a session this browser had before ends.
+        const previous = yield* Effect.option(sessionIdOf(request.cookie, now))
+        if (Option.isSome(previous)) yield* remove(yield* storageKeyOf(previous.value))
+        const sessionId = Core.newSessionId()
+        const record = Flow.newRecord({
+          token: Redacted.value(token),
+          user: account,
+          access: access._tag,
+          now,
+          idleMillis,
+          maxMillis
+        })
+        yield* save(yield* storageKeyOf(sessionId), record)
+        const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
+        yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
+        return { user: userOf(record, access._tag), cookies: [deletePin, cookie] }
+      }).pipe(Effect.provideContext(context), Effect.withSpan("WebSignIn.callback"))
+
+    // -- authenticate --------------------------------------------------------
+    const authenticate = (cookie: string | undefined) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const sessionId = yield* sessionIdOf(cookie, now)
+        const storageKey = yield* storageKeyOf(sessionId)
+        const found = yield* load(storageKey)
+        if (found === undefined) return yield* new Unauthenticated({ reason: "Expired" })
+        let record = found
+        const renewal = Core.renewal(now, record, idleMillis, maxMillis)
+        if (renewal._tag === "Expired") {
+          yield* remove(storageKey)
+          return yield* new Unauthenticated({ reason: "Expired" })
+        }
+        const token = Redacted.make(record.token)
+        // Cached for `accessTtl`: past it, plex.tv is asked again.
+        const access = yield* checker.check(token).pipe(
+          // A stored token that is not one (a damaged store entry): no session.
+          Effect.catchTag("InvalidInput", () =>
+            Effect.andThen(remove(storageKey), Effect.fail(new Unauthenticated({ reason: "Invalid" })))
+          )
+        )
+        const outcome = Core.accessOutcome(now, record, access._tag, accessTtl, graceMillis)
+        switch (outcome._tag) {
+          case "Denied":
+            return yield* new AccessDenied({ username: record.user.username })
+          case "Revoked":
+            yield* remove(storageKey)
+            yield* checker.invalidate(token)
+            return yield* new Unauthenticated({ reason: "TokenRevoked" })
+          case "Unavailable":
+            return yield* new PlexUnavailable({
+              operation: "checkAccess",
+              failure: access._tag === "Unknown" ? access.error._tag : access._tag
+            })
+        }
+        if (outcome.refreshed) record = { ...record, access: outcome.level, accessCheckedAt: now }
+        if (renewal._tag === "Renew") record = { ...record, expiresAt: renewal.expiresAt }
+        if (outcome.refreshed || renewal._tag === "Renew") yield* save(storageKey, record)
+        const cookies =
+          renewal._tag === "Renew" ? [yield* sessionCookie(sessionId, record.expiresAt, now)] : []
+        return { user: userOf(record, outcome.level), cookies }
+      }).pipe(Effect.withSpan("WebSignIn.authenticate"))
+
+    // -- sign-out ------------------------------------------------------------
+    const signOut = (
+      cookie: string | undefined,
+      signOutOptions: { readonly revoke?: boolean | undefined } = {}
+    ) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const sessionId = yield* Effect.option(sessionIdOf(cookie, now))
+        let revoked = false
+        if (Option.isSome(sessionId)) {
+          const storageKey = yield* storageKeyOf(sessionId.value)
+          const found = yield* load(storageKey)
+          yield* remove(storageKey)
+          if (found !== undefined) {
+            const token = Redacted.make(found.token)
+            yield* checker.invalidate(token)
+            if (signOutOptions.revoke === true) {
+              revoked = yield* PlexAuth.signOut().pipe(
+                Effect.provideService(Credentials, { token: Effect.succeed(token) }),
+                Effect.provideContext(context),
+                Effect.as(true),
+                Effect.catch((e) =>
+                  Effect.as(Effect.logWarning(`WebSignIn: the Plex token was not revoked (${e._tag})`), false)
+                )
+              )
+            }
+            yield* Effect.logInfo(`WebSignIn: ${found.user.username} signed out`)
+          }
+        }
+        return { cookies: [deleteSession], revoked }
+      }).pipe(Effect.withSpan("WebSignIn.signOut"))
+
+    // -- routes --------------------------------------------------------------
+    const refusal = (error: CallbackError | StartError, extra: ReadonlyArray<SetCookie>) => {
+      const r = Pages.refusalFor(error)
+      return private_(
+        withCookies(
+          HttpServerResponse.text(Pages.refusalPage(r, settings.startPath), {
+            status: Pages.refusalStatus(r),
+            contentType: "text/html; charset=utf-8"
+          }),
+          extra
+        )
+      )
+    }
+    const routes: ReadonlyArray<HttpRouter.Route<never, never>> = [
+      HttpRouter.route(
+        "GET",
+        settings.startPath,
+        Effect.match(start, {
+          onFailure: (error) => refusal(error, []),
+          onSuccess: ({ cookie, url }) =>
+            private_(withCookies(HttpServerResponse.redirect(Redacted.value(url), { status: 303 }), [cookie]))
+        })
+      ),
+      HttpRouter.route("GET", settings.callbackPath, (request) =>
+        Effect.match(callback({ cookie: request.headers["cookie"], url: request.url }), {
+          // The PIN-flow cookie is used once, whatever the outcome.
+          onFailure: (error) => refusal(error, [deletePin]),
+          onSuccess: ({ cookies }) =>
+            private_(withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies))
+        })
+      ),
+      HttpRouter.route("POST", settings.signOutPath, (request) =>
+        // A cross-site form cannot sign a user out: browsers send `Origin` with a POST.
+        !Core.sameOrigin(request.headers["origin"], settings.origin)
+          ? Effect.succeed(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
+          : Effect.match(signOut(request.headers["cookie"], { revoke: options.revokeOnSignOut === true }), {
+              onFailure: () => private_(HttpServerResponse.text("Sign-out failed", { status: 500 })),
+              onSuccess: ({ cookies }) =>
+                private_(
+                  withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies)
+                )
+            })
+      )
+    ]
+
+    return { settings, start, callback, authenticate, signOut, routes } satisfies WebSignInService
+  })
+
+/**
+ * The service as a layer; see {@link make}.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { KeyValueStore } from "effect/persistence"
+ * import { ClientIdentity, WebSignIn } from "effect4-plex-auth"
+ *
+ * const SignInLive = WebSignIn.layer({
+ *   appUrl: "https://media.example.com",
+ *   machineIdentifier: "5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e"
+ * }).pipe(
+ *   Layer.provide(
+ *     Layer.mergeAll(
+ *       FetchHttpClient.layer,
+ *       ClientIdentity.layer({ clientIdentifier: "my-app-install-id", product: "My App" }),
+ *       KeyValueStore.layerMemory
+ *     )
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<
+  WebSignIn,
+  InvalidInput | Config.ConfigError,
+  HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
+> => Layer.effect(WebSignIn, make(options))
+
+// ---------------------------------------------------------------------------
+// Middleware
+// ---------------------------------------------------------------------------
+
+/**
+ * The `HttpApi` security middleware: resolves the session cookie to the
+ * {@link PlexUser}, or fails with 401 (`Unauthenticated`), 403
+ * (`AccessDenied`), 503 (`PlexUnavailable`) or 500 (`SessionStoreError`).
+ * Add it to a group or endpoint with `.middleware(WebSignIn.Authentication)`
+ * and provide {@link layerAuthentication}. The cookie is read by the name
+ * the service was set up with (`__Host-plex_session` over https); the
+ * security scheme names `plex_session` for the API's description.
+ *
+ * @since 0.1.0
+ * @category middleware
+ */
+export class Authentication extends HttpApiMiddleware.Service<Authentication, { provides: PlexUser }>()(
+  "effect-plex-auth/WebSignIn/Authentication",
+  {
+    error: [Unauthenticated, AccessDenied, PlexUnavailable, SessionStoreError],
+    security: { session: /*#__PURE__*/ HttpApiSecurity.apiKey({ in: "cookie", key: "plex_session" }) }
+  }
+) {}
+
+/** Adds cookies to whatever response the request ends with. */
+const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
+  cookies.length === 0
+    ? Effect.void
+    : HttpEffect.appendPreResponseHandler((_request, response) =>
+        Effect.succeed(withCookies(response, cookies))
+      )
+
+/**
+ * {@link Authentication}'s implementation, from the {@link WebSignIn} in
+ * context. A renewed session's cookie is added to the response.
+ *
+ * @since 0.1.0
+ * @category middleware
+ */
+export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> = Layer.effect(
+  Authentication,
+  Effect.map(Effect.service(WebSignIn), (service) =>
+    Authentication.of({
+      session: (httpEffect) =>
+        Effect.gen(function* () {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const { cookies, user } = yield* service.authenticate(request.headers["cookie"])
+          yield* setCookiesOnResponse(cookies)
+          return yield* Effect.provideService(httpEffect, PlexUser, user)
+        })
+    })
+  )
+)
+
+/**
+ * Keeps the `Location` header out of the server's spans (adds it to
+ * `Headers.CurrentRedactedNames` in the layers it is provided to): the
+ * start route's redirect goes to Plex's sign-in page, whose URL carries the
+ * PIN code (in its fragment, as Plex requires). Effect 4's server tracing
+ * records headers only when the app opts in (`HttpMiddleware.TracerHeaderFilter`);
+ * this keeps that opt-in safe. Part of {@link layerHttpApiRoutes}; provide
+ * it to the server layer of an `HttpRouter` app that serves
+ * {@link WebSignInService.routes}.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerRedactLocation: Layer.Layer<never> = Layer.effect(
+  Headers.CurrentRedactedNames,
+  Effect.map(Effect.service(Headers.CurrentRedactedNames), (names) =>
+    names.some((n) => typeof n === "string" && n.toLowerCase() === "location")
+      ? names
+      : [...names, "location"]
+  )
+)
+
+/**
+ * The sign-in routes ({@link WebSignInService.routes}) added to the
+ * `HttpRouter` an `HttpApi` app is served on (`HttpApiBuilder.layer`
+ * registers the API there too), with {@link layerRedactLocation}.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn | HttpRouter.HttpRouter> = Layer.merge(
+  layerRedactLocation,
+  HttpRouter.use((router) =>
+    Effect.flatMap(Effect.service(WebSignIn), (service) => router.addAll(service.routes))
+  )
+)
+
+const errorResponse = (error: AuthenticateError) =>
+  HttpServerResponse.jsonUnsafe(
+    { _tag: error._tag, message: error.message },
+    { status: Core.authenticateStatus(error._tag) }
+  ).pipe(HttpServerResponse.setHeader("cache-control", "no-store"))
+
+/**
+ * `HttpRouter` middleware: runs `app` (a route's handler) with the
+ * {@link PlexUser} of the request's session, or answers 401 (no session),
+ * 403 (no access), 503 (plex.tv could not be asked) or 500 (the session
+ * store failed) as JSON `{ _tag, message }`. A renewed session's cookie is
+ * added to the response.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpRouter, HttpServerResponse } from "effect/http"
+ * import { WebSignIn } from "effect4-plex-auth"
+ *
+ * const MeRoute = HttpRouter.add(
+ *   "GET",
+ *   "/me",
+ *   WebSignIn.requireUser(Effect.flatMap(Effect.service(WebSignIn.PlexUser), (user) => HttpServerResponse.json(user)))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category middleware
+ */
+export const requireUser = <E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  E,
+  Exclude<R, PlexUser> | WebSignIn | HttpServerRequest.HttpServerRequest
+> =>
+  Effect.gen(function* () {
+    const service = yield* WebSignIn
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const result = yield* Effect.result(service.authenticate(request.headers["cookie"]))
+    if (Result.isFailure(result)) return errorResponse(result.failure)
+    const response = yield* Effect.provideService(app, PlexUser, result.success.user)
+    return withCookies(response, result.success.cookies)
+  })

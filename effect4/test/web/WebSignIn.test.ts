@@ -1,0 +1,661 @@
+/**
+ * WebSignIn on Effect 4 against the in-memory fake, with `TestClock` for
+ * every time-dependent rule: the PIN flow, sessions (sliding renewal,
+ * expiry), access re-checks, sign-out, the middleware, and secrets. The
+ * Effect 3 twin is test/web/WebSignIn.test.ts; the loopback journey is
+ * journey.test.ts.
+ */
+import { inspect } from "node:util"
+import { assert, describe, it } from "@effect/vitest"
+import {
+  Clock,
+  Config,
+  ConfigProvider,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Logger,
+  Redacted,
+  References,
+  Result,
+  Tracer
+} from "effect"
+import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { KeyValueStore } from "effect/persistence"
+import { TestClock } from "effect/testing"
+import { ClientIdentity, WebSignIn } from "effect4-plex-auth"
+import { Fault, FakePlex } from "effect4-plex-auth/testing"
+import { authUrlParams } from "../../../src/core/authUrl.js"
+import * as CoreCookies from "../../../src/core/web/cookies.js"
+import * as Core from "../../../src/core/web/signIn.js"
+import * as Signed from "../../../src/core/web/signed.js"
+import { AppLive } from "./app.js"
+import { seed } from "./seed.js"
+
+const KEY = "unit-test-session-key-0123456789abcdefgh"
+const APP = "https://media.example.com"
+
+const Base = Layer.mergeAll(
+  FakePlex.layer(seed),
+  ClientIdentity.layer(FakePlex.testIdentity).pipe(Layer.orDie),
+  KeyValueStore.layerMemory
+)
+
+const env = (options: Partial<WebSignIn.Options> = {}) =>
+  WebSignIn.layer({
+    appUrl: APP,
+    machineIdentifier: FakePlex.defaults.serverId,
+    sessionKey: Config.succeed(Redacted.make(KEY)),
+    ...options
+  }).pipe(Layer.orDie, Layer.provideMerge(Base))
+
+const header = (cookies: ReadonlyArray<WebSignIn.SetCookie>, name: string) => {
+  const found = cookies.find((c) => c.name === name && c.value !== "")
+  return found === undefined ? undefined : `${found.name}=${found.value}`
+}
+
+/** Start, approve at the fake as `username`, come back: the callback's answer. */
+const signIn = (username: string) =>
+  Effect.gen(function* () {
+    const service = yield* WebSignIn.WebSignIn
+    const started = yield* service.start
+    const params = authUrlParams(Redacted.value(started.url))
+    yield* Effect.orDie(FakePlex.approvePin(params.get("code") ?? "", { account: username }))
+    return yield* service.callback({
+      cookie: `${started.cookie.name}=${started.cookie.value}`,
+      url: params.get("forwardUrl") ?? ""
+    })
+  })
+
+/** Signs `username` in and answers the session's `Cookie` header. */
+const session = (username: string) =>
+  Effect.gen(function* () {
+    const { settings } = yield* WebSignIn.WebSignIn
+    const { cookies } = yield* Effect.orDie(signIn(username))
+    const cookie = header(cookies, settings.sessionCookie)
+    assert.isDefined(cookie)
+    return cookie ?? ""
+  })
+
+const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.result(effect), (result) =>
+    Result.isFailure(result) ? Effect.succeed(result.failure) : Effect.die(new Error("expected a failure"))
+  )
+
+/** plex.tv no longer lists the server among the user's resources: the owner removed them. */
+const removedByOwner = FakePlex.fault(
+  "getServerResources",
+  Fault.respond(() =>
+    Effect.succeed(new Response("[]", { status: 200, headers: { "content-type": "application/json" } }))
+  )
+)
+
+const storeSize = Effect.flatMap(Effect.service(KeyValueStore.KeyValueStore), (s) => Effect.orDie(s.size))
+
+describe("WebSignIn.start (Effect 4)", () => {
+  it.effect(
+    "creates a strong PIN and answers the auth URL and a signed, HttpOnly, SameSite=Lax, Secure PIN cookie",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const url = Redacted.value(started.url)
+        assert.isTrue(url.startsWith("https://app.plex.tv/auth#?"))
+        const params = authUrlParams(url)
+        assert.strictEqual(params.get("clientID"), FakePlex.testIdentity.clientIdentifier)
+        assert.strictEqual(params.get("context[device][product]"), FakePlex.testIdentity.product)
+        const forward = new URL(params.get("forwardUrl") ?? "")
+        assert.strictEqual(`${forward.origin}${forward.pathname}`, `${APP}/auth/plex/callback`)
+        const pins = yield* Effect.flatMap(Effect.service(FakePlex.FakePlex), (f) => f.pins)
+        const pin = pins[pins.length - 1]
+        assert.isTrue(pin?.strong)
+        assert.strictEqual(params.get("code"), pin?.code)
+        // Neither the PIN id nor its code is in the URL the app gets back.
+        assert.notInclude(forward.href, pin?.code ?? "-")
+        assert.notInclude(forward.href, String(pin?.id))
+        assert.deepStrictEqual(started.cookie.attributes, {
+          path: "/auth/plex/callback",
+          maxAge: 900,
+          httpOnly: true,
+          secure: true,
+          sameSite: "Lax"
+        })
+        assert.strictEqual(String(started.url), "<redacted>")
+        assert.strictEqual(service.settings.sessionCookie, "__Host-plex_session")
+      }).pipe(Effect.provide(env()))
+  )
+})
+
+describe("WebSignIn.callback (Effect 4)", () => {
+  it.effect("signs the owner, a home member and a friend in, each with their access level", () =>
+    Effect.gen(function* () {
+      for (const [username, access] of [
+        ["alice", "Owner"],
+        ["bob", "HomeMember"],
+        ["carol", "Shared"]
+      ] as const) {
+        const { cookies, user } = yield* signIn(username)
+        assert.strictEqual(user.username, username)
+        assert.strictEqual(user.access, access)
+        const names = cookies.map((c) => `${c.name}:${c.value === "" ? "deleted" : "set"}`)
+        assert.deepStrictEqual(names, ["plex_session_pin:deleted", "__Host-plex_session:set"])
+        assert.deepStrictEqual(cookies[1]?.attributes, {
+          path: "/",
+          maxAge: 7 * 24 * 3600,
+          httpOnly: true,
+          secure: true,
+          sameSite: "Lax"
+        })
+      }
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "keeps the Plex token in the KeyValueStore, keyed by a hash of the session id, never in the cookie",
+    () =>
+      Effect.gen(function* () {
+        const { cookies } = yield* signIn("alice")
+        const value = cookies.find((c) => c.name === "__Host-plex_session")?.value ?? ""
+        const fake = yield* FakePlex.FakePlex
+        const token =
+          (yield* fake.pins).flatMap((p) => (p.authToken ? [Redacted.value(p.authToken)] : []))[0] ?? ""
+        assert.isAbove(token.length, 0)
+        assert.notInclude(value, token)
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const now = yield* Clock.currentTimeMillis
+        const verified = yield* Effect.promise(() => Signed.verify([key], Core.sessionPurpose, value, now))
+        assert.strictEqual(verified._tag, "Valid")
+        const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+        const store = yield* KeyValueStore.KeyValueStore
+        const stored = yield* store.get(
+          yield* Effect.promise(() => Core.storageKey("plex-session:", sessionId))
+        )
+        assert.isDefined(stored)
+        assert.strictEqual(Core.decodeSession(stored ?? "")?.token, token)
+        assert.strictEqual(yield* store.size, 1)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("refuses a stranger with AccessDenied and opens no session", () =>
+    Effect.gen(function* () {
+      const error = yield* failure(signIn("dave"))
+      assert.strictEqual(error._tag, "AccessDenied")
+      assert.strictEqual(error._tag === "AccessDenied" ? error.username : "", "dave")
+      assert.strictEqual(yield* storeSize, 0)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "refuses a return this browser did not start: no cookie, a forged cookie, another state, an expired cookie",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const url = params.get("forwardUrl") ?? ""
+        const cookie = `${started.cookie.name}=${started.cookie.value}`
+        const reason = (input: { cookie: string | undefined; url: string }) =>
+          Effect.map(failure(service.callback(input)), (e) =>
+            e._tag === "SignInNotStarted" ? e.reason : e._tag
+          )
+
+        assert.strictEqual(yield* reason({ cookie: undefined, url }), "NoCookie")
+        const other = yield* Effect.promise(() => Signed.importKey("another-key-of-32-bytes-or-more-000000"))
+        const forgedValue = yield* Effect.promise(() =>
+          Signed.sign(other, Core.pinPurpose, { i: 1, c: "x", n: "n" }, Date.now() + 1e9)
+        )
+        assert.strictEqual(yield* reason({ cookie: `plex_session_pin=${forgedValue}`, url }), "Invalid")
+        assert.strictEqual(
+          yield* reason({ cookie, url: `${APP}/auth/plex/callback?state=other` }),
+          "StateMismatch"
+        )
+        assert.strictEqual(yield* reason({ cookie, url: `${APP}/auth/plex/callback` }), "StateMismatch")
+        yield* TestClock.adjust("15 minutes")
+        assert.strictEqual(yield* reason({ cookie, url }), "Expired")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("waits a short, bounded time for an approval, then fails with SignInNotApproved", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const started = yield* service.start
+      const params = authUrlParams(Redacted.value(started.url))
+      const fiber = yield* Effect.forkChild(
+        Effect.result(
+          service.callback({
+            cookie: `${started.cookie.name}=${started.cookie.value}`,
+            url: params.get("forwardUrl") ?? ""
+          })
+        )
+      )
+      yield* TestClock.adjust("3 seconds")
+      const result = yield* Fiber.join(fiber)
+      assert.isTrue(Result.isFailure(result) && result.failure._tag === "SignInNotApproved")
+      const checks = (yield* FakePlex.requests).filter((r) => r.route === "checkPin")
+      assert.isAtLeast(checks.length, 2)
+      assert.isAtMost(checks.length, 8)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("a PIN approved during the wait signs in", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const started = yield* service.start
+      const params = authUrlParams(Redacted.value(started.url))
+      const fiber = yield* Effect.forkChild(
+        service.callback({
+          cookie: `${started.cookie.name}=${started.cookie.value}`,
+          url: params.get("forwardUrl") ?? ""
+        })
+      )
+      yield* TestClock.adjust("1 second")
+      yield* FakePlex.approvePin(params.get("code") ?? "", { account: "carol" })
+      yield* TestClock.adjust("1 second")
+      const { user } = yield* Fiber.join(fiber)
+      assert.strictEqual(user.access, "Shared")
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("plex.tv failing during the access check is PlexUnavailable, never AccessDenied", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getServerResources", Fault.reset)
+      const error = yield* failure(signIn("alice"))
+      assert.strictEqual(error._tag, "PlexUnavailable")
+      assert.strictEqual(yield* storeSize, 0)
+    }).pipe(Effect.provide(env()))
+  )
+})
+
+describe("WebSignIn sessions (Effect 4)", () => {
+  it.effect("authenticate: 401 without a session or with a tampered cookie", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const reason = (cookie: string | undefined) =>
+        Effect.map(failure(service.authenticate(cookie)), (e) =>
+          e._tag === "Unauthenticated" ? e.reason : e._tag
+        )
+      assert.strictEqual(yield* reason(undefined), "NoSession")
+      assert.strictEqual(yield* reason("other=1"), "NoSession")
+      const cookie = yield* session("alice")
+      assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+      assert.strictEqual(yield* reason(`${cookie.slice(0, -3)}AAA`), "Invalid")
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("slides the expiry while used, and ends an idle session", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const cookie = yield* session("alice")
+      yield* TestClock.adjust("1 day")
+      assert.deepStrictEqual((yield* service.authenticate(cookie)).cookies, [])
+      yield* TestClock.adjust("3 days")
+      // More than half of the 7 idle days used: renewed, with a new cookie for 7 more days.
+      const renewed = yield* service.authenticate(cookie)
+      assert.strictEqual(renewed.cookies.length, 1)
+      assert.strictEqual(renewed.cookies[0]?.attributes.maxAge, 7 * 24 * 3600)
+      const next = header(renewed.cookies, "__Host-plex_session") ?? ""
+      yield* TestClock.adjust("6 days")
+      assert.strictEqual((yield* service.authenticate(next)).user.username, "alice")
+      yield* TestClock.adjust("8 days")
+      const error = yield* failure(service.authenticate(next))
+      assert.strictEqual(error._tag, "Unauthenticated")
+    }).pipe(Effect.provide(env({ accessTtl: "30 days" })))
+  )
+
+  it.effect("no session outlives sessionMax, however much it is used", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      let cookie = yield* session("alice")
+      for (let day = 0; day < 3; day++) {
+        yield* TestClock.adjust("20 hours")
+        const { cookies } = yield* service.authenticate(cookie)
+        cookie = header(cookies, "__Host-plex_session") ?? cookie
+      }
+      yield* TestClock.adjust("20 hours")
+      assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "Unauthenticated")
+    }).pipe(Effect.provide(env({ sessionIdle: "1 day", sessionMax: "3 days", accessTtl: "30 days" })))
+  )
+
+  it.effect(
+    "re-checks access once the answer is older than accessTtl: a removed friend gets 403 without a restart",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("carol")
+        yield* removedByOwner
+        // Still within the TTL: the cached answer stands.
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        yield* TestClock.adjust("4 minutes")
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        yield* TestClock.adjust("61 seconds")
+        const error = yield* failure(service.authenticate(cookie))
+        assert.strictEqual(error._tag, "AccessDenied")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "while plex.tv cannot be asked, the last answer stands for accessGrace, then 503: never a 403",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("bob")
+        yield* FakePlex.fault("getServerResources", Fault.reset)
+        yield* TestClock.adjust("10 minutes")
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "HomeMember")
+        yield* TestClock.adjust("1 hour")
+        const error = yield* failure(service.authenticate(cookie))
+        assert.strictEqual(error._tag, "PlexUnavailable")
+        assert.strictEqual(error._tag === "PlexUnavailable" ? error.failure : "", "NetworkError")
+        yield* FakePlex.clearFaults
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "HomeMember")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("a Plex token the user revoked ends the session (401)", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const cookie = yield* session("alice")
+      const fake = yield* FakePlex.FakePlex
+      for (const pin of yield* fake.pins) if (pin.authToken) yield* fake.revokeToken(pin.authToken)
+      yield* TestClock.adjust("301 seconds")
+      const error = yield* failure(service.authenticate(cookie))
+      assert.isTrue(error._tag === "Unauthenticated" && error.reason === "TokenRevoked")
+      assert.strictEqual(yield* storeSize, 0)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("a damaged store entry is no session (401), never a crash", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const store = yield* KeyValueStore.KeyValueStore
+      const cookie = yield* session("alice")
+      const value = cookie.slice(cookie.indexOf("=") + 1)
+      const key = yield* Effect.promise(() => Signed.importKey(KEY))
+      const now = yield* Clock.currentTimeMillis
+      const verified = yield* Effect.promise(() => Signed.verify([key], Core.sessionPurpose, value, now))
+      const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+      const storageKey = yield* Effect.promise(() => Core.storageKey("plex-session:", sessionId))
+      const record = Core.decodeSession((yield* store.get(storageKey)) ?? "")
+      assert.isDefined(record)
+      if (record === undefined) return
+      yield* store.set(storageKey, Core.encodeSession({ ...record, token: "" }))
+      const error = yield* failure(service.authenticate(cookie))
+      assert.isTrue(error._tag === "Unauthenticated" && error.reason === "Invalid")
+      assert.strictEqual(yield* store.size, 0)
+      yield* store.set(storageKey, "{not json")
+      assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "Unauthenticated")
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("signOut ends the session; with revoke the Plex token is revoked too", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const fake = yield* FakePlex.FakePlex
+      const tokenOf = Effect.map(fake.pins, (pins) => pins.flatMap((p) => (p.authToken ? [p.authToken] : [])))
+
+      const first = yield* session("alice")
+      const kept = yield* service.signOut(first)
+      assert.isFalse(kept.revoked)
+      assert.strictEqual(kept.cookies[0]?.attributes.maxAge, 0)
+      assert.strictEqual((yield* failure(service.authenticate(first)))._tag, "Unauthenticated")
+      const [t1] = yield* tokenOf
+      assert.isTrue(yield* fake.isTokenValid(t1 ?? ""))
+
+      const second = yield* session("alice")
+      const revoked = yield* service.signOut(second, { revoke: true })
+      assert.isTrue(revoked.revoked)
+      const [, t2] = yield* tokenOf
+      assert.isFalse(yield* fake.isTokenValid(t2 ?? ""))
+      assert.strictEqual(yield* storeSize, 0)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "the session key comes from Config (PLEX_SESSION_KEY); a short or missing key is refused, never shown",
+    () =>
+      Effect.gen(function* () {
+        const withKey = (key: string | undefined) =>
+          Effect.exit(
+            Layer.build(
+              WebSignIn.layer({ appUrl: APP, machineIdentifier: FakePlex.defaults.serverId }).pipe(
+                Layer.provide(Base)
+              )
+            ).pipe(
+              Effect.scoped,
+              Effect.provide(
+                ConfigProvider.layer(
+                  ConfigProvider.fromEnv({ env: key === undefined ? {} : { PLEX_SESSION_KEY: key } })
+                )
+              )
+            )
+          )
+        assert.isTrue(Exit.isSuccess(yield* withKey(KEY)))
+        const short = yield* withKey("short-secret-key")
+        assert.isTrue(Exit.isFailure(short))
+        assert.notInclude(inspect(short, { depth: 10 }), "short-secret-key")
+        assert.include(inspect(short, { depth: 10 }), "sessionKey")
+        assert.isTrue(Exit.isFailure(yield* withKey(undefined)))
+        const badUrl = yield* Effect.exit(
+          Layer.build(
+            WebSignIn.layer({
+              appUrl: "ftp://x",
+              machineIdentifier: FakePlex.defaults.serverId,
+              sessionKey: Config.succeed(Redacted.make(KEY))
+            }).pipe(Layer.provide(Base))
+          ).pipe(Effect.scoped)
+        )
+        assert.include(inspect(badUrl, { depth: 10 }), "appUrl")
+      })
+  )
+})
+
+describe("WebSignIn middleware and routes (Effect 4)", () => {
+  const request = (path: string, init: RequestInit = {}) =>
+    HttpServerRequest.fromWeb(new Request(`${APP}${path}`, init))
+
+  /** Serves one request through `app` in this fiber (TestClock), as a server would: pre-response handlers run. */
+  const serve = <E, R>(
+    app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+    req: HttpServerRequest.HttpServerRequest
+  ) =>
+    Effect.gen(function* () {
+      let sent: HttpServerResponse.HttpServerResponse | undefined
+      yield* HttpEffect.toHandled(app, (_request, response) =>
+        Effect.sync(() => {
+          sent = response
+        })
+      ).pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, req))
+      assert.isDefined(sent)
+      return HttpServerResponse.toWeb(sent ?? HttpServerResponse.empty({ status: 599 }))
+    })
+
+  /** The test app (app.ts) as the router serves it, built in this fiber with the WebSignIn of `env`. */
+  const appHandler = HttpRouter.toHttpEffect(AppLive)
+
+  it.effect(
+    "requireUser (HttpRouter): 401 without a session, the PlexUser with one, 403 once access is gone",
+    () =>
+      Effect.gen(function* () {
+        const app = WebSignIn.requireUser(
+          Effect.flatMap(Effect.service(WebSignIn.PlexUser), (user) =>
+            HttpServerResponse.json({ name: user.username, access: user.access })
+          )
+        )
+        const anonymous = yield* serve(app, request("/me"))
+        assert.strictEqual(anonymous.status, 401)
+        assert.include(yield* Effect.promise(() => anonymous.text()), "Unauthenticated")
+        const cookie = yield* session("carol")
+        const ok = yield* serve(app, request("/me", { headers: { cookie } }))
+        assert.strictEqual(ok.status, 200)
+        assert.deepStrictEqual(yield* Effect.promise(() => ok.json()), { name: "carol", access: "Shared" })
+        yield* removedByOwner
+        yield* TestClock.adjust("1 minute")
+        const denied = yield* serve(app, request("/me", { headers: { cookie } }))
+        assert.strictEqual(denied.status, 403)
+        assert.include(yield* Effect.promise(() => denied.text()), "AccessDenied")
+      }).pipe(Effect.provide(env({ accessTtl: "30 seconds" })))
+  )
+
+  it.effect(
+    "routes: start redirects (303) to Plex with the PIN cookie; a forged callback gets a clear 400 page",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const started = yield* serve(app, request("/auth/plex/start"))
+        assert.strictEqual(started.status, 303)
+        assert.isTrue((started.headers.get("location") ?? "").startsWith("https://app.plex.tv/auth#?"))
+        assert.strictEqual(started.headers.get("cache-control"), "no-store")
+        const set = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        assert.strictEqual(set?.name, "plex_session_pin")
+        const forged = yield* serve(app, request("/auth/plex/callback?state=x"))
+        assert.strictEqual(forged.status, 400)
+        const page = yield* Effect.promise(() => forged.text())
+        assert.include(page, 'data-reason="NotStarted"')
+        assert.include(forged.headers.getSetCookie()[0] ?? "", "Max-Age=0")
+        // A cross-site form cannot sign anyone out.
+        const crossSite = yield* serve(
+          app,
+          request("/auth/plex/sign-out", { method: "POST", headers: { origin: "https://evil.example" } })
+        )
+        assert.strictEqual(crossSite.status, 403)
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
+    "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, a renewed cookie, 403, 503 never 403",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const call = (cookie?: string) =>
+          serve(app, request("/api/me", cookie === undefined ? {} : { headers: { cookie } }))
+        const anonymous = yield* call()
+        assert.strictEqual(anonymous.status, 401)
+        assert.include(yield* Effect.promise(() => anonymous.text()), "Unauthenticated")
+        const cookie = yield* session("bob")
+        const ok = yield* call(cookie)
+        assert.strictEqual(ok.status, 200)
+        assert.include(yield* Effect.promise(() => ok.json()), { username: "bob", access: "HomeMember" })
+        assert.deepStrictEqual(ok.headers.getSetCookie(), [])
+        // Past half of the idle time: the answer carries the renewed session cookie.
+        yield* TestClock.adjust("4 days")
+        const renewed = yield* call(cookie)
+        assert.strictEqual(renewed.status, 200)
+        const set = CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")
+        assert.strictEqual(set?.name, "__Host-plex_session")
+        assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
+        // plex.tv down past the grace: 503, not 403.
+        yield* FakePlex.fault("getServerResources", Fault.reset)
+        yield* TestClock.adjust("2 hours")
+        const unavailable = yield* call(cookie)
+        assert.strictEqual(unavailable.status, 503)
+        assert.include(yield* Effect.promise(() => unavailable.text()), "PlexUnavailable")
+        yield* FakePlex.clearFaults
+        yield* removedByOwner
+        const denied = yield* call(cookie)
+        assert.strictEqual(denied.status, 403)
+        assert.include(yield* Effect.promise(() => denied.text()), "AccessDenied")
+      }).pipe(Effect.scoped, Effect.provide(env({ accessTtl: "30 seconds" })))
+  )
+})
+
+describe("the fake's app.plex.tv stand-in (Effect 4)", () => {
+  it.effect("an app's in-memory test signs in through the page the fake serves at authAppUrl", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const fake = yield* FakePlex.FakePlex
+      assert.strictEqual(fake.authAppUrl, FakePlex.defaults.authAppUrl)
+      const started = yield* service.start
+      const url = Redacted.value(started.url)
+      assert.isTrue(url.startsWith(`${FakePlex.defaults.authAppUrl}#?`))
+      // What a browser does: GET the page (the fragment stays with it), then POST its form.
+      const page = yield* Effect.orDie(fake.handle(new Request(url.split("#")[0] ?? url)))
+      assert.include(yield* Effect.promise(() => page.text()), 'id="approve"')
+      const params = authUrlParams(url)
+      const approved = yield* Effect.orDie(
+        fake.handle(
+          new Request(fake.authAppUrl, {
+            method: "POST",
+            body: new URLSearchParams({
+              clientID: params.get("clientID") ?? "",
+              code: params.get("code") ?? "",
+              forwardUrl: params.get("forwardUrl") ?? "",
+              account: "carol"
+            })
+          })
+        )
+      )
+      assert.strictEqual(approved.status, 303)
+      const { user } = yield* service.callback({
+        cookie: `${started.cookie.name}=${started.cookie.value}`,
+        url: approved.headers.get("location") ?? ""
+      })
+      assert.strictEqual(user.username, "carol")
+      assert.strictEqual(user.access, "Shared")
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).filter((r) => r.route === "approvalPage").map((r) => r.method),
+        ["GET", "POST"]
+      )
+    }).pipe(Effect.provide(env({ authAppUrl: FakePlex.defaults.authAppUrl })))
+  )
+})
+
+describe("WebSignIn secrets (Effect 4)", () => {
+  it.effect("no token, PIN code, session id or key in errors, logs, spans, pages or JSON", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const spans: Array<Tracer.NativeSpan> = []
+      const lines: Array<string> = []
+      const tracer = Tracer.make({
+        span: (options) => {
+          const span = new Tracer.NativeSpan(options)
+          spans.push(span)
+          return span
+        }
+      })
+      const logger = Logger.map(Logger.formatJson, (line) => {
+        lines.push(line)
+      })
+      const run = Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        yield* service.authenticate(cookie)
+        const refused = yield* failure(signIn("dave"))
+        const forged = yield* failure(
+          service.callback({ cookie: "plex_session_pin=v1.a.b", url: `${APP}/x` })
+        )
+        yield* service.signOut(cookie, { revoke: true })
+        const after = yield* failure(service.authenticate(cookie))
+        return { cookie, errors: [refused, forged, after] }
+      })
+      const result = yield* run.pipe(
+        Effect.withTracer(tracer),
+        Effect.provide(Logger.layer([logger])),
+        Effect.provideService(References.MinimumLogLevel, "All")
+      )
+      const pins = yield* fake.pins
+      const secrets = [
+        KEY,
+        result.cookie.split("=")[1] ?? "",
+        ...pins.map((p) => p.code),
+        ...pins.flatMap((p) => (p.authToken ? [Redacted.value(p.authToken)] : []))
+      ]
+      assert.isAbove(lines.length, 1)
+      assert.isTrue(spans.some((s) => s.name === "WebSignIn.callback"))
+      const shown = [
+        ...lines,
+        ...spans.map((span) =>
+          inspect({ name: span.name, attributes: span.attributes, events: span.events }, { depth: 10 })
+        ),
+        ...result.errors.flatMap((error) => [
+          String(error),
+          error.message,
+          JSON.stringify(error),
+          inspect(error, { depth: 10 })
+        ])
+      ]
+      for (const text of shown) for (const secret of secrets) assert.notInclude(text, secret)
+    }).pipe(Effect.provide(env()))
+  )
+})

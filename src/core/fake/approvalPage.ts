@@ -1,0 +1,137 @@
+/**
+ * A stand-in for app.plex.tv's sign-in page, served by the fake itself on
+ * its plex.tv origin at `/auth` (point a "Sign in with Plex" app's
+ * `authAppUrl` at the fake's `authAppUrl`, `<plexTvUrl>/auth`), so a whole
+ * web sign-in journey runs against the fake with no network:
+ *
+ * - `GET /auth` shows a small form. Its script reads the
+ *   `#?clientID=...&code=...&forwardUrl=...&context[device][product]=...`
+ *   fragment, as app.plex.tv does (the fragment never reaches a server).
+ * - `POST /auth` (the form: `clientID`, `code`, `forwardUrl`, `account`)
+ *   approves the PIN for the chosen seeded account, as a user signing in at
+ *   app.plex.tv would, and follows `forwardUrl` (303). The PIN must exist,
+ *   be alive, be unused, and belong to the client that asks; the token is
+ *   the app's to fetch (`GET /api/v2/pins/{id}`): nothing of it goes into
+ *   the page or the redirect.
+ *
+ * The route is named `approvalPage` in the fake's records and fault targets.
+ *
+ * @internal
+ */
+import { escapeHtml, page } from "../web/pages.js"
+import * as Http from "./http.js"
+import * as Jwts from "./jwt.js"
+import type { Context, Route } from "./routes.js"
+import type { SeedAccount } from "./seed.js"
+
+/** The path the page answers on, on the fake's plex.tv origin. */
+export const path = "/auth"
+
+/** Where the page is for a fake whose plex.tv is at `plexTvUrl`: an app's `authAppUrl`. */
+export const urlOf = (plexTvUrl: string): string => `${plexTvUrl.replace(/\/+$/, "")}${path}`
+
+/** The route builder of routes.ts this page needs, handed over to avoid an import cycle. */
+export interface Builders {
+  readonly mintToken: (
+    store: Context["store"],
+    accountId: number,
+    now: number,
+    via: "signIn" | "pin" | "control"
+  ) => string
+}
+
+const noStore = { "cache-control": "no-store", "referrer-policy": "no-referrer" }
+
+const html = (status: number, body: string) => Http.bytes(status, Http.htmlType, body, noStore)
+
+const form = (accounts: ReadonlyArray<SeedAccount>) => {
+  const options = accounts
+    .map(
+      (a, i) =>
+        `<option value="${escapeHtml(a.username)}"${i === 0 ? " selected" : ""}>${escapeHtml(a.title)} (${escapeHtml(a.username)})</option>`
+    )
+    .join("")
+  return page(
+    "Plex (fake): sign in",
+    `<h1>Plex (fake)</h1>
+<p id="product">An app asks to sign you in with Plex.</p>
+<form id="approve" method="post" action="${path}">
+<input type="hidden" name="clientID" id="clientID">
+<input type="hidden" name="code" id="code">
+<input type="hidden" name="forwardUrl" id="forwardUrl">
+<label>Sign in as <select name="account" id="account">${options}</select></label>
+<p><button type="submit" id="allow">Allow</button></p>
+</form>
+<script>
+(function () {
+  var hash = location.hash.replace(/^#!?\\??/, "");
+  var params = new URLSearchParams(hash);
+  ["clientID", "code", "forwardUrl"].forEach(function (name) {
+    document.getElementById(name).value = params.get(name) || "";
+  });
+  var product = params.get("context[device][product]");
+  if (product) document.getElementById("product").textContent = product + " asks to sign you in with Plex.";
+  document.getElementById("approve").setAttribute("data-ready", "true");
+})();
+</script>`
+  )
+}
+
+const refused = (message: string) =>
+  html(400, page("Plex (fake): refused", `<h1 id="refused">Refused</h1><p>${escapeHtml(message)}</p>`))
+
+/** `forwardUrl` when it is an absolute http(s) URL; anything else is not followed. */
+const target = (forwardUrl: string): URL | undefined => {
+  try {
+    const url = new URL(forwardUrl)
+    return url.protocol === "http:" || url.protocol === "https:" ? url : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const approve = async (ctx: Context, b: Builders): Promise<Response> => {
+  const body = ctx.form ?? new URLSearchParams()
+  const code = (body.get("code") ?? "").trim()
+  const clientID = body.get("clientID") ?? ""
+  const login = body.get("account") ?? ""
+  const pin =
+    code === ""
+      ? undefined
+      : [...ctx.store.pins.values()].find((p) => p.code.toLowerCase() === code.toLowerCase())
+  // As app.plex.tv: the PIN must exist, be alive and unused, and belong to the client that asks.
+  if (pin === undefined || ctx.now >= pin.expiresAt || pin.clientIdentifier !== clientID) {
+    return refused("This sign-in request is unknown or has expired.")
+  }
+  if (pin.authToken !== undefined) return refused("This sign-in request was already approved.")
+  const account = login === "" ? ctx.store.accounts.values().next().value : ctx.store.accountByLogin(login)
+  if (account === undefined || account.managed) return refused("This account cannot approve sign-ins.")
+  if (pin.jwk === undefined) {
+    pin.authToken = b.mintToken(ctx.store, account.id, ctx.now, "pin")
+  } else {
+    // A JWT PIN: its device key joins the account, and its token is a Plex JWT bound to that key.
+    const owner = ctx.store.deviceKeys.get(pin.jwk.kid)
+    if (owner !== undefined && owner.accountId !== account.id) {
+      return refused("This device belongs to another account.")
+    }
+    ctx.store.deviceKeys.set(pin.jwk.kid, { ...pin.jwk, accountId: account.id })
+    pin.authToken = await Jwts.mint(ctx.store, account.id, pin.jwk.kid, pin.clientIdentifier, ctx.now)
+  }
+  pin.accountId = account.id
+  const forward = target(body.get("forwardUrl") ?? "")
+  return forward === undefined
+    ? html(200, page("Plex (fake): approved", `<h1 id="approved">Approved</h1><p>Return to the app.</p>`))
+    : Http.empty(303, { ...noStore, location: forward.href })
+}
+
+/** The page's route (`GET` and `POST /auth` on plex.tv), registered in the fake's route table. */
+export const routes = (b: Builders): ReadonlyArray<Route> => [
+  {
+    name: "approvalPage",
+    host: "plexTv",
+    methods: ["GET", "POST"],
+    path,
+    handle: (ctx) =>
+      ctx.method === "GET" ? html(200, form([...ctx.store.accounts.values()])) : approve(ctx, b)
+  }
+]

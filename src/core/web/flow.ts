@@ -1,0 +1,180 @@
+/**
+ * "Sign in with Plex", the steps both editions take the same way, with no
+ * Effect in them: the app's checked settings, the start (signed PIN-flow
+ * cookie and app.plex.tv URL), reading the PIN-flow cookie back at the
+ * callback, reading the session cookie, signing a session cookie, and a new
+ * session record. The editions' `WebSignIn` wrap these in their Effect line
+ * (errors, spans, the `KeyValueStore`, plex.tv requests).
+ *
+ * @internal
+ */
+import * as AuthUrl from "../authUrl.js"
+import * as Cookies from "./cookies.js"
+import type { SetCookie } from "./cookies.js"
+import * as S from "./signIn.js"
+import * as Signed from "./signed.js"
+
+/** The app's settings with the routes' paths: what `WebSignInService.settings` shows. */
+export type AppSettings = S.Settings & {
+  readonly startPath: `/${string}`
+  readonly signOutPath: `/${string}`
+  readonly homePath: `/${string}`
+}
+
+/** The settings, or the field at fault and why (never a secret: there is none here). */
+export const appSettings = (
+  input: S.SettingsInput & {
+    readonly startPath?: string | undefined
+    readonly signOutPath?: string | undefined
+    readonly homePath?: string | undefined
+  }
+):
+  | { readonly _tag: "Ok"; readonly settings: AppSettings }
+  | { readonly _tag: "Invalid"; readonly field: string; readonly message: string } => {
+  const checked = S.settings(input)
+  if (checked._tag === "Invalid") return checked
+  const paths = {
+    startPath: input.startPath ?? "/auth/plex/start",
+    signOutPath: input.signOutPath ?? "/auth/plex/sign-out",
+    homePath: input.homePath ?? "/"
+  }
+  for (const [field, path] of Object.entries(paths)) {
+    if (!S.isPath(path)) return { _tag: "Invalid", field, message: "must be a path such as /auth/plex/start" }
+  }
+  return {
+    _tag: "Ok",
+    settings: {
+      ...checked.settings,
+      ...(paths as Pick<AppSettings, "startPath" | "signOutPath" | "homePath">)
+    }
+  }
+}
+
+/** The app's identity, as the app.plex.tv URL names it. */
+export type Identity = Omit<AuthUrl.AuthUrlInput, "code" | "forwardUrl" | "appUrl">
+
+/**
+ * The start of a sign-in for a PIN plex.tv created: the app.plex.tv URL
+ * (the code in its fragment; `forwardUrl` the callback with a fresh nonce)
+ * and the signed PIN-flow cookie (the PIN and the nonce), valid `pinMillis`.
+ */
+export const start = async (options: {
+  readonly key: CryptoKey
+  readonly settings: S.Settings
+  readonly identity: Identity
+  readonly pin: { readonly id: number; readonly code: string }
+  readonly now: number
+  readonly pinMillis: number
+  readonly authAppUrl: string
+}): Promise<{ readonly url: string; readonly cookie: SetCookie }> => {
+  const { identity, pin, settings } = options
+  const nonce = S.newNonce()
+  const value = await Signed.sign(
+    options.key,
+    S.pinPurpose,
+    S.pinData({ id: pin.id, code: pin.code, nonce }),
+    options.now + options.pinMillis
+  )
+  // `authUrl` reads the identity's named fields only (a binding may pass its whole identity service).
+  const url = AuthUrl.authUrl({
+    ...identity,
+    code: pin.code,
+    forwardUrl: S.callbackUrl(settings, nonce),
+    appUrl: options.authAppUrl
+  })
+  return { url, cookie: S.pinCookie(settings, value, options.pinMillis / 1000) }
+}
+
+/** Why a callback is not one this browser started. */
+export type NotStartedReason = "NoCookie" | "Invalid" | "Expired" | "StateMismatch"
+
+/**
+ * The PIN this browser started, from the callback's `Cookie` header and URL:
+ * the PIN-flow cookie must verify (signature, purpose, expiry) and its nonce
+ * equal the URL's `state` (compared in constant time). Anything else is a
+ * return this browser did not start (login CSRF, an old tab).
+ */
+export const readPin = async (
+  key: CryptoKey,
+  settings: S.Settings,
+  request: { readonly cookie: string | undefined; readonly url: string },
+  now: number
+): Promise<
+  | { readonly _tag: "Ok"; readonly pin: S.PinState }
+  | { readonly _tag: "NotStarted"; readonly reason: NotStartedReason }
+> => {
+  const raw = Cookies.parseCookieHeader(request.cookie).get(settings.pinCookie)
+  if (raw === undefined || raw === "") return { _tag: "NotStarted", reason: "NoCookie" }
+  const verified = await Signed.verify([key], S.pinPurpose, raw, now)
+  if (verified._tag === "Invalid") {
+    return { _tag: "NotStarted", reason: verified.reason === "Expired" ? "Expired" : "Invalid" }
+  }
+  const pin = S.readPinData(verified.data)
+  if (pin === undefined) return { _tag: "NotStarted", reason: "Invalid" }
+  const state = S.stateOf(request.url, settings.origin)
+  if (state === null || !Signed.constantTimeEqualText(pin.nonce, state)) {
+    return { _tag: "NotStarted", reason: "StateMismatch" }
+  }
+  return { _tag: "Ok", pin }
+}
+
+/** Whether the PIN plex.tv answered for (its code, when it shows one) is the one this browser started. */
+export const samePin = (started: S.PinState, answeredCode: string): boolean =>
+  answeredCode === "" || Signed.constantTimeEqualText(started.code, answeredCode)
+
+/** The session id of a `Cookie` header, when its session cookie verifies. */
+export const readSession = async (
+  key: CryptoKey,
+  settings: S.Settings,
+  cookie: string | undefined,
+  now: number
+): Promise<
+  | { readonly _tag: "Ok"; readonly sessionId: string }
+  | { readonly _tag: "Unauthenticated"; readonly reason: "NoSession" | "Invalid" | "Expired" }
+> => {
+  const raw = Cookies.parseCookieHeader(cookie).get(settings.sessionCookie)
+  if (raw === undefined || raw === "") return { _tag: "Unauthenticated", reason: "NoSession" }
+  const verified = await Signed.verify([key], S.sessionPurpose, raw, now)
+  if (verified._tag === "Invalid") {
+    return { _tag: "Unauthenticated", reason: verified.reason === "Expired" ? "Expired" : "Invalid" }
+  }
+  const sessionId = S.readSessionData(verified.data)
+  return sessionId === undefined ? { _tag: "Unauthenticated", reason: "Invalid" } : { _tag: "Ok", sessionId }
+}
+
+/** The signed session cookie for `sessionId`, living until `expiresAt`. */
+export const sessionCookie = async (
+  key: CryptoKey,
+  settings: S.Settings,
+  sessionId: string,
+  expiresAt: number,
+  now: number
+): Promise<SetCookie> =>
+  S.sessionCookie(
+    settings,
+    await Signed.sign(key, S.sessionPurpose, S.sessionData(sessionId), expiresAt),
+    (expiresAt - now) / 1000
+  )
+
+/** A new session's record: the token (server side only), the user, the granting answer, the idle expiry. */
+export const newRecord = (options: {
+  readonly token: string
+  readonly user: Omit<S.SessionUser, "thumb"> & { readonly thumb?: string | undefined }
+  readonly access: S.AccessLevel
+  readonly now: number
+  readonly idleMillis: number
+  readonly maxMillis: number
+}): S.SessionRecord => ({
+  token: options.token,
+  user: {
+    id: options.user.id,
+    uuid: options.user.uuid,
+    username: options.user.username,
+    title: options.user.title,
+    thumb: options.user.thumb
+  },
+  access: options.access,
+  accessCheckedAt: options.now,
+  createdAt: options.now,
+  expiresAt: Math.min(options.now + options.idleMillis, options.now + options.maxMillis)
+})
