@@ -21,6 +21,7 @@
  *   tsx scripts/bundle-budget.ts --write   the same, and rewrite "Bundle size" in docs/benchmarks.md
  *                                         (with Rollup sizes too, bench/bundlers.ts: not in the test, slow)
  *   tsx scripts/bundle-budget.ts --dist    also check dist/ (after `npm run build`) for Node imports
+ *   tsx scripts/bundle-budget.ts --purity  also list what each module's top level keeps ({@link impureTopLevels})
  */
 import * as esbuild from "esbuild"
 import * as fs from "node:fs"
@@ -288,6 +289,56 @@ export const overBaselineModules = (report: Report, measurement: Measurement, co
 }
 
 // ---------------------------------------------------------------------------
+// Pure top levels
+// ---------------------------------------------------------------------------
+
+/**
+ * What each public module of both editions (src/*.ts, effect4/src/*.ts) keeps
+ * in a bundle that imports it and uses nothing (minified bytes): the code
+ * esbuild cannot prove free of effects at its top level (an unannotated
+ * call, an object spread, a computed class key), with everything that code
+ * reaches. Our files are forced to count as having side effects, so that
+ * each statement is judged on its own, as in a program that uses one export
+ * of the module. Zero, or a few constants, is the aim: what is kept here is
+ * kept in every bundle that touches the module (issue 18).
+ */
+export const impureTopLevels = async (): Promise<ReadonlyArray<Contribution>> => {
+  const ours = [path.join(root, "src"), path.join(root, "effect4", "src")]
+  const out: Array<Contribution> = []
+  for (const dir of ours) {
+    const edition4 = dir.includes(`${path.sep}effect4${path.sep}`)
+    for (const file of fs.readdirSync(dir).filter((name) => name.endsWith(".ts"))) {
+      const result = await esbuild.build({
+        ...bundleOptions,
+        metafile: false,
+        tsconfig: path.join(root, edition4 ? "effect4" : "", "tsconfig.json"),
+        stdin: { contents: `import "./${file}"`, resolveDir: dir, loader: "ts" },
+        plugins: [
+          {
+            name: "our-files-have-side-effects",
+            setup(build) {
+              build.onResolve({ filter: /^\./ }, (args) => {
+                if (!ours.some((our) => args.resolveDir.startsWith(our))) return undefined
+                const ts = path.resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts"))
+                return {
+                  path: fs.existsSync(ts) ? ts : path.resolve(args.resolveDir, args.path),
+                  sideEffects: true
+                }
+              })
+            }
+          }
+        ]
+      })
+      out.push({
+        module: path.relative(root, path.join(dir, file)),
+        bytes: result.outputFiles[0]?.contents.byteLength ?? 0
+      })
+    }
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------
 // Node imports in browser-safe output
 // ---------------------------------------------------------------------------
 
@@ -515,6 +566,10 @@ const main = async (args: ReadonlyArray<string>): Promise<number> => {
         `\nWhat ${m.program.name} adds over the baseline (minified bytes):\n${overBaselineModules(report, m)}`
       )
     }
+  }
+  if (args.includes("--purity")) {
+    console.log("\nWhat each public module keeps when nothing of it is used (minified bytes):")
+    for (const m of await impureTopLevels()) console.log(`${String(m.bytes).padStart(8)}  ${m.module}`)
   }
   const leaks = [
     ...nodeImports(emitBrowserBuild()),

@@ -109,26 +109,29 @@ export interface DeviceKey extends Inspectable.Inspectable {
   readonly d: Redacted.Redacted<string>
 }
 
-class DeviceKeyImpl implements DeviceKey {
-  readonly [DeviceKeyTypeId]: typeof DeviceKeyTypeId = DeviceKeyTypeId
-  constructor(
-    readonly jwk: DeviceJwk,
-    readonly privateKey: CryptoKey,
-    readonly d: Redacted.Redacted<string>
-  ) {}
-  get thumbprint(): string {
-    return this.jwk.kid
-  }
-  toJSON(): unknown {
-    return { _id: "DeviceKey", jwk: this.jwk }
-  }
-  toString(): string {
-    return Inspectable.toStringUnknown(this.toJSON())
-  }
-  [Inspectable.NodeInspectSymbol](): unknown {
-    return this.toJSON()
-  }
-}
+// Made by an annotated call: a class with computed keys at the top level stays in every bundle that
+// imports this module, used or not.
+const DeviceKeyImpl = /*#__PURE__*/ (() =>
+  class DeviceKeyImpl implements DeviceKey {
+    readonly [DeviceKeyTypeId]: typeof DeviceKeyTypeId = DeviceKeyTypeId
+    constructor(
+      readonly jwk: DeviceJwk,
+      readonly privateKey: CryptoKey,
+      readonly d: Redacted.Redacted<string>
+    ) {}
+    get thumbprint(): string {
+      return this.jwk.kid
+    }
+    toJSON(): unknown {
+      return { _id: "DeviceKey", jwk: this.jwk }
+    }
+    toString(): string {
+      return Inspectable.toStringUnknown(this.toJSON())
+    }
+    [Inspectable.NodeInspectSymbol](): unknown {
+      return this.toJSON()
+    }
+  })()
 
 /**
  * Whether a value is a {@link DeviceKey}.
