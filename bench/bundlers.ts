@@ -4,7 +4,8 @@
  * node-resolve with the `browser`/`import` conditions, tree-shaking that
  * honours `"sideEffects": false`, then minified by esbuild as Vite does),
  * each gzipped at level 9. The entry imports the library as its README
- * does; `alias` maps those imports to the sources.
+ * does; `alias` maps those imports to the sources: a key ending in `/*`
+ * maps every subpath (`effect4-plex-auth/*` to `effect4/src/*.ts`).
  */
 import { nodeResolve } from "@rollup/plugin-node-resolve"
 import * as esbuild from "esbuild"
@@ -20,8 +21,27 @@ export interface Sizes {
 
 const gzip = (code: string) => zlib.gzipSync(code, { level: 9 }).length
 
-/** Bundles `entry` with esbuild and with Rollup; `alias` maps package names to source files. */
-export const measure = async (entry: string, alias: Readonly<Record<string, string>>): Promise<Sizes> => {
+/** Where `alias` sends an import, if anywhere: exact names first, then `name/*` patterns. */
+const aliased = (alias: Readonly<Record<string, string>>, source: string): string | undefined => {
+  if (source in alias) return alias[source]
+  for (const [key, target] of Object.entries(alias)) {
+    if (key.endsWith("/*") && source.startsWith(key.slice(0, -1))) {
+      return target.replace("*", source.slice(key.length - 1))
+    }
+  }
+  return undefined
+}
+
+/**
+ * Bundles `entry` with esbuild and with Rollup; `alias` maps package names to
+ * source files. The files under `sideEffectFree` (the sources, which their
+ * package.json declares `"sideEffects": false`) may be dropped when unused.
+ */
+export const measure = async (
+  entry: string,
+  alias: Readonly<Record<string, string>>,
+  sideEffectFree: ReadonlyArray<string> = Object.values(alias).map((file) => path.dirname(file))
+): Promise<Sizes> => {
   const built = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -31,22 +51,32 @@ export const measure = async (entry: string, alias: Readonly<Record<string, stri
     platform: "browser",
     target: "es2022",
     write: false,
-    alias,
-    logLevel: "silent"
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "alias",
+        setup(build) {
+          build.onResolve({ filter: /^[^./]/ }, (args) => {
+            const target = aliased(alias, args.path)
+            return target === undefined ? undefined : { path: target }
+          })
+        }
+      }
+    ]
   })
-  const ours = new Set(Object.values(alias).map((file) => path.dirname(file)))
   const bundle = await rollup({
     input: entry,
     logLevel: "silent",
     treeshake: {
       // Our sources are side-effect free as their package.json says; node-resolve reads it for packages.
-      moduleSideEffects: (id) => ![...ours].some((dir) => id.startsWith(dir)) && !id.endsWith(entry)
+      moduleSideEffects: (id) => !sideEffectFree.some((dir) => id.startsWith(dir)) && !id.endsWith(entry)
     },
     plugins: [
       {
         name: "alias-and-typescript",
         resolveId(source, importer) {
-          if (source in alias) return alias[source]!
+          const target = aliased(alias, source)
+          if (target !== undefined) return target
           // The sources import siblings as ./X.js; the file on disk is X.ts.
           if (importer?.endsWith(".ts") && source.startsWith(".") && source.endsWith(".js")) {
             return path.resolve(path.dirname(importer), source.replace(/\.js$/, ".ts"))

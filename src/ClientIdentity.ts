@@ -44,10 +44,11 @@ export interface ClientIdentityService extends ClientIdentityInput {
  * @since 0.1.0
  * @category tags
  */
-export class ClientIdentity extends Context.Tag("effect-plex-auth/ClientIdentity")<
-  ClientIdentity,
-  ClientIdentityService
->() {}
+export class ClientIdentity
+  extends /*#__PURE__*/ Context.Tag("effect-plex-auth/ClientIdentity")<
+    ClientIdentity,
+    ClientIdentityService
+  >() {}
 
 /**
  * The version of effect-plex-auth, sent as `X-Plex-Version` when the

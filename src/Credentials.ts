@@ -54,10 +54,8 @@ export interface CredentialsService {
  * @since 0.1.0
  * @category tags
  */
-export class Credentials extends Context.Tag("effect-plex-auth/Credentials")<
-  Credentials,
-  CredentialsService
->() {}
+export class Credentials
+  extends /*#__PURE__*/ Context.Tag("effect-plex-auth/Credentials")<Credentials, CredentialsService>() {}
 
 /**
  * Credentials from a token. A plain string is wrapped in `Redacted` at once;
@@ -274,7 +272,7 @@ export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | Cl
           error._tag === "Unauthorized" ? { _tag: "Invalid", error } : { _tag: "Unknown", error }
       })
     )
-  ).pipe(Effect.withSpan("Credentials.validate", { kind: "internal" }))
+  ).pipe(/*#__PURE__*/ Effect.withSpan("Credentials.validate", { kind: "internal" }))
 
 /**
  * The `KeyValueStore` key under which {@link layerStored} keeps the token.

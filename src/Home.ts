@@ -41,16 +41,19 @@ import * as Facts from "./core/home.js"
  * @since 0.1.0
  * @category errors
  */
-export class HomeUserNotFound extends Schema.TaggedError<HomeUserNotFound>(
-  "effect-plex-auth/HomeUserNotFound"
-)("HomeUserNotFound", {
-  /** The operation that looked, e.g. `Home.switchUser`. */
-  operation: Schema.String,
-  /** The user asked for: an id, a uuid, a title, a username or an email. */
-  user: Schema.String,
-  /** The titles of the home's users. */
-  available: Schema.Array(Schema.String)
-}) {
+export class HomeUserNotFound
+  extends /*#__PURE__*/ Schema.TaggedError<HomeUserNotFound>("effect-plex-auth/HomeUserNotFound")(
+    "HomeUserNotFound",
+    {
+      /** The operation that looked, e.g. `Home.switchUser`. */
+      operation: Schema.String,
+      /** The user asked for: an id, a uuid, a title, a username or an email. */
+      user: Schema.String,
+      /** The titles of the home's users. */
+      available: /*#__PURE__*/ Schema.Array(Schema.String)
+    }
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.userNotFoundMessage(this.operation, this.user, this.available)
@@ -64,16 +67,18 @@ export class HomeUserNotFound extends Schema.TaggedError<HomeUserNotFound>(
  * @since 0.1.0
  * @category errors
  */
-export class HomePinRequired extends Schema.TaggedError<HomePinRequired>("effect-plex-auth/HomePinRequired")(
-  "HomePinRequired",
-  {
-    operation: Schema.String,
-    /** The title of the user switched to. */
-    user: Schema.String,
-    /** Plex's error entries, when plex.tv answered. */
-    errors: Schema.Array(PlexErrorDetail)
-  }
-) {
+export class HomePinRequired
+  extends /*#__PURE__*/ Schema.TaggedError<HomePinRequired>("effect-plex-auth/HomePinRequired")(
+    "HomePinRequired",
+    {
+      operation: Schema.String,
+      /** The title of the user switched to. */
+      user: Schema.String,
+      /** Plex's error entries, when plex.tv answered. */
+      errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
+    }
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.pinRequiredMessage(this.operation, this.user, this.errors)
@@ -87,18 +92,20 @@ export class HomePinRequired extends Schema.TaggedError<HomePinRequired>("effect
  * @since 0.1.0
  * @category errors
  */
-export class InvalidHomePin extends Schema.TaggedError<InvalidHomePin>("effect-plex-auth/InvalidHomePin")(
-  "InvalidHomePin",
-  {
-    operation: Schema.String,
-    /** The title of the user switched to. */
-    user: Schema.String,
-    /** The HTTP status plex.tv answered with. */
-    status: Schema.Number,
-    /** Plex's error entries. */
-    errors: Schema.Array(PlexErrorDetail)
-  }
-) {
+export class InvalidHomePin
+  extends /*#__PURE__*/ Schema.TaggedError<InvalidHomePin>("effect-plex-auth/InvalidHomePin")(
+    "InvalidHomePin",
+    {
+      operation: Schema.String,
+      /** The title of the user switched to. */
+      user: Schema.String,
+      /** The HTTP status plex.tv answered with. */
+      status: Schema.Number,
+      /** Plex's error entries. */
+      errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
+    }
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.invalidPinMessage(this.operation, this.user, this.status, this.errors)

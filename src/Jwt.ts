@@ -60,12 +60,12 @@ import * as V from "./internal/validate.js"
  * @since 0.1.0
  * @category schemas
  */
-export const DeviceJwk = Schema.Struct({
-  kty: Schema.Literal("OKP"),
-  crv: Schema.Literal("Ed25519"),
+export const DeviceJwk = /*#__PURE__*/ Schema.Struct({
+  kty: /*#__PURE__*/ Schema.Literal("OKP"),
+  crv: /*#__PURE__*/ Schema.Literal("Ed25519"),
   x: Schema.String,
-  use: Schema.Literal("sig"),
-  alg: Schema.Literal("EdDSA"),
+  use: /*#__PURE__*/ Schema.Literal("sig"),
+  alg: /*#__PURE__*/ Schema.Literal("EdDSA"),
   kid: Schema.String
 })
 
@@ -81,7 +81,7 @@ export interface DeviceJwk extends Schema.Schema.Type<typeof DeviceJwk> {}
  * @since 0.1.0
  * @category symbols
  */
-export const DeviceKeyTypeId: unique symbol = Symbol.for("effect-plex-auth/Jwt/DeviceKey")
+export const DeviceKeyTypeId: unique symbol = /*#__PURE__*/ Symbol.for("effect-plex-auth/Jwt/DeviceKey")
 
 /**
  * @since 0.1.0
@@ -110,26 +110,29 @@ export interface DeviceKey extends Inspectable.Inspectable {
   readonly d: Redacted.Redacted<string>
 }
 
-class DeviceKeyImpl implements DeviceKey {
-  readonly [DeviceKeyTypeId]: typeof DeviceKeyTypeId = DeviceKeyTypeId
-  constructor(
-    readonly jwk: DeviceJwk,
-    readonly privateKey: CryptoKey,
-    readonly d: Redacted.Redacted<string>
-  ) {}
-  get thumbprint(): string {
-    return this.jwk.kid
-  }
-  toJSON(): unknown {
-    return { _id: "DeviceKey", jwk: this.jwk }
-  }
-  toString(): string {
-    return Inspectable.format(this.toJSON())
-  }
-  [Inspectable.NodeInspectSymbol](): unknown {
-    return this.toJSON()
-  }
-}
+// Made by an annotated call: a class with computed keys at the top level stays in every bundle that
+// imports this module, used or not.
+const DeviceKeyImpl = /*#__PURE__*/ (() =>
+  class DeviceKeyImpl implements DeviceKey {
+    readonly [DeviceKeyTypeId]: typeof DeviceKeyTypeId = DeviceKeyTypeId
+    constructor(
+      readonly jwk: DeviceJwk,
+      readonly privateKey: CryptoKey,
+      readonly d: Redacted.Redacted<string>
+    ) {}
+    get thumbprint(): string {
+      return this.jwk.kid
+    }
+    toJSON(): unknown {
+      return { _id: "DeviceKey", jwk: this.jwk }
+    }
+    toString(): string {
+      return Inspectable.format(this.toJSON())
+    }
+    [Inspectable.NodeInspectSymbol](): unknown {
+      return this.toJSON()
+    }
+  })()
 
 /**
  * Whether a value is a {@link DeviceKey}.
@@ -162,8 +165,8 @@ const fromMembers = (x: string, d: string): Effect.Effect<DeviceKey> =>
  * @since 0.1.0
  * @category device keys
  */
-export const generateKey: Effect.Effect<DeviceKey> = Effect.flatMap(
-  Effect.promise(() => Jose.generate()),
+export const generateKey: Effect.Effect<DeviceKey> = /*#__PURE__*/ Effect.flatMap(
+  /*#__PURE__*/ Effect.promise(() => Jose.generate()),
   ({ d, x }) => fromMembers(x, d)
 )
 
@@ -241,16 +244,16 @@ export const importKey = (
  * @category schemas
  */
 export const Claims = /*#__PURE__*/ L.struct({
-  iss: L.optional(L.String),
-  aud: L.optional(L.union(L.String, L.Strings)),
+  iss: /*#__PURE__*/ L.optional(L.String),
+  aud: /*#__PURE__*/ L.optional(/*#__PURE__*/ L.union(L.String, L.Strings)),
   /** Expiry, in seconds since the epoch. */
-  exp: L.optional(L.Number),
+  exp: /*#__PURE__*/ L.optional(L.Number),
   /** Issued at, in seconds since the epoch. */
-  iat: L.optional(L.Number),
+  iat: /*#__PURE__*/ L.optional(L.Number),
   /** Not before, in seconds since the epoch: the token is not valid until then. */
-  nbf: L.optional(L.Number),
+  nbf: /*#__PURE__*/ L.optional(L.Number),
   /** The thumbprint of the device key the token is bound to. */
-  thumbprint: L.optional(L.String)
+  thumbprint: /*#__PURE__*/ L.optional(L.String)
 })
 
 /**
@@ -273,7 +276,7 @@ export interface PlexJwt {
   readonly expiresAt: number | undefined
 }
 
-const decodeClaims = Schema.decodeUnknownOption(Claims, { onExcessProperty: "preserve" })
+const decodeClaims = /*#__PURE__*/ Schema.decodeUnknownOption(Claims, { onExcessProperty: "preserve" })
 
 const readClaims = (token: string): Option.Option<Claims> =>
   Option.flatMap(Option.fromNullable(Jose.parse(token)), (parsed) => decodeClaims(parsed.payload))
@@ -476,7 +479,7 @@ export interface DeviceJwtOptions {
   readonly scope?: string | undefined
 }
 
-const defaultDeviceJwtLifetime = Duration.millis(JwtFacts.defaultDeviceJwtLifetimeMillis)
+const defaultDeviceJwtLifetime = /*#__PURE__*/ Duration.millis(JwtFacts.defaultDeviceJwtLifetimeMillis)
 
 /**
  * Signs a device JWT (EdDSA, header `kid` the key's thumbprint) with payload
@@ -621,11 +624,11 @@ export const upgrade = (
  */
 export const PublicKey = /*#__PURE__*/ L.struct({
   kty: L.String,
-  crv: L.optional(L.String),
-  x: L.optional(L.String),
-  kid: L.optional(L.String),
-  alg: L.optional(L.String),
-  use: L.optional(L.String)
+  crv: /*#__PURE__*/ L.optional(L.String),
+  x: /*#__PURE__*/ L.optional(L.String),
+  kid: /*#__PURE__*/ L.optional(L.String),
+  alg: /*#__PURE__*/ L.optional(L.String),
+  use: /*#__PURE__*/ L.optional(L.String)
 })
 
 /**
@@ -830,10 +833,12 @@ export const pinLogin = (
  * @since 0.1.0
  * @category constants
  */
-export const defaultRefreshMargin: Duration.Duration = Duration.millis(JwtFacts.defaultRefreshMarginMillis)
+export const defaultRefreshMargin: Duration.Duration = /*#__PURE__*/ Duration.millis(
+  JwtFacts.defaultRefreshMarginMillis
+)
 
 /** After a failed refresh on read, the current token is served this long before trying again. */
-const retryAfterFailure = Duration.millis(JwtFacts.refreshCooldownMillis)
+const retryAfterFailure = /*#__PURE__*/ Duration.millis(JwtFacts.refreshCooldownMillis)
 
 /**
  * Options of {@link makeCredentials} and {@link layer}.

@@ -16,17 +16,26 @@ import type { ClaimRejected, ServerAlreadyClaimed } from "./Claim.js"
 import type { HomePinRequired, HomeUserNotFound, InvalidHomePin } from "./Home.js"
 
 /**
+ * `{ ...a, ...b }` as a call: bundlers keep an object spread at a module's
+ * top level (a spread may run getters), but may drop an annotated call whose
+ * result is unused, so the error classes a program does not use stay out of
+ * its bundle.
+ */
+const fields = <A extends object, B extends object>(a: A, b: B): A & B => ({ ...a, ...b })
+
+/**
  * One entry of the `errors` array in a plex.tv error body,
  * e.g. `{"code":1001,"message":"User could not be authenticated","status":401}`.
  *
  * @since 0.1.0
  * @category models
  */
-export class PlexErrorDetail extends Schema.Class<PlexErrorDetail>("effect-plex-auth/PlexErrorDetail")({
-  code: Schema.optional(Schema.Number),
-  message: Schema.optional(Schema.String),
-  status: Schema.optional(Schema.Number)
-}) {}
+export class PlexErrorDetail
+  extends /*#__PURE__*/ Schema.Class<PlexErrorDetail>("effect-plex-auth/PlexErrorDetail")({
+    code: /*#__PURE__*/ Schema.optional(Schema.Number),
+    message: /*#__PURE__*/ Schema.optional(Schema.String),
+    status: /*#__PURE__*/ Schema.optional(Schema.Number)
+  }) {}
 
 /**
  * Fields every error raised by an HTTP exchange carries.
@@ -46,13 +55,12 @@ export const HttpContext = {
   url: Schema.String
 }
 
-const ResponseContext = {
-  ...HttpContext,
+const ResponseContext = /*#__PURE__*/ fields(HttpContext, {
   /** The HTTP status of the response. */
   status: Schema.Number,
   /** Plex's error entries (code, message, status), when the body had them. */
-  errors: Schema.Array(PlexErrorDetail)
-}
+  errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
+})
 
 /**
  * An argument was rejected before any request was sent: an empty login, a
@@ -62,17 +70,16 @@ const ResponseContext = {
  * @since 0.1.0
  * @category errors
  */
-export class InvalidInput extends Schema.TaggedError<InvalidInput>("effect-plex-auth/InvalidInput")(
-  "InvalidInput",
-  {
+export class InvalidInput
+  extends /*#__PURE__*/ Schema.TaggedError<InvalidInput>("effect-plex-auth/InvalidInput")("InvalidInput", {
     /** The operation or constructor that rejected the input. */
     operation: Schema.String,
     /** The argument at fault, e.g. `login` or `serverUrl`. */
     field: Schema.String,
     /** Why it was rejected; never repeats a secret value. */
     reason: Schema.String
-  }
-) {
+  })
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `${this.operation}: invalid ${this.field}: ${this.reason}`
@@ -86,10 +93,12 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>("effect-plex-
  * @since 0.1.0
  * @category errors
  */
-export class BadRequest extends Schema.TaggedError<BadRequest>("effect-plex-auth/BadRequest")(
-  "BadRequest",
-  ResponseContext
-) {
+export class BadRequest
+  extends /*#__PURE__*/ Schema.TaggedError<BadRequest>("effect-plex-auth/BadRequest")(
+    "BadRequest",
+    ResponseContext
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `${this.operation}: ${this.method} ${this.url} was rejected as a bad request (HTTP ${this.status})${describeCodes(this.errors)}`
@@ -104,22 +113,23 @@ export class BadRequest extends Schema.TaggedError<BadRequest>("effect-plex-auth
  * @since 0.1.0
  * @category errors
  */
-export class Unauthorized extends Schema.TaggedError<Unauthorized>("effect-plex-auth/Unauthorized")(
-  "Unauthorized",
-  {
-    ...ResponseContext,
-    /**
-     * Set when credentials that can re-authenticate got no new token, and why:
-     * `FreshTokenRefused` (a token obtained moments ago was refused too: the
-     * server refuses fresh tokens, and none is obtained for a while),
-     * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken`,
-     * `SignedOut`.
-     */
-    reauthentication: Schema.optional(
-      Schema.Literal("Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused")
-    )
-  }
-) {
+export class Unauthorized
+  extends /*#__PURE__*/ Schema.TaggedError<Unauthorized>("effect-plex-auth/Unauthorized")(
+    "Unauthorized",
+    /*#__PURE__*/ fields(ResponseContext, {
+      /**
+       * Set when credentials that can re-authenticate got no new token, and why:
+       * `FreshTokenRefused` (a token obtained moments ago was refused too: the
+       * server refuses fresh tokens, and none is obtained for a while),
+       * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken`,
+       * `SignedOut`.
+       */
+      reauthentication: /*#__PURE__*/ Schema.optional(
+        /*#__PURE__*/ Schema.Literal("Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused")
+      )
+    })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     const why = this.reauthentication === "FreshTokenRefused" ? "; the server refuses fresh tokens too" : ""
@@ -134,9 +144,11 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>("effect-plex-
  * @since 0.1.0
  * @category errors
  */
-export class VerificationCodeRequired extends Schema.TaggedError<VerificationCodeRequired>(
-  "effect-plex-auth/VerificationCodeRequired"
-)("VerificationCodeRequired", ResponseContext) {
+export class VerificationCodeRequired
+  extends /*#__PURE__*/ Schema.TaggedError<VerificationCodeRequired>(
+    "effect-plex-auth/VerificationCodeRequired"
+  )("VerificationCodeRequired", ResponseContext)
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `${this.operation}: a two-factor verification code is required${describeCodes(this.errors)}`
@@ -150,9 +162,11 @@ export class VerificationCodeRequired extends Schema.TaggedError<VerificationCod
  * @since 0.1.0
  * @category errors
  */
-export class InvalidVerificationCode extends Schema.TaggedError<InvalidVerificationCode>(
-  "effect-plex-auth/InvalidVerificationCode"
-)("InvalidVerificationCode", ResponseContext) {
+export class InvalidVerificationCode
+  extends /*#__PURE__*/ Schema.TaggedError<InvalidVerificationCode>(
+    "effect-plex-auth/InvalidVerificationCode"
+  )("InvalidVerificationCode", ResponseContext)
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `${this.operation}: the verification code was not accepted${describeCodes(this.errors)}`
@@ -166,10 +180,9 @@ export class InvalidVerificationCode extends Schema.TaggedError<InvalidVerificat
  * @since 0.1.0
  * @category errors
  */
-export class NotFound extends Schema.TaggedError<NotFound>("effect-plex-auth/NotFound")(
-  "NotFound",
-  ResponseContext
-) {
+export class NotFound
+  extends /*#__PURE__*/ Schema.TaggedError<NotFound>("effect-plex-auth/NotFound")("NotFound", ResponseContext)
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `${this.operation}: ${this.method} ${this.url} was not found (HTTP ${this.status})${describeCodes(this.errors)}`
@@ -184,14 +197,15 @@ export class NotFound extends Schema.TaggedError<NotFound>("effect-plex-auth/Not
  * @since 0.1.0
  * @category errors
  */
-export class RateLimited extends Schema.TaggedError<RateLimited>("effect-plex-auth/RateLimited")(
-  "RateLimited",
-  {
-    ...ResponseContext,
-    /** The `Retry-After` Plex sent, in milliseconds from when it was received. */
-    retryAfterMillis: Schema.optional(Schema.Number)
-  }
-) {
+export class RateLimited
+  extends /*#__PURE__*/ Schema.TaggedError<RateLimited>("effect-plex-auth/RateLimited")(
+    "RateLimited",
+    /*#__PURE__*/ fields(ResponseContext, {
+      /** The `Retry-After` Plex sent, in milliseconds from when it was received. */
+      retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
+    })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     const wait = this.retryAfterMillis !== undefined ? `, retry after ${this.retryAfterMillis} ms` : ""
@@ -211,7 +225,13 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("effect-plex-au
  * @since 0.1.0
  * @category models
  */
-export const UnexpectedReason = Schema.Literal("Status", "Decode", "ContentType", "BodyTooLarge", "Redirect")
+export const UnexpectedReason = /*#__PURE__*/ Schema.Literal(
+  "Status",
+  "Decode",
+  "ContentType",
+  "BodyTooLarge",
+  "Redirect"
+)
 
 /**
  * @since 0.1.0
@@ -251,22 +271,26 @@ const noErrorsByDefault = /*#__PURE__*/ Schema.withConstructorDefault(
  * @since 0.1.0
  * @category errors
  */
-export class Unexpected extends Schema.TaggedError<Unexpected>("effect-plex-auth/Unexpected")("Unexpected", {
-  ...HttpContext,
-  reason: UnexpectedReason,
-  /** The HTTP status, when a response arrived. */
-  status: Schema.optional(Schema.Number),
-  /** The response's `Content-Type`, when it had one. */
-  contentType: Schema.optional(Schema.String),
-  /** The first characters of the body, with known secrets masked; absent for successful bodies. */
-  bodyExcerpt: Schema.optional(Schema.String),
-  /** Plex's error entries, when the body had them. */
-  errors: noErrorsByDefault,
-  /** A description of what was wrong, e.g. the path of a field that failed to decode. */
-  detail: Schema.String,
-  /** The `Retry-After` the server sent (e.g. with a 503), in milliseconds. */
-  retryAfterMillis: Schema.optional(Schema.Number)
-}) {
+export class Unexpected
+  extends /*#__PURE__*/ Schema.TaggedError<Unexpected>("effect-plex-auth/Unexpected")(
+    "Unexpected",
+    /*#__PURE__*/ fields(HttpContext, {
+      reason: UnexpectedReason,
+      /** The HTTP status, when a response arrived. */
+      status: /*#__PURE__*/ Schema.optional(Schema.Number),
+      /** The response's `Content-Type`, when it had one. */
+      contentType: /*#__PURE__*/ Schema.optional(Schema.String),
+      /** The first characters of the body, with known secrets masked; absent for successful bodies. */
+      bodyExcerpt: /*#__PURE__*/ Schema.optional(Schema.String),
+      /** Plex's error entries, when the body had them. */
+      errors: noErrorsByDefault,
+      /** A description of what was wrong, e.g. the path of a field that failed to decode. */
+      detail: Schema.String,
+      /** The `Retry-After` the server sent (e.g. with a 503), in milliseconds. */
+      retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
+    })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     const status = this.status !== undefined ? ` (HTTP ${this.status})` : ""
@@ -281,7 +305,7 @@ export class Unexpected extends Schema.TaggedError<Unexpected>("effect-plex-auth
  * @since 0.1.0
  * @category models
  */
-export const NetworkErrorReason = Schema.Literal("Transport", "Timeout")
+export const NetworkErrorReason = /*#__PURE__*/ Schema.Literal("Transport", "Timeout")
 
 /**
  * @since 0.1.0
@@ -296,15 +320,16 @@ export type NetworkErrorReason = typeof NetworkErrorReason.Type
  * @since 0.1.0
  * @category errors
  */
-export class NetworkError extends Schema.TaggedError<NetworkError>("effect-plex-auth/NetworkError")(
-  "NetworkError",
-  {
-    ...HttpContext,
-    reason: NetworkErrorReason,
-    /** What the transport reported, with known secrets masked. */
-    detail: Schema.String
-  }
-) {
+export class NetworkError
+  extends /*#__PURE__*/ Schema.TaggedError<NetworkError>("effect-plex-auth/NetworkError")(
+    "NetworkError",
+    /*#__PURE__*/ fields(HttpContext, {
+      reason: NetworkErrorReason,
+      /** What the transport reported, with known secrets masked. */
+      detail: Schema.String
+    })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `${this.operation}: ${this.reason === "Timeout" ? "timed out" : "could not reach"} ${this.method} ${this.url}: ${this.detail}`
@@ -540,7 +565,7 @@ export type GetTransientTokenError = InvalidInput | ResponseError
  */
 export type GetSourceConnectionInformationError = InvalidInput | ResponseError | NotFound
 
-const tags: ReadonlySet<string> = new Set([
+const tags: ReadonlySet<string> = /*#__PURE__*/ new Set([
   "InvalidInput",
   "BadRequest",
   "Unauthorized",

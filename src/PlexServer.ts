@@ -31,7 +31,8 @@ export interface PlexServerService {
  * @since 0.1.0
  * @category tags
  */
-export class PlexServer extends Context.Tag("effect-plex-auth/PlexServer")<PlexServer, PlexServerService>() {}
+export class PlexServer
+  extends /*#__PURE__*/ Context.Tag("effect-plex-auth/PlexServer")<PlexServer, PlexServerService>() {}
 
 /**
  * Validates a server URL: absolute, `http` or `https`, no embedded

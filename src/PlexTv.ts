@@ -33,9 +33,10 @@ export interface PlexTvService {
  * @since 0.1.0
  * @category tags
  */
-export class PlexTv extends Context.Reference<PlexTv>()("effect-plex-auth/PlexTv", {
-  defaultValue: (): PlexTvService => ({ url: "https://plex.tv" })
-}) {}
+export class PlexTv
+  extends /*#__PURE__*/ Context.Reference<PlexTv>()("effect-plex-auth/PlexTv", {
+    defaultValue: (): PlexTvService => ({ url: "https://plex.tv" })
+  }) {}
 
 /**
  * The default base URL, `https://plex.tv`.

@@ -55,13 +55,13 @@ import * as Facts from "./core/resources.js"
  * @category schemas
  */
 export const DeviceConnection = /*#__PURE__*/ L.struct({
-  uri: L.optional(L.String),
-  protocol: L.optional(L.String),
-  address: L.optional(L.Str),
-  port: L.optional(L.Num),
-  local: L.withDefault(L.Bool, false),
-  relay: L.withDefault(L.Bool, false),
-  IPv6: L.withDefault(L.Bool, false)
+  uri: /*#__PURE__*/ L.optional(L.String),
+  protocol: /*#__PURE__*/ L.optional(L.String),
+  address: /*#__PURE__*/ L.optional(L.Str),
+  port: /*#__PURE__*/ L.optional(L.Num),
+  local: /*#__PURE__*/ L.withDefault(L.Bool, false),
+  relay: /*#__PURE__*/ L.withDefault(L.Bool, false),
+  IPv6: /*#__PURE__*/ L.withDefault(L.Bool, false)
 })
 
 /**
@@ -83,33 +83,33 @@ export interface DeviceConnection extends Schema.Schema.Type<typeof DeviceConnec
 export const Device = /*#__PURE__*/ L.struct({
   /** The device's identifier; for a server, its machine identifier. */
   clientIdentifier: L.Str,
-  name: L.withDefault(L.Str, ""),
-  product: L.optional(L.Str),
-  productVersion: L.optional(L.Str),
-  platform: L.optional(L.Str),
-  platformVersion: L.optional(L.Str),
-  device: L.optional(L.Str),
+  name: /*#__PURE__*/ L.withDefault(L.Str, ""),
+  product: /*#__PURE__*/ L.optional(L.Str),
+  productVersion: /*#__PURE__*/ L.optional(L.Str),
+  platform: /*#__PURE__*/ L.optional(L.Str),
+  platformVersion: /*#__PURE__*/ L.optional(L.Str),
+  device: /*#__PURE__*/ L.optional(L.Str),
   /** What the device provides, comma-separated (a server provides `server`). */
-  provides: L.withDefault(L.String, ""),
+  provides: /*#__PURE__*/ L.withDefault(L.String, ""),
   /** Whether the account owns the device. */
-  owned: L.withDefault(L.Bool, false),
-  home: L.optional(L.Bool),
-  synced: L.optional(L.Bool),
-  presence: L.optional(L.Bool),
+  owned: /*#__PURE__*/ L.withDefault(L.Bool, false),
+  home: /*#__PURE__*/ L.optional(L.Bool),
+  synced: /*#__PURE__*/ L.optional(L.Bool),
+  presence: /*#__PURE__*/ L.optional(L.Bool),
   /** The token to use on this device, `Redacted`. */
-  accessToken: L.optional(L.Secret),
-  ownerId: L.optional(L.Num),
-  sourceTitle: L.optional(L.String),
-  publicAddress: L.optional(L.String),
-  httpsRequired: L.optional(L.Bool),
-  publicAddressMatches: L.optional(L.Bool),
-  relay: L.optional(L.Bool),
-  dnsRebindingProtection: L.optional(L.Bool),
-  natLoopbackSupported: L.optional(L.Bool),
-  createdAt: L.optional(L.String),
-  lastSeenAt: L.optional(L.String),
+  accessToken: /*#__PURE__*/ L.optional(L.Secret),
+  ownerId: /*#__PURE__*/ L.optional(L.Num),
+  sourceTitle: /*#__PURE__*/ L.optional(L.String),
+  publicAddress: /*#__PURE__*/ L.optional(L.String),
+  httpsRequired: /*#__PURE__*/ L.optional(L.Bool),
+  publicAddressMatches: /*#__PURE__*/ L.optional(L.Bool),
+  relay: /*#__PURE__*/ L.optional(L.Bool),
+  dnsRebindingProtection: /*#__PURE__*/ L.optional(L.Bool),
+  natLoopbackSupported: /*#__PURE__*/ L.optional(L.Bool),
+  createdAt: /*#__PURE__*/ L.optional(L.String),
+  lastSeenAt: /*#__PURE__*/ L.optional(L.String),
   /** Its connections; malformed entries are dropped. */
-  connections: L.array(DeviceConnection)
+  connections: /*#__PURE__*/ L.array(DeviceConnection)
 })
 
 /**
@@ -135,8 +135,8 @@ export const Devices = /*#__PURE__*/ L.items(Device)
  */
 export const ServerIdentity = /*#__PURE__*/ L.struct({
   machineIdentifier: L.Str,
-  version: L.optional(L.Str),
-  claimed: L.optional(L.Bool)
+  version: /*#__PURE__*/ L.optional(L.Str),
+  claimed: /*#__PURE__*/ L.optional(L.Bool)
 })
 
 /**

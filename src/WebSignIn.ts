@@ -79,13 +79,13 @@ import * as V from "./internal/validate.js"
  * @since 0.1.0
  * @category errors
  */
-export class SignInNotStarted extends Schema.TaggedError<SignInNotStarted>(
-  "effect-plex-auth/SignInNotStarted"
-)(
-  "SignInNotStarted",
-  { reason: Schema.Literal("NoCookie", "Invalid", "Expired", "StateMismatch") },
-  HttpApiSchema.annotations({ status: 400 })
-) {
+export class SignInNotStarted
+  extends /*#__PURE__*/ Schema.TaggedError<SignInNotStarted>("effect-plex-auth/SignInNotStarted")(
+    "SignInNotStarted",
+    { reason: /*#__PURE__*/ Schema.Literal("NoCookie", "Invalid", "Expired", "StateMismatch") },
+    /*#__PURE__*/ HttpApiSchema.annotations({ status: 400 })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `WebSignIn.callback: no sign-in was started in this browser (${this.reason})`
@@ -99,9 +99,13 @@ export class SignInNotStarted extends Schema.TaggedError<SignInNotStarted>(
  * @since 0.1.0
  * @category errors
  */
-export class SignInNotApproved extends Schema.TaggedError<SignInNotApproved>(
-  "effect-plex-auth/SignInNotApproved"
-)("SignInNotApproved", {}, HttpApiSchema.annotations({ status: 401 })) {
+export class SignInNotApproved
+  extends /*#__PURE__*/ Schema.TaggedError<SignInNotApproved>("effect-plex-auth/SignInNotApproved")(
+    "SignInNotApproved",
+    {},
+    /*#__PURE__*/ HttpApiSchema.annotations({ status: 401 })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return "WebSignIn.callback: Plex has not approved the sign-in"
@@ -114,11 +118,13 @@ export class SignInNotApproved extends Schema.TaggedError<SignInNotApproved>(
  * @since 0.1.0
  * @category errors
  */
-export class SignInExpired extends Schema.TaggedError<SignInExpired>("effect-plex-auth/SignInExpired")(
-  "SignInExpired",
-  {},
-  HttpApiSchema.annotations({ status: 401 })
-) {
+export class SignInExpired
+  extends /*#__PURE__*/ Schema.TaggedError<SignInExpired>("effect-plex-auth/SignInExpired")(
+    "SignInExpired",
+    {},
+    /*#__PURE__*/ HttpApiSchema.annotations({ status: 401 })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return "WebSignIn.callback: the sign-in expired at Plex"
@@ -132,11 +138,13 @@ export class SignInExpired extends Schema.TaggedError<SignInExpired>("effect-ple
  * @since 0.1.0
  * @category errors
  */
-export class AccessDenied extends Schema.TaggedError<AccessDenied>("effect-plex-auth/AccessDenied")(
-  "AccessDenied",
-  { username: Schema.String },
-  HttpApiSchema.annotations({ status: 403 })
-) {
+export class AccessDenied
+  extends /*#__PURE__*/ Schema.TaggedError<AccessDenied>("effect-plex-auth/AccessDenied")(
+    "AccessDenied",
+    { username: Schema.String },
+    /*#__PURE__*/ HttpApiSchema.annotations({ status: 403 })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `WebSignIn: ${this.username} has no access to the server`
@@ -150,16 +158,18 @@ export class AccessDenied extends Schema.TaggedError<AccessDenied>("effect-plex-
  * @since 0.1.0
  * @category errors
  */
-export class PlexUnavailable extends Schema.TaggedError<PlexUnavailable>("effect-plex-auth/PlexUnavailable")(
-  "PlexUnavailable",
-  {
-    /** What could not be done, e.g. `createPin`, `checkPin`, `checkAccess`. */
-    operation: Schema.String,
-    /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
-    failure: Schema.String
-  },
-  HttpApiSchema.annotations({ status: 503 })
-) {
+export class PlexUnavailable
+  extends /*#__PURE__*/ Schema.TaggedError<PlexUnavailable>("effect-plex-auth/PlexUnavailable")(
+    "PlexUnavailable",
+    {
+      /** What could not be done, e.g. `createPin`, `checkPin`, `checkAccess`. */
+      operation: Schema.String,
+      /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
+      failure: Schema.String
+    },
+    /*#__PURE__*/ HttpApiSchema.annotations({ status: 503 })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `WebSignIn: plex.tv could not be asked (${this.operation}: ${this.failure})`
@@ -174,11 +184,13 @@ export class PlexUnavailable extends Schema.TaggedError<PlexUnavailable>("effect
  * @since 0.1.0
  * @category errors
  */
-export class Unauthenticated extends Schema.TaggedError<Unauthenticated>("effect-plex-auth/Unauthenticated")(
-  "Unauthenticated",
-  { reason: Schema.Literal("NoSession", "Invalid", "Expired", "TokenRevoked") },
-  HttpApiSchema.annotations({ status: 401 })
-) {
+export class Unauthenticated
+  extends /*#__PURE__*/ Schema.TaggedError<Unauthenticated>("effect-plex-auth/Unauthenticated")(
+    "Unauthenticated",
+    { reason: /*#__PURE__*/ Schema.Literal("NoSession", "Invalid", "Expired", "TokenRevoked") },
+    /*#__PURE__*/ HttpApiSchema.annotations({ status: 401 })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `WebSignIn: not signed in (${this.reason})`
@@ -191,9 +203,13 @@ export class Unauthenticated extends Schema.TaggedError<Unauthenticated>("effect
  * @since 0.1.0
  * @category errors
  */
-export class SessionStoreError extends Schema.TaggedError<SessionStoreError>(
-  "effect-plex-auth/SessionStoreError"
-)("SessionStoreError", { operation: Schema.String }, HttpApiSchema.annotations({ status: 500 })) {
+export class SessionStoreError
+  extends /*#__PURE__*/ Schema.TaggedError<SessionStoreError>("effect-plex-auth/SessionStoreError")(
+    "SessionStoreError",
+    { operation: Schema.String },
+    /*#__PURE__*/ HttpApiSchema.annotations({ status: 500 })
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `WebSignIn: the session store failed (${this.operation})`
@@ -276,10 +292,8 @@ export interface PlexUserService {
  * @since 0.1.0
  * @category tags
  */
-export class PlexUser extends Context.Tag("effect-plex-auth/WebSignIn/PlexUser")<
-  PlexUser,
-  PlexUserService
->() {}
+export class PlexUser
+  extends /*#__PURE__*/ Context.Tag("effect-plex-auth/WebSignIn/PlexUser")<PlexUser, PlexUserService>() {}
 
 // ---------------------------------------------------------------------------
 // Options and the service
@@ -404,7 +418,8 @@ export interface WebSignInService {
  * @since 0.1.0
  * @category tags
  */
-export class WebSignIn extends Context.Tag("effect-plex-auth/WebSignIn")<WebSignIn, WebSignInService>() {}
+export class WebSignIn
+  extends /*#__PURE__*/ Context.Tag("effect-plex-auth/WebSignIn")<WebSignIn, WebSignInService>() {}
 
 // ---------------------------------------------------------------------------
 // Building it
@@ -794,14 +809,12 @@ export const layer = (
  * @since 0.1.0
  * @category middleware
  */
-export class Authentication extends HttpApiMiddleware.Tag<Authentication>()(
-  "effect-plex-auth/WebSignIn/Authentication",
-  {
+export class Authentication
+  extends /*#__PURE__*/ HttpApiMiddleware.Tag<Authentication>()("effect-plex-auth/WebSignIn/Authentication", {
     provides: PlexUser,
     failure: AuthenticateError,
     security: { session: /*#__PURE__*/ HttpApiSecurity.apiKey({ in: "cookie", key: "plex_session" }) }
-  }
-) {}
+  }) {}
 
 /** Adds cookies to whatever response the request ends with. */
 const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
@@ -818,9 +831,9 @@ const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
  * @since 0.1.0
  * @category middleware
  */
-export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> = Layer.effect(
+export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> = /*#__PURE__*/ Layer.effect(
   Authentication,
-  Effect.map(WebSignIn, (service) =>
+  /*#__PURE__*/ Effect.map(WebSignIn, (service) =>
     Authentication.of({
       session: () =>
         Effect.gen(function* () {
@@ -845,7 +858,7 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
  * @since 0.1.0
  * @category layers
  */
-export const layerRedactLocation: Layer.Layer<never> = Layer.fiberRefLocallyScopedWith(
+export const layerRedactLocation: Layer.Layer<never> = /*#__PURE__*/ Layer.fiberRefLocallyScopedWith(
   Headers.currentRedactedNames,
   (names) =>
     names.some((n) => typeof n === "string" && n.toLowerCase() === "location")
@@ -861,9 +874,11 @@ export const layerRedactLocation: Layer.Layer<never> = Layer.fiberRefLocallyScop
  * @since 0.1.0
  * @category layers
  */
-export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn> = Layer.merge(
+export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn> = /*#__PURE__*/ Layer.merge(
   layerRedactLocation,
-  HttpApiBuilder.Router.use((router) => Effect.flatMap(WebSignIn, (service) => router.concat(service.routes)))
+  /*#__PURE__*/ HttpApiBuilder.Router.use((router) =>
+    Effect.flatMap(WebSignIn, (service) => router.concat(service.routes))
+  )
 )
 
 const errorResponse = (error: AuthenticateError) =>

@@ -34,15 +34,18 @@ import * as Resources from "./Resources.js"
  * @since 0.1.0
  * @category errors
  */
-export class ServerAlreadyClaimed extends Schema.TaggedError<ServerAlreadyClaimed>(
-  "effect-plex-auth/ServerAlreadyClaimed"
-)("ServerAlreadyClaimed", {
-  operation: Schema.String,
-  /** The server's base URL (no token, no query). */
-  url: Schema.String,
-  /** The server's machine identifier. */
-  machineIdentifier: Schema.String
-}) {
+export class ServerAlreadyClaimed
+  extends /*#__PURE__*/ Schema.TaggedError<ServerAlreadyClaimed>("effect-plex-auth/ServerAlreadyClaimed")(
+    "ServerAlreadyClaimed",
+    {
+      operation: Schema.String,
+      /** The server's base URL (no token, no query). */
+      url: Schema.String,
+      /** The server's machine identifier. */
+      machineIdentifier: Schema.String
+    }
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.alreadyClaimedMessage(this.operation, this.url, this.machineIdentifier)
@@ -57,15 +60,14 @@ export class ServerAlreadyClaimed extends Schema.TaggedError<ServerAlreadyClaime
  * @since 0.1.0
  * @category errors
  */
-export class ClaimRejected extends Schema.TaggedError<ClaimRejected>("effect-plex-auth/ClaimRejected")(
-  "ClaimRejected",
-  {
+export class ClaimRejected
+  extends /*#__PURE__*/ Schema.TaggedError<ClaimRejected>("effect-plex-auth/ClaimRejected")("ClaimRejected", {
     operation: Schema.String,
     url: Schema.String,
     status: Schema.Number,
-    errors: Schema.Array(PlexErrorDetail)
-  }
-) {
+    errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
+  })
+{
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.rejectedMessage(this.operation, this.url, this.status, this.errors)

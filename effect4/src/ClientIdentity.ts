@@ -41,9 +41,10 @@ export interface ClientIdentityService extends ClientIdentityInput {
  * @since 0.1.0
  * @category tags
  */
-export class ClientIdentity extends Context.Service<ClientIdentity, ClientIdentityService>()(
-  "effect-plex-auth/ClientIdentity"
-) {}
+export class ClientIdentity
+  extends /*#__PURE__*/ Context.Service<ClientIdentity, ClientIdentityService>()(
+    "effect-plex-auth/ClientIdentity"
+  ) {}
 
 /**
  * The version of effect-plex-auth, sent as `X-Plex-Version` when the
@@ -148,13 +149,15 @@ const optionalString = (name: string): Config.Config<string | undefined> =>
  * @category config
  */
 export const config: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.all({
-  clientIdentifier: Config.String("PLEX_CLIENT_IDENTIFIER"),
-  product: Config.String("PLEX_PRODUCT").pipe(Config.withDefault("effect-plex-auth")),
-  version: optionalString("PLEX_VERSION"),
-  platform: optionalString("PLEX_PLATFORM"),
-  platformVersion: optionalString("PLEX_PLATFORM_VERSION"),
-  device: optionalString("PLEX_DEVICE"),
-  deviceName: optionalString("PLEX_DEVICE_NAME")
+  clientIdentifier: /*#__PURE__*/ Config.String("PLEX_CLIENT_IDENTIFIER"),
+  product: /*#__PURE__*/ Config.String("PLEX_PRODUCT").pipe(
+    /*#__PURE__*/ Config.withDefault("effect-plex-auth")
+  ),
+  version: /*#__PURE__*/ optionalString("PLEX_VERSION"),
+  platform: /*#__PURE__*/ optionalString("PLEX_PLATFORM"),
+  platformVersion: /*#__PURE__*/ optionalString("PLEX_PLATFORM_VERSION"),
+  device: /*#__PURE__*/ optionalString("PLEX_DEVICE"),
+  deviceName: /*#__PURE__*/ optionalString("PLEX_DEVICE_NAME")
 })
 
 /**

@@ -51,9 +51,8 @@ export interface CredentialsService {
  * @since 0.1.0
  * @category tags
  */
-export class Credentials extends Context.Service<Credentials, CredentialsService>()(
-  "effect-plex-auth/Credentials"
-) {}
+export class Credentials
+  extends /*#__PURE__*/ Context.Service<Credentials, CredentialsService>()("effect-plex-auth/Credentials") {}
 
 /**
  * Credentials from a token. A plain string is wrapped in `Redacted` at once;
@@ -260,7 +259,7 @@ export type Validity =
  * @category lifecycle
  */
 export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | ClientIdentity | Credentials> =
-  /*#__PURE__*/ Effect.flatMap(Effect.service(Credentials), (credentials) =>
+  /*#__PURE__*/ Effect.flatMap(/*#__PURE__*/ Effect.service(Credentials), (credentials) =>
     PlexAuth.getTokenDetails().pipe(
       // A validity check must not replace the token it is checking.
       Effect.provideService(Credentials, { token: credentials.token }),
@@ -270,7 +269,7 @@ export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | Cl
           error._tag === "Unauthorized" ? { _tag: "Invalid", error } : { _tag: "Unknown", error }
       })
     )
-  ).pipe(Effect.withSpan("Credentials.validate", { kind: "internal" }))
+  ).pipe(/*#__PURE__*/ Effect.withSpan("Credentials.validate", { kind: "internal" }))
 
 /**
  * The `KeyValueStore` key under which {@link layerStored} keeps the token.

@@ -49,14 +49,14 @@ const checkAt = <S extends Request.Spec<any>>(host: typeof PlexTv | typeof JwtHo
 export const Pin = /*#__PURE__*/ L.struct({
   id: L.Num,
   code: L.Str,
-  clientIdentifier: L.optional(L.String),
-  product: L.optional(L.String),
-  trusted: L.optional(L.Bool),
-  qr: L.optional(L.String),
-  expiresIn: L.optional(L.Num),
-  createdAt: L.optional(L.String),
-  expiresAt: L.optional(L.String),
-  authToken: L.optional(L.Secret)
+  clientIdentifier: /*#__PURE__*/ L.optional(L.String),
+  product: /*#__PURE__*/ L.optional(L.String),
+  trusted: /*#__PURE__*/ L.optional(L.Bool),
+  qr: /*#__PURE__*/ L.optional(L.String),
+  expiresIn: /*#__PURE__*/ L.optional(L.Num),
+  createdAt: /*#__PURE__*/ L.optional(L.String),
+  expiresAt: /*#__PURE__*/ L.optional(L.String),
+  authToken: /*#__PURE__*/ L.optional(L.Secret)
 })
 
 /**

@@ -30,9 +30,8 @@ export interface PlexServerService {
  * @since 0.1.0
  * @category tags
  */
-export class PlexServer extends Context.Service<PlexServer, PlexServerService>()(
-  "effect-plex-auth/PlexServer"
-) {}
+export class PlexServer
+  extends /*#__PURE__*/ Context.Service<PlexServer, PlexServerService>()("effect-plex-auth/PlexServer") {}
 
 /**
  * Validates a server URL: absolute, `http` or `https`, no embedded

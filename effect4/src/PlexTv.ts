@@ -84,8 +84,8 @@ export const layer = (url: string): Layer.Layer<never, InvalidInput> => Layer.ef
  * @category config
  */
 export const config: Config.Config<string> = /*#__PURE__*/ Config.String("PLEX_TV_URL").pipe(
-  Config.withDefault(defaultUrl),
-  Config.map((url: string) => (url.trim() === "" ? defaultUrl : url))
+  /*#__PURE__*/ Config.withDefault(defaultUrl),
+  /*#__PURE__*/ Config.map((url: string) => (url.trim() === "" ? defaultUrl : url))
 )
 
 /**

@@ -71,7 +71,7 @@ export interface Codec<A> {
 }
 
 /** Where an edition's schema keeps its codec. */
-export const CodecId: unique symbol = Symbol.for("effect-plex-auth/lenient/Codec")
+export const CodecId: unique symbol = /*#__PURE__*/ Symbol.for("effect-plex-auth/lenient/Codec")
 
 /** An edition's schema of a codec (it keeps the codec under {@link CodecId}). */
 export interface HasCodec<A> {

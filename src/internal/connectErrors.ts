@@ -16,19 +16,20 @@ import * as Schema from "effect/Schema"
  * start of the probes.
  *
  */
-export class ConnectionAttempt extends Schema.Class<ConnectionAttempt>("effect-plex-auth/ConnectionAttempt")({
-  /** The candidate base URL (never carries a token). */
-  uri: Schema.String,
-  /** Where the connection leads: the server's own network, the internet, or Plex's relay. */
-  location: Schema.Literal("local", "remote", "relay"),
-  protocol: Schema.Literal("http", "https"),
-  outcome: Schema.Literal("Reachable", "Failed", "WrongServer", "Cancelled"),
-  millis: Schema.Number,
-  /** Why it failed: the error's tag and reason, e.g. `NetworkError/Timeout`, `Unauthorized`. */
-  reason: Schema.optional(Schema.String),
-  /** The error's message, with known secrets masked. */
-  detail: Schema.optional(Schema.String)
-}) {}
+export class ConnectionAttempt
+  extends /*#__PURE__*/ Schema.Class<ConnectionAttempt>("effect-plex-auth/ConnectionAttempt")({
+    /** The candidate base URL (never carries a token). */
+    uri: Schema.String,
+    /** Where the connection leads: the server's own network, the internet, or Plex's relay. */
+    location: /*#__PURE__*/ Schema.Literal("local", "remote", "relay"),
+    protocol: /*#__PURE__*/ Schema.Literal("http", "https"),
+    outcome: /*#__PURE__*/ Schema.Literal("Reachable", "Failed", "WrongServer", "Cancelled"),
+    millis: Schema.Number,
+    /** Why it failed: the error's tag and reason, e.g. `NetworkError/Timeout`, `Unauthorized`. */
+    reason: /*#__PURE__*/ Schema.optional(Schema.String),
+    /** The error's message, with known secrets masked. */
+    detail: /*#__PURE__*/ Schema.optional(Schema.String)
+  }) {}
 
 /**
  * No candidate URL of a server answered as that server: every one was
@@ -37,17 +38,20 @@ export class ConnectionAttempt extends Schema.Class<ConnectionAttempt>("effect-p
  * connection).
  *
  */
-export class NoReachableConnection extends Schema.TaggedError<NoReachableConnection>(
-  "effect-plex-auth/NoReachableConnection"
-)("NoReachableConnection", {
-  /** The operation that probed, e.g. `Resources.connect`. */
-  operation: Schema.String,
-  /** The server's name. */
-  server: Schema.String,
-  /** The server's `clientIdentifier` (its machine identifier). */
-  clientIdentifier: Schema.String,
-  attempts: Schema.Array(ConnectionAttempt)
-}) {
+export class NoReachableConnection
+  extends /*#__PURE__*/ Schema.TaggedError<NoReachableConnection>("effect-plex-auth/NoReachableConnection")(
+    "NoReachableConnection",
+    {
+      /** The operation that probed, e.g. `Resources.connect`. */
+      operation: Schema.String,
+      /** The server's name. */
+      server: Schema.String,
+      /** The server's `clientIdentifier` (its machine identifier). */
+      clientIdentifier: Schema.String,
+      attempts: /*#__PURE__*/ Schema.Array(ConnectionAttempt)
+    }
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     const what =
@@ -66,17 +70,19 @@ export class NoReachableConnection extends Schema.TaggedError<NoReachableConnect
  * The account's resources list no server of that name or client identifier.
  *
  */
-export class ServerNotFound extends Schema.TaggedError<ServerNotFound>("effect-plex-auth/ServerNotFound")(
-  "ServerNotFound",
-  {
-    /** The operation that looked, e.g. `Resources.connectByName`. */
-    operation: Schema.String,
-    /** The name or client identifier asked for. */
-    server: Schema.String,
-    /** The names of the servers the account has. */
-    available: Schema.Array(Schema.String)
-  }
-) {
+export class ServerNotFound
+  extends /*#__PURE__*/ Schema.TaggedError<ServerNotFound>("effect-plex-auth/ServerNotFound")(
+    "ServerNotFound",
+    {
+      /** The operation that looked, e.g. `Resources.connectByName`. */
+      operation: Schema.String,
+      /** The name or client identifier asked for. */
+      server: Schema.String,
+      /** The names of the servers the account has. */
+      available: /*#__PURE__*/ Schema.Array(Schema.String)
+    }
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     const known = this.available.length === 0 ? "none" : this.available.map((n) => `"${n}"`).join(", ")

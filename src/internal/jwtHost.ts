@@ -14,6 +14,7 @@ export interface JwtHostService {
 
 // python-plexapi (`MyPlexJWTLogin.AUTH`/`PINS`) and @ctrl/plex (`src/jwt.ts` `AUTH_URL`) both send
 // every `/api/v2/auth/*` call and the JWT PIN flow to clients.plex.tv, as Plex's developer guide does.
-export class JwtHost extends Context.Reference<JwtHost>()("effect-plex-auth/JwtHost", {
-  defaultValue: (): JwtHostService => ({ url: "https://clients.plex.tv" })
-}) {}
+export class JwtHost
+  extends /*#__PURE__*/ Context.Reference<JwtHost>()("effect-plex-auth/JwtHost", {
+    defaultValue: (): JwtHostService => ({ url: "https://clients.plex.tv" })
+  }) {}

@@ -44,7 +44,7 @@ export interface Success<A> {
  * retry whatever the request. A symbol property, which survives the proxy
  * Effect may wrap an error in.
  */
-export const neverReachedServer: unique symbol = Symbol.for(
+export const neverReachedServer: unique symbol = /*#__PURE__*/ Symbol.for(
   "effect-plex-auth/NetworkError/neverReachedServer"
 )
 

@@ -19,10 +19,11 @@ export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
 export const none: RetryPolicy = Schedule.stop
 
 /** The policy in force; `none` unless a layer or `withPolicy` says otherwise. */
-export class CurrentRetryPolicy extends Context.Reference<CurrentRetryPolicy>()(
-  "effect-plex-auth/RetryPolicy/CurrentRetryPolicy",
-  { defaultValue: (): RetryPolicy => none }
-) {}
+export class CurrentRetryPolicy
+  extends /*#__PURE__*/ Context.Reference<CurrentRetryPolicy>()(
+    "effect-plex-auth/RetryPolicy/CurrentRetryPolicy",
+    { defaultValue: (): RetryPolicy => none }
+  ) {}
 
 /** What a `Retry-After` header is read into: the wait it asked for, in milliseconds. */
 interface MayAskToWait {

@@ -13,24 +13,26 @@ import { dual } from "effect/Function"
 import { CurrentRetryPolicy, type RetryPolicy } from "./retry.js"
 
 /** The longest a single attempt (send and read the body) may take. */
-export class RequestTimeout extends Context.Reference<RequestTimeout>()("effect-plex-auth/RequestTimeout", {
-  defaultValue: (): Duration.Duration => Duration.seconds(30)
-}) {}
+export class RequestTimeout
+  extends /*#__PURE__*/ Context.Reference<RequestTimeout>()("effect-plex-auth/RequestTimeout", {
+    defaultValue: (): Duration.Duration => Duration.seconds(30)
+  }) {}
 
 /** The largest body an operation reads before failing with `Unexpected`. */
-export class MaxBodyBytes extends Context.Reference<MaxBodyBytes>()("effect-plex-auth/MaxBodyBytes", {
-  defaultValue: (): number => 8 * 1024 * 1024
-}) {}
+export class MaxBodyBytes
+  extends /*#__PURE__*/ Context.Reference<MaxBodyBytes>()("effect-plex-auth/MaxBodyBytes", {
+    defaultValue: (): number => 8 * 1024 * 1024
+  }) {}
 
 /**
  * Whether requests carry the caller's trace context (`traceparent`, `b3`).
  * Off by default: Plex does not take part in the caller's traces, so the
  * headers would only tell a third party the caller's trace ids.
  */
-export class TracePropagation extends Context.Reference<TracePropagation>()(
-  "effect-plex-auth/TracePropagation",
-  { defaultValue: (): boolean => false }
-) {}
+export class TracePropagation
+  extends /*#__PURE__*/ Context.Reference<TracePropagation>()("effect-plex-auth/TracePropagation", {
+    defaultValue: (): boolean => false
+  }) {}
 
 /** A dual `with...` combinator running an effect with `tag` set to `from(value)`. */
 const setting = <I, S, In>(tag: Context.Tag<I, S>, from: (value: In) => S): With<In> =>

@@ -1,11 +1,15 @@
 /**
  * Bundle-size entry: `PlexAuth.getTokenDetails` with the token kept in
- * `localStorage`, imported as the README does (the barrels of `effect`,
- * `effect/http` and `effect4-plex-auth`).
+ * `localStorage`, imported as the README does: each module from its subpath
+ * (`effect/Effect`, `effect4-plex-auth/PlexAuth`), which every bundler
+ * tree-shakes (esbuild keeps whole namespaces re-exported by a barrel).
  */
-import { Effect, Layer } from "effect"
-import { FetchHttpClient } from "effect/http"
-import { ClientIdentity, Credentials, PlexAuth } from "effect4-plex-auth"
+import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Layer from "effect/Layer"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 
 const MainLive = Layer.mergeAll(
   FetchHttpClient.layer,

@@ -1,10 +1,13 @@
 /**
  * Bundle-size entry: a password sign-in (`PlexAuth.postUsersSignInData`),
- * imported as the README does.
+ * imported as the README does (each module from its subpath).
  */
-import { Effect, Layer, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
-import { ClientIdentity, PlexAuth } from "effect4-plex-auth"
+import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 
 const MainLive = Layer.mergeAll(
   FetchHttpClient.layer,

@@ -49,7 +49,7 @@ export interface Success<A> {
  * retry whatever the request. A symbol property, kept off the error's
  * fields (and so off its JSON).
  */
-export const neverReachedServer: unique symbol = Symbol.for(
+export const neverReachedServer: unique symbol = /*#__PURE__*/ Symbol.for(
   "effect-plex-auth/NetworkError/neverReachedServer"
 )
 
