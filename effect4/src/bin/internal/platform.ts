@@ -121,16 +121,13 @@ export interface Io {
   readonly stderrIsTerminal: boolean
   /** Whether stdin has ended. */
   readonly stdinEnded: Effect.Effect<boolean>
-  /** Writes progress text on stderr. */
-  readonly progress: (text: string) => Effect.Effect<void>
 }
 
 /** The process's {@link Io}. */
 export const Io = Context.Reference<Io>("effect4-plex-auth/bin/Io", {
   defaultValue: () => ({
     stderrIsTerminal: process.stderr.isTTY === true,
-    stdinEnded: Effect.sync(() => process.stdin.readableEnded),
-    progress: writeStderr
+    stdinEnded: Effect.sync(() => process.stdin.readableEnded)
   })
 })
 
