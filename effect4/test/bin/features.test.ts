@@ -55,8 +55,8 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
         assert.notStrictEqual(after, before)
         noSecretIn(switched, after)
 
-        // The next run acts as the home user.
-        const whoami = yield* fake(dir, ["whoami"])
+        // The next run acts as the home user. (The global options may stand before and after the command.)
+        const whoami = yield* fake(dir, ["whoami", "--fake", "--config-dir", dir])
         assertExit(whoami, 0)
         assert.match(whoami.stdout, /^username\s+kids$/m)
       })
@@ -299,6 +299,9 @@ describe("plex-auth (Effect 4) command line, in process", { timeout: 60_000 }, (
         const mixed = yield* cli(["login", "--login", "alice"])
         assertExit(mixed, 2)
         assert.include(mixed.stderr, "plex-auth: --login goes with --password.")
+        const twice = yield* cli(["--config-dir", "/tmp/a", "whoami", "--config-dir", "/tmp/b"])
+        assertExit(twice, 2)
+        assert.include(twice.stderr, "plex-auth: --config-dir was given twice, with different values.")
         const withdrawn = yield* cli(["login", "--code", "X"])
         assertExit(withdrawn, 2)
         assert.include(withdrawn.stderr, "--link-code")

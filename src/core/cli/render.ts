@@ -346,3 +346,54 @@ export const fakeServerText = (details: FakeServerDetails) => ({
     "It keeps its state in memory until it stops: press Ctrl-C to stop it."
   ].join("\n")
 })
+
+// ---------------------------------------------------------------------------
+// Global options given twice
+// ---------------------------------------------------------------------------
+
+const globalBooleans: ReadonlyArray<string> = ["--fake", "--json"]
+const globalValues: ReadonlyArray<string> = ["--config-dir", "--plex-tv"]
+
+/**
+ * The command line with each global option once: the global options may
+ * stand before the command's name and after it (`plex-auth --fake whoami
+ * --fake`), and a CLI parser that accepts them once each is handed them
+ * once. A value option given twice with different values is an error
+ * (returned as its message), as in the Effect 3 CLI.
+ */
+export const onceEachGlobal = (
+  argv: ReadonlyArray<string>
+): { readonly args: ReadonlyArray<string> } | { readonly error: string } => {
+  const args: Array<string> = []
+  const values = new Map<string, string>()
+  const booleans = new Set<string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === "--") {
+      args.push(...argv.slice(i))
+      break
+    }
+    if (globalBooleans.includes(arg)) {
+      if (!booleans.has(arg)) args.push(arg)
+      booleans.add(arg)
+      continue
+    }
+    const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
+    if (!globalValues.includes(name)) {
+      args.push(arg)
+      continue
+    }
+    const value = inline ?? argv[i + 1]
+    if (inline === undefined) i++
+    if (value === undefined) {
+      args.push(arg)
+      continue
+    }
+    const before = values.get(name)
+    if (before === undefined) {
+      values.set(name, value)
+      args.push(name, value)
+    } else if (before !== value) return { error: `${name} was given twice, with different values.` }
+  }
+  return { args }
+}

@@ -13,6 +13,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Core from "../../../../src/core/cli/failure.js"
+import * as Render from "../../../../src/core/cli/render.js"
 import { command } from "./commands.js"
 import * as Platform from "./platform.js"
 import { CliFailure, ExitCode, usage } from "./session.js"
@@ -52,8 +53,13 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
   const asJson = Core.jsonRequested(args)
   const report = (failure: Core.Failure) => Console.error(Core.failureText(failure, { json: asJson }))
   const withdrawn = Core.withdrawnOption(args)
+  const once = Render.onceEachGlobal(args)
   return (
-    withdrawn !== undefined ? Effect.fail(usage(withdrawn)) : Command.runWith(command, { version })(args)
+    withdrawn !== undefined
+      ? Effect.fail(usage(withdrawn))
+      : "error" in once
+        ? Effect.fail(usage(once.error))
+        : Command.runWith(command, { version })(once.args)
   ).pipe(
     Effect.as(ExitCode.Ok as number),
     Effect.catchCause((cause) => {
