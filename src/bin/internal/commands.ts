@@ -19,7 +19,7 @@ import type * as PlexError from "../../PlexError.js"
 import * as PlexServer from "../../PlexServer.js"
 import * as Resources from "../../Resources.js"
 import type * as Schemas from "../../Schemas.js"
-import * as CoreFailure from "../../core/cli/failure.js"
+import * as Render from "../../core/cli/render.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
 import * as Features from "./features.js"
 import * as Session from "./session.js"
@@ -236,7 +236,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
   })
 
 /** What `login` did with the token that was saved before it. */
-type Previous = "none" | "invalid" | "kept" | "revoked" | "revoke-failed" | "same"
+type Previous = Render.Previous
 
 /** The saved token and, when plex.tv still accepts it, its account. */
 const savedLogin = Effect.gen(function* () {
@@ -285,15 +285,8 @@ const login = Command.make(
   (options) =>
     inSession(options.globals)((run) =>
       Effect.gen(function* () {
-        if (!options.password && Option.isSome(options.login)) {
-          return yield* usage("--login goes with --password.")
-        }
-        if (!options.password && options.noRememberMe) {
-          return yield* usage("--no-remember-me goes with --password (a PIN login has no such choice).")
-        }
-        if (options.password && options.linkCode) {
-          return yield* usage("--link-code goes with a PIN login, not --password.")
-        }
+        const problem = Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) })
+        if (problem !== undefined) return yield* usage(problem)
         const session = yield* Session.Session
         const before = yield* savedLogin
         let decision: "revoke" | "keep" | undefined
@@ -347,11 +340,8 @@ const login = Command.make(
             previous
           })
         }
-        yield* Output.line(
-          `Logged in${Option.isSome(account) ? ` as ${describe(account.value)}` : ""}. The token is saved in ${session.file}.`
-        )
-        if (previous === "revoked") yield* Output.line("The old token is revoked.")
-        if (previous === "kept") yield* Output.line("The old token is still valid (it is no longer saved).")
+        const name = Option.isSome(account) ? describe(account.value) : undefined
+        yield* Output.line(Render.loggedInText(name, session.file, previous).join("\n"))
       })
     )
 ).pipe(
@@ -408,7 +398,7 @@ const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
 const pickServer = (servers: ReadonlyArray<Resources.Device>) =>
   servers.find((server) => server.owned) ?? servers[0]
 
-const isUrl = (text: string) => /^https?:\/\//i.test(text.trim())
+const isUrl = Render.isUrl
 
 /**
  * A transient token: from `--server <url>` with the saved token; from the
@@ -473,10 +463,6 @@ const transient = Command.make(
 // servers
 // ---------------------------------------------------------------------------
 
-const attemptLine = CoreFailure.attemptLine
-
-const attemptJson = CoreFailure.attemptJson
-
 const servers = Command.make("servers", { globals: globalOptions }, (options) =>
   inSession(options.globals)((run) =>
     Effect.gen(function* () {
@@ -485,73 +471,30 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
         yield* run.json ? Output.json({ servers: [] }) : Output.line("The account has no server.")
         return
       }
-      const results = yield* withProgress(
-        `Probing the connections of ${list.length} server${list.length === 1 ? "" : "s"}`
-      )(
+      const results = yield* withProgress(Render.probingLabel(list.length))(
         Effect.forEach(list, (server) => Effect.either(Resources.connect(server)), {
           concurrency: "unbounded"
         })
       )
-      if (run.json) {
-        return yield* Output.json({
-          servers: list.map((server, i) => {
-            const result = results[i]
-            const connected = result !== undefined && Either.isRight(result) ? result.right : undefined
-            const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
-            return {
-              name: server.name,
-              clientIdentifier: server.clientIdentifier,
-              owned: server.owned,
-              connection:
-                connected === undefined
-                  ? null
-                  : {
-                      uri: connected.uri,
-                      location: connected.candidate.location,
-                      protocol: connected.candidate.protocol,
-                      elapsedMillis: connected.elapsedMillis
-                    },
-              attempts: (
-                connected?.attempts ?? (error?._tag === "NoReachableConnection" ? error.attempts : [])
-              ).map(attemptJson),
-              error:
-                error === undefined
-                  ? null
-                  : {
-                      kind: error._tag,
-                      exitCode: fromPlexError(error).exitCode,
-                      message: fromPlexError(error).message
-                    }
-            }
-          })
-        })
-      }
-      const blocks = list.map((server, i) => {
+      const shown = list.map((server, i): Render.ServerResult => {
         const result = results[i]
-        const head = Output.neutralise(
-          `${server.name || "(unnamed)"}  ${server.clientIdentifier}${server.owned ? "  owned" : "  shared"}`
-        )
-        if (result === undefined) return head
-        if (Either.isRight(result)) {
-          const connected = result.right
-          return [
-            head,
-            Output.neutralise(
-              `  connection: ${connected.uri} (${connected.candidate.location}, ${connected.candidate.protocol}), chosen in ${connected.elapsedMillis} ms`
-            ),
-            ...connected.attempts.map((attempt) => attemptLine(attempt, attempt.uri === connected.uri))
-          ].join("\n")
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        return {
+          server,
+          connected: result !== undefined && Either.isRight(result) ? result.right : undefined,
+          error:
+            error === undefined
+              ? undefined
+              : {
+                  kind: error._tag,
+                  attempts: error._tag === "NoReachableConnection" ? error.attempts : [],
+                  ...fromPlexError(error)
+                }
         }
-        const error = result.left
-        return error._tag === "NoReachableConnection"
-          ? [
-              head,
-              error.attempts.length === 0 ? "  no usable connection" : "  no connection answered",
-              ...error.attempts.map((attempt) => attemptLine(attempt, false))
-            ].join("\n")
-          : `${head}\n  ${Output.neutralise(fromPlexError(error).message)}`
       })
-      yield* Output.line(blocks.join("\n\n"))
+      yield* run.json
+        ? Output.json({ servers: shown.map(Render.serverJson) })
+        : Output.line(shown.map(Render.serverText).join("\n\n"))
     }).pipe(Effect.provide(storedCredentials))
   )
 ).pipe(
@@ -584,19 +527,18 @@ const logout = Command.make(
       Effect.gen(function* () {
         const session = yield* Session.Session
         const store = yield* KeyValueStore.KeyValueStore
-        const done = (result: { readonly revoked: boolean; readonly forgotten: boolean }, text: string) =>
-          run.json ? Output.json(result) : result.forgotten ? Output.line(text) : say(text)
+        const done = (result: { readonly revoked: boolean; readonly forgotten: boolean }) => {
+          const text = Render.logoutText({ ...result, local: options.local })
+          return run.json ? Output.json(result) : result.forgotten ? Output.line(text) : say(text)
+        }
         const saved = yield* Effect.mapError(store.get(session.tokenKey), fromStoreError)
         if (Option.isNone(saved)) {
-          return yield* done({ revoked: false, forgotten: false }, "Not logged in: nothing to do.")
+          return yield* done({ revoked: false, forgotten: false })
         }
         const forget = Effect.mapError(store.remove(session.tokenKey), fromStoreError)
         if (options.local) {
           yield* forget
-          return yield* done(
-            { revoked: false, forgotten: true },
-            "Forgot the saved token (it was not revoked)."
-          )
+          return yield* done({ revoked: false, forgotten: true })
         }
         const revoked = yield* PlexAuth.signOut().pipe(
           Credentials.withToken(saved.value),
@@ -605,18 +547,13 @@ const logout = Command.make(
           Effect.mapError((error) => {
             const failure = fromPlexError(error)
             return new CliFailure({
-              message: `${failure.message} The token is still saved: try again, or use \`plex-auth logout --local\`.`,
+              message: Render.logoutFailedMessage(failure.message),
               exitCode: failure.exitCode
             })
           })
         )
         yield* forget
-        yield* done(
-          { revoked, forgotten: true },
-          revoked
-            ? "Signed out: the token is revoked and forgotten."
-            : "The saved token was already invalid; forgot it."
-        )
+        yield* done({ revoked, forgotten: true })
       })
     )
 ).pipe(Command.withDescription("Sign out: revoke the saved token at plex.tv and forget it."))
@@ -648,7 +585,7 @@ const fakeServer = Command.make(
         approvePinsAfter: Duration.seconds(options.approvePinsAfter)
       })
       const fake = server.fake
-      const details = {
+      const details: Render.FakeServerDetails = {
         plexTvUrl: server.plexTvUrl,
         serverUrl: server.serverUrl,
         urls: server.urls,
@@ -661,26 +598,9 @@ const fakeServer = Command.make(
       }
       if (json) yield* Output.json(details)
       else {
-        // Environment lines a program (in any language) can take: the fake's own credentials, no real secret.
-        yield* Output.line(
-          [
-            `PLEX_TV_URL=${details.plexTvUrl}`,
-            `PLEX_SERVER_URL=${details.serverUrl}`,
-            `PLEX_TOKEN=${details.token}`,
-            `PLEX_LOGIN=${details.login}`,
-            `PLEX_PASSWORD=${details.password}`
-          ].join("\n")
-        )
-        yield* say(
-          [
-            "",
-            `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
-            details.approvePinsAfterSeconds === null
-              ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
-              : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,
-            "It keeps its state in memory until it stops: press Ctrl-C to stop it."
-          ].join("\n")
-        )
+        const text = Render.fakeServerText(details)
+        yield* Output.line(text.stdout)
+        yield* say(text.stderr)
       }
       return yield* Effect.never
     }).pipe(Effect.scoped)
@@ -716,7 +636,7 @@ const subcommands = [
 
 /** `plex-auth` and its subcommands. */
 export const command = root.pipe(
-  Command.withHandler(() => Effect.fail(usage("Missing command: run `plex-auth --help` to see them."))),
+  Command.withHandler(() => Effect.fail(usage(Render.missingCommandMessage))),
   Command.withDescription("Sign in to Plex, hold the token, and get tokens for servers."),
   Command.withSubcommands(subcommands)
 )
