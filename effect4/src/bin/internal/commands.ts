@@ -523,50 +523,58 @@ const fakeServer = Command.make(
 // home, home switch (issue 17)
 // ---------------------------------------------------------------------------
 
-const homeSwitch = Command.make("switch", { user: Argument.String("user") }, (options) =>
-  signedIn((session) =>
-    Effect.gen(function* () {
-      const list = yield* plexFailure(Home.users())
-      const user = Home.findUser(list, options.user)
-      if (user === undefined) {
-        return yield* new CliFailure({
-          message: Core.homeUserNotFoundMessage(
-            options.user,
-            list.map((u) => u.title)
-          ),
-          exitCode: ExitCode.Generic
-        })
-      }
-      let pin: Redacted.Redacted<string> | undefined
-      if (user.protected) {
-        const fromEnv = yield* secretFromEnv("PLEX_HOME_PIN")
-        pin = Option.isSome(fromEnv)
-          ? fromEnv.value
-          : yield* ask(
-              Prompt.Password({
-                message: Render.homePinQuestion(user.title),
-                validate: (value) =>
-                  Render.homePinValid(value)
-                    ? Effect.succeed(value.trim())
-                    : Effect.fail("Four digits, please")
-              }),
-              "set PLEX_HOME_PIN"
-            )
-      }
-      const switched = yield* plexFailure(Home.switchUser(user, { pin }))
-      yield* saveToken(session, switched.token)
-      if (session.fake !== undefined) {
-        yield* Effect.mapError(
-          session.store.set(FakeSeed.fakeUserKey, FakeSeed.fakeSwitchedUser(switched.account.username, user)),
-          fromStoreError
-        )
-      }
-      // The token is saved, never printed (not even under --json).
-      yield* session.json
-        ? json({ user: Render.homeUserJson(user), file: session.file })
-        : line(Render.switchedText(user.title, session.file))
-    })
-  )
+const homeSwitch = Command.make(
+  "switch",
+  {
+    user: Argument.String("user").pipe(Argument.withDescription("The Home user: its title, username or id."))
+  },
+  (options) =>
+    signedIn((session) =>
+      Effect.gen(function* () {
+        const list = yield* plexFailure(Home.users())
+        const user = Home.findUser(list, options.user)
+        if (user === undefined) {
+          return yield* new CliFailure({
+            message: Core.homeUserNotFoundMessage(
+              options.user,
+              list.map((u) => u.title)
+            ),
+            exitCode: ExitCode.Generic
+          })
+        }
+        let pin: Redacted.Redacted<string> | undefined
+        if (user.protected) {
+          const fromEnv = yield* secretFromEnv("PLEX_HOME_PIN")
+          pin = Option.isSome(fromEnv)
+            ? fromEnv.value
+            : yield* ask(
+                Prompt.Password({
+                  message: Render.homePinQuestion(user.title),
+                  validate: (value) =>
+                    Render.homePinValid(value)
+                      ? Effect.succeed(value.trim())
+                      : Effect.fail("Four digits, please")
+                }),
+                "set PLEX_HOME_PIN"
+              )
+        }
+        const switched = yield* plexFailure(Home.switchUser(user, { pin }))
+        yield* saveToken(session, switched.token)
+        if (session.fake !== undefined) {
+          yield* Effect.mapError(
+            session.store.set(
+              FakeSeed.fakeUserKey,
+              FakeSeed.fakeSwitchedUser(switched.account.username, user)
+            ),
+            fromStoreError
+          )
+        }
+        // The token is saved, never printed (not even under --json).
+        yield* session.json
+          ? json({ user: Render.homeUserJson(user), file: session.file })
+          : line(Render.switchedText(user.title, session.file))
+      })
+    )
 ).pipe(
   Command.withDescription(
     "Switch to a user of the Plex Home (by title, username or id) and save its token; asks for the user's PIN when it has one (or PLEX_HOME_PIN)."
@@ -604,27 +612,34 @@ const claimToken = Command.make("claim-token", {}, () =>
   )
 )
 
-const claim = Command.make("claim", { serverUrl: Argument.String("server-url") }, (options) =>
-  signedIn((session) =>
-    Effect.gen(function* () {
-      // With --fake, the fake's servers answer on loopback, not at the addresses they are seeded with.
-      const seeded = FakeSeed.fakeSeededServer(options.serverUrl)
-      const url =
-        session.fake !== undefined && seeded !== undefined
-          ? (yield* Effect.orDie(session.fake.fake.server(seeded))).url
-          : options.serverUrl
-      const identity = yield* plexFailure(
-        Claim.claimServer(url).pipe(
-          Effect.catchTag("InvalidInput", (error) =>
-            Effect.fail(usage(`Invalid server URL: ${error.reason}.`))
+const claim = Command.make(
+  "claim",
+  {
+    serverUrl: Argument.String("server-url").pipe(
+      Argument.withDescription("The unclaimed server's base URL, e.g. http://192.168.1.20:32400.")
+    )
+  },
+  (options) =>
+    signedIn((session) =>
+      Effect.gen(function* () {
+        // With --fake, the fake's servers answer on loopback, not at the addresses they are seeded with.
+        const seeded = FakeSeed.fakeSeededServer(options.serverUrl)
+        const url =
+          session.fake !== undefined && seeded !== undefined
+            ? (yield* Effect.orDie(session.fake.fake.server(seeded))).url
+            : options.serverUrl
+        const identity = yield* plexFailure(
+          Claim.claimServer(url).pipe(
+            Effect.catchTag("InvalidInput", (error) =>
+              Effect.fail(usage(`Invalid server URL: ${error.reason}.`))
+            )
           )
         )
-      )
-      yield* session.json
-        ? json({ machineIdentifier: identity.machineIdentifier, origin: Core.originOf(url) })
-        : line(Render.claimedText(identity.machineIdentifier, url))
-    })
-  )
+        yield* session.json
+          ? json({ machineIdentifier: identity.machineIdentifier, origin: Core.originOf(url) })
+          : line(Render.claimedText(identity.machineIdentifier, url))
+      })
+    )
 ).pipe(
   Command.withDescription(
     "Claim an unclaimed server (e.g. http://192.168.1.20:32400, on its own network) for the saved account."
@@ -635,26 +650,31 @@ const claim = Command.make("claim", { serverUrl: Argument.String("server-url") }
 // devices, devices revoke (issue 17)
 // ---------------------------------------------------------------------------
 
-const revokeDevice = Command.make("revoke", { id: Argument.Int("id") }, (options) =>
-  signedIn((session) =>
-    Effect.gen(function* () {
-      yield* plexFailure(
-        Devices.revoke(options.id).pipe(
-          Effect.catchTags({
-            NotFound: () =>
-              Effect.fail(
-                new CliFailure({
-                  message: Render.noSuchDeviceMessage(options.id),
-                  exitCode: ExitCode.Generic
-                })
-              ),
-            InvalidInput: (error) => Effect.fail(usage(`Invalid device id: ${error.reason}.`))
-          })
+const revokeDevice = Command.make(
+  "revoke",
+  {
+    id: Argument.Int("id").pipe(Argument.withDescription("The device's id, from `plex-auth devices`."))
+  },
+  (options) =>
+    signedIn((session) =>
+      Effect.gen(function* () {
+        yield* plexFailure(
+          Devices.revoke(options.id).pipe(
+            Effect.catchTags({
+              NotFound: () =>
+                Effect.fail(
+                  new CliFailure({
+                    message: Render.noSuchDeviceMessage(options.id),
+                    exitCode: ExitCode.Generic
+                  })
+                ),
+              InvalidInput: (error) => Effect.fail(usage(`Invalid device id: ${error.reason}.`))
+            })
+          )
         )
-      )
-      yield* session.json ? json({ id: options.id, revoked: true }) : line(Render.revokedText(options.id))
-    })
-  )
+        yield* session.json ? json({ id: options.id, revoked: true }) : line(Render.revokedText(options.id))
+      })
+    )
 ).pipe(
   Command.withDescription("Revoke an authorized device (its id from `plex-auth devices`): it is signed out.")
 )
