@@ -19,6 +19,7 @@ import type * as PlexError from "../../PlexError.js"
 import * as PlexServer from "../../PlexServer.js"
 import * as Resources from "../../Resources.js"
 import type * as Schemas from "../../Schemas.js"
+import { help as Help } from "../../core/cli/help.js"
 import * as Render from "../../core/cli/render.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
 import * as Features from "./features.js"
@@ -38,30 +39,18 @@ import { say, withProgress } from "./terminal.js"
  * it to the subcommand.
  */
 const globalOptions = {
-  fake: Options.boolean("fake").pipe(
-    Options.withDescription(
-      "Run against a fake Plex started inside the CLI on 127.0.0.1 instead of plex.tv: no account or network needed. PINs are approved after a second; the fake account is alice@example.com, password alice-secret-password."
-    )
-  ),
+  fake: Options.boolean("fake").pipe(Options.withDescription(Help.fake)),
   configDir: Options.text("config-dir").pipe(
     Options.withPseudoName("dir"),
-    Options.withDescription(
-      "Where the token and the client identifier are kept. Default: ~/.config/effect-plex-auth ($XDG_CONFIG_HOME, %APPDATA% on Windows)."
-    ),
+    Options.withDescription(Help.configDir),
     Options.optional
   ),
   plexTv: Options.text("plex-tv").pipe(
     Options.withPseudoName("url"),
-    Options.withDescription(
-      "Talk to another plex.tv (a proxy, or `plex-auth fake-server`) at this base URL. Default: PLEX_TV_URL, else https://plex.tv."
-    ),
+    Options.withDescription(Help.plexTv),
     Options.optional
   ),
-  json: Options.boolean("json").pipe(
-    Options.withDescription(
-      "Print the result as one JSON document on stdout, and errors as JSON on stderr (see docs/cli.md)."
-    )
-  )
+  json: Options.boolean("json").pipe(Options.withDescription(Help.json))
 }
 const root = Command.make("plex-auth", globalOptions)
 
@@ -250,35 +239,21 @@ const savedLogin = Effect.gen(function* () {
 })
 
 const oldTokenChoice = Options.choice("old-token", ["revoke", "keep"]).pipe(
-  Options.withDescription(
-    "When already logged in: revoke the old token at plex.tv once the new login succeeds, or keep it valid. Asked for when not given."
-  ),
+  Options.withDescription(Help.oldToken),
   Options.optional
 )
 
 const login = Command.make(
   "login",
   {
-    password: Options.boolean("password").pipe(
-      Options.withDescription(
-        "Sign in with login and password instead of a PIN. The password comes from PLEX_PASSWORD or a hidden prompt, a two-factor code from PLEX_2FA_CODE or a prompt: never from the command line."
-      )
-    ),
+    password: Options.boolean("password").pipe(Options.withDescription(Help.password)),
     login: Options.text("login").pipe(
       Options.withPseudoName("email-or-username"),
-      Options.withDescription("With --password: the account's email or username (asked for when missing)."),
+      Options.withDescription(Help.login),
       Options.optional
     ),
-    linkCode: Options.boolean("link-code").pipe(
-      Options.withDescription(
-        "With a PIN login: also show a four-character code to type at https://plex.tv/link (from a TV, say)."
-      )
-    ),
-    noRememberMe: Options.boolean("no-remember-me").pipe(
-      Options.withDescription(
-        "With --password: ask plex.tv for a short session (rememberMe=false). By default the CLI asks for a long-lived one."
-      )
-    ),
+    linkCode: Options.boolean("link-code").pipe(Options.withDescription(Help.linkCode)),
+    noRememberMe: Options.boolean("no-remember-me").pipe(Options.withDescription(Help.noRememberMe)),
     oldToken: oldTokenChoice,
     globals: globalOptions
   },
@@ -344,11 +319,7 @@ const login = Command.make(
         yield* Output.line(Render.loggedInText(name, session.file, previous).join("\n"))
       })
     )
-).pipe(
-  Command.withDescription(
-    "Sign in and save the token: with a PIN approved in the browser (the default), or with --password."
-  )
-)
+).pipe(Command.withDescription(Help.loginCommand))
 
 // ---------------------------------------------------------------------------
 // whoami
@@ -384,11 +355,7 @@ const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
       }
     }).pipe(Effect.provide(storedCredentials))
   )
-).pipe(
-  Command.withDescription(
-    "Show the account of the saved token, checked with plex.tv (exit 3 when not logged in or the token is refused)."
-  )
-)
+).pipe(Command.withDescription(Help.whoamiCommand))
 
 // ---------------------------------------------------------------------------
 // token transient
@@ -435,9 +402,7 @@ const transient = Command.make(
   {
     server: Options.text("server").pipe(
       Options.withPseudoName("url-or-name"),
-      Options.withDescription(
-        "The server: its base URL (e.g. http://192.168.1.10:32400, or PLEX_SERVER_URL), or its name. Default: the account's own server, found through plex.tv."
-      ),
+      Options.withDescription(Help.server),
       Options.withFallbackConfig(Config.string("PLEX_SERVER_URL")),
       Options.optional
     ),
@@ -453,11 +418,7 @@ const transient = Command.make(
           : Output.line(Redacted.value(token.token))
       }).pipe(Effect.provide(storedCredentials))
     )
-).pipe(
-  Command.withDescription(
-    "Print a transient token from a server (valid up to 48 hours, gone when the server restarts), and nothing else, on stdout."
-  )
-)
+).pipe(Command.withDescription(Help.transientCommand))
 
 // ---------------------------------------------------------------------------
 // servers
@@ -497,14 +458,10 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
         : Output.line(shown.map(Render.serverText).join("\n\n"))
     }).pipe(Effect.provide(storedCredentials))
   )
-).pipe(
-  Command.withDescription(
-    "List the account's servers: the connection chosen for each and how long each probe took."
-  )
-)
+).pipe(Command.withDescription(Help.serversCommand))
 
 const tokenCommand = Command.make("token").pipe(
-  Command.withDescription("Tokens derived from the saved one."),
+  Command.withDescription(Help.tokenCommand),
   Command.withSubcommands([transient])
 )
 
@@ -515,11 +472,7 @@ const tokenCommand = Command.make("token").pipe(
 const logout = Command.make(
   "logout",
   {
-    local: Options.boolean("local").pipe(
-      Options.withDescription(
-        "Only forget the saved token, without revoking it at plex.tv (for when plex.tv cannot be reached)."
-      )
-    ),
+    local: Options.boolean("local").pipe(Options.withDescription(Help.local)),
     globals: globalOptions
   },
   (options) =>
@@ -556,7 +509,7 @@ const logout = Command.make(
         yield* done({ revoked, forgotten: true })
       })
     )
-).pipe(Command.withDescription("Sign out: revoke the saved token at plex.tv and forget it."))
+).pipe(Command.withDescription(Help.logoutCommand))
 
 // ---------------------------------------------------------------------------
 // fake-server
@@ -567,9 +520,7 @@ const fakeServer = Command.make(
   {
     approvePinsAfter: Options.integer("approve-pins-after").pipe(
       Options.withPseudoName("seconds"),
-      Options.withDescription(
-        "Approve each PIN this many seconds after it was created, as a user would. Default 1."
-      ),
+      Options.withDescription(Help.approvePinsAfter),
       Options.withDefault(1)
     ),
     json: globalOptions.json
@@ -604,11 +555,7 @@ const fakeServer = Command.make(
       }
       return yield* Effect.never
     }).pipe(Effect.scoped)
-).pipe(
-  Command.withDescription(
-    "Run the fake Plex on 127.0.0.1 until stopped, and print its URLs and credentials: point any program at it (PLEX_TV_URL)."
-  )
-)
+).pipe(Command.withDescription(Help.fakeServerCommand))
 
 // ---------------------------------------------------------------------------
 // The whole command

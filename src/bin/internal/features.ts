@@ -20,6 +20,7 @@ import type { Credentials } from "../../Credentials.js"
 import * as Claim from "../../Claim.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as CoreFailure from "../../core/cli/failure.js"
+import { help as Help } from "../../core/cli/help.js"
 import * as Render from "../../core/cli/render.js"
 import * as Devices from "../../Devices.js"
 import * as Home from "../../Home.js"
@@ -141,11 +142,7 @@ export const commands = (shared: Shared) => {
             : Output.line(Render.switchedText(user.title, session.file))
         }).pipe(Effect.provide(storedCredentials))
       )
-  ).pipe(
-    Command.withDescription(
-      "Switch to a user of the Plex Home (by title, username or id) and save its token; asks for the user's PIN when it has one (or PLEX_HOME_PIN)."
-    )
-  )
+  ).pipe(Command.withDescription(Help.switchCommand))
 
   const home = Command.make("home", { globals: globalOptions }, (options) =>
     inSession(options.globals)((run) =>
@@ -156,10 +153,7 @@ export const commands = (shared: Shared) => {
           : Output.line(Render.homeText(list))
       }).pipe(Effect.provide(storedCredentials))
     )
-  ).pipe(
-    Command.withDescription("List the users of the account's Plex Home (admin, managed, PIN-protected)."),
-    Command.withSubcommands([homeSwitch])
-  )
+  ).pipe(Command.withDescription(Help.homeCommand), Command.withSubcommands([homeSwitch]))
 
   // -------------------------------------------------------------------------
   // claim-token, claim
@@ -174,11 +168,7 @@ export const commands = (shared: Shared) => {
         yield* run.json ? Output.json({ token: Redacted.value(token) }) : Output.line(Redacted.value(token))
       }).pipe(Effect.provide(storedCredentials))
     )
-  ).pipe(
-    Command.withDescription(
-      "Print a claim token (valid a few minutes; what Docker's PLEX_CLAIM takes), and nothing else, on stdout."
-    )
-  )
+  ).pipe(Command.withDescription(Help.claimTokenCommand))
 
   const claim = Command.make(
     "claim",
@@ -208,11 +198,7 @@ export const commands = (shared: Shared) => {
             : Output.line(Render.claimedText(identity.machineIdentifier, url))
         }).pipe(Effect.provide(storedCredentials))
       )
-  ).pipe(
-    Command.withDescription(
-      "Claim an unclaimed server (e.g. http://192.168.1.20:32400, on its own network) for the saved account."
-    )
-  )
+  ).pipe(Command.withDescription(Help.claimCommand))
 
   // -------------------------------------------------------------------------
   // devices, devices revoke
@@ -243,11 +229,7 @@ export const commands = (shared: Shared) => {
             : Output.line(Render.revokedText(options.id))
         }).pipe(Effect.provide(storedCredentials))
       )
-  ).pipe(
-    Command.withDescription(
-      "Revoke an authorized device (its id from `plex-auth devices`): it is signed out."
-    )
-  )
+  ).pipe(Command.withDescription(Help.revokeCommand))
 
   const devices = Command.make("devices", { globals: globalOptions }, (options) =>
     inSession(options.globals)((run) =>
@@ -259,10 +241,7 @@ export const commands = (shared: Shared) => {
           : Output.line(Render.devicesText(list))
       }).pipe(Effect.provide(storedCredentials))
     )
-  ).pipe(
-    Command.withDescription("List the devices authorized on the account (id, name, product, last seen)."),
-    Command.withSubcommands([revoke])
-  )
+  ).pipe(Command.withDescription(Help.devicesCommand), Command.withSubcommands([revoke]))
 
   return [home, claimToken, claim, devices] as const
 }

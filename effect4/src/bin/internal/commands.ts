@@ -16,6 +16,7 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Core from "../../../../src/core/cli/failure.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
+import { help as Help } from "../../../../src/core/cli/help.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import * as Claim from "../../Claim.js"
 import * as Credentials from "../../Credentials.js"
@@ -47,32 +48,18 @@ import { ask, json, line, nonEmpty, say, withProgress } from "./terminal.js"
 // ---------------------------------------------------------------------------
 
 const globalFlags = {
-  fake: Flag.Boolean("fake").pipe(
-    Flag.withDescription(
-      "Run against a fake Plex started inside the CLI on 127.0.0.1 instead of plex.tv: no account or network needed. PINs are approved after a second; the fake account is alice@example.com, password alice-secret-password."
-    ),
-    Flag.withDefault(false)
-  ),
+  fake: Flag.Boolean("fake").pipe(Flag.withDescription(Help.fake), Flag.withDefault(false)),
   configDir: Flag.String("config-dir").pipe(
     Flag.withMetavar("dir"),
-    Flag.withDescription(
-      "Where the token and the client identifier are kept. Default: ~/.config/effect-plex-auth ($XDG_CONFIG_HOME, %APPDATA% on Windows)."
-    ),
+    Flag.withDescription(Help.configDir),
     Flag.optional
   ),
   plexTv: Flag.String("plex-tv").pipe(
     Flag.withMetavar("url"),
-    Flag.withDescription(
-      "Talk to another plex.tv (a proxy, or `plex-auth fake-server`) at this base URL. Default: PLEX_TV_URL, else https://plex.tv."
-    ),
+    Flag.withDescription(Help.plexTv),
     Flag.optional
   ),
-  json: Flag.Boolean("json").pipe(
-    Flag.withDescription(
-      "Print the result as one JSON document on stdout, and errors as JSON on stderr (see docs/cli.md)."
-    ),
-    Flag.withDefault(false)
-  )
+  json: Flag.Boolean("json").pipe(Flag.withDescription(Help.json), Flag.withDefault(false))
 }
 
 /** `plex-auth` alone: its global options, shared with every command (before or after its name). */
@@ -183,33 +170,19 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
 const login = Command.make(
   "login",
   {
-    password: Flag.Boolean("password").pipe(
-      Flag.withDescription(
-        "Sign in with login and password instead of a PIN. The password comes from PLEX_PASSWORD or a hidden prompt, a two-factor code from PLEX_2FA_CODE or a prompt: never from the command line."
-      ),
-      Flag.withDefault(false)
-    ),
+    password: Flag.Boolean("password").pipe(Flag.withDescription(Help.password), Flag.withDefault(false)),
     login: Flag.String("login").pipe(
       Flag.withMetavar("email-or-username"),
-      Flag.withDescription("With --password: the account's email or username (asked for when missing)."),
+      Flag.withDescription(Help.login),
       Flag.optional
     ),
-    linkCode: Flag.Boolean("link-code").pipe(
-      Flag.withDescription(
-        "With a PIN login: also show a four-character code to type at https://plex.tv/link (from a TV, say)."
-      ),
-      Flag.withDefault(false)
-    ),
+    linkCode: Flag.Boolean("link-code").pipe(Flag.withDescription(Help.linkCode), Flag.withDefault(false)),
     noRememberMe: Flag.Boolean("no-remember-me").pipe(
-      Flag.withDescription(
-        "With --password: ask plex.tv for a short session (rememberMe=false). By default the CLI asks for a long-lived one."
-      ),
+      Flag.withDescription(Help.noRememberMe),
       Flag.withDefault(false)
     ),
     oldToken: Flag.Literals("old-token", ["revoke", "keep"] as const).pipe(
-      Flag.withDescription(
-        "When already logged in: revoke the old token at plex.tv once the new login succeeds, or keep it valid. Asked for when not given."
-      ),
+      Flag.withDescription(Help.oldToken),
       Flag.optional
     )
   },
@@ -274,11 +247,7 @@ const login = Command.make(
         yield* line(Render.loggedInText(name, session.file, previous).join("\n"))
       })
     )
-).pipe(
-  Command.withDescription(
-    "Sign in and save the token: with a PIN approved in the browser (the default), or with --password."
-  )
-)
+).pipe(Command.withDescription(Help.loginCommand))
 
 // ---------------------------------------------------------------------------
 // whoami
@@ -304,11 +273,7 @@ const whoami = Command.make("whoami", {}, () =>
       }
     })
   )
-).pipe(
-  Command.withDescription(
-    "Show the account of the saved token, checked with plex.tv (exit 3 when not logged in or the token is refused)."
-  )
-)
+).pipe(Command.withDescription(Help.whoamiCommand))
 
 // ---------------------------------------------------------------------------
 // servers
@@ -347,11 +312,7 @@ const servers = Command.make("servers", {}, () =>
         : line(shown.map(Render.serverText).join("\n\n"))
     })
   )
-).pipe(
-  Command.withDescription(
-    "List the account's servers: the connection chosen for each and how long each probe took."
-  )
-)
+).pipe(Command.withDescription(Help.serversCommand))
 
 // ---------------------------------------------------------------------------
 // token transient
@@ -393,9 +354,7 @@ const transient = Command.make(
   {
     server: Flag.String("server").pipe(
       Flag.withMetavar("url-or-name"),
-      Flag.withDescription(
-        "The server: its base URL (e.g. http://192.168.1.10:32400, or PLEX_SERVER_URL), or its name. Default: the account's own server, found through plex.tv."
-      ),
+      Flag.withDescription(Help.server),
       Flag.withFallbackConfig(Config.String("PLEX_SERVER_URL")),
       Flag.optional
     )
@@ -408,14 +367,10 @@ const transient = Command.make(
         yield* session.json ? json({ token: Redacted.value(token.token) }) : line(Redacted.value(token.token))
       })
     )
-).pipe(
-  Command.withDescription(
-    "Print a transient token from a server (valid up to 48 hours, gone when the server restarts), and nothing else, on stdout."
-  )
-)
+).pipe(Command.withDescription(Help.transientCommand))
 
 const token = Command.make("token").pipe(
-  Command.withDescription("Tokens derived from the saved one."),
+  Command.withDescription(Help.tokenCommand),
   Command.withSubcommands([transient])
 )
 
@@ -426,12 +381,7 @@ const token = Command.make("token").pipe(
 const logout = Command.make(
   "logout",
   {
-    local: Flag.Boolean("local").pipe(
-      Flag.withDescription(
-        "Only forget the saved token, without revoking it at plex.tv (for when plex.tv cannot be reached)."
-      ),
-      Flag.withDefault(false)
-    )
+    local: Flag.Boolean("local").pipe(Flag.withDescription(Help.local), Flag.withDefault(false))
   },
   (options) =>
     run((session) =>
@@ -463,7 +413,7 @@ const logout = Command.make(
         yield* done({ revoked, forgotten: true })
       })
     )
-).pipe(Command.withDescription("Sign out: revoke the saved token at plex.tv and forget it."))
+).pipe(Command.withDescription(Help.logoutCommand))
 
 // ---------------------------------------------------------------------------
 // fake-server
@@ -474,9 +424,7 @@ const fakeServer = Command.make(
   {
     approvePinsAfter: Flag.Int("approve-pins-after").pipe(
       Flag.withMetavar("seconds"),
-      Flag.withDescription(
-        "Approve each PIN this many seconds after it was created, as a user would. Default 1."
-      ),
+      Flag.withDescription(Help.approvePinsAfter),
       Flag.withDefault(1)
     )
   },
@@ -513,11 +461,7 @@ const fakeServer = Command.make(
         })
       )
     })
-).pipe(
-  Command.withDescription(
-    "Run the fake Plex on 127.0.0.1 until stopped, and print its URLs and credentials: point any program at it (PLEX_TV_URL)."
-  )
-)
+).pipe(Command.withDescription(Help.fakeServerCommand))
 
 // ---------------------------------------------------------------------------
 // home, home switch (issue 17)
@@ -526,7 +470,7 @@ const fakeServer = Command.make(
 const homeSwitch = Command.make(
   "switch",
   {
-    user: Argument.String("user").pipe(Argument.withDescription("The Home user: its title, username or id."))
+    user: Argument.String("user").pipe(Argument.withDescription(Help.user))
   },
   (options) =>
     signedIn((session) =>
@@ -575,11 +519,7 @@ const homeSwitch = Command.make(
           : line(Render.switchedText(user.title, session.file))
       })
     )
-).pipe(
-  Command.withDescription(
-    "Switch to a user of the Plex Home (by title, username or id) and save its token; asks for the user's PIN when it has one (or PLEX_HOME_PIN)."
-  )
-)
+).pipe(Command.withDescription(Help.switchCommand))
 
 const home = Command.make("home", {}, () =>
   signedIn((session) =>
@@ -588,10 +528,7 @@ const home = Command.make("home", {}, () =>
       yield* session.json ? json({ users: list.map(Render.homeUserJson) }) : line(Render.homeText(list))
     })
   )
-).pipe(
-  Command.withDescription("List the users of the account's Plex Home (admin, managed, PIN-protected)."),
-  Command.withSubcommands([homeSwitch])
-)
+).pipe(Command.withDescription(Help.homeCommand), Command.withSubcommands([homeSwitch]))
 
 // ---------------------------------------------------------------------------
 // claim-token, claim (issue 17)
@@ -606,18 +543,12 @@ const claimToken = Command.make("claim-token", {}, () =>
       yield* session.json ? json({ token: Redacted.value(claim) }) : line(Redacted.value(claim))
     })
   )
-).pipe(
-  Command.withDescription(
-    "Print a claim token (valid a few minutes; what Docker's PLEX_CLAIM takes), and nothing else, on stdout."
-  )
-)
+).pipe(Command.withDescription(Help.claimTokenCommand))
 
 const claim = Command.make(
   "claim",
   {
-    serverUrl: Argument.String("server-url").pipe(
-      Argument.withDescription("The unclaimed server's base URL, e.g. http://192.168.1.20:32400.")
-    )
+    serverUrl: Argument.String("server-url").pipe(Argument.withDescription(Help.serverUrl))
   },
   (options) =>
     signedIn((session) =>
@@ -640,11 +571,7 @@ const claim = Command.make(
           : line(Render.claimedText(identity.machineIdentifier, url))
       })
     )
-).pipe(
-  Command.withDescription(
-    "Claim an unclaimed server (e.g. http://192.168.1.20:32400, on its own network) for the saved account."
-  )
-)
+).pipe(Command.withDescription(Help.claimCommand))
 
 // ---------------------------------------------------------------------------
 // devices, devices revoke (issue 17)
@@ -653,7 +580,7 @@ const claim = Command.make(
 const revokeDevice = Command.make(
   "revoke",
   {
-    id: Argument.Int("id").pipe(Argument.withDescription("The device's id, from `plex-auth devices`."))
+    id: Argument.Int("id").pipe(Argument.withDescription(Help.id))
   },
   (options) =>
     signedIn((session) =>
@@ -675,9 +602,7 @@ const revokeDevice = Command.make(
         yield* session.json ? json({ id: options.id, revoked: true }) : line(Render.revokedText(options.id))
       })
     )
-).pipe(
-  Command.withDescription("Revoke an authorized device (its id from `plex-auth devices`): it is signed out.")
-)
+).pipe(Command.withDescription(Help.revokeCommand))
 
 const devices = Command.make("devices", {}, () =>
   signedIn((session) =>
@@ -687,10 +612,7 @@ const devices = Command.make("devices", {}, () =>
       yield* session.json ? json({ devices: list.map(Core.deviceJson) }) : line(Render.devicesText(list))
     })
   )
-).pipe(
-  Command.withDescription("List the devices authorized on the account (id, name, product, last seen)."),
-  Command.withSubcommands([revokeDevice])
-)
+).pipe(Command.withDescription(Help.devicesCommand), Command.withSubcommands([revokeDevice]))
 
 // ---------------------------------------------------------------------------
 // The command line
