@@ -46,40 +46,73 @@ export const writeStderr = (text: string) =>
 /**
  * Keys typed on stdin, as `effect/cli`'s prompts read them: on a terminal in
  * raw mode (nothing echoed: a password's characters never show), else from
- * the lines piped in. The input ends with stdin, or with Ctrl-C or Ctrl-D.
+ * the lines piped in. stdin is decoded into keys once for the whole run and
+ * read only while a prompt waits (paused in between, so the process can
+ * end); keys that arrive between two prompts (answers piped in one go) are
+ * kept for the next one. The input ends with stdin, or with Ctrl-C or Ctrl-D.
  */
+const keys = {
+  started: false,
+  ended: false,
+  backlog: [] as Array<Terminal.UserInput>,
+  reader: undefined as Queue.Queue<Terminal.UserInput, Cause.Done> | undefined
+}
+
+const onKey = (
+  text: string | undefined,
+  key: { name?: string; ctrl?: boolean; meta?: boolean; shift?: boolean } | undefined
+) => {
+  const event: Terminal.UserInput = {
+    input: Option.fromNullishOr(text),
+    key: {
+      name: key?.name ?? "",
+      ctrl: key?.ctrl === true,
+      meta: key?.meta === true,
+      shift: key?.shift === true
+    }
+  }
+  if (keys.reader === undefined) keys.backlog.push(event)
+  else Queue.offerUnsafe(keys.reader, event)
+  if (event.key.ctrl && (event.key.name === "c" || event.key.name === "d")) {
+    keys.ended = true
+    if (keys.reader !== undefined) Queue.endUnsafe(keys.reader)
+  }
+}
+
+const onEnd = () => {
+  keys.ended = true
+  if (keys.reader !== undefined) Queue.endUnsafe(keys.reader)
+}
+
 const readInput = Effect.gen(function* () {
   const stdin = process.stdin
-  const input = yield* Queue.unbounded<Terminal.UserInput, Cause.Done>()
-  const rl = readline.createInterface({ input: stdin, escapeCodeTimeout: 50 })
-  readline.emitKeypressEvents(stdin, rl)
-  if (stdin.isTTY) stdin.setRawMode(true)
-  const onKey = (
-    text: string | undefined,
-    key: { name?: string; ctrl?: boolean; meta?: boolean; shift?: boolean } | undefined
-  ) => {
-    const event: Terminal.UserInput = {
-      input: Option.fromNullishOr(text),
-      key: {
-        name: key?.name ?? "",
-        ctrl: key?.ctrl === true,
-        meta: key?.meta === true,
-        shift: key?.shift === true
-      }
-    }
-    Queue.offerUnsafe(input, event)
-    if (event.key.ctrl && (event.key.name === "c" || event.key.name === "d")) Queue.endUnsafe(input)
+  if (!keys.started) {
+    keys.started = true
+    readline.emitKeypressEvents(stdin)
+    stdin.on("keypress", onKey)
+    stdin.once("end", onEnd)
+    if (stdin.readableEnded) keys.ended = true
   }
-  const onEnd = () => void Queue.endUnsafe(input)
-  stdin.on("keypress", onKey)
-  stdin.once("end", onEnd)
-  if (stdin.readableEnded) onEnd()
+  const input = yield* Queue.unbounded<Terminal.UserInput, Cause.Done>()
+  Queue.offerAllUnsafe(input, keys.backlog.splice(0))
+  if (keys.ended) Queue.endUnsafe(input)
+  keys.reader = input
+  if (stdin.isTTY) stdin.setRawMode(true)
+  stdin.resume()
   yield* Effect.addFinalizer(() =>
     Effect.sync(() => {
-      stdin.off("keypress", onKey)
-      stdin.off("end", onEnd)
+      keys.reader = undefined
+      // Keys decoded after the prompt's answer (the next answers, piped in one go) are the next prompt's.
+      const unread: Array<Terminal.UserInput> = []
+      for (
+        let next = Queue.takeUnsafe(input);
+        next !== undefined && next._tag === "Success";
+        next = Queue.takeUnsafe(input)
+      )
+        unread.push(next.value)
+      keys.backlog.unshift(...unread)
       if (stdin.isTTY) stdin.setRawMode(false)
-      rl.close()
+      stdin.pause()
     })
   )
   return input as Queue.Dequeue<Terminal.UserInput, Cause.Done>
