@@ -30,7 +30,7 @@ describe("core/cli", () => {
 
   it("parseScenarios names the unknown PLEX_AUTH_FAKE scenarios", () => {
     assert.deepStrictEqual(Render.parseScenarios(" offline, two-factor ,"), {
-      scenarios: new Set(["offline", "two-factor"])
+      scenarios: new Set<Render.FakeScenario>(["offline", "two-factor"])
     })
     assert.deepStrictEqual(Render.parseScenarios("offline,bogus"), {
       error: "Unknown PLEX_AUTH_FAKE scenario bogus (known: expire-pin, two-factor, revoke-token, offline)."

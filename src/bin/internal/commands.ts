@@ -20,6 +20,7 @@ import * as PlexServer from "../../PlexServer.js"
 import * as Resources from "../../Resources.js"
 import type * as Schemas from "../../Schemas.js"
 import { help as Help } from "../../core/cli/help.js"
+import * as CoreFailure from "../../core/cli/failure.js"
 import * as Render from "../../core/cli/render.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
 import * as Features from "./features.js"
@@ -449,7 +450,7 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
               : {
                   kind: error._tag,
                   attempts: error._tag === "NoReachableConnection" ? error.attempts : [],
-                  ...fromPlexError(error)
+                  ...CoreFailure.failureOf(error)
                 }
         }
       })
