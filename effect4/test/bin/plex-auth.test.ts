@@ -80,9 +80,8 @@ describe("plex-auth (Effect 4 edition, built bundle)", () => {
       ]) {
         assert.include(help.stdout, name)
       }
-      // No filler: only --help and --version of effect/cli's built-in flags.
-      for (const builtIn of ["--wizard", "--completions", "--log-level"])
-        assert.notInclude(help.stdout, builtIn)
+      // effect/cli's built-in flags are offered: --wizard, --completions, --log-level.
+      for (const builtIn of ["--wizard", "--completions", "--log-level"]) assert.include(help.stdout, builtIn)
       const pkg = JSON.parse(await fs.readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
         version: string
       }
@@ -199,7 +198,8 @@ describe("plex-auth (Effect 4 edition, built bundle)", () => {
       assert.strictEqual(JSON.parse(signedIn.stdout).account.username, "alice")
       // Nothing secret is printed.
       assert.notInclude(signedIn.stdout + signedIn.stderr, "alice-secret-password")
-      const wrongPassword = await run(args, { PLEX_PASSWORD: "nope" })
+      // Logged in now: --old-token answers the question login would ask (as in the Effect 3 CLI).
+      const wrongPassword = await run([...args, "--old-token", "keep"], { PLEX_PASSWORD: "nope" })
       assert.strictEqual(wrongPassword.code, 3)
       assert.include(wrongPassword.stderr, "wrong login or password")
     },
@@ -310,5 +310,33 @@ describe("plex-auth (Effect 4 edition, built bundle)", () => {
       assert.include(unknown.stderr, "no device 999999")
     },
     spawnTimeout * 5
+  )
+
+  it(
+    "home switch reads the PIN typed on a real stdin, as the built binary runs it",
+    async () => {
+      const dir = await freshDirectory()
+      const signedIn = await run(["login", "--password", "--login", "alice", "--fake", "--config-dir", dir], {
+        PLEX_PASSWORD: "alice-secret-password"
+      })
+      assert.strictEqual(signedIn.code, 0, signedIn.stderr)
+      const child = spawn(process.execPath, [bin, "home", "switch", "Kids", "--fake", "--config-dir", dir], {
+        env: { PATH: process.env["PATH"] ?? "", HOME: work },
+        stdio: ["pipe", "pipe", "pipe"]
+      })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk
+        // Typed once the prompt shows.
+        if (stderr.includes("PIN for Kids") && !child.stdin.writableEnded) child.stdin.end("1234\n")
+      })
+      const code = await new Promise<number | null>((resolve) => child.once("close", resolve))
+      assert.strictEqual(code, 0, stderr)
+      assert.include(stdout, "Switched to Kids.")
+      assert.notInclude(stdout + stderr, "1234")
+    },
+    spawnTimeout * 2
   )
 })

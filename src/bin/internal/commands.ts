@@ -19,7 +19,9 @@ import type * as PlexError from "../../PlexError.js"
 import * as PlexServer from "../../PlexServer.js"
 import * as Resources from "../../Resources.js"
 import type * as Schemas from "../../Schemas.js"
+import { help as Help } from "../../core/cli/help.js"
 import * as CoreFailure from "../../core/cli/failure.js"
+import * as Render from "../../core/cli/render.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
 import * as Features from "./features.js"
 import * as Session from "./session.js"
@@ -38,30 +40,18 @@ import { say, withProgress } from "./terminal.js"
  * it to the subcommand.
  */
 const globalOptions = {
-  fake: Options.boolean("fake").pipe(
-    Options.withDescription(
-      "Run against a fake Plex started inside the CLI on 127.0.0.1 instead of plex.tv: no account or network needed. PINs are approved after a second; the fake account is alice@example.com, password alice-secret-password."
-    )
-  ),
+  fake: Options.boolean("fake").pipe(Options.withDescription(Help.fake)),
   configDir: Options.text("config-dir").pipe(
     Options.withPseudoName("dir"),
-    Options.withDescription(
-      "Where the token and the client identifier are kept. Default: ~/.config/effect-plex-auth ($XDG_CONFIG_HOME, %APPDATA% on Windows)."
-    ),
+    Options.withDescription(Help.configDir),
     Options.optional
   ),
   plexTv: Options.text("plex-tv").pipe(
     Options.withPseudoName("url"),
-    Options.withDescription(
-      "Talk to another plex.tv (a proxy, or `plex-auth fake-server`) at this base URL. Default: PLEX_TV_URL, else https://plex.tv."
-    ),
+    Options.withDescription(Help.plexTv),
     Options.optional
   ),
-  json: Options.boolean("json").pipe(
-    Options.withDescription(
-      "Print the result as one JSON document on stdout, and errors as JSON on stderr (see docs/cli.md)."
-    )
-  )
+  json: Options.boolean("json").pipe(Options.withDescription(Help.json))
 }
 const root = Command.make("plex-auth", globalOptions)
 
@@ -236,7 +226,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
   })
 
 /** What `login` did with the token that was saved before it. */
-type Previous = "none" | "invalid" | "kept" | "revoked" | "revoke-failed" | "same"
+type Previous = Render.Previous
 
 /** The saved token and, when plex.tv still accepts it, its account. */
 const savedLogin = Effect.gen(function* () {
@@ -250,50 +240,29 @@ const savedLogin = Effect.gen(function* () {
 })
 
 const oldTokenChoice = Options.choice("old-token", ["revoke", "keep"]).pipe(
-  Options.withDescription(
-    "When already logged in: revoke the old token at plex.tv once the new login succeeds, or keep it valid. Asked for when not given."
-  ),
+  Options.withDescription(Help.oldToken),
   Options.optional
 )
 
 const login = Command.make(
   "login",
   {
-    password: Options.boolean("password").pipe(
-      Options.withDescription(
-        "Sign in with login and password instead of a PIN. The password comes from PLEX_PASSWORD or a hidden prompt, a two-factor code from PLEX_2FA_CODE or a prompt: never from the command line."
-      )
-    ),
+    password: Options.boolean("password").pipe(Options.withDescription(Help.password)),
     login: Options.text("login").pipe(
       Options.withPseudoName("email-or-username"),
-      Options.withDescription("With --password: the account's email or username (asked for when missing)."),
+      Options.withDescription(Help.login),
       Options.optional
     ),
-    linkCode: Options.boolean("link-code").pipe(
-      Options.withDescription(
-        "With a PIN login: also show a four-character code to type at https://plex.tv/link (from a TV, say)."
-      )
-    ),
-    noRememberMe: Options.boolean("no-remember-me").pipe(
-      Options.withDescription(
-        "With --password: ask plex.tv for a short session (rememberMe=false). By default the CLI asks for a long-lived one."
-      )
-    ),
+    linkCode: Options.boolean("link-code").pipe(Options.withDescription(Help.linkCode)),
+    noRememberMe: Options.boolean("no-remember-me").pipe(Options.withDescription(Help.noRememberMe)),
     oldToken: oldTokenChoice,
     globals: globalOptions
   },
   (options) =>
     inSession(options.globals)((run) =>
       Effect.gen(function* () {
-        if (!options.password && Option.isSome(options.login)) {
-          return yield* usage("--login goes with --password.")
-        }
-        if (!options.password && options.noRememberMe) {
-          return yield* usage("--no-remember-me goes with --password (a PIN login has no such choice).")
-        }
-        if (options.password && options.linkCode) {
-          return yield* usage("--link-code goes with a PIN login, not --password.")
-        }
+        const problem = Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) })
+        if (problem !== undefined) return yield* usage(problem)
         const session = yield* Session.Session
         const before = yield* savedLogin
         let decision: "revoke" | "keep" | undefined
@@ -347,18 +316,11 @@ const login = Command.make(
             previous
           })
         }
-        yield* Output.line(
-          `Logged in${Option.isSome(account) ? ` as ${describe(account.value)}` : ""}. The token is saved in ${session.file}.`
-        )
-        if (previous === "revoked") yield* Output.line("The old token is revoked.")
-        if (previous === "kept") yield* Output.line("The old token is still valid (it is no longer saved).")
+        const name = Option.isSome(account) ? describe(account.value) : undefined
+        yield* Output.line(Render.loggedInText(name, session.file, previous).join("\n"))
       })
     )
-).pipe(
-  Command.withDescription(
-    "Sign in and save the token: with a PIN approved in the browser (the default), or with --password."
-  )
-)
+).pipe(Command.withDescription(Help.loginCommand))
 
 // ---------------------------------------------------------------------------
 // whoami
@@ -394,11 +356,7 @@ const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
       }
     }).pipe(Effect.provide(storedCredentials))
   )
-).pipe(
-  Command.withDescription(
-    "Show the account of the saved token, checked with plex.tv (exit 3 when not logged in or the token is refused)."
-  )
-)
+).pipe(Command.withDescription(Help.whoamiCommand))
 
 // ---------------------------------------------------------------------------
 // token transient
@@ -408,7 +366,7 @@ const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
 const pickServer = (servers: ReadonlyArray<Resources.Device>) =>
   servers.find((server) => server.owned) ?? servers[0]
 
-const isUrl = (text: string) => /^https?:\/\//i.test(text.trim())
+const isUrl = Render.isUrl
 
 /**
  * A transient token: from `--server <url>` with the saved token; from the
@@ -445,9 +403,7 @@ const transient = Command.make(
   {
     server: Options.text("server").pipe(
       Options.withPseudoName("url-or-name"),
-      Options.withDescription(
-        "The server: its base URL (e.g. http://192.168.1.10:32400, or PLEX_SERVER_URL), or its name. Default: the account's own server, found through plex.tv."
-      ),
+      Options.withDescription(Help.server),
       Options.withFallbackConfig(Config.string("PLEX_SERVER_URL")),
       Options.optional
     ),
@@ -463,19 +419,11 @@ const transient = Command.make(
           : Output.line(Redacted.value(token.token))
       }).pipe(Effect.provide(storedCredentials))
     )
-).pipe(
-  Command.withDescription(
-    "Print a transient token from a server (valid up to 48 hours, gone when the server restarts), and nothing else, on stdout."
-  )
-)
+).pipe(Command.withDescription(Help.transientCommand))
 
 // ---------------------------------------------------------------------------
 // servers
 // ---------------------------------------------------------------------------
-
-const attemptLine = CoreFailure.attemptLine
-
-const attemptJson = CoreFailure.attemptJson
 
 const servers = Command.make("servers", { globals: globalOptions }, (options) =>
   inSession(options.globals)((run) =>
@@ -485,83 +433,36 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
         yield* run.json ? Output.json({ servers: [] }) : Output.line("The account has no server.")
         return
       }
-      const results = yield* withProgress(
-        `Probing the connections of ${list.length} server${list.length === 1 ? "" : "s"}`
-      )(
+      const results = yield* withProgress(Render.probingLabel(list.length))(
         Effect.forEach(list, (server) => Effect.either(Resources.connect(server)), {
           concurrency: "unbounded"
         })
       )
-      if (run.json) {
-        return yield* Output.json({
-          servers: list.map((server, i) => {
-            const result = results[i]
-            const connected = result !== undefined && Either.isRight(result) ? result.right : undefined
-            const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
-            return {
-              name: server.name,
-              clientIdentifier: server.clientIdentifier,
-              owned: server.owned,
-              connection:
-                connected === undefined
-                  ? null
-                  : {
-                      uri: connected.uri,
-                      location: connected.candidate.location,
-                      protocol: connected.candidate.protocol,
-                      elapsedMillis: connected.elapsedMillis
-                    },
-              attempts: (
-                connected?.attempts ?? (error?._tag === "NoReachableConnection" ? error.attempts : [])
-              ).map(attemptJson),
-              error:
-                error === undefined
-                  ? null
-                  : {
-                      kind: error._tag,
-                      exitCode: fromPlexError(error).exitCode,
-                      message: fromPlexError(error).message
-                    }
-            }
-          })
-        })
-      }
-      const blocks = list.map((server, i) => {
+      const shown = list.map((server, i): Render.ServerResult => {
         const result = results[i]
-        const head = Output.neutralise(
-          `${server.name || "(unnamed)"}  ${server.clientIdentifier}${server.owned ? "  owned" : "  shared"}`
-        )
-        if (result === undefined) return head
-        if (Either.isRight(result)) {
-          const connected = result.right
-          return [
-            head,
-            Output.neutralise(
-              `  connection: ${connected.uri} (${connected.candidate.location}, ${connected.candidate.protocol}), chosen in ${connected.elapsedMillis} ms`
-            ),
-            ...connected.attempts.map((attempt) => attemptLine(attempt, attempt.uri === connected.uri))
-          ].join("\n")
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        return {
+          server,
+          connected: result !== undefined && Either.isRight(result) ? result.right : undefined,
+          error:
+            error === undefined
+              ? undefined
+              : {
+                  kind: error._tag,
+                  attempts: error._tag === "NoReachableConnection" ? error.attempts : [],
+                  ...CoreFailure.failureOf(error)
+                }
         }
-        const error = result.left
-        return error._tag === "NoReachableConnection"
-          ? [
-              head,
-              error.attempts.length === 0 ? "  no usable connection" : "  no connection answered",
-              ...error.attempts.map((attempt) => attemptLine(attempt, false))
-            ].join("\n")
-          : `${head}\n  ${Output.neutralise(fromPlexError(error).message)}`
       })
-      yield* Output.line(blocks.join("\n\n"))
+      yield* run.json
+        ? Output.json({ servers: shown.map(Render.serverJson) })
+        : Output.line(shown.map(Render.serverText).join("\n\n"))
     }).pipe(Effect.provide(storedCredentials))
   )
-).pipe(
-  Command.withDescription(
-    "List the account's servers: the connection chosen for each and how long each probe took."
-  )
-)
+).pipe(Command.withDescription(Help.serversCommand))
 
 const tokenCommand = Command.make("token").pipe(
-  Command.withDescription("Tokens derived from the saved one."),
+  Command.withDescription(Help.tokenCommand),
   Command.withSubcommands([transient])
 )
 
@@ -572,11 +473,7 @@ const tokenCommand = Command.make("token").pipe(
 const logout = Command.make(
   "logout",
   {
-    local: Options.boolean("local").pipe(
-      Options.withDescription(
-        "Only forget the saved token, without revoking it at plex.tv (for when plex.tv cannot be reached)."
-      )
-    ),
+    local: Options.boolean("local").pipe(Options.withDescription(Help.local)),
     globals: globalOptions
   },
   (options) =>
@@ -584,19 +481,18 @@ const logout = Command.make(
       Effect.gen(function* () {
         const session = yield* Session.Session
         const store = yield* KeyValueStore.KeyValueStore
-        const done = (result: { readonly revoked: boolean; readonly forgotten: boolean }, text: string) =>
-          run.json ? Output.json(result) : result.forgotten ? Output.line(text) : say(text)
+        const done = (result: { readonly revoked: boolean; readonly forgotten: boolean }) => {
+          const text = Render.logoutText({ ...result, local: options.local })
+          return run.json ? Output.json(result) : result.forgotten ? Output.line(text) : say(text)
+        }
         const saved = yield* Effect.mapError(store.get(session.tokenKey), fromStoreError)
         if (Option.isNone(saved)) {
-          return yield* done({ revoked: false, forgotten: false }, "Not logged in: nothing to do.")
+          return yield* done({ revoked: false, forgotten: false })
         }
         const forget = Effect.mapError(store.remove(session.tokenKey), fromStoreError)
         if (options.local) {
           yield* forget
-          return yield* done(
-            { revoked: false, forgotten: true },
-            "Forgot the saved token (it was not revoked)."
-          )
+          return yield* done({ revoked: false, forgotten: true })
         }
         const revoked = yield* PlexAuth.signOut().pipe(
           Credentials.withToken(saved.value),
@@ -605,21 +501,16 @@ const logout = Command.make(
           Effect.mapError((error) => {
             const failure = fromPlexError(error)
             return new CliFailure({
-              message: `${failure.message} The token is still saved: try again, or use \`plex-auth logout --local\`.`,
+              message: Render.logoutFailedMessage(failure.message),
               exitCode: failure.exitCode
             })
           })
         )
         yield* forget
-        yield* done(
-          { revoked, forgotten: true },
-          revoked
-            ? "Signed out: the token is revoked and forgotten."
-            : "The saved token was already invalid; forgot it."
-        )
+        yield* done({ revoked, forgotten: true })
       })
     )
-).pipe(Command.withDescription("Sign out: revoke the saved token at plex.tv and forget it."))
+).pipe(Command.withDescription(Help.logoutCommand))
 
 // ---------------------------------------------------------------------------
 // fake-server
@@ -630,9 +521,7 @@ const fakeServer = Command.make(
   {
     approvePinsAfter: Options.integer("approve-pins-after").pipe(
       Options.withPseudoName("seconds"),
-      Options.withDescription(
-        "Approve each PIN this many seconds after it was created, as a user would. Default 1."
-      ),
+      Options.withDescription(Help.approvePinsAfter),
       Options.withDefault(1)
     ),
     json: globalOptions.json
@@ -648,7 +537,7 @@ const fakeServer = Command.make(
         approvePinsAfter: Duration.seconds(options.approvePinsAfter)
       })
       const fake = server.fake
-      const details = {
+      const details: Render.FakeServerDetails = {
         plexTvUrl: server.plexTvUrl,
         serverUrl: server.serverUrl,
         urls: server.urls,
@@ -661,34 +550,13 @@ const fakeServer = Command.make(
       }
       if (json) yield* Output.json(details)
       else {
-        // Environment lines a program (in any language) can take: the fake's own credentials, no real secret.
-        yield* Output.line(
-          [
-            `PLEX_TV_URL=${details.plexTvUrl}`,
-            `PLEX_SERVER_URL=${details.serverUrl}`,
-            `PLEX_TOKEN=${details.token}`,
-            `PLEX_LOGIN=${details.login}`,
-            `PLEX_PASSWORD=${details.password}`
-          ].join("\n")
-        )
-        yield* say(
-          [
-            "",
-            `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
-            details.approvePinsAfterSeconds === null
-              ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
-              : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,
-            "It keeps its state in memory until it stops: press Ctrl-C to stop it."
-          ].join("\n")
-        )
+        const text = Render.fakeServerText(details)
+        yield* Output.line(text.stdout)
+        yield* say(text.stderr)
       }
       return yield* Effect.never
     }).pipe(Effect.scoped)
-).pipe(
-  Command.withDescription(
-    "Run the fake Plex on 127.0.0.1 until stopped, and print its URLs and credentials: point any program at it (PLEX_TV_URL)."
-  )
-)
+).pipe(Command.withDescription(Help.fakeServerCommand))
 
 // ---------------------------------------------------------------------------
 // The whole command
@@ -716,7 +584,7 @@ const subcommands = [
 
 /** `plex-auth` and its subcommands. */
 export const command = root.pipe(
-  Command.withHandler(() => Effect.fail(usage("Missing command: run `plex-auth --help` to see them."))),
+  Command.withHandler(() => Effect.fail(usage(Render.missingCommandMessage))),
   Command.withDescription("Sign in to Plex, hold the token, and get tokens for servers."),
   Command.withSubcommands(subcommands)
 )

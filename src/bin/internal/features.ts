@@ -18,12 +18,14 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type { ClientIdentity } from "../../ClientIdentity.js"
 import type { Credentials } from "../../Credentials.js"
 import * as Claim from "../../Claim.js"
+import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as CoreFailure from "../../core/cli/failure.js"
+import { help as Help } from "../../core/cli/help.js"
+import * as Render from "../../core/cli/render.js"
 import * as Devices from "../../Devices.js"
 import * as Home from "../../Home.js"
 import type * as PlexError from "../../PlexError.js"
-import { CliFailure, ExitCode, fromPlexError, fromStoreError, originOf, usage } from "./failure.js"
-import * as FeaturesSeed from "./featuresSeed.js"
+import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
 import * as Output from "./output.js"
 import * as Session from "./session.js"
 
@@ -73,82 +75,12 @@ export interface Shared {
   ) => Effect.Effect<A, CliFailure, Prompt.Prompt.Environment>
 }
 
-/** The one-line failure for an error of the library, with the feature errors said plainly. */
-export const failure = (error: PlexError.PlexError | CliFailure): CliFailure => {
-  switch (error._tag) {
-    case "CliFailure":
-      return error
-    case "HomeUserNotFound":
-      return new CliFailure({
-        message: `The Plex Home has no user "${error.user}"${
-          error.available.length === 0 ? "" : ` (it has: ${error.available.map((n) => `"${n}"`).join(", ")})`
-        }.`,
-        exitCode: ExitCode.Generic
-      })
-    case "HomePinRequired":
-      return new CliFailure({
-        message: `"${error.user}" is protected by a PIN: enter it when asked, or set PLEX_HOME_PIN.`,
-        exitCode: ExitCode.Unauthorized
-      })
-    case "InvalidHomePin":
-      return new CliFailure({
-        message: `The PIN for "${error.user}" was not accepted.`,
-        exitCode: ExitCode.Unauthorized
-      })
-    default:
-      return fromPlexError(error)
-  }
-}
+/** The one-line failure for an error of the library (the feature errors' messages are in src/core/cli). */
+export const failure = (error: PlexError.PlexError | CliFailure): CliFailure =>
+  error._tag === "CliFailure" ? error : fromPlexError(error)
 
 const plex = <A, R>(effect: Effect.Effect<A, PlexError.PlexError | CliFailure, R>) =>
   Effect.mapError(effect, failure)
-
-const flags = (user: Home.HomeUser): string =>
-  [
-    user.admin ? "admin" : undefined,
-    user.restricted ? "managed" : undefined,
-    user.protected ? "PIN" : undefined
-  ]
-    .filter((flag) => flag !== undefined)
-    .join(", ")
-
-/** Rows of columns for a human: each cell neutralised (it comes from plex.tv), then padded. */
-const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const cells = rows.map((row) => row.map(Output.neutralise))
-  const widths: Array<number> = []
-  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
-  return cells
-    .map((row) =>
-      row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd()
-    )
-    .join("\n")
-}
-
-/** `last seen <date>` for a human; nothing when plex.tv gave no time, or one no date can hold. */
-const lastSeen = (seconds: number | undefined): string => {
-  if (seconds === undefined) return ""
-  const date = new Date(seconds * 1000)
-  return Number.isNaN(date.getTime()) ? "" : `last seen ${date.toISOString().slice(0, 10)}`
-}
-
-/** A Plex Home user under `--json` (docs/cli.md, "Output for scripts"). */
-const homeUserJson = (user: Home.HomeUser) => ({
-  id: user.id,
-  uuid: user.uuid,
-  title: user.title,
-  username: user.username ?? null,
-  email: user.email ?? null,
-  admin: user.admin,
-  restricted: user.restricted,
-  protected: user.protected,
-  guest: user.guest
-})
-
-/** An authorized device under `--json`: never its token. */
-const deviceJson = CoreFailure.deviceJson
 
 /** The commands, given what commands.ts shares. */
 export const commands = (shared: Shared) => {
@@ -168,7 +100,10 @@ export const commands = (shared: Shared) => {
           const user = Home.findUser(list, options.user)
           if (user === undefined) {
             return yield* new CliFailure({
-              message: `The Plex Home has no user "${options.user}" (it has: ${list.map((u) => `"${u.title}"`).join(", ")}).`,
+              message: CoreFailure.homeUserNotFoundMessage(
+                options.user,
+                list.map((u) => u.title)
+              ),
               exitCode: ExitCode.Generic
             })
           }
@@ -182,9 +117,9 @@ export const commands = (shared: Shared) => {
                 ? fromEnv.value
                 : yield* ask(
                     Prompt.password({
-                      message: `PIN for ${Output.neutralise(user.title)}`,
+                      message: Render.homePinQuestion(user.title),
                       validate: (value) =>
-                        /^\s*\d{4}\s*$/.test(value)
+                        Render.homePinValid(value)
                           ? Effect.succeed(value.trim())
                           : Effect.fail("Four digits, please")
                     }),
@@ -196,40 +131,29 @@ export const commands = (shared: Shared) => {
           const session = yield* Session.Session
           if (Option.isSome(session.fake)) {
             const store = yield* KeyValueStore.KeyValueStore
-            const username = switched.account.username ?? ""
             yield* Effect.mapError(
-              username === "" && user.restricted
-                ? store.set(FeaturesSeed.fakeUserKey, user.title.toLowerCase())
-                : store.set(FeaturesSeed.fakeUserKey, username),
+              store.set(FakeSeed.fakeUserKey, FakeSeed.fakeSwitchedUser(switched.account.username, user)),
               fromStoreError
             )
           }
           // The token is saved, never printed (not even under --json).
           yield* run.json
-            ? Output.json({ user: homeUserJson(user), file: session.file })
-            : Output.line(
-                `Switched to ${Output.neutralise(user.title)}. Its token is saved in ${session.file}.`
-              )
+            ? Output.json({ user: Render.homeUserJson(user), file: session.file })
+            : Output.line(Render.switchedText(user.title, session.file))
         }).pipe(Effect.provide(storedCredentials))
       )
-  ).pipe(
-    Command.withDescription(
-      "Switch to a user of the Plex Home (by title, username or id) and save its token; asks for the user's PIN when it has one (or PLEX_HOME_PIN)."
-    )
-  )
+  ).pipe(Command.withDescription(Help.switchCommand))
 
   const home = Command.make("home", { globals: globalOptions }, (options) =>
     inSession(options.globals)((run) =>
       Effect.gen(function* () {
         const list = yield* plex(Home.users())
-        if (run.json) return yield* Output.json({ users: list.map(homeUserJson) })
-        yield* Output.line(table(list.map((user) => [user.title, String(user.id), flags(user)])))
+        yield* run.json
+          ? Output.json({ users: list.map(Render.homeUserJson) })
+          : Output.line(Render.homeText(list))
       }).pipe(Effect.provide(storedCredentials))
     )
-  ).pipe(
-    Command.withDescription("List the users of the account's Plex Home (admin, managed, PIN-protected)."),
-    Command.withSubcommands([homeSwitch])
-  )
+  ).pipe(Command.withDescription(Help.homeCommand), Command.withSubcommands([homeSwitch]))
 
   // -------------------------------------------------------------------------
   // claim-token, claim
@@ -244,11 +168,7 @@ export const commands = (shared: Shared) => {
         yield* run.json ? Output.json({ token: Redacted.value(token) }) : Output.line(Redacted.value(token))
       }).pipe(Effect.provide(storedCredentials))
     )
-  ).pipe(
-    Command.withDescription(
-      "Print a claim token (valid a few minutes; what Docker's PLEX_CLAIM takes), and nothing else, on stdout."
-    )
-  )
+  ).pipe(Command.withDescription(Help.claimTokenCommand))
 
   const claim = Command.make(
     "claim",
@@ -258,12 +178,10 @@ export const commands = (shared: Shared) => {
         Effect.gen(function* () {
           const session = yield* Session.Session
           // With --fake, the fake's unclaimed server answers on loopback, not at the address it is seeded with.
-          const seeded = FeaturesSeed.fakeSeededUrls.find(
-            ([at]) => at === options.serverUrl.replace(/\/+$/, "")
-          )
+          const seeded = FakeSeed.fakeSeededServer(options.serverUrl)
           const url =
             Option.isSome(session.fake) && seeded !== undefined
-              ? (yield* Effect.orDie(session.fake.value.fake.server(seeded[1]))).url
+              ? (yield* Effect.orDie(session.fake.value.fake.server(seeded))).url
               : options.serverUrl
           const identity = yield* plex(
             Claim.claimServer(url).pipe(
@@ -273,17 +191,14 @@ export const commands = (shared: Shared) => {
             )
           )
           yield* run.json
-            ? Output.json({ machineIdentifier: identity.machineIdentifier, origin: originOf(url) })
-            : Output.line(
-                `Claimed the server ${Output.neutralise(identity.machineIdentifier)} at ${originOf(url)}.`
-              )
+            ? Output.json({
+                machineIdentifier: identity.machineIdentifier,
+                origin: CoreFailure.originOf(url)
+              })
+            : Output.line(Render.claimedText(identity.machineIdentifier, url))
         }).pipe(Effect.provide(storedCredentials))
       )
-  ).pipe(
-    Command.withDescription(
-      "Claim an unclaimed server (e.g. http://192.168.1.20:32400, on its own network) for the saved account."
-    )
-  )
+  ).pipe(Command.withDescription(Help.claimCommand))
 
   // -------------------------------------------------------------------------
   // devices, devices revoke
@@ -301,7 +216,7 @@ export const commands = (shared: Shared) => {
                 NotFound: () =>
                   Effect.fail(
                     new CliFailure({
-                      message: `The account has no device ${options.id} (see \`plex-auth devices\`).`,
+                      message: Render.noSuchDeviceMessage(options.id),
                       exitCode: ExitCode.Generic
                     })
                   ),
@@ -311,30 +226,22 @@ export const commands = (shared: Shared) => {
           )
           yield* run.json
             ? Output.json({ id: options.id, revoked: true })
-            : Output.line(`Revoked device ${options.id}: it is signed out.`)
+            : Output.line(Render.revokedText(options.id))
         }).pipe(Effect.provide(storedCredentials))
       )
-  ).pipe(
-    Command.withDescription(
-      "Revoke an authorized device (its id from `plex-auth devices`): it is signed out."
-    )
-  )
+  ).pipe(Command.withDescription(Help.revokeCommand))
 
   const devices = Command.make("devices", { globals: globalOptions }, (options) =>
     inSession(options.globals)((run) =>
       Effect.gen(function* () {
         const list = yield* plex(Devices.list())
-        if (run.json) return yield* Output.json({ devices: list.map(deviceJson) })
-        if (list.length === 0) return yield* Output.line("No authorized devices.")
-        yield* Output.line(
-          table(list.map((d) => [String(d.id), d.name, d.product ?? "", lastSeen(d.lastSeenAt)]))
-        )
+        // Never a device's token.
+        yield* run.json
+          ? Output.json({ devices: list.map(CoreFailure.deviceJson) })
+          : Output.line(Render.devicesText(list))
       }).pipe(Effect.provide(storedCredentials))
     )
-  ).pipe(
-    Command.withDescription("List the devices authorized on the account (id, name, product, last seen)."),
-    Command.withSubcommands([revoke])
-  )
+  ).pipe(Command.withDescription(Help.devicesCommand), Command.withSubcommands([revoke]))
 
   return [home, claimToken, claim, devices] as const
 }

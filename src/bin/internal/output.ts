@@ -8,6 +8,7 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as CoreFailure from "../../core/cli/failure.js"
+import * as Render from "../../core/cli/render.js"
 import { CliFailure, ExitCode } from "./failure.js"
 
 // ---------------------------------------------------------------------------
@@ -31,14 +32,10 @@ export const neutralise = CoreFailure.neutralise
 export const colourAllowed = (
   stream: { readonly isTTY?: boolean | undefined },
   env: Readonly<Record<string, string | undefined>> = process.env
-): boolean => Boolean(stream.isTTY) && (env["NO_COLOR"] === undefined || env["NO_COLOR"] === "")
-
-const sgr = /\x1b\[[0-9;]*m/g
-const csi = /\x1b\[[0-9;?]*[ -/]*[@-~]/g
+): boolean => Render.colourAllowed(stream, env)
 
 /** `text` without colour codes (SGR); without any terminal control sequence when `stream` is not a terminal. */
-export const plain = (text: string, stream: { readonly isTTY?: boolean | undefined }): string =>
-  stream.isTTY ? text.replace(sgr, "") : text.replace(csi, "")
+export const plain = Render.plain
 
 const forStream = (stream: { readonly isTTY?: boolean | undefined }) => (text: string) =>
   colourAllowed(stream) ? text : plain(text, stream)

@@ -12,7 +12,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as ClientIdentity from "../../ClientIdentity.js"
@@ -21,9 +20,9 @@ import * as PlexTv from "../../PlexTv.js"
 import * as FakePlexServer from "../../node/FakePlexServer.js"
 import * as FileStore from "../../node/KeyValueStore.js"
 import * as Fault from "../../testing/Fault.js"
-import type * as FakePlex from "../../testing/FakePlex.js"
+import * as FakeSeed from "../../core/cli/fakeSeed.js"
+import * as Render from "../../core/cli/render.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
-import * as FeaturesSeed from "./featuresSeed.js"
 import { version } from "./version.js"
 
 /** The options every command accepts. */
@@ -33,23 +32,11 @@ export interface Globals {
   readonly plexTv: Option.Option<string>
 }
 
-/**
- * Behaviours of the embedded fake for trying out and testing failures, from
- * the `PLEX_AUTH_FAKE` environment variable (comma-separated), honoured only
- * with `--fake`.
- */
-export type FakeScenario = "expire-pin" | "two-factor" | "revoke-token" | "offline"
+/** The fake's scenarios (`PLEX_AUTH_FAKE`, with `--fake` only): see src/core/cli/render.ts. */
+export type FakeScenario = Render.FakeScenario
 
-const scenarioNames: ReadonlyArray<FakeScenario> = ["expire-pin", "two-factor", "revoke-token", "offline"]
-
-/** The two-factor code the fake's account asks for under the `two-factor` scenario. */
-export const fakeTwoFactorCode = "123456"
-
-/**
- * With `--fake` the token is kept under its own key, so a fake session never
- * replaces (or is mistaken for) a real one kept in the same file.
- */
-export const fakeTokenKey = "effect-plex-auth/fake/token"
+/** The store key of a `--fake` session's token (never a real one's). */
+export const fakeTokenKey = FakeSeed.fakeTokenKey
 
 /** The session of one command. */
 export class Session extends Context.Tag("plex-auth/Session")<
@@ -84,16 +71,8 @@ export const readScenarios: Effect.Effect<ReadonlySet<FakeScenario>, CliFailure>
   Config.withDefault(""),
   Effect.orElseSucceed(() => ""),
   Effect.flatMap((raw) => {
-    const names = raw
-      .split(",")
-      .map((name) => name.trim())
-      .filter((name) => name.length > 0)
-    const unknown = names.filter((name) => !(scenarioNames as ReadonlyArray<string>).includes(name))
-    return unknown.length > 0
-      ? Effect.fail(
-          usage(`Unknown PLEX_AUTH_FAKE scenario ${unknown.join(", ")} (known: ${scenarioNames.join(", ")}).`)
-        )
-      : Effect.succeed(new Set(names as ReadonlyArray<FakeScenario>))
+    const parsed = Render.parseScenarios(raw)
+    return "error" in parsed ? Effect.fail(usage(parsed.error)) : Effect.succeed(parsed.scenarios)
   })
 )
 
@@ -112,15 +91,14 @@ export const startFake = (options: {
 }) =>
   Effect.gen(function* () {
     const { scenarios, savedToken } = options
-    const account: FakePlex.AccountSeed = {
-      ...(savedToken !== undefined && savedToken.length > 0 ? { token: Redacted.make(savedToken) } : {}),
-      ...(scenarios.has("two-factor") ? { twoFactorCode: fakeTwoFactorCode } : {}),
-      devices: FeaturesSeed.fakeDevices
-    }
     const server = yield* FakePlexServer.make({
-      accounts: FeaturesSeed.fakeAccounts(account, options.savedUser),
-      homes: FeaturesSeed.fakeHomes,
-      servers: [{}, ...FeaturesSeed.fakeExtraServers],
+      accounts: FakeSeed.fakeAccounts({
+        savedToken,
+        savedUser: options.savedUser,
+        twoFactor: scenarios.has("two-factor")
+      }),
+      homes: FakeSeed.fakeHomes,
+      servers: FakeSeed.fakeServers,
       ...(scenarios.has("expire-pin")
         ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } }
         : { autoApprovePins: { after: options.approvePinsAfter ?? Duration.seconds(1) } })
@@ -145,7 +123,7 @@ export const startFake = (options: {
 const startSessionFake = (store: KeyValueStore.KeyValueStore, scenarios: ReadonlySet<FakeScenario>) =>
   Effect.gen(function* () {
     const savedToken = Option.getOrUndefined(yield* store.get(fakeTokenKey))
-    const savedUser = Option.getOrUndefined(yield* store.get(FeaturesSeed.fakeUserKey))
+    const savedUser = Option.getOrUndefined(yield* store.get(FakeSeed.fakeUserKey))
     return yield* startFake({ scenarios, savedToken, savedUser })
   })
 

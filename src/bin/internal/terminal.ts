@@ -13,6 +13,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Mailbox from "effect/Mailbox"
 import * as Stream from "effect/Stream"
+import * as Render from "../../core/cli/render.js"
 import { colourAllowed, plain } from "./output.js"
 
 const writeStderr = (text: string) =>
@@ -54,8 +55,6 @@ export const layer: Layer.Layer<Terminal.Terminal> = Layer.scoped(
 /** A line of text for the user, on stderr. */
 export const say = (text: string) => writeStderr(`${text}\n`)
 
-const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
-
 /**
  * Runs `self` while showing `label` on stderr: on a terminal a spinner with
  * the seconds elapsed, redrawn in place and erased at the end; otherwise (a
@@ -66,12 +65,11 @@ export const withProgress =
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.suspend(() => {
       const tty = Boolean(process.stderr.isTTY)
-      if (!tty) return Effect.zipRight(writeStderr(`${label}...\n`), self)
+      if (!tty) return Effect.zipRight(writeStderr(Render.progressText(label, undefined, 0)), self)
       const started = Date.now()
-      const seconds = () => Math.floor((Date.now() - started) / 1000)
       let frame = 0
       const tick = Effect.suspend(() =>
-        writeStderr(`\r\x1b[K${frames[frame++ % frames.length]} ${label} ${seconds()}s`)
+        writeStderr(Render.progressText(label, frame++, Math.floor((Date.now() - started) / 1000)))
       )
       const show = Effect.zipRight(
         tick,

@@ -69,10 +69,17 @@ export interface PlexErrorLike {
   readonly retryAfterMillis?: number | undefined
   readonly server?: string | undefined
   readonly available?: ReadonlyArray<string> | undefined
+  readonly user?: string | undefined
   readonly attempts?:
     | ReadonlyArray<{ readonly uri: string; readonly reason?: string | undefined; readonly outcome: string }>
     | undefined
 }
+
+/** The Plex Home has no such user: which users it has. */
+export const homeUserNotFoundMessage = (user: string, available: ReadonlyArray<string>): string =>
+  `The Plex Home has no user "${user}"${
+    available.length === 0 ? "" : ` (it has: ${available.map((name) => `"${name}"`).join(", ")})`
+  }.`
 
 /** The CLI's message and exit code for one of the library's errors. */
 export const failureOf = (error: PlexErrorLike): Failure => {
@@ -161,6 +168,18 @@ export const failureOf = (error: PlexErrorLike): Failure => {
         exitCode: ExitCode.Generic
       }
     }
+    case "HomeUserNotFound":
+      return {
+        message: homeUserNotFoundMessage(error.user ?? "", error.available ?? []),
+        exitCode: ExitCode.Generic
+      }
+    case "HomePinRequired":
+      return {
+        message: `"${error.user}" is protected by a PIN: enter it when asked, or set PLEX_HOME_PIN.`,
+        exitCode: ExitCode.Unauthorized
+      }
+    case "InvalidHomePin":
+      return { message: `The PIN for "${error.user}" was not accepted.`, exitCode: ExitCode.Unauthorized }
     default:
       // An error added to the library after this CLI: its message, which never carries a secret.
       return { message: error.message, exitCode: ExitCode.Generic }

@@ -1,0 +1,635 @@
+/**
+ * The `plex-auth` commands on Effect 4 (`effect/cli`), with the same
+ * options, output, `--json` documents and exit codes as the Effect 3
+ * edition's CLI (docs/cli.md). What both CLIs print and check is in
+ * src/core/cli; this file runs the commands.
+ */
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Prompt from "effect/cli/Prompt"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Core from "../../../../src/core/cli/failure.js"
+import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
+import { help as Help } from "../../../../src/core/cli/help.js"
+import * as Render from "../../../../src/core/cli/render.js"
+import * as Claim from "../../Claim.js"
+import * as Credentials from "../../Credentials.js"
+import * as Devices from "../../Devices.js"
+import * as Home from "../../Home.js"
+import * as PinLogin from "../../PinLogin.js"
+import * as PlexAuth from "../../PlexAuth.js"
+import * as PlexServer from "../../PlexServer.js"
+import * as Resources from "../../Resources.js"
+import {
+  CliFailure,
+  ExitCode,
+  fromPlexError,
+  fromStoreError,
+  type Globals,
+  inSession,
+  plexFailure,
+  readScenarios,
+  saveToken,
+  savedToken,
+  type Session,
+  startFake,
+  usage
+} from "./session.js"
+import { ask, json, line, nonEmpty, say, withProgress } from "./terminal.js"
+
+// ---------------------------------------------------------------------------
+// Global options, before or after the command's name
+// ---------------------------------------------------------------------------
+
+const globalFlags = {
+  fake: Flag.Boolean("fake").pipe(Flag.withDescription(Help.fake), Flag.withDefault(false)),
+  configDir: Flag.String("config-dir").pipe(
+    Flag.withMetavar("dir"),
+    Flag.withDescription(Help.configDir),
+    Flag.optional
+  ),
+  plexTv: Flag.String("plex-tv").pipe(
+    Flag.withMetavar("url"),
+    Flag.withDescription(Help.plexTv),
+    Flag.optional
+  ),
+  json: Flag.Boolean("json").pipe(Flag.withDescription(Help.json), Flag.withDefault(false))
+}
+
+/** `plex-auth` alone: its global options, shared with every command (before or after its name). */
+export const root = Command.make("plex-auth", {}, () =>
+  Effect.fail(usage(Render.missingCommandMessage))
+).pipe(
+  Command.withSharedFlags(globalFlags),
+  Command.withDescription("Sign in to Plex, hold the token, and get tokens for servers (Effect 4 edition).")
+)
+
+/** The global options of the run; `--plex-tv` falls back to `PLEX_TV_URL` (not with `--fake`). */
+const globals = Effect.gen(function* () {
+  const flags = yield* root
+  const fromEnv = flags.fake
+    ? Option.none<string>()
+    : yield* Config.option(Config.String("PLEX_TV_URL")).pipe(
+        Effect.map(Option.filter((url) => url.trim().length > 0)),
+        Effect.orElseSucceed(() => Option.none<string>())
+      )
+  return {
+    fake: flags.fake,
+    json: flags.json,
+    configDir: flags.configDir,
+    plexTv: Option.orElse(flags.plexTv, () => fromEnv)
+  } satisfies Globals
+})
+
+/** Runs a command's work in its session. */
+const run = <A, E, R>(work: (session: Session) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(globals, (options) => inSession(options, work))
+
+/** Runs a command's work in its session, with the saved token as `Credentials` ("not logged in" without one). */
+const signedIn = <A, E, R>(work: (session: Session) => Effect.Effect<A, E, R>) =>
+  run((session) =>
+    Effect.flatMap(savedToken(session), (token) => Credentials.withToken(token)(work(session)))
+  )
+
+const secretFromEnv = (name: string) =>
+  Config.option(Config.Redacted(name)).pipe(
+    Effect.map(Option.filter((value) => Redacted.value(value).trim().length > 0)),
+    Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+  )
+
+// ---------------------------------------------------------------------------
+// login
+// ---------------------------------------------------------------------------
+
+const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
+  Effect.gen(function* () {
+    // Under --json stdout carries the result only: the instructions go to stderr.
+    const tell = (text: string) => (session.json ? say(text) : line(text))
+    const pin = yield* PinLogin.create({ strong: !options.linkCode })
+    const url = yield* PinLogin.authUrl(pin)
+    yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
+    if (options.linkCode)
+      yield* tell(`Or go to https://plex.tv/link and enter the code ${Core.neutralise(pin.code)}\n`)
+    if (session.fake !== undefined && !session.scenarios.has("expire-pin")) {
+      yield* say("(--fake: the fake approves the PIN in a moment, as the user would.)")
+    }
+    return yield* withProgress("Waiting for the sign-in to be approved")(PinLogin.poll(pin))
+  })
+
+const passwordLogin = (options: { readonly login: Option.Option<string>; readonly rememberMe: boolean }) =>
+  Effect.gen(function* () {
+    const login = Option.isSome(options.login)
+      ? options.login.value
+      : yield* ask(
+          Prompt.String({ message: "Plex login (email or username)", validate: nonEmpty("The login") }),
+          "pass --login"
+        )
+    const fromEnv = yield* secretFromEnv("PLEX_PASSWORD")
+    const password = Option.isSome(fromEnv)
+      ? fromEnv.value
+      : yield* ask(
+          Prompt.Password({ message: "Password", validate: nonEmpty("The password") }),
+          "set PLEX_PASSWORD"
+        )
+    // The CLI asks for a long-lived session, as python-plexapi and plex-rs do
+    // (rememberMe=true), unless --no-remember-me; the library's own default stays false.
+    const signIn = (verificationCode: Redacted.Redacted<string> | undefined) =>
+      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode })
+    const account = yield* signIn(Option.getOrUndefined(yield* secretFromEnv("PLEX_2FA_CODE"))).pipe(
+      Effect.catchTag("VerificationCodeRequired", () =>
+        Effect.flatMap(
+          ask(
+            Prompt.Password({
+              message: "Two-factor code (or a backup code)",
+              validate: (value) =>
+                value.trim().length > 0 ? Effect.succeed(value.trim()) : Effect.fail("The code, please")
+            }),
+            "set PLEX_2FA_CODE"
+          ),
+          (code) => signIn(code)
+        )
+      ),
+      Effect.catchTag("Unauthorized", () =>
+        Effect.fail(
+          new CliFailure({
+            message: "Sign-in failed: wrong login or password.",
+            exitCode: ExitCode.Unauthorized
+          })
+        )
+      )
+    )
+    return account.authToken
+  })
+
+const login = Command.make(
+  "login",
+  {
+    password: Flag.Boolean("password").pipe(Flag.withDescription(Help.password), Flag.withDefault(false)),
+    login: Flag.String("login").pipe(
+      Flag.withMetavar("email-or-username"),
+      Flag.withDescription(Help.login),
+      Flag.optional
+    ),
+    linkCode: Flag.Boolean("link-code").pipe(Flag.withDescription(Help.linkCode), Flag.withDefault(false)),
+    noRememberMe: Flag.Boolean("no-remember-me").pipe(
+      Flag.withDescription(Help.noRememberMe),
+      Flag.withDefault(false)
+    ),
+    oldToken: Flag.Literals("old-token", ["revoke", "keep"] as const).pipe(
+      Flag.withDescription(Help.oldToken),
+      Flag.optional
+    )
+  },
+  (options) =>
+    run((session) =>
+      Effect.gen(function* () {
+        const problem = Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) })
+        if (problem !== undefined) return yield* usage(problem)
+        const saved = yield* Effect.mapError(session.store.get(session.tokenKey), fromStoreError)
+        const before = saved === undefined || saved.length === 0 ? undefined : Redacted.make(saved)
+        let previous: Render.Previous = "none"
+        let decision: "revoke" | "keep" | undefined
+        if (before !== undefined) {
+          const validity = yield* Credentials.validate.pipe(Credentials.withToken(before), Effect.orDie)
+          if (validity._tag === "Invalid") {
+            previous = "invalid"
+            yield* say("The saved token is no longer valid (plex.tv refused it): signing in again.")
+          } else {
+            yield* say(
+              validity._tag === "Valid"
+                ? `Already logged in as ${Core.describeAccount(validity.account)}.`
+                : "Already logged in (plex.tv could not be asked whether the saved token is still valid)."
+            )
+            decision = Option.isSome(options.oldToken)
+              ? options.oldToken.value
+              : yield* ask(
+                  Prompt.Confirm({
+                    message: "Sign in again and revoke the old token? (no: keep it valid)",
+                    initial: false
+                  }),
+                  "pass --old-token revoke or --old-token keep"
+                ).pipe(Effect.map((revoke): "revoke" | "keep" => (revoke ? "revoke" : "keep")))
+          }
+        }
+        const token = yield* options.password
+          ? plexFailure(passwordLogin({ login: options.login, rememberMe: !options.noRememberMe }))
+          : plexFailure(pinLogin(session, { linkCode: options.linkCode }))
+        yield* saveToken(session, token)
+        if (before !== undefined && decision !== undefined) {
+          if (Redacted.value(before) === Redacted.value(token)) previous = "same"
+          else if (decision === "keep") previous = "kept"
+          else {
+            const revoked = yield* PlexAuth.signOut().pipe(
+              Credentials.withToken(before),
+              Effect.as(true),
+              Effect.catch((error) =>
+                Effect.as(say(`Could not revoke the old token: ${fromPlexError(error).message}`), false)
+              )
+            )
+            previous = revoked ? "revoked" : "revoke-failed"
+          }
+        }
+        const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
+        if (session.json) {
+          return yield* json({
+            account: Option.isSome(account) ? Core.accountJson(account.value) : null,
+            file: session.file,
+            previous
+          })
+        }
+        const name = Option.isSome(account) ? Core.describeAccount(account.value) : undefined
+        yield* line(Render.loggedInText(name, session.file, previous).join("\n"))
+      })
+    )
+).pipe(Command.withDescription(Help.loginCommand))
+
+// ---------------------------------------------------------------------------
+// whoami
+// ---------------------------------------------------------------------------
+
+const whoami = Command.make("whoami", {}, () =>
+  signedIn((session) =>
+    Effect.gen(function* () {
+      const validity = yield* Credentials.validate
+      switch (validity._tag) {
+        case "Valid":
+          return yield* session.json
+            ? json(Core.accountJson(validity.account))
+            : line(Core.whoamiText(validity.account))
+        case "Invalid":
+          return yield* new CliFailure({
+            message:
+              "The saved token is no longer valid (plex.tv refused it). Run `plex-auth login` to sign in again.",
+            exitCode: ExitCode.Unauthorized
+          })
+        case "Unknown":
+          return yield* fromPlexError(validity.error)
+      }
+    })
+  )
+).pipe(Command.withDescription(Help.whoamiCommand))
+
+// ---------------------------------------------------------------------------
+// servers
+// ---------------------------------------------------------------------------
+
+const servers = Command.make("servers", {}, () =>
+  signedIn((session) =>
+    Effect.gen(function* () {
+      const list = yield* plexFailure(Resources.servers())
+      if (list.length === 0) {
+        return yield* session.json ? json({ servers: [] }) : line("The account has no server.")
+      }
+      const results = yield* withProgress(Render.probingLabel(list.length))(
+        Effect.forEach(list, (server) => Effect.result(Resources.connect(server)), {
+          concurrency: "unbounded"
+        })
+      )
+      const shown = list.map((server, i): Render.ServerResult => {
+        const result = results[i]
+        const error = result !== undefined && Result.isFailure(result) ? result.failure : undefined
+        return {
+          server,
+          connected: result !== undefined && Result.isSuccess(result) ? result.success : undefined,
+          error:
+            error === undefined
+              ? undefined
+              : {
+                  kind: error._tag,
+                  attempts: error._tag === "NoReachableConnection" ? error.attempts : [],
+                  ...Core.failureOf(error)
+                }
+        }
+      })
+      yield* session.json
+        ? json({ servers: shown.map(Render.serverJson) })
+        : line(shown.map(Render.serverText).join("\n\n"))
+    })
+  )
+).pipe(Command.withDescription(Help.serversCommand))
+
+// ---------------------------------------------------------------------------
+// token transient
+// ---------------------------------------------------------------------------
+
+/**
+ * A transient token: from `--server <url>` with the saved token; from the
+ * account's server named `--server <name>`, or without `--server` its own
+ * server (else the first shared with it), found through plex.tv and asked
+ * with that server's own token.
+ */
+const transientToken = (server: Option.Option<string>) =>
+  Effect.gen(function* () {
+    const ask = PlexAuth.transientToken({ type: "delegation", scope: "all" })
+    if (Option.isSome(server) && Render.isUrl(server.value)) {
+      return yield* ask.pipe(
+        PlexServer.withUrl(server.value),
+        Effect.catchTag("InvalidInput", (error) =>
+          Effect.fail(usage(`Invalid --server URL: ${error.reason}.`))
+        )
+      )
+    }
+    const connected = yield* withProgress("Finding the server")(
+      Effect.gen(function* () {
+        if (Option.isSome(server)) return yield* Resources.connectByName(server.value)
+        const list = yield* Resources.servers()
+        const chosen = list.find((candidate) => candidate.owned) ?? list[0]
+        if (chosen === undefined) {
+          return yield* new CliFailure({ message: "The account has no server.", exitCode: ExitCode.Generic })
+        }
+        return yield* Resources.connect(chosen)
+      })
+    )
+    return yield* Effect.provide(ask, connected.layer)
+  })
+
+const transient = Command.make(
+  "transient",
+  {
+    server: Flag.String("server").pipe(
+      Flag.withMetavar("url-or-name"),
+      Flag.withDescription(Help.server),
+      Flag.withFallbackConfig(Config.String("PLEX_SERVER_URL")),
+      Flag.optional
+    )
+  },
+  (options) =>
+    signedIn((session) =>
+      Effect.gen(function* () {
+        const token = yield* plexFailure(transientToken(options.server))
+        // The one secret this CLI prints: on stdout, alone (or alone in its JSON document), for a pipe.
+        yield* session.json ? json({ token: Redacted.value(token.token) }) : line(Redacted.value(token.token))
+      })
+    )
+).pipe(Command.withDescription(Help.transientCommand))
+
+const token = Command.make("token").pipe(
+  Command.withDescription(Help.tokenCommand),
+  Command.withSubcommands([transient])
+)
+
+// ---------------------------------------------------------------------------
+// logout
+// ---------------------------------------------------------------------------
+
+const logout = Command.make(
+  "logout",
+  {
+    local: Flag.Boolean("local").pipe(Flag.withDescription(Help.local), Flag.withDefault(false))
+  },
+  (options) =>
+    run((session) =>
+      Effect.gen(function* () {
+        const done = (result: { readonly revoked: boolean; readonly forgotten: boolean }) => {
+          const text = Render.logoutText({ ...result, local: options.local })
+          return session.json ? json(result) : result.forgotten ? line(text) : say(text)
+        }
+        const saved = yield* Effect.mapError(session.store.get(session.tokenKey), fromStoreError)
+        if (saved === undefined) return yield* done({ revoked: false, forgotten: false })
+        const forget = Effect.mapError(session.store.remove(session.tokenKey), fromStoreError)
+        if (options.local) {
+          yield* forget
+          return yield* done({ revoked: false, forgotten: true })
+        }
+        const revoked = yield* PlexAuth.signOut().pipe(
+          Credentials.withToken(saved),
+          Effect.as(true),
+          Effect.catchTag("Unauthorized", () => Effect.succeed(false)),
+          Effect.mapError((error) => {
+            const failure = Core.failureOf(error)
+            return new CliFailure({
+              message: Render.logoutFailedMessage(failure.message),
+              exitCode: failure.exitCode
+            })
+          })
+        )
+        yield* forget
+        yield* done({ revoked, forgotten: true })
+      })
+    )
+).pipe(Command.withDescription(Help.logoutCommand))
+
+// ---------------------------------------------------------------------------
+// fake-server
+// ---------------------------------------------------------------------------
+
+const fakeServer = Command.make(
+  "fake-server",
+  {
+    approvePinsAfter: Flag.Int("approve-pins-after").pipe(
+      Flag.withMetavar("seconds"),
+      Flag.withDescription(Help.approvePinsAfter),
+      Flag.withDefault(1)
+    )
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const flags = yield* globals
+      if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
+      const scenarios = yield* readScenarios
+      return yield* Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* startFake({
+            scenarios,
+            approvePinsAfter: Duration.seconds(options.approvePinsAfter)
+          })
+          const fake = server.fake
+          const details: Render.FakeServerDetails = {
+            plexTvUrl: server.plexTvUrl,
+            serverUrl: server.serverUrl,
+            urls: server.urls,
+            login: fake.login,
+            password: Redacted.value(fake.password),
+            token: Redacted.value(fake.token),
+            serverId: fake.serverId,
+            serverName: fake.servers[0]?.name ?? "",
+            approvePinsAfterSeconds: scenarios.has("expire-pin") ? null : options.approvePinsAfter
+          }
+          if (flags.json) yield* json(details)
+          else {
+            const text = Render.fakeServerText(details)
+            yield* line(text.stdout)
+            yield* say(text.stderr)
+          }
+          return yield* Effect.never
+        })
+      )
+    })
+).pipe(Command.withDescription(Help.fakeServerCommand))
+
+// ---------------------------------------------------------------------------
+// home, home switch (issue 17)
+// ---------------------------------------------------------------------------
+
+const homeSwitch = Command.make(
+  "switch",
+  {
+    user: Argument.String("user").pipe(Argument.withDescription(Help.user))
+  },
+  (options) =>
+    signedIn((session) =>
+      Effect.gen(function* () {
+        const list = yield* plexFailure(Home.users())
+        const user = Home.findUser(list, options.user)
+        if (user === undefined) {
+          return yield* new CliFailure({
+            message: Core.homeUserNotFoundMessage(
+              options.user,
+              list.map((u) => u.title)
+            ),
+            exitCode: ExitCode.Generic
+          })
+        }
+        let pin: Redacted.Redacted<string> | undefined
+        if (user.protected) {
+          const fromEnv = yield* secretFromEnv("PLEX_HOME_PIN")
+          pin = Option.isSome(fromEnv)
+            ? fromEnv.value
+            : yield* ask(
+                Prompt.Password({
+                  message: Render.homePinQuestion(user.title),
+                  validate: (value) =>
+                    Render.homePinValid(value)
+                      ? Effect.succeed(value.trim())
+                      : Effect.fail("Four digits, please")
+                }),
+                "set PLEX_HOME_PIN"
+              )
+        }
+        const switched = yield* plexFailure(Home.switchUser(user, { pin }))
+        yield* saveToken(session, switched.token)
+        if (session.fake !== undefined) {
+          yield* Effect.mapError(
+            session.store.set(
+              FakeSeed.fakeUserKey,
+              FakeSeed.fakeSwitchedUser(switched.account.username, user)
+            ),
+            fromStoreError
+          )
+        }
+        // The token is saved, never printed (not even under --json).
+        yield* session.json
+          ? json({ user: Render.homeUserJson(user), file: session.file })
+          : line(Render.switchedText(user.title, session.file))
+      })
+    )
+).pipe(Command.withDescription(Help.switchCommand))
+
+const home = Command.make("home", {}, () =>
+  signedIn((session) =>
+    Effect.gen(function* () {
+      const list = yield* plexFailure(Home.users())
+      yield* session.json ? json({ users: list.map(Render.homeUserJson) }) : line(Render.homeText(list))
+    })
+  )
+).pipe(Command.withDescription(Help.homeCommand), Command.withSubcommands([homeSwitch]))
+
+// ---------------------------------------------------------------------------
+// claim-token, claim (issue 17)
+// ---------------------------------------------------------------------------
+
+const claimToken = Command.make("claim-token", {}, () =>
+  signedIn((session) =>
+    Effect.gen(function* () {
+      const claim = yield* plexFailure(Claim.token())
+      // A secret printed on purpose: on stdout, alone (or alone in its JSON document),
+      // for `docker run -e PLEX_CLAIM=$(plex-auth claim-token)`.
+      yield* session.json ? json({ token: Redacted.value(claim) }) : line(Redacted.value(claim))
+    })
+  )
+).pipe(Command.withDescription(Help.claimTokenCommand))
+
+const claim = Command.make(
+  "claim",
+  {
+    serverUrl: Argument.String("server-url").pipe(Argument.withDescription(Help.serverUrl))
+  },
+  (options) =>
+    signedIn((session) =>
+      Effect.gen(function* () {
+        // With --fake, the fake's servers answer on loopback, not at the addresses they are seeded with.
+        const seeded = FakeSeed.fakeSeededServer(options.serverUrl)
+        const url =
+          session.fake !== undefined && seeded !== undefined
+            ? (yield* Effect.orDie(session.fake.fake.server(seeded))).url
+            : options.serverUrl
+        const identity = yield* plexFailure(
+          Claim.claimServer(url).pipe(
+            Effect.catchTag("InvalidInput", (error) =>
+              Effect.fail(usage(`Invalid server URL: ${error.reason}.`))
+            )
+          )
+        )
+        yield* session.json
+          ? json({ machineIdentifier: identity.machineIdentifier, origin: Core.originOf(url) })
+          : line(Render.claimedText(identity.machineIdentifier, url))
+      })
+    )
+).pipe(Command.withDescription(Help.claimCommand))
+
+// ---------------------------------------------------------------------------
+// devices, devices revoke (issue 17)
+// ---------------------------------------------------------------------------
+
+const revokeDevice = Command.make(
+  "revoke",
+  {
+    id: Argument.Int("id").pipe(Argument.withDescription(Help.id))
+  },
+  (options) =>
+    signedIn((session) =>
+      Effect.gen(function* () {
+        yield* plexFailure(
+          Devices.revoke(options.id).pipe(
+            Effect.catchTags({
+              NotFound: () =>
+                Effect.fail(
+                  new CliFailure({
+                    message: Render.noSuchDeviceMessage(options.id),
+                    exitCode: ExitCode.Generic
+                  })
+                ),
+              InvalidInput: (error) => Effect.fail(usage(`Invalid device id: ${error.reason}.`))
+            })
+          )
+        )
+        yield* session.json ? json({ id: options.id, revoked: true }) : line(Render.revokedText(options.id))
+      })
+    )
+).pipe(Command.withDescription(Help.revokeCommand))
+
+const devices = Command.make("devices", {}, () =>
+  signedIn((session) =>
+    Effect.gen(function* () {
+      const list = yield* plexFailure(Devices.list())
+      // Never a device's token.
+      yield* session.json ? json({ devices: list.map(Core.deviceJson) }) : line(Render.devicesText(list))
+    })
+  )
+).pipe(Command.withDescription(Help.devicesCommand), Command.withSubcommands([revokeDevice]))
+
+// ---------------------------------------------------------------------------
+// The command line
+// ---------------------------------------------------------------------------
+
+/** `plex-auth` and its subcommands, in the order help lists them (the Effect 3 CLI's). */
+export const command = root.pipe(
+  Command.withSubcommands([
+    login,
+    whoami,
+    servers,
+    token,
+    logout,
+    fakeServer,
+    home,
+    claimToken,
+    claim,
+    devices
+  ])
+)

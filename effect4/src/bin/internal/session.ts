@@ -1,0 +1,196 @@
+/**
+ * What every command runs in: the credentials file (a `KeyValueStore`), the
+ * persisted client identity, an `HttpClient`, the plex.tv URL, and with
+ * `--fake` the loopback fake Plex those point at. How the CLI fails, too.
+ */
+import * as os from "node:os"
+import * as nodePath from "node:path"
+import * as Config from "effect/Config"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Option from "effect/Option"
+import type * as KeyValueStoreService from "effect/persistence/KeyValueStore"
+import * as PlatformError from "effect/PlatformError"
+import * as Redacted from "effect/Redacted"
+import * as Core from "../../../../src/core/cli/failure.js"
+import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
+import * as Render from "../../../../src/core/cli/render.js"
+import * as ClientIdentity from "../../ClientIdentity.js"
+import * as Credentials from "../../Credentials.js"
+import * as FakePlexServer from "../../node/FakePlexServer.js"
+import * as FileStore from "../../node/KeyValueStore.js"
+import * as PlexTv from "../../PlexTv.js"
+import * as Fault from "../../testing/Fault.js"
+import { version } from "./version.js"
+
+export const ExitCode = Core.ExitCode
+
+/** A failure the CLI reports: its message (never a secret) and exit code. */
+export class CliFailure extends Data.TaggedError("CliFailure")<Core.Failure> {}
+
+export const usage = (message: string) => new CliFailure({ message, exitCode: ExitCode.Usage })
+
+export const fromPlexError = (error: Core.PlexErrorLike) => new CliFailure(Core.failureOf(error))
+
+/** A failure of the file that keeps the token and the client identifier. */
+export const fromStoreError = (
+  error: PlatformError.PlatformError | KeyValueStoreService.KeyValueStoreError
+): CliFailure => {
+  const platform = error._tag === "KeyValueStoreError" ? error.cause : error
+  const reason = PlatformError.isPlatformError(platform) ? platform.reason : undefined
+  return new CliFailure({
+    message:
+      reason?._tag !== undefined && reason._tag !== "BadArgument"
+        ? `Could not use the credentials file${reason.pathOrDescriptor !== undefined ? ` ${String(reason.pathOrDescriptor)}` : ""} (${reason._tag}${reason.description !== undefined ? `: ${reason.description}` : ""}).`
+        : `Could not use the credentials file (${error.message}).`,
+    exitCode: ExitCode.Generic
+  })
+}
+
+/** An error of the library (or the CLI's own) as the CLI's failure. */
+export const plexFailure = <A, E extends Core.PlexErrorLike, R>(
+  effect: Effect.Effect<A, E | CliFailure, R>
+) =>
+  Effect.mapError(effect, (error): CliFailure => (error instanceof CliFailure ? error : fromPlexError(error)))
+
+/** The global options of a run. */
+export interface Globals {
+  readonly fake: boolean
+  readonly json: boolean
+  readonly configDir: Option.Option<string>
+  readonly plexTv: Option.Option<string>
+}
+
+/** `PLEX_AUTH_FAKE`'s scenarios (only with `--fake` and `fake-server`). */
+export const readScenarios = Effect.gen(function* () {
+  const raw = yield* Config.String("PLEX_AUTH_FAKE").pipe(
+    Config.withDefault(""),
+    Effect.orElseSucceed(() => "")
+  )
+  const parsed = Render.parseScenarios(raw)
+  return "error" in parsed ? yield* usage(parsed.error) : parsed.scenarios
+})
+
+/** The identity the CLI presents to Plex; its client identifier is generated once and kept. */
+const identity = {
+  product: "plex-auth",
+  version,
+  platform: "Node.js",
+  platformVersion: process.versions.node,
+  device: os.type(),
+  deviceName: os.hostname()
+}
+
+/**
+ * Starts the loopback fake (for `--fake` and `fake-server`) with the
+ * scenarios asked for. Unless PINs are to expire, the fake approves each PIN
+ * `approvePinsAfter` after it was created, as a user would in the browser.
+ */
+export const startFake = (options: {
+  readonly scenarios: ReadonlySet<Render.FakeScenario>
+  readonly savedToken?: string | undefined
+  readonly savedUser?: string | undefined
+  readonly approvePinsAfter?: Duration.Duration | undefined
+}) =>
+  Effect.gen(function* () {
+    const { scenarios, savedToken } = options
+    const server = yield* FakePlexServer.make({
+      accounts: FakeSeed.fakeAccounts({
+        savedToken,
+        savedUser: options.savedUser,
+        twoFactor: scenarios.has("two-factor")
+      }),
+      homes: FakeSeed.fakeHomes,
+      servers: FakeSeed.fakeServers,
+      ...(scenarios.has("expire-pin")
+        ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } }
+        : { autoApprovePins: { after: options.approvePinsAfter ?? Duration.seconds(1) } })
+    }).pipe(
+      Effect.mapError(
+        (error) =>
+          new CliFailure({
+            message: `Could not start the fake: ${error.message}.`,
+            exitCode: ExitCode.Generic
+          })
+      )
+    )
+    if (scenarios.has("revoke-token") && savedToken !== undefined) yield* server.fake.revokeToken(savedToken)
+    if (scenarios.has("offline")) {
+      yield* server.fake.fault({ origin: server.plexTvUrl }, Fault.refuse)
+      yield* server.fake.fault({ origin: server.serverUrl }, Fault.refuse)
+    }
+    return server
+  })
+
+/** What a command runs with. */
+export interface Session {
+  /** The file keeping the token and the client identifier. */
+  readonly file: string
+  /** The store key of the token. */
+  readonly tokenKey: string
+  readonly store: KeyValueStoreService.KeyValueStore
+  /** The loopback fake, with `--fake`. */
+  readonly fake: FakePlexServer.FakePlexServerService | undefined
+  readonly scenarios: ReadonlySet<Render.FakeScenario>
+  readonly json: boolean
+}
+
+/** Runs `work` with the store, the client identity, plex.tv (or the fake) and an `HttpClient`. */
+export const inSession = <A, E, R>(globals: Globals, work: (session: Session) => Effect.Effect<A, E, R>) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      if (globals.fake && Option.isSome(globals.plexTv))
+        return yield* usage("--plex-tv cannot be combined with --fake.")
+      const directory = Option.isSome(globals.configDir)
+        ? nodePath.resolve(globals.configDir.value)
+        : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
+      const store = yield* Effect.mapError(FileStore.make({ directory }), fromStoreError)
+      const client = yield* ClientIdentity.makePersisted(identity).pipe(
+        Effect.provideService(FileStore.KeyValueStore, store),
+        Effect.mapError((error) =>
+          error._tag === "InvalidInput" ? fromPlexError(error) : fromStoreError(error)
+        )
+      )
+      const scenarios = globals.fake ? yield* readScenarios : new Set<Render.FakeScenario>()
+      const tokenKey = globals.fake ? FakeSeed.fakeTokenKey : Credentials.defaultStoreKey
+      let fake: FakePlexServer.FakePlexServerService | undefined
+      if (globals.fake) {
+        // The fake starts afresh on every run, seeded with what a previous --fake run saved.
+        const savedToken = yield* Effect.mapError(store.get(FakeSeed.fakeTokenKey), fromStoreError)
+        const savedUser = yield* Effect.mapError(store.get(FakeSeed.fakeUserKey), fromStoreError)
+        fake = yield* startFake({ scenarios, savedToken, savedUser })
+      }
+      const plexTv = yield* Effect.mapError(
+        PlexTv.make(fake?.plexTvUrl ?? Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)),
+        (error) => usage(`Invalid --plex-tv URL (or PLEX_TV_URL): ${error.reason}.`)
+      )
+      const session: Session = {
+        file: nodePath.join(directory, FileStore.fileName),
+        tokenKey,
+        store,
+        fake,
+        scenarios,
+        json: globals.json
+      }
+      return yield* work(session).pipe(
+        Effect.provideService(FileStore.KeyValueStore, store),
+        Effect.provideService(ClientIdentity.ClientIdentity, client),
+        Effect.provideService(PlexTv.PlexTv, plexTv),
+        Effect.provide(FetchHttpClient.layer)
+      )
+    })
+  )
+
+/** The saved token, or "Not logged in" (exit 3). */
+export const savedToken = (session: Session) =>
+  Effect.flatMap(Effect.mapError(session.store.get(session.tokenKey), fromStoreError), (saved) =>
+    saved === undefined || saved.length === 0
+      ? Effect.fail(new CliFailure({ message: Core.notLoggedInMessage, exitCode: ExitCode.Unauthorized }))
+      : Effect.succeed(Redacted.make(saved))
+  )
+
+/** Saves a token as the session's. */
+export const saveToken = (session: Session, token: Redacted.Redacted<string>) =>
+  Effect.mapError(session.store.set(session.tokenKey, Redacted.value(token)), fromStoreError)

@@ -1,0 +1,364 @@
+/**
+ * The Effect 4 CLI's commands run in this process (inProcess.ts), against
+ * the embedded loopback fake (`--fake`): the feature commands of issue 17
+ * (`home`, `home switch`, `claim-token`, `claim`, `devices`, `devices
+ * revoke`), mirroring the Effect 3 CLI's test/bin/features.test.ts, and
+ * what else must match the Effect 3 CLI (JSON documents, usage errors,
+ * completions).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { FakePlexServer } from "effect4-plex-auth/node"
+import {
+  type Ran,
+  assertExit,
+  cli,
+  configDir,
+  fake,
+  fakeTokenKey,
+  login,
+  noSecretIn,
+  readStore
+} from "./inProcess.js"
+
+describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 }, () => {
+  it.live("home lists the users; home switch asks for the PIN and saves the user's token", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* login(dir)
+        const before = (yield* readStore(dir))![fakeTokenKey]!
+
+        const list = yield* fake(dir, ["home"])
+        assertExit(list, 0)
+        assert.match(list.stdout, /^alice\s+\d+\s+admin$/m)
+        assert.match(list.stdout, /^Kids\s+\d+\s+managed, PIN$/m)
+        assert.match(list.stdout, /^Bob\s+\d+$/m)
+
+        const wrong = yield* fake(dir, ["home", "switch", "Kids"], {
+          answers: [{ when: /PIN for Kids/, answer: "9999" }]
+        })
+        assertExit(wrong, 3)
+        assert.include(wrong.stderr, 'plex-auth: The PIN for "Kids" was not accepted.')
+        // The PIN is typed hidden: the terminal shows stars, never the digits.
+        assert.include(wrong.terminal, "****")
+        noSecretIn(wrong, "9999")
+        assert.strictEqual((yield* readStore(dir))![fakeTokenKey], before)
+
+        const switched = yield* fake(dir, ["home", "switch", "kids"], {
+          answers: [{ when: /PIN for Kids/, answer: "1234" }]
+        })
+        assertExit(switched, 0)
+        assert.include(switched.stdout, "Switched to Kids.")
+        noSecretIn(switched, "1234")
+        const after = (yield* readStore(dir))![fakeTokenKey]!
+        assert.notStrictEqual(after, before)
+        noSecretIn(switched, after)
+
+        // The next run acts as the home user. (The global options may stand before and after the command.)
+        const whoami = yield* fake(dir, ["whoami", "--fake", "--config-dir", dir])
+        assertExit(whoami, 0)
+        assert.match(whoami.stdout, /^username\s+kids$/m)
+      })
+    )
+  )
+
+  it.live(
+    "home switch: an unknown user exits 1; no PIN on a closed stdin exits 2; PLEX_HOME_PIN is used",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          yield* login(dir)
+          const unknown = yield* fake(dir, ["home", "switch", "Nobody"])
+          assertExit(unknown, 1)
+          assert.include(
+            unknown.stderr,
+            'plex-auth: The Plex Home has no user "Nobody" (it has: "alice", "Kids", "Bob").'
+          )
+
+          const noInput = yield* fake(dir, ["home", "switch", "Kids"], { closeStdin: true })
+          assertExit(noInput, 2)
+          assert.include(noInput.stderr, "stdin ended before the prompt was answered: set PLEX_HOME_PIN.")
+
+          const fromEnv = yield* fake(dir, ["home", "switch", "Kids"], { env: { PLEX_HOME_PIN: "1234" } })
+          assertExit(fromEnv, 0)
+          assert.notInclude(fromEnv.terminal, "PIN for")
+
+          const json = yield* fake(dir, ["home", "switch", "Bob", "--json"])
+          assertExit(json, 0)
+          const document = JSON.parse(json.stdout) as { user: Record<string, unknown>; file: string }
+          assert.deepStrictEqual(Object.keys(document), ["user", "file"])
+          assert.strictEqual(document.user["title"], "Bob")
+        })
+      )
+  )
+
+  it.live("home without a saved token: exit 3; home --json lists the users' documented fields", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const ran = yield* fake(dir, ["home"])
+        assertExit(ran, 3)
+        assert.include(ran.stderr, "plex-auth: Not logged in. Run `plex-auth login` first.")
+        yield* login(dir)
+        const json = yield* fake(dir, ["home", "--json"])
+        assertExit(json, 0)
+        const users = (JSON.parse(json.stdout) as { users: Array<Record<string, unknown>> }).users
+        assert.deepStrictEqual(Object.keys(users[1] ?? {}), [
+          "id",
+          "uuid",
+          "title",
+          "username",
+          "email",
+          "admin",
+          "restricted",
+          "protected",
+          "guest"
+        ])
+        assert.deepStrictEqual(
+          users.map((user) => [user["title"], user["username"], user["protected"]]),
+          [
+            ["alice", "alice", false],
+            ["Kids", null, true],
+            ["Bob", "bob", false]
+          ]
+        )
+      })
+    )
+  )
+
+  it.live("claim-token prints a claim token alone; claim claims the fake's unclaimed server, once", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* login(dir)
+        const token = yield* fake(dir, ["claim-token"])
+        assertExit(token, 0)
+        assert.match(token.stdout, /^claim-[A-Za-z0-9]{20}\n$/)
+
+        const claimed = yield* fake(dir, ["claim", "http://192.0.2.77:32400", "--json"])
+        assertExit(claimed, 0)
+        const document = JSON.parse(claimed.stdout) as Record<string, string>
+        assert.deepStrictEqual(Object.keys(document), ["machineIdentifier", "origin"])
+        assert.strictEqual(document["machineIdentifier"], "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c")
+        assert.match(document["origin"]!, /^http:\/\/127\.0\.0\.1:\d+$/)
+
+        // The default server (seeded at http://192.0.2.10:32400) is claimed already.
+        const again = yield* fake(dir, ["claim", "http://192.0.2.10:32400"])
+        assertExit(again, 1)
+        assert.include(again.stderr, "is already claimed")
+
+        const bad = yield* fake(dir, ["claim", "ftp://nowhere"])
+        assertExit(bad, 2)
+        assert.include(bad.stderr, "plex-auth: Invalid server URL: must use http or https, not ftp.")
+      })
+    )
+  )
+
+  it.live("devices lists the account's devices; devices revoke signs one out; an unknown id exits 1", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* login(dir)
+        const list = yield* fake(dir, ["devices"])
+        assertExit(list, 0)
+        assert.match(
+          list.stdout,
+          /^\d+\s+Living Room TV\s+Plex for Android \(TV\)\s+last seen \d{4}-\d{2}-\d{2}$/m
+        )
+        const id = /^(\d+)\s+Old Phone/m.exec(list.stdout)?.[1]
+        assert.isDefined(id)
+        assert.notInclude(list.stdout, "fakeDeviceToken")
+
+        const revoked = yield* fake(dir, ["devices", "revoke", id!])
+        assertExit(revoked, 0)
+        assert.strictEqual(revoked.stdout, `Revoked device ${id}: it is signed out.\n`)
+        const unknown = yield* fake(dir, ["devices", "revoke", "42"])
+        assertExit(unknown, 1)
+        assert.include(unknown.stderr, "The account has no device 42")
+        const notANumber = yield* fake(dir, ["devices", "revoke", "abc", "--json"])
+        assertExit(notANumber, 2)
+        assert.strictEqual(JSON.parse(notANumber.stderr).error.kind, "Usage")
+      })
+    )
+  )
+
+  it.live("server-provided names are printed with their control characters neutralised", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make({
+          accounts: [
+            {
+              username: "alice",
+              password: "alice-secret-password",
+              devices: [{ name: "TV\x1b]0;pwned\x07", product: "\u202eevil" }]
+            },
+            { username: "eve", title: "Eve\x1b[2J" }
+          ],
+          homes: [{ members: ["eve"] }]
+        })
+        const dir = yield* configDir
+        const real = (args: ReadonlyArray<string>, env?: Record<string, string>) =>
+          cli(["--plex-tv", server.plexTvUrl, "--config-dir", dir, ...args], { env })
+        assertExit(
+          yield* real(["login", "--password", "--login", "alice"], {
+            PLEX_PASSWORD: "alice-secret-password"
+          }),
+          0
+        )
+        const noControl = (ran: Ran) => {
+          assert.notMatch(ran.stdout, /[\x00-\x09\x0b-\x1f\u202e]/)
+          assert.notMatch(ran.stderr, /[\x00-\x09\x0b-\x1f\u202e]/)
+        }
+        const devices = yield* real(["devices"])
+        assertExit(devices, 0)
+        noControl(devices)
+        assert.include(devices.stdout, "TV\\x1b]0;pwned\\x07")
+        assert.include(devices.stdout, "\\u202eevil")
+
+        const home = yield* real(["home"])
+        assertExit(home, 0)
+        noControl(home)
+        assert.match(home.stdout, /^Eve\\x1b\[2J\s+\d+$/m)
+
+        // --json gives the text exactly, JSON-escaped.
+        const json = yield* real(["home", "--json"])
+        assert.include(json.stdout, '"title": "Eve\\u001b[2J"')
+
+        const switched = yield* real(["home", "switch", "eve"])
+        assertExit(switched, 0)
+        noControl(switched)
+        assert.include(switched.stdout, "Switched to Eve\\x1b[2J.")
+      })
+    )
+  )
+})
+
+describe("plex-auth (Effect 4) command line, in process", { timeout: 60_000 }, () => {
+  it.live(
+    "login when already logged in asks what to do with the old token: a closed stdin exits 2 first",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          yield* login(dir)
+          const before = (yield* readStore(dir))![fakeTokenKey]
+          const asked = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+            env: { PLEX_PASSWORD: "alice-secret-password" },
+            closeStdin: true
+          })
+          assertExit(asked, 2)
+          assert.include(asked.stderr, "Already logged in as alice (alice@example.com).")
+          assert.include(asked.stderr, "pass --old-token revoke or --old-token keep")
+          assert.strictEqual((yield* readStore(dir))![fakeTokenKey], before)
+
+          const answered = yield* fake(dir, ["login", "--password", "--login", "alice", "--json"], {
+            env: { PLEX_PASSWORD: "alice-secret-password" },
+            answers: [{ when: /revoke the old token/, answer: "y" }]
+          })
+          assertExit(answered, 0)
+          assert.strictEqual(JSON.parse(answered.stdout).previous, "revoked")
+          noSecretIn(answered, "alice-secret-password")
+        })
+      )
+  )
+
+  it.live("login --password asks for the login and a hidden password when not given", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const ran = yield* fake(dir, ["login", "--password"], {
+          answers: [
+            { when: /Plex login/, answer: "alice@example.com" },
+            { when: /Password/, answer: "alice-secret-password" }
+          ]
+        })
+        assertExit(ran, 0)
+        assert.include(ran.stdout, "Logged in as alice (alice@example.com).")
+        noSecretIn(ran, "alice-secret-password")
+      })
+    )
+  )
+
+  it.live(
+    "usage errors: no command, an unknown one (JSON under --json), options that do not go together",
+    () =>
+      Effect.gen(function* () {
+        const none = yield* cli([])
+        assertExit(none, 2)
+        assert.strictEqual(none.stderr, "plex-auth: Missing command: run `plex-auth --help` to see them.\n")
+        const unknown = yield* cli(["frobnicate", "--json"])
+        assertExit(unknown, 2)
+        assert.strictEqual(unknown.stdout, "")
+        const error = JSON.parse(unknown.stderr) as {
+          error: { kind: string; exitCode: number; message: string }
+        }
+        assert.deepStrictEqual([error.error.kind, error.error.exitCode], ["Usage", 2])
+        assert.include(error.error.message, "frobnicate")
+        const mixed = yield* cli(["login", "--login", "alice"])
+        assertExit(mixed, 2)
+        assert.include(mixed.stderr, "plex-auth: --login goes with --password.")
+        const twice = yield* cli(["--config-dir", "/tmp/a", "whoami", "--config-dir", "/tmp/b"])
+        assertExit(twice, 2)
+        assert.include(twice.stderr, "plex-auth: --config-dir was given twice, with different values.")
+        const withdrawn = yield* cli(["login", "--code", "X"])
+        assertExit(withdrawn, 2)
+        assert.include(withdrawn.stderr, "--link-code")
+      })
+  )
+
+  it.live(
+    "--completions prints a bash, zsh or fish script naming every command; --version the version alone",
+    () =>
+      Effect.gen(function* () {
+        for (const shell of ["bash", "zsh", "fish"]) {
+          const ran = yield* cli(["--completions", shell])
+          assertExit(ran, 0)
+          for (const name of [
+            "login",
+            "whoami",
+            "home",
+            "switch",
+            "claim-token",
+            "claim",
+            "devices",
+            "revoke",
+            "--fake"
+          ])
+            assert.include(ran.stdout, name, `${shell} completions name ${name}`)
+        }
+        const version = yield* cli(["--version"])
+        assertExit(version, 0)
+        assert.match(version.stdout, /^\d+\.\d+\.\d+\S*\n$/)
+      })
+  )
+
+  it.live("--help lists every command of the Effect 3 CLI and the global options", () =>
+    Effect.gen(function* () {
+      const help = yield* cli(["--help"])
+      assertExit(help, 0)
+      for (const name of [
+        "login",
+        "whoami",
+        "servers",
+        "token",
+        "logout",
+        "fake-server",
+        "home",
+        "claim-token",
+        "claim",
+        "devices",
+        "--fake",
+        "--config-dir",
+        "--plex-tv",
+        "--json",
+        "--wizard",
+        "--completions"
+      ])
+        assert.include(help.stdout, name)
+      const devices = yield* cli(["devices", "--help"])
+      assert.include(devices.stdout, "revoke")
+    })
+  )
+})

@@ -1,0 +1,168 @@
+/**
+ * Runs the Effect 4 edition's `plex-auth` command line inside the test's
+ * process: the CLI's own `run` (effect4/src/bin/internal/cli.ts), with its
+ * stdout and stderr captured from `Console`, a scripted terminal that types
+ * answers when a prompt shows, and an environment of the test's own. No
+ * Node starts, so a run costs milliseconds instead of a process's start-up;
+ * what needs the real binary (the bundle, stdin, signals) is tested by
+ * spawning it in plex-auth.test.ts.
+ */
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { assert } from "@effect/vitest"
+import type * as Cause from "effect/Cause"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
+import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
+import * as Queue from "effect/Queue"
+import * as Stdio from "effect/Stdio"
+import * as Terminal from "effect/Terminal"
+import { run } from "../../src/bin/internal/cli.js"
+import * as Platform from "../../src/bin/internal/platform.js"
+
+/** An answer typed (with Enter) once the terminal shows `when` after the previous answer. */
+export interface Answer {
+  readonly when: RegExp
+  readonly answer: string
+}
+
+export interface Options {
+  /** The environment variables the CLI sees (and no others). */
+  readonly env?: Readonly<Record<string, string>> | undefined
+  readonly answers?: ReadonlyArray<Answer> | undefined
+  /** stdin has ended: a prompt fails at once. */
+  readonly closeStdin?: boolean | undefined
+}
+
+/** What a run printed and how it ended. */
+export interface Ran {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+  /** What the prompts drew on the terminal (stderr in the real CLI). */
+  readonly terminal: string
+}
+
+const ansi = /\x1b\[[0-9;?]*[ -/]*[@-~]/g
+
+const key = (name: string, input?: string): Terminal.UserInput => ({
+  input: Option.fromNullishOr(input),
+  key: { name, ctrl: false, meta: false, shift: false }
+})
+
+/** Runs `plex-auth ...args` in this process. */
+export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.Effect<Ran> =>
+  Effect.gen(function* () {
+    const stdout: Array<string> = []
+    const stderr: Array<string> = []
+    let drawn = ""
+    let seen = 0
+    const pending = [...(options.answers ?? [])]
+    let input: Queue.Queue<Terminal.UserInput, Cause.Done> | undefined
+    const typeIfAsked = () => {
+      const next = pending[0]
+      if (input === undefined || next === undefined) return
+      if (!next.when.test(drawn.slice(seen).replace(ansi, ""))) return
+      pending.shift()
+      seen = drawn.length
+      for (const char of next.answer) Queue.offerUnsafe(input, key("", char))
+      Queue.offerUnsafe(input, key("return"))
+    }
+    const terminal = Terminal.make({
+      columns: Effect.succeed(80),
+      rows: Effect.succeed(24),
+      size: Effect.die("unused"),
+      readInput: Effect.gen(function* () {
+        const queue = yield* Queue.unbounded<Terminal.UserInput, Cause.Done>()
+        input = queue
+        // No answer left to type: stdin has nothing more, as when it ends.
+        if (options.closeStdin === true || pending.length === 0) Queue.endUnsafe(queue)
+        return queue as Queue.Dequeue<Terminal.UserInput, Cause.Done>
+      }),
+      readLine: Effect.die("unused"),
+      display: (text) =>
+        Effect.sync(() => {
+          drawn += text
+          typeIfAsked()
+        })
+    })
+    const console: Console.Console = Object.assign(Object.create(globalThis.console) as Console.Console, {
+      log: (...parts: ReadonlyArray<unknown>) => void stdout.push(`${parts.map(String).join(" ")}\n`),
+      error: (...parts: ReadonlyArray<unknown>) => void stderr.push(`${parts.map(String).join(" ")}\n`)
+    })
+    const environment = Layer.mergeAll(
+      FileSystem.layerNoop({}),
+      Path.layer,
+      Stdio.layerTest({}),
+      Layer.succeed(Terminal.Terminal, terminal),
+      Layer.succeed(
+        ChildProcessSpawner.ChildProcessSpawner,
+        ChildProcessSpawner.make(() => Effect.die("unused"))
+      )
+    )
+    const code = yield* run(args).pipe(
+      Effect.provide(environment),
+      Effect.provideService(Console.Console, console),
+      Effect.provideService(
+        ConfigProvider.ConfigProvider,
+        ConfigProvider.fromEnv({ env: { ...options.env } })
+      ),
+      Effect.provideService(Platform.Io, {
+        stderrIsTerminal: false,
+        stdinEnded: Effect.sync(() => options.closeStdin === true || pending.length === 0)
+      })
+    )
+    return { code, stdout: stdout.join(""), stderr: stderr.join(""), terminal: drawn.replace(ansi, "") }
+  })
+
+/** `plex-auth --fake --config-dir <dir> ...args`. */
+export const fake = (dir: string, args: ReadonlyArray<string>, options?: Options) =>
+  cli(["--fake", "--config-dir", dir, ...args], options)
+
+/** Asserts a run's exit code, showing what it printed when it differs. */
+export const assertExit = (ran: Ran, code: number) =>
+  assert.strictEqual(ran.code, code, `exit ${ran.code}\nstdout: ${ran.stdout}\nstderr: ${ran.stderr}`)
+
+/** Asserts that no secret appears in what a run printed or drew. */
+export const noSecretIn = (ran: Ran, ...secrets: ReadonlyArray<string>) => {
+  for (const secret of secrets) {
+    assert.notInclude(ran.stdout, secret)
+    assert.notInclude(ran.stderr, secret)
+    assert.notInclude(ran.terminal, secret)
+  }
+}
+
+/** A fresh configuration directory, removed when the scope closes. */
+export const configDir = Effect.acquireRelease(
+  Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "plex-auth4-cli-"))),
+  (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+)
+
+/** The store's entries, or undefined when the file does not exist. */
+export const readStore = (dir: string) =>
+  Effect.promise(() =>
+    fs
+      .readFile(path.join(dir, "store.json"), "utf8")
+      .then((text) => JSON.parse(text) as Record<string, string>)
+      .catch(() => undefined)
+  )
+
+export const fakeTokenKey = "effect-plex-auth/fake/token"
+
+/** Logs in with a password (the fake's account), so the commands have a saved token. */
+export const login = (dir: string) =>
+  Effect.map(
+    fake(dir, ["login", "--password", "--login", "alice"], {
+      env: { PLEX_PASSWORD: "alice-secret-password" }
+    }),
+    (ran) => {
+      assertExit(ran, 0)
+      return ran
+    }
+  )

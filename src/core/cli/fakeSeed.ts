@@ -1,0 +1,107 @@
+/**
+ * What the CLI's embedded fake (`--fake`, `fake-server`) holds besides the
+ * default account and server, so the feature commands have something to
+ * show: a Plex Home with a PIN-protected managed user and a member, two
+ * authorized devices, and an unclaimed server. The same seed for both
+ * editions' CLIs (their fakes take these plain seeds).
+ *
+ * @internal
+ */
+import { defaults } from "../fake/index.js"
+import type { AccountSeed, DeviceSeed, HomeSeed, ServerSeed } from "../fake/types.js"
+
+/** The Home PIN of the fake's managed user "Kids". */
+export const fakeHomePin = "1234"
+
+/** The two-factor code the fake's account asks for under the `two-factor` scenario. */
+export const fakeTwoFactorCode = "123456"
+
+/**
+ * With `--fake` the token is kept under its own key, so a fake session never
+ * replaces (or is mistaken for) a real one kept in the same file.
+ */
+export const fakeTokenKey = "effect-plex-auth/fake/token"
+
+/** The client identifier of the fake's unclaimed server. */
+export const fakeUnclaimedId = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"
+
+/** The URL the fake's unclaimed server is seeded at; with `--fake`, `claim` maps it to its loopback URL. */
+export const fakeUnclaimedUrl = "http://192.0.2.77:32400"
+
+/** The devices of the fake's account. */
+export const fakeDevices: ReadonlyArray<DeviceSeed> = [
+  { name: "Living Room TV", product: "Plex for Android (TV)", platform: "Android" },
+  { name: "Old Phone", product: "Plex for iOS", platform: "iOS" }
+]
+
+/** The other accounts of the fake: the home's users. */
+export const fakeHomeAccounts: ReadonlyArray<AccountSeed> = [
+  { username: "kids", title: "Kids", managed: true, homePin: fakeHomePin },
+  { username: "bob", title: "Bob" }
+]
+
+/**
+ * The store key naming the home user a `--fake` session switched to: the
+ * fake starts afresh on every run, and the saved token must be seeded on
+ * that user's account, not the admin's.
+ */
+export const fakeUserKey = "effect-plex-auth/fake/home-user"
+
+/**
+ * The fake's accounts: the default account (seeded with the token a previous
+ * `--fake` run saved, and under the `two-factor` scenario with a code) and
+ * the home's users, with the saved token moved to the home user `savedUser`
+ * when a previous run switched to one.
+ */
+export const fakeAccounts = (options: {
+  readonly savedToken?: string | undefined
+  readonly savedUser?: string | undefined
+  readonly twoFactor: boolean
+}): ReadonlyArray<AccountSeed> => {
+  const token =
+    options.savedToken !== undefined && options.savedToken.length > 0 ? options.savedToken : undefined
+  const admin: AccountSeed = {
+    ...(options.twoFactor ? { twoFactorCode: fakeTwoFactorCode } : {}),
+    devices: fakeDevices
+  }
+  const switched = fakeHomeAccounts.find((account) => account.username === options.savedUser)
+  if (token === undefined) return [admin, ...fakeHomeAccounts]
+  if (switched === undefined) return [{ ...admin, token }, ...fakeHomeAccounts]
+  return [
+    admin,
+    ...fakeHomeAccounts.map((account) => (account === switched ? { ...account, token } : account))
+  ]
+}
+
+/** The home (the first account is its admin). */
+export const fakeHomes: ReadonlyArray<HomeSeed> = [{ members: ["kids", "bob"] }]
+
+/** The fake's servers: the default one, and an unclaimed one. */
+export const fakeServers: ReadonlyArray<ServerSeed> = [
+  {},
+  {
+    clientIdentifier: fakeUnclaimedId,
+    name: "New Server",
+    claimed: false,
+    connections: [{ uri: fakeUnclaimedUrl, local: true }]
+  }
+]
+
+/**
+ * The client identifier of the fake's server seeded at `url`: with `--fake`,
+ * a command given one of these URLs uses the server's loopback URL instead.
+ */
+export const fakeSeededServer = (url: string): string | undefined => {
+  const at = url.replace(/\/+$/, "")
+  return at === defaults.serverUrl ? defaults.serverId : at === fakeUnclaimedUrl ? fakeUnclaimedId : undefined
+}
+
+/**
+ * What to keep under {@link fakeUserKey} after `home switch` under `--fake`:
+ * the switched-to account's username, or a managed user's title (it has no
+ * username), lower-cased as the fake's seed names it.
+ */
+export const fakeSwitchedUser = (
+  username: string | undefined,
+  user: { readonly title: string; readonly restricted: boolean }
+): string => ((username ?? "") === "" && user.restricted ? user.title.toLowerCase() : (username ?? ""))

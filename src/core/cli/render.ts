@@ -1,0 +1,399 @@
+/**
+ * What the `plex-auth` CLI of both editions prints on success, and the
+ * checks it makes of its command line: plain functions over the library's
+ * data (the same fields in both editions), with no Effect and no Node
+ * built-in. The Effect 3 CLI (src/bin) and the Effect 4 one
+ * (effect4/src/bin) only run the commands and hand the results here, so
+ * their text, `--json` documents and messages cannot drift apart.
+ *
+ * @internal
+ */
+import { type AttemptLike, attemptJson, attemptLine, neutralise, originOf } from "./failure.js"
+
+// ---------------------------------------------------------------------------
+// Terminal text
+// ---------------------------------------------------------------------------
+
+/** Whether text for `stream` may carry colour: a terminal, and `NO_COLOR` unset or empty (https://no-color.org). */
+export const colourAllowed = (
+  stream: { readonly isTTY?: boolean | undefined },
+  env: Readonly<Record<string, string | undefined>>
+): boolean => Boolean(stream.isTTY) && (env["NO_COLOR"] === undefined || env["NO_COLOR"] === "")
+
+const sgr = /\x1b\[[0-9;]*m/g
+const csi = /\x1b\[[0-9;?]*[ -/]*[@-~]/g
+
+/** `text` without colour codes (SGR); without any terminal control sequence when `stream` is not a terminal. */
+export const plain = (text: string, stream: { readonly isTTY?: boolean | undefined }): string =>
+  stream.isTTY ? text.replace(sgr, "") : text.replace(csi, "")
+
+/** The spinner's frames while the CLI waits (on a terminal). */
+export const spinnerFrames: ReadonlyArray<string> = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+
+/** What the CLI shows while it waits: a spinner frame on a terminal, else the label once on its own line. */
+export const progressText = (label: string, frame: number | undefined, seconds: number): string =>
+  frame === undefined
+    ? `${label}...\n`
+    : `\r\x1b[K${spinnerFrames[frame % spinnerFrames.length]} ${label} ${seconds}s`
+
+/** Rows of columns for a human: each cell neutralised (it comes from plex.tv), then padded. */
+export const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const cells = rows.map((row) => row.map(neutralise))
+  const widths: Array<number> = []
+  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd()
+    )
+    .join("\n")
+}
+
+// ---------------------------------------------------------------------------
+// The command line
+// ---------------------------------------------------------------------------
+
+/** What `plex-auth` alone says. */
+export const missingCommandMessage = "Missing command: run `plex-auth --help` to see them."
+
+/** Why `login`'s options do not go together, or undefined. */
+export const loginOptionsProblem = (options: {
+  readonly password: boolean
+  readonly login: boolean
+  readonly linkCode: boolean
+  readonly noRememberMe: boolean
+}): string | undefined => {
+  if (!options.password && options.login) return "--login goes with --password."
+  if (!options.password && options.noRememberMe) {
+    return "--no-remember-me goes with --password (a PIN login has no such choice)."
+  }
+  if (options.password && options.linkCode) return "--link-code goes with a PIN login, not --password."
+  return undefined
+}
+
+/** A server given as a URL (`token transient --server`), rather than by name. */
+export const isUrl = (text: string): boolean => /^https?:\/\//i.test(text.trim())
+
+/** A Plex Home PIN as typed: four digits (spaces around them ignored). */
+export const homePinValid = (value: string): boolean => /^\s*\d{4}\s*$/.test(value)
+
+/**
+ * Behaviours of the embedded fake for trying out and testing failures, from
+ * the `PLEX_AUTH_FAKE` environment variable (comma-separated), honoured only
+ * with `--fake`.
+ */
+export type FakeScenario = "expire-pin" | "two-factor" | "revoke-token" | "offline"
+
+/** The known scenarios. */
+export const scenarioNames: ReadonlyArray<FakeScenario> = [
+  "expire-pin",
+  "two-factor",
+  "revoke-token",
+  "offline"
+]
+
+/** `PLEX_AUTH_FAKE` read: the scenarios, or the usage message naming the unknown ones. */
+export const parseScenarios = (
+  raw: string
+): { readonly scenarios: ReadonlySet<FakeScenario> } | { readonly error: string } => {
+  const names = raw
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0)
+  const unknown = names.filter((name) => !(scenarioNames as ReadonlyArray<string>).includes(name))
+  return unknown.length > 0
+    ? {
+        error: `Unknown PLEX_AUTH_FAKE scenario ${unknown.join(", ")} (known: ${scenarioNames.join(", ")}).`
+      }
+    : { scenarios: new Set(names as ReadonlyArray<FakeScenario>) }
+}
+
+// ---------------------------------------------------------------------------
+// login, logout
+// ---------------------------------------------------------------------------
+
+/** What `login` did with the token that was saved before it (`previous` in its JSON). */
+export type Previous = "none" | "invalid" | "kept" | "revoked" | "revoke-failed" | "same"
+
+/** What `login` prints once signed in. */
+export const loggedInText = (
+  account: string | undefined,
+  file: string,
+  previous: Previous
+): ReadonlyArray<string> => [
+  `Logged in${account !== undefined ? ` as ${account}` : ""}. The token is saved in ${file}.`,
+  ...(previous === "revoked" ? ["The old token is revoked."] : []),
+  ...(previous === "kept" ? ["The old token is still valid (it is no longer saved)."] : [])
+]
+
+/** What `logout` says, for what it did. */
+export const logoutText = (result: {
+  readonly revoked: boolean
+  readonly forgotten: boolean
+  readonly local: boolean
+}): string =>
+  !result.forgotten
+    ? "Not logged in: nothing to do."
+    : result.local
+      ? "Forgot the saved token (it was not revoked)."
+      : result.revoked
+        ? "Signed out: the token is revoked and forgotten."
+        : "The saved token was already invalid; forgot it."
+
+/** `logout`'s message when plex.tv could not revoke the token. */
+export const logoutFailedMessage = (message: string): string =>
+  `${message} The token is still saved: try again, or use \`plex-auth logout --local\`.`
+
+// ---------------------------------------------------------------------------
+// servers
+// ---------------------------------------------------------------------------
+
+type Attempt = AttemptLike
+
+/** A server of the account and how connecting to it went. */
+export interface ServerResult {
+  readonly server: { readonly name: string; readonly clientIdentifier: string; readonly owned: boolean }
+  readonly connected:
+    | {
+        readonly uri: string
+        readonly candidate: { readonly location: string; readonly protocol: string }
+        readonly elapsedMillis: number
+        readonly attempts: ReadonlyArray<Attempt>
+      }
+    | undefined
+  /** Why no connection was chosen: the error's tag, its attempts, and the CLI's failure for it. */
+  readonly error:
+    | {
+        readonly kind: string
+        readonly attempts: ReadonlyArray<Attempt>
+        readonly exitCode: number
+        readonly message: string
+      }
+    | undefined
+}
+
+/** One server as `servers --json` prints it. */
+export const serverJson = ({ connected, error, server }: ServerResult) => ({
+  name: server.name,
+  clientIdentifier: server.clientIdentifier,
+  owned: server.owned,
+  connection:
+    connected === undefined
+      ? null
+      : {
+          uri: connected.uri,
+          location: connected.candidate.location,
+          protocol: connected.candidate.protocol,
+          elapsedMillis: connected.elapsedMillis
+        },
+  attempts: (connected?.attempts ?? error?.attempts ?? []).map(attemptJson),
+  error: error === undefined ? null : { kind: error.kind, exitCode: error.exitCode, message: error.message }
+})
+
+/** One server as `servers` prints it: its name, the connection chosen, each probe. */
+export const serverText = ({ connected, error, server }: ServerResult): string => {
+  const head = neutralise(
+    `${server.name || "(unnamed)"}  ${server.clientIdentifier}${server.owned ? "  owned" : "  shared"}`
+  )
+  if (connected !== undefined) {
+    return [
+      head,
+      neutralise(
+        `  connection: ${connected.uri} (${connected.candidate.location}, ${connected.candidate.protocol}), chosen in ${connected.elapsedMillis} ms`
+      ),
+      ...connected.attempts.map((attempt) => attemptLine(attempt, attempt.uri === connected.uri))
+    ].join("\n")
+  }
+  if (error === undefined) return head
+  return error.kind === "NoReachableConnection"
+    ? [
+        head,
+        error.attempts.length === 0 ? "  no usable connection" : "  no connection answered",
+        ...error.attempts.map((attempt) => attemptLine(attempt, false))
+      ].join("\n")
+    : `${head}\n  ${neutralise(error.message)}`
+}
+
+/** `servers`' progress line. */
+export const probingLabel = (count: number): string =>
+  `Probing the connections of ${count} server${count === 1 ? "" : "s"}`
+
+// ---------------------------------------------------------------------------
+// home, home switch
+// ---------------------------------------------------------------------------
+
+/** The fields of a Plex Home user the CLI prints (both editions' `Home.HomeUser` have them). */
+export interface HomeUserLike {
+  readonly id: number
+  readonly uuid: string
+  readonly title: string
+  readonly username?: string | undefined
+  readonly email?: string | undefined
+  readonly admin: boolean
+  readonly restricted: boolean
+  readonly protected: boolean
+  readonly guest: boolean
+}
+
+/** A Plex Home user under `--json` (docs/cli.md, "Output for scripts"). */
+export const homeUserJson = (user: HomeUserLike) => ({
+  id: user.id,
+  uuid: user.uuid,
+  title: user.title,
+  username: user.username ?? null,
+  email: user.email ?? null,
+  admin: user.admin,
+  restricted: user.restricted,
+  protected: user.protected,
+  guest: user.guest
+})
+
+const homeFlags = (user: HomeUserLike): string =>
+  [
+    user.admin ? "admin" : undefined,
+    user.restricted ? "managed" : undefined,
+    user.protected ? "PIN" : undefined
+  ]
+    .filter((flag) => flag !== undefined)
+    .join(", ")
+
+/** `home`'s table: title, id, and admin / managed / PIN. */
+export const homeText = (users: ReadonlyArray<HomeUserLike>): string =>
+  table(users.map((user) => [user.title, String(user.id), homeFlags(user)]))
+
+/** The question `home switch` asks for a user's PIN. */
+export const homePinQuestion = (title: string): string => `PIN for ${neutralise(title)}`
+
+/** What `home switch` prints (the token is saved, never printed). */
+export const switchedText = (title: string, file: string): string =>
+  `Switched to ${neutralise(title)}. Its token is saved in ${file}.`
+
+// ---------------------------------------------------------------------------
+// claim, devices
+// ---------------------------------------------------------------------------
+
+/** What `claim` prints. */
+export const claimedText = (machineIdentifier: string, url: string): string =>
+  `Claimed the server ${neutralise(machineIdentifier)} at ${originOf(url)}.`
+
+/** The fields of an authorized device `devices` prints. */
+interface DeviceLike {
+  readonly id: number
+  readonly name: string
+  readonly product?: string | undefined
+  readonly lastSeenAt?: number | undefined
+}
+
+/** `last seen <date>` for a human; nothing when plex.tv gave no time, or one no date can hold. */
+export const lastSeen = (seconds: number | undefined): string => {
+  if (seconds === undefined) return ""
+  const date = new Date(seconds * 1000)
+  return Number.isNaN(date.getTime()) ? "" : `last seen ${date.toISOString().slice(0, 10)}`
+}
+
+/** `devices`' table: id, name, product, last seen. */
+export const devicesText = (devices: ReadonlyArray<DeviceLike>): string =>
+  devices.length === 0
+    ? "No authorized devices."
+    : table(devices.map((d) => [String(d.id), d.name, d.product ?? "", lastSeen(d.lastSeenAt)]))
+
+/** `devices revoke` of an id the account does not have. */
+export const noSuchDeviceMessage = (id: number): string =>
+  `The account has no device ${id} (see \`plex-auth devices\`).`
+
+/** What `devices revoke` prints. */
+export const revokedText = (id: number): string => `Revoked device ${id}: it is signed out.`
+
+// ---------------------------------------------------------------------------
+// fake-server
+// ---------------------------------------------------------------------------
+
+/** What `fake-server` prints about the fake it runs (its `--json` document). */
+export interface FakeServerDetails {
+  readonly plexTvUrl: string
+  readonly serverUrl: string
+  readonly urls: ReadonlyArray<string>
+  readonly login: string
+  readonly password: string
+  readonly token: string
+  readonly serverId: string
+  readonly serverName: string
+  /** null when PINs are never approved (`PLEX_AUTH_FAKE=expire-pin`). */
+  readonly approvePinsAfterSeconds: number | null
+}
+
+/**
+ * `fake-server`'s text: environment lines a program (in any language) can
+ * take on stdout (the fake's own credentials, no real secret), and notes for
+ * the human on stderr.
+ */
+export const fakeServerText = (details: FakeServerDetails) => ({
+  stdout: [
+    `PLEX_TV_URL=${details.plexTvUrl}`,
+    `PLEX_SERVER_URL=${details.serverUrl}`,
+    `PLEX_TOKEN=${details.token}`,
+    `PLEX_LOGIN=${details.login}`,
+    `PLEX_PASSWORD=${details.password}`
+  ].join("\n"),
+  stderr: [
+    "",
+    `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
+    details.approvePinsAfterSeconds === null
+      ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
+      : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,
+    "It keeps its state in memory until it stops: press Ctrl-C to stop it."
+  ].join("\n")
+})
+
+// ---------------------------------------------------------------------------
+// Global options given twice
+// ---------------------------------------------------------------------------
+
+const globalBooleans: ReadonlyArray<string> = ["--fake", "--json"]
+const globalValues: ReadonlyArray<string> = ["--config-dir", "--plex-tv"]
+
+/**
+ * The command line with each global option once: the global options may
+ * stand before the command's name and after it (`plex-auth --fake whoami
+ * --fake`), and a CLI parser that accepts them once each is handed them
+ * once. A value option given twice with different values is an error
+ * (returned as its message), as in the Effect 3 CLI.
+ */
+export const onceEachGlobal = (
+  argv: ReadonlyArray<string>
+): { readonly args: ReadonlyArray<string> } | { readonly error: string } => {
+  const args: Array<string> = []
+  const values = new Map<string, string>()
+  const booleans = new Set<string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === "--") {
+      args.push(...argv.slice(i))
+      break
+    }
+    if (globalBooleans.includes(arg)) {
+      if (!booleans.has(arg)) args.push(arg)
+      booleans.add(arg)
+      continue
+    }
+    const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
+    if (!globalValues.includes(name)) {
+      args.push(arg)
+      continue
+    }
+    const value = inline ?? argv[i + 1]
+    if (inline === undefined) i++
+    if (value === undefined) {
+      args.push(arg)
+      continue
+    }
+    const before = values.get(name)
+    if (before === undefined) {
+      values.set(name, value)
+      args.push(name, value)
+    } else if (before !== value) return { error: `${name} was given twice, with different values.` }
+  }
+  return { args }
+}

@@ -1,0 +1,81 @@
+/**
+ * What both editions' `plex-auth` CLIs print and check (src/core/cli), as
+ * plain functions: the pieces the CLIs' own tests cannot reach easily.
+ */
+import { assert, describe, it } from "vitest"
+import * as FakeSeed from "../../src/core/cli/fakeSeed.js"
+import * as Failure from "../../src/core/cli/failure.js"
+import * as Render from "../../src/core/cli/render.js"
+
+describe("core/cli", () => {
+  it("onceEachGlobal: a global option before and after the command is passed once; different values are refused", () => {
+    assert.deepStrictEqual(Render.onceEachGlobal(["--fake", "whoami", "--fake", "--json", "--json"]), {
+      args: ["--fake", "whoami", "--json"]
+    })
+    assert.deepStrictEqual(Render.onceEachGlobal(["--config-dir", "a", "whoami", "--config-dir=a"]), {
+      args: ["--config-dir", "a", "whoami"]
+    })
+    assert.deepStrictEqual(Render.onceEachGlobal(["--plex-tv=http://x", "whoami", "--plex-tv", "http://y"]), {
+      error: "--plex-tv was given twice, with different values."
+    })
+    // After `--`, nothing is touched.
+    assert.deepStrictEqual(Render.onceEachGlobal(["--json", "--", "--json"]), {
+      args: ["--json", "--", "--json"]
+    })
+    // Other options' values are left alone, even when they look like a global option's name.
+    assert.deepStrictEqual(Render.onceEachGlobal(["home", "switch", "Kids", "--json"]), {
+      args: ["home", "switch", "Kids", "--json"]
+    })
+  })
+
+  it("parseScenarios names the unknown PLEX_AUTH_FAKE scenarios", () => {
+    assert.deepStrictEqual(Render.parseScenarios(" offline, two-factor ,"), {
+      scenarios: new Set<Render.FakeScenario>(["offline", "two-factor"])
+    })
+    assert.deepStrictEqual(Render.parseScenarios("offline,bogus"), {
+      error: "Unknown PLEX_AUTH_FAKE scenario bogus (known: expire-pin, two-factor, revoke-token, offline)."
+    })
+  })
+
+  it("table pads every column but the last, neutralising each cell; devicesText adds the last-seen date", () => {
+    assert.strictEqual(
+      Render.table([
+        ["a", "1", "x"],
+        ["long\x1b", "22", ""]
+      ]),
+      "a         1   x\nlong\\x1b  22"
+    )
+    assert.strictEqual(Render.devicesText([]), "No authorized devices.")
+    assert.strictEqual(
+      Render.devicesText([{ id: 7, name: "TV", product: "Plex", lastSeenAt: 1_735_689_600 }]),
+      "7  TV  Plex  last seen 2025-01-01"
+    )
+  })
+
+  it("the Home errors have their own messages and exit codes", () => {
+    assert.deepStrictEqual(Failure.failureOf({ _tag: "InvalidHomePin", message: "", user: "Kids" }), {
+      message: 'The PIN for "Kids" was not accepted.',
+      exitCode: Failure.ExitCode.Unauthorized
+    })
+    assert.deepStrictEqual(
+      Failure.failureOf({ _tag: "HomeUserNotFound", message: "", user: "Zed", available: ["alice", "Kids"] }),
+      {
+        message: 'The Plex Home has no user "Zed" (it has: "alice", "Kids").',
+        exitCode: Failure.ExitCode.Generic
+      }
+    )
+    assert.strictEqual(Failure.failureOf({ _tag: "HomePinRequired", message: "", user: "Kids" }).exitCode, 3)
+  })
+
+  it("the fake's seed: a saved token goes to the admin, or to the home user a previous run switched to", () => {
+    const [admin, kids] = FakeSeed.fakeAccounts({ savedToken: "t0k3n", twoFactor: false })
+    assert.strictEqual(admin?.token, "t0k3n")
+    assert.isUndefined(kids?.token)
+    const switched = FakeSeed.fakeAccounts({ savedToken: "t0k3n", savedUser: "kids", twoFactor: true })
+    assert.isUndefined(switched[0]?.token)
+    assert.strictEqual(switched[0]?.twoFactorCode, FakeSeed.fakeTwoFactorCode)
+    assert.strictEqual(switched[1]?.token, "t0k3n")
+    assert.strictEqual(FakeSeed.fakeSeededServer("http://192.0.2.77:32400/"), FakeSeed.fakeUnclaimedId)
+    assert.strictEqual(FakeSeed.fakeSwitchedUser(undefined, { title: "Kids", restricted: true }), "kids")
+  })
+})
