@@ -5,9 +5,16 @@
  * sent as `"1029"` or a null message must not hide the two-factor prompt.
  * Plain functions, shared by both editions.
  *
+ * plex.tv answers a request that does not ask for JSON (and its legacy
+ * routes, always) with the same entries in XML:
+ * `<errors><error code="1001" message="User could not be authenticated" status="401"/></errors>`,
+ * or the older `<errors><error>Invalid authentication token.</error></errors>`;
+ * both are read.
+ *
  * @internal
  */
 import { isJson } from "./policy.js"
+import { parse, XmlError, type XmlElement } from "./xml.js"
 
 /** One entry of a Plex error body, as read. */
 export interface ErrorEntry {
@@ -35,6 +42,7 @@ const str = (u: unknown): string | undefined =>
  * are not objects are dropped, fields of another shape are absent.
  */
 export const errorEntries = (contentType: string | undefined, text: string): ReadonlyArray<ErrorEntry> => {
+  if (isXmlType(contentType)) return xmlEntries(text)
   if (!isJson(contentType)) return []
   let body: unknown
   try {
@@ -50,6 +58,31 @@ export const errorEntries = (contentType: string | undefined, text: string): Rea
     const code = num(e["code"])
     const message = str(e["message"])
     const status = num(e["status"])
+    if (code !== undefined) entry.code = code
+    if (message !== undefined) entry.message = message
+    if (status !== undefined) entry.status = status
+    return entry
+  })
+}
+
+const isXmlType = (contentType: string | undefined): boolean =>
+  contentType !== undefined && /^(application|text)\/([\w.+-]*\+)?xml\b/i.test(contentType.trim())
+
+/** The entries of an XML error body: `<errors><error .../></errors>` or a lone `<error .../>`. */
+const xmlEntries = (text: string): ReadonlyArray<ErrorEntry> => {
+  const root = parse(text)
+  if (root instanceof XmlError) return []
+  const list: ReadonlyArray<XmlElement> =
+    root.name === "errors"
+      ? root.children.filter((e) => e.name === "error")
+      : root.name === "error"
+        ? [root]
+        : []
+  return list.map((e) => {
+    const entry: { code?: number; message?: string; status?: number } = {}
+    const code = num(e.attributes["code"])
+    const message = e.attributes["message"] ?? (e.text.trim() === "" ? undefined : e.text.trim())
+    const status = num(e.attributes["status"])
     if (code !== undefined) entry.code = code
     if (message !== undefined) entry.message = message
     if (status !== undefined) entry.status = status

@@ -13,7 +13,13 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
-import { decodeFailureDetail, jsonBody, transportFailure, unexpectedStatusDetail } from "../core/answer.js"
+import {
+  type BodyFormat,
+  decodeFailureDetail,
+  payloadBody,
+  transportFailure,
+  unexpectedStatusDetail
+} from "../core/answer.js"
 import { errorEntries } from "../core/errorCodes.js"
 import { CrossOrigin } from "../core/fetchGuard.js"
 import { classify, neverSent, parseRetryAfter } from "../core/policy.js"
@@ -159,7 +165,11 @@ export const refused = (
 
 /** The decoded success of a 2xx answer, or why it cannot be used. */
 export const decoded = <A>(
-  spec: { readonly schema: L.Lenient<A>; readonly noContent?: boolean | undefined },
+  spec: {
+    readonly schema: L.Lenient<A>
+    readonly noContent?: boolean | undefined
+    readonly format?: BodyFormat | undefined
+  },
   ctx: Context,
   status: number,
   headers: Headers.Headers,
@@ -169,7 +179,7 @@ export const decoded = <A>(
   if (spec.noContent) return { value: undefined as A, status, headers, contentType }
   const unusable = (reason: "ContentType" | "Decode", detail: string) =>
     new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
-  const body = jsonBody(contentType, text)
+  const body = payloadBody(contentType, text, spec.format)
   if (!("json" in body)) return unusable(body.reason, body.detail)
   const json = body.json
   const value = L.decodePlain(spec.schema, json)

@@ -27,6 +27,7 @@ import type * as Redacted from "effect/Redacted"
 import { ClientIdentity } from "../ClientIdentity.js"
 import * as Errors from "../PlexError.js"
 import type * as L from "./lenient.js"
+import { acceptFor, type BodyFormat } from "../core/answer.js"
 import { mayRetry } from "../core/policy.js"
 import {
   type Context,
@@ -71,6 +72,18 @@ export interface Spec<A> {
   /** The body, built with {@link form} or {@link json}. */
   readonly body?: Body | undefined
   readonly schema: L.Lenient<A>
+  /**
+   * What the answer is read as (default `"json"`): `"xml"` for plex.tv's
+   * legacy routes, which answer XML whatever is asked (`core/answer.ts`'s
+   * `BodyFormat`); the request's `Accept` says so. A JSON answer is read too.
+   */
+  readonly format?: BodyFormat | undefined
+  /**
+   * Headers set over the client identity's for this endpoint only (never
+   * `X-Plex-Token`): e.g. `X-Plex-Product: Plex SSO` on the PIN link, as
+   * python-plexapi and @ctrl/plex send it.
+   */
+  readonly headers?: Readonly<Record<string, string>> | undefined
   /**
    * The path as spans show it, when the real one holds something that must
    * not be exported (a PIN id: with the client identifier it fetches the
@@ -162,7 +175,11 @@ export const execute = <S extends Spec<any>>(
     const limit = yield* MaxBodyBytes
     // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
     const secrets: Array<string> = []
-    const headers: Record<string, string> = { ...(yield* ClientIdentity).headers, accept: "application/json" }
+    const headers: Record<string, string> = {
+      ...(yield* ClientIdentity).headers,
+      ...spec.headers,
+      accept: acceptFor(spec.format)
+    }
     if (Option.isSome(token)) headers["x-plex-token"] = reveal(token.value, secrets) as string
     const query = reveal(spec.urlParams, secrets) as Array<[string, string]> | undefined
     const secretQuery =

@@ -25,6 +25,11 @@ describe("core/home", () => {
     assert.strictEqual(Home.pinField, "pin")
   })
 
+  it("the switch's PIN is a query parameter, as python-plexapi and @ctrl/plex send it; none without one", () => {
+    assert.deepStrictEqual(Home.switchQuery("1234"), [["pin", "1234"]])
+    assert.deepStrictEqual(Home.switchQuery(undefined), [])
+  })
+
   it("finds a user by id, uuid, exact title/username/email, then ignoring case", () => {
     assert.strictEqual(Home.findUser(home, 2)?.title, "Kids")
     assert.strictEqual(Home.findUser(home, " u-bob ")?.id, 3)
@@ -111,7 +116,9 @@ describe("core/access", () => {
     assert.strictEqual(Access.machineIdentifier(" abc-DEF_123 "), "abc-DEF_123")
     for (const bad of ["../x", "a b", "", 12, undefined]) assert.isUndefined(Access.machineIdentifier(bad))
     assert.strictEqual(Access.sharedServersPath("m1"), "/api/servers/m1/shared_servers")
-    assert.strictEqual(Access.friendsPath, "/api/users")
+    // The legacy routes, as python-plexapi and @ctrl/plex call them (trailing slash included), answer XML.
+    assert.strictEqual(Access.friendsPath, "/api/users/")
+    assert.strictEqual(Access.legacyFormat, "xml")
   })
 
   it("the owner's friends and home users with access (not a pending invitation), and the owner's answer", () => {
@@ -152,8 +159,11 @@ describe("core/claim and core/devices", () => {
   })
 
   it("devices: the routes, positive integer ids; link: the route, codes of letters and digits", () => {
-    assert.strictEqual(Devices.devicesPath, "/devices.json")
-    assert.strictEqual(Devices.revokePath(42), "/devices/42.json")
+    // python-plexapi `MyPlexDevice.key` / `delete`, @ctrl/plex `MyPlexDevice.key` / `delete`: the XML routes.
+    assert.strictEqual(Devices.devicesPath, "/devices.xml")
+    assert.strictEqual(Devices.devicesFormat, "xml")
+    assert.strictEqual(Devices.revokePath(42), "/devices/42.xml")
+    assert.deepStrictEqual(Devices.linkHeaders, { "X-Plex-Product": "Plex SSO" })
     assert.isUndefined(Devices.deviceIdProblem(42))
     for (const bad of [0, -1, 1.5, Number.NaN, "42"]) assert.isDefined(Devices.deviceIdProblem(bad))
     assert.strictEqual(Devices.linkPath, "/api/v2/pins/link")

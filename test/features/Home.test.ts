@@ -49,12 +49,17 @@ describe("Home over loopback", () => {
       const me = yield* onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(switched.layer))
       assert.strictEqual(me.id, kids.id)
       assert.isTrue(yield* loopback.fake.isTokenValid(switched.token))
-      // The PIN went in the form body, never in the URL, and the record keeps it redacted.
+      // The PIN went as the query parameter `pin` (python-plexapi and @ctrl/plex `switchHomeUser`), no body;
+      // the fake's record keeps it a secret.
       const requests = yield* loopback.fake.requests
       const sent = requests.find((r) => r.route === "switchHomeUser")!
       assert.strictEqual(sent.path, `/api/v2/home/users/${kids.uuid}/switch`)
-      assert.deepStrictEqual(Object.keys(sent.query), [])
-      assert.strictEqual(sent.form?.["pin"], KIDS_PIN)
+      assert.deepStrictEqual(Object.keys(sent.query), ["pin"])
+      const recorded = sent.query["pin"]!
+      assert.isTrue(Redacted.isRedacted(recorded))
+      assert.strictEqual(Redacted.isRedacted(recorded) ? Redacted.value(recorded) : recorded, KIDS_PIN)
+      assert.isUndefined(sent.form)
+      assert.notInclude(JSON.stringify(requests), KIDS_PIN)
       assert.notInclude(JSON.stringify(switched), Redacted.value(switched.token))
     }).pipe(Effect.provide(TestLive()))
   )
@@ -79,6 +84,12 @@ describe("Home over loopback", () => {
       if (wrong._tag === "InvalidHomePin") assert.strictEqual(wrong.status, 403)
       assert.notInclude(JSON.stringify(wrong), "0000")
       assert.notInclude(wrong.message, "0000")
+      // The fake's record keeps the wrong PIN a secret too.
+      const wrongSent = (yield* loopback.fake.requests).find((r) => r.route === "switchHomeUser")!
+      const wrongPin = wrongSent.query["pin"]!
+      assert.isTrue(Redacted.isRedacted(wrongPin))
+      assert.strictEqual(Redacted.isRedacted(wrongPin) ? Redacted.value(wrongPin) : wrongPin, "0000")
+      assert.isUndefined(wrongSent.form)
 
       const missing = yield* failure(as("alice")(Home.switchUser("Kids")))
       assert.strictEqual(missing._tag, "HomePinRequired")

@@ -12,8 +12,9 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Stream from "effect/Stream"
 import {
+  type BodyFormat,
   decodeFailureDetail,
-  jsonBody,
+  payloadBody,
   transportFailure,
   unexpectedStatusDetail
 } from "../../../src/core/answer.js"
@@ -169,7 +170,11 @@ export const refused = (
 
 /** The decoded success of a 2xx answer, or why it cannot be used. */
 export const decoded = <A>(
-  spec: { readonly schema: L.Lenient<A>; readonly noContent?: boolean | undefined },
+  spec: {
+    readonly schema: L.Lenient<A>
+    readonly noContent?: boolean | undefined
+    readonly format?: BodyFormat | undefined
+  },
   ctx: Context,
   status: number,
   headers: Headers.Headers,
@@ -179,7 +184,7 @@ export const decoded = <A>(
   if (spec.noContent) return { value: undefined as A, status, headers, contentType }
   const unusable = (reason: "ContentType" | "Decode", detail: string) =>
     new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
-  const body = jsonBody(contentType, text)
+  const body = payloadBody(contentType, text, spec.format)
   if (!("json" in body)) return unusable(body.reason, body.detail)
   const json = body.json
   const value = L.decodePlain(spec.schema, json)
