@@ -3,6 +3,8 @@ import { Effect, Exit, Redacted } from "effect"
 import { Credentials, Home, PlexAuth } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
+import { inspect } from "node:util"
+import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 import { as, KIDS_PIN, onLoopback, TestLive } from "./support.js"
 
 const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -14,6 +16,46 @@ const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   })
 
 describe("Home over loopback", () => {
+  it.scoped("the PIN (a query parameter on the wire) never shows: not in a span, a log line, an error", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const run = (pin: string | Redacted.Redacted<string>) =>
+        withCapturedLogs(withRecordedSpans(as("alice")(Home.switchUser("Kids", { pin }))))
+      const wrong = yield* run("9876")
+      const right = yield* run(Redacted.make(KIDS_PIN))
+      assert.strictEqual(wrong.exit._tag, "Success")
+      assert.strictEqual(wrong.exit._tag === "Success" ? wrong.exit.value.exit._tag : "", "Failure")
+      assert.strictEqual(right.exit._tag === "Success" ? right.exit.value.exit._tag : "", "Success")
+      const texts: Array<string> = [...wrong.lines, ...right.lines]
+      for (const observed of [wrong, right]) {
+        if (observed.exit._tag !== "Success") continue
+        const { exit, spans } = observed.exit.value
+        assert.isTrue(spans.some((span) => span.name === "Home.switchUser" && span.kind === "client"))
+        // No span carries the switch's query: its client span has `url.path`; no platform span has its `url.full`.
+        for (const span of spans) {
+          assert.notInclude(String(span.attributes.get("url.full") ?? ""), "/switch", span.name)
+        }
+        texts.push(...spans.map((span) => span.render()), inspect(exit, { depth: 10 }))
+        if (exit._tag === "Failure") {
+          const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+          assert.strictEqual(error?._tag, "InvalidHomePin")
+          texts.push(...Object.values(renderings(error)))
+        }
+      }
+      // The wire carried each PIN in the query, and the fake's records keep them Redacted.
+      const records = (yield* loopback.fake.requests).filter((r) => r.route === "switchHomeUser")
+      assert.deepStrictEqual(
+        records.map((r) => {
+          const pin = r.query["pin"]
+          return Redacted.isRedacted(pin) ? Redacted.value(pin) : `plain ${String(pin)}`
+        }),
+        ["9876", KIDS_PIN]
+      )
+      texts.push(...records.map((r) => `${JSON.stringify(r)} ${inspect(r, { depth: 10 })}`))
+      assertNoSecrets(texts, ["9876", KIDS_PIN])
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("lists the home's users: the admin, a managed user with a PIN, a member", () =>
     Effect.gen(function* () {
       const users = yield* as("alice")(Home.users())
