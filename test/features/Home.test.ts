@@ -56,6 +56,33 @@ describe("Home over loopback", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  it.scoped(
+    "a redirect to another origin drops the PIN from the query (and the token); a same-origin one is followed",
+    () =>
+      Effect.gen(function* () {
+        const plex = (yield* FakePlexServer.FakePlexServer).fake
+        yield* plex.fault("switchHomeUser", Fault.redirect({ status: 307 }), { times: 1 })
+        yield* Effect.flip(as("alice")(Home.switchUser("Kids", { pin: KIDS_PIN })))
+        const moved = (yield* plex.requests).filter((r) => r.host === "elsewhere")
+        assert.strictEqual(moved.length, 1)
+        assert.isTrue(moved[0]!.path.endsWith("/switch"))
+        assert.deepStrictEqual(Object.keys(moved[0]!.query), [])
+        assert.deepStrictEqual(
+          Object.keys(moved[0]!.headers).filter((h) => h === "x-plex-token"),
+          []
+        )
+
+        const kids = yield* plex.account("kids")
+        yield* plex.fault(
+          "switchHomeUser",
+          Fault.redirect({ status: 307, to: `/api/v2/home/users/${kids.id}/switch?pin=${KIDS_PIN}` }),
+          { times: 1 }
+        )
+        const switched = yield* as("alice")(Home.switchUser("Kids", { pin: KIDS_PIN }))
+        assert.strictEqual(switched.account.title, "Kids")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("lists the home's users: the admin, a managed user with a PIN, a member", () =>
     Effect.gen(function* () {
       const users = yield* as("alice")(Home.users())
