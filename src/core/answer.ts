@@ -7,7 +7,7 @@
  * @internal
  */
 import { isJson, isRedirect } from "./policy.js"
-import { parseToJson, XmlError } from "./xml.js"
+import { isXml, parseToJson, XmlError } from "./xml.js"
 
 const field = (value: unknown, key: string): unknown =>
   typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
@@ -57,9 +57,7 @@ export const jsonBody = (
  */
 export type BodyFormat = "json" | "xml"
 
-/** Whether a content type is XML (`application/xml`, `text/xml`, `application/…+xml`). */
-export const isXml = (contentType: string | undefined): boolean =>
-  contentType !== undefined && /^(application|text)\/([\w.+-]*\+)?xml\b/i.test(contentType.trim())
+export { isXml }
 
 /** The `Accept` header a request whose answer is read as `format` sends. */
 export const acceptFor = (format: BodyFormat | undefined): string =>

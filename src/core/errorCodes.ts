@@ -14,7 +14,7 @@
  * @internal
  */
 import { isJson } from "./policy.js"
-import { parse, XmlError, type XmlElement } from "./xml.js"
+import { isXml, parse, XmlError, type XmlElement } from "./xml.js"
 
 /** One entry of a Plex error body, as read. */
 export interface ErrorEntry {
@@ -42,7 +42,7 @@ const str = (u: unknown): string | undefined =>
  * are not objects are dropped, fields of another shape are absent.
  */
 export const errorEntries = (contentType: string | undefined, text: string): ReadonlyArray<ErrorEntry> => {
-  if (isXmlType(contentType)) return xmlEntries(text)
+  if (isXml(contentType)) return xmlEntries(text)
   if (!isJson(contentType)) return []
   let body: unknown
   try {
@@ -64,9 +64,6 @@ export const errorEntries = (contentType: string | undefined, text: string): Rea
     return entry
   })
 }
-
-const isXmlType = (contentType: string | undefined): boolean =>
-  contentType !== undefined && /^(application|text)\/([\w.+-]*\+)?xml\b/i.test(contentType.trim())
 
 /** The entries of an XML error body: `<errors><error .../></errors>` or a lone `<error .../>`. */
 const xmlEntries = (text: string): ReadonlyArray<ErrorEntry> => {

@@ -49,6 +49,10 @@ export class XmlError {
   }
 }
 
+/** Whether a content type is XML (`application/xml`, `text/xml`, `application/…+xml`). */
+export const isXml = (contentType: string | null | undefined): boolean =>
+  typeof contentType === "string" && /^(application|text)\/([\w.+-]*\+)?xml\b/i.test(contentType.trim())
+
 /** How deeply elements may nest (Plex's answers nest three or four levels). */
 export const maxDepth = 256
 
