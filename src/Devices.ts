@@ -68,7 +68,7 @@ export const list = (): Effect.Effect<
       endpoint: "getDevices",
       method: "GET",
       path: Facts.devicesPath,
-      format: Facts.devicesFormat,
+      xml: Facts.devicesAnswers,
       schema: DevicesResponse
     }),
     (success) => success.value.MediaContainer.Device
@@ -106,7 +106,9 @@ export const revoke = (
           path: Facts.revokePath(id),
           schema: L.Unknown,
           noContent: true,
-          notFound: true
+          notFound: true,
+          // Its refusal is XML too (`<errors><error .../></errors>`).
+          xml: Facts.devicesAnswers
         })
       )
     : Effect.fail(V.invalid("Devices.revoke", "id", problem))

@@ -406,7 +406,7 @@ const friendsAs = (operation: string) =>
       method: "GET",
       path: Facts.friendsPath,
       // XML only (python-plexapi `MyPlexAccount.users`, @ctrl/plex `MyPlexAccount.users`).
-      format: Facts.legacyFormat,
+      xml: Facts.legacyAnswers,
       schema: FriendsResponse
     }),
     (success) => success.value.MediaContainer.User
@@ -604,7 +604,7 @@ export const sharedTokens = (
         method: "GET",
         path: Facts.sharedServersPath(id),
         // XML only (python-plexapi `MyPlexUser.get_token`).
-        format: Facts.legacyFormat,
+        xml: Facts.legacyAnswers,
         schema: SharedServersResponse,
         notFound: true
       }),

@@ -20,13 +20,14 @@
  * @internal
  */
 import { providesServer } from "./resources.js"
+import * as Xml from "./xml.js"
 import * as D from "./decode.js"
 
 /** The owner's friends and home users, each with the servers shared with them (with the trailing `/` both references send). */
 export const friendsPath = "/api/users/"
 
-/** What {@link friendsPath} and {@link sharedServersPath} answer: XML (`answer.ts`'s `BodyFormat`). */
-export const legacyFormat = "xml" as const
+/** {@link friendsPath} and {@link sharedServersPath} answer XML: the reader their requests hand to the engine. */
+export const legacyAnswers: Xml.XmlAnswers = Xml.answers
 
 /** The signed-in account (its id tells the owner apart). */
 export const accountPath = "/api/v2/user"

@@ -15,12 +15,13 @@
  * @internal
  */
 import * as D from "./decode.js"
+import * as Xml from "./xml.js"
 
 /** The devices authorized on the account. */
 export const devicesPath = "/devices.xml"
 
-/** What {@link devicesPath} answers: XML (`answer.ts`'s `BodyFormat`). */
-export const devicesFormat = "xml" as const
+/** {@link devicesPath} and {@link revokePath} answer XML: the reader their requests hand to the engine. */
+export const devicesAnswers: Xml.XmlAnswers = Xml.answers
 
 /** Revoking the device `id`. */
 export const revokePath = (id: number): string => `/devices/${id}.xml`

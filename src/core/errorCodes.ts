@@ -9,12 +9,14 @@
  * routes, always) with the same entries in XML:
  * `<errors><error code="1001" message="User could not be authenticated" status="401"/></errors>`,
  * or the older `<errors><error>Invalid authentication token.</error></errors>`;
- * both are read.
+ * both are read by an operation that reads XML (it hands over `xml.ts`'s
+ * `answers`; the others do not bundle the XML reader).
  *
  * @internal
  */
 import { isJson } from "./policy.js"
-import { isXml, parse, XmlError, type XmlElement } from "./xml.js"
+import { isXml } from "./answer.js"
+import type { XmlAnswers } from "./xml.js"
 
 /** One entry of a Plex error body, as read. */
 export interface ErrorEntry {
@@ -41,8 +43,12 @@ const str = (u: unknown): string | undefined =>
  * with an `errors` array (a single object counts as one entry); entries that
  * are not objects are dropped, fields of another shape are absent.
  */
-export const errorEntries = (contentType: string | undefined, text: string): ReadonlyArray<ErrorEntry> => {
-  if (isXml(contentType)) return xmlEntries(text)
+export const errorEntries = (
+  contentType: string | undefined,
+  text: string,
+  xml?: XmlAnswers | undefined
+): ReadonlyArray<ErrorEntry> => {
+  if (isXml(contentType)) return xml === undefined ? [] : xml.errors(text)
   if (!isJson(contentType)) return []
   let body: unknown
   try {
@@ -58,28 +64,6 @@ export const errorEntries = (contentType: string | undefined, text: string): Rea
     const code = num(e["code"])
     const message = str(e["message"])
     const status = num(e["status"])
-    if (code !== undefined) entry.code = code
-    if (message !== undefined) entry.message = message
-    if (status !== undefined) entry.status = status
-    return entry
-  })
-}
-
-/** The entries of an XML error body: `<errors><error .../></errors>` or a lone `<error .../>`. */
-const xmlEntries = (text: string): ReadonlyArray<ErrorEntry> => {
-  const root = parse(text)
-  if (root instanceof XmlError) return []
-  const list: ReadonlyArray<XmlElement> =
-    root.name === "errors"
-      ? root.children.filter((e) => e.name === "error")
-      : root.name === "error"
-        ? [root]
-        : []
-  return list.map((e) => {
-    const entry: { code?: number; message?: string; status?: number } = {}
-    const code = num(e.attributes["code"])
-    const message = e.attributes["message"] ?? (e.text.trim() === "" ? undefined : e.text.trim())
-    const status = num(e.attributes["status"])
     if (code !== undefined) entry.code = code
     if (message !== undefined) entry.message = message
     if (status !== undefined) entry.status = status

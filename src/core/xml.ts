@@ -25,8 +25,13 @@
  * under each child element's name, the list of those children; the root
  * element is the one key of the result (`{"MediaContainer": {...}}`).
  *
+ * {@link answers} is what an operation reading such a route hands to the
+ * request engine (its `Spec`'s `xml`): the engine itself does not import
+ * this reader, so only the operations that read XML bundle it.
+ *
  * @internal
  */
+import type { ErrorEntry } from "./errorCodes.js"
 
 /** An element: its name, its attributes (values decoded), its child elements and its text. */
 export interface XmlElement {
@@ -48,10 +53,6 @@ export class XmlError {
     return `${this.reason} (at character ${this.offset})`
   }
 }
-
-/** Whether a content type is XML (`application/xml`, `text/xml`, `application/…+xml`). */
-export const isXml = (contentType: string | null | undefined): boolean =>
-  typeof contentType === "string" && /^(application|text)\/([\w.+-]*\+)?xml\b/i.test(contentType.trim())
 
 /** How deeply elements may nest (Plex's answers nest three or four levels). */
 export const maxDepth = 256
@@ -287,4 +288,54 @@ export const toJson = (root: XmlElement): Record<string, unknown> => {
 export const parseToJson = (source: string): Record<string, unknown> | XmlError => {
   const root = parse(source)
   return root instanceof XmlError ? root : toJson(root)
+}
+
+/** A number, also sent as a numeric string; otherwise absent. */
+const num = (u: string | undefined): number | undefined => {
+  const n = u === undefined || u.trim() === "" ? Number.NaN : Number(u)
+  return Number.isFinite(n) ? n : undefined
+}
+
+/**
+ * The entries of plex.tv's XML error body:
+ * `<errors><error code="1001" message="User could not be authenticated" status="401"/></errors>`,
+ * the older `<errors><error>Invalid authentication token.</error></errors>`, or a lone `<error .../>`;
+ * none for anything else.
+ */
+export const errorEntries = (text: string): ReadonlyArray<ErrorEntry> => {
+  const root = parse(text)
+  if (root instanceof XmlError) return []
+  const list: ReadonlyArray<XmlElement> =
+    root.name === "errors"
+      ? root.children.filter((e) => e.name === "error")
+      : root.name === "error"
+        ? [root]
+        : []
+  return list.map((e) => {
+    const entry: { code?: number; message?: string; status?: number } = {}
+    const attribute = (key: string) =>
+      Object.prototype.hasOwnProperty.call(e.attributes, key) ? e.attributes[key] : undefined
+    const code = num(attribute("code"))
+    const message = attribute("message") ?? (e.text.trim() === "" ? undefined : e.text.trim())
+    const status = num(attribute("status"))
+    if (code !== undefined) entry.code = code
+    if (message !== undefined) entry.message = message
+    if (status !== undefined) entry.status = status
+    return entry
+  })
+}
+
+/** How an operation reads XML answers: their bodies (to their JSON shape) and their error bodies. */
+export interface XmlAnswers {
+  readonly body: (text: string) => { readonly json: unknown } | { readonly error: XmlError }
+  readonly errors: (text: string) => ReadonlyArray<ErrorEntry>
+}
+
+/** This reader, as an operation hands it to the request engine. */
+export const answers: XmlAnswers = {
+  body: (text) => {
+    const json = parseToJson(text)
+    return json instanceof XmlError ? { error: json } : { json }
+  },
+  errors: errorEntries
 }

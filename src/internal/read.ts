@@ -13,14 +13,9 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
-import {
-  type BodyFormat,
-  decodeFailureDetail,
-  payloadBody,
-  transportFailure,
-  unexpectedStatusDetail
-} from "../core/answer.js"
+import { decodeFailureDetail, payloadBody, transportFailure, unexpectedStatusDetail } from "../core/answer.js"
 import { errorEntries } from "../core/errorCodes.js"
+import type { XmlAnswers } from "../core/xml.js"
 import { CrossOrigin } from "../core/fetchGuard.js"
 import { classify, neverSent, parseRetryAfter } from "../core/policy.js"
 import { excerpt, scrub } from "./redact.js"
@@ -130,7 +125,11 @@ const refusals = {
 
 /** The error for an answer that is not a success; `now` dates a `Retry-After`. */
 export const refused = (
-  spec: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined },
+  spec: {
+    readonly signIn?: boolean | undefined
+    readonly notFound?: boolean | undefined
+    readonly xml?: XmlAnswers | undefined
+  },
   ctx: Context,
   status: number,
   headers: Headers.Headers,
@@ -139,7 +138,7 @@ export const refused = (
 ): Errors.PlexError => {
   const contentType = headers["content-type"]
   // Plex's error entries, their messages scrubbed (a server may echo what it was sent).
-  const errors = errorEntries(contentType, text).map(
+  const errors = errorEntries(contentType, text, spec.xml).map(
     (e) =>
       new Errors.PlexErrorDetail(
         e.message === undefined ? e : { ...e, message: scrub(e.message, ctx.secrets) }
@@ -168,7 +167,7 @@ export const decoded = <A>(
   spec: {
     readonly schema: L.Lenient<A>
     readonly noContent?: boolean | undefined
-    readonly format?: BodyFormat | undefined
+    readonly xml?: XmlAnswers | undefined
   },
   ctx: Context,
   status: number,
@@ -179,7 +178,7 @@ export const decoded = <A>(
   if (spec.noContent) return { value: undefined as A, status, headers, contentType }
   const unusable = (reason: "ContentType" | "Decode", detail: string) =>
     new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
-  const body = payloadBody(contentType, text, spec.format)
+  const body = payloadBody(contentType, text, spec.xml)
   if (!("json" in body)) return unusable(body.reason, body.detail)
   const json = body.json
   const value = L.decodePlain(spec.schema, json)

@@ -27,7 +27,8 @@ import type * as Redacted from "effect/Redacted"
 import { ClientIdentity } from "../ClientIdentity.js"
 import * as Errors from "../PlexError.js"
 import type * as L from "./lenient.js"
-import { acceptFor, type BodyFormat } from "../core/answer.js"
+import { acceptFor } from "../core/answer.js"
+import type { XmlAnswers } from "../core/xml.js"
 import { mayRetry } from "../core/policy.js"
 import {
   type Context,
@@ -73,11 +74,13 @@ export interface Spec<A> {
   readonly body?: Body | undefined
   readonly schema: L.Lenient<A>
   /**
-   * What the answer is read as (default `"json"`): `"xml"` for plex.tv's
-   * legacy routes, which answer XML whatever is asked (`core/answer.ts`'s
-   * `BodyFormat`); the request's `Accept` says so. A JSON answer is read too.
+   * The XML reader (`core/xml.ts`'s `answers`) for plex.tv's legacy routes,
+   * which answer XML whatever is asked: the request then asks for
+   * `application/xml`, and an XML answer and XML error body are read (a JSON
+   * one too). Handed in by the operation, so that the others do not bundle
+   * the reader.
    */
-  readonly format?: BodyFormat | undefined
+  readonly xml?: XmlAnswers | undefined
   /**
    * Headers set over the client identity's for this endpoint only (never
    * `X-Plex-Token`): e.g. `X-Plex-Product: Plex SSO` on the PIN link, as
@@ -178,7 +181,7 @@ export const execute = <S extends Spec<any>>(
     const headers: Record<string, string> = {
       ...(yield* ClientIdentity).headers,
       ...spec.headers,
-      accept: acceptFor(spec.format)
+      accept: acceptFor(spec.xml)
     }
     if (Option.isSome(token)) headers["x-plex-token"] = reveal(token.value, secrets) as string
     const query = reveal(spec.urlParams, secrets) as Array<[string, string]> | undefined

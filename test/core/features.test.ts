@@ -11,6 +11,7 @@ import * as P from "../../src/core/decodeSchemas.js"
 import * as Devices from "../../src/core/devices.js"
 import * as Home from "../../src/core/home.js"
 import * as ServerClient from "../../src/core/serverClient.js"
+import * as Xml from "../../src/core/xml.js"
 
 describe("core/home", () => {
   const home = [
@@ -118,7 +119,7 @@ describe("core/access", () => {
     assert.strictEqual(Access.sharedServersPath("m1"), "/api/servers/m1/shared_servers")
     // The legacy routes, as python-plexapi and @ctrl/plex call them (trailing slash included), answer XML.
     assert.strictEqual(Access.friendsPath, "/api/users/")
-    assert.strictEqual(Access.legacyFormat, "xml")
+    assert.strictEqual(Access.legacyAnswers, Xml.answers)
   })
 
   it("the owner's friends and home users with access (not a pending invitation), and the owner's answer", () => {
@@ -161,7 +162,7 @@ describe("core/claim and core/devices", () => {
   it("devices: the routes, positive integer ids; link: the route, codes of letters and digits", () => {
     // python-plexapi `MyPlexDevice.key` / `delete`, @ctrl/plex `MyPlexDevice.key` / `delete`: the XML routes.
     assert.strictEqual(Devices.devicesPath, "/devices.xml")
-    assert.strictEqual(Devices.devicesFormat, "xml")
+    assert.strictEqual(Devices.devicesAnswers, Xml.answers)
     assert.strictEqual(Devices.revokePath(42), "/devices/42.xml")
     assert.deepStrictEqual(Devices.linkHeaders, { "X-Plex-Product": "Plex SSO" })
     assert.isUndefined(Devices.deviceIdProblem(42))

@@ -8,7 +8,15 @@ import { assert, describe, it } from "vitest"
 import { acceptFor, isXml, payloadBody } from "../../src/core/answer.js"
 import { errorEntries } from "../../src/core/errorCodes.js"
 import * as FakeXml from "../../src/core/fake/xml.js"
-import { maxDepth, parse, parseToJson, toJson, type XmlElement, XmlError } from "../../src/core/xml.js"
+import {
+  answers,
+  maxDepth,
+  parse,
+  parseToJson,
+  toJson,
+  type XmlElement,
+  XmlError
+} from "../../src/core/xml.js"
 
 const ok = (text: string): XmlElement => {
   const root = parse(text)
@@ -305,30 +313,25 @@ describe("core/answer: reading a legacy route's XML", () => {
     }
     for (const type of ["application/json", "text/html", "text/xmlish", undefined])
       assert.isFalse(isXml(type))
-    assert.strictEqual(acceptFor("xml"), "application/xml")
-    assert.strictEqual(acceptFor("json"), "application/json")
+    assert.strictEqual(acceptFor(answers), "application/xml")
     assert.strictEqual(acceptFor(undefined), "application/json")
   })
 
   it("an XML route reads XML to its JSON shape, JSON as JSON; anything else is a ContentType or Decode failure", () => {
     const xml = `<MediaContainer size="1"><User id="7"/></MediaContainer>`
     const shaped = { MediaContainer: { size: "1", User: [{ id: "7" }] } }
-    assert.deepStrictEqual(payloadBody("application/xml; charset=utf-8", xml, "xml"), { json: shaped })
-    assert.deepStrictEqual(payloadBody(undefined, `\n ${xml}`, "xml"), { json: shaped })
-    assert.deepStrictEqual(payloadBody("application/json", `{"a":1}`, "xml"), { json: { a: 1 } })
-    assert.deepStrictEqual(payloadBody("text/html", "<html></html>", "xml"), {
+    assert.deepStrictEqual(payloadBody("application/xml; charset=utf-8", xml, answers), { json: shaped })
+    assert.deepStrictEqual(payloadBody(undefined, `\n ${xml}`, answers), { json: shaped })
+    assert.deepStrictEqual(payloadBody("application/json", `{"a":1}`, answers), { json: { a: 1 } })
+    assert.deepStrictEqual(payloadBody("text/html", "<html></html>", answers), {
       reason: "ContentType",
       detail: "expected an XML body, got text/html"
     })
-    assert.deepStrictEqual(payloadBody("application/xml", `<MediaContainer token="abc">`, "xml"), {
+    assert.deepStrictEqual(payloadBody("application/xml", `<MediaContainer token="abc">`, answers), {
       reason: "Decode",
       detail: "the body is not valid XML: an element that is not closed (at character 28)"
     })
     // A JSON route does not take XML.
-    assert.deepStrictEqual(payloadBody("application/xml", xml, "json"), {
-      reason: "ContentType",
-      detail: "expected a JSON body, got application/xml"
-    })
     assert.deepStrictEqual(payloadBody("application/xml", xml, undefined), {
       reason: "ContentType",
       detail: "expected a JSON body, got application/xml"
@@ -337,23 +340,30 @@ describe("core/answer: reading a legacy route's XML", () => {
 })
 
 describe("core/errorCodes: XML error bodies", () => {
-  it("reads plex.tv's XML errors: attributes, the older text form, a lone <error>", () => {
+  it("an operation reading XML reads plex.tv's XML errors: attributes, the older text form, a lone <error>", () => {
     assert.deepStrictEqual(
       errorEntries(
         "application/xml; charset=utf-8",
-        `<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n  <error code="1041" message="Invalid PIN" status="403"/>\n</errors>\n`
+        `<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n  <error code="1041" message="Invalid PIN" status="403"/>\n</errors>\n`,
+        answers
       ),
       [{ code: 1041, message: "Invalid PIN", status: 403 }]
     )
     assert.deepStrictEqual(
-      errorEntries("text/xml", "<errors><error>Invalid authentication token.</error><other/></errors>"),
+      errorEntries(
+        "text/xml",
+        "<errors><error>Invalid authentication token.</error><other/></errors>",
+        answers
+      ),
       [{ message: "Invalid authentication token." }]
     )
-    assert.deepStrictEqual(errorEntries("application/xml", `<error code="x1" status="404"/>`), [
+    assert.deepStrictEqual(errorEntries("application/xml", `<error code="x1" status="404"/>`, answers), [
       { status: 404 }
     ])
-    assert.deepStrictEqual(errorEntries("application/xml", "<MediaContainer/>"), [])
-    assert.deepStrictEqual(errorEntries("application/xml", "<errors><error"), [])
-    assert.deepStrictEqual(errorEntries("text/html", "<errors><error code='1'/></errors>"), [])
+    assert.deepStrictEqual(errorEntries("application/xml", "<MediaContainer/>", answers), [])
+    assert.deepStrictEqual(errorEntries("application/xml", "<errors><error", answers), [])
+    assert.deepStrictEqual(errorEntries("text/html", "<errors><error code='1'/></errors>", answers), [])
+    // An operation that reads JSON does not read an XML error body (and does not bundle the reader).
+    assert.deepStrictEqual(errorEntries("application/xml", `<errors><error code="1001"/></errors>`), [])
   })
 })

@@ -12,13 +12,13 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Stream from "effect/Stream"
 import {
-  type BodyFormat,
   decodeFailureDetail,
   payloadBody,
   transportFailure,
   unexpectedStatusDetail
 } from "../../../src/core/answer.js"
 import { errorEntries } from "../../../src/core/errorCodes.js"
+import type { XmlAnswers } from "../../../src/core/xml.js"
 import { CrossOrigin } from "../../../src/core/fetchGuard.js"
 import { classify, neverSent, parseRetryAfter } from "../../../src/core/policy.js"
 import * as Errors from "../PlexError.js"
@@ -135,7 +135,11 @@ const refusals = {
 
 /** The error for an answer that is not a success; `now` dates a `Retry-After`. */
 export const refused = (
-  spec: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined },
+  spec: {
+    readonly signIn?: boolean | undefined
+    readonly notFound?: boolean | undefined
+    readonly xml?: XmlAnswers | undefined
+  },
   ctx: Context,
   status: number,
   headers: Headers.Headers,
@@ -144,7 +148,7 @@ export const refused = (
 ): Errors.PlexError => {
   const contentType = headers["content-type"]
   // Plex's error entries, their messages scrubbed (a server may echo what it was sent).
-  const errors = errorEntries(contentType, text).map(
+  const errors = errorEntries(contentType, text, spec.xml).map(
     (e) =>
       new Errors.PlexErrorDetail(
         e.message === undefined ? e : { ...e, message: scrub(e.message, ctx.secrets) }
@@ -173,7 +177,7 @@ export const decoded = <A>(
   spec: {
     readonly schema: L.Lenient<A>
     readonly noContent?: boolean | undefined
-    readonly format?: BodyFormat | undefined
+    readonly xml?: XmlAnswers | undefined
   },
   ctx: Context,
   status: number,
@@ -184,7 +188,7 @@ export const decoded = <A>(
   if (spec.noContent) return { value: undefined as A, status, headers, contentType }
   const unusable = (reason: "ContentType" | "Decode", detail: string) =>
     new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
-  const body = payloadBody(contentType, text, spec.format)
+  const body = payloadBody(contentType, text, spec.xml)
   if (!("json" in body)) return unusable(body.reason, body.detail)
   const json = body.json
   const value = L.decodePlain(spec.schema, json)

@@ -24,7 +24,8 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import { acceptFor, type BodyFormat } from "../../../src/core/answer.js"
+import { acceptFor } from "../../../src/core/answer.js"
+import type { XmlAnswers } from "../../../src/core/xml.js"
 import { mayRetry } from "../../../src/core/policy.js"
 import { ClientIdentity } from "../ClientIdentity.js"
 import { Credentials } from "../Credentials.js"
@@ -73,11 +74,13 @@ export interface Spec<A> {
   readonly body?: Body | undefined
   readonly schema: L.Lenient<A>
   /**
-   * What the answer is read as (default `"json"`): `"xml"` for plex.tv's
-   * legacy routes, which answer XML whatever is asked (`core/answer.ts`'s
-   * `BodyFormat`); the request's `Accept` says so. A JSON answer is read too.
+   * The XML reader (`core/xml.ts`'s `answers`) for plex.tv's legacy routes,
+   * which answer XML whatever is asked: the request then asks for
+   * `application/xml`, and an XML answer and XML error body are read (a JSON
+   * one too). Handed in by the operation, so that the others do not bundle
+   * the reader.
    */
-  readonly format?: BodyFormat | undefined
+  readonly xml?: XmlAnswers | undefined
   /**
    * Headers set over the client identity's for this endpoint only (never
    * `X-Plex-Token`): e.g. `X-Plex-Product: Plex SSO` on the PIN link, as
@@ -178,7 +181,7 @@ export const execute = <S extends Spec<any>>(
     const headers: Record<string, string> = {
       ...(yield* ClientIdentity).headers,
       ...spec.headers,
-      accept: acceptFor(spec.format)
+      accept: acceptFor(spec.xml)
     }
     if (Option.isSome(token)) headers["x-plex-token"] = reveal(token.value, secrets) as string
     const query = reveal(spec.urlParams, secrets) as Array<[string, string]> | undefined
