@@ -7,7 +7,6 @@
  * @internal
  */
 import { isJson, isRedirect } from "./policy.js"
-import type { XmlAnswers } from "./xml.js"
 
 const field = (value: unknown, key: string): unknown =>
   typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
@@ -45,43 +44,6 @@ export const jsonBody = (
   } catch {
     return { reason: "Decode", detail: `the body is not valid JSON (${text.length} characters)` }
   }
-}
-
-/** Whether a content type is XML (`application/xml`, `text/xml`, `application/…+xml`). */
-export const isXml = (contentType: string | null | undefined): boolean =>
-  typeof contentType === "string" && /^(application|text)\/([\w.+-]*\+)?xml\b/i.test(contentType.trim())
-
-/**
- * The `Accept` header of a request: `application/xml` for an operation that
- * reads XML (it hands over `xml.ts`'s `answers`: plex.tv's legacy routes,
- * which answer XML whatever is asked; python-plexapi `MyPlexAccount.query`
- * reads them with `ElementTree`, and @ctrl/plex `MyPlexAccount.query`, though
- * it sends `Accept: application/json` to `/api/users/`, reads the XML
- * attributes, `data.$`, xml2js gives back), `application/json` otherwise.
- */
-export const acceptFor = (xml: XmlAnswers | undefined): string =>
-  xml === undefined ? "application/json" : "application/xml"
-
-/**
- * A success's body as the JSON value it decodes from, or why it cannot be
- * read: JSON by its content type; with `xml` (an operation reading XML),
- * XML too (by its content type, or a body starting with `<` when none was
- * sent), read to its JSON shape (`{"MediaContainer": {"Device": [...]}}`,
- * attributes as strings).
- */
-export const payloadBody = (
-  contentType: string | undefined,
-  text: string,
-  xml: XmlAnswers | undefined
-): { readonly json: unknown } | { readonly reason: "ContentType" | "Decode"; readonly detail: string } => {
-  if (xml === undefined || isJson(contentType)) return jsonBody(contentType, text)
-  if (!isXml(contentType) && !(contentType === undefined && text.trimStart().startsWith("<"))) {
-    return { reason: "ContentType", detail: `expected an XML body, got ${contentType ?? "no content type"}` }
-  }
-  const read = xml.body(text)
-  return "json" in read
-    ? read
-    : { reason: "Decode", detail: `the body is not valid XML: ${read.error.message}` }
 }
 
 /** Why a body did not decode: a path and a kind, never a value. */

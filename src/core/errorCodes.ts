@@ -5,18 +5,9 @@
  * sent as `"1029"` or a null message must not hide the two-factor prompt.
  * Plain functions, shared by both editions.
  *
- * plex.tv answers a request that does not ask for JSON (and its legacy
- * routes, always) with the same entries in XML:
- * `<errors><error code="1001" message="User could not be authenticated" status="401"/></errors>`,
- * or the older `<errors><error>Invalid authentication token.</error></errors>`;
- * both are read by an operation that reads XML (it hands over `xml.ts`'s
- * `answers`; the others do not bundle the XML reader).
- *
  * @internal
  */
 import { isJson } from "./policy.js"
-import { isXml } from "./answer.js"
-import type { XmlAnswers } from "./xml.js"
 
 /** One entry of a Plex error body, as read. */
 export interface ErrorEntry {
@@ -43,12 +34,7 @@ const str = (u: unknown): string | undefined =>
  * with an `errors` array (a single object counts as one entry); entries that
  * are not objects are dropped, fields of another shape are absent.
  */
-export const errorEntries = (
-  contentType: string | undefined,
-  text: string,
-  xml?: XmlAnswers | undefined
-): ReadonlyArray<ErrorEntry> => {
-  if (isXml(contentType)) return xml === undefined ? [] : xml.errors(text)
+export const errorEntries = (contentType: string | undefined, text: string): ReadonlyArray<ErrorEntry> => {
   if (!isJson(contentType)) return []
   let body: unknown
   try {

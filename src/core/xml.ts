@@ -31,7 +31,13 @@
  *
  * @internal
  */
-import type { ErrorEntry } from "./errorCodes.js"
+import { jsonBody } from "./answer.js"
+import { type ErrorEntry, errorEntries as jsonErrorEntries } from "./errorCodes.js"
+import { isJson } from "./policy.js"
+
+/** Whether a content type is XML (`application/xml`, `text/xml`, `application/…+xml`). */
+export const isXml = (contentType: string | null | undefined): boolean =>
+  typeof contentType === "string" && /^(application|text)\/([\w.+-]*\+)?xml\b/i.test(contentType.trim())
 
 /** An element: its name, its attributes (values decoded), its child elements and its text. */
 export interface XmlElement {
@@ -325,17 +331,48 @@ export const errorEntries = (text: string): ReadonlyArray<ErrorEntry> => {
   })
 }
 
-/** How an operation reads XML answers: their bodies (to their JSON shape) and their error bodies. */
+/**
+ * How an operation reads plex.tv's legacy routes, which answer XML whatever
+ * is asked (python-plexapi `MyPlexAccount.query` reads them with
+ * `ElementTree`; @ctrl/plex `MyPlexAccount.query`, though it sends
+ * `Accept: application/json` to `/api/users/`, reads the XML attributes,
+ * `data.$`, that xml2js gives back): the `Accept` its requests send, its
+ * success bodies, and its error bodies. An operation hands it to the request
+ * engine (its `Spec`'s `xml`), which otherwise reads JSON only: the other
+ * operations do not bundle this reader.
+ */
 export interface XmlAnswers {
-  readonly body: (text: string) => { readonly json: unknown } | { readonly error: XmlError }
-  readonly errors: (text: string) => ReadonlyArray<ErrorEntry>
+  readonly accept: string
+  /**
+   * A success's body as the JSON value it decodes from, or why it cannot be
+   * read: JSON by its content type; XML by its content type (or a body
+   * starting with `<` when none was sent), read to its JSON shape
+   * ({@link toJson}).
+   */
+  readonly body: (
+    contentType: string | undefined,
+    text: string
+  ) => { readonly json: unknown } | { readonly reason: "ContentType" | "Decode"; readonly detail: string }
+  /** The entries of an error body: XML ({@link errorEntries}) or JSON (`errorCodes.ts`). */
+  readonly errors: (contentType: string | undefined, text: string) => ReadonlyArray<ErrorEntry>
 }
 
 /** This reader, as an operation hands it to the request engine. */
 export const answers: XmlAnswers = {
-  body: (text) => {
+  accept: "application/xml",
+  body: (contentType, text) => {
+    if (isJson(contentType)) return jsonBody(contentType, text)
+    if (!isXml(contentType) && !(contentType === undefined && text.trimStart().startsWith("<"))) {
+      return {
+        reason: "ContentType",
+        detail: `expected an XML body, got ${contentType ?? "no content type"}`
+      }
+    }
     const json = parseToJson(text)
-    return json instanceof XmlError ? { error: json } : { json }
+    return json instanceof XmlError
+      ? { reason: "Decode", detail: `the body is not valid XML: ${json.message}` }
+      : { json }
   },
-  errors: errorEntries
+  errors: (contentType, text) =>
+    isXml(contentType) ? errorEntries(text) : jsonErrorEntries(contentType, text)
 }

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
-import { decodeFailureDetail, payloadBody, transportFailure, unexpectedStatusDetail } from "../core/answer.js"
+import { decodeFailureDetail, jsonBody, transportFailure, unexpectedStatusDetail } from "../core/answer.js"
 import { errorEntries } from "../core/errorCodes.js"
 import type { XmlAnswers } from "../core/xml.js"
 import { CrossOrigin } from "../core/fetchGuard.js"
@@ -138,7 +138,9 @@ export const refused = (
 ): Errors.PlexError => {
   const contentType = headers["content-type"]
   // Plex's error entries, their messages scrubbed (a server may echo what it was sent).
-  const errors = errorEntries(contentType, text, spec.xml).map(
+  const errors = (
+    spec.xml === undefined ? errorEntries(contentType, text) : spec.xml.errors(contentType, text)
+  ).map(
     (e) =>
       new Errors.PlexErrorDetail(
         e.message === undefined ? e : { ...e, message: scrub(e.message, ctx.secrets) }
@@ -178,7 +180,7 @@ export const decoded = <A>(
   if (spec.noContent) return { value: undefined as A, status, headers, contentType }
   const unusable = (reason: "ContentType" | "Decode", detail: string) =>
     new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
-  const body = payloadBody(contentType, text, spec.xml)
+  const body = spec.xml === undefined ? jsonBody(contentType, text) : spec.xml.body(contentType, text)
   if (!("json" in body)) return unusable(body.reason, body.detail)
   const json = body.json
   const value = L.decodePlain(spec.schema, json)

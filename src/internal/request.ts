@@ -27,7 +27,6 @@ import type * as Redacted from "effect/Redacted"
 import { ClientIdentity } from "../ClientIdentity.js"
 import * as Errors from "../PlexError.js"
 import type * as L from "./lenient.js"
-import { acceptFor } from "../core/answer.js"
 import type { XmlAnswers } from "../core/xml.js"
 import { mayRetry } from "../core/policy.js"
 import {
@@ -181,7 +180,7 @@ export const execute = <S extends Spec<any>>(
     const headers: Record<string, string> = {
       ...(yield* ClientIdentity).headers,
       ...spec.headers,
-      accept: acceptFor(spec.xml)
+      accept: spec.xml?.accept ?? "application/json"
     }
     if (Option.isSome(token)) headers["x-plex-token"] = reveal(token.value, secrets) as string
     const query = reveal(spec.urlParams, secrets) as Array<[string, string]> | undefined

@@ -5,11 +5,11 @@
  */
 import { FastCheck as fc } from "effect"
 import { assert, describe, it } from "vitest"
-import { acceptFor, isXml, payloadBody } from "../../src/core/answer.js"
-import { errorEntries } from "../../src/core/errorCodes.js"
+import { errorEntries as jsonErrorEntries } from "../../src/core/errorCodes.js"
 import * as FakeXml from "../../src/core/fake/xml.js"
 import {
   answers,
+  isXml,
   maxDepth,
   parse,
   parseToJson,
@@ -301,7 +301,7 @@ describe("core/xml: properties", () => {
 // Answers and errors
 // ---------------------------------------------------------------------------
 
-describe("core/answer: reading a legacy route's XML", () => {
+describe("core/xml answers: reading a legacy route's body", () => {
   it("XML content types; the Accept each format sends", () => {
     for (const type of [
       "application/xml",
@@ -313,57 +313,47 @@ describe("core/answer: reading a legacy route's XML", () => {
     }
     for (const type of ["application/json", "text/html", "text/xmlish", undefined])
       assert.isFalse(isXml(type))
-    assert.strictEqual(acceptFor(answers), "application/xml")
-    assert.strictEqual(acceptFor(undefined), "application/json")
+    assert.strictEqual(answers.accept, "application/xml")
   })
 
   it("an XML route reads XML to its JSON shape, JSON as JSON; anything else is a ContentType or Decode failure", () => {
     const xml = `<MediaContainer size="1"><User id="7"/></MediaContainer>`
     const shaped = { MediaContainer: { size: "1", User: [{ id: "7" }] } }
-    assert.deepStrictEqual(payloadBody("application/xml; charset=utf-8", xml, answers), { json: shaped })
-    assert.deepStrictEqual(payloadBody(undefined, `\n ${xml}`, answers), { json: shaped })
-    assert.deepStrictEqual(payloadBody("application/json", `{"a":1}`, answers), { json: { a: 1 } })
-    assert.deepStrictEqual(payloadBody("text/html", "<html></html>", answers), {
+    assert.deepStrictEqual(answers.body("application/xml; charset=utf-8", xml), { json: shaped })
+    assert.deepStrictEqual(answers.body(undefined, `\n ${xml}`), { json: shaped })
+    assert.deepStrictEqual(answers.body("application/json", `{"a":1}`), { json: { a: 1 } })
+    assert.deepStrictEqual(answers.body("text/html", "<html></html>"), {
       reason: "ContentType",
       detail: "expected an XML body, got text/html"
     })
-    assert.deepStrictEqual(payloadBody("application/xml", `<MediaContainer token="abc">`, answers), {
+    assert.deepStrictEqual(answers.body("application/xml", `<MediaContainer token="abc">`), {
       reason: "Decode",
       detail: "the body is not valid XML: an element that is not closed (at character 28)"
-    })
-    // A JSON route does not take XML.
-    assert.deepStrictEqual(payloadBody("application/xml", xml, undefined), {
-      reason: "ContentType",
-      detail: "expected a JSON body, got application/xml"
     })
   })
 })
 
-describe("core/errorCodes: XML error bodies", () => {
+describe("core/xml answers: error bodies", () => {
   it("an operation reading XML reads plex.tv's XML errors: attributes, the older text form, a lone <error>", () => {
     assert.deepStrictEqual(
-      errorEntries(
+      answers.errors(
         "application/xml; charset=utf-8",
-        `<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n  <error code="1041" message="Invalid PIN" status="403"/>\n</errors>\n`,
-        answers
+        `<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n  <error code="1041" message="Invalid PIN" status="403"/>\n</errors>\n`
       ),
       [{ code: 1041, message: "Invalid PIN", status: 403 }]
     )
     assert.deepStrictEqual(
-      errorEntries(
-        "text/xml",
-        "<errors><error>Invalid authentication token.</error><other/></errors>",
-        answers
-      ),
+      answers.errors("text/xml", "<errors><error>Invalid authentication token.</error><other/></errors>"),
       [{ message: "Invalid authentication token." }]
     )
-    assert.deepStrictEqual(errorEntries("application/xml", `<error code="x1" status="404"/>`, answers), [
+    assert.deepStrictEqual(answers.errors("application/xml", `<error code="x1" status="404"/>`), [
       { status: 404 }
     ])
-    assert.deepStrictEqual(errorEntries("application/xml", "<MediaContainer/>", answers), [])
-    assert.deepStrictEqual(errorEntries("application/xml", "<errors><error", answers), [])
-    assert.deepStrictEqual(errorEntries("text/html", "<errors><error code='1'/></errors>", answers), [])
-    // An operation that reads JSON does not read an XML error body (and does not bundle the reader).
-    assert.deepStrictEqual(errorEntries("application/xml", `<errors><error code="1001"/></errors>`), [])
+    assert.deepStrictEqual(answers.errors("application/xml", "<MediaContainer/>"), [])
+    assert.deepStrictEqual(answers.errors("application/xml", "<errors><error"), [])
+    assert.deepStrictEqual(answers.errors("text/html", "<errors><error code='1'/></errors>"), [])
+    // A JSON error body is read as before; an operation that reads JSON does not read an XML one (nor bundle this).
+    assert.deepStrictEqual(answers.errors("application/json", `{"errors":[{"code":1001}]}`), [{ code: 1001 }])
+    assert.deepStrictEqual(jsonErrorEntries("application/xml", `<errors><error code="1001"/></errors>`), [])
   })
 })

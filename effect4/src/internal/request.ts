@@ -24,7 +24,6 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import { acceptFor } from "../../../src/core/answer.js"
 import type { XmlAnswers } from "../../../src/core/xml.js"
 import { mayRetry } from "../../../src/core/policy.js"
 import { ClientIdentity } from "../ClientIdentity.js"
@@ -181,7 +180,7 @@ export const execute = <S extends Spec<any>>(
     const headers: Record<string, string> = {
       ...(yield* ClientIdentity).headers,
       ...spec.headers,
-      accept: acceptFor(spec.xml)
+      accept: spec.xml?.accept ?? "application/json"
     }
     if (Option.isSome(token)) headers["x-plex-token"] = reveal(token.value, secrets) as string
     const query = reveal(spec.urlParams, secrets) as Array<[string, string]> | undefined
