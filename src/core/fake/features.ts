@@ -1,9 +1,11 @@
 /**
  * The fake's routes for Plex Home, friends and shares, server claiming,
  * authorized devices and PIN linking. Each answers as plex.tv or a PMS does
- * (JSON when asked for, XML otherwise), following the routes
- * python-plexapi (`plexapi/myplex.py`, `plexapi/server.py`) and @ctrl/plex
- * (`src/myplex.ts`) call.
+ * (the v2 routes JSON when asked for, XML otherwise; plex.tv's legacy routes
+ * `/api/users/`, `/api/servers/{id}/shared_servers`, `/devices.xml` and
+ * `/api/home/users` XML whatever is asked, their refusals too), following
+ * the routes python-plexapi (`plexapi/myplex.py`, `plexapi/server.py`) and
+ * @ctrl/plex (`src/myplex.ts`) call.
  *
  * @internal
  */
