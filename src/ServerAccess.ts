@@ -18,8 +18,10 @@
  *
  * Routes: plex.tv `GET /api/v2/resources` (python-plexapi
  * `MyPlexAccount.resources`, @ctrl/plex `MyPlexAccount.resources`) and
- * `GET /api/users` (python-plexapi `MyPlexAccount.users`, @ctrl/plex
- * `MyPlexUser.key`).
+ * `GET /api/users/` (python-plexapi `MyPlexAccount.users`, @ctrl/plex
+ * `MyPlexUser.key`), and `GET /api/servers/{machineId}/shared_servers`
+ * (python-plexapi `MyPlexUser.get_token`); plex.tv answers those two in XML,
+ * read into the same values as JSON would be.
  *
  * @since 0.1.0
  */
@@ -327,7 +329,7 @@ export const makeChecker = (
 // ---------------------------------------------------------------------------
 
 /**
- * One server a friend has access to, as `GET /api/users` lists it.
+ * One server a friend has access to, as `GET /api/users/` lists it.
  *
  * @since 0.1.0
  * @category schemas
@@ -341,7 +343,7 @@ export const ServerShare = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.serverShar
 export interface ServerShare extends Schema.Schema.Type<typeof ServerShare> {}
 
 /**
- * A friend or home user of the owner, as `GET /api/users` lists it, with
+ * A friend or home user of the owner, as `GET /api/users/` lists it, with
  * the servers shared with them (`servers`, from Plex's `Server` entries).
  *
  * @since 0.1.0
@@ -376,7 +378,7 @@ export interface AccessUser {
 
 /**
  * The owner's friends and home users, each with the servers shared with
- * them: plex.tv `GET /api/users` with the owner's token.
+ * them: plex.tv `GET /api/users/` (XML) with the owner's token.
  *
  * @since 0.1.0
  * @category owner
@@ -387,13 +389,15 @@ export const friends = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > => friendsAs("ServerAccess.friends")
 
-/** `GET /api/users` for the public function `operation` (its span and errors are named after it). */
+/** `GET /api/users/` for the public function `operation` (its span and errors are named after it). */
 const friendsAs = (operation: string) =>
   Effect.map(
     Request.plexTv(operation, {
       endpoint: "getUsers",
       method: "GET",
       path: Facts.friendsPath,
+      // XML only (python-plexapi `MyPlexAccount.users`, @ctrl/plex `MyPlexAccount.users`).
+      xml: Facts.legacyAnswers,
       schema: FriendsResponse
     }),
     (success) => success.value.MediaContainer.User
@@ -590,6 +594,8 @@ export const sharedTokens = (
         endpoint: "getSharedServers",
         method: "GET",
         path: Facts.sharedServersPath(id),
+        // XML only (python-plexapi `MyPlexUser.get_token`).
+        xml: Facts.legacyAnswers,
         schema: SharedServersResponse,
         notFound: true
       }),

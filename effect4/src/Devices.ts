@@ -3,9 +3,11 @@
  * that holds a token for it — and revoking one, so a lost phone or an old
  * TV is signed out.
  *
- * Routes: plex.tv `GET /devices.json` and `DELETE /devices/{id}.json`, the
- * JSON forms of python-plexapi's `MyPlexAccount.devices()` /
- * `MyPlexDevice.delete` and @ctrl/plex's `MyPlexDevice` (`/devices.xml`).
+ * Routes: plex.tv `GET /devices.xml` and `DELETE /devices/{id}.xml`, as
+ * python-plexapi (`MyPlexAccount.devices()`, `MyPlexDevice.delete`) and
+ * @ctrl/plex (`MyPlexAccount.devices()`, `MyPlexDevice.delete`) call them.
+ * plex.tv answers XML there; it is read into the same values as JSON would
+ * be (attributes as fields, `Device` elements as the list).
  *
  * @since 0.1.0
  */
@@ -43,7 +45,7 @@ const DevicesResponse = /*#__PURE__*/ L.struct(
 )
 
 /**
- * The devices authorized on the signed-in account: plex.tv `GET /devices.json`.
+ * The devices authorized on the signed-in account: plex.tv `GET /devices.xml` (XML).
  *
  * @example
  * ```ts
@@ -66,6 +68,7 @@ export const list = (): Effect.Effect<
       endpoint: "getDevices",
       method: "GET",
       path: Facts.devicesPath,
+      xml: Facts.devicesAnswers,
       schema: DevicesResponse
     }),
     (success) => success.value.MediaContainer.Device
@@ -73,7 +76,7 @@ export const list = (): Effect.Effect<
 
 /**
  * Revokes a device (its `id` from {@link list}): plex.tv
- * `DELETE /devices/{id}.json`. Its token stops working. `NotFound` when the
+ * `DELETE /devices/{id}.xml`. Its token stops working. `NotFound` when the
  * account has no such device; `InvalidInput` for an id that is not a
  * positive integer, before any request.
  *
@@ -103,7 +106,9 @@ export const revoke = (
           path: Facts.revokePath(id),
           schema: L.Unknown,
           noContent: true,
-          notFound: true
+          notFound: true,
+          // Its refusal is XML too (`<errors><error .../></errors>`).
+          xml: Facts.devicesAnswers
         })
       )
     : Effect.fail(V.invalid("Devices.revoke", "id", problem))

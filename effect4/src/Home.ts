@@ -4,10 +4,11 @@
  * own token, as `Credentials` ready to use.
  *
  * Routes: plex.tv `GET /api/v2/home/users` and
- * `POST /api/v2/home/users/{uuid}/switch`, the v2 forms of the legacy
- * `/api/home/users` and `/api/home/users/{id}/switch` that python-plexapi
- * (`MyPlexAccount.switchHomeUser`) and @ctrl/plex (`MyPlexAccount.switchHomeUser`)
- * call (the facts are in `src/core/home.ts`, shared with the Effect 3 edition).
+ * `POST /api/v2/home/users/{uuid}/switch?pin=…`, the v2 forms of the legacy
+ * `/api/home/users` and `/api/home/users/{id}/switch?pin=…` that
+ * python-plexapi (`MyPlexAccount.switchHomeUser`) and @ctrl/plex
+ * (`MyPlexAccount.switchHomeUser`) call, the PIN a query parameter as both
+ * send it (`Redacted`: masked in errors, never in a span or a log; the facts are in `src/core/home.ts`, shared with the Effect 3 edition).
  *
  * @since 0.1.0
  */
@@ -258,8 +259,9 @@ export type SwitchError = HomeUserNotFound | HomePinRequired | InvalidHomePin | 
 
 /**
  * Switches to a user of the signed-in account's Plex Home: plex.tv
- * `POST /api/v2/home/users/{uuid}/switch`, with the PIN (as a form field,
- * never in the URL) when one is given. `user` is a listed `HomeUser`, or
+ * `POST /api/v2/home/users/{uuid}/switch`, with the PIN as the query
+ * parameter `pin` when one is given (as python-plexapi and @ctrl/plex send
+ * it; masked in errors, kept out of spans and logs). `user` is a listed `HomeUser`, or
  * its id, uuid, title, username or email (the home is listed first to find
  * it).
  *
@@ -319,9 +321,11 @@ export const switchUser = (
       notFound: true,
       // A refused PIN may count towards a lockout: never sent twice when plex.tv may have seen it.
       idempotent: false,
-      ...(pin === undefined
-        ? {}
-        : { body: Request.form([[Facts.pinField, Redacted.make(Facts.pinValue(Redacted.value(pin)))]]) })
+      // The PIN as a query parameter, as python-plexapi and @ctrl/plex send it: a secret (masked in errors, no
+      // platform span with `url.full`, dropped from a redirect to another origin).
+      urlParams: Facts.switchQuery(
+        pin === undefined ? undefined : Redacted.make(Facts.pinValue(Redacted.value(pin)))
+      )
     } as const
     const success = yield* Request.plexTv(operation, spec).pipe(
       Effect.catchTags({

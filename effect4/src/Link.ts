@@ -3,7 +3,8 @@
  * (a PIN made with `PinLogin.create({ strong: false })`), and a signed-in
  * tool approves it for its account, as a person would at plex.tv/link.
  *
- * Route: plex.tv `PUT /api/v2/pins/link` with the form field `code`
+ * Route: plex.tv `PUT /api/v2/pins/link` with the form field `code` and
+ * the header `X-Plex-Product: Plex SSO`
  * (python-plexapi `MyPlexAccount.link`, @ctrl/plex `MyPlexAccount.linkPin`).
  *
  * @since 0.1.0
@@ -55,6 +56,7 @@ export const link = (
       method: "PUT",
       path: Facts.linkPath,
       body: Request.form([[Facts.linkCodeField, trimmed]]),
+      headers: Facts.linkHeaders,
       schema: L.Unknown,
       noContent: true,
       notFound: true,

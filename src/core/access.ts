@@ -8,18 +8,26 @@
  *
  * Routes: plex.tv `GET /api/v2/resources` (python-plexapi
  * `MyPlexAccount.resources`, @ctrl/plex `MyPlexAccount.resources`; see
- * `resources.ts`), `GET /api/users` (python-plexapi `MyPlexAccount.users`,
- * @ctrl/plex `MyPlexUser.key`), `GET /api/v2/user` (the owner's own account)
- * and `GET /api/servers/{machineId}/shared_servers` (python-plexapi
- * `MyPlexUser.get_token`).
+ * `resources.ts`), `GET /api/users/` (python-plexapi `MyPlexAccount.users`,
+ * @ctrl/plex `MyPlexAccount.users` with `MyPlexUser.key`), `GET /api/v2/user`
+ * (the owner's own account) and `GET /api/servers/{machineId}/shared_servers`
+ * (python-plexapi `MyPlexUser.get_token`, its `FRIENDINVITE` URL). The two
+ * legacy routes answer XML only: python-plexapi reads their `User`/`Server`
+ * and `SharedServer` elements' attributes (`data.attrib.get(...)`), and
+ * @ctrl/plex, though it asks for JSON, reads the XML attributes xml2js gives
+ * (`data.$.id`, `data.Server`).
  *
  * @internal
  */
 import { providesServer } from "./resources.js"
+import * as Xml from "./xml.js"
 import * as D from "./decode.js"
 
-/** The owner's friends and home users, each with the servers shared with them. */
-export const friendsPath = "/api/users"
+/** The owner's friends and home users, each with the servers shared with them (with the trailing `/` both references send). */
+export const friendsPath = "/api/users/"
+
+/** {@link friendsPath} and {@link sharedServersPath} answer XML: the reader their requests hand to the engine. */
+export const legacyAnswers: Xml.XmlAnswers = Xml.answers
 
 /** The signed-in account (its id tells the owner apart). */
 export const accountPath = "/api/v2/user"
@@ -137,7 +145,7 @@ export const ownerDecision = <F extends FriendFacts, U extends AccessUser<F>>(
 /** The signed-in account as the owner checker reads it: its id. */
 export const accountIdFields = () => ({ id: D.num })
 
-/** One server a friend has access to, as `GET /api/users` lists it. */
+/** One server a friend has access to, as `GET /api/users/` lists it. */
 export const serverShareFields = () => ({
   machineIdentifier: D.str,
   id: D.optional(D.num),
@@ -150,7 +158,7 @@ export const serverShareFields = () => ({
   lastSeenAt: D.optional(D.num)
 })
 
-/** A friend or home user of the owner, as `GET /api/users` lists it, with Plex's `Server` entries as `servers`. */
+/** A friend or home user of the owner, as `GET /api/users/` lists it, with Plex's `Server` entries as `servers`. */
 export const friendFields = <S>(share: D.CodecLike<S>) => ({
   id: D.num,
   title: D.withDefault(D.str, ""),
@@ -165,7 +173,7 @@ export const friendFields = <S>(share: D.CodecLike<S>) => ({
   servers: D.array(share, { fromKey: "Server" })
 })
 
-/** The `MediaContainer` of `GET /api/users`: its `User` entries. */
+/** The `MediaContainer` of `GET /api/users/`: its `User` entries. */
 export const friendsContainerFields = <F>(friend: D.CodecLike<F>) => ({ User: D.array(friend) })
 
 /** One user a server is shared with, with that user's own `accessToken` for the server (a secret). */

@@ -3,21 +3,28 @@
  * code, as plain functions with no Effect in them (both editions' `Devices`
  * and `Link` use them).
  *
- * Routes: plex.tv `GET /devices.json` and `DELETE /devices/{id}.json`, the
- * JSON forms of python-plexapi's `MyPlexAccount.devices()` /
- * `MyPlexDevice.delete` and @ctrl/plex's `MyPlexDevice` (`/devices.xml`);
- * `PUT /api/v2/pins/link` with the form field `code` (python-plexapi
- * `MyPlexAccount.link`, @ctrl/plex `MyPlexAccount.linkPin`).
+ * Routes: plex.tv `GET /devices.xml` and `DELETE /devices/{id}.xml`, as
+ * python-plexapi (`MyPlexAccount.devices()` with `MyPlexDevice.key`,
+ * `MyPlexDevice.delete`) and @ctrl/plex (`MyPlexAccount.devices()`,
+ * `MyPlexDevice.delete`) call them: XML only, a `MediaContainer` of `Device`
+ * elements whose attributes both read (`data.attrib.get('token')`,
+ * `data.$.token`); `PUT /api/v2/pins/link` with the form field `code` and
+ * the header `X-Plex-Product: Plex SSO` (python-plexapi
+ * `MyPlexAccount.link`, @ctrl/plex `MyPlexAccount.linkPin`, both send it).
  *
  * @internal
  */
 import * as D from "./decode.js"
+import * as Xml from "./xml.js"
 
 /** The devices authorized on the account. */
-export const devicesPath = "/devices.json"
+export const devicesPath = "/devices.xml"
+
+/** {@link devicesPath} and {@link revokePath} answer XML: the reader their requests hand to the engine. */
+export const devicesAnswers: Xml.XmlAnswers = Xml.answers
 
 /** Revoking the device `id`. */
-export const revokePath = (id: number): string => `/devices/${id}.json`
+export const revokePath = (id: number): string => `/devices/${id}.xml`
 
 /** Why `id` cannot be a device's id (a positive integer), or undefined. */
 export const deviceIdProblem = (id: unknown): string | undefined =>
@@ -28,6 +35,9 @@ export const linkPath = "/api/v2/pins/link"
 
 /** The form field of {@link linkPath} that carries the code. */
 export const linkCodeField = "code"
+
+/** The headers {@link linkPath} is sent with over the client identity's (python-plexapi `link`, @ctrl/plex `linkPin`). */
+export const linkHeaders: Readonly<Record<string, string>> = { "X-Plex-Product": "Plex SSO" }
 
 /** The code as sent (trimmed), or undefined when `code` cannot be one a device shows (letters and digits). */
 export const linkCode = (code: unknown): string | undefined => {

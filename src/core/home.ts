@@ -4,11 +4,14 @@
  * Home PIN looks like and how plex.tv refuses one, and the errors' messages.
  *
  * Routes: plex.tv `GET /api/v2/home/users` and
- * `POST /api/v2/home/users/{uuid}/switch` (the PIN as the form field `pin`),
- * the v2 forms of the legacy `/api/home/users` and
- * `/api/home/users/{id}/switch` that python-plexapi
- * (`MyPlexAccount.switchHomeUser`) and @ctrl/plex
- * (`MyPlexAccount.switchHomeUser`) call.
+ * `POST /api/v2/home/users/{uuid}/switch?pin=…`, the v2 forms of the legacy
+ * `/api/home/users` and `/api/home/users/{id}/switch` that python-plexapi
+ * (`MyPlexAccount.switchHomeUser`: `params['pin'] = pin`, a query
+ * parameter) and @ctrl/plex (`MyPlexAccount.switchHomeUser`:
+ * `…/switch?pin=…`) call. The PIN goes in the query, as both send it (and as
+ * clients of the v2 route do); the v2 route answers JSON (the home user's
+ * account with its `authToken`) where the legacy one answers XML
+ * (`<user authenticationToken="…"/>`).
  *
  * @internal
  */
@@ -23,8 +26,17 @@ export const usersPath = "/api/v2/home/users"
 /** Switching to the home user `uuid`. */
 export const switchPath = (uuid: string): string => `/api/v2/home/users/${encodeURIComponent(uuid)}/switch`
 
-/** The form field of the switch that carries the PIN (never the URL). */
+/**
+ * The query parameter of the switch that carries the PIN (python-plexapi
+ * `switchHomeUser`, @ctrl/plex `switchHomeUser`). A secret on the wire:
+ * masked in errors, kept out of spans (no `url.full` is recorded for the
+ * request) and logs, dropped from a redirect to another origin.
+ */
 export const pinField = "pin"
+
+/** The query of {@link switchPath}: the PIN when one is given (`pin` is the edition's `Redacted`). */
+export const switchQuery = <S>(pin: S | undefined): ReadonlyArray<readonly [string, S]> =>
+  pin === undefined ? [] : [[pinField, pin]]
 
 /** Plex's code for a missing or refused Home PIN. */
 export const pinCode = 1041

@@ -27,6 +27,7 @@ import type * as Redacted from "effect/Redacted"
 import { ClientIdentity } from "../ClientIdentity.js"
 import * as Errors from "../PlexError.js"
 import type * as L from "./lenient.js"
+import type { XmlAnswers } from "../core/xml.js"
 import { mayRetry } from "../core/policy.js"
 import {
   type Context,
@@ -71,6 +72,20 @@ export interface Spec<A> {
   /** The body, built with {@link form} or {@link json}. */
   readonly body?: Body | undefined
   readonly schema: L.Lenient<A>
+  /**
+   * The XML reader (`core/xml.ts`'s `answers`) for plex.tv's legacy routes,
+   * which answer XML whatever is asked: the request then asks for
+   * `application/xml`, and an XML answer and XML error body are read (a JSON
+   * one too). Handed in by the operation, so that the others do not bundle
+   * the reader.
+   */
+  readonly xml?: XmlAnswers | undefined
+  /**
+   * Headers set over the client identity's for this endpoint only (never
+   * `X-Plex-Token`): e.g. `X-Plex-Product: Plex SSO` on the PIN link, as
+   * python-plexapi and @ctrl/plex send it.
+   */
+  readonly headers?: Readonly<Record<string, string>> | undefined
   /**
    * The path as spans show it, when the real one holds something that must
    * not be exported (a PIN id: with the client identifier it fetches the
@@ -162,7 +177,11 @@ export const execute = <S extends Spec<any>>(
     const limit = yield* MaxBodyBytes
     // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
     const secrets: Array<string> = []
-    const headers: Record<string, string> = { ...(yield* ClientIdentity).headers, accept: "application/json" }
+    const headers: Record<string, string> = {
+      ...(yield* ClientIdentity).headers,
+      ...spec.headers,
+      accept: spec.xml?.accept ?? "application/json"
+    }
     if (Option.isSome(token)) headers["x-plex-token"] = reveal(token.value, secrets) as string
     const query = reveal(spec.urlParams, secrets) as Array<[string, string]> | undefined
     const secretQuery =

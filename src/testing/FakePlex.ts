@@ -118,12 +118,12 @@ export interface AccountSeed {
   readonly homePin?: string | Redacted.Redacted<string> | undefined
   /** A managed (restricted) Plex Home user, without a password of its own. Default false. */
   readonly managed?: boolean | undefined
-  /** The account's authorized devices (`GET /devices.json`); each gets a token of its own. */
+  /** The account's authorized devices (`GET /devices.xml`); each gets a token of its own. */
   readonly devices?: ReadonlyArray<DeviceSeed> | undefined
 }
 
 /**
- * An authorized device of an account, as plex.tv lists it at `/devices.json`.
+ * An authorized device of an account, as plex.tv lists it at `/devices.xml`.
  * Its token is an account token: revoking the device revokes it.
  *
  * @since 0.1.0

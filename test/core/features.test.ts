@@ -11,6 +11,7 @@ import * as P from "../../src/core/decodeSchemas.js"
 import * as Devices from "../../src/core/devices.js"
 import * as Home from "../../src/core/home.js"
 import * as ServerClient from "../../src/core/serverClient.js"
+import * as Xml from "../../src/core/xml.js"
 
 describe("core/home", () => {
   const home = [
@@ -23,6 +24,11 @@ describe("core/home", () => {
     assert.strictEqual(Home.usersPath, "/api/v2/home/users")
     assert.strictEqual(Home.switchPath("a/b c"), "/api/v2/home/users/a%2Fb%20c/switch")
     assert.strictEqual(Home.pinField, "pin")
+  })
+
+  it("the switch's PIN is a query parameter, as python-plexapi and @ctrl/plex send it; none without one", () => {
+    assert.deepStrictEqual(Home.switchQuery("1234"), [["pin", "1234"]])
+    assert.deepStrictEqual(Home.switchQuery(undefined), [])
   })
 
   it("finds a user by id, uuid, exact title/username/email, then ignoring case", () => {
@@ -111,7 +117,9 @@ describe("core/access", () => {
     assert.strictEqual(Access.machineIdentifier(" abc-DEF_123 "), "abc-DEF_123")
     for (const bad of ["../x", "a b", "", 12, undefined]) assert.isUndefined(Access.machineIdentifier(bad))
     assert.strictEqual(Access.sharedServersPath("m1"), "/api/servers/m1/shared_servers")
-    assert.strictEqual(Access.friendsPath, "/api/users")
+    // The legacy routes, as python-plexapi and @ctrl/plex call them (trailing slash included), answer XML.
+    assert.strictEqual(Access.friendsPath, "/api/users/")
+    assert.strictEqual(Access.legacyAnswers, Xml.answers)
   })
 
   it("the owner's friends and home users with access (not a pending invitation), and the owner's answer", () => {
@@ -152,8 +160,11 @@ describe("core/claim and core/devices", () => {
   })
 
   it("devices: the routes, positive integer ids; link: the route, codes of letters and digits", () => {
-    assert.strictEqual(Devices.devicesPath, "/devices.json")
-    assert.strictEqual(Devices.revokePath(42), "/devices/42.json")
+    // python-plexapi `MyPlexDevice.key` / `delete`, @ctrl/plex `MyPlexDevice.key` / `delete`: the XML routes.
+    assert.strictEqual(Devices.devicesPath, "/devices.xml")
+    assert.strictEqual(Devices.devicesAnswers, Xml.answers)
+    assert.strictEqual(Devices.revokePath(42), "/devices/42.xml")
+    assert.deepStrictEqual(Devices.linkHeaders, { "X-Plex-Product": "Plex SSO" })
     assert.isUndefined(Devices.deviceIdProblem(42))
     for (const bad of [0, -1, 1.5, Number.NaN, "42"]) assert.isDefined(Devices.deviceIdProblem(bad))
     assert.strictEqual(Devices.linkPath, "/api/v2/pins/link")

@@ -3,6 +3,8 @@ import { Effect, Exit, Redacted } from "effect"
 import { Credentials, Home, PlexAuth } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
+import { inspect } from "node:util"
+import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 import { as, KIDS_PIN, onLoopback, TestLive } from "./support.js"
 
 const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -14,6 +16,73 @@ const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   })
 
 describe("Home over loopback", () => {
+  it.scoped("the PIN (a query parameter on the wire) never shows: not in a span, a log line, an error", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const run = (pin: string | Redacted.Redacted<string>) =>
+        withCapturedLogs(withRecordedSpans(as("alice")(Home.switchUser("Kids", { pin }))))
+      const wrong = yield* run("9876")
+      const right = yield* run(Redacted.make(KIDS_PIN))
+      assert.strictEqual(wrong.exit._tag, "Success")
+      assert.strictEqual(wrong.exit._tag === "Success" ? wrong.exit.value.exit._tag : "", "Failure")
+      assert.strictEqual(right.exit._tag === "Success" ? right.exit.value.exit._tag : "", "Success")
+      const texts: Array<string> = [...wrong.lines, ...right.lines]
+      for (const observed of [wrong, right]) {
+        if (observed.exit._tag !== "Success") continue
+        const { exit, spans } = observed.exit.value
+        assert.isTrue(spans.some((span) => span.name === "Home.switchUser" && span.kind === "client"))
+        // No span carries the switch's query: its client span has `url.path`; no platform span has its `url.full`.
+        for (const span of spans) {
+          assert.notInclude(String(span.attributes.get("url.full") ?? ""), "/switch", span.name)
+        }
+        texts.push(...spans.map((span) => span.render()), inspect(exit, { depth: 10 }))
+        if (exit._tag === "Failure") {
+          const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+          assert.strictEqual(error?._tag, "InvalidHomePin")
+          texts.push(...Object.values(renderings(error)))
+        }
+      }
+      // The wire carried each PIN in the query, and the fake's records keep them Redacted.
+      const records = (yield* loopback.fake.requests).filter((r) => r.route === "switchHomeUser")
+      assert.deepStrictEqual(
+        records.map((r) => {
+          const pin = r.query["pin"]
+          return Redacted.isRedacted(pin) ? Redacted.value(pin) : `plain ${String(pin)}`
+        }),
+        ["9876", KIDS_PIN]
+      )
+      texts.push(...records.map((r) => `${JSON.stringify(r)} ${inspect(r, { depth: 10 })}`))
+      assertNoSecrets(texts, ["9876", KIDS_PIN])
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a redirect to another origin drops the PIN from the query (and the token); a same-origin one is followed",
+    () =>
+      Effect.gen(function* () {
+        const plex = (yield* FakePlexServer.FakePlexServer).fake
+        yield* plex.fault("switchHomeUser", Fault.redirect({ status: 307 }), { times: 1 })
+        yield* Effect.flip(as("alice")(Home.switchUser("Kids", { pin: KIDS_PIN })))
+        const moved = (yield* plex.requests).filter((r) => r.host === "elsewhere")
+        assert.strictEqual(moved.length, 1)
+        assert.isTrue(moved[0]!.path.endsWith("/switch"))
+        assert.deepStrictEqual(Object.keys(moved[0]!.query), [])
+        assert.deepStrictEqual(
+          Object.keys(moved[0]!.headers).filter((h) => h === "x-plex-token"),
+          []
+        )
+
+        const kids = yield* plex.account("kids")
+        yield* plex.fault(
+          "switchHomeUser",
+          Fault.redirect({ status: 307, to: `/api/v2/home/users/${kids.id}/switch?pin=${KIDS_PIN}` }),
+          { times: 1 }
+        )
+        const switched = yield* as("alice")(Home.switchUser("Kids", { pin: KIDS_PIN }))
+        assert.strictEqual(switched.account.title, "Kids")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("lists the home's users: the admin, a managed user with a PIN, a member", () =>
     Effect.gen(function* () {
       const users = yield* as("alice")(Home.users())
@@ -49,12 +118,17 @@ describe("Home over loopback", () => {
       const me = yield* onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(switched.layer))
       assert.strictEqual(me.id, kids.id)
       assert.isTrue(yield* loopback.fake.isTokenValid(switched.token))
-      // The PIN went in the form body, never in the URL, and the record keeps it redacted.
+      // The PIN went as the query parameter `pin` (python-plexapi and @ctrl/plex `switchHomeUser`), no body;
+      // the fake's record keeps it a secret.
       const requests = yield* loopback.fake.requests
       const sent = requests.find((r) => r.route === "switchHomeUser")!
       assert.strictEqual(sent.path, `/api/v2/home/users/${kids.uuid}/switch`)
-      assert.deepStrictEqual(Object.keys(sent.query), [])
-      assert.strictEqual(sent.form?.["pin"], KIDS_PIN)
+      assert.deepStrictEqual(Object.keys(sent.query), ["pin"])
+      const recorded = sent.query["pin"]!
+      assert.isTrue(Redacted.isRedacted(recorded))
+      assert.strictEqual(Redacted.isRedacted(recorded) ? Redacted.value(recorded) : recorded, KIDS_PIN)
+      assert.isUndefined(sent.form)
+      assert.notInclude(JSON.stringify(requests), KIDS_PIN)
       assert.notInclude(JSON.stringify(switched), Redacted.value(switched.token))
     }).pipe(Effect.provide(TestLive()))
   )
@@ -79,6 +153,12 @@ describe("Home over loopback", () => {
       if (wrong._tag === "InvalidHomePin") assert.strictEqual(wrong.status, 403)
       assert.notInclude(JSON.stringify(wrong), "0000")
       assert.notInclude(wrong.message, "0000")
+      // The fake's record keeps the wrong PIN a secret too.
+      const wrongSent = (yield* loopback.fake.requests).find((r) => r.route === "switchHomeUser")!
+      const wrongPin = wrongSent.query["pin"]!
+      assert.isTrue(Redacted.isRedacted(wrongPin))
+      assert.strictEqual(Redacted.isRedacted(wrongPin) ? Redacted.value(wrongPin) : wrongPin, "0000")
+      assert.isUndefined(wrongSent.form)
 
       const missing = yield* failure(as("alice")(Home.switchUser("Kids")))
       assert.strictEqual(missing._tag, "HomePinRequired")

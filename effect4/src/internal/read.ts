@@ -18,6 +18,7 @@ import {
   unexpectedStatusDetail
 } from "../../../src/core/answer.js"
 import { errorEntries } from "../../../src/core/errorCodes.js"
+import type { XmlAnswers } from "../../../src/core/xml.js"
 import { CrossOrigin } from "../../../src/core/fetchGuard.js"
 import { classify, neverSent, parseRetryAfter } from "../../../src/core/policy.js"
 import * as Errors from "../PlexError.js"
@@ -134,7 +135,11 @@ const refusals = {
 
 /** The error for an answer that is not a success; `now` dates a `Retry-After`. */
 export const refused = (
-  spec: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined },
+  spec: {
+    readonly signIn?: boolean | undefined
+    readonly notFound?: boolean | undefined
+    readonly xml?: XmlAnswers | undefined
+  },
   ctx: Context,
   status: number,
   headers: Headers.Headers,
@@ -143,7 +148,9 @@ export const refused = (
 ): Errors.PlexError => {
   const contentType = headers["content-type"]
   // Plex's error entries, their messages scrubbed (a server may echo what it was sent).
-  const errors = errorEntries(contentType, text).map(
+  const errors = (
+    spec.xml === undefined ? errorEntries(contentType, text) : spec.xml.errors(contentType, text)
+  ).map(
     (e) =>
       new Errors.PlexErrorDetail(
         e.message === undefined ? e : { ...e, message: scrub(e.message, ctx.secrets) }
@@ -169,7 +176,11 @@ export const refused = (
 
 /** The decoded success of a 2xx answer, or why it cannot be used. */
 export const decoded = <A>(
-  spec: { readonly schema: L.Lenient<A>; readonly noContent?: boolean | undefined },
+  spec: {
+    readonly schema: L.Lenient<A>
+    readonly noContent?: boolean | undefined
+    readonly xml?: XmlAnswers | undefined
+  },
   ctx: Context,
   status: number,
   headers: Headers.Headers,
@@ -179,7 +190,7 @@ export const decoded = <A>(
   if (spec.noContent) return { value: undefined as A, status, headers, contentType }
   const unusable = (reason: "ContentType" | "Decode", detail: string) =>
     new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
-  const body = jsonBody(contentType, text)
+  const body = spec.xml === undefined ? jsonBody(contentType, text) : spec.xml.body(contentType, text)
   if (!("json" in body)) return unusable(body.reason, body.detail)
   const json = body.json
   const value = L.decodePlain(spec.schema, json)

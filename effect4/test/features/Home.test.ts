@@ -60,14 +60,50 @@ describe("Home (Effect 4)", () => {
         ...right.texts,
         inspect(wrong.exit, { depth: 10 }),
         JSON.stringify(wrong.exit),
-        // The URL (the body must carry it: that is the wire, which the fake records as it came).
-        ...records.map((r) => `${r.path} ${JSON.stringify(r.query)}`)
+        // The URL as the fake records it: the PIN, a query parameter, kept a secret there too.
+        ...records.map((r) => `${r.path} ${JSON.stringify(r.query)} ${JSON.stringify(r.form)}`),
+        ...records.map((r) => inspect(r, { depth: 10 }))
       ]
+      // The wire carried each PIN as the query parameter `pin`.
+      assert.deepStrictEqual(
+        records.map((r) => {
+          const pin = r.query["pin"]
+          return Redacted.isRedacted(pin) ? Redacted.value(pin) : `plain ${String(pin)}`
+        }),
+        ["9876", KIDS_PIN]
+      )
       for (const text of shown) {
         assert.notInclude(text, "9876")
         assert.notInclude(text, KIDS_PIN)
       }
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a redirect to another origin drops the PIN from the query (and the token); a same-origin one is followed",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        yield* plex.fault("switchHomeUser", Fault.redirect({ status: 307 }), { times: 1 })
+        yield* Effect.flip(as("alice")(Home.switchUser("Kids", { pin: KIDS_PIN })))
+        const moved = (yield* plex.requests).filter((r) => r.host === "elsewhere")
+        assert.strictEqual(moved.length, 1)
+        assert.isTrue(moved[0]!.path.endsWith("/switch"))
+        assert.deepStrictEqual(Object.keys(moved[0]!.query), [])
+        assert.deepStrictEqual(
+          Object.keys(moved[0]!.headers).filter((h) => h === "x-plex-token"),
+          []
+        )
+
+        const kids = yield* plex.account("kids")
+        yield* plex.fault(
+          "switchHomeUser",
+          Fault.redirect({ status: 307, to: `/api/v2/home/users/${kids.id}/switch?pin=${KIDS_PIN}` }),
+          { times: 1 }
+        )
+        const switched = yield* as("alice")(Home.switchUser("Kids", { pin: KIDS_PIN }))
+        assert.strictEqual(switched.account.title, "Kids")
+      }).pipe(Effect.provide(TestLive()))
   )
 
   it.effect("lists the home's users: the admin, a managed user with a PIN, a member", () =>
@@ -103,12 +139,15 @@ describe("Home (Effect 4)", () => {
       const me = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
       assert.strictEqual(me.id, kids.id)
       assert.isTrue(yield* plex.isTokenValid(switched.token))
-      // The PIN went in the form body, never in the URL, and the record keeps it redacted.
+      // The PIN went as the query parameter `pin` (python-plexapi and @ctrl/plex `switchHomeUser`), no body;
+      // the fake's record keeps it redacted.
       const sent = (yield* plex.requests).find((r) => r.route === "switchHomeUser")!
       assert.strictEqual(sent.path, `/api/v2/home/users/${kids.uuid}/switch`)
-      assert.deepStrictEqual(Object.keys(sent.query), [])
-      const pin = sent.form?.["pin"]
+      assert.deepStrictEqual(Object.keys(sent.query), ["pin"])
+      const pin = sent.query["pin"]
+      assert.isTrue(Redacted.isRedacted(pin))
       assert.strictEqual(Redacted.isRedacted(pin) ? Redacted.value(pin) : pin, KIDS_PIN)
+      assert.isUndefined(sent.form)
       assert.notInclude(JSON.stringify(switched), Redacted.value(switched.token))
     }).pipe(Effect.provide(TestLive()))
   )

@@ -137,10 +137,14 @@ export const systemClock: FakeClock = {
 }
 
 const secretHeaders = new Set(["x-plex-token", "authorization", "proxy-authorization", "cookie"])
+/** Query, form and JSON fields whose values the request log keeps as {@link Secret}s (names compared in lower case). */
 const secretFields = new Set([
   "x-plex-token",
   "password",
   "verificationcode",
+  // A Plex Home PIN (`switchHomeUser`'s query parameter): a wrong one is as secret as a right one.
+  "pin",
+  "currentpin",
   "token",
   "authtoken",
   "jwt",

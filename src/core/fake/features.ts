@@ -1,9 +1,11 @@
 /**
  * The fake's routes for Plex Home, friends and shares, server claiming,
  * authorized devices and PIN linking. Each answers as plex.tv or a PMS does
- * (JSON when asked for, XML otherwise), following the routes
- * python-plexapi (`plexapi/myplex.py`, `plexapi/server.py`) and @ctrl/plex
- * (`src/myplex.ts`) call.
+ * (the v2 routes JSON when asked for, XML otherwise; plex.tv's legacy routes
+ * `/api/users/`, `/api/servers/{id}/shared_servers`, `/devices.xml` and
+ * `/api/home/users` XML whatever is asked, their refusals too), following
+ * the routes python-plexapi (`plexapi/myplex.py`, `plexapi/server.py`) and
+ * @ctrl/plex (`src/myplex.ts`) call.
  *
  * @internal
  */
@@ -72,23 +74,67 @@ const aloneHome = (account: SeedAccount): SeedHome => ({
   memberIds: [account.id]
 })
 
-/** The MediaContainer of plex.tv's legacy (v1) API: JSON when asked for, else XML. */
-const container = (ctx: Context, status: number, value: Record<string, unknown>) =>
-  ctx.json
-    ? Http.bytes(status, Http.plexTvJson, JSON.stringify({ MediaContainer: value }))
-    : Http.bytes(status, Http.plexTvXml, Xml.document("MediaContainer", value))
+/**
+ * The MediaContainer of plex.tv's legacy (v1) API, in XML whatever the
+ * request asks for: python-plexapi reads these routes' elements'
+ * attributes (`data.attrib.get(...)`), and @ctrl/plex, which sends
+ * `Accept: application/json` to `/api/users/`, reads what xml2js makes of
+ * the XML (`data.$.id`, `data.Server`).
+ */
+const container = (status: number, value: Record<string, unknown>) =>
+  Http.bytes(status, Http.plexTvXml, Xml.document("MediaContainer", value))
 
 const notFound = (ctx: Context, message: string) => Http.plexTvError(ctx.json, 404, undefined, message)
 
+/**
+ * A route of plex.tv's legacy API: every answer in XML, its refusals too
+ * (a missing client identifier, a refused token), whatever the request's
+ * `Accept` says.
+ */
+const legacy = (route: Route): Route => ({ ...route, handle: (ctx) => route.handle({ ...ctx, json: false }) })
+
+/** A route whose path names its format (`/devices/{id}.xml`): XML for `.xml`, otherwise as the request asks. */
+const xmlBySuffix = (route: Route): Route => ({
+  ...route,
+  handle: (ctx) => route.handle(ctx.url.pathname.endsWith(".xml") ? { ...ctx, json: false } : ctx)
+})
+
+/** The members of `home` (an account in no home is a home of one). */
+const membersOf = (ctx: Context, account: SeedAccount) => {
+  const home = ctx.store.homeOf(account.id) ?? aloneHome(account)
+  const members = home.memberIds.flatMap((id) => {
+    const member = ctx.store.accounts.get(id)
+    return member === undefined ? [] : [member]
+  })
+  return { home, members }
+}
+
+/** The home user `wanted` names (its uuid or id) in the home of `account`, when it has one. */
+const homeTarget = (ctx: Context, account: SeedAccount, wanted: string) => {
+  const home = ctx.store.homeOf(account.id)
+  const target =
+    home === undefined
+      ? undefined
+      : home.memberIds
+          .map((id) => ctx.store.accounts.get(id))
+          .find((member) => member !== undefined && (member.uuid === wanted || String(member.id) === wanted))
+  return home === undefined || target === undefined ? undefined : { home, target }
+}
+
+/** Why a switch to `target` is refused for its PIN (403, code 1041), or undefined. */
+const pinRefusal = (ctx: Context, account: SeedAccount, target: SeedAccount) => {
+  // The PIN is a query parameter (python-plexapi and @ctrl/plex `switchHomeUser`); a form field is read too.
+  const pin = ctx.query.get("pin") ?? ctx.form?.get("pin") ?? ""
+  if (target.homePin === undefined || target.id === account.id) return undefined
+  if (pin === "") return Http.plexTvError(ctx.json, 403, 1041, "A PIN is required for this user")
+  return pin === target.homePin ? undefined : Http.plexTvError(ctx.json, 403, 1041, "Invalid PIN")
+}
+
 /** Every route of this file. */
 export const routes = (b: Builders): ReadonlyArray<Route> => {
-  // python-plexapi / @ctrl/plex `switchHomeUser` and plex.tv's v2 home API.
+  // plex.tv's v2 home API, the v2 forms of python-plexapi's and @ctrl/plex's `switchHomeUser` routes.
   const homeUsers = b.plexTvAccount("getHomeUsers", "GET", "/api/v2/home/users", (ctx, account) => {
-    const home = ctx.store.homeOf(account.id) ?? aloneHome(account)
-    const users = home.memberIds.flatMap((id) => {
-      const member = ctx.store.accounts.get(id)
-      return member === undefined ? [] : [homeUser(member, home)]
-    })
+    const { home, members } = membersOf(ctx, account)
     return Http.plexTv(ctx.json, 200, "home", {
       id: home.id,
       name: home.name,
@@ -96,42 +142,64 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       guestUserUUID: null,
       guestEnabled: false,
       subscription: true,
-      users
+      users: members.map((member) => homeUser(member, home))
     })
   })
+
+  const switchedPayload = async (ctx: Context, home: SeedHome, target: SeedAccount) => {
+    const minted = await b.mintToken(ctx.store, target.id, ctx.now, "control")
+    return {
+      ...Payloads.account(target, minted, ctx.now, { signIn: false, rememberMe: false }),
+      home: true,
+      homeAdmin: target.id === home.adminId,
+      homeSize: home.memberIds.length,
+      restricted: target.managed,
+      protected: target.homePin !== undefined
+    }
+  }
 
   const switchUser = b.plexTvAccount(
     "switchHomeUser",
     "POST",
     "/api/v2/home/users/:id/switch",
     async (ctx, account) => {
-      const home = ctx.store.homeOf(account.id)
-      const wanted = ctx.params["id"] ?? ""
-      const target =
-        home === undefined
-          ? undefined
-          : home.memberIds
-              .map((id) => ctx.store.accounts.get(id))
-              .find(
-                (member) => member !== undefined && (member.uuid === wanted || String(member.id) === wanted)
-              )
-      if (home === undefined || target === undefined) return notFound(ctx, "User could not be found")
-      const pin = ctx.query.get("pin") ?? ctx.form?.get("pin") ?? ""
-      if (target.homePin !== undefined && target.id !== account.id) {
-        if (pin === "") return Http.plexTvError(ctx.json, 403, 1041, "A PIN is required for this user")
-        if (pin !== target.homePin) return Http.plexTvError(ctx.json, 403, 1041, "Invalid PIN")
-      }
-      const minted = await b.mintToken(ctx.store, target.id, ctx.now, "control")
-      const payload = {
-        ...Payloads.account(target, minted, ctx.now, { signIn: false, rememberMe: false }),
-        home: true,
-        homeAdmin: target.id === home.adminId,
-        homeSize: home.memberIds.length,
-        restricted: target.managed,
-        protected: target.homePin !== undefined
-      }
-      return Http.plexTv(ctx.json, 201, "user", payload)
+      const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
+      if (found === undefined) return notFound(ctx, "User could not be found")
+      const refused = pinRefusal(ctx, account, found.target)
+      if (refused !== undefined) return refused
+      return Http.plexTv(ctx.json, 201, "user", await switchedPayload(ctx, found.home, found.target))
     }
+  )
+
+  // The legacy routes python-plexapi and @ctrl/plex call: `HOMEUSERS` (`https://plex.tv/api/home/users`) and
+  // `switchHomeUser` (`{HOMEUSERS}/{user.id}/switch?pin=…`), XML only; the switch answers `<user
+  // authenticationToken="…"/>`, the attribute both read.
+  const legacyHomeUsers = legacy(
+    b.plexTvAccount("getHomeUsers", "GET", "/api/home/users", (ctx, account) => {
+      const { home, members } = membersOf(ctx, account)
+      return container(200, {
+        friendlyName: "myPlex",
+        identifier: "com.plexapp.plugins.myplex",
+        machineIdentifier: pseudoHex(`myplex-${account.uuid}`, 40),
+        totalSize: members.length,
+        size: members.length,
+        User: members.map((member) => {
+          const user = homeUser(member, home)
+          return { ...user, username: user.username ?? "", email: user.email ?? "" }
+        })
+      })
+    })
+  )
+
+  const legacySwitchUser = legacy(
+    b.plexTvAccount("switchHomeUser", "POST", "/api/home/users/:id/switch", async (ctx, account) => {
+      const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
+      if (found === undefined) return notFound(ctx, "User could not be found")
+      const refused = pinRefusal(ctx, account, found.target)
+      if (refused !== undefined) return refused
+      const payload = Payloads.accountForXml(await switchedPayload(ctx, found.home, found.target))
+      return Http.plexTv(false, 201, "user", { ...payload, authenticationToken: payload["authToken"] })
+    })
   )
 
   /** The claimed servers an account owns. */
@@ -139,63 +207,62 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     ctx.store.seed.servers.filter((s) => ctx.store.ownerOf(s) === accountId)
 
   // python-plexapi `MyPlexAccount.users()` (`https://plex.tv/api/users/`), @ctrl/plex `MyPlexUser.key`.
-  const users = b.plexTvAccount("getUsers", "GET", "/api/users", (ctx, account) => {
-    const servers = ownedBy(ctx, account.id)
-    const home = ctx.store.homeOf(account.id)
-    const list: Array<Record<string, unknown>> = []
-    for (const other of ctx.store.accounts.values()) {
-      if (other.id === account.id) continue
-      const inHome = home !== undefined && home.adminId === account.id && home.memberIds.includes(other.id)
-      const shared = servers.filter((s) => s.shares.some((share) => share.accountId === other.id))
-      if (!inHome && shared.length === 0) continue
-      list.push({
-        id: other.id,
-        title: other.title,
-        username: other.managed ? "" : other.username,
-        email: other.managed ? "" : other.email,
-        recommendationsPlaylistId: "",
-        thumb: `https://plex.tv/users/${other.uuid}/avatar`,
-        protected: bit(other.homePin !== undefined),
-        home: bit(inHome),
-        allowTuners: 0,
-        allowSync: 1,
-        allowCameraUpload: 0,
-        allowChannels: 0,
-        allowSubtitleAdmin: 0,
-        filterAll: "",
-        filterMovies: "",
-        filterMusic: "",
-        filterTelevision: "",
-        restricted: bit(other.managed),
-        Server: shared.map((s, i) => ({
-          id: 9100000 + (other.id % 1000) * 10 + i,
-          serverId: 8100000 + ctx.store.seed.servers.indexOf(s),
-          machineIdentifier: s.clientIdentifier,
-          name: s.name,
-          lastSeenAt: 1735689600,
-          numLibraries: 3,
-          allLibraries: 1,
-          owned: 1,
-          pending: 0
-        }))
+  const users = legacy(
+    b.plexTvAccount("getUsers", "GET", "/api/users", (ctx, account) => {
+      const servers = ownedBy(ctx, account.id)
+      const home = ctx.store.homeOf(account.id)
+      const list: Array<Record<string, unknown>> = []
+      for (const other of ctx.store.accounts.values()) {
+        if (other.id === account.id) continue
+        const inHome = home !== undefined && home.adminId === account.id && home.memberIds.includes(other.id)
+        const shared = servers.filter((s) => s.shares.some((share) => share.accountId === other.id))
+        if (!inHome && shared.length === 0) continue
+        list.push({
+          id: other.id,
+          title: other.title,
+          username: other.managed ? "" : other.username,
+          email: other.managed ? "" : other.email,
+          recommendationsPlaylistId: "",
+          thumb: `https://plex.tv/users/${other.uuid}/avatar`,
+          protected: bit(other.homePin !== undefined),
+          home: bit(inHome),
+          allowTuners: 0,
+          allowSync: 1,
+          allowCameraUpload: 0,
+          allowChannels: 0,
+          allowSubtitleAdmin: 0,
+          filterAll: "",
+          filterMovies: "",
+          filterMusic: "",
+          filterTelevision: "",
+          restricted: bit(other.managed),
+          Server: shared.map((s, i) => ({
+            id: 9100000 + (other.id % 1000) * 10 + i,
+            serverId: 8100000 + ctx.store.seed.servers.indexOf(s),
+            machineIdentifier: s.clientIdentifier,
+            name: s.name,
+            lastSeenAt: 1735689600,
+            numLibraries: 3,
+            allLibraries: 1,
+            owned: 1,
+            pending: 0
+          }))
+        })
+      }
+      return container(200, {
+        friendlyName: "myPlex",
+        identifier: "com.plexapp.plugins.myplex",
+        machineIdentifier: pseudoHex(`myplex-${account.uuid}`, 40),
+        totalSize: list.length,
+        size: list.length,
+        User: list
       })
-    }
-    return container(ctx, 200, {
-      friendlyName: "myPlex",
-      identifier: "com.plexapp.plugins.myplex",
-      machineIdentifier: pseudoHex(`myplex-${account.uuid}`, 40),
-      totalSize: list.length,
-      size: list.length,
-      User: list
     })
-  })
+  )
 
   // python-plexapi `MyPlexUser.get_token` (FRIENDINVITE: `https://plex.tv/api/servers/{machineId}/shared_servers`).
-  const sharedServers = b.plexTvAccount(
-    "getSharedServers",
-    "GET",
-    "/api/servers/:machineId/shared_servers",
-    (ctx, account) => {
+  const sharedServers = legacy(
+    b.plexTvAccount("getSharedServers", "GET", "/api/servers/:machineId/shared_servers", (ctx, account) => {
       const server = ctx.store.server(ctx.params["machineId"] ?? "")
       if (server === undefined || ctx.store.ownerOf(server) !== account.id) {
         return notFound(ctx, "Server not found")
@@ -229,14 +296,14 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
               }
             ]
       })
-      return container(ctx, 200, {
+      return container(200, {
         friendlyName: "myPlex",
         identifier: "com.plexapp.plugins.myplex",
         machineIdentifier: server.clientIdentifier,
         size: shared.length,
         SharedServer: shared
       })
-    }
+    })
   )
 
   // python-plexapi `claimToken`, @ctrl/plex `claimToken`: always JSON (the `.json` route).
@@ -275,7 +342,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
 
   const deviceList = (ctx: Context, account: SeedAccount) => {
     const devices = [...ctx.store.devices.values()].filter((d) => d.accountId === account.id)
-    return container(ctx, 200, {
+    return container(200, {
       publicAddress: "198.51.100.200",
       Device: devices.map((d) => ({
         name: d.name,
@@ -301,18 +368,20 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     })
   }
 
-  // python-plexapi `devices()` / `MyPlexDevice.delete`, @ctrl/plex `MyPlexDevice` (`https://plex.tv/devices.xml`).
-  const devicesJson = b.plexTvAccount("getDevices", "GET", "/devices.json", deviceList)
-  const devicesXml = b.plexTvAccount("getDevices", "GET", "/devices.xml", deviceList)
-  const deleteDevice = b.plexTvAccount("deleteDevice", "DELETE", "/devices/:id", (ctx, account) => {
-    const id = Number((ctx.params["id"] ?? "").replace(/\.(json|xml)$/, ""))
-    const device = ctx.store.devices.get(id)
-    if (device === undefined || device.accountId !== account.id) return notFound(ctx, "Device not found")
-    ctx.store.devices.delete(id)
-    const entry = ctx.store.tokens.get(device.token)
-    if (entry !== undefined) entry.revoked = true
-    return Http.empty(204)
-  })
+  // python-plexapi `devices()` / `MyPlexDevice.delete`, @ctrl/plex `devices()` / `MyPlexDevice.delete`
+  // (`https://plex.tv/devices.xml`, `https://plex.tv/devices/{id}.xml`): XML, the format the `.xml` names.
+  const devicesXml = legacy(b.plexTvAccount("getDevices", "GET", "/devices.xml", deviceList))
+  const deleteDevice = xmlBySuffix(
+    b.plexTvAccount("deleteDevice", "DELETE", "/devices/:id", (ctx, account) => {
+      const id = Number((ctx.params["id"] ?? "").replace(/\.(json|xml)$/, ""))
+      const device = ctx.store.devices.get(id)
+      if (device === undefined || device.accountId !== account.id) return notFound(ctx, "Device not found")
+      ctx.store.devices.delete(id)
+      const entry = ctx.store.tokens.get(device.token)
+      if (entry !== undefined) entry.revoked = true
+      return Http.empty(204)
+    })
+  )
 
   // python-plexapi `link` (`PUT https://plex.tv/api/v2/pins/link`, form `code`), @ctrl/plex `linkPin`.
   const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", async (ctx, account) => {
@@ -346,11 +415,12 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   return [
     homeUsers,
     switchUser,
+    legacyHomeUsers,
+    legacySwitchUser,
     users,
     sharedServers,
     claimToken,
     claimServer,
-    devicesJson,
     devicesXml,
     deleteDevice,
     link

@@ -43,7 +43,7 @@ export interface AccountSeed {
   readonly devices?: ReadonlyArray<DeviceSeed> | undefined
 }
 
-/** An authorized device of an account (`GET /devices.json`). */
+/** An authorized device of an account (`GET /devices.xml`). */
 export interface DeviceSeed {
   readonly name?: string | undefined
   readonly product?: string | undefined

@@ -8,8 +8,14 @@
  * @internal
  */
 
+/** Escaped for an attribute value or text; tab, CR and LF as character references (a reader turns them into spaces). */
 const escape = (text: string): string =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+  text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`)
 
 const scalar = (value: unknown): string | undefined => {
   if (typeof value === "boolean") return value ? "1" : "0"

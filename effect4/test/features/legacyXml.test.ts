@@ -1,0 +1,174 @@
+/**
+ * plex.tv's legacy routes answer XML, on Effect 4 against the shared fake:
+ * mirrors test/features/legacyXml.test.ts (`Devices`, `ServerAccess.friends`
+ * and `ServerAccess.sharedTokens` ask for XML and read it into the same
+ * values; broken XML is a typed `Unexpected`; an XML refusal keeps Plex's
+ * codes; `Link` sends `X-Plex-Product: Plex SSO`).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Devices from "effect4-plex-auth/Devices"
+import * as Link from "effect4-plex-auth/Link"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
+import * as ServerAccess from "effect4-plex-auth/ServerAccess"
+import { Fault } from "effect4-plex-auth/testing"
+import { as, fake, TestLive } from "./support.js"
+
+const xmlAnswer = (body: string, status = 200) =>
+  Fault.respond(() =>
+    Effect.succeed(
+      new Response(body, { status, headers: { "content-type": "application/xml; charset=utf-8" } })
+    )
+  )
+
+describe("plex.tv's legacy routes, read as XML (Effect 4)", () => {
+  it.effect("Devices.list asks GET /devices.xml for XML and reads the XML into AuthorizedDevice values", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const devices = yield* as("alice")(Devices.list())
+      const sent = (yield* plex.requests).find((r) => r.route === "getDevices")!
+      assert.strictEqual(sent.path, "/devices.xml")
+      assert.strictEqual(sent.headers["accept"], "application/xml")
+      assert.deepStrictEqual(
+        devices.map((d) => [typeof d.id, d.name, typeof d.createdAt]),
+        [
+          ["number", "Living Room TV", "number"],
+          ["number", "Old Phone", "number"]
+        ]
+      )
+      assert.isTrue(Redacted.isRedacted(devices[0]!.token))
+      const tv = devices[0] as unknown as Record<string, unknown>
+      assert.strictEqual(tv["screenResolution"], "1920x1080")
+      assert.strictEqual(tv["vendor"], "")
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "entities, single quotes, a JSON answer on the XML route; revoke is DELETE /devices/{id}.xml",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        yield* plex.fault(
+          "getDevices",
+          xmlAnswer(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="2">\n` +
+              `  <Device id="41" name="Tom &amp; Jerry&#x2019;s TV" token='abc&quot;def' lastSeenAt="1735689600">\n` +
+              `    <Connection uri="http://192.168.1.20:32500"/>\n  </Device>\n` +
+              `  <Device name="no id: dropped"/>\n</MediaContainer>\n`
+          ),
+          { times: 1 }
+        )
+        const devices = yield* as("alice")(Devices.list())
+        assert.deepStrictEqual(
+          devices.map((d) => [d.id, d.name, d.lastSeenAt]),
+          [[41, "Tom & Jerry\u2019s TV", 1735689600]]
+        )
+        assert.strictEqual(Redacted.value(devices[0]!.token!), 'abc"def')
+        assert.deepStrictEqual((devices[0] as unknown as Record<string, unknown>)["Connection"], [
+          { uri: "http://192.168.1.20:32500" }
+        ])
+
+        yield* plex.fault(
+          "getDevices",
+          Fault.respond(() =>
+            Effect.succeed(Response.json({ MediaContainer: { Device: [{ id: 7, name: "JSON" }] } }))
+          ),
+          { times: 1 }
+        )
+        assert.deepStrictEqual(
+          (yield* as("alice")(Devices.list())).map((d) => d.name),
+          ["JSON"]
+        )
+
+        const [first] = yield* as("alice")(Devices.list())
+        yield* as("alice")(Devices.revoke(first!.id))
+        const revoke = (yield* plex.requests).find((r) => r.route === "deleteDevice")!
+        assert.strictEqual(revoke.method, "DELETE")
+        assert.strictEqual(revoke.path, `/devices/${first!.id}.xml`)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a broken XML answer is Unexpected Decode, an HTML one ContentType; an XML 404 is NotFound with its entries",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        yield* plex.fault(
+          "getDevices",
+          xmlAnswer(`<?xml version="1.0"?><MediaContainer><Device id="1" token="secret-tok`),
+          { times: 1 }
+        )
+        const cut = yield* Effect.flip(as("alice")(Devices.list()))
+        assert.strictEqual(cut._tag, "Unexpected")
+        if (cut._tag === "Unexpected") {
+          assert.strictEqual(cut.reason, "Decode")
+          assert.match(cut.detail ?? "", /^the body is not valid XML: .* \(at character \d+\)$/)
+          assert.notInclude(JSON.stringify(cut), "secret-tok")
+        }
+        yield* plex.fault("getUsers", Fault.html({ status: 200 }), { times: 1 })
+        const html = yield* Effect.flip(as("alice")(ServerAccess.friends()))
+        assert.strictEqual(html._tag, "Unexpected")
+        if (html._tag === "Unexpected") assert.strictEqual(html.reason, "ContentType")
+
+        const gone = yield* Effect.flip(as("alice")(Devices.revoke(999999)))
+        assert.strictEqual(gone._tag, "NotFound")
+        if (gone._tag === "NotFound") {
+          assert.deepStrictEqual(
+            gone.errors.map((e) => [e.code, e.message]),
+            [[undefined, "Device not found"]]
+          )
+        }
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("ServerAccess.friends and sharedTokens ask the legacy routes for XML; values as before", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const friends = yield* as("alice")(ServerAccess.friends())
+      const carol = yield* plex.account("carol")
+      const serverId = plex.servers[0]!.clientIdentifier
+      const friend = friends.find((f) => f.id === carol.id)!
+      assert.isFalse(friend.home)
+      assert.deepStrictEqual(
+        friend.servers.map((s) => [s.machineIdentifier, s.pending, s.allLibraries, s.numLibraries]),
+        [[serverId, false, true, 3]]
+      )
+      const shares = yield* as("alice")(ServerAccess.sharedTokens(serverId))
+      assert.isTrue(shares.some((s) => s.userID === carol.id && Redacted.isRedacted(s.accessToken)))
+      const sent = (yield* plex.requests).filter(
+        (r) => r.route === "getUsers" || r.route === "getSharedServers"
+      )
+      assert.deepStrictEqual(
+        sent.map((r) => [r.path, r.headers["accept"]]),
+        [
+          ["/api/users/", "application/xml"],
+          [`/api/servers/${serverId}/shared_servers`, "application/xml"]
+        ]
+      )
+      const refused = yield* Effect.flip(ServerAccess.friends().pipe(Credentials.withToken("nope")))
+      assert.strictEqual(refused._tag, "Unauthorized")
+      if (refused._tag === "Unauthorized")
+        assert.deepStrictEqual(
+          refused.errors.map((e) => e.code),
+          [1001]
+        )
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect("Link.link sends X-Plex-Product: Plex SSO (python-plexapi link, @ctrl/plex linkPin)", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const pin = yield* PinLogin.create({ strong: false })
+      yield* as("alice")(Link.link(pin.code))
+      const [create, link] = (yield* plex.requests).filter(
+        (r) => r.route === "createPin" || r.route === "linkPin"
+      )
+      assert.strictEqual(create!.headers["x-plex-product"], "Features Test")
+      assert.strictEqual(link!.headers["x-plex-product"], "Plex SSO")
+      assert.strictEqual(link!.headers["x-plex-client-identifier"], "features-test")
+      assert.strictEqual(link!.headers["content-type"], "application/x-www-form-urlencoded")
+    }).pipe(Effect.provide(TestLive()))
+  )
+})

@@ -1,0 +1,229 @@
+/**
+ * The fake's plex.tv legacy routes, driven with plain web `Request`s as
+ * python-plexapi and @ctrl/plex send them: `/api/users/`,
+ * `/api/servers/{machineId}/shared_servers`, `/devices.xml`,
+ * `DELETE /devices/{id}.xml`, `/api/home/users` and
+ * `/api/home/users/{id}/switch?pin=…`. They answer XML whatever the request
+ * asks (their refusals too), as plex.tv does; a Home PIN is a secret in the
+ * fake's records.
+ */
+import { assert, describe, it } from "vitest"
+import { Fault, makeFakePlex, type FakePlex } from "../../src/core/fake/index.js"
+import { parse, type XmlElement, XmlError } from "../../src/core/xml.js"
+
+const PIN = "4321"
+
+const fakeWithHome = () =>
+  makeFakePlex({
+    accounts: [
+      { username: "alice", devices: [{ name: "Living Room TV" }, { name: "Old Phone" }] },
+      { username: "kids", title: "Kids", managed: true, homePin: PIN },
+      { username: "bob" },
+      { username: "carol" }
+    ],
+    homes: [{ members: ["kids", "bob"] }],
+    servers: [{ name: "Den", sharedWith: ["carol"] }]
+  })
+
+/** The headers python-plexapi sends (no Accept of its own), or @ctrl/plex's (`Accept: application/json`). */
+const headers = (token: string | undefined, accept?: string): Record<string, string> => ({
+  "X-Plex-Client-Identifier": "legacy-test",
+  "X-Plex-Product": "PlexAPI",
+  ...(accept === undefined ? {} : { Accept: accept }),
+  ...(token === undefined ? {} : { "X-Plex-Token": token })
+})
+
+const send = (
+  fake: FakePlex,
+  path: string,
+  init: { method?: string; token?: string; accept?: string | undefined } = {}
+) =>
+  fake.handler(
+    new Request(`${fake.plexTvUrl}${path}`, {
+      method: init.method ?? "GET",
+      headers: headers(init.token, init.accept)
+    })
+  )
+
+const xml = async (response: Response): Promise<XmlElement> => {
+  assert.strictEqual(response.headers.get("content-type"), "application/xml; charset=utf-8")
+  const root = parse(await response.text())
+  if (root instanceof XmlError) throw new Error(root.message)
+  return root
+}
+
+describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () => {
+  it("GET /api/users/ (python-plexapi users(), @ctrl/plex users()): User elements with their Server shares", async () => {
+    const fake = fakeWithHome()
+    const alice = fake.account("alice")
+    for (const accept of [undefined, "application/json"]) {
+      const response = await send(fake, "/api/users/", { token: alice.token, accept })
+      assert.strictEqual(response.status, 200)
+      const root = await xml(response)
+      assert.strictEqual(root.name, "MediaContainer")
+      const users = root.children.filter((c) => c.name === "User")
+      assert.deepStrictEqual(
+        users.map((u) => [u.attributes["title"], u.attributes["home"]]),
+        [
+          ["Kids", "1"],
+          ["bob", "1"],
+          ["carol", "0"]
+        ]
+      )
+      const carol = users[2]!
+      assert.deepStrictEqual(
+        carol.children.map((s) => [s.name, s.attributes["machineIdentifier"], s.attributes["pending"]]),
+        [["Server", fake.serverId, "0"]]
+      )
+    }
+  })
+
+  it("a refused token, a missing client identifier: the refusal in XML too", async () => {
+    const fake = fakeWithHome()
+    const refused = await send(fake, "/api/users/", { token: "nope", accept: "application/json" })
+    assert.strictEqual(refused.status, 401)
+    const root = await xml(refused)
+    assert.deepStrictEqual(
+      root.children.map((e) => e.attributes),
+      [{ code: "1001", message: "User could not be authenticated", status: "401" }]
+    )
+    const anonymous = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/users/`, { headers: { Accept: "application/json" } })
+    )
+    assert.strictEqual(anonymous.status, 400)
+    assert.strictEqual((await xml(anonymous)).children[0]?.attributes["code"], "1000")
+  })
+
+  it("GET /api/servers/{id}/shared_servers (python-plexapi get_token): SharedServer elements with accessToken", async () => {
+    const fake = fakeWithHome()
+    const alice = fake.account("alice")
+    const carol = fake.account("carol")
+    const response = await send(fake, `/api/servers/${fake.serverId}/shared_servers`, {
+      token: alice.token,
+      accept: "application/json"
+    })
+    const root = await xml(response)
+    const shared = root.children.filter((c) => c.name === "SharedServer")
+    // The friend the server is shared with and the home's members, each with a token of their own.
+    assert.deepStrictEqual(
+      shared.map((s) => s.attributes["userID"]),
+      [carol.id, fake.account("kids").id, fake.account("bob").id].map(String)
+    )
+    for (const s of shared) assert.match(s.attributes["accessToken"] ?? "", /^\S+$/)
+    // Not the owner's server, or no such server: 404 in XML.
+    const notOwner = await send(fake, `/api/servers/${fake.serverId}/shared_servers`, { token: carol.token })
+    assert.strictEqual(notOwner.status, 404)
+    assert.strictEqual((await xml(notOwner)).name, "errors")
+  })
+
+  it("GET /devices.xml and DELETE /devices/{id}.xml (python-plexapi and @ctrl/plex MyPlexDevice); no /devices.json", async () => {
+    const fake = fakeWithHome()
+    const alice = fake.account("alice")
+    const devices = (
+      await xml(await send(fake, "/devices.xml", { token: alice.token, accept: "application/json" }))
+    ).children
+    assert.deepStrictEqual(
+      devices.map((d) => [d.name, d.attributes["name"]]),
+      [
+        ["Device", "Living Room TV"],
+        ["Device", "Old Phone"]
+      ]
+    )
+    const phone = devices[1]!.attributes
+    assert.isTrue(fake.isTokenValid(phone["token"]!))
+    const deleted = await send(fake, `/devices/${phone["id"]}.xml`, { method: "DELETE", token: alice.token })
+    assert.strictEqual(deleted.status, 204)
+    assert.isFalse(fake.isTokenValid(phone["token"]!))
+    const again = await send(fake, `/devices/${phone["id"]}.xml`, {
+      method: "DELETE",
+      token: alice.token,
+      accept: "application/json"
+    })
+    assert.strictEqual(again.status, 404)
+    assert.strictEqual((await xml(again)).name, "errors")
+    // No reference calls a JSON form: the fake does not pretend plex.tv serves one.
+    assert.strictEqual((await send(fake, "/devices.json", { token: alice.token })).status, 404)
+  })
+
+  it("scripted faults apply to the legacy routes by their names", async () => {
+    const fake = fakeWithHome()
+    fake.fault("getUsers", Fault.status(503), { times: 1 })
+    fake.fault("getDevices", Fault.truncate({ keepBytes: 40 }), { times: 1 })
+    const alice = fake.account("alice")
+    assert.strictEqual((await send(fake, "/api/users/", { token: alice.token })).status, 503)
+    const cut = await (await send(fake, "/devices.xml", { token: alice.token })).text().catch(() => "")
+    assert.instanceOf(parse(cut), XmlError)
+    assert.strictEqual((await send(fake, "/api/users/", { token: alice.token })).status, 200)
+  })
+})
+
+describe("core fake: Plex Home switch, the PIN in the query, a secret in the records", () => {
+  it("the legacy /api/home/users and /switch?pin= (python-plexapi, @ctrl/plex): XML, <user authenticationToken>", async () => {
+    const fake = fakeWithHome()
+    const alice = fake.account("alice")
+    const kids = fake.account("kids")
+    const home = await xml(await send(fake, "/api/home/users", { token: alice.token }))
+    assert.deepStrictEqual(
+      home.children.map((u) => [u.attributes["title"], u.attributes["protected"], u.attributes["admin"]]),
+      [
+        ["alice", "0", "1"],
+        ["Kids", "1", "0"],
+        ["bob", "0", "0"]
+      ]
+    )
+    const switched = await send(fake, `/api/home/users/${kids.id}/switch?pin=${PIN}`, {
+      method: "POST",
+      token: alice.token,
+      accept: "application/json"
+    })
+    assert.strictEqual(switched.status, 201)
+    const user = await xml(switched)
+    assert.strictEqual(user.name, "user")
+    const token = user.attributes["authenticationToken"]!
+    assert.isTrue(fake.isTokenValid(token))
+    assert.strictEqual(user.attributes["authToken"], token)
+
+    const wrong = await send(fake, `/api/home/users/${kids.id}/switch?pin=0000`, {
+      method: "POST",
+      token: alice.token
+    })
+    assert.strictEqual(wrong.status, 403)
+    assert.deepStrictEqual((await xml(wrong)).children[0]?.attributes, {
+      code: "1041",
+      message: "Invalid PIN",
+      status: "403"
+    })
+  })
+
+  it("the v2 switch reads the PIN from the query (a form field too); the records keep every PIN a Secret", async () => {
+    const fake = fakeWithHome()
+    const alice = fake.account("alice")
+    const kids = fake.account("kids")
+    const v2 = (pin: string, asForm = false) =>
+      fake.handler(
+        new Request(`${fake.plexTvUrl}/api/v2/home/users/${kids.uuid}/switch${asForm ? "" : `?pin=${pin}`}`, {
+          method: "POST",
+          headers: {
+            ...headers(alice.token, "application/json"),
+            ...(asForm ? { "Content-Type": "application/x-www-form-urlencoded" } : {})
+          },
+          ...(asForm ? { body: new URLSearchParams({ pin }).toString() } : {})
+        })
+      )
+    const right = await v2(PIN)
+    assert.strictEqual(right.status, 201)
+    assert.match(String(((await right.json()) as { authToken?: unknown }).authToken), /^\S{20}$/)
+    assert.strictEqual((await v2("0000")).status, 403)
+    assert.strictEqual((await v2("9876", true)).status, 403)
+
+    const records = fake.requests().filter((r) => r.route === "switchHomeUser")
+    assert.strictEqual(records.length, 3)
+    const shown = JSON.stringify(records) + records.map((r) => `${String(r.query["pin"])}`).join(" ")
+    for (const pin of [PIN, "0000", "9876"]) assert.notInclude(shown, `"${pin}"`)
+    const revealed = records.map((r) => {
+      const value = r.query["pin"] ?? r.form?.["pin"]
+      return typeof value === "object" ? value.reveal() : `plain ${value}`
+    })
+    assert.deepStrictEqual(revealed, [PIN, "0000", "9876"])
+  })
+})
