@@ -1,0 +1,121 @@
+import { createServer } from "node:net"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import { assert, describe, it } from "@effect/vitest"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexTv from "effect4-plex-auth/PlexTv"
+import * as Resources from "effect4-plex-auth/Resources"
+import { FakePlexServer } from "../../src/node/index.js"
+import { Fault } from "effect4-plex-auth/testing"
+
+/** A loopback port nothing listens on: bound, then closed again. */
+const closedPort = Effect.callback<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+/**
+ * fetch that asks for each connection to be closed after its answer, so the
+ * pool's idle keep-alive sockets (from the requests that were answered) do
+ * not stand in the way of checking that no abandoned request left one open.
+ */
+const closingFetch = Layer.succeed(FetchHttpClient.Fetch, (input, init) => {
+  const headers = new Headers(init?.headers)
+  headers.set("connection", "close")
+  return globalThis.fetch(input, { ...init, headers })
+})
+
+const TestLive = Layer.mergeAll(
+  FakePlexServer.layer({
+    servers: [
+      {
+        name: "Den",
+        connections: [{ uri: "http://192.0.2.10:32400", local: true }, { uri: "http://198.51.100.10:32400" }]
+      }
+    ]
+  }),
+  FetchHttpClient.layer,
+  closingFetch,
+  ClientIdentity.layer({ clientIdentifier: "resources-loopback-test", product: "Resources Test" })
+)
+
+const within = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  what: string,
+  duration: Duration.Input = "3 seconds"
+) =>
+  Effect.timeoutOrElse(effect, {
+    duration,
+    orElse: () => Effect.fail(new Error(`timed out: ${what}`))
+  })
+
+describe("Resources.connect over real sockets", () => {
+  it.live(
+    "a refusing port and a hanging socket beside a live one: the live one, quickly, and no socket left open",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const fake = loopback.fake
+        const [listed] = yield* Resources.servers().pipe(
+          PlexTv.withUrl(loopback.plexTvUrl),
+          Credentials.withToken(fake.token)
+        )
+        assert.isDefined(listed)
+        if (listed === undefined) return
+        const [local, remote] = listed.connections
+        assert.isTrue(local?.local)
+        assert.isFalse(remote?.local)
+        // The local connection hangs; another local one is refused; the remote one answers.
+        yield* fake.fault({ origin: local!.uri! }, Fault.hang)
+        const port = yield* closedPort
+        const refusing = {
+          uri: `http://127.0.0.1:${port}`,
+          address: "127.0.0.1",
+          port,
+          local: true,
+          relay: false,
+          IPv6: false
+        }
+        const server: Resources.Device = { ...listed, connections: [local!, refusing, remote!] }
+
+        // Reachability only: the token check's answered request would leave the pool's socket to it open
+        // past the socket count below (as the operation at the end does), which is not what is measured here.
+        const chosen = yield* within(
+          Resources.connect(server, { grace: "100 millis", verifyToken: false }),
+          "connect"
+        )
+        assert.strictEqual(chosen.uri, remote!.uri)
+        assert.deepStrictEqual(
+          chosen.attempts.map((a) => [a.uri, a.outcome, a.reason]),
+          [
+            [local!.uri, "Cancelled", undefined],
+            [refusing.uri, "Failed", "NetworkError/Transport"],
+            [remote!.uri, "Reachable", undefined]
+          ]
+        )
+        // Chosen within the grace window, far from the 10-second probe timeout.
+        assert.isBelow(chosen.elapsedMillis, 5000)
+
+        // The hanging request was abandoned: the fake's handler is gone and so is its socket.
+        yield* within(loopback.awaitActiveRequests(0), "active requests")
+        // On Node 22's fetch an answered request's idle keep-alive socket may outlive `Connection: close` until
+        // the server's keep-alive timeout (5 s); the abandoned request's socket is not idle, so only its client
+        // closing it ends it. Waiting past 5 s still proves that.
+        const t0 = Date.now(); yield* within(loopback.awaitOpenSockets(0), "open sockets", "8 seconds"); console.log("SOCKETS CLOSED AFTER", Date.now() - t0, JSON.stringify((yield* fake.requests).map((r) => [r.origin, r.path, r.headers["connection"], r.outcome])))
+        const hanging = (yield* fake.requests).find((r) => r.origin === local!.uri)
+        assert.strictEqual(hanging?.outcome, "Interrupted")
+
+        // And the result works over the wire.
+        const transient = yield* PlexAuth.getTransientToken().pipe(Effect.provide(chosen.layer))
+        assert.match(transient.token.toString(), /redacted/i)
+      }).pipe(Effect.provide(TestLive))
+  )
+})
