@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts"],
-    ignores: ["src/node/**", "src/bin/**"],
+    ignores: ["src/node/**", "src/bin/**", "src/core/node/**", "src/fake/node.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -43,6 +43,10 @@ export default tseslint.config(
           patterns: [
             { group: ["node:*"], message: "Browser-safe entry points must not import Node built-ins." },
             {
+              group: ["**/core/node/*"],
+              message: "src/core/node is Node-only: only Node entry points use it."
+            },
+            {
               group: ["@effect/platform-node", "@effect/platform-node/*", "@effect/cli", "@effect/cli/*"],
               message: "Only the CLI and the Node entry may use these."
             }
@@ -54,6 +58,7 @@ export default tseslint.config(
   {
     // The protocol core is shared by the Effect 3 and Effect 4 editions: plain TypeScript only.
     files: ["src/core/**/*.ts"],
+    ignores: ["src/core/node/**"],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -63,6 +68,47 @@ export default tseslint.config(
               group: ["effect", "effect/*", "@effect/*", "node:*"],
               message:
                 "src/core is the Effect-free protocol core both editions share: no Effect, no Node built-ins."
+            },
+            {
+              group: ["**/node/*"],
+              message: "src/core/node is Node-only: the browser-safe core never uses it."
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    // The Effect-free fake entries (`/fake` and `/fake/node`) and the Node-only core both editions share
+    // (src/core/node: the file store, the loopback server): Node built-ins allowed there, no Effect.
+    files: ["src/core/node/**/*.ts", "src/fake/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["effect", "effect/*", "@effect/*"],
+              message:
+                "src/core/node and src/fake are Effect-free (shared by both editions and by users without Effect)."
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    // `effect-plex-auth/fake` is browser-safe: no Node built-ins, nor the Node-only core.
+    files: ["src/fake/index.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["effect", "effect/*", "@effect/*"], message: "effect-plex-auth/fake is Effect-free." },
+            {
+              group: ["node:*", "**/core/node/*", "./node.js"],
+              message: "effect-plex-auth/fake is browser-safe."
             }
           ]
         }
@@ -81,6 +127,10 @@ export default tseslint.config(
           ],
           patterns: [
             { group: ["node:*"], message: "Browser-safe entry points must not import Node built-ins." },
+            {
+              group: ["**/core/node/*"],
+              message: "src/core/node is Node-only: only Node entry points use it."
+            },
             {
               group: ["@effect/*"],
               message: "The Effect 4 edition uses only `effect` (HTTP at effect/http)."

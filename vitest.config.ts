@@ -28,6 +28,8 @@ export default defineConfig({
       { find: /^effect-plex-auth$/, replacement: src("index.ts") },
       { find: /^effect-plex-auth\/testing$/, replacement: src("testing/index.ts") },
       { find: /^effect-plex-auth\/node$/, replacement: src("node/index.ts") },
+      { find: /^effect-plex-auth\/fake$/, replacement: src("fake/index.ts") },
+      { find: /^effect-plex-auth\/fake\/node$/, replacement: src("fake/node.ts") },
       { find: /^effect-plex-auth\/([A-Z]\w*)$/, replacement: src("$1.ts") }
     ]
   },

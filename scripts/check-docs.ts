@@ -267,6 +267,19 @@ const tsconfig = {
       [packageName]: [relativeSrc("index.ts")],
       [`${packageName}/testing`]: [relativeSrc("testing/index.ts")],
       [`${packageName}/node`]: [relativeSrc("node/index.ts")],
+      // The Effect-free fake entries are shared: both packages build them from the root src/fake.
+      [`${packageName}/fake`]: [
+        path
+          .relative(outDir, path.join(root, "src", "fake", "index.ts"))
+          .split(path.sep)
+          .join("/")
+      ],
+      [`${packageName}/fake/node`]: [
+        path
+          .relative(outDir, path.join(root, "src", "fake", "node.ts"))
+          .split(path.sep)
+          .join("/")
+      ],
       [`${packageName}/*`]: [relativeSrc("*.ts")]
     }
   },

@@ -45,6 +45,8 @@ beforeAll(async () => {
     await fs.cp(path.join(root, "effect4", entry), path.join(edition, entry), { recursive: true })
   }
   await fs.cp(path.join(root, "src", "core"), path.join(checkout, "src", "core"), { recursive: true })
+  // The Effect-free fake entries (effect4-plex-auth/fake, /fake/node), shared with the Effect 3 edition.
+  await fs.cp(path.join(root, "src", "fake"), path.join(checkout, "src", "fake"), { recursive: true })
   await fs.copyFile(path.join(root, "tsconfig.base.json"), path.join(checkout, "tsconfig.base.json"))
   // The core is ES modules as the root package.json says (its other fields are the Effect 3 edition's).
   await fs.writeFile(path.join(checkout, "package.json"), JSON.stringify({ private: true, type: "module" }))
@@ -61,6 +63,7 @@ beforeAll(async () => {
   for (const file of ["example.mjs", "consumer.ts", "browser.ts"]) {
     await fs.copyFile(path.join(fixtures, file), path.join(project, file))
   }
+  await fs.copyFile(path.join(root, "test", "package", "fake.mjs"), path.join(project, "fake.mjs"))
   await writeConsumer(project, tarball, [{ name: self }, { name: "effect" }], { self, workspace: "effect4" })
   ok(await run(npm, ["ci", "--offline", "--no-audit", "--no-fund"], project, 120_000), "npm ci --offline")
 }, 600_000)
@@ -99,6 +102,13 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
     Effect.promise(async () => {
       const result = ok(await run(process.execPath, [node22, "example.mjs"], project), "node22 example.mjs")
       assert.include(result.stdout, "signed in as alice; over HTTP alice (alice@example.com)")
+    })
+  )
+
+  it.live("the Effect-free fake (/fake, /fake/node) runs on Node 22 without loading effect", () =>
+    Effect.promise(async () => {
+      const result = ok(await run(process.execPath, [node22, "fake.mjs", self], project), "node22 fake.mjs")
+      assert.strictEqual(result.stdout.trim(), "429 2; over HTTP alice")
     })
   )
 

@@ -42,7 +42,7 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(shared.dir, "smoke-"))
   project = path.join(dir, "project")
   await fs.mkdir(project)
-  for (const file of ["example.mjs", "consumer.ts", "browser.ts"]) {
+  for (const file of ["example.mjs", "consumer.ts", "browser.ts", "fake.mjs"]) {
     await fs.copyFile(path.join(fixtures, file), path.join(project, file))
   }
   await writeConsumer(project, tarball, [{ name: self }, ...peers.map((name) => ({ name }))])
@@ -94,6 +94,13 @@ describe.concurrent("the packed package", { timeout: 180_000 }, () => {
     step("example", async () => {
       const result = ok(await run(process.execPath, ["example.mjs"], project), "node example.mjs")
       assert.strictEqual(result.stdout.trim(), "signed in as alice (alice@example.com)")
+    })
+  )
+
+  it.live("the Effect-free fake (/fake, /fake/node) runs without loading effect", () =>
+    step("fake", async () => {
+      const result = ok(await run(process.execPath, ["fake.mjs", self], project), "node fake.mjs")
+      assert.strictEqual(result.stdout.trim(), "429 2; over HTTP alice")
     })
   )
 

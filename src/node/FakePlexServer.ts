@@ -17,18 +17,16 @@
  *
  * @since 0.1.0
  */
-import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from "node:http"
-import { createServer } from "node:http"
-import type { Socket } from "node:net"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Fiber from "effect/Fiber"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Core from "../core/fake/index.js"
+import * as Loopback from "../core/node/loopback.js"
 import * as FakePlex from "../testing/FakePlex.js"
 import { fromCore, randomIntOf, toCoreOptions } from "../testing/internal/binding.js"
 
@@ -82,22 +80,6 @@ export class FakePlexServer extends Context.Tag("effect-plex-auth/node/FakePlexS
   FakePlexServerService
 >() {}
 
-const toWebRequest = (origin: string, req: IncomingMessage, body: Buffer): Request => {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v)
-    else headers.set(name, value)
-  }
-  const method = req.method ?? "GET"
-  const hasBody = method !== "GET" && method !== "HEAD" && body.length > 0
-  return new Request(new URL(req.url ?? "/", origin), {
-    method,
-    headers,
-    body: hasBody ? new Uint8Array(body) : null
-  })
-}
-
 /**
  * The largest request body the loopback server reads: 1 MiB. Plex's requests
  * are small forms and JSON documents; a larger body (declared by
@@ -109,139 +91,10 @@ const toWebRequest = (origin: string, req: IncomingMessage, body: Buffer): Reque
  */
 export const maxRequestBodyBytes: number = Core.maxRequestBodyBytes
 
-/** A body past {@link maxRequestBodyBytes}: its bytes were not kept. */
-const tooLarge = Symbol("tooLarge")
-
-/** Reads the body, up to `limit` bytes; past it, stops keeping bytes and answers {@link tooLarge}. */
-const readBody = (req: IncomingMessage, limit: number): Effect.Effect<Buffer | typeof tooLarge, Error> =>
-  Effect.async<Buffer | typeof tooLarge, Error>((resume) => {
-    const declared = Number(req.headers["content-length"])
-    if (Number.isFinite(declared) && declared > limit) {
-      resume(Effect.succeed(tooLarge))
-      return
-    }
-    const chunks: Array<Buffer> = []
-    let size = 0
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        req.off("data", onData)
-        chunks.length = 0
-        resume(Effect.succeed(tooLarge))
-        return
-      }
-      chunks.push(chunk)
-    }
-    req.on("data", onData)
-    req.once("end", () => resume(Effect.succeed(Buffer.concat(chunks))))
-    req.once("error", (error) => resume(Effect.fail(error)))
-  })
-
-/**
- * Answers 413 and closes the connection. What the client still sends is read
- * and dropped (never kept) until the answer is out, so the client sees the
- * answer rather than a reset; a client that keeps sending past
- * 16 × {@link maxRequestBodyBytes} more is cut off.
- */
-const refuseBody = (req: IncomingMessage, res: ServerResponse): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    let discarded = 0
-    let finished = false
-    const finish = () => {
-      if (finished) return
-      finished = true
-      req.socket.destroy()
-      resume(Effect.void)
-    }
-    req.on("data", (chunk: Buffer) => {
-      discarded += chunk.length
-      if (discarded > 16 * maxRequestBodyBytes) finish()
-    })
-    req.resume()
-    const text = Core.payloadTooLargeText(maxRequestBodyBytes)
-    res.writeHead(413, {
-      "content-type": "text/plain; charset=utf-8",
-      "content-length": Buffer.byteLength(text),
-      connection: "close"
-    })
-    res.end(text, () => {
-      // Stop reading: the answer is out. Half-close, then drop the connection once the client is done.
-      req.socket.end()
-      if (req.complete) finish()
-      else {
-        req.once("end", finish)
-        req.socket.once("close", finish)
-      }
-    })
-    return Effect.sync(() => req.socket.destroy())
-  })
-
-/** Writes one chunk and waits until it is handed to the socket (or the socket is gone). */
-const writeChunk = (res: ServerResponse, chunk: Uint8Array): Promise<void> =>
-  new Promise((resolve) => {
-    if (res.destroyed) return resolve()
-    const onClose = () => resolve()
-    res.once("close", onClose)
-    res.write(chunk, () => {
-      res.off("close", onClose)
-      resolve()
-    })
-  })
-
-/** Sends a web `Response`; a body stream that fails destroys the socket after what was sent. */
-const writeResponse = (res: ServerResponse, response: Response): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    const headers: OutgoingHttpHeaders = {}
-    response.headers.forEach((value, name) => {
-      headers[name] = value
-    })
-    res.writeHead(response.status, headers)
-    const body = response.body
-    if (body === null) {
-      res.end(() => resume(Effect.void))
-      return
-    }
-    const reader = body.getReader()
-    const pump = async () => {
-      try {
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) break
-          await writeChunk(res, value)
-        }
-        res.end()
-      } catch {
-        res.destroy()
-      }
-    }
-    void pump().then(() => resume(Effect.void))
-    return Effect.sync(() => {
-      reader.cancel().catch(() => undefined)
-      res.destroy()
-    })
-  })
-
-const listen = (
-  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
-  onSocket: (socket: Socket) => void
-): Effect.Effect<Server, ServeError, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.async<Server, ServeError>((resume) => {
-      const server = createServer(onRequest)
-      server.on("connection", onSocket)
-      server.once("error", (cause) =>
-        resume(
-          Effect.fail(new ServeError({ message: `could not listen on 127.0.0.1: ${cause.message}`, cause }))
-        )
-      )
-      server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-    }),
-    (server) =>
-      Effect.async<void>((resume) => {
-        server.close(() => resume(Effect.void))
-        server.closeAllConnections()
-      })
-  )
+// The sockets, the conversion of requests and responses, the body cap and the shutdown are the Effect-free
+// loopback server of src/core/node/loopback.ts, shared with the Effect 4 edition and
+// `effect-plex-auth/fake/node`. What follows binds it to Effect 3: the fake's handler run as an Effect on the
+// runtime that built the server (its `Clock`), the `Scope`, and the socket accounting as Effects.
 
 /**
  * Starts the fake on loopback, one port per origin, for the life of the
@@ -258,128 +111,58 @@ export const make = (
     const coreOptions = toCoreOptions(options)
     const origins = Core.origins(coreOptions)
     const runtime = yield* Effect.runtime<never>()
-    const sockets = new Set<Socket>()
-    const waiters = new Set<() => void>()
-    const inFlight = new Set<Fiber.RuntimeFiber<void, never>>()
-    const changed = () => {
-      for (const waiter of [...waiters]) waiter()
-    }
-    /** Completes once `current()` equals `count`, re-checked on every socket and request change. */
-    const awaitCount = (current: () => number, count: number) =>
-      Effect.async<void>((resume) => {
-        const check = () => {
-          if (current() === count) {
-            waiters.delete(check)
-            resume(Effect.void)
-          }
-        }
-        waiters.add(check)
-        check()
-        return Effect.sync(() => waiters.delete(check))
-      })
-
-    let closing = false
-    const onSocket = (socket: Socket) => {
-      if (closing) {
-        socket.destroy()
-        return
-      }
-      sockets.add(socket)
-      changed()
-      socket.once("close", () => {
-        sockets.delete(socket)
-        changed()
-      })
-    }
-
-    let serve: (origin: string, req: IncomingMessage, res: ServerResponse) => void = (_origin, _req, res) => {
-      res.destroy()
-    }
-    const servers = new Map<string, Server>()
-    const loopback = new Map<string, string>()
-    for (const origin of origins) {
-      servers.set(origin, yield* listen((req, res) => serve(loopback.get(origin) ?? "", req, res), onSocket))
-    }
-    for (const [origin, server] of servers) {
-      const address = server.address()
-      if (address === null || typeof address === "string") {
-        return yield* new ServeError({ message: "a loopback server has no port", cause: address })
-      }
-      loopback.set(origin, `http://127.0.0.1:${address.port}`)
-    }
+    const loopback = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => Loopback.listen(origins, { maxRequestBodyBytes }),
+        catch: (cause) => new ServeError({ message: (cause as Error).message, cause })
+      }),
+      (loopback) => Effect.promise(() => loopback.close())
+    )
     // The same web handler as the in-memory fake, its URLs the loopback ones.
     const fake = fromCore(
       Core.makeFakePlex({
         ...coreOptions,
         randomInt: randomIntOf(yield* Effect.random),
-        rebase: (origin) => loopback.get(origin) ?? origin
+        rebase: (origin) => loopback.urls.get(origin) ?? origin
       })
     )
+    // A failure (a reset, a refusal) destroys the socket; a defect of the fake is answered 500.
+    loopback.serve(async (request, { signal }) => {
+      const exit = await Runtime.runPromiseExit(runtime)(fake.handle(request), { signal })
+      if (Exit.isSuccess(exit)) return exit.value
+      if (Cause.isDie(exit.cause) && !Cause.isFailure(exit.cause)) {
+        return new Response(`fake Plex failed: ${String(Cause.squash(exit.cause))}`, {
+          status: 500,
+          headers: { "content-type": "text/plain; charset=utf-8" }
+        })
+      }
+      throw Cause.squash(exit.cause)
+    })
 
-    const handleOne = (origin: string, req: IncomingMessage, res: ServerResponse) =>
-      Effect.gen(function* () {
-        const body = yield* readBody(req, maxRequestBodyBytes)
-        if (body === tooLarge) return yield* refuseBody(req, res)
-        const answer = yield* Effect.either(fake.handle(toWebRequest(origin, req, body)))
-        if (Either.isLeft(answer)) {
-          req.socket.destroy()
-          return
+    /** Completes once `current()` equals `count`, re-checked on every socket and request change. */
+    const awaitCount = (current: () => number, count: number) =>
+      Effect.async<void>((resume) => {
+        const check = () => {
+          if (current() === count) {
+            remove()
+            resume(Effect.void)
+          }
         }
-        yield* writeResponse(res, answer.right)
-      }).pipe(
-        Effect.catchAll(() =>
-          Effect.sync(() => {
-            req.socket.destroy()
-          })
-        ),
-        Effect.catchAllDefect((defect) =>
-          Effect.sync(() => {
-            if (!res.headersSent) {
-              res.writeHead(500, { "content-type": "text/plain; charset=utf-8" })
-              res.end(`fake Plex failed: ${String(defect)}`)
-            } else res.destroy()
-          })
-        )
-      )
-
-    serve = (origin, req, res) => {
-      const fiber = Runtime.runFork(runtime)(handleOne(origin, req, res))
-      inFlight.add(fiber)
-      changed()
-      fiber.addObserver(() => {
-        inFlight.delete(fiber)
-        changed()
+        const remove = loopback.onChange(check)
+        check()
+        return Effect.sync(remove)
       })
-      res.once("close", () => {
-        if (!res.writableFinished) {
-          // The client went away: stop the handler and drop the connection with it.
-          req.socket.destroy()
-          Runtime.runFork(runtime)(Fiber.interrupt(fiber))
-        }
-      })
-    }
-
-    // Runs before the ports close: end the requests in flight, then destroy
-    // every socket and wait until each has closed.
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function* () {
-        closing = true
-        yield* Effect.forEach([...inFlight], (fiber) => Fiber.interrupt(fiber), { discard: true })
-        for (const socket of sockets) socket.destroy()
-        yield* awaitCount(() => sockets.size, 0)
-      })
-    )
 
     return {
       fake,
       plexTvUrl: fake.plexTvUrl,
       clientsUrl: fake.clientsUrl,
       serverUrl: fake.serverUrl,
-      urls: [...loopback.values()],
-      openSockets: Effect.sync(() => sockets.size),
-      activeRequests: Effect.sync(() => inFlight.size),
-      awaitOpenSockets: (count) => awaitCount(() => sockets.size, count),
-      awaitActiveRequests: (count) => awaitCount(() => inFlight.size, count)
+      urls: [...loopback.urls.values()],
+      openSockets: Effect.sync(loopback.openSockets),
+      activeRequests: Effect.sync(loopback.activeRequests),
+      awaitOpenSockets: (count) => awaitCount(loopback.openSockets, count),
+      awaitActiveRequests: (count) => awaitCount(loopback.activeRequests, count)
     } satisfies FakePlexServerService
   })
 

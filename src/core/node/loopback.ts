@@ -1,0 +1,318 @@
+/**
+ * Serving a web handler (`Request` → `Promise<Response>`) over real HTTP on
+ * loopback, once for everyone: Node's `http` server, one `127.0.0.1` port
+ * per origin, in plain TypeScript with no Effect in it. The fake Plex's
+ * loopback servers are thin layers over it: `FakePlexServer` of both
+ * editions (their errors, their `Scope`, the handler run as an Effect) and
+ * the Effect-free `effect-plex-auth/fake/node`.
+ *
+ * What it does on the wire:
+ * - A request is turned into a web `Request` of its origin (the loopback
+ *   port's origin before the fake rebased it), its body read up to
+ *   `maxRequestBodyBytes`; a larger body (declared or streamed) is answered
+ *   `413` as soon as it is known, and never buffered.
+ * - The handler's `Response` is written as it streams; a body stream that
+ *   fails destroys the socket after what was sent (a truncated body). A
+ *   handler that rejects destroys the socket (a reset).
+ * - A client that goes away aborts the handler's `signal`.
+ * - {@link Loopback.close} aborts every request in flight, waits for their
+ *   handlers, destroys every socket (idle keep-alive ones, and ones that
+ *   never sent a request, included) and closes the ports: it never waits for
+ *   a keep-alive timeout.
+ *
+ * @internal
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from "node:http"
+import { createServer } from "node:http"
+import type { Socket } from "node:net"
+import { payloadTooLargeText } from "../fake/index.js"
+
+/**
+ * Answers one request of `origin` (the loopback URL it came to); rejecting destroys the socket. `signal`
+ * aborts when the client goes away or the server closes.
+ */
+export type Handler = (
+  request: Request,
+  context: { readonly origin: string; readonly signal: AbortSignal }
+) => Promise<Response>
+
+/** Loopback ports serving one handler. */
+export interface Loopback {
+  /** The loopback URL (`http://127.0.0.1:<port>`) of each origin. */
+  readonly urls: ReadonlyMap<string, string>
+  /** Serves `handler` from now on (until then every request's socket is destroyed). */
+  readonly serve: (handler: Handler) => void
+  /** How many client sockets are open right now. */
+  readonly openSockets: () => number
+  /** How many requests are being handled right now. */
+  readonly activeRequests: () => number
+  /** Calls `listener` on every change of {@link openSockets} and {@link activeRequests}; returns its removal. */
+  readonly onChange: (listener: () => void) => () => void
+  /** Aborts the requests in flight, destroys every socket and closes the ports. */
+  readonly close: () => Promise<void>
+}
+
+const toWebRequest = (origin: string, req: IncomingMessage, body: Buffer): Request => {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+    else headers.set(name, value)
+  }
+  const method = req.method ?? "GET"
+  const hasBody = method !== "GET" && method !== "HEAD" && body.length > 0
+  return new Request(new URL(req.url ?? "/", origin), {
+    method,
+    headers,
+    body: hasBody ? new Uint8Array(body) : null
+  })
+}
+
+/** A body past the limit: its bytes were not kept. */
+const tooLarge = Symbol("tooLarge")
+
+/** Reads the body, up to `limit` bytes; past it, stops keeping bytes and answers {@link tooLarge}. */
+const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | typeof tooLarge> =>
+  new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"])
+    if (Number.isFinite(declared) && declared > limit) return resolve(tooLarge)
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        req.off("data", onData)
+        chunks.length = 0
+        resolve(tooLarge)
+        return
+      }
+      chunks.push(chunk)
+    }
+    req.on("data", onData)
+    req.once("end", () => resolve(Buffer.concat(chunks)))
+    req.once("error", reject)
+    req.once("close", () => {
+      if (!req.complete) reject(new Error("the client closed the connection"))
+    })
+  })
+
+/**
+ * Answers 413 and closes the connection. What the client still sends is read
+ * and dropped (never kept) until the answer is out, so the client sees the
+ * answer rather than a reset; a client that keeps sending past 16 × `limit`
+ * more is cut off.
+ */
+const refuseBody = (req: IncomingMessage, res: ServerResponse, limit: number): Promise<void> =>
+  new Promise((resolve) => {
+    let discarded = 0
+    let finished = false
+    const finish = () => {
+      if (finished) return
+      finished = true
+      req.socket.destroy()
+      resolve()
+    }
+    req.on("data", (chunk: Buffer) => {
+      discarded += chunk.length
+      if (discarded > 16 * limit) finish()
+    })
+    req.resume()
+    req.socket.once("close", finish)
+    const text = payloadTooLargeText(limit)
+    res.writeHead(413, {
+      "content-type": "text/plain; charset=utf-8",
+      "content-length": Buffer.byteLength(text),
+      connection: "close"
+    })
+    res.end(text, () => {
+      // Stop reading: the answer is out. Half-close, then drop the connection once the client is done.
+      req.socket.end()
+      if (req.complete) finish()
+      else req.once("end", finish)
+    })
+  })
+
+/** Writes one chunk and waits until it is handed to the socket (or the socket is gone). */
+const writeChunk = (res: ServerResponse, chunk: Uint8Array): Promise<void> =>
+  new Promise((resolve) => {
+    if (res.destroyed) return resolve()
+    const onClose = () => resolve()
+    res.once("close", onClose)
+    res.write(chunk, () => {
+      res.off("close", onClose)
+      resolve()
+    })
+  })
+
+/** Sends a web `Response`; a body stream that fails destroys the socket after what was sent. */
+const writeResponse = async (res: ServerResponse, response: Response, signal: AbortSignal): Promise<void> => {
+  const headers: OutgoingHttpHeaders = {}
+  response.headers.forEach((value, name) => {
+    headers[name] = value
+  })
+  res.writeHead(response.status, headers)
+  const body = response.body
+  if (body === null) {
+    await new Promise<void>((resolve) => res.end(resolve))
+    return
+  }
+  const reader = body.getReader()
+  const cancel = () => {
+    reader.cancel().catch(() => undefined)
+    res.destroy()
+  }
+  signal.addEventListener("abort", cancel, { once: true })
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      await writeChunk(res, value)
+    }
+    res.end()
+  } catch {
+    res.destroy()
+  } finally {
+    signal.removeEventListener("abort", cancel)
+  }
+}
+
+const listenOne = (onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> =>
+  new Promise((resolve, reject) => {
+    const server = createServer(onRequest)
+    server.once("error", (cause) =>
+      reject(new Error(`could not listen on 127.0.0.1: ${cause.message}`, { cause }))
+    )
+    server.listen(0, "127.0.0.1", () => resolve(server))
+  })
+
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+
+/**
+ * Binds one `127.0.0.1` port per origin (rejecting with an `Error` when a
+ * port cannot be bound, the others closed again). `maxRequestBodyBytes`:
+ * the largest request body read (the fake's default, 1 MiB).
+ */
+export const listen = async (
+  origins: ReadonlyArray<string>,
+  options: { readonly maxRequestBodyBytes: number }
+): Promise<Loopback> => {
+  const limit = options.maxRequestBodyBytes
+  const sockets = new Set<Socket>()
+  const inFlight = new Map<AbortController, Promise<void>>()
+  /** The request being handled on each socket (HTTP/1.1: one at a time). */
+  const handling = new WeakMap<Socket, Promise<void>>()
+  const listeners = new Set<() => void>()
+  const changed = () => {
+    for (const listener of [...listeners]) listener()
+  }
+  let closing = false
+  let handler: Handler | undefined
+
+  const onSocket = (socket: Socket) => {
+    if (closing) {
+      socket.destroy()
+      return
+    }
+    sockets.add(socket)
+    changed()
+    socket.once("close", () => {
+      // A socket counts as open until the handler of its request has ended, so that no open socket also
+      // means no running handler.
+      void Promise.resolve(handling.get(socket)).then(() => {
+        sockets.delete(socket)
+        changed()
+      })
+    })
+  }
+
+  const handleOne = async (
+    origin: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    signal: AbortSignal
+  ): Promise<void> => {
+    if (handler === undefined || closing) {
+      req.socket.destroy()
+      return
+    }
+    const body = await readBody(req, limit)
+    if (body === tooLarge) return refuseBody(req, res, limit)
+    const response = await handler(toWebRequest(origin, req, body), { origin, signal })
+    await writeResponse(res, response, signal)
+  }
+
+  const onRequest = (origin: string) => (req: IncomingMessage, res: ServerResponse) => {
+    const controller = new AbortController()
+    // An aborted request (the client went away, the server closes) loses its connection at once.
+    controller.signal.addEventListener("abort", () => req.socket.destroy(), { once: true })
+    res.once("close", () => {
+      // The client went away before the answer was out: stop the handler.
+      if (!res.writableFinished) controller.abort(new Error("the client closed the connection"))
+    })
+    const done = handleOne(urls.get(origin) ?? origin, req, res, controller.signal)
+      .catch(() => {
+        req.socket.destroy()
+      })
+      .finally(() => {
+        inFlight.delete(controller)
+        changed()
+      })
+    inFlight.set(controller, done)
+    handling.set(req.socket, done)
+    changed()
+  }
+
+  const servers: Array<Server> = []
+  const urls = new Map<string, string>()
+  try {
+    for (const origin of origins) {
+      const server = await listenOne(onRequest(origin))
+      server.on("connection", onSocket)
+      servers.push(server)
+      const address = server.address()
+      if (address === null || typeof address === "string") throw new Error("a loopback server has no port")
+      urls.set(origin, `http://127.0.0.1:${address.port}`)
+    }
+  } catch (error) {
+    closing = true
+    await Promise.all(servers.map(closeServer))
+    throw error
+  }
+
+  const close = async (): Promise<void> => {
+    closing = true
+    // End the requests in flight, then destroy every socket and wait until each has closed.
+    const pending = [...inFlight]
+    for (const [controller] of pending) controller.abort(new Error("the loopback server is closing"))
+    await Promise.all(pending.map(([, done]) => done))
+    for (const socket of sockets) socket.destroy()
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (sockets.size > 0) return
+        listeners.delete(check)
+        resolve()
+      }
+      listeners.add(check)
+      check()
+    })
+    await Promise.all(servers.map(closeServer))
+  }
+
+  return {
+    urls,
+    serve: (next) => {
+      handler = next
+    },
+    openSockets: () => sockets.size,
+    activeRequests: () => inFlight.size,
+    onChange: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    close
+  }
+}

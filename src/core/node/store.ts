@@ -1,0 +1,711 @@
+/**
+ * The Node file store, once for both editions: a JSON object of keys and
+ * values in `directory/store.json`, in plain TypeScript on Node's `fs` with
+ * no Effect in it. The `KeyValueStore` modules of the Effect 3 and Effect 4
+ * editions (`src/node/KeyValueStore.ts`, `effect4/src/node/KeyValueStore.ts`)
+ * are thin bindings over it: their service, their `SystemError`, their
+ * `Clock` for the lock wait, their logger, their interruption.
+ *
+ * What it guarantees (the bindings' module docs say it to users):
+ * - Readable by its owner only: the file 0600, a directory it creates 0700.
+ * - Never half written: a change goes to a temporary file in the same
+ *   directory (flushed), which replaces the store in one rename.
+ * - A file that is not a store fails every operation (`InvalidData`) and is
+ *   left as it is.
+ * - Several processes may share it: every change takes a lock file
+ *   (`store.json.lock`, made in one atomic step with the writer's process id
+ *   and host), reads the file again, applies the change and replaces the
+ *   file. A dead writer's lock (on this host) is taken over at once; a live
+ *   one is waited for, up to {@link lockWaitLimitMillis}, then `Busy`.
+ *   Temporary files a dead writer left are removed by the next change.
+ * - A store file that is a symbolic link, not a regular file, another
+ *   user's, or writable by group or others fails with `PermissionDenied`.
+ *
+ * Errors are {@link StoreError}s (a `reason` as the Effect platforms'
+ * `SystemError` names it, the store `method`, the `syscall` and path);
+ * anything else thrown is a bug.
+ *
+ * @internal
+ */
+import { createHash, randomBytes } from "node:crypto"
+import { constants as fsConstants } from "node:fs"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as nodePath from "node:path"
+
+/** The name of the store's file inside its directory. */
+export const fileName = "store.json"
+
+/** The directory, inside the user's configuration directory, of the default store. */
+export const directoryName = "effect-plex-auth"
+
+/**
+ * How long a change waits for a lock held by a live process before failing
+ * with `Busy`. A change holds the lock for the few milliseconds of one read
+ * and one write.
+ */
+export const lockWaitLimitMillis = 10_000
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/** Why an operation failed, as `SystemError` (Effect 3 `reason`, Effect 4 `_tag`) names it. */
+export type Reason =
+  | "AlreadyExists"
+  | "BadResource"
+  | "Busy"
+  | "InvalidData"
+  | "NotFound"
+  | "PermissionDenied"
+  | "TimedOut"
+  | "Unknown"
+  | "WouldBlock"
+  | "WriteZero"
+
+/** A failure of the store: the bindings turn it into their `SystemError`. */
+export class StoreError extends Error {
+  override readonly name = "StoreError"
+  readonly reason: Reason
+  readonly method: string
+  readonly syscall: string | undefined
+  readonly path: string | undefined
+  readonly description: string | undefined
+  constructor(options: {
+    readonly reason: Reason
+    readonly method: string
+    readonly syscall?: string | undefined
+    readonly path?: string | undefined
+    readonly description?: string | undefined
+    readonly cause?: unknown
+  }) {
+    super(options.description ?? options.reason, { cause: options.cause })
+    this.reason = options.reason
+    this.method = options.method
+    this.syscall = options.syscall
+    this.path = options.path
+    this.description = options.description
+  }
+}
+
+const reasonOf = (code: unknown): Reason => {
+  switch (code) {
+    case "ENOENT":
+      return "NotFound"
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return "PermissionDenied"
+    case "EEXIST":
+      return "AlreadyExists"
+    case "EBUSY":
+    case "ETXTBSY":
+      return "Busy"
+    case "ETIMEDOUT":
+      return "TimedOut"
+    case "EISDIR":
+    case "ENOTDIR":
+    case "EBADF":
+      return "BadResource"
+    case "ENOSPC":
+    case "EDQUOT":
+      return "WriteZero"
+    case "EAGAIN":
+      return "WouldBlock"
+    default:
+      return "Unknown"
+  }
+}
+
+const codeOf = (error: unknown): unknown => (error as { readonly code?: unknown } | undefined)?.code
+
+/** One file system call, its failure a {@link StoreError} naming the store method. */
+const call = async <A>(method: string, syscall: string, path: string, f: () => Promise<A>): Promise<A> => {
+  try {
+    return await f()
+  } catch (cause) {
+    if (cause instanceof StoreError) throw cause
+    const error = cause as { readonly message?: unknown; readonly syscall?: unknown } | undefined
+    throw new StoreError({
+      reason: reasonOf(codeOf(cause)),
+      method,
+      syscall: typeof error?.syscall === "string" ? error.syscall : syscall,
+      path,
+      description: typeof error?.message === "string" ? error.message : undefined,
+      cause
+    })
+  }
+}
+
+const invalidData = (method: string, file: string, description: string) =>
+  new StoreError({
+    reason: "InvalidData",
+    method,
+    path: file,
+    description: `${description}. The file was left as it is: move it aside or delete it to start a new store (and a new client identifier)`
+  })
+
+const untrusted = (method: string, path: string, description: string) =>
+  new StoreError({
+    reason: "PermissionDenied",
+    method,
+    path,
+    description: `${description}; the store does not trust it (another user could have planted a token or a client identifier). Check it, then fix its owner or mode, or move it aside`
+  })
+
+// ---------------------------------------------------------------------------
+// The default directory
+// ---------------------------------------------------------------------------
+
+/** The environment variables {@link defaultDirectory} reads (the bindings read them through `Config`). */
+export const directoryVariables = ["HOME", "USERPROFILE", "APPDATA", "XDG_CONFIG_HOME"] as const
+
+/**
+ * The user's configuration directory for this library: `%APPDATA%\effect-plex-auth` on Windows, else
+ * `$XDG_CONFIG_HOME/effect-plex-auth`, or `~/.config/effect-plex-auth` when `XDG_CONFIG_HOME` is unset,
+ * blank or not an absolute path. The home directory is `HOME` (`USERPROFILE` on Windows), else
+ * `os.homedir()`; throws a {@link StoreError} (`NotFound`) when there is none.
+ */
+export const defaultDirectory = (
+  variables: Partial<Record<(typeof directoryVariables)[number], string | undefined>>,
+  platform: NodeJS.Platform = process.platform
+): string => {
+  const windows = platform === "win32"
+  const path = windows ? nodePath.win32 : nodePath.posix
+  const variable = (name: (typeof directoryVariables)[number]) => {
+    const value = variables[name]
+    return value !== undefined && value.trim().length > 0 ? value : undefined
+  }
+  const base = variable(windows ? "APPDATA" : "XDG_CONFIG_HOME")
+  if (base !== undefined && path.isAbsolute(base)) return path.join(base, directoryName)
+  let home = variable(windows ? "USERPROFILE" : "HOME")
+  if (home === undefined) {
+    try {
+      home = os.homedir()
+    } catch (cause) {
+      throw new StoreError({
+        reason: "NotFound",
+        method: "defaultDirectory",
+        description: "the user's home directory is unknown; pass a directory",
+        cause
+      })
+    }
+  }
+  return path.join(home, ...(windows ? ["AppData", "Roaming"] : [".config"]), directoryName)
+}
+
+// ---------------------------------------------------------------------------
+// The file
+// ---------------------------------------------------------------------------
+
+/** A value as the file holds it: text as a string, bytes as base64. */
+export type Stored = string | { readonly base64: string }
+
+export type Entries = ReadonlyMap<string, Stored>
+
+/** Whether a text is canonical base64 (what `Buffer.toString("base64")` writes). */
+const isBase64 = (text: string): boolean =>
+  /^[A-Za-z0-9+/]*={0,2}$/.test(text) &&
+  text.length % 4 === 0 &&
+  Buffer.from(text, "base64").toString("base64") === text
+
+/** Parses the file's text. Only shapes are described in errors, never contents: the file holds tokens. */
+const parse = (method: string, file: string, text: string): Entries => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw invalidData(method, file, `not a key-value store: not valid JSON (${text.length} characters)`)
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw invalidData(
+      method,
+      file,
+      `not a key-value store: expected a JSON object, found ${Array.isArray(json) ? "an array" : json === null ? "null" : typeof json}`
+    )
+  }
+  const entries = new Map<string, Stored>()
+  for (const [key, value] of Object.entries(json)) {
+    if (typeof value === "string") {
+      entries.set(key, value)
+    } else if (
+      typeof value === "object" &&
+      value !== null &&
+      Object.keys(value).length === 1 &&
+      typeof (value as { base64?: unknown }).base64 === "string" &&
+      isBase64((value as { base64: string }).base64)
+    ) {
+      entries.set(key, { base64: (value as { base64: string }).base64 })
+    } else {
+      throw invalidData(
+        method,
+        file,
+        `not a key-value store: the value of a key is neither a string nor { "base64": <base64 text> }`
+      )
+    }
+  }
+  return entries
+}
+
+const serialize = (entries: Entries): string =>
+  // `Object.fromEntries` defines own properties, so even a `__proto__` key is kept as data.
+  `${JSON.stringify(Object.fromEntries(entries), null, 2)}\n`
+
+const asString = (value: Stored): string => (typeof value === "string" ? value : value.base64)
+
+const asBytes = (value: Stored): Uint8Array =>
+  typeof value === "string"
+    ? new TextEncoder().encode(value)
+    : new Uint8Array(Buffer.from(value.base64, "base64"))
+
+const toStored = (value: string | Uint8Array): Stored =>
+  typeof value === "string" ? value : { base64: Buffer.from(value).toString("base64") }
+
+// ---------------------------------------------------------------------------
+// Trust, the lock file, and what dead writers leave
+// ---------------------------------------------------------------------------
+
+const posixPlatform = process.platform !== "win32"
+
+/** Another user's, or a user's anywhere: only the owner of the process may own and write the store. */
+const currentUid = (): number | undefined =>
+  posixPlatform && typeof process.getuid === "function" ? process.getuid() : undefined
+
+/** Why a file's metadata makes it untrustworthy as the store, or undefined. */
+const fileProblem = (
+  stat: { readonly mode: number; readonly uid: number; isFile(): boolean; isSymbolicLink(): boolean },
+  uid: number | undefined
+): string | undefined => {
+  if (stat.isSymbolicLink()) return "the store file is a symbolic link"
+  if (!stat.isFile()) return "the store file is not a regular file"
+  if (uid === undefined) return undefined
+  if (stat.uid !== uid) return `the store file is owned by another user (uid ${stat.uid})`
+  if ((stat.mode & 0o022) !== 0) {
+    return `the store file is writable by ${(stat.mode & 0o002) !== 0 ? "any user" : "its group"} (mode ${(stat.mode & 0o777).toString(8)})`
+  }
+  return undefined
+}
+
+/**
+ * Reads the store file without following a symbolic link (`O_NOFOLLOW`),
+ * checking the opened file itself: a problem comes back as a string.
+ */
+const readTrusted = async (file: string): Promise<{ readonly text: string } | string> => {
+  if (!posixPlatform) {
+    const stat = await fs.lstat(file)
+    const problem = fileProblem(stat, undefined)
+    return problem ?? { text: await fs.readFile(file, "utf8") }
+  }
+  let handle: fs.FileHandle
+  try {
+    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW)
+  } catch (error) {
+    if (codeOf(error) === "ELOOP") return "the store file is a symbolic link"
+    throw error
+  }
+  try {
+    const problem = fileProblem(await handle.stat(), currentUid())
+    return problem ?? { text: await handle.readFile("utf8") }
+  } finally {
+    await handle.close().catch(() => undefined)
+  }
+}
+
+/**
+ * On an existing directory: one the user owns loses group and other write
+ * permission (the default directory, ours by name, becomes 0700); another
+ * user's that others may write to, without the sticky bit, is refused.
+ */
+const tightenDirectory = async (directory: string, isDefault: boolean): Promise<string | undefined> => {
+  const uid = currentUid()
+  if (uid === undefined) return undefined
+  const stat = await fs.stat(directory)
+  const mode = stat.mode & 0o7777
+  if (stat.uid === uid) {
+    const wanted = isDefault ? mode & ~0o077 : mode & ~0o022
+    if (wanted !== mode) await fs.chmod(directory, wanted)
+    return undefined
+  }
+  if ((mode & 0o022) !== 0 && (mode & 0o1000) === 0) {
+    return `the store's directory belongs to another user (uid ${stat.uid}) and others may write to it (mode ${(mode & 0o777).toString(8)})`
+  }
+  return undefined
+}
+
+/** A short, stable tag of this host: lock and temporary files name their writer's host and process. */
+export const hostTag = createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8)
+
+/** A temporary file's name, naming this host and process so a dead writer's can be told and removed. */
+const tempName = () => `.${fileName}.${hostTag}.${process.pid}.${randomBytes(8).toString("hex")}.tmp`
+
+/** `.store.json.<host>.<pid>.<random>.tmp`, or the older `.store.json.<random>.tmp`. */
+const tempPattern = /^\.store\.json\.(?:([0-9a-f]{8})\.(\d+)\.)?[0-9a-f]{16}\.tmp$/
+
+/** Whether a process of this host is alive (one of another user counts as alive). */
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return codeOf(error) !== "ESRCH"
+  }
+}
+
+/**
+ * Removes temporary files left by writers that died on this host (one may
+ * hold a token), and those of the older naming, which tell no writer. Run
+ * under the lock: no live writer of this host leaves such a file behind.
+ */
+const removeLeftovers = async (directory: string): Promise<void> => {
+  const names = await fs.readdir(directory).catch(() => [])
+  for (const name of names) {
+    const match = tempPattern.exec(name)
+    if (match === null) continue
+    const [, host, pid] = match
+    if (host === undefined || (host === hostTag && !isAlive(Number(pid)))) {
+      await fs.rm(nodePath.join(directory, name), { force: true }).catch(() => undefined)
+    }
+  }
+}
+
+interface Holder {
+  readonly pid: number
+  readonly host: string
+  readonly nonce: string
+}
+
+const parseHolder = (text: string): Holder | undefined => {
+  try {
+    const json = JSON.parse(text) as Partial<Holder> | null
+    return typeof json?.pid === "number" && typeof json.host === "string" && typeof json.nonce === "string"
+      ? { pid: json.pid, host: json.host, nonce: json.nonce }
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+type LockAttempt =
+  | { readonly _tag: "Taken"; readonly nonce: string }
+  /** The lock went away while we looked: try again at once. */
+  | { readonly _tag: "Free" }
+  /** A dead writer's lock was removed: try again at once. */
+  | { readonly _tag: "Broken" }
+  | { readonly _tag: "Held"; readonly holder: string }
+
+const readLock = (lockFile: string): Promise<string | undefined> =>
+  fs.readFile(lockFile, "utf8").catch((error: unknown) => {
+    if (codeOf(error) === "ENOENT") return undefined
+    throw error
+  })
+
+/**
+ * One try at the lock: the holder's record is written to a temporary file,
+ * then hard-linked as the lock file, so the lock never exists half written
+ * (where hard links are not supported, it is created exclusively instead).
+ * When the lock is held by a process of this host that is no longer alive,
+ * it is moved aside and removed; if what was moved turns out to be a newer,
+ * live lock (another process took over the dead one in between), it is put
+ * back.
+ */
+const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt> => {
+  const nonce = randomBytes(16).toString("hex")
+  const record = JSON.stringify({ pid: process.pid, host: hostTag, nonce })
+  const temp = nodePath.join(directory, tempName())
+  await fs.writeFile(temp, record, { flag: "wx", mode: 0o600 })
+  try {
+    await fs.link(temp, lockFile)
+    return { _tag: "Taken", nonce }
+  } catch (error) {
+    const code = codeOf(error)
+    if (code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS" || code === "EXDEV") {
+      try {
+        await fs.writeFile(lockFile, record, { flag: "wx", mode: 0o600 })
+        return { _tag: "Taken", nonce }
+      } catch (fallback) {
+        if (codeOf(fallback) !== "EEXIST") throw fallback
+      }
+    } else if (code !== "EEXIST") {
+      throw error
+    }
+  } finally {
+    await fs.rm(temp, { force: true }).catch(() => undefined)
+  }
+  const text = await readLock(lockFile)
+  if (text === undefined) return { _tag: "Free" }
+  const holder = parseHolder(text)
+  if (holder === undefined) return { _tag: "Held", holder: "an unknown writer" }
+  if (holder.host !== hostTag || isAlive(holder.pid)) {
+    return {
+      _tag: "Held",
+      holder: holder.host === hostTag ? `process ${holder.pid}` : `process ${holder.pid} of another host`
+    }
+  }
+  // A dead writer's lock: move it aside (one atomic step), then check what was moved.
+  const moved = nodePath.join(directory, tempName())
+  try {
+    await fs.rename(lockFile, moved)
+  } catch (error) {
+    if (codeOf(error) === "ENOENT") return { _tag: "Free" }
+    throw error
+  }
+  try {
+    const movedHolder = parseHolder(await fs.readFile(moved, "utf8"))
+    if (movedHolder?.nonce !== holder.nonce) {
+      // Another process took over the dead lock in between: that lock is live, put it back.
+      await fs.link(moved, lockFile).catch(() => undefined)
+    }
+  } finally {
+    await fs.rm(moved, { force: true }).catch(() => undefined)
+  }
+  return { _tag: "Broken" }
+}
+
+/** Removes the lock file if it is still this holder's. */
+const releaseLock = async (lockFile: string, nonce: string): Promise<void> => {
+  const text = await readLock(lockFile).catch(() => undefined)
+  if (text !== undefined && parseHolder(text)?.nonce === nonce) {
+    await fs.rm(lockFile, { force: true }).catch(() => undefined)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The store
+// ---------------------------------------------------------------------------
+
+/** How a change waits for another writer's lock: the binding's clock, logger and interruption. */
+export interface Waiting {
+  /**
+   * Waits `millis` (default `setTimeout`); rejects once `signal` aborts. The
+   * Effect bindings sleep on their `Clock`, so `TestClock` drives the wait.
+   */
+  readonly sleep?: ((millis: number, signal: AbortSignal | undefined) => Promise<void>) | undefined
+  /** Told once per change, when it starts waiting for the lock held by `holder`. */
+  readonly onWait?: ((method: string, holder: string) => void) | undefined
+  /**
+   * Aborting it ends a wait for the lock (the change then rejects with the
+   * signal's reason). Once the lock is taken, the change runs to its end:
+   * the file is replaced whole or not at all, and the lock is released.
+   */
+  readonly signal?: AbortSignal | undefined
+}
+
+const sleepWithTimer = (millis: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort)
+      resolve()
+    }, millis)
+    signal?.addEventListener("abort", onAbort, { once: true })
+  })
+
+/**
+ * A store in `directory/store.json`. Every operation reads the file again
+ * (another process may have changed it); every change is made under the
+ * lock file. Nothing is created until the first change.
+ */
+export interface FileStore {
+  readonly directory: string
+  readonly file: string
+  /** Every entry of the file (none when there is no file yet), checked and parsed. */
+  readonly read: (method: string) => Promise<Entries>
+  readonly get: (key: string) => Promise<string | undefined>
+  readonly getBytes: (key: string) => Promise<Uint8Array | undefined>
+  readonly has: (key: string) => Promise<boolean>
+  readonly keys: () => Promise<ReadonlyArray<string>>
+  readonly size: () => Promise<number>
+  readonly set: (key: string, value: string | Uint8Array, waiting?: Waiting) => Promise<void>
+  readonly remove: (key: string, waiting?: Waiting) => Promise<void>
+  readonly clear: (waiting?: Waiting) => Promise<void>
+  /** Replaces the text of `key` with `f` of it; the new text, or undefined when there is no such key. */
+  readonly modify: (
+    key: string,
+    f: (value: string) => string,
+    waiting?: Waiting
+  ) => Promise<string | undefined>
+  /** As {@link modify}, on bytes. */
+  readonly modifyBytes: (
+    key: string,
+    f: (value: Uint8Array) => Uint8Array,
+    waiting?: Waiting
+  ) => Promise<Uint8Array | undefined>
+}
+
+/**
+ * The store in `directory` (made absolute). `isDefault`: the directory is
+ * the library's own default one, made 0700 on the first change.
+ */
+export const open = (directory: string, options: { readonly isDefault?: boolean } = {}): FileStore => {
+  const dir = nodePath.resolve(directory)
+  const file = nodePath.join(dir, fileName)
+  const lockFile = `${file}.lock`
+  const isDefault = options.isDefault ?? false
+
+  const read = async (method: string): Promise<Entries> => {
+    let result: { readonly text: string } | string
+    try {
+      result = await call(method, "open", file, () => readTrusted(file))
+    } catch (error) {
+      if (error instanceof StoreError && error.reason === "NotFound") return new Map()
+      throw error
+    }
+    if (typeof result === "string") throw untrusted(method, file, result)
+    return parse(method, file, result.text)
+  }
+
+  const ensureDirectory = async (method: string): Promise<void> => {
+    const created = await call(method, "mkdir", dir, () => fs.mkdir(dir, { recursive: true, mode: 0o700 }))
+    if (created !== undefined) {
+      await call(method, "chmod", dir, () => fs.chmod(dir, 0o700))
+      return
+    }
+    const problem = await call(method, "stat", dir, () => tightenDirectory(dir, isDefault))
+    if (problem !== undefined) throw untrusted(method, dir, problem)
+  }
+
+  // Write a temporary file next to the store, flush it, and rename it over
+  // the store: a reader sees the old file or the new one, never a part.
+  const write = async (method: string, entries: Entries): Promise<void> => {
+    const temp = nodePath.join(dir, tempName())
+    try {
+      const handle = await call(method, "open", temp, () => fs.open(temp, "wx", 0o600))
+      try {
+        // The mode given to open is narrowed by the umask; make it exactly 0600.
+        await call(method, "chmod", temp, () => handle.chmod(0o600))
+        await call(method, "write", temp, () => handle.writeFile(serialize(entries), "utf8"))
+        await call(method, "fsync", temp, () => handle.sync())
+      } finally {
+        await handle.close().catch(() => undefined)
+      }
+      await call(method, "rename", file, () => fs.rename(temp, file))
+    } catch (error) {
+      await fs.rm(temp, { force: true }).catch(() => undefined)
+      throw error
+    }
+    // Make the rename itself durable where directories can be flushed (not on Windows).
+    const handle = await fs.open(dir, "r").catch(() => undefined)
+    await handle?.sync().catch(() => undefined)
+    await handle?.close().catch(() => undefined)
+  }
+
+  /** Takes the lock file, waiting for a live holder (doubling pauses up to 50 ms); a dead one's is taken over. */
+  const acquire = async (method: string, waiting: Waiting): Promise<string> => {
+    const sleep = waiting.sleep ?? sleepWithTimer
+    let waited = 0
+    let pause = 1
+    for (;;) {
+      const attempt = await call(method, "link", lockFile, () => tryLock(dir, lockFile))
+      if (attempt._tag === "Taken") return attempt.nonce
+      if (attempt._tag === "Free" || attempt._tag === "Broken") continue
+      if (waited >= lockWaitLimitMillis) {
+        throw new StoreError({
+          reason: "Busy",
+          method,
+          path: lockFile,
+          description: `another program (${attempt.holder}) has held the store's lock for ${lockWaitLimitMillis / 1000}s; if none is running, delete ${lockFile}`
+        })
+      }
+      if (waited === 0) waiting.onWait?.(method, attempt.holder)
+      await sleep(pause, waiting.signal)
+      waited += pause
+      pause = Math.min(pause * 2, 50)
+    }
+  }
+
+  /**
+   * Under the lock file: removes what dead writers left, reads the file
+   * again, applies `f` and writes the result when `f` changed something.
+   */
+  const update = async <A>(
+    method: string,
+    needed: (entries: Entries) => boolean,
+    unchanged: A,
+    f: (entries: Map<string, Stored>) => readonly [result: A, changed: boolean],
+    waiting: Waiting = {}
+  ): Promise<A> => {
+    // A change with nothing to change (removing an absent key) takes no lock and creates nothing.
+    if (!needed(await read(method))) return unchanged
+    await ensureDirectory(method)
+    const nonce = await acquire(method, waiting)
+    try {
+      await removeLeftovers(dir)
+      const entries = new Map(await read(method))
+      const [result, changed] = f(entries)
+      if (changed) await write(method, entries)
+      return result
+    } finally {
+      await releaseLock(lockFile, nonce)
+    }
+  }
+
+  const modifyWith =
+    <V>(method: string, decode: (value: Stored) => V, encode: (value: V) => Stored) =>
+    (key: string, f: (value: V) => V, waiting?: Waiting): Promise<V | undefined> =>
+      update<V | undefined>(
+        method,
+        (entries) => entries.has(key),
+        undefined,
+        (entries) => {
+          const current = entries.get(key)
+          if (current === undefined) return [undefined, false]
+          const next = f(decode(current))
+          entries.set(key, encode(next))
+          return [next, true]
+        },
+        waiting
+      )
+
+  const lookup = async <V>(method: string, key: string, decode: (value: Stored) => V) => {
+    const value = (await read(method)).get(key)
+    return value === undefined ? undefined : decode(value)
+  }
+
+  return {
+    directory: dir,
+    file,
+    read,
+    get: (key) => lookup("get", key, asString),
+    getBytes: (key) => lookup("getUint8Array", key, asBytes),
+    has: async (key) => (await read("has")).has(key),
+    keys: async () => Array.from((await read("keys")).keys()),
+    size: async () => (await read("size")).size,
+    set: (key, value, waiting) =>
+      update(
+        "set",
+        () => true,
+        undefined,
+        (entries) => {
+          entries.set(key, toStored(value))
+          return [undefined, true]
+        },
+        waiting
+      ),
+    remove: (key, waiting) =>
+      update(
+        "remove",
+        (entries) => entries.has(key),
+        undefined,
+        (entries) => [undefined, entries.delete(key)],
+        waiting
+      ),
+    clear: (waiting) =>
+      update(
+        "clear",
+        (entries) => entries.size > 0,
+        undefined,
+        (entries) => {
+          const changed = entries.size > 0
+          entries.clear()
+          return [undefined, changed]
+        },
+        waiting
+      ),
+    modify: modifyWith("modify", asString, (value: string): Stored => value),
+    modifyBytes: modifyWith("modifyUint8Array", asBytes, toStored)
+  }
+}
