@@ -18,6 +18,9 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // As in the root config: the files share their worker's modules (Effect, the library, the fake are loaded once
+    // per worker, not once per file); no test file changes a module's state or a global it does not put back.
+    isolate: false,
     testTimeout: 20_000,
     hookTimeout: 20_000
   }

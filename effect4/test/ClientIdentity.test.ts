@@ -102,6 +102,51 @@ describe("ClientIdentity.make / layer", () => {
   )
 })
 
+const invalid: ReadonlyArray<readonly [string, ClientIdentity.ClientIdentityInput, string]> = [
+  ["a whitespace clientIdentifier", { clientIdentifier: "  \t", product: "p" }, "clientIdentifier"],
+  ["a clientIdentifier with NUL", { clientIdentifier: "abc\u0000", product: "p" }, "clientIdentifier"],
+  ["a clientIdentifier with DEL", { clientIdentifier: "abc\u007f", product: "p" }, "clientIdentifier"],
+  ["a non-string clientIdentifier", { clientIdentifier: 42 as never, product: "p" }, "clientIdentifier"],
+  ["a missing clientIdentifier", { product: "p" } as never, "clientIdentifier"],
+  ["an empty product", { clientIdentifier: "id", product: "" }, "product"],
+  [
+    "a control character in an optional field",
+    { clientIdentifier: "id", product: "p", deviceName: "a\tb" },
+    "deviceName"
+  ],
+  [
+    "an optional field set to an empty string",
+    { clientIdentifier: "id", product: "p", version: "" },
+    "version"
+  ]
+]
+
+describe("ClientIdentity.layer: invalid input (as the Effect 3 edition's test)", () => {
+  for (const [name, input, field] of invalid) {
+    it.effect(`${name} fails with InvalidInput`, () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(build(ClientIdentity.layer(input)))
+        assert.strictEqual(error._tag, "InvalidInput")
+        assert.strictEqual(error.field, field)
+        assert.strictEqual(error.operation, "ClientIdentity")
+      })
+    )
+  }
+
+  it.effect("an invalid identity fails the program before any request is sent", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        PlexAuth.getTokenDetails().pipe(
+          Effect.provide(ClientIdentity.layer({ clientIdentifier: "", product: "p" })),
+          Effect.provide(Credentials.layer(FakePlex.defaults.token))
+        )
+      )
+      assert.strictEqual(error._tag, "InvalidInput")
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+})
+
 describe("ClientIdentity.layerConfig", () => {
   it.effect("reads PLEX_CLIENT_IDENTIFIER and friends; PLEX_PRODUCT defaults to effect-plex-auth", () =>
     Effect.gen(function* () {
@@ -134,6 +179,28 @@ describe("ClientIdentity.layerConfig", () => {
   )
 })
 
+describe("ClientIdentity.layerConfig: overrides and any Config", () => {
+  it.effect("PLEX_PRODUCT overrides the default", () =>
+    Effect.gen(function* () {
+      const identity = yield* build(ClientIdentity.layerConfig())
+      assert.strictEqual(identity.product, "Custom")
+      assert.strictEqual(identity.version, ClientIdentity.libraryVersion, "the runtime default")
+    }).pipe(withEnv({ PLEX_CLIENT_IDENTIFIER: "id", PLEX_PRODUCT: "Custom" }))
+  )
+
+  it.effect("takes any Config of the identity", () =>
+    Effect.gen(function* () {
+      const identity = yield* build(
+        ClientIdentity.layerConfig(
+          Config.all({ clientIdentifier: Config.String("APP_ID"), product: Config.succeed("Fixed") })
+        )
+      )
+      assert.strictEqual(identity.headers["X-Plex-Client-Identifier"], "app-7")
+      assert.strictEqual(identity.headers["X-Plex-Product"], "Fixed")
+    }).pipe(withEnv({ APP_ID: "app-7" }))
+  )
+})
+
 describe("ClientIdentity.generateIdentifier / layerPersisted", () => {
   it.effect("gives a fresh UUID each time", () =>
     Effect.gen(function* () {
@@ -155,38 +222,142 @@ describe("ClientIdentity.generateIdentifier / layerPersisted", () => {
   )
 })
 
-describe("ClientIdentity runtime defaults", () => {
-  it("on Node: the OS as platform and device, the runtime as model", () => {
-    const here = ClientIdentity.runtimeDefaults({
-      process: { versions: { node: "22.1.0" }, platform: "linux", env: { HOSTNAME: "box" } }
+describe("ClientIdentity runtime defaults (issue 14 item 2)", () => {
+  const node = {
+    process: {
+      versions: { node: "20.11.1" },
+      platform: "linux",
+      env: {},
+      getBuiltinModule: (name: string) =>
+        name === "os" ? { release: () => "6.8.0-45-generic", hostname: () => "media-box" } : undefined
+    }
+  }
+
+  it("on Node: the OS as platform and device, its release, the host name, the runtime as model", () => {
+    assert.deepStrictEqual(ClientIdentity.runtimeDefaults(node), {
+      provides: "controller",
+      version: ClientIdentity.libraryVersion,
+      platform: "Linux",
+      platformVersion: "6.8.0-45-generic",
+      device: "Linux",
+      deviceName: "media-box",
+      model: "Node.js 20.11.1"
     })
-    assert.strictEqual(here.platform, "Linux")
-    assert.strictEqual(here.device, "Linux")
-    assert.strictEqual(here.deviceName, "box")
-    assert.strictEqual(here.model, "Node.js 22.1.0")
-    assert.strictEqual(here.provides, "controller")
-    assert.strictEqual(here.version, ClientIdentity.libraryVersion)
+    // Without process.getBuiltinModule (Node before 20.16), the host name comes from the environment.
+    const older = {
+      process: { versions: { node: "20.10.0" }, platform: "win32", env: { COMPUTERNAME: "DESK" } }
+    }
+    const defaults = ClientIdentity.runtimeDefaults(older)
+    assert.strictEqual(defaults.platform, "Windows")
+    assert.strictEqual(defaults.deviceName, "DESK")
+    assert.isUndefined(defaults.platformVersion)
   })
 
-  it("in a browser: the browser as platform and the OS as device", () => {
-    const ua =
-      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-    const here = ClientIdentity.runtimeDefaults({ navigator: { userAgent: ua } })
-    assert.strictEqual(here.platform, "Chrome")
-    assert.strictEqual(here.platformVersion, "120.0.0.0")
-    assert.strictEqual(here.device, "Windows")
+  it("on Bun and Deno; a Deno without permission for hostname leaves it out", () => {
+    const bun = ClientIdentity.runtimeDefaults({
+      Bun: { version: "1.1.30" },
+      process: { versions: { node: "22.6.0", bun: "1.1.30" }, platform: "darwin", env: { HOSTNAME: "mac" } }
+    })
+    assert.strictEqual(bun.model, "Bun 1.1.30")
+    assert.strictEqual(bun.platform, "Darwin")
+    assert.strictEqual(bun.deviceName, "mac")
+    const deno = ClientIdentity.runtimeDefaults({
+      Deno: {
+        version: { deno: "2.0.0" },
+        build: { os: "linux" },
+        osRelease: () => "6.1.0",
+        hostname: () => {
+          throw new Error("Requires sys access")
+        }
+      }
+    })
+    assert.deepStrictEqual(deno, {
+      provides: "controller",
+      version: ClientIdentity.libraryVersion,
+      platform: "Linux",
+      platformVersion: "6.1.0",
+      device: "Linux",
+      deviceName: undefined,
+      model: "Deno 2.0.0"
+    })
   })
 
-  it.effect("make fills what is unset from this runtime; what is set wins", () =>
+  it("in a browser: the browser as platform (as Plex Web sends it) and the OS as device", () => {
+    const chrome = ClientIdentity.runtimeDefaults({
+      navigator: {
+        userAgent:
+          "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36"
+      }
+    })
+    assert.deepStrictEqual(chrome, {
+      provides: "controller",
+      version: ClientIdentity.libraryVersion,
+      platform: "Chrome",
+      platformVersion: "133.0.0.0",
+      device: "Linux",
+      deviceName: "Chrome"
+    })
+    const safari = ClientIdentity.runtimeDefaults({
+      navigator: {
+        userAgent:
+          "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+      }
+    })
+    assert.strictEqual(safari.platform, "Safari")
+    assert.strictEqual(safari.device, "iOS")
+    assert.deepStrictEqual(ClientIdentity.runtimeDefaults({}), {
+      provides: "controller",
+      version: ClientIdentity.libraryVersion
+    })
+  })
+
+  it.effect("make fills what is unset from this runtime; what is set wins; X-Plex-Features when asked", () =>
     Effect.gen(function* () {
+      const here = ClientIdentity.runtimeDefaults()
+      assert.strictEqual(here.model, `Node.js ${process.versions.node}`)
       const identity = yield* ClientIdentity.make({
         clientIdentifier: CLIENT_ID,
-        product: "p",
-        deviceName: "Mine"
+        product: "My Tool",
+        deviceName: "Living room",
+        features: "external-media"
       })
-      assert.strictEqual(identity.deviceName, "Mine")
-      assert.match(identity.model ?? "", /^Node\.js /)
+      assert.strictEqual(identity.headers["X-Plex-Device-Name"], "Living room")
+      assert.strictEqual(identity.headers["X-Plex-Platform"], here.platform)
+      assert.strictEqual(identity.headers["X-Plex-Device"], here.device)
+      assert.strictEqual(identity.headers["X-Plex-Model"], here.model)
       assert.strictEqual(identity.headers["X-Plex-Provides"], "controller")
+      assert.strictEqual(identity.headers["X-Plex-Version"], ClientIdentity.libraryVersion)
+      assert.strictEqual(identity.headers["X-Plex-Features"], "external-media")
+      if (here.platformVersion !== undefined) {
+        assert.strictEqual(identity.headers["X-Plex-Platform-Version"], here.platformVersion)
+      }
+      const bare = yield* ClientIdentity.make({ clientIdentifier: CLIENT_ID, product: "p" })
+      assert.notProperty(bare.headers, "X-Plex-Features")
     })
   )
+
+  it.effect("the operations send the defaults, so the device list can name the device", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      const [request] = yield* FakePlex.requests
+      assert.isDefined(request)
+      for (const header of ["platform", "device", "model", "provides", "version"]) {
+        assert.isString(request!.headers[`x-plex-${header}`], header)
+      }
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          ClientIdentity.layer({ clientIdentifier: "layer-id", product: "layer-product" }),
+          Credentials.layer(FakePlex.defaults.token),
+          FakePlex.layer()
+        ).pipe(Layer.orDie)
+      )
+    )
+  )
+
+  it("libraryVersion is the package's version", async () => {
+    const { readFile } = await import("node:fs/promises")
+    const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"))
+    assert.strictEqual(ClientIdentity.libraryVersion, pkg.version)
+  })
 })

@@ -787,3 +787,98 @@ export const rotateJwtKey = (options?: {
   readonly retainPrevious?: boolean | undefined
 }): Effect.Effect<string, never, FakePlex> =>
   Effect.flatMap(Effect.service(FakePlex), (fake) => fake.rotateJwtKey(options))
+
+// ---------------------------------------------------------------------------
+// The web handler, without Effect
+// ---------------------------------------------------------------------------
+
+/**
+ * How to seed a fake made by {@link makeHandler}: as {@link Options}, but
+ * durations in milliseconds (`pinLifetimeMillis`, `autoApprovePins: {
+ * afterMillis }`, ...) and secrets as plain strings, plus its `clock`
+ * (`now()` and `sleep(ms, signal)`; default `Date.now` and `setTimeout`),
+ * `randomInt` (default Web Crypto), `rebase` and `maxRequestBodyBytes`.
+ *
+ * @since 0.1.0
+ * @category web handler
+ */
+export type HandlerOptions = Core.Options
+
+/**
+ * A fake made by {@link makeHandler}: its `handler`, `(request: Request,
+ * context?: { clock, signal }) => Promise<Response>`, and the same
+ * inspection and control calls as {@link FakePlexService}, as plain
+ * functions (`approvePin` and `rotateJwtKey` return promises). Its records
+ * hold secrets as {@link HandlerSecret}s.
+ *
+ * @since 0.1.0
+ * @category web handler
+ */
+export type Handler = Core.FakePlex
+
+/**
+ * A fault for {@link makeHandler}'s fake, as plain data (durations in
+ * milliseconds); see {@link handlerFaults}.
+ *
+ * @since 0.1.0
+ * @category web handler
+ */
+export type HandlerFault = Core.Fault.Fault
+
+/**
+ * The constructors of {@link HandlerFault}s: `status(429, {
+ * retryAfterMillis })`, `delay(ms)`, `hang`, `reset`, `refuse`, `truncate()`,
+ * `malformedJson`, `html()`, `redirect()`, `contentType()`, `oversized()`,
+ * `respond((request) => Response)`.
+ *
+ * @since 0.1.0
+ * @category web handler
+ */
+export const handlerFaults: typeof Core.Fault = Core.Fault
+
+/**
+ * A secret in the records of {@link makeHandler}'s fake: it prints and
+ * serialises as `<redacted>`; `reveal()` gives the value.
+ *
+ * @since 0.1.0
+ * @category web handler
+ */
+export type HandlerSecret = Core.Secret
+
+/**
+ * A reset or refused connection of {@link makeHandler}'s fake: its handler
+ * rejects with it, a `TypeError` whose `cause.code` is `ECONNRESET` or
+ * `ECONNREFUSED`, as `fetch` rejects on a network failure.
+ *
+ * @since 0.1.0
+ * @category web handler
+ */
+export const HandlerConnectionFailure: typeof Core.ConnectionFailure = Core.ConnectionFailure
+
+/**
+ * The fake Plex as a plain web handler, with no Effect: for tests of code
+ * that does not use Effect (plexjs, python-plexapi through a server, your
+ * own `fetch` calls). It is the very fake {@link layer} serves: the same
+ * routes, payloads, faults and records. Point a `fetch`-like function at
+ * `fake.handler`, or serve it from any HTTP server that speaks web
+ * `Request` and `Response`.
+ *
+ * @example
+ * ```ts
+ * import { FakePlex } from "effect4-plex-auth/testing"
+ *
+ * const fake = FakePlex.makeHandler()
+ * const username = fake
+ *   .handler(
+ *     new Request("https://plex.tv/api/v2/user", {
+ *       headers: { "X-Plex-Token": fake.token, "X-Plex-Client-Identifier": "my-app", Accept: "application/json" }
+ *     })
+ *   )
+ *   .then((response) => response.json())
+ *   .then((account: { username: string }) => account.username)
+ * ```
+ *
+ * @since 0.1.0
+ * @category web handler
+ */
+export const makeHandler = (options: HandlerOptions = {}): Handler => Core.makeFakePlex(options)

@@ -2,8 +2,14 @@
  * Shared pieces of the JWT tests: the fake with an identity, a JWS signer
  * independent of the library's own, and readers of a compact JWS.
  */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
 import * as Jwt from "effect4-plex-auth/Jwt"
 import { FakePlex } from "effect4-plex-auth/testing"
 
@@ -11,8 +17,48 @@ export const CLIENT_ID = "jwt-test-client-5c1d"
 
 export const identity = { clientIdentifier: CLIENT_ID, product: "JWT tests", version: "1.0.0" }
 
-/** The fake, signed in with the default account's classic token. */
-export const signedIn = () => FakePlex.layerSignedIn({ identity, accounts: [{}, { username: "bob" }] })
+/**
+ * The times at which the timers pending on the test's clock are due.
+ *
+ * Effect 3's `TestClock.sleeps()` listed them; Effect 4's `TestClock` has no
+ * such accessor, so {@link layerPendingSleeps} provides a `Clock` that
+ * delegates everything to the test's `TestClock` (its methods are own arrow
+ * functions, documented to work when copied with a spread) and records each
+ * `sleep` while it is pending.
+ */
+export class PendingSleeps extends Context.Service<
+  PendingSleeps,
+  { readonly dueTimes: () => ReadonlyArray<number> }
+>()("effect4-plex-auth/test/Jwt/PendingSleeps") {}
+
+/** The test's `TestClock`, wrapped to record its pending sleeps (see {@link PendingSleeps}). */
+export const layerPendingSleeps: Layer.Layer<PendingSleeps> = Layer.effectContext(
+  TestClock.testClockWith((testClock) =>
+    Effect.sync(() => {
+      const pending = new Set<{ readonly at: number }>()
+      const clock: Clock.Clock = {
+        ...testClock,
+        sleep: (duration) =>
+          Effect.acquireUseRelease(
+            Effect.sync(() => {
+              const entry = { at: testClock.currentTimeMillisUnsafe() + Duration.toMillis(duration) }
+              pending.add(entry)
+              return entry
+            }),
+            () => testClock.sleep(duration),
+            (entry) => Effect.sync(() => pending.delete(entry))
+          )
+      }
+      return Context.make(Clock.Clock, clock).pipe(
+        Context.add(PendingSleeps, { dueTimes: () => [...pending].map((entry) => entry.at) })
+      )
+    })
+  )
+)
+
+/** The fake, signed in with the default account's classic token (and the test's clock's sleeps recorded). */
+export const signedIn = () =>
+  Layer.merge(FakePlex.layerSignedIn({ identity, accounts: [{}, { username: "bob" }] }), layerPendingSleeps)
 
 const b64u = (bytes: string | Uint8Array) => Buffer.from(bytes).toString("base64url")
 
@@ -94,3 +140,51 @@ export const rawJson = (
     const text = yield* Effect.promise(() => response.text())
     return { status: response.status, json: text === "" ? undefined : JSON.parse(text) }
   })
+
+/**
+ * Waits, without moving the TestClock, until `fiber` has ended or waits on a
+ * timer due within `within` (a poll's pause; a request in flight only has its
+ * 30-second timeout pending). Web Crypto and body reading are real
+ * asynchronous work that a TestClock jump would not wait for, so this yields
+ * to the event loop until they are done: the clock never moves under them.
+ *
+ * There is no bound on the number of turns: Web Crypto runs on libuv's
+ * thread pool, which a loaded machine can keep busy for any number of turns,
+ * so a bound counted in turns is a hidden real-time limit. A fiber that never
+ * comes to wait is caught by the test's own timeout.
+ */
+export const whenWaiting = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  within: Duration.Input = "1 second"
+): Effect.Effect<void, never, PendingSleeps> =>
+  Effect.gen(function* () {
+    const limit = Duration.toMillis(within)
+    const sleeps = yield* PendingSleeps
+    while (true) {
+      if (fiber.pollUnsafe() !== undefined) return
+      const now = yield* Clock.currentTimeMillis
+      if (sleeps.dueTimes().some((at) => at <= now + limit)) return
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+  })
+
+/** Moves the TestClock `times` steps of `step`, each once `fiber` waits on its timer (see {@link whenWaiting}). */
+export const step = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  times: number,
+  by: Duration.Input = "1 second"
+): Effect.Effect<void, never, PendingSleeps> =>
+  Effect.gen(function* () {
+    for (let i = 0; i < times; i++) {
+      yield* whenWaiting(fiber, by)
+      if (fiber.pollUnsafe() !== undefined) return
+      yield* TestClock.adjust(by)
+    }
+  })
+
+/** Steps until `fiber` ends (at most `max` steps), then joins it. */
+export const stepToEnd = <A, E>(
+  fiber: Fiber.Fiber<A, E>,
+  by: Duration.Input = "1 second",
+  max = 1_000
+): Effect.Effect<A, E, PendingSleeps> => Effect.andThen(step(fiber, max, by), Fiber.join(fiber))

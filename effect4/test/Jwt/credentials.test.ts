@@ -1,0 +1,363 @@
+/**
+ * JWT credentials: the Plex JWT refreshed before it expires (once for many
+ * concurrent callers), re-authentication on 498, the PIN flow that binds the
+ * device key, and persistence in a KeyValueStore.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import { TestClock } from "effect/testing"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Jwt from "effect4-plex-auth/Jwt"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { failsWith } from "../testing/support.js"
+import { CLIENT_ID, registeredKey, segments, signedIn, step, stepToEnd } from "./support.js"
+
+const hours = (n: number) => Duration.hours(n)
+
+/** The Plex JWTs the fake received as X-Plex-Token on a route, in order. */
+const tokensSentTo = (route: string) =>
+  Effect.map(FakePlex.requests, (all) =>
+    all
+      .filter((r) => r.route === route)
+      .map((r) => {
+        const token = r.headers["x-plex-token"]
+        return token === undefined ? "" : Redacted.isRedacted(token) ? Redacted.value(token) : token
+      })
+  )
+
+const count = (route: string) =>
+  Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === route).length)
+
+describe("Jwt credentials: refresh before expiry", () => {
+  it.effect(
+    "a fresh token is served as is; one with less than a day left is refreshed once for 25 callers",
+    () =>
+      Effect.gen(function* () {
+        const { key, plexJwt } = yield* registeredKey
+        const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        const many = Effect.all(
+          Array.from({ length: 25 }, () => PlexAuth.getTokenDetails()),
+          { concurrency: "unbounded" }
+        )
+
+        yield* TestClock.adjust(hours(6 * 24 - 1)) // 1 day 1 hour left: not yet
+        yield* run(many)
+        assert.strictEqual(yield* count("exchangeJwt"), 1, "only the exchange that made the first token")
+        assert.deepStrictEqual(
+          new Set(yield* tokensSentTo("getTokenDetails")),
+          new Set([Redacted.value(plexJwt.token)])
+        )
+
+        yield* TestClock.adjust(hours(2)) // 23 hours left: inside the 1-day margin
+        yield* FakePlex.FakePlex.pipe(Effect.flatMap((fake) => fake.clearRequests))
+        const accounts = yield* run(many)
+        assert.strictEqual(accounts.length, 25)
+        assert.strictEqual(yield* count("getNonce"), 1)
+        assert.strictEqual(yield* count("exchangeJwt"), 1, "one refresh shared by every caller")
+        const sent = yield* tokensSentTo("getTokenDetails")
+        assert.strictEqual(sent.length, 25)
+        const fresh = yield* credentials.token
+        assert.notStrictEqual(Redacted.value(fresh), Redacted.value(plexJwt.token))
+        assert.isTrue(
+          sent.every((t) => t === Redacted.value(fresh)),
+          "every caller used the refreshed token"
+        )
+        const exp = segments(fresh).payload["exp"] as number
+        assert.strictEqual(exp * 1000, Duration.toMillis(hours(7 * 24 + 6 * 24 + 1)))
+
+        // The new token is good for another 6 days: no more refreshes meanwhile.
+        yield* TestClock.adjust(hours(5 * 24))
+        yield* run(many)
+        assert.strictEqual(yield* count("exchangeJwt"), 1)
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("the margin is configurable", () =>
+    Effect.gen(function* () {
+      const { key, plexJwt } = yield* registeredKey
+      const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token, refreshMargin: "3 days" })
+      yield* TestClock.adjust(hours(4 * 24 - 1)) // 3 days 1 hour left
+      yield* credentials.token
+      assert.strictEqual(yield* count("exchangeJwt"), 1)
+      yield* TestClock.adjust(hours(2))
+      yield* credentials.token
+      assert.strictEqual(yield* count("exchangeJwt"), 2)
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("a failed refresh keeps serving the current token, and is retried a minute later", () =>
+    Effect.gen(function* () {
+      const { key, plexJwt } = yield* registeredKey
+      const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+      yield* TestClock.adjust(hours(6 * 24 + 12))
+      yield* FakePlex.fault("getNonce", Fault.status(503), { times: 1 })
+      assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(plexJwt.token))
+      assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(plexJwt.token))
+      assert.strictEqual(yield* count("getNonce"), 2, "the initial exchange's and the failed refresh's")
+      yield* TestClock.adjust("61 seconds")
+      const fresh = yield* credentials.token
+      assert.notStrictEqual(Redacted.value(fresh), Redacted.value(plexJwt.token))
+      assert.strictEqual(yield* count("exchangeJwt"), 2)
+    }).pipe(Effect.provide(signedIn()))
+  )
+})
+
+describe("Jwt credentials: re-authentication", () => {
+  it.effect("a 498 refreshes once and the call is retried once with the new token", () =>
+    Effect.gen(function* () {
+      const { key, plexJwt } = yield* registeredKey
+      const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+      yield* FakePlex.fault("getTokenDetails", Fault.status(498, { message: "Token expired" }), { times: 1 })
+      const account = yield* PlexAuth.getTokenDetails().pipe(
+        Effect.provideService(Credentials.Credentials, credentials)
+      )
+      assert.strictEqual(account.username, "alice")
+      const sent = yield* tokensSentTo("getTokenDetails")
+      assert.strictEqual(sent.length, 2)
+      assert.strictEqual(sent[0], Redacted.value(plexJwt.token))
+      assert.strictEqual(sent[1], Redacted.value(yield* credentials.token))
+      assert.notStrictEqual(sent[1], sent[0])
+      assert.strictEqual(yield* count("exchangeJwt"), 2)
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("a refused refresh (key no longer accepted) ends in the call's Unauthorized", () =>
+    Effect.gen(function* () {
+      const { key, plexJwt } = yield* registeredKey
+      const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+      yield* FakePlex.fault("getTokenDetails", Fault.status(498), { times: 1 })
+      yield* FakePlex.fault("exchangeJwt", Fault.status(422, { message: "Signature verification failed" }), {
+        times: 1
+      })
+      const error = yield* failsWith(
+        PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials)),
+        "Unauthorized"
+      )
+      assert.strictEqual(error.status, 498)
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("100 concurrent 401s while renewal fails make one renewal per cooldown (issue 15.3)", () =>
+    Effect.gen(function* () {
+      const { key, plexJwt } = yield* registeredKey
+      const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+      yield* FakePlex.fault("getTokenDetails", Fault.status(401))
+      yield* FakePlex.fault("getNonce", Fault.status(500))
+      yield* FakePlex.FakePlex.pipe(Effect.flatMap((fake) => fake.clearRequests))
+      const burst = Effect.all(
+        Array.from({ length: 100 }, () =>
+          Effect.flip(
+            PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+          )
+        ),
+        { concurrency: "unbounded" }
+      )
+      const errors = yield* burst
+      assert.isTrue(errors.every((error) => error._tag === "Unauthorized"))
+      assert.strictEqual(yield* count("getNonce"), 1, "one renewal for the whole burst")
+      assert.strictEqual(yield* count("exchangeJwt"), 0)
+      // A second burst within the cooldown renews nothing.
+      yield* TestClock.adjust("30 seconds")
+      yield* burst
+      assert.strictEqual(yield* count("getNonce"), 1)
+      // After the cooldown, one more attempt for the next burst.
+      yield* TestClock.adjust("31 seconds")
+      yield* burst
+      assert.strictEqual(yield* count("getNonce"), 2)
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("after PlexAuth.signOut, Jwt.layer does not quietly get a new token", () =>
+    Effect.gen(function* () {
+      const { key, plexJwt } = yield* registeredKey
+      const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+      const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.provideService(effect, Credentials.Credentials, credentials)
+      yield* run(PlexAuth.signOut())
+      const exchanges = yield* count("exchangeJwt")
+      const error = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+      assert.strictEqual(error.reauthentication, "SignedOut")
+      assert.strictEqual(yield* count("exchangeJwt"), exchanges, "no exchange after the sign-out")
+      assert.strictEqual(yield* count("getNonce"), exchanges, "no nonce either")
+      // Not ahead of expiry either.
+      yield* TestClock.adjust(hours(6 * 24 + 12))
+      yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+      assert.strictEqual(yield* count("exchangeJwt"), exchanges)
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("Jwt.layer without a token exchanges a registered key; with verify, checks the new token", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      yield* Jwt.registerKey(key)
+      const account = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(Jwt.layer({ key, verify: true })))
+      assert.strictEqual(account.username, "alice")
+      assert.strictEqual(yield* count("getJwks"), 1)
+      const unregistered = yield* Jwt.generateKey
+      const error = yield* failsWith(
+        Layer.build(Jwt.layer({ key: unregistered })).pipe(Effect.scoped),
+        "Unauthorized"
+      )
+      assert.strictEqual(error.status, 422)
+    }).pipe(Effect.provide(signedIn()))
+  )
+})
+
+describe("Jwt.pinLogin", () => {
+  it.effect("creates a PIN with the JWK, polls with a device JWT, and gets a Plex JWT bound to the key", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const shown = yield* Ref.make<ReadonlyArray<string>>([])
+      const fiber = yield* Effect.forkChild(
+        Jwt.pinLogin({ key, onPin: ({ url }) => Ref.update(shown, (all) => [...all, url]) })
+      )
+      yield* step(fiber, 3)
+      const [pin] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+      assert.isDefined(pin)
+      assert.isTrue(pin!.strong)
+      assert.match((yield* Ref.get(shown))[0]!, /^https:\/\/app\.plex\.tv\/auth#\?clientID=/)
+      yield* FakePlex.approvePin(pin!.id)
+      const plexJwt = yield* stepToEnd(fiber)
+      assert.strictEqual(plexJwt.claims.thumbprint, key.thumbprint)
+      assert.deepStrictEqual(plexJwt.claims.aud, ["plex.tv", CLIENT_ID])
+      yield* Jwt.verify(plexJwt.token, key)
+
+      const requests = yield* FakePlex.requests
+      const created = requests.find((r) => r.route === "createPin")!
+      assert.strictEqual(created.method, "POST")
+      const checks = requests.filter((r) => r.route === "checkPin")
+      assert.isAtLeast(checks.length, 4)
+      for (const check of checks)
+        assert.isTrue(Redacted.isRedacted(check.query["deviceJWT"]), "recorded redacted")
+      // One device JWT (one nonce) serves every check.
+      assert.strictEqual(requests.filter((r) => r.route === "getNonce").length, 1)
+      const presented = new Set(
+        checks.map((c) => Redacted.value(c.query["deviceJWT"] as Redacted.Redacted<string>))
+      )
+      assert.strictEqual(presented.size, 1)
+      const deviceJwt = [...presented][0]!
+      assert.strictEqual(segments(deviceJwt).header["kid"], key.thumbprint)
+
+      // The key is now registered with the approving account: refreshes work without another PIN.
+      const fake = yield* FakePlex.FakePlex
+      assert.deepStrictEqual(
+        (yield* fake.deviceKeys).map((k) => k.kid),
+        [key.thumbprint]
+      )
+      const refreshed = yield* Jwt.exchange(key)
+      assert.strictEqual(refreshed.claims.thumbprint, key.thumbprint)
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("a long wait re-signs the device JWT before it expires", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const every = "10 seconds"
+      const fiber = yield* Effect.forkChild(
+        Jwt.pinLogin({ key, onPin: () => Effect.void, schedule: Schedule.spaced(every) })
+      )
+      yield* step(fiber, 60, every) // 10 minutes: the 5-minute device JWT is re-signed a minute before it expires
+      const [pin] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+      yield* FakePlex.approvePin(pin!.id)
+      const plexJwt = yield* stepToEnd(fiber, every)
+      assert.strictEqual(plexJwt.claims.thumbprint, key.thumbprint)
+      assert.strictEqual(yield* count("getNonce"), 3, "at 0, 4 and 8 minutes")
+      const rejected = (yield* FakePlex.requests).filter((r) => r.route === "checkPin" && r.status !== 200)
+      assert.deepStrictEqual(rejected, [], "no check was refused for a stale device JWT")
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("the fake withholds a bound PIN's token without a device JWT, and refuses another key's", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const pin = yield* Jwt.createPin(key)
+      yield* FakePlex.approvePin(pin.id)
+      const plain = yield* PinLogin.check(pin)
+      assert.isUndefined(plain.authToken, "no deviceJWT, no token")
+      const impostor = yield* Jwt.generateKey
+      const forged = yield* Jwt.deviceJwt(impostor)
+      const error = yield* failsWith(PinLogin.check(pin, { deviceJwt: forged }), "BadRequest")
+      assert.strictEqual(error.status, 422)
+      const bound = yield* PinLogin.check(pin, { deviceJwt: yield* Jwt.deviceJwt(key) })
+      assert.isDefined(bound.authToken)
+      assert.strictEqual((yield* Jwt.decode(bound.authToken!)).claims.thumbprint, key.thumbprint)
+    }).pipe(Effect.provide(signedIn()))
+  )
+})
+
+describe("Jwt.layerStored", () => {
+  it.effect(
+    "keeps the key and the token: a restart reuses both, a stale token is exchanged with the kept key",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Ref.update(obtained, (n) => n + 1).pipe(
+              Effect.andThen(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+            )
+        })
+        const tokenOf = Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
+        )
+        const first = yield* tokenOf
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        const store = yield* KeyValueStore.KeyValueStore
+        const storedKey = yield* Jwt.importKey(
+          Redacted.make((yield* store.get(`${Jwt.defaultStoreKey}/device-key`)) ?? "")
+        )
+        assert.strictEqual(segments(first).payload["thumbprint"], storedKey.thumbprint)
+
+        // A restart: same key, same token, nothing sent.
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        const second = yield* tokenOf
+        assert.strictEqual(Redacted.value(second), Redacted.value(first))
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+
+        // Six and a half days later: the kept key is exchanged, no new login.
+        yield* TestClock.adjust(hours(6 * 24 + 12))
+        const third = yield* tokenOf
+        assert.notStrictEqual(Redacted.value(third), Redacted.value(first))
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        assert.strictEqual(yield* count("exchangeJwt"), 1)
+        assert.strictEqual(segments(third).payload["thumbprint"], storedKey.thumbprint)
+        const kept = yield* store.get(`${Jwt.defaultStoreKey}/token`)
+        assert.strictEqual(kept, Redacted.value(third))
+
+        // A stale token whose kept key plex.tv refuses: a new login, with the same key.
+        yield* TestClock.adjust(hours(6 * 24 + 12))
+        yield* FakePlex.fault(
+          "exchangeJwt",
+          Fault.status(422, { message: "Signature verification failed" }),
+          {
+            times: 1
+          }
+        )
+        const relogged = yield* tokenOf
+        assert.strictEqual(yield* Ref.get(obtained), 2)
+        assert.strictEqual(segments(relogged).payload["thumbprint"], storedKey.thumbprint)
+
+        // An unreadable key: a new key, a new login.
+        yield* store.set(`${Jwt.defaultStoreKey}/device-key`, "{not json")
+        const fourth = yield* tokenOf
+        assert.strictEqual(yield* Ref.get(obtained), 3)
+        assert.notStrictEqual(segments(fourth).payload["thumbprint"], storedKey.thumbprint)
+
+        yield* Jwt.forgetStored()
+        assert.isUndefined(yield* store.get(`${Jwt.defaultStoreKey}/device-key`))
+        assert.isUndefined(yield* store.get(`${Jwt.defaultStoreKey}/token`))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})

@@ -1,0 +1,457 @@
+/**
+ * Every status and failure mode, for each of the four operations: which
+ * tagged error it becomes and what context that error carries.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import { TestClock } from "effect/testing"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import { expectRequests, failsWith } from "../support/assertions.js"
+import { env } from "../support/env.js"
+import * as MockHttp from "../support/MockHttp.js"
+import { operations } from "../support/operations.js"
+
+for (const op of operations) {
+  const run =
+    (handler: MockHttp.Handler) =>
+    <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      Effect.provide(self, env(handler))
+  const url = `${op.origin}${op.path}`
+
+  describe(op.name, () => {
+    it.effect("400 with Plex's errors[] is BadRequest carrying codes and messages", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "BadRequest")
+        assert.strictEqual(error.status, 400)
+        assert.strictEqual(error.operation, `PlexAuth.${op.name}`)
+        assert.strictEqual(error.method, op.method)
+        assert.strictEqual(error.url, url)
+        assert.deepStrictEqual(
+          error.errors.map((e) => [e.code, e.message, e.status]),
+          [[1000, "X-Plex-Client-Identifier is missing", 400]]
+        )
+        assert.include(error.message, "1000 X-Plex-Client-Identifier is missing")
+        yield* expectRequests(1)
+      }).pipe(
+        run(() => MockHttp.plexErrors(400, [{ code: 1000, message: "X-Plex-Client-Identifier is missing" }]))
+      )
+    )
+
+    it.effect("400 as an HTML page is BadRequest without codes", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "BadRequest")
+        assert.deepStrictEqual(error.errors, [])
+      }).pipe(run(() => MockHttp.html(400, "<html><body>Bad Request</body></html>")))
+    )
+
+    it.effect("401 is Unauthorized with code 1001", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unauthorized")
+        assert.strictEqual(error.status, 401)
+        assert.deepStrictEqual(
+          error.errors.map((e) => e.code),
+          [1001]
+        )
+      }).pipe(
+        run(() => MockHttp.plexErrors(401, [{ code: 1001, message: "User could not be authenticated" }]))
+      )
+    )
+
+    it.effect('plex.tv 422 "Invalid token" is Unauthorized', () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unauthorized")
+        assert.strictEqual(error.status, 422)
+      }).pipe(run(() => MockHttp.plexErrors(422, [{ code: 1001, message: "Invalid token" }])))
+    )
+
+    it.effect("another 422 is BadRequest", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "BadRequest")
+        assert.strictEqual(error.status, 422)
+      }).pipe(run(() => MockHttp.plexErrors(422, [{ code: 1099, message: "Key already registered" }])))
+    )
+
+    it.effect("a PMS 403 text/html is Unauthorized", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unauthorized")
+        assert.strictEqual(error.status, 403)
+        assert.deepStrictEqual(error.errors, [])
+      }).pipe(run(() => MockHttp.html(403, "<html><head><title>Unauthorized</title></head></html>")))
+    )
+
+    it.effect("498 (expired JWT) is Unauthorized", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unauthorized")
+        assert.strictEqual(error.status, 498)
+      }).pipe(run(() => MockHttp.plexErrors(498, [{ code: 1097, message: "Token expired" }])))
+    )
+
+    if (op.notFound) {
+      it.effect("404 is NotFound", () =>
+        Effect.gen(function* () {
+          const error = yield* failsWith(op.run, "NotFound")
+          assert.strictEqual(error.status, 404)
+          assert.strictEqual(error.url, url)
+        }).pipe(run(() => MockHttp.html(404, "<html>Not Found</html>")))
+      )
+    } else {
+      it.effect("404 is Unexpected (Status)", () =>
+        Effect.gen(function* () {
+          const error = yield* failsWith(op.run, "Unexpected")
+          assert.strictEqual(error.reason, "Status")
+          assert.strictEqual(error.status, 404)
+        }).pipe(run(() => MockHttp.html(404, "<html>Not Found</html>")))
+      )
+    }
+
+    it.effect("429 with Retry-After in seconds is RateLimited with retryAfterMillis", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "RateLimited")
+        assert.strictEqual(error.status, 429)
+        assert.strictEqual(error.retryAfterMillis, 120_000)
+        assert.deepStrictEqual(
+          error.errors.map((e) => e.code),
+          [1003]
+        )
+      }).pipe(
+        run(() =>
+          MockHttp.plexErrors(429, [{ code: 1003, message: "Rate limit exceeded" }], { "retry-after": "120" })
+        )
+      )
+    )
+
+    it.effect("429 with Retry-After as an HTTP date is RateLimited, measured from the Clock", () =>
+      Effect.gen(function* () {
+        const now = Date.parse("2026-02-01T12:00:00Z")
+        yield* TestClock.setTime(now)
+        const error = yield* failsWith(op.run, "RateLimited")
+        assert.strictEqual(error.retryAfterMillis, 45_000)
+      }).pipe(
+        run(() =>
+          MockHttp.text(429, "slow down", "text/plain", {
+            "retry-after": new Date(Date.parse("2026-02-01T12:00:45Z")).toUTCString()
+          })
+        )
+      )
+    )
+
+    it.effect("429 with a Retry-After date in the past waits 0, without one waits nothing", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(Date.parse("2026-02-01T12:00:00Z"))
+        const past = yield* failsWith(op.run, "RateLimited")
+        assert.strictEqual(past.retryAfterMillis, 0)
+        const absent = yield* failsWith(op.run, "RateLimited")
+        assert.isUndefined(absent.retryAfterMillis)
+        const garbage = yield* failsWith(op.run, "RateLimited")
+        assert.isUndefined(garbage.retryAfterMillis)
+      }).pipe(
+        run(
+          MockHttp.sequence(
+            () => MockHttp.text(429, "", "text/plain", { "retry-after": "Sat, 31 Jan 2026 12:00:00 GMT" }),
+            () => MockHttp.text(429, "", "text/plain"),
+            () => MockHttp.text(429, "", "text/plain", { "retry-after": "soon-ish" })
+          )
+        )
+      )
+    )
+
+    it.effect("Plex codes 1003 and 1031 are RateLimited whatever the status", () =>
+      Effect.gen(function* () {
+        const first = yield* failsWith(op.run, "RateLimited")
+        assert.strictEqual(first.status, 400)
+        const second = yield* failsWith(op.run, "RateLimited")
+        assert.strictEqual(second.status, 403)
+      }).pipe(
+        run(
+          MockHttp.sequence(
+            () => MockHttp.plexErrors(400, [{ code: 1003, message: "API rate limit exceeded" }]),
+            () => MockHttp.plexErrors(403, [{ code: 1031, message: "Too many failed sign-ins" }])
+          )
+        )
+      )
+    )
+
+    for (const status of [500, 502, 503, 504]) {
+      it.effect(`${status} is Unexpected (Status) with status, content type and a short excerpt`, () =>
+        Effect.gen(function* () {
+          const error = yield* failsWith(op.run, "Unexpected")
+          assert.strictEqual(error.reason, "Status")
+          assert.strictEqual(error.status, status)
+          assert.strictEqual(error.contentType, "text/html; charset=utf-8")
+          assert.strictEqual(
+            error.bodyExcerpt,
+            `<html><body><h1>${status} Server Error</h1> <p>upstream down</p></body></html>`
+          )
+          assert.include(error.message, `HTTP ${status}`)
+        }).pipe(
+          run(() =>
+            MockHttp.html(
+              status,
+              `<html><body><h1>${status} Server Error</h1>\n\n   <p>upstream down</p></body></html>`
+            )
+          )
+        )
+      )
+    }
+
+    it.effect("a long error body is cut to 200 characters in the excerpt", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(error.bodyExcerpt, `${"x".repeat(200)}…`)
+      }).pipe(run(() => MockHttp.text(500, "x".repeat(5000), "text/plain")))
+    )
+
+    it.effect("a 503 with Retry-After carries retryAfterMillis; JSON errors are kept", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(error.retryAfterMillis, 7_000)
+        assert.deepStrictEqual(
+          error.errors.map((e) => e.code),
+          [1500]
+        )
+      }).pipe(
+        run(() => MockHttp.plexErrors(503, [{ code: 1500, message: "Maintenance" }], { "retry-after": "7" }))
+      )
+    )
+
+    it.effect("an unknown status (409) is Unexpected (Status)", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(error.reason, "Status")
+        assert.strictEqual(error.status, 409)
+        assert.isUndefined(error.bodyExcerpt)
+      }).pipe(run(() => new Response(null, { status: 409 })))
+    )
+
+    it.effect("a body that does not decode is Unexpected (Decode) naming the path, never a value", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(error.reason, "Decode")
+        assert.strictEqual(error.status, op.successStatus)
+        assert.isUndefined(error.bodyExcerpt)
+        const body = JSON.stringify(op.undecodableBody)
+        for (const value of body.match(/"[^"]{4,}"/g) ?? []) {
+          const raw = value.slice(1, -1)
+          // Field names may appear (they are paths); values must not.
+          if (!/^[A-Za-z]+$/.test(raw)) assert.notInclude(error.detail, raw)
+        }
+        assert.notInclude(error.detail, "12345")
+        assert.match(error.detail, /does not have the expected shape/)
+      }).pipe(run(() => MockHttp.json(op.successStatus, op.undecodableBody)))
+    )
+
+    it.effect("malformed JSON is Unexpected (Decode)", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(error.reason, "Decode")
+        assert.match(error.detail, /not valid JSON/)
+        assert.notInclude(error.detail, "truncated")
+      }).pipe(run(() => MockHttp.json(op.successStatus, '{"truncated": ')))
+    )
+
+    it.effect("an empty JSON success is Unexpected (Decode)", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(error.reason, "Decode")
+      }).pipe(run(() => MockHttp.json(op.successStatus, "")))
+    )
+
+    it.effect("a success with a wrong content type is Unexpected (ContentType)", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(error.reason, "ContentType")
+        assert.strictEqual(error.contentType, "text/plain")
+        assert.strictEqual(error.status, op.successStatus)
+      }).pipe(run(() => MockHttp.text(op.successStatus, JSON.stringify(op.successBody), "text/plain")))
+    )
+
+    it.effect("XML on success is Unexpected (ContentType)", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(error.reason, "ContentType")
+        assert.strictEqual(error.contentType, "text/xml;charset=utf-8")
+      }).pipe(
+        run(() =>
+          MockHttp.xml(op.successStatus, '<?xml version="1.0"?><MediaContainer size="0"></MediaContainer>')
+        )
+      )
+    )
+
+    it.effect("a success without a content type is Unexpected (ContentType)", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(error.reason, "ContentType")
+        assert.isUndefined(error.contentType)
+      }).pipe(
+        run(() => {
+          const response = new Response(new TextEncoder().encode(JSON.stringify(op.successBody)), {
+            status: op.successStatus
+          })
+          response.headers.delete("content-type")
+          return response
+        })
+      )
+    )
+
+    it.effect("a JSON media type with parameters or a +json suffix is accepted", () =>
+      Effect.gen(function* () {
+        yield* op.run
+        yield* op.run
+        yield* expectRequests(2)
+      }).pipe(
+        run(
+          MockHttp.sequence(
+            () =>
+              MockHttp.text(
+                op.successStatus,
+                JSON.stringify(op.successBody),
+                "Application/JSON;charset=UTF-8"
+              ),
+            () => MockHttp.text(op.successStatus, JSON.stringify(op.successBody), "application/vnd.plex+json")
+          )
+        )
+      )
+    )
+
+    it.effect("a connection failure is NetworkError (Transport) with the transport's reason", () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(op.run, "NetworkError")
+        assert.strictEqual(error.reason, "Transport")
+        assert.strictEqual(error.url, url)
+        assert.include(error.detail, "ECONNREFUSED")
+      }).pipe(run(() => MockHttp.transportFailure()))
+    )
+
+    it.effect("a hang is NetworkError (Timeout) after withRequestTimeout, under TestClock", () =>
+      Effect.gen(function* () {
+        const fiber = yield* op.run.pipe(
+          PlexAuth.withRequestTimeout("5 seconds"),
+          Effect.flip,
+          Effect.forkChild
+        )
+        yield* TestClock.adjust("4999 millis")
+        assert.isUndefined(fiber.pollUnsafe(), "must not time out early")
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "NetworkError")
+        assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")
+        assert.include(error.message, "timed out")
+        yield* expectRequests(1)
+      }).pipe(run(() => MockHttp.hang))
+    )
+
+    it.effect("the default per-attempt timeout is 30 seconds", () =>
+      Effect.gen(function* () {
+        const fiber = yield* op.run.pipe(Effect.flip, Effect.forkChild)
+        yield* TestClock.adjust("29 seconds")
+        assert.isUndefined(fiber.pollUnsafe())
+        yield* TestClock.adjust("1 second")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")
+      }).pipe(run(() => MockHttp.hang))
+    )
+
+    it.effect("a body that stalls after the headers times out too", () =>
+      Effect.gen(function* () {
+        const fiber = yield* op.run.pipe(
+          PlexAuth.withRequestTimeout("2 seconds"),
+          Effect.flip,
+          Effect.forkChild
+        )
+        yield* TestClock.adjust("2 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")
+      }).pipe(run(() => MockHttp.stalledBody(op.successStatus)))
+    )
+
+    it.effect("a body over MaxBodyBytes is Unexpected (BodyTooLarge), declared or streamed", () =>
+      Effect.gen(function* () {
+        const declared = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(declared.reason, "BodyTooLarge")
+        const streamed = yield* failsWith(op.run, "Unexpected")
+        assert.strictEqual(streamed.reason, "BodyTooLarge")
+      }).pipe(
+        Effect.provideService(PlexAuth.MaxBodyBytes, 64),
+        run(
+          MockHttp.sequence(
+            () => MockHttp.json(op.successStatus, "x".repeat(100), { "content-length": "100" }),
+            () =>
+              new Response(
+                new ReadableStream({
+                  start(controller) {
+                    for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode("0123456789"))
+                    controller.close()
+                  }
+                }),
+                { status: op.successStatus, headers: { "content-type": "application/json" } }
+              )
+          )
+        )
+      )
+    )
+
+    if (op.name !== "postUsersSignInData") {
+      it.effect("sign-in codes 1029/1028 are plain Unauthorized outside sign-in", () =>
+        Effect.gen(function* () {
+          yield* failsWith(op.run, "Unauthorized")
+          yield* failsWith(op.run, "Unauthorized")
+        }).pipe(
+          run(
+            MockHttp.sequence(
+              () => MockHttp.plexErrors(401, [{ code: 1029, message: "Please enter the verification code" }]),
+              () => MockHttp.plexErrors(401, [{ code: 1028, message: "Invalid verification code" }])
+            )
+          )
+        )
+      )
+    }
+  })
+}
+
+describe("postUsersSignInData: credentials errors", () => {
+  const signIn = operations.find((op) => op.name === "postUsersSignInData")!.run
+  const run =
+    (handler: MockHttp.Handler) =>
+    <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      Effect.provide(self, env(handler))
+
+  it.effect("a wrong password is Unauthorized (1001)", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(signIn, "Unauthorized")
+      assert.deepStrictEqual(
+        error.errors.map((e) => e.code),
+        [1001]
+      )
+    }).pipe(run(() => MockHttp.plexErrors(401, [{ code: 1001, message: "User could not be authenticated" }])))
+  )
+
+  it.effect("a missing two-factor code is VerificationCodeRequired (1029)", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(signIn, "VerificationCodeRequired")
+      assert.strictEqual(error.status, 401)
+      assert.include(error.message, "verification code is required")
+    }).pipe(
+      run(() => MockHttp.plexErrors(401, [{ code: 1029, message: "Please enter the verification code" }]))
+    )
+  )
+
+  it.effect("a wrong two-factor code is InvalidVerificationCode (1028)", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(signIn, "InvalidVerificationCode")
+      assert.deepStrictEqual(
+        error.errors.map((e) => e.message),
+        ["Invalid verification code"]
+      )
+    }).pipe(run(() => MockHttp.plexErrors(401, [{ code: 1028, message: "Invalid verification code" }])))
+  )
+
+  it.effect("1029 wins even with another status (400)", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(signIn, "VerificationCodeRequired")
+      assert.strictEqual(error.status, 400)
+    }).pipe(
+      run(() => MockHttp.plexErrors(400, [{ code: 1029, message: "Please enter the verification code" }]))
+    )
+  )
+})

@@ -1,0 +1,58 @@
+/**
+ * The request settings, each with a dual `with...` combinator: per-attempt
+ * timeout, body cap, trace propagation and retry policy.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
+import { afterAdjusting, expectRequests, failsWith } from "../support/assertions.js"
+import { env } from "../support/env.js"
+import * as MockHttp from "../support/MockHttp.js"
+import { accountBody } from "../support/operations.js"
+
+const details = PlexAuth.getTokenDetails()
+
+describe("request settings", () => {
+  it.effect("withMaxBodyBytes, data-last and data-first, caps the body", () =>
+    Effect.gen(function* () {
+      const a = yield* failsWith(details.pipe(PlexAuth.withMaxBodyBytes(16)), "Unexpected")
+      const b = yield* failsWith(PlexAuth.withMaxBodyBytes(details, 16), "Unexpected")
+      assert.strictEqual(a.reason, "BodyTooLarge")
+      assert.strictEqual(b.reason, "BodyTooLarge")
+      assert.strictEqual((yield* details).username, "tester")
+    }).pipe(Effect.provide(env(() => MockHttp.json(200, accountBody))))
+  )
+
+  it.effect("withTracePropagation(true) sends trace headers; by default none are sent", () =>
+    Effect.gen(function* () {
+      yield* details.pipe(PlexAuth.withTracePropagation(true))
+      yield* details
+      const [traced, plain] = yield* expectRequests(2)
+      assert.isDefined(traced!.headers["traceparent"])
+      assert.isUndefined(plain!.headers["traceparent"])
+    }).pipe(Effect.provide(env(() => MockHttp.json(200, accountBody))))
+  )
+
+  it.effect("withRetryPolicy is RetryPolicy.withPolicy; withRequestTimeout is dual too", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.withRetryPolicy(details, RetryPolicy.make(Schedule.recurs(1))).pipe(
+        PlexAuth.withRequestTimeout(Duration.seconds(5)),
+        afterAdjusting("1 minute")
+      )
+      assert.strictEqual(account.username, "tester")
+      yield* expectRequests(2)
+    }).pipe(
+      Effect.provide(
+        env(
+          MockHttp.sequence(
+            () => MockHttp.text(503, "busy", "text/plain"),
+            () => MockHttp.json(200, accountBody)
+          )
+        )
+      )
+    )
+  )
+})

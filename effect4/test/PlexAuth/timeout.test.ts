@@ -1,0 +1,98 @@
+/**
+ * The engine's per-attempt timeout, run through a real operation against the
+ * fake Plex under the `TestClock` (virtual time drives it: the timeout
+ * interrupts the attempt, and the platform then abandons the request).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import { TestClock } from "effect/testing"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { withCapturedLogs } from "../support/observe.js"
+
+// ---------------------------------------------------------------------------
+// Through an operation, against the fake Plex, under the TestClock
+// ---------------------------------------------------------------------------
+
+describe("withRequestTimeout through an operation (fake Plex, TestClock)", () => {
+  const layer = FakePlex.layerSignedIn()
+  const unknownToken = "not-a-token-the-fake-issued"
+
+  it.effect("an answer that comes in time is the result", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.delay("1999 millis"), { times: 1 })
+      const fiber = yield* Effect.forkChild(
+        PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds"))
+      )
+      yield* TestClock.adjust("1999 millis")
+      assert.strictEqual((yield* Fiber.join(fiber)).username, "alice")
+      const [request] = yield* FakePlex.requests
+      assert.strictEqual(request?.outcome, "Responded")
+      assert.strictEqual(request?.status, 200)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "an answer that comes too late: NetworkError (Timeout) at the timeout, the request abandoned",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.delay("3 seconds"), { times: 1 })
+        const fiber = yield* Effect.forkChild(
+          Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds")))
+        )
+        yield* TestClock.adjust("1999 millis")
+        assert.isUndefined(fiber.pollUnsafe(), "must not time out early")
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Fiber.join(fiber)
+        assert.isTrue(error._tag === "NetworkError" && error.reason === "Timeout", error.message)
+        assert.include(error.message, "timed out")
+        assert.include(error.message, "2s")
+        const [request] = yield* FakePlex.requests
+        assert.strictEqual(request?.outcome, "Interrupted", "the attempt was interrupted, not left running")
+        assert.isUndefined(request?.status)
+        // No second attempt, and the late answer is never read.
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual((yield* FakePlex.requests).length, 1)
+      }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a refused token is handed back with no unhandled-error log line", () =>
+    Effect.gen(function* () {
+      const { exit, lines } = yield* withCapturedLogs(
+        PlexAuth.getTokenDetails().pipe(
+          PlexAuth.withRequestTimeout("2 seconds"),
+          Credentials.withToken(unknownToken)
+        )
+      )
+      assert.isTrue(
+        Exit.isFailure(exit) &&
+          Option.getOrUndefined(Cause.findErrorOption(exit.cause))?._tag === "Unauthorized"
+      )
+      assert.deepStrictEqual(
+        lines.filter((line) => line.includes("unhandled error")),
+        []
+      )
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.live("with the live clock too (its own timer), a failure is not logged as unhandled", () =>
+    Effect.gen(function* () {
+      const { exit, lines } = yield* withCapturedLogs(
+        PlexAuth.getTokenDetails().pipe(Credentials.withToken(unknownToken))
+      )
+      assert.isTrue(
+        Exit.isFailure(exit) &&
+          Option.getOrUndefined(Cause.findErrorOption(exit.cause))?._tag === "Unauthorized"
+      )
+      assert.deepStrictEqual(
+        lines.filter((line) => line.includes("unhandled error")),
+        []
+      )
+    }).pipe(Effect.provide(layer))
+  )
+})

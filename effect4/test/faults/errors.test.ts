@@ -1,0 +1,337 @@
+/**
+ * Every fault the fake can script, against every operation, in memory (the
+ * fake's `HttpClient`, `TestClock` for time) and over loopback (real sockets,
+ * `FetchHttpClient`): each gives the typed error the core promises, the fake
+ * saw what the error says happened, and the next call succeeds again.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexError from "effect4-plex-auth/PlexError"
+import { FakePlexServer } from "effect4-plex-auth/node"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import type { Operation, Target } from "./support.js"
+import { failureOf, inMemory, onLoopback, operations, recordedTexts, targetOf, within } from "./support.js"
+
+type Transport = "memory" | "loopback"
+
+interface Seen {
+  readonly op: Operation
+  readonly target: Target
+  readonly transport: Transport
+  /** The requests the fake recorded for this call, in order. */
+  readonly requests: ReadonlyArray<FakePlex.RecordedRequest>
+}
+
+interface Case {
+  readonly name: string
+  readonly fault: Fault.Fault
+  /** Also run over loopback HTTP (the transport-level faults). */
+  readonly wire?: boolean
+  /** Runs the call under a per-attempt timeout (1 s of `TestClock` in memory, 200 ms of real time on loopback). */
+  readonly timed?: boolean
+  readonly expect: (error: PlexError.PlexError, seen: Seen) => void
+}
+
+const expectTag = <const Tag extends PlexError.PlexError["_tag"]>(
+  error: PlexError.PlexError,
+  tag: Tag
+): Extract<PlexError.PlexError, { readonly _tag: Tag }> => {
+  assert.strictEqual(error._tag, tag, `expected ${tag}, got ${error._tag}: ${error.message}`)
+  return error as Extract<PlexError.PlexError, { readonly _tag: Tag }>
+}
+
+const unexpected = (error: PlexError.PlexError, reason: PlexError.Unexpected["reason"]) => {
+  const e = expectTag(error, "Unexpected")
+  assert.strictEqual(e.reason, reason, e.message)
+  return e
+}
+
+const network = (error: PlexError.PlexError, reason: PlexError.NetworkError["reason"]) => {
+  const e = expectTag(error, "NetworkError")
+  assert.strictEqual(e.reason, reason, e.message)
+  return e
+}
+
+/** The fake answered the operation's request once, with `status` (or dropped it: `outcome`). */
+const answeredOnce = (
+  seen: Seen,
+  expected: { status?: number; outcome?: FakePlex.RecordedRequest["outcome"] }
+) => {
+  assert.strictEqual(seen.requests.length, 1, `expected one request, got ${seen.requests.length}`)
+  const [request] = seen.requests
+  assert.strictEqual(request?.route, seen.op.name)
+  if (expected.status !== undefined) assert.strictEqual(request?.status, expected.status)
+  if (expected.outcome !== undefined) assert.strictEqual(request?.outcome, expected.outcome)
+}
+
+/** What reached the unrelated host: never the token, the password or the code. */
+const elsewhereGotNoSecret = (seen: Seen) => {
+  const secrets = [
+    Redacted.value(seen.target.token),
+    Redacted.value(seen.target.password),
+    ...(seen.target.verificationCode === undefined ? [] : [Redacted.value(seen.target.verificationCode)])
+  ]
+  for (const request of seen.requests.filter((r) => r.host === "elsewhere")) {
+    assert.notProperty(request.headers, "x-plex-token")
+    assert.isUndefined(request.form)
+    for (const text of recordedTexts(request)) {
+      for (const secret of secrets) assert.notInclude(text, secret, `the unrelated host received a secret`)
+    }
+  }
+}
+
+const statusCase = (status: 500 | 502 | 503 | 504): Case => ({
+  name: `${status}`,
+  fault: Fault.status(status),
+  expect: (error, seen) => {
+    const e = unexpected(error, "Status")
+    assert.strictEqual(e.status, status)
+    const plexTvJson = seen.op.host === "plex.tv" && status === 500
+    assert.match(e.contentType ?? "", plexTvJson ? /^application\/json/ : /^text\/html/)
+    const excerpt = e.bodyExcerpt ?? ""
+    assert.isAbove(excerpt.length, 0)
+    assert.isAtMost(excerpt.length, 201)
+    assert.include(excerpt, plexTvJson ? "Internal Server Error" : `${status}`)
+    answeredOnce(seen, { status })
+  }
+})
+
+const cases: ReadonlyArray<Case> = [
+  {
+    name: "429 with Retry-After",
+    fault: Fault.status(429, { retryAfter: "7 seconds" }),
+    expect: (error, seen) => {
+      const e = expectTag(error, "RateLimited")
+      assert.strictEqual(e.status, 429)
+      assert.strictEqual(e.retryAfterMillis, 7000)
+      if (seen.op.host === "plex.tv") assert.deepStrictEqual(PlexError.codes(e), [1003])
+      answeredOnce(seen, { status: 429 })
+    }
+  },
+  statusCase(500),
+  statusCase(502),
+  statusCase(503),
+  statusCase(504),
+  {
+    name: "a delay longer than the request timeout",
+    fault: Fault.delay("5 seconds"),
+    timed: true,
+    expect: (error, seen) => {
+      network(error, "Timeout")
+      answeredOnce(seen, { outcome: "Interrupted" })
+    }
+  },
+  {
+    name: "a hang",
+    wire: true,
+    fault: Fault.hang,
+    timed: true,
+    expect: (error, seen) => {
+      network(error, "Timeout")
+      answeredOnce(seen, { outcome: "Interrupted" })
+    }
+  },
+  {
+    name: "a connection reset",
+    wire: true,
+    fault: Fault.reset,
+    expect: (error, seen) => {
+      network(error, "Transport")
+      answeredOnce(seen, { outcome: "Reset" })
+    }
+  },
+  {
+    name: "a refused connection",
+    wire: true,
+    fault: Fault.refuse,
+    expect: (error, seen) => {
+      network(error, "Transport")
+      answeredOnce(seen, { outcome: "Refused" })
+    }
+  },
+  {
+    // The status and headers arrive, the body stops short of its Content-Length: the engine reads the
+    // body as part of the attempt, so this is a transport failure, never a success nor a decode error.
+    name: "a truncated body",
+    wire: true,
+    fault: Fault.truncate(),
+    expect: (error, seen) => {
+      network(error, "Transport")
+      answeredOnce(seen, { status: seen.op.successStatus })
+    }
+  },
+  {
+    name: "a body cut off before its first byte",
+    wire: true,
+    fault: Fault.truncate({ keepBytes: 0 }),
+    expect: (error, seen) => {
+      network(error, "Transport")
+      answeredOnce(seen, { status: seen.op.successStatus })
+    }
+  },
+  {
+    name: "malformed JSON",
+    fault: Fault.malformedJson,
+    expect: (error, seen) => {
+      const e = unexpected(error, "Decode")
+      assert.strictEqual(e.status, seen.op.successStatus)
+      assert.match(e.contentType ?? "", /^application\/json/)
+      answeredOnce(seen, { status: seen.op.successStatus })
+    }
+  },
+  {
+    name: "an HTML page with 200",
+    fault: Fault.html(),
+    expect: (error, seen) => {
+      const e = unexpected(error, "ContentType")
+      assert.strictEqual(e.status, 200)
+      assert.match(e.contentType ?? "", /^text\/html/)
+      answeredOnce(seen, { status: 200 })
+    }
+  },
+  {
+    name: "an HTML page with 502",
+    fault: Fault.html({ status: 502 }),
+    expect: (error, seen) => {
+      const e = unexpected(error, "Status")
+      assert.strictEqual(e.status, 502)
+      assert.match(e.contentType ?? "", /^text\/html/)
+      assert.include(e.bodyExcerpt ?? "", "Sign in")
+      answeredOnce(seen, { status: 502 })
+    }
+  },
+  {
+    name: "a wrong content type",
+    fault: Fault.contentType(),
+    expect: (error, seen) => {
+      const e = unexpected(error, "ContentType")
+      assert.strictEqual(e.status, seen.op.successStatus)
+      assert.match(e.contentType ?? "", /^text\/plain/)
+      answeredOnce(seen, { status: seen.op.successStatus })
+    }
+  },
+  {
+    name: "XML where JSON was asked for",
+    fault: Fault.contentType("application/xml; charset=utf-8"),
+    expect: (error) => {
+      const e = unexpected(error, "ContentType")
+      assert.match(e.contentType ?? "", /^application\/xml/)
+    }
+  },
+  {
+    name: "a 9 MiB body with its Content-Length",
+    wire: true,
+    fault: Fault.oversized(),
+    expect: (error, seen) => {
+      const e = unexpected(error, "BodyTooLarge")
+      assert.strictEqual(e.status, 200)
+      answeredOnce(seen, { status: 200 })
+    }
+  },
+  {
+    name: "a 9 MiB body without a Content-Length",
+    wire: true,
+    fault: Fault.oversized({ declareLength: false }),
+    expect: (error, seen) => {
+      const e = unexpected(error, "BodyTooLarge")
+      assert.strictEqual(e.status, 200)
+      answeredOnce(seen, { status: 200 })
+    }
+  },
+  {
+    name: "a 302 to another host",
+    wire: true,
+    fault: Fault.redirect(),
+    expect: (error, seen) => {
+      // The unrelated host answers 404: NotFound where the operation declares it, else Unexpected.
+      if (seen.op.notFound) assert.strictEqual(expectTag(error, "NotFound").status, 404)
+      else assert.strictEqual(unexpected(error, "Status").status, 404)
+      const [first, second] = seen.requests
+      assert.strictEqual(seen.requests.length, 2)
+      assert.strictEqual(first?.status, 302)
+      assert.strictEqual(second?.host, "elsewhere")
+      // 302 after a POST becomes a GET without the body.
+      assert.strictEqual(second?.method, "GET")
+      elsewhereGotNoSecret(seen)
+    }
+  },
+  {
+    name: "a 307 to another host",
+    wire: true,
+    fault: Fault.redirect({ status: 307 }),
+    expect: (error, seen) => {
+      if (seen.op.name === "postUsersSignInData") {
+        // The password may not be resent to another origin: the redirect is refused.
+        const e = unexpected(error, "Redirect")
+        assert.strictEqual(e.status, 307)
+        answeredOnce(seen, { status: 307 })
+      } else {
+        if (seen.op.notFound) expectTag(error, "NotFound")
+        else assert.strictEqual(unexpected(error, "Status").status, 404)
+        assert.strictEqual(seen.requests.length, 2)
+        assert.strictEqual(seen.requests[1]?.host, "elsewhere")
+        assert.strictEqual(seen.requests[1]?.method, seen.op.method)
+      }
+      elsewhereGotNoSecret(seen)
+    }
+  }
+]
+
+/** Runs one case: fault once, call, check the error and what the fake saw, then call again successfully. */
+const runCase = (op: Operation, c: Case, transport: Transport) =>
+  Effect.gen(function* () {
+    const fake = yield* FakePlex.FakePlex
+    const target = targetOf(fake)
+    if (c.timed && transport === "loopback") {
+      // Warm the connection first: the timeout then measures the server's silence, not a cold start.
+      yield* op.run(target)
+      yield* fake.clearRequests
+    }
+    yield* fake.fault(op.name, c.fault, { times: 1 })
+    const call = c.timed
+      ? PlexAuth.withRequestTimeout(op.run(target), transport === "memory" ? "1 second" : "200 millis")
+      : op.run(target)
+    const exit =
+      c.timed && transport === "memory"
+        ? yield* Effect.gen(function* () {
+            const fiber = yield* Effect.forkChild(Effect.exit(call))
+            yield* TestClock.adjust("1 second")
+            return yield* Fiber.join(fiber)
+          })
+        : yield* Effect.exit(call)
+    // Over loopback the server learns of an abandoned request when its socket closes.
+    const server = yield* Effect.serviceOption(FakePlexServer.FakePlexServer)
+    if (Option.isSome(server))
+      yield* within("5 seconds", "the fake's handlers")(server.value.awaitActiveRequests(0))
+    const error = failureOf(exit, `${op.name} under ${c.name}`)
+    assert.strictEqual(error.operation, `PlexAuth.${op.name}`)
+    c.expect(error, { op, target, transport, requests: yield* fake.requests })
+    // The fault was scripted once: the client, its connections and the fake are fine again.
+    yield* fake.clearRequests
+    op.checkSuccess(yield* op.run(target), target)
+  })
+
+// Seeded with a two-factor code, so the sign-in also sends a code the unrelated host must never see.
+const seed: FakePlex.Options = {
+  accounts: [{ password: "pw-Fault-Suite-7c1e9a", token: "tok-Fault-Suite-5b2d88", twoFactorCode: "864209" }]
+}
+
+for (const op of operations) {
+  describe(`${op.name}: each fault gives its typed error`, () => {
+    describe("in memory", () => {
+      for (const c of cases) {
+        it.effect(c.name, () => runCase(op, c, "memory").pipe(Effect.provide(inMemory(seed))))
+      }
+    })
+    describe("over loopback HTTP", () => {
+      for (const c of cases.filter((c) => c.wire === true)) {
+        it.live(c.name, () => runCase(op, c, "loopback").pipe(Effect.provide(onLoopback(seed))))
+      }
+    })
+  })
+}

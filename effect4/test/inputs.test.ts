@@ -1,0 +1,247 @@
+/**
+ * Every public entry that takes input refuses bad input with `InvalidInput`,
+ * before any request: wrong runtime types (from untyped JavaScript), values
+ * past the size limits, hosts that would change what a URL points to, and
+ * timeouts that would turn the per-attempt timeout off. Never a `TypeError`
+ * (a defect), never a request.
+ *
+ * The Effect 4 edition of test/inputs.test.ts. Effect 4 does not re-export
+ * fast-check (Effect 3's `FastCheck`), and this package does not depend on
+ * it, so the two properties run over a fixed corpus of awkward values instead.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexServer from "effect4-plex-auth/PlexServer"
+import * as PlexTv from "effect4-plex-auth/PlexTv"
+import * as Resources from "effect4-plex-auth/Resources"
+import { FakePlex } from "effect4-plex-auth/testing"
+
+const big = (n: number) => "a".repeat(n)
+const MB = 1024 * 1024
+
+/** An input untyped JavaScript may pass: the types say it cannot happen. */
+const untyped = <A>(value: unknown): A => value as A
+
+const Env = Layer.mergeAll(
+  FakePlex.layer(),
+  ClientIdentity.layer(FakePlex.testIdentity),
+  PlexServer.layer(FakePlex.defaults.serverUrl)
+).pipe(Layer.orDie)
+
+// Each built lazily: before the fix, some threw a TypeError while being built.
+const cases: ReadonlyArray<readonly [string, () => Effect.Effect<unknown, unknown, any>]> = [
+  ["ClientIdentity.make(undefined)", () => ClientIdentity.make(untyped(undefined))],
+  ["ClientIdentity.make(null)", () => ClientIdentity.make(untyped(null))],
+  ["ClientIdentity.make(42)", () => ClientIdentity.make(untyped(42))],
+  [
+    "ClientIdentity.layer(undefined)",
+    () => Layer.build(ClientIdentity.layer(untyped(undefined))).pipe(Effect.scoped)
+  ],
+  [
+    "ClientIdentity: a numeric product",
+    () => ClientIdentity.make(untyped({ clientIdentifier: "c", product: 42 }))
+  ],
+  ["ClientIdentity: a 1 MB product", () => ClientIdentity.make({ clientIdentifier: "c", product: big(MB) })],
+  [
+    "ClientIdentity: a 1 MB client identifier",
+    () => ClientIdentity.make({ clientIdentifier: big(MB), product: "p" })
+  ],
+  ["Credentials.make(undefined)", () => Credentials.make(untyped(undefined))],
+  ["Credentials.make(42)", () => Credentials.make(untyped(42))],
+  ["Credentials: a 1 MB token", () => Credentials.make(big(MB))],
+  ["postUsersSignInData(undefined)", () => PlexAuth.postUsersSignInData(untyped(undefined))],
+  [
+    "postUsersSignInData: a numeric login",
+    () => PlexAuth.postUsersSignInData(untyped({ login: 42, password: "p" }))
+  ],
+  [
+    "postUsersSignInData: a 1 MB login",
+    () => PlexAuth.postUsersSignInData({ login: big(MB), password: "p" })
+  ],
+  [
+    "postUsersSignInData: a 1 MB password",
+    () => PlexAuth.postUsersSignInData({ login: "alice", password: big(MB) })
+  ],
+  ["PlexServer.make(undefined)", () => PlexServer.make(untyped(undefined))],
+  ["PlexServer.fromParts(null)", () => PlexServer.fromParts(untyped(null))],
+  ["PlexServer.fromParts: ip evil.com\\x", () => PlexServer.fromParts({ ip: "evil.com\\x" })],
+  ["PlexServer.fromParts: ip evil.com/x", () => PlexServer.fromParts({ ip: "evil.com/x" })],
+  ["PlexServer.fromParts: ip user@evil.com", () => PlexServer.fromParts({ ip: "user@evil.com" })],
+  ["PlexServer.fromParts: ip with a port", () => PlexServer.fromParts({ ip: "evil.com:80" })],
+  ["PlexServer.fromParts: ip with a percent", () => PlexServer.fromParts({ ip: "evil%2ecom" })],
+  ["PlexServer.fromParts: a numeric ip", () => PlexServer.fromParts(untyped({ ip: 42 }))],
+  ["PlexServer.fromParts: protocol ftp", () => PlexServer.fromParts(untyped({ protocol: "ftp" }))],
+  ["PlexServer.fromParts: port 1e3", () => PlexServer.fromParts(untyped({ port: "1e3" }))],
+  ["PlexServer.withUrl(42)", () => PlexServer.withUrl(Effect.void, untyped(42))],
+  ["PlexTv.withUrl(undefined)", () => PlexTv.withUrl(Effect.void, untyped(undefined))],
+  ["Resources.connect(undefined)", () => Resources.connect(untyped(undefined))],
+  [
+    "Resources.connect(server, null)",
+    () => Resources.connect(untyped({ name: "x", connections: [] }), untyped(null))
+  ],
+  ["withRequestTimeout(NaN)", () => PlexAuth.withRequestTimeout(Effect.void, NaN)],
+  ["withRequestTimeout(-1)", () => PlexAuth.withRequestTimeout(Effect.void, -1)],
+  ["withRequestTimeout(0)", () => PlexAuth.withRequestTimeout(Effect.void, 0)],
+  ["withRequestTimeout(Infinity)", () => PlexAuth.withRequestTimeout(Effect.void, Infinity)],
+  ['withRequestTimeout("-5 seconds")', () => PlexAuth.withRequestTimeout(Effect.void, untyped("-5 seconds"))],
+  ['withRequestTimeout("soon")', () => PlexAuth.withRequestTimeout(Effect.void, untyped("soon"))],
+  ["withRequestTimeout(undefined)", () => PlexAuth.withRequestTimeout(Effect.void, untyped(undefined))]
+]
+
+/** The failure's tag, or a description of a defect or a success. */
+const outcome = (exit: Exit.Exit<unknown, unknown>): string =>
+  Exit.isSuccess(exit)
+    ? "success"
+    : Option.match(Cause.findErrorOption(exit.cause), {
+        onNone: () => `defect: ${Cause.pretty(exit.cause).split("\n")[0]}`,
+        onSome: (error) => (error as { readonly _tag?: string })._tag ?? String(error)
+      })
+
+describe("bad input fails with InvalidInput before any request", () => {
+  it.effect("every entry of the table", () =>
+    Effect.gen(function* () {
+      for (const [name, effect] of cases) {
+        const exit = yield* Effect.exit(Effect.suspend(effect))
+        assert.strictEqual(outcome(exit), "InvalidInput", name)
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("values at the limits are accepted", () =>
+    Effect.gen(function* () {
+      yield* ClientIdentity.make({ clientIdentifier: big(1024), product: big(1024) })
+      yield* Credentials.make(big(8192))
+      yield* PlexAuth.withRequestTimeout(Effect.void, "5 seconds")
+      yield* PlexAuth.withRequestTimeout(Effect.void, 1)
+      for (const ip of [
+        "192.168.1.10",
+        "plex.local",
+        "192-168-1-10.0123abcd.plex.direct",
+        "::1",
+        "[fe80::1]",
+        "NAS"
+      ]) {
+        const server = yield* PlexServer.fromParts({ ip, port: "32400" })
+        assert.isTrue(server.url.startsWith("http://"), ip)
+      }
+    })
+  )
+
+  /** Values untyped JavaScript may pass anywhere. */
+  const anything: ReadonlyArray<unknown> = [
+    undefined,
+    null,
+    0,
+    -1,
+    32400,
+    65536,
+    1.5,
+    NaN,
+    Infinity,
+    true,
+    "",
+    " ",
+    "32400",
+    "http",
+    "https",
+    "ftp",
+    "a\r\nb",
+    "\u0000",
+    "x".repeat(5000),
+    "192.168.1.10",
+    "[::1]",
+    "user:pass@host",
+    "host/path?q#f",
+    [],
+    [1, 2],
+    {},
+    { toString: () => "host" },
+    Symbol("s"),
+    () => "host",
+    BigInt(1)
+  ]
+
+  it.effect("property: any value in any field is a valid server or InvalidInput, never a defect", () =>
+    Effect.sync(() => {
+      const fields = ["ip", "port", "protocol"] as const
+      let runs = 0
+      for (const ip of [...anything, "absent"]) {
+        for (const port of [...anything, "absent"]) {
+          for (const protocol of [undefined, "http", "https", 42, "gopher", "absent"]) {
+            const parts: Record<string, unknown> = {}
+            for (const [field, value] of [
+              [fields[0], ip],
+              [fields[1], port],
+              [fields[2], protocol]
+            ] as const) {
+              if (value !== "absent") parts[field] = value
+            }
+            const exit = Effect.runSyncExit(PlexServer.fromParts(untyped(parts)))
+            assert.isTrue(
+              Exit.isSuccess(exit) || outcome(exit) === "InvalidInput",
+              String(Object.keys(parts))
+            )
+            runs++
+          }
+        }
+      }
+      assert.isAbove(runs, 1000)
+    })
+  )
+
+  it.effect("property: a host that is accepted is exactly the URL's host", () =>
+    Effect.sync(() => {
+      const hosts = [
+        ...anything.filter((value): value is string => typeof value === "string"),
+        "plex.local",
+        "Example.COM",
+        "xn--bcher-kva.example",
+        "bücher.example",
+        "a-b.c-d.example",
+        "0123abcd.plex.direct",
+        "10.0.0.1",
+        "255.255.255.255",
+        "256.1.1.1",
+        "1.2.3",
+        "::",
+        "::1",
+        "fe80::1",
+        "[fe80::1]",
+        "2001:db8::8a2e:370:7334",
+        "::ffff:192.0.2.1",
+        "http://example.com",
+        "https://example.com:8443/path",
+        "example.com:80",
+        "exa mple.com",
+        "example.com.",
+        "%41.example",
+        "\\host",
+        "host\\x"
+      ]
+      for (const ip of hosts) {
+        const exit = Effect.runSyncExit(PlexServer.fromParts({ ip }))
+        if (Exit.isFailure(exit)) {
+          assert.strictEqual(outcome(exit), "InvalidInput", ip)
+          continue
+        }
+        const url = new URL(exit.value.url)
+        const expected = ip.includes(":") ? `[${ip.replace(/^\[|\]$/g, "")}]` : ip
+        assert.strictEqual(url.port, "32400", ip)
+        assert.strictEqual(url.pathname, "/", ip)
+        assert.strictEqual(url.username, "", ip)
+        assert.isTrue(
+          url.hostname === expected.toLowerCase() || url.hostname === new URL(`http://${expected}/`).hostname,
+          ip
+        )
+      }
+    })
+  )
+})

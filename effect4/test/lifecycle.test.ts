@@ -1,0 +1,302 @@
+/**
+ * The token lifecycle and persistence: validity (valid / invalid / unknown),
+ * ping, sign-out, a token kept in a KeyValueStore, and a client identifier
+ * generated once and kept.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import { expectRequests, onlyRequest } from "./support/assertions.js"
+import { env, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
+import * as MockHttp from "./support/MockHttp.js"
+
+const account = { id: 7, uuid: "u-7", username: "tester", title: "Tester" }
+const refused = () => MockHttp.plexErrors(401, [{ code: 1001, message: "User could not be authenticated" }])
+
+describe("Credentials.validate", () => {
+  it.effect("200 is Valid, with the account", () =>
+    Effect.gen(function* () {
+      const validity = yield* Credentials.validate
+      assert.strictEqual(validity._tag, "Valid")
+      assert.strictEqual(validity._tag === "Valid" && validity.account.username, "tester")
+    }).pipe(Effect.provide(env(MockHttp.always(() => MockHttp.json(200, account)))))
+  )
+
+  for (const [name, reply] of [
+    ["401", refused],
+    ["422 Invalid token", () => MockHttp.plexErrors(422, [{ code: 1001, message: "Invalid token" }])]
+  ] as const) {
+    it.effect(`${name} is Invalid`, () =>
+      Effect.gen(function* () {
+        const validity = yield* Credentials.validate
+        assert.strictEqual(validity._tag, "Invalid")
+      }).pipe(Effect.provide(env(MockHttp.always(reply))))
+    )
+  }
+
+  for (const [name, reply] of [
+    ["a 503", () => MockHttp.text(503, "down", "text/plain")],
+    ["a refused connection", () => MockHttp.transportFailure()],
+    [
+      "a 400",
+      () => MockHttp.plexErrors(400, [{ code: 1000, message: "X-Plex-Client-Identifier is missing" }])
+    ]
+  ] as const) {
+    it.effect(`${name} is Unknown: it says nothing about the token`, () =>
+      Effect.gen(function* () {
+        const validity = yield* Credentials.validate
+        assert.strictEqual(validity._tag, "Unknown")
+      }).pipe(Effect.provide(env(MockHttp.always(reply))))
+    )
+  }
+
+  it.effect("never re-authenticates: a refused token is reported Invalid, not replaced", () =>
+    Effect.gen(function* () {
+      const obtained = yield* Ref.make(0)
+      const credentials = yield* Credentials.makeRefreshing({
+        initial: Redacted.make(TOKEN),
+        obtain: Effect.as(
+          Ref.update(obtained, (n) => n + 1),
+          Redacted.make("fresh")
+        )
+      })
+      const validity = yield* Credentials.validate.pipe(
+        Effect.provideService(Credentials.Credentials, credentials)
+      )
+      assert.strictEqual(validity._tag, "Invalid")
+      assert.strictEqual(yield* Ref.get(obtained), 0)
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(env(MockHttp.always(refused))))
+  )
+})
+
+describe("ping and sign-out", () => {
+  it.effect("ping GETs /api/v2/ping with the token and returns pong", () =>
+    Effect.gen(function* () {
+      assert.isTrue(yield* PlexAuth.ping())
+      const request = yield* onlyRequest
+      assert.strictEqual(request.method, "GET")
+      assert.strictEqual(request.url.toString(), "https://plex.tv/api/v2/ping")
+      assert.strictEqual(request.headers["x-plex-token"], TOKEN)
+    }).pipe(Effect.provide(env(MockHttp.always(() => MockHttp.json(200, { pong: true })))))
+  )
+
+  it.effect("signOut DELETEs /api/v2/users/signout and accepts a 204 without a body", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.signOut()
+      const request = yield* onlyRequest
+      assert.strictEqual(request.method, "DELETE")
+      assert.strictEqual(request.url.toString(), "https://plex.tv/api/v2/users/signout")
+      assert.strictEqual(request.headers["x-plex-token"], TOKEN)
+    }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect("signOut of a refused token is Unauthorized and never signs in again to sign out", () =>
+    Effect.gen(function* () {
+      const credentials = yield* Credentials.makeRefreshing({
+        initial: Redacted.make(TOKEN),
+        obtain: Effect.die("must not re-authenticate")
+      })
+      const error = yield* Effect.flip(
+        PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+      )
+      assert.strictEqual(error._tag, "Unauthorized")
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(env(MockHttp.always(refused))))
+  )
+})
+
+describe("after a sign-out", () => {
+  // Sign-out answers 204; the signed-out token is refused afterwards; a sign-in would hand out a new one.
+  const afterSignOut =
+    (signIns: Ref.Ref<number>): MockHttp.Handler =>
+    (request) => {
+      if (request.url.pathname === "/api/v2/users/signout") return new Response(null, { status: 204 })
+      if (request.url.pathname === "/api/v2/users/signin") {
+        Effect.runSync(Ref.update(signIns, (n) => n + 1))
+        return MockHttp.json(201, { ...account, authToken: "signed-in-again" })
+      }
+      return request.headers["x-plex-token"] === TOKEN ? refused() : MockHttp.json(200, account)
+    }
+
+  /** Refreshing credentials that sign in with a password, over the mock, and a way to run operations with them. */
+  const refreshing = Effect.gen(function* () {
+    const signIns = yield* Ref.make(0)
+    const layer = Layer.mergeAll(MockHttp.layer(afterSignOut(signIns)), IdentityLive)
+    const obtain = Effect.map(
+      PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
+      (signedIn) => signedIn.authToken
+    ).pipe(Effect.provide(layer))
+    const credentials = yield* Credentials.makeRefreshing({ initial: Redacted.make(TOKEN), obtain })
+    const run = <A, E>(
+      effect: Effect.Effect<
+        A,
+        E,
+        Credentials.Credentials | ClientIdentity.ClientIdentity | HttpClient.HttpClient
+      >
+    ) => effect.pipe(Effect.provideService(Credentials.Credentials, credentials), Effect.provide(layer))
+    return { signIns, credentials, run }
+  })
+
+  it.effect("refreshing credentials do not sign in again when the signed-out token is refused", () =>
+    Effect.gen(function* () {
+      const { credentials, run, signIns } = yield* refreshing
+      yield* run(PlexAuth.signOut())
+      const error = yield* Effect.flip(run(PlexAuth.getTokenDetails()))
+      assert.strictEqual(error._tag, "Unauthorized")
+      assert.strictEqual(yield* Ref.get(signIns), 0, "no sign-in after the sign-out")
+      // The credentials themselves say why, to the engine's Debug log.
+      const refresh = credentials.refresh
+      assert.isDefined(refresh)
+      const failure = yield* Effect.flip(refresh!(Redacted.make(TOKEN)))
+      assert.deepStrictEqual(failure, { _tag: "RefreshFailed", reason: "SignedOut" })
+    })
+  )
+
+  it.effect("without a sign-out, the same refusal does sign in again (the control)", () =>
+    Effect.gen(function* () {
+      const { run, signIns } = yield* refreshing
+      const account = yield* run(PlexAuth.getTokenDetails())
+      assert.strictEqual(account.username, "tester")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+})
+
+describe("Credentials.layerStored", () => {
+  const signInReplies: MockHttp.Handler = (request) =>
+    request.url.pathname === "/api/v2/users/signin"
+      ? MockHttp.json(201, { ...account, authToken: `signed-in-${request.index}` })
+      : request.headers["x-plex-token"] === "stale"
+        ? refused()
+        : MockHttp.json(200, account)
+
+  const layers = (handler: MockHttp.Handler) => {
+    const http = MockHttp.layer(handler)
+    const credentials = Credentials.layerStored({
+      obtain: Effect.map(
+        PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
+        (signedIn) => signedIn.authToken
+      )
+    })
+    return credentials.pipe(
+      Layer.provideMerge(Layer.mergeAll(http, IdentityLive, KeyValueStore.layerMemory)),
+      Layer.orDie
+    )
+  }
+
+  it.effect("a sign-out forgets the stored token", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* PlexAuth.getTokenDetails()
+      assert.isDefined(yield* store.get(Credentials.defaultStoreKey))
+      yield* PlexAuth.signOut()
+      assert.isUndefined(yield* store.get(Credentials.defaultStoreKey))
+    }).pipe(
+      Effect.provide(
+        layers((request) =>
+          request.url.pathname === "/api/v2/users/signout"
+            ? new Response(null, { status: 204 })
+            : signInReplies(request)
+        )
+      )
+    )
+  )
+
+  it.effect("with nothing stored, obtains a token and stores it", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      const store = yield* KeyValueStore.KeyValueStore
+      const stored = yield* store.get(Credentials.defaultStoreKey)
+      assert.strictEqual(stored, "signed-in-0")
+      const requests = yield* expectRequests(2)
+      assert.strictEqual(requests[1]!.headers["x-plex-token"], "signed-in-0")
+    }).pipe(Effect.provide(layers(signInReplies)))
+  )
+
+  it.effect("a stored token is used without signing in; a refused one is replaced and stored", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* PlexAuth.getTokenDetails()
+      const paths = (yield* MockHttp.requests).map(
+        (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+      )
+      assert.deepStrictEqual(paths, [
+        "/api/v2/user stale",
+        "/api/v2/users/signin -",
+        "/api/v2/user signed-in-1"
+      ])
+      const stored = yield* store.get(Credentials.defaultStoreKey)
+      assert.strictEqual(stored, "signed-in-1")
+    }).pipe(
+      Effect.provide(
+        Layer.unwrap(
+          Effect.gen(function* () {
+            const store = yield* KeyValueStore.KeyValueStore
+            yield* store.set(Credentials.defaultStoreKey, "stale")
+            return layers(signInReplies)
+          })
+        ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      )
+    )
+  )
+})
+
+describe("ClientIdentity.layerPersisted", () => {
+  it.effect("generates the identifier once and reuses it on every later build", () =>
+    Effect.gen(function* () {
+      const build = ClientIdentity.makePersisted({ product: "Tool" })
+      const first = yield* build
+      const second = yield* build
+      assert.match(first.clientIdentifier, /^[0-9a-f-]{36}$/)
+      assert.strictEqual(second.clientIdentifier, first.clientIdentifier)
+      const store = yield* KeyValueStore.KeyValueStore
+      const stored = yield* store.get(ClientIdentity.defaultStoreKey)
+      assert.strictEqual(stored, first.clientIdentifier)
+      assert.strictEqual(first.headers["X-Plex-Client-Identifier"], first.clientIdentifier)
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.effect("an identifier already stored is used as is", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* store.set("my-key", "kept-id-123")
+      const identity = yield* ClientIdentity.makePersisted({ product: "Tool" }, { key: "my-key" })
+      assert.strictEqual(identity.clientIdentifier, "kept-id-123")
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.effect("a store that cannot keep the identifier fails instead of using a throwaway one", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(ClientIdentity.makePersisted({ product: "Tool" }))
+      assert.strictEqual(error._tag, "KeyValueStoreError")
+    }).pipe(
+      Effect.provide(
+        Layer.effect(
+          KeyValueStore.KeyValueStore,
+          Effect.map(KeyValueStore.KeyValueStore, (memory) =>
+            KeyValueStore.make({
+              get: memory.get,
+              getUint8Array: memory.getUint8Array,
+              remove: memory.remove,
+              clear: memory.clear,
+              size: memory.size,
+              keys: memory.keys,
+              set: (key) =>
+                Effect.fail(
+                  new KeyValueStore.KeyValueStoreError({ message: "permission denied", method: "set", key })
+                )
+            })
+          )
+        ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      )
+    )
+  )
+})

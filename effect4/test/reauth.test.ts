@@ -1,0 +1,254 @@
+/**
+ * Re-authentication: on a 401, credentials that can obtain a new token do so
+ * once — concurrent callers share that single refresh — and the call is
+ * retried once. Credentials that cannot just report Unauthorized.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import { TestClock } from "effect/testing"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import { expectRequests, failsWith } from "./support/assertions.js"
+import { env, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
+import * as MockHttp from "./support/MockHttp.js"
+
+const account = { id: 7, uuid: "u-7", username: "tester", title: "Tester" }
+const refused = () => MockHttp.plexErrors(401, [{ code: 1001, message: "User could not be authenticated" }])
+
+/** plex.tv where each sign-in mints `token-N` and only the newest token is accepted. */
+const rotatingPlexTv = (): MockHttp.Handler => {
+  let issued = 0
+  return (request) => {
+    if (request.url.pathname === "/api/v2/users/signin") {
+      issued++
+      return MockHttp.json(201, { ...account, authToken: `token-${issued}` })
+    }
+    return request.headers["x-plex-token"] === `token-${issued}` && issued > 1
+      ? MockHttp.json(200, account)
+      : refused()
+  }
+}
+
+const signInLayer = (handler: MockHttp.Handler) => {
+  const http = MockHttp.layer(handler)
+  const credentials = Credentials.layerSignIn({ login: "tester", password: PASSWORD }).pipe(
+    Layer.provide(Layer.merge(http, IdentityLive))
+  )
+  return Layer.mergeAll(http, IdentityLive, credentials).pipe(Layer.orDie)
+}
+
+const paths = (requests: ReadonlyArray<MockHttp.RecordedRequest>) => requests.map((r) => r.url.pathname)
+
+describe("re-authentication", () => {
+  it.effect("a refused token makes a sign-in layer sign in again, and the call is retried once", () =>
+    Effect.gen(function* () {
+      const result = yield* PlexAuth.getTokenDetails()
+      assert.strictEqual(result.username, "tester")
+      const requests = yield* expectRequests(4)
+      assert.deepStrictEqual(paths(requests), [
+        "/api/v2/users/signin",
+        "/api/v2/user",
+        "/api/v2/users/signin",
+        "/api/v2/user"
+      ])
+      assert.strictEqual(requests[1]!.headers["x-plex-token"], "token-1")
+      assert.strictEqual(requests[3]!.headers["x-plex-token"], "token-2")
+    }).pipe(Effect.provide(signInLayer(rotatingPlexTv())))
+  )
+
+  it.effect("concurrent callers refused with the same token share one refresh", () =>
+    Effect.gen(function* () {
+      const results = yield* Effect.all(
+        Array.from({ length: 20 }, () => PlexAuth.getTokenDetails()),
+        { concurrency: "unbounded" }
+      )
+      assert.strictEqual(results.length, 20)
+      const requests = yield* MockHttp.requests
+      const signIns = requests.filter((r) => r.url.pathname === "/api/v2/users/signin")
+      assert.strictEqual(signIns.length, 2, "the initial sign-in and exactly one refresh")
+      const retried = requests.filter((r) => r.headers["x-plex-token"] === "token-2")
+      assert.strictEqual(retried.length, 20)
+    }).pipe(Effect.provide(signInLayer(rotatingPlexTv())))
+  )
+
+  it.effect("retried once only: a new token that is refused too ends in Unauthorized", () =>
+    Effect.gen(function* () {
+      yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      assert.deepStrictEqual(paths(yield* expectRequests(4)), [
+        "/api/v2/users/signin",
+        "/api/v2/user",
+        "/api/v2/users/signin",
+        "/api/v2/user"
+      ])
+    }).pipe(
+      Effect.provide(
+        signInLayer((request) =>
+          request.url.pathname === "/api/v2/users/signin"
+            ? MockHttp.json(201, { ...account, authToken: `t-${request.index}` })
+            : refused()
+        )
+      )
+    )
+  )
+
+  it.effect("a refresh that fails leaves the call's Unauthorized", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      assert.strictEqual(error.operation, "PlexAuth.getTokenDetails")
+      assert.deepStrictEqual(paths(yield* expectRequests(3)), [
+        "/api/v2/users/signin",
+        "/api/v2/user",
+        "/api/v2/users/signin"
+      ])
+    }).pipe(
+      Effect.provide(
+        signInLayer((request) =>
+          request.url.pathname === "/api/v2/users/signin"
+            ? request.index === 0
+              ? MockHttp.json(201, { ...account, authToken: "first" })
+              : MockHttp.text(503, "down", "text/plain")
+            : refused()
+        )
+      )
+    )
+  )
+
+  it.effect("credentials from a plain token cannot re-authenticate: one request, Unauthorized", () =>
+    Effect.gen(function* () {
+      yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      const [request] = yield* expectRequests(1)
+      assert.strictEqual(request!.headers["x-plex-token"], TOKEN)
+    }).pipe(Effect.provide(env(MockHttp.always(refused))))
+  )
+
+  it.effect("only Unauthorized triggers a refresh (a 500 does not)", () =>
+    Effect.gen(function* () {
+      const obtained = yield* Ref.make(0)
+      const credentials = yield* Credentials.makeRefreshing({
+        initial: Redacted.make("start"),
+        obtain: Ref.updateAndGet(obtained, (n) => n + 1).pipe(Effect.map((n) => Redacted.make(`fresh-${n}`)))
+      })
+      const error = yield* Effect.flip(
+        PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+      )
+      assert.strictEqual(error._tag, "Unexpected")
+      assert.strictEqual(yield* Ref.get(obtained), 0)
+    }).pipe(Effect.provide(env(MockHttp.always(() => MockHttp.text(500, "oops", "text/plain")))))
+  )
+
+  it.effect("makeRefreshing without an initial token obtains one when made", () =>
+    Effect.gen(function* () {
+      const credentials = yield* Credentials.makeRefreshing({ obtain: Effect.succeed(Redacted.make("made")) })
+      assert.strictEqual(Redacted.value(yield* credentials.token), "made")
+    })
+  )
+})
+
+describe("what does not trigger re-authentication", () => {
+  it.effect("a 403 (forbidden) is reported as is, without a new sign-in", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      assert.strictEqual(error.status, 403)
+      assert.deepStrictEqual(paths(yield* expectRequests(2)), ["/api/v2/users/signin", "/api/v2/user"])
+    }).pipe(
+      Effect.provide(
+        signInLayer((request) =>
+          request.url.pathname === "/api/v2/users/signin"
+            ? MockHttp.json(201, { ...account, authToken: "only" })
+            : MockHttp.html(403, "<html><body>Forbidden</body></html>")
+        )
+      )
+    )
+  )
+})
+
+describe("no re-authentication storms", () => {
+  it.effect("a sign-in that hands back the same token is tried once for all concurrent callers", () =>
+    Effect.gen(function* () {
+      const results = yield* Effect.all(
+        Array.from({ length: 5 }, () => Effect.flip(PlexAuth.getTokenDetails())),
+        { concurrency: "unbounded" }
+      )
+      for (const error of results) assert.strictEqual(error._tag, "Unauthorized")
+      const signIns = (yield* MockHttp.requests).filter((r) => r.url.pathname === "/api/v2/users/signin")
+      assert.strictEqual(signIns.length, 2, "the initial sign-in and one refresh, not one per caller")
+      // and a later call with the same refused token does not sign in again either
+      yield* Effect.flip(PlexAuth.getTokenDetails())
+      const after = (yield* MockHttp.requests).filter((r) => r.url.pathname === "/api/v2/users/signin")
+      assert.strictEqual(after.length, 2)
+    }).pipe(
+      Effect.provide(
+        signInLayer((request) =>
+          request.url.pathname === "/api/v2/users/signin"
+            ? MockHttp.json(201, { ...account, authToken: "always-the-same" })
+            : refused()
+        )
+      )
+    )
+  )
+
+  it.effect(
+    "a server that refuses every token: 20 calls make two sign-ins, then a cooldown (issue 15.2)",
+    () =>
+      Effect.gen(function* () {
+        const signIns = Effect.map(
+          MockHttp.requests,
+          (all) => all.filter((r) => r.url.pathname === "/api/v2/users/signin").length
+        )
+        const first = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+        assert.isUndefined(first.reauthentication, "the first refusal signed in again")
+        for (let i = 0; i < 19; i++) {
+          const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+          assert.strictEqual(error.reauthentication, "FreshTokenRefused")
+          assert.include(error.message, "refuses fresh tokens")
+        }
+        assert.strictEqual(yield* signIns, 2, "the layer's sign-in and one re-sign-in, not 21")
+        yield* TestClock.adjust("61 seconds")
+        yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+        assert.strictEqual(yield* signIns, 3, "after the cooldown, one new attempt")
+        yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+        assert.strictEqual(yield* signIns, 3)
+      }).pipe(
+        Effect.provide(
+          signInLayer((request) =>
+            request.url.pathname === "/api/v2/users/signin"
+              ? MockHttp.json(201, { ...account, authToken: `t-${request.index}` })
+              : refused()
+          )
+        )
+      )
+  )
+
+  it.effect("after a failed refresh, none is tried again for a minute", () =>
+    Effect.gen(function* () {
+      yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      const signIns = () =>
+        Effect.map(
+          MockHttp.requests,
+          (all) => all.filter((r) => r.url.pathname === "/api/v2/users/signin").length
+        )
+      assert.strictEqual(
+        yield* signIns(),
+        2,
+        "initial + one failed refresh; the second 401 waits out the cooldown"
+      )
+      yield* TestClock.adjust("61 seconds")
+      yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      assert.strictEqual(yield* signIns(), 3, "after the cooldown, one new attempt")
+    }).pipe(
+      Effect.provide(
+        signInLayer((request) =>
+          request.url.pathname === "/api/v2/users/signin"
+            ? request.index === 0
+              ? MockHttp.json(201, { ...account, authToken: "first" })
+              : MockHttp.text(503, "down", "text/plain")
+            : refused()
+        )
+      )
+    )
+  )
+})

@@ -1,0 +1,327 @@
+/**
+ * Redirects are followed by the engine itself: same origin with the token,
+ * another origin without it, never resending a password to another origin,
+ * never more than five hops, never to a non-http(s) URL.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
+import { expectRequests, failsWith } from "./support/assertions.js"
+import { CODE, env, PASSWORD, TOKEN } from "./support/env.js"
+import * as MockHttp from "./support/MockHttp.js"
+import { withRecordedSpans } from "./support/observe.js"
+import { accountBody, operations, signInInput, success } from "./support/operations.js"
+
+const details = PlexAuth.getTokenDetails()
+const signIn = PlexAuth.postUsersSignInData(signInInput)
+const signInOp = operations[0]!
+const account = () => MockHttp.json(200, accountBody)
+
+/** Redirects the first request to `location`; answers the rest with `then`. */
+const redirectOnce =
+  (
+    status: 301 | 302 | 303 | 307 | 308,
+    location: string,
+    then: () => MockHttp.Reply = account
+  ): MockHttp.Handler =>
+  (request) =>
+    request.index === 0 ? MockHttp.redirect(status, location) : then()
+
+describe("same origin", () => {
+  it.effect("a redirect is followed with the token", () =>
+    Effect.gen(function* () {
+      const result = yield* details
+      assert.strictEqual(result.username, "tester")
+      const [first, second] = yield* expectRequests(2)
+      assert.strictEqual(second!.url.toString(), "https://plex.tv/api/v2/user/moved?v=2")
+      assert.strictEqual(second!.method, "GET")
+      assert.strictEqual(first!.headers["x-plex-token"], TOKEN)
+      assert.strictEqual(second!.headers["x-plex-token"], TOKEN)
+      assert.strictEqual(
+        second!.headers["x-plex-client-identifier"],
+        first!.headers["x-plex-client-identifier"]
+      )
+    }).pipe(Effect.provide(env(redirectOnce(302, "/api/v2/user/moved?v=2"))))
+  )
+
+  it.effect("the Location's query replaces the original one", () =>
+    Effect.gen(function* () {
+      yield* operations[3]!.run
+      const [, second] = yield* expectRequests(2)
+      assert.deepStrictEqual([...second!.url.searchParams], [["source", "server://other"]])
+      assert.strictEqual(second!.headers["x-plex-token"], TOKEN)
+    }).pipe(
+      Effect.provide(
+        env(
+          redirectOnce(301, "/security/resources?source=server%3A%2F%2Fother", () => success(operations[3]!))
+        )
+      )
+    )
+  )
+
+  it.effect("a 307 of the sign-in POST is followed with the same form", () =>
+    Effect.gen(function* () {
+      yield* signIn
+      const [first, second] = yield* expectRequests(2)
+      assert.strictEqual(second!.method, "POST")
+      assert.strictEqual(second!.url.toString(), "https://plex.tv/api/v2/users/signin2")
+      assert.strictEqual(second!.body, first!.body)
+    }).pipe(
+      Effect.provide(env(redirectOnce(307, "https://plex.tv/api/v2/users/signin2", () => success(signInOp))))
+    )
+  )
+
+  it.effect("a 303 turns the POST into a GET without a body", () =>
+    Effect.gen(function* () {
+      yield* failsWith(signIn, "Unexpected")
+      const [, second] = yield* expectRequests(2)
+      assert.strictEqual(second!.method, "GET")
+      assert.isUndefined(second!.body)
+    }).pipe(Effect.provide(env(redirectOnce(303, "/done", () => MockHttp.html(200, "<p>done</p>")))))
+  )
+})
+
+describe("cross origin", () => {
+  it.effect("a redirect is followed WITHOUT X-Plex-Token", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(details, "Unauthorized")
+      assert.strictEqual(error.url, "https://plex.tv/api/v2/user")
+      const [first, second] = yield* expectRequests(2)
+      assert.strictEqual(first!.headers["x-plex-token"], TOKEN)
+      assert.strictEqual(second!.url.origin, "https://evil.example")
+      assert.isUndefined(second!.headers["x-plex-token"])
+      assert.notInclude(second!.url.toString(), TOKEN)
+      // What the other origin received, all of it: no token anywhere.
+      assert.notInclude(JSON.stringify(second!.headers), TOKEN)
+      assert.strictEqual(second!.headers["x-plex-product"], first!.headers["x-plex-product"])
+    }).pipe(
+      Effect.provide(
+        env(
+          redirectOnce(302, "https://evil.example/api/v2/user", () =>
+            MockHttp.plexErrors(401, [{ code: 1001, message: "User could not be authenticated" }])
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("a token a server put in the Location's query is never sent on", () =>
+    Effect.gen(function* () {
+      yield* failsWith(details, "Unauthorized")
+      const [, second] = yield* expectRequests(2)
+      assert.strictEqual(second!.url.origin, "https://evil.example")
+      assert.notInclude(second!.url.toString(), TOKEN)
+      assert.strictEqual(second!.url.searchParams.get("keep"), "1")
+    }).pipe(
+      Effect.provide(
+        env(
+          redirectOnce(302, `https://evil.example/api/v2/user?X-Plex-Token=${TOKEN}&keep=1`, () =>
+            MockHttp.plexErrors(401, [{ code: 1001, message: "User could not be authenticated" }])
+          )
+        )
+      )
+    )
+  )
+
+  it.effect(
+    "every secret query value is dropped on the way to another origin, whatever its name (15.6)",
+    () =>
+      Effect.gen(function* () {
+        const deviceJwt = "device.jwt-SeCrEt-8c1f"
+        yield* Effect.result(PinLogin.check({ id: 42 }, { deviceJwt: Redacted.make(deviceJwt) }))
+        const [first, second] = yield* expectRequests(2)
+        assert.strictEqual(first!.url.searchParams.get("deviceJWT"), deviceJwt)
+        assert.strictEqual(second!.url.origin, "https://evil.example")
+        assert.notInclude(second!.url.toString(), deviceJwt)
+        assert.notInclude(second!.url.toString(), "SeCrEt")
+        assert.deepStrictEqual([...second!.url.searchParams], [["keep", "1"]])
+      }).pipe(
+        Effect.provide(
+          env(
+            redirectOnce(
+              302,
+              "https://evil.example/api/v2/pins/42?deviceJWT=device.jwt-SeCrEt-8c1f&keep=1",
+              () => MockHttp.json(200, { id: 42, code: "ABCD" })
+            )
+          )
+        )
+      )
+  )
+
+  it.effect("a secret query value stays on a redirect within the origin", () =>
+    Effect.gen(function* () {
+      const deviceJwt = "device.jwt-SeCrEt-8c1f"
+      yield* Effect.result(PinLogin.check({ id: 42 }, { deviceJwt: Redacted.make(deviceJwt) }))
+      const [, second] = yield* expectRequests(2)
+      assert.strictEqual(second!.url.searchParams.get("deviceJWT"), deviceJwt)
+    }).pipe(
+      Effect.provide(
+        env(
+          redirectOnce(302, "/api/v2/pins/42?deviceJWT=device.jwt-SeCrEt-8c1f", () =>
+            MockHttp.json(200, { id: 42, code: "ABCD" })
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("another port or scheme of the same host is another origin", () =>
+    Effect.gen(function* () {
+      yield* operations[2]!.run
+      const [, second] = yield* expectRequests(2)
+      assert.strictEqual(second!.url.origin, "https://127.0.0.1:32443")
+      assert.isUndefined(second!.headers["x-plex-token"])
+      // A 307 keeps the method (no secret in this body, so it may go).
+      assert.strictEqual(second!.method, "POST")
+    }).pipe(
+      Effect.provide(
+        env(
+          redirectOnce(307, "https://127.0.0.1:32443/security/token?type=delegation&scope=all", () =>
+            success(operations[2]!)
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("once dropped, the token stays dropped over further hops on the other origin", () =>
+    Effect.gen(function* () {
+      yield* details
+      const requests = yield* expectRequests(3)
+      assert.deepStrictEqual(
+        requests.map((r) => [r.url.origin, r.headers["x-plex-token"] !== undefined]),
+        [
+          ["https://plex.tv", true],
+          ["https://cdn.example", false],
+          ["https://cdn.example", false]
+        ]
+      )
+    }).pipe(
+      Effect.provide(
+        env((request) =>
+          request.index === 0
+            ? MockHttp.redirect(302, "https://cdn.example/a")
+            : request.index === 1
+              ? MockHttp.redirect(302, "/b")
+              : account()
+        )
+      )
+    )
+  )
+
+  for (const status of [307, 308] as const) {
+    it.effect(
+      `a ${status} of the sign-in POST is refused (Unexpected Redirect): the password is never resent`,
+      () =>
+        Effect.gen(function* () {
+          const error = yield* failsWith(signIn, "Unexpected")
+          assert.strictEqual(error.reason, "Redirect")
+          assert.strictEqual(error.status, status)
+          assert.include(error.detail, "https://evil.example")
+          const requests = yield* expectRequests(1)
+          assert.strictEqual(requests[0]!.url.origin, "https://plex.tv")
+        }).pipe(
+          Effect.provide(
+            env(redirectOnce(status, "https://evil.example/api/v2/users/signin", () => success(signInOp)))
+          )
+        )
+    )
+  }
+
+  it.effect("a refused redirect is not retried, whatever the policy", () =>
+    Effect.gen(function* () {
+      yield* failsWith(
+        signIn.pipe(RetryPolicy.withPolicy(RetryPolicy.make(Schedule.forever, { while: () => true }))),
+        "Unexpected"
+      )
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(env(() => MockHttp.redirect(307, "https://evil.example/"))))
+  )
+
+  it.effect("a 302 of the sign-in POST becomes a GET without the form", () =>
+    Effect.gen(function* () {
+      yield* failsWith(signIn, "Unexpected")
+      const [, second] = yield* expectRequests(2)
+      assert.strictEqual(second!.url.origin, "https://other.example")
+      assert.strictEqual(second!.method, "GET")
+      assert.isUndefined(second!.body)
+      assert.notInclude(second!.url.toString(), PASSWORD)
+      assert.notInclude(second!.url.toString(), CODE)
+    }).pipe(
+      Effect.provide(env(redirectOnce(302, "https://other.example/welcome", () => MockHttp.html(200, "hi"))))
+    )
+  )
+})
+
+describe("refused redirects", () => {
+  it.effect("a loop is capped at five hops (Unexpected Redirect)", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(details, "Unexpected")
+      assert.strictEqual(error.reason, "Redirect")
+      assert.include(error.detail, "more than 5 redirects")
+      yield* expectRequests(6)
+    }).pipe(Effect.provide(env(() => MockHttp.redirect(302, "/api/v2/user"))))
+  )
+
+  for (const location of [
+    "ftp://plex.tv/file",
+    "file:///etc/passwd",
+    "javascript:alert(1)",
+    "data:text/plain,hi"
+  ]) {
+    it.effect(`a redirect to ${location.split(":")[0]}: is refused`, () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(details, "Unexpected")
+        assert.strictEqual(error.reason, "Redirect")
+        assert.match(error.detail, /refused a redirect to a \w+ URL/)
+        yield* expectRequests(1)
+      }).pipe(Effect.provide(env(redirectOnce(302, location))))
+    )
+  }
+
+  it.effect("an unparseable Location is refused", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(details, "Unexpected")
+      assert.strictEqual(error.reason, "Redirect")
+      assert.include(error.detail, "not a valid URL")
+    }).pipe(Effect.provide(env(redirectOnce(302, "http://[::1"))))
+  )
+
+  it.effect("a redirect without Location is Unexpected (Status)", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(details, "Unexpected")
+      assert.strictEqual(error.reason, "Status")
+      assert.strictEqual(error.status, 302)
+    }).pipe(Effect.provide(env(() => new Response(null, { status: 302 }))))
+  )
+
+  it.effect("a redirect hidden by the platform (status 0) is Unexpected (Redirect)", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(details, "Unexpected")
+      assert.strictEqual(error.reason, "Redirect")
+    }).pipe(Effect.provide(env(() => Response.error())))
+  )
+})
+
+describe("spans over redirects", () => {
+  it.effect("each hop is its own HTTP span under the operation's span; the token header is redacted", () =>
+    Effect.gen(function* () {
+      const { spans } = yield* withRecordedSpans(details)
+      const own = spans.find((s) => s.name === "PlexAuth.getTokenDetails")!
+      // Effect 4 names an HTTP client span after its method.
+      const hops = spans.filter((s) => s.kind === "client" && s !== own)
+      assert.strictEqual(hops.length, 2)
+      for (const hop of hops) {
+        assert.isTrue(hop.parent._tag === "Some" && hop.parent.value.spanId === own.spanId)
+        // Effect 4 records no request header on its HTTP spans unless asked to; one that is recorded is redacted.
+        const token = hop.attributes.get("http.request.header.x-plex-token")
+        assert.isTrue(token === undefined || token === "<redacted>", String(token))
+        assert.notInclude(JSON.stringify([...hop.attributes]), TOKEN)
+      }
+    }).pipe(Effect.provide(env(redirectOnce(301, "/api/v2/user/"))))
+  )
+})

@@ -1,0 +1,53 @@
+/**
+ * Small assertion helpers over Effect results. The Effect 4 edition of
+ * test/support/assertions.ts.
+ */
+import { assert } from "@effect/vitest"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import { TestClock } from "effect/testing"
+import type * as PlexError from "effect4-plex-auth/PlexError"
+import type { MockHttp, RecordedRequest } from "./MockHttp.js"
+import { requests } from "./MockHttp.js"
+
+/** The error `effect` fails with, narrowed to `tag` (the test fails otherwise). */
+export const failsWith = <const Tag extends PlexError.PlexError["_tag"], A, R>(
+  effect: Effect.Effect<A, PlexError.PlexError, R>,
+  tag: Tag
+): Effect.Effect<Extract<PlexError.PlexError, { readonly _tag: Tag }>, never, R> =>
+  Effect.matchEffect(effect, {
+    onSuccess: (value) => Effect.die(new Error(`expected ${tag}, got a success: ${String(value)}`)),
+    onFailure: (error) => {
+      assert.strictEqual(error._tag, tag, `expected ${tag}, got ${error._tag}: ${error.message}`)
+      return Effect.succeed(error as Extract<PlexError.PlexError, { readonly _tag: Tag }>)
+    }
+  })
+
+/** Asserts the mock received exactly `count` requests, and returns them. */
+export const expectRequests = (
+  count: number
+): Effect.Effect<ReadonlyArray<RecordedRequest>, never, MockHttp> =>
+  Effect.map(requests, (all) => {
+    assert.strictEqual(all.length, count, `expected ${count} request(s), got ${all.length}`)
+    return all
+  })
+
+/** The only request the mock received. */
+export const onlyRequest: Effect.Effect<RecordedRequest, never, MockHttp> = Effect.map(
+  expectRequests(1),
+  (all) => all[0]!
+)
+
+/**
+ * Runs `effect` in a fiber, moves the TestClock forward by `duration` (so
+ * every wait within it elapses) and joins the fiber.
+ */
+export const afterAdjusting =
+  (duration: Duration.Input) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(effect)
+      yield* TestClock.adjust(duration)
+      return yield* Fiber.join(fiber)
+    })

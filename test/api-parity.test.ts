@@ -1,0 +1,167 @@
+/**
+ * Issue 18 item 3: the two editions have the same public API. Both editions'
+ * sources are read with the TypeScript parser (no type checking: it takes well
+ * under a second), and every public module must export the same names, of
+ * the same kinds, with the same members (a service's operations, an error's
+ * fields, an options object's options) and the same default constants, except
+ * the differences Effect 4 forces, listed below and in docs/effect4.md
+ * ("Exported names that differ"), which must agree.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { assert, describe, it } from "vitest"
+import { type Exported, exportsOf, publicModules } from "./support/exports.js"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const effect3 = path.join(root, "src")
+const effect4 = path.join(root, "effect4", "src")
+
+/**
+ * The differences Effect 4 forces, by `Module.name`, each with the exact
+ * differences the comparison reports for it. docs/effect4.md's table lists
+ * the same names.
+ */
+const forced: Record<string, ReadonlyArray<string>> = {
+  // Effect 4's Context.Reference is a function, not a class to extend (the class's base call carried its default).
+  "PlexTv.PlexTv": ["kind: class (Effect 3), const (Effect 4)", "members only in Effect 3: defaultValue"]
+}
+
+/** Every difference between two modules' exports, by `Module.name`. */
+const compare = (
+  module: string,
+  a: ReadonlyMap<string, Exported>,
+  b: ReadonlyMap<string, Exported>
+): Map<string, Array<string>> => {
+  const found = new Map<string, Array<string>>()
+  const add = (name: string, difference: string) => {
+    const key = `${module}.${name}`
+    found.set(key, [...(found.get(key) ?? []), difference])
+  }
+  for (const [name, three] of a) {
+    const four = b.get(name)
+    if (four === undefined) {
+      add(name, "only in Effect 3")
+      continue
+    }
+    if (three.kind !== four.kind) add(name, `kind: ${three.kind} (Effect 3), ${four.kind} (Effect 4)`)
+    const onlyThree = three.members.filter((m) => !four.members.includes(m))
+    const onlyFour = four.members.filter((m) => !three.members.includes(m))
+    if (onlyThree.length > 0) add(name, `members only in Effect 3: ${onlyThree.join(", ")}`)
+    if (onlyFour.length > 0) add(name, `members only in Effect 4: ${onlyFour.join(", ")}`)
+    if (three.literal !== four.literal) {
+      add(
+        name,
+        `value: ${JSON.stringify(three.literal)} (Effect 3), ${JSON.stringify(four.literal)} (Effect 4)`
+      )
+    }
+  }
+  for (const name of b.keys()) if (!a.has(name)) add(name, "only in Effect 4")
+  return found
+}
+
+/** Every difference between the two editions' public APIs. */
+const differences = (): Map<string, Array<string>> => {
+  const modules3 = publicModules(effect3)
+  const modules4 = publicModules(effect4)
+  const found = new Map<string, Array<string>>()
+  for (const module of modules3)
+    if (!modules4.includes(module)) found.set(module, ["module only in Effect 3"])
+  for (const module of modules4)
+    if (!modules3.includes(module)) found.set(module, ["module only in Effect 4"])
+  for (const module of modules3.filter((m) => modules4.includes(m))) {
+    const file = `${module}.ts`
+    for (const [key, list] of compare(
+      module,
+      exportsOf(path.join(effect3, file)),
+      exportsOf(path.join(effect4, file))
+    )) {
+      found.set(key, list)
+    }
+  }
+  return found
+}
+
+/** The `Module.name` keys of docs/effect4.md's table of differences. */
+const documented = (): Array<string> => {
+  const doc = fs.readFileSync(path.join(root, "docs", "effect4.md"), "utf8")
+  const start = doc.indexOf("<!-- api-parity:start -->")
+  const end = doc.indexOf("<!-- api-parity:end -->")
+  assert.isTrue(start >= 0 && end > start, "docs/effect4.md has its api-parity table")
+  return doc
+    .slice(start, end)
+    .split("\n")
+    .filter((line) => line.startsWith("| `"))
+    .map((line) => {
+      const [module, name] = line
+        .split("|")
+        .slice(1, 3)
+        .map((cell) => cell.trim().replace(/^`|`$/g, ""))
+      return `${module}.${name}`
+    })
+}
+
+describe("the two editions' public APIs", () => {
+  it("have the same modules, names, kinds, members and default constants, but for the listed differences", () => {
+    const found = Object.fromEntries([...differences()].sort(([a], [b]) => a.localeCompare(b)))
+    const expected = Object.fromEntries(Object.entries(forced).sort(([a], [b]) => a.localeCompare(b)))
+    assert.deepStrictEqual(found, expected)
+  })
+
+  it("the forced differences are the ones docs/effect4.md lists", () => {
+    assert.deepStrictEqual(documented().sort(), Object.keys(forced).sort())
+  })
+
+  it("the comparison sees what it must: the public modules, and their exports with their members", () => {
+    const modules = publicModules(effect3)
+    for (const module of [
+      "PlexAuth",
+      "Jwt",
+      "testing/FakePlex",
+      "testing/Fault",
+      "node/FakePlexServer",
+      "index"
+    ]) {
+      assert.include(modules, module)
+    }
+    const errors = exportsOf(path.join(effect3, "PlexError.ts"))
+    assert.deepStrictEqual(errors.get("RateLimited"), {
+      kind: "class",
+      members: ["errors", "message", "method", "operation", "retryAfterMillis", "status", "url"],
+      literal: undefined
+    })
+    assert.strictEqual(
+      exportsOf(path.join(effect3, "PlexTv.ts")).get("defaultUrl")?.literal,
+      "https://plex.tv"
+    )
+    assert.strictEqual(exportsOf(path.join(effect3, "index.ts")).get("PlexAuth")?.kind, "module")
+    // A name, a kind, a member or a value in one edition only is a difference.
+    const one = new Map<string, Exported>([["layer", { kind: "function", members: ["(options).url"] }]])
+    assert.deepStrictEqual(Object.fromEntries(compare("M", one, new Map())), {
+      "M.layer": ["only in Effect 3"]
+    })
+    assert.deepStrictEqual(
+      Object.fromEntries(
+        compare("M", one, new Map([["layer", { kind: "const", members: [], literal: "x" }]]))
+      ),
+      {
+        "M.layer": [
+          "kind: function (Effect 3), const (Effect 4)",
+          "members only in Effect 3: (options).url",
+          'value: undefined (Effect 3), "x" (Effect 4)'
+        ]
+      }
+    )
+  })
+
+  it("the two packages have the same entry points", () => {
+    const entries = (file: string) =>
+      Object.keys(
+        (JSON.parse(fs.readFileSync(file, "utf8")) as { exports: Record<string, unknown> }).exports
+      ).sort()
+    assert.deepStrictEqual(
+      entries(path.join(root, "effect4", "package.json")),
+      entries(path.join(root, "package.json"))
+    )
+  })
+})
