@@ -24,7 +24,13 @@ const effect4 = path.join(root, "effect4", "src")
  */
 const forced: Record<string, ReadonlyArray<string>> = {
   // Effect 4's Context.Reference is a function, not a class to extend (the class's base call carried its default).
-  "PlexTv.PlexTv": ["kind: class (Effect 3), const (Effect 4)", "members only in Effect 3: defaultValue"]
+  "PlexTv.PlexTv": ["kind: class (Effect 3), const (Effect 4)", "members only in Effect 3: defaultValue"],
+  // Effect 4's HttpApiMiddleware.Service takes `error` where Effect 3's HttpApiMiddleware.Tag takes `failure`, and
+  // names the service it provides in a type parameter (`{ provides: PlexUser }`), not in the options.
+  "WebSignIn.Authentication": [
+    "members only in Effect 3: failure, provides",
+    "members only in Effect 4: error"
+  ]
 }
 
 /** Every difference between two modules' exports, by `Module.name`. */

@@ -72,22 +72,41 @@ const typeMembers = (members: ts.NodeArray<ts.TypeElement>): Array<string> =>
 /** The property names of an object literal, a spread of a literal of the same file included (`...ResponseContext`). */
 const objectMembers = (
   literal: ts.ObjectLiteralExpression,
-  locals: ReadonlyMap<string, ts.ObjectLiteralExpression>,
+  locals: ReadonlyMap<string, ts.ObjectLiteralExpression | ts.CallExpression>,
   seen: ReadonlySet<string> = new Set()
 ): Array<string> =>
   literal.properties.flatMap((property) => {
     if (ts.isSpreadAssignment(property)) {
       const name = ts.isIdentifier(property.expression) ? property.expression.text : undefined
       const spread = name === undefined || seen.has(name) ? undefined : locals.get(name)
-      return spread === undefined ? [] : objectMembers(spread, locals, new Set([...seen, name!]))
+      return spread === undefined ? [] : fieldsMembers(spread, locals, new Set([...seen, name!]))
     }
     const name = memberName(property.name)
     return name === undefined ? [] : [name]
   })
 
+/** `fields(ResponseContext, { ... })`: PlexError.ts's pure stand-in for `{ ...ResponseContext, ... }`. */
+const isFieldsCall = (node: ts.Node): node is ts.CallExpression =>
+  ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "fields"
+
+/** The property names of an object literal, or of a `fields(...)` call's arguments (locals looked up by name). */
+const fieldsMembers = (
+  node: ts.Expression,
+  locals: ReadonlyMap<string, ts.ObjectLiteralExpression | ts.CallExpression>,
+  seen: ReadonlySet<string> = new Set()
+): Array<string> => {
+  if (ts.isObjectLiteralExpression(node)) return objectMembers(node, locals, seen)
+  if (ts.isIdentifier(node)) {
+    const local = seen.has(node.text) ? undefined : locals.get(node.text)
+    return local === undefined ? [] : fieldsMembers(local, locals, new Set([...seen, node.text]))
+  }
+  if (isFieldsCall(node)) return node.arguments.flatMap((argument) => fieldsMembers(argument, locals, seen))
+  return []
+}
+
 const classMembers = (
   node: ts.ClassLikeDeclaration,
-  locals: ReadonlyMap<string, ts.ObjectLiteralExpression>
+  locals: ReadonlyMap<string, ts.ObjectLiteralExpression | ts.CallExpression>
 ): Array<string> => {
   const names: Array<string> = []
   for (const clause of node.heritageClauses ?? []) {
@@ -98,6 +117,10 @@ const classMembers = (
         const last = expression.arguments[expression.arguments.length - 1]
         if (last !== undefined && ts.isObjectLiteralExpression(last)) {
           names.push(...objectMembers(last, locals))
+          break
+        }
+        if (last !== undefined && isFieldsCall(last)) {
+          names.push(...fieldsMembers(last, locals))
           break
         }
         expression = expression.expression
@@ -158,7 +181,7 @@ export const exportsOf = (file: string): ReadonlyMap<string, Exported> => {
     })
   }
   const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, false)
-  const locals = new Map<string, ts.ObjectLiteralExpression>()
+  const locals = new Map<string, ts.ObjectLiteralExpression | ts.CallExpression>()
   for (const statement of source.statements) {
     if (!ts.isVariableStatement(statement)) continue
     for (const declaration of statement.declarationList.declarations) {
@@ -172,7 +195,7 @@ export const exportsOf = (file: string): ReadonlyMap<string, Exported> => {
       if (
         ts.isIdentifier(declaration.name) &&
         initializer !== undefined &&
-        ts.isObjectLiteralExpression(initializer)
+        (ts.isObjectLiteralExpression(initializer) || isFieldsCall(initializer))
       ) {
         locals.set(declaration.name.text, initializer)
       }
