@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: every check of both editions. The static checks are independent of each other and each
 // runs on one core, so they run side by side (as many at once as there are cores), each one's output
-// printed in one piece when it ends; then the two vitest suites side by side: the Effect 3 edition's
-// (its output shown as it runs) and the Effect 4 edition's (one worker; its output printed in one piece
-// when it ends). The Effect 3 suite leaves a core idle a good part of its run (its CLI, npm and tsc
-// tests wait for child processes, its PIN logins for the fake to approve): the Effect 4 suite runs in
-// that time instead of after it. Every step runs even when an earlier one failed (one run shows every
-// problem); the exit code is 1 when any failed. Plain Node (no tsx) so that it starts at once.
+// printed in one piece when it ends. From when a core has no static check left to run, the two vitest
+// suites run side by side: the Effect 3 edition's (its output shown as it runs) and the Effect 4
+// edition's (one worker; its output printed in one piece when it ends). The Effect 3 suite leaves a core
+// idle a good part of its run (its CLI, npm and tsc tests wait for child processes, its PIN logins for
+// the fake to approve): the Effect 4 suite runs in that time instead of after it. Every step runs even
+// when an earlier one failed (one run shows every problem); the exit code is 1 when any failed. Plain
+// Node (no tsx) so that it starts at once.
 //
 //   node scripts/test.mjs            everything (npm test)
 //   node scripts/test.mjs --static   only the static checks
@@ -69,24 +70,30 @@ const run = (name, command, buffer, extraEnv = {}) =>
     })
   })
 
-/** Runs the tasks, at most `limit` at a time. */
-const pool = async (tasks, limit) => {
+/** Runs the tasks, at most `limit` at a time; `onIdle` is called when the first runner finds none left. */
+const pool = async (tasks, limit, onIdle = () => {}) => {
   const results = []
   const queue = [...tasks]
   const worker = async () => {
     for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
       results.push(await run(task[0], task[1], true, task[2]))
     }
+    onIdle()
   }
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
   return results
 }
 
 const start = performance.now()
-const results = await pool(staticChecks, Math.max(availableParallelism(), 1))
-if (!process.argv.includes("--static")) {
-  results.push(...(await Promise.all(suites.map(([name, command], index) => run(name, command, index > 0)))))
-}
+// The suites start as soon as a core has no static check left to run (the last checks still running
+// beside them), rather than once every check has ended: the core would be idle meanwhile.
+let coreFree = () => {}
+const free = new Promise((resolve) => (coreFree = resolve))
+const staticResults = pool(staticChecks, Math.max(availableParallelism(), 1), () => coreFree())
+const suiteResults = process.argv.includes("--static")
+  ? Promise.resolve([])
+  : free.then(() => Promise.all(suites.map(([name, command], index) => run(name, command, index > 0))))
+const results = [...(await staticResults), ...(await suiteResults)]
 const failed = results.filter((result) => !result.ok).map((result) => result.name)
 console.log(
   `\n${failed.length === 0 ? "All checks passed" : `FAILED: ${failed.join(", ")}`} (${seconds(start)} in all)`
