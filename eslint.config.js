@@ -8,7 +8,7 @@ export default tseslint.config(
       "docs/api/**",
       "apidocs/**",
       "coverage/**",
-      ".tmp/**",
+      "**/.tmp/**",
       "effect4/dist/**",
       "tools/**"
     ]

@@ -5,18 +5,30 @@ import { BaseSequencer, type TestSpecification } from "vitest/node"
 import { users } from "./test/support/build.js"
 
 /**
+ * Files that take long one step after another (their time is waiting, not CPU: a chain of CLI runs,
+ * each waiting for the fake to approve a PIN; npm installs): started as soon as the build they wait for
+ * can be ready, so that they run beside the others instead of alone at the end of the run. On a fresh
+ * clone vitest knows no durations and orders by size, which put bin/docs.test.ts (one test of 22 CLI
+ * runs in a row) last.
+ */
+const longChains = ["test/bin/docs.test.ts", "test/install-lines.test.ts"]
+
+const is = (spec: TestSpecification, file: string) => spec.moduleId.split("\\").join("/").endsWith(file)
+
+/**
  * Vitest's order (failed first, then slowest first; on a fresh clone, largest first), except that the
  * files that wait for the shared package build (test/support/build.ts `users`) go after the first
- * dozen others: while the build runs, every worker has files to run instead of waiting for it.
+ * dozen others (while the build runs, every worker has files to run instead of waiting for it), the
+ * long chains first among them.
  */
 class BuildUsersLaterSequencer extends BaseSequencer {
   override async sort(files: Array<TestSpecification>): Promise<Array<TestSpecification>> {
     const sorted = await super.sort(files)
-    const waits = (spec: TestSpecification) =>
-      users.some((user) => spec.moduleId.split("\\").join("/").endsWith(user))
+    const waits = (spec: TestSpecification) => users.some((user) => is(spec, user))
     const others = sorted.filter((spec) => !waits(spec))
     const first = others.slice(0, 12)
-    return [...first, ...sorted.filter((spec) => !first.includes(spec))]
+    const chains = longChains.flatMap((file) => sorted.filter((spec) => is(spec, file)))
+    return [...first, ...chains, ...sorted.filter((spec) => !first.includes(spec) && !chains.includes(spec))]
   }
 }
 

@@ -18,8 +18,11 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    // As in the root config: the files share their worker's modules (Effect, the library, the fake are loaded once
-    // per worker, not once per file); no test file changes a module's state or a global it does not put back.
+    // As in the Effect 3 edition's config: the files share their worker's modules (Effect 4, the
+    // library, the fakes are loaded once per worker, not once per file). No test file changes a
+    // module's state or a global it does not put back, and every test builds its own layers. With
+    // vitest's default (isolate: true) the suite took 2.6 times the CPU (67 s against 26 s, user + sys,
+    // same machine), most of it loading the same modules again for each of the 36 files.
     isolate: false,
     testTimeout: 20_000,
     hookTimeout: 20_000

@@ -32,7 +32,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import ts from "typescript"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -423,3 +423,51 @@ if (reports.length > 0 || projectErrors.length > 0) {
 console.log(
   `Type-checked ${project === undefined ? "" : `the project (${project.fileNames.length} files) and `}${checked.length} documentation examples from ${files} files in ${seconds} s.`
 )
+
+/** A glob of docgen.json (`src/internal/**\/*.ts`) as a regular expression over paths relative to the root. */
+const globPattern = (glob: string): RegExp => {
+  const parts = glob.split(/(\*\*\/|\*)/).map((part) => {
+    if (part === "**/") return "(?:.*/)?"
+    if (part === "*") return "[^/]*"
+    return part.replace(/[.+?^$()|[\]{}\\]/g, "\\$&")
+  })
+  return new RegExp(`^${parts.join("")}$`)
+}
+
+/**
+ * The JSDoc examples of the modules the API reference documents (docgen.json: `srcDir`, less `exclude`),
+ * run: each module imported, once, as docgen used to run them with tsx after its own type check of the
+ * same examples. `npm test` runs docgen without its examples step (DOCGEN_RUN_EXAMPLES=false): they are
+ * type-checked above, with everything else, and run here. An example that throws fails the check.
+ */
+const runExamples = async (): Promise<void> => {
+  const config = JSON.parse(fs.readFileSync(path.join(root, "docgen.json"), "utf8")) as {
+    readonly srcDir?: string
+    readonly exclude?: ReadonlyArray<string>
+  }
+  const excluded = (config.exclude ?? []).map(globPattern)
+  const srcDir = `${config.srcDir ?? "src"}/`
+  const documented = (source: string) => {
+    const relative = source.split(path.sep).join("/")
+    return relative.startsWith(srcDir) && !excluded.some((pattern) => pattern.test(relative))
+  }
+  const run = [...byFile].filter(([, block]) => documented(block.source))
+  const failures: Array<string> = []
+  for (const [file, block] of run) {
+    try {
+      await import(pathToFileURL(file).href)
+    } catch (error) {
+      failures.push(
+        `${block.source}:${block.line} - the example throws: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+      )
+    }
+  }
+  if (failures.length > 0) {
+    for (const failure of failures) console.error(failure)
+    console.error(`\n${failures.length} JSDoc example(s) failed when run.`)
+    process.exit(1)
+  }
+  console.log(`Ran the ${run.length} JSDoc examples of the modules docgen documents.`)
+}
+
+if (edition === 3 && !docsOnly) await runExamples()

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: every check of both editions. The static checks are independent of each other and each
 // runs on one core, so they run side by side (as many at once as there are cores), each one's output
-// printed in one piece when it ends; then the Effect 3 edition's vitest suite (which spreads over the
-// cores itself), then the Effect 4 edition's. Every step runs even when an earlier one failed (one run
-// shows every problem); the exit code is 1 when any failed. Plain Node (no tsx) so that it starts at once.
+// printed in one piece when it ends. From when a core has no static check left to run, the two vitest
+// suites run side by side: the Effect 3 edition's (its output shown as it runs) and the Effect 4
+// edition's (one worker; its output printed in one piece when it ends). The Effect 3 suite leaves a core
+// idle a good part of its run (its CLI, npm and tsc tests wait for child processes, its PIN logins for
+// the fake to approve): the Effect 4 suite runs in that time instead of after it. Every step runs even
+// when an earlier one failed (one run shows every problem); the exit code is 1 when any failed. Plain
+// Node (no tsx) so that it starts at once.
 //
 //   node scripts/test.mjs            everything (npm test)
 //   node scripts/test.mjs --static   only the static checks
@@ -19,18 +23,21 @@ const env = {
   PATH: [path.join(root, "node_modules", ".bin"), process.env.PATH].filter(Boolean).join(path.delimiter)
 }
 
-/** The static checks: the same commands as the npm scripts of the same names. */
+/** The static checks: the same commands as the npm scripts of the same names (and extra environment). */
 const staticChecks = [
   // tsconfig.json and the documentation's examples, in one TypeScript program.
   ["typecheck", "tsx scripts/check-docs.ts"],
-  // The API reference: @effect/docgen checks every export's @since and type-checks every @example.
-  ["docs:check", "docgen"],
+  // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
+  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck above
+  // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts).
+  ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }],
   ["eslint", "eslint . --max-warnings 0"],
   ["prettier", "prettier --check ."],
   // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
   ["effect4 typecheck", "tsx scripts/check-docs.ts --edition 4"]
 ]
 
+/** The vitest suites, run side by side: the first shows its output as it runs, the others when they end. */
 const suites = [
   ["vitest", "vitest run"],
   ["effect4 tests", "npm test -s -w effect4"]
@@ -38,13 +45,16 @@ const suites = [
 
 const seconds = (start) => `${((performance.now() - start) / 1000).toFixed(1)} s`
 
-/** Runs a command through the shell (npm put node_modules/.bin on PATH); `buffer`: print its output once done. */
-const run = (name, command, buffer) =>
+/**
+ * Runs a command through the shell (npm put node_modules/.bin on PATH), with `extraEnv` added to its
+ * environment; `buffer`: print its output once done.
+ */
+const run = (name, command, buffer, extraEnv = {}) =>
   new Promise((resolve) => {
     const start = performance.now()
     const child = spawn(command, {
       cwd: root,
-      env,
+      env: { ...env, ...extraEnv },
       shell: true,
       stdio: buffer ? ["ignore", "pipe", "pipe"] : "inherit"
     })
@@ -60,24 +70,30 @@ const run = (name, command, buffer) =>
     })
   })
 
-/** Runs the tasks, at most `limit` at a time. */
-const pool = async (tasks, limit) => {
+/** Runs the tasks, at most `limit` at a time; `onIdle` is called when the first runner finds none left. */
+const pool = async (tasks, limit, onIdle = () => {}) => {
   const results = []
   const queue = [...tasks]
   const worker = async () => {
     for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
-      results.push(await run(task[0], task[1], true))
+      results.push(await run(task[0], task[1], true, task[2]))
     }
+    onIdle()
   }
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
   return results
 }
 
 const start = performance.now()
-const results = await pool(staticChecks, Math.max(availableParallelism(), 1))
-if (!process.argv.includes("--static")) {
-  for (const [name, command] of suites) results.push(await run(name, command, false))
-}
+// The suites start as soon as a core has no static check left to run (the last checks still running
+// beside them), rather than once every check has ended: the core would be idle meanwhile.
+let coreFree = () => {}
+const free = new Promise((resolve) => (coreFree = resolve))
+const staticResults = pool(staticChecks, Math.max(availableParallelism(), 1), () => coreFree())
+const suiteResults = process.argv.includes("--static")
+  ? Promise.resolve([])
+  : free.then(() => Promise.all(suites.map(([name, command], index) => run(name, command, index > 0))))
+const results = [...(await staticResults), ...(await suiteResults)]
 const failed = results.filter((result) => !result.ok).map((result) => result.name)
 console.log(
   `\n${failed.length === 0 ? "All checks passed" : `FAILED: ${failed.join(", ")}`} (${seconds(start)} in all)`

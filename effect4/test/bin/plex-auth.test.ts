@@ -46,7 +46,8 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Pro
 
 const freshDirectory = () => fs.mkdtemp(path.join(work, "config-"))
 
-describe("plex-auth (Effect 4 edition, built bundle)", () => {
+// Each test has its own configuration directory: they run side by side, each one's runs in order.
+describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
   it("the bundle is one file with a shebang, run from a directory with no node_modules", async () => {
     const text = await fs.readFile(bin, "utf8")
     assert.isTrue(text.startsWith("#!/usr/bin/env node\n"))
