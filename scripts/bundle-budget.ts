@@ -343,7 +343,9 @@ export const impureTopLevels = async (): Promise<ReadonlyArray<Contribution>> =>
 // ---------------------------------------------------------------------------
 
 /** Output directories allowed to use Node (relative to dist/). */
-export const nodeOnlyDirs: ReadonlyArray<string> = ["node/", "bin/"]
+// The Node-only parts of dist/: the Node entry (node/), the CLI (bin/), the shared Effect-free Node code both
+// editions bind (core/node/) and the fake's Node server entry (fake/node.js, `effect-plex-auth/fake/node`).
+export const nodeOnlyDirs: ReadonlyArray<string> = ["node/", "bin/", "core/node/", "fake/node."]
 
 const builtins = new Set(builtinModules)
 

@@ -103,7 +103,7 @@ describe("bundle size", () => {
 
 describe("browser-safe output", () => {
   it.effect(
-    "no emitted file outside dist/node and dist/bin imports a Node built-in",
+    "no emitted file outside the Node-only parts (node/, bin/, core/node/, fake/node) imports a Node built-in",
     () =>
       Effect.gen(function* () {
         // The run's one build (test/support/packed.ts): `npm run build` compiles the browser-safe entries
