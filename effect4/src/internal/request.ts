@@ -234,8 +234,11 @@ export const execute = <S extends Spec<any>>(
     return yield* run.pipe(
       Effect.onExit(() => Effect.annotateCurrentSpan("plex.retry_count", Math.max(0, attempts - 1))),
       // Named after the public function the caller called; the endpoint's seed name is an attribute.
+      // No stack trace captured: an `Error` built per request, for a frame inside the engine (as the Effect 3
+      // edition and the platform's own request span have it).
       Effect.withSpan(operation, {
         kind: "client",
+        captureStackTrace: false,
         attributes: {
           "plex.operation": spec.endpoint,
           "http.request.method": spec.method,
