@@ -10,6 +10,8 @@
  *   npm run bench -- --quick      a few requests of each kind (a smoke check; never written)
  *   npm run bench -- --only=connect
  *                                 one section (throughput, decode, connect or memory), printed, never written
+ *   npm run bench -- --only=throughput --requests=2000 --rounds=20 --operations=getTokenDetails --concurrency=1
+ *                                 a smaller throughput run while iterating, with its ratios, never written
  *
  * Each figure is compared with a baseline measured in the same run, the runs
  * of what is compared are interleaved (A B C, B C A, ...) and repeated, and
@@ -50,18 +52,26 @@ const chartPath = path.join(root, "docs", chartName)
 const quick = process.argv.includes("--quick")
 /** `--only=connect` (or throughput, decode, memory): run one section and print its summary line, never written. */
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length)
-const write = !quick && only === undefined && !process.argv.includes("--no-write")
+/** `--name=value` from the command line (`--requests`, `--rounds`, `--operations`, `--concurrency`). */
+const option = (name: string) =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)
+const narrowed = ["requests", "rounds", "operations", "concurrency"].some(
+  (name) => option(name) !== undefined
+)
+const write = !quick && only === undefined && !narrowed && !process.argv.includes("--no-write")
 
 const scale = (full: number, small: number) => (quick ? small : full)
 const config = {
   /** Requests per client, operation and concurrency, over all rounds. */
-  requests: scale(5_000, 100),
+  requests: Number(option("requests") ?? scale(5_000, 100)),
+  operations: (option("operations")?.split(",") ?? ["getTokenDetails", "signIn"]) as Array<Operation>,
+  concurrency: option("concurrency")?.split(",").map(Number) ?? [1, 16],
   /**
    * Many short runs, not a few long ones: two clients' runs side by side share the machine's state of the
    * moment (other load, frequency), so their ratio varies less than their absolute numbers, and the median
    * of many such ratios settles where a few would not.
    */
-  rounds: scale(50, 2),
+  rounds: Number(option("rounds") ?? scale(50, 2)),
   warmup: scale(300, 20),
   decodes: scale(100_000, 1_000),
   decodeRounds: scale(10, 2),
@@ -143,8 +153,8 @@ const pooled = (runs: ReadonlyArray<{ readonly latencies: Float64Array }>) => {
 const throughput = async (clients: ReadonlyArray<Client>, ours: Client): Promise<Array<ThroughputRow>> => {
   const rows: Array<ThroughputRow> = []
   const perRound = Math.ceil(config.requests / config.rounds)
-  for (const operation of ["getTokenDetails", "signIn"] as const) {
-    for (const concurrency of [1, 16]) {
+  for (const operation of config.operations) {
+    for (const concurrency of config.concurrency) {
       for (const client of clients) await load(client.request[operation], config.warmup, concurrency)
       const results = new Map(
         clients.map((client) => [client, [] as Array<{ rps: number; latencies: Float64Array; cpu: number }>])
@@ -843,7 +853,16 @@ const main = async () => {
       log(`config: ${JSON.stringify(config)}`)
       if (only !== undefined) {
         const sections: Record<string, () => Promise<unknown>> = {
-          throughput: () => throughput(clients, ours),
+          throughput: async () => {
+            for (const row of await throughput(clients, ours)) {
+              for (const r of row.ratios) {
+                const iqr = (x: Summary) => `${fmt(x.median, 2)} (${fmt(x.q1, 2)}–${fmt(x.q3, 2)})`
+                log(
+                  `  ${row.operation} c${row.concurrency} vs ${r.name}: their CPU/ours ${iqr(r.cpu)}, our req/s over theirs ${iqr(r.ratio)}`
+                )
+              }
+            }
+          },
           decode: async () => decoding(),
           connect: () => choosing(served),
           memory: () => memory(ours)

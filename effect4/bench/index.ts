@@ -14,6 +14,8 @@
  *                                                                          docs/benchmarks.md
  *   ... effect4/bench/index.ts --no-write   run and print only
  *   ... effect4/bench/index.ts --quick      a few requests (a smoke check; never written)
+ *   ... --requests=2000 --rounds=20 --operations=getTokenDetails --concurrency=1
+ *                                          a smaller run while iterating (never written)
  */
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -29,9 +31,21 @@ import { effect4PlexAuth, effectHttp } from "./clients.js"
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const docsPath = path.join(root, "docs", "benchmarks.md")
 const quick = process.argv.includes("--quick")
-const write = !quick && !process.argv.includes("--no-write")
+/** `--name=value` from the command line. */
+const option = (name: string) =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)
+const narrowed = ["requests", "rounds", "operations", "concurrency"].some(
+  (name) => option(name) !== undefined
+)
+const write = !quick && !narrowed && !process.argv.includes("--no-write")
 const scale = (full: number, small: number) => (quick ? small : full)
-const config = { requests: scale(5_000, 100), rounds: scale(50, 2), warmup: scale(300, 20) }
+const config = {
+  requests: Number(option("requests") ?? scale(5_000, 100)),
+  rounds: Number(option("rounds") ?? scale(50, 2)),
+  warmup: scale(300, 20),
+  operations: (option("operations")?.split(",") ?? ["getTokenDetails", "signIn"]) as Array<Operation>,
+  concurrency: option("concurrency")?.split(",").map(Number) ?? [1, 16]
+}
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
 const fmt = (n: number, digits = 0) =>
@@ -68,8 +82,8 @@ interface Row {
 const throughput = async (clients: ReadonlyArray<Client>, ours: Client): Promise<Array<Row>> => {
   const rows: Array<Row> = []
   const perRound = Math.ceil(config.requests / config.rounds)
-  for (const operation of ["getTokenDetails", "signIn"] as const) {
-    for (const concurrency of [1, 16]) {
+  for (const operation of config.operations) {
+    for (const concurrency of config.concurrency) {
       for (const client of clients) await load(client.request[operation], config.warmup, concurrency)
       const results = new Map(
         clients.map((c) => [c, [] as Array<{ rps: number; cpu: number; latencies: Float64Array }>])

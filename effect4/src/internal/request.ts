@@ -253,15 +253,21 @@ export const execute = <S extends Spec<any>>(
     return yield* run.pipe(
       Effect.onExit(() => Effect.annotateCurrentSpan("plex.retry_count", Math.max(0, attempts - 1))),
       // Named after the public function the caller called; the endpoint's seed name is an attribute.
-      Effect.withSpan(operation, {
-        kind: "client",
-        attributes: {
-          "plex.operation": spec.endpoint,
-          "http.request.method": spec.method,
-          "server.address": url.host,
-          "url.path": spec.spanPath ?? url.pathname
-        }
-      })
+      // No stack trace captured: an `Error` built per request, for a frame inside the engine (as the Effect 3
+      // edition and the platform's own request span have it).
+      Effect.withSpan(
+        operation,
+        {
+          kind: "client",
+          attributes: {
+            "plex.operation": spec.endpoint,
+            "http.request.method": spec.method,
+            "server.address": url.host,
+            "url.path": spec.spanPath ?? url.pathname
+          }
+        },
+        { captureStackTrace: false }
+      )
     )
     // The one place the engine's errors are narrowed to the operation's: `refused` makes the two-factor errors
     // only for `signIn` specs and `NotFound` only for `notFound` ones.
