@@ -93,6 +93,21 @@ const removedByOwner = FakePlex.fault(
 
 const storeSize = Effect.flatMap(Effect.service(KeyValueStore.KeyValueStore), (s) => Effect.orDie(s.size))
 
+/**
+ * Waits until the callback has checked the PIN once (its first check comes before any wait), letting the event
+ * loop turn between looks: before that check the callback verifies the cookie's signature with Web Crypto, whose
+ * promise settles outside Effect's scheduler, and a `TestClock.adjust` made earlier would pass over waits not yet
+ * scheduled (the callback then hangs: seen under load). No time passes here.
+ */
+const untilFirstCheck = Effect.gen(function* () {
+  for (let turn = 0; turn < 10_000; turn++) {
+    const checks = (yield* FakePlex.requests).filter((r) => r.route === "checkPin")
+    if (checks.length > 0) return
+    yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+  }
+  return yield* Effect.die(new Error("the callback never checked the PIN"))
+})
+
 describe("WebSignIn.start (Effect 4)", () => {
   it.effect(
     "creates a strong PIN and answers the auth URL and a signed, HttpOnly, SameSite=Lax, Secure PIN cookie",
@@ -230,6 +245,7 @@ describe("WebSignIn.callback (Effect 4)", () => {
           })
         )
       )
+      yield* untilFirstCheck
       yield* TestClock.adjust("3 seconds")
       const result = yield* Fiber.join(fiber)
       assert.isTrue(Result.isFailure(result) && result.failure._tag === "SignInNotApproved")
@@ -250,6 +266,7 @@ describe("WebSignIn.callback (Effect 4)", () => {
           url: params.get("forwardUrl") ?? ""
         })
       )
+      yield* untilFirstCheck
       yield* TestClock.adjust("1 second")
       yield* FakePlex.approvePin(params.get("code") ?? "", { account: "carol" })
       yield* TestClock.adjust("1 second")
