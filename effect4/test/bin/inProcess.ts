@@ -30,6 +30,8 @@ import * as Platform from "../../src/bin/internal/platform.js"
 export interface Answer {
   readonly when: RegExp
   readonly answer: string
+  /** Keys pressed by name (`"down"`, `"0"`, ...) after the answer's text, before Enter. */
+  readonly keys?: ReadonlyArray<string> | undefined
 }
 
 export interface Options {
@@ -72,6 +74,7 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
       pending.shift()
       seen = drawn.length
       for (const char of next.answer) Queue.offerUnsafe(input, key("", char))
+      for (const name of next.keys ?? []) Queue.offerUnsafe(input, key(name))
       Queue.offerUnsafe(input, key("return"))
     }
     const terminal = Terminal.make({

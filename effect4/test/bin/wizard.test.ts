@@ -1,0 +1,177 @@
+/**
+ * `--wizard` of the Effect 4 CLI (`effect/cli`'s wizard), in process
+ * (inProcess.ts) against the embedded loopback fake (`--fake`): it asks for
+ * each flag and argument of the chosen command, shows the command line it
+ * built, asks whether to run it, and runs it. Driven here to a signed-in
+ * state (a password sign-in, a home user switch), and through its failure
+ * paths: a command line not run, a wrong password, stdin ending mid-wizard.
+ * No secret typed at a prompt shows in what the run printed or drew.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import {
+  type Answer,
+  assertExit,
+  cli,
+  configDir,
+  fake,
+  fakeTokenKey,
+  login,
+  noSecretIn,
+  readStore
+} from "./inProcess.js"
+
+const PASSWORD = "alice-secret-password"
+
+/** The answers that build `login --password --login alice` flag by flag, then run it. */
+const passwordLoginAnswers: ReadonlyArray<Answer> = [
+  { when: /Set Password \(--password\)\?/, answer: "y" },
+  { when: /Password \(--password\) ›/, answer: "t" },
+  { when: /Set Login \(--login\)\?/, answer: "y" },
+  { when: /Login \(--login\) ›/, answer: "alice" },
+  { when: /Set Link code \(--link-code\)\?/, answer: "n" },
+  { when: /Set No remember me \(--no-remember-me\)\?/, answer: "n" },
+  { when: /Set Old token \(--old-token\)\?/, answer: "n" }
+]
+const runIt: Answer = { when: /Run this command\?/, answer: "" }
+
+describe("plex-auth (Effect 4) --wizard, in process", { timeout: 60_000 }, () => {
+  it.live("login --wizard: flag by flag to the command line, run, the password typed hidden: signed in", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const ran = yield* fake(dir, ["login", "--wizard"], {
+          answers: [...passwordLoginAnswers, runIt, { when: /Password/, answer: PASSWORD }]
+        })
+        assertExit(ran, 0)
+        assert.include(ran.stdout, "Command wizard")
+        // The command line it built, shown before it runs (the config directory is long: it may wrap).
+        assert.match(
+          ran.stdout,
+          /Command ready\n {2}\$ plex-auth --fake --config-dir \S+ login --password true\s+(\\\n\s+)?--login alice\n/
+        )
+        assert.include(ran.stdout, "Logged in as alice (alice@example.com).")
+        // The password prompt of the command itself, typed hidden.
+        assert.include(ran.terminal, "*".repeat(PASSWORD.length))
+        noSecretIn(ran, PASSWORD)
+        const saved = (yield* readStore(dir))?.[fakeTokenKey]
+        assert.isDefined(saved)
+        noSecretIn(ran, saved!)
+
+        const whoami = yield* fake(dir, ["whoami"])
+        assertExit(whoami, 0)
+        assert.match(whoami.stdout, /^username\s+alice$/m)
+      })
+    )
+  )
+
+  it.live("--wizard at the root: the command is picked from a list, then its flags; run, signed in", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const ran = yield* cli(["--wizard"], {
+          env: { PLEX_PASSWORD: PASSWORD },
+          answers: [
+            // At the root it asks for the global flags first.
+            { when: /Set .*\(--fake\)\?/, answer: "y" },
+            { when: /\(--fake\) ›/, answer: "t" },
+            { when: /Set .*\(--config-dir\)\?/, answer: "y" },
+            { when: /\(--config-dir\) ›/, answer: dir },
+            { when: /Set .*\(--plex-tv\)\?/, answer: "n" },
+            { when: /Set .*\(--json\)\?/, answer: "n" },
+            // login is the first command of the list: Enter picks it.
+            { when: /Command ›/, answer: "" },
+            ...passwordLoginAnswers,
+            runIt
+          ]
+        })
+        assertExit(ran, 0)
+        assert.match(ran.terminal, /Command ›[\s\S]*login/)
+        assert.match(ran.stdout, /\$ plex-auth --fake true --config-dir \S+ login --password true/)
+        assert.include(ran.stdout, "Logged in as alice (alice@example.com).")
+        assert.isDefined((yield* readStore(dir))?.[fakeTokenKey])
+      })
+    )
+  )
+
+  it.live(
+    "home switch --wizard: the argument is asked for, then the user's PIN; the user's token is saved",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          yield* login(dir)
+          const before = (yield* readStore(dir))![fakeTokenKey]!
+          const ran = yield* fake(dir, ["home", "switch", "--wizard"], {
+            answers: [{ when: /User ›/, answer: "Kids" }, runIt, { when: /PIN for Kids/, answer: "1234" }]
+          })
+          assertExit(ran, 0)
+          assert.match(ran.stdout, /\$ plex-auth --fake --config-dir \S+ home switch\s+(\\\n\s+)?-- Kids\n/)
+          assert.include(ran.stdout, "Switched to Kids.")
+          noSecretIn(ran, "1234")
+          const after = (yield* readStore(dir))![fakeTokenKey]!
+          assert.notStrictEqual(after, before)
+          const whoami = yield* fake(dir, ["whoami"])
+          assert.match(whoami.stdout, /^username\s+kids$/m)
+        })
+      )
+  )
+
+  it.live("answering no to Run this command?: the command line is shown, nothing is run or saved", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const ran = yield* fake(dir, ["login", "--wizard"], {
+          env: { PLEX_PASSWORD: PASSWORD },
+          answers: [...passwordLoginAnswers, { when: /Run this command\?/, answer: "", keys: ["0"] }]
+        })
+        assertExit(ran, 0)
+        assert.include(ran.stdout, "Command ready")
+        assert.notInclude(ran.stdout, "Logged in")
+        assert.isUndefined((yield* readStore(dir))?.[fakeTokenKey])
+      })
+    )
+  )
+
+  it.live(
+    "a wrong password after the wizard: exit 3, said once on stderr, nothing saved, no secret shown",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          const wrong = "not-alices-password"
+          const ran = yield* fake(dir, ["login", "--wizard"], {
+            answers: [...passwordLoginAnswers, runIt, { when: /Password/, answer: wrong }]
+          })
+          assertExit(ran, 3)
+          assert.strictEqual(
+            ran.stderr.split("\n").filter((line) => line.startsWith("plex-auth: ")).length,
+            1
+          )
+          assert.notInclude(ran.stdout, "Logged in")
+          noSecretIn(ran, wrong)
+          assert.isUndefined((yield* readStore(dir))?.[fakeTokenKey])
+        })
+      )
+  )
+
+  it.live("stdin ending mid-wizard cancels it: nothing is run or saved", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        // Two answers, then stdin has nothing more: the wizard stops at its third question.
+        const ran = yield* fake(dir, ["login", "--wizard"], {
+          env: { PLEX_PASSWORD: PASSWORD },
+          answers: passwordLoginAnswers.slice(0, 2)
+        })
+        assert.include(ran.stdout, "Wizard cancelled.")
+        assert.notInclude(ran.stdout, "Command ready")
+        assert.notInclude(ran.stdout, "Logged in")
+        assert.isUndefined((yield* readStore(dir))?.[fakeTokenKey])
+        // As effect/cli's wizard ends: cancelled is not a failure (the Effect 3 edition's @effect/cli
+        // wizard exits 0 on its "Quitting wizard mode" too).
+        assertExit(ran, 0)
+      })
+    )
+  )
+})
