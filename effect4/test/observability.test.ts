@@ -1,0 +1,939 @@
+/**
+ * Tracing and logging, as an operator sees them.
+ *
+ * What an operator sees: every operation, against the fake Plex, runs in a
+ * span named after it with the HTTP attributes and the retry count; log
+ * lines are Debug and nothing louder, whether the operation succeeds, fails,
+ * retries or re-authenticates; and no secret (password, account token,
+ * PIN token, transient token, server token) appears in any span or log line.
+ *
+ * What the platform's own HTTP span (made by `effect/http`'s `HttpClient`,
+ * not by this library, named after the method) holds, and that the two ways
+ * docs/tracing.md gives to keep it from an exporter work.
+ *
+ * Trace context and Plex: by default no request carries the caller's trace
+ * context (`traceparent`, `b3`), even from inside the caller's span, although
+ * the platform's `HttpClient` would add it; with `PlexAuth.TracePropagation`
+ * set to `true`, every request carries the context of its own HTTP span, in
+ * the caller's trace. The operation's span is recorded either way.
+ *
+ * The Effect 4 edition of test/observability.test.ts: the same spans,
+ * attributes, log levels and trace propagation, changed only by what Effect 4
+ * changed. Its HTTP client spans are named after the method (`GET`) rather
+ * than `http.client GET`, and record no request or response header; the
+ * platform's settings are references (`HttpClient.TracerDisabledWhen`,
+ * `HttpClient.TracerPropagationEnabled`, `Headers.CurrentRedactedNames`,
+ * `References.TracerEnabled`) where Effect 3 has `FiberRef`s and a client
+ * property (`withTracerDisabledWhen`); log levels are strings. The platform's
+ * span renders the request's headers in its exit but no body: see the tests
+ * of that section.
+ */
+import * as util from "node:util"
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Headers from "effect/http/Headers"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
+import * as Schedule from "effect/Schedule"
+import { TestClock } from "effect/testing"
+import * as Tracer from "effect/Tracer"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import type * as PlexError from "effect4-plex-auth/PlexError"
+import * as PlexServer from "effect4-plex-auth/PlexServer"
+import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { inMemory, type Operation, operations, targetOf } from "./faults/support.js"
+import { type RecordedSpan, withCapturedLogs, withRecordedSpans } from "./support/observe.js"
+import { exitOf, isHttpClientSpan, renderSpan } from "./support/secrets.js"
+
+// ---------------------------------------------------------------------------
+// Observing a run
+// ---------------------------------------------------------------------------
+
+interface LogLine {
+  readonly level: LogLevel.LogLevel
+  readonly text: string
+}
+
+interface Observed<A, E> {
+  readonly exit: Exit.Exit<A, E>
+  readonly spans: ReadonlyArray<RecordedSpan>
+  readonly logs: ReadonlyArray<LogLine>
+}
+
+/** Runs `effect` under a recording tracer, with every log line of every level captured. */
+const observe = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<Observed<A, E>, never, R> =>
+  Effect.suspend(() => {
+    const logs: Array<LogLine> = []
+    const logger = Logger.make((options) => {
+      logs.push({ level: options.logLevel, text: Logger.formatSimple.log(options) })
+    })
+    return withRecordedSpans(effect).pipe(
+      Effect.provide(Logger.layer([logger])),
+      Effect.provideService(References.MinimumLogLevel, "All"),
+      Effect.map(({ exit, spans }) => ({ exit, spans, logs }))
+    )
+  })
+
+/** Every secret the fake knows of now (seeded and issued), plus `extra`. */
+const secretsOf = (fake: FakePlex.FakePlexService, extra: ReadonlyArray<Redacted.Redacted<string>> = []) =>
+  Effect.gen(function* () {
+    const pins = yield* fake.pins
+    const transients = yield* fake.transientTokens
+    const secrets = [
+      fake.token,
+      fake.password,
+      fake.serverToken,
+      ...fake.accounts.flatMap((account) => [account.token, account.password]),
+      ...fake.servers.map((server) => server.accessToken),
+      ...pins.flatMap((pin) => (pin.authToken === undefined ? [] : [pin.authToken])),
+      ...transients.map((transient) => transient.token),
+      ...extra
+    ]
+    return [...new Set(secrets.map(Redacted.value))]
+  })
+
+/** No log line is louder than Debug, and no span or log line shows a secret. */
+const assertQuietAndSecretFree = (
+  observed: Observed<unknown, unknown>,
+  secrets: ReadonlyArray<string>
+): void => {
+  for (const line of observed.logs) {
+    assert.isTrue(
+      LogLevel.getOrdinal(line.level) <= LogLevel.getOrdinal("Debug"),
+      `a log line above Debug (${line.level}):\n${line.text}`
+    )
+  }
+  assert.isAbove(secrets.length, 0)
+  assert.isAbove(observed.spans.length, 0, "spans were recorded")
+  const texts = [
+    ...observed.spans.map((span) => renderSpan(span)),
+    ...observed.spans.flatMap((span) => [...span.attributes.keys()]),
+    ...observed.logs.map((line) => line.text)
+  ]
+  for (const text of texts) {
+    for (const secret of secrets) {
+      assert.isFalse(text.includes(secret), `a secret shows:\n${text}`)
+    }
+  }
+}
+
+const spansNamed = (observed: Observed<unknown, unknown>, name: string) =>
+  observed.spans.filter((span) => span.name === name)
+
+const onlySpan = (observed: Observed<unknown, unknown>, name: string): RecordedSpan => {
+  const spans = spansNamed(observed, name)
+  assert.strictEqual(spans.length, 1, `one span named ${name}; spans: ${observed.spans.map((s) => s.name)}`)
+  return spans[0]!
+}
+
+type Requirements =
+  HttpClient.HttpClient | ClientIdentity.ClientIdentity | Credentials.Credentials | PlexServer.PlexServer
+
+const SERVER_HOST = new URL(FakePlex.defaults.serverUrl).host
+
+interface Expected {
+  readonly method: string
+  readonly host: string
+  readonly status: number | undefined
+  readonly retries: number
+  readonly failed?: boolean | undefined
+  /** The Plex endpoint, by the seeds' name: the `plex.operation` attribute. */
+  readonly endpoint?: string | undefined
+}
+
+/** The span of one HTTP operation: client kind, ended, with the HTTP attributes and the retry count. */
+const assertOperationSpan = (span: RecordedSpan, expected: Expected): void => {
+  assert.strictEqual(span.kind, "client", span.name)
+  assert.strictEqual(span.attributes.get("http.request.method"), expected.method, span.name)
+  assert.strictEqual(span.attributes.get("server.address"), expected.host, span.name)
+  assert.strictEqual(span.attributes.get("http.response.status_code"), expected.status, span.name)
+  assert.strictEqual(span.attributes.get("plex.retry_count"), expected.retries, span.name)
+  if (expected.endpoint !== undefined) {
+    assert.strictEqual(span.attributes.get("plex.operation"), expected.endpoint, span.name)
+  }
+  assert.isDefined(exitOf(span), `${span.name} ended`)
+  assert.strictEqual(exitOf(span)?._tag, expected.failed === true ? "Failure" : "Success", span.name)
+}
+
+const isChildOf = (child: RecordedSpan, parent: RecordedSpan): boolean =>
+  child.parent._tag === "Some" && child.parent.value.spanId === parent.spanId
+
+/** The fake, an identity and the default server; no credentials. */
+const anonymous = (options: FakePlex.Options = {}) =>
+  Layer.mergeAll(
+    FakePlex.layer(options),
+    ClientIdentity.layer(FakePlex.testIdentity),
+    PlexServer.layer(FakePlex.defaults.serverUrl)
+  ).pipe(Layer.orDie)
+const Anonymous = anonymous()
+
+/** The fake, with credentials that sign in again when the token is refused. */
+const SigningIn = Layer.provideMerge(
+  Credentials.layerSignIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+  Anonymous
+).pipe(Layer.orDie)
+
+/** Runs `self` to completion with the clock moved forward in steps, for retries and polling. */
+const withClockAdvanced =
+  (total: Duration.Input, step: Duration.Input = "1 second") =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(self)
+      const steps = Math.ceil(Duration.toMillis(total) / Duration.toMillis(step))
+      for (let i = 0; i < steps; i++) yield* TestClock.adjust(step)
+      return yield* Fiber.join(fiber)
+    })
+
+// ---------------------------------------------------------------------------
+// Successful operations
+// ---------------------------------------------------------------------------
+
+describe("every operation runs in a span named after it", () => {
+  const signedIn: ReadonlyArray<{
+    readonly span: string
+    readonly run: Effect.Effect<unknown, PlexError.PlexError, Requirements>
+    readonly expected: Expected
+  }> = [
+    {
+      span: "PlexAuth.getTokenDetails",
+      run: PlexAuth.getTokenDetails(),
+      expected: { method: "GET", host: "plex.tv", status: 200, retries: 0, endpoint: "getTokenDetails" }
+    },
+    {
+      span: "PlexAuth.account",
+      run: PlexAuth.account(),
+      expected: { method: "GET", host: "plex.tv", status: 200, retries: 0, endpoint: "getTokenDetails" }
+    },
+    {
+      span: "PlexAuth.getTokenDetailsWithResponse",
+      run: PlexAuth.getTokenDetailsWithResponse(),
+      expected: { method: "GET", host: "plex.tv", status: 200, retries: 0, endpoint: "getTokenDetails" }
+    },
+    {
+      span: "PlexAuth.transientToken",
+      run: PlexAuth.transientToken(),
+      expected: { method: "POST", host: SERVER_HOST, status: 200, retries: 0, endpoint: "getTransientToken" }
+    },
+    {
+      span: "PlexAuth.getTransientToken",
+      run: PlexAuth.getTransientToken(),
+      expected: { method: "POST", host: SERVER_HOST, status: 200, retries: 0 }
+    },
+    {
+      span: "PlexAuth.getSourceConnectionInformation",
+      run: PlexAuth.getSourceConnectionInformation({ source: `server://${FakePlex.defaults.serverId}` }),
+      expected: { method: "GET", host: SERVER_HOST, status: 200, retries: 0 }
+    },
+    {
+      span: "PlexAuth.ping",
+      run: PlexAuth.ping(),
+      expected: { method: "GET", host: "plex.tv", status: 200, retries: 0 }
+    },
+    {
+      span: "PlexAuth.signOut",
+      run: PlexAuth.signOut(),
+      expected: { method: "DELETE", host: "plex.tv", status: 204, retries: 0 }
+    }
+  ]
+  for (const { expected, run, span } of signedIn) {
+    it.effect(span, () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const observed = yield* observe(run)
+        assert.strictEqual(observed.exit._tag, "Success")
+        assertOperationSpan(onlySpan(observed, span), expected)
+        assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+    )
+  }
+
+  it.effect("PlexAuth.postUsersSignInData", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const observed = yield* observe(
+        PlexAuth.postUsersSignInData({ login: fake.login, password: fake.password, rememberMe: true })
+      )
+      assert.strictEqual(observed.exit._tag, "Success")
+      assertOperationSpan(onlySpan(observed, "PlexAuth.postUsersSignInData"), {
+        method: "POST",
+        host: "plex.tv",
+        status: 201,
+        retries: 0
+      })
+      const issued = observed.exit._tag === "Success" ? [observed.exit.value.authToken] : []
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake, issued))
+    }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect(
+    "PinLogin.create and PinLogin.check run in spans of their names (plex.operation: createPin, checkPin)",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const created = yield* observe(PinLogin.create({ strong: false }))
+        assert.strictEqual(created.exit._tag, "Success")
+        assertOperationSpan(onlySpan(created, "PinLogin.create"), {
+          method: "POST",
+          host: "plex.tv",
+          status: 201,
+          retries: 0,
+          endpoint: "createPin"
+        })
+        const pin = created.exit._tag === "Success" ? created.exit.value : assert.fail("no PIN")
+        yield* fake.approvePin(pin.id)
+        const checked = yield* observe(PinLogin.check(pin))
+        assert.isTrue(checked.exit._tag === "Success" && checked.exit.value.authToken !== undefined)
+        assertOperationSpan(onlySpan(checked, "PinLogin.check"), {
+          method: "GET",
+          host: "plex.tv",
+          status: 200,
+          retries: 0,
+          endpoint: "checkPin"
+        })
+        const secrets = yield* secretsOf(fake)
+        assertQuietAndSecretFree(created, secrets)
+        assertQuietAndSecretFree(checked, secrets)
+      }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect("PinLogin.poll: one PinLogin.check span per check, inside PinLogin.poll", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const pin = yield* PinLogin.create()
+      // The user approves after 2.5 seconds: checks at 0, 1, 2 find nothing, the one at 3 the token.
+      yield* Effect.forkChild(Effect.delay(fake.approvePin(pin.id), "2500 millis"))
+      const observed = yield* observe(PinLogin.poll(pin)).pipe(withClockAdvanced("3 seconds"))
+      assert.strictEqual(observed.exit._tag, "Success")
+      const poll = onlySpan(observed, "PinLogin.poll")
+      // The PIN id with the (public) client identifier fetches the approved token: no span carries it,
+      // not even hashed (PIN ids are small integers, any hash of one is undone by counting).
+      const pinId = String(pin.id)
+      for (const span of observed.spans) {
+        for (const [key, value] of span.attributes) {
+          assert.isFalse(String(value).includes(pinId), `${span.name} ${key} shows the PIN id`)
+        }
+      }
+      assert.strictEqual(exitOf(poll)?._tag, "Success")
+      const checks = spansNamed(observed, "PinLogin.check")
+      assert.strictEqual(checks.length, 4)
+      for (const check of checks) {
+        assert.isTrue(isChildOf(check, poll))
+        assertOperationSpan(check, { method: "GET", host: "plex.tv", status: 200, retries: 0 })
+        assert.strictEqual(check.attributes.get("url.path"), "/api/v2/pins/{id}")
+      }
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect("PinLogin.login: PinLogin.create and PinLogin.poll inside PinLogin.login", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const observed = yield* observe(
+        PinLogin.login({
+          onPin: ({ pin }) => Effect.orDie(Effect.asVoid(fake.approvePin(pin.id)))
+        })
+      )
+      assert.strictEqual(observed.exit._tag, "Success")
+      const login = onlySpan(observed, "PinLogin.login")
+      const create = onlySpan(observed, "PinLogin.create")
+      const poll = onlySpan(observed, "PinLogin.poll")
+      const check = onlySpan(observed, "PinLogin.check")
+      assert.isTrue(isChildOf(create, login))
+      assert.isTrue(isChildOf(poll, login))
+      assert.isTrue(isChildOf(check, poll))
+      assertOperationSpan(create, { method: "POST", host: "plex.tv", status: 201, retries: 0 })
+      assertOperationSpan(check, { method: "GET", host: "plex.tv", status: 200, retries: 0 })
+      assert.strictEqual(exitOf(login)?._tag, "Success")
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(Anonymous))
+  )
+})
+
+// ---------------------------------------------------------------------------
+// Failing operations
+// ---------------------------------------------------------------------------
+
+describe("a failed operation's span records the failure", () => {
+  it.effect("a refused token: 401, no retry, no log above Debug", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* fake.revokeToken(fake.token)
+      const runs: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, Requirements>]> = [
+        ["PlexAuth.getTokenDetails", PlexAuth.getTokenDetails()],
+        ["PlexAuth.ping", PlexAuth.ping()],
+        ["PlexAuth.signOut", PlexAuth.signOut()]
+      ]
+      for (const [span, run] of runs) {
+        const observed = yield* observe(run)
+        assert.strictEqual(observed.exit._tag, "Failure")
+        assertOperationSpan(onlySpan(observed, span), {
+          method: span === "PlexAuth.signOut" ? "DELETE" : "GET",
+          host: "plex.tv",
+          status: 401,
+          retries: 0,
+          failed: true
+        })
+        assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+      }
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a wrong password: PlexAuth.postUsersSignInData with 401", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const wrong = Redacted.make("wrong-password-Qx7")
+      const observed = yield* observe(PlexAuth.postUsersSignInData({ login: fake.login, password: wrong }))
+      assert.strictEqual(observed.exit._tag, "Failure")
+      assertOperationSpan(onlySpan(observed, "PlexAuth.postUsersSignInData"), {
+        method: "POST",
+        host: "plex.tv",
+        status: 401,
+        retries: 0,
+        failed: true
+      })
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake, [wrong]))
+    }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect("an unknown PIN: PinLogin.check with 404, failing with PinExpired", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const observed = yield* observe(PinLogin.check({ id: 987654 }))
+      assert.isTrue(
+        observed.exit._tag === "Failure" && JSON.stringify(observed.exit.cause).includes("PinExpired")
+      )
+      assertOperationSpan(onlySpan(observed, "PinLogin.check"), {
+        method: "GET",
+        host: "plex.tv",
+        status: 404,
+        retries: 0,
+        failed: true
+      })
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect("an expired PIN: PinLogin.poll and PinLogin.login fail, their spans with them", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const observed = yield* observe(
+        PinLogin.login({ strong: false, schedule: Schedule.spaced("30 seconds"), onPin: () => Effect.void })
+      ).pipe(withClockAdvanced("6 minutes", "30 seconds"))
+      assert.strictEqual(observed.exit._tag, "Failure")
+      assert.strictEqual(exitOf(onlySpan(observed, "PinLogin.login"))?._tag, "Failure")
+      assert.strictEqual(exitOf(onlySpan(observed, "PinLogin.poll"))?._tag, "Failure")
+      assert.isAbove(spansNamed(observed, "PinLogin.check").length, 1)
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(anonymous({ pinLifetime: { short: "5 minutes" } })))
+  )
+
+  it.effect("a server error and a dropped connection: the status when there is one, no retry", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault("getTransientToken", Fault.status(500), { times: 1 })
+      const failed = yield* observe(PlexAuth.getTransientToken())
+      assertOperationSpan(onlySpan(failed, "PlexAuth.getTransientToken"), {
+        method: "POST",
+        host: SERVER_HOST,
+        status: 500,
+        retries: 0,
+        failed: true
+      })
+      yield* FakePlex.fault("ping", Fault.reset, { times: 1 })
+      const dropped = yield* observe(PlexAuth.ping())
+      assertOperationSpan(onlySpan(dropped, "PlexAuth.ping"), {
+        method: "GET",
+        host: "plex.tv",
+        status: undefined,
+        retries: 0,
+        failed: true
+      })
+      const secrets = yield* secretsOf(fake)
+      assertQuietAndSecretFree(failed, secrets)
+      assertQuietAndSecretFree(dropped, secrets)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
+
+// ---------------------------------------------------------------------------
+// Retries
+// ---------------------------------------------------------------------------
+
+describe("retries", () => {
+  const policy = RetryPolicy.backoff({ initialInterval: "1 second", jitter: false })
+
+  it.effect("after one retry the span says plex.retry_count 1, and the retry is logged at Debug", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault("getTokenDetails", Fault.status(503), { times: 1 })
+      const observed = yield* observe(PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(policy))).pipe(
+        withClockAdvanced("2 seconds")
+      )
+      assert.strictEqual(observed.exit._tag, "Success")
+      assertOperationSpan(onlySpan(observed, "PlexAuth.getTokenDetails"), {
+        method: "GET",
+        host: "plex.tv",
+        status: 200,
+        retries: 1
+      })
+      const retryLines = observed.logs.filter((line) =>
+        line.text.includes("PlexAuth.getTokenDetails: retry 1")
+      )
+      assert.strictEqual(retryLines.length, 1)
+      assert.strictEqual(retryLines[0]?.level, "Debug")
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a rate limit waited out, then two more failures: plex.retry_count 3", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault("getSourceConnectionInformation", Fault.rateLimited("5 seconds"), { times: 1 })
+      yield* FakePlex.fault("getSourceConnectionInformation", Fault.status(502), { times: 2 })
+      const observed = yield* observe(
+        PlexAuth.getSourceConnectionInformation({ source: `server://${fake.serverId}` }).pipe(
+          RetryPolicy.withPolicy(policy)
+        )
+      ).pipe(withClockAdvanced("20 seconds"))
+      assert.strictEqual(observed.exit._tag, "Success")
+      assertOperationSpan(onlySpan(observed, "PlexAuth.getSourceConnectionInformation"), {
+        method: "GET",
+        host: SERVER_HOST,
+        status: 200,
+        retries: 3
+      })
+      assert.strictEqual(observed.logs.filter((line) => line.text.includes("retry")).length, 3)
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("retries that run out: the last status and the retry count, no log above Debug", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault("ping", Fault.status(503))
+      const observed = yield* observe(
+        PlexAuth.ping().pipe(
+          RetryPolicy.withPolicy(
+            RetryPolicy.make(Schedule.max([Schedule.spaced("1 second"), Schedule.recurs(2)]))
+          )
+        )
+      ).pipe(withClockAdvanced("3 seconds"))
+      assert.strictEqual(observed.exit._tag, "Failure")
+      assertOperationSpan(onlySpan(observed, "PlexAuth.ping"), {
+        method: "GET",
+        host: "plex.tv",
+        status: 503,
+        retries: 2,
+        failed: true
+      })
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("PinLogin.poll slows down when rate limited, logging nothing louder than Debug", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const pin = yield* PinLogin.create()
+      yield* FakePlex.fault("checkPin", Fault.rateLimited("3 seconds"), { times: 2 })
+      yield* fake.approvePin(pin.id)
+      const observed = yield* observe(PinLogin.poll(pin)).pipe(withClockAdvanced("10 seconds"))
+      assert.strictEqual(observed.exit._tag, "Success")
+      const statuses = spansNamed(observed, "PinLogin.check").map((span) =>
+        span.attributes.get("http.response.status_code")
+      )
+      assert.deepStrictEqual(statuses, [429, 429, 200])
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(Anonymous))
+  )
+})
+
+// ---------------------------------------------------------------------------
+// Re-authentication
+// ---------------------------------------------------------------------------
+
+describe("re-authentication", () => {
+  it.effect("a refused token: 401 span, one sign-in span, a second span with 200, Debug logs only", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const first = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+      yield* fake.revokeToken(first)
+      const observed = yield* observe(
+        Effect.all([PlexAuth.getTokenDetails(), PlexAuth.getTokenDetails(), PlexAuth.ping()], {
+          concurrency: "unbounded"
+        })
+      )
+      assert.strictEqual(observed.exit._tag, "Success")
+      const fresh = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+      assert.notStrictEqual(Redacted.value(fresh), Redacted.value(first))
+
+      // One refresh for the three callers.
+      assertOperationSpan(onlySpan(observed, "PlexAuth.postUsersSignInData"), {
+        method: "POST",
+        host: "plex.tv",
+        status: 201,
+        retries: 0
+      })
+      const details = spansNamed(observed, "PlexAuth.getTokenDetails")
+      assert.deepStrictEqual(
+        details.map((span) => span.attributes.get("http.response.status_code")).sort(),
+        [200, 200, 401, 401]
+      )
+      for (const span of details) assert.strictEqual(span.attributes.get("plex.retry_count"), 0)
+      const refusals = observed.logs.filter((line) => line.text.includes("token refused, re-authenticating"))
+      assert.strictEqual(refusals.length, 3)
+      for (const line of refusals) assert.strictEqual(line.level, "Debug")
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake, [first, fresh]))
+    }).pipe(Effect.provide(SigningIn))
+  )
+
+  it.effect("re-authentication that fails: the 401 stands, nothing louder than Debug", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* fake.revokeToken(
+        yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+      )
+      yield* FakePlex.fault("postUsersSignInData", Fault.status(503))
+      const observed = yield* observe(PlexAuth.getTokenDetails())
+      assert.strictEqual(observed.exit._tag, "Failure")
+      assert.isTrue(JSON.stringify(observed.exit).includes("Unauthorized"))
+      assertOperationSpan(onlySpan(observed, "PlexAuth.postUsersSignInData"), {
+        method: "POST",
+        host: "plex.tv",
+        status: 503,
+        retries: 0,
+        failed: true
+      })
+      assertQuietAndSecretFree(observed, yield* secretsOf(fake))
+    }).pipe(Effect.provide(SigningIn))
+  )
+
+  it.effect("re-authentication by PIN: PinLogin.login runs inside the refused operation's retry", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const CredentialsLive = Credentials.layerPinLogin({
+        onPin: ({ pin }) => Effect.orDie(Effect.asVoid(fake.approvePin(pin.id)))
+      })
+      yield* Effect.gen(function* () {
+        const first = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        yield* fake.revokeToken(first)
+        const observed = yield* observe(PlexAuth.ping())
+        assert.strictEqual(observed.exit._tag, "Success")
+        const pings = spansNamed(observed, "PlexAuth.ping")
+        assert.deepStrictEqual(
+          pings.map((span) => span.attributes.get("http.response.status_code")),
+          [401, 200]
+        )
+        const login = onlySpan(observed, "PinLogin.login")
+        assert.isTrue(isChildOf(onlySpan(observed, "PinLogin.create"), login))
+        assertQuietAndSecretFree(observed, yield* secretsOf(fake, [first]))
+      }).pipe(Effect.provide(CredentialsLive))
+    }).pipe(Effect.provide(Anonymous))
+  )
+})
+
+// ---------------------------------------------------------------------------
+// The platform's HTTP client span
+// ---------------------------------------------------------------------------
+
+const Env = Layer.mergeAll(
+  FakePlex.layer(),
+  ClientIdentity.layer(FakePlex.testIdentity),
+  PlexServer.layer(FakePlex.defaults.serverUrl)
+).pipe(Layer.orDie)
+
+const platformSpans = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(withRecordedSpans(effect), ({ spans }) => spans.filter(isHttpClientSpan))
+
+describe("the platform's HTTP client span (docs/tracing.md)", () => {
+  it.effect("its attributes hold no header; its exit holds the response, the request's token in clear", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const token = Redacted.value(fake.token)
+      const [span] = yield* platformSpans(PlexAuth.getTokenDetails().pipe(Credentials.withToken(fake.token)))
+      assert.isDefined(span, "a tracer that records gets the platform's span")
+      assert.strictEqual(span!.name, "GET")
+      // Its attributes are clean: Effect 4's client records no header at all.
+      for (const [key, value] of span!.attributes) {
+        assert.notInclude(String(value), token)
+        assert.isFalse(key.startsWith("http.request.header."), key)
+      }
+      // Its exit is not: the response, with the request whose headers render unredacted under inspect and
+      // JSON.stringify. (Unlike Effect 3's, Effect 4's response does not render the body it read.)
+      const exit = exitOf(span!)!
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.include(util.inspect(exit, { depth: 10 }), token)
+      assert.include(JSON.stringify(Exit.isSuccess(exit) ? exit.value : null), token)
+      assert.notInclude(util.inspect(exit, { depth: 10 }), '"username"')
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("HttpClient.TracerDisabledWhen around a call turns it off; the library's own span stays", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const { spans } = yield* withRecordedSpans(
+        PlexAuth.getTokenDetails().pipe(
+          Credentials.withToken(fake.token),
+          Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
+        )
+      )
+      assert.deepStrictEqual(
+        spans.map((span) => span.name),
+        ["PlexAuth.getTokenDetails"]
+      )
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("HttpClient.TracerDisabledWhen set by a layer beside the client turns it off too", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const { spans } = yield* withRecordedSpans(
+        PlexAuth.getTokenDetails().pipe(Credentials.withToken(fake.token))
+      )
+      assert.deepStrictEqual(
+        spans.map((span) => span.name),
+        ["PlexAuth.getTokenDetails"]
+      )
+    }).pipe(
+      Effect.provide(
+        Layer.merge(
+          Env,
+          Layer.succeed(HttpClient.TracerDisabledWhen, () => true)
+        )
+      )
+    )
+  )
+
+  it.effect(
+    "x-plex-token among Headers.CurrentRedactedNames hides it from a log line, not from inspect or JSON",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const token = Redacted.value(fake.token)
+        const [span] = yield* platformSpans(
+          PlexAuth.getTokenDetails().pipe(Credentials.withToken(fake.token))
+        )
+        const exit = exitOf(span!)
+        const names = yield* Effect.service(Headers.CurrentRedactedNames)
+        const plain = yield* withCapturedLogs(Effect.logInfo(exit))
+        assert.isTrue(
+          plain.lines.some((line) => line.includes(token)),
+          "by default, a log line shows the token"
+        )
+        const redacted = yield* withCapturedLogs(
+          Effect.logInfo(exit).pipe(
+            Effect.provideService(Headers.CurrentRedactedNames, [...names, "x-plex-token"])
+          )
+        )
+        // Effect 4's response renders no body: with the header redacted, the log line holds no token...
+        assert.isAbove(redacted.lines.length, 0)
+        for (const line of redacted.lines) assert.notInclude(line, token)
+        // ...but an exporter that serialises the exit itself still gets it.
+        assert.include(JSON.stringify(exit), token)
+      }).pipe(Effect.provide(Env))
+  )
+})
+
+// ---------------------------------------------------------------------------
+// Trace context propagation, and spans under any tracer
+// ---------------------------------------------------------------------------
+
+/** Header names that carry trace context, in any of the common formats. */
+const isTraceHeader = (name: string) => /^(traceparent|tracestate|b3|x-b3-.*)$/i.test(name)
+
+/** Runs `op` against the fake inside a span of the caller's, under a recording tracer. */
+const runTraced = (op: Operation) =>
+  Effect.gen(function* () {
+    const fake = yield* FakePlex.FakePlex
+    const { exit, spans } = yield* withRecordedSpans(op.run(targetOf(fake)).pipe(Effect.withSpan("caller")))
+    assert.isTrue(Exit.isSuccess(exit), `${op.name}: ${String(exit)}`)
+    const requests = (yield* FakePlex.requests).filter((request) => request.route === op.name)
+    assert.strictEqual(requests.length, 1, `${op.name}: one request`)
+    return { request: requests[0]!, spans }
+  })
+
+/** The caller's span, the operation's span under it, and the platform's HTTP span under that. */
+const spanChain = (spans: ReadonlyArray<RecordedSpan>, op: Operation) => {
+  const only = (name: string, matches: (span: RecordedSpan) => boolean) => {
+    const found = spans.filter(matches)
+    assert.strictEqual(found.length, 1, `one ${name} span in ${spans.map((s) => s.name).join(", ")}`)
+    return found[0]!
+  }
+  const caller = only("caller", (span) => span.name === "caller")
+  const operation = only(`PlexAuth.${op.name}`, (span) => span.name === `PlexAuth.${op.name}`)
+  const http = only("HTTP client", isHttpClientSpan)
+  const parentId = (span: RecordedSpan) =>
+    span.parent._tag === "Some" ? span.parent.value.spanId : undefined
+  assert.strictEqual(parentId(operation), caller.spanId, "the operation's span is the caller's child")
+  assert.strictEqual(parentId(http), operation.spanId, "the HTTP span is the operation's child")
+  assert.strictEqual(operation.traceId, caller.traceId)
+  assert.strictEqual(http.traceId, caller.traceId)
+  for (const span of [operation, http]) {
+    assert.isTrue(
+      exitOf(span) !== undefined && Exit.isSuccess(exitOf(span)!),
+      `${span.name} ended with success`
+    )
+  }
+  assert.strictEqual(operation.attributes.get("plex.operation"), op.name)
+  return { caller, operation, http }
+}
+
+describe("PlexAuth.TracePropagation", () => {
+  it.effect("is false by default", () =>
+    Effect.gen(function* () {
+      assert.isFalse(yield* PlexAuth.TracePropagation)
+    })
+  )
+
+  for (const op of operations) {
+    describe(op.name, () => {
+      it.effect("by default: no trace headers, even inside the caller's span; the spans are recorded", () =>
+        Effect.gen(function* () {
+          const { request, spans } = yield* runTraced(op)
+          assert.deepStrictEqual(Object.keys(request.headers).filter(isTraceHeader), [])
+          spanChain(spans, op)
+        }).pipe(Effect.provide(inMemory()))
+      )
+
+      it.effect("set to true: traceparent and b3 name the request's HTTP span, in the caller's trace", () =>
+        Effect.gen(function* () {
+          const { request, spans } = yield* runTraced(op).pipe(
+            Effect.provideService(PlexAuth.TracePropagation, true)
+          )
+          const { http, operation } = spanChain(spans, op)
+          assert.strictEqual(request.headers["traceparent"], `00-${http.traceId}-${http.spanId}-01`)
+          assert.strictEqual(request.headers["b3"], `${http.traceId}-${http.spanId}-1-${operation.spanId}`)
+        }).pipe(Effect.provide(inMemory()))
+      )
+    })
+  }
+
+  it.effect("set by a layer, it applies to every operation run with it", () =>
+    Effect.gen(function* () {
+      for (const op of operations) {
+        const { request, spans } = yield* runTraced(op)
+        const { http } = spanChain(spans, op)
+        assert.strictEqual(request.headers["traceparent"], `00-${http.traceId}-${http.spanId}-01`)
+      }
+    }).pipe(Effect.provide(Layer.merge(inMemory(), Layer.succeed(PlexAuth.TracePropagation, true))))
+  )
+
+  it.effect("set to true only around one call, the next call sends none again", () =>
+    Effect.gen(function* () {
+      const op = operations.find((candidate) => candidate.name === "getTokenDetails")!
+      const fake = yield* FakePlex.FakePlex
+      const run = op.run(targetOf(fake)).pipe(Effect.withSpan("caller"))
+      yield* withRecordedSpans(run.pipe(Effect.provideService(PlexAuth.TracePropagation, true)))
+      yield* withRecordedSpans(run)
+      const [traced, untraced] = yield* FakePlex.requests
+      assert.isDefined(traced?.headers["traceparent"])
+      assert.deepStrictEqual(Object.keys(untraced?.headers ?? {}).filter(isTraceHeader), [])
+      assert.isDefined(untraced?.headers["x-plex-client-identifier"], "the header record is the real one")
+    }).pipe(Effect.provide(inMemory()))
+  )
+})
+
+describe("spans under the default tracer and under one that exports", () => {
+  /**
+   * A client that answers at once and records, per request, the span it runs
+   * under and what the platform decides for its own.
+   */
+  const inspecting = () => {
+    const seen: Array<{
+      readonly spans: ReadonlyArray<string>
+      readonly spanRecorded: boolean
+      readonly tokenRedacted: boolean
+    }> = []
+    /** The names of the span the request runs in and of its parents, innermost first. */
+    const spanNames = (span: Option.Option<Tracer.AnySpan>): Array<string> =>
+      Option.isSome(span) && span.value._tag === "Span"
+        ? [span.value.name, ...spanNames(span.value.parent)]
+        : []
+    const client = HttpClient.make((request, _url, _signal, fiber) => {
+      seen.push({
+        // Effect 4 runs the client inside the platform's own span (when it records one).
+        spans: spanNames(Context.getOption(fiber.context, Tracer.ParentSpan)),
+        spanRecorded:
+          fiber.getRef(References.TracerEnabled) && !fiber.getRef(HttpClient.TracerDisabledWhen)(request),
+        tokenRedacted: fiber.getRef(Headers.CurrentRedactedNames).includes("x-plex-token")
+      })
+      const body = JSON.stringify({ id: 1, uuid: "u-1", username: "one", title: "One" })
+      return Effect.succeed(
+        HttpClientResponse.fromWeb(
+          request,
+          new Response(body, { status: 200, headers: { "content-type": "application/json" } })
+        )
+      )
+    })
+    const layer = Layer.mergeAll(
+      Layer.succeed(HttpClient.HttpClient, client),
+      ClientIdentity.layer({ clientIdentifier: "tracing-test", product: "Test" }),
+      Credentials.layer(Redacted.make("token"))
+    )
+    return { seen, layer }
+  }
+
+  it.effect(
+    "the operation's span is the platform's parent, under any tracer; the token's header is redacted",
+    () => {
+      const { layer, seen } = inspecting()
+      return Effect.gen(function* () {
+        const { exit } = yield* withRecordedSpans(PlexAuth.getTokenDetails())
+        assert.isTrue(Exit.isSuccess(exit))
+        yield* PlexAuth.getTokenDetails()
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provideService(PlexAuth.TracePropagation, true))
+        const inOperation = {
+          spans: ["GET", "PlexAuth.getTokenDetails"],
+          spanRecorded: true,
+          tokenRedacted: true
+        }
+        assert.deepStrictEqual(seen, [inOperation, inOperation, inOperation])
+      }).pipe(Effect.provide(layer))
+    }
+  )
+
+  it.effect(
+    "a request whose query carries a secret gets no platform span (its url.full would carry it)",
+    () => {
+      const { layer, seen } = inspecting()
+      return Effect.gen(function* () {
+        yield* Effect.result(PinLogin.check({ id: 1 }, { deviceJwt: Redacted.make("device.jwt.secret") }))
+        assert.deepStrictEqual(seen, [
+          { spans: ["PinLogin.check"], spanRecorded: false, tokenRedacted: true }
+        ])
+      }).pipe(Effect.provide(layer))
+    }
+  )
+
+  it.effect("the settings end with the operation: the caller's fiber is as it was", () => {
+    const { layer } = inspecting()
+    return Effect.gen(function* () {
+      const settings = Effect.all([
+        Effect.service(HttpClient.TracerDisabledWhen),
+        Effect.service(HttpClient.TracerPropagationEnabled),
+        Effect.service(Headers.CurrentRedactedNames),
+        Effect.context<never>()
+      ])
+      const before = yield* settings
+      yield* PlexAuth.getTokenDetails()
+      const after = yield* settings
+      assert.strictEqual(after[0], before[0])
+      assert.strictEqual(after[1], before[1])
+      assert.strictEqual(after[2], before[2])
+      assert.strictEqual(after[3], before[3])
+    }).pipe(Effect.provide(layer))
+  })
+})
