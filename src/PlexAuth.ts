@@ -26,7 +26,8 @@ import type {
   InvalidInput,
   SignInError
 } from "./PlexError.js"
-import * as Schemas from "./Schemas.js"
+import type * as Schemas from "./Schemas.js"
+import * as Payloads from "./internal/payloads.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import * as Settings from "./internal/settings.js"
@@ -112,7 +113,7 @@ const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignIn
       endpoint: "postUsersSignInData",
       ...Auth.signIn,
       body: Request.form(checked.form),
-      schema: Schemas.SignedInAccount,
+      schema: Payloads.signedInAccount,
       signIn: true,
       idempotent: false
     } as const)
@@ -191,7 +192,7 @@ const specOf = <A>(endpoint: string, at: Auth.Endpoint, schema: L.Lenient<A>): R
   schema
 })
 
-const tokenDetailsSpec = /*#__PURE__*/ specOf("getTokenDetails", Auth.tokenDetails, Schemas.Account)
+const tokenDetailsSpec = /*#__PURE__*/ specOf("getTokenDetails", Auth.tokenDetails, Payloads.account)
 
 /**
  * The account the current token belongs to: plex.tv `GET /api/v2/user`.
@@ -295,7 +296,7 @@ const transientTokenAs = (
         endpoint: "getTransientToken",
         ...Auth.transientToken,
         urlParams: checked.query,
-        schema: Schemas.TransientTokenResponse
+        schema: Payloads.transientTokenResponse
       }),
       (success) => ({ ...success, value: success.value.MediaContainer })
     )
@@ -374,7 +375,7 @@ const sourceAs = (
         endpoint: "getSourceConnectionInformation",
         ...Auth.sourceConnectionInformation,
         urlParams: checked.query,
-        schema: Schemas.SourceConnectionInformationResponse,
+        schema: Payloads.sourceConnectionInformationResponse,
         notFound: true
       }),
       (success) => ({ ...success, value: success.value.MediaContainer.Device })
