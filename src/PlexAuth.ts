@@ -36,6 +36,7 @@ import type { Credentials } from "./Credentials.js"
 import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 import * as Auth from "./core/auth.js"
+import * as Decode from "./core/decode.js"
 
 /**
  * A decoded success together with the response's status and headers (the
@@ -500,7 +501,7 @@ export const withRetryPolicy = Settings.withRetryPolicy
 // Token lifecycle
 // ---------------------------------------------------------------------------
 
-const Pong = /*#__PURE__*/ L.struct({ pong: L.Bool })
+const pong = /*#__PURE__*/ L.structCodec({ pong: Decode.bool })
 
 /**
  * Keeps the current token alive: plex.tv `GET /api/v2/ping`. Succeeds with
@@ -515,7 +516,7 @@ export const ping = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(
-    Request.plexTv("PlexAuth.ping", { endpoint: "ping", ...Auth.ping, schema: Pong }),
+    Request.plexTv("PlexAuth.ping", { endpoint: "ping", ...Auth.ping, schema: pong }),
     (success) => success.value.pong
   )
 
@@ -541,7 +542,7 @@ export const signOut = (): Effect.Effect<
         Request.plexTv("PlexAuth.signOut", {
           endpoint: "signOut",
           ...Auth.signOut,
-          schema: L.Unknown,
+          schema: Decode.unknown,
           noContent: true,
           idempotent: false
         })
