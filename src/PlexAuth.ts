@@ -26,7 +26,8 @@ import type {
   InvalidInput,
   SignInError
 } from "./PlexError.js"
-import * as Schemas from "./Schemas.js"
+import type * as Schemas from "./Schemas.js"
+import * as Payloads from "./internal/payloads.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import * as Settings from "./internal/settings.js"
@@ -35,6 +36,7 @@ import type { Credentials } from "./Credentials.js"
 import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 import * as Auth from "./core/auth.js"
+import * as Decode from "./core/decode.js"
 
 /**
  * A decoded success together with the response's status and headers (the
@@ -112,7 +114,7 @@ const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignIn
       endpoint: "postUsersSignInData",
       ...Auth.signIn,
       body: Request.form(checked.form),
-      schema: Schemas.SignedInAccount,
+      schema: Payloads.signedInAccount,
       signIn: true,
       idempotent: false
     } as const)
@@ -191,7 +193,7 @@ const specOf = <A>(endpoint: string, at: Auth.Endpoint, schema: L.Lenient<A>): R
   schema
 })
 
-const tokenDetailsSpec = /*#__PURE__*/ specOf("getTokenDetails", Auth.tokenDetails, Schemas.Account)
+const tokenDetailsSpec = /*#__PURE__*/ specOf("getTokenDetails", Auth.tokenDetails, Payloads.account)
 
 /**
  * The account the current token belongs to: plex.tv `GET /api/v2/user`.
@@ -295,7 +297,7 @@ const transientTokenAs = (
         endpoint: "getTransientToken",
         ...Auth.transientToken,
         urlParams: checked.query,
-        schema: Schemas.TransientTokenResponse
+        schema: Payloads.transientTokenResponse
       }),
       (success) => ({ ...success, value: success.value.MediaContainer })
     )
@@ -374,7 +376,7 @@ const sourceAs = (
         endpoint: "getSourceConnectionInformation",
         ...Auth.sourceConnectionInformation,
         urlParams: checked.query,
-        schema: Schemas.SourceConnectionInformationResponse,
+        schema: Payloads.sourceConnectionInformationResponse,
         notFound: true
       }),
       (success) => ({ ...success, value: success.value.MediaContainer.Device })
@@ -499,7 +501,7 @@ export const withRetryPolicy = Settings.withRetryPolicy
 // Token lifecycle
 // ---------------------------------------------------------------------------
 
-const Pong = /*#__PURE__*/ L.struct({ pong: L.Bool })
+const pong = /*#__PURE__*/ L.structCodec({ pong: Decode.bool })
 
 /**
  * Keeps the current token alive: plex.tv `GET /api/v2/ping`. Succeeds with
@@ -514,7 +516,7 @@ export const ping = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(
-    Request.plexTv("PlexAuth.ping", { endpoint: "ping", ...Auth.ping, schema: Pong }),
+    Request.plexTv("PlexAuth.ping", { endpoint: "ping", ...Auth.ping, schema: pong }),
     (success) => success.value.pong
   )
 
@@ -540,7 +542,7 @@ export const signOut = (): Effect.Effect<
         Request.plexTv("PlexAuth.signOut", {
           endpoint: "signOut",
           ...Auth.signOut,
-          schema: L.Unknown,
+          schema: Decode.unknown,
           noContent: true,
           idempotent: false
         })

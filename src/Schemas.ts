@@ -36,7 +36,7 @@
  */
 import type * as Schema from "effect/Schema"
 import * as L from "./internal/lenient.js"
-import * as P from "./core/decodeSchemas.js"
+import * as Payloads from "./internal/payloads.js"
 
 /**
  * The viewing preferences of an account. Plex has sent these flags as
@@ -45,7 +45,7 @@ import * as P from "./core/decodeSchemas.js"
  * @since 0.1.0
  * @category schemas
  */
-export const UserProfile = /*#__PURE__*/ L.struct(/*#__PURE__*/ P.userProfileFields(), "UserProfile")
+export const UserProfile = /*#__PURE__*/ L.lenient(Payloads.userProfile, "UserProfile")
 
 /**
  * @since 0.1.0
@@ -59,7 +59,7 @@ export interface UserProfile extends Schema.Schema.Type<typeof UserProfile> {}
  * @since 0.1.0
  * @category schemas
  */
-export const Subscription = /*#__PURE__*/ L.struct(/*#__PURE__*/ P.subscriptionFields(), "Subscription")
+export const Subscription = /*#__PURE__*/ L.lenient(Payloads.subscription, "Subscription")
 
 /**
  * @since 0.1.0
@@ -74,29 +74,13 @@ export interface Subscription extends Schema.Schema.Type<typeof Subscription> {}
  * @since 0.1.0
  * @category schemas
  */
-export const AccountService = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ P.accountServiceFields(L.Secret, L.OpaqueSecret),
-  "AccountService"
-)
+export const AccountService = /*#__PURE__*/ L.lenient(Payloads.accountService, "AccountService")
 
 /**
  * @since 0.1.0
  * @category models
  */
 export interface AccountService extends Schema.Schema.Type<typeof AccountService> {}
-
-/**
- * The fields of an account, with `authToken` as given (the core's table). A
- * function, not an object spread into the second schema: a bundler keeps a
- * spread (it could run a getter), and with it every account schema, in
- * programs that never decode an account.
- */
-const accountFields = <T>(authToken: T) =>
-  P.accountFields(authToken, {
-    profile: UserProfile,
-    subscription: Subscription,
-    service: AccountService
-  })
 
 /**
  * A plex.tv account, as `GET /api/v2/user` returns it. Requires `id`, `uuid`,
@@ -106,10 +90,7 @@ const accountFields = <T>(authToken: T) =>
  * @since 0.1.0
  * @category schemas
  */
-export const Account = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ accountFields(/*#__PURE__*/ L.optional(L.Secret)),
-  "Account"
-)
+export const Account = /*#__PURE__*/ L.lenient(Payloads.account, "Account")
 
 /**
  * @since 0.1.0
@@ -124,10 +105,7 @@ export interface Account extends Schema.Schema.Type<typeof Account> {}
  * @since 0.1.0
  * @category schemas
  */
-export const SignedInAccount = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ accountFields(L.Secret),
-  "SignedInAccount"
-)
+export const SignedInAccount = /*#__PURE__*/ L.lenient(Payloads.signedInAccount, "SignedInAccount")
 
 /**
  * @since 0.1.0
@@ -142,7 +120,7 @@ export interface SignedInAccount extends Schema.Schema.Type<typeof SignedInAccou
  * @since 0.1.0
  * @category schemas
  */
-export const Connection = /*#__PURE__*/ L.struct(/*#__PURE__*/ P.connectionFields(), "Connection")
+export const Connection = /*#__PURE__*/ L.lenient(Payloads.connection, "Connection")
 
 /**
  * @since 0.1.0
@@ -157,10 +135,7 @@ export interface Connection extends Schema.Schema.Type<typeof Connection> {}
  * @since 0.1.0
  * @category schemas
  */
-export const TransientToken = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ P.transientTokenFields(L.Secret),
-  "TransientToken"
-)
+export const TransientToken = /*#__PURE__*/ L.lenient(Payloads.transientToken, "TransientToken")
 
 /**
  * @since 0.1.0
@@ -174,8 +149,8 @@ export interface TransientToken extends Schema.Schema.Type<typeof TransientToken
  * @since 0.1.0
  * @category schemas
  */
-export const TransientTokenResponse = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ P.mediaContainerFields(TransientToken),
+export const TransientTokenResponse = /*#__PURE__*/ L.lenient(
+  Payloads.transientTokenResponse,
   "TransientTokenResponse"
 )
 
@@ -186,8 +161,8 @@ export const TransientTokenResponse = /*#__PURE__*/ L.struct(
  * @since 0.1.0
  * @category schemas
  */
-export const SourceConnectionInformation = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ P.sourceConnectionInformationFields(L.Secret, Connection),
+export const SourceConnectionInformation = /*#__PURE__*/ L.lenient(
+  Payloads.sourceConnectionInformation,
   "SourceConnectionInformation"
 )
 
@@ -204,9 +179,7 @@ export interface SourceConnectionInformation extends Schema.Schema.Type<typeof S
  * @since 0.1.0
  * @category schemas
  */
-export const SourceConnectionInformationResponse = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ P.mediaContainerFields(
-    /*#__PURE__*/ L.struct(/*#__PURE__*/ P.deviceContainerFields(SourceConnectionInformation))
-  ),
+export const SourceConnectionInformationResponse = /*#__PURE__*/ L.lenient(
+  Payloads.sourceConnectionInformationResponse,
   "SourceConnectionInformationResponse"
 )

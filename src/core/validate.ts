@@ -88,8 +88,17 @@ export const sourceProblem = (source: unknown): string | undefined =>
     ? "must look like server://<clientIdentifier> or provider://<id>"
     : undefined
 
-const label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-const hostName = /*#__PURE__*/ new RegExp(`^(?=.{1,253}\\.?$)${label}(?:\\.${label})*\\.?$`)
+/**
+ * A DNS name: dot-separated labels of letters, digits and hyphens, at most
+ * 253 characters. Built in a function: bundlers keep a top-level template
+ * with substitutions (its parts could run code), and with it this pattern in
+ * every program that imports this module, also those that never check a host.
+ */
+const hostNamePattern = (): RegExp => {
+  const label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+  return new RegExp(`^(?=.{1,253}\\.?$)${label}(?:\\.${label})*\\.?$`)
+}
+const hostName = /*#__PURE__*/ hostNamePattern()
 const ipv6 = /^[0-9A-Fa-f:.]+$/
 
 /**

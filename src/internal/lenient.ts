@@ -40,12 +40,21 @@ export type Failure = Core.Failure
 
 const CodecId: typeof Core.CodecId = Core.CodecId
 
-/** A schema from any JSON value, decoded by one plain function. */
-export interface Lenient<A> extends Schema.Schema<A, unknown>, Core.HasCodec<A> {}
+/** A schema from any JSON value, decoded by one plain function (its codec). */
+export interface LenientSchema<A> extends Schema.Schema<A, unknown>, Core.HasCodec<A> {}
 
-/** Decodes `input` with the schema's plain decoder: the value, or where it failed. */
+/**
+ * What an answer is decoded with ({@link decodePlain}): a codec, or a
+ * {@link LenientSchema} of one. The operations hand the request engine the
+ * codecs of `./payloads.ts`, not the public schemas that wrap them, so that a
+ * bundle that only calls an operation keeps none of the wrappers (their
+ * `Schema.declare`, JSON Schema and Arbitrary annotations).
+ */
+export type Lenient<A> = Core.CodecLike<A>
+
+/** Decodes `input` with the plain decoder of a codec or schema: the value, or where it failed. */
 export const decodePlain = <A>(schema: Lenient<A>, input: unknown): A | Failure =>
-  schema[CodecId].decode(input)
+  Core.codecOf(schema).decode(input)
 
 /** A generator of the canonical payloads a {@link Core.Sample} describes. */
 type FastCheck = Parameters<LazyArbitrary<unknown>>[0]
@@ -92,7 +101,7 @@ const arbitrary =
  * at the culprit. Only a named schema gets an `identifier` (which
  * `JSONSchema.make` turns into a definition): anonymous blocks would share one.
  */
-const lenient = <A>(codec: Core.Codec<A>, identifier?: string): Lenient<A> =>
+export const lenient = <A>(codec: Core.Codec<A>, identifier?: string): LenientSchema<A> =>
   Object.assign(
     Schema.declare<A, unknown, readonly []>(
       [],
@@ -130,58 +139,63 @@ const hide = (value: string): Redacted.Redacted<string> => Redacted.make(value)
 const reveal = (secret: Redacted.Redacted<string>): string => Redacted.value(secret)
 
 /** Any value, as it came. */
-export const Unknown: Lenient<unknown> = /*#__PURE__*/ lenient(Core.unknown)
+export const Unknown: LenientSchema<unknown> = /*#__PURE__*/ lenient(Core.unknown)
 
 /** A string. */
-export const String: Lenient<string> = /*#__PURE__*/ lenient(Core.string)
+export const String: LenientSchema<string> = /*#__PURE__*/ lenient(Core.string)
 
 /** A number. */
-export const Number: Lenient<number> = /*#__PURE__*/ lenient(Core.number)
+export const Number: LenientSchema<number> = /*#__PURE__*/ lenient(Core.number)
 
 /** An array of strings (any other element makes it invalid). */
-export const Strings: Lenient<ReadonlyArray<string>> = /*#__PURE__*/ lenient(Core.strings)
+export const Strings: LenientSchema<ReadonlyArray<string>> = /*#__PURE__*/ lenient(Core.strings)
 
 /** A number, also accepted as a numeric string (`"12"`) or a boolean (`true` is 1). */
-export const Num: Lenient<number> = /*#__PURE__*/ lenient(Core.num)
+export const Num: LenientSchema<number> = /*#__PURE__*/ lenient(Core.num)
 
 /** A boolean, also accepted as `0`/`1`, `"0"`/`"1"` or `"true"`/`"false"`. */
-export const Bool: Lenient<boolean> = /*#__PURE__*/ lenient(Core.bool)
+export const Bool: LenientSchema<boolean> = /*#__PURE__*/ lenient(Core.bool)
 
 /** A string, also accepted as a number (`12` becomes `"12"`). */
-export const Str: Lenient<string> = /*#__PURE__*/ lenient(Core.str)
+export const Str: LenientSchema<string> = /*#__PURE__*/ lenient(Core.str)
+
+/** The codec of {@link Secret}, for the codecs of `./payloads.ts`. */
+export const secretCodec: Core.Codec<Redacted.Redacted<string>> = /*#__PURE__*/ Core.secret(hide, reveal)
 
 /**
  * A token, wrapped in `Redacted` as it is decoded. Tokens travel as HTTP
  * headers, so only visible ASCII is accepted: anything else could not be sent
  * (and a CR/LF could split a header). Encoding reveals it.
  */
-export const Secret: Lenient<Redacted.Redacted<string>> = /*#__PURE__*/ lenient(
-  /*#__PURE__*/ Core.secret(hide, reveal)
+export const Secret: LenientSchema<Redacted.Redacted<string>> = /*#__PURE__*/ lenient(secretCodec)
+
+/** The codec of {@link OpaqueSecret}, for the codecs of `./payloads.ts`. */
+export const opaqueSecretCodec: Core.Codec<Redacted.Redacted<string>> = /*#__PURE__*/ Core.opaqueSecret(
+  hide,
+  reveal
 )
 
 /** A non-empty secret that is never sent as a header (a service's secret), wrapped in `Redacted`. */
-export const OpaqueSecret: Lenient<Redacted.Redacted<string>> = /*#__PURE__*/ lenient(
-  /*#__PURE__*/ Core.opaqueSecret(hide, reveal)
-)
+export const OpaqueSecret: LenientSchema<Redacted.Redacted<string>> = /*#__PURE__*/ lenient(opaqueSecretCodec)
 
 /** The first of `members` that decodes the value. */
-export const union = <Members extends ReadonlyArray<Lenient<any>>>(
+export const union = <Members extends ReadonlyArray<LenientSchema<any>>>(
   ...members: Members
-): Lenient<Schema.Schema.Type<Members[number]>> =>
+): LenientSchema<Schema.Schema.Type<Members[number]>> =>
   lenient(Core.union<Schema.Schema.Type<Members[number]>>(members))
 
 /** A value `schema` decodes, also accepted as the first element of an array (XML-to-JSON habit). */
-export const firstOf = <A>(schema: Lenient<A>): Lenient<A> => lenient(Core.firstOf(schema))
+export const firstOf = <A>(schema: LenientSchema<A>): LenientSchema<A> => lenient(Core.firstOf(schema))
 
 /**
  * An array whose invalid elements are dropped; a single object is read as a
  * one-element array (XML-to-JSON habit), anything else as empty.
  */
-export const lenientArray = <A>(item: Lenient<A>): Lenient<ReadonlyArray<A>> =>
+export const lenientArray = <A>(item: LenientSchema<A>): LenientSchema<ReadonlyArray<A>> =>
   lenient(Core.lenientArray(item))
 
 /** An array of items whose invalid ones are dropped (a non-array input is invalid). */
-export const items = <A>(item: Lenient<A>): Lenient<ReadonlyArray<A>> => lenient(Core.items(item))
+export const items = <A>(item: LenientSchema<A>): LenientSchema<ReadonlyArray<A>> => lenient(Core.items(item))
 
 // ---------------------------------------------------------------------------
 // Structs
@@ -236,6 +250,10 @@ const secrets: Core.Secrets = {
   reveal: (secret) => (Redacted.isRedacted(secret) ? Redacted.value(secret) : secret)
 }
 
+/** The codec of a {@link struct}, for the codecs of `./payloads.ts`. */
+export const structCodec = <F extends Fields>(fields: F): Core.Codec<StructType<F>> =>
+  Core.struct(fields, secrets)
+
 /**
  * A struct: each property a required schema, or a field built with
  * {@link optional}, {@link withDefault} or {@link array}. Unknown properties
@@ -246,5 +264,5 @@ const secrets: Core.Secrets = {
  * `Redacted` (encoding reveals it). A required property that is missing or
  * invalid fails the whole struct (the failure points at it).
  */
-export const struct = <F extends Fields>(fields: F, identifier?: string): Lenient<StructType<F>> =>
-  lenient(Core.struct(fields, secrets), identifier)
+export const struct = <F extends Fields>(fields: F, identifier?: string): LenientSchema<StructType<F>> =>
+  lenient(structCodec(fields), identifier)

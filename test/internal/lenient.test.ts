@@ -8,7 +8,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either, FastCheck as fc, Redacted, Schema } from "effect"
 import { Jwt, PinLogin, Resources, Schemas } from "effect-plex-auth"
+import { CodecId } from "../../src/core/decode.js"
 import * as L from "../../src/internal/lenient.js"
+import * as Payloads from "../../src/internal/payloads.js"
 import account2025 from "../fixtures/account-2025-08.json" with { type: "json" }
 import account2026 from "../fixtures/account-2026-02.json" with { type: "json" }
 import resources from "../fixtures/security-resources-2026-02.json" with { type: "json" }
@@ -46,7 +48,7 @@ const pin = { id: 42, code: "ABCD", clientIdentifier: "c", trusted: false, expir
 
 const cases: ReadonlyArray<{
   readonly name: string
-  readonly schema: L.Lenient<any>
+  readonly schema: L.LenientSchema<any>
   readonly samples: ReadonlyArray<unknown>
 }> = [
   { name: "Account", schema: Schemas.Account, samples: [account2025, account2026] },
@@ -241,5 +243,34 @@ describe("struct", () => {
     assert.isFalse("Connection" in value)
     const encoded = Schema.encodeSync(Schemas.SourceConnectionInformation)(value) as Record<string, unknown>
     assert.deepStrictEqual(encoded["Connection"], [{ uri: "http://10.0.0.2:32400" }])
+  })
+})
+
+describe("the operations' codecs (src/internal/payloads.ts)", () => {
+  // The operations decode answers with these codecs, not with the public schemas (whose wrappers a bundle then
+  // leaves out): each public schema must wrap the very codec its operation decodes with.
+  const pairs = [
+    [Schemas.UserProfile, Payloads.userProfile],
+    [Schemas.Subscription, Payloads.subscription],
+    [Schemas.AccountService, Payloads.accountService],
+    [Schemas.Account, Payloads.account],
+    [Schemas.SignedInAccount, Payloads.signedInAccount],
+    [Schemas.Connection, Payloads.connection],
+    [Schemas.TransientToken, Payloads.transientToken],
+    [Schemas.TransientTokenResponse, Payloads.transientTokenResponse],
+    [Schemas.SourceConnectionInformation, Payloads.sourceConnectionInformation],
+    [Schemas.SourceConnectionInformationResponse, Payloads.sourceConnectionInformationResponse]
+  ] as const
+
+  it("are the codecs the public schemas wrap", () => {
+    for (const [schema, codec] of pairs) assert.strictEqual(schema[CodecId], codec)
+  })
+
+  it("decode an answer as the public schema does", () => {
+    for (const sample of [account2025, account2026]) {
+      const viaCodec = L.decodePlain(Payloads.account, sample)
+      const viaSchema = Schema.decodeUnknownSync(Schemas.Account)(sample)
+      assert.deepStrictEqual(revealAll(viaCodec), revealAll(viaSchema))
+    }
   })
 })
