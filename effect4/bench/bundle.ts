@@ -31,11 +31,11 @@ export const budgets = { total: 55_000, overBaseline: 10_000 }
 
 /**
  * What `npm test` enforces today (esbuild, gzipped bytes), until {@link budgets} is met: the sizes
- * measured when the check was added (getTokenDetails 57.7 kB, 13.5 kB over the floor; sign-in 58.0 kB,
- * 13.7 kB over), rounded up by about 0.3 kB, so that growth fails the suite. Lower them as the bundle
+ * measured when the check was added (getTokenDetails 56.4 kB, 12.2 kB over the floor; sign-in 56.7 kB,
+ * 12.4 kB over), rounded up by about 0.3 kB, so that growth fails the suite. Lower them as the bundle
  * shrinks, down to {@link budgets}.
  */
-export const ceilings = { total: 58_300, overBaseline: 14_000 }
+export const ceilings = { total: 57_000, overBaseline: 12_700 }
 export const entries = ["getTokenDetails", "signIn"] as const
 /** Reported, no budget. */
 export const informational = ["getTokenDetailsBarrel"] as const

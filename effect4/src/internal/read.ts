@@ -178,7 +178,7 @@ export const refused = (
 /** The decoded success of a 2xx answer, or why it cannot be used. */
 export const decoded = <A>(
   spec: {
-    readonly schema: L.Lenient<A>
+    readonly schema: L.Decoder<A>
     readonly noContent?: boolean | undefined
     readonly xml?: XmlAnswers | undefined
   },

@@ -73,7 +73,8 @@ export interface Spec<A> {
   readonly urlParams?: ReadonlyArray<readonly [string, FormValue]> | undefined
   /** The body, built with {@link form} or {@link json}. */
   readonly body?: Body | undefined
-  readonly schema: L.Lenient<A>
+  /** A public schema, or its plain codec (`lenient.ts`'s `Decoder`): the engine runs the codec. */
+  readonly schema: L.Decoder<A>
   /**
    * The XML reader (`core/xml.ts`'s `answers`) for plex.tv's legacy routes,
    * which answer XML whatever is asked: the request then asks for
