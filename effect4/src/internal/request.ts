@@ -25,6 +25,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
 import type { XmlAnswers } from "../../../src/core/xml.js"
 import { mayRetry } from "../../../src/core/policy.js"
@@ -235,7 +236,8 @@ export const execute = <S extends Spec<any>>(
           return "value" in result ? Effect.succeed(result) : Effect.fail(result)
         })
       ),
-      Effect.timeoutOrElse({ duration: timeout, orElse: onTimeout })
+      // What `Effect.timeoutOrElse` does, without wrapping the attempt's value in an `Option` and back.
+      (attempt) => Effect.raceFirst(attempt, Effect.andThen(Effect.sleep(timeout), onTimeout))
     )
     const redacted = Context.get(context, Headers.CurrentRedactedNames)
     const run = Effect.updateContext(
@@ -259,7 +261,8 @@ export const execute = <S extends Spec<any>>(
         return secretQuery ? Context.add(next, HttpClient.TracerDisabledWhen, constTrue) : next
       }
     )
-    if (probe) return run
+    // No span of the engine's own for a probe, nor when tracing is off (the platform then records none either).
+    if (probe || !Context.get(context, References.TracerEnabled)) return run
     // Named after the public function the caller called; the endpoint's seed name is an attribute.
     // No stack trace captured: an `Error` built per request, for a frame inside the engine (as the Effect 3
     // edition and the platform's own request span have it).
