@@ -57,23 +57,25 @@ describe("Effect 4 bundle size", () => {
     { timeout: 60_000 }
   )
 
-  it.effect("the check fails on an operation over either limit; the ceilings never exceed nothing", () =>
-    Effect.sync(() => {
-      const at = (baseline: number, operation: number) =>
-        ({
-          baseline: { gzipped: baseline },
-          getTokenDetails: { gzipped: operation },
-          signIn: { gzipped: baseline },
-          getTokenDetailsBarrel: { gzipped: 10 ** 7 }
-        }) as const
-      const limits = { total: 50_000, overBaseline: 8_000 }
-      assert.deepStrictEqual(overCeilings(at(40_000, 48_000), limits), [])
-      assert.strictEqual(overCeilings(at(40_000, 48_001), limits).length, 1)
-      assert.strictEqual(overCeilings(at(45_000, 50_001), limits).length, 1)
-      assert.strictEqual(overCeilings(at(30_000, 50_001), limits).length, 2)
-      // Ceilings only ever come down to issue 18's budgets.
-      assert.isAtLeast(ceilings.total, budgets.total)
-      assert.isAtLeast(ceilings.overBaseline, budgets.overBaseline)
-    })
+  it.effect(
+    "the check fails on an operation over either limit; the ceilings stop at issue 18's budgets",
+    () =>
+      Effect.sync(() => {
+        const at = (baseline: number, operation: number) =>
+          ({
+            baseline: { gzipped: baseline },
+            getTokenDetails: { gzipped: operation },
+            signIn: { gzipped: baseline },
+            getTokenDetailsBarrel: { gzipped: 10 ** 7 }
+          }) as const
+        const limits = { total: 50_000, overBaseline: 8_000 }
+        assert.deepStrictEqual(overCeilings(at(40_000, 48_000), limits), [])
+        assert.strictEqual(overCeilings(at(40_000, 48_001), limits).length, 1)
+        assert.strictEqual(overCeilings(at(45_000, 50_001), limits).length, 1)
+        assert.strictEqual(overCeilings(at(30_000, 50_001), limits).length, 2)
+        // Ceilings only ever come down to issue 18's budgets.
+        assert.isAtLeast(ceilings.total, budgets.total)
+        assert.isAtLeast(ceilings.overBaseline, budgets.overBaseline)
+      })
   )
 })
