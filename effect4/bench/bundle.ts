@@ -11,20 +11,31 @@
  *   node scripts/node22.mjs --import tsx effect4/bench/bundle.ts --write   also rewrite the "Effect 4 edition:
  *                                                                         bundle size" part of docs/benchmarks.md
  *
- * Not part of `npm test` (Rollup is slow); the Effect 3 edition's budget is
- * test/bundle.test.ts.
+ * `npm test` checks the esbuild sizes against {@link ceilings}
+ * (effect4/test/bundle.test.ts, esbuild only: Rollup is slow); the Effect 3
+ * edition's budget is test/bundle.test.ts.
  */
+import * as esbuild from "esbuild"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as zlib from "node:zlib"
 import { measure, type Sizes } from "../../bench/bundlers.js"
 
 const here = fileURLToPath(new URL(".", import.meta.url))
 const src = path.join(here, "..", "src")
 const root = path.join(here, "..", "..")
 
-/** Gzipped bytes: one operation in all, and over the floor. */
+/** Gzipped bytes: one operation in all, and over the floor (issue 18's target, with either bundler). */
 export const budgets = { total: 55_000, overBaseline: 10_000 }
+
+/**
+ * What `npm test` enforces today (esbuild, gzipped bytes), until {@link budgets} is met: the sizes
+ * measured when the check was added (getTokenDetails 56.4 kB, 12.2 kB over the floor; sign-in 56.7 kB,
+ * 12.4 kB over), rounded up by about 0.3 kB, so that growth fails the suite. Lower them as the bundle
+ * shrinks, down to {@link budgets}.
+ */
+export const ceilings = { total: 57_000, overBaseline: 12_700 }
 export const entries = ["getTokenDetails", "signIn"] as const
 /** Reported, no budget. */
 export const informational = ["getTokenDetailsBarrel"] as const
@@ -47,6 +58,70 @@ export const measureAll = async (): Promise<Record<Name, Sizes>> => {
   }
   return out as Record<Name, Sizes>
 }
+
+/**
+ * The esbuild half of {@link measure} for every entry, in one esbuild run (a second or two): gzipped bytes
+ * and the metafile's bytes per input, to say what an entry pulls in.
+ */
+export const measureEsbuild = async (): Promise<
+  Record<Name, { readonly gzipped: number; readonly inputs: Readonly<Record<string, number>> }>
+> => {
+  const names = ["baseline", ...entries, ...informational] as const
+  const built = await esbuild.build({
+    entryPoints: Object.fromEntries(names.map((name) => [name, path.join(here, "bundles", `${name}.ts`)])),
+    bundle: true,
+    minify: true,
+    treeShaking: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    write: false,
+    outdir: path.join(here, "out"),
+    metafile: true,
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "alias",
+        setup(build) {
+          build.onResolve({ filter: /^effect4-plex-auth(\/|$)/ }, (args) => ({
+            path:
+              args.path === "effect4-plex-auth"
+                ? alias["effect4-plex-auth"]
+                : path.join(src, `${args.path.slice("effect4-plex-auth/".length)}.ts`)
+          }))
+        }
+      }
+    ]
+  })
+  const out: Partial<Record<Name, { gzipped: number; inputs: Record<string, number> }>> = {}
+  for (const name of names) {
+    const file = built.outputFiles.find((f) => path.basename(f.path) === `${name}.js`)!
+    const meta = Object.entries(built.metafile.outputs).find(([key]) => key.endsWith(`/${name}.js`))![1]
+    out[name] = {
+      gzipped: zlib.gzipSync(file.text, { level: 9 }).length,
+      inputs: Object.fromEntries(
+        Object.entries(meta.inputs).map(([input, { bytesInOutput }]) => [input, bytesInOutput])
+      )
+    }
+  }
+  return out as Record<Name, { gzipped: number; inputs: Record<string, number> }>
+}
+
+/** What breaks the enforced {@link ceilings} with esbuild, as sentences; empty when all hold. */
+export const overCeilings = (
+  sizes: Readonly<Record<Name, { readonly gzipped: number }>>,
+  limits: { readonly total: number; readonly overBaseline: number } = ceilings
+): ReadonlyArray<string> =>
+  entries.flatMap((entry) => {
+    const size = sizes[entry].gzipped
+    const over = size - sizes.baseline.gzipped
+    return [
+      ...(size > limits.total ? [`${entry}: ${size} B gzipped, over ${limits.total} B`] : []),
+      ...(over > limits.overBaseline
+        ? [`${entry}: ${over} B over the floor, more than ${limits.overBaseline} B`]
+        : [])
+    ]
+  })
 
 /** What breaks a budget, as sentences; empty when all hold. */
 export const broken = (sizes: Awaited<ReturnType<typeof measureAll>>): ReadonlyArray<string> =>

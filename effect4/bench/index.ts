@@ -173,7 +173,31 @@ const report = (rows: ReadonlyArray<Row>, clients: ReadonlyArray<Client>) => {
       `| ${opName(row.operation)} | ${row.concurrency} | ${row.ratios.map((r) => ratio(r.cpu)).join(" | ")} | ${row.ratios.map((r) => ratio(r.rps)).join(" | ")} |`
     )
   }
+  lines.push("")
+  lines.push(...targets(rows))
   return lines.join("\n")
+}
+
+/**
+ * Issue 18's targets for the Effect 4 edition, row by row, from the medians of the round-by-round ratios:
+ * CPU per request within 15% of the bare `effect/http` client and at most 0.9× plexjs', requests per
+ * second at least 1.1× plexjs'.
+ */
+const targets = (rows: ReadonlyArray<Row>): Array<string> => {
+  const find = (row: Row, prefix: string) => row.ratios.find((r) => r.name.startsWith(prefix))
+  const check = (value: number | undefined, ok: (x: number) => boolean) =>
+    value === undefined ? "not measured" : `${fmt(value, 2)}× ${ok(value) ? "(met)" : "(not met)"}`
+  return [
+    "Issue 18's targets (medians of the round-by-round ratios):",
+    "",
+    "| Operation | Concurrency | CPU vs bare `effect/http` ≤ 1.15× | CPU vs plexjs ≤ 0.9× | req/s vs plexjs ≥ 1.1× |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...rows.map((row) => {
+      const bare = find(row, "effect/http")
+      const plexjs = find(row, "plexjs")
+      return `| ${opName(row.operation)} | ${row.concurrency} | ${check(bare?.cpu.median, (x) => x <= 1.15)} | ${check(plexjs?.cpu.median, (x) => x <= 0.9)} | ${check(plexjs?.rps.median, (x) => x >= 1.1)} |`
+    })
+  ]
 }
 
 const begin = "<!-- effect4 bench: begin (written by effect4/bench/index.ts) -->"

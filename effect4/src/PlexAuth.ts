@@ -27,6 +27,7 @@ import type {
   SignInError
 } from "./PlexError.js"
 import * as Schemas from "./Schemas.js"
+import * as Accounts from "./internal/accounts.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import * as Settings from "./internal/settings.js"
@@ -112,7 +113,7 @@ const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignIn
       endpoint: "postUsersSignInData",
       ...Auth.signIn,
       body: Request.form(checked.form),
-      schema: Schemas.SignedInAccount,
+      schema: Accounts.signedInAccount,
       signIn: true,
       idempotent: false
     } as const)
@@ -185,13 +186,14 @@ export const postUsersSignInDataWithResponse = (
  * every bundle that imports the module; an annotated call is dropped with
  * the operation that uses it.
  */
-const specOf = <A>(endpoint: string, at: Auth.Endpoint, schema: L.Lenient<A>): Request.Spec<A> => ({
+const specOf = <A>(endpoint: string, at: Auth.Endpoint, schema: L.Decoder<A>): Request.Spec<A> => ({
   endpoint,
   ...at,
   schema
 })
 
-const tokenDetailsSpec = /*#__PURE__*/ specOf("getTokenDetails", Auth.tokenDetails, Schemas.Account)
+// The plain codec of `Schemas.Account` (internal/accounts.ts): the operation does not bundle the `Schema`.
+const tokenDetailsSpec = /*#__PURE__*/ specOf("getTokenDetails", Auth.tokenDetails, Accounts.account)
 
 /**
  * The account the current token belongs to: plex.tv `GET /api/v2/user`.

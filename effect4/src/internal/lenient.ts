@@ -45,9 +45,17 @@ const CodecId: typeof Core.CodecId = Core.CodecId
 /** A schema from any JSON value, decoded by one plain function. */
 export interface Lenient<A> extends Schema.Codec<A, unknown>, Core.HasCodec<A> {}
 
+/**
+ * What an operation decodes with: a public schema, or the plain codec of one
+ * (what the engine runs either way). An operation given the plain codec does
+ * not bundle the `Schema` wrapping (the public schemas' annotations, JSON
+ * Schema and Arbitrary links) that only a caller using the schema needs.
+ */
+export type Decoder<A> = Lenient<A> | Core.Codec<A>
+
 /** Decodes `input` with the schema's plain decoder: the value, or where it failed. */
-export const decodePlain = <A>(schema: Lenient<A>, input: unknown): A | Failure =>
-  schema[CodecId].decode(input)
+export const decodePlain = <A>(schema: Decoder<A>, input: unknown): A | Failure =>
+  Core.codecOf(schema).decode(input)
 
 /** What kind of value `u` is, for a message: never the value itself (it may be a secret). */
 const kindOf = (u: unknown): string =>
@@ -190,19 +198,25 @@ export const Bool: Lenient<boolean> = /*#__PURE__*/ lenient(Core.bool, isBoolean
 /** A string, also accepted as a number (`12` becomes `"12"`). */
 export const Str: Lenient<string> = /*#__PURE__*/ lenient(Core.str, isString)
 
+/** {@link Secret}'s plain codec (see {@link Decoder}). */
+export const secretCodec: Core.Codec<Redacted.Redacted<string>> = /*#__PURE__*/ Core.secret(hide, reveal)
+
+/** {@link OpaqueSecret}'s plain codec (see {@link Decoder}). */
+export const opaqueSecretCodec: Core.Codec<Redacted.Redacted<string>> = /*#__PURE__*/ Core.opaqueSecret(
+  hide,
+  reveal
+)
+
 /**
  * A token, wrapped in `Redacted` as it is decoded. Tokens travel as HTTP
  * headers, so only visible ASCII is accepted: anything else could not be sent
  * (and a CR/LF could split a header). Encoding reveals it.
  */
-export const Secret: Lenient<Redacted.Redacted<string>> = /*#__PURE__*/ lenient(
-  /*#__PURE__*/ Core.secret(hide, reveal),
-  isRedactedString
-)
+export const Secret: Lenient<Redacted.Redacted<string>> = /*#__PURE__*/ lenient(secretCodec, isRedactedString)
 
 /** A non-empty secret that is never sent as a header (a service's secret), wrapped in `Redacted`. */
 export const OpaqueSecret: Lenient<Redacted.Redacted<string>> = /*#__PURE__*/ lenient(
-  /*#__PURE__*/ Core.opaqueSecret(hide, reveal),
+  opaqueSecretCodec,
   isRedactedString
 )
 
@@ -286,4 +300,8 @@ const secrets: Core.Secrets = {
  * invalid fails the whole struct (the failure points at it).
  */
 export const struct = <F extends Fields>(fields: F, identifier?: string): Lenient<StructType<F>> =>
-  lenient(Core.struct(fields, secrets), (u): u is StructType<F> => Core.isRecord(u), identifier)
+  lenient(structCodec(fields), (u): u is StructType<F> => Core.isRecord(u), identifier)
+
+/** {@link struct}'s plain codec (see {@link Decoder}): the same rules, no `Schema`. */
+export const structCodec = <F extends Fields>(fields: F): Core.Codec<StructType<F>> =>
+  Core.struct(fields, secrets)

@@ -75,8 +75,9 @@ export const networkError = (
 }
 
 /** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
-export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.ignore(Stream.runHead(response.stream))
+export const discardBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<void> =>
+  // Not `Effect.ignore`, whose optional logging bundles the default logger with every operation.
+  Effect.catch(Effect.asVoid(Stream.runHead(response.stream)), () => Effect.void)
 
 /** Reads a body as text, failing once it grows past `limit` bytes; an empty body is "". */
 export const readText = (
@@ -177,7 +178,7 @@ export const refused = (
 /** The decoded success of a 2xx answer, or why it cannot be used. */
 export const decoded = <A>(
   spec: {
-    readonly schema: L.Lenient<A>
+    readonly schema: L.Decoder<A>
     readonly noContent?: boolean | undefined
     readonly xml?: XmlAnswers | undefined
   },

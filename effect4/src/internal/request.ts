@@ -15,15 +15,18 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { constTrue, identity } from "effect/Function"
+import { constTrue } from "effect/Function"
 import * as Headers from "effect/http/Headers"
 import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
+import type * as Tracer from "effect/Tracer"
 import type { XmlAnswers } from "../../../src/core/xml.js"
 import { mayRetry } from "../../../src/core/policy.js"
 import { ClientIdentity } from "../ClientIdentity.js"
@@ -33,7 +36,7 @@ import { PlexServer } from "../PlexServer.js"
 import { PlexTv } from "../PlexTv.js"
 import type * as L from "./lenient.js"
 import {
-  type Context,
+  type Context as Ctx,
   decoded,
   fieldsOf,
   neverReachedServer,
@@ -71,7 +74,8 @@ export interface Spec<A> {
   readonly urlParams?: ReadonlyArray<readonly [string, FormValue]> | undefined
   /** The body, built with {@link form} or {@link json}. */
   readonly body?: Body | undefined
-  readonly schema: L.Lenient<A>
+  /** A public schema, or its plain codec (`lenient.ts`'s `Decoder`): the engine runs the codec. */
+  readonly schema: L.Decoder<A>
   /**
    * The XML reader (`core/xml.ts`'s `answers`) for plex.tv's legacy routes,
    * which answer XML whatever is asked: the request then asks for
@@ -170,15 +174,16 @@ export const execute = <S extends Spec<any>>(
   token: Option.Option<Redacted.Redacted<string>>,
   probeTimeout?: Duration.Duration
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
+  // One step reads every service and setting the request needs (a generator would take one per lookup).
+  Effect.contextWith((context: Context.Context<HttpClient.HttpClient | ClientIdentity>) => {
+    const client = Context.get(context, HttpClient.HttpClient)
     const probe = probeTimeout !== undefined
-    const timeout = probeTimeout ?? (yield* RequestTimeout)
-    const limit = yield* MaxBodyBytes
+    const timeout = probeTimeout ?? Context.get(context, RequestTimeout)
+    const limit = Context.get(context, MaxBodyBytes)
     // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
     const secrets: Array<string> = []
     const headers: Record<string, string> = {
-      ...(yield* ClientIdentity).headers,
+      ...Context.get(context, ClientIdentity).headers,
       ...spec.headers,
       accept: spec.xml?.accept ?? "application/json"
     }
@@ -189,13 +194,13 @@ export const execute = <S extends Spec<any>>(
     const bodyFrom = secrets.length
     const body = spec.body?.(secrets)
     const url = new URL(baseUrl + spec.path)
-    const ctx: Context = {
+    const ctx: Ctx = {
       operation,
       method: spec.method,
       url: url.origin + url.pathname,
       secrets
     }
-    const request = HttpClientRequest.make(spec.method)(url.toString(), {
+    const request = HttpClientRequest.make(spec.method)(url.href, {
       headers,
       urlParams: query,
       ...(body === undefined ? {} : { body })
@@ -208,66 +213,74 @@ export const execute = <S extends Spec<any>>(
           detail: `no complete answer within ${Duration.format(timeout)}`
         })
       )
+    // The operation's span (none for a probe), annotated directly rather than through the fiber.
+    let span: Tracer.Span | undefined
     let attempts = 0
     // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
     // interrupts it (the platform then aborts the request through the signal it passed to `fetch`).
     const attempt = Effect.suspend(() => {
+      span?.attribute("plex.retry_count", attempts)
       attempts++
       return send(client, ctx, request, secrets.length > bodyFrom)
     }).pipe(
       Effect.flatMap(({ headers, response }) =>
         Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
           const status = response.status
-          const outcome: Effect.Effect<Success<any>, Errors.PlexError> = status < 200 || status >= 300
-            ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                Effect.fail(refused(spec, ctx, status, headers, text, now))
-              )
-            : Effect.suspend(() => {
-                const result = decoded(spec, ctx, status, headers, text)
-                return "value" in result ? Effect.succeed(result) : Effect.fail(result)
-              })
-          return probe
-            ? outcome
-            : Effect.andThen(Effect.annotateCurrentSpan("http.response.status_code", status), outcome)
+          span?.attribute("http.response.status_code", status)
+          if (status < 200 || status >= 300) {
+            return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Effect.fail(refused(spec, ctx, status, headers, text, now))
+            )
+          }
+          const result = decoded(spec, ctx, status, headers, text)
+          return "value" in result ? Effect.succeed(result) : Effect.fail(result)
         })
       ),
-      Effect.timeoutOrElse({ duration: timeout, orElse: onTimeout })
+      // What `Effect.timeoutOrElse` does, without wrapping the attempt's value in an `Option` and back.
+      (attempt) => Effect.raceFirst(attempt, Effect.andThen(Effect.sleep(timeout), onTimeout))
     )
-    const redacted = yield* Headers.CurrentRedactedNames
-    const run = retrying(
-      attempt,
-      probe ? none : yield* CurrentRetryPolicy,
-      spec.idempotent ?? true,
-      operation
-    ).pipe(
-      // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
-      // asked for; no platform span when the query carries a secret.
-      Effect.provideService(
-        Headers.CurrentRedactedNames,
-        redacted.includes("x-plex-token") ? redacted : [...redacted, "x-plex-token"]
+    const redacted = Context.get(context, Headers.CurrentRedactedNames)
+    const run = Effect.updateContext(
+      retrying(
+        attempt,
+        probe ? none : Context.get(context, CurrentRetryPolicy),
+        spec.idempotent ?? true,
+        operation
       ),
-      Effect.provideService(HttpClient.TracerPropagationEnabled, !probe && (yield* TracePropagation)),
-      secretQuery ? Effect.provideService(HttpClient.TracerDisabledWhen, constTrue) : identity
+      // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
+      // asked for; no platform span when the query carries a secret. One context for the three.
+      (current: Context.Context<never>) => {
+        let next = Context.add(
+          current,
+          HttpClient.TracerPropagationEnabled,
+          !probe && Context.get(context, TracePropagation)
+        )
+        if (!redacted.includes("x-plex-token")) {
+          next = Context.add(next, Headers.CurrentRedactedNames, [...redacted, "x-plex-token"])
+        }
+        return secretQuery ? Context.add(next, HttpClient.TracerDisabledWhen, constTrue) : next
+      }
     )
-    if (probe) return yield* run
-    return yield* run.pipe(
-      Effect.onExit(() => Effect.annotateCurrentSpan("plex.retry_count", Math.max(0, attempts - 1))),
-      // Named after the public function the caller called; the endpoint's seed name is an attribute.
-      // No stack trace captured: an `Error` built per request, for a frame inside the engine (as the Effect 3
-      // edition and the platform's own request span have it).
-      Effect.withSpan(
-        operation,
-        {
-          kind: "client",
-          attributes: {
-            "plex.operation": spec.endpoint,
-            "http.request.method": spec.method,
-            "server.address": url.host,
-            "url.path": spec.spanPath ?? url.pathname
-          }
-        },
-        { captureStackTrace: false }
-      )
+    // No span of the engine's own for a probe, nor when tracing is off (the platform then records none either).
+    if (probe || !Context.get(context, References.TracerEnabled)) return run
+    // Named after the public function the caller called; the endpoint's seed name is an attribute.
+    // No stack trace captured: an `Error` built per request, for a frame inside the engine (as the Effect 3
+    // edition and the platform's own request span have it).
+    return Effect.useSpan(
+      operation,
+      {
+        kind: "client",
+        attributes: {
+          "plex.operation": spec.endpoint,
+          "http.request.method": spec.method,
+          "server.address": url.host,
+          "url.path": spec.spanPath ?? url.pathname
+        }
+      },
+      (opened) => {
+        span = opened
+        return Effect.withParentSpan(run, opened, { captureStackTrace: false })
+      }
     )
     // The one place the engine's errors are narrowed to the operation's: `refused` makes the two-factor errors
     // only for `signIn` specs and `NotFound` only for `notFound` ones.
@@ -300,30 +313,35 @@ export const withToken = <S extends Spec<any>>(
   baseUrl: string
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.flatMap(Effect.service(Credentials), (credentials) =>
-    Effect.flatMap(credentials.token, (token) =>
-      Effect.catch(execute(operation, spec, baseUrl, Option.some(token)), (refusedError) =>
-        credentials.refresh === undefined ||
-        refusedError._tag !== "Unauthorized" ||
-        refusedError.status === 403
-          ? Effect.fail(refusedError)
-          : Effect.logDebug(`${operation}: token refused, re-authenticating`).pipe(
-              Effect.andThen(credentials.refresh!(token)),
-              Effect.matchEffect({
-                // Why no new token came: tags and reasons only, never a value.
-                onFailure: (failure) =>
-                  Effect.andThen(
-                    Effect.logDebug(
-                      `${operation}: re-authentication gave no new token: ${describe(failure)}`
-                    ),
-                    Effect.fail(withReason(refusedError, failure))
-                  ),
-                onSuccess: (fresh) =>
-                  execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
-                    Effect.annotateSpans("plex.reauthenticated", true)
-                  )
-              })
-            )
-      )
+    withCredentials(operation, spec, baseUrl, credentials)
+  )
+
+/** {@link withToken} with the credentials at hand. */
+const withCredentials = <S extends Spec<any>>(
+  operation: string,
+  spec: S,
+  baseUrl: string,
+  credentials: Credentials["Service"]
+): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(credentials.token, (token) =>
+    Effect.catch(execute(operation, spec, baseUrl, Option.some(token)), (refusedError) =>
+      credentials.refresh === undefined || refusedError._tag !== "Unauthorized" || refusedError.status === 403
+        ? Effect.fail(refusedError)
+        : Effect.logDebug(`${operation}: token refused, re-authenticating`).pipe(
+            Effect.andThen(credentials.refresh!(token)),
+            Effect.matchEffect({
+              // Why no new token came: tags and reasons only, never a value.
+              onFailure: (failure) =>
+                Effect.andThen(
+                  Effect.logDebug(`${operation}: re-authentication gave no new token: ${describe(failure)}`),
+                  Effect.fail(withReason(refusedError, failure))
+                ),
+              onSuccess: (fresh) =>
+                execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
+                  Effect.annotateSpans("plex.reauthenticated", true)
+                )
+            })
+          )
     )
   )
 
@@ -356,7 +374,9 @@ export const plexTv = <S extends Spec<any>>(
   operation: string,
   spec: S
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
-  Effect.flatMap(Effect.service(PlexTv), (tv) => withToken(operation, spec, tv.url))
+  Effect.contextWith((context: Context.Context<Credentials>) =>
+    withCredentials(operation, spec, Context.get(context, PlexTv).url, Context.get(context, Credentials))
+  )
 
 /** An operation on a Plex Media Server with the token. */
 export const pms = <S extends Spec<any>>(
@@ -366,4 +386,7 @@ export const pms = <S extends Spec<any>>(
   Success<ValueOf<S>>,
   ErrorOf<S>,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
-> => Effect.flatMap(Effect.service(PlexServer), (server) => withToken(operation, spec, server.url))
+> =>
+  Effect.contextWith((context: Context.Context<Credentials | PlexServer>) =>
+    withCredentials(operation, spec, Context.get(context, PlexServer).url, Context.get(context, Credentials))
+  )

@@ -120,15 +120,17 @@ export const send = (
       })
     )
   return Effect.flatMap(clientContext(client, request), (context) =>
-    loop(request, 0, secretBody).pipe(
-      Effect.provideService(
-        FetchHttpClient.Fetch,
-        guardFetch(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => intended, ctx.secrets)
-      ),
-      Effect.provideService(FetchHttpClient.RequestInit, {
-        ...Context.getOrUndefined(context, FetchHttpClient.RequestInit),
-        redirect: "manual"
-      })
+    // One context for both: the guarded `fetch` and `redirect: "manual"` over the caller's options.
+    Effect.updateContext(loop(request, 0, secretBody), (current: Context.Context<never>) =>
+      Context.add(
+        Context.add(
+          current,
+          FetchHttpClient.Fetch,
+          guardFetch(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => intended, ctx.secrets)
+        ),
+        FetchHttpClient.RequestInit,
+        { ...Context.getOrUndefined(context, FetchHttpClient.RequestInit), redirect: "manual" }
+      )
     )
   )
 }
