@@ -178,8 +178,5 @@ export const users: ReadonlyArray<string> = [
   "test/install-lines.test.ts",
   "test/bin/plex-auth.test.ts",
   "test/bin/docs.test.ts",
-  "test/bin/fake-server.test.ts",
-  "test/bin/features.test.ts",
-  "test/bin/json.test.ts",
-  "test/bin/login.test.ts"
+  "test/bin/fake-server.test.ts"
 ]
