@@ -9,10 +9,14 @@
 // when an earlier one failed (one run shows every problem); the exit code is 1 when any failed. Plain
 // Node (no tsx) so that it starts at once.
 //
+// The package build the Effect 3 suite's packaging and CLI tests need starts first, beside the static
+// checks (see `packedDir` below).
+//
 //   node scripts/test.mjs            everything (npm test)
 //   node scripts/test.mjs --static   only the static checks
 import { spawn } from "node:child_process"
-import { availableParallelism } from "node:os"
+import { mkdtempSync, rmSync } from "node:fs"
+import { availableParallelism, tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -85,15 +89,34 @@ const pool = async (tasks, limit, onIdle = () => {}) => {
 }
 
 const start = performance.now()
+const suitesToo = !process.argv.includes("--static")
+// The package build and tarball the Effect 3 suite's packaging, bundle and CLI tests use
+// (test/support/build.ts) start at once, beside the static checks, rather than when vitest starts: the
+// files that need them then find them ready, or nearly. The suite is told where (its global setup waits
+// for this build instead of starting one); the directory is removed at the end.
+const packedDir = suitesToo ? mkdtempSync(path.join(tmpdir(), "effect-plex-auth-package-")) : undefined
+const buildResult =
+  packedDir === undefined
+    ? Promise.resolve([])
+    : run("shared package build", `tsx test/support/build.ts ${JSON.stringify(packedDir)}`, true).then(
+        (result) => [result]
+      )
 // The suites start as soon as a core has no static check left to run (the last checks still running
 // beside them), rather than once every check has ended: the core would be idle meanwhile.
 let coreFree = () => {}
 const free = new Promise((resolve) => (coreFree = resolve))
 const staticResults = pool(staticChecks, Math.max(availableParallelism(), 1), () => coreFree())
-const suiteResults = process.argv.includes("--static")
-  ? Promise.resolve([])
-  : free.then(() => Promise.all(suites.map(([name, command], index) => run(name, command, index > 0))))
-const results = [...(await staticResults), ...(await suiteResults)]
+const suiteResults = suitesToo
+  ? free.then(() =>
+      Promise.all(
+        suites.map(([name, command], index) =>
+          run(name, command, index > 0, { EFFECT_PLEX_AUTH_PACKED_DIR: packedDir })
+        )
+      )
+    )
+  : Promise.resolve([])
+const results = [...(await staticResults), ...(await buildResult), ...(await suiteResults)]
+if (packedDir !== undefined) rmSync(packedDir, { recursive: true, force: true })
 const failed = results.filter((result) => !result.ok).map((result) => result.name)
 console.log(
   `\n${failed.length === 0 ? "All checks passed" : `FAILED: ${failed.join(", ")}`} (${seconds(start)} in all)`

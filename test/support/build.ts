@@ -125,12 +125,21 @@ export const start = async (): Promise<{
   readonly done: Promise<Packed | undefined>
 }> => {
   const dir = await temporaryDirectory()
+  return { dir, done: buildInto(dir) }
+}
+
+/**
+ * {@link build} in `dir`, an empty directory, its result written for
+ * {@link finished}: the build's end (it never rejects: a failure is written
+ * for {@link finished} to throw).
+ */
+export const buildInto = (dir: string): Promise<Packed | undefined> => {
   const write = async (result: object) => {
     // Written whole, then renamed: a reader never sees half of it.
     await fs.writeFile(`${resultFile(dir)}.partial`, JSON.stringify(result))
     await fs.rename(`${resultFile(dir)}.partial`, resultFile(dir))
   }
-  const done = build(dir).then(
+  return build(dir).then(
     async (packed) => {
       await write({ packed })
       return packed
@@ -140,8 +149,15 @@ export const start = async (): Promise<{
       return undefined
     }
   )
-  return { dir, done }
 }
+
+/**
+ * The environment variable that hands vitest a build already started (by
+ * scripts/test.mjs, beside the static checks of `npm test`): the directory
+ * of `tsx test/support/build.ts <dir>`. The global setup then waits for that
+ * one instead of starting its own, and leaves its removal to its starter.
+ */
+export const startedDirVariable = "EFFECT_PLEX_AUTH_PACKED_DIR"
 
 /** The build {@link start} started in `dir`, once it has ended (told by the file system, not by polling). */
 export const finished = (dir: string): Promise<Packed> =>
@@ -180,3 +196,16 @@ export const users: ReadonlyArray<string> = [
   "test/bin/docs.test.ts",
   "test/bin/fake-server.test.ts"
 ]
+
+// `tsx test/support/build.ts <dir>`: builds and packs into `dir` (an empty directory), as the global
+// setup would, writing the result for the test files (scripts/test.mjs starts it beside the static checks).
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const dir = process.argv[2]
+  if (dir === undefined) throw new Error("usage: tsx test/support/build.ts <empty directory>")
+  void buildInto(dir).then((made) => {
+    if (made === undefined) {
+      console.error("the shared package build failed: see build-result.json")
+      process.exitCode = 1
+    } else console.log(`shared package build: ${made.timings.join(", ")}`)
+  })
+}
