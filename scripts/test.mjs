@@ -14,8 +14,9 @@
 //
 //   node scripts/test.mjs            everything (npm test)
 //   node scripts/test.mjs --static   only the static checks
+//   node scripts/test.mjs --cpu      also the CPU time of each step (Linux: /usr/bin/time)
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { availableParallelism, tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -49,6 +50,14 @@ const suites = [
 
 const seconds = (start) => `${((performance.now() - start) / 1000).toFixed(1)} s`
 
+const cpu = process.argv.includes("--cpu")
+const cpuDir = cpu ? mkdtempSync(path.join(tmpdir(), "npm-test-cpu-")) : ""
+/** What /usr/bin/time wrote: `, CPU u s user + s s system`. */
+const cpuTime = (file) => {
+  const [user, system] = readFileSync(file, "utf8").trim().split("\n").at(-1).split(" ").map(Number)
+  return `, CPU ${user.toFixed(1)} s user + ${system.toFixed(1)} s system`
+}
+
 /**
  * Runs a command through the shell (npm put node_modules/.bin on PATH), with `extraEnv` added to its
  * environment; `buffer`: print its output once done.
@@ -56,12 +65,17 @@ const seconds = (start) => `${((performance.now() - start) / 1000).toFixed(1)} s
 const run = (name, command, buffer, extraEnv = {}) =>
   new Promise((resolve) => {
     const start = performance.now()
-    const child = spawn(command, {
-      cwd: root,
-      env: { ...env, ...extraEnv },
-      shell: true,
-      stdio: buffer ? ["ignore", "pipe", "pipe"] : "inherit"
-    })
+    // --cpu: the CPU time of each step (user and system, its child processes included), by /usr/bin/time.
+    const cpuFile = cpu ? path.join(cpuDir, `${name.replace(/\W+/g, "-")}.txt`) : undefined
+    const child = spawn(
+      cpuFile === undefined ? command : `/usr/bin/time -f "%U %S" -o ${cpuFile} ${command}`,
+      {
+        cwd: root,
+        env: { ...env, ...extraEnv },
+        shell: true,
+        stdio: buffer ? ["ignore", "pipe", "pipe"] : "inherit"
+      }
+    )
     let output = ""
     child.stdout?.on("data", (chunk) => (output += chunk))
     child.stderr?.on("data", (chunk) => (output += chunk))
@@ -69,7 +83,8 @@ const run = (name, command, buffer, extraEnv = {}) =>
       const ok = code === 0
       const status = ok ? "ok" : `FAILED (${signal ?? `exit ${code}`})`
       if (buffer) process.stdout.write(`\n> ${name}: ${command}\n${output}`)
-      console.log(`> ${name}: ${status} in ${seconds(start)}`)
+      const used = cpuFile === undefined ? "" : cpuTime(cpuFile)
+      console.log(`> ${name}: ${status} in ${seconds(start)}${used}`)
       resolve({ name, ok })
     })
   })
@@ -117,6 +132,7 @@ const suiteResults = suitesToo
   : Promise.resolve([])
 const results = [...(await staticResults), ...(await buildResult), ...(await suiteResults)]
 if (packedDir !== undefined) rmSync(packedDir, { recursive: true, force: true })
+if (cpu) rmSync(cpuDir, { recursive: true, force: true })
 const failed = results.filter((result) => !result.ok).map((result) => result.name)
 console.log(
   `\n${failed.length === 0 ? "All checks passed" : `FAILED: ${failed.join(", ")}`} (${seconds(start)} in all)`
