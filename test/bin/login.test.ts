@@ -10,8 +10,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"
-import { cli } from "./inProcess.js"
-import { assertExit, configDir, fakeTokenKey, readStore, writeStore } from "./run.js"
+import { cli, fake } from "./inProcess.js"
+import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
 import * as Output from "../../src/bin/internal/output.js"
 
 const password = Redacted.value(FakePlex.defaults.password)
@@ -236,5 +236,82 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
         assert.strictEqual(JSON.parse(json.stdout).username, hostileUser)
         assert.notInclude(json.stdout, "\x1b")
       })
+  )
+})
+
+// What a failed sign-in or check prints and its exit code (test/bin/plex-auth.test.ts runs the built
+// CLI for the exit codes 0, 2 and 3 of a real process).
+describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 }, () => {
+  it.scoped("a wrong password: exit 3, said so, nothing saved", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+        answers: [{ when: /Password/, answer: "not-the-password" }]
+      })
+      assertExit(run, 3)
+      assert.include(run.stderr, "plex-auth: Sign-in failed: wrong login or password.")
+      noSecretIn(run, "not-the-password")
+      const stored = yield* readStore(dir)
+      assert.notProperty(stored?.entries ?? {}, fakeTokenKey)
+    })
+  )
+
+  it.scoped("a two-factor account: the code is asked for, then accepted", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+        env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password },
+        answers: [{ when: /Two-factor code/, answer: "123456" }]
+      })
+      assertExit(run, 0)
+      assert.include(run.stdout, "Logged in as alice")
+      assert.notInclude(run.stderr, "Password")
+      noSecretIn(run, password, "123456")
+      assert.isDefined((yield* readStore(dir))!.entries[fakeTokenKey])
+    })
+  )
+
+  it.scoped("a wrong two-factor code: exit 3, said so", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+        env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password, PLEX_2FA_CODE: "000000" }
+      })
+      assertExit(run, 3)
+      assert.include(run.stderr, "plex-auth: The two-factor code was not accepted.")
+      assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
+    })
+  )
+
+  it.scoped("a PIN that expires before it is approved: exit 4", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      // Global options between the command's own ones.
+      const run = yield* cli(["login", "--fake", "--link-code", "--config-dir", dir], {
+        env: { PLEX_AUTH_FAKE: "expire-pin" }
+      })
+      assertExit(run, 4)
+      assert.match(run.stdout, /enter the code [0-9A-Z]{4}\b/)
+      assert.include(run.stderr, "plex-auth: The PIN expired before it was approved.")
+      assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
+    })
+  )
+
+  it.scoped("whoami with a revoked token: exit 3; with plex.tv unreachable: exit 5", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      yield* writeStore(dir, { [fakeTokenKey]: "cliTestSavedToken001" })
+
+      const revoked = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "revoke-token" } })
+      assertExit(revoked, 3)
+      assert.include(revoked.stderr, "The saved token is no longer valid")
+
+      const offline = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "offline" } })
+      assertExit(offline, 5)
+      assert.match(offline.stderr, /plex-auth: Could not reach http:\/\/127\.0\.0\.1:\d+/)
+      noSecretIn(offline, "cliTestSavedToken001")
+      // An inconclusive check keeps the token.
+      assert.strictEqual((yield* readStore(dir))!.entries[fakeTokenKey], "cliTestSavedToken001")
+    })
   )
 })
