@@ -51,7 +51,11 @@ export interface Run {
   readonly stderr: string
 }
 
-export const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 60_000) =>
+/**
+ * Runs a command to its end (killed after `timeout`: by default 150 s, which a type check of the
+ * installed package can take on a 2-core machine that runs every other check of `npm test` beside it).
+ */
+export const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 150_000) =>
   new Promise<Run>((resolve) => {
     execFile(command, args, { cwd, env, timeout, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) =>
       resolve({
