@@ -36,8 +36,12 @@ const staticChecks = [
   // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck above
   // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts).
   ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }],
-  ["eslint", "eslint . --max-warnings 0"],
-  ["prettier", "prettier --check ."],
+  // eslint and prettier keep what they found of each file, by its content, in .tmp/ (git-ignored): a file
+  // unchanged since the last run is not linted or formatted again (a tenth of their time on a second run).
+  // Both judge each file alone (the lint has no type-aware rule), and both start afresh when their
+  // version or configuration changes.
+  ["eslint", "eslint . --max-warnings 0 --cache --cache-strategy content --cache-location .tmp/eslint-cache"],
+  ["prettier", "prettier --check --cache --cache-strategy content --cache-location .tmp/prettier-cache ."],
   // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
   ["effect4 typecheck", "tsx scripts/check-docs.ts --edition 4"]
 ]
