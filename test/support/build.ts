@@ -12,7 +12,7 @@
  * did not foresee) makes its own.
  */
 import { execFile } from "node:child_process"
-import { watch } from "node:fs"
+import { existsSync, watch } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -118,6 +118,9 @@ export const remove = (packed: Pick<Packed, "dir">) => fs.rm(packed.dir, { recur
 
 /** The file a build started by {@link start} writes when it ends: `{ packed }` or `{ error }`. */
 const resultFile = (dir: string) => path.join(dir, "build-result.json")
+
+/** Whether the build started in `dir` has ended (now, without waiting). */
+export const hasEnded = (dir: string): boolean => existsSync(resultFile(dir))
 
 /**
  * Starts {@link build} in a new temporary directory: the directory at once,
