@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 import { BaseSequencer, type TestSpecification } from "vitest/node"
-import { users } from "./test/support/build.js"
+import { hasEnded, startedDirVariable, users } from "./test/support/build.js"
 
 /**
  * Files that take long one step after another (their time is waiting, not CPU: a chain of CLI runs,
@@ -19,7 +19,8 @@ const is = (spec: TestSpecification, file: string) => spec.moduleId.split("\\").
  * Vitest's order (failed first, then slowest first; on a fresh clone, largest first), except that the
  * files that wait for the shared package build (test/support/build.ts `users`) go after the first
  * dozen others (while the build runs, every worker has files to run instead of waiting for it), the
- * long chains first among them.
+ * long chains first among them; when the build (started before vitest by `npm test`) has already ended,
+ * the long chains first of all.
  */
 class BuildUsersLaterSequencer extends BaseSequencer {
   override async sort(files: Array<TestSpecification>): Promise<Array<TestSpecification>> {
@@ -28,7 +29,10 @@ class BuildUsersLaterSequencer extends BaseSequencer {
     const others = sorted.filter((spec) => !waits(spec))
     const first = others.slice(0, 12)
     const chains = longChains.flatMap((file) => sorted.filter((spec) => is(spec, file)))
-    return [...first, ...chains, ...sorted.filter((spec) => !first.includes(spec) && !chains.includes(spec))]
+    const rest = sorted.filter((spec) => !first.includes(spec) && !chains.includes(spec))
+    // Under `npm test` the build started before vitest (scripts/test.mjs): once it has ended, nothing waits.
+    const given = process.env[startedDirVariable] ?? ""
+    return given !== "" && hasEnded(given) ? [...chains, ...first, ...rest] : [...first, ...chains, ...rest]
   }
 }
 

@@ -3,10 +3,12 @@
  * test/support/packed.ts), when the run includes a file that uses it: a run
  * of other files (`vitest run test/Schemas.test.ts`) does not pay for it.
  * The tests start at once: the files that need the build wait for it, the
- * others run meanwhile.
+ * others run meanwhile. Under `npm test` the build is already under way
+ * (scripts/test.mjs starts it beside the static checks, see
+ * `startedDirVariable`): the setup hands that one on.
  */
 import type { TestProject } from "vitest/node"
-import { remove, start, users } from "./support/build.js"
+import { remove, start, startedDirVariable, users } from "./support/build.js"
 
 /** The file filters on the command line (`vitest run a b` gives a and b); none: every file runs. */
 const filters = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
@@ -21,6 +23,12 @@ export default async function setup(project: TestProject) {
     !users.some((file) => wanted.some((filter) => file.includes(filter) || filter.endsWith(file)))
   )
     return
+  // Already started (by scripts/test.mjs, beside the static checks): its starter removes it.
+  const given = process.env[startedDirVariable]
+  if (given !== undefined && given !== "") {
+    project.provide("packedDir", given)
+    return
+  }
   const started = await start()
   project.provide("packedDir", started.dir)
   const done = started.done.then((made) => {

@@ -1,20 +1,13 @@
+/**
+ * The feature commands (`home`, `home switch`, `claim-token`, `claim`,
+ * `devices`, `devices revoke`), the CLI run in this process (inProcess.ts)
+ * against its embedded loopback fake (`--fake`).
+ */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
-import {
-  type Run,
-  assertExit,
-  configDir,
-  fake,
-  fakeTokenKey,
-  noSecretIn,
-  plexAuth,
-  readStore,
-  useBuiltCli
-} from "./run.js"
-
-// The CLI of the run's one build, for the whole file.
-useBuiltCli()
+import { type Run, assertExit, configDir, fakeTokenKey, noSecretIn, readStore } from "./run.js"
+import { cli, fake } from "./inProcess.js"
 
 /** Logs in with a password (the fake's account), so the commands have a saved token. */
 const login = (dir: string) =>
@@ -161,7 +154,7 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
       })
       const dir = yield* configDir
       const real = (args: ReadonlyArray<string>, env?: Record<string, string>) =>
-        plexAuth(["--plex-tv", server.plexTvUrl, "--config-dir", dir, ...args], { env })
+        cli(["--plex-tv", server.plexTvUrl, "--config-dir", dir, ...args], { env })
       assertExit(
         yield* real(["login", "--password", "--login", "alice"], { PLEX_PASSWORD: "alice-secret-password" }),
         0

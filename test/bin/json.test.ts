@@ -3,15 +3,13 @@
  * stdout whose shape is the one docs/cli.md documents (checked here with a
  * schema that refuses unknown fields, so a change to the output fails this
  * test until the docs and the schema follow); errors are JSON on stderr with
- * the exit code unchanged.
+ * the exit code unchanged. The CLI runs in this process (inProcess.ts).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { FakePlex } from "effect-plex-auth/testing"
-import { assertExit, configDir, plexAuth, useBuiltCli } from "./run.js"
-
-// The CLI of the run's one build, for the whole file.
-useBuiltCli()
+import { cli } from "./inProcess.js"
+import { assertExit, configDir } from "./run.js"
 
 // The documented shapes (docs/cli.md, "Output for scripts").
 const Account = Schema.Struct({
@@ -112,7 +110,7 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
   it.scoped("login, whoami, servers, token transient and logout print their documented JSON", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const fake = (args: ReadonlyArray<string>) => plexAuth(["--fake", "--config-dir", dir, ...args])
+      const fake = (args: ReadonlyArray<string>) => cli(["--fake", "--config-dir", dir, ...args])
 
       const login = yield* fake(["login", "--json"])
       assertExit(login, 0)
@@ -157,8 +155,8 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
     () =>
       Effect.gen(function* () {
         const dir = yield* configDir
-        const fake = (args: ReadonlyArray<string>, options?: Parameters<typeof plexAuth>[1]) =>
-          plexAuth(["--fake", "--config-dir", dir, ...args], options)
+        const fake = (args: ReadonlyArray<string>, options?: Parameters<typeof cli>[1]) =>
+          cli(["--fake", "--config-dir", dir, ...args], options)
         assertExit(
           yield* fake(["login", "--password", "--login", "alice"], {
             env: { PLEX_PASSWORD: "alice-secret-password" }
@@ -233,7 +231,7 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
   it.scoped("errors are JSON on stderr, stdout stays empty, the exit code is the documented one", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const notLoggedIn = yield* plexAuth(["--fake", "--config-dir", dir, "whoami", "--json"])
+      const notLoggedIn = yield* cli(["--fake", "--config-dir", dir, "whoami", "--json"])
       assertExit(notLoggedIn, 3)
       assert.strictEqual(notLoggedIn.stdout, "")
       const failure = decode(Failure, notLoggedIn.stderr.trim())
@@ -241,17 +239,17 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
       assert.include(failure.error.message, "Not logged in")
 
       // A command line @effect/cli rejects: still JSON, still exit 2.
-      const unknown = yield* plexAuth(["whoami", "--json", "--frobnicate"])
+      const unknown = yield* cli(["whoami", "--json", "--frobnicate"])
       assertExit(unknown, 2)
       assert.strictEqual(unknown.stdout, "")
       assert.deepInclude(decode(Failure, unknown.stderr.trim()).error, { kind: "Usage", exitCode: 2 })
 
-      const withdrawn = yield* plexAuth(["login", "--json", "--code-2fa", "123456"])
+      const withdrawn = yield* cli(["login", "--json", "--code-2fa", "123456"])
       assertExit(withdrawn, 2)
       assert.include(decode(Failure, withdrawn.stderr.trim()).error.message, "PLEX_2FA_CODE")
 
       // Without --json the same failure is one line for a human.
-      const human = yield* plexAuth(["--fake", "--config-dir", dir, "whoami"])
+      const human = yield* cli(["--fake", "--config-dir", dir, "whoami"])
       assertExit(human, 3)
       assert.strictEqual(human.stderr, "plex-auth: Not logged in. Run `plex-auth login` first.\n")
     })

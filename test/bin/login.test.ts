@@ -2,18 +2,17 @@
  * `plex-auth login` and the text the CLI prints: what changed for issue 19
  * (flag names, a second login, progress off a terminal, help) and issues 14
  * and 15 (rememberMe, two-factor codes never on the command line, control
- * characters from servers neutralised). Runs against `--fake`, or against a
- * loopback fake started here (`--plex-tv`), whose requests the test reads.
+ * characters from servers neutralised). Runs the CLI in this process
+ * (inProcess.ts) against `--fake`, or against a loopback fake started here
+ * (`--plex-tv`), whose requests the test reads.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"
-import { assertExit, configDir, fakeTokenKey, plexAuth, readStore, useBuiltCli, writeStore } from "./run.js"
+import { cli, fake } from "./inProcess.js"
+import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
 import * as Output from "../../src/bin/internal/output.js"
-
-// The CLI of the run's one build, for the whole file.
-useBuiltCli()
 
 const password = Redacted.value(FakePlex.defaults.password)
 const tokenKey = "effect-plex-auth/token"
@@ -42,14 +41,14 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
           "--login",
           "alice"
         ]
-        assertExit(yield* plexAuth(args, { env }), 0)
-        assertExit(yield* plexAuth([...args, "--no-remember-me", "--old-token", "keep"], { env }), 0)
+        assertExit(yield* cli(args, { env }), 0)
+        assertExit(yield* cli([...args, "--no-remember-me", "--old-token", "keep"], { env }), 0)
         const forms = yield* signInForms(server)
         assert.deepStrictEqual(
           forms.map((form) => form?.["rememberMe"]),
           ["true", "false"]
         )
-        const pin = yield* plexAuth(["--config-dir", dir, "--fake", "login", "--no-remember-me"])
+        const pin = yield* cli(["--config-dir", dir, "--fake", "login", "--no-remember-me"])
         assertExit(pin, 2)
         assert.include(pin.stderr, "--no-remember-me goes with --password")
       })
@@ -69,13 +68,13 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
         "--login",
         "alice"
       ]
-      const fromEnv = yield* plexAuth(args, { env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "424242" } })
+      const fromEnv = yield* cli(args, { env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "424242" } })
       assertExit(fromEnv, 0)
       assert.notInclude(fromEnv.stderr, "Two-factor code")
       const [form] = yield* signInForms(server)
       assert.strictEqual(Redacted.value(form?.["verificationCode"] as Redacted.Redacted<string>), "424242")
 
-      const onCommandLine = yield* plexAuth([...args, "--code-2fa", "424242"], {
+      const onCommandLine = yield* cli([...args, "--code-2fa", "424242"], {
         env: { PLEX_PASSWORD: password }
       })
       assertExit(onCommandLine, 2)
@@ -88,10 +87,10 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
   it.scoped("--link-code shows the short code; the old --code says what it became", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const run = yield* plexAuth(["--fake", "--config-dir", dir, "login", "--link-code"])
+      const run = yield* cli(["--fake", "--config-dir", dir, "login", "--link-code"])
       assertExit(run, 0)
       assert.match(run.stdout, /plex\.tv\/link and enter the code [0-9A-Z]{4}\b/)
-      const old = yield* plexAuth(["--fake", "--config-dir", dir, "login", "--code"])
+      const old = yield* cli(["--fake", "--config-dir", dir, "login", "--code"])
       assertExit(old, 2)
       assert.include(old.stderr, "--code is now --link-code")
     })
@@ -100,15 +99,12 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
   it.scoped("an invalid input names the flag or variable, not the API field", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const run = yield* plexAuth(["--config-dir", dir, "--plex-tv", "ftp://plex.example", "whoami"])
+      const run = yield* cli(["--config-dir", dir, "--plex-tv", "ftp://plex.example", "whoami"])
       assertExit(run, 2)
       assert.include(run.stderr, "Invalid --plex-tv URL")
-      const code = yield* plexAuth(
-        ["--fake", "--config-dir", dir, "login", "--password", "--login", "alice"],
-        {
-          env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "12\u0007" }
-        }
-      )
+      const code = yield* cli(["--fake", "--config-dir", dir, "login", "--password", "--login", "alice"], {
+        env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "12\u0007" }
+      })
       assertExit(code, 2)
       assert.include(code.stderr, "plex-auth: Invalid two-factor code (PLEX_2FA_CODE or the prompt):")
       assert.notInclude(code.stderr, "verificationCode")
@@ -118,8 +114,8 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
   it.scoped("login when already logged in says so; --old-token revoke revokes, keep keeps", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const fake = (args: ReadonlyArray<string>, options?: Parameters<typeof plexAuth>[1]) =>
-        plexAuth(["--fake", "--config-dir", dir, ...args], options)
+      const fake = (args: ReadonlyArray<string>, options?: Parameters<typeof cli>[1]) =>
+        cli(["--fake", "--config-dir", dir, ...args], options)
       assertExit(yield* fake(["login"]), 0)
       const first = (yield* readStore(dir))!.entries[fakeTokenKey]!
 
@@ -154,7 +150,7 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
   it.scoped("progress is printed once when stderr is not a terminal", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const run = yield* plexAuth(["--fake", "--config-dir", dir, "login"])
+      const run = yield* cli(["--fake", "--config-dir", dir, "login"])
       assertExit(run, 0)
       const waiting = run.stderr.split("\n").filter((line) => line.includes("Waiting for the sign-in"))
       assert.deepStrictEqual(waiting, ["Waiting for the sign-in to be approved..."])
@@ -165,7 +161,7 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
 
   it.live("help: no built-ins, no filler, usage as typed, no colour off a terminal", () =>
     Effect.gen(function* () {
-      const root = yield* plexAuth(["--help"])
+      const root = yield* cli(["--help"])
       assertExit(root, 0)
       for (const text of [
         "--wizard",
@@ -182,15 +178,15 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
       assert.notInclude(root.stdout, "\x1b")
       assert.match(root.stdout, /^plex-auth \[--fake\]/m)
 
-      const login = yield* plexAuth(["login", "--help"])
+      const login = yield* cli(["login", "--help"])
       assert.match(login.stdout, /^plex-auth login \[--password\]/m)
       assert.notMatch(login.stdout, /^\$ /m)
-      const transient = yield* plexAuth(["token", "transient", "--help"])
+      const transient = yield* cli(["token", "transient", "--help"])
       assert.match(transient.stdout, /^plex-auth token transient \[--server url-or-name\]/m)
       assert.notInclude(transient.stdout, "This option can be set from environment variables.")
 
       // The built-ins still work when asked for.
-      const completions = yield* plexAuth(["--completions", "bash"])
+      const completions = yield* cli(["--completions", "bash"])
       assertExit(completions, 0)
       assert.include(completions.stdout, "plex-auth")
     })
@@ -225,7 +221,7 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
         const dir = yield* configDir
         yield* writeStore(dir, { [tokenKey]: "cliTestHostileToken1" })
         const run = (args: ReadonlyArray<string>) =>
-          plexAuth(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...args])
+          cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...args])
         const whoami = yield* run(["whoami"])
         assertExit(whoami, 0)
         const servers = yield* run(["servers"])
@@ -240,5 +236,82 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
         assert.strictEqual(JSON.parse(json.stdout).username, hostileUser)
         assert.notInclude(json.stdout, "\x1b")
       })
+  )
+})
+
+// What a failed sign-in or check prints and its exit code (test/bin/plex-auth.test.ts runs the built
+// CLI for the exit codes 0, 2 and 3 of a real process).
+describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 }, () => {
+  it.scoped("a wrong password: exit 3, said so, nothing saved", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+        answers: [{ when: /Password/, answer: "not-the-password" }]
+      })
+      assertExit(run, 3)
+      assert.include(run.stderr, "plex-auth: Sign-in failed: wrong login or password.")
+      noSecretIn(run, "not-the-password")
+      const stored = yield* readStore(dir)
+      assert.notProperty(stored?.entries ?? {}, fakeTokenKey)
+    })
+  )
+
+  it.scoped("a two-factor account: the code is asked for, then accepted", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+        env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password },
+        answers: [{ when: /Two-factor code/, answer: "123456" }]
+      })
+      assertExit(run, 0)
+      assert.include(run.stdout, "Logged in as alice")
+      assert.notInclude(run.stderr, "Password")
+      noSecretIn(run, password, "123456")
+      assert.isDefined((yield* readStore(dir))!.entries[fakeTokenKey])
+    })
+  )
+
+  it.scoped("a wrong two-factor code: exit 3, said so", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+        env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password, PLEX_2FA_CODE: "000000" }
+      })
+      assertExit(run, 3)
+      assert.include(run.stderr, "plex-auth: The two-factor code was not accepted.")
+      assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
+    })
+  )
+
+  it.scoped("a PIN that expires before it is approved: exit 4", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      // Global options between the command's own ones.
+      const run = yield* cli(["login", "--fake", "--link-code", "--config-dir", dir], {
+        env: { PLEX_AUTH_FAKE: "expire-pin" }
+      })
+      assertExit(run, 4)
+      assert.match(run.stdout, /enter the code [0-9A-Z]{4}\b/)
+      assert.include(run.stderr, "plex-auth: The PIN expired before it was approved.")
+      assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
+    })
+  )
+
+  it.scoped("whoami with a revoked token: exit 3; with plex.tv unreachable: exit 5", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      yield* writeStore(dir, { [fakeTokenKey]: "cliTestSavedToken001" })
+
+      const revoked = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "revoke-token" } })
+      assertExit(revoked, 3)
+      assert.include(revoked.stderr, "The saved token is no longer valid")
+
+      const offline = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "offline" } })
+      assertExit(offline, 5)
+      assert.match(offline.stderr, /plex-auth: Could not reach http:\/\/127\.0\.0\.1:\d+/)
+      noSecretIn(offline, "cliTestSavedToken001")
+      // An inconclusive check keeps the token.
+      assert.strictEqual((yield* readStore(dir))!.entries[fakeTokenKey], "cliTestSavedToken001")
+    })
   )
 })

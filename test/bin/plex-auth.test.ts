@@ -14,8 +14,7 @@ import {
   plexAuth,
   readStore,
   storeMode,
-  useBundle,
-  writeStore
+  useBundle
 } from "./run.js"
 import { packageVersion } from "../../scripts/cli-bundle.js"
 
@@ -42,8 +41,8 @@ beforeAll(async () => {
 describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
   it.live("--help, run from source with tsx, lists the commands and the global options", () =>
     Effect.gen(function* () {
-      // tsx compiles the CLI on start: seconds on an idle machine, more under load.
-      const run = yield* plexAuth(["--help"], { runner: "tsx", timeoutMillis: 50_000 })
+      // tsx compiles the CLI on start: seconds on an idle machine, a minute or more under load.
+      const run = yield* plexAuth(["--help"], { runner: "tsx", timeoutMillis: 100_000 })
       assertExit(run, 0)
       // From source, the version comes from package.json.
       assert.include(run.stdout, `plex-auth ${version}\n`)
@@ -148,79 +147,6 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
       assert.match(stored!.entries[fakeTokenKey]!, /^\S{20}$/)
       assert.notInclude(stored!.text, password)
       assert.strictEqual(yield* storeMode(dir), 0o600)
-    })
-  )
-
-  it.scoped("a wrong password: exit 3, said so, nothing saved", () =>
-    Effect.gen(function* () {
-      const dir = yield* configDir
-      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
-        answers: [{ when: /Password/, answer: "not-the-password" }]
-      })
-      assertExit(run, 3)
-      assert.include(run.stderr, "plex-auth: Sign-in failed: wrong login or password.")
-      noSecretIn(run, "not-the-password")
-      const stored = yield* readStore(dir)
-      assert.notProperty(stored?.entries ?? {}, fakeTokenKey)
-    })
-  )
-
-  it.scoped("a two-factor account: the code is asked for, then accepted", () =>
-    Effect.gen(function* () {
-      const dir = yield* configDir
-      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
-        env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password },
-        answers: [{ when: /Two-factor code/, answer: "123456" }]
-      })
-      assertExit(run, 0)
-      assert.include(run.stdout, "Logged in as alice")
-      assert.notInclude(run.stderr, "Password")
-      noSecretIn(run, password, "123456")
-      assert.isDefined((yield* readStore(dir))!.entries[fakeTokenKey])
-    })
-  )
-
-  it.scoped("a wrong two-factor code: exit 3, said so", () =>
-    Effect.gen(function* () {
-      const dir = yield* configDir
-      const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
-        env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password, PLEX_2FA_CODE: "000000" }
-      })
-      assertExit(run, 3)
-      assert.include(run.stderr, "plex-auth: The two-factor code was not accepted.")
-      assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
-    })
-  )
-
-  it.scoped("a PIN that expires before it is approved: exit 4", () =>
-    Effect.gen(function* () {
-      const dir = yield* configDir
-      // Global options between the command's own ones.
-      const run = yield* plexAuth(["login", "--fake", "--link-code", "--config-dir", dir], {
-        env: { PLEX_AUTH_FAKE: "expire-pin" }
-      })
-      assertExit(run, 4)
-      assert.match(run.stdout, /enter the code [0-9A-Z]{4}\b/)
-      assert.include(run.stderr, "plex-auth: The PIN expired before it was approved.")
-      assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
-    })
-  )
-
-  it.scoped("whoami with a revoked token: exit 3; with plex.tv unreachable: exit 5", () =>
-    Effect.gen(function* () {
-      const dir = yield* configDir
-      yield* writeStore(dir, { [fakeTokenKey]: "cliTestSavedToken001" })
-
-      const revoked = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "revoke-token" } })
-      assertExit(revoked, 3)
-      assert.include(revoked.stderr, "The saved token is no longer valid")
-
-      const offline = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "offline" } })
-      assertExit(offline, 5)
-      assert.match(offline.stderr, /plex-auth: Could not reach http:\/\/127\.0\.0\.1:\d+/)
-      noSecretIn(offline, "cliTestSavedToken001")
-      // An inconclusive check keeps the token.
-      assert.strictEqual((yield* readStore(dir))!.entries[fakeTokenKey], "cliTestSavedToken001")
     })
   )
 

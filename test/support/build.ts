@@ -12,7 +12,7 @@
  * did not foresee) makes its own.
  */
 import { execFile } from "node:child_process"
-import { watch } from "node:fs"
+import { existsSync, watch } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -51,7 +51,11 @@ export interface Run {
   readonly stderr: string
 }
 
-export const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 60_000) =>
+/**
+ * Runs a command to its end (killed after `timeout`: by default 150 s, which a type check of the
+ * installed package can take on a 2-core machine that runs every other check of `npm test` beside it).
+ */
+export const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 150_000) =>
   new Promise<Run>((resolve) => {
     execFile(command, args, { cwd, env, timeout, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) =>
       resolve({
@@ -115,6 +119,9 @@ export const remove = (packed: Pick<Packed, "dir">) => fs.rm(packed.dir, { recur
 /** The file a build started by {@link start} writes when it ends: `{ packed }` or `{ error }`. */
 const resultFile = (dir: string) => path.join(dir, "build-result.json")
 
+/** Whether the build started in `dir` has ended (now, without waiting). */
+export const hasEnded = (dir: string): boolean => existsSync(resultFile(dir))
+
 /**
  * Starts {@link build} in a new temporary directory: the directory at once,
  * and the build's end (it never rejects: a failure is written for
@@ -125,12 +132,21 @@ export const start = async (): Promise<{
   readonly done: Promise<Packed | undefined>
 }> => {
   const dir = await temporaryDirectory()
+  return { dir, done: buildInto(dir) }
+}
+
+/**
+ * {@link build} in `dir`, an empty directory, its result written for
+ * {@link finished}: the build's end (it never rejects: a failure is written
+ * for {@link finished} to throw).
+ */
+export const buildInto = (dir: string): Promise<Packed | undefined> => {
   const write = async (result: object) => {
     // Written whole, then renamed: a reader never sees half of it.
     await fs.writeFile(`${resultFile(dir)}.partial`, JSON.stringify(result))
     await fs.rename(`${resultFile(dir)}.partial`, resultFile(dir))
   }
-  const done = build(dir).then(
+  return build(dir).then(
     async (packed) => {
       await write({ packed })
       return packed
@@ -140,8 +156,15 @@ export const start = async (): Promise<{
       return undefined
     }
   )
-  return { dir, done }
 }
+
+/**
+ * The environment variable that hands vitest a build already started (by
+ * scripts/test.mjs, beside the static checks of `npm test`): the directory
+ * of `tsx test/support/build.ts <dir>`. The global setup then waits for that
+ * one instead of starting its own, and leaves its removal to its starter.
+ */
+export const startedDirVariable = "EFFECT_PLEX_AUTH_PACKED_DIR"
 
 /** The build {@link start} started in `dir`, once it has ended (told by the file system, not by polling). */
 export const finished = (dir: string): Promise<Packed> =>
@@ -178,8 +201,18 @@ export const users: ReadonlyArray<string> = [
   "test/install-lines.test.ts",
   "test/bin/plex-auth.test.ts",
   "test/bin/docs.test.ts",
-  "test/bin/fake-server.test.ts",
-  "test/bin/features.test.ts",
-  "test/bin/json.test.ts",
-  "test/bin/login.test.ts"
+  "test/bin/fake-server.test.ts"
 ]
+
+// `tsx test/support/build.ts <dir>`: builds and packs into `dir` (an empty directory), as the global
+// setup would, writing the result for the test files (scripts/test.mjs starts it beside the static checks).
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const dir = process.argv[2]
+  if (dir === undefined) throw new Error("usage: tsx test/support/build.ts <empty directory>")
+  void buildInto(dir).then((made) => {
+    if (made === undefined) {
+      console.error("the shared package build failed: see build-result.json")
+      process.exitCode = 1
+    } else console.log(`shared package build: ${made.timings.join(", ")}`)
+  })
+}

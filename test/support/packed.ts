@@ -16,7 +16,7 @@ declare module "vitest" {
 
 /**
  * How long a hook or test that waits for the build may take: the build
- * (two tsc programs, the CLI bundle, `npm pack`) takes half a minute on an
+ * (`tsc -b` of the browser and Node parts, the CLI bundle, `npm pack`) takes half a minute on an
  * idle 2-core machine, several minutes on a loaded one.
  */
 export const buildTimeout = 600_000

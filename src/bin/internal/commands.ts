@@ -26,7 +26,7 @@ import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage
 import * as Features from "./features.js"
 import * as Session from "./session.js"
 import * as Output from "./output.js"
-import { say, withProgress } from "./terminal.js"
+import { Io, say, withProgress } from "./terminal.js"
 
 // ---------------------------------------------------------------------------
 // Shared pieces
@@ -128,11 +128,17 @@ const plexFailure = <A, R>(
 const ask = <A>(
   prompt: Prompt.Prompt<A>,
   missing: string
-): Effect.Effect<A, CliFailure, Prompt.Prompt.Environment> =>
-  Effect.mapError(Prompt.run(prompt), () =>
-    process.stdin.readableEnded
-      ? usage(`stdin ended before the prompt was answered: ${missing}.`)
-      : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
+): Effect.Effect<A, CliFailure, Prompt.Prompt.Environment | Io> =>
+  Effect.catchAll(Prompt.run(prompt), () =>
+    Effect.flatMap(Io, (io) => io.stdinEnded).pipe(
+      Effect.flatMap((ended) =>
+        Effect.fail(
+          ended
+            ? usage(`stdin ended before the prompt was answered: ${missing}.`)
+            : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
+        )
+      )
+    )
   )
 
 const nonEmpty = (what: string) => (value: string) =>

@@ -28,6 +28,7 @@ import type * as PlexError from "../../PlexError.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
 import * as Output from "./output.js"
 import * as Session from "./session.js"
+import type { Io } from "./terminal.js"
 
 /** The global options every command declares (see commands.ts). */
 export type GlobalOptions = {
@@ -72,7 +73,7 @@ export interface Shared {
   readonly ask: <A>(
     prompt: Prompt.Prompt<A>,
     missing: string
-  ) => Effect.Effect<A, CliFailure, Prompt.Prompt.Environment>
+  ) => Effect.Effect<A, CliFailure, Prompt.Prompt.Environment | Io>
 }
 
 /** The one-line failure for an error of the library (the feature errors' messages are in src/core/cli). */

@@ -37,8 +37,9 @@ export const colourAllowed = (
 /** `text` without colour codes (SGR); without any terminal control sequence when `stream` is not a terminal. */
 export const plain = Render.plain
 
-const forStream = (stream: { readonly isTTY?: boolean | undefined }) => (text: string) =>
-  colourAllowed(stream) ? text : plain(text, stream)
+const forStream =
+  (stream: { readonly isTTY?: boolean | undefined }, env: Readonly<Record<string, string | undefined>>) =>
+  (text: string) => (colourAllowed(stream, env) ? text : plain(text, stream))
 
 // ---------------------------------------------------------------------------
 // --json
@@ -92,16 +93,25 @@ export const json = (value: unknown): Effect.Effect<void> => Console.log(JSON.st
 /**
  * The console the CLI runs with. @effect/cli prints help with `Console.log`
  * and usage errors with `Console.error`, coloured: the colour goes when the
- * stream is not a terminal or `NO_COLOR` is set. Under `--json` a usage
+ * stream is not a terminal or `NO_COLOR` is set (`options.io`: stdout,
+ * stderr and the environment of the CLI's process). Under `--json` a usage
  * error becomes a JSON error. `unsafe` (what loggers use) is left as is.
  */
 export const makeConsole = (
   current: Console.Console,
-  options: { readonly json: boolean; readonly commandPath: ReadonlyArray<string> }
+  options: {
+    readonly json: boolean
+    readonly commandPath: ReadonlyArray<string>
+    readonly io: {
+      readonly stdout: { readonly isTTY?: boolean | undefined }
+      readonly stderr: { readonly isTTY?: boolean | undefined }
+      readonly env: Readonly<Record<string, string | undefined>>
+    }
+  }
 ): Console.Console => {
   const base = current.unsafe
-  const out = forStream(process.stdout)
-  const err = forStream(process.stderr)
+  const out = forStream(options.io.stdout, options.io.env)
+  const err = forStream(options.io.stderr, options.io.env)
   const text = (args: ReadonlyArray<unknown>) => args.map(String).join(" ")
   const console: Console.Console = {
     ...current,

@@ -1,0 +1,101 @@
+/**
+ * Runs the `plex-auth` command line: the commands (commands.ts) with
+ * @effect/cli's built-in options, failures said once on stderr (as JSON
+ * under `--json`), and the exit code. Needs the terminal, the file system
+ * and the process's streams ({@link CliTerminal.Io}): the process's own in
+ * the binary (src/bin/plex-auth.ts), a test's own in
+ * test/bin/inProcess.ts.
+ */
+import type * as CliApp from "@effect/cli/CliApp"
+import * as CliConfig from "@effect/cli/CliConfig"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import { command, commandNames } from "./commands.js"
+import { CliFailure, ExitCode, usage } from "./failure.js"
+import * as Output from "./output.js"
+import * as CliTerminal from "./terminal.js"
+import { version } from "./version.js"
+
+const cli = Command.run(command, {
+  name: "plex-auth",
+  version,
+  // @effect/cli's own options are left out of the help (showBuiltIns below); these two are worth knowing.
+  footer: HelpDoc.p(
+    "Also: --help (-h) for help on any command, --version. Exit codes and --json output: docs/cli.md."
+  )
+})
+
+/**
+ * How @effect/cli shows help: without its built-in options (--wizard,
+ * --completions, --log-level still work, and are listed in docs/cli.md).
+ * The filler lines it adds to each option are taken out by
+ * `Output.makeConsole`.
+ */
+const cliConfig = CliConfig.layer({ showBuiltIns: false })
+
+/** Options renamed or withdrawn: a message that says what to use instead. */
+const withdrawn = (argv: ReadonlyArray<string>): CliFailure | undefined => {
+  for (const arg of argv) {
+    if (arg === "--") return undefined
+    if (arg === "--code-2fa" || arg.startsWith("--code-2fa=")) {
+      return usage(
+        "--code-2fa is not accepted (a code on the command line shows in the process list): set PLEX_2FA_CODE, or answer the prompt."
+      )
+    }
+    if (arg === "--code")
+      return usage("--code is now --link-code (show a short code to type at plex.tv/link).")
+  }
+  return undefined
+}
+
+/**
+ * Runs the command line (`argv` as `process.argv`: the node and script
+ * arguments first); succeeds with the exit code, having said on stderr what
+ * went wrong.
+ */
+export const run = (
+  argv: ReadonlyArray<string>
+): Effect.Effect<number, never, CliApp.CliApp.Environment | CliTerminal.Io> => {
+  const args = argv.slice(2)
+  const json = Output.jsonRequested(args)
+  const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
+  const renamed = withdrawn(args)
+  const checked = renamed !== undefined ? Effect.fail(renamed) : Effect.void
+  return Effect.zipRight(checked, cli(argv)).pipe(
+    Effect.as(ExitCode.Ok as number),
+    Effect.catchAll((error) =>
+      ValidationError.isValidationError(error)
+        ? // @effect/cli has already shown what was wrong with the command line.
+          Effect.succeed(ExitCode.Usage)
+        : Effect.as(report(error), error.exitCode)
+    ),
+    Effect.catchAllDefect((defect) =>
+      Effect.as(
+        report(
+          new CliFailure({
+            message: `internal error: ${defect instanceof Error ? defect.message : String(defect)}`,
+            exitCode: ExitCode.Generic
+          })
+        ),
+        ExitCode.Generic
+      )
+    ),
+    (effect) =>
+      Effect.flatMap(Effect.all([Effect.console, CliTerminal.Io]), ([current, io]) =>
+        Effect.withConsole(
+          effect,
+          Output.makeConsole(current, {
+            json,
+            commandPath: args.filter((arg) => commandNames.includes(arg)),
+            io
+          })
+        )
+      ),
+    Effect.provide(cliConfig),
+    // Logs (none are expected) go to stderr: stdout carries results only.
+    Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)))
+  )
+}

@@ -1,0 +1,122 @@
+/**
+ * Runs the `plex-auth` command line inside the test's process: the CLI's
+ * own `run` (src/bin/internal/main.ts), with stdout captured from the
+ * console, stderr from the CLI's `Io`, a scripted terminal that types
+ * answers when a prompt shows, and an environment of the test's own (and no
+ * other). No Node starts, so a run costs milliseconds instead of a
+ * process's start-up; what needs the real binary (the bundle, stdin,
+ * signals, the Node terminal) is tested by spawning it (run.ts,
+ * plex-auth.test.ts, fake-server.test.ts, docs.test.ts).
+ *
+ * It runs on the live clock, as the binary does (the `--fake` fake approves
+ * a PIN after a second), whatever clock the test has.
+ */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as Terminal from "@effect/platform/Terminal"
+import * as Clock from "effect/Clock"
+import * as ConfigProvider from "effect/ConfigProvider"
+import type * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
+import { run } from "../../src/bin/internal/main.js"
+import * as CliTerminal from "../../src/bin/internal/terminal.js"
+import type { Answer, Run } from "./run.js"
+
+export interface Options {
+  /** The environment variables the CLI sees (and no others). */
+  readonly env?: Readonly<Record<string, string>> | undefined
+  /** Answers typed (with Enter) once stderr shows `when` after the previous answer. */
+  readonly answers?: ReadonlyArray<Answer> | undefined
+  /** stdin has ended: a prompt fails at once. */
+  readonly closeStdin?: boolean | undefined
+}
+
+/** A key as Node's readline reports it. */
+const key = (char: string): Terminal.UserInput => ({
+  input: Option.some(char),
+  key: {
+    name: /^[a-z]$/i.test(char) ? char.toLowerCase() : "",
+    ctrl: false,
+    meta: false,
+    shift: /^[A-Z]$/.test(char)
+  }
+})
+
+const enter: Terminal.UserInput = {
+  input: Option.none(),
+  key: { name: "return", ctrl: false, meta: false, shift: false }
+}
+
+/** Runs `plex-auth ...args` in this process (stdout and stderr not terminals). */
+export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.Effect<Run> =>
+  Effect.gen(function* () {
+    const stdout: Array<string> = []
+    let stderr = ""
+    let seen = 0
+    const pending = [...(options.answers ?? [])]
+    let input: Mailbox.Mailbox<Terminal.UserInput> | undefined
+    // No answer left to type: stdin has nothing more, as when it ends.
+    const ended = () => options.closeStdin === true || pending.length === 0
+    const typeIfAsked = () => {
+      const next = pending[0]
+      if (input === undefined || next === undefined || !next.when.test(stderr.slice(seen))) return
+      pending.shift()
+      seen = stderr.length
+      for (const char of next.answer) input.unsafeOffer(key(char))
+      input.unsafeOffer(enter)
+    }
+    const io = CliTerminal.Io.of({
+      stdout: { isTTY: false },
+      stderr: { isTTY: false },
+      env: { ...options.env },
+      writeStderr: (text) =>
+        Effect.sync(() => {
+          stderr += text
+          typeIfAsked()
+        }),
+      stdinEnded: Effect.sync(ended)
+    })
+    const base: Terminal.Terminal = {
+      columns: Effect.succeed(0),
+      rows: Effect.succeed(0),
+      isTTY: Effect.succeed(false),
+      readInput: Effect.acquireRelease(
+        Effect.map(Mailbox.make<Terminal.UserInput>(), (mailbox) => {
+          input = mailbox
+          if (ended()) mailbox.unsafeDone(Exit.void)
+          return mailbox as Mailbox.ReadonlyMailbox<Terminal.UserInput>
+        }),
+        () => Effect.sync(() => (input = undefined))
+      ),
+      readLine: Effect.die("unused"),
+      display: () => Effect.die("unused: onStderr draws")
+    }
+    const terminal = Layer.effect(Terminal.Terminal, CliTerminal.onStderr(base))
+    const environment = Layer.mergeAll(terminal, NodeFileSystem.layer, NodePath.layer).pipe(
+      Layer.provideMerge(Layer.succeed(CliTerminal.Io, io))
+    )
+    const current = yield* Effect.console
+    const console: Console.Console = {
+      ...current,
+      unsafe: Object.assign(Object.create(globalThis.console) as Console.UnsafeConsole, {
+        log: (...parts: ReadonlyArray<unknown>) => void stdout.push(`${parts.map(String).join(" ")}\n`),
+        info: (...parts: ReadonlyArray<unknown>) => void stdout.push(`${parts.map(String).join(" ")}\n`),
+        error: (...parts: ReadonlyArray<unknown>) => void (stderr += `${parts.map(String).join(" ")}\n`)
+      })
+    }
+    const code = yield* run(["node", "plex-auth", ...args]).pipe(
+      Effect.provide(environment),
+      Effect.withConsole(console),
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(options.env ?? {})))),
+      Effect.withClock(Clock.make())
+    )
+    return { code, stdout: stdout.join(""), stderr }
+  })
+
+/** `plex-auth --fake --config-dir <dir> ...args`. */
+export const fake = (dir: string, args: ReadonlyArray<string>, options?: Options) =>
+  cli(["--fake", "--config-dir", dir, ...args], options)
