@@ -39,7 +39,6 @@ import {
 } from "./PlexError.js"
 import * as Jose from "../../src/core/jose.js"
 import * as JwtFacts from "../../src/core/jwt.js"
-import { pinsPath } from "../../src/core/pin.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
@@ -415,12 +414,9 @@ export const registerKey = (
     Request.withToken(
       "Jwt.registerKey",
       {
-        endpoint: "registerJwk",
-        method: "POST",
-        path: JwtFacts.jwkPath,
-        body: Request.json({ jwk: key.jwk }),
-        schema: L.Unknown,
-        noContent: true
+        ...JwtFacts.registerJwk,
+        body: Request.json(JwtFacts.registerJwkBody(key.jwk)),
+        schema: L.Unknown
       },
       host.url
     )
@@ -449,9 +445,7 @@ export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.Http
 const nonceAs = (operation: string) =>
   Effect.map(
     atJwtHost(operation, {
-      endpoint: "getNonce",
-      method: "GET",
-      path: JwtFacts.noncePath,
+      ...JwtFacts.getNonce,
       schema: Nonce
     }),
     (success) => success.value.nonce
@@ -565,12 +559,9 @@ export const exchange = (
     const jwt = yield* deviceJwt(key, options)
     // Its client span, named `Jwt.exchange` too, sits inside this one (`plex.operation`: exchangeJwt).
     const success = yield* atJwtHost("Jwt.exchange", {
-      endpoint: "exchangeJwt",
-      method: "POST",
-      path: JwtFacts.tokenPath,
-      body: Request.json({ jwt }),
-      schema: Exchanged,
-      idempotent: false
+      ...JwtFacts.exchangeJwt,
+      body: Request.json(JwtFacts.exchangeJwtBody(jwt)),
+      schema: Exchanged
     })
     return toPlexJwt(success.value.auth_token)
   })
@@ -652,9 +643,7 @@ export const getKeys = (): Effect.Effect<
 > =>
   Effect.map(
     atJwtHost("Jwt.getKeys", {
-      endpoint: "getJwks",
-      method: "GET",
-      path: JwtFacts.keysPath,
+      ...JwtFacts.getJwks,
       schema: Keys
     }),
     (success) => success.value.keys
@@ -768,10 +757,8 @@ export const createPin = (
 ): Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.map(
     atJwtHost("Jwt.createPin", {
-      endpoint: "createPin",
-      method: "POST",
-      path: pinsPath,
-      body: Request.json({ jwk: key.jwk, strong: options.strong !== false }),
+      ...JwtFacts.createJwtPin,
+      body: Request.json(JwtFacts.createJwtPinBody(key.jwk, options.strong)),
       schema: PinLogin.Pin
     }),
     (success) => success.value

@@ -40,6 +40,7 @@ import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
+import { withSchema } from "../../src/core/endpoint.js"
 import * as Facts from "../../src/core/resources.js"
 
 // ---------------------------------------------------------------------------
@@ -159,13 +160,7 @@ const IdentityResponse = /*#__PURE__*/ L.struct({ MediaContainer: ServerIdentity
  */
 export type ListError = ResponseError
 
-const resourcesSpec: Request.Spec<ReadonlyArray<Device>> = {
-  endpoint: "getServerResources",
-  method: "GET",
-  path: Facts.resourcesPath,
-  urlParams: Facts.resourcesParams,
-  schema: Devices
-}
+const resourcesSpec = /*#__PURE__*/ withSchema(Facts.getServerResources, Devices)
 
 /**
  * The account's devices — servers, players and other clients — with their
@@ -440,24 +435,13 @@ export type ConnectError = NoReachableConnection | ResponseError | InvalidInput
  */
 export type ConnectByNameError = ListError | ServerNotFound | ConnectError
 
-const identitySpec: Request.Spec<typeof IdentityResponse.Type> = {
-  endpoint: "getServerIdentity",
-  method: "GET",
-  path: Facts.identityPath,
-  schema: IdentityResponse
-}
+const identitySpec = /*#__PURE__*/ withSchema(Facts.getServerIdentity, IdentityResponse)
 
 /**
  * The token check on the chosen connection: `GET /`, which a Plex Media Server answers only with a token
  * it accepts (python-plexapi's `PlexServer(baseurl, token)` reads it the same way). Nothing is decoded.
  */
-const tokenCheckSpec: Request.Spec<unknown> = {
-  endpoint: "verifyServerToken",
-  method: "GET",
-  path: Facts.tokenCheckPath,
-  schema: L.Unknown,
-  noContent: true
-}
+const tokenCheckSpec = /*#__PURE__*/ withSchema(Facts.verifyServerToken, L.Unknown)
 
 interface Failure {
   readonly outcome: "Failed" | "WrongServer"

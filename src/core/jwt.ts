@@ -10,7 +10,9 @@
  *
  * @internal
  */
+import type { Endpoint } from "./endpoint.js"
 import * as Jose from "./jose.js"
+import { pinsPath } from "./pin.js"
 
 /** Registers a device key's public JWK for the account of the token: `POST`. */
 export const jwkPath = "/api/v2/auth/jwk"
@@ -182,3 +184,47 @@ export const verifyPlexJwt = async <C extends ClaimFacts>(
   }
   return { claims }
 }
+
+/** clients.plex.tv `POST /api/v2/auth/jwk` `{ jwk }` (a 204): registers a device key for the token's account. */
+export const registerJwk = {
+  endpoint: "registerJwk",
+  method: "POST",
+  path: jwkPath,
+  noContent: true
+} as const satisfies Endpoint
+
+/** The body of {@link registerJwk}. */
+export const registerJwkBody = <K>(jwk: K): { readonly jwk: K } => ({ jwk })
+
+/** clients.plex.tv `GET /api/v2/auth/nonce`: `{ nonce }`. */
+export const getNonce = { endpoint: "getNonce", method: "GET", path: noncePath } as const satisfies Endpoint
+
+/** clients.plex.tv `POST /api/v2/auth/token` `{ jwt }`: `{ auth_token }`. The nonce is single-use: never sent twice. */
+export const exchangeJwt = {
+  endpoint: "exchangeJwt",
+  method: "POST",
+  path: tokenPath,
+  idempotent: false
+} as const satisfies Endpoint
+
+/** The body of {@link exchangeJwt}: the device JWT (the edition's secret). */
+export const exchangeJwtBody = <S>(jwt: S): { readonly jwt: S } => ({ jwt })
+
+/** clients.plex.tv `GET /api/v2/auth/keys`: `{ keys }`. */
+export const getJwks = { endpoint: "getJwks", method: "GET", path: keysPath } as const satisfies Endpoint
+
+/** clients.plex.tv `POST /api/v2/pins` `{ jwk, strong }`: a PIN whose token is bound to a device key. */
+export const createJwtPin = {
+  endpoint: "createPin",
+  method: "POST",
+  path: pinsPath
+} as const satisfies Endpoint
+
+/** The body of {@link createJwtPin}: strong unless `strong` is `false`. */
+export const createJwtPinBody = <K>(
+  jwk: K,
+  strong: boolean | undefined
+): { readonly jwk: K; readonly strong: boolean } => ({
+  jwk,
+  strong: strong !== false
+})

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import type { Endpoint } from "./endpoint.js"
 
 /** plex.tv's list of an account's devices. */
 export const resourcesPath = "/api/v2/resources"
@@ -299,3 +300,26 @@ export const findServer = <D extends { readonly clientIdentifier: string; readon
   servers.find((s) => s.clientIdentifier === nameOrId) ??
   servers.find((s) => s.name === nameOrId) ??
   servers.find((s) => s.name.toLowerCase() === nameOrId.toLowerCase())
+
+/** plex.tv `GET /api/v2/resources` ({@link resourcesParams}): the account's devices. */
+export const getServerResources = {
+  endpoint: "getServerResources",
+  method: "GET",
+  path: resourcesPath,
+  urlParams: resourcesParams
+} as const satisfies Endpoint
+
+/** PMS `GET /identity`, without a token: `{ MediaContainer: { machineIdentifier, version, claimed } }`. */
+export const getServerIdentity = {
+  endpoint: "getServerIdentity",
+  method: "GET",
+  path: identityPath
+} as const satisfies Endpoint
+
+/** PMS `GET /` with the token ({@link tokenCheckPath}): only its status is read. */
+export const verifyServerToken = {
+  endpoint: "verifyServerToken",
+  method: "GET",
+  path: tokenCheckPath,
+  noContent: true
+} as const satisfies Endpoint
