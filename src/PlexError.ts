@@ -82,7 +82,7 @@ export class InvalidInput
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: invalid ${this.field}: ${this.reason}`
+    return Errors.invalidInputMessage(this)
   }
 }
 
@@ -101,7 +101,7 @@ export class BadRequest
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: ${this.method} ${this.url} was rejected as a bad request (HTTP ${this.status})${describeCodes(this.errors)}`
+    return Errors.badRequestMessage(this)
   }
 }
 
@@ -125,15 +125,14 @@ export class Unauthorized
        * `SignedOut`.
        */
       reauthentication: /*#__PURE__*/ Schema.optional(
-        /*#__PURE__*/ Schema.Literal("Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused")
+        /*#__PURE__*/ Schema.Literal(...Errors.reauthenticationReasons)
       )
     })
   )
 {
   /** @since 0.1.0 */
   override get message(): string {
-    const why = this.reauthentication === "FreshTokenRefused" ? "; the server refuses fresh tokens too" : ""
-    return `${this.operation}: not authorized (HTTP ${this.status})${describeCodes(this.errors)}${why}`
+    return Errors.unauthorizedMessage(this)
   }
 }
 
@@ -151,7 +150,7 @@ export class VerificationCodeRequired
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: a two-factor verification code is required${describeCodes(this.errors)}`
+    return Errors.verificationCodeRequiredMessage(this)
   }
 }
 
@@ -169,7 +168,7 @@ export class InvalidVerificationCode
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: the verification code was not accepted${describeCodes(this.errors)}`
+    return Errors.invalidVerificationCodeMessage(this)
   }
 }
 
@@ -185,7 +184,7 @@ export class NotFound
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: ${this.method} ${this.url} was not found (HTTP ${this.status})${describeCodes(this.errors)}`
+    return Errors.notFoundMessage(this)
   }
 }
 
@@ -208,8 +207,7 @@ export class RateLimited
 {
   /** @since 0.1.0 */
   override get message(): string {
-    const wait = this.retryAfterMillis !== undefined ? `, retry after ${this.retryAfterMillis} ms` : ""
-    return `${this.operation}: rate limited (HTTP ${this.status})${describeCodes(this.errors)}${wait}`
+    return Errors.rateLimitedMessage(this)
   }
 }
 
@@ -225,13 +223,7 @@ export class RateLimited
  * @since 0.1.0
  * @category models
  */
-export const UnexpectedReason = /*#__PURE__*/ Schema.Literal(
-  "Status",
-  "Decode",
-  "ContentType",
-  "BodyTooLarge",
-  "Redirect"
-)
+export const UnexpectedReason = /*#__PURE__*/ Schema.Literal(...Errors.unexpectedReasons)
 
 /**
  * @since 0.1.0
@@ -293,8 +285,7 @@ export class Unexpected
 {
   /** @since 0.1.0 */
   override get message(): string {
-    const status = this.status !== undefined ? ` (HTTP ${this.status})` : ""
-    return `${this.operation}: unexpected response from ${this.method} ${this.url}${status}: ${this.detail}${describeCodes(this.errors)}`
+    return Errors.unexpectedMessage(this)
   }
 }
 
@@ -305,7 +296,7 @@ export class Unexpected
  * @since 0.1.0
  * @category models
  */
-export const NetworkErrorReason = /*#__PURE__*/ Schema.Literal("Transport", "Timeout")
+export const NetworkErrorReason = /*#__PURE__*/ Schema.Literal(...Errors.networkErrorReasons)
 
 /**
  * @since 0.1.0
@@ -332,7 +323,7 @@ export class NetworkError
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: ${this.reason === "Timeout" ? "timed out" : "could not reach"} ${this.method} ${this.url}: ${this.detail}`
+    return Errors.networkErrorMessage(this)
   }
 }
 
@@ -358,7 +349,7 @@ export class PinExpired
      * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
      * while no check got an answer; `NotFound`: plex.tv answered 404 (code 1020).
      */
-    reason: /*#__PURE__*/ Schema.Literal("Expired", "Unreachable", "NotFound"),
+    reason: /*#__PURE__*/ Schema.Literal(...Errors.pinExpiredReasons),
     /** Plex's error entries, when plex.tv sent them. */
     errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail),
     /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */
@@ -369,14 +360,7 @@ export class PinExpired
 {
   /** @since 0.1.0 */
   override get message(): string {
-    const what =
-      this.reason === "Expired"
-        ? "expired before it was approved"
-        : this.reason === "Unreachable"
-          ? "expired while plex.tv could not be reached to check it"
-          : "is unknown or expired"
-    const last = this.lastError === undefined ? "" : ` (last check: ${this.lastError.message})`
-    return `${this.operation}: PIN ${this.pinId} ${what}${describeCodes(this.errors)}${last}`
+    return Errors.pinExpiredMessage(this)
   }
 }
 
@@ -393,15 +377,7 @@ export class PinExpired
  * @since 0.1.0
  * @category models
  */
-export const InvalidJwtReason = /*#__PURE__*/ Schema.Literal(
-  "Malformed",
-  "Signature",
-  "Issuer",
-  "Audience",
-  "Expired",
-  "NotYetValid",
-  "Thumbprint"
-)
+export const InvalidJwtReason = /*#__PURE__*/ Schema.Literal(...Errors.invalidJwtReasons)
 
 /**
  * @since 0.1.0
@@ -427,7 +403,7 @@ export class InvalidJwt
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: the JWT is not valid (${this.reason}): ${this.detail}`
+    return Errors.invalidJwtMessage(this)
   }
 }
 
@@ -459,7 +435,7 @@ export {
   ServerNotFound
 } from "./internal/connectErrors.js"
 import type { NoReachableConnection, ServerNotFound } from "./internal/connectErrors.js"
-import { describeCodes } from "./core/describeCodes.js"
+import * as Errors from "./core/errors.js"
 
 export type {
   /**
@@ -565,26 +541,7 @@ export type GetTransientTokenError = InvalidInput | ResponseError
  */
 export type GetSourceConnectionInformationError = InvalidInput | ResponseError | NotFound
 
-const tags: ReadonlySet<string> = /*#__PURE__*/ new Set([
-  "InvalidInput",
-  "BadRequest",
-  "Unauthorized",
-  "VerificationCodeRequired",
-  "InvalidVerificationCode",
-  "NotFound",
-  "RateLimited",
-  "Unexpected",
-  "NetworkError",
-  "PinExpired",
-  "InvalidJwt",
-  "NoReachableConnection",
-  "ServerNotFound",
-  "HomeUserNotFound",
-  "HomePinRequired",
-  "InvalidHomePin",
-  "ServerAlreadyClaimed",
-  "ClaimRejected"
-])
+const tags: ReadonlySet<string> = /*#__PURE__*/ new Set(Errors.plexErrorTags)
 
 /**
  * Whether a value is one of this library's errors.
@@ -610,4 +567,4 @@ export const isUnauthorized = (u: unknown): u is Unauthorized => u instanceof Un
  * @category accessors
  */
 export const codes = (error: PlexError): ReadonlyArray<number> =>
-  "errors" in error ? error.errors.flatMap((e) => (e.code === undefined ? [] : [e.code])) : []
+  "errors" in error ? Errors.codesOf(error.errors) : []
