@@ -565,13 +565,6 @@ export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
     )
   )
 
-const transportCause = (failure: ConnectionFailure) => {
-  const code = failure.reason === "Reset" ? "ECONNRESET" : "ECONNREFUSED"
-  const detail =
-    failure.reason === "Reset" ? "other side closed" : `connect ECONNREFUSED ${new URL(failure.origin).host}`
-  return new TypeError("fetch failed", { cause: Object.assign(new Error(detail), { code }) })
-}
-
 const bodyOf = (
   request: HttpClientRequest.HttpClientRequest
 ): Effect.Effect<BodyInit | undefined, HttpClientError.RequestError> => {
@@ -626,7 +619,7 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
             new HttpClientError.RequestError({
               request,
               reason: "Transport",
-              cause: transportCause(failure)
+              cause: new Core.ConnectionFailure(failure.reason, failure.origin)
             })
         )
       )
