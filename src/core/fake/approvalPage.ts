@@ -18,7 +18,7 @@
  *
  * @internal
  */
-import { escapeHtml, page } from "../web/pages.js"
+import { escapeHtml, page, privateHeaders } from "../web/pages.js"
 import * as Approve from "./approve.js"
 import * as Http from "./http.js"
 import type { Context, Route } from "./routes.js"
@@ -30,7 +30,7 @@ export const path = "/auth"
 /** Where the page is for a fake whose plex.tv is at `plexTvUrl`: an app's `authAppUrl`. */
 export const urlOf = (plexTvUrl: string): string => `${plexTvUrl.replace(/\/+$/, "")}${path}`
 
-const noStore = { "cache-control": "no-store", "referrer-policy": "no-referrer" }
+const noStore = privateHeaders
 
 const html = (status: number, body: string) => Http.bytes(status, Http.htmlType, body, noStore)
 
