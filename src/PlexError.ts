@@ -125,7 +125,7 @@ export class Unauthorized
        * `SignedOut`.
        */
       reauthentication: /*#__PURE__*/ Schema.optional(
-        /*#__PURE__*/ Schema.Literal(...Errors.reauthenticationReasons)
+        /*#__PURE__*/ Schema.Literal("Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused")
       )
     })
   )
@@ -223,7 +223,13 @@ export class RateLimited
  * @since 0.1.0
  * @category models
  */
-export const UnexpectedReason = /*#__PURE__*/ Schema.Literal(...Errors.unexpectedReasons)
+export const UnexpectedReason = /*#__PURE__*/ Schema.Literal(
+  "Status",
+  "Decode",
+  "ContentType",
+  "BodyTooLarge",
+  "Redirect"
+)
 
 /**
  * @since 0.1.0
@@ -296,7 +302,7 @@ export class Unexpected
  * @since 0.1.0
  * @category models
  */
-export const NetworkErrorReason = /*#__PURE__*/ Schema.Literal(...Errors.networkErrorReasons)
+export const NetworkErrorReason = /*#__PURE__*/ Schema.Literal("Transport", "Timeout")
 
 /**
  * @since 0.1.0
@@ -349,7 +355,7 @@ export class PinExpired
      * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
      * while no check got an answer; `NotFound`: plex.tv answered 404 (code 1020).
      */
-    reason: /*#__PURE__*/ Schema.Literal(...Errors.pinExpiredReasons),
+    reason: /*#__PURE__*/ Schema.Literal("Expired", "Unreachable", "NotFound"),
     /** Plex's error entries, when plex.tv sent them. */
     errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail),
     /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */
@@ -377,7 +383,15 @@ export class PinExpired
  * @since 0.1.0
  * @category models
  */
-export const InvalidJwtReason = /*#__PURE__*/ Schema.Literal(...Errors.invalidJwtReasons)
+export const InvalidJwtReason = /*#__PURE__*/ Schema.Literal(
+  "Malformed",
+  "Signature",
+  "Issuer",
+  "Audience",
+  "Expired",
+  "NotYetValid",
+  "Thumbprint"
+)
 
 /**
  * @since 0.1.0

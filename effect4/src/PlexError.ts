@@ -125,7 +125,13 @@ export class Unauthorized
        * `SignedOut`.
        */
       reauthentication: /*#__PURE__*/ Schema.optional(
-        /*#__PURE__*/ Schema.Literals(Errors.reauthenticationReasons)
+        /*#__PURE__*/ Schema.Literals([
+          "Failed",
+          "SameToken",
+          "CoolingDown",
+          "SignedOut",
+          "FreshTokenRefused"
+        ])
       )
     })
   )
@@ -223,7 +229,13 @@ export class RateLimited
  * @since 0.1.0
  * @category models
  */
-export const UnexpectedReason = /*#__PURE__*/ Schema.Literals(Errors.unexpectedReasons)
+export const UnexpectedReason = /*#__PURE__*/ Schema.Literals([
+  "Status",
+  "Decode",
+  "ContentType",
+  "BodyTooLarge",
+  "Redirect"
+])
 
 /**
  * @since 0.1.0
@@ -281,7 +293,7 @@ export class Unexpected
  * @since 0.1.0
  * @category models
  */
-export const NetworkErrorReason = /*#__PURE__*/ Schema.Literals(Errors.networkErrorReasons)
+export const NetworkErrorReason = /*#__PURE__*/ Schema.Literals(["Transport", "Timeout"])
 
 /**
  * @since 0.1.0
@@ -334,7 +346,7 @@ export class PinExpired
      * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
      * while no check got an answer; `NotFound`: plex.tv answered 404 (code 1020).
      */
-    reason: /*#__PURE__*/ Schema.Literals(Errors.pinExpiredReasons),
+    reason: /*#__PURE__*/ Schema.Literals(["Expired", "Unreachable", "NotFound"]),
     /** Plex's error entries, when plex.tv sent them. */
     errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail),
     /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */
@@ -362,7 +374,15 @@ export class PinExpired
  * @since 0.1.0
  * @category models
  */
-export const InvalidJwtReason = /*#__PURE__*/ Schema.Literals(Errors.invalidJwtReasons)
+export const InvalidJwtReason = /*#__PURE__*/ Schema.Literals([
+  "Malformed",
+  "Signature",
+  "Issuer",
+  "Audience",
+  "Expired",
+  "NotYetValid",
+  "Thumbprint"
+])
 
 /**
  * @since 0.1.0

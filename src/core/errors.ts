@@ -1,7 +1,7 @@
 /**
  * The words of the errors both editions' `PlexError` define (each as its
- * line's `Schema.TaggedError` class): their messages, the reasons they may
- * give, their tags, and the Plex codes they carry. Plain functions over the
+ * line's `Schema.TaggedError` class): their messages, their tags, and the Plex
+ * codes they carry. Plain functions over the
  * errors' fields; never a secret in them (the fields carry none).
  *
  * @internal
@@ -23,35 +23,6 @@ interface Answered extends Sent {
   readonly status: number
   readonly errors: ReadonlyArray<Detail>
 }
-
-/** Why a refresh did not save a refused request (`Unauthorized.reauthentication`); see `refresh.ts`. */
-export const reauthenticationReasons = [
-  "Failed",
-  "SameToken",
-  "CoolingDown",
-  "SignedOut",
-  "FreshTokenRefused"
-] as const
-
-/** Why an answer was unexpected (`Unexpected.reason`). */
-export const unexpectedReasons = ["Status", "Decode", "ContentType", "BodyTooLarge", "Redirect"] as const
-
-/** Why no answer came (`NetworkError.reason`). */
-export const networkErrorReasons = ["Transport", "Timeout"] as const
-
-/** Why a PIN is gone (`PinExpired.reason`). */
-export const pinExpiredReasons = ["Expired", "Unreachable", "NotFound"] as const
-
-/** Which check a Plex JWT failed (`InvalidJwt.reason`); see `jwt.ts`'s `VerifyFailure`. */
-export const invalidJwtReasons = [
-  "Malformed",
-  "Signature",
-  "Issuer",
-  "Audience",
-  "Expired",
-  "NotYetValid",
-  "Thumbprint"
-] as const
 
 /** The tags of every error of the library (`PlexError`). */
 export const plexErrorTags: ReadonlyArray<string> = [
