@@ -25,7 +25,8 @@ import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 import * as Facts from "./core/claim.js"
 import * as P from "./core/decodeSchemas.js"
-import { identityPath } from "./core/resources.js"
+import { withSchema } from "./core/endpoint.js"
+import { getServerIdentity } from "./core/resources.js"
 
 /**
  * The server asked to be claimed already belongs to an account (its
@@ -108,9 +109,7 @@ export const token = (): Effect.Effect<
 > =>
   Effect.map(
     Request.plexTv("Claim.token", {
-      endpoint: "getClaimToken",
-      method: "GET",
-      path: Facts.claimTokenPath,
+      ...Facts.getClaimToken,
       schema: ClaimToken
     }),
     (success) => success.value.token
@@ -135,12 +134,10 @@ export interface ClaimOptions {
  */
 export type ClaimError = ServerAlreadyClaimed | ClaimRejected | InvalidInput | ResponseError
 
-const identitySpec = {
-  endpoint: "getServerIdentity",
-  method: "GET",
-  path: identityPath,
-  schema: /*#__PURE__*/ L.struct(/*#__PURE__*/ P.mediaContainerFields(Resources.ServerIdentity))
-} as const
+const identitySpec = /*#__PURE__*/ withSchema(
+  getServerIdentity,
+  /*#__PURE__*/ L.struct(/*#__PURE__*/ P.mediaContainerFields(Resources.ServerIdentity))
+)
 
 /**
  * Claims the unclaimed server at `serverUrl` for the signed-in account:
@@ -199,14 +196,9 @@ export const claimServer = (
     yield* Request.execute(
       operation,
       {
-        endpoint: "claimServer",
-        method: "POST",
-        path: Facts.claimPath,
-        urlParams: Facts.claimQuery(claim),
-        schema: L.Unknown,
-        noContent: true,
         // The claim token is single-use: never sent twice when the server may have used it.
-        idempotent: false
+        ...Facts.claimServer(claim),
+        schema: L.Unknown
       },
       url,
       Option.none()

@@ -65,10 +65,7 @@ export const list = (): Effect.Effect<
 > =>
   Effect.map(
     Request.plexTv("Devices.list", {
-      endpoint: "getDevices",
-      method: "GET",
-      path: Facts.devicesPath,
-      xml: Facts.devicesAnswers,
+      ...Facts.getDevices,
       schema: DevicesResponse
     }),
     (success) => success.value.MediaContainer.Device
@@ -101,14 +98,9 @@ export const revoke = (
   return problem === undefined
     ? Effect.asVoid(
         Request.plexTv("Devices.revoke", {
-          endpoint: "deleteDevice",
-          method: "DELETE",
-          path: Facts.revokePath(id),
-          schema: L.Unknown,
-          noContent: true,
-          notFound: true,
           // Its refusal is XML too (`<errors><error .../></errors>`).
-          xml: Facts.devicesAnswers
+          ...Facts.deleteDevice(id),
+          schema: L.Unknown
         })
       )
     : Effect.fail(V.invalid("Devices.revoke", "id", problem))

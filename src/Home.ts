@@ -198,9 +198,7 @@ export const users = (): Effect.Effect<
 > =>
   Effect.map(
     Request.plexTv("Home.users", {
-      endpoint: "getHomeUsers",
-      method: "GET",
-      path: Facts.usersPath,
+      ...Facts.getHomeUsers,
       schema: HomeUsers
     }),
     (success) => success.value.users
@@ -314,19 +312,14 @@ export const switchUser = (
       return yield* new HomePinRequired({ operation, user: target.title, errors: [] })
     }
     const spec = {
-      endpoint: "switchHomeUser",
-      method: "POST",
-      path: Facts.switchPath(target.uuid),
-      schema: SwitchedAccount,
-      notFound: true,
-      // A refused PIN may count towards a lockout: never sent twice when plex.tv may have seen it.
-      idempotent: false,
       // The PIN as a query parameter, as python-plexapi and @ctrl/plex send it: a secret (masked in errors, no
       // platform span with `url.full`, dropped from a redirect to another origin).
-      urlParams: Facts.switchQuery(
+      ...Facts.switchHomeUser(
+        target.uuid,
         pin === undefined ? undefined : Redacted.make(Facts.pinValue(Redacted.value(pin)))
-      )
-    } as const
+      ),
+      schema: SwitchedAccount
+    }
     const success = yield* Request.plexTv(operation, spec).pipe(
       Effect.catchTags({
         NotFound: () => Effect.fail(new HomeUserNotFound({ operation, user: target.title, available: [] })),

@@ -40,7 +40,6 @@ import {
 } from "./PlexError.js"
 import * as Jose from "./core/jose.js"
 import * as JwtFacts from "./core/jwt.js"
-import { pinsPath } from "./core/pin.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
@@ -143,12 +142,10 @@ const DeviceKeyImpl = /*#__PURE__*/ (() =>
 export const isDeviceKey = (u: unknown): u is DeviceKey => Predicate.hasProperty(u, DeviceKeyTypeId)
 
 const fromMembers = (x: string, d: string): Effect.Effect<DeviceKey> =>
-  Effect.promise(async () => {
-    const kid = await Jose.thumbprint({ kty: "OKP", crv: "Ed25519", x })
-    const privateKey = await Jose.importPrivate(x, d)
-    const jwk: DeviceJwk = { kty: "OKP", crv: "Ed25519", x, use: "sig", alg: "EdDSA", kid }
-    return new DeviceKeyImpl(jwk, privateKey, Redacted.make(d))
-  })
+  Effect.map(
+    Effect.promise(() => JwtFacts.deviceKeyOf(x, d)),
+    (key) => new DeviceKeyImpl(key.jwk, key.privateKey, Redacted.make(d))
+  )
 
 /**
  * Generates a new device key with Web Crypto. Dies if the platform's Web
@@ -203,34 +200,15 @@ export const exportKey = (key: DeviceKey): Redacted.Redacted<string> =>
 export const importKey = (
   input: string | Redacted.Redacted<string>
 ): Effect.Effect<DeviceKey, InvalidInput> =>
-  Effect.gen(function* () {
-    const invalid = (reason: string) => V.invalid("Jwt.importKey", "key", reason)
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(Redacted.isRedacted(input) ? Redacted.value(input) : input)
-    } catch {
-      return yield* invalid("is not JSON")
-    }
-    if (!Jose.isEd25519Public(parsed)) return yield* invalid("is not an Ed25519 JWK")
-    const d = parsed["d"]
-    if (typeof d !== "string" || Jose.base64UrlDecode(d)?.length !== 32) {
-      return yield* invalid("has no valid private member d")
-    }
-    const key = yield* fromMembers(parsed.x, d).pipe(
-      Effect.catchAllDefect(() => invalid("was refused by Web Crypto"))
-    )
-    if (parsed["kid"] !== undefined && parsed["kid"] !== key.thumbprint) {
-      return yield* invalid("has a kid that is not its thumbprint")
-    }
-    // The public half must belong to the private one: sign, then verify with x.
-    const matches = yield* Effect.promise(async () => {
-      const probe = await Jose.sign(key.privateKey, { alg: "EdDSA" }, { probe: true })
-      const parsedProbe = Jose.parse(probe)
-      return parsedProbe !== undefined && Jose.verify(await Jose.importPublic(key.jwk), parsedProbe)
-    })
-    if (!matches) return yield* invalid("has a public member x that does not match d")
-    return key
-  })
+  Effect.flatMap(
+    Effect.promise(() =>
+      JwtFacts.importDeviceKey(Redacted.isRedacted(input) ? Redacted.value(input) : input)
+    ),
+    (imported): Effect.Effect<DeviceKey, InvalidInput> =>
+      "problem" in imported
+        ? Effect.fail(V.invalid("Jwt.importKey", "key", imported.problem))
+        : Effect.succeed(new DeviceKeyImpl(imported.jwk, imported.privateKey, Redacted.make(imported.d)))
+  )
 
 // ---------------------------------------------------------------------------
 // Tokens and claims
@@ -338,7 +316,7 @@ export {
  * @since 0.1.0
  * @category host
  */
-export const defaultHost = "https://clients.plex.tv"
+export const defaultHost = JwtFacts.defaultHost
 
 /**
  * Validates a JWT host base URL (without `/api/v2`).
@@ -347,7 +325,7 @@ export const defaultHost = "https://clients.plex.tv"
  * @category host
  */
 export const makeHost = (url: string): Effect.Effect<JwtHostService, InvalidInput> =>
-  Effect.map(V.httpUrl("Jwt", "host", url), (valid) => ({ url: valid.replace(/\/api\/v2$/, "") }))
+  Effect.map(V.httpUrl("Jwt", "host", url), (valid) => ({ url: JwtFacts.hostUrl(valid) }))
 
 /**
  * A layer that points every JWT device authentication call at `url` (a
@@ -416,12 +394,9 @@ export const registerKey = (
     Request.withToken(
       "Jwt.registerKey",
       {
-        endpoint: "registerJwk",
-        method: "POST",
-        path: JwtFacts.jwkPath,
-        body: Request.json({ jwk: key.jwk }),
-        schema: L.Unknown,
-        noContent: true
+        ...JwtFacts.registerJwk,
+        body: Request.json(JwtFacts.registerJwkBody(key.jwk)),
+        schema: L.Unknown
       },
       host.url
     )
@@ -450,9 +425,7 @@ export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.Http
 const nonceAs = (operation: string) =>
   Effect.map(
     atJwtHost(operation, {
-      endpoint: "getNonce",
-      method: "GET",
-      path: JwtFacts.noncePath,
+      ...JwtFacts.getNonce,
       schema: Nonce
     }),
     (success) => success.value.nonce
@@ -566,12 +539,9 @@ export const exchange = (
     const jwt = yield* deviceJwt(key, options)
     // Its client span, named `Jwt.exchange` too, sits inside this one (`plex.operation`: exchangeJwt).
     const success = yield* atJwtHost("Jwt.exchange", {
-      endpoint: "exchangeJwt",
-      method: "POST",
-      path: JwtFacts.tokenPath,
-      body: Request.json({ jwt }),
-      schema: Exchanged,
-      idempotent: false
+      ...JwtFacts.exchangeJwt,
+      body: Request.json(JwtFacts.exchangeJwtBody(jwt)),
+      schema: Exchanged
     })
     return toPlexJwt(success.value.auth_token)
   })
@@ -653,9 +623,7 @@ export const getKeys = (): Effect.Effect<
 > =>
   Effect.map(
     atJwtHost("Jwt.getKeys", {
-      endpoint: "getJwks",
-      method: "GET",
-      path: JwtFacts.keysPath,
+      ...JwtFacts.getJwks,
       schema: Keys
     }),
     (success) => success.value.keys
@@ -769,10 +737,8 @@ export const createPin = (
 ): Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.map(
     atJwtHost("Jwt.createPin", {
-      endpoint: "createPin",
-      method: "POST",
-      path: pinsPath,
-      body: Request.json({ jwk: key.jwk, strong: options.strong !== false }),
+      ...JwtFacts.createJwtPin,
+      body: Request.json(JwtFacts.createJwtPinBody(key.jwk, options.strong)),
       schema: PinLogin.Pin
     }),
     (success) => success.value
@@ -812,7 +778,7 @@ export const pinLogin = (
     const url = yield* PinLogin.authUrl(pin, options)
     yield* options.onPin({ pin, url })
     const lifetime = Duration.decode(options.deviceJwtLifetime ?? defaultDeviceJwtLifetime)
-    const ttl = Duration.max(Duration.seconds(1), Duration.subtract(lifetime, Duration.minutes(1)))
+    const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     const presented = yield* Effect.cachedWithTTL(
       Effect.provide(deviceJwt(options.key, { lifetime }), context),
@@ -961,7 +927,7 @@ export const layer = <E = never, R = never>(
  * @since 0.1.0
  * @category constants
  */
-export const defaultStoreKey = "effect-plex-auth/jwt"
+export const defaultStoreKey = JwtFacts.defaultStoreKey
 
 /**
  * Options of {@link layerStored}.
@@ -1014,9 +980,7 @@ export const layerStored = <E, R>(
     Credentials,
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore
-      const prefix = options.key ?? defaultStoreKey
-      const keyEntry = `${prefix}/device-key`
-      const tokenEntry = `${prefix}/token`
+      const { deviceKey: keyEntry, token: tokenEntry } = JwtFacts.storeEntries(options.key ?? defaultStoreKey)
       const storedKey = yield* Effect.flatMap(store.get(keyEntry), (raw) =>
         Option.match(raw, {
           onNone: () => Effect.succeedNone,
@@ -1044,8 +1008,12 @@ export const layerStored = <E, R>(
         : Option.filter(
             Option.map(yield* store.get(tokenEntry), (raw) => toPlexJwt(Redacted.make(raw))),
             (jwt) =>
-              jwt.claims.thumbprint === key.thumbprint &&
-              (jwt.expiresAt === undefined || jwt.expiresAt - now > margin)
+              JwtFacts.storedTokenUsable(
+                { thumbprint: jwt.claims.thumbprint, expiresAt: jwt.expiresAt },
+                key.thumbprint,
+                now,
+                margin
+              )
           )
       const keep = (jwt: PlexJwt) => Effect.ignoreLogged(store.set(tokenEntry, Redacted.value(jwt.token)))
       const obtain = Option.isSome(storedKey)
@@ -1077,5 +1045,8 @@ export const forgetStored = (
   key: string = defaultStoreKey
 ): Effect.Effect<void, PlatformError, KeyValueStore.KeyValueStore> =>
   Effect.flatMap(KeyValueStore.KeyValueStore, (store) =>
-    Effect.zipRight(store.remove(`${key}/device-key`), store.remove(`${key}/token`))
+    Effect.zipRight(
+      store.remove(JwtFacts.storeEntries(key).deviceKey),
+      store.remove(JwtFacts.storeEntries(key).token)
+    )
   )

@@ -37,6 +37,7 @@ import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 import * as Auth from "./core/auth.js"
 import * as Decode from "./core/decode.js"
+import { withSchema } from "./core/endpoint.js"
 
 /**
  * A decoded success together with the response's status and headers (the
@@ -111,13 +112,10 @@ const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignIn
     )
     if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
     return Effect.succeed({
-      endpoint: "postUsersSignInData",
       ...Auth.signIn,
       body: Request.form(checked.form),
-      schema: Payloads.signedInAccount,
-      signIn: true,
-      idempotent: false
-    } as const)
+      schema: Payloads.signedInAccount
+    })
   })
 
 /** The sign-in, for the public function `operation` (its spans and errors are named after it). */
@@ -187,13 +185,8 @@ export const postUsersSignInDataWithResponse = (
  * every bundle that imports the module; an annotated call is dropped with
  * the operation that uses it.
  */
-const specOf = <A>(endpoint: string, at: Auth.Endpoint, schema: L.Lenient<A>): Request.Spec<A> => ({
-  endpoint,
-  ...at,
-  schema
-})
 
-const tokenDetailsSpec = /*#__PURE__*/ specOf("getTokenDetails", Auth.tokenDetails, Payloads.account)
+const tokenDetailsSpec = /*#__PURE__*/ withSchema(Auth.tokenDetails, Payloads.account)
 
 /**
  * The account the current token belongs to: plex.tv `GET /api/v2/user`.
@@ -294,7 +287,6 @@ const transientTokenAs = (
     if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
     return yield* Effect.map(
       Request.pms(operation, {
-        endpoint: "getTransientToken",
         ...Auth.transientToken,
         urlParams: checked.query,
         schema: Payloads.transientTokenResponse
@@ -373,11 +365,9 @@ const sourceAs = (
     if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
     return yield* Effect.map(
       Request.pms(operation, {
-        endpoint: "getSourceConnectionInformation",
         ...Auth.sourceConnectionInformation,
         urlParams: checked.query,
-        schema: Payloads.sourceConnectionInformationResponse,
-        notFound: true
+        schema: Payloads.sourceConnectionInformationResponse
       }),
       (success) => ({ ...success, value: success.value.MediaContainer.Device })
     )
@@ -515,10 +505,7 @@ export const ping = (): Effect.Effect<
   GetTokenDetailsError,
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
-  Effect.map(
-    Request.plexTv("PlexAuth.ping", { endpoint: "ping", ...Auth.ping, schema: pong }),
-    (success) => success.value.pong
-  )
+  Effect.map(Request.plexTv("PlexAuth.ping", { ...Auth.ping, schema: pong }), (success) => success.value.pong)
 
 /**
  * Revokes the current token: plex.tv `DELETE /api/v2/users/signout`. Never
@@ -540,11 +527,8 @@ export const signOut = (): Effect.Effect<
     Effect.flatMap(credentials.token, (token) =>
       Effect.asVoid(
         Request.plexTv("PlexAuth.signOut", {
-          endpoint: "signOut",
           ...Auth.signOut,
-          schema: Decode.unknown,
-          noContent: true,
-          idempotent: false
+          schema: Decode.unknown
         })
       ).pipe(
         Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }),

@@ -40,6 +40,7 @@ import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
+import { withSchema } from "./core/endpoint.js"
 import * as Facts from "./core/resources.js"
 
 // ---------------------------------------------------------------------------
@@ -159,13 +160,7 @@ const IdentityResponse = /*#__PURE__*/ L.struct({ MediaContainer: ServerIdentity
  */
 export type ListError = ResponseError
 
-const resourcesSpec: Request.Spec<ReadonlyArray<Device>> = {
-  endpoint: "getServerResources",
-  method: "GET",
-  path: Facts.resourcesPath,
-  urlParams: Facts.resourcesParams,
-  schema: Devices
-}
+const resourcesSpec = /*#__PURE__*/ withSchema(Facts.getServerResources, Devices)
 
 /**
  * The account's devices — servers, players and other clients — with their
@@ -440,30 +435,15 @@ export type ConnectError = NoReachableConnection | ResponseError | InvalidInput
  */
 export type ConnectByNameError = ListError | ServerNotFound | ConnectError
 
-const identitySpec: Request.Spec<typeof IdentityResponse.Type> = {
-  endpoint: "getServerIdentity",
-  method: "GET",
-  path: Facts.identityPath,
-  schema: IdentityResponse
-}
+const identitySpec = /*#__PURE__*/ withSchema(Facts.getServerIdentity, IdentityResponse)
 
 /**
  * The token check on the chosen connection: `GET /`, which a Plex Media Server answers only with a token
  * it accepts (python-plexapi's `PlexServer(baseurl, token)` reads it the same way). Nothing is decoded.
  */
-const tokenCheckSpec: Request.Spec<unknown> = {
-  endpoint: "verifyServerToken",
-  method: "GET",
-  path: Facts.tokenCheckPath,
-  schema: L.Unknown,
-  noContent: true
-}
+const tokenCheckSpec = /*#__PURE__*/ withSchema(Facts.verifyServerToken, L.Unknown)
 
-interface Failure {
-  readonly outcome: "Failed" | "WrongServer"
-  readonly reason: string
-  readonly detail: string
-}
+type Failure = Facts.ProbeFailure
 
 interface Settled {
   readonly index: number
@@ -471,11 +451,7 @@ interface Settled {
   readonly result: Either.Either<ServerIdentity, Failure>
 }
 
-const failureOf = (error: PlexError): Failure => ({
-  outcome: "Failed",
-  reason: Facts.failureReason(error),
-  detail: error.message
-})
+const failureOf = (error: PlexError): Failure => Facts.probeFailed(error)
 
 /**
  * One probe: `GET /identity` through the engine (identity headers, redirects
@@ -495,9 +471,7 @@ const probe = (
       onFailure: (error) => Either.left(failureOf(error)),
       onSuccess: ({ value: { MediaContainer: identity } }) => {
         const wrong = Facts.wrongServer(identity.machineIdentifier, server.clientIdentifier)
-        return wrong === undefined
-          ? Either.right(identity)
-          : Either.left<Failure>({ outcome: "WrongServer", reason: "WrongServer", detail: wrong })
+        return wrong === undefined ? Either.right(identity) : Either.left(Facts.probeWrongServer(wrong))
       }
     })
   )
@@ -522,15 +496,7 @@ const race = <R>(
       (candidate, index) =>
         run(candidate).pipe(
           // A probe that dies still settles, so the choice never waits on it.
-          Effect.catchAllDefect(() =>
-            Effect.succeed(
-              Either.left<Failure>({
-                outcome: "Failed",
-                reason: "Defect",
-                detail: "the probe failed unexpectedly"
-              })
-            )
-          ),
+          Effect.catchAllDefect(() => Effect.succeed(Either.left(Facts.probeDefect))),
           Effect.flatMap((result) =>
             Effect.flatMap(Clock.currentTimeMillis, (now) =>
               Queue.offer(queue, { index, millis: now - start, result })
@@ -574,22 +540,19 @@ const attemptOf = (
   candidate: Candidate,
   settled: Settled | undefined,
   decidedAt: number
-): ConnectionAttempt => {
-  const base = { uri: candidate.uri, location: candidate.location, protocol: candidate.protocol }
-  if (settled === undefined)
-    return new ConnectionAttempt({ ...base, outcome: "Cancelled", millis: decidedAt })
-  return Either.match(settled.result, {
-    onRight: () => new ConnectionAttempt({ ...base, outcome: "Reachable", millis: settled.millis }),
-    onLeft: (failure) =>
-      new ConnectionAttempt({
-        ...base,
-        outcome: failure.outcome,
-        millis: settled.millis,
-        reason: failure.reason,
-        detail: failure.detail
-      })
-  })
-}
+): ConnectionAttempt =>
+  new ConnectionAttempt(
+    Facts.attempt(
+      candidate,
+      settled === undefined
+        ? undefined
+        : {
+            millis: settled.millis,
+            failure: Either.isLeft(settled.result) ? settled.result.left : undefined
+          },
+      decidedAt
+    )
+  )
 
 const decodeDuration = (
   field: string,
@@ -672,14 +635,7 @@ export const connect = (
       (yield* Effect.serviceOption(Credentials).pipe(
         Effect.flatMap(
           Option.match({
-            onNone: () =>
-              Effect.fail(
-                V.invalid(
-                  "Resources.connect",
-                  "server",
-                  "has no accessToken, and no Credentials are provided to use instead"
-                )
-              ),
+            onNone: () => Effect.fail(V.invalid("Resources.connect", "server", Facts.noTokenProblem)),
             onSome: (credentials) => credentials.token
           })
         )
@@ -709,16 +665,7 @@ export const connect = (
       Effect.onExit((exit) => Effect.forkDaemon(Scope.close(scope, exit)))
     )
     const attempts = list.map((candidate, i) => attemptOf(candidate, settled[i], decidedAt))
-    yield* Effect.annotateCurrentSpan(
-      Object.fromEntries(
-        attempts.flatMap((attempt, i) => [
-          [`plex.probe.${i}.uri`, attempt.uri],
-          [`plex.probe.${i}.outcome`, attempt.outcome],
-          [`plex.probe.${i}.millis`, attempt.millis],
-          ...(attempt.reason === undefined ? [] : [[`plex.probe.${i}.reason`, attempt.reason]])
-        ])
-      )
-    )
+    yield* Effect.annotateCurrentSpan(Facts.attemptAttributes(attempts))
     const candidate = chosen === undefined ? undefined : list[chosen]
     const answer = chosen === undefined ? undefined : settled[chosen]
     if (candidate === undefined || answer === undefined || Either.isLeft(answer.result)) {

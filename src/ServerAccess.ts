@@ -393,11 +393,8 @@ export const friends = (): Effect.Effect<
 const friendsAs = (operation: string) =>
   Effect.map(
     Request.plexTv(operation, {
-      endpoint: "getUsers",
-      method: "GET",
-      path: Facts.friendsPath,
       // XML only (python-plexapi `MyPlexAccount.users`, @ctrl/plex `MyPlexAccount.users`).
-      xml: Facts.legacyAnswers,
+      ...Facts.getUsers,
       schema: FriendsResponse
     }),
     (success) => success.value.MediaContainer.User
@@ -501,12 +498,7 @@ export const makeOwnerChecker = (
     const operation = "ServerAccess.makeOwnerChecker"
     const id = yield* machineId(operation, machineIdentifier)
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
-    const ownerSpec = {
-      endpoint: "getTokenDetails",
-      method: "GET",
-      path: Facts.accountPath,
-      schema: L.struct(Facts.accountIdFields())
-    } as const
+    const ownerSpec = { ...Facts.getOwner, schema: L.struct(Facts.accountIdFields()) }
     const cache = yield* Cache.makeWith({
       capacity: 1,
       lookup: (_: void) =>
@@ -591,13 +583,9 @@ export const sharedTokens = (
   Effect.flatMap(machineId("ServerAccess.sharedTokens", machineIdentifier), (id) =>
     Effect.map(
       Request.plexTv("ServerAccess.sharedTokens", {
-        endpoint: "getSharedServers",
-        method: "GET",
-        path: Facts.sharedServersPath(id),
         // XML only (python-plexapi `MyPlexUser.get_token`).
-        xml: Facts.legacyAnswers,
-        schema: SharedServersResponse,
-        notFound: true
+        ...Facts.getSharedServers(id),
+        schema: SharedServersResponse
       }),
       (success) => success.value.MediaContainer.SharedServer
     )

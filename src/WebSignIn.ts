@@ -428,11 +428,10 @@ export class WebSignIn
 const operation = "WebSignIn.make"
 
 const duration = (
-  field: string,
-  input: Duration.DurationInput | undefined,
-  fallback: Duration.DurationInput,
-  minimum = 1
+  field: keyof typeof Core.durations,
+  input: Duration.DurationInput | undefined
 ): Effect.Effect<number, InvalidInput> => {
+  const { defaultMillis: fallback, minimumMillis: minimum } = Core.durations[field]
   const decoded = Duration.decodeUnknown(input ?? fallback)
   return Option.isSome(decoded) &&
     Duration.isFinite(decoded.value) &&
@@ -459,7 +458,7 @@ export const withCookies = (
 
 /** Responses that carry sign-in state are never cached, and send no `Referer` onward. */
 const private_ = (response: HttpServerResponse.HttpServerResponse) =>
-  HttpServerResponse.setHeaders(response, { "cache-control": "no-store", "referrer-policy": "no-referrer" })
+  HttpServerResponse.setHeaders(response, Pages.privateHeaders)
 
 /**
  * Builds the service. Fails with `InvalidInput` for a bad option or a
@@ -481,17 +480,17 @@ export const make = (
     const checked = Flow.appSettings(options)
     if (checked._tag === "Invalid") return yield* V.invalid(operation, checked.field, checked.message)
     const settings = checked.settings
-    const idleMillis = yield* duration("sessionIdle", options.sessionIdle, "7 days", 1000)
-    const maxMillis = yield* duration("sessionMax", options.sessionMax, "30 days", 1000)
-    const pinMillis = yield* duration("pinLifetime", options.pinLifetime, "15 minutes", 1000)
-    const waitMillis = yield* duration("approvalWait", options.approvalWait, "3 seconds", 0)
-    const accessTtl = yield* duration("accessTtl", options.accessTtl, "5 minutes", 0)
-    const graceMillis = yield* duration("accessGrace", options.accessGrace, "1 hour", 0)
+    const idleMillis = yield* duration("sessionIdle", options.sessionIdle)
+    const maxMillis = yield* duration("sessionMax", options.sessionMax)
+    const pinMillis = yield* duration("pinLifetime", options.pinLifetime)
+    const waitMillis = yield* duration("approvalWait", options.approvalWait)
+    const accessTtl = yield* duration("accessTtl", options.accessTtl)
+    const graceMillis = yield* duration("accessGrace", options.accessGrace)
     const authAppUrl =
       options.authAppUrl === undefined
         ? AuthUrl.defaultAppUrl
         : yield* V.httpUrl(operation, "authAppUrl", options.authAppUrl)
-    const prefix = options.storePrefix ?? "plex-session:"
+    const prefix = options.storePrefix ?? Core.defaultStorePrefix
 
     const secret = yield* options.sessionKey ?? Config.redacted("PLEX_SESSION_KEY")
     const problem = Signed.keyProblem(Redacted.value(secret))

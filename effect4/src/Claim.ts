@@ -18,7 +18,8 @@ import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Facts from "../../src/core/claim.js"
 import * as P from "../../src/core/decodeSchemas.js"
-import { identityPath } from "../../src/core/resources.js"
+import { withSchema } from "../../src/core/endpoint.js"
+import { getServerIdentity } from "../../src/core/resources.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import type { Credentials } from "./Credentials.js"
 import * as L from "./internal/lenient.js"
@@ -108,9 +109,7 @@ export const token = (): Effect.Effect<
 > =>
   Effect.map(
     Request.plexTv("Claim.token", {
-      endpoint: "getClaimToken",
-      method: "GET",
-      path: Facts.claimTokenPath,
+      ...Facts.getClaimToken,
       schema: ClaimToken
     }),
     (success) => success.value.token
@@ -135,12 +134,10 @@ export interface ClaimOptions {
  */
 export type ClaimError = ServerAlreadyClaimed | ClaimRejected | InvalidInput | ResponseError
 
-const identitySpec = {
-  endpoint: "getServerIdentity",
-  method: "GET",
-  path: identityPath,
-  schema: /*#__PURE__*/ L.struct(/*#__PURE__*/ P.mediaContainerFields(Resources.ServerIdentity))
-} as const
+const identitySpec = /*#__PURE__*/ withSchema(
+  getServerIdentity,
+  /*#__PURE__*/ L.struct(/*#__PURE__*/ P.mediaContainerFields(Resources.ServerIdentity))
+)
 
 /**
  * Claims the unclaimed server at `serverUrl` for the signed-in account:
@@ -199,14 +196,9 @@ export const claimServer = (
     yield* Request.execute(
       operation,
       {
-        endpoint: "claimServer",
-        method: "POST",
-        path: Facts.claimPath,
-        urlParams: Facts.claimQuery(claim),
-        schema: L.Unknown,
-        noContent: true,
         // The claim token is single-use: never sent twice when the server may have used it.
-        idempotent: false
+        ...Facts.claimServer(claim),
+        schema: L.Unknown
       },
       url,
       Option.none()

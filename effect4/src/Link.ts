@@ -52,15 +52,9 @@ export const link = (
   if (trimmed === undefined) return Effect.fail(V.invalid("Link.link", "code", Facts.linkCodeProblem))
   return Effect.asVoid(
     Request.plexTv("Link.link", {
-      endpoint: "linkPin",
-      method: "PUT",
-      path: Facts.linkPath,
-      body: Request.form([[Facts.linkCodeField, trimmed]]),
-      headers: Facts.linkHeaders,
-      schema: L.Unknown,
-      noContent: true,
-      notFound: true,
-      idempotent: false
+      ...Facts.linkPin,
+      body: Request.form(Facts.linkForm(trimmed)),
+      schema: L.Unknown
     })
   )
 }

@@ -107,10 +107,7 @@ export const create = (
 ): Effect.Effect<Pin, CreateError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.map(
     Request.plexTvAnonymous("PinLogin.create", {
-      endpoint: "createPin",
-      method: "POST",
-      path: PinFacts.pinsPath,
-      urlParams: PinFacts.createPinParams(options.strong),
+      ...PinFacts.createPin(options.strong),
       schema: Pin
     }),
     (success) => success.value
@@ -143,14 +140,9 @@ export const check = (
   options: CheckOptions = {}
 ): Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity> =>
   checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
-    endpoint: "checkPin",
-    method: "GET",
-    path: PinFacts.pinPath(pin.id),
-    // The PIN id stays out of spans: with the client identifier it fetches the approved token.
-    spanPath: PinFacts.pinSpanPath,
-    urlParams: options.deviceJwt === undefined ? undefined : [[PinFacts.deviceJwtParam, options.deviceJwt]],
-    schema: Pin,
-    notFound: true
+    // The PIN id stays out of spans (`spanPath`): with the client identifier it fetches the approved token.
+    ...PinFacts.checkPin(pin.id, options.deviceJwt),
+    schema: Pin
   }).pipe(
     Effect.map((success) => success.value),
     Effect.catchTag("NotFound", (error) =>

@@ -36,6 +36,7 @@ import type { Credentials } from "./Credentials.js"
 import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 import * as Auth from "../../src/core/auth.js"
+import { withSchema } from "../../src/core/endpoint.js"
 
 /**
  * A decoded success together with the response's status and headers (the
@@ -110,13 +111,10 @@ const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignIn
     )
     if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
     return Effect.succeed({
-      endpoint: "postUsersSignInData",
       ...Auth.signIn,
       body: Request.form(checked.form),
-      schema: Accounts.signedInAccount,
-      signIn: true,
-      idempotent: false
-    } as const)
+      schema: Accounts.signedInAccount
+    })
   })
 
 /** The sign-in, for the public function `operation` (its spans and errors are named after it). */
@@ -186,14 +184,9 @@ export const postUsersSignInDataWithResponse = (
  * every bundle that imports the module; an annotated call is dropped with
  * the operation that uses it.
  */
-const specOf = <A>(endpoint: string, at: Auth.Endpoint, schema: L.Decoder<A>): Request.Spec<A> => ({
-  endpoint,
-  ...at,
-  schema
-})
 
 // The plain codec of `Schemas.Account` (internal/accounts.ts): the operation does not bundle the `Schema`.
-const tokenDetailsSpec = /*#__PURE__*/ specOf("getTokenDetails", Auth.tokenDetails, Accounts.account)
+const tokenDetailsSpec = /*#__PURE__*/ withSchema(Auth.tokenDetails, Accounts.account)
 
 /**
  * The account the current token belongs to: plex.tv `GET /api/v2/user`.
@@ -294,7 +287,6 @@ const transientTokenAs = (
     if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
     return yield* Effect.map(
       Request.pms(operation, {
-        endpoint: "getTransientToken",
         ...Auth.transientToken,
         urlParams: checked.query,
         schema: Schemas.TransientTokenResponse
@@ -373,11 +365,9 @@ const sourceAs = (
     if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
     return yield* Effect.map(
       Request.pms(operation, {
-        endpoint: "getSourceConnectionInformation",
         ...Auth.sourceConnectionInformation,
         urlParams: checked.query,
-        schema: Schemas.SourceConnectionInformationResponse,
-        notFound: true
+        schema: Schemas.SourceConnectionInformationResponse
       }),
       (success) => ({ ...success, value: success.value.MediaContainer.Device })
     )
@@ -507,10 +497,7 @@ export const ping = (): Effect.Effect<
   GetTokenDetailsError,
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
-  Effect.map(
-    Request.plexTv("PlexAuth.ping", { endpoint: "ping", ...Auth.ping, schema: Pong }),
-    (success) => success.value.pong
-  )
+  Effect.map(Request.plexTv("PlexAuth.ping", { ...Auth.ping, schema: Pong }), (success) => success.value.pong)
 
 /**
  * Revokes the current token: plex.tv `DELETE /api/v2/users/signout`. Never
@@ -532,11 +519,8 @@ export const signOut = (): Effect.Effect<
     Effect.flatMap(credentials.token, (token) =>
       Effect.asVoid(
         Request.plexTv("PlexAuth.signOut", {
-          endpoint: "signOut",
           ...Auth.signOut,
-          schema: L.Unknown,
-          noContent: true,
-          idempotent: false
+          schema: L.Unknown
         })
       ).pipe(
         Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }),

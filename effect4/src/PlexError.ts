@@ -82,7 +82,7 @@ export class InvalidInput
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: invalid ${this.field}: ${this.reason}`
+    return Errors.invalidInputMessage(this)
   }
 }
 
@@ -101,7 +101,7 @@ export class BadRequest
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: ${this.method} ${this.url} was rejected as a bad request (HTTP ${this.status})${describeCodes(this.errors)}`
+    return Errors.badRequestMessage(this)
   }
 }
 
@@ -138,8 +138,7 @@ export class Unauthorized
 {
   /** @since 0.1.0 */
   override get message(): string {
-    const why = this.reauthentication === "FreshTokenRefused" ? "; the server refuses fresh tokens too" : ""
-    return `${this.operation}: not authorized (HTTP ${this.status})${describeCodes(this.errors)}${why}`
+    return Errors.unauthorizedMessage(this)
   }
 }
 
@@ -157,7 +156,7 @@ export class VerificationCodeRequired
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: a two-factor verification code is required${describeCodes(this.errors)}`
+    return Errors.verificationCodeRequiredMessage(this)
   }
 }
 
@@ -175,7 +174,7 @@ export class InvalidVerificationCode
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: the verification code was not accepted${describeCodes(this.errors)}`
+    return Errors.invalidVerificationCodeMessage(this)
   }
 }
 
@@ -191,7 +190,7 @@ export class NotFound
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: ${this.method} ${this.url} was not found (HTTP ${this.status})${describeCodes(this.errors)}`
+    return Errors.notFoundMessage(this)
   }
 }
 
@@ -214,8 +213,7 @@ export class RateLimited
 {
   /** @since 0.1.0 */
   override get message(): string {
-    const wait = this.retryAfterMillis !== undefined ? `, retry after ${this.retryAfterMillis} ms` : ""
-    return `${this.operation}: rate limited (HTTP ${this.status})${describeCodes(this.errors)}${wait}`
+    return Errors.rateLimitedMessage(this)
   }
 }
 
@@ -284,8 +282,7 @@ export class Unexpected
 {
   /** @since 0.1.0 */
   override get message(): string {
-    const status = this.status !== undefined ? ` (HTTP ${this.status})` : ""
-    return `${this.operation}: unexpected response from ${this.method} ${this.url}${status}: ${this.detail}${describeCodes(this.errors)}`
+    return Errors.unexpectedMessage(this)
   }
 }
 
@@ -323,7 +320,7 @@ export class NetworkError
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: ${this.reason === "Timeout" ? "timed out" : "could not reach"} ${this.method} ${this.url}: ${this.detail}`
+    return Errors.networkErrorMessage(this)
   }
 }
 
@@ -360,14 +357,7 @@ export class PinExpired
 {
   /** @since 0.1.0 */
   override get message(): string {
-    const what =
-      this.reason === "Expired"
-        ? "expired before it was approved"
-        : this.reason === "Unreachable"
-          ? "expired while plex.tv could not be reached to check it"
-          : "is unknown or expired"
-    const last = this.lastError === undefined ? "" : ` (last check: ${this.lastError.message})`
-    return `${this.operation}: PIN ${this.pinId} ${what}${describeCodes(this.errors)}${last}`
+    return Errors.pinExpiredMessage(this)
   }
 }
 
@@ -418,7 +408,7 @@ export class InvalidJwt
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `${this.operation}: the JWT is not valid (${this.reason}): ${this.detail}`
+    return Errors.invalidJwtMessage(this)
   }
 }
 
@@ -450,7 +440,7 @@ export {
   ServerNotFound
 } from "./internal/connectErrors.js"
 import type { NoReachableConnection, ServerNotFound } from "./internal/connectErrors.js"
-import { describeCodes } from "../../src/core/describeCodes.js"
+import * as Errors from "../../src/core/errors.js"
 
 export type {
   /**
@@ -556,26 +546,7 @@ export type GetTransientTokenError = InvalidInput | ResponseError
  */
 export type GetSourceConnectionInformationError = InvalidInput | ResponseError | NotFound
 
-const tags: ReadonlySet<string> = /*#__PURE__*/ new Set([
-  "InvalidInput",
-  "BadRequest",
-  "Unauthorized",
-  "VerificationCodeRequired",
-  "InvalidVerificationCode",
-  "NotFound",
-  "RateLimited",
-  "Unexpected",
-  "NetworkError",
-  "PinExpired",
-  "InvalidJwt",
-  "NoReachableConnection",
-  "ServerNotFound",
-  "HomeUserNotFound",
-  "HomePinRequired",
-  "InvalidHomePin",
-  "ServerAlreadyClaimed",
-  "ClaimRejected"
-])
+const tags: ReadonlySet<string> = /*#__PURE__*/ new Set(Errors.plexErrorTags)
 
 /**
  * Whether a value is one of this library's errors.
@@ -601,4 +572,4 @@ export const isUnauthorized = (u: unknown): u is Unauthorized => u instanceof Un
  * @category accessors
  */
 export const codes = (error: PlexError): ReadonlyArray<number> =>
-  "errors" in error ? error.errors.flatMap((e) => (e.code === undefined ? [] : [e.code])) : []
+  "errors" in error ? Errors.codesOf(error.errors) : []

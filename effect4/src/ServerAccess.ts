@@ -402,11 +402,8 @@ export const friends = (): Effect.Effect<
 const friendsAs = (operation: string) =>
   Effect.map(
     Request.plexTv(operation, {
-      endpoint: "getUsers",
-      method: "GET",
-      path: Facts.friendsPath,
       // XML only (python-plexapi `MyPlexAccount.users`, @ctrl/plex `MyPlexAccount.users`).
-      xml: Facts.legacyAnswers,
+      ...Facts.getUsers,
       schema: FriendsResponse
     }),
     (success) => success.value.MediaContainer.User
@@ -510,12 +507,7 @@ export const makeOwnerChecker = (
     const operation = "ServerAccess.makeOwnerChecker"
     const id = yield* machineId(operation, machineIdentifier)
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
-    const ownerSpec = {
-      endpoint: "getTokenDetails",
-      method: "GET",
-      path: Facts.accountPath,
-      schema: L.struct(Facts.accountIdFields())
-    } as const
+    const ownerSpec = { ...Facts.getOwner, schema: L.struct(Facts.accountIdFields()) }
     // The lookups run with the services of where the checker was made: the owner's credentials among them.
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
     const cache = yield* Cache.makeWith(
@@ -600,13 +592,9 @@ export const sharedTokens = (
   Effect.flatMap(machineId("ServerAccess.sharedTokens", machineIdentifier), (id) =>
     Effect.map(
       Request.plexTv("ServerAccess.sharedTokens", {
-        endpoint: "getSharedServers",
-        method: "GET",
-        path: Facts.sharedServersPath(id),
         // XML only (python-plexapi `MyPlexUser.get_token`).
-        xml: Facts.legacyAnswers,
-        schema: SharedServersResponse,
-        notFound: true
+        ...Facts.getSharedServers(id),
+        schema: SharedServersResponse
       }),
       (success) => success.value.MediaContainer.SharedServer
     )

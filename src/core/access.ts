@@ -19,6 +19,8 @@
  *
  * @internal
  */
+import { tokenDetails } from "./auth.js"
+import type { Endpoint } from "./endpoint.js"
 import { providesServer } from "./resources.js"
 import * as Xml from "./xml.js"
 import * as D from "./decode.js"
@@ -30,7 +32,7 @@ export const friendsPath = "/api/users/"
 export const legacyAnswers: Xml.XmlAnswers = Xml.answers
 
 /** The signed-in account (its id tells the owner apart). */
-export const accountPath = "/api/v2/user"
+export const accountPath = tokenDetails.path
 
 /** The users a server is shared with, each with the user's own token for it. */
 export const sharedServersPath = (machineIdentifier: string): string =>
@@ -190,3 +192,24 @@ export const sharedServerFields = <S>(secret: D.CodecLike<S>) => ({
 
 /** The `MediaContainer` of `GET /api/servers/{machineId}/shared_servers`: its `SharedServer` entries. */
 export const sharedServersContainerFields = <S>(shared: D.CodecLike<S>) => ({ SharedServer: D.array(shared) })
+
+/** plex.tv `GET /api/users/` (XML): the owner's friends and home users with their shares. */
+export const getUsers = {
+  endpoint: "getUsers",
+  method: "GET",
+  path: friendsPath,
+  xml: legacyAnswers
+} as const satisfies Endpoint
+
+/** plex.tv `GET /api/servers/{machineIdentifier}/shared_servers` (XML); 404 for a server not the account's. */
+export const getSharedServers = (machineIdentifier: string) =>
+  ({
+    endpoint: "getSharedServers",
+    method: "GET",
+    path: sharedServersPath(machineIdentifier),
+    xml: legacyAnswers,
+    notFound: true
+  }) as const satisfies Endpoint
+
+/** The signed-in account, read for its id: `PlexAuth`'s own endpoint. */
+export const getOwner = tokenDetails

@@ -6,29 +6,49 @@
  *
  * @internal
  */
+import type { Endpoint } from "./endpoint.js"
 import { verificationCodeProblem } from "./twoFactor.js"
 import { loginProblem, passwordProblem, sourceProblem } from "./validate.js"
 
-/** An endpoint: the method and the path below the base URL. */
-export interface Endpoint {
-  readonly method: "GET" | "POST" | "PUT" | "DELETE"
-  readonly path: string
-}
+/** An endpoint: its name, method, path below the base URL and behaviour (see `endpoint.ts`). */
+export type { Endpoint } from "./endpoint.js"
 
-/** plex.tv `POST /api/v2/users/signin` (form: login, password, rememberMe, verificationCode). */
-export const signIn = { method: "POST", path: "/api/v2/users/signin" } as const satisfies Endpoint
+/** plex.tv `POST /api/v2/users/signin` (form: login, password, rememberMe, verificationCode): never sent twice. */
+export const signIn = {
+  endpoint: "postUsersSignInData",
+  method: "POST",
+  path: "/api/v2/users/signin",
+  signIn: true,
+  idempotent: false
+} as const satisfies Endpoint
 /** plex.tv `GET /api/v2/user`: the account a token belongs to. */
-export const tokenDetails = { method: "GET", path: "/api/v2/user" } as const satisfies Endpoint
-/** plex.tv `GET /api/v2/ping`: keeps a token alive. */
-export const ping = { method: "GET", path: "/api/v2/ping" } as const satisfies Endpoint
-/** plex.tv `DELETE /api/v2/users/signout`: revokes a token. */
-export const signOut = { method: "DELETE", path: "/api/v2/users/signout" } as const satisfies Endpoint
-/** PMS `POST /security/token?type=delegation&scope=all`: a transient token. */
-export const transientToken = { method: "POST", path: "/security/token" } as const satisfies Endpoint
-/** PMS `GET /security/resources?source=...`: connection details of a source (PMS 1.15.4+). */
-export const sourceConnectionInformation = {
+export const tokenDetails = {
+  endpoint: "getTokenDetails",
   method: "GET",
-  path: "/security/resources"
+  path: "/api/v2/user"
+} as const satisfies Endpoint
+/** plex.tv `GET /api/v2/ping`: keeps a token alive. */
+export const ping = { endpoint: "ping", method: "GET", path: "/api/v2/ping" } as const satisfies Endpoint
+/** plex.tv `DELETE /api/v2/users/signout`: revokes a token (a 204); never sent twice. */
+export const signOut = {
+  endpoint: "signOut",
+  method: "DELETE",
+  path: "/api/v2/users/signout",
+  noContent: true,
+  idempotent: false
+} as const satisfies Endpoint
+/** PMS `POST /security/token?type=delegation&scope=all`: a transient token. */
+export const transientToken = {
+  endpoint: "getTransientToken",
+  method: "POST",
+  path: "/security/token"
+} as const satisfies Endpoint
+/** PMS `GET /security/resources?source=...`: connection details of a source (PMS 1.15.4+); 404 for an unknown source. */
+export const sourceConnectionInformation = {
+  endpoint: "getSourceConnectionInformation",
+  method: "GET",
+  path: "/security/resources",
+  notFound: true
 } as const satisfies Endpoint
 
 /** A refused argument: which one and why. */

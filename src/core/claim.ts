@@ -13,6 +13,7 @@
  * @internal
  */
 import { describeCodes } from "./describeCodes.js"
+import type { Endpoint } from "./endpoint.js"
 import type * as D from "./decode.js"
 
 /** A claim token for the signed-in account: `{ "token": "claim-…" }`. */
@@ -38,3 +39,24 @@ export const rejectedMessage = (
 
 /** The body of {@link claimTokenPath}: `{ "token": "claim-…" }`, the token a secret. */
 export const claimTokenFields = <S>(secret: D.CodecLike<S>) => ({ token: secret })
+
+/** plex.tv `GET /api/claim/token.json`: a claim token for the signed-in account. */
+export const getClaimToken = {
+  endpoint: "getClaimToken",
+  method: "GET",
+  path: claimTokenPath
+} as const satisfies Endpoint
+
+/**
+ * PMS `POST /myplex/claim?token=...` ({@link claimQuery}): an empty answer.
+ * The claim token is single-use: never sent twice when the server may have used it.
+ */
+export const claimServer = <S>(claimToken: S) =>
+  ({
+    endpoint: "claimServer",
+    method: "POST",
+    path: claimPath,
+    urlParams: claimQuery(claimToken),
+    noContent: true,
+    idempotent: false
+  }) as const satisfies Endpoint<S>

@@ -15,6 +15,7 @@
  * @internal
  */
 import * as D from "./decode.js"
+import type { Endpoint } from "./endpoint.js"
 import * as Xml from "./xml.js"
 
 /** The devices authorized on the account. */
@@ -73,3 +74,40 @@ export const authorizedDeviceFields = <S>(secret: D.CodecLike<S>) => ({
 
 /** The `MediaContainer` of {@link devicesPath}: its `Device` entries. */
 export const devicesContainerFields = <A>(device: D.CodecLike<A>) => ({ Device: D.array(device) })
+
+/** plex.tv `GET /devices.xml`: the account's authorized devices. */
+export const getDevices = {
+  endpoint: "getDevices",
+  method: "GET",
+  path: devicesPath,
+  xml: devicesAnswers
+} as const satisfies Endpoint
+
+/** plex.tv `DELETE /devices/{id}.xml`: an empty answer; 404 for an unknown device; its refusal is XML too. */
+export const deleteDevice = (id: number) =>
+  ({
+    endpoint: "deleteDevice",
+    method: "DELETE",
+    path: revokePath(id),
+    noContent: true,
+    notFound: true,
+    xml: devicesAnswers
+  }) as const satisfies Endpoint
+
+/**
+ * plex.tv `PUT /api/v2/pins/link` (form {@link linkForm}, {@link linkHeaders}):
+ * an empty answer; 404 for an unknown or expired code. Approving is not
+ * repeated: never sent twice.
+ */
+export const linkPin = {
+  endpoint: "linkPin",
+  method: "PUT",
+  path: linkPath,
+  headers: linkHeaders,
+  noContent: true,
+  notFound: true,
+  idempotent: false
+} as const satisfies Endpoint
+
+/** The form of {@link linkPin}: the code as {@link linkCode} gives it. */
+export const linkForm = (code: string): ReadonlyArray<readonly [string, string]> => [[linkCodeField, code]]

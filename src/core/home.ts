@@ -16,6 +16,7 @@
  * @internal
  */
 import { describeCodes } from "./describeCodes.js"
+import type { Endpoint } from "./endpoint.js"
 import * as D from "./decode.js"
 
 type Entries = ReadonlyArray<{ readonly code?: number | undefined; readonly message?: string | undefined }>
@@ -163,3 +164,25 @@ export const switchedAccountFields = <S>(secret: D.CodecLike<S>) => ({
   restricted: D.optional(D.bool),
   protected: D.optional(D.bool)
 })
+
+/** plex.tv `GET /api/v2/home/users`: the home and its users. */
+export const getHomeUsers = {
+  endpoint: "getHomeUsers",
+  method: "GET",
+  path: usersPath
+} as const satisfies Endpoint
+
+/**
+ * plex.tv `POST /api/v2/home/users/{uuid}/switch` ({@link switchQuery}): the
+ * user's account and token; 404 for an unknown user. A refused PIN may count
+ * towards a lockout: never sent twice when plex.tv may have seen it.
+ */
+export const switchHomeUser = <S>(uuid: string, pin: S | undefined) =>
+  ({
+    endpoint: "switchHomeUser",
+    method: "POST",
+    path: switchPath(uuid),
+    urlParams: switchQuery(pin),
+    notFound: true,
+    idempotent: false
+  }) as const satisfies Endpoint<S>

@@ -10,7 +10,9 @@
  *
  * @internal
  */
+import type { Endpoint } from "./endpoint.js"
 import * as Jose from "./jose.js"
+import { pinsPath } from "./pin.js"
 
 /** Registers a device key's public JWK for the account of the token: `POST`. */
 export const jwkPath = "/api/v2/auth/jwk"
@@ -182,3 +184,156 @@ export const verifyPlexJwt = async <C extends ClaimFacts>(
   }
   return { claims }
 }
+
+/** clients.plex.tv `POST /api/v2/auth/jwk` `{ jwk }` (a 204): registers a device key for the token's account. */
+export const registerJwk = {
+  endpoint: "registerJwk",
+  method: "POST",
+  path: jwkPath,
+  noContent: true
+} as const satisfies Endpoint
+
+/** The body of {@link registerJwk}. */
+export const registerJwkBody = <K>(jwk: K): { readonly jwk: K } => ({ jwk })
+
+/** clients.plex.tv `GET /api/v2/auth/nonce`: `{ nonce }`. */
+export const getNonce = { endpoint: "getNonce", method: "GET", path: noncePath } as const satisfies Endpoint
+
+/** clients.plex.tv `POST /api/v2/auth/token` `{ jwt }`: `{ auth_token }`. The nonce is single-use: never sent twice. */
+export const exchangeJwt = {
+  endpoint: "exchangeJwt",
+  method: "POST",
+  path: tokenPath,
+  idempotent: false
+} as const satisfies Endpoint
+
+/** The body of {@link exchangeJwt}: the device JWT (the edition's secret). */
+export const exchangeJwtBody = <S>(jwt: S): { readonly jwt: S } => ({ jwt })
+
+/** clients.plex.tv `GET /api/v2/auth/keys`: `{ keys }`. */
+export const getJwks = { endpoint: "getJwks", method: "GET", path: keysPath } as const satisfies Endpoint
+
+/** clients.plex.tv `POST /api/v2/pins` `{ jwk, strong }`: a PIN whose token is bound to a device key. */
+export const createJwtPin = {
+  endpoint: "createPin",
+  method: "POST",
+  path: pinsPath
+} as const satisfies Endpoint
+
+/** The body of {@link createJwtPin}: strong unless `strong` is `false`. */
+export const createJwtPinBody = <K>(
+  jwk: K,
+  strong: boolean | undefined
+): { readonly jwk: K; readonly strong: boolean } => ({
+  jwk,
+  strong: strong !== false
+})
+
+// ---------------------------------------------------------------------------
+// Device keys
+// ---------------------------------------------------------------------------
+
+/** A device key's public JWK as plex.tv registers it: Ed25519 for EdDSA signatures, `kid` its RFC 7638 thumbprint. */
+export interface DeviceJwk {
+  readonly kty: "OKP"
+  readonly crv: "Ed25519"
+  readonly x: string
+  readonly use: "sig"
+  readonly alg: "EdDSA"
+  readonly kid: string
+}
+
+/** The device key of the members `x` (public) and `d` (private): its JWK and its Web Crypto private key. */
+export const deviceKeyOf = async (
+  x: string,
+  d: string
+): Promise<{ readonly jwk: DeviceJwk; readonly privateKey: CryptoKey }> => {
+  const kid = await Jose.thumbprint({ kty: "OKP", crv: "Ed25519", x })
+  const privateKey = await Jose.importPrivate(x, d)
+  return { jwk: { kty: "OKP", crv: "Ed25519", x, use: "sig", alg: "EdDSA", kid }, privateKey }
+}
+
+/** Whether `publicJwk` is the public half of `privateKey`: a probe is signed, then verified with it. */
+export const keyMatches = async (privateKey: CryptoKey, publicJwk: Jose.OkpPublic): Promise<boolean> => {
+  const probe = Jose.parse(await Jose.sign(privateKey, { alg: "EdDSA" }, { probe: true }))
+  return probe !== undefined && Jose.verify(await Jose.importPublic(publicJwk), probe)
+}
+
+/**
+ * A device key exported as a private JWK (`{...jwk, d}`), read back: the key,
+ * or why the text is not one (not JSON, not an Ed25519 JWK, no 32-byte `d`,
+ * refused by Web Crypto, a `kid` that is not the thumbprint, an `x` that is
+ * not the public half of `d`).
+ */
+export const importDeviceKey = async (
+  text: string
+): Promise<
+  | { readonly jwk: DeviceJwk; readonly privateKey: CryptoKey; readonly d: string }
+  | { readonly problem: string }
+> => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return { problem: "is not JSON" }
+  }
+  if (!Jose.isEd25519Public(parsed)) return { problem: "is not an Ed25519 JWK" }
+  const d = parsed["d"]
+  if (typeof d !== "string" || Jose.base64UrlDecode(d)?.length !== 32) {
+    return { problem: "has no valid private member d" }
+  }
+  let key: Awaited<ReturnType<typeof deviceKeyOf>>
+  try {
+    key = await deviceKeyOf(parsed.x, d)
+  } catch {
+    return { problem: "was refused by Web Crypto" }
+  }
+  if (parsed["kid"] !== undefined && parsed["kid"] !== key.jwk.kid) {
+    return { problem: "has a kid that is not its thumbprint" }
+  }
+  if (!(await keyMatches(key.privateKey, key.jwk))) {
+    return { problem: "has a public member x that does not match d" }
+  }
+  return { ...key, d }
+}
+
+// ---------------------------------------------------------------------------
+// Hosts, PIN login and stored credentials
+// ---------------------------------------------------------------------------
+
+/** Where the JWT endpoints are: clients.plex.tv. */
+export const defaultHost = "https://clients.plex.tv"
+
+/** A JWT host URL as the requests use it: a trailing `/api/v2` (as some references write it) is dropped. */
+export const hostUrl = (url: string): string => url.replace(/\/api\/v2$/, "")
+
+/**
+ * How long a device JWT presented while polling a JWT PIN is reused: a
+ * minute short of its lifetime (at least a second), so that a long wait
+ * re-signs it before plex.tv would refuse it as expired.
+ */
+export const deviceJwtReuseMillis = (lifetimeMillis: number): number =>
+  Math.max(1000, lifetimeMillis - 60_000)
+
+/** The store key prefix of stored JWT credentials, by default. */
+export const defaultStoreKey = "effect-plex-auth/jwt"
+
+/** The store entries under `prefix`: the device key (a private JWK) and the Plex JWT. */
+export const storeEntries = (prefix: string): { readonly deviceKey: string; readonly token: string } => ({
+  deviceKey: `${prefix}/device-key`,
+  token: `${prefix}/token`
+})
+
+/**
+ * Whether a stored Plex JWT is still worth using: bound to the stored key
+ * (its `thumbprint` claim), and not within `marginMillis` of expiring (one
+ * with no expiry is).
+ */
+export const storedTokenUsable = (
+  token: { readonly thumbprint: string | undefined; readonly expiresAt: number | undefined },
+  keyThumbprint: string,
+  nowMillis: number,
+  marginMillis: number
+): boolean =>
+  token.thumbprint === keyThumbprint &&
+  (token.expiresAt === undefined || token.expiresAt - nowMillis > marginMillis)

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import type { Endpoint } from "./endpoint.js"
 
 /** plex.tv's PIN collection: `POST` creates a PIN. */
 import * as AuthUrl from "./authUrl.js"
@@ -119,3 +120,27 @@ export const isTransientCheckFailure = (error: {
  */
 export const expiryReason = (answered: boolean, failedOnce: boolean): "Expired" | "Unreachable" =>
   answered || !failedOnce ? "Expired" : "Unreachable"
+
+/** plex.tv `POST /api/v2/pins`: a new PIN, strong or short ({@link createPinParams}). */
+export const createPin = (strong: boolean | undefined) =>
+  ({
+    endpoint: "createPin",
+    method: "POST",
+    path: pinsPath,
+    urlParams: createPinParams(strong)
+  }) as const satisfies Endpoint
+
+/**
+ * plex.tv `GET /api/v2/pins/{id}`: the PIN again, its token once approved; a
+ * 404 for an unknown or expired PIN. A PIN bound to a device key is checked
+ * with a device JWT (the secret `S`), on clients.plex.tv.
+ */
+export const checkPin = <S>(id: number | string, deviceJwt: S | undefined) =>
+  ({
+    endpoint: "checkPin",
+    method: "GET",
+    path: pinPath(id),
+    spanPath: pinSpanPath,
+    urlParams: deviceJwt === undefined ? undefined : [[deviceJwtParam, deviceJwt] as const],
+    notFound: true
+  }) as const satisfies Endpoint<S>

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import type { Endpoint } from "./endpoint.js"
 
 /** plex.tv's list of an account's devices. */
 export const resourcesPath = "/api/v2/resources"
@@ -299,3 +300,101 @@ export const findServer = <D extends { readonly clientIdentifier: string; readon
   servers.find((s) => s.clientIdentifier === nameOrId) ??
   servers.find((s) => s.name === nameOrId) ??
   servers.find((s) => s.name.toLowerCase() === nameOrId.toLowerCase())
+
+/** plex.tv `GET /api/v2/resources` ({@link resourcesParams}): the account's devices. */
+export const getServerResources = {
+  endpoint: "getServerResources",
+  method: "GET",
+  path: resourcesPath,
+  urlParams: resourcesParams
+} as const satisfies Endpoint
+
+/** PMS `GET /identity`, without a token: `{ MediaContainer: { machineIdentifier, version, claimed } }`. */
+export const getServerIdentity = {
+  endpoint: "getServerIdentity",
+  method: "GET",
+  path: identityPath
+} as const satisfies Endpoint
+
+/** PMS `GET /` with the token ({@link tokenCheckPath}): only its status is read. */
+export const verifyServerToken = {
+  endpoint: "verifyServerToken",
+  method: "GET",
+  path: tokenCheckPath,
+  noContent: true
+} as const satisfies Endpoint
+
+/** Why a probe did not find the server there: its outcome, reason and detail, as a `ConnectionAttempt` reports them. */
+export interface ProbeFailure {
+  readonly outcome: "Failed" | "WrongServer"
+  readonly reason: string
+  readonly detail: string
+}
+
+/** A probe that failed with `error` (an edition's `PlexError`). */
+export const probeFailed = (error: {
+  readonly _tag: string
+  readonly reason?: unknown
+  readonly message: string
+}): ProbeFailure => ({ outcome: "Failed", reason: failureReason(error), detail: error.message })
+
+/** A probe answered by another server ({@link wrongServer}'s detail). */
+export const probeWrongServer = (detail: string): ProbeFailure => ({
+  outcome: "WrongServer",
+  reason: "WrongServer",
+  detail
+})
+
+/** A probe that died (a defect): a failure like any other, so that one bad candidate never fails the race. */
+export const probeDefect: ProbeFailure = {
+  outcome: "Failed",
+  reason: "Defect",
+  detail: "the probe failed unexpectedly"
+}
+
+/** Why `Resources.connect` has no token to use. */
+export const noTokenProblem = "has no accessToken, and no Credentials are provided to use instead"
+
+/** A `ConnectionAttempt`'s fields. */
+export interface AttemptFacts {
+  readonly uri: string
+  readonly location: Location
+  readonly protocol: Protocol
+  readonly outcome: AttemptOutcome
+  readonly millis: number
+  readonly reason?: string | undefined
+  readonly detail?: string | undefined
+}
+
+/**
+ * What became of `candidate`'s probe: cancelled (at `decidedAt`) when it had
+ * not settled when the choice was made, reachable, or failed with `failure`.
+ */
+export const attempt = (
+  candidate: { readonly uri: string; readonly location: Location; readonly protocol: Protocol },
+  settled: { readonly millis: number; readonly failure: ProbeFailure | undefined } | undefined,
+  decidedAt: number
+): AttemptFacts => {
+  const base = { uri: candidate.uri, location: candidate.location, protocol: candidate.protocol }
+  if (settled === undefined) return { ...base, outcome: "Cancelled", millis: decidedAt }
+  return settled.failure === undefined
+    ? { ...base, outcome: "Reachable", millis: settled.millis }
+    : {
+        ...base,
+        outcome: settled.failure.outcome,
+        millis: settled.millis,
+        reason: settled.failure.reason,
+        detail: settled.failure.detail
+      }
+}
+
+/** The attempts as span attributes: `plex.probe.<i>.uri`, `.outcome`, `.millis` and `.reason` when there is one. */
+export const attemptAttributes = (attempts: ReadonlyArray<AttemptFacts>): Record<string, string | number> =>
+  Object.fromEntries(
+    attempts.flatMap((a, i) => [
+      [`plex.probe.${i}.uri`, a.uri],
+      [`plex.probe.${i}.outcome`, a.outcome],
+      [`plex.probe.${i}.millis`, a.millis],
+      ...(a.reason === undefined ? [] : [[`plex.probe.${i}.reason`, a.reason]])
+    ])
+  )

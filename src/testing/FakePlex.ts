@@ -75,7 +75,7 @@ export {
  * @since 0.1.0
  * @category models
  */
-export type PayloadShape = "2025-08" | "2026-02"
+export type PayloadShape = Core.PayloadShape
 
 /**
  * A change to an account payload, to simulate drift: an object is merged in
@@ -85,8 +85,7 @@ export type PayloadShape = "2025-08" | "2026-02"
  * @since 0.1.0
  * @category models
  */
-export type PayloadOverride =
-  Readonly<Record<string, unknown>> | ((payload: Record<string, unknown>) => Record<string, unknown>)
+export type PayloadOverride = Core.PayloadOverride
 
 /**
  * An account. Every field is optional: the first account defaults to
@@ -424,33 +423,7 @@ export interface RecordedRequest {
  * @since 0.1.0
  * @category models
  */
-export type RouteName =
-  | "postUsersSignInData"
-  | "getTokenDetails"
-  | "createPin"
-  | "checkPin"
-  | "getServerResources"
-  | "ping"
-  | "signOut"
-  | "registerJwk"
-  | "getNonce"
-  | "exchangeJwt"
-  | "getJwks"
-  | "getTransientToken"
-  | "getSourceConnectionInformation"
-  | "getServerIdentity"
-  | "getServerCapabilities"
-  | "getHomeUsers"
-  | "switchHomeUser"
-  | "getUsers"
-  | "getSharedServers"
-  | "getClaimToken"
-  | "claimServer"
-  | "getDevices"
-  | "deleteDevice"
-  | "linkPin"
-  | "approvalPage"
-  | (string & {})
+export type RouteName = Core.RouteName
 
 /**
  * Which requests a fault applies to: a route name, a path (a string that
@@ -459,14 +432,7 @@ export type RouteName =
  * @since 0.1.0
  * @category models
  */
-export type FaultTarget =
-  | RouteName
-  | {
-      readonly route?: RouteName | undefined
-      readonly path?: string | undefined
-      readonly origin?: string | undefined
-      readonly method?: string | undefined
-    }
+export type FaultTarget = Core.FaultTarget
 
 /**
  * Options of a scripted fault.
@@ -474,10 +440,7 @@ export type FaultTarget =
  * @since 0.1.0
  * @category models
  */
-export interface FaultOptions {
-  /** Apply it to the next `times` matching requests only. Default: every one, until cleared. */
-  readonly times?: number | undefined
-}
+export interface FaultOptions extends Core.FaultOptions {}
 
 /**
  * The fake: its addresses and default credentials, its web handler, and the
@@ -602,13 +565,6 @@ export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
     )
   )
 
-const transportCause = (failure: ConnectionFailure) => {
-  const code = failure.reason === "Reset" ? "ECONNRESET" : "ECONNREFUSED"
-  const detail =
-    failure.reason === "Reset" ? "other side closed" : `connect ECONNREFUSED ${new URL(failure.origin).host}`
-  return new TypeError("fetch failed", { cause: Object.assign(new Error(detail), { code }) })
-}
-
 const bodyOf = (
   request: HttpClientRequest.HttpClientRequest
 ): Effect.Effect<BodyInit | undefined, HttpClientError.RequestError> => {
@@ -663,7 +619,7 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
             new HttpClientError.RequestError({
               request,
               reason: "Transport",
-              cause: transportCause(failure)
+              cause: new Core.ConnectionFailure(failure.reason, failure.origin)
             })
         )
       )
@@ -837,96 +793,65 @@ export const rotateJwtKey = (options?: {
 }): Effect.Effect<string, never, FakePlex> => Effect.flatMap(FakePlex, (fake) => fake.rotateJwtKey(options))
 
 // ---------------------------------------------------------------------------
-// The web handler, without Effect
+// The web handler, without Effect: the very exports of the `fake` entry
+// point (`src/fake/index.ts`, where they are documented in full), written once
+// for both editions' test kits.
 // ---------------------------------------------------------------------------
 
-/**
- * How to seed a fake made by {@link makeHandler}: as {@link Options}, but
- * durations in milliseconds (`pinLifetimeMillis`, `autoApprovePins: {
- * afterMillis }`, ...) and secrets as plain strings, plus its `clock`
- * (`now()` and `sleep(ms, signal)`; default `Date.now` and `setTimeout`),
- * `randomInt` (default Web Crypto), `rebase` and `maxRequestBodyBytes`.
- *
- * @since 0.1.0
- * @category web handler
- */
-export type HandlerOptions = Core.Options
-
-/**
- * A fake made by {@link makeHandler}: its `handler`, `(request: Request,
- * context?: { clock, signal }) => Promise<Response>`, and the same
- * inspection and control calls as {@link FakePlexService}, as plain
- * functions (`approvePin` and `rotateJwtKey` return promises). Its records
- * hold secrets as {@link HandlerSecret}s.
- *
- * @since 0.1.0
- * @category web handler
- */
-export type Handler = Core.FakePlex
-
-/**
- * A fault for {@link makeHandler}'s fake, as plain data (durations in
- * milliseconds); see {@link handlerFaults}.
- *
- * @since 0.1.0
- * @category web handler
- */
-export type HandlerFault = Core.Fault.Fault
-
-/**
- * The constructors of {@link HandlerFault}s: `status(429, {
- * retryAfterMillis })`, `delay(ms)`, `hang`, `reset`, `refuse`, `truncate()`,
- * `malformedJson`, `html()`, `redirect()`, `contentType()`, `oversized()`,
- * `respond((request) => Response)`.
- *
- * @since 0.1.0
- * @category web handler
- */
-export const handlerFaults: typeof Core.Fault = Core.Fault
-
-/**
- * A secret in the records of {@link makeHandler}'s fake: it prints and
- * serialises as `<redacted>`; `reveal()` gives the value.
- *
- * @since 0.1.0
- * @category web handler
- */
-export type HandlerSecret = Core.Secret
-
-/**
- * A reset or refused connection of {@link makeHandler}'s fake: its handler
- * rejects with it, a `TypeError` whose `cause.code` is `ECONNRESET` or
- * `ECONNREFUSED`, as `fetch` rejects on a network failure.
- *
- * @since 0.1.0
- * @category web handler
- */
-export const HandlerConnectionFailure: typeof Core.ConnectionFailure = Core.ConnectionFailure
-
-/**
- * The fake Plex as a plain web handler, with no Effect: for tests of code
- * that does not use Effect (plexjs, python-plexapi through a server, your
- * own `fetch` calls). It is the very fake {@link layer} serves: the same
- * routes, payloads, faults and records. Point a `fetch`-like function at
- * `fake.handler`, or serve it from any HTTP server that speaks web
- * `Request` and `Response`.
- *
- * @example
- * ```ts
- * import { FakePlex } from "effect-plex-auth/testing"
- *
- * const fake = FakePlex.makeHandler()
- * const username = fake
- *   .handler(
- *     new Request("https://plex.tv/api/v2/user", {
- *       headers: { "X-Plex-Token": fake.token, "X-Plex-Client-Identifier": "my-app", Accept: "application/json" }
- *     })
- *   )
- *   .then((response) => response.json())
- *   .then((account: { username: string }) => account.username)
- * ```
- *
- * @since 0.1.0
- * @category web handler
- */
-export const makeHandler = (options: HandlerOptions = {}): Handler => Core.makeFakePlex(options)
+export {
+  /**
+   * How to seed a fake made by {@link makeHandler}: as {@link Options}, but
+   * durations in milliseconds and secrets as plain strings (see the `fake`
+   * entry point).
+   *
+   * @since 0.1.0
+   * @category web handler
+   */
+  type HandlerOptions,
+  /**
+   * A fake made by {@link makeHandler}: its web `handler` and the same
+   * inspection and control calls as {@link FakePlexService}, as plain
+   * functions (see the `fake` entry point).
+   *
+   * @since 0.1.0
+   * @category web handler
+   */
+  type Handler,
+  /**
+   * A fault for {@link makeHandler}'s fake, as plain data; see {@link handlerFaults}.
+   *
+   * @since 0.1.0
+   * @category web handler
+   */
+  type HandlerFault,
+  /**
+   * The constructors of {@link HandlerFault}s (see the `fake` entry point).
+   *
+   * @since 0.1.0
+   * @category web handler
+   */
+  handlerFaults,
+  /**
+   * A secret in the records of {@link makeHandler}'s fake (see the `fake` entry point).
+   *
+   * @since 0.1.0
+   * @category web handler
+   */
+  type HandlerSecret,
+  /**
+   * A reset or refused connection of {@link makeHandler}'s fake (see the
+   * `fake` entry point).
+   *
+   * @since 0.1.0
+   * @category web handler
+   */
+  HandlerConnectionFailure,
+  /**
+   * The fake Plex as a plain web handler, with no Effect: the very fake
+   * {@link layer} serves (see the `fake` entry point).
+   *
+   * @since 0.1.0
+   * @category web handler
+   */
+  makeHandler
+} from "../fake/index.js"

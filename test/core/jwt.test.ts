@@ -76,3 +76,68 @@ describe("core/jwt", () => {
     assert.strictEqual(await check(await sign({})), "Expired", "no expiry")
   })
 })
+
+describe("core/jwt: device keys, hosts, PIN login and stored credentials", () => {
+  it("a device key exported as a private JWK reads back; each way it can be wrong says why", async () => {
+    const { d, x } = await Jose.generate()
+    const key = await Jwt.deviceKeyOf(x, d)
+    assert.deepStrictEqual(key.jwk, {
+      kty: "OKP",
+      crv: "Ed25519",
+      x,
+      use: "sig",
+      alg: "EdDSA",
+      kid: await Jose.thumbprint({ kty: "OKP", crv: "Ed25519", x })
+    })
+    const exported = JSON.stringify({ ...key.jwk, d })
+    const imported = await Jwt.importDeviceKey(exported)
+    assert.isTrue("jwk" in imported && imported.d === d && imported.jwk.kid === key.jwk.kid)
+    const other = await Jose.generate()
+    const problem = async (text: string) => {
+      const result = await Jwt.importDeviceKey(text)
+      return "problem" in result ? result.problem : undefined
+    }
+    assert.strictEqual(await problem("{"), "is not JSON")
+    assert.strictEqual(await problem(JSON.stringify({ kty: "RSA" })), "is not an Ed25519 JWK")
+    assert.strictEqual(
+      await problem(JSON.stringify({ ...key.jwk, d: "short" })),
+      "has no valid private member d"
+    )
+    assert.strictEqual(
+      await problem(JSON.stringify({ ...key.jwk, kid: "not-the-thumbprint", d })),
+      "has a kid that is not its thumbprint"
+    )
+    // Node's Web Crypto itself refuses an x that is not d's; where it does not, the probe signature does.
+    assert.include(
+      ["was refused by Web Crypto", "has a public member x that does not match d"],
+      await problem(JSON.stringify({ kty: "OKP", crv: "Ed25519", x: other.x, d }))
+    )
+    assert.isTrue(await Jwt.keyMatches(key.privateKey, key.jwk))
+    assert.isFalse(await Jwt.keyMatches(key.privateKey, { kty: "OKP", crv: "Ed25519", x: other.x }))
+  })
+
+  it("the host: clients.plex.tv, a trailing /api/v2 dropped", () => {
+    assert.strictEqual(Jwt.defaultHost, "https://clients.plex.tv")
+    assert.strictEqual(Jwt.hostUrl("https://clients.plex.tv/api/v2"), "https://clients.plex.tv")
+    assert.strictEqual(Jwt.hostUrl("http://127.0.0.1:8080"), "http://127.0.0.1:8080")
+  })
+
+  it("a polled JWT PIN's device JWT is reused until a minute before it expires, at least a second", () => {
+    assert.strictEqual(Jwt.deviceJwtReuseMillis(5 * 60_000), 4 * 60_000)
+    assert.strictEqual(Jwt.deviceJwtReuseMillis(30_000), 1000)
+  })
+
+  it("stored credentials: two entries under the prefix; a stored token is used only bound to the key and not near expiry", () => {
+    assert.deepStrictEqual(Jwt.storeEntries(Jwt.defaultStoreKey), {
+      deviceKey: "effect-plex-auth/jwt/device-key",
+      token: "effect-plex-auth/jwt/token"
+    })
+    const now = 1_000_000
+    const margin = 60_000
+    assert.isTrue(Jwt.storedTokenUsable({ thumbprint: "k", expiresAt: now + 120_000 }, "k", now, margin))
+    assert.isTrue(Jwt.storedTokenUsable({ thumbprint: "k", expiresAt: undefined }, "k", now, margin))
+    assert.isFalse(Jwt.storedTokenUsable({ thumbprint: "k", expiresAt: now + margin }, "k", now, margin))
+    assert.isFalse(Jwt.storedTokenUsable({ thumbprint: "other", expiresAt: undefined }, "k", now, margin))
+    assert.isFalse(Jwt.storedTokenUsable({ thumbprint: undefined, expiresAt: undefined }, "k", now, margin))
+  })
+})

@@ -97,3 +97,59 @@ describe("core/resources", () => {
     assert.strictEqual(R.failureReason({ _tag: "InvalidInput", reason: "bad" }), "InvalidInput")
   })
 })
+
+describe("core/resources: what became of each probe", () => {
+  const candidate = {
+    uri: "https://10-0-0-5.abc.plex.direct:32400",
+    location: "local",
+    protocol: "https"
+  } as const
+
+  it("cancelled when unsettled at the choice, reachable, or failed with its reason and detail", () => {
+    assert.deepStrictEqual(R.attempt(candidate, undefined, 250), {
+      ...candidate,
+      outcome: "Cancelled",
+      millis: 250
+    })
+    assert.deepStrictEqual(R.attempt(candidate, { millis: 12, failure: undefined }, 250), {
+      ...candidate,
+      outcome: "Reachable",
+      millis: 12
+    })
+    const timeout = R.probeFailed({ _tag: "NetworkError", reason: "Timeout", message: "timed out" })
+    assert.deepStrictEqual(timeout, {
+      outcome: "Failed",
+      reason: "NetworkError/Timeout",
+      detail: "timed out"
+    })
+    assert.deepStrictEqual(R.attempt(candidate, { millis: 40, failure: timeout }, 250), {
+      ...candidate,
+      outcome: "Failed",
+      millis: 40,
+      reason: "NetworkError/Timeout",
+      detail: "timed out"
+    })
+    assert.deepStrictEqual(R.probeWrongServer("answered as server b, not a"), {
+      outcome: "WrongServer",
+      reason: "WrongServer",
+      detail: "answered as server b, not a"
+    })
+    assert.strictEqual(R.probeDefect.reason, "Defect")
+  })
+
+  it("span attributes per probe, the reason only when there is one", () => {
+    const attempts = [
+      R.attempt(candidate, { millis: 12, failure: undefined }, 250),
+      R.attempt(candidate, { millis: 40, failure: R.probeDefect }, 250)
+    ]
+    assert.deepStrictEqual(R.attemptAttributes(attempts), {
+      "plex.probe.0.uri": candidate.uri,
+      "plex.probe.0.outcome": "Reachable",
+      "plex.probe.0.millis": 12,
+      "plex.probe.1.uri": candidate.uri,
+      "plex.probe.1.outcome": "Failed",
+      "plex.probe.1.millis": 40,
+      "plex.probe.1.reason": "Defect"
+    })
+  })
+})

@@ -18,9 +18,9 @@
  *
  * @internal
  */
-import { escapeHtml, page } from "../web/pages.js"
+import { escapeHtml, page, privateHeaders } from "../web/pages.js"
+import * as Approve from "./approve.js"
 import * as Http from "./http.js"
-import * as Jwts from "./jwt.js"
 import type { Context, Route } from "./routes.js"
 import type { SeedAccount } from "./seed.js"
 
@@ -30,17 +30,7 @@ export const path = "/auth"
 /** Where the page is for a fake whose plex.tv is at `plexTvUrl`: an app's `authAppUrl`. */
 export const urlOf = (plexTvUrl: string): string => `${plexTvUrl.replace(/\/+$/, "")}${path}`
 
-/** The route builder of routes.ts this page needs, handed over to avoid an import cycle. */
-export interface Builders {
-  readonly mintToken: (
-    store: Context["store"],
-    accountId: number,
-    now: number,
-    via: "signIn" | "pin" | "control"
-  ) => string
-}
-
-const noStore = { "cache-control": "no-store", "referrer-policy": "no-referrer" }
+const noStore = privateHeaders
 
 const html = (status: number, body: string) => Http.bytes(status, Http.htmlType, body, noStore)
 
@@ -90,34 +80,32 @@ const target = (forwardUrl: string): URL | undefined => {
   }
 }
 
-const approve = async (ctx: Context, b: Builders): Promise<Response> => {
+const approve = async (ctx: Context): Promise<Response> => {
   const body = ctx.form ?? new URLSearchParams()
   const code = (body.get("code") ?? "").trim()
   const clientID = body.get("clientID") ?? ""
   const login = body.get("account") ?? ""
-  const pin =
-    code === ""
-      ? undefined
-      : [...ctx.store.pins.values()].find((p) => p.code.toLowerCase() === code.toLowerCase())
+  const pin = code === "" ? undefined : Approve.pinByCode(ctx.store, code)
   // As app.plex.tv: the PIN must exist, be alive and unused, and belong to the client that asks.
-  if (pin === undefined || ctx.now >= pin.expiresAt || pin.clientIdentifier !== clientID) {
+  if (pin === undefined || pin.clientIdentifier !== clientID) {
     return refused("This sign-in request is unknown or has expired.")
   }
-  if (pin.authToken !== undefined) return refused("This sign-in request was already approved.")
   const account = login === "" ? ctx.store.accounts.values().next().value : ctx.store.accountByLogin(login)
-  if (account === undefined || account.managed) return refused("This account cannot approve sign-ins.")
-  if (pin.jwk === undefined) {
-    pin.authToken = b.mintToken(ctx.store, account.id, ctx.now, "pin")
-  } else {
-    // A JWT PIN: its device key joins the account, and its token is a Plex JWT bound to that key.
-    const owner = ctx.store.deviceKeys.get(pin.jwk.kid)
-    if (owner !== undefined && owner.accountId !== account.id) {
-      return refused("This device belongs to another account.")
+  const approved =
+    account === undefined || account.managed
+      ? undefined
+      : await Approve.approve(ctx.store, pin, account, ctx.now)
+  if (approved !== undefined && "refused" in approved) {
+    switch (approved.refused) {
+      case "Expired":
+        return refused("This sign-in request is unknown or has expired.")
+      case "AlreadyApproved":
+        return refused("This sign-in request was already approved.")
+      case "KeyOfAnotherAccount":
+        return refused("This device belongs to another account.")
     }
-    ctx.store.deviceKeys.set(pin.jwk.kid, { ...pin.jwk, accountId: account.id })
-    pin.authToken = await Jwts.mint(ctx.store, account.id, pin.jwk.kid, pin.clientIdentifier, ctx.now)
   }
-  pin.accountId = account.id
+  if (approved === undefined) return refused("This account cannot approve sign-ins.")
   const forward = target(body.get("forwardUrl") ?? "")
   return forward === undefined
     ? html(200, page("Plex (fake): approved", `<h1 id="approved">Approved</h1><p>Return to the app.</p>`))
@@ -125,13 +113,12 @@ const approve = async (ctx: Context, b: Builders): Promise<Response> => {
 }
 
 /** The page's route (`GET` and `POST /auth` on plex.tv), registered in the fake's route table. */
-export const routes = (b: Builders): ReadonlyArray<Route> => [
+export const routes = (): ReadonlyArray<Route> => [
   {
     name: "approvalPage",
     host: "plexTv",
     methods: ["GET", "POST"],
     path,
-    handle: (ctx) =>
-      ctx.method === "GET" ? html(200, form([...ctx.store.accounts.values()])) : approve(ctx, b)
+    handle: (ctx) => (ctx.method === "GET" ? html(200, form([...ctx.store.accounts.values()])) : approve(ctx))
   }
 ]

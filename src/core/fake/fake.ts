@@ -6,6 +6,7 @@
  * @internal
  */
 import * as ApprovalPage from "./approvalPage.js"
+import * as Approve from "./approve.js"
 import { ConnectionFailure, FakePlexError } from "./errors.js"
 import type { Fault } from "./fault.js"
 import * as Faults from "./faults.js"
@@ -273,28 +274,18 @@ export const fromSeed = (
 
   const approvePin: FakePlex["approvePin"] = async (pin, approval = {}) => {
     const account = findAccount(approval.account)
-    const now = timeOf(approval)
-    const found = [...store.pins.values()].find((p) =>
-      typeof pin === "number" ? p.id === pin : p.code.toLowerCase() === pin.toLowerCase()
-    )
+    const found =
+      typeof pin === "number"
+        ? [...store.pins.values()].find((p) => p.id === pin)
+        : Approve.pinByCode(store, pin)
     if (found === undefined) throw new FakePlexError(`no PIN ${pin}`)
-    if (now >= found.expiresAt) throw new FakePlexError(`the PIN ${pin} has expired`)
-    const bound = found.jwk
-    let minted: string
-    if (bound === undefined) {
-      minted = Routes.mintToken(store, account.id, now, "pin")
-    } else {
-      // A JWT PIN: approving registers its device key with the account and mints a Plex JWT bound to it.
-      const owner = store.deviceKeys.get(bound.kid)
-      if (owner !== undefined && owner.accountId !== account.id) {
-        throw new FakePlexError(`the PIN ${pin}'s key belongs to another account`)
-      }
-      store.deviceKeys.set(bound.kid, { ...bound, accountId: account.id })
-      minted = await Jwts.mint(store, account.id, bound.kid, found.clientIdentifier, now)
-    }
-    found.authToken = minted
-    found.accountId = account.id
-    return minted
+    const approved = await Approve.approve(store, found, account, timeOf(approval), { again: true })
+    if ("token" in approved) return approved.token
+    throw new FakePlexError(
+      approved.refused === "Expired"
+        ? `the PIN ${pin} has expired`
+        : `the PIN ${pin}'s key belongs to another account`
+    )
   }
 
   /** With `autoApprovePins`: approves a PIN that is old enough, as the user would, before its check is answered. */
@@ -404,7 +395,7 @@ export const fromSeed = (
     servers: seed.servers.map(serverView),
     account: (login) => accountView(findAccount(login)),
     server: (id) => serverView(findServer(id)),
-    mintToken: (login, at) => Routes.mintToken(store, findAccount(login).id, timeOf(at), "control"),
+    mintToken: (login, at) => Approve.mintToken(store, findAccount(login).id, timeOf(at), "control"),
     revokeToken: (token) => {
       const entry = store.tokens.get(token)
       if (entry === undefined || entry.revoked) return false

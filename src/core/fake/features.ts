@@ -9,8 +9,8 @@
  *
  * @internal
  */
+import * as Approve from "./approve.js"
 import * as Http from "./http.js"
-import * as Jwts from "./jwt.js"
 import * as Payloads from "./payloads.js"
 import type { Context, Reply, Route } from "./routes.js"
 import { pseudoHex, type SeedAccount, type SeedHome, type SeedServer } from "./seed.js"
@@ -387,28 +387,19 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", async (ctx, account) => {
     const code = (ctx.form?.get("code") ?? ctx.query.get("code") ?? "").trim()
     if (code === "") return Http.plexTvError(ctx.json, 400, undefined, "code is missing")
-    const pin = [...ctx.store.pins.values()].find((p) => p.code.toLowerCase() === code.toLowerCase())
-    if (pin === undefined || ctx.now >= pin.expiresAt) {
-      return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
-    }
-    if (pin.authToken !== undefined) return b.unprocessable(ctx, "Code already used")
-    if (pin.jwk === undefined) {
-      pin.authToken = await b.mintToken(ctx.store, account.id, ctx.now, "pin")
-    } else {
-      const owner = ctx.store.deviceKeys.get(pin.jwk.kid)
-      if (owner !== undefined && owner.accountId !== account.id) {
-        return b.unprocessable(ctx, "The key belongs to another account")
+    const pin = Approve.pinByCode(ctx.store, code)
+    if (pin === undefined) return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
+    const approved = await Approve.approve(ctx.store, pin, account, ctx.now)
+    if ("refused" in approved) {
+      switch (approved.refused) {
+        case "Expired":
+          return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
+        case "AlreadyApproved":
+          return b.unprocessable(ctx, "Code already used")
+        case "KeyOfAnotherAccount":
+          return b.unprocessable(ctx, "The key belongs to another account")
       }
-      ctx.store.deviceKeys.set(pin.jwk.kid, { ...pin.jwk, accountId: account.id })
-      pin.authToken = await Jwts.mint(
-        ctx.store,
-        account.id,
-        pin.jwk.thumbprint,
-        pin.clientIdentifier,
-        ctx.now
-      )
     }
-    pin.accountId = account.id
     return Http.empty(204)
   })
 

@@ -14,6 +14,7 @@ import type { SeedAccount, SeedServer } from "./seed.js"
 import type { Host, PinEntry, Store } from "./store.js"
 import * as Features from "./features.js"
 import * as ApprovalPage from "./approvalPage.js"
+import * as Approve from "./approve.js"
 import * as Xml from "./xml.js"
 
 /** What a handler sees of a request. */
@@ -103,17 +104,8 @@ export const plexTvAccount = (
       : handle(ctx, account, presented)
   })
 
-/** A fresh account token, 20 characters like Plex's. */
-export const mintToken = (
-  store: Store,
-  accountId: number,
-  now: number,
-  via: "signIn" | "pin" | "control"
-): string => {
-  const minted = store.randomString(20)
-  store.issue(minted, accountId, now, via)
-  return minted
-}
+/** A fresh account token (one place for it, with PIN approval: `approve.ts`). */
+export const mintToken = Approve.mintToken
 
 const signIn = plexTv("postUsersSignInData", "POST", "/api/v2/users/signin", async (ctx) => {
   const form = ctx.form ?? new URLSearchParams()
@@ -431,7 +423,7 @@ export const routes: ReadonlyArray<Route> = [
   identity,
   capabilities,
   ...Features.routes({ plexTv, plexTvAccount, pms, token, mintToken, unprocessable }),
-  ...ApprovalPage.routes({ mintToken })
+  ...ApprovalPage.routes()
 ]
 
 const compiled = routes.map((route) => {

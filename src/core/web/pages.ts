@@ -112,3 +112,9 @@ export const refusalPage = (refusal: Refusal, startPath: string): string => {
 <p><a class="button" href="${escapeHtml(startPath)}">Try again</a> <a href="/">Home</a></p>`
   )
 }
+
+/** The headers of a page that holds or follows a secret: not stored, no referrer sent on. */
+export const privateHeaders: Readonly<Record<string, string>> = {
+  "cache-control": "no-store",
+  "referrer-policy": "no-referrer"
+}

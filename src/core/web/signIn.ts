@@ -331,3 +331,22 @@ export const accessOutcome = (
 /** The HTTP status of a failed authentication, by its error's tag: 401, 403, 503, else 500. */
 export const authenticateStatus = (tag: string): number =>
   tag === "Unauthenticated" ? 401 : tag === "AccessDenied" ? 403 : tag === "PlexUnavailable" ? 503 : 500
+
+/**
+ * The sign-in's durations, each option's default and least value in
+ * milliseconds: a session ends unused after 7 days and at the latest 30 days
+ * after sign-in; the PIN-flow cookie lives 15 minutes; the callback waits up
+ * to 3 seconds for plex.tv to show the PIN approved; an access answer is kept
+ * 5 minutes, and a granting one stands 1 hour while plex.tv cannot be asked.
+ */
+export const durations = {
+  sessionIdle: { defaultMillis: 7 * 24 * 60 * 60 * 1000, minimumMillis: 1000 },
+  sessionMax: { defaultMillis: 30 * 24 * 60 * 60 * 1000, minimumMillis: 1000 },
+  pinLifetime: { defaultMillis: 15 * 60 * 1000, minimumMillis: 1000 },
+  approvalWait: { defaultMillis: 3000, minimumMillis: 0 },
+  accessTtl: { defaultMillis: 5 * 60 * 1000, minimumMillis: 0 },
+  accessGrace: { defaultMillis: 60 * 60 * 1000, minimumMillis: 0 }
+} as const
+
+/** The prefix of the session keys in the store, by default. */
+export const defaultStorePrefix = "plex-session:"

@@ -1,0 +1,49 @@
+/**
+ * What a Plex endpoint is, as both editions' request engines read it: its
+ * name, method and path, and how Plex behaves there. Each operation's
+ * endpoint is declared once, in the core module of its topic (`auth.ts`,
+ * `pin.ts`, `jwt.ts`, `resources.ts`, ...); an edition spreads it into its
+ * request and adds only its schema (and a body, built by its HTTP layer from
+ * the core's plain value).
+ *
+ * @internal
+ */
+import type { XmlAnswers } from "./xml.js"
+
+/** An endpoint as Plex defines it. `S` is whatever an edition holds a secret in (`Redacted`). */
+export interface Endpoint<S = never> {
+  /**
+   * The endpoint's name as the seed SDKs call it (`getTokenDetails`,
+   * `checkPin`): the span's `plex.operation`, and the name of the fake's
+   * route that serves it.
+   */
+  readonly endpoint: string
+  readonly method: "GET" | "POST" | "PUT" | "DELETE"
+  readonly path: string
+  /** The query, secrets (a device JWT, a claim token, a home PIN) as the edition holds them. */
+  readonly urlParams?: ReadonlyArray<readonly [string, string | S]> | undefined
+  /** Headers Plex wants for this endpoint only, over the client identity's. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** The path as spans show it, when the real one holds something that must not be exported. */
+  readonly spanPath?: string | undefined
+  /** A 404 means the thing asked for is not there (`NotFound`), not an unexpected answer. */
+  readonly notFound?: boolean | undefined
+  /** Plex's two-factor codes 1028 and 1029 may answer it. */
+  readonly signIn?: boolean | undefined
+  /** `false`: sending it twice is not harmless (a sign-in, a single-use token, a PIN that counts towards a lockout). */
+  readonly idempotent?: boolean | undefined
+  /** It answers a 2xx with no body worth reading (a 204, or an empty 200). */
+  readonly noContent?: boolean | undefined
+  /** A legacy route that answers XML whatever is asked: the reader (`xml.ts`'s `answers`). */
+  readonly xml?: XmlAnswers | undefined
+}
+
+/**
+ * `endpoint` with the schema an edition decodes its answer with: what an
+ * edition's request takes. A plain call, so that a bundler drops a module's
+ * unused requests (`/*#__PURE__*\/ withSchema(...)`).
+ */
+export const withSchema = <E extends Endpoint<unknown>, A>(
+  endpoint: E,
+  schema: A
+): E & { readonly schema: A } => ({ ...endpoint, schema })

@@ -1,0 +1,131 @@
+/**
+ * The words of the errors both editions' `PlexError` define (each as its
+ * line's `Schema.TaggedError` class): their messages, their tags, and the Plex
+ * codes they carry. Plain functions over the
+ * errors' fields; never a secret in them (the fields carry none).
+ *
+ * @internal
+ */
+import { describeCodes } from "./describeCodes.js"
+
+/** One of Plex's error entries: `{ code, message, status }`. */
+type Detail = { readonly code?: number | undefined; readonly message?: string | undefined }
+
+/** Where a request went. */
+interface Sent {
+  readonly operation: string
+  readonly method: string
+  readonly url: string
+}
+
+/** A request Plex answered with a refusal. */
+interface Answered extends Sent {
+  readonly status: number
+  readonly errors: ReadonlyArray<Detail>
+}
+
+/** The tags of every error of the library (`PlexError`). */
+export const plexErrorTags: ReadonlyArray<string> = [
+  "InvalidInput",
+  "BadRequest",
+  "Unauthorized",
+  "VerificationCodeRequired",
+  "InvalidVerificationCode",
+  "NotFound",
+  "RateLimited",
+  "Unexpected",
+  "NetworkError",
+  "PinExpired",
+  "InvalidJwt",
+  "NoReachableConnection",
+  "ServerNotFound",
+  "HomeUserNotFound",
+  "HomePinRequired",
+  "InvalidHomePin",
+  "ServerAlreadyClaimed",
+  "ClaimRejected"
+]
+
+/** Plex's numeric codes among `errors`. */
+export const codesOf = (errors: ReadonlyArray<Detail>): ReadonlyArray<number> =>
+  errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))
+
+/** `InvalidInput`'s message. */
+export const invalidInputMessage = (e: {
+  readonly operation: string
+  readonly field: string
+  readonly reason: string
+}): string => `${e.operation}: invalid ${e.field}: ${e.reason}`
+
+/** `BadRequest`'s message. */
+export const badRequestMessage = (e: Answered): string =>
+  `${e.operation}: ${e.method} ${e.url} was rejected as a bad request (HTTP ${e.status})${describeCodes(e.errors)}`
+
+/** `Unauthorized`'s message. */
+export const unauthorizedMessage = (
+  e: Answered & { readonly reauthentication?: string | undefined }
+): string => {
+  const why = e.reauthentication === "FreshTokenRefused" ? "; the server refuses fresh tokens too" : ""
+  return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}${why}`
+}
+
+/** `VerificationCodeRequired`'s message. */
+export const verificationCodeRequiredMessage = (e: Answered): string =>
+  `${e.operation}: a two-factor verification code is required${describeCodes(e.errors)}`
+
+/** `InvalidVerificationCode`'s message. */
+export const invalidVerificationCodeMessage = (e: Answered): string =>
+  `${e.operation}: the verification code was not accepted${describeCodes(e.errors)}`
+
+/** `NotFound`'s message. */
+export const notFoundMessage = (e: Answered): string =>
+  `${e.operation}: ${e.method} ${e.url} was not found (HTTP ${e.status})${describeCodes(e.errors)}`
+
+/** `RateLimited`'s message. */
+export const rateLimitedMessage = (
+  e: Answered & { readonly retryAfterMillis?: number | undefined }
+): string => {
+  const wait = e.retryAfterMillis !== undefined ? `, retry after ${e.retryAfterMillis} ms` : ""
+  return `${e.operation}: rate limited (HTTP ${e.status})${describeCodes(e.errors)}${wait}`
+}
+
+/** `Unexpected`'s message. */
+export const unexpectedMessage = (
+  e: Sent & {
+    readonly status?: number | undefined
+    readonly detail: string
+    readonly errors: ReadonlyArray<Detail>
+  }
+): string => {
+  const status = e.status !== undefined ? ` (HTTP ${e.status})` : ""
+  return `${e.operation}: unexpected response from ${e.method} ${e.url}${status}: ${e.detail}${describeCodes(e.errors)}`
+}
+
+/** `NetworkError`'s message. */
+export const networkErrorMessage = (e: Sent & { readonly reason: string; readonly detail: string }): string =>
+  `${e.operation}: ${e.reason === "Timeout" ? "timed out" : "could not reach"} ${e.method} ${e.url}: ${e.detail}`
+
+/** `PinExpired`'s message. */
+export const pinExpiredMessage = (e: {
+  readonly operation: string
+  readonly pinId: number
+  readonly reason: string
+  readonly errors: ReadonlyArray<Detail>
+  readonly lastError?: { readonly message: string } | undefined
+}): string => {
+  const what =
+    e.reason === "Expired"
+      ? "expired before it was approved"
+      : e.reason === "Unreachable"
+        ? "expired while plex.tv could not be reached to check it"
+        : "is unknown or expired"
+  const last = e.lastError === undefined ? "" : ` (last check: ${e.lastError.message})`
+  return `${e.operation}: PIN ${e.pinId} ${what}${describeCodes(e.errors)}${last}`
+}
+
+/** `InvalidJwt`'s message. */
+export const invalidJwtMessage = (e: {
+  readonly operation: string
+  readonly reason: string
+  readonly detail: string
+}): string => `${e.operation}: the JWT is not valid (${e.reason}): ${e.detail}`

@@ -1,0 +1,45 @@
+/**
+ * The words of the errors both editions define (src/core/errors.ts): their
+ * messages, tags and codes, written once.
+ */
+import { assert, describe, it } from "vitest"
+import * as Errors from "../../src/core/errors.js"
+
+describe("core/errors", () => {
+  it("the tags are those of PlexError, each once", () => {
+    assert.strictEqual(new Set(Errors.plexErrorTags).size, Errors.plexErrorTags.length)
+    assert.include(Errors.plexErrorTags, "InvalidJwt")
+  })
+
+  it("messages name the operation, the request and Plex's codes, never more", () => {
+    const sent = { operation: "PlexAuth.getTokenDetails", method: "GET", url: "https://plex.tv/api/v2/user" }
+    const errors = [{ code: 1001, message: "User could not be authenticated" }]
+    assert.strictEqual(
+      Errors.badRequestMessage({ ...sent, status: 400, errors }),
+      "PlexAuth.getTokenDetails: GET https://plex.tv/api/v2/user was rejected as a bad request (HTTP 400) (1001 User could not be authenticated)"
+    )
+    assert.strictEqual(
+      Errors.unauthorizedMessage({ ...sent, status: 401, errors: [], reauthentication: "FreshTokenRefused" }),
+      "PlexAuth.getTokenDetails: not authorized (HTTP 401); the server refuses fresh tokens too"
+    )
+    assert.strictEqual(
+      Errors.rateLimitedMessage({ ...sent, status: 429, errors: [], retryAfterMillis: 2000 }),
+      "PlexAuth.getTokenDetails: rate limited (HTTP 429), retry after 2000 ms"
+    )
+    assert.strictEqual(
+      Errors.networkErrorMessage({ ...sent, reason: "Timeout", detail: "after 10 s" }),
+      "PlexAuth.getTokenDetails: timed out GET https://plex.tv/api/v2/user: after 10 s"
+    )
+    assert.strictEqual(
+      Errors.pinExpiredMessage({
+        operation: "PinLogin.poll",
+        pinId: 7,
+        reason: "Unreachable",
+        errors: [],
+        lastError: { message: "offline" }
+      }),
+      "PinLogin.poll: PIN 7 expired while plex.tv could not be reached to check it (last check: offline)"
+    )
+    assert.deepStrictEqual(Errors.codesOf([{ code: 1 }, { message: "m" }, { code: 2 }]), [1, 2])
+  })
+})
