@@ -33,9 +33,15 @@ import { mayRetry } from "../core/policy.js"
 import { describeFailure, reasonOf } from "../core/refresh.js"
 import { decoded, fieldsOf, neverReachedServer, readText, refused, type Success } from "./read.js"
 import { reveal } from "./redact.js"
-import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
 import { send } from "./send.js"
-import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
+import {
+  CurrentRetryPolicy,
+  MaxBodyBytes,
+  none,
+  RequestTimeout,
+  type RetryPolicy,
+  TracePropagation
+} from "./settings.js"
 
 export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
 
