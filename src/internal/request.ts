@@ -159,11 +159,12 @@ export const execute = <S extends Spec<any>>(
     const request = HttpClientRequest.make(spec.method)(url.toString(), { headers, urlParams: query, body })
     const client = Context.get(context, HttpClient.HttpClient)
     let attempts = 0
+    let onAttempt = (_retries: number) => {}
     let onStatus = (_status: number) => {}
     // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
     // interrupts it (the platform then aborts the request).
     const attempt = Effect.suspend(() => {
-      attempts++
+      if (attempts++ > 0) onAttempt(attempts - 1)
       return send(client, ctx, request, secretBody)
     }).pipe(
       Effect.flatMap(({ headers, response }) =>
@@ -205,12 +206,13 @@ export const execute = <S extends Spec<any>>(
       "plex.operation": spec.endpoint,
       "http.request.method": spec.method,
       "server.address": url.host,
-      "url.path": spec.spanPath ?? url.pathname
+      "url.path": spec.spanPath ?? url.pathname,
+      "plex.retry_count": 0
     }
     return Effect.useSpan(operation, { kind: "client", captureStackTrace: false, attributes }, (span) => {
+      onAttempt = (retries) => span.attribute("plex.retry_count", retries)
       onStatus = (status) => span.attribute("http.response.status_code", status)
-      const counted = Effect.sync(() => span.attribute("plex.retry_count", Math.max(0, attempts - 1)))
-      return Effect.withParentSpan(Effect.ensuring(run, counted), span)
+      return Effect.withParentSpan(run, span)
     })
     // The one place the engine's errors are narrowed to the operation's: `refused` makes the two-factor errors
     // only for `signIn` specs and `NotFound` only for `notFound` ones.
