@@ -118,7 +118,7 @@ export const retrying = <A, E extends Errors.PlexError, R>(
       ? Effect.zipRight(Effect.logDebug(`${operation}: retry ${retries}`), attempt)
       : attempt
   )
-  // `Retry-After` is honoured by the policy itself (`retry.ts`'s `honourRetryAfter`).
+  // `Retry-After` is honoured by the policy itself (`settings.ts`'s `honourRetryAfter`).
   return Effect.retry(logged, {
     schedule: policy,
     while: (error: E) => mayRetry(error, idempotent, neverReachedServer in error)
@@ -255,14 +255,7 @@ export const withToken = <S extends Spec<any>>(operation: string, spec: S, baseU
                   ),
                   Effect.fail(
                     refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
-                      ? new Errors.Unauthorized({
-                          operation: refusedError.operation,
-                          method: refusedError.method,
-                          url: refusedError.url,
-                          status: refusedError.status,
-                          errors: refusedError.errors,
-                          reauthentication
-                        })
+                      ? new Errors.Unauthorized({ ...refusedError, reauthentication })
                       : refusedError
                   )
                 )
