@@ -73,11 +73,14 @@ export const compare = async (make: (served: Served) => ReadonlyArray<Client>) =
         cpu.get(client)!.push((used.user + used.system) / Number(perRound))
       }
     }
-    const [bare, ours] = clients
-    const ratios = Float64Array.from(cpu.get(ours!)!.map((mine, i) => mine / cpu.get(bare!)![i]!)).sort()
+    const [bare, ...others] = clients
     const median = (xs: Array<number>) => quantile(Float64Array.from(xs).sort(), 0.5).toFixed(1)
+    const ratios = others.map((ours) => {
+      const each = Float64Array.from(cpu.get(ours)!.map((mine, i) => mine / cpu.get(bare!)![i]!)).sort()
+      return `${ours.name}/bare ${quantile(each, 0.5).toFixed(2)} (${quantile(each, 0.25).toFixed(2)}–${quantile(each, 0.75).toFixed(2)})`
+    })
     process.stdout.write(
-      `${operation}: ${clients.map((c) => `${c.name} ${median(cpu.get(c)!)} µs`).join(", ")}; ours/bare ${quantile(ratios, 0.5).toFixed(2)} (${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)})\n`
+      `${operation}: ${clients.map((c) => `${c.name} ${median(cpu.get(c)!)} µs`).join(", ")}; ${ratios.join(", ")}\n`
     )
   }
   for (const client of clients) await client.dispose()

@@ -24,7 +24,7 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type { PlexError } from "./PlexError.js"
-import * as Internal from "./internal/retry.js"
+import * as Internal from "./internal/settings.js"
 
 /**
  * A retry policy: a `Schedule` whose input is the error of the failed attempt.

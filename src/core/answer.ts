@@ -6,7 +6,9 @@
  *
  * @internal
  */
-import { isJson, isRedirect } from "./policy.js"
+import type { ErrorEntry } from "./errorCodes.js"
+import { classify, isJson, isRedirect, mayCarrySecrets, parseRetryAfter, type Refusal } from "./policy.js"
+import { excerpt, scrub } from "./redact.js"
 
 const field = (value: unknown, key: string): unknown =>
   typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
@@ -51,3 +53,69 @@ export const decodeFailureDetail = (path: ReadonlyArray<PropertyKey>, missing: b
   `the body does not have the expected shape: ${missing ? "missing" : "invalid"} ${
     path.length > 0 ? path.map(String).join(".") : "body"
   }`
+
+/**
+ * How to read a body of at most `limit` bytes: refused at once when its
+ * declared length is over it; read whole when the transport enforces the
+ * declared length (an uncompressed body); otherwise counted as it comes (a
+ * compressed one may inflate past its length, one without a length may be
+ * of any).
+ */
+export const bodyPlan = (
+  contentLength: string | undefined,
+  contentEncoding: string | undefined,
+  limit: number
+): { readonly tooLarge: number } | "whole" | "counted" => {
+  const declared = Number(contentLength ?? NaN)
+  if (declared > limit) return { tooLarge: declared }
+  const encoding = contentEncoding?.trim().toLowerCase()
+  return Number.isFinite(declared) && (encoding === undefined || encoding === "identity")
+    ? "whole"
+    : "counted"
+}
+
+/** Why an answer to a hop sent to `sent` is not taken, if it is not: it came from another origin, or hid a redirect. */
+export const foreignAnswer = (sent: string, answered: string, status: number): string | undefined =>
+  !mayCarrySecrets(sent, answered)
+    ? `the answer came from another origin (${new URL(answered).origin})`
+    : status === 0
+      ? "the platform hid a redirect; it was not followed"
+      : undefined
+
+/** What a refused answer says, as plain data; every text from the wire is scrubbed of the request's secrets. */
+export interface RefusalFacts {
+  readonly kind: Refusal
+  readonly errors: ReadonlyArray<ErrorEntry>
+  readonly retryAfterMillis: number | undefined
+  /** For an `Unexpected` answer: how its status is described and an excerpt of its body. */
+  readonly detail: string
+  readonly bodyExcerpt: string | undefined
+}
+
+/**
+ * Reads a refused answer: Plex's error `entries` (their messages scrubbed:
+ * a server may echo what it was sent), what they and the status mean
+ * (`classify`), the wait a `Retry-After` asks for (dated from `now`).
+ */
+export const refusal = (
+  status: number,
+  retryAfter: string | undefined,
+  entries: ReadonlyArray<ErrorEntry>,
+  text: string,
+  secrets: ReadonlyArray<string>,
+  now: number,
+  expects: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined }
+): RefusalFacts => {
+  const errors = entries.map((e) =>
+    e.message === undefined ? e : { ...e, message: scrub(e.message, secrets) }
+  )
+  const codes = errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))
+  const kind = classify(status, codes, errors.map((e) => e.message ?? "").join(" "), expects)
+  return {
+    kind,
+    errors,
+    retryAfterMillis: parseRetryAfter(retryAfter, now),
+    detail: unexpectedStatusDetail(status),
+    bodyExcerpt: kind === "Unexpected" ? excerpt(text, secrets) : undefined
+  }
+}

@@ -74,3 +74,28 @@ export const excerpt = (text: string, secrets: ReadonlyArray<string>): string | 
   if (collapsed.length === 0) return undefined
   return collapsed.length > 200 ? `${collapsed.slice(0, 200)}…` : collapsed
 }
+
+/**
+ * `value` with every secret in it opened (strings, arrays, plain objects:
+ * form values, query values, JSON bodies): `open` gives a secret's value, or
+ * `undefined` for what is not a secret. Each opened string is pushed onto
+ * `found`, so errors can mask it. Each edition passes its `Redacted`.
+ */
+export const revealWith = (
+  value: unknown,
+  open: (value: unknown) => { readonly value: unknown } | undefined,
+  found: Array<string>
+): unknown => {
+  const secret = open(value)
+  if (secret !== undefined) {
+    if (typeof secret.value === "string") found.push(secret.value)
+    return secret.value
+  }
+  if (Array.isArray(value)) return value.map((item) => revealWith(item, open, found))
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, revealWith(item, open, found)])
+    )
+  }
+  return value
+}

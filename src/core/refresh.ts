@@ -99,3 +99,24 @@ export const dueAhead = (
   state.expires - now <= margin &&
   (state.aheadFailedAt === undefined || now - state.aheadFailedAt >= cooldown) &&
   blocked(state, current, now, cooldown) === undefined
+
+const fieldOf = (failure: unknown, key: string): unknown =>
+  typeof failure === "object" && failure !== null ? (failure as Record<string, unknown>)[key] : undefined
+
+const reasons: ReadonlyArray<unknown> = [
+  "Failed",
+  "SameToken",
+  "CoolingDown",
+  "SignedOut",
+  "FreshTokenRefused"
+]
+
+/** Why a refresh gave no new token, when the failure says (a `RefreshFailed`): put on the refused call's error. */
+export const reasonOf = (failure: unknown): Reason | undefined => {
+  const reason = fieldOf(failure, "reason")
+  return reasons.includes(reason) ? (reason as Reason) : undefined
+}
+
+/** `RefreshFailed Failed`, `Unauthorized`, ...: a failure's tag and reason for a log, never a value. */
+export const describeFailure = (failure: unknown): string =>
+  `${String(fieldOf(failure, "_tag") ?? "error")} ${String(fieldOf(failure, "reason") ?? "")}`.trim()

@@ -1,16 +1,13 @@
 /**
  * The one place every operation goes through: build the request (identity
- * headers, token, `Accept: application/json`), send it (`send.ts`), read and
- * interpret the answer (`read.ts`) within a per-attempt timeout, retry by
- * policy, all in a span that carries no secret. When the token is refused,
- * credentials that can re-authenticate are asked for a new one, once.
+ * headers, token, `Accept`), send it (`send.ts`), read and interpret the
+ * answer (`read.ts`) within the per-attempt timeout, retry by policy, all in a
+ * span that carries no secret. When the token is refused, credentials that
+ * can re-authenticate are asked for a new one, once.
  *
- * Every entry point takes the `operation` first: the name of the public
- * function that makes the request (`PlexAuth.getTokenDetails`,
- * `PinLogin.check`, `Resources.list`), which names its span and starts its
- * errors. The `Spec` describes the Plex endpoint alone, so that two public
- * functions (an alias, a `...WithResponse` variant) share one `Spec` and each
- * is named for itself.
+ * Every entry point takes the `operation` first: the public function's name
+ * (`PlexAuth.getTokenDetails`), which names its span and starts its errors.
+ * A `Spec` describes the Plex endpoint alone, so aliases share it.
  *
  * @internal
  */
@@ -19,33 +16,32 @@ import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { constTrue, identity } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import { ClientIdentity } from "../ClientIdentity.js"
+import { Credentials } from "../Credentials.js"
 import * as Errors from "../PlexError.js"
+import { PlexServer } from "../PlexServer.js"
+import { PlexTv } from "../PlexTv.js"
 import type * as L from "./lenient.js"
 import type { XmlAnswers } from "../core/xml.js"
 import { mayRetry } from "../core/policy.js"
-import {
-  type Context,
-  decoded,
-  fieldsOf,
-  neverReachedServer,
-  readText,
-  refused,
-  type Success
-} from "./read.js"
+import { describeFailure, reasonOf } from "../core/refresh.js"
+import { decoded, fieldsOf, neverReachedServer, readText, refused, type Success } from "./read.js"
 import { reveal } from "./redact.js"
-import type { RefreshFailed } from "./refresh.js"
-import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
 import { send } from "./send.js"
-import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
-import { Credentials } from "../Credentials.js"
-import { PlexServer } from "../PlexServer.js"
-import { PlexTv } from "../PlexTv.js"
+import {
+  CurrentRetryPolicy,
+  MaxBodyBytes,
+  none,
+  RequestTimeout,
+  type RetryPolicy,
+  TracePropagation
+} from "./settings.js"
 
 export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
 
@@ -54,45 +50,20 @@ export type FormValue = string | Redacted.Redacted<string>
 
 /** What an operation declares about its Plex endpoint; the rest is shared. */
 export interface Spec<A> {
-  /**
-   * The endpoint's name as the seed SDKs call it (`getTokenDetails`,
-   * `checkPin`, `getServerResources`): the span's `plex.operation` attribute.
-   * Never the span's name nor the errors' `operation`: those are the public
-   * function's (the `operation` every entry point takes).
-   */
+  /** The endpoint's name in the seed SDKs (`getTokenDetails`): the span's `plex.operation`. */
   readonly endpoint: string
   readonly method: "GET" | "POST" | "PUT" | "DELETE"
   readonly path: string
-  /**
-   * Query parameters. A secret (a device JWT) is masked in errors, dropped
-   * from a redirect to another origin, and keeps the platform's span (whose
-   * `url.full` would carry it) from being recorded.
-   */
+  /** A secret value (a device JWT) is masked in errors, kept from other origins and from the platform's span. */
   readonly urlParams?: ReadonlyArray<readonly [string, FormValue]> | undefined
-  /** The body, built with {@link form} or {@link json}. */
+  /** Built with {@link form} or {@link json}. */
   readonly body?: Body | undefined
   readonly schema: L.Lenient<A>
-  /**
-   * The XML reader (`core/xml.ts`'s `answers`) for plex.tv's legacy routes,
-   * which answer XML whatever is asked: the request then asks for
-   * `application/xml`, and an XML answer and XML error body are read (a JSON
-   * one too). Handed in by the operation, so that the others do not bundle
-   * the reader.
-   */
+  /** `core/xml.ts`'s reader, for plex.tv's legacy routes that answer XML (handed in so others do not bundle it). */
   readonly xml?: XmlAnswers | undefined
-  /**
-   * Headers set over the client identity's for this endpoint only (never
-   * `X-Plex-Token`): e.g. `X-Plex-Product: Plex SSO` on the PIN link, as
-   * python-plexapi and @ctrl/plex send it.
-   */
+  /** Headers over the identity's for this endpoint (never `X-Plex-Token`), e.g. `X-Plex-Product: Plex SSO`. */
   readonly headers?: Readonly<Record<string, string>> | undefined
-  /**
-   * The path as spans show it, when the real one holds something that must
-   * not be exported (a PIN id: with the client identifier it fetches the
-   * approved token), e.g. `/api/v2/pins/{id}`. When set, the platform
-   * `HttpClient` span (whose `url.full` would carry the real path) is not
-   * recorded for that request.
-   */
+  /** The path spans show when the real one holds a secret (a PIN id); the platform's span is then not recorded. */
   readonly spanPath?: string | undefined
   /** Map a 404 to `NotFound` (otherwise `Unexpected`). */
   readonly notFound?: boolean | undefined
@@ -104,11 +75,7 @@ export interface Spec<A> {
   readonly noContent?: boolean | undefined
 }
 
-/**
- * The errors an operation declared by `S` fails with: those of any answer or
- * transport, the two-factor ones only for a sign-in, `NotFound` only where a
- * 404 is expected.
- */
+/** The errors of an operation declared by `S`: two-factor ones only for a sign-in, `NotFound` where expected. */
 export type ErrorOf<S> =
   | Errors.ResponseError
   | (S extends { readonly signIn: true }
@@ -137,7 +104,7 @@ export const json =
   (found) =>
     HttpBody.text(JSON.stringify(reveal(value, found)), "application/json")
 
-/** Retries `attempt` by `policy`, only errors that may be retried at all. */
+/** Retries `attempt` by `policy`, only errors that may be retried at all (`core/policy.ts`'s `mayRetry`). */
 export const retrying = <A, E extends Errors.PlexError, R>(
   attempt: Effect.Effect<A, E, R>,
   policy: RetryPolicy,
@@ -151,8 +118,8 @@ export const retrying = <A, E extends Errors.PlexError, R>(
       ? Effect.zipRight(Effect.logDebug(`${operation}: retry ${retries}`), attempt)
       : attempt
   )
+  // `Retry-After` is honoured by the policy itself (`settings.ts`'s `honourRetryAfter`).
   return Effect.retry(logged, {
-    // `Retry-After` is honoured by the policy itself (`RetryPolicy.make` and `backoff` apply `honourRetryAfter`).
     schedule: policy,
     while: (error: E) => mayRetry(error, idempotent, neverReachedServer in error)
   })
@@ -170,96 +137,83 @@ export const execute = <S extends Spec<any>>(
   token: Option.Option<Redacted.Redacted<string>>,
   probeTimeout?: Duration.Duration
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
+  Effect.contextWithEffect((context: Context.Context<HttpClient.HttpClient | ClientIdentity>) => {
     const probe = probeTimeout !== undefined
-    const timeout = probeTimeout ?? (yield* RequestTimeout)
-    const limit = yield* MaxBodyBytes
+    const timeout = probeTimeout ?? Context.get(context, RequestTimeout)
+    const limit = Context.get(context, MaxBodyBytes)
     // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
     const secrets: Array<string> = []
     const headers: Record<string, string> = {
-      ...(yield* ClientIdentity).headers,
+      ...Context.get(context, ClientIdentity).headers,
       ...spec.headers,
       accept: spec.xml?.accept ?? "application/json"
     }
     if (Option.isSome(token)) headers["x-plex-token"] = reveal(token.value, secrets) as string
     const query = reveal(spec.urlParams, secrets) as Array<[string, string]> | undefined
-    const secretQuery =
-      (query?.some(([, value]) => secrets.includes(value)) ?? false) || spec.spanPath !== undefined
+    const secretQuery = spec.spanPath !== undefined || (query?.some(([, v]) => secrets.includes(v)) ?? false)
     const bodyFrom = secrets.length
     const body = spec.body?.(secrets)
+    const secretBody = secrets.length > bodyFrom
     const url = new URL(baseUrl + spec.path)
-    const ctx: Context = {
-      operation,
-      method: spec.method,
-      url: url.origin + url.pathname,
-      secrets
-    }
-    const request = HttpClientRequest.make(spec.method)(url.toString(), {
-      headers,
-      urlParams: query,
-      ...(body === undefined ? {} : { body })
-    })
-    const onTimeout = () =>
-      new Errors.NetworkError({
-        ...fieldsOf(ctx),
-        reason: "Timeout",
-        detail: `no complete answer within ${Duration.format(timeout)}`
-      })
+    const ctx = { operation, method: spec.method, url: url.origin + url.pathname, secrets }
+    const request = HttpClientRequest.make(spec.method)(url.toString(), { headers, urlParams: query, body })
+    const client = Context.get(context, HttpClient.HttpClient)
     let attempts = 0
+    let onAttempt = (_retries: number) => {}
+    let onStatus = (_status: number) => {}
     // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
     // interrupts it (the platform then aborts the request).
     const attempt = Effect.suspend(() => {
-      attempts++
-      return send(client, ctx, request, secrets.length > bodyFrom)
+      if (attempts++ > 0) onAttempt(attempts - 1)
+      return send(client, ctx, request, secretBody)
     }).pipe(
       Effect.flatMap(({ headers, response }) =>
         Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
           const status = response.status
-          const outcome: Effect.Effect<Success<any>, Errors.PlexError> = status < 200 || status >= 300
-            ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                Effect.fail(refused(spec, ctx, status, headers, text, now))
-              )
-            : Effect.suspend(() => {
-                const result = decoded(spec, ctx, status, headers, text)
-                return "value" in result ? Effect.succeed(result) : Effect.fail(result)
-              })
-          return probe
-            ? outcome
-            : Effect.zipRight(Effect.annotateCurrentSpan("http.response.status_code", status), outcome)
+          onStatus(status)
+          if (status < 200 || status >= 300) {
+            return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Effect.fail(refused(spec, ctx, status, headers, text, now))
+            )
+          }
+          const result = decoded(spec, ctx, status, headers, text)
+          return "value" in result ? Effect.succeed(result) : Effect.fail(result)
         })
       ),
-      Effect.timeoutFail({ duration: timeout, onTimeout })
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () =>
+          new Errors.NetworkError({
+            ...fieldsOf(ctx),
+            reason: "Timeout",
+            detail: `no complete answer within ${Duration.format(timeout)}`
+          })
+      })
     )
-    const run = retrying(
-      attempt,
-      probe ? none : yield* CurrentRetryPolicy,
-      spec.idempotent ?? true,
-      operation
-    ).pipe(
-      // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
-      // asked for; no platform span when the query carries a secret.
+    const policy = probe ? none : Context.get(context, CurrentRetryPolicy)
+    // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
+    // asked for; no platform span when the query carries a secret.
+    const run = retrying(attempt, policy, spec.idempotent ?? true, operation).pipe(
       Effect.locallyWith(Headers.currentRedactedNames, (names) =>
         names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
       ),
-      Effect.locally(HttpClient.currentTracerPropagation, !probe && (yield* TracePropagation)),
+      Effect.locally(HttpClient.currentTracerPropagation, !probe && Context.get(context, TracePropagation)),
       secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
     )
-    if (probe) return yield* run
-    return yield* run.pipe(
-      Effect.onExit(() => Effect.annotateCurrentSpan("plex.retry_count", Math.max(0, attempts - 1))),
-      // Named after the public function the caller called; the endpoint's seed name is an attribute.
-      Effect.withSpan(operation, {
-        kind: "client",
-        captureStackTrace: false,
-        attributes: {
-          "plex.operation": spec.endpoint,
-          "http.request.method": spec.method,
-          "server.address": url.host,
-          "url.path": spec.spanPath ?? url.pathname
-        }
-      })
-    )
+    if (probe) return run
+    // Named after the public function the caller called; the endpoint's seed name is an attribute.
+    const attributes = {
+      "plex.operation": spec.endpoint,
+      "http.request.method": spec.method,
+      "server.address": url.host,
+      "url.path": spec.spanPath ?? url.pathname,
+      "plex.retry_count": 0
+    }
+    return Effect.useSpan(operation, { kind: "client", captureStackTrace: false, attributes }, (span) => {
+      onAttempt = (retries) => span.attribute("plex.retry_count", retries)
+      onStatus = (status) => span.attribute("http.response.status_code", status)
+      return Effect.withParentSpan(run, span)
+    })
     // The one place the engine's errors are narrowed to the operation's: `refused` makes the two-factor errors
     // only for `signIn` specs and `NotFound` only for `notFound` ones.
   }) as Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity>
@@ -292,12 +246,20 @@ export const withToken = <S extends Spec<any>>(operation: string, spec: S, baseU
           Effect.logDebug(`${operation}: token refused, re-authenticating`).pipe(
             Effect.zipRight(credentials.refresh!(token)),
             Effect.matchEffect({
-              // Why no new token came: tags and reasons only, never a value.
-              onFailure: (failure) =>
-                Effect.zipRight(
-                  Effect.logDebug(`${operation}: re-authentication gave no new token: ${describe(failure)}`),
-                  Effect.fail(withReason(refusedError, failure))
-                ),
+              // Why no new token came: tags and reasons only, never a value; the refused call's error says why.
+              onFailure: (failure) => {
+                const reauthentication = reasonOf(failure)
+                return Effect.zipRight(
+                  Effect.logDebug(
+                    `${operation}: re-authentication gave no new token: ${describeFailure(failure)}`
+                  ),
+                  Effect.fail(
+                    refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
+                      ? new Errors.Unauthorized({ ...refusedError, reauthentication })
+                      : refusedError
+                  )
+                )
+              },
               onSuccess: (fresh) =>
                 execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
                   Effect.annotateSpans("plex.reauthenticated", true)
@@ -307,30 +269,6 @@ export const withToken = <S extends Spec<any>>(operation: string, spec: S, baseU
       )
     )
   )
-
-/** The refused call's `Unauthorized`, saying why re-authentication gave no new token. */
-const withReason = <E>(error: E, failure: unknown): E => {
-  const reason = (failure as Partial<RefreshFailed> | undefined)?.reason
-  return error instanceof Errors.Unauthorized && reason !== undefined
-    ? (new Errors.Unauthorized({
-        operation: error.operation,
-        method: error.method,
-        url: error.url,
-        status: error.status,
-        errors: error.errors,
-        reauthentication: reason
-      }) as E)
-    : error
-}
-
-/** `RefreshFailed Failed`, `Unauthorized`, ...: a failure's tag and reason, never a value. */
-const describe = (failure: unknown): string => {
-  const { _tag, reason } = (typeof failure === "object" && failure !== null ? failure : {}) as Record<
-    string,
-    unknown
-  >
-  return `${String(_tag ?? "error")} ${String(reason ?? "")}`.trim()
-}
 
 /** An operation on plex.tv with the account token. */
 export const plexTv = <S extends Spec<any>>(

@@ -1,19 +1,16 @@
 /**
- * Sending a request and following its redirects by the secret policy of
- * `policy.ts`: the token and secret query values go only to the origin they
- * were meant for, a secret body is never resent to another origin, at most
- * five hops, only http(s).
+ * Sending a request and following its redirects by `core/policy.ts`: the
+ * token and secret query values go only to the origin they were meant for, a
+ * secret body is never resent to another origin, at most five hops, only
+ * http(s).
  *
- * A client sending through `fetch` gets, through the platform's public
- * `FetchHttpClient.RequestInit` and `FetchHttpClient.Fetch` services,
- * `redirect: "manual"` beside the caller's other options (redirects come back
- * here), and a `fetch` wrapping the caller's (or the global one) that refuses
- * to send a secret to an origin other than the one this hop was meant for (a
- * caller's `HttpClient.followRedirects` would resend the token) and refuses an
- * answer from another origin (a caller's `fetch` that follows redirects
- * itself has sent the secrets by then, but the other origin's data is never
- * taken for Plex's). With any client, an answer to a request other than the
- * one sent (a redirect followed by a step of the caller's) is refused.
+ * Through the platform's public `FetchHttpClient.RequestInit` and `Fetch`
+ * services, a `fetch` client gets `redirect: "manual"` beside the caller's
+ * other options (redirects come back here) and `core/fetchGuard.ts`'s guard
+ * around the caller's `fetch` (or the global one): no secret to, and no answer
+ * from, an origin other than the hop's (a caller's `followRedirects` or
+ * redirect-following `fetch`). With any client, an answer to a request other
+ * than the one sent is refused.
  *
  * @internal
  */
@@ -22,14 +19,13 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { type NetworkError, Unexpected } from "../PlexError.js"
+import { foreignAnswer } from "../core/answer.js"
 import { guardFetch } from "../core/fetchGuard.js"
-import { isRedirect, mayCarrySecrets, nextHop, redirectQuery } from "../core/policy.js"
+import { isRedirect, nextHop, redirectQuery } from "../core/policy.js"
 import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
 /** A response and its headers, read once (each read of `headers` builds them anew). */
@@ -49,14 +45,13 @@ class Found {
  */
 const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
   HttpClient.mapRequestInputEffect(client, () =>
-    Effect.flatMap(Effect.context<never>(), (context) => Effect.die(new Found(context)))
+    Effect.flatMap(Effect.context<never>(), (context) => Effect.fail(new Found(context)))
   )
     .execute(request)
     .pipe(
-      Effect.exit,
-      Effect.map((exit) => {
-        const found = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.dieOption(exit.cause)) : undefined
-        return found instanceof Found ? found.context : Context.empty()
+      Effect.match({
+        onFailure: (found) => (found instanceof Found ? found.context : Context.empty()),
+        onSuccess: () => Context.empty()
       })
     )
 
@@ -86,10 +81,8 @@ export const send = (
               new Unexpected({ ...fieldsOf(ctx), status: response.status, reason: "Redirect", detail })
             )
           )
-        if (!mayCarrySecrets(current.url, response.request.url)) {
-          return refuse(`the answer came from another origin (${new URL(response.request.url).origin})`)
-        }
-        if (response.status === 0) return refuse("the platform hid a redirect; it was not followed")
+        const foreign = foreignAnswer(current.url, response.request.url, response.status)
+        if (foreign !== undefined) return refuse(foreign)
         const headers = response.headers
         const location = headers["location"]
         if (!isRedirect(response.status) || location === undefined)

@@ -1,8 +1,9 @@
 /**
- * The request settings the engine reads, each with a dual `with...`
- * combinator: per-attempt timeout, body cap, trace propagation and retry
- * policy (`retry.ts`'s `CurrentRetryPolicy`). Public through `PlexAuth` (and
- * `RetryPolicy.withPolicy`).
+ * The request settings the engine reads, each a `Context.Reference` with a
+ * dual `with...` combinator (public through `PlexAuth` and `RetryPolicy`):
+ * per-attempt timeout, body cap, trace propagation and retry policy; and
+ * `honourRetryAfter`, the one place a `Retry-After` is applied (`RetryPolicy`
+ * puts it on every policy it makes, `PinLogin.poll` on its slow-down).
  *
  * @internal
  */
@@ -10,7 +11,8 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import { CurrentRetryPolicy, type RetryPolicy } from "./retry.js"
+import * as Schedule from "effect/Schedule"
+import type { PlexError } from "../PlexError.js"
 
 /** The longest a single attempt (send and read the body) may take. */
 export class RequestTimeout
@@ -24,19 +26,24 @@ export class MaxBodyBytes
     defaultValue: (): number => 8 * 1024 * 1024
   }) {}
 
-/**
- * Whether requests carry the caller's trace context (`traceparent`, `b3`).
- * Off by default: Plex does not take part in the caller's traces, so the
- * headers would only tell a third party the caller's trace ids.
- */
+/** Whether requests carry the caller's trace context; off: Plex would only learn the caller's trace ids. */
 export class TracePropagation
   extends /*#__PURE__*/ Context.Reference<TracePropagation>()("effect-plex-auth/TracePropagation", {
     defaultValue: (): boolean => false
   }) {}
 
-/** A dual `with...` combinator running an effect with `tag` set to `from(value)`. */
-const setting = <I, S, In>(tag: Context.Tag<I, S>, from: (value: In) => S): With<In> =>
-  dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, value: In) => Effect.provideService(self, tag, from(value)))
+/** A `Schedule` whose input is the error of the failed attempt. */
+export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
+
+/** Never retry. */
+export const none: RetryPolicy = Schedule.stop
+
+/** The policy in force; `none` unless a layer or `withPolicy` says otherwise. */
+export class CurrentRetryPolicy
+  extends /*#__PURE__*/ Context.Reference<CurrentRetryPolicy>()(
+    "effect-plex-auth/RetryPolicy/CurrentRetryPolicy",
+    { defaultValue: (): RetryPolicy => none }
+  ) {}
 
 /** The signature of each dual `with...` combinator. */
 export interface With<In> {
@@ -44,23 +51,49 @@ export interface With<In> {
   <A, E, R>(self: Effect.Effect<A, E, R>, value: In): Effect.Effect<A, E, R>
 }
 
-/** Runs an effect with another per-attempt timeout. */
+const setting = <I, S, In>(tag: Context.Tag<I, S>, from: (value: In) => S): With<In> =>
+  dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, value: In) => Effect.provideService(self, tag, from(value)))
+
+const same = <A>(value: A): A => value
+
 export const withRequestTimeout: With<Duration.DurationInput> = /*#__PURE__*/ setting(
   RequestTimeout,
   Duration.decode
 )
+export const withMaxBodyBytes: With<number> = /*#__PURE__*/ setting(MaxBodyBytes, same<number>)
+export const withTracePropagation: With<boolean> = /*#__PURE__*/ setting(TracePropagation, same<boolean>)
+export const withRetryPolicy: With<RetryPolicy> = /*#__PURE__*/ setting(CurrentRetryPolicy, same<RetryPolicy>)
 
-/** Runs an effect with another body cap, in bytes. */
-export const withMaxBodyBytes: With<number> = /*#__PURE__*/ setting(MaxBodyBytes, (bytes: number) => bytes)
+/** What a `Retry-After` header is read into: the wait it asked for, in milliseconds. */
+interface MayAskToWait {
+  readonly _tag: string
+  readonly retryAfterMillis?: number | undefined
+}
 
-/** Runs an effect with trace propagation on or off. */
-export const withTracePropagation: With<boolean> = /*#__PURE__*/ setting(
-  TracePropagation,
-  (on: boolean) => on
-)
+/** The wait a `Retry-After` header asked for, if the error carries one. */
+export const retryAfter = (error: MayAskToWait): Duration.Duration | undefined =>
+  (error._tag === "RateLimited" || error._tag === "Unexpected") && error.retryAfterMillis !== undefined
+    ? Duration.millis(error.retryAfterMillis)
+    : undefined
 
-/** Runs an effect with another retry policy. */
-export const withRetryPolicy: With<RetryPolicy> = /*#__PURE__*/ setting(
-  CurrentRetryPolicy,
-  (policy: RetryPolicy) => policy
-)
+/** The longest `Retry-After` waited out: a server asking for more gets no retry; the caller gets the error. */
+export const maxRetryAfter: Duration.Duration = /*#__PURE__*/ Duration.minutes(1)
+
+/**
+ * `schedule`, waiting at least what a `Retry-After` asked for (the longer of
+ * the two waits), stopping when it asked for more than {@link maxRetryAfter}.
+ * Applying it twice changes nothing.
+ */
+export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
+  schedule: Schedule.Schedule<Out, E, R>
+): Schedule.Schedule<unknown, E, R> =>
+  Schedule.intersect(
+    schedule,
+    Schedule.addDelay(
+      Schedule.recurWhile((error: E) => {
+        const asked = retryAfter(error)
+        return asked === undefined || Duration.lessThanOrEqualTo(asked, maxRetryAfter)
+      }),
+      (error) => retryAfter(error) ?? Duration.zero
+    )
+  )

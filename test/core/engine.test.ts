@@ -9,7 +9,7 @@ import * as Auth from "../../src/core/auth.js"
 import { errorEntries } from "../../src/core/errorCodes.js"
 import { CrossOrigin, guardFetch } from "../../src/core/fetchGuard.js"
 import * as Identity from "../../src/core/identity.js"
-import { excerpt, scrub } from "../../src/core/redact.js"
+import { excerpt, revealWith, scrub } from "../../src/core/redact.js"
 import * as Refresh from "../../src/core/refresh.js"
 import * as V from "../../src/core/validate.js"
 
@@ -178,3 +178,65 @@ describe("core/refresh", () => {
     assert.isFalse(Refresh.dueAhead({ expires: 100, ...signedOut }, "t", 50, 60, cooldown))
   })
 })
+
+describe("core/answer: the engine's reading decisions", () => {
+  it("reads a body whole, counted or not at all by its declared length and encoding", () => {
+    assert.deepStrictEqual(Answer.bodyPlan("11", undefined, 10), { tooLarge: 11 })
+    assert.strictEqual(Answer.bodyPlan("10", " Identity ", 10), "whole")
+    assert.strictEqual(Answer.bodyPlan("10", "gzip", 10), "counted")
+    assert.strictEqual(Answer.bodyPlan(undefined, undefined, 10), "counted")
+  })
+  it("refuses an answer from another origin or a hidden redirect", () => {
+    assert.strictEqual(
+      Answer.foreignAnswer("https://plex.tv/a", "https://evil.example/b", 200),
+      "the answer came from another origin (https://evil.example)"
+    )
+    assert.strictEqual(
+      Answer.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 0),
+      "the platform hid a redirect; it was not followed"
+    )
+    assert.isUndefined(Answer.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 200))
+  })
+  it("reads a refusal: kind, scrubbed entries, Retry-After and, for an unexpected one, a scrubbed excerpt", () => {
+    const secret = "s3cr3t-token"
+    const limited = Answer.refusal(
+      429,
+      "2",
+      [{ code: 1003, message: `slow down ${secret}` }],
+      "",
+      [secret],
+      0,
+      {}
+    )
+    assert.strictEqual(limited.kind, "RateLimited")
+    assert.strictEqual(limited.retryAfterMillis, 2000)
+    assert.deepStrictEqual(limited.errors, [{ code: 1003, message: "slow down <redacted>" }])
+    assert.isUndefined(limited.bodyExcerpt)
+    const odd = Answer.refusal(500, undefined, [], `oops ${secret}`, [secret], 0, {})
+    assert.deepStrictEqual(
+      [odd.kind, odd.detail, odd.bodyExcerpt],
+      ["Unexpected", "unexpected status 500", "oops <redacted>"]
+    )
+    assert.strictEqual(Answer.refusal(404, undefined, [], "", [], 0, { notFound: true }).kind, "NotFound")
+  })
+  it("reveals the secrets in a value and lists them; the refresh failure's reason and description", () => {
+    const open = (v: unknown) => (v instanceof Box ? { value: v.value } : undefined)
+    const found: Array<string> = []
+    assert.deepStrictEqual(revealWith({ a: [new Box("x"), "y"], b: new Box("z") }, open, found), {
+      a: ["x", "y"],
+      b: "z"
+    })
+    assert.deepStrictEqual(found, ["x", "z"])
+    assert.strictEqual(Refresh.reasonOf({ _tag: "RefreshFailed", reason: "CoolingDown" }), "CoolingDown")
+    assert.isUndefined(Refresh.reasonOf({ _tag: "NetworkError", reason: "Transport" }))
+    assert.strictEqual(
+      Refresh.describeFailure({ _tag: "RefreshFailed", reason: "Failed" }),
+      "RefreshFailed Failed"
+    )
+    assert.strictEqual(Refresh.describeFailure("boom"), "error")
+  })
+})
+
+class Box {
+  constructor(readonly value: string) {}
+}
