@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import {
   budgets,
+  impureTopLevels,
   type Measurement,
   measureAll,
   nodeImports,
@@ -98,6 +99,21 @@ describe("bundle size", () => {
       assert.strictEqual(violations(fake(85_000, budgets.oneOperation + 1)).length, 1)
       assert.strictEqual(violations(fake(50_000, budgets.oneOperation + 1)).length, 2)
     })
+  )
+
+  it.effect(
+    "importing either edition's barrel and using nothing bundles a few constants, not its modules",
+    () =>
+      Effect.gen(function* () {
+        const kept = yield* Effect.promise(() => impureTopLevels((file) => file === "index.ts"))
+        assert.strictEqual(kept.length, 2, "both barrels measured")
+        for (const barrel of kept) {
+          assert.isAtMost(barrel.bytes, budgets.barrelUnused, `${barrel.module} keeps ${barrel.bytes} bytes`)
+          // A real measurement: the barrel does keep its few constants.
+          assert.isAbove(barrel.bytes, 0, barrel.module)
+        }
+      }),
+    slow
   )
 })
 

@@ -85,13 +85,13 @@ const status = (httpApiStatus: number) => ({ httpApiStatus }) as const
  * @since 0.1.0
  * @category errors
  */
-export class SignInNotStarted extends Schema.TaggedError<SignInNotStarted>(
-  "effect-plex-auth/SignInNotStarted"
-)(
-  "SignInNotStarted",
-  { reason: Schema.Literals(["NoCookie", "Invalid", "Expired", "StateMismatch"]) },
-  status(400)
-) {
+export class SignInNotStarted
+  extends /*#__PURE__*/ Schema.TaggedError<SignInNotStarted>("effect-plex-auth/SignInNotStarted")(
+    "SignInNotStarted",
+    { reason: /*#__PURE__*/ Schema.Literals(["NoCookie", "Invalid", "Expired", "StateMismatch"]) },
+    /*#__PURE__*/ status(400)
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `WebSignIn.callback: no sign-in was started in this browser (${this.reason})`
@@ -105,9 +105,13 @@ export class SignInNotStarted extends Schema.TaggedError<SignInNotStarted>(
  * @since 0.1.0
  * @category errors
  */
-export class SignInNotApproved extends Schema.TaggedError<SignInNotApproved>(
-  "effect-plex-auth/SignInNotApproved"
-)("SignInNotApproved", {}, status(401)) {
+export class SignInNotApproved
+  extends /*#__PURE__*/ Schema.TaggedError<SignInNotApproved>("effect-plex-auth/SignInNotApproved")(
+    "SignInNotApproved",
+    {},
+    /*#__PURE__*/ status(401)
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return "WebSignIn.callback: Plex has not approved the sign-in"
@@ -120,11 +124,13 @@ export class SignInNotApproved extends Schema.TaggedError<SignInNotApproved>(
  * @since 0.1.0
  * @category errors
  */
-export class SignInExpired extends Schema.TaggedError<SignInExpired>("effect-plex-auth/SignInExpired")(
-  "SignInExpired",
-  {},
-  status(401)
-) {
+export class SignInExpired
+  extends /*#__PURE__*/ Schema.TaggedError<SignInExpired>("effect-plex-auth/SignInExpired")(
+    "SignInExpired",
+    {},
+    /*#__PURE__*/ status(401)
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return "WebSignIn.callback: the sign-in expired at Plex"
@@ -138,11 +144,13 @@ export class SignInExpired extends Schema.TaggedError<SignInExpired>("effect-ple
  * @since 0.1.0
  * @category errors
  */
-export class AccessDenied extends Schema.TaggedError<AccessDenied>("effect-plex-auth/AccessDenied")(
-  "AccessDenied",
-  { username: Schema.String },
-  status(403)
-) {
+export class AccessDenied
+  extends /*#__PURE__*/ Schema.TaggedError<AccessDenied>("effect-plex-auth/AccessDenied")(
+    "AccessDenied",
+    { username: Schema.String },
+    /*#__PURE__*/ status(403)
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `WebSignIn: ${this.username} has no access to the server`
@@ -156,16 +164,18 @@ export class AccessDenied extends Schema.TaggedError<AccessDenied>("effect-plex-
  * @since 0.1.0
  * @category errors
  */
-export class PlexUnavailable extends Schema.TaggedError<PlexUnavailable>("effect-plex-auth/PlexUnavailable")(
-  "PlexUnavailable",
-  {
-    /** What could not be done, e.g. `createPin`, `checkPin`, `checkAccess`. */
-    operation: Schema.String,
-    /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
-    failure: Schema.String
-  },
-  status(503)
-) {
+export class PlexUnavailable
+  extends /*#__PURE__*/ Schema.TaggedError<PlexUnavailable>("effect-plex-auth/PlexUnavailable")(
+    "PlexUnavailable",
+    {
+      /** What could not be done, e.g. `createPin`, `checkPin`, `checkAccess`. */
+      operation: Schema.String,
+      /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
+      failure: Schema.String
+    },
+    /*#__PURE__*/ status(503)
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `WebSignIn: plex.tv could not be asked (${this.operation}: ${this.failure})`
@@ -180,11 +190,13 @@ export class PlexUnavailable extends Schema.TaggedError<PlexUnavailable>("effect
  * @since 0.1.0
  * @category errors
  */
-export class Unauthenticated extends Schema.TaggedError<Unauthenticated>("effect-plex-auth/Unauthenticated")(
-  "Unauthenticated",
-  { reason: Schema.Literals(["NoSession", "Invalid", "Expired", "TokenRevoked"]) },
-  status(401)
-) {
+export class Unauthenticated
+  extends /*#__PURE__*/ Schema.TaggedError<Unauthenticated>("effect-plex-auth/Unauthenticated")(
+    "Unauthenticated",
+    { reason: /*#__PURE__*/ Schema.Literals(["NoSession", "Invalid", "Expired", "TokenRevoked"]) },
+    /*#__PURE__*/ status(401)
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `WebSignIn: not signed in (${this.reason})`
@@ -197,9 +209,13 @@ export class Unauthenticated extends Schema.TaggedError<Unauthenticated>("effect
  * @since 0.1.0
  * @category errors
  */
-export class SessionStoreError extends Schema.TaggedError<SessionStoreError>(
-  "effect-plex-auth/SessionStoreError"
-)("SessionStoreError", { operation: Schema.String }, status(500)) {
+export class SessionStoreError
+  extends /*#__PURE__*/ Schema.TaggedError<SessionStoreError>("effect-plex-auth/SessionStoreError")(
+    "SessionStoreError",
+    { operation: Schema.String },
+    /*#__PURE__*/ status(500)
+  )
+{
   /** @since 0.1.0 */
   override get message(): string {
     return `WebSignIn: the session store failed (${this.operation})`
@@ -282,9 +298,8 @@ export interface PlexUserService {
  * @since 0.1.0
  * @category tags
  */
-export class PlexUser extends Context.Service<PlexUser, PlexUserService>()(
-  "effect-plex-auth/WebSignIn/PlexUser"
-) {}
+export class PlexUser
+  extends /*#__PURE__*/ Context.Service<PlexUser, PlexUserService>()("effect-plex-auth/WebSignIn/PlexUser") {}
 
 // ---------------------------------------------------------------------------
 // Options and the service
@@ -413,7 +428,8 @@ export interface WebSignInService {
  * @since 0.1.0
  * @category tags
  */
-export class WebSignIn extends Context.Service<WebSignIn, WebSignInService>()("effect-plex-auth/WebSignIn") {}
+export class WebSignIn
+  extends /*#__PURE__*/ Context.Service<WebSignIn, WebSignInService>()("effect-plex-auth/WebSignIn") {}
 
 // ---------------------------------------------------------------------------
 // Building it
@@ -801,13 +817,14 @@ export const layer = (
  * @since 0.1.0
  * @category middleware
  */
-export class Authentication extends HttpApiMiddleware.Service<Authentication, { provides: PlexUser }>()(
-  "effect-plex-auth/WebSignIn/Authentication",
-  {
-    error: [Unauthenticated, AccessDenied, PlexUnavailable, SessionStoreError],
-    security: { session: /*#__PURE__*/ HttpApiSecurity.apiKey({ in: "cookie", key: "plex_session" }) }
-  }
-) {}
+export class Authentication
+  extends /*#__PURE__*/ HttpApiMiddleware.Service<Authentication, { provides: PlexUser }>()(
+    "effect-plex-auth/WebSignIn/Authentication",
+    {
+      error: [Unauthenticated, AccessDenied, PlexUnavailable, SessionStoreError],
+      security: { session: /*#__PURE__*/ HttpApiSecurity.apiKey({ in: "cookie", key: "plex_session" }) }
+    }
+  ) {}
 
 /** Adds cookies to whatever response the request ends with. */
 const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
@@ -824,9 +841,9 @@ const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
  * @since 0.1.0
  * @category middleware
  */
-export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> = Layer.effect(
+export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> = /*#__PURE__*/ Layer.effect(
   Authentication,
-  Effect.map(Effect.service(WebSignIn), (service) =>
+  /*#__PURE__*/ Effect.map(/*#__PURE__*/ Effect.service(WebSignIn), (service) =>
     Authentication.of({
       session: (httpEffect) =>
         Effect.gen(function* () {
@@ -852,9 +869,9 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
  * @since 0.1.0
  * @category layers
  */
-export const layerRedactLocation: Layer.Layer<never> = Layer.effect(
+export const layerRedactLocation: Layer.Layer<never> = /*#__PURE__*/ Layer.effect(
   Headers.CurrentRedactedNames,
-  Effect.map(Effect.service(Headers.CurrentRedactedNames), (names) =>
+  /*#__PURE__*/ Effect.map(/*#__PURE__*/ Effect.service(Headers.CurrentRedactedNames), (names) =>
     names.some((n) => typeof n === "string" && n.toLowerCase() === "location")
       ? names
       : [...names, "location"]
@@ -869,12 +886,13 @@ export const layerRedactLocation: Layer.Layer<never> = Layer.effect(
  * @since 0.1.0
  * @category layers
  */
-export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn | HttpRouter.HttpRouter> = Layer.merge(
-  layerRedactLocation,
-  HttpRouter.use((router) =>
-    Effect.flatMap(Effect.service(WebSignIn), (service) => router.addAll(service.routes))
+export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn | HttpRouter.HttpRouter> =
+  /*#__PURE__*/ Layer.merge(
+    layerRedactLocation,
+    /*#__PURE__*/ HttpRouter.use((router) =>
+      Effect.flatMap(Effect.service(WebSignIn), (service) => router.addAll(service.routes))
+    )
   )
-)
 
 const errorResponse = (error: AuthenticateError) =>
   HttpServerResponse.jsonUnsafe(
