@@ -1,8 +1,8 @@
 /**
- * Reading an answer: the body under a size limit, then the status and
- * payload turned into a decoded value or the tagged error that says what
- * happened. Transport failures are mapped here too. No secret is kept in an
- * error: every text taken from the wire is scrubbed first.
+ * Reading an answer: the body under a size limit, then the status and payload
+ * turned into a decoded value or the tagged error that says what happened
+ * (the facts are `core/answer.ts`'s); transport failures too. Every text taken
+ * from the wire is scrubbed of the request's secrets first.
  *
  * @internal
  */
@@ -12,18 +12,19 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Stream from "effect/Stream"
 import {
+  bodyPlan,
   decodeFailureDetail,
   jsonBody,
-  transportFailure,
-  unexpectedStatusDetail
+  refusal,
+  transportFailure
 } from "../../../src/core/answer.js"
 import { errorEntries } from "../../../src/core/errorCodes.js"
 import type { XmlAnswers } from "../../../src/core/xml.js"
 import { CrossOrigin } from "../../../src/core/fetchGuard.js"
-import { classify, neverSent, parseRetryAfter } from "../../../src/core/policy.js"
+import { neverSent } from "../../../src/core/policy.js"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
-import { excerpt, scrub } from "./redact.js"
+import { scrub } from "./redact.js"
 
 /** Where a request was going, for its errors, and the secrets to mask in them. */
 export interface Context {
@@ -79,7 +80,7 @@ export const discardBody = (response: HttpClientResponse.HttpClientResponse): Ef
   // Not `Effect.ignore`, whose optional logging bundles the default logger with every operation.
   Effect.catch(Effect.asVoid(Stream.runHead(response.stream)), () => Effect.void)
 
-/** Reads a body as text, failing once it grows past `limit` bytes; an empty body is "". */
+/** Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "". */
 export const readText = (
   ctx: Context,
   response: HttpClientResponse.HttpClientResponse,
@@ -100,15 +101,10 @@ export const readText = (
       : error.reason._tag === "EmptyBodyError"
         ? Effect.succeed("")
         : Effect.fail(networkError(ctx, error))
-  const declared = Number(headers["content-length"] ?? NaN)
-  if (declared > limit) {
-    return Effect.andThen(discardBody(response), Effect.fail(tooLarge(`${declared} bytes declared`)))
-  }
-  // The transport enforces the declared length of an uncompressed body, so it is read whole; a compressed
-  // one may inflate past it, and one without a length may be of any: those are counted as they come.
-  const encoding = headers["content-encoding"]?.trim().toLowerCase()
-  if (Number.isFinite(declared) && (encoding === undefined || encoding === "identity")) {
-    return Effect.catch(response.text, failed)
+  const plan = bodyPlan(headers["content-length"], headers["content-encoding"], limit)
+  if (plan === "whole") return Effect.catch(response.text, failed)
+  if (plan !== "counted") {
+    return Effect.andThen(discardBody(response), Effect.fail(tooLarge(`${plan.tooLarge} bytes declared`)))
   }
   const decoder = new TextDecoder()
   let text = ""
@@ -134,13 +130,18 @@ const refusals = {
   NotFound: Errors.NotFound
 }
 
-/** The error for an answer that is not a success; `now` dates a `Retry-After`. */
+/** What an operation declares about reading its answers (see `request.ts`'s `Spec`). */
+interface Reads<A> {
+  readonly schema: L.Decoder<A>
+  readonly signIn?: boolean | undefined
+  readonly notFound?: boolean | undefined
+  readonly noContent?: boolean | undefined
+  readonly xml?: XmlAnswers | undefined
+}
+
+/** The error for an answer that is not a success (`core/answer.ts`'s `refusal`); `now` dates a `Retry-After`. */
 export const refused = (
-  spec: {
-    readonly signIn?: boolean | undefined
-    readonly notFound?: boolean | undefined
-    readonly xml?: XmlAnswers | undefined
-  },
+  spec: Omit<Reads<unknown>, "schema">,
   ctx: Context,
   status: number,
   headers: Headers.Headers,
@@ -148,23 +149,20 @@ export const refused = (
   now: number
 ): Errors.PlexError => {
   const contentType = headers["content-type"]
-  // Plex's error entries, their messages scrubbed (a server may echo what it was sent).
-  const errors = (
+  const entries =
     spec.xml === undefined ? errorEntries(contentType, text) : spec.xml.errors(contentType, text)
-  ).map(
-    (e) =>
-      new Errors.PlexErrorDetail(
-        e.message === undefined ? e : { ...e, message: scrub(e.message, ctx.secrets) }
-      )
+  const { bodyExcerpt, detail, errors, kind, retryAfterMillis } = refusal(
+    status,
+    headers["retry-after"],
+    entries,
+    text,
+    ctx.secrets,
+    now,
+    spec
   )
-  const fields = { ...fieldsOf(ctx), status, errors }
-  const retryAfterMillis = parseRetryAfter(headers["retry-after"], now)
-  const codes = errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))
-  const kind = classify(status, codes, errors.map((e) => e.message ?? "").join(" "), spec)
+  const fields = { ...fieldsOf(ctx), status, errors: errors.map((e) => new Errors.PlexErrorDetail(e)) }
   if (kind === "RateLimited") return new Errors.RateLimited({ ...fields, retryAfterMillis })
   if (kind !== "Unexpected") return new refusals[kind](fields)
-  const detail = unexpectedStatusDetail(status)
-  const bodyExcerpt = excerpt(text, ctx.secrets)
   return new Errors.Unexpected({
     ...fields,
     contentType,
@@ -177,11 +175,7 @@ export const refused = (
 
 /** The decoded success of a 2xx answer, or why it cannot be used. */
 export const decoded = <A>(
-  spec: {
-    readonly schema: L.Decoder<A>
-    readonly noContent?: boolean | undefined
-    readonly xml?: XmlAnswers | undefined
-  },
+  spec: Reads<A>,
   ctx: Context,
   status: number,
   headers: Headers.Headers,
@@ -193,8 +187,8 @@ export const decoded = <A>(
     new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
   const body = spec.xml === undefined ? jsonBody(contentType, text) : spec.xml.body(contentType, text)
   if (!("json" in body)) return unusable(body.reason, body.detail)
-  const json = body.json
-  const value = L.decodePlain(spec.schema, json)
-  if (!(value instanceof L.Failure)) return { value, status, headers, contentType }
-  return unusable("Decode", decodeFailureDetail(value.path, value.missing))
+  const value = L.decodePlain(spec.schema, body.json)
+  return value instanceof L.Failure
+    ? unusable("Decode", decodeFailureDetail(value.path, value.missing))
+    : { value, status, headers, contentType }
 }

@@ -1,28 +1,20 @@
 /**
- * Secrets on their way out: revealed only where a request is built, and
- * masked in every text that leaves the library (error details, body
- * excerpts, transport messages): `scrub` and `excerpt` are the core's (core/redact.ts).
+ * Secrets on their way out: revealed only where a request is built
+ * (`core/redact.ts`'s `revealWith`), and masked in every text that leaves the
+ * library: `scrub` and `excerpt` are the core's (core/redact.ts).
  *
  * @internal
  */
 import * as Redacted from "effect/Redacted"
+import { revealWith } from "../../../src/core/redact.js"
 
 export { excerpt, mask, minLengthAnywhere, scrub } from "../../../src/core/redact.js"
+
+const open = (value: unknown) => (Redacted.isRedacted(value) ? { value: Redacted.value(value) } : undefined)
 
 /**
  * A value with every `Redacted` in it revealed (strings, arrays, plain
  * objects: form values, query values, JSON bodies); each revealed secret is
  * pushed onto `found`, so errors can mask it.
  */
-export const reveal = (value: unknown, found: Array<string>): unknown => {
-  if (Redacted.isRedacted(value)) {
-    const revealed = Redacted.value(value)
-    if (typeof revealed === "string") found.push(revealed)
-    return revealed
-  }
-  if (Array.isArray(value)) return value.map((item) => reveal(item, found))
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reveal(item, found)]))
-  }
-  return value
-}
+export const reveal = (value: unknown, found: Array<string>): unknown => revealWith(value, open, found)

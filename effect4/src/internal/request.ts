@@ -29,6 +29,7 @@ import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
 import type { XmlAnswers } from "../../../src/core/xml.js"
 import { mayRetry } from "../../../src/core/policy.js"
+import { describeFailure, reasonOf } from "../../../src/core/refresh.js"
 import { ClientIdentity } from "../ClientIdentity.js"
 import { Credentials } from "../Credentials.js"
 import * as Errors from "../PlexError.js"
@@ -45,7 +46,6 @@ import {
   type Success
 } from "./read.js"
 import { reveal } from "./redact.js"
-import type { RefreshFailed } from "./refresh.js"
 import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
 import { send } from "./send.js"
 import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
@@ -330,12 +330,28 @@ const withCredentials = <S extends Spec<any>>(
         : Effect.logDebug(`${operation}: token refused, re-authenticating`).pipe(
             Effect.andThen(credentials.refresh!(token)),
             Effect.matchEffect({
-              // Why no new token came: tags and reasons only, never a value.
-              onFailure: (failure) =>
-                Effect.andThen(
-                  Effect.logDebug(`${operation}: re-authentication gave no new token: ${describe(failure)}`),
-                  Effect.fail(withReason(refusedError, failure))
-                ),
+              // Why no new token came: tags and reasons only, never a value; the refused call's error says why
+              // (`core/refresh.ts`'s `describeFailure` and `reasonOf`).
+              onFailure: (failure) => {
+                const reauthentication = reasonOf(failure)
+                return Effect.andThen(
+                  Effect.logDebug(
+                    `${operation}: re-authentication gave no new token: ${describeFailure(failure)}`
+                  ),
+                  Effect.fail(
+                    refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
+                      ? new Errors.Unauthorized({
+                          operation: refusedError.operation,
+                          method: refusedError.method,
+                          url: refusedError.url,
+                          status: refusedError.status,
+                          errors: refusedError.errors,
+                          reauthentication
+                        })
+                      : refusedError
+                  )
+                )
+              },
               onSuccess: (fresh) =>
                 execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
                   Effect.annotateSpans("plex.reauthenticated", true)
@@ -344,30 +360,6 @@ const withCredentials = <S extends Spec<any>>(
           )
     )
   )
-
-/** The refused call's `Unauthorized`, saying why re-authentication gave no new token. */
-const withReason = <E>(error: E, failure: unknown): E => {
-  const reason = (failure as Partial<RefreshFailed> | undefined)?.reason
-  return error instanceof Errors.Unauthorized && reason !== undefined
-    ? (new Errors.Unauthorized({
-        operation: error.operation,
-        method: error.method,
-        url: error.url,
-        status: error.status,
-        errors: error.errors,
-        reauthentication: reason
-      }) as E)
-    : error
-}
-
-/** `RefreshFailed Failed`, `Unauthorized`, ...: a failure's tag and reason, never a value. */
-const describe = (failure: unknown): string => {
-  const { _tag, reason } = (typeof failure === "object" && failure !== null ? failure : {}) as Record<
-    string,
-    unknown
-  >
-  return `${String(_tag ?? "error")} ${String(reason ?? "")}`.trim()
-}
 
 /** An operation on plex.tv with the account token. */
 export const plexTv = <S extends Spec<any>>(

@@ -30,8 +30,9 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { HttpMethod } from "effect/http/HttpMethod"
 import * as Result from "effect/Result"
+import { foreignAnswer } from "../../../src/core/answer.js"
 import { guardFetch } from "../../../src/core/fetchGuard.js"
-import { isRedirect, mayCarrySecrets, nextHop, redirectQuery } from "../../../src/core/policy.js"
+import { isRedirect, nextHop, redirectQuery } from "../../../src/core/policy.js"
 import { type NetworkError, Unexpected } from "../PlexError.js"
 import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
@@ -93,10 +94,8 @@ export const send = (
               new Unexpected({ ...fieldsOf(ctx), status: response.status, reason: "Redirect", detail })
             )
           )
-        if (!mayCarrySecrets(current.url, response.request.url)) {
-          return refuse(`the answer came from another origin (${new URL(response.request.url).origin})`)
-        }
-        if (response.status === 0) return refuse("the platform hid a redirect; it was not followed")
+        const foreign = foreignAnswer(current.url, response.request.url, response.status)
+        if (foreign !== undefined) return refuse(foreign)
         const headers = response.headers
         const location = headers["location"]
         if (!isRedirect(response.status) || location === undefined) {
