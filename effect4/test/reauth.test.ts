@@ -116,6 +116,28 @@ describe("re-authentication", () => {
     )
   )
 
+  it.effect(
+    "a caller's refresh failing with a reason of its own leaves the call's Unauthorized as it was",
+    () =>
+      Effect.gen(function* () {
+        // Not one of `RefreshFailed`'s reasons: the error keeps no `reauthentication` (and is not a defect).
+        const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+        assert.strictEqual(error.operation, "PlexAuth.getTokenDetails")
+        assert.isUndefined(error.reauthentication)
+        assert.strictEqual((yield* expectRequests(1)).length, 1)
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            env(MockHttp.always(refused)),
+            Layer.succeed(Credentials.Credentials, {
+              token: Effect.succeed(Redacted.make(TOKEN)),
+              refresh: () => Effect.fail({ _tag: "VaultLocked", reason: "Locked" })
+            })
+          )
+        )
+      )
+  )
+
   it.effect("credentials from a plain token cannot re-authenticate: one request, Unauthorized", () =>
     Effect.gen(function* () {
       yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
