@@ -6,13 +6,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, Jwt, PinLogin, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
-import { identity, stepToEnd, step } from "./support.js"
+import { identity, layerPendingSleeps, stepToEnd, step } from "./support.js"
 
 /** The fake with nothing but an identity and the account token: no `PlexTv`, no `JwtHost`. */
 const defaults = Layer.mergeAll(
   FakePlex.layer({ accounts: [{}, { username: "bob" }] }),
   ClientIdentity.layer(identity).pipe(Layer.orDie),
-  Credentials.layer(FakePlex.defaults.token)
+  Credentials.layer(FakePlex.defaults.token),
+  layerPendingSleeps
 )
 
 const origins = Effect.map(FakePlex.requests, (requests) => requests.map((r) => `${r.origin} ${r.route}`))

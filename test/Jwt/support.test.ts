@@ -10,9 +10,9 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Option } from "effect"
+import { Deferred, Effect, Fiber, Option, TestClock } from "effect"
 import { Jwt } from "effect-plex-auth"
-import { whenWaiting } from "./support.js"
+import { layerPendingSleeps, PendingSleeps, whenWaiting } from "./support.js"
 
 const posix = process.platform !== "win32"
 
@@ -62,6 +62,37 @@ describe("whenWaiting", () => {
       assert.isTrue(releasing, "the fiber could only wait on its timer once the pool was released")
       assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "the fiber waits on its timer")
       yield* Fiber.interrupt(fiber)
-    })
+    }).pipe(Effect.provide(layerPendingSleeps))
+  )
+
+  it.effect("a finished request's timeout is not a timer the fiber waits on", () =>
+    Effect.gen(function* () {
+      const sleeps = yield* PendingSleeps
+      const done = yield* Deferred.make<void>()
+      // A request answered at once (its 2-second timeout interrupted), then real asynchronous work, then a 1-second pause.
+      const fiber = yield* Effect.fork(
+        Effect.timeout(Effect.void, "2 seconds").pipe(
+          Effect.zipRight(Deferred.await(done)),
+          Effect.zipRight(Effect.sleep("1 second"))
+        )
+      )
+      yield* TestClock.adjust("1 second")
+      // Effect 3's TestClock still lists the interrupted timeout, due within the step.
+      assert.isTrue((yield* TestClock.sleeps()).pipe((all) => [...all].includes(2000)))
+      assert.deepStrictEqual(sleeps.dueTimes(), [], "nothing is pending while the work runs")
+      let released = false
+      yield* Effect.fork(
+        Effect.repeatN(turn, 100).pipe(
+          Effect.tap(() => (released = true)),
+          Effect.zipRight(Deferred.succeed(done, undefined))
+        )
+      )
+      yield* whenWaiting(fiber, "1 second")
+      assert.isTrue(released, "the clock may move only once the work is done")
+      assert.deepStrictEqual(sleeps.dueTimes(), [2000])
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(sleeps.dueTimes(), [], "a woken sleep is no longer pending")
+    }).pipe(Effect.provide(layerPendingSleeps))
   )
 })

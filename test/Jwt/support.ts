@@ -2,7 +2,7 @@
  * Shared pieces of the JWT tests: the fake with an identity, a JWS signer
  * independent of the library's own, and readers of a compact JWS.
  */
-import { Chunk, Duration, Effect, Fiber, Option, Redacted, TestClock } from "effect"
+import { Clock, Context, Duration, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import { Jwt } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 
@@ -10,8 +10,67 @@ export const CLIENT_ID = "jwt-test-client-5c1d"
 
 export const identity = { clientIdentifier: CLIENT_ID, product: "JWT tests", version: "1.0.0" }
 
-/** The fake, signed in with the default account's classic token. */
-export const signedIn = () => FakePlex.layerSignedIn({ identity, accounts: [{}, { username: "bob" }] })
+/**
+ * The times at which the timers pending on the test's clock are due.
+ *
+ * Effect 3's `TestClock.sleeps()` cannot tell this: an interrupted sleep
+ * stays listed until the clock passes it. Each request's 30-second timeout
+ * is such a sleep once the request is answered, so, with checks 10 seconds
+ * apart, the timeout of the check sent 20 seconds earlier looked like a
+ * timer due within the step while a check was still in flight (its Web
+ * Crypto verification on a busy thread pool): the clock moved under it,
+ * the check timed out, and `a long wait re-signs the device JWT before it
+ * expires` saw it unanswered. {@link layerPendingSleeps} provides a `Clock`
+ * that delegates everything to the test's `TestClock` and records each
+ * `sleep` only while it is pending (as the Effect 4 edition's does).
+ */
+export class PendingSleeps extends Context.Tag("effect-plex-auth/test/Jwt/PendingSleeps")<
+  PendingSleeps,
+  { readonly dueTimes: () => ReadonlyArray<number> }
+>() {}
+
+/**
+ * The test's `TestClock`, wrapped to record its pending sleeps (see
+ * {@link PendingSleeps}). The wrapper is a `TestClock` too: Effect 3's
+ * `TestClock.adjust` and friends use the clock the fiber runs with.
+ */
+export const layerPendingSleeps: Layer.Layer<PendingSleeps> = Layer.unwrapEffect(
+  TestClock.testClockWith((testClock) =>
+    Effect.sync(() => {
+      const pending = new Set<{ readonly at: number }>()
+      const clock: TestClock.TestClock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: () => testClock.unsafeCurrentTimeMillis(),
+        unsafeCurrentTimeNanos: () => testClock.unsafeCurrentTimeNanos(),
+        currentTimeMillis: testClock.currentTimeMillis,
+        currentTimeNanos: testClock.currentTimeNanos,
+        sleep: (duration) =>
+          Effect.acquireUseRelease(
+            Effect.sync(() => {
+              const entry = { at: testClock.unsafeCurrentTimeMillis() + Duration.toMillis(duration) }
+              pending.add(entry)
+              return entry
+            }),
+            () => testClock.sleep(duration),
+            (entry) => Effect.sync(() => pending.delete(entry))
+          ),
+        adjust: (duration) => testClock.adjust(duration),
+        adjustWith: (duration) => testClock.adjustWith(duration),
+        save: testClock.save,
+        setTime: (time) => testClock.setTime(time),
+        sleeps: testClock.sleeps
+      }
+      return Layer.merge(
+        Layer.setClock(clock),
+        Layer.succeed(PendingSleeps, { dueTimes: () => [...pending].map((entry) => entry.at) })
+      )
+    })
+  )
+)
+
+/** The fake, signed in with the default account's classic token (and the test's clock's sleeps recorded). */
+export const signedIn = () =>
+  Layer.merge(FakePlex.layerSignedIn({ identity, accounts: [{}, { username: "bob" }] }), layerPendingSleeps)
 
 const b64u = (bytes: string | Uint8Array) => Buffer.from(bytes).toString("base64url")
 
@@ -111,13 +170,14 @@ export const rawJson = (
 export const whenWaiting = (
   fiber: Fiber.Fiber<unknown, unknown>,
   within: Duration.DurationInput = "1 second"
-): Effect.Effect<void> =>
+): Effect.Effect<void, never, PendingSleeps> =>
   Effect.gen(function* () {
     const limit = Duration.toMillis(within)
+    const sleeps = yield* PendingSleeps
     while (true) {
       if (Option.isSome(yield* Fiber.poll(fiber))) return
       const now = yield* TestClock.currentTimeMillis
-      if (Chunk.some(yield* TestClock.sleeps(), (at) => at <= now + limit)) return
+      if (sleeps.dueTimes().some((at) => at <= now + limit)) return
       yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
     }
   })
@@ -127,7 +187,7 @@ export const step = (
   fiber: Fiber.Fiber<unknown, unknown>,
   times: number,
   by: Duration.DurationInput = "1 second"
-): Effect.Effect<void> =>
+): Effect.Effect<void, never, PendingSleeps> =>
   Effect.gen(function* () {
     for (let i = 0; i < times; i++) {
       yield* whenWaiting(fiber, by)
@@ -141,4 +201,4 @@ export const stepToEnd = <A, E>(
   fiber: Fiber.Fiber<A, E>,
   by: Duration.DurationInput = "1 second",
   max = 1_000
-): Effect.Effect<A, E> => Effect.zipRight(step(fiber, max, by), Fiber.join(fiber))
+): Effect.Effect<A, E, PendingSleeps> => Effect.zipRight(step(fiber, max, by), Fiber.join(fiber))
