@@ -89,6 +89,29 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
+/** What a `Retry-After` header is read into: the wait it asked for, in milliseconds. */
+export interface MayAskToWait {
+  readonly _tag: string
+  readonly retryAfterMillis?: number | undefined
+}
+
+/**
+ * The longest `Retry-After` (ms) a retry waits out: a server asking for more
+ * gets no retry, and the error (with its `retryAfterMillis`) goes to the
+ * caller, who can decide to wait that long.
+ */
+export const maxRetryAfterMillis = 60_000
+
+/** The wait (ms) a `Retry-After` asked for, if the error carries one (only `RateLimited` and `Unexpected` do). */
+export const retryAfterMillis = (error: MayAskToWait): number | undefined =>
+  error._tag === "RateLimited" || error._tag === "Unexpected" ? error.retryAfterMillis : undefined
+
+/** Whether a retry may wait out what the error asked for: nothing, or at most {@link maxRetryAfterMillis}. */
+export const mayWaitOut = (error: MayAskToWait): boolean => {
+  const asked = retryAfterMillis(error)
+  return asked === undefined || asked <= maxRetryAfterMillis
+}
+
 /** What a refused answer means (the tag of the error it becomes). */
 export type Refusal =
   | "VerificationCodeRequired"

@@ -9,6 +9,7 @@ import * as Auth from "../../src/core/auth.js"
 import { errorEntries } from "../../src/core/errorCodes.js"
 import { CrossOrigin, guardFetch } from "../../src/core/fetchGuard.js"
 import * as Identity from "../../src/core/identity.js"
+import * as Policy from "../../src/core/policy.js"
 import { excerpt, revealWith, scrub } from "../../src/core/redact.js"
 import * as Refresh from "../../src/core/refresh.js"
 import * as V from "../../src/core/validate.js"
@@ -240,3 +241,21 @@ describe("core/answer: the engine's reading decisions", () => {
 class Box {
   constructor(readonly value: string) {}
 }
+
+describe("core/policy: Retry-After", () => {
+  it("reads the wait a RateLimited or Unexpected answer asked for; others carry none", () => {
+    assert.strictEqual(Policy.retryAfterMillis({ _tag: "RateLimited", retryAfterMillis: 2000 }), 2000)
+    assert.strictEqual(Policy.retryAfterMillis({ _tag: "Unexpected", retryAfterMillis: 0 }), 0)
+    assert.isUndefined(Policy.retryAfterMillis({ _tag: "RateLimited" }))
+    // A field of that name on another error is not a Retry-After.
+    assert.isUndefined(Policy.retryAfterMillis({ _tag: "NetworkError", retryAfterMillis: 5000 }))
+  })
+
+  it("a retry waits out at most a minute; a longer ask ends the retries", () => {
+    assert.strictEqual(Policy.maxRetryAfterMillis, 60_000)
+    assert.isTrue(Policy.mayWaitOut({ _tag: "BadRequest" }))
+    assert.isTrue(Policy.mayWaitOut({ _tag: "RateLimited", retryAfterMillis: 60_000 }))
+    assert.isFalse(Policy.mayWaitOut({ _tag: "RateLimited", retryAfterMillis: 60_001 }))
+    assert.isFalse(Policy.mayWaitOut({ _tag: "Unexpected", retryAfterMillis: 3_600_000 }))
+  })
+})

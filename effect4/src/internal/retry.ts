@@ -12,6 +12,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { PlexError } from "../PlexError.js"
+import {
+  type MayAskToWait,
+  maxRetryAfterMillis,
+  mayWaitOut,
+  retryAfterMillis
+} from "../../../src/core/policy.js"
 
 /** A `Schedule` whose input is the error of the failed attempt. */
 export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
@@ -25,38 +31,30 @@ export const CurrentRetryPolicy: Context.Reference<RetryPolicy> =
     defaultValue: () => none
   })
 
-/** What a `Retry-After` header is read into: the wait it asked for, in milliseconds. */
-interface MayAskToWait {
-  readonly _tag: string
-  readonly retryAfterMillis?: number | undefined
+/** The wait a `Retry-After` header asked for, if the error carries one (`core/policy.ts`). */
+export const retryAfter = (error: MayAskToWait): Duration.Duration | undefined => {
+  const asked = retryAfterMillis(error)
+  return asked === undefined ? undefined : Duration.millis(asked)
 }
-
-/** The wait a `Retry-After` header asked for, if the error carries one. */
-export const retryAfter = (error: MayAskToWait): Duration.Duration | undefined =>
-  (error._tag === "RateLimited" || error._tag === "Unexpected") && error.retryAfterMillis !== undefined
-    ? Duration.millis(error.retryAfterMillis)
-    : undefined
 
 /**
  * The longest `Retry-After` an operation waits out: a server asking for more
  * gets no retry, and the error (with its `retryAfterMillis`) goes to the
  * caller, who can decide to wait that long.
  */
-export const maxRetryAfter: Duration.Duration = /*#__PURE__*/ Duration.minutes(1)
+export const maxRetryAfter: Duration.Duration = /*#__PURE__*/ Duration.millis(maxRetryAfterMillis)
 
 /**
  * `schedule`, waiting at least what a `Retry-After` asked for before the
  * next attempt (the longer of the two waits), and stopping when it asked
- * for more than {@link maxRetryAfter}. Applying it twice changes nothing.
+ * for more than {@link maxRetryAfter} (`core/policy.ts`'s `mayWaitOut`).
+ * Applying it twice changes nothing.
  */
 export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
   schedule: Schedule.Schedule<Out, E, never, R>
 ): Schedule.Schedule<Out, E, never, R> =>
   schedule.pipe(
-    Schedule.while(({ input }) => {
-      const asked = retryAfter(input)
-      return asked === undefined || Duration.isLessThanOrEqualTo(asked, maxRetryAfter)
-    }),
+    Schedule.while(({ input }) => mayWaitOut(input)),
     Schedule.modifyDelay(({ duration, input }) =>
       Effect.succeed(Duration.max(duration, retryAfter(input) ?? Duration.zero))
     )
