@@ -264,7 +264,11 @@ describe("Jwt.pinLogin", () => {
       assert.strictEqual(plexJwt.claims.thumbprint, key.thumbprint)
       assert.strictEqual(yield* count("getNonce"), 3, "at 0, 4 and 8 minutes")
       const rejected = (yield* FakePlex.requests).filter((r) => r.route === "checkPin" && r.status !== 200)
-      assert.deepStrictEqual(rejected, [], "no check was refused for a stale device JWT")
+      assert.deepStrictEqual(
+        rejected,
+        [],
+        "every check was answered 200: none refused for a stale device JWT, none left unanswered"
+      )
     }).pipe(Effect.provide(signedIn()))
   )
 
