@@ -4,7 +4,7 @@
  * (`core/decodeSchemas.ts`) and codecs as the public `Schemas.Account` and
  * `Schemas.SignedInAccount`, so they decode exactly what those schemas
  * decode, without bundling the `Schema` wrapping into those operations.
- * `test/Schemas.test.ts` checks that both decode alike.
+ * `effect4/test/accounts.test.ts` checks that both decode alike.
  *
  * @internal
  */
