@@ -26,8 +26,8 @@ import type {
   InvalidInput,
   SignInError
 } from "./PlexError.js"
-import * as Schemas from "./Schemas.js"
-import * as Accounts from "./internal/accounts.js"
+import type * as Schemas from "./Schemas.js"
+import * as Payloads from "./internal/payloads.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import * as Settings from "./internal/settings.js"
@@ -113,7 +113,7 @@ const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignIn
     return Effect.succeed({
       ...Auth.signIn,
       body: Request.form(checked.form),
-      schema: Accounts.signedInAccount
+      schema: Payloads.signedInAccount
     })
   })
 
@@ -185,8 +185,8 @@ export const postUsersSignInDataWithResponse = (
  * the operation that uses it.
  */
 
-// The plain codec of `Schemas.Account` (internal/accounts.ts): the operation does not bundle the `Schema`.
-const tokenDetailsSpec = /*#__PURE__*/ withSchema(Auth.tokenDetails, Accounts.account)
+// The plain codec of `Schemas.Account` (internal/payloads.ts): the operation does not bundle the `Schema`.
+const tokenDetailsSpec = /*#__PURE__*/ withSchema(Auth.tokenDetails, Payloads.account)
 
 /**
  * The account the current token belongs to: plex.tv `GET /api/v2/user`.
@@ -289,7 +289,7 @@ const transientTokenAs = (
       Request.pms(operation, {
         ...Auth.transientToken,
         urlParams: checked.query,
-        schema: Schemas.TransientTokenResponse
+        schema: Payloads.transientTokenResponse
       }),
       (success) => ({ ...success, value: success.value.MediaContainer })
     )
@@ -367,7 +367,7 @@ const sourceAs = (
       Request.pms(operation, {
         ...Auth.sourceConnectionInformation,
         urlParams: checked.query,
-        schema: Schemas.SourceConnectionInformationResponse
+        schema: Payloads.sourceConnectionInformationResponse
       }),
       (success) => ({ ...success, value: success.value.MediaContainer.Device })
     )

@@ -31,7 +31,9 @@
  *
  * They are `Schema`s from any JSON value (`Schema.Codec<A, unknown>`), not
  * `Schema.Struct`s: each decodes in one plain pass, a few microseconds for a
- * whole account, and an operation decodes its answer with the same function.
+ * whole account, and an operation decodes its answer with the same function
+ * (the codec each schema wraps, so that a program calling an operation does
+ * not bundle the schemas).
  * A failure points at the missing or malformed required field and never
  * repeats a value.
  *
@@ -39,7 +41,7 @@
  */
 import type * as Schema from "effect/Schema"
 import * as L from "./internal/lenient.js"
-import * as P from "../../src/core/decodeSchemas.js"
+import * as Payloads from "./internal/payloads.js"
 
 /**
  * The viewing preferences of an account. Plex has sent these flags as
@@ -48,7 +50,7 @@ import * as P from "../../src/core/decodeSchemas.js"
  * @since 0.1.0
  * @category schemas
  */
-export const UserProfile = /*#__PURE__*/ L.struct(/*#__PURE__*/ P.userProfileFields(), "UserProfile")
+export const UserProfile = /*#__PURE__*/ L.structOf(Payloads.userProfile, "UserProfile")
 
 /**
  * @since 0.1.0
@@ -62,7 +64,7 @@ export interface UserProfile extends Schema.Schema.Type<typeof UserProfile> {}
  * @since 0.1.0
  * @category schemas
  */
-export const Subscription = /*#__PURE__*/ L.struct(/*#__PURE__*/ P.subscriptionFields(), "Subscription")
+export const Subscription = /*#__PURE__*/ L.structOf(Payloads.subscription, "Subscription")
 
 /**
  * @since 0.1.0
@@ -77,29 +79,13 @@ export interface Subscription extends Schema.Schema.Type<typeof Subscription> {}
  * @since 0.1.0
  * @category schemas
  */
-export const AccountService = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ P.accountServiceFields(L.Secret, L.OpaqueSecret),
-  "AccountService"
-)
+export const AccountService = /*#__PURE__*/ L.structOf(Payloads.accountService, "AccountService")
 
 /**
  * @since 0.1.0
  * @category models
  */
 export interface AccountService extends Schema.Schema.Type<typeof AccountService> {}
-
-/**
- * The fields of an account, with `authToken` as given (the core's table). A
- * function, not an object spread into the second schema: a bundler keeps a
- * spread (it could run a getter), and with it every account schema, in
- * programs that never decode an account.
- */
-const accountFields = <T>(authToken: T) =>
-  P.accountFields(authToken, {
-    profile: UserProfile,
-    subscription: Subscription,
-    service: AccountService
-  })
 
 /**
  * A plex.tv account, as `GET /api/v2/user` returns it. Requires `id`, `uuid`,
@@ -109,10 +95,7 @@ const accountFields = <T>(authToken: T) =>
  * @since 0.1.0
  * @category schemas
  */
-export const Account = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ accountFields(/*#__PURE__*/ L.optional(L.Secret)),
-  "Account"
-)
+export const Account = /*#__PURE__*/ L.structOf(Payloads.account, "Account")
 
 /**
  * @since 0.1.0
@@ -127,10 +110,7 @@ export interface Account extends Schema.Schema.Type<typeof Account> {}
  * @since 0.1.0
  * @category schemas
  */
-export const SignedInAccount = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ accountFields(L.Secret),
-  "SignedInAccount"
-)
+export const SignedInAccount = /*#__PURE__*/ L.structOf(Payloads.signedInAccount, "SignedInAccount")
 
 /**
  * @since 0.1.0
@@ -145,7 +125,7 @@ export interface SignedInAccount extends Schema.Schema.Type<typeof SignedInAccou
  * @since 0.1.0
  * @category schemas
  */
-export const Connection = /*#__PURE__*/ L.struct(/*#__PURE__*/ P.connectionFields(), "Connection")
+export const Connection = /*#__PURE__*/ L.structOf(Payloads.connection, "Connection")
 
 /**
  * @since 0.1.0
@@ -160,10 +140,7 @@ export interface Connection extends Schema.Schema.Type<typeof Connection> {}
  * @since 0.1.0
  * @category schemas
  */
-export const TransientToken = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ P.transientTokenFields(L.Secret),
-  "TransientToken"
-)
+export const TransientToken = /*#__PURE__*/ L.structOf(Payloads.transientToken, "TransientToken")
 
 /**
  * @since 0.1.0
@@ -177,8 +154,8 @@ export interface TransientToken extends Schema.Schema.Type<typeof TransientToken
  * @since 0.1.0
  * @category schemas
  */
-export const TransientTokenResponse = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ P.mediaContainerFields(TransientToken),
+export const TransientTokenResponse = /*#__PURE__*/ L.structOf(
+  Payloads.transientTokenResponse,
   "TransientTokenResponse"
 )
 
@@ -189,8 +166,8 @@ export const TransientTokenResponse = /*#__PURE__*/ L.struct(
  * @since 0.1.0
  * @category schemas
  */
-export const SourceConnectionInformation = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ P.sourceConnectionInformationFields(L.Secret, Connection),
+export const SourceConnectionInformation = /*#__PURE__*/ L.structOf(
+  Payloads.sourceConnectionInformation,
   "SourceConnectionInformation"
 )
 
@@ -207,9 +184,7 @@ export interface SourceConnectionInformation extends Schema.Schema.Type<typeof S
  * @since 0.1.0
  * @category schemas
  */
-export const SourceConnectionInformationResponse = /*#__PURE__*/ L.struct(
-  /*#__PURE__*/ P.mediaContainerFields(
-    /*#__PURE__*/ L.struct(/*#__PURE__*/ P.deviceContainerFields(SourceConnectionInformation))
-  ),
+export const SourceConnectionInformationResponse = /*#__PURE__*/ L.structOf(
+  Payloads.sourceConnectionInformationResponse,
   "SourceConnectionInformationResponse"
 )

@@ -300,7 +300,15 @@ const secrets: Core.Secrets = {
  * invalid fails the whole struct (the failure points at it).
  */
 export const struct = <F extends Fields>(fields: F, identifier?: string): Lenient<StructType<F>> =>
-  lenient(structCodec(fields), (u): u is StructType<F> => Core.isRecord(u), identifier)
+  structOf(structCodec(fields), identifier)
+
+/**
+ * The schema of a struct's codec (one {@link structCodec} built): what
+ * {@link struct} gives, for a codec the operations decode with too
+ * (`internal/payloads.ts`).
+ */
+export const structOf = <A>(codec: Core.Codec<A>, identifier?: string): Lenient<A> =>
+  lenient(codec, (u): u is A => Core.isRecord(u), identifier)
 
 /** {@link struct}'s plain codec (see {@link Decoder}): the same rules, no `Schema`. */
 export const structCodec = <F extends Fields>(fields: F): Core.Codec<StructType<F>> =>

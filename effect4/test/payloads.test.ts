@@ -1,9 +1,10 @@
 /**
- * The engine decodes `getTokenDetails` and the sign-in with plain codecs
- * (effect4/src/internal/accounts.ts), so that those operations do not bundle
- * the `Schema` wrapping of the public schemas: they must decode exactly what
- * `Schemas.Account` and `Schemas.SignedInAccount` decode, and fail where
- * they fail.
+ * The operations decode their answers with the plain codecs of
+ * effect4/src/internal/payloads.ts, so that they do not bundle the `Schema`
+ * wrapping of the public schemas: each public schema must wrap the very codec
+ * its operation decodes with, and decode exactly what that codec decodes
+ * (and fail where it fails). Mirrors the Effect 3 edition's
+ * "the operations' codecs" (test/internal/lenient.test.ts).
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -11,9 +12,10 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { Schemas } from "effect4-plex-auth"
 import * as Payloads from "../../src/core/fake/payloads.js"
+import * as Core from "../../src/core/decode.js"
 import * as Seed from "../../src/core/fake/seed.js"
-import * as Accounts from "../src/internal/accounts.js"
 import * as L from "../src/internal/lenient.js"
+import * as Codecs from "../src/internal/payloads.js"
 
 /** A decoded value with every `Redacted` revealed (two `Redacted` compare equal whatever they hold). */
 const revealed = (u: unknown): unknown =>
@@ -67,7 +69,25 @@ const viaCodec = <A>(codec: L.Decoder<A>, input: unknown) => {
   return value instanceof L.Failure ? "fails" : revealed(value)
 }
 
-describe("the engine's account codecs", () => {
+describe("the operations' codecs (effect4/src/internal/payloads.ts)", () => {
+  it.effect("are the codecs the public schemas wrap", () =>
+    Effect.sync(() => {
+      const pairs: ReadonlyArray<readonly [L.Lenient<any>, unknown]> = [
+        [Schemas.UserProfile, Codecs.userProfile],
+        [Schemas.Subscription, Codecs.subscription],
+        [Schemas.AccountService, Codecs.accountService],
+        [Schemas.Account, Codecs.account],
+        [Schemas.SignedInAccount, Codecs.signedInAccount],
+        [Schemas.Connection, Codecs.connection],
+        [Schemas.TransientToken, Codecs.transientToken],
+        [Schemas.TransientTokenResponse, Codecs.transientTokenResponse],
+        [Schemas.SourceConnectionInformation, Codecs.sourceConnectionInformation],
+        [Schemas.SourceConnectionInformationResponse, Codecs.sourceConnectionInformationResponse]
+      ]
+      for (const [schema, codec] of pairs) assert.strictEqual(Core.codecOf(schema), codec)
+    })
+  )
+
   it.effect("decode what Schemas.Account and Schemas.SignedInAccount decode, and fail where they fail", () =>
     Effect.gen(function* () {
       let decodedSome = 0
@@ -78,22 +98,22 @@ describe("the engine's account codecs", () => {
           if (expected !== "fails") decodedSome++
         }
       }
-      yield* compare(Schemas.Account, Accounts.account)
-      yield* compare(Schemas.SignedInAccount, Accounts.signedInAccount)
+      yield* compare(Schemas.Account, Codecs.account)
+      yield* compare(Schemas.SignedInAccount, Codecs.signedInAccount)
       // Both succeed and fail on the samples: the comparison is not between two failures only.
       assert.isAbove(decodedSome, 6)
-      assert.strictEqual(viaCodec(Accounts.signedInAccount, payloads[7]), "fails")
-      assert.notStrictEqual(viaCodec(Accounts.account, payloads[7]), "fails")
+      assert.strictEqual(viaCodec(Codecs.signedInAccount, payloads[7]), "fails")
+      assert.notStrictEqual(viaCodec(Codecs.account, payloads[7]), "fails")
     })
   )
 
-  it.effect("the failure points at the same field", () =>
-    Effect.sync(() => {
-      const [viaPublic, viaEngine] = [Schemas.SignedInAccount, Accounts.signedInAccount].map((decoder) =>
-        L.decodePlain(decoder, payloads[6])
-      )
-      assert.instanceOf(viaPublic, L.Failure)
-      assert.deepStrictEqual(viaEngine, viaPublic)
+  it.effect("the schema's failure points at the field the codec's failure names", () =>
+    Effect.gen(function* () {
+      const failure = L.decodePlain(Codecs.signedInAccount, payloads[6])
+      assert.instanceOf(failure, L.Failure)
+      assert.deepStrictEqual(failure instanceof L.Failure ? failure.path : [], ["username"])
+      const error = yield* Effect.flip(Schema.decodeUnknownEffect(Schemas.SignedInAccount)(payloads[6]))
+      assert.include(error.message, '["username"]')
     })
   )
 })
