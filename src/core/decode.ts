@@ -5,12 +5,15 @@
  * fail because Plex added, dropped or nulled a field.
  *
  * A {@link Codec} decodes a JSON value in one plain pass (no Schema machinery
- * per field) and encodes a decoded value back to a payload. It also says what
- * the rest of a Schema ecosystem needs: the JSON Schema of the payloads it
- * accepts ({@link Codec.jsonSchema}, the lenient forms too) and the canonical
- * payloads it decodes ({@link Codec.sample}, for generating values). Each
- * edition wraps codecs in its own `Schema` (`src/internal/lenient.ts`,
- * `effect4/src/internal/lenient.ts`); the rules live here once.
+ * per field) and encodes a decoded value back to a payload. Its
+ * {@link Shape} says how it is built, from which {@link jsonSchemaOf} and
+ * {@link sampleOf} derive what the rest of a Schema ecosystem needs: the JSON
+ * Schema of the payloads it accepts (the lenient forms too) and the canonical
+ * payloads it decodes (for generating values). Those two live apart from the
+ * codecs, so that a program that only decodes (an operation) does not bundle
+ * them. Each edition wraps codecs in its own `Schema`
+ * (`src/internal/lenient.ts`, `effect4/src/internal/lenient.ts`); the rules
+ * live here once.
  *
  * Secrets are wrapped by the edition's `Redacted` ({@link Secrets}): a token
  * is decoded straight into it, and a value under a secret-like key the
@@ -64,11 +67,30 @@ export type Sample =
 export interface Codec<A> {
   readonly decode: (input: unknown) => A | Failure
   readonly encode: (value: A) => unknown
-  /** The payloads that decode (the lenient forms too); unknown properties are allowed. */
-  readonly jsonSchema: JsonSchema
-  /** Canonical payloads: each decodes, and what it decodes to encodes back to it. */
-  readonly sample: Sample
+  /** How it is built: what {@link jsonSchemaOf} and {@link sampleOf} describe. */
+  readonly shape: Shape
 }
+
+/** The value codecs of this module, by name (see {@link leaves}). */
+export type LeafKind =
+  "unknown" | "string" | "number" | "strings" | "num" | "bool" | "str" | "secret" | "opaqueSecret"
+
+/** A struct's property as the struct reads it: from which input key, with which codec, required or not. */
+export interface StructField {
+  readonly key: string
+  readonly from: string
+  readonly codec: Codec<any>
+  readonly required: boolean
+  readonly fallback: (() => unknown) | undefined
+}
+
+/** How a codec is built: plain data, read by {@link jsonSchemaOf} and {@link sampleOf}. */
+export type Shape =
+  | { readonly _tag: "Leaf"; readonly kind: LeafKind }
+  | { readonly _tag: "Array"; readonly item: Codec<any> }
+  | { readonly _tag: "Union"; readonly members: ReadonlyArray<Codec<any>> }
+  | { readonly _tag: "FirstOf"; readonly codec: Codec<any> }
+  | { readonly _tag: "Struct"; readonly fields: ReadonlyArray<StructField> }
 
 /** Where an edition's schema keeps its codec. */
 export const CodecId: unique symbol = /*#__PURE__*/ Symbol.for("effect-plex-auth/lenient/Codec")
@@ -110,42 +132,27 @@ const identity = (a: unknown): unknown => a
 
 const leaf = <A>(
   decode: (u: unknown) => A | Failure,
-  jsonSchema: JsonSchema,
-  sample: Sample,
+  kind: LeafKind,
   encode: (a: A) => unknown = identity
-): Codec<A> => ({ decode, encode, jsonSchema, sample })
+): Codec<A> => ({ decode, encode, shape: { _tag: "Leaf", kind } })
 
 // ---------------------------------------------------------------------------
 // Values
 // ---------------------------------------------------------------------------
 
 /** Any value, as it came. */
-export const unknown: Codec<unknown> = /*#__PURE__*/ leaf(
-  (u) => u,
-  {
-    anyOf: [
-      { $id: "/schemas/object", anyOf: [{ type: "object" }, { type: "array" }] },
-      { type: "string" },
-      { type: "number" },
-      { type: "boolean" },
-      { type: "null" }
-    ]
-  },
-  { _tag: "Json" }
-)
+export const unknown: Codec<unknown> = /*#__PURE__*/ leaf((u) => u, "unknown")
 
 /** A string. */
 export const string: Codec<string> = /*#__PURE__*/ leaf(
   (u) => (typeof u === "string" ? u : invalid),
-  { type: "string" },
-  { _tag: "String" }
+  "string"
 )
 
 /** A finite number. */
 export const number: Codec<number> = /*#__PURE__*/ leaf(
   (u) => (typeof u === "number" && Number.isFinite(u) ? u : invalid),
-  { type: "number" },
-  { _tag: "Number" }
+  "number"
 )
 
 /** An array of strings (any other element makes it invalid). */
@@ -154,8 +161,7 @@ export const strings: Codec<ReadonlyArray<string>> = /*#__PURE__*/ leaf(
     Array.isArray(u) && u.every((s) => typeof s === "string")
       ? (u.slice() as ReadonlyArray<string>)
       : invalid,
-  { type: "array", items: { type: "string" } },
-  { _tag: "Array", item: { _tag: "String" } }
+  "strings"
 )
 
 /**
@@ -168,11 +174,7 @@ export const decodeNum = (u: unknown): number | Failure => {
 }
 
 /** A number, also accepted as a numeric string or a boolean ({@link decodeNum}). */
-export const num: Codec<number> = /*#__PURE__*/ leaf(
-  decodeNum,
-  { anyOf: [{ type: "number" }, { type: "string" }, { type: "boolean" }] },
-  { _tag: "OneOf", members: [{ _tag: "Integer" }, { _tag: "Number" }] }
-)
+export const num: Codec<number> = /*#__PURE__*/ leaf(decodeNum, "num")
 
 /** A boolean, also accepted as `0`/`1`, `"0"`/`"1"` or `"true"`/`"false"` (Plex has sent all). */
 export const decodeBool = (u: unknown): boolean | Failure =>
@@ -185,24 +187,14 @@ export const decodeBool = (u: unknown): boolean | Failure =>
         : invalid
 
 /** A boolean, also accepted as Plex's other spellings ({@link decodeBool}). */
-export const bool: Codec<boolean> = /*#__PURE__*/ leaf(
-  decodeBool,
-  { anyOf: [{ type: "boolean" }, { enum: [0, 1, "0", "1", "true", "false"] }] },
-  { _tag: "Boolean" }
-)
+export const bool: Codec<boolean> = /*#__PURE__*/ leaf(decodeBool, "bool")
 
 /** A string, also accepted as a finite number (an id: `12` becomes `"12"`). */
 export const decodeStr = (u: unknown): string | Failure =>
   typeof u === "string" ? u : typeof u === "number" && Number.isFinite(u) ? `${u}` : invalid
 
 /** A string, also accepted as a number ({@link decodeStr}). */
-export const str: Codec<string> = /*#__PURE__*/ leaf(
-  decodeStr,
-  { anyOf: [{ type: "string" }, { type: "number" }] },
-  {
-    _tag: "String"
-  }
-)
+export const str: Codec<string> = /*#__PURE__*/ leaf(decodeStr, "str")
 
 /**
  * What a token may be: tokens travel as HTTP headers, so only visible ASCII
@@ -216,21 +208,11 @@ export const headerSafe = /^[\x21-\x7e]+$/
  * Encoding reveals it.
  */
 export const secret = <S>(hide: (token: string) => S, reveal: (secret: S) => string): Codec<S> =>
-  leaf(
-    (u) => (typeof u === "string" && headerSafe.test(u) ? hide(u) : invalid),
-    { type: "string", pattern: headerSafe.source },
-    { _tag: "String", pattern: headerSafe, minLength: 1 },
-    reveal
-  )
+  leaf((u) => (typeof u === "string" && headerSafe.test(u) ? hide(u) : invalid), "secret", reveal)
 
 /** A non-empty secret that is never sent as a header (a service's secret), wrapped by `hide`. */
 export const opaqueSecret = <S>(hide: (secret: string) => S, reveal: (secret: S) => string): Codec<S> =>
-  leaf(
-    (u) => (typeof u === "string" && u.length > 0 ? hide(u) : invalid),
-    { type: "string", minLength: 1 },
-    { _tag: "String", minLength: 1 },
-    reveal
-  )
+  leaf((u) => (typeof u === "string" && u.length > 0 ? hide(u) : invalid), "opaqueSecret", reveal)
 
 /** The first of `members` that decodes the value. */
 export const union = <A>(memberCodecs: ReadonlyArray<CodecLike<A>>): Codec<A> => {
@@ -251,8 +233,7 @@ export const union = <A>(memberCodecs: ReadonlyArray<CodecLike<A>>): Codec<A> =>
       }
       return value
     },
-    jsonSchema: { anyOf: members.map((member) => member.jsonSchema) },
-    sample: { _tag: "OneOf", members: members.map((member) => member.sample) }
+    shape: { _tag: "Union", members }
   }
 }
 
@@ -262,8 +243,7 @@ export const firstOf = <A>(of: CodecLike<A>): Codec<A> => {
   return {
     decode: (u) => codec.decode(Array.isArray(u) ? u[0] : u),
     encode: codec.encode,
-    jsonSchema: { anyOf: [codec.jsonSchema, { type: "array", items: codec.jsonSchema, minItems: 1 }] },
-    sample: codec.sample
+    shape: { _tag: "FirstOf", codec: codec }
   }
 }
 
@@ -286,8 +266,7 @@ export const lenientArray = <A>(of: CodecLike<A>): Codec<ReadonlyArray<A>> => {
   return {
     decode: (u) => keepValid(item, Array.isArray(u) ? u : isRecord(u) ? [u] : []),
     encode: (list) => list.map(item.encode),
-    jsonSchema: { type: "array", items: item.jsonSchema },
-    sample: { _tag: "Array", item: item.sample }
+    shape: { _tag: "Array", item: item }
   }
 }
 
@@ -297,8 +276,7 @@ export const items = <A>(of: CodecLike<A>): Codec<ReadonlyArray<A>> => {
   return {
     decode: (u) => (Array.isArray(u) ? keepValid(item, u) : invalid),
     encode: (list) => list.map(item.encode),
-    jsonSchema: { type: "array", items: item.jsonSchema },
-    sample: { _tag: "Array", item: item.sample }
+    shape: { _tag: "Array", item: item }
   }
 }
 
@@ -466,15 +444,13 @@ export const isField = (u: unknown): u is Field<unknown, boolean> => isRecord(u)
  * missing or invalid fails the whole struct (the failure points at it).
  */
 export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<StructType<F>> => {
-  const list = Object.entries(fields).map(([key, field]) =>
+  const list = Object.entries(fields).map(([key, field]): StructField =>
     isField(field)
       ? { key, from: field.from ?? key, codec: field.codec, required: false, fallback: field.fallback }
       : { key, from: key, codec: codecOf(field), required: true, fallback: undefined }
   )
   const known: ReadonlySet<string> = new Set(list.map((field) => field.from))
   const decodedKeys: ReadonlySet<PropertyKey> = new Set(list.map((field) => field.key))
-  const properties: Record<string, JsonSchema> = {}
-  for (const field of list) properties[field.from] = field.codec.jsonSchema
   return {
     decode: (u) => {
       if (!isRecord(u)) return invalid
@@ -517,19 +493,101 @@ export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<Str
       }
       return out
     },
+    shape: { _tag: "Struct", fields: list }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Descriptions (JSON Schema, canonical payloads): for the editions' schemas only
+// ---------------------------------------------------------------------------
+
+/**
+ * What each value codec accepts (JSON Schema) and its canonical payloads. A
+ * function: a table at the top level reading `headerSafe.source` would be
+ * kept by a bundler (a property read may run a getter) in every program.
+ */
+const leaves = (): Record<LeafKind, { readonly jsonSchema: JsonSchema; readonly sample: Sample }> => ({
+  unknown: {
     jsonSchema: {
-      type: "object",
-      required: list.filter((field) => field.required).map((field) => field.from),
-      properties,
-      additionalProperties: true
+      anyOf: [
+        { $id: "/schemas/object", anyOf: [{ type: "object" }, { type: "array" }] },
+        { type: "string" },
+        { type: "number" },
+        { type: "boolean" },
+        { type: "null" }
+      ]
     },
-    sample: {
-      _tag: "Struct",
-      fields: list.map((field) => ({
-        key: field.from,
-        sample: field.codec.sample,
-        required: field.required || field.fallback !== undefined
-      }))
+    sample: { _tag: "Json" }
+  },
+  string: { jsonSchema: { type: "string" }, sample: { _tag: "String" } },
+  number: { jsonSchema: { type: "number" }, sample: { _tag: "Number" } },
+  strings: {
+    jsonSchema: { type: "array", items: { type: "string" } },
+    sample: { _tag: "Array", item: { _tag: "String" } }
+  },
+  num: {
+    jsonSchema: { anyOf: [{ type: "number" }, { type: "string" }, { type: "boolean" }] },
+    sample: { _tag: "OneOf", members: [{ _tag: "Integer" }, { _tag: "Number" }] }
+  },
+  bool: {
+    jsonSchema: { anyOf: [{ type: "boolean" }, { enum: [0, 1, "0", "1", "true", "false"] }] },
+    sample: { _tag: "Boolean" }
+  },
+  str: { jsonSchema: { anyOf: [{ type: "string" }, { type: "number" }] }, sample: { _tag: "String" } },
+  secret: {
+    jsonSchema: { type: "string", pattern: headerSafe.source },
+    sample: { _tag: "String", pattern: headerSafe, minLength: 1 }
+  },
+  opaqueSecret: { jsonSchema: { type: "string", minLength: 1 }, sample: { _tag: "String", minLength: 1 } }
+})
+
+/** The payloads `codec` decodes (the lenient forms too), as JSON Schema; unknown properties are allowed. */
+export const jsonSchemaOf = (codec: Codec<any>): JsonSchema => {
+  const shape = codec.shape
+  switch (shape._tag) {
+    case "Leaf":
+      return leaves()[shape.kind].jsonSchema
+    case "Array":
+      return { type: "array", items: jsonSchemaOf(shape.item) }
+    case "Union":
+      return { anyOf: shape.members.map(jsonSchemaOf) }
+    case "FirstOf": {
+      const item = jsonSchemaOf(shape.codec)
+      return { anyOf: [item, { type: "array", items: item, minItems: 1 }] }
     }
+    case "Struct": {
+      const properties: Record<string, JsonSchema> = {}
+      for (const field of shape.fields) properties[field.from] = jsonSchemaOf(field.codec)
+      return {
+        type: "object",
+        required: shape.fields.filter((field) => field.required).map((field) => field.from),
+        properties,
+        additionalProperties: true
+      }
+    }
+  }
+}
+
+/** The canonical payloads `codec` decodes: each decodes, and what it decodes to encodes back to it. */
+export const sampleOf = (codec: Codec<any>): Sample => {
+  const shape = codec.shape
+  switch (shape._tag) {
+    case "Leaf":
+      return leaves()[shape.kind].sample
+    case "Array":
+      return { _tag: "Array", item: sampleOf(shape.item) }
+    case "Union":
+      return { _tag: "OneOf", members: shape.members.map(sampleOf) }
+    case "FirstOf":
+      return sampleOf(shape.codec)
+    case "Struct":
+      return {
+        _tag: "Struct",
+        fields: shape.fields.map((field) => ({
+          key: field.from,
+          sample: sampleOf(field.codec),
+          required: field.required || field.fallback !== undefined
+        }))
+      }
   }
 }

@@ -92,7 +92,7 @@ const sampleArbitrary = (fc: FastCheck, sample: Core.Sample): Arbitrary<unknown>
 const arbitrary =
   <A>(codec: Core.Codec<A>): LazyArbitrary<A> =>
   (fc) =>
-    sampleArbitrary(fc, codec.sample)
+    sampleArbitrary(fc, Core.sampleOf(codec))
       .map(codec.decode)
       .filter((value): value is A => !(value instanceof Core.Failure))
 
@@ -124,7 +124,7 @@ export const lenient = <A>(codec: Core.Codec<A>, identifier?: string): LenientSc
       },
       {
         ...(identifier === undefined ? {} : { identifier }),
-        jsonSchema: codec.jsonSchema,
+        jsonSchema: Core.jsonSchemaOf(codec),
         arbitrary: () => arbitrary(codec)
       }
     ),

@@ -243,8 +243,8 @@ describe("core/decode structs", () => {
   })
 
   it("the JSON Schema says what is required, what else is known (wire names), and that more is allowed", () => {
-    assert.deepStrictEqual(account.jsonSchema["required"], ["id", "title"])
-    assert.hasAllKeys(account.jsonSchema["properties"], [
+    assert.deepStrictEqual(D.jsonSchemaOf(account)["required"], ["id", "title"])
+    assert.hasAllKeys(D.jsonSchemaOf(account)["properties"], [
       "id",
       "title",
       "email",
@@ -253,7 +253,7 @@ describe("core/decode structs", () => {
       "Connection",
       "profile"
     ])
-    assert.strictEqual(account.jsonSchema["additionalProperties"], true)
+    assert.strictEqual(D.jsonSchemaOf(account)["additionalProperties"], true)
   })
 })
 
@@ -266,8 +266,14 @@ describe("core/decodeSchemas payload tables", () => {
   const signedIn = D.struct(P.accountFields(secret, nested), secrets)
 
   it("an account requires id, uuid, username and title; a signed-in account its token too", () => {
-    assert.deepStrictEqual(account.jsonSchema["required"], ["id", "uuid", "username", "title"])
-    assert.deepStrictEqual(signedIn.jsonSchema["required"], ["id", "uuid", "username", "title", "authToken"])
+    assert.deepStrictEqual(D.jsonSchemaOf(account)["required"], ["id", "uuid", "username", "title"])
+    assert.deepStrictEqual(D.jsonSchemaOf(signedIn)["required"], [
+      "id",
+      "uuid",
+      "username",
+      "title",
+      "authToken"
+    ])
     const required = { id: "1", uuid: 2, username: "u", title: "t" }
     assert.deepStrictEqual(account.decode(required), {
       id: 1,

@@ -135,9 +135,9 @@ const lenient = <A>(codec: Core.Codec<A>, is: (u: unknown) => u is A, identifier
     // The payloads it accepts, for JSON Schema: the core's fragment, as is (built when asked for).
     toCodecJson: () =>
       Schema.link<unknown>()(
-        Schema.Json.check(Schema.makeFilter(() => true, { toJsonSchema: () => codec.jsonSchema })).annotate(
-          named
-        ),
+        Schema.Json.check(
+          Schema.makeFilter(() => true, { toJsonSchema: () => Core.jsonSchemaOf(codec) })
+        ).annotate(named),
         {
           decode: SchemaGetter.passthroughSubtype<unknown, Schema.Json>(),
           encode: SchemaGetter.passthroughSupertype<Schema.Json, unknown>()
@@ -149,7 +149,7 @@ const lenient = <A>(codec: Core.Codec<A>, is: (u: unknown) => u is A, identifier
     expected,
     // Values for property tests: canonical payloads, decoded.
     toCodecArbitrary: () =>
-      Schema.link<A>()(sampleSchema(codec.sample), {
+      Schema.link<A>()(sampleSchema(Core.sampleOf(codec)), {
         decode,
         encode: SchemaGetter.forbiddenEncoding
       })
