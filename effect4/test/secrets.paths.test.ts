@@ -19,7 +19,7 @@
  *    device JWT that travels in a PIN check's query included.
  *
  * The Effect 4 edition of test/secrets.test.ts, beside secrets.test.ts (an
- * echoed sign-in form, the re-authentication's log lines). Changed only by
+ * echoed sign-in form, a failed re-authentication). Changed only by
  * what Effect 4 changed: its HTTP client spans are named after the method
  * and record no header at all (Effect 3's record them with `X-Plex-Token`
  * redacted), so the header checks say "absent" where Effect 3 says

@@ -48,6 +48,14 @@ export const jsonBody = (
   }
 }
 
+/**
+ * Why an attempt timed out: `no complete answer within 30s` (in whole
+ * seconds when the limit is, else in milliseconds: `1500ms`), so that an
+ * operation does not bundle a duration formatter for one message.
+ */
+export const timeoutDetail = (millis: number): string =>
+  `no complete answer within ${millis % 1000 === 0 ? `${millis / 1000}s` : `${millis}ms`}`
+
 /** Why a body did not decode: a path and a kind, never a value. */
 export const decodeFailureDetail = (path: ReadonlyArray<PropertyKey>, missing: boolean): string =>
   `the body does not have the expected shape: ${missing ? "missing" : "invalid"} ${

@@ -187,6 +187,12 @@ describe("core/answer: the engine's reading decisions", () => {
     assert.strictEqual(Answer.bodyPlan("10", "gzip", 10), "counted")
     assert.strictEqual(Answer.bodyPlan(undefined, undefined, 10), "counted")
   })
+  it("says how long an attempt waited before it timed out: whole seconds, else milliseconds", () => {
+    assert.strictEqual(Answer.timeoutDetail(30_000), "no complete answer within 30s")
+    assert.strictEqual(Answer.timeoutDetail(90_000), "no complete answer within 90s")
+    assert.strictEqual(Answer.timeoutDetail(1500), "no complete answer within 1500ms")
+    assert.strictEqual(Answer.timeoutDetail(250), "no complete answer within 250ms")
+  })
   it("refuses an answer from another origin or a hidden redirect", () => {
     assert.strictEqual(
       Answer.foreignAnswer("https://plex.tv/a", "https://evil.example/b", 200),

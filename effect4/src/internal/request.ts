@@ -29,7 +29,8 @@ import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
 import type { XmlAnswers } from "../../../src/core/xml.js"
 import { mayRetry } from "../../../src/core/policy.js"
-import { describeFailure, reasonOf } from "../../../src/core/refresh.js"
+import { timeoutDetail } from "../../../src/core/answer.js"
+import { reasonOf } from "../../../src/core/refresh.js"
 import { ClientIdentity } from "../ClientIdentity.js"
 import { Credentials } from "../Credentials.js"
 import * as Errors from "../PlexError.js"
@@ -145,17 +146,12 @@ export const json =
 export const retrying = <A, E extends Errors.PlexError, R>(
   attempt: Effect.Effect<A, E, R>,
   policy: RetryPolicy,
-  idempotent: boolean,
-  operation?: string
+  idempotent: boolean
 ): Effect.Effect<A, E, R> => {
   if (policy === none) return attempt
-  let retries = -1
-  const logged = Effect.suspend(() =>
-    ++retries > 0 && operation !== undefined
-      ? Effect.andThen(Effect.logDebug(`${operation}: retry ${retries}`), attempt)
-      : attempt
-  )
-  return Effect.retry(logged, {
+  // No log line per retry: the operation's span counts them (`plex.retry_count`, a `plex.retry` event each),
+  // and a log call would bundle Effect's default logger with every operation (docs/effect4.md).
+  return Effect.retry(attempt, {
     // `Retry-After` is honoured by the policy itself (`RetryPolicy.make` and `backoff` apply `honourRetryAfter`).
     schedule: policy,
     while: (error: E) => mayRetry(error, idempotent, neverReachedServer in error)
@@ -210,7 +206,7 @@ export const execute = <S extends Spec<any>>(
         new Errors.NetworkError({
           ...fieldsOf(ctx),
           reason: "Timeout",
-          detail: `no complete answer within ${Duration.format(timeout)}`
+          detail: timeoutDetail(Duration.toMillis(timeout))
         })
       )
     // The operation's span (none for a probe), annotated directly rather than through the fiber.
@@ -219,7 +215,13 @@ export const execute = <S extends Spec<any>>(
     // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
     // interrupts it (the platform then aborts the request through the signal it passed to `fetch`).
     const attempt = Effect.suspend(() => {
-      span?.attribute("plex.retry_count", attempts)
+      if (span !== undefined) {
+        span.attribute("plex.retry_count", attempts)
+        if (attempts > 0) {
+          const now = Context.get(context, Clock.Clock).currentTimeNanosUnsafe()
+          span.event("plex.retry", now, { "plex.retry_count": attempts })
+        }
+      }
       attempts++
       return send(client, ctx, request, secrets.length > bodyFrom)
     }).pipe(
@@ -241,12 +243,7 @@ export const execute = <S extends Spec<any>>(
     )
     const redacted = Context.get(context, Headers.CurrentRedactedNames)
     const run = Effect.updateContext(
-      retrying(
-        attempt,
-        probe ? none : Context.get(context, CurrentRetryPolicy),
-        spec.idempotent ?? true,
-        operation
-      ),
+      retrying(attempt, probe ? none : Context.get(context, CurrentRetryPolicy), spec.idempotent ?? true),
       // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
       // asked for; no platform span when the query carries a secret. One context for the three.
       (current: Context.Context<never>) => {
@@ -327,29 +324,24 @@ const withCredentials = <S extends Spec<any>>(
     Effect.catch(execute(operation, spec, baseUrl, Option.some(token)), (refusedError) =>
       credentials.refresh === undefined || refusedError._tag !== "Unauthorized" || refusedError.status === 403
         ? Effect.fail(refusedError)
-        : Effect.logDebug(`${operation}: token refused, re-authenticating`).pipe(
-            Effect.andThen(credentials.refresh!(token)),
+        : // No log lines (a log call bundles Effect's default logger with every operation): the repeated
+          // request's span says `plex.reauthenticated`, and a refused error says why no new token came.
+          credentials.refresh!(token).pipe(
             Effect.matchEffect({
-              // Why no new token came: tags and reasons only, never a value; the refused call's error says why
-              // (`core/refresh.ts`'s `describeFailure` and `reasonOf`).
+              // Why no new token came: a reason only, never a value (`core/refresh.ts`'s `reasonOf`).
               onFailure: (failure) => {
                 const reauthentication = reasonOf(failure)
-                return Effect.andThen(
-                  Effect.logDebug(
-                    `${operation}: re-authentication gave no new token: ${describeFailure(failure)}`
-                  ),
-                  Effect.fail(
-                    refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
-                      ? new Errors.Unauthorized({
-                          operation: refusedError.operation,
-                          method: refusedError.method,
-                          url: refusedError.url,
-                          status: refusedError.status,
-                          errors: refusedError.errors,
-                          reauthentication
-                        })
-                      : refusedError
-                  )
+                return Effect.fail(
+                  refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
+                    ? new Errors.Unauthorized({
+                        operation: refusedError.operation,
+                        method: refusedError.method,
+                        url: refusedError.url,
+                        status: refusedError.status,
+                        errors: refusedError.errors,
+                        reauthentication
+                      })
+                    : refusedError
                 )
               },
               onSuccess: (fresh) =>

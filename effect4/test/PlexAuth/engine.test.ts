@@ -101,6 +101,7 @@ describe("per-attempt timeout (TestClock)", () => {
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "NetworkError")
       if (error._tag === "NetworkError") assert.strictEqual(error.reason, "Timeout")
+      if (error._tag === "NetworkError") assert.strictEqual(error.detail, "no complete answer within 30s")
       const [request] = yield* FakePlex.requests
       assert.strictEqual(request?.outcome, "Interrupted")
     }).pipe(Effect.provide(env()))
@@ -283,6 +284,7 @@ describe("through FetchHttpClient", () => {
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")
+      assert.strictEqual(error._tag === "NetworkError" && error.detail, "no complete answer within 2s")
     }).pipe(Effect.provide(throughFetch(fetch)))
   })
 
