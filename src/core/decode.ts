@@ -5,13 +5,13 @@
  * fail because Plex added, dropped or nulled a field.
  *
  * A {@link Codec} decodes a JSON value in one plain pass (no Schema machinery
- * per field) and encodes a decoded value back to a payload. Its
- * {@link Shape} says how it is built, from which {@link jsonSchemaOf} and
- * {@link sampleOf} derive what the rest of a Schema ecosystem needs: the JSON
- * Schema of the payloads it accepts (the lenient forms too) and the canonical
- * payloads it decodes (for generating values). Those two live apart from the
- * codecs, so that a program that only decodes (an operation) does not bundle
- * them. Each edition wraps codecs in its own `Schema`
+ * per field). Its {@link Shape} says how it is built, from which
+ * {@link encode} writes a decoded value back as a payload, and
+ * {@link jsonSchemaOf} and {@link sampleOf} derive what the rest of a Schema
+ * ecosystem needs: the JSON Schema of the payloads it accepts (the lenient
+ * forms too) and the canonical payloads it decodes (for generating values).
+ * Those three live apart from the codecs, so that a program that only
+ * decodes (an operation) does not bundle them. Each edition wraps codecs in its own `Schema`
  * (`src/internal/lenient.ts`, `effect4/src/internal/lenient.ts`); the rules
  * live here once.
  *
@@ -63,11 +63,10 @@ export type Sample =
       }>
     }
 
-/** The plain decoder and encoder of a lenient payload block. */
+/** The plain decoder of a lenient payload block (its encoder is {@link encode}). */
 export interface Codec<A> {
   readonly decode: (input: unknown) => A | Failure
-  readonly encode: (value: A) => unknown
-  /** How it is built: what {@link jsonSchemaOf} and {@link sampleOf} describe. */
+  /** How it is built: what {@link encode}, {@link jsonSchemaOf} and {@link sampleOf} read. */
   readonly shape: Shape
 }
 
@@ -84,13 +83,18 @@ export interface StructField {
   readonly fallback: (() => unknown) | undefined
 }
 
-/** How a codec is built: plain data, read by {@link jsonSchemaOf} and {@link sampleOf}. */
+/** How a codec is built: what {@link encode}, {@link jsonSchemaOf} and {@link sampleOf} read. */
 export type Shape =
-  | { readonly _tag: "Leaf"; readonly kind: LeafKind }
+  | {
+      readonly _tag: "Leaf"
+      readonly kind: LeafKind
+      /** How a decoded value is written back, when not as it is (a secret is revealed). */
+      readonly encode: ((value: any) => unknown) | undefined
+    }
   | { readonly _tag: "Array"; readonly item: Codec<any> }
   | { readonly _tag: "Union"; readonly members: ReadonlyArray<Codec<any>> }
   | { readonly _tag: "FirstOf"; readonly codec: Codec<any> }
-  | { readonly _tag: "Struct"; readonly fields: ReadonlyArray<StructField> }
+  | { readonly _tag: "Struct"; readonly fields: ReadonlyArray<StructField>; readonly secrets: Secrets }
 
 /** Where an edition's schema keeps its codec. */
 export const CodecId: unique symbol = /*#__PURE__*/ Symbol.for("effect-plex-auth/lenient/Codec")
@@ -128,13 +132,11 @@ const put = (out: Record<PropertyKey, unknown>, key: PropertyKey, value: unknown
   else out[key] = value
 }
 
-const identity = (a: unknown): unknown => a
-
 const leaf = <A>(
   decode: (u: unknown) => A | Failure,
   kind: LeafKind,
-  encode: (a: A) => unknown = identity
-): Codec<A> => ({ decode, encode, shape: { _tag: "Leaf", kind } })
+  encode?: (a: A) => unknown
+): Codec<A> => ({ decode, shape: { _tag: "Leaf", kind, encode } })
 
 // ---------------------------------------------------------------------------
 // Values
@@ -225,14 +227,6 @@ export const union = <A>(memberCodecs: ReadonlyArray<CodecLike<A>>): Codec<A> =>
       }
       return invalid
     },
-    // Each member decodes its own encoding: the first that takes the value back encodes it.
-    encode: (value) => {
-      for (const member of members) {
-        const encoded = member.encode(value)
-        if (!(member.decode(encoded) instanceof Failure)) return encoded
-      }
-      return value
-    },
     shape: { _tag: "Union", members }
   }
 }
@@ -242,8 +236,7 @@ export const firstOf = <A>(of: CodecLike<A>): Codec<A> => {
   const codec = codecOf(of)
   return {
     decode: (u) => codec.decode(Array.isArray(u) ? u[0] : u),
-    encode: codec.encode,
-    shape: { _tag: "FirstOf", codec: codec }
+    shape: { _tag: "FirstOf", codec }
   }
 }
 
@@ -265,8 +258,7 @@ export const lenientArray = <A>(of: CodecLike<A>): Codec<ReadonlyArray<A>> => {
   const item = codecOf(of)
   return {
     decode: (u) => keepValid(item, Array.isArray(u) ? u : isRecord(u) ? [u] : []),
-    encode: (list) => list.map(item.encode),
-    shape: { _tag: "Array", item: item }
+    shape: { _tag: "Array", item }
   }
 }
 
@@ -275,8 +267,7 @@ export const items = <A>(of: CodecLike<A>): Codec<ReadonlyArray<A>> => {
   const item = codecOf(of)
   return {
     decode: (u) => (Array.isArray(u) ? keepValid(item, u) : invalid),
-    encode: (list) => list.map(item.encode),
-    shape: { _tag: "Array", item: item }
+    shape: { _tag: "Array", item }
   }
 }
 
@@ -309,35 +300,29 @@ export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(?
 /** What {@link unknownData} returns for a value nesting too deep. */
 const tooDeep = {}
 
+/** Whether `value` is data a payload nests: an array or a plain object. */
+const isPlainData = (value: unknown): value is Record<string, unknown> =>
+  value !== null &&
+  typeof value === "object" &&
+  (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)
+
 /**
- * Unknown data, decoded (`reveal` false): in a shape that renders, keys that
- * would shadow an `Object.prototype` member dropped, values under a
- * secret-like key hidden by `secrets` (all but `null` and booleans, which
- * hide nothing), and {@link tooDeep} when it nests deeper than
- * {@link maxUnknownDepth}. Encoded (`reveal` true): every hidden value in it
- * revealed. What needs no change is returned as it came (no copy).
+ * Unknown data, decoded: in a shape that renders, keys that would shadow an
+ * `Object.prototype` member dropped, values under a secret-like key hidden by
+ * `secrets` (all but `null` and booleans, which hide nothing), and
+ * {@link tooDeep} when it nests deeper than {@link maxUnknownDepth}. What
+ * needs no change is returned as it came (no copy).
  */
-const unknownData = (
-  secrets: Secrets,
-  key: PropertyKey,
-  u: unknown,
-  depth: number,
-  reveal: boolean
-): unknown => {
-  let value = reveal && secrets.isSecret(u) ? secrets.reveal(u) : u
-  if (
-    value !== null &&
-    typeof value === "object" &&
-    (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)
-  ) {
-    if (depth > maxUnknownDepth) return reveal ? value : tooDeep
-    const record = value as Record<string, unknown>
+const unknownData = (secrets: Secrets, key: PropertyKey, u: unknown, depth: number): unknown => {
+  let value = u
+  if (isPlainData(value)) {
+    if (depth > maxUnknownDepth) return tooDeep
+    const record = value
     let copy: Record<string, unknown> | undefined
     for (const inner of Object.keys(record)) {
-      const element =
-        !reveal && shadowsPrototype(inner)
-          ? undefined
-          : unknownData(secrets, inner, record[inner], depth + 1, reveal)
+      const element = shadowsPrototype(inner)
+        ? undefined
+        : unknownData(secrets, inner, record[inner], depth + 1)
       if (element === tooDeep) return tooDeep
       if (element !== record[inner]) {
         copy ??= Array.isArray(record) ? (record.slice() as never) : { ...record }
@@ -347,14 +332,32 @@ const unknownData = (
     }
     value = copy ?? value
   }
-  return reveal ||
-    value === null ||
+  return value === null ||
     typeof value === "boolean" ||
     typeof key !== "string" ||
     !isSecretKey(key) ||
     secrets.isSecret(value)
     ? value
     : secrets.make(value)
+}
+
+/**
+ * Unknown data, encoded: every value {@link unknownData} hid in it revealed
+ * (deeper than {@link maxUnknownDepth}, as it is). What needs no change is
+ * returned as it came (no copy).
+ */
+const revealUnknown = (secrets: Secrets, u: unknown, depth: number): unknown => {
+  const value = secrets.isSecret(u) ? secrets.reveal(u) : u
+  if (!isPlainData(value) || depth > maxUnknownDepth) return value
+  let copy: Record<string, unknown> | undefined
+  for (const inner of Object.keys(value)) {
+    const element = revealUnknown(secrets, value[inner], depth + 1)
+    if (element !== value[inner]) {
+      copy ??= Array.isArray(value) ? (value.slice() as never) : { ...value }
+      put(copy, inner, element)
+    }
+  }
+  return copy ?? value
 }
 
 // ---------------------------------------------------------------------------
@@ -432,7 +435,7 @@ export type StructType<F extends Fields> = {
 } & { readonly [K in OptionalKeys<F>]?: TypeOf<F[K]> }
 
 /** Whether a struct's property is a {@link Field} (as opposed to a required codec). */
-export const isField = (u: unknown): u is Field<unknown, boolean> => isRecord(u) && u["_tag"] === "Field"
+export const isField = (u: unknown): u is Field<any, boolean> => isRecord(u) && u["_tag"] === "Field"
 
 /**
  * A struct of `fields` (each a required codec or a {@link Field}). Unknown
@@ -450,7 +453,6 @@ export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<Str
       : { key, from: key, codec: codecOf(field), required: true, fallback: undefined }
   )
   const known: ReadonlySet<string> = new Set(list.map((field) => field.from))
-  const decodedKeys: ReadonlySet<PropertyKey> = new Set(list.map((field) => field.key))
   return {
     decode: (u) => {
       if (!isRecord(u)) return invalid
@@ -462,7 +464,7 @@ export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<Str
       for (const key of Object.keys(u)) {
         if (known.has(key)) continue
         const value = u[key]
-        const kept = shadowsPrototype(key) ? tooDeep : unknownData(secrets, key, value, 1, false)
+        const kept = shadowsPrototype(key) ? tooDeep : unknownData(secrets, key, value, 1)
         if (kept === tooDeep) delete out[key]
         else if (kept !== value) put(out, key, kept)
       }
@@ -481,19 +483,49 @@ export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<Str
       }
       return out as StructType<F>
     },
-    encode: (value) => {
+    shape: { _tag: "Struct", fields: list, secrets }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Encoding: for the editions' schemas only
+// ---------------------------------------------------------------------------
+
+/**
+ * A value `codec` decoded, written back as a payload: secrets revealed,
+ * renamed properties under their input key, unknown properties as they came
+ * (what was hidden in them revealed). A union encodes with the first member
+ * that decodes its own encoding back.
+ */
+export const encode = <A>(codec: Codec<A>, value: A): unknown => {
+  const shape = codec.shape
+  switch (shape._tag) {
+    case "Leaf":
+      return shape.encode === undefined ? value : shape.encode(value)
+    case "Array":
+      return (value as ReadonlyArray<unknown>).map((item) => encode(shape.item, item))
+    case "Union": {
+      for (const member of shape.members) {
+        const encoded = encode(member, value)
+        if (!(member.decode(encoded) instanceof Failure)) return encoded
+      }
+      return value
+    }
+    case "FirstOf":
+      return encode(shape.codec, value)
+    case "Struct": {
       const record = value as Readonly<Record<PropertyKey, unknown>>
+      const decodedKeys: ReadonlySet<PropertyKey> = new Set(shape.fields.map((field) => field.key))
       const out: Record<PropertyKey, unknown> = {}
       for (const key of Reflect.ownKeys(record))
-        if (!decodedKeys.has(key)) put(out, key, unknownData(secrets, key, record[key], 1, true))
-      for (const field of list) {
+        if (!decodedKeys.has(key)) put(out, key, revealUnknown(shape.secrets, record[key], 1))
+      for (const field of shape.fields) {
         if (Object.prototype.hasOwnProperty.call(record, field.key)) {
-          put(out, field.from, field.codec.encode(record[field.key]))
+          put(out, field.from, encode(field.codec, record[field.key]))
         }
       }
       return out
-    },
-    shape: { _tag: "Struct", fields: list }
+    }
   }
 }
 

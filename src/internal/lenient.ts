@@ -120,7 +120,7 @@ export const lenient = <A>(codec: Core.Codec<A>, identifier?: string): LenientSc
             head === undefined ? issue : new ParseResult.Pointer([head, ...tail], input, issue)
           )
         },
-        encode: () => (value) => ParseResult.succeed(codec.encode(value as A))
+        encode: () => (value) => ParseResult.succeed(Core.encode(codec, value as A))
       },
       {
         ...(identifier === undefined ? {} : { identifier }),

@@ -157,7 +157,7 @@ const lenient = <A>(codec: Core.Codec<A>, is: (u: unknown) => u is A, identifier
   const schema = wire.pipe(
     Schema.decodeTo(value, {
       decode,
-      encode: SchemaGetter.transform(codec.encode)
+      encode: SchemaGetter.transform((value: A) => Core.encode(codec, value))
     })
   )
   return Object.assign(schema, { [CodecId]: codec })
