@@ -127,20 +127,22 @@ export type ValueOf<S> = S extends Spec<infer A> ? A : never
 /** A body, made when the request is built: each secret revealed then is pushed onto `found`, to be masked. */
 export type Body = (found: Array<string>) => HttpBody.HttpBody
 
-/** A form body (`application/x-www-form-urlencoded`). */
+/**
+ * A form body (`application/x-www-form-urlencoded`). Bodies are `HttpBody.raw` strings, which `fetch` sends as
+ * they are: `HttpBody.text` would encode them to bytes first and bundle its `Uint8Array` body (0.13 kB gzipped).
+ */
 export const form =
   (pairs: ReadonlyArray<readonly [string, FormValue]>): Body =>
   (found) =>
-    HttpBody.text(
-      new URLSearchParams(reveal(pairs, found) as Array<[string, string]>).toString(),
-      "application/x-www-form-urlencoded"
-    )
+    HttpBody.raw(new URLSearchParams(reveal(pairs, found) as Array<[string, string]>).toString(), {
+      contentType: "application/x-www-form-urlencoded"
+    })
 
 /** A JSON body. */
 export const json =
   (value: unknown): Body =>
   (found) =>
-    HttpBody.text(JSON.stringify(reveal(value, found)), "application/json")
+    HttpBody.raw(JSON.stringify(reveal(value, found)), { contentType: "application/json" })
 
 /** Retries `attempt` by `policy`, only errors that may be retried at all. */
 export const retrying = <A, E extends Errors.PlexError, R>(
