@@ -21,6 +21,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { constTrue, identity } from "effect/Function"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import type * as Redacted from "effect/Redacted"
 import { ClientIdentity } from "../ClientIdentity.js"
 import { Credentials } from "../Credentials.js"
@@ -118,11 +119,13 @@ export const retrying = <A, E extends Errors.PlexError, R>(
       ? Effect.zipRight(Effect.logDebug(`${operation}: retry ${retries}`), attempt)
       : attempt
   )
-  // `Retry-After` is honoured by the policy itself (`settings.ts`'s `honourRetryAfter`).
-  return Effect.retry(logged, {
-    schedule: policy,
-    while: (error: E) => mayRetry(error, idempotent, neverReachedServer in error)
-  })
+  // `Retry-After` is honoured by the policy itself (`settings.ts`'s `honourRetryAfter`). What
+  // `Effect.retry({ schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more).
+  return Effect.retryOrElse(
+    logged,
+    Schedule.whileInput(policy, (error: E) => mayRetry(error, idempotent, neverReachedServer in error)),
+    (error) => Effect.fail(error)
+  )
 }
 
 /**
