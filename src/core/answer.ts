@@ -7,7 +7,7 @@
  * @internal
  */
 import type { ErrorEntry } from "./errorCodes.js"
-import { classify, isJson, isRedirect, mayCarrySecrets, parseRetryAfter, type Refusal } from "./policy.js"
+import { classify, isJson, isRedirect, parseRetryAfter, type Refusal } from "./policy.js"
 import { excerpt, scrub } from "./redact.js"
 
 const field = (value: unknown, key: string): unknown =>
@@ -73,14 +73,6 @@ export const bodyPlan = (
     ? "whole"
     : "counted"
 }
-
-/** Why an answer to a hop sent to `sent` is not taken, if it is not: it came from another origin, or hid a redirect. */
-export const foreignAnswer = (sent: string, answered: string, status: number): string | undefined =>
-  !mayCarrySecrets(sent, answered)
-    ? `the answer came from another origin (${new URL(answered).origin})`
-    : status === 0
-      ? "the platform hid a redirect; it was not followed"
-      : undefined
 
 /** What a refused answer says, as plain data; every text from the wire is scrubbed of the request's secrets. */
 export interface RefusalFacts {

@@ -15,7 +15,7 @@ import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
 import { bodyPlan, decodeFailureDetail, jsonBody, refusal, transportFailure } from "../core/answer.js"
 import { errorEntries } from "../core/errorCodes.js"
-import type { XmlAnswers } from "../core/xml.js"
+import type { Endpoint } from "../core/endpoint.js"
 import { CrossOrigin } from "../core/fetchGuard.js"
 import { neverSent } from "../core/policy.js"
 import { scrub } from "./redact.js"
@@ -121,12 +121,8 @@ const refusals = {
 }
 
 /** What an operation declares about reading its answers (see `request.ts`'s `Spec`). */
-interface Reads<A> {
+type Reads<A> = Pick<Endpoint, "signIn" | "notFound" | "noContent" | "xml"> & {
   readonly schema: L.Lenient<A>
-  readonly signIn?: boolean | undefined
-  readonly notFound?: boolean | undefined
-  readonly noContent?: boolean | undefined
-  readonly xml?: XmlAnswers | undefined
 }
 
 /** The error for an answer that is not a success (`core/answer.ts`'s `refusal`); `now` dates a `Retry-After`. */

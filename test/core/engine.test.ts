@@ -189,14 +189,69 @@ describe("core/answer: the engine's reading decisions", () => {
   })
   it("refuses an answer from another origin or a hidden redirect", () => {
     assert.strictEqual(
-      Answer.foreignAnswer("https://plex.tv/a", "https://evil.example/b", 200),
+      Policy.foreignAnswer("https://plex.tv/a", "https://evil.example/b", 200),
       "the answer came from another origin (https://evil.example)"
     )
     assert.strictEqual(
-      Answer.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 0),
+      Policy.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 0),
       "the platform hid a redirect; it was not followed"
     )
-    assert.isUndefined(Answer.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 200))
+    assert.isUndefined(Policy.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 200))
+  })
+  it("after an answer: takes it, refuses it, or follows its redirect without what must not travel", () => {
+    const post = { url: "https://plex.tv/api/v2/users/signin", method: "POST" as const }
+    const answer = (status: number, location?: string, url = post.url) => ({ url, status, location })
+    assert.deepStrictEqual(Policy.afterAnswer(post, answer(201), 0, true, []), { _tag: "Take" })
+    assert.deepStrictEqual(Policy.afterAnswer(post, answer(302), 0, true, []), { _tag: "Take" })
+    assert.deepStrictEqual(
+      Policy.afterAnswer(post, answer(200, undefined, "https://evil.example/"), 0, true, []),
+      {
+        _tag: "Refuse",
+        detail: "the answer came from another origin (https://evil.example)"
+      }
+    )
+    assert.deepStrictEqual(Policy.afterAnswer(post, answer(307, "https://evil.example/x"), 0, true, []), {
+      _tag: "Refuse",
+      detail: "refused to resend credentials to another origin (https://evil.example)"
+    })
+    assert.deepStrictEqual(Policy.afterAnswer(post, answer(307, "/x"), 5, false, []), {
+      _tag: "Refuse",
+      detail: "more than 5 redirects"
+    })
+    // A 303 becomes a GET without the body; to another origin, without the token nor a secret query value.
+    assert.deepStrictEqual(
+      Policy.afterAnswer(
+        post,
+        answer(303, "https://other.example/p?a=1&jwt=s3cret&X-Plex-Token=t#f"),
+        0,
+        true,
+        ["s3cret"]
+      ),
+      {
+        _tag: "Follow",
+        method: "GET",
+        url: "https://other.example/p",
+        query: [["a", "1"]],
+        hash: "f",
+        dropHeaders: ["x-plex-token", "content-type", "content-length"],
+        withBody: false,
+        secretBody: false
+      }
+    )
+    // A 307 on the same origin keeps the method, the body (still secret) and the token.
+    assert.deepStrictEqual(
+      Policy.afterAnswer(post, answer(307, "/api/v2/users/signin2?jwt=s3cret"), 1, true, ["s3cret"]),
+      {
+        _tag: "Follow",
+        method: "POST",
+        url: "https://plex.tv/api/v2/users/signin2",
+        query: [["jwt", "s3cret"]],
+        hash: undefined,
+        dropHeaders: [],
+        withBody: true,
+        secretBody: true
+      }
+    )
   })
   it("reads a refusal: kind, scrubbed entries, Retry-After and, for an unexpected one, a scrubbed excerpt", () => {
     const secret = "s3cr3t-token"

@@ -19,7 +19,7 @@ import {
   transportFailure
 } from "../../../src/core/answer.js"
 import { errorEntries } from "../../../src/core/errorCodes.js"
-import type { XmlAnswers } from "../../../src/core/xml.js"
+import type { Endpoint } from "../../../src/core/endpoint.js"
 import { CrossOrigin } from "../../../src/core/fetchGuard.js"
 import { neverSent } from "../../../src/core/policy.js"
 import * as Errors from "../PlexError.js"
@@ -131,12 +131,8 @@ const refusals = {
 }
 
 /** What an operation declares about reading its answers (see `request.ts`'s `Spec`). */
-interface Reads<A> {
+type Reads<A> = Pick<Endpoint, "signIn" | "notFound" | "noContent" | "xml"> & {
   readonly schema: L.Decoder<A>
-  readonly signIn?: boolean | undefined
-  readonly notFound?: boolean | undefined
-  readonly noContent?: boolean | undefined
-  readonly xml?: XmlAnswers | undefined
 }
 
 /** The error for an answer that is not a success (`core/answer.ts`'s `refusal`); `now` dates a `Retry-After`. */
