@@ -207,6 +207,15 @@ export const classify = (
   return status === 404 && expects.notFound ? "NotFound" : "Unexpected"
 }
 
+/**
+ * Marks a network error that happened before anything was sent: safe to
+ * retry whatever the request (see {@link mayRetry}). A symbol property, kept
+ * off the error's fields (and so off its JSON).
+ */
+export const neverReachedServer: unique symbol = /*#__PURE__*/ Symbol.for(
+  "effect-plex-auth/NetworkError/neverReachedServer"
+)
+
 /** Connection failures that prove the request never reached the server (refused, unresolved, unroutable). */
 export const neverSent = (code: unknown): boolean =>
   typeof code === "string" && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)

@@ -6,6 +6,7 @@
 import { assert, describe, it } from "vitest"
 import * as Answer from "../../src/core/answer.js"
 import * as Auth from "../../src/core/auth.js"
+import { Failure } from "../../src/core/decode.js"
 import { errorEntries } from "../../src/core/errorCodes.js"
 import { CrossOrigin, guardFetch } from "../../src/core/fetchGuard.js"
 import * as Identity from "../../src/core/identity.js"
@@ -122,6 +123,50 @@ describe("core/errorCodes and core/answer", () => {
     assert.deepStrictEqual(Answer.transportFailure(failure), {
       text: "fetch failed: ECONNREFUSED: connect refused",
       code: "ECONNREFUSED"
+    })
+  })
+
+  it("reads a transport failure: the policy's refusal, or what fetch said, secrets masked, and if nothing was sent", () => {
+    const refused = { message: "fetch failed", cause: { code: "ECONNREFUSED", message: "to s3cret-host" } }
+    assert.deepStrictEqual(Answer.networkFailure(refused, false, true, "Transport", ["s3cret-host"]), {
+      reason: "Transport",
+      detail: "fetch failed: ECONNREFUSED: to <redacted>",
+      neverSent: true
+    })
+    // The same code while reading the answer proves nothing; a failure that says nothing falls back.
+    assert.isFalse(
+      (Answer.networkFailure(refused, false, false, "Decode", []) as { neverSent: boolean }).neverSent
+    )
+    assert.deepStrictEqual(Answer.networkFailure({}, false, true, "Transport", []), {
+      reason: "Transport",
+      detail: "Transport",
+      neverSent: false
+    })
+    assert.deepStrictEqual(Answer.networkFailure(new CrossOrigin("to evil"), false, true, "Transport", []), {
+      reason: "Redirect",
+      detail: "to evil"
+    })
+    assert.deepStrictEqual(Answer.networkFailure(undefined, true, true, "InvalidUrl", []), {
+      reason: "Redirect",
+      detail: "the request URL is invalid"
+    })
+  })
+
+  it("decodes a success's body, or says why it cannot be used", () => {
+    const decode = (json: unknown) =>
+      typeof json === "number" ? json : new Failure(["id"], json === undefined || json === null)
+    assert.deepStrictEqual(Answer.decodedBody("application/json", "12", undefined, decode), { value: 12 })
+    assert.deepStrictEqual(Answer.decodedBody("application/json", "null", undefined, decode), {
+      reason: "Decode",
+      detail: "the body does not have the expected shape: missing id"
+    })
+    assert.deepStrictEqual(Answer.decodedBody("application/json", "{", undefined, decode), {
+      reason: "Decode",
+      detail: "the body is not valid JSON (1 characters)"
+    })
+    assert.deepStrictEqual(Answer.decodedBody("text/html", "12", undefined, decode), {
+      reason: "ContentType",
+      detail: "expected a JSON body, got text/html"
     })
   })
 })
@@ -258,8 +303,8 @@ describe("core/answer: the engine's reading decisions", () => {
     const limited = Answer.refusal(
       429,
       "2",
-      [{ code: 1003, message: `slow down ${secret}` }],
-      "",
+      "application/json",
+      JSON.stringify({ errors: [{ code: 1003, message: `slow down ${secret}` }] }),
       [secret],
       0,
       {}
@@ -268,12 +313,15 @@ describe("core/answer: the engine's reading decisions", () => {
     assert.strictEqual(limited.retryAfterMillis, 2000)
     assert.deepStrictEqual(limited.errors, [{ code: 1003, message: "slow down <redacted>" }])
     assert.isUndefined(limited.bodyExcerpt)
-    const odd = Answer.refusal(500, undefined, [], `oops ${secret}`, [secret], 0, {})
+    const odd = Answer.refusal(500, undefined, "text/plain", `oops ${secret}`, [secret], 0, {})
     assert.deepStrictEqual(
       [odd.kind, odd.detail, odd.bodyExcerpt],
       ["Unexpected", "unexpected status 500", "oops <redacted>"]
     )
-    assert.strictEqual(Answer.refusal(404, undefined, [], "", [], 0, { notFound: true }).kind, "NotFound")
+    assert.strictEqual(
+      Answer.refusal(404, undefined, undefined, "", [], 0, { notFound: true }).kind,
+      "NotFound"
+    )
   })
   it("reveals the secrets in a value and lists them; the refresh failure's reason and description", () => {
     const open = (v: unknown) => (v instanceof Box ? { value: v.value } : undefined)
