@@ -8,8 +8,7 @@
  */
 import { Failure } from "./decode.js"
 import { type ErrorEntry, errorEntries } from "./errorCodes.js"
-import { CrossOrigin } from "./fetchGuard.js"
-import { classify, isJson, isRedirect, neverSent, parseRetryAfter, type Refusal } from "./policy.js"
+import { classify, isJson, isRedirect, parseRetryAfter, type Refusal } from "./policy.js"
 import { excerpt, scrub } from "./redact.js"
 import type { XmlAnswers } from "./xml.js"
 
@@ -42,37 +41,6 @@ export const transportFailure = (cause: unknown): { readonly text: string; reado
   const parts = [field(cause, "message"), code, field(field(cause, "cause"), "message")]
   const text = parts.filter((p): p is string => typeof p === "string" && p.length > 0).join(": ")
   return { text, code }
-}
-
-/**
- * What a failed exchange with the transport was: a request the redirect and
- * secret policy refused (the guarded `fetch`'s `CrossOrigin`, or an
- * `invalidUrl`), or a transport failure, described from what `fetch` said
- * (else `fallback`) with the request's secrets masked, and whether it proves
- * the request never reached the server (`beforeSending`: the platform failed
- * the request, not its answer; see `neverSent`).
- */
-export const networkFailure = (
-  cause: unknown,
-  invalidUrl: boolean,
-  beforeSending: boolean,
-  fallback: string,
-  secrets: ReadonlyArray<string>
-):
-  | { readonly reason: "Redirect"; readonly detail: string }
-  | { readonly reason: "Transport"; readonly detail: string; readonly neverSent: boolean } => {
-  if (cause instanceof CrossOrigin || invalidUrl) {
-    return {
-      reason: "Redirect",
-      detail: cause instanceof CrossOrigin ? cause.message : "the request URL is invalid"
-    }
-  }
-  const { code, text } = transportFailure(cause)
-  return {
-    reason: "Transport",
-    detail: scrub(text || fallback, secrets),
-    neverSent: beforeSending && neverSent(code)
-  }
 }
 
 /** How an answer with a status nobody expected is described. */

@@ -88,58 +88,6 @@ export const foreignAnswer = (sent: string, answered: string, status: number): s
       ? "the platform hid a redirect; it was not followed"
       : undefined
 
-/** What to do with the answer to one hop: take it, refuse it (and why), or follow its redirect. */
-export type Step<M extends string> =
-  | { readonly _tag: "Take" }
-  | { readonly _tag: "Refuse"; readonly detail: string }
-  | {
-      readonly _tag: "Follow"
-      readonly method: M | "GET"
-      /** Origin and path; the query is {@link redirectQuery}'s, the fragment `hash`. */
-      readonly url: string
-      readonly query: ReadonlyArray<[string, string]>
-      readonly hash: string | undefined
-      /** The token on a hop to another origin; the body's headers once the hop became a GET. */
-      readonly dropHeaders: ReadonlyArray<string>
-      /** Whether the body is sent again (not once the hop became a GET), and whether it is still a secret one. */
-      readonly withBody: boolean
-      readonly secretBody: boolean
-    }
-
-/**
- * What to do with the answer to a hop sent as `sent`, the whole redirect
- * policy of one hop: refused when it is foreign ({@link foreignAnswer}) or
- * its redirect may not be followed ({@link nextHop}), followed when it is a
- * redirect with a `Location`, taken otherwise. `secrets` are the values the
- * request revealed (a secret query value never goes to another origin).
- */
-export const afterAnswer = <M extends string>(
-  sent: { readonly url: string; readonly method: M },
-  answer: { readonly url: string; readonly status: number; readonly location: string | undefined },
-  hops: number,
-  secretBody: boolean,
-  secrets: ReadonlyArray<string>
-): Step<M> => {
-  const foreign = foreignAnswer(sent.url, answer.url, answer.status)
-  if (foreign !== undefined) return { _tag: "Refuse", detail: foreign }
-  if (!isRedirect(answer.status) || answer.location === undefined) return { _tag: "Take" }
-  const hop = nextHop(sent.url, sent.method, answer.status, answer.location, hops, secretBody)
-  if (hop._tag === "Refuse") return hop
-  return {
-    _tag: "Follow",
-    method: hop.toGet ? "GET" : sent.method,
-    url: hop.url.origin + hop.url.pathname,
-    query: redirectQuery(hop.url, hop.crossOrigin, secrets),
-    hash: hop.url.hash.slice(1) || undefined,
-    dropHeaders: [
-      ...(hop.crossOrigin ? ["x-plex-token"] : []),
-      ...(hop.toGet ? ["content-type", "content-length"] : [])
-    ],
-    withBody: !hop.toGet,
-    secretBody: secretBody && !hop.toGet
-  }
-}
-
 /** The wait (ms) a `Retry-After` header asks for: seconds, or an HTTP date relative to `now`. */
 export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
   const trimmed = value?.trim()

@@ -17,12 +17,14 @@ import {
   bodyPlan,
   decodedBody,
   fieldsOf,
-  networkFailure,
   refusal,
-  type RequestContext
+  type RequestContext,
+  transportFailure
 } from "../core/answer.js"
 import type { Endpoint } from "../core/endpoint.js"
-import { neverReachedServer } from "../core/policy.js"
+import { CrossOrigin } from "../core/fetchGuard.js"
+import { neverReachedServer, neverSent } from "../core/policy.js"
+import { scrub } from "../core/redact.js"
 
 export { fieldsOf, neverReachedServer, type RequestContext as Context }
 
@@ -34,24 +36,23 @@ export interface Success<A> {
   readonly contentType: string | undefined
 }
 
-/** The error for a failed exchange with the transport (`core/answer.ts`'s `networkFailure`). */
+/** The error for a failed exchange with the transport. */
 export const networkError = (
   ctx: RequestContext,
   error: HttpClientError.HttpClientError
 ): Errors.NetworkError | Errors.Unexpected => {
-  const requestError = error._tag === "RequestError"
-  const failure = networkFailure(
-    error.cause,
-    requestError && error.reason === "InvalidUrl",
-    requestError,
-    error.reason,
-    ctx.secrets
-  )
-  if (failure.reason === "Redirect") return new Errors.Unexpected({ ...fieldsOf(ctx), ...failure })
-  const { detail, neverSent } = failure
-  const transport = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
-  if (neverSent) Object.defineProperty(transport, neverReachedServer, { value: true, enumerable: false })
-  return transport
+  const cause = error.cause
+  if (cause instanceof CrossOrigin || (error._tag === "RequestError" && error.reason === "InvalidUrl")) {
+    const detail = cause instanceof CrossOrigin ? cause.message : "the request URL is invalid"
+    return new Errors.Unexpected({ ...fieldsOf(ctx), reason: "Redirect", detail })
+  }
+  const { code, text } = transportFailure(cause)
+  const detail = scrub(text || error.reason, ctx.secrets)
+  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
+  if (error._tag === "RequestError" && neverSent(code)) {
+    Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
+  }
+  return failure
 }
 
 /** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */

@@ -24,7 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type NetworkError, Unexpected } from "../PlexError.js"
 import { guardFetch } from "../core/fetchGuard.js"
-import { afterAnswer } from "../core/policy.js"
+import { foreignAnswer, isRedirect, nextHop, redirectQuery } from "../core/policy.js"
 import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
 /** A response and its headers, read once (each read of `headers` builds them anew). */
@@ -73,27 +73,35 @@ export const send = (
     }).pipe(
       Effect.mapError((error) => networkError(ctx, error)),
       Effect.flatMap((response) => {
-        const { headers, status } = response
-        const step = afterAnswer(
-          current,
-          { url: response.request.url, status, location: headers["location"] },
-          hops,
-          secretBody,
-          ctx.secrets
-        )
-        if (step._tag === "Take") return Effect.succeed({ response, headers })
-        if (step._tag === "Refuse") {
-          const error = new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail: step.detail })
-          return Effect.zipRight(discardBody(response), Effect.fail(error))
-        }
+        const refuse = (detail: string) =>
+          Effect.zipRight(
+            discardBody(response),
+            Effect.fail(
+              new Unexpected({ ...fieldsOf(ctx), status: response.status, reason: "Redirect", detail })
+            )
+          )
+        const foreign = foreignAnswer(current.url, response.request.url, response.status)
+        if (foreign !== undefined) return refuse(foreign)
+        const headers = response.headers
+        const location = headers["location"]
+        if (!isRedirect(response.status) || location === undefined)
+          return Effect.succeed({ response, headers })
+        const hop = nextHop(current.url, current.method, response.status, location, hops, secretBody)
+        if (hop._tag === "Refuse") return refuse(hop.detail)
         // Built afresh: `setHeaders` would merge, not replace.
-        const next = HttpClientRequest.make(step.method)(step.url, {
-          headers: Headers.remove(current.headers, step.dropHeaders),
-          urlParams: step.query,
-          hash: step.hash,
-          body: step.withBody ? current.body : undefined
-        })
-        return Effect.zipRight(discardBody(response), loop(next, hops + 1, step.secretBody))
+        const next = HttpClientRequest.make(hop.toGet ? "GET" : current.method)(
+          hop.url.origin + hop.url.pathname,
+          {
+            headers: Headers.remove(current.headers, [
+              ...(hop.crossOrigin ? ["x-plex-token"] : []),
+              ...(hop.toGet ? ["content-type", "content-length"] : [])
+            ]),
+            urlParams: redirectQuery(hop.url, hop.crossOrigin, ctx.secrets),
+            hash: hop.url.hash.slice(1) || undefined,
+            body: hop.toGet ? undefined : current.body
+          }
+        )
+        return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
       })
     )
   return Effect.flatMap(clientContext(client, request), (context) =>

@@ -126,32 +126,6 @@ describe("core/errorCodes and core/answer", () => {
     })
   })
 
-  it("reads a transport failure: the policy's refusal, or what fetch said, secrets masked, and if nothing was sent", () => {
-    const refused = { message: "fetch failed", cause: { code: "ECONNREFUSED", message: "to s3cret-host" } }
-    assert.deepStrictEqual(Answer.networkFailure(refused, false, true, "Transport", ["s3cret-host"]), {
-      reason: "Transport",
-      detail: "fetch failed: ECONNREFUSED: to <redacted>",
-      neverSent: true
-    })
-    // The same code while reading the answer proves nothing; a failure that says nothing falls back.
-    assert.isFalse(
-      (Answer.networkFailure(refused, false, false, "Decode", []) as { neverSent: boolean }).neverSent
-    )
-    assert.deepStrictEqual(Answer.networkFailure({}, false, true, "Transport", []), {
-      reason: "Transport",
-      detail: "Transport",
-      neverSent: false
-    })
-    assert.deepStrictEqual(Answer.networkFailure(new CrossOrigin("to evil"), false, true, "Transport", []), {
-      reason: "Redirect",
-      detail: "to evil"
-    })
-    assert.deepStrictEqual(Answer.networkFailure(undefined, true, true, "InvalidUrl", []), {
-      reason: "Redirect",
-      detail: "the request URL is invalid"
-    })
-  })
-
   it("decodes a success's body, or says why it cannot be used", () => {
     const decode = (json: unknown) =>
       typeof json === "number" ? json : new Failure(["id"], json === undefined || json === null)
@@ -242,61 +216,6 @@ describe("core/answer: the engine's reading decisions", () => {
       "the platform hid a redirect; it was not followed"
     )
     assert.isUndefined(Policy.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 200))
-  })
-  it("after an answer: takes it, refuses it, or follows its redirect without what must not travel", () => {
-    const post = { url: "https://plex.tv/api/v2/users/signin", method: "POST" as const }
-    const answer = (status: number, location?: string, url = post.url) => ({ url, status, location })
-    assert.deepStrictEqual(Policy.afterAnswer(post, answer(201), 0, true, []), { _tag: "Take" })
-    assert.deepStrictEqual(Policy.afterAnswer(post, answer(302), 0, true, []), { _tag: "Take" })
-    assert.deepStrictEqual(
-      Policy.afterAnswer(post, answer(200, undefined, "https://evil.example/"), 0, true, []),
-      {
-        _tag: "Refuse",
-        detail: "the answer came from another origin (https://evil.example)"
-      }
-    )
-    assert.deepStrictEqual(Policy.afterAnswer(post, answer(307, "https://evil.example/x"), 0, true, []), {
-      _tag: "Refuse",
-      detail: "refused to resend credentials to another origin (https://evil.example)"
-    })
-    assert.deepStrictEqual(Policy.afterAnswer(post, answer(307, "/x"), 5, false, []), {
-      _tag: "Refuse",
-      detail: "more than 5 redirects"
-    })
-    // A 303 becomes a GET without the body; to another origin, without the token nor a secret query value.
-    assert.deepStrictEqual(
-      Policy.afterAnswer(
-        post,
-        answer(303, "https://other.example/p?a=1&jwt=s3cret&X-Plex-Token=t#f"),
-        0,
-        true,
-        ["s3cret"]
-      ),
-      {
-        _tag: "Follow",
-        method: "GET",
-        url: "https://other.example/p",
-        query: [["a", "1"]],
-        hash: "f",
-        dropHeaders: ["x-plex-token", "content-type", "content-length"],
-        withBody: false,
-        secretBody: false
-      }
-    )
-    // A 307 on the same origin keeps the method, the body (still secret) and the token.
-    assert.deepStrictEqual(
-      Policy.afterAnswer(post, answer(307, "/api/v2/users/signin2?jwt=s3cret"), 1, true, ["s3cret"]),
-      {
-        _tag: "Follow",
-        method: "POST",
-        url: "https://plex.tv/api/v2/users/signin2",
-        query: [["jwt", "s3cret"]],
-        hash: undefined,
-        dropHeaders: [],
-        withBody: true,
-        secretBody: true
-      }
-    )
   })
   it("reads a refusal: kind, scrubbed entries, Retry-After and, for an unexpected one, a scrubbed excerpt", () => {
     const secret = "s3cr3t-token"

@@ -15,12 +15,14 @@ import {
   bodyPlan,
   decodedBody,
   fieldsOf,
-  networkFailure,
   refusal,
-  type RequestContext
+  type RequestContext,
+  transportFailure
 } from "../../../src/core/answer.js"
 import type { Endpoint } from "../../../src/core/endpoint.js"
-import { neverReachedServer } from "../../../src/core/policy.js"
+import { CrossOrigin } from "../../../src/core/fetchGuard.js"
+import { neverReachedServer, neverSent } from "../../../src/core/policy.js"
+import { scrub } from "../../../src/core/redact.js"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
 
@@ -34,24 +36,24 @@ export interface Success<A> {
   readonly contentType: string | undefined
 }
 
-/** The error for a failed exchange with the transport (`core/answer.ts`'s `networkFailure`). */
+/** The error for a failed exchange with the transport. */
 export const networkError = (
   ctx: RequestContext,
   error: HttpClientError.HttpClientError
 ): Errors.NetworkError | Errors.Unexpected => {
   const reason = error.reason
-  const failure = networkFailure(
-    reason.cause,
-    reason._tag === "InvalidUrlError",
-    reason._tag === "TransportError",
-    reason._tag,
-    ctx.secrets
-  )
-  if (failure.reason === "Redirect") return new Errors.Unexpected({ ...fieldsOf(ctx), ...failure })
-  const { detail, neverSent } = failure
-  const transport = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
-  if (neverSent) Object.defineProperty(transport, neverReachedServer, { value: true, enumerable: false })
-  return transport
+  const cause = reason.cause
+  if (cause instanceof CrossOrigin || reason._tag === "InvalidUrlError") {
+    const detail = cause instanceof CrossOrigin ? cause.message : "the request URL is invalid"
+    return new Errors.Unexpected({ ...fieldsOf(ctx), reason: "Redirect", detail })
+  }
+  const { code, text } = transportFailure(cause)
+  const detail = scrub(text || reason._tag, ctx.secrets)
+  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
+  if (reason._tag === "TransportError" && neverSent(code)) {
+    Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
+  }
+  return failure
 }
 
 /** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */

@@ -27,11 +27,11 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type { HttpMethod } from "effect/http/HttpMethod"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import type { HttpMethod } from "effect/http/HttpMethod"
 import * as Result from "effect/Result"
 import { guardFetch } from "../../../src/core/fetchGuard.js"
-import { afterAnswer } from "../../../src/core/policy.js"
+import { foreignAnswer, isRedirect, nextHop, redirectQuery } from "../../../src/core/policy.js"
 import { type NetworkError, Unexpected } from "../PlexError.js"
 import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
@@ -86,28 +86,35 @@ export const send = (
     }).pipe(
       Effect.mapError((error) => networkError(ctx, error)),
       Effect.flatMap((response) => {
-        const { headers, status } = response
-        const step = afterAnswer(
-          current,
-          { url: response.request.url, status, location: headers["location"] },
-          hops,
-          secretBody,
-          ctx.secrets
-        )
-        if (step._tag === "Take") return Effect.succeed({ response, headers })
-        if (step._tag === "Refuse") {
-          const error = new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail: step.detail })
-          return Effect.andThen(discardBody(response), Effect.fail(error))
+        const refuse = (detail: string) =>
+          Effect.andThen(
+            discardBody(response),
+            Effect.fail(
+              new Unexpected({ ...fieldsOf(ctx), status: response.status, reason: "Redirect", detail })
+            )
+          )
+        const foreign = foreignAnswer(current.url, response.request.url, response.status)
+        if (foreign !== undefined) return refuse(foreign)
+        const headers = response.headers
+        const location = headers["location"]
+        if (!isRedirect(response.status) || location === undefined) {
+          return Effect.succeed({ response, headers })
         }
-        // Built afresh: `setHeaders` would merge, not replace. The request's method is one an operation declared
-        // (`Spec["method"]`).
-        const next = HttpClientRequest.make(step.method as HttpMethod)(step.url, {
-          headers: Headers.removeMany(current.headers, step.dropHeaders),
-          urlParams: step.query,
-          hash: step.hash,
-          ...(step.withBody ? { body: current.body } : {})
+        const hop = nextHop(current.url, current.method, response.status, location, hops, secretBody)
+        if (hop._tag === "Refuse") return refuse(hop.detail)
+        // Built afresh: `setHeaders` would merge, not replace.
+        // The request's method is one an operation declared (`Spec["method"]`).
+        const method = (hop.toGet ? "GET" : current.method) as HttpMethod
+        const next = HttpClientRequest.make(method)(hop.url.origin + hop.url.pathname, {
+          headers: Headers.removeMany(current.headers, [
+            ...(hop.crossOrigin ? ["x-plex-token"] : []),
+            ...(hop.toGet ? ["content-type", "content-length"] : [])
+          ]),
+          urlParams: redirectQuery(hop.url, hop.crossOrigin, ctx.secrets),
+          hash: hop.url.hash.slice(1) || undefined,
+          ...(hop.toGet ? {} : { body: current.body })
         })
-        return Effect.andThen(discardBody(response), loop(next, hops + 1, step.secretBody))
+        return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
       })
     )
   return Effect.flatMap(clientContext(client, request), (context) =>
