@@ -27,7 +27,7 @@ export interface Endpoint<S = never> {
    * `url.full` would carry it) from being recorded.
    */
   readonly urlParams?: ReadonlyArray<readonly [string, string | S]> | undefined
-  /** Headers Plex wants for this endpoint only, over the client identity's. */
+  /** Headers Plex wants for this endpoint only, over the client identity's (never `X-Plex-Token`). */
   readonly headers?: Readonly<Record<string, string>> | undefined
   /**
    * The path as spans show it, when the real one holds something that must
@@ -40,7 +40,11 @@ export interface Endpoint<S = never> {
   readonly notFound?: boolean | undefined
   /** Plex's two-factor codes 1028 and 1029 may answer it. */
   readonly signIn?: boolean | undefined
-  /** `false`: sending it twice is not harmless (a sign-in, a single-use token, a PIN that counts towards a lockout). */
+  /**
+   * `false`: sending it twice is not harmless (a sign-in, a single-use token,
+   * a PIN that counts towards a lockout); only a failure proving the server
+   * did not act is then retried (`policy.ts`'s `mayRetry`).
+   */
   readonly idempotent?: boolean | undefined
   /** It answers a 2xx with no body worth reading (a 204, or an empty 200). */
   readonly noContent?: boolean | undefined
