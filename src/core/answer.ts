@@ -1,14 +1,32 @@
 /**
- * Reading an answer, the parts that are facts and not Effect: what a
- * transport failure says, how an unexpected status is described, and whether
- * a success's body is JSON at all. Plain functions, shared by both editions'
- * `read.ts`.
+ * Reading an answer, the parts that are facts and not Effect: where a
+ * request was going (for its errors), what a transport failure says, how a
+ * refusal and an unexpected status are read, and what a success's body
+ * decodes to. Plain functions, shared by both editions' `read.ts`.
  *
  * @internal
  */
-import type { ErrorEntry } from "./errorCodes.js"
-import { classify, isJson, isRedirect, mayCarrySecrets, parseRetryAfter, type Refusal } from "./policy.js"
+import { Failure } from "./decode.js"
+import { type ErrorEntry, errorEntries } from "./errorCodes.js"
+import { classify, isJson, isRedirect, parseRetryAfter, type Refusal } from "./policy.js"
 import { excerpt, scrub } from "./redact.js"
+import type { XmlAnswers } from "./xml.js"
+
+/** Where a request was going, for its errors, and the secrets to mask in them. */
+export interface RequestContext {
+  readonly operation: string
+  readonly method: string
+  /** Origin and path, no query. */
+  readonly url: string
+  readonly secrets: ReadonlyArray<string>
+}
+
+/** The fields of `ctx` an error carries (never `secrets`). */
+export const fieldsOf = (ctx: RequestContext) => ({
+  operation: ctx.operation,
+  method: ctx.method,
+  url: ctx.url
+})
 
 const field = (value: unknown, key: string): unknown =>
   typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
@@ -56,6 +74,25 @@ export const jsonBody = (
 export const timeoutDetail = (millis: number): string =>
   `no complete answer within ${millis % 1000 === 0 ? `${millis / 1000}s` : `${millis}ms`}`
 
+/**
+ * What a success's body decodes to (JSON, or XML on the legacy routes that
+ * answer it: `xml.ts`'s reader), or why it cannot be used: its content type,
+ * a body that does not parse, a shape `decode` refuses.
+ */
+export const decodedBody = <A>(
+  contentType: string | undefined,
+  text: string,
+  xml: XmlAnswers | undefined,
+  decode: (json: unknown) => A | Failure
+): { readonly value: A } | { readonly reason: "ContentType" | "Decode"; readonly detail: string } => {
+  const body = xml === undefined ? jsonBody(contentType, text) : xml.body(contentType, text)
+  if (!("json" in body)) return body
+  const value = decode(body.json)
+  return value instanceof Failure
+    ? { reason: "Decode", detail: decodeFailureDetail(value.path, value.missing) }
+    : { value }
+}
+
 /** Why a body did not decode: a path and a kind, never a value. */
 export const decodeFailureDetail = (path: ReadonlyArray<PropertyKey>, missing: boolean): string =>
   `the body does not have the expected shape: ${missing ? "missing" : "invalid"} ${
@@ -82,14 +119,6 @@ export const bodyPlan = (
     : "counted"
 }
 
-/** Why an answer to a hop sent to `sent` is not taken, if it is not: it came from another origin, or hid a redirect. */
-export const foreignAnswer = (sent: string, answered: string, status: number): string | undefined =>
-  !mayCarrySecrets(sent, answered)
-    ? `the answer came from another origin (${new URL(answered).origin})`
-    : status === 0
-      ? "the platform hid a redirect; it was not followed"
-      : undefined
-
 /** What a refused answer says, as plain data; every text from the wire is scrubbed of the request's secrets. */
 export interface RefusalFacts {
   readonly kind: Refusal
@@ -101,19 +130,26 @@ export interface RefusalFacts {
 }
 
 /**
- * Reads a refused answer: Plex's error `entries` (their messages scrubbed:
- * a server may echo what it was sent), what they and the status mean
+ * Reads a refused answer: Plex's error entries (from a JSON body, or an XML
+ * one on the routes that answer it: `expects.xml`), their messages scrubbed
+ * (a server may echo what it was sent), what they and the status mean
  * (`classify`), the wait a `Retry-After` asks for (dated from `now`).
  */
 export const refusal = (
   status: number,
   retryAfter: string | undefined,
-  entries: ReadonlyArray<ErrorEntry>,
+  contentType: string | undefined,
   text: string,
   secrets: ReadonlyArray<string>,
   now: number,
-  expects: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined }
+  expects: {
+    readonly signIn?: boolean | undefined
+    readonly notFound?: boolean | undefined
+    readonly xml?: XmlAnswers | undefined
+  }
 ): RefusalFacts => {
+  const entries =
+    expects.xml === undefined ? errorEntries(contentType, text) : expects.xml.errors(contentType, text)
   const errors = entries.map((e) =>
     e.message === undefined ? e : { ...e, message: scrub(e.message, secrets) }
   )

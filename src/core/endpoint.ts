@@ -20,21 +20,40 @@ export interface Endpoint<S = never> {
   readonly endpoint: string
   readonly method: "GET" | "POST" | "PUT" | "DELETE"
   readonly path: string
-  /** The query, secrets (a device JWT, a claim token, a home PIN) as the edition holds them. */
+  /**
+   * The query, secrets (a device JWT, a claim token, a home PIN) as the
+   * edition holds them: the engines mask a secret in errors, drop it from a
+   * redirect to another origin, and keep the platform's span (whose
+   * `url.full` would carry it) from being recorded.
+   */
   readonly urlParams?: ReadonlyArray<readonly [string, string | S]> | undefined
-  /** Headers Plex wants for this endpoint only, over the client identity's. */
+  /** Headers Plex wants for this endpoint only, over the client identity's (never `X-Plex-Token`). */
   readonly headers?: Readonly<Record<string, string>> | undefined
-  /** The path as spans show it, when the real one holds something that must not be exported. */
+  /**
+   * The path as spans show it, when the real one holds something that must
+   * not be exported (a PIN id: with the client identifier it fetches the
+   * approved token), e.g. `/api/v2/pins/{id}`; the platform's span (whose
+   * `url.full` would carry the real path) is then not recorded.
+   */
   readonly spanPath?: string | undefined
   /** A 404 means the thing asked for is not there (`NotFound`), not an unexpected answer. */
   readonly notFound?: boolean | undefined
   /** Plex's two-factor codes 1028 and 1029 may answer it. */
   readonly signIn?: boolean | undefined
-  /** `false`: sending it twice is not harmless (a sign-in, a single-use token, a PIN that counts towards a lockout). */
+  /**
+   * `false`: sending it twice is not harmless (a sign-in, a single-use token,
+   * a PIN that counts towards a lockout); only a failure proving the server
+   * did not act is then retried (`policy.ts`'s `mayRetry`).
+   */
   readonly idempotent?: boolean | undefined
   /** It answers a 2xx with no body worth reading (a 204, or an empty 200). */
   readonly noContent?: boolean | undefined
-  /** A legacy route that answers XML whatever is asked: the reader (`xml.ts`'s `answers`). */
+  /**
+   * A legacy route that answers XML whatever is asked: the reader (`xml.ts`'s
+   * `answers`). The request then asks for XML, and an XML answer or error
+   * body is read (a JSON one too). Handed in by the operation, so that the
+   * others do not bundle the reader.
+   */
   readonly xml?: XmlAnswers | undefined
 }
 

@@ -80,6 +80,14 @@ export const redirectQuery = (url: URL, crossOrigin: boolean, secrets: ReadonlyA
     ([key, value]) => key.toLowerCase() !== "x-plex-token" && !(crossOrigin && secrets.includes(value))
   )
 
+/** Why an answer to a hop sent to `sent` is not taken, if it is not: it came from another origin, or hid a redirect. */
+export const foreignAnswer = (sent: string, answered: string, status: number): string | undefined =>
+  !mayCarrySecrets(sent, answered)
+    ? `the answer came from another origin (${new URL(answered).origin})`
+    : status === 0
+      ? "the platform hid a redirect; it was not followed"
+      : undefined
+
 /** The wait (ms) a `Retry-After` header asks for: seconds, or an HTTP date relative to `now`. */
 export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
   const trimmed = value?.trim()
@@ -146,6 +154,15 @@ export const classify = (
   if (status === 422) return /invalid token/i.test(messages) ? "Unauthorized" : "BadRequest"
   return status === 404 && expects.notFound ? "NotFound" : "Unexpected"
 }
+
+/**
+ * Marks a network error that happened before anything was sent: safe to
+ * retry whatever the request (see {@link mayRetry}). A symbol property, kept
+ * off the error's fields (and so off its JSON).
+ */
+export const neverReachedServer: unique symbol = /*#__PURE__*/ Symbol.for(
+  "effect-plex-auth/NetworkError/neverReachedServer"
+)
 
 /** Connection failures that prove the request never reached the server (refused, unresolved, unroutable). */
 export const neverSent = (code: unknown): boolean =>

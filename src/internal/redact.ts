@@ -1,14 +1,12 @@
 /**
  * Secrets on their way out: revealed only where a request is built
- * (`core/redact.ts`'s `revealWith`), and masked in every text that leaves the
- * library (`scrub`, `excerpt`).
+ * (`core/redact.ts`'s `revealWith`; the same module masks them in every text
+ * that leaves the library, `scrub` and `excerpt`).
  *
  * @internal
  */
 import * as Redacted from "effect/Redacted"
 import { revealWith } from "../core/redact.js"
-
-export { minLengthAnywhere, scrub } from "../core/redact.js"
 
 const open = (value: unknown) => (Redacted.isRedacted(value) ? { value: Redacted.value(value) } : undefined)
 

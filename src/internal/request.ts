@@ -21,6 +21,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { constTrue, identity } from "effect/Function"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import type * as Redacted from "effect/Redacted"
 import { ClientIdentity } from "../ClientIdentity.js"
 import { Credentials } from "../Credentials.js"
@@ -28,7 +29,7 @@ import * as Errors from "../PlexError.js"
 import { PlexServer } from "../PlexServer.js"
 import { PlexTv } from "../PlexTv.js"
 import type * as L from "./lenient.js"
-import type { XmlAnswers } from "../core/xml.js"
+import type { Endpoint } from "../core/endpoint.js"
 import { mayRetry } from "../core/policy.js"
 import { describeFailure, reasonOf } from "../core/refresh.js"
 import { decoded, fieldsOf, neverReachedServer, readText, refused, type Success } from "./read.js"
@@ -48,31 +49,11 @@ export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
 /** A value of the form body or query: a `Redacted` one is a secret, revealed only on the wire. */
 export type FormValue = string | Redacted.Redacted<string>
 
-/** What an operation declares about its Plex endpoint; the rest is shared. */
-export interface Spec<A> {
-  /** The endpoint's name in the seed SDKs (`getTokenDetails`): the span's `plex.operation`. */
-  readonly endpoint: string
-  readonly method: "GET" | "POST" | "PUT" | "DELETE"
-  readonly path: string
-  /** A secret value (a device JWT) is masked in errors, kept from other origins and from the platform's span. */
-  readonly urlParams?: ReadonlyArray<readonly [string, FormValue]> | undefined
+/** What an operation declares: its Plex endpoint (`core/endpoint.ts`), its schema and its body; the rest is shared. */
+export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
+  readonly schema: L.Lenient<A>
   /** Built with {@link form} or {@link json}. */
   readonly body?: Body | undefined
-  readonly schema: L.Lenient<A>
-  /** `core/xml.ts`'s reader, for plex.tv's legacy routes that answer XML (handed in so others do not bundle it). */
-  readonly xml?: XmlAnswers | undefined
-  /** Headers over the identity's for this endpoint (never `X-Plex-Token`), e.g. `X-Plex-Product: Plex SSO`. */
-  readonly headers?: Readonly<Record<string, string>> | undefined
-  /** The path spans show when the real one holds a secret (a PIN id); the platform's span is then not recorded. */
-  readonly spanPath?: string | undefined
-  /** Map a 404 to `NotFound` (otherwise `Unexpected`). */
-  readonly notFound?: boolean | undefined
-  /** Map Plex's two-factor codes 1028 and 1029 to their own errors. */
-  readonly signIn?: boolean | undefined
-  /** Whether sending twice is harmless (default true); if not, only proofs the server did not act are retried. */
-  readonly idempotent?: boolean | undefined
-  /** Any 2xx succeeds with `undefined` (a 204 sign-out). */
-  readonly noContent?: boolean | undefined
 }
 
 /** The errors of an operation declared by `S`: two-factor ones only for a sign-in, `NotFound` where expected. */
@@ -118,11 +99,13 @@ export const retrying = <A, E extends Errors.PlexError, R>(
       ? Effect.zipRight(Effect.logDebug(`${operation}: retry ${retries}`), attempt)
       : attempt
   )
-  // `Retry-After` is honoured by the policy itself (`settings.ts`'s `honourRetryAfter`).
-  return Effect.retry(logged, {
-    schedule: policy,
-    while: (error: E) => mayRetry(error, idempotent, neverReachedServer in error)
-  })
+  // `Retry-After` is honoured by the policy itself (`settings.ts`'s `honourRetryAfter`). What
+  // `Effect.retry({ schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more).
+  return Effect.retryOrElse(
+    logged,
+    Schedule.whileInput(policy, (error: E) => mayRetry(error, idempotent, neverReachedServer in error)),
+    (error) => Effect.fail(error)
+  )
 }
 
 /**

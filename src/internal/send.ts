@@ -23,9 +23,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type NetworkError, Unexpected } from "../PlexError.js"
-import { foreignAnswer } from "../core/answer.js"
 import { guardFetch } from "../core/fetchGuard.js"
-import { isRedirect, nextHop, redirectQuery } from "../core/policy.js"
+import { foreignAnswer, isRedirect, nextHop, redirectQuery } from "../core/policy.js"
 import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
 /** A response and its headers, read once (each read of `headers` builds them anew). */

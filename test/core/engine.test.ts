@@ -6,6 +6,7 @@
 import { assert, describe, it } from "vitest"
 import * as Answer from "../../src/core/answer.js"
 import * as Auth from "../../src/core/auth.js"
+import { Failure } from "../../src/core/decode.js"
 import { errorEntries } from "../../src/core/errorCodes.js"
 import { CrossOrigin, guardFetch } from "../../src/core/fetchGuard.js"
 import * as Identity from "../../src/core/identity.js"
@@ -124,6 +125,24 @@ describe("core/errorCodes and core/answer", () => {
       code: "ECONNREFUSED"
     })
   })
+
+  it("decodes a success's body, or says why it cannot be used", () => {
+    const decode = (json: unknown) =>
+      typeof json === "number" ? json : new Failure(["id"], json === undefined || json === null)
+    assert.deepStrictEqual(Answer.decodedBody("application/json", "12", undefined, decode), { value: 12 })
+    assert.deepStrictEqual(Answer.decodedBody("application/json", "null", undefined, decode), {
+      reason: "Decode",
+      detail: "the body does not have the expected shape: missing id"
+    })
+    assert.deepStrictEqual(Answer.decodedBody("application/json", "{", undefined, decode), {
+      reason: "Decode",
+      detail: "the body is not valid JSON (1 characters)"
+    })
+    assert.deepStrictEqual(Answer.decodedBody("text/html", "12", undefined, decode), {
+      reason: "ContentType",
+      detail: "expected a JSON body, got text/html"
+    })
+  })
 })
 
 describe("core/redact and core/fetchGuard", () => {
@@ -195,22 +214,22 @@ describe("core/answer: the engine's reading decisions", () => {
   })
   it("refuses an answer from another origin or a hidden redirect", () => {
     assert.strictEqual(
-      Answer.foreignAnswer("https://plex.tv/a", "https://evil.example/b", 200),
+      Policy.foreignAnswer("https://plex.tv/a", "https://evil.example/b", 200),
       "the answer came from another origin (https://evil.example)"
     )
     assert.strictEqual(
-      Answer.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 0),
+      Policy.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 0),
       "the platform hid a redirect; it was not followed"
     )
-    assert.isUndefined(Answer.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 200))
+    assert.isUndefined(Policy.foreignAnswer("https://plex.tv/a", "https://plex.tv/b", 200))
   })
   it("reads a refusal: kind, scrubbed entries, Retry-After and, for an unexpected one, a scrubbed excerpt", () => {
     const secret = "s3cr3t-token"
     const limited = Answer.refusal(
       429,
       "2",
-      [{ code: 1003, message: `slow down ${secret}` }],
-      "",
+      "application/json",
+      JSON.stringify({ errors: [{ code: 1003, message: `slow down ${secret}` }] }),
       [secret],
       0,
       {}
@@ -219,12 +238,15 @@ describe("core/answer: the engine's reading decisions", () => {
     assert.strictEqual(limited.retryAfterMillis, 2000)
     assert.deepStrictEqual(limited.errors, [{ code: 1003, message: "slow down <redacted>" }])
     assert.isUndefined(limited.bodyExcerpt)
-    const odd = Answer.refusal(500, undefined, [], `oops ${secret}`, [secret], 0, {})
+    const odd = Answer.refusal(500, undefined, "text/plain", `oops ${secret}`, [secret], 0, {})
     assert.deepStrictEqual(
       [odd.kind, odd.detail, odd.bodyExcerpt],
       ["Unexpected", "unexpected status 500", "oops <redacted>"]
     )
-    assert.strictEqual(Answer.refusal(404, undefined, [], "", [], 0, { notFound: true }).kind, "NotFound")
+    assert.strictEqual(
+      Answer.refusal(404, undefined, undefined, "", [], 0, { notFound: true }).kind,
+      "NotFound"
+    )
   })
   it("reveals the secrets in a value and lists them; the refresh failure's reason and description", () => {
     const open = (v: unknown) => (v instanceof Box ? { value: v.value } : undefined)

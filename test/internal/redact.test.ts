@@ -9,7 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, FastCheck as fc } from "effect"
 import { PlexAuth, PlexTv } from "effect-plex-auth"
-import { minLengthAnywhere, scrub } from "../../src/internal/redact.js"
+import { minLengthAnywhere, scrub } from "../../src/core/redact.js"
 import { failsWith } from "../support/assertions.js"
 import { env } from "../support/env.js"
 import * as MockHttp from "../support/MockHttp.js"

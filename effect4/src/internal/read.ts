@@ -13,30 +13,20 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Stream from "effect/Stream"
 import {
   bodyPlan,
-  decodeFailureDetail,
-  jsonBody,
+  decodedBody,
+  fieldsOf,
   refusal,
+  type RequestContext,
   transportFailure
 } from "../../../src/core/answer.js"
-import { errorEntries } from "../../../src/core/errorCodes.js"
-import type { XmlAnswers } from "../../../src/core/xml.js"
+import type { Endpoint } from "../../../src/core/endpoint.js"
 import { CrossOrigin } from "../../../src/core/fetchGuard.js"
-import { neverSent } from "../../../src/core/policy.js"
+import { neverReachedServer, neverSent } from "../../../src/core/policy.js"
+import { scrub } from "../../../src/core/redact.js"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
-import { scrub } from "./redact.js"
 
-/** Where a request was going, for its errors, and the secrets to mask in them. */
-export interface Context {
-  readonly operation: string
-  readonly method: string
-  /** Origin and path, no query. */
-  readonly url: string
-  readonly secrets: ReadonlyArray<string>
-}
-
-/** The fields of `ctx` an error carries (never `secrets`). */
-export const fieldsOf = (ctx: Context) => ({ operation: ctx.operation, method: ctx.method, url: ctx.url })
+export { fieldsOf, neverReachedServer, type RequestContext as Context }
 
 /** A decoded success with the response's status and headers. */
 export interface Success<A> {
@@ -46,18 +36,9 @@ export interface Success<A> {
   readonly contentType: string | undefined
 }
 
-/**
- * Marks a network error that happened before anything was sent: safe to
- * retry whatever the request. A symbol property, kept off the error's
- * fields (and so off its JSON).
- */
-export const neverReachedServer: unique symbol = /*#__PURE__*/ Symbol.for(
-  "effect-plex-auth/NetworkError/neverReachedServer"
-)
-
 /** The error for a failed exchange with the transport. */
 export const networkError = (
-  ctx: Context,
+  ctx: RequestContext,
   error: HttpClientError.HttpClientError
 ): Errors.NetworkError | Errors.Unexpected => {
   const reason = error.reason
@@ -82,7 +63,7 @@ export const discardBody = (response: HttpClientResponse.HttpClientResponse): Ef
 
 /** Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "". */
 export const readText = (
-  ctx: Context,
+  ctx: RequestContext,
   response: HttpClientResponse.HttpClientResponse,
   headers: Headers.Headers,
   limit: number
@@ -131,30 +112,24 @@ const refusals = {
 }
 
 /** What an operation declares about reading its answers (see `request.ts`'s `Spec`). */
-interface Reads<A> {
+type Reads<A> = Pick<Endpoint, "signIn" | "notFound" | "noContent" | "xml"> & {
   readonly schema: L.Decoder<A>
-  readonly signIn?: boolean | undefined
-  readonly notFound?: boolean | undefined
-  readonly noContent?: boolean | undefined
-  readonly xml?: XmlAnswers | undefined
 }
 
 /** The error for an answer that is not a success (`core/answer.ts`'s `refusal`); `now` dates a `Retry-After`. */
 export const refused = (
   spec: Omit<Reads<unknown>, "schema">,
-  ctx: Context,
+  ctx: RequestContext,
   status: number,
   headers: Headers.Headers,
   text: string,
   now: number
 ): Errors.PlexError => {
   const contentType = headers["content-type"]
-  const entries =
-    spec.xml === undefined ? errorEntries(contentType, text) : spec.xml.errors(contentType, text)
   const { bodyExcerpt, detail, errors, kind, retryAfterMillis } = refusal(
     status,
     headers["retry-after"],
-    entries,
+    contentType,
     text,
     ctx.secrets,
     now,
@@ -176,19 +151,15 @@ export const refused = (
 /** The decoded success of a 2xx answer, or why it cannot be used. */
 export const decoded = <A>(
   spec: Reads<A>,
-  ctx: Context,
+  ctx: RequestContext,
   status: number,
   headers: Headers.Headers,
   text: string
 ): Success<A> | Errors.Unexpected => {
   const contentType = headers["content-type"]
   if (spec.noContent) return { value: undefined as A, status, headers, contentType }
-  const unusable = (reason: "ContentType" | "Decode", detail: string) =>
-    new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, reason, detail })
-  const body = spec.xml === undefined ? jsonBody(contentType, text) : spec.xml.body(contentType, text)
-  if (!("json" in body)) return unusable(body.reason, body.detail)
-  const value = L.decodePlain(spec.schema, body.json)
-  return value instanceof L.Failure
-    ? unusable("Decode", decodeFailureDetail(value.path, value.missing))
-    : { value, status, headers, contentType }
+  const body = decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
+  return "value" in body
+    ? { value: body.value, status, headers, contentType }
+    : new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, ...body })
 }

@@ -27,7 +27,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
-import type { XmlAnswers } from "../../../src/core/xml.js"
+import type { Endpoint } from "../../../src/core/endpoint.js"
 import { mayRetry } from "../../../src/core/policy.js"
 import { timeoutDetail } from "../../../src/core/answer.js"
 import { reasonOf } from "../../../src/core/refresh.js"
@@ -56,57 +56,17 @@ export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
 /** A value of the form body or query: a `Redacted` one is a secret, revealed only on the wire. */
 export type FormValue = string | Redacted.Redacted<string>
 
-/** What an operation declares about its Plex endpoint; the rest is shared. */
-export interface Spec<A> {
-  /**
-   * The endpoint's name as the seed SDKs call it (`getTokenDetails`,
-   * `checkPin`, `getServerResources`): the span's `plex.operation` attribute.
-   * Never the span's name nor the errors' `operation`: those are the public
-   * function's (the `operation` every entry point takes).
-   */
-  readonly endpoint: string
-  readonly method: "GET" | "POST" | "PUT" | "DELETE"
-  readonly path: string
-  /**
-   * Query parameters. A secret (a device JWT) is masked in errors, dropped
-   * from a redirect to another origin, and keeps the platform's span (whose
-   * `url.full` would carry it) from being recorded.
-   */
-  readonly urlParams?: ReadonlyArray<readonly [string, FormValue]> | undefined
-  /** The body, built with {@link form} or {@link json}. */
-  readonly body?: Body | undefined
+/**
+ * What an operation declares: its Plex endpoint (`core/endpoint.ts`: the
+ * `endpoint` name is the seed SDKs', the span's `plex.operation` attribute;
+ * never the span's name nor the errors' `operation`, which are the public
+ * function's), its schema and its body; the rest is shared.
+ */
+export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
   /** A public schema, or its plain codec (`lenient.ts`'s `Decoder`): the engine runs the codec. */
   readonly schema: L.Decoder<A>
-  /**
-   * The XML reader (`core/xml.ts`'s `answers`) for plex.tv's legacy routes,
-   * which answer XML whatever is asked: the request then asks for
-   * `application/xml`, and an XML answer and XML error body are read (a JSON
-   * one too). Handed in by the operation, so that the others do not bundle
-   * the reader.
-   */
-  readonly xml?: XmlAnswers | undefined
-  /**
-   * Headers set over the client identity's for this endpoint only (never
-   * `X-Plex-Token`): e.g. `X-Plex-Product: Plex SSO` on the PIN link, as
-   * python-plexapi and @ctrl/plex send it.
-   */
-  readonly headers?: Readonly<Record<string, string>> | undefined
-  /**
-   * The path as spans show it, when the real one holds something that must
-   * not be exported (a PIN id: with the client identifier it fetches the
-   * approved token), e.g. `/api/v2/pins/{id}`. When set, the platform
-   * `HttpClient` span (whose `url.full` would carry the real path) is not
-   * recorded for that request.
-   */
-  readonly spanPath?: string | undefined
-  /** Map a 404 to `NotFound` (otherwise `Unexpected`). */
-  readonly notFound?: boolean | undefined
-  /** Map Plex's two-factor codes 1028 and 1029 to their own errors. */
-  readonly signIn?: boolean | undefined
-  /** Whether sending twice is harmless (default true); if not, only proofs the server did not act are retried. */
-  readonly idempotent?: boolean | undefined
-  /** Any 2xx succeeds with `undefined` (a 204 sign-out). */
-  readonly noContent?: boolean | undefined
+  /** The body, built with {@link form} or {@link json}. */
+  readonly body?: Body | undefined
 }
 
 /**
