@@ -302,4 +302,39 @@ describe("through FetchHttpClient", () => {
       assert.isTrue(calls[0]?.init.signal?.aborted)
     }).pipe(Effect.provide(throughFetch(fetch)))
   })
+
+  it.effect(
+    "every attempt and every hop of one call goes through the layer's fetch, with redirect: manual and the caller's options",
+    () => {
+      let answered = 0
+      const { calls, fetch } = recordingFetch(async (url) => {
+        answered++
+        if (answered === 1) return new Response("busy", { status: 503 })
+        return url.startsWith("https://plex.tv")
+          ? new Response(null, { status: 302, headers: { location: "https://mirror.example/api/v2/user" } })
+          : Response.json(account)
+      })
+      return Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(
+          PlexAuth.getTokenDetails().pipe(
+            RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "1 second", jitter: false }))
+          )
+        )
+        yield* TestClock.adjust("5 seconds")
+        const got = yield* Fiber.join(fiber)
+        assert.strictEqual(got.username, "fetcher")
+        assert.deepStrictEqual(
+          calls.map((c) => c.url),
+          ["https://plex.tv/api/v2/user", "https://plex.tv/api/v2/user", "https://mirror.example/api/v2/user"]
+        )
+        for (const call of calls) {
+          assert.strictEqual(call.init.redirect, "manual")
+          assert.strictEqual(call.init.cache, "no-store")
+        }
+        // The retried attempt carries the token; the hop to the other origin does not (the guard's `hop`).
+        assert.strictEqual(new Headers(calls[1]!.init.headers).get("x-plex-token"), "fetch-path-token-1234")
+        assert.isNull(new Headers(calls[2]!.init.headers).get("x-plex-token"))
+      }).pipe(Effect.provide(throughFetch(fetch, { cache: "no-store" })))
+    }
+  )
 })
