@@ -24,6 +24,7 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type { PlexError } from "./PlexError.js"
+import * as Backoff from "./core/backoff.js"
 import * as Internal from "./internal/settings.js"
 
 /**
@@ -71,7 +72,7 @@ export interface BackoffOptions {
  * @since 0.1.0
  * @category constants
  */
-export const defaultStatusCodes: ReadonlyArray<number> = [429, 500, 502, 503, 504]
+export const defaultStatusCodes: ReadonlyArray<number> = Backoff.defaultStatusCodes
 
 /**
  * The wait a `Retry-After` header asked for, if the error carries one.
@@ -91,19 +92,7 @@ export const retryAfter: (error: PlexError) => Duration.Duration | undefined = I
 export const matches = (
   error: PlexError,
   options: Pick<BackoffOptions, "retryConnectionErrors" | "statusCodes"> = {}
-): boolean => {
-  const statusCodes = options.statusCodes ?? defaultStatusCodes
-  switch (error._tag) {
-    case "NetworkError":
-      return options.retryConnectionErrors ?? true
-    case "RateLimited":
-      return statusCodes.includes(error.status)
-    case "Unexpected":
-      return error.reason === "Status" && error.status !== undefined && statusCodes.includes(error.status)
-    default:
-      return false
-  }
-}
+): boolean => Backoff.selects(error, options)
 
 /**
  * Exponential backoff: waits `initialInterval`, then `exponent` times longer
@@ -122,14 +111,18 @@ export const matches = (
  * @category constructors
  */
 export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
-  const max = Duration.decode(options.maxInterval ?? Duration.seconds(60))
-  const maxElapsed = Duration.toMillis(options.maxElapsedTime ?? Duration.hours(1))
+  const max = Duration.decode(
+    options.maxInterval ?? Duration.millis(Backoff.backoffDefaults.maxIntervalMillis)
+  )
+  const maxElapsed = Duration.toMillis(
+    options.maxElapsedTime ?? Duration.millis(Backoff.backoffDefaults.maxElapsedMillis)
+  )
   const exponential = Schedule.exponential(
-    options.initialInterval ?? Duration.millis(500),
-    options.exponent ?? 1.5
+    options.initialInterval ?? Duration.millis(Backoff.backoffDefaults.initialIntervalMillis),
+    options.exponent ?? Backoff.backoffDefaults.exponent
   )
   const capped = Schedule.modifyDelay(exponential, (_, delay) => Duration.min(delay, max))
-  return (options.jitter ? Schedule.jittered(capped) : capped).pipe(
+  return ((options.jitter ?? Backoff.backoffDefaults.jitter) ? Schedule.jittered(capped) : capped).pipe(
     Schedule.modifyDelay((_, delay) => Duration.millis(Math.round(Duration.toMillis(delay)))),
     Schedule.whileInput((error: PlexError) => matches(error, options)),
     // The wait a `Retry-After` asks for counts towards `maxElapsedTime`: honoured here first (again by the
@@ -137,8 +130,8 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
     Internal.honourRetryAfter,
     Schedule.delays,
     Schedule.intersect(Schedule.elapsed),
-    Schedule.check(
-      (_, [delay, elapsed]) => Duration.toMillis(elapsed) + Duration.toMillis(delay) <= maxElapsed
+    Schedule.check((_, [delay, elapsed]) =>
+      Backoff.startsInTime(Duration.toMillis(elapsed), Duration.toMillis(delay), maxElapsed)
     )
   )
 }
@@ -152,11 +145,11 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
  * @category constructors
  */
 export const transient: RetryPolicy = /*#__PURE__*/ backoff({
-  initialInterval: "250 millis",
-  maxInterval: "5 seconds",
-  exponent: 2,
-  maxElapsedTime: "30 seconds",
-  jitter: true
+  initialInterval: /*#__PURE__*/ Duration.millis(Backoff.transientSettings.initialIntervalMillis),
+  maxInterval: /*#__PURE__*/ Duration.millis(Backoff.transientSettings.maxIntervalMillis),
+  exponent: Backoff.transientSettings.exponent,
+  maxElapsedTime: /*#__PURE__*/ Duration.millis(Backoff.transientSettings.maxElapsedMillis),
+  jitter: Backoff.transientSettings.jitter
 })
 
 /**

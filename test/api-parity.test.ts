@@ -34,6 +34,19 @@ const forced: Record<string, ReadonlyArray<string>> = {
   ]
 }
 
+/**
+ * The renames that make the Effect 3 edition's test/conformance.test.ts the Effect 4 edition's
+ * effect4/test/conformance.test.ts: only what Effect 4 itself changed.
+ */
+const conformanceRenames: ReadonlyArray<readonly [RegExp, string]> = [
+  // The package name.
+  [/from "effect-plex-auth/g, 'from "effect4-plex-auth'],
+  // Effect 4's TestClock is in effect/testing.
+  [/^import \{ TestClock \} from "effect"$/m, 'import { TestClock } from "effect/testing"'],
+  // Effect 4's Effect.fork is Effect.forkChild.
+  [/Effect\.fork\(/g, "Effect.forkChild("]
+]
+
 /** Every difference between two modules' exports, by `Module.name`. */
 const compare = (
   module: string,
@@ -212,3 +225,16 @@ describe("the two editions' public APIs, as the type checker sees them", () => {
     assert.notStrictEqual(three.get("PlexTv.layer"), editions.effect4.get("PlexTv.layer"))
   })
 }, 300_000)
+
+describe("the conformance suite", () => {
+  it("is one file for both editions: effect4/test/conformance.test.ts is test/conformance.test.ts renamed", () => {
+    const three = fs.readFileSync(path.join(root, "test", "conformance.test.ts"), "utf8")
+    const four = fs.readFileSync(path.join(root, "effect4", "test", "conformance.test.ts"), "utf8")
+    const renamed = conformanceRenames.reduce(
+      (text, [pattern, replacement]) => text.replace(pattern, replacement),
+      three
+    )
+    assert.notStrictEqual(renamed, three)
+    assert.strictEqual(four, renamed)
+  })
+})
