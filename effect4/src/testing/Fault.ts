@@ -269,8 +269,10 @@ export const refuse: Refuse = CoreFault.refuse
  * @since 0.1.0
  * @category constructors
  */
-export const truncate: (options?: { readonly keepBytes?: number | undefined }) => Truncate =
-  CoreFault.truncate
+export const truncate = (options: { readonly keepBytes?: number | undefined } = {}): Truncate => {
+  const fault = CoreFault.truncate(options)
+  return { _tag: "Truncate", keepBytes: fault.keepBytes }
+}
 
 /**
  * A JSON content type with a body that does not parse.
@@ -302,10 +304,12 @@ export const html: (options?: { readonly status?: number | undefined }) => Html 
  * @since 0.1.0
  * @category constructors
  */
-export const redirect: (options?: {
-  readonly to?: string | undefined
-  readonly status?: Redirect["status"] | undefined
-}) => Redirect = CoreFault.redirect
+export const redirect = (
+  options: { readonly to?: string | undefined; readonly status?: Redirect["status"] | undefined } = {}
+): Redirect => {
+  const fault = CoreFault.redirect(options)
+  return { _tag: "Redirect", status: fault.status, to: fault.to }
+}
 
 /**
  * The normal answer with another content type (default `text/plain`).
