@@ -569,14 +569,14 @@ export const make = (
           })
         )
         const every = Schedule.passthrough<number, PinLogin.Pin, never>(
-          Schedule.spaced(Duration.millis(Math.min(500, Math.max(waitMillis, 1))))
+          Schedule.spaced(Duration.millis(Core.approvalCheckSpacingMillis(waitMillis)))
         )
         const first = yield* checkPin
         const approved =
           first.authToken !== undefined
             ? first
             : yield* checkPin.pipe(
-                Effect.delay(Duration.millis(Math.min(500, waitMillis))),
+                Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
                 Effect.repeat({ schedule: every, until: (p) => p.authToken !== undefined }),
                 Effect.timeoutOption(Duration.millis(waitMillis)),
                 Effect.flatMap(

@@ -119,6 +119,22 @@ describe("conformance: errors and their fields", () => {
       }).pipe(Effect.provide(signedIn))
   )
 
+  it.effect(
+    "Credentials.layerSignIn asks for a long-lived session; PlexAuth.signIn sends what it is given",
+    () =>
+      Effect.gen(function* () {
+        const session = Credentials.layerSignIn({ login: "alice", password: FakePlex.defaults.password })
+        const account = yield* PlexAuth.account().pipe(Effect.provide(session))
+        assert.strictEqual(account.username, "alice")
+        yield* PlexAuth.signIn({ login: "alice", password: FakePlex.defaults.password })
+        const signIns = (yield* FakePlex.requests).filter((r) => r.route === "postUsersSignInData")
+        assert.deepStrictEqual(
+          signIns.map((r) => r.form?.["rememberMe"]),
+          ["true", "false"]
+        )
+      }).pipe(Effect.provide(signedIn))
+  )
+
   it.effect("bad input fails with InvalidInput before any request", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(PlexAuth.signIn({ login: "", password: "x" }))

@@ -588,9 +588,9 @@ export const make = (
           first.authToken !== undefined
             ? first
             : yield* checkPin.pipe(
-                Effect.delay(Duration.millis(Math.min(500, waitMillis))),
+                Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
                 Effect.repeat({
-                  schedule: Schedule.spaced(Duration.millis(Math.min(500, Math.max(waitMillis, 1)))),
+                  schedule: Schedule.spaced(Duration.millis(Core.approvalCheckSpacingMillis(waitMillis))),
                   until: (p: PinLogin.Pin) => p.authToken !== undefined
                 }),
                 Effect.timeoutOption(Duration.millis(waitMillis)),

@@ -19,6 +19,17 @@ export type AccessLevel = "Owner" | "HomeMember" | "Shared"
 export const isAccessLevel = (value: unknown): value is AccessLevel =>
   value === "Owner" || value === "HomeMember" || value === "Shared"
 
+/** While the callback waits for plex.tv to show a PIN approved (`approvalWait`), the PIN is checked at most this often. */
+export const approvalCheckMillis = 500
+
+/** The wait before the callback checks the PIN again, within an `approvalWait` of `waitMillis`. */
+export const approvalRecheckDelayMillis = (waitMillis: number): number =>
+  Math.min(approvalCheckMillis, waitMillis)
+
+/** The spacing of the checks after that (never zero: a zero `approvalWait` must not spin). */
+export const approvalCheckSpacingMillis = (waitMillis: number): number =>
+  Math.min(approvalCheckMillis, Math.max(waitMillis, 1))
+
 /** An absolute path of plain URL characters, with no `//` (which a browser could read as another host). */
 export const isPath = (path: string): path is `/${string}` =>
   /^\/[A-Za-z0-9\-._~/%]*$/.test(path) && !path.includes("//")

@@ -1,0 +1,25 @@
+/**
+ * Choices both editions take from the core rather than each writing them: the session sign-in's
+ * `rememberMe` (src/core/auth.ts) and the web sign-in's approval checks (src/core/web/signIn.ts).
+ */
+import { assert, describe, it } from "vitest"
+import * as Auth from "../../src/core/auth.js"
+import * as Web from "../../src/core/web/signIn.js"
+
+describe("core defaults both editions share", () => {
+  it("a session sign-in asks for a long-lived token unless told otherwise", () => {
+    assert.deepStrictEqual(Auth.sessionSignIn({ login: "a", password: "b" }), {
+      login: "a",
+      password: "b",
+      rememberMe: true
+    })
+    assert.strictEqual(Auth.sessionSignIn({ rememberMe: false }).rememberMe, false)
+  })
+
+  it("the web sign-in's callback checks a PIN at most every 500 ms, never spinning on a zero wait", () => {
+    assert.strictEqual(Web.approvalRecheckDelayMillis(5_000), 500)
+    assert.strictEqual(Web.approvalRecheckDelayMillis(200), 200)
+    assert.strictEqual(Web.approvalCheckSpacingMillis(5_000), 500)
+    assert.strictEqual(Web.approvalCheckSpacingMillis(0), 1)
+  })
+})
