@@ -8,7 +8,11 @@ import * as Web from "../../src/core/web/signIn.js"
 
 describe("core defaults both editions share", () => {
   it("a session sign-in asks for a long-lived token unless told otherwise", () => {
-    assert.deepStrictEqual(Auth.sessionSignIn({ login: "a", password: "b" }), {
+    const input: { readonly login: string; readonly password: string; readonly rememberMe?: boolean } = {
+      login: "a",
+      password: "b"
+    }
+    assert.deepStrictEqual<object>(Auth.sessionSignIn(input), {
       login: "a",
       password: "b",
       rememberMe: true
