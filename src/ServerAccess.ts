@@ -145,7 +145,7 @@ export type Access = Owner | HomeMember | Shared | NoAccess | InvalidToken | Unk
  * @category guards
  */
 export const hasAccess = (access: Access): access is Owner | HomeMember | Shared =>
-  access._tag === "Owner" || access._tag === "HomeMember" || access._tag === "Shared"
+  Facts.grantsAccess(access._tag)
 
 /**
  * The answer a list of resources gives for a server: pure, no Effect.

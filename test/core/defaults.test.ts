@@ -1,8 +1,9 @@
 /**
  * Choices both editions take from the core rather than each writing them: the session sign-in's
- * `rememberMe` (src/core/auth.ts) and the web sign-in's approval checks (src/core/web/signIn.ts).
+ * `rememberMe` (src/core/auth.ts), which answers grant access (src/core/access.ts) and the web sign-in's approval checks (src/core/web/signIn.ts).
  */
 import { assert, describe, it } from "vitest"
+import * as Access from "../../src/core/access.js"
 import * as Auth from "../../src/core/auth.js"
 import * as Web from "../../src/core/web/signIn.js"
 
@@ -25,5 +26,12 @@ describe("core defaults both editions share", () => {
     assert.strictEqual(Web.approvalRecheckDelayMillis(200), 200)
     assert.strictEqual(Web.approvalCheckSpacingMillis(5_000), 500)
     assert.strictEqual(Web.approvalCheckSpacingMillis(0), 1)
+  })
+
+  it("the owner, a home member and a shared user have access; no access, an invalid token or an unknown answer do not", () => {
+    for (const tag of ["Owner", "HomeMember", "Shared"]) assert.isTrue(Access.grantsAccess(tag), tag)
+    for (const tag of ["NoAccess", "InvalidToken", "Unknown"]) assert.isFalse(Access.grantsAccess(tag), tag)
+    assert.isTrue(Web.isAccessLevel("Shared"))
+    assert.isFalse(Web.isAccessLevel(1))
   })
 })

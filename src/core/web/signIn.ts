@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { grantsAccess } from "../access.js"
 import * as B64 from "./base64url.js"
 import type { SetCookie } from "./cookies.js"
 
@@ -17,7 +18,7 @@ export const sessionPurpose = "web-sign-in/session"
 export type AccessLevel = "Owner" | "HomeMember" | "Shared"
 
 export const isAccessLevel = (value: unknown): value is AccessLevel =>
-  value === "Owner" || value === "HomeMember" || value === "Shared"
+  typeof value === "string" && grantsAccess(value)
 
 /** While the callback waits for plex.tv to show a PIN approved (`approvalWait`), the PIN is checked at most this often. */
 export const approvalCheckMillis = 500
