@@ -20,7 +20,8 @@ import {
   PlexTv,
   Resources,
   RetryPolicy,
-  ServerAccess
+  ServerAccess,
+  WebSignIn
 } from "effect4-plex-auth"
 import { makeHandler } from "effect4-plex-auth/fake"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
@@ -415,4 +416,44 @@ describe("conformance: the fake as a web handler", () => {
       assert.strictEqual(account.username, FakePlex.defaults.username)
     })
   )
+})
+
+describe("conformance: error messages", () => {
+  it("the connection errors' and the web sign-in errors' messages", () => {
+    const attempt = new Resources.ConnectionAttempt({
+      uri: "http://192.0.2.10:32400",
+      location: "local",
+      protocol: "http",
+      outcome: "Failed",
+      millis: 12,
+      reason: "NetworkError/Timeout"
+    })
+    const unreachable = new Resources.NoReachableConnection({
+      operation: "Resources.connect",
+      server: "Den",
+      clientIdentifier: "abc",
+      attempts: [attempt]
+    })
+    assert.strictEqual(
+      unreachable.message,
+      'Resources.connect: no connection to "Den" (abc) answered: http://192.0.2.10:32400 (local): NetworkError/Timeout'
+    )
+    assert.strictEqual(
+      new Resources.ServerNotFound({ operation: "Resources.connectByName", server: "Den", available: [] })
+        .message,
+      'Resources.connectByName: no server named "Den" (the account has: none)'
+    )
+    assert.strictEqual(
+      new WebSignIn.AccessDenied({ username: "bob" }).message,
+      "WebSignIn: bob has no access to the server"
+    )
+    assert.strictEqual(
+      new WebSignIn.SignInNotStarted({ reason: "NoCookie" }).message,
+      "WebSignIn.callback: no sign-in was started in this browser (NoCookie)"
+    )
+    assert.strictEqual(
+      new WebSignIn.PlexUnavailable({ operation: "checkPin", failure: "NetworkError" }).message,
+      "WebSignIn: plex.tv could not be asked (checkPin: NetworkError)"
+    )
+  })
 })

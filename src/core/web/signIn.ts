@@ -362,3 +362,16 @@ export const durations = {
 
 /** The prefix of the session keys in the store, by default. */
 export const defaultStorePrefix = "plex-session:"
+
+/** The web sign-in's error messages, the same on both editions (each edition's error classes give them). */
+export const messages = {
+  signInNotStarted: (reason: string): string =>
+    `WebSignIn.callback: no sign-in was started in this browser (${reason})`,
+  signInNotApproved: "WebSignIn.callback: Plex has not approved the sign-in",
+  signInExpired: "WebSignIn.callback: the sign-in expired at Plex",
+  accessDenied: (username: string): string => `WebSignIn: ${username} has no access to the server`,
+  plexUnavailable: (operation: string, failure: string): string =>
+    `WebSignIn: plex.tv could not be asked (${operation}: ${failure})`,
+  unauthenticated: (reason: string): string => `WebSignIn: not signed in (${reason})`,
+  sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`
+} as const
