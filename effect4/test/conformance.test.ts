@@ -418,6 +418,30 @@ describe("conformance: the fake as a web handler", () => {
   )
 })
 
+describe("conformance: duration options", () => {
+  it.effect("a negative duration, as a number or a string, is InvalidInput before any request", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* (yield* FakePlex.FakePlex).clearRequests
+      for (const negative of [-1, "-1 seconds", " -5 millis"]) {
+        // Made void: should one succeed, the test fails on a plain value (a checker does not serialise).
+        const grace = yield* Effect.flip(Effect.asVoid(Resources.connect(server!, { grace: negative })))
+        assert.strictEqual(grace._tag, "InvalidInput", String(negative))
+        const ttl = yield* Effect.flip(
+          Effect.asVoid(ServerAccess.makeChecker(FakePlex.defaults.serverId, { ttl: negative }))
+        )
+        assert.deepStrictEqual(fieldsOf(ttl), {
+          _tag: "InvalidInput",
+          field: "ttl",
+          operation: "ServerAccess.makeChecker",
+          reason: "must be a duration of zero or more"
+        })
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+    }).pipe(Effect.provide(signedIn))
+  )
+})
+
 describe("conformance: error messages", () => {
   it("the connection errors' and the web sign-in errors' messages", () => {
     const attempt = new Resources.ConnectionAttempt({

@@ -5,6 +5,7 @@
 import { assert, describe, it } from "vitest"
 import * as Access from "../../src/core/access.js"
 import * as Auth from "../../src/core/auth.js"
+import * as Validate from "../../src/core/validate.js"
 import * as Web from "../../src/core/web/signIn.js"
 
 describe("core defaults both editions share", () => {
@@ -33,5 +34,14 @@ describe("core defaults both editions share", () => {
     for (const tag of ["NoAccess", "InvalidToken", "Unknown"]) assert.isFalse(Access.grantsAccess(tag), tag)
     assert.isTrue(Web.isAccessLevel("Shared"))
     assert.isFalse(Web.isAccessLevel(1))
+  })
+
+  it("a negative duration input, as a number, NaN or a string, is negative as given", () => {
+    for (const input of [-1, Number.NaN, "-1 seconds", " -5 millis"]) {
+      assert.isTrue(Validate.isNegativeDurationInput(input), String(input))
+    }
+    for (const input of [0, 5, "1 second", "0 millis", undefined]) {
+      assert.isFalse(Validate.isNegativeDurationInput(input), String(input))
+    }
   })
 })
