@@ -423,7 +423,7 @@ describe("conformance: duration options", () => {
     Effect.gen(function* () {
       const [server] = yield* Resources.servers()
       yield* (yield* FakePlex.FakePlex).clearRequests
-      for (const negative of [-1, "-1 seconds", " -5 millis"]) {
+      for (const negative of [-1, "-1 seconds", "-5 millis"] as const) {
         // Made void: should one succeed, the test fails on a plain value (a checker does not serialise).
         const grace = yield* Effect.flip(Effect.asVoid(Resources.connect(server!, { grace: negative })))
         assert.strictEqual(grace._tag, "InvalidInput", String(negative))
