@@ -139,6 +139,15 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
   )
 }
 
+/** The core's settings (milliseconds) as {@link backoff}'s options. */
+const optionsOf = (settings: Backoff.BackoffSettings): BackoffOptions => ({
+  initialInterval: Duration.millis(settings.initialIntervalMillis),
+  maxInterval: Duration.millis(settings.maxIntervalMillis),
+  exponent: settings.exponent,
+  maxElapsedTime: Duration.millis(settings.maxElapsedMillis),
+  jitter: settings.jitter
+})
+
 /**
  * A ready policy for transient failures: up to 30 seconds of jittered
  * exponential backoff from 250 ms (factor 2, at most 5 s apart) on 429, 5xx
@@ -147,13 +156,9 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
  * @since 0.1.0
  * @category constructors
  */
-export const transient: RetryPolicy = /*#__PURE__*/ backoff({
-  initialInterval: /*#__PURE__*/ Duration.millis(Backoff.transientSettings.initialIntervalMillis),
-  maxInterval: /*#__PURE__*/ Duration.millis(Backoff.transientSettings.maxIntervalMillis),
-  exponent: Backoff.transientSettings.exponent,
-  maxElapsedTime: /*#__PURE__*/ Duration.millis(Backoff.transientSettings.maxElapsedMillis),
-  jitter: Backoff.transientSettings.jitter
-})
+export const transient: RetryPolicy = /*#__PURE__*/ backoff(
+  /*#__PURE__*/ optionsOf(Backoff.transientSettings)
+)
 
 /**
  * A policy from any `Schedule`, retrying only the errors `while` accepts
