@@ -17,6 +17,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
+import * as Auth from "./core/auth.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
@@ -174,7 +175,7 @@ export const layerSignIn = (
     Credentials,
     makeRefreshing({
       obtain: Effect.map(
-        PlexAuth.postUsersSignInData({ ...input, rememberMe: input.rememberMe ?? true }),
+        PlexAuth.postUsersSignInData(Auth.sessionSignIn(input)),
         (account) => account.authToken
       )
     })

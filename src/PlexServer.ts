@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type { InvalidInput } from "./PlexError.js"
-import * as Core from "./core/validate.js"
+import * as Urls from "./core/urls.js"
 import * as V from "./internal/validate.js"
 
 /**
@@ -76,19 +76,11 @@ export interface ServerParts {
  * @category constructors
  */
 export const fromParts = (parts: ServerParts = {}): Effect.Effect<PlexServerService, InvalidInput> => {
-  const notObject = V.objectProblem(parts, true)
-  if (notObject !== undefined) return Effect.fail(V.invalid("PlexServer", "parts", notObject))
-  const protocol: unknown = parts.protocol ?? "http"
-  if (protocol !== "http" && protocol !== "https") {
-    return Effect.fail(V.invalid("PlexServer", "protocol", 'must be "http" or "https"'))
-  }
-  const portNumber = Core.portNumber(parts.port ?? 32400)
-  if (portNumber === undefined) {
-    return Effect.fail(V.invalid("PlexServer", "port", "must be an integer from 1 to 65535"))
-  }
+  const checked = Urls.serverParts(parts)
+  if (checked._tag === "Invalid") return Effect.fail(V.invalid("PlexServer", checked.field, checked.reason))
   // Strict: a backslash, slash, `@` or the like would change what the URL points to.
-  return Effect.flatMap(V.host("PlexServer", "ip", parts.ip ?? "127.0.0.1"), (host) =>
-    make(`${protocol}://${host}:${portNumber}`)
+  return Effect.flatMap(V.host("PlexServer", "ip", checked.ip), (host) =>
+    make(`${checked.protocol}://${host}:${checked.port}`)
   )
 }
 

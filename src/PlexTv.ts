@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type { InvalidInput } from "./PlexError.js"
+import * as Urls from "./core/urls.js"
 import * as V from "./internal/validate.js"
 
 /**
@@ -53,7 +54,7 @@ export const defaultUrl = "https://plex.tv"
  * @category constructors
  */
 export const make = (url: string): Effect.Effect<PlexTvService, InvalidInput> =>
-  Effect.map(V.httpUrl("PlexTv", "url", url), (valid) => ({ url: valid.replace(/\/api\/v2$/, "") }))
+  Effect.map(V.httpUrl("PlexTv", "url", url), (valid) => ({ url: Urls.withoutApiV2(valid) }))
 
 /**
  * A layer that points every plex.tv operation at `url`.

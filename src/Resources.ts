@@ -42,6 +42,7 @@ import { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 import { withSchema } from "./core/endpoint.js"
 import * as Facts from "./core/resources.js"
+import * as Validate from "./core/validate.js"
 
 // ---------------------------------------------------------------------------
 // Schemas
@@ -561,8 +562,8 @@ const decodeDuration = (
   allowZero: boolean
 ): Effect.Effect<Duration.Duration, InvalidInput> => {
   if (input === undefined) return Effect.succeed(fallback)
-  // Duration reads a negative or NaN number as zero: reject those here.
-  const decoded = typeof input === "number" && !(input >= 0) ? Option.none() : Duration.decodeUnknown(input)
+  // Duration reads a negative number, NaN or "-1 seconds" as zero: reject those here.
+  const decoded = Validate.isNegativeDurationInput(input) ? Option.none() : Duration.decodeUnknown(input)
   if (
     Option.isNone(decoded) ||
     !Duration.isFinite(decoded.value) ||

@@ -41,6 +41,7 @@ import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 import * as Facts from "./core/access.js"
+import * as Validate from "./core/validate.js"
 import * as P from "./core/decodeSchemas.js"
 
 // ---------------------------------------------------------------------------
@@ -145,7 +146,7 @@ export type Access = Owner | HomeMember | Shared | NoAccess | InvalidToken | Unk
  * @category guards
  */
 export const hasAccess = (access: Access): access is Owner | HomeMember | Shared =>
-  access._tag === "Owner" || access._tag === "HomeMember" || access._tag === "Shared"
+  Facts.grantsAccess(access._tag)
 
 /**
  * The answer a list of resources gives for a server: pure, no Effect.
@@ -247,7 +248,7 @@ const decodeTtl = (
   fallback: Duration.Duration
 ): Effect.Effect<Duration.Duration, InvalidInput> => {
   if (input === undefined) return Effect.succeed(fallback)
-  const decoded = typeof input === "number" && !(input >= 0) ? undefined : Duration.decodeUnknown(input)
+  const decoded = Validate.isNegativeDurationInput(input) ? undefined : Duration.decodeUnknown(input)
   return decoded !== undefined && decoded._tag === "Some" && Duration.toMillis(decoded.value) >= 0
     ? Effect.succeed(decoded.value)
     : Effect.fail(V.invalid(operation, field, "must be a duration of zero or more"))

@@ -88,7 +88,7 @@ export class SignInNotStarted
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn.callback: no sign-in was started in this browser (${this.reason})`
+    return Core.messages.signInNotStarted(this.reason)
   }
 }
 
@@ -108,7 +108,7 @@ export class SignInNotApproved
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return "WebSignIn.callback: Plex has not approved the sign-in"
+    return Core.messages.signInNotApproved
   }
 }
 
@@ -127,7 +127,7 @@ export class SignInExpired
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return "WebSignIn.callback: the sign-in expired at Plex"
+    return Core.messages.signInExpired
   }
 }
 
@@ -147,7 +147,7 @@ export class AccessDenied
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn: ${this.username} has no access to the server`
+    return Core.messages.accessDenied(this.username)
   }
 }
 
@@ -172,7 +172,7 @@ export class PlexUnavailable
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn: plex.tv could not be asked (${this.operation}: ${this.failure})`
+    return Core.messages.plexUnavailable(this.operation, this.failure)
   }
 }
 
@@ -193,7 +193,7 @@ export class Unauthenticated
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn: not signed in (${this.reason})`
+    return Core.messages.unauthenticated(this.reason)
   }
 }
 
@@ -212,7 +212,7 @@ export class SessionStoreError
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn: the session store failed (${this.operation})`
+    return Core.messages.sessionStoreError(this.operation)
   }
 }
 
@@ -569,14 +569,14 @@ export const make = (
           })
         )
         const every = Schedule.passthrough<number, PinLogin.Pin, never>(
-          Schedule.spaced(Duration.millis(Math.min(500, Math.max(waitMillis, 1))))
+          Schedule.spaced(Duration.millis(Core.approvalCheckSpacingMillis(waitMillis)))
         )
         const first = yield* checkPin
         const approved =
           first.authToken !== undefined
             ? first
             : yield* checkPin.pipe(
-                Effect.delay(Duration.millis(Math.min(500, waitMillis))),
+                Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
                 Effect.repeat({ schedule: every, until: (p) => p.authToken !== undefined }),
                 Effect.timeoutOption(Duration.millis(waitMillis)),
                 Effect.flatMap(

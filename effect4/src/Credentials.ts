@@ -14,6 +14,7 @@ import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
+import * as Auth from "../../src/core/auth.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
@@ -171,7 +172,7 @@ export const layerSignIn = (
     Credentials,
     makeRefreshing({
       obtain: Effect.map(
-        PlexAuth.postUsersSignInData({ ...input, rememberMe: input.rememberMe ?? true }),
+        PlexAuth.postUsersSignInData(Auth.sessionSignIn(input)),
         (account) => account.authToken
       )
     })

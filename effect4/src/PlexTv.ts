@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type { InvalidInput } from "./PlexError.js"
+import * as Urls from "../../src/core/urls.js"
 import * as V from "./internal/validate.js"
 
 /**
@@ -60,7 +61,7 @@ export const defaultUrl = "https://plex.tv"
  * @category constructors
  */
 export const make = (url: string): Effect.Effect<PlexTvService, InvalidInput> =>
-  Effect.map(V.httpUrl("PlexTv", "url", url), (valid) => ({ url: valid.replace(/\/api\/v2$/, "") }))
+  Effect.map(V.httpUrl("PlexTv", "url", url), (valid) => ({ url: Urls.withoutApiV2(valid) }))
 
 /**
  * A layer that points every plex.tv operation at `url`.

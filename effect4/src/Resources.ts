@@ -42,6 +42,7 @@ import { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 import { withSchema } from "../../src/core/endpoint.js"
 import * as Facts from "../../src/core/resources.js"
+import * as Validate from "../../src/core/validate.js"
 
 // ---------------------------------------------------------------------------
 // Schemas
@@ -570,8 +571,8 @@ const decodeDuration = (
   allowZero: boolean
 ): Effect.Effect<Duration.Duration, InvalidInput> => {
   if (input === undefined) return Effect.succeed(fallback)
-  // Duration reads a negative or NaN number as zero: reject those here.
-  const decoded = typeof input === "number" && !(input >= 0) ? Option.none() : fromInput(input)
+  // Duration reads a negative number, NaN or "-1 seconds" as zero: reject those here.
+  const decoded = Validate.isNegativeDurationInput(input) ? Option.none() : fromInput(input)
   if (
     Option.isNone(decoded) ||
     !Duration.isFinite(decoded.value) ||

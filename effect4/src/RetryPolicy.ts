@@ -24,6 +24,7 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type { PlexError } from "./PlexError.js"
+import * as Backoff from "../../src/core/backoff.js"
 import * as Internal from "./internal/retry.js"
 
 /**
@@ -71,7 +72,7 @@ export interface BackoffOptions {
  * @since 0.1.0
  * @category constants
  */
-export const defaultStatusCodes: ReadonlyArray<number> = [429, 500, 502, 503, 504]
+export const defaultStatusCodes: ReadonlyArray<number> = Backoff.defaultStatusCodes
 
 /**
  * The wait a `Retry-After` header asked for, if the error carries one.
@@ -91,19 +92,7 @@ export const retryAfter: (error: PlexError) => Duration.Duration | undefined = I
 export const matches = (
   error: PlexError,
   options: Pick<BackoffOptions, "retryConnectionErrors" | "statusCodes"> = {}
-): boolean => {
-  const statusCodes = options.statusCodes ?? defaultStatusCodes
-  switch (error._tag) {
-    case "NetworkError":
-      return options.retryConnectionErrors ?? true
-    case "RateLimited":
-      return statusCodes.includes(error.status)
-    case "Unexpected":
-      return error.reason === "Status" && error.status !== undefined && statusCodes.includes(error.status)
-    default:
-      return false
-  }
-}
+): boolean => Backoff.selects(error, options)
 
 /**
  * Exponential backoff: waits `initialInterval`, then `exponent` times longer
@@ -122,16 +111,20 @@ export const matches = (
  * @category constructors
  */
 export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
-  const max = Duration.fromInputUnsafe(options.maxInterval ?? Duration.seconds(60))
-  const maxElapsed = Duration.toMillis(options.maxElapsedTime ?? Duration.hours(1))
+  const max = Duration.fromInputUnsafe(
+    options.maxInterval ?? Duration.millis(Backoff.backoffDefaults.maxIntervalMillis)
+  )
+  const maxElapsed = Duration.toMillis(
+    options.maxElapsedTime ?? Duration.millis(Backoff.backoffDefaults.maxElapsedMillis)
+  )
   const exponential = Schedule.exponential(
-    options.initialInterval ?? Duration.millis(500),
-    options.exponent ?? 1.5
+    options.initialInterval ?? Duration.millis(Backoff.backoffDefaults.initialIntervalMillis),
+    options.exponent ?? Backoff.backoffDefaults.exponent
   )
   const capped = Schedule.modifyDelay(exponential, ({ duration }) =>
     Effect.succeed(Duration.min(duration, max))
   )
-  return (options.jitter ? Schedule.jittered(capped) : capped).pipe(
+  return ((options.jitter ?? Backoff.backoffDefaults.jitter) ? Schedule.jittered(capped) : capped).pipe(
     Schedule.modifyDelay(({ duration }) =>
       Effect.succeed(Duration.millis(Math.round(Duration.toMillis(duration))))
     ),
@@ -140,9 +133,20 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
     // The wait a `Retry-After` asks for counts towards `maxElapsedTime`: honoured here first (again by the
     // engine, which changes nothing), so that a retry that would start too late is not made.
     Internal.honourRetryAfter,
-    Schedule.while(({ duration, elapsed }) => elapsed + Duration.toMillis(duration) <= maxElapsed)
+    Schedule.while(({ duration, elapsed }) =>
+      Backoff.startsInTime(elapsed, Duration.toMillis(duration), maxElapsed)
+    )
   )
 }
+
+/** The core's settings (milliseconds) as {@link backoff}'s options. */
+const optionsOf = (settings: Backoff.BackoffSettings): BackoffOptions => ({
+  initialInterval: Duration.millis(settings.initialIntervalMillis),
+  maxInterval: Duration.millis(settings.maxIntervalMillis),
+  exponent: settings.exponent,
+  maxElapsedTime: Duration.millis(settings.maxElapsedMillis),
+  jitter: settings.jitter
+})
 
 /**
  * A ready policy for transient failures: up to 30 seconds of jittered
@@ -152,13 +156,9 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
  * @since 0.1.0
  * @category constructors
  */
-export const transient: RetryPolicy = /*#__PURE__*/ backoff({
-  initialInterval: "250 millis",
-  maxInterval: "5 seconds",
-  exponent: 2,
-  maxElapsedTime: "30 seconds",
-  jitter: true
-})
+export const transient: RetryPolicy = /*#__PURE__*/ backoff(
+  /*#__PURE__*/ optionsOf(Backoff.transientSettings)
+)
 
 /**
  * A policy from any `Schedule`, retrying only the errors `while` accepts

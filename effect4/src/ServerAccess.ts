@@ -35,6 +35,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import * as Facts from "../../src/core/access.js"
+import * as Validate from "../../src/core/validate.js"
 import * as P from "../../src/core/decodeSchemas.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import { Credentials } from "./Credentials.js"
@@ -146,7 +147,7 @@ export type Access = Owner | HomeMember | Shared | NoAccess | InvalidToken | Unk
  * @category guards
  */
 export const hasAccess = (access: Access): access is Owner | HomeMember | Shared =>
-  access._tag === "Owner" || access._tag === "HomeMember" || access._tag === "Shared"
+  Facts.grantsAccess(access._tag)
 
 /**
  * The answer a list of resources gives for a server: pure, no Effect.
@@ -250,10 +251,9 @@ const decodeTtl = (
   if (input === undefined) return Effect.succeed(fallback)
   let decoded: Duration.Duration | undefined
   try {
-    decoded =
-      (typeof input === "number" && !(input >= 0)) || (typeof input === "string" && /^\s*-/.test(input))
-        ? undefined
-        : Option.getOrUndefined(Duration.fromInput(input))
+    decoded = Validate.isNegativeDurationInput(input)
+      ? undefined
+      : Option.getOrUndefined(Duration.fromInput(input))
   } catch {
     decoded = undefined
   }

@@ -94,7 +94,7 @@ export class SignInNotStarted
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn.callback: no sign-in was started in this browser (${this.reason})`
+    return Core.messages.signInNotStarted(this.reason)
   }
 }
 
@@ -114,7 +114,7 @@ export class SignInNotApproved
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return "WebSignIn.callback: Plex has not approved the sign-in"
+    return Core.messages.signInNotApproved
   }
 }
 
@@ -133,7 +133,7 @@ export class SignInExpired
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return "WebSignIn.callback: the sign-in expired at Plex"
+    return Core.messages.signInExpired
   }
 }
 
@@ -153,7 +153,7 @@ export class AccessDenied
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn: ${this.username} has no access to the server`
+    return Core.messages.accessDenied(this.username)
   }
 }
 
@@ -178,7 +178,7 @@ export class PlexUnavailable
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn: plex.tv could not be asked (${this.operation}: ${this.failure})`
+    return Core.messages.plexUnavailable(this.operation, this.failure)
   }
 }
 
@@ -199,7 +199,7 @@ export class Unauthenticated
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn: not signed in (${this.reason})`
+    return Core.messages.unauthenticated(this.reason)
   }
 }
 
@@ -218,7 +218,7 @@ export class SessionStoreError
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return `WebSignIn: the session store failed (${this.operation})`
+    return Core.messages.sessionStoreError(this.operation)
   }
 }
 
@@ -588,9 +588,9 @@ export const make = (
           first.authToken !== undefined
             ? first
             : yield* checkPin.pipe(
-                Effect.delay(Duration.millis(Math.min(500, waitMillis))),
+                Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
                 Effect.repeat({
-                  schedule: Schedule.spaced(Duration.millis(Math.min(500, Math.max(waitMillis, 1)))),
+                  schedule: Schedule.spaced(Duration.millis(Core.approvalCheckSpacingMillis(waitMillis))),
                   until: (p: PinLogin.Pin) => p.authToken !== undefined
                 }),
                 Effect.timeoutOption(Duration.millis(waitMillis)),

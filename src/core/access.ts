@@ -85,6 +85,10 @@ export const accessIn = <D extends DeviceFacts>(
   return { _tag: "Shared", server, share: { ownerId: server.ownerId, sourceTitle: server.sourceTitle } }
 }
 
+/** The answers that let a user in: the owner, a member of the owner's Plex Home, a user the server is shared with. */
+export const grantsAccess = (tag: string): tag is "Owner" | "HomeMember" | "Shared" =>
+  tag === "Owner" || tag === "HomeMember" || tag === "Shared"
+
 /**
  * The answer a failure to ask gives: a refused token is `InvalidToken` (the
  * user is not signed in, which says nothing about the server); anything

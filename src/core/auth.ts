@@ -21,6 +21,15 @@ export const signIn = {
   signIn: true,
   idempotent: false
 } as const satisfies Endpoint
+/**
+ * A sign-in made to hold a session (`Credentials.layerSignIn`) asks for a
+ * long-lived token (`rememberMe: true`, as python-plexapi and plex-rs do)
+ * unless the caller says otherwise; `PlexAuth.signIn` itself sends what it is given.
+ */
+export const sessionSignIn = <I extends { readonly rememberMe?: boolean | undefined }>(
+  input: I
+): I & { readonly rememberMe: boolean } => ({ ...input, rememberMe: input.rememberMe ?? true })
+
 /** plex.tv `GET /api/v2/user`: the account a token belongs to. */
 export const tokenDetails = {
   endpoint: "getTokenDetails",

@@ -13,6 +13,7 @@
 import type { Endpoint } from "./endpoint.js"
 import * as Jose from "./jose.js"
 import { pinsPath } from "./pin.js"
+import { withoutApiV2 } from "./urls.js"
 
 /** Registers a device key's public JWK for the account of the token: `POST`. */
 export const jwkPath = "/api/v2/auth/jwk"
@@ -305,7 +306,7 @@ export const importDeviceKey = async (
 export const defaultHost = "https://clients.plex.tv"
 
 /** A JWT host URL as the requests use it: a trailing `/api/v2` (as some references write it) is dropped. */
-export const hostUrl = (url: string): string => url.replace(/\/api\/v2$/, "")
+export const hostUrl = (url: string): string => withoutApiV2(url)
 
 /**
  * How long a device JWT presented while polling a JWT PIN is reused: a

@@ -398,3 +398,35 @@ export const attemptAttributes = (attempts: ReadonlyArray<AttemptFacts>): Record
       ...(a.reason === undefined ? [] : [[`plex.probe.${i}.reason`, a.reason]])
     ])
   )
+
+/** `NoReachableConnection`'s message: each attempt's URL, where it leads, and what became of it. */
+export const noReachableConnectionMessage = (e: {
+  readonly operation: string
+  readonly server: string
+  readonly clientIdentifier: string
+  readonly attempts: ReadonlyArray<{
+    readonly uri: string
+    readonly location: string
+    readonly outcome: string
+    readonly reason?: string | undefined
+    readonly detail?: string | undefined
+  }>
+}): string => {
+  const what =
+    e.attempts.length === 0
+      ? "it offers no usable connection"
+      : e.attempts
+          .map((a) => `${a.uri} (${a.location}): ${a.reason ?? a.outcome}${a.detail ? ` (${a.detail})` : ""}`)
+          .join("; ")
+  return `${e.operation}: no connection to "${e.server}" (${e.clientIdentifier}) answered: ${what}`
+}
+
+/** `ServerNotFound`'s message: the name asked for and the servers the account has. */
+export const serverNotFoundMessage = (e: {
+  readonly operation: string
+  readonly server: string
+  readonly available: ReadonlyArray<string>
+}): string => {
+  const known = e.available.length === 0 ? "none" : e.available.map((n) => `"${n}"`).join(", ")
+  return `${e.operation}: no server named "${e.server}" (the account has: ${known})`
+}

@@ -165,3 +165,12 @@ export const portNumber = (port: unknown): number | undefined => {
     typeof port === "number" || (typeof port === "string" && /^\d{1,5}$/.test(port)) ? Number(port) : NaN
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined
 }
+
+/**
+ * Whether a duration input is negative as given: a number below zero (or
+ * NaN), or a string such as `"-1 seconds"`. Effect reads these as zero (or
+ * rejects them) depending on its line; a duration option rejects them first,
+ * the same on both editions.
+ */
+export const isNegativeDurationInput = (input: unknown): boolean =>
+  (typeof input === "number" && !(input >= 0)) || (typeof input === "string" && /^\s*-/.test(input))

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Facts from "../../../src/core/resources.js"
 import * as Schema from "effect/Schema"
 
 /**
@@ -54,15 +55,7 @@ export class NoReachableConnection
 {
   /** @since 0.1.0 */
   override get message(): string {
-    const what =
-      this.attempts.length === 0
-        ? "it offers no usable connection"
-        : this.attempts
-            .map(
-              (a) => `${a.uri} (${a.location}): ${a.reason ?? a.outcome}${a.detail ? ` (${a.detail})` : ""}`
-            )
-            .join("; ")
-    return `${this.operation}: no connection to "${this.server}" (${this.clientIdentifier}) answered: ${what}`
+    return Facts.noReachableConnectionMessage(this)
   }
 }
 
@@ -85,7 +78,6 @@ export class ServerNotFound
 {
   /** @since 0.1.0 */
   override get message(): string {
-    const known = this.available.length === 0 ? "none" : this.available.map((n) => `"${n}"`).join(", ")
-    return `${this.operation}: no server named "${this.server}" (the account has: ${known})`
+    return Facts.serverNotFoundMessage(this)
   }
 }

@@ -245,7 +245,7 @@ export const delay = (duration: Duration.Input, then?: Fault): Delay => ({
  * @since 0.1.0
  * @category constructors
  */
-export const hang: Hang = { _tag: "Hang" }
+export const hang: Hang = CoreFault.hang
 
 /**
  * Drop the connection without answering.
@@ -253,7 +253,7 @@ export const hang: Hang = { _tag: "Hang" }
  * @since 0.1.0
  * @category constructors
  */
-export const reset: Reset = { _tag: "Reset" }
+export const reset: Reset = CoreFault.reset
 
 /**
  * Refuse the connection.
@@ -261,7 +261,7 @@ export const reset: Reset = { _tag: "Reset" }
  * @since 0.1.0
  * @category constructors
  */
-export const refuse: Refuse = { _tag: "Refuse" }
+export const refuse: Refuse = CoreFault.refuse
 
 /**
  * Cut the normal body short after `keepBytes` (default half of it).
@@ -269,10 +269,10 @@ export const refuse: Refuse = { _tag: "Refuse" }
  * @since 0.1.0
  * @category constructors
  */
-export const truncate = (options: { readonly keepBytes?: number | undefined } = {}): Truncate => ({
-  _tag: "Truncate",
-  keepBytes: options.keepBytes
-})
+export const truncate = (options: { readonly keepBytes?: number | undefined } = {}): Truncate => {
+  const fault = CoreFault.truncate(options)
+  return { _tag: "Truncate", keepBytes: fault.keepBytes }
+}
 
 /**
  * A JSON content type with a body that does not parse.
@@ -280,7 +280,7 @@ export const truncate = (options: { readonly keepBytes?: number | undefined } = 
  * @since 0.1.0
  * @category constructors
  */
-export const malformedJson: MalformedJson = { _tag: "MalformedJson" }
+export const malformedJson: MalformedJson = CoreFault.malformedJson
 
 /**
  * An HTML page (default status 200).
@@ -288,10 +288,7 @@ export const malformedJson: MalformedJson = { _tag: "MalformedJson" }
  * @since 0.1.0
  * @category constructors
  */
-export const html = (options: { readonly status?: number | undefined } = {}): Html => ({
-  _tag: "Html",
-  status: options.status ?? 200
-})
+export const html: (options?: { readonly status?: number | undefined }) => Html = CoreFault.html
 
 /**
  * A redirect (default 302) to `to`, by default the same path on the fake's
@@ -308,11 +305,11 @@ export const html = (options: { readonly status?: number | undefined } = {}): Ht
  * @category constructors
  */
 export const redirect = (
-  options: {
-    readonly to?: string | undefined
-    readonly status?: 301 | 302 | 303 | 307 | 308 | undefined
-  } = {}
-): Redirect => ({ _tag: "Redirect", status: options.status ?? 302, to: options.to })
+  options: { readonly to?: string | undefined; readonly status?: Redirect["status"] | undefined } = {}
+): Redirect => {
+  const fault = CoreFault.redirect(options)
+  return { _tag: "Redirect", status: fault.status, to: fault.to }
+}
 
 /**
  * The normal answer with another content type (default `text/plain`).
@@ -320,10 +317,7 @@ export const redirect = (
  * @since 0.1.0
  * @category constructors
  */
-export const contentType = (contentType = "text/plain; charset=utf-8"): ContentType => ({
-  _tag: "ContentType",
-  contentType
-})
+export const contentType: (contentType?: string) => ContentType = CoreFault.contentType
 
 /**
  * A 200 JSON body of `bytes` bytes (default 9 MiB, above the client's 8 MiB
@@ -332,13 +326,10 @@ export const contentType = (contentType = "text/plain; charset=utf-8"): ContentT
  * @since 0.1.0
  * @category constructors
  */
-export const oversized = (
-  options: { readonly bytes?: number | undefined; readonly declareLength?: boolean | undefined } = {}
-): Oversized => ({
-  _tag: "Oversized",
-  bytes: options.bytes ?? 9 * 1024 * 1024,
-  declareLength: options.declareLength ?? true
-})
+export const oversized: (options?: {
+  readonly bytes?: number | undefined
+  readonly declareLength?: boolean | undefined
+}) => Oversized = CoreFault.oversized
 
 /**
  * Answer with a response of your own.

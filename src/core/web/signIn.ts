@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { grantsAccess } from "../access.js"
 import * as B64 from "./base64url.js"
 import type { SetCookie } from "./cookies.js"
 
@@ -17,7 +18,18 @@ export const sessionPurpose = "web-sign-in/session"
 export type AccessLevel = "Owner" | "HomeMember" | "Shared"
 
 export const isAccessLevel = (value: unknown): value is AccessLevel =>
-  value === "Owner" || value === "HomeMember" || value === "Shared"
+  typeof value === "string" && grantsAccess(value)
+
+/** While the callback waits for plex.tv to show a PIN approved (`approvalWait`), the PIN is checked at most this often. */
+export const approvalCheckMillis = 500
+
+/** The wait before the callback checks the PIN again, within an `approvalWait` of `waitMillis`. */
+export const approvalRecheckDelayMillis = (waitMillis: number): number =>
+  Math.min(approvalCheckMillis, waitMillis)
+
+/** The spacing of the checks after that (never zero: a zero `approvalWait` must not spin). */
+export const approvalCheckSpacingMillis = (waitMillis: number): number =>
+  Math.min(approvalCheckMillis, Math.max(waitMillis, 1))
 
 /** An absolute path of plain URL characters, with no `//` (which a browser could read as another host). */
 export const isPath = (path: string): path is `/${string}` =>
@@ -350,3 +362,16 @@ export const durations = {
 
 /** The prefix of the session keys in the store, by default. */
 export const defaultStorePrefix = "plex-session:"
+
+/** The web sign-in's error messages, the same on both editions (each edition's error classes give them). */
+export const messages = {
+  signInNotStarted: (reason: string): string =>
+    `WebSignIn.callback: no sign-in was started in this browser (${reason})`,
+  signInNotApproved: "WebSignIn.callback: Plex has not approved the sign-in",
+  signInExpired: "WebSignIn.callback: the sign-in expired at Plex",
+  accessDenied: (username: string): string => `WebSignIn: ${username} has no access to the server`,
+  plexUnavailable: (operation: string, failure: string): string =>
+    `WebSignIn: plex.tv could not be asked (${operation}: ${failure})`,
+  unauthenticated: (reason: string): string => `WebSignIn: not signed in (${reason})`,
+  sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`
+} as const

@@ -1,0 +1,360 @@
+/**
+ * The two editions' public APIs, as the TypeScript checker sees them, side by
+ * side (issue 18 item 3: a program written against the Effect 3 edition ports
+ * to the Effect 4 edition by changing only what Effect 4 changed).
+ *
+ * test/api-parity.test.ts compares the editions' export lists from the syntax
+ * alone (fast, run by `npm test`). This script goes further, with the checker:
+ * for every export of every public module (src/*.ts, src/testing, src/node and
+ * the same under effect4/src), the parameter names and option names of each
+ * function, what each operation returns (its `Effect`'s success, error union
+ * and requirements; a layer's outputs, errors and inputs), each error class's
+ * fields, each schema's decoded fields, each service's operations. Effect's own
+ * types are named, not expanded (they differ between the lines by design);
+ * this library's types are expanded one level.
+ *
+ * Usage: `tsx scripts/api-parity.ts` prints every export whose description
+ * differs between the editions (exit code 1 if any differs that
+ * `allowed` below does not list); `--all` prints every export;
+ * `--json FILE` writes both editions' descriptions to FILE.
+ * It takes some seconds (two programs are type-checked).
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import ts from "typescript"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+
+/** The public module files of an edition rooted at `src`: its top-level modules, `testing/` and `node/`. */
+export const publicModuleFiles = (src: string): Array<string> =>
+  ["", "testing", "node"].flatMap((dir) =>
+    fs
+      .readdirSync(path.join(src, dir), { withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts"))
+      .map((entry) => path.posix.join(dir, entry.name.replace(/\.ts$/, "")))
+  )
+
+const isOurs = (file: string): boolean => !file.split(path.sep).join("/").includes("/node_modules/")
+
+const declaredInOurs = (symbol: ts.Symbol | undefined): boolean =>
+  (symbol?.declarations ?? []).some((d) => isOurs(d.getSourceFile().fileName))
+
+/** Names Effect 4 gave the same thing under another name: one spelling, so that only real differences show. */
+const sameThing: ReadonlyArray<readonly [RegExp, string]> = [
+  // `Duration.DurationInput` is `Duration.Input` in Effect 4, which also takes "Infinity" and a `DurationObject`.
+  [/\bInput\b/g, "DurationInput"],
+  [/"-Infinity" \| "Infinity" \| /g, ""],
+  [/ \| DurationObject/g, ""],
+  // `Schema.String` is `typeof String$` in Effect 3.
+  [/\bString\$/g, "String"],
+  [/\bHttpClientError\.HttpClientError\b/g, "HttpClientError"],
+  [/\bRequestError\b|\bResponseError\b/g, "HttpClientError"]
+]
+
+/**
+ * Effect 4's `Schedule<Output, Input, Error, Env>` has an error parameter Effect 3's `Schedule<Out, In, R>` has
+ * not: with no error (`never`), the Effect 3 spelling.
+ */
+const scheduleAsEffect3 = (text: string): string => {
+  let out = ""
+  let at = 0
+  for (;;) {
+    const start = text.indexOf("Schedule<", at)
+    if (start < 0) return out + text.slice(at)
+    let depth = 0
+    let end = start + "Schedule".length
+    const commas: Array<number> = []
+    for (; end < text.length; end++) {
+      const c = text[end]
+      if (c === "<" || c === "(" || c === "{") depth++
+      else if (c === ">" || c === ")" || c === "}") {
+        if (text[end - 1] === "=" && c === ">") continue
+        depth--
+        if (depth === 0) break
+      } else if (c === "," && depth === 1) commas.push(end)
+    }
+    const args = [start + "Schedule<".length, ...commas.map((c) => c + 1)].map((from, i) =>
+      text.slice(from, i < commas.length ? commas[i] : end).trim()
+    )
+    out += text.slice(at, start)
+    out +=
+      args.length === 4 && args[2] === "never"
+        ? `Schedule<${args[0]}, ${args[1]}, ${args[3]}>`
+        : text.slice(start, end + 1)
+    at = end + 1
+  }
+}
+
+const normalize = (text: string): string =>
+  sameThing.reduce(
+    (acc, [pattern, replacement]) => acc.replace(pattern, replacement),
+    // A unique symbol's checker id (`__@DeviceKeyTypeId@5008`) differs between programs.
+    scheduleAsEffect3(text.replace(/(__@\w+)@\d+/g, "$1"))
+  )
+
+/** Describes the public API of one edition. */
+export const describeEdition = (src: string, tsconfig: string): Map<string, string> => {
+  const config = ts.getParsedCommandLineOfConfigFile(
+    tsconfig,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"))
+      }
+    }
+  )!
+  const modules = publicModuleFiles(src)
+  const files = modules.map((m) => path.join(src, `${m}.ts`))
+  const program = ts.createProgram(files, { ...config.options, noEmit: true })
+  const checker = program.getTypeChecker()
+  const result = new Map<string, string>()
+
+  const typeArguments = (type: ts.Type): ReadonlyArray<ts.Type> =>
+    type.aliasTypeArguments ??
+    ((type as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference
+      ? checker.getTypeArguments(type as ts.TypeReference)
+      : [])
+
+  const signature = (s: ts.Signature, depth: number): string => {
+    const parameters = s.getParameters().map((p) => {
+      const declaration = p.valueDeclaration as ts.ParameterDeclaration | undefined
+      const optional = declaration?.questionToken !== undefined || declaration?.initializer !== undefined
+      const rest = declaration?.dotDotDotToken !== undefined ? "..." : ""
+      return `${rest}${p.name}${optional ? "?" : ""}: ${describe(checker.getTypeOfSymbol(p), depth + 1)}`
+    })
+    const generics = s.getTypeParameters()?.length ?? 0
+    return `${generics > 0 ? `<${generics}>` : ""}(${parameters.join(", ")}) => ${describe(s.getReturnType(), depth + 1)}`
+  }
+
+  const properties = (type: ts.Type, depth: number, filter: (p: ts.Symbol) => boolean): string => {
+    const list = checker
+      .getPropertiesOfType(type)
+      .filter(filter)
+      .map((p) => {
+        const optional = (p.flags & ts.SymbolFlags.Optional) !== 0 ? "?" : ""
+        return `${p.name}${optional}: ${describe(checker.getTypeOfSymbol(p), depth + 1)}`
+      })
+      .sort()
+    return `{ ${list.join("; ")} }`
+  }
+
+  /** A property this library declares, or one a mapped type made (a schema's fields): not one of Effect's own members. */
+  const notEffects = (p: ts.Symbol): boolean =>
+    (p.declarations ?? []).length === 0 ||
+    declaredInOurs(p) ||
+    ((p.flags & ts.SymbolFlags.Transient) !== 0 &&
+      !(p.declarations ?? []).every((d) => !isOurs(d.getSourceFile().fileName)))
+
+  const describe = (type: ts.Type, depth: number): string => {
+    // Effect's aliases (`Duration.DurationInput`, `Config.Error`, ...) by their name.
+    if (type.aliasSymbol !== undefined && !declaredInOurs(type.aliasSymbol)) {
+      const args = type.aliasTypeArguments ?? []
+      return args.length === 0
+        ? type.aliasSymbol.name
+        : `${type.aliasSymbol.name}<${args.map((a) => describe(a, depth + 1)).join(", ")}>`
+    }
+    if (type.isUnion()) {
+      const members = new Set(type.types.map((t) => describe(t, depth)))
+      // Effect 3's `ConfigError` is a union of its cases; Effect 4's is one class.
+      const configErrors = ["And", "Or", "InvalidData", "MissingData", "SourceUnavailable", "Unsupported"]
+      if (configErrors.every((name) => members.has(name))) {
+        for (const name of configErrors) members.delete(name)
+        members.add("ConfigError")
+      }
+      return [...members].sort().join(" | ")
+    }
+    if (type.isIntersection()) {
+      return [...new Set(type.types.map((t) => describe(t, depth)))].sort().join(" & ")
+    }
+    const symbol = type.aliasSymbol ?? type.getSymbol()
+    // Effect's (and the platform's, the DOM's) types: named, with their arguments.
+    if (
+      symbol !== undefined &&
+      !declaredInOurs(symbol) &&
+      symbol.name !== "__type" &&
+      symbol.name !== "__object"
+    ) {
+      const args = typeArguments(type)
+      if (symbol.name === "Array" || symbol.name === "ReadonlyArray") {
+        return `Array<${args.map((a) => describe(a, depth)).join(", ")}>`
+      }
+      return args.length === 0 || depth > 6
+        ? symbol.name
+        : `${symbol.name}<${args.map((a) => describe(a, depth + 1)).join(", ")}>`
+    }
+    if (!(type.flags & ts.TypeFlags.Object)) return checker.typeToString(type)
+    // This library's named types below the top level: by name (their own entry describes them).
+    if (
+      depth > 0 &&
+      symbol !== undefined &&
+      declaredInOurs(symbol) &&
+      !["__type", "__object"].includes(symbol.name)
+    ) {
+      const named = type.aliasSymbol?.name ?? symbol.name
+      if (named !== "__function" && named !== "__type") return named
+    }
+    if (depth > 3) return "{…}"
+    const calls = type.getCallSignatures()
+    if (calls.length > 0) return calls.map((s) => signature(s, depth)).join(" & ")
+    return properties(type, depth, notEffects)
+  }
+
+  for (const module of modules) {
+    const file = program.getSourceFile(path.join(src, `${module}.ts`))!
+    const moduleSymbol = checker.getSymbolAtLocation(file)
+    if (moduleSymbol === undefined) continue
+    for (const exported of checker.getExportsOfModule(moduleSymbol)) {
+      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported
+      const key = `${module}.${exported.name}`
+      const parts: Array<string> = []
+      if (
+        symbol.flags & ts.SymbolFlags.ValueModule &&
+        symbol.flags & ts.SymbolFlags.Value &&
+        !(symbol.flags & (ts.SymbolFlags.Variable | ts.SymbolFlags.Function | ts.SymbolFlags.Class))
+      ) {
+        parts.push(`module`)
+      } else if (symbol.flags & ts.SymbolFlags.Class) {
+        const statics = checker.getTypeOfSymbolAtLocation(symbol, file)
+        const instance = checker.getDeclaredTypeOfSymbol(symbol)
+        parts.push(`class instance ${properties(instance, 0, (p) => declaredInOurs(p) || p.name === "_tag")}`)
+        const service = checker.getPropertyOfType(statics, "Service")
+        if (service !== undefined) {
+          parts.push(`service ${properties(checker.getTypeOfSymbol(service), 0, () => true)}`)
+        }
+        const fields = checker.getPropertyOfType(statics, "fields")
+        if (fields !== undefined) {
+          parts.push(
+            `fields ${checker
+              .getPropertiesOfType(checker.getTypeOfSymbol(fields))
+              .map((p) => p.name)
+              .sort()
+              .join(", ")}`
+          )
+        }
+        const ownStatics = checker
+          .getPropertiesOfType(statics)
+          .filter(
+            (p) =>
+              p.name !== "prototype" &&
+              declaredInOurs(p) &&
+              p.valueDeclaration !== undefined &&
+              ts.isClassElement(p.valueDeclaration)
+          )
+        if (ownStatics.length > 0)
+          parts.push(
+            `statics ${ownStatics
+              .map((p) => p.name)
+              .sort()
+              .join(", ")}`
+          )
+      } else if (symbol.flags & (ts.SymbolFlags.Variable | ts.SymbolFlags.Function)) {
+        const type = checker.getTypeOfSymbolAtLocation(symbol, file)
+        const schemaType = checker.getPropertyOfType(type, "Type")
+        if (schemaType !== undefined && checker.getPropertyOfType(type, "Encoded") !== undefined) {
+          // The decoded type: every field (a mapped type's properties are declared in Effect's files).
+          const decoded = checker.getTypeOfSymbol(schemaType)
+          parts.push(
+            `schema ${decoded.isUnion() || decoded.getCallSignatures().length > 0 || !(decoded.flags & ts.TypeFlags.Object) ? describe(decoded, 0) : properties(decoded, 0, () => true)}`
+          )
+        } else if (
+          checker.getPropertyOfType(type, "Service") !== undefined &&
+          checker.getPropertyOfType(type, "key") !== undefined
+        ) {
+          // A service key: `Context.Tag`/`Context.Reference` in Effect 3, `Context.Service`/`Context.Reference` in Effect 4.
+          const service = describe(checker.getTypeOfSymbol(checker.getPropertyOfType(type, "Service")!), 1)
+          const isReference = checker.getPropertyOfType(type, "defaultValue") !== undefined
+          parts.push(`${isReference ? "reference" : "service key"} of ${service}`)
+        } else {
+          parts.push(`value ${describe(type, 0)}`)
+        }
+      }
+      if (
+        symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias) &&
+        !(symbol.flags & ts.SymbolFlags.Class)
+      ) {
+        parts.push(`type ${describe(checker.getDeclaredTypeOfSymbol(symbol), 0)}`)
+      }
+      if (symbol.flags & ts.SymbolFlags.Namespace && !(symbol.flags & ts.SymbolFlags.ValueModule))
+        parts.push("namespace")
+      result.set(key, normalize(parts.join("\n    ")))
+    }
+  }
+  return result
+}
+
+/**
+ * Differences Effect 4 forces, by `Module.name` (docs/effect4.md, "Where the two differ beyond Effect's own
+ * changes" and "Exported names that differ"): printed, but not a failure.
+ */
+export const allowed: Record<string, string> = {
+  "PlexTv.PlexTv": "Effect 4's Context.Reference is a value, not a class to extend",
+  "Jwt.JwtHost": "Effect 4's Context.Reference is a value, not a class to extend",
+  "PlexTv.layer": "a Context.Reference is never a requirement in Effect 4: Layer<never, ...>",
+  "PlexTv.layerConfig": "a Context.Reference is never a requirement in Effect 4: Layer<never, ...>",
+  "ClientIdentity.layerPersisted":
+    "a KeyValueStore fails with Effect 4's KeyValueStoreError (Effect 3: PlatformError)",
+  "ClientIdentity.makePersisted":
+    "a KeyValueStore fails with Effect 4's KeyValueStoreError (Effect 3: PlatformError)",
+  "Credentials.forgetStored":
+    "a KeyValueStore fails with Effect 4's KeyValueStoreError (Effect 3: PlatformError)",
+  "Credentials.layerStored":
+    "a KeyValueStore fails with Effect 4's KeyValueStoreError (Effect 3: PlatformError)",
+  "Jwt.forgetStored": "a KeyValueStore fails with Effect 4's KeyValueStoreError (Effect 3: PlatformError)",
+  "Jwt.layerStored": "a KeyValueStore fails with Effect 4's KeyValueStoreError (Effect 3: PlatformError)",
+  "node/KeyValueStore.defaultDirectory":
+    "Effect 4's FileSystem fails with its PlatformError (Effect 3: the SystemError case of its PlatformError)",
+  "WebSignIn.Authentication":
+    "Effect 4's HttpApiMiddleware.Service takes `error` and names what it provides in a type",
+  "WebSignIn.WebSignIn": "Effect 4 has no HttpRouter value: `routes` is a list of HttpRouter.Route",
+  "WebSignIn.WebSignInService": "Effect 4 has no HttpRouter value: `routes` is a list of HttpRouter.Route",
+  "WebSignIn.layerHttpApiRoutes": "Effect 4's HttpApi routes are added to the HttpRouter they are served on",
+  "WebSignIn.requireUser": "Effect 4 has no HttpApp: it wraps an Effect of an HttpServerResponse"
+}
+
+/** Both editions' public APIs, described. */
+export const describeEditions = (): {
+  readonly effect3: Map<string, string>
+  readonly effect4: Map<string, string>
+} => ({
+  effect3: describeEdition(path.join(root, "src"), path.join(root, "tsconfig.json")),
+  effect4: describeEdition(path.join(root, "effect4", "src"), path.join(root, "effect4", "tsconfig.json"))
+})
+
+/** The exports whose descriptions differ between the editions. */
+export const differing = (editions: ReturnType<typeof describeEditions>): Array<string> =>
+  [...new Set([...editions.effect3.keys(), ...editions.effect4.keys()])]
+    .filter((key) => editions.effect3.get(key) !== editions.effect4.get(key))
+    .sort()
+
+const main = () => {
+  const args = process.argv.slice(2)
+  const { effect3: three, effect4: four } = describeEditions()
+  const json = args.indexOf("--json")
+  if (json >= 0) {
+    fs.writeFileSync(
+      args[json + 1]!,
+      JSON.stringify({ effect3: Object.fromEntries(three), effect4: Object.fromEntries(four) }, null, 2)
+    )
+  }
+  const keys = [...new Set([...three.keys(), ...four.keys()])].sort()
+  let failures = 0
+  for (const key of keys) {
+    const a = three.get(key)
+    const b = four.get(key)
+    const same = a === b
+    if (same && !args.includes("--all")) continue
+    const isAllowed = key in allowed
+    if (!same && !isAllowed) failures++
+    console.log(
+      `${same ? "=" : isAllowed ? "~" : "≠"} ${key}${isAllowed ? ` (allowed: ${allowed[key]})` : ""}`
+    )
+    console.log(`  E3: ${a ?? "(missing)"}`)
+    if (!same) console.log(`  E4: ${b ?? "(missing)"}`)
+  }
+  console.log(`${keys.length} exports compared, ${failures} differ`)
+  process.exitCode = failures > 0 ? 1 : 0
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) main()

@@ -1,0 +1,81 @@
+/**
+ * The retry policies' numbers and choices, once for both editions: which
+ * errors `RetryPolicy.backoff` retries, its defaults (the seed SDKs' names and
+ * defaults: plexjs's `retryConfig` backoff), the ready `transient` policy's
+ * settings, and when a retry may still start. Each edition's `RetryPolicy`
+ * turns them into a `Schedule` of its Effect line.
+ *
+ * @internal
+ */
+
+/** The statuses `RetryPolicy.backoff` retries by default: a rate limit and the 5xx answers a retry may cure. */
+export const defaultStatusCodes: ReadonlyArray<number> = [429, 500, 502, 503, 504]
+
+/** The settings of an exponential backoff, in milliseconds. */
+export interface BackoffSettings {
+  /** The wait before the first retry. */
+  readonly initialIntervalMillis: number
+  /** The longest wait between two attempts. */
+  readonly maxIntervalMillis: number
+  /** The factor the wait grows by after each retry. */
+  readonly exponent: number
+  /** No retry starts once this much time has passed since the first failure. */
+  readonly maxElapsedMillis: number
+  /** Spread each wait randomly (never below a `Retry-After`). */
+  readonly jitter: boolean
+}
+
+/** `RetryPolicy.backoff`'s defaults: 500 ms, growing 1.5 times, at most 60 s apart, for at most an hour. */
+export const backoffDefaults: BackoffSettings = {
+  initialIntervalMillis: 500,
+  maxIntervalMillis: 60_000,
+  exponent: 1.5,
+  maxElapsedMillis: 60 * 60_000,
+  jitter: false
+}
+
+/** `RetryPolicy.transient`: 250 ms, doubling, at most 5 s apart, for at most 30 s, jittered. */
+export const transientSettings: BackoffSettings = {
+  initialIntervalMillis: 250,
+  maxIntervalMillis: 5_000,
+  exponent: 2,
+  maxElapsedMillis: 30_000,
+  jitter: true
+}
+
+/** What `RetryPolicy.matches` reads of an error. */
+export interface Retryable {
+  readonly _tag: string
+  readonly status?: number | undefined
+  readonly reason?: string | undefined
+}
+
+/** The `retryConnectionErrors` and `statusCodes` knobs of `RetryPolicy.backoff`. */
+export interface Selection {
+  readonly retryConnectionErrors?: boolean | undefined
+  readonly statusCodes?: ReadonlyArray<number> | undefined
+}
+
+/**
+ * Whether a backoff with these knobs retries this error: a connection that
+ * failed (unless `retryConnectionErrors` is false), a rate limit or an
+ * unexpected status among `statusCodes`. Nothing else (a 401, a decode
+ * failure, invalid input) is ever retried.
+ */
+export const selects = (error: Retryable, options: Selection = {}): boolean => {
+  const statusCodes = options.statusCodes ?? defaultStatusCodes
+  switch (error._tag) {
+    case "NetworkError":
+      return options.retryConnectionErrors ?? true
+    case "RateLimited":
+      return error.status !== undefined && statusCodes.includes(error.status)
+    case "Unexpected":
+      return error.reason === "Status" && error.status !== undefined && statusCodes.includes(error.status)
+    default:
+      return false
+  }
+}
+
+/** Whether a retry that would start after `delayMillis` more still starts within `maxElapsedMillis` of the first failure. */
+export const startsInTime = (elapsedMillis: number, delayMillis: number, maxElapsedMillis: number): boolean =>
+  elapsedMillis + delayMillis <= maxElapsedMillis

@@ -1,0 +1,483 @@
+/**
+ * Conformance: what a user of either edition sees through the public API alone (the package's own entry
+ * points, the test kit, the fake), with exact values. The same file runs on both editions:
+ * effect4/test/conformance.test.ts is this file with only the renames test/api-parity.test.ts lists
+ * (`conformanceRenames`: the package name, Effect 4's `TestClock` import and `Effect.forkChild`), and that
+ * test fails if the two files differ otherwise. So a behaviour one edition has and the other lacks fails
+ * one of the two runs.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer, Redacted } from "effect"
+import { TestClock } from "effect"
+import {
+  Credentials,
+  Devices,
+  Home,
+  Jwt,
+  Link,
+  PinLogin,
+  PlexAuth,
+  PlexTv,
+  Resources,
+  RetryPolicy,
+  ServerAccess,
+  WebSignIn
+} from "effect-plex-auth"
+import { makeHandler } from "effect-plex-auth/fake"
+import { FakePlex, Fault } from "effect-plex-auth/testing"
+
+const bob = { username: "bob", password: "bob-password", twoFactorCode: "123456" }
+const signedIn = FakePlex.layerSignedIn({ accounts: [{ username: "alice" }, bob] })
+
+describe("conformance: the README's quick start against the fake", () => {
+  it.effect("PIN login, then the account, as the quick start writes it", () =>
+    Effect.gen(function* () {
+      const urls: Array<string> = []
+      const token = yield* PinLogin.login({ onPin: ({ url }) => Effect.sync(() => urls.push(url)) })
+      const account = yield* PlexAuth.account().pipe(Credentials.withToken(token))
+      assert.strictEqual(account.username, FakePlex.defaults.username)
+      assert.isTrue(Redacted.isRedacted(token))
+      assert.strictEqual(urls.length, 1)
+      assert.isTrue(urls[0]!.startsWith("https://app.plex.tv/auth#?"), urls[0])
+      assert.include(urls[0], "clientID=")
+      assert.include(urls[0], "code=")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: true })))
+  )
+
+  it.effect("PlexTv.layerConfig() defaults to https://plex.tv", () =>
+    Effect.gen(function* () {
+      const plexTv = yield* PlexTv.PlexTv
+      assert.strictEqual(plexTv.url, PlexTv.defaultUrl)
+      assert.strictEqual(PlexTv.defaultUrl, "https://plex.tv")
+    }).pipe(Effect.provide(PlexTv.layerConfig()))
+  )
+})
+
+describe("conformance: errors and their fields", () => {
+  it.effect("getTokenDetails with a token plex.tv refuses: Unauthorized with Plex's code, no secret", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Credentials.withToken("not-a-token")))
+      assert.strictEqual(error._tag, "Unauthorized")
+      if (error._tag !== "Unauthorized") return
+      assert.strictEqual(error.status, 401)
+      assert.strictEqual(error.operation, "PlexAuth.getTokenDetails")
+      assert.strictEqual(error.method, "GET")
+      assert.strictEqual(error.url, "https://plex.tv/api/v2/user")
+      assert.deepStrictEqual(
+        error.errors.map((e) => [e.code, e.message, e.status]),
+        [[1001, "User could not be authenticated", 401]]
+      )
+      assert.strictEqual(
+        error.message,
+        "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated)"
+      )
+      assert.isUndefined(error.reauthentication)
+      assert.notInclude(JSON.stringify(error), "not-a-token")
+      assert.deepStrictEqual(Object.keys(JSON.parse(JSON.stringify(error))).sort(), [
+        "_tag",
+        "errors",
+        "method",
+        "operation",
+        "status",
+        "url"
+      ])
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "a sign-in with two-factor: VerificationCodeRequired, then InvalidVerificationCode, then signed in",
+    () =>
+      Effect.gen(function* () {
+        const required = yield* Effect.flip(PlexAuth.signIn({ login: "bob", password: bob.password }))
+        assert.strictEqual(required._tag, "VerificationCodeRequired")
+        if (required._tag !== "VerificationCodeRequired") return
+        assert.strictEqual(required.status, 401)
+        assert.strictEqual(required.operation, "PlexAuth.signIn")
+        assert.strictEqual(required.method, "POST")
+        assert.strictEqual(required.url, "https://plex.tv/api/v2/users/signin")
+        assert.deepStrictEqual(
+          required.errors.map((e) => e.code),
+          [1029]
+        )
+        const wrong = yield* Effect.flip(
+          PlexAuth.signIn({ login: "bob", password: bob.password, verificationCode: "000000" })
+        )
+        assert.strictEqual(wrong._tag, "InvalidVerificationCode")
+        if (wrong._tag !== "InvalidVerificationCode") return
+        assert.deepStrictEqual(
+          wrong.errors.map((e) => e.code),
+          [1028]
+        )
+        assert.notInclude(JSON.stringify(wrong), "000000")
+        assert.notInclude(JSON.stringify(wrong), bob.password)
+        const account = yield* PlexAuth.signIn({
+          login: "bob",
+          password: Redacted.make(bob.password),
+          verificationCode: Redacted.make(bob.twoFactorCode)
+        })
+        assert.strictEqual(account.username, "bob")
+        assert.isTrue(Redacted.isRedacted(account.authToken))
+      }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "Credentials.layerSignIn asks for a long-lived session; PlexAuth.signIn sends what it is given",
+    () =>
+      Effect.gen(function* () {
+        const session = Credentials.layerSignIn({ login: "alice", password: FakePlex.defaults.password })
+        const account = yield* PlexAuth.account().pipe(Effect.provide(session))
+        assert.strictEqual(account.username, "alice")
+        yield* PlexAuth.signIn({ login: "alice", password: FakePlex.defaults.password })
+        const signIns = (yield* FakePlex.requests).filter((r) => r.route === "postUsersSignInData")
+        assert.deepStrictEqual(
+          signIns.map((r) => r.form?.["rememberMe"]),
+          ["true", "false"]
+        )
+      }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("bad input fails with InvalidInput before any request", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(PlexAuth.signIn({ login: "", password: "x" }))
+      assert.strictEqual(error._tag, "InvalidInput")
+      if (error._tag !== "InvalidInput") return
+      assert.strictEqual(error.operation, "PlexAuth.signIn")
+      assert.strictEqual(error.field, "login")
+      assert.strictEqual(error.reason, "must not be empty")
+      assert.strictEqual(error.message, "PlexAuth.signIn: invalid login: must not be empty")
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "a 429 with Retry-After: RateLimited carries the wait, and the default policy does not retry",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.rateLimited("2 seconds"), { times: 1 })
+        const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.strictEqual(error._tag, "RateLimited")
+        if (error._tag !== "RateLimited") return
+        assert.strictEqual(error.status, 429)
+        assert.strictEqual(error.retryAfterMillis, 2000)
+        assert.strictEqual(Duration.toMillis(RetryPolicy.retryAfter(error)!), 2000)
+        assert.strictEqual((yield* FakePlex.requests).length, 1)
+      }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance: defaults", () => {
+  it.effect("request timeout 30 s, body limit 8 MiB, no trace propagation, no retries", () =>
+    Effect.gen(function* () {
+      assert.strictEqual(Duration.toMillis(yield* PlexAuth.RequestTimeout), 30_000)
+      assert.strictEqual(yield* PlexAuth.MaxBodyBytes, 8 * 1024 * 1024)
+      assert.strictEqual(yield* PlexAuth.TracePropagation, false)
+      assert.strictEqual(yield* RetryPolicy.CurrentRetryPolicy, RetryPolicy.none)
+      assert.deepStrictEqual(RetryPolicy.defaultStatusCodes, [429, 500, 502, 503, 504])
+      assert.strictEqual(Duration.toMillis(RetryPolicy.maxRetryAfter), 60_000)
+    })
+  )
+
+  it.effect("JWT defaults: refresh a day before expiry, host, scope, clock skew", () =>
+    Effect.sync(() => {
+      assert.strictEqual(Duration.toMillis(Jwt.defaultRefreshMargin), 24 * 60 * 60 * 1000)
+      assert.strictEqual(Jwt.defaultHost, "https://clients.plex.tv")
+      assert.strictEqual(Jwt.defaultStoreKey, "effect-plex-auth/jwt")
+      assert.strictEqual(Duration.toMillis(Jwt.defaultClockSkew), 60_000)
+    })
+  )
+
+  it.effect("a request that never answers fails with NetworkError Timeout after 30 s", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+      const fiber = yield* Effect.fork(Effect.flip(PlexAuth.getTokenDetails()))
+      yield* TestClock.adjust("30 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "NetworkError")
+      if (error._tag !== "NetworkError") return
+      assert.strictEqual(error.reason, "Timeout")
+      assert.strictEqual(error.operation, "PlexAuth.getTokenDetails")
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "RetryPolicy.transient retries a 503 after 250 ms, and a sign-in that timed out is not sent again",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.status(503), { times: 1 })
+        const fiber = yield* Effect.fork(
+          PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+        )
+        yield* TestClock.adjust("1 second")
+        const account = yield* Fiber.join(fiber)
+        assert.strictEqual(account.username, FakePlex.defaults.username)
+        assert.strictEqual((yield* FakePlex.requests).length, 2)
+
+        yield* (yield* FakePlex.FakePlex).clearRequests
+        yield* FakePlex.fault("postUsersSignInData", Fault.hang, { times: 1 })
+        const signIn = yield* Effect.fork(
+          Effect.flip(
+            PlexAuth.signIn({ login: "bob", password: bob.password }).pipe(
+              RetryPolicy.withPolicy(RetryPolicy.transient)
+            )
+          )
+        )
+        yield* TestClock.adjust("2 minutes")
+        const error = yield* Fiber.join(signIn)
+        assert.strictEqual(error._tag, "NetworkError")
+        assert.strictEqual((yield* FakePlex.requests).length, 1)
+      }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance: resources", () => {
+  it.effect("Resources.list: the fake's server and client, with their connections", () =>
+    Effect.gen(function* () {
+      const devices = yield* Resources.list()
+      assert.deepStrictEqual(
+        devices.map((d) => [d.name, d.provides, d.owned, d.connections.length]),
+        [
+          [FakePlex.defaults.serverName, "server", true, 2],
+          ["Chrome", "client,player,pubsub-player", true, 0]
+        ]
+      )
+      const server = devices[0]!
+      assert.strictEqual(server.clientIdentifier, FakePlex.defaults.serverId)
+      assert.isTrue(Redacted.isRedacted(server.accessToken))
+      assert.isTrue(Resources.isServer(server))
+      assert.isFalse(Resources.isServer(devices[1]!))
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("Resources.connect reaches the fake server and provides it", () =>
+    Effect.gen(function* () {
+      const connected = yield* Resources.connectByName(FakePlex.defaults.serverName)
+      assert.strictEqual(connected.server.clientIdentifier, FakePlex.defaults.serverId)
+      assert.strictEqual(connected.identity.machineIdentifier, FakePlex.defaults.serverId)
+      const transient = yield* PlexAuth.getTransientToken().pipe(Effect.provide(connected.layer))
+      assert.isTrue(Redacted.isRedacted(transient.token))
+    }).pipe(Effect.provide(Layer.fresh(signedIn)))
+  )
+})
+
+/** An error's fields, as JSON (no secret can be in it), in a stable key order. */
+const fieldsOf = (error: object): Record<string, unknown> => {
+  const json = JSON.parse(JSON.stringify(error)) as Record<string, unknown>
+  return Object.fromEntries(
+    Object.keys(json)
+      .sort()
+      .map((key) => [key, json[key]])
+  )
+}
+
+const user = { operation: "PlexAuth.getTokenDetails", method: "GET", url: "https://plex.tv/api/v2/user" }
+
+describe("conformance: what a bad answer fails with", () => {
+  it.effect("an HTML page, malformed JSON, a 500, a reset, an oversized body: each its exact error", () =>
+    Effect.gen(function* () {
+      const next = (fault: Fault.Fault) =>
+        Effect.flatMap(FakePlex.fault("getTokenDetails", fault, { times: 1 }), () =>
+          Effect.flip(PlexAuth.getTokenDetails())
+        )
+      const html = yield* next(Fault.html())
+      assert.deepStrictEqual(fieldsOf(html), {
+        ...user,
+        _tag: "Unexpected",
+        contentType: "text/html; charset=utf-8",
+        detail: "expected a JSON body, got text/html; charset=utf-8",
+        errors: [],
+        reason: "ContentType",
+        status: 200
+      })
+      const malformed = yield* next(Fault.malformedJson)
+      assert.strictEqual(malformed._tag, "Unexpected")
+      if (malformed._tag !== "Unexpected") return
+      assert.strictEqual(malformed.reason, "Decode")
+      assert.match(malformed.detail, /^the body is not valid JSON \(\d+ characters\)$/)
+      const failed = yield* next(Fault.status(500, { code: 1, message: "boom" }))
+      assert.strictEqual(failed._tag, "Unexpected")
+      if (failed._tag !== "Unexpected") return
+      assert.strictEqual(failed.reason, "Status")
+      assert.strictEqual(failed.status, 500)
+      assert.deepStrictEqual(
+        failed.errors.map((e) => [e.code, e.message]),
+        [[1, "boom"]]
+      )
+      const reset = yield* next(Fault.reset)
+      assert.strictEqual(reset._tag, "NetworkError")
+      if (reset._tag !== "NetworkError") return
+      assert.strictEqual(reset.reason, "Transport")
+      const oversized = yield* next(Fault.oversized({ bytes: 9_000_000 }))
+      assert.strictEqual(oversized._tag, "Unexpected")
+      if (oversized._tag !== "Unexpected") return
+      assert.strictEqual(oversized.reason, "BodyTooLarge")
+      assert.strictEqual(
+        oversized.detail,
+        "the body is larger than the 8388608-byte limit (9000000 bytes declared)"
+      )
+    }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance: the other modules' errors", () => {
+  const home = FakePlex.layerSignedIn({
+    accounts: [{ username: "alice" }, { username: "kid", managed: true }],
+    homes: [{ members: ["alice", "kid"] }]
+  })
+
+  it.effect("Devices, Home, Link, PinLogin, Resources: NotFound, InvalidInput and their own errors", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual(fieldsOf(yield* Effect.flip(Devices.revoke(-1))), {
+        _tag: "InvalidInput",
+        field: "id",
+        operation: "Devices.revoke",
+        reason: "must be a positive integer"
+      })
+      const missing = yield* Effect.flip(Devices.revoke(99999))
+      assert.strictEqual(missing._tag, "NotFound")
+      if (missing._tag !== "NotFound") return
+      assert.strictEqual(missing.url, "https://plex.tv/devices/99999.xml")
+      assert.strictEqual(missing.method, "DELETE")
+      assert.strictEqual(
+        missing.message,
+        "Devices.revoke: DELETE https://plex.tv/devices/99999.xml was not found (HTTP 404) (Device not found)"
+      )
+      assert.deepStrictEqual(fieldsOf(yield* Effect.flip(Home.switchUser("nobody"))), {
+        _tag: "HomeUserNotFound",
+        available: ["alice", "kid"],
+        operation: "Home.switchUser",
+        user: "nobody"
+      })
+      const link = yield* Effect.flip(Link.link("ABCD"))
+      assert.strictEqual(link._tag, "NotFound")
+      assert.strictEqual(
+        link.message,
+        "Link.link: PUT https://plex.tv/api/v2/pins/link was not found (HTTP 404) (1020 Code not found or expired)"
+      )
+      const pin = yield* Effect.flip(PinLogin.check({ id: 424242 }))
+      assert.strictEqual(pin._tag, "PinExpired")
+      if (pin._tag !== "PinExpired") return
+      assert.strictEqual(pin.pinId, 424242)
+      assert.strictEqual(pin.reason, "NotFound")
+      assert.deepStrictEqual(fieldsOf(yield* Effect.flip(Resources.connectByName("No Such Server"))), {
+        _tag: "ServerNotFound",
+        available: [FakePlex.defaults.serverName],
+        operation: "Resources.connectByName",
+        server: "No Such Server"
+      })
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect("ServerAccess.check: the owner, and no access to an unknown server", () =>
+    Effect.gen(function* () {
+      assert.strictEqual((yield* ServerAccess.check(FakePlex.defaults.serverId))._tag, "Owner")
+      assert.strictEqual((yield* ServerAccess.check("not-a-server"))._tag, "NoAccess")
+      const users = yield* Home.users()
+      assert.deepStrictEqual(
+        users.map((u) => u.title),
+        ["alice", "kid"]
+      )
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect("every request carries the client identity headers, and the token only in a header", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      const [request] = yield* FakePlex.requests
+      assert.deepStrictEqual(Object.keys(request!.headers).sort(), [
+        "accept",
+        "x-plex-client-identifier",
+        "x-plex-device",
+        "x-plex-device-name",
+        "x-plex-model",
+        "x-plex-platform",
+        "x-plex-platform-version",
+        "x-plex-product",
+        "x-plex-provides",
+        "x-plex-token",
+        "x-plex-version"
+      ])
+      assert.deepStrictEqual(request!.query, {})
+    }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance: the fake as a web handler", () => {
+  it.effect("answers a plain Request with a plain Response, no Effect needed", () =>
+    Effect.promise(async () => {
+      const fake = makeHandler()
+      const headers = {
+        "X-Plex-Token": fake.mintToken(),
+        "X-Plex-Client-Identifier": "conformance",
+        Accept: "application/json"
+      }
+      const response = await fake.handler(new Request(`${fake.plexTvUrl}/api/v2/user`, { headers }))
+      assert.strictEqual(response.status, 200)
+      const account = (await response.json()) as { username: string }
+      assert.strictEqual(account.username, FakePlex.defaults.username)
+    })
+  )
+})
+
+describe("conformance: duration options", () => {
+  it.effect("a negative duration, as a number or a string, is InvalidInput before any request", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* (yield* FakePlex.FakePlex).clearRequests
+      for (const negative of [-1, "-1 seconds", "-5 millis"] as const) {
+        // Made void: should one succeed, the test fails on a plain value (a checker does not serialise).
+        const grace = yield* Effect.flip(Effect.asVoid(Resources.connect(server!, { grace: negative })))
+        assert.strictEqual(grace._tag, "InvalidInput", String(negative))
+        const ttl = yield* Effect.flip(
+          Effect.asVoid(ServerAccess.makeChecker(FakePlex.defaults.serverId, { ttl: negative }))
+        )
+        assert.deepStrictEqual(fieldsOf(ttl), {
+          _tag: "InvalidInput",
+          field: "ttl",
+          operation: "ServerAccess.makeChecker",
+          reason: "must be a duration of zero or more"
+        })
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+    }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance: error messages", () => {
+  it("the connection errors' and the web sign-in errors' messages", () => {
+    const attempt = new Resources.ConnectionAttempt({
+      uri: "http://192.0.2.10:32400",
+      location: "local",
+      protocol: "http",
+      outcome: "Failed",
+      millis: 12,
+      reason: "NetworkError/Timeout"
+    })
+    const unreachable = new Resources.NoReachableConnection({
+      operation: "Resources.connect",
+      server: "Den",
+      clientIdentifier: "abc",
+      attempts: [attempt]
+    })
+    assert.strictEqual(
+      unreachable.message,
+      'Resources.connect: no connection to "Den" (abc) answered: http://192.0.2.10:32400 (local): NetworkError/Timeout'
+    )
+    assert.strictEqual(
+      new Resources.ServerNotFound({ operation: "Resources.connectByName", server: "Den", available: [] })
+        .message,
+      'Resources.connectByName: no server named "Den" (the account has: none)'
+    )
+    assert.strictEqual(
+      new WebSignIn.AccessDenied({ username: "bob" }).message,
+      "WebSignIn: bob has no access to the server"
+    )
+    assert.strictEqual(
+      new WebSignIn.SignInNotStarted({ reason: "NoCookie" }).message,
+      "WebSignIn.callback: no sign-in was started in this browser (NoCookie)"
+    )
+    assert.strictEqual(
+      new WebSignIn.PlexUnavailable({ operation: "checkPin", failure: "NetworkError" }).message,
+      "WebSignIn: plex.tv could not be asked (checkPin: NetworkError)"
+    )
+  })
+})
