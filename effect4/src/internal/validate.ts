@@ -63,7 +63,7 @@ export const timeoutProblem = (value: unknown): string | undefined => {
     return 'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
   if (!Duration.isFinite(decoded.value)) return "must be finite: the per-attempt timeout stays on"
   if (!Duration.isGreaterThan(decoded.value, Duration.zero)) return "must be positive"
-  if (typeof value === "string" && /^\s*-/.test(value)) return "must be positive"
+  if (Core.isNegativeDurationInput(value)) return "must be positive"
   return undefined
 }
 
