@@ -19,6 +19,7 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -41,10 +42,12 @@ class Found {
  * The context the client sends in, its layer's included (a `Fetch` given to
  * the `FetchHttpClient` layer is visible only there): learned by running the
  * client with a first request step that stops it before anything is sent.
+ * Stopped with `failCause`: inside a span, `Effect.fail` would wrap `Found`
+ * in a proxy carrying that span, on every request.
  */
 const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
   HttpClient.mapRequestInputEffect(client, () =>
-    Effect.flatMap(Effect.context<never>(), (context) => Effect.fail(new Found(context)))
+    Effect.flatMap(Effect.context<never>(), (context) => Effect.failCause(Cause.fail(new Found(context))))
   )
     .execute(request)
     .pipe(
