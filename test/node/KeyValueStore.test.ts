@@ -311,7 +311,9 @@ describe("KeyValueStore.layerFile", () => {
       const directory = yield* tempDirectory
       const file = path.join(directory, "store.json")
       const store = yield* storeIn(directory)
-      const big = (c: string) => c.repeat(512 * 1024)
+      // Made once: the reader below compares every read against them, as fast as it can read.
+      const bigs = { a: "a".repeat(512 * 1024), b: "b".repeat(512 * 1024) }
+      const big = (c: "a" | "b") => bigs[c]
       yield* store.set("value", big("a"))
       const writer = yield* Effect.fork(
         Effect.forEach(
