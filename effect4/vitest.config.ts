@@ -1,9 +1,12 @@
 import { fileURLToPath } from "node:url"
-import { defineConfig } from "vitest/config"
+import { configDefaults, defineConfig } from "vitest/config"
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 /** The Effect-free modules both editions share (the root package's src/). */
 const shared = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url))
+
+/** The test file that sets the process's umask (see `projects`). */
+const umaskFile = "test/node/KeyValueStore.test.ts"
 
 export default defineConfig({
   resolve: {
@@ -17,7 +20,7 @@ export default defineConfig({
     ]
   },
   test: {
-    include: ["test/**/*.test.ts"],
+    // Which files: see `projects` (an `include` here would be added to each project's).
     // As in the Effect 3 edition's config: the files share their worker's modules (Effect 4, the
     // library, the fakes are loaded once per worker, not once per file). No test file changes a
     // module's state or a global it does not put back, and every test builds its own layers. With
@@ -25,6 +28,22 @@ export default defineConfig({
     // same machine), most of it loading the same modules again for each of the 36 files.
     isolate: false,
     testTimeout: 20_000,
-    hookTimeout: 20_000
+    hookTimeout: 20_000,
+    // Worker threads rather than child processes, as in the Effect 3 edition's config: the suite took a
+    // ninth less CPU (33.7 s against 37.8 s, user + sys, same machine, without the file below). The
+    // one file that changes the process's umask (a process-wide setting a worker thread may not change)
+    // runs in a child process instead.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "threads",
+          pool: "threads",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, umaskFile]
+        }
+      },
+      { extends: true, test: { name: "forks", pool: "forks", include: [umaskFile] } }
+    ]
   }
 })

@@ -15,11 +15,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { build } from "esbuild"
 import { afterAll, beforeAll } from "vitest"
-import { writeConsumer } from "./support/consumer.js"
+import { typecheckConsumer, writeConsumer } from "./support/consumer.js"
 import { npm, ok, root, run } from "./support/build.js"
 
 const fixtures = path.join(root, "test", "package", "effect4")
-const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc")
 const node22 = path.join(root, "scripts", "node22.mjs")
 const self = "effect4-plex-auth"
 
@@ -112,28 +111,15 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
     })
   )
 
+  // Both resolutions in one tsc run (test/support/consumer.ts), started by the first test that needs it.
+  let typechecked: ReturnType<typeof typecheckConsumer> | undefined
   for (const moduleResolution of ["nodenext", "bundler"] as const) {
     it.live(`type-checks with moduleResolution ${moduleResolution}`, () =>
       Effect.promise(async () => {
-        const config = `tsconfig.${moduleResolution}.json`
-        await fs.writeFile(
-          path.join(project, config),
-          JSON.stringify({
-            compilerOptions: {
-              target: "ES2022",
-              lib: ["ES2022", "DOM"],
-              module: moduleResolution === "nodenext" ? "NodeNext" : "ESNext",
-              moduleResolution,
-              strict: true,
-              exactOptionalPropertyTypes: true,
-              noEmit: true,
-              skipLibCheck: true,
-              types: []
-            },
-            files: ["consumer.ts"]
-          })
-        )
-        ok(await run(process.execPath, [tsc, "-p", config], project), `tsc (${moduleResolution})`)
+        const errors = (await (typechecked ??= typecheckConsumer(project, ["nodenext", "bundler"])))[
+          moduleResolution
+        ]
+        assert.deepStrictEqual(errors, [], `tsc (${moduleResolution})`)
       })
     )
   }

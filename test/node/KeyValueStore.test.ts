@@ -282,27 +282,35 @@ describe("KeyValueStore.layerFile", () => {
       })
     )
 
-    it.scoped("a lock held past the wait limit fails the change with Busy, and is left alone", () =>
-      Effect.gen(function* () {
-        const directory = yield* tempDirectory
-        const store = yield* storeIn(directory)
-        yield* store.set("kept", "1")
-        yield* holdLock(directory)
-        const fiber = yield* Effect.fork(store.set("a", "b"))
-        const exit = yield* stepUntilDone(fiber, () => Effect.void)
-        assert.isTrue(Exit.isFailure(exit))
-        const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
-        assert.isTrue(
-          Option.isSome(error) && error.value._tag === "SystemError" && error.value.reason === "Busy"
-        )
-        assert.include(Option.isSome(error) ? error.value.message : "", "store.json.lock")
-        assert.isTrue((yield* TestClock.currentTimeMillis) >= 10_000, "waited 10 seconds of the clock")
-        assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { kept: "1" })
-        assert.deepStrictEqual([...(yield* listDirectory(directory))].sort(), [
-          "store.json",
-          "store.json.lock"
-        ])
-      })
+    it.scoped(
+      "a lock held past the wait limit fails the change with Busy, and is left alone",
+      () =>
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const store = yield* storeIn(directory)
+          yield* store.set("kept", "1")
+          yield* holdLock(directory)
+          const fiber = yield* Effect.fork(store.set("a", "b"))
+          const exit = yield* stepUntilDone(fiber, () => Effect.void)
+          assert.isTrue(Exit.isFailure(exit))
+          const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+          assert.isTrue(
+            Option.isSome(error) && error.value._tag === "SystemError" && error.value.reason === "Busy"
+          )
+          assert.include(Option.isSome(error) ? error.value.message : "", "store.json.lock")
+          assert.isTrue((yield* TestClock.currentTimeMillis) >= 10_000, "waited 10 seconds of the clock")
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), {
+            kept: "1"
+          })
+          assert.deepStrictEqual([...(yield* listDirectory(directory))].sort(), [
+            "store.json",
+            "store.json.lock"
+          ])
+        }),
+      // The store counts the pauses it asked for (src/core/node/store.ts \`acquire\`, at most 50 ms each): it
+      // gives up after about 200 of them, each a TestClock step and a real lock attempt on disk. About a
+      // second on an idle machine; over 20 s (the default limit) seen under a load average of 20 on 2 cores.
+      { timeout: 120_000 }
     )
   })
 
@@ -311,7 +319,9 @@ describe("KeyValueStore.layerFile", () => {
       const directory = yield* tempDirectory
       const file = path.join(directory, "store.json")
       const store = yield* storeIn(directory)
-      const big = (c: string) => c.repeat(512 * 1024)
+      // Made once: the reader below compares every read against them, as fast as it can read.
+      const bigs = { a: "a".repeat(512 * 1024), b: "b".repeat(512 * 1024) }
+      const big = (c: "a" | "b") => bigs[c]
       yield* store.set("value", big("a"))
       const writer = yield* Effect.fork(
         Effect.forEach(

@@ -223,24 +223,32 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
       })
     )
 
-    it.effect("a lock held past the wait limit fails the change with Busy, and is left alone", () =>
-      Effect.gen(function* () {
-        const directory = yield* tempDirectory
-        const store = yield* storeIn(directory)
-        yield* store.set("kept", "1")
-        yield* holdLock(directory)
-        const fiber = yield* Effect.forkChild(store.set("a", "b"))
-        const exit = yield* stepUntilDone(fiber, () => Effect.void)
-        assert.isTrue(Exit.isFailure(exit))
-        const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
-        assert.isTrue(Option.isSome(error) && reasonOf(error.value) === "Busy")
-        assert.include(Option.isSome(error) ? error.value.message : "", "store.json.lock")
-        assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { kept: "1" })
-        assert.deepStrictEqual([...(yield* listDirectory(directory))].sort(), [
-          "store.json",
-          "store.json.lock"
-        ])
-      })
+    it.effect(
+      "a lock held past the wait limit fails the change with Busy, and is left alone",
+      () =>
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const store = yield* storeIn(directory)
+          yield* store.set("kept", "1")
+          yield* holdLock(directory)
+          const fiber = yield* Effect.forkChild(store.set("a", "b"))
+          const exit = yield* stepUntilDone(fiber, () => Effect.void)
+          assert.isTrue(Exit.isFailure(exit))
+          const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+          assert.isTrue(Option.isSome(error) && reasonOf(error.value) === "Busy")
+          assert.include(Option.isSome(error) ? error.value.message : "", "store.json.lock")
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), {
+            kept: "1"
+          })
+          assert.deepStrictEqual([...(yield* listDirectory(directory))].sort(), [
+            "store.json",
+            "store.json.lock"
+          ])
+        }),
+      // The store counts the pauses it asked for (src/core/node/store.ts \`acquire\`, at most 50 ms each): it
+      // gives up after about 200 of them, each a TestClock step and a real lock attempt on disk. About a
+      // second on an idle machine; over 20 s (the default limit) seen under a load average of 20 on 2 cores.
+      { timeout: 120_000 }
     )
 
     it.effect("a dead writer's lock and temporary file are taken over and removed", () =>
