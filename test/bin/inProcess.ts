@@ -51,6 +51,11 @@ const enter: Terminal.UserInput = {
   key: { name: "return", ctrl: false, meta: false, shift: false }
 }
 
+const ctrlC: Terminal.UserInput = {
+  input: Option.some("\x03"),
+  key: { name: "c", ctrl: true, meta: false, shift: false }
+}
+
 /** Runs `plex-auth ...args` in this process (stdout and stderr not terminals). */
 export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.Effect<Run> =>
   Effect.gen(function* () {
@@ -59,13 +64,21 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
     let seen = 0
     const pending = [...(options.answers ?? [])]
     let input: Mailbox.Mailbox<Terminal.UserInput> | undefined
+    // Ctrl-C typed: the input ends as NodeTerminal ends it, and stdin has not ended.
+    let quit = false
     // No answer left to type: stdin has nothing more, as when it ends.
-    const ended = () => options.closeStdin === true || pending.length === 0
+    const ended = () => !quit && (options.closeStdin === true || pending.length === 0)
     const typeIfAsked = () => {
       const next = pending[0]
       if (input === undefined || next === undefined || !next.when.test(stderr.slice(seen))) return
       pending.shift()
       seen = stderr.length
+      if (next.quit === true) {
+        quit = true
+        input.unsafeOffer(ctrlC)
+        input.unsafeDone(Exit.void)
+        return
+      }
       for (const char of next.answer) input.unsafeOffer(key(char))
       input.unsafeOffer(enter)
     }

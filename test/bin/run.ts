@@ -72,6 +72,8 @@ export interface Run {
 export interface Answer {
   readonly when: RegExp
   readonly answer: string
+  /** Instead of the answer, Ctrl-C: the prompt's input ends (stdin does not). */
+  readonly quit?: boolean | undefined
 }
 
 export interface RunOptions {
@@ -143,7 +145,7 @@ export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}):
       if (next !== undefined && next.when.test(stderr.slice(seen))) {
         pending.shift()
         seen = stderr.length
-        child.stdin.write(`${next.answer}\n`)
+        child.stdin.write(next.quit === true ? "\x03" : `${next.answer}\n`)
       }
     })
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMillis ?? 45_000)

@@ -11,6 +11,8 @@ import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
+import * as Terminal from "@effect/platform/Terminal"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import { command, commandNames } from "./commands.js"
@@ -51,6 +53,15 @@ const withdrawn = (argv: ReadonlyArray<string>): CliFailure | undefined => {
   return undefined
 }
 
+/** Whether the command line asks for @effect/cli's `--wizard` (before any `--`). */
+const wizardRequested = (args: ReadonlyArray<string>): boolean => {
+  for (const arg of args) {
+    if (arg === "--") return false
+    if (arg === "--wizard") return true
+  }
+  return false
+}
+
 /**
  * Runs the command line (`argv` as `process.argv`: the node and script
  * arguments first); succeeds with the exit code, having said on stderr what
@@ -64,7 +75,22 @@ export const run = (
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
   const renamed = withdrawn(args)
   const checked = renamed !== undefined ? Effect.fail(renamed) : Effect.void
-  return Effect.zipRight(checked, cli(argv)).pipe(
+  // A wizard cancelled (Ctrl-C, or stdin ending) must not exit 0 as if the command had run: its prompts
+  // are interrupted when their input ends (see CliTerminal.interruptWhenInputEnds), and the
+  // interruption is said and exits below.
+  const program = wizardRequested(args)
+    ? Effect.updateService(cli(argv), Terminal.Terminal, CliTerminal.interruptWhenInputEnds)
+    : cli(argv)
+  // As a command's own prompt ends (commands.ts `ask`): 2 when stdin ended, else 130 (Ctrl-C, Ctrl-D).
+  const cancelled = Effect.flatMap(CliTerminal.Io, (io) => io.stdinEnded).pipe(
+    Effect.map((ended) =>
+      ended
+        ? usage("stdin ended before the prompt was answered.")
+        : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
+    ),
+    Effect.flatMap((failure) => Effect.as(report(failure), failure.exitCode))
+  )
+  return Effect.zipRight(checked, program).pipe(
     Effect.as(ExitCode.Ok as number),
     Effect.catchAll((error) =>
       ValidationError.isValidationError(error)
@@ -83,6 +109,8 @@ export const run = (
         ExitCode.Generic
       )
     ),
+    // What is left is an interruption: a wizard's prompt whose input ended.
+    Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? cancelled : Effect.failCause(cause))),
     (effect) =>
       Effect.flatMap(Effect.all([Effect.console, CliTerminal.Io]), ([current, io]) =>
         Effect.withConsole(

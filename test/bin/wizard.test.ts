@@ -1,0 +1,47 @@
+/**
+ * `--wizard` (@effect/cli's) cancelled, in process (inProcess.ts) against
+ * the embedded fake (`--fake`): Ctrl-C at one of its prompts, or stdin
+ * ending before it is answered, ends the run as a command's own prompt ends
+ * it (130 "Cancelled.", or 2), never with the 0 of a command that ran.
+ * test/bin/plex-auth.test.ts sends Ctrl-C to the built binary's wizard.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { cli, fake } from "./inProcess.js"
+import { assertExit, configDir, fakeTokenKey, readStore } from "./run.js"
+
+describe.concurrent("plex-auth --wizard, cancelled", { timeout: 60_000 }, () => {
+  it.scoped("Ctrl-C at a wizard's prompt: exit 130, Cancelled. said once, nothing run or saved", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--wizard"], {
+        answers: [{ when: /--password/, answer: "", quit: true }]
+      })
+      assertExit(run, 130)
+      assert.include(run.stdout, "Options Wizard - login")
+      assert.strictEqual(run.stderr.split("plex-auth: Cancelled.").length, 2, run.stderr)
+      assert.notInclude(run.stdout, "Logged in")
+      assert.notInclude(run.stdout, "Quitting wizard mode")
+      assert.isUndefined((yield* readStore(dir))?.entries[fakeTokenKey])
+    })
+  )
+
+  it.live("Ctrl-C at the root wizard's first prompt: exit 130", () =>
+    Effect.gen(function* () {
+      const run = yield* cli(["--wizard"], { answers: [{ when: /\?/, answer: "", quit: true }] })
+      assertExit(run, 130)
+      assert.include(run.stderr, "plex-auth: Cancelled.")
+    })
+  )
+
+  it.scoped("stdin ending before the wizard is answered: exit 2, said so, nothing run or saved", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const run = yield* fake(dir, ["login", "--wizard"], { closeStdin: true })
+      assertExit(run, 2)
+      assert.include(run.stderr, "plex-auth: stdin ended before the prompt was answered.")
+      assert.notInclude(run.stdout, "Logged in")
+      assert.isUndefined((yield* readStore(dir))?.entries[fakeTokenKey])
+    })
+  )
+})
