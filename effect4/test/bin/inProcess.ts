@@ -32,6 +32,8 @@ export interface Answer {
   readonly answer: string
   /** Keys pressed by name (`"down"`, `"0"`, ...) after the answer's text, before Enter. */
   readonly keys?: ReadonlyArray<string> | undefined
+  /** Instead of the answer, Ctrl-C: the prompt's input ends, as the CLI's terminal ends it (stdin does not). */
+  readonly quit?: boolean | undefined
 }
 
 export interface Options {
@@ -67,12 +69,25 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
     let seen = 0
     const pending = [...(options.answers ?? [])]
     let input: Queue.Queue<Terminal.UserInput, Cause.Done> | undefined
+    // Ctrl-C typed: the input ends, and stdin has not ended.
+    let quit = false
+    // No answer left to type: stdin has nothing more, as when it ends.
+    const ended = () => !quit && (options.closeStdin === true || pending.length === 0)
     const typeIfAsked = () => {
       const next = pending[0]
       if (input === undefined || next === undefined) return
       if (!next.when.test(drawn.slice(seen).replace(ansi, ""))) return
       pending.shift()
       seen = drawn.length
+      if (next.quit === true) {
+        quit = true
+        Queue.offerUnsafe(input, {
+          ...key("c", "\x03"),
+          key: { name: "c", ctrl: true, meta: false, shift: false }
+        })
+        Queue.endUnsafe(input)
+        return
+      }
       for (const char of next.answer) Queue.offerUnsafe(input, key("", char))
       for (const name of next.keys ?? []) Queue.offerUnsafe(input, key(name))
       Queue.offerUnsafe(input, key("return"))
@@ -84,8 +99,7 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
       readInput: Effect.gen(function* () {
         const queue = yield* Queue.unbounded<Terminal.UserInput, Cause.Done>()
         input = queue
-        // No answer left to type: stdin has nothing more, as when it ends.
-        if (options.closeStdin === true || pending.length === 0) Queue.endUnsafe(queue)
+        if (ended()) Queue.endUnsafe(queue)
         return queue as Queue.Dequeue<Terminal.UserInput, Cause.Done>
       }),
       readLine: Effect.die("unused"),
@@ -118,7 +132,7 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
       ),
       Effect.provideService(Platform.Io, {
         stderrIsTerminal: false,
-        stdinEnded: Effect.sync(() => options.closeStdin === true || pending.length === 0)
+        stdinEnded: Effect.sync(ended)
       })
     )
     return { code, stdout: stdout.join(""), stderr: stderr.join(""), terminal: drawn.replace(ansi, "") }

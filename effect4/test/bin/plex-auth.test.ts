@@ -340,4 +340,51 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
     },
     spawnTimeout * 2
   )
+
+  it(
+    "--wizard on a real stdin: answers piped in one go build and run the command; Ctrl-C exits 130",
+    async () => {
+      const dir = await freshDirectory()
+      const signedIn = await run(["login", "--password", "--login", "alice", "--fake", "--config-dir", dir], {
+        PLEX_PASSWORD: "alice-secret-password"
+      })
+      assert.strictEqual(signedIn.code, 0, signedIn.stderr)
+      /** Runs the bundle with `input` written to its stdin at once (ended when `end`). */
+      const typed = (args: ReadonlyArray<string>, input: string, end: boolean) =>
+        new Promise<Run>((resolve) => {
+          const child = spawn(process.execPath, [bin, ...args], {
+            env: { PATH: process.env["PATH"] ?? "", HOME: work },
+            stdio: ["pipe", "pipe", "pipe"]
+          })
+          let stdout = ""
+          let stderr = ""
+          child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+          child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+          const timer = setTimeout(() => child.kill("SIGKILL"), spawnTimeout)
+          child.once("close", (code) => {
+            clearTimeout(timer)
+            resolve({ code: code ?? -1, stdout, stderr })
+          })
+          if (end) child.stdin.end(input)
+          else child.stdin.write(input)
+        })
+      // The user, Enter for "Run this command?", the user's PIN: each prompt reads its own answer.
+      const switched = await typed(
+        ["home", "switch", "--wizard", "--fake", "--config-dir", dir],
+        "Kids\n\n1234\n",
+        true
+      )
+      assert.strictEqual(switched.code, 0, switched.stdout + switched.stderr)
+      assert.include(switched.stdout, "Switched to Kids.")
+      // Ctrl-C at the wizard's first prompt (stdin stays open): cancelled, not the 0 of a command that ran.
+      const cancelled = await typed(
+        ["home", "switch", "--wizard", "--fake", "--config-dir", dir],
+        "\x03",
+        false
+      )
+      assert.strictEqual(cancelled.code, 130, cancelled.stdout + cancelled.stderr)
+      assert.include(cancelled.stderr, "plex-auth: Cancelled.")
+    },
+    spawnTimeout * 3
+  )
 })

@@ -4,7 +4,8 @@
  * each flag and argument of the chosen command, shows the command line it
  * built, asks whether to run it, and runs it. Driven here to a signed-in
  * state (a password sign-in, a home user switch), and through its failure
- * paths: a command line not run, a wrong password, stdin ending mid-wizard.
+ * paths: a command line not run, a wrong password, stdin ending mid-wizard
+ * (exit 2) and Ctrl-C (exit 130).
  * No secret typed at a prompt shows in what the run printed or drew.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -155,7 +156,7 @@ describe("plex-auth (Effect 4) --wizard, in process", { timeout: 60_000 }, () =>
       )
   )
 
-  it.live("stdin ending mid-wizard cancels it: nothing is run or saved, exit 0", () =>
+  it.live("stdin ending mid-wizard: exit 2, said so, nothing run or saved", () =>
     Effect.scoped(
       Effect.gen(function* () {
         const dir = yield* configDir
@@ -164,14 +165,45 @@ describe("plex-auth (Effect 4) --wizard, in process", { timeout: 60_000 }, () =>
           env: { PLEX_PASSWORD: PASSWORD },
           answers: passwordLoginAnswers.slice(0, 2)
         })
-        assert.include(ran.stdout, "Wizard cancelled.")
+        // As a command's own prompt ends on a closed stdin (2), not the 0 of a command that ran.
+        assertExit(ran, 2)
+        assert.include(ran.stderr, "plex-auth: stdin ended before the prompt was answered.")
         assert.notInclude(ran.stdout, "Command ready")
         assert.notInclude(ran.stdout, "Logged in")
         assert.isUndefined((yield* readStore(dir))?.[fakeTokenKey])
-        // As effect/cli's wizard ends it: "Wizard cancelled." and a success (@effect/cli's wizard, in the
-        // Effect 3 edition, likewise logs "Quitting wizard mode..." and succeeds), so exit 0, not the 2 a
-        // command's own prompt gives on a closed stdin.
-        assertExit(ran, 0)
+      })
+    )
+  )
+
+  it.live("Ctrl-C at a wizard's prompt: exit 130, Cancelled. said once, nothing run or saved", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const ran = yield* fake(dir, ["login", "--wizard"], {
+          env: { PLEX_PASSWORD: PASSWORD },
+          answers: [...passwordLoginAnswers.slice(0, 2), { when: /Set Login/, answer: "", quit: true }]
+        })
+        assertExit(ran, 130)
+        assert.strictEqual(ran.stderr.split("plex-auth: Cancelled.").length, 2, ran.stderr)
+        assert.notInclude(ran.stdout, "Command ready")
+        assert.notInclude(ran.stdout, "Logged in")
+        assert.isUndefined((yield* readStore(dir))?.[fakeTokenKey])
+      })
+    )
+  )
+
+  it.live("Ctrl-C at Run this command?: exit 130, nothing run or saved", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const ran = yield* fake(dir, ["login", "--wizard"], {
+          env: { PLEX_PASSWORD: PASSWORD },
+          answers: [...passwordLoginAnswers, { when: /Run this command\?/, answer: "", quit: true }]
+        })
+        assertExit(ran, 130)
+        assert.include(ran.stdout, "Command ready")
+        assert.notInclude(ran.stdout, "Logged in")
+        assert.isUndefined((yield* readStore(dir))?.[fakeTokenKey])
       })
     )
   )

@@ -12,11 +12,13 @@ import * as Command from "effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Terminal from "effect/Terminal"
 import * as Core from "../../../../src/core/cli/failure.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import { command } from "./commands.js"
 import * as Platform from "./platform.js"
 import { CliFailure, ExitCode, usage } from "./session.js"
+import { interruptWhenInputEnds } from "./terminal.js"
 import { version } from "./version.js"
 
 /**
@@ -43,6 +45,15 @@ const presenter = (json: boolean): CliOutput.Presenter => ({
   }
 })
 
+/** Whether the command line asks for `effect/cli`'s `--wizard` (before any `--`). */
+const wizardRequested = (args: ReadonlyArray<string>): boolean => {
+  for (const arg of args) {
+    if (arg === "--") return false
+    if (arg === "--wizard") return true
+  }
+  return false
+}
+
 /**
  * Runs the command line (without the node and script arguments) and
  * succeeds with the exit code, having said on stderr what went wrong. Needs
@@ -54,12 +65,26 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
   const report = (failure: Core.Failure) => Console.error(Core.failureText(failure, { json: asJson }))
   const withdrawn = Core.withdrawnOption(args)
   const once = Render.onceEachGlobal(args)
+  // A wizard cancelled (Ctrl-C, or stdin ending) must not exit 0 as if the command had run: its prompts
+  // are interrupted when their input ends (see `interruptWhenInputEnds`), and the interruption is said
+  // and exits below.
+  const wizard = (effect: Effect.Effect<void, unknown, Command.Environment>) =>
+    wizardRequested(args) ? Effect.updateService(effect, Terminal.Terminal, interruptWhenInputEnds) : effect
+  // As a command's own prompt ends (terminal.ts `ask`): 2 when stdin ended, else 130 (Ctrl-C, Ctrl-D).
+  const cancelled = Effect.flatMap(Platform.Io, (io) => io.stdinEnded).pipe(
+    Effect.map((ended) =>
+      ended
+        ? usage("stdin ended before the prompt was answered.")
+        : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
+    ),
+    Effect.flatMap((failure) => Effect.as(report(failure), failure.exitCode))
+  )
   return (
     withdrawn !== undefined
       ? Effect.fail(usage(withdrawn))
       : "error" in once
         ? Effect.fail(usage(once.error))
-        : Command.runWith(command, { version })(once.args)
+        : wizard(Command.runWith(command, { version })(once.args))
   ).pipe(
     Effect.as(ExitCode.Ok as number),
     Effect.catchCause((cause) => {
@@ -67,7 +92,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
       // effect/cli has already shown what was wrong with the command line.
       if (CliError.isCliError(failure)) return Effect.succeed(ExitCode.Usage as number)
       if (failure instanceof CliFailure) return Effect.as(report(failure), failure.exitCode)
-      if (Cause.hasInterruptsOnly(cause)) return Effect.succeed(ExitCode.Cancelled as number)
+      if (Cause.hasInterruptsOnly(cause)) return cancelled
       const defect = Cause.squash(cause)
       return Effect.as(
         report({
