@@ -17,6 +17,7 @@ import {
   useBundle
 } from "./run.js"
 import { packageVersion } from "../../scripts/cli-bundle.js"
+import * as InProcess from "./inProcess.js"
 
 // The run's one build (test/support/packed.ts) holds the CLI bundle `npm run build` makes: every test but
 // the first (which runs the source with tsx, as `npm run cli` does) starts it.
@@ -37,7 +38,10 @@ beforeAll(async () => {
 })
 
 // Each run starts a Node process (about a second with tsx): the runs of a
-// test are sequential, the tests run side by side.
+// test are sequential, the tests run side by side. What tests a command
+// rather than the binary runs in process (InProcess, as in login.test.ts,
+// json.test.ts, features.test.ts): a Node start costs more CPU than the
+// command itself.
 describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
   it.live("--help, run from source with tsx, lists the commands and the global options", () =>
     Effect.gen(function* () {
@@ -71,7 +75,8 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
   )
 
   // The global options work before the command's name and after it: the
-  // session mixes both places (and both at once), with no extra run.
+  // session mixes both places (and both at once), with no extra run. The
+  // binary signs in and reads the store; the rest of the session runs in process.
   it.scoped("a session: PIN login, whoami, servers, a transient token, logout", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
@@ -100,7 +105,7 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
       assert.match(whoami.stdout, /^id\s+\d+$/m)
       noSecretIn(whoami, token)
 
-      const servers = yield* plexAuth(["--fake", "servers", "--config-dir", dir])
+      const servers = yield* InProcess.cli(["--fake", "servers", "--config-dir", dir])
       assertExit(servers, 0)
       assert.include(servers.stdout, FakePlex.defaults.serverName)
       assert.include(servers.stdout, FakePlex.defaults.serverId)
@@ -109,14 +114,14 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
       assert.include(servers.stderr, "Probing the connections of 1 server")
       noSecretIn(servers, token)
 
-      const transient = yield* plexAuth(["token", "transient", "--config-dir", dir, "--fake"])
+      const transient = yield* InProcess.cli(["token", "transient", "--config-dir", dir, "--fake"])
       assertExit(transient, 0)
       // The token and nothing else on stdout, so it can be piped.
       assert.match(transient.stdout, /^transient-[0-9a-f-]+\n$/)
       assert.notInclude(transient.stderr, transient.stdout.trim())
       noSecretIn(transient, token)
 
-      const logout = yield* fake(dir, ["logout", "--fake", "--config-dir", dir])
+      const logout = yield* InProcess.fake(dir, ["logout", "--fake", "--config-dir", dir])
       assertExit(logout, 0)
       assert.include(logout.stdout, "Signed out")
       const after = yield* readStore(dir)
@@ -124,7 +129,7 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
       // Same device to Plex across runs: the client identifier is kept.
       assert.strictEqual(after!.entries[clientIdKey], clientId)
 
-      const loggedOut = yield* fake(dir, ["whoami"])
+      const loggedOut = yield* InProcess.fake(dir, ["whoami"])
       assertExit(loggedOut, 3)
       assert.include(loggedOut.stderr, "Not logged in")
       assert.strictEqual(loggedOut.stdout, "")
@@ -157,7 +162,14 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
       assertExit(unknown, 2)
 
       // A value option given before and after the command must be the same.
-      const twice = yield* plexAuth(["--config-dir", `${dir}-other`, "whoami", "--fake", "--config-dir", dir])
+      const twice = yield* InProcess.cli([
+        "--config-dir",
+        `${dir}-other`,
+        "whoami",
+        "--fake",
+        "--config-dir",
+        dir
+      ])
       assertExit(twice, 2)
       assert.include(twice.stderr, "plex-auth: --config-dir was given twice, with different values.")
 
@@ -165,5 +177,20 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
       assertExit(noInput, 2)
       assert.include(noInput.stderr, "stdin ended before the prompt was answered")
     })
+  )
+
+  it.scoped(
+    "--wizard cancelled with Ctrl-C on a real stdin: exit 130, nothing run (test/bin/wizard.test.ts)",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const run = yield* fake(dir, ["login", "--wizard"], {
+          answers: [{ when: /--password/, answer: "", quit: true }]
+        })
+        assertExit(run, 130)
+        assert.include(run.stderr, "plex-auth: Cancelled.")
+        assert.notInclude(run.stdout, "Logged in")
+        assert.isUndefined(yield* readStore(dir))
+      })
   )
 })

@@ -12,7 +12,6 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Terminal from "@effect/platform/Terminal"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import { command, commandNames } from "./commands.js"
@@ -63,6 +62,36 @@ const wizardRequested = (args: ReadonlyArray<string>): boolean => {
 }
 
 /**
+ * `--wizard`: @effect/cli's wizard catches the quit of its prompts (Ctrl-C,
+ * or stdin ending), says "Quitting wizard mode..." and succeeds, as if the
+ * command had run. A prompt that quit during a run that then succeeds fails
+ * it here as a command's own prompt fails (commands.ts `ask`): 2 when stdin
+ * ended, else 130 "Cancelled.". (A command's own prompt that quits fails the
+ * run itself, saying which answer was missing.)
+ */
+const failIfQuit = <E, R>(
+  self: Effect.Effect<void, E, R>
+): Effect.Effect<void, E | CliFailure, R | Terminal.Terminal | CliTerminal.Io> =>
+  Effect.gen(function* () {
+    let quit = false
+    yield* Effect.updateService(self, Terminal.Terminal, (terminal) =>
+      CliTerminal.onPromptQuit(
+        terminal,
+        Effect.sync(() => {
+          quit = true
+        })
+      )
+    )
+    if (!quit) return
+    const io = yield* CliTerminal.Io
+    return yield* Effect.fail(
+      (yield* io.stdinEnded)
+        ? usage("stdin ended before the prompt was answered.")
+        : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
+    )
+  })
+
+/**
  * Runs the command line (`argv` as `process.argv`: the node and script
  * arguments first); succeeds with the exit code, having said on stderr what
  * went wrong.
@@ -75,22 +104,7 @@ export const run = (
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
   const renamed = withdrawn(args)
   const checked = renamed !== undefined ? Effect.fail(renamed) : Effect.void
-  // A wizard cancelled (Ctrl-C, or stdin ending) must not exit 0 as if the command had run: its prompts
-  // are interrupted when their input ends (see CliTerminal.interruptWhenInputEnds), and the
-  // interruption is said and exits below.
-  const program = wizardRequested(args)
-    ? Effect.updateService(cli(argv), Terminal.Terminal, CliTerminal.interruptWhenInputEnds)
-    : cli(argv)
-  // As a command's own prompt ends (commands.ts `ask`): 2 when stdin ended, else 130 (Ctrl-C, Ctrl-D).
-  const cancelled = Effect.flatMap(CliTerminal.Io, (io) => io.stdinEnded).pipe(
-    Effect.map((ended) =>
-      ended
-        ? usage("stdin ended before the prompt was answered.")
-        : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
-    ),
-    Effect.flatMap((failure) => Effect.as(report(failure), failure.exitCode))
-  )
-  return Effect.zipRight(checked, program).pipe(
+  return Effect.zipRight(checked, wizardRequested(args) ? failIfQuit(cli(argv)) : cli(argv)).pipe(
     Effect.as(ExitCode.Ok as number),
     Effect.catchAll((error) =>
       ValidationError.isValidationError(error)
@@ -109,8 +123,6 @@ export const run = (
         ExitCode.Generic
       )
     ),
-    // What is left is an interruption: a wizard's prompt whose input ended.
-    Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? cancelled : Effect.failCause(cause))),
     (effect) =>
       Effect.flatMap(Effect.all([Effect.console, CliTerminal.Io]), ([current, io]) =>
         Effect.withConsole(

@@ -12,7 +12,6 @@
  */
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Terminal from "@effect/platform/Terminal"
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -102,26 +101,18 @@ export const layer: Layer.Layer<Terminal.Terminal, never, Io> = Layer.scoped(
 )
 
 /**
- * `terminal` whose prompts are interrupted, rather than failed, when their
- * input ends (Ctrl-C, Ctrl-D, the end of stdin). For `--wizard`:
- * @effect/cli's wizard takes a failed prompt for "quit", says "Quitting
- * wizard mode..." and succeeds, so a cancelled wizard would exit 0; an
- * interruption goes past it to `run` (main.ts), which exits as a command's
- * own prompt does then (130, or 2 when stdin ended).
+ * `terminal`, running `onQuit` when a prompt ends without an answer: its
+ * input ended (Ctrl-C, Ctrl-D, the end of stdin). A prompt reads its input
+ * in a scope of its own, closed with the prompt's outcome: a failure is a
+ * quit (`Prompt.run` fails with nothing else). For `--wizard`, whose quit
+ * @effect/cli catches (main.ts).
  */
-export const interruptWhenInputEnds = (terminal: Terminal.Terminal): Terminal.Terminal =>
+export const onPromptQuit = (terminal: Terminal.Terminal, onQuit: Effect.Effect<void>): Terminal.Terminal =>
   Terminal.Terminal.of({
     ...terminal,
-    readInput: Effect.gen(function* () {
-      const inner = yield* terminal.readInput
-      const input = yield* Mailbox.make<Terminal.UserInput>()
-      yield* Mailbox.toStream(inner).pipe(
-        Stream.runForEach((event) => input.offer(event)),
-        Effect.zipRight(Effect.fiberIdWith((id) => input.failCause(Cause.interrupt(id)))),
-        Effect.forkScoped
-      )
-      return input as Mailbox.ReadonlyMailbox<Terminal.UserInput>
-    })
+    readInput: Effect.tap(terminal.readInput, () =>
+      Effect.addFinalizer((exit) => (Exit.isFailure(exit) ? onQuit : Effect.void))
+    )
   })
 
 /** A line of text for the user, on stderr. */

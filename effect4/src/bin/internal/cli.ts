@@ -18,7 +18,7 @@ import * as Render from "../../../../src/core/cli/render.js"
 import { command } from "./commands.js"
 import * as Platform from "./platform.js"
 import { CliFailure, ExitCode, usage } from "./session.js"
-import { interruptWhenInputEnds } from "./terminal.js"
+import { onPromptQuit } from "./terminal.js"
 import { version } from "./version.js"
 
 /**
@@ -55,6 +55,34 @@ const wizardRequested = (args: ReadonlyArray<string>): boolean => {
 }
 
 /**
+ * `--wizard`: `effect/cli`'s wizard catches the quit of its prompts (Ctrl-C,
+ * or stdin ending), says "Wizard cancelled." and succeeds, as if the command
+ * had run. A prompt that quit during a run that then succeeds fails it here
+ * as a command's own prompt fails (terminal.ts `ask`): 2 when stdin ended,
+ * else 130 "Cancelled.". (A command's own prompt that quits fails the run
+ * itself, saying which answer was missing.)
+ */
+const failIfQuit = <E, R>(self: Effect.Effect<void, E, R>) =>
+  Effect.gen(function* () {
+    let quit = false
+    yield* Effect.updateService(self, Terminal.Terminal, (terminal) =>
+      onPromptQuit(
+        terminal,
+        Effect.sync(() => {
+          quit = true
+        })
+      )
+    )
+    if (!quit) return
+    const io = yield* Platform.Io
+    return yield* Effect.fail(
+      (yield* io.stdinEnded)
+        ? usage("stdin ended before the prompt was answered.")
+        : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
+    )
+  })
+
+/**
  * Runs the command line (without the node and script arguments) and
  * succeeds with the exit code, having said on stderr what went wrong. Needs
  * `effect/cli`'s environment: the process's (`Platform.layer`, see
@@ -65,26 +93,14 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
   const report = (failure: Core.Failure) => Console.error(Core.failureText(failure, { json: asJson }))
   const withdrawn = Core.withdrawnOption(args)
   const once = Render.onceEachGlobal(args)
-  // A wizard cancelled (Ctrl-C, or stdin ending) must not exit 0 as if the command had run: its prompts
-  // are interrupted when their input ends (see `interruptWhenInputEnds`), and the interruption is said
-  // and exits below.
-  const wizard = (effect: Effect.Effect<void, unknown, Command.Environment>) =>
-    wizardRequested(args) ? Effect.updateService(effect, Terminal.Terminal, interruptWhenInputEnds) : effect
-  // As a command's own prompt ends (terminal.ts `ask`): 2 when stdin ended, else 130 (Ctrl-C, Ctrl-D).
-  const cancelled = Effect.flatMap(Platform.Io, (io) => io.stdinEnded).pipe(
-    Effect.map((ended) =>
-      ended
-        ? usage("stdin ended before the prompt was answered.")
-        : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
-    ),
-    Effect.flatMap((failure) => Effect.as(report(failure), failure.exitCode))
-  )
   return (
     withdrawn !== undefined
       ? Effect.fail(usage(withdrawn))
       : "error" in once
         ? Effect.fail(usage(once.error))
-        : wizard(Command.runWith(command, { version })(once.args))
+        : wizardRequested(args)
+          ? failIfQuit(Command.runWith(command, { version })(once.args))
+          : Command.runWith(command, { version })(once.args)
   ).pipe(
     Effect.as(ExitCode.Ok as number),
     Effect.catchCause((cause) => {
@@ -92,7 +108,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
       // effect/cli has already shown what was wrong with the command line.
       if (CliError.isCliError(failure)) return Effect.succeed(ExitCode.Usage as number)
       if (failure instanceof CliFailure) return Effect.as(report(failure), failure.exitCode)
-      if (Cause.hasInterruptsOnly(cause)) return cancelled
+      if (Cause.hasInterruptsOnly(cause)) return Effect.succeed(ExitCode.Cancelled as number)
       const defect = Cause.squash(cause)
       return Effect.as(
         report({
