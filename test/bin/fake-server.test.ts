@@ -8,6 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import * as InProcess from "./inProcess.js"
 import { type Run, assertExit, configDir, plexAuth, useBuiltCli } from "./run.js"
 
 // The CLI of the run's one build, for the whole file.
@@ -63,6 +64,8 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
       })
   )
 
+  // The CLI's commands run in process (a Node start each costs more than the command): the fake-server
+  // is the process under test; docs.test.ts runs the built CLI against it too (docs/cli.md's example).
   it.scoped("--json prints one document; the CLI itself talks to it through PLEX_TV_URL", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
@@ -75,7 +78,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
             details = JSON.parse(stdout)
             const env = { PLEX_TV_URL: String(details["plexTvUrl"]) }
             for (const args of [["login"], ["whoami"], ["servers"]]) {
-              runs.push(await Effect.runPromise(plexAuth(["--config-dir", dir, ...args], { env })))
+              runs.push(await Effect.runPromise(InProcess.cli(["--config-dir", dir, ...args], { env })))
             }
           }
         }
