@@ -129,7 +129,8 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
       // Same device to Plex across runs: the client identifier is kept.
       assert.strictEqual(after!.entries[clientIdKey], clientId)
 
-      const loggedOut = yield* InProcess.fake(dir, ["whoami"])
+      // The binary again, for the exit code 3 of a real process.
+      const loggedOut = yield* fake(dir, ["whoami"])
       assertExit(loggedOut, 3)
       assert.include(loggedOut.stderr, "Not logged in")
       assert.strictEqual(loggedOut.stdout, "")
