@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
-import { defineConfig } from "vitest/config"
+import { configDefaults, defineConfig } from "vitest/config"
 import { BaseSequencer, type TestSpecification } from "vitest/node"
 import { hasEnded, startedDirVariable, users } from "./test/support/build.js"
 
@@ -38,6 +38,9 @@ class BuildUsersLaterSequencer extends BaseSequencer {
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
+/** The test file that sets the process's umask (see `projects`). */
+const umaskFile = "test/node/KeyValueStore.test.ts"
+
 export default defineConfig({
   resolve: {
     alias: [
@@ -50,25 +53,38 @@ export default defineConfig({
     ]
   },
   test: {
-    include: ["test/**/*.test.ts"],
-    // One build and one packed tarball for the files that need them (test/support/packed.ts).
-    globalSetup: ["test/globalSetup.ts"],
+    // Which files: see `projects` (an `include` here would be added to each project's).
     sequence: { sequencer: BuildUsersLaterSequencer },
     // The files share their worker's modules (Effect, the library, the fakes are loaded once per worker,
     // not once per file): no test file changes a module's state or a global it does not put back, and
     // every test builds its own layers. Vitest's default (isolate: true) spent more time loading the
     // same modules again for each of the 70 files than running their tests.
     isolate: false,
-    // Worker threads rather than child processes: the same work for about a sixth less CPU (measured:
-    // the 80 files other than the packaging, CLI-spawn, browser and secrets ones, 59.7 s against 71.2 s
-    // user + sys, same machine). The one file that changes the process's umask (a process-wide setting
-    // a worker thread may not change) runs in a child process of its own.
-    pool: "threads",
-    poolMatchGlobs: [["**/test/node/KeyValueStore.test.ts", "forks"]],
     // At least two workers, even on two cores: many files mostly wait for child processes (the CLI, npm,
     // tsc), and another file runs meanwhile. Vitest's default is one worker per core less one.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 20_000,
-    hookTimeout: 20_000
+    hookTimeout: 20_000,
+    // Worker threads rather than child processes: the same work for about a sixth less CPU (measured:
+    // the 80 files other than the packaging, CLI-spawn, browser and secrets ones, 59.7 s against 71.2 s
+    // user + sys, same machine). The one file that changes the process's umask (a process-wide setting
+    // a worker thread may not change) runs in a child process of its own: a project of its own, as in
+    // effect4/vitest.config.ts (vitest 3.2 deprecates `poolMatchGlobs`).
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "threads",
+          pool: "threads",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, umaskFile],
+          // One build and one packed tarball for the files that need them (test/support/packed.ts). Here,
+          // not above: vitest runs a global setup once per project that has it (and for the root), and
+          // the files that use the build are all in this project.
+          globalSetup: ["test/globalSetup.ts"]
+        }
+      },
+      { extends: true, test: { name: "forks", pool: "forks", include: [umaskFile] } }
+    ]
   }
 })

@@ -15,17 +15,19 @@
  *
  * The default policy is {@link none}, as in the seed SDKs. Set another one for
  * a whole program with {@link layer}, or for one call with {@link withPolicy}.
+ * Both fail with `InvalidInput`, before any request, when given a
+ * {@link backoff} whose options were refused.
  *
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import { dual } from "effect/Function"
+import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
-import type { PlexError } from "./PlexError.js"
+import type { InvalidInput, PlexError } from "./PlexError.js"
 import * as Backoff from "./core/backoff.js"
 import * as Internal from "./internal/settings.js"
+import * as V from "./internal/validate.js"
 
 /**
  * A retry policy: a `Schedule` whose input is the error of the failed attempt.
@@ -100,6 +102,18 @@ export const matches = (
  * `maxElapsedTime` has passed since the first failure (a `Retry-After` that
  * would start the next attempt after that ends the retries too).
  *
+ * Options that cannot be used never throw: a duration that does not decode
+ * (`"soon"`), is not positive (`0`, `-5`, `"-1 seconds"`) or is NaN, an
+ * infinite `initialInterval`, an `exponent` that is not a finite number of at
+ * least 1, or `statusCodes` that are not HTTP statuses make a policy that
+ * never retries and that {@link layer}, {@link withPolicy} and
+ * `PlexAuth.withRetryPolicy` refuse: they fail with `InvalidInput` (operation
+ * `RetryPolicy.backoff`, the option as `field`) before any request, as
+ * `PlexAuth.withRequestTimeout` refuses a bad timeout. (A `Schedule` cannot
+ * fail with a typed error, so the check happens where the policy is put in
+ * place; a policy composed from a refused one with `Schedule` combinators no
+ * longer carries the refusal, and its refused part never retries.)
+ *
  * @example
  * ```ts
  * import { RetryPolicy } from "effect-plex-auth"
@@ -111,6 +125,9 @@ export const matches = (
  * @category constructors
  */
 export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
+  const problem = Backoff.optionsProblem(options, V.durationProblem)
+  if (problem !== undefined)
+    return Internal.refused(V.invalid("RetryPolicy.backoff", problem.field, problem.reason))
   const max = Duration.decode(
     options.maxInterval ?? Duration.millis(Backoff.backoffDefaults.maxIntervalMillis)
   )
@@ -191,16 +208,24 @@ export const make = <Out>(
 export const CurrentRetryPolicy = Internal.CurrentRetryPolicy
 
 /**
- * A layer that sets the policy for every operation run with it.
+ * A layer that sets the policy for every operation run with it. It fails with
+ * `InvalidInput` when the policy is a {@link backoff} whose options were
+ * refused.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (policy: RetryPolicy): Layer.Layer<never> =>
-  Layer.succeed(CurrentRetryPolicy, policy) as Layer.Layer<never>
+export const layer = (policy: RetryPolicy): Layer.Layer<never, InvalidInput> => {
+  const error = Internal.refusal(policy)
+  return error === undefined
+    ? (Layer.succeed(CurrentRetryPolicy, policy) as Layer.Layer<never>)
+    : Layer.fail(error)
+}
 
 /**
- * Runs an effect (one operation or a whole program) with another policy.
+ * Runs an effect (one operation or a whole program) with another policy. It
+ * fails with `InvalidInput`, running nothing, when the policy is a
+ * {@link backoff} whose options were refused.
  *
  * @example
  * ```ts
@@ -213,13 +238,9 @@ export const layer = (policy: RetryPolicy): Layer.Layer<never> =>
  * @category combinators
  */
 export const withPolicy: {
-  (policy: RetryPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R>
-} = /*#__PURE__*/ dual(
-  2,
-  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R> =>
-    Effect.provideService(self, CurrentRetryPolicy, policy)
-)
+  (policy: RetryPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E | InvalidInput, R>
+} = Internal.withRetryPolicy
 
 /**
  * The longest `Retry-After` an operation waits out: 1 minute. When a server

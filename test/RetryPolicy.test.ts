@@ -445,6 +445,64 @@ describe("global layer vs per-call override", () => {
   )
 })
 
+describe("RetryPolicy.backoff with options it cannot use", () => {
+  // Typed as options can be when they come from configuration or JavaScript: not checked by the compiler.
+  const refused: ReadonlyArray<readonly [RetryPolicy.BackoffOptions, string, string]> = [
+    [{ initialInterval: "soon" as Duration.DurationInput }, "initialInterval", "must be a Duration"],
+    [{ initialInterval: "-1 seconds" }, "initialInterval", "must be positive"],
+    [{ initialInterval: 0 }, "initialInterval", "must be positive"],
+    [{ initialInterval: Number.NaN }, "initialInterval", "must be a Duration"],
+    [{ initialInterval: Duration.infinity }, "initialInterval", "must be finite"],
+    [{ maxInterval: "soon" as Duration.DurationInput }, "maxInterval", "must be a Duration"],
+    [{ maxInterval: -5 }, "maxInterval", "must be positive"],
+    [{ maxElapsedTime: "-1 seconds" }, "maxElapsedTime", "must be positive"],
+    [{ maxElapsedTime: "in a while" as Duration.DurationInput }, "maxElapsedTime", "must be a Duration"],
+    [{ exponent: Number.NaN }, "exponent", "at least 1"],
+    [{ exponent: 0.5 }, "exponent", "at least 1"],
+    [{ statusCodes: [503, 42] }, "statusCodes", "HTTP statuses"]
+  ]
+
+  it.effect(
+    "does not throw, and withPolicy fails with InvalidInput naming the option, before any request",
+    () =>
+      Effect.gen(function* () {
+        for (const [options, field, reason] of refused) {
+          const error = yield* failsWith(
+            details.pipe(RetryPolicy.withPolicy(RetryPolicy.backoff(options))),
+            "InvalidInput"
+          )
+          assert.strictEqual(error.operation, "RetryPolicy.backoff")
+          assert.strictEqual(error.field, field, JSON.stringify(options))
+          assert.include(error.reason, reason)
+        }
+        yield* expectRequests(0)
+      }).pipe(Effect.provide(env(unavailable)))
+  )
+
+  it.effect("RetryPolicy.layer and PlexAuth.withRetryPolicy refuse it too", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ maxElapsedTime: "-1 seconds" })
+      const error = yield* failsWith(details.pipe(Effect.provide(RetryPolicy.layer(policy))), "InvalidInput")
+      assert.strictEqual(error.field, "maxElapsedTime")
+      yield* failsWith(RetryPolicy.withPolicy(details, policy), "InvalidInput")
+      yield* failsWith(details.pipe(PlexAuth.withRetryPolicy(policy)), "InvalidInput")
+      yield* expectRequests(0)
+    }).pipe(Effect.provide(env(unavailable)))
+  )
+
+  it.effect("infinite maxInterval and maxElapsedTime mean no limit", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({
+        initialInterval: "1 second",
+        maxInterval: Duration.infinity,
+        maxElapsedTime: Duration.infinity
+      })
+      yield* details.pipe(RetryPolicy.withPolicy(policy), afterAdjusting("1 minute"))
+      assert.deepStrictEqual(yield* times, [0, 1_000, 2_500])
+    }).pipe(Effect.provide(env(MockHttp.sequence(unavailable, unavailable, ok))))
+  )
+})
+
 describe("never retried, whatever the policy", () => {
   const cases: ReadonlyArray<readonly [string, () => MockHttp.Reply, PlexError.PlexError["_tag"]]> = [
     ["400", () => MockHttp.plexErrors(400, [{ code: 1000, message: "missing" }]), "BadRequest"],

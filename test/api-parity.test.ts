@@ -47,6 +47,23 @@ const conformanceRenames: ReadonlyArray<readonly [RegExp, string]> = [
   [/Effect\.fork\(/g, "Effect.forkChild("]
 ]
 
+/**
+ * The renames that make the Effect 3 edition's test/node/httpClients.test.ts the Effect 4 edition's
+ * effect4/test/node/httpClients.test.ts: the package name, and Effect 4's name for `@effect/platform-node`'s
+ * `node:http` client layer (Effect 3's `NodeHttpClient.layer` is Effect 4's `NodeHttpClient.layerNodeHttp`;
+ * `layerUndici` is the same in both).
+ */
+const httpClientsRenames: ReadonlyArray<readonly [RegExp, string]> = [
+  [/from "effect-plex-auth/g, 'from "effect4-plex-auth'],
+  [/NodeHttpClient\.layer\b/g, "NodeHttpClient.layerNodeHttp"]
+]
+
+/** The test files both editions share, each the Effect 3 file with only its renames in the Effect 4 edition. */
+const sharedTestFiles: ReadonlyArray<readonly [string, ReadonlyArray<readonly [RegExp, string]>]> = [
+  ["conformance.test.ts", conformanceRenames],
+  ["node/httpClients.test.ts", httpClientsRenames]
+]
+
 /** Every difference between two modules' exports, by `Module.name`. */
 const compare = (
   module: string,
@@ -226,15 +243,17 @@ describe("the two editions' public APIs, as the type checker sees them", () => {
   })
 }, 300_000)
 
-describe("the conformance suite", () => {
-  it("is one file for both editions: effect4/test/conformance.test.ts is test/conformance.test.ts renamed", () => {
-    const three = fs.readFileSync(path.join(root, "test", "conformance.test.ts"), "utf8")
-    const four = fs.readFileSync(path.join(root, "effect4", "test", "conformance.test.ts"), "utf8")
-    const renamed = conformanceRenames.reduce(
-      (text, [pattern, replacement]) => text.replace(pattern, replacement),
-      three
-    )
-    assert.notStrictEqual(renamed, three)
-    assert.strictEqual(four, renamed)
-  })
+describe("the test files both editions share", () => {
+  for (const [file, renames] of sharedTestFiles) {
+    it(`are one file for both editions: effect4/test/${file} is test/${file} renamed`, () => {
+      const three = fs.readFileSync(path.join(root, "test", file), "utf8")
+      const four = fs.readFileSync(path.join(root, "effect4", "test", file), "utf8")
+      const renamed = renames.reduce(
+        (text, [pattern, replacement]) => text.replace(pattern, replacement),
+        three
+      )
+      assert.notStrictEqual(renamed, three)
+      assert.strictEqual(four, renamed)
+    })
+  }
 })

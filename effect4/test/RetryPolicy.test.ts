@@ -137,6 +137,75 @@ describe("RetryPolicy.make and setting a policy", () => {
   )
 })
 
+describe("RetryPolicy.backoff with options it cannot use", () => {
+  // Typed as options can be when they come from configuration or JavaScript: not checked by the compiler.
+  const refused: ReadonlyArray<readonly [RetryPolicy.BackoffOptions, string, string]> = [
+    [{ initialInterval: "soon" as Duration.Input }, "initialInterval", "must be a Duration"],
+    [{ initialInterval: "-1 seconds" }, "initialInterval", "must be positive"],
+    [{ initialInterval: 0 }, "initialInterval", "must be positive"],
+    [{ initialInterval: Number.NaN }, "initialInterval", "must be a Duration"],
+    [{ initialInterval: Duration.infinity }, "initialInterval", "must be finite"],
+    [{ maxInterval: "soon" as Duration.Input }, "maxInterval", "must be a Duration"],
+    [{ maxInterval: -5 }, "maxInterval", "must be positive"],
+    [{ maxElapsedTime: "-1 seconds" }, "maxElapsedTime", "must be positive"],
+    [{ maxElapsedTime: "in a while" as Duration.Input }, "maxElapsedTime", "must be a Duration"],
+    [{ exponent: Number.NaN }, "exponent", "at least 1"],
+    [{ exponent: 0.5 }, "exponent", "at least 1"],
+    [{ statusCodes: [503, 42] }, "statusCodes", "HTTP statuses"]
+  ]
+
+  it.effect(
+    "does not throw, and withPolicy fails with InvalidInput naming the option, before any request",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.status(503))
+        for (const [options, field, reason] of refused) {
+          const error = yield* Effect.flip(
+            PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(RetryPolicy.backoff(options)))
+          )
+          assert.strictEqual(error._tag, "InvalidInput")
+          if (error._tag !== "InvalidInput") return
+          assert.strictEqual(error.operation, "RetryPolicy.backoff")
+          assert.strictEqual(error.field, field, JSON.stringify(options))
+          assert.include(error.reason, reason)
+        }
+        assert.strictEqual((yield* FakePlex.requests).length, 0)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("RetryPolicy.layer and PlexAuth.withRetryPolicy refuse it too", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ maxElapsedTime: "-1 seconds" })
+      const error = yield* Effect.flip(
+        PlexAuth.getTokenDetails().pipe(Effect.provide(RetryPolicy.layer(policy)))
+      )
+      assert.strictEqual(error._tag, "InvalidInput")
+      assert.strictEqual(error._tag === "InvalidInput" && error.field, "maxElapsedTime")
+      const data = yield* Effect.flip(RetryPolicy.withPolicy(PlexAuth.getTokenDetails(), policy))
+      assert.strictEqual(data._tag, "InvalidInput")
+      const settings = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRetryPolicy(policy)))
+      assert.strictEqual(settings._tag, "InvalidInput")
+      assert.strictEqual((yield* FakePlex.requests).length, 0)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("infinite maxInterval and maxElapsedTime mean no limit", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.status(503), { times: 2 })
+      const { count, exit, gaps } = yield* attempts(
+        RetryPolicy.backoff({
+          initialInterval: "1 second",
+          maxInterval: Duration.infinity,
+          maxElapsedTime: Duration.infinity
+        })
+      )
+      assert.strictEqual(exit._tag, "Success")
+      assert.strictEqual(count, 3)
+      assert.deepStrictEqual(gaps, [1000, 1500])
+    }).pipe(Effect.provide(env()))
+  )
+})
+
 describe("accessors", () => {
   const ctx = {
     operation: "PlexAuth.getTokenDetails",

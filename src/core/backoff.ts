@@ -79,3 +79,54 @@ export const selects = (error: Retryable, options: Selection = {}): boolean => {
 /** Whether a retry that would start after `delayMillis` more still starts within `maxElapsedMillis` of the first failure. */
 export const startsInTime = (elapsedMillis: number, delayMillis: number, maxElapsedMillis: number): boolean =>
   elapsedMillis + delayMillis <= maxElapsedMillis
+
+/** Why a value cannot be a backoff's growth factor (a finite number of at least 1), or undefined. */
+export const exponentProblem = (value: unknown): string | undefined =>
+  typeof value === "number" && Number.isFinite(value) && value >= 1
+    ? undefined
+    : "must be a finite number of at least 1"
+
+/** Why a value cannot be the statuses a backoff retries (an array of integers from 100 to 599), or undefined. */
+export const statusCodesProblem = (value: unknown): string | undefined =>
+  Array.isArray(value) && value.every((code) => Number.isInteger(code) && code >= 100 && code <= 599)
+    ? undefined
+    : "must be an array of HTTP statuses (integers from 100 to 599)"
+
+/** A knob of `RetryPolicy.backoff` that cannot be one, and why. */
+export interface OptionsProblem {
+  readonly field: string
+  readonly reason: string
+}
+
+/**
+ * The first of `RetryPolicy.backoff`'s options that cannot be one, or
+ * undefined when all can (a missing knob takes its default). `durationProblem`
+ * is the edition's check of a positive duration (finite too when given the
+ * reason an infinite one is refused): the first wait must be positive and
+ * finite; `maxInterval` and `maxElapsedTime` positive, infinite meaning no
+ * limit. The exponent is a finite number of at least 1; `statusCodes` an array
+ * of HTTP statuses.
+ */
+export const optionsProblem = (
+  options: unknown,
+  durationProblem: (value: unknown, infinite?: string) => string | undefined
+): OptionsProblem | undefined => {
+  if (options === undefined) return undefined
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    return { field: "options", reason: "must be an object" }
+  }
+  const knobs = options as Record<string, unknown>
+  const checks: ReadonlyArray<readonly [string, (value: unknown) => string | undefined]> = [
+    ["initialInterval", (value) => durationProblem(value, "must be finite")],
+    ["maxInterval", (value) => durationProblem(value)],
+    ["maxElapsedTime", (value) => durationProblem(value)],
+    ["exponent", exponentProblem],
+    ["statusCodes", statusCodesProblem]
+  ]
+  for (const [field, check] of checks) {
+    const value = knobs[field]
+    const reason = value === undefined ? undefined : check(value)
+    if (reason !== undefined) return { field, reason }
+  }
+  return undefined
+}

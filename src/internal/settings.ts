@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Schedule from "effect/Schedule"
 import { type MayAskToWait, maxRetryAfterMillis, mayWaitOut, retryAfterMillis } from "../core/policy.js"
-import type { PlexError } from "../PlexError.js"
+import type { InvalidInput, PlexError } from "../PlexError.js"
 
 /** The longest a single attempt (send and read the body) may take. */
 export class RequestTimeout
@@ -63,7 +63,37 @@ export const withRequestTimeout: With<Duration.DurationInput> = /*#__PURE__*/ se
 )
 export const withMaxBodyBytes: With<number> = /*#__PURE__*/ setting(MaxBodyBytes, same<number>)
 export const withTracePropagation: With<boolean> = /*#__PURE__*/ setting(TracePropagation, same<boolean>)
-export const withRetryPolicy: With<RetryPolicy> = /*#__PURE__*/ setting(CurrentRetryPolicy, same<RetryPolicy>)
+
+/** Where a policy `RetryPolicy.backoff` refused to build keeps its `InvalidInput`. */
+const refusedKey = /*#__PURE__*/ Symbol.for("effect-plex-auth/RetryPolicy/refused")
+
+/**
+ * The policy `RetryPolicy.backoff` returns for options it refuses: it never
+ * retries, and installing it (`RetryPolicy.layer`, `withPolicy`,
+ * `PlexAuth.withRetryPolicy`) fails with `error` before any request. A
+ * `Schedule` cannot fail with a typed error, hence the check at installation,
+ * as `withRequestTimeout` checks its duration there.
+ */
+export const refused = (error: InvalidInput): RetryPolicy =>
+  Object.defineProperty(Schedule.recurs(0), refusedKey, { value: error })
+
+/** The `InvalidInput` a policy made of refused options carries (see {@link refused}), if any. */
+export const refusal = (policy: RetryPolicy): InvalidInput | undefined =>
+  refusedKey in policy ? (policy[refusedKey] as InvalidInput) : undefined
+
+/** The signature of `withRetryPolicy`: a policy made of refused options fails with `InvalidInput`. */
+export interface WithPolicy {
+  (policy: RetryPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E | InvalidInput, R>
+}
+
+export const withRetryPolicy: WithPolicy = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E | InvalidInput, R> => {
+    const error = refusal(policy)
+    return error === undefined ? Effect.provideService(self, CurrentRetryPolicy, policy) : Effect.fail(error)
+  }
+)
 
 /** The wait a `Retry-After` header asked for, if the error carries one (`core/policy.ts`). */
 export const retryAfter = (error: MayAskToWait): Duration.Duration | undefined => {

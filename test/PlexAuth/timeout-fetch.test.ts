@@ -1,5 +1,5 @@
 /**
- * The per-attempt timeout over `FetchHttpClient` on the live clock: the
+ * The per-attempt timeout over `FetchHttpClient`: the
  * timeout interrupts the attempt, and the platform then aborts the request's
  * `fetch` (its signal is the platform's own, never replaced). A
  * `FetchHttpClient.Fetch` of the caller's, given beside the layer or to it,
@@ -8,13 +8,14 @@
  *
  * `fetch` here is a stub (no network): it answers at once, or never (until its
  * signal aborts, unless it ignores the signal), and records what it was given.
- * The global one is replaced for the tests that need it, and put back. The
- * timeouts below are real but short, and the tests assert what happens, never
- * how long it took.
+ * The global one is replaced for the tests that need it, and put back. Time
+ * is the TestClock's: a call to a hanging stub is forked, and once the stub
+ * has been called the clock is moved past the 30 ms timeout, so no test waits
+ * on the real clock.
  */
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Layer, Redacted } from "effect"
+import { Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexTv } from "effect-plex-auth"
 
 const account = { id: 1, uuid: "u-1", username: "one", title: "One" }
@@ -27,6 +28,8 @@ interface Stub {
   hang: boolean
   /** When true a hanging stub ignores its signal too: only an interruption gets the caller out. */
   deaf?: boolean
+  /** Called on each call of the stub (see {@link calledTimes}). */
+  onCall?: (() => void) | undefined
 }
 
 const stubFetch = (stub: Stub): typeof globalThis.fetch =>
@@ -34,6 +37,7 @@ const stubFetch = (stub: Stub): typeof globalThis.fetch =>
     const signal = init?.signal ?? undefined
     if (signal) stub.signals.push(signal)
     stub.redirects.push(init?.redirect)
+    stub.onCall?.()
     if (!stub.hang) {
       const body = JSON.stringify(account)
       return Promise.resolve(
@@ -91,6 +95,28 @@ const call = PlexAuth.getTokenDetails().pipe(
   Effect.either
 )
 
+/** Completes once the stub has been called `count` times in all (it records each call's redirect mode). */
+const calledTimes = (stub: Stub, count: number) =>
+  Effect.async<void>((resume) => {
+    const check = () => {
+      if (stub.redirects.length < count) return
+      stub.onCall = undefined
+      resume(Effect.void)
+    }
+    stub.onCall = check
+    check()
+  })
+
+/** `call` to a hanging stub on the TestClock: forked, and once the stub has it, the clock moved past the timeout. */
+const hangingCall = (stub: Stub) =>
+  Effect.gen(function* () {
+    const count = stub.redirects.length + 1
+    const fiber = yield* Effect.fork(call)
+    yield* calledTimes(stub, count)
+    yield* TestClock.adjust("30 millis")
+    return yield* Fiber.join(fiber)
+  })
+
 /** Fails the test unless `result` is the timeout's `NetworkError`. */
 const assertTimedOut = (result: Either.Either<unknown, { readonly _tag: string }>, round: string) => {
   assert.isTrue(Either.isLeft(result), `${round}: failed`)
@@ -100,12 +126,12 @@ const assertTimedOut = (result: Either.Either<unknown, { readonly _tag: string }
   }
 }
 
-describe("the timeout over the global fetch, on the live clock", () => {
-  it.live("a hanging fetch times out, on the first call (learning) and on the next (abort only)", () => {
+describe("the timeout over the global fetch", () => {
+  it.effect("a hanging fetch times out, on the first call (learning) and on the next (abort only)", () => {
     const stub: Stub = { signals: [], redirects: [], hang: true }
     const run = Effect.gen(function* () {
       for (const round of ["first", "second", "third"]) {
-        assertTimedOut(yield* call, round)
+        assertTimedOut(yield* hangingCall(stub), round)
         assert.isTrue(stub.signals.at(-1)?.aborted, `${round}: the request's fetch was aborted`)
       }
       assert.strictEqual(stub.signals.length, 3)
@@ -113,7 +139,7 @@ describe("the timeout over the global fetch, on the live clock", () => {
     return overGlobalFetch(stub, run)
   })
 
-  it.live("an answer in time succeeds, and its signal is left alone", () => {
+  it.effect("an answer in time succeeds, and its signal is left alone", () => {
     const stub: Stub = { signals: [], redirects: [], hang: false }
     const run = Effect.gen(function* () {
       for (let i = 0; i < 3; i++) {
@@ -121,8 +147,8 @@ describe("the timeout over the global fetch, on the live clock", () => {
         assert.isTrue(Either.isRight(result))
         if (Either.isRight(result)) assert.strictEqual(result.right.username, "one")
       }
-      // Past the timeout: a timer left running would have aborted a signal by now.
-      yield* Effect.sleep("60 millis")
+      // Past the timeout: a timer left running would abort a signal now.
+      yield* TestClock.adjust("60 millis")
       assert.strictEqual(stub.signals.length, 3)
       assert.isTrue(stub.signals.every((signal) => !signal.aborted))
       // The first call (the client not yet known to use fetch) and the next ones alike.
@@ -131,7 +157,7 @@ describe("the timeout over the global fetch, on the live clock", () => {
     return overGlobalFetch(stub, run)
   })
 
-  it.live("interrupting the caller aborts the request's fetch", () => {
+  it.effect("interrupting the caller aborts the request's fetch", () => {
     const stub: Stub = { signals: [], redirects: [], hang: false }
     const run = Effect.gen(function* () {
       // Two answered calls teach the engine that this client sends through the global fetch.
@@ -143,7 +169,7 @@ describe("the timeout over the global fetch, on the live clock", () => {
           PlexAuth.withRequestTimeout("1 minute")
         )
       )
-      while (stub.signals.length < 3) yield* Effect.yieldNow()
+      yield* calledTimes(stub, 3)
       yield* Fiber.interrupt(fiber)
       assert.isTrue(stub.signals[2]?.aborted)
     }).pipe(Effect.provide(Layer.merge(FetchHttpClient.layer, identity)))
@@ -156,14 +182,14 @@ describe("the timeout over a Fetch of the caller's or of the layer's", () => {
     ["beside the layer", besideTheLayer],
     ["given to the layer", providedToTheLayer]
   ] as const) {
-    it.live(
+    it.effect(
       `${where}: it is the one used, with manual redirects, and a hang times out with its fetch aborted`,
       () => {
         const stub: Stub = { signals: [], redirects: [], hang: false }
         return Effect.gen(function* () {
           for (let i = 0; i < 2; i++) assert.isTrue(Either.isRight(yield* call), `call ${i}`)
           stub.hang = true
-          assertTimedOut(yield* call, "hanging")
+          assertTimedOut(yield* hangingCall(stub), "hanging")
           assert.strictEqual(stub.signals.length, 3, "every request went through the stub")
           assert.isTrue(stub.signals[2]?.aborted, "the timeout aborted it")
           assert.deepStrictEqual(stub.redirects, ["manual", "manual", "manual"])
@@ -171,13 +197,13 @@ describe("the timeout over a Fetch of the caller's or of the layer's", () => {
       }
     )
 
-    it.live(`${where}: one that ignores the abort still times out, on every call`, () => {
+    it.effect(`${where}: one that ignores the abort still times out, on every call`, () => {
       const stub: Stub = { signals: [], redirects: [], hang: false }
       return Effect.gen(function* () {
         for (let i = 0; i < 2; i++) assert.isTrue(Either.isRight(yield* call), `call ${i}`)
         stub.hang = true
         stub.deaf = true
-        for (const round of ["first", "second"]) assertTimedOut(yield* call, round)
+        for (const round of ["first", "second"]) assertTimedOut(yield* hangingCall(stub), round)
       }).pipe(Effect.provide(layer(stub)))
     })
   }
@@ -213,7 +239,7 @@ describe("one abort controller per request", () => {
     ["a Fetch beside the layer", besideTheLayer],
     ["a Fetch given to the layer", providedToTheLayer]
   ] as const) {
-    it.live(`${where}: the platform sends with the engine's controller and makes none of its own`, () => {
+    it.effect(`${where}: the platform sends with the engine's controller and makes none of its own`, () => {
       const stub: Stub = { signals: [], redirects: [], hang: false }
       const run = Effect.gen(function* () {
         // The first call teaches the engine how the client sends; the next ones take the settled path.
@@ -224,14 +250,14 @@ describe("one abort controller per request", () => {
         assert.strictEqual(new Set(stub.signals).size, 3, "each request had a signal of its own")
         // The controller the platform was given is the one the timeout aborts.
         stub.hang = true
-        assertTimedOut(yield* call, "hanging")
+        assertTimedOut(yield* hangingCall(stub), "hanging")
         assert.isTrue(stub.signals[3]?.aborted, "the timeout aborted it")
       }).pipe(Effect.provide(layer(stub)))
       return where === "the global fetch" ? overGlobalFetch(stub, run) : run
     })
   }
 
-  it.live(
+  it.effect(
     "a client that rewrites each request still times out and aborts (with the platform's own controller)",
     () => {
       const stub: Stub = { signals: [], redirects: [], hang: false }
@@ -243,7 +269,7 @@ describe("one abort controller per request", () => {
       const run = Effect.gen(function* () {
         for (let i = 0; i < 2; i++) assert.isTrue(Either.isRight(yield* call), `call ${i}`)
         stub.hang = true
-        assertTimedOut(yield* call, "hanging")
+        assertTimedOut(yield* hangingCall(stub), "hanging")
         assert.strictEqual(stub.signals.length, 3)
         assert.isTrue(stub.signals[2]?.aborted, "the timeout aborted it")
         assert.deepStrictEqual(stub.redirects, ["manual", "manual", "manual"])

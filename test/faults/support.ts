@@ -6,7 +6,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import type { HttpClient } from "@effect/platform"
 import { assert } from "@effect/vitest"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import type { Exit } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexServer, PlexTv } from "effect-plex-auth"
 import type { PlexError } from "effect-plex-auth"
@@ -177,19 +177,6 @@ export const failureOf = <A>(exit: Exit.Exit<A, PlexError.PlexError>, what: stri
     return assert.fail(`${what}: expected a typed failure, got ${String(exit.cause)}`)
   return failure
 }
-
-/** Fails the test, rather than hang it, when `effect` does not complete within `limit`. */
-export const within =
-  (limit: Duration.DurationInput, what: string) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.flatten(
-      Effect.timeoutTo(effect, {
-        duration: limit,
-        onSuccess: (a): Effect.Effect<A> => Effect.succeed(a),
-        onTimeout: () =>
-          Effect.dieMessage(`${what}: not done within ${Duration.format(Duration.decode(limit))}`)
-      })
-    )
 
 /** Every text value a recorded request carries, secrets revealed. */
 export const recordedTexts = (request: FakePlex.RecordedRequest): ReadonlyArray<string> => {

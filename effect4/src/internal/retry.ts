@@ -11,7 +11,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import type { PlexError } from "../PlexError.js"
+import type { InvalidInput, PlexError } from "../PlexError.js"
 import {
   type MayAskToWait,
   maxRetryAfterMillis,
@@ -24,6 +24,23 @@ export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
 
 /** Never retry. */
 export const none: RetryPolicy = /*#__PURE__*/ Schedule.recurs(0)
+
+/** Where a policy `RetryPolicy.backoff` refused to build keeps its `InvalidInput`. */
+const refusedKey = /*#__PURE__*/ Symbol.for("effect-plex-auth/RetryPolicy/refused")
+
+/**
+ * The policy `RetryPolicy.backoff` returns for options it refuses: it never
+ * retries, and installing it (`RetryPolicy.layer`, `withPolicy`,
+ * `PlexAuth.withRetryPolicy`) fails with `error` before any request, as
+ * `withRequestTimeout` checks its duration there (the same check as in the
+ * Effect 3 edition, whose `Schedule` cannot fail with a typed error).
+ */
+export const refused = (error: InvalidInput): RetryPolicy =>
+  Object.defineProperty(Schedule.recurs(0), refusedKey, { value: error })
+
+/** The `InvalidInput` a policy made of refused options carries (see {@link refused}), if any. */
+export const refusal = (policy: RetryPolicy): InvalidInput | undefined =>
+  refusedKey in policy ? (policy[refusedKey] as InvalidInput) : undefined
 
 /** The policy in force; `none` unless a layer or `withPolicy` says otherwise. */
 export const CurrentRetryPolicy: Context.Reference<RetryPolicy> =

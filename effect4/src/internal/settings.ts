@@ -10,7 +10,8 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import { CurrentRetryPolicy, type RetryPolicy } from "./retry.js"
+import type { InvalidInput } from "../PlexError.js"
+import { CurrentRetryPolicy, type RetryPolicy, refusal } from "./retry.js"
 
 /** The longest a single attempt (send and read the body) may take. */
 export const RequestTimeout: Context.Reference<Duration.Duration> =
@@ -61,8 +62,17 @@ export const withTracePropagation: With<boolean> = /*#__PURE__*/ setting(
   (on: boolean) => on
 )
 
-/** Runs an effect with another retry policy. */
-export const withRetryPolicy: With<RetryPolicy> = /*#__PURE__*/ setting(
-  CurrentRetryPolicy,
-  (policy: RetryPolicy) => policy
+/** The signature of `withRetryPolicy`: a policy made of refused options fails with `InvalidInput`. */
+export interface WithPolicy {
+  (policy: RetryPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E | InvalidInput, R>
+}
+
+/** Runs an effect with another retry policy; one `RetryPolicy.backoff` refused to build fails with its `InvalidInput`. */
+export const withRetryPolicy: WithPolicy = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E | InvalidInput, R> => {
+    const error = refusal(policy)
+    return error === undefined ? Effect.provideService(self, CurrentRetryPolicy, policy) : Effect.fail(error)
+  }
 )

@@ -47,25 +47,35 @@ export const object = (
   checked(operation, field, Core.objectProblem(value, optional), () => {})
 
 /**
- * Why a value cannot be a per-attempt timeout, or undefined: it must decode
- * as a `Duration` and be positive and finite (NaN, a negative number, zero
- * or an infinite duration would turn the timeout off or fire it at once).
+ * Why a value cannot be a positive duration, or undefined: it must decode as
+ * a `Duration` and be more than zero, finite unless `infinite` says why an
+ * infinite one is refused. A negative number or text (`-5`, `"-1 seconds"`)
+ * is refused as not positive.
  */
-export const timeoutProblem = (value: unknown): string | undefined => {
-  if (typeof value === "number" && !Number.isFinite(value)) return "must be a finite number of milliseconds"
+export const durationProblem = (value: unknown, infinite?: string): string | undefined => {
   let decoded: Option.Option<Duration.Duration>
   try {
     decoded = Duration.fromInput(value as Duration.Input)
   } catch {
     decoded = Option.none()
   }
-  if (Option.isNone(decoded))
+  if (Option.isNone(decoded) || (typeof value === "number" && Number.isNaN(value)))
     return 'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
-  if (!Duration.isFinite(decoded.value)) return "must be finite: the per-attempt timeout stays on"
+  if (infinite !== undefined && !Duration.isFinite(decoded.value)) return infinite
   if (!Duration.isGreaterThan(decoded.value, Duration.zero)) return "must be positive"
   if (Core.isNegativeDurationInput(value)) return "must be positive"
   return undefined
 }
+
+/**
+ * Why a value cannot be a per-attempt timeout, or undefined: it must decode
+ * as a `Duration` and be positive and finite (NaN, a negative number, zero
+ * or an infinite duration would turn the timeout off or fire it at once).
+ */
+export const timeoutProblem = (value: unknown): string | undefined =>
+  typeof value === "number" && !Number.isFinite(value)
+    ? "must be a finite number of milliseconds"
+    : durationProblem(value, "must be finite: the per-attempt timeout stays on")
 
 /** A per-attempt timeout: see {@link timeoutProblem}. */
 export const timeout = (operation: string, field: string, value: unknown) =>

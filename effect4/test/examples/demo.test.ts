@@ -1,21 +1,64 @@
 /**
  * The Effect 4 demo (effect4/examples/demo.ts, `npm run demo:effect4`) cannot
  * rot: its journey runs here in process against the fake on loopback, as the
- * command runs it, with its transcript captured by `TestConsole`. It is live
- * (real sockets), so its one rate-limit step waits the fake's real
- * `Retry-After` of one second: idle time, not CPU.
+ * command runs it, with its transcript captured by `TestConsole`. Its sockets
+ * are real, its time the TestClock's: the one wait of the journey (the
+ * rate-limit step's `Retry-After` of one second) is let pass by
+ * `TestClock.adjust` as soon as the retry sleeps, so the test waits on no
+ * real clock and the transcript's times are exact.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { TestConsole } from "effect/testing"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
+import { TestClock, TestConsole } from "effect/testing"
 import { failureReason, main } from "../../examples/demo.js"
 
+/** The per-attempt timeout the demo runs with (the default): the sleeps that guard I/O, not waits. */
+const requestTimeout = Duration.seconds(30)
+
+/**
+ * Runs `effect` on the test's `TestClock`, moving the clock by each wait's duration once its sleep is
+ * registered (each sleep starts in a child fiber at once, and only then is it announced), so that every
+ * wait passes at once and is seen at its exact length. The per-attempt timeouts' sleeps are left alone:
+ * moving the clock past them would time out requests still in flight on the real sockets.
+ */
+const passingTime = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const testClock = yield* Clock.Clock
+    const sleeps = yield* Queue.unbounded<Duration.Duration>()
+    const announcing: Clock.Clock = {
+      currentTimeMillisUnsafe: () => testClock.currentTimeMillisUnsafe(),
+      currentTimeMillis: testClock.currentTimeMillis,
+      currentTimeNanosUnsafe: () => testClock.currentTimeNanosUnsafe(),
+      currentTimeNanos: testClock.currentTimeNanos,
+      monotonicTimeNanosUnsafe: () => testClock.monotonicTimeNanosUnsafe(),
+      monotonicTimeNanos: testClock.monotonicTimeNanos,
+      sleep: (duration) =>
+        Effect.gen(function* () {
+          const sleeping = yield* Effect.forkChild(testClock.sleep(duration), { startImmediately: true })
+          yield* Queue.offer(sleeps, duration)
+          yield* Fiber.join(sleeping)
+        })
+    }
+    yield* Effect.forkChild(
+      Effect.forever(
+        Effect.flatMap(Queue.take(sleeps), (d) =>
+          Duration.isLessThan(d, requestTimeout) ? TestClock.adjust(d) : Effect.void
+        )
+      )
+    )
+    return yield* Effect.provideService(effect, Clock.Clock, announcing)
+  })
+
 describe("examples/demo.ts (Effect 4 edition)", () => {
-  it.live("the journey against the fake on loopback goes as expected, and says which edition it is", () =>
+  it.effect("the journey against the fake on loopback goes as expected, and says which edition it is", () =>
     Effect.gen(function* () {
-      const exit = yield* Effect.exit(main([]))
+      const exit = yield* Effect.exit(passingTime(main([])))
       const lines = (yield* TestConsole.logLines).map(String)
       assert.isTrue(Exit.isSuccess(exit), Exit.isFailure(exit) ? failureReason(exit.cause) : "")
       assert.include(lines[0], "Effect 4 edition")
@@ -24,8 +67,9 @@ describe("examples/demo.ts (Effect 4 edition)", () => {
         "VerificationCodeRequired",
         "signed in as alice",
         "Unauthorized",
-        "attempt 1: HTTP 429",
-        "attempt 2: HTTP 200",
+        "attempt 1: HTTP 429 at +0 ms",
+        // The Retry-After of 1 s, longer than the policy's 100 ms: exactly, on the TestClock.
+        "attempt 2: HTTP 200 at +1000 ms",
         "retried by RetryPolicy.backoff after the Retry-After"
       ]) {
         assert.include(transcript, expected)

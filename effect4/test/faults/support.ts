@@ -6,7 +6,6 @@
  */
 import { assert } from "@effect/vitest"
 import * as Cause from "effect/Cause"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
@@ -187,16 +186,6 @@ export const failureOf = <A>(exit: Exit.Exit<A, PlexError.PlexError>, what: stri
     return assert.fail(`${what}: expected a typed failure, got ${String(exit.cause)}`)
   return failure
 }
-
-/** Fails the test, rather than hang it, when `effect` does not complete within `limit`. */
-export const within =
-  (limit: Duration.Input, what: string) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.timeoutOrElse(effect, {
-      duration: limit,
-      orElse: () =>
-        Effect.die(new Error(`${what}: not done within ${Duration.format(Duration.fromInputUnsafe(limit))}`))
-    })
 
 /** Every text value a recorded request carries, secrets revealed. */
 export const recordedTexts = (request: FakePlex.RecordedRequest): ReadonlyArray<string> => {

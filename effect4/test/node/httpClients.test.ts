@@ -1,9 +1,13 @@
 /**
- * The Effect 4 edition's operations over `@effect/platform-node`'s own `HttpClient`s (undici
+ * The operations over `@effect/platform-node`'s own `HttpClient`s (undici
  * and `node:http`), not only over `fetch`, against the loopback fake: a form
  * body (the sign-in), a GET with the token, and a redirect to another host,
  * followed without the token (neither client follows redirects itself, so
- * the engine's redirect policy applies).
+ * the engine's redirect policy applies). The same file runs on both editions:
+ * effect4/test/node/httpClients.test.ts is this file with only the renames
+ * test/api-parity.test.ts lists (`httpClientsRenames`: the package name and
+ * Effect 4's name for the `node:http` layer), and that test fails if the two
+ * files differ otherwise.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
