@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
 import { configDefaults, defineConfig } from "vitest/config"
 import { BaseSequencer, type TestSpecification } from "vitest/node"
-import { hasEnded, startedDirVariable, users } from "./test/support/build.js"
+import { effect4Users, hasEnded, startedDirVariable, users } from "./test/support/build.js"
 
 /**
  * Files that take long one step after another (their time is waiting, not CPU: a chain of CLI runs,
@@ -17,7 +17,7 @@ const is = (spec: TestSpecification, file: string) => spec.moduleId.split("\\").
 
 /**
  * Vitest's order (failed first, then slowest first; on a fresh clone, largest first), except that the
- * files that wait for the shared package build (test/support/build.ts `users`) go after the first
+ * files that wait for a shared package build (test/support/build.ts `users`, `effect4Users`) go after the first
  * dozen others (while the build runs, every worker has files to run instead of waiting for it), the
  * long chains first among them; when the build (started before vitest by `npm test`) has already ended,
  * the long chains first of all.
@@ -25,7 +25,7 @@ const is = (spec: TestSpecification, file: string) => spec.moduleId.split("\\").
 class BuildUsersLaterSequencer extends BaseSequencer {
   override async sort(files: Array<TestSpecification>): Promise<Array<TestSpecification>> {
     const sorted = await super.sort(files)
-    const waits = (spec: TestSpecification) => users.some((user) => is(spec, user))
+    const waits = (spec: TestSpecification) => [...users, ...effect4Users].some((user) => is(spec, user))
     const others = sorted.filter((spec) => !waits(spec))
     const first = others.slice(0, 12)
     const chains = longChains.flatMap((file) => sorted.filter((spec) => is(spec, file)))

@@ -10,8 +10,8 @@
 // suites' timed tests). Every step runs even when an earlier one failed (one run shows every problem);
 // the exit code is 1 when any failed. Plain Node (no tsx) so that it starts at once.
 //
-// The package build the Effect 3 suite's packaging and CLI tests need starts first, beside the suites and
-// the static checks (see `packedDir` below).
+// The package builds the Effect 3 suite's packaging and CLI tests need (both editions) start first,
+// beside the suites and the static checks (see `packedDir` below).
 //
 //   node scripts/test.mjs            everything (npm test)
 //   node scripts/test.mjs --static   only the static checks
@@ -120,17 +120,20 @@ const pool = async (tasks, limit, niced) => {
 
 const start = performance.now()
 const suitesToo = !process.argv.includes("--static")
-// The package build and tarball the Effect 3 suite's packaging, bundle and CLI tests use
-// (test/support/build.ts) start at once, beside the static checks, rather than when vitest starts: the
-// files that need them then find them ready, or nearly. The suite is told where (its global setup waits
-// for this build instead of starting one); the directory is removed at the end.
+// The package builds and tarballs of both editions that the Effect 3 suite's packaging, bundle and CLI
+// tests use (test/support/build.ts) start at once, beside the static checks, rather than when vitest
+// starts: the files that need them then find them ready, or nearly. The suite is told where (its global
+// setup waits for these builds instead of starting its own); the directory is removed at the end.
 const packedDir = suitesToo ? mkdtempSync(path.join(tmpdir(), "effect-plex-auth-package-")) : undefined
 const buildResult =
   packedDir === undefined
     ? Promise.resolve([])
-    : run("shared package build", `tsx test/support/build.ts ${JSON.stringify(packedDir)}`, true).then(
-        (result) => [result]
-      )
+    : // `node --import tsx`: one Node process, where the tsx command starts two.
+      run(
+        "shared package builds",
+        `node --import tsx test/support/build.ts ${JSON.stringify(packedDir)}`,
+        true
+      ).then((result) => [result])
 // The suites start at once, the static checks beside them at a lower priority: a core the suites leave
 // idle (waiting for a child process, the fake, the build) runs a check meanwhile, and the suites' timed
 // tests are not slowed down by the checks. (The suites used to start only once a core had no static check

@@ -1,6 +1,7 @@
 /**
  * The Effect 4 edition's package as users get it: `npm run build` of effect4/
- * in a copy of the project, `npm pack`, and the tarball installed (offline,
+ * in a copy of the project, `npm pack` (both once per run, started beside the
+ * other builds: test/support/packed.ts), and the tarball installed (offline,
  * from the npm cache, with a lockfile cut from ours: Effect 4 is the copy in
  * effect4/node_modules) into a new project beside `effect` 4. Then, from that
  * project, on Node >= 22.19 (scripts/node22.mjs): the README's quick start
@@ -8,18 +9,21 @@
  * type-check with `nodenext` and with `bundler` resolution; a browser bundle
  * with no Node built-in; the `plex-auth` binary.
  */
+import { existsSync } from "node:fs"
 import * as fs from "node:fs/promises"
-import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { build } from "esbuild"
 import { afterAll, beforeAll } from "vitest"
 import { typecheckConsumer, writeConsumer } from "./support/consumer.js"
+import { bundledNode, systemNodeIsEnough } from "../scripts/node22.mjs"
 import { npm, ok, root, run } from "./support/build.js"
+import { buildTimeout, packedEffect4 } from "./support/packed.js"
 
 const fixtures = path.join(root, "test", "package", "effect4")
-const node22 = path.join(root, "scripts", "node22.mjs")
+// The Node >= 22.19 scripts/node22.mjs picks, started directly (without that script's own Node process).
+const node22 = systemNodeIsEnough() ? process.execPath : bundledNode
 const self = "effect4-plex-auth"
 
 let dir: string
@@ -27,36 +31,11 @@ let project: string
 let tarball: string
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "effect4-plex-auth-package-"))
-  // A copy of what the build reads: the edition, the shared core, the base settings; packages linked.
-  const checkout = path.join(dir, "checkout")
-  const edition = path.join(checkout, "effect4")
-  await fs.mkdir(edition, { recursive: true })
-  for (const entry of [
-    "src",
-    "scripts",
-    "package.json",
-    "README.md",
-    "LICENSE",
-    "tsconfig.build.json",
-    "tsconfig.build.node.json"
-  ]) {
-    await fs.cp(path.join(root, "effect4", entry), path.join(edition, entry), { recursive: true })
-  }
-  await fs.cp(path.join(root, "src", "core"), path.join(checkout, "src", "core"), { recursive: true })
-  // The Effect-free fake entries (effect4-plex-auth/fake, /fake/node), shared with the Effect 3 edition.
-  await fs.cp(path.join(root, "src", "fake"), path.join(checkout, "src", "fake"), { recursive: true })
-  await fs.copyFile(path.join(root, "tsconfig.base.json"), path.join(checkout, "tsconfig.base.json"))
-  // The core is ES modules as the root package.json says (its other fields are the Effect 3 edition's).
-  await fs.writeFile(path.join(checkout, "package.json"), JSON.stringify({ private: true, type: "module" }))
-  await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
-  await fs.symlink(path.join(root, "effect4", "node_modules"), path.join(edition, "node_modules"), "dir")
-  ok(await run(npm, ["run", "build"], edition, 300_000), "npm run build (effect4)")
-  const packed = ok(
-    await run(npm, ["pack", "--json", "--pack-destination", dir], edition),
-    "npm pack (effect4)"
-  )
-  tarball = path.join(dir, (JSON.parse(packed.stdout) as ReadonlyArray<{ filename: string }>)[0]!.filename)
+  if (!existsSync(node22)) throw new Error(`no Node >= 22.19: ${node22} is missing (npm ci installs it)`)
+  // The run's one build and tarball of the edition (test/support/build.ts), started beside the others.
+  const shared = await packedEffect4()
+  tarball = shared.tarball
+  dir = await fs.mkdtemp(path.join(shared.dir, "smoke-"))
   project = path.join(dir, "project")
   await fs.mkdir(project)
   for (const file of ["example.mjs", "consumer.ts", "browser.ts"]) {
@@ -65,7 +44,7 @@ beforeAll(async () => {
   await fs.copyFile(path.join(root, "test", "package", "fake.mjs"), path.join(project, "fake.mjs"))
   await writeConsumer(project, tarball, [{ name: self }, { name: "effect" }], { self, workspace: "effect4" })
   ok(await run(npm, ["ci", "--offline", "--no-audit", "--no-fund"], project, 120_000), "npm ci --offline")
-}, 600_000)
+}, buildTimeout + 240_000)
 
 afterAll(async () => {
   if (dir !== undefined) await fs.rm(dir, { recursive: true, force: true })
@@ -99,14 +78,14 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
 
   it.live("the README's quick start and a sign-in over loopback run on Node 22", () =>
     Effect.promise(async () => {
-      const result = ok(await run(process.execPath, [node22, "example.mjs"], project), "node22 example.mjs")
+      const result = ok(await run(node22, ["example.mjs"], project), "node22 example.mjs")
       assert.include(result.stdout, "signed in as alice; over HTTP alice (alice@example.com)")
     })
   )
 
   it.live("the Effect-free fake (/fake, /fake/node) runs on Node 22 without loading effect", () =>
     Effect.promise(async () => {
-      const result = ok(await run(process.execPath, [node22, "fake.mjs", self], project), "node22 fake.mjs")
+      const result = ok(await run(node22, ["fake.mjs", self], project), "node22 fake.mjs")
       assert.strictEqual(result.stdout.trim(), "429 2; over HTTP alice")
     })
   )
@@ -155,12 +134,9 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
   it.live("the plex-auth binary starts from the installed package", () =>
     Effect.promise(async () => {
       const bin = path.join(project, "node_modules", self, "dist", "bin", "plex-auth.js")
-      const help = ok(await run(process.execPath, [node22, bin, "--help"], project), "plex-auth --help")
+      const help = ok(await run(node22, [bin, "--help"], project), "plex-auth --help")
       for (const command of ["login", "whoami", "logout"]) assert.include(help.stdout, command)
-      const version = ok(
-        await run(process.execPath, [node22, bin, "--version"], project),
-        "plex-auth --version"
-      )
+      const version = ok(await run(node22, [bin, "--version"], project), "plex-auth --version")
       assert.include(version.stdout, "0.1.0")
     })
   )

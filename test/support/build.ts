@@ -1,18 +1,20 @@
 /**
- * One build and one packed tarball of the package for every test that needs
- * them (the package smoke test, the bundle and browser checks, the CLI spawns,
- * the install lines of the docs): `npm run build` in a copy of the project
- * (its node_modules linked, so this checkout's dist/ is never touched), then
- * `npm pack`.
+ * One build and one packed tarball of each edition's package for every test
+ * that needs them (the package smoke tests, the bundle and browser checks,
+ * the CLI spawns, the install lines of the docs): the package's
+ * `npm run build` in a copy of the project (its node_modules linked, so this
+ * checkout's dist/ is never touched; the Node part's type check, which the
+ * static checks do, skipped: see `runBuildScript`), then `npm pack`.
  *
- * The vitest global setup (test/globalSetup.ts) starts it once per run
- * ({@link start}) and hands its directory to the test files, which wait for
- * it ({@link finished}, through test/support/packed.ts) while the files that
- * do not need it run; a file run on its own without it (a filter the setup
- * did not foresee) makes its own.
+ * The vitest global setup (test/globalSetup.ts) starts them once per run
+ * ({@link start}) and hands their directory to the test files, which wait
+ * for them ({@link finished}, through test/support/packed.ts) while the files
+ * that do not need them run; a file run on its own without them (a filter
+ * the setup did not foresee) makes its own. Under `npm test` both are
+ * started before vitest, beside the static checks (scripts/test.mjs).
  */
 import { execFile } from "node:child_process"
-import { existsSync, watch } from "node:fs"
+import { existsSync, readFileSync, watch } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -73,7 +75,10 @@ export const ok = (result: Run, what: string) => {
   return result
 }
 
-/** What the build reads. */
+/** The two editions: 3, the root package `effect-plex-auth`; 4, `effect4-plex-auth` (effect4/). */
+export type Edition = 3 | 4
+
+/** What the Effect 3 edition's build reads. */
 const copied = [
   "src",
   "scripts",
@@ -85,8 +90,104 @@ const copied = [
   "tsconfig.build.node.json"
 ]
 
-/** Builds and packs a copy of the project, in `dir` (default: a new temporary directory). */
-export const build = async (into?: string): Promise<Packed> => {
+/** What the Effect 4 edition's build reads in effect4/ (and, above it, the shared core and fake: see `checkoutEffect4`). */
+const copiedEffect4 = [
+  "src",
+  "scripts",
+  "package.json",
+  "README.md",
+  "LICENSE",
+  "tsconfig.build.json",
+  "tsconfig.build.node.json"
+]
+
+/** A copy of the Effect 3 edition in `checkout`, its packages linked: the package's folder. */
+const checkoutEffect3 = async (checkout: string): Promise<string> => {
+  await fs.mkdir(checkout)
+  for (const entry of copied) {
+    await fs.cp(path.join(root, entry), path.join(checkout, entry), { recursive: true })
+  }
+  await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
+  return checkout
+}
+
+/** A copy of what the Effect 4 edition's build reads in `checkout`, packages linked: the package's folder. */
+const checkoutEffect4 = async (checkout: string): Promise<string> => {
+  const edition = path.join(checkout, "effect4")
+  await fs.mkdir(edition, { recursive: true })
+  for (const entry of copiedEffect4) {
+    await fs.cp(path.join(root, "effect4", entry), path.join(edition, entry), { recursive: true })
+  }
+  // The shared core, and the Effect-free fake entries (effect4-plex-auth/fake, /fake/node) it shares
+  // with the Effect 3 edition; the base settings.
+  await fs.cp(path.join(root, "src", "core"), path.join(checkout, "src", "core"), { recursive: true })
+  await fs.cp(path.join(root, "src", "fake"), path.join(checkout, "src", "fake"), { recursive: true })
+  await fs.copyFile(path.join(root, "tsconfig.base.json"), path.join(checkout, "tsconfig.base.json"))
+  // The core is ES modules as the root package.json says (its other fields are the Effect 3 edition's).
+  await fs.writeFile(path.join(checkout, "package.json"), JSON.stringify({ private: true, type: "module" }))
+  await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
+  await fs.symlink(path.join(root, "effect4", "node_modules"), path.join(edition, "node_modules"), "dir")
+  return edition
+}
+
+/**
+ * The package's `npm run build` in `pkg` (a copy), its commands run as npm runs them (through the
+ * shell, each package folder's node_modules/.bin from `pkg` up on PATH), but for one thing: the
+ * `tsc -b <node config>` step builds the same projects with the Node part's type check skipped
+ * (`noCheck`, in a config written beside it). What that skips is checked elsewhere: the Node part's
+ * sources by the static type check of `npm test` (scripts/check-docs.ts), in the same strict settings;
+ * the browser-safe part (the referenced project) is still checked here, without Node types, which
+ * nothing else does. The output is the same, file for file (`noCheck` on the browser-safe part too
+ * would save more, but it orders some intersection types' members differently in the declarations);
+ * the published `npm run build` checks both parts.
+ */
+const runBuildScript = async (pkg: string): Promise<void> => {
+  const { scripts } = JSON.parse(await fs.readFile(path.join(pkg, "package.json"), "utf8")) as {
+    readonly scripts: { readonly build: string }
+  }
+  const commands = scripts.build.split(" && ").map((command) => command.trim())
+  const tscBuild = /^tsc -b (\S+\.json)$/
+  const at = commands.findIndex((command) => tscBuild.test(command))
+  if (at === -1) throw new Error(`${pkg}/package.json: the build script has no "tsc -b <config>" step`)
+  const config = tscBuild.exec(commands[at]!)![1]!
+  // Its references, which `extends` does not carry (the config has `//` comments on lines of their own).
+  const { references } = JSON.parse(
+    (await fs.readFile(path.join(pkg, config), "utf8")).replace(/^\s*\/\/.*$/gm, "")
+  ) as { readonly references?: unknown }
+  const unchecked = config.replace(/\.json$/, ".check-skipped.json")
+  await fs.writeFile(
+    path.join(pkg, unchecked),
+    JSON.stringify({ extends: `./${config}`, compilerOptions: { noCheck: true }, references })
+  )
+  commands[at] = `tsc -b ${unchecked}`
+  const bins: Array<string> = []
+  for (let dir = pkg; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    bins.push(path.join(dir, "node_modules", ".bin"))
+  }
+  const shellEnv = { ...env, PATH: [...bins, env.PATH].filter(Boolean).join(path.delimiter) }
+  for (const command of commands) {
+    const result = await new Promise<Run>((resolve) =>
+      execFile(
+        "sh",
+        ["-c", command],
+        { cwd: pkg, env: shellEnv, timeout: 600_000, maxBuffer: 16 * 2 ** 20 },
+        (error, stdout, stderr) =>
+          resolve({
+            code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
+            stdout,
+            stderr
+          })
+      )
+    )
+    ok(result, `${command} (npm run build, in ${pkg})`)
+  }
+}
+
+/**
+ * Builds and packs a copy of an edition's package in `dir` (default: a new temporary directory); the
+ * Effect 4 edition in `dir`/effect4.
+ */
+export const build = async (into?: string, edition: Edition = 3): Promise<Packed> => {
   const timings: Array<string> = []
   const timed = async <A>(what: string, f: () => Promise<A>): Promise<A> => {
     const start = performance.now()
@@ -96,19 +197,18 @@ export const build = async (into?: string): Promise<Packed> => {
       timings.push(`${what} ${((performance.now() - start) / 1000).toFixed(1)} s`)
     }
   }
-  const dir = into ?? (await temporaryDirectory())
+  const top = into ?? (await temporaryDirectory())
+  const dir = edition === 3 ? top : path.join(top, "effect4")
+  if (edition === 4) await fs.mkdir(dir)
   const checkout = path.join(dir, "checkout")
-  await fs.mkdir(checkout)
-  for (const entry of copied) {
-    await fs.cp(path.join(root, entry), path.join(checkout, entry), { recursive: true })
-  }
-  await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
-  await timed("build", async () => ok(await run(npm, ["run", "build"], checkout, 600_000), "npm run build"))
-  const packed = await timed("pack", async () =>
-    ok(await run(npm, ["pack", "--json", "--pack-destination", dir], checkout, 300_000), "npm pack")
+  const pkg = await (edition === 3 ? checkoutEffect3 : checkoutEffect4)(checkout)
+  const name = edition === 3 ? "build" : "effect4 build"
+  await timed(name, () => runBuildScript(pkg))
+  const packed = await timed(edition === 3 ? "pack" : "effect4 pack", async () =>
+    ok(await run(npm, ["pack", "--json", "--pack-destination", dir], pkg, 300_000), "npm pack")
   )
   const [info] = JSON.parse(packed.stdout) as ReadonlyArray<{ readonly filename: string }>
-  return { dir, checkout, tarball: path.join(dir, info!.filename), timings }
+  return { dir, checkout: pkg, tarball: path.join(dir, info!.filename), timings }
 }
 
 const temporaryDirectory = () => fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth-package-"))
@@ -116,70 +216,84 @@ const temporaryDirectory = () => fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-
 /** Removes what {@link build} made. */
 export const remove = (packed: Pick<Packed, "dir">) => fs.rm(packed.dir, { recursive: true, force: true })
 
-/** The file a build started by {@link start} writes when it ends: `{ packed }` or `{ error }`. */
-const resultFile = (dir: string) => path.join(dir, "build-result.json")
+/** The file an edition's build started by {@link start} writes when it ends: `{ packed }` or `{ error }`. */
+const resultFile = (dir: string, edition: Edition) =>
+  path.join(dir, edition === 3 ? "build-result.json" : "build-result.effect4.json")
 
-/** Whether the build started in `dir` has ended (now, without waiting). */
-export const hasEnded = (dir: string): boolean => existsSync(resultFile(dir))
+/** Whether the edition's build started in `dir` has ended (now, without waiting). */
+export const hasEnded = (dir: string, edition: Edition = 3): boolean => existsSync(resultFile(dir, edition))
 
 /**
- * Starts {@link build} in a new temporary directory: the directory at once,
- * and the build's end (it never rejects: a failure is written for
- * {@link finished} to throw).
+ * Starts {@link build} of each edition (side by side) in a new temporary
+ * directory: the directory at once, and the builds' end (it never rejects:
+ * a failure is written for {@link finished} to throw).
  */
-export const start = async (): Promise<{
+export const start = async (
+  editions: ReadonlyArray<Edition>
+): Promise<{
   readonly dir: string
-  readonly done: Promise<Packed | undefined>
+  readonly done: Promise<ReadonlyArray<Packed | undefined>>
 }> => {
   const dir = await temporaryDirectory()
-  return { dir, done: buildInto(dir) }
+  return { dir, done: buildInto(dir, editions) }
 }
 
 /**
- * {@link build} in `dir`, an empty directory, its result written for
- * {@link finished}: the build's end (it never rejects: a failure is written
- * for {@link finished} to throw).
+ * {@link build} of each edition (side by side) in `dir`, an empty
+ * directory, each result written for {@link finished}: the builds' end (it
+ * never rejects: a failure is written for {@link finished} to throw).
  */
-export const buildInto = (dir: string): Promise<Packed | undefined> => {
-  const write = async (result: object) => {
-    // Written whole, then renamed: a reader never sees half of it.
-    await fs.writeFile(`${resultFile(dir)}.partial`, JSON.stringify(result))
-    await fs.rename(`${resultFile(dir)}.partial`, resultFile(dir))
-  }
-  return build(dir).then(
-    async (packed) => {
-      await write({ packed })
-      return packed
-    },
-    async (error: unknown) => {
-      await write({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
-      return undefined
-    }
+export const buildInto = (
+  dir: string,
+  editions: ReadonlyArray<Edition> = [3, 4]
+): Promise<ReadonlyArray<Packed | undefined>> =>
+  Promise.all(
+    editions.map((edition) => {
+      const file = resultFile(dir, edition)
+      const write = async (result: object) => {
+        // Written whole, then renamed: a reader never sees half of it.
+        await fs.writeFile(`${file}.partial`, JSON.stringify(result))
+        await fs.rename(`${file}.partial`, file)
+      }
+      return build(dir, edition).then(
+        async (packed) => {
+          await write({ packed })
+          return packed
+        },
+        async (error: unknown) => {
+          await write({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+          return undefined
+        }
+      )
+    })
   )
-}
 
 /**
- * The environment variable that hands vitest a build already started (by
+ * The environment variable that hands vitest the builds already started (by
  * scripts/test.mjs, beside the static checks of `npm test`): the directory
- * of `tsx test/support/build.ts <dir>`. The global setup then waits for that
- * one instead of starting its own, and leaves its removal to its starter.
+ * of `tsx test/support/build.ts <dir>`, both editions. The global setup then
+ * waits for those instead of starting its own, and leaves their removal to
+ * their starter.
  */
 export const startedDirVariable = "EFFECT_PLEX_AUTH_PACKED_DIR"
 
-/** The build {@link start} started in `dir`, once it has ended (told by the file system, not by polling). */
-export const finished = (dir: string): Promise<Packed> =>
+/**
+ * The edition's build {@link start} started in `dir`, once it has ended (told by the file system, not
+ * by polling).
+ */
+export const finished = (dir: string, edition: Edition = 3): Promise<Packed> =>
   new Promise<Packed>((resolve, reject) => {
     let settled = false
     const check = () => {
       if (settled) return
-      fs.readFile(resultFile(dir), "utf8").then(
+      fs.readFile(resultFile(dir, edition), "utf8").then(
         (text) => {
           if (settled) return
           settled = true
           watcher.close()
           const result = JSON.parse(text) as { readonly packed?: Packed; readonly error?: string }
           if (result.packed !== undefined) resolve(result.packed)
-          else reject(new Error(`the shared package build failed:\n${result.error}`))
+          else reject(new Error(`the shared package build (edition ${edition}) failed:\n${result.error}`))
         },
         (error: NodeJS.ErrnoException) => {
           if (error.code === "ENOENT") return
@@ -194,7 +308,7 @@ export const finished = (dir: string): Promise<Packed> =>
     check()
   })
 
-/** The test files that use the build: the global setup starts it when a run includes one. */
+/** The test files that use the Effect 3 edition's build: the global setup starts it when a run includes one. */
 export const users: ReadonlyArray<string> = [
   "test/package.test.ts",
   "test/bundle.test.ts",
@@ -204,15 +318,25 @@ export const users: ReadonlyArray<string> = [
   "test/bin/fake-server.test.ts"
 ]
 
-// `tsx test/support/build.ts <dir>`: builds and packs into `dir` (an empty directory), as the global
-// setup would, writing the result for the test files (scripts/test.mjs starts it beside the static checks).
+/** The test files that use the Effect 4 edition's build: the global setup starts it when a run includes one. */
+export const effect4Users: ReadonlyArray<string> = ["test/package.effect4.test.ts"]
+
+// `tsx test/support/build.ts <dir>`: builds and packs both editions into `dir` (an empty directory), as
+// the global setup would, writing the results for the test files (scripts/test.mjs starts it beside the
+// static checks).
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const dir = process.argv[2]
   if (dir === undefined) throw new Error("usage: tsx test/support/build.ts <empty directory>")
   void buildInto(dir).then((made) => {
-    if (made === undefined) {
-      console.error("the shared package build failed: see build-result.json")
+    for (const edition of [3, 4] as const) {
+      if (made[edition === 3 ? 0 : 1] !== undefined) continue
+      const { error } = JSON.parse(readFileSync(resultFile(dir, edition), "utf8")) as {
+        readonly error: string
+      }
+      console.error(`the shared package build of edition ${edition} failed:\n${error}`)
       process.exitCode = 1
-    } else console.log(`shared package build: ${made.timings.join(", ")}`)
+    }
+    const timings = made.flatMap((packed) => packed?.timings ?? [])
+    console.log(`shared package builds: ${timings.join(", ")}`)
   })
 }

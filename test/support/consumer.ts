@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { ok, root, run } from "./build.js"
+import { npm, ok, root, run } from "./build.js"
 
 type LockEntry = Record<string, unknown> & {
   readonly version: string
@@ -90,7 +90,17 @@ export const writeConsumer = async (
       resolved: spec,
       integrity,
       ...Object.fromEntries(
-        ["license", "bin", "engines", "peerDependencies", "peerDependenciesMeta"]
+        // Its own dependencies too (it has none): one the lockfile lacks then fails `checkTree`, as it
+        // would fail `npm ls` after an install.
+        [
+          "license",
+          "bin",
+          "engines",
+          "dependencies",
+          "optionalDependencies",
+          "peerDependencies",
+          "peerDependenciesMeta"
+        ]
           .filter((key) => packed[key] !== undefined)
           .map((key) => [key, packed[key]])
       )
@@ -155,6 +165,22 @@ export const writeConsumer = async (
       null,
       2
     )
+  )
+}
+
+/**
+ * Proves a consumer's tree valid as written in its package.json and lockfile (see
+ * {@link writeConsumer}): `npm ls --all --package-lock-only` reads the tree from the lockfile (the
+ * versions, and each package's dependencies and peers as npm records them from its package.json) and
+ * fails on a missing dependency or peer, or a version a range does not allow (the consumer's own or a
+ * package's peer range): what an install followed by `npm ls --all` found (the same failures, checked
+ * by test/install-lines.test.ts), for a tenth of the CPU, as nothing is extracted. That the tarball
+ * installs and runs is test/package.test.ts's part (one `npm ci --offline`).
+ */
+export const checkTree = async (project: string) => {
+  ok(
+    await run(npm, ["ls", "--all", "--offline", "--package-lock-only"], project),
+    "npm ls --all --package-lock-only"
   )
 }
 

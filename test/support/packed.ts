@@ -4,12 +4,15 @@
  * run meanwhile; a file that needs it waits for it (in a hook or test with
  * {@link buildTimeout}).
  */
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
 import { inject } from "vitest"
-import { build, finished, type Packed, remove } from "./build.js"
+import { build, type Edition, finished, type Packed, remove } from "./build.js"
 
 declare module "vitest" {
   export interface ProvidedContext {
-    /** Where the global setup's build is being made. */
+    /** Where the global setup's builds are being made. */
     packedDir: string
   }
 }
@@ -21,19 +24,27 @@ declare module "vitest" {
  */
 export const buildTimeout = 600_000
 
-let own: Promise<Packed> | undefined
+const own = new Map<Edition, Promise<Packed>>()
 
 /**
- * The build of this run: the global setup's once it is done, or (for a file
- * run without it) one made here, once per worker, removed when the process
- * exits.
+ * The Effect 3 edition's build of this run: the global setup's once it is done, or (for a file run
+ * without it) one made here, once per worker, removed when the process exits.
  */
-export const packed = (): Promise<Packed> => {
+export const packed = (): Promise<Packed> => packedEdition(3)
+
+/** The Effect 4 edition's build of this run, as {@link packed}. */
+export const packedEffect4 = (): Promise<Packed> => packedEdition(4)
+
+const packedEdition = (edition: Edition): Promise<Packed> => {
   const provided = inject("packedDir") as string | undefined
-  if (provided !== undefined) return finished(provided)
-  if (own === undefined) {
-    own = build()
-    void own.then((made) => process.once("beforeExit", () => void remove(made)))
+  if (provided !== undefined) return finished(provided, edition)
+  let made = own.get(edition)
+  if (made === undefined) {
+    made = fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth-package-")).then((dir) => {
+      process.once("beforeExit", () => void remove({ dir }))
+      return build(dir, edition)
+    })
+    own.set(edition, made)
   }
-  return own
+  return made
 }
