@@ -18,7 +18,6 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -26,13 +25,7 @@ import * as Option from "effect/Option"
 import { type NetworkError, Unexpected } from "../PlexError.js"
 import { guardFetch } from "../core/fetchGuard.js"
 import { foreignAnswer, isRedirect, nextHop, redirectQuery } from "../core/policy.js"
-import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
-
-/** A response and its headers, read once (each read of `headers` builds them anew). */
-export interface Answer {
-  readonly response: HttpClientResponse.HttpClientResponse
-  readonly headers: Headers.Headers
-}
+import { type Answer, type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
 class Found {
   constructor(readonly context: Context.Context<never>) {}
