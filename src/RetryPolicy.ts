@@ -19,12 +19,12 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import { dual } from "effect/Function"
+import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type { PlexError } from "./PlexError.js"
 import * as Backoff from "./core/backoff.js"
+import { maxRetryAfterMillis, retryAfterMillis } from "./core/policy.js"
 import * as Internal from "./internal/settings.js"
 
 /**
@@ -80,7 +80,10 @@ export const defaultStatusCodes: ReadonlyArray<number> = Backoff.defaultStatusCo
  * @since 0.1.0
  * @category accessors
  */
-export const retryAfter: (error: PlexError) => Duration.Duration | undefined = Internal.retryAfter
+export const retryAfter = (error: PlexError): Duration.Duration | undefined => {
+  const asked = retryAfterMillis(error)
+  return asked === undefined ? undefined : Duration.millis(asked)
+}
 
 /**
  * Whether `options` (the `retryConnectionErrors` and `statusCodes` knobs of
@@ -215,11 +218,7 @@ export const layer = (policy: RetryPolicy): Layer.Layer<never> =>
 export const withPolicy: {
   (policy: RetryPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R>
-} = /*#__PURE__*/ dual(
-  2,
-  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E, R> =>
-    Effect.provideService(self, CurrentRetryPolicy, policy)
-)
+} = Internal.withRetryPolicy
 
 /**
  * The longest `Retry-After` an operation waits out: 1 minute. When a server
@@ -229,4 +228,4 @@ export const withPolicy: {
  * @since 0.1.0
  * @category constants
  */
-export const maxRetryAfter: Duration.Duration = Internal.maxRetryAfter
+export const maxRetryAfter: Duration.Duration = /*#__PURE__*/ Duration.millis(maxRetryAfterMillis)

@@ -15,6 +15,7 @@ import * as Stream from "effect/Stream"
 import * as Errors from "../PlexError.js"
 import type { WithResponse } from "../PlexAuth.js"
 import * as L from "./lenient.js"
+import type { Spec } from "./request.js"
 import {
   bodyPlan,
   decodedBody,
@@ -23,7 +24,6 @@ import {
   type RequestContext,
   transportFailure
 } from "../core/answer.js"
-import type { Endpoint } from "../core/endpoint.js"
 import { CrossOrigin } from "../core/fetchGuard.js"
 import { neverReachedServer, neverSent } from "../core/policy.js"
 import { scrub } from "../core/redact.js"
@@ -110,29 +110,16 @@ const refusals = {
   NotFound: Errors.NotFound
 }
 
-/** What an operation declares about reading its answers (see `request.ts`'s `Spec`). */
-type Reads<A> = Pick<Endpoint, "signIn" | "notFound" | "noContent" | "xml"> & {
-  readonly schema: L.Lenient<A>
-}
-
 /** The error for an answer that is not a success (`core/answer.ts`'s `refusal`); `now` dates a `Retry-After`. */
-const refused = (spec: Reads<unknown>, ctx: RequestContext, answer: Answer, text: string, now: number) => {
+const refused = (spec: Spec<unknown>, ctx: RequestContext, answer: Answer, text: string, now: number) => {
   const status = answer.response.status
-  const contentType = answer.headers["content-type"]
-  const retryAfter = answer.headers["retry-after"]
-  const facts = refusal(status, retryAfter, contentType, text, ctx.secrets, now, spec)
-  const fields = { ...fieldsOf(ctx), status, errors: facts.errors.map((e) => new Errors.PlexErrorDetail(e)) }
-  const { bodyExcerpt, detail, kind, retryAfterMillis } = facts
-  if (kind === "RateLimited") return new Errors.RateLimited({ ...fields, retryAfterMillis })
-  if (kind !== "Unexpected") return new refusals[kind](fields)
-  return new Errors.Unexpected({
-    ...fields,
-    contentType,
-    retryAfterMillis,
-    bodyExcerpt,
-    reason: "Status",
-    detail
-  })
+  const { errors, kind, ...facts } = refusal(status, answer.headers, text, ctx.secrets, now, spec)
+  const fields = { ...fieldsOf(ctx), status, errors: errors.map((e) => new Errors.PlexErrorDetail(e)) }
+  if (kind === "RateLimited")
+    return new Errors.RateLimited({ ...fields, retryAfterMillis: facts.retryAfterMillis })
+  return kind === "Unexpected"
+    ? new Errors.Unexpected({ ...fields, ...facts, reason: "Status" })
+    : new refusals[kind](fields)
 }
 
 /**
@@ -140,7 +127,7 @@ const refused = (spec: Reads<unknown>, ctx: RequestContext, answer: Answer, text
  * 2xx, or the error that says why it cannot be used.
  */
 export const read = <A>(
-  spec: Reads<A>,
+  spec: Spec<A>,
   ctx: RequestContext,
   answer: Answer,
   limit: number

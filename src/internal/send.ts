@@ -24,7 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type NetworkError, Unexpected } from "../PlexError.js"
 import { guardFetch } from "../core/fetchGuard.js"
-import { foreignAnswer, isRedirect, nextHop, redirectQuery } from "../core/policy.js"
+import { foreignAnswer, isRedirect, nextHop } from "../core/policy.js"
 import { type Answer, type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
 class Found {
@@ -69,34 +69,26 @@ export const send = (
     }).pipe(
       Effect.mapError((error) => networkError(ctx, error)),
       Effect.flatMap((response) => {
+        const status = response.status
         const refuse = (detail: string) =>
           Effect.zipRight(
             discardBody(response),
-            Effect.fail(
-              new Unexpected({ ...fieldsOf(ctx), status: response.status, reason: "Redirect", detail })
-            )
+            Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
           )
-        const foreign = foreignAnswer(current.url, response.request.url, response.status)
+        const foreign = foreignAnswer(current.url, response.request.url, status)
         if (foreign !== undefined) return refuse(foreign)
         const headers = response.headers
         const location = headers["location"]
-        if (!isRedirect(response.status) || location === undefined)
-          return Effect.succeed({ response, headers })
-        const hop = nextHop(current.url, current.method, response.status, location, hops, secretBody)
+        if (!isRedirect(status) || location === undefined) return Effect.succeed({ response, headers })
+        const hop = nextHop(current.url, current.method, status, location, hops, secretBody, ctx.secrets)
         if (hop._tag === "Refuse") return refuse(hop.detail)
         // Built afresh: `setHeaders` would merge, not replace.
-        const next = HttpClientRequest.make(hop.toGet ? "GET" : current.method)(
-          hop.url.origin + hop.url.pathname,
-          {
-            headers: Headers.remove(current.headers, [
-              ...(hop.crossOrigin ? ["x-plex-token"] : []),
-              ...(hop.toGet ? ["content-type", "content-length"] : [])
-            ]),
-            urlParams: redirectQuery(hop.url, hop.crossOrigin, ctx.secrets),
-            hash: hop.url.hash.slice(1) || undefined,
-            body: hop.toGet ? undefined : current.body
-          }
-        )
+        const next = HttpClientRequest.make(hop.method)(hop.target, {
+          headers: Headers.remove(current.headers, hop.drop),
+          urlParams: hop.query,
+          hash: hop.hash,
+          body: hop.toGet ? undefined : current.body
+        })
         return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
       })
     )

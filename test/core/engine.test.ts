@@ -227,8 +227,7 @@ describe("core/answer: the engine's reading decisions", () => {
     const secret = "s3cr3t-token"
     const limited = Answer.refusal(
       429,
-      "2",
-      "application/json",
+      { "retry-after": "2", "content-type": "application/json" },
       JSON.stringify({ errors: [{ code: 1003, message: `slow down ${secret}` }] }),
       [secret],
       0,
@@ -238,15 +237,12 @@ describe("core/answer: the engine's reading decisions", () => {
     assert.strictEqual(limited.retryAfterMillis, 2000)
     assert.deepStrictEqual(limited.errors, [{ code: 1003, message: "slow down <redacted>" }])
     assert.isUndefined(limited.bodyExcerpt)
-    const odd = Answer.refusal(500, undefined, "text/plain", `oops ${secret}`, [secret], 0, {})
+    const odd = Answer.refusal(500, { "content-type": "text/plain" }, `oops ${secret}`, [secret], 0, {})
     assert.deepStrictEqual(
       [odd.kind, odd.detail, odd.bodyExcerpt],
       ["Unexpected", "unexpected status 500", "oops <redacted>"]
     )
-    assert.strictEqual(
-      Answer.refusal(404, undefined, undefined, "", [], 0, { notFound: true }).kind,
-      "NotFound"
-    )
+    assert.strictEqual(Answer.refusal(404, {}, "", [], 0, { notFound: true }).kind, "NotFound")
   })
   it("reveals the secrets in a value and lists them; the refresh failure's reason and description", () => {
     const open = (v: unknown) => (v instanceof Box ? { value: v.value } : undefined)
