@@ -33,9 +33,9 @@ import { timeoutDetail } from "../core/answer.js"
 import type { Endpoint } from "../core/endpoint.js"
 import { mayRetry } from "../core/policy.js"
 import { revealWith } from "../core/redact.js"
-import { describeFailure, reasonOf } from "../core/refresh.js"
 import { outgoing } from "../core/request.js"
 import { fieldsOf, neverReachedServer, read, type Success } from "./read.js"
+import { afterRefusal } from "./refresh.js"
 import { send } from "./send.js"
 import {
   CurrentRetryPolicy,
@@ -184,8 +184,7 @@ export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S)
 /**
  * Runs an operation with the current token; when it is refused (401, not a
  * 403: a new token would not change "forbidden") and the credentials can
- * re-authenticate, obtains a new token (shared with concurrent callers) and
- * runs the operation once more with it.
+ * re-authenticate, runs it once more with a new one (`refresh.ts`'s `afterRefusal`).
  */
 export const withToken = <S extends Spec<any>>(operation: string, spec: S, baseUrl: string) =>
   Effect.flatMap(Credentials, (credentials) =>
@@ -195,28 +194,8 @@ export const withToken = <S extends Spec<any>>(operation: string, spec: S, baseU
         (error): error is Errors.Unauthorized =>
           credentials.refresh !== undefined && error._tag === "Unauthorized" && error.status !== 403,
         (refused) =>
-          Effect.logDebug(`${operation}: token refused, re-authenticating`).pipe(
-            Effect.zipRight(credentials.refresh!(token)),
-            Effect.matchEffect({
-              onSuccess: (fresh) =>
-                execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
-                  Effect.annotateSpans("plex.reauthenticated", true)
-                ),
-              // Why no new token came: a tag and a reason, never a value; the refused call's error says why.
-              onFailure: (failure) => {
-                const reauthentication = reasonOf(failure)
-                return Effect.zipRight(
-                  Effect.logDebug(
-                    `${operation}: re-authentication gave no new token: ${describeFailure(failure)}`
-                  ),
-                  Effect.fail(
-                    reauthentication === undefined
-                      ? refused
-                      : new Errors.Unauthorized({ ...refused, reauthentication })
-                  )
-                )
-              }
-            })
+          afterRefusal(credentials.refresh!, operation, token, refused, (fresh) =>
+            execute(operation, spec, baseUrl, Option.some(fresh))
           )
       )
     )
