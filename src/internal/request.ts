@@ -46,11 +46,6 @@ import {
   TracePropagation
 } from "./settings.js"
 
-export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
-
-/** A value of the form body or query: a `Redacted` one is a secret, revealed only on the wire. */
-export type FormValue = string | Redacted.Redacted<string>
-
 /** What an operation declares: its Plex endpoint (`core/endpoint.ts`), its schema and its body; the rest is shared. */
 export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
   readonly schema: L.Lenient<A>
@@ -75,9 +70,9 @@ export type Body = (found: Array<string>) => HttpBody.HttpBody
 /** Opens an Effect 3 `Redacted`, for `core/redact.ts`'s `revealWith`: secrets are revealed only on their way out. */
 const open = (value: unknown) => (Redacted.isRedacted(value) ? { value: Redacted.value(value) } : undefined)
 
-/** A form body (`application/x-www-form-urlencoded`). */
+/** A form body (`application/x-www-form-urlencoded`); a `Redacted` value is a secret, revealed only on the wire. */
 export const form =
-  (pairs: ReadonlyArray<readonly [string, FormValue]>): Body =>
+  (pairs: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>): Body =>
   (found) =>
     HttpBody.text(
       new URLSearchParams(revealWith(pairs, open, found) as Array<[string, string]>).toString(),

@@ -1,16 +1,12 @@
 /**
- * Sending a request and following its redirects by `core/policy.ts`: the
- * token and secret query values go only to the origin they were meant for, a
- * secret body is never resent to another origin, at most five hops, only
- * http(s).
- *
- * Through the platform's public `FetchHttpClient.RequestInit` and `Fetch`
- * services, a `fetch` client gets `redirect: "manual"` beside the caller's
- * other options (redirects come back here) and `core/fetchGuard.ts`'s guard
- * around the caller's `fetch` (or the global one): no secret to, and no answer
- * from, an origin other than the hop's (a caller's `followRedirects` or
- * redirect-following `fetch`). With any client, an answer to a request other
- * than the one sent is refused.
+ * Sending a request and following its redirects by `core/policy.ts`'s
+ * `nextHop`: secrets only to the origin they were meant for, at most five
+ * hops, only http(s). Through the platform's public `FetchHttpClient`
+ * `RequestInit` and `Fetch` services, a `fetch` client gets `redirect:
+ * "manual"` beside the caller's other options (redirects come back here) and
+ * `core/fetchGuard.ts`'s guard around the caller's `fetch` (or the global
+ * one). With any client, an answer to a request other than the one sent is
+ * refused.
  *
  * @internal
  */
