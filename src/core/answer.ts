@@ -8,8 +8,7 @@
  */
 import { Failure } from "./decode.js"
 import { type ErrorEntry, errorEntries } from "./errorCodes.js"
-import { CrossOrigin } from "./fetchGuard.js"
-import { classify, isJson, isRedirect, neverSent, parseRetryAfter, type Refusal } from "./policy.js"
+import { classify, isJson, isRedirect, parseRetryAfter, type Refusal } from "./policy.js"
 import { excerpt, scrub } from "./redact.js"
 import type { XmlAnswers } from "./xml.js"
 
@@ -42,32 +41,6 @@ export const transportFailure = (cause: unknown): { readonly text: string; reado
   const parts = [field(cause, "message"), code, field(field(cause, "cause"), "message")]
   const text = parts.filter((p): p is string => typeof p === "string" && p.length > 0).join(": ")
   return { text, code }
-}
-
-/**
- * What a failed exchange with the transport becomes: a refused redirect (the
- * guarded `fetch`'s `CrossOrigin`, an `invalidUrl`), or a transport failure
- * described by its cause (else `fallback`), scrubbed, and whether it proves
- * the request was never sent (a connection never made while `sending`:
- * safe to retry, `policy.ts`'s `neverSent`).
- */
-export const transportError = (
-  cause: unknown,
-  invalidUrl: boolean,
-  sending: boolean,
-  fallback: string,
-  secrets: ReadonlyArray<string>
-):
-  | { readonly reason: "Redirect"; readonly detail: string }
-  | { readonly reason: "Transport"; readonly detail: string; readonly neverReached: boolean } => {
-  if (cause instanceof CrossOrigin) return { reason: "Redirect", detail: cause.message }
-  if (invalidUrl) return { reason: "Redirect", detail: "the request URL is invalid" }
-  const { code, text } = transportFailure(cause)
-  return {
-    reason: "Transport",
-    detail: scrub(text || fallback, secrets),
-    neverReached: sending && neverSent(code)
-  }
 }
 
 /** How an answer with a status nobody expected is described. */

@@ -22,9 +22,11 @@ import {
   fieldsOf,
   refusal,
   type RequestContext,
-  transportError
+  transportFailure
 } from "../core/answer.js"
-import { neverReachedServer } from "../core/policy.js"
+import { CrossOrigin } from "../core/fetchGuard.js"
+import { neverReachedServer, neverSent } from "../core/policy.js"
+import { scrub } from "../core/redact.js"
 
 export { fieldsOf, neverReachedServer, type RequestContext as Context, type WithResponse as Success }
 
@@ -34,19 +36,23 @@ export interface Answer {
   readonly headers: Headers.Headers
 }
 
-/** The error for a failed exchange with the transport (`core/answer.ts`'s `transportError`). */
+/** The error for a failed exchange with the transport. */
 export const networkError = (
   ctx: RequestContext,
   error: HttpClientError.HttpClientError
 ): Errors.NetworkError | Errors.Unexpected => {
-  const sending = error._tag === "RequestError"
-  const invalidUrl = sending && error.reason === "InvalidUrl"
-  const failure = transportError(error.cause, invalidUrl, sending, error.reason, ctx.secrets)
-  if (failure.reason === "Redirect") return new Errors.Unexpected({ ...fieldsOf(ctx), ...failure })
-  const network = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail: failure.detail })
-  if (failure.neverReached)
-    Object.defineProperty(network, neverReachedServer, { value: true, enumerable: false })
-  return network
+  const cause = error.cause
+  if (cause instanceof CrossOrigin || (error._tag === "RequestError" && error.reason === "InvalidUrl")) {
+    const detail = cause instanceof CrossOrigin ? cause.message : "the request URL is invalid"
+    return new Errors.Unexpected({ ...fieldsOf(ctx), reason: "Redirect", detail })
+  }
+  const { code, text } = transportFailure(cause)
+  const detail = scrub(text || error.reason, ctx.secrets)
+  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
+  if (error._tag === "RequestError" && neverSent(code)) {
+    Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
+  }
+  return failure
 }
 
 /** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */

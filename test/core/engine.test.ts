@@ -285,7 +285,7 @@ describe("core/policy: Retry-After", () => {
   })
 })
 
-describe("core/request, core/policy's nextHop and core/answer's transportError: the engines' shared steps", () => {
+describe("core/request, core/policy's nextHop: the engines' shared steps", () => {
   it("builds a request: identity and endpoint headers, Accept, the token opened into its header and listed", () => {
     const out = Request.outgoing(
       "PlexAuth.getTokenDetails",
@@ -411,35 +411,6 @@ describe("core/request, core/policy's nextHop and core/answer's transportError: 
         detail: "refused to resend credentials to another origin (https://other.example)"
       }
     )
-  })
-
-  it("reads a transport failure: a refused cross-origin hop, an invalid URL, a connection never made", () => {
-    assert.deepStrictEqual(Answer.transportError(new CrossOrigin("no"), false, true, "Transport", []), {
-      reason: "Redirect",
-      detail: "no"
-    })
-    assert.deepStrictEqual(Answer.transportError(undefined, true, true, "InvalidUrl", []), {
-      reason: "Redirect",
-      detail: "the request URL is invalid"
-    })
-    const refused = {
-      message: "fetch failed",
-      cause: { code: "ECONNREFUSED", message: "connect tok-123456" }
-    }
-    assert.deepStrictEqual(Answer.transportError(refused, false, true, "Transport", ["tok-123456"]), {
-      reason: "Transport",
-      detail: "fetch failed: ECONNREFUSED: connect <redacted>",
-      neverReached: true
-    })
-    // The same failure while reading the body proves nothing: the server may have acted.
-    assert.isFalse(
-      (Answer.transportError(refused, false, false, "Decode", []) as { neverReached: boolean }).neverReached
-    )
-    assert.deepStrictEqual(Answer.transportError({}, false, true, "Transport", []), {
-      reason: "Transport",
-      detail: "Transport",
-      neverReached: false
-    })
   })
 })
 

@@ -17,10 +17,12 @@ import {
   fieldsOf,
   refusal,
   type RequestContext,
-  transportError
+  transportFailure
 } from "../../../src/core/answer.js"
 import type { Endpoint } from "../../../src/core/endpoint.js"
-import { neverReachedServer } from "../../../src/core/policy.js"
+import { CrossOrigin } from "../../../src/core/fetchGuard.js"
+import { neverReachedServer, neverSent } from "../../../src/core/policy.js"
+import { scrub } from "../../../src/core/redact.js"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
 
@@ -34,20 +36,24 @@ export interface Success<A> {
   readonly contentType: string | undefined
 }
 
-/** The error for a failed exchange with the transport (`core/answer.ts`'s `transportError`). */
+/** The error for a failed exchange with the transport. */
 export const networkError = (
   ctx: RequestContext,
   error: HttpClientError.HttpClientError
 ): Errors.NetworkError | Errors.Unexpected => {
   const reason = error.reason
-  const invalidUrl = reason._tag === "InvalidUrlError"
-  const sending = reason._tag === "TransportError"
-  const failure = transportError(reason.cause, invalidUrl, sending, reason._tag, ctx.secrets)
-  if (failure.reason === "Redirect") return new Errors.Unexpected({ ...fieldsOf(ctx), ...failure })
-  const network = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail: failure.detail })
-  if (failure.neverReached)
-    Object.defineProperty(network, neverReachedServer, { value: true, enumerable: false })
-  return network
+  const cause = reason.cause
+  if (cause instanceof CrossOrigin || reason._tag === "InvalidUrlError") {
+    const detail = cause instanceof CrossOrigin ? cause.message : "the request URL is invalid"
+    return new Errors.Unexpected({ ...fieldsOf(ctx), reason: "Redirect", detail })
+  }
+  const { code, text } = transportFailure(cause)
+  const detail = scrub(text || reason._tag, ctx.secrets)
+  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
+  if (reason._tag === "TransportError" && neverSent(code)) {
+    Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
+  }
+  return failure
 }
 
 /** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
