@@ -384,7 +384,7 @@ const sourceAs = (
  * @since 0.1.0
  * @category settings
  */
-export const RequestTimeout = Request.RequestTimeout
+export const RequestTimeout = Settings.RequestTimeout
 
 /**
  * Runs an effect with another per-attempt timeout.
@@ -419,7 +419,7 @@ export const withRequestTimeout: {
  * @since 0.1.0
  * @category settings
  */
-export const MaxBodyBytes = Request.MaxBodyBytes
+export const MaxBodyBytes = Settings.MaxBodyBytes
 
 /**
  * Runs an effect with another body cap, in bytes (see {@link MaxBodyBytes}).
@@ -454,7 +454,7 @@ export const withMaxBodyBytes = Settings.withMaxBodyBytes
  * @since 0.1.0
  * @category settings
  */
-export const TracePropagation = Request.TracePropagation
+export const TracePropagation = Settings.TracePropagation
 
 /**
  * Runs an effect with trace propagation on or off (see {@link TracePropagation}).

@@ -467,7 +467,7 @@ const probe = (
   server: Device,
   timeout: Duration.Duration
 ): Effect.Effect<Either.Either<ServerIdentity, Failure>, never, HttpClient.HttpClient | ClientIdentity> =>
-  Request.probe("Resources.connect", identitySpec, candidate.uri, timeout).pipe(
+  Request.execute("Resources.connect", identitySpec, candidate.uri, Option.none(), timeout).pipe(
     Effect.match({
       onFailure: (error) => Either.left(failureOf(error)),
       onSuccess: ({ value: { MediaContainer: identity } }) => {

@@ -34,7 +34,7 @@ import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
 import * as Policy from "./core/policy.js"
 import * as Facts from "./core/serverClient.js"
-import * as Request from "./internal/request.js"
+import { TracePropagation } from "./internal/settings.js"
 import * as V from "./internal/validate.js"
 
 /**
@@ -141,7 +141,7 @@ export const make = (
     const origin = new URL(base).origin
     const identity = yield* ClientIdentity
     const client = yield* HttpClient.HttpClient
-    const propagate = yield* Request.TracePropagation
+    const propagate = yield* TracePropagation
     // Redirects come back here (a fetch would follow them with every header, the token included).
     const send = (request: HttpClientRequest.HttpClientRequest) =>
       Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>

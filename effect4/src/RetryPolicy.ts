@@ -26,6 +26,7 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type { InvalidInput, PlexError } from "./PlexError.js"
 import * as Backoff from "../../src/core/backoff.js"
+import { maxRetryAfterMillis, retryAfterMillis } from "../../src/core/policy.js"
 import * as Internal from "./internal/retry.js"
 import * as Settings from "./internal/settings.js"
 import * as V from "./internal/validate.js"
@@ -83,7 +84,10 @@ export const defaultStatusCodes: ReadonlyArray<number> = Backoff.defaultStatusCo
  * @since 0.1.0
  * @category accessors
  */
-export const retryAfter: (error: PlexError) => Duration.Duration | undefined = Internal.retryAfter
+export const retryAfter = (error: PlexError): Duration.Duration | undefined => {
+  const asked = retryAfterMillis(error)
+  return asked === undefined ? undefined : Duration.millis(asked)
+}
 
 /**
  * Whether `options` (the `retryConnectionErrors` and `statusCodes` knobs of
@@ -258,4 +262,4 @@ export const withPolicy: {
  * @since 0.1.0
  * @category constants
  */
-export const maxRetryAfter: Duration.Duration = Internal.maxRetryAfter
+export const maxRetryAfter: Duration.Duration = /*#__PURE__*/ Duration.millis(maxRetryAfterMillis)

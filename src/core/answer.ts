@@ -124,6 +124,7 @@ export interface RefusalFacts {
   readonly kind: Refusal
   readonly errors: ReadonlyArray<ErrorEntry>
   readonly retryAfterMillis: number | undefined
+  readonly contentType: string | undefined
   /** For an `Unexpected` answer: how its status is described and an excerpt of its body. */
   readonly detail: string
   readonly bodyExcerpt: string | undefined
@@ -137,8 +138,7 @@ export interface RefusalFacts {
  */
 export const refusal = (
   status: number,
-  retryAfter: string | undefined,
-  contentType: string | undefined,
+  headers: { readonly [name: string]: string | undefined },
   text: string,
   secrets: ReadonlyArray<string>,
   now: number,
@@ -148,6 +148,7 @@ export const refusal = (
     readonly xml?: XmlAnswers | undefined
   }
 ): RefusalFacts => {
+  const contentType = headers["content-type"]
   const entries =
     expects.xml === undefined ? errorEntries(contentType, text) : expects.xml.errors(contentType, text)
   const errors = entries.map((e) =>
@@ -158,7 +159,8 @@ export const refusal = (
   return {
     kind,
     errors,
-    retryAfterMillis: parseRetryAfter(retryAfter, now),
+    retryAfterMillis: parseRetryAfter(headers["retry-after"], now),
+    contentType,
     detail: unexpectedStatusDetail(status),
     bodyExcerpt: kind === "Unexpected" ? excerpt(text, secrets) : undefined
   }

@@ -31,25 +31,40 @@ export const mayCarrySecrets = (intended: string | URL, to: string | URL): boole
 }
 
 /** The next hop of a redirect, or why it is refused. */
-export type Hop =
-  | { readonly _tag: "Follow"; readonly url: URL; readonly crossOrigin: boolean; readonly toGet: boolean }
+export type Hop<M extends string = string> =
+  | {
+      readonly _tag: "Follow"
+      readonly url: URL
+      readonly crossOrigin: boolean
+      /** A 303, or a 301/302 after a POST: a GET without the body. */
+      readonly toGet: boolean
+      /** The next request's method, and its URL without query nor fragment, which follow. */
+      readonly method: M | "GET"
+      readonly target: string
+      /** The query, without what must not travel ({@link redirectQuery}). */
+      readonly query: Array<[string, string]>
+      readonly hash: string | undefined
+      /** The headers the next request drops: the token on another origin, a dropped body's content headers. */
+      readonly drop: ReadonlyArray<string>
+    }
   | { readonly _tag: "Refuse"; readonly detail: string }
 
 /**
  * Where a redirect leads and whether to follow it: at most
  * {@link maxRedirects} hops, only to http(s), and a secret body (a password,
- * a code) is never resent to another origin. A 303, or a 301/302 after a
- * POST, becomes a GET without the body (`toGet`).
+ * a code) is never resent to another origin. `secrets` are the values the
+ * request marked secret, kept out of the query on another origin.
  */
-export const nextHop = (
+export const nextHop = <M extends string>(
   from: string,
-  method: string,
+  method: M,
   status: number,
   location: string,
   hops: number,
-  secretBody: boolean
-): Hop => {
-  const refuse = (detail: string): Hop => ({ _tag: "Refuse", detail })
+  secretBody: boolean,
+  secrets: ReadonlyArray<string> = []
+): Hop<M> => {
+  const refuse = (detail: string): Hop<M> => ({ _tag: "Refuse", detail })
   if (hops >= maxRedirects) return refuse(`more than ${maxRedirects} redirects`)
   let url: URL
   try {
@@ -67,7 +82,17 @@ export const nextHop = (
   if (crossOrigin && secretBody && !toGet) {
     return refuse(`refused to resend credentials to another origin (${url.origin})`)
   }
-  return { _tag: "Follow", url, crossOrigin, toGet }
+  return {
+    _tag: "Follow",
+    url,
+    crossOrigin,
+    toGet,
+    method: toGet ? "GET" : method,
+    target: url.origin + url.pathname,
+    query: redirectQuery(url, crossOrigin, secrets),
+    hash: url.hash.slice(1) || undefined,
+    drop: [...(crossOrigin ? ["x-plex-token"] : []), ...(toGet ? ["content-type", "content-length"] : [])]
+  }
 }
 
 /**
@@ -75,7 +100,11 @@ export const nextHop = (
  * `X-Plex-Token` (the token goes only as a header), and on a hop to another
  * origin no value the request marked secret, whatever its name (`deviceJWT`).
  */
-export const redirectQuery = (url: URL, crossOrigin: boolean, secrets: ReadonlyArray<string>) =>
+export const redirectQuery = (
+  url: URL,
+  crossOrigin: boolean,
+  secrets: ReadonlyArray<string>
+): Array<[string, string]> =>
   [...url.searchParams].filter(
     ([key, value]) => key.toLowerCase() !== "x-plex-token" && !(crossOrigin && secrets.includes(value))
   )

@@ -84,9 +84,9 @@ export const redirect = (
   const withToken = mayCarrySecrets(origin, hop.url)
   return {
     _tag: "Follow",
-    url: `${hop.url.origin}${hop.url.pathname}`,
+    url: hop.target,
     query: redirectQuery(hop.url, !withToken, [token]),
-    hash: hop.url.hash.slice(1) || undefined,
+    hash: hop.hash,
     toGet: hop.toGet,
     withToken
   }

@@ -9,10 +9,13 @@
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Errors from "../PlexError.js"
+import type { WithResponse } from "../PlexAuth.js"
 import * as L from "./lenient.js"
+import type { Spec } from "./request.js"
 import {
   bodyPlan,
   decodedBody,
@@ -21,19 +24,16 @@ import {
   type RequestContext,
   transportFailure
 } from "../core/answer.js"
-import type { Endpoint } from "../core/endpoint.js"
 import { CrossOrigin } from "../core/fetchGuard.js"
 import { neverReachedServer, neverSent } from "../core/policy.js"
 import { scrub } from "../core/redact.js"
 
-export { fieldsOf, neverReachedServer, type RequestContext as Context }
+export { fieldsOf, neverReachedServer, type RequestContext as Context, type WithResponse as Success }
 
-/** A decoded success with the response's status and headers. */
-export interface Success<A> {
-  readonly value: A
-  readonly status: number
+/** A response and its headers, read once (each read of `headers` builds them anew). */
+export interface Answer {
+  readonly response: HttpClientResponse.HttpClientResponse
   readonly headers: Headers.Headers
-  readonly contentType: string | undefined
 }
 
 /** The error for a failed exchange with the transport. */
@@ -60,10 +60,9 @@ export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.ignore(Stream.runForEachChunk(response.stream, () => Effect.fail("enough")))
 
 /** Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "". */
-export const readText = (
+const readText = (
   ctx: RequestContext,
-  response: HttpClientResponse.HttpClientResponse,
-  headers: Headers.Headers,
+  { headers, response }: Answer,
   limit: number
 ): Effect.Effect<string, Errors.Unexpected | Errors.NetworkError> => {
   const tooLarge = (size: string) =>
@@ -111,55 +110,40 @@ const refusals = {
   NotFound: Errors.NotFound
 }
 
-/** What an operation declares about reading its answers (see `request.ts`'s `Spec`). */
-type Reads<A> = Pick<Endpoint, "signIn" | "notFound" | "noContent" | "xml"> & {
-  readonly schema: L.Lenient<A>
-}
-
 /** The error for an answer that is not a success (`core/answer.ts`'s `refusal`); `now` dates a `Retry-After`. */
-export const refused = (
-  spec: Reads<unknown>,
-  ctx: RequestContext,
-  status: number,
-  headers: Headers.Headers,
-  text: string,
-  now: number
-): Errors.PlexError => {
-  const contentType = headers["content-type"]
-  const { bodyExcerpt, detail, errors, kind, retryAfterMillis } = refusal(
-    status,
-    headers["retry-after"],
-    contentType,
-    text,
-    ctx.secrets,
-    now,
-    spec
-  )
+const refused = (spec: Spec<unknown>, ctx: RequestContext, answer: Answer, text: string, now: number) => {
+  const status = answer.response.status
+  const { errors, kind, ...facts } = refusal(status, answer.headers, text, ctx.secrets, now, spec)
   const fields = { ...fieldsOf(ctx), status, errors: errors.map((e) => new Errors.PlexErrorDetail(e)) }
-  if (kind === "RateLimited") return new Errors.RateLimited({ ...fields, retryAfterMillis })
-  if (kind !== "Unexpected") return new refusals[kind](fields)
-  return new Errors.Unexpected({
-    ...fields,
-    contentType,
-    retryAfterMillis,
-    bodyExcerpt,
-    reason: "Status",
-    detail
-  })
+  if (kind === "RateLimited")
+    return new Errors.RateLimited({ ...fields, retryAfterMillis: facts.retryAfterMillis })
+  return kind === "Unexpected"
+    ? new Errors.Unexpected({ ...fields, ...facts, reason: "Status" })
+    : new refusals[kind](fields)
 }
 
-/** The decoded success of a 2xx answer, or why it cannot be used. */
-export const decoded = <A>(
-  spec: Reads<A>,
+/**
+ * Reads `answer` (its body under `limit` bytes) into the decoded success of a
+ * 2xx, or the error that says why it cannot be used.
+ */
+export const read = <A>(
+  spec: Spec<A>,
   ctx: RequestContext,
-  status: number,
-  headers: Headers.Headers,
-  text: string
-): Success<A> | Errors.Unexpected => {
-  const contentType = headers["content-type"]
-  if (spec.noContent) return { value: undefined as A, status, headers, contentType }
-  const body = decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
-  return "value" in body
-    ? { value: body.value, status, headers, contentType }
-    : new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, ...body })
-}
+  answer: Answer,
+  limit: number
+): Effect.Effect<WithResponse<A>, Errors.PlexError> =>
+  Effect.flatMap(readText(ctx, answer, limit), (text) => {
+    const { headers, response } = answer
+    const status = response.status
+    if (status < 200 || status >= 300) {
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.fail(refused(spec, ctx, answer, text, now))
+      )
+    }
+    const contentType = headers["content-type"]
+    if (spec.noContent) return Effect.succeed({ value: undefined as A, status, headers, contentType })
+    const body = decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
+    return "value" in body
+      ? Effect.succeed({ value: body.value, status, headers, contentType })
+      : Effect.fail(new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, ...body }))
+  })

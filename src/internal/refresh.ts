@@ -27,6 +27,7 @@ import * as Redacted from "effect/Redacted"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as Core from "../core/refresh.js"
 import type { CredentialsService } from "../Credentials.js"
+import { Unauthorized } from "../PlexError.js"
 
 /**
  * Why a refresh gave no new token. Logged at Debug level by the engine and
@@ -154,3 +155,35 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService> 
 
     return { token, refresh, signedOut }
   })
+
+/**
+ * What the engine does when `token` was refused (`refused`, a 401) by a call
+ * of the public function `operation`: asks `refresh` for a new token
+ * (shared with concurrent callers) and runs the call once more with it
+ * (`retry`); when none comes, `refused` says why (its `reauthentication`: a
+ * reason, never a value) and the Debug log the failure's tag.
+ */
+export const afterRefusal = <A, E, R>(
+  refresh: NonNullable<CredentialsService["refresh"]>,
+  operation: string,
+  token: Redacted.Redacted<string>,
+  refused: Unauthorized,
+  retry: (fresh: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | Unauthorized, R> =>
+  Effect.logDebug(`${operation}: token refused, re-authenticating`).pipe(
+    Effect.zipRight(refresh(token)),
+    Effect.matchEffect({
+      onSuccess: (fresh) => Effect.annotateSpans(retry(fresh), "plex.reauthenticated", true),
+      onFailure: (failure) => {
+        const reauthentication = Core.reasonOf(failure)
+        return Effect.zipRight(
+          Effect.logDebug(
+            `${operation}: re-authentication gave no new token: ${Core.describeFailure(failure)}`
+          ),
+          Effect.fail(
+            reauthentication === undefined ? refused : new Unauthorized({ ...refused, reauthentication })
+          )
+        )
+      }
+    })
+  )

@@ -15,25 +15,27 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { constTrue, identity } from "effect/Function"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import type * as Redacted from "effect/Redacted"
+import type * as Tracer from "effect/Tracer"
 import { ClientIdentity } from "../ClientIdentity.js"
 import { Credentials } from "../Credentials.js"
 import * as Errors from "../PlexError.js"
 import { PlexServer } from "../PlexServer.js"
 import { PlexTv } from "../PlexTv.js"
 import type * as L from "./lenient.js"
+import { timeoutDetail } from "../core/answer.js"
 import type { Endpoint } from "../core/endpoint.js"
 import { mayRetry } from "../core/policy.js"
-import { describeFailure, reasonOf } from "../core/refresh.js"
-import { decoded, fieldsOf, neverReachedServer, readText, refused, type Success } from "./read.js"
-import { reveal } from "./redact.js"
+import { revealWith } from "../core/redact.js"
+import { outgoing } from "../core/request.js"
+import { fieldsOf, neverReachedServer, read, type Success } from "./read.js"
+import { afterRefusal } from "./refresh.js"
 import { send } from "./send.js"
 import {
   CurrentRetryPolicy,
@@ -43,11 +45,6 @@ import {
   type RetryPolicy,
   TracePropagation
 } from "./settings.js"
-
-export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
-
-/** A value of the form body or query: a `Redacted` one is a secret, revealed only on the wire. */
-export type FormValue = string | Redacted.Redacted<string>
 
 /** What an operation declares: its Plex endpoint (`core/endpoint.ts`), its schema and its body; the rest is shared. */
 export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
@@ -70,12 +67,15 @@ export type ValueOf<S> = S extends Spec<infer A> ? A : never
 /** A body, made when the request is built: each secret revealed then is pushed onto `found`, to be masked. */
 export type Body = (found: Array<string>) => HttpBody.HttpBody
 
-/** A form body (`application/x-www-form-urlencoded`). */
+/** Opens an Effect 3 `Redacted`, for `core/redact.ts`'s `revealWith`: secrets are revealed only on their way out. */
+const open = (value: unknown) => (Redacted.isRedacted(value) ? { value: Redacted.value(value) } : undefined)
+
+/** A form body (`application/x-www-form-urlencoded`); a `Redacted` value is a secret, revealed only on the wire. */
 export const form =
-  (pairs: ReadonlyArray<readonly [string, FormValue]>): Body =>
+  (pairs: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>): Body =>
   (found) =>
     HttpBody.text(
-      new URLSearchParams(reveal(pairs, found) as Array<[string, string]>).toString(),
+      new URLSearchParams(revealWith(pairs, open, found) as Array<[string, string]>).toString(),
       "application/x-www-form-urlencoded"
     )
 
@@ -83,30 +83,23 @@ export const form =
 export const json =
   (value: unknown): Body =>
   (found) =>
-    HttpBody.text(JSON.stringify(reveal(value, found)), "application/json")
+    HttpBody.text(JSON.stringify(revealWith(value, open, found)), "application/json")
 
 /** Retries `attempt` by `policy`, only errors that may be retried at all (`core/policy.ts`'s `mayRetry`). */
 export const retrying = <A, E extends Errors.PlexError, R>(
   attempt: Effect.Effect<A, E, R>,
   policy: RetryPolicy,
-  idempotent: boolean,
-  operation?: string
-): Effect.Effect<A, E, R> => {
-  if (policy === none) return attempt
-  let retries = -1
-  const logged = Effect.suspend(() =>
-    ++retries > 0 && operation !== undefined
-      ? Effect.zipRight(Effect.logDebug(`${operation}: retry ${retries}`), attempt)
-      : attempt
-  )
-  // `Retry-After` is honoured by the policy itself (`settings.ts`'s `honourRetryAfter`). What
-  // `Effect.retry({ schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more).
-  return Effect.retryOrElse(
-    logged,
-    Schedule.whileInput(policy, (error: E) => mayRetry(error, idempotent, neverReachedServer in error)),
-    (error) => Effect.fail(error)
-  )
-}
+  idempotent: boolean
+): Effect.Effect<A, E, R> =>
+  policy === none
+    ? attempt
+    : // `Retry-After` is honoured by the policy itself (`settings.ts`'s `honourRetryAfter`). What `Effect.retry({
+      // schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more).
+      Effect.retryOrElse(
+        attempt,
+        Schedule.whileInput(policy, (error: E) => mayRetry(error, idempotent, neverReachedServer in error)),
+        Effect.fail
+      )
 
 /**
  * Runs `spec` for the public function `operation` against `baseUrl`, with
@@ -124,90 +117,60 @@ export const execute = <S extends Spec<any>>(
     const probe = probeTimeout !== undefined
     const timeout = probeTimeout ?? Context.get(context, RequestTimeout)
     const limit = Context.get(context, MaxBodyBytes)
-    // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
-    const secrets: Array<string> = []
-    const headers: Record<string, string> = {
-      ...Context.get(context, ClientIdentity).headers,
-      ...spec.headers,
-      accept: spec.xml?.accept ?? "application/json"
-    }
-    if (Option.isSome(token)) headers["x-plex-token"] = reveal(token.value, secrets) as string
-    const query = reveal(spec.urlParams, secrets) as Array<[string, string]> | undefined
-    const secretQuery = spec.spanPath !== undefined || (query?.some(([, v]) => secrets.includes(v)) ?? false)
-    const bodyFrom = secrets.length
-    const body = spec.body?.(secrets)
-    const secretBody = secrets.length > bodyFrom
-    const url = new URL(baseUrl + spec.path)
-    const ctx = { operation, method: spec.method, url: url.origin + url.pathname, secrets }
-    const request = HttpClientRequest.make(spec.method)(url.toString(), { headers, urlParams: query, body })
+    const identityHeaders = Context.get(context, ClientIdentity).headers
+    const out = outgoing(operation, spec, baseUrl, identityHeaders, Option.getOrUndefined(token), open)
+    const { ctx } = out
+    const request = HttpClientRequest.make(spec.method)(out.url, {
+      headers: out.headers,
+      urlParams: out.query,
+      body: out.body
+    })
     const client = Context.get(context, HttpClient.HttpClient)
+    // The operation's span (none for a probe), annotated directly rather than through the fiber.
+    let span: Tracer.Span | undefined
     let attempts = 0
-    let onAttempt = (_retries: number) => {}
-    let onStatus = (_status: number) => {}
     // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
     // interrupts it (the platform then aborts the request).
     const attempt = Effect.suspend(() => {
-      if (attempts++ > 0) onAttempt(attempts - 1)
-      return send(client, ctx, request, secretBody)
+      const sent = send(client, ctx, request, out.secretBody)
+      if (attempts++ === 0) return sent
+      span?.attribute("plex.retry_count", attempts - 1)
+      return Effect.zipRight(Effect.logDebug(`${operation}: retry ${attempts - 1}`), sent)
     }).pipe(
-      Effect.flatMap(({ headers, response }) =>
-        Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
-          const status = response.status
-          onStatus(status)
-          if (status < 200 || status >= 300) {
-            return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.fail(refused(spec, ctx, status, headers, text, now))
-            )
-          }
-          const result = decoded(spec, ctx, status, headers, text)
-          return "value" in result ? Effect.succeed(result) : Effect.fail(result)
-        })
-      ),
+      Effect.flatMap((answer) => {
+        span?.attribute("http.response.status_code", answer.response.status)
+        return read(spec, ctx, answer, limit)
+      }),
       Effect.timeoutFail({
         duration: timeout,
         onTimeout: () =>
           new Errors.NetworkError({
             ...fieldsOf(ctx),
             reason: "Timeout",
-            detail: `no complete answer within ${Duration.format(timeout)}`
+            detail: timeoutDetail(Duration.toMillis(timeout))
           })
       })
     )
     const policy = probe ? none : Context.get(context, CurrentRetryPolicy)
     // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
     // asked for; no platform span when the query carries a secret.
-    const run = retrying(attempt, policy, spec.idempotent ?? true, operation).pipe(
+    const run = retrying(attempt, policy, spec.idempotent ?? true).pipe(
       Effect.locallyWith(Headers.currentRedactedNames, (names) =>
         names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
       ),
       Effect.locally(HttpClient.currentTracerPropagation, !probe && Context.get(context, TracePropagation)),
-      secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
+      out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
     )
     if (probe) return run
     // Named after the public function the caller called; the endpoint's seed name is an attribute.
-    const attributes = {
-      "plex.operation": spec.endpoint,
-      "http.request.method": spec.method,
-      "server.address": url.host,
-      "url.path": spec.spanPath ?? url.pathname,
-      "plex.retry_count": 0
-    }
-    return Effect.useSpan(operation, { kind: "client", captureStackTrace: false, attributes }, (span) => {
-      onAttempt = (retries) => span.attribute("plex.retry_count", retries)
-      onStatus = (status) => span.attribute("http.response.status_code", status)
-      return Effect.withParentSpan(run, span)
+    const attributes = { ...out.attributes, "plex.retry_count": 0 }
+    return Effect.useSpan(operation, { kind: "client", captureStackTrace: false, attributes }, (opened) => {
+      span = opened
+      return Effect.withParentSpan(run, opened)
     })
-    // The one place the engine's errors are narrowed to the operation's: `refused` makes the two-factor errors
+    // The one place the engine's errors are narrowed to the operation's: `read` makes the two-factor errors
     // only for `signIn` specs and `NotFound` only for `notFound` ones.
   }) as Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity>
-
-/** One attempt of an anonymous request within `timeout`: see {@link execute}. */
-export const probe = <S extends Spec<any>>(
-  operation: string,
-  spec: S,
-  baseUrl: string,
-  timeout: Duration.Duration
-) => execute(operation, spec, baseUrl, Option.none(), timeout)
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
 export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S) =>
@@ -216,56 +179,27 @@ export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S)
 /**
  * Runs an operation with the current token; when it is refused (401, not a
  * 403: a new token would not change "forbidden") and the credentials can
- * re-authenticate, obtains a new token (shared with concurrent callers) and
- * runs the operation once more with it.
+ * re-authenticate, runs it once more with a new one (`refresh.ts`'s `afterRefusal`).
  */
 export const withToken = <S extends Spec<any>>(operation: string, spec: S, baseUrl: string) =>
   Effect.flatMap(Credentials, (credentials) =>
     Effect.flatMap(credentials.token, (token) =>
       Effect.catchIf(
         execute(operation, spec, baseUrl, Option.some(token)),
-        (error) => credentials.refresh !== undefined && error._tag === "Unauthorized" && error.status !== 403,
-        (refusedError) =>
-          Effect.logDebug(`${operation}: token refused, re-authenticating`).pipe(
-            Effect.zipRight(credentials.refresh!(token)),
-            Effect.matchEffect({
-              // Why no new token came: tags and reasons only, never a value; the refused call's error says why.
-              onFailure: (failure) => {
-                const reauthentication = reasonOf(failure)
-                return Effect.zipRight(
-                  Effect.logDebug(
-                    `${operation}: re-authentication gave no new token: ${describeFailure(failure)}`
-                  ),
-                  Effect.fail(
-                    refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
-                      ? new Errors.Unauthorized({ ...refusedError, reauthentication })
-                      : refusedError
-                  )
-                )
-              },
-              onSuccess: (fresh) =>
-                execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
-                  Effect.annotateSpans("plex.reauthenticated", true)
-                )
-            })
+        (error): error is Errors.Unauthorized =>
+          credentials.refresh !== undefined && error._tag === "Unauthorized" && error.status !== 403,
+        (refused) =>
+          afterRefusal(credentials.refresh!, operation, token, refused, (fresh) =>
+            execute(operation, spec, baseUrl, Option.some(fresh))
           )
       )
     )
   )
 
 /** An operation on plex.tv with the account token. */
-export const plexTv = <S extends Spec<any>>(
-  operation: string,
-  spec: S
-): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+export const plexTv = <S extends Spec<any>>(operation: string, spec: S) =>
   Effect.flatMap(PlexTv, (tv) => withToken(operation, spec, tv.url))
 
 /** An operation on a Plex Media Server with the token. */
-export const pms = <S extends Spec<any>>(
-  operation: string,
-  spec: S
-): Effect.Effect<
-  Success<ValueOf<S>>,
-  ErrorOf<S>,
-  HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
-> => Effect.flatMap(PlexServer, (server) => withToken(operation, spec, server.url))
+export const pms = <S extends Spec<any>>(operation: string, spec: S) =>
+  Effect.flatMap(PlexServer, (server) => withToken(operation, spec, server.url))

@@ -1,16 +1,12 @@
 /**
- * Sending a request and following its redirects by `core/policy.ts`: the
- * token and secret query values go only to the origin they were meant for, a
- * secret body is never resent to another origin, at most five hops, only
- * http(s).
- *
- * Through the platform's public `FetchHttpClient.RequestInit` and `Fetch`
- * services, a `fetch` client gets `redirect: "manual"` beside the caller's
- * other options (redirects come back here) and `core/fetchGuard.ts`'s guard
- * around the caller's `fetch` (or the global one): no secret to, and no answer
- * from, an origin other than the hop's (a caller's `followRedirects` or
- * redirect-following `fetch`). With any client, an answer to a request other
- * than the one sent is refused.
+ * Sending a request and following its redirects by `core/policy.ts`'s
+ * `nextHop`: secrets only to the origin they were meant for, at most five
+ * hops, only http(s). Through the platform's public `FetchHttpClient`
+ * `RequestInit` and `Fetch` services, a `fetch` client gets `redirect:
+ * "manual"` beside the caller's other options (redirects come back here) and
+ * `core/fetchGuard.ts`'s guard around the caller's `fetch` (or the global
+ * one). With any client, an answer to a request other than the one sent is
+ * refused.
  *
  * @internal
  */
@@ -18,21 +14,14 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type NetworkError, Unexpected } from "../PlexError.js"
 import { guardFetch } from "../core/fetchGuard.js"
-import { foreignAnswer, isRedirect, nextHop, redirectQuery } from "../core/policy.js"
-import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
-
-/** A response and its headers, read once (each read of `headers` builds them anew). */
-export interface Answer {
-  readonly response: HttpClientResponse.HttpClientResponse
-  readonly headers: Headers.Headers
-}
+import { foreignAnswer, isRedirect, nextHop } from "../core/policy.js"
+import { type Answer, type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
 class Found {
   constructor(readonly context: Context.Context<never>) {}
@@ -76,34 +65,26 @@ export const send = (
     }).pipe(
       Effect.mapError((error) => networkError(ctx, error)),
       Effect.flatMap((response) => {
+        const status = response.status
         const refuse = (detail: string) =>
           Effect.zipRight(
             discardBody(response),
-            Effect.fail(
-              new Unexpected({ ...fieldsOf(ctx), status: response.status, reason: "Redirect", detail })
-            )
+            Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
           )
-        const foreign = foreignAnswer(current.url, response.request.url, response.status)
+        const foreign = foreignAnswer(current.url, response.request.url, status)
         if (foreign !== undefined) return refuse(foreign)
         const headers = response.headers
         const location = headers["location"]
-        if (!isRedirect(response.status) || location === undefined)
-          return Effect.succeed({ response, headers })
-        const hop = nextHop(current.url, current.method, response.status, location, hops, secretBody)
+        if (!isRedirect(status) || location === undefined) return Effect.succeed({ response, headers })
+        const hop = nextHop(current.url, current.method, status, location, hops, secretBody, ctx.secrets)
         if (hop._tag === "Refuse") return refuse(hop.detail)
         // Built afresh: `setHeaders` would merge, not replace.
-        const next = HttpClientRequest.make(hop.toGet ? "GET" : current.method)(
-          hop.url.origin + hop.url.pathname,
-          {
-            headers: Headers.remove(current.headers, [
-              ...(hop.crossOrigin ? ["x-plex-token"] : []),
-              ...(hop.toGet ? ["content-type", "content-length"] : [])
-            ]),
-            urlParams: redirectQuery(hop.url, hop.crossOrigin, ctx.secrets),
-            hash: hop.url.hash.slice(1) || undefined,
-            body: hop.toGet ? undefined : current.body
-          }
-        )
+        const next = HttpClientRequest.make(hop.method)(hop.target, {
+          headers: Headers.remove(current.headers, hop.drop),
+          urlParams: hop.query,
+          hash: hop.hash,
+          body: hop.toGet ? undefined : current.body
+        })
         return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
       })
     )

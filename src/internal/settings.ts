@@ -12,7 +12,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Schedule from "effect/Schedule"
-import { type MayAskToWait, maxRetryAfterMillis, mayWaitOut, retryAfterMillis } from "../core/policy.js"
+import { type MayAskToWait, mayWaitOut, retryAfterMillis } from "../core/policy.js"
 import type { InvalidInput, PlexError } from "../PlexError.js"
 
 /** The longest a single attempt (send and read the body) may take. */
@@ -95,18 +95,9 @@ export const withRetryPolicy: WithPolicy = /*#__PURE__*/ dual(
   }
 )
 
-/** The wait a `Retry-After` header asked for, if the error carries one (`core/policy.ts`). */
-export const retryAfter = (error: MayAskToWait): Duration.Duration | undefined => {
-  const asked = retryAfterMillis(error)
-  return asked === undefined ? undefined : Duration.millis(asked)
-}
-
-/** The longest `Retry-After` waited out: a server asking for more gets no retry; the caller gets the error. */
-export const maxRetryAfter: Duration.Duration = /*#__PURE__*/ Duration.millis(maxRetryAfterMillis)
-
 /**
  * `schedule`, waiting at least what a `Retry-After` asked for (the longer of
- * the two waits), stopping when it asked for more than {@link maxRetryAfter}
+ * the two waits), stopping when it asked for more than `RetryPolicy.maxRetryAfter`
  * (`core/policy.ts`'s `mayWaitOut`). Applying it twice changes nothing.
  */
 export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
@@ -116,6 +107,6 @@ export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
     schedule,
     Schedule.addDelay(
       Schedule.recurWhile((error: E) => mayWaitOut(error)),
-      (error) => retryAfter(error) ?? Duration.zero
+      (error) => Duration.millis(retryAfterMillis(error) ?? 0)
     )
   )

@@ -1,7 +1,7 @@
 /**
  * The Effect-free facts behind both editions' identity, input checks, seed
  * operations, answers, secret scrubbing, guarded fetch and token refresh
- * (src/core/{identity,validate,auth,errorCodes,answer,redact,fetchGuard,refresh}.ts).
+ * (src/core/{identity,validate,auth,errorCodes,answer,redact,fetchGuard,refresh,request}.ts).
  */
 import { assert, describe, it } from "vitest"
 import * as Answer from "../../src/core/answer.js"
@@ -13,6 +13,7 @@ import * as Identity from "../../src/core/identity.js"
 import * as Policy from "../../src/core/policy.js"
 import { excerpt, revealWith, scrub } from "../../src/core/redact.js"
 import * as Refresh from "../../src/core/refresh.js"
+import * as Request from "../../src/core/request.js"
 import * as V from "../../src/core/validate.js"
 
 describe("core/identity", () => {
@@ -227,8 +228,7 @@ describe("core/answer: the engine's reading decisions", () => {
     const secret = "s3cr3t-token"
     const limited = Answer.refusal(
       429,
-      "2",
-      "application/json",
+      { "retry-after": "2", "content-type": "application/json" },
       JSON.stringify({ errors: [{ code: 1003, message: `slow down ${secret}` }] }),
       [secret],
       0,
@@ -238,15 +238,12 @@ describe("core/answer: the engine's reading decisions", () => {
     assert.strictEqual(limited.retryAfterMillis, 2000)
     assert.deepStrictEqual(limited.errors, [{ code: 1003, message: "slow down <redacted>" }])
     assert.isUndefined(limited.bodyExcerpt)
-    const odd = Answer.refusal(500, undefined, "text/plain", `oops ${secret}`, [secret], 0, {})
+    const odd = Answer.refusal(500, { "content-type": "text/plain" }, `oops ${secret}`, [secret], 0, {})
     assert.deepStrictEqual(
       [odd.kind, odd.detail, odd.bodyExcerpt],
       ["Unexpected", "unexpected status 500", "oops <redacted>"]
     )
-    assert.strictEqual(
-      Answer.refusal(404, undefined, undefined, "", [], 0, { notFound: true }).kind,
-      "NotFound"
-    )
+    assert.strictEqual(Answer.refusal(404, {}, "", [], 0, { notFound: true }).kind, "NotFound")
   })
   it("reveals the secrets in a value and lists them; the refresh failure's reason and description", () => {
     const open = (v: unknown) => (v instanceof Box ? { value: v.value } : undefined)
@@ -287,3 +284,134 @@ describe("core/policy: Retry-After", () => {
     assert.isFalse(Policy.mayWaitOut({ _tag: "Unexpected", retryAfterMillis: 3_600_000 }))
   })
 })
+
+describe("core/request, core/policy's nextHop: the engines' shared steps", () => {
+  it("builds a request: identity and endpoint headers, Accept, the token opened into its header and listed", () => {
+    const out = Request.outgoing(
+      "PlexAuth.getTokenDetails",
+      {
+        endpoint: "getTokenDetails",
+        method: "GET",
+        path: "/api/v2/user",
+        headers: { "X-Plex-Language": "en" }
+      },
+      "https://plex.tv",
+      { "X-Plex-Client-Identifier": "id" },
+      new Box("tok-123456"),
+      open
+    )
+    assert.deepStrictEqual(out.headers, {
+      "X-Plex-Client-Identifier": "id",
+      "X-Plex-Language": "en",
+      accept: "application/json",
+      "x-plex-token": "tok-123456"
+    })
+    assert.deepStrictEqual(out.ctx, {
+      operation: "PlexAuth.getTokenDetails",
+      method: "GET",
+      url: "https://plex.tv/api/v2/user",
+      secrets: ["tok-123456"]
+    })
+    assert.deepStrictEqual(
+      [out.url, out.query, out.body, out.secretQuery, out.secretBody],
+      ["https://plex.tv/api/v2/user", undefined, undefined, false, false]
+    )
+    assert.deepStrictEqual(out.attributes, {
+      "plex.operation": "getTokenDetails",
+      "http.request.method": "GET",
+      "server.address": "plex.tv",
+      "url.path": "/api/v2/user"
+    })
+  })
+
+  it("marks a secret query (or a hidden path) and a secret body; the body is built with the list to push onto", () => {
+    const query = Request.outgoing(
+      "Op",
+      {
+        endpoint: "e",
+        method: "GET",
+        path: "/a",
+        urlParams: [
+          ["plain", "p"],
+          ["deviceJWT", new Box("jwt-secret")]
+        ]
+      },
+      "https://plex.tv",
+      {},
+      undefined,
+      open
+    )
+    assert.deepStrictEqual(
+      [query.query, query.secretQuery, query.secretBody],
+      [
+        [
+          ["plain", "p"],
+          ["deviceJWT", "jwt-secret"]
+        ],
+        true,
+        false
+      ]
+    )
+    const hidden = Request.outgoing(
+      "Op",
+      { endpoint: "e", method: "GET", path: "/pins/42", spanPath: "/pins/{id}" },
+      "https://plex.tv",
+      {},
+      undefined,
+      open
+    )
+    assert.deepStrictEqual([hidden.secretQuery, hidden.attributes["url.path"]], [true, "/pins/{id}"])
+    const body = Request.outgoing(
+      "Op",
+      {
+        endpoint: "e",
+        method: "POST",
+        path: "/signin",
+        body: (found: Array<string>) => String(revealWith(new Box("pw"), open, found))
+      },
+      "https://plex.tv",
+      {},
+      undefined,
+      open
+    )
+    assert.deepStrictEqual(
+      [body.body, body.secretBody, body.secretQuery, body.ctx.secrets],
+      ["pw", true, false, ["pw"]]
+    )
+  })
+
+  it("a followed redirect gives the next request: method, target, query and hash, the headers it drops", () => {
+    const hop = Policy.nextHop(
+      "https://plex.tv/a",
+      "POST",
+      302,
+      "https://other.example/b?x=1&X-Plex-Token=t&jwt=s3cret#frag",
+      0,
+      false,
+      ["s3cret"]
+    )
+    assert.deepStrictEqual(hop._tag === "Follow" && [hop.method, hop.target, hop.query, hop.hash, hop.drop], [
+      "GET",
+      "https://other.example/b",
+      [["x", "1"]],
+      "frag",
+      ["x-plex-token", "content-type", "content-length"]
+    ])
+    const same = Policy.nextHop("https://plex.tv/a", "PUT", 307, "/c?jwt=s3cret", 0, true, ["s3cret"])
+    assert.deepStrictEqual(same._tag === "Follow" && [same.method, same.query, same.hash, same.drop], [
+      "PUT",
+      [["jwt", "s3cret"]],
+      undefined,
+      []
+    ])
+    assert.deepStrictEqual(
+      Policy.nextHop("https://plex.tv/a", "POST", 307, "https://other.example/", 0, true),
+      {
+        _tag: "Refuse",
+        detail: "refused to resend credentials to another origin (https://other.example)"
+      }
+    )
+  })
+})
+
+const open = (value: unknown) => (value instanceof Box ? { value: value.value } : undefined)

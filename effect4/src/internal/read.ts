@@ -125,27 +125,13 @@ export const refused = (
   text: string,
   now: number
 ): Errors.PlexError => {
-  const contentType = headers["content-type"]
-  const { bodyExcerpt, detail, errors, kind, retryAfterMillis } = refusal(
-    status,
-    headers["retry-after"],
-    contentType,
-    text,
-    ctx.secrets,
-    now,
-    spec
-  )
+  const { errors, kind, ...facts } = refusal(status, headers, text, ctx.secrets, now, spec)
   const fields = { ...fieldsOf(ctx), status, errors: errors.map((e) => new Errors.PlexErrorDetail(e)) }
-  if (kind === "RateLimited") return new Errors.RateLimited({ ...fields, retryAfterMillis })
-  if (kind !== "Unexpected") return new refusals[kind](fields)
-  return new Errors.Unexpected({
-    ...fields,
-    contentType,
-    retryAfterMillis,
-    bodyExcerpt,
-    reason: "Status",
-    detail
-  })
+  if (kind === "RateLimited")
+    return new Errors.RateLimited({ ...fields, retryAfterMillis: facts.retryAfterMillis })
+  return kind === "Unexpected"
+    ? new Errors.Unexpected({ ...fields, ...facts, reason: "Status" })
+    : new refusals[kind](fields)
 }
 
 /** The decoded success of a 2xx answer, or why it cannot be used. */

@@ -24,29 +24,22 @@ import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
 import type { Endpoint } from "../../../src/core/endpoint.js"
 import { mayRetry } from "../../../src/core/policy.js"
 import { timeoutDetail } from "../../../src/core/answer.js"
+import { revealWith } from "../../../src/core/redact.js"
 import { reasonOf } from "../../../src/core/refresh.js"
+import { outgoing } from "../../../src/core/request.js"
 import { ClientIdentity } from "../ClientIdentity.js"
 import { Credentials } from "../Credentials.js"
 import * as Errors from "../PlexError.js"
 import { PlexServer } from "../PlexServer.js"
 import { PlexTv } from "../PlexTv.js"
 import type * as L from "./lenient.js"
-import {
-  type Context as Ctx,
-  decoded,
-  fieldsOf,
-  neverReachedServer,
-  readText,
-  refused,
-  type Success
-} from "./read.js"
-import { reveal } from "./redact.js"
+import { decoded, fieldsOf, neverReachedServer, readText, refused, type Success } from "./read.js"
 import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
 import { send } from "./send.js"
 import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
@@ -87,6 +80,9 @@ export type ValueOf<S> = S extends Spec<infer A> ? A : never
 /** A body, made when the request is built: each secret revealed then is pushed onto `found`, to be masked. */
 export type Body = (found: Array<string>) => HttpBody.HttpBody
 
+/** Opens an Effect 4 `Redacted`, for `core/redact.ts`'s `revealWith`: secrets are revealed only on their way out. */
+const open = (value: unknown) => (Redacted.isRedacted(value) ? { value: Redacted.value(value) } : undefined)
+
 /**
  * A form body (`application/x-www-form-urlencoded`). Bodies are `HttpBody.raw` strings, which `fetch` sends as
  * they are: `HttpBody.text` would encode them to bytes first and bundle its `Uint8Array` body (0.13 kB gzipped).
@@ -94,7 +90,7 @@ export type Body = (found: Array<string>) => HttpBody.HttpBody
 export const form =
   (pairs: ReadonlyArray<readonly [string, FormValue]>): Body =>
   (found) =>
-    HttpBody.raw(new URLSearchParams(reveal(pairs, found) as Array<[string, string]>).toString(), {
+    HttpBody.raw(new URLSearchParams(revealWith(pairs, open, found) as Array<[string, string]>).toString(), {
       contentType: "application/x-www-form-urlencoded"
     })
 
@@ -102,7 +98,7 @@ export const form =
 export const json =
   (value: unknown): Body =>
   (found) =>
-    HttpBody.raw(JSON.stringify(reveal(value, found)), { contentType: "application/json" })
+    HttpBody.raw(JSON.stringify(revealWith(value, open, found)), { contentType: "application/json" })
 
 /** Retries `attempt` by `policy`, only errors that may be retried at all. */
 export const retrying = <A, E extends Errors.PlexError, R>(
@@ -138,30 +134,13 @@ export const execute = <S extends Spec<any>>(
     const probe = probeTimeout !== undefined
     const timeout = probeTimeout ?? Context.get(context, RequestTimeout)
     const limit = Context.get(context, MaxBodyBytes)
-    // Secrets are revealed only here, on their way to the wire; `secrets` lists them for masking.
-    const secrets: Array<string> = []
-    const headers: Record<string, string> = {
-      ...Context.get(context, ClientIdentity).headers,
-      ...spec.headers,
-      accept: spec.xml?.accept ?? "application/json"
-    }
-    if (Option.isSome(token)) headers["x-plex-token"] = reveal(token.value, secrets) as string
-    const query = reveal(spec.urlParams, secrets) as Array<[string, string]> | undefined
-    const secretQuery =
-      (query?.some(([, value]) => secrets.includes(value)) ?? false) || spec.spanPath !== undefined
-    const bodyFrom = secrets.length
-    const body = spec.body?.(secrets)
-    const url = new URL(baseUrl + spec.path)
-    const ctx: Ctx = {
-      operation,
-      method: spec.method,
-      url: url.origin + url.pathname,
-      secrets
-    }
-    const request = HttpClientRequest.make(spec.method)(url.href, {
-      headers,
-      urlParams: query,
-      ...(body === undefined ? {} : { body })
+    const identityHeaders = Context.get(context, ClientIdentity).headers
+    const out = outgoing(operation, spec, baseUrl, identityHeaders, Option.getOrUndefined(token), open)
+    const { ctx } = out
+    const request = HttpClientRequest.make(spec.method)(out.url, {
+      headers: out.headers,
+      urlParams: out.query,
+      ...(out.body === undefined ? {} : { body: out.body })
     })
     const onTimeout = () =>
       Effect.fail(
@@ -185,7 +164,7 @@ export const execute = <S extends Spec<any>>(
         }
       }
       attempts++
-      return send(client, ctx, request, secrets.length > bodyFrom)
+      return send(client, ctx, request, out.secretBody)
     }).pipe(
       Effect.flatMap(({ headers, response }) =>
         Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
@@ -217,7 +196,7 @@ export const execute = <S extends Spec<any>>(
         if (!redacted.includes("x-plex-token")) {
           next = Context.add(next, Headers.CurrentRedactedNames, [...redacted, "x-plex-token"])
         }
-        return secretQuery ? Context.add(next, HttpClient.TracerDisabledWhen, constTrue) : next
+        return out.secretQuery ? Context.add(next, HttpClient.TracerDisabledWhen, constTrue) : next
       }
     )
     // No span of the engine's own for a probe, nor when tracing is off (the platform then records none either).
@@ -229,12 +208,7 @@ export const execute = <S extends Spec<any>>(
       operation,
       {
         kind: "client",
-        attributes: {
-          "plex.operation": spec.endpoint,
-          "http.request.method": spec.method,
-          "server.address": url.host,
-          "url.path": spec.spanPath ?? url.pathname
-        }
+        attributes: out.attributes
       },
       (opened) => {
         span = opened

@@ -12,12 +12,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { InvalidInput, PlexError } from "../PlexError.js"
-import {
-  type MayAskToWait,
-  maxRetryAfterMillis,
-  mayWaitOut,
-  retryAfterMillis
-} from "../../../src/core/policy.js"
+import { type MayAskToWait, mayWaitOut, retryAfterMillis } from "../../../src/core/policy.js"
 
 /** A `Schedule` whose input is the error of the failed attempt. */
 export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
@@ -48,23 +43,10 @@ export const CurrentRetryPolicy: Context.Reference<RetryPolicy> =
     defaultValue: () => none
   })
 
-/** The wait a `Retry-After` header asked for, if the error carries one (`core/policy.ts`). */
-export const retryAfter = (error: MayAskToWait): Duration.Duration | undefined => {
-  const asked = retryAfterMillis(error)
-  return asked === undefined ? undefined : Duration.millis(asked)
-}
-
-/**
- * The longest `Retry-After` an operation waits out: a server asking for more
- * gets no retry, and the error (with its `retryAfterMillis`) goes to the
- * caller, who can decide to wait that long.
- */
-export const maxRetryAfter: Duration.Duration = /*#__PURE__*/ Duration.millis(maxRetryAfterMillis)
-
 /**
  * `schedule`, waiting at least what a `Retry-After` asked for before the
  * next attempt (the longer of the two waits), and stopping when it asked
- * for more than {@link maxRetryAfter} (`core/policy.ts`'s `mayWaitOut`).
+ * for more than `RetryPolicy.maxRetryAfter` (`core/policy.ts`'s `mayWaitOut`).
  * Applying it twice changes nothing.
  */
 export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
@@ -73,6 +55,6 @@ export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
   schedule.pipe(
     Schedule.while(({ input }) => mayWaitOut(input)),
     Schedule.modifyDelay(({ duration, input }) =>
-      Effect.succeed(Duration.max(duration, retryAfter(input) ?? Duration.zero))
+      Effect.succeed(Duration.max(duration, Duration.millis(retryAfterMillis(input) ?? 0)))
     )
   )

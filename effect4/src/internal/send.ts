@@ -31,7 +31,7 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { HttpMethod } from "effect/http/HttpMethod"
 import * as Result from "effect/Result"
 import { guardFetch } from "../../../src/core/fetchGuard.js"
-import { foreignAnswer, isRedirect, nextHop, redirectQuery } from "../../../src/core/policy.js"
+import { foreignAnswer, isRedirect, nextHop } from "../../../src/core/policy.js"
 import { type NetworkError, Unexpected } from "../PlexError.js"
 import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
@@ -86,32 +86,26 @@ export const send = (
     }).pipe(
       Effect.mapError((error) => networkError(ctx, error)),
       Effect.flatMap((response) => {
+        const status = response.status
         const refuse = (detail: string) =>
           Effect.andThen(
             discardBody(response),
-            Effect.fail(
-              new Unexpected({ ...fieldsOf(ctx), status: response.status, reason: "Redirect", detail })
-            )
+            Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
           )
-        const foreign = foreignAnswer(current.url, response.request.url, response.status)
+        const foreign = foreignAnswer(current.url, response.request.url, status)
         if (foreign !== undefined) return refuse(foreign)
         const headers = response.headers
         const location = headers["location"]
-        if (!isRedirect(response.status) || location === undefined) {
+        if (!isRedirect(status) || location === undefined) {
           return Effect.succeed({ response, headers })
         }
-        const hop = nextHop(current.url, current.method, response.status, location, hops, secretBody)
+        const hop = nextHop(current.url, current.method, status, location, hops, secretBody, ctx.secrets)
         if (hop._tag === "Refuse") return refuse(hop.detail)
-        // Built afresh: `setHeaders` would merge, not replace.
-        // The request's method is one an operation declared (`Spec["method"]`).
-        const method = (hop.toGet ? "GET" : current.method) as HttpMethod
-        const next = HttpClientRequest.make(method)(hop.url.origin + hop.url.pathname, {
-          headers: Headers.removeMany(current.headers, [
-            ...(hop.crossOrigin ? ["x-plex-token"] : []),
-            ...(hop.toGet ? ["content-type", "content-length"] : [])
-          ]),
-          urlParams: redirectQuery(hop.url, hop.crossOrigin, ctx.secrets),
-          hash: hop.url.hash.slice(1) || undefined,
+        // Built afresh: `setHeaders` would merge, not replace. The method is one an operation declared.
+        const next = HttpClientRequest.make(hop.method as HttpMethod)(hop.target, {
+          headers: Headers.removeMany(current.headers, hop.drop),
+          urlParams: hop.query,
+          hash: hop.hash,
           ...(hop.toGet ? {} : { body: current.body })
         })
         return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
