@@ -130,8 +130,7 @@ export const matches = (
  */
 export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
   const problem = Backoff.optionsProblem(options, V.durationProblem)
-  if (problem !== undefined)
-    return Internal.refused(V.invalid("RetryPolicy.backoff", problem.field, problem.reason))
+  if (problem !== undefined) return V.refused(V.invalid("RetryPolicy.backoff", problem.field, problem.reason))
   const max = Duration.decode(
     options.maxInterval ?? Duration.millis(Backoff.backoffDefaults.maxIntervalMillis)
   )
@@ -220,7 +219,7 @@ export const CurrentRetryPolicy = Internal.CurrentRetryPolicy
  * @category layers
  */
 export const layer = (policy: RetryPolicy): Layer.Layer<never, InvalidInput> => {
-  const error = Internal.refusal(policy)
+  const error = V.refusal(policy)
   return error === undefined
     ? (Layer.succeed(CurrentRetryPolicy, policy) as Layer.Layer<never>)
     : Layer.fail(error)

@@ -12,6 +12,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Schedule from "effect/Schedule"
+import { refusal } from "./validate.js"
 import { type MayAskToWait, mayWaitOut, retryAfterMillis } from "../core/policy.js"
 import type { InvalidInput, PlexError } from "../PlexError.js"
 
@@ -63,23 +64,6 @@ export const withRequestTimeout: With<Duration.DurationInput> = /*#__PURE__*/ se
 )
 export const withMaxBodyBytes: With<number> = /*#__PURE__*/ setting(MaxBodyBytes, same<number>)
 export const withTracePropagation: With<boolean> = /*#__PURE__*/ setting(TracePropagation, same<boolean>)
-
-/** Where a policy `RetryPolicy.backoff` refused to build keeps its `InvalidInput`. */
-const refusedKey = /*#__PURE__*/ Symbol.for("effect-plex-auth/RetryPolicy/refused")
-
-/**
- * The policy `RetryPolicy.backoff` returns for options it refuses: it never
- * retries, and installing it (`RetryPolicy.layer`, `withPolicy`,
- * `PlexAuth.withRetryPolicy`) fails with `error` before any request. A
- * `Schedule` cannot fail with a typed error, hence the check at installation,
- * as `withRequestTimeout` checks its duration there.
- */
-export const refused = (error: InvalidInput): RetryPolicy =>
-  Object.defineProperty(Schedule.recurs(0), refusedKey, { value: error })
-
-/** The `InvalidInput` a policy made of refused options carries (see {@link refused}), if any. */
-export const refusal = (policy: RetryPolicy): InvalidInput | undefined =>
-  refusedKey in policy ? (policy[refusedKey] as InvalidInput) : undefined
 
 /** The signature of `withRetryPolicy`: a policy made of refused options fails with `InvalidInput`. */
 export interface WithPolicy {

@@ -8,8 +8,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import { InvalidInput } from "../PlexError.js"
 import * as Core from "../core/validate.js"
+import type { RetryPolicy } from "./settings.js"
 
 export { headerProblem, hostProblem, limits, objectProblem } from "../core/validate.js"
 
@@ -130,3 +132,20 @@ export const httpUrl = (
 /** {@link token}, synchronously, as an `Either`. */
 export const tokenSync = (value: unknown) =>
   Effect.runSync(Effect.either(token("Credentials", "token", value)))
+
+/** Where a policy `RetryPolicy.backoff` refused to build keeps its `InvalidInput`. */
+const refusedKey = /*#__PURE__*/ Symbol.for("effect-plex-auth/RetryPolicy/refused")
+
+/**
+ * The policy `RetryPolicy.backoff` returns for options it refuses: it never
+ * retries, and installing it (`RetryPolicy.layer`, `withPolicy`,
+ * `PlexAuth.withRetryPolicy`) fails with `error` before any request. A
+ * `Schedule` cannot fail with a typed error, hence the check at installation,
+ * as `withRequestTimeout` checks its duration there.
+ */
+export const refused = (error: InvalidInput): RetryPolicy =>
+  Object.defineProperty(Schedule.recurs(0), refusedKey, { value: error })
+
+/** The `InvalidInput` a policy made of refused options carries (see {@link refused}), if any. */
+export const refusal = (policy: RetryPolicy): InvalidInput | undefined =>
+  refusedKey in policy ? (policy[refusedKey] as InvalidInput) : undefined
