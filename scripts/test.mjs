@@ -1,17 +1,16 @@
 #!/usr/bin/env node
-// `npm test`: every check of both editions. The two vitest suites start at once, side by side: the
-// Effect 3 edition's (its output shown as it runs) and the Effect 4 edition's (one worker; its output
-// printed in one piece when it ends). The static checks are independent of each other and each runs on
-// one core: they run beside the suites, as many at once as there are cores, longest first, each one's
-// output printed in one piece when it ends, at a lower CPU priority (`nice`). The suites leave cores
-// idle a good part of their run (the CLI, npm and tsc tests wait for child processes, the PIN logins for
-// the fake to approve, the packaging tests for the build): the static checks take that time, and the
-// rest when the suites are done, instead of the suites waiting for them (or the checks slowing down the
-// suites' timed tests). Every step runs even when an earlier one failed (one run shows every problem);
-// the exit code is 1 when any failed. Plain Node (no tsx) so that it starts at once.
+// `npm test`: every check of both editions. The static checks are independent of each other and each
+// runs on one core, so they run side by side (as many at once as there are cores), each one's output
+// printed in one piece when it ends. From when a core has no static check left to run, the two vitest
+// suites run side by side: the Effect 3 edition's (its output shown as it runs) and the Effect 4
+// edition's (one worker; its output printed in one piece when it ends). The Effect 3 suite leaves a core
+// idle a good part of its run (its CLI, npm and tsc tests wait for child processes, its PIN logins for
+// the fake to approve): the Effect 4 suite runs in that time instead of after it. Every step runs even
+// when an earlier one failed (one run shows every problem); the exit code is 1 when any failed. Plain
+// Node (no tsx) so that it starts at once.
 //
 // The package builds the Effect 3 suite's packaging and CLI tests need (both editions) start first,
-// beside the suites and the static checks (see `packedDir` below).
+// beside the static checks (see `packedDir` below).
 //
 //   node scripts/test.mjs            everything (npm test)
 //   node scripts/test.mjs --static   only the static checks
@@ -29,26 +28,22 @@ const env = {
   PATH: [path.join(root, "node_modules", ".bin"), process.env.PATH].filter(Boolean).join(path.delimiter)
 }
 
-/**
- * The static checks: the same commands as the npm scripts of the same names (and extra environment).
- * Longest first (CPU seconds on a fresh clone, idle machine: typecheck 31, effect4 typecheck 24,
- * prettier 20, eslint 14, docs:check 13), so that the last one to end is a short one.
- */
+/** The static checks: the same commands as the npm scripts of the same names (and extra environment). */
 const staticChecks = [
   // tsconfig.json and the documentation's examples, in one TypeScript program.
   ["typecheck", "tsx scripts/check-docs.ts"],
-  // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
-  ["effect4 typecheck", "tsx scripts/check-docs.ts --edition 4"],
+  // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
+  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck above
+  // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts).
+  ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }],
   // eslint and prettier keep what they found of each file, by its content, in .tmp/ (git-ignored): a file
   // unchanged since the last run is not linted or formatted again (a tenth of their time on a second run).
   // Both judge each file alone (the lint has no type-aware rule), and both start afresh when their
   // version or configuration changes.
-  ["prettier", "prettier --check --cache --cache-strategy content --cache-location .tmp/prettier-cache ."],
   ["eslint", "eslint . --max-warnings 0 --cache --cache-strategy content --cache-location .tmp/eslint-cache"],
-  // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
-  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck above
-  // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts).
-  ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }]
+  ["prettier", "prettier --check --cache --cache-strategy content --cache-location .tmp/prettier-cache ."],
+  // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
+  ["effect4 typecheck", "tsx scripts/check-docs.ts --edition 4"]
 ]
 
 /** The vitest suites, run side by side: the first shows its output as it runs, the others when they end. */
@@ -68,23 +63,16 @@ const cpuTime = (file) => {
 }
 
 /**
- * The static checks' CPU priority beside the suites (`nice` on POSIX systems; Windows has no `nice`
- * command, the checks run at the normal priority there). 10, not 19: still a tenth of a core's time
- * when the suites use every core, so that on a machine busy with other work the checks are not starved.
- */
-const lowPriority = process.platform === "win32" ? "" : "nice -n 10 "
-
-/**
  * Runs a command through the shell (npm put node_modules/.bin on PATH), with `extraEnv` added to its
- * environment; `buffer`: print its output once done; `niced`: at a lower CPU priority (`lowPriority`).
+ * environment; `buffer`: print its output once done.
  */
-const run = (name, command, buffer, extraEnv = {}, niced = false) =>
+const run = (name, command, buffer, extraEnv = {}) =>
   new Promise((resolve) => {
     const start = performance.now()
     // --cpu: the CPU time of each step (user and system, its child processes included), by /usr/bin/time.
     const cpuFile = cpu ? path.join(cpuDir, `${name.replace(/\W+/g, "-")}.txt`) : undefined
     const child = spawn(
-      `${niced ? lowPriority : ""}${cpuFile === undefined ? command : `/usr/bin/time -f "%U %S" -o ${cpuFile} ${command}`}`,
+      cpuFile === undefined ? command : `/usr/bin/time -f "%U %S" -o ${cpuFile} ${command}`,
       {
         cwd: root,
         env: { ...env, ...extraEnv },
@@ -105,14 +93,15 @@ const run = (name, command, buffer, extraEnv = {}, niced = false) =>
     })
   })
 
-/** Runs the tasks in order, at most `limit` at a time; `niced`: each at a lower CPU priority. */
-const pool = async (tasks, limit, niced) => {
+/** Runs the tasks, at most `limit` at a time; `onIdle` is called when the first runner finds none left. */
+const pool = async (tasks, limit, onIdle = () => {}) => {
   const results = []
   const queue = [...tasks]
   const worker = async () => {
     for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
-      results.push(await run(task[0], task[1], true, task[2], niced))
+      results.push(await run(task[0], task[1], true, task[2]))
     }
+    onIdle()
   }
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
   return results
@@ -134,15 +123,17 @@ const buildResult =
         `node --import tsx test/support/build.ts ${JSON.stringify(packedDir)}`,
         true
       ).then((result) => [result])
-// The suites start at once, the static checks beside them at a lower priority: a core the suites leave
-// idle (waiting for a child process, the fake, the build) runs a check meanwhile, and the suites' timed
-// tests are not slowed down by the checks. (The suites used to start only once a core had no static check
-// left, and their waits then left a core idle: 193 s of wall time for 343 CPU-s on an idle 2-core machine.)
-const staticResults = pool(staticChecks, Math.max(availableParallelism(), 1), suitesToo)
+// The suites start as soon as a core has no static check left to run (the last checks still running
+// beside them), rather than once every check has ended: the core would be idle meanwhile.
+let coreFree = () => {}
+const free = new Promise((resolve) => (coreFree = resolve))
+const staticResults = pool(staticChecks, Math.max(availableParallelism(), 1), () => coreFree())
 const suiteResults = suitesToo
-  ? Promise.all(
-      suites.map(([name, command], index) =>
-        run(name, command, index > 0, { EFFECT_PLEX_AUTH_PACKED_DIR: packedDir })
+  ? free.then(() =>
+      Promise.all(
+        suites.map(([name, command], index) =>
+          run(name, command, index > 0, { EFFECT_PLEX_AUTH_PACKED_DIR: packedDir })
+        )
       )
     )
   : Promise.resolve([])
