@@ -547,8 +547,8 @@ const throughputVerdict = (rows: ReadonlyArray<ThroughputRow>) => {
       `${orders(floors)} of plexjs's requests per second, in the same order.`,
     `effect-plex-auth reaches ${orders(rows.map((row) => theirs(row, "@effect/platform HttpClient").ratio.median))} of that ` +
       "floor, with its own work per request (the per-attempt timeout, the redirect and body-limit handling, " +
-      "the lenient decode, the services it reads) against the floor's `http.client` span, which it leaves " +
-      "out under a tracer that exports nothing."
+      "the lenient decode, the services it reads, its own span beside the platform's `http.client` span, " +
+      "which both make)."
   ].join(" ")
 }
 
