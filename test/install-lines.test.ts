@@ -2,7 +2,8 @@
  * Every install line of the docs (README.md and docs/*.md: an `npm install`
  * or `npm i` in a ```sh block), run against the packed package, offline: the
  * packages the line names (the package itself from the run's tarball,
- * test/support/packed.ts), with the versions it asks for, in a lockfile cut
+ * test/support/packed.ts; a line in a ```sh effect4 block against the Effect 4
+ * edition's tarball and the Effect 4 copies in effect4/node_modules), with the versions it asks for, in a lockfile cut
  * from ours, which `npm ls --all --package-lock-only` must find a valid tree
  * (no missing or mismatched dependency or peer: see `checkTree` in
  * test/support/consumer.ts for why nothing is extracted). A line naming a
@@ -15,26 +16,32 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { checkTree, NotInLockfile, self, type Wanted, writeConsumer } from "./support/consumer.js"
 import { root } from "./support/build.js"
-import { buildTimeout, packed } from "./support/packed.js"
+import { buildTimeout, packed, packedEffect4 } from "./support/packed.js"
 
 /** An install line: where it is written and what it installs. */
 export interface InstallLine {
   readonly file: string
+  /** 4 for a line in a ```sh effect4 block (the Effect 4 edition's), else 3. */
+  readonly edition: 3 | 4
   readonly line: number
   readonly text: string
   readonly wanted: ReadonlyArray<Wanted>
 }
 
-const shellFence = /^```(?:sh|shell|bash|console)\s*$/
+/** A shell block: ```sh, or ```sh effect4 for the Effect 4 edition's lines. */
+/** The Effect 4 edition's package name. */
+const effect4Self = "effect4-plex-auth"
+
+const shellFence = /^```(?:sh|shell|bash|console)(\s+effect4)?\s*$/
 
 /** `name@range` (scoped or not), or a path or URL to a tarball of this package. */
-export const parseSpec = (spec: string, dev: boolean): Wanted => {
+export const parseSpec = (spec: string, dev: boolean, me: string = self): Wanted => {
   const unquoted = spec.replace(/^["']|["']$/g, "")
   if (/\.tgz$/.test(unquoted) || /^(file:|\.{0,2}\/)/.test(unquoted)) {
-    if (!path.basename(unquoted).startsWith(`${self}-`) && !unquoted.endsWith(self)) {
-      throw new Error(`${spec} is a path to something other than a tarball of ${self}`)
+    if (!path.basename(unquoted).startsWith(`${me}-`) && !unquoted.endsWith(me)) {
+      throw new Error(`${spec} is a path to something other than a tarball of ${me}`)
     }
-    return { name: self, dev }
+    return { name: me, dev }
   }
   const at = unquoted.indexOf("@", 1)
   return at === -1
@@ -61,10 +68,13 @@ export const installLines = (file: string, markdown: string): ReadonlyArray<Inst
   const out: Array<InstallLine> = []
   const lines = markdown.split("\n")
   let inShell = false
+  let edition: 3 | 4 = 3
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!
     if (raw.trim().startsWith("```")) {
-      inShell = !inShell && shellFence.test(raw.trim())
+      const fence: RegExpExecArray | null = inShell ? null : shellFence.exec(raw.trim())
+      inShell = fence !== null
+      edition = fence?.[1] === undefined ? 3 : 4
       continue
     }
     if (!inShell) continue
@@ -77,9 +87,10 @@ export const installLines = (file: string, markdown: string): ReadonlyArray<Inst
       const specs = args.filter((arg) => !arg.startsWith("-"))
       out.push({
         file,
+        edition,
         line: start + 1,
         text: text.trim(),
-        wanted: specs.map((spec) => parseSpec(spec, dev))
+        wanted: specs.map((spec) => parseSpec(spec, dev, edition === 4 ? effect4Self : self))
       })
     }
   }
@@ -100,7 +111,8 @@ describe("the install lines of the docs", () => {
           ...installLines(file, yield* Effect.promise(() => fs.readFile(path.join(root, file), "utf8")))
         )
       }
-      assert.isTrue(found.some((line) => line.file === "README.md"))
+      assert.isTrue(found.some((line) => line.file === "README.md" && line.edition === 3))
+      assert.isTrue(found.some((line) => line.file === "README.md" && line.edition === 4))
       assert.isTrue(found.every((line) => line.wanted.length > 0))
     })
   )
@@ -118,6 +130,9 @@ describe("the install lines of the docs", () => {
           "  @effect/platform@0.97 # the peers",
           "$ npm i -D @effect/vitest@0.30.0",
           "npx tsx main.ts",
+          "```",
+          "```sh effect4",
+          "npm install effect4-plex-auth effect@4.1",
           "```"
         ].join("\n")
       )
@@ -132,7 +147,14 @@ describe("the install lines of the docs", () => {
               { name: "@effect/platform", range: "0.97", dev: false }
             ]
           },
-          { line: 7, wanted: [{ name: "@effect/vitest", range: "0.30.0", dev: true }] }
+          { line: 7, wanted: [{ name: "@effect/vitest", range: "0.30.0", dev: true }] },
+          {
+            line: 11,
+            wanted: [
+              { name: "effect4-plex-auth", dev: false },
+              { name: "effect", range: "4.1", dev: false }
+            ]
+          }
         ]
       )
     })
@@ -207,7 +229,13 @@ describe("the install lines of the docs", () => {
     "each resolves offline against the packed package, into a valid tree",
     () =>
       Effect.gen(function* () {
-        const { dir, tarball } = yield* Effect.promise(packed)
+        const editions = {
+          3: { packed: yield* Effect.promise(packed), names: { self, workspace: "" } },
+          4: {
+            packed: yield* Effect.promise(packedEffect4),
+            names: { self: effect4Self, workspace: "effect4" }
+          }
+        }
         const all: Array<InstallLine> = []
         for (const file of yield* Effect.promise(documents)) {
           all.push(
@@ -215,15 +243,21 @@ describe("the install lines of the docs", () => {
           )
         }
         // The same line written twice is installed once; the others side by side.
-        const unique = [...new Map(all.map((line) => [JSON.stringify(line.wanted), line])).values()]
+        const unique = [
+          ...new Map(all.map((line) => [JSON.stringify([line.edition, line.wanted]), line])).values()
+        ]
+        assert.isTrue(unique.some((line) => line.edition === 4))
         const failures = yield* Effect.forEach(
           unique,
           (line) =>
             Effect.promise(async () => {
               const where = `${line.file}:${line.line}: ${line.text}`
               try {
-                const project = await fs.mkdtemp(path.join(dir, "install-"))
-                await writeConsumer(project, tarball, line.wanted)
+                // Each edition's lines against its own tarball and its own Effect line (Effect 4: the copies
+                // in effect4/node_modules).
+                const { names, packed } = editions[line.edition]
+                const project = await fs.mkdtemp(path.join(packed.dir, "install-"))
+                await writeConsumer(project, packed.tarball, line.wanted, names)
                 await checkTree(project)
                 return []
               } catch (error) {
