@@ -12,6 +12,7 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Terminal from "@effect/platform/Terminal"
+import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import { command, commandNames } from "./commands.js"
@@ -63,17 +64,25 @@ const wizardRequested = (args: ReadonlyArray<string>): boolean => {
 
 /**
  * `--wizard`: @effect/cli's wizard catches the quit of its prompts (Ctrl-C,
- * or stdin ending), says "Quitting wizard mode..." and succeeds, as if the
- * command had run. A prompt that quit during a run that then succeeds fails
- * it here as a command's own prompt fails (commands.ts `ask`): 2 when stdin
- * ended, else 130 "Cancelled.". (A command's own prompt that quits fails the
- * run itself, saying which answer was missing.)
+ * or stdin ending), prints "Quitting wizard mode..." on stdout and succeeds,
+ * as if the command had run. A prompt that quit during a run that then
+ * succeeds fails it here as a command's own prompt fails (commands.ts
+ * `ask`): 2 when stdin ended, else 130 "Cancelled.", said once on stderr;
+ * the wizard's own line, the only thing it prints after the quit, is left
+ * out (as the Effect 4 CLI leaves out its "Wizard cancelled."), so the
+ * user reads one message. (A command's own prompt that quits fails the run
+ * itself, saying which answer was missing.)
  */
 const failIfQuit = <E, R>(
   self: Effect.Effect<void, E, R>
 ): Effect.Effect<void, E | CliFailure, R | Terminal.Terminal | CliTerminal.Io> =>
   Effect.gen(function* () {
     let quit = false
+    const current = yield* Effect.console
+    const quiet: Console.Console = {
+      ...current,
+      log: (...args) => (quit ? Effect.void : current.log(...args))
+    }
     yield* Effect.updateService(self, Terminal.Terminal, (terminal) =>
       CliTerminal.onPromptQuit(
         terminal,
@@ -81,7 +90,7 @@ const failIfQuit = <E, R>(
           quit = true
         })
       )
-    )
+    ).pipe(Effect.withConsole(quiet))
     if (!quit) return
     const io = yield* CliTerminal.Io
     return yield* Effect.fail(
@@ -105,6 +114,10 @@ export const run = (
   const renamed = withdrawn(args)
   const checked = renamed !== undefined ? Effect.fail(renamed) : Effect.void
   return Effect.zipRight(checked, wizardRequested(args) ? failIfQuit(cli(argv)) : cli(argv)).pipe(
+    // A prompt that quits leaves its line unfinished: what is said next starts on a line of its own.
+    Effect.updateService(Terminal.Terminal, (terminal) =>
+      CliTerminal.onPromptQuit(terminal, Effect.ignore(terminal.display("\n")))
+    ),
     Effect.as(ExitCode.Ok as number),
     Effect.catchAll((error) =>
       ValidationError.isValidationError(error)

@@ -56,15 +56,24 @@ const wizardRequested = (args: ReadonlyArray<string>): boolean => {
 
 /**
  * `--wizard`: `effect/cli`'s wizard catches the quit of its prompts (Ctrl-C,
- * or stdin ending), says "Wizard cancelled." and succeeds, as if the command
- * had run. A prompt that quit during a run that then succeeds fails it here
- * as a command's own prompt fails (terminal.ts `ask`): 2 when stdin ended,
- * else 130 "Cancelled.". (A command's own prompt that quits fails the run
- * itself, saying which answer was missing.)
+ * or stdin ending), prints "Wizard cancelled." on stdout and succeeds, as if
+ * the command had run. A prompt that quit during a run that then succeeds
+ * fails it here as a command's own prompt fails (terminal.ts `ask`): 2 when
+ * stdin ended, else 130 "Cancelled.", said once on stderr; the wizard's own
+ * line, the only thing it prints after the quit, is left out (as the
+ * Effect 3 CLI leaves out its "Quitting wizard mode..."), so the user reads
+ * one message. (A command's own prompt that quits fails the run itself,
+ * saying which answer was missing.)
  */
 const failIfQuit = <E, R>(self: Effect.Effect<void, E, R>) =>
   Effect.gen(function* () {
     let quit = false
+    const current = yield* Console.Console
+    const quiet: Console.Console = Object.assign(Object.create(current), {
+      log: (...args: ReadonlyArray<unknown>) => {
+        if (!quit) current.log(...args)
+      }
+    })
     yield* Effect.updateService(self, Terminal.Terminal, (terminal) =>
       onPromptQuit(
         terminal,
@@ -72,7 +81,7 @@ const failIfQuit = <E, R>(self: Effect.Effect<void, E, R>) =>
           quit = true
         })
       )
-    )
+    ).pipe(Effect.provideService(Console.Console, quiet))
     if (!quit) return
     const io = yield* Platform.Io
     return yield* Effect.fail(
@@ -102,6 +111,10 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
           ? failIfQuit(Command.runWith(command, { version })(once.args))
           : Command.runWith(command, { version })(once.args)
   ).pipe(
+    // A prompt that quits leaves its line unfinished: what is said next starts on a line of its own.
+    Effect.updateService(Terminal.Terminal, (terminal) =>
+      onPromptQuit(terminal, Effect.ignore(terminal.display("\n")))
+    ),
     Effect.as(ExitCode.Ok as number),
     Effect.catchCause((cause) => {
       const failure = Option.getOrUndefined(Cause.findErrorOption(cause))
