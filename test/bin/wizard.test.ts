@@ -65,3 +65,45 @@ describe.concurrent("plex-auth --wizard, cancelled", { timeout: 60_000 }, () => 
     })
   )
 })
+
+describe.concurrent("plex-auth --wizard after options, without a command", { timeout: 60_000 }, () => {
+  const hint = (options: string) =>
+    `plex-auth: --wizard with options needs a command: \`plex-auth ${options} <command> --wizard\` (for example login), or \`plex-auth --wizard\` alone to choose the command and set the options in the wizard.`
+
+  it.scoped(
+    "--fake --config-dir d --wizard: exit 2, says how to write it (not Invalid subcommand), nothing asked",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        // No answers: a prompt would fail with stdin ended (a different message).
+        const run = yield* fake(dir, ["--wizard"])
+        assertExit(run, 2)
+        assert.strictEqual(run.stderr, `${hint(`--fake --config-dir ${dir}`)}\n`)
+        assert.strictEqual(run.stdout, "")
+      })
+  )
+
+  it.live("--wizard before the options, and under --json: the same usage error", () =>
+    Effect.gen(function* () {
+      const before = yield* cli(["--wizard", "--fake", "--plex-tv=http://127.0.0.1:1"])
+      assertExit(before, 2)
+      assert.strictEqual(before.stderr, `${hint("--fake --plex-tv=http://127.0.0.1:1")}\n`)
+      const json = yield* cli(["--json", "--wizard"])
+      assertExit(json, 2)
+      assert.deepStrictEqual(JSON.parse(json.stderr), {
+        error: { kind: "Usage", exitCode: 2, message: hint("--json").slice("plex-auth: ".length) }
+      })
+    })
+  )
+
+  it.scoped(
+    "with the command's name before --wizard, the options typed are kept: the command's wizard runs",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const run = yield* fake(dir, ["login", "--wizard"], { closeStdin: true })
+        assertExit(run, 2)
+        assert.include(run.stdout, `COMMAND: plex-auth --fake --config-dir ${dir} login`)
+      })
+  )
+})

@@ -230,3 +230,37 @@ describe("plex-auth (Effect 4) --wizard, in process", { timeout: 60_000 }, () =>
     )
   )
 })
+
+describe("plex-auth (Effect 4) --wizard after options, without a command", { timeout: 60_000 }, () => {
+  const hint = (options: string) =>
+    `plex-auth: --wizard with options needs a command: \`plex-auth ${options} <command> --wizard\` (for example login), or \`plex-auth --wizard\` alone to choose the command and set the options in the wizard.`
+
+  it.live(
+    "--fake --config-dir d --wizard: exit 2, says how to write it, nothing asked, the options not dropped",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          // No answers: a prompt would fail with stdin ended (a different message).
+          const ran = yield* fake(dir, ["--wizard"])
+          assertExit(ran, 2)
+          assert.strictEqual(ran.stderr, `${hint(`--fake --config-dir ${dir}`)}\n`)
+          assert.strictEqual(ran.stdout, "")
+          assert.strictEqual(ran.terminal, "")
+        })
+      )
+  )
+
+  it.live("--wizard before the options, and under --json: the same usage error", () =>
+    Effect.gen(function* () {
+      const before = yield* cli(["--wizard", "--fake", "--plex-tv=http://127.0.0.1:1"])
+      assertExit(before, 2)
+      assert.strictEqual(before.stderr, `${hint("--fake --plex-tv=http://127.0.0.1:1")}\n`)
+      const json = yield* cli(["--json", "--wizard"])
+      assertExit(json, 2)
+      assert.deepStrictEqual(JSON.parse(json.stderr), {
+        error: { kind: "Usage", exitCode: 2, message: hint("--json").slice("plex-auth: ".length) }
+      })
+    })
+  )
+})

@@ -15,6 +15,7 @@ import * as Terminal from "@effect/platform/Terminal"
 import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
+import * as Render from "../../core/cli/render.js"
 import { command, commandNames } from "./commands.js"
 import { CliFailure, ExitCode, usage } from "./failure.js"
 import * as Output from "./output.js"
@@ -112,7 +113,13 @@ export const run = (
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
   const renamed = withdrawn(args)
-  const checked = renamed !== undefined ? Effect.fail(renamed) : Effect.void
+  const wizardProblem = Render.wizardWithoutCommand(args)
+  const checked =
+    renamed !== undefined
+      ? Effect.fail(renamed)
+      : wizardProblem !== undefined
+        ? Effect.fail(usage(wizardProblem))
+        : Effect.void
   return Effect.zipRight(checked, wizardRequested(args) ? failIfQuit(cli(argv)) : cli(argv)).pipe(
     // A prompt that quits leaves its line unfinished: what is said next starts on a line of its own.
     Effect.updateService(Terminal.Terminal, (terminal) =>

@@ -397,3 +397,42 @@ export const onceEachGlobal = (
   }
   return { args }
 }
+
+// ---------------------------------------------------------------------------
+// --wizard after the global options, without a command
+// ---------------------------------------------------------------------------
+
+/**
+ * Why `--wizard` cannot run with this command line, or undefined: global
+ * options with `--wizard` and no command (`plex-auth --fake --config-dir d
+ * --wizard`). The CLI parsers take the built-in `--wizard` before any option
+ * or after a command's name: @effect/cli (Effect 3) reads it there as a
+ * command's name ("Invalid subcommand"), effect/cli (Effect 4) starts its
+ * wizard for the whole command line and drops the options typed. Both CLIs
+ * say instead how to write it: the command's name before `--wizard` (its
+ * wizard keeps the options typed), or `--wizard` alone.
+ */
+export const wizardWithoutCommand = (argv: ReadonlyArray<string>): string | undefined => {
+  const given: Array<string> = []
+  let wizard = false
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === "--") break
+    if (arg === "--wizard") {
+      wizard = true
+      continue
+    }
+    if (globalBooleans.includes(arg)) {
+      given.push(arg)
+      continue
+    }
+    const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
+    // A command's name, or anything else: the parser's to judge.
+    if (!globalValues.includes(name)) return undefined
+    if (inline !== undefined) given.push(arg)
+    else if (i + 1 < argv.length) given.push(arg, argv[++i]!)
+    else return undefined
+  }
+  if (!wizard || given.length === 0) return undefined
+  return `--wizard with options needs a command: \`plex-auth ${given.join(" ")} <command> --wizard\` (for example login), or \`plex-auth --wizard\` alone to choose the command and set the options in the wizard.`
+}

@@ -100,11 +100,12 @@ const failIfQuit = <E, R>(self: Effect.Effect<void, E, R>) =>
 export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> => {
   const asJson = Core.jsonRequested(args)
   const report = (failure: Core.Failure) => Console.error(Core.failureText(failure, { json: asJson }))
-  const withdrawn = Core.withdrawnOption(args)
+  // An option renamed or withdrawn, or `--wizard` after options without a command: said how to write it.
+  const refused = Core.withdrawnOption(args) ?? Render.wizardWithoutCommand(args)
   const once = Render.onceEachGlobal(args)
   return (
-    withdrawn !== undefined
-      ? Effect.fail(usage(withdrawn))
+    refused !== undefined
+      ? Effect.fail(usage(refused))
       : "error" in once
         ? Effect.fail(usage(once.error))
         : wizardRequested(args)
