@@ -314,33 +314,38 @@ describe("KeyValueStore.layerFile", () => {
     )
   })
 
-  it.scoped("a reader never sees a partly written file", () =>
-    Effect.gen(function* () {
-      const directory = yield* tempDirectory
-      const file = path.join(directory, "store.json")
-      const store = yield* storeIn(directory)
-      // Made once: the reader below compares every read against them, as fast as it can read.
-      const bigs = { a: "a".repeat(512 * 1024), b: "b".repeat(512 * 1024) }
-      const big = (c: "a" | "b") => bigs[c]
-      yield* store.set("value", big("a"))
-      const writer = yield* Effect.fork(
-        Effect.forEach(
-          Array.from({ length: 20 }, (_, i) => big(i % 2 === 0 ? "b" : "a")),
-          (value) => store.set("value", value)
+  it.scoped(
+    "a reader never sees a partly written file",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const store = yield* storeIn(directory)
+        // Made once: the reader below compares every read against them, as fast as it can read.
+        const bigs = { a: "a".repeat(512 * 1024), b: "b".repeat(512 * 1024) }
+        const big = (c: "a" | "b") => bigs[c]
+        yield* store.set("value", big("a"))
+        const writer = yield* Effect.fork(
+          Effect.forEach(
+            Array.from({ length: 20 }, (_, i) => big(i % 2 === 0 ? "b" : "a")),
+            (value) => store.set("value", value)
+          )
         )
-      )
-      let reads = 0
-      while (writer.unsafePoll() === null) {
-        const text = yield* readFile(file)
-        const value = (JSON.parse(text) as { value: string }).value
-        assert.strictEqual(value.length, 512 * 1024)
-        assert.isTrue(value === big("a") || value === big("b"))
-        reads++
-      }
-      yield* Fiber.join(writer)
-      assert.isAbove(reads, 0)
-      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
-    })
+        let reads = 0
+        while (writer.unsafePoll() === null) {
+          const text = yield* readFile(file)
+          const value = (JSON.parse(text) as { value: string }).value
+          assert.strictEqual(value.length, 512 * 1024)
+          assert.isTrue(value === big("a") || value === big("b"))
+          reads++
+        }
+        yield* Fiber.join(writer)
+        assert.isAbove(reads, 0)
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      }),
+    // It waits on real file system work (20 writes of 512 KiB, each with its lock, and the reads beside
+    // them), not on a clock: seconds on an idle machine, past the default 20 s on a loaded 2-core one.
+    { timeout: 120_000 }
   )
 
   it.scoped("concurrent writes through one store are all kept", () =>
