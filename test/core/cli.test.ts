@@ -8,6 +8,29 @@ import * as Failure from "../../src/core/cli/failure.js"
 import * as Render from "../../src/core/cli/render.js"
 
 describe("core/cli", () => {
+  it("wizardWithoutCommand: global options with --wizard and no command are refused, saying how to write it", () => {
+    assert.include(
+      Render.wizardWithoutCommand(["--fake", "--config-dir", "d", "--wizard"]),
+      "`plex-auth --fake --config-dir d <command> --wizard`"
+    )
+    assert.include(
+      Render.wizardWithoutCommand(["--wizard", "--config-dir=d", "--json"]),
+      "`plex-auth --config-dir=d --json <command> --wizard`"
+    )
+    // --wizard alone, after a command's name, after `--`, or beside anything the parser is to judge: left alone.
+    for (const args of [
+      ["--wizard"],
+      ["--fake", "login", "--wizard"],
+      ["--fake", "--config-dir", "d", "home", "switch", "--wizard"],
+      ["--fake", "--", "--wizard"],
+      ["--fake", "--log-level", "debug", "--wizard"],
+      ["--fake", "--json"],
+      ["--config-dir", "--wizard"]
+    ]) {
+      assert.isUndefined(Render.wizardWithoutCommand(args), args.join(" "))
+    }
+  })
+
   it("onceEachGlobal: a global option before and after the command is passed once; different values are refused", () => {
     assert.deepStrictEqual(Render.onceEachGlobal(["--fake", "whoami", "--fake", "--json", "--json"]), {
       args: ["--fake", "whoami", "--json"]
