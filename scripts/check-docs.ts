@@ -508,13 +508,15 @@ for (const diagnostic of diagnostics) {
 // node_modules/.bin/tsc to it (bins are linked in path order: typescript before typescript-7), but an
 // `npm install` that adds or changes typescript-7 alone links typescript-7's `tsc` over it.
 const binTsc = path.join(tools, "node_modules", ".bin", "tsc")
-if (
-  fs.existsSync(binTsc) &&
-  !fs.realpathSync(binTsc).startsWith(path.join(tools, "node_modules", "typescript") + path.sep)
-) {
+/** Whether .bin/tsc starts typescript's tsc: a link to it, or (Windows) a shim that names it. */
+const binTscIsTypeScript = (): boolean =>
+  fs.lstatSync(binTsc).isSymbolicLink()
+    ? fs.realpathSync(binTsc).startsWith(path.join(tools, "node_modules", "typescript") + path.sep)
+    : /[\\/]typescript[\\/]bin[\\/]tsc\b/.test(fs.readFileSync(binTsc, "utf8"))
+if (fs.existsSync(binTsc) && !binTscIsTypeScript()) {
   projectErrors.push(
-    `node_modules/.bin/tsc is ${fs.realpathSync(binTsc)}, not TypeScript ${ts.version}'s (node_modules/typescript), ` +
-      "which npm run build uses: run `npm rebuild typescript` (an npm install of typescript-7 linked its tsc there)"
+    `node_modules/.bin/tsc is not TypeScript ${ts.version}'s (node_modules/typescript), which npm run build ` +
+      "uses: run `npm rebuild typescript` (an npm install of typescript-7 linked its tsc there)"
   )
 }
 
