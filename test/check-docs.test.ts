@@ -120,13 +120,15 @@ const fixture = async (name: string, broken: boolean): Promise<string> => {
   return dir
 }
 
-/** Runs the check on a fixture, as `npm run typecheck` runs it (tsx), from the fixture's directory. */
+/** Runs the check on a fixture under tsx, as `npm run typecheck` does, from the fixture's directory. */
 const check = (dir: string, ...args: ReadonlyArray<string>) =>
   Effect.promise(() =>
     run(
       process.execPath,
       [
-        path.join(root, "node_modules", "tsx", "dist", "cli.mjs"),
+        // tsx in the same process (its command starts two): found from the fixture, inside this project.
+        "--import",
+        "tsx",
         path.join(root, "scripts", "check-docs.ts"),
         "--root",
         dir,
