@@ -6,7 +6,8 @@
  * effect4/node_modules) into a new project beside `effect` 4. Then, from that
  * project, on Node >= 22.19 (scripts/node22.mjs): the README's quick start
  * against the in-memory fake and a sign-in over the loopback fake; a
- * type-check with `nodenext` and with `bundler` resolution; a browser bundle
+ * type-check with `nodenext` and with `bundler` resolution (by TypeScript 5.9
+ * and by TypeScript 7); a browser bundle
  * with no Node built-in; the `plex-auth` binary.
  */
 import { existsSync } from "node:fs"
@@ -16,7 +17,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { build } from "esbuild"
 import { afterAll, beforeAll } from "vitest"
-import { typecheckConsumer, writeConsumer } from "./support/consumer.js"
+import { type ConsumerCompiler, typecheckConsumer, writeConsumer } from "./support/consumer.js"
 import { bundledNode, systemNodeIsEnough } from "../scripts/node22.mjs"
 import { npm, ok, root, run } from "./support/build.js"
 import { buildTimeout, packedEffect4 } from "./support/packed.js"
@@ -90,17 +91,23 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
     })
   )
 
-  // Both resolutions in one tsc run (test/support/consumer.ts), started by the first test that needs it.
-  let typechecked: ReturnType<typeof typecheckConsumer> | undefined
-  for (const moduleResolution of ["nodenext", "bundler"] as const) {
-    it.live(`type-checks with moduleResolution ${moduleResolution}`, () =>
-      Effect.promise(async () => {
-        const errors = (await (typechecked ??= typecheckConsumer(project, ["nodenext", "bundler"])))[
-          moduleResolution
-        ]
-        assert.deepStrictEqual(errors, [], `tsc (${moduleResolution})`)
-      })
-    )
+  // Both resolutions in one tsc run per compiler (test/support/consumer.ts), started by the first test
+  // that needs it: TypeScript 5.9, which builds the package, and TypeScript 7, which users of
+  // `npm install typescript` get.
+  const typechecked: Partial<Record<ConsumerCompiler, ReturnType<typeof typecheckConsumer>>> = {}
+  for (const compiler of ["typescript", "typescript-7"] as const) {
+    for (const moduleResolution of ["nodenext", "bundler"] as const) {
+      it.live(
+        `type-checks with moduleResolution ${moduleResolution}${compiler === "typescript" ? "" : " on TypeScript 7"}`,
+        () =>
+          Effect.promise(async () => {
+            const errors = (
+              await (typechecked[compiler] ??= typecheckConsumer(project, ["nodenext", "bundler"], compiler))
+            )[moduleResolution]
+            assert.deepStrictEqual(errors, [], `${compiler} (${moduleResolution})`)
+          })
+      )
+    }
   }
 
   it.live("bundles for the browser without a Node built-in", () =>

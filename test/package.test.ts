@@ -4,7 +4,8 @@
  * test/support/packed.ts), and the tarball
  * installed (offline, from the npm cache) into a new project beside the
  * peer dependencies. Then, from that project: a Node program against the
- * loopback fake, a type-check with `nodenext` and with `bundler` resolution,
+ * loopback fake, a type-check with `nodenext` and with `bundler` resolution
+ * (by TypeScript 5.9 and by TypeScript 7),
  * a browser bundle with no Node built-in, and the `plex-auth` binary.
  */
 import * as fs from "node:fs/promises"
@@ -13,7 +14,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { build } from "esbuild"
 import { afterAll, beforeAll } from "vitest"
-import { self, typecheckConsumer, writeConsumer } from "./support/consumer.js"
+import { self, type ConsumerCompiler, typecheckConsumer, writeConsumer } from "./support/consumer.js"
 import { npm, ok, root, run } from "./support/build.js"
 import { buildTimeout, packed } from "./support/packed.js"
 
@@ -103,17 +104,23 @@ describe.concurrent("the packed package", { timeout: 180_000 }, () => {
     })
   )
 
-  // Both resolutions in one tsc run (test/support/consumer.ts), started by the first test that needs it.
-  let typechecked: ReturnType<typeof typecheckConsumer> | undefined
-  for (const moduleResolution of ["nodenext", "bundler"] as const) {
-    it.live(`type-checks with moduleResolution ${moduleResolution}`, () =>
-      step(`tsc ${moduleResolution}`, async () => {
-        const errors = (await (typechecked ??= typecheckConsumer(project, ["nodenext", "bundler"])))[
-          moduleResolution
-        ]
-        assert.deepStrictEqual(errors, [], `tsc (${moduleResolution})`)
-      })
-    )
+  // Both resolutions in one tsc run per compiler (test/support/consumer.ts), started by the first test
+  // that needs it: TypeScript 5.9, which builds the package, and TypeScript 7, which users of
+  // `npm install typescript` get.
+  const typechecked: Partial<Record<ConsumerCompiler, ReturnType<typeof typecheckConsumer>>> = {}
+  for (const compiler of ["typescript", "typescript-7"] as const) {
+    for (const moduleResolution of ["nodenext", "bundler"] as const) {
+      it.live(
+        `type-checks with moduleResolution ${moduleResolution}${compiler === "typescript" ? "" : " on TypeScript 7"}`,
+        () =>
+          step(`${compiler === "typescript" ? "tsc" : "tsc 7"} ${moduleResolution}`, async () => {
+            const errors = (
+              await (typechecked[compiler] ??= typecheckConsumer(project, ["nodenext", "bundler"], compiler))
+            )[moduleResolution]
+            assert.deepStrictEqual(errors, [], `${compiler} (${moduleResolution})`)
+          })
+      )
+    }
   }
 
   it.live("bundles for the browser without a Node built-in", () =>

@@ -188,11 +188,20 @@ export const checkTree = async (project: string) => {
 export type ConsumerResolution = "nodenext" | "bundler"
 
 /**
+ * The compilers a consumer is type-checked with, by package: `typescript` (TypeScript 5.9, which builds
+ * the package) and `typescript-7` (TypeScript 7, the native compiler: what `npm install typescript`
+ * gives since 7.0).
+ */
+export type ConsumerCompiler = "typescript" | "typescript-7"
+
+/**
  * Type-checks a consumer project's `consumer.ts` once per module resolution, all in one `tsc -b`
  * run: one process reads and parses the lib files and the installed packages' declarations once,
  * not once per resolution (two `tsc -p` runs cost 1.6 times the CPU of this one). Each resolution
  * checks its own copy of the file (`consumer.<resolution>.ts`, with `tsconfig.<resolution>.json`),
- * so that every error names the resolution it belongs to.
+ * so that every error names the resolution it belongs to. With `typescript-7`, the copies live in
+ * the project's `typescript-7/` folder (the installed packages are found from there the same way),
+ * so that neither compiler reads the other's build info.
  *
  * Resolves with each resolution's errors (none: it type-checks). An error that names neither copy
  * nor config, or a failed run that printed none, counts against every resolution: a broken run
@@ -200,13 +209,16 @@ export type ConsumerResolution = "nodenext" | "bundler"
  */
 export const typecheckConsumer = async (
   project: string,
-  resolutions: ReadonlyArray<ConsumerResolution>
+  resolutions: ReadonlyArray<ConsumerResolution>,
+  compiler: ConsumerCompiler = "typescript"
 ): Promise<Partial<Record<ConsumerResolution, ReadonlyArray<string>>>> => {
   const consumer = await fs.readFile(path.join(project, "consumer.ts"), "utf8")
+  const folder = compiler === "typescript" ? "" : compiler
+  await fs.mkdir(path.join(project, folder), { recursive: true })
   for (const resolution of resolutions) {
-    await fs.writeFile(path.join(project, `consumer.${resolution}.ts`), consumer)
+    await fs.writeFile(path.join(project, folder, `consumer.${resolution}.ts`), consumer)
     await fs.writeFile(
-      path.join(project, `tsconfig.${resolution}.json`),
+      path.join(project, folder, `tsconfig.${resolution}.json`),
       JSON.stringify({
         compilerOptions: {
           target: "ES2022",
@@ -223,10 +235,16 @@ export const typecheckConsumer = async (
       })
     )
   }
-  const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc")
+  const tsc = path.join(root, "node_modules", compiler, "bin", "tsc")
   const result = await run(
     process.execPath,
-    [tsc, "-b", "--pretty", "false", ...resolutions.map((resolution) => `tsconfig.${resolution}.json`)],
+    [
+      tsc,
+      "-b",
+      "--pretty",
+      "false",
+      ...resolutions.map((resolution) => path.join(folder, `tsconfig.${resolution}.json`))
+    ],
     project
   )
   const lines = `${result.stdout}\n${result.stderr}`.split("\n").filter((line) => line.trim() !== "")

@@ -1,0 +1,276 @@
+/**
+ * scripts/check-docs.ts (`npm run typecheck`, both editions), run on a small project laid out like
+ * this one (`--root`): its src/, its docs/ Markdown and its JSDoc examples, and an effect4/ edition.
+ * Each fixture exists in a clean and a broken variant (the same lines, one changed each), so that the
+ * broken one proves an error is caught and reported at its place in the original file, in a src file
+ * (as tsc prints it), a Markdown example and a JSDoc example, for each edition; the clean one that
+ * the check passes (a top-level declaration an example never reads is allowed, a ```ts no-check block
+ * is skipped) and runs the JSDoc examples. The check runs on TypeScript 7 (`typescript-7`); the build's
+ * `tsc` stays TypeScript 5.9.
+ */
+import * as fs from "node:fs/promises"
+import { lstatSync, realpathSync } from "node:fs"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { afterAll } from "vitest"
+import { root, run } from "./support/build.js"
+
+/** The fixture projects live under this project's .tmp/ (git-ignored), so that node_modules are found. */
+const base = path.join(root, ".tmp", "check-docs-test")
+afterAll(() => fs.rm(base, { recursive: true, force: true }))
+
+/** One of the two lines: the broken variant's or the clean one's. */
+const pick = (broken: boolean, bad: string, good: string) => (broken ? bad : good)
+
+/** A module of an edition's src/: `double`, `triple`, a JSDoc example, and a line that may be broken. */
+const sourceModule = (pkg: string, broken: boolean) => `/**
+ * Doubles a number.
+ *
+ * @example
+ * \`\`\`ts
+ * import { double } from "${pkg}"
+ *
+ * const four = double(2)
+ * console.log(\`example ran: \${four}\`)
+${pick(broken, " * const bad: (n: string) => number = double", " * const bad: (n: number) => number = double")}
+ * \`\`\`
+ *
+ * @since 0.1.0
+ */
+export const double = (n: number): number => n * 2
+
+export const triple = (n: number): number => n * 3
+
+${pick(broken, 'export const broken: number = "src"', "export const broken: number = 0")}
+`
+
+const guide = (broken: boolean) => `# Guide
+
+The Effect 4 edition's own example:
+
+\`\`\`ts effect4
+import { double } from "effect4-plex-auth"
+${pick(broken, "const e4: string = double(3)", "const e4: number = double(3)")}
+\`\`\`
+
+1. A step, its example indented in the list item (the Effect 4 edition reads it with its imports renamed):
+
+   \`\`\`ts
+   ${pick(broken, 'import { double, triple } from "effect-plex-auth"', 'import { double } from "effect-plex-auth"')}
+   ${pick(broken, "const wrong: string = double(2)", "const right: number = double(2)")}
+   \`\`\`
+
+\`\`\`ts no-check
+const skipped: number = "never checked"
+\`\`\`
+`
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
+
+/** Writes a fixture project (both editions) and returns its directory. */
+const fixture = async (name: string, broken: boolean): Promise<string> => {
+  const dir = path.join(base, name)
+  await fs.rm(dir, { recursive: true, force: true })
+  const files: Record<string, string> = {
+    "package.json": json({ name: "fixture", private: true, type: "module" }),
+    "docgen.json": json({ srcDir: "src", exclude: ["src/index.ts"] }),
+    "tsconfig.base.json": json({
+      compilerOptions: {
+        target: "ES2022",
+        lib: ["ES2022", "DOM"],
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        noUnusedLocals: true,
+        noUnusedParameters: true,
+        verbatimModuleSyntax: true,
+        skipLibCheck: true
+      }
+    }),
+    "tsconfig.json": json({
+      extends: "./tsconfig.base.json",
+      compilerOptions: {
+        noEmit: true,
+        types: [],
+        paths: { "effect-plex-auth": ["./src/index.ts"], "effect-plex-auth/*": ["./src/*.ts"] }
+      },
+      include: ["src"]
+    }),
+    "src/index.ts": 'export { double, triple } from "./Double.js"\n',
+    "src/Double.ts": sourceModule("effect-plex-auth", broken),
+    "docs/guide.md": guide(broken),
+    "effect4/package.json": json({ name: "fixture4", private: true, type: "module" }),
+    "effect4/tsconfig.json": json({
+      extends: "../tsconfig.base.json",
+      compilerOptions: {
+        noEmit: true,
+        types: [],
+        paths: { "effect4-plex-auth": ["./src/index.ts"], "effect4-plex-auth/*": ["./src/*.ts"] }
+      },
+      include: ["src"]
+    }),
+    "effect4/src/index.ts": 'export { double, triple } from "./Double.js"\n',
+    "effect4/src/Double.ts": sourceModule("effect4-plex-auth", broken)
+  }
+  for (const [file, text] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(dir, file)), { recursive: true })
+    await fs.writeFile(path.join(dir, file), text)
+  }
+  return dir
+}
+
+/** Runs the check on a fixture under tsx, as `npm run typecheck` does, from the fixture's directory. */
+const check = (dir: string, ...args: ReadonlyArray<string>) =>
+  Effect.promise(() =>
+    run(
+      process.execPath,
+      [
+        // tsx in the same process (its command starts two): found from the fixture, inside this project.
+        "--import",
+        "tsx",
+        path.join(root, "scripts", "check-docs.ts"),
+        "--root",
+        dir,
+        ...args
+      ],
+      dir,
+      60_000
+    )
+  )
+
+/** `file:line:column` of the first occurrence of `needle` in a fixture file (1-based). */
+const at = async (dir: string, file: string, needle: string) => {
+  const lines = (await fs.readFile(path.join(dir, file), "utf8")).split("\n")
+  const index = lines.findIndex((line) => line.includes(needle))
+  assert.isAtLeast(index, 0, `${needle} in ${file}`)
+  return { line: index + 1, column: lines[index]!.indexOf(needle) + 1 }
+}
+/** How the check reports an error in an example: `file:line:column - error TSn: message`. */
+const reported = async (dir: string, file: string, needle: string, error: string) => {
+  const { column, line } = await at(dir, file, needle)
+  return `${file}:${line}:${column} - ${error}`
+}
+/** How tsc prints an error of the project: `file(line,column): error TSn: message`. */
+const printed = async (dir: string, file: string, needle: string, error: string) => {
+  const { column, line } = await at(dir, file, needle)
+  return `${file}(${line},${column}): ${error}`
+}
+/** The lines of the output that locate an error (either form), in order. */
+const errorLines = (output: string) =>
+  output.split("\n").filter((line) => /^\S+(:\d+:\d+ - |\(\d+,\d+\): )error TS\d+/.test(line))
+
+const notString = "error TS2322: Type 'number' is not assignable to type 'string'."
+const notNumber = "error TS2322: Type 'string' is not assignable to type 'number'."
+const unusedTriple = "error TS6133: 'triple' is declared but its value is never read."
+const badFunction =
+  "error TS2322: Type '(n: number) => number' is not assignable to type '(n: string) => number'.\n" +
+  "  Types of parameters 'n' and 'n' are incompatible.\n" +
+  "    Type 'string' is not assignable to type 'number'.\n" +
+  "    const bad: (n: string) => number = double"
+const portedNote = "(in this Effect 3 example read as the Effect 4 edition's, imports renamed"
+
+describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
+  it.effect("Effect 3 edition: the errors of src, a Markdown and a JSDoc example, each at its place", () =>
+    Effect.gen(function* () {
+      const dir = yield* Effect.promise(() => fixture("broken-3", true))
+      const result = yield* check(dir)
+      assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+      const expected = yield* Effect.promise(async () => [
+        await printed(dir, "src/Double.ts", 'broken: number = "src"', notNumber),
+        await reported(dir, "docs/guide.md", "triple }", unusedTriple),
+        await reported(dir, "docs/guide.md", "wrong: string", notString),
+        await reported(dir, "src/Double.ts", "bad: (n: string)", badFunction.split("\n")[0]!)
+      ])
+      assert.deepStrictEqual(errorLines(result.stderr), expected, result.stderr)
+      // The message's chain, then the line of the example.
+      assert.include(result.stderr, badFunction)
+      assert.include(result.stderr, "    const wrong: string = double(2)")
+      assert.include(result.stderr, "1 error(s) in the project (tsconfig.json).")
+      assert.include(result.stderr, "3 error(s) in documentation examples (2 blocks from 2 files).")
+      assert.notInclude(result.stdout + result.stderr, "example ran")
+    })
+  )
+
+  it.effect("Effect 4 edition: the same, with the Effect 3 Markdown example read as Effect 4's", () =>
+    Effect.gen(function* () {
+      const dir = yield* Effect.promise(() => fixture("broken-4", true))
+      const result = yield* check(dir, "--edition", "4")
+      assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+      const expected = yield* Effect.promise(async () => [
+        await printed(dir, "effect4/src/Double.ts", 'broken: number = "src"', notNumber),
+        await reported(dir, "docs/guide.md", "e4: string", notString),
+        await reported(dir, "docs/guide.md", "triple }", unusedTriple),
+        await reported(dir, "docs/guide.md", "wrong: string", notString),
+        await reported(dir, "effect4/src/Double.ts", "bad: (n: string)", badFunction.split("\n")[0]!)
+      ])
+      assert.deepStrictEqual(errorLines(result.stderr), expected, result.stderr)
+      assert.include(result.stderr, `    const wrong: string = double(2)\n    ${portedNote}`)
+      assert.include(result.stderr, "    const e4: string = double(3)\n")
+      assert.notInclude(result.stderr, `double(3)\n    ${portedNote}`)
+      assert.include(result.stderr, badFunction)
+      assert.include(result.stderr, "4 error(s) in documentation examples (3 blocks from 2 files).")
+    })
+  )
+
+  it.effect("--docs-only: the examples' errors, and those of the src files they import", () =>
+    Effect.gen(function* () {
+      const dir = yield* Effect.promise(() => fixture("broken-docs-only", true))
+      const result = yield* check(dir, "--docs-only")
+      assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+      const expected = yield* Effect.promise(async () => [
+        await printed(dir, "src/Double.ts", 'broken: number = "src"', notNumber),
+        await reported(dir, "docs/guide.md", "triple }", unusedTriple),
+        await reported(dir, "docs/guide.md", "wrong: string", notString),
+        await reported(dir, "src/Double.ts", "bad: (n: string)", badFunction.split("\n")[0]!)
+      ])
+      assert.deepStrictEqual(errorLines(result.stderr), expected, result.stderr)
+    })
+  )
+
+  for (const edition of [3, 4] as const) {
+    it.effect(
+      `Effect ${edition} edition: a clean project passes${edition === 3 ? ", its JSDoc examples run" : ""}`,
+      () =>
+        Effect.gen(function* () {
+          const dir = yield* Effect.promise(() => fixture(`clean-${edition}`, false))
+          const result = yield* check(dir, ...(edition === 4 ? ["--edition", "4"] : []))
+          assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+          assert.strictEqual(result.stderr, "")
+          const noCheck = yield* Effect.promise(() => at(dir, "docs/guide.md", "```ts no-check"))
+          assert.include(result.stdout, `skipped (no-check): docs/guide.md:${noCheck.line + 1}`)
+          assert.match(
+            result.stdout,
+            new RegExp(
+              `Type-checked the project \\(2 files\\) and ${edition === 3 ? 2 : 3} documentation examples from 2 files in `
+            )
+          )
+          if (edition === 3) {
+            assert.include(
+              result.stdout,
+              "example ran: 4\nRan the 1 JSDoc examples of the modules docgen documents."
+            )
+          } else {
+            assert.notInclude(result.stdout, "example ran")
+          }
+        })
+    )
+  }
+
+  it("node_modules/.bin/tsc, the build's compiler, is TypeScript 5.9; typescript-7 is TypeScript 7", async () => {
+    const version = async (dir: string) =>
+      (JSON.parse(await fs.readFile(path.join(dir, "package.json"), "utf8")) as { version: string }).version
+    const bin = path.join(root, "node_modules", ".bin", "tsc")
+    if (lstatSync(bin).isSymbolicLink()) {
+      assert.strictEqual(
+        path.dirname(path.dirname(realpathSync(bin))),
+        path.join(root, "node_modules", "typescript")
+      )
+    } else {
+      // Windows: a shim that names the script it starts.
+      assert.match(await fs.readFile(bin, "utf8"), /[\\/]typescript[\\/]bin[\\/]tsc\b/)
+    }
+    assert.match(await version(path.join(root, "node_modules", "typescript")), /^5\.9\./)
+    assert.match(await version(path.join(root, "node_modules", "typescript-7")), /^7\./)
+  })
+})
