@@ -30,14 +30,10 @@ const env = {
 
 /**
  * The static checks: the same commands as the npm scripts of the same names (and extra environment),
- * longest first (measured CPU-s on a fresh clone: about 35, 27, 21, 17, 13), so that the last one to start
- * is a short one.
+ * longest first (measured CPU-s on the loaded 2-core machine, 2026-12-05: about 22, 18, 14, 12, 7), so
+ * that the last one to start is a short one.
  */
 const staticChecks = [
-  // tsconfig.json and the documentation's examples, in one TypeScript program.
-  ["typecheck", "tsx scripts/check-docs.ts"],
-  // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
-  ["effect4 typecheck", "tsx scripts/check-docs.ts --edition 4"],
   // eslint and prettier keep what they found of each file, by its content, in .tmp/ (git-ignored): a file
   // unchanged since the last run is not linted or formatted again (a tenth of their time on a second run).
   // Both judge each file alone (the lint has no type-aware rule), and both start afresh when their
@@ -45,9 +41,13 @@ const staticChecks = [
   ["prettier", "prettier --check --cache --cache-strategy content --cache-location .tmp/prettier-cache ."],
   ["eslint", "eslint . --max-warnings 0 --cache --cache-strategy content --cache-location .tmp/eslint-cache"],
   // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
-  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck above
+  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck below
   // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts).
-  ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }]
+  ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }],
+  // tsconfig.json and the documentation's examples, in one TypeScript 7 program.
+  ["typecheck", "tsx scripts/check-docs.ts"],
+  // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
+  ["effect4 typecheck", "tsx scripts/check-docs.ts --edition 4"]
 ]
 
 /** The vitest suites, run side by side: the first shows its output as it runs, the others when they end. */
