@@ -20,8 +20,8 @@ import { lib } from "./library.js"
  * The Effect 4 floor: `effect/http`'s `HttpClient` over `FetchHttpClient`, the same status check and
  * `JSON.parse`, from a `ManagedRuntime`, with trace propagation off as effect4-plex-auth has it.
  */
-export const effectHttp = (served: Served, fetch: Layer.Layer<never> = Layer.empty): Client => {
-  const runtime = ManagedRuntime.make(Layer.provide(FetchHttpClient.layer, fetch))
+export const effectHttp = (served: Served): Client => {
+  const runtime = ManagedRuntime.make(FetchHttpClient.layer)
   const headers = { "x-plex-client-identifier": clientIdentifier, "x-plex-product": product }
   const check = (status: number) => (response: HttpClientResponse.HttpClientResponse) =>
     Effect.flatMap(response.text, (text) => {
@@ -58,11 +58,11 @@ export const effectHttp = (served: Served, fetch: Layer.Layer<never> = Layer.emp
 }
 
 /** effect4-plex-auth with `FetchHttpClient`, from a `ManagedRuntime`, the plex.tv URL given once by a layer. */
-export const effect4PlexAuth = (served: Served, fetch: Layer.Layer<never> = Layer.empty): Client => {
+export const effect4PlexAuth = (served: Served): Client => {
   const { ClientIdentity, Credentials, PlexAuth, PlexTv } = lib
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
-      Layer.provide(FetchHttpClient.layer, fetch),
+      FetchHttpClient.layer,
       ClientIdentity.layer({ clientIdentifier, product }),
       Credentials.layer(Redacted.make(served.token)),
       PlexTv.layer(served.plexTvUrl)

@@ -200,7 +200,7 @@ export const execute = <S extends Spec<any>>(
         // The parent of what the attempts record (the platform's request span): `Tracer.ParentSpan` set here with
         // the rest, not `Effect.withParentSpan`, which also pushes a stack frame for the span (a context entry
         // that renews the fiber's context cache and annotates every interruption, as the timeout's): about 10 kB
-        // allocated per request, more than the span itself (effect4/bench/micro.ts).
+        // allocated per request, more than the span itself (an A/B of the two in one process).
         if (span !== undefined) next = Context.add(next, Tracer.ParentSpan, span)
         return out.secretQuery ? Context.add(next, HttpClient.TracerDisabledWhen, constTrue) : next
       }
