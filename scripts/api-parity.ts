@@ -93,8 +93,20 @@ const normalize = (text: string): string =>
     scheduleAsEffect3(text.replace(/(__@\w+)@\d+/g, "$1"))
   )
 
-/** Describes the public API of one edition. */
-export const describeEdition = (src: string, tsconfig: string): Map<string, string> => {
+/**
+ * Parsed (and, once a checker has bound them, bound) source files, by path and parse settings: what one
+ * edition's program parsed, the other's reuses (TypeScript's lib files, the shared core and fake, undici's
+ * types: about a fifth of the second program), as TypeScript's language service shares a file between
+ * programs. Both editions' configurations extend tsconfig.base.json, so they parse and bind alike.
+ */
+export type SourceFiles = Map<string, ts.SourceFile>
+
+/** Describes the public API of one edition (`shared`: the source files other programs already parsed). */
+export const describeEdition = (
+  src: string,
+  tsconfig: string,
+  shared: SourceFiles = new Map()
+): Map<string, string> => {
   const config = ts.getParsedCommandLineOfConfigFile(
     tsconfig,
     {},
@@ -107,7 +119,19 @@ export const describeEdition = (src: string, tsconfig: string): Map<string, stri
   )!
   const modules = publicModuleFiles(src)
   const files = modules.map((m) => path.join(src, `${m}.ts`))
-  const program = ts.createProgram(files, { ...config.options, noEmit: true })
+  const options = { ...config.options, noEmit: true }
+  const host = ts.createCompilerHost(options)
+  const read = host.getSourceFile.bind(host)
+  host.getSourceFile = (fileName, settings, onError, shouldCreate) => {
+    const parse = typeof settings === "object" ? settings : { languageVersion: settings }
+    const key = `${fileName}\0${parse.languageVersion}\0${parse.impliedNodeFormat}\0${parse.jsDocParsingMode}`
+    const known = shared.get(key)
+    if (known !== undefined) return known
+    const file = read(fileName, settings, onError, shouldCreate)
+    if (file !== undefined) shared.set(key, file)
+    return file
+  }
+  const program = ts.createProgram({ rootNames: files, options, host })
   const checker = program.getTypeChecker()
   const result = new Map<string, string>()
 
@@ -317,10 +341,17 @@ export const allowed: Record<string, string> = {
 export const describeEditions = (): {
   readonly effect3: Map<string, string>
   readonly effect4: Map<string, string>
-} => ({
-  effect3: describeEdition(path.join(root, "src"), path.join(root, "tsconfig.json")),
-  effect4: describeEdition(path.join(root, "effect4", "src"), path.join(root, "effect4", "tsconfig.json"))
-})
+} => {
+  const shared: SourceFiles = new Map()
+  return {
+    effect3: describeEdition(path.join(root, "src"), path.join(root, "tsconfig.json"), shared),
+    effect4: describeEdition(
+      path.join(root, "effect4", "src"),
+      path.join(root, "effect4", "tsconfig.json"),
+      shared
+    )
+  }
+}
 
 /** The exports whose descriptions differ between the editions. */
 export const differing = (editions: ReturnType<typeof describeEditions>): Array<string> =>
