@@ -28,7 +28,7 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { JwtHost } from "./internal/jwtHost.js"
 import { PlexTv } from "./PlexTv.js"
-import { honourRetryAfter } from "./internal/settings.js"
+import { honourRetryAfter } from "./internal/retry.js"
 import * as V from "./internal/validate.js"
 import * as PinFacts from "./core/pin.js"
 

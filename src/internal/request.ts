@@ -86,7 +86,7 @@ export const retrying = <A, E extends Errors.PlexError, R>(
 ): Effect.Effect<A, E, R> =>
   policy === Settings.none
     ? attempt
-    : // `Retry-After` is honoured by the policy itself (`settings.ts`'s `honourRetryAfter`). What `Effect.retry({
+    : // `Retry-After` is honoured by the policy itself (`retry.ts`'s `honourRetryAfter`). What `Effect.retry({
       // schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more).
       Effect.retryOrElse(
         attempt,

@@ -1,9 +1,7 @@
 /**
  * The request settings the engine reads, each a `Context.Reference` with a
  * dual `with...` combinator (public through `PlexAuth` and `RetryPolicy`):
- * per-attempt timeout, body cap, trace propagation and retry policy; and
- * `honourRetryAfter`, the one place a `Retry-After` is applied (`RetryPolicy`
- * puts it on every policy it makes, `PinLogin.poll` on its slow-down).
+ * per-attempt timeout, body cap, trace propagation and retry policy.
  *
  * @internal
  */
@@ -13,7 +11,6 @@ import * as Effect from "effect/Effect"
 import { dual, identity } from "effect/Function"
 import * as Schedule from "effect/Schedule"
 import { refusal } from "./validate.js"
-import { type MayAskToWait, mayWaitOut, retryAfterMillis } from "../core/policy.js"
 import type { InvalidInput, PlexError } from "../PlexError.js"
 
 /** The longest a single attempt (send and read the body) may take. */
@@ -71,19 +68,3 @@ export const withRetryPolicy: With<RetryPolicy, InvalidInput> = /*#__PURE__*/ du
     return error === undefined ? Effect.provideService(self, CurrentRetryPolicy, policy) : Effect.fail(error)
   }
 )
-
-/**
- * `schedule`, waiting at least what a `Retry-After` asked for (the longer of
- * the two waits), stopping when it asked for more than `RetryPolicy.maxRetryAfter`
- * (`core/policy.ts`'s `mayWaitOut`). Applying it twice changes nothing.
- */
-export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
-  schedule: Schedule.Schedule<Out, E, R>
-): Schedule.Schedule<unknown, E, R> =>
-  Schedule.intersect(
-    schedule,
-    Schedule.addDelay(
-      Schedule.recurWhile((error: E) => mayWaitOut(error)),
-      (error) => Duration.millis(retryAfterMillis(error) ?? 0)
-    )
-  )
