@@ -121,11 +121,8 @@ export const read = <A>(
     }
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const { errors, kind, ...facts } = Facts.refusal(status, headers, text, ctx.secrets, now, spec)
-      const fields = {
-        ...Facts.fieldsOf(ctx),
-        status,
-        errors: errors.map((e) => new Errors.PlexErrorDetail(e))
-      }
+      const details = errors.map((e) => new Errors.PlexErrorDetail(e))
+      const fields = { ...Facts.fieldsOf(ctx), status, errors: details }
       return Effect.fail(
         kind === "RateLimited"
           ? new Errors.RateLimited({ ...fields, retryAfterMillis: facts.retryAfterMillis })

@@ -110,6 +110,8 @@ export const execute = <S extends Spec<any>>(
     const probe = probeTimeout !== undefined
     const timeout = probeTimeout ?? Context.get(context, Settings.RequestTimeout)
     const limit = Context.get(context, Settings.MaxBodyBytes)
+    const policy = probe ? Settings.none : Context.get(context, Settings.CurrentRetryPolicy)
+    const propagate = !probe && Context.get(context, Settings.TracePropagation)
     const out = outgoing(operation, spec, baseUrl, Context.get(context, ClientIdentity).headers, token, open)
     const { ctx } = out
     const request = HttpClientRequest.make(spec.method)(out.url, {
@@ -143,17 +145,13 @@ export const execute = <S extends Spec<any>>(
           })
       })
     )
-    const policy = probe ? Settings.none : Context.get(context, Settings.CurrentRetryPolicy)
     // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
     // asked for; no platform span when the query carries a secret.
     const run = retrying(attempt, policy, spec.idempotent ?? true).pipe(
       Effect.locallyWith(Headers.currentRedactedNames, (names) =>
         names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
       ),
-      Effect.locally(
-        HttpClient.currentTracerPropagation,
-        !probe && Context.get(context, Settings.TracePropagation)
-      ),
+      Effect.locally(HttpClient.currentTracerPropagation, propagate),
       out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
     )
     if (probe) return run
