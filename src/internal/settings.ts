@@ -44,10 +44,10 @@ export class CurrentRetryPolicy
     { defaultValue: (): RetryPolicy => none }
   ) {}
 
-/** The signature of each dual `with...` combinator; `E`: what installing the value may fail with. */
-export interface With<In, E = never> {
-  (value: In): <A, E1, R>(self: Effect.Effect<A, E1, R>) => Effect.Effect<A, E1 | E, R>
-  <A, E1, R>(self: Effect.Effect<A, E1, R>, value: In): Effect.Effect<A, E1 | E, R>
+/** The signature of each dual `with...` combinator. */
+export interface With<In> {
+  (value: In): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, value: In): Effect.Effect<A, E, R>
 }
 
 const setting = <I, S, In>(tag: Context.Tag<I, S>, from: (value: In) => S): With<In> =>
@@ -60,8 +60,13 @@ export const withRequestTimeout: With<Duration.DurationInput> = /*#__PURE__*/ se
 export const withMaxBodyBytes: With<number> = /*#__PURE__*/ setting(MaxBodyBytes, identity<number>)
 export const withTracePropagation: With<boolean> = /*#__PURE__*/ setting(TracePropagation, identity<boolean>)
 
-/** A policy made of refused options (`validate.ts`'s `refusal`) fails with its `InvalidInput`. */
-export const withRetryPolicy: With<RetryPolicy, InvalidInput> = /*#__PURE__*/ dual(
+/** The signature of `withRetryPolicy`: a policy made of refused options fails with `InvalidInput`. */
+export interface WithPolicy {
+  (policy: RetryPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E | InvalidInput, R>
+}
+
+export const withRetryPolicy: WithPolicy = /*#__PURE__*/ dual(
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E | InvalidInput, R> => {
     const error = refusal(policy)
