@@ -13,7 +13,6 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as Schema from "effect/Schema"
@@ -183,8 +182,7 @@ export const claimServer = (
         ? undefined
         : yield* V.token(operation, "claimToken", options.claimToken)
     // Its requests' client spans are named `Claim.claimServer` too, inside this one; `plex.operation` tells them apart.
-    const identity = (yield* Request.execute(operation, identitySpec, url, Option.none())).value
-      .MediaContainer
+    const identity = (yield* Request.execute(operation, identitySpec, url)).value.MediaContainer
     if (identity.claimed === true) {
       return yield* new ServerAlreadyClaimed({
         operation,
@@ -200,15 +198,14 @@ export const claimServer = (
         ...Facts.claimServer(claim),
         schema: L.Unknown
       },
-      url,
-      Option.none()
+      url
     ).pipe(
       Effect.catchTags({
         BadRequest: (error) => Effect.fail(rejected(operation, url, error)),
         Unauthorized: (error) => Effect.fail(rejected(operation, url, error))
       })
     )
-    return (yield* Request.execute(operation, identitySpec, url, Option.none())).value.MediaContainer
+    return (yield* Request.execute(operation, identitySpec, url)).value.MediaContainer
   }).pipe(Effect.withSpan("Claim.claimServer", { kind: "internal" }))
 
 const rejected = (

@@ -362,7 +362,7 @@ export const withHost: {
 
 /** An anonymous request to the JWT host, for the public function `operation`. */
 const atJwtHost = <S extends Request.Spec<any>>(operation: string, spec: S) =>
-  Effect.flatMap(JwtHost, (host) => Request.execute(operation, spec, host.url, Option.none()))
+  Effect.flatMap(JwtHost, (host) => Request.execute(operation, spec, host.url))
 
 // ---------------------------------------------------------------------------
 // plex.tv operations

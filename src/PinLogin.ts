@@ -28,14 +28,14 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { JwtHost } from "./internal/jwtHost.js"
 import { PlexTv } from "./PlexTv.js"
-import { honourRetryAfter } from "./internal/settings.js"
+import { honourRetryAfter } from "./internal/retry.js"
 import * as V from "./internal/validate.js"
 import * as PinFacts from "./core/pin.js"
 
 // A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
 // clients.plex.tv by default), as python-plexapi's `MyPlexJWTLogin` does; a classic PIN on plex.tv.
 const checkAt = <S extends Request.Spec<any>>(host: typeof PlexTv | typeof JwtHost, spec: S) =>
-  Effect.flatMap(host, (service) => Request.execute("PinLogin.check", spec, service.url, Option.none()))
+  Effect.flatMap(host, (service) => Request.execute("PinLogin.check", spec, service.url))
 
 /**
  * A PIN as plex.tv returns it. `authToken` is absent until the user has

@@ -467,7 +467,7 @@ const probe = (
   server: Device,
   timeout: Duration.Duration
 ): Effect.Effect<Either.Either<ServerIdentity, Failure>, never, HttpClient.HttpClient | ClientIdentity> =>
-  Request.execute("Resources.connect", identitySpec, candidate.uri, Option.none(), timeout).pipe(
+  Request.execute("Resources.connect", identitySpec, candidate.uri, undefined, timeout).pipe(
     Effect.match({
       onFailure: (error) => Either.left(failureOf(error)),
       onSuccess: ({ value: { MediaContainer: identity } }) => {
@@ -685,7 +685,7 @@ export const connect = (
     // The token goes to the chosen URL only, once it has answered as this server.
     if (options.verifyToken !== false) {
       // Its client span, named `Resources.connect` too, sits inside this one (`plex.operation`: verifyServerToken).
-      yield* Request.execute("Resources.connect", tokenCheckSpec, candidate.uri, Option.some(token))
+      yield* Request.execute("Resources.connect", tokenCheckSpec, candidate.uri, token)
       yield* Effect.annotateCurrentSpan("plex.connection.token_verified", true)
     }
     return {

@@ -27,6 +27,7 @@ import * as Schedule from "effect/Schedule"
 import type { InvalidInput, PlexError } from "./PlexError.js"
 import * as Backoff from "./core/backoff.js"
 import { maxRetryAfterMillis, retryAfterMillis } from "./core/policy.js"
+import { honourRetryAfter } from "./internal/retry.js"
 import * as Internal from "./internal/settings.js"
 import * as V from "./internal/validate.js"
 
@@ -147,7 +148,7 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
     Schedule.whileInput((error: PlexError) => matches(error, options)),
     // The wait a `Retry-After` asks for counts towards `maxElapsedTime`: honoured here first (again by the
     // engine, which changes nothing), so that a retry that would start too late is not made.
-    Internal.honourRetryAfter,
+    honourRetryAfter,
     Schedule.delays,
     Schedule.intersect(Schedule.elapsed),
     Schedule.check((_, [delay, elapsed]) =>
@@ -199,7 +200,7 @@ export const make = <Out>(
   options: { readonly while?: ((error: PlexError) => boolean) | undefined } = {}
 ): RetryPolicy => {
   const predicate = options.while ?? ((error: PlexError) => matches(error))
-  return schedule.pipe(Schedule.whileInput(predicate), Internal.honourRetryAfter)
+  return schedule.pipe(Schedule.whileInput(predicate), honourRetryAfter)
 }
 
 /**

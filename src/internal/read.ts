@@ -16,39 +16,24 @@ import * as Errors from "../PlexError.js"
 import type { WithResponse } from "../PlexAuth.js"
 import * as L from "./lenient.js"
 import type { Spec } from "./request.js"
-import {
-  bodyPlan,
-  decodedBody,
-  fieldsOf,
-  refusal,
-  type RequestContext,
-  transportFailure
-} from "../core/answer.js"
+import * as Facts from "../core/answer.js"
 import { CrossOrigin } from "../core/fetchGuard.js"
 import { neverReachedServer, neverSent } from "../core/policy.js"
 import { scrub } from "../core/redact.js"
 
-export { fieldsOf, neverReachedServer, type RequestContext as Context, type WithResponse as Success }
-
-/** A response and its headers, read once (each read of `headers` builds them anew). */
-export interface Answer {
-  readonly response: HttpClientResponse.HttpClientResponse
-  readonly headers: Headers.Headers
-}
-
 /** The error for a failed exchange with the transport. */
 export const networkError = (
-  ctx: RequestContext,
+  ctx: Facts.RequestContext,
   error: HttpClientError.HttpClientError
 ): Errors.NetworkError | Errors.Unexpected => {
   const cause = error.cause
   if (cause instanceof CrossOrigin || (error._tag === "RequestError" && error.reason === "InvalidUrl")) {
     const detail = cause instanceof CrossOrigin ? cause.message : "the request URL is invalid"
-    return new Errors.Unexpected({ ...fieldsOf(ctx), reason: "Redirect", detail })
+    return new Errors.Unexpected({ ...Facts.fieldsOf(ctx), reason: "Redirect", detail })
   }
-  const { code, text } = transportFailure(cause)
+  const { code, text } = Facts.transportFailure(cause)
   const detail = scrub(text || error.reason, ctx.secrets)
-  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
+  const failure = new Errors.NetworkError({ ...Facts.fieldsOf(ctx), reason: "Transport", detail })
   if (error._tag === "RequestError" && neverSent(code)) {
     Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
   }
@@ -61,13 +46,14 @@ export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
 
 /** Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "". */
 const readText = (
-  ctx: RequestContext,
-  { headers, response }: Answer,
+  ctx: Facts.RequestContext,
+  response: HttpClientResponse.HttpClientResponse,
+  headers: Headers.Headers,
   limit: number
 ): Effect.Effect<string, Errors.Unexpected | Errors.NetworkError> => {
   const tooLarge = (size: string) =>
     new Errors.Unexpected({
-      ...fieldsOf(ctx),
+      ...Facts.fieldsOf(ctx),
       reason: "BodyTooLarge",
       status: response.status,
       contentType: headers["content-type"],
@@ -79,7 +65,7 @@ const readText = (
       : error.reason === "EmptyBody"
         ? Effect.succeed("")
         : Effect.fail(networkError(ctx, error))
-  const plan = bodyPlan(headers["content-length"], headers["content-encoding"], limit)
+  const plan = Facts.bodyPlan(headers["content-length"], headers["content-encoding"], limit)
   if (plan === "whole") return Effect.catchAll(response.text, failed)
   if (plan !== "counted") {
     return Effect.zipRight(discardBody(response), Effect.fail(tooLarge(`${plan.tooLarge} bytes declared`)))
@@ -110,40 +96,40 @@ const refusals = {
   NotFound: Errors.NotFound
 }
 
-/** The error for an answer that is not a success (`core/answer.ts`'s `refusal`); `now` dates a `Retry-After`. */
-const refused = (spec: Spec<unknown>, ctx: RequestContext, answer: Answer, text: string, now: number) => {
-  const status = answer.response.status
-  const { errors, kind, ...facts } = refusal(status, answer.headers, text, ctx.secrets, now, spec)
-  const fields = { ...fieldsOf(ctx), status, errors: errors.map((e) => new Errors.PlexErrorDetail(e)) }
-  if (kind === "RateLimited")
-    return new Errors.RateLimited({ ...fields, retryAfterMillis: facts.retryAfterMillis })
-  return kind === "Unexpected"
-    ? new Errors.Unexpected({ ...fields, ...facts, reason: "Status" })
-    : new refusals[kind](fields)
-}
-
 /**
- * Reads `answer` (its body under `limit` bytes) into the decoded success of a
- * 2xx, or the error that says why it cannot be used.
+ * Reads `response` (its body under `limit` bytes) into the decoded success of a
+ * 2xx, or the error that says why it cannot be used: for any other status,
+ * `core/answer.ts`'s `refusal` (a `Retry-After` dated from the clock's now).
  */
 export const read = <A>(
   spec: Spec<A>,
-  ctx: RequestContext,
-  answer: Answer,
+  ctx: Facts.RequestContext,
+  response: HttpClientResponse.HttpClientResponse,
   limit: number
-): Effect.Effect<WithResponse<A>, Errors.PlexError> =>
-  Effect.flatMap(readText(ctx, answer, limit), (text) => {
-    const { headers, response } = answer
+): Effect.Effect<WithResponse<A>, Errors.PlexError> => {
+  // Read once: each read of `headers` builds them anew.
+  const headers = response.headers
+  return Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
     const status = response.status
-    if (status < 200 || status >= 300) {
-      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.fail(refused(spec, ctx, answer, text, now))
-      )
-    }
     const contentType = headers["content-type"]
-    if (spec.noContent) return Effect.succeed({ value: undefined as A, status, headers, contentType })
-    const body = decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
-    return "value" in body
-      ? Effect.succeed({ value: body.value, status, headers, contentType })
-      : Effect.fail(new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, ...body }))
+    if (status >= 200 && status < 300) {
+      if (spec.noContent) return Effect.succeed({ value: undefined as A, status, headers, contentType })
+      const body = Facts.decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
+      return "value" in body
+        ? Effect.succeed({ value: body.value, status, headers, contentType })
+        : Effect.fail(new Errors.Unexpected({ ...Facts.fieldsOf(ctx), status, contentType, ...body }))
+    }
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const { errors, kind, ...facts } = Facts.refusal(status, headers, text, ctx.secrets, now, spec)
+      const details = errors.map((e) => new Errors.PlexErrorDetail(e))
+      const fields = { ...Facts.fieldsOf(ctx), status, errors: details }
+      return Effect.fail(
+        kind === "RateLimited"
+          ? new Errors.RateLimited({ ...fields, retryAfterMillis: facts.retryAfterMillis })
+          : kind === "Unexpected"
+            ? new Errors.Unexpected({ ...fields, ...facts, reason: "Status" })
+            : new refusals[kind](fields)
+      )
+    })
   })
+}

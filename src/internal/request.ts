@@ -19,7 +19,6 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { constTrue, identity } from "effect/Function"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Tracer from "effect/Tracer"
@@ -29,22 +28,16 @@ import * as Errors from "../PlexError.js"
 import { PlexServer } from "../PlexServer.js"
 import { PlexTv } from "../PlexTv.js"
 import type * as L from "./lenient.js"
-import { timeoutDetail } from "../core/answer.js"
 import type { Endpoint } from "../core/endpoint.js"
-import { mayRetry } from "../core/policy.js"
+import * as Facts from "../core/answer.js"
+import { mayRetry, neverReachedServer } from "../core/policy.js"
 import { revealWith } from "../core/redact.js"
 import { outgoing } from "../core/request.js"
-import { fieldsOf, neverReachedServer, read, type Success } from "./read.js"
+import type { WithResponse as Success } from "../PlexAuth.js"
+import { read } from "./read.js"
 import { afterRefusal } from "./refresh.js"
 import { send } from "./send.js"
-import {
-  CurrentRetryPolicy,
-  MaxBodyBytes,
-  none,
-  RequestTimeout,
-  type RetryPolicy,
-  TracePropagation
-} from "./settings.js"
+import * as Settings from "./settings.js"
 
 /** What an operation declares: its Plex endpoint (`core/endpoint.ts`), its schema and its body; the rest is shared. */
 export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
@@ -88,12 +81,12 @@ export const json =
 /** Retries `attempt` by `policy`, only errors that may be retried at all (`core/policy.ts`'s `mayRetry`). */
 export const retrying = <A, E extends Errors.PlexError, R>(
   attempt: Effect.Effect<A, E, R>,
-  policy: RetryPolicy,
+  policy: Settings.RetryPolicy,
   idempotent: boolean
 ): Effect.Effect<A, E, R> =>
-  policy === none
+  policy === Settings.none
     ? attempt
-    : // `Retry-After` is honoured by the policy itself (`settings.ts`'s `honourRetryAfter`). What `Effect.retry({
+    : // `Retry-After` is honoured by the policy itself (`retry.ts`'s `honourRetryAfter`). What `Effect.retry({
       // schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more).
       Effect.retryOrElse(
         attempt,
@@ -110,15 +103,16 @@ export const execute = <S extends Spec<any>>(
   operation: string,
   spec: S,
   baseUrl: string,
-  token: Option.Option<Redacted.Redacted<string>>,
+  token?: Redacted.Redacted<string>,
   probeTimeout?: Duration.Duration
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
   Effect.contextWithEffect((context: Context.Context<HttpClient.HttpClient | ClientIdentity>) => {
     const probe = probeTimeout !== undefined
-    const timeout = probeTimeout ?? Context.get(context, RequestTimeout)
-    const limit = Context.get(context, MaxBodyBytes)
-    const identityHeaders = Context.get(context, ClientIdentity).headers
-    const out = outgoing(operation, spec, baseUrl, identityHeaders, Option.getOrUndefined(token), open)
+    const timeout = probeTimeout ?? Context.get(context, Settings.RequestTimeout)
+    const limit = Context.get(context, Settings.MaxBodyBytes)
+    const policy = probe ? Settings.none : Context.get(context, Settings.CurrentRetryPolicy)
+    const propagate = !probe && Context.get(context, Settings.TracePropagation)
+    const out = outgoing(operation, spec, baseUrl, Context.get(context, ClientIdentity).headers, token, open)
     const { ctx } = out
     const request = HttpClientRequest.make(spec.method)(out.url, {
       headers: out.headers,
@@ -137,28 +131,27 @@ export const execute = <S extends Spec<any>>(
       span?.attribute("plex.retry_count", attempts - 1)
       return Effect.zipRight(Effect.logDebug(`${operation}: retry ${attempts - 1}`), sent)
     }).pipe(
-      Effect.flatMap((answer) => {
-        span?.attribute("http.response.status_code", answer.response.status)
-        return read(spec, ctx, answer, limit)
+      Effect.flatMap((response) => {
+        span?.attribute("http.response.status_code", response.status)
+        return read(spec, ctx, response, limit)
       }),
       Effect.timeoutFail({
         duration: timeout,
         onTimeout: () =>
           new Errors.NetworkError({
-            ...fieldsOf(ctx),
+            ...Facts.fieldsOf(ctx),
             reason: "Timeout",
-            detail: timeoutDetail(Duration.toMillis(timeout))
+            detail: Facts.timeoutDetail(Duration.toMillis(timeout))
           })
       })
     )
-    const policy = probe ? none : Context.get(context, CurrentRetryPolicy)
     // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
     // asked for; no platform span when the query carries a secret.
     const run = retrying(attempt, policy, spec.idempotent ?? true).pipe(
       Effect.locallyWith(Headers.currentRedactedNames, (names) =>
         names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
       ),
-      Effect.locally(HttpClient.currentTracerPropagation, !probe && Context.get(context, TracePropagation)),
+      Effect.locally(HttpClient.currentTracerPropagation, propagate),
       out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
     )
     if (probe) return run
@@ -174,7 +167,7 @@ export const execute = <S extends Spec<any>>(
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
 export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S) =>
-  Effect.flatMap(PlexTv, (tv) => execute(operation, spec, tv.url, Option.none()))
+  Effect.flatMap(PlexTv, (tv) => execute(operation, spec, tv.url))
 
 /**
  * Runs an operation with the current token; when it is refused (401, not a
@@ -185,12 +178,12 @@ export const withToken = <S extends Spec<any>>(operation: string, spec: S, baseU
   Effect.flatMap(Credentials, (credentials) =>
     Effect.flatMap(credentials.token, (token) =>
       Effect.catchIf(
-        execute(operation, spec, baseUrl, Option.some(token)),
+        execute(operation, spec, baseUrl, token),
         (error): error is Errors.Unauthorized =>
           credentials.refresh !== undefined && error._tag === "Unauthorized" && error.status !== 403,
         (refused) =>
           afterRefusal(credentials.refresh!, operation, token, refused, (fresh) =>
-            execute(operation, spec, baseUrl, Option.some(fresh))
+            execute(operation, spec, baseUrl, fresh)
           )
       )
     )

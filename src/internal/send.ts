@@ -14,51 +14,49 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type NetworkError, Unexpected } from "../PlexError.js"
+import { fieldsOf, type RequestContext } from "../core/answer.js"
 import { guardFetch } from "../core/fetchGuard.js"
 import { foreignAnswer, isRedirect, nextHop } from "../core/policy.js"
-import { type Answer, type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
-
-class Found {
-  constructor(readonly context: Context.Context<never>) {}
-}
+import { discardBody, networkError } from "./read.js"
 
 /**
  * The context the client sends in, its layer's included (a `Fetch` given to
- * the `FetchHttpClient` layer is visible only there): learned by running the
- * client with a first request step that stops it before anything is sent.
- * Stopped with `failCause`: inside a span, `Effect.fail` would wrap `Found`
- * in a proxy carrying that span, on every request.
+ * the `FetchHttpClient` layer is visible only there): kept by a first request
+ * step, which then stops the client before anything is sent (with an empty
+ * cause: inside a span, `Effect.fail` would wrap an error in a proxy carrying
+ * that span, on every request).
  */
-const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
-  HttpClient.mapRequestInputEffect(client, () =>
-    Effect.flatMap(Effect.context<never>(), (context) => Effect.failCause(Cause.fail(new Found(context))))
+const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) => {
+  let found = Context.empty()
+  const stop = Effect.contextWithEffect((context: Context.Context<never>) => {
+    found = context
+    return Effect.failCause(Cause.empty)
+  })
+  return Effect.map(
+    Effect.exit(HttpClient.mapRequestInputEffect(client, () => stop).execute(request)),
+    () => found
   )
-    .execute(request)
-    .pipe(
-      Effect.match({
-        onFailure: (found) => (found instanceof Found ? found.context : Context.empty()),
-        onSuccess: () => Context.empty()
-      })
-    )
+}
 
 /** Sends `request` through `client`, following redirects by the policy. */
 export const send = (
   client: HttpClient.HttpClient,
-  ctx: Ctx,
+  ctx: RequestContext,
   request: HttpClientRequest.HttpClientRequest,
   secretBody: boolean
-): Effect.Effect<Answer, NetworkError | Unexpected> => {
+): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> => {
   let intended = request.url
   const loop = (
     current: HttpClientRequest.HttpClientRequest,
     hops: number,
     secretBody: boolean
-  ): Effect.Effect<Answer, NetworkError | Unexpected> =>
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
     Effect.suspend(() => {
       intended = current.url
       return client.execute(current)
@@ -73,9 +71,8 @@ export const send = (
           )
         const foreign = foreignAnswer(current.url, response.request.url, status)
         if (foreign !== undefined) return refuse(foreign)
-        const headers = response.headers
-        const location = headers["location"]
-        if (!isRedirect(status) || location === undefined) return Effect.succeed({ response, headers })
+        const location = isRedirect(status) ? response.headers["location"] : undefined
+        if (location === undefined) return Effect.succeed(response)
         const hop = nextHop(current.url, current.method, status, location, hops, secretBody, ctx.secrets)
         if (hop._tag === "Refuse") return refuse(hop.detail)
         // Built afresh: `setHeaders` would merge, not replace.

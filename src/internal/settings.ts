@@ -1,19 +1,16 @@
 /**
  * The request settings the engine reads, each a `Context.Reference` with a
  * dual `with...` combinator (public through `PlexAuth` and `RetryPolicy`):
- * per-attempt timeout, body cap, trace propagation and retry policy; and
- * `honourRetryAfter`, the one place a `Retry-After` is applied (`RetryPolicy`
- * puts it on every policy it makes, `PinLogin.poll` on its slow-down).
+ * per-attempt timeout, body cap, trace propagation and retry policy.
  *
  * @internal
  */
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { dual } from "effect/Function"
+import { dual, identity } from "effect/Function"
 import * as Schedule from "effect/Schedule"
 import { refusal } from "./validate.js"
-import { type MayAskToWait, mayWaitOut, retryAfterMillis } from "../core/policy.js"
 import type { InvalidInput, PlexError } from "../PlexError.js"
 
 /** The longest a single attempt (send and read the body) may take. */
@@ -56,14 +53,12 @@ export interface With<In> {
 const setting = <I, S, In>(tag: Context.Tag<I, S>, from: (value: In) => S): With<In> =>
   dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, value: In) => Effect.provideService(self, tag, from(value)))
 
-const same = <A>(value: A): A => value
-
 export const withRequestTimeout: With<Duration.DurationInput> = /*#__PURE__*/ setting(
   RequestTimeout,
   Duration.decode
 )
-export const withMaxBodyBytes: With<number> = /*#__PURE__*/ setting(MaxBodyBytes, same<number>)
-export const withTracePropagation: With<boolean> = /*#__PURE__*/ setting(TracePropagation, same<boolean>)
+export const withMaxBodyBytes: With<number> = /*#__PURE__*/ setting(MaxBodyBytes, identity<number>)
+export const withTracePropagation: With<boolean> = /*#__PURE__*/ setting(TracePropagation, identity<boolean>)
 
 /** The signature of `withRetryPolicy`: a policy made of refused options fails with `InvalidInput`. */
 export interface WithPolicy {
@@ -78,19 +73,3 @@ export const withRetryPolicy: WithPolicy = /*#__PURE__*/ dual(
     return error === undefined ? Effect.provideService(self, CurrentRetryPolicy, policy) : Effect.fail(error)
   }
 )
-
-/**
- * `schedule`, waiting at least what a `Retry-After` asked for (the longer of
- * the two waits), stopping when it asked for more than `RetryPolicy.maxRetryAfter`
- * (`core/policy.ts`'s `mayWaitOut`). Applying it twice changes nothing.
- */
-export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
-  schedule: Schedule.Schedule<Out, E, R>
-): Schedule.Schedule<unknown, E, R> =>
-  Schedule.intersect(
-    schedule,
-    Schedule.addDelay(
-      Schedule.recurWhile((error: E) => mayWaitOut(error)),
-      (error) => Duration.millis(retryAfterMillis(error) ?? 0)
-    )
-  )
