@@ -26,6 +26,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
+import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import type { Endpoint } from "../../../src/core/endpoint.js"
 import { mayRetry } from "../../../src/core/policy.js"
@@ -109,11 +110,14 @@ export const retrying = <A, E extends Errors.PlexError, R>(
   if (policy === none) return attempt
   // No log line per retry: the operation's span counts them (`plex.retry_count`, a `plex.retry` event each),
   // and a log call would bundle Effect's default logger with every operation (docs/effect4.md).
-  return Effect.retry(attempt, {
-    // `Retry-After` is honoured by the policy itself (`RetryPolicy.make` and `backoff` apply `honourRetryAfter`).
-    schedule: policy,
-    while: (error: E) => mayRetry(error, idempotent, neverReachedServer in error)
-  })
+  // `Effect.retry(attempt, { schedule, while })` as `retryOrElse` with the `while` on the schedule: the options
+  // form bundles its builder (`while`, `until`, `times`) with every operation. `Retry-After` is honoured by the
+  // policy itself (`RetryPolicy.make` and `backoff` apply `honourRetryAfter`).
+  return Effect.retryOrElse(
+    attempt,
+    Schedule.while(policy, ({ input }) => mayRetry(input, idempotent, neverReachedServer in input)),
+    Effect.fail
+  )
 }
 
 /**
