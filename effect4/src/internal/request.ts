@@ -272,28 +272,25 @@ const withCredentials = <S extends Spec<any>>(
         : // No log lines (a log call bundles Effect's default logger with every operation): the repeated
           // request's span says `plex.reauthenticated`, and a refused error says why no new token came.
           credentials.refresh!(token).pipe(
-            Effect.matchEffect({
-              // Why no new token came: a reason only, never a value (`core/refresh.ts`'s `reasonOf`).
-              onFailure: (failure) => {
-                const reauthentication = reasonOf(failure)
-                return Effect.fail(
-                  refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
-                    ? new Errors.Unauthorized({
-                        operation: refusedError.operation,
-                        method: refusedError.method,
-                        url: refusedError.url,
-                        status: refusedError.status,
-                        errors: refusedError.errors,
-                        reauthentication
-                      })
-                    : refusedError
-                )
-              },
-              onSuccess: (fresh) =>
-                execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
-                  Effect.annotateSpans("plex.reauthenticated", true)
-                )
-            })
+            // Why no new token came: a reason only, never a value (`core/refresh.ts`'s `reasonOf`).
+            Effect.mapError((failure) => {
+              const reauthentication = reasonOf(failure)
+              return refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
+                ? new Errors.Unauthorized({
+                    operation: refusedError.operation,
+                    method: refusedError.method,
+                    url: refusedError.url,
+                    status: refusedError.status,
+                    errors: refusedError.errors,
+                    reauthentication
+                  })
+                : refusedError
+            }),
+            Effect.flatMap((fresh) =>
+              execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
+                Effect.annotateSpans("plex.reauthenticated", true)
+              )
+            )
           )
     )
   )
