@@ -175,9 +175,8 @@ export const execute = <S extends Spec<any>>(
           const status = response.status
           span?.attribute("http.response.status_code", status)
           if (status < 200 || status >= 300) {
-            return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.fail(refused(spec, ctx, status, headers, text, now))
-            )
+            const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
+            return Effect.fail(refused(spec, ctx, status, headers, text, now))
           }
           const result = decoded(spec, ctx, status, headers, text)
           return "value" in result ? Effect.succeed(result) : Effect.fail(result)
@@ -241,7 +240,9 @@ export const plexTvAnonymous = <S extends Spec<any>>(
   operation: string,
   spec: S
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(Effect.service(PlexTv), (tv) => execute(operation, spec, tv.url, Option.none()))
+  Effect.contextWith((context: Context.Context<never>) =>
+    execute(operation, spec, Context.get(context, PlexTv).url, Option.none())
+  )
 
 /**
  * Runs an operation with the current token; when it is refused (401, not a
