@@ -11,7 +11,9 @@
  */
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as SchemaGetter from "effect/SchemaGetter"
 import type { ClaimRejected, ServerAlreadyClaimed } from "./Claim.js"
 import type { HomePinRequired, HomeUserNotFound, InvalidHomePin } from "./Home.js"
 
@@ -243,12 +245,24 @@ export const UnexpectedReason = /*#__PURE__*/ Schema.Literals([
  */
 export type UnexpectedReason = typeof UnexpectedReason.Type
 
+/** Plex's error entries. */
+const errorList = /*#__PURE__*/ Schema.Array(PlexErrorDetail)
+
 /**
  * An `errors` field that may be left out: absent or `undefined` decodes to
- * `[]`, and the constructor defaults it to `[]`.
+ * `[]`, and the constructor defaults it to `[]`. This is
+ * `errorList.pipe(Schema.withDecodingDefault(Effect.succeed([])))` built as
+ * that combinator builds it (the optional encoded side decoded to the list),
+ * with a plain `transformOptional` for its effectful default: about 0.1 kB
+ * gzipped less in every operation's bundle (effect4/bench/bundle.ts).
  */
-const noErrorsByDefault = /*#__PURE__*/ Schema.Array(PlexErrorDetail).pipe(
-  /*#__PURE__*/ Schema.withDecodingDefault(/*#__PURE__*/ Effect.succeed([])),
+const noErrorsByDefault = /*#__PURE__*/ Schema.optional(/*#__PURE__*/ Schema.toEncoded(errorList)).pipe(
+  /*#__PURE__*/ Schema.decodeTo(errorList, {
+    decode: /*#__PURE__*/ SchemaGetter.transformOptional((errors) =>
+      Option.some(Option.getOrUndefined(errors) ?? [])
+    ),
+    encode: /*#__PURE__*/ SchemaGetter.passthrough()
+  }),
   /*#__PURE__*/ Schema.withConstructorDefault(/*#__PURE__*/ Effect.succeed([]))
 )
 

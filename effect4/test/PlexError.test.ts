@@ -113,6 +113,25 @@ describe("guards and accessors", () => {
 })
 
 describe("errors are Schemas", () => {
+  it("an Unexpected decoded without errors, or with errors undefined, has none; with errors, PlexErrorDetails", () => {
+    const decode = Schema.decodeUnknownSync(PlexError.Unexpected)
+    const encoded = {
+      _tag: "Unexpected",
+      ...ctx,
+      reason: "Status",
+      status: 502,
+      detail: "unexpected status 502"
+    }
+    assert.deepStrictEqual(decode(encoded).errors, [])
+    assert.deepStrictEqual(decode({ ...encoded, errors: undefined }).errors, [])
+    const withErrors = decode({ ...encoded, errors: [{ code: 1001, message: "boom" }] })
+    assert.instanceOf(withErrors.errors[0], PlexError.PlexErrorDetail)
+    assert.strictEqual(withErrors.errors[0]?.code, 1001)
+    assert.throws(() => decode({ ...encoded, errors: [{ code: "x" }] }))
+    const error = new PlexError.Unexpected({ ...ctx, reason: "Decode", detail: "x" })
+    assert.deepStrictEqual(Schema.encodeSync(PlexError.Unexpected)(error).errors, [])
+  })
+
   it("round-trip through encode/decode (e.g. across a worker boundary)", () => {
     const error = samples[6] as PlexError.RateLimited
     const encoded = Schema.encodeSync(PlexError.RateLimited)(error)

@@ -7,6 +7,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import { constVoid } from "effect/Function"
 import type * as Headers from "effect/http/Headers"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
@@ -58,8 +59,12 @@ export const networkError = (
 
 /** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
 export const discardBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<void> =>
-  // Not `Effect.ignore`, whose optional logging bundles the default logger with every operation.
-  Effect.catch(Effect.asVoid(Stream.runHead(response.stream)), () => Effect.void)
+  // The fold `readText` uses, stopped by its first chunk (`Stream.runHead` would bundle another runner with every
+  // operation). Not `Effect.ignore`, whose optional logging bundles the default logger with every operation.
+  Effect.catch(
+    Stream.runFoldEffect(response.stream, constVoid, () => Effect.fail("discarded")),
+    () => Effect.void
+  )
 
 /** Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "". */
 export const readText = (

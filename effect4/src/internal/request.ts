@@ -26,6 +26,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
+import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import type { Endpoint } from "../../../src/core/endpoint.js"
 import { mayRetry } from "../../../src/core/policy.js"
@@ -109,11 +110,14 @@ export const retrying = <A, E extends Errors.PlexError, R>(
   if (policy === none) return attempt
   // No log line per retry: the operation's span counts them (`plex.retry_count`, a `plex.retry` event each),
   // and a log call would bundle Effect's default logger with every operation (docs/effect4.md).
-  return Effect.retry(attempt, {
-    // `Retry-After` is honoured by the policy itself (`RetryPolicy.make` and `backoff` apply `honourRetryAfter`).
-    schedule: policy,
-    while: (error: E) => mayRetry(error, idempotent, neverReachedServer in error)
-  })
+  // `Effect.retry(attempt, { schedule, while })` as `retryOrElse` with the `while` on the schedule: the options
+  // form bundles its builder (`while`, `until`, `times`) with every operation. `Retry-After` is honoured by the
+  // policy itself (`RetryPolicy.make` and `backoff` apply `honourRetryAfter`).
+  return Effect.retryOrElse(
+    attempt,
+    Schedule.while(policy, ({ input }) => mayRetry(input, idempotent, neverReachedServer in input)),
+    Effect.fail
+  )
 }
 
 /**
@@ -171,9 +175,8 @@ export const execute = <S extends Spec<any>>(
           const status = response.status
           span?.attribute("http.response.status_code", status)
           if (status < 200 || status >= 300) {
-            return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.fail(refused(spec, ctx, status, headers, text, now))
-            )
+            const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
+            return Effect.fail(refused(spec, ctx, status, headers, text, now))
           }
           const result = decoded(spec, ctx, status, headers, text)
           return "value" in result ? Effect.succeed(result) : Effect.fail(result)
@@ -237,7 +240,9 @@ export const plexTvAnonymous = <S extends Spec<any>>(
   operation: string,
   spec: S
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(Effect.service(PlexTv), (tv) => execute(operation, spec, tv.url, Option.none()))
+  Effect.contextWith((context: Context.Context<never>) =>
+    execute(operation, spec, Context.get(context, PlexTv).url, Option.none())
+  )
 
 /**
  * Runs an operation with the current token; when it is refused (401, not a
@@ -268,28 +273,25 @@ const withCredentials = <S extends Spec<any>>(
         : // No log lines (a log call bundles Effect's default logger with every operation): the repeated
           // request's span says `plex.reauthenticated`, and a refused error says why no new token came.
           credentials.refresh!(token).pipe(
-            Effect.matchEffect({
-              // Why no new token came: a reason only, never a value (`core/refresh.ts`'s `reasonOf`).
-              onFailure: (failure) => {
-                const reauthentication = reasonOf(failure)
-                return Effect.fail(
-                  refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
-                    ? new Errors.Unauthorized({
-                        operation: refusedError.operation,
-                        method: refusedError.method,
-                        url: refusedError.url,
-                        status: refusedError.status,
-                        errors: refusedError.errors,
-                        reauthentication
-                      })
-                    : refusedError
-                )
-              },
-              onSuccess: (fresh) =>
-                execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
-                  Effect.annotateSpans("plex.reauthenticated", true)
-                )
-            })
+            // Why no new token came: a reason only, never a value (`core/refresh.ts`'s `reasonOf`).
+            Effect.mapError((failure) => {
+              const reauthentication = reasonOf(failure)
+              return refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
+                ? new Errors.Unauthorized({
+                    operation: refusedError.operation,
+                    method: refusedError.method,
+                    url: refusedError.url,
+                    status: refusedError.status,
+                    errors: refusedError.errors,
+                    reauthentication
+                  })
+                : refusedError
+            }),
+            Effect.flatMap((fresh) =>
+              execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
+                Effect.annotateSpans("plex.reauthenticated", true)
+              )
+            )
           )
     )
   )

@@ -409,6 +409,54 @@ for (const op of operations) {
   })
 }
 
+describe("a body nobody reads", () => {
+  /** A long body, one chunk per pull, that records how far it was read and whether it was cancelled. */
+  const endless = () => {
+    const seen = { pulls: 0, cancelled: false }
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        seen.pulls++
+        if (seen.pulls > 1000) controller.close()
+        else controller.enqueue(new TextEncoder().encode("0123456789"))
+      },
+      cancel() {
+        seen.cancelled = true
+      }
+    })
+    return { seen, body }
+  }
+
+  it.effect("is cancelled at its first chunk when declared over MaxBodyBytes, or on a redirect", () =>
+    Effect.gen(function* () {
+      const tooLarge = endless()
+      const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unexpected").pipe(
+        Effect.provide(
+          env(() => new Response(tooLarge.body, { status: 200, headers: { "content-length": "10000" } }))
+        ),
+        Effect.provideService(PlexAuth.MaxBodyBytes, 64)
+      )
+      assert.strictEqual(error.reason, "BodyTooLarge")
+      assert.isTrue(tooLarge.seen.cancelled)
+      assert.isBelow(tooLarge.seen.pulls, 5)
+
+      const redirected = endless()
+      yield* PlexAuth.getTokenDetails().pipe(
+        Effect.provide(
+          env(
+            MockHttp.sequence(
+              () =>
+                new Response(redirected.body, { status: 302, headers: { location: "/api/v2/user?moved" } }),
+              () => MockHttp.json(200, { id: 1, uuid: "u", username: "tester", title: "tester" })
+            )
+          )
+        )
+      )
+      assert.isTrue(redirected.seen.cancelled)
+      assert.isBelow(redirected.seen.pulls, 5)
+    })
+  )
+})
+
 describe("postUsersSignInData: credentials errors", () => {
   const signIn = operations.find((op) => op.name === "postUsersSignInData")!.run
   const run =
