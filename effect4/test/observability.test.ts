@@ -498,6 +498,16 @@ describe("retries", () => {
       // bundle Effect's default logger with every operation.
       const span = onlySpan(observed, "PlexAuth.getTokenDetails")
       assert.deepStrictEqual(retryEvents(span), [{ "plex.retry_count": 1 }])
+      // Each attempt's HTTP span (Effect 4 names it after its method) is the operation's child: the engine sets
+      // the operation's span as `Tracer.ParentSpan` once, around the retries.
+      const attempts = observed.spans.filter((s) => s.kind === "client" && s !== span)
+      assert.deepStrictEqual(
+        attempts.map((s) => [s.name, isChildOf(s, span)]),
+        [
+          ["GET", true],
+          ["GET", true]
+        ]
+      )
       assert.deepStrictEqual(observed.logs, [])
       assertQuietAndSecretFree(observed, yield* secretsOf(fake))
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
