@@ -508,11 +508,19 @@ for (const diagnostic of diagnostics) {
 // node_modules/.bin/tsc to it (bins are linked in path order: typescript before typescript-7), but an
 // `npm install` that adds or changes typescript-7 alone links typescript-7's `tsc` over it.
 const binTsc = path.join(tools, "node_modules", ".bin", "tsc")
-/** Whether .bin/tsc starts typescript's tsc: a link to it, or (Windows) a shim that names it. */
-const binTscIsTypeScript = (): boolean =>
-  fs.lstatSync(binTsc).isSymbolicLink()
-    ? fs.realpathSync(binTsc).startsWith(path.join(tools, "node_modules", "typescript") + path.sep)
-    : /[\\/]typescript[\\/]bin[\\/]tsc\b/.test(fs.readFileSync(binTsc, "utf8"))
+/**
+ * Whether .bin/tsc starts typescript's tsc: a link to it, or (Windows) a shim that names it. Real paths
+ * compared: node_modules, or node_modules/typescript, may itself be a link (a shared install, pnpm).
+ */
+const binTscIsTypeScript = (): boolean => {
+  if (!fs.lstatSync(binTsc).isSymbolicLink()) {
+    return /[\\/]typescript[\\/]bin[\\/]tsc\b/.test(fs.readFileSync(binTsc, "utf8"))
+  }
+  const typescript = path.join(tools, "node_modules", "typescript")
+  return (
+    fs.existsSync(typescript) && fs.realpathSync(binTsc).startsWith(fs.realpathSync(typescript) + path.sep)
+  )
+}
 if (fs.existsSync(binTsc) && !binTscIsTypeScript()) {
   projectErrors.push(
     `node_modules/.bin/tsc is not TypeScript ${ts.version}'s (node_modules/typescript), which npm run build ` +

@@ -257,6 +257,70 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
     )
   }
 
+  /**
+   * A copy of the script in a directory of its own, beside a node_modules reached through a link: `"all"`
+   * links the whole of this project's; `"typescript-7"` is a directory of links to its typescript and
+   * typescript-7 whose .bin/tsc starts TypeScript 7 (what an `npm install` of typescript-7 alone leaves).
+   */
+  const linkedTools = (name: string, binTsc: "all" | "typescript-7") =>
+    Effect.promise(async () => {
+      const tools = path.join(base, name)
+      await fs.rm(tools, { recursive: true, force: true })
+      await fs.mkdir(path.join(tools, "scripts"), { recursive: true })
+      await fs.copyFile(
+        path.join(root, "scripts", "check-docs.ts"),
+        path.join(tools, "scripts", "check-docs.ts")
+      )
+      const modules = path.join(tools, "node_modules")
+      if (binTsc === "all") {
+        await fs.symlink(path.join(root, "node_modules"), modules, "junction")
+      } else {
+        await fs.mkdir(path.join(modules, ".bin"), { recursive: true })
+        for (const pkg of ["typescript", "typescript-7"]) {
+          await fs.symlink(path.join(root, "node_modules", pkg), path.join(modules, pkg), "junction")
+        }
+        const bin = path.join(modules, ".bin", "tsc")
+        if (process.platform === "win32") {
+          // npm's shim on Windows: a script that names the one it starts.
+          await fs.writeFile(bin, '#!/bin/sh\nexec node  "$basedir/../typescript-7/bin/tsc" "$@"\n')
+        } else {
+          await fs.symlink(path.join("..", "typescript-7", "bin", "tsc"), bin)
+        }
+      }
+      return tools
+    })
+  /** Runs the copy of the script in `tools` on a fixture, as `check` does. */
+  const checkWith = (tools: string, dir: string) =>
+    Effect.promise(() =>
+      run(
+        process.execPath,
+        ["--import", "tsx", path.join(tools, "scripts", "check-docs.ts"), "--root", dir],
+        dir,
+        60_000
+      )
+    )
+
+  it.effect(
+    "node_modules reached through a link (a shared or symlinked install): .bin/tsc still passes as 5.9's",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* Effect.promise(() => fixture("linked-clean", false))
+        const result = yield* checkWith(yield* linkedTools("linked-clean-tools", "all"), dir)
+        assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+        assert.notInclude(result.stderr, ".bin/tsc")
+      })
+  )
+
+  it.effect("node_modules/.bin/tsc linked to TypeScript 7's: the check fails, saying how to restore it", () =>
+    Effect.gen(function* () {
+      const dir = yield* Effect.promise(() => fixture("linked-tsc7", false))
+      const result = yield* checkWith(yield* linkedTools("linked-tsc7-tools", "typescript-7"), dir)
+      assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+      assert.include(result.stderr, "node_modules/.bin/tsc is not TypeScript 5.9.")
+      assert.include(result.stderr, "run `npm rebuild typescript`")
+    })
+  )
+
   it("node_modules/.bin/tsc, the build's compiler, is TypeScript 5.9; typescript-7 is TypeScript 7", async () => {
     const version = async (dir: string) =>
       (JSON.parse(await fs.readFile(path.join(dir, "package.json"), "utf8")) as { version: string }).version
