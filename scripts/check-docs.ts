@@ -425,7 +425,11 @@ const parseDiagnostics = (output: string): { diagnostics: Array<Diagnostic>; unp
   }
   return { diagnostics, unparsed }
 }
-const { diagnostics, unparsed } = parseDiagnostics(`${result.stdout}\n${result.stderr}`)
+// tsc prints its diagnostics on stdout. What it printed on stderr (a crash: Go's panic and stack, Node's
+// error) is an error of its own, printed whole: read after stdout's diagnostics, it would have been taken
+// for the last one's continuation, and dropped with it when that one is ignored (an unused top-level name).
+const { diagnostics, unparsed } = parseDiagnostics(result.stdout)
+if (result.stderr.trim() !== "") unparsed.push(result.stderr.trimEnd())
 // A failed run that printed no error it can be told by (a crash, a usage error) is not a pass.
 if (result.status !== 0 && diagnostics.length === 0) unparsed.push(`${tsc7} exited with ${result.status}`)
 

@@ -260,9 +260,11 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
   /**
    * A copy of the script in a directory of its own, beside a node_modules reached through a link: `"all"`
    * links the whole of this project's; `"typescript-7"` is a directory of links to its typescript and
-   * typescript-7 whose .bin/tsc starts TypeScript 7 (what an `npm install` of typescript-7 alone leaves).
+   * typescript-7 whose .bin/tsc starts TypeScript 7 (what an `npm install` of typescript-7 alone leaves);
+   * `"crashing"` the same with .bin/tsc TypeScript 5.9's, and a typescript-7 whose tsc prints what the
+   * real one printed, then a crash on stderr, and exits 2.
    */
-  const linkedTools = (name: string, binTsc: "all" | "typescript-7") =>
+  const linkedTools = (name: string, binTsc: "all" | "typescript-7" | "crashing") =>
     Effect.promise(async () => {
       const tools = path.join(base, name)
       await fs.rm(tools, { recursive: true, force: true })
@@ -276,15 +278,34 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
         await fs.symlink(path.join(root, "node_modules"), modules, "junction")
       } else {
         await fs.mkdir(path.join(modules, ".bin"), { recursive: true })
-        for (const pkg of ["typescript", "typescript-7"]) {
+        const linked = binTsc === "crashing" ? ["typescript"] : ["typescript", "typescript-7"]
+        for (const pkg of linked) {
           await fs.symlink(path.join(root, "node_modules", pkg), path.join(modules, pkg), "junction")
         }
+        if (binTsc === "crashing") {
+          const real = path.join(root, "node_modules", "typescript-7", "bin", "tsc")
+          await fs.mkdir(path.join(modules, "typescript-7", "bin"), { recursive: true })
+          await fs.writeFile(
+            path.join(modules, "typescript-7", "package.json"),
+            '{ "name": "typescript-7" }\n'
+          )
+          await fs.writeFile(
+            path.join(modules, "typescript-7", "bin", "tsc"),
+            `const { spawnSync } = require("node:child_process")
+const real = spawnSync(process.execPath, [${JSON.stringify(real)}, ...process.argv.slice(2)], { encoding: "utf8" })
+process.stdout.write(real.stdout)
+process.stderr.write("panic: simulated crash\\n\\ngoroutine 1 [running]:\\n")
+process.exitCode = 2
+`
+          )
+        }
         const bin = path.join(modules, ".bin", "tsc")
+        const target = binTsc === "crashing" ? "typescript" : "typescript-7"
         if (process.platform === "win32") {
           // npm's shim on Windows: a script that names the one it starts.
-          await fs.writeFile(bin, '#!/bin/sh\nexec node  "$basedir/../typescript-7/bin/tsc" "$@"\n')
+          await fs.writeFile(bin, `#!/bin/sh\nexec node  "$basedir/../${target}/bin/tsc" "$@"\n`)
         } else {
-          await fs.symlink(path.join("..", "typescript-7", "bin", "tsc"), bin)
+          await fs.symlink(path.join("..", target, "bin", "tsc"), bin)
         }
       }
       return tools
@@ -319,6 +340,19 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
       assert.include(result.stderr, "node_modules/.bin/tsc is not TypeScript 5.9.")
       assert.include(result.stderr, "run `npm rebuild typescript`")
     })
+  )
+
+  it.effect(
+    "tsc printing its errors and then crashing: the crash fails the check, even after an ignored error",
+    () =>
+      Effect.gen(function* () {
+        // The clean fixture's only errors are ignored ones (a top-level declaration an example never reads).
+        const dir = yield* Effect.promise(() => fixture("crashing", false))
+        const result = yield* checkWith(yield* linkedTools("crashing-tools", "crashing"), dir)
+        assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+        assert.include(result.stderr, "panic: simulated crash\n\ngoroutine 1 [running]:")
+        assert.include(result.stderr, "1 error(s) in the project (tsconfig.json).")
+      })
   )
 
   it("node_modules/.bin/tsc, the build's compiler, is TypeScript 5.9; typescript-7 is TypeScript 7", async () => {
