@@ -10,7 +10,7 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { assertExit, configDir, fake, login } from "./inProcess.js"
+import { assertExit, configDir, fake, login, noSecretIn } from "./inProcess.js"
 
 describe.concurrent("plex-auth (Effect 4) commands, in process", { timeout: 60_000 }, () => {
   it.live('whoami --json when not logged in: exit 3, "Not logged in" as a JSON error on stderr', () =>
@@ -108,6 +108,9 @@ describe.concurrent("plex-auth (Effect 4) commands, in process", { timeout: 60_0
           assert.include(wrongCode.stderr, "two-factor code was not accepted")
           const signedIn = yield* fake(dir, args, { env: { ...env, PLEX_2FA_CODE: "123456" } })
           assertExit(signedIn, 0)
+          // Neither the password nor a code is printed, accepted or not.
+          noSecretIn(wrongCode, "alice-secret-password", "000000")
+          noSecretIn(signedIn, "alice-secret-password", "123456")
           // Logged in now: --old-token answers the question login would ask (as in the Effect 3 CLI).
           const wrongPassword = yield* fake(dir, [...args, "--old-token", "keep"], {
             env: { PLEX_PASSWORD: "nope" }
