@@ -428,8 +428,17 @@ const parseDiagnostics = (output: string): { diagnostics: Array<Diagnostic>; unp
 // tsc prints its diagnostics on stdout. What it printed on stderr (a crash: Go's panic and stack, Node's
 // error) is an error of its own, printed whole: read after stdout's diagnostics, it would have been taken
 // for the last one's continuation, and dropped with it when that one is ignored (an unused top-level name).
+// A Node warning of the launcher (a Node script: node_modules/typescript-7/bin/tsc) is passed on, not counted.
+const nodeWarning = /^\(node:\d+\) (\[\w+\] )?\w*Warning: |^\(Use `node --trace-\w+ \.\.\.` to show /
+const stderrLines = result.stderr.split(/\r?\n/)
+const warnings = stderrLines.filter((line) => nodeWarning.test(line))
+if (warnings.length > 0) console.error(warnings.join("\n"))
+const crash = stderrLines
+  .filter((line) => !nodeWarning.test(line))
+  .join("\n")
+  .trim()
 const { diagnostics, unparsed } = parseDiagnostics(result.stdout)
-if (result.stderr.trim() !== "") unparsed.push(result.stderr.trimEnd())
+if (crash !== "") unparsed.push(crash)
 // A failed run that printed no error it can be told by (a crash, a usage error) is not a pass.
 if (result.status !== 0 && diagnostics.length === 0) unparsed.push(`${tsc7} exited with ${result.status}`)
 

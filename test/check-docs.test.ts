@@ -261,10 +261,13 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
    * A copy of the script in a directory of its own, beside a node_modules reached through a link: `"all"`
    * links the whole of this project's; `"typescript-7"` is a directory of links to its typescript and
    * typescript-7 whose .bin/tsc starts TypeScript 7 (what an `npm install` of typescript-7 alone leaves);
-   * `"crashing"` the same with .bin/tsc TypeScript 5.9's, and a typescript-7 whose tsc prints what the
-   * real one printed, then a crash on stderr, and exits 2.
+   * `{ stderr }` the same with .bin/tsc TypeScript 5.9's, and a typescript-7 whose tsc prints what the
+   * real one printed, then `stderr` on stderr, and exits with `exitCode` (else the real one's status).
    */
-  const linkedTools = (name: string, binTsc: "all" | "typescript-7" | "crashing") =>
+  const linkedTools = (
+    name: string,
+    binTsc: "all" | "typescript-7" | { readonly stderr: string; readonly exitCode?: number }
+  ) =>
     Effect.promise(async () => {
       const tools = path.join(base, name)
       await fs.rm(tools, { recursive: true, force: true })
@@ -278,11 +281,12 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
         await fs.symlink(path.join(root, "node_modules"), modules, "junction")
       } else {
         await fs.mkdir(path.join(modules, ".bin"), { recursive: true })
-        const linked = binTsc === "crashing" ? ["typescript"] : ["typescript", "typescript-7"]
+        const wrapped = typeof binTsc === "object" ? binTsc : undefined
+        const linked = wrapped !== undefined ? ["typescript"] : ["typescript", "typescript-7"]
         for (const pkg of linked) {
           await fs.symlink(path.join(root, "node_modules", pkg), path.join(modules, pkg), "junction")
         }
-        if (binTsc === "crashing") {
+        if (wrapped !== undefined) {
           const real = path.join(root, "node_modules", "typescript-7", "bin", "tsc")
           await fs.mkdir(path.join(modules, "typescript-7", "bin"), { recursive: true })
           await fs.writeFile(
@@ -294,13 +298,13 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
             `const { spawnSync } = require("node:child_process")
 const real = spawnSync(process.execPath, [${JSON.stringify(real)}, ...process.argv.slice(2)], { encoding: "utf8" })
 process.stdout.write(real.stdout)
-process.stderr.write("panic: simulated crash\\n\\ngoroutine 1 [running]:\\n")
-process.exitCode = 2
+process.stderr.write(${JSON.stringify(wrapped.stderr)})
+process.exitCode = ${wrapped.exitCode ?? "real.status"}
 `
           )
         }
         const bin = path.join(modules, ".bin", "tsc")
-        const target = binTsc === "crashing" ? "typescript" : "typescript-7"
+        const target = wrapped !== undefined ? "typescript" : "typescript-7"
         if (process.platform === "win32") {
           // npm's shim on Windows: a script that names the one it starts.
           await fs.writeFile(bin, `#!/bin/sh\nexec node  "$basedir/../${target}/bin/tsc" "$@"\n`)
@@ -348,10 +352,27 @@ process.exitCode = 2
       Effect.gen(function* () {
         // The clean fixture's only errors are ignored ones (a top-level declaration an example never reads).
         const dir = yield* Effect.promise(() => fixture("crashing", false))
-        const result = yield* checkWith(yield* linkedTools("crashing-tools", "crashing"), dir)
+        const crash = { stderr: "panic: simulated crash\n\ngoroutine 1 [running]:\n", exitCode: 2 }
+        const result = yield* checkWith(yield* linkedTools("crashing-tools", crash), dir)
         assert.strictEqual(result.code, 1, result.stdout + result.stderr)
         assert.include(result.stderr, "panic: simulated crash\n\ngoroutine 1 [running]:")
         assert.include(result.stderr, "1 error(s) in the project (tsconfig.json).")
+      })
+  )
+
+  it.effect(
+    "a Node warning on tsc's stderr (its launcher is a Node script) is no error: the check passes",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* Effect.promise(() => fixture("node-warning", false))
+        const warning = {
+          stderr:
+            "(node:1234) ExperimentalWarning: process.execve is an experimental feature and might change at any time\n" +
+            "(Use `node --trace-warnings ...` to show where the warning was created)\n"
+        }
+        const result = yield* checkWith(yield* linkedTools("node-warning-tools", warning), dir)
+        assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+        assert.include(result.stdout, "Type-checked the project (2 files)")
       })
   )
 
