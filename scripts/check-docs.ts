@@ -186,7 +186,8 @@ const fencedBlocks = (
 const markdownBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
   const lines = fs.readFileSync(file, "utf8").split(/\r?\n/)
   return fencedBlocks(
-    path.relative(root, file),
+    // With "/" on every platform, as tsc prints the paths of the project's files.
+    path.relative(root, file).split(path.sep).join("/"),
     lines,
     1,
     lines.map(() => 0),
@@ -199,7 +200,7 @@ const markdownBlocks = (file: string, problems: Array<Problem>): Array<Block> =>
 /** The fenced blocks that follow an `@example` tag in the JSDoc comments of a source file. */
 const exampleBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
   const text = fs.readFileSync(file, "utf8")
-  const source = path.relative(root, file)
+  const source = path.relative(root, file).split(path.sep).join("/")
   const blocks: Array<Block> = []
   for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
     const startLine = text.slice(0, comment.index).split("\n").length
@@ -439,8 +440,11 @@ const crash = stderrLines
   .trim()
 const { diagnostics, unparsed } = parseDiagnostics(result.stdout)
 if (crash !== "") unparsed.push(crash)
-// A failed run that printed no error it can be told by (a crash, a usage error) is not a pass.
-if (result.status !== 0 && diagnostics.length === 0) unparsed.push(`${tsc7} exited with ${result.status}`)
+// A failed run that printed no error it can be told by (a crash, a usage error) is not a pass; nor is a
+// run cut short by a signal, whatever it printed before.
+if (result.signal !== null) unparsed.push(`${tsc7} was killed by ${result.signal}`)
+else if (result.status !== 0 && diagnostics.length === 0)
+  unparsed.push(`${tsc7} exited with ${result.status}`)
 
 /** Codes of "declared but never used" diagnostics. */
 const unusedCodes = new Set([6133, 6196, 6198, 6199])

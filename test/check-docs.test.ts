@@ -262,11 +262,15 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
    * links the whole of this project's; `"typescript-7"` is a directory of links to its typescript and
    * typescript-7 whose .bin/tsc starts TypeScript 7 (what an `npm install` of typescript-7 alone leaves);
    * `{ stderr }` the same with .bin/tsc TypeScript 5.9's, and a typescript-7 whose tsc prints what the
-   * real one printed, then `stderr` on stderr, and exits with `exitCode` (else the real one's status).
+   * real one printed, then `stderr` on stderr, and exits with `exitCode` (else the real one's status), or
+   * is killed by `signal`.
    */
   const linkedTools = (
     name: string,
-    binTsc: "all" | "typescript-7" | { readonly stderr: string; readonly exitCode?: number }
+    binTsc:
+      | "all"
+      | "typescript-7"
+      | { readonly stderr: string; readonly exitCode?: number; readonly signal?: NodeJS.Signals }
   ) =>
     Effect.promise(async () => {
       const tools = path.join(base, name)
@@ -300,6 +304,7 @@ const real = spawnSync(process.execPath, [${JSON.stringify(real)}, ...process.ar
 process.stdout.write(real.stdout)
 process.stderr.write(${JSON.stringify(wrapped.stderr)})
 process.exitCode = ${wrapped.exitCode ?? "real.status"}
+${wrapped.signal === undefined ? "" : `process.kill(process.pid, ${JSON.stringify(wrapped.signal)})`}
 `
           )
         }
@@ -358,6 +363,16 @@ process.exitCode = ${wrapped.exitCode ?? "real.status"}
         assert.include(result.stderr, "panic: simulated crash\n\ngoroutine 1 [running]:")
         assert.include(result.stderr, "1 error(s) in the project (tsconfig.json).")
       })
+  )
+
+  it.effect("tsc killed by a signal after printing only ignored errors: the check fails", () =>
+    Effect.gen(function* () {
+      const dir = yield* Effect.promise(() => fixture("killed", false))
+      const killed = { stderr: "", signal: "SIGKILL" as const }
+      const result = yield* checkWith(yield* linkedTools("killed-tools", killed), dir)
+      assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+      assert.include(result.stderr, "was killed by SIGKILL")
+    })
   )
 
   it.effect(
