@@ -17,17 +17,59 @@ describe("core/cli", () => {
       Render.wizardWithoutCommand(["--wizard", "--config-dir=d", "--json"]),
       "`plex-auth --config-dir=d --json <command> --wizard`"
     )
+    // Every global option in each of its forms, and the parsers' --log-level, with its value.
+    for (const [args, given] of [
+      [["--fake", "--log-level", "debug", "--wizard"], "--fake --log-level debug"],
+      [["--log-level=debug", "--wizard", "--json"], "--log-level=debug --json"],
+      [["--fake", "false", "--json=true", "--wizard"], "--fake false --json=true"],
+      [["--fake=TRUE", "--plex-tv", "http://x", "--wizard"], "--fake=TRUE --plex-tv http://x"],
+      [["--wizard", "--plex-tv=http://x", "--", "x"], "--plex-tv=http://x"]
+    ] as const) {
+      assert.include(
+        Render.wizardWithoutCommand(args),
+        `\`plex-auth ${given} <command> --wizard\``,
+        args.join(" ")
+      )
+    }
     // --wizard alone, after a command's name, after `--`, or beside anything the parser is to judge: left alone.
     for (const args of [
       ["--wizard"],
       ["--fake", "login", "--wizard"],
       ["--fake", "--config-dir", "d", "home", "switch", "--wizard"],
+      ["--fake", "--log-level", "debug", "login", "--wizard"],
       ["--fake", "--", "--wizard"],
-      ["--fake", "--log-level", "debug", "--wizard"],
+      ["--fake", "--help", "--wizard"],
+      ["--fake", "--version", "--wizard"],
+      ["--fake", "--completions", "bash", "--wizard"],
       ["--fake", "--json"],
-      ["--config-dir", "--wizard"]
+      ["--config-dir", "--wizard"],
+      ["--wizard", "--fake", "--log-level"]
     ]) {
       assert.isUndefined(Render.wizardWithoutCommand(args), args.join(" "))
+    }
+  })
+
+  it("logLevelFirst: --log-level among the global options goes first, the rest as typed", () => {
+    assert.deepStrictEqual(
+      Render.logLevelFirst([
+        "--fake",
+        "--log-level",
+        "debug",
+        "--config-dir",
+        "d",
+        "--log-level=info",
+        "whoami"
+      ]),
+      ["--log-level", "debug", "--log-level=info", "--fake", "--config-dir", "d", "whoami"]
+    )
+    // After the command's name (@effect/cli takes it there), a value's place, or without its value: left alone.
+    for (const args of [
+      ["--fake", "whoami", "--log-level", "debug"],
+      ["--config-dir", "--log-level", "debug", "whoami"],
+      ["--fake", "--log-level"],
+      ["--fake", "--", "--log-level", "debug"]
+    ]) {
+      assert.deepStrictEqual(Render.logLevelFirst(args), args, args.join(" "))
     }
   })
 
