@@ -46,6 +46,13 @@ export interface Loopback {
   readonly openSockets: () => number
   /** How many requests are being handled right now. */
   readonly activeRequests: () => number
+  /**
+   * Destroys the client sockets without a request being handled (idle keep-alive ones, and ones that never
+   * sent a request, which Node's `server.closeIdleConnections()` leaves open); a socket whose request is
+   * being handled stays open. For tests that count sockets without waiting out a client's or the server's
+   * keep-alive timeout (a request still arriving, its headers not all read, is cut off).
+   */
+  readonly closeIdleSockets: () => void
   /** Calls `listener` on every change of {@link openSockets} and {@link activeRequests}; returns its removal. */
   readonly onChange: (listener: () => void) => () => void
   /** Aborts the requests in flight, destroys every socket and closes the ports. */
@@ -205,6 +212,8 @@ export const listen = async (
   const inFlight = new Map<AbortController, Promise<void>>()
   /** The request being handled on each socket (HTTP/1.1: one at a time). */
   const handling = new WeakMap<Socket, Promise<void>>()
+  /** The sockets whose request is being handled. */
+  const busy = new Set<Socket>()
   const listeners = new Set<() => void>()
   const changed = () => {
     for (const listener of [...listeners]) listener()
@@ -259,10 +268,12 @@ export const listen = async (
       })
       .finally(() => {
         inFlight.delete(controller)
+        busy.delete(req.socket)
         changed()
       })
     inFlight.set(controller, done)
     handling.set(req.socket, done)
+    busy.add(req.socket)
     changed()
   }
 
@@ -308,6 +319,9 @@ export const listen = async (
       handler = next
     },
     openSockets: () => sockets.size,
+    closeIdleSockets: () => {
+      for (const socket of sockets) if (!busy.has(socket)) socket.destroy()
+    },
     activeRequests: () => inFlight.size,
     onChange: (listener) => {
       listeners.add(listener)
