@@ -183,13 +183,23 @@ const writeResponse = async (res: ServerResponse, response: Response, signal: Ab
   }
 }
 
+/**
+ * The listen backlog: how many connections the kernel completes and queues before the server accepts them.
+ * Node's default, 511, is less than a load test's burst (test/faults/load.test.ts opens 1,000 connections
+ * at once, in the thread that also accepts them): past it Linux drops the SYN or the handshake's last ACK
+ * (`ListenOverflows` in /proc/net/netstat, about 800 per run of that test at 511, none at 4096), and the
+ * client waits a retransmission (1 s, then 3 s, ...), or, when the queue stays full, sees its connection
+ * reset. The kernel caps it at `net.core.somaxconn` (4096 by default since Linux 5.4).
+ */
+const backlog = 4096
+
 const listenOne = (onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> =>
   new Promise((resolve, reject) => {
     const server = createServer(onRequest)
     server.once("error", (cause) =>
       reject(new Error(`could not listen on 127.0.0.1: ${cause.message}`, { cause }))
     )
-    server.listen(0, "127.0.0.1", () => resolve(server))
+    server.listen({ port: 0, host: "127.0.0.1", backlog }, () => resolve(server))
   })
 
 const closeServer = (server: Server): Promise<void> =>
