@@ -188,8 +188,9 @@ const writeResponse = async (res: ServerResponse, response: Response, signal: Ab
  * Node's default, 511, is less than a load test's burst (test/faults/load.test.ts opens 1,000 connections
  * at once, in the thread that also accepts them): past it Linux drops the SYN or the handshake's last ACK
  * (`ListenOverflows` in /proc/net/netstat, about 800 per run of that test at 511, none at 4096), and the
- * client waits a retransmission (1 s, then 3 s, ...), or, when the queue stays full, sees its connection
- * reset. The kernel caps it at `net.core.somaxconn` (4096 by default since Linux 5.4).
+ * client waits for a retransmission (1 s, then 3 s, ...); a connection whose last ACK was dropped, its
+ * request sent, may be reset if the queue stays full through the server's SYN-ACK retries. The kernel caps
+ * the backlog at `net.core.somaxconn` (4096 by default since Linux 5.4).
  */
 const backlog = 4096
 
