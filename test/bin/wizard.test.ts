@@ -127,6 +127,27 @@ describe.concurrent("plex-auth --wizard after options, without a command", { tim
       })
   )
 
+  it.live(
+    "--help, -h, --version among the options, with or without --wizard: answered first, as by effect/cli",
+    () =>
+      Effect.gen(function* () {
+        for (const args of [
+          ["--fake", "--help"],
+          ["--config-dir", "d", "-h", "--wizard"],
+          ["--fake", "--log-level", "debug", "--help", "--wizard"]
+        ]) {
+          // @effect/cli said "Invalid subcommand" to built-in options after the global ones.
+          const run = yield* cli(args)
+          assert.strictEqual(run.code, 0, args.join(" "))
+          assert.include(run.stdout, "USAGE", args.join(" "))
+          assert.strictEqual(run.stderr, "", args.join(" "))
+        }
+        const version = yield* cli(["--fake", "--json", "--version"])
+        assertExit(version, 0)
+        assert.match(version.stdout, /^\d+\.\d+\.\d+/)
+      })
+  )
+
   it.scoped(
     "the command line the usage error gives works: --log-level among the options, then the command",
     () =>

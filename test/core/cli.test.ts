@@ -41,6 +41,8 @@ describe("core/cli", () => {
       ["--fake", "--help", "--wizard"],
       ["--fake", "--version", "--wizard"],
       ["--fake", "--completions", "bash", "--wizard"],
+      ["--fake", "--completions=bash", "--wizard"],
+      ["--config-dir", "d", "-h", "--wizard"],
       ["--fake", "--json"],
       ["--config-dir", "--wizard"],
       ["--wizard", "--fake", "--log-level"]
@@ -49,9 +51,9 @@ describe("core/cli", () => {
     }
   })
 
-  it("logLevelFirst: --log-level among the global options goes first, the rest as typed", () => {
+  it("builtInsFirst: the parsers' built-in options among the global options go first, the rest as typed", () => {
     assert.deepStrictEqual(
-      Render.logLevelFirst([
+      Render.builtInsFirst([
         "--fake",
         "--log-level",
         "debug",
@@ -62,14 +64,31 @@ describe("core/cli", () => {
       ]),
       ["--log-level", "debug", "--log-level=info", "--fake", "--config-dir", "d", "whoami"]
     )
-    // After the command's name (@effect/cli takes it there), a value's place, or without its value: left alone.
+    assert.deepStrictEqual(Render.builtInsFirst(["--fake", "--json", "--help"]), [
+      "--help",
+      "--fake",
+      "--json"
+    ])
+    assert.deepStrictEqual(Render.builtInsFirst(["--plex-tv=u", "-h", "login"]), [
+      "-h",
+      "--plex-tv=u",
+      "login"
+    ])
+    assert.deepStrictEqual(Render.builtInsFirst(["--fake", "--version"]), ["--version", "--fake"])
+    assert.deepStrictEqual(Render.builtInsFirst(["--fake", "--completions", "bash"]), [
+      "--completions",
+      "bash",
+      "--fake"
+    ])
+    // After the command's name (@effect/cli takes them there), a value's place, or without its value: left alone.
     for (const args of [
       ["--fake", "whoami", "--log-level", "debug"],
+      ["--fake", "login", "--help"],
       ["--config-dir", "--log-level", "debug", "whoami"],
       ["--fake", "--log-level"],
       ["--fake", "--", "--log-level", "debug"]
     ]) {
-      assert.deepStrictEqual(Render.logLevelFirst(args), args, args.join(" "))
+      assert.deepStrictEqual(Render.builtInsFirst(args), args, args.join(" "))
     }
   })
 

@@ -297,6 +297,26 @@ describe("plex-auth (Effect 4) --wizard after options, without a command", { tim
   )
 
   it.live(
+    "--help, -h, --version among the options, with or without --wizard: answered first, as by @effect/cli (Effect 3)",
+    () =>
+      Effect.gen(function* () {
+        for (const args of [
+          ["--fake", "--help"],
+          ["--config-dir", "d", "-h", "--wizard"],
+          ["--fake", "--log-level", "debug", "--help", "--wizard"]
+        ]) {
+          const ran = yield* cli(args)
+          assert.strictEqual(ran.code, 0, args.join(" "))
+          assert.include(ran.stdout, "USAGE", args.join(" "))
+          assert.strictEqual(ran.stderr, "", args.join(" "))
+        }
+        const version = yield* cli(["--fake", "--json", "--version"])
+        assertExit(version, 0)
+        assert.match(version.stdout, /^\d+\.\d+\.\d+/)
+      })
+  )
+
+  it.live(
     "the command line the usage error gives works: --log-level among the options, then the command",
     () =>
       Effect.scoped(

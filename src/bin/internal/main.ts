@@ -109,8 +109,8 @@ const failIfQuit = <E, R>(
 export const run = (
   argv: ReadonlyArray<string>
 ): Effect.Effect<number, never, CliApp.CliApp.Environment | CliTerminal.Io> => {
-  // `--log-level` among the global options moved first, where @effect/cli takes it (render.ts logLevelFirst).
-  const args = Render.logLevelFirst(argv.slice(2))
+  // Built-in options among the global options moved first, where @effect/cli takes them (render.ts builtInsFirst).
+  const args = Render.builtInsFirst(argv.slice(2))
   const parsed = [...argv.slice(0, 2), ...args]
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))

@@ -402,8 +402,9 @@ export const onceEachGlobal = (
 // --wizard after the global options, without a command
 // ---------------------------------------------------------------------------
 
-/** The built-in option of both CLI parsers that takes a value and may stand among the global options. */
-const logLevel = "--log-level"
+/** The built-in options of both CLI parsers that may stand among the global options: with a value, without. */
+const builtInValues: ReadonlyArray<string> = ["--log-level", "--completions"]
+const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version"]
 
 /** The words a boolean option takes as its value (`--fake true`), as both CLI parsers read them. */
 const booleanWords: ReadonlyArray<string> = ["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"]
@@ -411,7 +412,8 @@ const booleanWords: ReadonlyArray<string> = ["true", "false", "yes", "no", "y", 
 /**
  * The options before the command's name, each with its value: global
  * options (`--fake`, `--fake=true`, `--fake false`, `--json`, `--config-dir
- * d`, `--config-dir=d`, `--plex-tv url`), the parsers' `--log-level level`,
+ * d`, `--config-dir=d`, `--plex-tv url`), the parsers' built-in ones
+ * (`--log-level level`, `--completions shell`, `--help`, `-h`, `--version`)
  * and `--wizard`; `rest` is where the command's name (or anything else)
  * starts, `argv.length` when there is none. A value option last, without its
  * value, ends them (`rest` points at it: the parser's to judge).
@@ -423,7 +425,7 @@ const leadingOptions = (
   let i = 0
   for (; i < argv.length; i++) {
     const arg = argv[i]!
-    if (arg === "--wizard") {
+    if (arg === "--wizard" || builtInFlags.includes(arg)) {
       options.push([arg])
       continue
     }
@@ -437,13 +439,16 @@ const leadingOptions = (
       )
       continue
     }
-    if (!globalValues.includes(name) && name !== logLevel) break
+    if (!globalValues.includes(name) && !builtInValues.includes(name)) break
     if (inline !== undefined) options.push([arg])
     else if (i + 1 < argv.length) options.push([arg, argv[++i]!])
     else break
   }
   return { options, rest: i }
 }
+
+/** The option's name, without its inline value. */
+const nameOf = (option: ReadonlyArray<string>): string => option[0]!.split("=", 1)[0]!
 
 /**
  * Why `--wizard` cannot run with this command line, or undefined: options
@@ -454,32 +459,37 @@ const leadingOptions = (
  * ("Invalid subcommand"), effect/cli (Effect 4) starts its wizard for the
  * whole command line and drops the options typed. Both CLIs say instead how
  * to write it: the command's name before `--wizard` (its wizard keeps the
- * options typed), or `--wizard` alone. `--help`, `--version` or
- * `--completions`, or a value option without its value, leave the command
- * line to the parser.
+ * options typed), or `--wizard` alone. With `--help`, `--version` or
+ * `--completions` (which the parsers answer first), or a value option
+ * without its value, the command line is the parser's.
  */
 export const wizardWithoutCommand = (argv: ReadonlyArray<string>): string | undefined => {
   const { options, rest } = leadingOptions(argv)
   if (rest < argv.length && argv[rest] !== "--") return undefined
+  if (options.some((option) => builtInFlags.includes(option[0]!) || nameOf(option) === "--completions")) {
+    return undefined
+  }
   const given = options.filter((option) => option[0] !== "--wizard")
   if (given.length === options.length || given.length === 0) return undefined
   return `--wizard with options needs a command: \`plex-auth ${given.flat().join(" ")} <command> --wizard\` (for example login), or \`plex-auth --wizard\` alone to choose the command and set the options in the wizard.`
 }
 
 /**
- * The command line with each `--log-level` given among the global options
- * (before the command's name) moved to the front, in the order typed.
- * @effect/cli (Effect 3) takes its built-in options first or after a
- * command's name only: `plex-auth --fake --log-level debug whoami` would be
- * "Invalid subcommand" (effect/cli, Effect 4, takes them anywhere).
+ * The command line with the parsers' built-in options given among the
+ * global options (before the command's name: `--log-level level`,
+ * `--completions shell`, `--help`, `-h`, `--version`) moved to the front,
+ * in the order typed. @effect/cli (Effect 3) takes its built-in options
+ * first or after a command's name only: `plex-auth --fake --log-level debug
+ * whoami` or `plex-auth --fake --help` would be "Invalid subcommand"
+ * (effect/cli, Effect 4, takes them anywhere).
  */
-export const logLevelFirst = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+export const builtInsFirst = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
   const { options, rest } = leadingOptions(argv)
-  const isLevel = (option: ReadonlyArray<string>) =>
-    option[0] === logLevel || option[0]!.startsWith(`${logLevel}=`)
+  const isBuiltIn = (option: ReadonlyArray<string>) =>
+    builtInFlags.includes(option[0]!) || builtInValues.includes(nameOf(option))
   return [
-    ...options.filter(isLevel).flat(),
-    ...options.filter((option) => !isLevel(option)).flat(),
+    ...options.filter(isBuiltIn).flat(),
+    ...options.filter((option) => !isBuiltIn(option)).flat(),
     ...argv.slice(rest)
   ]
 }
