@@ -63,6 +63,12 @@ export interface FakePlexServerService {
   readonly openSockets: Effect.Effect<number>
   /** How many requests are being handled right now. */
   readonly activeRequests: Effect.Effect<number>
+  /**
+   * Closes the client sockets that carry no request being handled (idle keep-alive ones, and ones that
+   * never sent a request); a socket whose request is being handled stays open. For a test that counts
+   * sockets without waiting out a keep-alive timeout.
+   */
+  readonly closeIdleSockets: Effect.Effect<void>
   /** Completes once exactly `count` sockets are open (at once if they already are). */
   readonly awaitOpenSockets: (count: number) => Effect.Effect<void>
   /** Completes once exactly `count` requests are being handled (at once if they already are). */
@@ -161,6 +167,7 @@ export const make = (
       urls: [...loopback.urls.values()],
       openSockets: Effect.sync(loopback.openSockets),
       activeRequests: Effect.sync(loopback.activeRequests),
+      closeIdleSockets: Effect.sync(loopback.closeIdleSockets),
       awaitOpenSockets: (count) => awaitCount(loopback.openSockets, count),
       awaitActiveRequests: (count) => awaitCount(loopback.activeRequests, count)
     } satisfies FakePlexServerService

@@ -96,6 +96,79 @@ describe.concurrent("plex-auth --wizard after options, without a command", { tim
     })
   )
 
+  it.live(
+    "every global option, in each of its forms, and --log-level, before or after --wizard: the same usage error",
+    () =>
+      Effect.gen(function* () {
+        const forms: ReadonlyArray<ReadonlyArray<string>> = [
+          ["--fake"],
+          ["--fake=true"],
+          ["--fake", "false"],
+          ["--config-dir", "d"],
+          ["--config-dir=d"],
+          ["--plex-tv", "http://127.0.0.1:1"],
+          ["--plex-tv=http://127.0.0.1:1"],
+          ["--log-level", "debug"],
+          ["--log-level=debug"],
+          ["--fake", "--log-level", "debug", "--config-dir", "d"]
+        ]
+        for (const form of forms) {
+          for (const args of [
+            [...form, "--wizard"],
+            ["--wizard", ...form]
+          ]) {
+            // No answers: a prompt would fail with stdin ended (a different message).
+            const run = yield* cli(args)
+            assert.strictEqual(run.code, 2, args.join(" "))
+            assert.strictEqual(run.stderr, `${hint(form.join(" "))}\n`, args.join(" "))
+            assert.strictEqual(run.stdout, "", args.join(" "))
+          }
+        }
+      })
+  )
+
+  it.live(
+    "--help, -h, --version among the options, with or without --wizard: answered first, as by effect/cli",
+    () =>
+      Effect.gen(function* () {
+        for (const args of [
+          ["--fake", "--help"],
+          ["--config-dir", "d", "-h", "--wizard"],
+          ["--fake", "--log-level", "debug", "--help", "--wizard"]
+        ]) {
+          // @effect/cli said "Invalid subcommand" to built-in options after the global ones.
+          const run = yield* cli(args)
+          assert.strictEqual(run.code, 0, args.join(" "))
+          assert.include(run.stdout, "USAGE", args.join(" "))
+          assert.strictEqual(run.stderr, "", args.join(" "))
+        }
+        const version = yield* cli(["--fake", "--json", "--version"])
+        assertExit(version, 0)
+        assert.match(version.stdout, /^\d+\.\d+\.\d+/)
+      })
+  )
+
+  it.scoped(
+    "the command line the usage error gives works: --log-level among the options, then the command",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        // @effect/cli takes --log-level first only; the CLI moves it there (it said "Invalid subcommand").
+        const wizard = yield* cli(
+          ["--fake", "--log-level", "debug", "--config-dir", dir, "login", "--wizard"],
+          {
+            closeStdin: true
+          }
+        )
+        assertExit(wizard, 2)
+        assert.include(wizard.stdout, `COMMAND: plex-auth --fake --config-dir ${dir} login`)
+        assert.include(wizard.stdout, "Options Wizard - login")
+        const whoami = yield* fake(dir, ["--log-level=debug", "whoami"])
+        assertExit(whoami, 3)
+        assert.include(whoami.stderr, "Not logged in")
+      })
+  )
+
   it.scoped(
     "with the command's name before --wizard, the options typed are kept: the command's wizard runs",
     () =>

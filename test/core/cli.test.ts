@@ -17,17 +17,78 @@ describe("core/cli", () => {
       Render.wizardWithoutCommand(["--wizard", "--config-dir=d", "--json"]),
       "`plex-auth --config-dir=d --json <command> --wizard`"
     )
+    // Every global option in each of its forms, and the parsers' --log-level, with its value.
+    for (const [args, given] of [
+      [["--fake", "--log-level", "debug", "--wizard"], "--fake --log-level debug"],
+      [["--log-level=debug", "--wizard", "--json"], "--log-level=debug --json"],
+      [["--fake", "false", "--json=true", "--wizard"], "--fake false --json=true"],
+      [["--fake=TRUE", "--plex-tv", "http://x", "--wizard"], "--fake=TRUE --plex-tv http://x"],
+      [["--wizard", "--plex-tv=http://x", "--", "x"], "--plex-tv=http://x"]
+    ] as const) {
+      assert.include(
+        Render.wizardWithoutCommand(args),
+        `\`plex-auth ${given} <command> --wizard\``,
+        args.join(" ")
+      )
+    }
     // --wizard alone, after a command's name, after `--`, or beside anything the parser is to judge: left alone.
     for (const args of [
       ["--wizard"],
       ["--fake", "login", "--wizard"],
       ["--fake", "--config-dir", "d", "home", "switch", "--wizard"],
+      ["--fake", "--log-level", "debug", "login", "--wizard"],
       ["--fake", "--", "--wizard"],
-      ["--fake", "--log-level", "debug", "--wizard"],
+      ["--fake", "--help", "--wizard"],
+      ["--fake", "--version", "--wizard"],
+      ["--fake", "--completions", "bash", "--wizard"],
+      ["--fake", "--completions=bash", "--wizard"],
+      ["--config-dir", "d", "-h", "--wizard"],
       ["--fake", "--json"],
-      ["--config-dir", "--wizard"]
+      ["--config-dir", "--wizard"],
+      ["--wizard", "--fake", "--log-level"]
     ]) {
       assert.isUndefined(Render.wizardWithoutCommand(args), args.join(" "))
+    }
+  })
+
+  it("builtInsFirst: the parsers' built-in options among the global options go first, the rest as typed", () => {
+    assert.deepStrictEqual(
+      Render.builtInsFirst([
+        "--fake",
+        "--log-level",
+        "debug",
+        "--config-dir",
+        "d",
+        "--log-level=info",
+        "whoami"
+      ]),
+      ["--log-level", "debug", "--log-level=info", "--fake", "--config-dir", "d", "whoami"]
+    )
+    assert.deepStrictEqual(Render.builtInsFirst(["--fake", "--json", "--help"]), [
+      "--help",
+      "--fake",
+      "--json"
+    ])
+    assert.deepStrictEqual(Render.builtInsFirst(["--plex-tv=u", "-h", "login"]), [
+      "-h",
+      "--plex-tv=u",
+      "login"
+    ])
+    assert.deepStrictEqual(Render.builtInsFirst(["--fake", "--version"]), ["--version", "--fake"])
+    assert.deepStrictEqual(Render.builtInsFirst(["--fake", "--completions", "bash"]), [
+      "--completions",
+      "bash",
+      "--fake"
+    ])
+    // After the command's name (@effect/cli takes them there), a value's place, or without its value: left alone.
+    for (const args of [
+      ["--fake", "whoami", "--log-level", "debug"],
+      ["--fake", "login", "--help"],
+      ["--config-dir", "--log-level", "debug", "whoami"],
+      ["--fake", "--log-level"],
+      ["--fake", "--", "--log-level", "debug"]
+    ]) {
+      assert.deepStrictEqual(Render.builtInsFirst(args), args, args.join(" "))
     }
   })
 

@@ -263,4 +263,78 @@ describe("plex-auth (Effect 4) --wizard after options, without a command", { tim
       })
     })
   )
+
+  it.live(
+    "every global option, in each of its forms, and --log-level, before or after --wizard: the same usage error",
+    () =>
+      Effect.gen(function* () {
+        const forms: ReadonlyArray<ReadonlyArray<string>> = [
+          ["--fake"],
+          ["--fake=true"],
+          ["--fake", "false"],
+          ["--config-dir", "d"],
+          ["--config-dir=d"],
+          ["--plex-tv", "http://127.0.0.1:1"],
+          ["--plex-tv=http://127.0.0.1:1"],
+          ["--log-level", "debug"],
+          ["--log-level=debug"],
+          ["--fake", "--log-level", "debug", "--config-dir", "d"]
+        ]
+        for (const form of forms) {
+          for (const args of [
+            [...form, "--wizard"],
+            ["--wizard", ...form]
+          ]) {
+            // No answers: a prompt would fail with stdin ended (a different message).
+            const ran = yield* cli(args)
+            assert.strictEqual(ran.code, 2, args.join(" "))
+            assert.strictEqual(ran.stderr, `${hint(form.join(" "))}\n`, args.join(" "))
+            assert.strictEqual(ran.stdout, "", args.join(" "))
+            assert.strictEqual(ran.terminal, "", args.join(" "))
+          }
+        }
+      })
+  )
+
+  it.live(
+    "--help, -h, --version among the options, with or without --wizard: answered first, as by @effect/cli (Effect 3)",
+    () =>
+      Effect.gen(function* () {
+        for (const args of [
+          ["--fake", "--help"],
+          ["--config-dir", "d", "-h", "--wizard"],
+          ["--fake", "--log-level", "debug", "--help", "--wizard"]
+        ]) {
+          const ran = yield* cli(args)
+          assert.strictEqual(ran.code, 0, args.join(" "))
+          assert.include(ran.stdout, "USAGE", args.join(" "))
+          assert.strictEqual(ran.stderr, "", args.join(" "))
+        }
+        const version = yield* cli(["--fake", "--json", "--version"])
+        assertExit(version, 0)
+        assert.match(version.stdout, /^\d+\.\d+\.\d+/)
+      })
+  )
+
+  it.live(
+    "the command line the usage error gives works: --log-level among the options, then the command",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          const wizard = yield* cli(
+            ["--fake", "--log-level", "debug", "--config-dir", dir, "login", "--wizard"],
+            {
+              closeStdin: true
+            }
+          )
+          assertExit(wizard, 2)
+          assert.match(
+            wizard.stdout,
+            /\$ plex-auth --fake --log-level debug --config-dir \S+\s+(\\\n\s+)?login\n/
+          )
+          assert.include(wizard.stdout, "LOGIN · FLAGS")
+        })
+      )
+  )
 })

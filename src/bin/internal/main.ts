@@ -109,18 +109,20 @@ const failIfQuit = <E, R>(
 export const run = (
   argv: ReadonlyArray<string>
 ): Effect.Effect<number, never, CliApp.CliApp.Environment | CliTerminal.Io> => {
-  const args = argv.slice(2)
+  // Built-in options among the global options moved first, where @effect/cli takes them (render.ts builtInsFirst).
+  const args = Render.builtInsFirst(argv.slice(2))
+  const parsed = [...argv.slice(0, 2), ...args]
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
   const renamed = withdrawn(args)
-  const wizardProblem = Render.wizardWithoutCommand(args)
+  const wizardProblem = Render.wizardWithoutCommand(argv.slice(2))
   const checked =
     renamed !== undefined
       ? Effect.fail(renamed)
       : wizardProblem !== undefined
         ? Effect.fail(usage(wizardProblem))
         : Effect.void
-  return Effect.zipRight(checked, wizardRequested(args) ? failIfQuit(cli(argv)) : cli(argv)).pipe(
+  return Effect.zipRight(checked, wizardRequested(args) ? failIfQuit(cli(parsed)) : cli(parsed)).pipe(
     // A prompt that quits leaves its line unfinished: what is said next starts on a line of its own.
     Effect.updateService(Terminal.Terminal, (terminal) =>
       CliTerminal.onPromptQuit(terminal, Effect.ignore(terminal.display("\n")))

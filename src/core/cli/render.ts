@@ -402,37 +402,94 @@ export const onceEachGlobal = (
 // --wizard after the global options, without a command
 // ---------------------------------------------------------------------------
 
+/** The built-in options of both CLI parsers that may stand among the global options: with a value, without. */
+const builtInValues: ReadonlyArray<string> = ["--log-level", "--completions"]
+const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version"]
+
+/** The words a boolean option takes as its value (`--fake true`), as both CLI parsers read them. */
+const booleanWords: ReadonlyArray<string> = ["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"]
+
 /**
- * Why `--wizard` cannot run with this command line, or undefined: global
- * options with `--wizard` and no command (`plex-auth --fake --config-dir d
- * --wizard`). The CLI parsers take the built-in `--wizard` before any option
- * or after a command's name: @effect/cli (Effect 3) reads it there as a
- * command's name ("Invalid subcommand"), effect/cli (Effect 4) starts its
- * wizard for the whole command line and drops the options typed. Both CLIs
- * say instead how to write it: the command's name before `--wizard` (its
- * wizard keeps the options typed), or `--wizard` alone.
+ * The options before the command's name, each with its value: global
+ * options (`--fake`, `--fake=true`, `--fake false`, `--json`, `--config-dir
+ * d`, `--config-dir=d`, `--plex-tv url`), the parsers' built-in ones
+ * (`--log-level level`, `--completions shell`, `--help`, `-h`, `--version`)
+ * and `--wizard`; `rest` is where the command's name (or anything else)
+ * starts, `argv.length` when there is none. A value option last, without its
+ * value, ends them (`rest` points at it: the parser's to judge).
  */
-export const wizardWithoutCommand = (argv: ReadonlyArray<string>): string | undefined => {
-  const given: Array<string> = []
-  let wizard = false
-  for (let i = 0; i < argv.length; i++) {
+const leadingOptions = (
+  argv: ReadonlyArray<string>
+): { readonly options: ReadonlyArray<ReadonlyArray<string>>; readonly rest: number } => {
+  const options: Array<ReadonlyArray<string>> = []
+  let i = 0
+  for (; i < argv.length; i++) {
     const arg = argv[i]!
-    if (arg === "--") break
-    if (arg === "--wizard") {
-      wizard = true
-      continue
-    }
-    if (globalBooleans.includes(arg)) {
-      given.push(arg)
+    if (arg === "--wizard" || builtInFlags.includes(arg)) {
+      options.push([arg])
       continue
     }
     const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
-    // A command's name, or anything else: the parser's to judge.
-    if (!globalValues.includes(name)) return undefined
-    if (inline !== undefined) given.push(arg)
-    else if (i + 1 < argv.length) given.push(arg, argv[++i]!)
-    else return undefined
+    if (globalBooleans.includes(name)) {
+      const next = argv[i + 1]
+      options.push(
+        inline === undefined && next !== undefined && booleanWords.includes(next.toLowerCase())
+          ? [arg, argv[++i]!]
+          : [arg]
+      )
+      continue
+    }
+    if (!globalValues.includes(name) && !builtInValues.includes(name)) break
+    if (inline !== undefined) options.push([arg])
+    else if (i + 1 < argv.length) options.push([arg, argv[++i]!])
+    else break
   }
-  if (!wizard || given.length === 0) return undefined
-  return `--wizard with options needs a command: \`plex-auth ${given.join(" ")} <command> --wizard\` (for example login), or \`plex-auth --wizard\` alone to choose the command and set the options in the wizard.`
+  return { options, rest: i }
+}
+
+/** The option's name, without its inline value. */
+const nameOf = (option: ReadonlyArray<string>): string => option[0]!.split("=", 1)[0]!
+
+/**
+ * Why `--wizard` cannot run with this command line, or undefined: options
+ * with `--wizard` and no command (`plex-auth --fake --config-dir d
+ * --wizard`, `plex-auth --log-level debug --json --wizard`). The CLI parsers
+ * take the built-in `--wizard` alone or after a command's name: @effect/cli
+ * (Effect 3) reads it after the global options as a command's name
+ * ("Invalid subcommand"), effect/cli (Effect 4) starts its wizard for the
+ * whole command line and drops the options typed. Both CLIs say instead how
+ * to write it: the command's name before `--wizard` (its wizard keeps the
+ * options typed), or `--wizard` alone. With `--help`, `--version` or
+ * `--completions` (which the parsers answer first), or a value option
+ * without its value, the command line is the parser's.
+ */
+export const wizardWithoutCommand = (argv: ReadonlyArray<string>): string | undefined => {
+  const { options, rest } = leadingOptions(argv)
+  if (rest < argv.length && argv[rest] !== "--") return undefined
+  if (options.some((option) => builtInFlags.includes(option[0]!) || nameOf(option) === "--completions")) {
+    return undefined
+  }
+  const given = options.filter((option) => option[0] !== "--wizard")
+  if (given.length === options.length || given.length === 0) return undefined
+  return `--wizard with options needs a command: \`plex-auth ${given.flat().join(" ")} <command> --wizard\` (for example login), or \`plex-auth --wizard\` alone to choose the command and set the options in the wizard.`
+}
+
+/**
+ * The command line with the parsers' built-in options given among the
+ * global options (before the command's name: `--log-level level`,
+ * `--completions shell`, `--help`, `-h`, `--version`) moved to the front,
+ * in the order typed. @effect/cli (Effect 3) takes its built-in options
+ * first or after a command's name only: `plex-auth --fake --log-level debug
+ * whoami` or `plex-auth --fake --help` would be "Invalid subcommand"
+ * (effect/cli, Effect 4, takes them anywhere).
+ */
+export const builtInsFirst = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const { options, rest } = leadingOptions(argv)
+  const isBuiltIn = (option: ReadonlyArray<string>) =>
+    builtInFlags.includes(option[0]!) || builtInValues.includes(nameOf(option))
+  return [
+    ...options.filter(isBuiltIn).flat(),
+    ...options.filter((option) => !isBuiltIn(option)).flat(),
+    ...argv.slice(rest)
+  ]
 }

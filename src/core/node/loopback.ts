@@ -46,6 +46,13 @@ export interface Loopback {
   readonly openSockets: () => number
   /** How many requests are being handled right now. */
   readonly activeRequests: () => number
+  /**
+   * Destroys the client sockets without a request being handled (idle keep-alive ones, and ones that never
+   * sent a request, which Node's `server.closeIdleConnections()` leaves open); a socket whose request is
+   * being handled stays open. For tests that count sockets without waiting out a client's or the server's
+   * keep-alive timeout (a request still arriving, its headers not all read, is cut off).
+   */
+  readonly closeIdleSockets: () => void
   /** Calls `listener` on every change of {@link openSockets} and {@link activeRequests}; returns its removal. */
   readonly onChange: (listener: () => void) => () => void
   /** Aborts the requests in flight, destroys every socket and closes the ports. */
@@ -176,13 +183,24 @@ const writeResponse = async (res: ServerResponse, response: Response, signal: Ab
   }
 }
 
+/**
+ * The listen backlog: how many connections the kernel completes and queues before the server accepts them.
+ * Node's default, 511, is less than a load test's burst (test/faults/load.test.ts opens 1,000 connections
+ * at once, in the thread that also accepts them): past it Linux drops the SYN or the handshake's last ACK
+ * (`ListenOverflows` in /proc/net/netstat, about 800 per run of that test at 511, none at 4096), and the
+ * client waits for a retransmission (1 s, then 3 s, ...); a connection whose last ACK was dropped, its
+ * request sent, may be reset if the queue stays full through the server's SYN-ACK retries. The kernel caps
+ * the backlog at `net.core.somaxconn` (4096 by default since Linux 5.4).
+ */
+const backlog = 4096
+
 const listenOne = (onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> =>
   new Promise((resolve, reject) => {
     const server = createServer(onRequest)
     server.once("error", (cause) =>
       reject(new Error(`could not listen on 127.0.0.1: ${cause.message}`, { cause }))
     )
-    server.listen(0, "127.0.0.1", () => resolve(server))
+    server.listen({ port: 0, host: "127.0.0.1", backlog }, () => resolve(server))
   })
 
 const closeServer = (server: Server): Promise<void> =>
@@ -205,6 +223,8 @@ export const listen = async (
   const inFlight = new Map<AbortController, Promise<void>>()
   /** The request being handled on each socket (HTTP/1.1: one at a time). */
   const handling = new WeakMap<Socket, Promise<void>>()
+  /** The sockets whose request is being handled. */
+  const busy = new Set<Socket>()
   const listeners = new Set<() => void>()
   const changed = () => {
     for (const listener of [...listeners]) listener()
@@ -259,10 +279,12 @@ export const listen = async (
       })
       .finally(() => {
         inFlight.delete(controller)
+        busy.delete(req.socket)
         changed()
       })
     inFlight.set(controller, done)
     handling.set(req.socket, done)
+    busy.add(req.socket)
     changed()
   }
 
@@ -308,6 +330,9 @@ export const listen = async (
       handler = next
     },
     openSockets: () => sockets.size,
+    closeIdleSockets: () => {
+      for (const socket of sockets) if (!busy.has(socket)) socket.destroy()
+    },
     activeRequests: () => inFlight.size,
     onChange: (listener) => {
       listeners.add(listener)
