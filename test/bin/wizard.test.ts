@@ -67,6 +67,13 @@ describe.concurrent("plex-auth --wizard, cancelled", { timeout: 60_000 }, () => 
 })
 
 describe.concurrent("plex-auth --wizard after options, without a command", { timeout: 60_000 }, () => {
+  /** The options as the usage error shows them: placeholders for the values of --config-dir and --plex-tv. */
+  const shown = (form: ReadonlyArray<string>) =>
+    form
+      .join(" ")
+      .replace(/--config-dir[= ]\S+/, "--config-dir <dir>")
+      .replace(/--plex-tv[= ]\S+/, "--plex-tv <url>")
+
   const hint = (options: string) =>
     `plex-auth: --wizard with options needs a command: \`plex-auth ${options} <command> --wizard\` (for example login), or \`plex-auth --wizard\` alone to choose the command and set the options in the wizard.`
 
@@ -78,7 +85,7 @@ describe.concurrent("plex-auth --wizard after options, without a command", { tim
         // No answers: a prompt would fail with stdin ended (a different message).
         const run = yield* fake(dir, ["--wizard"])
         assertExit(run, 2)
-        assert.strictEqual(run.stderr, `${hint(`--fake --config-dir ${dir}`)}\n`)
+        assert.strictEqual(run.stderr, `${hint("--fake --config-dir <dir>")}\n`)
         assert.strictEqual(run.stdout, "")
       })
   )
@@ -87,7 +94,7 @@ describe.concurrent("plex-auth --wizard after options, without a command", { tim
     Effect.gen(function* () {
       const before = yield* cli(["--wizard", "--fake", "--plex-tv=http://127.0.0.1:1"])
       assertExit(before, 2)
-      assert.strictEqual(before.stderr, `${hint("--fake --plex-tv=http://127.0.0.1:1")}\n`)
+      assert.strictEqual(before.stderr, `${hint("--fake --plex-tv <url>")}\n`)
       const json = yield* cli(["--json", "--wizard"])
       assertExit(json, 2)
       assert.deepStrictEqual(JSON.parse(json.stderr), {
@@ -120,7 +127,7 @@ describe.concurrent("plex-auth --wizard after options, without a command", { tim
             // No answers: a prompt would fail with stdin ended (a different message).
             const run = yield* cli(args)
             assert.strictEqual(run.code, 2, args.join(" "))
-            assert.strictEqual(run.stderr, `${hint(form.join(" "))}\n`, args.join(" "))
+            assert.strictEqual(run.stderr, `${hint(shown(form))}\n`, args.join(" "))
             assert.strictEqual(run.stdout, "", args.join(" "))
           }
         }

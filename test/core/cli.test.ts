@@ -11,25 +11,35 @@ describe("core/cli", () => {
   it("wizardWithoutCommand: global options with --wizard and no command are refused, saying how to write it", () => {
     assert.include(
       Render.wizardWithoutCommand(["--fake", "--config-dir", "d", "--wizard"]),
-      "`plex-auth --fake --config-dir d <command> --wizard`"
+      "`plex-auth --fake --config-dir <dir> <command> --wizard`"
     )
     assert.include(
       Render.wizardWithoutCommand(["--wizard", "--config-dir=d", "--json"]),
-      "`plex-auth --config-dir=d --json <command> --wizard`"
+      "`plex-auth --config-dir <dir> --json <command> --wizard`"
     )
     // Every global option in each of its forms, and the parsers' --log-level, with its value.
     for (const [args, given] of [
       [["--fake", "--log-level", "debug", "--wizard"], "--fake --log-level debug"],
       [["--log-level=debug", "--wizard", "--json"], "--log-level=debug --json"],
       [["--fake", "false", "--json=true", "--wizard"], "--fake false --json=true"],
-      [["--fake=TRUE", "--plex-tv", "http://x", "--wizard"], "--fake=TRUE --plex-tv http://x"],
-      [["--wizard", "--plex-tv=http://x", "--", "x"], "--plex-tv=http://x"]
+      [["--fake=TRUE", "--plex-tv", "http://x", "--wizard"], "--fake=TRUE --plex-tv <url>"],
+      [["--wizard", "--plex-tv=http://x", "--", "x"], "--plex-tv <url>"]
     ] as const) {
       assert.include(
         Render.wizardWithoutCommand(args),
         `\`plex-auth ${given} <command> --wizard\``,
         args.join(" ")
       )
+    }
+    // The values of --plex-tv and --config-dir are not repeated: a URL may carry a password or a token.
+    for (const args of [
+      ["--plex-tv", "https://u:s3cret@plex.tv/?X-Plex-Token=t0ken", "--wizard"],
+      ["--wizard", "--plex-tv=https://u:s3cret@plex.tv/?X-Plex-Token=t0ken", "--config-dir", "/home/s3cret"]
+    ]) {
+      const said = Render.wizardWithoutCommand(args)
+      assert.include(said, "--plex-tv <url>", args.join(" "))
+      assert.notInclude(said, "s3cret", args.join(" "))
+      assert.notInclude(said, "t0ken", args.join(" "))
     }
     // --wizard alone, after a command's name, after `--`, or beside anything the parser is to judge: left alone.
     for (const args of [

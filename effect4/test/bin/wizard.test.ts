@@ -232,6 +232,13 @@ describe("plex-auth (Effect 4) --wizard, in process", { timeout: 60_000 }, () =>
 })
 
 describe("plex-auth (Effect 4) --wizard after options, without a command", { timeout: 60_000 }, () => {
+  /** The options as the usage error shows them: placeholders for the values of --config-dir and --plex-tv. */
+  const shown = (form: ReadonlyArray<string>) =>
+    form
+      .join(" ")
+      .replace(/--config-dir[= ]\S+/, "--config-dir <dir>")
+      .replace(/--plex-tv[= ]\S+/, "--plex-tv <url>")
+
   const hint = (options: string) =>
     `plex-auth: --wizard with options needs a command: \`plex-auth ${options} <command> --wizard\` (for example login), or \`plex-auth --wizard\` alone to choose the command and set the options in the wizard.`
 
@@ -244,7 +251,7 @@ describe("plex-auth (Effect 4) --wizard after options, without a command", { tim
           // No answers: a prompt would fail with stdin ended (a different message).
           const ran = yield* fake(dir, ["--wizard"])
           assertExit(ran, 2)
-          assert.strictEqual(ran.stderr, `${hint(`--fake --config-dir ${dir}`)}\n`)
+          assert.strictEqual(ran.stderr, `${hint("--fake --config-dir <dir>")}\n`)
           assert.strictEqual(ran.stdout, "")
           assert.strictEqual(ran.terminal, "")
         })
@@ -255,7 +262,7 @@ describe("plex-auth (Effect 4) --wizard after options, without a command", { tim
     Effect.gen(function* () {
       const before = yield* cli(["--wizard", "--fake", "--plex-tv=http://127.0.0.1:1"])
       assertExit(before, 2)
-      assert.strictEqual(before.stderr, `${hint("--fake --plex-tv=http://127.0.0.1:1")}\n`)
+      assert.strictEqual(before.stderr, `${hint("--fake --plex-tv <url>")}\n`)
       const json = yield* cli(["--json", "--wizard"])
       assertExit(json, 2)
       assert.deepStrictEqual(JSON.parse(json.stderr), {
@@ -288,7 +295,7 @@ describe("plex-auth (Effect 4) --wizard after options, without a command", { tim
             // No answers: a prompt would fail with stdin ended (a different message).
             const ran = yield* cli(args)
             assert.strictEqual(ran.code, 2, args.join(" "))
-            assert.strictEqual(ran.stderr, `${hint(form.join(" "))}\n`, args.join(" "))
+            assert.strictEqual(ran.stderr, `${hint(shown(form))}\n`, args.join(" "))
             assert.strictEqual(ran.stdout, "", args.join(" "))
             assert.strictEqual(ran.terminal, "", args.join(" "))
           }

@@ -459,7 +459,8 @@ const nameOf = (option: ReadonlyArray<string>): string => option[0]!.split("=", 
  * ("Invalid subcommand"), effect/cli (Effect 4) starts its wizard for the
  * whole command line and drops the options typed. Both CLIs say instead how
  * to write it: the command's name before `--wizard` (its wizard keeps the
- * options typed), or `--wizard` alone. With `--help`, `--version` or
+ * options typed), or `--wizard` alone; the values of `--config-dir` and
+ * `--plex-tv` are not repeated (placeholders stand for them). With `--help`, `--version` or
  * `--completions` (which the parsers answer first), or a value option
  * without its value, the command line is the parser's.
  */
@@ -471,8 +472,18 @@ export const wizardWithoutCommand = (argv: ReadonlyArray<string>): string | unde
   }
   const given = options.filter((option) => option[0] !== "--wizard")
   if (given.length === options.length || given.length === 0) return undefined
-  return `--wizard with options needs a command: \`plex-auth ${given.flat().join(" ")} <command> --wizard\` (for example login), or \`plex-auth --wizard\` alone to choose the command and set the options in the wizard.`
+  const shown = given.map((option) => {
+    const stand = placeholders[nameOf(option)]
+    return stand === undefined ? option.join(" ") : `${nameOf(option)} ${stand}`
+  })
+  return `--wizard with options needs a command: \`plex-auth ${shown.join(" ")} <command> --wizard\` (for example login), or \`plex-auth --wizard\` alone to choose the command and set the options in the wizard.`
 }
+
+/**
+ * What {@link wizardWithoutCommand} shows instead of the values typed: a
+ * URL may carry a password or a token in its query, a path may need quoting.
+ */
+const placeholders: Readonly<Record<string, string>> = { "--config-dir": "<dir>", "--plex-tv": "<url>" }
 
 /**
  * The command line with the parsers' built-in options given among the
