@@ -109,6 +109,93 @@ export const loopbackCases = (test: (name: string, f: () => Promise<void>) => vo
     }
   })
 
+  test("a body past the cap: answered 413, the rest read and dropped, then a clean close (no reset)", async () => {
+    const server = await serve()
+    try {
+      const chunk = Buffer.alloc(64 * 1024, 0x61)
+      // 8 times the cap (1 MiB): past it, but far below the 16 times the server drops at most after its answer.
+      const total = 8 * 1024 * 1024
+      const outcome = await new Promise<{ status: number; sent: number; error: string | undefined }>(
+        (resolve) => {
+          let status = 0
+          let sent = 0
+          let error: string | undefined
+          const request = http.request(`${server.plexTvUrl}/api/v2/users/signin`, {
+            method: "POST",
+            agent: new http.Agent({ keepAlive: false }),
+            headers: { "Content-Type": "application/octet-stream" }
+          })
+          request.once("response", (response) => {
+            status = response.statusCode ?? 0
+            response.resume()
+          })
+          request.once("socket", (socket) => {
+            socket.on("error", (cause: NodeJS.ErrnoException) => (error ??= cause.code ?? cause.message))
+            socket.once("close", () => resolve({ status, sent, error }))
+          })
+          request.on("error", () => {})
+          // The whole body unless the client gives up: one that sends its body before it reads the answer.
+          const next = () => {
+            if (request.destroyed) return
+            if (sent >= total) return void request.end()
+            sent += chunk.length
+            request.write(chunk, next)
+          }
+          next()
+        }
+      )
+      // Node's server used to destroy the socket as soon as the 413 was out, with the client's bytes unread:
+      // a reset, which can reach the client before the answer does (EPIPE instead of 413). Node's client
+      // stops sending once it has a `Connection: close` answer: how much it sent is its own affair.
+      assert.deepEqual({ status: outcome.status, error: outcome.error }, { status: 413, error: undefined })
+      assert.ok(outcome.sent > 1024 * 1024, String(outcome.sent))
+    } finally {
+      await server.close()
+    }
+  })
+
+  test("a client that keeps sending past its 413 is cut off after 16 times the cap", async () => {
+    const server = await serve()
+    try {
+      const { hostname, port } = new URL(server.plexTvUrl)
+      const socket = net.connect(Number(port), hostname)
+      await once(socket, "connect")
+      let received = ""
+      socket.setEncoding("latin1")
+      socket.on("data", (text: string) => (received += text))
+      socket.on("error", () => {})
+      // Chunked, so that nothing in the request says where it ends; up to 256 times the cap (1 MiB). What
+      // the client hands to its socket before it sees the cut: what the server read (17 MiB) and what the
+      // socket buffers hold (here up to 32 MiB received and 4 MiB sent: net.ipv4.tcp_rmem, tcp_wmem).
+      socket.write(
+        "POST /api/v2/users/signin HTTP/1.1\r\nHost: plex.tv\r\nTransfer-Encoding: chunked\r\n\r\n"
+      )
+      const chunk = Buffer.concat([
+        Buffer.from("10000\r\n"),
+        Buffer.alloc(0x10000, 0x61),
+        Buffer.from("\r\n")
+      ])
+      let sent = 0
+      const cutOff = await new Promise<boolean>((resolve) => {
+        socket.once("close", () => resolve(true))
+        const next = () => {
+          if (socket.destroyed) return
+          if (sent >= 256 * 1024 * 1024) return resolve(false)
+          sent += 0x10000
+          socket.write(chunk, next)
+        }
+        next()
+      })
+      socket.destroy()
+      assert.ok(cutOff, `the server read all ${sent} bytes`)
+      assert.ok(sent > 16 * 1024 * 1024, String(sent))
+      // Whatever was read before the cut: the 413 (or nothing, when the reset came first), never another answer.
+      assert.ok(received === "" || received.startsWith("HTTP/1.1 413"), received.slice(0, 80))
+    } finally {
+      await server.close()
+    }
+  })
+
   test("close() is prompt: idle keep-alive sockets, one that never sent a request, and a hanging request", async () => {
     const server = await serve()
     const agent = new http.Agent({ keepAlive: true })

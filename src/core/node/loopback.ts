@@ -104,39 +104,35 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | typeof 
   })
 
 /**
- * Answers 413 and closes the connection. What the client still sends is read
- * and dropped (never kept) until the answer is out, so the client sees the
- * answer rather than a reset; a client that keeps sending past 16 × `limit`
- * more is cut off.
+ * Answers 413 and closes the connection. The answer (headers and its whole
+ * body) is written at once, but the response is ended only once the client
+ * has sent what it wanted to: what it still sends is read and dropped, never
+ * kept. Node destroys a `Connection: close` socket as soon as its response
+ * ends, and a socket destroyed with unread bytes sends a reset, which can
+ * reach the client before it has read the answer (it then sees `EPIPE` or
+ * `ECONNRESET` instead of the 413). A client that keeps sending past 16 ×
+ * `limit` more is cut off. Resolves once the connection is closed.
  */
 const refuseBody = (req: IncomingMessage, res: ServerResponse, limit: number): Promise<void> =>
   new Promise((resolve) => {
+    if (req.socket.destroyed) return resolve()
+    req.socket.once("close", () => resolve())
     let discarded = 0
-    let finished = false
-    const finish = () => {
-      if (finished) return
-      finished = true
-      req.socket.destroy()
-      resolve()
-    }
     req.on("data", (chunk: Buffer) => {
       discarded += chunk.length
-      if (discarded > 16 * limit) finish()
+      if (discarded > 16 * limit) req.socket.destroy()
     })
-    req.resume()
-    req.socket.once("close", finish)
     const text = payloadTooLargeText(limit)
     res.writeHead(413, {
       "content-type": "text/plain; charset=utf-8",
       "content-length": Buffer.byteLength(text),
       connection: "close"
     })
-    res.end(text, () => {
-      // Stop reading: the answer is out. Half-close, then drop the connection once the client is done.
-      req.socket.end()
-      if (req.complete) finish()
-      else req.once("end", finish)
-    })
+    res.write(text)
+    // The request is read to its end: then nothing is left unread, and Node closes the connection cleanly.
+    if (req.complete) res.end()
+    else req.once("end", () => res.end())
+    req.resume()
   })
 
 /** Writes one chunk and waits until it is handed to the socket (or the socket is gone). */
