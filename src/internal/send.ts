@@ -30,63 +30,70 @@ import { discardBody, networkError } from "./read.js"
  * the `FetchHttpClient` layer is visible only there): kept by a first request
  * step, which then stops the client before anything is sent (with an empty
  * cause: inside a span, `Effect.fail` would wrap an error in a proxy carrying
- * that span, on every request).
+ * that span, on every request). Kept per run: the same effect may run twice
+ * at once, in two contexts.
  */
-const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) => {
-  let found = Context.empty()
-  const stop = Effect.contextWithEffect((context: Context.Context<never>) => {
-    found = context
-    return Effect.failCause(Cause.empty)
+const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
+  Effect.suspend(() => {
+    let found = Context.empty()
+    const stop = Effect.contextWithEffect((context: Context.Context<never>) => {
+      found = context
+      return Effect.failCause(Cause.empty)
+    })
+    return Effect.map(
+      Effect.exit(HttpClient.mapRequestInputEffect(client, () => stop).execute(request)),
+      () => found
+    )
   })
-  return Effect.map(
-    Effect.exit(HttpClient.mapRequestInputEffect(client, () => stop).execute(request)),
-    () => found
-  )
-}
 
-/** Sends `request` through `client`, following redirects by the policy. */
+/**
+ * Sends `request` through `client`, following redirects by the policy. The
+ * hop the guarded `fetch` allows is the run's own: the effect may run any
+ * number of times, at once.
+ */
 export const send = (
   client: HttpClient.HttpClient,
   ctx: RequestContext,
   request: HttpClientRequest.HttpClientRequest,
   secretBody: boolean
-): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> => {
-  let intended = request.url
-  const loop = (
-    current: HttpClientRequest.HttpClientRequest,
-    hops: number,
-    secretBody: boolean
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
-    Effect.suspend(() => {
-      intended = current.url
-      return client.execute(current)
-    }).pipe(
-      Effect.mapError((error) => networkError(ctx, error)),
-      Effect.flatMap((response) => {
-        const status = response.status
-        const refuse = (detail: string) =>
-          Effect.zipRight(
-            discardBody(response),
-            Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
-          )
-        const foreign = foreignAnswer(current.url, response.request.url, status)
-        if (foreign !== undefined) return refuse(foreign)
-        const location = isRedirect(status) ? response.headers["location"] : undefined
-        if (location === undefined) return Effect.succeed(response)
-        const hop = nextHop(current.url, current.method, status, location, hops, secretBody, ctx.secrets)
-        if (hop._tag === "Refuse") return refuse(hop.detail)
-        // Built afresh: `setHeaders` would merge, not replace.
-        const next = HttpClientRequest.make(hop.method)(hop.target, {
-          headers: Headers.remove(current.headers, hop.drop),
-          urlParams: hop.query,
-          hash: hop.hash,
-          body: hop.toGet ? undefined : current.body
+): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
+  Effect.flatMap(clientContext(client, request), (context) => {
+    // This run's hop.
+    let intended = request.url
+    const loop = (
+      current: HttpClientRequest.HttpClientRequest,
+      hops: number,
+      secretBody: boolean
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
+      Effect.suspend(() => {
+        intended = current.url
+        return client.execute(current)
+      }).pipe(
+        Effect.mapError((error) => networkError(ctx, error)),
+        Effect.flatMap((response) => {
+          const status = response.status
+          const refuse = (detail: string) =>
+            Effect.zipRight(
+              discardBody(response),
+              Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
+            )
+          const foreign = foreignAnswer(current.url, response.request.url, status)
+          if (foreign !== undefined) return refuse(foreign)
+          const location = isRedirect(status) ? response.headers["location"] : undefined
+          if (location === undefined) return Effect.succeed(response)
+          const hop = nextHop(current.url, current.method, status, location, hops, secretBody, ctx.secrets)
+          if (hop._tag === "Refuse") return refuse(hop.detail)
+          // Built afresh: `setHeaders` would merge, not replace.
+          const next = HttpClientRequest.make(hop.method)(hop.target, {
+            headers: Headers.remove(current.headers, hop.drop),
+            urlParams: hop.query,
+            hash: hop.hash,
+            body: hop.toGet ? undefined : current.body
+          })
+          return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
         })
-        return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
-      })
-    )
-  return Effect.flatMap(clientContext(client, request), (context) =>
-    loop(request, 0, secretBody).pipe(
+      )
+    return loop(request, 0, secretBody).pipe(
       Effect.provideService(
         FetchHttpClient.Fetch,
         guardFetch(
@@ -100,5 +107,4 @@ export const send = (
         redirect: "manual"
       })
     )
-  )
-}
+  })

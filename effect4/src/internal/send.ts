@@ -67,53 +67,58 @@ const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest
       })
     )
 
-/** Sends `request` through `client`, following redirects by the policy. */
+/**
+ * Sends `request` through `client`, following redirects by the policy. The
+ * hop the guarded `fetch` allows is the run's own: the effect may run any
+ * number of times, at once.
+ */
 export const send = (
   client: HttpClient.HttpClient,
   ctx: Ctx,
   request: HttpClientRequest.HttpClientRequest,
   secretBody: boolean
-): Effect.Effect<Answer, NetworkError | Unexpected> => {
-  let intended = request.url
-  const loop = (
-    current: HttpClientRequest.HttpClientRequest,
-    hops: number,
-    secretBody: boolean
-  ): Effect.Effect<Answer, NetworkError | Unexpected> =>
-    Effect.suspend(() => {
-      intended = current.url
-      return client.execute(current)
-    }).pipe(
-      Effect.mapError((error) => networkError(ctx, error)),
-      Effect.flatMap((response) => {
-        const status = response.status
-        const refuse = (detail: string) =>
-          Effect.andThen(
-            discardBody(response),
-            Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
-          )
-        const foreign = foreignAnswer(current.url, response.request.url, status)
-        if (foreign !== undefined) return refuse(foreign)
-        const headers = response.headers
-        const location = headers["location"]
-        if (!isRedirect(status) || location === undefined) {
-          return Effect.succeed({ response, headers })
-        }
-        const hop = nextHop(current.url, current.method, status, location, hops, secretBody, ctx.secrets)
-        if (hop._tag === "Refuse") return refuse(hop.detail)
-        // Built afresh: `setHeaders` would merge, not replace. The method is one an operation declared.
-        const next = HttpClientRequest.make(hop.method as HttpMethod)(hop.target, {
-          headers: Headers.removeMany(current.headers, hop.drop),
-          urlParams: hop.query,
-          hash: hop.hash,
-          ...(hop.toGet ? {} : { body: current.body })
+): Effect.Effect<Answer, NetworkError | Unexpected> =>
+  Effect.flatMap(clientContext(client, request), (context) => {
+    // This run's hop.
+    let intended = request.url
+    const loop = (
+      current: HttpClientRequest.HttpClientRequest,
+      hops: number,
+      secretBody: boolean
+    ): Effect.Effect<Answer, NetworkError | Unexpected> =>
+      Effect.suspend(() => {
+        intended = current.url
+        return client.execute(current)
+      }).pipe(
+        Effect.mapError((error) => networkError(ctx, error)),
+        Effect.flatMap((response) => {
+          const status = response.status
+          const refuse = (detail: string) =>
+            Effect.andThen(
+              discardBody(response),
+              Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
+            )
+          const foreign = foreignAnswer(current.url, response.request.url, status)
+          if (foreign !== undefined) return refuse(foreign)
+          const headers = response.headers
+          const location = headers["location"]
+          if (!isRedirect(status) || location === undefined) {
+            return Effect.succeed({ response, headers })
+          }
+          const hop = nextHop(current.url, current.method, status, location, hops, secretBody, ctx.secrets)
+          if (hop._tag === "Refuse") return refuse(hop.detail)
+          // Built afresh: `setHeaders` would merge, not replace. The method is one an operation declared.
+          const next = HttpClientRequest.make(hop.method as HttpMethod)(hop.target, {
+            headers: Headers.removeMany(current.headers, hop.drop),
+            urlParams: hop.query,
+            hash: hop.hash,
+            ...(hop.toGet ? {} : { body: current.body })
+          })
+          return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
         })
-        return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
-      })
-    )
-  return Effect.flatMap(clientContext(client, request), (context) =>
+      )
     // One context for both: the guarded `fetch` and `redirect: "manual"` over the caller's options.
-    Effect.updateContext(loop(request, 0, secretBody), (current: Context.Context<never>) =>
+    return Effect.updateContext(loop(request, 0, secretBody), (current: Context.Context<never>) =>
       Context.add(
         Context.add(
           current,
@@ -124,8 +129,7 @@ export const send = (
         { ...Context.getOrUndefined(context, FetchHttpClient.RequestInit), redirect: "manual" }
       )
     )
-  )
-}
+  })
 
 /** For `ServerClient`, which follows a server's redirects itself (with the same `guardFetch` of the core). */
 export { clientContext }
