@@ -45,7 +45,7 @@ export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.ignore(Stream.runForEachChunk(response.stream, () => Effect.fail("enough")))
 
 /** Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "". */
-const readText = (
+export const readText = (
   ctx: Facts.RequestContext,
   response: HttpClientResponse.HttpClientResponse,
   headers: Headers.Headers,
@@ -71,21 +71,20 @@ const readText = (
     return Effect.zipRight(discardBody(response), Effect.fail(tooLarge(`${plan.tooLarge} bytes declared`)))
   }
   // Chunk by chunk with `runForEachChunk`, which the platform's own body reading bundles already (a fold would add
-  // Effect's fold sinks, ~0.2 kB gzipped, to every operation).
-  const decoder = new TextDecoder()
-  let text = ""
-  let size = 0
-  return Stream.runForEachChunk(response.stream, (chunk) => {
-    for (const bytes of chunk) {
-      size += bytes.length
-      if (size > limit) return Effect.fail(tooLarge("more than that received"))
-      text += decoder.decode(bytes, { stream: true })
-    }
-    return Effect.void
-  }).pipe(
-    Effect.map(() => text + decoder.decode()),
-    Effect.catchAll(failed)
-  )
+  // Effect's fold sinks, ~0.2 kB gzipped, to every operation). The decoder, the text and the count are each run's.
+  return Effect.suspend(() => {
+    const decoder = new TextDecoder()
+    let text = ""
+    let size = 0
+    return Stream.runForEachChunk(response.stream, (chunk) => {
+      for (const bytes of chunk) {
+        size += bytes.length
+        if (size > limit) return Effect.fail(tooLarge("more than that received"))
+        text += decoder.decode(bytes, { stream: true })
+      }
+      return Effect.void
+    }).pipe(Effect.map(() => text + decoder.decode()))
+  }).pipe(Effect.catchAll(failed))
 }
 
 const refusals = {

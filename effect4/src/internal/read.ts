@@ -92,20 +92,20 @@ export const readText = (
   if (plan !== "counted") {
     return Effect.andThen(discardBody(response), Effect.fail(tooLarge(`${plan.tooLarge} bytes declared`)))
   }
-  const decoder = new TextDecoder()
-  let text = ""
-  return Stream.runFoldEffect(
-    response.stream,
-    () => 0,
-    (size: number, chunk: Uint8Array) => {
-      if (size + chunk.length > limit) return Effect.fail(tooLarge("more than that received"))
-      text += decoder.decode(chunk, { stream: true })
-      return Effect.succeed(size + chunk.length)
-    }
-  ).pipe(
-    Effect.map(() => text + decoder.decode()),
-    Effect.catch(failed)
-  )
+  // The decoder and the text are each run's (the count is the fold's own).
+  return Effect.suspend(() => {
+    const decoder = new TextDecoder()
+    let text = ""
+    return Stream.runFoldEffect(
+      response.stream,
+      () => 0,
+      (size: number, chunk: Uint8Array) => {
+        if (size + chunk.length > limit) return Effect.fail(tooLarge("more than that received"))
+        text += decoder.decode(chunk, { stream: true })
+        return Effect.succeed(size + chunk.length)
+      }
+    ).pipe(Effect.map(() => text + decoder.decode()))
+  }).pipe(Effect.catch(failed))
 }
 
 const refusals = {

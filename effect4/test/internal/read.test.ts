@@ -1,0 +1,40 @@
+/**
+ * Reading a body without a declared length (counted chunk by chunk against
+ * the limit): the count and the text belong to each run of the effect `readText`
+ * returns, not to the call that built it. As the Effect 3 edition's
+ * test/internal/read.test.ts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import { type Context, readText } from "../../src/internal/read.js"
+
+const ctx: Context = { operation: "read.test", method: "GET", url: "https://plex.tv/x", secrets: [] }
+
+/** A response whose body can be read again and again (each read gets a stream of its own), of no declared length. */
+const replayable = (chunks: ReadonlyArray<string>) => {
+  const source = new Response(null, { status: 200 })
+  Object.defineProperty(source, "body", {
+    get: () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk))
+          controller.close()
+        }
+      })
+  })
+  return HttpClientResponse.fromWeb(HttpClientRequest.get(ctx.url), source)
+}
+
+describe("readText: one effect, run again", () => {
+  it.effect("each run counts and keeps only its own bytes", () =>
+    Effect.gen(function* () {
+      const response = replayable(["hel", "lo"])
+      assert.isUndefined(response.headers["content-length"])
+      // 5 bytes under an 8-byte limit: twice 5 would be over it.
+      const once = readText(ctx, response, response.headers, 8)
+      assert.deepStrictEqual(yield* Effect.all([once, once]), ["hello", "hello"])
+    })
+  )
+})
