@@ -15,10 +15,12 @@
  *   fails destroys the socket after what was sent (a truncated body). A
  *   handler that rejects destroys the socket (a reset).
  * - A client that goes away aborts the handler's `signal`.
+ * - An idle keep-alive connection is the client's to close: the server has
+ *   no keep-alive timeout of its own (see {@link keepAliveTimeout}).
  * - {@link Loopback.close} aborts every request in flight, waits for their
  *   handlers, destroys every socket (idle keep-alive ones, and ones that
  *   never sent a request, included) and closes the ports: it never waits for
- *   a keep-alive timeout.
+ *   a timeout.
  *
  * @internal
  */
@@ -190,9 +192,42 @@ const writeResponse = async (res: ServerResponse, response: Response, signal: Ab
  */
 const backlog = 4096
 
-const listenOne = (onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> =>
+/**
+ * The server's keep-alive timeout: none (`0`), so that the server never closes an idle keep-alive connection
+ * and the client, which closes it on its own timer, never sends a request on one the server is closing.
+ * With Node's default (5 s) the server closes an idle connection 5 s after its last answer was written, and
+ * says so in every answer (`Keep-Alive: timeout=5`); a client reusing the connection at that moment sees
+ * its request fail (`ECONNRESET`, or undici's "other side closed"). Node 20's `fetch` (undici 6) closes an
+ * idle connection `keepAliveTimeoutThreshold` (2 s) before the hint, counted from when it has read the answer,
+ * on a timer of the same event loop as the fake's in our tests: an answer read more than 2 s after it was
+ * written (a loop busy with a thousand requests, on a loaded machine: test/faults/load.test.ts) leaves the
+ * client's timer later than the server's, and the race open. Node 22 lengthens the server's real timeout by
+ * `keepAliveTimeoutBuffer` (1 s) past the hint; Node 20 has no such buffer. With no timeout, Node sends no
+ * hint and undici closes an idle connection after its own `keepAliveTimeout` (4 s); a client that never
+ * closes one (Node's `http.Agent` with `keepAlive` and no `timeout`) keeps it until {@link Loopback.close}
+ * or {@link Loopback.closeIdleSockets}. Requests still arriving stay bounded by Node's `headersTimeout` and
+ * `requestTimeout`.
+ */
+const keepAliveTimeout = 0
+
+/** Node's timeouts for a request still arriving (its defaults when not given). */
+export interface RequestTimeouts {
+  /** How long a connection may take to send a request's headers, from its first byte (or from when it opened). */
+  readonly headersTimeout?: number | undefined
+  /** How long a connection may take to send a whole request. */
+  readonly requestTimeout?: number | undefined
+}
+
+const listenOne = (
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+  timeouts: RequestTimeouts
+): Promise<Server> =>
   new Promise((resolve, reject) => {
-    const server = createServer(onRequest)
+    const server = createServer(
+      { headersTimeout: timeouts.headersTimeout, requestTimeout: timeouts.requestTimeout },
+      onRequest
+    )
+    server.keepAliveTimeout = keepAliveTimeout
     server.once("error", (cause) =>
       reject(new Error(`could not listen on 127.0.0.1: ${cause.message}`, { cause }))
     )
@@ -208,11 +243,13 @@ const closeServer = (server: Server): Promise<void> =>
 /**
  * Binds one `127.0.0.1` port per origin (rejecting with an `Error` when a
  * port cannot be bound, the others closed again). `maxRequestBodyBytes`:
- * the largest request body read (the fake's default, 1 MiB).
+ * the largest request body read (the fake's default, 1 MiB); the
+ * {@link RequestTimeouts}: Node's defaults unless given (a test that shows
+ * {@link Loopback.close} waits for none of them gives long ones).
  */
 export const listen = async (
   origins: ReadonlyArray<string>,
-  options: { readonly maxRequestBodyBytes: number }
+  options: { readonly maxRequestBodyBytes: number } & RequestTimeouts
 ): Promise<Loopback> => {
   const limit = options.maxRequestBodyBytes
   const sockets = new Set<Socket>()
@@ -288,7 +325,7 @@ export const listen = async (
   const urls = new Map<string, string>()
   try {
     for (const origin of origins) {
-      const server = await listenOne(onRequest(origin))
+      const server = await listenOne(onRequest(origin), options)
       server.on("connection", onSocket)
       servers.push(server)
       const address = server.address()
