@@ -774,8 +774,13 @@ export const pinLogin = (
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.gen(function* () {
+    // Bad input fails before any request: the forwardUrl is checked before the PIN is created.
+    const forwardUrl =
+      options.forwardUrl === undefined
+        ? undefined
+        : yield* V.httpUrl("Jwt.pinLogin", "forwardUrl", options.forwardUrl, { query: true })
     const pin = yield* createPin(options.key, options)
-    const url = yield* PinLogin.authUrl(pin, options)
+    const url = yield* PinLogin.authUrl(pin, { forwardUrl })
     yield* options.onPin({ pin, url })
     const lifetime = Duration.decode(options.deviceJwtLifetime ?? defaultDeviceJwtLifetime)
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))

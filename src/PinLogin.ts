@@ -179,12 +179,19 @@ export const authUrl = (
 ): Effect.Effect<string, InvalidInput, ClientIdentity> =>
   Effect.gen(function* () {
     const identity = yield* ClientIdentity
-    const forwardUrl =
-      options.forwardUrl === undefined
-        ? undefined
-        : yield* V.httpUrl("PinLogin.authUrl", "forwardUrl", options.forwardUrl, { query: true })
+    const forwardUrl = yield* checkForwardUrl("PinLogin.authUrl", options.forwardUrl)
     return PinFacts.authUrl(identity, pin.code, forwardUrl)
   })
+
+// A `forwardUrl` (an absolute http(s) URL), checked for the public function `operation`: `login` and
+// `Jwt.pinLogin` check it before they create a PIN.
+const checkForwardUrl = (
+  operation: string,
+  forwardUrl: string | undefined
+): Effect.Effect<string | undefined, InvalidInput> =>
+  forwardUrl === undefined
+    ? Effect.succeed(undefined)
+    : V.httpUrl(operation, "forwardUrl", forwardUrl, { query: true })
 
 /**
  * Options of {@link poll}.
@@ -321,8 +328,10 @@ export const login = (
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.gen(function* () {
+    // Bad input fails before any request: the forwardUrl is checked before the PIN is created.
+    const forwardUrl = yield* checkForwardUrl("PinLogin.login", options.forwardUrl)
     const pin = yield* create(options)
-    const url = yield* authUrl(pin, options)
+    const url = yield* authUrl(pin, { forwardUrl })
     yield* options.onPin({ pin, url })
     return yield* poll(pin, options)
   }).pipe(Effect.withSpan("PinLogin.login"))

@@ -61,6 +61,7 @@ const httpClientsRenames: ReadonlyArray<readonly [RegExp, string]> = [
 /** The test files both editions share, each the Effect 3 file with only its renames in the Effect 4 edition. */
 const sharedTestFiles: ReadonlyArray<readonly [string, ReadonlyArray<readonly [RegExp, string]>]> = [
   ["conformance.test.ts", conformanceRenames],
+  ["conformance.auth.test.ts", conformanceRenames],
   ["node/httpClients.test.ts", httpClientsRenames]
 ]
 
