@@ -258,20 +258,6 @@ export const poll = (
       answered: false,
       last: undefined
     })
-    const checkOnce = (
-      deviceJwt === undefined
-        ? check(pin)
-        : Effect.flatMap(deviceJwt, (jwt) => check(pin, { deviceJwt: jwt }))
-    ).pipe(
-      Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
-      Effect.tapError((error) =>
-        isTransientError(error) ? Ref.update(seen, (s) => ({ ...s, last: error })) : Effect.void
-      )
-    )
-    const once = checkOnce.pipe(
-      // A hiccup must not end a login the user may be in the middle of: keep asking, more slowly.
-      Effect.retry({ schedule: slowDown, while: isTransient })
-    )
     // Expired: said plainly when no check ever got an answer, with the last failure when there was one.
     const expired = Effect.flatMap(Ref.get(seen), (s) =>
       Effect.fail(
@@ -283,6 +269,23 @@ export const poll = (
           lastError: s.last
         })
       )
+    )
+    const ask = (
+      deviceJwt === undefined
+        ? check(pin)
+        : Effect.flatMap(deviceJwt, (jwt) => check(pin, { deviceJwt: jwt }))
+    ).pipe(
+      Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
+      Effect.tapError((error) =>
+        isTransientError(error) ? Ref.update(seen, (s) => ({ ...s, last: error })) : Effect.void
+      )
+    )
+    // Once the lifetime has passed, no check is sent: a check due at that very moment would race the
+    // deadline (plex.tv answering 404 for the PIN it just dropped), so the deadline decides, in both editions.
+    const checkOnce = Effect.flatMap(Clock.currentTimeMillis, (at) => (at >= deadline ? expired : ask))
+    const once = checkOnce.pipe(
+      // A hiccup must not end a login the user may be in the middle of: keep asking, more slowly.
+      Effect.retry({ schedule: slowDown, while: isTransient })
     )
     const every: Schedule.Schedule<Pin, Pin> = Schedule.passthrough(
       options.schedule ?? Schedule.spaced(Duration.millis(PinFacts.pollIntervalMillis))

@@ -6,7 +6,8 @@
  * otherwise.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber, Schedule } from "effect"
+import { TestClock } from "effect"
 import { Jwt, PinLogin } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 
@@ -34,5 +35,32 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         assert.strictEqual(jwt.field, "forwardUrl")
         assert.deepStrictEqual(yield* FakePlex.requests, [])
       }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance (sign-in): PIN polling", () => {
+  it.effect("a PIN nobody approves ends with PinExpired of reason Expired when its lifetime has passed", () =>
+    Effect.gen(function* () {
+      // A short code lives 15 minutes on the fake, as on plex.tv; checked every minute, the last check falls
+      // due at the very moment the lifetime ends: the poll's deadline decides, not which of the two runs first.
+      const pin = yield* PinLogin.create({ strong: false })
+      assert.strictEqual(pin.expiresIn, 900)
+      const fiber = yield* Effect.fork(
+        Effect.flip(PinLogin.poll(pin, { schedule: Schedule.spaced("1 minute") }))
+      )
+      yield* TestClock.adjust("16 minutes")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "PinExpired")
+      if (error._tag !== "PinExpired") return
+      assert.strictEqual(error.reason, "Expired")
+      assert.strictEqual(error.operation, "PinLogin.poll")
+      assert.strictEqual(error.pinId, pin.id)
+      assert.isUndefined(error.lastError)
+      const checks = (yield* FakePlex.requests).filter((r) => r.route === "checkPin")
+      assert.deepStrictEqual(
+        checks.map((r) => [r.receivedAt, r.status]),
+        Array.from({ length: 15 }, (_, i) => [i * 60_000, 200])
+      )
+    }).pipe(Effect.provide(signedIn))
   )
 })
