@@ -8,8 +8,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Schedule } from "effect"
 import { TestClock } from "effect"
-import { Jwt, PinLogin } from "effect-plex-auth"
-import { FakePlex } from "effect-plex-auth/testing"
+import { Jwt, PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
+import { FakePlex, Fault } from "effect-plex-auth/testing"
 
 const signedIn = FakePlex.layerSignedIn()
 
@@ -62,5 +62,32 @@ describe("conformance (sign-in): PIN polling", () => {
         Array.from({ length: 15 }, (_, i) => [i * 60_000, 200])
       )
     }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance (sign-in): Retry-After", () => {
+  it.effect(
+    "a Retry-After past RetryPolicy.maxRetryAfter is not waited out: the RateLimited comes back at once",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.rateLimited("2 minutes"), { times: 1 })
+        const fiber = yield* Effect.fork(
+          Effect.flip(PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(RetryPolicy.backoff())))
+        )
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "RateLimited")
+        if (error._tag !== "RateLimited") return
+        assert.strictEqual(error.retryAfterMillis, 120_000)
+
+        const pin = yield* PinLogin.create()
+        yield* FakePlex.fault("checkPin", Fault.rateLimited("2 minutes"), { times: 1 })
+        const polled = yield* Effect.fork(Effect.flip(PinLogin.poll(pin)))
+        yield* TestClock.adjust("1 millis")
+        const refused = yield* Fiber.join(polled)
+        assert.strictEqual(refused._tag, "RateLimited")
+        const routes = (yield* FakePlex.requests).map((r) => r.route)
+        assert.deepStrictEqual(routes, ["getTokenDetails", "createPin", "checkPin"])
+      }).pipe(Effect.provide(signedIn))
   )
 })
