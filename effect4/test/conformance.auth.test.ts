@@ -36,6 +36,25 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         assert.deepStrictEqual(yield* FakePlex.requests, [])
       }).pipe(Effect.provide(signedIn))
   )
+  it.effect(
+    "a sign-in from untyped JavaScript: a login or password that is not a string is said to be one",
+    () =>
+      Effect.gen(function* () {
+        const untyped = (input: unknown) => input as PlexAuth.SignInInput
+        const login = yield* Effect.flip(PlexAuth.signIn(untyped({ login: 42, password: "p" })))
+        const password = yield* Effect.flip(PlexAuth.signIn(untyped({ login: "alice", password: 42 })))
+        const missing = yield* Effect.flip(PlexAuth.signIn(untyped({ password: "p" })))
+        assert.deepStrictEqual(
+          [login, password, missing].map((e) => (e._tag === "InvalidInput" ? [e.field, e.reason] : e._tag)),
+          [
+            ["login", "must be a string"],
+            ["password", "must be a string"],
+            ["login", "must not be empty"]
+          ]
+        )
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(signedIn))
+  )
 })
 
 describe("conformance (sign-in): PIN polling", () => {
