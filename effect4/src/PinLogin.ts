@@ -185,6 +185,15 @@ export const authUrl = (
     return PinFacts.authUrl(identity, pin.code, forwardUrl)
   })
 
+// A PIN's `fallbackLifetime`: positive and finite (default 15 minutes), checked before any request.
+const checkFallbackLifetime = (operation: string, fallbackLifetime: Duration.Input | undefined) =>
+  V.durationOption(
+    operation,
+    "fallbackLifetime",
+    fallbackLifetime,
+    Duration.millis(PinFacts.fallbackLifetimeMillis)
+  )
+
 // A `forwardUrl` (an absolute http(s) URL), checked for the public function `operation`: `login` and
 // `Jwt.pinLogin` check it before they create a PIN.
 const checkForwardUrl = (
@@ -204,7 +213,11 @@ const checkForwardUrl = (
 export interface PollOptions {
   /** How often to ask. Default: every second. */
   readonly schedule?: Schedule.Schedule<unknown, Pin> | undefined
-  /** When to give up if the PIN carries neither `expiresIn` nor `expiresAt`. Default 15 minutes. */
+  /**
+   * When to give up if the PIN carries neither `expiresIn` nor `expiresAt`.
+   * Default 15 minutes. Not positive and finite: `InvalidInput`, before any
+   * request.
+   */
   readonly fallbackLifetime?: Duration.Input | undefined
   /**
    * For a PIN created with a device key: the device JWT to present with each
@@ -236,15 +249,16 @@ const isTransient = (error: CheckError): boolean => isTransientError(error)
 export const poll = (
   pin: Pin,
   options: PollOptions = {}
-): Effect.Effect<Redacted.Redacted<string>, CheckError, HttpClient.HttpClient | ClientIdentity> =>
+): Effect.Effect<
+  Redacted.Redacted<string>,
+  CheckError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> =>
   Effect.gen(function* () {
+    const fallbackLifetime = yield* checkFallbackLifetime("PinLogin.poll", options.fallbackLifetime)
     if (pin.authToken !== undefined) return pin.authToken
     const now = yield* Clock.currentTimeMillis
-    const deadline = PinFacts.pinDeadline(
-      pin,
-      now,
-      options.fallbackLifetime === undefined ? undefined : Duration.toMillis(options.fallbackLifetime)
-    )
+    const deadline = PinFacts.pinDeadline(pin, now, Duration.toMillis(fallbackLifetime))
     // Rate limited (429, code 1003): back off from 2 s up to 30 s, and never sooner than Retry-After.
     const growing: Schedule.Schedule<Duration.Duration, CheckError> = Schedule.exponential(
       Duration.millis(PinFacts.slowDown.initialMillis),
@@ -337,6 +351,7 @@ export const login = (
   Effect.gen(function* () {
     // Bad input fails before any request: the forwardUrl is checked before the PIN is created.
     const forwardUrl = yield* checkForwardUrl("PinLogin.login", options.forwardUrl)
+    yield* checkFallbackLifetime("PinLogin.login", options.fallbackLifetime)
     const pin = yield* create(options)
     const url = yield* authUrl(pin, { forwardUrl })
     yield* options.onPin({ pin, url })

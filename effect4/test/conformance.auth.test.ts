@@ -6,7 +6,8 @@
  * otherwise.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Schedule } from "effect"
+import { KeyValueStore } from "effect/persistence"
+import { Effect, Fiber, Layer, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { Jwt, PinLogin, PlexAuth, RetryPolicy } from "effect4-plex-auth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
@@ -53,6 +54,46 @@ describe("conformance (sign-in): bad input fails before any request", () => {
           ]
         )
         assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(signedIn))
+  )
+  it.effect(
+    "a negative or infinite duration option of PinLogin and Jwt is InvalidInput before any request",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const pin = yield* PinLogin.create()
+        yield* (yield* FakePlex.FakePlex).clearRequests
+        const onPin = () => Effect.void
+        const cases = [
+          ["PinLogin.poll", "fallbackLifetime", PinLogin.poll(pin, { fallbackLifetime: -1 })],
+          ["PinLogin.login", "fallbackLifetime", PinLogin.login({ onPin, fallbackLifetime: "-5 minutes" })],
+          ["Jwt.pinLogin", "deviceJwtLifetime", Jwt.pinLogin({ key, onPin, deviceJwtLifetime: -1000 })],
+          ["Jwt.pinLogin", "fallbackLifetime", Jwt.pinLogin({ key, onPin, fallbackLifetime: Infinity })],
+          ["Jwt.makeCredentials", "refreshMargin", Jwt.makeCredentials({ key, refreshMargin: "-1 days" })],
+          [
+            "Jwt.makeCredentials",
+            "refreshMargin",
+            Layer.build(Jwt.layer({ key, refreshMargin: -1 })).pipe(Effect.scoped)
+          ],
+          [
+            "Jwt.layerStored",
+            "refreshMargin",
+            Layer.build(
+              Jwt.layerStored({ obtain: () => Effect.never, refreshMargin: -1 }).pipe(
+                Layer.provide(KeyValueStore.layerMemory)
+              )
+            ).pipe(Effect.scoped)
+          ]
+        ] as const
+        for (const [operation, field, effect] of cases) {
+          const error = yield* Effect.flip(Effect.asVoid(effect))
+          assert.strictEqual(error._tag, "InvalidInput", `${operation} ${field}`)
+          if (error._tag !== "InvalidInput") continue
+          assert.deepStrictEqual([error.operation, error.field], [operation, field])
+        }
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+        // Zero is a margin (refresh only once expired), and the defaults stay.
+        yield* Effect.asVoid(Jwt.makeCredentials({ key, token: FakePlex.defaults.token, refreshMargin: 0 }))
       }).pipe(Effect.provide(signedIn))
   )
 })
