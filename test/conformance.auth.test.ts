@@ -7,9 +7,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { KeyValueStore } from "@effect/platform"
-import { Effect, Fiber, Layer, Schedule } from "effect"
+import { Duration, Effect, Fiber, Layer, Schedule } from "effect"
 import { TestClock } from "effect"
-import { Jwt, PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
+import { Jwt, PinLogin, PlexAuth, PlexError, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 
 const signedIn = FakePlex.layerSignedIn()
@@ -64,33 +64,48 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         const pin = yield* PinLogin.create()
         yield* (yield* FakePlex.FakePlex).clearRequests
         const onPin = () => Effect.void
-        const cases = [
-          ["PinLogin.poll", "fallbackLifetime", PinLogin.poll(pin, { fallbackLifetime: -1 })],
-          ["PinLogin.login", "fallbackLifetime", PinLogin.login({ onPin, fallbackLifetime: "-5 minutes" })],
-          ["Jwt.pinLogin", "deviceJwtLifetime", Jwt.pinLogin({ key, onPin, deviceJwtLifetime: -1000 })],
-          ["Jwt.pinLogin", "fallbackLifetime", Jwt.pinLogin({ key, onPin, fallbackLifetime: Infinity })],
-          ["Jwt.makeCredentials", "refreshMargin", Jwt.makeCredentials({ key, refreshMargin: "-1 days" })],
-          [
-            "Jwt.makeCredentials",
-            "refreshMargin",
-            Layer.build(Jwt.layer({ key, refreshMargin: -1 })).pipe(Effect.scoped)
-          ],
-          [
-            "Jwt.layerStored",
-            "refreshMargin",
-            Layer.build(
-              Jwt.layerStored({ obtain: () => Effect.never, refreshMargin: -1 }).pipe(
-                Layer.provide(KeyValueStore.layerMemory)
-              )
-            ).pipe(Effect.scoped)
-          ]
-        ] as const
-        for (const [operation, field, effect] of cases) {
-          const error = yield* Effect.flip(Effect.asVoid(effect))
-          assert.strictEqual(error._tag, "InvalidInput", `${operation} ${field}`)
-          if (error._tag !== "InvalidInput") continue
-          assert.deepStrictEqual([error.operation, error.field], [operation, field])
-        }
+        const refused = <E, R>(operation: string, field: string, effect: Effect.Effect<unknown, E, R>) =>
+          Effect.map(Effect.flip(Effect.asVoid(effect)), (error) => {
+            assert.deepStrictEqual(
+              error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error,
+              [operation, field]
+            )
+          })
+        yield* refused("PinLogin.poll", "fallbackLifetime", PinLogin.poll(pin, { fallbackLifetime: -1 }))
+        yield* refused(
+          "PinLogin.login",
+          "fallbackLifetime",
+          PinLogin.login({ onPin, fallbackLifetime: "-5 minutes" })
+        )
+        yield* refused(
+          "Jwt.pinLogin",
+          "deviceJwtLifetime",
+          Jwt.pinLogin({ key, onPin, deviceJwtLifetime: -1000 })
+        )
+        yield* refused(
+          "Jwt.pinLogin",
+          "fallbackLifetime",
+          Jwt.pinLogin({ key, onPin, fallbackLifetime: Infinity })
+        )
+        yield* refused(
+          "Jwt.makeCredentials",
+          "refreshMargin",
+          Jwt.makeCredentials({ key, refreshMargin: "-1 days" })
+        )
+        yield* refused(
+          "Jwt.makeCredentials",
+          "refreshMargin",
+          Layer.build(Jwt.layer({ key, refreshMargin: -1 })).pipe(Effect.scoped)
+        )
+        yield* refused(
+          "Jwt.layerStored",
+          "refreshMargin",
+          Layer.build(
+            Jwt.layerStored({ obtain: () => Effect.never, refreshMargin: -1 }).pipe(
+              Layer.provide(KeyValueStore.layerMemory)
+            )
+          ).pipe(Effect.scoped)
+        )
         assert.deepStrictEqual(yield* FakePlex.requests, [])
         // Zero is a margin (refresh only once expired), and the defaults stay.
         yield* Effect.asVoid(Jwt.makeCredentials({ key, token: FakePlex.defaults.token, refreshMargin: 0 }))
@@ -150,4 +165,39 @@ describe("conformance (sign-in): Retry-After", () => {
         assert.deepStrictEqual(routes, ["getTokenDetails", "createPin", "checkPin"])
       }).pipe(Effect.provide(signedIn))
   )
+})
+
+describe("conformance (sign-in): PlexError", () => {
+  it("an error made by hand takes Plex's entries as plain objects, and codes() reads them", () => {
+    const error = new PlexError.Unauthorized({
+      operation: "PlexAuth.getTokenDetails",
+      method: "GET",
+      url: "https://plex.tv/api/v2/user",
+      status: 401,
+      errors: [{ code: 1001, message: "User could not be authenticated", status: 401 }]
+    })
+    assert.deepStrictEqual(PlexError.codes(error), [1001])
+    assert.isTrue(PlexError.isUnauthorized(error))
+    assert.strictEqual(
+      error.message,
+      "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated)"
+    )
+    const limited = new PlexError.RateLimited({
+      operation: "PinLogin.check",
+      method: "GET",
+      url: "https://plex.tv/api/v2/pins/1",
+      status: 429,
+      errors: [{ code: 1003 }],
+      retryAfterMillis: 2000
+    })
+    assert.deepStrictEqual(PlexError.codes(limited), [1003])
+    assert.strictEqual(Duration.toMillis(RetryPolicy.retryAfter(limited)!), 2000)
+    const expired = new PlexError.PinExpired({
+      operation: "PinLogin.check",
+      pinId: 1,
+      reason: "NotFound",
+      errors: [{ code: 1020, message: "Code not found or expired", status: 404 }]
+    })
+    assert.deepStrictEqual(PlexError.codes(expired), [1020])
+  })
 })
