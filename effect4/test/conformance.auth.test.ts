@@ -7,7 +7,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { KeyValueStore } from "effect/persistence"
-import { Duration, Effect, Fiber, Layer, Schedule } from "effect"
+import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { Jwt, PinLogin, PlexAuth, PlexError, RetryPolicy } from "effect4-plex-auth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
@@ -200,4 +200,20 @@ describe("conformance (sign-in): PlexError", () => {
     })
     assert.deepStrictEqual(PlexError.codes(expired), [1020])
   })
+})
+
+describe("conformance (sign-in): on the wire", () => {
+  it.effect(
+    "a transient token is a POST /security/token?type=delegation&scope=all with the token in a header",
+    () =>
+      Effect.gen(function* () {
+        const transient = yield* PlexAuth.transientToken()
+        assert.isTrue(Redacted.isRedacted(transient.token))
+        const [request] = yield* FakePlex.requests
+        assert.strictEqual(request?.method, "POST")
+        assert.strictEqual(request?.path, "/security/token")
+        assert.deepStrictEqual(request?.query, { type: "delegation", scope: "all" })
+        assert.isTrue(Redacted.isRedacted(request?.headers["x-plex-token"]))
+      }).pipe(Effect.provide(signedIn))
+  )
 })
