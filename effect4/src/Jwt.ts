@@ -1028,7 +1028,7 @@ export const layerStored = <E, R>(
       )
       const key = Option.isSome(storedKey) ? storedKey.value : yield* generateKey
       if (Option.isNone(storedKey)) {
-        yield* Effect.ignore(store.set(keyEntry, Redacted.value(exportKey(key))), { log: true })
+        yield* Effect.ignore(store.set(keyEntry, Redacted.value(exportKey(key))), { log: "Debug" })
       }
       const margin = Duration.toMillis(refreshMargin)
       const now = yield* Clock.currentTimeMillis
@@ -1048,7 +1048,7 @@ export const layerStored = <E, R>(
               )
           )
       const keep = (jwt: PlexJwt) =>
-        Effect.ignore(store.set(tokenEntry, Redacted.value(jwt.token)), { log: true })
+        Effect.ignore(store.set(tokenEntry, Redacted.value(jwt.token)), { log: "Debug" })
       const obtain = Option.isSome(storedKey)
         ? exchange(key).pipe(
             Effect.catchIf(
