@@ -40,6 +40,7 @@ import {
 } from "./PlexError.js"
 import * as Jose from "./core/jose.js"
 import * as JwtFacts from "./core/jwt.js"
+import * as PinFacts from "./core/pin.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/settings.js"
@@ -752,7 +753,10 @@ export const createPin = (
  */
 export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"> {
   readonly key: DeviceKey
-  /** How long each device JWT presented while polling is valid. Default 5 minutes. */
+  /**
+   * How long each device JWT presented while polling is valid. Default 5
+   * minutes. Not positive and finite: `InvalidInput`, before any request.
+   */
   readonly deviceJwtLifetime?: Duration.DurationInput | undefined
 }
 
@@ -774,10 +778,26 @@ export const pinLogin = (
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.gen(function* () {
+    // Bad input fails before any request: the forwardUrl is checked before the PIN is created.
+    const forwardUrl =
+      options.forwardUrl === undefined
+        ? undefined
+        : yield* V.httpUrl("Jwt.pinLogin", "forwardUrl", options.forwardUrl, { query: true })
+    const lifetime = yield* V.durationOption(
+      "Jwt.pinLogin",
+      "deviceJwtLifetime",
+      options.deviceJwtLifetime,
+      defaultDeviceJwtLifetime
+    )
+    yield* V.durationOption(
+      "Jwt.pinLogin",
+      "fallbackLifetime",
+      options.fallbackLifetime,
+      Duration.millis(PinFacts.fallbackLifetimeMillis)
+    )
     const pin = yield* createPin(options.key, options)
-    const url = yield* PinLogin.authUrl(pin, options)
+    const url = yield* PinLogin.authUrl(pin, { forwardUrl })
     yield* options.onPin({ pin, url })
-    const lifetime = Duration.decode(options.deviceJwtLifetime ?? defaultDeviceJwtLifetime)
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     const presented = yield* Effect.cachedWithTTL(
@@ -803,6 +823,10 @@ export const defaultRefreshMargin: Duration.Duration = /*#__PURE__*/ Duration.mi
   JwtFacts.defaultRefreshMarginMillis
 )
 
+// A `refreshMargin`: zero or more, finite (default a day), checked before any request.
+const checkRefreshMargin = (operation: string, refreshMargin: unknown) =>
+  V.durationOption(operation, "refreshMargin", refreshMargin, defaultRefreshMargin, { zero: true })
+
 /** After a failed refresh on read, the current token is served this long before trying again. */
 const retryAfterFailure = /*#__PURE__*/ Duration.millis(JwtFacts.refreshCooldownMillis)
 
@@ -823,7 +847,11 @@ export interface CredentialsOptions<E, R> {
    * {@link exchange}, for a key that is already registered.
    */
   readonly obtain?: Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R> | undefined
-  /** Refresh once less than this is left. Default {@link defaultRefreshMargin} (1 day). */
+  /**
+   * Refresh once less than this is left. Default {@link defaultRefreshMargin}
+   * (1 day). Negative, infinite or not a duration: `InvalidInput`, before any
+   * request.
+   */
   readonly refreshMargin?: Duration.DurationInput | undefined
   /** Verify each new Plex JWT against plex.tv's keys ({@link verify}) before using it. Default false. */
   readonly verify?: boolean | undefined
@@ -832,12 +860,13 @@ export interface CredentialsOptions<E, R> {
 }
 
 /**
- * Errors of building JWT credentials: the first token could not be obtained.
+ * Errors of building JWT credentials: the first token could not be obtained,
+ * or an option was refused (`InvalidInput`, before any request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CredentialsError<E> = E | ResponseError | InvalidJwt
+export type CredentialsError<E> = E | ResponseError | InvalidJwt | InvalidInput
 
 const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
   Redacted.isRedacted(value) ? toPlexJwt(value) : value
@@ -860,6 +889,7 @@ export const makeCredentials = <E = never, R = never>(
   options: CredentialsOptions<E, R>
 ): Effect.Effect<CredentialsService, CredentialsError<E>, R | HttpClient.HttpClient | ClientIdentity> =>
   Effect.gen(function* () {
+    const margin = yield* checkRefreshMargin("Jwt.makeCredentials", options.refreshMargin)
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     const onToken = options.onToken ?? (() => Effect.void)
     const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError> =>
@@ -890,7 +920,7 @@ export const makeCredentials = <E = never, R = never>(
       initial: first.token,
       obtain: Effect.map(renew, (jwt) => jwt.token),
       expiresAt: (token) => toPlexJwt(token).expiresAt,
-      margin: options.refreshMargin ?? defaultRefreshMargin,
+      margin,
       cooldown: retryAfterFailure,
       name: "Plex JWT"
     })
@@ -979,6 +1009,7 @@ export const layerStored = <E, R>(
   Layer.effect(
     Credentials,
     Effect.gen(function* () {
+      const refreshMargin = yield* checkRefreshMargin("Jwt.layerStored", options.refreshMargin)
       const store = yield* KeyValueStore.KeyValueStore
       const { deviceKey: keyEntry, token: tokenEntry } = JwtFacts.storeEntries(options.key ?? defaultStoreKey)
       const storedKey = yield* Effect.flatMap(store.get(keyEntry), (raw) =>
@@ -1000,7 +1031,7 @@ export const layerStored = <E, R>(
       if (Option.isNone(storedKey)) {
         yield* Effect.ignoreLogged(store.set(keyEntry, Redacted.value(exportKey(key))))
       }
-      const margin = Duration.toMillis(options.refreshMargin ?? defaultRefreshMargin)
+      const margin = Duration.toMillis(refreshMargin)
       const now = yield* Clock.currentTimeMillis
       // A stored token is only good with the stored key it is bound to.
       const storedToken = Option.isNone(storedKey)
@@ -1028,7 +1059,7 @@ export const layerStored = <E, R>(
         key,
         token: Option.getOrUndefined(Option.map(storedToken, (jwt) => jwt.token)),
         obtain,
-        refreshMargin: options.refreshMargin,
+        refreshMargin,
         verify: options.verify,
         onToken: keep
       })

@@ -179,12 +179,28 @@ export const authUrl = (
 ): Effect.Effect<string, InvalidInput, ClientIdentity> =>
   Effect.gen(function* () {
     const identity = yield* ClientIdentity
-    const forwardUrl =
-      options.forwardUrl === undefined
-        ? undefined
-        : yield* V.httpUrl("PinLogin.authUrl", "forwardUrl", options.forwardUrl, { query: true })
+    const forwardUrl = yield* checkForwardUrl("PinLogin.authUrl", options.forwardUrl)
     return PinFacts.authUrl(identity, pin.code, forwardUrl)
   })
+
+// A PIN's `fallbackLifetime`: positive and finite (default 15 minutes), checked before any request.
+const checkFallbackLifetime = (operation: string, fallbackLifetime: Duration.DurationInput | undefined) =>
+  V.durationOption(
+    operation,
+    "fallbackLifetime",
+    fallbackLifetime,
+    Duration.millis(PinFacts.fallbackLifetimeMillis)
+  )
+
+// A `forwardUrl` (an absolute http(s) URL), checked for the public function `operation`: `login` and
+// `Jwt.pinLogin` check it before they create a PIN.
+const checkForwardUrl = (
+  operation: string,
+  forwardUrl: string | undefined
+): Effect.Effect<string | undefined, InvalidInput> =>
+  forwardUrl === undefined
+    ? Effect.succeed(undefined)
+    : V.httpUrl(operation, "forwardUrl", forwardUrl, { query: true })
 
 /**
  * Options of {@link poll}.
@@ -195,7 +211,11 @@ export const authUrl = (
 export interface PollOptions {
   /** How often to ask. Default: every second. */
   readonly schedule?: Schedule.Schedule<unknown, Pin> | undefined
-  /** When to give up if the PIN carries neither `expiresIn` nor `expiresAt`. Default 15 minutes. */
+  /**
+   * When to give up if the PIN carries neither `expiresIn` nor `expiresAt`.
+   * Default 15 minutes. Not positive and finite: `InvalidInput`, before any
+   * request.
+   */
   readonly fallbackLifetime?: Duration.DurationInput | undefined
   /**
    * For a PIN created with a device key: the device JWT to present with each
@@ -227,15 +247,16 @@ const isTransient = (error: CheckError): boolean => isTransientError(error)
 export const poll = (
   pin: Pin,
   options: PollOptions = {}
-): Effect.Effect<Redacted.Redacted<string>, CheckError, HttpClient.HttpClient | ClientIdentity> =>
+): Effect.Effect<
+  Redacted.Redacted<string>,
+  CheckError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> =>
   Effect.gen(function* () {
+    const fallbackLifetime = yield* checkFallbackLifetime("PinLogin.poll", options.fallbackLifetime)
     if (pin.authToken !== undefined) return pin.authToken
     const now = yield* Clock.currentTimeMillis
-    const deadline = PinFacts.pinDeadline(
-      pin,
-      now,
-      options.fallbackLifetime === undefined ? undefined : Duration.toMillis(options.fallbackLifetime)
-    )
+    const deadline = PinFacts.pinDeadline(pin, now, Duration.toMillis(fallbackLifetime))
     // Rate limited (429, code 1003): back off from 2 s up to 30 s, and never sooner than Retry-After.
     const growing: Schedule.Schedule<Duration.Duration, CheckError> = Schedule.exponential(
       Duration.millis(PinFacts.slowDown.initialMillis),
@@ -251,20 +272,6 @@ export const poll = (
       answered: false,
       last: undefined
     })
-    const checkOnce = (
-      deviceJwt === undefined
-        ? check(pin)
-        : Effect.flatMap(deviceJwt, (jwt) => check(pin, { deviceJwt: jwt }))
-    ).pipe(
-      Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
-      Effect.tapError((error) =>
-        isTransientError(error) ? Ref.update(seen, (s) => ({ ...s, last: error })) : Effect.void
-      )
-    )
-    const once = checkOnce.pipe(
-      // A hiccup must not end a login the user may be in the middle of: keep asking, more slowly.
-      Effect.retry({ schedule: slowDown, while: isTransient })
-    )
     // Expired: said plainly when no check ever got an answer, with the last failure when there was one.
     const expired = Effect.flatMap(Ref.get(seen), (s) =>
       Effect.fail(
@@ -276,6 +283,23 @@ export const poll = (
           lastError: s.last
         })
       )
+    )
+    const ask = (
+      deviceJwt === undefined
+        ? check(pin)
+        : Effect.flatMap(deviceJwt, (jwt) => check(pin, { deviceJwt: jwt }))
+    ).pipe(
+      Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
+      Effect.tapError((error) =>
+        isTransientError(error) ? Ref.update(seen, (s) => ({ ...s, last: error })) : Effect.void
+      )
+    )
+    // Once the lifetime has passed, no check is sent: a check due at that very moment would race the
+    // deadline (plex.tv answering 404 for the PIN it just dropped), so the deadline decides, in both editions.
+    const checkOnce = Effect.flatMap(Clock.currentTimeMillis, (at) => (at >= deadline ? expired : ask))
+    const once = checkOnce.pipe(
+      // A hiccup must not end a login the user may be in the middle of: keep asking, more slowly.
+      Effect.retry({ schedule: slowDown, while: isTransient })
     )
     const every: Schedule.Schedule<Pin, Pin> = Schedule.passthrough(
       options.schedule ?? Schedule.spaced(Duration.millis(PinFacts.pollIntervalMillis))
@@ -321,8 +345,11 @@ export const login = (
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.gen(function* () {
+    // Bad input fails before any request: the forwardUrl is checked before the PIN is created.
+    const forwardUrl = yield* checkForwardUrl("PinLogin.login", options.forwardUrl)
+    yield* checkFallbackLifetime("PinLogin.login", options.fallbackLifetime)
     const pin = yield* create(options)
-    const url = yield* authUrl(pin, options)
+    const url = yield* authUrl(pin, { forwardUrl })
     yield* options.onPin({ pin, url })
     return yield* poll(pin, options)
   }).pipe(Effect.withSpan("PinLogin.login"))

@@ -99,10 +99,13 @@ const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignIn
     const checked = Auth.signInForm(
       {
         login: input?.login,
+        // Whatever untyped JavaScript passes is wrapped at once, so the check can say what it is, unseen.
         password:
           typeof password === "string" || Redacted.isRedacted(password)
             ? V.toRedacted(input.password)
-            : undefined,
+            : password === undefined
+              ? undefined
+              : (Redacted.make(password) as Redacted.Redacted<string>),
         rememberMe: input?.rememberMe,
         verificationCode:
           input?.verificationCode === undefined ? undefined : V.toRedacted(input.verificationCode)

@@ -38,6 +38,25 @@ export class PlexErrorDetail
   }) {}
 
 /**
+ * The schema of one entry of an error's `errors`: a `PlexErrorDetail`, or a
+ * plain `{ code, message, status }` object given to an error's constructor
+ * (as the Effect 4 edition accepts it, e.g. `new Unauthorized({ ...,
+ * errors: [{ code: 1001 }] })` in a test); decoding still makes a
+ * `PlexErrorDetail`.
+ */
+const detail: Schema.Schema<
+  PlexErrorDetail,
+  Schema.Schema.Encoded<typeof PlexErrorDetail>
+> = /*#__PURE__*/ Schema.Union(
+  PlexErrorDetail,
+  /*#__PURE__*/ Schema.Struct({
+    code: /*#__PURE__*/ Schema.optional(Schema.Number),
+    message: /*#__PURE__*/ Schema.optional(Schema.String),
+    status: /*#__PURE__*/ Schema.optional(Schema.Number)
+  })
+)
+
+/**
  * Fields every error raised by an HTTP exchange carries.
  *
  * @since 0.1.0
@@ -59,7 +78,7 @@ const ResponseContext = /*#__PURE__*/ fields(HttpContext, {
   /** The HTTP status of the response. */
   status: Schema.Number,
   /** Plex's error entries (code, message, status), when the body had them. */
-  errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
+  errors: /*#__PURE__*/ Schema.Array(detail)
 })
 
 /**
@@ -248,8 +267,8 @@ const noErrors = (): ReadonlyArray<PlexErrorDetail> => []
  */
 const noErrorsByDefault = /*#__PURE__*/ Schema.withConstructorDefault(
   /*#__PURE__*/ Schema.optionalToRequired(
-    /*#__PURE__*/ Schema.UndefinedOr(/*#__PURE__*/ Schema.Array(PlexErrorDetail)),
-    /*#__PURE__*/ Schema.Array(PlexErrorDetail),
+    /*#__PURE__*/ Schema.UndefinedOr(/*#__PURE__*/ Schema.Array(detail)),
+    /*#__PURE__*/ Schema.Array(detail),
     {
       decode: /*#__PURE__*/ Option.match({
         onNone: noErrors,
@@ -357,7 +376,7 @@ export class PinExpired
      */
     reason: /*#__PURE__*/ Schema.Literal("Expired", "Unreachable", "NotFound"),
     /** Plex's error entries, when plex.tv sent them. */
-    errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail),
+    errors: /*#__PURE__*/ Schema.Array(detail),
     /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */
     lastError: /*#__PURE__*/ Schema.optional(
       /*#__PURE__*/ Schema.Union(NetworkError, Unexpected, RateLimited)

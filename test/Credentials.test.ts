@@ -1,6 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Config, ConfigError, Effect, Layer, Redacted } from "effect"
+import { SystemError } from "@effect/platform/Error"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import { Config, ConfigError, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import { Credentials, PlexAuth } from "effect-plex-auth"
+import { FakePlex } from "effect-plex-auth/testing"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { IdentityLive, ISSUED_TOKEN, PASSWORD, TOKEN, withEnv } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
@@ -200,5 +203,40 @@ describe("Credentials.withToken", () => {
       yield* failsWith(PlexAuth.getTokenDetails().pipe(Credentials.withToken("")), "InvalidInput")
       yield* expectRequests(0)
     }).pipe(Effect.provide(Layer.merge(MockHttp.layer(mock), IdentityLive).pipe(Layer.orDie)))
+  )
+})
+
+describe("Credentials.layerStored", () => {
+  it.effect(
+    "a token the store cannot keep: the sign-in still succeeds, and the failure is logged at Debug",
+    () =>
+      Effect.gen(function* () {
+        const levels: Array<string> = []
+        const logger = Logger.make(({ logLevel }) => {
+          levels.push(logLevel.label)
+        })
+        const full = Layer.succeed(
+          KeyValueStore.KeyValueStore,
+          KeyValueStore.makeStringOnly({
+            get: () => Effect.succeed(Option.none()),
+            set: () =>
+              Effect.fail(new SystemError({ module: "KeyValueStore", method: "set", reason: "Unknown" })),
+            remove: () => Effect.void,
+            clear: Effect.void,
+            size: Effect.succeed(0)
+          })
+        )
+        const account = yield* PlexAuth.getTokenDetails().pipe(
+          Effect.provide(
+            Credentials.layerStored({ obtain: Effect.succeed(FakePlex.defaults.token) }).pipe(
+              Layer.provide(full)
+            )
+          ),
+          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+          Logger.withMinimumLogLevel(LogLevel.All)
+        )
+        assert.strictEqual(account.username, FakePlex.defaults.username)
+        assert.deepStrictEqual(levels, ["DEBUG"])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 })

@@ -44,7 +44,12 @@ const conformanceRenames: ReadonlyArray<readonly [RegExp, string]> = [
   // Effect 4's TestClock is in effect/testing.
   [/^import \{ TestClock \} from "effect"$/m, 'import { TestClock } from "effect/testing"'],
   // Effect 4's Effect.fork is Effect.forkChild.
-  [/Effect\.fork\(/g, "Effect.forkChild("]
+  [/Effect\.fork\(/g, "Effect.forkChild("],
+  // Effect 4's KeyValueStore is in effect/persistence.
+  [
+    /^import \{ KeyValueStore \} from "@effect\/platform"$/m,
+    'import { KeyValueStore } from "effect/persistence"'
+  ]
 ]
 
 /**
@@ -61,6 +66,7 @@ const httpClientsRenames: ReadonlyArray<readonly [RegExp, string]> = [
 /** The test files both editions share, each the Effect 3 file with only its renames in the Effect 4 edition. */
 const sharedTestFiles: ReadonlyArray<readonly [string, ReadonlyArray<readonly [RegExp, string]>]> = [
   ["conformance.test.ts", conformanceRenames],
+  ["conformance.auth.test.ts", conformanceRenames],
   ["node/httpClients.test.ts", httpClientsRenames]
 ]
 

@@ -313,7 +313,7 @@ export const layerStored = <E, R>(options: {
       const initial = stored === undefined ? undefined : V.tokenSync(stored)
       const obtain = Effect.tap(options.obtain, (token) =>
         // Keeping the token is best effort: a full disk must not fail a sign-in.
-        Effect.ignore(store.set(key, Redacted.value(token)), { log: true })
+        Effect.ignore(store.set(key, Redacted.value(token)), { log: "Debug" })
       )
       const credentials = yield* makeRefreshing({ initial, obtain })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
@@ -322,7 +322,7 @@ export const layerStored = <E, R>(options: {
           Effect.flatMap(store.get(key), (current) =>
             current === Redacted.value(token) ? store.remove(key) : Effect.void
           ),
-          { log: true }
+          { log: "Debug" }
         )
       return {
         ...credentials,

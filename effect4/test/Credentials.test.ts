@@ -6,9 +6,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as References from "effect/References"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
@@ -234,5 +236,39 @@ describe("Credentials.layerStored", () => {
         }).pipe(Layer.provideMerge(Layer.merge(anonymous(), KeyValueStore.layerMemory)), Layer.orDie)
       )
     )
+  )
+
+  it.effect(
+    "a token the store cannot keep: the sign-in still succeeds, and the failure is logged at Debug",
+    () =>
+      Effect.gen(function* () {
+        const levels: Array<string> = []
+        const logger = Logger.make(({ logLevel }) => {
+          levels.push(logLevel)
+        })
+        const full = Layer.succeed(
+          KeyValueStore.KeyValueStore,
+          KeyValueStore.makeStringOnly({
+            get: () => Effect.succeed(undefined),
+            set: (key) =>
+              Effect.fail(new KeyValueStore.KeyValueStoreError({ message: "disk full", method: "set", key })),
+            remove: () => Effect.void,
+            clear: Effect.void,
+            size: Effect.succeed(0),
+            keys: Effect.succeed([])
+          })
+        )
+        const account = yield* PlexAuth.getTokenDetails().pipe(
+          Effect.provide(
+            Credentials.layerStored({ obtain: Effect.succeed(FakePlex.defaults.token) }).pipe(
+              Layer.provide(full)
+            )
+          ),
+          Effect.provide(Logger.layer([logger])),
+          Effect.provideService(References.MinimumLogLevel, "All")
+        )
+        assert.strictEqual(account.username, FakePlex.defaults.username)
+        assert.deepStrictEqual(levels, ["Debug"])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 })

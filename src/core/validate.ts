@@ -66,21 +66,29 @@ export const tokenProblem = (raw: unknown): string | undefined => {
 
 /** Why a sign-in login cannot be one, or undefined. */
 export const loginProblem = (login: unknown): string | undefined =>
-  typeof login !== "string" || login.trim().length === 0
-    ? "must not be empty"
-    : controlChars.test(login)
-      ? "must not contain control characters"
-      : login.length > limits.login
-        ? `must be at most ${limits.login} characters long`
-        : undefined
+  typeof login !== "string"
+    ? login === undefined
+      ? "must not be empty"
+      : "must be a string"
+    : login.trim().length === 0
+      ? "must not be empty"
+      : controlChars.test(login)
+        ? "must not contain control characters"
+        : login.length > limits.login
+          ? `must be at most ${limits.login} characters long`
+          : undefined
 
 /** Why a revealed sign-in password cannot be one, or undefined. */
 export const passwordProblem = (password: unknown): string | undefined =>
-  typeof password !== "string" || password.length === 0
-    ? "must not be empty"
-    : password.length > limits.password
-      ? `must be at most ${limits.password} characters long`
-      : undefined
+  typeof password !== "string"
+    ? password === undefined
+      ? "must not be empty"
+      : "must be a string"
+    : password.length === 0
+      ? "must not be empty"
+      : password.length > limits.password
+        ? `must be at most ${limits.password} characters long`
+        : undefined
 
 /** Why a `source` of `/security/resources` cannot be one (it needs `scheme://`), or undefined. */
 export const sourceProblem = (source: unknown): string | undefined =>

@@ -149,3 +149,39 @@ export const refused = (error: InvalidInput): RetryPolicy =>
 /** The `InvalidInput` a policy made of refused options carries (see {@link refused}), if any. */
 export const refusal = (policy: RetryPolicy): InvalidInput | undefined =>
   refusedKey in policy ? (policy[refusedKey] as InvalidInput) : undefined
+
+/**
+ * An optional duration option, decoded: `fallback` when it is undefined;
+ * otherwise it must decode as a `Duration` (not NaN), be finite, and be
+ * positive (or, with `zero`, zero or more). A negative number or text (`-5`,
+ * `"-1 seconds"`, which Effect would read as zero) is refused.
+ */
+export const durationOption = (
+  operation: string,
+  field: string,
+  value: unknown,
+  fallback: Duration.Duration,
+  options: { readonly zero?: boolean } = {}
+): Effect.Effect<Duration.Duration, InvalidInput> => {
+  if (value === undefined) return Effect.succeed(fallback)
+  const decoded = Duration.decodeUnknown(value)
+  if (Option.isNone(decoded) || (typeof value === "number" && Number.isNaN(value)))
+    return Effect.fail(
+      invalid(operation, field, 'must be a Duration, a number of milliseconds, or a text like "5 seconds"')
+    )
+  if (!Duration.isFinite(decoded.value)) return Effect.fail(invalid(operation, field, "must be finite"))
+  const tooSmall =
+    Core.isNegativeDurationInput(value) ||
+    (options.zero === true
+      ? Duration.lessThan(decoded.value, Duration.zero)
+      : !Duration.greaterThan(decoded.value, Duration.zero))
+  return tooSmall
+    ? Effect.fail(
+        invalid(
+          operation,
+          field,
+          options.zero === true ? "must be a duration of zero or more" : "must be positive"
+        )
+      )
+    : Effect.succeed(decoded.value)
+}

@@ -117,3 +117,44 @@ export const tokenSync = (value: unknown): Redacted.Redacted<string> | undefined
   if (Core.tokenProblem(raw) !== undefined) return undefined
   return Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(raw as string)
 }
+
+/**
+ * An optional duration option, decoded: `fallback` when it is undefined;
+ * otherwise it must decode as a `Duration` (not NaN), be finite, and be
+ * positive (or, with `zero`, zero or more). A negative number, text or
+ * `Duration` (`-5`, `"-1 seconds"`) is refused.
+ */
+export const durationOption = (
+  operation: string,
+  field: string,
+  value: unknown,
+  fallback: Duration.Duration,
+  options: { readonly zero?: boolean } = {}
+): Effect.Effect<Duration.Duration, InvalidInput> => {
+  if (value === undefined) return Effect.succeed(fallback)
+  let decoded: Option.Option<Duration.Duration>
+  try {
+    decoded = Duration.fromInput(value as Duration.Input)
+  } catch {
+    decoded = Option.none()
+  }
+  if (Option.isNone(decoded) || (typeof value === "number" && Number.isNaN(value)))
+    return Effect.fail(
+      invalid(operation, field, 'must be a Duration, a number of milliseconds, or a text like "5 seconds"')
+    )
+  if (!Duration.isFinite(decoded.value)) return Effect.fail(invalid(operation, field, "must be finite"))
+  const tooSmall =
+    Core.isNegativeDurationInput(value) ||
+    (options.zero === true
+      ? Duration.isLessThan(decoded.value, Duration.zero)
+      : !Duration.isGreaterThan(decoded.value, Duration.zero))
+  return tooSmall
+    ? Effect.fail(
+        invalid(
+          operation,
+          field,
+          options.zero === true ? "must be a duration of zero or more" : "must be positive"
+        )
+      )
+    : Effect.succeed(decoded.value)
+}

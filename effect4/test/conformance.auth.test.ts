@@ -1,0 +1,219 @@
+/**
+ * Conformance of the sign-in and token half (PlexAuth, PinLogin, Jwt, Credentials, ClientIdentity,
+ * RetryPolicy, PlexError) through the public API alone, as the guides promise it. The same file runs on
+ * both editions: effect4/test/conformance.auth.test.ts is this file with only the renames
+ * test/api-parity.test.ts lists for test/conformance.test.ts, and that test fails if the two differ
+ * otherwise.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { KeyValueStore } from "effect/persistence"
+import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
+import { TestClock } from "effect/testing"
+import { Jwt, PinLogin, PlexAuth, PlexError, RetryPolicy } from "effect4-plex-auth"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
+
+const signedIn = FakePlex.layerSignedIn()
+
+describe("conformance (sign-in): bad input fails before any request", () => {
+  it.effect(
+    "PinLogin.login and Jwt.pinLogin refuse a forwardUrl that is not http(s) before creating a PIN",
+    () =>
+      Effect.gen(function* () {
+        const login = yield* Effect.flip(
+          PinLogin.login({ onPin: () => Effect.void, forwardUrl: "ftp://x.example/" })
+        )
+        assert.strictEqual(login._tag, "InvalidInput")
+        if (login._tag !== "InvalidInput") return
+        assert.strictEqual(login.operation, "PinLogin.login")
+        assert.strictEqual(login.field, "forwardUrl")
+        const key = yield* Jwt.generateKey
+        const jwt = yield* Effect.flip(
+          Jwt.pinLogin({ key, onPin: () => Effect.void, forwardUrl: "javascript:alert(1)" })
+        )
+        assert.strictEqual(jwt._tag, "InvalidInput")
+        if (jwt._tag !== "InvalidInput") return
+        assert.strictEqual(jwt.operation, "Jwt.pinLogin")
+        assert.strictEqual(jwt.field, "forwardUrl")
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(signedIn))
+  )
+  it.effect(
+    "a sign-in from untyped JavaScript: a login or password that is not a string is said to be one",
+    () =>
+      Effect.gen(function* () {
+        const untyped = (input: unknown) => input as PlexAuth.SignInInput
+        const login = yield* Effect.flip(PlexAuth.signIn(untyped({ login: 42, password: "p" })))
+        const password = yield* Effect.flip(PlexAuth.signIn(untyped({ login: "alice", password: 42 })))
+        const missing = yield* Effect.flip(PlexAuth.signIn(untyped({ password: "p" })))
+        assert.deepStrictEqual(
+          [login, password, missing].map((e) => (e._tag === "InvalidInput" ? [e.field, e.reason] : e._tag)),
+          [
+            ["login", "must be a string"],
+            ["password", "must be a string"],
+            ["login", "must not be empty"]
+          ]
+        )
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(signedIn))
+  )
+  it.effect(
+    "a negative or infinite duration option of PinLogin and Jwt is InvalidInput before any request",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const pin = yield* PinLogin.create()
+        yield* (yield* FakePlex.FakePlex).clearRequests
+        const onPin = () => Effect.void
+        const refused = <E, R>(operation: string, field: string, effect: Effect.Effect<unknown, E, R>) =>
+          Effect.map(Effect.flip(Effect.asVoid(effect)), (error) => {
+            assert.deepStrictEqual(
+              error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error,
+              [operation, field]
+            )
+          })
+        yield* refused("PinLogin.poll", "fallbackLifetime", PinLogin.poll(pin, { fallbackLifetime: -1 }))
+        yield* refused(
+          "PinLogin.login",
+          "fallbackLifetime",
+          PinLogin.login({ onPin, fallbackLifetime: "-5 minutes" })
+        )
+        yield* refused(
+          "Jwt.pinLogin",
+          "deviceJwtLifetime",
+          Jwt.pinLogin({ key, onPin, deviceJwtLifetime: -1000 })
+        )
+        yield* refused(
+          "Jwt.pinLogin",
+          "fallbackLifetime",
+          Jwt.pinLogin({ key, onPin, fallbackLifetime: Infinity })
+        )
+        yield* refused(
+          "Jwt.makeCredentials",
+          "refreshMargin",
+          Jwt.makeCredentials({ key, refreshMargin: "-1 days" })
+        )
+        yield* refused(
+          "Jwt.makeCredentials",
+          "refreshMargin",
+          Layer.build(Jwt.layer({ key, refreshMargin: -1 })).pipe(Effect.scoped)
+        )
+        yield* refused(
+          "Jwt.layerStored",
+          "refreshMargin",
+          Layer.build(
+            Jwt.layerStored({ obtain: () => Effect.never, refreshMargin: -1 }).pipe(
+              Layer.provide(KeyValueStore.layerMemory)
+            )
+          ).pipe(Effect.scoped)
+        )
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+        // Zero is a margin (refresh only once expired), and the defaults stay.
+        yield* Effect.asVoid(Jwt.makeCredentials({ key, token: FakePlex.defaults.token, refreshMargin: 0 }))
+      }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance (sign-in): PIN polling", () => {
+  it.effect("a PIN nobody approves ends with PinExpired of reason Expired when its lifetime has passed", () =>
+    Effect.gen(function* () {
+      // A short code lives 15 minutes on the fake, as on plex.tv; checked every minute, the last check falls
+      // due at the very moment the lifetime ends: the poll's deadline decides, not which of the two runs first.
+      const pin = yield* PinLogin.create({ strong: false })
+      assert.strictEqual(pin.expiresIn, 900)
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(PinLogin.poll(pin, { schedule: Schedule.spaced("1 minute") }))
+      )
+      yield* TestClock.adjust("16 minutes")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "PinExpired")
+      if (error._tag !== "PinExpired") return
+      assert.strictEqual(error.reason, "Expired")
+      assert.strictEqual(error.operation, "PinLogin.poll")
+      assert.strictEqual(error.pinId, pin.id)
+      assert.isUndefined(error.lastError)
+      const checks = (yield* FakePlex.requests).filter((r) => r.route === "checkPin")
+      assert.deepStrictEqual(
+        checks.map((r) => [r.receivedAt, r.status]),
+        Array.from({ length: 15 }, (_, i) => [i * 60_000, 200])
+      )
+    }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance (sign-in): Retry-After", () => {
+  it.effect(
+    "a Retry-After past RetryPolicy.maxRetryAfter is not waited out: the RateLimited comes back at once",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.rateLimited("2 minutes"), { times: 1 })
+        const fiber = yield* Effect.forkChild(
+          Effect.flip(PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(RetryPolicy.backoff())))
+        )
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "RateLimited")
+        if (error._tag !== "RateLimited") return
+        assert.strictEqual(error.retryAfterMillis, 120_000)
+
+        const pin = yield* PinLogin.create()
+        yield* FakePlex.fault("checkPin", Fault.rateLimited("2 minutes"), { times: 1 })
+        const polled = yield* Effect.forkChild(Effect.flip(PinLogin.poll(pin)))
+        yield* TestClock.adjust("1 millis")
+        const refused = yield* Fiber.join(polled)
+        assert.strictEqual(refused._tag, "RateLimited")
+        const routes = (yield* FakePlex.requests).map((r) => r.route)
+        assert.deepStrictEqual(routes, ["getTokenDetails", "createPin", "checkPin"])
+      }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance (sign-in): PlexError", () => {
+  it("an error made by hand takes Plex's entries as plain objects, and codes() reads them", () => {
+    const error = new PlexError.Unauthorized({
+      operation: "PlexAuth.getTokenDetails",
+      method: "GET",
+      url: "https://plex.tv/api/v2/user",
+      status: 401,
+      errors: [{ code: 1001, message: "User could not be authenticated", status: 401 }]
+    })
+    assert.deepStrictEqual(PlexError.codes(error), [1001])
+    assert.isTrue(PlexError.isUnauthorized(error))
+    assert.strictEqual(
+      error.message,
+      "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated)"
+    )
+    const limited = new PlexError.RateLimited({
+      operation: "PinLogin.check",
+      method: "GET",
+      url: "https://plex.tv/api/v2/pins/1",
+      status: 429,
+      errors: [{ code: 1003 }],
+      retryAfterMillis: 2000
+    })
+    assert.deepStrictEqual(PlexError.codes(limited), [1003])
+    assert.strictEqual(Duration.toMillis(RetryPolicy.retryAfter(limited)!), 2000)
+    const expired = new PlexError.PinExpired({
+      operation: "PinLogin.check",
+      pinId: 1,
+      reason: "NotFound",
+      errors: [{ code: 1020, message: "Code not found or expired", status: 404 }]
+    })
+    assert.deepStrictEqual(PlexError.codes(expired), [1020])
+  })
+})
+
+describe("conformance (sign-in): on the wire", () => {
+  it.effect(
+    "a transient token is a POST /security/token?type=delegation&scope=all with the token in a header",
+    () =>
+      Effect.gen(function* () {
+        const transient = yield* PlexAuth.transientToken()
+        assert.isTrue(Redacted.isRedacted(transient.token))
+        const [request] = yield* FakePlex.requests
+        assert.strictEqual(request?.method, "POST")
+        assert.strictEqual(request?.path, "/security/token")
+        assert.deepStrictEqual(request?.query, { type: "delegation", scope: "all" })
+        assert.isTrue(Redacted.isRedacted(request?.headers["x-plex-token"]))
+      }).pipe(Effect.provide(signedIn))
+  )
+})
