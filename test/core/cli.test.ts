@@ -112,6 +112,13 @@ describe("core/cli", () => {
     assert.deepStrictEqual(Render.onceEachGlobal(["--plex-tv=http://x", "whoami", "--plex-tv", "http://y"]), {
       error: "--plex-tv was given twice, with different values."
     })
+    // The parsers' --log-level likewise (neither parser took it twice the same way: one refused it, one took it).
+    assert.deepStrictEqual(Render.onceEachGlobal(["--log-level", "debug", "whoami", "--log-level=debug"]), {
+      args: ["--log-level", "debug", "whoami"]
+    })
+    assert.deepStrictEqual(Render.onceEachGlobal(["--log-level", "debug", "--log-level", "info", "whoami"]), {
+      error: "--log-level was given twice, with different values."
+    })
     // After `--`, nothing is touched.
     assert.deepStrictEqual(Render.onceEachGlobal(["--json", "--", "--json"]), {
       args: ["--json", "--", "--json"]
@@ -120,6 +127,16 @@ describe("core/cli", () => {
     assert.deepStrictEqual(Render.onceEachGlobal(["home", "switch", "Kids", "--json"]), {
       args: ["home", "switch", "Kids", "--json"]
     })
+  })
+
+  it("logLevelTyped: --log-level as typed, in either form, before any --", () => {
+    assert.deepStrictEqual(Render.logLevelTyped(["--fake", "--log-level", "debug", "whoami"]), [
+      "--log-level",
+      "debug"
+    ])
+    assert.deepStrictEqual(Render.logLevelTyped(["whoami", "--log-level=info"]), ["--log-level=info"])
+    assert.isUndefined(Render.logLevelTyped(["whoami", "--", "--log-level", "debug"]))
+    assert.isUndefined(Render.logLevelTyped(["whoami", "--log-level"]))
   })
 
   it("parseScenarios names the unknown PLEX_AUTH_FAKE scenarios", () => {

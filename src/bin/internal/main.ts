@@ -109,8 +109,11 @@ const failIfQuit = <E, R>(
 export const run = (
   argv: ReadonlyArray<string>
 ): Effect.Effect<number, never, CliApp.CliApp.Environment | CliTerminal.Io> => {
-  // Built-in options among the global options moved first, where @effect/cli takes them (render.ts builtInsFirst).
-  const args = Render.builtInsFirst(argv.slice(2))
+  // Each global option (and --log-level) once, as the Effect 4 CLI hands them to its parser (render.ts
+  // onceEachGlobal); the built-in options among the global options moved first, where @effect/cli takes
+  // them (render.ts builtInsFirst).
+  const once = Render.onceEachGlobal(argv.slice(2))
+  const args = Render.builtInsFirst("args" in once ? once.args : argv.slice(2))
   const parsed = [...argv.slice(0, 2), ...args]
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
@@ -121,7 +124,9 @@ export const run = (
       ? Effect.fail(renamed)
       : wizardProblem !== undefined
         ? Effect.fail(usage(wizardProblem))
-        : Effect.void
+        : "error" in once
+          ? Effect.fail(usage(once.error))
+          : Effect.void
   return Effect.zipRight(checked, wizardRequested(args) ? failIfQuit(cli(parsed)) : cli(parsed)).pipe(
     // A prompt that quits leaves its line unfinished: what is said next starts on a line of its own.
     Effect.updateService(Terminal.Terminal, (terminal) =>
@@ -152,6 +157,7 @@ export const run = (
           Output.makeConsole(current, {
             json,
             commandPath: args.filter((arg) => commandNames.includes(arg)),
+            logLevel: Render.logLevelTyped(args),
             io
           })
         )

@@ -354,12 +354,17 @@ export const fakeServerText = (details: FakeServerDetails) => ({
 const globalBooleans: ReadonlyArray<string> = ["--fake", "--json"]
 const globalValues: ReadonlyArray<string> = ["--config-dir", "--plex-tv"]
 
+/** The options {@link onceEachGlobal} takes once: the global value options, and the parsers' `--log-level`. */
+const onceValues: ReadonlyArray<string> = [...globalValues, "--log-level"]
+
 /**
  * The command line with each global option once: the global options may
  * stand before the command's name and after it (`plex-auth --fake whoami
- * --fake`), and a CLI parser that accepts them once each is handed them
- * once. A value option given twice with different values is an error
- * (returned as its message), as in the Effect 3 CLI.
+ * --fake`), and both CLI parsers, which accept an option once, are handed
+ * them once. A value option (`--config-dir`, `--plex-tv`, and the parsers'
+ * own `--log-level`) given twice with different values is an error
+ * (returned as its message, which names the option): neither parser takes
+ * the last one given, and which one was meant cannot be known.
  */
 export const onceEachGlobal = (
   argv: ReadonlyArray<string>
@@ -379,7 +384,7 @@ export const onceEachGlobal = (
       continue
     }
     const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
-    if (!globalValues.includes(name)) {
+    if (!onceValues.includes(name)) {
       args.push(arg)
       continue
     }
@@ -484,6 +489,23 @@ export const wizardWithoutCommand = (argv: ReadonlyArray<string>): string | unde
  * URL may carry a password or a token in its query, a path may need quoting.
  */
 const placeholders: Readonly<Record<string, string>> = { "--config-dir": "<dir>", "--plex-tv": "<url>" }
+
+/**
+ * `--log-level` as typed (`["--log-level", "debug"]` or
+ * `["--log-level=debug"]`), before any `--`, or undefined. @effect/cli takes
+ * it out of the command line before it reads the rest: its `--wizard` shows
+ * the command line it builds without it, and the Effect 3 CLI puts it back
+ * (src/bin/internal/output.ts), as effect/cli (Effect 4) shows it.
+ */
+export const logLevelTyped = (argv: ReadonlyArray<string>): ReadonlyArray<string> | undefined => {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === "--") return undefined
+    if (arg.startsWith("--log-level=")) return [arg]
+    if (arg === "--log-level") return i + 1 < argv.length ? [arg, argv[i + 1]!] : undefined
+  }
+  return undefined
+}
 
 /**
  * The command line with the parsers' built-in options given among the
