@@ -54,6 +54,21 @@ const withdrawn = (argv: ReadonlyArray<string>): CliFailure | undefined => {
   return undefined
 }
 
+/**
+ * `--log-level warn` as `--log-level warning`: @effect/cli knows the level
+ * by its name only (`warning`), effect/cli (the Effect 4 CLI) by both.
+ */
+const warnAsWarning = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const end = args.indexOf("--")
+  return args.map((arg, i) =>
+    (end === -1 || i < end) && arg === "warn" && args[i - 1] === "--log-level"
+      ? "warning"
+      : arg === "--log-level=warn" && (end === -1 || i < end)
+        ? "--log-level=warning"
+        : arg
+  )
+}
+
 /** Whether the command line asks for @effect/cli's `--wizard` (before any `--`). */
 const wizardRequested = (args: ReadonlyArray<string>): boolean => {
   for (const arg of args) {
@@ -113,7 +128,7 @@ export const run = (
   // onceEachGlobal); the built-in options among the global options moved first, where @effect/cli takes
   // them (render.ts builtInsFirst).
   const once = Render.onceEachGlobal(argv.slice(2))
-  const args = Render.builtInsFirst("args" in once ? once.args : argv.slice(2))
+  const args = Render.builtInsFirst(warnAsWarning("args" in once ? once.args : argv.slice(2)))
   const parsed = [...argv.slice(0, 2), ...args]
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))

@@ -134,13 +134,13 @@ export const makeConsole = (
 ): Console.Console => {
   const base = current.unsafe
   const out = forStream(options.io.stdout, options.io.env)
-  const err = forStream(options.io.stderr, options.io.env)
   const text = (args: ReadonlyArray<unknown>) => args.map(String).join(" ")
   const console: Console.Console = {
     ...current,
     log: (...args) =>
       Effect.sync(() => {
-        const printed = text(args)
+        // One line (the version) without the empty line @effect/cli's paragraph adds after it.
+        const printed = text(args).replace(/^([^\n]+)\n+$/, "$1")
         // Help (it has a USAGE section) gets its usage lines as typed.
         base.log(
           out(
@@ -151,19 +151,22 @@ export const makeConsole = (
         )
       }),
     info: (...args) => Effect.sync(() => base.info(out(text(args)))),
+    // What @effect/cli says of a command line it cannot parse: one line, `plex-auth: ...` (JSON under
+    // --json), as every other error of the CLI and as the Effect 4 CLI says it.
     error: (...args) =>
       Effect.sync(() =>
         base.error(
-          options.json
-            ? jsonError(
-                plain(text(args), {})
-                  .split("\n")
-                  .map((part) => part.trim())
-                  .filter((part) => part.length > 0)
-                  .join(" "),
-                ExitCode.Usage
-              )
-            : err(text(args))
+          CoreFailure.failureText(
+            {
+              message: plain(text(args), {})
+                .split("\n")
+                .map((part) => part.trim())
+                .filter((part) => part.length > 0)
+                .join(" "),
+              exitCode: ExitCode.Usage
+            },
+            { json: options.json }
+          )
         )
       ),
     unsafe: base

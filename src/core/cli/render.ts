@@ -58,6 +58,10 @@ export const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
 /** What `plex-auth` alone says. */
 export const missingCommandMessage = "Missing command: run `plex-auth --help` to see them."
 
+/** What a command made of subcommands only (`plex-auth token`) says alone. */
+export const missingSubcommandMessage = (command: string): string =>
+  `Missing command: run \`plex-auth ${command} --help\` to see them.`
+
 /** Why `login`'s options do not go together, or undefined. */
 export const loginOptionsProblem = (options: {
   readonly password: boolean
@@ -354,8 +358,9 @@ export const fakeServerText = (details: FakeServerDetails) => ({
 const globalBooleans: ReadonlyArray<string> = ["--fake", "--json"]
 const globalValues: ReadonlyArray<string> = ["--config-dir", "--plex-tv"]
 
-/** The options {@link onceEachGlobal} takes once: the global value options, and the parsers' `--log-level`. */
+/** The options {@link onceEachGlobal} takes once: the global ones, and the parsers' `--log-level` and `--wizard`. */
 const onceValues: ReadonlyArray<string> = [...globalValues, "--log-level"]
+const onceBooleans: ReadonlyArray<string> = [...globalBooleans, "--wizard"]
 
 /**
  * The command line with each global option once: the global options may
@@ -378,7 +383,7 @@ export const onceEachGlobal = (
       args.push(...argv.slice(i))
       break
     }
-    if (globalBooleans.includes(arg)) {
+    if (onceBooleans.includes(arg)) {
       if (!booleans.has(arg)) args.push(arg)
       booleans.add(arg)
       continue
