@@ -51,6 +51,8 @@ interface Check {
    * shared flags go to every command; both CLIs take them, and `fake-server` has no use for them).
    */
   readonly shared?: ReadonlyArray<string>
+  /** The exit code both must give (docs/cli.md), for a "same" check. */
+  readonly exit?: number
   /** Never printed, by either edition. */
   readonly secrets?: ReadonlyArray<string>
 }
@@ -61,7 +63,8 @@ const withPassword = { PLEX_PASSWORD: password }
 const secretUrl = "http://user:url-password@127.0.0.1:1/?X-Plex-Token=url-token"
 const urlSecrets = ["url-password", "url-token"]
 
-// `$D` is a configuration directory of the edition's own, kept from one command line to the next.
+// `$D` is a configuration directory of the edition's own, kept from one command line to the next; `$X`
+// another; `$F` a file.
 const fake = (...args: ReadonlyArray<string>) => ["--fake", "--config-dir", "$D", ...args]
 
 const helpOf = (args: ReadonlyArray<string>, description: string, parent = false): Check => ({
@@ -92,8 +95,8 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--completions", "bogus"], kind: "parser" },
   { args: ["--plex-tv", secretUrl, "whoami", "--frob"], kind: "parser", secrets: urlSecrets },
   // Usage errors the CLIs find, in their own words.
-  { args: [], kind: "same" },
-  { args: ["token"], kind: "same" },
+  { args: [], kind: "same", exit: 2 },
+  { args: ["token"], kind: "same", exit: 2 },
   { args: ["--code-2fa", "123456"], kind: "same", secrets: ["123456"] },
   { args: ["login", "--code"], kind: "same" },
   { args: ["login", "--link-code", "--password"], kind: "same" },
@@ -107,12 +110,15 @@ const checks: ReadonlyArray<Check> = [
     kind: "same",
     secrets: urlSecrets
   },
-  { args: ["--log-level", "debug", "--log-level", "info", "whoami"], kind: "same" },
+  { args: ["--log-level", "debug", "--log-level", "info", "whoami"], kind: "same", exit: 2 },
   { args: ["--log-level", "debug", "whoami", "--log-level=info"], kind: "same" },
   { args: fake("--wizard"), kind: "same" },
   { args: ["--json", "--wizard"], kind: "same" },
   { args: ["--plex-tv", secretUrl, "--log-level", "info", "--wizard"], kind: "same", secrets: urlSecrets },
   { args: fake("login", "--password"), kind: "same" },
+  { args: ["--plex-tv", "notaurl", "whoami"], kind: "same" },
+  { args: ["--config-dir", "$F", "--fake", "whoami"], kind: "same", exit: 1 },
+  { args: ["--config-dir", "$F/sub", "--fake", "whoami", "--json"], kind: "same" },
   // Global options (and --log-level) before the command, after it, twice; not logged in yet.
   { args: fake("whoami"), kind: "same" },
   { args: ["whoami", "--fake", "--config-dir", "$D"], kind: "same" },
@@ -121,11 +127,11 @@ const checks: ReadonlyArray<Check> = [
     kind: "same"
   },
   { args: ["--log-level", "debug", ...fake("whoami", "--log-level", "debug")], kind: "same" },
-  { args: ["--log-level", "warn", ...fake("whoami")], kind: "same" },
+  { args: ["--log-level", "warn", ...fake("whoami")], kind: "same", exit: 3 },
   { args: ["--log-level=all", ...fake("whoami")], kind: "same" },
   { args: fake("--log-level", "none", "whoami"), kind: "same" },
   // The built-in options.
-  { args: ["--version"], kind: "same" },
+  { args: ["--version"], kind: "same", exit: 0 },
   { args: ["whoami", "--version"], kind: "same" },
   { args: ["--fake", "--json", "--version"], kind: "same" },
   { args: ["--completions", "bash"], kind: "completions" },
@@ -156,21 +162,33 @@ const checks: ReadonlyArray<Check> = [
     args: fake("login", "--password", "--login", "alice"),
     kind: "same",
     env: withPassword,
-    secrets: [password]
+    secrets: [password],
+    exit: 0
   },
-  { args: fake("whoami"), kind: "same" },
-  { args: fake("whoami", "--json"), kind: "same" },
+  { args: fake("whoami"), kind: "same", exit: 0 },
+  { args: fake("whoami", "--json"), kind: "same", exit: 0 },
   { args: ["whoami", "--json", "--fake", "--config-dir", "$D"], kind: "same" },
   { args: fake("home"), kind: "same" },
   { args: fake("home", "--json"), kind: "same" },
   { args: fake("home", "switch", "Nobody"), kind: "same" },
+  { args: fake("home", "switch", "Kids"), kind: "same", exit: 2 },
+  { args: fake("servers", "--json"), kind: "same", exit: 0 },
+  { args: fake("devices"), kind: "same", exit: 0 },
+  { args: fake("devices", "--json"), kind: "same" },
+  { args: fake("devices", "revoke", "-5"), kind: "same" },
+  { args: fake("claim", "notaurl"), kind: "same" },
+  { args: fake("token", "transient", "--server", "Nope"), kind: "same" },
+  { args: fake("whoami"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" }, exit: 5 },
+  { args: fake("whoami", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline,bogus" } },
+  { args: fake("servers", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" } },
   { args: fake("devices", "revoke", "999999"), kind: "same" },
   { args: fake("token", "transient", "--server", "http://127.0.0.1:1", "--json"), kind: "same" },
   {
     args: fake("login", "--password", "--login", "alice"),
     kind: "same",
     env: withPassword,
-    secrets: [password]
+    secrets: [password],
+    exit: 2
   },
   {
     args: fake("login", "--password", "--login", "alice", "--old-token", "keep", "--json"),
@@ -178,7 +196,8 @@ const checks: ReadonlyArray<Check> = [
     env: { PLEX_PASSWORD: "not-the-password" },
     secrets: ["not-the-password"]
   },
-  { args: fake("logout", "--json"), kind: "same" },
+  { args: fake("whoami"), kind: "same", env: { PLEX_AUTH_FAKE: "revoke-token" }, exit: 3 },
+  { args: fake("logout", "--json"), kind: "same", exit: 0 },
   { args: fake("logout"), kind: "same" },
   { args: fake("whoami", "--json"), kind: "same" }
 ]
@@ -217,9 +236,13 @@ const bundle = async (edition: 3 | 4): Promise<string> => {
 const runAll = async (edition: 3 | 4): Promise<ReadonlyArray<Result>> => {
   const home = path.join(work, `e${edition}`)
   await fs.mkdir(home)
+  await fs.writeFile(path.join(home, "file"), "not a directory")
   const cases: ReadonlyArray<Case> = checks.map((check) => ({
     args: check.args.map((arg) =>
-      arg.replace("$D", path.join(home, "d")).replace("$X", path.join(home, "x"))
+      arg
+        .replace("$D", path.join(home, "d"))
+        .replace("$X", path.join(home, "x"))
+        .replace("$F", path.join(home, "file"))
     ),
     env: check.env
   }))
@@ -242,8 +265,16 @@ const runAll = async (edition: 3 | 4): Promise<ReadonlyArray<Result>> => {
     )
     child.stdin?.end()
   })
-  // What either edition prints of its own: its directories and its version.
-  const own = (text: string) => text.split(home).join("<home>").split(versions[edition]).join("<version>")
+  // What either edition prints of its own: its directories and its version; and what differs from run
+  // to run: the fake's ports, the time a probe took.
+  const own = (text: string) =>
+    text
+      .split(home)
+      .join("<home>")
+      .split(versions[edition])
+      .join("<version>")
+      .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>")
+      .replace(/"(elapsedMillis|millis)": \d+/g, '"$1": 0')
   return (JSON.parse(stdout) as ReadonlyArray<Result>).map((result) => ({
     code: result.code,
     stdout: own(result.stdout),
@@ -300,6 +331,7 @@ describe("plex-auth of both editions, the same command lines", { timeout: 60_000
         switch (check.kind) {
           case "same":
             assert.deepStrictEqual(four, three, what)
+            if (check.exit !== undefined) assert.strictEqual(three.code, check.exit, what)
             break
           case "parser":
             assertParserRefusal(three, check.args.includes("--json"), `${what} (Effect 3)`)
