@@ -75,23 +75,25 @@ const helpOf = (args: ReadonlyArray<string>, description: string, parent = false
 })
 
 const checks: ReadonlyArray<Check> = [
-  // Usage errors the parsers find.
-  { args: ["--frob"], kind: "parser" },
+  // Usage errors the parsers find (after the command's name: in their own words).
+  { args: ["--frob"], kind: "same", exit: 2 },
+  { args: ["--fake", "--frob", "whoami"], kind: "same", exit: 2 },
+  { args: ["--plex-tv", secretUrl, "--frob=1", "whoami"], kind: "same", exit: 2, secrets: urlSecrets },
   { args: ["whoami", "--frob"], kind: "parser" },
   { args: ["frob"], kind: "parser" },
-  { args: ["--config-dir"], kind: "parser" },
+  { args: ["--config-dir"], kind: "same", exit: 2 },
   { args: ["whoami", "--config-dir"], kind: "parser" },
-  { args: ["--password", "login"], kind: "parser" },
+  { args: ["--password", "login"], kind: "same", exit: 2 },
   { args: ["login", "--old-token", "maybe"], kind: "parser" },
   { args: ["login", "--password", "--password"], kind: "parser" },
   { args: ["devices", "revoke", "abc"], kind: "parser" },
   { args: ["home", "switch"], kind: "parser" },
   { args: ["whoami", "extra"], kind: "parser" },
-  { args: ["--json", "--frob"], kind: "parser" },
+  { args: ["--json", "--frob"], kind: "same", exit: 2 },
   { args: ["whoami", "--json", "--frob"], kind: "parser" },
   { args: ["--log-level", "bogus", "whoami"], kind: "parser" },
   { args: ["--log-level", "WARNING", "whoami"], kind: "parser" },
-  { args: ["--log-level"], kind: "parser" },
+  { args: ["--log-level"], kind: "same", exit: 2 },
   { args: ["--completions", "bogus"], kind: "parser" },
   { args: ["--plex-tv", secretUrl, "whoami", "--frob"], kind: "parser", secrets: urlSecrets },
   // Usage errors the CLIs find, in their own words.

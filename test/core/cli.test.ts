@@ -129,6 +129,42 @@ describe("core/cli", () => {
     })
   })
 
+  it("leadingOptionProblem: an unknown option before the command's name, or a value option last without its value", () => {
+    const unknown = (name: string) =>
+      `Unknown option ${name} before the command's name: a command's own options follow its name (\`plex-auth login --password\`); see \`plex-auth --help\`.`
+    assert.strictEqual(Render.leadingOptionProblem(["--frob"]), unknown("--frob"))
+    assert.strictEqual(
+      Render.leadingOptionProblem(["--fake", "--config-dir", "d", "--password", "login"]),
+      unknown("--password")
+    )
+    // The value typed inline is not repeated.
+    assert.strictEqual(Render.leadingOptionProblem(["--frob=secret", "whoami"]), unknown("--frob"))
+    assert.strictEqual(
+      Render.leadingOptionProblem(["--fake", "--config-dir"]),
+      "Missing value for --config-dir."
+    )
+    assert.strictEqual(Render.leadingOptionProblem(["--log-level"]), "Missing value for --log-level.")
+    // What the parsers read (their own options included, -v and --no-json of the Effect 4 one), and what
+    // follows the command's name, is theirs.
+    for (const args of [
+      [],
+      ["whoami", "--frob"],
+      ["--fake", "--config-dir", "d", "--plex-tv=x", "--json", "--log-level", "debug", "whoami"],
+      ["--fake=true", "--fake", "false", "whoami"],
+      ["-h"],
+      ["--fake", "--help", "--frob"],
+      ["--version", "--config-dir"],
+      ["-v"],
+      ["--no-json", "whoami"],
+      ["--completions", "bash"],
+      ["--wizard"],
+      ["--", "--frob"],
+      ["frob"]
+    ]) {
+      assert.isUndefined(Render.leadingOptionProblem(args), args.join(" "))
+    }
+  })
+
   it("logLevelTyped: --log-level as typed, in either form, before any --", () => {
     assert.deepStrictEqual(Render.logLevelTyped(["--fake", "--log-level", "debug", "whoami"]), [
       "--log-level",

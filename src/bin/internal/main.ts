@@ -133,12 +133,14 @@ export const run = (
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
   const renamed = withdrawn(args)
-  const wizardProblem = Render.wizardWithoutCommand(argv.slice(2))
+  // `--wizard` after options without a command, or options before the command's name that cannot be
+  // read: said how to write it, in the words the Effect 4 CLI uses (render.ts).
+  const problem = Render.wizardWithoutCommand(argv.slice(2)) ?? Render.leadingOptionProblem(args)
   const checked =
     renamed !== undefined
       ? Effect.fail(renamed)
-      : wizardProblem !== undefined
-        ? Effect.fail(usage(wizardProblem))
+      : problem !== undefined
+        ? Effect.fail(usage(problem))
         : "error" in once
           ? Effect.fail(usage(once.error))
           : Effect.void

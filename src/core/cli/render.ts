@@ -496,6 +496,58 @@ export const wizardWithoutCommand = (argv: ReadonlyArray<string>): string | unde
 const placeholders: Readonly<Record<string, string>> = { "--config-dir": "<dir>", "--plex-tv": "<url>" }
 
 /**
+ * Options of the Effect 4 parser's own that may stand before the command's
+ * name and that {@link leadingOptionProblem} leaves to it: `-v` (the
+ * version), the `--no-` forms of the boolean options.
+ */
+const effect4Only: ReadonlyArray<string> = [
+  "-v",
+  "--no-fake",
+  "--no-json",
+  "--no-wizard",
+  "--no-help",
+  "--no-version"
+]
+
+/**
+ * Why the options before the command's name cannot be read, or undefined:
+ * an option no command line takes there (`plex-auth --frob whoami`, or a
+ * command's own option before its name, `plex-auth --password login`), or
+ * a value option last without its value (`plex-auth --config-dir`). Both
+ * CLIs say it in these words (the parsers' were @effect/cli's "Invalid
+ * subcommand for plex-auth", for both, and effect/cli's "Unrecognized
+ * flag"). What follows the command's name is the parsers' to judge, and
+ * so is a command line with `--help`, `-h` or `--version` among those
+ * options (they answer it first).
+ */
+export const leadingOptionProblem = (argv: ReadonlyArray<string>): string | undefined => {
+  const { options, rest } = leadingOptions(argv)
+  const arg = argv[rest]
+  if (arg === undefined || arg === "--" || !arg.startsWith("-") || arg === "-") return undefined
+  // --help, -h, --version: the parsers answer them first, whatever else is there.
+  if (options.some((option) => builtInFlags.includes(option[0]!))) return undefined
+  const name = arg.startsWith("--") ? arg.split("=", 1)[0]! : arg
+  if (
+    rest === argv.length - 1 &&
+    (globalValues.includes(name) || builtInValues.includes(name)) &&
+    name === arg
+  ) {
+    return `Missing value for ${name}.`
+  }
+  if (
+    globalBooleans.includes(name) ||
+    globalValues.includes(name) ||
+    builtInValues.includes(name) ||
+    builtInFlags.includes(name) ||
+    name === "--wizard" ||
+    effect4Only.includes(name)
+  ) {
+    return undefined
+  }
+  return `Unknown option ${name} before the command's name: a command's own options follow its name (\`plex-auth login --password\`); see \`plex-auth --help\`.`
+}
+
+/**
  * `--log-level` as typed (`["--log-level", "debug"]` or
  * `["--log-level=debug"]`), before any `--`, or undefined. @effect/cli takes
  * it out of the command line before it reads the rest: its `--wizard` shows
