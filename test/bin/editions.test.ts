@@ -20,6 +20,7 @@ import * as path from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { build } from "esbuild"
 import { help } from "../../src/core/cli/help.js"
+import * as Render from "../../src/core/cli/render.js"
 import { bundledNode, systemNodeIsEnough } from "../../scripts/node22.mjs"
 import { packageVersion } from "../../scripts/cli-bundle.js"
 import { root } from "../support/build.js"
@@ -80,9 +81,10 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--fake", "--frob", "whoami"], kind: "same", exit: 2 },
   { args: ["--plex-tv", secretUrl, "--frob=1", "whoami"], kind: "same", exit: 2, secrets: urlSecrets },
   { args: ["whoami", "--frob"], kind: "parser" },
-  { args: ["frob"], kind: "parser" },
+  { args: ["frob"], kind: "same", exit: 2 },
+  { args: [secretUrl, "whoami"], kind: "same", exit: 2, secrets: urlSecrets },
   { args: ["--config-dir"], kind: "same", exit: 2 },
-  { args: ["whoami", "--config-dir"], kind: "parser" },
+  { args: ["whoami", "--config-dir"], kind: "same", exit: 2 },
   { args: ["--password", "login"], kind: "same", exit: 2 },
   { args: ["login", "--old-token", "maybe"], kind: "parser" },
   { args: ["login", "--password", "--password"], kind: "parser" },
@@ -91,8 +93,9 @@ const checks: ReadonlyArray<Check> = [
   { args: ["whoami", "extra"], kind: "parser" },
   { args: ["--json", "--frob"], kind: "same", exit: 2 },
   { args: ["whoami", "--json", "--frob"], kind: "parser" },
-  { args: ["--log-level", "bogus", "whoami"], kind: "parser" },
-  { args: ["--log-level", "WARNING", "whoami"], kind: "parser" },
+  { args: ["--log-level", "bogus", "whoami"], kind: "same", exit: 2 },
+  { args: ["whoami", "--log-level=bogus"], kind: "same", exit: 2 },
+  { args: ["--log-level", "WARNING", "whoami"], kind: "same", exit: 2 },
   { args: ["--log-level"], kind: "same", exit: 2 },
   { args: ["--completions", "bogus"], kind: "parser" },
   { args: ["--plex-tv", secretUrl, "whoami", "--frob"], kind: "parser", secrets: urlSecrets },
@@ -143,6 +146,7 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--wizard"], kind: "wizard" },
   { args: ["--wizard", "--wizard"], kind: "wizard" },
   helpOf([], "Sign in to Plex, hold the token, and get tokens for servers", true),
+  { args: ["frob", "--help"], kind: "help", description: "Sign in to Plex, hold the token", parent: true },
   { args: ["-h"], kind: "help", description: "Sign in to Plex, hold the token", parent: true },
   { args: ["--fake", "--help"], kind: "help", description: "Sign in to Plex, hold the token", parent: true },
   helpOf(["login"], help.loginCommand),
@@ -344,6 +348,12 @@ describe("plex-auth of both editions, the same command lines", { timeout: 60_000
               assert.strictEqual(result.code, 0, `${what}\n${shown(result)}`)
               assert.strictEqual(result.stderr, "", what)
               assert.include(words(result.stdout), words(check.description!), what)
+            }
+            if (check.args[0] === "--help") {
+              for (const name of Render.commands) {
+                for (const result of [three, four])
+                  assert.match(result.stdout, new RegExp(`\\b${name}\\b`), what)
+              }
             }
             // The Effect 3 help of a command with subcommands also lists their options.
             if (check.parent === true) {

@@ -165,6 +165,39 @@ describe("core/cli", () => {
     }
   })
 
+  it("usageProblem: an invalid or missing --log-level, a value option last without its value, no such command", () => {
+    const levels = "all, trace, debug, info, warn, warning, error, fatal, none"
+    assert.strictEqual(
+      Render.usageProblem(["--log-level", "bogus", "whoami"]),
+      `Invalid --log-level bogus: expected one of ${levels}.`
+    )
+    assert.strictEqual(
+      Render.usageProblem(["whoami", "--log-level=WARNING"]),
+      `Invalid --log-level WARNING: expected one of ${levels}.`
+    )
+    assert.strictEqual(Render.usageProblem(["whoami", "--config-dir"]), "Missing value for --config-dir.")
+    assert.strictEqual(Render.usageProblem(["--fake", "login", "--plex-tv"]), "Missing value for --plex-tv.")
+    const unknown =
+      "Unknown command: the commands are login, whoami, servers, token, logout, fake-server, home, claim-token, claim, devices (see `plex-auth --help`)."
+    assert.strictEqual(Render.usageProblem(["frob"]), unknown)
+    // The word is not repeated: it may be a URL with a password.
+    assert.strictEqual(Render.usageProblem(["--fake", "http://user:pw@host", "whoami"]), unknown)
+    assert.strictEqual(Render.usageProblem(["--frob"]), Render.leadingOptionProblem(["--frob"]))
+    for (const args of [
+      [],
+      ["--log-level", "warn", "whoami", "--log-level=none"],
+      ["frob", "--help"],
+      ["frob", "--completions", "bash"],
+      ["frob", "--wizard"],
+      ["whoami", "--", "--config-dir"],
+      ["--", "frob"],
+      ["login", "--login"],
+      ["home", "switch", "frob"]
+    ]) {
+      assert.isUndefined(Render.usageProblem(args), args.join(" "))
+    }
+  })
+
   it("logLevelTyped: --log-level as typed, in either form, before any --", () => {
     assert.deepStrictEqual(Render.logLevelTyped(["--fake", "--log-level", "debug", "whoami"]), [
       "--log-level",

@@ -135,7 +135,7 @@ export const run = (
   const renamed = withdrawn(args)
   // `--wizard` after options without a command, or options before the command's name that cannot be
   // read: said how to write it, in the words the Effect 4 CLI uses (render.ts).
-  const problem = Render.wizardWithoutCommand(argv.slice(2)) ?? Render.leadingOptionProblem(args)
+  const problem = Render.wizardWithoutCommand(argv.slice(2)) ?? Render.usageProblem(args)
   const checked =
     renamed !== undefined
       ? Effect.fail(renamed)

@@ -547,6 +547,80 @@ export const leadingOptionProblem = (argv: ReadonlyArray<string>): string | unde
   return `Unknown option ${name} before the command's name: a command's own options follow its name (\`plex-auth login --password\`); see \`plex-auth --help\`.`
 }
 
+/** The commands, as `plex-auth --help` lists them (both editions define them; editions.test.ts checks both list these). */
+export const commands: ReadonlyArray<string> = [
+  "login",
+  "whoami",
+  "servers",
+  "token",
+  "logout",
+  "fake-server",
+  "home",
+  "claim-token",
+  "claim",
+  "devices"
+]
+
+/** The levels `--log-level` takes, in both editions (the Effect 3 CLI reads `warn` as `warning`). */
+export const logLevels: ReadonlyArray<string> = [
+  "all",
+  "trace",
+  "debug",
+  "info",
+  "warn",
+  "warning",
+  "error",
+  "fatal",
+  "none"
+]
+
+/**
+ * Why the command line cannot run, found before either parser reads it,
+ * or undefined; both CLIs say it in these words:
+ * {@link leadingOptionProblem}; a `--log-level` whose level is none of
+ * {@link logLevels} (anywhere before `--`); a global value option or
+ * `--log-level` last without its value (`plex-auth whoami --config-dir`:
+ * @effect/cli said "Received unknown argument"); and a first word after the
+ * options that is no command (`plex-auth frob`), which is not repeated (it
+ * may be a URL with a password, typed without `--plex-tv`). With `--help`,
+ * `-h`, `--version`, `--completions` or `--wizard` before `--`, the parsers
+ * answer first, and only {@link leadingOptionProblem} applies.
+ */
+export const usageProblem = (argv: ReadonlyArray<string>): string | undefined => {
+  const leading = leadingOptionProblem(argv)
+  if (leading !== undefined) return leading
+  const end = argv.indexOf("--")
+  const words = end === -1 ? argv : argv.slice(0, end)
+  for (let i = 0; i < words.length; i++) {
+    const arg = words[i]!
+    const level = arg.startsWith("--log-level=")
+      ? arg.slice("--log-level=".length)
+      : arg === "--log-level"
+        ? words[i + 1]
+        : undefined
+    if (level !== undefined && !logLevels.includes(level)) {
+      return `Invalid --log-level ${level}: expected one of ${logLevels.join(", ")}.`
+    }
+  }
+  const last = words.at(-1)
+  if (end === -1 && last !== undefined && [...globalValues, "--log-level"].includes(last)) {
+    return `Missing value for ${last}.`
+  }
+  const answered = words.some(
+    (arg) =>
+      builtInFlags.includes(arg) ||
+      arg === "--wizard" ||
+      effect4Only.includes(arg) ||
+      arg.split("=", 1)[0] === "--completions"
+  )
+  if (answered) return undefined
+  const first = argv[leadingOptions(argv).rest]
+  if (first !== undefined && !first.startsWith("-") && !commands.includes(first)) {
+    return `Unknown command: the commands are ${commands.join(", ")} (see \`plex-auth --help\`).`
+  }
+  return undefined
+}
+
 /**
  * `--log-level` as typed (`["--log-level", "debug"]` or
  * `["--log-level=debug"]`), before any `--`, or undefined. @effect/cli takes

@@ -103,8 +103,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
   // An option renamed or withdrawn, `--wizard` after options without a command, or options before the
   // command's name that cannot be read: said how to write it, in the words
   // the Effect 3 CLI uses (src/core/cli/render.ts).
-  const refused =
-    Core.withdrawnOption(args) ?? Render.wizardWithoutCommand(args) ?? Render.leadingOptionProblem(args)
+  const refused = Core.withdrawnOption(args) ?? Render.wizardWithoutCommand(args) ?? Render.usageProblem(args)
   const once = Render.onceEachGlobal(args)
   return (
     refused !== undefined
