@@ -183,14 +183,25 @@ describe("core/cli", () => {
     // The word is not repeated: it may be a URL with a password.
     assert.strictEqual(Render.usageProblem(["--fake", "http://user:pw@host", "whoami"]), unknown)
     assert.strictEqual(Render.usageProblem(["--frob"]), Render.leadingOptionProblem(["--frob"]))
+    assert.strictEqual(
+      Render.usageProblem(["--fake", "--", "whoami"]),
+      "Unexpected argument after --: the command's name goes before it (`plex-auth whoami`)."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["whoami", "--", "--json"]),
+      "Unexpected argument after --: this command takes none."
+    )
     for (const args of [
       [],
       ["--log-level", "warn", "whoami", "--log-level=none"],
       ["frob", "--help"],
       ["frob", "--completions", "bash"],
       ["frob", "--wizard"],
-      ["whoami", "--", "--config-dir"],
-      ["--", "frob"],
+      ["--"],
+      ["whoami", "--"],
+      ["home", "switch", "--", "-Kids"],
+      ["--fake", "claim", "--", "http://x"],
+      ["devices", "revoke", "--json", "--", "7"],
       ["login", "--login"],
       ["home", "switch", "frob"]
     ]) {

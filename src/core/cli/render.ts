@@ -561,6 +561,9 @@ export const commands: ReadonlyArray<string> = [
   "devices"
 ]
 
+/** The commands that take arguments (`home switch <user>`, `claim <server-url>`, `devices revoke <id>`). */
+const takesArguments: ReadonlyArray<string> = ["switch", "claim", "revoke"]
+
 /** The levels `--log-level` takes, in both editions (the Effect 3 CLI reads `warn` as `warning`). */
 export const logLevels: ReadonlyArray<string> = [
   "all",
@@ -582,7 +585,8 @@ export const logLevels: ReadonlyArray<string> = [
  * `--log-level` last without its value (`plex-auth whoami --config-dir`:
  * @effect/cli said "Received unknown argument"); and a first word after the
  * options that is no command (`plex-auth frob`), which is not repeated (it
- * may be a URL with a password, typed without `--plex-tv`). With `--help`,
+ * may be a URL with a password, typed without `--plex-tv`); arguments after
+ * `--` for a command that takes none. With `--help`,
  * `-h`, `--version`, `--completions` or `--wizard` before `--`, the parsers
  * answer first, and only {@link leadingOptionProblem} applies.
  */
@@ -601,6 +605,15 @@ export const usageProblem = (argv: ReadonlyArray<string>): string | undefined =>
     if (level !== undefined && !logLevels.includes(level)) {
       return `Invalid --log-level ${level}: expected one of ${logLevels.join(", ")}.`
     }
+  }
+  // After `--` come arguments only: of `home switch`, `claim`, `devices revoke` (a name starting with -);
+  // the Effect 3 parser dropped them elsewhere without a word (`plex-auth whoami -- --json` ran whoami),
+  // the Effect 4 one refused them.
+  if (end !== -1 && end < argv.length - 1 && !words.some((word) => takesArguments.includes(word))) {
+    const first = argv[leadingOptions(argv).rest]
+    return first === "--"
+      ? "Unexpected argument after --: the command's name goes before it (`plex-auth whoami`)."
+      : "Unexpected argument after --: this command takes none."
   }
   const last = words.at(-1)
   if (end === -1 && last !== undefined && [...globalValues, "--log-level"].includes(last)) {
