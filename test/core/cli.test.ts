@@ -139,6 +139,7 @@ describe("core/cli", () => {
     )
     // The value typed inline is not repeated.
     assert.strictEqual(Render.leadingOptionProblem(["--frob=secret", "whoami"]), unknown("--frob"))
+    assert.strictEqual(Render.leadingOptionProblem(["-psecret", "whoami"]), unknown("-p"))
     assert.strictEqual(
       Render.leadingOptionProblem(["--fake", "--config-dir"]),
       "Missing value for --config-dir."

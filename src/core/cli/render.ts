@@ -526,7 +526,8 @@ export const leadingOptionProblem = (argv: ReadonlyArray<string>): string | unde
   if (arg === undefined || arg === "--" || !arg.startsWith("-") || arg === "-") return undefined
   // --help, -h, --version: the parsers answer them first, whatever else is there.
   if (options.some((option) => builtInFlags.includes(option[0]!))) return undefined
-  const name = arg.startsWith("--") ? arg.split("=", 1)[0]! : arg
+  // The name only: not a value typed inline (`--frob=...`, `-x...`).
+  const name = arg.startsWith("--") ? arg.split("=", 1)[0]! : arg.slice(0, 2)
   if (
     rest === argv.length - 1 &&
     (globalValues.includes(name) || builtInValues.includes(name)) &&
@@ -565,7 +566,7 @@ export const commands: ReadonlyArray<string> = [
 const takesArguments: ReadonlyArray<string> = ["switch", "claim", "revoke"]
 
 /** The levels `--log-level` takes, in both editions (the Effect 3 CLI reads `warn` as `warning`). */
-export const logLevels: ReadonlyArray<string> = [
+const logLevels: ReadonlyArray<string> = [
   "all",
   "trace",
   "debug",
