@@ -87,7 +87,7 @@ const checks: ReadonlyArray<Check> = [
   { args: ["whoami", "--config-dir"], kind: "same", exit: 2 },
   { args: ["--password", "login"], kind: "same", exit: 2 },
   { args: ["login", "--old-token", "maybe"], kind: "parser" },
-  { args: ["login", "--password", "--password"], kind: "parser" },
+  { args: ["login", "--password", "--password"], kind: "same", exit: 2 },
   { args: ["devices", "revoke", "abc"], kind: "parser" },
   { args: ["home", "switch"], kind: "parser" },
   { args: ["whoami", "extra"], kind: "parser" },
@@ -137,6 +137,10 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--log-level", "debug", ...fake("whoami", "--log-level", "debug")], kind: "same" },
   { args: ["--log-level", "warn", ...fake("whoami")], kind: "same", exit: 3 },
   { args: ["--log-level=all", ...fake("whoami")], kind: "same" },
+  // The command line @effect/cli's wizard shows (booleans with their value), and other forms of them.
+  { args: fake("whoami", "--fake", "true", "--json", "true"), kind: "same", exit: 3 },
+  { args: fake("whoami", "--fake=true", "--json=false"), kind: "same", exit: 3 },
+  { args: fake("whoami", "--fake", "false"), kind: "same", exit: 2 },
   { args: fake("--log-level", "none", "whoami"), kind: "same" },
   // The built-in options.
   { args: ["--version"], kind: "same", exit: 0 },

@@ -215,6 +215,10 @@ describe.concurrent("plex-auth --wizard after options, without a command", { tim
           // It ran: not logged in.
           assertExit(run, 3)
           assert.include(run.stderr, "Not logged in")
+          // The command line it built, typed: it runs the same (`--fake true` after `--fake` is taken once).
+          const typed = yield* cli(shown[2]!.trim().split(" ").slice(1))
+          assertExit(typed, 3)
+          assert.include(typed.stderr, '"message":"Not logged in.')
         }
       })
   )

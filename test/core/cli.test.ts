@@ -119,6 +119,27 @@ describe("core/cli", () => {
     assert.deepStrictEqual(Render.onceEachGlobal(["--log-level", "debug", "--log-level", "info", "whoami"]), {
       error: "--log-level was given twice, with different values."
     })
+    // A boolean option in each of its forms (the wizard of @effect/cli writes `--fake true`).
+    assert.deepStrictEqual(
+      Render.onceEachGlobal([
+        "--fake",
+        "--config-dir",
+        "d",
+        "whoami",
+        "--fake",
+        "true",
+        "--json",
+        "yes",
+        "--json=1"
+      ]),
+      { args: ["--fake", "--config-dir", "d", "whoami", "--json", "yes"] }
+    )
+    assert.deepStrictEqual(Render.onceEachGlobal(["--fake", "whoami", "--fake=false"]), {
+      error: "--fake was given twice, with different values."
+    })
+    assert.deepStrictEqual(Render.onceEachGlobal(["--json", "false", "whoami", "--json", "off"]), {
+      args: ["--json", "false", "whoami"]
+    })
     // After `--`, nothing is touched.
     assert.deepStrictEqual(Render.onceEachGlobal(["--json", "--", "--json"]), {
       args: ["--json", "--", "--json"]
@@ -185,6 +206,14 @@ describe("core/cli", () => {
     assert.strictEqual(Render.usageProblem(["--fake", "http://user:pw@host", "whoami"]), unknown)
     assert.strictEqual(Render.usageProblem(["--frob"]), Render.leadingOptionProblem(["--frob"]))
     assert.strictEqual(
+      Render.usageProblem(["login", "--password", "--login", "a", "--password"]),
+      "--password was given twice."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["login", "--old-token=keep", "--old-token", "keep"]),
+      "--old-token was given twice."
+    )
+    assert.strictEqual(
       Render.usageProblem(["--fake", "--", "whoami"]),
       "Unexpected argument after --: the command's name goes before it (`plex-auth whoami`)."
     )
@@ -199,6 +228,8 @@ describe("core/cli", () => {
       ["frob", "--completions", "bash"],
       ["frob", "--wizard"],
       ["--"],
+      ["--fake", "whoami", "--fake", "--json", "--json", "--log-level", "info", "--log-level=info"],
+      ["home", "switch", "--", "--password", "--password"],
       ["whoami", "--"],
       ["home", "switch", "--", "-Kids"],
       ["--fake", "claim", "--", "http://x"],

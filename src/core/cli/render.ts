@@ -376,19 +376,35 @@ export const onceEachGlobal = (
 ): { readonly args: ReadonlyArray<string> } | { readonly error: string } => {
   const args: Array<string> = []
   const values = new Map<string, string>()
-  const booleans = new Set<string>()
+  const booleans = new Map<string, boolean>()
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === "--") {
       args.push(...argv.slice(i))
       break
     }
-    if (onceBooleans.includes(arg)) {
-      if (!booleans.has(arg)) args.push(arg)
-      booleans.add(arg)
+    const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
+    // A boolean option in each of its forms: `--fake`, `--fake=false`, `--fake false` (as @effect/cli's
+    // wizard writes the command line it built: `whoami --fake true --json true`).
+    if (
+      onceBooleans.includes(name) &&
+      (inline === undefined || booleanWords.includes(inline.toLowerCase()))
+    ) {
+      const next = argv[i + 1]
+      const word =
+        inline ??
+        (name !== "--wizard" && next !== undefined && booleanWords.includes(next.toLowerCase())
+          ? next
+          : undefined)
+      const tokens = inline === undefined && word !== undefined ? [arg, argv[++i]!] : [arg]
+      const value = word === undefined || trueWords.includes(word.toLowerCase())
+      const before = booleans.get(name)
+      if (before === undefined) {
+        booleans.set(name, value)
+        args.push(...tokens)
+      } else if (before !== value) return { error: `${name} was given twice, with different values.` }
       continue
     }
-    const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
     if (!onceValues.includes(name)) {
       args.push(arg)
       continue
@@ -418,6 +434,7 @@ const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version"]
 
 /** The words a boolean option takes as its value (`--fake true`), as both CLI parsers read them. */
 const booleanWords: ReadonlyArray<string> = ["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"]
+const trueWords: ReadonlyArray<string> = ["true", "yes", "y", "on", "1"]
 
 /**
  * The options before the command's name, each with its value: global
@@ -587,7 +604,8 @@ const logLevels: ReadonlyArray<string> = [
  * @effect/cli said "Received unknown argument"); and a first word after the
  * options that is no command (`plex-auth frob`), which is not repeated (it
  * may be a URL with a password, typed without `--plex-tv`); arguments after
- * `--` for a command that takes none. With `--help`,
+ * `--` for a command that takes none; a command's own option given twice.
+ * With `--help`,
  * `-h`, `--version`, `--completions` or `--wizard` before `--`, the parsers
  * answer first, and only {@link leadingOptionProblem} applies.
  */
@@ -615,6 +633,16 @@ export const usageProblem = (argv: ReadonlyArray<string>): string | undefined =>
     return first === "--"
       ? "Unexpected argument after --: the command's name goes before it (`plex-auth whoami`)."
       : "Unexpected argument after --: this command takes none."
+  }
+  // A command's own option given twice (the global ones, --log-level and --wizard are taken once when
+  // alike: onceEachGlobal): @effect/cli said "Received unknown argument", effect/cli "2 occurrences".
+  const seen = new Set<string>()
+  for (const word of words) {
+    const name = word.split("=", 1)[0]!
+    if (!/^--[a-z]/.test(name) || onceValues.includes(name) || onceBooleans.includes(name)) continue
+    if (builtInFlags.includes(name) || builtInValues.includes(name)) continue
+    if (seen.has(name)) return `${name} was given twice.`
+    seen.add(name)
   }
   const last = words.at(-1)
   if (end === -1 && last !== undefined && [...globalValues, "--log-level"].includes(last)) {
