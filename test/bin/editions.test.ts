@@ -179,6 +179,8 @@ const checks: ReadonlyArray<Check> = [
     exit: 0
   },
   { args: fake("whoami"), kind: "same", exit: 0 },
+  // A PIN sign-in (the fake approves it after a second), with a code for plex.tv/link; the old token kept.
+  { args: fake("login", "--link-code", "--old-token", "keep"), kind: "same", exit: 0 },
   { args: fake("whoami", "--json"), kind: "same", exit: 0 },
   { args: ["whoami", "--json", "--fake", "--config-dir", "$D"], kind: "same" },
   { args: fake("home"), kind: "same" },
@@ -288,6 +290,10 @@ const runAll = async (edition: 3 | 4): Promise<ReadonlyArray<Result>> => {
       .split(versions[edition])
       .join("<version>")
       .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>")
+      // A PIN's address and code; the Node version (each edition runs on its own).
+      .replace(/(clientID|code)=[^&\s]+/g, "$1=<$1>")
+      .replace(/enter the code \S+/g, "enter the code <code>")
+      .replace(/platformVersion%5D=[^&\s]+/g, "platformVersion%5D=<node>")
       .replace(/"(elapsedMillis|millis)": \d+/g, '"$1": 0')
   return (JSON.parse(stdout) as ReadonlyArray<Result>).map((result) => ({
     code: result.code,

@@ -175,6 +175,7 @@ export const run = (
             json,
             commandPath: args.filter((arg) => commandNames.includes(arg)),
             logLevel: Render.logLevelTyped(args),
+            version,
             io
           })
         )

@@ -123,6 +123,8 @@ export const makeConsole = (
   options: {
     readonly json: boolean
     readonly commandPath: ReadonlyArray<string>
+    /** The version `--version` prints. */
+    readonly version?: string | undefined
     /** The `--log-level` typed, which the wizard's command lines show (see {@link wizardText}). */
     readonly logLevel?: ReadonlyArray<string> | undefined
     readonly io: {
@@ -139,8 +141,8 @@ export const makeConsole = (
     ...current,
     log: (...args) =>
       Effect.sync(() => {
-        // One line (the version) without the empty line @effect/cli's paragraph adds after it.
-        const printed = text(args).replace(/^([^\n]+)\n+$/, "$1")
+        // The version without the empty line @effect/cli's paragraph adds after it.
+        const printed = text(args) === `${options.version}\n` ? options.version! : text(args)
         // Help (it has a USAGE section) gets its usage lines as typed.
         base.log(
           out(
