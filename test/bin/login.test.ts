@@ -242,6 +242,37 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
 // What a failed sign-in or check prints and its exit code (test/bin/plex-auth.test.ts runs the built
 // CLI for the exit codes 0, 2 and 3 of a real process).
 describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 }, () => {
+  it.scoped(
+    "a global option or --log-level given twice: taken once when the same (as by the Effect 4 CLI), refused naming it when not",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        // @effect/cli said "Invalid subcommand" to a global option given twice before the command.
+        for (const args of [
+          ["--fake", "--fake", "--config-dir", dir, "whoami"],
+          ["--fake", "--config-dir", dir, "--config-dir", dir, "whoami"],
+          ["--fake", "--config-dir", dir, "--log-level", "debug", "whoami", "--log-level=debug"]
+        ]) {
+          const run = yield* cli(args)
+          assertExit(run, 3)
+          assert.include(run.stderr, "Not logged in", args.join(" "))
+        }
+        // @effect/cli took the first of two levels and said nothing.
+        for (const args of [
+          ["--log-level", "debug", "--log-level", "info", "whoami"],
+          ["--log-level", "debug", "whoami", "--log-level", "info"]
+        ]) {
+          const run = yield* fake(dir, args)
+          assertExit(run, 2)
+          assert.strictEqual(run.stderr, "plex-auth: --log-level was given twice, with different values.\n")
+          assert.strictEqual(run.stdout, "")
+        }
+        const values = yield* cli(["--config-dir", dir, "--config-dir", `${dir}-other`, "whoami"])
+        assertExit(values, 2)
+        assert.strictEqual(values.stderr, "plex-auth: --config-dir was given twice, with different values.\n")
+      })
+  )
+
   it.scoped("a wrong password: exit 3, said so, nothing saved", () =>
     Effect.gen(function* () {
       const dir = yield* configDir

@@ -168,7 +168,8 @@ describe.concurrent("plex-auth --wizard after options, without a command", { tim
           }
         )
         assertExit(wizard, 2)
-        assert.include(wizard.stdout, `COMMAND: plex-auth --fake --config-dir ${dir} login`)
+        // --log-level shown in the command line the wizard builds (@effect/cli took it out: it was not).
+        assert.include(wizard.stdout, `COMMAND: plex-auth --log-level debug --fake --config-dir ${dir} login`)
         assert.include(wizard.stdout, "Options Wizard - login")
         const whoami = yield* fake(dir, ["--log-level=debug", "whoami"])
         assertExit(whoami, 3)
@@ -184,6 +185,41 @@ describe.concurrent("plex-auth --wizard after options, without a command", { tim
         const run = yield* fake(dir, ["login", "--wizard"], { closeStdin: true })
         assertExit(run, 2)
         assert.include(run.stdout, `COMMAND: plex-auth --fake --config-dir ${dir} login`)
+      })
+  )
+
+  it.scoped(
+    "--log-level (either form, before or after the command's name) stays in the command lines the wizard shows, and the command runs",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        // Each prompt of whoami's wizard (--fake, --config-dir, --plex-tv, --json), then "run it?": the defaults.
+        const answers = Array.from({ length: 5 }, () => ({ when: /›/, answer: "" }))
+        for (const args of [
+          ["--fake", "--log-level=debug", "--config-dir", dir, "whoami", "--wizard"],
+          ["--fake", "--config-dir", dir, "whoami", "--log-level", "debug", "--wizard"]
+        ]) {
+          const run = yield* cli(args, { answers })
+          const shown = run.stdout.split("\n").filter((line) => /^(COMMAND: | +)plex-auth /.test(line))
+          // The command line as the wizard starts it, with whoami's options added, and the one it built.
+          assert.deepStrictEqual(
+            shown.map((line) => line.trim()),
+            [
+              `COMMAND: plex-auth --log-level debug --fake --config-dir ${dir} whoami`,
+              `COMMAND: plex-auth --log-level debug --fake --config-dir ${dir} whoami --fake true --json true`,
+              `plex-auth --log-level debug --fake --config-dir ${dir} whoami --fake true --json true`
+            ],
+            run.stdout
+          )
+          assert.include(run.stdout, "Wizard Mode Complete!")
+          // It ran: not logged in.
+          assertExit(run, 3)
+          assert.include(run.stderr, "Not logged in")
+          // The command line it built, typed: it runs the same (`--fake true` after `--fake` is taken once).
+          const typed = yield* cli(shown[2]!.trim().split(" ").slice(1))
+          assertExit(typed, 3)
+          assert.include(typed.stderr, '"message":"Not logged in.')
+        }
       })
   )
 })

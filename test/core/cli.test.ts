@@ -112,6 +112,34 @@ describe("core/cli", () => {
     assert.deepStrictEqual(Render.onceEachGlobal(["--plex-tv=http://x", "whoami", "--plex-tv", "http://y"]), {
       error: "--plex-tv was given twice, with different values."
     })
+    // The parsers' --log-level likewise (neither parser took it twice the same way: one refused it, one took it).
+    assert.deepStrictEqual(Render.onceEachGlobal(["--log-level", "debug", "whoami", "--log-level=debug"]), {
+      args: ["--log-level", "debug", "whoami"]
+    })
+    assert.deepStrictEqual(Render.onceEachGlobal(["--log-level", "debug", "--log-level", "info", "whoami"]), {
+      error: "--log-level was given twice, with different values."
+    })
+    // A boolean option in each of its forms (the wizard of @effect/cli writes `--fake true`).
+    assert.deepStrictEqual(
+      Render.onceEachGlobal([
+        "--fake",
+        "--config-dir",
+        "d",
+        "whoami",
+        "--fake",
+        "true",
+        "--json",
+        "yes",
+        "--json=1"
+      ]),
+      { args: ["--fake", "--config-dir", "d", "whoami", "--json", "yes"] }
+    )
+    assert.deepStrictEqual(Render.onceEachGlobal(["--fake", "whoami", "--fake=false"]), {
+      error: "--fake was given twice, with different values."
+    })
+    assert.deepStrictEqual(Render.onceEachGlobal(["--json", "false", "whoami", "--json", "off"]), {
+      args: ["--json", "false", "whoami"]
+    })
     // After `--`, nothing is touched.
     assert.deepStrictEqual(Render.onceEachGlobal(["--json", "--", "--json"]), {
       args: ["--json", "--", "--json"]
@@ -120,6 +148,107 @@ describe("core/cli", () => {
     assert.deepStrictEqual(Render.onceEachGlobal(["home", "switch", "Kids", "--json"]), {
       args: ["home", "switch", "Kids", "--json"]
     })
+  })
+
+  it("leadingOptionProblem: an unknown option before the command's name, or a value option last without its value", () => {
+    const unknown = (name: string) =>
+      `Unknown option ${name} before the command's name: a command's own options follow its name (\`plex-auth login --password\`); see \`plex-auth --help\`.`
+    assert.strictEqual(Render.leadingOptionProblem(["--frob"]), unknown("--frob"))
+    assert.strictEqual(
+      Render.leadingOptionProblem(["--fake", "--config-dir", "d", "--password", "login"]),
+      unknown("--password")
+    )
+    // The value typed inline is not repeated.
+    assert.strictEqual(Render.leadingOptionProblem(["--frob=secret", "whoami"]), unknown("--frob"))
+    assert.strictEqual(Render.leadingOptionProblem(["-psecret", "whoami"]), unknown("-p"))
+    assert.strictEqual(
+      Render.leadingOptionProblem(["--fake", "--config-dir"]),
+      "Missing value for --config-dir."
+    )
+    assert.strictEqual(Render.leadingOptionProblem(["--log-level"]), "Missing value for --log-level.")
+    // What the parsers read (their own options included, -v and --no-json of the Effect 4 one), and what
+    // follows the command's name, is theirs.
+    for (const args of [
+      [],
+      ["whoami", "--frob"],
+      ["--fake", "--config-dir", "d", "--plex-tv=x", "--json", "--log-level", "debug", "whoami"],
+      ["--fake=true", "--fake", "false", "whoami"],
+      ["-h"],
+      ["--fake", "--help", "--frob"],
+      ["--version", "--config-dir"],
+      ["-v"],
+      ["--no-json", "whoami"],
+      ["--completions", "bash"],
+      ["--wizard"],
+      ["--", "--frob"],
+      ["frob"]
+    ]) {
+      assert.isUndefined(Render.leadingOptionProblem(args), args.join(" "))
+    }
+  })
+
+  it("usageProblem: an invalid or missing --log-level, a value option last without its value, no such command", () => {
+    const levels = "all, trace, debug, info, warn, warning, error, fatal, none"
+    assert.strictEqual(
+      Render.usageProblem(["--log-level", "bogus", "whoami"]),
+      `Invalid --log-level bogus: expected one of ${levels}.`
+    )
+    assert.strictEqual(
+      Render.usageProblem(["whoami", "--log-level=WARNING"]),
+      `Invalid --log-level WARNING: expected one of ${levels}.`
+    )
+    assert.strictEqual(Render.usageProblem(["whoami", "--config-dir"]), "Missing value for --config-dir.")
+    assert.strictEqual(Render.usageProblem(["--fake", "login", "--plex-tv"]), "Missing value for --plex-tv.")
+    const unknown =
+      "Unknown command: the commands are login, whoami, servers, token, logout, fake-server, home, claim-token, claim, devices (see `plex-auth --help`)."
+    assert.strictEqual(Render.usageProblem(["frob"]), unknown)
+    // The word is not repeated: it may be a URL with a password.
+    assert.strictEqual(Render.usageProblem(["--fake", "http://user:pw@host", "whoami"]), unknown)
+    assert.strictEqual(Render.usageProblem(["--frob"]), Render.leadingOptionProblem(["--frob"]))
+    assert.strictEqual(
+      Render.usageProblem(["login", "--password", "--login", "a", "--password"]),
+      "--password was given twice."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["login", "--old-token=keep", "--old-token", "keep"]),
+      "--old-token was given twice."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["--fake", "--", "whoami"]),
+      "Unexpected argument after --: the command's name goes before it (`plex-auth whoami`)."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["whoami", "--", "--json"]),
+      "Unexpected argument after --: this command takes none."
+    )
+    for (const args of [
+      [],
+      ["--log-level", "warn", "whoami", "--log-level=none"],
+      ["frob", "--help"],
+      ["frob", "--completions", "bash"],
+      ["frob", "--wizard"],
+      ["--"],
+      ["--fake", "whoami", "--fake", "--json", "--json", "--log-level", "info", "--log-level=info"],
+      ["home", "switch", "--", "--password", "--password"],
+      ["whoami", "--"],
+      ["home", "switch", "--", "-Kids"],
+      ["--fake", "claim", "--", "http://x"],
+      ["devices", "revoke", "--json", "--", "7"],
+      ["login", "--login"],
+      ["home", "switch", "frob"]
+    ]) {
+      assert.isUndefined(Render.usageProblem(args), args.join(" "))
+    }
+  })
+
+  it("logLevelTyped: --log-level as typed, in either form, before any --", () => {
+    assert.deepStrictEqual(Render.logLevelTyped(["--fake", "--log-level", "debug", "whoami"]), [
+      "--log-level",
+      "debug"
+    ])
+    assert.deepStrictEqual(Render.logLevelTyped(["whoami", "--log-level=info"]), ["--log-level=info"])
+    assert.isUndefined(Render.logLevelTyped(["whoami", "--", "--log-level", "debug"]))
+    assert.isUndefined(Render.logLevelTyped(["whoami", "--log-level"]))
   })
 
   it("parseScenarios names the unknown PLEX_AUTH_FAKE scenarios", () => {

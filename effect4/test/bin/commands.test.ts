@@ -28,6 +28,32 @@ describe.concurrent("plex-auth (Effect 4) commands, in process", { timeout: 60_0
   )
 
   it.live(
+    "--log-level given twice: the same level is taken once, two levels are refused naming the option (exit 2), as --config-dir is",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          // effect/cli refused any second --log-level ("2 occurrences"); the Effect 3 CLI took it.
+          const same = yield* fake(dir, ["--log-level", "debug", "whoami", "--log-level=debug"])
+          assertExit(same, 3)
+          assert.include(same.stderr, "Not logged in")
+          for (const args of [
+            ["--log-level", "debug", "--log-level", "info", "whoami"],
+            ["--log-level", "debug", "whoami", "--log-level", "info"]
+          ]) {
+            const twice = yield* fake(dir, args)
+            assertExit(twice, 2)
+            assert.strictEqual(
+              twice.stderr,
+              "plex-auth: --log-level was given twice, with different values.\n"
+            )
+            assert.strictEqual(twice.stdout, "")
+          }
+        })
+      )
+  )
+
+  it.live(
     "login --fake, then whoami, servers, token transient and logout print their documented JSON; offline exits 5",
     () =>
       Effect.scoped(

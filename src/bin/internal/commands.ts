@@ -467,10 +467,10 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
   )
 ).pipe(Command.withDescription(Help.serversCommand))
 
-const tokenCommand = Command.make("token").pipe(
-  Command.withDescription(Help.tokenCommand),
-  Command.withSubcommands([transient])
-)
+// Alone, a usage error (exit 2) as `plex-auth` alone, not its help with exit 0.
+const tokenCommand = Command.make("token", {}, () =>
+  Effect.fail(usage(Render.missingSubcommandMessage("token")))
+).pipe(Command.withDescription(Help.tokenCommand), Command.withSubcommands([transient]))
 
 // ---------------------------------------------------------------------------
 // logout

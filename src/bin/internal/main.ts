@@ -54,6 +54,21 @@ const withdrawn = (argv: ReadonlyArray<string>): CliFailure | undefined => {
   return undefined
 }
 
+/**
+ * `--log-level warn` as `--log-level warning`: @effect/cli knows the level
+ * by its name only (`warning`), effect/cli (the Effect 4 CLI) by both.
+ */
+const warnAsWarning = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const end = args.indexOf("--")
+  return args.map((arg, i) =>
+    (end === -1 || i < end) && arg === "warn" && args[i - 1] === "--log-level"
+      ? "warning"
+      : arg === "--log-level=warn" && (end === -1 || i < end)
+        ? "--log-level=warning"
+        : arg
+  )
+}
+
 /** Whether the command line asks for @effect/cli's `--wizard` (before any `--`). */
 const wizardRequested = (args: ReadonlyArray<string>): boolean => {
   for (const arg of args) {
@@ -109,19 +124,26 @@ const failIfQuit = <E, R>(
 export const run = (
   argv: ReadonlyArray<string>
 ): Effect.Effect<number, never, CliApp.CliApp.Environment | CliTerminal.Io> => {
-  // Built-in options among the global options moved first, where @effect/cli takes them (render.ts builtInsFirst).
-  const args = Render.builtInsFirst(argv.slice(2))
+  // Each global option (and --log-level) once, as the Effect 4 CLI hands them to its parser (render.ts
+  // onceEachGlobal); the built-in options among the global options moved first, where @effect/cli takes
+  // them (render.ts builtInsFirst).
+  const once = Render.onceEachGlobal(argv.slice(2))
+  const args = Render.builtInsFirst(warnAsWarning("args" in once ? once.args : argv.slice(2)))
   const parsed = [...argv.slice(0, 2), ...args]
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
   const renamed = withdrawn(args)
-  const wizardProblem = Render.wizardWithoutCommand(argv.slice(2))
+  // `--wizard` after options without a command, or options before the command's name that cannot be
+  // read: said how to write it, in the words the Effect 4 CLI uses (render.ts).
+  const problem = Render.wizardWithoutCommand(argv.slice(2)) ?? Render.usageProblem(args)
   const checked =
     renamed !== undefined
       ? Effect.fail(renamed)
-      : wizardProblem !== undefined
-        ? Effect.fail(usage(wizardProblem))
-        : Effect.void
+      : problem !== undefined
+        ? Effect.fail(usage(problem))
+        : "error" in once
+          ? Effect.fail(usage(once.error))
+          : Effect.void
   return Effect.zipRight(checked, wizardRequested(args) ? failIfQuit(cli(parsed)) : cli(parsed)).pipe(
     // A prompt that quits leaves its line unfinished: what is said next starts on a line of its own.
     Effect.updateService(Terminal.Terminal, (terminal) =>
@@ -152,6 +174,8 @@ export const run = (
           Output.makeConsole(current, {
             json,
             commandPath: args.filter((arg) => commandNames.includes(arg)),
+            logLevel: Render.logLevelTyped(args),
+            version,
             io
           })
         )

@@ -90,6 +90,27 @@ export const line = (text: string): Effect.Effect<void> => Console.log(text)
 /** One JSON document on stdout. */
 export const json = (value: unknown): Effect.Effect<void> => Console.log(JSON.stringify(value, null, 2))
 
+const ansi = "(?:\\x1b\\[[0-9;]*m)*"
+
+/** The command line after "COMMAND:" (as the wizard builds it) and after "Wizard Mode Complete!" (the one it built). */
+const wizardLines = new RegExp(
+  `^(${ansi}COMMAND:${ansi} ${ansi}|${ansi}[ \\t]+${ansi})plex-auth(?=\\s|\\x1b|$)`,
+  "gm"
+)
+
+/**
+ * What @effect/cli's `--wizard` prints, with the `--log-level` typed
+ * (`logLevel`, see `Render.logLevelTyped`) back in the command line it shows
+ * (`COMMAND: plex-auth --log-level debug --fake login`, and the command line
+ * it built). @effect/cli takes `--log-level` out before the wizard runs
+ * (the command it runs keeps the level), so it showed a command line without
+ * it; the Effect 4 CLI shows it as typed.
+ */
+export const wizardText = (text: string, logLevel: ReadonlyArray<string> | undefined): string =>
+  logLevel === undefined || !(text.includes("COMMAND:") || text.includes("Wizard Mode Complete!"))
+    ? text
+    : text.replace(wizardLines, (_, lead: string) => `${lead}plex-auth ${logLevel.join(" ")}`)
+
 /**
  * The console the CLI runs with. @effect/cli prints help with `Console.log`
  * and usage errors with `Console.error`, coloured: the colour goes when the
@@ -102,6 +123,10 @@ export const makeConsole = (
   options: {
     readonly json: boolean
     readonly commandPath: ReadonlyArray<string>
+    /** The version `--version` prints. */
+    readonly version?: string | undefined
+    /** The `--log-level` typed, which the wizard's command lines show (see {@link wizardText}). */
+    readonly logLevel?: ReadonlyArray<string> | undefined
     readonly io: {
       readonly stdout: { readonly isTTY?: boolean | undefined }
       readonly stderr: { readonly isTTY?: boolean | undefined }
@@ -111,30 +136,39 @@ export const makeConsole = (
 ): Console.Console => {
   const base = current.unsafe
   const out = forStream(options.io.stdout, options.io.env)
-  const err = forStream(options.io.stderr, options.io.env)
   const text = (args: ReadonlyArray<unknown>) => args.map(String).join(" ")
   const console: Console.Console = {
     ...current,
     log: (...args) =>
       Effect.sync(() => {
-        const printed = text(args)
+        // The version without the empty line @effect/cli's paragraph adds after it.
+        const printed = text(args) === `${options.version}\n` ? options.version! : text(args)
         // Help (it has a USAGE section) gets its usage lines as typed.
-        base.log(out(printed.includes("USAGE") ? helpText(printed, options.commandPath) : printed))
+        base.log(
+          out(
+            printed.includes("USAGE")
+              ? helpText(printed, options.commandPath)
+              : wizardText(printed, options.logLevel)
+          )
+        )
       }),
     info: (...args) => Effect.sync(() => base.info(out(text(args)))),
+    // What @effect/cli says of a command line it cannot parse: one line, `plex-auth: ...` (JSON under
+    // --json), as every other error of the CLI and as the Effect 4 CLI says it.
     error: (...args) =>
       Effect.sync(() =>
         base.error(
-          options.json
-            ? jsonError(
-                plain(text(args), {})
-                  .split("\n")
-                  .map((part) => part.trim())
-                  .filter((part) => part.length > 0)
-                  .join(" "),
-                ExitCode.Usage
-              )
-            : err(text(args))
+          CoreFailure.failureText(
+            {
+              message: plain(text(args), {})
+                .split("\n")
+                .map((part) => part.trim())
+                .filter((part) => part.length > 0)
+                .join(" "),
+              exitCode: ExitCode.Usage
+            },
+            { json: options.json }
+          )
         )
       ),
     unsafe: base

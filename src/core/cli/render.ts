@@ -58,6 +58,10 @@ export const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
 /** What `plex-auth` alone says. */
 export const missingCommandMessage = "Missing command: run `plex-auth --help` to see them."
 
+/** What a command made of subcommands only (`plex-auth token`) says alone. */
+export const missingSubcommandMessage = (command: string): string =>
+  `Missing command: run \`plex-auth ${command} --help\` to see them.`
+
 /** Why `login`'s options do not go together, or undefined. */
 export const loginOptionsProblem = (options: {
   readonly password: boolean
@@ -354,32 +358,54 @@ export const fakeServerText = (details: FakeServerDetails) => ({
 const globalBooleans: ReadonlyArray<string> = ["--fake", "--json"]
 const globalValues: ReadonlyArray<string> = ["--config-dir", "--plex-tv"]
 
+/** The options {@link onceEachGlobal} takes once: the global ones, and the parsers' `--log-level` and `--wizard`. */
+const onceValues: ReadonlyArray<string> = [...globalValues, "--log-level"]
+const onceBooleans: ReadonlyArray<string> = [...globalBooleans, "--wizard"]
+
 /**
  * The command line with each global option once: the global options may
  * stand before the command's name and after it (`plex-auth --fake whoami
- * --fake`), and a CLI parser that accepts them once each is handed them
- * once. A value option given twice with different values is an error
- * (returned as its message), as in the Effect 3 CLI.
+ * --fake`), and both CLI parsers, which accept an option once, are handed
+ * them once. A value option (`--config-dir`, `--plex-tv`, and the parsers'
+ * own `--log-level`) given twice with different values is an error
+ * (returned as its message, which names the option): neither parser takes
+ * the last one given, and which one was meant cannot be known.
  */
 export const onceEachGlobal = (
   argv: ReadonlyArray<string>
 ): { readonly args: ReadonlyArray<string> } | { readonly error: string } => {
   const args: Array<string> = []
   const values = new Map<string, string>()
-  const booleans = new Set<string>()
+  const booleans = new Map<string, boolean>()
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === "--") {
       args.push(...argv.slice(i))
       break
     }
-    if (globalBooleans.includes(arg)) {
-      if (!booleans.has(arg)) args.push(arg)
-      booleans.add(arg)
+    const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
+    // A boolean option in each of its forms: `--fake`, `--fake=false`, `--fake false` (as @effect/cli's
+    // wizard writes the command line it built: `whoami --fake true --json true`).
+    if (
+      onceBooleans.includes(name) &&
+      (inline === undefined || booleanWords.includes(inline.toLowerCase()))
+    ) {
+      const next = argv[i + 1]
+      const word =
+        inline ??
+        (name !== "--wizard" && next !== undefined && booleanWords.includes(next.toLowerCase())
+          ? next
+          : undefined)
+      const tokens = inline === undefined && word !== undefined ? [arg, argv[++i]!] : [arg]
+      const value = word === undefined || trueWords.includes(word.toLowerCase())
+      const before = booleans.get(name)
+      if (before === undefined) {
+        booleans.set(name, value)
+        args.push(...tokens)
+      } else if (before !== value) return { error: `${name} was given twice, with different values.` }
       continue
     }
-    const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
-    if (!globalValues.includes(name)) {
+    if (!onceValues.includes(name)) {
       args.push(arg)
       continue
     }
@@ -408,6 +434,7 @@ const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version"]
 
 /** The words a boolean option takes as its value (`--fake true`), as both CLI parsers read them. */
 const booleanWords: ReadonlyArray<string> = ["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"]
+const trueWords: ReadonlyArray<string> = ["true", "yes", "y", "on", "1"]
 
 /**
  * The options before the command's name, each with its value: global
@@ -484,6 +511,174 @@ export const wizardWithoutCommand = (argv: ReadonlyArray<string>): string | unde
  * URL may carry a password or a token in its query, a path may need quoting.
  */
 const placeholders: Readonly<Record<string, string>> = { "--config-dir": "<dir>", "--plex-tv": "<url>" }
+
+/**
+ * Options of the Effect 4 parser's own that may stand before the command's
+ * name and that {@link leadingOptionProblem} leaves to it: `-v` (the
+ * version), the `--no-` forms of the boolean options.
+ */
+const effect4Only: ReadonlyArray<string> = [
+  "-v",
+  "--no-fake",
+  "--no-json",
+  "--no-wizard",
+  "--no-help",
+  "--no-version"
+]
+
+/**
+ * Why the options before the command's name cannot be read, or undefined:
+ * an option no command line takes there (`plex-auth --frob whoami`, or a
+ * command's own option before its name, `plex-auth --password login`), or
+ * a value option last without its value (`plex-auth --config-dir`). Both
+ * CLIs say it in these words (the parsers' were @effect/cli's "Invalid
+ * subcommand for plex-auth", for both, and effect/cli's "Unrecognized
+ * flag"). What follows the command's name is the parsers' to judge, and
+ * so is a command line with `--help`, `-h` or `--version` among those
+ * options (they answer it first).
+ */
+export const leadingOptionProblem = (argv: ReadonlyArray<string>): string | undefined => {
+  const { options, rest } = leadingOptions(argv)
+  const arg = argv[rest]
+  if (arg === undefined || arg === "--" || !arg.startsWith("-") || arg === "-") return undefined
+  // --help, -h, --version: the parsers answer them first, whatever else is there.
+  if (options.some((option) => builtInFlags.includes(option[0]!))) return undefined
+  // The name only: not a value typed inline (`--frob=...`, `-x...`).
+  const name = arg.startsWith("--") ? arg.split("=", 1)[0]! : arg.slice(0, 2)
+  if (
+    rest === argv.length - 1 &&
+    (globalValues.includes(name) || builtInValues.includes(name)) &&
+    name === arg
+  ) {
+    return `Missing value for ${name}.`
+  }
+  if (
+    globalBooleans.includes(name) ||
+    globalValues.includes(name) ||
+    builtInValues.includes(name) ||
+    builtInFlags.includes(name) ||
+    name === "--wizard" ||
+    effect4Only.includes(name)
+  ) {
+    return undefined
+  }
+  return `Unknown option ${name} before the command's name: a command's own options follow its name (\`plex-auth login --password\`); see \`plex-auth --help\`.`
+}
+
+/** The commands, as `plex-auth --help` lists them (both editions define them; editions.test.ts checks both list these). */
+export const commands: ReadonlyArray<string> = [
+  "login",
+  "whoami",
+  "servers",
+  "token",
+  "logout",
+  "fake-server",
+  "home",
+  "claim-token",
+  "claim",
+  "devices"
+]
+
+/** The commands that take arguments (`home switch <user>`, `claim <server-url>`, `devices revoke <id>`). */
+const takesArguments: ReadonlyArray<string> = ["switch", "claim", "revoke"]
+
+/** The levels `--log-level` takes, in both editions (the Effect 3 CLI reads `warn` as `warning`). */
+const logLevels: ReadonlyArray<string> = [
+  "all",
+  "trace",
+  "debug",
+  "info",
+  "warn",
+  "warning",
+  "error",
+  "fatal",
+  "none"
+]
+
+/**
+ * Why the command line cannot run, found before either parser reads it,
+ * or undefined; both CLIs say it in these words:
+ * {@link leadingOptionProblem}; a `--log-level` whose level is none of
+ * {@link logLevels} (anywhere before `--`); a global value option or
+ * `--log-level` last without its value (`plex-auth whoami --config-dir`:
+ * @effect/cli said "Received unknown argument"); and a first word after the
+ * options that is no command (`plex-auth frob`), which is not repeated (it
+ * may be a URL with a password, typed without `--plex-tv`); arguments after
+ * `--` for a command that takes none; a command's own option given twice.
+ * With `--help`,
+ * `-h`, `--version`, `--completions` or `--wizard` before `--`, the parsers
+ * answer first, and only {@link leadingOptionProblem} applies.
+ */
+export const usageProblem = (argv: ReadonlyArray<string>): string | undefined => {
+  const leading = leadingOptionProblem(argv)
+  if (leading !== undefined) return leading
+  const end = argv.indexOf("--")
+  const words = end === -1 ? argv : argv.slice(0, end)
+  for (let i = 0; i < words.length; i++) {
+    const arg = words[i]!
+    const level = arg.startsWith("--log-level=")
+      ? arg.slice("--log-level=".length)
+      : arg === "--log-level"
+        ? words[i + 1]
+        : undefined
+    if (level !== undefined && !logLevels.includes(level)) {
+      return `Invalid --log-level ${level}: expected one of ${logLevels.join(", ")}.`
+    }
+  }
+  // After `--` come arguments only: of `home switch`, `claim`, `devices revoke` (a name starting with -);
+  // the Effect 3 parser dropped them elsewhere without a word (`plex-auth whoami -- --json` ran whoami),
+  // the Effect 4 one refused them.
+  if (end !== -1 && end < argv.length - 1 && !words.some((word) => takesArguments.includes(word))) {
+    const first = argv[leadingOptions(argv).rest]
+    return first === "--"
+      ? "Unexpected argument after --: the command's name goes before it (`plex-auth whoami`)."
+      : "Unexpected argument after --: this command takes none."
+  }
+  // A command's own option given twice (the global ones, --log-level and --wizard are taken once when
+  // alike: onceEachGlobal): @effect/cli said "Received unknown argument", effect/cli "2 occurrences".
+  const seen = new Set<string>()
+  for (const word of words) {
+    const name = word.split("=", 1)[0]!
+    if (!/^--[a-z]/.test(name) || onceValues.includes(name) || onceBooleans.includes(name)) continue
+    if (builtInFlags.includes(name) || builtInValues.includes(name)) continue
+    if (seen.has(name)) return `${name} was given twice.`
+    seen.add(name)
+  }
+  const last = words.at(-1)
+  if (end === -1 && last !== undefined && [...globalValues, "--log-level"].includes(last)) {
+    return `Missing value for ${last}.`
+  }
+  const answered = words.some(
+    (arg) =>
+      builtInFlags.includes(arg) ||
+      arg === "--wizard" ||
+      effect4Only.includes(arg) ||
+      arg.split("=", 1)[0] === "--completions"
+  )
+  if (answered) return undefined
+  const first = argv[leadingOptions(argv).rest]
+  if (first !== undefined && !first.startsWith("-") && !commands.includes(first)) {
+    return `Unknown command: the commands are ${commands.join(", ")} (see \`plex-auth --help\`).`
+  }
+  return undefined
+}
+
+/**
+ * `--log-level` as typed (`["--log-level", "debug"]` or
+ * `["--log-level=debug"]`), before any `--`, or undefined. @effect/cli takes
+ * it out of the command line before it reads the rest: its `--wizard` shows
+ * the command line it builds without it, and the Effect 3 CLI puts it back
+ * (src/bin/internal/output.ts), as effect/cli (Effect 4) shows it.
+ */
+export const logLevelTyped = (argv: ReadonlyArray<string>): ReadonlyArray<string> | undefined => {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === "--") return undefined
+    if (arg.startsWith("--log-level=")) return [arg]
+    if (arg === "--log-level") return i + 1 < argv.length ? [arg, argv[i + 1]!] : undefined
+  }
+  return undefined
+}
 
 /**
  * The command line with the parsers' built-in options given among the

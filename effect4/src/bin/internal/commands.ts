@@ -369,10 +369,10 @@ const transient = Command.make(
     )
 ).pipe(Command.withDescription(Help.transientCommand))
 
-const token = Command.make("token").pipe(
-  Command.withDescription(Help.tokenCommand),
-  Command.withSubcommands([transient])
-)
+// Alone, a usage error (exit 2) as `plex-auth` alone, not its help.
+const token = Command.make("token", {}, () =>
+  Effect.fail(usage(Render.missingSubcommandMessage("token")))
+).pipe(Command.withDescription(Help.tokenCommand), Command.withSubcommands([transient]))
 
 // ---------------------------------------------------------------------------
 // logout

@@ -1,0 +1,406 @@
+/**
+ * Both editions' `plex-auth` CLIs, given the same command lines, answer the
+ * same: exit codes, stdout and stderr, with only what Effect 4 itself
+ * changes allowed to differ (docs/cli.md, "The Effect 4 edition's CLI"):
+ * the help's layout, the completion scripts, the wizard's screens, and the
+ * parsers' own wording of a command line they cannot parse (which both
+ * CLIs still say in one `plex-auth: ` line, or as JSON, with exit 2).
+ *
+ * Each edition runs the whole list in one Node process (test/bin/batch.ts,
+ * effect4/test/bin/batch.ts: the binaries' own `run`, terminal and streams,
+ * without a process start per command line, which costs a third of a
+ * CPU-second), stdin closed, against the embedded fake (`--fake`). The
+ * command lines that need the real binary (its exit, signals, a terminal)
+ * are tested in plex-auth.test.ts of both editions.
+ */
+import { execFile } from "node:child_process"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { build } from "esbuild"
+import { help } from "../../src/core/cli/help.js"
+import * as Render from "../../src/core/cli/render.js"
+import { bundledNode, systemNodeIsEnough } from "../../scripts/node22.mjs"
+import { packageVersion } from "../../scripts/cli-bundle.js"
+import { root } from "../support/build.js"
+import type { Case, Result } from "./batchCases.js"
+
+/** How the two outputs of a command line are compared. */
+type Kind =
+  /** Exactly the same (after the state directory and the version are named alike). */
+  | "same"
+  /** A command line the parser refuses: exit 2, one `plex-auth: ` line (JSON under --json), in the parser's words. */
+  | "parser"
+  /** Help: exit 0, the same options (those Effect 4 adds aside), the same description. */
+  | "help"
+  /** A completion script: exit 0, for `plex-auth`. */
+  | "completions"
+  /** The wizard, stdin closed: its screens differ, its end (exit 2, stdin ended) does not. */
+  | "wizard"
+
+interface Check {
+  readonly args: ReadonlyArray<string>
+  readonly kind: Kind
+  readonly env?: Readonly<Record<string, string>>
+  /** For "help": the command's description (help.ts), which both show. */
+  readonly description?: string
+  /** For "help": whether the command has subcommands (the Effect 3 help then lists theirs too). */
+  readonly parent?: boolean
+  /**
+   * For "help": the global options the Effect 4 help lists and the Effect 3 one does not (effect/cli's
+   * shared flags go to every command; both CLIs take them, and `fake-server` has no use for them).
+   */
+  readonly shared?: ReadonlyArray<string>
+  /** The exit code both must give (docs/cli.md), for a "same" check. */
+  readonly exit?: number
+  /** Never printed, by either edition. */
+  readonly secrets?: ReadonlyArray<string>
+}
+
+const password = "alice-secret-password"
+const withPassword = { PLEX_PASSWORD: password }
+/** A --plex-tv URL with a password and a token in it: neither is ever printed back. */
+const secretUrl = "http://user:url-password@127.0.0.1:1/?X-Plex-Token=url-token"
+const urlSecrets = ["url-password", "url-token"]
+
+// `$D` is a configuration directory of the edition's own, kept from one command line to the next; `$X`
+// another; `$F` a file.
+const fake = (...args: ReadonlyArray<string>) => ["--fake", "--config-dir", "$D", ...args]
+
+const helpOf = (args: ReadonlyArray<string>, description: string, parent = false): Check => ({
+  args: [...args, "--help"],
+  kind: "help",
+  description,
+  parent
+})
+
+const checks: ReadonlyArray<Check> = [
+  // Usage errors the parsers find (after the command's name: in their own words).
+  { args: ["--frob"], kind: "same", exit: 2 },
+  { args: ["--fake", "--frob", "whoami"], kind: "same", exit: 2 },
+  { args: ["--plex-tv", secretUrl, "--frob=1", "whoami"], kind: "same", exit: 2, secrets: urlSecrets },
+  { args: ["whoami", "--frob"], kind: "parser" },
+  { args: ["frob"], kind: "same", exit: 2 },
+  { args: [secretUrl, "whoami"], kind: "same", exit: 2, secrets: urlSecrets },
+  { args: ["--config-dir"], kind: "same", exit: 2 },
+  { args: ["whoami", "--config-dir"], kind: "same", exit: 2 },
+  { args: ["--password", "login"], kind: "same", exit: 2 },
+  { args: ["login", "--old-token", "maybe"], kind: "parser" },
+  { args: ["login", "--password", "--password"], kind: "same", exit: 2 },
+  { args: ["devices", "revoke", "abc"], kind: "parser" },
+  { args: ["home", "switch"], kind: "parser" },
+  { args: ["whoami", "extra"], kind: "parser" },
+  { args: ["--", "whoami"], kind: "same", exit: 2 },
+  { args: fake("whoami", "--", "--json"), kind: "same", exit: 2 },
+  { args: ["--"], kind: "same", exit: 2 },
+  { args: ["--json", "--frob"], kind: "same", exit: 2 },
+  { args: ["whoami", "--json", "--frob"], kind: "parser" },
+  { args: ["--log-level", "bogus", "whoami"], kind: "same", exit: 2 },
+  { args: ["whoami", "--log-level=bogus"], kind: "same", exit: 2 },
+  { args: ["--log-level", "WARNING", "whoami"], kind: "same", exit: 2 },
+  { args: ["--log-level"], kind: "same", exit: 2 },
+  { args: ["--completions", "bogus"], kind: "parser" },
+  { args: ["--plex-tv", secretUrl, "whoami", "--frob"], kind: "parser", secrets: urlSecrets },
+  // Usage errors the CLIs find, in their own words.
+  { args: [], kind: "same", exit: 2 },
+  { args: ["token"], kind: "same", exit: 2 },
+  { args: ["--code-2fa", "123456"], kind: "same", secrets: ["123456"] },
+  { args: ["login", "--code"], kind: "same" },
+  { args: ["login", "--link-code", "--password"], kind: "same" },
+  { args: ["login", "--login", "alice"], kind: "same" },
+  { args: ["fake-server", "--approve-pins-after", "-1"], kind: "same" },
+  { args: ["--plex-tv", secretUrl, "whoami"], kind: "same", secrets: urlSecrets },
+  { args: ["--json", "--plex-tv", secretUrl, "whoami"], kind: "same", secrets: urlSecrets },
+  { args: ["--config-dir", "$D", "whoami", "--config-dir", "$X"], kind: "same" },
+  {
+    args: ["--plex-tv", secretUrl, "whoami", "--plex-tv", "http://127.0.0.1:1"],
+    kind: "same",
+    secrets: urlSecrets
+  },
+  { args: ["--log-level", "debug", "--log-level", "info", "whoami"], kind: "same", exit: 2 },
+  { args: ["--log-level", "debug", "whoami", "--log-level=info"], kind: "same" },
+  { args: fake("--wizard"), kind: "same" },
+  { args: ["--json", "--wizard"], kind: "same" },
+  { args: ["--plex-tv", secretUrl, "--log-level", "info", "--wizard"], kind: "same", secrets: urlSecrets },
+  { args: fake("login", "--password"), kind: "same" },
+  { args: ["--plex-tv", "notaurl", "whoami"], kind: "same" },
+  { args: ["--config-dir", "$F", "--fake", "whoami"], kind: "same", exit: 1 },
+  { args: ["--config-dir", "$F/sub", "--fake", "whoami", "--json"], kind: "same" },
+  // Global options (and --log-level) before the command, after it, twice; not logged in yet.
+  { args: fake("whoami"), kind: "same" },
+  { args: ["whoami", "--fake", "--config-dir", "$D"], kind: "same" },
+  {
+    args: ["--fake", "--fake", "--config-dir", "$D", "--config-dir", "$D", "whoami", "--json"],
+    kind: "same"
+  },
+  { args: ["--log-level", "debug", ...fake("whoami", "--log-level", "debug")], kind: "same" },
+  { args: ["--log-level", "warn", ...fake("whoami")], kind: "same", exit: 3 },
+  { args: ["--log-level=all", ...fake("whoami")], kind: "same" },
+  // The command line @effect/cli's wizard shows (booleans with their value), and other forms of them.
+  { args: fake("whoami", "--fake", "true", "--json", "true"), kind: "same", exit: 3 },
+  { args: fake("whoami", "--fake=true", "--json=false"), kind: "same", exit: 3 },
+  { args: fake("whoami", "--fake", "false"), kind: "same", exit: 2 },
+  { args: fake("--log-level", "none", "whoami"), kind: "same" },
+  // The built-in options.
+  { args: ["--version"], kind: "same", exit: 0 },
+  { args: ["whoami", "--version"], kind: "same" },
+  { args: ["--fake", "--json", "--version"], kind: "same" },
+  { args: ["--completions", "bash"], kind: "completions" },
+  { args: ["--completions", "zsh"], kind: "completions" },
+  { args: ["--completions", "fish"], kind: "completions" },
+  { args: fake("login", "--wizard"), kind: "wizard" },
+  { args: ["--wizard"], kind: "wizard" },
+  { args: ["--wizard", "--wizard"], kind: "wizard" },
+  helpOf([], "Sign in to Plex, hold the token, and get tokens for servers", true),
+  { args: ["frob", "--help"], kind: "help", description: "Sign in to Plex, hold the token", parent: true },
+  { args: ["-h"], kind: "help", description: "Sign in to Plex, hold the token", parent: true },
+  { args: ["--fake", "--help"], kind: "help", description: "Sign in to Plex, hold the token", parent: true },
+  helpOf(["login"], help.loginCommand),
+  helpOf(["whoami"], help.whoamiCommand),
+  helpOf(["servers"], help.serversCommand),
+  helpOf(["token"], help.tokenCommand, true),
+  helpOf(["token", "transient"], help.transientCommand),
+  helpOf(["logout"], help.logoutCommand),
+  { ...helpOf(["fake-server"], help.fakeServerCommand), shared: ["--config-dir", "--fake", "--plex-tv"] },
+  helpOf(["home"], help.homeCommand, true),
+  helpOf(["home", "switch"], help.switchCommand),
+  helpOf(["claim-token"], help.claimTokenCommand),
+  helpOf(["claim"], help.claimCommand),
+  helpOf(["devices"], help.devicesCommand, true),
+  helpOf(["devices", "revoke"], help.revokeCommand),
+  { args: ["whoami", "-h"], kind: "help", description: help.whoamiCommand },
+  // Commands that succeed (and fail) against the fake, in order, in $D.
+  {
+    args: fake("login", "--password", "--login", "alice"),
+    kind: "same",
+    env: withPassword,
+    secrets: [password],
+    exit: 0
+  },
+  { args: fake("whoami"), kind: "same", exit: 0 },
+  // A PIN sign-in (the fake approves it after a second), with a code for plex.tv/link; the old token kept.
+  { args: fake("login", "--link-code", "--old-token", "keep"), kind: "same", exit: 0 },
+  { args: fake("whoami", "--json"), kind: "same", exit: 0 },
+  { args: ["whoami", "--json", "--fake", "--config-dir", "$D"], kind: "same" },
+  { args: fake("home"), kind: "same" },
+  { args: fake("home", "--json"), kind: "same" },
+  { args: fake("home", "switch", "Nobody"), kind: "same" },
+  { args: fake("home", "switch", "--", "-Nobody"), kind: "same", exit: 1 },
+  { args: fake("home", "switch", "Kids"), kind: "same", exit: 2 },
+  { args: fake("servers", "--json"), kind: "same", exit: 0 },
+  { args: fake("devices"), kind: "same", exit: 0 },
+  { args: fake("devices", "--json"), kind: "same" },
+  { args: fake("devices", "revoke", "-5"), kind: "same" },
+  { args: fake("claim", "notaurl"), kind: "same" },
+  { args: fake("token", "transient", "--server", "Nope"), kind: "same" },
+  { args: fake("whoami"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" }, exit: 5 },
+  { args: fake("whoami", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline,bogus" } },
+  { args: fake("servers", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" } },
+  { args: fake("devices", "revoke", "999999"), kind: "same" },
+  { args: fake("token", "transient", "--server", "http://127.0.0.1:1", "--json"), kind: "same" },
+  {
+    args: fake("login", "--password", "--login", "alice"),
+    kind: "same",
+    env: withPassword,
+    secrets: [password],
+    exit: 2
+  },
+  {
+    args: fake("login", "--password", "--login", "alice", "--old-token", "keep", "--json"),
+    kind: "same",
+    env: { PLEX_PASSWORD: "not-the-password" },
+    secrets: ["not-the-password"]
+  },
+  { args: fake("whoami"), kind: "same", env: { PLEX_AUTH_FAKE: "revoke-token" }, exit: 3 },
+  { args: fake("logout", "--json"), kind: "same", exit: 0 },
+  { args: fake("logout"), kind: "same" },
+  { args: fake("whoami", "--json"), kind: "same" }
+]
+
+/** The options each help names, but those Effect 4's help lists and the Effect 3 one leaves out (docs/cli.md). */
+const builtIns = ["--help", "--version", "--wizard", "--completions", "--log-level"]
+const optionsIn = (text: string): ReadonlyArray<string> =>
+  [...new Set(text.match(/--[a-z][a-z0-9-]*/g) ?? [])].filter((name) => !builtIns.includes(name)).sort()
+
+const words = (text: string) => text.replace(/\s+/g, " ")
+
+let work = ""
+let results: { readonly 3: ReadonlyArray<Result>; readonly 4: ReadonlyArray<Result> } | undefined
+const versions = { 3: "", 4: "" }
+
+/** Each edition's batch runner, bundled (esbuild: a fraction of what tsx takes to start), with its version. */
+const bundle = async (edition: 3 | 4): Promise<string> => {
+  const outfile = path.join(work, `batch${edition}.mjs`)
+  await build({
+    entryPoints: [path.join(root, edition === 3 ? "test/bin/batch.ts" : "effect4/test/bin/batch.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: edition === 3 ? "node20" : "node22",
+    define: { __PLEX_AUTH_VERSION__: JSON.stringify(versions[edition]) },
+    logLevel: "warning",
+    banner: {
+      js: "import { createRequire as __batchCreateRequire } from 'node:module'; const require = __batchCreateRequire(import.meta.url);"
+    }
+  })
+  return outfile
+}
+
+/** Runs the checks through an edition's batch runner, `$D` and `$X` directories of its own. */
+const runAll = async (edition: 3 | 4): Promise<ReadonlyArray<Result>> => {
+  const home = path.join(work, `e${edition}`)
+  await fs.mkdir(home)
+  await fs.writeFile(path.join(home, "file"), "not a directory")
+  const cases: ReadonlyArray<Case> = checks.map((check) => ({
+    args: check.args.map((arg) =>
+      arg
+        .replace("$D", path.join(home, "d"))
+        .replace("$X", path.join(home, "x"))
+        .replace("$F", path.join(home, "file"))
+    ),
+    env: check.env
+  }))
+  const file = path.join(home, "cases.json")
+  await fs.writeFile(file, JSON.stringify(cases))
+  const script = await bundle(edition)
+  const node = edition === 3 ? process.execPath : systemNodeIsEnough() ? process.execPath : bundledNode
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      node,
+      [script, file],
+      {
+        cwd: home,
+        timeout: 120_000,
+        maxBuffer: 64 * 2 ** 20,
+        env: { PATH: process.env["PATH"] ?? "", HOME: home, XDG_CONFIG_HOME: path.join(home, "xdg") }
+      },
+      (error, out, err) =>
+        error === null ? resolve(out) : reject(new Error(`edition ${edition}: ${error.message}\n${err}`))
+    )
+    child.stdin?.end()
+  })
+  // What either edition prints of its own: its directories and its version; and what differs from run
+  // to run: the fake's ports, the time a probe took.
+  const own = (text: string) =>
+    text
+      .split(home)
+      .join("<home>")
+      .split(versions[edition])
+      .join("<version>")
+      .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>")
+      // A PIN's address and code; the Node version (each edition runs on its own).
+      .replace(/(clientID|code)=[^&\s]+/g, "$1=<$1>")
+      .replace(/enter the code \S+/g, "enter the code <code>")
+      .replace(/platformVersion%5D=[^&\s]+/g, "platformVersion%5D=<node>")
+      .replace(/"(elapsedMillis|millis)": \d+/g, '"$1": 0')
+  return (JSON.parse(stdout) as ReadonlyArray<Result>).map((result) => ({
+    code: result.code,
+    stdout: own(result.stdout),
+    stderr: own(result.stderr)
+  }))
+}
+
+beforeAll(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), "plex-auth-editions-"))
+  versions[3] = await packageVersion()
+  versions[4] = (
+    JSON.parse(await fs.readFile(path.join(root, "effect4", "package.json"), "utf8")) as { version: string }
+  ).version
+  const [three, four] = await Promise.all([runAll(3), runAll(4)])
+  results = { 3: three, 4: four }
+}, 300_000)
+
+afterAll(async () => {
+  if (work !== "") await fs.rm(work, { recursive: true, force: true })
+})
+
+const shown = (result: Result) => `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
+
+/** A parser's refusal: exit 2, nothing on stdout, one line on stderr (a JSON error under --json). */
+const assertParserRefusal = (result: Result, json: boolean, what: string) => {
+  assert.strictEqual(result.code, 2, `${what}\n${shown(result)}`)
+  assert.strictEqual(result.stdout, "", what)
+  const lines = result.stderr.split("\n")
+  assert.deepStrictEqual(lines.length, 2, `${what}: one line\n${result.stderr}`)
+  assert.strictEqual(lines[1], "", what)
+  if (json) {
+    const document = JSON.parse(lines[0]!) as { error: { kind: string; exitCode: number; message: string } }
+    assert.strictEqual(document.error.kind, "Usage", what)
+    assert.strictEqual(document.error.exitCode, 2, what)
+  } else {
+    assert.match(lines[0]!, /^plex-auth: \S/, what)
+  }
+}
+
+describe("plex-auth of both editions, the same command lines", { timeout: 60_000 }, () => {
+  it("answer alike: exit codes and output (what Effect 4 changes aside), and no secret printed back", () => {
+    assert.isDefined(results)
+    const problems: Array<string> = []
+    checks.forEach((check, i) => {
+      const three = results![3][i]!
+      const four = results![4][i]!
+      const what = `plex-auth ${check.args.join(" ")}`
+      try {
+        for (const secret of check.secrets ?? []) {
+          for (const result of [three, four]) {
+            assert.notInclude(`${result.stdout}${result.stderr}`, secret, `${what}: a secret printed`)
+          }
+        }
+        switch (check.kind) {
+          case "same":
+            assert.deepStrictEqual(four, three, what)
+            if (check.exit !== undefined) assert.strictEqual(three.code, check.exit, what)
+            break
+          case "parser":
+            assertParserRefusal(three, check.args.includes("--json"), `${what} (Effect 3)`)
+            assertParserRefusal(four, check.args.includes("--json"), `${what} (Effect 4)`)
+            break
+          case "help":
+            for (const result of [three, four]) {
+              assert.strictEqual(result.code, 0, `${what}\n${shown(result)}`)
+              assert.strictEqual(result.stderr, "", what)
+              assert.include(words(result.stdout), words(check.description!), what)
+            }
+            if (check.args[0] === "--help") {
+              for (const name of Render.commands) {
+                for (const result of [three, four])
+                  assert.match(result.stdout, new RegExp(`\\b${name}\\b`), what)
+              }
+            }
+            // The Effect 3 help of a command with subcommands also lists their options.
+            if (check.parent === true) {
+              const all = optionsIn(three.stdout)
+              for (const option of optionsIn(four.stdout)) assert.include(all, option, what)
+            } else {
+              assert.deepStrictEqual(
+                optionsIn(four.stdout),
+                [...optionsIn(three.stdout), ...(check.shared ?? [])].sort(),
+                what
+              )
+            }
+            break
+          case "completions":
+            for (const result of [three, four]) {
+              assert.strictEqual(result.code, 0, `${what}\n${shown(result)}`)
+              assert.strictEqual(result.stderr, "", what)
+              assert.include(result.stdout, "plex-auth", what)
+            }
+            break
+          case "wizard": {
+            const last = (result: Result) => result.stderr.trimEnd().split("\n").at(-1)
+            assert.strictEqual(four.code, three.code, `${what}\n${shown(three)}\n${shown(four)}`)
+            assert.strictEqual(last(four), last(three), what)
+            assert.strictEqual(last(three), "plex-auth: stdin ended before the prompt was answered.", what)
+            break
+          }
+        }
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error)
+        problems.push(`${message}\n--- Effect 3: ${shown(three)}\n--- Effect 4: ${shown(four)}`)
+      }
+    })
+    assert.strictEqual(problems.join("\n\n"), "")
+  })
+})
