@@ -85,14 +85,31 @@ export const send = (
         return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
       })
     )
-  return Effect.flatMap(clientContext(client, request), (context) =>
-    loop(request, 0, secretBody).pipe(
+  return guarded(client, request, () => intended, ctx.secrets, loop(request, 0, secretBody))
+}
+
+/**
+ * `effect`, which sends `request` (and its redirects) through `client`, over
+ * the caller's transport as `client` sees it: its `fetch` under the core's
+ * guard (no secret to, no answer from, an origin but `intended()`) and its
+ * `RequestInit` with `redirect: "manual"`. Shared with `ServerClient`,
+ * which follows a server's redirects itself.
+ */
+export const guarded = <A, E, R>(
+  client: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  intended: () => string,
+  secrets: ReadonlyArray<string>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.flatMap(clientContext(client, request), (context) =>
+    effect.pipe(
       Effect.provideService(
         FetchHttpClient.Fetch,
         guardFetch(
           Option.getOrUndefined(Context.getOption(context, FetchHttpClient.Fetch)),
-          () => intended,
-          ctx.secrets
+          intended,
+          secrets
         )
       ),
       Effect.provideService(FetchHttpClient.RequestInit, {
@@ -101,4 +118,3 @@ export const send = (
       })
     )
   )
-}
