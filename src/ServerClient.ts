@@ -19,7 +19,6 @@
  *
  * @since 0.1.0
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
@@ -34,6 +33,7 @@ import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
 import * as Policy from "./core/policy.js"
 import * as Facts from "./core/serverClient.js"
+import { guarded } from "./internal/send.js"
 import { TracePropagation } from "./internal/settings.js"
 import * as V from "./internal/validate.js"
 
@@ -108,6 +108,12 @@ const sanitizeError = (error: HttpClientError.HttpClientError): HttpClientError.
 const discard = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1)))
 
+const refused = (
+  request: HttpClientRequest.HttpClientRequest,
+  response: HttpClientResponse.HttpClientResponse,
+  description: string
+) => new HttpClientError.ResponseError({ request, response, reason: "StatusCode", description })
+
 /**
  * An `HttpClient` for the server of `connection`, made from the
  * `HttpClient` and `ClientIdentity` in context. A request's URL is a path
@@ -142,32 +148,23 @@ export const make = (
     const identity = yield* ClientIdentity
     const client = yield* HttpClient.HttpClient
     const propagate = yield* TracePropagation
-    // Redirects come back here (a fetch would follow them with every header, the token included).
+    const secrets = [Redacted.value(token)]
+    // Redirects come back here (a fetch would follow them with every header, the token included), and the
+    // transport refuses to send the token anywhere but where this hop was meant to go (the engine's guard).
+    // The caller's `Fetch` and `RequestInit` are those the client sends with, its layer's included.
     const send = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
-        client.execute(request).pipe(
-          Effect.provideService(FetchHttpClient.RequestInit, {
-            ...Option.getOrElse(init, () => ({})),
-            redirect: "manual"
-          })
-        )
-      )
+      guarded(client, request, secrets, () => client.execute(request))
     const follow = (
       request: HttpClientRequest.HttpClientRequest,
       hops: number
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
       Effect.flatMap(send(request), (response) => {
+        // As the engine's: an answer to another request than this hop (a redirect a step of the caller's
+        // followed) or one hiding a redirect is not taken.
+        const foreign = Policy.foreignAnswer(request.url, response.request.url, response.status)
+        if (foreign !== undefined)
+          return Effect.zipRight(discard(response), Effect.fail(refused(request, response, foreign)))
         const location = response.headers["location"]
-        if (response.status === 0) {
-          return Effect.fail(
-            new HttpClientError.ResponseError({
-              request,
-              response,
-              reason: "StatusCode",
-              description: "the platform hid a redirect; it was not followed"
-            })
-          )
-        }
         if (!Policy.isRedirect(response.status) || location === undefined) {
           return Effect.succeed(response)
         }
@@ -183,17 +180,7 @@ export const make = (
           Redacted.value(token)
         )
         if (hop._tag === "Refuse") {
-          return Effect.zipRight(
-            discard(response),
-            Effect.fail(
-              new HttpClientError.ResponseError({
-                request,
-                response,
-                reason: "StatusCode",
-                description: hop.detail
-              })
-            )
-          )
+          return Effect.zipRight(discard(response), Effect.fail(refused(request, response, hop.detail)))
         }
         const headers = Headers.remove(request.headers, Facts.droppedOnRedirect(hop))
         const method = hop.toGet ? "GET" : request.method

@@ -32,7 +32,7 @@ import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { isRedirect } from "../../src/core/policy.js"
+import { foreignAnswer, isRedirect } from "../../src/core/policy.js"
 import { guardFetch } from "../../src/core/fetchGuard.js"
 import * as Facts from "../../src/core/serverClient.js"
 import { ClientIdentity } from "./ClientIdentity.js"
@@ -192,10 +192,13 @@ export const make = (
       hops: number
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
       Effect.flatMap(send(request), (response) => {
-        const location = response.headers["location"]
-        if (response.status === 0) {
-          return Effect.fail(refused(request, response, "the platform hid a redirect; it was not followed"))
+        // As the engine's: an answer to another request than this hop (a redirect a step of the caller's
+        // followed) or one hiding a redirect is not taken.
+        const foreign = foreignAnswer(request.url, response.request.url, response.status)
+        if (foreign !== undefined) {
+          return Effect.andThen(discard(response), Effect.fail(refused(request, response, foreign)))
         }
+        const location = response.headers["location"]
         if (!isRedirect(response.status) || location === undefined) return Effect.succeed(response)
         // The engine's redirect policy: the same hop limit, schemes and method rules; the token goes only to
         // the origin it was meant for, never in a query.

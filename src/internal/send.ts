@@ -57,16 +57,14 @@ export const send = (
   request: HttpClientRequest.HttpClientRequest,
   secretBody: boolean
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
-  Effect.flatMap(clientContext(client, request), (context) => {
-    // This run's hop.
-    let intended = request.url
+  guarded(client, request, ctx.secrets, (allow) => {
     const loop = (
       current: HttpClientRequest.HttpClientRequest,
       hops: number,
       secretBody: boolean
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
       Effect.suspend(() => {
-        intended = current.url
+        allow(current.url)
         return client.execute(current)
       }).pipe(
         Effect.mapError((error) => networkError(ctx, error)),
@@ -93,13 +91,35 @@ export const send = (
           return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
         })
       )
-    return loop(request, 0, secretBody).pipe(
+    return loop(request, 0, secretBody)
+  })
+
+/**
+ * The effect `use(allow)` makes, which sends `request` (and its redirects)
+ * through `client`, over the caller's transport as `client` sees it: its
+ * `fetch` under the core's guard (no secret to, no answer from, an origin
+ * but the URL last given to `allow`, at first `request`'s) and its
+ * `RequestInit` with `redirect: "manual"`. The allowed URL is the run's own:
+ * the effect may run any number of times, at once. Shared with
+ * `ServerClient`, which follows a server's redirects itself.
+ */
+export const guarded = <A, E, R>(
+  client: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  secrets: ReadonlyArray<string>,
+  use: (allow: (url: string) => void) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.flatMap(clientContext(client, request), (context) => {
+    let intended = request.url
+    return use((url) => {
+      intended = url
+    }).pipe(
       Effect.provideService(
         FetchHttpClient.Fetch,
         guardFetch(
           Option.getOrUndefined(Context.getOption(context, FetchHttpClient.Fetch)),
           () => intended,
-          ctx.secrets
+          secrets
         )
       ),
       Effect.provideService(FetchHttpClient.RequestInit, {

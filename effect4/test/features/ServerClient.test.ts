@@ -1,15 +1,15 @@
 /**
  * ServerClient on Effect 4, against the shared fake: mirrors
  * test/features/ServerClient.test.ts. Failures are Effect 4's
- * `HttpClientError`, told apart by their `reason`.
+ * `HttpClientError`, told apart by their `reason`. Its transport (the
+ * caller's fetch and options, the fetch guard): ServerClient.transport.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Redacted from "effect/Redacted"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as ServerClient from "effect4-plex-auth/ServerClient"
-import { type FakePlex, Fault } from "effect4-plex-auth/testing"
+import { Fault } from "effect4-plex-auth/testing"
 import { inspect } from "node:util"
 import { as, fake, TestLive } from "./support.js"
 
@@ -20,71 +20,7 @@ const ready = Effect.gen(function* () {
   return { connected, client }
 })
 
-/**
- * A `fetch` over the fake's web handler that follows redirects itself, with
- * every header, unless told `redirect: "manual"` (as a browser's or Node's
- * does); it records what it was asked.
- */
-const fetchOver = (
-  plex: FakePlex.FakePlexService,
-  seen: Array<{ url: string; redirect: string | undefined; credentials: string | undefined }>
-) =>
-  (async (input: RequestInfo | URL, init?: RequestInit) => {
-    let request = new Request(input, init)
-    seen.push({ url: request.url, redirect: init?.redirect, credentials: init?.credentials })
-    let response = await Effect.runPromise(plex.handle(request))
-    for (
-      let hops = 0;
-      init?.redirect !== "manual" && response.status >= 300 && response.status < 400;
-      hops++
-    ) {
-      if (hops > 10) break
-      request = new Request(new URL(response.headers.get("location")!, request.url), {
-        method: request.method,
-        headers: request.headers
-      })
-      response = await Effect.runPromise(plex.handle(request))
-    }
-    return response
-  }) as typeof globalThis.fetch
-
 describe("ServerClient (Effect 4)", () => {
-  it.effect(
-    "over FetchHttpClient: redirects come back to it (manual), the caller's options kept; the token stays home",
-    () =>
-      Effect.gen(function* () {
-        const plex = yield* fake
-        const connected = yield* as("alice")(Resources.connectByName("Den"))
-        const seen: Array<{ url: string; redirect: string | undefined; credentials: string | undefined }> = []
-        yield* Effect.gen(function* () {
-          const client = yield* ServerClient.make(connected)
-          yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/identity" }), { times: 1 })
-          yield* plex.clearRequests
-          assert.strictEqual((yield* client.get("/")).status, 200)
-          assert.deepStrictEqual(
-            (yield* plex.requests).map((r) => [r.path, Redacted.isRedacted(r.headers["x-plex-token"])]),
-            [
-              ["/", true],
-              ["/identity", true]
-            ]
-          )
-          yield* plex.fault({ path: "/" }, Fault.redirect({ status: 307 }), { times: 1 })
-          yield* plex.clearRequests
-          assert.strictEqual((yield* client.get("/")).status, 404)
-          const [, elsewhere] = yield* plex.requests
-          assert.strictEqual(elsewhere?.host, "elsewhere")
-          assert.notProperty(elsewhere?.headers, "x-plex-token")
-        }).pipe(
-          Effect.provide(FetchHttpClient.layer),
-          Effect.provideService(FetchHttpClient.Fetch, fetchOver(plex, seen)),
-          // A caller's own options: kept, but redirects are not left to fetch.
-          Effect.provideService(FetchHttpClient.RequestInit, { redirect: "follow", credentials: "omit" })
-        )
-        assert.strictEqual(seen.length, 4)
-        assert.isTrue(seen.every((s) => s.redirect === "manual" && s.credentials === "omit"))
-      }).pipe(Effect.provide(TestLive()))
-  )
-
   it.effect("a path on the chosen connection, with the identity headers, JSON and the server's token", () =>
     Effect.gen(function* () {
       const plex = yield* fake
