@@ -779,6 +779,31 @@ describe("Resources.connectByName / layer", () => {
   )
 })
 
+describe("docs/servers.md, Testing: the example as written", () => {
+  const docsLive = Layer.mergeAll(
+    FakePlex.layer({
+      servers: [{ name: "Den", connections: [{ uri: LOCAL, local: true }, { uri: REMOTE }] }]
+    }),
+    ClientIdentity.layer({ clientIdentifier: "my-test-client", product: "My App" }),
+    Credentials.layer(FakePlex.defaults.token)
+  )
+
+  // The example once scripted the delay for the whole origin: the token check (GET /) on the chosen URL was
+  // delayed too, and the fiber never ended after TestClock.adjust("5 millis").
+  it.effect("a hanging remote address does not slow down the local one", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault({ origin: LOCAL, path: "/identity" }, Fault.delay("5 millis"))
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+      const fiber = yield* Effect.fork(Resources.connectByName("Den"))
+      yield* TestClock.adjust("5 millis")
+      assert.isTrue(yield* isDone(fiber))
+      const connected = yield* Fiber.join(fiber)
+      assert.strictEqual(connected.uri, LOCAL)
+      assert.strictEqual(connected.elapsedMillis, 5)
+    }).pipe(Effect.provide(docsLive))
+  )
+})
+
 describe("Resources.connect: the token check (issue 14 item 4)", () => {
   const tokenCarriers = Effect.map(FakePlex.requests, (requests) =>
     requests.filter((r) => r.host === "server" && "x-plex-token" in r.headers).map((r) => [r.origin, r.path])
