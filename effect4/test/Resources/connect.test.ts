@@ -494,6 +494,53 @@ describe("Resources.connect: failures", () => {
       )
     }).pipe(Effect.provide(threeWays))
   )
+
+  // Untyped JavaScript: a ranking that is not a function, a flag that is not a boolean ("false" read as true),
+  // or a server that is not a device once died with a TypeError; connectByName listed the servers before
+  // failing on its options (or on a name that is not a string).
+  it.effect("wrong types from untyped JavaScript: InvalidInput before any request, never a TypeError", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      const fields = (yield* Effect.forEach(
+        [
+          { rank: "local" as never },
+          { includeLocal: "false" as never },
+          { httpsOnly: 1 as never },
+          { verifyToken: "no" as never }
+        ] satisfies ReadonlyArray<Resources.ConnectOptions>,
+        (options) => failsWith(Resources.connect(server, options), "InvalidInput")
+      )).map((error) => [error.operation, error.field])
+      assert.deepStrictEqual(fields, [
+        ["Resources.connect", "rank"],
+        ["Resources.connect", "includeLocal"],
+        ["Resources.connect", "httpsOnly"],
+        ["Resources.connect", "verifyToken"]
+      ])
+      for (const device of [{}, { ...server, connections: null }, { ...server, connections: [null] }]) {
+        const error = yield* failsWith(Resources.connect(device as never), "InvalidInput")
+        assert.strictEqual(error.field, "server")
+      }
+      yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+      const byName = (yield* Effect.forEach(
+        [
+          Resources.connectByName(42 as never),
+          Resources.connectByName(undefined as never),
+          Resources.connectByName(" "),
+          Resources.connectByName("Den", { timeout: 0 }),
+          Resources.connectByName("Den", { verifyToken: "no" as never })
+        ],
+        (effect) => failsWith(effect, "InvalidInput")
+      )).map((error) => [error.operation, error.field])
+      assert.deepStrictEqual(byName, [
+        ["Resources.connectByName", "nameOrId"],
+        ["Resources.connectByName", "nameOrId"],
+        ["Resources.connectByName", "nameOrId"],
+        ["Resources.connectByName", "timeout"],
+        ["Resources.connectByName", "verifyToken"]
+      ])
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+    }).pipe(Effect.provide(threeWays))
+  )
 })
 
 describe("Resources.connect: tokens and safety", () => {
