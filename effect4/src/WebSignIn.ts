@@ -55,6 +55,7 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Access from "../../src/core/access.js"
 import * as AuthUrl from "../../src/core/authUrl.js"
 import * as CoreCookies from "../../src/core/web/cookies.js"
 import * as Flow from "../../src/core/web/flow.js"
@@ -492,9 +493,14 @@ export const make = (
   HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
 > =>
   Effect.gen(function* () {
+    // Untyped JavaScript may pass anything: InvalidInput named for this function, never a TypeError.
+    yield* V.object(operation, "options", options)
     const checked = Flow.appSettings(options)
     if (checked._tag === "Invalid") return yield* V.invalid(operation, checked.field, checked.message)
     const settings = checked.settings
+    if (Access.machineIdentifier(options.machineIdentifier) === undefined) {
+      return yield* V.invalid(operation, "machineIdentifier", Access.machineIdentifierProblem)
+    }
     const idleMillis = yield* duration("sessionIdle", options.sessionIdle)
     const maxMillis = yield* duration("sessionMax", options.sessionMax)
     const pinMillis = yield* duration("pinLifetime", options.pinLifetime)
