@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Redacted, Schema, TestClock } from "effect"
-import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources } from "effect-plex-auth"
+import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { failsWith } from "../support/assertions.js"
 import { assertNoSecrets, renderings, withRecordedSpans } from "../support/observe.js"
@@ -351,6 +351,32 @@ describe("Resources.connect: failures", () => {
       assert.include(error.message, "NetworkError/Timeout")
       assert.isTrue(error instanceof Resources.NoReachableConnection)
       assert.isTrue(PlexError.isPlexError(error))
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("probes are never retried, whatever retry policy is in context", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ path: "/identity" }, Fault.status(503))
+      const fiber = yield* Effect.fork(
+        failsWith(
+          Resources.connect(server).pipe(
+            RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "1 second" }))
+          ),
+          "NoReachableConnection"
+        )
+      )
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(
+        error.attempts.map((a) => a.reason),
+        ["Unexpected/Status", "Unexpected/Status", "Unexpected/Status"]
+      )
+      const probes = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+      assert.deepStrictEqual(
+        probes.map((r) => r.receivedAt),
+        [0, 0, 0]
+      )
     }).pipe(Effect.provide(threeWays))
   )
 

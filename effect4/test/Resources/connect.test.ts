@@ -17,6 +17,7 @@ import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexError from "effect4-plex-auth/PlexError"
 import * as Resources from "effect4-plex-auth/Resources"
+import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { assertNoSecrets, failsWith, renderings } from "./support.js"
 
@@ -374,6 +375,32 @@ describe("Resources.connect: failures", () => {
       assert.include(error.message, "NetworkError/Timeout")
       assert.isTrue(error instanceof Resources.NoReachableConnection)
       assert.isTrue(PlexError.isPlexError(error))
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect("probes are never retried, whatever retry policy is in context", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ path: "/identity" }, Fault.status(503))
+      const fiber = yield* Effect.forkChild(
+        failsWith(
+          Resources.connect(server).pipe(
+            RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "1 second" }))
+          ),
+          "NoReachableConnection"
+        )
+      )
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(
+        error.attempts.map((a) => a.reason),
+        ["Unexpected/Status", "Unexpected/Status", "Unexpected/Status"]
+      )
+      const probes = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+      assert.deepStrictEqual(
+        probes.map((r) => r.receivedAt),
+        [0, 0, 0]
+      )
     }).pipe(Effect.provide(threeWays))
   )
 
