@@ -816,7 +816,10 @@ export const layer = (
  * {@link PlexUser}, or fails with 401 (`Unauthenticated`), 403
  * (`AccessDenied`), 503 (`PlexUnavailable`) or 500 (`SessionStoreError`).
  * Add it to a group or endpoint with `.middleware(WebSignIn.Authentication)`
- * and provide {@link layerAuthentication}. The cookie is read by the name
+ * and provide {@link layerAuthentication} to the groups' layers (the handlers
+ * run behind it: `Layer.provide(groupLive)` then
+ * `Layer.provide(WebSignIn.layerAuthentication)`, not merged beside them,
+ * which fails at run time with "Service not found"). The cookie is read by the name
  * the service was set up with (`__Host-plex_session` over https); the
  * security scheme names `plex_session` for the API's description.
  *
