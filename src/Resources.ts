@@ -556,6 +556,7 @@ const attemptOf = (
   )
 
 const decodeDuration = (
+  operation: string,
   field: string,
   input: Duration.DurationInput | undefined,
   fallback: Duration.Duration,
@@ -571,15 +572,26 @@ const decodeDuration = (
     (!allowZero && Duration.toMillis(decoded.value) === 0)
   ) {
     return Effect.fail(
-      V.invalid(
-        "Resources.connect",
-        field,
-        allowZero ? "must be a finite duration" : "must be a positive duration"
-      )
+      V.invalid(operation, field, allowZero ? "must be a finite duration" : "must be a positive duration")
     )
   }
   return Effect.succeed(decoded.value)
 }
+
+/**
+ * The options of {@link connect} checked before any request (untyped JavaScript may pass anything: fail
+ * with InvalidInput, never a TypeError, and never after a request was sent): an object, the durations,
+ * the flags and the ranking.
+ */
+const checkOptions = (operation: string, options: ConnectOptions) =>
+  Effect.gen(function* () {
+    yield* V.object(operation, "options", options, true)
+    const timeout = yield* decodeDuration(operation, "timeout", options.timeout, defaultTimeout, false)
+    const grace = yield* decodeDuration(operation, "grace", options.grace, defaultGrace, true)
+    const problem = Facts.optionsProblem(options)
+    if (problem !== undefined) return yield* Effect.fail(V.invalid(operation, problem.field, problem.problem))
+    return { timeout, grace: Duration.toMillis(grace) }
+  })
 
 const layerOf = (uri: string, token: Redacted.Redacted<string>): Layer.Layer<PlexServer | Credentials> =>
   Layer.mergeAll(
@@ -628,9 +640,11 @@ export const connect = (
   Effect.gen(function* () {
     // Untyped JavaScript may pass anything: fail with InvalidInput, never a TypeError.
     yield* V.object("Resources.connect", "server", server)
-    yield* V.object("Resources.connect", "options", options, true)
-    const timeout = yield* decodeDuration("timeout", options.timeout, defaultTimeout, false)
-    const grace = Duration.toMillis(yield* decodeDuration("grace", options.grace, defaultGrace, true))
+    const serverProblem = Facts.serverProblem(server)
+    if (serverProblem !== undefined) {
+      return yield* Effect.fail(V.invalid("Resources.connect", "server", serverProblem))
+    }
+    const { grace, timeout } = yield* checkOptions("Resources.connect", options)
     const token =
       server.accessToken ??
       (yield* Effect.serviceOption(Credentials).pipe(
@@ -722,6 +736,12 @@ export const connectByName = (
   options: ConnectOptions = {}
 ): Effect.Effect<Connected, ConnectByNameError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.gen(function* () {
+    // Bad input fails before the listing is asked for.
+    const nameProblem = Facts.nameProblem(nameOrId)
+    if (nameProblem !== undefined) {
+      return yield* Effect.fail(V.invalid("Resources.connectByName", "nameOrId", nameProblem))
+    }
+    yield* checkOptions("Resources.connectByName", options)
     const all = yield* servers()
     const server = Facts.findServer(all, nameOrId)
     if (server === undefined) {

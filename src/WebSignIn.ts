@@ -53,6 +53,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { ClientIdentity } from "./ClientIdentity.js"
+import * as Access from "./core/access.js"
 import * as AuthUrl from "./core/authUrl.js"
 import * as CoreCookies from "./core/web/cookies.js"
 import * as Flow from "./core/web/flow.js"
@@ -477,9 +478,14 @@ export const make = (
   HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
 > =>
   Effect.gen(function* () {
+    // Untyped JavaScript may pass anything: InvalidInput named for this function, never a TypeError.
+    yield* V.object(operation, "options", options)
     const checked = Flow.appSettings(options)
     if (checked._tag === "Invalid") return yield* V.invalid(operation, checked.field, checked.message)
     const settings = checked.settings
+    if (Access.machineIdentifier(options.machineIdentifier) === undefined) {
+      return yield* V.invalid(operation, "machineIdentifier", Access.machineIdentifierProblem)
+    }
     const idleMillis = yield* duration("sessionIdle", options.sessionIdle)
     const maxMillis = yield* duration("sessionMax", options.sessionMax)
     const pinMillis = yield* duration("pinLifetime", options.pinLifetime)
@@ -801,7 +807,10 @@ export const layer = (
  * {@link PlexUser}, or fails with 401 (`Unauthenticated`), 403
  * (`AccessDenied`), 503 (`PlexUnavailable`) or 500 (`SessionStoreError`).
  * Add it to a group or endpoint with `.middleware(WebSignIn.Authentication)`
- * and provide {@link layerAuthentication}. The cookie is read by the name
+ * and provide {@link layerAuthentication} to the groups' layers (the handlers
+ * run behind it: `Layer.provide(groupLive)` then
+ * `Layer.provide(WebSignIn.layerAuthentication)`, not merged beside them,
+ * which fails at run time with "Service not found"). The cookie is read by the name
  * the service was set up with (`__Host-plex_session` over https); the
  * security scheme names `plex_session` for the API's description.
  *

@@ -288,11 +288,15 @@ export const switchUser = (
 ): Effect.Effect<Switched, SwitchError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.gen(function* () {
     const operation = "Home.switchUser"
+    // Untyped JavaScript may pass anything: InvalidInput before any request, never a TypeError.
+    yield* V.object(operation, "options", options, true)
     const pin = options.pin === undefined ? undefined : V.toRedacted(options.pin)
     const pinProblem = pin === undefined ? undefined : Facts.pinProblem(Redacted.value(pin))
     if (pinProblem !== undefined) return yield* V.invalid(operation, "pin", pinProblem)
     let target: HomeUser
     if (typeof user === "object" && user !== null) {
+      const userProblem = Facts.homeUserProblem(user)
+      if (userProblem !== undefined) return yield* V.invalid(operation, "user", userProblem)
       target = user
     } else {
       const userProblem = Facts.userProblem(user)

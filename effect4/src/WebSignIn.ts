@@ -55,6 +55,7 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Access from "../../src/core/access.js"
 import * as AuthUrl from "../../src/core/authUrl.js"
 import * as CoreCookies from "../../src/core/web/cookies.js"
 import * as Flow from "../../src/core/web/flow.js"
@@ -492,9 +493,14 @@ export const make = (
   HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
 > =>
   Effect.gen(function* () {
+    // Untyped JavaScript may pass anything: InvalidInput named for this function, never a TypeError.
+    yield* V.object(operation, "options", options)
     const checked = Flow.appSettings(options)
     if (checked._tag === "Invalid") return yield* V.invalid(operation, checked.field, checked.message)
     const settings = checked.settings
+    if (Access.machineIdentifier(options.machineIdentifier) === undefined) {
+      return yield* V.invalid(operation, "machineIdentifier", Access.machineIdentifierProblem)
+    }
     const idleMillis = yield* duration("sessionIdle", options.sessionIdle)
     const maxMillis = yield* duration("sessionMax", options.sessionMax)
     const pinMillis = yield* duration("pinLifetime", options.pinLifetime)
@@ -810,7 +816,10 @@ export const layer = (
  * {@link PlexUser}, or fails with 401 (`Unauthenticated`), 403
  * (`AccessDenied`), 503 (`PlexUnavailable`) or 500 (`SessionStoreError`).
  * Add it to a group or endpoint with `.middleware(WebSignIn.Authentication)`
- * and provide {@link layerAuthentication}. The cookie is read by the name
+ * and provide {@link layerAuthentication} to the groups' layers (the handlers
+ * run behind it: `Layer.provide(groupLive)` then
+ * `Layer.provide(WebSignIn.layerAuthentication)`, not merged beside them,
+ * which fails at run time with "Service not found"). The cookie is read by the name
  * the service was set up with (`__Host-plex_session` over https); the
  * security scheme names `plex_session` for the API's description.
  *

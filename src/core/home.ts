@@ -51,9 +51,23 @@ export const pinValue = (raw: string): string => raw.trim()
 
 /** Why `user` cannot name a home user (a non-empty id, uuid, title, username or email), or undefined. */
 export const userProblem = (user: unknown): string | undefined =>
-  (typeof user === "string" || typeof user === "number") && String(user).trim() !== ""
+  (typeof user === "string" && user.trim() !== "") || (typeof user === "number" && Number.isSafeInteger(user))
     ? undefined
     : "must be a HomeUser, or a non-empty id, uuid, title or username"
+
+/**
+ * Why an object given as the user to switch to cannot be a `HomeUser`, or
+ * undefined: it needs the `uuid` the switch is addressed to (untyped
+ * JavaScript, or a hand-made object, would otherwise switch to
+ * `/users/undefined`) and the `title` the errors name it by.
+ */
+export const homeUserProblem = (user: {
+  readonly uuid?: unknown
+  readonly title?: unknown
+}): string | undefined =>
+  typeof user.uuid !== "string" || user.uuid.trim() === "" || typeof user.title !== "string"
+    ? "must be a HomeUser from Home.users (with its uuid), or an id, uuid, title or username"
+    : undefined
 
 /** What {@link findUser} reads of a home user. */
 export interface UserKeys {

@@ -352,6 +352,60 @@ export const probeDefect: ProbeFailure = {
   detail: "the probe failed unexpectedly"
 }
 
+/** A field of `Resources.connect`'s input that cannot be what it should, and why. */
+export interface InputProblem {
+  readonly field: string
+  readonly problem: string
+}
+
+/**
+ * Why `server` cannot be a device to connect to, or undefined: untyped
+ * JavaScript may pass anything, and `connect` fails with `InvalidInput`
+ * (never a `TypeError`) before any request. It needs a `clientIdentifier`
+ * (what a probe's answer is checked against) and a list of connection
+ * objects (a device decoded from plex.tv always has both).
+ */
+export const serverProblem = (server: {
+  readonly clientIdentifier?: unknown
+  readonly connections?: unknown
+}): string | undefined =>
+  typeof server.clientIdentifier !== "string" || server.clientIdentifier === ""
+    ? "must have a clientIdentifier (a device from Resources.list or Resources.servers)"
+    : !Array.isArray(server.connections) ||
+        server.connections.some((c) => typeof c !== "object" || c === null || Array.isArray(c))
+      ? "must have a list of connections (a device from Resources.list or Resources.servers)"
+      : undefined
+
+/**
+ * Why the flags and the ranking of `Resources.connect`'s options cannot be
+ * what they should (`includeLocal`, `httpsOnly` and `verifyToken` booleans,
+ * `rank` a comparison function), or undefined. A string `"false"` is refused
+ * rather than read as true.
+ */
+export const optionsProblem = (options: {
+  readonly rank?: unknown
+  readonly includeLocal?: unknown
+  readonly httpsOnly?: unknown
+  readonly verifyToken?: unknown
+}): InputProblem | undefined => {
+  if (options.rank !== undefined && typeof options.rank !== "function") {
+    return { field: "rank", problem: "must be an Order (a comparison function)" }
+  }
+  for (const field of ["includeLocal", "httpsOnly", "verifyToken"] as const) {
+    const value = options[field]
+    if (value !== undefined && typeof value !== "boolean") return { field, problem: "must be a boolean" }
+  }
+  return undefined
+}
+
+/** Why `nameOrId` cannot name a server for `Resources.connectByName`, or undefined: a non-empty string. */
+export const nameProblem = (nameOrId: unknown): string | undefined =>
+  typeof nameOrId !== "string"
+    ? `must be a server's name or client identifier (a string), not ${nameOrId === null ? "null" : typeof nameOrId}`
+    : nameOrId.trim() === ""
+      ? "must not be empty"
+      : undefined
+
 /** Why `Resources.connect` has no token to use. */
 export const noTokenProblem = "has no accessToken, and no Credentials are provided to use instead"
 

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Redacted, Schema, TestClock } from "effect"
-import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources } from "effect-plex-auth"
+import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { failsWith } from "../support/assertions.js"
 import { assertNoSecrets, renderings, withRecordedSpans } from "../support/observe.js"
@@ -354,6 +354,32 @@ describe("Resources.connect: failures", () => {
     }).pipe(Effect.provide(threeWays))
   )
 
+  it.effect("probes are never retried, whatever retry policy is in context", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ path: "/identity" }, Fault.status(503))
+      const fiber = yield* Effect.fork(
+        failsWith(
+          Resources.connect(server).pipe(
+            RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "1 second" }))
+          ),
+          "NoReachableConnection"
+        )
+      )
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(
+        error.attempts.map((a) => a.reason),
+        ["Unexpected/Status", "Unexpected/Status", "Unexpected/Status"]
+      )
+      const probes = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+      assert.deepStrictEqual(
+        probes.map((r) => r.receivedAt),
+        [0, 0, 0]
+      )
+    }).pipe(Effect.provide(threeWays))
+  )
+
   it.effect("the per-probe timeout is configurable", () =>
     Effect.gen(function* () {
       const server = yield* theServer
@@ -469,6 +495,53 @@ describe("Resources.connect: failures", () => {
         (yield* FakePlex.requests).map((r) => r.route),
         ["getServerResources"]
       )
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  // Untyped JavaScript: a ranking that is not a function, a flag that is not a boolean ("false" read as true),
+  // or a server that is not a device once died with a TypeError; connectByName listed the servers before
+  // failing on its options (or on a name that is not a string).
+  it.effect("wrong types from untyped JavaScript: InvalidInput before any request, never a TypeError", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      const fields = (yield* Effect.forEach(
+        [
+          { rank: "local" as never },
+          { includeLocal: "false" as never },
+          { httpsOnly: 1 as never },
+          { verifyToken: "no" as never }
+        ] satisfies ReadonlyArray<Resources.ConnectOptions>,
+        (options) => failsWith(Resources.connect(server, options), "InvalidInput")
+      )).map((error) => [error.operation, error.field])
+      assert.deepStrictEqual(fields, [
+        ["Resources.connect", "rank"],
+        ["Resources.connect", "includeLocal"],
+        ["Resources.connect", "httpsOnly"],
+        ["Resources.connect", "verifyToken"]
+      ])
+      for (const device of [{}, { ...server, connections: null }, { ...server, connections: [null] }]) {
+        const error = yield* failsWith(Resources.connect(device as never), "InvalidInput")
+        assert.strictEqual(error.field, "server")
+      }
+      yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+      const byName = (yield* Effect.forEach(
+        [
+          Resources.connectByName(42 as never),
+          Resources.connectByName(undefined as never),
+          Resources.connectByName(" "),
+          Resources.connectByName("Den", { timeout: 0 }),
+          Resources.connectByName("Den", { verifyToken: "no" as never })
+        ],
+        (effect) => failsWith(effect, "InvalidInput")
+      )).map((error) => [error.operation, error.field])
+      assert.deepStrictEqual(byName, [
+        ["Resources.connectByName", "nameOrId"],
+        ["Resources.connectByName", "nameOrId"],
+        ["Resources.connectByName", "nameOrId"],
+        ["Resources.connectByName", "timeout"],
+        ["Resources.connectByName", "verifyToken"]
+      ])
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
     }).pipe(Effect.provide(threeWays))
   )
 })
@@ -776,6 +849,31 @@ describe("Resources.connectByName / layer", () => {
       assert.strictEqual(last?.origin, REMOTE)
       assert.strictEqual(last?.serverId, attic.clientIdentifier)
     }).pipe(Effect.provide(twoServers))
+  )
+})
+
+describe("docs/servers.md, Testing: the example as written", () => {
+  const docsLive = Layer.mergeAll(
+    FakePlex.layer({
+      servers: [{ name: "Den", connections: [{ uri: LOCAL, local: true }, { uri: REMOTE }] }]
+    }),
+    ClientIdentity.layer({ clientIdentifier: "my-test-client", product: "My App" }),
+    Credentials.layer(FakePlex.defaults.token)
+  )
+
+  // The example once scripted the delay for the whole origin: the token check (GET /) on the chosen URL was
+  // delayed too, and the fiber never ended after TestClock.adjust("5 millis").
+  it.effect("a hanging remote address does not slow down the local one", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault({ origin: LOCAL, path: "/identity" }, Fault.delay("5 millis"))
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+      const fiber = yield* Effect.fork(Resources.connectByName("Den"))
+      yield* TestClock.adjust("5 millis")
+      assert.isTrue(yield* isDone(fiber))
+      const connected = yield* Fiber.join(fiber)
+      assert.strictEqual(connected.uri, LOCAL)
+      assert.strictEqual(connected.elapsedMillis, 5)
+    }).pipe(Effect.provide(docsLive))
   )
 })
 

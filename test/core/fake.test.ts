@@ -64,6 +64,37 @@ const manualClock = (start = Date.UTC(2026, 1, 1)) => {
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
 describe("core fake: plain Request → Response", () => {
+  // A typo in a route name made a fault that never happened, silently; a bad origin threw a TypeError.
+  it("a fault whose target selects nothing, or whose times is no count, is refused with FakePlexError", () => {
+    const fake = makeFakePlex()
+    const refused = (thunk: () => void) => {
+      try {
+        thunk()
+      } catch (error) {
+        return error
+      }
+      return undefined
+    }
+    for (const thunk of [
+      () => fake.fault("getTokenDetail", Fault.hang),
+      () => fake.fault({ route: "nope" }, Fault.hang),
+      () => fake.fault({ origin: "not a url" }, Fault.hang),
+      () => fake.fault({ path: "no-slash" }, Fault.hang),
+      () => fake.fault(42 as never, Fault.hang),
+      () => fake.fault("getTokenDetails", Fault.hang, { times: -1 }),
+      () => fake.fault("getTokenDetails", Fault.hang, { times: Number.NaN })
+    ]) {
+      assert.instanceOf(refused(thunk), FakePlexError)
+    }
+    for (const thunk of [
+      () => fake.fault("getTokenDetails", Fault.hang, { times: 1 }),
+      () => fake.fault("/api/v2/user", Fault.hang, { times: 0 }),
+      () => fake.fault({ route: "getServerIdentity", origin: fake.serverUrl, method: "get" }, Fault.reset)
+    ]) {
+      assert.isUndefined(refused(thunk))
+    }
+  })
+
   it("signs in with a form, then the minted token reads the account", async () => {
     const fake = makeFakePlex()
     const signIn = await fake.handler(

@@ -188,6 +188,36 @@ describe("Home over loopback", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  // Untyped JavaScript: options of null died with a TypeError, a string was read as "no PIN"; an object that is
+  // not a HomeUser was switched to /api/v2/home/users/undefined/switch and then died building the error.
+  it.scoped("wrong types from untyped JavaScript: InvalidInput before any request, never a defect", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      yield* loopback.fake.clearRequests
+      const errors = yield* Effect.forEach(
+        [
+          Home.switchUser("Kids", null as never),
+          Home.switchUser("Kids", "1234" as never),
+          Home.switchUser({} as never),
+          Home.switchUser({ uuid: "abc" } as never),
+          Home.switchUser(Number.NaN)
+        ],
+        (effect) => failure(as("alice")(effect))
+      )
+      assert.deepStrictEqual(
+        errors.map((e) => [e._tag, e._tag === "InvalidInput" ? e.field : ""]),
+        [
+          ["InvalidInput", "options"],
+          ["InvalidInput", "options"],
+          ["InvalidInput", "user"],
+          ["InvalidInput", "user"],
+          ["InvalidInput", "user"]
+        ]
+      )
+      assert.deepStrictEqual(yield* loopback.fake.requests, [])
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped(
     "a refused account token stays Unauthorized; plex.tv refusing connections is a NetworkError",
     () =>

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Option, Redacted, TestClock } from "effect"
+import { Cause, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { PlexAuth, PlexError, PlexServer, PlexTv, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { exchange, failsWith, raw, send } from "./support.js"
@@ -58,6 +58,16 @@ describe("FakePlex faults: statuses", () => {
 })
 
 describe("FakePlex faults: scripting", () => {
+  it.effect(
+    "a fault naming no route of the fake (a typo) is refused loudly: a defect, not a silent no-op",
+    () =>
+      Effect.gen(function* () {
+        const exit = yield* Effect.exit(FakePlex.fault("getTokenDetail", Fault.hang))
+        assert.isTrue(Exit.isFailure(exit) && Cause.pretty(exit.cause).includes("no route named"))
+        yield* PlexAuth.getTokenDetails()
+      }).pipe(Effect.provide(layer))
+  )
+
   it.effect("times: N applies to the next N matching requests only", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.status(500), { times: 2 })

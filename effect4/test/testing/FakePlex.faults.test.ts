@@ -65,6 +65,17 @@ describe("FakePlex faults: statuses", () => {
 })
 
 describe("FakePlex faults: scripting", () => {
+  it.effect(
+    "a fault naming no route of the fake (a typo) is refused loudly: a defect, not a silent no-op",
+    () =>
+      Effect.gen(function* () {
+        const exit = yield* Effect.exit(FakePlex.fault("getTokenDetail", Fault.hang))
+        assert.strictEqual(exit._tag, "Failure")
+        assert.include(String(exit), "no route named")
+        yield* PlexAuth.getTokenDetails()
+      }).pipe(Effect.provide(layer))
+  )
+
   it.effect("times: N applies to the next N matching requests only", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.status(500), { times: 2 })

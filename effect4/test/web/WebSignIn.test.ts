@@ -466,6 +466,25 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.include(inspect(badUrl, { depth: 10 }), "appUrl")
       })
   )
+
+  // A bad machine identifier was refused by the checker WebSignIn.make builds, as "ServerAccess.makeChecker";
+  // options of null died with a TypeError.
+  it.effect("bad options are InvalidInput of WebSignIn.make, never a defect", () =>
+    Effect.gen(function* () {
+      const sessionKey = Config.succeed(Redacted.make(KEY))
+      const build = (options: WebSignIn.Options) =>
+        Effect.scoped(Layer.build(WebSignIn.layer(options).pipe(Layer.provide(Base))))
+      const badId = yield* Effect.flip(build({ appUrl: APP, machineIdentifier: "not an id!", sessionKey }))
+      assert.strictEqual(badId._tag, "InvalidInput")
+      if (badId._tag === "InvalidInput") {
+        assert.strictEqual(badId.operation, "WebSignIn.make")
+        assert.strictEqual(badId.field, "machineIdentifier")
+      }
+      const none = yield* Effect.flip(build(null as never))
+      assert.strictEqual(none._tag, "InvalidInput")
+      if (none._tag === "InvalidInput") assert.strictEqual(none.field, "options")
+    })
+  )
 })
 
 describe("WebSignIn middleware and routes (Effect 4)", () => {

@@ -104,6 +104,52 @@ export interface FakePlex {
   readonly clearRequests: () => void
 }
 
+/** The names of the fake's routes, which a fault's target may name. */
+const routeNames: ReadonlySet<string> = new Set(Routes.routes.map((route) => route.name))
+
+/**
+ * Why a scripted fault cannot be what it should, or undefined: a route name
+ * the fake does not have (a typo would make the fault never happen), a target
+ * that is neither a route name, a path nor an object, an origin that is not a
+ * URL, a fault that is not one of `Fault`'s, or a `times` that is not a count.
+ */
+const faultProblem = (where: unknown, fault: unknown, scripted: unknown): string | undefined =>
+  targetProblem(where) ??
+  (typeof fault !== "object" || fault === null || typeof (fault as { _tag?: unknown })._tag !== "string"
+    ? "the fault must be one of Fault's (handlerFaults')"
+    : countProblem((scripted as { times?: unknown } | undefined)?.times))
+
+const routeProblem = (route: unknown): string | undefined =>
+  typeof route === "string" && routeNames.has(route)
+    ? undefined
+    : `no route named ${JSON.stringify(route)} (the routes: ${[...routeNames].join(", ")})`
+
+const targetProblem = (where: unknown): string | undefined => {
+  if (typeof where === "string") return where.startsWith("/") ? undefined : routeProblem(where)
+  if (typeof where !== "object" || where === null) {
+    return "the target must be a route name, a path (starting with /) or an object"
+  }
+  const { method, origin, path, route } = where as Record<string, unknown>
+  if (route !== undefined && routeProblem(route) !== undefined) return routeProblem(route)
+  if (path !== undefined && (typeof path !== "string" || !path.startsWith("/"))) {
+    return "the target's path must start with /"
+  }
+  if (method !== undefined && typeof method !== "string") return "the target's method must be a string"
+  if (origin === undefined) return undefined
+  try {
+    new URL(String(origin))
+    return undefined
+  } catch {
+    return `the target's origin ${JSON.stringify(origin)} is not a URL`
+  }
+}
+
+const countProblem = (times: unknown): string | undefined =>
+  times === undefined ||
+  (typeof times === "number" && times >= 0 && (Number.isInteger(times) || times === Number.POSITIVE_INFINITY))
+    ? undefined
+    : "times must be a count (0 or more)"
+
 /** The largest request body the handler reads by default: 1 MiB (Plex's requests are small forms and JSON). */
 export const maxRequestBodyBytes = 1024 * 1024
 
@@ -447,6 +493,9 @@ export const fromSeed = (
         accountId: k.accountId
       })),
     fault: (where, fault, scripted = {}) => {
+      // A target that selects nothing would make the fault silently never happen: refuse it loudly.
+      const problem = faultProblem(where, fault, scripted)
+      if (problem !== undefined) throw new FakePlexError(`fault: ${problem}`)
       const times = scripted.times ?? Number.POSITIVE_INFINITY
       if (!(times > 0)) return
       store.faults.push({ target: target(where), fault, remaining: times })
