@@ -447,7 +447,10 @@ export const defaultScope = JwtFacts.defaultScope
  * @category models
  */
 export interface DeviceJwtOptions {
-  /** How long the device JWT is valid. Default 5 minutes (a nonce lives as long). */
+  /**
+   * How long the device JWT is valid. Default 5 minutes (a nonce lives as
+   * long). Not positive and finite: `InvalidInput`, before any request.
+   */
   readonly lifetime?: Duration.DurationInput | undefined
   /** Default {@link defaultScope}. */
   readonly scope?: string | undefined
@@ -455,10 +458,36 @@ export interface DeviceJwtOptions {
 
 const defaultDeviceJwtLifetime = /*#__PURE__*/ Duration.millis(JwtFacts.defaultDeviceJwtLifetimeMillis)
 
+// A device JWT's `lifetime`: positive and finite (default 5 minutes), checked before any request.
+const checkLifetime = (operation: string, lifetime: unknown) =>
+  V.durationOption(operation, "lifetime", lifetime, defaultDeviceJwtLifetime)
+
+/** Signs a device JWT with a checked lifetime (see {@link signDeviceJwt}). */
+const sign = (
+  key: DeviceKey,
+  claims: { readonly nonce: string; readonly scope: string | undefined; readonly lifetime: Duration.Duration }
+): Effect.Effect<Redacted.Redacted<string>, never, ClientIdentity> =>
+  Effect.gen(function* () {
+    const identity = yield* ClientIdentity
+    const now = yield* Clock.currentTimeMillis
+    const jwt = yield* Effect.promise(() =>
+      JwtFacts.signDeviceJwt(key.privateKey, {
+        thumbprint: key.thumbprint,
+        clientIdentifier: identity.clientIdentifier,
+        nonce: claims.nonce,
+        scope: claims.scope,
+        nowMillis: now,
+        lifetimeMillis: Duration.toMillis(claims.lifetime)
+      })
+    )
+    return Redacted.make(jwt)
+  })
+
 /**
  * Signs a device JWT (EdDSA, header `kid` the key's thumbprint) with payload
  * `{nonce, scope, aud: "plex.tv", iss: <client identifier>, iat, exp}`;
- * `iat` is now by `Clock`.
+ * `iat` is now by `Clock`. A `lifetime` that is not positive and finite
+ * fails with `InvalidInput`.
  *
  * @since 0.1.0
  * @category tokens
@@ -466,27 +495,19 @@ const defaultDeviceJwtLifetime = /*#__PURE__*/ Duration.millis(JwtFacts.defaultD
 export const signDeviceJwt = (
   key: DeviceKey,
   options: DeviceJwtOptions & { readonly nonce: string }
-): Effect.Effect<Redacted.Redacted<string>, never, ClientIdentity> =>
-  Effect.gen(function* () {
-    const identity = yield* ClientIdentity
-    const now = yield* Clock.currentTimeMillis
-    const lifetime = Duration.decode(options.lifetime ?? defaultDeviceJwtLifetime)
-    const jwt = yield* Effect.promise(() =>
-      JwtFacts.signDeviceJwt(key.privateKey, {
-        thumbprint: key.thumbprint,
-        clientIdentifier: identity.clientIdentifier,
-        nonce: options.nonce,
-        scope: options.scope,
-        nowMillis: now,
-        lifetimeMillis: Duration.toMillis(lifetime)
-      })
-    )
-    return Redacted.make(jwt)
-  })
+): Effect.Effect<Redacted.Redacted<string>, InvalidInput, ClientIdentity> =>
+  Effect.flatMap(checkLifetime("Jwt.signDeviceJwt", options.lifetime), (lifetime) =>
+    sign(key, { nonce: options.nonce, scope: options.scope, lifetime })
+  )
+
+/** A fresh device JWT with a checked lifetime (see {@link deviceJwt}); the nonce is asked as `Jwt.deviceJwt`. */
+const freshDeviceJwt = (key: DeviceKey, scope: string | undefined, lifetime: Duration.Duration) =>
+  Effect.flatMap(nonceAs("Jwt.deviceJwt"), (nonce) => sign(key, { nonce, scope, lifetime }))
 
 /**
  * A fresh device JWT: a nonce from plex.tv ({@link getNonce}), signed with
- * the key ({@link signDeviceJwt}).
+ * the key ({@link signDeviceJwt}). A `lifetime` that is not positive and
+ * finite fails with `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -494,8 +515,14 @@ export const signDeviceJwt = (
 export const deviceJwt = (
   key: DeviceKey,
   options: DeviceJwtOptions = {}
-): Effect.Effect<Redacted.Redacted<string>, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(nonceAs("Jwt.deviceJwt"), (nonce) => signDeviceJwt(key, { ...options, nonce }))
+): Effect.Effect<
+  Redacted.Redacted<string>,
+  ResponseError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> =>
+  Effect.flatMap(checkLifetime("Jwt.deviceJwt", options.lifetime), (lifetime) =>
+    freshDeviceJwt(key, options.scope, lifetime)
+  )
 
 /** plex.tv refused the device JWT's nonce (unknown, already used, expired): a fresh one may do. */
 const nonceRefused = (error: ResponseError): error is BadRequest => JwtFacts.nonceRefused(error)
@@ -513,31 +540,14 @@ const retryingExchange = <A, R>(
 
 const Exchanged = /*#__PURE__*/ L.struct({ auth_token: L.Secret })
 
-/**
- * Trades a device JWT for a Plex JWT: a nonce, a signed device JWT, then
- * plex.tv `POST /api/v2/auth/token`. The key must be registered
- * ({@link registerKey}) or bound by a {@link pinLogin}.
- *
- * A nonce is good for one exchange, so the POST itself is never repeated:
- * the retry policy in context (`RetryPolicy.layer` / `withPolicy`) applies
- * to the whole sequence instead, and each attempt fetches a fresh nonce and
- * signs a fresh device JWT. When plex.tv refuses the nonce (422: unknown,
- * already used, expired — say an earlier answer was lost after plex.tv had
- * used it), the sequence runs once more with a fresh one; if that is refused
- * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
- * the key (422: signature verification failed, an unknown key) fails with
- * `Unauthorized`: the device's credentials were refused. Any other 422
- * stays a `BadRequest`.
- *
- * @since 0.1.0
- * @category operations
- */
-export const exchange = (
+/** {@link exchange} with a checked lifetime. */
+const exchangeFor = (
   key: DeviceKey,
-  options: DeviceJwtOptions = {}
+  scope: string | undefined,
+  lifetime: Duration.Duration
 ): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity> => {
   const attempt = Effect.gen(function* () {
-    const jwt = yield* deviceJwt(key, options)
+    const jwt = yield* freshDeviceJwt(key, scope, lifetime)
     // Its client span, named `Jwt.exchange` too, sits inside this one (`plex.operation`: exchangeJwt).
     const success = yield* atJwtHost("Jwt.exchange", {
       ...JwtFacts.exchangeJwt,
@@ -570,11 +580,39 @@ export const exchange = (
     Effect.withSpan("Jwt.exchange")
   )
 }
+/**
+ * Trades a device JWT for a Plex JWT: a nonce, a signed device JWT, then
+ * plex.tv `POST /api/v2/auth/token`. The key must be registered
+ * ({@link registerKey}) or bound by a {@link pinLogin}.
+ *
+ * A nonce is good for one exchange, so the POST itself is never repeated:
+ * the retry policy in context (`RetryPolicy.layer` / `withPolicy`) applies
+ * to the whole sequence instead, and each attempt fetches a fresh nonce and
+ * signs a fresh device JWT. When plex.tv refuses the nonce (422: unknown,
+ * already used, expired — say an earlier answer was lost after plex.tv had
+ * used it), the sequence runs once more with a fresh one; if that is refused
+ * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
+ * the key (422: signature verification failed, an unknown key) fails with
+ * `Unauthorized`: the device's credentials were refused. Any other 422
+ * stays a `BadRequest`. A `lifetime` that is not positive and finite fails
+ * with `InvalidInput` before any request.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const exchange = (
+  key: DeviceKey,
+  options: DeviceJwtOptions = {}
+): Effect.Effect<PlexJwt, ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(checkLifetime("Jwt.exchange", options.lifetime), (lifetime) =>
+    exchangeFor(key, options.scope, lifetime)
+  )
 
 /**
  * Trades the current token (a classic one, from a sign-in or a PIN) for a
  * Plex JWT bound to `key`: registers the key ({@link registerKey}), then
- * {@link exchange}s.
+ * {@link exchange}s. A `lifetime` that is not positive and finite fails
+ * with `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -582,8 +620,14 @@ export const exchange = (
 export const upgrade = (
   key: DeviceKey,
   options: DeviceJwtOptions = {}
-): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
-  Effect.zipRight(registerKey(key), exchange(key, options)).pipe(Effect.withSpan("Jwt.upgrade"))
+): Effect.Effect<
+  PlexJwt,
+  ResponseError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.flatMap(checkLifetime("Jwt.upgrade", options.lifetime), (lifetime) =>
+    Effect.zipRight(registerKey(key), exchangeFor(key, options.scope, lifetime))
+  ).pipe(Effect.withSpan("Jwt.upgrade"))
 
 /**
  * A public key plex.tv signs Plex JWTs with, as `GET /api/v2/auth/keys`
@@ -661,7 +705,8 @@ export const defaultClockSkew: Duration.Duration = /*#__PURE__*/ Duration.millis
  * passed and `nbf` (when present) reached, by `Clock` and give or take
  * `clockSkew` ({@link defaultClockSkew}), and the `thumbprint` claim that of
  * `binding`. Returns the claims; fails with `InvalidJwt` saying which check
- * failed (`Expired`, `NotYetValid`, ...).
+ * failed (`Expired`, `NotYetValid`, ...). A `clockSkew` that is negative,
+ * infinite or not a duration fails with `InvalidInput`.
  *
  * @since 0.1.0
  * @category verification
@@ -673,18 +718,33 @@ export const verifyWith = (
     readonly binding: Binding
     readonly clockSkew?: Duration.DurationInput | undefined
   }
+): Effect.Effect<Claims, InvalidJwt | InvalidInput, ClientIdentity> =>
+  Effect.flatMap(checkClockSkew("Jwt.verifyWith", options.clockSkew), (clockSkew) =>
+    verifyAgainst(token, options.keys, options.binding, clockSkew)
+  )
+
+// A `clockSkew`: zero or more and finite (default a minute), checked before any request.
+const checkClockSkew = (operation: string, clockSkew: unknown) =>
+  V.durationOption(operation, "clockSkew", clockSkew, defaultClockSkew, { zero: true })
+
+/** {@link verifyWith} with a checked clock skew. */
+const verifyAgainst = (
+  token: string | Redacted.Redacted<string>,
+  keys: ReadonlyArray<PublicKey>,
+  binding: Binding,
+  clockSkew: Duration.Duration
 ): Effect.Effect<Claims, InvalidJwt, ClientIdentity> =>
   Effect.gen(function* () {
     const identity = yield* ClientIdentity
     const now = yield* Clock.currentTimeMillis
     const result = yield* Effect.promise(() =>
       JwtFacts.verifyPlexJwt(Redacted.value(V.toRedacted(token)), {
-        keys: options.keys,
+        keys,
         claimsOf: (payload) => Option.getOrElse(decodeClaims(payload), (): Claims => ({})),
         clientIdentifier: identity.clientIdentifier,
         nowMillis: now,
-        clockSkewMillis: Duration.toMillis(options.clockSkew ?? defaultClockSkew),
-        thumbprint: isDeviceKey(options.binding) ? options.binding.thumbprint : options.binding
+        clockSkewMillis: Duration.toMillis(clockSkew),
+        thumbprint: isDeviceKey(binding) ? binding.thumbprint : binding
       })
     )
     if ("reason" in result) {
@@ -697,7 +757,9 @@ export const verifyWith = (
 
 /**
  * Verifies a Plex JWT against the keys plex.tv publishes now
- * ({@link getKeys}, then {@link verifyWith}).
+ * ({@link getKeys}, then {@link verifyWith}). A `clockSkew` that is
+ * negative, infinite or not a duration fails with `InvalidInput` before any
+ * request.
  *
  * @example
  * ```ts
@@ -715,10 +777,20 @@ export const verify = (
   token: string | Redacted.Redacted<string>,
   binding: Binding,
   options?: { readonly clockSkew?: Duration.DurationInput | undefined }
+): Effect.Effect<Claims, InvalidJwt | ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(checkClockSkew("Jwt.verify", options?.clockSkew), (clockSkew) =>
+    verifyFetched(token, binding, clockSkew)
+  )
+
+/** {@link verify} with a checked clock skew. */
+const verifyFetched = (
+  token: string | Redacted.Redacted<string>,
+  binding: Binding,
+  clockSkew: Duration.Duration
 ): Effect.Effect<Claims, InvalidJwt | ResponseError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(getKeys(), (keys) =>
-    verifyWith(token, { keys, binding, clockSkew: options?.clockSkew })
-  ).pipe(Effect.withSpan("Jwt.verify"))
+  Effect.flatMap(getKeys(), (keys) => verifyAgainst(token, keys, binding, clockSkew)).pipe(
+    Effect.withSpan("Jwt.verify")
+  )
 
 // ---------------------------------------------------------------------------
 // PIN login bound to a device key
@@ -801,7 +873,7 @@ export const pinLogin = (
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     const presented = yield* Effect.cachedWithTTL(
-      Effect.provide(deviceJwt(options.key, { lifetime }), context),
+      Effect.provide(freshDeviceJwt(options.key, undefined, lifetime), context),
       ttl
     )
     const token = yield* PinLogin.poll(pin, { ...options, deviceJwt: presented })
@@ -894,10 +966,10 @@ export const makeCredentials = <E = never, R = never>(
     const onToken = options.onToken ?? (() => Effect.void)
     const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError> =>
       options.verify
-        ? Effect.as(Effect.provide(verify(jwt.token, options.key), context), jwt)
+        ? Effect.as(Effect.provide(verifyFetched(jwt.token, options.key, defaultClockSkew), context), jwt)
         : Effect.succeed(jwt)
     const renew: Effect.Effect<PlexJwt, ResponseError | InvalidJwt> = Effect.provide(
-      exchange(options.key),
+      exchangeFor(options.key, undefined, defaultDeviceJwtLifetime),
       context
     ).pipe(
       Effect.flatMap(checked),
@@ -1048,7 +1120,7 @@ export const layerStored = <E, R>(
           )
       const keep = (jwt: PlexJwt) => Effect.ignoreLogged(store.set(tokenEntry, Redacted.value(jwt.token)))
       const obtain = Option.isSome(storedKey)
-        ? exchange(key).pipe(
+        ? exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
             Effect.catchIf(
               (error) => error._tag === "Unauthorized",
               () => options.obtain(key)

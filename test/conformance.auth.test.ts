@@ -14,6 +14,15 @@ import { FakePlex, Fault } from "effect-plex-auth/testing"
 
 const signedIn = FakePlex.layerSignedIn()
 
+/** Fails unless `effect` fails with `InvalidInput` naming `operation` and `field`. */
+const refused = <E, R>(operation: string, field: string, effect: Effect.Effect<unknown, E, R>) =>
+  Effect.map(Effect.flip(Effect.asVoid(effect)), (error) => {
+    assert.deepStrictEqual(error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error, [
+      operation,
+      field
+    ])
+  })
+
 describe("conformance (sign-in): bad input fails before any request", () => {
   it.effect(
     "PinLogin.login and Jwt.pinLogin refuse a forwardUrl that is not http(s) before creating a PIN",
@@ -64,13 +73,6 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         const pin = yield* PinLogin.create()
         yield* (yield* FakePlex.FakePlex).clearRequests
         const onPin = () => Effect.void
-        const refused = <E, R>(operation: string, field: string, effect: Effect.Effect<unknown, E, R>) =>
-          Effect.map(Effect.flip(Effect.asVoid(effect)), (error) => {
-            assert.deepStrictEqual(
-              error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error,
-              [operation, field]
-            )
-          })
         yield* refused("PinLogin.poll", "fallbackLifetime", PinLogin.poll(pin, { fallbackLifetime: -1 }))
         yield* refused(
           "PinLogin.login",
@@ -110,6 +112,31 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         // Zero is a margin (refresh only once expired), and the defaults stay.
         yield* Effect.asVoid(Jwt.makeCredentials({ key, token: FakePlex.defaults.token, refreshMargin: 0 }))
       }).pipe(Effect.provide(signedIn))
+  )
+  it.effect("a Jwt lifetime or clockSkew option that cannot be used is InvalidInput before any request", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const token = FakePlex.defaults.token
+      const verifyWith = (clockSkew: unknown) =>
+        Jwt.verifyWith(token, { keys: [], binding: key, clockSkew: clockSkew as never })
+      yield* refused("Jwt.signDeviceJwt", "lifetime", Jwt.signDeviceJwt(key, { nonce: "n", lifetime: -1 }))
+      yield* refused(
+        "Jwt.signDeviceJwt",
+        "lifetime",
+        Jwt.signDeviceJwt(key, { nonce: "n", lifetime: "soon" as never })
+      )
+      yield* refused("Jwt.deviceJwt", "lifetime", Jwt.deviceJwt(key, { lifetime: 0 }))
+      yield* refused("Jwt.exchange", "lifetime", Jwt.exchange(key, { lifetime: "-5 minutes" }))
+      yield* refused("Jwt.upgrade", "lifetime", Jwt.upgrade(key, { lifetime: Infinity }))
+      yield* refused("Jwt.verify", "clockSkew", Jwt.verify(token, key, { clockSkew: -1 }))
+      yield* refused("Jwt.verify", "clockSkew", Jwt.verify(token, key, { clockSkew: "soon" as never }))
+      yield* refused("Jwt.verifyWith", "clockSkew", verifyWith(NaN))
+      yield* refused("Jwt.verifyWith", "clockSkew", verifyWith("-1 seconds"))
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+      // A clock skew of zero is none (the token is then checked as it stands), and a lifetime is a duration.
+      assert.strictEqual((yield* Effect.flip(verifyWith(0)))._tag, "InvalidJwt")
+      yield* Jwt.signDeviceJwt(key, { nonce: "n", lifetime: "1 minute" })
+    }).pipe(Effect.provide(signedIn))
   )
 })
 
