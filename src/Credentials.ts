@@ -130,12 +130,30 @@ export type RefreshFailed = Refresh.RefreshFailed
  * become a storm of sign-ins, PIN prompts or "too many failed sign-ins"
  * lockouts (Plex's 1031). Nor is a token refreshed after it was signed out
  * with `PlexAuth.signOut`: signing in again is the caller's call (with new
- * credentials).
+ * credentials). A `cooldown` that is not positive and finite fails with
+ * `InvalidInput` before `obtain` runs.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeRefreshing = <E, R>(options: {
+  readonly initial?: Redacted.Redacted<string> | undefined
+  readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
+  readonly cooldown?: Duration.DurationInput | undefined
+}): Effect.Effect<CredentialsService, E | InvalidInput, R> =>
+  Effect.suspend((): Effect.Effect<CredentialsService, E | InvalidInput, R> => {
+    // Bad input fails before `obtain` runs: a cooldown must be positive and finite (zero would let a
+    // storm of 401s become a storm of sign-ins).
+    const cooldownProblem =
+      options.cooldown === undefined ? undefined : V.durationProblem(options.cooldown, "must be finite")
+    if (cooldownProblem !== undefined) {
+      return Effect.fail(V.invalid("Credentials.makeRefreshing", "cooldown", cooldownProblem))
+    }
+    return refreshing(options)
+  })
+
+/** {@link makeRefreshing}, its options checked. */
+const refreshing = <E, R>(options: {
   readonly initial?: Redacted.Redacted<string> | undefined
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
   readonly cooldown?: Duration.DurationInput | undefined
@@ -320,7 +338,7 @@ export const layerStored = <E, R>(options: {
         // Keeping the token is best effort: a full disk must not fail a sign-in.
         Effect.ignoreLogged(store.set(key, Redacted.value(token)))
       )
-      const credentials = yield* makeRefreshing({ initial, obtain })
+      const credentials = yield* refreshing({ initial, obtain })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
       const forget = (token: Redacted.Redacted<string>) =>
         Effect.ignoreLogged(

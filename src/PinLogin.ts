@@ -126,9 +126,16 @@ export interface CheckOptions {
   readonly deviceJwt?: Redacted.Redacted<string> | undefined
 }
 
+// A PIN's id (a positive integer), checked for the public function `operation` before any request.
+const checkPinId = (operation: string, id: unknown): Effect.Effect<void, InvalidInput> => {
+  const problem = PinFacts.pinIdProblem(id)
+  return problem === undefined ? Effect.void : Effect.fail(V.invalid(operation, "id", problem))
+}
+
 /**
  * Reads a PIN again: plex.tv `GET /api/v2/pins/{id}`. A PIN that is unknown
- * or expired (404, code 1020) fails with `PinExpired`.
+ * or expired (404, code 1020) fails with `PinExpired`. An id that is not a
+ * positive integer fails with `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -136,6 +143,13 @@ export interface CheckOptions {
 export const check = (
   pin: Pick<Pin, "id">,
   options: CheckOptions = {}
+): Effect.Effect<Pin, CheckError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(checkPinId("PinLogin.check", pin.id), () => readPin(pin, options))
+
+/** {@link check}, for a PIN whose id was checked. */
+const readPin = (
+  pin: Pick<Pin, "id">,
+  options: CheckOptions
 ): Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity> =>
   checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
     // The PIN id stays out of spans (`spanPath`): with the client identifier it fetches the approved token.
@@ -239,7 +253,9 @@ const isTransient = (error: CheckError): boolean => isTransientError(error)
  * answers the same way, fails with `PinExpired` once the PIN's
  * lifetime (`expiresIn` from when it was read, else `expiresAt`) has passed
  * or when plex.tv no longer knows it (404, code 1020), and leaves no request
- * in flight when interrupted. Call it right after {@link create}.
+ * in flight when interrupted. Call it right after {@link create}. A PIN id
+ * that is not a positive integer, or a `fallbackLifetime` that is not
+ * positive and finite, fails with `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -254,6 +270,7 @@ export const poll = (
 > =>
   Effect.gen(function* () {
     const fallbackLifetime = yield* checkFallbackLifetime("PinLogin.poll", options.fallbackLifetime)
+    yield* checkPinId("PinLogin.poll", pin.id)
     if (pin.authToken !== undefined) return pin.authToken
     const now = yield* Clock.currentTimeMillis
     const deadline = PinFacts.pinDeadline(pin, now, Duration.toMillis(fallbackLifetime))
@@ -286,8 +303,8 @@ export const poll = (
     )
     const ask = (
       deviceJwt === undefined
-        ? check(pin)
-        : Effect.flatMap(deviceJwt, (jwt) => check(pin, { deviceJwt: jwt }))
+        ? readPin(pin, {})
+        : Effect.flatMap(deviceJwt, (jwt) => readPin(pin, { deviceJwt: jwt }))
     ).pipe(
       Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
       Effect.tapError((error) =>

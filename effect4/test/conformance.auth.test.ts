@@ -9,7 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { KeyValueStore } from "effect/persistence"
 import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import { TestClock } from "effect/testing"
-import { Jwt, PinLogin, PlexAuth, PlexError, RetryPolicy } from "effect4-plex-auth"
+import { Credentials, Jwt, PinLogin, PlexAuth, PlexError, RetryPolicy } from "effect4-plex-auth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 
 const signedIn = FakePlex.layerSignedIn()
@@ -137,6 +137,40 @@ describe("conformance (sign-in): bad input fails before any request", () => {
       assert.strictEqual((yield* Effect.flip(verifyWith(0)))._tag, "InvalidJwt")
       yield* Jwt.signDeviceJwt(key, { nonce: "n", lifetime: "1 minute" })
     }).pipe(Effect.provide(signedIn))
+  )
+  it.effect("PinLogin.check and poll refuse a PIN id that is not a positive integer before any request", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create()
+      yield* (yield* FakePlex.FakePlex).clearRequests
+      for (const id of [NaN, 1.5, -3, 0, Infinity, "12", undefined]) {
+        yield* refused("PinLogin.check", "id", PinLogin.check({ id: id as never }))
+        yield* refused("PinLogin.poll", "id", PinLogin.poll({ ...pin, id: id as never }))
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+      assert.strictEqual((yield* PinLogin.check(pin)).id, pin.id)
+    }).pipe(Effect.provide(signedIn))
+  )
+  it.effect(
+    "Credentials.makeRefreshing refuses a cooldown that cannot be used before obtaining a token",
+    () =>
+      Effect.gen(function* () {
+        let obtained = 0
+        const obtain = Effect.sync(() => {
+          obtained++
+          return Redacted.make("fresh-token")
+        })
+        for (const cooldown of [-1, 0, Infinity, NaN, "-1 minutes", "soon"]) {
+          yield* refused(
+            "Credentials.makeRefreshing",
+            "cooldown",
+            Credentials.makeRefreshing({ obtain, cooldown: cooldown as never })
+          )
+        }
+        assert.strictEqual(obtained, 0)
+        const credentials = yield* Credentials.makeRefreshing({ obtain, cooldown: "30 seconds" })
+        assert.strictEqual(Redacted.value(yield* credentials.token), "fresh-token")
+        assert.strictEqual(obtained, 1)
+      })
   )
 })
 
