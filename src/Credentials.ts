@@ -131,7 +131,9 @@ export type RefreshFailed = Refresh.RefreshFailed
  * lockouts (Plex's 1031). Nor is a token refreshed after it was signed out
  * with `PlexAuth.signOut`: signing in again is the caller's call (with new
  * credentials). A `cooldown` that is not positive and finite fails with
- * `InvalidInput` before `obtain` runs.
+ * `InvalidInput` before `obtain` runs, as do options that are not an object,
+ * an `obtain` that is not an `Effect` and an `initial` that is not a
+ * `Redacted` token.
  *
  * @since 0.1.0
  * @category constructors
@@ -142,12 +144,19 @@ export const makeRefreshing = <E, R>(options: {
   readonly cooldown?: Duration.DurationInput | undefined
 }): Effect.Effect<CredentialsService, E | InvalidInput, R> =>
   Effect.suspend((): Effect.Effect<CredentialsService, E | InvalidInput, R> => {
-    // Bad input fails before `obtain` runs: a cooldown must be positive and finite (zero would let a
-    // storm of 401s become a storm of sign-ins).
+    // Bad input fails before `obtain` runs: options an object, `obtain` an Effect, `initial` a Redacted
+    // token, and a cooldown positive and finite (zero would let a storm of 401s become a storm of sign-ins).
+    const refuse = (field: string, reason: string) =>
+      Effect.fail(V.invalid("Credentials.makeRefreshing", field, reason))
+    const notObject = V.objectProblem(options, false)
+    if (notObject !== undefined) return refuse("options", notObject)
+    if (!Effect.isEffect(options.obtain)) return refuse("obtain", "must be an Effect")
+    const initialProblem = options.initial === undefined ? undefined : V.redactedProblem(options.initial)
+    if (initialProblem !== undefined) return refuse("initial", initialProblem)
     const cooldownProblem =
       options.cooldown === undefined ? undefined : V.durationProblem(options.cooldown, "must be finite")
     if (cooldownProblem !== undefined) {
-      return Effect.fail(V.invalid("Credentials.makeRefreshing", "cooldown", cooldownProblem))
+      return refuse("cooldown", cooldownProblem)
     }
     return refreshing(options)
   })

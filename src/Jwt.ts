@@ -142,6 +142,18 @@ const DeviceKeyImpl = /*#__PURE__*/ (() =>
  */
 export const isDeviceKey = (u: unknown): u is DeviceKey => Predicate.hasProperty(u, DeviceKeyTypeId)
 
+// A device key, checked for the public function `operation` before any request.
+const checkKey = (operation: string, key: unknown): Effect.Effect<void, InvalidInput> =>
+  isDeviceKey(key)
+    ? Effect.void
+    : Effect.fail(V.invalid(operation, "key", "must be a DeviceKey (from Jwt.generateKey or Jwt.importKey)"))
+
+// What a Plex JWT must be bound to (a device key, or its thumbprint), checked for `operation`.
+const checkBinding = (operation: string, binding: unknown): Effect.Effect<void, InvalidInput> =>
+  isDeviceKey(binding) || (typeof binding === "string" && binding.length > 0)
+    ? Effect.void
+    : Effect.fail(V.invalid(operation, "binding", "must be a DeviceKey or its thumbprint (a string)"))
+
 const fromMembers = (x: string, d: string): Effect.Effect<DeviceKey> =>
   Effect.map(
     Effect.promise(() => JwtFacts.deviceKeyOf(x, d)),
@@ -267,25 +279,28 @@ const toPlexJwt = (token: Redacted.Redacted<string>): PlexJwt => {
 
 /**
  * Reads a Plex JWT's claims without verifying it (to know when it expires).
- * Fails with `InvalidJwt` (`Malformed`) when it is not a JWT.
+ * Fails with `InvalidJwt` (`Malformed`) when it is not a JWT, and with
+ * `InvalidInput` when it is not even a string (from untyped JavaScript).
  *
  * @since 0.1.0
  * @category tokens
  */
-export const decode = (token: string | Redacted.Redacted<string>): Effect.Effect<PlexJwt, InvalidJwt> => {
-  const redacted = V.toRedacted(token)
-  return Option.match(readClaims(Redacted.value(redacted)), {
-    onNone: () =>
-      Effect.fail(
-        new InvalidJwt({
-          operation: "Jwt.decode",
-          reason: "Malformed",
-          detail: "not a compact JWS with JSON claims"
-        })
-      ),
-    onSome: () => Effect.succeed(toPlexJwt(redacted))
-  })
-}
+export const decode = (
+  token: string | Redacted.Redacted<string>
+): Effect.Effect<PlexJwt, InvalidJwt | InvalidInput> =>
+  Effect.flatMap(V.stringOrRedacted("Jwt.decode", "token", token), (redacted) =>
+    Option.match(readClaims(Redacted.value(redacted)), {
+      onNone: () =>
+        Effect.fail(
+          new InvalidJwt({
+            operation: "Jwt.decode",
+            reason: "Malformed",
+            detail: "not a compact JWS with JSON claims"
+          })
+        ),
+      onSome: () => Effect.succeed(toPlexJwt(redacted))
+    })
+  )
 
 // ---------------------------------------------------------------------------
 // The JWT host
@@ -383,14 +398,21 @@ export type Registration = "Registered" | "AlreadyRegistered"
  * Registers a device key's public JWK for the account of the current token:
  * plex.tv `POST /api/v2/auth/jwk`. Registering a key again succeeds with
  * `AlreadyRegistered`; a malformed key, or one registered to another
- * account, fails with `BadRequest` (422).
+ * account, fails with `BadRequest` (422). A `key` that is not a
+ * {@link DeviceKey} fails with `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
  */
 export const registerKey = (
   key: DeviceKey
-): Effect.Effect<Registration, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+): Effect.Effect<
+  Registration,
+  ResponseError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => Effect.flatMap(checkKey("Jwt.registerKey", key), () => registerChecked(key))
+
+const registerChecked = (key: DeviceKey) =>
   Effect.flatMap(JwtHost, (host) =>
     Request.withToken(
       "Jwt.registerKey",
@@ -462,6 +484,21 @@ const defaultDeviceJwtLifetime = /*#__PURE__*/ Duration.millis(JwtFacts.defaultD
 const checkLifetime = (operation: string, lifetime: unknown) =>
   V.durationOption(operation, "lifetime", lifetime, defaultDeviceJwtLifetime)
 
+// A device JWT's key and options (an object, `required` or not; `scope` a string; the lifetime), checked
+// for the public function `operation` before any request: the lifetime, decoded.
+const checkDeviceJwtOptions = (
+  operation: string,
+  key: DeviceKey,
+  options: DeviceJwtOptions | undefined,
+  required = false
+): Effect.Effect<Duration.Duration, InvalidInput> =>
+  Effect.gen(function* () {
+    yield* checkKey(operation, key)
+    yield* V.object(operation, "options", options, !required)
+    yield* V.check(operation, "scope", V.optionalStringProblem(options?.scope))
+    return yield* checkLifetime(operation, options?.lifetime)
+  })
+
 /** Signs a device JWT with a checked lifetime (see {@link signDeviceJwt}). */
 const sign = (
   key: DeviceKey,
@@ -486,8 +523,9 @@ const sign = (
 /**
  * Signs a device JWT (EdDSA, header `kid` the key's thumbprint) with payload
  * `{nonce, scope, aud: "plex.tv", iss: <client identifier>, iat, exp}`;
- * `iat` is now by `Clock`. A `lifetime` that is not positive and finite
- * fails with `InvalidInput`.
+ * `iat` is now by `Clock`. A `lifetime` that is not positive and finite, a
+ * `nonce` that is not a non-empty string, a key that is not a
+ * {@link DeviceKey} or options of the wrong kind fail with `InvalidInput`.
  *
  * @since 0.1.0
  * @category tokens
@@ -496,9 +534,11 @@ export const signDeviceJwt = (
   key: DeviceKey,
   options: DeviceJwtOptions & { readonly nonce: string }
 ): Effect.Effect<Redacted.Redacted<string>, InvalidInput, ClientIdentity> =>
-  Effect.flatMap(checkLifetime("Jwt.signDeviceJwt", options.lifetime), (lifetime) =>
-    sign(key, { nonce: options.nonce, scope: options.scope, lifetime })
-  )
+  Effect.gen(function* () {
+    const lifetime = yield* checkDeviceJwtOptions("Jwt.signDeviceJwt", key, options, true)
+    yield* V.headerValue("Jwt.signDeviceJwt", "nonce", options.nonce)
+    return yield* sign(key, { nonce: options.nonce, scope: options.scope, lifetime })
+  })
 
 /** A fresh device JWT with a checked lifetime (see {@link deviceJwt}); the nonce is asked as `Jwt.deviceJwt`. */
 const freshDeviceJwt = (key: DeviceKey, scope: string | undefined, lifetime: Duration.Duration) =>
@@ -507,7 +547,8 @@ const freshDeviceJwt = (key: DeviceKey, scope: string | undefined, lifetime: Dur
 /**
  * A fresh device JWT: a nonce from plex.tv ({@link getNonce}), signed with
  * the key ({@link signDeviceJwt}). A `lifetime` that is not positive and
- * finite fails with `InvalidInput` before any request.
+ * finite, a key that is not a {@link DeviceKey} or options of the wrong kind
+ * fail with `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -520,7 +561,7 @@ export const deviceJwt = (
   ResponseError | InvalidInput,
   HttpClient.HttpClient | ClientIdentity
 > =>
-  Effect.flatMap(checkLifetime("Jwt.deviceJwt", options.lifetime), (lifetime) =>
+  Effect.flatMap(checkDeviceJwtOptions("Jwt.deviceJwt", key, options), (lifetime) =>
     freshDeviceJwt(key, options.scope, lifetime)
   )
 
@@ -594,8 +635,9 @@ const exchangeFor = (
  * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
  * the key (422: signature verification failed, an unknown key) fails with
  * `Unauthorized`: the device's credentials were refused. Any other 422
- * stays a `BadRequest`. A `lifetime` that is not positive and finite fails
- * with `InvalidInput` before any request.
+ * stays a `BadRequest`. A `lifetime` that is not positive and finite, a key
+ * that is not a {@link DeviceKey} or options of the wrong kind fail with
+ * `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -604,15 +646,16 @@ export const exchange = (
   key: DeviceKey,
   options: DeviceJwtOptions = {}
 ): Effect.Effect<PlexJwt, ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(checkLifetime("Jwt.exchange", options.lifetime), (lifetime) =>
+  Effect.flatMap(checkDeviceJwtOptions("Jwt.exchange", key, options), (lifetime) =>
     exchangeFor(key, options.scope, lifetime)
   )
 
 /**
  * Trades the current token (a classic one, from a sign-in or a PIN) for a
  * Plex JWT bound to `key`: registers the key ({@link registerKey}), then
- * {@link exchange}s. A `lifetime` that is not positive and finite fails
- * with `InvalidInput` before any request.
+ * {@link exchange}s. A `lifetime` that is not positive and finite, a key
+ * that is not a {@link DeviceKey} or options of the wrong kind fail with
+ * `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -625,8 +668,8 @@ export const upgrade = (
   ResponseError | InvalidInput,
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
-  Effect.flatMap(checkLifetime("Jwt.upgrade", options.lifetime), (lifetime) =>
-    Effect.zipRight(registerKey(key), exchangeFor(key, options.scope, lifetime))
+  Effect.flatMap(checkDeviceJwtOptions("Jwt.upgrade", key, options), (lifetime) =>
+    Effect.zipRight(registerChecked(key), exchangeFor(key, options.scope, lifetime))
   ).pipe(Effect.withSpan("Jwt.upgrade"))
 
 /**
@@ -706,7 +749,8 @@ export const defaultClockSkew: Duration.Duration = /*#__PURE__*/ Duration.millis
  * `clockSkew` ({@link defaultClockSkew}), and the `thumbprint` claim that of
  * `binding`. Returns the claims; fails with `InvalidJwt` saying which check
  * failed (`Expired`, `NotYetValid`, ...). A `clockSkew` that is negative,
- * infinite or not a duration fails with `InvalidInput`.
+ * infinite or not a duration fails with `InvalidInput`, as do a token, keys,
+ * binding or options of the wrong kind (from untyped JavaScript).
  *
  * @since 0.1.0
  * @category verification
@@ -719,9 +763,17 @@ export const verifyWith = (
     readonly clockSkew?: Duration.DurationInput | undefined
   }
 ): Effect.Effect<Claims, InvalidJwt | InvalidInput, ClientIdentity> =>
-  Effect.flatMap(checkClockSkew("Jwt.verifyWith", options.clockSkew), (clockSkew) =>
-    verifyAgainst(token, options.keys, options.binding, clockSkew)
-  )
+  Effect.gen(function* () {
+    yield* V.object("Jwt.verifyWith", "options", options)
+    const clockSkew = yield* checkClockSkew("Jwt.verifyWith", options.clockSkew)
+    const jwt = yield* V.stringOrRedacted("Jwt.verifyWith", "token", token)
+    const keys: unknown = options.keys
+    if (!Array.isArray(keys) || !keys.every((k) => V.objectProblem(k, false) === undefined)) {
+      return yield* Effect.fail(V.invalid("Jwt.verifyWith", "keys", "must be an array of public keys"))
+    }
+    yield* checkBinding("Jwt.verifyWith", options.binding)
+    return yield* verifyAgainst(jwt, options.keys, options.binding, clockSkew)
+  })
 
 // A `clockSkew`: zero or more and finite (default a minute), checked before any request.
 const checkClockSkew = (operation: string, clockSkew: unknown) =>
@@ -759,7 +811,7 @@ const verifyAgainst = (
  * Verifies a Plex JWT against the keys plex.tv publishes now
  * ({@link getKeys}, then {@link verifyWith}). A `clockSkew` that is
  * negative, infinite or not a duration fails with `InvalidInput` before any
- * request.
+ * request, as do a token, binding or options of the wrong kind.
  *
  * @example
  * ```ts
@@ -778,9 +830,13 @@ export const verify = (
   binding: Binding,
   options?: { readonly clockSkew?: Duration.DurationInput | undefined }
 ): Effect.Effect<Claims, InvalidJwt | ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(checkClockSkew("Jwt.verify", options?.clockSkew), (clockSkew) =>
-    verifyFetched(token, binding, clockSkew)
-  )
+  Effect.gen(function* () {
+    yield* V.object("Jwt.verify", "options", options, true)
+    const clockSkew = yield* checkClockSkew("Jwt.verify", options?.clockSkew)
+    const jwt = yield* V.stringOrRedacted("Jwt.verify", "token", token)
+    yield* checkBinding("Jwt.verify", binding)
+    return yield* verifyFetched(jwt, binding, clockSkew)
+  })
 
 /** {@link verify} with a checked clock skew. */
 const verifyFetched = (
@@ -850,7 +906,11 @@ export const pinLogin = (
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.gen(function* () {
-    // Bad input fails before any request: the forwardUrl is checked before the PIN is created.
+    // Bad input fails before any request: the options are checked before the PIN is created.
+    yield* V.object("Jwt.pinLogin", "options", options)
+    yield* checkKey("Jwt.pinLogin", options.key)
+    yield* V.check("Jwt.pinLogin", "onPin", V.functionProblem(options.onPin))
+    yield* V.check("Jwt.pinLogin", "strong", V.optionalBooleanProblem(options.strong))
     const forwardUrl =
       options.forwardUrl === undefined
         ? undefined

@@ -172,6 +172,58 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         assert.strictEqual(obtained, 1)
       })
   )
+  it.effect(
+    "null or missing options and arguments from untyped JavaScript are InvalidInput before any request",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const pin = yield* PinLogin.create()
+        const token = FakePlex.defaults.token
+        yield* (yield* FakePlex.FakePlex).clearRequests
+        const untyped = <A>(value: unknown): A => value as A
+        const onPin = () => Effect.void
+        // Each built lazily: before the fix, some threw a TypeError while being built.
+        const cases: ReadonlyArray<readonly [string, string, () => Effect.Effect<unknown, unknown, any>]> = [
+          ["PinLogin.create", "options", () => PinLogin.create(untyped(null))],
+          ["PinLogin.create", "strong", () => PinLogin.create(untyped({ strong: "false" }))],
+          ["PinLogin.check", "pin", () => PinLogin.check(untyped(null))],
+          ["PinLogin.check", "options", () => PinLogin.check(pin, untyped(null))],
+          ["PinLogin.check", "deviceJwt", () => PinLogin.check(pin, untyped({ deviceJwt: "jwt" }))],
+          ["PinLogin.poll", "pin", () => PinLogin.poll(untyped(null))],
+          ["PinLogin.poll", "options", () => PinLogin.poll(pin, untyped(null))],
+          ["PinLogin.login", "options", () => PinLogin.login(untyped(null))],
+          ["PinLogin.login", "onPin", () => PinLogin.login(untyped({}))],
+          ["Jwt.pinLogin", "options", () => Jwt.pinLogin(untyped(null))],
+          ["Jwt.pinLogin", "key", () => Jwt.pinLogin(untyped({ onPin }))],
+          ["Jwt.registerKey", "key", () => Jwt.registerKey(untyped(null))],
+          ["Jwt.signDeviceJwt", "options", () => Jwt.signDeviceJwt(key, untyped(null))],
+          ["Jwt.signDeviceJwt", "nonce", () => Jwt.signDeviceJwt(key, untyped({ nonce: 42 }))],
+          ["Jwt.deviceJwt", "key", () => Jwt.deviceJwt(untyped(undefined))],
+          ["Jwt.exchange", "key", () => Jwt.exchange(untyped({ thumbprint: "x" }))],
+          ["Jwt.exchange", "options", () => Jwt.exchange(key, untyped(null))],
+          ["Jwt.exchange", "scope", () => Jwt.exchange(key, untyped({ scope: 42 }))],
+          ["Jwt.upgrade", "options", () => Jwt.upgrade(key, untyped("fast"))],
+          ["Jwt.decode", "token", () => Jwt.decode(untyped(null))],
+          ["Jwt.decode", "token", () => Jwt.decode(untyped(42))],
+          ["Jwt.verify", "token", () => Jwt.verify(untyped(null), key)],
+          ["Jwt.verify", "binding", () => Jwt.verify(token, untyped(null))],
+          ["Jwt.verify", "options", () => Jwt.verify(token, key, untyped(null))],
+          ["Jwt.verifyWith", "options", () => Jwt.verifyWith(token, untyped(null))],
+          ["Jwt.verifyWith", "keys", () => Jwt.verifyWith(token, untyped({ binding: key }))],
+          ["Credentials.makeRefreshing", "options", () => Credentials.makeRefreshing(untyped(null))],
+          ["Credentials.makeRefreshing", "obtain", () => Credentials.makeRefreshing(untyped({}))],
+          [
+            "Credentials.makeRefreshing",
+            "initial",
+            () => Credentials.makeRefreshing({ initial: untyped("token"), obtain: Effect.never })
+          ]
+        ]
+        for (const [operation, field, build] of cases) {
+          yield* refused(operation, field, Effect.suspend(build))
+        }
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(signedIn))
+  )
 })
 
 describe("conformance (sign-in): PIN polling", () => {
