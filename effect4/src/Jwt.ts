@@ -411,6 +411,7 @@ export const registerKey = (
   HttpClient.HttpClient | ClientIdentity | Credentials
 > => Effect.flatMap(checkKey("Jwt.registerKey", key), () => registerChecked(key))
 
+/** {@link registerKey} of a checked key (also the first step of {@link upgrade}). */
 const registerChecked = (key: DeviceKey) =>
   Effect.flatMap(JwtHost, (host) =>
     Request.withToken(
