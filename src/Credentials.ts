@@ -130,12 +130,39 @@ export type RefreshFailed = Refresh.RefreshFailed
  * become a storm of sign-ins, PIN prompts or "too many failed sign-ins"
  * lockouts (Plex's 1031). Nor is a token refreshed after it was signed out
  * with `PlexAuth.signOut`: signing in again is the caller's call (with new
- * credentials).
+ * credentials). A `cooldown` that is not positive and finite fails with
+ * `InvalidInput` before `obtain` runs, as do options that are not an object,
+ * an `obtain` that is not an `Effect` and an `initial` that is not a
+ * `Redacted` token.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeRefreshing = <E, R>(options: {
+  readonly initial?: Redacted.Redacted<string> | undefined
+  readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
+  readonly cooldown?: Duration.DurationInput | undefined
+}): Effect.Effect<CredentialsService, E | InvalidInput, R> =>
+  Effect.suspend((): Effect.Effect<CredentialsService, E | InvalidInput, R> => {
+    // Bad input fails before `obtain` runs: options an object, `obtain` an Effect, `initial` a Redacted
+    // token, and a cooldown positive and finite (zero would let a storm of 401s become a storm of sign-ins).
+    const refuse = (field: string, reason: string) =>
+      Effect.fail(V.invalid("Credentials.makeRefreshing", field, reason))
+    const notObject = V.objectProblem(options, false)
+    if (notObject !== undefined) return refuse("options", notObject)
+    if (!Effect.isEffect(options.obtain)) return refuse("obtain", "must be an Effect")
+    const initialProblem = options.initial === undefined ? undefined : V.redactedProblem(options.initial)
+    if (initialProblem !== undefined) return refuse("initial", initialProblem)
+    const cooldownProblem =
+      options.cooldown === undefined ? undefined : V.durationProblem(options.cooldown, "must be finite")
+    if (cooldownProblem !== undefined) {
+      return refuse("cooldown", cooldownProblem)
+    }
+    return refreshing(options)
+  })
+
+/** {@link makeRefreshing}, its options checked. */
+const refreshing = <E, R>(options: {
   readonly initial?: Redacted.Redacted<string> | undefined
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
   readonly cooldown?: Duration.DurationInput | undefined
@@ -320,7 +347,7 @@ export const layerStored = <E, R>(options: {
         // Keeping the token is best effort: a full disk must not fail a sign-in.
         Effect.ignoreLogged(store.set(key, Redacted.value(token)))
       )
-      const credentials = yield* makeRefreshing({ initial, obtain })
+      const credentials = yield* refreshing({ initial, obtain })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
       const forget = (token: Redacted.Redacted<string>) =>
         Effect.ignoreLogged(

@@ -9,10 +9,19 @@ import { assert, describe, it } from "@effect/vitest"
 import { KeyValueStore } from "@effect/platform"
 import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import { TestClock } from "effect"
-import { Jwt, PinLogin, PlexAuth, PlexError, RetryPolicy } from "effect-plex-auth"
+import { Credentials, Jwt, PinLogin, PlexAuth, PlexError, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 
 const signedIn = FakePlex.layerSignedIn()
+
+/** Fails unless `effect` fails with `InvalidInput` naming `operation` and `field`. */
+const refused = <E, R>(operation: string, field: string, effect: Effect.Effect<unknown, E, R>) =>
+  Effect.map(Effect.flip(Effect.asVoid(effect)), (error) => {
+    assert.deepStrictEqual(error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error, [
+      operation,
+      field
+    ])
+  })
 
 describe("conformance (sign-in): bad input fails before any request", () => {
   it.effect(
@@ -64,13 +73,6 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         const pin = yield* PinLogin.create()
         yield* (yield* FakePlex.FakePlex).clearRequests
         const onPin = () => Effect.void
-        const refused = <E, R>(operation: string, field: string, effect: Effect.Effect<unknown, E, R>) =>
-          Effect.map(Effect.flip(Effect.asVoid(effect)), (error) => {
-            assert.deepStrictEqual(
-              error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error,
-              [operation, field]
-            )
-          })
         yield* refused("PinLogin.poll", "fallbackLifetime", PinLogin.poll(pin, { fallbackLifetime: -1 }))
         yield* refused(
           "PinLogin.login",
@@ -109,6 +111,117 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         assert.deepStrictEqual(yield* FakePlex.requests, [])
         // Zero is a margin (refresh only once expired), and the defaults stay.
         yield* Effect.asVoid(Jwt.makeCredentials({ key, token: FakePlex.defaults.token, refreshMargin: 0 }))
+      }).pipe(Effect.provide(signedIn))
+  )
+  it.effect("a Jwt lifetime or clockSkew option that cannot be used is InvalidInput before any request", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const token = FakePlex.defaults.token
+      const verifyWith = (clockSkew: unknown) =>
+        Jwt.verifyWith(token, { keys: [], binding: key, clockSkew: clockSkew as never })
+      yield* refused("Jwt.signDeviceJwt", "lifetime", Jwt.signDeviceJwt(key, { nonce: "n", lifetime: -1 }))
+      yield* refused(
+        "Jwt.signDeviceJwt",
+        "lifetime",
+        Jwt.signDeviceJwt(key, { nonce: "n", lifetime: "soon" as never })
+      )
+      yield* refused("Jwt.deviceJwt", "lifetime", Jwt.deviceJwt(key, { lifetime: 0 }))
+      yield* refused("Jwt.exchange", "lifetime", Jwt.exchange(key, { lifetime: "-5 minutes" }))
+      yield* refused("Jwt.upgrade", "lifetime", Jwt.upgrade(key, { lifetime: Infinity }))
+      yield* refused("Jwt.verify", "clockSkew", Jwt.verify(token, key, { clockSkew: -1 }))
+      yield* refused("Jwt.verify", "clockSkew", Jwt.verify(token, key, { clockSkew: "soon" as never }))
+      yield* refused("Jwt.verifyWith", "clockSkew", verifyWith(NaN))
+      yield* refused("Jwt.verifyWith", "clockSkew", verifyWith("-1 seconds"))
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+      // A clock skew of zero is none (the token is then checked as it stands), and a lifetime is a duration.
+      assert.strictEqual((yield* Effect.flip(verifyWith(0)))._tag, "InvalidJwt")
+      yield* Jwt.signDeviceJwt(key, { nonce: "n", lifetime: "1 minute" })
+    }).pipe(Effect.provide(signedIn))
+  )
+  it.effect("PinLogin.check and poll refuse a PIN id that is not a positive integer before any request", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create()
+      yield* (yield* FakePlex.FakePlex).clearRequests
+      for (const id of [NaN, 1.5, -3, 0, Infinity, "12", undefined]) {
+        yield* refused("PinLogin.check", "id", PinLogin.check({ id: id as never }))
+        yield* refused("PinLogin.poll", "id", PinLogin.poll({ ...pin, id: id as never }))
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+      assert.strictEqual((yield* PinLogin.check(pin)).id, pin.id)
+    }).pipe(Effect.provide(signedIn))
+  )
+  it.effect(
+    "Credentials.makeRefreshing refuses a cooldown that cannot be used before obtaining a token",
+    () =>
+      Effect.gen(function* () {
+        let obtained = 0
+        const obtain = Effect.sync(() => {
+          obtained++
+          return Redacted.make("fresh-token")
+        })
+        for (const cooldown of [-1, 0, Infinity, NaN, "-1 minutes", "soon"]) {
+          yield* refused(
+            "Credentials.makeRefreshing",
+            "cooldown",
+            Credentials.makeRefreshing({ obtain, cooldown: cooldown as never })
+          )
+        }
+        assert.strictEqual(obtained, 0)
+        const credentials = yield* Credentials.makeRefreshing({ obtain, cooldown: "30 seconds" })
+        assert.strictEqual(Redacted.value(yield* credentials.token), "fresh-token")
+        assert.strictEqual(obtained, 1)
+      })
+  )
+  it.effect(
+    "null or missing options and arguments from untyped JavaScript are InvalidInput before any request",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const pin = yield* PinLogin.create()
+        const token = FakePlex.defaults.token
+        yield* (yield* FakePlex.FakePlex).clearRequests
+        const untyped = <A>(value: unknown): A => value as A
+        const onPin = () => Effect.void
+        // Each built lazily: before the fix, some threw a TypeError while being built.
+        const cases: ReadonlyArray<readonly [string, string, () => Effect.Effect<unknown, unknown, any>]> = [
+          ["PinLogin.create", "options", () => PinLogin.create(untyped(null))],
+          ["PinLogin.create", "strong", () => PinLogin.create(untyped({ strong: "false" }))],
+          ["PinLogin.check", "pin", () => PinLogin.check(untyped(null))],
+          ["PinLogin.check", "options", () => PinLogin.check(pin, untyped(null))],
+          ["PinLogin.check", "deviceJwt", () => PinLogin.check(pin, untyped({ deviceJwt: "jwt" }))],
+          ["PinLogin.poll", "pin", () => PinLogin.poll(untyped(null))],
+          ["PinLogin.poll", "options", () => PinLogin.poll(pin, untyped(null))],
+          ["PinLogin.login", "options", () => PinLogin.login(untyped(null))],
+          ["PinLogin.login", "onPin", () => PinLogin.login(untyped({}))],
+          ["Jwt.pinLogin", "options", () => Jwt.pinLogin(untyped(null))],
+          ["Jwt.pinLogin", "key", () => Jwt.pinLogin(untyped({ onPin }))],
+          ["Jwt.registerKey", "key", () => Jwt.registerKey(untyped(null))],
+          ["Jwt.signDeviceJwt", "options", () => Jwt.signDeviceJwt(key, untyped(null))],
+          ["Jwt.signDeviceJwt", "nonce", () => Jwt.signDeviceJwt(key, untyped({ nonce: 42 }))],
+          ["Jwt.deviceJwt", "key", () => Jwt.deviceJwt(untyped(undefined))],
+          ["Jwt.exchange", "key", () => Jwt.exchange(untyped({ thumbprint: "x" }))],
+          ["Jwt.exchange", "options", () => Jwt.exchange(key, untyped(null))],
+          ["Jwt.exchange", "scope", () => Jwt.exchange(key, untyped({ scope: 42 }))],
+          ["Jwt.upgrade", "options", () => Jwt.upgrade(key, untyped("fast"))],
+          ["Jwt.decode", "token", () => Jwt.decode(untyped(null))],
+          ["Jwt.decode", "token", () => Jwt.decode(untyped(42))],
+          ["Jwt.verify", "token", () => Jwt.verify(untyped(null), key)],
+          ["Jwt.verify", "binding", () => Jwt.verify(token, untyped(null))],
+          ["Jwt.verify", "options", () => Jwt.verify(token, key, untyped(null))],
+          ["Jwt.verifyWith", "options", () => Jwt.verifyWith(token, untyped(null))],
+          ["Jwt.verifyWith", "keys", () => Jwt.verifyWith(token, untyped({ binding: key }))],
+          ["Credentials.makeRefreshing", "options", () => Credentials.makeRefreshing(untyped(null))],
+          ["Credentials.makeRefreshing", "obtain", () => Credentials.makeRefreshing(untyped({}))],
+          [
+            "Credentials.makeRefreshing",
+            "initial",
+            () => Credentials.makeRefreshing({ initial: untyped("token"), obtain: Effect.never })
+          ]
+        ]
+        for (const [operation, field, build] of cases) {
+          yield* refused(operation, field, Effect.suspend(build))
+        }
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
       }).pipe(Effect.provide(signedIn))
   )
 })

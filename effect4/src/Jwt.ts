@@ -141,6 +141,18 @@ const DeviceKeyImpl = /*#__PURE__*/ (() =>
  */
 export const isDeviceKey = (u: unknown): u is DeviceKey => Predicate.hasProperty(u, DeviceKeyTypeId)
 
+// A device key, checked for the public function `operation` before any request.
+const checkKey = (operation: string, key: unknown): Effect.Effect<void, InvalidInput> =>
+  isDeviceKey(key)
+    ? Effect.void
+    : Effect.fail(V.invalid(operation, "key", "must be a DeviceKey (from Jwt.generateKey or Jwt.importKey)"))
+
+// What a Plex JWT must be bound to (a device key, or its thumbprint), checked for `operation`.
+const checkBinding = (operation: string, binding: unknown): Effect.Effect<void, InvalidInput> =>
+  isDeviceKey(binding) || (typeof binding === "string" && binding.length > 0)
+    ? Effect.void
+    : Effect.fail(V.invalid(operation, "binding", "must be a DeviceKey or its thumbprint (a string)"))
+
 const fromMembers = (x: string, d: string): Effect.Effect<DeviceKey> =>
   Effect.map(
     Effect.promise(() => JwtFacts.deviceKeyOf(x, d)),
@@ -266,25 +278,28 @@ const toPlexJwt = (token: Redacted.Redacted<string>): PlexJwt => {
 
 /**
  * Reads a Plex JWT's claims without verifying it (to know when it expires).
- * Fails with `InvalidJwt` (`Malformed`) when it is not a JWT.
+ * Fails with `InvalidJwt` (`Malformed`) when it is not a JWT, and with
+ * `InvalidInput` when it is not even a string (from untyped JavaScript).
  *
  * @since 0.1.0
  * @category tokens
  */
-export const decode = (token: string | Redacted.Redacted<string>): Effect.Effect<PlexJwt, InvalidJwt> => {
-  const redacted = V.toRedacted(token)
-  return Option.match(readClaims(Redacted.value(redacted)), {
-    onNone: () =>
-      Effect.fail(
-        new InvalidJwt({
-          operation: "Jwt.decode",
-          reason: "Malformed",
-          detail: "not a compact JWS with JSON claims"
-        })
-      ),
-    onSome: () => Effect.succeed(toPlexJwt(redacted))
-  })
-}
+export const decode = (
+  token: string | Redacted.Redacted<string>
+): Effect.Effect<PlexJwt, InvalidJwt | InvalidInput> =>
+  Effect.flatMap(V.stringOrRedacted("Jwt.decode", "token", token), (redacted) =>
+    Option.match(readClaims(Redacted.value(redacted)), {
+      onNone: () =>
+        Effect.fail(
+          new InvalidJwt({
+            operation: "Jwt.decode",
+            reason: "Malformed",
+            detail: "not a compact JWS with JSON claims"
+          })
+        ),
+      onSome: () => Effect.succeed(toPlexJwt(redacted))
+    })
+  )
 
 // ---------------------------------------------------------------------------
 // The JWT host
@@ -382,14 +397,22 @@ export type Registration = "Registered" | "AlreadyRegistered"
  * Registers a device key's public JWK for the account of the current token:
  * plex.tv `POST /api/v2/auth/jwk`. Registering a key again succeeds with
  * `AlreadyRegistered`; a malformed key, or one registered to another
- * account, fails with `BadRequest` (422).
+ * account, fails with `BadRequest` (422). A `key` that is not a
+ * {@link DeviceKey} fails with `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
  */
 export const registerKey = (
   key: DeviceKey
-): Effect.Effect<Registration, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+): Effect.Effect<
+  Registration,
+  ResponseError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> => Effect.flatMap(checkKey("Jwt.registerKey", key), () => registerChecked(key))
+
+/** {@link registerKey} of a checked key (also the first step of {@link upgrade}). */
+const registerChecked = (key: DeviceKey) =>
   Effect.flatMap(JwtHost, (host) =>
     Request.withToken(
       "Jwt.registerKey",
@@ -446,7 +469,10 @@ export const defaultScope = JwtFacts.defaultScope
  * @category models
  */
 export interface DeviceJwtOptions {
-  /** How long the device JWT is valid. Default 5 minutes (a nonce lives as long). */
+  /**
+   * How long the device JWT is valid. Default 5 minutes (a nonce lives as
+   * long). Not positive and finite: `InvalidInput`, before any request.
+   */
   readonly lifetime?: Duration.Input | undefined
   /** Default {@link defaultScope}. */
   readonly scope?: string | undefined
@@ -454,10 +480,52 @@ export interface DeviceJwtOptions {
 
 const defaultDeviceJwtLifetime = /*#__PURE__*/ Duration.millis(JwtFacts.defaultDeviceJwtLifetimeMillis)
 
+// A device JWT's `lifetime`: positive and finite (default 5 minutes), checked before any request.
+const checkLifetime = (operation: string, lifetime: unknown) =>
+  V.durationOption(operation, "lifetime", lifetime, defaultDeviceJwtLifetime)
+
+// A device JWT's key and options (an object, `required` or not; `scope` a string; the lifetime), checked
+// for the public function `operation` before any request: the lifetime, decoded.
+const checkDeviceJwtOptions = (
+  operation: string,
+  key: DeviceKey,
+  options: DeviceJwtOptions | undefined,
+  required = false
+): Effect.Effect<Duration.Duration, InvalidInput> =>
+  Effect.gen(function* () {
+    yield* checkKey(operation, key)
+    yield* V.object(operation, "options", options, !required)
+    yield* V.check(operation, "scope", V.optionalStringProblem(options?.scope))
+    return yield* checkLifetime(operation, options?.lifetime)
+  })
+
+/** Signs a device JWT with a checked lifetime (see {@link signDeviceJwt}). */
+const sign = (
+  key: DeviceKey,
+  claims: { readonly nonce: string; readonly scope: string | undefined; readonly lifetime: Duration.Duration }
+): Effect.Effect<Redacted.Redacted<string>, never, ClientIdentity> =>
+  Effect.gen(function* () {
+    const identity = yield* ClientIdentity
+    const now = yield* Clock.currentTimeMillis
+    const jwt = yield* Effect.promise(() =>
+      JwtFacts.signDeviceJwt(key.privateKey, {
+        thumbprint: key.thumbprint,
+        clientIdentifier: identity.clientIdentifier,
+        nonce: claims.nonce,
+        scope: claims.scope,
+        nowMillis: now,
+        lifetimeMillis: Duration.toMillis(claims.lifetime)
+      })
+    )
+    return Redacted.make(jwt)
+  })
+
 /**
  * Signs a device JWT (EdDSA, header `kid` the key's thumbprint) with payload
  * `{nonce, scope, aud: "plex.tv", iss: <client identifier>, iat, exp}`;
- * `iat` is now by `Clock`.
+ * `iat` is now by `Clock`. A `lifetime` that is not positive and finite, a
+ * `nonce` that is not a non-empty string, a key that is not a
+ * {@link DeviceKey} or options of the wrong kind fail with `InvalidInput`.
  *
  * @since 0.1.0
  * @category tokens
@@ -465,27 +533,22 @@ const defaultDeviceJwtLifetime = /*#__PURE__*/ Duration.millis(JwtFacts.defaultD
 export const signDeviceJwt = (
   key: DeviceKey,
   options: DeviceJwtOptions & { readonly nonce: string }
-): Effect.Effect<Redacted.Redacted<string>, never, ClientIdentity> =>
+): Effect.Effect<Redacted.Redacted<string>, InvalidInput, ClientIdentity> =>
   Effect.gen(function* () {
-    const identity = yield* ClientIdentity
-    const now = yield* Clock.currentTimeMillis
-    const lifetime = Duration.fromInputUnsafe(options.lifetime ?? defaultDeviceJwtLifetime)
-    const jwt = yield* Effect.promise(() =>
-      JwtFacts.signDeviceJwt(key.privateKey, {
-        thumbprint: key.thumbprint,
-        clientIdentifier: identity.clientIdentifier,
-        nonce: options.nonce,
-        scope: options.scope,
-        nowMillis: now,
-        lifetimeMillis: Duration.toMillis(lifetime)
-      })
-    )
-    return Redacted.make(jwt)
+    const lifetime = yield* checkDeviceJwtOptions("Jwt.signDeviceJwt", key, options, true)
+    yield* V.headerValue("Jwt.signDeviceJwt", "nonce", options.nonce)
+    return yield* sign(key, { nonce: options.nonce, scope: options.scope, lifetime })
   })
+
+/** A fresh device JWT with a checked lifetime (see {@link deviceJwt}); the nonce is asked as `Jwt.deviceJwt`. */
+const freshDeviceJwt = (key: DeviceKey, scope: string | undefined, lifetime: Duration.Duration) =>
+  Effect.flatMap(nonceAs("Jwt.deviceJwt"), (nonce) => sign(key, { nonce, scope, lifetime }))
 
 /**
  * A fresh device JWT: a nonce from plex.tv ({@link getNonce}), signed with
- * the key ({@link signDeviceJwt}).
+ * the key ({@link signDeviceJwt}). A `lifetime` that is not positive and
+ * finite, a key that is not a {@link DeviceKey} or options of the wrong kind
+ * fail with `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -493,8 +556,14 @@ export const signDeviceJwt = (
 export const deviceJwt = (
   key: DeviceKey,
   options: DeviceJwtOptions = {}
-): Effect.Effect<Redacted.Redacted<string>, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(nonceAs("Jwt.deviceJwt"), (nonce) => signDeviceJwt(key, { ...options, nonce }))
+): Effect.Effect<
+  Redacted.Redacted<string>,
+  ResponseError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> =>
+  Effect.flatMap(checkDeviceJwtOptions("Jwt.deviceJwt", key, options), (lifetime) =>
+    freshDeviceJwt(key, options.scope, lifetime)
+  )
 
 /** plex.tv refused the device JWT's nonce (unknown, already used, expired): a fresh one may do. */
 const nonceRefused = (error: ResponseError): error is BadRequest => JwtFacts.nonceRefused(error)
@@ -512,31 +581,14 @@ const retryingExchange = <A, R>(
 
 const Exchanged = /*#__PURE__*/ L.struct({ auth_token: L.Secret })
 
-/**
- * Trades a device JWT for a Plex JWT: a nonce, a signed device JWT, then
- * plex.tv `POST /api/v2/auth/token`. The key must be registered
- * ({@link registerKey}) or bound by a {@link pinLogin}.
- *
- * A nonce is good for one exchange, so the POST itself is never repeated:
- * the retry policy in context (`RetryPolicy.layer` / `withPolicy`) applies
- * to the whole sequence instead, and each attempt fetches a fresh nonce and
- * signs a fresh device JWT. When plex.tv refuses the nonce (422: unknown,
- * already used, expired — say an earlier answer was lost after plex.tv had
- * used it), the sequence runs once more with a fresh one; if that is refused
- * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
- * the key (422: signature verification failed, an unknown key) fails with
- * `Unauthorized`: the device's credentials were refused. Any other 422
- * stays a `BadRequest`.
- *
- * @since 0.1.0
- * @category operations
- */
-export const exchange = (
+/** {@link exchange} with a checked lifetime. */
+const exchangeFor = (
   key: DeviceKey,
-  options: DeviceJwtOptions = {}
+  scope: string | undefined,
+  lifetime: Duration.Duration
 ): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity> => {
   const attempt = Effect.gen(function* () {
-    const jwt = yield* deviceJwt(key, options)
+    const jwt = yield* freshDeviceJwt(key, scope, lifetime)
     // Its client span, named `Jwt.exchange` too, sits inside this one (`plex.operation`: exchangeJwt).
     const success = yield* atJwtHost("Jwt.exchange", {
       ...JwtFacts.exchangeJwt,
@@ -569,11 +621,41 @@ export const exchange = (
     Effect.withSpan("Jwt.exchange")
   )
 }
+/**
+ * Trades a device JWT for a Plex JWT: a nonce, a signed device JWT, then
+ * plex.tv `POST /api/v2/auth/token`. The key must be registered
+ * ({@link registerKey}) or bound by a {@link pinLogin}.
+ *
+ * A nonce is good for one exchange, so the POST itself is never repeated:
+ * the retry policy in context (`RetryPolicy.layer` / `withPolicy`) applies
+ * to the whole sequence instead, and each attempt fetches a fresh nonce and
+ * signs a fresh device JWT. When plex.tv refuses the nonce (422: unknown,
+ * already used, expired — say an earlier answer was lost after plex.tv had
+ * used it), the sequence runs once more with a fresh one; if that is refused
+ * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
+ * the key (422: signature verification failed, an unknown key) fails with
+ * `Unauthorized`: the device's credentials were refused. Any other 422
+ * stays a `BadRequest`. A `lifetime` that is not positive and finite, a key
+ * that is not a {@link DeviceKey} or options of the wrong kind fail with
+ * `InvalidInput` before any request.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const exchange = (
+  key: DeviceKey,
+  options: DeviceJwtOptions = {}
+): Effect.Effect<PlexJwt, ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(checkDeviceJwtOptions("Jwt.exchange", key, options), (lifetime) =>
+    exchangeFor(key, options.scope, lifetime)
+  )
 
 /**
  * Trades the current token (a classic one, from a sign-in or a PIN) for a
  * Plex JWT bound to `key`: registers the key ({@link registerKey}), then
- * {@link exchange}s.
+ * {@link exchange}s. A `lifetime` that is not positive and finite, a key
+ * that is not a {@link DeviceKey} or options of the wrong kind fail with
+ * `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -581,8 +663,14 @@ export const exchange = (
 export const upgrade = (
   key: DeviceKey,
   options: DeviceJwtOptions = {}
-): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity | Credentials> =>
-  Effect.andThen(registerKey(key), exchange(key, options)).pipe(Effect.withSpan("Jwt.upgrade"))
+): Effect.Effect<
+  PlexJwt,
+  ResponseError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
+  Effect.flatMap(checkDeviceJwtOptions("Jwt.upgrade", key, options), (lifetime) =>
+    Effect.andThen(registerChecked(key), exchangeFor(key, options.scope, lifetime))
+  ).pipe(Effect.withSpan("Jwt.upgrade"))
 
 /**
  * A public key plex.tv signs Plex JWTs with, as `GET /api/v2/auth/keys`
@@ -660,7 +748,9 @@ export const defaultClockSkew: Duration.Duration = /*#__PURE__*/ Duration.millis
  * passed and `nbf` (when present) reached, by `Clock` and give or take
  * `clockSkew` ({@link defaultClockSkew}), and the `thumbprint` claim that of
  * `binding`. Returns the claims; fails with `InvalidJwt` saying which check
- * failed (`Expired`, `NotYetValid`, ...).
+ * failed (`Expired`, `NotYetValid`, ...). A `clockSkew` that is negative,
+ * infinite or not a duration fails with `InvalidInput`, as do a token, keys,
+ * binding or options of the wrong kind (from untyped JavaScript).
  *
  * @since 0.1.0
  * @category verification
@@ -672,18 +762,41 @@ export const verifyWith = (
     readonly binding: Binding
     readonly clockSkew?: Duration.Input | undefined
   }
+): Effect.Effect<Claims, InvalidJwt | InvalidInput, ClientIdentity> =>
+  Effect.gen(function* () {
+    yield* V.object("Jwt.verifyWith", "options", options)
+    const clockSkew = yield* checkClockSkew("Jwt.verifyWith", options.clockSkew)
+    const jwt = yield* V.stringOrRedacted("Jwt.verifyWith", "token", token)
+    const keys: unknown = options.keys
+    if (!Array.isArray(keys) || !keys.every((k) => V.objectProblem(k, false) === undefined)) {
+      return yield* Effect.fail(V.invalid("Jwt.verifyWith", "keys", "must be an array of public keys"))
+    }
+    yield* checkBinding("Jwt.verifyWith", options.binding)
+    return yield* verifyAgainst(jwt, options.keys, options.binding, clockSkew)
+  })
+
+// A `clockSkew`: zero or more and finite (default a minute), checked before any request.
+const checkClockSkew = (operation: string, clockSkew: unknown) =>
+  V.durationOption(operation, "clockSkew", clockSkew, defaultClockSkew, { zero: true })
+
+/** {@link verifyWith} with a checked clock skew. */
+const verifyAgainst = (
+  token: string | Redacted.Redacted<string>,
+  keys: ReadonlyArray<PublicKey>,
+  binding: Binding,
+  clockSkew: Duration.Duration
 ): Effect.Effect<Claims, InvalidJwt, ClientIdentity> =>
   Effect.gen(function* () {
     const identity = yield* ClientIdentity
     const now = yield* Clock.currentTimeMillis
     const result = yield* Effect.promise(() =>
       JwtFacts.verifyPlexJwt(Redacted.value(V.toRedacted(token)), {
-        keys: options.keys,
+        keys,
         claimsOf: (payload) => Option.getOrElse(decodeClaims(payload), (): Claims => ({})),
         clientIdentifier: identity.clientIdentifier,
         nowMillis: now,
-        clockSkewMillis: Duration.toMillis(options.clockSkew ?? defaultClockSkew),
-        thumbprint: isDeviceKey(options.binding) ? options.binding.thumbprint : options.binding
+        clockSkewMillis: Duration.toMillis(clockSkew),
+        thumbprint: isDeviceKey(binding) ? binding.thumbprint : binding
       })
     )
     if ("reason" in result) {
@@ -696,7 +809,9 @@ export const verifyWith = (
 
 /**
  * Verifies a Plex JWT against the keys plex.tv publishes now
- * ({@link getKeys}, then {@link verifyWith}).
+ * ({@link getKeys}, then {@link verifyWith}). A `clockSkew` that is
+ * negative, infinite or not a duration fails with `InvalidInput` before any
+ * request, as do a token, binding or options of the wrong kind.
  *
  * @example
  * ```ts
@@ -714,10 +829,24 @@ export const verify = (
   token: string | Redacted.Redacted<string>,
   binding: Binding,
   options?: { readonly clockSkew?: Duration.Input | undefined }
+): Effect.Effect<Claims, InvalidJwt | ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    yield* V.object("Jwt.verify", "options", options, true)
+    const clockSkew = yield* checkClockSkew("Jwt.verify", options?.clockSkew)
+    const jwt = yield* V.stringOrRedacted("Jwt.verify", "token", token)
+    yield* checkBinding("Jwt.verify", binding)
+    return yield* verifyFetched(jwt, binding, clockSkew)
+  })
+
+/** {@link verify} with a checked clock skew. */
+const verifyFetched = (
+  token: string | Redacted.Redacted<string>,
+  binding: Binding,
+  clockSkew: Duration.Duration
 ): Effect.Effect<Claims, InvalidJwt | ResponseError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(getKeys(), (keys) =>
-    verifyWith(token, { keys, binding, clockSkew: options?.clockSkew })
-  ).pipe(Effect.withSpan("Jwt.verify"))
+  Effect.flatMap(getKeys(), (keys) => verifyAgainst(token, keys, binding, clockSkew)).pipe(
+    Effect.withSpan("Jwt.verify")
+  )
 
 // ---------------------------------------------------------------------------
 // PIN login bound to a device key
@@ -777,7 +906,11 @@ export const pinLogin = (
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.gen(function* () {
-    // Bad input fails before any request: the forwardUrl is checked before the PIN is created.
+    // Bad input fails before any request: the options are checked before the PIN is created.
+    yield* V.object("Jwt.pinLogin", "options", options)
+    yield* checkKey("Jwt.pinLogin", options.key)
+    yield* V.check("Jwt.pinLogin", "onPin", V.functionProblem(options.onPin))
+    yield* V.check("Jwt.pinLogin", "strong", V.optionalBooleanProblem(options.strong))
     const forwardUrl =
       options.forwardUrl === undefined
         ? undefined
@@ -800,7 +933,7 @@ export const pinLogin = (
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     const presented = yield* Effect.cachedWithTTL(
-      Effect.provide(deviceJwt(options.key, { lifetime }), context),
+      Effect.provide(freshDeviceJwt(options.key, undefined, lifetime), context),
       ttl
     )
     const token = yield* PinLogin.poll(pin, { ...options, deviceJwt: presented })
@@ -893,10 +1026,10 @@ export const makeCredentials = <E = never, R = never>(
     const onToken = options.onToken ?? (() => Effect.void)
     const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError> =>
       options.verify
-        ? Effect.as(Effect.provide(verify(jwt.token, options.key), context), jwt)
+        ? Effect.as(Effect.provide(verifyFetched(jwt.token, options.key, defaultClockSkew), context), jwt)
         : Effect.succeed(jwt)
     const renew: Effect.Effect<PlexJwt, ResponseError | InvalidJwt> = Effect.provide(
-      exchange(options.key),
+      exchangeFor(options.key, undefined, defaultDeviceJwtLifetime),
       context
     ).pipe(
       Effect.flatMap(checked),
@@ -1050,7 +1183,7 @@ export const layerStored = <E, R>(
       const keep = (jwt: PlexJwt) =>
         Effect.ignore(store.set(tokenEntry, Redacted.value(jwt.token)), { log: "Debug" })
       const obtain = Option.isSome(storedKey)
-        ? exchange(key).pipe(
+        ? exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
             Effect.catchIf(
               (error) => error._tag === "Unauthorized",
               () => options.obtain(key)

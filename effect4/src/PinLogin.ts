@@ -96,21 +96,32 @@ export interface CreateOptions {
   readonly strong?: boolean | undefined
 }
 
+// The options of `create` (an object; `strong` a boolean), checked for `operation` before any request.
+const checkCreateOptions = (operation: string, options: CreateOptions | undefined) =>
+  Effect.gen(function* () {
+    yield* V.object(operation, "options", options, true)
+    yield* V.check(operation, "strong", V.optionalBooleanProblem(options?.strong))
+  })
+
 /**
- * Creates a PIN: plex.tv `POST /api/v2/pins`.
+ * Creates a PIN: plex.tv `POST /api/v2/pins`. Options that are not an
+ * object, or a `strong` that is not a boolean, fail with `InvalidInput`
+ * before any request.
  *
  * @since 0.1.0
  * @category operations
  */
 export const create = (
   options: CreateOptions = {}
-): Effect.Effect<Pin, CreateError, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.map(
-    Request.plexTvAnonymous("PinLogin.create", {
-      ...PinFacts.createPin(options.strong),
-      schema: Pin
-    }),
-    (success) => success.value
+): Effect.Effect<Pin, CreateError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(checkCreateOptions("PinLogin.create", options), () =>
+    Effect.map(
+      Request.plexTvAnonymous("PinLogin.create", {
+        ...PinFacts.createPin(options.strong),
+        schema: Pin
+      }),
+      (success) => success.value
+    )
   )
 
 /**
@@ -128,9 +139,18 @@ export interface CheckOptions {
   readonly deviceJwt?: Redacted.Redacted<string> | undefined
 }
 
+// A PIN's id (a positive integer), checked for the public function `operation` before any request.
+const checkPinId = (operation: string, id: unknown): Effect.Effect<void, InvalidInput> => {
+  const problem = PinFacts.pinIdProblem(id)
+  return problem === undefined ? Effect.void : Effect.fail(V.invalid(operation, "id", problem))
+}
+
 /**
  * Reads a PIN again: plex.tv `GET /api/v2/pins/{id}`. A PIN that is unknown
- * or expired (404, code 1020) fails with `PinExpired`.
+ * or expired (404, code 1020) fails with `PinExpired`. An id that is not a
+ * positive integer, a `pin` or options that are not objects, or a
+ * `deviceJwt` that is not a `Redacted` token fail with `InvalidInput` before
+ * any request.
  *
  * @since 0.1.0
  * @category operations
@@ -138,6 +158,21 @@ export interface CheckOptions {
 export const check = (
   pin: Pick<Pin, "id">,
   options: CheckOptions = {}
+): Effect.Effect<Pin, CheckError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    yield* V.object("PinLogin.check", "pin", pin)
+    yield* V.object("PinLogin.check", "options", options, true)
+    yield* checkPinId("PinLogin.check", pin.id)
+    if (options.deviceJwt !== undefined) {
+      yield* V.check("PinLogin.check", "deviceJwt", V.redactedProblem(options.deviceJwt))
+    }
+    return yield* readPin(pin, options)
+  })
+
+/** {@link check}, for a PIN whose id was checked. */
+const readPin = (
+  pin: Pick<Pin, "id">,
+  options: CheckOptions
 ): Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity> =>
   checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
     // The PIN id stays out of spans (`spanPath`): with the client identifier it fetches the approved token.
@@ -241,7 +276,10 @@ const isTransient = (error: CheckError): boolean => isTransientError(error)
  * answers the same way, fails with `PinExpired` once the PIN's
  * lifetime (`expiresIn` from when it was read, else `expiresAt`) has passed
  * or when plex.tv no longer knows it (404, code 1020), and leaves no request
- * in flight when interrupted. Call it right after {@link create}.
+ * in flight when interrupted. Call it right after {@link create}. A PIN id
+ * that is not a positive integer, a `fallbackLifetime` that is not positive
+ * and finite, or a `pin` or options that are not objects fail with
+ * `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -255,7 +293,10 @@ export const poll = (
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.gen(function* () {
+    yield* V.object("PinLogin.poll", "pin", pin)
+    yield* V.object("PinLogin.poll", "options", options, true)
     const fallbackLifetime = yield* checkFallbackLifetime("PinLogin.poll", options.fallbackLifetime)
+    yield* checkPinId("PinLogin.poll", pin.id)
     if (pin.authToken !== undefined) return pin.authToken
     const now = yield* Clock.currentTimeMillis
     const deadline = PinFacts.pinDeadline(pin, now, Duration.toMillis(fallbackLifetime))
@@ -290,8 +331,8 @@ export const poll = (
     )
     const ask = (
       deviceJwt === undefined
-        ? check(pin)
-        : Effect.flatMap(deviceJwt, (jwt) => check(pin, { deviceJwt: jwt }))
+        ? readPin(pin, {})
+        : Effect.flatMap(deviceJwt, (jwt) => readPin(pin, { deviceJwt: jwt }))
     ).pipe(
       Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
       Effect.tapError((error) =>
@@ -336,7 +377,9 @@ export interface LoginOptions extends CreateOptions, AuthUrlOptions, PollOptions
 
 /**
  * The whole flow: create a PIN, hand it and its URL to `onPin`, poll until
- * approved, return the token.
+ * approved, return the token. Options that {@link create}, {@link authUrl}
+ * or {@link poll} would refuse, or an `onPin` that is not a function, fail
+ * with `InvalidInput` before the PIN is created.
  *
  * @since 0.1.0
  * @category operations
@@ -349,7 +392,10 @@ export const login = (
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.gen(function* () {
-    // Bad input fails before any request: the forwardUrl is checked before the PIN is created.
+    // Bad input fails before any request: the options are checked before the PIN is created.
+    yield* V.object("PinLogin.login", "options", options)
+    yield* V.check("PinLogin.login", "onPin", V.functionProblem(options.onPin))
+    yield* checkCreateOptions("PinLogin.login", options)
     const forwardUrl = yield* checkForwardUrl("PinLogin.login", options.forwardUrl)
     yield* checkFallbackLifetime("PinLogin.login", options.fallbackLifetime)
     const pin = yield* create(options)

@@ -581,6 +581,8 @@ export const make = (
         // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time.
         const checkPin = PinLogin.check({ id: pin.id }).pipe(
           Effect.catchTags({
+            // An id PinLogin.check refuses (not a positive integer) is no PIN this flow started.
+            InvalidInput: () => Effect.fail(new SignInNotStarted({ reason: "Invalid" })),
             PinExpired: () => Effect.fail(new SignInExpired()),
             BadRequest: (e) => Effect.fail(unavailable("checkPin")(e)),
             Unauthorized: (e) => Effect.fail(unavailable("checkPin")(e)),

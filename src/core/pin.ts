@@ -26,6 +26,15 @@ export const createPinParams = (strong: boolean | undefined): ReadonlyArray<read
 export const pinPath = (id: number | string): string => `${pinsPath}/${encodeURIComponent(String(id))}`
 
 /**
+ * Why `id` cannot be a PIN's id, or undefined: plex.tv numbers its PINs with
+ * positive integers, so NaN, a fraction, zero, a negative number or anything
+ * but a number (a numeric string from untyped JavaScript too) is refused
+ * before it is sent.
+ */
+export const pinIdProblem = (id: unknown): string | undefined =>
+  typeof id === "number" && Number.isSafeInteger(id) && id > 0 ? undefined : "must be a positive integer"
+
+/**
  * The path of {@link pinPath} as it goes into spans: without the PIN id, which
  * with the (not secret) client identifier fetches the approved token.
  */

@@ -52,6 +52,18 @@ export const objectProblem = (value: unknown, optional: boolean): string | undef
       ? `must be an object, not ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`
       : undefined
 
+/** Why `value` cannot be an optional boolean option (`undefined` is fine), or undefined. */
+export const optionalBooleanProblem = (value: unknown): string | undefined =>
+  value === undefined || typeof value === "boolean" ? undefined : "must be a boolean"
+
+/** Why `value` cannot be an optional string option (`undefined` is fine), or undefined. */
+export const optionalStringProblem = (value: unknown): string | undefined =>
+  value === undefined || typeof value === "string" ? undefined : "must be a string"
+
+/** Why `value` cannot be a callback, or undefined. */
+export const functionProblem = (value: unknown): string | undefined =>
+  typeof value === "function" ? undefined : "must be a function"
+
 /** Why a revealed token cannot be one, or undefined: a non-empty visible-ASCII string within {@link limits}. */
 export const tokenProblem = (raw: unknown): string | undefined => {
   if (typeof raw !== "string") return "must be a string"

@@ -12,7 +12,15 @@ import * as Redacted from "effect/Redacted"
 import * as Core from "../../../src/core/validate.js"
 import { InvalidInput } from "../PlexError.js"
 
-export { headerProblem, hostProblem, limits, objectProblem } from "../../../src/core/validate.js"
+export {
+  functionProblem,
+  headerProblem,
+  hostProblem,
+  limits,
+  objectProblem,
+  optionalBooleanProblem,
+  optionalStringProblem
+} from "../../../src/core/validate.js"
 
 /** A string or a `Redacted` string, as accepted at the edge of the library. */
 export type SecretInput = string | Redacted.Redacted<string>
@@ -158,3 +166,37 @@ export const durationOption = (
       )
     : Effect.succeed(decoded.value)
 }
+
+/** Fails with `InvalidInput` for `field` when `problem` says why (see the `*Problem` checks). */
+export const check = (
+  operation: string,
+  field: string,
+  problem: string | undefined
+): Effect.Effect<void, InvalidInput> =>
+  problem === undefined ? Effect.void : Effect.fail(invalid(operation, field, problem))
+
+/**
+ * A JWT or token given as a string or a `Redacted` string, wrapped in
+ * `Redacted`; anything else (null, a number) is refused. Its content is
+ * not checked here (a malformed JWT is the caller's `InvalidJwt`).
+ */
+export const stringOrRedacted = (
+  operation: string,
+  field: string,
+  value: unknown
+): Effect.Effect<Redacted.Redacted<string>, InvalidInput> => {
+  if (Redacted.isRedacted(value)) {
+    return typeof Redacted.value(value as Redacted.Redacted<unknown>) === "string"
+      ? Effect.succeed(value as Redacted.Redacted<string>)
+      : Effect.fail(invalid(operation, field, "must be a string or a Redacted string"))
+  }
+  return typeof value === "string"
+    ? Effect.succeed(Redacted.make(value))
+    : Effect.fail(invalid(operation, field, "must be a string or a Redacted string"))
+}
+
+/** Why `value` cannot be a secret the types say is `Redacted` (a token, a device JWT), or undefined. */
+export const redactedProblem = (value: unknown): string | undefined =>
+  Redacted.isRedacted(value)
+    ? Core.tokenProblem(Redacted.value(value as Redacted.Redacted<unknown>))
+    : "must be a Redacted string"
