@@ -120,9 +120,15 @@ const refuseBody = (req: IncomingMessage, res: ServerResponse, limit: number): P
     if (req.socket.destroyed) return resolve()
     req.socket.once("close", () => resolve())
     let discarded = 0
+    let cutting = false
     req.on("data", (chunk: Buffer) => {
       discarded += chunk.length
-      if (discarded > 16 * limit) req.socket.destroy()
+      // From the next turn of the event loop, not from inside the parser's callback: destroyed there, the
+      // socket was seen to stay open and read on (5 runs in 30, Node 20 and 22; none in 180 this way).
+      if (discarded > 16 * limit && !cutting) {
+        cutting = true
+        setImmediate(() => req.socket.destroy())
+      }
     })
     const text = payloadTooLargeText(limit)
     res.writeHead(413, {
