@@ -13,6 +13,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
@@ -139,7 +140,7 @@ export const makeRefreshing = <E, R>(options: {
   readonly initial?: Redacted.Redacted<string> | undefined
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
   readonly cooldown?: Duration.DurationInput | undefined
-}): Effect.Effect<CredentialsService, E, R> =>
+}): Effect.Effect<CredentialsService, E, R | Scope.Scope> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<R>()
     const obtain = Effect.provide(options.obtain, context)
@@ -171,7 +172,7 @@ export const makeRefreshing = <E, R>(options: {
 export const layerSignIn = (
   input: PlexAuth.SignInInput
 ): Layer.Layer<Credentials, SignInError, HttpClient.HttpClient | ClientIdentity> =>
-  Layer.effect(
+  Layer.scoped(
     Credentials,
     makeRefreshing({
       obtain: Effect.map(
@@ -206,7 +207,7 @@ export const layerPinLogin = (
   Credentials,
   PinLogin.CreateError | PinLogin.CheckError | InvalidInput,
   HttpClient.HttpClient | ClientIdentity
-> => Layer.effect(Credentials, makeRefreshing({ obtain: PinLogin.login(options) }))
+> => Layer.scoped(Credentials, makeRefreshing({ obtain: PinLogin.login(options) }))
 
 /**
  * Runs an effect (one operation or a whole program) with another token,
@@ -307,7 +308,7 @@ export const layerStored = <E, R>(options: {
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
   readonly key?: string | undefined
 }): Layer.Layer<Credentials, E | PlatformError, R | KeyValueStore.KeyValueStore> =>
-  Layer.effect(
+  Layer.scoped(
     Credentials,
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore

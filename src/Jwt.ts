@@ -25,6 +25,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
@@ -858,7 +859,11 @@ const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
  */
 export const makeCredentials = <E = never, R = never>(
   options: CredentialsOptions<E, R>
-): Effect.Effect<CredentialsService, CredentialsError<E>, R | HttpClient.HttpClient | ClientIdentity> =>
+): Effect.Effect<
+  CredentialsService,
+  CredentialsError<E>,
+  R | HttpClient.HttpClient | ClientIdentity | Scope.Scope
+> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     const onToken = options.onToken ?? (() => Effect.void)
@@ -918,7 +923,7 @@ export const makeCredentials = <E = never, R = never>(
 export const layer = <E = never, R = never>(
   options: CredentialsOptions<E, R>
 ): Layer.Layer<Credentials, CredentialsError<E>, R | HttpClient.HttpClient | ClientIdentity> =>
-  Layer.effect(Credentials, makeCredentials(options))
+  Layer.scoped(Credentials, makeCredentials(options))
 
 /**
  * The `KeyValueStore` key prefix under which {@link layerStored} keeps the
@@ -976,7 +981,7 @@ export const layerStored = <E, R>(
   CredentialsError<E> | PlatformError,
   R | HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
 > =>
-  Layer.effect(
+  Layer.scoped(
     Credentials,
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore

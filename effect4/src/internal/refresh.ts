@@ -15,7 +15,22 @@
  *   replaced, on a refusal or ahead of its expiry;
  * - optionally ahead of expiry: with `expiresAt`, reading a token that
  *   expires within `margin` refreshes it first (a failure keeps serving the
- *   current token and is retried after `cooldown`).
+ *   current token and is retried after `cooldown`);
+ * - independent of its callers: the refresh (`obtain`) runs once, in its own
+ *   fiber forked into the scope the credentials are made in (a layer's), not
+ *   on the fiber of the caller who started it. Callers only wait for it, and
+ *   interruptibly: a caller interrupted (a timeout, a lost race, a cancelled
+ *   request) stops waiting, while the refresh goes on for the others; when
+ *   every caller is gone it still completes and its token is kept for the
+ *   next call (a sign-in Plex may have processed is never sent twice because
+ *   its caller went away);
+ * - a sign-out during a refresh wins: `signedOut` does not wait for it, and
+ *   when the refresh of the signed-out token completes its token is dropped
+ *   (its waiters fail with `SignedOut`);
+ * - scoped: closing that scope (the app shutting down) interrupts a refresh
+ *   in flight and waits for it to stop; its waiters are interrupted too. A
+ *   refresh whose `obtain` dies hands the defect to its waiters and the next
+ *   refusal starts a new one.
  *
  * @internal
  */
