@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
@@ -136,7 +137,7 @@ export const makeRefreshing = <E, R>(options: {
   readonly initial?: Redacted.Redacted<string> | undefined
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
   readonly cooldown?: Duration.Input | undefined
-}): Effect.Effect<CredentialsService, E, R> =>
+}): Effect.Effect<CredentialsService, E, R | Scope.Scope> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<R>()
     const obtain = Effect.provideContext(options.obtain, context)

@@ -24,6 +24,7 @@ import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
@@ -857,7 +858,11 @@ const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
  */
 export const makeCredentials = <E = never, R = never>(
   options: CredentialsOptions<E, R>
-): Effect.Effect<CredentialsService, CredentialsError<E>, R | HttpClient.HttpClient | ClientIdentity> =>
+): Effect.Effect<
+  CredentialsService,
+  CredentialsError<E>,
+  R | HttpClient.HttpClient | ClientIdentity | Scope.Scope
+> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     const onToken = options.onToken ?? (() => Effect.void)

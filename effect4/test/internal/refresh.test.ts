@@ -1,0 +1,108 @@
+/**
+ * The one refresh mechanism (Effect 4) when callers go away: the refresh runs in the
+ * credentials' scope, not on the fiber of the caller who started it. A
+ * caller interrupted mid-refresh stops waiting; the refresh goes on for the
+ * others (and for the next call): a sign-in is never sent twice because the
+ * caller who started it was cancelled. Closing the scope interrupts it, and a
+ * sign-out during it wins. The sign-in is held on a latch (`Deferred`): no
+ * sleeps.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
+import * as Scope from "effect/Scope"
+import * as Credentials from "effect4-plex-auth/Credentials"
+
+const OLD = Redacted.make("old-token")
+
+/** Why a refresh gave no token (its `RefreshFailed` reason). */
+const reasonOf = (failure: unknown): unknown =>
+  typeof failure === "object" && failure !== null && "reason" in failure ? failure.reason : undefined
+
+/** Credentials in `scope` whose sign-in (counted) waits for `release`, then hands back `new-token-N`. */
+const held = (scope: Scope.Scope) =>
+  Effect.gen(function* () {
+    const signIns = yield* Ref.make(0)
+    const started = yield* Deferred.make<void>()
+    const release = yield* Deferred.make<void>()
+    const interrupted = yield* Ref.make(false)
+    const obtain = Effect.gen(function* () {
+      const n = yield* Ref.updateAndGet(signIns, (k) => k + 1)
+      yield* Deferred.succeed(started, undefined)
+      yield* Deferred.await(release)
+      return Redacted.make(`new-token-${n}`)
+    }).pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
+    const credentials = yield* Credentials.makeRefreshing({ initial: OLD, obtain }).pipe(Scope.provide(scope))
+    const refresh = credentials.refresh!
+    return { credentials, refresh, signIns, started, release, interrupted }
+  })
+
+describe("refresh: callers interrupted mid-refresh", () => {
+  it.effect("the first caller interrupted: one sign-in, and the second caller gets its token", () =>
+    Effect.gen(function* () {
+      const { refresh, release, signIns, started } = yield* held(yield* Effect.scope)
+      const first = yield* Effect.forkChild(refresh(OLD))
+      yield* Deferred.await(started)
+      const second = yield* Effect.forkChild(refresh(OLD))
+      yield* Effect.yieldNow
+      yield* Fiber.interrupt(first)
+      yield* Deferred.succeed(release, undefined)
+      const token = yield* Fiber.join(second)
+      assert.strictEqual(Redacted.value(token), "new-token-1")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+
+  it.effect("the only caller interrupted: the refresh completes and the next call uses its token", () =>
+    Effect.gen(function* () {
+      const { credentials, refresh, release, signIns, started } = yield* held(yield* Effect.scope)
+      const only = yield* Effect.forkChild(refresh(OLD))
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(only)
+      yield* Deferred.succeed(release, undefined)
+      // The next caller refused with the old token gets the refreshed one, without a second sign-in.
+      const next = yield* refresh(OLD)
+      assert.strictEqual(Redacted.value(next), "new-token-1")
+      assert.strictEqual(Redacted.value(yield* credentials.token), "new-token-1")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+
+  it.effect("closing the scope interrupts the refresh in flight; its waiters are interrupted too", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const { interrupted, refresh, signIns, started } = yield* held(scope)
+      const waiter = yield* Effect.forkChild(refresh(OLD))
+      yield* Deferred.await(started)
+      yield* Scope.close(scope, Exit.void)
+      // The sign-in was interrupted (and awaited) by the close: nothing of the refresh runs on.
+      assert.isTrue(yield* Ref.get(interrupted))
+      const exit = yield* Fiber.await(waiter)
+      assert.isTrue(Exit.hasInterrupts(exit))
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+
+  it.effect("a sign-out during the refresh wins: the refreshed token is not kept", () =>
+    Effect.gen(function* () {
+      const { credentials, refresh, release, signIns, started } = yield* held(yield* Effect.scope)
+      const waiter = yield* Effect.forkChild(refresh(OLD))
+      yield* Deferred.await(started)
+      // Does not wait for the refresh.
+      yield* credentials.signedOut!(OLD)
+      yield* Deferred.succeed(release, undefined)
+      const result = yield* Effect.result(Fiber.join(waiter))
+      assert.isTrue(Result.isFailure(result) && reasonOf(result.failure) === "SignedOut")
+      assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
+      // And the signed-out token is never replaced afterwards.
+      const again = yield* Effect.result(refresh(OLD))
+      assert.isTrue(Result.isFailure(again) && reasonOf(again.failure) === "SignedOut")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+})
