@@ -130,6 +130,13 @@ export type RefreshFailed = Refresh.RefreshFailed
  * with `PlexAuth.signOut`: signing in again is the caller's call (with new
  * credentials).
  *
+ * The refresh runs in its own fiber in the `Scope` the credentials are made
+ * in (`Layer.effect` gives it a layer's): a caller interrupted while it waits
+ * stops waiting, and the refresh still completes, for the other callers and
+ * the next call (a sign-in is never sent twice because its caller went
+ * away). A sign-out during a refresh wins: its token is dropped. Closing the
+ * scope interrupts a refresh in flight.
+ *
  * @since 0.1.0
  * @category constructors
  */

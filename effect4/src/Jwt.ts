@@ -852,6 +852,9 @@ const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
  * once — one exchange for all concurrent callers, none for a minute after
  * one failed — and is retried once. After `PlexAuth.signOut`, the token is
  * never replaced: the calls that use it fail with `Unauthorized`.
+ * Like `makeRefreshing`, it needs a `Scope`: the refresh runs in it, not on
+ * the fiber of the caller who started it, and closing it interrupts a
+ * refresh in flight.
  *
  * @since 0.1.0
  * @category credentials
