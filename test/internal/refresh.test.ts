@@ -10,6 +10,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Either, Exit, Fiber, Redacted, Ref, Scope } from "effect"
 import { Credentials } from "effect-plex-auth"
+import * as Refresh from "../../src/internal/refresh.js"
 
 const OLD = Redacted.make("old-token")
 
@@ -18,7 +19,7 @@ const reasonOf = (failure: unknown): unknown =>
   typeof failure === "object" && failure !== null && "reason" in failure ? failure.reason : undefined
 
 /** Credentials in `scope` whose sign-in (counted) waits for `release`, then hands back `new-token-N`. */
-const held = (scope: Scope.Scope) =>
+const held = (scope: Scope.Scope, ahead = false) =>
   Effect.gen(function* () {
     const signIns = yield* Ref.make(0)
     const started = yield* Deferred.make<void>()
@@ -30,7 +31,16 @@ const held = (scope: Scope.Scope) =>
       yield* Deferred.await(release)
       return Redacted.make(`new-token-${n}`)
     }).pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
-    const credentials = yield* Credentials.makeRefreshing({ initial: OLD, obtain }).pipe(Scope.extend(scope))
+    const credentials = yield* (
+      ahead
+        ? // As the Jwt credentials: the old token expires now, so reading it refreshes it first.
+          Refresh.make({
+            initial: OLD,
+            obtain,
+            expiresAt: (token) => (token === OLD ? 0 : Number.MAX_SAFE_INTEGER)
+          })
+        : Credentials.makeRefreshing({ initial: OLD, obtain })
+    ).pipe(Scope.extend(scope))
     const refresh = credentials.refresh!
     return { credentials, refresh, signIns, started, release, interrupted }
   })
@@ -95,6 +105,34 @@ describe("refresh: callers interrupted mid-refresh", () => {
       // And the signed-out token is never replaced afterwards.
       const again = yield* Effect.either(refresh(OLD))
       assert.isTrue(Either.isLeft(again) && reasonOf(again.left) === "SignedOut")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+
+  it.scoped(
+    "ahead of expiry: the first reader interrupted, the second gets the token of the one refresh",
+    () =>
+      Effect.gen(function* () {
+        const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, true)
+        const first = yield* Effect.fork(credentials.token)
+        yield* Deferred.await(started)
+        const second = yield* Effect.fork(credentials.token)
+        yield* Effect.yieldNow()
+        yield* Fiber.interrupt(first)
+        yield* Deferred.succeed(release, undefined)
+        assert.strictEqual(Redacted.value(yield* Fiber.join(second)), "new-token-1")
+        assert.strictEqual(yield* Ref.get(signIns), 1)
+      })
+  )
+
+  it.scoped("ahead of expiry: the only reader interrupted, the next read uses the refreshed token", () =>
+    Effect.gen(function* () {
+      const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, true)
+      const only = yield* Effect.fork(credentials.token)
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(only)
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual(Redacted.value(yield* credentials.token), "new-token-1")
       assert.strictEqual(yield* Ref.get(signIns), 1)
     })
   )

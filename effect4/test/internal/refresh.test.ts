@@ -17,6 +17,7 @@ import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
 import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Refresh from "../../src/internal/refresh.js"
 
 const OLD = Redacted.make("old-token")
 
@@ -25,7 +26,7 @@ const reasonOf = (failure: unknown): unknown =>
   typeof failure === "object" && failure !== null && "reason" in failure ? failure.reason : undefined
 
 /** Credentials in `scope` whose sign-in (counted) waits for `release`, then hands back `new-token-N`. */
-const held = (scope: Scope.Scope) =>
+const held = (scope: Scope.Scope, ahead = false) =>
   Effect.gen(function* () {
     const signIns = yield* Ref.make(0)
     const started = yield* Deferred.make<void>()
@@ -37,7 +38,16 @@ const held = (scope: Scope.Scope) =>
       yield* Deferred.await(release)
       return Redacted.make(`new-token-${n}`)
     }).pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
-    const credentials = yield* Credentials.makeRefreshing({ initial: OLD, obtain }).pipe(Scope.provide(scope))
+    const credentials = yield* (
+      ahead
+        ? // As the Jwt credentials: the old token expires now, so reading it refreshes it first.
+          Refresh.make({
+            initial: OLD,
+            obtain,
+            expiresAt: (token) => (token === OLD ? 0 : Number.MAX_SAFE_INTEGER)
+          })
+        : Credentials.makeRefreshing({ initial: OLD, obtain })
+    ).pipe(Scope.provide(scope))
     const refresh = credentials.refresh!
     return { credentials, refresh, signIns, started, release, interrupted }
   })
@@ -102,6 +112,34 @@ describe("refresh: callers interrupted mid-refresh", () => {
       // And the signed-out token is never replaced afterwards.
       const again = yield* Effect.result(refresh(OLD))
       assert.isTrue(Result.isFailure(again) && reasonOf(again.failure) === "SignedOut")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+
+  it.effect(
+    "ahead of expiry: the first reader interrupted, the second gets the token of the one refresh",
+    () =>
+      Effect.gen(function* () {
+        const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, true)
+        const first = yield* Effect.forkChild(credentials.token)
+        yield* Deferred.await(started)
+        const second = yield* Effect.forkChild(credentials.token)
+        yield* Effect.yieldNow
+        yield* Fiber.interrupt(first)
+        yield* Deferred.succeed(release, undefined)
+        assert.strictEqual(Redacted.value(yield* Fiber.join(second)), "new-token-1")
+        assert.strictEqual(yield* Ref.get(signIns), 1)
+      })
+  )
+
+  it.effect("ahead of expiry: the only reader interrupted, the next read uses the refreshed token", () =>
+    Effect.gen(function* () {
+      const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, true)
+      const only = yield* Effect.forkChild(credentials.token)
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(only)
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual(Redacted.value(yield* credentials.token), "new-token-1")
       assert.strictEqual(yield* Ref.get(signIns), 1)
     })
   )
