@@ -324,11 +324,16 @@ export const layerStored = <E, R>(options: {
       const initial = Option.getOrUndefined(
         Option.flatMap(stored, (raw) => Option.getRight(V.tokenSync(raw)))
       )
-      const obtain = Effect.tap(options.obtain, (token) =>
-        // Keeping the token is best effort: a full disk must not fail a sign-in.
+      // Keeping the token is best effort: a full disk must not fail a sign-in.
+      const keep = (token: Redacted.Redacted<string>) =>
         Effect.ignoreLogged(store.set(key, Redacted.value(token)))
-      )
-      const credentials = yield* makeRefreshing({ initial, obtain })
+      const obtain = Effect.provide(options.obtain, yield* Effect.context<R>())
+      // A token a refresh obtained is stored only when the credentials keep it: not one a sign-out dropped.
+      const credentials = yield* Refresh.make({
+        initial: initial ?? (yield* Effect.tap(obtain, keep)),
+        obtain,
+        onRenewed: keep
+      })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
       const forget = (token: Redacted.Redacted<string>) =>
         Effect.ignoreLogged(

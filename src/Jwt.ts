@@ -828,7 +828,7 @@ export interface CredentialsOptions<E, R> {
   readonly refreshMargin?: Duration.DurationInput | undefined
   /** Verify each new Plex JWT against plex.tv's keys ({@link verify}) before using it. Default false. */
   readonly verify?: boolean | undefined
-  /** Called with every new Plex JWT (to keep it, say). */
+  /** Called with every new Plex JWT the credentials keep (to store it, say); not with one a sign-out dropped. */
   readonly onToken?: ((jwt: PlexJwt) => Effect.Effect<void>) | undefined
 }
 
@@ -877,16 +877,12 @@ export const makeCredentials = <E = never, R = never>(
     const renew: Effect.Effect<PlexJwt, ResponseError | InvalidJwt> = Effect.provide(
       exchange(options.key),
       context
-    ).pipe(
-      Effect.flatMap(checked),
-      Effect.tap((jwt) => onToken(jwt)),
-      Effect.withSpan("Jwt.refresh")
-    )
+    ).pipe(Effect.flatMap(checked), Effect.withSpan("Jwt.refresh"))
     const first: PlexJwt =
       options.token !== undefined
         ? toPlexJwt(options.token)
         : yield* options.obtain === undefined
-            ? renew
+            ? Effect.tap(renew, (jwt) => onToken(jwt))
             : options.obtain.pipe(
                 Effect.map(asPlexJwt),
                 Effect.flatMap(checked),
@@ -900,7 +896,9 @@ export const makeCredentials = <E = never, R = never>(
       expiresAt: (token) => toPlexJwt(token).expiresAt,
       margin: options.refreshMargin ?? defaultRefreshMargin,
       cooldown: retryAfterFailure,
-      name: "Plex JWT"
+      name: "Plex JWT",
+      // Only a token the credentials keep: not one a sign-out during its refresh dropped.
+      onRenewed: (token) => onToken(toPlexJwt(token))
     })
   })
 

@@ -319,11 +319,16 @@ export const layerStored = <E, R>(options: {
       const key = options.key ?? defaultStoreKey
       const stored = yield* store.get(key)
       const initial = stored === undefined ? undefined : V.tokenSync(stored)
-      const obtain = Effect.tap(options.obtain, (token) =>
-        // Keeping the token is best effort: a full disk must not fail a sign-in.
+      // Keeping the token is best effort: a full disk must not fail a sign-in.
+      const keep = (token: Redacted.Redacted<string>) =>
         Effect.ignore(store.set(key, Redacted.value(token)), { log: true })
-      )
-      const credentials = yield* makeRefreshing({ initial, obtain })
+      const obtain = Effect.provideContext(options.obtain, yield* Effect.context<R>())
+      // A token a refresh obtained is stored only when the credentials keep it: not one a sign-out dropped.
+      const credentials = yield* Refresh.make({
+        initial: initial ?? (yield* Effect.tap(obtain, keep)),
+        obtain,
+        onRenewed: keep
+      })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
       const forget = (token: Redacted.Redacted<string>) =>
         Effect.ignore(

@@ -7,8 +7,9 @@
  * sign-out during it wins. The sign-in is held on a latch (`Deferred`): no
  * sleeps.
  */
+import { KeyValueStore } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Either, Exit, Fiber, Redacted, Ref, Scope } from "effect"
+import { Context, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Redacted, Ref, Scope } from "effect"
 import { Credentials } from "effect-plex-auth"
 import * as Refresh from "../../src/internal/refresh.js"
 
@@ -135,5 +136,29 @@ describe("refresh: callers interrupted mid-refresh", () => {
       assert.strictEqual(Redacted.value(yield* credentials.token), "new-token-1")
       assert.strictEqual(yield* Ref.get(signIns), 1)
     })
+  )
+
+  it.scoped("Credentials.layerStored: a sign-out during the refresh wins, and its token is not stored", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* store.set(Credentials.defaultStoreKey, "old-token")
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const obtain = Effect.zipRight(
+        Deferred.succeed(started, undefined),
+        Effect.as(Deferred.await(release), Redacted.make("new-token-1"))
+      )
+      // Built in the test's scope, which the refresh runs in.
+      const context = yield* Layer.build(Credentials.layerStored({ obtain }))
+      const credentials = Context.get(context, Credentials.Credentials)
+      const stale = yield* credentials.token
+      const waiter = yield* Effect.fork(credentials.refresh!(stale))
+      yield* Deferred.await(started)
+      yield* credentials.signedOut!(stale)
+      yield* Deferred.succeed(release, undefined)
+      const result = yield* Effect.either(Fiber.join(waiter))
+      assert.isTrue(Either.isLeft(result) && reasonOf(result.left) === "SignedOut")
+      assert.isTrue(Option.isNone(yield* store.get(Credentials.defaultStoreKey)))
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 })

@@ -72,6 +72,8 @@ export interface Options<E> {
   readonly margin?: Duration.Input | undefined
   /** What the token is called in the warning a failed refresh ahead of expiry logs. */
   readonly name?: string | undefined
+  /** Runs with each token a refresh obtained and kept (not one a sign-out dropped), before its waiters get it: to store it. */
+  readonly onRenewed?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
 
 const tagOf = (error: unknown): string =>
@@ -191,6 +193,11 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         // and the bookkeeping after it are interruptible (by the scope).
         const fiber = yield* Effect.result(options.obtain).pipe(
           Effect.flatMap((fresh) => settle(id, fresh)),
+          Effect.tap((outcome) =>
+            Result.isSuccess(outcome) && options.onRenewed !== undefined
+              ? options.onRenewed(outcome.success)
+              : Effect.void
+          ),
           Effect.interruptible,
           Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : forget(id))),
           Effect.forkIn(scope, { uninterruptible: true })

@@ -8,10 +8,13 @@
  * sleeps.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
@@ -142,5 +145,29 @@ describe("refresh: callers interrupted mid-refresh", () => {
       assert.strictEqual(Redacted.value(yield* credentials.token), "new-token-1")
       assert.strictEqual(yield* Ref.get(signIns), 1)
     })
+  )
+
+  it.effect("Credentials.layerStored: a sign-out during the refresh wins, and its token is not stored", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* store.set(Credentials.defaultStoreKey, "old-token")
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const obtain = Effect.andThen(
+        Deferred.succeed(started, undefined),
+        Effect.as(Deferred.await(release), Redacted.make("new-token-1"))
+      )
+      // Built in the test's scope, which the refresh runs in.
+      const context = yield* Layer.build(Credentials.layerStored({ obtain }))
+      const credentials = Context.get(context, Credentials.Credentials)
+      const stale = yield* credentials.token
+      const waiter = yield* Effect.forkChild(credentials.refresh!(stale))
+      yield* Deferred.await(started)
+      yield* credentials.signedOut!(stale)
+      yield* Deferred.succeed(release, undefined)
+      const result = yield* Effect.result(Fiber.join(waiter))
+      assert.isTrue(Result.isFailure(result) && reasonOf(result.failure) === "SignedOut")
+      assert.isUndefined(yield* store.get(Credentials.defaultStoreKey))
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 })
