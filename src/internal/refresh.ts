@@ -149,7 +149,8 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
             const cause = Either.isLeft(fresh) ? fresh.left : undefined
             const next: State = {
               ...rest,
-              // Only ahead refreshes wait for this failure: a refusal still refreshes at once.
+              // A refused token's failure holds off another refresh of it for the cooldown; one ahead of
+              // expiry only delays the next one ahead (a refusal still refreshes at once).
               ...(pending.refused ? { spent } : {}),
               ...(pending.ahead ? { aheadFailedAt: now } : {})
             }

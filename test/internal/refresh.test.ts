@@ -9,7 +9,20 @@
  */
 import { KeyValueStore } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Redacted, Ref, Scope } from "effect"
+import {
+  Cause,
+  Context,
+  Deferred,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Redacted,
+  Ref,
+  Scope
+} from "effect"
 import { Credentials } from "effect-plex-auth"
 import * as Refresh from "../../src/internal/refresh.js"
 
@@ -160,5 +173,22 @@ describe("refresh: callers interrupted mid-refresh", () => {
       assert.isTrue(Either.isLeft(result) && reasonOf(result.left) === "SignedOut")
       assert.isTrue(Option.isNone(yield* store.get(Credentials.defaultStoreKey)))
     }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.scoped(
+    "a refresh whose sign-in dies hands the defect to its caller; the next refusal refreshes again",
+    () =>
+      Effect.gen(function* () {
+        const signIns = yield* Ref.make(0)
+        const obtain = Effect.flatMap(
+          Ref.updateAndGet(signIns, (k) => k + 1),
+          (n) => (n === 1 ? Effect.die("sign-in crashed") : Effect.succeed(Redacted.make(`new-token-${n}`)))
+        )
+        const credentials = yield* Credentials.makeRefreshing({ initial: OLD, obtain })
+        const exit = yield* Effect.exit(credentials.refresh!(OLD))
+        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+        assert.strictEqual(Redacted.value(yield* credentials.refresh!(OLD)), "new-token-2")
+        assert.strictEqual(yield* Ref.get(signIns), 2)
+      })
   )
 })

@@ -148,7 +148,8 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
             const cause = Result.isFailure(fresh) ? fresh.failure : undefined
             const next: State = {
               ...rest,
-              // Only ahead refreshes wait for this failure: a refusal still refreshes at once.
+              // A refused token's failure holds off another refresh of it for the cooldown; one ahead of
+              // expiry only delays the next one ahead (a refusal still refreshes at once).
               ...(pending.refused ? { spent } : {}),
               ...(pending.ahead ? { aheadFailedAt: now } : {})
             }

@@ -170,4 +170,21 @@ describe("refresh: callers interrupted mid-refresh", () => {
       assert.isUndefined(yield* store.get(Credentials.defaultStoreKey))
     }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
+
+  it.effect(
+    "a refresh whose sign-in dies hands the defect to its caller; the next refusal refreshes again",
+    () =>
+      Effect.gen(function* () {
+        const signIns = yield* Ref.make(0)
+        const obtain = Effect.flatMap(
+          Ref.updateAndGet(signIns, (k) => k + 1),
+          (n) => (n === 1 ? Effect.die("sign-in crashed") : Effect.succeed(Redacted.make(`new-token-${n}`)))
+        )
+        const credentials = yield* Credentials.makeRefreshing({ initial: OLD, obtain })
+        const exit = yield* Effect.exit(credentials.refresh!(OLD))
+        assert.isTrue(Exit.hasDies(exit))
+        assert.strictEqual(Redacted.value(yield* credentials.refresh!(OLD)), "new-token-2")
+        assert.strictEqual(yield* Ref.get(signIns), 2)
+      })
+  )
 })
