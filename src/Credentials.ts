@@ -13,6 +13,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
@@ -135,6 +136,13 @@ export type RefreshFailed = Refresh.RefreshFailed
  * an `obtain` that is not an `Effect` and an `initial` that is not a
  * `Redacted` token.
  *
+ * The refresh runs in its own fiber in the `Scope` the credentials are made
+ * in (`Layer.scoped` gives it a layer's): a caller interrupted while it waits
+ * stops waiting, and the refresh still completes, for the other callers and
+ * the next call (a sign-in is never sent twice because its caller went
+ * away). A sign-out during a refresh wins: its token is dropped. Closing the
+ * scope interrupts a refresh in flight.
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -142,8 +150,8 @@ export const makeRefreshing = <E, R>(options: {
   readonly initial?: Redacted.Redacted<string> | undefined
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
   readonly cooldown?: Duration.DurationInput | undefined
-}): Effect.Effect<CredentialsService, E | InvalidInput, R> =>
-  Effect.suspend((): Effect.Effect<CredentialsService, E | InvalidInput, R> => {
+}): Effect.Effect<CredentialsService, E | InvalidInput, R | Scope.Scope> =>
+  Effect.suspend((): Effect.Effect<CredentialsService, E | InvalidInput, R | Scope.Scope> => {
     // Bad input fails before `obtain` runs: options an object, `obtain` an Effect, `initial` a Redacted
     // token, and a cooldown positive and finite (zero would let a storm of 401s become a storm of sign-ins).
     const refuse = (field: string, reason: string) =>
@@ -166,7 +174,7 @@ const refreshing = <E, R>(options: {
   readonly initial?: Redacted.Redacted<string> | undefined
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
   readonly cooldown?: Duration.DurationInput | undefined
-}): Effect.Effect<CredentialsService, E, R> =>
+}): Effect.Effect<CredentialsService, E, R | Scope.Scope> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<R>()
     const obtain = Effect.provide(options.obtain, context)
@@ -198,7 +206,7 @@ const refreshing = <E, R>(options: {
 export const layerSignIn = (
   input: PlexAuth.SignInInput
 ): Layer.Layer<Credentials, SignInError, HttpClient.HttpClient | ClientIdentity> =>
-  Layer.effect(
+  Layer.scoped(
     Credentials,
     makeRefreshing({
       obtain: Effect.map(
@@ -233,7 +241,7 @@ export const layerPinLogin = (
   Credentials,
   PinLogin.CreateError | PinLogin.CheckError | InvalidInput,
   HttpClient.HttpClient | ClientIdentity
-> => Layer.effect(Credentials, makeRefreshing({ obtain: PinLogin.login(options) }))
+> => Layer.scoped(Credentials, makeRefreshing({ obtain: PinLogin.login(options) }))
 
 /**
  * Runs an effect (one operation or a whole program) with another token,
@@ -334,7 +342,7 @@ export const layerStored = <E, R>(options: {
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
   readonly key?: string | undefined
 }): Layer.Layer<Credentials, E | PlatformError, R | KeyValueStore.KeyValueStore> =>
-  Layer.effect(
+  Layer.scoped(
     Credentials,
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore
@@ -343,11 +351,16 @@ export const layerStored = <E, R>(options: {
       const initial = Option.getOrUndefined(
         Option.flatMap(stored, (raw) => Option.getRight(V.tokenSync(raw)))
       )
-      const obtain = Effect.tap(options.obtain, (token) =>
-        // Keeping the token is best effort: a full disk must not fail a sign-in.
+      // Keeping the token is best effort: a full disk must not fail a sign-in.
+      const keep = (token: Redacted.Redacted<string>) =>
         Effect.ignoreLogged(store.set(key, Redacted.value(token)))
-      )
-      const credentials = yield* refreshing({ initial, obtain })
+      const obtain = Effect.provide(options.obtain, yield* Effect.context<R>())
+      // A token a refresh obtained is stored only when the credentials keep it: not one a sign-out dropped.
+      const credentials = yield* Refresh.make({
+        initial: initial ?? (yield* Effect.tap(obtain, keep)),
+        obtain,
+        onRenewed: keep
+      })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
       const forget = (token: Redacted.Redacted<string>) =>
         Effect.ignoreLogged(

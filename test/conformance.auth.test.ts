@@ -65,7 +65,7 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         assert.deepStrictEqual(yield* FakePlex.requests, [])
       }).pipe(Effect.provide(signedIn))
   )
-  it.effect(
+  it.scoped(
     "a negative or infinite duration option of PinLogin and Jwt is InvalidInput before any request",
     () =>
       Effect.gen(function* () {
@@ -150,7 +150,7 @@ describe("conformance (sign-in): bad input fails before any request", () => {
       assert.strictEqual((yield* PinLogin.check(pin)).id, pin.id)
     }).pipe(Effect.provide(signedIn))
   )
-  it.effect(
+  it.scoped(
     "Credentials.makeRefreshing refuses a cooldown that cannot be used before obtaining a token",
     () =>
       Effect.gen(function* () {

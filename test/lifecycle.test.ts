@@ -51,7 +51,7 @@ describe("Credentials.validate", () => {
     )
   }
 
-  it.effect("never re-authenticates: a refused token is reported Invalid, not replaced", () =>
+  it.scoped("never re-authenticates: a refused token is reported Invalid, not replaced", () =>
     Effect.gen(function* () {
       const obtained = yield* Ref.make(0)
       const credentials = yield* Credentials.makeRefreshing({
@@ -92,7 +92,7 @@ describe("ping and sign-out", () => {
     }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
   )
 
-  it.effect("signOut of a refused token is Unauthorized and never signs in again to sign out", () =>
+  it.scoped("signOut of a refused token is Unauthorized and never signs in again to sign out", () =>
     Effect.gen(function* () {
       const credentials = yield* Credentials.makeRefreshing({
         initial: Redacted.make(TOKEN),
@@ -139,7 +139,7 @@ describe("after a sign-out", () => {
     return { signIns, credentials, run }
   })
 
-  it.effect("refreshing credentials do not sign in again when the signed-out token is refused", () =>
+  it.scoped("refreshing credentials do not sign in again when the signed-out token is refused", () =>
     Effect.gen(function* () {
       const { credentials, run, signIns } = yield* refreshing
       yield* run(PlexAuth.signOut())
@@ -154,7 +154,7 @@ describe("after a sign-out", () => {
     })
   )
 
-  it.effect("without a sign-out, the same refusal does sign in again (the control)", () =>
+  it.scoped("without a sign-out, the same refusal does sign in again (the control)", () =>
     Effect.gen(function* () {
       const { run, signIns } = yield* refreshing
       const account = yield* run(PlexAuth.getTokenDetails())

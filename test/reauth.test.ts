@@ -119,7 +119,7 @@ describe("re-authentication", () => {
     }).pipe(Effect.provide(env(MockHttp.always(refused))))
   )
 
-  it.effect("only Unauthorized triggers a refresh (a 500 does not)", () =>
+  it.scoped("only Unauthorized triggers a refresh (a 500 does not)", () =>
     Effect.gen(function* () {
       const obtained = yield* Ref.make(0)
       const credentials = yield* Credentials.makeRefreshing({
@@ -134,7 +134,7 @@ describe("re-authentication", () => {
     }).pipe(Effect.provide(env(MockHttp.always(() => MockHttp.text(500, "oops", "text/plain")))))
   )
 
-  it.effect("makeRefreshing without an initial token obtains one when made", () =>
+  it.scoped("makeRefreshing without an initial token obtains one when made", () =>
     Effect.gen(function* () {
       const credentials = yield* Credentials.makeRefreshing({ obtain: Effect.succeed(Redacted.make("made")) })
       assert.strictEqual(Redacted.value(yield* credentials.token), "made")

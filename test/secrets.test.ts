@@ -540,7 +540,7 @@ const echoRequest = (status: number, seen: Array<string>) =>
   )
 
 describe("Jwt secrets", () => {
-  it.effect("a whole PIN login, exchange, refresh and verification leaves no secret in spans or logs", () =>
+  it.scoped("a whole PIN login, exchange, refresh and verification leaves no secret in spans or logs", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey
       const scenario = Effect.gen(function* () {

@@ -24,6 +24,7 @@ import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
@@ -987,7 +988,7 @@ export interface CredentialsOptions<E, R> {
   readonly refreshMargin?: Duration.Input | undefined
   /** Verify each new Plex JWT against plex.tv's keys ({@link verify}) before using it. Default false. */
   readonly verify?: boolean | undefined
-  /** Called with every new Plex JWT (to keep it, say). */
+  /** Called with every new Plex JWT the credentials keep (to store it, say); not with one a sign-out dropped. */
   readonly onToken?: ((jwt: PlexJwt) => Effect.Effect<void>) | undefined
 }
 
@@ -1013,13 +1014,20 @@ const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
  * once — one exchange for all concurrent callers, none for a minute after
  * one failed — and is retried once. After `PlexAuth.signOut`, the token is
  * never replaced: the calls that use it fail with `Unauthorized`.
+ * Like `makeRefreshing`, it needs a `Scope`: the refresh runs in it, not on
+ * the fiber of the caller who started it, and closing it interrupts a
+ * refresh in flight.
  *
  * @since 0.1.0
  * @category credentials
  */
 export const makeCredentials = <E = never, R = never>(
   options: CredentialsOptions<E, R>
-): Effect.Effect<CredentialsService, CredentialsError<E>, R | HttpClient.HttpClient | ClientIdentity> =>
+): Effect.Effect<
+  CredentialsService,
+  CredentialsError<E>,
+  R | HttpClient.HttpClient | ClientIdentity | Scope.Scope
+> =>
   Effect.gen(function* () {
     const margin = yield* checkRefreshMargin("Jwt.makeCredentials", options.refreshMargin)
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
@@ -1031,16 +1039,12 @@ export const makeCredentials = <E = never, R = never>(
     const renew: Effect.Effect<PlexJwt, ResponseError | InvalidJwt> = Effect.provide(
       exchangeFor(options.key, undefined, defaultDeviceJwtLifetime),
       context
-    ).pipe(
-      Effect.flatMap(checked),
-      Effect.tap((jwt) => onToken(jwt)),
-      Effect.withSpan("Jwt.refresh")
-    )
+    ).pipe(Effect.flatMap(checked), Effect.withSpan("Jwt.refresh"))
     const first: PlexJwt =
       options.token !== undefined
         ? toPlexJwt(options.token)
         : yield* options.obtain === undefined
-            ? renew
+            ? Effect.tap(renew, (jwt) => onToken(jwt))
             : options.obtain.pipe(
                 Effect.map(asPlexJwt),
                 Effect.flatMap(checked),
@@ -1054,7 +1058,9 @@ export const makeCredentials = <E = never, R = never>(
       expiresAt: (token) => toPlexJwt(token).expiresAt,
       margin,
       cooldown: retryAfterFailure,
-      name: "Plex JWT"
+      name: "Plex JWT",
+      // Only a token the credentials keep: not one a sign-out during its refresh dropped.
+      onRenewed: (token) => onToken(toPlexJwt(token))
     })
   })
 

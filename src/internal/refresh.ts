@@ -15,7 +15,22 @@
  *   replaced, on a refusal or ahead of its expiry;
  * - optionally ahead of expiry: with `expiresAt`, reading a token that
  *   expires within `margin` refreshes it first (a failure keeps serving the
- *   current token and is retried after `cooldown`).
+ *   current token and is retried after `cooldown`);
+ * - independent of its callers: the refresh (`obtain`) runs once, in its own
+ *   fiber forked into the scope the credentials are made in (a layer's), not
+ *   on the fiber of the caller who started it. Callers only wait for it, and
+ *   interruptibly: a caller interrupted (a timeout, a lost race, a cancelled
+ *   request) stops waiting, while the refresh goes on for the others; when
+ *   every caller is gone it still completes and its token is kept for the
+ *   next call (a sign-in Plex may have processed is never sent twice because
+ *   its caller went away);
+ * - a sign-out during a refresh wins: `signedOut` does not wait for it, and
+ *   when the refresh of the signed-out token completes its token is dropped
+ *   (its waiters fail with `SignedOut`);
+ * - scoped: closing that scope (the app shutting down) interrupts a refresh
+ *   in flight and waits for it to stop; its waiters are interrupted too. A
+ *   refresh whose `obtain` dies hands the defect to its waiters and the next
+ *   refusal starts a new one.
  *
  * @internal
  */
@@ -23,7 +38,10 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as Core from "../core/refresh.js"
 import type { CredentialsService } from "../Credentials.js"
@@ -55,10 +73,26 @@ export interface Options<E> {
   readonly margin?: Duration.DurationInput | undefined
   /** What the token is called in the warning a failed refresh ahead of expiry logs. */
   readonly name?: string | undefined
+  /** Runs with each token a refresh obtained and kept (not one a sign-out dropped), before its waiters get it: to store it. */
+  readonly onRenewed?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
 
 const tagOf = (error: unknown): string =>
   typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : "error"
+
+/** A refresh in flight: the fiber running `obtain` for `stale`, and who waits for it. */
+interface Pending {
+  /** This refresh (a fiber that settles checks it is still the one in flight). */
+  readonly id: object
+  readonly stale: Redacted.Redacted<string>
+  readonly fiber: Fiber.Fiber<Outcome>
+  /** A caller refused with `stale` waits for it: a failure counts for the cooldown. */
+  readonly refused: boolean
+  /** A reader refreshing ahead of expiry waits for it: a failure is retried on a read after the cooldown. */
+  readonly ahead: boolean
+}
+
+type Outcome = Either.Either<Redacted.Redacted<string>, RefreshFailed>
 
 interface State {
   readonly token: Redacted.Redacted<string>
@@ -70,51 +104,149 @@ interface State {
   readonly aheadFailedAt?: number | undefined
   /** The token no new one may replace (for now), why, and since when. */
   readonly spent?: Core.Spent | undefined
+  /** The refresh of `token` in flight, if any. */
+  readonly pending?: Pending | undefined
 }
 
-/** Credentials whose token is refreshed by the rules above. */
-export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService> =>
+/** What a caller does: take this outcome now, or wait for the refresh in flight. */
+type Step =
+  | { readonly _tag: "Done"; readonly outcome: Outcome }
+  | { readonly _tag: "Wait"; readonly fiber: Fiber.Fiber<Outcome> }
+
+const done = (outcome: Outcome): Step => ({ _tag: "Done", outcome })
+
+/**
+ * Credentials whose token is refreshed by the rules above. The refresh runs
+ * in its own fiber in the scope the credentials are made in (a layer's), not
+ * on the fiber of the caller who started it; callers only wait for it.
+ */
+export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, never, Scope.Scope> =>
   Effect.gen(function* () {
+    const scope = yield* Effect.scope
     const cooldown = Duration.toMillis(options.cooldown ?? Duration.minutes(1))
     const margin = Duration.toMillis(options.margin ?? Duration.zero)
     const expiring = (token: Redacted.Redacted<string>) => ({ token, expires: options.expiresAt?.(token) })
     const state = yield* SynchronizedRef.make<State>(expiring(options.initial))
 
-    /** Obtains a new token for `s.token`, recording a failure as spent. */
-    const renew = (s: State, now: number) =>
-      Effect.map(
-        Effect.either(options.obtain),
-        (fresh): readonly [Either.Either<Redacted.Redacted<string>, RefreshFailed>, State] => {
-          const current = Redacted.value(s.token)
+    /** Records what `obtain` gave for the refresh `id` (unless a sign-out came first) and hands it to its waiters. */
+    const settle = (id: object, fresh: Either.Either<Redacted.Redacted<string>, E>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        SynchronizedRef.modify(state, (s): readonly [readonly [Outcome, boolean], State] => {
+          const pending = s.pending
+          if (pending === undefined || pending.id !== id) return [[Either.left(failed("Failed")), false], s]
+          const rest: State = { ...s, pending: undefined }
+          const stale = Redacted.value(pending.stale)
+          // Signed out while the refresh ran: the sign-out wins, the new token is dropped.
+          if (s.spent?.token === stale && s.spent.reason === "SignedOut") {
+            return [[Either.left(failed("SignedOut")), false], rest]
+          }
           const spent = Core.renewed(
-            current,
+            stale,
             Either.isLeft(fresh) ? undefined : Redacted.value(fresh.right),
             now
           )
           if (spent !== undefined || Either.isLeft(fresh)) {
             const cause = Either.isLeft(fresh) ? fresh.left : undefined
-            return [Either.left(failed(spent?.reason ?? "Failed", cause)), { ...s, spent }]
+            const next: State = {
+              ...rest,
+              // A refused token's failure holds off another refresh of it for the cooldown; one ahead of
+              // expiry only delays the next one ahead (a refusal still refreshes at once).
+              ...(pending.refused ? { spent } : {}),
+              ...(pending.ahead ? { aheadFailedAt: now } : {})
+            }
+            return [[Either.left(failed(spent?.reason ?? "Failed", cause)), pending.ahead], next]
           }
-          return [Either.right(fresh.right), { ...expiring(fresh.right), refreshedAt: now }]
+          return [[Either.right(fresh.right), false], { ...expiring(fresh.right), refreshedAt: now }]
+        })
+      ).pipe(
+        Effect.flatMap(([outcome, warn]) =>
+          warn && Either.isLeft(outcome)
+            ? Effect.as(
+                Effect.logWarning(
+                  `refreshing the ${options.name ?? "token"} failed (${tagOf(outcome.left.cause)}); keeping the current one`
+                ),
+                outcome
+              )
+            : Effect.succeed(outcome)
+        )
+      )
+
+    /** Forgets the refresh `id` when its fiber ends without settling (interrupted, or `obtain` died). */
+    const forget = (id: object) =>
+      SynchronizedRef.update(state, (s) => (s.pending?.id === id ? { ...s, pending: undefined } : s))
+
+    /**
+     * Starts the refresh of `s.token` in the credentials' scope, or joins the
+     * one in flight. Runs inside `SynchronizedRef.modifyEffect`, uninterruptible
+     * (see `step`): the fiber is forked and recorded as one step.
+     */
+    const startOrJoin = (s: State, as: "refused" | "ahead") =>
+      Effect.gen(function* () {
+        if (s.pending !== undefined) {
+          const pending = {
+            ...s.pending,
+            refused: s.pending.refused || as === "refused",
+            ahead: s.pending.ahead || as === "ahead"
+          }
+          return [{ _tag: "Wait", fiber: s.pending.fiber } as Step, { ...s, pending }] as const
         }
+        const id = {}
+        // Forked from an uninterruptible region, the fiber starts uninterruptible: `onExit` is in place
+        // before anything runs; only `obtain` and the bookkeeping after it are interruptible (by the scope).
+        const fiber = yield* Effect.either(options.obtain).pipe(
+          Effect.flatMap((fresh) => settle(id, fresh)),
+          Effect.tap((outcome) =>
+            Either.isRight(outcome) && options.onRenewed !== undefined
+              ? options.onRenewed(outcome.right)
+              : Effect.void
+          ),
+          Effect.interruptible,
+          Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : forget(id))),
+          Effect.forkIn(scope)
+        )
+        const pending: Pending = {
+          id,
+          stale: s.token,
+          fiber,
+          refused: as === "refused",
+          ahead: as === "ahead"
+        }
+        return [{ _tag: "Wait", fiber } as Step, { ...s, pending }] as const
+      })
+
+    /**
+     * Decides under the lock (no waiting in it), then waits for the refresh,
+     * if any, interruptibly: a caller interrupted stops waiting, the refresh
+     * goes on for the others (and for the next call).
+     */
+    const step = (decide: (s: State, now: number) => Effect.Effect<readonly [Step, State]>) =>
+      Effect.uninterruptible(
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          SynchronizedRef.modifyEffect(state, (s) => decide(s, now))
+        )
+      ).pipe(
+        Effect.flatMap((next) =>
+          next._tag === "Done" ? Effect.succeed(next.outcome) : Fiber.join(next.fiber)
+        )
       )
 
     const refresh = (
       stale: Redacted.Redacted<string>
     ): Effect.Effect<Redacted.Redacted<string>, RefreshFailed> =>
-      SynchronizedRef.modifyEffect(state, (s) =>
-        Effect.gen(function* () {
-          const now = yield* Clock.currentTimeMillis
-          const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(stale), now, cooldown)
-          // Someone else already replaced the refused token: use theirs.
-          if (decision._tag === "UseCurrent") return [Either.right(s.token), s] as const
-          if (decision._tag === "Blocked") return [Either.left(failed(decision.reason)), s] as const
-          if (decision._tag === "FreshTokenRefused") {
-            return [Either.left(failed("FreshTokenRefused")), { ...s, spent: decision.spent }] as const
-          }
-          return yield* renew(s, now)
-        })
-      ).pipe(Effect.flatten)
+      step((s, now) => {
+        const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(stale), now, cooldown)
+        // Someone else already replaced the refused token: use theirs.
+        if (decision._tag === "UseCurrent") return Effect.succeed([done(Either.right(s.token)), s] as const)
+        if (decision._tag === "Blocked")
+          return Effect.succeed([done(Either.left(failed(decision.reason))), s] as const)
+        if (decision._tag === "FreshTokenRefused") {
+          return Effect.succeed([
+            done(Either.left(failed("FreshTokenRefused"))),
+            { ...s, spent: decision.spent }
+          ] as const)
+        }
+        return startOrJoin(s, "refused")
+      }).pipe(Effect.flatten)
 
     const expiresAt = options.expiresAt
     const due = (s: State, now: number) => Core.dueAhead(s, Redacted.value(s.token), now, margin, cooldown)
@@ -125,22 +257,15 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService> 
         : Effect.flatMap(Effect.all([SynchronizedRef.get(state), Clock.currentTimeMillis]), ([s, now]) =>
             !due(s, now)
               ? Effect.succeed(s.token)
-              : SynchronizedRef.modifyEffect(state, (s) =>
-                  Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                    // Another reader refreshed while this one waited, or a refresh just failed.
-                    !due(s, now)
-                      ? Effect.succeed([s.token, s] as const)
-                      : Effect.flatMap(renew(s, now), ([result, next]) =>
-                          Either.isRight(result)
-                            ? Effect.succeed([result.right, next] as const)
-                            : Effect.as(
-                                Effect.logWarning(
-                                  `refreshing the ${options.name ?? "token"} failed (${tagOf(result.left.cause)}); keeping the current one`
-                                ),
-                                // Only ahead refreshes wait for this failure: a refusal still refreshes at once.
-                                [s.token, { ...s, aheadFailedAt: now }] as const
-                              )
-                        )
+              : step((s, now) =>
+                  // Another reader refreshed while this one waited, or a refresh just failed.
+                  s.pending === undefined && !due(s, now)
+                    ? Effect.succeed([done(Either.right(s.token)), s] as const)
+                    : startOrJoin(s, "ahead")
+                ).pipe(
+                  // A failed refresh ahead of expiry keeps serving the current token (its warning is logged once).
+                  Effect.flatMap((outcome) =>
+                    Either.isRight(outcome) ? Effect.succeed(outcome.right) : current
                   )
                 )
           )

@@ -28,7 +28,7 @@ const count = (route: string) =>
   Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === route).length)
 
 describe("Jwt credentials: refresh before expiry", () => {
-  it.effect(
+  it.scoped(
     "a fresh token is served as is; one with less than a day left is refreshed once for 25 callers",
     () =>
       Effect.gen(function* () {
@@ -73,7 +73,7 @@ describe("Jwt credentials: refresh before expiry", () => {
       }).pipe(Effect.provide(signedIn()))
   )
 
-  it.effect("the margin is configurable", () =>
+  it.scoped("the margin is configurable", () =>
     Effect.gen(function* () {
       const { key, plexJwt } = yield* registeredKey
       const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token, refreshMargin: "3 days" })
@@ -86,7 +86,7 @@ describe("Jwt credentials: refresh before expiry", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
-  it.effect("a failed refresh keeps serving the current token, and is retried a minute later", () =>
+  it.scoped("a failed refresh keeps serving the current token, and is retried a minute later", () =>
     Effect.gen(function* () {
       const { key, plexJwt } = yield* registeredKey
       const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
@@ -104,7 +104,7 @@ describe("Jwt credentials: refresh before expiry", () => {
 })
 
 describe("Jwt credentials: re-authentication", () => {
-  it.effect("a 498 refreshes once and the call is retried once with the new token", () =>
+  it.scoped("a 498 refreshes once and the call is retried once with the new token", () =>
     Effect.gen(function* () {
       const { key, plexJwt } = yield* registeredKey
       const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
@@ -122,7 +122,7 @@ describe("Jwt credentials: re-authentication", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
-  it.effect("a refused refresh (key no longer accepted) ends in the call's Unauthorized", () =>
+  it.scoped("a refused refresh (key no longer accepted) ends in the call's Unauthorized", () =>
     Effect.gen(function* () {
       const { key, plexJwt } = yield* registeredKey
       const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
@@ -138,7 +138,7 @@ describe("Jwt credentials: re-authentication", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
-  it.effect("100 concurrent 401s while renewal fails make one renewal per cooldown (issue 15.3)", () =>
+  it.scoped("100 concurrent 401s while renewal fails make one renewal per cooldown (issue 15.3)", () =>
     Effect.gen(function* () {
       const { key, plexJwt } = yield* registeredKey
       const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
@@ -168,7 +168,7 @@ describe("Jwt credentials: re-authentication", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
-  it.effect("after PlexAuth.signOut, Jwt.layer does not quietly get a new token", () =>
+  it.scoped("after PlexAuth.signOut, Jwt.layer does not quietly get a new token", () =>
     Effect.gen(function* () {
       const { key, plexJwt } = yield* registeredKey
       const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })

@@ -1,0 +1,194 @@
+/**
+ * The one refresh mechanism when callers go away: the refresh runs in the
+ * credentials' scope, not on the fiber of the caller who started it. A
+ * caller interrupted mid-refresh stops waiting; the refresh goes on for the
+ * others (and for the next call): a sign-in is never sent twice because the
+ * caller who started it was cancelled. Closing the scope interrupts it, and a
+ * sign-out during it wins. The sign-in is held on a latch (`Deferred`): no
+ * sleeps.
+ */
+import { KeyValueStore } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import {
+  Cause,
+  Context,
+  Deferred,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Redacted,
+  Ref,
+  Scope
+} from "effect"
+import { Credentials } from "effect-plex-auth"
+import * as Refresh from "../../src/internal/refresh.js"
+
+const OLD = Redacted.make("old-token")
+
+/** Why a refresh gave no token (its `RefreshFailed` reason). */
+const reasonOf = (failure: unknown): unknown =>
+  typeof failure === "object" && failure !== null && "reason" in failure ? failure.reason : undefined
+
+/** Credentials in `scope` whose sign-in (counted) waits for `release`, then hands back `new-token-N`. */
+const held = (scope: Scope.Scope, ahead = false) =>
+  Effect.gen(function* () {
+    const signIns = yield* Ref.make(0)
+    const started = yield* Deferred.make<void>()
+    const release = yield* Deferred.make<void>()
+    const interrupted = yield* Ref.make(false)
+    const obtain = Effect.gen(function* () {
+      const n = yield* Ref.updateAndGet(signIns, (k) => k + 1)
+      yield* Deferred.succeed(started, undefined)
+      yield* Deferred.await(release)
+      return Redacted.make(`new-token-${n}`)
+    }).pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
+    const credentials = yield* (
+      ahead
+        ? // As the Jwt credentials: the old token expires now, so reading it refreshes it first.
+          Refresh.make({
+            initial: OLD,
+            obtain,
+            expiresAt: (token) => (token === OLD ? 0 : Number.MAX_SAFE_INTEGER)
+          })
+        : Credentials.makeRefreshing({ initial: OLD, obtain })
+    ).pipe(Scope.extend(scope))
+    const refresh = credentials.refresh!
+    return { credentials, refresh, signIns, started, release, interrupted }
+  })
+
+describe("refresh: callers interrupted mid-refresh", () => {
+  it.scoped("the first caller interrupted: one sign-in, and the second caller gets its token", () =>
+    Effect.gen(function* () {
+      const { refresh, release, signIns, started } = yield* held(yield* Effect.scope)
+      const first = yield* Effect.fork(refresh(OLD))
+      yield* Deferred.await(started)
+      const second = yield* Effect.fork(refresh(OLD))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(first)
+      yield* Deferred.succeed(release, undefined)
+      const token = yield* Fiber.join(second)
+      assert.strictEqual(Redacted.value(token), "new-token-1")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+
+  it.scoped("the only caller interrupted: the refresh completes and the next call uses its token", () =>
+    Effect.gen(function* () {
+      const { credentials, refresh, release, signIns, started } = yield* held(yield* Effect.scope)
+      const only = yield* Effect.fork(refresh(OLD))
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(only)
+      yield* Deferred.succeed(release, undefined)
+      // The next caller refused with the old token gets the refreshed one, without a second sign-in.
+      const next = yield* refresh(OLD)
+      assert.strictEqual(Redacted.value(next), "new-token-1")
+      assert.strictEqual(Redacted.value(yield* credentials.token), "new-token-1")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+
+  it.effect("closing the scope interrupts the refresh in flight; its waiters are interrupted too", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const { interrupted, refresh, signIns, started } = yield* held(scope)
+      const waiter = yield* Effect.fork(refresh(OLD))
+      yield* Deferred.await(started)
+      yield* Scope.close(scope, Exit.void)
+      // The sign-in was interrupted (and awaited) by the close: nothing of the refresh runs on.
+      assert.isTrue(yield* Ref.get(interrupted))
+      const exit = yield* Fiber.await(waiter)
+      assert.isTrue(Exit.isInterrupted(exit))
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+
+  it.scoped("a sign-out during the refresh wins: the refreshed token is not kept", () =>
+    Effect.gen(function* () {
+      const { credentials, refresh, release, signIns, started } = yield* held(yield* Effect.scope)
+      const waiter = yield* Effect.fork(refresh(OLD))
+      yield* Deferred.await(started)
+      // Does not wait for the refresh.
+      yield* credentials.signedOut!(OLD)
+      yield* Deferred.succeed(release, undefined)
+      const result = yield* Effect.either(Fiber.join(waiter))
+      assert.isTrue(Either.isLeft(result) && reasonOf(result.left) === "SignedOut")
+      assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
+      // And the signed-out token is never replaced afterwards.
+      const again = yield* Effect.either(refresh(OLD))
+      assert.isTrue(Either.isLeft(again) && reasonOf(again.left) === "SignedOut")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+
+  it.scoped(
+    "ahead of expiry: the first reader interrupted, the second gets the token of the one refresh",
+    () =>
+      Effect.gen(function* () {
+        const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, true)
+        const first = yield* Effect.fork(credentials.token)
+        yield* Deferred.await(started)
+        const second = yield* Effect.fork(credentials.token)
+        yield* Effect.yieldNow()
+        yield* Fiber.interrupt(first)
+        yield* Deferred.succeed(release, undefined)
+        assert.strictEqual(Redacted.value(yield* Fiber.join(second)), "new-token-1")
+        assert.strictEqual(yield* Ref.get(signIns), 1)
+      })
+  )
+
+  it.scoped("ahead of expiry: the only reader interrupted, the next read uses the refreshed token", () =>
+    Effect.gen(function* () {
+      const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, true)
+      const only = yield* Effect.fork(credentials.token)
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(only)
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual(Redacted.value(yield* credentials.token), "new-token-1")
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
+  )
+
+  it.scoped("Credentials.layerStored: a sign-out during the refresh wins, and its token is not stored", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* store.set(Credentials.defaultStoreKey, "old-token")
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const obtain = Effect.zipRight(
+        Deferred.succeed(started, undefined),
+        Effect.as(Deferred.await(release), Redacted.make("new-token-1"))
+      )
+      // Built in the test's scope, which the refresh runs in.
+      const context = yield* Layer.build(Credentials.layerStored({ obtain }))
+      const credentials = Context.get(context, Credentials.Credentials)
+      const stale = yield* credentials.token
+      const waiter = yield* Effect.fork(credentials.refresh!(stale))
+      yield* Deferred.await(started)
+      yield* credentials.signedOut!(stale)
+      yield* Deferred.succeed(release, undefined)
+      const result = yield* Effect.either(Fiber.join(waiter))
+      assert.isTrue(Either.isLeft(result) && reasonOf(result.left) === "SignedOut")
+      assert.isTrue(Option.isNone(yield* store.get(Credentials.defaultStoreKey)))
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.scoped(
+    "a refresh whose sign-in dies hands the defect to its caller; the next refusal refreshes again",
+    () =>
+      Effect.gen(function* () {
+        const signIns = yield* Ref.make(0)
+        const obtain = Effect.flatMap(
+          Ref.updateAndGet(signIns, (k) => k + 1),
+          (n) => (n === 1 ? Effect.die("sign-in crashed") : Effect.succeed(Redacted.make(`new-token-${n}`)))
+        )
+        const credentials = yield* Credentials.makeRefreshing({ initial: OLD, obtain })
+        const exit = yield* Effect.exit(credentials.refresh!(OLD))
+        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+        assert.strictEqual(Redacted.value(yield* credentials.refresh!(OLD)), "new-token-2")
+        assert.strictEqual(yield* Ref.get(signIns), 2)
+      })
+  )
+})
