@@ -148,6 +148,16 @@ describe("a redirect whose Location carries the token: through ServerClient", ()
           const response = (error as HttpClientError.ResponseError).response
           assert.strictEqual(response.status, 302)
           assert.include(response.headers["location"], "X-Plex-Token=<redacted>")
+          // The response however printed, and its headers.
+          assertNoSecrets(
+            [
+              String(response),
+              JSON.stringify(response),
+              inspect(response, { depth: 10 }),
+              JSON.stringify(response.headers)
+            ],
+            [TOKEN]
+          )
         } else {
           // Followed to the other origin, without the token: its answer.
           const response: HttpClientResponse.HttpClientResponse = exit.value
