@@ -8,9 +8,11 @@
  * It keeps the library's redirect and secret rules: redirects are followed
  * here (at most 5, http(s) only), the token goes only to the server's own
  * origin (never across origins, never in a URL), a request to another
- * origin is refused, and the `X-Plex-Token` header is redacted in what the
- * platform logs and traces. Responses and errors handed back carry their
- * request without the token.
+ * origin is refused, and the `X-Plex-Token` header and a redirect's
+ * `Location` (which a server may point at a URL carrying the token) are
+ * redacted in what the platform logs and traces. Responses and errors handed
+ * back carry their request without the token, and the token scrubbed out of
+ * their `Location`.
  *
  * {@link mediaUrl} builds a URL for a player; {@link mediaUrlWithToken} puts
  * the token in its query, the only way most players accept one, and
