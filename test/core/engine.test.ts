@@ -417,6 +417,21 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
       undefined,
       []
     ])
+    // On the same origin, only the secrets the request's own query carried stay in the query: not the token.
+    const token = Policy.nextHop(
+      "https://plex.tv/a",
+      "GET",
+      302,
+      "/c?jwt=s3cret&auth=t0ken&x=1",
+      0,
+      false,
+      ["t0ken", "s3cret"],
+      ["s3cret"]
+    )
+    assert.deepStrictEqual(token._tag === "Follow" && token.query, [
+      ["jwt", "s3cret"],
+      ["x", "1"]
+    ])
     assert.deepStrictEqual(
       Policy.nextHop("https://plex.tv/a", "POST", 307, "https://other.example/", 0, true),
       {
