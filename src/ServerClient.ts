@@ -8,9 +8,11 @@
  * It keeps the library's redirect and secret rules: redirects are followed
  * here (at most 5, http(s) only), the token goes only to the server's own
  * origin (never across origins, never in a URL), a request to another
- * origin is refused, and the `X-Plex-Token` header is redacted in what the
- * platform logs and traces. Responses and errors handed back carry their
- * request without the token.
+ * origin is refused, and the `X-Plex-Token` header and a redirect's
+ * `Location` (which a server may point at a URL carrying the token) are
+ * redacted in what the platform logs and traces. Responses and errors handed
+ * back carry their request without the token, and the token scrubbed out of
+ * their `Location`.
  *
  * {@link mediaUrl} builds a URL for a player; {@link mediaUrlWithToken} puts
  * the token in its query, the only way most players accept one, and
@@ -32,6 +34,7 @@ import * as Stream from "effect/Stream"
 import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
 import * as Policy from "./core/policy.js"
+import { scrub, withSecretHeaderNames } from "./core/redact.js"
 import * as Facts from "./core/serverClient.js"
 import { guarded } from "./internal/send.js"
 import { TracePropagation } from "./internal/settings.js"
@@ -65,30 +68,53 @@ const withoutToken = (request: HttpClientRequest.HttpClientRequest): HttpClientR
     : request
 
 /**
- * A response whose `request` is `request`: the same object otherwise (its
- * body, headers and status, read through it), and the same when printed,
- * but for the request.
+ * `headers` with the secrets scrubbed out of a `Location` (a server may
+ * redirect to a URL carrying the token): the header kept, the token in it
+ * `<redacted>`.
+ */
+const scrubLocation = (headers: Headers.Headers, secrets: ReadonlyArray<string>): Headers.Headers => {
+  const location = headers["location"]
+  if (location === undefined) return headers
+  const scrubbed = scrub(location, secrets)
+  return scrubbed === location ? headers : Headers.set(headers, "location", scrubbed)
+}
+
+/**
+ * A response whose `request` is `request` and whose `Location` has no
+ * secret in it: the same object otherwise (its body, headers and status,
+ * read through it), and the same when printed, but for those.
  */
 const answeringFor = (
   response: HttpClientResponse.HttpClientResponse,
-  request: HttpClientRequest.HttpClientRequest
+  request: HttpClientRequest.HttpClientRequest,
+  secrets: ReadonlyArray<string>
 ): HttpClientResponse.HttpClientResponse => {
-  // The platform may wrap a response in one that prints the wrapped one: its printed request is replaced here.
+  const headers = () => scrubLocation(response.headers, secrets)
+  // The platform may wrap a response in one that prints the wrapped one: its printed request and headers are
+  // replaced here (the headers redacted as the platform prints them).
   const toJSON = () => {
     const printed = response.toJSON()
     return printed !== null && typeof printed === "object"
-      ? { ...printed, request: request.toJSON() }
+      ? {
+          ...printed,
+          request: request.toJSON(),
+          ...("headers" in printed ? { headers: Inspectable.redact(headers()) } : {})
+        }
       : printed
   }
   return Object.create(response, {
     request: { value: request, enumerable: true },
+    headers: { get: headers },
     toJSON: { value: toJSON },
     toString: { value: () => Inspectable.format(toJSON()) },
     [Inspectable.NodeInspectSymbol]: { value: toJSON }
   }) as HttpClientResponse.HttpClientResponse
 }
 
-const sanitizeError = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError =>
+const sanitizeError = (
+  error: HttpClientError.HttpClientError,
+  secrets: ReadonlyArray<string>
+): HttpClientError.HttpClientError =>
   error._tag === "RequestError"
     ? new HttpClientError.RequestError({
         request: withoutToken(error.request),
@@ -98,7 +124,7 @@ const sanitizeError = (error: HttpClientError.HttpClientError): HttpClientError.
       })
     : new HttpClientError.ResponseError({
         request: withoutToken(error.request),
-        response: answeringFor(error.response, withoutToken(error.request)),
+        response: answeringFor(error.response, withoutToken(error.request), secrets),
         reason: error.reason,
         cause: error.cause,
         ...(error.description === undefined ? {} : { description: error.description })
@@ -211,12 +237,11 @@ export const make = (
         body: request.body
       })
       return follow(ready, 0).pipe(
-        Effect.map((response) => answeringFor(response, withoutToken(response.request))),
-        Effect.mapError(sanitizeError),
-        // What the platform logs or traces of these requests shows the header redacted.
-        Effect.locallyWith(Headers.currentRedactedNames, (names) =>
-          names.includes(tokenHeader) ? names : [...names, tokenHeader]
-        ),
+        Effect.map((response) => answeringFor(response, withoutToken(response.request), secrets)),
+        Effect.mapError((error) => sanitizeError(error, secrets)),
+        // What the platform logs or traces of these requests shows the token's header and a redirect's
+        // `Location` (which may carry the token) redacted.
+        Effect.locallyWith(Headers.currentRedactedNames, withSecretHeaderNames),
         // Trace headers only when asked for, as for every operation (`PlexAuth.TracePropagation`).
         Effect.locally(HttpClient.currentTracerPropagation, propagate)
       )

@@ -8,9 +8,11 @@
  * It keeps the library's redirect and secret rules: redirects are followed
  * here (at most 5, http(s) only), the token goes only to the server's own
  * origin (never across origins, never in a URL), a request to another
- * origin is refused, and the `X-Plex-Token` header is redacted in what the
- * platform logs and traces. Responses and errors handed back carry their
- * request without the token.
+ * origin is refused, and the `X-Plex-Token` header and a redirect's
+ * `Location` (which a server may point at a URL carrying the token) are
+ * redacted in what the platform logs and traces. Responses and errors handed
+ * back carry their request without the token, and the token scrubbed out of
+ * their `Location`.
  *
  * {@link mediaUrl} builds a URL for a player; {@link mediaUrlWithToken} puts
  * the token in its query, the only way most players accept one, and
@@ -30,10 +32,12 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
+import * as Redactable from "effect/Redactable"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { foreignAnswer, isRedirect } from "../../src/core/policy.js"
 import { guardFetch } from "../../src/core/fetchGuard.js"
+import { scrub, withSecretHeaderNames } from "../../src/core/redact.js"
 import * as Facts from "../../src/core/serverClient.js"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as Request from "./internal/request.js"
@@ -62,30 +66,53 @@ const withoutToken = (request: HttpClientRequest.HttpClientRequest): HttpClientR
   tokenHeader in request.headers ? HttpClientRequest.removeHeader(request, tokenHeader) : request
 
 /**
- * A response whose `request` is `request`: the same object otherwise (its
- * body, headers and status, read through it), and the same when printed,
- * but for the request.
+ * `headers` with the secrets scrubbed out of a `Location` (a server may
+ * redirect to a URL carrying the token): the header kept, the token in it
+ * `<redacted>`.
+ */
+const scrubLocation = (headers: Headers.Headers, secrets: ReadonlyArray<string>): Headers.Headers => {
+  const location = headers["location"]
+  if (location === undefined) return headers
+  const scrubbed = scrub(location, secrets)
+  return scrubbed === location ? headers : Headers.set(headers, "location", scrubbed)
+}
+
+/**
+ * A response whose `request` is `request` and whose `Location` has no
+ * secret in it: the same object otherwise (its body, headers and status,
+ * read through it), and the same when printed, but for those.
  */
 const answeringFor = (
   response: HttpClientResponse.HttpClientResponse,
-  request: HttpClientRequest.HttpClientRequest
+  request: HttpClientRequest.HttpClientRequest,
+  secrets: ReadonlyArray<string>
 ): HttpClientResponse.HttpClientResponse => {
+  const headers = () => scrubLocation(response.headers, secrets)
+  // The printed request and headers are replaced (the headers redacted as the platform prints them).
   const toJSON = () => {
     const printed = response.toJSON()
     return printed !== null && typeof printed === "object"
-      ? { ...printed, request: request.toJSON() }
+      ? {
+          ...printed,
+          request: request.toJSON(),
+          ...("headers" in printed ? { headers: Redactable.redact(headers()) } : {})
+        }
       : printed
   }
   return Object.create(response, {
     request: { value: request, enumerable: true },
+    headers: { get: headers },
     toJSON: { value: toJSON },
     toString: { value: () => Inspectable.toStringUnknown(toJSON(), 2) },
     [Inspectable.NodeInspectSymbol]: { value: toJSON }
   }) as HttpClientResponse.HttpClientResponse
 }
 
-/** The same failure, its request (and response's request) without the token. */
-const sanitizeError = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError => {
+/** The same failure, its request (and response's request) without the token, its response's `Location` scrubbed. */
+const sanitizeError = (
+  error: HttpClientError.HttpClientError,
+  secrets: ReadonlyArray<string>
+): HttpClientError.HttpClientError => {
   const reason = error.reason
   const request = withoutToken(reason.request)
   const common = {
@@ -104,21 +131,21 @@ const sanitizeError = (error: HttpClientError.HttpClientError): HttpClientError.
       return new HttpClientError.HttpClientError({
         reason: new HttpClientError.StatusCodeError({
           ...common,
-          response: answeringFor(reason.response, request)
+          response: answeringFor(reason.response, request, secrets)
         })
       })
     case "DecodeError":
       return new HttpClientError.HttpClientError({
         reason: new HttpClientError.DecodeError({
           ...common,
-          response: answeringFor(reason.response, request)
+          response: answeringFor(reason.response, request, secrets)
         })
       })
     case "EmptyBodyError":
       return new HttpClientError.HttpClientError({
         reason: new HttpClientError.EmptyBodyError({
           ...common,
-          response: answeringFor(reason.response, request)
+          response: answeringFor(reason.response, request, secrets)
         })
       })
   }
@@ -248,13 +275,11 @@ export const make = (
         if (hash !== undefined) ready = HttpClientRequest.setHash(ready, hash)
         const redacted = yield* Headers.CurrentRedactedNames
         return yield* follow(ready, 0).pipe(
-          Effect.map((response) => answeringFor(response, withoutToken(response.request))),
-          Effect.mapError(sanitizeError),
-          // What the platform logs or traces of these requests shows the header redacted.
-          Effect.provideService(
-            Headers.CurrentRedactedNames,
-            redacted.includes(tokenHeader) ? redacted : [...redacted, tokenHeader]
-          ),
+          Effect.map((response) => answeringFor(response, withoutToken(response.request), secrets)),
+          Effect.mapError((error) => sanitizeError(error, secrets)),
+          // What the platform logs or traces of these requests shows the token's header and a redirect's
+          // `Location` (which may carry the token) redacted.
+          Effect.provideService(Headers.CurrentRedactedNames, withSecretHeaderNames(redacted)),
           // Trace headers only when asked for, as for every operation (`PlexAuth.TracePropagation`).
           Effect.provideService(HttpClient.TracerPropagationEnabled, propagate)
         )

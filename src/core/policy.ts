@@ -53,7 +53,9 @@ export type Hop<M extends string = string> =
  * Where a redirect leads and whether to follow it: at most
  * {@link maxRedirects} hops, only to http(s), and a secret body (a password,
  * a code) is never resent to another origin. `secrets` are the values the
- * request marked secret, kept out of the query on another origin.
+ * request marked secret, kept out of the query on another origin, and on the
+ * same origin too but for `inQuery`, those the request's own query carried
+ * (a device JWT): the token goes only as a header.
  */
 export const nextHop = <M extends string>(
   from: string,
@@ -62,7 +64,8 @@ export const nextHop = <M extends string>(
   location: string,
   hops: number,
   secretBody: boolean,
-  secrets: ReadonlyArray<string> = []
+  secrets: ReadonlyArray<string> = [],
+  inQuery: ReadonlyArray<string> = secrets
 ): Hop<M> => {
   const refuse = (detail: string): Hop<M> => ({ _tag: "Refuse", detail })
   if (hops >= maxRedirects) return refuse(`more than ${maxRedirects} redirects`)
@@ -89,7 +92,7 @@ export const nextHop = <M extends string>(
     toGet,
     method: toGet ? "GET" : method,
     target: url.origin + url.pathname,
-    query: redirectQuery(url, crossOrigin, secrets),
+    query: redirectQuery(url, crossOrigin, secrets, inQuery),
     hash: url.hash.slice(1) || undefined,
     drop: [...(crossOrigin ? ["x-plex-token"] : []), ...(toGet ? ["content-type", "content-length"] : [])]
   }
@@ -97,16 +100,22 @@ export const nextHop = <M extends string>(
 
 /**
  * The query a redirect asks for, without what must not travel: never an
- * `X-Plex-Token` (the token goes only as a header), and on a hop to another
- * origin no value the request marked secret, whatever its name (`deviceJWT`).
+ * `X-Plex-Token` (the token goes only as a header), on a hop to another
+ * origin no value the request marked secret, whatever its name (`deviceJWT`),
+ * and on the same origin none but those in `inQuery` (the secrets the
+ * request's own query carried): a server's redirect does not put the token
+ * in a URL under another name.
  */
 export const redirectQuery = (
   url: URL,
   crossOrigin: boolean,
-  secrets: ReadonlyArray<string>
+  secrets: ReadonlyArray<string>,
+  inQuery: ReadonlyArray<string> = secrets
 ): Array<[string, string]> =>
   [...url.searchParams].filter(
-    ([key, value]) => key.toLowerCase() !== "x-plex-token" && !(crossOrigin && secrets.includes(value))
+    ([key, value]) =>
+      key.toLowerCase() !== "x-plex-token" &&
+      !(secrets.includes(value) && (crossOrigin || !inQuery.includes(value)))
   )
 
 /** Why an answer to a hop sent to `sent` is not taken, if it is not: it came from another origin, or hid a redirect. */

@@ -99,3 +99,18 @@ export const revealWith = (
   }
   return value
 }
+
+/**
+ * The header names whose values may carry a secret, added to the platform's
+ * redacted header names (what its logs and spans show as `<redacted>`)
+ * wherever the library sends: the token's own, and `Location`, where a server
+ * may redirect to a URL carrying the token (it is never sent on; this keeps
+ * it out of the spans too).
+ */
+export const secretHeaderNames: ReadonlyArray<string> = ["x-plex-token", "location"]
+
+/** `names` with {@link secretHeaderNames} added; `names` itself when they are all there. */
+export const withSecretHeaderNames = <N>(names: ReadonlyArray<N | string>): ReadonlyArray<N | string> => {
+  const missing = secretHeaderNames.filter((name) => !names.includes(name))
+  return missing.length === 0 ? names : [...names, ...missing]
+}

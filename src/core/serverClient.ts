@@ -68,7 +68,7 @@ export type Hop =
  * Where the redirect of a request to `from` (after `hops` hops) leads, by
  * the shared policy: the token goes only to the server's `origin`, and never
  * in the query (a `X-Plex-Token` in the location is dropped, as is the
- * token's value under any name on another origin).
+ * token's value under any name, on any origin).
  */
 export const redirect = (
   origin: string,
@@ -85,7 +85,7 @@ export const redirect = (
   return {
     _tag: "Follow",
     url: hop.target,
-    query: redirectQuery(hop.url, !withToken, [token]),
+    query: redirectQuery(hop.url, !withToken, [token], []),
     hash: hop.hash,
     toGet: hop.toGet,
     withToken

@@ -31,7 +31,7 @@ import type * as L from "./lenient.js"
 import type { Endpoint } from "../core/endpoint.js"
 import * as Facts from "../core/answer.js"
 import { mayRetry, neverReachedServer } from "../core/policy.js"
-import { revealWith } from "../core/redact.js"
+import { revealWith, withSecretHeaderNames } from "../core/redact.js"
 import { outgoing } from "../core/request.js"
 import type { WithResponse as Success } from "../PlexAuth.js"
 import { read } from "./read.js"
@@ -145,12 +145,11 @@ export const execute = <S extends Spec<any>>(
           })
       })
     )
-    // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
-    // asked for; no platform span when the query carries a secret.
+    // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
+    // platform logs or traces a request; trace headers only when asked for; no platform span when the query
+    // carries a secret.
     const run = retrying(attempt, policy, spec.idempotent ?? true).pipe(
-      Effect.locallyWith(Headers.currentRedactedNames, (names) =>
-        names.includes("x-plex-token") ? names : [...names, "x-plex-token"]
-      ),
+      Effect.locallyWith(Headers.currentRedactedNames, withSecretHeaderNames),
       Effect.locally(HttpClient.currentTracerPropagation, propagate),
       out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
     )

@@ -58,6 +58,8 @@ export const send = (
   secretBody: boolean
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
   guarded(client, request, ctx.secrets, (allow) => {
+    // The secrets the request's own query carries, which a redirect on the same origin may keep in its query.
+    const inQuery = ctx.secrets.filter((secret) => request.urlParams.some(([, value]) => value === secret))
     const loop = (
       current: HttpClientRequest.HttpClientRequest,
       hops: number,
@@ -79,7 +81,16 @@ export const send = (
           if (foreign !== undefined) return refuse(foreign)
           const location = isRedirect(status) ? response.headers["location"] : undefined
           if (location === undefined) return Effect.succeed(response)
-          const hop = nextHop(current.url, current.method, status, location, hops, secretBody, ctx.secrets)
+          const hop = nextHop(
+            current.url,
+            current.method,
+            status,
+            location,
+            hops,
+            secretBody,
+            ctx.secrets,
+            inQuery
+          )
           if (hop._tag === "Refuse") return refuse(hop.detail)
           // Built afresh: `setHeaders` would merge, not replace.
           const next = HttpClientRequest.make(hop.method)(hop.target, {

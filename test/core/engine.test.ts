@@ -11,7 +11,7 @@ import { errorEntries } from "../../src/core/errorCodes.js"
 import { CrossOrigin, guardFetch } from "../../src/core/fetchGuard.js"
 import * as Identity from "../../src/core/identity.js"
 import * as Policy from "../../src/core/policy.js"
-import { excerpt, revealWith, scrub } from "../../src/core/redact.js"
+import { excerpt, revealWith, scrub, withSecretHeaderNames } from "../../src/core/redact.js"
 import * as Refresh from "../../src/core/refresh.js"
 import * as Request from "../../src/core/request.js"
 import * as V from "../../src/core/validate.js"
@@ -151,6 +151,19 @@ describe("core/redact and core/fetchGuard", () => {
     assert.strictEqual(scrub("t=abc%2Fdef123 and abc/def123", ["abc/def123"]), "t=<redacted> and <redacted>")
     assert.strictEqual(scrub("plex.tv x", ["x"]), "plex.tv <redacted>")
     assert.strictEqual(excerpt("  a\n\nb  ", []), "a b")
+  })
+
+  it("the redacted header names: the token's and Location added once, the caller's kept", () => {
+    const names = ["authorization", /^x-secret-/]
+    assert.deepStrictEqual(withSecretHeaderNames(names), [
+      "authorization",
+      /^x-secret-/,
+      "x-plex-token",
+      "location"
+    ])
+    assert.deepStrictEqual(withSecretHeaderNames(["location"]), ["location", "x-plex-token"])
+    const complete = ["x-plex-token", "location"]
+    assert.strictEqual(withSecretHeaderNames(complete), complete)
   })
 
   it("the guarded fetch refuses to send a secret to another origin, and an answer from one", async () => {
@@ -403,6 +416,21 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
       [["jwt", "s3cret"]],
       undefined,
       []
+    ])
+    // On the same origin, only the secrets the request's own query carried stay in the query: not the token.
+    const token = Policy.nextHop(
+      "https://plex.tv/a",
+      "GET",
+      302,
+      "/c?jwt=s3cret&auth=t0ken&x=1",
+      0,
+      false,
+      ["t0ken", "s3cret"],
+      ["s3cret"]
+    )
+    assert.deepStrictEqual(token._tag === "Follow" && token.query, [
+      ["jwt", "s3cret"],
+      ["x", "1"]
     ])
     assert.deepStrictEqual(
       Policy.nextHop("https://plex.tv/a", "POST", 307, "https://other.example/", 0, true),

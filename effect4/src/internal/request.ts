@@ -31,7 +31,7 @@ import * as Tracer from "effect/Tracer"
 import type { Endpoint } from "../../../src/core/endpoint.js"
 import { mayRetry } from "../../../src/core/policy.js"
 import { timeoutDetail } from "../../../src/core/answer.js"
-import { revealWith } from "../../../src/core/redact.js"
+import { revealWith, withSecretHeaderNames } from "../../../src/core/redact.js"
 import { reasonOf } from "../../../src/core/refresh.js"
 import { outgoing } from "../../../src/core/request.js"
 import { ClientIdentity } from "../ClientIdentity.js"
@@ -186,20 +186,19 @@ export const execute = <S extends Spec<any>>(
       (attempt) => Effect.raceFirst(attempt, Effect.andThen(Effect.sleep(timeout), onTimeout))
     )
     const redacted = Context.get(context, Headers.CurrentRedactedNames)
+    const redactedAll = withSecretHeaderNames(redacted)
     const run = Effect.updateContext(
       retrying(attempt, probe ? none : Context.get(context, CurrentRetryPolicy), spec.idempotent ?? true),
-      // The token's header is redacted wherever the platform logs or traces a request; trace headers only when
-      // asked for; no platform span when the query carries a secret; the operation's span as the parent. One
-      // context for them all.
+      // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
+      // platform logs or traces a request; trace headers only when asked for; no platform span when the query
+      // carries a secret; the operation's span as the parent. One context for them all.
       (current: Context.Context<never>) => {
         let next = Context.add(
           current,
           HttpClient.TracerPropagationEnabled,
           !probe && Context.get(context, TracePropagation)
         )
-        if (!redacted.includes("x-plex-token")) {
-          next = Context.add(next, Headers.CurrentRedactedNames, [...redacted, "x-plex-token"])
-        }
+        if (redactedAll !== redacted) next = Context.add(next, Headers.CurrentRedactedNames, redactedAll)
         // The parent of what the attempts record (the platform's request span): `Tracer.ParentSpan` set here with
         // the rest, not `Effect.withParentSpan`, which also pushes a stack frame for the span (a context entry
         // that renews the fiber's context cache and annotates every interruption, as the timeout's): about 10 kB

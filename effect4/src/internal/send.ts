@@ -81,6 +81,10 @@ export const send = (
   Effect.flatMap(clientContext(client, request), (context) => {
     // This run's hop.
     let intended = request.url
+    // The secrets the request's own query carries, which a redirect on the same origin may keep in its query.
+    const inQuery = ctx.secrets.filter((secret) =>
+      request.urlParams.params.some(([, value]) => value === secret)
+    )
     const loop = (
       current: HttpClientRequest.HttpClientRequest,
       hops: number,
@@ -105,7 +109,16 @@ export const send = (
           if (!isRedirect(status) || location === undefined) {
             return Effect.succeed({ response, headers })
           }
-          const hop = nextHop(current.url, current.method, status, location, hops, secretBody, ctx.secrets)
+          const hop = nextHop(
+            current.url,
+            current.method,
+            status,
+            location,
+            hops,
+            secretBody,
+            ctx.secrets,
+            inQuery
+          )
           if (hop._tag === "Refuse") return refuse(hop.detail)
           // Built afresh: `setHeaders` would merge, not replace. The method is one an operation declared.
           const next = HttpClientRequest.make(hop.method as HttpMethod)(hop.target, {
