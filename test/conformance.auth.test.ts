@@ -65,7 +65,7 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         assert.deepStrictEqual(yield* FakePlex.requests, [])
       }).pipe(Effect.provide(signedIn))
   )
-  it.scoped(
+  it.effect(
     "a negative or infinite duration option of PinLogin and Jwt is InvalidInput before any request",
     () =>
       Effect.gen(function* () {
@@ -111,7 +111,7 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         assert.deepStrictEqual(yield* FakePlex.requests, [])
         // Zero is a margin (refresh only once expired), and the defaults stay.
         yield* Effect.asVoid(Jwt.makeCredentials({ key, token: FakePlex.defaults.token, refreshMargin: 0 }))
-      }).pipe(Effect.provide(signedIn))
+      }).pipe(Effect.provide(signedIn), Effect.scoped)
   )
   it.effect("a Jwt lifetime or clockSkew option that cannot be used is InvalidInput before any request", () =>
     Effect.gen(function* () {
@@ -150,7 +150,7 @@ describe("conformance (sign-in): bad input fails before any request", () => {
       assert.strictEqual((yield* PinLogin.check(pin)).id, pin.id)
     }).pipe(Effect.provide(signedIn))
   )
-  it.scoped(
+  it.effect(
     "Credentials.makeRefreshing refuses a cooldown that cannot be used before obtaining a token",
     () =>
       Effect.gen(function* () {
@@ -170,7 +170,7 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         const credentials = yield* Credentials.makeRefreshing({ obtain, cooldown: "30 seconds" })
         assert.strictEqual(Redacted.value(yield* credentials.token), "fresh-token")
         assert.strictEqual(obtained, 1)
-      })
+      }).pipe(Effect.scoped)
   )
   it.effect(
     "null or missing options and arguments from untyped JavaScript are InvalidInput before any request",
