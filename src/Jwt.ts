@@ -857,7 +857,9 @@ const verifyFetched = (
 /**
  * Creates a PIN bound to a device key: plex.tv `POST /api/v2/pins` with JSON
  * `{"jwk": ..., "strong": true}`. Once approved, its token is a Plex JWT for
- * that key, handed out only with a device JWT (see {@link pinLogin}).
+ * that key, handed out only with a device JWT (see {@link pinLogin}). A key
+ * that is not a `DeviceKey`, options that are not an object, or a `strong`
+ * that is not a boolean fail with `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category pin login
@@ -865,6 +867,19 @@ const verifyFetched = (
 export const createPin = (
   key: DeviceKey,
   options: PinLogin.CreateOptions = {}
+): Effect.Effect<PinLogin.Pin, PinLogin.CreateError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.gen(function* () {
+    // Bad input fails before any request: a DeviceKey, options an object, `strong` a boolean.
+    yield* checkKey("Jwt.createPin", key)
+    yield* V.object("Jwt.createPin", "options", options, true)
+    yield* V.check("Jwt.createPin", "strong", V.optionalBooleanProblem(options?.strong))
+    return yield* createCheckedPin(key, options)
+  })
+
+/** {@link createPin}, its input checked. */
+const createCheckedPin = (
+  key: DeviceKey,
+  options: PinLogin.CreateOptions
 ): Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity> =>
   Effect.map(
     atJwtHost("Jwt.createPin", {
@@ -929,7 +944,7 @@ export const pinLogin = (
       options.fallbackLifetime,
       Duration.millis(PinFacts.fallbackLifetimeMillis)
     )
-    const pin = yield* createPin(options.key, options)
+    const pin = yield* createCheckedPin(options.key, options)
     const url = yield* PinLogin.authUrl(pin, { forwardUrl })
     yield* options.onPin({ pin, url })
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
@@ -1030,6 +1045,20 @@ export const makeCredentials = <E = never, R = never>(
   R | HttpClient.HttpClient | ClientIdentity | Scope.Scope
 > =>
   Effect.gen(function* () {
+    // Bad input fails before any request: options an object, `key` a DeviceKey, `token` a Redacted token,
+    // `obtain` an Effect, `verify` a boolean, `onToken` a function, each when given.
+    yield* V.object("Jwt.makeCredentials", "options", options)
+    yield* checkKey("Jwt.makeCredentials", options.key)
+    if (options.token !== undefined) {
+      yield* V.check("Jwt.makeCredentials", "token", V.redactedProblem(options.token))
+    }
+    if (options.obtain !== undefined && !Effect.isEffect(options.obtain)) {
+      yield* Effect.fail(V.invalid("Jwt.makeCredentials", "obtain", "must be an Effect"))
+    }
+    yield* V.check("Jwt.makeCredentials", "verify", V.optionalBooleanProblem(options.verify))
+    if (options.onToken !== undefined) {
+      yield* V.check("Jwt.makeCredentials", "onToken", V.functionProblem(options.onToken))
+    }
     const margin = yield* checkRefreshMargin("Jwt.makeCredentials", options.refreshMargin)
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     const onToken = options.onToken ?? (() => Effect.void)
@@ -1148,6 +1177,12 @@ export const layerStored = <E, R>(
   Layer.scoped(
     Credentials,
     Effect.gen(function* () {
+      // Bad input fails before any request or store access: options an object, `obtain` a function, `key`
+      // a string and `verify` a boolean when given.
+      yield* V.object("Jwt.layerStored", "options", options)
+      yield* V.check("Jwt.layerStored", "obtain", V.functionProblem(options.obtain))
+      yield* V.check("Jwt.layerStored", "key", V.optionalStringProblem(options.key))
+      yield* V.check("Jwt.layerStored", "verify", V.optionalBooleanProblem(options.verify))
       const refreshMargin = yield* checkRefreshMargin("Jwt.layerStored", options.refreshMargin)
       const store = yield* KeyValueStore.KeyValueStore
       const { deviceKey: keyEntry, token: tokenEntry } = JwtFacts.storeEntries(options.key ?? defaultStoreKey)

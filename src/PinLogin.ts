@@ -203,7 +203,9 @@ export interface AuthUrlOptions {
 
 /**
  * The app.plex.tv URL to send the user to, carrying the client identifier,
- * the PIN code and the identity as `context[device][...]` fields.
+ * the PIN code and the identity as `context[device][...]` fields. A PIN
+ * without a code, options that are not an object, or a `forwardUrl` that is
+ * not an http(s) URL fail with `InvalidInput`.
  *
  * @since 0.1.0
  * @category constructors
@@ -213,8 +215,16 @@ export const authUrl = (
   options: AuthUrlOptions = {}
 ): Effect.Effect<string, InvalidInput, ClientIdentity> =>
   Effect.gen(function* () {
+    // Input of the wrong kind (untyped JavaScript) is InvalidInput: a PIN with a code, options an object.
+    yield* V.object("PinLogin.authUrl", "pin", pin)
+    yield* V.check(
+      "PinLogin.authUrl",
+      "code",
+      typeof pin.code === "string" && pin.code.length > 0 ? undefined : "must be a non-empty string"
+    )
+    yield* V.object("PinLogin.authUrl", "options", options, true)
     const identity = yield* ClientIdentity
-    const forwardUrl = yield* checkForwardUrl("PinLogin.authUrl", options.forwardUrl)
+    const forwardUrl = yield* checkForwardUrl("PinLogin.authUrl", options?.forwardUrl)
     return PinFacts.authUrl(identity, pin.code, forwardUrl)
   })
 

@@ -216,6 +216,46 @@ describe("conformance (sign-in): bad input fails before any request", () => {
             "Credentials.makeRefreshing",
             "initial",
             () => Credentials.makeRefreshing({ initial: untyped("token"), obtain: Effect.never })
+          ],
+          ["Jwt.createPin", "key", () => Jwt.createPin(untyped(null))],
+          ["Jwt.createPin", "options", () => Jwt.createPin(key, untyped(null))],
+          ["Jwt.createPin", "strong", () => Jwt.createPin(key, untyped({ strong: 1 }))],
+          ["Jwt.makeCredentials", "options", () => Effect.scoped(Jwt.makeCredentials(untyped(null)))],
+          ["Jwt.makeCredentials", "key", () => Effect.scoped(Jwt.makeCredentials(untyped({})))],
+          [
+            "Jwt.makeCredentials",
+            "token",
+            () => Effect.scoped(Jwt.makeCredentials({ key, token: untyped("jwt") }))
+          ],
+          [
+            "Jwt.makeCredentials",
+            "obtain",
+            () => Effect.scoped(Jwt.makeCredentials({ key, obtain: untyped(() => Effect.never) }))
+          ],
+          ["Jwt.makeCredentials", "options", () => Effect.scoped(Layer.build(Jwt.layer(untyped(null))))],
+          [
+            "Jwt.layerStored",
+            "options",
+            () =>
+              Effect.scoped(
+                Layer.build(Jwt.layerStored(untyped(null)).pipe(Layer.provide(KeyValueStore.layerMemory)))
+              )
+          ],
+          [
+            "Jwt.layerStored",
+            "obtain",
+            () =>
+              Effect.scoped(
+                Layer.build(Jwt.layerStored(untyped({})).pipe(Layer.provide(KeyValueStore.layerMemory)))
+              )
+          ],
+          ["PinLogin.authUrl", "pin", () => PinLogin.authUrl(untyped(null))],
+          ["PinLogin.authUrl", "code", () => PinLogin.authUrl(untyped({}))],
+          ["PinLogin.authUrl", "options", () => PinLogin.authUrl(pin, untyped(null))],
+          [
+            "Credentials.layerSignIn",
+            "input",
+            () => Effect.scoped(Layer.build(Credentials.layerSignIn(untyped(null))))
           ]
         ]
         for (const [operation, field, build] of cases) {

@@ -183,7 +183,8 @@ const refreshing = <E, R>(options: {
  * A layer that signs in when it is built and serves the token to every
  * operation that uses it; when the token is later refused, it signs in again
  * (once, shared by concurrent callers) and the refused call is retried once.
- * Fails with the sign-in's error (e.g. `VerificationCodeRequired`).
+ * Fails with the sign-in's error (e.g. `VerificationCodeRequired`), or with
+ * `InvalidInput` when `input` is not an object, before any request.
  *
  * A layer keeps its token for as long as the app runs, so it asks for a
  * long-lived session (`rememberMe: true`, as python-plexapi and plex-rs do)
@@ -205,12 +206,15 @@ export const layerSignIn = (
 ): Layer.Layer<Credentials, SignInError, HttpClient.HttpClient | ClientIdentity> =>
   Layer.effect(
     Credentials,
-    makeRefreshing({
-      obtain: Effect.map(
-        PlexAuth.postUsersSignInData(Auth.sessionSignIn(input)),
-        (account) => account.authToken
-      )
-    })
+    // Input that is not an object (untyped JavaScript) fails the layer when it is built, before any request.
+    Effect.flatMap(V.object("Credentials.layerSignIn", "input", input), () =>
+      makeRefreshing({
+        obtain: Effect.map(
+          PlexAuth.postUsersSignInData(Auth.sessionSignIn(input)),
+          (account) => account.authToken
+        )
+      })
+    )
   )
 
 /**
