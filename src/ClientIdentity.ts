@@ -172,7 +172,7 @@ export const config: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.s
 export const layerConfig = (
   identity: Config.Config<ClientIdentityInput> = config
 ): Layer.Layer<ClientIdentity, InvalidInput | ConfigError.ConfigError> =>
-  Layer.effect(ClientIdentity, Effect.flatMap(identity, make))
+  Layer.effect(ClientIdentity, Effect.flatMap(V.config("ClientIdentity.layerConfig", identity), make))
 
 /**
  * A fresh random client identifier (a UUID). Call it once per installation

@@ -98,7 +98,7 @@ export const layer = (token: string | Redacted.Redacted<string>): Layer.Layer<Cr
 export const layerConfig = (
   token: Config.Config<Redacted.Redacted<string>> = Config.redacted("PLEX_TOKEN")
 ): Layer.Layer<Credentials, InvalidInput | ConfigError.ConfigError> =>
-  Layer.effect(Credentials, Effect.flatMap(token, make))
+  Layer.effect(Credentials, Effect.flatMap(V.config("Credentials.layerConfig", token), make))
 
 /**
  * Why a re-authentication gave no new token: `obtain` failed (its error is
@@ -326,7 +326,9 @@ export const defaultStoreKey = "effect-plex-auth/token"
  * Credentials kept in a `KeyValueStore` (a file on Node, `localStorage` in
  * a browser, memory in tests): the stored token is used when there is one;
  * otherwise — and whenever the token is refused — `obtain` runs (a sign-in,
- * a PIN login) and its token is stored.
+ * a PIN login) and its token is stored. Options that are not an object, an
+ * `obtain` that is not an Effect or a `key` that is not a string fail the
+ * layer with `InvalidInput` when it is built, before any request.
  *
  * @example
  * ```ts
@@ -345,10 +347,17 @@ export const defaultStoreKey = "effect-plex-auth/token"
 export const layerStored = <E, R>(options: {
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
   readonly key?: string | undefined
-}): Layer.Layer<Credentials, E | PlatformError, R | KeyValueStore.KeyValueStore> =>
+}): Layer.Layer<Credentials, E | InvalidInput | PlatformError, R | KeyValueStore.KeyValueStore> =>
   Layer.scoped(
     Credentials,
     Effect.gen(function* () {
+      // Bad input fails before any store access or request: options an object, `obtain` an Effect, `key` a
+      // string when given.
+      yield* V.object("Credentials.layerStored", "options", options)
+      if (!Effect.isEffect(options.obtain)) {
+        return yield* Effect.fail(V.invalid("Credentials.layerStored", "obtain", "must be an Effect"))
+      }
+      yield* V.check("Credentials.layerStored", "key", V.optionalStringProblem(options.key))
       const store = yield* KeyValueStore.KeyValueStore
       const key = options.key ?? defaultStoreKey
       const stored = yield* store.get(key)

@@ -102,7 +102,7 @@ export const layerFromParts = (parts: ServerParts = {}): Layer.Layer<PlexServer,
 export const layerConfig = (
   url: Config.Config<string> = Config.string("PLEX_SERVER_URL")
 ): Layer.Layer<PlexServer, InvalidInput | ConfigError.ConfigError> =>
-  Layer.effect(PlexServer, Effect.flatMap(url, make))
+  Layer.effect(PlexServer, Effect.flatMap(V.config("PlexServer.layerConfig", url), make))
 
 /**
  * Points one effect (one operation or a whole program) at another server,

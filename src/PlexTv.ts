@@ -104,7 +104,7 @@ export const config: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
 export const layerConfig = (
   url: Config.Config<string> = config
 ): Layer.Layer<PlexTv, InvalidInput | ConfigError.ConfigError> =>
-  Layer.effect(PlexTv, Effect.flatMap(url, make))
+  Layer.effect(PlexTv, Effect.flatMap(V.config("PlexTv.layerConfig", url), make))
 
 /**
  * Points one effect at another plex.tv base URL (the seeds' per-call

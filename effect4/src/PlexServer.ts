@@ -101,7 +101,7 @@ export const layerFromParts = (parts: ServerParts = {}): Layer.Layer<PlexServer,
 export const layerConfig = (
   url: Config.Config<string> = Config.String("PLEX_SERVER_URL")
 ): Layer.Layer<PlexServer, InvalidInput | Config.ConfigError> =>
-  Layer.effect(PlexServer, Effect.flatMap(url, make))
+  Layer.effect(PlexServer, Effect.flatMap(V.config("PlexServer.layerConfig", url), make))
 
 /**
  * Points one effect (one operation or a whole program) at another server,

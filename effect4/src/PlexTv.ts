@@ -109,7 +109,8 @@ export const config: Config.Config<string> = /*#__PURE__*/ Config.String("PLEX_T
  */
 export const layerConfig = (
   url: Config.Config<string> = config
-): Layer.Layer<never, Config.ConfigError | InvalidInput> => Layer.effect(PlexTv, Effect.flatMap(url, make))
+): Layer.Layer<never, Config.ConfigError | InvalidInput> =>
+  Layer.effect(PlexTv, Effect.flatMap(V.config("PlexTv.layerConfig", url), make))
 
 /**
  * Points one effect at another plex.tv base URL (the seeds' per-call

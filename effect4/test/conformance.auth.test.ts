@@ -9,7 +9,17 @@ import { assert, describe, it } from "@effect/vitest"
 import { KeyValueStore } from "effect/persistence"
 import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import { TestClock } from "effect/testing"
-import { Credentials, Jwt, PinLogin, PlexAuth, PlexError, RetryPolicy } from "effect4-plex-auth"
+import {
+  ClientIdentity,
+  Credentials,
+  Jwt,
+  PinLogin,
+  PlexAuth,
+  PlexError,
+  PlexServer,
+  PlexTv,
+  RetryPolicy
+} from "effect4-plex-auth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 
 const signedIn = FakePlex.layerSignedIn()
@@ -238,7 +248,11 @@ describe("conformance (sign-in): bad input fails before any request", () => {
             "options",
             () =>
               Effect.scoped(
-                Layer.build(Jwt.layerStored(untyped(null)).pipe(Layer.provide(KeyValueStore.layerMemory)))
+                Layer.build(
+                  Jwt.layerStored(untyped<Jwt.StoredOptions<never, never>>(null)).pipe(
+                    Layer.provide(KeyValueStore.layerMemory)
+                  )
+                )
               )
           ],
           [
@@ -246,7 +260,11 @@ describe("conformance (sign-in): bad input fails before any request", () => {
             "obtain",
             () =>
               Effect.scoped(
-                Layer.build(Jwt.layerStored(untyped({})).pipe(Layer.provide(KeyValueStore.layerMemory)))
+                Layer.build(
+                  Jwt.layerStored(untyped<Jwt.StoredOptions<never, never>>({})).pipe(
+                    Layer.provide(KeyValueStore.layerMemory)
+                  )
+                )
               )
           ],
           ["PinLogin.authUrl", "pin", () => PinLogin.authUrl(untyped(null))],
@@ -256,6 +274,61 @@ describe("conformance (sign-in): bad input fails before any request", () => {
             "Credentials.layerSignIn",
             "input",
             () => Effect.scoped(Layer.build(Credentials.layerSignIn(untyped(null))))
+          ],
+          [
+            "Credentials.layerStored",
+            "options",
+            () =>
+              Effect.scoped(
+                Layer.build(
+                  Credentials.layerStored<never, never>(untyped(null)).pipe(
+                    Layer.provide(KeyValueStore.layerMemory)
+                  )
+                )
+              )
+          ],
+          [
+            "Credentials.layerStored",
+            "obtain",
+            () =>
+              Effect.scoped(
+                Layer.build(
+                  Credentials.layerStored<never, never>(untyped({})).pipe(
+                    Layer.provide(KeyValueStore.layerMemory)
+                  )
+                )
+              )
+          ],
+          [
+            "Credentials.layerConfig",
+            "config",
+            () => Effect.scoped(Layer.build(Credentials.layerConfig(untyped(null))))
+          ],
+          [
+            "ClientIdentity.layerConfig",
+            "config",
+            () => Effect.scoped(Layer.build(ClientIdentity.layerConfig(untyped(42))))
+          ],
+          [
+            "PlexServer.layerConfig",
+            "config",
+            () => Effect.scoped(Layer.build(PlexServer.layerConfig(untyped({}))))
+          ],
+          [
+            "PlexTv.layerConfig",
+            "config",
+            () => Effect.scoped(Layer.build(PlexTv.layerConfig(untyped(null))))
+          ],
+          ["RetryPolicy", "policy", () => Effect.scoped(Layer.build(RetryPolicy.layer(untyped(null))))],
+          [
+            "RetryPolicy",
+            "policy",
+            () => RetryPolicy.withPolicy(PlexAuth.getTokenDetails(), untyped(undefined))
+          ],
+          [
+            "RetryPolicy",
+            "policy",
+            () => PlexAuth.getTokenDetails().pipe(PlexAuth.withRetryPolicy(untyped(42)))
           ]
         ]
         for (const [operation, field, build] of cases) {

@@ -4,6 +4,8 @@
  *
  * @internal
  */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -154,9 +156,16 @@ const refusedKey = /*#__PURE__*/ Symbol.for("effect-plex-auth/RetryPolicy/refuse
 export const refused = (error: InvalidInput): RetryPolicy =>
   Object.defineProperty(Schedule.recurs(0), refusedKey, { value: error })
 
-/** The `InvalidInput` a policy made of refused options carries (see {@link refused}), if any. */
+/**
+ * The `InvalidInput` a policy made of refused options carries (see {@link refused}), if any; a
+ * policy that is not a `Schedule` at all (`null`, from untyped JavaScript) is refused too.
+ */
 export const refusal = (policy: RetryPolicy): InvalidInput | undefined =>
-  refusedKey in policy ? (policy[refusedKey] as InvalidInput) : undefined
+  !Schedule.isSchedule(policy)
+    ? invalid("RetryPolicy", "policy", "must be a RetryPolicy (a Schedule)")
+    : refusedKey in policy
+      ? (policy[refusedKey] as InvalidInput)
+      : undefined
 
 /**
  * An optional duration option, decoded: `fallback` when it is undefined;
@@ -227,3 +236,13 @@ export const redactedProblem = (value: unknown): string | undefined =>
   Redacted.isRedacted(value)
     ? Core.tokenProblem(Redacted.value(value as Redacted.Redacted<unknown>))
     : "must be a Redacted string"
+
+/**
+ * A `Config` to read, or `InvalidInput` when `value` is not one (from untyped JavaScript), so a
+ * `layerConfig` fails when built instead of dying.
+ */
+export const config = <A>(
+  operation: string,
+  value: Config.Config<A>
+): Effect.Effect<A, InvalidInput | ConfigError.ConfigError> =>
+  Config.isConfig(value) ? value : Effect.fail(invalid(operation, "config", "must be a Config"))

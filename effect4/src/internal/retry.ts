@@ -11,7 +11,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import type { InvalidInput, PlexError } from "../PlexError.js"
+import { InvalidInput, type PlexError } from "../PlexError.js"
 import { type MayAskToWait, mayWaitOut, retryAfterMillis } from "../../../src/core/policy.js"
 
 /** A `Schedule` whose input is the error of the failed attempt. */
@@ -33,9 +33,20 @@ const refusedKey = /*#__PURE__*/ Symbol.for("effect-plex-auth/RetryPolicy/refuse
 export const refused = (error: InvalidInput): RetryPolicy =>
   Object.defineProperty(Schedule.recurs(0), refusedKey, { value: error })
 
-/** The `InvalidInput` a policy made of refused options carries (see {@link refused}), if any. */
+/**
+ * The `InvalidInput` a policy made of refused options carries (see {@link refused}), if any; a
+ * policy that is not a `Schedule` at all (`null`, from untyped JavaScript) is refused too.
+ */
 export const refusal = (policy: RetryPolicy): InvalidInput | undefined =>
-  refusedKey in policy ? (policy[refusedKey] as InvalidInput) : undefined
+  !Schedule.isSchedule(policy)
+    ? new InvalidInput({
+        operation: "RetryPolicy",
+        field: "policy",
+        reason: "must be a RetryPolicy (a Schedule)"
+      })
+    : refusedKey in policy
+      ? (policy[refusedKey] as InvalidInput)
+      : undefined
 
 /** The policy in force; `none` unless a layer or `withPolicy` says otherwise. */
 export const CurrentRetryPolicy: Context.Reference<RetryPolicy> =

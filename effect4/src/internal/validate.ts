@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -200,3 +201,13 @@ export const redactedProblem = (value: unknown): string | undefined =>
   Redacted.isRedacted(value)
     ? Core.tokenProblem(Redacted.value(value as Redacted.Redacted<unknown>))
     : "must be a Redacted string"
+
+/**
+ * A `Config` to read, or `InvalidInput` when `value` is not one (from untyped JavaScript), so a
+ * `layerConfig` fails when built instead of dying.
+ */
+export const config = <A>(
+  operation: string,
+  value: Config.Config<A>
+): Effect.Effect<A, InvalidInput | Config.ConfigError> =>
+  Config.isConfig(value) ? value : Effect.fail(invalid(operation, "config", "must be a Config"))

@@ -110,7 +110,17 @@ const storedCredentials = Layer.unwrapEffect(
   Effect.map(Session.Session, (session) =>
     Credentials.layerStored({ obtain: Effect.fail(notLoggedIn()), key: session.tokenKey })
   )
-).pipe(Layer.catchAll((error) => Layer.fail(error._tag === "CliFailure" ? error : fromStoreError(error))))
+).pipe(
+  Layer.catchAll((error) =>
+    Layer.fail(
+      error._tag === "CliFailure"
+        ? error
+        : error._tag === "InvalidInput"
+          ? fromPlexError(error)
+          : fromStoreError(error)
+    )
+  )
+)
 
 const saveToken = (token: Redacted.Redacted<string>) =>
   Effect.gen(function* () {
