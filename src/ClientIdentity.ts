@@ -208,8 +208,12 @@ export const makePersisted = (
   options: { readonly key?: string | undefined } = {}
 ): Effect.Effect<ClientIdentityService, InvalidInput | PlatformError, KeyValueStore.KeyValueStore> =>
   Effect.gen(function* () {
+    // Input of the wrong kind (untyped JavaScript) fails before the store is read or written.
+    yield* V.object("ClientIdentity.makePersisted", "input", input)
+    yield* V.object("ClientIdentity.makePersisted", "options", options, true)
+    yield* V.check("ClientIdentity.makePersisted", "key", V.optionalStringProblem(options?.key))
     const store = yield* KeyValueStore.KeyValueStore
-    const key = options.key ?? defaultStoreKey
+    const key = options?.key ?? defaultStoreKey
     const stored = Option.filter(yield* store.get(key), (id) => id.trim().length > 0)
     const clientIdentifier = Option.isSome(stored)
       ? stored.value

@@ -256,7 +256,10 @@ export const make = (
 /**
  * The URL of a path on the server, for a player or a download: `path` (with
  * `params` as its query) on the connection's base URL, without the token.
- * Pure. Throws nothing: a path that is not absolute (`/...`) is made so.
+ * Pure; a path that is not absolute (`/...`) is made so. Being a plain
+ * function, not an Effect, it throws `InvalidInput` (never a `TypeError`)
+ * for input it cannot use: a connection without an absolute `uri`, a path
+ * that is not a string, params that are not an object.
  *
  * @example
  * ```ts
@@ -272,7 +275,16 @@ export const mediaUrl = (
   connection: Pick<Connection, "uri">,
   path: string,
   params: Readonly<Record<string, string>> = {}
-): string => Facts.mediaUrl(connection.uri, path, params)
+): string => {
+  checkMediaUrl("ServerClient.mediaUrl", connection, path, params)
+  return Facts.mediaUrl(connection.uri, path, params)
+}
+
+// A plain function cannot fail as an Effect: input it cannot use throws `InvalidInput`, never a TypeError.
+const checkMediaUrl = (operation: string, connection: unknown, path: unknown, params: unknown): void => {
+  const problem = Facts.mediaUrlProblem(connection, path, params)
+  if (problem !== undefined) throw V.invalid(operation, problem.field, problem.reason)
+}
 
 /**
  * **This URL leaks the token if shared.** {@link mediaUrl} with the
@@ -281,7 +293,9 @@ export const mediaUrl = (
  * browser history, a shared link, a Referer header — can use the server as
  * you until the token is revoked. It is returned `Redacted`: reveal it
  * (`Redacted.value`) only where it is handed to the player, and prefer a
- * transient token (`PlexAuth.getTransientToken`) for it.
+ * transient token (`PlexAuth.getTransientToken`) for it. Throws
+ * `InvalidInput` as {@link mediaUrl} does, and for a token that is not a
+ * `Redacted` token.
  *
  * @example
  * ```ts
@@ -301,5 +315,11 @@ export const mediaUrlWithToken = (
   connection: Connection,
   path: string,
   params: Readonly<Record<string, string>> = {}
-): Redacted.Redacted<string> =>
-  Redacted.make(Facts.mediaUrlWithToken(connection.uri, path, params, Redacted.value(connection.token)))
+): Redacted.Redacted<string> => {
+  checkMediaUrl("ServerClient.mediaUrlWithToken", connection, path, params)
+  const tokenProblem = V.redactedProblem(connection.token)
+  if (tokenProblem !== undefined) throw V.invalid("ServerClient.mediaUrlWithToken", "token", tokenProblem)
+  return Redacted.make(
+    Facts.mediaUrlWithToken(connection.uri, path, params, Redacted.value(connection.token))
+  )
+}

@@ -319,6 +319,20 @@ describe("conformance (sign-in): bad input fails before any request", () => {
             "config",
             () => Effect.scoped(Layer.build(PlexTv.layerConfig(untyped(null))))
           ],
+          [
+            "ClientIdentity.makePersisted",
+            "input",
+            () => Effect.provide(ClientIdentity.makePersisted(untyped(null)), KeyValueStore.layerMemory)
+          ],
+          [
+            "ClientIdentity.makePersisted",
+            "options",
+            () =>
+              Effect.provide(
+                ClientIdentity.makePersisted({ product: "p" }, untyped(null)),
+                KeyValueStore.layerMemory
+              )
+          ],
           ["RetryPolicy", "policy", () => Effect.scoped(Layer.build(RetryPolicy.layer(untyped(null))))],
           [
             "RetryPolicy",

@@ -210,8 +210,12 @@ export const makePersisted = (
   KeyValueStore.KeyValueStore
 > =>
   Effect.gen(function* () {
+    // Input of the wrong kind (untyped JavaScript) fails before the store is read or written.
+    yield* V.object("ClientIdentity.makePersisted", "input", input)
+    yield* V.object("ClientIdentity.makePersisted", "options", options, true)
+    yield* V.check("ClientIdentity.makePersisted", "key", V.optionalStringProblem(options?.key))
     const store = yield* KeyValueStore.KeyValueStore
-    const key = options.key ?? defaultStoreKey
+    const key = options?.key ?? defaultStoreKey
     const stored = yield* store.get(key)
     const clientIdentifier =
       stored !== undefined && stored.trim().length > 0

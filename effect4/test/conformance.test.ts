@@ -18,9 +18,11 @@ import {
   PinLogin,
   PlexAuth,
   PlexTv,
+  PlexError,
   Resources,
   RetryPolicy,
   ServerAccess,
+  ServerClient,
   WebSignIn
 } from "effect4-plex-auth"
 import { makeHandler } from "effect4-plex-auth/fake"
@@ -440,6 +442,40 @@ describe("conformance: duration options", () => {
       assert.deepStrictEqual(yield* FakePlex.requests, [])
     }).pipe(Effect.provide(signedIn))
   )
+})
+
+describe("conformance: plain functions given what untyped JavaScript passes", () => {
+  it("ServerClient.mediaUrl and mediaUrlWithToken throw InvalidInput, never a TypeError", () => {
+    const untyped = <A>(value: unknown): A => value as A
+    const thrown = (f: () => unknown): unknown => {
+      try {
+        f()
+      } catch (error) {
+        return error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error
+      }
+      return "nothing thrown"
+    }
+    const connection = { uri: "http://192.168.1.10:32400", token: Redacted.make("server-token") }
+    const cases: ReadonlyArray<readonly [string, string, () => unknown]> = [
+      ["ServerClient.mediaUrl", "connection", () => ServerClient.mediaUrl(untyped(null), "/a")],
+      ["ServerClient.mediaUrl", "uri", () => ServerClient.mediaUrl(untyped({}), "/a")],
+      ["ServerClient.mediaUrl", "uri", () => ServerClient.mediaUrl({ uri: "not a url" }, "/a")],
+      ["ServerClient.mediaUrl", "path", () => ServerClient.mediaUrl(connection, untyped(42))],
+      ["ServerClient.mediaUrl", "params", () => ServerClient.mediaUrl(connection, "/a", untyped(null))],
+      [
+        "ServerClient.mediaUrlWithToken",
+        "connection",
+        () => ServerClient.mediaUrlWithToken(untyped(null), "/a")
+      ],
+      [
+        "ServerClient.mediaUrlWithToken",
+        "token",
+        () => ServerClient.mediaUrlWithToken(untyped({ uri: connection.uri, token: "t" }), "/a")
+      ]
+    ]
+    for (const [operation, field, f] of cases) assert.deepStrictEqual(thrown(f), [operation, field])
+    assert.strictEqual(ServerClient.mediaUrl(connection, "a", { x: "1" }), "http://192.168.1.10:32400/a?x=1")
+  })
 })
 
 describe("conformance: error messages", () => {

@@ -102,6 +102,33 @@ export const droppedOnRedirect = (hop: {
 ]
 
 /**
+ * Why {@link mediaUrl} cannot build a URL from what untyped JavaScript passed, or undefined: the
+ * connection must be an object whose `uri` is an absolute URL, the path a string, the params (when
+ * given) an object.
+ */
+export const mediaUrlProblem = (
+  connection: unknown,
+  path: unknown,
+  params: unknown
+): { readonly field: string; readonly reason: string } | undefined => {
+  if (typeof connection !== "object" || connection === null) {
+    return { field: "connection", reason: "must be an object with a uri" }
+  }
+  const uri: unknown = (connection as { readonly uri?: unknown }).uri
+  if (typeof uri !== "string") return { field: "uri", reason: "must be a string" }
+  try {
+    new URL(uri)
+  } catch {
+    return { field: "uri", reason: "must be an absolute URL" }
+  }
+  if (typeof path !== "string") return { field: "path", reason: "must be a string" }
+  if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
+    return { field: "params", reason: "must be an object" }
+  }
+  return undefined
+}
+
+/**
  * The URL of `path` on the server `uri`, with `params` as its query, without
  * the token (a `X-Plex-Token` among `params` is dropped). A path that is not
  * absolute is made so.
