@@ -240,6 +240,8 @@ export interface Candidate extends Facts.Candidate<DeviceConnection> {}
  * Ranks candidates by location, then protocol, in the orders given (earlier
  * is better); anything not listed comes after what is. Candidates that tie
  * are equally good: {@link connect} takes whichever of them answers first.
+ * A plain function: options that are not an object, or orders that are not
+ * arrays, throw `InvalidInput` (never a `TypeError`).
  *
  * @example
  * ```ts
@@ -255,7 +257,21 @@ export interface Candidate extends Facts.Candidate<DeviceConnection> {}
 export const preferring = (options: {
   readonly locations?: ReadonlyArray<Location> | undefined
   readonly protocols?: ReadonlyArray<Protocol> | undefined
-}): Order.Order<Candidate> => Facts.preferring(options)
+}): Order.Order<Candidate> => {
+  refuseSync("Resources.preferring", "options", V.objectProblem(options, false))
+  refuseSync("Resources.preferring", "locations", arrayProblem(options.locations))
+  refuseSync("Resources.preferring", "protocols", arrayProblem(options.protocols))
+  return Facts.preferring(options)
+}
+
+// A plain function cannot fail as an Effect: input it cannot use (from untyped JavaScript) throws
+// `InvalidInput`, never a TypeError.
+const refuseSync = (operation: string, field: string, problem: string | undefined): void => {
+  if (problem !== undefined) throw V.invalid(operation, field, problem)
+}
+
+const arrayProblem = (value: unknown): string | undefined =>
+  value === undefined || Array.isArray(value) ? undefined : "must be an array"
 
 /**
  * The default ranking: local before remote before relay, then HTTPS before
@@ -296,7 +312,9 @@ export interface CandidateOptions {
  * unless `includeLocal` is `false`; HTTPS only when the server
  * requires it or `httpsOnly` says so. A relay connection is tried only at its
  * listed `uri`: a made-up plain-HTTP URL would carry everything in clear
- * through Plex's relay.
+ * through Plex's relay. A plain function: a device without a `connections`
+ * array, options that are not an object or a `rank` that is not a function
+ * throw `InvalidInput` (never a `TypeError`).
  *
  * @example
  * ```ts
@@ -311,8 +329,24 @@ export interface CandidateOptions {
  * @since 0.1.0
  * @category ranking
  */
-export const candidates = (device: Device, options: CandidateOptions = {}): ReadonlyArray<Candidate> =>
-  Facts.candidates(device, { ...options, rank: options.rank ?? defaultOrder })
+export const candidates = (device: Device, options: CandidateOptions = {}): ReadonlyArray<Candidate> => {
+  refuseSync("Resources.candidates", "device", V.objectProblem(device, false))
+  refuseSync(
+    "Resources.candidates",
+    "connections",
+    Array.isArray(device.connections) &&
+      device.connections.every((connection) => typeof connection === "object" && connection !== null)
+      ? undefined
+      : "must be an array of connections"
+  )
+  refuseSync("Resources.candidates", "options", V.objectProblem(options, true))
+  refuseSync(
+    "Resources.candidates",
+    "rank",
+    options?.rank === undefined ? undefined : V.functionProblem(options.rank)
+  )
+  return Facts.candidates(device, { ...options, rank: options?.rank ?? defaultOrder })
+}
 
 // ---------------------------------------------------------------------------
 // Connecting

@@ -445,16 +445,34 @@ describe("conformance: duration options", () => {
 })
 
 describe("conformance: plain functions given what untyped JavaScript passes", () => {
-  it("ServerClient.mediaUrl and mediaUrlWithToken throw InvalidInput, never a TypeError", () => {
-    const untyped = <A>(value: unknown): A => value as A
-    const thrown = (f: () => unknown): unknown => {
-      try {
-        f()
-      } catch (error) {
-        return error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error
-      }
-      return "nothing thrown"
+  const untyped = <A>(value: unknown): A => value as A
+  /** What `f` threw: an `InvalidInput`'s operation and field, anything else as it is. */
+  const thrown = (f: () => unknown): unknown => {
+    try {
+      f()
+    } catch (error) {
+      return error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error
     }
+    return "nothing thrown"
+  }
+
+  it("Resources.candidates and preferring throw InvalidInput, never a TypeError", () => {
+    const device = untyped<Resources.Device>({ connections: [] })
+    const cases: ReadonlyArray<readonly [string, string, () => unknown]> = [
+      ["Resources.candidates", "device", () => Resources.candidates(untyped(null))],
+      ["Resources.candidates", "connections", () => Resources.candidates(untyped({}))],
+      ["Resources.candidates", "connections", () => Resources.candidates(untyped({ connections: [null] }))],
+      ["Resources.candidates", "options", () => Resources.candidates(device, untyped(null))],
+      ["Resources.candidates", "rank", () => Resources.candidates(device, untyped({ rank: "local" }))],
+      ["Resources.preferring", "options", () => Resources.preferring(untyped(null))],
+      ["Resources.preferring", "locations", () => Resources.preferring(untyped({ locations: "local" }))],
+      ["Resources.preferring", "protocols", () => Resources.preferring(untyped({ protocols: 42 }))]
+    ]
+    for (const [operation, field, f] of cases) assert.deepStrictEqual(thrown(f), [operation, field])
+    assert.deepStrictEqual(Resources.candidates(device), [])
+  })
+
+  it("ServerClient.mediaUrl and mediaUrlWithToken throw InvalidInput, never a TypeError", () => {
     const connection = { uri: "http://192.168.1.10:32400", token: Redacted.make("server-token") }
     const cases: ReadonlyArray<readonly [string, string, () => unknown]> = [
       ["ServerClient.mediaUrl", "connection", () => ServerClient.mediaUrl(untyped(null), "/a")],
