@@ -206,13 +206,16 @@ export const users = (): Effect.Effect<
 
 /**
  * The user of `list` that `wanted` names: its id, its uuid, its exact
- * title, username or email, else its title ignoring case. Pure.
+ * title, username or email, else its title ignoring case. Pure; a list
+ * that is not an array throws `InvalidInput`.
  *
  * @since 0.1.0
  * @category listing
  */
-export const findUser = (list: ReadonlyArray<HomeUser>, wanted: string | number): HomeUser | undefined =>
-  Facts.findUser(list, wanted)
+export const findUser = (list: ReadonlyArray<HomeUser>, wanted: string | number): HomeUser | undefined => {
+  V.refuseSync("Home.findUser", "list", V.arrayProblem(list))
+  return Facts.findUser(list, wanted)
+}
 
 // ---------------------------------------------------------------------------
 // Switching

@@ -265,13 +265,11 @@ export const preferring = (options: {
 }
 
 // A plain function cannot fail as an Effect: input it cannot use (from untyped JavaScript) throws
-// `InvalidInput`, never a TypeError.
-const refuseSync = (operation: string, field: string, problem: string | undefined): void => {
-  if (problem !== undefined) throw V.invalid(operation, field, problem)
-}
+// `InvalidInput` (V.refuseSync), never a TypeError.
+const refuseSync = V.refuseSync
 
 const arrayProblem = (value: unknown): string | undefined =>
-  value === undefined || Array.isArray(value) ? undefined : "must be an array"
+  value === undefined ? undefined : V.arrayProblem(value)
 
 /**
  * The default ranking: local before remote before relay, then HTTPS before

@@ -283,7 +283,7 @@ export const mediaUrl = (
 // A plain function cannot fail as an Effect: input it cannot use throws `InvalidInput`, never a TypeError.
 const checkMediaUrl = (operation: string, connection: unknown, path: unknown, params: unknown): void => {
   const problem = Facts.mediaUrlProblem(connection, path, params)
-  if (problem !== undefined) throw V.invalid(operation, problem.field, problem.reason)
+  if (problem !== undefined) V.refuseSync(operation, problem.field, problem.reason)
 }
 
 /**
@@ -317,8 +317,7 @@ export const mediaUrlWithToken = (
   params: Readonly<Record<string, string>> = {}
 ): Redacted.Redacted<string> => {
   checkMediaUrl("ServerClient.mediaUrlWithToken", connection, path, params)
-  const tokenProblem = V.redactedProblem(connection.token)
-  if (tokenProblem !== undefined) throw V.invalid("ServerClient.mediaUrlWithToken", "token", tokenProblem)
+  V.refuseSync("ServerClient.mediaUrlWithToken", "token", V.redactedProblem(connection.token))
   return Redacted.make(
     Facts.mediaUrlWithToken(connection.uri, path, params, Redacted.value(connection.token))
   )

@@ -472,6 +472,19 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
     assert.deepStrictEqual(Resources.candidates(device), [])
   })
 
+  it("Jwt.exportKey, Home.findUser, ServerAccess.accessIn and usersOf throw InvalidInput, never a TypeError", () => {
+    const cases: ReadonlyArray<readonly [string, string, () => unknown]> = [
+      ["Jwt.exportKey", "key", () => Jwt.exportKey(untyped(null))],
+      ["Jwt.exportKey", "key", () => Jwt.exportKey(untyped({ jwk: {} }))],
+      ["Home.findUser", "list", () => Home.findUser(untyped(null), "alice")],
+      ["ServerAccess.accessIn", "devices", () => ServerAccess.accessIn(untyped(undefined), "machine")],
+      ["ServerAccess.usersOf", "list", () => ServerAccess.usersOf(untyped({}), "machine")]
+    ]
+    for (const [operation, field, f] of cases) assert.deepStrictEqual(thrown(f), [operation, field])
+    assert.strictEqual(Home.findUser([], "alice"), undefined)
+    assert.deepStrictEqual(ServerAccess.usersOf([], "machine"), [])
+  })
+
   it("ServerClient.mediaUrl and mediaUrlWithToken throw InvalidInput, never a TypeError", () => {
     const connection = { uri: "http://192.168.1.10:32400", token: Redacted.make("server-token") }
     const cases: ReadonlyArray<readonly [string, string, () => unknown]> = [

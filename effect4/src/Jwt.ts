@@ -181,7 +181,8 @@ export const generateKey: Effect.Effect<DeviceKey> = /*#__PURE__*/ Effect.flatMa
 )
 
 /**
- * The RFC 7638 SHA-256 thumbprint of an Ed25519 public JWK, base64url.
+ * The RFC 7638 SHA-256 thumbprint of an Ed25519 public JWK, base64url. A
+ * JWK that is not an object with a string `x` fails with `InvalidInput`.
  *
  * @since 0.1.0
  * @category device keys
@@ -190,17 +191,31 @@ export const thumbprint = (jwk: {
   readonly kty: "OKP"
   readonly crv: "Ed25519"
   readonly x: string
-}): Effect.Effect<string> => Effect.promise(() => Jose.thumbprint(jwk))
+}): Effect.Effect<string, InvalidInput> =>
+  Effect.suspend(() => {
+    // A JWK of the wrong kind (untyped JavaScript) is InvalidInput, not a defect.
+    const notObject = V.objectProblem(jwk, false)
+    if (notObject !== undefined) return Effect.fail(V.invalid("Jwt.thumbprint", "jwk", notObject))
+    if (typeof jwk.x !== "string") return Effect.fail(V.invalid("Jwt.thumbprint", "x", "must be a string"))
+    return Effect.promise(() => Jose.thumbprint(jwk))
+  })
 
 /**
  * A device key as one JSON string (its private JWK), to keep in a
  * `KeyValueStore` or a secret store; `Redacted`, as it holds the private key.
+ * A plain function: a key that is not a `DeviceKey` throws `InvalidInput`.
  *
  * @since 0.1.0
  * @category device keys
  */
-export const exportKey = (key: DeviceKey): Redacted.Redacted<string> =>
-  Redacted.make(JSON.stringify({ ...key.jwk, d: Redacted.value(key.d) }))
+export const exportKey = (key: DeviceKey): Redacted.Redacted<string> => {
+  V.refuseSync(
+    "Jwt.exportKey",
+    "key",
+    isDeviceKey(key) ? undefined : "must be a DeviceKey (from Jwt.generateKey or Jwt.importKey)"
+  )
+  return Redacted.make(JSON.stringify({ ...key.jwk, d: Redacted.value(key.d) }))
+}
 
 /**
  * Reads a device key written by {@link exportKey}. Fails with `InvalidInput`

@@ -150,7 +150,8 @@ export const hasAccess = (access: Access): access is Owner | HomeMember | Shared
   Facts.grantsAccess(access._tag)
 
 /**
- * The answer a list of resources gives for a server: pure, no Effect.
+ * The answer a list of resources gives for a server: pure, no Effect; a
+ * list that is not an array throws `InvalidInput`.
  *
  * @since 0.1.0
  * @category checking
@@ -158,7 +159,10 @@ export const hasAccess = (access: Access): access is Owner | HomeMember | Shared
 export const accessIn = (
   devices: ReadonlyArray<Resources.Device>,
   machineIdentifier: string
-): Owner | HomeMember | Shared | NoAccess => Facts.accessIn(devices, machineIdentifier)
+): Owner | HomeMember | Shared | NoAccess => {
+  V.refuseSync("ServerAccess.accessIn", "devices", V.arrayProblem(devices))
+  return Facts.accessIn(devices, machineIdentifier)
+}
 
 /** The answer a failure gives: a refused token is `InvalidToken`, anything else `Unknown`. */
 const failed = (error: PlexError): InvalidToken | Unknown =>
@@ -410,13 +414,19 @@ const friendsAs = (operation: string) =>
   )
 
 /**
- * The users with access to `friends`' server `machineIdentifier`: pure.
+ * The users with access to `friends`' server `machineIdentifier`: pure; a
+ * list that is not an array throws `InvalidInput`.
  *
  * @since 0.1.0
  * @category owner
  */
-export const usersOf = (list: ReadonlyArray<Friend>, machineIdentifier: string): ReadonlyArray<AccessUser> =>
-  Facts.usersOf(list, machineIdentifier)
+export const usersOf = (
+  list: ReadonlyArray<Friend>,
+  machineIdentifier: string
+): ReadonlyArray<AccessUser> => {
+  V.refuseSync("ServerAccess.usersOf", "list", V.arrayProblem(list))
+  return Facts.usersOf(list, machineIdentifier)
+}
 
 /**
  * The owner's friends and home users who have access to the server

@@ -227,6 +227,8 @@ describe("conformance (sign-in): bad input fails before any request", () => {
             "initial",
             () => Credentials.makeRefreshing({ initial: untyped("token"), obtain: Effect.never })
           ],
+          ["Jwt.thumbprint", "jwk", () => Jwt.thumbprint(untyped(null))],
+          ["Jwt.thumbprint", "x", () => Jwt.thumbprint(untyped({ kty: "OKP", crv: "Ed25519" }))],
           ["Jwt.createPin", "key", () => Jwt.createPin(untyped(null))],
           ["Jwt.createPin", "options", () => Jwt.createPin(key, untyped(null))],
           ["Jwt.createPin", "strong", () => Jwt.createPin(key, untyped({ strong: 1 }))],

@@ -246,3 +246,15 @@ export const config = <A>(
   value: Config.Config<A>
 ): Effect.Effect<A, InvalidInput | ConfigError.ConfigError> =>
   Config.isConfig(value) ? value : Effect.fail(invalid(operation, "config", "must be a Config"))
+
+/**
+ * Throws `InvalidInput` for `field` when `problem` says why: for the plain functions (not Effects),
+ * which cannot fail with a typed error, so input of the wrong kind is a clear error, never a TypeError.
+ */
+export const refuseSync = (operation: string, field: string, problem: string | undefined): void => {
+  if (problem !== undefined) throw invalid(operation, field, problem)
+}
+
+/** Why `value` cannot be an array, or undefined. */
+export const arrayProblem = (value: unknown): string | undefined =>
+  Array.isArray(value) ? undefined : "must be an array"
