@@ -180,7 +180,10 @@ export const transient: RetryPolicy = /*#__PURE__*/ backoff(
 
 /**
  * A policy from any `Schedule`, retrying only the errors `while` accepts
- * (by default: the errors {@link matches} selects).
+ * (by default: the errors {@link matches} selects). Given something that is
+ * not a `Schedule`, options that are not an object or a `while` that is not
+ * a function, it returns a refused policy, as {@link backoff} does: putting
+ * it in place fails with `InvalidInput` before any request.
  *
  * @example
  * ```ts
@@ -199,7 +202,18 @@ export const make = <Out>(
   schedule: Schedule.Schedule<Out, PlexError>,
   options: { readonly while?: ((error: PlexError) => boolean) | undefined } = {}
 ): RetryPolicy => {
-  const predicate = options.while ?? ((error: PlexError) => matches(error))
+  // A Schedule cannot fail with a typed error: input of the wrong kind (untyped JavaScript) gives a
+  // refused policy, as {@link backoff} does, whose installation fails with InvalidInput.
+  const optionsProblem = V.objectProblem(options, true)
+  const problem = !Schedule.isSchedule(schedule)
+    ? { field: "schedule", reason: "must be a Schedule" }
+    : optionsProblem !== undefined
+      ? { field: "options", reason: optionsProblem }
+      : options.while !== undefined && typeof options.while !== "function"
+        ? { field: "while", reason: "must be a function" }
+        : undefined
+  if (problem !== undefined) return V.refused(V.invalid("RetryPolicy.make", problem.field, problem.reason))
+  const predicate = options?.while ?? ((error: PlexError) => matches(error))
   return schedule.pipe(Schedule.whileInput(predicate), honourRetryAfter)
 }
 

@@ -335,6 +335,22 @@ describe("conformance (sign-in): bad input fails before any request", () => {
                 KeyValueStore.layerMemory
               )
           ],
+          [
+            "RetryPolicy.make",
+            "schedule",
+            () =>
+              PlexAuth.getTokenDetails().pipe(
+                PlexAuth.withRetryPolicy(RetryPolicy.make<unknown>(untyped(null)))
+              )
+          ],
+          [
+            "RetryPolicy.make",
+            "while",
+            () =>
+              Effect.scoped(
+                Layer.build(RetryPolicy.layer(RetryPolicy.make(Schedule.recurs(1), untyped({ while: true }))))
+              )
+          ],
           ["RetryPolicy", "policy", () => Effect.scoped(Layer.build(RetryPolicy.layer(untyped(null))))],
           [
             "RetryPolicy",
