@@ -393,10 +393,16 @@ export const layerStored = <E, R>(options: {
  * Forgets a stored token. `PlexAuth.signOut` through {@link layerStored}
  * already forgets the token it signed out.
  *
+ * A key that is not a string fails with `InvalidInput`, removing nothing.
+ *
  * @since 0.1.0
  * @category lifecycle
  */
 export const forgetStored = (
   key: string = defaultStoreKey
-): Effect.Effect<void, PlatformError, KeyValueStore.KeyValueStore> =>
+): Effect.Effect<void, PlatformError | InvalidInput, KeyValueStore.KeyValueStore> =>
+  // A key that is not a string (untyped JavaScript) would remove some other entry: refused instead.
+  Effect.andThen(V.check("Credentials.forgetStored", "key", V.optionalStringProblem(key)), forgetChecked(key))
+
+const forgetChecked = (key: string): Effect.Effect<void, PlatformError, KeyValueStore.KeyValueStore> =>
   Effect.flatMap(KeyValueStore.KeyValueStore, (store) => store.remove(key))

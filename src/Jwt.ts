@@ -1258,12 +1258,18 @@ export const layerStored = <E, R>(
 /**
  * Forgets what {@link layerStored} kept (device key and token).
  *
+ * A key that is not a string fails with `InvalidInput`, removing nothing.
+ *
  * @since 0.1.0
  * @category credentials
  */
 export const forgetStored = (
   key: string = defaultStoreKey
-): Effect.Effect<void, PlatformError, KeyValueStore.KeyValueStore> =>
+): Effect.Effect<void, PlatformError | InvalidInput, KeyValueStore.KeyValueStore> =>
+  // A key that is not a string (untyped JavaScript) would remove some other entry: refused instead.
+  Effect.andThen(V.check("Jwt.forgetStored", "key", V.optionalStringProblem(key)), forgetChecked(key))
+
+const forgetChecked = (key: string): Effect.Effect<void, PlatformError, KeyValueStore.KeyValueStore> =>
   Effect.flatMap(KeyValueStore.KeyValueStore, (store) =>
     Effect.zipRight(
       store.remove(JwtFacts.storeEntries(key).deviceKey),

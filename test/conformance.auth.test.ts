@@ -227,6 +227,16 @@ describe("conformance (sign-in): bad input fails before any request", () => {
             "initial",
             () => Credentials.makeRefreshing({ initial: untyped("token"), obtain: Effect.never })
           ],
+          [
+            "Credentials.forgetStored",
+            "key",
+            () => Effect.provide(Credentials.forgetStored(untyped(42)), KeyValueStore.layerMemory)
+          ],
+          [
+            "Jwt.forgetStored",
+            "key",
+            () => Effect.provide(Jwt.forgetStored(untyped(null)), KeyValueStore.layerMemory)
+          ],
           ["Jwt.thumbprint", "jwk", () => Jwt.thumbprint(untyped(null))],
           ["Jwt.thumbprint", "x", () => Jwt.thumbprint(untyped({ kty: "OKP", crv: "Ed25519" }))],
           ["Jwt.createPin", "key", () => Jwt.createPin(untyped(null))],

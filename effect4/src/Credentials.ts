@@ -393,10 +393,18 @@ export const layerStored = <E, R>(options: {
  * Forgets a stored token. `PlexAuth.signOut` through {@link layerStored}
  * already forgets the token it signed out.
  *
+ * A key that is not a string fails with `InvalidInput`, removing nothing.
+ *
  * @since 0.1.0
  * @category lifecycle
  */
 export const forgetStored = (
   key: string = defaultStoreKey
+): Effect.Effect<void, KeyValueStore.KeyValueStoreError | InvalidInput, KeyValueStore.KeyValueStore> =>
+  // A key that is not a string (untyped JavaScript) would remove some other entry: refused instead.
+  Effect.andThen(V.check("Credentials.forgetStored", "key", V.optionalStringProblem(key)), forgetChecked(key))
+
+const forgetChecked = (
+  key: string
 ): Effect.Effect<void, KeyValueStore.KeyValueStoreError, KeyValueStore.KeyValueStore> =>
   Effect.flatMap(Effect.service(KeyValueStore.KeyValueStore), (store) => store.remove(key))

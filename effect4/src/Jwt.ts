@@ -1260,11 +1260,19 @@ export const layerStored = <E, R>(
 /**
  * Forgets what {@link layerStored} kept (device key and token).
  *
+ * A key that is not a string fails with `InvalidInput`, removing nothing.
+ *
  * @since 0.1.0
  * @category credentials
  */
 export const forgetStored = (
   key: string = defaultStoreKey
+): Effect.Effect<void, KeyValueStore.KeyValueStoreError | InvalidInput, KeyValueStore.KeyValueStore> =>
+  // A key that is not a string (untyped JavaScript) would remove some other entry: refused instead.
+  Effect.andThen(V.check("Jwt.forgetStored", "key", V.optionalStringProblem(key)), forgetChecked(key))
+
+const forgetChecked = (
+  key: string
 ): Effect.Effect<void, KeyValueStore.KeyValueStoreError, KeyValueStore.KeyValueStore> =>
   Effect.flatMap(Effect.service(KeyValueStore.KeyValueStore), (store) =>
     Effect.andThen(
