@@ -17,7 +17,7 @@
  * `typescript-7`), run once over a tsconfig that extends the project's with
  * the examples added (.tmp/doc-examples/tsconfig.check.json), its errors read
  * from `tsc --pretty false`: a third of TypeScript 5.9's CPU time. TypeScript
- * 5.9's API (`typescript`, which builds the package) only parses here: the
+ * 5.9's API (`typescript`) only parses here: the
  * project's tsconfig.json, and the examples that have an "unused" error (to
  * tell a top-level declaration from the rest).
  *
@@ -519,30 +519,6 @@ for (const diagnostic of diagnostics) {
         : ""
     }`
   })
-}
-
-// The build's compiler: `npm run build` (`tsc -b`) must stay on TypeScript 5.9. A fresh `npm ci` links
-// node_modules/.bin/tsc to it (bins are linked in path order: typescript before typescript-7), but an
-// `npm install` that adds or changes typescript-7 alone links typescript-7's `tsc` over it.
-const binTsc = path.join(tools, "node_modules", ".bin", "tsc")
-/**
- * Whether .bin/tsc starts typescript's tsc: a link to it, or (Windows) a shim that names it. Real paths
- * compared: node_modules, or node_modules/typescript, may itself be a link (a shared install, pnpm).
- */
-const binTscIsTypeScript = (): boolean => {
-  if (!fs.lstatSync(binTsc).isSymbolicLink()) {
-    return /[\\/]typescript[\\/]bin[\\/]tsc\b/.test(fs.readFileSync(binTsc, "utf8"))
-  }
-  const typescript = path.join(tools, "node_modules", "typescript")
-  return (
-    fs.existsSync(typescript) && fs.realpathSync(binTsc).startsWith(fs.realpathSync(typescript) + path.sep)
-  )
-}
-if (fs.existsSync(binTsc) && !binTscIsTypeScript()) {
-  projectErrors.push(
-    `node_modules/.bin/tsc is not TypeScript ${ts.version}'s (node_modules/typescript), which npm run build ` +
-      "uses: run `npm rebuild typescript` (an npm install of typescript-7 linked its tsc there)"
-  )
 }
 
 if (projectErrors.length > 0) {

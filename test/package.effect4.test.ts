@@ -92,8 +92,8 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
   )
 
   // Both resolutions in one tsc run per compiler (test/support/consumer.ts), started by the first test
-  // that needs it: TypeScript 5.9, which builds the package, and TypeScript 7, which users of
-  // `npm install typescript` get.
+  // that needs it: TypeScript 5.9, which many users still have, and TypeScript 7, which builds the
+  // package and which users of `npm install typescript` get.
   const typechecked: Partial<Record<ConsumerCompiler, ReturnType<typeof typecheckConsumer>>> = {}
   for (const compiler of ["typescript", "typescript-7"] as const) {
     for (const moduleResolution of ["nodenext", "bundler"] as const) {

@@ -188,9 +188,9 @@ export const checkTree = async (project: string) => {
 export type ConsumerResolution = "nodenext" | "bundler"
 
 /**
- * The compilers a consumer is type-checked with, by package: `typescript` (TypeScript 5.9, which builds
- * the package) and `typescript-7` (TypeScript 7, the native compiler: what `npm install typescript`
- * gives since 7.0).
+ * The compilers a consumer is type-checked with, by package: `typescript` (TypeScript 5.9, which many
+ * users still have) and `typescript-7` (TypeScript 7, the native compiler, which builds the package:
+ * what `npm install typescript` gives since 7.0).
  */
 export type ConsumerCompiler = "typescript" | "typescript-7"
 
