@@ -8,14 +8,6 @@ const shared = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.
 /** The test file that sets the process's umask (see `projects`). */
 const umaskFile = "test/node/KeyValueStore.test.ts"
 
-/**
- * The in-process `--wizard` runs (effect/cli's prompts): after some of them (the root wizard, stdin ending
- * mid-wizard, Ctrl-C at "Run this command?"), a later file in the same worker failed about one run in two
- * (test/settings.test.ts: `yield* PlexAuth.TracePropagation` "is not iterable"), from before 2026-12-05 (not
- * yet understood). Until it is, this file runs in a child process of its own (see `projects`).
- */
-const wizardFile = "test/bin/wizard.test.ts"
-
 export default defineConfig({
   resolve: {
     alias: [
@@ -48,11 +40,10 @@ export default defineConfig({
           name: "threads",
           pool: "threads",
           include: ["test/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, umaskFile, wizardFile]
+          exclude: [...configDefaults.exclude, umaskFile]
         }
       },
-      { extends: true, test: { name: "forks", pool: "forks", include: [umaskFile] } },
-      { extends: true, test: { name: "wizard", pool: "forks", include: [wizardFile] } }
+      { extends: true, test: { name: "forks", pool: "forks", include: [umaskFile] } }
     ]
   }
 })

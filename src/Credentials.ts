@@ -7,7 +7,6 @@ import type { PlatformError } from "@effect/platform/Error"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Config from "effect/Config"
-import * as Context from "effect/Context"
 import type * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -22,6 +21,7 @@ import * as Auth from "./core/auth.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
+import { Credentials } from "./internal/credentials.js"
 import * as Refresh from "./internal/refresh.js"
 import * as V from "./internal/validate.js"
 
@@ -49,15 +49,16 @@ export interface CredentialsService {
   readonly signedOut?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
 
-/**
- * The credentials service: the current token. Required by every operation
- * that acts for an account or on a server.
- *
- * @since 0.1.0
- * @category tags
- */
-export class Credentials
-  extends /*#__PURE__*/ Context.Tag("effect-plex-auth/Credentials")<Credentials, CredentialsService>() {}
+export {
+  /**
+   * The credentials service: the current token. Required by every operation
+   * that acts for an account or on a server.
+   *
+   * @since 0.1.0
+   * @category tags
+   */
+  Credentials
+}
 
 /**
  * Credentials from a token. A plain string is wrapped in `Redacted` at once;

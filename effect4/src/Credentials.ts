@@ -4,7 +4,6 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
-import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
@@ -19,6 +18,7 @@ import * as Auth from "../../src/core/auth.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
+import { Credentials } from "./internal/credentials.js"
 import * as Refresh from "./internal/refresh.js"
 import * as V from "./internal/validate.js"
 
@@ -46,15 +46,16 @@ export interface CredentialsService {
   readonly signedOut?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
 
-/**
- * The credentials service: the current token. Required by every operation
- * that acts for an account or on a server.
- *
- * @since 0.1.0
- * @category tags
- */
-export class Credentials
-  extends /*#__PURE__*/ Context.Service<Credentials, CredentialsService>()("effect-plex-auth/Credentials") {}
+export {
+  /**
+   * The credentials service: the current token. Required by every operation
+   * that acts for an account or on a server.
+   *
+   * @since 0.1.0
+   * @category tags
+   */
+  Credentials
+}
 
 /**
  * Credentials from a token. A plain string is wrapped in `Redacted` at once;

@@ -31,7 +31,7 @@ import * as Payloads from "./internal/payloads.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import * as Settings from "./internal/settings.js"
-import { Credentials as CredentialsTag } from "./Credentials.js"
+import { Credentials as CredentialsTag } from "./internal/credentials.js"
 import type { Credentials } from "./Credentials.js"
 import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
@@ -387,7 +387,7 @@ const sourceAs = (
  * @since 0.1.0
  * @category settings
  */
-export const RequestTimeout = Request.RequestTimeout
+export const RequestTimeout = Settings.RequestTimeout
 
 /**
  * Runs an effect with another per-attempt timeout.
@@ -414,7 +414,7 @@ export const withRequestTimeout: {
  * @since 0.1.0
  * @category settings
  */
-export const MaxBodyBytes = Request.MaxBodyBytes
+export const MaxBodyBytes = Settings.MaxBodyBytes
 
 /**
  * Runs an effect with another body cap, in bytes (see {@link MaxBodyBytes}).
@@ -449,7 +449,7 @@ export const withMaxBodyBytes = Settings.withMaxBodyBytes
  * @since 0.1.0
  * @category settings
  */
-export const TracePropagation = Request.TracePropagation
+export const TracePropagation = Settings.TracePropagation
 
 /**
  * Runs an effect with trace propagation on or off (see {@link TracePropagation}).
