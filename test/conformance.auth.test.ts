@@ -470,6 +470,19 @@ describe("conformance (sign-in): PlexError", () => {
   })
 })
 
+describe("conformance (sign-in): Credentials.layerSignIn", () => {
+  it.effect("its failures are named after it, not after the PlexAuth function it signs in with", () =>
+    Effect.gen(function* () {
+      const build = (input: PlexAuth.SignInInput) =>
+        Effect.flip(Effect.scoped(Layer.build(Credentials.layerSignIn(input))))
+      const refused = yield* build({ login: FakePlex.defaults.login, password: "not the password" })
+      assert.deepStrictEqual([refused._tag, refused.operation], ["Unauthorized", "Credentials.layerSignIn"])
+      const invalid = yield* build({ login: "", password: "hunter2" })
+      assert.deepStrictEqual([invalid._tag, invalid.operation], ["InvalidInput", "Credentials.layerSignIn"])
+    }).pipe(Effect.provide(signedIn))
+  )
+})
+
 describe("conformance (sign-in): on the wire", () => {
   it.effect(
     "a transient token is a POST /security/token?type=delegation&scope=all with the token in a header",
