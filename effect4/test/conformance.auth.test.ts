@@ -468,6 +468,50 @@ describe("conformance (sign-in): PlexError", () => {
     })
     assert.deepStrictEqual(PlexError.codes(expired), [1020])
   })
+
+  it("readers of a caught value never throw: codes, retryAfter and matches read what is not an error as none", () => {
+    const untyped = <A>(value: unknown): A => value as A
+    const notErrors: ReadonlyArray<unknown> = [
+      null,
+      undefined,
+      42,
+      "RateLimited",
+      {},
+      { errors: null },
+      { errors: [null, { code: "1001" }] },
+      { _tag: "RateLimited", retryAfterMillis: "soon" },
+      new Error("boom")
+    ]
+    for (const value of notErrors) {
+      assert.deepStrictEqual(PlexError.codes(untyped(value)), [])
+      assert.isUndefined(RetryPolicy.retryAfter(untyped(value)))
+      assert.isFalse(RetryPolicy.matches(untyped(value)))
+    }
+    // The options are the caller's own settings: of the wrong kind they are InvalidInput, never a TypeError.
+    const limited = new PlexError.RateLimited({
+      operation: "PlexAuth.getTokenDetails",
+      method: "GET",
+      url: "https://plex.tv/api/v2/user",
+      status: 429,
+      errors: []
+    })
+    assert.isTrue(RetryPolicy.matches(limited))
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [null, "options"],
+      [42, "options"],
+      [{ statusCodes: "429" }, "statusCodes"],
+      [{ retryConnectionErrors: "no" }, "retryConnectionErrors"]
+    ]
+    for (const [options, field] of cases) {
+      let thrown: unknown = "nothing thrown"
+      try {
+        RetryPolicy.matches(limited, untyped(options))
+      } catch (error) {
+        thrown = error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error
+      }
+      assert.deepStrictEqual(thrown, ["RetryPolicy.matches", field])
+    }
+  })
 })
 
 describe("conformance (sign-in): Credentials.layerSignIn", () => {
