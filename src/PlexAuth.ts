@@ -52,7 +52,11 @@ export interface WithResponse<A> {
   readonly value: A
   /** The HTTP status, e.g. 200 or 201. */
   readonly status: number
-  /** The response headers. */
+  /**
+   * The response headers, without a secret: a `Location` carrying the token
+   * in its query has it `<redacted>` (the URL kept), an `X-Plex-Token` header
+   * reads `<redacted>`.
+   */
   readonly headers: Headers.Headers
   /** The response's `Content-Type`. */
   readonly contentType: string | undefined
