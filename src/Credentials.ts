@@ -23,6 +23,7 @@ import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } fr
 import type * as Schemas from "./Schemas.js"
 import { Credentials } from "./internal/credentials.js"
 import * as Refresh from "./internal/refresh.js"
+import { signInAs } from "./internal/signIn.js"
 import * as V from "./internal/validate.js"
 
 /**
@@ -188,7 +189,9 @@ const refreshing = <E, R>(options: {
  * operation that uses it; when the token is later refused, it signs in again
  * (once, shared by concurrent callers) and the refused call is retried once.
  * Fails with the sign-in's error (e.g. `VerificationCodeRequired`), or with
- * `InvalidInput` when `input` is not an object, before any request.
+ * `InvalidInput` when `input` is not an object, before any request. Its
+ * sign-ins run in spans named `Credentials.layerSignIn`, and their errors
+ * carry that `operation`.
  *
  * A layer keeps its token for as long as the app runs, so it asks for a
  * long-lived session (`rememberMe: true`, as python-plexapi and plex-rs do)
@@ -213,9 +216,10 @@ export const layerSignIn = (
     // Input that is not an object (untyped JavaScript) fails the layer when it is built, before any request.
     Effect.flatMap(V.object("Credentials.layerSignIn", "input", input), () =>
       makeRefreshing({
+        // Named after what the caller called: its spans and errors say Credentials.layerSignIn.
         obtain: Effect.map(
-          PlexAuth.postUsersSignInData(Auth.sessionSignIn(input)),
-          (account) => account.authToken
+          signInAs("Credentials.layerSignIn", Auth.sessionSignIn(input)),
+          (signedIn) => signedIn.value.authToken
         )
       })
     )

@@ -139,14 +139,18 @@ export interface Unknown {
  */
 export type Access = Owner | HomeMember | Shared | NoAccess | InvalidToken | Unknown
 
+// A guard over what a caller holds: false is the truthful answer for what is not one (no access), and the
+// safe one for an authorisation check; throwing would turn a check into a crash.
 /**
- * Whether an answer grants access: `Owner`, `HomeMember` or `Shared`.
+ * Whether an answer grants access: `Owner`, `HomeMember` or `Shared`. A
+ * guard, it never throws: anything that is not an answer (`null`,
+ * `undefined`, a number, `{}`) grants nothing (`false`).
  *
  * @since 0.1.0
  * @category guards
  */
 export const hasAccess = (access: Access): access is Owner | HomeMember | Shared =>
-  Facts.grantsAccess(access._tag)
+  Facts.answerGrantsAccess(access)
 
 /**
  * The answer a list of resources gives for a server: pure, no Effect; a

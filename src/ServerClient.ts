@@ -34,8 +34,9 @@ import * as Stream from "effect/Stream"
 import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
 import * as Policy from "./core/policy.js"
-import { scrub, withSecretHeaderNames } from "./core/redact.js"
+import { withSecretHeaderNames } from "./core/redact.js"
 import * as Facts from "./core/serverClient.js"
+import { scrubAnswerHeaders } from "./internal/read.js"
 import { guarded } from "./internal/send.js"
 import { TracePropagation } from "./internal/settings.js"
 import * as V from "./internal/validate.js"
@@ -68,18 +69,6 @@ const withoutToken = (request: HttpClientRequest.HttpClientRequest): HttpClientR
     : request
 
 /**
- * `headers` with the secrets scrubbed out of a `Location` (a server may
- * redirect to a URL carrying the token): the header kept, the token in it
- * `<redacted>`.
- */
-const scrubLocation = (headers: Headers.Headers, secrets: ReadonlyArray<string>): Headers.Headers => {
-  const location = headers["location"]
-  if (location === undefined) return headers
-  const scrubbed = scrub(location, secrets)
-  return scrubbed === location ? headers : Headers.set(headers, "location", scrubbed)
-}
-
-/**
  * A response whose `request` is `request` and whose `Location` has no
  * secret in it: the same object otherwise (its body, headers and status,
  * read through it), and the same when printed, but for those.
@@ -89,7 +78,9 @@ const answeringFor = (
   request: HttpClientRequest.HttpClientRequest,
   secrets: ReadonlyArray<string>
 ): HttpClientResponse.HttpClientResponse => {
-  const headers = () => scrubLocation(response.headers, secrets)
+  // The engine's rule for the headers a caller is handed (PlexAuth's WithResponse too): a Location pointing at
+  // a URL carrying the token keeps the URL, the token in it `<redacted>`.
+  const headers = () => scrubAnswerHeaders(response.headers, secrets)
   // The platform may wrap a response in one that prints the wrapped one: its printed request and headers are
   // replaced here (the headers redacted as the platform prints them).
   const toJSON = () => {

@@ -444,7 +444,10 @@ const duration = (
 /**
  * `response` with `cookies` set (as {@link WebSignInService.callback} and
  * {@link WebSignInService.authenticate} answer them, built by the core so
- * one place decides their attributes).
+ * one place decides their attributes). A plain function: a `response` that
+ * is not an `HttpServerResponse`, or `cookies` that are not an array of
+ * cookies with a valid name, value and attributes object, throw
+ * `InvalidInput` (operation `WebSignIn.withCookies`), never a `TypeError`.
  *
  * @since 0.1.0
  * @category responses
@@ -452,10 +455,17 @@ const duration = (
 export const withCookies = (
   response: HttpServerResponse.HttpServerResponse,
   cookies: ReadonlyArray<SetCookie>
-): HttpServerResponse.HttpServerResponse =>
-  cookies.length === 0
+): HttpServerResponse.HttpServerResponse => {
+  V.refuseSync(
+    "WebSignIn.withCookies",
+    "response",
+    HttpServerResponse.isServerResponse(response) ? undefined : "must be an HttpServerResponse"
+  )
+  V.refuseSync("WebSignIn.withCookies", "cookies", CoreCookies.setCookiesProblem(cookies))
+  return cookies.length === 0
     ? response
     : HttpServerResponse.mergeCookies(response, Cookies.fromSetCookie(cookies.map(CoreCookies.serialize)))
+}
 
 /** Responses that carry sign-in state are never cached, and send no `Referer` onward. */
 const private_ = (response: HttpServerResponse.HttpServerResponse) =>

@@ -468,6 +468,63 @@ describe("conformance (sign-in): PlexError", () => {
     })
     assert.deepStrictEqual(PlexError.codes(expired), [1020])
   })
+
+  it("readers of a caught value never throw: codes, retryAfter and matches read what is not an error as none", () => {
+    const untyped = <A>(value: unknown): A => value as A
+    const notErrors: ReadonlyArray<unknown> = [
+      null,
+      undefined,
+      42,
+      "RateLimited",
+      {},
+      { errors: null },
+      { errors: [null, { code: "1001" }] },
+      { _tag: "RateLimited", retryAfterMillis: "soon" },
+      new Error("boom")
+    ]
+    for (const value of notErrors) {
+      assert.deepStrictEqual(PlexError.codes(untyped(value)), [])
+      assert.isUndefined(RetryPolicy.retryAfter(untyped(value)))
+      assert.isFalse(RetryPolicy.matches(untyped(value)))
+    }
+    // The options are the caller's own settings: of the wrong kind they are InvalidInput, never a TypeError.
+    const limited = new PlexError.RateLimited({
+      operation: "PlexAuth.getTokenDetails",
+      method: "GET",
+      url: "https://plex.tv/api/v2/user",
+      status: 429,
+      errors: []
+    })
+    assert.isTrue(RetryPolicy.matches(limited))
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [null, "options"],
+      [42, "options"],
+      [{ statusCodes: "429" }, "statusCodes"],
+      [{ retryConnectionErrors: "no" }, "retryConnectionErrors"]
+    ]
+    for (const [options, field] of cases) {
+      let thrown: unknown = "nothing thrown"
+      try {
+        RetryPolicy.matches(limited, untyped(options))
+      } catch (error) {
+        thrown = error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error
+      }
+      assert.deepStrictEqual(thrown, ["RetryPolicy.matches", field])
+    }
+  })
+})
+
+describe("conformance (sign-in): Credentials.layerSignIn", () => {
+  it.effect("its failures are named after it, not after the PlexAuth function it signs in with", () =>
+    Effect.gen(function* () {
+      const build = (input: PlexAuth.SignInInput) =>
+        Effect.flip(Effect.scoped(Layer.build(Credentials.layerSignIn(input))))
+      const refused = yield* build({ login: FakePlex.defaults.login, password: "not the password" })
+      assert.deepStrictEqual([refused._tag, refused.operation], ["Unauthorized", "Credentials.layerSignIn"])
+      const invalid = yield* build({ login: "", password: "hunter2" })
+      assert.deepStrictEqual([invalid._tag, invalid.operation], ["InvalidInput", "Credentials.layerSignIn"])
+    }).pipe(Effect.provide(signedIn))
+  )
 })
 
 describe("conformance (sign-in): on the wire", () => {

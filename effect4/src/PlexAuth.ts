@@ -17,7 +17,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as Headers from "effect/http/Headers"
 import type * as HttpClient from "effect/http/HttpClient"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import type {
   GetSourceConnectionInformationError,
@@ -35,6 +35,7 @@ import { Credentials as CredentialsTag } from "./internal/credentials.js"
 import type { Credentials } from "./Credentials.js"
 import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
+import { signInAs } from "./internal/signIn.js"
 import * as Auth from "../../src/core/auth.js"
 import { withSchema } from "../../src/core/endpoint.js"
 
@@ -50,7 +51,11 @@ export interface WithResponse<A> {
   readonly value: A
   /** The HTTP status, e.g. 200 or 201. */
   readonly status: number
-  /** The response headers. */
+  /**
+   * The response headers, without a secret: a `Location` carrying the token
+   * in its query has it `<redacted>` (the URL kept), an `X-Plex-Token` header
+   * reads `<redacted>`.
+   */
   readonly headers: Headers.Headers
   /** The response's `Content-Type`. */
   readonly contentType: string | undefined
@@ -88,47 +93,6 @@ export interface SignInInput {
    */
   readonly verificationCode?: string | Redacted.Redacted<string> | undefined
 }
-
-/** The sign-in's spec: a `signIn` one, so that its errors include the two-factor ones. */
-type SignInSpec = Request.Spec<Schemas.SignedInAccount> & { readonly signIn: true }
-
-const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
-  Effect.suspend(() => {
-    const password: unknown = input?.password
-    const checked = Auth.signInForm(
-      {
-        login: input?.login,
-        // Whatever untyped JavaScript passes is wrapped at once, so the check can say what it is, unseen.
-        password:
-          typeof password === "string" || Redacted.isRedacted(password)
-            ? V.toRedacted(input.password)
-            : password === undefined
-              ? undefined
-              : (Redacted.make(password) as Redacted.Redacted<string>),
-        rememberMe: input?.rememberMe,
-        verificationCode:
-          input?.verificationCode === undefined ? undefined : V.toRedacted(input.verificationCode)
-      },
-      Redacted.value,
-      Redacted.make
-    )
-    if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
-    return Effect.succeed({
-      ...Auth.signIn,
-      body: Request.form(checked.form),
-      schema: Payloads.signedInAccount
-    })
-  })
-
-/** The sign-in, for the public function `operation` (its spans and errors are named after it). */
-const signInAs = (
-  operation: string,
-  input: SignInInput
-): Effect.Effect<
-  WithResponse<Schemas.SignedInAccount>,
-  SignInError,
-  HttpClient.HttpClient | ClientIdentity
-> => Effect.flatMap(signInSpec(operation, input), (spec) => Request.plexTvAnonymous(operation, spec))
 
 /**
  * Signs in with login and password (and the two-factor code when the account

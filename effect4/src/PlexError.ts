@@ -579,11 +579,15 @@ export const isPlexError = (u: unknown): u is PlexError =>
  */
 export const isUnauthorized = (u: unknown): u is Unauthorized => u instanceof Unauthorized
 
+// A reader, not an operation: an answer of [] tells the truth (no Plex code), where throwing InvalidInput
+// would turn a check on a caught value into a second failure.
 /**
  * The Plex error codes an error carries (e.g. `[1029]`), empty when none.
+ * It reads whatever a caller caught and never throws: anything that is not
+ * one of these errors (`null`, `undefined`, a number, another error) carries
+ * none, so `codes(error).includes(1029)` is safe on any `catch`.
  *
  * @since 0.1.0
  * @category accessors
  */
-export const codes = (error: PlexError): ReadonlyArray<number> =>
-  "errors" in error ? Errors.codesOf(error.errors) : []
+export const codes = (error: PlexError): ReadonlyArray<number> => Errors.codesIn(error)

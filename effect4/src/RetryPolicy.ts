@@ -79,7 +79,9 @@ export interface BackoffOptions {
 export const defaultStatusCodes: ReadonlyArray<number> = Backoff.defaultStatusCodes
 
 /**
- * The wait a `Retry-After` header asked for, if the error carries one.
+ * The wait a `Retry-After` header asked for, if the error carries one. It
+ * reads whatever a caller caught and never throws: anything else (`null`,
+ * `undefined`, a number, another error) asked for no wait (`undefined`).
  *
  * @since 0.1.0
  * @category accessors
@@ -89,9 +91,15 @@ export const retryAfter = (error: PlexError): Duration.Duration | undefined => {
   return asked === undefined ? undefined : Duration.millis(asked)
 }
 
+// The error is data (whatever a caller caught), so a predicate answers false for what is not one; the
+// options are the caller's own settings, so those of the wrong kind are refused, as backoff refuses them.
 /**
  * Whether `options` (the `retryConnectionErrors` and `statusCodes` knobs of
- * {@link backoff}) select this error for a retry.
+ * {@link backoff}) select this error for a retry. What is not an error
+ * (`null`, `undefined`, a number) is never selected: `false`. Options that
+ * cannot be used (not an object, a `retryConnectionErrors` that is not a
+ * boolean, `statusCodes` that are not HTTP statuses) throw `InvalidInput`
+ * (operation `RetryPolicy.matches`), never a `TypeError`.
  *
  * @since 0.1.0
  * @category predicates
@@ -99,7 +107,11 @@ export const retryAfter = (error: PlexError): Duration.Duration | undefined => {
 export const matches = (
   error: PlexError,
   options: Pick<BackoffOptions, "retryConnectionErrors" | "statusCodes"> = {}
-): boolean => Backoff.selects(error, options)
+): boolean => {
+  const problem = Backoff.selectionProblem(options)
+  if (problem !== undefined) V.refuseSync("RetryPolicy.matches", problem.field, problem.reason)
+  return Backoff.selects(error, options)
+}
 
 /**
  * Exponential backoff: waits `initialInterval`, then `exponent` times longer
@@ -152,7 +164,7 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
       Effect.succeed(Duration.millis(Math.round(Duration.toMillis(duration))))
     ),
     Schedule.setInputType<PlexError>(),
-    Schedule.while(({ input }) => matches(input, options)),
+    Schedule.while(({ input }) => Backoff.selects(input, options)),
     // The wait a `Retry-After` asks for counts towards `maxElapsedTime`: honoured here first (again by the
     // engine, which changes nothing), so that a retry that would start too late is not made.
     Internal.honourRetryAfter,

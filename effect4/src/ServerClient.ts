@@ -37,9 +37,10 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { foreignAnswer, isRedirect } from "../../src/core/policy.js"
 import { guardFetch } from "../../src/core/fetchGuard.js"
-import { scrub, withSecretHeaderNames } from "../../src/core/redact.js"
+import { withSecretHeaderNames } from "../../src/core/redact.js"
 import * as Facts from "../../src/core/serverClient.js"
 import { ClientIdentity } from "./ClientIdentity.js"
+import { scrubAnswerHeaders } from "./internal/read.js"
 import * as Request from "./internal/request.js"
 import { clientContext } from "./internal/send.js"
 import * as V from "./internal/validate.js"
@@ -66,18 +67,6 @@ const withoutToken = (request: HttpClientRequest.HttpClientRequest): HttpClientR
   tokenHeader in request.headers ? HttpClientRequest.removeHeader(request, tokenHeader) : request
 
 /**
- * `headers` with the secrets scrubbed out of a `Location` (a server may
- * redirect to a URL carrying the token): the header kept, the token in it
- * `<redacted>`.
- */
-const scrubLocation = (headers: Headers.Headers, secrets: ReadonlyArray<string>): Headers.Headers => {
-  const location = headers["location"]
-  if (location === undefined) return headers
-  const scrubbed = scrub(location, secrets)
-  return scrubbed === location ? headers : Headers.set(headers, "location", scrubbed)
-}
-
-/**
  * A response whose `request` is `request` and whose `Location` has no
  * secret in it: the same object otherwise (its body, headers and status,
  * read through it), and the same when printed, but for those.
@@ -87,7 +76,9 @@ const answeringFor = (
   request: HttpClientRequest.HttpClientRequest,
   secrets: ReadonlyArray<string>
 ): HttpClientResponse.HttpClientResponse => {
-  const headers = () => scrubLocation(response.headers, secrets)
+  // The engine's rule for the headers a caller is handed (PlexAuth's WithResponse too): a Location pointing at
+  // a URL carrying the token keeps the URL, the token in it `<redacted>`.
+  const headers = () => scrubAnswerHeaders(response.headers, secrets)
   // The printed request and headers are replaced (the headers redacted as the platform prints them).
   const toJSON = () => {
     const printed = response.toJSON()

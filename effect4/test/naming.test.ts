@@ -124,6 +124,14 @@ describe("a request's span and error are named after the public function called"
       route: "postUsersSignInData",
       run: PlexAuth.signIn({ login: "alice", password: "secret-password" })
     },
+    {
+      // The layer signs in with PlexAuth's request, but its caller called Credentials.layerSignIn.
+      name: "Credentials.layerSignIn",
+      route: "postUsersSignInData",
+      run: Effect.scoped(
+        Layer.build(Credentials.layerSignIn({ login: "alice", password: "secret-password" }))
+      )
+    },
     { name: "PlexAuth.transientToken", route: "getTransientToken", run: PlexAuth.transientToken() },
     { name: "PlexAuth.ping", route: "ping", run: PlexAuth.ping() },
     { name: "PinLogin.create", route: "createPin", run: PinLogin.create() },

@@ -599,12 +599,13 @@ describe("re-authentication", () => {
       const fresh = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
       assert.notStrictEqual(Redacted.value(fresh), Redacted.value(first))
 
-      // One refresh for the three callers.
-      assertOperationSpan(onlySpan(observed, "PlexAuth.postUsersSignInData"), {
+      // One refresh for the three callers: the sign-in, named after the layer the app built.
+      assertOperationSpan(onlySpan(observed, "Credentials.layerSignIn"), {
         method: "POST",
         host: "plex.tv",
         status: 201,
-        retries: 0
+        retries: 0,
+        endpoint: "postUsersSignInData"
       })
       const details = spansNamed(observed, "PlexAuth.getTokenDetails")
       assert.deepStrictEqual(
@@ -636,11 +637,12 @@ describe("re-authentication", () => {
       const observed = yield* observe(PlexAuth.getTokenDetails())
       assert.strictEqual(observed.exit._tag, "Failure")
       assert.isTrue(JSON.stringify(observed.exit).includes("Unauthorized"))
-      assertOperationSpan(onlySpan(observed, "PlexAuth.postUsersSignInData"), {
+      assertOperationSpan(onlySpan(observed, "Credentials.layerSignIn"), {
         method: "POST",
         host: "plex.tv",
         status: 503,
         retries: 0,
+        endpoint: "postUsersSignInData",
         failed: true
       })
       assertQuietAndSecretFree(observed, yield* secretsOf(fake))

@@ -90,6 +90,13 @@ export const grantsAccess = (tag: string): tag is "Owner" | "HomeMember" | "Shar
   tag === "Owner" || tag === "HomeMember" || tag === "Shared"
 
 /**
+ * Whether an answer lets a user in (`ServerAccess.hasAccess`): a guard over what a caller holds, so
+ * anything that is not an answer (null, undefined, a number, an object without a `_tag`) does not.
+ */
+export const answerGrantsAccess = (access: unknown): boolean =>
+  typeof access === "object" && access !== null && grantsAccess(String((access as { _tag?: unknown })._tag))
+
+/**
  * The answer a failure to ask gives: a refused token is `InvalidToken` (the
  * user is not signed in, which says nothing about the server); anything
  * else (a network failure, a timeout, a 5xx, an unreadable answer, a rate

@@ -63,6 +63,8 @@ export interface Selection {
  * failure, invalid input) is ever retried.
  */
 export const selects = (error: Retryable, options: Selection = {}): boolean => {
+  // A predicate over whatever a caller caught: what is not an error (null, a number) is never retried.
+  if (typeof error !== "object" || error === null) return false
   const statusCodes = options.statusCodes ?? defaultStatusCodes
   switch (error._tag) {
     case "NetworkError":
@@ -107,6 +109,23 @@ export interface OptionsProblem {
  * limit. The exponent is a finite number of at least 1; `statusCodes` an array
  * of HTTP statuses.
  */
+/**
+ * Why `options` cannot be the knobs of `RetryPolicy.matches` (an object, or undefined, whose
+ * `retryConnectionErrors` is a boolean and whose `statusCodes` are HTTP statuses), or undefined.
+ */
+export const selectionProblem = (options: unknown): OptionsProblem | undefined => {
+  if (options === undefined) return undefined
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    return { field: "options", reason: "must be an object" }
+  }
+  const { retryConnectionErrors, statusCodes } = options as Record<string, unknown>
+  if (retryConnectionErrors !== undefined && typeof retryConnectionErrors !== "boolean") {
+    return { field: "retryConnectionErrors", reason: "must be a boolean" }
+  }
+  const reason = statusCodes === undefined ? undefined : statusCodesProblem(statusCodes)
+  return reason === undefined ? undefined : { field: "statusCodes", reason }
+}
+
 export const optionsProblem = (
   options: unknown,
   durationProblem: (value: unknown, infinite?: string) => string | undefined

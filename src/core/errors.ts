@@ -50,6 +50,23 @@ export const plexErrorTags: ReadonlyArray<string> = [
 export const codesOf = (errors: ReadonlyArray<Detail>): ReadonlyArray<number> =>
   errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))
 
+/**
+ * The codes an error carries, read leniently (`PlexError.codes`): a reader of
+ * whatever a caller caught, so anything that is not an object with an array
+ * of entries (null, undefined, a number, an error without Plex's entries)
+ * carries none, and an entry without a numeric code adds none.
+ */
+export const codesIn = (error: unknown): ReadonlyArray<number> => {
+  const errors: unknown =
+    typeof error === "object" && error !== null ? (error as { errors?: unknown }).errors : undefined
+  return Array.isArray(errors)
+    ? errors.flatMap((e: unknown) => {
+        const code: unknown = typeof e === "object" && e !== null ? (e as { code?: unknown }).code : undefined
+        return typeof code === "number" ? [code] : []
+      })
+    : []
+}
+
 /** `InvalidInput`'s message. */
 export const invalidInputMessage = (e: {
   readonly operation: string

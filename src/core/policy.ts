@@ -148,9 +148,18 @@ export interface MayAskToWait {
  */
 export const maxRetryAfterMillis = 60_000
 
-/** The wait (ms) a `Retry-After` asked for, if the error carries one (only `RateLimited` and `Unexpected` do). */
-export const retryAfterMillis = (error: MayAskToWait): number | undefined =>
-  error._tag === "RateLimited" || error._tag === "Unexpected" ? error.retryAfterMillis : undefined
+/**
+ * The wait (ms) a `Retry-After` asked for, if the error carries one (only `RateLimited` and `Unexpected` do).
+ * A reader of whatever a caller caught (`RetryPolicy.retryAfter`): anything else (null, undefined, a
+ * number, another error) asked for no wait.
+ */
+export const retryAfterMillis = (error: MayAskToWait): number | undefined => {
+  if (typeof error !== "object" || error === null) return undefined
+  const asked: unknown = error.retryAfterMillis
+  return (error._tag === "RateLimited" || error._tag === "Unexpected") && typeof asked === "number"
+    ? asked
+    : undefined
+}
 
 /** Whether a retry may wait out what the error asked for: nothing, or at most {@link maxRetryAfterMillis}. */
 export const mayWaitOut = (error: MayAskToWait): boolean => {

@@ -109,6 +109,25 @@ export const revealWith = (
  */
 export const secretHeaderNames: ReadonlyArray<string> = ["x-plex-token", "location"]
 
+/**
+ * The value of an answer header a caller is handed (`WithResponse.headers`,
+ * ServerClient's responses and errors) with what may be a secret taken out:
+ * a `Location` keeps its URL, the request's `secrets` and the value of every
+ * `X-Plex-Token` query parameter masked (a server may hand out a token the
+ * request did not carry); an `X-Plex-Token` header is masked whole. Any other
+ * header is returned as it is.
+ */
+export const scrubAnswerHeader = (name: string, value: string, secrets: ReadonlyArray<string>): string => {
+  switch (name.toLowerCase()) {
+    case "x-plex-token":
+      return mask
+    case "location":
+      return scrub(value, secrets).replace(/([?&]X-Plex-Token=)[^&#]*/gi, (_, key: string) => `${key}${mask}`)
+    default:
+      return value
+  }
+}
+
 /** `names` with {@link secretHeaderNames} added; `names` itself when they are all there. */
 export const withSecretHeaderNames = <N>(names: ReadonlyArray<N | string>): ReadonlyArray<N | string> => {
   const missing = secretHeaderNames.filter((name) => !names.includes(name))

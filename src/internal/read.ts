@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import type * as Headers from "@effect/platform/Headers"
+import * as Headers from "@effect/platform/Headers"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
@@ -19,7 +19,7 @@ import type { Spec } from "./request.js"
 import * as Facts from "../core/answer.js"
 import { CrossOrigin } from "../core/fetchGuard.js"
 import { neverReachedServer, neverSent } from "../core/policy.js"
-import { scrub } from "../core/redact.js"
+import { scrub, scrubAnswerHeader, secretHeaderNames } from "../core/redact.js"
 
 /** The error for a failed exchange with the transport. */
 export const networkError = (
@@ -38,6 +38,25 @@ export const networkError = (
     Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
   }
   return failure
+}
+
+/**
+ * `headers` as a caller is handed them: the headers that can carry a secret ({@link secretHeaderNames})
+ * scrubbed by `core/redact.ts`'s `scrubAnswerHeader` (a `Location` pointing at a URL with the token in its
+ * query); the same object when there is nothing to take out.
+ */
+export const scrubAnswerHeaders = (
+  headers: Headers.Headers,
+  secrets: ReadonlyArray<string>
+): Headers.Headers => {
+  let out = headers
+  for (const name of secretHeaderNames) {
+    const value = headers[name]
+    if (value === undefined) continue
+    const scrubbed = scrubAnswerHeader(name, value, secrets)
+    if (scrubbed !== value) out = Headers.set(out, name, scrubbed)
+  }
+  return out
 }
 
 /** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
@@ -112,10 +131,13 @@ export const read = <A>(
     const status = response.status
     const contentType = headers["content-type"]
     if (status >= 200 && status < 300) {
-      if (spec.noContent) return Effect.succeed({ value: undefined as A, status, headers, contentType })
+      // The headers handed to the caller (WithResponse) carry no secret: a Location may point at the token.
+      const handed = scrubAnswerHeaders(headers, ctx.secrets)
+      if (spec.noContent)
+        return Effect.succeed({ value: undefined as A, status, headers: handed, contentType })
       const body = Facts.decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
       return "value" in body
-        ? Effect.succeed({ value: body.value, status, headers, contentType })
+        ? Effect.succeed({ value: body.value, status, headers: handed, contentType })
         : Effect.fail(new Errors.Unexpected({ ...Facts.fieldsOf(ctx), status, contentType, ...body }))
     }
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {

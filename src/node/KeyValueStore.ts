@@ -41,6 +41,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Store from "../core/node/store.js"
+import { objectProblem, optionalStringProblem } from "../core/validate.js"
 
 /**
  * The service {@link layerFile} provides: the `KeyValueStore` tag of
@@ -164,19 +165,42 @@ export const defaultDirectory: Effect.Effect<string, PlatformError.SystemError> 
     })
 )
 
+/** Why `options` cannot be {@link make}'s (an object, or undefined, whose `directory` is a string), or undefined. */
+const badOptions = (options: unknown): string | undefined => {
+  const problem = objectProblem(options, true)
+  if (problem !== undefined) return `invalid options: ${problem}`
+  const directory = optionalStringProblem((options as Options | undefined)?.directory)
+  return directory === undefined ? undefined : `invalid directory: ${directory}`
+}
+
+const badArgument = (method: string, description: string): PlatformError.PlatformError =>
+  new PlatformError.BadArgument({ module: "KeyValueStore", method, description })
+
 /**
  * A store in `directory/store.json` (by default in {@link defaultDirectory}).
  * Reads the file once to check it: one that exists but is not a store fails
  * with a `SystemError` of reason `InvalidData`. Nothing is created until the
- * first write.
+ * first write. Options that are not an object, or a `directory` that is not
+ * a string (from untyped JavaScript), fail with the platform's error for
+ * bad input, a `BadArgument`, before anything is read.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (
   options: Options = {}
+): Effect.Effect<PlatformKeyValueStore.KeyValueStore, PlatformError.PlatformError> => makeAs("make", options)
+
+/** {@link make}, for the public function `method` (a `BadArgument` names it). */
+const makeAs = (
+  method: "make" | "layerFile",
+  options: Options
 ): Effect.Effect<PlatformKeyValueStore.KeyValueStore, PlatformError.PlatformError> =>
   Effect.gen(function* () {
+    // From untyped JavaScript, `null` or a number: refused before the default directory is read. The store is
+    // the platform's KeyValueStore, so the platform's error for rejected input (its type stays PlatformError).
+    const problem = badOptions(options)
+    if (problem !== undefined) return yield* Effect.fail(badArgument(method, problem))
     const store = Store.open(options.directory ?? (yield* defaultDirectory), {
       isDefault: options.directory === undefined
     })
@@ -217,7 +241,7 @@ export const make = (
   })
 
 /**
- * The file store as a layer.
+ * The file store as a layer; it fails when built as {@link make} fails.
  *
  * @example
  * ```ts
@@ -239,4 +263,4 @@ export const make = (
 export const layerFile = (
   options: Options = {}
 ): Layer.Layer<PlatformKeyValueStore.KeyValueStore, PlatformError.PlatformError> =>
-  Layer.effect(PlatformKeyValueStore.KeyValueStore, make(options))
+  Layer.effect(PlatformKeyValueStore.KeyValueStore, makeAs("layerFile", options))

@@ -16,6 +16,7 @@
  */
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import { optionsOf } from "../core/fake/errors.js"
 import * as CoreFault from "../core/fake/fault.js"
 
 /**
@@ -209,15 +210,17 @@ export const status = (
     readonly headers?: Readonly<Record<string, string>> | undefined
   } = {}
 ): Status => {
-  // The shared fake's rule: an error status (400-599), else a RangeError.
+  // The shared fake's rule: an error status (400-599), else a RangeError; options that are not an object
+  // (null) are named in a FakePlexError, not a TypeError.
   CoreFault.status(status)
+  const { code, headers, message, retryAfter } = optionsOf("Fault.status", options)
   return {
     _tag: "Status",
     status,
-    retryAfter: options.retryAfter === undefined ? undefined : Duration.decode(options.retryAfter),
-    code: options.code,
-    message: options.message,
-    headers: options.headers ?? {}
+    retryAfter: retryAfter === undefined ? undefined : Duration.decode(retryAfter),
+    code,
+    message,
+    headers: headers ?? {}
   }
 }
 

@@ -4,7 +4,7 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, ConfigProvider, Effect, Exit, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
-import { KeyValueStore as PlatformKeyValueStore } from "@effect/platform"
+import { Error as PlatformError, KeyValueStore as PlatformKeyValueStore } from "@effect/platform"
 import { KeyValueStore } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"
 
@@ -705,5 +705,29 @@ describe("the examples of docs/pin-login.md, against the fake", () => {
       assert.strictEqual((yield* fake.requests).length, before)
       assert.strictEqual((yield* fake.pins).length, 0)
     }).pipe(Effect.provide(FakePlex.layer()))
+  )
+})
+
+describe("KeyValueStore.make and layerFile given what untyped JavaScript passes", () => {
+  it.effect(
+    "fail with the platform's BadArgument naming the function, never a defect, before reading anything",
+    () =>
+      Effect.gen(function* () {
+        const untyped = <A>(value: unknown): A => value as A
+        const cases: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown>]> = [
+          ["make", KeyValueStore.make(untyped(null))],
+          ["make", KeyValueStore.make(untyped(42))],
+          ["make", KeyValueStore.make(untyped({ directory: 42 }))],
+          ["layerFile", Effect.scoped(Layer.build(KeyValueStore.layerFile(untyped(null))))],
+          ["layerFile", Effect.scoped(Layer.build(KeyValueStore.layerFile(untyped({ directory: null }))))]
+        ]
+        for (const [method, effect] of cases) {
+          const error = yield* Effect.flip(effect)
+          assert.deepStrictEqual(
+            error instanceof PlatformError.BadArgument ? [error.module, error.method] : error,
+            ["KeyValueStore", method]
+          )
+        }
+      })
   )
 })

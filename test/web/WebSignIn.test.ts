@@ -24,7 +24,7 @@ import {
   Redacted,
   TestClock
 } from "effect"
-import { ClientIdentity, WebSignIn } from "effect-plex-auth"
+import { ClientIdentity, PlexError, WebSignIn } from "effect-plex-auth"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { AppLive } from "../../examples/web-sign-in/app.js"
 import { seed } from "../../examples/web-sign-in/seed.js"
@@ -663,4 +663,34 @@ describe("WebSignIn secrets", () => {
       for (const error of result?.errors ?? []) assertNoSecrets(renderings(error), secrets)
     }).pipe(Effect.provide(env()))
   )
+})
+
+describe("WebSignIn.withCookies", () => {
+  it("throws InvalidInput, never a TypeError, for a response or cookies of the wrong kind", () => {
+    const untyped = <A>(value: unknown): A => value as A
+    const response = HttpServerResponse.empty()
+    const cookie = { name: "plex_session", value: "abc", attributes: { path: "/" } }
+    const cases: ReadonlyArray<readonly [string, () => unknown]> = [
+      ["response", () => WebSignIn.withCookies(untyped(null), [])],
+      ["response", () => WebSignIn.withCookies(untyped({}), [cookie])],
+      ["cookies", () => WebSignIn.withCookies(response, untyped(null))],
+      ["cookies", () => WebSignIn.withCookies(response, untyped(1))],
+      ["cookies", () => WebSignIn.withCookies(response, untyped([null]))],
+      ["cookies", () => WebSignIn.withCookies(response, untyped([{ name: "a", value: "b" }]))],
+      ["cookies", () => WebSignIn.withCookies(response, untyped([{ ...cookie, name: "a b" }]))]
+    ]
+    for (const [field, f] of cases) {
+      let thrown: unknown = "nothing thrown"
+      try {
+        f()
+      } catch (error) {
+        thrown = error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error
+      }
+      assert.deepStrictEqual(thrown, ["WebSignIn.withCookies", field])
+    }
+    assert.strictEqual(WebSignIn.withCookies(response, []), response)
+    assert.deepStrictEqual(Object.keys(WebSignIn.withCookies(response, [cookie]).cookies.cookies), [
+      "plex_session"
+    ])
+  })
 })

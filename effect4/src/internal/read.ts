@@ -8,7 +8,7 @@
  */
 import * as Effect from "effect/Effect"
 import { constVoid } from "effect/Function"
-import type * as Headers from "effect/http/Headers"
+import * as Headers from "effect/http/Headers"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Stream from "effect/Stream"
@@ -23,7 +23,7 @@ import {
 import type { Endpoint } from "../../../src/core/endpoint.js"
 import { CrossOrigin } from "../../../src/core/fetchGuard.js"
 import { neverReachedServer, neverSent } from "../../../src/core/policy.js"
-import { scrub } from "../../../src/core/redact.js"
+import { scrub, scrubAnswerHeader, secretHeaderNames } from "../../../src/core/redact.js"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
 
@@ -139,6 +139,25 @@ export const refused = (
     : new refusals[kind](fields)
 }
 
+/**
+ * `headers` as a caller is handed them: the headers that can carry a secret ({@link secretHeaderNames})
+ * scrubbed by `core/redact.ts`'s `scrubAnswerHeader` (a `Location` pointing at a URL with the token in its
+ * query); the same object when there is nothing to take out.
+ */
+export const scrubAnswerHeaders = (
+  headers: Headers.Headers,
+  secrets: ReadonlyArray<string>
+): Headers.Headers => {
+  let out = headers
+  for (const name of secretHeaderNames) {
+    const value = headers[name]
+    if (value === undefined) continue
+    const scrubbed = scrubAnswerHeader(name, value, secrets)
+    if (scrubbed !== value) out = Headers.set(out, name, scrubbed)
+  }
+  return out
+}
+
 /** The decoded success of a 2xx answer, or why it cannot be used. */
 export const decoded = <A>(
   spec: Reads<A>,
@@ -148,9 +167,11 @@ export const decoded = <A>(
   text: string
 ): Success<A> | Errors.Unexpected => {
   const contentType = headers["content-type"]
-  if (spec.noContent) return { value: undefined as A, status, headers, contentType }
+  // The headers handed to the caller (WithResponse) carry no secret: a Location may point at the token.
+  const handed = scrubAnswerHeaders(headers, ctx.secrets)
+  if (spec.noContent) return { value: undefined as A, status, headers: handed, contentType }
   const body = decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
   return "value" in body
-    ? { value: body.value, status, headers, contentType }
+    ? { value: body.value, status, headers: handed, contentType }
     : new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, ...body })
 }

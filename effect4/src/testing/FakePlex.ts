@@ -54,7 +54,11 @@ export {
   ConnectionFailure,
   /**
    * A control call named an account, server or PIN the fake does not have,
-   * or a PIN that has expired.
+   * or a PIN that has expired; or it was given an argument of the wrong kind
+   * (from untyped JavaScript: null options, a PIN that is neither an id nor
+   * a code), named in the message. Misuse of a kit function whose type has
+   * no error channel (`make`, `layer`, `fault`) is a defect instead: an
+   * `Error` of the same name and kind of message.
    *
    * @since 0.1.0
    * @category errors

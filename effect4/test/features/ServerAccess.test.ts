@@ -227,3 +227,13 @@ describe("ServerAccess (Effect 4)", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 })
+
+describe("ServerAccess.hasAccess", () => {
+  it("is a guard: what is not an answer (null, undefined, a number, {}) grants nothing, never a TypeError", () => {
+    const untyped = <A>(value: unknown): A => value as A
+    for (const value of [null, undefined, 42, "Owner", {}, { _tag: 1 }, { _tag: "NoAccess" }]) {
+      assert.isFalse(ServerAccess.hasAccess(untyped(value)), String(value))
+    }
+    assert.isTrue(ServerAccess.hasAccess(untyped({ _tag: "Owner" })))
+  })
+})

@@ -370,3 +370,29 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     )
   })
 })
+
+describe("KeyValueStore.make and layerFile given what untyped JavaScript passes", () => {
+  it.effect(
+    "fail with the platform's BadArgument naming the function, never a defect, before reading anything",
+    () =>
+      Effect.gen(function* () {
+        const untyped = <A>(value: unknown): A => value as A
+        const cases: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown>]> = [
+          ["make", KeyValueStore.make(untyped(null))],
+          ["make", KeyValueStore.make(untyped(42))],
+          ["make", KeyValueStore.make(untyped({ directory: 42 }))],
+          ["layerFile", Effect.scoped(Layer.build(KeyValueStore.layerFile(untyped(null))))],
+          ["layerFile", Effect.scoped(Layer.build(KeyValueStore.layerFile(untyped({ directory: null }))))]
+        ]
+        for (const [method, effect] of cases) {
+          const error = yield* Effect.flip(effect)
+          assert.deepStrictEqual(
+            error instanceof PlatformError.PlatformError && error.reason._tag === "BadArgument"
+              ? [error.reason.module, error.reason.method]
+              : error,
+            ["KeyValueStore", method]
+          )
+        }
+      })
+  )
+})

@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import { objectProblem } from "../validate.js"
 
 /**
  * The connection failed instead of answering: a scripted reset or refusal,
@@ -38,7 +39,20 @@ const hostOf = (origin: string): string => {
   }
 }
 
-/** A control call named an account, server or PIN the fake does not have, or a PIN that has expired. */
+/**
+ * A control call named an account, server or PIN the fake does not have, or a PIN that has expired; or an
+ * argument of the wrong kind (from untyped JavaScript: null options, a fault that is not one), named.
+ */
 export class FakePlexError extends Error {
   override readonly name = "FakePlexError"
+}
+
+/**
+ * `options` of the fault constructor `name`, when they are an object or undefined (then `{}`); anything
+ * else (`null`, a number, from untyped JavaScript) throws a `FakePlexError` naming the constructor.
+ */
+export const optionsOf = <O extends object>(name: string, options: O | undefined): Partial<O> => {
+  const problem = objectProblem(options, true)
+  if (problem !== undefined) throw new FakePlexError(`${name}: options ${problem}`)
+  return options ?? {}
 }

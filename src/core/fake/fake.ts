@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { objectProblem } from "../validate.js"
 import * as ApprovalPage from "./approvalPage.js"
 import * as Approve from "./approve.js"
 import { ConnectionFailure, FakePlexError } from "./errors.js"
@@ -117,7 +118,9 @@ const faultProblem = (where: unknown, fault: unknown, scripted: unknown): string
   targetProblem(where) ??
   (typeof fault !== "object" || fault === null || typeof (fault as { _tag?: unknown })._tag !== "string"
     ? "the fault must be one of Fault's (handlerFaults')"
-    : countProblem((scripted as { times?: unknown } | undefined)?.times))
+    : scripted !== undefined && (typeof scripted !== "object" || scripted === null)
+      ? `the options ${objectProblem(scripted, true)}`
+      : countProblem((scripted as { times?: unknown } | undefined)?.times))
 
 const routeProblem = (route: unknown): string | undefined =>
   typeof route === "string" && routeNames.has(route)
@@ -319,6 +322,12 @@ export const fromSeed = (
   }
 
   const approvePin: FakePlex["approvePin"] = async (pin, approval = {}) => {
+    // From untyped JavaScript: a FakePlexError naming what is wrong, not a TypeError.
+    if (typeof pin !== "number" && typeof pin !== "string") {
+      throw new FakePlexError("approvePin: the PIN must be its id (a number) or its code (a string)")
+    }
+    const problem = objectProblem(approval, true)
+    if (problem !== undefined) throw new FakePlexError(`approvePin: options ${problem}`)
     const account = findAccount(approval.account)
     const found =
       typeof pin === "number"
@@ -485,7 +494,11 @@ export const fromSeed = (
         if (t.serverId === server.clientIdentifier) store.transients.delete(token)
       }
     },
-    rotateJwtKey: async (rotation = {}) => (await Jwts.rotate(store, rotation.retainPrevious ?? true)).kid,
+    rotateJwtKey: async (rotation = {}) => {
+      const problem = objectProblem(rotation, true)
+      if (problem !== undefined) throw new FakePlexError(`rotateJwtKey: options ${problem}`)
+      return (await Jwts.rotate(store, rotation.retainPrevious ?? true)).kid
+    },
     deviceKeys: () =>
       [...store.deviceKeys.values()].map((k) => ({
         kid: k.kid,

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { optionsOf } from "./errors.js"
 
 /** Answer with an error status and the body the host would send with it. */
 export interface Status {
@@ -109,7 +110,7 @@ export const status = (status: number, options: Omit<Status, "_tag" | "status"> 
   if (!Number.isInteger(status) || status < 400 || status > 599) {
     throw new RangeError(`Fault.status: expected an error status (400-599), got ${status}`)
   }
-  return { _tag: "Status", status, ...options }
+  return { _tag: "Status", status, ...optionsOf("Fault.status", options) }
 }
 
 /** A 429 rate limit (plex.tv code 1003), with `Retry-After` when given. */
@@ -130,7 +131,7 @@ export const refuse: Refuse = { _tag: "Refuse" }
 /** Cut the normal body short after `keepBytes` (default half of it). */
 export const truncate = (options: { readonly keepBytes?: number | undefined } = {}): Truncate => ({
   _tag: "Truncate",
-  keepBytes: options.keepBytes
+  keepBytes: optionsOf("Fault.truncate", options).keepBytes
 })
 
 /** A JSON content type with a body that does not parse. */
@@ -139,13 +140,16 @@ export const malformedJson: MalformedJson = { _tag: "MalformedJson" }
 /** An HTML page (default status 200). */
 export const html = (options: { readonly status?: number | undefined } = {}): Html => ({
   _tag: "Html",
-  status: options.status ?? 200
+  status: optionsOf("Fault.html", options).status ?? 200
 })
 
 /** A redirect (default 302) to `to`, by default the same path on the fake's unrelated host. */
 export const redirect = (
   options: { readonly to?: string | undefined; readonly status?: Redirect["status"] | undefined } = {}
-): Redirect => ({ _tag: "Redirect", status: options.status ?? 302, to: options.to })
+): Redirect => {
+  const { status, to } = optionsOf("Fault.redirect", options)
+  return { _tag: "Redirect", status: status ?? 302, to }
+}
 
 /** The normal answer with another content type (default `text/plain`). */
 export const contentType = (contentType = "text/plain; charset=utf-8"): ContentType => ({
@@ -156,11 +160,10 @@ export const contentType = (contentType = "text/plain; charset=utf-8"): ContentT
 /** A 200 JSON body of `bytes` bytes (default 9 MiB), its length declared unless `declareLength` is false. */
 export const oversized = (
   options: { readonly bytes?: number | undefined; readonly declareLength?: boolean | undefined } = {}
-): Oversized => ({
-  _tag: "Oversized",
-  bytes: options.bytes ?? 9 * 1024 * 1024,
-  declareLength: options.declareLength ?? true
-})
+): Oversized => {
+  const { bytes, declareLength } = optionsOf("Fault.oversized", options)
+  return { _tag: "Oversized", bytes: bytes ?? 9 * 1024 * 1024, declareLength: declareLength ?? true }
+}
 
 /** Answer with a response of your own. */
 export const respond = (respond: Respond["respond"]): Respond => ({ _tag: "Respond", respond })

@@ -6,6 +6,8 @@
  *
  * @internal
  */
+import { objectProblem } from "../validate.js"
+import { FakePlexError } from "./errors.js"
 import type {
   AccountSeed,
   ConnectionSeed,
@@ -277,6 +279,9 @@ const millis = (what: string, value: number | undefined, fallback: number): numb
 
 /** Resolves options into a seed; throws (a defect for the caller) on an inconsistent seed. */
 export const resolve = (options: Options = {}): Seed => {
+  // From untyped JavaScript (null, a number): a FakePlexError naming the options, not a TypeError.
+  const problem = objectProblem(options, true)
+  if (problem !== undefined) throw new FakePlexError(`FakePlex: options ${problem}`)
   const shape = options.shape ?? "2026-02"
   const accountSeeds =
     options.accounts === undefined || options.accounts.length === 0 ? [{}] : options.accounts

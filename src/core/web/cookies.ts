@@ -34,6 +34,24 @@ export const isValue = (value: string): boolean => /^[\x21\x23-\x2B\x2D-\x3A\x3C
 
 const isAttributeValue = (value: string): boolean => /^[\x20-\x3A\x3C-\x7E]*$/.test(value)
 
+/**
+ * Why `cookies` cannot be cookies to set (an array of `{ name, value, attributes }` with a cookie name, a
+ * cookie value and an attributes object), or undefined.
+ */
+export const setCookiesProblem = (cookies: unknown): string | undefined => {
+  if (!Array.isArray(cookies)) return "must be an array of cookies"
+  for (const cookie of cookies as ReadonlyArray<unknown>) {
+    if (typeof cookie !== "object" || cookie === null) return "must contain only cookies (objects)"
+    const { attributes, name, value } = cookie as Record<string, unknown>
+    if (typeof name !== "string" || !isName(name)) return "must contain only cookies with a cookie name"
+    if (typeof value !== "string" || !isValue(value)) return "must contain only cookies with a cookie value"
+    if (typeof attributes !== "object" || attributes === null) {
+      return "must contain only cookies with attributes (an object)"
+    }
+  }
+  return undefined
+}
+
 /** The `Set-Cookie` header value; throws for a name, value or attribute a browser would misread. */
 export const serialize = (cookie: SetCookie): string => {
   const { attributes: a, name, value } = cookie

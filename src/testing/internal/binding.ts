@@ -16,6 +16,7 @@ import * as Exit from "effect/Exit"
 import type * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
+import { objectProblem } from "../../core/validate.js"
 import * as Core from "../../core/fake/index.js"
 import type {
   AccountSeed,
@@ -58,6 +59,9 @@ const server = (seed: ServerSeed): Core.ServerSeed => ({
 
 /** The core's options for the test kit's. */
 export const toCoreOptions = (options: Options): Core.Options => {
+  // From untyped JavaScript (null, a number): a FakePlexError naming the options, not a TypeError.
+  const problem = objectProblem(options, true)
+  if (problem !== undefined) throw new Core.FakePlexError(`FakePlex: options ${problem}`)
   const auto = options.autoApprovePins
   return {
     plexTvUrl: options.plexTvUrl,
@@ -98,6 +102,8 @@ class RespondFailure {
 
 /** The core's fault for the test kit's; a `Respond` Effect runs on `runtime` (that of the `fault` call). */
 export const toCoreFault = (fault: Fault, runtime: Runtime.Runtime<never>): Core.Fault.Fault => {
+  // Not a fault at all (null, from untyped JavaScript): passed on for the core to refuse by name.
+  if (typeof fault !== "object" || fault === null) return fault
   switch (fault._tag) {
     case "Status":
       return {
@@ -227,6 +233,13 @@ const handleWith =
       })
     )
 
+/** The approval the core takes; options that are not an object (null) are a `FakePlexError` naming them. */
+const approvalOf = (options: { readonly account?: string | undefined } | undefined, now: number) => {
+  const problem = objectProblem(options, true)
+  if (problem !== undefined) throw new Core.FakePlexError(`approvePin: options ${problem}`)
+  return { account: options?.account, now }
+}
+
 /** The test kit's service over a core fake. */
 export const fromCore = (core: Core.FakePlex): FakePlexService => ({
   plexTvUrl: core.plexTvUrl,
@@ -257,10 +270,10 @@ export const fromCore = (core: Core.FakePlex): FakePlexService => ({
     ),
   patchAccount: (login, payload) => control(() => core.patchAccount(login, payload)),
   pins: Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => core.pins({ now }).map(pinView))),
-  approvePin: (pin, options = {}) =>
+  approvePin: (pin, options) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.map(
-        controlPromise(() => core.approvePin(pin, { account: options.account, now })),
+        controlPromise(async () => core.approvePin(pin, approvalOf(options, now))),
         (token) => Redacted.make(token)
       )
     ),

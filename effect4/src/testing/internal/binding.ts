@@ -13,6 +13,7 @@ import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import { objectProblem } from "../../../../src/core/validate.js"
 import * as Core from "../../../../src/core/fake/index.js"
 import type {
   ConnectionSeed,
@@ -43,42 +44,47 @@ const coreConnection = (c: ConnectionSeed): Core.ConnectionSeed => ({
 })
 
 /** The seed in the core fake's terms: durations in milliseconds, secrets as plain strings. */
-export const coreOptions = (options: Options): Core.Options => ({
-  plexTvUrl: options.plexTvUrl,
-  clientsUrl: options.clientsUrl,
-  plexTvAliases: options.plexTvAliases,
-  elsewhereUrl: options.elsewhereUrl,
-  accounts: options.accounts?.map((a) => ({
-    ...a,
-    password: plainOr(a.password),
-    twoFactorCode: plainOr(a.twoFactorCode),
-    token: plainOr(a.token),
-    homePin: plainOr(a.homePin),
-    devices: a.devices?.map((d) => ({ ...d, token: plainOr(d.token) }))
-  })),
-  servers: options.servers?.map((s) => ({
-    ...s,
-    accessToken: plainOr(s.accessToken),
-    connections: s.connections?.map(coreConnection),
-    sources: s.sources?.map((source) => ({
-      ...source,
-      accessToken: plainOr(source.accessToken),
-      connections: source.connections?.map(coreConnection)
-    }))
-  })),
-  shape: options.shape,
-  pinLifetimeMillis:
-    options.pinLifetime === undefined
-      ? undefined
-      : { strong: millisOr(options.pinLifetime.strong), short: millisOr(options.pinLifetime.short) },
-  transientTokenLifetimeMillis: millisOr(options.transientTokenLifetime),
-  claimTokenLifetimeMillis: millisOr(options.claimTokenLifetime),
-  autoApprovePins:
-    options.autoApprovePins === undefined || typeof options.autoApprovePins === "boolean"
-      ? options.autoApprovePins
-      : { afterMillis: millisOr(options.autoApprovePins.after), account: options.autoApprovePins.account },
-  homes: options.homes
-})
+export const coreOptions = (options: Options): Core.Options => {
+  // From untyped JavaScript (null, a number): a FakePlexError naming the options, not a TypeError.
+  const problem = objectProblem(options, true)
+  if (problem !== undefined) throw new Core.FakePlexError(`FakePlex: options ${problem}`)
+  return {
+    plexTvUrl: options.plexTvUrl,
+    clientsUrl: options.clientsUrl,
+    plexTvAliases: options.plexTvAliases,
+    elsewhereUrl: options.elsewhereUrl,
+    accounts: options.accounts?.map((a) => ({
+      ...a,
+      password: plainOr(a.password),
+      twoFactorCode: plainOr(a.twoFactorCode),
+      token: plainOr(a.token),
+      homePin: plainOr(a.homePin),
+      devices: a.devices?.map((d) => ({ ...d, token: plainOr(d.token) }))
+    })),
+    servers: options.servers?.map((s) => ({
+      ...s,
+      accessToken: plainOr(s.accessToken),
+      connections: s.connections?.map(coreConnection),
+      sources: s.sources?.map((source) => ({
+        ...source,
+        accessToken: plainOr(source.accessToken),
+        connections: source.connections?.map(coreConnection)
+      }))
+    })),
+    shape: options.shape,
+    pinLifetimeMillis:
+      options.pinLifetime === undefined
+        ? undefined
+        : { strong: millisOr(options.pinLifetime.strong), short: millisOr(options.pinLifetime.short) },
+    transientTokenLifetimeMillis: millisOr(options.transientTokenLifetime),
+    claimTokenLifetimeMillis: millisOr(options.claimTokenLifetime),
+    autoApprovePins:
+      options.autoApprovePins === undefined || typeof options.autoApprovePins === "boolean"
+        ? options.autoApprovePins
+        : { afterMillis: millisOr(options.autoApprovePins.after), account: options.autoApprovePins.account },
+    homes: options.homes
+  }
+}
 
 /** The fake's time read from an Effect `Clock`: `TestClock` then drives it. */
 const fakeClock = (clock: Clock.Clock): Core.FakeClock => ({
@@ -123,6 +129,8 @@ const transientOf = (t: Core.FakeTransientToken): FakeTransientToken => ({
 
 /** A fault in the core fake's terms; a `Respond` fault runs its effect with the services it was scripted with. */
 const coreFault = (fault: Fault, context: Context.Context<never>): Core.Fault.Fault => {
+  // Not a fault at all (null, from untyped JavaScript): passed on for the core to refuse by name.
+  if (typeof fault !== "object" || fault === null) return fault
   switch (fault._tag) {
     case "Status":
       return Core.Fault.status(fault.status, {
@@ -156,6 +164,13 @@ const controlError = (error: unknown): FakePlexError => {
 }
 
 const now = Clock.currentTimeMillis
+
+/** The approval the core takes; options that are not an object (null) are a `FakePlexError` naming them. */
+const approvalOf = (options: { readonly account?: string | undefined } | undefined, now: number) => {
+  const problem = objectProblem(options, true)
+  if (problem !== undefined) throw new Core.FakePlexError(`approvePin: options ${problem}`)
+  return { account: options?.account, now }
+}
 
 /** The Effect 4 face of a core fake. */
 export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
@@ -196,7 +211,7 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   approvePin: (pin, options) =>
     Effect.flatMap(now, (at) =>
       Effect.tryPromise({
-        try: () => fake.approvePin(pin, { account: options?.account, now: at }),
+        try: async () => fake.approvePin(pin, approvalOf(options, at)),
         catch: controlError
       })
     ).pipe(Effect.map((token) => Redacted.make(token))),

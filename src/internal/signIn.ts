@@ -1,0 +1,59 @@
+/**
+ * The sign-in (plex.tv `POST /api/v2/users/signin`) for the public function
+ * that sends it: `PlexAuth.postUsersSignInData` and its aliases, and
+ * `Credentials.layerSignIn`, each naming its spans and errors after itself.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Redacted from "effect/Redacted"
+import * as Auth from "../core/auth.js"
+import type { ClientIdentity } from "../ClientIdentity.js"
+import type { SignInInput, WithResponse } from "../PlexAuth.js"
+import type { InvalidInput, SignInError } from "../PlexError.js"
+import type * as Schemas from "../Schemas.js"
+import * as Payloads from "./payloads.js"
+import * as Request from "./request.js"
+import * as V from "./validate.js"
+
+/** The sign-in's spec: a `signIn` one, so that its errors include the two-factor ones. */
+type SignInSpec = Request.Spec<Schemas.SignedInAccount> & { readonly signIn: true }
+
+const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
+  Effect.suspend(() => {
+    const password: unknown = input?.password
+    const checked = Auth.signInForm(
+      {
+        login: input?.login,
+        // Whatever untyped JavaScript passes is wrapped at once, so the check can say what it is, unseen.
+        password:
+          typeof password === "string" || Redacted.isRedacted(password)
+            ? V.toRedacted(input.password)
+            : password === undefined
+              ? undefined
+              : (Redacted.make(password) as Redacted.Redacted<string>),
+        rememberMe: input?.rememberMe,
+        verificationCode:
+          input?.verificationCode === undefined ? undefined : V.toRedacted(input.verificationCode)
+      },
+      Redacted.value,
+      Redacted.make
+    )
+    if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
+    return Effect.succeed({
+      ...Auth.signIn,
+      body: Request.form(checked.form),
+      schema: Payloads.signedInAccount
+    })
+  })
+
+/** The sign-in, for the public function `operation` (its spans and errors are named after it). */
+export const signInAs = (
+  operation: string,
+  input: SignInInput
+): Effect.Effect<
+  WithResponse<Schemas.SignedInAccount>,
+  SignInError,
+  HttpClient.HttpClient | ClientIdentity
+> => Effect.flatMap(signInSpec(operation, input), (spec) => Request.plexTvAnonymous(operation, spec))

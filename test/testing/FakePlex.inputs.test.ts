@@ -1,0 +1,111 @@
+/**
+ * The test kits given what untyped JavaScript passes (null, a number, options of the wrong kind): a
+ * FakePlexError naming the function and the option, never a TypeError from deep inside the fake.
+ * effect4/test/testing/FakePlex.inputs.test.ts is this file for the Effect 4 edition.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Layer } from "effect"
+import { makeHandler } from "effect-plex-auth/fake"
+import { serve } from "effect-plex-auth/fake/node"
+import { FakePlexServer } from "effect-plex-auth/node"
+import { FakePlex, Fault } from "effect-plex-auth/testing"
+
+const untyped = <A>(value: unknown): A => value as A
+
+/** What a value thrown or an effect's failure or defect is: its class (TypeError told apart) and message. */
+const described = (error: unknown): readonly [string, string] =>
+  error instanceof TypeError
+    ? ["TypeError", error.message]
+    : [
+        String((error as { _tag?: unknown; name?: unknown })._tag ?? (error as { name?: unknown }).name),
+        String((error as { message?: unknown }).message)
+      ]
+
+/** What `effect` failed or died with (see {@link described}). */
+const outcome = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.exit(effect), (exit) =>
+    Exit.isSuccess(exit) ? ["succeeded", ""] : described(Cause.squash(exit.cause))
+  )
+
+/** What `f` threw (see {@link described}). */
+const thrown = (f: () => unknown): readonly [string, string] => {
+  try {
+    f()
+  } catch (error) {
+    return described(error)
+  }
+  return ["nothing thrown", ""]
+}
+
+describe("the test kits given what untyped JavaScript passes", () => {
+  it.effect(
+    "FakePlex.make, layer, layerSignedIn and FakePlexServer.make name options that are not an object",
+    () =>
+      Effect.gen(function* () {
+        const refused = ["FakePlexError", "FakePlex: options must be an object, not null"]
+        assert.deepStrictEqual(yield* outcome(FakePlex.make(untyped(null))), refused)
+        assert.deepStrictEqual(yield* outcome(Layer.build(FakePlex.layer(untyped(null)))), refused)
+        assert.deepStrictEqual(yield* outcome(Layer.build(FakePlex.layerSignedIn(untyped(null)))), refused)
+        assert.deepStrictEqual(yield* outcome(FakePlexServer.make(untyped(null))), refused)
+        assert.deepStrictEqual(yield* outcome(FakePlex.make(untyped(42))), [
+          "FakePlexError",
+          "FakePlex: options must be an object, not number"
+        ])
+      }).pipe(Effect.scoped)
+  )
+
+  it.effect("FakePlex.fault, approvePin and rotateJwtKey name the argument of the wrong kind", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual(yield* outcome(FakePlex.fault(untyped(null), Fault.hang)), [
+        "FakePlexError",
+        "fault: the target must be a route name, a path (starting with /) or an object"
+      ])
+      assert.deepStrictEqual(yield* outcome(FakePlex.fault("getTokenDetails", untyped(null))), [
+        "FakePlexError",
+        "fault: the fault must be one of Fault's (handlerFaults')"
+      ])
+      assert.deepStrictEqual(yield* outcome(FakePlex.fault("getTokenDetails", Fault.hang, untyped(null))), [
+        "FakePlexError",
+        "fault: the options must be an object, not null"
+      ])
+      assert.deepStrictEqual(yield* outcome(FakePlex.approvePin(untyped(null))), [
+        "FakePlexError",
+        "approvePin: the PIN must be its id (a number) or its code (a string)"
+      ])
+      assert.deepStrictEqual(yield* outcome(FakePlex.approvePin(1, untyped(null))), [
+        "FakePlexError",
+        "approvePin: options must be an object, not null"
+      ])
+      assert.deepStrictEqual(yield* outcome(FakePlex.rotateJwtKey(untyped(null))), [
+        "FakePlexError",
+        "rotateJwtKey: options must be an object, not null"
+      ])
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it("Fault's constructors name options that are not an object", () => {
+    const cases: ReadonlyArray<readonly [string, () => unknown]> = [
+      ["Fault.status", () => Fault.status(429, untyped(null))],
+      ["Fault.truncate", () => Fault.truncate(untyped(null))],
+      ["Fault.html", () => Fault.html(untyped(null))],
+      ["Fault.redirect", () => Fault.redirect(untyped(null))],
+      ["Fault.oversized", () => Fault.oversized(untyped(1))]
+    ]
+    for (const [name, f] of cases) {
+      assert.deepStrictEqual(thrown(f)[0], "FakePlexError", name)
+      assert.isTrue(thrown(f)[1].startsWith(`${name}: options must be an object`), thrown(f)[1])
+    }
+  })
+
+  it("makeHandler and serve (effect-plex-auth/fake) name options that are not an object", async () => {
+    assert.deepStrictEqual(
+      thrown(() => makeHandler(untyped(null))),
+      ["FakePlexError", "FakePlex: options must be an object, not null"]
+    )
+    const rejected = await serve(untyped(null)).then(
+      (server) => server.close().then(() => ["resolved", ""]),
+      described
+    )
+    assert.deepStrictEqual(rejected, ["FakePlexError", "FakePlex: options must be an object, not null"])
+  })
+})
