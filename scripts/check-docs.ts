@@ -679,5 +679,6 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
     docsOnly: process.argv.includes("--docs-only"),
     print: true
   })
-  process.exitCode = code
+  // A failure ends the process at once, as before (a JSDoc example that threw may have left a handle open).
+  if (code !== 0) process.exit(code)
 }
