@@ -37,12 +37,13 @@
  * Usage: `tsx scripts/check-docs.ts [--edition 4]` (`npm run typecheck`);
  * `--docs-only` checks the examples alone (their own program); `--root <dir>`
  * checks another project laid out like this one (test/check-docs.test.ts's
- * fixtures). After a run, `node node_modules/typescript-7/bin/tsc -p
+ * fixtures). The same check without a process of its own: `checkDocs` (the
+ * tests call it on their fixtures). After a run, `node node_modules/typescript-7/bin/tsc -p
  * .tmp/doc-examples/tsconfig.check.json` repeats the check, and `-p
  * .tmp/doc-examples` checks the generated modules alone. With a syntax error
  * anywhere, tsc reports only the syntax errors (as `tsc -p` does).
  */
-import { spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { createRequire } from "node:module"
@@ -54,19 +55,53 @@ import type * as Ts from "typescript"
 const ts = createRequire(import.meta.url)("typescript") as typeof Ts
 
 /** This project: where its node_modules (TypeScript 7) are. */
-const tools = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-/** The project checked: this one, or with `--root <dir>` another laid out the same way (the tests' fixtures). */
-const root =
-  process.argv.includes("--root") && process.argv[process.argv.indexOf("--root") + 1] !== undefined
-    ? path.resolve(process.argv[process.argv.indexOf("--root") + 1]!)
-    : tools
-/** Which edition's program: 3 (the root package) or 4 (effect4/). */
-const edition =
-  process.argv.includes("--edition") && process.argv[process.argv.indexOf("--edition") + 1] === "4" ? 4 : 3
-/** Where the edition lives: its tsconfig.json and src/. */
-const home = edition === 4 ? path.join(root, "effect4") : root
-const packageName = edition === 4 ? "effect4-plex-auth" : "effect-plex-auth"
-const outDir = path.join(home, ".tmp", "doc-examples")
+const thisProject = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+
+/** What {@link checkDocs} checks. */
+export interface CheckOptions {
+  /** The project checked: by default this one; else another laid out the same way (the tests' fixtures). */
+  readonly root?: string
+  /** Which edition's program: 3 (the root package, the default) or 4 (effect4/). */
+  readonly edition?: 3 | 4
+  /** The examples alone, in their own program (`--docs-only`). */
+  readonly docsOnly?: boolean
+  /** Whether to run the JSDoc examples after a clean check: by default for the Effect 3 edition's full check. */
+  readonly runExamples?: boolean
+  /** Where the node_modules with TypeScript 7 are: by default this project (the script's parent folder). */
+  readonly tools?: string
+  /** Print as it goes, on this process's stdout and stderr (the command), instead of into the result. */
+  readonly print?: boolean
+}
+
+/** How a check ended: the exit code of the command, and what it printed. */
+export interface CheckResult {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Ends a check with an exit code (the command's `process.exit`, without ending a process that calls {@link checkDocs}). */
+class Exit {
+  constructor(readonly code: number) {}
+}
+
+/** A command's output and how it ended, as `spawnSync` reports them, without blocking the process meanwhile. */
+const spawnText = (command: string, args: ReadonlyArray<string>, cwd: string) =>
+  new Promise<{
+    error?: Error
+    status: number | null
+    signal: NodeJS.Signals | null
+    stdout: string
+    stderr: string
+  }>((resolve) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    child.on("error", (error) => resolve({ error, status: null, signal: null, stdout, stderr }))
+    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }))
+  })
 
 /** One code block, and where its lines came from. */
 interface Block {
@@ -106,493 +141,544 @@ const asEffect4 = (code: string): string =>
     .replace(/(from\s+|import\(\s*)(["'])@effect\/platform(\/[^"']*)?\2/g, "$1$2effect/http$3$2")
 
 /**
- * The fenced code blocks of some lines (Markdown, or the text of a JSDoc
- * comment). `offsets[i]` is the column where `lines[i]` starts in the source.
+ * The check (what the command does), in the calling process: its exit code and what it printed. Holds
+ * no state between calls (test/check-docs.test.ts runs several at once, on its fixtures).
  */
-const fencedBlocks = (
-  source: string,
-  lines: ReadonlyArray<string>,
-  firstLine: number,
-  offsets: ReadonlyArray<number>,
-  problems: Array<Problem>,
-  /** Whether every block here is the Effect 4 edition's (effect4/README.md, effect4/src). */
-  allEffect4 = false,
-  /** Whether the lines are a Markdown file's (guides), not a JSDoc comment's. */
-  markdown = false
-): Array<Block> => {
-  const blocks: Array<Block> = []
-  let i = 0
-  while (i < lines.length) {
-    const open = /^(\s*)(`{3,}|~{3,})(.*)$/.exec(lines[i] ?? "")
-    const indent = open?.[1]
-    const marker = open?.[2]
-    const info = (open?.[3] ?? "").trim()
-    if (indent === undefined || marker === undefined || (marker.startsWith("`") && info.includes("`"))) {
-      i++
-      continue
-    }
-    const [lang = "", ...flags] = info.split(/\s+/)
-    const body: Array<string> = []
-    const columns: Array<number> = []
-    let j = i + 1
-    let closed = false
-    for (; j < lines.length; j++) {
-      const text = lines[j] ?? ""
-      const close = /^\s*(`{3,}|~{3,})\s*$/.exec(text)
-      if (close?.[1] !== undefined && close[1][0] === marker[0] && close[1].length >= marker.length) {
-        closed = true
-        break
-      }
-      const strip = Math.min(indent.length, /^ */.exec(text)?.[0].length ?? 0)
-      body.push(text.slice(strip))
-      columns.push((offsets[j] ?? 0) + strip)
-    }
-    if (!closed) {
-      problems.push({ source, line: firstLine + i, message: "code fence is never closed" })
-    }
-    // A Markdown block marked `effect4` is the Effect 4 edition's; the others the Effect 3 one's.
-    const isEffect4 = allEffect4 || flags.includes("effect4")
-    if (isTypeScript(lang) && isEffect4 === (edition === 4)) {
-      blocks.push({
-        source,
-        line: firstLine + i + 1,
-        columns,
-        code: body.join("\n"),
-        skip: flags.includes("no-check")
-      })
-    } else if (isTypeScript(lang) && edition === 4 && markdown && !flags.includes("effect3-only")) {
-      // An Effect 3 guide example, checked as the Effect 4 edition's too (`asEffect4`), unless the next
-      // block is its Effect 4 version.
-      const next = lines.slice(j + 1).findIndex((line) => /^\s*(`{3,}|~{3,})/.test(line))
-      const nextInfo = next < 0 ? [] : (/^\s*(?:`{3,}|~{3,})(.*)$/.exec(lines[j + 1 + next] ?? "")?.[1] ?? "")
-      const hasCounterpart =
-        typeof nextInfo === "string" && /^\s*(ts|typescript)\s.*\beffect4\b/i.test(nextInfo)
-      if (!hasCounterpart) {
-        blocks.push({
-          source,
-          line: firstLine + i + 1,
-          columns,
-          code: asEffect4(body.join("\n")),
-          skip: flags.includes("no-check"),
-          ported: true
-        })
-      }
-    }
-    i = j + 1
-  }
-  return blocks
-}
+export const checkDocs = async (options: CheckOptions = {}): Promise<CheckResult> => {
+  const stdout: Array<string> = []
+  const stderr: Array<string> = []
+  // As the command: printed at once, in order with what the JSDoc examples print when run.
+  const out = (text: string) =>
+    void (options.print === true ? process.stdout.write(`${text}\n`) : stdout.push(`${text}\n`))
+  const err = (text: string) =>
+    void (options.print === true ? process.stderr.write(`${text}\n`) : stderr.push(`${text}\n`))
+  const result = (code: number): CheckResult => ({ code, stdout: stdout.join(""), stderr: stderr.join("") })
+  const tools = options.tools ?? thisProject
+  const root = options.root === undefined ? tools : path.resolve(options.root)
+  const edition = options.edition ?? 3
+  const docsOnly = options.docsOnly ?? false
+  /** Where the edition lives: its tsconfig.json and src/. */
+  const home = edition === 4 ? path.join(root, "effect4") : root
+  const packageName = edition === 4 ? "effect4-plex-auth" : "effect-plex-auth"
+  const outDir = path.join(home, ".tmp", "doc-examples")
 
-const markdownBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
-  const lines = fs.readFileSync(file, "utf8").split(/\r?\n/)
-  return fencedBlocks(
-    // With "/" on every platform, as tsc prints the paths of the project's files.
-    path.relative(root, file).split(path.sep).join("/"),
-    lines,
-    1,
-    lines.map(() => 0),
-    problems,
-    file.startsWith(home + path.sep) && home !== root,
-    true
-  )
-}
+  const check = async (): Promise<number> => {
+    /**
+     * The fenced code blocks of some lines (Markdown, or the text of a JSDoc
+     * comment). `offsets[i]` is the column where `lines[i]` starts in the source.
+     */
+    const fencedBlocks = (
+      source: string,
+      lines: ReadonlyArray<string>,
+      firstLine: number,
+      offsets: ReadonlyArray<number>,
+      problems: Array<Problem>,
+      /** Whether every block here is the Effect 4 edition's (effect4/README.md, effect4/src). */
+      allEffect4 = false,
+      /** Whether the lines are a Markdown file's (guides), not a JSDoc comment's. */
+      markdown = false
+    ): Array<Block> => {
+      const blocks: Array<Block> = []
+      let i = 0
+      while (i < lines.length) {
+        const open = /^(\s*)(`{3,}|~{3,})(.*)$/.exec(lines[i] ?? "")
+        const indent = open?.[1]
+        const marker = open?.[2]
+        const info = (open?.[3] ?? "").trim()
+        if (indent === undefined || marker === undefined || (marker.startsWith("`") && info.includes("`"))) {
+          i++
+          continue
+        }
+        const [lang = "", ...flags] = info.split(/\s+/)
+        const body: Array<string> = []
+        const columns: Array<number> = []
+        let j = i + 1
+        let closed = false
+        for (; j < lines.length; j++) {
+          const text = lines[j] ?? ""
+          const close = /^\s*(`{3,}|~{3,})\s*$/.exec(text)
+          if (close?.[1] !== undefined && close[1][0] === marker[0] && close[1].length >= marker.length) {
+            closed = true
+            break
+          }
+          const strip = Math.min(indent.length, /^ */.exec(text)?.[0].length ?? 0)
+          body.push(text.slice(strip))
+          columns.push((offsets[j] ?? 0) + strip)
+        }
+        if (!closed) {
+          problems.push({ source, line: firstLine + i, message: "code fence is never closed" })
+        }
+        // A Markdown block marked `effect4` is the Effect 4 edition's; the others the Effect 3 one's.
+        const isEffect4 = allEffect4 || flags.includes("effect4")
+        if (isTypeScript(lang) && isEffect4 === (edition === 4)) {
+          blocks.push({
+            source,
+            line: firstLine + i + 1,
+            columns,
+            code: body.join("\n"),
+            skip: flags.includes("no-check")
+          })
+        } else if (isTypeScript(lang) && edition === 4 && markdown && !flags.includes("effect3-only")) {
+          // An Effect 3 guide example, checked as the Effect 4 edition's too (`asEffect4`), unless the next
+          // block is its Effect 4 version.
+          const next = lines.slice(j + 1).findIndex((line) => /^\s*(`{3,}|~{3,})/.test(line))
+          const nextInfo =
+            next < 0 ? [] : (/^\s*(?:`{3,}|~{3,})(.*)$/.exec(lines[j + 1 + next] ?? "")?.[1] ?? "")
+          const hasCounterpart =
+            typeof nextInfo === "string" && /^\s*(ts|typescript)\s.*\beffect4\b/i.test(nextInfo)
+          if (!hasCounterpart) {
+            blocks.push({
+              source,
+              line: firstLine + i + 1,
+              columns,
+              code: asEffect4(body.join("\n")),
+              skip: flags.includes("no-check"),
+              ported: true
+            })
+          }
+        }
+        i = j + 1
+      }
+      return blocks
+    }
 
-/** The fenced blocks that follow an `@example` tag in the JSDoc comments of a source file. */
-const exampleBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
-  const text = fs.readFileSync(file, "utf8")
-  const source = path.relative(root, file).split(path.sep).join("/")
-  const blocks: Array<Block> = []
-  for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
-    const startLine = text.slice(0, comment.index).split("\n").length
-    const raw = comment[0].split(/\r?\n/)
-    const lines: Array<string> = []
-    const offsets: Array<number> = []
-    raw.forEach((line, index) => {
-      const prefix =
-        index === 0 ? (/^\/\*\*\s?/.exec(line)?.[0] ?? "") : (/^\s*\*(?!\/)\s?/.exec(line)?.[0] ?? "")
-      const rest = line.slice(prefix.length).replace(/\s*\*\/$/, "")
-      lines.push(rest)
-      offsets.push(
-        (index === 0 ? comment.index - text.lastIndexOf("\n", comment.index) - 1 : 0) + prefix.length
-      )
-    })
-    // The sections of the comment that belong to an @example tag: from the tag
-    // to the next tag that is not inside a code fence.
-    let inExample = false
-    let inFence = false
-    const keep = lines.map((line) => {
-      if (/^\s*(`{3,}|~{3,})/.test(line)) inFence = !inFence
-      else if (!inFence && /^\s*@\w+/.test(line)) inExample = /^\s*@example\b/.test(line)
-      return inExample
-    })
-    blocks.push(
-      ...fencedBlocks(
-        source,
-        lines.map((line, index) => (keep[index] ? line : "")),
-        startLine,
-        offsets,
+    const markdownBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
+      const lines = fs.readFileSync(file, "utf8").split(/\r?\n/)
+      return fencedBlocks(
+        // With "/" on every platform, as tsc prints the paths of the project's files.
+        path.relative(root, file).split(path.sep).join("/"),
+        lines,
+        1,
+        lines.map(() => 0),
         problems,
-        edition === 4
+        file.startsWith(home + path.sep) && home !== root,
+        true
       )
-    )
-  }
-  return blocks
-}
-
-const walk = (dir: string, accept: (file: string) => boolean): Array<string> => {
-  if (!fs.existsSync(dir)) return []
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((entry) => {
-      const full = path.join(dir, entry.name)
-      if (entry.isDirectory()) return walk(full, accept)
-      return entry.isFile() && accept(full) ? [full] : []
-    })
-}
-
-const docsApi = path.join(root, "docs", "api") + path.sep
-const markdownFiles = [
-  ...[path.join(root, "README.md"), ...(edition === 4 ? [path.join(home, "README.md")] : [])].filter((file) =>
-    fs.existsSync(file)
-  ),
-  ...walk(path.join(root, "docs"), (file) => file.endsWith(".md") && !file.startsWith(docsApi))
-]
-const sourceFiles = walk(path.join(home, "src"), (file) => file.endsWith(".ts"))
-
-const problems: Array<Problem> = []
-const blocks = [
-  ...markdownFiles.flatMap((file) => markdownBlocks(file, problems)),
-  ...sourceFiles.flatMap((file) => exampleBlocks(file, problems))
-]
-const checked = blocks.filter((block) => !block.skip)
-
-// Write one module per block, and a tsconfig that reproduces the check.
-fs.rmSync(outDir, { recursive: true, force: true })
-fs.mkdirSync(outDir, { recursive: true })
-const byFile = new Map<string, Block>()
-for (const block of checked) {
-  const name = `${block.source.replace(/[^A-Za-z0-9]+/g, "_")}_L${block.line}.ts`
-  const file = path.join(outDir, name)
-  byFile.set(path.normalize(file), block)
-  // `export {}` last keeps line numbers aligned and makes every block a module.
-  fs.writeFileSync(file, `${block.code}\nexport {}\n`)
-}
-const relativeSrc = (entry: string) =>
-  path
-    .relative(outDir, path.join(home, "src", entry))
-    .split(path.sep)
-    .join("/")
-const tsconfig = {
-  extends: path.relative(outDir, path.join(root, "tsconfig.base.json")).split(path.sep).join("/"),
-  compilerOptions: {
-    noEmit: true,
-    types: ["node"],
-    paths: {
-      [packageName]: [relativeSrc("index.ts")],
-      [`${packageName}/testing`]: [relativeSrc("testing/index.ts")],
-      [`${packageName}/node`]: [relativeSrc("node/index.ts")],
-      // The Effect-free fake entries are shared: both packages build them from the root src/fake.
-      [`${packageName}/fake`]: [
-        path
-          .relative(outDir, path.join(root, "src", "fake", "index.ts"))
-          .split(path.sep)
-          .join("/")
-      ],
-      [`${packageName}/fake/node`]: [
-        path
-          .relative(outDir, path.join(root, "src", "fake", "node.ts"))
-          .split(path.sep)
-          .join("/")
-      ],
-      [`${packageName}/*`]: [relativeSrc("*.ts")]
     }
-  },
-  include: ["*.ts"]
-}
-const configPath = path.join(outDir, "tsconfig.json")
-fs.writeFileSync(configPath, `${JSON.stringify(tsconfig, null, 2)}\n`)
 
-/** The project's tsconfig.json, parsed (settings and files; parsing only, TypeScript 5.9's API). */
-const parseConfig = (file: string): Ts.ParsedCommandLine => {
-  const parsed = ts.getParsedCommandLineOfConfigFile(
-    file,
-    {},
-    {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-        console.error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"))
-        process.exit(2)
+    /** The fenced blocks that follow an `@example` tag in the JSDoc comments of a source file. */
+    const exampleBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
+      const text = fs.readFileSync(file, "utf8")
+      const source = path.relative(root, file).split(path.sep).join("/")
+      const blocks: Array<Block> = []
+      for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+        const startLine = text.slice(0, comment.index).split("\n").length
+        const raw = comment[0].split(/\r?\n/)
+        const lines: Array<string> = []
+        const offsets: Array<number> = []
+        raw.forEach((line, index) => {
+          const prefix =
+            index === 0 ? (/^\/\*\*\s?/.exec(line)?.[0] ?? "") : (/^\s*\*(?!\/)\s?/.exec(line)?.[0] ?? "")
+          const rest = line.slice(prefix.length).replace(/\s*\*\/$/, "")
+          lines.push(rest)
+          offsets.push(
+            (index === 0 ? comment.index - text.lastIndexOf("\n", comment.index) - 1 : 0) + prefix.length
+          )
+        })
+        // The sections of the comment that belong to an @example tag: from the tag
+        // to the next tag that is not inside a code fence.
+        let inExample = false
+        let inFence = false
+        const keep = lines.map((line) => {
+          if (/^\s*(`{3,}|~{3,})/.test(line)) inFence = !inFence
+          else if (!inFence && /^\s*@\w+/.test(line)) inExample = /^\s*@example\b/.test(line)
+          return inExample
+        })
+        blocks.push(
+          ...fencedBlocks(
+            source,
+            lines.map((line, index) => (keep[index] ? line : "")),
+            startLine,
+            offsets,
+            problems,
+            edition === 4
+          )
+        )
       }
+      return blocks
     }
-  )
-  if (parsed === undefined) process.exit(2)
-  return parsed
-}
 
-// The project (tsconfig.json) and the examples in one program, with the project's settings: a tsconfig
-// that extends the project's, with its files and the examples' (.tmp/doc-examples/tsconfig.check.json);
-// or, with --docs-only, the examples alone with theirs (.tmp/doc-examples/tsconfig.json).
-const docsOnly = process.argv.includes("--docs-only")
-const projectConfigPath = path.join(home, "tsconfig.json")
-const project = docsOnly ? undefined : parseConfig(projectConfigPath)
-let checkConfigPath = configPath
-if (!docsOnly) {
-  const raw = (ts.readConfigFile(projectConfigPath, (file) => ts.sys.readFile(file)).config ?? {}) as {
-    readonly files?: ReadonlyArray<string>
-    readonly include?: ReadonlyArray<string>
-    readonly exclude?: ReadonlyArray<string>
-  }
-  // `files`, `include` and `exclude` are relative to the config that names them: the project's, here
-  // rewritten relative to .tmp/doc-examples/ (the settings, `paths` included, come with `extends`).
-  const moved = (entries: ReadonlyArray<string>) =>
-    entries.map((entry) => path.relative(outDir, path.resolve(home, entry)).split(path.sep).join("/"))
-  const check = {
-    extends: path.relative(outDir, projectConfigPath).split(path.sep).join("/"),
-    ...(raw.files === undefined ? {} : { files: moved(raw.files) }),
-    include: [...moved(raw.include ?? (raw.files === undefined ? ["**/*"] : [])), "*.ts"],
-    ...(raw.exclude === undefined ? {} : { exclude: moved(raw.exclude) })
-  }
-  checkConfigPath = path.join(outDir, "tsconfig.check.json")
-  fs.writeFileSync(checkConfigPath, `${JSON.stringify(check, null, 2)}\n`)
-}
+    const walk = (dir: string, accept: (file: string) => boolean): Array<string> => {
+      if (!fs.existsSync(dir)) return []
+      return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .flatMap((entry) => {
+          const full = path.join(dir, entry.name)
+          if (entry.isDirectory()) return walk(full, accept)
+          return entry.isFile() && accept(full) ? [full] : []
+        })
+    }
 
-/**
- * TypeScript 7's `tsc` (the native compiler, devDependency `typescript-7`: a launcher of the platform's
- * binary), called by path: node_modules/.bin/tsc is TypeScript 5.9's, which builds the package.
- */
-const tsc7 = path.join(tools, "node_modules", "typescript-7", "bin", "tsc")
+    const docsApi = path.join(root, "docs", "api") + path.sep
+    const markdownFiles = [
+      ...[path.join(root, "README.md"), ...(edition === 4 ? [path.join(home, "README.md")] : [])].filter(
+        (file) => fs.existsSync(file)
+      ),
+      ...walk(path.join(root, "docs"), (file) => file.endsWith(".md") && !file.startsWith(docsApi))
+    ]
+    const sourceFiles = walk(path.join(home, "src"), (file) => file.endsWith(".ts"))
 
-/** One diagnostic as `tsc --pretty false` prints it: `file(line,column): error TS1234: message`. */
-interface Diagnostic {
-  /** Absolute; absent for a global diagnostic (options, a missing file of `files`). */
-  readonly file?: string
-  /** 1-based, as printed. */
-  readonly line: number
-  readonly column: number
-  readonly code: number
-  /** The first line, then the chain's lines (indented two spaces per level), as printed. */
-  readonly message: string
-  /** What tsc printed for it. */
-  readonly printed: string
-}
+    const problems: Array<Problem> = []
+    const blocks = [
+      ...markdownFiles.flatMap((file) => markdownBlocks(file, problems)),
+      ...sourceFiles.flatMap((file) => exampleBlocks(file, problems))
+    ]
+    const checked = blocks.filter((block) => !block.skip)
 
-const started = Date.now()
-// --singleThreaded: `npm test` runs its static checks side by side, one per core, so tsc's own threads
-// only share the same cores: single-threaded, the check took a fifth to a third less CPU, and less time
-// (measured on a loaded 2-core machine: edition 3 7.0 against 11.0 CPU-s, edition 4 6.5 against 8.2).
-const result = spawnSync(
-  process.execPath,
-  [tsc7, "-p", checkConfigPath, "--pretty", "false", "--singleThreaded"],
-  {
-    cwd: root,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024
-  }
-)
-if (result.error !== undefined) {
-  console.error(`${tsc7}: ${result.error.message}`)
-  process.exit(2)
-}
+    // Write one module per block, and a tsconfig that reproduces the check.
+    fs.rmSync(outDir, { recursive: true, force: true })
+    fs.mkdirSync(outDir, { recursive: true })
+    const byFile = new Map<string, Block>()
+    for (const block of checked) {
+      const name = `${block.source.replace(/[^A-Za-z0-9]+/g, "_")}_L${block.line}.ts`
+      const file = path.join(outDir, name)
+      byFile.set(path.normalize(file), block)
+      // `export {}` last keeps line numbers aligned and makes every block a module.
+      fs.writeFileSync(file, `${block.code}\nexport {}\n`)
+    }
+    const relativeSrc = (entry: string) =>
+      path
+        .relative(outDir, path.join(home, "src", entry))
+        .split(path.sep)
+        .join("/")
+    const tsconfig = {
+      extends: path.relative(outDir, path.join(root, "tsconfig.base.json")).split(path.sep).join("/"),
+      compilerOptions: {
+        noEmit: true,
+        types: ["node"],
+        paths: {
+          [packageName]: [relativeSrc("index.ts")],
+          [`${packageName}/testing`]: [relativeSrc("testing/index.ts")],
+          [`${packageName}/node`]: [relativeSrc("node/index.ts")],
+          // The Effect-free fake entries are shared: both packages build them from the root src/fake.
+          [`${packageName}/fake`]: [
+            path
+              .relative(outDir, path.join(root, "src", "fake", "index.ts"))
+              .split(path.sep)
+              .join("/")
+          ],
+          [`${packageName}/fake/node`]: [
+            path
+              .relative(outDir, path.join(root, "src", "fake", "node.ts"))
+              .split(path.sep)
+              .join("/")
+          ],
+          [`${packageName}/*`]: [relativeSrc("*.ts")]
+        }
+      },
+      include: ["*.ts"]
+    }
+    const configPath = path.join(outDir, "tsconfig.json")
+    fs.writeFileSync(configPath, `${JSON.stringify(tsconfig, null, 2)}\n`)
 
-/** The errors tsc printed, each with the lines that continue it; `unparsed`: lines before the first. */
-const parseDiagnostics = (output: string): { diagnostics: Array<Diagnostic>; unparsed: Array<string> } => {
-  const diagnostics: Array<{ -readonly [K in keyof Diagnostic]: Diagnostic[K] }> = []
-  const unparsed: Array<string> = []
-  for (const line of output.split(/\r?\n/)) {
-    const located = /^(.+)\((\d+),(\d+)\): error TS(\d+): (.*)$/.exec(line)
-    const global = located === null ? /^error TS(\d+): (.*)$/.exec(line) : null
-    if (located !== null) {
-      diagnostics.push({
-        file: path.resolve(root, located[1]!),
-        line: Number(located[2]),
-        column: Number(located[3]),
-        code: Number(located[4]),
-        message: located[5]!,
-        printed: line
+    /** The project's tsconfig.json, parsed (settings and files; parsing only, TypeScript 5.9's API). */
+    const parseConfig = (file: string): Ts.ParsedCommandLine => {
+      const parsed = ts.getParsedCommandLineOfConfigFile(
+        file,
+        {},
+        {
+          ...ts.sys,
+          onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+            err(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"))
+            throw new Exit(2)
+          }
+        }
+      )
+      if (parsed === undefined) throw new Exit(2)
+      return parsed
+    }
+
+    // The project (tsconfig.json) and the examples in one program, with the project's settings: a tsconfig
+    // that extends the project's, with its files and the examples' (.tmp/doc-examples/tsconfig.check.json);
+    // or, with --docs-only, the examples alone with theirs (.tmp/doc-examples/tsconfig.json).
+    const projectConfigPath = path.join(home, "tsconfig.json")
+    const project = docsOnly ? undefined : parseConfig(projectConfigPath)
+    let checkConfigPath = configPath
+    if (!docsOnly) {
+      const raw = (ts.readConfigFile(projectConfigPath, (file) => ts.sys.readFile(file)).config ?? {}) as {
+        readonly files?: ReadonlyArray<string>
+        readonly include?: ReadonlyArray<string>
+        readonly exclude?: ReadonlyArray<string>
+      }
+      // `files`, `include` and `exclude` are relative to the config that names them: the project's, here
+      // rewritten relative to .tmp/doc-examples/ (the settings, `paths` included, come with `extends`).
+      const moved = (entries: ReadonlyArray<string>) =>
+        entries.map((entry) => path.relative(outDir, path.resolve(home, entry)).split(path.sep).join("/"))
+      const check = {
+        extends: path.relative(outDir, projectConfigPath).split(path.sep).join("/"),
+        ...(raw.files === undefined ? {} : { files: moved(raw.files) }),
+        include: [...moved(raw.include ?? (raw.files === undefined ? ["**/*"] : [])), "*.ts"],
+        ...(raw.exclude === undefined ? {} : { exclude: moved(raw.exclude) })
+      }
+      checkConfigPath = path.join(outDir, "tsconfig.check.json")
+      fs.writeFileSync(checkConfigPath, `${JSON.stringify(check, null, 2)}\n`)
+    }
+
+    /**
+     * TypeScript 7's `tsc` (the native compiler, devDependency `typescript-7`: a launcher of the platform's
+     * binary), called by path: node_modules/.bin/tsc is TypeScript 5.9's, which builds the package.
+     */
+    const tsc7 = path.join(tools, "node_modules", "typescript-7", "bin", "tsc")
+
+    /** One diagnostic as `tsc --pretty false` prints it: `file(line,column): error TS1234: message`. */
+    interface Diagnostic {
+      /** Absolute; absent for a global diagnostic (options, a missing file of `files`). */
+      readonly file?: string
+      /** 1-based, as printed. */
+      readonly line: number
+      readonly column: number
+      readonly code: number
+      /** The first line, then the chain's lines (indented two spaces per level), as printed. */
+      readonly message: string
+      /** What tsc printed for it. */
+      readonly printed: string
+    }
+
+    const started = Date.now()
+    // --singleThreaded: `npm test` runs its static checks side by side, one per core, so tsc's own threads
+    // only share the same cores: single-threaded, the check took a fifth to a third less CPU, and less time
+    // (measured on a loaded 2-core machine: edition 3 7.0 against 11.0 CPU-s, edition 4 6.5 against 8.2).
+    const result = await spawnText(
+      process.execPath,
+      [tsc7, "-p", checkConfigPath, "--pretty", "false", "--singleThreaded"],
+      root
+    )
+    if (result.error !== undefined) {
+      err(`${tsc7}: ${result.error.message}`)
+      throw new Exit(2)
+    }
+
+    /** The errors tsc printed, each with the lines that continue it; `unparsed`: lines before the first. */
+    const parseDiagnostics = (
+      output: string
+    ): { diagnostics: Array<Diagnostic>; unparsed: Array<string> } => {
+      const diagnostics: Array<{ -readonly [K in keyof Diagnostic]: Diagnostic[K] }> = []
+      const unparsed: Array<string> = []
+      for (const line of output.split(/\r?\n/)) {
+        const located = /^(.+)\((\d+),(\d+)\): error TS(\d+): (.*)$/.exec(line)
+        const global = located === null ? /^error TS(\d+): (.*)$/.exec(line) : null
+        if (located !== null) {
+          diagnostics.push({
+            file: path.resolve(root, located[1]!),
+            line: Number(located[2]),
+            column: Number(located[3]),
+            code: Number(located[4]),
+            message: located[5]!,
+            printed: line
+          })
+        } else if (global !== null) {
+          diagnostics.push({
+            line: 0,
+            column: 0,
+            code: Number(global[1]),
+            message: global[2]!,
+            printed: line
+          })
+        } else if (line.trim() === "") {
+          continue
+        } else {
+          const last = diagnostics.at(-1)
+          if (last === undefined) unparsed.push(line)
+          else {
+            last.message += `\n${line}`
+            last.printed += `\n${line}`
+          }
+        }
+      }
+      return { diagnostics, unparsed }
+    }
+    // tsc prints its diagnostics on stdout. What it printed on stderr (a crash: Go's panic and stack, Node's
+    // error) is an error of its own, printed whole: read after stdout's diagnostics, it would have been taken
+    // for the last one's continuation, and dropped with it when that one is ignored (an unused top-level name).
+    // A Node warning of the launcher (a Node script: node_modules/typescript-7/bin/tsc) is passed on, not counted.
+    const nodeWarning = /^\(node:\d+\) (\[\w+\] )?\w*Warning: |^\(Use `node --trace-\w+ \.\.\.` to show /
+    const stderrLines = result.stderr.split(/\r?\n/)
+    const warnings = stderrLines.filter((line) => nodeWarning.test(line))
+    if (warnings.length > 0) err(warnings.join("\n"))
+    const crash = stderrLines
+      .filter((line) => !nodeWarning.test(line))
+      .join("\n")
+      .trim()
+    const { diagnostics, unparsed } = parseDiagnostics(result.stdout)
+    if (crash !== "") unparsed.push(crash)
+    // A failed run that printed no error it can be told by (a crash, a usage error) is not a pass; nor is a
+    // run cut short by a signal, whatever it printed before.
+    if (result.signal !== null) unparsed.push(`${tsc7} was killed by ${result.signal}`)
+    else if (result.status !== 0 && diagnostics.length === 0)
+      unparsed.push(`${tsc7} exited with ${result.status}`)
+
+    /** Codes of "declared but never used" diagnostics. */
+    const unusedCodes = new Set([6133, 6196, 6198, 6199])
+
+    /** Whether a diagnostic, at `at` in an example, is about a top-level declaration it merely never reads. */
+    const isUnusedTopLevel = (sourceFile: Ts.SourceFile, code: number, at: number): boolean => {
+      if (!unusedCodes.has(code)) return false
+      const within = (node: Ts.Node | undefined) =>
+        node !== undefined && node.getStart(sourceFile) <= at && at < node.getEnd()
+      return sourceFile.statements.some((statement) => {
+        if (ts.isVariableStatement(statement)) {
+          return (
+            within(statement.declarationList) &&
+            (code === 6199 || statement.declarationList.declarations.some((d) => within(d.name)))
+          )
+        }
+        if (
+          ts.isFunctionDeclaration(statement) ||
+          ts.isClassDeclaration(statement) ||
+          ts.isInterfaceDeclaration(statement) ||
+          ts.isTypeAliasDeclaration(statement) ||
+          ts.isEnumDeclaration(statement)
+        ) {
+          return within(statement.name)
+        }
+        return false
       })
-    } else if (global !== null) {
-      diagnostics.push({ line: 0, column: 0, code: Number(global[1]), message: global[2]!, printed: line })
-    } else if (line.trim() === "") {
-      continue
-    } else {
-      const last = diagnostics.at(-1)
-      if (last === undefined) unparsed.push(line)
-      else {
-        last.message += `\n${line}`
-        last.printed += `\n${line}`
+    }
+
+    interface Report {
+      readonly source: string
+      readonly line: number
+      readonly column?: number
+      readonly text: string
+    }
+
+    const reports: Array<Report> = problems.map((p) => ({ source: p.source, line: p.line, text: p.message }))
+    /** The project's own errors (not in an example), as `tsc` prints them. */
+    const projectErrors: Array<string> = unparsed.length === 0 ? [] : [unparsed.join("\n")]
+    /** The examples' modules, parsed (not checked) to find their top-level declarations. */
+    const parsedExamples = new Map<string, Ts.SourceFile>()
+    for (const diagnostic of diagnostics) {
+      const block = diagnostic.file === undefined ? undefined : byFile.get(path.normalize(diagnostic.file))
+      if (diagnostic.file === undefined || block === undefined) {
+        projectErrors.push(diagnostic.printed)
+        continue
       }
+      const file = diagnostic.file
+      let sourceFile = parsedExamples.get(file)
+      if (sourceFile === undefined) {
+        sourceFile = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true)
+        parsedExamples.set(file, sourceFile)
+      }
+      // tsc's columns count UTF-16 code units, as TypeScript's positions do.
+      const at =
+        (sourceFile.getLineStarts()[diagnostic.line - 1] ?? sourceFile.text.length) + diagnostic.column - 1
+      if (isUnusedTopLevel(sourceFile, diagnostic.code, at)) continue
+      // Past the block's last line (the added `export {}`): report at the last line.
+      const last = Math.max(0, block.columns.length - 1)
+      const line = Math.min(diagnostic.line - 1, last)
+      const column = (block.columns[line] ?? 0) + (diagnostic.line - 1 > last ? 0 : diagnostic.column - 1) + 1
+      const code = block.code.split("\n")[line]?.trim()
+      reports.push({
+        source: block.source,
+        line: block.line + line,
+        column,
+        text: `error TS${diagnostic.code}: ${diagnostic.message}${
+          code !== undefined && code !== "" ? `\n    ${code}` : ""
+        }${
+          block.ported === true
+            ? "\n    (in this Effect 3 example read as the Effect 4 edition's, imports renamed: follow it with its ```ts effect4 version, or mark it ```ts effect3-only)"
+            : ""
+        }`
+      })
     }
-  }
-  return { diagnostics, unparsed }
-}
-// tsc prints its diagnostics on stdout. What it printed on stderr (a crash: Go's panic and stack, Node's
-// error) is an error of its own, printed whole: read after stdout's diagnostics, it would have been taken
-// for the last one's continuation, and dropped with it when that one is ignored (an unused top-level name).
-// A Node warning of the launcher (a Node script: node_modules/typescript-7/bin/tsc) is passed on, not counted.
-const nodeWarning = /^\(node:\d+\) (\[\w+\] )?\w*Warning: |^\(Use `node --trace-\w+ \.\.\.` to show /
-const stderrLines = result.stderr.split(/\r?\n/)
-const warnings = stderrLines.filter((line) => nodeWarning.test(line))
-if (warnings.length > 0) console.error(warnings.join("\n"))
-const crash = stderrLines
-  .filter((line) => !nodeWarning.test(line))
-  .join("\n")
-  .trim()
-const { diagnostics, unparsed } = parseDiagnostics(result.stdout)
-if (crash !== "") unparsed.push(crash)
-// A failed run that printed no error it can be told by (a crash, a usage error) is not a pass; nor is a
-// run cut short by a signal, whatever it printed before.
-if (result.signal !== null) unparsed.push(`${tsc7} was killed by ${result.signal}`)
-else if (result.status !== 0 && diagnostics.length === 0)
-  unparsed.push(`${tsc7} exited with ${result.status}`)
 
-/** Codes of "declared but never used" diagnostics. */
-const unusedCodes = new Set([6133, 6196, 6198, 6199])
-
-/** Whether a diagnostic, at `at` in an example, is about a top-level declaration it merely never reads. */
-const isUnusedTopLevel = (sourceFile: Ts.SourceFile, code: number, at: number): boolean => {
-  if (!unusedCodes.has(code)) return false
-  const within = (node: Ts.Node | undefined) =>
-    node !== undefined && node.getStart(sourceFile) <= at && at < node.getEnd()
-  return sourceFile.statements.some((statement) => {
-    if (ts.isVariableStatement(statement)) {
-      return (
-        within(statement.declarationList) &&
-        (code === 6199 || statement.declarationList.declarations.some((d) => within(d.name)))
+    if (projectErrors.length > 0) {
+      err(projectErrors.join("\n"))
+      err(`${projectErrors.length} error(s) in the project (tsconfig.json).`)
+    }
+    const files = new Set(checked.map((block) => block.source)).size
+    const seconds = ((Date.now() - started) / 1000).toFixed(1)
+    for (const block of blocks.filter((b) => b.skip)) {
+      out(`skipped (no-check): ${block.source}:${block.line}`)
+    }
+    if (reports.length > 0 || projectErrors.length > 0) {
+      reports.sort(
+        (a, b) => a.source.localeCompare(b.source) || a.line - b.line || (a.column ?? 0) - (b.column ?? 0)
       )
+      for (const report of reports) {
+        const where = `${report.source}:${report.line}${report.column === undefined ? "" : `:${report.column}`}`
+        err(`${where} - ${report.text}`)
+      }
+      if (reports.length > 0) {
+        err(
+          `\n${reports.length} error(s) in documentation examples (${checked.length} blocks from ${files} files).`
+        )
+      }
+      throw new Exit(1)
     }
-    if (
-      ts.isFunctionDeclaration(statement) ||
-      ts.isClassDeclaration(statement) ||
-      ts.isInterfaceDeclaration(statement) ||
-      ts.isTypeAliasDeclaration(statement) ||
-      ts.isEnumDeclaration(statement)
-    ) {
-      return within(statement.name)
-    }
-    return false
-  })
-}
-
-interface Report {
-  readonly source: string
-  readonly line: number
-  readonly column?: number
-  readonly text: string
-}
-
-const reports: Array<Report> = problems.map((p) => ({ source: p.source, line: p.line, text: p.message }))
-/** The project's own errors (not in an example), as `tsc` prints them. */
-const projectErrors: Array<string> = unparsed.length === 0 ? [] : [unparsed.join("\n")]
-/** The examples' modules, parsed (not checked) to find their top-level declarations. */
-const parsedExamples = new Map<string, Ts.SourceFile>()
-for (const diagnostic of diagnostics) {
-  const block = diagnostic.file === undefined ? undefined : byFile.get(path.normalize(diagnostic.file))
-  if (diagnostic.file === undefined || block === undefined) {
-    projectErrors.push(diagnostic.printed)
-    continue
-  }
-  const file = diagnostic.file
-  let sourceFile = parsedExamples.get(file)
-  if (sourceFile === undefined) {
-    sourceFile = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true)
-    parsedExamples.set(file, sourceFile)
-  }
-  // tsc's columns count UTF-16 code units, as TypeScript's positions do.
-  const at =
-    (sourceFile.getLineStarts()[diagnostic.line - 1] ?? sourceFile.text.length) + diagnostic.column - 1
-  if (isUnusedTopLevel(sourceFile, diagnostic.code, at)) continue
-  // Past the block's last line (the added `export {}`): report at the last line.
-  const last = Math.max(0, block.columns.length - 1)
-  const line = Math.min(diagnostic.line - 1, last)
-  const column = (block.columns[line] ?? 0) + (diagnostic.line - 1 > last ? 0 : diagnostic.column - 1) + 1
-  const code = block.code.split("\n")[line]?.trim()
-  reports.push({
-    source: block.source,
-    line: block.line + line,
-    column,
-    text: `error TS${diagnostic.code}: ${diagnostic.message}${
-      code !== undefined && code !== "" ? `\n    ${code}` : ""
-    }${
-      block.ported === true
-        ? "\n    (in this Effect 3 example read as the Effect 4 edition's, imports renamed: follow it with its ```ts effect4 version, or mark it ```ts effect3-only)"
-        : ""
-    }`
-  })
-}
-
-if (projectErrors.length > 0) {
-  console.error(projectErrors.join("\n"))
-  console.error(`${projectErrors.length} error(s) in the project (tsconfig.json).`)
-}
-const files = new Set(checked.map((block) => block.source)).size
-const seconds = ((Date.now() - started) / 1000).toFixed(1)
-for (const block of blocks.filter((b) => b.skip)) {
-  console.log(`skipped (no-check): ${block.source}:${block.line}`)
-}
-if (reports.length > 0 || projectErrors.length > 0) {
-  reports.sort(
-    (a, b) => a.source.localeCompare(b.source) || a.line - b.line || (a.column ?? 0) - (b.column ?? 0)
-  )
-  for (const report of reports) {
-    const where = `${report.source}:${report.line}${report.column === undefined ? "" : `:${report.column}`}`
-    console.error(`${where} - ${report.text}`)
-  }
-  if (reports.length > 0) {
-    console.error(
-      `\n${reports.length} error(s) in documentation examples (${checked.length} blocks from ${files} files).`
+    out(
+      `Type-checked ${project === undefined ? "" : `the project (${project.fileNames.length} files) and `}${checked.length} documentation examples from ${files} files in ${seconds} s.`
     )
-  }
-  process.exit(1)
-}
-console.log(
-  `Type-checked ${project === undefined ? "" : `the project (${project.fileNames.length} files) and `}${checked.length} documentation examples from ${files} files in ${seconds} s.`
-)
 
-/** A glob of docgen.json (`src/internal/**\/*.ts`) as a regular expression over paths relative to the root. */
-const globPattern = (glob: string): RegExp => {
-  const parts = glob.split(/(\*\*\/|\*)/).map((part) => {
-    if (part === "**/") return "(?:.*/)?"
-    if (part === "*") return "[^/]*"
-    return part.replace(/[.+?^$()|[\]{}\\]/g, "\\$&")
-  })
-  return new RegExp(`^${parts.join("")}$`)
-}
-
-/**
- * The JSDoc examples of the modules the API reference documents (docgen.json: `srcDir`, less `exclude`),
- * run: each module imported, once, as docgen used to run them with tsx after its own type check of the
- * same examples. `npm test` runs docgen without its examples step (DOCGEN_RUN_EXAMPLES=false): they are
- * type-checked above, with everything else, and run here. An example that throws fails the check.
- */
-const runExamples = async (): Promise<void> => {
-  const config = JSON.parse(fs.readFileSync(path.join(root, "docgen.json"), "utf8")) as {
-    readonly srcDir?: string
-    readonly exclude?: ReadonlyArray<string>
-  }
-  const excluded = (config.exclude ?? []).map(globPattern)
-  const srcDir = `${config.srcDir ?? "src"}/`
-  const documented = (source: string) => {
-    const relative = source.split(path.sep).join("/")
-    return relative.startsWith(srcDir) && !excluded.some((pattern) => pattern.test(relative))
-  }
-  const run = [...byFile].filter(([, block]) => documented(block.source))
-  const failures: Array<string> = []
-  for (const [file, block] of run) {
-    try {
-      await import(pathToFileURL(file).href)
-    } catch (error) {
-      failures.push(
-        `${block.source}:${block.line} - the example throws: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
-      )
+    /** A glob of docgen.json (`src/internal/**\/*.ts`) as a regular expression over paths relative to the root. */
+    const globPattern = (glob: string): RegExp => {
+      const parts = glob.split(/(\*\*\/|\*)/).map((part) => {
+        if (part === "**/") return "(?:.*/)?"
+        if (part === "*") return "[^/]*"
+        return part.replace(/[.+?^$()|[\]{}\\]/g, "\\$&")
+      })
+      return new RegExp(`^${parts.join("")}$`)
     }
+
+    /**
+     * The JSDoc examples of the modules the API reference documents (docgen.json: `srcDir`, less `exclude`),
+     * run: each module imported, once, as docgen used to run them with tsx after its own type check of the
+     * same examples. `npm test` runs docgen without its examples step (DOCGEN_RUN_EXAMPLES=false): they are
+     * type-checked above, with everything else, and run here. An example that throws fails the check.
+     */
+    const runExamples = async (): Promise<void> => {
+      const config = JSON.parse(fs.readFileSync(path.join(root, "docgen.json"), "utf8")) as {
+        readonly srcDir?: string
+        readonly exclude?: ReadonlyArray<string>
+      }
+      const excluded = (config.exclude ?? []).map(globPattern)
+      const srcDir = `${config.srcDir ?? "src"}/`
+      const documented = (source: string) => {
+        const relative = source.split(path.sep).join("/")
+        return relative.startsWith(srcDir) && !excluded.some((pattern) => pattern.test(relative))
+      }
+      const run = [...byFile].filter(([, block]) => documented(block.source))
+      const failures: Array<string> = []
+      for (const [file, block] of run) {
+        try {
+          await import(pathToFileURL(file).href)
+        } catch (error) {
+          failures.push(
+            `${block.source}:${block.line} - the example throws: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+          )
+        }
+      }
+      if (failures.length > 0) {
+        for (const failure of failures) err(failure)
+        err(`\n${failures.length} JSDoc example(s) failed when run.`)
+        throw new Exit(1)
+      }
+      out(`Ran the ${run.length} JSDoc examples of the modules docgen documents.`)
+    }
+
+    if (options.runExamples ?? (edition === 3 && !docsOnly)) await runExamples()
+    return 0
   }
-  if (failures.length > 0) {
-    for (const failure of failures) console.error(failure)
-    console.error(`\n${failures.length} JSDoc example(s) failed when run.`)
-    process.exit(1)
+  try {
+    return result(await check())
+  } catch (error) {
+    if (error instanceof Exit) return result(error.code)
+    throw error
   }
-  console.log(`Ran the ${run.length} JSDoc examples of the modules docgen documents.`)
 }
 
-if (edition === 3 && !docsOnly) await runExamples()
+// The command: `tsx scripts/check-docs.ts [--edition 4] [--docs-only] [--root <dir>]`.
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const argument = (name: string) =>
+    process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined
+  const root = argument("--root")
+  const { code } = await checkDocs({
+    ...(root === undefined ? {} : { root }),
+    edition: argument("--edition") === "4" ? 4 : 3,
+    docsOnly: process.argv.includes("--docs-only"),
+    print: true
+  })
+  // A failure ends the process at once, as before (a JSDoc example that threw may have left a handle open).
+  if (code !== 0) process.exit(code)
+}

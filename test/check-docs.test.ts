@@ -6,13 +6,16 @@
  * (as tsc prints it), a Markdown example and a JSDoc example, for each edition; the clean one that
  * the check passes (a top-level declaration an example never reads is allowed, a ```ts no-check block
  * is skipped) and runs the JSDoc examples. The check runs on TypeScript 7 (`typescript-7`), as the
- * build does; TypeScript 5.9 (`typescript`) is only parsed with.
+ * build does; TypeScript 5.9 (`typescript`) is only parsed with. Most tests call the check in this
+ * process (`checkDocs`); two run the command itself (a clean Effect 3 project, its JSDoc examples run;
+ * a copy of the script beside a linked node_modules).
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
+import { type CheckOptions, checkDocs } from "../scripts/check-docs.js"
 import { root, run } from "./support/build.js"
 
 /** The fixture projects live under this project's .tmp/ (git-ignored), so that node_modules are found. */
@@ -119,23 +122,23 @@ const fixture = async (name: string, broken: boolean): Promise<string> => {
   return dir
 }
 
-/** Runs the check on a fixture under tsx, as `npm run typecheck` does, from the fixture's directory. */
-const check = (dir: string, ...args: ReadonlyArray<string>) =>
+/**
+ * Runs the check on a fixture in this process (`checkDocs`, what the command runs): no Node start, tsx
+ * and TypeScript 5.9 load per run (about a second of CPU each). The JSDoc examples are not run here
+ * (`runExamples: false`): imported in vitest, `effect-plex-auth` would resolve to this project's src/
+ * (vitest.config.ts's aliases), not the fixture's. The command itself, examples run, is `command`'s.
+ */
+const check = (dir: string, options: Omit<CheckOptions, "root"> = {}) =>
+  Effect.promise(() => checkDocs({ root: dir, runExamples: false, ...options }))
+
+/**
+ * Runs the command on a fixture under tsx, as `npm run typecheck` does, from the fixture's directory:
+ * `script` is this project's scripts/check-docs.ts or a copy of it.
+ */
+const command = (dir: string, script = path.join(root, "scripts", "check-docs.ts")) =>
   Effect.promise(() =>
-    run(
-      process.execPath,
-      [
-        // tsx in the same process (its command starts two): found from the fixture, inside this project.
-        "--import",
-        "tsx",
-        path.join(root, "scripts", "check-docs.ts"),
-        "--root",
-        dir,
-        ...args
-      ],
-      dir,
-      60_000
-    )
+    // tsx in the same process (its command starts two): found from the fixture, inside this project.
+    run(process.execPath, ["--import", "tsx", script, "--root", dir], dir, 60_000)
   )
 
 /** `file:line:column` of the first occurrence of `needle` in a fixture file (1-based). */
@@ -194,7 +197,7 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
   it.effect("Effect 4 edition: the same, with the Effect 3 Markdown example read as Effect 4's", () =>
     Effect.gen(function* () {
       const dir = yield* Effect.promise(() => fixture("broken-4", true))
-      const result = yield* check(dir, "--edition", "4")
+      const result = yield* check(dir, { edition: 4 })
       assert.strictEqual(result.code, 1, result.stdout + result.stderr)
       const expected = yield* Effect.promise(async () => [
         await printed(dir, "effect4/src/Double.ts", 'broken: number = "src"', notNumber),
@@ -215,7 +218,7 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
   it.effect("--docs-only: the examples' errors, and those of the src files they import", () =>
     Effect.gen(function* () {
       const dir = yield* Effect.promise(() => fixture("broken-docs-only", true))
-      const result = yield* check(dir, "--docs-only")
+      const result = yield* check(dir, { docsOnly: true })
       assert.strictEqual(result.code, 1, result.stdout + result.stderr)
       const expected = yield* Effect.promise(async () => [
         await printed(dir, "src/Double.ts", 'broken: number = "src"', notNumber),
@@ -233,7 +236,9 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
       () =>
         Effect.gen(function* () {
           const dir = yield* Effect.promise(() => fixture(`clean-${edition}`, false))
-          const result = yield* check(dir, ...(edition === 4 ? ["--edition", "4"] : []))
+          // The Effect 3 edition's by the command (its JSDoc examples run; and the command works); the
+          // Effect 4 edition's in this process.
+          const result = yield* edition === 3 ? command(dir) : check(dir, { edition })
           assert.strictEqual(result.code, 0, result.stdout + result.stderr)
           assert.strictEqual(result.stderr, "")
           const noCheck = yield* Effect.promise(() => at(dir, "docs/guide.md", "```ts no-check"))
@@ -300,23 +305,17 @@ ${tsc7.signal === undefined ? "" : `process.kill(process.pid, ${JSON.stringify(t
       }
       return tools
     })
-  /** Runs the copy of the script in `tools` on a fixture, as `check` does. */
-  const checkWith = (tools: string, dir: string) =>
-    Effect.promise(() =>
-      run(
-        process.execPath,
-        ["--import", "tsx", path.join(tools, "scripts", "check-docs.ts"), "--root", dir],
-        dir,
-        60_000
-      )
-    )
+  /** Runs the check on a fixture with the TypeScript 7 of `tools`' node_modules, in this process. */
+  const checkWith = (tools: string, dir: string) => check(dir, { tools })
 
   it.effect(
     "node_modules reached through a link (a shared or symlinked install): the check finds TypeScript 7 and passes",
     () =>
       Effect.gen(function* () {
         const dir = yield* Effect.promise(() => fixture("linked-clean", false))
-        const result = yield* checkWith(yield* linkedTools("linked-clean-tools", "all"), dir)
+        // The command, from the copy of the script: it finds the node_modules beside itself.
+        const tools = yield* linkedTools("linked-clean-tools", "all")
+        const result = yield* command(dir, path.join(tools, "scripts", "check-docs.ts"))
         assert.strictEqual(result.code, 0, result.stdout + result.stderr)
         assert.include(result.stdout, "Type-checked the project (2 files)")
       })
