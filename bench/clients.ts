@@ -68,8 +68,8 @@ export const effectPlatform = (served: Served): Client => {
  * effect-plex-auth with `FetchHttpClient`, run from a `ManagedRuntime` as a Promise-based caller would,
  * with the plex.tv URL (the fake's) given once by a layer, as an application sets it.
  */
-export const effectPlexAuth = (served: Served): Client => {
-  const { ClientIdentity, Credentials, PlexAuth, PlexTv } = lib
+export const effectPlexAuth = (served: Served, library: typeof lib = lib): Client => {
+  const { ClientIdentity, Credentials, PlexAuth, PlexTv } = library
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       FetchHttpClient.layer,

@@ -58,8 +58,8 @@ export const effectHttp = (served: Served): Client => {
 }
 
 /** effect4-plex-auth with `FetchHttpClient`, from a `ManagedRuntime`, the plex.tv URL given once by a layer. */
-export const effect4PlexAuth = (served: Served): Client => {
-  const { ClientIdentity, Credentials, PlexAuth, PlexTv } = lib
+export const effect4PlexAuth = (served: Served, library: typeof lib = lib): Client => {
+  const { ClientIdentity, Credentials, PlexAuth, PlexTv } = library
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       FetchHttpClient.layer,
