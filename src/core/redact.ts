@@ -128,6 +128,21 @@ export const scrubAnswerHeader = (name: string, value: string, secrets: Readonly
   }
 }
 
+/**
+ * The answer headers that must be changed before a caller sees them: each of {@link secretHeaderNames}
+ * present in `headers` whose value {@link scrubAnswerHeader} changes, with its scrubbed value (none when
+ * there is nothing to take out).
+ */
+export const scrubbedAnswerHeaders = (
+  headers: Readonly<Record<string, string | undefined>>,
+  secrets: ReadonlyArray<string>
+): ReadonlyArray<readonly [name: string, value: string]> =>
+  secretHeaderNames.flatMap((name) => {
+    const value = headers[name]
+    const scrubbed = value === undefined ? undefined : scrubAnswerHeader(name, value, secrets)
+    return scrubbed === undefined || scrubbed === value ? [] : [[name, scrubbed] as const]
+  })
+
 /** `names` with {@link secretHeaderNames} added; `names` itself when they are all there. */
 export const withSecretHeaderNames = <N>(names: ReadonlyArray<N | string>): ReadonlyArray<N | string> => {
   const missing = secretHeaderNames.filter((name) => !names.includes(name))

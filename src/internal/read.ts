@@ -19,7 +19,7 @@ import type { Spec } from "./request.js"
 import * as Facts from "../core/answer.js"
 import { CrossOrigin } from "../core/fetchGuard.js"
 import { neverReachedServer, neverSent } from "../core/policy.js"
-import { scrub, scrubAnswerHeader, secretHeaderNames } from "../core/redact.js"
+import { scrub, scrubbedAnswerHeaders } from "../core/redact.js"
 
 /** The error for a failed exchange with the transport. */
 export const networkError = (
@@ -41,23 +41,18 @@ export const networkError = (
 }
 
 /**
- * `headers` as a caller is handed them: the headers that can carry a secret ({@link secretHeaderNames})
- * scrubbed by `core/redact.ts`'s `scrubAnswerHeader` (a `Location` pointing at a URL with the token in its
- * query); the same object when there is nothing to take out.
+ * `headers` as a caller is handed them: those that can carry a secret scrubbed (`core/redact.ts`'s
+ * `scrubbedAnswerHeaders`: a `Location` pointing at a URL with the token in its query); the same object
+ * when there is nothing to take out.
  */
 export const scrubAnswerHeaders = (
   headers: Headers.Headers,
   secrets: ReadonlyArray<string>
-): Headers.Headers => {
-  let out = headers
-  for (const name of secretHeaderNames) {
-    const value = headers[name]
-    if (value === undefined) continue
-    const scrubbed = scrubAnswerHeader(name, value, secrets)
-    if (scrubbed !== value) out = Headers.set(out, name, scrubbed)
-  }
-  return out
-}
+): Headers.Headers =>
+  scrubbedAnswerHeaders(headers, secrets).reduce(
+    (out, [name, value]) => Headers.set(out, name, value),
+    headers
+  )
 
 /** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
 export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>

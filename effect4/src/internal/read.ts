@@ -23,7 +23,7 @@ import {
 import type { Endpoint } from "../../../src/core/endpoint.js"
 import { CrossOrigin } from "../../../src/core/fetchGuard.js"
 import { neverReachedServer, neverSent } from "../../../src/core/policy.js"
-import { scrub, scrubAnswerHeader, secretHeaderNames } from "../../../src/core/redact.js"
+import { scrub, scrubbedAnswerHeaders } from "../../../src/core/redact.js"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
 
@@ -140,23 +140,18 @@ export const refused = (
 }
 
 /**
- * `headers` as a caller is handed them: the headers that can carry a secret ({@link secretHeaderNames})
- * scrubbed by `core/redact.ts`'s `scrubAnswerHeader` (a `Location` pointing at a URL with the token in its
- * query); the same object when there is nothing to take out.
+ * `headers` as a caller is handed them: those that can carry a secret scrubbed (`core/redact.ts`'s
+ * `scrubbedAnswerHeaders`: a `Location` pointing at a URL with the token in its query); the same object
+ * when there is nothing to take out.
  */
 export const scrubAnswerHeaders = (
   headers: Headers.Headers,
   secrets: ReadonlyArray<string>
-): Headers.Headers => {
-  let out = headers
-  for (const name of secretHeaderNames) {
-    const value = headers[name]
-    if (value === undefined) continue
-    const scrubbed = scrubAnswerHeader(name, value, secrets)
-    if (scrubbed !== value) out = Headers.set(out, name, scrubbed)
-  }
-  return out
-}
+): Headers.Headers =>
+  scrubbedAnswerHeaders(headers, secrets).reduce(
+    (out, [name, value]) => Headers.set(out, name, value),
+    headers
+  )
 
 /** The decoded success of a 2xx answer, or why it cannot be used. */
 export const decoded = <A>(
