@@ -67,6 +67,7 @@ const httpClientsRenames: ReadonlyArray<readonly [RegExp, string]> = [
 const sharedTestFiles: ReadonlyArray<readonly [string, ReadonlyArray<readonly [RegExp, string]>]> = [
   ["conformance.test.ts", conformanceRenames],
   ["conformance.auth.test.ts", conformanceRenames],
+  ["conformance.kits.test.ts", conformanceRenames],
   ["node/httpClients.test.ts", httpClientsRenames]
 ]
 

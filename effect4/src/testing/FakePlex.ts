@@ -536,7 +536,12 @@ export interface FakePlexService {
     ReadonlyArray<{ readonly kid: string; readonly thumbprint: string; readonly accountId: number }>
   >
 
-  /** Scripts a fault for the requests `target` selects. */
+  /**
+   * Scripts a fault for the requests `target` selects. A target that can
+   * select nothing (an unknown route name, a path without its leading `/`, an
+   * origin that is not a URL) or a `times` that is not a count dies with a
+   * {@link FakePlexError}.
+   */
   readonly fault: (target: FaultTarget, fault: Fault, options?: FaultOptions) => Effect.Effect<void>
   /** Removes every scripted fault. */
   readonly clearFaults: Effect.Effect<void>

@@ -272,7 +272,8 @@ export const fromCore = (core: Core.FakePlex): FakePlexService => ({
   deviceKeys: Effect.sync(() => core.deviceKeys()),
   fault: (target, fault, options) =>
     Effect.flatMap(Effect.runtime<never>(), (runtime) =>
-      Effect.sync(() => core.fault(target, toCoreFault(fault, runtime), options))
+      // A refused fault dies with the kit's `FakePlexError` (the one `FakePlex` exports), not the core's.
+      Effect.orDie(control(() => core.fault(target, toCoreFault(fault, runtime), options)))
     ),
   clearFaults: Effect.sync(() => core.clearFaults()),
   requests: Effect.sync(() => core.requests().map(record)),

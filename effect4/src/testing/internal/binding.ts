@@ -206,7 +206,8 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   deviceKeys: Effect.sync(() => fake.deviceKeys()),
   fault: (target, fault, options) =>
     Effect.flatMap(Effect.context<never>(), (context) =>
-      Effect.sync(() => fake.fault(target, coreFault(fault, context), options))
+      // A refused fault dies with the kit's `FakePlexError` (the one `FakePlex` exports), not the core's.
+      Effect.orDie(attempt(() => fake.fault(target, coreFault(fault, context), options)))
     ),
   clearFaults: Effect.sync(() => fake.clearFaults()),
   requests: Effect.sync(() => fake.requests().map(recordOf)),
