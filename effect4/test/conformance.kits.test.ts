@@ -5,9 +5,9 @@
  * lists (`conformanceRenames`), and that test fails if the two files differ otherwise.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber } from "effect"
+import { Cause, Effect, Exit, Fiber, Redacted } from "effect"
 import { TestClock } from "effect/testing"
-import { PlexAuth } from "effect4-plex-auth"
+import { Credentials, Home, PinLogin, PlexAuth, RetryPolicy, ServerAccess } from "effect4-plex-auth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 
 const signedIn = FakePlex.layerSignedIn()
@@ -308,5 +308,396 @@ describe("conformance: fault targets and times", () => {
       }
       assert.isTrue(Exit.isSuccess(yield* Effect.exit(PlexAuth.getTokenDetails())))
     }).pipe(Effect.provide(signedIn))
+  )
+})
+
+const kids = { username: "kids", title: "Kids", managed: true, homePin: "1234" }
+const home = FakePlex.layerSignedIn({
+  accounts: [{}, { username: "bob", password: "bob-password" }, kids],
+  servers: [{ name: "Living Room", sharedWith: ["bob"] }],
+  homes: [{ members: ["kids"] }]
+})
+
+describe("conformance: the FakePlex service's control calls", () => {
+  it.effect("an unknown account, server or PIN fails with FakePlexError", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const failures = [
+        yield* Effect.flip(fake.account("nobody")),
+        yield* Effect.flip(fake.server("no-such-server")),
+        yield* Effect.flip(fake.mintToken("nobody")),
+        yield* Effect.flip(fake.patchAccount("nobody", { title: "x" })),
+        yield* Effect.flip(fake.approvePin(424242)),
+        yield* Effect.flip(FakePlex.approvePin("NOPE")),
+        yield* Effect.flip(fake.restartServer("no-such-server"))
+      ]
+      for (const failure of failures) {
+        assert.instanceOf(failure, FakePlex.FakePlexError)
+        assert.strictEqual(failure._tag, "FakePlexError")
+        assert.isString(failure.message)
+      }
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect("account, server, mintToken, revokeToken, isTokenValid", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const alice = yield* fake.account()
+      assert.strictEqual(alice.username, "alice")
+      assert.strictEqual(alice.email, fake.login)
+      assert.strictEqual(Redacted.value(alice.token), Redacted.value(fake.token))
+      const byEmail = yield* fake.account("bob@example.com")
+      assert.strictEqual(byEmail.username, "bob")
+      const server = yield* fake.server()
+      assert.strictEqual(server.clientIdentifier, fake.serverId)
+      assert.strictEqual(server.name, "Living Room")
+      assert.strictEqual(server.url, fake.serverUrl)
+      const minted = yield* fake.mintToken("bob")
+      assert.isTrue(yield* fake.isTokenValid(minted))
+      const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(minted))
+      assert.strictEqual(account.username, "bob")
+      assert.isTrue(yield* fake.revokeToken(Redacted.value(minted)))
+      assert.isFalse(yield* fake.revokeToken(minted))
+      assert.isFalse(yield* fake.isTokenValid(minted))
+      const refused = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Credentials.withToken(minted)))
+      assert.strictEqual(refused._tag, "Unauthorized")
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect("restartServer forgets the server's transient tokens", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const transient = yield* PlexAuth.getTransientToken()
+      const [issued] = yield* fake.transientTokens
+      assert.strictEqual(issued?.serverId, fake.serverId)
+      assert.isTrue(issued?.admin)
+      assert.strictEqual(issued?.expiresAt, (issued?.issuedAt ?? 0) + 48 * 3600 * 1000)
+      assert.isTrue(Redacted.isRedacted(issued?.token))
+      yield* PlexAuth.getTransientToken().pipe(Credentials.withToken(transient.token))
+      yield* fake.restartServer()
+      assert.deepStrictEqual(yield* fake.transientTokens, [])
+      const refused = yield* Effect.flip(
+        PlexAuth.getTransientToken().pipe(Credentials.withToken(transient.token))
+      )
+      assert.strictEqual(refused._tag, "Unauthorized")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("the seeded lifetimes: pinLifetime, transientTokenLifetime", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* TestClock.adjust("1 second")
+      yield* PinLogin.create()
+      yield* PinLogin.create({ strong: false })
+      const pins = yield* fake.pins
+      assert.deepStrictEqual(
+        pins.map((pin) => [pin.strong, pin.createdAt, pin.expiresAt - pin.createdAt, pin.expired]),
+        [
+          [true, 1000, 30 * 60 * 1000, false],
+          [false, 1000, 5 * 60 * 1000, false]
+        ]
+      )
+      yield* TestClock.adjust("5 minutes")
+      assert.deepStrictEqual(
+        (yield* fake.pins).map((pin) => pin.expired),
+        [false, true]
+      )
+      const [short] = (yield* fake.pins).filter((pin) => !pin.strong)
+      const expired = yield* Effect.flip(fake.approvePin(short!.id))
+      assert.strictEqual(expired._tag, "FakePlexError")
+      yield* PlexAuth.getTransientToken()
+      const [transient] = yield* fake.transientTokens
+      assert.strictEqual((transient?.expiresAt ?? 0) - (transient?.issuedAt ?? 0), 3_600_000)
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({ pinLifetime: { short: "5 minutes" }, transientTokenLifetime: "1 hour" })
+      )
+    )
+  )
+
+  it.effect("approvePin(id, { account }) approves for that account; the next check returns the token", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create()
+      const token = yield* FakePlex.approvePin(pin.id, { account: "bob" })
+      const [created] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+      assert.isDefined(created?.accountId)
+      const checked = yield* PinLogin.check(pin)
+      assert.isTrue(Redacted.isRedacted(checked.authToken))
+      assert.strictEqual(Redacted.value(checked.authToken!), Redacted.value(token))
+      const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(token))
+      assert.strictEqual(account.username, "bob")
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect("autoApprovePins { after, account } approves for that account once the PIN is that old", () =>
+    Effect.gen(function* () {
+      const login = yield* Effect.forkChild(PinLogin.login({ onPin: () => Effect.void }))
+      yield* TestClock.adjust("10 seconds")
+      const token = yield* Fiber.join(login)
+      const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(token))
+      assert.strictEqual(account.username, "bob")
+      const checks = (yield* FakePlex.requests).filter((r) => r.route === "checkPin")
+      assert.isTrue(checks.length >= 2, String(checks.length))
+      assert.isTrue(checks.every((r) => r.status === 200))
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({
+          accounts: [{}, { username: "bob" }],
+          autoApprovePins: { after: "5 seconds", account: "bob" }
+        })
+      )
+    )
+  )
+
+  it.effect("layerSignedIn({ identity }) sends that identity", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      const [record] = yield* FakePlex.requests
+      assert.strictEqual(record?.headers["x-plex-client-identifier"], "my-own-client")
+      assert.strictEqual(record?.headers["x-plex-product"], "My Own App")
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({ identity: { clientIdentifier: "my-own-client", product: "My Own App" } })
+      )
+    )
+  )
+
+  it.effect(
+    "records: fields, lower-case header names, secrets Redacted in headers, query, form and JSON",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.adjust("2 seconds")
+        yield* PlexAuth.signIn({ login: "alice", password: FakePlex.defaults.password })
+        const fake = yield* FakePlex.FakePlex
+        yield* PlexAuth.getTransientToken()
+        const [signIn, transient] = yield* FakePlex.requests
+        assert.strictEqual(signIn?.sequence, 1)
+        assert.strictEqual(signIn?.receivedAt, 2000)
+        assert.strictEqual(signIn?.origin, fake.plexTvUrl)
+        assert.strictEqual(signIn?.host, "plex.tv")
+        assert.isUndefined(signIn?.serverId)
+        assert.strictEqual(signIn?.route, "postUsersSignInData")
+        assert.strictEqual(signIn?.method, "POST")
+        assert.strictEqual(signIn?.path, "/api/v2/users/signin")
+        assert.strictEqual(signIn?.form?.["login"], "alice")
+        assert.isTrue(Redacted.isRedacted(signIn?.form?.["password"]))
+        assert.isUndefined(signIn?.fault)
+        assert.strictEqual(signIn?.status, 201)
+        assert.strictEqual(signIn?.outcome, "Responded")
+        for (const name of Object.keys(signIn?.headers ?? {})) assert.strictEqual(name, name.toLowerCase())
+        assert.strictEqual(transient?.sequence, 2)
+        assert.strictEqual(transient?.host, "server")
+        assert.strictEqual(transient?.serverId, fake.serverId)
+        assert.strictEqual(transient?.route, "getTransientToken")
+        assert.deepStrictEqual(
+          { type: transient?.query["type"], scope: transient?.query["scope"] },
+          { type: "delegation", scope: "all" }
+        )
+        assert.isTrue(Redacted.isRedacted(transient?.headers["x-plex-token"]))
+        const printed = JSON.stringify(yield* FakePlex.requests) + String(yield* FakePlex.requests)
+        assert.notInclude(printed, "alice-secret-password")
+        assert.notInclude(printed, "fakeAccountToken0001")
+        const fakeAgain = yield* FakePlex.FakePlex
+        yield* fakeAgain.clearRequests
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a request the client gives up on is recorded as Interrupted", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+      const fiber = yield* Effect.forkChild(PlexAuth.getTokenDetails())
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.interrupt(fiber)
+      const [record] = yield* FakePlex.requests
+      assert.strictEqual(record?.outcome, "Interrupted")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("twoFactorCode: the password is checked first, then the code", () =>
+    Effect.gen(function* () {
+      const wrongPassword = yield* Effect.flip(PlexAuth.signIn({ login: "bob", password: "nope" }))
+      assert.strictEqual(wrongPassword._tag, "Unauthorized")
+      const noCode = yield* Effect.flip(PlexAuth.signIn({ login: "bob@example.org", password: "bob-pw" }))
+      assert.strictEqual(noCode._tag, "VerificationCodeRequired")
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({
+          accounts: [
+            {},
+            { username: "bob", email: "bob@example.org", password: "bob-pw", twoFactorCode: "123456" }
+          ]
+        })
+      )
+    )
+  )
+})
+
+describe("conformance: Home against the seeded fake", () => {
+  it.effect("users lists the home; findUser matches id, uuid, title, username, title ignoring case", () =>
+    Effect.gen(function* () {
+      const users = yield* Home.users()
+      assert.deepStrictEqual(
+        users.map((u) => [u.title, u.admin, u.restricted, u.protected]),
+        [
+          ["alice", true, false, false],
+          ["Kids", false, true, true]
+        ]
+      )
+      const kidsUser = users[1]!
+      assert.strictEqual(Home.findUser(users, kidsUser.id)?.uuid, kidsUser.uuid)
+      assert.strictEqual(Home.findUser(users, kidsUser.uuid)?.uuid, kidsUser.uuid)
+      assert.strictEqual(Home.findUser(users, "kids")?.uuid, kidsUser.uuid)
+      assert.strictEqual(Home.findUser(users, "KIDS")?.uuid, kidsUser.uuid)
+      assert.isUndefined(Home.findUser(users, "nobody"))
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "switchUser: HomePinRequired before the switch, InvalidHomePin, InvalidInput, HomeUserNotFound",
+    () =>
+      Effect.gen(function* () {
+        const required = yield* Effect.flip(Home.switchUser("Kids"))
+        assert.strictEqual(required._tag, "HomePinRequired")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => r.route),
+          ["getHomeUsers"]
+        )
+        const wrong = yield* Effect.flip(Home.switchUser("Kids", { pin: "0000" }))
+        assert.strictEqual(wrong._tag, "InvalidHomePin")
+        if (wrong._tag === "InvalidHomePin") assert.strictEqual(wrong.status, 403)
+        assert.notInclude(JSON.stringify(wrong) + String(wrong), "0000")
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        const malformed = yield* Effect.flip(Home.switchUser("Kids", { pin: "12a4" }))
+        assert.strictEqual(malformed._tag, "InvalidInput")
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+        const missing = yield* Effect.flip(Home.switchUser("nobody"))
+        assert.strictEqual(missing._tag, "HomeUserNotFound")
+        if (missing._tag === "HomeUserNotFound") assert.deepStrictEqual(missing.available, ["alice", "Kids"])
+      }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "switchUser with the PIN: the user's token, a layer of it, the PIN recorded only as a secret",
+    () =>
+      Effect.gen(function* () {
+        const switched = yield* Home.switchUser("Kids", { pin: Redacted.make("1234") })
+        assert.strictEqual(switched.user.title, "Kids")
+        assert.isTrue(Redacted.isRedacted(switched.token))
+        const account = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        assert.strictEqual(account.username, "kids")
+        const viaLayer = yield* PlexAuth.getTokenDetails().pipe(
+          Effect.provide(Home.layer("kids", { pin: "1234" }))
+        )
+        assert.strictEqual(viaLayer.username, "kids")
+        const switches = (yield* FakePlex.requests).filter((r) => r.route === "switchHomeUser")
+        assert.strictEqual(switches.length, 2)
+        assert.isTrue(switches.every((r) => Redacted.isRedacted(r.query["pin"])))
+      }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "a switch is never sent again after plex.tv may have seen it (reset, 500); a 503 is retried",
+    () =>
+      Effect.gen(function* () {
+        const policy = RetryPolicy.backoff({ initialInterval: "1 second", retryConnectionErrors: true })
+        const attempt = (fault: Fault.Fault) =>
+          Effect.gen(function* () {
+            yield* FakePlex.fault("switchHomeUser", fault, { times: 1 })
+            const fiber = yield* Effect.forkChild(
+              Effect.exit(Home.switchUser("Kids", { pin: "1234" }).pipe(RetryPolicy.withPolicy(policy)))
+            )
+            yield* TestClock.adjust("1 minute")
+            const exit = yield* Fiber.join(fiber)
+            const switches = (yield* FakePlex.requests).filter((r) => r.route === "switchHomeUser").length
+            yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+            return [
+              Exit.isSuccess(exit) ? "Success" : String((Cause.squash(exit.cause) as { _tag?: string })._tag),
+              switches
+            ]
+          })
+        assert.deepStrictEqual(yield* attempt(Fault.reset), ["NetworkError", 1])
+        assert.deepStrictEqual(yield* attempt(Fault.status(500)), ["Unexpected", 1])
+        assert.deepStrictEqual(yield* attempt(Fault.status(503)), ["Success", 2])
+      }).pipe(Effect.provide(home))
+  )
+})
+
+describe("conformance: ServerAccess against the seeded fake", () => {
+  it.effect("check answers Owner, Shared, HomeMember, NoAccess, InvalidToken and Unknown", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const bobToken = yield* fake.mintToken("bob")
+      const kidsToken = (yield* Home.switchUser("Kids", { pin: "1234" })).token
+      const tags = [
+        (yield* ServerAccess.check(fake.serverId))._tag,
+        (yield* ServerAccess.check(fake.serverId).pipe(Credentials.withToken(bobToken)))._tag,
+        (yield* ServerAccess.check(fake.serverId).pipe(Credentials.withToken(kidsToken)))._tag,
+        (yield* ServerAccess.check("0123456789abcdef0123456789abcdef01234567"))._tag,
+        (yield* ServerAccess.check(fake.serverId).pipe(Credentials.withToken("not-a-token")))._tag
+      ]
+      yield* FakePlex.fault("getServerResources", Fault.status(500), { times: 1 })
+      tags.push((yield* ServerAccess.check(fake.serverId))._tag)
+      assert.deepStrictEqual(tags, ["Owner", "Shared", "HomeMember", "NoAccess", "InvalidToken", "Unknown"])
+      const malformed = yield* Effect.flip(ServerAccess.check("not an id"))
+      assert.strictEqual(malformed._tag, "InvalidInput")
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect("makeChecker keeps answers for ttl, Unknown not at all by default; options are checked", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute" })
+      yield* FakePlex.fault("getServerResources", Fault.status(500), { times: 1 })
+      assert.strictEqual((yield* checker.check(fake.token))._tag, "Unknown")
+      assert.strictEqual((yield* checker.check(fake.token))._tag, "Owner")
+      assert.strictEqual((yield* checker.check(Redacted.value(fake.token)))._tag, "Owner")
+      const listings = () =>
+        Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === "getServerResources").length)
+      assert.strictEqual(yield* listings(), 2)
+      yield* TestClock.adjust("61 seconds")
+      yield* checker.check(fake.token)
+      assert.strictEqual(yield* listings(), 3)
+      yield* checker.invalidate(fake.token)
+      yield* checker.check(fake.token)
+      assert.strictEqual(yield* listings(), 4)
+      for (const options of [
+        { ttl: "-1 seconds" },
+        { ttl: "1 minute", capacity: 0 },
+        { ttl: "1 minute", unknownTtl: -5 }
+      ] as ReadonlyArray<ServerAccess.CacheOptions>) {
+        const refused = yield* Effect.flip(ServerAccess.makeChecker(fake.serverId, options))
+        assert.strictEqual(refused._tag, "InvalidInput")
+      }
+      const noTtl = yield* Effect.flip(ServerAccess.makeChecker(fake.serverId, {} as never))
+      assert.strictEqual(noTtl._tag, "InvalidInput")
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "owner calls: users, friends, sharedTokens (NotFound unless the owner asks), makeOwnerChecker",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const users = yield* ServerAccess.users(fake.serverId)
+        assert.deepStrictEqual(users.map((u) => [u.user.title, u.access]).sort(), [
+          ["Kids", "HomeMember"],
+          ["bob", "Shared"]
+        ])
+        const shares = yield* ServerAccess.sharedTokens(fake.serverId)
+        assert.isTrue(shares.length >= 1)
+        assert.isTrue(shares.every((share) => Redacted.isRedacted(share.accessToken)))
+        const bobToken = yield* fake.mintToken("bob")
+        const notOwner = yield* Effect.flip(
+          ServerAccess.sharedTokens(fake.serverId).pipe(Credentials.withToken(bobToken))
+        )
+        assert.strictEqual(notOwner._tag, "NotFound")
+        const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, { ttl: "5 minutes" })
+        const alice = yield* fake.account()
+        const bob = yield* fake.account("bob")
+        assert.strictEqual((yield* owner.check(alice.id))._tag, "Owner")
+        assert.strictEqual((yield* owner.check(bob.id))._tag, "Shared")
+        assert.strictEqual((yield* owner.check(987654))._tag, "NoAccess")
+      }).pipe(Effect.provide(home))
   )
 })
