@@ -5,9 +5,9 @@
  * lists (`conformanceRenames`), and that test fails if the two files differ otherwise.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Redacted } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Redacted } from "effect"
 import { TestClock } from "effect"
-import { Credentials, Home, PinLogin, PlexAuth, RetryPolicy, ServerAccess } from "effect-plex-auth"
+import { Credentials, Home, PinLogin, PlexAuth, Resources, RetryPolicy, ServerAccess } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 
 const signedIn = FakePlex.layerSignedIn()
@@ -18,6 +18,16 @@ const defectOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     assert.isTrue(Exit.isFailure(exit), "expected a failure")
     if (!Exit.isFailure(exit)) return undefined
     return Cause.squash(exit.cause)
+  })
+
+/** Waits, a turn of the event loop at a time (no time passes on any clock), until `condition` holds. */
+const until = (condition: Effect.Effect<boolean, never, FakePlex.FakePlex>) =>
+  Effect.gen(function* () {
+    for (let turn = 0; turn < 1000; turn++) {
+      if (yield* condition) return
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+    assert.fail("the condition never held")
   })
 
 describe("conformance: faults as docs/testing.md lists them", () => {
@@ -699,5 +709,139 @@ describe("conformance: ServerAccess against the seeded fake", () => {
         assert.strictEqual((yield* owner.check(bob.id))._tag, "Shared")
         assert.strictEqual((yield* owner.check(987654))._tag, "NoAccess")
       }).pipe(Effect.provide(home))
+  )
+})
+
+const twoWays = FakePlex.layerSignedIn({
+  servers: [
+    {
+      name: "Living Room",
+      connections: [
+        { uri: "http://192.0.2.10:32400", local: true },
+        { uri: "https://203-0-113-7.0123456789abcdef.plex.direct:8443" }
+      ]
+    }
+  ]
+})
+
+describe("conformance: Resources.connect and its options", () => {
+  it.effect("the best-ranked answering candidate; the token only to it; attempts best first", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      const connected = yield* Resources.connect(server!)
+      assert.strictEqual(connected.uri, "http://192.0.2.10:32400")
+      assert.strictEqual(connected.identity.machineIdentifier, server!.clientIdentifier)
+      assert.isTrue(Redacted.isRedacted(connected.token))
+      assert.strictEqual(connected.attempts.length, Resources.candidates(server!).length)
+      const transient = yield* PlexAuth.getTransientToken().pipe(Effect.provide(connected.layer))
+      assert.isTrue(Redacted.isRedacted(transient.token))
+      const onServer = (yield* FakePlex.requests).filter((r) => r.host === "server")
+      for (const r of onServer) {
+        if (r.headers["x-plex-token"] !== undefined) assert.strictEqual(r.origin, connected.uri)
+      }
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("a hanging local candidate: timeout ends its probe, the remote one is chosen", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* FakePlex.fault({ origin: "http://192.0.2.10:32400", route: "getServerIdentity" }, Fault.hang)
+      const fiber = yield* Effect.fork(
+        Resources.connect(server!, { timeout: "2 seconds", includeLocal: true })
+      )
+      // The remote probe has its answer before the clock moves (Effect 4's TestClock.adjust moves it at once).
+      yield* until(
+        Effect.map(FakePlex.requests, (all) =>
+          all.some(
+            (r) => r.route === "getServerIdentity" && r.origin.startsWith("https:") && r.status === 200
+          )
+        )
+      )
+      yield* TestClock.adjust("250 millis")
+      const connected = yield* Fiber.join(fiber)
+      assert.strictEqual(connected.uri, "https://203-0-113-7.0123456789abcdef.plex.direct:8443")
+      // Settled `grace` (250 ms by default) after the lower-ranked one answered, not at the timeout.
+      assert.strictEqual(connected.elapsedMillis, 250)
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("every candidate hanging: NoReachableConnection listing each, after the timeout", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* FakePlex.fault("getServerIdentity", Fault.hang)
+      const fiber = yield* Effect.fork(Effect.flip(Resources.connect(server!, { timeout: "3 seconds" })))
+      yield* TestClock.adjust("3 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "NoReachableConnection")
+      if (error._tag === "NoReachableConnection") {
+        assert.strictEqual(error.attempts.length, Resources.candidates(server!).length)
+        assert.strictEqual(error.server, "Living Room")
+      }
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("includeLocal: false and httpsOnly: true leave out those candidates", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      const remote = Resources.candidates(server!, { includeLocal: false })
+      assert.isTrue(remote.every((c) => c.location !== "local"))
+      const https = Resources.candidates(server!, { httpsOnly: true })
+      assert.isTrue(https.length > 0 && https.every((c) => c.protocol === "https"))
+      const connected = yield* Resources.connect(server!, { httpsOnly: true })
+      assert.isTrue(connected.uri.startsWith("https://"))
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("verifyToken: false sends the token to no server", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* Resources.connect(server!, { verifyToken: false })
+      const onServer = (yield* FakePlex.requests).filter((r) => r.host === "server")
+      assert.isTrue(onServer.length > 0)
+      assert.isTrue(
+        onServer.every((r) => r.headers["x-plex-token"] === undefined && r.route === "getServerIdentity")
+      )
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("options out of range are InvalidInput before any request; an unknown field is tolerated", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+      const refused: Array<Resources.ConnectOptions> = [
+        { timeout: 0 },
+        { timeout: "-1 seconds" },
+        { timeout: Duration.infinity },
+        { grace: -1 },
+        { includeLocal: "yes" as never },
+        { verifyToken: 1 as never }
+      ]
+      for (const options of refused) {
+        const error = yield* Effect.flip(Resources.connect(server!, options))
+        assert.strictEqual(error._tag, "InvalidInput", JSON.stringify(options))
+        const byName = yield* Effect.flip(Resources.connectByName("Living Room", options))
+        assert.strictEqual(byName._tag, "InvalidInput")
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+      const connected = yield* Resources.connect(server!, {
+        grace: 0,
+        somethingElse: true
+      } as Resources.ConnectOptions)
+      assert.strictEqual(connected.uri, "http://192.0.2.10:32400")
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("connectByName: by name, id or name ignoring case; ServerNotFound lists the servers", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      assert.strictEqual(
+        (yield* Resources.connectByName("living room")).server.clientIdentifier,
+        fake.serverId
+      )
+      assert.strictEqual((yield* Resources.connectByName(fake.serverId)).server.name, "Living Room")
+      const missing = yield* Effect.flip(Resources.connectByName("Attic"))
+      assert.strictEqual(missing._tag, "ServerNotFound")
+      if (missing._tag === "ServerNotFound") assert.deepStrictEqual(missing.available, ["Living Room"])
+    }).pipe(Effect.provide(twoWays))
   )
 })
