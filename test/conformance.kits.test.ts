@@ -4,10 +4,23 @@
  * editions: effect4/test/conformance.kits.test.ts is this file with only the renames test/api-parity.test.ts
  * lists (`conformanceRenames`), and that test fails if the two files differ otherwise.
  */
+import { FetchHttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Fiber, Redacted } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Layer, Redacted } from "effect"
 import { TestClock } from "effect"
-import { Credentials, Home, PinLogin, PlexAuth, Resources, RetryPolicy, ServerAccess } from "effect-plex-auth"
+import {
+  ClientIdentity,
+  Credentials,
+  Home,
+  PinLogin,
+  PlexAuth,
+  PlexServer,
+  PlexTv,
+  Resources,
+  RetryPolicy,
+  ServerAccess
+} from "effect-plex-auth"
+import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 
 const signedIn = FakePlex.layerSignedIn()
@@ -843,5 +856,132 @@ describe("conformance: Resources.connect and its options", () => {
       assert.strictEqual(missing._tag, "ServerNotFound")
       if (missing._tag === "ServerNotFound") assert.deepStrictEqual(missing.available, ["Living Room"])
     }).pipe(Effect.provide(twoWays))
+  )
+})
+
+const LoopbackLive = Layer.mergeAll(
+  FakePlexServer.layer({
+    accounts: [{}, { username: "bob" }],
+    servers: [{ name: "Living Room", sharedWith: ["bob"] }]
+  }),
+  FetchHttpClient.layer,
+  ClientIdentity.layer({ clientIdentifier: "my-test-client", product: "My App" })
+)
+
+/** Runs `effect` against the loopback server's plex.tv, server and default account. */
+const onLoopback = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(FakePlexServer.FakePlexServer, (server) =>
+    effect.pipe(
+      PlexServer.withUrl(server.serverUrl),
+      PlexTv.withUrl(server.plexTvUrl),
+      Credentials.withToken(server.fake.token)
+    )
+  )
+
+describe("conformance: the loopback server (effect-plex-auth/node)", () => {
+  it.live(
+    "serves every origin on 127.0.0.1; the fake it provides as FakePlex.FakePlex is the service's",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.FakePlexServer
+        assert.strictEqual(server.urls.length, 5)
+        for (const url of server.urls) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.include(server.urls, server.plexTvUrl)
+        assert.include(server.urls, server.serverUrl)
+        assert.include(server.urls, server.clientsUrl)
+        assert.strictEqual(server.fake.plexTvUrl, server.plexTvUrl)
+        const account = yield* onLoopback(PlexAuth.getTokenDetails())
+        assert.strictEqual(account.username, "alice")
+        const fake = yield* FakePlex.FakePlex
+        const records = yield* fake.requests
+        assert.deepStrictEqual(
+          records.map((r) => [r.route, r.origin, r.status]),
+          [["getTokenDetails", server.plexTvUrl, 200]]
+        )
+        assert.strictEqual(fake.serverUrl, server.serverUrl)
+      }).pipe(Effect.provide(LoopbackLive))
+  )
+
+  it.live(
+    "resources list loopback connections; connect chooses one and the server operations work there",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.FakePlexServer
+        const [device] = yield* onLoopback(Resources.servers())
+        assert.isTrue(device!.connections.every((c) => server.urls.includes(c.uri ?? "")))
+        const connected = yield* onLoopback(Resources.connect(device!))
+        assert.include(server.urls, connected.uri)
+        const transient = yield* PlexAuth.getTransientToken().pipe(Effect.provide(connected.layer))
+        assert.isTrue(Redacted.isRedacted(transient.token))
+        const bob = yield* server.fake.mintToken("bob")
+        const access = yield* ServerAccess.check(server.fake.serverId).pipe(
+          PlexTv.withUrl(server.plexTvUrl),
+          Credentials.withToken(bob)
+        )
+        assert.strictEqual(access._tag, "Shared")
+      }).pipe(Effect.provide(LoopbackLive))
+  )
+
+  it.live(
+    "faults on the wire: reset and truncate are NetworkError (Transport); a dying respond is a 500",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.FakePlexServer
+        yield* server.fake.fault("getTokenDetails", Fault.reset, { times: 1 })
+        yield* server.fake.fault("getTokenDetails", Fault.truncate({ keepBytes: 10 }), { times: 1 })
+        yield* server.fake.fault(
+          "getTokenDetails",
+          Fault.respond(() => Effect.die(new Error("boom"))),
+          { times: 1 }
+        )
+        const reset = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
+        const truncated = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
+        const died = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
+        assert.deepStrictEqual(
+          [reset, truncated, died].map((e) => [e._tag, "reason" in e ? e.reason : undefined]),
+          [
+            ["NetworkError", "Transport"],
+            ["NetworkError", "Transport"],
+            ["Unexpected", "Status"]
+          ]
+        )
+        if (died._tag === "Unexpected") assert.strictEqual(died.status, 500)
+        assert.deepStrictEqual((yield* server.fake.requests).map((r) => r.outcome).slice(0, 2), [
+          "Reset",
+          "Responded"
+        ])
+        yield* server.closeIdleSockets
+        yield* server.awaitOpenSockets(0)
+      }).pipe(Effect.provide(LoopbackLive))
+  )
+
+  it.live("a redirect to the unrelated host crosses origins; the token does not follow", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      yield* server.fake.fault("getTokenDetails", Fault.redirect(), { times: 1 })
+      yield* Effect.exit(onLoopback(PlexAuth.getTokenDetails()))
+      const records = yield* server.fake.requests
+      const elsewhere = records.find((r) => r.host === "elsewhere")
+      assert.isDefined(elsewhere)
+      assert.notStrictEqual(elsewhere?.origin, server.plexTvUrl)
+      assert.include(server.urls, elsewhere?.origin)
+      assert.notProperty(elsewhere?.headers, "x-plex-token")
+    }).pipe(Effect.provide(LoopbackLive))
+  )
+
+  it.live("a PIN login with autoApprovePins completes over real HTTP", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      const token = yield* PinLogin.login({ onPin: () => Effect.void }).pipe(PlexTv.withUrl(server.plexTvUrl))
+      assert.isTrue(yield* server.fake.isTokenValid(token))
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          FakePlexServer.layer({ autoApprovePins: true }),
+          FetchHttpClient.layer,
+          ClientIdentity.layer({ clientIdentifier: "my-test-client", product: "My App" })
+        )
+      )
+    )
   )
 })
