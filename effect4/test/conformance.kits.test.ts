@@ -985,3 +985,81 @@ describe("conformance: the loopback server (effect-plex-auth/node)", () => {
     )
   )
 })
+
+describe("conformance: PIN flows against the fake, with their nested options", () => {
+  it.effect("poll asks every second by default and returns the token once approved", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create()
+      const fiber = yield* Effect.forkChild(PinLogin.poll(pin))
+      yield* until(Effect.map(FakePlex.requests, (all) => all.some((r) => r.route === "checkPin")))
+      yield* TestClock.adjust("1 second")
+      yield* until(
+        Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === "checkPin").length === 2)
+      )
+      yield* FakePlex.approvePin(pin.id)
+      yield* TestClock.adjust("1 second")
+      const token = yield* Fiber.join(fiber)
+      assert.isTrue(Redacted.isRedacted(token))
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).filter((r) => r.route === "checkPin").map((r) => r.receivedAt),
+        [0, 1000, 2000]
+      )
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("poll rides out 503 and 429 answers and fails with PinExpired at the PIN's lifetime", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create({ strong: false })
+      yield* FakePlex.fault("checkPin", Fault.status(503), { times: 1 })
+      yield* FakePlex.fault("checkPin", Fault.rateLimited("2 seconds"), { times: 1 })
+      const fiber = yield* Effect.forkChild(Effect.flip(PinLogin.poll(pin)))
+      yield* TestClock.adjust("2 minutes")
+      yield* until(
+        Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === "checkPin").length >= 3)
+      )
+      yield* TestClock.adjust("2 minutes")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "PinExpired")
+      const statuses = (yield* FakePlex.requests).filter((r) => r.route === "checkPin").map((r) => r.status)
+      assert.deepStrictEqual(statuses.slice(0, 3), [503, 429, 200])
+    }).pipe(Effect.provide(FakePlex.layerSignedIn({ pinLifetime: { short: "3 minutes" } })))
+  )
+
+  it.effect(
+    "login({ strong: false, forwardUrl }): a short code, the forward URL in the app.plex.tv link",
+    () =>
+      Effect.gen(function* () {
+        const prompts: Array<{ readonly strong: boolean; readonly url: string }> = []
+        const token = yield* PinLogin.login({
+          strong: false,
+          forwardUrl: "https://my.app/done",
+          onPin: ({ pin, url }) => Effect.sync(() => prompts.push({ strong: pin.code.length > 4, url }))
+        })
+        assert.isTrue(Redacted.isRedacted(token))
+        assert.strictEqual(prompts.length, 1)
+        assert.isFalse(prompts[0]!.strong)
+        assert.include(prompts[0]!.url, `forwardUrl=${encodeURIComponent("https://my.app/done")}`)
+        const [pin] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+        assert.isFalse(pin?.strong)
+      }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: true })))
+  )
+
+  it.effect("nested options out of range are InvalidInput before any request", () =>
+    Effect.gen(function* () {
+      const refusals = [
+        yield* Effect.flip(PinLogin.login({ onPin: () => Effect.void, fallbackLifetime: 0 })),
+        yield* Effect.flip(PinLogin.login({ onPin: () => Effect.void, fallbackLifetime: Duration.infinity })),
+        yield* Effect.flip(PinLogin.login({ onPin: () => Effect.void, forwardUrl: "ftp://x.example/" })),
+        yield* Effect.flip(PinLogin.login({ onPin: () => Effect.void, strong: "no" as never })),
+        yield* Effect.flip(PinLogin.login({ onPin: "no" as never })),
+        yield* Effect.flip(PinLogin.poll({ id: 0, code: "ABCD" } as PinLogin.Pin)),
+        yield* Effect.flip(PinLogin.authUrl({ code: "" }))
+      ]
+      assert.deepStrictEqual(
+        refusals.map((e) => e._tag),
+        refusals.map(() => "InvalidInput")
+      )
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
