@@ -5,8 +5,9 @@
  * lists (`conformanceRenames`), and that test fails if the two files differ otherwise.
  */
 import { FetchHttpClient } from "effect/http"
+import { HttpClient } from "effect/http"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Fiber, Layer, Redacted } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import {
   ClientIdentity,
@@ -20,6 +21,7 @@ import {
   RetryPolicy,
   ServerAccess
 } from "effect4-plex-auth"
+import { makeHandler } from "effect4-plex-auth/fake"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 
@@ -1061,5 +1063,91 @@ describe("conformance: PIN flows against the fake, with their nested options", (
       )
       assert.deepStrictEqual(yield* FakePlex.requests, [])
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
+
+describe("conformance: the fake without a layer, and its web handler", () => {
+  it.effect("FakePlex.make and FakePlex.httpClient: the in-memory client of layer, without the layer", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.make({ accounts: [{ username: "carol" }] })
+      const account = yield* PlexAuth.getTokenDetails().pipe(
+        Effect.provideService(HttpClient.HttpClient, FakePlex.httpClient(fake)),
+        Effect.provide(ClientIdentity.layer(FakePlex.testIdentity)),
+        Credentials.withToken(fake.token)
+      )
+      assert.strictEqual(account.username, "carol")
+      assert.strictEqual((yield* fake.requests).length, 1)
+    })
+  )
+
+  it.effect("fake.handle follows the caller's Clock; interrupting it aborts the request (Interrupted)", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* fake.fault("getServerIdentity", Fault.delay("3 seconds"), { times: 1 })
+      yield* fake.fault("getServerIdentity", Fault.hang, { times: 1 })
+      const request = () =>
+        new Request(`${fake.serverUrl}/identity`, { headers: { Accept: "application/json" } })
+      const delayed = yield* Effect.forkChild(fake.handle(request()))
+      yield* until(Effect.map(fake.requests, (all) => all.length === 1))
+      yield* TestClock.adjust("3 seconds")
+      const response = yield* Fiber.join(delayed)
+      assert.strictEqual(response.status, 200)
+      const hanging = yield* Effect.forkChild(fake.handle(request()))
+      yield* until(Effect.map(fake.requests, (all) => all.length === 2))
+      yield* Fiber.interrupt(hanging)
+      assert.deepStrictEqual(
+        (yield* fake.requests).map((r) => [r.receivedAt, r.outcome]),
+        [
+          [0, "Responded"],
+          [3000, "Interrupted"]
+        ]
+      )
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect("Fault.respond runs on the TestClock of the test", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault(
+        "getServerIdentity",
+        Fault.respond(() =>
+          Effect.map(Clock.currentTimeMillis, (now) => new Response(`${now}`, { status: 418 }))
+        ),
+        { times: 1 }
+      )
+      yield* TestClock.adjust("5 seconds")
+      const fake = yield* FakePlex.FakePlex
+      const response = yield* fake.handle(new Request(`${fake.serverUrl}/identity`))
+      assert.strictEqual(response.status, 418)
+      assert.strictEqual(yield* Effect.promise(() => response.text()), "5000")
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect(
+    "FakePlex.makeHandler is the fake entry point's makeHandler; handlerFaults script its faults",
+    () =>
+      Effect.gen(function* () {
+        assert.strictEqual(FakePlex.makeHandler, makeHandler)
+        const fake = FakePlex.makeHandler()
+        fake.fault("getTokenDetails", FakePlex.handlerFaults.status(429, { retryAfterMillis: 2000 }), {
+          times: 1
+        })
+        const headers = {
+          "X-Plex-Client-Identifier": "my-app",
+          Accept: "application/json",
+          "X-Plex-Token": fake.token
+        }
+        const limited = yield* Effect.promise(() =>
+          fake.handler(new Request(`${fake.plexTvUrl}/api/v2/user`, { headers }))
+        )
+        assert.strictEqual(limited.status, 429)
+        assert.strictEqual(limited.headers.get("retry-after"), "2")
+        const ok = yield* Effect.promise(() =>
+          fake.handler(new Request(`${fake.plexTvUrl}/api/v2/user`, { headers }))
+        )
+        assert.strictEqual(ok.status, 200)
+        const records = fake.requests()
+        assert.notInclude(JSON.stringify(records) + String(records[0]?.headers["x-plex-token"]), fake.token)
+        assert.throws(() => fake.fault("nope" as never, FakePlex.handlerFaults.hang), /no route named/)
+      })
   )
 })
