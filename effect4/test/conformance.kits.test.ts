@@ -1151,3 +1151,40 @@ describe("conformance: the fake without a layer, and its web handler", () => {
       })
   )
 })
+
+describe("conformance: ServerAccess checkers' cache options", () => {
+  it.effect("ttl: 0 keeps no answer, even within one millisecond (makeChecker and makeOwnerChecker)", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: 0 })
+      assert.strictEqual((yield* checker.check(fake.token))._tag, "Owner")
+      assert.strictEqual((yield* checker.check(fake.token))._tag, "Owner")
+      const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, { ttl: "0 millis" })
+      const alice = yield* fake.account()
+      assert.strictEqual((yield* owner.check(alice.id))._tag, "Owner")
+      assert.strictEqual((yield* owner.check(alice.id))._tag, "Owner")
+      const routes = (yield* FakePlex.requests).map((r) => r.route)
+      assert.strictEqual(routes.filter((route) => route === "getServerResources").length, 2)
+      assert.strictEqual(routes.filter((route) => route === "getUsers").length, 2)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a checker asks with the ClientIdentity and plex.tv of where it was made", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute" }).pipe(
+        Effect.provide(ClientIdentity.layer({ clientIdentifier: "maker", product: "Maker" }))
+      )
+      const access = yield* checker
+        .check(fake.token)
+        .pipe(
+          PlexTv.withUrl(fake.elsewhereUrl),
+          Effect.provide(ClientIdentity.layer({ clientIdentifier: "caller", product: "Caller" }))
+        )
+      assert.strictEqual(access._tag, "Owner")
+      const [request] = yield* FakePlex.requests
+      assert.strictEqual(request?.host, "plex.tv")
+      assert.strictEqual(request?.headers["x-plex-client-identifier"], "maker")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
