@@ -1188,3 +1188,27 @@ describe("conformance: ServerAccess checkers' cache options", () => {
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 })
+
+describe("conformance: the fake's seed", () => {
+  it.effect(
+    "a negative or NaN duration, or an unknown autoApprovePins account, in the seed is a defect",
+    () =>
+      Effect.gen(function* () {
+        const seeds: ReadonlyArray<FakePlex.Options> = [
+          { pinLifetime: { short: -1 } },
+          { pinLifetime: { strong: "-5 minutes" } },
+          { transientTokenLifetime: Number.NaN },
+          { claimTokenLifetime: -1000 },
+          { autoApprovePins: { after: "-1 seconds" } }
+        ]
+        for (const seed of seeds) {
+          const defect = yield* defectOf(FakePlex.make(seed))
+          assert.match(String(defect), /must be a duration in milliseconds/, JSON.stringify(seed))
+        }
+        const unknown = yield* defectOf(FakePlex.make({ autoApprovePins: { account: "nobody" } }))
+        assert.match(String(unknown), /unknown account: nobody/)
+        const fine = yield* FakePlex.make({ pinLifetime: { short: 0, strong: "1 minute" } })
+        assert.strictEqual(fine.plexTvUrl, FakePlex.defaults.plexTvUrl)
+      })
+  )
+})

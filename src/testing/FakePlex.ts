@@ -557,8 +557,9 @@ export class FakePlex extends Context.Tag("effect-plex-auth/testing/FakePlex")<F
 // ---------------------------------------------------------------------------
 
 /**
- * Builds a fake. An inconsistent seed (an owner that is not an account, two
- * hosts on one origin) is a defect.
+ * Builds a fake. An inconsistent seed (an owner or `autoApprovePins`
+ * account that is not an account, two hosts on one origin, a negative
+ * duration) is a defect.
  *
  * @since 0.1.0
  * @category constructors
