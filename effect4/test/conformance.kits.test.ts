@@ -13,6 +13,7 @@ import {
   ClientIdentity,
   Credentials,
   Home,
+  Jwt,
   PinLogin,
   PlexAuth,
   PlexServer,
@@ -1210,5 +1211,94 @@ describe("conformance: the fake's seed", () => {
         const fine = yield* FakePlex.make({ pinLifetime: { short: 0, strong: "1 minute" } })
         assert.strictEqual(fine.plexTvUrl, FakePlex.defaults.plexTvUrl)
       })
+  )
+})
+
+describe("conformance: JWT device authentication against the fake", () => {
+  it.effect(
+    "upgrade: the key registered for the account, a Plex JWT accepted on plex.tv and the server",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Jwt.generateKey
+        const jwt = yield* Jwt.upgrade(key)
+        const [registered] = yield* fake.deviceKeys
+        const alice = yield* fake.account()
+        assert.deepStrictEqual(registered, {
+          kid: key.thumbprint,
+          thumbprint: key.thumbprint,
+          accountId: alice.id
+        })
+        const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(jwt.token))
+        assert.strictEqual(account.username, "alice")
+        const transient = yield* PlexAuth.getTransientToken().pipe(Credentials.withToken(jwt.token))
+        assert.isTrue(Redacted.isRedacted(transient.token))
+        const claims = yield* Jwt.verify(jwt.token, key)
+        assert.strictEqual(claims.thumbprint, key.thumbprint)
+        const records = yield* FakePlex.requests
+        assert.deepStrictEqual(
+          records.slice(0, 3).map((r) => [r.route, r.origin]),
+          [
+            ["registerJwk", fake.clientsUrl],
+            ["getNonce", fake.clientsUrl],
+            ["exchangeJwt", fake.clientsUrl]
+          ]
+        )
+        assert.isTrue(Redacted.isRedacted((records[2]?.json as { jwt?: unknown } | undefined)?.jwt))
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a Plex JWT expires after seven days of TestClock time: refused on plex.tv and the server", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const jwt = yield* Jwt.upgrade(key)
+      yield* TestClock.adjust(Duration.sum(Duration.days(7), Duration.seconds(1)))
+      const tv = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Credentials.withToken(jwt.token)))
+      const pms = yield* Effect.flip(PlexAuth.getTransientToken().pipe(Credentials.withToken(jwt.token)))
+      assert.deepStrictEqual(
+        [tv, pms].map((e) => [e._tag, "status" in e ? e.status : undefined]),
+        [
+          ["Unauthorized", 498],
+          ["Unauthorized", 498]
+        ]
+      )
+      assert.notInclude(JSON.stringify([tv, pms]), Redacted.value(jwt.token))
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
+    "rotateJwtKey({ retainPrevious: false }) withdraws the old key: a token it signed no longer verifies",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const jwt = yield* Jwt.upgrade(key)
+        const kept = yield* FakePlex.rotateJwtKey()
+        assert.isString(kept)
+        yield* Jwt.verify(jwt.token, key)
+        const withdrawn = yield* FakePlex.rotateJwtKey({ retainPrevious: false })
+        assert.notStrictEqual(withdrawn, kept)
+        const error = yield* Effect.flip(Jwt.verify(jwt.token, key))
+        assert.strictEqual(error._tag, "InvalidJwt")
+        const keys = yield* Jwt.getKeys()
+        assert.strictEqual(keys.length, 1)
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("Jwt.pinLogin: the PIN's token only with a device JWT; approved by autoApprovePins", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const fiber = yield* Effect.forkChild(Jwt.pinLogin({ key, onPin: () => Effect.void }))
+      yield* TestClock.adjust("3 seconds")
+      const jwt = yield* Fiber.join(fiber)
+      const claims = yield* Jwt.verify(jwt.token, key)
+      assert.strictEqual(claims.thumbprint, key.thumbprint)
+      const [pin] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+      assert.isDefined(pin?.authToken)
+      const checks = (yield* FakePlex.requests).filter((r) => r.route === "checkPin")
+      assert.isTrue(checks.length > 0 && checks.every((r) => Redacted.isRedacted(r.query["deviceJWT"])))
+      // Without a device JWT, plex.tv does not hand out the approved PIN's token.
+      const bare = yield* PinLogin.check(pin!)
+      assert.isUndefined(bare.authToken)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: { after: "2 seconds" } })))
   )
 })
