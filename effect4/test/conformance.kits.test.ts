@@ -1302,3 +1302,43 @@ describe("conformance: JWT device authentication against the fake", () => {
     }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: { after: "2 seconds" } })))
   )
 })
+
+describe("conformance: Retry-After from the fake's faults", () => {
+  it.effect(
+    "a 503 with Retry-After is retried no sooner than it asks, with the attempts' times recorded",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.status(503, { retryAfter: "7 seconds" }), { times: 1 })
+        const fiber = yield* Effect.forkChild(
+          PlexAuth.getTokenDetails().pipe(
+            RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "1 second" }))
+          )
+        )
+        yield* until(Effect.map(FakePlex.requests, (all) => all.length === 1 && all[0]?.status === 503))
+        yield* TestClock.adjust("6 seconds")
+        assert.strictEqual((yield* FakePlex.requests).length, 1)
+        yield* TestClock.adjust("1 second")
+        const account = yield* Fiber.join(fiber)
+        assert.strictEqual(account.username, "alice")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => [r.receivedAt, r.status]),
+          [
+            [0, 503],
+            [7000, 200]
+          ]
+        )
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a Retry-After past RetryPolicy.maxRetryAfter is not waited: RateLimited at once", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.rateLimited("2 minutes"), { times: 1 })
+      const error = yield* Effect.flip(
+        PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+      )
+      assert.strictEqual(error._tag, "RateLimited")
+      if (error._tag === "RateLimited") assert.strictEqual(error.retryAfterMillis, 120_000)
+      assert.strictEqual((yield* FakePlex.requests).length, 1)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
