@@ -1342,3 +1342,35 @@ describe("conformance: Retry-After from the fake's faults", () => {
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 })
+
+describe("conformance: unknown but harmless option fields are tolerated", () => {
+  it.effect("in Home.switchUser, ServerAccess.makeChecker, PinLogin.login and the fake's seed", () =>
+    Effect.gen(function* () {
+      const extra = { somethingNew: true } as object
+      const switched = yield* Home.switchUser("Kids", { pin: "1234", ...extra })
+      assert.strictEqual(switched.user.title, "Kids")
+      const fake = yield* FakePlex.FakePlex
+      const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute", ...extra })
+      assert.strictEqual((yield* checker.check(fake.token))._tag, "Owner")
+      const token = yield* PinLogin.login({ onPin: () => Effect.void, ...extra })
+      assert.isTrue(yield* fake.isTokenValid(token))
+      const seeded = yield* FakePlex.make({
+        ...extra,
+        accounts: [{ username: "dora", ...extra }],
+        servers: [{ name: "Den", connections: [{ uri: "http://192.0.2.50:32400", ...extra }], ...extra }],
+        autoApprovePins: { after: "1 second", ...extra },
+        pinLifetime: { short: "1 minute", ...extra }
+      } as FakePlex.Options)
+      assert.strictEqual((yield* seeded.server()).name, "Den")
+      assert.strictEqual((yield* seeded.account()).username, "dora")
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({
+          accounts: [{}, kids],
+          homes: [{ members: ["kids"] }],
+          autoApprovePins: true
+        })
+      )
+    )
+  )
+})
