@@ -1374,3 +1374,59 @@ describe("conformance: unknown but harmless option fields are tolerated", () => 
     )
   )
 })
+
+describe("conformance: the fake's addresses as seeded", () => {
+  it.effect(
+    "plexTvUrl, clientsUrl, plexTvAliases and elsewhereUrl: layerSignedIn points the client at them",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        assert.strictEqual(fake.plexTvUrl, "https://tv.example.test")
+        assert.strictEqual(fake.clientsUrl, "https://clients.example.test")
+        assert.deepStrictEqual(fake.plexTvAliases, ["https://alias.example.test"])
+        assert.strictEqual(fake.elsewhereUrl, "https://other.example.test")
+        for (const url of [fake.plexTvUrl, fake.clientsUrl, fake.elsewhereUrl, ...fake.plexTvAliases]) {
+          assert.include(fake.urls, url)
+        }
+        yield* PlexAuth.getTokenDetails()
+        yield* Jwt.upgrade(yield* Jwt.generateKey)
+        const viaAlias = yield* PlexAuth.getTokenDetails().pipe(PlexTv.withUrl("https://alias.example.test"))
+        assert.strictEqual(viaAlias.username, "alice")
+        yield* FakePlex.fault("getTokenDetails", Fault.redirect(), { times: 1 })
+        yield* Effect.exit(PlexAuth.getTokenDetails())
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => [r.route ?? r.host, r.origin]),
+          [
+            ["getTokenDetails", "https://tv.example.test"],
+            ["registerJwk", "https://clients.example.test"],
+            ["getNonce", "https://clients.example.test"],
+            ["exchangeJwt", "https://clients.example.test"],
+            ["getTokenDetails", "https://alias.example.test"],
+            ["getTokenDetails", "https://tv.example.test"],
+            ["elsewhere", "https://other.example.test"]
+          ]
+        )
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            plexTvUrl: "https://tv.example.test",
+            clientsUrl: "https://clients.example.test",
+            plexTvAliases: ["https://alias.example.test"],
+            elsewhereUrl: "https://other.example.test"
+          })
+        )
+      )
+  )
+
+  it.effect("servers: [] has no server: layerSignedIn's PlexServer answers nowhere (NetworkError)", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      assert.strictEqual(fake.serverUrl, "")
+      assert.deepStrictEqual(fake.servers, [])
+      assert.deepStrictEqual(yield* Resources.servers(), [])
+      const error = yield* Effect.flip(PlexAuth.getTransientToken())
+      assert.strictEqual(error._tag, "NetworkError")
+      if (error._tag === "NetworkError") assert.strictEqual(error.reason, "Transport")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn({ servers: [] })))
+  )
+})
