@@ -1430,3 +1430,48 @@ describe("conformance: the fake's addresses as seeded", () => {
     }).pipe(Effect.provide(FakePlex.layerSignedIn({ servers: [] })))
   )
 })
+
+describe("conformance: the fake's stand-in for app.plex.tv's approval page", () => {
+  it.effect(
+    "authAppUrl is <plexTvUrl>/auth; a POST approves the PIN for the chosen account and follows forwardUrl",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        assert.strictEqual(fake.authAppUrl, `${fake.plexTvUrl}/auth`)
+        assert.strictEqual(FakePlex.defaults.authAppUrl, `${FakePlex.defaults.plexTvUrl}/auth`)
+        const page = yield* fake.handle(new Request(fake.authAppUrl))
+        assert.strictEqual(page.status, 200)
+        assert.include(page.headers.get("content-type") ?? "", "text/html")
+        const pin = yield* PinLogin.create()
+        const url = new URL(yield* PinLogin.authUrl(pin))
+        const fragment = new URLSearchParams(url.hash.replace(/^#\??/, ""))
+        const approved = yield* fake.handle(
+          new Request(fake.authAppUrl, {
+            method: "POST",
+            headers: { "Content-Type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams({
+              clientID: fragment.get("clientID") ?? "",
+              code: fragment.get("code") ?? "",
+              forwardUrl: "https://my.app/back",
+              account: "bob"
+            })
+          })
+        )
+        assert.strictEqual(approved.status, 303)
+        assert.strictEqual(approved.headers.get("location"), "https://my.app/back")
+        const checked = yield* PinLogin.check(pin)
+        assert.isDefined(checked.authToken)
+        const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(checked.authToken!))
+        assert.strictEqual(account.username, "bob")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests)
+            .filter((r) => r.route === "approvalPage")
+            .map((r) => [r.method, r.status]),
+          [
+            ["GET", 200],
+            ["POST", 303]
+          ]
+        )
+      }).pipe(Effect.provide(FakePlex.layerSignedIn({ accounts: [{}, { username: "bob" }] })))
+  )
+})
