@@ -1475,3 +1475,40 @@ describe("conformance: the fake's stand-in for app.plex.tv's approval page", () 
       }).pipe(Effect.provide(FakePlex.layerSignedIn({ accounts: [{}, { username: "bob" }] })))
   )
 })
+
+describe("conformance: raw requests to the fake's plex.tv", () => {
+  it.effect(
+    "the identifier and token as query parameters; the token recorded Redacted; 400 (1000) without an identifier; XML unless JSON is asked for",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const token = Redacted.value(fake.token)
+        const viaQuery = yield* fake.handle(
+          new Request(`${fake.plexTvUrl}/api/v2/user?X-Plex-Client-Identifier=raw&X-Plex-Token=${token}`, {
+            headers: { Accept: "application/json" }
+          })
+        )
+        assert.strictEqual(viaQuery.status, 200)
+        assert.include(viaQuery.headers.get("content-type") ?? "", "json")
+        const noId = yield* fake.handle(
+          new Request(`${fake.plexTvUrl}/api/v2/user`, {
+            headers: { Accept: "application/json", "X-Plex-Token": token }
+          })
+        )
+        assert.strictEqual(noId.status, 400)
+        const body = (yield* Effect.promise(() => noId.json())) as { errors: ReadonlyArray<{ code: number }> }
+        assert.strictEqual(body.errors[0]?.code, 1000)
+        const xml = yield* fake.handle(
+          new Request(`${fake.plexTvUrl}/api/v2/user`, {
+            headers: { "X-Plex-Client-Identifier": "raw", "X-Plex-Token": token }
+          })
+        )
+        assert.strictEqual(xml.status, 200)
+        assert.include(xml.headers.get("content-type") ?? "", "xml")
+        const [first] = yield* fake.requests
+        assert.isTrue(Redacted.isRedacted(first?.query["X-Plex-Token"]))
+        assert.strictEqual(first?.query["X-Plex-Client-Identifier"], "raw")
+        assert.notInclude(JSON.stringify(yield* fake.requests), token)
+      }).pipe(Effect.provide(FakePlex.layer()))
+  )
+})
