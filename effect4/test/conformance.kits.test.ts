@@ -1512,3 +1512,26 @@ describe("conformance: raw requests to the fake's plex.tv", () => {
       }).pipe(Effect.provide(FakePlex.layer()))
   )
 })
+
+describe("conformance: Home.switchUser given a HomeUser", () => {
+  it.effect(
+    "a listed user switches without listing again; one plex.tv does not know is HomeUserNotFound",
+    () =>
+      Effect.gen(function* () {
+        const [, kidsUser] = yield* Home.users()
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        const switched = yield* Home.switchUser(kidsUser!, { pin: "1234" })
+        assert.strictEqual(switched.account.username, "kids")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => r.route),
+          ["switchHomeUser"]
+        )
+        const stranger = yield* Effect.flip(
+          Home.switchUser({ ...kidsUser!, uuid: "0123456789abcdef", protected: false })
+        )
+        assert.strictEqual(stranger._tag, "HomeUserNotFound")
+        const malformed = yield* Effect.flip(Home.switchUser({ ...kidsUser!, uuid: 42 } as never))
+        assert.strictEqual(malformed._tag, "InvalidInput")
+      }).pipe(Effect.provide(home))
+  )
+})
