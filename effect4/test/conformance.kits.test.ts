@@ -279,6 +279,11 @@ describe("conformance: faults as docs/testing.md lists them", () => {
       const defect = yield* defectOf(PlexAuth.getTokenDetails())
       assert.instanceOf(defect, Error)
       assert.strictEqual((defect as Error).message, "respond blew up")
+      const [record] = yield* FakePlex.requests
+      assert.deepStrictEqual(
+        [record?.fault, record?.status, record?.outcome],
+        ["Respond", undefined, "Failed"]
+      )
     }).pipe(Effect.provide(signedIn))
   )
 })
@@ -949,10 +954,10 @@ describe("conformance: the loopback server (effect-plex-auth/node)", () => {
           ]
         )
         if (died._tag === "Unexpected") assert.strictEqual(died.status, 500)
-        assert.deepStrictEqual((yield* server.fake.requests).map((r) => r.outcome).slice(0, 2), [
-          "Reset",
-          "Responded"
-        ])
+        assert.deepStrictEqual(
+          (yield* server.fake.requests).map((r) => r.outcome),
+          ["Reset", "Responded", "Failed"]
+        )
         yield* server.closeIdleSockets
         yield* server.awaitOpenSockets(0)
       }).pipe(Effect.provide(LoopbackLive))

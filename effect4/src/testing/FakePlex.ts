@@ -424,8 +424,12 @@ export interface RecordedRequest {
   readonly fault: Fault["_tag"] | undefined
   /** The status answered, when an answer was sent. */
   readonly status: number | undefined
-  /** What became of it: still running, answered, dropped, or given up by the client. */
-  readonly outcome: "Pending" | "Responded" | "Reset" | "Refused" | "Interrupted"
+  /**
+   * What became of it: still running, answered, dropped, given up by the
+   * client, or `Failed` when a `Fault.respond` Effect failed or died (the
+   * request's Effect then dies with it; the loopback server answers 500).
+   */
+  readonly outcome: "Pending" | "Responded" | "Reset" | "Refused" | "Interrupted" | "Failed"
 }
 
 /**
