@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Redacted } from "effect"
 import { TestClock } from "effect"
 import {
+  Claim,
   ClientIdentity,
   Credentials,
   Home,
@@ -1538,5 +1539,76 @@ describe("conformance: Home.switchUser given a HomeUser", () => {
         const malformed = yield* Effect.flip(Home.switchUser({ ...kidsUser!, uuid: 42 } as never))
         assert.strictEqual(malformed._tag, "InvalidInput")
       }).pipe(Effect.provide(home))
+  )
+})
+
+const fresh = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"
+const unclaimed = FakePlex.layerSignedIn({
+  accounts: [{}, { username: "bob" }],
+  servers: [
+    { sharedWith: ["bob"] },
+    {
+      clientIdentifier: fresh,
+      claimed: false,
+      connections: [{ uri: "http://192.0.2.77:32400", local: true }]
+    }
+  ],
+  claimTokenLifetime: "1 minute"
+})
+
+describe("conformance: claiming a server, and a shared user's tokens on a server", () => {
+  it.effect("claimServer claims an unclaimed server for the account; again: ServerAlreadyClaimed", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const server = yield* fake.server(fresh)
+      const identity = yield* Claim.claimServer(server.url)
+      assert.strictEqual(identity.machineIdentifier, fresh)
+      const claim = (yield* FakePlex.requests).find((r) => r.route === "claimServer")
+      assert.isUndefined(claim?.headers["x-plex-token"])
+      assert.isTrue(Redacted.isRedacted(claim?.query["token"]))
+      const again = yield* Effect.flip(Claim.claimServer(server.url))
+      assert.strictEqual(again._tag, "ServerAlreadyClaimed")
+      const listed = yield* Resources.servers()
+      assert.include(
+        listed.map((s) => s.clientIdentifier),
+        fresh
+      )
+    }).pipe(Effect.provide(unclaimed))
+  )
+
+  it.effect("a claim token past claimTokenLifetime, or one never issued, is ClaimRejected", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const server = yield* fake.server(fresh)
+      const claimToken = yield* Claim.token()
+      yield* TestClock.adjust("61 seconds")
+      const expired = yield* Effect.flip(Claim.claimServer(server.url, { claimToken }))
+      assert.strictEqual(expired._tag, "ClaimRejected")
+      const bogus = yield* Effect.flip(Claim.claimServer(server.url, { claimToken: "claim-bogus" }))
+      assert.strictEqual(bogus._tag, "ClaimRejected")
+      assert.notInclude(JSON.stringify([expired, bogus]), Redacted.value(claimToken))
+      assert.notInclude(JSON.stringify(bogus), "claim-bogus")
+    }).pipe(Effect.provide(unclaimed))
+  )
+
+  it.effect(
+    "a shared user's token gets a transient token (not admin) but /security/resources refuses it (403)",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const bob = yield* fake.mintToken("bob")
+        const transient = yield* PlexAuth.getTransientToken().pipe(Credentials.withToken(bob))
+        const [issued] = yield* fake.transientTokens
+        assert.isFalse(issued?.admin)
+        const source = `server://${fake.serverId}`
+        for (const token of [bob, transient.token]) {
+          const refused = yield* Effect.flip(
+            PlexAuth.getSourceConnectionInformation({ source }).pipe(Credentials.withToken(token))
+          )
+          assert.strictEqual("status" in refused ? refused.status : undefined, 403)
+        }
+        const admin = yield* PlexAuth.getSourceConnectionInformation({ source })
+        assert.strictEqual(admin.clientIdentifier, fake.serverId)
+      }).pipe(Effect.provide(unclaimed))
   )
 })
