@@ -13,6 +13,7 @@ import {
   Claim,
   ClientIdentity,
   Credentials,
+  Devices,
   Home,
   Jwt,
   PinLogin,
@@ -1610,5 +1611,43 @@ describe("conformance: claiming a server, and a shared user's tokens on a server
         const admin = yield* PlexAuth.getSourceConnectionInformation({ source })
         assert.strictEqual(admin.clientIdentifier, fake.serverId)
       }).pipe(Effect.provide(unclaimed))
+  )
+})
+
+describe("conformance: seeded devices", () => {
+  it.effect(
+    "Devices.list shows the seeded devices, tokens Redacted; revoke ends a device's token; NotFound, InvalidInput",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const devices = yield* Devices.list()
+        const tv = devices.find((d) => d.name === "Living Room TV")
+        assert.isDefined(tv)
+        assert.strictEqual(tv?.product, "Plex for LG")
+        assert.isTrue(yield* fake.isTokenValid("device-token-0001"))
+        yield* Devices.revoke(tv!.id)
+        assert.isFalse(yield* fake.isTokenValid("device-token-0001"))
+        assert.notInclude(JSON.stringify(devices), "device-token-0001")
+        const missing = yield* Effect.flip(Devices.revoke(tv!.id))
+        assert.strictEqual(missing._tag, "NotFound")
+        const invalid = yield* Effect.flip(Devices.revoke(-1))
+        assert.strictEqual(invalid._tag, "InvalidInput")
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [
+              {
+                devices: [
+                  {
+                    name: "Living Room TV",
+                    product: "Plex for LG",
+                    token: Redacted.make("device-token-0001")
+                  }
+                ]
+              }
+            ]
+          })
+        )
+      )
   )
 })
