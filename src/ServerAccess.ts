@@ -319,8 +319,9 @@ export const makeChecker = (
       check: (token) =>
         Effect.flatMap(key(token), (k) =>
           Effect.tap(cache.get(k), (access) =>
-            // A zero TTL means "not kept": an entry made in this very millisecond would still be served.
-            access._tag === "Unknown" && Duration.toMillis(unknownTtl) === 0
+            // A zero TTL (`ttl`, or `unknownTtl` for an `Unknown`) means "not kept": Effect 3's `Cache` would
+            // still serve an entry made in this very millisecond.
+            Duration.toMillis(access._tag === "Unknown" ? unknownTtl : ttl) === 0
               ? cache.invalidate(k)
               : Effect.void
           )
@@ -527,9 +528,11 @@ export const makeOwnerChecker = (
         ),
       timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : unknownTtl)
     })
-    const current = Effect.tapError(cache.get(undefined), () =>
-      Duration.toMillis(unknownTtl) === 0 ? cache.invalidateAll : Effect.void
-    )
+    // A zero TTL means "not kept": Effect 3's `Cache` would still serve an entry made in this very millisecond.
+    const current = Effect.tapBoth(cache.get(undefined), {
+      onFailure: () => (Duration.toMillis(unknownTtl) === 0 ? cache.invalidateAll : Effect.void),
+      onSuccess: () => (Duration.toMillis(ttl) === 0 ? cache.invalidateAll : Effect.void)
+    })
     return {
       machineIdentifier: id,
       users: Effect.map(current, (c) => c.users),

@@ -63,10 +63,24 @@ const httpClientsRenames: ReadonlyArray<readonly [RegExp, string]> = [
   [/NodeHttpClient\.layer\b/g, "NodeHttpClient.layerNodeHttp"]
 ]
 
+/**
+ * The renames that make the Effect 3 edition's test/conformance.kits.test.ts the Effect 4 edition's: those of
+ * `conformanceRenames`, and Effect 4's `FetchHttpClient` and `HttpClient` in effect/http.
+ */
+const kitsRenames: ReadonlyArray<readonly [RegExp, string]> = [
+  ...conformanceRenames,
+  [
+    /^import \{ FetchHttpClient \} from "@effect\/platform"$/m,
+    'import { FetchHttpClient } from "effect/http"'
+  ],
+  [/^import \{ HttpClient \} from "@effect\/platform"$/m, 'import { HttpClient } from "effect/http"']
+]
+
 /** The test files both editions share, each the Effect 3 file with only its renames in the Effect 4 edition. */
 const sharedTestFiles: ReadonlyArray<readonly [string, ReadonlyArray<readonly [RegExp, string]>]> = [
   ["conformance.test.ts", conformanceRenames],
   ["conformance.auth.test.ts", conformanceRenames],
+  ["conformance.kits.test.ts", kitsRenames],
   ["node/httpClients.test.ts", httpClientsRenames]
 ]
 

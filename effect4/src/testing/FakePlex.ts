@@ -428,8 +428,12 @@ export interface RecordedRequest {
   readonly fault: Fault["_tag"] | undefined
   /** The status answered, when an answer was sent. */
   readonly status: number | undefined
-  /** What became of it: still running, answered, dropped, or given up by the client. */
-  readonly outcome: "Pending" | "Responded" | "Reset" | "Refused" | "Interrupted"
+  /**
+   * What became of it: still running, answered, dropped, given up by the
+   * client, or `Failed` when a `Fault.respond` Effect failed or died (the
+   * request's Effect then dies with it; the loopback server answers 500).
+   */
+  readonly outcome: "Pending" | "Responded" | "Reset" | "Refused" | "Interrupted" | "Failed"
 }
 
 /**
@@ -540,7 +544,12 @@ export interface FakePlexService {
     ReadonlyArray<{ readonly kid: string; readonly thumbprint: string; readonly accountId: number }>
   >
 
-  /** Scripts a fault for the requests `target` selects. */
+  /**
+   * Scripts a fault for the requests `target` selects. A target that can
+   * select nothing (an unknown route name, a path without its leading `/`, an
+   * origin that is not a URL) or a `times` that is not a count dies with a
+   * {@link FakePlexError}.
+   */
   readonly fault: (target: FaultTarget, fault: Fault, options?: FaultOptions) => Effect.Effect<void>
   /** Removes every scripted fault. */
   readonly clearFaults: Effect.Effect<void>
@@ -561,8 +570,9 @@ export class FakePlex extends Context.Service<FakePlex, FakePlexService>()(
 ) {}
 
 /**
- * Builds a fake. An inconsistent seed (an owner that is not an account, two
- * hosts on one origin) is a defect.
+ * Builds a fake. An inconsistent seed (an owner or `autoApprovePins`
+ * account that is not an account, two hosts on one origin, a negative
+ * duration) is a defect.
  *
  * @since 0.1.0
  * @category constructors

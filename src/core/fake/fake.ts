@@ -425,7 +425,11 @@ export const fromSeed = (
       entry.outcome = "Responded"
       return response
     } catch (error) {
-      if (error instanceof ConnectionFailure && entry.outcome === "Pending") entry.outcome = error.reason
+      if (entry.outcome === "Pending") {
+        // A reset or refusal; otherwise (a `respond` fault that threw) the request ended without an answer.
+        if (error instanceof ConnectionFailure) entry.outcome = error.reason
+        else if (!signal.aborted) entry.outcome = "Failed"
+      }
       throw error
     } finally {
       signal.removeEventListener("abort", onAbort)

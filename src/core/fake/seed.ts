@@ -263,10 +263,21 @@ const server = (seed: ServerSeed, index: number, accounts: ReadonlyArray<SeedAcc
   }
 }
 
-const autoApprove = (input: Options["autoApprovePins"]): Seed["autoApprovePins"] => {
+/**
+ * Auto-approval as seeded. A negative `afterMillis` or an `account` that is not seeded is refused: the
+ * latter would make every approval fail quietly, so that no PIN is ever approved.
+ */
+const autoApprove = (
+  input: Options["autoApprovePins"],
+  accounts: ReadonlyArray<SeedAccount>
+): Seed["autoApprovePins"] => {
   if (input === undefined || input === false) return undefined
   const options = input === true ? {} : input
-  return { afterMillis: options.afterMillis ?? 0, account: options.account }
+  if (options.account !== undefined) findAccount(accounts, options.account, "autoApprovePins.account")
+  return {
+    afterMillis: millis("autoApprovePins.afterMillis", options.afterMillis, 0),
+    account: options.account
+  }
 }
 
 const minute = 60 * 1000
@@ -346,7 +357,7 @@ export const resolve = (options: Options = {}): Seed => {
       options.transientTokenLifetimeMillis,
       48 * 60 * minute
     ),
-    autoApprovePins: autoApprove(options.autoApprovePins),
+    autoApprovePins: autoApprove(options.autoApprovePins, accounts),
     homes,
     claimTokenLifetimeMillis: millis("claimTokenLifetimeMillis", options.claimTokenLifetimeMillis, 4 * minute)
   }

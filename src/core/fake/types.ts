@@ -218,8 +218,12 @@ export interface FakeDeviceKey {
   readonly accountId: number
 }
 
-/** What became of a recorded request. */
-export type Outcome = "Pending" | "Responded" | "Reset" | "Refused" | "Interrupted"
+/**
+ * What became of a recorded request: still running, answered, dropped (reset or refused), given up by the
+ * client, or `Failed`: the fake could not answer it (a `respond` fault's callback threw), so that the handler's
+ * promise rejected with that error.
+ */
+export type Outcome = "Pending" | "Responded" | "Reset" | "Refused" | "Interrupted" | "Failed"
 
 /**
  * A request the fake received. Header names are lower case; the token (in a

@@ -18,6 +18,7 @@ import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
 import { objectProblem } from "../../core/validate.js"
 import * as Core from "../../core/fake/index.js"
+import * as Validate from "../../core/validate.js"
 import type {
   AccountSeed,
   FakeAccount,
@@ -39,8 +40,19 @@ const reveal = (value: Secretish): string => (Redacted.isRedacted(value) ? Redac
 const revealOptional = (value: Secretish | undefined): string | undefined =>
   value === undefined ? undefined : reveal(value)
 
-const millis = (duration: Duration.DurationInput | undefined): number | undefined =>
-  duration === undefined ? undefined : Duration.toMillis(Duration.decode(duration))
+/**
+ * A seeded duration in milliseconds. A negative one stays negative (`Duration` would make it zero), so the core
+ * refuses the seed (a defect, as for any inconsistent seed) rather than making a PIN that expires at once.
+ */
+const millis = (duration: Duration.DurationInput | undefined): number | undefined => {
+  if (duration === undefined) return undefined
+  // Milliseconds as given: the core refuses a negative or NaN count.
+  if (typeof duration === "number") return duration
+  if (typeof duration === "string" && Validate.isNegativeDurationInput(duration)) {
+    return -Duration.toMillis(Duration.decode(duration.replace(/^\s*-/, "") as Duration.DurationInput))
+  }
+  return Duration.toMillis(Duration.decode(duration))
+}
 
 const account = (seed: AccountSeed): Core.AccountSeed => ({
   ...seed,
@@ -285,7 +297,8 @@ export const fromCore = (core: Core.FakePlex): FakePlexService => ({
   deviceKeys: Effect.sync(() => core.deviceKeys()),
   fault: (target, fault, options) =>
     Effect.flatMap(Effect.runtime<never>(), (runtime) =>
-      Effect.sync(() => core.fault(target, toCoreFault(fault, runtime), options))
+      // A refused fault dies with the kit's `FakePlexError` (the one `FakePlex` exports), not the core's.
+      Effect.orDie(control(() => core.fault(target, toCoreFault(fault, runtime), options)))
     ),
   clearFaults: Effect.sync(() => core.clearFaults()),
   requests: Effect.sync(() => core.requests().map(record)),

@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { objectProblem } from "../../../../src/core/validate.js"
 import * as Core from "../../../../src/core/fake/index.js"
+import * as Validate from "../../../../src/core/validate.js"
 import type {
   ConnectionSeed,
   FakeAccount,
@@ -33,8 +34,19 @@ type SecretInput = string | Redacted.Redacted<string>
 const plain = (value: SecretInput): string => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
 const plainOr = (value: SecretInput | undefined): string | undefined =>
   value === undefined ? undefined : plain(value)
-const millisOr = (value: Duration.Input | undefined): number | undefined =>
-  value === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(value))
+/**
+ * A seeded duration in milliseconds. A negative one stays negative (`Duration` would make it zero), so the core
+ * refuses the seed (a defect, as for any inconsistent seed) rather than making a PIN that expires at once.
+ */
+const millisOr = (value: Duration.Input | undefined): number | undefined => {
+  if (value === undefined) return undefined
+  // Milliseconds as given: the core refuses a negative or NaN count.
+  if (typeof value === "number") return value
+  if (typeof value === "string" && Validate.isNegativeDurationInput(value)) {
+    return -Duration.toMillis(Duration.fromInputUnsafe(value.replace(/^\s*-/, "") as Duration.Input))
+  }
+  return Duration.toMillis(Duration.fromInputUnsafe(value))
+}
 
 const coreConnection = (c: ConnectionSeed): Core.ConnectionSeed => ({
   uri: c.uri,
@@ -221,7 +233,8 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   deviceKeys: Effect.sync(() => fake.deviceKeys()),
   fault: (target, fault, options) =>
     Effect.flatMap(Effect.context<never>(), (context) =>
-      Effect.sync(() => fake.fault(target, coreFault(fault, context), options))
+      // A refused fault dies with the kit's `FakePlexError` (the one `FakePlex` exports), not the core's.
+      Effect.orDie(attempt(() => fake.fault(target, coreFault(fault, context), options)))
     ),
   clearFaults: Effect.sync(() => fake.clearFaults()),
   requests: Effect.sync(() => fake.requests().map(recordOf)),

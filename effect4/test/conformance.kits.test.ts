@@ -1,0 +1,1685 @@
+/**
+ * Conformance of the test kits: `effect-plex-auth/testing` (FakePlex, Fault) and `effect-plex-auth/node`
+ * (FakePlexServer), written as a user would from docs/testing.md and the JSDoc. The same file runs on both
+ * editions: effect4/test/conformance.kits.test.ts is this file with only the renames test/api-parity.test.ts
+ * lists (`conformanceRenames`), and that test fails if the two files differ otherwise.
+ */
+import { FetchHttpClient } from "effect/http"
+import { HttpClient } from "effect/http"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Redacted } from "effect"
+import { TestClock } from "effect/testing"
+import {
+  Claim,
+  ClientIdentity,
+  Credentials,
+  Devices,
+  Home,
+  Jwt,
+  PinLogin,
+  PlexAuth,
+  PlexServer,
+  PlexTv,
+  Resources,
+  RetryPolicy,
+  ServerAccess
+} from "effect4-plex-auth"
+import { makeHandler } from "effect4-plex-auth/fake"
+import { FakePlexServer } from "effect4-plex-auth/node"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
+
+const signedIn = FakePlex.layerSignedIn()
+
+/** The defect an Effect died with (the test fails when it did not die). */
+const defectOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.exit(effect), (exit) => {
+    assert.isTrue(Exit.isFailure(exit), "expected a failure")
+    if (!Exit.isFailure(exit)) return undefined
+    return Cause.squash(exit.cause)
+  })
+
+/** One turn of the event loop (no time passes on any clock): the fake's promises and Web Crypto move on. */
+const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/**
+ * Waits, a turn of the event loop at a time, until `condition` holds, then a few turns more, so that the client
+ * has read the answer and waits on the clock again before the test moves it.
+ */
+const until = (condition: Effect.Effect<boolean, never, FakePlex.FakePlex>) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 1000; i++) {
+      if (yield* condition) {
+        for (let j = 0; j < 20; j++) yield* turn
+        return
+      }
+      yield* turn
+    }
+    assert.fail("the condition never held")
+  })
+
+/**
+ * Runs `effect` in a fiber and moves the TestClock by `step` (after a few turns of the event loop each time)
+ * until it ends, at most `steps` times, then joins it: for flows whose waits the test need not time exactly.
+ */
+const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>, step: "1 second" | "5 seconds", steps: number) =>
+  Effect.gen(function* () {
+    let done = false
+    const fiber = yield* Effect.forkChild(
+      Effect.ensuring(
+        effect,
+        Effect.sync(() => (done = true))
+      )
+    )
+    for (let i = 0; i < steps && !done; i++) {
+      for (let j = 0; j < 20 && !done; j++) yield* turn
+      if (!done) yield* TestClock.adjust(step)
+    }
+    return yield* Fiber.join(fiber)
+  })
+
+/** Waits until the fake has recorded `count` requests. */
+const received = (count: number) => until(Effect.map(FakePlex.requests, (all) => all.length >= count))
+
+describe("conformance: faults as docs/testing.md lists them", () => {
+  it.effect("Fault.status(429, { retryAfter }) is 429, code 1003, Retry-After in seconds: RateLimited", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.status(429, { retryAfter: "5 seconds" }), { times: 1 })
+      const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+      assert.strictEqual(error._tag, "RateLimited")
+      if (error._tag !== "RateLimited") return
+      assert.strictEqual(error.status, 429)
+      assert.strictEqual(error.retryAfterMillis, 5000)
+      assert.deepStrictEqual(
+        error.errors.map((e) => e.code),
+        [1003]
+      )
+      const [record] = yield* FakePlex.requests
+      assert.strictEqual(record?.fault, "Status")
+      assert.strictEqual(record?.status, 429)
+      assert.strictEqual(record?.outcome, "Responded")
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("Fault.rateLimited(retryAfter) is Fault.status(429, { retryAfter })", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.rateLimited("3 seconds"), { times: 1 })
+      const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+      assert.strictEqual(error._tag, "RateLimited")
+      if (error._tag !== "RateLimited") return
+      assert.strictEqual(error.retryAfterMillis, 3000)
+      yield* FakePlex.fault("getTokenDetails", Fault.rateLimited(), { times: 1 })
+      const bare = yield* Effect.flip(PlexAuth.getTokenDetails())
+      assert.strictEqual(bare._tag, "RateLimited")
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("Fault.status(500) is Unexpected (Status) from plex.tv and from a server", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.status(500), { times: 1 })
+      const tv = yield* Effect.flip(PlexAuth.getTokenDetails())
+      assert.strictEqual(tv._tag, "Unexpected")
+      if (tv._tag === "Unexpected") {
+        assert.strictEqual(tv.reason, "Status")
+        assert.strictEqual(tv.status, 500)
+      }
+      yield* FakePlex.fault("getTransientToken", Fault.status(500), { times: 1 })
+      const pms = yield* Effect.flip(PlexAuth.getTransientToken())
+      assert.strictEqual(pms._tag, "Unexpected")
+      if (pms._tag === "Unexpected") assert.strictEqual(pms.reason, "Status")
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "Fault.status(503, { retryAfter }) is Unexpected (Status); a retry policy waits the Retry-After",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.status(503, { retryAfter: "7 seconds" }), { times: 1 })
+        const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.strictEqual(error._tag, "Unexpected")
+        if (error._tag === "Unexpected") {
+          assert.strictEqual(error.reason, "Status")
+          assert.strictEqual(error.status, 503)
+        }
+      }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("Fault.delay(duration) answers normally after the duration, by the TestClock", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.delay("2 seconds"), { times: 1 })
+      let answered = false
+      const fiber = yield* Effect.forkChild(
+        Effect.map(PlexAuth.getTokenDetails(), (account) => {
+          answered = true
+          return account
+        })
+      )
+      yield* received(1)
+      yield* TestClock.adjust("1 second")
+      assert.isFalse(answered)
+      yield* TestClock.adjust("1 second")
+      const account = yield* Fiber.join(fiber)
+      assert.strictEqual(account.username, "alice")
+      const [record] = yield* FakePlex.requests
+      assert.strictEqual(record?.fault, "Delay")
+      assert.strictEqual(record?.receivedAt, 0)
+      assert.strictEqual(record?.status, 200)
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("Fault.delay(duration, then) answers with then after the duration", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.delay(1000, Fault.status(500)), { times: 1 })
+      const fiber = yield* Effect.forkChild(Effect.flip(PlexAuth.getTokenDetails()))
+      yield* received(1)
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "Unexpected")
+      const [record] = yield* FakePlex.requests
+      assert.strictEqual(record?.status, 500)
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "Fault.hang ends in NetworkError (Timeout) at the request timeout; the record says Interrupted",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+        const fiber = yield* Effect.forkChild(
+          Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("3 seconds")))
+        )
+        yield* received(1)
+        yield* TestClock.adjust("3 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "NetworkError")
+        if (error._tag === "NetworkError") assert.strictEqual(error.reason, "Timeout")
+        const [record] = yield* FakePlex.requests
+        assert.strictEqual(record?.fault, "Hang")
+        assert.strictEqual(record?.outcome, "Interrupted")
+        assert.isUndefined(record?.status)
+      }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "Fault.reset and Fault.refuse are NetworkError (Transport); the records say Reset and Refused",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.reset, { times: 1 })
+        yield* FakePlex.fault("getTokenDetails", Fault.refuse, { times: 1 })
+        const reset = yield* Effect.flip(PlexAuth.getTokenDetails())
+        const refused = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.strictEqual(reset._tag, "NetworkError")
+        assert.strictEqual(refused._tag, "NetworkError")
+        if (reset._tag === "NetworkError") assert.strictEqual(reset.reason, "Transport")
+        if (refused._tag === "NetworkError") assert.strictEqual(refused.reason, "Transport")
+        const records = yield* FakePlex.requests
+        assert.deepStrictEqual(
+          records.map((r) => [r.fault, r.outcome]),
+          [
+            ["Reset", "Reset"],
+            ["Refuse", "Refused"]
+          ]
+        )
+      }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("Fault.truncate, malformedJson, html, contentType, oversized: the errors the table gives", () =>
+    Effect.gen(function* () {
+      const seen: Array<[string, string | undefined]> = []
+      const faults = [
+        Fault.truncate({ keepBytes: 5 }),
+        Fault.malformedJson,
+        Fault.html(),
+        Fault.contentType("text/plain"),
+        Fault.oversized(),
+        Fault.oversized({ declareLength: false })
+      ]
+      for (const fault of faults) {
+        yield* FakePlex.fault("getTokenDetails", fault, { times: 1 })
+        const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+        seen.push([error._tag, "reason" in error ? error.reason : undefined])
+      }
+      assert.deepStrictEqual(seen, [
+        ["NetworkError", "Transport"],
+        ["Unexpected", "Decode"],
+        ["Unexpected", "ContentType"],
+        ["Unexpected", "ContentType"],
+        ["Unexpected", "BodyTooLarge"],
+        ["Unexpected", "BodyTooLarge"]
+      ])
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("Fault.html({ status }) answers that status", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.html({ status: 503 }), { times: 1 })
+      const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+      assert.strictEqual(error._tag, "Unexpected")
+      const [record] = yield* FakePlex.requests
+      assert.strictEqual(record?.status, 503)
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("Fault.redirect({ to, status }): the token does not follow to the other host", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault(
+        "getTokenDetails",
+        Fault.redirect({ to: `${fake.elsewhereUrl}/moved`, status: 307 }),
+        {
+          times: 1
+        }
+      )
+      yield* Effect.exit(PlexAuth.getTokenDetails())
+      const records = yield* FakePlex.requests
+      assert.deepStrictEqual(
+        records.map((r) => [r.host, r.path, r.status]),
+        [
+          ["plex.tv", "/api/v2/user", 307],
+          ["elsewhere", "/moved", 404]
+        ]
+      )
+      assert.notProperty(records[1]?.headers, "x-plex-token")
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("Fault.respond: the Response built is what the client reads", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault(
+        "getTokenDetails",
+        Fault.respond(() =>
+          Effect.succeed(
+            new Response(JSON.stringify({ errors: [{ code: 1001, message: "nope", status: 401 }] }), {
+              status: 401,
+              headers: { "content-type": "application/json" }
+            })
+          )
+        ),
+        { times: 1 }
+      )
+      const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+      assert.strictEqual(error._tag, "Unauthorized")
+      const [record] = yield* FakePlex.requests
+      assert.strictEqual(record?.fault, "Respond")
+      assert.strictEqual(record?.status, 401)
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("Fault.respond: a defect of its Effect is the request's defect", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault(
+        "getTokenDetails",
+        Fault.respond(() => Effect.die(new Error("respond blew up"))),
+        {
+          times: 1
+        }
+      )
+      const defect = yield* defectOf(PlexAuth.getTokenDetails())
+      assert.instanceOf(defect, Error)
+      assert.strictEqual((defect as Error).message, "respond blew up")
+      const [record] = yield* FakePlex.requests
+      assert.deepStrictEqual(
+        [record?.fault, record?.status, record?.outcome],
+        ["Respond", undefined, "Failed"]
+      )
+    }).pipe(Effect.provide(signedIn))
+  )
+})
+
+describe("conformance: fault targets and times", () => {
+  it.effect("times: n applies to the next n matching requests; without times until clearFaults", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.status(500), { times: 2 })
+      const statuses: Array<string> = []
+      for (let i = 0; i < 3; i++) {
+        const exit = yield* Effect.exit(PlexAuth.getTokenDetails())
+        statuses.push(exit._tag)
+      }
+      assert.deepStrictEqual(statuses, ["Failure", "Failure", "Success"])
+      yield* FakePlex.fault("getTokenDetails", Fault.status(500))
+      for (let i = 0; i < 3; i++)
+        assert.isTrue(Exit.isFailure(yield* Effect.exit(PlexAuth.getTokenDetails())))
+      yield* FakePlex.clearFaults
+      assert.isTrue(Exit.isSuccess(yield* Effect.exit(PlexAuth.getTokenDetails())))
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("a target object selects by route, path, origin and method; faults apply in order", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault({ origin: `${fake.serverUrl}/`, method: "post" }, Fault.status(500), { times: 1 })
+      yield* FakePlex.fault({ path: "/api/v2/user", method: "POST" }, Fault.status(500), { times: 1 })
+      yield* FakePlex.fault("/api/v2/user", Fault.status(502), { times: 1 })
+      yield* FakePlex.fault({ route: "getTokenDetails" }, Fault.status(504), { times: 1 })
+      const first = yield* Effect.flip(PlexAuth.getTokenDetails())
+      const second = yield* Effect.flip(PlexAuth.getTokenDetails())
+      const pms = yield* Effect.flip(PlexAuth.getTransientToken())
+      assert.deepStrictEqual(
+        [first, second, pms].map((e) => (e._tag === "Unexpected" ? e.status : e._tag)),
+        [502, 504, 500]
+      )
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect("a target that can select nothing, or times that is not a count, dies with FakePlexError", () =>
+    Effect.gen(function* () {
+      const refused = [
+        FakePlex.fault("getTokenDetail" as never, Fault.hang),
+        FakePlex.fault("api/v2/user", Fault.hang),
+        FakePlex.fault({ origin: "not a url" }, Fault.hang),
+        FakePlex.fault("getTokenDetails", Fault.hang, { times: -1 }),
+        FakePlex.fault("getTokenDetails", Fault.hang, { times: 1.5 })
+      ]
+      for (const attempt of refused) {
+        const defect = yield* defectOf(attempt)
+        assert.instanceOf(defect, FakePlex.FakePlexError, String(defect))
+        assert.strictEqual((defect as { _tag?: string })._tag, "FakePlexError")
+      }
+      assert.isTrue(Exit.isSuccess(yield* Effect.exit(PlexAuth.getTokenDetails())))
+    }).pipe(Effect.provide(signedIn))
+  )
+})
+
+const kids = { username: "kids", title: "Kids", managed: true, homePin: "1234" }
+const home = FakePlex.layerSignedIn({
+  accounts: [{}, { username: "bob", password: "bob-password" }, kids],
+  servers: [{ name: "Living Room", sharedWith: ["bob"] }],
+  homes: [{ members: ["kids"] }]
+})
+
+describe("conformance: the FakePlex service's control calls", () => {
+  it.effect("an unknown account, server or PIN fails with FakePlexError", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const failures = [
+        yield* Effect.flip(fake.account("nobody")),
+        yield* Effect.flip(fake.server("no-such-server")),
+        yield* Effect.flip(fake.mintToken("nobody")),
+        yield* Effect.flip(fake.patchAccount("nobody", { title: "x" })),
+        yield* Effect.flip(fake.approvePin(424242)),
+        yield* Effect.flip(FakePlex.approvePin("NOPE")),
+        yield* Effect.flip(fake.restartServer("no-such-server"))
+      ]
+      for (const failure of failures) {
+        assert.instanceOf(failure, FakePlex.FakePlexError)
+        assert.strictEqual(failure._tag, "FakePlexError")
+        assert.isString(failure.message)
+      }
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect("account, server, mintToken, revokeToken, isTokenValid", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const alice = yield* fake.account()
+      assert.strictEqual(alice.username, "alice")
+      assert.strictEqual(alice.email, fake.login)
+      assert.strictEqual(Redacted.value(alice.token), Redacted.value(fake.token))
+      const byEmail = yield* fake.account("bob@example.com")
+      assert.strictEqual(byEmail.username, "bob")
+      const server = yield* fake.server()
+      assert.strictEqual(server.clientIdentifier, fake.serverId)
+      assert.strictEqual(server.name, "Living Room")
+      assert.strictEqual(server.url, fake.serverUrl)
+      const minted = yield* fake.mintToken("bob")
+      assert.isTrue(yield* fake.isTokenValid(minted))
+      const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(minted))
+      assert.strictEqual(account.username, "bob")
+      assert.isTrue(yield* fake.revokeToken(Redacted.value(minted)))
+      assert.isFalse(yield* fake.revokeToken(minted))
+      assert.isFalse(yield* fake.isTokenValid(minted))
+      const refused = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Credentials.withToken(minted)))
+      assert.strictEqual(refused._tag, "Unauthorized")
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect("restartServer forgets the server's transient tokens", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const transient = yield* PlexAuth.getTransientToken()
+      const [issued] = yield* fake.transientTokens
+      assert.strictEqual(issued?.serverId, fake.serverId)
+      assert.isTrue(issued?.admin)
+      assert.strictEqual(issued?.expiresAt, (issued?.issuedAt ?? 0) + 48 * 3600 * 1000)
+      assert.isTrue(Redacted.isRedacted(issued?.token))
+      yield* PlexAuth.getTransientToken().pipe(Credentials.withToken(transient.token))
+      yield* fake.restartServer()
+      assert.deepStrictEqual(yield* fake.transientTokens, [])
+      const refused = yield* Effect.flip(
+        PlexAuth.getTransientToken().pipe(Credentials.withToken(transient.token))
+      )
+      assert.strictEqual(refused._tag, "Unauthorized")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("the seeded lifetimes: pinLifetime, transientTokenLifetime", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* TestClock.adjust("1 second")
+      yield* PinLogin.create()
+      yield* PinLogin.create({ strong: false })
+      const pins = yield* fake.pins
+      assert.deepStrictEqual(
+        pins.map((pin) => [pin.strong, pin.createdAt, pin.expiresAt - pin.createdAt, pin.expired]),
+        [
+          [true, 1000, 30 * 60 * 1000, false],
+          [false, 1000, 5 * 60 * 1000, false]
+        ]
+      )
+      yield* TestClock.adjust("5 minutes")
+      assert.deepStrictEqual(
+        (yield* fake.pins).map((pin) => pin.expired),
+        [false, true]
+      )
+      const [short] = (yield* fake.pins).filter((pin) => !pin.strong)
+      const expired = yield* Effect.flip(fake.approvePin(short!.id))
+      assert.strictEqual(expired._tag, "FakePlexError")
+      yield* PlexAuth.getTransientToken()
+      const [transient] = yield* fake.transientTokens
+      assert.strictEqual((transient?.expiresAt ?? 0) - (transient?.issuedAt ?? 0), 3_600_000)
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({ pinLifetime: { short: "5 minutes" }, transientTokenLifetime: "1 hour" })
+      )
+    )
+  )
+
+  it.effect("approvePin(id, { account }) approves for that account; the next check returns the token", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create()
+      const token = yield* FakePlex.approvePin(pin.id, { account: "bob" })
+      const [created] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+      assert.isDefined(created?.accountId)
+      const checked = yield* PinLogin.check(pin)
+      assert.isTrue(Redacted.isRedacted(checked.authToken))
+      assert.strictEqual(Redacted.value(checked.authToken!), Redacted.value(token))
+      const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(token))
+      assert.strictEqual(account.username, "bob")
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect("autoApprovePins { after, account } approves for that account once the PIN is that old", () =>
+    Effect.gen(function* () {
+      const token = yield* stepping(PinLogin.login({ onPin: () => Effect.void }), "1 second", 60)
+      const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(token))
+      assert.strictEqual(account.username, "bob")
+      const checks = (yield* FakePlex.requests).filter((r) => r.route === "checkPin")
+      assert.isTrue(checks.length >= 2, String(checks.length))
+      assert.isTrue(checks.every((r) => r.status === 200))
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({
+          accounts: [{}, { username: "bob" }],
+          autoApprovePins: { after: "5 seconds", account: "bob" }
+        })
+      )
+    )
+  )
+
+  it.effect("layerSignedIn({ identity }) sends that identity", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails()
+      const [record] = yield* FakePlex.requests
+      assert.strictEqual(record?.headers["x-plex-client-identifier"], "my-own-client")
+      assert.strictEqual(record?.headers["x-plex-product"], "My Own App")
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({ identity: { clientIdentifier: "my-own-client", product: "My Own App" } })
+      )
+    )
+  )
+
+  it.effect(
+    "records: fields, lower-case header names, secrets Redacted in headers, query, form and JSON",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.adjust("2 seconds")
+        yield* PlexAuth.signIn({ login: "alice", password: FakePlex.defaults.password })
+        const fake = yield* FakePlex.FakePlex
+        yield* PlexAuth.getTransientToken()
+        const [signIn, transient] = yield* FakePlex.requests
+        assert.strictEqual(signIn?.sequence, 1)
+        assert.strictEqual(signIn?.receivedAt, 2000)
+        assert.strictEqual(signIn?.origin, fake.plexTvUrl)
+        assert.strictEqual(signIn?.host, "plex.tv")
+        assert.isUndefined(signIn?.serverId)
+        assert.strictEqual(signIn?.route, "postUsersSignInData")
+        assert.strictEqual(signIn?.method, "POST")
+        assert.strictEqual(signIn?.path, "/api/v2/users/signin")
+        assert.strictEqual(signIn?.form?.["login"], "alice")
+        assert.isTrue(Redacted.isRedacted(signIn?.form?.["password"]))
+        assert.isUndefined(signIn?.fault)
+        assert.strictEqual(signIn?.status, 201)
+        assert.strictEqual(signIn?.outcome, "Responded")
+        for (const name of Object.keys(signIn?.headers ?? {})) assert.strictEqual(name, name.toLowerCase())
+        assert.strictEqual(transient?.sequence, 2)
+        assert.strictEqual(transient?.host, "server")
+        assert.strictEqual(transient?.serverId, fake.serverId)
+        assert.strictEqual(transient?.route, "getTransientToken")
+        assert.deepStrictEqual(
+          { type: transient?.query["type"], scope: transient?.query["scope"] },
+          { type: "delegation", scope: "all" }
+        )
+        assert.isTrue(Redacted.isRedacted(transient?.headers["x-plex-token"]))
+        const printed = JSON.stringify(yield* FakePlex.requests) + String(yield* FakePlex.requests)
+        assert.notInclude(printed, "alice-secret-password")
+        assert.notInclude(printed, "fakeAccountToken0001")
+        const fakeAgain = yield* FakePlex.FakePlex
+        yield* fakeAgain.clearRequests
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a request the client gives up on is recorded as Interrupted", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+      const fiber = yield* Effect.forkChild(PlexAuth.getTokenDetails())
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.interrupt(fiber)
+      const [record] = yield* FakePlex.requests
+      assert.strictEqual(record?.outcome, "Interrupted")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("twoFactorCode: the password is checked first, then the code", () =>
+    Effect.gen(function* () {
+      const wrongPassword = yield* Effect.flip(PlexAuth.signIn({ login: "bob", password: "nope" }))
+      assert.strictEqual(wrongPassword._tag, "Unauthorized")
+      const noCode = yield* Effect.flip(PlexAuth.signIn({ login: "bob@example.org", password: "bob-pw" }))
+      assert.strictEqual(noCode._tag, "VerificationCodeRequired")
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({
+          accounts: [
+            {},
+            { username: "bob", email: "bob@example.org", password: "bob-pw", twoFactorCode: "123456" }
+          ]
+        })
+      )
+    )
+  )
+})
+
+describe("conformance: Home against the seeded fake", () => {
+  it.effect("users lists the home; findUser matches id, uuid, title, username, title ignoring case", () =>
+    Effect.gen(function* () {
+      const users = yield* Home.users()
+      assert.deepStrictEqual(
+        users.map((u) => [u.title, u.admin, u.restricted, u.protected]),
+        [
+          ["alice", true, false, false],
+          ["Kids", false, true, true]
+        ]
+      )
+      const kidsUser = users[1]!
+      assert.strictEqual(Home.findUser(users, kidsUser.id)?.uuid, kidsUser.uuid)
+      assert.strictEqual(Home.findUser(users, kidsUser.uuid)?.uuid, kidsUser.uuid)
+      assert.strictEqual(Home.findUser(users, "kids")?.uuid, kidsUser.uuid)
+      assert.strictEqual(Home.findUser(users, "KIDS")?.uuid, kidsUser.uuid)
+      assert.isUndefined(Home.findUser(users, "nobody"))
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "switchUser: HomePinRequired before the switch, InvalidHomePin, InvalidInput, HomeUserNotFound",
+    () =>
+      Effect.gen(function* () {
+        const required = yield* Effect.flip(Home.switchUser("Kids"))
+        assert.strictEqual(required._tag, "HomePinRequired")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => r.route),
+          ["getHomeUsers"]
+        )
+        const wrong = yield* Effect.flip(Home.switchUser("Kids", { pin: "0000" }))
+        assert.strictEqual(wrong._tag, "InvalidHomePin")
+        if (wrong._tag === "InvalidHomePin") assert.strictEqual(wrong.status, 403)
+        assert.notInclude(JSON.stringify(wrong) + String(wrong), "0000")
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        const malformed = yield* Effect.flip(Home.switchUser("Kids", { pin: "12a4" }))
+        assert.strictEqual(malformed._tag, "InvalidInput")
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+        const missing = yield* Effect.flip(Home.switchUser("nobody"))
+        assert.strictEqual(missing._tag, "HomeUserNotFound")
+        if (missing._tag === "HomeUserNotFound") assert.deepStrictEqual(missing.available, ["alice", "Kids"])
+      }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "switchUser with the PIN: the user's token, a layer of it, the PIN recorded only as a secret",
+    () =>
+      Effect.gen(function* () {
+        const switched = yield* Home.switchUser("Kids", { pin: Redacted.make("1234") })
+        assert.strictEqual(switched.user.title, "Kids")
+        assert.isTrue(Redacted.isRedacted(switched.token))
+        const account = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        assert.strictEqual(account.username, "kids")
+        const viaLayer = yield* PlexAuth.getTokenDetails().pipe(
+          Effect.provide(Home.layer("kids", { pin: "1234" }))
+        )
+        assert.strictEqual(viaLayer.username, "kids")
+        const switches = (yield* FakePlex.requests).filter((r) => r.route === "switchHomeUser")
+        assert.strictEqual(switches.length, 2)
+        assert.isTrue(switches.every((r) => Redacted.isRedacted(r.query["pin"])))
+      }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "a switch is never sent again after plex.tv may have seen it (reset, 500); a 503 is retried",
+    () =>
+      Effect.gen(function* () {
+        const policy = RetryPolicy.backoff({ initialInterval: "1 second", retryConnectionErrors: true })
+        const attempt = (fault: Fault.Fault) =>
+          Effect.gen(function* () {
+            yield* FakePlex.fault("switchHomeUser", fault, { times: 1 })
+            const exit = yield* stepping(
+              Effect.exit(Home.switchUser("Kids", { pin: "1234" }).pipe(RetryPolicy.withPolicy(policy))),
+              "1 second",
+              60
+            )
+            const switches = (yield* FakePlex.requests).filter((r) => r.route === "switchHomeUser").length
+            yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+            return [
+              Exit.isSuccess(exit) ? "Success" : String((Cause.squash(exit.cause) as { _tag?: string })._tag),
+              switches
+            ]
+          })
+        assert.deepStrictEqual(yield* attempt(Fault.reset), ["NetworkError", 1])
+        assert.deepStrictEqual(yield* attempt(Fault.status(500)), ["Unexpected", 1])
+        assert.deepStrictEqual(yield* attempt(Fault.status(503)), ["Success", 2])
+      }).pipe(Effect.provide(home))
+  )
+})
+
+describe("conformance: ServerAccess against the seeded fake", () => {
+  it.effect("check answers Owner, Shared, HomeMember, NoAccess, InvalidToken and Unknown", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const bobToken = yield* fake.mintToken("bob")
+      const kidsToken = (yield* Home.switchUser("Kids", { pin: "1234" })).token
+      const tags = [
+        (yield* ServerAccess.check(fake.serverId))._tag,
+        (yield* ServerAccess.check(fake.serverId).pipe(Credentials.withToken(bobToken)))._tag,
+        (yield* ServerAccess.check(fake.serverId).pipe(Credentials.withToken(kidsToken)))._tag,
+        (yield* ServerAccess.check("0123456789abcdef0123456789abcdef01234567"))._tag,
+        (yield* ServerAccess.check(fake.serverId).pipe(Credentials.withToken("not-a-token")))._tag
+      ]
+      yield* FakePlex.fault("getServerResources", Fault.status(500), { times: 1 })
+      tags.push((yield* ServerAccess.check(fake.serverId))._tag)
+      assert.deepStrictEqual(tags, ["Owner", "Shared", "HomeMember", "NoAccess", "InvalidToken", "Unknown"])
+      const malformed = yield* Effect.flip(ServerAccess.check("not an id"))
+      assert.strictEqual(malformed._tag, "InvalidInput")
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect("makeChecker keeps answers for ttl, Unknown not at all by default; options are checked", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute" })
+      yield* FakePlex.fault("getServerResources", Fault.status(500), { times: 1 })
+      assert.strictEqual((yield* checker.check(fake.token))._tag, "Unknown")
+      assert.strictEqual((yield* checker.check(fake.token))._tag, "Owner")
+      assert.strictEqual((yield* checker.check(Redacted.value(fake.token)))._tag, "Owner")
+      const listings = () =>
+        Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === "getServerResources").length)
+      assert.strictEqual(yield* listings(), 2)
+      yield* TestClock.adjust("61 seconds")
+      yield* checker.check(fake.token)
+      assert.strictEqual(yield* listings(), 3)
+      yield* checker.invalidate(fake.token)
+      yield* checker.check(fake.token)
+      assert.strictEqual(yield* listings(), 4)
+      for (const options of [
+        { ttl: "-1 seconds" },
+        { ttl: "1 minute", capacity: 0 },
+        { ttl: "1 minute", unknownTtl: -5 }
+      ] as ReadonlyArray<ServerAccess.CacheOptions>) {
+        const refused = yield* Effect.flip(ServerAccess.makeChecker(fake.serverId, options))
+        assert.strictEqual(refused._tag, "InvalidInput")
+      }
+      const noTtl = yield* Effect.flip(ServerAccess.makeChecker(fake.serverId, {} as never))
+      assert.strictEqual(noTtl._tag, "InvalidInput")
+    }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "owner calls: users, friends, sharedTokens (NotFound unless the owner asks), makeOwnerChecker",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const users = yield* ServerAccess.users(fake.serverId)
+        assert.deepStrictEqual(users.map((u) => [u.user.title, u.access]).sort(), [
+          ["Kids", "HomeMember"],
+          ["bob", "Shared"]
+        ])
+        const shares = yield* ServerAccess.sharedTokens(fake.serverId)
+        assert.isTrue(shares.length >= 1)
+        assert.isTrue(shares.every((share) => Redacted.isRedacted(share.accessToken)))
+        const bobToken = yield* fake.mintToken("bob")
+        const notOwner = yield* Effect.flip(
+          ServerAccess.sharedTokens(fake.serverId).pipe(Credentials.withToken(bobToken))
+        )
+        assert.strictEqual(notOwner._tag, "NotFound")
+        const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, { ttl: "5 minutes" })
+        const alice = yield* fake.account()
+        const bob = yield* fake.account("bob")
+        assert.strictEqual((yield* owner.check(alice.id))._tag, "Owner")
+        assert.strictEqual((yield* owner.check(bob.id))._tag, "Shared")
+        assert.strictEqual((yield* owner.check(987654))._tag, "NoAccess")
+      }).pipe(Effect.provide(home))
+  )
+})
+
+const twoWays = FakePlex.layerSignedIn({
+  servers: [
+    {
+      name: "Living Room",
+      connections: [
+        { uri: "http://192.0.2.10:32400", local: true },
+        { uri: "https://203-0-113-7.0123456789abcdef.plex.direct:8443" }
+      ]
+    }
+  ]
+})
+
+describe("conformance: Resources.connect and its options", () => {
+  it.effect("the best-ranked answering candidate; the token only to it; attempts best first", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      const connected = yield* Resources.connect(server!)
+      assert.strictEqual(connected.uri, "http://192.0.2.10:32400")
+      assert.strictEqual(connected.identity.machineIdentifier, server!.clientIdentifier)
+      assert.isTrue(Redacted.isRedacted(connected.token))
+      assert.strictEqual(connected.attempts.length, Resources.candidates(server!).length)
+      const transient = yield* PlexAuth.getTransientToken().pipe(Effect.provide(connected.layer))
+      assert.isTrue(Redacted.isRedacted(transient.token))
+      const onServer = (yield* FakePlex.requests).filter((r) => r.host === "server")
+      for (const r of onServer) {
+        if (r.headers["x-plex-token"] !== undefined) assert.strictEqual(r.origin, connected.uri)
+      }
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("a hanging local candidate: timeout ends its probe, the remote one is chosen", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* FakePlex.fault({ origin: "http://192.0.2.10:32400", route: "getServerIdentity" }, Fault.hang)
+      const fiber = yield* Effect.forkChild(
+        Resources.connect(server!, { timeout: "2 seconds", includeLocal: true })
+      )
+      // The remote probe has its answer before the clock moves (Effect 4's TestClock.adjust moves it at once).
+      yield* until(
+        Effect.map(FakePlex.requests, (all) =>
+          all.some(
+            (r) => r.route === "getServerIdentity" && r.origin.startsWith("https:") && r.status === 200
+          )
+        )
+      )
+      yield* TestClock.adjust("250 millis")
+      const connected = yield* Fiber.join(fiber)
+      assert.strictEqual(connected.uri, "https://203-0-113-7.0123456789abcdef.plex.direct:8443")
+      // Settled `grace` (250 ms by default) after the lower-ranked one answered, not at the timeout.
+      assert.strictEqual(connected.elapsedMillis, 250)
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("every candidate hanging: NoReachableConnection listing each, after the timeout", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* FakePlex.fault("getServerIdentity", Fault.hang)
+      const fiber = yield* Effect.forkChild(Effect.flip(Resources.connect(server!, { timeout: "3 seconds" })))
+      // The probes of the two origins the fake serves (the third candidate's address is refused at once).
+      yield* until(
+        Effect.map(
+          FakePlex.requests,
+          (all) => all.filter((r) => r.route === "getServerIdentity").length === 2
+        )
+      )
+      yield* TestClock.adjust("3 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "NoReachableConnection")
+      if (error._tag === "NoReachableConnection") {
+        assert.strictEqual(error.attempts.length, Resources.candidates(server!).length)
+        assert.strictEqual(error.server, "Living Room")
+      }
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("includeLocal: false and httpsOnly: true leave out those candidates", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      const remote = Resources.candidates(server!, { includeLocal: false })
+      assert.isTrue(remote.every((c) => c.location !== "local"))
+      const https = Resources.candidates(server!, { httpsOnly: true })
+      assert.isTrue(https.length > 0 && https.every((c) => c.protocol === "https"))
+      const connected = yield* Resources.connect(server!, { httpsOnly: true })
+      assert.isTrue(connected.uri.startsWith("https://"))
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("verifyToken: false sends the token to no server", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* Resources.connect(server!, { verifyToken: false })
+      const onServer = (yield* FakePlex.requests).filter((r) => r.host === "server")
+      assert.isTrue(onServer.length > 0)
+      assert.isTrue(
+        onServer.every((r) => r.headers["x-plex-token"] === undefined && r.route === "getServerIdentity")
+      )
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("options out of range are InvalidInput before any request; an unknown field is tolerated", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+      const refused: Array<Resources.ConnectOptions> = [
+        { timeout: 0 },
+        { timeout: "-1 seconds" },
+        { timeout: Duration.infinity },
+        { grace: -1 },
+        { includeLocal: "yes" as never },
+        { verifyToken: 1 as never }
+      ]
+      for (const options of refused) {
+        const error = yield* Effect.flip(Resources.connect(server!, options))
+        assert.strictEqual(error._tag, "InvalidInput", JSON.stringify(options))
+        const byName = yield* Effect.flip(Resources.connectByName("Living Room", options))
+        assert.strictEqual(byName._tag, "InvalidInput")
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+      const connected = yield* Resources.connect(server!, {
+        grace: 0,
+        somethingElse: true
+      } as Resources.ConnectOptions)
+      assert.strictEqual(connected.uri, "http://192.0.2.10:32400")
+    }).pipe(Effect.provide(twoWays))
+  )
+
+  it.effect("connectByName: by name, id or name ignoring case; ServerNotFound lists the servers", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      assert.strictEqual(
+        (yield* Resources.connectByName("living room")).server.clientIdentifier,
+        fake.serverId
+      )
+      assert.strictEqual((yield* Resources.connectByName(fake.serverId)).server.name, "Living Room")
+      const missing = yield* Effect.flip(Resources.connectByName("Attic"))
+      assert.strictEqual(missing._tag, "ServerNotFound")
+      if (missing._tag === "ServerNotFound") assert.deepStrictEqual(missing.available, ["Living Room"])
+    }).pipe(Effect.provide(twoWays))
+  )
+})
+
+const LoopbackLive = Layer.mergeAll(
+  FakePlexServer.layer({
+    accounts: [{}, { username: "bob" }],
+    servers: [{ name: "Living Room", sharedWith: ["bob"] }]
+  }),
+  FetchHttpClient.layer,
+  ClientIdentity.layer({ clientIdentifier: "my-test-client", product: "My App" })
+)
+
+/** Runs `effect` against the loopback server's plex.tv, server and default account. */
+const onLoopback = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(FakePlexServer.FakePlexServer, (server) =>
+    effect.pipe(
+      PlexServer.withUrl(server.serverUrl),
+      PlexTv.withUrl(server.plexTvUrl),
+      Credentials.withToken(server.fake.token)
+    )
+  )
+
+describe("conformance: the loopback server (effect-plex-auth/node)", () => {
+  it.live(
+    "serves every origin on 127.0.0.1; the fake it provides as FakePlex.FakePlex is the service's",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.FakePlexServer
+        assert.strictEqual(server.urls.length, 5)
+        for (const url of server.urls) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.include(server.urls, server.plexTvUrl)
+        assert.include(server.urls, server.serverUrl)
+        assert.include(server.urls, server.clientsUrl)
+        assert.strictEqual(server.fake.plexTvUrl, server.plexTvUrl)
+        const account = yield* onLoopback(PlexAuth.getTokenDetails())
+        assert.strictEqual(account.username, "alice")
+        const fake = yield* FakePlex.FakePlex
+        const records = yield* fake.requests
+        assert.deepStrictEqual(
+          records.map((r) => [r.route, r.origin, r.status]),
+          [["getTokenDetails", server.plexTvUrl, 200]]
+        )
+        assert.strictEqual(fake.serverUrl, server.serverUrl)
+      }).pipe(Effect.provide(LoopbackLive))
+  )
+
+  it.live(
+    "resources list loopback connections; connect chooses one and the server operations work there",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.FakePlexServer
+        const [device] = yield* onLoopback(Resources.servers())
+        assert.isTrue(device!.connections.every((c) => server.urls.includes(c.uri ?? "")))
+        const connected = yield* onLoopback(Resources.connect(device!))
+        assert.include(server.urls, connected.uri)
+        const transient = yield* PlexAuth.getTransientToken().pipe(Effect.provide(connected.layer))
+        assert.isTrue(Redacted.isRedacted(transient.token))
+        const bob = yield* server.fake.mintToken("bob")
+        const access = yield* ServerAccess.check(server.fake.serverId).pipe(
+          PlexTv.withUrl(server.plexTvUrl),
+          Credentials.withToken(bob)
+        )
+        assert.strictEqual(access._tag, "Shared")
+      }).pipe(Effect.provide(LoopbackLive))
+  )
+
+  it.live(
+    "faults on the wire: reset and truncate are NetworkError (Transport); a dying respond is a 500",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.FakePlexServer
+        yield* server.fake.fault("getTokenDetails", Fault.reset, { times: 1 })
+        yield* server.fake.fault("getTokenDetails", Fault.truncate({ keepBytes: 10 }), { times: 1 })
+        yield* server.fake.fault(
+          "getTokenDetails",
+          Fault.respond(() => Effect.die(new Error("boom"))),
+          { times: 1 }
+        )
+        const reset = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
+        const truncated = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
+        const died = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
+        assert.deepStrictEqual(
+          [reset, truncated, died].map((e) => [e._tag, "reason" in e ? e.reason : undefined]),
+          [
+            ["NetworkError", "Transport"],
+            ["NetworkError", "Transport"],
+            ["Unexpected", "Status"]
+          ]
+        )
+        if (died._tag === "Unexpected") assert.strictEqual(died.status, 500)
+        assert.deepStrictEqual(
+          (yield* server.fake.requests).map((r) => r.outcome),
+          ["Reset", "Responded", "Failed"]
+        )
+        yield* server.closeIdleSockets
+        yield* server.awaitOpenSockets(0)
+      }).pipe(Effect.provide(LoopbackLive))
+  )
+
+  it.live("a redirect to the unrelated host crosses origins; the token does not follow", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      yield* server.fake.fault("getTokenDetails", Fault.redirect(), { times: 1 })
+      yield* Effect.exit(onLoopback(PlexAuth.getTokenDetails()))
+      const records = yield* server.fake.requests
+      const elsewhere = records.find((r) => r.host === "elsewhere")
+      assert.isDefined(elsewhere)
+      assert.notStrictEqual(elsewhere?.origin, server.plexTvUrl)
+      assert.include(server.urls, elsewhere?.origin)
+      assert.notProperty(elsewhere?.headers, "x-plex-token")
+    }).pipe(Effect.provide(LoopbackLive))
+  )
+
+  it.live("a PIN login with autoApprovePins completes over real HTTP", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      const token = yield* PinLogin.login({ onPin: () => Effect.void }).pipe(PlexTv.withUrl(server.plexTvUrl))
+      assert.isTrue(yield* server.fake.isTokenValid(token))
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          FakePlexServer.layer({ autoApprovePins: true }),
+          FetchHttpClient.layer,
+          ClientIdentity.layer({ clientIdentifier: "my-test-client", product: "My App" })
+        )
+      )
+    )
+  )
+})
+
+describe("conformance: PIN flows against the fake, with their nested options", () => {
+  it.effect("poll asks every second by default and returns the token once approved", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create()
+      const fiber = yield* Effect.forkChild(PinLogin.poll(pin))
+      yield* until(Effect.map(FakePlex.requests, (all) => all.some((r) => r.route === "checkPin")))
+      yield* TestClock.adjust("1 second")
+      yield* until(
+        Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === "checkPin").length === 2)
+      )
+      yield* FakePlex.approvePin(pin.id)
+      yield* TestClock.adjust("1 second")
+      const token = yield* Fiber.join(fiber)
+      assert.isTrue(Redacted.isRedacted(token))
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).filter((r) => r.route === "checkPin").map((r) => r.receivedAt),
+        [0, 1000, 2000]
+      )
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("poll rides out 503 and 429 answers and fails with PinExpired at the PIN's lifetime", () =>
+    Effect.gen(function* () {
+      const pin = yield* PinLogin.create({ strong: false })
+      yield* FakePlex.fault("checkPin", Fault.status(503), { times: 1 })
+      yield* FakePlex.fault("checkPin", Fault.rateLimited("2 seconds"), { times: 1 })
+      const error = yield* stepping(Effect.flip(PinLogin.poll(pin)), "5 seconds", 100)
+      assert.strictEqual(error._tag, "PinExpired")
+      const statuses = (yield* FakePlex.requests).filter((r) => r.route === "checkPin").map((r) => r.status)
+      assert.deepStrictEqual(statuses.slice(0, 3), [503, 429, 200])
+    }).pipe(Effect.provide(FakePlex.layerSignedIn({ pinLifetime: { short: "3 minutes" } })))
+  )
+
+  it.effect(
+    "login({ strong: false, forwardUrl }): a short code, the forward URL in the app.plex.tv link",
+    () =>
+      Effect.gen(function* () {
+        const prompts: Array<{ readonly strong: boolean; readonly url: string }> = []
+        const token = yield* PinLogin.login({
+          strong: false,
+          forwardUrl: "https://my.app/done",
+          onPin: ({ pin, url }) => Effect.sync(() => prompts.push({ strong: pin.code.length > 4, url }))
+        })
+        assert.isTrue(Redacted.isRedacted(token))
+        assert.strictEqual(prompts.length, 1)
+        assert.isFalse(prompts[0]!.strong)
+        assert.include(prompts[0]!.url, `forwardUrl=${encodeURIComponent("https://my.app/done")}`)
+        const [pin] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+        assert.isFalse(pin?.strong)
+      }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: true })))
+  )
+
+  it.effect("nested options out of range are InvalidInput before any request", () =>
+    Effect.gen(function* () {
+      const refusals = [
+        yield* Effect.flip(PinLogin.login({ onPin: () => Effect.void, fallbackLifetime: 0 })),
+        yield* Effect.flip(PinLogin.login({ onPin: () => Effect.void, fallbackLifetime: Duration.infinity })),
+        yield* Effect.flip(PinLogin.login({ onPin: () => Effect.void, forwardUrl: "ftp://x.example/" })),
+        yield* Effect.flip(PinLogin.login({ onPin: () => Effect.void, strong: "no" as never })),
+        yield* Effect.flip(PinLogin.login({ onPin: "no" as never })),
+        yield* Effect.flip(PinLogin.poll({ id: 0, code: "ABCD" } as PinLogin.Pin)),
+        yield* Effect.flip(PinLogin.authUrl({ code: "" }))
+      ]
+      assert.deepStrictEqual(
+        refusals.map((e) => e._tag),
+        refusals.map(() => "InvalidInput")
+      )
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
+
+describe("conformance: the fake without a layer, and its web handler", () => {
+  it.effect("FakePlex.make and FakePlex.httpClient: the in-memory client of layer, without the layer", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.make({ accounts: [{ username: "carol" }] })
+      const account = yield* PlexAuth.getTokenDetails().pipe(
+        Effect.provideService(HttpClient.HttpClient, FakePlex.httpClient(fake)),
+        Effect.provide(ClientIdentity.layer(FakePlex.testIdentity)),
+        Credentials.withToken(fake.token)
+      )
+      assert.strictEqual(account.username, "carol")
+      assert.strictEqual((yield* fake.requests).length, 1)
+    })
+  )
+
+  it.effect("fake.handle follows the caller's Clock; interrupting it aborts the request (Interrupted)", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* fake.fault("getServerIdentity", Fault.delay("3 seconds"), { times: 1 })
+      yield* fake.fault("getServerIdentity", Fault.hang, { times: 1 })
+      const request = () =>
+        new Request(`${fake.serverUrl}/identity`, { headers: { Accept: "application/json" } })
+      const delayed = yield* Effect.forkChild(fake.handle(request()))
+      yield* until(Effect.map(fake.requests, (all) => all.length === 1))
+      yield* TestClock.adjust("3 seconds")
+      const response = yield* Fiber.join(delayed)
+      assert.strictEqual(response.status, 200)
+      const hanging = yield* Effect.forkChild(fake.handle(request()))
+      yield* until(Effect.map(fake.requests, (all) => all.length === 2))
+      yield* Fiber.interrupt(hanging)
+      assert.deepStrictEqual(
+        (yield* fake.requests).map((r) => [r.receivedAt, r.outcome]),
+        [
+          [0, "Responded"],
+          [3000, "Interrupted"]
+        ]
+      )
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect("Fault.respond runs on the TestClock of the test", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault(
+        "getServerIdentity",
+        Fault.respond(() =>
+          Effect.map(Clock.currentTimeMillis, (now) => new Response(`${now}`, { status: 418 }))
+        ),
+        { times: 1 }
+      )
+      yield* TestClock.adjust("5 seconds")
+      const fake = yield* FakePlex.FakePlex
+      const response = yield* fake.handle(new Request(`${fake.serverUrl}/identity`))
+      assert.strictEqual(response.status, 418)
+      assert.strictEqual(yield* Effect.promise(() => response.text()), "5000")
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect(
+    "FakePlex.makeHandler is the fake entry point's makeHandler; handlerFaults script its faults",
+    () =>
+      Effect.gen(function* () {
+        assert.strictEqual(FakePlex.makeHandler, makeHandler)
+        const fake = FakePlex.makeHandler()
+        fake.fault("getTokenDetails", FakePlex.handlerFaults.status(429, { retryAfterMillis: 2000 }), {
+          times: 1
+        })
+        const headers = {
+          "X-Plex-Client-Identifier": "my-app",
+          Accept: "application/json",
+          "X-Plex-Token": fake.token
+        }
+        const limited = yield* Effect.promise(() =>
+          fake.handler(new Request(`${fake.plexTvUrl}/api/v2/user`, { headers }))
+        )
+        assert.strictEqual(limited.status, 429)
+        assert.strictEqual(limited.headers.get("retry-after"), "2")
+        const ok = yield* Effect.promise(() =>
+          fake.handler(new Request(`${fake.plexTvUrl}/api/v2/user`, { headers }))
+        )
+        assert.strictEqual(ok.status, 200)
+        const records = fake.requests()
+        assert.notInclude(JSON.stringify(records) + String(records[0]?.headers["x-plex-token"]), fake.token)
+        assert.throws(() => fake.fault("nope" as never, FakePlex.handlerFaults.hang), /no route named/)
+      })
+  )
+})
+
+describe("conformance: ServerAccess checkers' cache options", () => {
+  it.effect("ttl: 0 keeps no answer, even within one millisecond (makeChecker and makeOwnerChecker)", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: 0 })
+      assert.strictEqual((yield* checker.check(fake.token))._tag, "Owner")
+      assert.strictEqual((yield* checker.check(fake.token))._tag, "Owner")
+      const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, { ttl: "0 millis" })
+      const alice = yield* fake.account()
+      assert.strictEqual((yield* owner.check(alice.id))._tag, "Owner")
+      assert.strictEqual((yield* owner.check(alice.id))._tag, "Owner")
+      const routes = (yield* FakePlex.requests).map((r) => r.route)
+      assert.strictEqual(routes.filter((route) => route === "getServerResources").length, 2)
+      assert.strictEqual(routes.filter((route) => route === "getUsers").length, 2)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a checker asks with the ClientIdentity and plex.tv of where it was made", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute" }).pipe(
+        Effect.provide(ClientIdentity.layer({ clientIdentifier: "maker", product: "Maker" }))
+      )
+      const access = yield* checker
+        .check(fake.token)
+        .pipe(
+          PlexTv.withUrl(fake.elsewhereUrl),
+          Effect.provide(ClientIdentity.layer({ clientIdentifier: "caller", product: "Caller" }))
+        )
+      assert.strictEqual(access._tag, "Owner")
+      const [request] = yield* FakePlex.requests
+      assert.strictEqual(request?.host, "plex.tv")
+      assert.strictEqual(request?.headers["x-plex-client-identifier"], "maker")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
+
+describe("conformance: the fake's seed", () => {
+  it.effect(
+    "a negative or NaN duration, or an unknown autoApprovePins account, in the seed is a defect",
+    () =>
+      Effect.gen(function* () {
+        const seeds: ReadonlyArray<FakePlex.Options> = [
+          { pinLifetime: { short: -1 } },
+          { pinLifetime: { strong: "-5 minutes" } },
+          { transientTokenLifetime: Number.NaN },
+          { claimTokenLifetime: -1000 },
+          { autoApprovePins: { after: "-1 seconds" } }
+        ]
+        for (const seed of seeds) {
+          const defect = yield* defectOf(FakePlex.make(seed))
+          assert.match(String(defect), /must be a duration in milliseconds/, JSON.stringify(seed))
+        }
+        const unknown = yield* defectOf(FakePlex.make({ autoApprovePins: { account: "nobody" } }))
+        assert.match(String(unknown), /unknown account: nobody/)
+        const fine = yield* FakePlex.make({ pinLifetime: { short: 0, strong: "1 minute" } })
+        assert.strictEqual(fine.plexTvUrl, FakePlex.defaults.plexTvUrl)
+      })
+  )
+})
+
+describe("conformance: JWT device authentication against the fake", () => {
+  it.effect(
+    "upgrade: the key registered for the account, a Plex JWT accepted on plex.tv and the server",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Jwt.generateKey
+        const jwt = yield* Jwt.upgrade(key)
+        const [registered] = yield* fake.deviceKeys
+        const alice = yield* fake.account()
+        assert.deepStrictEqual(registered, {
+          kid: key.thumbprint,
+          thumbprint: key.thumbprint,
+          accountId: alice.id
+        })
+        const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(jwt.token))
+        assert.strictEqual(account.username, "alice")
+        const transient = yield* PlexAuth.getTransientToken().pipe(Credentials.withToken(jwt.token))
+        assert.isTrue(Redacted.isRedacted(transient.token))
+        const claims = yield* Jwt.verify(jwt.token, key)
+        assert.strictEqual(claims.thumbprint, key.thumbprint)
+        const records = yield* FakePlex.requests
+        assert.deepStrictEqual(
+          records.slice(0, 3).map((r) => [r.route, r.origin]),
+          [
+            ["registerJwk", fake.clientsUrl],
+            ["getNonce", fake.clientsUrl],
+            ["exchangeJwt", fake.clientsUrl]
+          ]
+        )
+        assert.isTrue(Redacted.isRedacted((records[2]?.json as { jwt?: unknown } | undefined)?.jwt))
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a Plex JWT expires after seven days of TestClock time: refused on plex.tv and the server", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const jwt = yield* Jwt.upgrade(key)
+      yield* TestClock.adjust(Duration.sum(Duration.days(7), Duration.seconds(1)))
+      const tv = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Credentials.withToken(jwt.token)))
+      const pms = yield* Effect.flip(PlexAuth.getTransientToken().pipe(Credentials.withToken(jwt.token)))
+      assert.deepStrictEqual(
+        [tv, pms].map((e) => [e._tag, "status" in e ? e.status : undefined]),
+        [
+          ["Unauthorized", 498],
+          ["Unauthorized", 498]
+        ]
+      )
+      assert.notInclude(JSON.stringify([tv, pms]), Redacted.value(jwt.token))
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
+    "rotateJwtKey({ retainPrevious: false }) withdraws the old key: a token it signed no longer verifies",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const jwt = yield* Jwt.upgrade(key)
+        const kept = yield* FakePlex.rotateJwtKey()
+        assert.isString(kept)
+        yield* Jwt.verify(jwt.token, key)
+        const withdrawn = yield* FakePlex.rotateJwtKey({ retainPrevious: false })
+        assert.notStrictEqual(withdrawn, kept)
+        const error = yield* Effect.flip(Jwt.verify(jwt.token, key))
+        assert.strictEqual(error._tag, "InvalidJwt")
+        const keys = yield* Jwt.getKeys()
+        assert.strictEqual(keys.length, 1)
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("Jwt.pinLogin: the PIN's token only with a device JWT; approved by autoApprovePins", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const jwt = yield* stepping(Jwt.pinLogin({ key, onPin: () => Effect.void }), "1 second", 60)
+      const claims = yield* Jwt.verify(jwt.token, key)
+      assert.strictEqual(claims.thumbprint, key.thumbprint)
+      const [pin] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+      assert.isDefined(pin?.authToken)
+      const checks = (yield* FakePlex.requests).filter((r) => r.route === "checkPin")
+      assert.isTrue(checks.length > 0 && checks.every((r) => Redacted.isRedacted(r.query["deviceJWT"])))
+      // Without a device JWT, plex.tv does not hand out the approved PIN's token.
+      const bare = yield* PinLogin.check(pin!)
+      assert.isUndefined(bare.authToken)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: { after: "2 seconds" } })))
+  )
+})
+
+describe("conformance: Retry-After from the fake's faults", () => {
+  it.effect(
+    "a 503 with Retry-After is retried no sooner than it asks, with the attempts' times recorded",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.status(503, { retryAfter: "7 seconds" }), { times: 1 })
+        const fiber = yield* Effect.forkChild(
+          PlexAuth.getTokenDetails().pipe(
+            RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "1 second" }))
+          )
+        )
+        yield* until(Effect.map(FakePlex.requests, (all) => all.length === 1 && all[0]?.status === 503))
+        yield* TestClock.adjust("6 seconds")
+        assert.strictEqual((yield* FakePlex.requests).length, 1)
+        yield* TestClock.adjust("1 second")
+        const account = yield* Fiber.join(fiber)
+        assert.strictEqual(account.username, "alice")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => [r.receivedAt, r.status]),
+          [
+            [0, 503],
+            [7000, 200]
+          ]
+        )
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect("a Retry-After past RetryPolicy.maxRetryAfter is not waited: RateLimited at once", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.rateLimited("2 minutes"), { times: 1 })
+      const error = yield* Effect.flip(
+        PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+      )
+      assert.strictEqual(error._tag, "RateLimited")
+      if (error._tag === "RateLimited") assert.strictEqual(error.retryAfterMillis, 120_000)
+      assert.strictEqual((yield* FakePlex.requests).length, 1)
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
+
+describe("conformance: unknown but harmless option fields are tolerated", () => {
+  it.effect("in Home.switchUser, ServerAccess.makeChecker, PinLogin.login and the fake's seed", () =>
+    Effect.gen(function* () {
+      const extra = { somethingNew: true } as object
+      const switched = yield* Home.switchUser("Kids", { pin: "1234", ...extra })
+      assert.strictEqual(switched.user.title, "Kids")
+      const fake = yield* FakePlex.FakePlex
+      const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute", ...extra })
+      assert.strictEqual((yield* checker.check(fake.token))._tag, "Owner")
+      const token = yield* PinLogin.login({ onPin: () => Effect.void, ...extra })
+      assert.isTrue(yield* fake.isTokenValid(token))
+      const seeded = yield* FakePlex.make({
+        ...extra,
+        accounts: [{ username: "dora", ...extra }],
+        servers: [{ name: "Den", connections: [{ uri: "http://192.0.2.50:32400", ...extra }], ...extra }],
+        autoApprovePins: { after: "1 second", ...extra },
+        pinLifetime: { short: "1 minute", ...extra }
+      } as FakePlex.Options)
+      assert.strictEqual((yield* seeded.server()).name, "Den")
+      assert.strictEqual((yield* seeded.account()).username, "dora")
+    }).pipe(
+      Effect.provide(
+        FakePlex.layerSignedIn({
+          accounts: [{}, kids],
+          homes: [{ members: ["kids"] }],
+          autoApprovePins: true
+        })
+      )
+    )
+  )
+})
+
+describe("conformance: the fake's addresses as seeded", () => {
+  it.effect(
+    "plexTvUrl, clientsUrl, plexTvAliases and elsewhereUrl: layerSignedIn points the client at them",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        assert.strictEqual(fake.plexTvUrl, "https://tv.example.test")
+        assert.strictEqual(fake.clientsUrl, "https://clients.example.test")
+        assert.deepStrictEqual(fake.plexTvAliases, ["https://alias.example.test"])
+        assert.strictEqual(fake.elsewhereUrl, "https://other.example.test")
+        for (const url of [fake.plexTvUrl, fake.clientsUrl, fake.elsewhereUrl, ...fake.plexTvAliases]) {
+          assert.include(fake.urls, url)
+        }
+        yield* PlexAuth.getTokenDetails()
+        yield* Jwt.upgrade(yield* Jwt.generateKey)
+        const viaAlias = yield* PlexAuth.getTokenDetails().pipe(PlexTv.withUrl("https://alias.example.test"))
+        assert.strictEqual(viaAlias.username, "alice")
+        yield* FakePlex.fault("getTokenDetails", Fault.redirect(), { times: 1 })
+        yield* Effect.exit(PlexAuth.getTokenDetails())
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => [r.route ?? r.host, r.origin]),
+          [
+            ["getTokenDetails", "https://tv.example.test"],
+            ["registerJwk", "https://clients.example.test"],
+            ["getNonce", "https://clients.example.test"],
+            ["exchangeJwt", "https://clients.example.test"],
+            ["getTokenDetails", "https://alias.example.test"],
+            ["getTokenDetails", "https://tv.example.test"],
+            ["elsewhere", "https://other.example.test"]
+          ]
+        )
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            plexTvUrl: "https://tv.example.test",
+            clientsUrl: "https://clients.example.test",
+            plexTvAliases: ["https://alias.example.test"],
+            elsewhereUrl: "https://other.example.test"
+          })
+        )
+      )
+  )
+
+  it.effect("servers: [] has no server: layerSignedIn's PlexServer answers nowhere (NetworkError)", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      assert.strictEqual(fake.serverUrl, "")
+      assert.deepStrictEqual(fake.servers, [])
+      assert.deepStrictEqual(yield* Resources.servers(), [])
+      const error = yield* Effect.flip(PlexAuth.getTransientToken())
+      assert.strictEqual(error._tag, "NetworkError")
+      if (error._tag === "NetworkError") assert.strictEqual(error.reason, "Transport")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn({ servers: [] })))
+  )
+})
+
+describe("conformance: the fake's stand-in for app.plex.tv's approval page", () => {
+  it.effect(
+    "authAppUrl is <plexTvUrl>/auth; a POST approves the PIN for the chosen account and follows forwardUrl",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        assert.strictEqual(fake.authAppUrl, `${fake.plexTvUrl}/auth`)
+        assert.strictEqual(FakePlex.defaults.authAppUrl, `${FakePlex.defaults.plexTvUrl}/auth`)
+        const page = yield* fake.handle(new Request(fake.authAppUrl))
+        assert.strictEqual(page.status, 200)
+        assert.include(page.headers.get("content-type") ?? "", "text/html")
+        const pin = yield* PinLogin.create()
+        const url = new URL(yield* PinLogin.authUrl(pin))
+        const fragment = new URLSearchParams(url.hash.replace(/^#\??/, ""))
+        const approved = yield* fake.handle(
+          new Request(fake.authAppUrl, {
+            method: "POST",
+            headers: { "Content-Type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams({
+              clientID: fragment.get("clientID") ?? "",
+              code: fragment.get("code") ?? "",
+              forwardUrl: "https://my.app/back",
+              account: "bob"
+            })
+          })
+        )
+        assert.strictEqual(approved.status, 303)
+        assert.strictEqual(approved.headers.get("location"), "https://my.app/back")
+        const checked = yield* PinLogin.check(pin)
+        assert.isDefined(checked.authToken)
+        const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(checked.authToken!))
+        assert.strictEqual(account.username, "bob")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests)
+            .filter((r) => r.route === "approvalPage")
+            .map((r) => [r.method, r.status]),
+          [
+            ["GET", 200],
+            ["POST", 303]
+          ]
+        )
+      }).pipe(Effect.provide(FakePlex.layerSignedIn({ accounts: [{}, { username: "bob" }] })))
+  )
+})
+
+describe("conformance: raw requests to the fake's plex.tv", () => {
+  it.effect(
+    "the identifier and token as query parameters; the token recorded Redacted; 400 (1000) without an identifier; XML unless JSON is asked for",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const token = Redacted.value(fake.token)
+        const viaQuery = yield* fake.handle(
+          new Request(`${fake.plexTvUrl}/api/v2/user?X-Plex-Client-Identifier=raw&X-Plex-Token=${token}`, {
+            headers: { Accept: "application/json" }
+          })
+        )
+        assert.strictEqual(viaQuery.status, 200)
+        assert.include(viaQuery.headers.get("content-type") ?? "", "json")
+        const noId = yield* fake.handle(
+          new Request(`${fake.plexTvUrl}/api/v2/user`, {
+            headers: { Accept: "application/json", "X-Plex-Token": token }
+          })
+        )
+        assert.strictEqual(noId.status, 400)
+        const body = (yield* Effect.promise(() => noId.json())) as { errors: ReadonlyArray<{ code: number }> }
+        assert.strictEqual(body.errors[0]?.code, 1000)
+        const xml = yield* fake.handle(
+          new Request(`${fake.plexTvUrl}/api/v2/user`, {
+            headers: { "X-Plex-Client-Identifier": "raw", "X-Plex-Token": token }
+          })
+        )
+        assert.strictEqual(xml.status, 200)
+        assert.include(xml.headers.get("content-type") ?? "", "xml")
+        const [first] = yield* fake.requests
+        assert.isTrue(Redacted.isRedacted(first?.query["X-Plex-Token"]))
+        assert.strictEqual(first?.query["X-Plex-Client-Identifier"], "raw")
+        assert.notInclude(JSON.stringify(yield* fake.requests), token)
+      }).pipe(Effect.provide(FakePlex.layer()))
+  )
+})
+
+describe("conformance: Home.switchUser given a HomeUser", () => {
+  it.effect(
+    "a listed user switches without listing again; one plex.tv does not know is HomeUserNotFound",
+    () =>
+      Effect.gen(function* () {
+        const [, kidsUser] = yield* Home.users()
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        const switched = yield* Home.switchUser(kidsUser!, { pin: "1234" })
+        assert.strictEqual(switched.account.username, "kids")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => r.route),
+          ["switchHomeUser"]
+        )
+        const stranger = yield* Effect.flip(
+          Home.switchUser({ ...kidsUser!, uuid: "0123456789abcdef", protected: false })
+        )
+        assert.strictEqual(stranger._tag, "HomeUserNotFound")
+        const malformed = yield* Effect.flip(Home.switchUser({ ...kidsUser!, uuid: 42 } as never))
+        assert.strictEqual(malformed._tag, "InvalidInput")
+      }).pipe(Effect.provide(home))
+  )
+})
+
+const fresh = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"
+const unclaimed = FakePlex.layerSignedIn({
+  accounts: [{}, { username: "bob" }],
+  servers: [
+    { sharedWith: ["bob"] },
+    {
+      clientIdentifier: fresh,
+      claimed: false,
+      connections: [{ uri: "http://192.0.2.77:32400", local: true }]
+    }
+  ],
+  claimTokenLifetime: "1 minute"
+})
+
+describe("conformance: claiming a server, and a shared user's tokens on a server", () => {
+  it.effect("claimServer claims an unclaimed server for the account; again: ServerAlreadyClaimed", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const server = yield* fake.server(fresh)
+      const identity = yield* Claim.claimServer(server.url)
+      assert.strictEqual(identity.machineIdentifier, fresh)
+      const claim = (yield* FakePlex.requests).find((r) => r.route === "claimServer")
+      assert.isUndefined(claim?.headers["x-plex-token"])
+      assert.isTrue(Redacted.isRedacted(claim?.query["token"]))
+      const again = yield* Effect.flip(Claim.claimServer(server.url))
+      assert.strictEqual(again._tag, "ServerAlreadyClaimed")
+      const listed = yield* Resources.servers()
+      assert.include(
+        listed.map((s) => s.clientIdentifier),
+        fresh
+      )
+    }).pipe(Effect.provide(unclaimed))
+  )
+
+  it.effect("a claim token past claimTokenLifetime, or one never issued, is ClaimRejected", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const server = yield* fake.server(fresh)
+      const claimToken = yield* Claim.token()
+      yield* TestClock.adjust("61 seconds")
+      const expired = yield* Effect.flip(Claim.claimServer(server.url, { claimToken }))
+      assert.strictEqual(expired._tag, "ClaimRejected")
+      const bogus = yield* Effect.flip(Claim.claimServer(server.url, { claimToken: "claim-bogus" }))
+      assert.strictEqual(bogus._tag, "ClaimRejected")
+      assert.notInclude(JSON.stringify([expired, bogus]), Redacted.value(claimToken))
+      assert.notInclude(JSON.stringify(bogus), "claim-bogus")
+    }).pipe(Effect.provide(unclaimed))
+  )
+
+  it.effect(
+    "a shared user's token gets a transient token (not admin) but /security/resources refuses it (403)",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const bob = yield* fake.mintToken("bob")
+        const transient = yield* PlexAuth.getTransientToken().pipe(Credentials.withToken(bob))
+        const [issued] = yield* fake.transientTokens
+        assert.isFalse(issued?.admin)
+        const source = `server://${fake.serverId}`
+        for (const token of [bob, transient.token]) {
+          const refused = yield* Effect.flip(
+            PlexAuth.getSourceConnectionInformation({ source }).pipe(Credentials.withToken(token))
+          )
+          assert.strictEqual("status" in refused ? refused.status : undefined, 403)
+        }
+        const admin = yield* PlexAuth.getSourceConnectionInformation({ source })
+        assert.strictEqual(admin.clientIdentifier, fake.serverId)
+      }).pipe(Effect.provide(unclaimed))
+  )
+})
+
+describe("conformance: seeded devices", () => {
+  it.effect(
+    "Devices.list shows the seeded devices, tokens Redacted; revoke ends a device's token; NotFound, InvalidInput",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const devices = yield* Devices.list()
+        const tv = devices.find((d) => d.name === "Living Room TV")
+        assert.isDefined(tv)
+        assert.strictEqual(tv?.product, "Plex for LG")
+        assert.isTrue(yield* fake.isTokenValid("device-token-0001"))
+        yield* Devices.revoke(tv!.id)
+        assert.isFalse(yield* fake.isTokenValid("device-token-0001"))
+        assert.notInclude(JSON.stringify(devices), "device-token-0001")
+        const missing = yield* Effect.flip(Devices.revoke(tv!.id))
+        assert.strictEqual(missing._tag, "NotFound")
+        const invalid = yield* Effect.flip(Devices.revoke(-1))
+        assert.strictEqual(invalid._tag, "InvalidInput")
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [
+              {
+                devices: [
+                  {
+                    name: "Living Room TV",
+                    product: "Plex for LG",
+                    token: Redacted.make("device-token-0001")
+                  }
+                ]
+              }
+            ]
+          })
+        )
+      )
+  )
+})
