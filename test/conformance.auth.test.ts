@@ -10,6 +10,7 @@ import { KeyValueStore } from "@effect/platform"
 import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import { TestClock } from "effect"
 import {
+  Claim,
   ClientIdentity,
   Credentials,
   Jwt,
@@ -194,6 +195,7 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         const onPin = () => Effect.void
         // Each built lazily: before the fix, some threw a TypeError while being built.
         const cases: ReadonlyArray<readonly [string, string, () => Effect.Effect<unknown, unknown, any>]> = [
+          ["Claim.claimServer", "options", () => Claim.claimServer("http://127.0.0.1:32400", untyped(null))],
           ["PinLogin.create", "options", () => PinLogin.create(untyped(null))],
           ["PinLogin.create", "strong", () => PinLogin.create(untyped({ strong: "false" }))],
           ["PinLogin.check", "pin", () => PinLogin.check(untyped(null))],
