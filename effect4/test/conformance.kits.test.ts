@@ -72,10 +72,16 @@ const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>, step: "1 second" | "5
     )
     for (let i = 0; i < steps && !done; i++) {
       for (let j = 0; j < 20 && !done; j++) yield* turn
+      // Never while the fake is still answering (its Web Crypto runs on threads of its own, slower on a loaded
+      // machine): steps taken meanwhile could pass the request's timeout, and its retry would not be the flow's.
+      for (let j = 0; j < 1000 && !done && !(yield* answered); j++) yield* turn
       if (!done) yield* TestClock.adjust(step)
     }
     return yield* Fiber.join(fiber)
   })
+
+/** Whether the fake has answered every request it received. */
+const answered = Effect.map(FakePlex.requests, (all) => all.every((request) => request.outcome !== "Pending"))
 
 /** Waits until the fake has recorded `count` requests. */
 const received = (count: number) => until(Effect.map(FakePlex.requests, (all) => all.length >= count))
