@@ -182,12 +182,14 @@ const listAs = (operation: string) =>
   Effect.map(Request.plexTv(operation, resourcesSpec), (success) => success.value)
 
 /**
- * Whether a device provides `server` (a Plex Media Server).
+ * Whether a device provides `server` (a Plex Media Server). A guard, it
+ * never throws: anything that is not a device (`null`, `undefined`, a
+ * number, `{}`) is not a server (`false`).
  *
  * @since 0.1.0
  * @category listing
  */
-export const isServer = (device: Device): boolean => Facts.providesServer(device.provides)
+export const isServer = (device: Device): boolean => Facts.isServerDevice(device)
 
 /**
  * The account's servers: the devices of {@link list} that provide `server`.

@@ -19,6 +19,7 @@ import {
   PlexError,
   PlexServer,
   PlexTv,
+  Resources,
   RetryPolicy
 } from "effect4-plex-auth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
@@ -471,7 +472,7 @@ describe("conformance (sign-in): PlexError", () => {
     assert.deepStrictEqual(PlexError.codes(expired), [1020])
   })
 
-  it("readers of a caught value never throw: codes, retryAfter and matches read what is not an error as none", () => {
+  it("readers and guards never throw: codes, retryAfter, matches and isServer read what is not theirs as none", () => {
     const untyped = <A>(value: unknown): A => value as A
     const notErrors: ReadonlyArray<unknown> = [
       null,
@@ -488,7 +489,10 @@ describe("conformance (sign-in): PlexError", () => {
       assert.deepStrictEqual(PlexError.codes(untyped(value)), [])
       assert.isUndefined(RetryPolicy.retryAfter(untyped(value)))
       assert.isFalse(RetryPolicy.matches(untyped(value)))
+      assert.isFalse(Resources.isServer(untyped(value)))
     }
+    assert.isTrue(Resources.isServer(untyped({ provides: "client,server" })))
+    assert.isFalse(Resources.isServer(untyped({ provides: ["server"] })))
     // The options are the caller's own settings: of the wrong kind they are InvalidInput, never a TypeError.
     const limited = new PlexError.RateLimited({
       operation: "PlexAuth.getTokenDetails",

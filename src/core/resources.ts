@@ -43,6 +43,16 @@ export const defaultGraceMillis = 250
 export const providesServer = (provides: string): boolean =>
   provides.split(",").some((p) => p.trim().toLowerCase() === "server")
 
+/**
+ * Whether a device provides `server` (`Resources.isServer`): a guard, so anything that is not a device with
+ * a `provides` list (null, undefined, a number, `{}` from untyped JavaScript) is not a server.
+ */
+export const isServerDevice = (device: unknown): boolean => {
+  const provides: unknown =
+    typeof device === "object" && device !== null ? (device as { provides?: unknown }).provides : undefined
+  return typeof provides === "string" && providesServer(provides)
+}
+
 /** Where a connection leads: the server's own network, the internet, or Plex's relay. */
 export type Location = "local" | "remote" | "relay"
 
