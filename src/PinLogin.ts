@@ -29,6 +29,7 @@ import * as Request from "./internal/request.js"
 import { JwtHost } from "./internal/jwtHost.js"
 import { PlexTv } from "./PlexTv.js"
 import { honourRetryAfter } from "./internal/retry.js"
+import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import * as V from "./internal/validate.js"
 import * as PinFacts from "./core/pin.js"
 
@@ -265,7 +266,9 @@ export interface PollOptions {
   /**
    * For a PIN created with a device key: the device JWT to present with each
    * check (see {@link CheckOptions}). Run before every check, so make it
-   * cache (`Jwt.pinLogin` does).
+   * cache (`Jwt.pinLogin` does, and signs a new one after a check that got no
+   * answer: plex.tv hands the token out once per nonce, and the lost answer
+   * may have used it).
    */
   readonly deviceJwt?: Effect.Effect<Redacted.Redacted<string>, CheckError> | undefined
 }
@@ -318,6 +321,8 @@ export const poll = (
     // `Retry-After` applied by the engine's one rule (never sooner than asked; not past the cap).
     const slowDown = honourRetryAfter(growing)
     const deviceJwt = options.deviceJwt
+    // After a check that got no answer, a new device JWT: the lost answer may have used its nonce.
+    const renew = deviceJwt === undefined ? Effect.void : yield* RenewDeviceJwt
     // Whether any check got an answer, and the failure of the last one that did not.
     const seen = yield* Ref.make<{ readonly answered: boolean; readonly last: TransientError | undefined }>({
       answered: false,
@@ -342,7 +347,12 @@ export const poll = (
     ).pipe(
       Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
       Effect.tapError((error) =>
-        isTransientError(error) ? Ref.update(seen, (s) => ({ ...s, last: error })) : Effect.void
+        isTransientError(error)
+          ? Effect.andThen(
+              Ref.update(seen, (s) => ({ ...s, last: error })),
+              error._tag === "NetworkError" ? renew : Effect.void
+            )
+          : Effect.void
       )
     )
     // Once the lifetime has passed, no check is sent: a check due at that very moment would race the

@@ -1346,6 +1346,23 @@ describe("conformance: JWT device authentication against the fake", () => {
       assert.isUndefined(bare.authToken)
     }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: { after: "2 seconds" } })))
   )
+
+  it.effect(
+    "Jwt.pinLogin: a check whose answer is lost once it used the nonce is asked again with a new device JWT",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        // The check that hands out the token (using its device JWT's nonce) loses its answer: a body cut short.
+        yield* FakePlex.fault("checkPin", Fault.truncate(), { times: 1 })
+        const jwt = yield* stepping(Jwt.pinLogin({ key, onPin: () => Effect.void }), "1 second", 60)
+        assert.strictEqual((yield* Jwt.verify(jwt.token, key)).thumbprint, key.thumbprint)
+        const requests = yield* FakePlex.requests
+        assert.deepStrictEqual(
+          requests.filter((r) => r.route === "checkPin" || r.route === "getNonce").map((r) => r.route),
+          ["getNonce", "checkPin", "getNonce", "checkPin"]
+        )
+      }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: true })))
+  )
 })
 
 describe("conformance: Retry-After from the fake's faults", () => {

@@ -46,6 +46,7 @@ import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
 import { JwtHost, type JwtHostService } from "./internal/jwtHost.js"
 import * as Refresh from "./internal/refresh.js"
+import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import { Credentials, type CredentialsService } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 
@@ -963,11 +964,15 @@ export const pinLogin = (
     yield* options.onPin({ pin, url })
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
-    const presented = yield* Effect.cachedWithTTL(
+    // One device JWT for as long as it may be presented, and a new one after a check that got no answer
+    // (PinLogin.poll renews it then: the lost answer may have used its nonce).
+    const [presented, renew] = yield* Effect.cachedInvalidateWithTTL(
       Effect.provide(freshDeviceJwt(options.key, undefined, lifetime), context),
       ttl
     )
-    const token = yield* PinLogin.poll(pin, { ...options, deviceJwt: presented })
+    const token = yield* PinLogin.poll(pin, { ...options, deviceJwt: presented }).pipe(
+      Effect.provideService(RenewDeviceJwt, renew)
+    )
     return toPlexJwt(token)
   }).pipe(Effect.withSpan("Jwt.pinLogin"))
 
