@@ -77,6 +77,10 @@ const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>, step: "1 second" | "5
       for (let j = 0; j < 1000 && !done && !(yield* answered); j++) yield* turn
       if (!done) yield* TestClock.adjust(step)
     }
+    if (!done) {
+      yield* Fiber.interrupt(fiber)
+      assert.fail(`still running after ${steps} steps of ${step}`)
+    }
     return yield* Fiber.join(fiber)
   })
 
@@ -1360,6 +1364,28 @@ describe("conformance: JWT device authentication against the fake", () => {
         assert.deepStrictEqual(
           requests.filter((r) => r.route === "checkPin" || r.route === "getNonce").map((r) => r.route),
           ["getNonce", "checkPin", "getNonce", "checkPin"]
+        )
+      }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: true })))
+  )
+
+  it.effect(
+    "Jwt.pinLogin: a device JWT that could not be signed (no nonce: a 503) is not kept, the next check tries again",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        yield* FakePlex.fault("getNonce", Fault.status(503), { times: 1 })
+        const jwt = yield* stepping(Jwt.pinLogin({ key, onPin: () => Effect.void }), "5 seconds", 30)
+        assert.strictEqual((yield* Jwt.verify(jwt.token, key)).thumbprint, key.thumbprint)
+        const requests = yield* FakePlex.requests
+        assert.deepStrictEqual(
+          requests
+            .filter((r) => r.route === "checkPin" || r.route === "getNonce")
+            .map((r) => [r.route, r.status]),
+          [
+            ["getNonce", 503],
+            ["getNonce", 200],
+            ["checkPin", 200]
+          ]
         )
       }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: true })))
   )

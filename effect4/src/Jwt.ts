@@ -966,10 +966,12 @@ export const pinLogin = (
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     // One device JWT for as long as it may be presented, and a new one after a check that got no answer
     // (PinLogin.poll renews it then: the lost answer may have used its nonce).
-    const [presented, renew] = yield* Effect.cachedInvalidateWithTTL(
+    const [cached, renew] = yield* Effect.cachedInvalidateWithTTL(
       Effect.provide(freshDeviceJwt(options.key, undefined, lifetime), context),
       ttl
     )
+    // A failed signing (no nonce: a 503, a 429) is not kept for the JWT's reuse period: the next check tries again.
+    const presented = Effect.tapError(cached, () => renew)
     const token = yield* PinLogin.poll(pin, { ...options, deviceJwt: presented }).pipe(
       Effect.provideService(RenewDeviceJwt, renew)
     )
