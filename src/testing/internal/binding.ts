@@ -16,7 +16,6 @@ import * as Exit from "effect/Exit"
 import type * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
-import { objectProblem } from "../../core/validate.js"
 import * as Core from "../../core/fake/index.js"
 import * as Validate from "../../core/validate.js"
 import type {
@@ -72,7 +71,7 @@ const server = (seed: ServerSeed): Core.ServerSeed => ({
 /** The core's options for the test kit's. */
 export const toCoreOptions = (options: Options): Core.Options => {
   // From untyped JavaScript (null, a number): a FakePlexError naming the options, not a TypeError.
-  const problem = objectProblem(options, true)
+  const problem = Validate.objectProblem(options, true)
   if (problem !== undefined) throw new Core.FakePlexError(`FakePlex: options ${problem}`)
   const auto = options.autoApprovePins
   return {
@@ -247,7 +246,7 @@ const handleWith =
 
 /** The approval the core takes; options that are not an object (null) are a `FakePlexError` naming them. */
 const approvalOf = (options: { readonly account?: string | undefined } | undefined, now: number) => {
-  const problem = objectProblem(options, true)
+  const problem = Validate.objectProblem(options, true)
   if (problem !== undefined) throw new Core.FakePlexError(`approvePin: options ${problem}`)
   return { account: options?.account, now }
 }

@@ -13,7 +13,6 @@ import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { objectProblem } from "../../../../src/core/validate.js"
 import * as Core from "../../../../src/core/fake/index.js"
 import * as Validate from "../../../../src/core/validate.js"
 import type {
@@ -58,7 +57,7 @@ const coreConnection = (c: ConnectionSeed): Core.ConnectionSeed => ({
 /** The seed in the core fake's terms: durations in milliseconds, secrets as plain strings. */
 export const coreOptions = (options: Options): Core.Options => {
   // From untyped JavaScript (null, a number): a FakePlexError naming the options, not a TypeError.
-  const problem = objectProblem(options, true)
+  const problem = Validate.objectProblem(options, true)
   if (problem !== undefined) throw new Core.FakePlexError(`FakePlex: options ${problem}`)
   return {
     plexTvUrl: options.plexTvUrl,
@@ -179,7 +178,7 @@ const now = Clock.currentTimeMillis
 
 /** The approval the core takes; options that are not an object (null) are a `FakePlexError` naming them. */
 const approvalOf = (options: { readonly account?: string | undefined } | undefined, now: number) => {
-  const problem = objectProblem(options, true)
+  const problem = Validate.objectProblem(options, true)
   if (problem !== undefined) throw new Core.FakePlexError(`approvePin: options ${problem}`)
   return { account: options?.account, now }
 }
