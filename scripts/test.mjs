@@ -30,16 +30,14 @@ const env = {
 
 /**
  * The static checks: the same commands as the npm scripts of the same names (and extra environment),
- * longest first (measured CPU-s on the loaded 2-core machine, 2026-12-05: about 22, 18, 14, 12, 7), so
- * that the last one to start is a short one.
+ * longest first (measured CPU-s on the loaded 2-core machine, 2026-12-05: about 22, 14, 12, 7, and the
+ * lint 0.3), so that the last one to start is a short one.
  */
 const staticChecks = [
-  // eslint and prettier keep what they found of each file, by its content, in .tmp/ (git-ignored): a file
-  // unchanged since the last run is not linted or formatted again (a tenth of their time on a second run).
-  // Both judge each file alone (the lint has no type-aware rule), and both start afresh when their
-  // version or configuration changes.
+  // prettier keeps what it found of each file, by its content, in .tmp/ (git-ignored): a file unchanged
+  // since the last run is not checked again (a tenth of its time on a second run). It judges each file
+  // alone, and starts afresh when its version or configuration changes.
   ["prettier", "prettier --check --cache --cache-strategy content --cache-location .tmp/prettier-cache ."],
-  ["eslint", "eslint . --max-warnings 0 --cache --cache-strategy content --cache-location .tmp/eslint-cache"],
   // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
   // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck below
   // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts).
@@ -48,7 +46,11 @@ const staticChecks = [
   // as `node --import tsx`: one Node process, where the tsx command starts two; 0.2 CPU-s less each).
   ["typecheck", "node --import tsx scripts/check-docs.ts"],
   // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
-  ["effect4 typecheck", "node --import tsx scripts/check-docs.ts --edition 4"]
+  ["effect4 typecheck", "node --import tsx scripts/check-docs.ts --edition 4"],
+  // The lint (the first half of `npm run lint`): oxlint, a native linter, with .oxlintrc.json (the rules ESLint
+  // with typescript-eslint had, test/lint.test.ts); under half a CPU-second for the whole tree, hence last.
+  // --deny-warnings: a warning fails it (ESLint's --max-warnings 0).
+  ["oxlint", "oxlint --deny-warnings"]
 ]
 
 /** The vitest suites, run side by side: the first shows its output as it runs, the others when they end. */
