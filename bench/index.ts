@@ -29,7 +29,7 @@ import { GetTokenDetailsUserPlexAccount$inboundSchema } from "@lukehagar/plexjs/
 import { FetchHttpClient } from "@effect/platform"
 import { Duration, Layer, ManagedRuntime, Schema } from "effect"
 import type { Resources } from "effect-plex-auth"
-import * as prettier from "prettier"
+import { formatInPlace } from "../scripts/format.js"
 import { barChart } from "./chart.js"
 import {
   clientIdentifier,
@@ -827,8 +827,8 @@ const rewriteDocs = async (section: string, chart: string) => {
     const end = document.indexOf("\n## ", start + heading.length + 1)
     next = `${document.slice(0, start + 1)}${section}${end === -1 ? "" : `\n${document.slice(end + 1)}`}`
   }
-  const options = (await prettier.resolveConfig(docsPath)) ?? {}
-  fs.writeFileSync(docsPath, await prettier.format(next, { ...options, filepath: docsPath }))
+  fs.writeFileSync(docsPath, next)
+  formatInPlace(docsPath)
   fs.writeFileSync(chartPath, chart)
 }
 

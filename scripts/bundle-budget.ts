@@ -29,8 +29,8 @@ import { builtinModules } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as zlib from "node:zlib"
-import * as prettier from "prettier"
 import ts from "typescript"
+import { formatInPlace } from "./format.js"
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -559,7 +559,7 @@ export const withSection = (document: string, body: string): string => {
 const intro =
   "# Benchmarks\n\nHow big and how fast effect-plex-auth is, measured, with the commands to reproduce.\n"
 
-/** Rewrites the "Bundle size" section of docs/benchmarks.md, formatted as Prettier would. */
+/** Rewrites the "Bundle size" section of docs/benchmarks.md, formatted as `npm run format` would. */
 export const writeDocs = async (
   report: Report,
   date = new Date().toISOString().slice(0, 10),
@@ -567,8 +567,8 @@ export const writeDocs = async (
 ): Promise<void> => {
   const current = fs.existsSync(docsPath) ? fs.readFileSync(docsPath, "utf8") : intro
   const next = withSection(current, section(report, date, rollup))
-  const options = (await prettier.resolveConfig(docsPath)) ?? {}
-  fs.writeFileSync(docsPath, await prettier.format(next, { ...options, filepath: docsPath }))
+  fs.writeFileSync(docsPath, next)
+  formatInPlace(docsPath)
 }
 
 // ---------------------------------------------------------------------------

@@ -125,7 +125,10 @@ const onlySpan = (observed: Observed<unknown, unknown>, name: string): RecordedS
 }
 
 type Requirements =
-  HttpClient.HttpClient | ClientIdentity.ClientIdentity | Credentials.Credentials | PlexServer.PlexServer
+  | HttpClient.HttpClient
+  | ClientIdentity.ClientIdentity
+  | Credentials.Credentials
+  | PlexServer.PlexServer
 
 const SERVER_HOST = new URL(FakePlex.defaults.serverUrl).host
 

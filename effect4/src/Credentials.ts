@@ -38,7 +38,8 @@ export interface CredentialsService {
    * token share one refresh. Absent when the layer cannot re-authenticate.
    */
   readonly refresh?:
-    ((stale: Redacted.Redacted<string>) => Effect.Effect<Redacted.Redacted<string>, unknown>) | undefined
+    | ((stale: Redacted.Redacted<string>) => Effect.Effect<Redacted.Redacted<string>, unknown>)
+    | undefined
   /**
    * Told that `token` was signed out (plex.tv revoked it at the caller's
    * request): a layer that can re-authenticate must not sign in again when

@@ -188,7 +188,10 @@ export class InvalidVerificationCode
  * @category errors
  */
 export class NotFound
-  extends /*#__PURE__*/ Schema.TaggedError<NotFound>("effect-plex-auth/NotFound")("NotFound", ResponseContext)
+  extends /*#__PURE__*/ Schema.TaggedError<NotFound>("effect-plex-auth/NotFound")(
+    "NotFound",
+    ResponseContext
+  )
 {
   /** @since 0.1.0 */
   override get message(): string {

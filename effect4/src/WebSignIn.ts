@@ -238,7 +238,12 @@ export type StartError = PlexUnavailable
  * @category models
  */
 export type CallbackError =
-  SignInNotStarted | SignInNotApproved | SignInExpired | AccessDenied | PlexUnavailable | SessionStoreError
+  | SignInNotStarted
+  | SignInNotApproved
+  | SignInExpired
+  | AccessDenied
+  | PlexUnavailable
+  | SessionStoreError
 
 /**
  * Errors of {@link WebSignInService.authenticate}: 401, 403, 503, 500.

@@ -145,7 +145,10 @@ const retryEvents = (span: RecordedSpan): ReadonlyArray<Record<string, unknown>>
   span.events.filter(([name]) => name === "plex.retry").map(([, , attributes]) => attributes)
 
 type Requirements =
-  HttpClient.HttpClient | ClientIdentity.ClientIdentity | Credentials.Credentials | PlexServer.PlexServer
+  | HttpClient.HttpClient
+  | ClientIdentity.ClientIdentity
+  | Credentials.Credentials
+  | PlexServer.PlexServer
 
 const SERVER_HOST = new URL(FakePlex.defaults.serverUrl).host
 

@@ -72,7 +72,15 @@ export interface Codec<A> {
 
 /** The value codecs of this module, by name (see {@link leaves}). */
 export type LeafKind =
-  "unknown" | "string" | "number" | "strings" | "num" | "bool" | "str" | "secret" | "opaqueSecret"
+  | "unknown"
+  | "string"
+  | "number"
+  | "strings"
+  | "num"
+  | "bool"
+  | "str"
+  | "secret"
+  | "opaqueSecret"
 
 /** A struct's property as the struct reads it: from which input key, with which codec, required or not. */
 export interface StructField {

@@ -117,7 +117,13 @@ export interface ClaimFacts {
 /** Why a Plex JWT failed verification. */
 export type VerifyFailure = {
   readonly reason:
-    "Malformed" | "Signature" | "Issuer" | "Audience" | "Expired" | "NotYetValid" | "Thumbprint"
+    | "Malformed"
+    | "Signature"
+    | "Issuer"
+    | "Audience"
+    | "Expired"
+    | "NotYetValid"
+    | "Thumbprint"
   readonly detail: string
 }
 

@@ -91,7 +91,8 @@ export interface RunOptions {
    * then sent SIGINT, as Ctrl-C would.
    */
   readonly whileRunning?:
-    { readonly until: RegExp; readonly then: (stdout: string) => Promise<void> } | undefined
+    | { readonly until: RegExp; readonly then: (stdout: string) => Promise<void> }
+    | undefined
 }
 
 // Variables the CLI reads: a run sees only those a test sets.

@@ -14,7 +14,10 @@ import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"
 
 export type OperationName =
-  "postUsersSignInData" | "getTokenDetails" | "getTransientToken" | "getSourceConnectionInformation"
+  | "postUsersSignInData"
+  | "getTokenDetails"
+  | "getTransientToken"
+  | "getSourceConnectionInformation"
 
 /** What an operation is run with: the fake's addresses and the secrets it sends. */
 export interface Target {

@@ -22,11 +22,17 @@ export const SOURCE = "server://0123456789abcdef0123456789abcdef"
 
 /** What any of the four operations may need. */
 export type Requirements =
-  HttpClient.HttpClient | ClientIdentity.ClientIdentity | Credentials.Credentials | PlexServer.PlexServer
+  | HttpClient.HttpClient
+  | ClientIdentity.ClientIdentity
+  | Credentials.Credentials
+  | PlexServer.PlexServer
 
 export interface Operation {
   readonly name:
-    "postUsersSignInData" | "getTokenDetails" | "getTransientToken" | "getSourceConnectionInformation"
+    | "postUsersSignInData"
+    | "getTokenDetails"
+    | "getTransientToken"
+    | "getSourceConnectionInformation"
   readonly origin: string
   readonly method: "GET" | "POST"
   readonly path: string

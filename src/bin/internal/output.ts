@@ -39,7 +39,8 @@ export const plain = Render.plain
 
 const forStream =
   (stream: { readonly isTTY?: boolean | undefined }, env: Readonly<Record<string, string | undefined>>) =>
-  (text: string) => (colourAllowed(stream, env) ? text : plain(text, stream))
+  (text: string) =>
+    colourAllowed(stream, env) ? text : plain(text, stream)
 
 // ---------------------------------------------------------------------------
 // --json

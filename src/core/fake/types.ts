@@ -17,7 +17,8 @@ export type PayloadShape = "2025-08" | "2026-02"
  * `null` included, replaces), a function rewrites the payload.
  */
 export type PayloadOverride =
-  Readonly<Record<string, unknown>> | ((payload: Record<string, unknown>) => Record<string, unknown>)
+  | Readonly<Record<string, unknown>>
+  | ((payload: Record<string, unknown>) => Record<string, unknown>)
 
 /** An account. Every field is optional: the first account is `alice`, later ones `user2`, `user3`, ... */
 export interface AccountSeed {
@@ -118,7 +119,8 @@ export interface Options {
   readonly shape?: PayloadShape | undefined
   /** How long PINs live. Default 30 minutes for strong PINs, 15 for short codes. */
   readonly pinLifetimeMillis?:
-    { readonly strong?: number | undefined; readonly short?: number | undefined } | undefined
+    | { readonly strong?: number | undefined; readonly short?: number | undefined }
+    | undefined
   /** How long transient tokens live. Default 48 hours. */
   readonly transientTokenLifetimeMillis?: number | undefined
   /** How long claim tokens live. Default 4 minutes. */
@@ -129,7 +131,9 @@ export interface Options {
    * the check is answered. `true` is `{}`. Off by default.
    */
   readonly autoApprovePins?:
-    boolean | { readonly afterMillis?: number | undefined; readonly account?: string | undefined } | undefined
+    | boolean
+    | { readonly afterMillis?: number | undefined; readonly account?: string | undefined }
+    | undefined
   readonly homes?: ReadonlyArray<HomeSeed> | undefined
   /** The fake's default clock (a handler call may pass its own). Default the system clock. */
   readonly clock?: FakeClock | undefined
