@@ -99,6 +99,16 @@ export const findUser = <U extends UserKeys>(
  * What a refused switch means: a 403, or Plex's code 1041 with a 400 or 401,
  * is about the PIN (`HomePinRequired` when none was given, `InvalidHomePin`
  * otherwise); anything else is not (undefined: the refusal stands as it is).
+ *
+ * Only plex.tv's answer says a PIN is needed: a switch without one is sent
+ * even to a user the listing marks `protected`. plex.tv answers a missing or
+ * wrong PIN 403 with code 1041, always checks a PIN that is given, but does
+ * not demand one everywhere: not to switch to the signed-in user's own
+ * profile (Plex apps switch to the admin at start, and admins commonly have
+ * a PIN), nor on some accounts (anthonycaccese/240-MP pull request 244, Aug
+ * 2026, seen against plex.tv). python-plexapi (`switchHomeUser`) and
+ * @ctrl/plex (`switchHomeUser`) likewise send the switch and let plex.tv
+ * refuse it.
  */
 export const pinRefusal = (
   status: number,
