@@ -227,3 +227,28 @@ describe("core fake: Plex Home switch, the PIN in the query, a secret in the rec
     assert.deepStrictEqual(revealed, [PIN, "0000", "9876"])
   })
 })
+
+describe("core fake: a server's claim route, as python-plexapi PlexServer.claim and ClaimIt send it", () => {
+  // A claimed server refuses a claim as it refuses any request without its owner's say: 401 (ukdtom/ClaimIt issue
+  // 1, "If we try and claim an already claimed server, PMS returns 401"). The fake answered 400, the answer to a
+  // bad claim token, so a client telling the two apart was tested against an answer Plex does not give.
+  it("POST /myplex/claim on a claimed server: 401, with or without a token, a valid claim token or not", async () => {
+    const fake = fakeWithHome()
+    const alice = fake.account("alice")
+    const claimToken = await fake
+      .handler(new Request(`${fake.plexTvUrl}/api/claim/token.json`, { headers: headers(alice.token) }))
+      .then((r) => r.json() as Promise<{ token: string }>)
+    for (const token of [undefined, alice.token]) {
+      for (const claim of [claimToken.token, "claim-notARealToken000"]) {
+        const response = await fake.handler(
+          new Request(`${fake.serverUrl}/myplex/claim?token=${claim}`, {
+            method: "POST",
+            headers: headers(token)
+          })
+        )
+        assert.strictEqual(response.status, 401)
+        assert.match(response.headers.get("content-type") ?? "", /^text\/html/)
+      }
+    }
+  })
+})

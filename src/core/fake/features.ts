@@ -326,7 +326,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     // Run only when answered: a scripted fault replaces the handler's answer, and with it the claim.
     const presented = ctx.query.get("token") ?? ""
     const claim = ctx.store.claimTokens.get(presented)
-    if (ctx.store.isClaimed(server)) return Http.htmlPage(400)
+    // A claimed server answers a claim 401, as it does any request it does not authorize (ukdtom/ClaimIt issue 1:
+    // "If we try and claim an already claimed server, PMS returns 401"); a bad claim token on an unclaimed one, 400.
+    if (ctx.store.isClaimed(server)) return Http.htmlPage(401)
     if (claim === undefined || ctx.now >= claim.expiresAt) return Http.htmlPage(400)
     ctx.store.claimTokens.delete(presented)
     ctx.store.claims.set(server.clientIdentifier, claim.accountId)
