@@ -206,7 +206,8 @@ export const users = (): Effect.Effect<
 
 /**
  * The user of `list` that `wanted` names: its id, its uuid, its exact
- * title, username or email, else its title ignoring case. Pure; a list
+ * title, username or email, else its title, username or email ignoring case
+ * (as python-plexapi and @ctrl/plex compare them). Pure; a list
  * that is not an array throws `InvalidInput`.
  *
  * @since 0.1.0

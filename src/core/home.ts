@@ -80,7 +80,9 @@ export interface UserKeys {
 
 /**
  * The user of `list` that `wanted` names: its id, its uuid, its exact title,
- * username or email, else its title or username ignoring case.
+ * username or email, else its title, username or email ignoring case (as
+ * python-plexapi `MyPlexAccount.user` and @ctrl/plex `MyPlexAccount.user`
+ * compare them).
  */
 export const findUser = <U extends UserKeys>(
   list: ReadonlyArray<U>,
@@ -91,7 +93,12 @@ export const findUser = <U extends UserKeys>(
   return (
     list.find((u) => String(u.id) === key || u.uuid === key) ??
     list.find((u) => u.title === key || u.username === key || u.email === key) ??
-    list.find((u) => u.title.toLowerCase() === lower || u.username?.toLowerCase() === lower)
+    list.find(
+      (u) =>
+        u.title.toLowerCase() === lower ||
+        u.username?.toLowerCase() === lower ||
+        u.email?.toLowerCase() === lower
+    )
   )
 }
 

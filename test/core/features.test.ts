@@ -41,6 +41,13 @@ describe("core/home", () => {
     assert.isUndefined(Home.findUser(home, "carol"))
   })
 
+  // python-plexapi `MyPlexAccount.user` and @ctrl/plex `MyPlexAccount.user` compare an email lower-cased, as mail
+  // systems do; only the title and username were.
+  it("finds a user by its email in any case, as python-plexapi and @ctrl/plex do", () => {
+    assert.strictEqual(Home.findUser(home, "Alice@Example.COM")?.id, 1)
+    assert.strictEqual(Home.findUser(home, " ALICE@EXAMPLE.COM ")?.id, 1)
+  })
+
   it("a PIN is four digits (spaces trimmed); a user is a non-empty name or id", () => {
     assert.isUndefined(Home.pinProblem(" 1234 "))
     assert.strictEqual(Home.pinValue(" 1234 "), "1234")

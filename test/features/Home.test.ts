@@ -148,6 +148,9 @@ describe("Home over loopback", () => {
         as("alice")
       )
       assert.strictEqual(me.id, bob.id)
+      // Named by its email in another case, as python-plexapi and @ctrl/plex find a user.
+      const byEmail = yield* as("alice")(Home.switchUser(bob.email.toUpperCase()))
+      assert.strictEqual(byEmail.account.id, bob.id)
     }).pipe(Effect.provide(TestLive()))
   )
 

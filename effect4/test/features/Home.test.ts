@@ -163,6 +163,9 @@ describe("Home (Effect 4)", () => {
       const bob = yield* (yield* fake).account("bob")
       const me = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(Home.layer("bob")), as("alice"))
       assert.strictEqual(me.id, bob.id)
+      // Named by its email in another case, as python-plexapi and @ctrl/plex find a user.
+      const byEmail = yield* as("alice")(Home.switchUser(bob.email.toUpperCase()))
+      assert.strictEqual(byEmail.account.id, bob.id)
     }).pipe(Effect.provide(TestLive()))
   )
 
