@@ -190,7 +190,7 @@ describe("core fake: Plex Home switch, the PIN in the query, a secret in the rec
     assert.strictEqual(wrong.status, 403)
     assert.deepStrictEqual((await xml(wrong)).children[0]?.attributes, {
       code: "1041",
-      message: "Invalid PIN",
+      message: "A valid PIN is required to perform this action",
       status: "403"
     })
   })
@@ -213,7 +213,12 @@ describe("core fake: Plex Home switch, the PIN in the query, a secret in the rec
     const right = await v2(PIN)
     assert.strictEqual(right.status, 201)
     assert.match(String(((await right.json()) as { authToken?: unknown }).authToken), /^\S{20}$/)
-    assert.strictEqual((await v2("0000")).status, 403)
+    // Plex Web's switch, as captured: a wrong PIN is 403 with code 1041 and this message (a missing one too).
+    const wrong = await v2("0000")
+    assert.strictEqual(wrong.status, 403)
+    assert.deepStrictEqual(await wrong.json(), {
+      errors: [{ code: 1041, message: "A valid PIN is required to perform this action", status: 403 }]
+    })
     assert.strictEqual((await v2("9876", true)).status, 403)
 
     const records = fake.requests().filter((r) => r.route === "switchHomeUser")

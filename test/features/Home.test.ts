@@ -218,6 +218,9 @@ describe("Home over loopback", () => {
         const sent = (yield* loopback.fake.requests).filter((r) => r.route === "switchHomeUser")
         assert.strictEqual(sent.length, 1)
         assert.isUndefined(sent[0]!.query["pin"])
+        // A PIN given is checked, one's own too (240-MP: plex.tv "always validates a PIN when one is supplied").
+        const wrongOwn = yield* failure(as("alice")(Home.switchUser("alice", { pin: "0000" })))
+        assert.strictEqual(wrongOwn._tag, "InvalidHomePin")
         // Another protected user still needs its PIN, as plex.tv says.
         const kids = yield* failure(as("alice")(Home.switchUser("Kids")))
         assert.strictEqual(kids._tag, "HomePinRequired")

@@ -230,6 +230,9 @@ describe("Home (Effect 4)", () => {
         const sent = (yield* plex.requests).filter((r) => r.route === "switchHomeUser")
         assert.strictEqual(sent.length, 1)
         assert.isUndefined(sent[0]!.query["pin"])
+        // A PIN given is checked, one's own too (240-MP: plex.tv "always validates a PIN when one is supplied").
+        const wrongOwn = yield* Effect.flip(as("alice")(Home.switchUser("alice", { pin: "0000" })))
+        assert.strictEqual(wrongOwn._tag, "InvalidHomePin")
         // Another protected user still needs its PIN, as plex.tv says.
         assert.strictEqual((yield* Effect.flip(as("alice")(Home.switchUser("Kids"))))._tag, "HomePinRequired")
       }).pipe(Effect.provide(TestLive(adminWithPin)))

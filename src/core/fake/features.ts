@@ -121,13 +121,19 @@ const homeTarget = (ctx: Context, account: SeedAccount, wanted: string) => {
   return home === undefined || target === undefined ? undefined : { home, target }
 }
 
+/**
+ * plex.tv's refusal of a switch for its PIN, missing or wrong alike: 403 (anthonycaccese/240-MP pull request 244)
+ * with code 1041 and this message (Plex Web's switch, as captured in a public note of its requests).
+ */
+const pinRefusedMessage = "A valid PIN is required to perform this action"
+
 /** Why a switch to `target` is refused for its PIN (403, code 1041), or undefined. */
 const pinRefusal = (ctx: Context, account: SeedAccount, target: SeedAccount) => {
   // The PIN is a query parameter (python-plexapi and @ctrl/plex `switchHomeUser`); a form field is read too.
   const pin = ctx.query.get("pin") ?? ctx.form?.get("pin") ?? ""
-  if (target.homePin === undefined || target.id === account.id) return undefined
-  if (pin === "") return Http.plexTvError(ctx.json, 403, 1041, "A PIN is required for this user")
-  return pin === target.homePin ? undefined : Http.plexTvError(ctx.json, 403, 1041, "Invalid PIN")
+  // plex.tv does not demand the PIN to switch to one's own profile (see core/home.ts pinRefusal), but checks one given.
+  if (target.homePin === undefined || (target.id === account.id && pin === "")) return undefined
+  return pin === target.homePin ? undefined : Http.plexTvError(ctx.json, 403, 1041, pinRefusedMessage)
 }
 
 /** Every route of this file. */
