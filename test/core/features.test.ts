@@ -175,8 +175,12 @@ describe("core/claim and core/devices", () => {
     assert.isUndefined(Devices.deviceIdProblem(42))
     for (const bad of [0, -1, 1.5, Number.NaN, "42"]) assert.isDefined(Devices.deviceIdProblem(bad))
     assert.strictEqual(Devices.linkPath, "/api/v2/pins/link")
-    assert.strictEqual(Devices.linkCode(" abcd "), "abcd")
+    assert.strictEqual(Devices.linkCode(" abcd "), "ABCD")
+    assert.strictEqual(Devices.linkCode("7kq2"), "7KQ2")
     for (const bad of ["abc", "a b", "", 1234, "x".repeat(65)]) assert.isUndefined(Devices.linkCode(bad))
+    // plex.tv/link takes a short PIN's four-character code only: a strong PIN's (25 characters) is refused at once.
+    for (const strong of ["abcde", "4ppmkrpcsdqvhwfx9fkn7wdvr"]) assert.isUndefined(Devices.linkCode(strong))
+    assert.include(Devices.linkCodeProblem, "four-character")
   })
 })
 

@@ -395,8 +395,10 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", async (ctx, account) => {
     const code = (ctx.form?.get("code") ?? ctx.query.get("code") ?? "").trim()
     if (code === "") return Http.plexTvError(ctx.json, 400, undefined, "code is missing")
+    // plex.tv/link takes a short PIN's four-character code only (core/devices.ts linkCode): a strong PIN's is unknown here.
     const pin = Approve.pinByCode(ctx.store, code)
-    if (pin === undefined) return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
+    if (pin === undefined || pin.strong)
+      return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
     const approved = await Approve.approve(ctx.store, pin, account, ctx.now)
     if ("refused" in approved) {
       switch (approved.refused) {
