@@ -121,7 +121,8 @@ export class InvalidHomePin
  * A user of a Plex Home, as `GET /api/v2/home/users` lists it. `id` and
  * `uuid` are required; `title` defaults to `""` and the flags to `false`.
  * A managed user (`restricted`) has no username or email. `protected`
- * means switching to the user needs its PIN. Unknown fields are kept.
+ * means the user has a PIN, which plex.tv may ask for to switch to it.
+ * Unknown fields are kept.
  *
  * @since 0.1.0
  * @category schemas

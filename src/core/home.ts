@@ -170,7 +170,7 @@ export const homeUserFields = () => ({
   /** The home's admin (the account that owns the home). */
   admin: D.withDefault(D.bool, false),
   guest: D.withDefault(D.bool, false),
-  /** Switching to this user needs its PIN. */
+  /** The user has a PIN: plex.tv may ask for it to switch to the user (see {@link pinRefusal}). */
   protected: D.withDefault(D.bool, false)
 })
 
