@@ -22,7 +22,9 @@ import * as Facts from "./core/devices.js"
 /**
  * The errors of {@link link}: `NotFound` for a code plex.tv does not know
  * or that expired (code 1020), `BadRequest` for one already used,
- * `InvalidInput` for a malformed code (before any request).
+ * `InvalidInput` for a code that is not four letters or digits (before any
+ * request; a strong PIN's longer code is approved at app.plex.tv/auth, not
+ * linked).
  *
  * @since 0.1.0
  * @category models
@@ -31,7 +33,8 @@ export type LinkError = ResponseError | NotFound | BadRequest | InvalidInput
 
 /**
  * Approves the PIN showing `code` on another device for the signed-in
- * account (the `Credentials` in context): plex.tv `PUT /api/v2/pins/link`.
+ * account (the `Credentials` in context): plex.tv `PUT /api/v2/pins/link`,
+ * the code in capitals as devices show it (`"abcd"` is sent as `ABCD`).
  * The device's next check of its PIN gets a token. Sent once: never
  * repeated when plex.tv may have linked it.
  *

@@ -46,6 +46,8 @@ const DevicesResponse = /*#__PURE__*/ L.struct(
 
 /**
  * The devices authorized on the signed-in account: plex.tv `GET /devices.xml` (XML).
+ * The account's Plex Media Servers are among them (`provides` includes
+ * `server`; their `Connection` entries are kept), as plex.tv lists them.
  *
  * @example
  * ```ts
@@ -73,7 +75,9 @@ export const list = (): Effect.Effect<
 
 /**
  * Revokes a device (its `id` from {@link list}): plex.tv
- * `DELETE /devices/{id}.xml`. Its token stops working. `NotFound` when the
+ * `DELETE /devices/{id}.xml`. Its token stops working: for a server (its
+ * `provides` includes `server`) that removes it from the account, which then
+ * has no access to it until it is signed in again. `NotFound` when the
  * account has no such device; `InvalidInput` for an id that is not a
  * positive integer, before any request.
  *

@@ -62,7 +62,7 @@ export class HomeUserNotFound
 }
 
 /**
- * The Plex Home user is protected by a PIN and none was given: ask the user
+ * plex.tv wants the Plex Home user's PIN and none was given: ask the user
  * for it and switch again with `pin`.
  *
  * @since 0.1.0
@@ -121,7 +121,8 @@ export class InvalidHomePin
  * A user of a Plex Home, as `GET /api/v2/home/users` lists it. `id` and
  * `uuid` are required; `title` defaults to `""` and the flags to `false`.
  * A managed user (`restricted`) has no username or email. `protected`
- * means switching to the user needs its PIN. Unknown fields are kept.
+ * means the user has a PIN, which plex.tv may ask for to switch to it.
+ * Unknown fields are kept.
  *
  * @since 0.1.0
  * @category schemas
@@ -206,7 +207,8 @@ export const users = (): Effect.Effect<
 
 /**
  * The user of `list` that `wanted` names: its id, its uuid, its exact
- * title, username or email, else its title ignoring case. Pure; a list
+ * title, username or email, else its title, username or email ignoring case
+ * (as python-plexapi and @ctrl/plex compare them). Pure; a list
  * that is not an array throws `InvalidInput`.
  *
  * @since 0.1.0
@@ -266,10 +268,16 @@ export type SwitchError = HomeUserNotFound | HomePinRequired | InvalidHomePin | 
  * its id, uuid, title, username or email (the home is listed first to find
  * it).
  *
+ * Without a PIN the switch is sent even to a `protected` user: plex.tv
+ * decides whether it needs the PIN (it does not for the signed-in user's
+ * own profile, nor on every account), as python-plexapi and @ctrl/plex let
+ * it. An app that wants a `protected` user's PIN asked for every time asks
+ * before switching (as the `plex-auth home switch` command does).
+ *
  * Fails with `HomeUserNotFound` when the home has no such user,
- * `HomePinRequired` when the user is protected and no PIN was given (before
- * any request when the listing says so), `InvalidHomePin` when plex.tv
- * refused the PIN, and `InvalidInput` for a PIN that is not four digits.
+ * `HomePinRequired` when plex.tv asked for a PIN and none was given,
+ * `InvalidHomePin` when plex.tv refused the PIN, and `InvalidInput` for a
+ * PIN that is not four digits (before any request).
  *
  * @example
  * ```ts
@@ -315,9 +323,7 @@ export const switchUser = (
       }
       target = found
     }
-    if (target.protected && pin === undefined) {
-      return yield* new HomePinRequired({ operation, user: target.title, errors: [] })
-    }
+    // No refusal of our own for a `protected` user without a PIN: plex.tv decides (see core/home.ts pinRefusal).
     const spec = {
       // The PIN as a query parameter, as python-plexapi and @ctrl/plex send it: a secret (masked in errors, no
       // platform span with `url.full`, dropped from a redirect to another origin).

@@ -40,14 +40,25 @@ export const linkCodeField = "code"
 /** The headers {@link linkPath} is sent with over the client identity's (python-plexapi `link`, @ctrl/plex `linkPin`). */
 export const linkHeaders: Readonly<Record<string, string>> = { "X-Plex-Product": "Plex SSO" }
 
-/** The code as sent (trimmed), or undefined when `code` cannot be one a device shows (letters and digits). */
+/**
+ * The code as sent (trimmed, in capitals as devices show it), or undefined
+ * when `code` cannot be one plex.tv/link takes: four letters or digits, the
+ * code of a short PIN (`strong: false`). python-plexapi documents
+ * `MyPlexAccount.link`'s `pin` as "the 4 digit link pin code" and
+ * `MyPlexPinLogin` as the four-character PIN entered at plex.tv/link; that
+ * page takes nothing longer (VortXTV/VortX issue 220, nzbfast issue 91, both
+ * Sep 2026: a strong PIN's code is never accepted there; it is approved at
+ * app.plex.tv/auth). Capitals: plex.tv makes these codes of capitals and
+ * digits, and a code sent as shown works whether plex.tv ignores case or not.
+ */
 export const linkCode = (code: unknown): string | undefined => {
   const trimmed = typeof code === "string" ? code.trim() : ""
-  return /^[A-Za-z0-9]{4,64}$/.test(trimmed) ? trimmed : undefined
+  return /^[A-Za-z0-9]{4}$/.test(trimmed) ? trimmed.toUpperCase() : undefined
 }
 
 /** Why a value cannot be a link code. */
-export const linkCodeProblem = "must be the code the device shows (letters and digits)"
+export const linkCodeProblem =
+  "must be the four-character code the device shows (a longer code, of a strong PIN, is approved at app.plex.tv/auth, not linked)"
 
 /**
  * An authorized device, as plex.tv lists it. `id` (what a revoke takes) is

@@ -80,7 +80,9 @@ export interface UserKeys {
 
 /**
  * The user of `list` that `wanted` names: its id, its uuid, its exact title,
- * username or email, else its title or username ignoring case.
+ * username or email, else its title, username or email ignoring case (as
+ * python-plexapi `MyPlexAccount.user` and @ctrl/plex `MyPlexAccount.user`
+ * compare them).
  */
 export const findUser = <U extends UserKeys>(
   list: ReadonlyArray<U>,
@@ -91,7 +93,12 @@ export const findUser = <U extends UserKeys>(
   return (
     list.find((u) => String(u.id) === key || u.uuid === key) ??
     list.find((u) => u.title === key || u.username === key || u.email === key) ??
-    list.find((u) => u.title.toLowerCase() === lower || u.username?.toLowerCase() === lower)
+    list.find(
+      (u) =>
+        u.title.toLowerCase() === lower ||
+        u.username?.toLowerCase() === lower ||
+        u.email?.toLowerCase() === lower
+    )
   )
 }
 
@@ -99,6 +106,16 @@ export const findUser = <U extends UserKeys>(
  * What a refused switch means: a 403, or Plex's code 1041 with a 400 or 401,
  * is about the PIN (`HomePinRequired` when none was given, `InvalidHomePin`
  * otherwise); anything else is not (undefined: the refusal stands as it is).
+ *
+ * Only plex.tv's answer says a PIN is needed: a switch without one is sent
+ * even to a user the listing marks `protected`. plex.tv answers a missing or
+ * wrong PIN 403 with code 1041, always checks a PIN that is given, but does
+ * not demand one everywhere: not to switch to the signed-in user's own
+ * profile (Plex apps switch to the admin at start, and admins commonly have
+ * a PIN), nor on some accounts (anthonycaccese/240-MP pull request 244, Aug
+ * 2026, seen against plex.tv). python-plexapi (`switchHomeUser`) and
+ * @ctrl/plex (`switchHomeUser`) likewise send the switch and let plex.tv
+ * refuse it.
  */
 export const pinRefusal = (
   status: number,
@@ -153,7 +170,7 @@ export const homeUserFields = () => ({
   /** The home's admin (the account that owns the home). */
   admin: D.withDefault(D.bool, false),
   guest: D.withDefault(D.bool, false),
-  /** Switching to this user needs its PIN. */
+  /** The user has a PIN: plex.tv may ask for it to switch to the user (see {@link pinRefusal}). */
   protected: D.withDefault(D.bool, false)
 })
 

@@ -296,6 +296,10 @@ export const parseToJson = (source: string): Record<string, unknown> | XmlError 
   return root instanceof XmlError ? root : toJson(root)
 }
 
+/** An attribute's value, when the element has it as its own. */
+const own = (attributes: Readonly<Record<string, string>>, key: string): string | undefined =>
+  Object.prototype.hasOwnProperty.call(attributes, key) ? attributes[key] : undefined
+
 /** A number, also sent as a numeric string; otherwise absent. */
 const num = (u: string | undefined): number | undefined => {
   const n = u === undefined || u.trim() === "" ? Number.NaN : Number(u)
@@ -305,12 +309,22 @@ const num = (u: string | undefined): number | undefined => {
 /**
  * The entries of plex.tv's XML error body:
  * `<errors><error code="1001" message="User could not be authenticated" status="401"/></errors>`,
- * the older `<errors><error>Invalid authentication token.</error></errors>`, or a lone `<error .../>`;
- * none for anything else.
+ * the older `<errors><error>Invalid authentication token.</error></errors>`, a lone `<error .../>`, or
+ * `<Response code="410" status="This endpoint was deprecated and removed"/>` (the legacy API's answer for a
+ * removed route, Yoruio/Membarr issue 53: its `status` is the text, read as the message); none for anything
+ * else.
  */
 export const errorEntries = (text: string): ReadonlyArray<ErrorEntry> => {
   const root = parse(text)
   if (root instanceof XmlError) return []
+  if (root.name === "Response") {
+    const entry: { code?: number; message?: string } = {}
+    const code = num(own(root.attributes, "code"))
+    const message = own(root.attributes, "status")?.trim()
+    if (code !== undefined) entry.code = code
+    if (message !== undefined && message !== "") entry.message = message
+    return code === undefined && entry.message === undefined ? [] : [entry]
+  }
   const list: ReadonlyArray<XmlElement> =
     root.name === "errors"
       ? root.children.filter((e) => e.name === "error")

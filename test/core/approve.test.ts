@@ -19,15 +19,18 @@ const plexHeaders = (token?: string): Record<string, string> => ({
   ...(token === undefined ? {} : { "X-Plex-Token": token })
 })
 
-/** A JWT PIN whose key's `kid` is not its RFC 7638 thumbprint (plex.tv echoes the `kid` the client chose). */
-const jwtPin = async (fake: FakePlex, kid: string) => {
+/**
+ * A JWT PIN whose key's `kid` is not its RFC 7638 thumbprint (plex.tv echoes the `kid` the client chose); short
+ * (`strong: false`) for plex.tv/link, which takes a four-character code only.
+ */
+const jwtPin = async (fake: FakePlex, kid: string, strong = true) => {
   const { x } = await Jose.generate()
   const jwk = { kty: "OKP", crv: "Ed25519", x, use: "sig", alg: "EdDSA", kid }
   const response = await fake.handler(
     new Request(`${fake.plexTvUrl}/api/v2/pins`, {
       method: "POST",
       headers: { ...plexHeaders(), "Content-Type": "application/json" },
-      body: JSON.stringify({ jwk, strong: true })
+      body: JSON.stringify({ jwk, strong })
     })
   )
   assert.strictEqual(response.status, 201)
@@ -82,7 +85,7 @@ describe("core fake: approving a PIN", () => {
   for (const [name, approve] of ways) {
     it(`${name}: a JWT PIN's token is bound to the key's kid, and the key joins the account`, async () => {
       const fake = makeFakePlex()
-      const { pin, thumbprint } = await jwtPin(fake, "client-chosen-kid")
+      const { pin, thumbprint } = await jwtPin(fake, "client-chosen-kid", name !== "the linkPin route")
       assert.notStrictEqual(thumbprint, "client-chosen-kid")
       await approve(fake, pin.code.toUpperCase())
       assert.strictEqual(thumbprintClaim(tokenOf(fake, pin.id)), "client-chosen-kid")
@@ -97,7 +100,7 @@ describe("core fake: approving a PIN", () => {
     const fake = makeFakePlex({ accounts: [{ username: "alice" }, { username: "bob" }] })
     const first = await jwtPin(fake, "shared-kid")
     await fake.approvePin(first.pin.id, { account: "bob" })
-    const { pin } = await jwtPin(fake, "shared-kid")
+    const { pin } = await jwtPin(fake, "shared-kid", false)
     let thrown: unknown
     await fake.approvePin(pin.id, { account: "alice" }).catch((error: unknown) => (thrown = error))
     assert.match(String(thrown), /belongs to another account/)
@@ -117,6 +120,29 @@ describe("core fake: approving a PIN", () => {
       })
     )
     assert.include(await page.text(), "This device belongs to another account.")
+    assert.isUndefined(fake.pins().find((p) => p.id === pin.id)?.authToken)
+  })
+
+  // plex.tv/link takes a short PIN's four-character code only (VortXTV/VortX issue 220, nzbfast issue 91); the
+  // fake linked a strong PIN's code too, so a client sending one was tested against an answer Plex does not give.
+  it("the linkPin route: a strong PIN's code is unknown there (404, code 1020); the PIN stays unapproved", async () => {
+    const fake = makeFakePlex()
+    const created = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/v2/pins?strong=true`, { method: "POST", headers: plexHeaders() })
+    )
+    const pin = (await created.json()) as { id: number; code: string }
+    const linked = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/v2/pins/link`, {
+        method: "PUT",
+        headers: { ...plexHeaders(fake.token), "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ code: pin.code }).toString()
+      })
+    )
+    assert.strictEqual(linked.status, 404)
+    assert.deepStrictEqual(
+      ((await linked.json()) as { errors: Array<{ code: number }> }).errors[0]?.code,
+      1020
+    )
     assert.isUndefined(fake.pins().find((p) => p.id === pin.id)?.authToken)
   })
 })

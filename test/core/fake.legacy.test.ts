@@ -190,7 +190,7 @@ describe("core fake: Plex Home switch, the PIN in the query, a secret in the rec
     assert.strictEqual(wrong.status, 403)
     assert.deepStrictEqual((await xml(wrong)).children[0]?.attributes, {
       code: "1041",
-      message: "Invalid PIN",
+      message: "A valid PIN is required to perform this action",
       status: "403"
     })
   })
@@ -213,7 +213,12 @@ describe("core fake: Plex Home switch, the PIN in the query, a secret in the rec
     const right = await v2(PIN)
     assert.strictEqual(right.status, 201)
     assert.match(String(((await right.json()) as { authToken?: unknown }).authToken), /^\S{20}$/)
-    assert.strictEqual((await v2("0000")).status, 403)
+    // Plex Web's switch, as captured: a wrong PIN is 403 with code 1041 and this message (a missing one too).
+    const wrong = await v2("0000")
+    assert.strictEqual(wrong.status, 403)
+    assert.deepStrictEqual(await wrong.json(), {
+      errors: [{ code: 1041, message: "A valid PIN is required to perform this action", status: 403 }]
+    })
     assert.strictEqual((await v2("9876", true)).status, 403)
 
     const records = fake.requests().filter((r) => r.route === "switchHomeUser")
@@ -225,5 +230,30 @@ describe("core fake: Plex Home switch, the PIN in the query, a secret in the rec
       return typeof value === "object" ? value.reveal() : `plain ${value}`
     })
     assert.deepStrictEqual(revealed, [PIN, "0000", "9876"])
+  })
+})
+
+describe("core fake: a server's claim route, as python-plexapi PlexServer.claim and ClaimIt send it", () => {
+  // A claimed server refuses a claim as it refuses any request without its owner's say: 401 (ukdtom/ClaimIt issue
+  // 1, "If we try and claim an already claimed server, PMS returns 401"). The fake answered 400, the answer to a
+  // bad claim token, so a client telling the two apart was tested against an answer Plex does not give.
+  it("POST /myplex/claim on a claimed server: 401, with or without a token, a valid claim token or not", async () => {
+    const fake = fakeWithHome()
+    const alice = fake.account("alice")
+    const claimToken = await fake
+      .handler(new Request(`${fake.plexTvUrl}/api/claim/token.json`, { headers: headers(alice.token) }))
+      .then((r) => r.json() as Promise<{ token: string }>)
+    for (const token of [undefined, alice.token]) {
+      for (const claim of [claimToken.token, "claim-notARealToken000"]) {
+        const response = await fake.handler(
+          new Request(`${fake.serverUrl}/myplex/claim?token=${claim}`, {
+            method: "POST",
+            headers: headers(token)
+          })
+        )
+        assert.strictEqual(response.status, 401)
+        assert.match(response.headers.get("content-type") ?? "", /^text\/html/)
+      }
+    }
   })
 })

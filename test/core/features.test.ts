@@ -41,6 +41,13 @@ describe("core/home", () => {
     assert.isUndefined(Home.findUser(home, "carol"))
   })
 
+  // python-plexapi `MyPlexAccount.user` and @ctrl/plex `MyPlexAccount.user` compare an email lower-cased, as mail
+  // systems do; only the title and username were.
+  it("finds a user by its email in any case, as python-plexapi and @ctrl/plex do", () => {
+    assert.strictEqual(Home.findUser(home, "Alice@Example.COM")?.id, 1)
+    assert.strictEqual(Home.findUser(home, " ALICE@EXAMPLE.COM ")?.id, 1)
+  })
+
   it("a PIN is four digits (spaces trimmed); a user is a non-empty name or id", () => {
     assert.isUndefined(Home.pinProblem(" 1234 "))
     assert.strictEqual(Home.pinValue(" 1234 "), "1234")
@@ -168,8 +175,12 @@ describe("core/claim and core/devices", () => {
     assert.isUndefined(Devices.deviceIdProblem(42))
     for (const bad of [0, -1, 1.5, Number.NaN, "42"]) assert.isDefined(Devices.deviceIdProblem(bad))
     assert.strictEqual(Devices.linkPath, "/api/v2/pins/link")
-    assert.strictEqual(Devices.linkCode(" abcd "), "abcd")
+    assert.strictEqual(Devices.linkCode(" abcd "), "ABCD")
+    assert.strictEqual(Devices.linkCode("7kq2"), "7KQ2")
     for (const bad of ["abc", "a b", "", 1234, "x".repeat(65)]) assert.isUndefined(Devices.linkCode(bad))
+    // plex.tv/link takes a short PIN's four-character code only: a strong PIN's (25 characters) is refused at once.
+    for (const strong of ["abcde", "4ppmkrpcsdqvhwfx9fkn7wdvr"]) assert.isUndefined(Devices.linkCode(strong))
+    assert.include(Devices.linkCodeProblem, "four-character")
   })
 })
 
@@ -322,5 +333,49 @@ describe("payload tables of the features", () => {
       JSON.stringify(D.struct(Claim.claimTokenFields(secret), secrets).decode({ token: "claim-x" })),
       "claim-x"
     )
+  })
+
+  // plex.tv's /devices.xml lists the account's servers among its devices (python-plexapi's own test finds the
+  // server by name with `account.device(plex.friendlyName)`), with `Connection` children, and players with a
+  // `SyncList`: read as python-plexapi `MyPlexDevice` and @ctrl/plex `MyPlexDevice` read them.
+  it("a /devices.xml as plex.tv writes it: a server with its connections, a player with a sync list", () => {
+    const body = [
+      `<?xml version="1.0" encoding="UTF-8"?>`,
+      `<MediaContainer publicAddress="203.0.113.5">`,
+      `  <Device name="Den" publicAddress="203.0.113.5" product="Plex Media Server" productVersion="1.41.3.9314"`,
+      `   platform="Linux" platformVersion="6.8.0" device="PC" model="x86_64" vendor="Debian" provides="server"`,
+      `   clientIdentifier="5d7e1c0f" version="1.41.3.9314" id="123456" token="srv-tok" createdAt="1577836800"`,
+      `   lastSeenAt="1735689600" screenResolution="" screenDensity="">`,
+      `    <Connection uri="http://192.168.1.2:32400"/>`,
+      `    <Connection uri="https://192-168-1-2.5d7e1c0f.plex.direct:32400"/>`,
+      `  </Device>`,
+      `  <Device name="iPhone" product="Plex for iOS" provides="client,controller,sync-target,player"`,
+      `   clientIdentifier="ios-1" id="123457" token="ios-tok" createdAt="1600000000" lastSeenAt="">`,
+      `    <SyncList itemsCompleteCount="0" totalSize="0" version="2"/>`,
+      `  </Device>`,
+      `</MediaContainer>`
+    ].join("\n")
+    const json = Xml.parseToJson(body)
+    assert.notInstanceOf(json, Xml.XmlError)
+    const device = D.struct(Devices.authorizedDeviceFields(secret), secrets)
+    const list = D.struct(
+      P.mediaContainerFields(D.struct(Devices.devicesContainerFields(device), secrets)),
+      secrets
+    )
+    const decoded = list.decode(json) as {
+      MediaContainer: { Device: ReadonlyArray<Record<string, unknown>> }
+    }
+    const [server, phone] = decoded.MediaContainer.Device
+    assert.strictEqual(server?.["id"], 123456)
+    assert.strictEqual(server?.["provides"], "server")
+    assert.strictEqual(server?.["lastSeenAt"], 1735689600)
+    assert.deepStrictEqual(server?.["Connection"], [
+      { uri: "http://192.168.1.2:32400" },
+      { uri: "https://192-168-1-2.5d7e1c0f.plex.direct:32400" }
+    ])
+    assert.strictEqual(phone?.["id"], 123457)
+    assert.isUndefined(phone?.["lastSeenAt"])
+    assert.notInclude(JSON.stringify(decoded), "srv-tok")
+    assert.notInclude(JSON.stringify(decoded), "ios-tok")
   })
 })

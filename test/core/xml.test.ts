@@ -356,4 +356,26 @@ describe("core/xml answers: error bodies", () => {
     assert.deepStrictEqual(answers.errors("application/json", `{"errors":[{"code":1001}]}`), [{ code: 1001 }])
     assert.deepStrictEqual(jsonErrorEntries("application/xml", `<errors><error code="1001"/></errors>`), [])
   })
+
+  // plex.tv's legacy API refuses in a third form too: `<Response code="410" status="This endpoint was deprecated
+  // and removed"/>` (its answer to https://plex.tv/api/friends/{id} since 2024, Yoruio/Membarr issue 53). Read as
+  // nothing, an error from a removed legacy route (the ones python-plexapi and @ctrl/plex still call) said no why.
+  it("plex.tv's <Response code status> refusal: the code and the status text as the message", () => {
+    assert.deepStrictEqual(
+      answers.errors(
+        "application/xml; charset=utf-8",
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Response code="410" status="This endpoint was deprecated and removed"/>\n`
+      ),
+      [{ code: 410, message: "This endpoint was deprecated and removed" }]
+    )
+    assert.deepStrictEqual(answers.errors("application/xml", `<Response status="Gone"/>`), [
+      { message: "Gone" }
+    ])
+    assert.deepStrictEqual(answers.errors("application/xml", `<Response/>`), [])
+    // Only as the root: a MediaContainer's children are data, not a refusal.
+    assert.deepStrictEqual(
+      answers.errors("application/xml", `<MediaContainer><Response code="1"/></MediaContainer>`),
+      []
+    )
+  })
 })

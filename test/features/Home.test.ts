@@ -5,7 +5,13 @@ import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
 import { inspect } from "node:util"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
-import { as, KIDS_PIN, onLoopback, TestLive } from "./support.js"
+import { as, KIDS_PIN, onLoopback, seed, TestLive } from "./support.js"
+
+/** The features seed with a PIN on the admin too. */
+const adminWithPin = {
+  ...seed,
+  accounts: seed.accounts!.map((a) => (a.username === "alice" ? { ...a, homePin: "1111" } : a))
+}
 
 const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.map(Effect.exit(effect), (exit) => {
@@ -142,6 +148,9 @@ describe("Home over loopback", () => {
         as("alice")
       )
       assert.strictEqual(me.id, bob.id)
+      // Named by its email in another case, as python-plexapi and @ctrl/plex find a user.
+      const byEmail = yield* as("alice")(Home.switchUser(bob.email.toUpperCase()))
+      assert.strictEqual(byEmail.account.id, bob.id)
     }).pipe(Effect.provide(TestLive()))
   )
 
@@ -160,14 +169,19 @@ describe("Home over loopback", () => {
       assert.strictEqual(Redacted.isRedacted(wrongPin) ? Redacted.value(wrongPin) : wrongPin, "0000")
       assert.isUndefined(wrongSent.form)
 
+      // plex.tv decides that a PIN is needed: the switch is sent without one, its 403 (code 1041) is the error.
       const missing = yield* failure(as("alice")(Home.switchUser("Kids")))
       assert.strictEqual(missing._tag, "HomePinRequired")
-
-      // The listing said "protected": no switch request was sent for the missing PIN.
+      if (missing._tag === "HomePinRequired")
+        assert.deepStrictEqual(
+          missing.errors.map((e) => e.code),
+          [1041]
+        )
       const switches = (yield* loopback.fake.requests).filter((r) => r.route === "switchHomeUser")
-      assert.strictEqual(switches.length, 1)
+      assert.strictEqual(switches.length, 2)
+      assert.isUndefined(switches[1]!.query["pin"])
 
-      // With a stale listing (the user looked unprotected), plex.tv's answer says the same.
+      // Whatever the listing said.
       const users = yield* as("alice")(Home.users())
       const stale = { ...users.find((u) => u.title === "Kids")!, protected: false }
       const fromPlexTv = yield* failure(as("alice")(Home.switchUser(stale)))
@@ -186,6 +200,31 @@ describe("Home over loopback", () => {
       const badPin = yield* failure(as("alice")(Home.switchUser("Kids", { pin: "12ab" })))
       assert.strictEqual(badPin._tag, "InvalidInput")
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  // plex.tv does not demand a PIN to switch to the signed-in user's own profile (Plex apps switch to the admin at
+  // start; admins commonly have one), nor on every account: the switch was refused before any request when the
+  // listing said `protected`, where plex.tv (and the fake) would have switched.
+  it.scoped(
+    "a protected user plex.tv switches to without a PIN (the signed-in admin's own profile): switched",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const alice = yield* loopback.fake.account("alice")
+        const users = yield* as("alice")(Home.users())
+        assert.isTrue(users.find((u) => u.title === "alice")!.protected)
+        const switched = yield* as("alice")(Home.switchUser("alice"))
+        assert.strictEqual(switched.account.id, alice.id)
+        const sent = (yield* loopback.fake.requests).filter((r) => r.route === "switchHomeUser")
+        assert.strictEqual(sent.length, 1)
+        assert.isUndefined(sent[0]!.query["pin"])
+        // A PIN given is checked, one's own too (240-MP: plex.tv "always validates a PIN when one is supplied").
+        const wrongOwn = yield* failure(as("alice")(Home.switchUser("alice", { pin: "0000" })))
+        assert.strictEqual(wrongOwn._tag, "InvalidHomePin")
+        // Another protected user still needs its PIN, as plex.tv says.
+        const kids = yield* failure(as("alice")(Home.switchUser("Kids")))
+        assert.strictEqual(kids._tag, "HomePinRequired")
+      }).pipe(Effect.provide(TestLive(adminWithPin)))
   )
 
   // Untyped JavaScript: options of null died with a TypeError, a string was read as "no PIN"; an object that is

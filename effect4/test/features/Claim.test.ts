@@ -61,6 +61,27 @@ describe("Claim (Effect 4)", () => {
       // Found out before a claim token was asked for.
       assert.isFalse((yield* plex.requests).some((r) => r.route === "getClaimToken"))
 
+      // Claimed by someone else between its /identity (scripted: still unclaimed) and the claim: the server's own
+      // answer to a claim it will not take, 401 as a real server gives it (the fake answered 400).
+      const staleIdentity = JSON.stringify({
+        MediaContainer: {
+          size: 0,
+          claimed: false,
+          machineIdentifier: den.clientIdentifier,
+          version: "1.41.0"
+        }
+      })
+      yield* plex.fault(
+        "getServerIdentity",
+        Fault.respond(() =>
+          Effect.succeed(new Response(staleIdentity, { headers: { "content-type": "application/json" } }))
+        ),
+        { times: 1 }
+      )
+      const raced = yield* Effect.flip(as("alice")(Claim.claimServer(den.url)))
+      assert.strictEqual(raced._tag, "ClaimRejected")
+      if (raced._tag === "ClaimRejected") assert.strictEqual(raced.status, 401)
+
       const stale = yield* as("alice")(Claim.token())
       yield* TestClock.adjust("5 minutes")
       const expired = yield* Effect.flip(as("alice")(Claim.claimServer(server.url, { claimToken: stale })))

@@ -55,7 +55,8 @@ describe("Link (Effect 4)", () => {
       assert.strictEqual(approved?.accountId, alice.id)
       const sent = (yield* plex.requests).find((r) => r.route === "linkPin")!
       assert.strictEqual(sent.method, "PUT")
-      assert.strictEqual(sent.form?.["code"], pin.code.toLowerCase())
+      // Sent in capitals, as the device shows it (typed in lower case here).
+      assert.strictEqual(sent.form?.["code"], pin.code)
 
       // Used already, unknown, expired, malformed.
       assert.strictEqual((yield* Effect.flip(as("alice")(Link.link(pin.code))))._tag, "BadRequest")
@@ -64,6 +65,15 @@ describe("Link (Effect 4)", () => {
       yield* TestClock.adjust("16 minutes")
       assert.strictEqual((yield* Effect.flip(as("alice")(Link.link(late.code))))._tag, "NotFound")
       assert.strictEqual((yield* Effect.flip(as("alice")(Link.link("a b"))))._tag, "InvalidInput")
+
+      // A strong PIN's code: plex.tv/link takes the four-character code only, so it is refused before any
+      // request (it was sent, and the fake linked it where plex.tv does not).
+      const strong = yield* PinLogin.create({ strong: true })
+      const before = (yield* plex.requests).filter((r) => r.route === "linkPin").length
+      const refused = yield* Effect.flip(as("alice")(Link.link(strong.code)))
+      assert.strictEqual(refused._tag, "InvalidInput")
+      if (refused._tag === "InvalidInput") assert.strictEqual(refused.field, "code")
+      assert.strictEqual((yield* plex.requests).filter((r) => r.route === "linkPin").length, before)
     }).pipe(Effect.provide(TestLive()))
   )
 })

@@ -12,7 +12,13 @@ import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Home from "effect4-plex-auth/Home"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { Fault } from "effect4-plex-auth/testing"
-import { as, fake, KIDS_PIN, TestLive } from "./support.js"
+import { as, fake, KIDS_PIN, seed, TestLive } from "./support.js"
+
+/** The features seed with a PIN on the admin too. */
+const adminWithPin = {
+  ...seed,
+  accounts: seed.accounts!.map((a) => (a.username === "alice" ? { ...a, homePin: "1111" } : a))
+}
 
 /** Runs `effect` with every span and log line it makes recorded, as text. */
 const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -157,6 +163,9 @@ describe("Home (Effect 4)", () => {
       const bob = yield* (yield* fake).account("bob")
       const me = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(Home.layer("bob")), as("alice"))
       assert.strictEqual(me.id, bob.id)
+      // Named by its email in another case, as python-plexapi and @ctrl/plex find a user.
+      const byEmail = yield* as("alice")(Home.switchUser(bob.email.toUpperCase()))
+      assert.strictEqual(byEmail.account.id, bob.id)
     }).pipe(Effect.provide(TestLive()))
   )
 
@@ -169,12 +178,19 @@ describe("Home (Effect 4)", () => {
       assert.notInclude(JSON.stringify(wrong), "0000")
       assert.notInclude(wrong.message, "0000")
 
+      // plex.tv decides that a PIN is needed: the switch is sent without one, its 403 (code 1041) is the error.
       const missing = yield* Effect.flip(as("alice")(Home.switchUser("Kids")))
       assert.strictEqual(missing._tag, "HomePinRequired")
-      // The listing said "protected": no switch request was sent for the missing PIN.
-      assert.strictEqual((yield* plex.requests).filter((r) => r.route === "switchHomeUser").length, 1)
+      if (missing._tag === "HomePinRequired")
+        assert.deepStrictEqual(
+          missing.errors.map((e) => e.code),
+          [1041]
+        )
+      const switches = (yield* plex.requests).filter((r) => r.route === "switchHomeUser")
+      assert.strictEqual(switches.length, 2)
+      assert.isUndefined(switches[1]!.query["pin"])
 
-      // With a stale listing (the user looked unprotected), plex.tv's answer says the same.
+      // Whatever the listing said.
       const users = yield* as("alice")(Home.users())
       const stale = { ...users.find((u) => u.title === "Kids")!, protected: false }
       assert.strictEqual((yield* Effect.flip(as("alice")(Home.switchUser(stale))))._tag, "HomePinRequired")
@@ -196,6 +212,30 @@ describe("Home (Effect 4)", () => {
       const badPin = yield* Effect.flip(as("alice")(Home.switchUser("Kids", { pin: "12ab" })))
       assert.strictEqual(badPin._tag, "InvalidInput")
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  // plex.tv does not demand a PIN to switch to the signed-in user's own profile (Plex apps switch to the admin at
+  // start; admins commonly have one), nor on every account: the switch was refused before any request when the
+  // listing said `protected`, where plex.tv (and the fake) would have switched.
+  it.effect(
+    "a protected user plex.tv switches to without a PIN (the signed-in admin's own profile): switched",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const alice = yield* Effect.orDie(plex.account("alice"))
+        const users = yield* as("alice")(Home.users())
+        assert.isTrue(users.find((u) => u.title === "alice")!.protected)
+        const switched = yield* as("alice")(Home.switchUser("alice"))
+        assert.strictEqual(switched.account.id, alice.id)
+        const sent = (yield* plex.requests).filter((r) => r.route === "switchHomeUser")
+        assert.strictEqual(sent.length, 1)
+        assert.isUndefined(sent[0]!.query["pin"])
+        // A PIN given is checked, one's own too (240-MP: plex.tv "always validates a PIN when one is supplied").
+        const wrongOwn = yield* Effect.flip(as("alice")(Home.switchUser("alice", { pin: "0000" })))
+        assert.strictEqual(wrongOwn._tag, "InvalidHomePin")
+        // Another protected user still needs its PIN, as plex.tv says.
+        assert.strictEqual((yield* Effect.flip(as("alice")(Home.switchUser("Kids"))))._tag, "HomePinRequired")
+      }).pipe(Effect.provide(TestLive(adminWithPin)))
   )
 
   // Untyped JavaScript: options of null died with a TypeError, a string was read as "no PIN"; an object that is

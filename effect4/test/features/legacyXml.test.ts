@@ -112,6 +112,27 @@ describe("plex.tv's legacy routes, read as XML (Effect 4)", () => {
         assert.strictEqual(html._tag, "Unexpected")
         if (html._tag === "Unexpected") assert.strictEqual(html.reason, "ContentType")
 
+        // A legacy route plex.tv removed answers `<Response code="410" status="..."/>` (Yoruio/Membarr issue 53):
+        // its text is the error's, where the error said nothing.
+        yield* plex.fault(
+          "getUsers",
+          xmlAnswer(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<Response code="410" status="This endpoint was deprecated and removed"/>\n`,
+            410
+          ),
+          { times: 1 }
+        )
+        const removed = yield* Effect.flip(as("alice")(ServerAccess.friends()))
+        assert.strictEqual(removed._tag, "Unexpected")
+        if (removed._tag === "Unexpected") {
+          assert.strictEqual(removed.status, 410)
+          assert.deepStrictEqual(
+            removed.errors.map((e) => [e.code, e.message]),
+            [[410, "This endpoint was deprecated and removed"]]
+          )
+          assert.include(removed.message, "This endpoint was deprecated and removed")
+        }
+
         const gone = yield* Effect.flip(as("alice")(Devices.revoke(999999)))
         assert.strictEqual(gone._tag, "NotFound")
         if (gone._tag === "NotFound") {

@@ -121,13 +121,19 @@ const homeTarget = (ctx: Context, account: SeedAccount, wanted: string) => {
   return home === undefined || target === undefined ? undefined : { home, target }
 }
 
+/**
+ * plex.tv's refusal of a switch for its PIN, missing or wrong alike: 403 (anthonycaccese/240-MP pull request 244)
+ * with code 1041 and this message (Plex Web's switch, as captured in a public note of its requests).
+ */
+const pinRefusedMessage = "A valid PIN is required to perform this action"
+
 /** Why a switch to `target` is refused for its PIN (403, code 1041), or undefined. */
 const pinRefusal = (ctx: Context, account: SeedAccount, target: SeedAccount) => {
   // The PIN is a query parameter (python-plexapi and @ctrl/plex `switchHomeUser`); a form field is read too.
   const pin = ctx.query.get("pin") ?? ctx.form?.get("pin") ?? ""
-  if (target.homePin === undefined || target.id === account.id) return undefined
-  if (pin === "") return Http.plexTvError(ctx.json, 403, 1041, "A PIN is required for this user")
-  return pin === target.homePin ? undefined : Http.plexTvError(ctx.json, 403, 1041, "Invalid PIN")
+  // plex.tv does not demand the PIN to switch to one's own profile (see core/home.ts pinRefusal), but checks one given.
+  if (target.homePin === undefined || (target.id === account.id && pin === "")) return undefined
+  return pin === target.homePin ? undefined : Http.plexTvError(ctx.json, 403, 1041, pinRefusedMessage)
 }
 
 /** Every route of this file. */
@@ -326,7 +332,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     // Run only when answered: a scripted fault replaces the handler's answer, and with it the claim.
     const presented = ctx.query.get("token") ?? ""
     const claim = ctx.store.claimTokens.get(presented)
-    if (ctx.store.isClaimed(server)) return Http.htmlPage(400)
+    // A claimed server answers a claim 401, as it does any request it does not authorize (ukdtom/ClaimIt issue 1:
+    // "If we try and claim an already claimed server, PMS returns 401"); a bad claim token on an unclaimed one, 400.
+    if (ctx.store.isClaimed(server)) return Http.htmlPage(401)
     if (claim === undefined || ctx.now >= claim.expiresAt) return Http.htmlPage(400)
     ctx.store.claimTokens.delete(presented)
     ctx.store.claims.set(server.clientIdentifier, claim.accountId)
@@ -387,8 +395,10 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", async (ctx, account) => {
     const code = (ctx.form?.get("code") ?? ctx.query.get("code") ?? "").trim()
     if (code === "") return Http.plexTvError(ctx.json, 400, undefined, "code is missing")
+    // plex.tv/link takes a short PIN's four-character code only (core/devices.ts linkCode): a strong PIN's is unknown here.
     const pin = Approve.pinByCode(ctx.store, code)
-    if (pin === undefined) return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
+    if (pin === undefined || pin.strong)
+      return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
     const approved = await Approve.approve(ctx.store, pin, account, ctx.now)
     if ("refused" in approved) {
       switch (approved.refused) {
