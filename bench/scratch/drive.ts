@@ -10,6 +10,7 @@
  *   node node_modules/.cache/scratch/drive3.mjs [per round = 2000] [rounds = 10] [only = bare|old|new] [op]
  *   node scripts/node22.mjs effect4/node_modules/.cache/scratch/drive4.mjs ...   # Effect 4
  *   PROF=/tmp/new.cpuprofile node node_modules/.cache/scratch/drive3.mjs 20000 1 new
+ *   FLAG=name node ...                             # "old"/"new": this tree with globalThis.name false/true
  */
 import * as fs from "node:fs"
 import * as inspector from "node:inspector/promises"
@@ -38,10 +39,18 @@ globalThis.fetch = async (input, init) => {
 }
 const bare = (EDITION === "3" ? clients.effectPlatform : clients.effectHttp)!
 const ours = (EDITION === "3" ? clients.effectPlexAuth : clients.effect4PlexAuth)!
-const all: ReadonlyArray<Client> = [bare(recorded.served), ours(recorded.served, old), ours(recorded.served)]
+// FLAG=<name>: an experiment inside this tree, "old" and "new" both this tree's library, run with
+// `globalThis[name]` false and true (the library's code reads the flag per request while the experiment lasts).
+const flag = process.env["FLAG"]
+const all: ReadonlyArray<Client> = [
+  bare(recorded.served),
+  flag === undefined ? ours(recorded.served, old) : ours(recorded.served),
+  ours(recorded.served)
+]
 const names = ["bare", "old", "new"]
 const run = async (client: Client, n: number) => {
   const request = client.request[op as Operation]
+  if (flag !== undefined) (globalThis as Record<string, unknown>)[flag] = client === all[2]
   for (let i = 0; i < n; i++) await request()
 }
 const cpu = (used: NodeJS.CpuUsage, n: number) => (used.user + used.system) / n
