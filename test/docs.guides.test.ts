@@ -7,6 +7,9 @@
  *   `PLEX_TV_URL`, through `PlexTv.layerConfig()` (or sets `PlexTv` itself). Without it the program goes to
  *   https://plex.tv whatever the variable says, and fails offline with `NetworkError`.
  * - No guide says the Effect 4 edition does not exist.
+ * - Every package an Effect 4 example imports (besides `effect` and the package itself) has an install line
+ *   of the Effect 4 edition (```sh effect4) in the docs: the Effect 3 lines name versions of the Effect 3 line
+ *   (`@effect/platform-node@0.108`, `@effect/vitest@0.30`), which npm refuses beside Effect 4.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -62,6 +65,42 @@ describe("the guides, as a newcomer reads them", () => {
       [],
       "these programs ignore PLEX_TV_URL: add PlexTv.layerConfig() to their layer"
     )
+  })
+
+  it("every package an Effect 4 example imports has an Effect 4 install line", () => {
+    const installed = new Set<string>()
+    const imported = new Map<string, string>()
+    for (const file of guides) {
+      const lines = fs.readFileSync(path.join(root, file), "utf8").split("\n")
+      for (let i = 0; i < lines.length; i++) {
+        if (!/^```(sh|shell|bash|console)\s+effect4\s*$/.test(lines[i] ?? "")) continue
+        for (let j = i + 1; j < lines.length && !/^```\s*$/.test(lines[j] ?? ""); j++) {
+          for (const [, name] of (lines[j] ?? "").matchAll(/(?:^|\s)((?:@[\w.-]+\/)?[\w.-]+)@[\w.^~-]+/g)) {
+            installed.add(name!)
+          }
+        }
+      }
+      for (const example of examples(file).filter(
+        (e) => /^docs\/|^README/.test(e.where) && / effect4\b/.test(e.where)
+      )) {
+        for (const [, spec] of example.code.matchAll(/from\s+"([^"]+)"/g)) {
+          const name = spec!.startsWith("@") ? spec!.split("/").slice(0, 2).join("/") : spec!.split("/")[0]!
+          if (
+            name === "effect" ||
+            name === "effect4-plex-auth" ||
+            name.startsWith("node:") ||
+            name.startsWith(".")
+          )
+            continue
+          if (!imported.has(name)) imported.set(name, example.where)
+        }
+      }
+    }
+    assert.isAbove(imported.size, 0)
+    const missing = [...imported]
+      .filter(([name]) => !installed.has(name))
+      .map(([name, where]) => `${name} (${where})`)
+    assert.deepStrictEqual(missing, [], "imported by an Effect 4 example, with no ```sh effect4 install line")
   })
 
   it("no guide says the Effect 4 edition does not exist", () => {
