@@ -99,6 +99,15 @@ export class InvalidInput
     reason: Schema.String
   })
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidInputMessage(this)
@@ -118,6 +127,15 @@ export class BadRequest
     ResponseContext
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.badRequestMessage(this)
@@ -149,6 +167,15 @@ export class Unauthorized
     })
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.unauthorizedMessage(this)
@@ -167,6 +194,15 @@ export class VerificationCodeRequired
     "effect-plex-auth/VerificationCodeRequired"
   )("VerificationCodeRequired", ResponseContext)
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.verificationCodeRequiredMessage(this)
@@ -185,6 +221,15 @@ export class InvalidVerificationCode
     "effect-plex-auth/InvalidVerificationCode"
   )("InvalidVerificationCode", ResponseContext)
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidVerificationCodeMessage(this)
@@ -204,6 +249,15 @@ export class NotFound
     ResponseContext
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.notFoundMessage(this)
@@ -227,6 +281,15 @@ export class RateLimited
     })
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.rateLimitedMessage(this)
@@ -311,6 +374,15 @@ export class Unexpected
     })
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.unexpectedMessage(this)
@@ -349,6 +421,15 @@ export class NetworkError
     })
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.networkErrorMessage(this)
@@ -386,6 +467,15 @@ export class PinExpired
     )
   })
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.pinExpiredMessage(this)
@@ -437,6 +527,15 @@ export class InvalidJwt
     detail: Schema.String
   })
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions.
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidJwtMessage(this)

@@ -184,7 +184,7 @@ describe("the two editions' public APIs", () => {
     const errors = exportsOf(path.join(effect3, "PlexError.ts"))
     assert.deepStrictEqual(errors.get("RateLimited"), {
       kind: "class",
-      members: ["errors", "message", "method", "operation", "retryAfterMillis", "status", "url"],
+      members: ["errors", "message", "method", "name", "operation", "retryAfterMillis", "status", "url"],
       literal: undefined
     })
     assert.strictEqual(

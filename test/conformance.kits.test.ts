@@ -1733,3 +1733,23 @@ describe("conformance: seeded devices", () => {
       )
   )
 })
+
+describe("conformance: the fake answers the JWT flow on its plex.tv origin", () => {
+  // docs/tokens.md: to try JWT device authentication against `plex-auth fake-server`, which prints only
+  // PLEX_TV_URL, give Jwt.layerHost that URL.
+  it.effect(
+    "Jwt.registerKey and Jwt.exchange with Jwt.withHost(plexTvUrl): a Plex JWT, no call to clients.plex.tv",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Jwt.generateKey
+        const token = yield* Effect.andThen(Jwt.registerKey(key), Jwt.exchange(key)).pipe(
+          Jwt.withHost(fake.plexTvUrl)
+        )
+        const account = yield* PlexAuth.account().pipe(Credentials.withToken(token.token))
+        assert.strictEqual(account.username, FakePlex.defaults.username)
+        const origins = new Set((yield* FakePlex.requests).map((request) => request.origin))
+        assert.deepStrictEqual([...origins], [fake.plexTvUrl])
+      }).pipe(Effect.provide(signedIn))
+  )
+})

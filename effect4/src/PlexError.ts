@@ -82,6 +82,15 @@ export class InvalidInput
     reason: Schema.String
   })
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidInputMessage(this)
@@ -101,6 +110,15 @@ export class BadRequest
     ResponseContext
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.badRequestMessage(this)
@@ -138,6 +156,15 @@ export class Unauthorized
     })
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.unauthorizedMessage(this)
@@ -156,6 +183,15 @@ export class VerificationCodeRequired
     "effect-plex-auth/VerificationCodeRequired"
   )("VerificationCodeRequired", ResponseContext)
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.verificationCodeRequiredMessage(this)
@@ -174,6 +210,15 @@ export class InvalidVerificationCode
     "effect-plex-auth/InvalidVerificationCode"
   )("InvalidVerificationCode", ResponseContext)
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidVerificationCodeMessage(this)
@@ -193,6 +238,15 @@ export class NotFound
     ResponseContext
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.notFoundMessage(this)
@@ -216,6 +270,15 @@ export class RateLimited
     })
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.rateLimitedMessage(this)
@@ -297,6 +360,15 @@ export class Unexpected
     })
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.unexpectedMessage(this)
@@ -335,6 +407,15 @@ export class NetworkError
     })
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.networkErrorMessage(this)
@@ -372,6 +453,15 @@ export class PinExpired
     )
   })
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.pinExpiredMessage(this)
@@ -423,6 +513,15 @@ export class InvalidJwt
     detail: Schema.String
   })
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidJwtMessage(this)

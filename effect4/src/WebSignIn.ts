@@ -93,6 +93,15 @@ export class SignInNotStarted
     /*#__PURE__*/ status(400)
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.signInNotStarted(this.reason)
@@ -113,6 +122,15 @@ export class SignInNotApproved
     /*#__PURE__*/ status(401)
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.signInNotApproved
@@ -132,6 +150,15 @@ export class SignInExpired
     /*#__PURE__*/ status(401)
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.signInExpired
@@ -152,6 +179,15 @@ export class AccessDenied
     /*#__PURE__*/ status(403)
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.accessDenied(this.username)
@@ -177,6 +213,15 @@ export class PlexUnavailable
     /*#__PURE__*/ status(503)
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.plexUnavailable(this.operation, this.failure)
@@ -198,6 +243,15 @@ export class Unauthenticated
     /*#__PURE__*/ status(401)
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.unauthenticated(this.reason)
@@ -217,6 +271,15 @@ export class SessionStoreError
     /*#__PURE__*/ status(500)
   )
 {
+  /**
+   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
+   * message, the same in both editions (Effect 4 would print the schema identifier).
+   *
+   * @since 0.1.0
+   */
+  override get name(): string {
+    return this._tag
+  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.sessionStoreError(this.operation)

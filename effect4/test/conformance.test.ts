@@ -548,3 +548,52 @@ describe("conformance: error messages", () => {
     )
   })
 })
+
+describe("conformance: errors print the same in both editions", () => {
+  const home = FakePlex.layerSignedIn({
+    accounts: [{ username: "alice" }, { username: "kid", managed: true }],
+    homes: [{ members: ["alice", "kid"] }]
+  })
+
+  // `name` is what `String(error)`, a stack's first line, Node's report of an uncaught error and Effect's
+  // `Cause.pretty` print before the message: the error's `_tag` in both editions, never the schema identifier.
+  it.effect("every error class's name is its _tag, and String(error) is '<_tag>: <message>'", () =>
+    Effect.gen(function* () {
+      const errors: ReadonlyArray<Error & { readonly _tag: string }> = [
+        yield* Effect.flip(PlexAuth.signIn({ login: "", password: "x" })),
+        yield* Effect.flip(PlexAuth.account().pipe(Credentials.withToken("refused-token"))),
+        yield* Effect.flip(Link.link("ABCD")),
+        yield* Effect.flip(PinLogin.check({ id: 424242 })),
+        yield* Effect.flip(Home.switchUser("nobody")),
+        yield* Effect.flip(Resources.connectByName("No Such Server")),
+        new Resources.NoReachableConnection({
+          operation: "Resources.connect",
+          server: "Den",
+          clientIdentifier: "abc",
+          attempts: []
+        }),
+        new WebSignIn.AccessDenied({ username: "bob" }),
+        new WebSignIn.SignInNotStarted({ reason: "NoCookie" })
+      ]
+      assert.deepStrictEqual(
+        errors.map((error) => error._tag),
+        [
+          "InvalidInput",
+          "Unauthorized",
+          "NotFound",
+          "PinExpired",
+          "HomeUserNotFound",
+          "ServerNotFound",
+          "NoReachableConnection",
+          "AccessDenied",
+          "SignInNotStarted"
+        ]
+      )
+      for (const error of errors) {
+        assert.strictEqual(error.name, error._tag)
+        assert.strictEqual(String(error), `${error._tag}: ${error.message}`)
+        assert.isTrue(error.stack?.startsWith(`${error._tag}: ${error.message}`), error.stack)
+      }
+    }).pipe(Effect.provide(home))
+  )
+})

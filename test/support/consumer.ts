@@ -142,11 +142,15 @@ export const writeConsumer = async (
     for (const [peer, meta] of Object.entries(entry.peerDependenciesMeta ?? {})) {
       if (meta.optional === true) optionalPeers.add(peer)
     }
-    for (const dependency of Object.keys({
-      ...entry.dependencies,
-      ...entry.optionalDependencies,
-      ...entry.peerDependencies
-    })) {
+    // An optional peer is not followed: npm installs it only when something else asks for it (vite's
+    // `@types/node`, which reached two versions of it through vitest 5 in the Effect 4 workspace).
+    const peers = Object.keys(entry.peerDependencies ?? {}).filter(
+      (peer) => entry.peerDependenciesMeta?.[peer]?.optional !== true
+    )
+    for (const dependency of [
+      ...Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }),
+      ...peers
+    ]) {
       pending.push([key, dependency])
     }
   }
