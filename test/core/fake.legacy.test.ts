@@ -272,6 +272,54 @@ describe("core fake: Plex Home switch, the PIN in the query, a secret in the rec
     })
   })
 
+  it("homePinListed: false lists a user with a PIN as not protected (v2 and legacy); its switch still asks for the PIN", async () => {
+    const fake = makeFakePlex({
+      accounts: [
+        { username: "alice" },
+        { username: "teen", title: "Teen", homePin: PIN, homePinListed: false }
+      ],
+      homes: [{ members: ["teen"] }]
+    })
+    const alice = fake.account("alice")
+    const teen = fake.account("teen")
+    const v2 = await send(fake, "/api/v2/home/users", { token: alice.token, accept: "application/json" })
+    const users = ((await v2.json()) as { users: ReadonlyArray<{ title: string; protected: boolean }> }).users
+    assert.deepStrictEqual(
+      users.map((u) => [u.title, u.protected]),
+      [
+        ["alice", false],
+        ["Teen", false]
+      ]
+    )
+    const legacy = await xml(await send(fake, "/api/home/users", { token: alice.token }))
+    assert.deepStrictEqual(
+      legacy.children.map((u) => u.attributes["protected"]),
+      ["0", "0"]
+    )
+    const switchTo = (query: string) =>
+      send(fake, `/api/v2/home/users/${teen.uuid}/switch${query}`, {
+        method: "POST",
+        token: alice.token,
+        accept: "application/json"
+      })
+    const missing = await switchTo("")
+    assert.strictEqual(missing.status, 403)
+    assert.strictEqual(
+      ((await missing.json()) as { errors: ReadonlyArray<{ code: number }> }).errors[0]?.code,
+      1041
+    )
+    assert.strictEqual((await switchTo(`?pin=${PIN}`)).status, 201)
+    // The default: a user with a PIN is listed protected.
+    const withHome = fakeWithHome()
+    const kids = await xml(
+      await send(withHome, "/api/home/users", { token: withHome.account("alice").token })
+    )
+    assert.include(
+      kids.children.map((u) => `${u.attributes["title"]}:${u.attributes["protected"]}`),
+      "Kids:1"
+    )
+  })
+
   it("the v2 switch reads the PIN from the query (a form field too); the records keep every PIN a Secret", async () => {
     const fake = fakeWithHome()
     const alice = fake.account("alice")
