@@ -220,6 +220,24 @@ describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () 
     )
     const again = await send(fake, `/devices/${server["id"]}.xml`, { method: "DELETE", token: alice.token })
     assert.strictEqual(again.status, 404)
+
+    // Claimed again (as after hassio-addons/app-plex issue 221), it is back on the account.
+    const claim = (await (await send(fake, "/api/claim/token.json", { token: alice.token })).json()) as {
+      token: string
+    }
+    const claimed = await fake.handler(
+      new Request(`${den.url}/myplex/claim?token=${claim.token}`, {
+        method: "POST",
+        headers: headers(undefined)
+      })
+    )
+    assert.strictEqual(claimed.status, 200)
+    assert.include(await resourcesOf(alice.token), den.clientIdentifier)
+    assert.include(
+      (await devicesOf(alice.token)).map((d) => d["clientIdentifier"]),
+      den.clientIdentifier
+    )
+    assert.strictEqual((await onServer(den.accessToken)).status, 200)
   })
 
   it("scripted faults apply to the legacy routes by their names", async () => {
