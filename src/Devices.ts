@@ -25,7 +25,10 @@ import * as P from "./core/decodeSchemas.js"
 
 /**
  * An authorized device, as plex.tv lists it. `id` (what {@link revoke}
- * takes) is required; its `token` is `Redacted`. Unknown fields are kept.
+ * takes) is required; its `token` is `Redacted`. `provides` is plex.tv's
+ * comma-separated list of the device's roles: `server` for the account's
+ * own Plex Media Servers (`clientIdentifier` is then the server's machine
+ * identifier), `client`, `player`, ... for apps. Unknown fields are kept.
  *
  * @since 0.1.0
  * @category schemas

@@ -73,6 +73,7 @@ export const authorizedDeviceFields = <S>(secret: D.CodecLike<S>) => ({
   platformVersion: D.optional(D.str),
   device: D.optional(D.str),
   clientIdentifier: D.optional(D.str),
+  /** Comma-separated roles: `server` for the account's own servers (python-plexapi `MyPlexDevice.provides`). */
   provides: D.optional(D.string),
   publicAddress: D.optional(D.string),
   /** The device's token for the account. */

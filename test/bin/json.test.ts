@@ -77,6 +77,7 @@ const Device = Schema.Struct({
   platformVersion: Schema.NullOr(Schema.String),
   device: Schema.NullOr(Schema.String),
   clientIdentifier: Schema.NullOr(Schema.String),
+  provides: Schema.NullOr(Schema.String),
   createdAt: Schema.NullOr(Schema.Number),
   lastSeenAt: Schema.NullOr(Schema.Number)
 })
@@ -194,6 +195,12 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
         assert.strictEqual(tv?.platform, "Android")
         const phone = list.find((device) => device.name === "Old Phone")
         assert.isDefined(phone)
+        assert.strictEqual(tv?.provides, "client,player")
+        // The account's own server is listed too, told apart by `provides`.
+        const server = list.find((device) => device.provides === "server")
+        assert.strictEqual(server?.name, "Fake Media Server")
+        assert.strictEqual(server?.product, "Plex Media Server")
+        assert.strictEqual(server?.clientIdentifier, "5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e")
         // A device's token is never printed.
         assert.notInclude(devices.stdout, "token")
 

@@ -126,7 +126,8 @@ describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () 
       devices.map((d) => [d.name, d.attributes["name"]]),
       [
         ["Device", "Living Room TV"],
-        ["Device", "Old Phone"]
+        ["Device", "Old Phone"],
+        ["Device", "Den"]
       ]
     )
     const phone = devices[1]!.attributes
@@ -143,6 +144,100 @@ describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () 
     assert.strictEqual((await xml(again)).name, "errors")
     // No reference calls a JSON form: the fake does not pretend plex.tv serves one.
     assert.strictEqual((await send(fake, "/devices.json", { token: alice.token })).status, 404)
+  })
+
+  // plex.tv lists the account's own servers among its devices: python-plexapi `MyPlexDevice` (`provides`,
+  // `clientIdentifier`, `token`, `Connection` uris; its test finds the server with `account.device(name)`).
+  // Revoking one removes the server from the account (hassio-addons/app-plex issue 221).
+  it("/devices.xml lists the account's server (provides=server); revoking it removes the server from the account", async () => {
+    const fake = fakeWithHome()
+    const [alice, bob, carol] = [fake.account("alice"), fake.account("bob"), fake.account("carol")]
+    const den = fake.server()
+    const devicesOf = async (token: string) =>
+      (await xml(await send(fake, "/devices.xml", { token }))).children.map((d) => d.attributes)
+    const resourcesOf = async (token: string) => {
+      const response = await send(fake, "/api/v2/resources?includeHttps=1&includeRelay=1", {
+        token,
+        accept: "application/json"
+      })
+      return ((await response.json()) as ReadonlyArray<{ clientIdentifier: string }>).map(
+        (r) => r.clientIdentifier
+      )
+    }
+    const onServer = (token: string, path = "/") =>
+      fake.handler(
+        new Request(`${den.url}${path}`, { headers: { ...headers(token), Accept: "application/json" } })
+      )
+
+    const server = (await devicesOf(alice.token)).find((d) => d["provides"] === "server")!
+    assert.strictEqual(server["name"], "Den")
+    assert.strictEqual(server["product"], "Plex Media Server")
+    assert.strictEqual(server["productVersion"], den.version)
+    assert.strictEqual(server["clientIdentifier"], den.clientIdentifier)
+    assert.strictEqual(server["token"], den.accessToken)
+    assert.match(server["id"] ?? "", /^[1-9][0-9]*$/)
+    assert.match(server["createdAt"] ?? "", /^[0-9]+$/)
+    const entry = (await xml(await send(fake, "/devices.xml", { token: alice.token }))).children.find(
+      (d) => d.attributes["provides"] === "server"
+    )!
+    assert.deepStrictEqual(
+      entry.children.map((c) => [c.name, c.attributes["uri"]]),
+      den.urls.map((uri) => ["Connection", uri])
+    )
+    // Only its owner lists it: not a friend it is shared with, nor a member of the owner's home.
+    assert.isUndefined((await devicesOf(carol.token)).find((d) => d["provides"] === "server"))
+    assert.deepStrictEqual(await devicesOf(bob.token), [])
+    for (const token of [alice.token, carol.token, bob.token])
+      assert.include(await resourcesOf(token), den.clientIdentifier)
+    assert.strictEqual((await onServer(den.accessToken)).status, 200)
+
+    // Another account's server is not its device.
+    const foreign = await send(fake, `/devices/${server["id"]}.xml`, { method: "DELETE", token: carol.token })
+    assert.strictEqual(foreign.status, 404)
+    assert.include(await resourcesOf(alice.token), den.clientIdentifier)
+
+    const deleted = await send(fake, `/devices/${server["id"]}.xml`, { method: "DELETE", token: alice.token })
+    assert.strictEqual(deleted.status, 204)
+    assert.isUndefined((await devicesOf(alice.token)).find((d) => d["provides"] === "server"))
+    // Gone from the owner's resources, its friend's and its home's; the server answers no token, its own included.
+    for (const token of [alice.token, carol.token, bob.token])
+      assert.notInclude(await resourcesOf(token), den.clientIdentifier)
+    assert.strictEqual((await onServer(den.accessToken)).status, 401)
+    assert.strictEqual((await onServer(alice.token)).status, 401)
+    const identity = (await (await onServer(den.accessToken, "/identity")).json()) as {
+      MediaContainer: { claimed: boolean }
+    }
+    assert.isFalse(identity.MediaContainer.claimed)
+    const users = await xml(await send(fake, "/api/users/", { token: alice.token }))
+    assert.deepStrictEqual(
+      users.children.flatMap((u) => u.children.map((c) => c.attributes["machineIdentifier"])),
+      []
+    )
+    // The client devices stay; the server's device is gone.
+    assert.deepStrictEqual(
+      (await devicesOf(alice.token)).map((d) => d["name"]),
+      ["Living Room TV", "Old Phone"]
+    )
+    const again = await send(fake, `/devices/${server["id"]}.xml`, { method: "DELETE", token: alice.token })
+    assert.strictEqual(again.status, 404)
+
+    // Claimed again (as after hassio-addons/app-plex issue 221), it is back on the account.
+    const claim = (await (await send(fake, "/api/claim/token.json", { token: alice.token })).json()) as {
+      token: string
+    }
+    const claimed = await fake.handler(
+      new Request(`${den.url}/myplex/claim?token=${claim.token}`, {
+        method: "POST",
+        headers: headers(undefined)
+      })
+    )
+    assert.strictEqual(claimed.status, 200)
+    assert.include(await resourcesOf(alice.token), den.clientIdentifier)
+    assert.include(
+      (await devicesOf(alice.token)).map((d) => d["clientIdentifier"]),
+      den.clientIdentifier
+    )
+    assert.strictEqual((await onServer(den.accessToken)).status, 200)
   })
 
   it("scripted faults apply to the legacy routes by their names", async () => {
@@ -193,6 +288,54 @@ describe("core fake: Plex Home switch, the PIN in the query, a secret in the rec
       message: "A valid PIN is required to perform this action",
       status: "403"
     })
+  })
+
+  it("homePinListed: false lists a user with a PIN as not protected (v2 and legacy); its switch still asks for the PIN", async () => {
+    const fake = makeFakePlex({
+      accounts: [
+        { username: "alice" },
+        { username: "teen", title: "Teen", homePin: PIN, homePinListed: false }
+      ],
+      homes: [{ members: ["teen"] }]
+    })
+    const alice = fake.account("alice")
+    const teen = fake.account("teen")
+    const v2 = await send(fake, "/api/v2/home/users", { token: alice.token, accept: "application/json" })
+    const users = ((await v2.json()) as { users: ReadonlyArray<{ title: string; protected: boolean }> }).users
+    assert.deepStrictEqual(
+      users.map((u) => [u.title, u.protected]),
+      [
+        ["alice", false],
+        ["Teen", false]
+      ]
+    )
+    const legacy = await xml(await send(fake, "/api/home/users", { token: alice.token }))
+    assert.deepStrictEqual(
+      legacy.children.map((u) => u.attributes["protected"]),
+      ["0", "0"]
+    )
+    const switchTo = (query: string) =>
+      send(fake, `/api/v2/home/users/${teen.uuid}/switch${query}`, {
+        method: "POST",
+        token: alice.token,
+        accept: "application/json"
+      })
+    const missing = await switchTo("")
+    assert.strictEqual(missing.status, 403)
+    assert.strictEqual(
+      ((await missing.json()) as { errors: ReadonlyArray<{ code: number }> }).errors[0]?.code,
+      1041
+    )
+    assert.strictEqual((await switchTo(`?pin=${PIN}`)).status, 201)
+    // The default: a user with a PIN is listed protected.
+    const withHome = fakeWithHome()
+    const kids = await xml(
+      await send(withHome, "/api/home/users", { token: withHome.account("alice").token })
+    )
+    assert.include(
+      kids.children.map((u) => `${u.attributes["title"]}:${u.attributes["protected"]}`),
+      "Kids:1"
+    )
   })
 
   it("the v2 switch reads the PIN from the query (a form field too); the records keep every PIN a Secret", async () => {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, TestClock } from "effect"
-import { Devices, Link, PinLogin } from "effect-plex-auth"
+import { Devices, Link, PinLogin, Resources, ServerClient } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { as, onLoopback, TestLive } from "./support.js"
 
@@ -9,9 +9,10 @@ describe("Devices over loopback", () => {
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer
       const devices = yield* as("alice")(Devices.list())
+      // The account's server is among them (see the next test).
       assert.deepStrictEqual(
         devices.map((d) => d.name),
-        ["Living Room TV", "Old Phone"]
+        ["Living Room TV", "Old Phone", "Den"]
       )
       const phone = devices[1]!
       assert.isTrue(Redacted.isRedacted(phone.token))
@@ -22,7 +23,7 @@ describe("Devices over loopback", () => {
       assert.isFalse(yield* loopback.fake.isTokenValid(phone.token!))
       assert.deepStrictEqual(
         (yield* as("alice")(Devices.list())).map((d) => d.name),
-        ["Living Room TV"]
+        ["Living Room TV", "Den"]
       )
       // Gone, another account's, or not an id.
       assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(phone.id))))._tag, "NotFound")
@@ -30,6 +31,58 @@ describe("Devices over loopback", () => {
       assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(0))))._tag, "InvalidInput")
       assert.deepStrictEqual(yield* as("bob")(Devices.list()), [])
     }).pipe(Effect.provide(TestLive()))
+  )
+})
+
+describe("Devices: the account's servers (over loopback)", () => {
+  it.scoped(
+    "a server is listed with provides=server and its machine identifier; revoking it removes it from the account",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const den = loopback.fake.servers[0]!
+        const devices = yield* as("alice")(Devices.list())
+        const isServer = (d: Devices.AuthorizedDevice) => d.provides?.split(",").includes("server") === true
+        const servers = devices.filter(isServer)
+        assert.deepStrictEqual(
+          servers.map((d) => [d.name, d.product, d.clientIdentifier, d.productVersion]),
+          [["Den", "Plex Media Server", den.clientIdentifier, den.version]]
+        )
+        // What docs/tokens.md's prune skips: the clients are the rest.
+        assert.deepStrictEqual(
+          devices.filter((d) => !isServer(d)).map((d) => d.name),
+          ["Living Room TV", "Old Phone"]
+        )
+        const server = servers[0]!
+        // Its own token, Redacted.
+        assert.isTrue(Redacted.isRedacted(server.token))
+        assert.strictEqual(Redacted.value(server.token!), Redacted.value(den.accessToken))
+        const onDen = (token: Redacted.Redacted<string>) =>
+          Effect.flatMap(ServerClient.make({ uri: den.url, token }), (client) => client.get("/"))
+        assert.strictEqual((yield* onDen(server.token!)).status, 200)
+        // Only its owner's: a friend it is shared with cannot revoke it.
+        assert.strictEqual((yield* Effect.flip(as("carol")(Devices.revoke(server.id))))._tag, "NotFound")
+        assert.include(
+          (yield* as("carol")(Resources.list())).map((r) => r.clientIdentifier),
+          den.clientIdentifier
+        )
+
+        yield* as("alice")(Devices.revoke(server.id))
+        assert.deepStrictEqual(
+          (yield* as("alice")(Devices.list())).map((d) => d.name),
+          ["Living Room TV", "Old Phone"]
+        )
+        // Gone from the account's resources (and from its friend's and its home's); its token refused.
+        for (const who of ["alice", "carol", "bob"]) {
+          assert.notInclude(
+            (yield* as(who)(Resources.list())).map((r) => r.clientIdentifier),
+            den.clientIdentifier,
+            who
+          )
+        }
+        assert.strictEqual((yield* onDen(server.token!)).status, 401)
+        assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(server.id))))._tag, "NotFound")
+      }).pipe(Effect.provide(TestLive()))
   )
 })
 

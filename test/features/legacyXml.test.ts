@@ -32,7 +32,8 @@ describe("plex.tv's legacy routes, read as XML (over loopback)", () => {
         devices.map((d) => [typeof d.id, d.name, typeof d.createdAt]),
         [
           ["number", "Living Room TV", "number"],
-          ["number", "Old Phone", "number"]
+          ["number", "Old Phone", "number"],
+          ["number", "Den", "number"]
         ]
       )
       assert.isTrue(Redacted.isRedacted(devices[0]!.token))

@@ -119,6 +119,12 @@ export interface AccountSeed {
   readonly payload?: PayloadOverride | undefined
   /** The Plex Home PIN protecting this user (four digits): switching to it then needs the PIN. */
   readonly homePin?: string | Redacted.Redacted<string> | undefined
+  /**
+   * Whether the home user listings mark a user with a `homePin` as
+   * `protected`. Default true; false lists it unprotected while a switch to
+   * it still asks for its PIN (`HomePinRequired`), as plex.tv may.
+   */
+  readonly homePinListed?: boolean | undefined
   /** A managed (restricted) Plex Home user, without a password of its own. Default false. */
   readonly managed?: boolean | undefined
   /** The account's authorized devices (`GET /devices.xml`); each gets a token of its own. */

@@ -170,11 +170,19 @@ describe.concurrent("plex-auth (Effect 4) commands, in process", { timeout: 60_0
           assert.match(claim.stdout, /^claim-\S+\n$/)
           const devices = yield* fake(dir, ["devices", "--json"])
           assertExit(devices, 0)
-          const list = (JSON.parse(devices.stdout) as { devices: Array<{ id: number; name: string }> })
-            .devices
+          const list = (
+            JSON.parse(devices.stdout) as {
+              devices: Array<{ id: number; name: string; provides: string | null }>
+            }
+          ).devices
+          // The account's own server is listed too, told apart by `provides`.
           assert.deepStrictEqual(
-            list.map((device) => device.name),
-            ["Living Room TV", "Old Phone"]
+            list.map((device) => [device.name, device.provides]),
+            [
+              ["Living Room TV", "client,player"],
+              ["Old Phone", "client,player"],
+              ["Fake Media Server", "server"]
+            ]
           )
           assert.notInclude(devices.stdout, "token")
           const revoked = yield* fake(dir, ["devices", "revoke", String(list[1]?.id), "--json"])

@@ -94,6 +94,74 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
       )
   )
 
+  // plex.tv decides whether a switch needs the PIN (Home.switchUser sends none unless given one), and may ask
+  // for it for a user its listing does not mark protected: the CLI then reads PLEX_HOME_PIN or asks, once.
+  it.live(
+    "home switch: plex.tv asks for the PIN of a user not marked protected: asked for, or PLEX_HOME_PIN, retried once",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* FakePlexServer.make({
+            accounts: [
+              { username: "alice", password: "alice-secret-password" },
+              { username: "teen", title: "Teen", homePin: "2468", homePinListed: false }
+            ],
+            homes: [{ members: ["teen"] }]
+          })
+          const dir = yield* configDir
+          const real = (args: ReadonlyArray<string>, options?: Parameters<typeof cli>[1]) =>
+            cli(["--plex-tv", server.plexTvUrl, "--config-dir", dir, ...args], options)
+          const signIn = Effect.gen(function* () {
+            const env = { PLEX_PASSWORD: "alice-secret-password" }
+            assertExit(
+              yield* real(["login", "--password", "--login", "alice", "--old-token", "keep"], { env }),
+              0
+            )
+          })
+          const switches = Effect.map(
+            server.fake.requests,
+            (all) => all.filter((r) => r.route === "switchHomeUser").length
+          )
+          yield* signIn
+          // Not marked protected: no PIN mark.
+          assert.match((yield* real(["home"])).stdout, /^Teen\s+\d+$/m)
+
+          // No PIN to be had (stdin closed): the prompt's failure says how to give one.
+          const noInput = yield* real(["home", "switch", "Teen"], { closeStdin: true })
+          assertExit(noInput, 2)
+          assert.include(noInput.stderr, "set PLEX_HOME_PIN")
+
+          // A wrong PIN typed: sent once more, then refused; not sent a third time.
+          const before = yield* switches
+          const wrong = yield* real(["home", "switch", "Teen"], {
+            answers: [{ when: /PIN for Teen/, answer: "1111" }]
+          })
+          assertExit(wrong, 3)
+          assert.include(wrong.stderr, 'The PIN for "Teen" was not accepted.')
+          noSecretIn(wrong, "1111")
+          assert.strictEqual((yield* switches) - before, 2)
+
+          // The PIN typed when asked: switched.
+          const typed = yield* real(["home", "switch", "Teen"], {
+            answers: [{ when: /PIN for Teen/, answer: "2468" }]
+          })
+          assertExit(typed, 0)
+          assert.include(typed.stdout, "Switched to Teen.")
+          noSecretIn(typed, "2468")
+          assert.match((yield* real(["whoami"])).stdout, /^username\s+teen$/m)
+
+          // PLEX_HOME_PIN, set for a user not marked protected, is sent with the first switch: no prompt, one request.
+          yield* signIn
+          const sent = yield* switches
+          const fromEnv = yield* real(["home", "switch", "Teen"], { env: { PLEX_HOME_PIN: "2468" } })
+          assertExit(fromEnv, 0)
+          assert.notInclude(fromEnv.stderr, "PIN for")
+          noSecretIn(fromEnv, "2468")
+          assert.strictEqual((yield* switches) - sent, 1)
+        })
+      )
+  )
+
   it.live("home without a saved token: exit 3; home --json lists the users' documented fields", () =>
     Effect.scoped(
       Effect.gen(function* () {
@@ -166,6 +234,11 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
         assert.match(
           list.stdout,
           /^\d+\s+Living Room TV\s+Plex for Android \(TV\)\s+last seen \d{4}-\d{2}-\d{2}$/m
+        )
+        // The account's own server is among its devices.
+        assert.match(
+          list.stdout,
+          /^\d+\s+Fake Media Server\s+Plex Media Server\s+last seen \d{4}-\d{2}-\d{2}$/m
         )
         const id = /^(\d+)\s+Old Phone/m.exec(list.stdout)?.[1]
         assert.isDefined(id)

@@ -9,6 +9,8 @@ import { TestClock } from "effect/testing"
 import * as Devices from "effect4-plex-auth/Devices"
 import * as Link from "effect4-plex-auth/Link"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
+import * as Resources from "effect4-plex-auth/Resources"
+import * as ServerClient from "effect4-plex-auth/ServerClient"
 import { as, fake, TestLive } from "./support.js"
 
 describe("Devices (Effect 4)", () => {
@@ -16,9 +18,10 @@ describe("Devices (Effect 4)", () => {
     Effect.gen(function* () {
       const plex = yield* fake
       const devices = yield* as("alice")(Devices.list())
+      // The account's server is among them (see the next test).
       assert.deepStrictEqual(
         devices.map((d) => d.name),
-        ["Living Room TV", "Old Phone"]
+        ["Living Room TV", "Old Phone", "Den"]
       )
       const phone = devices[1]!
       assert.isTrue(Redacted.isRedacted(phone.token))
@@ -29,7 +32,7 @@ describe("Devices (Effect 4)", () => {
       assert.isFalse(yield* plex.isTokenValid(phone.token!))
       assert.deepStrictEqual(
         (yield* as("alice")(Devices.list())).map((d) => d.name),
-        ["Living Room TV"]
+        ["Living Room TV", "Den"]
       )
       // Gone, another account's, or not an id.
       assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(phone.id))))._tag, "NotFound")
@@ -37,6 +40,58 @@ describe("Devices (Effect 4)", () => {
       assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(0))))._tag, "InvalidInput")
       assert.deepStrictEqual(yield* as("bob")(Devices.list()), [])
     }).pipe(Effect.provide(TestLive()))
+  )
+})
+
+describe("Devices: the account's servers (Effect 4)", () => {
+  it.effect(
+    "a server is listed with provides=server and its machine identifier; revoking it removes it from the account",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const den = plex.servers[0]!
+        const devices = yield* as("alice")(Devices.list())
+        const isServer = (d: Devices.AuthorizedDevice) => d.provides?.split(",").includes("server") === true
+        const servers = devices.filter(isServer)
+        assert.deepStrictEqual(
+          servers.map((d) => [d.name, d.product, d.clientIdentifier, d.productVersion]),
+          [["Den", "Plex Media Server", den.clientIdentifier, den.version]]
+        )
+        // What docs/tokens.md's prune skips: the clients are the rest.
+        assert.deepStrictEqual(
+          devices.filter((d) => !isServer(d)).map((d) => d.name),
+          ["Living Room TV", "Old Phone"]
+        )
+        const server = servers[0]!
+        // Its own token, Redacted.
+        assert.isTrue(Redacted.isRedacted(server.token))
+        assert.strictEqual(Redacted.value(server.token!), Redacted.value(den.accessToken))
+        const onDen = (token: Redacted.Redacted<string>) =>
+          Effect.flatMap(ServerClient.make({ uri: den.url, token }), (client) => client.get("/"))
+        assert.strictEqual((yield* onDen(server.token!)).status, 200)
+        // Only its owner's: a friend it is shared with cannot revoke it.
+        assert.strictEqual((yield* Effect.flip(as("carol")(Devices.revoke(server.id))))._tag, "NotFound")
+        assert.include(
+          (yield* as("carol")(Resources.list())).map((r) => r.clientIdentifier),
+          den.clientIdentifier
+        )
+
+        yield* as("alice")(Devices.revoke(server.id))
+        assert.deepStrictEqual(
+          (yield* as("alice")(Devices.list())).map((d) => d.name),
+          ["Living Room TV", "Old Phone"]
+        )
+        // Gone from the account's resources (and from its friend's and its home's); its token refused.
+        for (const who of ["alice", "carol", "bob"]) {
+          assert.notInclude(
+            (yield* as(who)(Resources.list())).map((r) => r.clientIdentifier),
+            den.clientIdentifier,
+            who
+          )
+        }
+        assert.strictEqual((yield* onDen(server.token!)).status, 401)
+        assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(server.id))))._tag, "NotFound")
+      }).pipe(Effect.provide(TestLive()))
   )
 })
 

@@ -108,26 +108,30 @@ export const commands = (shared: Shared) => {
               exitCode: ExitCode.Generic
             })
           }
-          let pin: Redacted.Redacted<string> | undefined
-          if (user.protected) {
-            const fromEnv = yield* Config.option(Config.redacted("PLEX_HOME_PIN")).pipe(
-              Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
-            )
-            pin =
-              Option.isSome(fromEnv) && Redacted.value(fromEnv.value).length > 0
-                ? fromEnv.value
-                : yield* ask(
-                    Prompt.password({
-                      message: Render.homePinQuestion(user.title),
-                      validate: (value) =>
-                        Render.homePinValid(value)
-                          ? Effect.succeed(value.trim())
-                          : Effect.fail("Four digits, please")
-                    }),
-                    "set PLEX_HOME_PIN"
-                  )
-          }
-          const switched = yield* plex(Home.switchUser(user, { pin }))
+          const typed = ask(
+            Prompt.password({
+              message: Render.homePinQuestion(user.title),
+              validate: (value) =>
+                Render.homePinValid(value) ? Effect.succeed(value.trim()) : Effect.fail("Four digits, please")
+            }),
+            "set PLEX_HOME_PIN"
+          )
+          const fromEnv = yield* Config.option(Config.redacted("PLEX_HOME_PIN")).pipe(
+            Effect.map(Option.filter((value) => Redacted.value(value).length > 0)),
+            Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+          )
+          // PLEX_HOME_PIN is used whenever it is set; without it, a user the listing marks protected is asked
+          // for its PIN before the switch, any other switched to without one.
+          const pin = Option.isSome(fromEnv) ? fromEnv.value : user.protected ? yield* typed : undefined
+          const switched = yield* plex(
+            pin === undefined
+              ? // plex.tv decides whether it wants the PIN, and may for a user the listing did not mark
+                // protected (403, code 1041: HomePinRequired): asked for then, and the switch sent once more.
+                Effect.catchTag(Home.switchUser(user), "HomePinRequired", () =>
+                  Effect.flatMap(typed, (again) => Home.switchUser(user, { pin: again }))
+                )
+              : Home.switchUser(user, { pin })
+          )
           yield* saveToken(switched.token)
           const session = yield* Session.Session
           if (Option.isSome(session.fake)) {

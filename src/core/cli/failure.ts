@@ -317,6 +317,7 @@ export const deviceJson = (device: {
   readonly platformVersion?: string | undefined
   readonly device?: string | undefined
   readonly clientIdentifier?: string | undefined
+  readonly provides?: string | undefined
   readonly createdAt?: number | undefined
   readonly lastSeenAt?: number | undefined
 }) => ({
@@ -328,6 +329,7 @@ export const deviceJson = (device: {
   platformVersion: device.platformVersion ?? null,
   device: device.device ?? null,
   clientIdentifier: device.clientIdentifier ?? null,
+  provides: device.provides ?? null,
   createdAt: device.createdAt ?? null,
   lastSeenAt: device.lastSeenAt ?? null
 })

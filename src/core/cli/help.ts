@@ -38,7 +38,7 @@ export const help = {
   fakeServerCommand:
     "Run the fake Plex on 127.0.0.1 until stopped, and print its URLs and credentials: point any program at it (PLEX_TV_URL).",
   switchCommand:
-    "Switch to a user of the Plex Home (by title, username or id) and save its token; asks for the user's PIN when it has one (or PLEX_HOME_PIN).",
+    "Switch to a user of the Plex Home (by title, username or id) and save its token; uses PLEX_HOME_PIN when set, else asks for the PIN of a protected user, or of any user plex.tv wants one for.",
   homeCommand: "List the users of the account's Plex Home (admin, managed, PIN-protected).",
   claimTokenCommand:
     "Print a claim token (valid a few minutes; what Docker's PLEX_CLAIM takes), and nothing else, on stdout.",

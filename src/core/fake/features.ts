@@ -63,7 +63,7 @@ const homeUser = (account: SeedAccount, home: SeedHome) => ({
   restrictionProfile: account.managed ? "little_kid" : null,
   admin: account.id === home.adminId,
   guest: false,
-  protected: account.homePin !== undefined
+  protected: account.homePinListed
 })
 
 /** A home of one: what plex.tv shows an account that is in no home. */
@@ -160,7 +160,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       homeAdmin: target.id === home.adminId,
       homeSize: home.memberIds.length,
       restricted: target.managed,
-      protected: target.homePin !== undefined
+      protected: target.homePinListed
     }
   }
 
@@ -230,7 +230,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           email: other.managed ? "" : other.email,
           recommendationsPlaylistId: "",
           thumb: `https://plex.tv/users/${other.uuid}/avatar`,
-          protected: bit(other.homePin !== undefined),
+          protected: bit(other.homePinListed),
           home: bit(inHome),
           allowTuners: 0,
           allowSync: 1,
@@ -352,27 +352,33 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     const devices = [...ctx.store.devices.values()].filter((d) => d.accountId === account.id)
     return container(200, {
       publicAddress: "198.51.100.200",
-      Device: devices.map((d) => ({
-        name: d.name,
-        publicAddress: "198.51.100.200",
-        product: d.product,
-        productVersion: "1.0.0",
-        platform: d.platform,
-        platformVersion: "14",
-        device: d.platform,
-        model: "",
-        vendor: "",
-        provides: "client,player",
-        clientIdentifier: d.clientIdentifier,
-        version: "1.0.0",
-        id: d.id,
-        token: d.token,
-        createdAt: 1704067200,
-        lastSeenAt: 1735689600,
-        screenResolution: "1920x1080",
-        screenDensity: "",
-        Connection: []
-      }))
+      Device: [
+        ...devices.map((d) => ({
+          name: d.name,
+          publicAddress: "198.51.100.200",
+          product: d.product,
+          productVersion: "1.0.0",
+          platform: d.platform,
+          platformVersion: "14",
+          device: d.platform,
+          model: "",
+          vendor: "",
+          provides: "client,player",
+          clientIdentifier: d.clientIdentifier,
+          version: "1.0.0",
+          id: d.id,
+          token: d.token,
+          createdAt: 1704067200,
+          lastSeenAt: 1735689600,
+          screenResolution: "1920x1080",
+          screenDensity: "",
+          Connection: []
+        })),
+        // plex.tv lists the account's own servers among its devices (python-plexapi's test finds the server
+        // with `account.device(plex.friendlyName)`; `MyPlexDevice.connect` makes a `PlexServer` of one whose
+        // `provides` has `server`).
+        ...ownedBy(ctx, account.id).map(Payloads.serverAuthorizedDevice)
+      ]
     })
   }
 
@@ -383,7 +389,14 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     b.plexTvAccount("deleteDevice", "DELETE", "/devices/:id", (ctx, account) => {
       const id = Number((ctx.params["id"] ?? "").replace(/\.(json|xml)$/, ""))
       const device = ctx.store.devices.get(id)
-      if (device === undefined || device.accountId !== account.id) return notFound(ctx, "Device not found")
+      if (device === undefined || device.accountId !== account.id) {
+        // Revoking a server's device removes the server from the account (hassio-addons/app-plex issue 221:
+        // it is gone from the account's servers until it is claimed again).
+        const server = ownedBy(ctx, account.id).find((s) => s.deviceId === id)
+        if (server === undefined) return notFound(ctx, "Device not found")
+        ctx.store.release(server)
+        return Http.empty(204)
+      }
       ctx.store.devices.delete(id)
       const entry = ctx.store.tokens.get(device.token)
       if (entry !== undefined) entry.revoked = true

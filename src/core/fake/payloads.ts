@@ -301,6 +301,36 @@ export const serverDevice = (
   }
 }
 
+/**
+ * A server as one `Device` of its owner's `GET /devices.xml`, with the
+ * attributes python-plexapi's `MyPlexDevice._loadData` and @ctrl/plex's
+ * `MyPlexDevice` read: `provides="server"`, its product and version, its
+ * machine identifier as `clientIdentifier`, its own `token`, the times in
+ * seconds, and a `Connection` (`uri`) per connection.
+ */
+export const serverAuthorizedDevice = (s: SeedServer): Record<string, unknown> => ({
+  name: s.name,
+  publicAddress: s.connections.find((c) => !c.local && !c.relay)?.address ?? s.connections[0]?.address ?? "",
+  product: "Plex Media Server",
+  productVersion: s.version,
+  platform: "Linux",
+  platformVersion: "6.8.0",
+  device: "PC",
+  model: "x86_64",
+  vendor: "Debian",
+  provides: "server",
+  clientIdentifier: s.clientIdentifier,
+  version: s.version,
+  id: s.deviceId,
+  token: s.accessToken,
+  // The times of its `/api/v2/resources` entry (2020-05-01T12:00:00Z, 2026-02-01T12:00:00Z).
+  createdAt: 1588334400,
+  lastSeenAt: 1769947200,
+  screenResolution: "",
+  screenDensity: "",
+  Connection: s.connections.map((c) => ({ uri: c.uri }))
+})
+
 /** The account's own web player, listed among its resources like real accounts' clients. */
 export const playerDevice = (a: SeedAccount): Record<string, unknown> => ({
   name: "Chrome",

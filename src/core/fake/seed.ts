@@ -31,6 +31,8 @@ export interface SeedAccount {
   readonly shape: PayloadShape
   readonly payload: ReadonlyArray<PayloadOverride>
   readonly homePin: string | undefined
+  /** Whether the home user listings mark the user `protected` (see `AccountSeed.homePinListed`). */
+  readonly homePinListed: boolean
   readonly managed: boolean
   readonly devices: ReadonlyArray<SeedDevice>
 }
@@ -72,6 +74,8 @@ export interface SeedSource {
 
 export interface SeedServer {
   readonly clientIdentifier: string
+  /** Its id among its owner's authorized devices (`GET /devices.xml`, what `DELETE /devices/{id}.xml` takes). */
+  readonly deviceId: number
   readonly name: string
   readonly ownerId: number
   readonly shares: ReadonlyArray<{
@@ -205,6 +209,7 @@ const account = (seed: AccountSeed, index: number, shape: PayloadShape): SeedAcc
     shape: seed.shape ?? shape,
     payload: seed.payload === undefined ? [] : [seed.payload],
     homePin: seed.homePin === undefined ? undefined : seed.homePin,
+    homePinListed: seed.homePin !== undefined && seed.homePinListed !== false,
     managed: seed.managed ?? false,
     devices: (seed.devices ?? []).map((device, i) => ({
       id: 700000 + ((seed.id ?? 24318101 + index) % 1000) * 100 + i,
@@ -235,6 +240,8 @@ const server = (seed: ServerSeed, index: number, accounts: ReadonlyArray<SeedAcc
   if (connections.length === 0) throw new Error(`FakePlex: server ${clientIdentifier} has no connections`)
   return {
     clientIdentifier,
+    // Apart from the accounts' client devices (700000 and up).
+    deviceId: 600000 + index,
     name: seed.name ?? (index === 0 ? DEFAULTS.serverName : `${DEFAULTS.serverName} ${index + 1}`),
     ownerId: owner.id,
     shares: (seed.sharedWith ?? []).map((login, i) => ({

@@ -124,6 +124,8 @@ export class Store {
   readonly claimTokens = new Map<string, { readonly accountId: number; readonly expiresAt: number }>()
   /** The owner of each server claimed while the fake ran (an unclaimed server has none). */
   readonly claims = new Map<string, number>()
+  /** The seeded-claimed servers removed from their account since (their device revoked); claimable again. */
+  readonly released = new Set<string>()
   /** Authorized devices by id, with their account. */
   readonly devices = new Map<number, SeedDevice & { readonly accountId: number }>()
   faults: Array<ScriptedFault> = []
@@ -196,12 +198,23 @@ export class Store {
 
   /** Whether a server is claimed (seeded so, or claimed since). */
   isClaimed(server: SeedServer): boolean {
-    return server.claimed || this.claims.has(server.clientIdentifier)
+    return this.ownerOf(server) !== undefined
   }
 
   /** The account owning a server; undefined while it is unclaimed. */
   ownerOf(server: SeedServer): number | undefined {
-    return server.claimed ? server.ownerId : this.claims.get(server.clientIdentifier)
+    const claimed = this.claims.get(server.clientIdentifier)
+    if (claimed !== undefined) return claimed
+    return server.claimed && !this.released.has(server.clientIdentifier) ? server.ownerId : undefined
+  }
+
+  /**
+   * Removes a server from its account, as revoking its device does: unclaimed, it leaves the account's
+   * resources (and its friends' and home's), and answers no token until it is claimed again.
+   */
+  release(server: SeedServer): void {
+    this.claims.delete(server.clientIdentifier)
+    this.released.add(server.clientIdentifier)
   }
 
   /** The Plex Home an account belongs to. */

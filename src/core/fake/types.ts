@@ -39,6 +39,12 @@ export interface AccountSeed {
   readonly payload?: PayloadOverride | undefined
   /** The Plex Home PIN protecting this user (four digits). */
   readonly homePin?: string | undefined
+  /**
+   * Whether plex.tv's home user listings mark a user with a `homePin` as
+   * `protected`. Default true; false lists it unprotected while a switch to
+   * it still asks for its PIN (403, code 1041), as plex.tv may.
+   */
+  readonly homePinListed?: boolean | undefined
   /** A managed (restricted) Plex Home user. Default false. */
   readonly managed?: boolean | undefined
   readonly devices?: ReadonlyArray<DeviceSeed> | undefined

@@ -486,23 +486,27 @@ const homeSwitch = Command.make(
             exitCode: ExitCode.Generic
           })
         }
-        let pin: Redacted.Redacted<string> | undefined
-        if (user.protected) {
-          const fromEnv = yield* secretFromEnv("PLEX_HOME_PIN")
-          pin = Option.isSome(fromEnv)
-            ? fromEnv.value
-            : yield* ask(
-                Prompt.Password({
-                  message: Render.homePinQuestion(user.title),
-                  validate: (value) =>
-                    Render.homePinValid(value)
-                      ? Effect.succeed(value.trim())
-                      : Effect.fail("Four digits, please")
-                }),
-                "set PLEX_HOME_PIN"
+        const typed = ask(
+          Prompt.Password({
+            message: Render.homePinQuestion(user.title),
+            validate: (value) =>
+              Render.homePinValid(value) ? Effect.succeed(value.trim()) : Effect.fail("Four digits, please")
+          }),
+          "set PLEX_HOME_PIN"
+        )
+        const fromEnv = yield* secretFromEnv("PLEX_HOME_PIN")
+        // PLEX_HOME_PIN is used whenever it is set; without it, a user the listing marks protected is asked
+        // for its PIN before the switch, any other switched to without one.
+        const pin = Option.isSome(fromEnv) ? fromEnv.value : user.protected ? yield* typed : undefined
+        const switched = yield* plexFailure(
+          pin === undefined
+            ? // plex.tv decides whether it wants the PIN, and may for a user the listing did not mark
+              // protected (403, code 1041: HomePinRequired): asked for then, and the switch sent once more.
+              Effect.catchTag(Home.switchUser(user), "HomePinRequired", () =>
+                Effect.flatMap(typed, (again) => Home.switchUser(user, { pin: again }))
               )
-        }
-        const switched = yield* plexFailure(Home.switchUser(user, { pin }))
+            : Home.switchUser(user, { pin })
+        )
         yield* saveToken(session, switched.token)
         if (session.fake !== undefined) {
           yield* Effect.mapError(
