@@ -39,7 +39,7 @@ class BuildUsersLaterSequencer extends BaseSequencer {
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
 /** The test file that sets the process's umask (see `projects`). */
-const umaskFile = "test/node/KeyValueStore.test.ts"
+const umaskFile = "test/node/KeyValueStore.umask.test.ts"
 
 export default defineConfig({
   resolve: {
@@ -69,7 +69,9 @@ export default defineConfig({
     // the 80 files other than the packaging, CLI-spawn, browser and secrets ones, 59.7 s against 71.2 s
     // user + sys, same machine). The one file that changes the process's umask (a process-wide setting
     // a worker thread may not change) runs in a child process of its own: a project of its own, as in
-    // effect4/vitest.config.ts (vitest 3.2 deprecates `poolMatchGlobs`).
+    // effect4/vitest.config.ts (vitest 3.2 deprecates `poolMatchGlobs`). That file holds only the test
+    // that needs it (the child process loads anew what it imports): the store's other tests run in the
+    // threads, where Effect and the library are loaded already.
     projects: [
       {
         extends: true,

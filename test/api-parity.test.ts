@@ -230,7 +230,7 @@ describe("the two editions' public APIs", () => {
  */
 describe("the two editions' public APIs, as the type checker sees them", () => {
   let editions: ReturnType<typeof describeEditions>
-  // Two programs type-checked (sharing the files both read): about 12 s of CPU, more wall time on a loaded machine.
+  // One program holding both editions (scripts/api-parity.ts): about 10 s of CPU, more wall time on a loaded machine.
   beforeAll(() => {
     editions = describeEditions()
   }, 300_000)
