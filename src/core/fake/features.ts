@@ -338,13 +338,10 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     if (claim === undefined || ctx.now >= claim.expiresAt) return Http.htmlPage(400)
     ctx.store.claimTokens.delete(presented)
     ctx.store.claims.set(server.clientIdentifier, claim.accountId)
-    const owner = ctx.store.accounts.get(claim.accountId)
     return Http.pms(ctx.json, 200, {
       size: 0,
-      claimed: true,
       machineIdentifier: server.clientIdentifier,
-      myPlexUsername: owner?.email ?? "",
-      myPlexSigninState: "ok"
+      ...Payloads.myPlexState(ctx.store.accounts.get(claim.accountId))
     })
   })
 
