@@ -407,7 +407,7 @@ describe("core fake: the owner a server shows follows releases and claims", () =
   // `PlexServer.myPlexUsername`, `myPlexSigninState`) and a friend's resources (`ownerId`).
   it("servers, server(), GET / and a share's resources: the seeded owner, none once released, then the claimer", async () => {
     const fake = fakeWithHome()
-    const [alice, carol] = [fake.account("alice"), fake.account("carol")]
+    const [alice, bob, carol] = [fake.account("alice"), fake.account("bob"), fake.account("carol")]
     const den = fake.server()
     const root = async (token: string) => {
       const response = await fake.handler(
@@ -471,6 +471,24 @@ describe("core fake: the owner a server shows follows releases and claims", () =
     })
     assert.strictEqual(
       (await fake.handler(new Request(`${den.url}/`, { headers: headers(alice.token) }))).status,
+      401
+    )
+    // The seeded owner's shares ended with the claim: alice's home member bob no longer has it, nor does carol's
+    // server list its users; a share's token is refused.
+    const listed = async (token: string) => {
+      const response = await send(fake, "/api/v2/resources", { token, accept: "application/json" })
+      return ((await response.json()) as ReadonlyArray<{ clientIdentifier: string }>).map(
+        (r) => r.clientIdentifier
+      )
+    }
+    assert.notInclude(await listed(bob.token), den.clientIdentifier)
+    assert.include(await listed(carol.token), den.clientIdentifier)
+    const sharedXml = await xml(
+      await send(fake, `/api/servers/${den.clientIdentifier}/shared_servers`, { token: carol.token })
+    )
+    assert.deepStrictEqual(sharedXml.children, [])
+    assert.strictEqual(
+      (await fake.handler(new Request(`${den.url}/`, { headers: headers(bob.token) }))).status,
       401
     )
   })

@@ -213,7 +213,8 @@ const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources"
         Payloads.serverDevice(server, { owned: true, accessToken: server.accessToken }, visible(server))
       )
     } else {
-      const share = server.shares.find((s) => s.accountId === account.id)
+      // Shared while claimed, and only by the owner who shared it (a claim by another account ends the shares).
+      const share = ctx.store.sharesOf(server).find((s) => s.accountId === account.id)
       if (share !== undefined && ctx.store.isClaimed(server)) {
         devices.push({
           ...Payloads.serverDevice(
