@@ -17,6 +17,7 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as HttpClient from "effect/http/HttpClient"
@@ -375,6 +376,62 @@ export const makeHost = (url: string): Effect.Effect<JwtHostService, InvalidInpu
  */
 export const layerHost = (url: string): Layer.Layer<never, InvalidInput> =>
   Layer.effect(JwtHost, makeHost(url)) as Layer.Layer<never, InvalidInput>
+
+/**
+ * The JWT host from `Config` (the environment by default): `PLEX_CLIENTS_URL`
+ * when it is set; else `PLEX_TV_URL` when it names somewhere other than
+ * plex.tv (a fake, such as `plex-auth fake-server`, which answers the JWT
+ * flow on its plex.tv origin, or a proxy), so that JWT sign-in goes where
+ * `PlexTv.layerConfig()` sends the account API; else {@link defaultHost}
+ * (`https://clients.plex.tv`, for plex.tv itself too). Empty values count as
+ * unset.
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.all({
+  clientsUrl: /*#__PURE__*/ Config.option(/*#__PURE__*/ Config.String(JwtFacts.hostVariable)),
+  plexTvUrl: /*#__PURE__*/ Config.option(/*#__PURE__*/ Config.String(JwtFacts.plexTvVariable))
+}).pipe(
+  /*#__PURE__*/ Config.map(({ clientsUrl, plexTvUrl }) =>
+    JwtFacts.configuredHost({
+      clientsUrl: Option.getOrUndefined(clientsUrl),
+      plexTvUrl: Option.getOrUndefined(plexTvUrl)
+    })
+  )
+)
+
+/**
+ * A layer that points every JWT device authentication call at the host
+ * from `Config` (by default {@link hostConfig}: `PLEX_CLIENTS_URL`, else a
+ * `PLEX_TV_URL` other than plex.tv, else `https://clients.plex.tv`). A
+ * malformed URL fails with `InvalidInput` when the layer is built.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "effect/http"
+ * import { Layer } from "effect"
+ * import { ClientIdentity, Jwt, PlexTv } from "effect4-plex-auth"
+ *
+ * // PLEX_TV_URL=http://127.0.0.1:32401 node app.js   the account API and JWT sign-in both talk to the fake
+ * const MainLive = Layer.mergeAll(
+ *   FetchHttpClient.layer,
+ *   ClientIdentity.layerConfig(),
+ *   PlexTv.layerConfig(),
+ *   Jwt.layerHostConfig()
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const layerHostConfig = (
+  url: Config.Config<string> = hostConfig
+): Layer.Layer<never, Config.ConfigError | InvalidInput> =>
+  Layer.effect(JwtHost, Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)) as Layer.Layer<
+    never,
+    Config.ConfigError | InvalidInput
+  >
 
 /**
  * Points one effect's JWT device authentication calls at another host, as

@@ -314,6 +314,39 @@ export const defaultHost = "https://clients.plex.tv"
 /** A JWT host URL as the requests use it: a trailing `/api/v2` (as some references write it) is dropped. */
 export const hostUrl = (url: string): string => withoutApiV2(url)
 
+/** The variable naming the JWT host (`Jwt.hostConfig`), after the test kits' `clientsUrl`. */
+export const hostVariable = "PLEX_CLIENTS_URL"
+
+/** The variable naming plex.tv (`PlexTv.config`), which the JWT host follows when `PLEX_CLIENTS_URL` is unset. */
+export const plexTvVariable = "PLEX_TV_URL"
+
+/** Whether a URL is plex.tv's own (`https://plex.tv`, with or without `/api/v2`), whose JWT host is clients.plex.tv. */
+const isPlexTv = (url: string): boolean => {
+  try {
+    const parsed = new URL(url)
+    return parsed.origin === "https://plex.tv" && /^\/(api\/v2\/?)?$/.test(parsed.pathname)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The JWT host of a program configured from the environment (`Jwt.hostConfig`): `PLEX_CLIENTS_URL` when set;
+ * else `PLEX_TV_URL` when it names somewhere other than plex.tv (a fake such as `plex-auth fake-server`, which
+ * answers the JWT flow on its plex.tv origin, or a proxy), so that JWT sign-in goes where the account API goes;
+ * else clients.plex.tv (for plex.tv itself too: Plex sends the JWT flow there). Blank values count as unset. The
+ * value is validated by the layer that uses it (`InvalidInput`).
+ */
+export const configuredHost = (variables: {
+  readonly clientsUrl: string | undefined
+  readonly plexTvUrl: string | undefined
+}): string => {
+  const clients = variables.clientsUrl?.trim() ?? ""
+  if (clients !== "") return clients
+  const plexTv = variables.plexTvUrl?.trim() ?? ""
+  return plexTv !== "" && !isPlexTv(plexTv) ? plexTv : defaultHost
+}
+
 /**
  * How long a device JWT presented while polling a JWT PIN is reused: a
  * minute short of its lifetime (at least a second), so that a long wait

@@ -400,3 +400,120 @@ describe("core fake: a server's claim route, as python-plexapi PlexServer.claim 
     }
   })
 })
+
+describe("core fake: the owner a server shows follows releases and claims", () => {
+  // A server removed from its account (its device revoked) is unclaimed: the fake's views show no owner, and a
+  // server claimed since by another account shows that account, in the views, its `GET /` (python-plexapi
+  // `PlexServer.myPlexUsername`, `myPlexSigninState`) and a friend's resources (`ownerId`).
+  it("servers, server(), GET / and a share's resources: the seeded owner, none once released, then the claimer", async () => {
+    const fake = fakeWithHome()
+    const [alice, bob, carol] = [fake.account("alice"), fake.account("bob"), fake.account("carol")]
+    const den = fake.server()
+    const root = async (token: string) => {
+      const response = await fake.handler(
+        new Request(`${den.url}/`, { headers: { ...headers(token), Accept: "application/json" } })
+      )
+      assert.strictEqual(response.status, 200)
+      const body = (await response.json()) as { MediaContainer: Record<string, unknown> }
+      const { claimed, myPlexSigninState, myPlexUsername } = body.MediaContainer
+      return { claimed, myPlexSigninState, myPlexUsername }
+    }
+    const ownerIdSeenBy = async (token: string) => {
+      const response = await send(fake, "/api/v2/resources", { token, accept: "application/json" })
+      const list = (await response.json()) as ReadonlyArray<{ clientIdentifier: string; ownerId: unknown }>
+      return list.find((r) => r.clientIdentifier === den.clientIdentifier)?.ownerId
+    }
+    const claimFor = async (token: string) => {
+      const claim = (await (await send(fake, "/api/claim/token.json", { token })).json()) as { token: string }
+      const response = await fake.handler(
+        new Request(`${den.url}/myplex/claim?token=${claim.token}`, {
+          method: "POST",
+          headers: headers(undefined)
+        })
+      )
+      assert.strictEqual(response.status, 200)
+    }
+
+    assert.strictEqual(den.ownerId, alice.id)
+    assert.strictEqual(fake.servers[0]!.ownerId, alice.id)
+    assert.deepStrictEqual(await root(den.accessToken), {
+      claimed: true,
+      myPlexSigninState: "ok",
+      myPlexUsername: alice.email
+    })
+    assert.strictEqual(await ownerIdSeenBy(carol.token), alice.id)
+
+    const serverDevice = (await xml(await send(fake, "/devices.xml", { token: alice.token }))).children.find(
+      (d) => d.attributes["provides"] === "server"
+    )!
+    const deleted = await send(fake, `/devices/${serverDevice.attributes["id"]}.xml`, {
+      method: "DELETE",
+      token: alice.token
+    })
+    assert.strictEqual(deleted.status, 204)
+    assert.isUndefined(fake.server().ownerId)
+    assert.isUndefined(fake.servers[0]!.ownerId)
+    assert.isUndefined(fake.server(den.clientIdentifier).ownerId)
+
+    // Claimed by another account (carol, alice's friend): carol owns it now.
+    await claimFor(carol.token)
+    assert.strictEqual(fake.server().ownerId, carol.id)
+    assert.strictEqual(fake.servers[0]!.ownerId, carol.id)
+    assert.deepStrictEqual(await root(den.accessToken), {
+      claimed: true,
+      myPlexSigninState: "ok",
+      myPlexUsername: carol.email
+    })
+    assert.deepStrictEqual(await root(carol.token), {
+      claimed: true,
+      myPlexSigninState: "ok",
+      myPlexUsername: carol.email
+    })
+    assert.strictEqual(
+      (await fake.handler(new Request(`${den.url}/`, { headers: headers(alice.token) }))).status,
+      401
+    )
+    // The seeded owner's shares ended with the claim: alice's home member bob no longer has it, nor does carol's
+    // server list its users; a share's token is refused.
+    const listed = async (token: string) => {
+      const response = await send(fake, "/api/v2/resources", { token, accept: "application/json" })
+      return ((await response.json()) as ReadonlyArray<{ clientIdentifier: string }>).map(
+        (r) => r.clientIdentifier
+      )
+    }
+    assert.notInclude(await listed(bob.token), den.clientIdentifier)
+    assert.include(await listed(carol.token), den.clientIdentifier)
+    const sharedXml = await xml(
+      await send(fake, `/api/servers/${den.clientIdentifier}/shared_servers`, { token: carol.token })
+    )
+    assert.deepStrictEqual(sharedXml.children, [])
+    assert.strictEqual(
+      (await fake.handler(new Request(`${den.url}/`, { headers: headers(bob.token) }))).status,
+      401
+    )
+  })
+
+  it("a server seeded unclaimed shows no owner until claimed; its claim answers the claimer's sign-in", async () => {
+    const fake = makeFakePlex({
+      accounts: [{ username: "alice" }, { username: "bob" }],
+      servers: [{ name: "New", claimed: false }]
+    })
+    const bob = fake.account("bob")
+    assert.isUndefined(fake.server().ownerId)
+    assert.isUndefined(fake.servers[0]!.ownerId)
+    const claim = (await (await send(fake, "/api/claim/token.json", { token: bob.token })).json()) as {
+      token: string
+    }
+    const response = await fake.handler(
+      new Request(`${fake.serverUrl}/myplex/claim?token=${claim.token}`, {
+        method: "POST",
+        headers: { ...headers(undefined), Accept: "application/json" }
+      })
+    )
+    const body = (await response.json()) as { MediaContainer: Record<string, unknown> }
+    assert.strictEqual(body.MediaContainer["claimed"], true)
+    assert.strictEqual(body.MediaContainer["myPlexUsername"], bob.email)
+    assert.strictEqual(body.MediaContainer["myPlexSigninState"], "ok")
+    assert.strictEqual(fake.server().ownerId, bob.id)
+  })
+})

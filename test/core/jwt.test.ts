@@ -140,4 +140,30 @@ describe("core/jwt: device keys, hosts, PIN login and stored credentials", () =>
     assert.isFalse(Jwt.storedTokenUsable({ thumbprint: "other", expiresAt: undefined }, "k", now, margin))
     assert.isFalse(Jwt.storedTokenUsable({ thumbprint: undefined, expiresAt: undefined }, "k", now, margin))
   })
+
+  it("configuredHost: PLEX_CLIENTS_URL, else a PLEX_TV_URL that is not plex.tv, else clients.plex.tv", () => {
+    const host = (clientsUrl: string | undefined, plexTvUrl: string | undefined) =>
+      Jwt.configuredHost({ clientsUrl, plexTvUrl })
+    assert.strictEqual(Jwt.hostVariable, "PLEX_CLIENTS_URL")
+    assert.strictEqual(Jwt.plexTvVariable, "PLEX_TV_URL")
+    assert.strictEqual(host(undefined, undefined), Jwt.defaultHost)
+    assert.strictEqual(host(undefined, "http://127.0.0.1:32401"), "http://127.0.0.1:32401")
+    assert.strictEqual(host(undefined, " http://127.0.0.1:32401 "), "http://127.0.0.1:32401")
+    for (const plexTv of [
+      "https://plex.tv",
+      "https://plex.tv/",
+      "https://plex.tv/api/v2",
+      "https://PLEX.tv/api/v2/"
+    ]) {
+      assert.strictEqual(host(undefined, plexTv), Jwt.defaultHost, plexTv)
+    }
+    // Another path or port on plex.tv is not plex.tv's API root: taken as given.
+    assert.strictEqual(host(undefined, "https://plex.tv:8443"), "https://plex.tv:8443")
+    assert.strictEqual(host(undefined, ""), Jwt.defaultHost)
+    assert.strictEqual(host("https://clients.example", "http://127.0.0.1:32401"), "https://clients.example")
+    assert.strictEqual(host("https://plex.tv", undefined), "https://plex.tv")
+    assert.strictEqual(host(" ", "http://127.0.0.1:32401"), "http://127.0.0.1:32401")
+    // Not a URL: passed on, for the layer to refuse (InvalidInput).
+    assert.strictEqual(host(undefined, "plex.tv"), "plex.tv")
+  })
 })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, TestClock } from "effect"
-import { Devices, Link, PinLogin, Resources, ServerClient } from "effect-plex-auth"
+import { Claim, Devices, Link, PinLogin, Resources, ServerClient } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { as, onLoopback, TestLive } from "./support.js"
 
@@ -82,6 +82,23 @@ describe("Devices: the account's servers (over loopback)", () => {
         }
         assert.strictEqual((yield* onDen(server.token!)).status, 401)
         assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(server.id))))._tag, "NotFound")
+        // The kit shows it unclaimed: no owner.
+        assert.isUndefined(loopback.fake.servers[0]!.ownerId)
+        assert.isUndefined((yield* loopback.fake.server(den.clientIdentifier)).ownerId)
+
+        // Claimed by another account (carol): the kit and the server's GET / name carol, not the seeded owner.
+        yield* as("carol")(Claim.claimServer(den.url))
+        const carol = yield* loopback.fake.account("carol")
+        assert.strictEqual(loopback.fake.servers[0]!.ownerId, carol.id)
+        assert.strictEqual((yield* loopback.fake.server(den.clientIdentifier)).ownerId, carol.id)
+        const root = (yield* Effect.flatMap(onDen(den.accessToken), (response) => response.json)) as {
+          readonly MediaContainer: Record<string, unknown>
+        }
+        const { claimed, myPlexSigninState, myPlexUsername } = root.MediaContainer
+        assert.deepStrictEqual(
+          { claimed, myPlexSigninState, myPlexUsername },
+          { claimed: true, myPlexSigninState: "ok", myPlexUsername: carol.email }
+        )
       }).pipe(Effect.provide(TestLive()))
   )
 })

@@ -350,7 +350,13 @@ export interface FakeConnection extends Core.FakeConnection {}
 export interface FakeServer {
   readonly clientIdentifier: string
   readonly name: string
-  readonly ownerId: number
+  /**
+   * The id of the account owning it now: the seeded owner, the account that
+   * claimed it since (`POST /myplex/claim`), or `undefined` while it is
+   * unclaimed (seeded `claimed: false`, or removed from its account by
+   * revoking its device, `DELETE /devices/{id}.xml`).
+   */
+  readonly ownerId: number | undefined
   /** Its first connection's URL. */
   readonly url: string
   readonly urls: ReadonlyArray<string>
@@ -503,6 +509,7 @@ export interface FakePlexService {
   /** The default server's own access token. */
   readonly serverToken: Redacted.Redacted<string>
   readonly accounts: ReadonlyArray<FakeAccount>
+  /** The servers as they are when read: each one's `ownerId` is its current owner. */
   readonly servers: ReadonlyArray<FakeServer>
 
   /** The fake as a web handler; routes by the request URL's origin. */

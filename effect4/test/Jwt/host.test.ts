@@ -3,12 +3,14 @@
  * `https://clients.plex.tv` by default, whatever `PlexTv` says.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Jwt from "effect4-plex-auth/Jwt"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { identity, layerPendingSleeps, stepToEnd, step } from "./support.js"
@@ -82,5 +84,116 @@ describe("Jwt.JwtHost", () => {
       yield* PinLogin.check(pin)
       assert.deepStrictEqual(yield* origins, ["https://plex.tv createPin", "https://plex.tv checkPin"])
     }).pipe(Effect.provide(defaults))
+  )
+})
+
+describe("Jwt.hostConfig and Jwt.layerHostConfig: the JWT host from the environment", () => {
+  const fromEnv = (entries: ReadonlyArray<readonly [string, string]>) =>
+    ConfigProvider.layer(ConfigProvider.fromEnv({ env: Object.fromEntries(entries) }))
+  const hostFrom = (entries: ReadonlyArray<readonly [string, string]>) =>
+    Effect.map(Jwt.JwtHost, (host) => host.url).pipe(
+      Effect.provide(Jwt.layerHostConfig().pipe(Layer.provide(fromEnv(entries))))
+    )
+  const fake = "http://127.0.0.1:32401"
+
+  const cases: ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, string]>, string]> = [
+    ["nothing set: clients.plex.tv", [], "https://clients.plex.tv"],
+    ["PLEX_TV_URL at a fake: the fake, where the account API goes", [["PLEX_TV_URL", fake]], fake],
+    [
+      "PLEX_TV_URL at plex.tv itself: clients.plex.tv",
+      [["PLEX_TV_URL", "https://plex.tv"]],
+      "https://clients.plex.tv"
+    ],
+    [
+      "PLEX_TV_URL at plex.tv's /api/v2/: clients.plex.tv",
+      [["PLEX_TV_URL", "https://plex.tv/api/v2/"]],
+      "https://clients.plex.tv"
+    ],
+    ["an empty PLEX_TV_URL: clients.plex.tv", [["PLEX_TV_URL", ""]], "https://clients.plex.tv"],
+    [
+      "PLEX_CLIENTS_URL wins over PLEX_TV_URL",
+      [
+        ["PLEX_CLIENTS_URL", "https://clients.example/api/v2"],
+        ["PLEX_TV_URL", fake]
+      ],
+      "https://clients.example"
+    ],
+    [
+      "PLEX_CLIENTS_URL at plex.tv is taken as given",
+      [["PLEX_CLIENTS_URL", "https://plex.tv"]],
+      "https://plex.tv"
+    ],
+    [
+      "a blank PLEX_CLIENTS_URL counts as unset",
+      [
+        ["PLEX_CLIENTS_URL", "  "],
+        ["PLEX_TV_URL", fake]
+      ],
+      fake
+    ]
+  ]
+  for (const [name, entries, expected] of cases) {
+    it.effect(name, () =>
+      Effect.gen(function* () {
+        assert.strictEqual(yield* hostFrom(entries), expected)
+        assert.strictEqual(
+          yield* Effect.provide(Jwt.hostConfig, fromEnv(entries)),
+          expected === "https://clients.example" ? "https://clients.example/api/v2" : expected
+        )
+      })
+    )
+  }
+
+  it.effect("a malformed PLEX_CLIENTS_URL fails the layer with InvalidInput when built", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(hostFrom([["PLEX_CLIENTS_URL", "clients.example"]]))
+      assert.strictEqual(error._tag, "InvalidInput")
+    })
+  )
+
+  it.effect(
+    "PLEX_TV_URL at a fake: PlexTv.layerConfig() and Jwt.layerHostConfig() send the whole flow there",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        assert.strictEqual(yield* Jwt.registerKey(key), "Registered")
+        const plexJwt = yield* Jwt.exchange(key)
+        const account = yield* PlexAuth.account().pipe(Credentials.withToken(plexJwt.token))
+        assert.strictEqual(account.username, FakePlex.defaults.username)
+        const bound = yield* Jwt.generateKey
+        const fiber = yield* Effect.forkChild(Jwt.pinLogin({ key: bound, onPin: () => Effect.void }))
+        yield* step(fiber, 2)
+        const [pin] = yield* Effect.flatMap(FakePlex.FakePlex, (plex) => plex.pins)
+        yield* FakePlex.approvePin(pin!.id)
+        yield* stepToEnd(fiber)
+        const seen = yield* origins
+        for (const route of [
+          "registerJwk",
+          "getNonce",
+          "exchangeJwt",
+          "getTokenDetails",
+          "createPin",
+          "checkPin"
+        ]) {
+          assert.include(seen, `${fake} ${route}`)
+        }
+        assert.deepStrictEqual(
+          seen.filter((r) => !r.startsWith(`${fake} `)),
+          [],
+          "nothing went to plex.tv or clients.plex.tv"
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer({ plexTvUrl: fake }),
+            ClientIdentity.layer(identity).pipe(Layer.orDie),
+            Credentials.layer(FakePlex.defaults.token),
+            layerPendingSleeps,
+            Layer.mergeAll(PlexTv.layerConfig(), Jwt.layerHostConfig()).pipe(
+              Layer.provide(fromEnv([["PLEX_TV_URL", fake]]))
+            )
+          )
+        )
+      )
   )
 })

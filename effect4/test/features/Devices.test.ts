@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
+import * as Claim from "effect4-plex-auth/Claim"
 import * as Devices from "effect4-plex-auth/Devices"
 import * as Link from "effect4-plex-auth/Link"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
@@ -91,6 +92,23 @@ describe("Devices: the account's servers (Effect 4)", () => {
         }
         assert.strictEqual((yield* onDen(server.token!)).status, 401)
         assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(server.id))))._tag, "NotFound")
+        // The kit shows it unclaimed: no owner.
+        assert.isUndefined(plex.servers[0]!.ownerId)
+        assert.isUndefined((yield* plex.server(den.clientIdentifier)).ownerId)
+
+        // Claimed by another account (carol): the kit and the server's GET / name carol, not the seeded owner.
+        yield* as("carol")(Claim.claimServer(den.url))
+        const carol = yield* plex.account("carol")
+        assert.strictEqual(plex.servers[0]!.ownerId, carol.id)
+        assert.strictEqual((yield* plex.server(den.clientIdentifier)).ownerId, carol.id)
+        const root = (yield* Effect.flatMap(onDen(den.accessToken), (response) => response.json)) as {
+          readonly MediaContainer: Record<string, unknown>
+        }
+        const { claimed, myPlexSigninState, myPlexUsername } = root.MediaContainer
+        assert.deepStrictEqual(
+          { claimed, myPlexSigninState, myPlexUsername },
+          { claimed: true, myPlexSigninState: "ok", myPlexUsername: carol.email }
+        )
       }).pipe(Effect.provide(TestLive()))
   )
 })

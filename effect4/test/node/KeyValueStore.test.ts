@@ -295,6 +295,7 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
       ["truncated JSON", '{"effect-plex-auth/token": "tok-SeCrEt-Zz9'],
       ["an empty file", ""],
       ["an array", '["tok-SeCrEt-Zz9"]'],
+      ["a number", "42"],
       ["a value of another type", '{"effect-plex-auth/token": 42, "x": "tok-SeCrEt-Zz9"}'],
       ["bytes that are not base64", '{"x": "tok-SeCrEt-Zz9", "b": { "base64": "not base64!" }}']
     ]
@@ -305,13 +306,43 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
           const file = path.join(directory, "store.json")
           yield* Effect.promise(() => fs.writeFile(file, content))
           const error = yield* Effect.flip(storeIn(directory))
-          assert.strictEqual(reasonOf(error), "InvalidData")
+          // Building fails with Effect 4's PlatformError, the SystemError nested in `reason` (docs/tokens.md,
+          // "The Node file store"; Effect 3's is a SystemError with `reason: "InvalidData"`).
+          assert.strictEqual(error._tag, "PlatformError")
+          assert.isTrue(PlatformError.isPlatformError(error))
+          assert.instanceOf(error.reason, PlatformError.SystemError)
+          assert.strictEqual(error.reason._tag, "InvalidData")
+          assert.strictEqual(error.reason.module, "KeyValueStore")
           assert.include(error.message, file)
           assert.notInclude(error.message, "tok-SeCrEt")
+          assert.notInclude(JSON.stringify(error), "tok-SeCrEt")
           assert.strictEqual(yield* readFile(file), content)
         })
       )
     }
+
+    it.effect("a file spoiled after the store was built fails reads and writes, and is not overwritten", () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const store = yield* storeIn(directory)
+        yield* store.set("a", "b")
+        yield* Effect.promise(() => fs.writeFile(file, "not json"))
+        // An operation fails with Effect 4's KeyValueStoreError, its cause the PlatformError saying why.
+        const read = yield* Effect.flip(store.get("a"))
+        const write = yield* Effect.flip(store.set("c", "d"))
+        for (const [error, method] of [
+          [read, "get"],
+          [write, "set"]
+        ] as const) {
+          assert.strictEqual(error._tag, "KeyValueStoreError")
+          assert.strictEqual(error.method, method)
+          assert.isTrue(PlatformError.isPlatformError(error.cause))
+          assert.strictEqual(reasonOf(error), "InvalidData")
+        }
+        assert.strictEqual(yield* readFile(file), "not json")
+      })
+    )
 
     it.effect("ClientIdentity.layerPersisted fails rather than invent a new client identifier", () =>
       Effect.gen(function* () {

@@ -62,6 +62,7 @@ export interface FakePlex {
   readonly serverId: string
   readonly serverToken: string
   readonly accounts: ReadonlyArray<FakeAccount>
+  /** The servers as they are when read: each one's `ownerId` is its current owner. */
   readonly servers: ReadonlyArray<FakeServer>
 
   /** An account by username or email; the default account without one. Throws `FakePlexError`. */
@@ -281,10 +282,11 @@ const accountView = (a: SeedAccount): FakeAccount => ({
   token: a.token
 })
 
-const serverView = (s: SeedServer): FakeServer => ({
+/** A server as it is now: its owner follows claims and releases. */
+const serverView = (store: Store, s: SeedServer): FakeServer => ({
   clientIdentifier: s.clientIdentifier,
   name: s.name,
-  ownerId: s.ownerId,
+  ownerId: store.ownerOf(s),
   url: s.connections[0]?.uri ?? "",
   urls: s.connections.map((c) => c.uri),
   accessToken: s.accessToken,
@@ -451,9 +453,12 @@ export const fromSeed = (
     serverId: firstServer?.clientIdentifier ?? "",
     serverToken: firstServer?.accessToken ?? "",
     accounts: seed.accounts.map(accountView),
-    servers: seed.servers.map(serverView),
+    // Read when asked, so each server's owner is the current one.
+    get servers() {
+      return seed.servers.map((s) => serverView(store, s))
+    },
     account: (login) => accountView(findAccount(login)),
-    server: (id) => serverView(findServer(id)),
+    server: (id) => serverView(store, findServer(id)),
     mintToken: (login, at) => Approve.mintToken(store, findAccount(login).id, timeOf(at), "control"),
     revokeToken: (token) => {
       const entry = store.tokens.get(token)

@@ -221,7 +221,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       for (const other of ctx.store.accounts.values()) {
         if (other.id === account.id) continue
         const inHome = home !== undefined && home.adminId === account.id && home.memberIds.includes(other.id)
-        const shared = servers.filter((s) => s.shares.some((share) => share.accountId === other.id))
+        const shared = servers.filter((s) =>
+          ctx.store.sharesOf(s).some((share) => share.accountId === other.id)
+        )
         if (!inHome && shared.length === 0) continue
         list.push({
           id: other.id,
@@ -273,7 +275,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (server === undefined || ctx.store.ownerOf(server) !== account.id) {
         return notFound(ctx, "Server not found")
       }
-      const shared = server.shares.flatMap((share, i) => {
+      const shared = ctx.store.sharesOf(server).flatMap((share, i) => {
         const user = ctx.store.accounts.get(share.accountId)
         return user === undefined
           ? []
@@ -338,13 +340,10 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     if (claim === undefined || ctx.now >= claim.expiresAt) return Http.htmlPage(400)
     ctx.store.claimTokens.delete(presented)
     ctx.store.claims.set(server.clientIdentifier, claim.accountId)
-    const owner = ctx.store.accounts.get(claim.accountId)
     return Http.pms(ctx.json, 200, {
       size: 0,
-      claimed: true,
       machineIdentifier: server.clientIdentifier,
-      myPlexUsername: owner?.email ?? "",
-      myPlexSigninState: "ok"
+      ...Payloads.myPlexState(ctx.store.accounts.get(claim.accountId))
     })
   })
 

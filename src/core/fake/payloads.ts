@@ -268,7 +268,10 @@ const connectionPayload = (c: SeedConnection) => ({
 /** A server as one device of `GET /api/v2/resources`, seen by the account `viewerId`. */
 export const serverDevice = (
   s: SeedServer,
-  viewer: { readonly owned: boolean; readonly accessToken: string },
+  viewer:
+    | { readonly owned: true; readonly accessToken: string }
+    /** A share: `ownerId` is the server's current owner (a claim moves it). */
+    | { readonly owned: false; readonly accessToken: string; readonly ownerId: number | undefined },
   connections: ReadonlyArray<SeedConnection>
 ): Record<string, unknown> => {
   const publicAddress =
@@ -284,7 +287,7 @@ export const serverDevice = (
     createdAt: "2020-05-01T12:00:00Z",
     lastSeenAt: "2026-02-01T12:00:00Z",
     provides: "server",
-    ownerId: viewer.owned ? null : s.ownerId,
+    ownerId: viewer.owned ? null : (viewer.ownerId ?? null),
     sourceTitle: viewer.owned ? null : "owner",
     publicAddress,
     accessToken: viewer.accessToken,
@@ -369,3 +372,15 @@ export const sourceConnections = (connections: ReadonlyArray<SeedConnection>) =>
     relay: c.relay,
     uri: c.uri
   }))
+
+/**
+ * What a server says of its plex.tv sign-in (`GET /`, the answer to `POST /myplex/claim`), from its current owner:
+ * claimed, the owner's email and `myPlexSigninState` `"ok"`; unclaimed, `claimed: false`, an empty
+ * `myPlexUsername` and `"none"`, as an unclaimed Plex Media Server answers. python-plexapi's `PlexServer._loadData`
+ * reads `myPlexUsername` and `myPlexSigninState`, its `/identity` reader `claimed`.
+ */
+export const myPlexState = (owner: SeedAccount | undefined): Record<string, unknown> => ({
+  claimed: owner !== undefined,
+  myPlexUsername: owner?.email ?? "",
+  myPlexSigninState: owner === undefined ? "none" : "ok"
+})

@@ -213,10 +213,15 @@ const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources"
         Payloads.serverDevice(server, { owned: true, accessToken: server.accessToken }, visible(server))
       )
     } else {
-      const share = server.shares.find((s) => s.accountId === account.id)
+      // Shared while claimed, and only by the owner who shared it (a claim by another account ends the shares).
+      const share = ctx.store.sharesOf(server).find((s) => s.accountId === account.id)
       if (share !== undefined && ctx.store.isClaimed(server)) {
         devices.push({
-          ...Payloads.serverDevice(server, { owned: false, accessToken: share.accessToken }, visible(server)),
+          ...Payloads.serverDevice(
+            server,
+            { owned: false, accessToken: share.accessToken, ownerId: ctx.store.ownerOf(server) },
+            visible(server)
+          ),
           home: share.home === true
         })
       }
@@ -390,7 +395,8 @@ const identity = pms("getServerIdentity", ["GET"], "/identity", (ctx, server) =>
 const capabilities = pms("getServerCapabilities", ["GET"], "/", (ctx, server) => {
   const access = ctx.store.pmsAccess(server, token(ctx), ctx.now)
   if (access === undefined) return Http.htmlPage(401)
-  const owner = ctx.store.accounts.get(server.ownerId)
+  // Its current owner: the account that claimed it since, not the seeded one.
+  const ownerId = ctx.store.ownerOf(server)
   return Http.pms(ctx.json, 200, {
     size: 0,
     friendlyName: server.name,
@@ -399,9 +405,7 @@ const capabilities = pms("getServerCapabilities", ["GET"], "/", (ctx, server) =>
     platform: "Linux",
     platformVersion: "6.8.0",
     myPlex: true,
-    myPlexUsername: owner?.email ?? "",
-    myPlexSigninState: "ok",
-    claimed: true
+    ...Payloads.myPlexState(ownerId === undefined ? undefined : ctx.store.accounts.get(ownerId))
   })
 })
 

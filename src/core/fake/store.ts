@@ -217,6 +217,14 @@ export class Store {
     this.released.add(server.clientIdentifier)
   }
 
+  /**
+   * A server's shares (its friends' and its owner's home's): the seeded ones while the seeded owner owns it.
+   * Claimed by another account since, it is shared with no one: the shares were the seeded owner's.
+   */
+  sharesOf(server: SeedServer): SeedServer["shares"] {
+    return this.ownerOf(server) === server.ownerId ? server.shares : []
+  }
+
   /** The Plex Home an account belongs to. */
   homeOf(accountId: number) {
     return this.seed.homes.find((home) => home.memberIds.includes(accountId))
@@ -236,7 +244,7 @@ export class Store {
     const owner = this.ownerOf(server)
     if (owner === undefined) return undefined
     if (token === server.accessToken) return { admin: true, accountId: owner }
-    const share = server.shares.find((s) => s.accessToken === token)
+    const share = this.sharesOf(server).find((s) => s.accessToken === token)
     if (share !== undefined) return { admin: false, accountId: share.accountId }
     const transient = this.transients.get(token)
     if (
@@ -249,7 +257,7 @@ export class Store {
     const account = this.accountByToken(token)
     if (account === undefined) return undefined
     if (account.id === owner) return { admin: true, accountId: account.id }
-    return server.shares.some((s) => s.accountId === account.id)
+    return this.sharesOf(server).some((s) => s.accountId === account.id)
       ? { admin: false, accountId: account.id }
       : undefined
   }

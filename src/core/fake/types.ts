@@ -186,7 +186,11 @@ export interface FakeConnection {
 export interface FakeServer {
   readonly clientIdentifier: string
   readonly name: string
-  readonly ownerId: number
+  /**
+   * The account owning it now: the seeded owner, the account that claimed it since (`POST /myplex/claim`), or
+   * `undefined` while it is unclaimed (seeded so, or removed from its account by `DELETE /devices/{id}.xml`).
+   */
+  readonly ownerId: number | undefined
   /** Its first connection's URL. */
   readonly url: string
   readonly urls: ReadonlyArray<string>

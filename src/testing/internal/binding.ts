@@ -266,7 +266,10 @@ export const fromCore = (core: Core.FakePlex): FakePlexService => ({
   serverId: core.serverId,
   serverToken: Redacted.make(core.serverToken),
   accounts: core.accounts.map(accountView),
-  servers: core.servers.map(serverView),
+  // Read when asked, as the core's: each server's owner is the current one.
+  get servers() {
+    return core.servers.map(serverView)
+  },
   handle: handleWith(core),
   account: (login) => control(() => accountView(core.account(login))),
   server: (id) => control(() => serverView(core.server(id))),

@@ -198,7 +198,10 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   serverId: fake.serverId,
   serverToken: Redacted.make(fake.serverToken),
   accounts: fake.accounts.map(accountOf),
-  servers: fake.servers.map(serverOf),
+  // Read when asked, as the core's: each server's owner is the current one.
+  get servers() {
+    return fake.servers.map(serverOf)
+  },
   handle: (request) =>
     Clock.clockWith((clock) =>
       Effect.tryPromise({
