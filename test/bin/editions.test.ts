@@ -45,6 +45,8 @@ interface Check {
   readonly env?: Readonly<Record<string, string>>
   /** For "help": the command's description (help.ts), which both show. */
   readonly description?: string
+  /** For "help": the descriptions of the command's arguments (help.ts), which both show. */
+  readonly argumentDescriptions?: ReadonlyArray<string>
   /** For "help": whether the command has subcommands (the Effect 3 help then lists theirs too). */
   readonly parent?: boolean
   /**
@@ -146,6 +148,11 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--version"], kind: "same", exit: 0 },
   { args: ["whoami", "--version"], kind: "same" },
   { args: ["--fake", "--json", "--version"], kind: "same" },
+  // -v: effect/cli's short form of --version, which the Effect 3 CLI takes too.
+  { args: ["-v"], kind: "same", exit: 0 },
+  { args: ["whoami", "-v"], kind: "same", exit: 0 },
+  { args: fake("--json", "home", "switch", "-v"), kind: "same", exit: 0 },
+  { args: ["-v", "--help"], kind: "help", description: "Sign in to Plex, hold the token", parent: true },
   { args: ["--completions", "bash"], kind: "completions" },
   { args: ["--completions", "zsh"], kind: "completions" },
   { args: ["--completions", "fish"], kind: "completions" },
@@ -164,11 +171,11 @@ const checks: ReadonlyArray<Check> = [
   helpOf(["logout"], help.logoutCommand),
   { ...helpOf(["fake-server"], help.fakeServerCommand), shared: ["--config-dir", "--fake", "--plex-tv"] },
   helpOf(["home"], help.homeCommand, true),
-  helpOf(["home", "switch"], help.switchCommand),
+  { ...helpOf(["home", "switch"], help.switchCommand), argumentDescriptions: [help.user] },
   helpOf(["claim-token"], help.claimTokenCommand),
-  helpOf(["claim"], help.claimCommand),
+  { ...helpOf(["claim"], help.claimCommand), argumentDescriptions: [help.serverUrl] },
   helpOf(["devices"], help.devicesCommand, true),
-  helpOf(["devices", "revoke"], help.revokeCommand),
+  { ...helpOf(["devices", "revoke"], help.revokeCommand), argumentDescriptions: [help.id] },
   { args: ["whoami", "-h"], kind: "help", description: help.whoamiCommand },
   // Commands that succeed (and fail) against the fake, in order, in $D.
   {
@@ -362,6 +369,14 @@ describe("plex-auth of both editions, the same command lines", { timeout: 60_000
               assert.strictEqual(result.code, 0, `${what}\n${shown(result)}`)
               assert.strictEqual(result.stderr, "", what)
               assert.include(words(result.stdout), words(check.description!), what)
+              for (const description of check.argumentDescriptions ?? [])
+                assert.include(words(result.stdout), words(description), `${what}: an argument's description`)
+              // Where the exit codes and the --json documents are described: the last line of both helps.
+              assert.strictEqual(
+                result.stdout.trimEnd().split("\n").at(-1)?.includes(help.footer),
+                true,
+                what
+              )
             }
             if (check.args[0] === "--help") {
               for (const name of Render.commands) {
