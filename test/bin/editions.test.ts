@@ -152,6 +152,8 @@ const checks: ReadonlyArray<Check> = [
   { args: ["-v"], kind: "same", exit: 0 },
   { args: ["whoami", "-v"], kind: "same", exit: 0 },
   { args: fake("--json", "home", "switch", "-v"), kind: "same", exit: 0 },
+  { args: ["--fake", "--frob", "-v"], kind: "same", exit: 2 },
+  { args: fake("-v", "--wizard"), kind: "same", exit: 0 },
   { args: ["-v", "--help"], kind: "help", description: "Sign in to Plex, hold the token", parent: true },
   { args: ["--completions", "bash"], kind: "completions" },
   { args: ["--completions", "zsh"], kind: "completions" },

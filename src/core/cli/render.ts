@@ -430,7 +430,7 @@ export const onceEachGlobal = (
 
 /** The built-in options of both CLI parsers that may stand among the global options: with a value, without. */
 const builtInValues: ReadonlyArray<string> = ["--log-level", "--completions"]
-const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version"]
+const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version", "-v"]
 
 /** The words a boolean option takes as its value (`--fake true`), as both CLI parsers read them. */
 const booleanWords: ReadonlyArray<string> = ["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"]
@@ -514,11 +514,11 @@ const placeholders: Readonly<Record<string, string>> = { "--config-dir": "<dir>"
 
 /**
  * Options of the Effect 4 parser's own that may stand before the command's
- * name and that {@link leadingOptionProblem} leaves to it: `-v` (the
- * version), the `--no-` forms of the boolean options.
+ * name and that {@link leadingOptionProblem} leaves to it: the `--no-`
+ * forms of the boolean options. (`-v`, the version, is effect/cli's too; the
+ * Effect 3 CLI reads it as `--version`.)
  */
 const effect4Only: ReadonlyArray<string> = [
-  "-v",
   "--no-fake",
   "--no-json",
   "--no-wizard",
