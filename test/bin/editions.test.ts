@@ -88,9 +88,17 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--config-dir"], kind: "same", exit: 2 },
   { args: ["whoami", "--config-dir"], kind: "same", exit: 2 },
   { args: ["--password", "login"], kind: "same", exit: 2 },
-  { args: ["login", "--old-token", "maybe"], kind: "parser" },
+  // Values the commands' options and arguments cannot take: the CLIs' own words (render.ts valueProblem).
+  { args: ["login", "--old-token", "maybe"], kind: "same", exit: 2 },
+  { args: ["login", "--old-token=maybe", "--json"], kind: "same", exit: 2 },
+  { args: ["login", "--old-token"], kind: "same", exit: 2 },
+  { args: ["login", "--login"], kind: "same", exit: 2 },
+  { args: ["token", "transient", "--server"], kind: "same", exit: 2 },
+  { args: ["fake-server", "--approve-pins-after", "x"], kind: "same", exit: 2 },
   { args: ["login", "--password", "--password"], kind: "same", exit: 2 },
-  { args: ["devices", "revoke", "abc"], kind: "parser" },
+  { args: ["devices", "revoke", "abc"], kind: "same", exit: 2 },
+  { args: fake("devices", "revoke", "--json", "abc"), kind: "same", exit: 2 },
+  { args: fake("devices", "revoke", "--", "abc"), kind: "same", exit: 2 },
   { args: ["home", "switch"], kind: "parser" },
   { args: ["whoami", "extra"], kind: "parser" },
   { args: ["--", "whoami"], kind: "same", exit: 2 },
@@ -179,6 +187,17 @@ const checks: ReadonlyArray<Check> = [
   helpOf(["devices"], help.devicesCommand, true),
   { ...helpOf(["devices", "revoke"], help.revokeCommand), argumentDescriptions: [help.id] },
   { args: ["whoami", "-h"], kind: "help", description: help.whoamiCommand },
+  // --help, -h, --version, -v, --wizard after a command's options, as after its name.
+  helpOf(["login", "--password"], help.loginCommand),
+  { args: ["whoami", "--json", "-h"], kind: "help", description: help.whoamiCommand },
+  {
+    ...helpOf(["home", "switch", "Kids", "--json"], help.switchCommand),
+    argumentDescriptions: [help.user]
+  },
+  helpOf(["token", "transient", "--server", "x"], help.transientCommand),
+  { args: ["login", "--password", "--version"], kind: "same", exit: 0 },
+  { args: ["whoami", "--json", "-v"], kind: "same", exit: 0 },
+  { args: fake("login", "--password", "--wizard"), kind: "wizard" },
   // Commands that succeed (and fail) against the fake, in order, in $D.
   {
     args: fake("login", "--password", "--login", "alice"),

@@ -234,11 +234,65 @@ describe("core/cli", () => {
       ["home", "switch", "--", "-Kids"],
       ["--fake", "claim", "--", "http://x"],
       ["devices", "revoke", "--json", "--", "7"],
-      ["login", "--login"],
-      ["home", "switch", "frob"]
+      ["home", "switch", "frob"],
+      ["devices", "revoke", "--fake", "true", "12"],
+      ["login", "--login", "alice", "--old-token", "keep"],
+      ["login", "--old-token", "maybe", "--help"]
     ]) {
       assert.isUndefined(Render.usageProblem(args), args.join(" "))
     }
+  })
+
+  it("usageProblem: a value a command's option or argument cannot take, in words both CLIs say", () => {
+    assert.strictEqual(Render.usageProblem(["login", "--login"]), "Missing value for --login.")
+    assert.strictEqual(Render.usageProblem(["login", "--old-token"]), "Missing value for --old-token.")
+    for (const args of [
+      ["login", "--old-token", "maybe"],
+      ["login", "--old-token=maybe"],
+      ["--fake", "login", "--password", "--old-token", "Revoke"]
+    ]) {
+      assert.strictEqual(Render.usageProblem(args), "--old-token must be revoke or keep.", args.join(" "))
+    }
+    assert.strictEqual(
+      Render.usageProblem(["fake-server", "--approve-pins-after", "1.5"]),
+      "--approve-pins-after must be a whole number of seconds, 0 or more."
+    )
+    assert.isUndefined(Render.usageProblem(["fake-server", "--approve-pins-after=-1"]))
+    for (const args of [
+      ["devices", "revoke", "abc"],
+      ["--plex-tv", "http://x", "devices", "revoke", "--json", "abc"],
+      ["devices", "revoke", "--", "abc"]
+    ]) {
+      assert.strictEqual(
+        Render.usageProblem(args),
+        "Invalid device id: must be a positive integer.",
+        args.join(" ")
+      )
+    }
+    assert.isUndefined(Render.usageProblem(["devices", "revoke", "--", "-5"]))
+  })
+
+  it("builtInsAfterName: --help, -h, --version, -v, --wizard after a command's options go next to its name", () => {
+    assert.deepStrictEqual(Render.builtInsAfterName(["login", "--password", "--help"]), [
+      "login",
+      "--help",
+      "--password"
+    ])
+    assert.deepStrictEqual(
+      Render.builtInsAfterName(["--fake", "home", "switch", "Kids", "--json", "-h", "--wizard"]),
+      ["--fake", "home", "switch", "-h", "--wizard", "Kids", "--json"]
+    )
+    assert.deepStrictEqual(Render.builtInsAfterName(["home", "switch", "--", "--help"]), [
+      "home",
+      "switch",
+      "--",
+      "--help"
+    ])
+    assert.deepStrictEqual(Render.builtInsAfterName(["frob", "--json", "--help"]), [
+      "frob",
+      "--json",
+      "--help"
+    ])
   })
 
   it("logLevelTyped: --log-level as typed, in either form, before any --", () => {

@@ -134,9 +134,11 @@ export const run = (
 ): Effect.Effect<number, never, CliApp.CliApp.Environment | CliTerminal.Io> => {
   // Each global option (and --log-level) once, as the Effect 4 CLI hands them to its parser (render.ts
   // onceEachGlobal); the built-in options among the global options moved first, where @effect/cli takes
-  // them (render.ts builtInsFirst).
+  // them (render.ts builtInsFirst); those after the command's name moved next to it (builtInsAfterName).
   const once = Render.onceEachGlobal(argv.slice(2))
-  const args = Render.builtInsFirst(shortVersion(warnAsWarning("args" in once ? once.args : argv.slice(2))))
+  const args = Render.builtInsAfterName(
+    Render.builtInsFirst(shortVersion(warnAsWarning("args" in once ? once.args : argv.slice(2))))
+  )
   const parsed = [...argv.slice(0, 2), ...args]
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
