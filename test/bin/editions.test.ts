@@ -137,6 +137,15 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--plex-tv", "notaurl", "whoami"], kind: "same" },
   { args: ["--config-dir", "$F", "--fake", "whoami"], kind: "same", exit: 1 },
   { args: ["--config-dir", "$F/sub", "--fake", "whoami", "--json"], kind: "same" },
+  // Environment variables empty or blank: unset in both (render.ts envSet).
+  { args: ["whoami", "--config-dir", "$X"], kind: "same", env: { PLEX_TV_URL: " " }, exit: 3 },
+  { args: ["whoami", "--config-dir", "$X"], kind: "same", env: { PLEX_TV_URL: "" }, exit: 3 },
+  {
+    args: fake("login", "--password", "--login", "alice"),
+    kind: "same",
+    env: { PLEX_PASSWORD: " " },
+    exit: 2
+  },
   // Global options (and --log-level) before the command, after it, twice; not logged in yet.
   { args: fake("whoami"), kind: "same" },
   { args: ["whoami", "--fake", "--config-dir", "$D"], kind: "same" },
@@ -216,6 +225,21 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("home", "switch", "Nobody"), kind: "same" },
   { args: fake("home", "switch", "--", "-Nobody"), kind: "same", exit: 1 },
   { args: fake("home", "switch", "Kids"), kind: "same", exit: 2 },
+  { args: fake("home", "switch", "Kids"), kind: "same", env: { PLEX_HOME_PIN: " " }, exit: 2 },
+  // (plex.tv offline: the account's own server is looked for, and cannot be.)
+  {
+    args: fake("token", "transient", "--json"),
+    kind: "same",
+    env: { PLEX_SERVER_URL: " ", PLEX_AUTH_FAKE: "offline" },
+    exit: 5
+  },
+  {
+    args: fake("token", "transient", "--json"),
+    kind: "same",
+    env: { PLEX_SERVER_URL: "", PLEX_AUTH_FAKE: "offline" },
+    exit: 5
+  },
+  { args: fake("token", "transient", "--server", " "), kind: "same", exit: 2 },
   { args: fake("servers", "--json"), kind: "same", exit: 0 },
   { args: fake("devices"), kind: "same", exit: 0 },
   { args: fake("devices", "--json"), kind: "same" },

@@ -117,7 +117,7 @@ export const commands = (shared: Shared) => {
             "set PLEX_HOME_PIN"
           )
           const fromEnv = yield* Config.option(Config.redacted("PLEX_HOME_PIN")).pipe(
-            Effect.map(Option.filter((value) => Redacted.value(value).length > 0)),
+            Effect.map(Option.filter((value) => Render.envSet(Redacted.value(value)))),
             Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
           )
           // PLEX_HOME_PIN is used whenever it is set; without it, a user the listing marks protected is asked

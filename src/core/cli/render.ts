@@ -78,6 +78,13 @@ export const loginOptionsProblem = (options: {
 }
 
 /** A server given as a URL (`token transient --server`), rather than by name. */
+/**
+ * Whether an environment variable of the CLI's (`PLEX_TV_URL`,
+ * `PLEX_SERVER_URL`, `PLEX_PASSWORD`, `PLEX_2FA_CODE`, `PLEX_HOME_PIN`) is
+ * set: an empty or blank value counts as unset, in both editions.
+ */
+export const envSet = (value: string): boolean => value.trim().length > 0
+
 export const isUrl = (text: string): boolean => /^https?:\/\//i.test(text.trim())
 
 /** A Plex Home PIN as typed: four digits (spaces around them ignored). */
