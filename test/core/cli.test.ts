@@ -229,7 +229,7 @@ describe("core/cli", () => {
       ["frob", "--wizard"],
       ["--"],
       ["--fake", "whoami", "--fake", "--json", "--json", "--log-level", "info", "--log-level=info"],
-      ["home", "switch", "--", "--password", "--password"],
+      ["home", "switch", "--", "--password"],
       ["whoami", "--"],
       ["home", "switch", "--", "-Kids"],
       ["--fake", "claim", "--", "http://x"],
@@ -270,6 +270,30 @@ describe("core/cli", () => {
       )
     }
     assert.isUndefined(Render.usageProblem(["devices", "revoke", "--", "-5"]))
+    assert.strictEqual(
+      Render.usageProblem(["home", "Kids"]),
+      "Unknown command: `plex-auth home` has one, switch (see `plex-auth home --help`)."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["claim", "--json"]),
+      "Missing argument <server-url>: `plex-auth claim <server-url>`."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["claim", "http://a", "http://user:pw@b"]),
+      "Unexpected argument: `plex-auth claim` takes one, <server-url>."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["whoami", "extra"]),
+      "Unexpected argument: `plex-auth whoami` takes none."
+    )
+    // An unknown option (and what may be its value): the parsers' to name.
+    assert.isUndefined(Render.usageProblem(["whoami", "--frob", "value"]))
+    // After --, an option's name is an argument: twice is one argument too many, not an option given twice.
+    assert.strictEqual(
+      Render.usageProblem(["home", "switch", "--", "--password", "--password"]),
+      "Unexpected argument: `plex-auth home switch` takes one, <user>."
+    )
+    assert.isUndefined(Render.usageProblem(["home", "switch", "--fake", "true", "Kids", "--json"]))
   })
 
   it("builtInsAfterName: --help, -h, --version, -v, --wizard after a command's options go next to its name", () => {

@@ -602,6 +602,15 @@ const logLevels: ReadonlyArray<string> = [
   "none"
 ]
 
+/** The command options that take no value (besides the global and built-in ones). */
+const commandBooleans: ReadonlyArray<string> = [
+  "--password",
+  "--link-code",
+  "--no-remember-me",
+  "--local",
+  "--wizard"
+]
+
 /** The command options that take a value (`--login alice`), besides the global and built-in ones. */
 const commandValues: ReadonlyArray<string> = ["--login", "--old-token", "--server", "--approve-pins-after"]
 
@@ -609,7 +618,10 @@ const commandValues: ReadonlyArray<string> = ["--login", "--old-token", "--serve
  * A value a command's option or argument cannot take, or undefined: an
  * `--old-token` other than `revoke` or `keep`, an `--approve-pins-after` or a
  * `devices revoke` id that is no whole number; a value option last without
- * its value (`plex-auth login --old-token`). The parsers said it in words
+ * its value (`plex-auth login --old-token`); a subcommand that does not
+ * exist (`plex-auth home Kids`), an argument missing (`plex-auth claim`) or
+ * one too many (`plex-auth whoami extra`), neither repeated (@effect/cli
+ * answered `plex-auth home Kids` with the list of the top commands). The parsers said it in words
  * that named neither the option nor the argument (@effect/cli: "'x' is not a
  * integer", "Expected one of the following cases: revoke, keep"); both CLIs
  * now say it in these (as the commands themselves refuse a negative number).
@@ -626,6 +638,13 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
     }
     const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
     const takesValue = [...commandValues, ...globalValues, ...builtInValues].includes(name)
+    // An option no command takes: the parsers' to name (what follows it may be its value or not).
+    if (
+      !takesValue &&
+      ![...commandBooleans, ...globalBooleans, ...builtInFlags, ...effect4Only].includes(name)
+    ) {
+      return undefined
+    }
     const value = inline ?? (takesValue ? words[i + 1] : undefined)
     if (takesValue && value === undefined && end === -1) return `Missing value for ${name}.`
     if (takesValue && inline === undefined) i++
@@ -642,7 +661,29 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
   if (end !== -1) positional.push(...argv.slice(end + 1))
   const id = positional[0] === "devices" && positional[1] === "revoke" ? positional[2] : undefined
   if (id !== undefined && !/^-?\d+$/.test(id)) return "Invalid device id: must be a positive integer."
+  // The words after the command's name: its subcommand, its argument. Not repeated (a URL may carry a password).
+  const [command, second] = positional
+  if (command === undefined || !commands.includes(command)) return undefined
+  const sub = subcommandOf[command]
+  if (sub !== undefined && second !== undefined && second !== sub) {
+    return `Unknown command: \`plex-auth ${command}\` has one, ${sub} (see \`plex-auth ${command} --help\`).`
+  }
+  const path = (sub !== undefined && second === sub ? [command, sub] : [command]).join(" ")
+  const argument = argumentOf[path]
+  const given = positional.length - path.split(" ").length
+  if (argument !== undefined && given === 0)
+    return `Missing argument ${argument}: \`plex-auth ${path} ${argument}\`.`
+  if (given > (argument === undefined ? 0 : 1)) {
+    return `Unexpected argument: \`plex-auth ${path}\` takes ${argument === undefined ? "none" : `one, ${argument}`}.`
+  }
   return undefined
+}
+
+/** The argument of each command that takes one. */
+const argumentOf: Readonly<Record<string, string>> = {
+  "home switch": "<user>",
+  claim: "<server-url>",
+  "devices revoke": "<id>"
 }
 
 /**
