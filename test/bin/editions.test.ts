@@ -45,6 +45,8 @@ interface Check {
   readonly env?: Readonly<Record<string, string>>
   /** For "help": the command's description (help.ts), which both show. */
   readonly description?: string
+  /** For "help": the descriptions of the command's arguments (help.ts), which both show. */
+  readonly argumentDescriptions?: ReadonlyArray<string>
   /** For "help": whether the command has subcommands (the Effect 3 help then lists theirs too). */
   readonly parent?: boolean
   /**
@@ -86,11 +88,26 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--config-dir"], kind: "same", exit: 2 },
   { args: ["whoami", "--config-dir"], kind: "same", exit: 2 },
   { args: ["--password", "login"], kind: "same", exit: 2 },
-  { args: ["login", "--old-token", "maybe"], kind: "parser" },
+  // Values the commands' options and arguments cannot take: the CLIs' own words (render.ts valueProblem).
+  { args: ["login", "--old-token", "maybe"], kind: "same", exit: 2 },
+  { args: ["login", "--old-token=maybe", "--json"], kind: "same", exit: 2 },
+  { args: ["login", "--old-token"], kind: "same", exit: 2 },
+  { args: ["login", "--login"], kind: "same", exit: 2 },
+  { args: ["token", "transient", "--server"], kind: "same", exit: 2 },
+  { args: ["fake-server", "--approve-pins-after", "x"], kind: "same", exit: 2 },
   { args: ["login", "--password", "--password"], kind: "same", exit: 2 },
-  { args: ["devices", "revoke", "abc"], kind: "parser" },
-  { args: ["home", "switch"], kind: "parser" },
-  { args: ["whoami", "extra"], kind: "parser" },
+  { args: ["devices", "revoke", "abc"], kind: "same", exit: 2 },
+  { args: fake("devices", "revoke", "--json", "abc"), kind: "same", exit: 2 },
+  { args: fake("devices", "revoke", "--", "abc"), kind: "same", exit: 2 },
+  { args: ["home", "switch"], kind: "same", exit: 2 },
+  { args: ["claim", "--json"], kind: "same", exit: 2 },
+  { args: fake("devices", "revoke", "--"), kind: "same", exit: 2 },
+  { args: ["home", "Kids"], kind: "same", exit: 2 },
+  { args: ["token", "foo", "--json"], kind: "same", exit: 2 },
+  { args: ["devices", "5"], kind: "same", exit: 2 },
+  { args: ["claim", "http://x", secretUrl], kind: "same", exit: 2, secrets: urlSecrets },
+  { args: fake("home", "switch", "a", "b"), kind: "same", exit: 2 },
+  { args: ["whoami", "extra"], kind: "same", exit: 2 },
   { args: ["--", "whoami"], kind: "same", exit: 2 },
   { args: fake("whoami", "--", "--json"), kind: "same", exit: 2 },
   { args: ["--"], kind: "same", exit: 2 },
@@ -127,6 +144,15 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--plex-tv", "notaurl", "whoami"], kind: "same" },
   { args: ["--config-dir", "$F", "--fake", "whoami"], kind: "same", exit: 1 },
   { args: ["--config-dir", "$F/sub", "--fake", "whoami", "--json"], kind: "same" },
+  // Environment variables empty or blank: unset in both (render.ts envSet).
+  { args: ["whoami", "--config-dir", "$X"], kind: "same", env: { PLEX_TV_URL: " " }, exit: 3 },
+  { args: ["whoami", "--config-dir", "$X"], kind: "same", env: { PLEX_TV_URL: "" }, exit: 3 },
+  {
+    args: fake("login", "--password", "--login", "alice"),
+    kind: "same",
+    env: { PLEX_PASSWORD: " " },
+    exit: 2
+  },
   // Global options (and --log-level) before the command, after it, twice; not logged in yet.
   { args: fake("whoami"), kind: "same" },
   { args: ["whoami", "--fake", "--config-dir", "$D"], kind: "same" },
@@ -146,6 +172,13 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--version"], kind: "same", exit: 0 },
   { args: ["whoami", "--version"], kind: "same" },
   { args: ["--fake", "--json", "--version"], kind: "same" },
+  // -v: effect/cli's short form of --version, which the Effect 3 CLI takes too.
+  { args: ["-v"], kind: "same", exit: 0 },
+  { args: ["whoami", "-v"], kind: "same", exit: 0 },
+  { args: fake("--json", "home", "switch", "-v"), kind: "same", exit: 0 },
+  { args: ["--fake", "--frob", "-v"], kind: "same", exit: 2 },
+  { args: fake("-v", "--wizard"), kind: "same", exit: 0 },
+  { args: ["-v", "--help"], kind: "help", description: "Sign in to Plex, hold the token", parent: true },
   { args: ["--completions", "bash"], kind: "completions" },
   { args: ["--completions", "zsh"], kind: "completions" },
   { args: ["--completions", "fish"], kind: "completions" },
@@ -164,12 +197,23 @@ const checks: ReadonlyArray<Check> = [
   helpOf(["logout"], help.logoutCommand),
   { ...helpOf(["fake-server"], help.fakeServerCommand), shared: ["--config-dir", "--fake", "--plex-tv"] },
   helpOf(["home"], help.homeCommand, true),
-  helpOf(["home", "switch"], help.switchCommand),
+  { ...helpOf(["home", "switch"], help.switchCommand), argumentDescriptions: [help.user] },
   helpOf(["claim-token"], help.claimTokenCommand),
-  helpOf(["claim"], help.claimCommand),
+  { ...helpOf(["claim"], help.claimCommand), argumentDescriptions: [help.serverUrl] },
   helpOf(["devices"], help.devicesCommand, true),
-  helpOf(["devices", "revoke"], help.revokeCommand),
+  { ...helpOf(["devices", "revoke"], help.revokeCommand), argumentDescriptions: [help.id] },
   { args: ["whoami", "-h"], kind: "help", description: help.whoamiCommand },
+  // --help, -h, --version, -v, --wizard after a command's options, as after its name.
+  helpOf(["login", "--password"], help.loginCommand),
+  { args: ["whoami", "--json", "-h"], kind: "help", description: help.whoamiCommand },
+  {
+    ...helpOf(["home", "switch", "Kids", "--json"], help.switchCommand),
+    argumentDescriptions: [help.user]
+  },
+  helpOf(["token", "transient", "--server", "x"], help.transientCommand),
+  { args: ["login", "--password", "--version"], kind: "same", exit: 0 },
+  { args: ["whoami", "--json", "-v"], kind: "same", exit: 0 },
+  { args: fake("login", "--password", "--wizard"), kind: "wizard" },
   // Commands that succeed (and fail) against the fake, in order, in $D.
   {
     args: fake("login", "--password", "--login", "alice"),
@@ -188,6 +232,21 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("home", "switch", "Nobody"), kind: "same" },
   { args: fake("home", "switch", "--", "-Nobody"), kind: "same", exit: 1 },
   { args: fake("home", "switch", "Kids"), kind: "same", exit: 2 },
+  { args: fake("home", "switch", "Kids"), kind: "same", env: { PLEX_HOME_PIN: " " }, exit: 2 },
+  // (plex.tv offline: the account's own server is looked for, and cannot be.)
+  {
+    args: fake("token", "transient", "--json"),
+    kind: "same",
+    env: { PLEX_SERVER_URL: " ", PLEX_AUTH_FAKE: "offline" },
+    exit: 5
+  },
+  {
+    args: fake("token", "transient", "--json"),
+    kind: "same",
+    env: { PLEX_SERVER_URL: "", PLEX_AUTH_FAKE: "offline" },
+    exit: 5
+  },
+  { args: fake("token", "transient", "--server", " "), kind: "same", exit: 2 },
   { args: fake("servers", "--json"), kind: "same", exit: 0 },
   { args: fake("devices"), kind: "same", exit: 0 },
   { args: fake("devices", "--json"), kind: "same" },
@@ -362,6 +421,14 @@ describe("plex-auth of both editions, the same command lines", { timeout: 60_000
               assert.strictEqual(result.code, 0, `${what}\n${shown(result)}`)
               assert.strictEqual(result.stderr, "", what)
               assert.include(words(result.stdout), words(check.description!), what)
+              for (const description of check.argumentDescriptions ?? [])
+                assert.include(words(result.stdout), words(description), `${what}: an argument's description`)
+              // Where the exit codes and the --json documents are described: the last line of both helps.
+              assert.strictEqual(
+                result.stdout.trimEnd().split("\n").at(-1)?.includes(help.footer),
+                true,
+                what
+              )
             }
             if (check.args[0] === "--help") {
               for (const name of Render.commands) {

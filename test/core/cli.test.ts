@@ -229,16 +229,94 @@ describe("core/cli", () => {
       ["frob", "--wizard"],
       ["--"],
       ["--fake", "whoami", "--fake", "--json", "--json", "--log-level", "info", "--log-level=info"],
-      ["home", "switch", "--", "--password", "--password"],
+      ["home", "switch", "--", "--password"],
       ["whoami", "--"],
       ["home", "switch", "--", "-Kids"],
       ["--fake", "claim", "--", "http://x"],
       ["devices", "revoke", "--json", "--", "7"],
-      ["login", "--login"],
-      ["home", "switch", "frob"]
+      ["home", "switch", "frob"],
+      ["devices", "revoke", "--fake", "true", "12"],
+      ["login", "--login", "alice", "--old-token", "keep"],
+      ["login", "--old-token", "maybe", "--help"]
     ]) {
       assert.isUndefined(Render.usageProblem(args), args.join(" "))
     }
+  })
+
+  it("usageProblem: a value a command's option or argument cannot take, in words both CLIs say", () => {
+    assert.strictEqual(Render.usageProblem(["login", "--login"]), "Missing value for --login.")
+    assert.strictEqual(Render.usageProblem(["login", "--old-token"]), "Missing value for --old-token.")
+    for (const args of [
+      ["login", "--old-token", "maybe"],
+      ["login", "--old-token=maybe"],
+      ["--fake", "login", "--password", "--old-token", "Revoke"]
+    ]) {
+      assert.strictEqual(Render.usageProblem(args), "--old-token must be revoke or keep.", args.join(" "))
+    }
+    assert.strictEqual(
+      Render.usageProblem(["fake-server", "--approve-pins-after", "1.5"]),
+      "--approve-pins-after must be a whole number of seconds, 0 or more."
+    )
+    assert.isUndefined(Render.usageProblem(["fake-server", "--approve-pins-after=-1"]))
+    for (const args of [
+      ["devices", "revoke", "abc"],
+      ["--plex-tv", "http://x", "devices", "revoke", "--json", "abc"],
+      ["devices", "revoke", "--", "abc"]
+    ]) {
+      assert.strictEqual(
+        Render.usageProblem(args),
+        "Invalid device id: must be a positive integer.",
+        args.join(" ")
+      )
+    }
+    assert.isUndefined(Render.usageProblem(["devices", "revoke", "--", "-5"]))
+    assert.strictEqual(
+      Render.usageProblem(["home", "Kids"]),
+      "Unknown command: `plex-auth home` has one, switch (see `plex-auth home --help`)."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["claim", "--json"]),
+      "Missing argument <server-url>: `plex-auth claim <server-url>`."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["claim", "http://a", "http://user:pw@b"]),
+      "Unexpected argument: `plex-auth claim` takes one, <server-url>."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["whoami", "extra"]),
+      "Unexpected argument: `plex-auth whoami` takes none."
+    )
+    // An unknown option (and what may be its value): the parsers' to name.
+    assert.isUndefined(Render.usageProblem(["whoami", "--frob", "value"]))
+    // After --, an option's name is an argument: twice is one argument too many, not an option given twice.
+    assert.strictEqual(
+      Render.usageProblem(["home", "switch", "--", "--password", "--password"]),
+      "Unexpected argument: `plex-auth home switch` takes one, <user>."
+    )
+    assert.isUndefined(Render.usageProblem(["home", "switch", "--fake", "true", "Kids", "--json"]))
+  })
+
+  it("builtInsAfterName: --help, -h, --version, -v, --wizard after a command's options go next to its name", () => {
+    assert.deepStrictEqual(Render.builtInsAfterName(["login", "--password", "--help"]), [
+      "login",
+      "--help",
+      "--password"
+    ])
+    assert.deepStrictEqual(
+      Render.builtInsAfterName(["--fake", "home", "switch", "Kids", "--json", "-h", "--wizard"]),
+      ["--fake", "home", "switch", "-h", "--wizard", "Kids", "--json"]
+    )
+    assert.deepStrictEqual(Render.builtInsAfterName(["home", "switch", "--", "--help"]), [
+      "home",
+      "switch",
+      "--",
+      "--help"
+    ])
+    assert.deepStrictEqual(Render.builtInsAfterName(["frob", "--json", "--help"]), [
+      "frob",
+      "--json",
+      "--help"
+    ])
   })
 
   it("logLevelTyped: --log-level as typed, in either form, before any --", () => {

@@ -9,6 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { FakePlexServer } from "effect4-plex-auth/node"
+import { help as Help } from "../../../src/core/cli/help.js"
 import {
   type Ran,
   assertExit,
@@ -436,6 +437,11 @@ describe("plex-auth (Effect 4) command line, in process", { timeout: 60_000 }, (
         assert.include(help.stdout, name)
       const devices = yield* cli(["devices", "--help"])
       assert.include(devices.stdout, "revoke")
+      // The line the Effect 3 help ends with too (src/core/cli/help.ts), and the arguments' descriptions.
+      for (const run of [help, devices]) assert.isTrue(run.stdout.trimEnd().endsWith(Help.footer))
+      const switchHelp = yield* cli(["home", "switch", "--json", "--help"])
+      assertExit(switchHelp, 0)
+      assert.include(switchHelp.stdout, Help.user)
     })
   )
 })

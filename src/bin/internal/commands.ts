@@ -84,7 +84,8 @@ const globals = (
       const flag = yield* eitherPlace("plex-tv", before.plexTv, after.plexTv)
       const fromEnv = fake
         ? Option.none<string>()
-        : yield* Config.option(Config.nonEmptyString("PLEX_TV_URL")).pipe(
+        : yield* Config.option(Config.string("PLEX_TV_URL")).pipe(
+            Effect.map(Option.filter(Render.envSet)),
             Effect.orElseSucceed(() => Option.none<string>())
           )
       return {
@@ -189,7 +190,7 @@ const pinLogin = (options: { readonly linkCode: boolean; readonly json: boolean 
 
 /** `PLEX_2FA_CODE`, when set: the two-factor code is never taken from the command line. */
 const codeFromEnv = Config.option(Config.redacted("PLEX_2FA_CODE")).pipe(
-  Effect.map(Option.filter((code) => Redacted.value(code).trim().length > 0)),
+  Effect.map(Option.filter((code) => Render.envSet(Redacted.value(code)))),
   Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
 )
 
@@ -205,7 +206,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
       Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
     )
     const password =
-      Option.isSome(fromEnv) && Redacted.value(fromEnv.value).length > 0
+      Option.isSome(fromEnv) && Render.envSet(Redacted.value(fromEnv.value))
         ? fromEnv.value
         : yield* ask(
             Prompt.password({ message: "Password", validate: nonEmpty("The password") }),
@@ -414,13 +415,18 @@ const transientToken = (server: Option.Option<string>) =>
     return yield* Effect.provide(ask, connected.layer)
   })
 
+/** `PLEX_SERVER_URL`, for `--server` when it is not given (blank: unset, as in the Effect 4 CLI). */
+const serverFromEnv = Config.option(Config.string("PLEX_SERVER_URL")).pipe(
+  Effect.map(Option.filter(Render.envSet)),
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
 const transient = Command.make(
   "transient",
   {
     server: Options.text("server").pipe(
       Options.withPseudoName("url-or-name"),
       Options.withDescription(Help.server),
-      Options.withFallbackConfig(Config.string("PLEX_SERVER_URL")),
       Options.optional
     ),
     globals: globalOptions
@@ -428,7 +434,8 @@ const transient = Command.make(
   (options) =>
     inSession(options.globals)((run) =>
       Effect.gen(function* () {
-        const token = yield* plexFailure(transientToken(options.server))
+        const server = Option.isSome(options.server) ? options.server : yield* serverFromEnv
+        const token = yield* plexFailure(transientToken(server))
         // The one secret this CLI prints: on stdout, alone (or alone in its JSON document), for a pipe.
         yield* run.json
           ? Output.json({ token: Redacted.value(token.token) })

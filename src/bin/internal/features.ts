@@ -93,7 +93,7 @@ export const commands = (shared: Shared) => {
 
   const homeSwitch = Command.make(
     "switch",
-    { user: Args.text({ name: "user" }), globals: globalOptions },
+    { user: Args.text({ name: "user" }).pipe(Args.withDescription(Help.user)), globals: globalOptions },
     (options) =>
       inSession(options.globals)((run) =>
         Effect.gen(function* () {
@@ -117,7 +117,7 @@ export const commands = (shared: Shared) => {
             "set PLEX_HOME_PIN"
           )
           const fromEnv = yield* Config.option(Config.redacted("PLEX_HOME_PIN")).pipe(
-            Effect.map(Option.filter((value) => Redacted.value(value).length > 0)),
+            Effect.map(Option.filter((value) => Render.envSet(Redacted.value(value)))),
             Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
           )
           // PLEX_HOME_PIN is used whenever it is set; without it, a user the listing marks protected is asked
@@ -177,7 +177,10 @@ export const commands = (shared: Shared) => {
 
   const claim = Command.make(
     "claim",
-    { serverUrl: Args.text({ name: "server-url" }), globals: globalOptions },
+    {
+      serverUrl: Args.text({ name: "server-url" }).pipe(Args.withDescription(Help.serverUrl)),
+      globals: globalOptions
+    },
     (options) =>
       inSession(options.globals)((run) =>
         Effect.gen(function* () {
@@ -211,7 +214,7 @@ export const commands = (shared: Shared) => {
 
   const revoke = Command.make(
     "revoke",
-    { id: Args.integer({ name: "id" }), globals: globalOptions },
+    { id: Args.integer({ name: "id" }).pipe(Args.withDescription(Help.id)), globals: globalOptions },
     (options) =>
       inSession(options.globals)((run) =>
         Effect.gen(function* () {

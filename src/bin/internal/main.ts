@@ -15,6 +15,7 @@ import * as Terminal from "@effect/platform/Terminal"
 import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
+import { help as Help } from "../../core/cli/help.js"
 import * as Render from "../../core/cli/render.js"
 import { command, commandNames } from "./commands.js"
 import { CliFailure, ExitCode, usage } from "./failure.js"
@@ -26,9 +27,7 @@ const cli = Command.run(command, {
   name: "plex-auth",
   version,
   // @effect/cli's own options are left out of the help (showBuiltIns below); these two are worth knowing.
-  footer: HelpDoc.p(
-    "Also: --help (-h) for help on any command, --version. Exit codes and --json output: docs/cli.md."
-  )
+  footer: HelpDoc.p(`Also: --help (-h) for help on any command, --version (-v). ${Help.footer}`)
 })
 
 /**
@@ -67,6 +66,15 @@ const warnAsWarning = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
         ? "--log-level=warning"
         : arg
   )
+}
+
+/**
+ * `-v` as `--version`, before any `--`: effect/cli (the Effect 4 CLI) knows
+ * both, @effect/cli only the long one.
+ */
+const shortVersion = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const end = args.indexOf("--")
+  return args.map((arg, i) => (arg === "-v" && (end === -1 || i < end) ? "--version" : arg))
 }
 
 /** Whether the command line asks for @effect/cli's `--wizard` (before any `--`). */
@@ -126,9 +134,11 @@ export const run = (
 ): Effect.Effect<number, never, CliApp.CliApp.Environment | CliTerminal.Io> => {
   // Each global option (and --log-level) once, as the Effect 4 CLI hands them to its parser (render.ts
   // onceEachGlobal); the built-in options among the global options moved first, where @effect/cli takes
-  // them (render.ts builtInsFirst).
+  // them (render.ts builtInsFirst); those after the command's name moved next to it (builtInsAfterName).
   const once = Render.onceEachGlobal(argv.slice(2))
-  const args = Render.builtInsFirst(warnAsWarning("args" in once ? once.args : argv.slice(2)))
+  const args = Render.builtInsAfterName(
+    Render.builtInsFirst(shortVersion(warnAsWarning("args" in once ? once.args : argv.slice(2))))
+  )
   const parsed = [...argv.slice(0, 2), ...args]
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))

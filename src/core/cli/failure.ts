@@ -50,6 +50,7 @@ const inputNames: Record<string, string> = {
   password: "password (PLEX_PASSWORD or the prompt)",
   verificationCode: "two-factor code (PLEX_2FA_CODE or the prompt)",
   serverUrl: "--server URL (or PLEX_SERVER_URL)",
+  nameOrId: "--server (or PLEX_SERVER_URL)",
   url: "--plex-tv URL (or PLEX_TV_URL)"
 }
 

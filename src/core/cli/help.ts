@@ -48,5 +48,7 @@ export const help = {
   devicesCommand: "List the devices authorized on the account (id, name, product, last seen).",
   user: "The Home user: its title, username or id.",
   serverUrl: "The unclaimed server's base URL, e.g. http://192.168.1.20:32400.",
-  id: "The device's id, from `plex-auth devices`."
+  id: "The device's id, from `plex-auth devices`.",
+  /** The last line of every help, in both editions (the Effect 3 CLI says first where --help and --version are). */
+  footer: "Exit codes and --json output: docs/cli.md."
 } as const

@@ -78,6 +78,13 @@ export const loginOptionsProblem = (options: {
 }
 
 /** A server given as a URL (`token transient --server`), rather than by name. */
+/**
+ * Whether an environment variable of the CLI's (`PLEX_TV_URL`,
+ * `PLEX_SERVER_URL`, `PLEX_PASSWORD`, `PLEX_2FA_CODE`, `PLEX_HOME_PIN`) is
+ * set: an empty or blank value counts as unset, in both editions.
+ */
+export const envSet = (value: string): boolean => value.trim().length > 0
+
 export const isUrl = (text: string): boolean => /^https?:\/\//i.test(text.trim())
 
 /** A Plex Home PIN as typed: four digits (spaces around them ignored). */
@@ -430,7 +437,7 @@ export const onceEachGlobal = (
 
 /** The built-in options of both CLI parsers that may stand among the global options: with a value, without. */
 const builtInValues: ReadonlyArray<string> = ["--log-level", "--completions"]
-const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version"]
+const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version", "-v"]
 
 /** The words a boolean option takes as its value (`--fake true`), as both CLI parsers read them. */
 const booleanWords: ReadonlyArray<string> = ["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"]
@@ -514,11 +521,11 @@ const placeholders: Readonly<Record<string, string>> = { "--config-dir": "<dir>"
 
 /**
  * Options of the Effect 4 parser's own that may stand before the command's
- * name and that {@link leadingOptionProblem} leaves to it: `-v` (the
- * version), the `--no-` forms of the boolean options.
+ * name and that {@link leadingOptionProblem} leaves to it: the `--no-`
+ * forms of the boolean options. (`-v`, the version, is effect/cli's too; the
+ * Effect 3 CLI reads it as `--version`.)
  */
 const effect4Only: ReadonlyArray<string> = [
-  "-v",
   "--no-fake",
   "--no-json",
   "--no-wizard",
@@ -595,6 +602,90 @@ const logLevels: ReadonlyArray<string> = [
   "none"
 ]
 
+/** The command options that take no value (besides the global and built-in ones). */
+const commandBooleans: ReadonlyArray<string> = [
+  "--password",
+  "--link-code",
+  "--no-remember-me",
+  "--local",
+  "--wizard"
+]
+
+/** The command options that take a value (`--login alice`), besides the global and built-in ones. */
+const commandValues: ReadonlyArray<string> = ["--login", "--old-token", "--server", "--approve-pins-after"]
+
+/**
+ * A value a command's option or argument cannot take, or undefined: an
+ * `--old-token` other than `revoke` or `keep`, an `--approve-pins-after` or a
+ * `devices revoke` id that is no whole number; a value option last without
+ * its value (`plex-auth login --old-token`); a subcommand that does not
+ * exist (`plex-auth home Kids`), an argument missing (`plex-auth claim`) or
+ * one too many (`plex-auth whoami extra`), neither repeated (@effect/cli
+ * answered `plex-auth home Kids` with the list of the top commands). The parsers said it in words
+ * that named neither the option nor the argument (@effect/cli: "'x' is not a
+ * integer", "Expected one of the following cases: revoke, keep"); both CLIs
+ * now say it in these (as the commands themselves refuse a negative number).
+ */
+const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
+  const end = argv.indexOf("--")
+  const words = end === -1 ? argv : argv.slice(0, end)
+  const positional: Array<string> = []
+  for (let i = 0; i < words.length; i++) {
+    const arg = words[i]!
+    if (!arg.startsWith("-")) {
+      positional.push(arg)
+      continue
+    }
+    const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
+    const takesValue = [...commandValues, ...globalValues, ...builtInValues].includes(name)
+    // An option no command takes: the parsers' to name (what follows it may be its value or not).
+    if (
+      !takesValue &&
+      ![...commandBooleans, ...globalBooleans, ...builtInFlags, ...effect4Only].includes(name)
+    ) {
+      return undefined
+    }
+    const value = inline ?? (takesValue ? words[i + 1] : undefined)
+    if (takesValue && value === undefined && end === -1) return `Missing value for ${name}.`
+    if (takesValue && inline === undefined) i++
+    else if (!takesValue && inline === undefined && booleanWords.includes((words[i + 1] ?? "").toLowerCase()))
+      i++
+    if (value === undefined) continue
+    if (name === "--old-token" && value !== "revoke" && value !== "keep") {
+      return "--old-token must be revoke or keep."
+    }
+    if (name === "--approve-pins-after" && !/^-?\d+$/.test(value)) {
+      return "--approve-pins-after must be a whole number of seconds, 0 or more."
+    }
+  }
+  if (end !== -1) positional.push(...argv.slice(end + 1))
+  const id = positional[0] === "devices" && positional[1] === "revoke" ? positional[2] : undefined
+  if (id !== undefined && !/^-?\d+$/.test(id)) return "Invalid device id: must be a positive integer."
+  // The words after the command's name: its subcommand, its argument. Not repeated (a URL may carry a password).
+  const [command, second] = positional
+  if (command === undefined || !commands.includes(command)) return undefined
+  const sub = subcommandOf[command]
+  if (sub !== undefined && second !== undefined && second !== sub) {
+    return `Unknown command: \`plex-auth ${command}\` has one, ${sub} (see \`plex-auth ${command} --help\`).`
+  }
+  const path = (sub !== undefined && second === sub ? [command, sub] : [command]).join(" ")
+  const argument = argumentOf[path]
+  const given = positional.length - path.split(" ").length
+  if (argument !== undefined && given === 0)
+    return `Missing argument ${argument}: \`plex-auth ${path} ${argument}\`.`
+  if (given > (argument === undefined ? 0 : 1)) {
+    return `Unexpected argument: \`plex-auth ${path}\` takes ${argument === undefined ? "none" : `one, ${argument}`}.`
+  }
+  return undefined
+}
+
+/** The argument of each command that takes one. */
+const argumentOf: Readonly<Record<string, string>> = {
+  "home switch": "<user>",
+  claim: "<server-url>",
+  "devices revoke": "<id>"
+}
+
 /**
  * Why the command line cannot run, found before either parser reads it,
  * or undefined; both CLIs say it in these words:
@@ -604,7 +695,8 @@ const logLevels: ReadonlyArray<string> = [
  * @effect/cli said "Received unknown argument"); and a first word after the
  * options that is no command (`plex-auth frob`), which is not repeated (it
  * may be a URL with a password, typed without `--plex-tv`); arguments after
- * `--` for a command that takes none; a command's own option given twice.
+ * `--` for a command that takes none; a command's own option given twice;
+ * a value a command's option or argument cannot take ({@link valueProblem}).
  * With `--help`,
  * `-h`, `--version`, `--completions` or `--wizard` before `--`, the parsers
  * answer first, and only {@link leadingOptionProblem} applies.
@@ -660,7 +752,7 @@ export const usageProblem = (argv: ReadonlyArray<string>): string | undefined =>
   if (first !== undefined && !first.startsWith("-") && !commands.includes(first)) {
     return `Unknown command: the commands are ${commands.join(", ")} (see \`plex-auth --help\`).`
   }
-  return undefined
+  return valueProblem(argv)
 }
 
 /**
@@ -698,4 +790,35 @@ export const builtInsFirst = (argv: ReadonlyArray<string>): ReadonlyArray<string
     ...options.filter((option) => !isBuiltIn(option)).flat(),
     ...argv.slice(rest)
   ]
+}
+
+/** The subcommand of each command that has one. */
+const subcommandOf: Readonly<Record<string, string>> = {
+  token: "transient",
+  home: "switch",
+  devices: "revoke"
+}
+
+/**
+ * The command line with `--help`, `-h`, `--version`, `-v` and `--wizard`
+ * given after a command's name moved to right after it (after its subcommand's:
+ * `plex-auth login --password --help` as `plex-auth login --help
+ * --password`), in the order typed; what follows `--` stays. @effect/cli
+ * (Effect 3) reads them there only: after a command's option it said
+ * "Received unknown argument: '--help'" (effect/cli, Effect 4, reads them
+ * anywhere before `--`).
+ */
+export const builtInsAfterName = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  let at = leadingOptions(argv).rest
+  const command = argv[at]
+  if (command === undefined || !commands.includes(command)) return argv
+  at++
+  if (subcommandOf[command] !== undefined && argv[at] === subcommandOf[command]) at++
+  const end = argv.indexOf("--") === -1 ? argv.length : argv.indexOf("--")
+  if (end < at) return argv
+  const tail = argv.slice(at, end)
+  const isMoved = (arg: string) => builtInFlags.includes(arg) || arg === "--wizard"
+  const moved = tail.filter(isMoved)
+  if (moved.length === 0) return argv
+  return [...argv.slice(0, at), ...moved, ...tail.filter((arg) => !isMoved(arg)), ...argv.slice(end)]
 }

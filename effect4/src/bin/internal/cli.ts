@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Terminal from "effect/Terminal"
 import * as Core from "../../../../src/core/cli/failure.js"
+import { help as Help } from "../../../../src/core/cli/help.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import { command } from "./commands.js"
 import * as Platform from "./platform.js"
@@ -22,7 +23,8 @@ import { onPromptQuit } from "./terminal.js"
 import { version } from "./version.js"
 
 /**
- * What `effect/cli` shows: help as it writes it; the version alone (as the
+ * What `effect/cli` shows: help as it writes it (and the footer both
+ * editions end it with); the version alone (as the
  * Effect 3 CLI prints it); a command line it cannot parse as one failure
  * line on stderr (`plex-auth: ...`, or JSON under `--json`), without the
  * help after it.
@@ -40,7 +42,8 @@ const presenter = (json: boolean): CliOutput.Presenter => ({
           )
         )
       case "Help":
-        return CliOutput.defaultPresenter.present(event)
+        // Help as effect/cli lays it out, and the line the Effect 3 CLI ends its help with (help.ts).
+        return Effect.andThen(CliOutput.defaultPresenter.present(event), Console.log(`\n${Help.footer}`))
     }
   }
 })

@@ -76,7 +76,7 @@ const globals = Effect.gen(function* () {
   const fromEnv = flags.fake
     ? Option.none<string>()
     : yield* Config.option(Config.String("PLEX_TV_URL")).pipe(
-        Effect.map(Option.filter((url) => url.trim().length > 0)),
+        Effect.map(Option.filter(Render.envSet)),
         Effect.orElseSucceed(() => Option.none<string>())
       )
   return {
@@ -99,7 +99,7 @@ const signedIn = <A, E, R>(work: (session: Session) => Effect.Effect<A, E, R>) =
 
 const secretFromEnv = (name: string) =>
   Config.option(Config.Redacted(name)).pipe(
-    Effect.map(Option.filter((value) => Redacted.value(value).trim().length > 0)),
+    Effect.map(Option.filter((value) => Render.envSet(Redacted.value(value)))),
     Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
   )
 
@@ -349,20 +349,26 @@ const transientToken = (server: Option.Option<string>) =>
     return yield* Effect.provide(ask, connected.layer)
   })
 
+/** `PLEX_SERVER_URL`, for `--server` when it is not given (blank: unset, as in the Effect 3 CLI). */
+const serverFromEnv = Config.option(Config.String("PLEX_SERVER_URL")).pipe(
+  Effect.map(Option.filter(Render.envSet)),
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
 const transient = Command.make(
   "transient",
   {
     server: Flag.String("server").pipe(
       Flag.withMetavar("url-or-name"),
       Flag.withDescription(Help.server),
-      Flag.withFallbackConfig(Config.String("PLEX_SERVER_URL")),
       Flag.optional
     )
   },
   (options) =>
     signedIn((session) =>
       Effect.gen(function* () {
-        const token = yield* plexFailure(transientToken(options.server))
+        const server = Option.isSome(options.server) ? options.server : yield* serverFromEnv
+        const token = yield* plexFailure(transientToken(server))
         // The one secret this CLI prints: on stdout, alone (or alone in its JSON document), for a pipe.
         yield* session.json ? json({ token: Redacted.value(token.token) }) : line(Redacted.value(token.token))
       })
