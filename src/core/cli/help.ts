@@ -49,6 +49,10 @@ export const help = {
   user: "The Home user: its title, username or id.",
   serverUrl: "The unclaimed server's base URL, e.g. http://192.168.1.20:32400.",
   id: "The device's id, from `plex-auth devices`.",
-  /** The last line of every help, in both editions (the Effect 3 CLI says first where --help and --version are). */
-  footer: "Exit codes and --json output: docs/cli.md."
+  /**
+   * The last line of every help, in both editions (the Effect 3 CLI says first where --help and --version are).
+   * A web address: the packages do not ship docs/ (the package.json `homepage` is the repository).
+   */
+  footer:
+    "Exit codes and --json output: https://github.com/effect-plex-auth/effect-plex-auth/blob/main/docs/cli.md"
 } as const
