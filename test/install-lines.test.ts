@@ -37,7 +37,7 @@ const shellFence = /^```(?:sh|shell|bash|console)(\s+effect4)?\s*$/
 /** `name@range` (scoped or not), or a path or URL to a tarball of this package. */
 export const parseSpec = (spec: string, dev: boolean, me: string = self): Wanted => {
   const unquoted = spec.replace(/^["']|["']$/g, "")
-  if (/\.tgz$/.test(unquoted) || /^(file:|\.{0,2}\/)/.test(unquoted)) {
+  if (unquoted.endsWith(".tgz") || /^(file:|\.{0,2}\/)/.test(unquoted)) {
     if (!path.basename(unquoted).startsWith(`${me}-`) && !unquoted.endsWith(me)) {
       throw new Error(`${spec} is a path to something other than a tarball of ${me}`)
     }

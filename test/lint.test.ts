@@ -1,14 +1,17 @@
 /**
  * The lint (`oxlint`, configured by .oxlintrc.json; part of `npm test` and `npm run lint`): each guard
- * it holds fires. Small fixture files, laid out like this project (src/, src/core/, src/core/node/,
+ * it holds fires, and oxlint's `correctness` category is on. Small fixture files, laid out like this project (src/, src/core/, src/core/node/,
  * src/fake/, src/node/, src/bin/, effect4/src/, test/, scripts/), are linted in a temporary directory
  * with a copy of the project's configuration at its root (its globs are relative to its own
  * directory). Each fixture line states what it must raise, if anything: a rule, and for
  * no-restricted-imports the project's message. A file's findings must be exactly those, so a rule
  * dropped from the configuration (or its file group changed) fails the test of the files it guards, and
  * a guard that spreads to files it should spare (src/node/, src/bin/, test/) fails too. Every rule and
- * every message the configuration holds must be raised by some fixture; and the project itself lints
- * clean. One run of the linter for all fixtures (about a tenth of a second), one for the project.
+ * every message the configuration holds must be raised by some fixture. The correctness category
+ * must be on for every rule of it oxlint has (of the plugins the configuration enables), save those the
+ * configuration turns off and names in its header; a fixture file shows it applies. And the project
+ * itself lints clean. One run of the linter for all fixtures (about a tenth of a second), one for the
+ * project, two that only print (the configuration as read, oxlint's rules).
  */
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
@@ -109,7 +112,16 @@ const fixtures: Record<string, ReadonlyArray<Line>> = {
     ["var legacy = 1"],
     ["let never = 2"],
     ["export const both = [legacy, never]"],
-    ["const unused = 1", "no-unused-vars"]
+    ["const unused = 1", "no-unused-vars"],
+    ["export const nan = (x) => x === NaN", "use-isnan"]
+  ],
+  // oxlint's correctness category, a rule of each plugin, and the rule it has turned off.
+  "test/correctness.ts": [
+    ["export const nan = (x: number) => x === NaN", "use-isnan"],
+    ["export const never = (x: number) => x > 2 && x < 1", "oxc/const-comparisons"],
+    ["export const fresh = [...[1, 2]]", "unicorn/no-useless-spread"],
+    ["export const thenable = { then: 1 }", "unicorn/no-thenable"],
+    ["export const reset = /\\x1b\\[0m/g"]
   ],
   // A disable comment that disables nothing is an error (ESLint's reportUnusedDisableDirectives).
   "test/directives.ts": [["// eslint-disable-next-line no-var", unusedDirective], ["export const fine = 1"]],
@@ -292,25 +304,14 @@ describe("lint (oxlint, .oxlintrc.json)", () => {
     "every rule and every restricted-import message of the configuration is raised by a fixture",
     () =>
       Effect.gen(function* () {
-        const { dir, found } = yield* fixtureRun
-        // The configuration as oxlint reads it (rules by their canonical names, overrides included).
-        const printed = yield* lint(dir, ["--print-config"])
-        interface Config {
-          readonly rules: Record<string, unknown>
-          readonly overrides: ReadonlyArray<{ readonly rules: Record<string, unknown> }>
-        }
-        const config = JSON.parse(printed.stdout) as Config
-        const rules = [config.rules, ...config.overrides.map((override) => override.rules)].flatMap((set) =>
-          Object.entries(set)
-        )
-        const severity = (setting: unknown) => (Array.isArray(setting) ? setting[0] : setting)
-        const enabled = rules.filter(
-          ([, setting]) => severity(setting) !== "allow" && severity(setting) !== "off"
-        )
+        const { found } = yield* fixtureRun
+        const { own, read } = yield* configs
         const raised = new Set(found.map((finding) => finding.split(" ")[1]))
         const messages = new Set(
           found.filter((finding) => finding.includes(" | ")).map((f) => f.split(" | ")[1])
         )
+        // The rules the configuration sets itself (the correctness category's are the next test's).
+        const enabled = settings(own).filter(([, setting]) => isOn(setting))
         for (const [rule, setting] of enabled) {
           assert.isTrue(raised.has(rule), `no fixture raises ${rule}`)
           if (rule !== "no-restricted-imports") continue
@@ -319,9 +320,63 @@ describe("lint (oxlint, .oxlintrc.json)", () => {
             assert.isTrue(messages.has(message), `no fixture raises no-restricted-imports' "${message}"`)
           }
         }
+        // oxlint reads each as written: by its canonical name, with the same options (`error` is `deny`).
+        const asRead = new Set(settings(read).map(([rule, setting]) => `${rule} ${JSON.stringify(setting)}`))
+        const severity = (level: unknown) => (level === "error" ? "deny" : level)
+        for (const [rule, setting] of enabled) {
+          const expected = Array.isArray(setting)
+            ? [severity(setting[0]), ...setting.slice(1)]
+            : severity(setting)
+          assert.isTrue(asRead.has(`${rule} ${JSON.stringify(expected)}`), `oxlint reads ${rule} otherwise`)
+        }
         // The rules ESLint had (typescript-eslint `recommended` and the project's): 19 everywhere, 4 in
         // TypeScript files, no-restricted-imports per file group.
         assert.strictEqual(new Set(enabled.map(([rule]) => rule)).size, 24)
+      })
+  )
+
+  it.effect(
+    "oxlint's correctness category is on (all its rules of the enabled plugins), less the rules turned off in the header",
+    () =>
+      Effect.gen(function* () {
+        const { own, read, text } = yield* configs
+        assert.strictEqual(read.categories["correctness"], "deny")
+        for (const [category, severity] of Object.entries(read.categories)) {
+          if (category !== "correctness") assert.strictEqual(severity, "allow", category)
+        }
+        // oxlint's default plugins, as its documentation has them (eslint's rules need none).
+        assert.includeMembers([...read.plugins], ["typescript", "unicorn", "oxc"])
+        // Every correctness rule oxlint has for those plugins.
+        const listed = yield* Effect.map(lint(root, ["--rules", "--format", "json"]), (result) =>
+          (JSON.parse(result.stdout) as ReadonlyArray<{ scope: string; value: string; category: string }>)
+            .filter((rule) => rule.category === "correctness")
+            .filter((rule) => rule.scope === "eslint" || read.plugins.includes(rule.scope))
+            .map((rule) => (rule.scope === "eslint" ? rule.value : `${rule.scope}/${rule.value}`))
+        )
+        assert.isAbove(listed.length, 100)
+        const off = settings(own)
+          .filter(([, setting]) => !isOn(setting))
+          .map(([rule]) => rule)
+        for (const rule of off) {
+          assert.include(listed, rule, `${rule} is turned off, but it is no correctness rule`)
+          // Each is named in the header, with its reason: `//   rule  off: why`.
+          assert.match(text, new RegExp(`^//\\s+${rule}\\s+off: \\S`, "m"), `no reason given for ${rule}`)
+        }
+        const on = new Set(
+          settings(read)
+            .filter(([, setting]) => isOn(setting))
+            .map(([rule]) => rule)
+        )
+        for (const rule of listed) {
+          assert.strictEqual(on.has(rule), !off.includes(rule), rule)
+        }
+        // Nothing else is on: the configuration's own rules and the category's.
+        const ownOn = new Set(
+          settings(own)
+            .filter(([, setting]) => isOn(setting))
+            .map(([rule]) => rule)
+        )
+        for (const rule of on) assert.isTrue(ownOn.has(rule) || listed.includes(rule), rule)
       })
   )
 
@@ -335,6 +390,40 @@ describe("lint (oxlint, .oxlintrc.json)", () => {
     })
   )
 })
+
+/** A rule's setting: a severity, or `[severity, options]`. */
+const isOn = (setting: unknown) => {
+  const severity = Array.isArray(setting) ? setting[0] : setting
+  return severity !== "off" && severity !== "allow" && severity !== 0
+}
+
+interface Config {
+  readonly plugins: ReadonlyArray<string>
+  readonly categories: Record<string, unknown>
+  readonly rules: Record<string, unknown>
+  readonly overrides?: ReadonlyArray<{ readonly rules: Record<string, unknown> }>
+}
+
+/** The rules of a configuration and its overrides, by canonical name (`eslint/no-var` → `no-var`). */
+const settings = (config: Config) =>
+  [config.rules, ...(config.overrides ?? []).map((override) => override.rules)].flatMap((set) =>
+    Object.entries(set).map(([rule, setting]) => [rule.replace(/^eslint\//, ""), setting] as const)
+  )
+
+/**
+ * .oxlintrc.json as written (its `//` comment lines dropped: it has no other comments) and as oxlint
+ * reads it (`--print-config`: canonical names, severities as `deny`/`allow`, categories resolved).
+ */
+const configs = Effect.runSync(
+  Effect.cached(
+    Effect.gen(function* () {
+      const text = yield* Effect.promise(() => fs.readFile(path.join(root, ".oxlintrc.json"), "utf8"))
+      const own = JSON.parse(text.replace(/^\s*\/\/.*$/gm, "")) as Config
+      const printed = yield* lint(root, ["--print-config"])
+      return { text, own, read: JSON.parse(printed.stdout) as Config }
+    })
+  )
+)
 
 interface RestrictedOptions {
   readonly paths?: ReadonlyArray<{ readonly message: string }>

@@ -130,9 +130,11 @@ describe("a redirect whose Location carries the token: through ServerClient", ()
       Effect.gen(function* () {
         const fake = yield* FakePlex.FakePlex
         const client = yield* ServerClient.make({ uri: fake.serverUrl, token: fake.token })
-        yield* fake.fault({ path: "/" }, Fault.redirect({ status: 302, to: c.location(fake, TOKEN) }), {
-          ...(c.loop ? {} : { times: 1 })
-        })
+        yield* fake.fault(
+          { path: "/" },
+          Fault.redirect({ status: 302, to: c.location(fake, TOKEN) }),
+          c.loop ? {} : { times: 1 }
+        )
         const { exit: logged, lines } = yield* withCapturedLogs(
           withRecordedSpans(
             client.get("/").pipe(

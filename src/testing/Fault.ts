@@ -241,6 +241,7 @@ export const rateLimited = (retryAfter?: Duration.DurationInput): Status => stat
 export const delay = (duration: Duration.DurationInput, then?: Fault): Delay => ({
   _tag: "Delay",
   duration: Duration.decode(duration),
+  // oxlint-disable-next-line unicorn/no-thenable -- the Fault after the wait: an object, never callable
   then
 })
 

@@ -33,7 +33,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
         const run = yield* plexAuth(["fake-server"], {
           whileRunning: {
             until: /PLEX_PASSWORD=.*\n/,
-            then: async (stdout) => {
+            andThen: async (stdout) => {
               seen = envLines(stdout)
               // A program that reads PLEX_TV_URL from its environment, as a newcomer's would.
               const program = Effect.gen(function* () {
@@ -74,7 +74,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
       yield* plexAuth(["fake-server", "--json", "--approve-pins-after", "0"], {
         whileRunning: {
           until: /\n}\n/,
-          then: async (stdout) => {
+          andThen: async (stdout) => {
             details = JSON.parse(stdout)
             const env = { PLEX_TV_URL: String(details["plexTvUrl"]) }
             for (const args of [["login"], ["whoami"], ["servers"]]) {

@@ -87,11 +87,12 @@ export interface RunOptions {
   readonly runner?: Runner | undefined
   /**
    * For a command that runs until stopped (`fake-server`): once stdout
-   * matches `until`, `then` runs with what stdout holds, and the process is
-   * then sent SIGINT, as Ctrl-C would.
+   * matches `until`, `andThen` runs with what stdout holds, and the process is
+   * then sent SIGINT, as Ctrl-C would. (Not named `then`: an object with a
+   * `then` method is a thenable, which `await` would call.)
    */
   readonly whileRunning?:
-    | { readonly until: RegExp; readonly then: (stdout: string) => Promise<void> }
+    | { readonly until: RegExp; readonly andThen: (stdout: string) => Promise<void> }
     | undefined
 }
 
@@ -131,7 +132,7 @@ export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}):
       const running = options.whileRunning
       if (running !== undefined && !started && running.until.test(stdout)) {
         started = true
-        running.then(stdout).then(
+        running.andThen(stdout).then(
           () => child.kill("SIGINT"),
           (error: unknown) => {
             failed = { error }

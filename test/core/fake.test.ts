@@ -50,7 +50,7 @@ const manualClock = (start = Date.UTC(2026, 1, 1)) => {
     sleeping: () => sleepers.size,
     advance: (millis: number) => {
       now += millis
-      for (const sleeper of [...sleepers]) {
+      for (const sleeper of sleepers) {
         if (sleeper.at <= now) {
           sleepers.delete(sleeper)
           sleeper.wake()

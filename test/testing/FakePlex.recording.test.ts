@@ -105,16 +105,20 @@ describe("FakePlex request recording", () => {
         })
       )
       const records = yield* fake.requests
-      const register = records.find((r) => r.route === "registerJwk")
-      const exchanged = records.find((r) => r.route === "exchangeJwt")
-      const pin = records.find((r) => r.route === "createPin")
-      assert.deepStrictEqual((register?.json as { jwk: unknown }).jwk, key.jwk)
-      const jwt = (exchanged?.json as { jwt: unknown }).jwt
+      /** The JSON body recorded for `route`: the test fails by name when there is none. */
+      const jsonOf = (route: string) => {
+        const json = records.find((r) => r.route === route)?.json
+        assert.isDefined(json, `no JSON body recorded for ${route}`)
+        return json
+      }
+      assert.deepStrictEqual((jsonOf("registerJwk") as { jwk: unknown }).jwk, key.jwk)
+      const jwt = (jsonOf("exchangeJwt") as { jwt: unknown }).jwt
       assert.isTrue(Redacted.isRedacted(jwt))
       assert.strictEqual(Redacted.value(jwt as Redacted.Redacted<string>).split(".").length, 3)
-      const nested = (pin?.json as { nested: Array<{ authToken: unknown }> }).nested[0]?.authToken
+      const pin = jsonOf("createPin") as { strong: unknown; nested: Array<{ authToken: unknown }> }
+      const nested = pin.nested[0]?.authToken
       assert.strictEqual(Redacted.value(nested as Redacted.Redacted<string>), "nested-secret-token")
-      assert.strictEqual((pin?.json as { strong: unknown }).strong, true)
+      assert.strictEqual(pin.strong, true)
       const printed = [JSON.stringify(records), inspect(records, { depth: 10 })]
       for (const text of printed) {
         assert.notInclude(text, Redacted.value(jwt as Redacted.Redacted<string>))

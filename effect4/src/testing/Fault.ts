@@ -239,6 +239,7 @@ export const rateLimited = (retryAfter?: Duration.Input): Status => status(429, 
 export const delay = (duration: Duration.Input, then?: Fault): Delay => ({
   _tag: "Delay",
   duration: Duration.fromInputUnsafe(duration),
+  // oxlint-disable-next-line unicorn/no-thenable -- the Fault after the wait: an object, never callable
   then
 })
 

@@ -117,7 +117,12 @@ export const status = (status: number, options: Omit<Status, "_tag" | "status"> 
 export const rateLimited = (retryAfterMillis?: number): Status => status(429, { retryAfterMillis })
 
 /** Wait `millis` before answering normally, or with `then`. */
-export const delay = (millis: number, then?: Fault): Delay => ({ _tag: "Delay", millis, then })
+export const delay = (millis: number, then?: Fault): Delay => ({
+  _tag: "Delay",
+  millis,
+  // oxlint-disable-next-line unicorn/no-thenable -- the Fault after the wait: an object, never callable
+  then
+})
 
 /** Never answer. */
 export const hang: Hang = { _tag: "Hang" }

@@ -266,6 +266,8 @@ export const listen = async (
   const busy = new Set<Socket>()
   const listeners = new Set<() => void>()
   const changed = () => {
+    // A copy: a listener may add or remove listeners, and one added now waits for the next change.
+    // oxlint-disable-next-line unicorn/no-useless-spread -- the copy is the point (see above)
     for (const listener of [...listeners]) listener()
   }
   let closing = false

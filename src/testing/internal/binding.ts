@@ -126,11 +126,10 @@ export const toCoreFault = (fault: Fault, runtime: Runtime.Runtime<never>): Core
         headers: fault.headers
       }
     case "Delay":
-      return {
-        _tag: "Delay",
-        millis: Duration.toMillis(fault.duration),
-        then: fault.then === undefined ? undefined : toCoreFault(fault.then, runtime)
-      }
+      return Core.Fault.delay(
+        Duration.toMillis(fault.duration),
+        fault.then === undefined ? undefined : toCoreFault(fault.then, runtime)
+      )
     case "Respond":
       return {
         _tag: "Respond",
