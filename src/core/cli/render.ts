@@ -324,6 +324,8 @@ export const revokedText = (id: number): string => `Revoked device ${id}: it is 
 /** What `fake-server` prints about the fake it runs (its `--json` document). */
 export interface FakeServerDetails {
   readonly plexTvUrl: string
+  /** The fake's clients.plex.tv, where it answers the JWT flow (`Jwt.layerHostConfig()` reads `PLEX_CLIENTS_URL`). */
+  readonly clientsUrl: string
   readonly serverUrl: string
   readonly urls: ReadonlyArray<string>
   readonly login: string
@@ -343,6 +345,7 @@ export interface FakeServerDetails {
 export const fakeServerText = (details: FakeServerDetails) => ({
   stdout: [
     `PLEX_TV_URL=${details.plexTvUrl}`,
+    `PLEX_CLIENTS_URL=${details.clientsUrl}`,
     `PLEX_SERVER_URL=${details.serverUrl}`,
     `PLEX_TOKEN=${details.token}`,
     `PLEX_LOGIN=${details.login}`,
@@ -350,7 +353,7 @@ export const fakeServerText = (details: FakeServerDetails) => ({
   ].join("\n"),
   stderr: [
     "",
-    `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
+    `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its JWT host clients.plex.tv at ${details.clientsUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
     details.approvePinsAfterSeconds === null
       ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
       : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,
