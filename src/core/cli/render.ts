@@ -690,6 +690,40 @@ const argumentOf: Readonly<Record<string, string>> = {
 }
 
 /**
+ * A value option followed by a word that starts with `-` (`--config-dir -v`, `login --login --help`,
+ * `--plex-tv --fake`), or given such a value inline (`--config-dir=-v`), before `--`. The parsers disagreed:
+ * @effect/cli (Effect 3) took the word as the value (a configuration directory named `-v`, or `--version`
+ * once the CLI had read `-v` as `--version`), effect/cli (Effect 4) read it as an option (`-v`: the
+ * version, the rest of the command line ignored; another: its "Missing value", for the inline form too).
+ * Both CLIs refuse it (exit 2), as Python's argparse and Rust's clap do for the first form: a value that
+ * starts with `-` is far more often a forgotten value than a meant one, and none of these options has a
+ * use for one (a directory so named is `./-v`). A negative number is a value (`--approve-pins-after -1`,
+ * refused by the command in its own words), and so is `-` alone. The value is not repeated (it may be a
+ * URL with a password). Both CLIs ask this first, of the command line as typed: before `--wizard`
+ * without a command ({@link wizardWithoutCommand}) and {@link usageProblem}.
+ */
+export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined => {
+  const end = argv.indexOf("--")
+  const words = end === -1 ? argv : argv.slice(0, end)
+  const valueOptions = [...commandValues, ...globalValues, ...builtInValues]
+  const optionLike = (word: string) => word.startsWith("-") && word !== "-" && !/^-\d+$/.test(word)
+  for (let i = 0; i < words.length; i++) {
+    const [name = "", inline] = words[i]!.startsWith("--") ? words[i]!.split(/=(.*)/s, 2) : [words[i]!]
+    if (!valueOptions.includes(name)) continue
+    if (inline !== undefined) {
+      if (optionLike(inline)) return `${name} takes no value starting with -, which reads as an option.`
+      continue
+    }
+    const next = words[i + 1]
+    if (next !== undefined && optionLike(next)) {
+      return `Missing value for ${name}: the word after it starts with -, as an option does.`
+    }
+    i++
+  }
+  return undefined
+}
+
+/**
  * Why the command line cannot run, found before either parser reads it,
  * or undefined; both CLIs say it in these words:
  * {@link leadingOptionProblem}; a `--log-level` whose level is none of
