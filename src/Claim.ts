@@ -46,15 +46,6 @@ export class ServerAlreadyClaimed
     }
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.alreadyClaimedMessage(this.operation, this.url, this.machineIdentifier)
@@ -77,15 +68,6 @@ export class ClaimRejected
     errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
   })
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.rejectedMessage(this.operation, this.url, this.status, this.errors)

@@ -55,15 +55,6 @@ export class HomeUserNotFound
     }
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.userNotFoundMessage(this.operation, this.user, this.available)
@@ -89,15 +80,6 @@ export class HomePinRequired
     }
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.pinRequiredMessage(this.operation, this.user, this.errors)
@@ -125,15 +107,6 @@ export class InvalidHomePin
     }
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.invalidPinMessage(this.operation, this.user, this.status, this.errors)

@@ -360,7 +360,11 @@ export const defaultHost = JwtFacts.defaultHost
  * @category host
  */
 export const makeHost = (url: string): Effect.Effect<JwtHostService, InvalidInput> =>
-  Effect.map(V.httpUrl("Jwt", "host", url), (valid) => ({ url: JwtFacts.hostUrl(valid) }))
+  hostAt("Jwt", "host", url)
+
+/** `url` validated as a JWT host; `InvalidInput` names `operation` and `field`. */
+const hostAt = (operation: string, field: string, url: string): Effect.Effect<JwtHostService, InvalidInput> =>
+  Effect.map(V.httpUrl(operation, field, url), (valid) => ({ url: JwtFacts.hostUrl(valid) }))
 
 /**
  * A layer that points every JWT device authentication call at `url` (a
@@ -392,6 +396,11 @@ export const layerHost = (url: string): Layer.Layer<never, InvalidInput> =>
  * @category host
  */
 export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
+  Config.map(hostFromEnvironment, (host) => host.url)
+)
+
+/** {@link hostConfig} with the variable the host came from (`JwtFacts.configuredHost`). */
+const hostFromEnvironment = /*#__PURE__*/ Config.suspend(() =>
   Config.all({
     clientsUrl: Config.option(Config.string(JwtFacts.hostVariable)),
     plexTvUrl: Config.option(Config.string(JwtFacts.plexTvVariable))
@@ -409,7 +418,9 @@ export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.suspend(()
  * A layer that points every JWT device authentication call at the host
  * from `Config` (by default {@link hostConfig}: `PLEX_CLIENTS_URL`, else a
  * `PLEX_TV_URL` other than plex.tv, else `https://clients.plex.tv`). A
- * malformed URL fails with `InvalidInput` when the layer is built.
+ * malformed URL fails with `InvalidInput` when the layer is built; without
+ * `url`, its `field` is the variable the host came from (`PLEX_CLIENTS_URL`
+ * or `PLEX_TV_URL`).
  *
  * @example
  * ```ts
@@ -430,12 +441,16 @@ export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.suspend(()
  * @category host
  */
 export const layerHostConfig = (
-  url: Config.Config<string> = hostConfig
+  url?: Config.Config<string>
 ): Layer.Layer<never, ConfigError.ConfigError | InvalidInput> =>
-  Layer.effect(JwtHost, Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)) as Layer.Layer<
-    never,
-    ConfigError.ConfigError | InvalidInput
-  >
+  Layer.effect(
+    JwtHost,
+    url === undefined
+      ? Effect.flatMap(hostFromEnvironment, (host) =>
+          hostAt("Jwt.layerHostConfig", host.variable ?? "host", host.url)
+        )
+      : Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)
+  ) as Layer.Layer<never, ConfigError.ConfigError | InvalidInput>
 
 /**
  * Points one effect's JWT device authentication calls at another host, as

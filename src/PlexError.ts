@@ -7,6 +7,11 @@
  * passwords and verification codes stay out of messages, `toString`, `toJSON`
  * and causes.
  *
+ * Every error's `name` is its `_tag`: what `String(error)`, a stack trace and
+ * `Cause.pretty` print before the message, the same in both editions
+ * (Effect 3's `Schema.TaggedError` names each class's prototype after its tag;
+ * the Effect 4 edition does it in `internal/errorName.ts`).
+ *
  * @since 0.1.0
  */
 import * as Option from "effect/Option"
@@ -99,15 +104,6 @@ export class InvalidInput
     reason: Schema.String
   })
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidInputMessage(this)
@@ -127,15 +123,6 @@ export class BadRequest
     ResponseContext
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.badRequestMessage(this)
@@ -167,15 +154,6 @@ export class Unauthorized
     })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.unauthorizedMessage(this)
@@ -194,15 +172,6 @@ export class VerificationCodeRequired
     "effect-plex-auth/VerificationCodeRequired"
   )("VerificationCodeRequired", ResponseContext)
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.verificationCodeRequiredMessage(this)
@@ -221,15 +190,6 @@ export class InvalidVerificationCode
     "effect-plex-auth/InvalidVerificationCode"
   )("InvalidVerificationCode", ResponseContext)
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidVerificationCodeMessage(this)
@@ -249,15 +209,6 @@ export class NotFound
     ResponseContext
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.notFoundMessage(this)
@@ -281,15 +232,6 @@ export class RateLimited
     })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.rateLimitedMessage(this)
@@ -374,15 +316,6 @@ export class Unexpected
     })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.unexpectedMessage(this)
@@ -421,15 +354,6 @@ export class NetworkError
     })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.networkErrorMessage(this)
@@ -467,15 +391,6 @@ export class PinExpired
     )
   })
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.pinExpiredMessage(this)
@@ -527,15 +442,6 @@ export class InvalidJwt
     detail: Schema.String
   })
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidJwtMessage(this)

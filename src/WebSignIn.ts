@@ -87,15 +87,6 @@ export class SignInNotStarted
     /*#__PURE__*/ HttpApiSchema.annotations({ status: 400 })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.signInNotStarted(this.reason)
@@ -116,15 +107,6 @@ export class SignInNotApproved
     /*#__PURE__*/ HttpApiSchema.annotations({ status: 401 })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.signInNotApproved
@@ -144,15 +126,6 @@ export class SignInExpired
     /*#__PURE__*/ HttpApiSchema.annotations({ status: 401 })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.signInExpired
@@ -173,15 +146,6 @@ export class AccessDenied
     /*#__PURE__*/ HttpApiSchema.annotations({ status: 403 })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.accessDenied(this.username)
@@ -207,15 +171,6 @@ export class PlexUnavailable
     /*#__PURE__*/ HttpApiSchema.annotations({ status: 503 })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.plexUnavailable(this.operation, this.failure)
@@ -237,15 +192,6 @@ export class Unauthenticated
     /*#__PURE__*/ HttpApiSchema.annotations({ status: 401 })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.unauthenticated(this.reason)
@@ -265,15 +211,6 @@ export class SessionStoreError
     /*#__PURE__*/ HttpApiSchema.annotations({ status: 500 })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions.
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.sessionStoreError(this.operation)

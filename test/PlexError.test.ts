@@ -1,6 +1,7 @@
 // Each operation's error union is checked by tsc in test/types/PlexError.ts.
 import { assert, describe, it } from "@effect/vitest"
-import { Schema } from "effect"
+import { Arbitrary, FastCheck, JSONSchema, Schema } from "effect"
+import * as Package from "effect-plex-auth"
 import { PlexError } from "effect-plex-auth"
 
 const ctx = { operation: "PlexAuth.getTokenDetails", method: "GET", url: "https://plex.tv/api/v2/user" }
@@ -124,6 +125,33 @@ describe("errors are Schemas", () => {
       [1003]
     )
     assert.strictEqual(decoded.message, error.message)
+  })
+
+  it("every error class the package exports: an instance its Arbitrary makes is one of it, named by its _tag; its JSON Schema and codec still work", () => {
+    type ErrorClass = Schema.Schema<Error & { readonly _tag: string }, { readonly _tag: string }> &
+      (new (...args: ReadonlyArray<never>) => unknown)
+    const classes = [
+      ...new Set(
+        Object.values(Package)
+          .flatMap((module) => Object.values(module as object))
+          .filter(
+            (value): value is ErrorClass =>
+              typeof value === "function" && value.prototype instanceof Error && Schema.isSchema(value)
+          )
+      )
+    ]
+    // PlexError's 11, Home's 3, Claim's 2, WebSignIn's 7, Resources' 2.
+    assert.strictEqual(classes.length, 25)
+    for (const ErrorClass of classes) {
+      const [error] = FastCheck.sample(Arbitrary.make(ErrorClass), 1)
+      assert.instanceOf(error, ErrorClass)
+      assert.strictEqual(error!.name, error!._tag)
+      assert.strictEqual(String(error), `${error!._tag}: ${error!.message}`)
+      const decoded = Schema.decodeUnknownSync(ErrorClass)(Schema.encodeSync(ErrorClass)(error!))
+      assert.instanceOf(decoded, ErrorClass)
+      assert.strictEqual(decoded.name, error!._tag)
+      assert.include(JSON.stringify(JSONSchema.make(ErrorClass)), `"enum":["${error!._tag}"]`)
+    }
   })
 
   it("reasons are closed literal sets", () => {

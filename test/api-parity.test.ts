@@ -184,9 +184,14 @@ describe("the two editions' public APIs", () => {
     const errors = exportsOf(path.join(effect3, "PlexError.ts"))
     assert.deepStrictEqual(errors.get("RateLimited"), {
       kind: "class",
-      members: ["errors", "message", "method", "name", "operation", "retryAfterMillis", "status", "url"],
+      members: ["errors", "message", "method", "operation", "retryAfterMillis", "status", "url"],
       literal: undefined
     })
+    // The Effect 4 edition's error classes extend `tagNamed(Schema.TaggedError<...>(...))`: their fields are read too.
+    assert.deepStrictEqual(
+      exportsOf(path.join(effect4, "PlexError.ts")).get("RateLimited"),
+      errors.get("RateLimited")
+    )
     assert.strictEqual(
       exportsOf(path.join(effect3, "PlexTv.ts")).get("defaultUrl")?.literal,
       "https://plex.tv"

@@ -16,6 +16,7 @@ import type * as HttpClient from "effect/http/HttpClient"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { tagNamed } from "./internal/errorName.js"
 import * as Facts from "../../src/core/claim.js"
 import * as P from "../../src/core/decodeSchemas.js"
 import { withSchema } from "../../src/core/endpoint.js"
@@ -36,26 +37,19 @@ import * as Resources from "./Resources.js"
  * @category errors
  */
 export class ServerAlreadyClaimed
-  extends /*#__PURE__*/ Schema.TaggedError<ServerAlreadyClaimed>("effect-plex-auth/ServerAlreadyClaimed")(
-    "ServerAlreadyClaimed",
-    {
-      operation: Schema.String,
-      /** The server's base URL (no token, no query). */
-      url: Schema.String,
-      /** The server's machine identifier. */
-      machineIdentifier: Schema.String
-    }
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<ServerAlreadyClaimed>("effect-plex-auth/ServerAlreadyClaimed")(
+      "ServerAlreadyClaimed",
+      {
+        operation: Schema.String,
+        /** The server's base URL (no token, no query). */
+        url: Schema.String,
+        /** The server's machine identifier. */
+        machineIdentifier: Schema.String
+      }
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.alreadyClaimedMessage(this.operation, this.url, this.machineIdentifier)
@@ -71,22 +65,15 @@ export class ServerAlreadyClaimed
  * @category errors
  */
 export class ClaimRejected
-  extends /*#__PURE__*/ Schema.TaggedError<ClaimRejected>("effect-plex-auth/ClaimRejected")("ClaimRejected", {
-    operation: Schema.String,
-    url: Schema.String,
-    status: Schema.Number,
-    errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
-  })
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<ClaimRejected>("effect-plex-auth/ClaimRejected")("ClaimRejected", {
+      operation: Schema.String,
+      url: Schema.String,
+      status: Schema.Number,
+      errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
+    })
+  )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.rejectedMessage(this.operation, this.url, this.status, this.errors)

@@ -17,6 +17,7 @@ import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { tagNamed } from "./internal/errorName.js"
 import * as Facts from "../../src/core/home.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import { Credentials } from "./Credentials.js"
@@ -43,27 +44,20 @@ import {
  * @category errors
  */
 export class HomeUserNotFound
-  extends /*#__PURE__*/ Schema.TaggedError<HomeUserNotFound>("effect-plex-auth/HomeUserNotFound")(
-    "HomeUserNotFound",
-    {
-      /** The operation that looked, e.g. `Home.switchUser`. */
-      operation: Schema.String,
-      /** The user asked for: an id, a uuid, a title, a username or an email. */
-      user: Schema.String,
-      /** The titles of the home's users. */
-      available: /*#__PURE__*/ Schema.Array(Schema.String)
-    }
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<HomeUserNotFound>("effect-plex-auth/HomeUserNotFound")(
+      "HomeUserNotFound",
+      {
+        /** The operation that looked, e.g. `Home.switchUser`. */
+        operation: Schema.String,
+        /** The user asked for: an id, a uuid, a title, a username or an email. */
+        user: Schema.String,
+        /** The titles of the home's users. */
+        available: /*#__PURE__*/ Schema.Array(Schema.String)
+      }
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.userNotFoundMessage(this.operation, this.user, this.available)
@@ -78,26 +72,16 @@ export class HomeUserNotFound
  * @category errors
  */
 export class HomePinRequired
-  extends /*#__PURE__*/ Schema.TaggedError<HomePinRequired>("effect-plex-auth/HomePinRequired")(
-    "HomePinRequired",
-    {
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<HomePinRequired>("effect-plex-auth/HomePinRequired")("HomePinRequired", {
       operation: Schema.String,
       /** The title of the user switched to. */
       user: Schema.String,
       /** Plex's error entries, when plex.tv answered. */
       errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
-    }
+    })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.pinRequiredMessage(this.operation, this.user, this.errors)
@@ -112,9 +96,8 @@ export class HomePinRequired
  * @category errors
  */
 export class InvalidHomePin
-  extends /*#__PURE__*/ Schema.TaggedError<InvalidHomePin>("effect-plex-auth/InvalidHomePin")(
-    "InvalidHomePin",
-    {
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<InvalidHomePin>("effect-plex-auth/InvalidHomePin")("InvalidHomePin", {
       operation: Schema.String,
       /** The title of the user switched to. */
       user: Schema.String,
@@ -122,18 +105,9 @@ export class InvalidHomePin
       status: Schema.Number,
       /** Plex's error entries. */
       errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
-    }
+    })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.invalidPinMessage(this.operation, this.user, this.status, this.errors)

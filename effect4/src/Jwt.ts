@@ -358,7 +358,11 @@ export const defaultHost = JwtFacts.defaultHost
  * @category host
  */
 export const makeHost = (url: string): Effect.Effect<JwtHostService, InvalidInput> =>
-  Effect.map(V.httpUrl("Jwt", "host", url), (valid) => ({ url: JwtFacts.hostUrl(valid) }))
+  hostAt("Jwt", "host", url)
+
+/** `url` validated as a JWT host; `InvalidInput` names `operation` and `field`. */
+const hostAt = (operation: string, field: string, url: string): Effect.Effect<JwtHostService, InvalidInput> =>
+  Effect.map(V.httpUrl(operation, field, url), (valid) => ({ url: JwtFacts.hostUrl(valid) }))
 
 /**
  * A layer that points every JWT device authentication call at `url` (a
@@ -377,19 +381,8 @@ export const makeHost = (url: string): Effect.Effect<JwtHostService, InvalidInpu
 export const layerHost = (url: string): Layer.Layer<never, InvalidInput> =>
   Layer.effect(JwtHost, makeHost(url)) as Layer.Layer<never, InvalidInput>
 
-/**
- * The JWT host from `Config` (the environment by default): `PLEX_CLIENTS_URL`
- * when it is set; else `PLEX_TV_URL` when it names somewhere other than
- * plex.tv (a fake, such as `plex-auth fake-server`, which answers the JWT
- * flow on its plex.tv origin, or a proxy), so that JWT sign-in goes where
- * `PlexTv.layerConfig()` sends the account API; else {@link defaultHost}
- * (`https://clients.plex.tv`, for plex.tv itself too). Empty values count as
- * unset.
- *
- * @since 0.1.0
- * @category host
- */
-export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.all({
+/** {@link hostConfig} with the variable the host came from (`JwtFacts.configuredHost`). */
+const hostFromEnvironment = /*#__PURE__*/ Config.all({
   clientsUrl: /*#__PURE__*/ Config.option(/*#__PURE__*/ Config.String(JwtFacts.hostVariable)),
   plexTvUrl: /*#__PURE__*/ Config.option(/*#__PURE__*/ Config.String(JwtFacts.plexTvVariable))
 }).pipe(
@@ -402,10 +395,28 @@ export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.all({
 )
 
 /**
+ * The JWT host from `Config` (the environment by default): `PLEX_CLIENTS_URL`
+ * when it is set; else `PLEX_TV_URL` when it names somewhere other than
+ * plex.tv (a fake, such as `plex-auth fake-server`, which answers the JWT
+ * flow on its plex.tv origin, or a proxy), so that JWT sign-in goes where
+ * `PlexTv.layerConfig()` sends the account API; else {@link defaultHost}
+ * (`https://clients.plex.tv`, for plex.tv itself too). Empty values count as
+ * unset.
+ *
+ * @since 0.1.0
+ * @category host
+ */
+export const hostConfig: Config.Config<string> = /*#__PURE__*/ hostFromEnvironment.pipe(
+  /*#__PURE__*/ Config.map((host) => host.url)
+)
+
+/**
  * A layer that points every JWT device authentication call at the host
  * from `Config` (by default {@link hostConfig}: `PLEX_CLIENTS_URL`, else a
  * `PLEX_TV_URL` other than plex.tv, else `https://clients.plex.tv`). A
- * malformed URL fails with `InvalidInput` when the layer is built.
+ * malformed URL fails with `InvalidInput` when the layer is built; without
+ * `url`, its `field` is the variable the host came from (`PLEX_CLIENTS_URL`
+ * or `PLEX_TV_URL`).
  *
  * @example
  * ```ts
@@ -426,12 +437,16 @@ export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.all({
  * @category host
  */
 export const layerHostConfig = (
-  url: Config.Config<string> = hostConfig
+  url?: Config.Config<string>
 ): Layer.Layer<never, Config.ConfigError | InvalidInput> =>
-  Layer.effect(JwtHost, Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)) as Layer.Layer<
-    never,
-    Config.ConfigError | InvalidInput
-  >
+  Layer.effect(
+    JwtHost,
+    url === undefined
+      ? Effect.flatMap(hostFromEnvironment, (host) =>
+          hostAt("Jwt.layerHostConfig", host.variable ?? "host", host.url)
+        )
+      : Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)
+  ) as Layer.Layer<never, Config.ConfigError | InvalidInput>
 
 /**
  * Points one effect's JWT device authentication calls at another host, as

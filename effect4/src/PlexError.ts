@@ -7,12 +7,18 @@
  * passwords and verification codes stay out of messages, `toString`, `toJSON`
  * and causes.
  *
+ * Every error's `name` is its `_tag`: what `String(error)`, a stack trace and
+ * `Cause.pretty` print before the message, the same in both editions
+ * (Effect 4's `Schema.TaggedError` would name it after the schema identifier,
+ * `effect-plex-auth/Unauthorized`; `internal/errorName.ts` names it after the tag).
+ *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { tagNamed } from "./internal/errorName.js"
 import * as SchemaGetter from "effect/SchemaGetter"
 import type { ClaimRejected, ServerAlreadyClaimed } from "./Claim.js"
 import type { HomePinRequired, HomeUserNotFound, InvalidHomePin } from "./Home.js"
@@ -73,24 +79,17 @@ const ResponseContext = /*#__PURE__*/ fields(HttpContext, {
  * @category errors
  */
 export class InvalidInput
-  extends /*#__PURE__*/ Schema.TaggedError<InvalidInput>("effect-plex-auth/InvalidInput")("InvalidInput", {
-    /** The operation or constructor that rejected the input. */
-    operation: Schema.String,
-    /** The argument at fault, e.g. `login` or `serverUrl`. */
-    field: Schema.String,
-    /** Why it was rejected; never repeats a secret value. */
-    reason: Schema.String
-  })
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<InvalidInput>("effect-plex-auth/InvalidInput")("InvalidInput", {
+      /** The operation or constructor that rejected the input. */
+      operation: Schema.String,
+      /** The argument at fault, e.g. `login` or `serverUrl`. */
+      field: Schema.String,
+      /** Why it was rejected; never repeats a secret value. */
+      reason: Schema.String
+    })
+  )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidInputMessage(this)
@@ -105,20 +104,10 @@ export class InvalidInput
  * @category errors
  */
 export class BadRequest
-  extends /*#__PURE__*/ Schema.TaggedError<BadRequest>("effect-plex-auth/BadRequest")(
-    "BadRequest",
-    ResponseContext
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<BadRequest>("effect-plex-auth/BadRequest")("BadRequest", ResponseContext)
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.badRequestMessage(this)
@@ -134,37 +123,30 @@ export class BadRequest
  * @category errors
  */
 export class Unauthorized
-  extends /*#__PURE__*/ Schema.TaggedError<Unauthorized>("effect-plex-auth/Unauthorized")(
-    "Unauthorized",
-    /*#__PURE__*/ fields(ResponseContext, {
-      /**
-       * Set when credentials that can re-authenticate got no new token, and why:
-       * `FreshTokenRefused` (a token obtained moments ago was refused too: the
-       * server refuses fresh tokens, and none is obtained for a while),
-       * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken`,
-       * `SignedOut`.
-       */
-      reauthentication: /*#__PURE__*/ Schema.optional(
-        /*#__PURE__*/ Schema.Literals([
-          "Failed",
-          "SameToken",
-          "CoolingDown",
-          "SignedOut",
-          "FreshTokenRefused"
-        ])
-      )
-    })
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<Unauthorized>("effect-plex-auth/Unauthorized")(
+      "Unauthorized",
+      /*#__PURE__*/ fields(ResponseContext, {
+        /**
+         * Set when credentials that can re-authenticate got no new token, and why:
+         * `FreshTokenRefused` (a token obtained moments ago was refused too: the
+         * server refuses fresh tokens, and none is obtained for a while),
+         * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken`,
+         * `SignedOut`.
+         */
+        reauthentication: /*#__PURE__*/ Schema.optional(
+          /*#__PURE__*/ Schema.Literals([
+            "Failed",
+            "SameToken",
+            "CoolingDown",
+            "SignedOut",
+            "FreshTokenRefused"
+          ])
+        )
+      })
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.unauthorizedMessage(this)
@@ -179,19 +161,13 @@ export class Unauthorized
  * @category errors
  */
 export class VerificationCodeRequired
-  extends /*#__PURE__*/ Schema.TaggedError<VerificationCodeRequired>(
-    "effect-plex-auth/VerificationCodeRequired"
-  )("VerificationCodeRequired", ResponseContext)
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<VerificationCodeRequired>("effect-plex-auth/VerificationCodeRequired")(
+      "VerificationCodeRequired",
+      ResponseContext
+    )
+  )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.verificationCodeRequiredMessage(this)
@@ -206,19 +182,13 @@ export class VerificationCodeRequired
  * @category errors
  */
 export class InvalidVerificationCode
-  extends /*#__PURE__*/ Schema.TaggedError<InvalidVerificationCode>(
-    "effect-plex-auth/InvalidVerificationCode"
-  )("InvalidVerificationCode", ResponseContext)
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<InvalidVerificationCode>("effect-plex-auth/InvalidVerificationCode")(
+      "InvalidVerificationCode",
+      ResponseContext
+    )
+  )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidVerificationCodeMessage(this)
@@ -233,20 +203,10 @@ export class InvalidVerificationCode
  * @category errors
  */
 export class NotFound
-  extends /*#__PURE__*/ Schema.TaggedError<NotFound>("effect-plex-auth/NotFound")(
-    "NotFound",
-    ResponseContext
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<NotFound>("effect-plex-auth/NotFound")("NotFound", ResponseContext)
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.notFoundMessage(this)
@@ -262,23 +222,16 @@ export class NotFound
  * @category errors
  */
 export class RateLimited
-  extends /*#__PURE__*/ Schema.TaggedError<RateLimited>("effect-plex-auth/RateLimited")(
-    "RateLimited",
-    /*#__PURE__*/ fields(ResponseContext, {
-      /** The `Retry-After` Plex sent, in milliseconds from when it was received. */
-      retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
-    })
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<RateLimited>("effect-plex-auth/RateLimited")(
+      "RateLimited",
+      /*#__PURE__*/ fields(ResponseContext, {
+        /** The `Retry-After` Plex sent, in milliseconds from when it was received. */
+        retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
+      })
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.rateLimitedMessage(this)
@@ -341,34 +294,27 @@ const noErrorsByDefault = /*#__PURE__*/ Schema.optional(/*#__PURE__*/ Schema.toE
  * @category errors
  */
 export class Unexpected
-  extends /*#__PURE__*/ Schema.TaggedError<Unexpected>("effect-plex-auth/Unexpected")(
-    "Unexpected",
-    /*#__PURE__*/ fields(HttpContext, {
-      reason: UnexpectedReason,
-      /** The HTTP status, when a response arrived. */
-      status: /*#__PURE__*/ Schema.optional(Schema.Number),
-      /** The response's `Content-Type`, when it had one. */
-      contentType: /*#__PURE__*/ Schema.optional(Schema.String),
-      /** The first characters of the body, with known secrets masked; absent for successful bodies. */
-      bodyExcerpt: /*#__PURE__*/ Schema.optional(Schema.String),
-      /** Plex's error entries, when the body had them. */
-      errors: noErrorsByDefault,
-      /** A description of what was wrong, e.g. the path of a field that failed to decode. */
-      detail: Schema.String,
-      /** The `Retry-After` the server sent (e.g. with a 503), in milliseconds. */
-      retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
-    })
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<Unexpected>("effect-plex-auth/Unexpected")(
+      "Unexpected",
+      /*#__PURE__*/ fields(HttpContext, {
+        reason: UnexpectedReason,
+        /** The HTTP status, when a response arrived. */
+        status: /*#__PURE__*/ Schema.optional(Schema.Number),
+        /** The response's `Content-Type`, when it had one. */
+        contentType: /*#__PURE__*/ Schema.optional(Schema.String),
+        /** The first characters of the body, with known secrets masked; absent for successful bodies. */
+        bodyExcerpt: /*#__PURE__*/ Schema.optional(Schema.String),
+        /** Plex's error entries, when the body had them. */
+        errors: noErrorsByDefault,
+        /** A description of what was wrong, e.g. the path of a field that failed to decode. */
+        detail: Schema.String,
+        /** The `Retry-After` the server sent (e.g. with a 503), in milliseconds. */
+        retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
+      })
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.unexpectedMessage(this)
@@ -398,24 +344,17 @@ export type NetworkErrorReason = typeof NetworkErrorReason.Type
  * @category errors
  */
 export class NetworkError
-  extends /*#__PURE__*/ Schema.TaggedError<NetworkError>("effect-plex-auth/NetworkError")(
-    "NetworkError",
-    /*#__PURE__*/ fields(HttpContext, {
-      reason: NetworkErrorReason,
-      /** What the transport reported, with known secrets masked. */
-      detail: Schema.String
-    })
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<NetworkError>("effect-plex-auth/NetworkError")(
+      "NetworkError",
+      /*#__PURE__*/ fields(HttpContext, {
+        reason: NetworkErrorReason,
+        /** What the transport reported, with known secrets masked. */
+        detail: Schema.String
+      })
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.networkErrorMessage(this)
@@ -435,33 +374,26 @@ export class NetworkError
  * @category errors
  */
 export class PinExpired
-  extends /*#__PURE__*/ Schema.TaggedError<PinExpired>("effect-plex-auth/PinExpired")("PinExpired", {
-    /** The operation that noticed. */
-    operation: Schema.String,
-    /** The PIN's id. */
-    pinId: Schema.Number,
-    /**
-     * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
-     * while no check got an answer; `NotFound`: plex.tv answered 404 (code 1020).
-     */
-    reason: /*#__PURE__*/ Schema.Literals(["Expired", "Unreachable", "NotFound"]),
-    /** Plex's error entries, when plex.tv sent them. */
-    errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail),
-    /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */
-    lastError: /*#__PURE__*/ Schema.optional(
-      /*#__PURE__*/ Schema.Union([NetworkError, Unexpected, RateLimited])
-    )
-  })
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<PinExpired>("effect-plex-auth/PinExpired")("PinExpired", {
+      /** The operation that noticed. */
+      operation: Schema.String,
+      /** The PIN's id. */
+      pinId: Schema.Number,
+      /**
+       * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
+       * while no check got an answer; `NotFound`: plex.tv answered 404 (code 1020).
+       */
+      reason: /*#__PURE__*/ Schema.Literals(["Expired", "Unreachable", "NotFound"]),
+      /** Plex's error entries, when plex.tv sent them. */
+      errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail),
+      /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */
+      lastError: /*#__PURE__*/ Schema.optional(
+        /*#__PURE__*/ Schema.Union([NetworkError, Unexpected, RateLimited])
+      )
+    })
+  )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.pinExpiredMessage(this)
@@ -505,23 +437,16 @@ export type InvalidJwtReason = typeof InvalidJwtReason.Type
  * @category errors
  */
 export class InvalidJwt
-  extends /*#__PURE__*/ Schema.TaggedError<InvalidJwt>("effect-plex-auth/InvalidJwt")("InvalidJwt", {
-    /** The operation that checked it. */
-    operation: Schema.String,
-    reason: InvalidJwtReason,
-    /** What was wrong, in words; never the token or a claim's secret value. */
-    detail: Schema.String
-  })
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<InvalidJwt>("effect-plex-auth/InvalidJwt")("InvalidJwt", {
+      /** The operation that checked it. */
+      operation: Schema.String,
+      reason: InvalidJwtReason,
+      /** What was wrong, in words; never the token or a claim's secret value. */
+      detail: Schema.String
+    })
+  )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Errors.invalidJwtMessage(this)

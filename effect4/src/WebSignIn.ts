@@ -55,6 +55,7 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import { tagNamed } from "./internal/errorName.js"
 import * as Access from "../../src/core/access.js"
 import * as AuthUrl from "../../src/core/authUrl.js"
 import * as CoreCookies from "../../src/core/web/cookies.js"
@@ -87,21 +88,14 @@ const status = (httpApiStatus: number) => ({ httpApiStatus }) as const
  * @category errors
  */
 export class SignInNotStarted
-  extends /*#__PURE__*/ Schema.TaggedError<SignInNotStarted>("effect-plex-auth/SignInNotStarted")(
-    "SignInNotStarted",
-    { reason: /*#__PURE__*/ Schema.Literals(["NoCookie", "Invalid", "Expired", "StateMismatch"]) },
-    /*#__PURE__*/ status(400)
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<SignInNotStarted>("effect-plex-auth/SignInNotStarted")(
+      "SignInNotStarted",
+      { reason: /*#__PURE__*/ Schema.Literals(["NoCookie", "Invalid", "Expired", "StateMismatch"]) },
+      /*#__PURE__*/ status(400)
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.signInNotStarted(this.reason)
@@ -116,21 +110,14 @@ export class SignInNotStarted
  * @category errors
  */
 export class SignInNotApproved
-  extends /*#__PURE__*/ Schema.TaggedError<SignInNotApproved>("effect-plex-auth/SignInNotApproved")(
-    "SignInNotApproved",
-    {},
-    /*#__PURE__*/ status(401)
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<SignInNotApproved>("effect-plex-auth/SignInNotApproved")(
+      "SignInNotApproved",
+      {},
+      /*#__PURE__*/ status(401)
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.signInNotApproved
@@ -144,21 +131,14 @@ export class SignInNotApproved
  * @category errors
  */
 export class SignInExpired
-  extends /*#__PURE__*/ Schema.TaggedError<SignInExpired>("effect-plex-auth/SignInExpired")(
-    "SignInExpired",
-    {},
-    /*#__PURE__*/ status(401)
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<SignInExpired>("effect-plex-auth/SignInExpired")(
+      "SignInExpired",
+      {},
+      /*#__PURE__*/ status(401)
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.signInExpired
@@ -173,21 +153,14 @@ export class SignInExpired
  * @category errors
  */
 export class AccessDenied
-  extends /*#__PURE__*/ Schema.TaggedError<AccessDenied>("effect-plex-auth/AccessDenied")(
-    "AccessDenied",
-    { username: Schema.String },
-    /*#__PURE__*/ status(403)
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<AccessDenied>("effect-plex-auth/AccessDenied")(
+      "AccessDenied",
+      { username: Schema.String },
+      /*#__PURE__*/ status(403)
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.accessDenied(this.username)
@@ -202,26 +175,19 @@ export class AccessDenied
  * @category errors
  */
 export class PlexUnavailable
-  extends /*#__PURE__*/ Schema.TaggedError<PlexUnavailable>("effect-plex-auth/PlexUnavailable")(
-    "PlexUnavailable",
-    {
-      /** What could not be done, e.g. `createPin`, `checkPin`, `checkAccess`. */
-      operation: Schema.String,
-      /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
-      failure: Schema.String
-    },
-    /*#__PURE__*/ status(503)
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<PlexUnavailable>("effect-plex-auth/PlexUnavailable")(
+      "PlexUnavailable",
+      {
+        /** What could not be done, e.g. `createPin`, `checkPin`, `checkAccess`. */
+        operation: Schema.String,
+        /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
+        failure: Schema.String
+      },
+      /*#__PURE__*/ status(503)
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.plexUnavailable(this.operation, this.failure)
@@ -237,21 +203,14 @@ export class PlexUnavailable
  * @category errors
  */
 export class Unauthenticated
-  extends /*#__PURE__*/ Schema.TaggedError<Unauthenticated>("effect-plex-auth/Unauthenticated")(
-    "Unauthenticated",
-    { reason: /*#__PURE__*/ Schema.Literals(["NoSession", "Invalid", "Expired", "TokenRevoked"]) },
-    /*#__PURE__*/ status(401)
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<Unauthenticated>("effect-plex-auth/Unauthenticated")(
+      "Unauthenticated",
+      { reason: /*#__PURE__*/ Schema.Literals(["NoSession", "Invalid", "Expired", "TokenRevoked"]) },
+      /*#__PURE__*/ status(401)
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.unauthenticated(this.reason)
@@ -265,21 +224,14 @@ export class Unauthenticated
  * @category errors
  */
 export class SessionStoreError
-  extends /*#__PURE__*/ Schema.TaggedError<SessionStoreError>("effect-plex-auth/SessionStoreError")(
-    "SessionStoreError",
-    { operation: Schema.String },
-    /*#__PURE__*/ status(500)
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<SessionStoreError>("effect-plex-auth/SessionStoreError")(
+      "SessionStoreError",
+      { operation: Schema.String },
+      /*#__PURE__*/ status(500)
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Core.messages.sessionStoreError(this.operation)

@@ -1,6 +1,9 @@
 // The Effect 4 edition of test/PlexError.test.ts: the same errors, messages and guards.
 import { assert, describe, it } from "@effect/vitest"
+import * as Arbitrary from "effect/Arbitrary"
+import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as Package from "effect4-plex-auth"
 import * as PlexError from "effect4-plex-auth/PlexError"
 
 const ctx = { operation: "PlexAuth.getTokenDetails", method: "GET", url: "https://plex.tv/api/v2/user" }
@@ -143,6 +146,35 @@ describe("errors are Schemas", () => {
       [1003]
     )
     assert.strictEqual(decoded.message, error.message)
+  })
+
+  it("every error class the package exports: an instance its Arbitrary makes is one of it, named by its _tag; its JSON Schema and codec still work", () => {
+    type ErrorClass = Schema.Codec<Error & { readonly _tag: string }, { readonly _tag: string }> &
+      (new (...args: ReadonlyArray<never>) => unknown)
+    const classes = [
+      ...new Set(
+        Object.values(Package)
+          .flatMap((module) => Object.values(module as object))
+          .filter(
+            (value): value is ErrorClass =>
+              typeof value === "function" && value.prototype instanceof Error && Schema.isSchema(value)
+          )
+      )
+    ]
+    // PlexError's 11, Home's 3, Claim's 2, WebSignIn's 7, Resources' 2.
+    assert.strictEqual(classes.length, 25)
+    for (const ErrorClass of classes) {
+      const [error] = Effect.runSync(
+        Arbitrary.sampleEffect(Arbitrary.schema(ErrorClass), { count: 1, seed: 1 })
+      )
+      assert.instanceOf(error, ErrorClass)
+      assert.strictEqual(error!.name, error!._tag)
+      assert.strictEqual(String(error), `${error!._tag}: ${error!.message}`)
+      const decoded = Schema.decodeUnknownSync(ErrorClass)(Schema.encodeSync(ErrorClass)(error!))
+      assert.instanceOf(decoded, ErrorClass)
+      assert.strictEqual(decoded.name, error!._tag)
+      assert.include(JSON.stringify(Schema.toJsonSchemaDocument(ErrorClass)), `"enum":["${error!._tag}"]`)
+    }
   })
 
   it("reasons are closed literal sets", () => {

@@ -331,20 +331,23 @@ const isPlexTv = (url: string): boolean => {
 }
 
 /**
- * The JWT host of a program configured from the environment (`Jwt.hostConfig`): `PLEX_CLIENTS_URL` when set;
- * else `PLEX_TV_URL` when it names somewhere other than plex.tv (a fake such as `plex-auth fake-server`, which
- * answers the JWT flow on its plex.tv origin, or a proxy), so that JWT sign-in goes where the account API goes;
- * else clients.plex.tv (for plex.tv itself too: Plex sends the JWT flow there). Blank values count as unset. The
- * value is validated by the layer that uses it (`InvalidInput`).
+ * The JWT host of a program configured from the environment (`Jwt.hostConfig`), with the variable it came from:
+ * `PLEX_CLIENTS_URL` when set; else `PLEX_TV_URL` when it names somewhere other than plex.tv (a fake such as
+ * `plex-auth fake-server`, which answers the JWT flow on its plex.tv origin, or a proxy), so that JWT sign-in goes
+ * where the account API goes; else clients.plex.tv (for plex.tv itself too: Plex sends the JWT flow there; no
+ * variable). Blank values count as unset. The value is validated by the layer that uses it (`InvalidInput`, naming
+ * `variable`: a malformed `PLEX_TV_URL` is reported as the user's `PLEX_TV_URL`, not as a JWT host they never set).
  */
 export const configuredHost = (variables: {
   readonly clientsUrl: string | undefined
   readonly plexTvUrl: string | undefined
-}): string => {
+}): { readonly url: string; readonly variable: string | undefined } => {
   const clients = variables.clientsUrl?.trim() ?? ""
-  if (clients !== "") return clients
+  if (clients !== "") return { url: clients, variable: hostVariable }
   const plexTv = variables.plexTvUrl?.trim() ?? ""
-  return plexTv !== "" && !isPlexTv(plexTv) ? plexTv : defaultHost
+  return plexTv !== "" && !isPlexTv(plexTv)
+    ? { url: plexTv, variable: plexTvVariable }
+    : { url: defaultHost, variable: undefined }
 }
 
 /**

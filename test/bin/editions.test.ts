@@ -121,6 +121,15 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--plex-tv", secretUrl, "whoami", "--frob"], kind: "parser", secrets: urlSecrets },
   // Usage errors the CLIs find, in their own words.
   { args: [], kind: "same", exit: 2 },
+  // A value option followed by an option (the version, help) or given one inline: its value is missing, in both
+  // (render.ts optionAsValue; the Effect 3 parser took it as the value, the Effect 4 one printed the version).
+  { args: ["--config-dir", "-v", "whoami"], kind: "same", exit: 2 },
+  { args: ["--config-dir", "--version", "whoami"], kind: "same", exit: 2 },
+  { args: ["whoami", "--config-dir", "-h"], kind: "same", exit: 2 },
+  { args: ["login", "--login", "-v", "--password"], kind: "same", exit: 2 },
+  { args: ["--log-level", "-v", "whoami"], kind: "same", exit: 2 },
+  { args: ["--fake", "--config-dir=-v", "whoami"], kind: "same", exit: 2 },
+  { args: ["--plex-tv", "--version"], kind: "same", exit: 2 },
   { args: ["token"], kind: "same", exit: 2 },
   { args: ["--code-2fa", "123456"], kind: "same", secrets: ["123456"] },
   { args: ["login", "--code"], kind: "same" },

@@ -6,7 +6,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
-import { ClientIdentity, Credentials, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
+import { ClientIdentity, Credentials, Jwt, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import * as InProcess from "./inProcess.js"
 import { type Run, assertExit, configDir, plexAuth, useBuiltCli } from "./run.js"
@@ -30,6 +30,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
       Effect.gen(function* () {
         let seen: Record<string, string> = {}
         let username = ""
+        let jwtUsername = ""
         const run = yield* plexAuth(["fake-server"], {
           whileRunning: {
             until: /PLEX_PASSWORD=.*\n/,
@@ -50,14 +51,42 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
                 Effect.withConfigProvider(ConfigProvider.fromJson({ PLEX_TV_URL: seen["PLEX_TV_URL"] }))
               )
               username = await Effect.runPromise(program)
+              // A JWT sign-in from the environment as printed: PLEX_CLIENTS_URL is where the fake answers the
+              // JWT flow (its clients.plex.tv origin).
+              const jwtProgram = Effect.gen(function* () {
+                const key = yield* Jwt.generateKey
+                yield* Jwt.registerKey(key).pipe(Credentials.withToken(seen["PLEX_TOKEN"] ?? ""))
+                const plexJwt = yield* Jwt.exchange(key)
+                return (yield* PlexAuth.account().pipe(Credentials.withToken(plexJwt.token))).username
+              }).pipe(
+                Effect.provide(
+                  Layer.mergeAll(
+                    FetchHttpClient.layer,
+                    ClientIdentity.layer({ clientIdentifier: "fake-server-jwt-test", product: "tests" }),
+                    PlexTv.layerConfig(),
+                    Jwt.layerHostConfig()
+                  )
+                ),
+                Effect.withConfigProvider(
+                  ConfigProvider.fromJson({
+                    PLEX_TV_URL: seen["PLEX_TV_URL"],
+                    PLEX_CLIENTS_URL: seen["PLEX_CLIENTS_URL"]
+                  })
+                )
+              )
+              jwtUsername = await Effect.runPromise(jwtProgram)
             }
           }
         })
         assert.match(seen["PLEX_TV_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.match(seen["PLEX_CLIENTS_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.notStrictEqual(seen["PLEX_CLIENTS_URL"], seen["PLEX_TV_URL"])
         assert.match(seen["PLEX_SERVER_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
         assert.strictEqual(seen["PLEX_LOGIN"], FakePlex.defaults.login)
         assert.strictEqual(seen["PLEX_TOKEN"], "fakeAccountToken0001")
         assert.strictEqual(username, FakePlex.defaults.username)
+        assert.strictEqual(jwtUsername, FakePlex.defaults.username)
+        assert.include(run.stderr, `its JWT host clients.plex.tv at ${seen["PLEX_CLIENTS_URL"]},`)
         assert.include(run.stderr, "PINs are approved 1 s after they are created")
         // Stopped by Ctrl-C: the documented code for a cancelled run.
         assertExit(run, 130)
@@ -85,6 +114,8 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
       })
       assert.deepInclude(details, { login: FakePlex.defaults.login, approvePinsAfterSeconds: 0 })
       assert.isArray(details["urls"])
+      assert.match(String(details["clientsUrl"]), /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.include(details["urls"] as ReadonlyArray<unknown>, details["clientsUrl"])
       const [login, whoami, servers] = runs
       assertExit(login!, 0)
       assert.include(login!.stdout, "Logged in as alice")

@@ -296,6 +296,38 @@ describe("core/cli", () => {
     assert.isUndefined(Render.usageProblem(["home", "switch", "--fake", "true", "Kids", "--json"]))
   })
 
+  it("optionAsValue: a value option followed by a word starting with -, or given one inline, is refused", () => {
+    const missing = (name: string) =>
+      `Missing value for ${name}: the word after it starts with -, as an option does.`
+    const inline = (name: string) => `${name} takes no value starting with -, which reads as an option.`
+    // The version and help flags, where a value belongs: neither the version nor a directory named -v.
+    assert.strictEqual(Render.optionAsValue(["--config-dir", "-v", "whoami"]), missing("--config-dir"))
+    assert.strictEqual(Render.optionAsValue(["--config-dir", "--version", "whoami"]), missing("--config-dir"))
+    assert.strictEqual(Render.optionAsValue(["whoami", "--config-dir", "-h"]), missing("--config-dir"))
+    assert.strictEqual(Render.optionAsValue(["login", "--login", "--help"]), missing("--login"))
+    assert.strictEqual(Render.optionAsValue(["--plex-tv", "--fake", "whoami"]), missing("--plex-tv"))
+    assert.strictEqual(Render.optionAsValue(["--log-level", "-v", "whoami"]), missing("--log-level"))
+    assert.strictEqual(Render.optionAsValue(["token", "transient", "--server", "-x"]), missing("--server"))
+    assert.strictEqual(Render.optionAsValue(["--config-dir=-v", "whoami"]), inline("--config-dir"))
+    assert.strictEqual(Render.optionAsValue(["login", "--login=--password"]), inline("--login"))
+    // The first one found; a value that is the name of a value option is still a value when it does not start with -.
+    assert.strictEqual(
+      Render.optionAsValue(["--config-dir", "d", "login", "--login", "-v"]),
+      missing("--login")
+    )
+    // Values: a negative number (refused by the command in its own words), `-` alone, anything else.
+    assert.isUndefined(Render.optionAsValue(["fake-server", "--approve-pins-after", "-1"]))
+    assert.isUndefined(Render.optionAsValue(["fake-server", "--approve-pins-after=-1"]))
+    assert.isUndefined(Render.optionAsValue(["--config-dir", "-", "whoami"]))
+    assert.isUndefined(Render.optionAsValue(["--config-dir", "./-v", "whoami", "-v"]))
+    assert.isUndefined(Render.optionAsValue(["--config-dir", "d", "--version"]))
+    // A boolean option, or one last without its value: not this check's.
+    assert.isUndefined(Render.optionAsValue(["--fake", "-v"]))
+    assert.isUndefined(Render.optionAsValue(["whoami", "--config-dir"]))
+    // After --, arguments only.
+    assert.isUndefined(Render.optionAsValue(["home", "switch", "--", "--login", "-v"]))
+  })
+
   it("builtInsAfterName: --help, -h, --version, -v, --wizard after a command's options go next to its name", () => {
     assert.deepStrictEqual(Render.builtInsAfterName(["login", "--password", "--help"]), [
       "login",

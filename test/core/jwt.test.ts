@@ -143,7 +143,9 @@ describe("core/jwt: device keys, hosts, PIN login and stored credentials", () =>
 
   it("configuredHost: PLEX_CLIENTS_URL, else a PLEX_TV_URL that is not plex.tv, else clients.plex.tv", () => {
     const host = (clientsUrl: string | undefined, plexTvUrl: string | undefined) =>
-      Jwt.configuredHost({ clientsUrl, plexTvUrl })
+      Jwt.configuredHost({ clientsUrl, plexTvUrl }).url
+    const variable = (clientsUrl: string | undefined, plexTvUrl: string | undefined) =>
+      Jwt.configuredHost({ clientsUrl, plexTvUrl }).variable
     assert.strictEqual(Jwt.hostVariable, "PLEX_CLIENTS_URL")
     assert.strictEqual(Jwt.plexTvVariable, "PLEX_TV_URL")
     assert.strictEqual(host(undefined, undefined), Jwt.defaultHost)
@@ -163,7 +165,12 @@ describe("core/jwt: device keys, hosts, PIN login and stored credentials", () =>
     assert.strictEqual(host("https://clients.example", "http://127.0.0.1:32401"), "https://clients.example")
     assert.strictEqual(host("https://plex.tv", undefined), "https://plex.tv")
     assert.strictEqual(host(" ", "http://127.0.0.1:32401"), "http://127.0.0.1:32401")
-    // Not a URL: passed on, for the layer to refuse (InvalidInput).
+    // Not a URL: passed on, for the layer to refuse (InvalidInput), with the variable it came from.
     assert.strictEqual(host(undefined, "plex.tv"), "plex.tv")
+    assert.strictEqual(variable(undefined, "plex.tv"), "PLEX_TV_URL")
+    assert.strictEqual(variable("clients.example", "plex.tv"), "PLEX_CLIENTS_URL")
+    assert.strictEqual(variable(" ", "http://127.0.0.1:32401"), "PLEX_TV_URL")
+    assert.isUndefined(variable(undefined, "https://plex.tv"))
+    assert.isUndefined(variable(undefined, undefined))
   })
 })

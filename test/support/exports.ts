@@ -104,6 +104,13 @@ const fieldsMembers = (
   return []
 }
 
+/** `tagNamed(Base)`: an Effect 4 error class's base with the `name` getter of effect4/src/internal/errorName.ts. */
+const isTagNamedCall = (node: ts.Node): node is ts.CallExpression =>
+  ts.isCallExpression(node) &&
+  ts.isIdentifier(node.expression) &&
+  node.expression.text === "tagNamed" &&
+  node.arguments.length === 1
+
 const classMembers = (
   node: ts.ClassLikeDeclaration,
   locals: ReadonlyMap<string, ts.ObjectLiteralExpression | ts.CallExpression>
@@ -113,6 +120,10 @@ const classMembers = (
     for (const type of clause.types) {
       // `Base<...>()("Tag", { fields })` or `Base("Tag")<...>()`: the last object literal argument anywhere in the call chain.
       let expression: ts.Expression = type.expression
+      // `tagNamed(Schema.TaggedError<...>()("Tag", { fields }))` (effect4/src/internal/errorName.ts): the base's
+      // fields. (Its `name` getter is not listed: an error's `name` is its `_tag` in both editions, the Effect 3
+      // edition's by Effect 3's own `Schema.TaggedError`.)
+      if (isTagNamedCall(expression)) expression = expression.arguments[0]!
       while (ts.isCallExpression(expression)) {
         const last = expression.arguments[expression.arguments.length - 1]
         if (last !== undefined && ts.isObjectLiteralExpression(last)) {

@@ -7,6 +7,7 @@
  */
 import * as Facts from "../../../src/core/resources.js"
 import * as Schema from "effect/Schema"
+import { tagNamed } from "./errorName.js"
 
 /**
  * What became of one candidate URL while `Resources.connect` probed a
@@ -40,28 +41,21 @@ export class ConnectionAttempt
  *
  */
 export class NoReachableConnection
-  extends /*#__PURE__*/ Schema.TaggedError<NoReachableConnection>("effect-plex-auth/NoReachableConnection")(
-    "NoReachableConnection",
-    {
-      /** The operation that probed, e.g. `Resources.connect`. */
-      operation: Schema.String,
-      /** The server's name. */
-      server: Schema.String,
-      /** The server's `clientIdentifier` (its machine identifier). */
-      clientIdentifier: Schema.String,
-      attempts: /*#__PURE__*/ Schema.Array(ConnectionAttempt)
-    }
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<NoReachableConnection>("effect-plex-auth/NoReachableConnection")(
+      "NoReachableConnection",
+      {
+        /** The operation that probed, e.g. `Resources.connect`. */
+        operation: Schema.String,
+        /** The server's name. */
+        server: Schema.String,
+        /** The server's `clientIdentifier` (its machine identifier). */
+        clientIdentifier: Schema.String,
+        attempts: /*#__PURE__*/ Schema.Array(ConnectionAttempt)
+      }
+    )
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.noReachableConnectionMessage(this)
@@ -73,27 +67,17 @@ export class NoReachableConnection
  *
  */
 export class ServerNotFound
-  extends /*#__PURE__*/ Schema.TaggedError<ServerNotFound>("effect-plex-auth/ServerNotFound")(
-    "ServerNotFound",
-    {
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<ServerNotFound>("effect-plex-auth/ServerNotFound")("ServerNotFound", {
       /** The operation that looked, e.g. `Resources.connectByName`. */
       operation: Schema.String,
       /** The name or client identifier asked for. */
       server: Schema.String,
       /** The names of the servers the account has. */
       available: /*#__PURE__*/ Schema.Array(Schema.String)
-    }
+    })
   )
 {
-  /**
-   * The error's `_tag`: what `String(error)`, a stack trace and `Cause.pretty` print before the
-   * message, the same in both editions (Effect 4 would print the schema identifier).
-   *
-   * @since 0.1.0
-   */
-  override get name(): string {
-    return this._tag
-  }
   /** @since 0.1.0 */
   override get message(): string {
     return Facts.serverNotFoundMessage(this)

@@ -144,11 +144,37 @@ describe("Jwt.hostConfig and Jwt.layerHostConfig: the JWT host from the environm
     )
   }
 
-  it.effect("a malformed PLEX_CLIENTS_URL fails the layer with InvalidInput when built", () =>
+  it.effect("a malformed PLEX_CLIENTS_URL fails the layer with InvalidInput naming it when built", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(hostFrom([["PLEX_CLIENTS_URL", "clients.example"]]))
       assert.strictEqual(error._tag, "InvalidInput")
+      assert.strictEqual(
+        error.message,
+        "Jwt.layerHostConfig: invalid PLEX_CLIENTS_URL: is not an absolute URL (expected http(s)://host[:port])"
+      )
     })
+  )
+
+  it.effect(
+    "a malformed PLEX_TV_URL, with no PLEX_CLIENTS_URL, fails the layer with InvalidInput naming PLEX_TV_URL (not a JWT host the user never set)",
+    () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(hostFrom([["PLEX_TV_URL", "plex.example"]]))
+        assert.strictEqual(error._tag, "InvalidInput")
+        assert.deepInclude(error, { operation: "Jwt.layerHostConfig", field: "PLEX_TV_URL" })
+        assert.strictEqual(
+          error.message,
+          "Jwt.layerHostConfig: invalid PLEX_TV_URL: is not an absolute URL (expected http(s)://host[:port])"
+        )
+        // A Config given explicitly is not a variable: the JWT host.
+        const given = yield* Effect.flip(
+          Effect.provide(
+            Jwt.JwtHost,
+            Jwt.layerHostConfig(Jwt.hostConfig).pipe(Layer.provide(fromEnv([["PLEX_TV_URL", "ftp://x"]])))
+          )
+        )
+        assert.strictEqual(given.message, "Jwt: invalid host: must use http or https, not ftp")
+      })
   )
 
   it.effect(

@@ -14,6 +14,16 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { FetchHttpClient } from "effect/http"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Jwt from "effect4-plex-auth/Jwt"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexTv from "effect4-plex-auth/PlexTv"
+import { FakePlex } from "effect4-plex-auth/testing"
 import { buildCli } from "../../scripts/build-cli.js"
 
 /** Spawning under load is slow: each run gets 45 seconds. */
@@ -137,6 +147,7 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
         })
         assert.deepStrictEqual(Object.keys(details), [
           "plexTvUrl",
+          "clientsUrl",
           "serverUrl",
           "urls",
           "login",
@@ -148,6 +159,8 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
         ])
         const plexTvUrl = String(details["plexTvUrl"])
         assert.match(plexTvUrl, /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.match(String(details["clientsUrl"]), /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.include(details["urls"] as ReadonlyArray<unknown>, details["clientsUrl"])
         const dir = await freshDirectory()
         const signedIn = await run(
           [
@@ -165,6 +178,34 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
         )
         assert.strictEqual(signedIn.code, 0, signedIn.stderr)
         assert.strictEqual(JSON.parse(signedIn.stdout).account.email, details["login"])
+        // A JWT sign-in from the environment it describes: clientsUrl (PLEX_CLIENTS_URL) is where the fake
+        // answers the JWT flow (its clients.plex.tv origin).
+        const jwtUsername = await Effect.runPromise(
+          Effect.gen(function* () {
+            const key = yield* Jwt.generateKey
+            yield* Jwt.registerKey(key).pipe(Credentials.withToken(String(details["token"])))
+            const plexJwt = yield* Jwt.exchange(key)
+            return (yield* PlexAuth.account().pipe(Credentials.withToken(plexJwt.token))).username
+          }).pipe(
+            Effect.provide(
+              Layer.mergeAll(
+                FetchHttpClient.layer,
+                ClientIdentity.layer({ clientIdentifier: "fake-server-jwt-test", product: "tests" }),
+                PlexTv.layerConfig(),
+                Jwt.layerHostConfig()
+              ).pipe(
+                Layer.provide(
+                  ConfigProvider.layer(
+                    ConfigProvider.fromEnv({
+                      env: { PLEX_TV_URL: plexTvUrl, PLEX_CLIENTS_URL: String(details["clientsUrl"]) }
+                    })
+                  )
+                )
+              )
+            )
+          )
+        )
+        assert.strictEqual(jwtUsername, FakePlex.defaults.username)
       } finally {
         child.kill("SIGTERM")
       }

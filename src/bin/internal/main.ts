@@ -143,9 +143,12 @@ export const run = (
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
   const renamed = withdrawn(args)
-  // `--wizard` after options without a command, or options before the command's name that cannot be
-  // read: said how to write it, in the words the Effect 4 CLI uses (render.ts).
-  const problem = Render.wizardWithoutCommand(argv.slice(2)) ?? Render.usageProblem(args)
+  // A value option followed by an option, `--wizard` after options without a command, or options before the
+  // command's name that cannot be read: said how to write it, in the words the Effect 4 CLI uses (render.ts).
+  const problem =
+    Render.optionAsValue(argv.slice(2)) ??
+    Render.wizardWithoutCommand(argv.slice(2)) ??
+    Render.usageProblem(args)
   const checked =
     renamed !== undefined
       ? Effect.fail(renamed)

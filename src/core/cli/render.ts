@@ -324,6 +324,8 @@ export const revokedText = (id: number): string => `Revoked device ${id}: it is 
 /** What `fake-server` prints about the fake it runs (its `--json` document). */
 export interface FakeServerDetails {
   readonly plexTvUrl: string
+  /** The fake's clients.plex.tv, where it answers the JWT flow (`Jwt.layerHostConfig()` reads `PLEX_CLIENTS_URL`). */
+  readonly clientsUrl: string
   readonly serverUrl: string
   readonly urls: ReadonlyArray<string>
   readonly login: string
@@ -343,6 +345,7 @@ export interface FakeServerDetails {
 export const fakeServerText = (details: FakeServerDetails) => ({
   stdout: [
     `PLEX_TV_URL=${details.plexTvUrl}`,
+    `PLEX_CLIENTS_URL=${details.clientsUrl}`,
     `PLEX_SERVER_URL=${details.serverUrl}`,
     `PLEX_TOKEN=${details.token}`,
     `PLEX_LOGIN=${details.login}`,
@@ -350,7 +353,7 @@ export const fakeServerText = (details: FakeServerDetails) => ({
   ].join("\n"),
   stderr: [
     "",
-    `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
+    `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its JWT host clients.plex.tv at ${details.clientsUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
     details.approvePinsAfterSeconds === null
       ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
       : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,
@@ -684,6 +687,40 @@ const argumentOf: Readonly<Record<string, string>> = {
   "home switch": "<user>",
   claim: "<server-url>",
   "devices revoke": "<id>"
+}
+
+/**
+ * A value option followed by a word that starts with `-` (`--config-dir -v`, `login --login --help`,
+ * `--plex-tv --fake`), or given such a value inline (`--config-dir=-v`), before `--`. The parsers disagreed:
+ * @effect/cli (Effect 3) took the word as the value (a configuration directory named `-v`, or `--version`
+ * once the CLI had read `-v` as `--version`), effect/cli (Effect 4) read it as an option (`-v`: the
+ * version, the rest of the command line ignored; another: its "Missing value", for the inline form too).
+ * Both CLIs refuse it (exit 2), as Python's argparse and Rust's clap do for the first form: a value that
+ * starts with `-` is far more often a forgotten value than a meant one, and none of these options has a
+ * use for one (a directory so named is `./-v`). A negative number is a value (`--approve-pins-after -1`,
+ * refused by the command in its own words), and so is `-` alone. The value is not repeated (it may be a
+ * URL with a password). Both CLIs ask this first, of the command line as typed: before `--wizard`
+ * without a command ({@link wizardWithoutCommand}) and {@link usageProblem}.
+ */
+export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined => {
+  const end = argv.indexOf("--")
+  const words = end === -1 ? argv : argv.slice(0, end)
+  const valueOptions = [...commandValues, ...globalValues, ...builtInValues]
+  const optionLike = (word: string) => word.startsWith("-") && word !== "-" && !/^-\d+$/.test(word)
+  for (let i = 0; i < words.length; i++) {
+    const [name = "", inline] = words[i]!.startsWith("--") ? words[i]!.split(/=(.*)/s, 2) : [words[i]!]
+    if (!valueOptions.includes(name)) continue
+    if (inline !== undefined) {
+      if (optionLike(inline)) return `${name} takes no value starting with -, which reads as an option.`
+      continue
+    }
+    const next = words[i + 1]
+    if (next !== undefined && optionLike(next)) {
+      return `Missing value for ${name}: the word after it starts with -, as an option does.`
+    }
+    i++
+  }
+  return undefined
 }
 
 /**

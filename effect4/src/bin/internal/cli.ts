@@ -103,10 +103,14 @@ const failIfQuit = <E, R>(self: Effect.Effect<void, E, R>) =>
 export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> => {
   const asJson = Core.jsonRequested(args)
   const report = (failure: Core.Failure) => Console.error(Core.failureText(failure, { json: asJson }))
-  // An option renamed or withdrawn, `--wizard` after options without a command, or options before the
-  // command's name that cannot be read: said how to write it, in the words
+  // An option renamed or withdrawn, a value option followed by an option, `--wizard` after options without
+  // a command, or options before the command's name that cannot be read: said how to write it, in the words
   // the Effect 3 CLI uses (src/core/cli/render.ts).
-  const refused = Core.withdrawnOption(args) ?? Render.wizardWithoutCommand(args) ?? Render.usageProblem(args)
+  const refused =
+    Core.withdrawnOption(args) ??
+    Render.optionAsValue(args) ??
+    Render.wizardWithoutCommand(args) ??
+    Render.usageProblem(args)
   const once = Render.onceEachGlobal(args)
   return (
     refused !== undefined

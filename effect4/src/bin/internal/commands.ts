@@ -448,6 +448,7 @@ const fakeServer = Command.make(
           const fake = server.fake
           const details: Render.FakeServerDetails = {
             plexTvUrl: server.plexTvUrl,
+            clientsUrl: server.clientsUrl,
             serverUrl: server.serverUrl,
             urls: server.urls,
             login: fake.login,
