@@ -164,15 +164,21 @@ export const config: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.s
 
 /**
  * A layer from `Config` (by default the environment variables of
- * {@link config}).
+ * {@link config}). A malformed value (an empty `PLEX_CLIENT_IDENTIFIER`, a
+ * control character) fails with `InvalidInput` when the layer is built; read
+ * from the default variables, it names the variable
+ * (`ClientIdentity.layerConfig: invalid PLEX_DEVICE_NAME: ...`).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  identity: Config.Config<ClientIdentityInput> = config
+  identity?: Config.Config<ClientIdentityInput>
 ): Layer.Layer<ClientIdentity, InvalidInput | ConfigError.ConfigError> =>
-  Layer.effect(ClientIdentity, Effect.flatMap(V.config("ClientIdentity.layerConfig", identity), make))
+  Layer.effect(
+    ClientIdentity,
+    V.configured("ClientIdentity.layerConfig", identity, config, Identity.variables, make)
+  )
 
 /**
  * A fresh random client identifier (a UUID). Call it once per installation

@@ -86,7 +86,8 @@ export const config: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
 /**
  * A layer from `Config` (by default {@link config}: `PLEX_TV_URL`, else
  * `https://plex.tv`). A malformed URL fails with `InvalidInput` when the
- * layer is built.
+ * layer is built; read from `PLEX_TV_URL`, it names the variable
+ * (`PlexTv.layerConfig: invalid PLEX_TV_URL: ...`).
  *
  * @example
  * ```ts
@@ -102,9 +103,9 @@ export const config: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
  * @category layers
  */
 export const layerConfig = (
-  url: Config.Config<string> = config
+  url?: Config.Config<string>
 ): Layer.Layer<PlexTv, InvalidInput | ConfigError.ConfigError> =>
-  Layer.effect(PlexTv, Effect.flatMap(V.config("PlexTv.layerConfig", url), make))
+  Layer.effect(PlexTv, V.configured("PlexTv.layerConfig", url, config, { url: "PLEX_TV_URL" }, make))
 
 /**
  * Points one effect at another plex.tv base URL (the seeds' per-call

@@ -478,7 +478,8 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
 
 /**
  * Builds the service. Fails with `InvalidInput` for a bad option or a
- * session key shorter than 32 bytes (the key is never shown), and with a
+ * session key shorter than 32 bytes (the key is never shown; read from
+ * `PLEX_SESSION_KEY`, the error names the variable), and with a
  * `ConfigError` when the key is not configured. The service keeps the
  * `HttpClient`, `ClientIdentity` and `KeyValueStore` of where it is made.
  *
@@ -515,7 +516,11 @@ export const make = (
 
     const secret = yield* options.sessionKey ?? Config.redacted("PLEX_SESSION_KEY")
     const problem = Signed.keyProblem(Redacted.value(secret))
-    if (problem !== undefined) return yield* V.invalid(operation, "sessionKey", problem)
+    if (problem !== undefined) {
+      // From the environment, the variable the user set; from a Config of the caller's, the option.
+      const field = options.sessionKey === undefined ? "PLEX_SESSION_KEY" : "sessionKey"
+      return yield* V.invalid(operation, field, problem)
+    }
     const key = yield* Effect.promise(() => Signed.importKey(Redacted.value(secret)))
 
     const checker = yield* ServerAccess.makeChecker(options.machineIdentifier, {

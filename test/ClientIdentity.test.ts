@@ -166,11 +166,54 @@ describe("ClientIdentity.layerConfig", () => {
     }).pipe(withEnv({}))
   )
 
-  it.effect("an empty PLEX_CLIENT_IDENTIFIER is InvalidInput", () =>
+  it.effect("an empty PLEX_CLIENT_IDENTIFIER is InvalidInput naming it", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(build(ClientIdentity.layerConfig()))
       assert.strictEqual(error._tag, "InvalidInput")
+      assert.strictEqual(
+        error.message,
+        "ClientIdentity.layerConfig: invalid PLEX_CLIENT_IDENTIFIER: must not be empty"
+      )
     }).pipe(withEnv({ PLEX_CLIENT_IDENTIFIER: "" }))
+  )
+
+  it.effect("a malformed variable is InvalidInput naming it; from a Config of the caller's, the field", () =>
+    Effect.gen(function* () {
+      const invalid = (layer: ReturnType<typeof ClientIdentity.layerConfig>, env: Record<string, string>) =>
+        Effect.flip(build(layer)).pipe(
+          withEnv(env),
+          Effect.map((error) => (error._tag === "InvalidInput" ? error : assert.fail(String(error))))
+        )
+      for (const variable of [
+        "PLEX_CLIENT_IDENTIFIER",
+        "PLEX_PRODUCT",
+        "PLEX_VERSION",
+        "PLEX_PLATFORM",
+        "PLEX_PLATFORM_VERSION",
+        "PLEX_DEVICE",
+        "PLEX_DEVICE_NAME"
+      ]) {
+        const error = yield* invalid(ClientIdentity.layerConfig(), {
+          PLEX_CLIENT_IDENTIFIER: "id",
+          [variable]: "bad\u0007value"
+        })
+        assert.deepInclude(error, { operation: "ClientIdentity.layerConfig", field: variable })
+        assert.strictEqual(
+          error.message,
+          `ClientIdentity.layerConfig: invalid ${variable}: must not contain control characters`
+        )
+      }
+      const given = yield* invalid(
+        ClientIdentity.layerConfig(
+          Config.all({ clientIdentifier: Config.string("APP_ID"), product: Config.succeed("p") })
+        ),
+        { APP_ID: "bad\u0007value" }
+      )
+      assert.strictEqual(
+        given.message,
+        "ClientIdentity: invalid clientIdentifier: must not contain control characters"
+      )
+    })
   )
 
   it.effect("takes any Config of the identity", () =>

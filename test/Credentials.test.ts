@@ -89,14 +89,25 @@ describe("Credentials.layerConfig", () => {
     }).pipe(withEnv({}))
   )
 
-  it.effect("an empty or spaced PLEX_TOKEN is InvalidInput", () =>
+  it.effect("an empty or spaced PLEX_TOKEN is InvalidInput naming PLEX_TOKEN, never the token", () =>
     Effect.gen(function* () {
-      const empty = yield* Effect.flip(tokenOf(Credentials.layerConfig()).pipe(withEnv({ PLEX_TOKEN: "" })))
-      assert.strictEqual(empty._tag, "InvalidInput")
-      const spaced = yield* Effect.flip(
-        tokenOf(Credentials.layerConfig()).pipe(withEnv({ PLEX_TOKEN: "a b" }))
+      const invalid = (layer: ReturnType<typeof Credentials.layerConfig>, token: string) =>
+        Effect.flip(tokenOf(layer)).pipe(
+          withEnv({ PLEX_TOKEN: token, MY_PLEX_TOKEN: token }),
+          Effect.map((error) => (error._tag === "InvalidInput" ? error : assert.fail(String(error))))
+        )
+      const empty = yield* invalid(Credentials.layerConfig(), "")
+      assert.strictEqual(empty.message, "Credentials.layerConfig: invalid PLEX_TOKEN: must not be empty")
+      const spaced = yield* invalid(Credentials.layerConfig(), "secret token")
+      assert.deepInclude(spaced, { operation: "Credentials.layerConfig", field: "PLEX_TOKEN" })
+      assert.strictEqual(
+        spaced.message,
+        "Credentials.layerConfig: invalid PLEX_TOKEN: must contain only visible ASCII characters (no whitespace, control or non-ASCII)"
       )
-      assert.strictEqual(spaced._tag, "InvalidInput")
+      for (const shown of [String(spaced), JSON.stringify(spaced)]) assert.notInclude(shown, "secret")
+      // A Config of the caller's: its key is not known, so the token is reported as Credentials.make does.
+      const given = yield* invalid(Credentials.layerConfig(Config.redacted("MY_PLEX_TOKEN")), "secret token")
+      assert.deepInclude(given, { operation: "Credentials", field: "token" })
     })
   )
 

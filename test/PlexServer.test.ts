@@ -128,6 +128,26 @@ describe("PlexServer.layerConfig", () => {
     })
   )
 
+  it.effect(
+    "a malformed PLEX_SERVER_URL fails with InvalidInput naming the variable, not a field never set",
+    () =>
+      Effect.gen(function* () {
+        const invalid = (layer: ReturnType<typeof PlexServer.layerConfig>) =>
+          Effect.flip(urlOf(layer)).pipe(
+            Effect.map((error) => (error._tag === "InvalidInput" ? error : assert.fail(String(error))))
+          )
+        const bad = yield* invalid(PlexServer.layerConfig())
+        assert.deepInclude(bad, { operation: "PlexServer.layerConfig", field: "PLEX_SERVER_URL" })
+        assert.strictEqual(
+          bad.message,
+          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: must use http or https, not ftp"
+        )
+        // A Config of the caller's: its key is not known, so the URL is reported as PlexServer.make does.
+        const given = yield* invalid(PlexServer.layerConfig(Config.string("PLEX_SERVER_URL")))
+        assert.strictEqual(given.message, "PlexServer: invalid serverUrl: must use http or https, not ftp")
+      }).pipe(withEnv({ PLEX_SERVER_URL: "ftp://10.0.0.9:32400" }))
+  )
+
   it.effect("takes any Config of a URL", () =>
     Effect.gen(function* () {
       assert.strictEqual(yield* urlOf(PlexServer.layerConfig(Config.string("PMS"))), "https://pms.example")

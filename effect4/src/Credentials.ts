@@ -90,15 +90,27 @@ export const layer = (token: string | Redacted.Redacted<string>): Layer.Layer<Cr
 
 /**
  * A layer from `Config`, by default the `PLEX_TOKEN` environment variable
- * (read as `Redacted`).
+ * (read as `Redacted`). A malformed token (with whitespace, say) fails with
+ * `InvalidInput` when the layer is built; read from `PLEX_TOKEN`, it names
+ * the variable (`Credentials.layerConfig: invalid PLEX_TOKEN: ...`), never
+ * the token.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  token: Config.Config<Redacted.Redacted<string>> = Config.Redacted("PLEX_TOKEN")
+  token?: Config.Config<Redacted.Redacted<string>>
 ): Layer.Layer<Credentials, InvalidInput | Config.ConfigError> =>
-  Layer.effect(Credentials, Effect.flatMap(V.config("Credentials.layerConfig", token), make))
+  Layer.effect(
+    Credentials,
+    V.configured(
+      "Credentials.layerConfig",
+      token,
+      Config.Redacted("PLEX_TOKEN"),
+      { token: "PLEX_TOKEN" },
+      make
+    )
+  )
 
 /**
  * Why a re-authentication gave no new token: `obtain` failed (its error is

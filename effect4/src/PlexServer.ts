@@ -94,14 +94,26 @@ export const layerFromParts = (parts: ServerParts = {}): Layer.Layer<PlexServer,
 
 /**
  * A layer from `Config`, by default the `PLEX_SERVER_URL` environment variable.
+ * A malformed URL fails with `InvalidInput` when the layer is built; read from
+ * `PLEX_SERVER_URL`, it names the variable
+ * (`PlexServer.layerConfig: invalid PLEX_SERVER_URL: ...`).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  url: Config.Config<string> = Config.String("PLEX_SERVER_URL")
+  url?: Config.Config<string>
 ): Layer.Layer<PlexServer, InvalidInput | Config.ConfigError> =>
-  Layer.effect(PlexServer, Effect.flatMap(V.config("PlexServer.layerConfig", url), make))
+  Layer.effect(
+    PlexServer,
+    V.configured(
+      "PlexServer.layerConfig",
+      url,
+      Config.String("PLEX_SERVER_URL"),
+      { serverUrl: "PLEX_SERVER_URL" },
+      make
+    )
+  )
 
 /**
  * Points one effect (one operation or a whole program) at another server,

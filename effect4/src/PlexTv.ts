@@ -92,7 +92,8 @@ export const config: Config.Config<string> = /*#__PURE__*/ Config.String("PLEX_T
 /**
  * A layer from `Config` (by default {@link config}: `PLEX_TV_URL`, else
  * `https://plex.tv`). A malformed URL fails with `InvalidInput` when the
- * layer is built.
+ * layer is built; read from `PLEX_TV_URL`, it names the variable
+ * (`PlexTv.layerConfig: invalid PLEX_TV_URL: ...`).
  *
  * @example
  * ```ts
@@ -108,9 +109,9 @@ export const config: Config.Config<string> = /*#__PURE__*/ Config.String("PLEX_T
  * @category layers
  */
 export const layerConfig = (
-  url: Config.Config<string> = config
+  url?: Config.Config<string>
 ): Layer.Layer<never, Config.ConfigError | InvalidInput> =>
-  Layer.effect(PlexTv, Effect.flatMap(V.config("PlexTv.layerConfig", url), make))
+  Layer.effect(PlexTv, V.configured("PlexTv.layerConfig", url, config, { url: "PLEX_TV_URL" }, make))
 
 /**
  * Points one effect at another plex.tv base URL (the seeds' per-call

@@ -4,6 +4,8 @@
  * sign-in and stored layers, and `validate`, against the shared fake.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -46,6 +48,53 @@ describe("Credentials.make / layer / withToken", () => {
         Credentials.withToken("outer-token-1")
       )
       assert.strictEqual(Redacted.value(seen), "inner-token-1")
+    })
+  )
+})
+
+describe("Credentials.layerConfig", () => {
+  const tokenOf = (layer: ReturnType<typeof Credentials.layerConfig>, token?: string) =>
+    Effect.flatMap(Effect.provide(Effect.service(Credentials.Credentials), layer), (c) => c.token).pipe(
+      Effect.provide(
+        ConfigProvider.layer(
+          // Effect 4's environment provider reads an empty variable as unset unless told to keep it.
+          ConfigProvider.fromEnv({
+            env: token === undefined ? {} : { PLEX_TOKEN: token, MY_PLEX_TOKEN: token },
+            preserveEmptyStrings: true
+          })
+        )
+      )
+    )
+  const invalid = (layer: ReturnType<typeof Credentials.layerConfig>, token: string) =>
+    Effect.flip(tokenOf(layer, token)).pipe(
+      Effect.map((error) => (error._tag === "InvalidInput" ? error : assert.fail(String(error))))
+    )
+
+  it.effect("reads PLEX_TOKEN as Redacted; a missing one is a ConfigError naming it", () =>
+    Effect.gen(function* () {
+      const token = yield* tokenOf(Credentials.layerConfig(), "env-token-1")
+      assert.isTrue(Redacted.isRedacted(token))
+      assert.strictEqual(Redacted.value(token), "env-token-1")
+      const missing = yield* Effect.flip(tokenOf(Credentials.layerConfig()))
+      assert.instanceOf(missing, Config.ConfigError)
+      assert.include(String(missing), "PLEX_TOKEN")
+    })
+  )
+
+  it.effect("an empty or spaced PLEX_TOKEN is InvalidInput naming PLEX_TOKEN, never the token", () =>
+    Effect.gen(function* () {
+      const empty = yield* invalid(Credentials.layerConfig(), "")
+      assert.strictEqual(empty.message, "Credentials.layerConfig: invalid PLEX_TOKEN: must not be empty")
+      const spaced = yield* invalid(Credentials.layerConfig(), "secret token")
+      assert.deepInclude(spaced, { operation: "Credentials.layerConfig", field: "PLEX_TOKEN" })
+      assert.strictEqual(
+        spaced.message,
+        "Credentials.layerConfig: invalid PLEX_TOKEN: must contain only visible ASCII characters (no whitespace, control or non-ASCII)"
+      )
+      noSecretIn(spaced, "secret")
+      // A Config of the caller's: its key is not known, so the token is reported as Credentials.make does.
+      const given = yield* invalid(Credentials.layerConfig(Config.Redacted("MY_PLEX_TOKEN")), "secret token")
+      assert.deepInclude(given, { operation: "Credentials", field: "token" })
     })
   )
 })

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -131,15 +132,27 @@ describe("PlexTv", () => {
     )
   }
 
-  it.effect("PlexTv.layerConfig with a malformed PLEX_TV_URL fails with InvalidInput when built", () =>
-    Effect.gen(function* () {
-      const error = yield* Effect.flip(
-        Effect.provide(
-          Effect.void,
-          PlexTv.layerConfig().pipe(Layer.provide(fromEnv([["PLEX_TV_URL", "plex.tv"]])))
+  it.effect(
+    "PlexTv.layerConfig with a malformed PLEX_TV_URL fails with InvalidInput naming it when built",
+    () =>
+      Effect.gen(function* () {
+        const built = (layer: ReturnType<typeof PlexTv.layerConfig>) =>
+          Effect.flip(
+            Effect.provide(Effect.void, layer.pipe(Layer.provide(fromEnv([["PLEX_TV_URL", "plex.tv"]]))))
+          ).pipe(Effect.map((error) => (error._tag === "InvalidInput" ? error : assert.fail(String(error)))))
+        const error = yield* built(PlexTv.layerConfig())
+        assert.strictEqual(error._tag, "InvalidInput")
+        assert.deepInclude(error, { operation: "PlexTv.layerConfig", field: "PLEX_TV_URL" })
+        assert.strictEqual(
+          error.message,
+          "PlexTv.layerConfig: invalid PLEX_TV_URL: is not an absolute URL (expected http(s)://host[:port])"
         )
-      )
-      assert.strictEqual(error._tag, "InvalidInput")
-    })
+        // A Config of the caller's: its key is not known, so the URL is reported as PlexTv.make does.
+        const given = yield* built(PlexTv.layerConfig(Config.String("PLEX_TV_URL")))
+        assert.strictEqual(
+          given.message,
+          "PlexTv: invalid url: is not an absolute URL (expected http(s)://host[:port])"
+        )
+      })
   )
 })

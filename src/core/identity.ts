@@ -48,6 +48,21 @@ export interface ClientIdentityInput {
 
 export type HeaderField = Exclude<keyof ClientIdentityInput, "runtimeDefaults">
 
+/**
+ * The environment variables each edition's `ClientIdentity.config` reads, by field: a malformed value read by
+ * `ClientIdentity.layerConfig()` is reported under its variable (`invalid PLEX_DEVICE_NAME: ...`), as Effect's
+ * `ConfigError` names a missing one.
+ */
+export const variables: Readonly<Partial<Record<HeaderField, string>>> = {
+  clientIdentifier: "PLEX_CLIENT_IDENTIFIER",
+  product: "PLEX_PRODUCT",
+  version: "PLEX_VERSION",
+  platform: "PLEX_PLATFORM",
+  platformVersion: "PLEX_PLATFORM_VERSION",
+  device: "PLEX_DEVICE",
+  deviceName: "PLEX_DEVICE_NAME"
+}
+
 export const headerNames = {
   clientIdentifier: "X-Plex-Client-Identifier",
   product: "X-Plex-Product",

@@ -12,6 +12,7 @@ import {
 } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import {
+  Cause,
   Clock,
   Config,
   ConfigProvider,
@@ -443,11 +444,25 @@ describe("WebSignIn sessions", () => {
               )
             )
           )
+        const failure = (exit: Exit.Exit<unknown, unknown>) =>
+          Exit.isFailure(exit) ? String(Cause.squash(exit.cause)) : "built"
         assert.isTrue(Exit.isSuccess(yield* withKey(KEY)))
         const short = yield* withKey("short-secret-key")
         assert.isTrue(Exit.isFailure(short))
         assert.notInclude(String(short), "short-secret-key")
-        assert.include(String(short), "sessionKey")
+        // Read from the environment, the error names the variable the user set; from a Config of theirs, the option.
+        assert.include(failure(short), "WebSignIn.make: invalid PLEX_SESSION_KEY: must be at least 32 bytes")
+        const givenShort = yield* Effect.exit(
+          Layer.build(
+            WebSignIn.layer({
+              appUrl: APP,
+              machineIdentifier: FakePlex.defaults.serverId,
+              sessionKey: Config.succeed(Redacted.make("short-secret-key"))
+            }).pipe(Layer.provide(Base))
+          ).pipe(Effect.scoped)
+        )
+        assert.include(failure(givenShort), "WebSignIn.make: invalid sessionKey: must be at least 32 bytes")
+        assert.notInclude(String(givenShort), "short-secret-key")
         assert.isTrue(Exit.isFailure(yield* withKey(undefined)))
         const badUrl = yield* Effect.exit(
           Layer.build(

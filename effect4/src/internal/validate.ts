@@ -34,6 +34,20 @@ export const toRedacted = (input: SecretInput): Redacted.Redacted<string> =>
 export const invalid = (operation: string, field: string, reason: string) =>
   new InvalidInput({ operation, field, reason })
 
+/**
+ * The `InvalidInput` of a value a `layerConfig` read from its default variables, reported by `operation` under the
+ * variable its field came from (`variables[field]`; a field no variable gave keeps its name), as Effect's
+ * `ConfigError` names a missing one. The reason is the check's: it never repeats the value.
+ */
+export const fromVariables =
+  (operation: string, variables: Readonly<Record<string, string | undefined>>) =>
+  (error: InvalidInput): InvalidInput =>
+    invalid(
+      operation,
+      (Object.hasOwn(variables, error.field) ? variables[error.field] : undefined) ?? error.field,
+      error.reason
+    )
+
 const checked = <A>(
   operation: string,
   field: string,
@@ -211,6 +225,23 @@ export const config = <A>(
   value: Config.Config<A>
 ): Effect.Effect<A, InvalidInput | Config.ConfigError> =>
   Config.isConfig(value) ? value : Effect.fail(invalid(operation, "config", "must be a Config"))
+
+/**
+ * What a `layerConfig` builds from `given`, a `Config` of the caller's, else from `fallback`, its default: `make`
+ * checks the value. Read from the default, an `InvalidInput` is reported by `operation` under the variable the
+ * value came from ({@link fromVariables}: `PlexTv.layerConfig: invalid PLEX_TV_URL: ...`); from a `Config` of the
+ * caller's, whose keys are not known here, it is `make`'s (`PlexTv: invalid url: ...`).
+ */
+export const configured = <A, B>(
+  operation: string,
+  given: Config.Config<A> | undefined,
+  fallback: Config.Config<A>,
+  variables: Readonly<Record<string, string | undefined>>,
+  make: (value: A) => Effect.Effect<B, InvalidInput>
+): Effect.Effect<B, InvalidInput | Config.ConfigError> =>
+  given === undefined
+    ? Effect.flatMap(fallback, (value) => Effect.mapError(make(value), fromVariables(operation, variables)))
+    : Effect.flatMap(config(operation, given), make)
 
 /**
  * Throws `InvalidInput` for `field` when `problem` says why: for the plain functions (not Effects),
