@@ -186,6 +186,12 @@ const checks: ReadonlyArray<Check> = [
   { args: ["whoami", "-v"], kind: "same", exit: 0 },
   { args: fake("--json", "home", "switch", "-v"), kind: "same", exit: 0 },
   { args: ["--fake", "--frob", "-v"], kind: "same", exit: 2 },
+  // A word starting with - where an argument goes (Effect 3 took it as the argument, Effect 4 read -Kevin as -v,
+  // the version), and short options run together (Effect 4 read -vx as the version): refused alike (render.ts).
+  { args: fake("home", "switch", "-Kevin"), kind: "same", exit: 2 },
+  { args: fake("claim", "--frob"), kind: "same", exit: 2 },
+  { args: ["whoami", "-vx"], kind: "same", exit: 2 },
+  { args: ["-hv"], kind: "same", exit: 2 },
   { args: fake("-v", "--wizard"), kind: "same", exit: 0 },
   { args: ["-v", "--help"], kind: "help", description: "Sign in to Plex, hold the token", parent: true },
   { args: ["--completions", "bash"], kind: "completions" },

@@ -243,6 +243,55 @@ describe("core/cli", () => {
     }
   })
 
+  it("usageProblem: a word starting with - where an argument goes, or short options run together, refused alike", () => {
+    // @effect/cli (Effect 3) took such a word as the argument (a user named -Kids, a server URL --frob); effect/cli
+    // (Effect 4) read it as options, letter by letter (-Kevin: -v, the version). Both now say where it goes.
+    const argument = (path: string, name: string) =>
+      `\`plex-auth ${path}\` takes ${name}: one that starts with - goes after -- (\`plex-auth ${path} -- ${name}\`), else it reads as an option.`
+    for (const [args, path, name] of [
+      [["home", "switch", "-Kids"], "home switch", "<user>"],
+      [["--fake", "home", "switch", "-Kevin", "--json"], "home switch", "<user>"],
+      [["home", "switch", "-V"], "home switch", "<user>"],
+      [["home", "switch", "--frob", "Kids"], "home switch", "<user>"],
+      [["home", "switch", "-hv"], "home switch", "<user>"],
+      [["claim", "--frob=http://user:pw@host"], "claim", "<server-url>"],
+      [["devices", "revoke", "-x"], "devices revoke", "<id>"]
+    ] as const) {
+      assert.strictEqual(Render.usageProblem(args), argument(path, name), args.join(" "))
+    }
+    // Not repeated: it may be a URL with a password, or a value typed inline (@effect/cli repeated -psecret).
+    assert.notInclude(Render.usageProblem(["claim", "-http://user:pw@host"])!, "pw")
+    assert.notInclude(Render.usageProblem(["login", "-psecret"])!, "secret")
+    // effect/cli read -vx as -v -x (the version), -hv as the help; @effect/cli refused the word.
+    const combined =
+      "Unknown option: short options do not run together (the only ones, -h and -v, each stand alone)."
+    for (const args of [
+      ["whoami", "-vx"],
+      ["whoami", "-hv"],
+      ["-vh"],
+      ["--fake", "-hv", "whoami"],
+      ["login", "-vp"]
+    ]) {
+      assert.strictEqual(Render.usageProblem(args), combined, args.join(" "))
+    }
+    for (const args of [
+      // -h and -v are answered wherever they stand before --, as --help and --version.
+      ["home", "switch", "-v"],
+      ["home", "switch", "-Kids", "-h"],
+      ["whoami", "-vx", "--version"],
+      // After --, an argument; - alone and a negative number are arguments before it too (the id is refused later).
+      ["home", "switch", "--", "-Kids"],
+      ["home", "switch", "-"],
+      ["devices", "revoke", "-5"],
+      // An unknown option where no argument goes: the parsers' to name, as before.
+      ["whoami", "-x"],
+      ["home", "switch", "Kids", "-x"],
+      ["login", "--frob"]
+    ]) {
+      assert.isUndefined(Render.usageProblem(args), args.join(" "))
+    }
+  })
+
   it("usageProblem: a value a command's option or argument cannot take, in words both CLIs say", () => {
     assert.strictEqual(Render.usageProblem(["login", "--login"]), "Missing value for --login.")
     assert.strictEqual(Render.usageProblem(["login", "--old-token"]), "Missing value for --old-token.")

@@ -618,6 +618,37 @@ const commandBooleans: ReadonlyArray<string> = [
 const commandValues: ReadonlyArray<string> = ["--login", "--old-token", "--server", "--approve-pins-after"]
 
 /**
+ * Why a word that starts with `-` and is no option of either CLI cannot stand after the command's name (before
+ * `--`, with neither help nor the version asked: {@link usageProblem}), where the parsers disagree, or undefined
+ * (the parsers' to name: both refuse it, each in its words). `positional` holds the words before it that are
+ * no option (the command's name, its subcommand, its argument).
+ * - In the place of the argument of `home switch`, `claim` or `devices revoke` (`plex-auth home switch -Kids`,
+ *   `claim --frob`): @effect/cli (Effect 3) took it as the argument (switching to a user named `-Kids`), effect/cli
+ *   (Effect 4) read it as options, and short ones letter by letter (`-Kevin`: `-v`, the version). docs/cli.md
+ *   says such an argument goes after `--` (`plex-auth home switch -- -Kids`); both CLIs now say so.
+ * - Short options run together (`plex-auth whoami -vx`, `-hv`): effect/cli read them one by one (the version,
+ *   the help), @effect/cli refused the word. The only short options are `-h` and `-v`, each alone; both refuse.
+ * `-` alone and a negative number are arguments, both parsers' (a negative id is refused by the command). The
+ * word is not repeated (it may be a URL with a password, or a value typed inline).
+ */
+const unknownOption = (arg: string, positional: ReadonlyArray<string>): string | undefined => {
+  if (arg === "-" || /^-\d+$/.test(arg)) return undefined
+  const [command = ""] = positional
+  const path =
+    subcommandOf[command] !== undefined && positional[1] === subcommandOf[command]
+      ? `${command} ${positional[1]}`
+      : command
+  const argument = argumentOf[path]
+  if (argument !== undefined && positional.length === path.split(" ").length) {
+    return `\`plex-auth ${path}\` takes ${argument}: one that starts with - goes after -- (\`plex-auth ${path} -- ${argument}\`), else it reads as an option.`
+  }
+  if (/^-[^-]./.test(arg)) {
+    return "Unknown option: short options do not run together (the only ones, -h and -v, each stand alone)."
+  }
+  return undefined
+}
+
+/**
  * A value a command's option or argument cannot take, or undefined: an
  * `--old-token` other than `revoke` or `keep`, an `--approve-pins-after` or a
  * `devices revoke` id that is no whole number; a value option last without
@@ -641,12 +672,13 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
     }
     const [name = "", inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg]
     const takesValue = [...commandValues, ...globalValues, ...builtInValues].includes(name)
-    // An option no command takes: the parsers' to name (what follows it may be its value or not).
+    // An option no command takes: refused here where the parsers disagree (unknownOption), else theirs to name
+    // (what follows it may be its value or not).
     if (
       !takesValue &&
       ![...commandBooleans, ...globalBooleans, ...builtInFlags, ...effect4Only].includes(name)
     ) {
-      return undefined
+      return unknownOption(arg, positional)
     }
     const value = inline ?? (takesValue ? words[i + 1] : undefined)
     if (takesValue && value === undefined && end === -1) return `Missing value for ${name}.`
@@ -733,8 +765,9 @@ export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined =
  * options that is no command (`plex-auth frob`), which is not repeated (it
  * may be a URL with a password, typed without `--plex-tv`); arguments after
  * `--` for a command that takes none; a command's own option given twice;
- * a value a command's option or argument cannot take ({@link valueProblem}).
- * With `--help`,
+ * a value a command's option or argument cannot take ({@link valueProblem});
+ * a word starting with `-` where an argument goes, or short options run
+ * together ({@link unknownOption}). With `--help`,
  * `-h`, `--version`, `--completions` or `--wizard` before `--`, the parsers
  * answer first, and only {@link leadingOptionProblem} applies.
  */
