@@ -133,6 +133,16 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     })
   )
 
+  it.effect.skipIf(!posix)("leaves the mode of a directory it did not create alone", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      yield* Effect.promise(() => fs.chmod(directory, 0o755))
+      const store = yield* storeIn(directory)
+      yield* store.set("a", "b")
+      assert.strictEqual(yield* modeOf(directory), 0o755)
+    })
+  )
+
   it.effect.skipIf(!posix)("a symbolic link fails with PermissionDenied, and is not followed", () =>
     Effect.gen(function* () {
       const directory = yield* tempDirectory
@@ -145,6 +155,7 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
       assert.strictEqual(reasonOf(error), "PermissionDenied")
       assert.include(error.message, "symbolic link")
       assert.notInclude(error.message, 'planted"')
+      assert.strictEqual(yield* readFile(elsewhere), `{"effect-plex-auth/token":"planted"}`)
     })
   )
 
