@@ -103,7 +103,13 @@ describe("ClientIdentity.make / layer", () => {
 })
 
 const invalid: ReadonlyArray<readonly [string, ClientIdentity.ClientIdentityInput, string]> = [
+  ["an empty clientIdentifier", { clientIdentifier: "", product: "p" }, "clientIdentifier"],
   ["a whitespace clientIdentifier", { clientIdentifier: "  \t", product: "p" }, "clientIdentifier"],
+  [
+    "a clientIdentifier with a newline",
+    { clientIdentifier: "abc\r\nX-Evil: 1", product: "p" },
+    "clientIdentifier"
+  ],
   ["a clientIdentifier with NUL", { clientIdentifier: "abc\u0000", product: "p" }, "clientIdentifier"],
   ["a clientIdentifier with DEL", { clientIdentifier: "abc\u007f", product: "p" }, "clientIdentifier"],
   ["a non-string clientIdentifier", { clientIdentifier: 42 as never, product: "p" }, "clientIdentifier"],
