@@ -46,6 +46,7 @@ describe("ClientIdentity.make / layer", () => {
         "X-Plex-Language": "en"
       })
       assert.strictEqual(identity.clientIdentifier, CLIENT_ID)
+      assert.strictEqual(identity.version, "2.0")
       assert.isUndefined(identity.platform)
     })
   )
@@ -60,8 +61,14 @@ describe("ClientIdentity.make / layer", () => {
       })
       const header = identity.headers["X-Plex-Device-Name"]!
       assert.notStrictEqual(header, name)
+      assert.isTrue(
+        [...header].every((c) => c.charCodeAt(0) <= 0xff),
+        "a byte string"
+      )
       assert.strictEqual(fromHeaderBytes(header), name)
+      assert.strictEqual(fromHeaderBytes(identity.headers["X-Plex-Product"]!), "Prödukt")
       assert.strictEqual(identity.deviceName, name)
+      // fetch accepts it.
       assert.doesNotThrow(() => new globalThis.Headers(identity.headers))
     })
   )
@@ -103,7 +110,13 @@ describe("ClientIdentity.make / layer", () => {
 })
 
 const invalid: ReadonlyArray<readonly [string, ClientIdentity.ClientIdentityInput, string]> = [
+  ["an empty clientIdentifier", { clientIdentifier: "", product: "p" }, "clientIdentifier"],
   ["a whitespace clientIdentifier", { clientIdentifier: "  \t", product: "p" }, "clientIdentifier"],
+  [
+    "a clientIdentifier with a newline",
+    { clientIdentifier: "abc\r\nX-Evil: 1", product: "p" },
+    "clientIdentifier"
+  ],
   ["a clientIdentifier with NUL", { clientIdentifier: "abc\u0000", product: "p" }, "clientIdentifier"],
   ["a clientIdentifier with DEL", { clientIdentifier: "abc\u007f", product: "p" }, "clientIdentifier"],
   ["a non-string clientIdentifier", { clientIdentifier: 42 as never, product: "p" }, "clientIdentifier"],
@@ -154,8 +167,21 @@ describe("ClientIdentity.layerConfig", () => {
       assert.strictEqual(identity.clientIdentifier, "from-env")
       assert.strictEqual(identity.product, "effect-plex-auth")
       assert.strictEqual(identity.version, "9.9")
+      assert.strictEqual(identity.platform, "Linux")
+      assert.strictEqual(identity.platformVersion, "6.1")
+      assert.strictEqual(identity.device, "PC")
       assert.strictEqual(identity.deviceName, "Büro")
-    }).pipe(withEnv({ PLEX_CLIENT_IDENTIFIER: "from-env", PLEX_VERSION: "9.9", PLEX_DEVICE_NAME: "Büro" }))
+      assert.strictEqual(fromHeaderBytes(identity.headers["X-Plex-Device-Name"]!), "Büro")
+    }).pipe(
+      withEnv({
+        PLEX_CLIENT_IDENTIFIER: "from-env",
+        PLEX_VERSION: "9.9",
+        PLEX_PLATFORM: "Linux",
+        PLEX_PLATFORM_VERSION: "6.1",
+        PLEX_DEVICE: "PC",
+        PLEX_DEVICE_NAME: "Büro"
+      })
+    )
   )
 
   it.effect(

@@ -18,6 +18,10 @@ import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { anonymous, noSecretIn } from "./support.js"
+import { expectRequests, failsWith } from "./support/assertions.js"
+import { IdentityLive, ISSUED_TOKEN, PASSWORD, TOKEN, withEnv } from "./support/env.js"
+import * as MockHttp from "./support/MockHttp.js"
+import { accountBody } from "./support/operations.js"
 
 describe("Credentials.make / layer / withToken", () => {
   it.effect("wraps a plain token in Redacted, keeps a Redacted one", () =>
@@ -319,5 +323,182 @@ describe("Credentials.layerStored", () => {
         assert.strictEqual(account.username, FakePlex.defaults.username)
         assert.deepStrictEqual(levels, ["Debug"])
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
+
+// ---------------------------------------------------------------------------
+// The Effect 3 edition's cases (test/Credentials.test.ts), against the mock HttpClient
+// ---------------------------------------------------------------------------
+
+const tokenOf = <E, R>(layer: Layer.Layer<Credentials.Credentials, E, R>) =>
+  Effect.flatMap(
+    Effect.provide(Effect.service(Credentials.Credentials), layer),
+    (credentials) => credentials.token
+  )
+
+describe("Credentials.layer / make", () => {
+  const invalid: ReadonlyArray<readonly [string, unknown]> = [
+    ["an empty token", ""],
+    ["an empty Redacted token", Redacted.make("")],
+    ["a token with a space", "abc def"],
+    ["a token with surrounding whitespace", ` ${TOKEN} `],
+    ["a token with a newline", "abc\n"],
+    ["a token with a tab (Redacted)", Redacted.make("a\tb")],
+    ["a token with NUL", "abc\u0000"],
+    ["a non-string token", 12345]
+  ]
+  for (const [name, token] of invalid) {
+    it.effect(`${name} fails with InvalidInput`, () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(tokenOf(Credentials.layer(token as string)), "InvalidInput")
+        assert.strictEqual(error.operation, "Credentials")
+        assert.strictEqual(error.field, "token")
+      })
+    )
+  }
+
+  it.effect("the InvalidInput never repeats the token", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(tokenOf(Credentials.layer("secret-part other-part")), "InvalidInput")
+      assert.notInclude(error.message, "secret-part")
+      assert.notInclude(JSON.stringify(error), "secret-part")
+    })
+  )
+})
+
+it.effect("an invalid Credentials layer fails the program before any request is sent", () =>
+  Effect.gen(function* () {
+    const error = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Effect.provide(Credentials.layer(""))))
+    assert.strictEqual(error._tag, "InvalidInput")
+    yield* expectRequests(0)
+  }).pipe(
+    Effect.provide(
+      Layer.merge(
+        MockHttp.layer(() => MockHttp.json(200, accountBody)),
+        IdentityLive
+      ).pipe(Layer.orDie)
+    )
+  )
+)
+
+describe("Credentials.layerConfig", () => {
+  it.effect("reads PLEX_TOKEN as Redacted", () =>
+    Effect.gen(function* () {
+      const token = yield* tokenOf(Credentials.layerConfig())
+      assert.isTrue(Redacted.isRedacted(token))
+      assert.strictEqual(Redacted.value(token), TOKEN)
+    }).pipe(withEnv({ PLEX_TOKEN: TOKEN }))
+  )
+
+  it.effect("a missing PLEX_TOKEN is a ConfigError", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(tokenOf(Credentials.layerConfig()))
+      assert.instanceOf(error, Config.ConfigError)
+      assert.include(String(error), "PLEX_TOKEN")
+    }).pipe(withEnv({}))
+  )
+
+  it.effect("an empty or spaced PLEX_TOKEN is InvalidInput", () =>
+    Effect.gen(function* () {
+      // Effect 4's environment provider reads an empty variable as missing unless told to keep it.
+      const empty = yield* Effect.flip(
+        tokenOf(Credentials.layerConfig()).pipe(
+          Effect.provide(
+            ConfigProvider.layer(
+              ConfigProvider.fromEnv({ env: { PLEX_TOKEN: "" }, preserveEmptyStrings: true })
+            )
+          )
+        )
+      )
+      assert.strictEqual(empty._tag, "InvalidInput")
+      const spaced = yield* Effect.flip(
+        tokenOf(Credentials.layerConfig()).pipe(withEnv({ PLEX_TOKEN: "a b" }))
+      )
+      assert.strictEqual(spaced._tag, "InvalidInput")
+    })
+  )
+
+  it.effect("takes any Config of a Redacted token", () =>
+    Effect.gen(function* () {
+      const token = yield* tokenOf(Credentials.layerConfig(Config.Redacted("MY_PLEX_TOKEN")))
+      assert.strictEqual(Redacted.value(token), "custom-token")
+    }).pipe(withEnv({ MY_PLEX_TOKEN: "custom-token" }))
+  )
+})
+
+describe("Credentials.layerSignIn (mock HttpClient)", () => {
+  const signedIn = () => MockHttp.json(201, { ...accountBody, authToken: ISSUED_TOKEN })
+  const details = () => MockHttp.json(200, accountBody)
+
+  it.effect("signs in once when built and serves the token to every operation", () =>
+    Effect.gen(function* () {
+      const mock = MockHttp.layer((request) =>
+        request.url.pathname === "/api/v2/users/signin" ? signedIn() : details()
+      )
+      const credentials = Credentials.layerSignIn({ login: "tester", password: PASSWORD }).pipe(
+        Layer.provide(Layer.merge(mock, IdentityLive))
+      )
+      const requests = yield* Effect.gen(function* () {
+        yield* PlexAuth.getTokenDetails()
+        yield* PlexAuth.getTokenDetails()
+        return yield* MockHttp.requests
+      }).pipe(Effect.provide(Layer.mergeAll(credentials, IdentityLive, mock).pipe(Layer.orDie)))
+      assert.deepStrictEqual(
+        requests.map((r) => r.url.pathname),
+        ["/api/v2/users/signin", "/api/v2/user", "/api/v2/user"]
+      )
+      assert.isUndefined(requests[0]!.headers["x-plex-token"])
+      assert.strictEqual(requests[1]!.headers["x-plex-token"], ISSUED_TOKEN)
+      assert.strictEqual(requests[2]!.headers["x-plex-token"], ISSUED_TOKEN)
+    })
+  )
+
+  it.effect("asks for a long-lived session (rememberMe=true) unless told otherwise", () =>
+    Effect.gen(function* () {
+      const sent = (input: PlexAuth.SignInInput) =>
+        Effect.gen(function* () {
+          yield* tokenOf(Credentials.layerSignIn(input))
+          const [request] = yield* MockHttp.requests
+          return new URLSearchParams(request!.body).get("rememberMe")
+        }).pipe(Effect.provide(Layer.merge(MockHttp.layer(signedIn), IdentityLive).pipe(Layer.orDie)))
+      assert.strictEqual(yield* sent({ login: "tester", password: PASSWORD }), "true")
+      assert.strictEqual(yield* sent({ login: "tester", password: PASSWORD, rememberMe: undefined }), "true")
+      assert.strictEqual(yield* sent({ login: "tester", password: PASSWORD, rememberMe: false }), "false")
+    })
+  )
+
+  it.effect("invalid sign-in input fails the layer without a request", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(tokenOf(Credentials.layerSignIn({ login: "", password: PASSWORD })))
+      assert.strictEqual(error._tag, "InvalidInput")
+      yield* expectRequests(0)
+    }).pipe(Effect.provide(Layer.merge(MockHttp.layer(signedIn), IdentityLive).pipe(Layer.orDie)))
+  )
+})
+
+describe("Credentials.withToken", () => {
+  const mock = () => MockHttp.json(200, accountBody)
+
+  it.effect("provides a token to one effect, with no Credentials layer needed", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(Redacted.make("per-call-token")))
+      const [request] = yield* expectRequests(1)
+      assert.strictEqual(request!.headers["x-plex-token"], "per-call-token")
+    }).pipe(Effect.provide(Layer.merge(MockHttp.layer(mock), IdentityLive).pipe(Layer.orDie)))
+  )
+
+  it.effect("the innermost withToken wins", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken("inner"), Credentials.withToken("outer"))
+      const [request] = yield* expectRequests(1)
+      assert.strictEqual(request!.headers["x-plex-token"], "inner")
+    }).pipe(Effect.provide(Layer.merge(MockHttp.layer(mock), IdentityLive).pipe(Layer.orDie)))
+  )
+
+  it.effect("an invalid token fails with InvalidInput and sends nothing", () =>
+    Effect.gen(function* () {
+      yield* failsWith(PlexAuth.getTokenDetails().pipe(Credentials.withToken("")), "InvalidInput")
+      yield* expectRequests(0)
+    }).pipe(Effect.provide(Layer.merge(MockHttp.layer(mock), IdentityLive).pipe(Layer.orDie)))
   )
 })

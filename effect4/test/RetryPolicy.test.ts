@@ -2,6 +2,10 @@
  * Retry policies on Effect 4 (`Schedule` values fed with the failed
  * attempt's error), against the shared fake under the TestClock: backoff's
  * waits, what is retried, `Retry-After`, `make`, and how a policy is set.
+ * Then, as in the Effect 3 edition's test/RetryPolicy.test.ts (same names),
+ * against the mock HttpClient: how many attempts, how far apart (the Clock
+ * time each request was recorded at), which errors are never retried, the
+ * non-idempotent sign-in, and the cap on `Retry-After`.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
@@ -15,6 +19,10 @@ import * as PlexError from "effect4-plex-auth/PlexError"
 import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { env } from "./support.js"
+import { afterAdjusting, expectRequests, failsWith } from "./support/assertions.js"
+import { env as mockEnv } from "./support/env.js"
+import * as MockHttp from "./support/MockHttp.js"
+import { accountBody, operations, signInInput, success } from "./support/operations.js"
 
 /** Runs `getTokenDetails` with `policy` in a fiber, lets `elapsed` pass, and gives its exit and the gaps between attempts. */
 const attempts = (policy: RetryPolicy.RetryPolicy, elapsed: Duration.Input = "10 minutes") =>
@@ -230,4 +238,659 @@ describe("accessors", () => {
     assert.isUndefined(RetryPolicy.retryAfter(new PlexError.RateLimited({ ...ctx, status: 429 })))
     assert.strictEqual(Duration.toMillis(RetryPolicy.maxRetryAfter), 60_000)
   })
+})
+
+// ---------------------------------------------------------------------------
+// The Effect 3 edition's cases (test/RetryPolicy.test.ts), against the mock HttpClient
+// ---------------------------------------------------------------------------
+
+const details = PlexAuth.getTokenDetails()
+const signIn = PlexAuth.postUsersSignInData(signInInput)
+const signInOp = operations.find((op) => op.name === "postUsersSignInData")!
+
+const unavailable = () => MockHttp.text(503, "busy", "text/plain")
+const serverError = () => MockHttp.text(500, "boom", "text/plain")
+const ok = () => MockHttp.json(200, accountBody)
+
+/** The Clock times (ms) at which the mock received each request. */
+const times = Effect.map(MockHttp.requests, (all) => all.map((r) => r.at))
+
+/** A policy that retries anything `mayRetry` lets through, immediately, forever. */
+const retryEverything = RetryPolicy.make(Schedule.forever, { while: () => true })
+
+/** How many requests `details` under `policy` sent against `handler`, once a second has passed. */
+const countUnder = (policy: RetryPolicy.RetryPolicy, handler: MockHttp.Handler) =>
+  details.pipe(
+    RetryPolicy.withPolicy(policy),
+    Effect.flip,
+    Effect.andThen(Effect.map(MockHttp.requests, (r) => r.length)),
+    afterAdjusting("1 second"),
+    Effect.provide(mockEnv(handler))
+  )
+
+describe("RetryPolicy.none (the default)", () => {
+  it.effect("sends exactly one request on a retryable 503", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(details, "Unexpected")
+      assert.strictEqual(error.status, 503)
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(mockEnv(unavailable)))
+  )
+
+  it.effect("sends exactly one request on a connection failure or a 429", () =>
+    Effect.gen(function* () {
+      yield* failsWith(details, "NetworkError")
+      yield* failsWith(details, "RateLimited")
+      yield* expectRequests(2)
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.transportFailure(),
+            () => MockHttp.text(429, "", "text/plain", { "retry-after": "1" })
+          )
+        )
+      )
+    )
+  )
+})
+
+describe("RetryPolicy.backoff (mock HttpClient)", () => {
+  it.effect(
+    "waits initialInterval, then exponent times longer, capped at maxInterval, until maxElapsedTime",
+    () =>
+      Effect.gen(function* () {
+        const policy = RetryPolicy.backoff({
+          initialInterval: "1 second",
+          exponent: 2,
+          maxInterval: "5 seconds",
+          maxElapsedTime: "20 seconds"
+        })
+        const error = yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+          afterAdjusting("1 minute")
+        )
+        assert.strictEqual(error.status, 503)
+        // Waits 1, 2, 4, 5, 5 s; the next 5 s wait would end after 22 s > 20 s, so it gives up.
+        assert.deepStrictEqual(yield* times, [0, 1_000, 3_000, 7_000, 12_000, 17_000])
+      }).pipe(Effect.provide(mockEnv(unavailable)))
+  )
+
+  it.effect("defaults: 500 ms initial interval, exponent 1.5", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ maxElapsedTime: "5 seconds" })
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+        afterAdjusting("1 minute")
+      )
+      // Waits 500, 750, 1125, 1688 (rounded); the next (2531) would end after 5 s.
+      assert.deepStrictEqual(yield* times, [0, 500, 1_250, 2_375, 4_063])
+    }).pipe(Effect.provide(mockEnv(unavailable)))
+  )
+
+  it.effect("does not send the retry a moment early", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ initialInterval: "2 seconds" })
+      const fiber = yield* Effect.forkChild(details.pipe(RetryPolicy.withPolicy(policy)))
+      yield* TestClock.adjust("1999 millis")
+      yield* expectRequests(1)
+      yield* TestClock.adjust("1 millis")
+      yield* expectRequests(2)
+      const account = yield* Fiber.join(fiber)
+      assert.strictEqual(account.username, "tester")
+    }).pipe(Effect.provide(mockEnv(MockHttp.sequence(unavailable, ok))))
+  )
+
+  it.effect("stops retrying as soon as an attempt succeeds", () =>
+    Effect.gen(function* () {
+      const account = yield* details.pipe(
+        RetryPolicy.withPolicy(RetryPolicy.backoff()),
+        afterAdjusting("1 hour")
+      )
+      assert.strictEqual(account.id, 1234)
+      assert.deepStrictEqual(yield* times, [0, 500, 1_250])
+    }).pipe(Effect.provide(mockEnv(MockHttp.sequence(unavailable, serverError, ok))))
+  )
+
+  it.effect("never retries 501 or 505, even when a policy lists them", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ initialInterval: "10 millis", statusCodes: [500, 501, 505] })
+      for (const status of [501, 505]) {
+        const count = yield* countUnder(
+          policy,
+          MockHttp.always(() => MockHttp.text(status, "", "text/plain"))
+        )
+        assert.strictEqual(count, 1, `status ${status}`)
+      }
+    })
+  )
+
+  it.effect("retries 429, 500, 502, 503 and 504 by default, nothing else", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ initialInterval: "10 millis", maxElapsedTime: "15 millis" })
+      for (const status of [429, 500, 502, 503, 504, 501, 505, 408]) {
+        const count = yield* countUnder(
+          policy,
+          MockHttp.always(() => MockHttp.text(status, "", "text/plain"))
+        )
+        assert.strictEqual(count, [429, 500, 502, 503, 504].includes(status) ? 2 : 1, `status ${status}`)
+      }
+    })
+  )
+
+  it.effect("statusCodes selects the statuses retried", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({
+        initialInterval: "1 second",
+        statusCodes: [503],
+        maxElapsedTime: "1500 millis"
+      })
+      const error = yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+        afterAdjusting("1 minute")
+      )
+      // 503, retried after 1 s, then a 500, which this policy does not retry.
+      assert.strictEqual(error.status, 500)
+      assert.deepStrictEqual(yield* times, [0, 1_000])
+    }).pipe(Effect.provide(mockEnv(MockHttp.sequence(unavailable, serverError))))
+  )
+
+  it.effect("statusCodes without 429 leaves rate limits alone", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ statusCodes: [500] })
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "RateLimited").pipe(
+        afterAdjusting("1 minute")
+      )
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(mockEnv(() => MockHttp.text(429, "", "text/plain"))))
+  )
+
+  it.effect("retryConnectionErrors (default true) retries connection failures", () =>
+    Effect.gen(function* () {
+      const account = yield* details.pipe(
+        RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "100 millis" })),
+        afterAdjusting("1 minute")
+      )
+      assert.strictEqual(account.id, 1234)
+      assert.deepStrictEqual(yield* times, [0, 100])
+    }).pipe(Effect.provide(mockEnv(MockHttp.sequence(() => MockHttp.transportFailure(), ok))))
+  )
+
+  it.effect("retryConnectionErrors: false does not retry connection failures", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ retryConnectionErrors: false })
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "NetworkError").pipe(
+        afterAdjusting("1 minute")
+      )
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(mockEnv(MockHttp.sequence(() => MockHttp.transportFailure(), ok))))
+  )
+
+  it.effect("a timed-out attempt is retried (idempotent operation), each attempt with its own timeout", () =>
+    Effect.gen(function* () {
+      const account = yield* details.pipe(
+        PlexAuth.withRequestTimeout("1 second"),
+        RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "1 second" })),
+        afterAdjusting("1 minute")
+      )
+      assert.strictEqual(account.id, 1234)
+      // 1 s timeout + 1 s wait, then 1 s timeout + 1.5 s wait.
+      assert.deepStrictEqual(yield* times, [0, 2_000, 4_500])
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.hang,
+            () => MockHttp.hang,
+            ok
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("jitter spreads each wait over ±20%", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({
+        initialInterval: "1 second",
+        exponent: 1,
+        jitter: true,
+        maxElapsedTime: "30 seconds"
+      })
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+        afterAdjusting("1 minute")
+      )
+      const at = yield* times
+      assert.isAbove(at.length, 20)
+      const waits = at.slice(1).map((t, i) => t - at[i]!)
+      for (const wait of waits) {
+        assert.isAtLeast(wait, 800)
+        assert.isAtMost(wait, 1_200)
+      }
+      assert.isAbove(new Set(waits).size, 1, "the waits should not all be equal")
+    }).pipe(Effect.provide(mockEnv(unavailable)))
+  )
+
+  it.effect("RetryPolicy.transient: jittered waits from 250 ms, giving up within 30 s", () =>
+    Effect.gen(function* () {
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(RetryPolicy.transient)), "Unexpected").pipe(
+        afterAdjusting("5 minutes")
+      )
+      const at = yield* times
+      assert.isAtLeast(at[1]!, 200)
+      assert.isAtMost(at[1]!, 300)
+      assert.isAtMost(at[at.length - 1]!, 30_000)
+      for (let i = 2; i < at.length; i++) assert.isAtMost(at[i]! - at[i - 1]!, 6_000)
+    }).pipe(Effect.provide(mockEnv(unavailable)))
+  )
+})
+
+describe("Retry-After", () => {
+  it.effect("in seconds: the next attempt waits at least that long", () =>
+    Effect.gen(function* () {
+      const account = yield* details.pipe(
+        RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "100 millis" })),
+        afterAdjusting("1 minute")
+      )
+      assert.strictEqual(account.id, 1234)
+      assert.deepStrictEqual(yield* times, [0, 3_000])
+    }).pipe(
+      Effect.provide(
+        mockEnv(MockHttp.sequence(() => MockHttp.text(429, "", "text/plain", { "retry-after": "3" }), ok))
+      )
+    )
+  )
+
+  it.effect("as an HTTP date: the next attempt waits until then", () =>
+    Effect.gen(function* () {
+      const start = Date.parse("2026-02-01T08:00:00Z")
+      yield* TestClock.setTime(start)
+      yield* details.pipe(
+        RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "100 millis" })),
+        afterAdjusting("1 minute")
+      )
+      const at = yield* times
+      assert.deepStrictEqual(
+        at.map((t) => t - start),
+        [0, 10_000]
+      )
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.text(503, "", "text/plain", { "retry-after": "Sun, 01 Feb 2026 08:00:10 GMT" }),
+            ok
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("a shorter Retry-After does not shorten the backoff", () =>
+    Effect.gen(function* () {
+      yield* details.pipe(
+        RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "5 seconds" })),
+        afterAdjusting("1 minute")
+      )
+      assert.deepStrictEqual(yield* times, [0, 5_000])
+    }).pipe(
+      Effect.provide(
+        mockEnv(MockHttp.sequence(() => MockHttp.text(429, "", "text/plain", { "retry-after": "1" }), ok))
+      )
+    )
+  )
+
+  it.effect("is honoured by any Schedule given to RetryPolicy.make", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.make(Schedule.spaced("100 millis"))
+      yield* details.pipe(RetryPolicy.withPolicy(policy), afterAdjusting("1 minute"))
+      assert.deepStrictEqual(yield* times, [0, 4_000, 4_100])
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.text(429, "", "text/plain", { "retry-after": "4" }),
+            unavailable,
+            ok
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("a Retry-After past maxElapsedTime ends the retries", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ maxElapsedTime: "10 seconds" })
+      const error = yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "RateLimited").pipe(
+        afterAdjusting("5 minutes")
+      )
+      assert.strictEqual(error.retryAfterMillis, 60_000)
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(mockEnv(() => MockHttp.text(429, "", "text/plain", { "retry-after": "60" }))))
+  )
+
+  it.effect("jitter never brings a wait below the Retry-After", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ initialInterval: "2 seconds", jitter: true })
+      yield* details.pipe(RetryPolicy.withPolicy(policy), afterAdjusting("1 minute"))
+      const [first, second] = yield* times
+      assert.isAtLeast(second! - first!, 2_000)
+    }).pipe(
+      Effect.provide(
+        mockEnv(MockHttp.sequence(() => MockHttp.text(429, "", "text/plain", { "retry-after": "2" }), ok))
+      )
+    )
+  )
+})
+
+describe("RetryPolicy.make and Schedule combinators", () => {
+  it.effect("make(Schedule.recurs(2)) makes at most three attempts", () =>
+    Effect.gen(function* () {
+      yield* failsWith(
+        details.pipe(RetryPolicy.withPolicy(RetryPolicy.make(Schedule.recurs(2)))),
+        "Unexpected"
+      )
+      yield* expectRequests(3)
+    }).pipe(Effect.provide(mockEnv(unavailable)))
+  )
+
+  it.effect("make's default `while` retries what backoff would (5xx), not a 501", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.make(Schedule.recurs(5))
+      const error = yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected")
+      assert.strictEqual(error.status, 501)
+      yield* expectRequests(2)
+    }).pipe(
+      Effect.provide(mockEnv(MockHttp.sequence(unavailable, () => MockHttp.text(501, "", "text/plain"))))
+    )
+  )
+
+  it.effect("make(..., { while }) retries only what the predicate accepts", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.make(Schedule.recurs(5), { while: (e) => e._tag === "NetworkError" })
+      const error = yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected")
+      assert.strictEqual(error.status, 503)
+      yield* expectRequests(3)
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.transportFailure(),
+            () => MockHttp.transportFailure(),
+            unavailable
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("policies compose: backoff intersected with recurs(2)", () =>
+    Effect.gen(function* () {
+      // Effect 4's Schedule.max is Effect 3's Schedule.intersect: on while both recur, the longer wait.
+      const policy: RetryPolicy.RetryPolicy = Schedule.max([
+        RetryPolicy.backoff({ initialInterval: "1 second", exponent: 2 }),
+        Schedule.recurs(2)
+      ])
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+        afterAdjusting("1 minute")
+      )
+      assert.deepStrictEqual(yield* times, [0, 1_000, 3_000])
+    }).pipe(Effect.provide(mockEnv(unavailable)))
+  )
+
+  it.effect("policies compose: a fixed schedule with an added delay", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.make(
+        Schedule.spaced("1 second").pipe(
+          Schedule.addDelay(() => Effect.succeed(Duration.millis(250))),
+          Schedule.upTo({ duration: "5 seconds" })
+        )
+      )
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+        afterAdjusting("1 minute")
+      )
+      // Effect 4's upTo stops once the elapsed time is past the duration (its step at exactly 5 s still
+      // recurs); Effect 3's stops at it. The policy passes the schedule's waits through either way.
+      assert.deepStrictEqual(yield* times, [0, 1_250, 2_500, 3_750, 5_000, 6_250])
+    }).pipe(Effect.provide(mockEnv(unavailable)))
+  )
+})
+
+describe("global layer vs per-call override", () => {
+  const global = RetryPolicy.layer(RetryPolicy.make(Schedule.recurs(1)))
+
+  it.effect("RetryPolicy.layer sets the policy for every operation", () =>
+    Effect.gen(function* () {
+      yield* failsWith(details, "Unexpected")
+      yield* expectRequests(2)
+    }).pipe(Effect.provide(Layer.merge(mockEnv(unavailable), global)))
+  )
+
+  it.effect("RetryPolicy.withPolicy overrides the global policy for one call", () =>
+    Effect.gen(function* () {
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(RetryPolicy.none)), "Unexpected")
+      yield* expectRequests(1)
+      yield* failsWith(
+        details.pipe(RetryPolicy.withPolicy(RetryPolicy.make(Schedule.recurs(3)))),
+        "Unexpected"
+      )
+      yield* expectRequests(1 + 4)
+      yield* failsWith(details, "Unexpected")
+      yield* expectRequests(1 + 4 + 2)
+    }).pipe(Effect.provide(Layer.merge(mockEnv(unavailable), global)))
+  )
+
+  it.effect("withPolicy is dual (data-first)", () =>
+    Effect.gen(function* () {
+      yield* failsWith(RetryPolicy.withPolicy(details, RetryPolicy.make(Schedule.recurs(2))), "Unexpected")
+      yield* expectRequests(3)
+    }).pipe(Effect.provide(mockEnv(unavailable)))
+  )
+})
+
+describe("never retried, whatever the policy", () => {
+  const cases: ReadonlyArray<readonly [string, () => MockHttp.Reply, PlexError.PlexError["_tag"]]> = [
+    ["400", () => MockHttp.plexErrors(400, [{ code: 1000, message: "missing" }]), "BadRequest"],
+    ["401", () => MockHttp.plexErrors(401, [{ code: 1001, message: "no" }]), "Unauthorized"],
+    ["404", () => MockHttp.html(404, "not here"), "Unexpected"],
+    ["a Decode failure", () => MockHttp.json(200, { nope: true }), "Unexpected"],
+    ["malformed JSON", () => MockHttp.json(200, "{"), "Unexpected"],
+    ["a ContentType failure", () => MockHttp.xml(200, "<MediaContainer/>"), "Unexpected"],
+    ["a 409", () => MockHttp.text(409, "", "text/plain"), "Unexpected"],
+    [
+      "a BodyTooLarge failure",
+      () => MockHttp.json(200, "x".repeat(100), { "content-length": "100" }),
+      "Unexpected"
+    ]
+  ]
+  for (const [name, reply, tag] of cases) {
+    it.effect(name, () =>
+      Effect.gen(function* () {
+        yield* failsWith(details.pipe(RetryPolicy.withPolicy(retryEverything)), tag)
+        yield* expectRequests(1)
+      }).pipe(
+        Effect.provideService(PlexAuth.MaxBodyBytes, 64),
+        Effect.provide(mockEnv(MockHttp.sequence(reply, ok)))
+      )
+    )
+  }
+
+  it.effect("404 NotFound of getSourceConnectionInformation", () =>
+    Effect.gen(function* () {
+      const op = operations.find((o) => o.name === "getSourceConnectionInformation")!
+      yield* failsWith(op.run.pipe(RetryPolicy.withPolicy(retryEverything)), "NotFound")
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(mockEnv(MockHttp.sequence(() => MockHttp.html(404, "gone"), ok))))
+  )
+
+  it.effect("InvalidInput (no request at all)", () =>
+    Effect.gen(function* () {
+      yield* failsWith(
+        PlexAuth.postUsersSignInData({ login: "", password: "x" }).pipe(
+          RetryPolicy.withPolicy(retryEverything)
+        ),
+        "InvalidInput"
+      )
+      yield* expectRequests(0)
+    }).pipe(Effect.provide(mockEnv(ok)))
+  )
+
+  it.effect("but the same policy does retry a 503", () =>
+    Effect.gen(function* () {
+      yield* details.pipe(RetryPolicy.withPolicy(retryEverything))
+      yield* expectRequests(2)
+    }).pipe(Effect.provide(mockEnv(MockHttp.sequence(unavailable, ok))))
+  )
+
+  it.effect("and 408 / 425 when the policy asks for them", () =>
+    Effect.gen(function* () {
+      yield* details.pipe(RetryPolicy.withPolicy(retryEverything))
+      yield* expectRequests(3)
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.text(408, "", "text/plain"),
+            () => MockHttp.text(425, "", "text/plain"),
+            ok
+          )
+        )
+      )
+    )
+  )
+})
+
+describe("the non-idempotent sign-in", () => {
+  const policy = RetryPolicy.backoff({ initialInterval: "100 millis" })
+
+  for (const status of [500, 502, 504]) {
+    it.effect(`is not retried on a ${status} (the server may have acted)`, () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(signIn.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+          afterAdjusting("1 minute")
+        )
+        assert.strictEqual(error.status, status)
+        yield* expectRequests(1)
+      }).pipe(
+        Effect.provide(
+          mockEnv(
+            MockHttp.sequence(
+              () => MockHttp.text(status, "", "text/plain"),
+              () => success(signInOp)
+            )
+          )
+        )
+      )
+    )
+  }
+
+  it.effect("is not retried after a timeout, even by a policy that retries everything", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(
+        signIn.pipe(PlexAuth.withRequestTimeout("1 second"), RetryPolicy.withPolicy(retryEverything)),
+        "NetworkError"
+      ).pipe(afterAdjusting("1 minute"))
+      assert.strictEqual(error.reason, "Timeout")
+      yield* expectRequests(1)
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.hang,
+            () => success(signInOp)
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("is retried on 429 and 503 (the server did not act) and on a refused connection", () =>
+    Effect.gen(function* () {
+      const account = yield* signIn.pipe(RetryPolicy.withPolicy(policy), afterAdjusting("1 minute"))
+      assert.strictEqual(account.username, "tester")
+      yield* expectRequests(4)
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.text(429, "", "text/plain"),
+            unavailable,
+            () => MockHttp.transportFailure(),
+            () => success(signInOp)
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("a retried sign-in resends the same form", () =>
+    Effect.gen(function* () {
+      yield* signIn.pipe(RetryPolicy.withPolicy(policy), afterAdjusting("1 minute"))
+      const [first, second] = yield* expectRequests(2)
+      assert.strictEqual(first!.body, second!.body)
+      assert.isTrue(new URLSearchParams(second!.body).has("password"))
+    }).pipe(Effect.provide(mockEnv(MockHttp.sequence(unavailable, () => success(signInOp)))))
+  )
+})
+
+describe("RetryPolicy helpers", () => {
+  const ctx = { operation: "op", method: "GET", url: "https://plex.tv/x", errors: [] }
+  const unexpected = (status: number, retryAfterMillis?: number) =>
+    new PlexError.Unexpected({
+      ...ctx,
+      reason: "Status",
+      status,
+      detail: "d",
+      ...(retryAfterMillis === undefined ? {} : { retryAfterMillis })
+    })
+
+  it("matches: 5xx but 501, a listed status, rate limits; never a 401 or a Decode failure", () => {
+    assert.isTrue(RetryPolicy.matches(unexpected(503)))
+    assert.isFalse(RetryPolicy.matches(unexpected(501)))
+    assert.isTrue(RetryPolicy.matches(unexpected(501), { statusCodes: [501] }))
+    assert.isTrue(RetryPolicy.matches(new PlexError.RateLimited({ ...ctx, status: 429 })))
+    assert.isFalse(RetryPolicy.matches(new PlexError.Unauthorized({ ...ctx, status: 401 })))
+    assert.isFalse(
+      RetryPolicy.matches(new PlexError.Unexpected({ ...ctx, reason: "Decode", status: 500, detail: "d" }))
+    )
+  })
+
+  it("retryAfter reads retryAfterMillis of an Unexpected too", () => {
+    assert.strictEqual(Duration.toMillis(RetryPolicy.retryAfter(unexpected(503, 1500))!), 1500)
+    assert.isUndefined(RetryPolicy.retryAfter(unexpected(503)))
+  })
+})
+
+describe("Retry-After is capped", () => {
+  const policy = RetryPolicy.make(Schedule.recurs(1))
+  const parked = () => MockHttp.text(503, "busy", "text/plain", { "retry-after": "999999" })
+
+  it.effect("a wait longer than MaxRetryAfter is not waited out: the error goes to the caller", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(
+        PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(policy)),
+        "Unexpected"
+      )
+      assert.strictEqual(error.retryAfterMillis, 999_999_000)
+      yield* expectRequests(1)
+    }).pipe(Effect.provide(mockEnv(MockHttp.always(parked))))
+  )
+
+  it.effect("a wait within the cap is waited out in full", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.getTokenDetails().pipe(
+        RetryPolicy.withPolicy(policy),
+        afterAdjusting("2 minutes")
+      )
+      assert.strictEqual(account.username, "tester")
+      const [first, second] = yield* expectRequests(2)
+      assert.strictEqual(second!.at - first!.at, Duration.toMillis(RetryPolicy.maxRetryAfter))
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.text(503, "busy", "text/plain", { "retry-after": "60" }),
+            () => MockHttp.json(200, { id: 1, uuid: "u", username: "tester", title: "T" })
+          )
+        )
+      )
+    )
+  )
 })

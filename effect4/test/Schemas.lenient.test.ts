@@ -4,8 +4,9 @@
  * `Schema.decodeUnknown*`. On drifted payloads (fixtures with random fields
  * replaced, dropped or nulled) and on arbitrary JSON, the two agree, nothing
  * throws, and what decodes encodes back to a payload that decodes to the same
- * value. Mirrors test/internal/lenient.test.ts of the Effect 3 edition for
- * the schemas of the `Schemas` module.
+ * value. Mirrors test/internal/lenient.test.ts of the Effect 3 edition: the
+ * schemas of the `Schemas` module, and the lenient schemas of `Resources`,
+ * `PinLogin` and `Jwt`.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
@@ -18,6 +19,9 @@ import account2026 from "../../test/fixtures/account-2026-02.json" with { type: 
 import resources from "../../test/fixtures/security-resources-2026-02.json" with { type: "json" }
 import token from "../../test/fixtures/security-token-2026-02.json" with { type: "json" }
 import * as L from "../src/internal/lenient.js"
+import * as Jwt from "../src/Jwt.js"
+import * as PinLogin from "../src/PinLogin.js"
+import * as Resources from "../src/Resources.js"
 import * as Schemas from "../src/Schemas.js"
 
 /** A value with every `Redacted` replaced by what it hides, so two decodes can be compared. */
@@ -29,6 +33,26 @@ const revealAll = (value: unknown): unknown => {
   }
   return value
 }
+
+const device = {
+  clientIdentifier: "abc",
+  name: "Living room",
+  provides: "server",
+  owned: true,
+  accessToken: "device-token",
+  connections: [
+    {
+      uri: "https://10-0-0-2.abc.plex.direct:32400",
+      protocol: "https",
+      address: "10.0.0.2",
+      port: 32400,
+      local: true
+    },
+    { uri: "http://10.0.0.2:32400", local: "1", relay: 0, extra: { kept: true } }
+  ]
+}
+
+const pin = { id: 42, code: "ABCD", clientIdentifier: "c", trusted: false, expiresIn: 900, authToken: null }
 
 const cases: ReadonlyArray<{
   readonly name: string
@@ -45,7 +69,17 @@ const cases: ReadonlyArray<{
     name: "SourceConnectionInformationResponse",
     schema: Schemas.SourceConnectionInformationResponse,
     samples: [resources]
-  }
+  },
+  { name: "Device", schema: Resources.Device, samples: [device] },
+  { name: "Devices", schema: Resources.Devices, samples: [[device, { name: "no id" }, device]] },
+  { name: "ServerIdentity", schema: Resources.ServerIdentity, samples: [{ machineIdentifier: "abc" }] },
+  { name: "Pin", schema: PinLogin.Pin, samples: [pin] },
+  {
+    name: "PublicKey",
+    schema: Jwt.PublicKey,
+    samples: [{ kty: "OKP", crv: "Ed25519", x: "abc", kid: "k1", alg: "EdDSA", use: "sig" }]
+  },
+  { name: "Claims", schema: Jwt.Claims, samples: [{ iss: "plex", aud: ["a"], exp: 1, iat: 0 }] }
 ]
 
 /** Every path (as keys) into a JSON value, the root included. */

@@ -2,7 +2,7 @@ import * as http from "node:http"
 import { FetchHttpClient } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Layer, Redacted, Scope, TestClock } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Random, Redacted, Scope, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexError, PlexServer, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
@@ -41,6 +41,21 @@ describe("FakePlexServer", () => {
       assert.strictEqual(server.fake.plexTvUrl, server.plexTvUrl)
       assert.deepStrictEqual(server.fake.servers[0]?.urls, [server.serverUrl, server.urls[4]!])
     }).pipe(Effect.provide(layer))
+  )
+
+  it.live("tokens follow the Random of the Effect that started it: one seed, the same tokens", () =>
+    Effect.gen(function* () {
+      const minted = Effect.scoped(
+        Effect.flatMap(FakePlexServer.make(), (server) =>
+          Effect.map(Effect.orDie(server.fake.mintToken()), Redacted.value)
+        )
+      )
+      const first = yield* minted.pipe(Effect.withRandom(Random.make("server-seed")))
+      const again = yield* minted.pipe(Effect.withRandom(Random.make("server-seed")))
+      const other = yield* minted.pipe(Effect.withRandom(Random.make("another-seed")))
+      assert.strictEqual(again, first)
+      assert.notStrictEqual(other, first)
+    })
   )
 
   it.live("a real journey over HTTP with FetchHttpClient", () =>

@@ -23,12 +23,13 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
 import * as Core from "../../../src/core/fake/index.js"
 import * as Loopback from "../../../src/core/node/loopback.js"
 import type * as FakePlex from "../testing/FakePlex.js"
 import { FakePlex as FakePlexService } from "../testing/FakePlex.js"
-import { coreOptions as toCoreOptions, fromCore } from "../testing/internal/binding.js"
+import { coreOptions as toCoreOptions, fromCore, randomIntOf } from "../testing/internal/binding.js"
 
 /**
  * The loopback server could not start (a port could not be bound).
@@ -125,7 +126,11 @@ export const make = (
     )
     // The same web handler as the in-memory fake, its URLs the loopback ones.
     const fake = fromCore(
-      Core.makeFakePlex({ ...coreOptions, rebase: (origin) => loopback.urls.get(origin) ?? origin })
+      Core.makeFakePlex({
+        ...coreOptions,
+        randomInt: randomIntOf(yield* Effect.service(Random.Random)),
+        rebase: (origin) => loopback.urls.get(origin) ?? origin
+      })
     )
     // A failure (a reset, a refusal) destroys the socket; a defect of the fake is answered 500.
     loopback.serve(async (request, { signal }) => {

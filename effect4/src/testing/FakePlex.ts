@@ -29,9 +29,10 @@ import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
+import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../src/core/fake/index.js"
-import { coreOptions, fromCore } from "./internal/binding.js"
+import { coreOptions, fromCore, randomIntOf } from "./internal/binding.js"
 import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
 import * as ClientIdentity from "../ClientIdentity.js"
 import * as Credentials from "../Credentials.js"
@@ -585,13 +586,18 @@ export class FakePlex extends Context.Service<FakePlex, FakePlexService>()(
 /**
  * Builds a fake. An inconsistent seed (an owner or `autoApprovePins`
  * account that is not an account, two hosts on one origin, a negative
- * duration) is a defect.
+ * duration) is a defect. Its PIN codes and tokens come from the `Random` of
+ * the Effect that builds it (`Random.withSeed`: the same ones each run).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
-  Effect.sync(() => fromCore(Core.makeFakePlex(coreOptions(options))))
+  Effect.flatMap(Effect.service(Random.Random), (random) =>
+    Effect.sync(() =>
+      fromCore(Core.makeFakePlex({ ...coreOptions(options), randomInt: randomIntOf(random) }))
+    )
+  )
 
 const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
   new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) })

@@ -10,7 +10,7 @@ import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { expectRequests, failsWith } from "../support/assertions.js"
 import { env } from "../support/env.js"
 import * as MockHttp from "../support/MockHttp.js"
-import { operations } from "../support/operations.js"
+import { accountBody, operations } from "../support/operations.js"
 
 for (const op of operations) {
   const run =
@@ -501,5 +501,34 @@ describe("postUsersSignInData: credentials errors", () => {
     }).pipe(
       run(() => MockHttp.plexErrors(400, [{ code: 1029, message: "Please enter the verification code" }]))
     )
+  )
+})
+
+describe("a body read as it streams (no declared length)", () => {
+  // One byte per chunk, so that `ë` (two bytes in UTF-8) is split across chunks.
+  const bytes = new TextEncoder().encode(JSON.stringify({ ...accountBody, username: "tëster" }))
+  const streamed = () =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          for (const byte of bytes) controller.enqueue(Uint8Array.of(byte))
+          controller.close()
+        }
+      }),
+      { status: 200, headers: { "content-type": "application/json" } }
+    )
+
+  it.effect("decodes whole at exactly MaxBodyBytes, a character split across chunks", () =>
+    Effect.gen(function* () {
+      const account = yield* PlexAuth.getTokenDetails()
+      assert.strictEqual(account.username, "tëster")
+    }).pipe(Effect.provideService(PlexAuth.MaxBodyBytes, bytes.length), Effect.provide(env(streamed)))
+  )
+
+  it.effect("is BodyTooLarge one byte over MaxBodyBytes", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unexpected")
+      assert.strictEqual(error.reason, "BodyTooLarge")
+    }).pipe(Effect.provideService(PlexAuth.MaxBodyBytes, bytes.length - 1), Effect.provide(env(streamed)))
   )
 })

@@ -19,6 +19,8 @@ import * as PlexError from "effect4-plex-auth/PlexError"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { withRecordedSpans } from "../support/observe.js"
+import { renderSpan } from "../support/secrets.js"
 import { assertNoSecrets, failsWith, renderings } from "./support.js"
 
 const Identity = ClientIdentity.layer({
@@ -761,6 +763,34 @@ describe("Resources.connect: tokens and safety", () => {
       assert.strictEqual(error.field, "server")
       assert.deepStrictEqual(yield* FakePlex.requests, [])
     }).pipe(Effect.provide(Layer.merge(FakePlex.layer(), Identity)))
+  )
+
+  it.effect("the span carries the candidates, the choice and each probe's outcome, and no secret", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.refuse)
+      const { exit, spans } = yield* withRecordedSpans(Resources.connect(server))
+      assert.strictEqual(exit._tag, "Success")
+      const span = spans.find((s) => s.name === "Resources.connect")
+      assert.isDefined(span)
+      const attributes = Object.fromEntries(span!.attributes)
+      assert.strictEqual(attributes["plex.server.id"], ID)
+      assert.strictEqual(attributes["plex.candidates"], 3)
+      assert.strictEqual(attributes["plex.connection.uri"], REMOTE)
+      assert.strictEqual(attributes["plex.connection.location"], "remote")
+      assert.strictEqual(attributes["plex.probe.0.uri"], LOCAL)
+      assert.strictEqual(attributes["plex.probe.0.outcome"], "Failed")
+      assert.strictEqual(attributes["plex.probe.0.reason"], "NetworkError/Transport")
+      assert.strictEqual(attributes["plex.probe.1.outcome"], "Reachable")
+      // The probes are its children.
+      const children = spans.filter((s) => s.parent._tag === "Some" && s.parent.value.spanId === span!.spanId)
+      assert.isAtLeast(children.length, 3)
+      const secrets = [Redacted.value(FakePlex.defaults.serverToken), Redacted.value(FakePlex.defaults.token)]
+      assertNoSecrets(
+        spans.map((s) => renderSpan(s)),
+        secrets
+      )
+    }).pipe(Effect.provide(threeWays))
   )
 
   it.effect("neither the result nor the error shows a token", () =>

@@ -198,6 +198,7 @@ describe("Resources.list / servers", () => {
       yield* fake.revokeToken(FakePlex.defaults.token)
       const refused = yield* failsWith(Resources.servers(), "Unauthorized")
       assert.strictEqual(refused.status, 401)
+      assert.strictEqual(refused.operation, "Resources.servers")
       assert.deepStrictEqual(
         refused.errors.map((e) => e.code),
         [1001]

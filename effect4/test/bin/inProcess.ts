@@ -42,6 +42,14 @@ export interface Options {
   readonly answers?: ReadonlyArray<Answer> | undefined
   /** stdin has ended: a prompt fails at once. */
   readonly closeStdin?: boolean | undefined
+  /**
+   * For a command that runs until stopped (`fake-server`): once its stdout matches `until`, `andThen`
+   * runs with that stdout, then the command is interrupted (its scope closes) and the run reports 130, the
+   * code Ctrl-C gives; the real signal is tested on the built binary (plex-auth.test.ts).
+   */
+  readonly whileRunning?:
+    | { readonly until: RegExp; readonly andThen: (stdout: string) => Effect.Effect<void> }
+    | undefined
 }
 
 /** What a run printed and how it ended. */
@@ -123,7 +131,7 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
         ChildProcessSpawner.make(() => Effect.die("unused"))
       )
     )
-    const code = yield* run(args).pipe(
+    const command = run(args).pipe(
       Effect.provide(environment),
       Effect.provideService(Console.Console, console),
       Effect.provideService(
@@ -135,6 +143,21 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
         stdinEnded: Effect.sync(ended)
       })
     )
+    const whileRunning = options.whileRunning
+    const code =
+      whileRunning === undefined
+        ? yield* command
+        : yield* Effect.raceFirst(
+            command,
+            Effect.gen(function* () {
+              // Turns of the event loop (the server answers on real sockets), not time: no clock involved.
+              while (!whileRunning.until.test(stdout.join(""))) {
+                yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+              }
+              yield* whileRunning.andThen(stdout.join(""))
+              return 130
+            })
+          )
     return { code, stdout: stdout.join(""), stderr: stderr.join(""), terminal: drawn.replace(ansi, "") }
   })
 

@@ -2,8 +2,11 @@
  * Home on Effect 4, against the shared fake: mirrors test/features/Home.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
@@ -59,6 +62,12 @@ describe("Home (Effect 4)", () => {
       const right = yield* observed(as("alice")(Home.switchUser("Kids", { pin: Redacted.make(KIDS_PIN) })))
       assert.strictEqual(right.exit._tag, "Success")
       assert.isTrue(right.spans.some((span) => span.name === "Home.switchUser" && span.kind === "client"))
+      // No span carries the switch's query: its client span has `url.path`; no platform span has its `url.full`.
+      for (const span of [...wrong.spans, ...right.spans]) {
+        assert.notInclude(String(span.attributes.get("url.full") ?? ""), "/switch", span.name)
+      }
+      const failure = Exit.isFailure(wrong.exit) ? Cause.findErrorOption(wrong.exit.cause) : Option.none()
+      assert.strictEqual(Option.isSome(failure) ? failure.value._tag : undefined, "InvalidHomePin")
       const records = (yield* plex.requests).filter((r) => r.route === "switchHomeUser")
       assert.strictEqual(records.length, 2)
       const shown = [

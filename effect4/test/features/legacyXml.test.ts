@@ -179,18 +179,20 @@ describe("plex.tv's legacy routes, read as XML (Effect 4)", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
-  it.effect("Link.link sends X-Plex-Product: Plex SSO (python-plexapi link, @ctrl/plex linkPin)", () =>
-    Effect.gen(function* () {
-      const plex = yield* fake
-      const pin = yield* PinLogin.create({ strong: false })
-      yield* as("alice")(Link.link(pin.code))
-      const [create, link] = (yield* plex.requests).filter(
-        (r) => r.route === "createPin" || r.route === "linkPin"
-      )
-      assert.strictEqual(create!.headers["x-plex-product"], "Features Test")
-      assert.strictEqual(link!.headers["x-plex-product"], "Plex SSO")
-      assert.strictEqual(link!.headers["x-plex-client-identifier"], "features-test")
-      assert.strictEqual(link!.headers["content-type"], "application/x-www-form-urlencoded")
-    }).pipe(Effect.provide(TestLive()))
+  it.effect(
+    "Link.link sends X-Plex-Product: Plex SSO (python-plexapi link, @ctrl/plex linkPin), the rest of the identity kept",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const pin = yield* PinLogin.create({ strong: false })
+        yield* as("alice")(Link.link(pin.code))
+        const [create, link] = (yield* plex.requests).filter(
+          (r) => r.route === "createPin" || r.route === "linkPin"
+        )
+        assert.strictEqual(create!.headers["x-plex-product"], "Features Test")
+        assert.strictEqual(link!.headers["x-plex-product"], "Plex SSO")
+        assert.strictEqual(link!.headers["x-plex-client-identifier"], "features-test")
+        assert.strictEqual(link!.headers["content-type"], "application/x-www-form-urlencoded")
+      }).pipe(Effect.provide(TestLive()))
   )
 })

@@ -106,6 +106,36 @@ describe("features over loopback (Effect 4, FetchHttpClient)", () => {
     }).pipe(Effect.provide(Live))
   )
 
+  it.live(
+    "on loopback the fake answers the legacy routes in XML with plex.tv's content type, even to Accept: JSON",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const alice = yield* Effect.orDie(loopback.fake.account("alice"))
+        const headers = {
+          Accept: "application/json",
+          "X-Plex-Client-Identifier": "raw-fetch",
+          "X-Plex-Token": Redacted.isRedacted(alice.token) ? Redacted.value(alice.token) : alice.token
+        }
+        for (const path of [
+          "/api/users/",
+          "/devices.xml",
+          `/api/servers/${loopback.fake.serverId}/shared_servers`
+        ]) {
+          const response = yield* Effect.promise(() => fetch(`${loopback.plexTvUrl}${path}`, { headers }))
+          assert.strictEqual(response.status, 200, path)
+          assert.strictEqual(response.headers.get("content-type"), "application/xml; charset=utf-8", path)
+          const text = yield* Effect.promise(() => response.text())
+          assert.match(text, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<MediaContainer /, path)
+        }
+        const refused = yield* Effect.promise(() =>
+          fetch(`${loopback.plexTvUrl}/devices.xml`, { headers: { ...headers, "X-Plex-Token": "nope" } })
+        )
+        assert.strictEqual(refused.status, 401)
+        assert.match(yield* Effect.promise(() => refused.text()), /<errors><error code="1001"/)
+      }).pipe(Effect.provide(Live))
+  )
+
   it.live("ServerClient: the chosen connection over fetch; a cross-origin redirect gets no token", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer

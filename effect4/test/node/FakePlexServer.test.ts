@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
@@ -53,6 +54,21 @@ describe("FakePlexServer", () => {
       assert.strictEqual(server.fake.plexTvUrl, server.plexTvUrl)
       assert.deepStrictEqual(server.fake.servers[0]?.urls, [server.serverUrl, server.urls[4]!])
     }).pipe(Effect.provide(layer))
+  )
+
+  it.live("tokens follow the Random of the Effect that started it: one seed, the same tokens", () =>
+    Effect.gen(function* () {
+      const minted = Effect.scoped(
+        Effect.flatMap(FakePlexServer.make(), (server) =>
+          Effect.map(Effect.orDie(server.fake.mintToken()), Redacted.value)
+        )
+      )
+      const first = yield* minted.pipe(Random.withSeed("server-seed"))
+      const again = yield* minted.pipe(Random.withSeed("server-seed"))
+      const other = yield* minted.pipe(Random.withSeed("another-seed"))
+      assert.strictEqual(again, first)
+      assert.notStrictEqual(other, first)
+    })
   )
 
   it.live("a real journey over HTTP with FetchHttpClient", () =>

@@ -10,10 +10,12 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as PersistenceKeyValueStore from "effect/persistence/KeyValueStore"
+import * as PersistenceKeyValueStore from "effect/persistence/KeyValueStore"
 import * as PlatformError from "effect/PlatformError"
+import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/testing/TestClock"
-import { ClientIdentity } from "effect4-plex-auth"
+import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect4-plex-auth"
+import { FakePlex } from "effect4-plex-auth/testing"
 import { KeyValueStore } from "../../src/node/index.js"
 
 const posix = process.platform !== "win32"
@@ -131,6 +133,16 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     })
   )
 
+  it.effect.skipIf(!posix)("leaves the mode of a directory it did not create alone", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      yield* Effect.promise(() => fs.chmod(directory, 0o755))
+      const store = yield* storeIn(directory)
+      yield* store.set("a", "b")
+      assert.strictEqual(yield* modeOf(directory), 0o755)
+    })
+  )
+
   it.effect.skipIf(!posix)("a symbolic link fails with PermissionDenied, and is not followed", () =>
     Effect.gen(function* () {
       const directory = yield* tempDirectory
@@ -143,6 +155,7 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
       assert.strictEqual(reasonOf(error), "PermissionDenied")
       assert.include(error.message, "symbolic link")
       assert.notInclude(error.message, 'planted"')
+      assert.strictEqual(yield* readFile(elsewhere), `{"effect-plex-auth/token":"planted"}`)
     })
   )
 
@@ -290,6 +303,42 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     })
   )
 
+  it.effect("an interrupted write leaves the old file or the new one, and no temporary file", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const store = yield* storeIn(directory)
+      yield* store.set("value", "old")
+      // Interrupt after more and more event-loop turns, so some interruptions land in the middle of a write.
+      for (let turns = 0; turns < 40; turns++) {
+        const fiber = yield* Effect.forkChild(store.set("value", `new-${turns}`.repeat(50_000)))
+        for (let turn = 0; turn < turns; turn++) yield* nextTurn
+        yield* Fiber.interrupt(fiber)
+        const value = yield* store.get("value")
+        assert.isTrue(/^(old|(new-\d+)+)$/.test(value ?? ""))
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      }
+    })
+  )
+
+  it.effect("a failed write fails with a SystemError and leaves no temporary file", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const store = yield* storeIn(directory)
+      // The rename cannot replace a directory.
+      yield* Effect.promise(() => fs.mkdir(path.join(directory, "store.json")))
+      const error = yield* Effect.flip(store.set("a", "b"))
+      // Effect 4's store fails with KeyValueStoreError, the platform's SystemError as its cause.
+      assert.strictEqual(error._tag, "KeyValueStoreError")
+      assert.strictEqual(error.method, "set")
+      assert.isTrue(PlatformError.isPlatformError(error.cause))
+      assert.strictEqual(
+        PlatformError.isPlatformError(error.cause) && error.cause.reason.module,
+        "KeyValueStore"
+      )
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
+
   describe("a file that is not a store", () => {
     const corrupt: ReadonlyArray<readonly [string, string]> = [
       ["truncated JSON", '{"effect-plex-auth/token": "tok-SeCrEt-Zz9'],
@@ -400,6 +449,210 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
       })
     )
   })
+})
+
+describe("the client identifier and the token, kept in the file store", () => {
+  /** One run of an app: its identity and credentials kept in `directory`, signing in by PIN when it must. */
+  const appLayer = (directory: string, fake: FakePlex.FakePlexService, pinsShown: Array<string>) => {
+    const StoreLive = KeyValueStore.layerFile({ directory })
+    const IdentityLive = ClientIdentity.layerPersisted({ product: "Store Test", version: "1.0.0" }).pipe(
+      Layer.provide(StoreLive)
+    )
+    const CredentialsLive = Credentials.layerStored({
+      obtain: PinLogin.login({
+        // The user approves the PIN as soon as it is shown.
+        onPin: ({ pin }) =>
+          Effect.sync(() => pinsShown.push(pin.code)).pipe(
+            Effect.andThen(fake.approvePin(pin.id)),
+            Effect.orDie,
+            Effect.asVoid
+          )
+      })
+    }).pipe(Layer.provide(Layer.merge(StoreLive, IdentityLive)))
+    return Layer.merge(IdentityLive, CredentialsLive)
+  }
+
+  const whoAmI = Effect.gen(function* () {
+    const identity = yield* ClientIdentity.ClientIdentity
+    const credentials = yield* Credentials.Credentials
+    const account = yield* PlexAuth.getTokenDetails()
+    return {
+      clientIdentifier: identity.clientIdentifier,
+      token: Redacted.value(yield* credentials.token),
+      username: account.username
+    }
+  })
+
+  it.effect("the second run is the same device with the same token, and signs in no more", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const fake = yield* FakePlex.FakePlex
+      const pinsShown: Array<string> = []
+
+      const first = yield* Effect.provide(whoAmI, appLayer(directory, fake, pinsShown))
+      assert.strictEqual(first.username, "alice")
+      assert.strictEqual(pinsShown.length, 1)
+
+      const second = yield* Effect.provide(whoAmI, appLayer(directory, fake, pinsShown))
+      assert.deepStrictEqual(second, first)
+      assert.strictEqual(pinsShown.length, 1, "the stored token was used: no second PIN")
+      const pins = yield* fake.pins
+      assert.strictEqual(pins.length, 1)
+      assert.strictEqual(pins[0]?.clientIdentifier, first.clientIdentifier)
+
+      const stored = JSON.parse(yield* readFile(path.join(directory, "store.json"))) as Record<string, string>
+      assert.deepStrictEqual(stored, {
+        [ClientIdentity.defaultStoreKey]: first.clientIdentifier,
+        [Credentials.defaultStoreKey]: first.token
+      })
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect("a revoked token is replaced by a new PIN login, and the new token is kept", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const fake = yield* FakePlex.FakePlex
+      const pinsShown: Array<string> = []
+      const first = yield* Effect.provide(whoAmI, appLayer(directory, fake, pinsShown))
+      yield* fake.revokeToken(first.token)
+
+      const second = yield* Effect.provide(whoAmI, appLayer(directory, fake, pinsShown))
+      assert.strictEqual(second.username, "alice")
+      assert.strictEqual(second.clientIdentifier, first.clientIdentifier)
+      assert.notStrictEqual(second.token, first.token)
+      assert.strictEqual(pinsShown.length, 2)
+      const stored = JSON.parse(yield* readFile(path.join(directory, "store.json"))) as Record<string, string>
+      assert.strictEqual(stored[Credentials.defaultStoreKey], second.token)
+
+      // Signing out: revoke the token, then forget it.
+      yield* Effect.provide(
+        Effect.andThen(PlexAuth.signOut(), Credentials.forgetStored()),
+        Layer.merge(appLayer(directory, fake, pinsShown), KeyValueStore.layerFile({ directory }))
+      )
+      assert.isFalse(yield* fake.isTokenValid(second.token))
+      const after = JSON.parse(yield* readFile(path.join(directory, "store.json"))) as Record<string, string>
+      assert.deepStrictEqual(Object.keys(after), [ClientIdentity.defaultStoreKey])
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+})
+
+describe("the examples of docs/pin-login.md, against the fake", () => {
+  /** `localStorage` as a browser has it, in memory. */
+  const memoryStorage = (): Storage => {
+    const items = new Map<string, string>()
+    return {
+      get length() {
+        return items.size
+      },
+      clear: () => items.clear(),
+      getItem: (key) => items.get(key) ?? null,
+      key: (index) => [...items.keys()][index] ?? null,
+      removeItem: (key) => void items.delete(key),
+      setItem: (key, value) => void items.set(key, String(value))
+    }
+  }
+
+  it.effect("the browser app: identifier and token in localStorage, the link forwards back to the app", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const localStorage = memoryStorage()
+      const StoreLive = PersistenceKeyValueStore.layerStorage(() => localStorage)
+      const IdentityLive = ClientIdentity.layerPersisted({
+        product: "My Plex Web App",
+        platform: "Web"
+      }).pipe(Layer.provide(StoreLive))
+      const urls: Array<string> = []
+      const CredentialsLive = Credentials.layerStored({
+        obtain: PinLogin.login({
+          forwardUrl: "https://myapp.example/plex-signed-in.html",
+          onPin: ({ pin, url }) =>
+            Effect.sync(() => urls.push(url)).pipe(Effect.andThen(Effect.orDie(fake.approvePin(pin.id))))
+        })
+      }).pipe(Layer.provide(Layer.merge(StoreLive, IdentityLive)))
+      const run = PlexAuth.getTokenDetails().pipe(Effect.provide(Layer.merge(CredentialsLive, IdentityLive)))
+
+      assert.strictEqual((yield* run).username, "alice")
+      assert.strictEqual((yield* run).username, "alice")
+      assert.strictEqual(urls.length, 1, "the second run used the stored token")
+      const url = new URL(urls[0]!)
+      const params = new URLSearchParams(url.hash.slice(2))
+      assert.strictEqual(url.origin + url.pathname, "https://app.plex.tv/auth")
+      assert.strictEqual(params.get("forwardUrl"), "https://myapp.example/plex-signed-in.html")
+      assert.strictEqual(params.get("clientID"), localStorage.getItem(ClientIdentity.defaultStoreKey))
+      assert.strictEqual(params.get("context[device][product]"), "My Plex Web App")
+      assert.isTrue(yield* fake.isTokenValid(localStorage.getItem(Credentials.defaultStoreKey)!))
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect("the browser app, whole-page redirect: one check after coming back, then the stored token", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const StoreLive = PersistenceKeyValueStore.layerStorage(memoryStorage)
+      yield* Effect.gen(function* () {
+        // Before leaving: create the PIN and keep its id.
+        const pin = yield* PinLogin.create()
+        const id = pin.id
+        // On app.plex.tv, the user approves it.
+        yield* fake.approvePin(id)
+        // Back in the app: one check, and the token goes to the store.
+        const approved = yield* PinLogin.check({ id })
+        assert.isDefined(approved.authToken)
+        const store = yield* Effect.service(PersistenceKeyValueStore.KeyValueStore)
+        yield* store.set(Credentials.defaultStoreKey, Redacted.value(approved.authToken!))
+        // layerStored finds it: no new PIN.
+        const account = yield* PlexAuth.getTokenDetails().pipe(
+          Effect.provide(Credentials.layerStored({ obtain: Effect.die("no PIN login expected") }))
+        )
+        assert.strictEqual(account.username, "alice")
+        assert.strictEqual((yield* fake.pins).length, 1)
+      }).pipe(
+        Effect.provide(
+          Layer.merge(
+            StoreLive,
+            ClientIdentity.layerPersisted({ product: "My Plex Web App" }).pipe(Layer.provide(StoreLive))
+          )
+        )
+      )
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
+
+  it.effect("the command-line tool signs out with the stored token, without a PIN login", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const fake = yield* FakePlex.FakePlex
+      const StoreLive = KeyValueStore.layerFile({ directory })
+      const Base = Layer.merge(
+        StoreLive,
+        ClientIdentity.layerPersisted({ product: "My Plex Tool" }).pipe(Layer.provide(StoreLive))
+      )
+      const token = yield* fake.mintToken()
+      yield* Effect.flatMap(Effect.service(KeyValueStore.KeyValueStore), (store) =>
+        store.set(Credentials.defaultStoreKey, Redacted.value(token))
+      ).pipe(Effect.provide(StoreLive))
+
+      const signOut = Effect.gen(function* () {
+        const store = yield* Effect.service(KeyValueStore.KeyValueStore)
+        const stored = yield* store.get(Credentials.defaultStoreKey)
+        if (stored !== undefined) {
+          yield* PlexAuth.signOut().pipe(
+            Credentials.withToken(stored),
+            Effect.catchTag("Unauthorized", () => Effect.void)
+          )
+          yield* Credentials.forgetStored()
+        }
+      }).pipe(Effect.provide(Base))
+
+      yield* signOut
+      assert.isFalse(yield* fake.isTokenValid(token))
+      const stored = JSON.parse(yield* readFile(path.join(directory, "store.json"))) as Record<string, string>
+      assert.deepStrictEqual(Object.keys(stored), [ClientIdentity.defaultStoreKey])
+      // Signing out again, with nothing stored, sends nothing.
+      const before = (yield* fake.requests).length
+      yield* signOut
+      assert.strictEqual((yield* fake.requests).length, before)
+      assert.strictEqual((yield* fake.pins).length, 0)
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
 })
 
 describe("KeyValueStore.make and layerFile given what untyped JavaScript passes", () => {

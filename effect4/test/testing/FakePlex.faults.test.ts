@@ -196,6 +196,24 @@ describe("FakePlex faults: time", () => {
     }).pipe(Effect.provide(layer))
   )
 
+  it.effect("in memory, interrupting a request held by a hang ends it: recorded Interrupted at once", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+      const fiber = yield* Effect.forkChild(send(raw(`${fake.plexTvUrl}/api/v2/user`, { token: fake.token })))
+      // The handler reads the request (real asynchronous work) before it reaches the hang: wait for its record.
+      while (!(yield* FakePlex.requests).some((r) => r.outcome === "Pending")) {
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      }
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).map((r) => [r.route, r.fault, r.outcome]),
+        [["getTokenDetails", "Hang", "Interrupted"]]
+      )
+      assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
+    }).pipe(Effect.provide(layer))
+  )
+
   it.effect("hang: the client's timeout ends it, and the record says it was interrupted", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
@@ -23,6 +24,29 @@ const checkPin = (id: number, clientId: string = CLIENT_ID) =>
   )
 
 describe("FakePlex PINs", () => {
+  it.effect("codes follow the Random of the Effect that built the fake: one seed, the same codes", () =>
+    Effect.gen(function* () {
+      const codes = Effect.gen(function* () {
+        const fake = yield* FakePlex.make()
+        const strong = yield* Effect.orDie(
+          fake.handle(
+            new Request(`${fake.plexTvUrl}/api/v2/pins?strong=true`, {
+              method: "POST",
+              headers: { "X-Plex-Client-Identifier": CLIENT_ID, Accept: "application/json" }
+            })
+          )
+        )
+        return ((yield* Effect.promise(() => strong.json())) as { code: string }).code
+      })
+      const first = yield* codes.pipe(Random.withSeed("fake-seed"))
+      const again = yield* codes.pipe(Random.withSeed("fake-seed"))
+      const other = yield* codes.pipe(Random.withSeed("another-seed"))
+      assert.match(first, /^[a-z0-9]{25}$/)
+      assert.strictEqual(again, first)
+      assert.notStrictEqual(other, first)
+    })
+  )
+
   it.effect("a strong PIN: 201, a long code, 30 minutes, no token yet", () =>
     Effect.gen(function* () {
       const created = yield* createPin("?strong=true")

@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Jwt from "effect4-plex-auth/Jwt"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { exchange, send } from "./support.js"
@@ -88,6 +89,47 @@ describe("FakePlex request recording", () => {
       }
       assert.include(JSON.stringify(records), "<redacted>")
       assert.isTrue(Redacted.isRedacted(records[4]?.query["X-Plex-Token"]))
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("records JSON bodies (JWT register and exchange), secret fields Redacted at any depth", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const key = yield* Jwt.generateKey
+      yield* Jwt.upgrade(key)
+      yield* send(
+        new Request(`${fake.plexTvUrl}/api/v2/pins`, {
+          method: "POST",
+          headers: {
+            "X-Plex-Client-Identifier": "json-body-test",
+            "Content-Type": "application/vnd.example+json",
+            Accept: "application/json"
+          },
+          body: JSON.stringify({ strong: true, nested: [{ authToken: "nested-secret-token" }] })
+        })
+      )
+      const records = yield* fake.requests
+      /** The JSON body recorded for `route`: the test fails by name when there is none. */
+      const jsonOf = (route: string) => {
+        const json = records.find((r) => r.route === route)?.json
+        assert.isDefined(json, `no JSON body recorded for ${route}`)
+        return json
+      }
+      assert.deepStrictEqual((jsonOf("registerJwk") as { jwk: unknown }).jwk, key.jwk)
+      const jwt = (jsonOf("exchangeJwt") as { jwt: unknown }).jwt
+      assert.isTrue(Redacted.isRedacted(jwt))
+      assert.strictEqual(Redacted.value(jwt as Redacted.Redacted<string>).split(".").length, 3)
+      const pin = jsonOf("createPin") as { strong: unknown; nested: Array<{ authToken: unknown }> }
+      const nested = pin.nested[0]?.authToken
+      assert.strictEqual(Redacted.value(nested as Redacted.Redacted<string>), "nested-secret-token")
+      assert.strictEqual(pin.strong, true)
+      const printed = [JSON.stringify(records), inspect(records, { depth: 10 })]
+      for (const text of printed) {
+        assert.notInclude(text, Redacted.value(jwt as Redacted.Redacted<string>))
+        assert.notInclude(text, "nested-secret-token")
+      }
+      // A form body and a body-less request have no JSON.
+      assert.isUndefined(records.find((r) => r.route === "getNonce")?.json)
     }).pipe(Effect.provide(layer))
   )
 

@@ -12,6 +12,7 @@ import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../../src/core/fake/index.js"
 import * as Validate from "../../../../src/core/validate.js"
@@ -96,6 +97,16 @@ export const coreOptions = (options: Options): Core.Options => {
     homes: options.homes
   }
 }
+
+/**
+ * The core's `randomInt` (an integer in `[0, bound)`) from an Effect `Random`: the `Random` of the Effect
+ * that builds the fake, so a seeded one (`Random.withSeed`) gives the same codes and tokens each run, as in
+ * the Effect 3 edition.
+ */
+export const randomIntOf =
+  (random: Random.Random) =>
+  (bound: number): number =>
+    Math.floor(random.nextDoubleUnsafe() * bound)
 
 /** The fake's time read from an Effect `Clock`: `TestClock` then drives it. */
 const fakeClock = (clock: Clock.Clock): Core.FakeClock => ({

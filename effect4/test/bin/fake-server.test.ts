@@ -1,0 +1,107 @@
+/**
+ * `plex-auth fake-server` of the Effect 4 CLI, as the Effect 3 edition's
+ * test/bin/fake-server.test.ts tests it (same names), in this process
+ * (inProcess.ts `whileRunning`: the server runs until the check is done, then
+ * is stopped as Ctrl-C stops it): it prints its URLs and approves PINs by
+ * itself; a program pointed at it by PLEX_TV_URL alone (PlexTv.layerConfig,
+ * or the CLI itself) works unchanged. The built binary's own run of it (its
+ * JSON, SIGTERM) is in plex-auth.test.ts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Layer from "effect/Layer"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexTv from "effect4-plex-auth/PlexTv"
+import { FakePlex } from "effect4-plex-auth/testing"
+import { type Ran, assertExit, cli, configDir } from "./inProcess.js"
+
+/** The `NAME=value` lines fake-server prints. */
+const envLines = (stdout: string) =>
+  Object.fromEntries(
+    stdout
+      .split("\n")
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)])
+  )
+
+describe.concurrent("plex-auth (Effect 4) fake-server", { timeout: 60_000 }, () => {
+  it.live(
+    "prints its URLs; an unchanged program (PlexTv.layerConfig) signs in with a PIN approved by the fake; stopped, it closes its ports",
+    () =>
+      Effect.gen(function* () {
+        let seen: Record<string, string> = {}
+        let username = ""
+        const run = yield* cli(["fake-server"], {
+          whileRunning: {
+            until: /PLEX_PASSWORD=.*\n/,
+            andThen: (stdout) => {
+              seen = envLines(stdout)
+              // A program that reads PLEX_TV_URL from its environment, as a newcomer's would.
+              const env = { PLEX_TV_URL: seen["PLEX_TV_URL"] ?? "" }
+              return Effect.gen(function* () {
+                const token = yield* PinLogin.login({ onPin: () => Effect.void })
+                username = (yield* PlexAuth.account().pipe(Credentials.withToken(token))).username
+              }).pipe(
+                Effect.provide(
+                  Layer.mergeAll(
+                    FetchHttpClient.layer,
+                    ClientIdentity.layer({ clientIdentifier: "fake-server-test", product: "tests" }),
+                    PlexTv.layerConfig()
+                  )
+                ),
+                Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))),
+                Effect.orDie
+              )
+            }
+          }
+        })
+        assert.match(seen["PLEX_TV_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.match(seen["PLEX_SERVER_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.strictEqual(seen["PLEX_LOGIN"], FakePlex.defaults.login)
+        assert.strictEqual(seen["PLEX_TOKEN"], "fakeAccountToken0001")
+        assert.strictEqual(username, FakePlex.defaults.username)
+        assert.include(run.stderr, "PINs are approved 1 s after they are created")
+        // Stopped (interrupted, as Ctrl-C interrupts it; the signal itself is tested on the built binary in
+        // plex-auth.test.ts): its ports are closed.
+        const after = yield* Effect.exit(Effect.tryPromise(() => fetch(`${seen["PLEX_TV_URL"]}/api/v2/user`)))
+        assert.isTrue(after._tag === "Failure", "the fake still answers after it was stopped")
+      })
+  )
+
+  it.live("--json prints one document; the CLI itself talks to it through PLEX_TV_URL", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        let details: Record<string, unknown> = {}
+        const runs: Array<Ran> = []
+        yield* cli(["fake-server", "--json", "--approve-pins-after", "0"], {
+          whileRunning: {
+            until: /\n}\n/,
+            andThen: (stdout) =>
+              Effect.gen(function* () {
+                details = JSON.parse(stdout)
+                const env = { PLEX_TV_URL: String(details["plexTvUrl"]) }
+                for (const args of [["login"], ["whoami"], ["servers"]]) {
+                  runs.push(yield* cli(["--config-dir", dir, ...args], { env }))
+                }
+              })
+          }
+        })
+        assert.deepInclude(details, { login: FakePlex.defaults.login, approvePinsAfterSeconds: 0 })
+        assert.isArray(details["urls"])
+        const [login, whoami, servers] = runs
+        assertExit(login!, 0)
+        assert.include(login!.stdout, "Logged in as alice")
+        assertExit(whoami!, 0)
+        assert.match(whoami!.stdout, /^username\s+alice$/m)
+        assertExit(servers!, 0)
+        assert.include(servers!.stdout, FakePlex.defaults.serverName)
+      })
+    )
+  )
+})

@@ -1,0 +1,296 @@
+/**
+ * `plex-auth login` and the text the Effect 4 CLI prints, as the Effect 3
+ * edition's test/bin/login.test.ts tests it (same names): what changed for
+ * issue 19 (flag names, a second login, progress off a terminal) and issues
+ * 14 and 15 (rememberMe, two-factor codes never on the command line, control
+ * characters from servers neutralised), and what a failed sign-in or check
+ * prints with its exit code. Runs the CLI in this process (inProcess.ts)
+ * against `--fake`, or against a loopback fake started here (`--plex-tv`),
+ * whose requests the test reads. Left out: the help's layout (Effect 4's
+ * differs by design, docs/cli.md) and the output helpers of the shared core
+ * (src/core/cli, tested once in the Effect 3 edition).
+ */
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { FakePlexServer } from "effect4-plex-auth/node"
+import { FakePlex } from "effect4-plex-auth/testing"
+import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
+
+const password = Redacted.value(FakePlex.defaults.password)
+const tokenKey = "effect-plex-auth/token"
+
+/** Writes the store file as the CLI keeps it (mode 0600). */
+const writeStore = (dir: string, entries: Record<string, string>) =>
+  Effect.promise(() => fs.writeFile(path.join(dir, "store.json"), JSON.stringify(entries), { mode: 0o600 }))
+
+/** The sign-in form fields the loopback fake received. */
+const signInForms = (server: FakePlexServer.FakePlexServerService) =>
+  Effect.map(server.fake.requests, (all) =>
+    all.filter((r) => r.route === "postUsersSignInData").map((r) => r.form)
+  )
+
+describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }, () => {
+  it.live("login --password asks for a long-lived session (rememberMe=true); --no-remember-me does not", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const args = [
+          "--config-dir",
+          dir,
+          "--plex-tv",
+          server.plexTvUrl,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        assertExit(yield* cli(args, { env }), 0)
+        assertExit(yield* cli([...args, "--no-remember-me", "--old-token", "keep"], { env }), 0)
+        const forms = yield* signInForms(server)
+        assert.deepStrictEqual(
+          forms.map((form) => form?.["rememberMe"]),
+          ["true", "false"]
+        )
+        const pin = yield* cli(["--config-dir", dir, "--fake", "login", "--no-remember-me"])
+        assertExit(pin, 2)
+        assert.include(pin.stderr, "--no-remember-me goes with --password")
+      })
+    )
+  )
+
+  it.live("the two-factor code comes from PLEX_2FA_CODE or the prompt, never the command line", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make({ accounts: [{ twoFactorCode: "424242" }] })
+        const dir = yield* configDir
+        const args = [
+          "--config-dir",
+          dir,
+          "--plex-tv",
+          server.plexTvUrl,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        const fromEnv = yield* cli(args, { env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "424242" } })
+        assertExit(fromEnv, 0)
+        assert.notInclude(fromEnv.stderr, "Two-factor code")
+        const [form] = yield* signInForms(server)
+        assert.strictEqual(Redacted.value(form?.["verificationCode"] as Redacted.Redacted<string>), "424242")
+
+        const onCommandLine = yield* cli([...args, "--code-2fa", "424242"], {
+          env: { PLEX_PASSWORD: password }
+        })
+        assertExit(onCommandLine, 2)
+        assert.include(onCommandLine.stderr, "--code-2fa is not accepted")
+        assert.include(onCommandLine.stderr, "PLEX_2FA_CODE")
+        assert.lengthOf(yield* signInForms(server), 1, "nothing sent")
+      })
+    )
+  )
+
+  it.live("--link-code shows the short code; the old --code says what it became", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const run = yield* cli(["--fake", "--config-dir", dir, "login", "--link-code"])
+        assertExit(run, 0)
+        assert.match(run.stdout, /plex\.tv\/link and enter the code [0-9A-Z]{4}\b/)
+        const old = yield* cli(["--fake", "--config-dir", dir, "login", "--code"])
+        assertExit(old, 2)
+        assert.include(old.stderr, "--code is now --link-code")
+      })
+    )
+  )
+
+  it.live("an invalid input names the flag or variable, not the API field", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const run = yield* cli(["--config-dir", dir, "--plex-tv", "ftp://plex.example", "whoami"])
+        assertExit(run, 2)
+        assert.include(run.stderr, "Invalid --plex-tv URL")
+        const code = yield* cli(["--fake", "--config-dir", dir, "login", "--password", "--login", "alice"], {
+          env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "12\u0007" }
+        })
+        assertExit(code, 2)
+        assert.include(code.stderr, "plex-auth: Invalid two-factor code (PLEX_2FA_CODE or the prompt):")
+        assert.notInclude(code.stderr, "verificationCode")
+      })
+    )
+  )
+
+  it.live("login when already logged in says so; --old-token revoke revokes, keep keeps", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const run = (args: ReadonlyArray<string>, options?: Parameters<typeof cli>[1]) =>
+          fake(dir, args, options)
+        assertExit(yield* run(["login"]), 0)
+        const first = (yield* readStore(dir))![fakeTokenKey]!
+
+        // No choice and no one to ask: it stops before signing in, naming the flag.
+        const unattended = yield* run(["login"], { closeStdin: true })
+        assertExit(unattended, 2)
+        assert.include(unattended.stderr, "Already logged in as alice (alice@example.com).")
+        assert.include(unattended.stderr, "--old-token revoke or --old-token keep")
+        assert.strictEqual((yield* readStore(dir))![fakeTokenKey], first)
+
+        // Asked: yes revokes it.
+        const asked = yield* run(["login"], { answers: [{ when: /revoke the old token/, answer: "y" }] })
+        assertExit(asked, 0)
+        assert.include(asked.stdout, "The old token is revoked.")
+        const second = (yield* readStore(dir))![fakeTokenKey]!
+        assert.notStrictEqual(second, first)
+
+        const kept = yield* run(["login", "--old-token", "keep"])
+        assertExit(kept, 0)
+        assert.include(kept.stdout, "The old token is still valid")
+        const third = (yield* readStore(dir))![fakeTokenKey]!
+        assert.notStrictEqual(third, second)
+
+        // A saved token plex.tv refuses is not a login: no question.
+        yield* writeStore(dir, { [fakeTokenKey]: "cliTestRevokedToken1" })
+        const stale = yield* run(["login"], { env: { PLEX_AUTH_FAKE: "revoke-token" }, closeStdin: true })
+        assertExit(stale, 0)
+        assert.include(stale.stderr, "The saved token is no longer valid")
+      })
+    )
+  )
+
+  it.live("progress is printed once when stderr is not a terminal", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const run = yield* cli(["--fake", "--config-dir", dir, "login"])
+        assertExit(run, 0)
+        const waiting = run.stderr.split("\n").filter((line) => line.includes("Waiting for the sign-in"))
+        assert.deepStrictEqual(waiting, ["Waiting for the sign-in to be approved..."])
+        assert.notInclude(run.stderr, "\r")
+        assert.notInclude(run.stderr, "\x1b")
+      })
+    )
+  )
+
+  it.live(
+    "control characters in a user name or a server name are printed harmless (whoami, servers, login)",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const hostileUser = "ali\x1b[2J\x1b]0;pwned\x07ce"
+          const hostileServer = "Living\x1b[31m Room\rFAKE"
+          const server = yield* FakePlexServer.make({
+            accounts: [{ username: hostileUser, token: "cliTestHostileToken1" }],
+            servers: [{ name: hostileServer }]
+          })
+          const dir = yield* configDir
+          yield* writeStore(dir, { [tokenKey]: "cliTestHostileToken1" })
+          const run = (args: ReadonlyArray<string>) =>
+            cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...args])
+          const whoami = yield* run(["whoami"])
+          assertExit(whoami, 0)
+          const servers = yield* run(["servers"])
+          assertExit(servers, 0)
+          for (const output of [whoami, servers]) {
+            assert.notMatch(output.stdout + output.stderr, /[\x07\x1b\r]/)
+          }
+          assert.include(whoami.stdout, "ali\\x1b[2J\\x1b]0;pwned\\x07ce")
+          assert.include(servers.stdout, "Living\\x1b[31m Room\\x0dFAKE")
+          // --json keeps the data exact (JSON escapes it).
+          const json = yield* run(["whoami", "--json"])
+          assert.strictEqual(JSON.parse(json.stdout).username, hostileUser)
+          assert.notInclude(json.stdout, "\x1b")
+        })
+      )
+  )
+})
+
+describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout: 60_000 }, () => {
+  it.live("a wrong password: exit 3, said so, nothing saved", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+          answers: [{ when: /Password/, answer: "not-the-password" }]
+        })
+        assertExit(run, 3)
+        assert.include(run.stderr, "plex-auth: Sign-in failed: wrong login or password.")
+        noSecretIn(run, "not-the-password")
+        assert.notProperty((yield* readStore(dir)) ?? {}, fakeTokenKey)
+      })
+    )
+  )
+
+  it.live("a two-factor account: the code is asked for, then accepted", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+          env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password },
+          answers: [{ when: /Two-factor code/, answer: "123456" }]
+        })
+        assertExit(run, 0)
+        assert.include(run.stdout, "Logged in as alice")
+        assert.notInclude(run.stderr, "Password")
+        noSecretIn(run, password, "123456")
+        assert.isDefined((yield* readStore(dir))![fakeTokenKey])
+      })
+    )
+  )
+
+  it.live("a wrong two-factor code: exit 3, said so", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const run = yield* fake(dir, ["login", "--password", "--login", "alice"], {
+          env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password, PLEX_2FA_CODE: "000000" }
+        })
+        assertExit(run, 3)
+        assert.include(run.stderr, "plex-auth: The two-factor code was not accepted.")
+        assert.notProperty((yield* readStore(dir)) ?? {}, fakeTokenKey)
+      })
+    )
+  )
+
+  it.live("a PIN that expires before it is approved: exit 4", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        // Global options between the command's own ones.
+        const run = yield* cli(["login", "--fake", "--link-code", "--config-dir", dir], {
+          env: { PLEX_AUTH_FAKE: "expire-pin" }
+        })
+        assertExit(run, 4)
+        assert.match(run.stdout, /enter the code [0-9A-Z]{4}\b/)
+        assert.include(run.stderr, "plex-auth: The PIN expired before it was approved.")
+        assert.notProperty((yield* readStore(dir)) ?? {}, fakeTokenKey)
+      })
+    )
+  )
+
+  it.live("whoami with a revoked token: exit 3; with plex.tv unreachable: exit 5", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* writeStore(dir, { [fakeTokenKey]: "cliTestSavedToken001" })
+
+        const revoked = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "revoke-token" } })
+        assertExit(revoked, 3)
+        assert.include(revoked.stderr, "The saved token is no longer valid")
+
+        const offline = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "offline" } })
+        assertExit(offline, 5)
+        assert.match(offline.stderr, /plex-auth: Could not reach http:\/\/127\.0\.0\.1:\d+/)
+        noSecretIn(offline, "cliTestSavedToken001")
+        // An inconclusive check keeps the token.
+        assert.strictEqual((yield* readStore(dir))![fakeTokenKey], "cliTestSavedToken001")
+      })
+    )
+  )
+})
