@@ -270,8 +270,16 @@ export const serverDevice = (
   s: SeedServer,
   viewer:
     | { readonly owned: true; readonly accessToken: string }
-    /** A share: `ownerId` is the server's current owner (a claim moves it). */
-    | { readonly owned: false; readonly accessToken: string; readonly ownerId: number | undefined },
+    /**
+     * A share: `ownerId` is the server's current owner (a claim moves it), `sourceTitle` that owner's username
+     * (python-plexapi `MyPlexResource.sourceTitle`: "Username of the user that owns this resource").
+     */
+    | {
+        readonly owned: false
+        readonly accessToken: string
+        readonly ownerId: number | undefined
+        readonly sourceTitle: string | undefined
+      },
   connections: ReadonlyArray<SeedConnection>
 ): Record<string, unknown> => {
   const publicAddress =
@@ -288,7 +296,7 @@ export const serverDevice = (
     lastSeenAt: "2026-02-01T12:00:00Z",
     provides: "server",
     ownerId: viewer.owned ? null : (viewer.ownerId ?? null),
-    sourceTitle: viewer.owned ? null : "owner",
+    sourceTitle: viewer.owned ? null : (viewer.sourceTitle ?? null),
     publicAddress,
     accessToken: viewer.accessToken,
     owned: viewer.owned,

@@ -216,10 +216,12 @@ const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources"
       // Shared while claimed, and only by the owner who shared it (a claim by another account ends the shares).
       const share = ctx.store.sharesOf(server).find((s) => s.accountId === account.id)
       if (share !== undefined && ctx.store.isClaimed(server)) {
+        const ownerId = ctx.store.ownerOf(server)
+        const owner = ownerId === undefined ? undefined : ctx.store.accounts.get(ownerId)
         devices.push({
           ...Payloads.serverDevice(
             server,
-            { owned: false, accessToken: share.accessToken, ownerId: ctx.store.ownerOf(server) },
+            { owned: false, accessToken: share.accessToken, ownerId, sourceTitle: owner?.username },
             visible(server)
           ),
           home: share.home === true
