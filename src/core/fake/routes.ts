@@ -289,14 +289,16 @@ const exchangeJwt = plexTv("exchangeJwt", "POST", "/api/v2/auth/token", async (c
   if (key === undefined) return unprocessable(ctx, "Signature verification failed")
   const failure = await Jwts.checkDeviceJwt(ctx.store, parsed, key, clientIdentifier, ctx.now)
   if (failure !== undefined) return unprocessable(ctx, failure)
-  ctx.store.nonces.delete(String(parsed.payload["nonce"]))
+  const nonce = String(parsed.payload["nonce"])
+  ctx.store.nonces.delete(nonce)
   const minted = await Jwts.mint(
     ctx.store,
     key.accountId,
     key.kid,
     clientIdentifier,
     ctx.now,
-    Jwts.grantedScope(parsed.payload["scope"])
+    Jwts.grantedScope(parsed.payload["scope"]),
+    nonce
   )
   return Http.plexTv(ctx.json, 200, "token", { auth_token: minted })
 })
