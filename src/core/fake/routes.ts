@@ -66,6 +66,22 @@ export const token = (ctx: Context) => plexValue(ctx, "X-Plex-Token")
 export const unauthenticated = (ctx: Context) =>
   Http.plexTvError(ctx.json, 401, 1001, "User could not be authenticated")
 
+/**
+ * A token plex.tv knew but no longer accepts (signed out, its device removed): 422 "Invalid token", as
+ * python-plexapi found (`MyPlexAccount.query`: a 422 whose text says "Invalid token" is `Unauthorized`;
+ * pushingkarmaorg/python-plexapi pull request 1138: "hitting plex.tv with a deauthorized token will not return
+ * a 401 as expected, but instead a 422"). A token it never issued is a 401 (code 1001).
+ */
+export const invalidToken = (ctx: Context) =>
+  ctx.json
+    ? Http.plexTvError(true, 422, undefined, "Invalid token")
+    : // The XML as python-plexapi pull request 1138 shows it: the message as the element's text.
+      Http.bytes(
+        422,
+        Http.plexTvXml,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n  <error>Invalid token</error>\n</errors>\n`
+      )
+
 /** A Plex JWT past its `exp`. */
 export const tokenExpired = (ctx: Context) => Http.plexTvError(ctx.json, 498, undefined, "Token expired")
 
@@ -99,9 +115,12 @@ export const plexTvAccount = (
     const presented = token(ctx)
     if (Jwts.isExpired(ctx.store, presented, ctx.now)) return tokenExpired(ctx)
     const account = ctx.store.accountByToken(presented)
-    return account === undefined || presented === undefined
-      ? unauthenticated(ctx)
-      : handle(ctx, account, presented)
+    if (account === undefined || presented === undefined) {
+      return presented !== undefined && ctx.store.tokens.get(presented)?.revoked === true
+        ? invalidToken(ctx)
+        : unauthenticated(ctx)
+    }
+    return handle(ctx, account, presented)
   })
 
 /** A fresh account token (one place for it, with PIN approval: `approve.ts`). */
