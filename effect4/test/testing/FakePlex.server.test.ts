@@ -261,3 +261,42 @@ describe("FakePlex server: origins and identity", () => {
     })
   )
 })
+
+describe("FakePlex server: its plex.tv sign-in (/myplex)", () => {
+  it.effect(
+    "POST /myplex/claim answers the server's /myplex/account document, as python-plexapi PlexServer.claim reads it",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        // Unclaimed: signed in to no account, and no token asked for.
+        const before = yield* exchange(`${fake.serverUrl}/myplex/account`)
+        assert.strictEqual(before.status, 200)
+        assert.strictEqual(before.json().MyPlex.signInState, "none")
+        assert.strictEqual(before.json().MyPlex.username, "")
+        const claimToken = (yield* exchange(`${fake.plexTvUrl}/api/claim/token.json`, {
+          token: fake.token
+        })).json().token as string
+        const claimed = yield* exchange(`${fake.serverUrl}/myplex/claim?token=${claimToken}`, {
+          method: "POST"
+        })
+        assert.strictEqual(claimed.status, 200)
+        // plexapi/server.py PlexServer.claim: `Account(self, data)` of this answer; tests/test_server.py
+        // test_server_claim_unclaim: `result.signInState == 'ok'`.
+        const account = claimed.json().MyPlex
+        assert.strictEqual(account.signInState, "ok")
+        assert.strictEqual(account.username, (yield* fake.account()).email)
+        assert.strictEqual(account.mappingState, "mapped")
+        // The same document at GET /myplex/account, for the owner's token only; XML unless JSON is asked for.
+        const again = yield* exchange(`${fake.serverUrl}/myplex/account`, {
+          token: fake.serverToken,
+          accept: null
+        })
+        assert.match(again.text, /<MyPlex [^>]*signInState="ok"/)
+        assert.strictEqual((yield* exchange(`${fake.serverUrl}/myplex/account`)).status, 401)
+      }).pipe(
+        Effect.provide(
+          FakePlex.layer({ accounts: [{ username: "alice" }], servers: [{ name: "New", claimed: false }] })
+        )
+      )
+  )
+})

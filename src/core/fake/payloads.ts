@@ -392,3 +392,33 @@ export const myPlexState = (owner: SeedAccount | undefined): Record<string, unkn
   myPlexUsername: owner?.email ?? "",
   myPlexSigninState: owner === undefined ? "none" : "ok"
 })
+
+/**
+ * A server's `/myplex/account` document (root `MyPlex`): its plex.tv sign-in, which is also what it answers a
+ * `POST /myplex/claim` with. python-plexapi's `PlexServer.claim` (`plexapi/server.py`) returns `Account(self, data)`
+ * of that answer, and its `test_server_claim_unclaim` reads `signInState` (`"ok"` once claimed, `"none"` when not);
+ * the fields are those `Account._loadData` reads (and plexjs's `getMyPlexAccount` names): `username` is the owner's
+ * email, `authToken` the token the server signs in to plex.tv with (here its own token).
+ */
+export const myPlexAccount = (
+  server: SeedServer,
+  owner: SeedAccount | undefined
+): Record<string, unknown> => {
+  const local = server.connections.find((c) => c.local && !c.relay)
+  const remote = server.connections.find((c) => !c.local && !c.relay)
+  const plexPass = owner?.plexPass === true
+  return {
+    authToken: owner === undefined ? "" : server.accessToken,
+    username: owner?.email ?? "",
+    mappingState: owner === undefined ? "unknown" : "mapped",
+    mappingError: "",
+    signInState: owner === undefined ? "none" : "ok",
+    publicAddress: remote?.address ?? "",
+    publicPort: remote?.port ?? 0,
+    privateAddress: local?.address ?? "",
+    privatePort: local?.port ?? 0,
+    subscriptionFeatures: plexPass ? "hardware_transcoding,home,pass,sync,webhooks" : "",
+    subscriptionActive: plexPass,
+    subscriptionState: plexPass ? "Active" : "Inactive"
+  }
+}

@@ -293,6 +293,7 @@ export type RouteName =
   | "getSharedServers"
   | "getClaimToken"
   | "claimServer"
+  | "getMyPlexAccount"
   | "getDevices"
   | "deleteDevice"
   | "linkPin"
