@@ -288,6 +288,17 @@ describe("FakePlex server: its plex.tv sign-in (/myplex)", () => {
         })
         assert.match(again.text, /<MyPlex [^>]*signInState="ok"/)
         assert.strictEqual((yield* exchange(`${fake.serverUrl}/myplex/account`)).status, 401)
+        // python-plexapi PlexServer.unclaim (DELETE /myplex/account): signed out of plex.tv, unclaimed again.
+        assert.strictEqual(
+          (yield* exchange(`${fake.serverUrl}/myplex/account`, { method: "DELETE" })).status,
+          401
+        )
+        const unclaimed = yield* exchange(`${fake.serverUrl}/myplex/account`, {
+          method: "DELETE",
+          token: fake.serverToken
+        })
+        assert.strictEqual(unclaimed.json().MyPlex.signInState, "none")
+        assert.isFalse((yield* exchange(`${fake.serverUrl}/identity`)).json().MediaContainer.claimed)
       }).pipe(
         Effect.provide(
           FakePlex.layer({ accounts: [{ username: "alice" }], servers: [{ name: "New", claimed: false }] })

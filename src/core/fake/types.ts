@@ -294,6 +294,7 @@ export type RouteName =
   | "getClaimToken"
   | "claimServer"
   | "getMyPlexAccount"
+  | "unclaimServer"
   | "getDevices"
   | "deleteDevice"
   | "linkPin"
