@@ -221,6 +221,17 @@ describe("FakePlex server: origins and identity", () => {
       assert.strictEqual((yield* exchange(`${fake.serverUrl}/`)).status, 401)
       const root = yield* exchange(`${fake.serverUrl}/`, { token: fake.token })
       assert.strictEqual(root.json().MediaContainer.friendlyName, "Fake Media Server")
+      // What python-plexapi's and @ctrl/plex's PlexServer._loadData read of a signed-in server; @ctrl/plex
+      // (src/server.ts) calls ownerFeatures.split(','), so a root without it fails its connect().
+      const { myPlexMappingState, myPlexSubscription, ownerFeatures } = root.json().MediaContainer
+      assert.deepStrictEqual(
+        { myPlexMappingState, myPlexSubscription, ownerFeatures },
+        {
+          myPlexMappingState: "mapped",
+          myPlexSubscription: true,
+          ownerFeatures: "hardware_transcoding,home,pass,sync,webhooks"
+        }
+      )
     }).pipe(Effect.provide(FakePlex.layer()))
   )
 

@@ -381,16 +381,25 @@ export const sourceConnections = (connections: ReadonlyArray<SeedConnection>) =>
     uri: c.uri
   }))
 
+/** The features a Plex Pass owner's server lists (`ownerFeatures`, `subscriptionFeatures`), comma-separated. */
+const passFeatures = "hardware_transcoding,home,pass,sync,webhooks"
+
 /**
- * What a server says of its plex.tv sign-in (`GET /`, the answer to `POST /myplex/claim`), from its current owner:
- * claimed, the owner's email and `myPlexSigninState` `"ok"`; unclaimed, `claimed: false`, an empty
- * `myPlexUsername` and `"none"`, as an unclaimed Plex Media Server answers. python-plexapi's `PlexServer._loadData`
- * reads `myPlexUsername` and `myPlexSigninState`, its `/identity` reader `claimed`.
+ * What a server says of its plex.tv sign-in at `GET /`, from its current owner: claimed, the owner's email,
+ * `myPlexSigninState` `"ok"`, `myPlexMappingState` `"mapped"`, whether the owner has Plex Pass
+ * (`myPlexSubscription`) and the features it grants (`ownerFeatures`, comma-separated, empty without Plex Pass);
+ * unclaimed, `claimed: false`, an empty `myPlexUsername`, `"none"`, `"unknown"` and no features, as an unclaimed
+ * Plex Media Server answers. python-plexapi's `PlexServer._loadData` reads these (`utils.toList(ownerFeatures)`),
+ * and @ctrl/plex's `PlexServer._loadData` (`src/server.ts`) calls `data.ownerFeatures.split(',')`: a root
+ * without `ownerFeatures` fails its `connect()`. Its `/identity` reader reads `claimed`.
  */
 export const myPlexState = (owner: SeedAccount | undefined): Record<string, unknown> => ({
   claimed: owner !== undefined,
   myPlexUsername: owner?.email ?? "",
-  myPlexSigninState: owner === undefined ? "none" : "ok"
+  myPlexSigninState: owner === undefined ? "none" : "ok",
+  myPlexMappingState: owner === undefined ? "unknown" : "mapped",
+  myPlexSubscription: owner?.plexPass === true,
+  ownerFeatures: owner?.plexPass === true ? passFeatures : ""
 })
 
 /**
@@ -417,7 +426,7 @@ export const myPlexAccount = (
     publicPort: remote?.port ?? 0,
     privateAddress: local?.address ?? "",
     privatePort: local?.port ?? 0,
-    subscriptionFeatures: plexPass ? "hardware_transcoding,home,pass,sync,webhooks" : "",
+    subscriptionFeatures: plexPass ? passFeatures : "",
     subscriptionActive: plexPass,
     subscriptionState: plexPass ? "Active" : "Inactive"
   }
