@@ -349,9 +349,6 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     )
   })
 
-  // python-plexapi `PlexServer.account()` (`Account.key`, `/myplex/account`): the server's plex.tv sign-in. An
-  // unclaimed server is signed in to no account (`signInState` "none") and asks for no token; a claimed one
-  // answers its owner's (admin) token only.
   // python-plexapi `PlexServer.unclaim()` (`DELETE /myplex/account`): the owner's admin token signs the server out
   // of plex.tv and leaves it unclaimed (as revoking its device does), answering the document signed in to no one.
   const unclaimServer = b.pms("unclaimServer", ["DELETE"], "/myplex/account", (ctx, server) => {
@@ -361,6 +358,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     return Http.pmsDocument(ctx.json, 200, "MyPlex", Payloads.myPlexAccount(server, undefined))
   })
 
+  // python-plexapi `PlexServer.account()` (`Account.key`, `/myplex/account`): the server's plex.tv sign-in. An
+  // unclaimed server is signed in to no account (`signInState` "none") and asks for no token; a claimed one
+  // answers its owner's (admin) token only.
   const myPlexAccount = b.pms("getMyPlexAccount", ["GET"], "/myplex/account", (ctx, server) => {
     const ownerId = ctx.store.ownerOf(server)
     if (ownerId === undefined)
