@@ -375,7 +375,7 @@ describe("every operation runs in a span named after it", () => {
 // ---------------------------------------------------------------------------
 
 describe("a failed operation's span records the failure", () => {
-  it.effect("a refused token: 401, no retry, no log above Debug", () =>
+  it.effect('a revoked token: 422 (plex.tv\'s "Invalid token"), no retry, no log above Debug', () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
       yield* fake.revokeToken(fake.token)
@@ -390,7 +390,7 @@ describe("a failed operation's span records the failure", () => {
         assertOperationSpan(onlySpan(observed, span), {
           method: span === "PlexAuth.signOut" ? "DELETE" : "GET",
           host: "plex.tv",
-          status: 401,
+          status: 422,
           retries: 0,
           failed: true
         })
@@ -588,7 +588,7 @@ describe("retries", () => {
 // ---------------------------------------------------------------------------
 
 describe("re-authentication", () => {
-  it.effect("a refused token: 401 span, one sign-in span, a reauthenticated second span with 200", () =>
+  it.effect("a revoked token: 422 span, one sign-in span, a reauthenticated second span with 200", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
       const first = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
@@ -613,7 +613,8 @@ describe("re-authentication", () => {
       const details = spansNamed(observed, "PlexAuth.getTokenDetails")
       assert.deepStrictEqual(
         details.map((span) => span.attributes.get("http.response.status_code")).sort(),
-        [200, 200, 401, 401]
+        // plex.tv refuses a token it revoked with 422 "Invalid token", which re-authenticates as a 401 does.
+        [200, 200, 422, 422]
       )
       for (const span of details) assert.strictEqual(span.attributes.get("plex.retry_count"), 0)
       // Each of the three refused calls ran once more with the fresh token, in a span that says so; the
@@ -666,7 +667,7 @@ describe("re-authentication", () => {
         const pings = spansNamed(observed, "PlexAuth.ping")
         assert.deepStrictEqual(
           pings.map((span) => span.attributes.get("http.response.status_code")),
-          [401, 200]
+          [422, 200]
         )
         const login = onlySpan(observed, "PinLogin.login")
         assert.isTrue(isChildOf(onlySpan(observed, "PinLogin.create"), login))

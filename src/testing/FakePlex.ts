@@ -514,7 +514,10 @@ export interface FakePlexService {
   readonly server: (clientIdentifier?: string) => Effect.Effect<FakeServer, FakePlexError>
   /** Mints a new token for an account (default: the default account). */
   readonly mintToken: (login?: string) => Effect.Effect<Redacted.Redacted<string>, FakePlexError>
-  /** Revokes a token; false when it was unknown or already revoked. */
+  /**
+   * Revokes a token: plex.tv then refuses it with 422 "Invalid token", as it does a signed-out one.
+   * False when it was unknown or already revoked.
+   */
   readonly revokeToken: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
   /** Whether plex.tv accepts a token. */
   readonly isTokenValid: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>

@@ -510,10 +510,10 @@ describe("core fake: the owner a server shows follows releases and claims", () =
         headers: { ...headers(undefined), Accept: "application/json" }
       })
     )
-    const body = (await response.json()) as { MediaContainer: Record<string, unknown> }
-    assert.strictEqual(body.MediaContainer["claimed"], true)
-    assert.strictEqual(body.MediaContainer["myPlexUsername"], bob.email)
-    assert.strictEqual(body.MediaContainer["myPlexSigninState"], "ok")
+    // The server's /myplex/account document, signed in as bob (python-plexapi PlexServer.claim reads signInState).
+    const body = (await response.json()) as { MyPlex: Record<string, unknown> }
+    assert.strictEqual(body.MyPlex["signInState"], "ok")
+    assert.strictEqual(body.MyPlex["username"], bob.email)
     assert.strictEqual(fake.server().ownerId, bob.id)
   })
 })

@@ -194,9 +194,11 @@ describe("Resources.list / servers", () => {
       const decode = yield* failsWith(Resources.list(), "Unexpected")
       assert.strictEqual(decode.reason, "Decode")
       assert.strictEqual(decode.operation, "Resources.list")
-      const fake = yield* FakePlex.FakePlex
-      yield* fake.revokeToken(FakePlex.defaults.token)
-      const refused = yield* failsWith(Resources.servers(), "Unauthorized")
+      // A token plex.tv never issued: 401, code 1001 (one it revoked is a 422, FakePlex.plexTv.test.ts).
+      const refused = yield* failsWith(
+        Resources.servers().pipe(Credentials.withToken("never-issued-token")),
+        "Unauthorized"
+      )
       assert.strictEqual(refused.status, 401)
       assert.strictEqual(refused.operation, "Resources.servers")
       assert.deepStrictEqual(

@@ -39,6 +39,8 @@ describe("ServerAccess (Effect 4)", () => {
         assert.strictEqual(shared._tag, "Shared")
         if (shared._tag === "Shared") {
           assert.strictEqual(shared.share.ownerId, alice.id)
+          // plex.tv's sourceTitle is the owner's username (python-plexapi MyPlexResource.sourceTitle).
+          assert.strictEqual(shared.share.sourceTitle, alice.username)
           assert.strictEqual(shared.server.clientIdentifier, id)
           assert.isTrue(ServerAccess.hasAccess(shared))
         }

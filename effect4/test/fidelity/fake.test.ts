@@ -42,7 +42,9 @@ const exchangeWithKid = (key: Jwt.DeviceKey, kid: string, scope: string | undefi
     )
     const exchanged = yield* rawJson("/api/v2/auth/token", { body: { jwt: deviceJwt } })
     assert.strictEqual(exchanged.status, 200, JSON.stringify(exchanged.json))
-    return segments(exchanged.json.auth_token as string).payload
+    return Object.assign(segments(exchanged.json.auth_token as string).payload, {
+      sentNonce: nonce.nonce as string
+    })
   })
 
 describe("the fake's Plex JWT (items 6 and 10d)", () => {
@@ -55,6 +57,18 @@ describe("the fake's Plex JWT (items 6 and 10d)", () => {
       assert.strictEqual(claims["thumbprint"], kid)
       const keys = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.deviceKeys)
       assert.strictEqual(keys.find((k) => k.kid === kid)?.thumbprint, key.thumbprint)
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("the claims @ctrl/plex's verifyPlexJwt requires are there; nonce is the device JWT's", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const { sentNonce, ...claims } = yield* exchangeWithKid(key, key.thumbprint, undefined)
+      // @ctrl/plex src/jwt.ts verifyPlexJwt: requiredClaims exp, iat, nonce, thumbprint, user; audience this client.
+      for (const name of ["exp", "iat", "nonce", "thumbprint", "user"]) assert.property(claims, name)
+      assert.strictEqual(claims["nonce"], sentNonce)
+      assert.includeMembers(claims["aud"] as Array<string>, ["plex.tv", CLIENT_ID])
+      assert.strictEqual(claims["iss"], "plex.tv")
     }).pipe(Effect.provide(signedIn()))
   )
 

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Devices from "effect4-plex-auth/Devices"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexError from "effect4-plex-auth/PlexError"
 import { FakePlex } from "effect4-plex-auth/testing"
@@ -125,7 +126,9 @@ describe("FakePlex plex.tv: tokens", () => {
         method: "DELETE",
         token: minted
       })
-      assert.strictEqual(again.status, 401)
+      // A token plex.tv signed out is refused 422 "Invalid token", not 401 (python-plexapi pull request 1138).
+      assert.strictEqual(again.status, 422)
+      assert.deepStrictEqual(again.json(), { errors: [{ message: "Invalid token", status: 422 }] })
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
@@ -135,6 +138,25 @@ describe("FakePlex plex.tv: tokens", () => {
       assert.isTrue(yield* fake.revokeToken(fake.token))
       assert.isFalse(yield* fake.revokeToken(fake.token))
       yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+      // plex.tv answers a token it revoked (deauthorized) 422 "Invalid token", in JSON or XML (python-plexapi
+      // plexapi/myplex.py MyPlexAccount.query: a 422 whose text says "Invalid token" is Unauthorized); a token it
+      // never issued 401, code 1001.
+      const revoked = yield* exchange(`${fake.plexTvUrl}/api/v2/user`, { token: fake.token })
+      assert.strictEqual(revoked.status, 422)
+      assert.deepStrictEqual(revoked.json(), { errors: [{ message: "Invalid token", status: 422 }] })
+      const asXml = yield* exchange(`${fake.plexTvUrl}/api/v2/user`, { token: fake.token, accept: null })
+      assert.strictEqual(asXml.status, 422)
+      assert.include(asXml.text, "<error>Invalid token</error>")
+      // The legacy routes answer it in XML whatever is asked; the library reads both as Unauthorized.
+      const legacy = yield* failsWith(Devices.list(), "Unauthorized")
+      assert.strictEqual(legacy.status, 422)
+      assert.deepStrictEqual(
+        legacy.errors.map((e) => e.message),
+        ["Invalid token"]
+      )
+      const unknown = yield* exchange(`${fake.plexTvUrl}/api/v2/user`, { token: "never-issued-token" })
+      assert.strictEqual(unknown.status, 401)
+      assert.strictEqual(unknown.json().errors[0].code, 1001)
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 

@@ -221,6 +221,17 @@ describe("FakePlex server: origins and identity", () => {
       assert.strictEqual((yield* exchange(`${fake.serverUrl}/`)).status, 401)
       const root = yield* exchange(`${fake.serverUrl}/`, { token: fake.token })
       assert.strictEqual(root.json().MediaContainer.friendlyName, "Fake Media Server")
+      // What python-plexapi's and @ctrl/plex's PlexServer._loadData read of a signed-in server; @ctrl/plex
+      // (src/server.ts) calls ownerFeatures.split(','), so a root without it fails its connect().
+      const { myPlexMappingState, myPlexSubscription, ownerFeatures } = root.json().MediaContainer
+      assert.deepStrictEqual(
+        { myPlexMappingState, myPlexSubscription, ownerFeatures },
+        {
+          myPlexMappingState: "mapped",
+          myPlexSubscription: true,
+          ownerFeatures: "hardware_transcoding,home,pass,sync,webhooks"
+        }
+      )
     }).pipe(Effect.provide(FakePlex.layer()))
   )
 
@@ -259,5 +270,55 @@ describe("FakePlex server: origins and identity", () => {
       )
       assert.strictEqual(clash._tag, "Failure")
     })
+  )
+})
+
+describe("FakePlex server: its plex.tv sign-in (/myplex)", () => {
+  it.effect(
+    "POST /myplex/claim answers the server's /myplex/account document, as python-plexapi PlexServer.claim reads it",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        // Unclaimed: signed in to no account, and no token asked for.
+        const before = yield* exchange(`${fake.serverUrl}/myplex/account`)
+        assert.strictEqual(before.status, 200)
+        assert.strictEqual(before.json().MyPlex.signInState, "none")
+        assert.strictEqual(before.json().MyPlex.username, "")
+        const claimToken = (yield* exchange(`${fake.plexTvUrl}/api/claim/token.json`, {
+          token: fake.token
+        })).json().token as string
+        const claimed = yield* exchange(`${fake.serverUrl}/myplex/claim?token=${claimToken}`, {
+          method: "POST"
+        })
+        assert.strictEqual(claimed.status, 200)
+        // plexapi/server.py PlexServer.claim: `Account(self, data)` of this answer; tests/test_server.py
+        // test_server_claim_unclaim: `result.signInState == 'ok'`.
+        const account = claimed.json().MyPlex
+        assert.strictEqual(account.signInState, "ok")
+        assert.strictEqual(account.username, (yield* fake.account()).email)
+        assert.strictEqual(account.mappingState, "mapped")
+        // The same document at GET /myplex/account, for the owner's token only; XML unless JSON is asked for.
+        const again = yield* exchange(`${fake.serverUrl}/myplex/account`, {
+          token: fake.serverToken,
+          accept: null
+        })
+        assert.match(again.text, /<MyPlex [^>]*signInState="ok"/)
+        assert.strictEqual((yield* exchange(`${fake.serverUrl}/myplex/account`)).status, 401)
+        // python-plexapi PlexServer.unclaim (DELETE /myplex/account): signed out of plex.tv, unclaimed again.
+        assert.strictEqual(
+          (yield* exchange(`${fake.serverUrl}/myplex/account`, { method: "DELETE" })).status,
+          401
+        )
+        const unclaimed = yield* exchange(`${fake.serverUrl}/myplex/account`, {
+          method: "DELETE",
+          token: fake.serverToken
+        })
+        assert.strictEqual(unclaimed.json().MyPlex.signInState, "none")
+        assert.isFalse((yield* exchange(`${fake.serverUrl}/identity`)).json().MediaContainer.claimed)
+      }).pipe(
+        Effect.provide(
+          FakePlex.layer({ accounts: [{ username: "alice" }], servers: [{ name: "New", claimed: false }] })
+        )
+      )
   )
 })

@@ -71,7 +71,10 @@ export interface FakePlex {
   readonly server: (clientIdentifier?: string) => FakeServer
   /** Mints a new token for an account (default the default account). */
   readonly mintToken: (login?: string, at?: At) => string
-  /** Revokes a token; false when it was unknown or already revoked. */
+  /**
+   * Revokes a token: plex.tv then refuses it with 422 "Invalid token", as it does a signed-out one.
+   * False when it was unknown or already revoked.
+   */
   readonly revokeToken: (token: string) => boolean
   /** Whether plex.tv accepts a token. */
   readonly isTokenValid: (token: string, at?: At) => boolean

@@ -340,11 +340,39 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     if (claim === undefined || ctx.now >= claim.expiresAt) return Http.htmlPage(400)
     ctx.store.claimTokens.delete(presented)
     ctx.store.claims.set(server.clientIdentifier, claim.accountId)
-    return Http.pms(ctx.json, 200, {
-      size: 0,
-      machineIdentifier: server.clientIdentifier,
-      ...Payloads.myPlexState(ctx.store.accounts.get(claim.accountId))
-    })
+    // The server's `/myplex/account` document, signed in as the claimer (python-plexapi `PlexServer.claim`).
+    return Http.pmsDocument(
+      ctx.json,
+      200,
+      "MyPlex",
+      Payloads.myPlexAccount(server, ctx.store.accounts.get(claim.accountId))
+    )
+  })
+
+  // python-plexapi `PlexServer.unclaim()` (`DELETE /myplex/account`): the owner's admin token signs the server out
+  // of plex.tv and leaves it unclaimed (as revoking its device does), answering the document signed in to no one.
+  const unclaimServer = b.pms("unclaimServer", ["DELETE"], "/myplex/account", (ctx, server) => {
+    const access = ctx.store.pmsAccess(server, b.token(ctx), ctx.now)
+    if (access === undefined || !access.admin) return Http.htmlPage(401)
+    ctx.store.release(server)
+    return Http.pmsDocument(ctx.json, 200, "MyPlex", Payloads.myPlexAccount(server, undefined))
+  })
+
+  // python-plexapi `PlexServer.account()` (`Account.key`, `/myplex/account`): the server's plex.tv sign-in. An
+  // unclaimed server is signed in to no account (`signInState` "none") and asks for no token; a claimed one
+  // answers its owner's (admin) token only.
+  const myPlexAccount = b.pms("getMyPlexAccount", ["GET"], "/myplex/account", (ctx, server) => {
+    const ownerId = ctx.store.ownerOf(server)
+    if (ownerId === undefined)
+      return Http.pmsDocument(ctx.json, 200, "MyPlex", Payloads.myPlexAccount(server, undefined))
+    const access = ctx.store.pmsAccess(server, b.token(ctx), ctx.now)
+    if (access === undefined || !access.admin) return Http.htmlPage(401)
+    return Http.pmsDocument(
+      ctx.json,
+      200,
+      "MyPlex",
+      Payloads.myPlexAccount(server, ctx.store.accounts.get(ownerId))
+    )
   })
 
   const deviceList = (ctx: Context, account: SeedAccount) => {
@@ -434,6 +462,8 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     sharedServers,
     claimToken,
     claimServer,
+    myPlexAccount,
+    unclaimServer,
     devicesXml,
     deleteDevice,
     link

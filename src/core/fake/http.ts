@@ -69,6 +69,12 @@ export const pms = (json: boolean, status: number, container: Record<string, unk
     ? bytes(status, pmsJson, JSON.stringify({ MediaContainer: container }))
     : bytes(status, pmsXml, Xml.document("MediaContainer", container))
 
+/** A PMS document whose root is not a `MediaContainer` (`/myplex/account`'s `MyPlex`), as JSON or XML. */
+export const pmsDocument = (json: boolean, status: number, root: string, value: Record<string, unknown>) =>
+  json
+    ? bytes(status, pmsJson, JSON.stringify({ [root]: value }))
+    : bytes(status, pmsXml, Xml.document(root, value))
+
 const reasons: Record<number, string> = {
   200: "OK",
   301: "Moved Permanently",

@@ -144,7 +144,9 @@ export const grantedScope = (requested: unknown): string => {
  * RFC 7638 thumbprint. Its `scope` is the (known) scope the device JWT asked
  * for, and its `user` claim carries the account's id and uuid plus one
  * member per granted scope. Plex does not document the `user` claim's
- * members; they are named here after the scopes.
+ * members; they are named here after the scopes. A token traded for a
+ * device JWT carries that JWT's `nonce` (@ctrl/plex's `verifyPlexJwt`
+ * requires the claims `exp`, `iat`, `nonce`, `thumbprint` and `user`).
  */
 export const mint = async (
   store: Store,
@@ -152,7 +154,8 @@ export const mint = async (
   kid: string,
   clientIdentifier: string,
   now: number,
-  scope: string = defaultScope
+  scope: string = defaultScope,
+  nonce?: string | undefined
 ): Promise<string> => {
   const key = await currentSigningKey(store)
   const account = store.accounts.get(accountId)
@@ -179,6 +182,7 @@ export const mint = async (
       user,
       scope: granted,
       thumbprint: kid,
+      ...(nonce === undefined ? {} : { nonce }),
       jti,
       iat,
       exp

@@ -270,8 +270,16 @@ export const serverDevice = (
   s: SeedServer,
   viewer:
     | { readonly owned: true; readonly accessToken: string }
-    /** A share: `ownerId` is the server's current owner (a claim moves it). */
-    | { readonly owned: false; readonly accessToken: string; readonly ownerId: number | undefined },
+    /**
+     * A share: `ownerId` is the server's current owner (a claim moves it), `sourceTitle` that owner's username
+     * (python-plexapi `MyPlexResource.sourceTitle`: "Username of the user that owns this resource").
+     */
+    | {
+        readonly owned: false
+        readonly accessToken: string
+        readonly ownerId: number | undefined
+        readonly sourceTitle: string | undefined
+      },
   connections: ReadonlyArray<SeedConnection>
 ): Record<string, unknown> => {
   const publicAddress =
@@ -288,7 +296,7 @@ export const serverDevice = (
     lastSeenAt: "2026-02-01T12:00:00Z",
     provides: "server",
     ownerId: viewer.owned ? null : (viewer.ownerId ?? null),
-    sourceTitle: viewer.owned ? null : "owner",
+    sourceTitle: viewer.owned ? null : (viewer.sourceTitle ?? null),
     publicAddress,
     accessToken: viewer.accessToken,
     owned: viewer.owned,
@@ -373,14 +381,53 @@ export const sourceConnections = (connections: ReadonlyArray<SeedConnection>) =>
     uri: c.uri
   }))
 
+/** The features a Plex Pass owner's server lists (`ownerFeatures`, `subscriptionFeatures`), comma-separated. */
+const passFeatures = "hardware_transcoding,home,pass,sync,webhooks"
+
 /**
- * What a server says of its plex.tv sign-in (`GET /`, the answer to `POST /myplex/claim`), from its current owner:
- * claimed, the owner's email and `myPlexSigninState` `"ok"`; unclaimed, `claimed: false`, an empty
- * `myPlexUsername` and `"none"`, as an unclaimed Plex Media Server answers. python-plexapi's `PlexServer._loadData`
- * reads `myPlexUsername` and `myPlexSigninState`, its `/identity` reader `claimed`.
+ * What a server says of its plex.tv sign-in at `GET /`, from its current owner: claimed, the owner's email,
+ * `myPlexSigninState` `"ok"`, `myPlexMappingState` `"mapped"`, whether the owner has Plex Pass
+ * (`myPlexSubscription`) and the features it grants (`ownerFeatures`, comma-separated, empty without Plex Pass);
+ * unclaimed, `claimed: false`, an empty `myPlexUsername`, `"none"`, `"unknown"` and no features, as an unclaimed
+ * Plex Media Server answers. python-plexapi's `PlexServer._loadData` reads these (`utils.toList(ownerFeatures)`),
+ * and @ctrl/plex's `PlexServer._loadData` (`src/server.ts`) calls `data.ownerFeatures.split(',')`: a root
+ * without `ownerFeatures` fails its `connect()`. Its `/identity` reader reads `claimed`.
  */
 export const myPlexState = (owner: SeedAccount | undefined): Record<string, unknown> => ({
   claimed: owner !== undefined,
   myPlexUsername: owner?.email ?? "",
-  myPlexSigninState: owner === undefined ? "none" : "ok"
+  myPlexSigninState: owner === undefined ? "none" : "ok",
+  myPlexMappingState: owner === undefined ? "unknown" : "mapped",
+  myPlexSubscription: owner?.plexPass === true,
+  ownerFeatures: owner?.plexPass === true ? passFeatures : ""
 })
+
+/**
+ * A server's `/myplex/account` document (root `MyPlex`): its plex.tv sign-in, which is also what it answers a
+ * `POST /myplex/claim` with. python-plexapi's `PlexServer.claim` (`plexapi/server.py`) returns `Account(self, data)`
+ * of that answer, and its `test_server_claim_unclaim` reads `signInState` (`"ok"` once claimed, `"none"` when not);
+ * the fields are those `Account._loadData` reads (and plexjs's `getMyPlexAccount` names): `username` is the owner's
+ * email, `authToken` the token the server signs in to plex.tv with (here its own token).
+ */
+export const myPlexAccount = (
+  server: SeedServer,
+  owner: SeedAccount | undefined
+): Record<string, unknown> => {
+  const local = server.connections.find((c) => c.local && !c.relay)
+  const remote = server.connections.find((c) => !c.local && !c.relay)
+  const plexPass = owner?.plexPass === true
+  return {
+    authToken: owner === undefined ? "" : server.accessToken,
+    username: owner?.email ?? "",
+    mappingState: owner === undefined ? "unknown" : "mapped",
+    mappingError: "",
+    signInState: owner === undefined ? "none" : "ok",
+    publicAddress: remote?.address ?? "",
+    publicPort: remote?.port ?? 0,
+    privateAddress: local?.address ?? "",
+    privatePort: local?.port ?? 0,
+    subscriptionFeatures: plexPass ? passFeatures : "",
+    subscriptionActive: plexPass,
+    subscriptionState: plexPass ? "Active" : "Inactive"
+  }
+}

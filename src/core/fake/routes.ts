@@ -66,6 +66,22 @@ export const token = (ctx: Context) => plexValue(ctx, "X-Plex-Token")
 export const unauthenticated = (ctx: Context) =>
   Http.plexTvError(ctx.json, 401, 1001, "User could not be authenticated")
 
+/**
+ * A token plex.tv knew but no longer accepts (signed out, its device removed): 422 "Invalid token", as
+ * python-plexapi found (`MyPlexAccount.query`: a 422 whose text says "Invalid token" is `Unauthorized`;
+ * pushingkarmaorg/python-plexapi pull request 1138: "hitting plex.tv with a deauthorized token will not return
+ * a 401 as expected, but instead a 422"). A token it never issued is a 401 (code 1001).
+ */
+export const invalidToken = (ctx: Context) =>
+  ctx.json
+    ? Http.plexTvError(true, 422, undefined, "Invalid token")
+    : // The XML as python-plexapi pull request 1138 shows it: the message as the element's text.
+      Http.bytes(
+        422,
+        Http.plexTvXml,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n  <error>Invalid token</error>\n</errors>\n`
+      )
+
 /** A Plex JWT past its `exp`. */
 export const tokenExpired = (ctx: Context) => Http.plexTvError(ctx.json, 498, undefined, "Token expired")
 
@@ -99,9 +115,12 @@ export const plexTvAccount = (
     const presented = token(ctx)
     if (Jwts.isExpired(ctx.store, presented, ctx.now)) return tokenExpired(ctx)
     const account = ctx.store.accountByToken(presented)
-    return account === undefined || presented === undefined
-      ? unauthenticated(ctx)
-      : handle(ctx, account, presented)
+    if (account === undefined || presented === undefined) {
+      return presented !== undefined && ctx.store.tokens.get(presented)?.revoked === true
+        ? invalidToken(ctx)
+        : unauthenticated(ctx)
+    }
+    return handle(ctx, account, presented)
   })
 
 /** A fresh account token (one place for it, with PIN approval: `approve.ts`). */
@@ -216,10 +235,12 @@ const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources"
       // Shared while claimed, and only by the owner who shared it (a claim by another account ends the shares).
       const share = ctx.store.sharesOf(server).find((s) => s.accountId === account.id)
       if (share !== undefined && ctx.store.isClaimed(server)) {
+        const ownerId = ctx.store.ownerOf(server)
+        const owner = ownerId === undefined ? undefined : ctx.store.accounts.get(ownerId)
         devices.push({
           ...Payloads.serverDevice(
             server,
-            { owned: false, accessToken: share.accessToken, ownerId: ctx.store.ownerOf(server) },
+            { owned: false, accessToken: share.accessToken, ownerId, sourceTitle: owner?.username },
             visible(server)
           ),
           home: share.home === true
@@ -287,14 +308,16 @@ const exchangeJwt = plexTv("exchangeJwt", "POST", "/api/v2/auth/token", async (c
   if (key === undefined) return unprocessable(ctx, "Signature verification failed")
   const failure = await Jwts.checkDeviceJwt(ctx.store, parsed, key, clientIdentifier, ctx.now)
   if (failure !== undefined) return unprocessable(ctx, failure)
-  ctx.store.nonces.delete(String(parsed.payload["nonce"]))
+  const nonce = String(parsed.payload["nonce"])
+  ctx.store.nonces.delete(nonce)
   const minted = await Jwts.mint(
     ctx.store,
     key.accountId,
     key.kid,
     clientIdentifier,
     ctx.now,
-    Jwts.grantedScope(parsed.payload["scope"])
+    Jwts.grantedScope(parsed.payload["scope"]),
+    nonce
   )
   return Http.plexTv(ctx.json, 200, "token", { auth_token: minted })
 })

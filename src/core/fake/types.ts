@@ -293,6 +293,8 @@ export type RouteName =
   | "getSharedServers"
   | "getClaimToken"
   | "claimServer"
+  | "getMyPlexAccount"
+  | "unclaimServer"
   | "getDevices"
   | "deleteDevice"
   | "linkPin"
