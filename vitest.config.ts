@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
-import { configDefaults, defineConfig } from "vitest/config"
+import { defineConfig } from "vitest/config"
 import { BaseSequencer, type TestSpecification } from "vitest/node"
 import { effect4Users, hasEnded, startedDirVariable, users } from "./test/support/build.js"
 
@@ -38,9 +38,6 @@ class BuildUsersLaterSequencer extends BaseSequencer {
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
-/** The test file that sets the process's umask (see `projects`). */
-const umaskFile = "test/node/KeyValueStore.umask.test.ts"
-
 export default defineConfig({
   resolve: {
     alias: [
@@ -53,7 +50,7 @@ export default defineConfig({
     ]
   },
   test: {
-    // Which files: see `projects` (an `include` here would be added to each project's).
+    include: ["test/**/*.test.ts"],
     sequence: { sequencer: BuildUsersLaterSequencer },
     // The files share their worker's modules (Effect, the library, the fakes are loaded once per worker,
     // not once per file): no test file changes a module's state or a global it does not put back, and
@@ -67,26 +64,12 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Worker threads rather than child processes: the same work for about a sixth less CPU (measured:
     // the 80 files other than the packaging, CLI-spawn, browser and secrets ones, 59.7 s against 71.2 s
-    // user + sys, same machine). The one file that changes the process's umask (a process-wide setting
-    // a worker thread may not change) runs in a child process of its own: a project of its own, as in
-    // effect4/vitest.config.ts (vitest 3.2 deprecates `poolMatchGlobs`). That file holds only the test
-    // that needs it (the child process loads anew what it imports): the store's other tests run in the
-    // threads, where Effect and the library are loaded already.
-    projects: [
-      {
-        extends: true,
-        test: {
-          name: "threads",
-          pool: "threads",
-          include: ["test/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, umaskFile],
-          // One build and one packed tarball for the files that need them (test/support/packed.ts). Here,
-          // not above: vitest runs a global setup once per project that has it (and for the root), and
-          // the files that use the build are all in this project.
-          globalSetup: ["test/globalSetup.ts"]
-        }
-      },
-      { extends: true, test: { name: "forks", pool: "forks", include: [umaskFile] } }
-    ]
+    // user + sys, same machine). The one test that changes the process's umask (a process-wide setting a
+    // worker thread may not change) runs that part in a plain Node child process of its own
+    // (test/node/KeyValueStore.test.ts, fixtures/umask-child.ts), not in a vitest child-process worker,
+    // which loaded vitest, Effect and the library anew for it (3.6 against 0.6 CPU-s).
+    pool: "threads",
+    // One build and one packed tarball for the files that need them (test/support/packed.ts).
+    globalSetup: ["test/globalSetup.ts"]
   }
 })

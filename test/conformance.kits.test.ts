@@ -1077,7 +1077,7 @@ describe("conformance: PIN flows against the fake, with their nested options", (
       assert.strictEqual(error._tag, "PinExpired")
       const statuses = (yield* FakePlex.requests).filter((r) => r.route === "checkPin").map((r) => r.status)
       assert.deepStrictEqual(statuses.slice(0, 3), [503, 429, 200])
-    }).pipe(Effect.provide(FakePlex.layerSignedIn({ pinLifetime: { short: "3 minutes" } })))
+    }).pipe(Effect.provide(FakePlex.layerSignedIn({ pinLifetime: { short: "30 seconds" } })))
   )
 
   it.effect(

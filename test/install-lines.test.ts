@@ -5,8 +5,9 @@
  * test/support/packed.ts; a line in a ```sh effect4 block against the Effect 4
  * edition's tarball and the Effect 4 copies in effect4/node_modules), with the versions it asks for, in a lockfile cut
  * from ours, which `npm ls --all --package-lock-only` must find a valid tree
- * (no missing or mismatched dependency or peer: see `checkTree` in
- * test/support/consumer.ts for why nothing is extracted). A line naming a
+ * (no missing or mismatched dependency or peer: see `checkTrees` in
+ * test/support/consumer.ts for why nothing is extracted, and how one run
+ * checks every line's tree apart). A line naming a
  * package this project's lockfile lacks fails with a message saying so.
  * That the tarball itself installs and runs is test/package.test.ts's part.
  */
@@ -14,7 +15,7 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { checkTree, NotInLockfile, self, type Wanted, writeConsumer } from "./support/consumer.js"
+import { checkTrees, NotInLockfile, self, type Wanted, writeConsumer } from "./support/consumer.js"
 import { root } from "./support/build.js"
 import { buildTimeout, packed, packedEffect4 } from "./support/packed.js"
 
@@ -27,6 +28,9 @@ export interface InstallLine {
   readonly text: string
   readonly wanted: ReadonlyArray<Wanted>
 }
+
+/** A consumer's lockfile's packages, as the tests below edit them. */
+type LockPackages = Record<string, { peerDependencies?: Record<string, string> }>
 
 /** A shell block: ```sh, or ```sh effect4 for the Effect 4 edition's lines. */
 /** The Effect 4 edition's package name. */
@@ -179,48 +183,50 @@ describe("the install lines of the docs", () => {
   )
 
   // The tree check fails where `npm install` would fail or leave an invalid tree: a line whose version the
-  // one our lockfile holds does not satisfy, and a package whose peer range the version beside it misses.
-  const failsTreeCheck = (project: string) =>
-    Effect.promise(() =>
-      checkTree(project).then(
-        () => assert.fail("npm ls --all --package-lock-only found the tree valid"),
-        (e: unknown) => (e as Error).message
-      )
-    )
-
+  // one our lockfile holds does not satisfy, a package whose peer range the version beside it misses, a
+  // dependency the lockfile lacks. Each failure is the line's own: checked beside a valid line in one run
+  // (as the docs' lines are), only the broken lines fail, each with what npm found in its own tree.
   it.effect(
-    "a line asking for a version our lockfile does not hold fails the tree check",
+    "a line asking for a version our lockfile does not hold, a peer range missed, a dependency missing: each fails the tree check, and only its own",
     () =>
       Effect.gen(function* () {
         const { dir, tarball } = yield* Effect.promise(packed)
-        const project = yield* Effect.promise(() => fs.mkdtemp(path.join(dir, "install-range-")))
-        const [line] = installLines(
-          "x.md",
-          ["```sh", `npm install ${self} effect@3.21 @effect/platform@0.97`, "```"].join("\n")
+        const workspace = yield* Effect.promise(() => fs.mkdtemp(path.join(dir, "install-failures-")))
+        const [valid, range, peer, missing] = ["valid", "range", "peer", "missing"].map((name) =>
+          path.join(workspace, name)
         )
-        yield* Effect.promise(() => writeConsumer(project, tarball, line!.wanted))
-        const message = yield* failsTreeCheck(project)
-        assert.match(message, /invalid: effect@3\.22\.\d+/)
-      }),
-    { timeout: buildTimeout }
-  )
-
-  it.effect(
-    "a package whose peer range the installed version misses fails the tree check",
-    () =>
-      Effect.gen(function* () {
-        const { dir, tarball } = yield* Effect.promise(packed)
-        const project = yield* Effect.promise(() => fs.mkdtemp(path.join(dir, "install-peer-")))
-        yield* Effect.promise(() => writeConsumer(project, tarball, [{ name: self }, { name: "effect" }]))
+        const lines = (text: string) => installLines("x.md", ["```sh", text, "```"].join("\n"))[0]!.wanted
+        yield* Effect.promise(async () => {
+          for (const project of [valid, range, peer, missing]) await fs.mkdir(project!)
+          await writeConsumer(valid!, tarball, lines(`npm install ${self} effect@3.22 @effect/platform@0.97`))
+          await writeConsumer(range!, tarball, lines(`npm install ${self} effect@3.21 @effect/platform@0.97`))
+          await writeConsumer(peer!, tarball, [{ name: self }, { name: "effect" }])
+          await writeConsumer(missing!, tarball, [{ name: self }, { name: "effect" }])
+        })
+        const editLock = (project: string, edit: (packages: LockPackages) => void) =>
+          Effect.promise(async () => {
+            const file = path.join(project, "package-lock.json")
+            const lock = JSON.parse(await fs.readFile(file, "utf8")) as { packages: LockPackages }
+            edit(lock.packages)
+            await fs.writeFile(file, JSON.stringify(lock))
+          })
         // As a tarball asking for an `effect` newer than the lockfile's would be written.
-        const file = path.join(project, "package-lock.json")
-        const lock = JSON.parse(yield* Effect.promise(() => fs.readFile(file, "utf8"))) as {
-          packages: Record<string, { peerDependencies?: Record<string, string> }>
-        }
-        lock.packages[`node_modules/${self}`]!.peerDependencies!.effect = "^3.99.0"
-        yield* Effect.promise(() => fs.writeFile(file, JSON.stringify(lock)))
-        const message = yield* failsTreeCheck(project)
-        assert.match(message, /invalid: effect@3\.22\.\d+/)
+        yield* editLock(peer!, (packages) => {
+          packages[`node_modules/${self}`]!.peerDependencies!.effect = "^3.99.0"
+        })
+        // A dependency of effect the lockfile lacks.
+        yield* editLock(missing!, (packages) => {
+          assert.isDefined(packages["node_modules/fast-check"])
+          delete packages["node_modules/fast-check"]
+        })
+        const [fromValid, fromRange, fromPeer, fromMissing] = yield* Effect.promise(() =>
+          checkTrees(workspace, [valid!, range!, peer!, missing!])
+        )
+        assert.deepStrictEqual(fromValid, [])
+        assert.match(fromRange!.join("\n"), /invalid: effect@3\.22\.\d+ .*range\/node_modules\/effect/)
+        assert.match(fromPeer!.join("\n"), /invalid: effect@3\.22\.\d+ .*peer\/node_modules\/effect/)
+        assert.match(fromMissing!.join("\n"), /missing: fast-check@.*required by effect@3\.22\.\d+/)
+        for (const problems of [fromRange, fromPeer, fromMissing]) assert.strictEqual(problems!.length, 1)
       }),
     { timeout: buildTimeout }
   )
@@ -247,25 +253,33 @@ describe("the install lines of the docs", () => {
           ...new Map(all.map((line) => [JSON.stringify([line.edition, line.wanted]), line])).values()
         ]
         assert.isTrue(unique.some((line) => line.edition === 4))
-        const failures = yield* Effect.forEach(
-          unique,
-          (line) =>
-            Effect.promise(async () => {
-              const where = `${line.file}:${line.line}: ${line.text}`
-              try {
-                // Each edition's lines against its own tarball and its own Effect line (Effect 4: the copies
-                // in effect4/node_modules).
-                const { names, packed } = editions[line.edition]
-                const project = await fs.mkdtemp(path.join(packed.dir, "install-"))
-                await writeConsumer(project, packed.tarball, line.wanted, names)
-                await checkTree(project)
-                return []
-              } catch (error) {
-                return [`${where}\n${error instanceof Error ? error.message : String(error)}`]
-              }
-            }),
-          { concurrency: "unbounded" }
+        // One tree check for all (test/support/consumer.ts `checkTrees`): each line's consumer in a folder of
+        // its own, each edition's lines against its own tarball and its own Effect line (Effect 4: the copies
+        // in effect4/node_modules).
+        const workspace = yield* Effect.promise(() =>
+          fs.mkdtemp(path.join(editions[3].packed.dir, "install-"))
         )
+        const projects = unique.map((_, index) => path.join(workspace, `line-${index + 1}`))
+        const written = yield* Effect.forEach(unique, (line, index) =>
+          Effect.promise(async () => {
+            const { names, packed } = editions[line.edition]
+            await fs.mkdir(projects[index]!)
+            return writeConsumer(projects[index]!, packed.tarball, line.wanted, names).then(
+              () => [],
+              (error: unknown) => [error instanceof Error ? error.message : String(error)]
+            )
+          })
+        )
+        // A line whose consumer could not be written (a package our lockfile lacks) has no tree to check.
+        const toCheck = projects.filter((_, index) => written[index]!.length === 0)
+        const checked = yield* Effect.promise(() => checkTrees(workspace, toCheck))
+        const failures = unique.map((line, index) => {
+          const problems =
+            written[index]!.length > 0 ? written[index]! : checked[toCheck.indexOf(projects[index]!)]!
+          return problems.length === 0
+            ? []
+            : [`${line.file}:${line.line}: ${line.text}\n${problems.join("\n")}`]
+        })
         assert.deepStrictEqual(failures.flat(), [])
       }),
     { timeout: buildTimeout + 180_000 }

@@ -1,7 +1,11 @@
+import { execFile } from "node:child_process"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
+import { build } from "esbuild"
 import { Cause, ConfigProvider, Effect, Exit, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
 import { Error as PlatformError, KeyValueStore as PlatformKeyValueStore } from "@effect/platform"
@@ -130,8 +134,31 @@ describe("KeyValueStore.layerFile", () => {
     })
   )
 
-  // The file is mode 0600 and a created directory 0700 whatever the umask: test/node/KeyValueStore.umask.test.ts
-  // (it changes the process's umask, which a worker thread may not).
+  it.scoped.skipIf(!posix)("the file is mode 0600 and a created directory 0700, whatever the umask", () =>
+    Effect.gen(function* () {
+      // Under umask 000, in a process of its own (the umask is process-wide; a worker thread may not change
+      // it): fixtures/umask-child.ts, bundled, run with plain Node.
+      const parent = yield* tempDirectory
+      const child = path.join(parent, "umask-child.mjs")
+      yield* Effect.promise(() =>
+        build({
+          entryPoints: [fileURLToPath(new URL("./fixtures/umask-child.ts", import.meta.url))],
+          outfile: child,
+          bundle: true,
+          platform: "node",
+          format: "esm",
+          target: "node20",
+          logLevel: "warning"
+        })
+      )
+      const output = yield* Effect.promise(() =>
+        promisify(execFile)(process.execPath, [child, path.join(parent, "store")])
+      )
+      // The file's mode after the first write, the created directory's, and the file's after a write that
+      // found it readable by others (say, restored from a backup): replaced by a 0600 one.
+      assert.deepStrictEqual(JSON.parse(output.stdout), { file: 0o600, directory: 0o700, rewritten: 0o600 })
+    })
+  )
 
   it.scoped.skipIf(!posix)("leaves the mode of a directory it did not create alone", () =>
     Effect.gen(function* () {

@@ -90,7 +90,7 @@ export const writeConsumer = async (
       resolved: spec,
       integrity,
       ...Object.fromEntries(
-        // Its own dependencies too (it has none): one the lockfile lacks then fails `checkTree`, as it
+        // Its own dependencies too (it has none): one the lockfile lacks then fails `checkTrees`, as it
         // would fail `npm ls` after an install.
         [
           "license",
@@ -172,20 +172,115 @@ export const writeConsumer = async (
   )
 }
 
+/** A node of `npm ls --json`'s tree: its dependencies, and what npm found wrong with it. */
+interface LsNode {
+  readonly dependencies?: Record<string, LsNode>
+  readonly problems?: ReadonlyArray<string>
+}
+
+/** Every problem `npm ls --json` reports in a node's subtree. */
+const problemsUnder = (node: LsNode): Array<string> => [
+  ...(node.problems ?? []),
+  ...Object.values(node.dependencies ?? {}).flatMap(problemsUnder)
+]
+
 /**
- * Proves a consumer's tree valid as written in its package.json and lockfile (see
- * {@link writeConsumer}): `npm ls --all --package-lock-only` reads the tree from the lockfile (the
- * versions, and each package's dependencies and peers as npm records them from its package.json) and
- * fails on a missing dependency or peer, or a version a range does not allow (the consumer's own or a
- * package's peer range): what an install followed by `npm ls --all` found (the same failures, checked
- * by test/install-lines.test.ts), for a tenth of the CPU, as nothing is extracted. That the tarball
- * installs and runs is test/package.test.ts's part (one `npm ci --offline`).
+ * Checks the trees of several consumers (see {@link writeConsumer}), each written in its own folder
+ * of `workspace`, in one `npm ls --all --package-lock-only` run, and resolves with each one's
+ * problems (none: its tree is valid), in the order of `projects`. npm reads a tree from a lockfile
+ * (the versions, and each package's dependencies and peers as npm records them from its package.json)
+ * and reports a missing dependency or peer, or a version a range does not allow (the consumer's own
+ * or a package's peer range): what an install followed by `npm ls --all` found (the same failures,
+ * checked by test/install-lines.test.ts), for a tenth of the CPU, as nothing is extracted. That the
+ * tarball installs and runs is test/package.test.ts's part (one `npm ci --offline`).
+ *
+ * One run for all (npm's start-up is most of a run's CPU): the consumers become the workspaces of a
+ * project in `workspace`, each with every package it installs in its own folder's node_modules (its
+ * lockfile's entries, moved there), and nothing in the workspace's own node_modules but the links to
+ * them, so each consumer's packages are found exactly as in a project of its own. npm's JSON output
+ * nests each consumer's tree under its workspace: a problem there is that consumer's. A problem npm
+ * reports outside every consumer's tree, a consumer missing from the tree, or a failed run with no
+ * problem counts against every consumer: a broken run never passes.
  */
-export const checkTree = async (project: string) => {
-  ok(
-    await run(npm, ["ls", "--all", "--offline", "--package-lock-only"], project),
-    "npm ls --all --package-lock-only"
+export const checkTrees = async (
+  workspace: string,
+  projects: ReadonlyArray<string>
+): Promise<ReadonlyArray<ReadonlyArray<string>>> => {
+  const names = projects.map((_, index) => `consumer-${index + 1}`)
+  const folders = projects.map((project) => {
+    const folder = path.relative(workspace, project)
+    if (folder.startsWith("..") || folder.includes(path.sep) || folder === "") {
+      throw new Error(`${project} is not a folder of ${workspace}`)
+    }
+    return folder
+  })
+  const packages: Record<string, unknown> = {
+    "": { name: "consumers", version: "0.0.0", workspaces: folders }
+  }
+  for (const [index, project] of projects.entries()) {
+    const folder = folders[index]!
+    const name = names[index]!
+    const manifest = path.join(project, "package.json")
+    await fs.writeFile(
+      manifest,
+      JSON.stringify({ ...JSON.parse(await fs.readFile(manifest, "utf8")), name }, null, 2)
+    )
+    const lockfile = path.join(project, "package-lock.json")
+    const lock = JSON.parse(await fs.readFile(lockfile, "utf8")) as {
+      readonly packages: Record<string, Record<string, unknown>>
+    }
+    // The workspace's lockfile is the one npm reads.
+    await fs.rm(lockfile)
+    for (const [key, entry] of Object.entries(lock.packages)) {
+      if (key === "") {
+        packages[folder] = { ...entry, name }
+        continue
+      }
+      // A tarball's `file:` path, from the workspace rather than from the consumer.
+      const resolved = typeof entry.resolved === "string" ? entry.resolved : ""
+      packages[`${folder}/${key}`] = resolved.startsWith("file:")
+        ? { ...entry, resolved: `file:${path.relative(workspace, path.resolve(project, resolved.slice(5)))}` }
+        : entry
+    }
+    packages[`node_modules/${name}`] = { resolved: folder, link: true }
+  }
+  await fs.writeFile(
+    path.join(workspace, "package.json"),
+    JSON.stringify({ name: "consumers", version: "0.0.0", private: true, workspaces: folders }, null, 2)
   )
+  await fs.writeFile(
+    path.join(workspace, "package-lock.json"),
+    JSON.stringify(
+      { name: "consumers", version: "0.0.0", lockfileVersion: 3, requires: true, packages },
+      null,
+      2
+    )
+  )
+  const result = await run(npm, ["ls", "--all", "--offline", "--package-lock-only", "--json"], workspace)
+  let tree: LsNode & { readonly error?: unknown }
+  try {
+    tree = JSON.parse(result.stdout) as typeof tree
+  } catch {
+    tree = {}
+  }
+  const trees = names.map((name) => tree.dependencies?.[name])
+  const found = trees.map((node) => (node === undefined ? [] : [...new Set(problemsUnder(node))]))
+  const seen = new Set(found.flat())
+  const elsewhere = [
+    ...(tree.problems ?? []).filter((problem) => !seen.has(problem)),
+    ...(result.code !== 0 && seen.size === 0 && (tree.problems ?? []).length === 0
+      ? [
+          `npm ls exited with ${result.code}
+stdout: ${result.stdout}
+stderr: ${result.stderr}`
+        ]
+      : [])
+  ]
+  return found.map((problems, index) => [
+    ...(trees[index] === undefined ? [`${names[index]} is not in npm ls's tree`] : []),
+    ...problems,
+    ...elsewhere
+  ])
 }
 
 /** The module resolutions a consumer's `consumer.ts` is type-checked with. */
