@@ -4,9 +4,9 @@
  * `FetchHttpClient` layer or to the fiber, are used for every hop, the
  * options kept with `redirect: "manual"` over them, under the core's fetch
  * guard (`core/fetchGuard.ts`): no token to another origin, no answer taken
- * from one, the token masked in what a failed `fetch` says. The Effect 4 edition of
- * test/features/ServerClient.transport.test.ts: failures are Effect 4's
- * `HttpClientError`, told apart by their `reason`.
+ * from one, the token masked in what a failed `fetch` says. The Effect 4
+ * edition of test/features/ServerClient.transport.test.ts: failures are
+ * Effect 4's `HttpClientError`, told apart by their `reason`.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
