@@ -4,11 +4,17 @@
  * one the current hop was meant for (a caller's `followRedirects` would
  * resend the token) and refuses an answer from another origin (a caller's
  * `fetch` that follows redirects itself has sent the secrets by then, but
- * the other origin's data is never taken for Plex's). Plain functions.
+ * the other origin's data is never taken for Plex's). When the `fetch` under
+ * it fails with an error that quotes the secrets (a proxy or a caller's
+ * `fetch` echoing the request), it fails with a copy in which they are
+ * masked: the platform's HTTP span ends with that error as its cause, and
+ * renderings of a cause chain (Effect 4's `Cause.pretty`) show it. Plain
+ * functions.
  *
  * @internal
  */
 import { mayCarrySecrets } from "./policy.js"
+import { scrub } from "./redact.js"
 
 /** Thrown by the guarded `fetch` to refuse a cross-origin request or answer. */
 export class CrossOrigin extends Error {}
@@ -17,9 +23,54 @@ const carries = (text: string, secrets: ReadonlyArray<string>) =>
   secrets.some((secret) => secret.length > 0 && text.includes(secret))
 
 /**
+ * `value` with every secret masked (`redact.ts`'s `scrub`) in its text: a
+ * string, and down the own properties of an error, a plain object or an
+ * array (an error's message, stack, `code`, `cause`, an `AggregateError`'s
+ * `errors`); any other value is kept as it is. A copy is made only where
+ * something is masked (`value` itself otherwise); it keeps every other field
+ * (`code`, `errno`, `syscall`: what `answer.ts`'s `transportFailure` and
+ * `policy.ts`'s `neverSent` read) and the error's prototype (a `TypeError`
+ * stays one), except where the message is not the error's own (a
+ * `DOMException`'s: its accessors work only on the original), which becomes
+ * a plain `Error` with that name.
+ */
+const scrubbedError = (value: unknown, secrets: ReadonlyArray<string>, depth = 0): unknown => {
+  if (typeof value === "string") return scrub(value, secrets)
+  const error = value instanceof Error
+  const array = Array.isArray(value)
+  // Plain objects too (`value ?? 0`: any other value's prototype is not `Object.prototype`).
+  if (depth > 9 || !(error || array || Object.getPrototypeOf(value ?? 0) === Object.prototype)) return value
+  const object = value as Record<string, unknown>
+  const copy = array
+    ? []
+    : Object.create(
+        error && !Object.hasOwn(object, "message") ? Error.prototype : Object.getPrototypeOf(object)
+      )
+  const keys = new Set(Object.getOwnPropertyNames(object))
+  if (array) keys.delete("length")
+  if (error) keys.add("name").add("message")
+  let changed = false
+  for (const key of keys) {
+    const was = object[key]
+    const now = scrubbedError(was, secrets, depth + 1)
+    changed ||= now !== was
+    Object.defineProperty(copy, key, {
+      value: now,
+      writable: true,
+      configurable: true,
+      enumerable: Object.keys(object).includes(key)
+    })
+  }
+  return changed ? copy : value
+}
+
+/**
  * A `fetch` through `inner` (the global one, read at each call, when none is
  * given: it may be replaced by a polyfill or a test) that sends no secret to,
- * and takes no answer from, an origin but `intended()`.
+ * and takes no answer from, an origin but `intended()`. A failure of `inner`
+ * comes out with the secrets masked ({@link scrubbedError}), except once
+ * the request's signal has aborted it: what an abort rejects with is the
+ * platform's (interruption, the per-attempt timeout) and is kept as it is.
  */
 export const guardFetch =
   (
@@ -39,7 +90,9 @@ export const guardFetch =
         throw new CrossOrigin(`refused to send credentials to another origin (${new URL(url).origin})`)
       }
     }
-    const response = await (inner ?? globalThis.fetch)(input, init)
+    const response = await (inner ?? globalThis.fetch)(input, init).catch((error: unknown) => {
+      throw init?.signal?.aborted ? error : scrubbedError(error, secrets)
+    })
     if (response.url !== "" && !mayCarrySecrets(intended(), response.url)) {
       throw new CrossOrigin(`the answer came from another origin (${new URL(response.url).origin})`)
     }

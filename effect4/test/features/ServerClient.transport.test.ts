@@ -4,9 +4,9 @@
  * `FetchHttpClient` layer or to the fiber, are used for every hop, the
  * options kept with `redirect: "manual"` over them, under the core's fetch
  * guard (`core/fetchGuard.ts`): no token to another origin, no answer taken
- * from one. The Effect 4 edition of
- * test/features/ServerClient.transport.test.ts: failures are Effect 4's
- * `HttpClientError`, told apart by their `reason`.
+ * from one, the token masked in what a failed `fetch` says. The Effect 4
+ * edition of test/features/ServerClient.transport.test.ts: failures are
+ * Effect 4's `HttpClientError`, told apart by their `reason`.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
@@ -164,6 +164,30 @@ describe("ServerClient: the caller's fetch and its options", () => {
           assert.strictEqual(error.reason._tag, "TransportError")
           assert.include(messageOf(error), "the answer came from another origin")
           assertNoSecrets(renderings(error), [Redacted.value(plex.token)])
+        })
+    )
+  )
+
+  it.effect("a caller's fetch failing with an error that quotes the request: the token is masked in it", () =>
+    over(
+      () =>
+        fetchLayer(async (input, init) => {
+          // As a proxy, or a caller's fetch, may: the request's URL and headers in the error under Node's.
+          const headers = JSON.stringify(Object.fromEntries(new globalThis.Headers(init?.headers)))
+          const quoted = new Error(`proxy refused ${String(input)} ${headers}`)
+          throw new TypeError("fetch failed", { cause: Object.assign(quoted, { code: "ECONNRESET" }) })
+        }),
+      (plex) =>
+        Effect.gen(function* () {
+          const client = yield* serverClient(plex)
+          const error = yield* Effect.flip(client.get("/"))
+          assert.strictEqual(error.reason._tag, "TransportError")
+          assertNoSecrets(renderings(error), [Redacted.value(plex.token)])
+          // Masked, not dropped; the system error's code kept.
+          const transport = error.cause as TypeError & { readonly cause: Error & { readonly code: string } }
+          assert.include(transport.cause.message, `proxy refused ${plex.serverUrl}/`)
+          assert.include(transport.cause.message, '"x-plex-token":"<redacted>"')
+          assert.strictEqual(transport.cause.code, "ECONNRESET")
         })
     )
   )
