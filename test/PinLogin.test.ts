@@ -157,7 +157,7 @@ describe("poll", () => {
         assert.match(error.message, /could not be reached/)
         assert.match(
           error.message,
-          /last check: .*could not reach GET https:\/\/plex\.tv\/api\/v2\/pins\/4242/
+          /last check: .*could not reach GET https:\/\/plex\.tv\/api\/v2\/pins\/\{id\}/
         )
         assert.isAtLeast((yield* MockHttp.requests).length, 3, "it kept asking, more slowly")
       }).pipe(Effect.provide(env(MockHttp.always(() => MockHttp.transportFailure()))))

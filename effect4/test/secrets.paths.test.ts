@@ -723,6 +723,24 @@ describe("Jwt secrets", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect("errors of a PIN check never carry the PIN id: the URL names it {id}, as the spans do", () =>
+    Effect.gen(function* () {
+      // With the (public) client identifier, a live PIN's id fetches the token once the user approves.
+      const fake = yield* FakePlex.FakePlex
+      const pin = yield* PinLogin.create()
+      yield* FakePlex.fault("checkPin", Fault.status(500), { times: 1 })
+      yield* FakePlex.fault("checkPin", Fault.reset, { times: 1 })
+      const answered = yield* Effect.flip(PinLogin.check(pin))
+      const reset = yield* Effect.flip(PinLogin.check(pin))
+      assert.deepStrictEqual([answered._tag, reset._tag], ["Unexpected", "NetworkError"])
+      for (const error of [answered, reset]) {
+        assertNoSecrets(renderings(error), [String(pin.id)])
+        assert.strictEqual("url" in error && error.url, `${fake.plexTvUrl}/api/v2/pins/{id}`)
+      }
+      assert.strictEqual((yield* PinLogin.check(pin)).id, pin.id, "the request itself still asks for the PIN")
+    }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("errors of an exchange never carry the device JWT, even when the server echoes it", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey

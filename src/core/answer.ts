@@ -16,7 +16,7 @@ import type { XmlAnswers } from "./xml.js"
 export interface RequestContext {
   readonly operation: string
   readonly method: string
-  /** Origin and path, no query. */
+  /** Origin and path, no query (the endpoint's `spanPath` when it has one). */
   readonly url: string
   readonly secrets: ReadonlyArray<string>
 }

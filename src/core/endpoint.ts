@@ -30,10 +30,10 @@ export interface Endpoint<S = never> {
   /** Headers Plex wants for this endpoint only, over the client identity's (never `X-Plex-Token`). */
   readonly headers?: Readonly<Record<string, string>> | undefined
   /**
-   * The path as spans show it, when the real one holds something that must
-   * not be exported (a PIN id: with the client identifier it fetches the
-   * approved token), e.g. `/api/v2/pins/{id}`; the platform's span (whose
-   * `url.full` would carry the real path) is then not recorded.
+   * The path as spans and errors show it, when the real one holds something
+   * that must not be exported (a PIN id: with the client identifier it
+   * fetches the approved token), e.g. `/api/v2/pins/{id}`; the platform's span
+   * (whose `url.full` would carry the real path) is then not recorded.
    */
   readonly spanPath?: string | undefined
   /** A 404 means the thing asked for is not there (`NotFound`), not an unexpected answer. */

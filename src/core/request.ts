@@ -55,7 +55,13 @@ export const outgoing = <S, B>(
   const body = endpoint.body?.(secrets)
   const url = new URL(baseUrl + endpoint.path)
   return {
-    ctx: { operation, method: endpoint.method, url: url.origin + url.pathname, secrets },
+    // Errors name the path as spans do: a PIN id stays out of them (errors are safe to log).
+    ctx: {
+      operation,
+      method: endpoint.method,
+      url: url.origin + (endpoint.spanPath ?? url.pathname),
+      secrets
+    },
     url: url.href,
     headers,
     query,

@@ -373,7 +373,10 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
       undefined,
       open
     )
-    assert.deepStrictEqual([hidden.secretQuery, hidden.attributes["url.path"]], [true, "/pins/{id}"])
+    assert.deepStrictEqual(
+      [hidden.secretQuery, hidden.attributes["url.path"], hidden.ctx.url, hidden.url],
+      [true, "/pins/{id}", "https://plex.tv/pins/{id}", "https://plex.tv/pins/42"]
+    )
     const body = Request.outgoing(
       "Op",
       {
