@@ -143,28 +143,29 @@ export const layer = (input: ClientIdentityInput): Layer.Layer<ClientIdentity, I
  * The environment variables {@link layerConfig} reads by default:
  * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT` (default
  * `effect-plex-auth`), `PLEX_VERSION`, `PLEX_PLATFORM`,
- * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`.
+ * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`. A variable set
+ * to the empty string counts as unset.
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.suspend(() =>
   Config.all({
-    clientIdentifier: Config.string("PLEX_CLIENT_IDENTIFIER"),
-    product: Config.string("PLEX_PRODUCT").pipe(Config.withDefault("effect-plex-auth")),
-    version: Config.option(Config.string("PLEX_VERSION")).pipe(Config.map(Option.getOrUndefined)),
-    platform: Config.option(Config.string("PLEX_PLATFORM")).pipe(Config.map(Option.getOrUndefined)),
-    platformVersion: Config.option(Config.string("PLEX_PLATFORM_VERSION")).pipe(
+    clientIdentifier: V.variable("PLEX_CLIENT_IDENTIFIER"),
+    product: V.variable("PLEX_PRODUCT").pipe(Config.withDefault("effect-plex-auth")),
+    version: Config.option(V.variable("PLEX_VERSION")).pipe(Config.map(Option.getOrUndefined)),
+    platform: Config.option(V.variable("PLEX_PLATFORM")).pipe(Config.map(Option.getOrUndefined)),
+    platformVersion: Config.option(V.variable("PLEX_PLATFORM_VERSION")).pipe(
       Config.map(Option.getOrUndefined)
     ),
-    device: Config.option(Config.string("PLEX_DEVICE")).pipe(Config.map(Option.getOrUndefined)),
-    deviceName: Config.option(Config.string("PLEX_DEVICE_NAME")).pipe(Config.map(Option.getOrUndefined))
+    device: Config.option(V.variable("PLEX_DEVICE")).pipe(Config.map(Option.getOrUndefined)),
+    deviceName: Config.option(V.variable("PLEX_DEVICE_NAME")).pipe(Config.map(Option.getOrUndefined))
   })
 )
 
 /**
  * A layer from `Config` (by default the environment variables of
- * {@link config}). A malformed value (an empty `PLEX_CLIENT_IDENTIFIER`, a
+ * {@link config}). A malformed value (a blank `PLEX_CLIENT_IDENTIFIER`, a
  * control character) fails with `InvalidInput` when the layer is built; read
  * from the default variables, it names the variable
  * (`ClientIdentity.layerConfig: invalid PLEX_DEVICE_NAME: ...`).

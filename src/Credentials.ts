@@ -6,7 +6,7 @@
 import type { PlatformError } from "@effect/platform/Error"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -96,7 +96,7 @@ export const layer = (token: string | Redacted.Redacted<string>): Layer.Layer<Cr
  * (read as `Redacted`). A malformed token (with whitespace, say) fails with
  * `InvalidInput` when the layer is built; read from `PLEX_TOKEN`, it names
  * the variable (`Credentials.layerConfig: invalid PLEX_TOKEN: ...`), never
- * the token.
+ * the token. An empty `PLEX_TOKEN` counts as unset (Effect's `ConfigError`).
  *
  * @since 0.1.0
  * @category layers
@@ -109,7 +109,7 @@ export const layerConfig = (
     V.configured(
       "Credentials.layerConfig",
       token,
-      Config.redacted("PLEX_TOKEN"),
+      V.secretVariable("PLEX_TOKEN"),
       { token: "PLEX_TOKEN" },
       make
     )

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -97,7 +97,8 @@ export const layerFromParts = (parts: ServerParts = {}): Layer.Layer<PlexServer,
  * A layer from `Config`, by default the `PLEX_SERVER_URL` environment variable.
  * A malformed URL fails with `InvalidInput` when the layer is built; read from
  * `PLEX_SERVER_URL`, it names the variable
- * (`PlexServer.layerConfig: invalid PLEX_SERVER_URL: ...`).
+ * (`PlexServer.layerConfig: invalid PLEX_SERVER_URL: ...`). An empty
+ * `PLEX_SERVER_URL` counts as unset (Effect's `ConfigError`).
  *
  * @since 0.1.0
  * @category layers
@@ -110,7 +111,7 @@ export const layerConfig = (
     V.configured(
       "PlexServer.layerConfig",
       url,
-      Config.string("PLEX_SERVER_URL"),
+      V.variable("PLEX_SERVER_URL"),
       { serverUrl: "PLEX_SERVER_URL" },
       make
     )

@@ -42,7 +42,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as PlatformHttpApp from "@effect/platform/HttpApp"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -318,7 +318,7 @@ export interface Options {
   readonly appUrl: string
   /** The app owner's Plex Media Server (its machine identifier): who may sign in. */
   readonly machineIdentifier: string
-  /** The key that signs cookies: at least 32 bytes. Default `Config.redacted("PLEX_SESSION_KEY")`. */
+  /** The key that signs cookies: at least 32 bytes. Default `Config.redacted("PLEX_SESSION_KEY")`, empty counting as unset. */
   readonly sessionKey?: Config.Config<Redacted.Redacted<string>> | undefined
   /** Where app.plex.tv returns to. Default `/auth/plex/callback`. */
   readonly callbackPath?: string | undefined
@@ -514,7 +514,7 @@ export const make = (
         : yield* V.httpUrl(operation, "authAppUrl", options.authAppUrl)
     const prefix = options.storePrefix ?? Core.defaultStorePrefix
 
-    const secret = yield* options.sessionKey ?? Config.redacted("PLEX_SESSION_KEY")
+    const secret = yield* options.sessionKey ?? V.secretVariable("PLEX_SESSION_KEY")
     const problem = Signed.keyProblem(Redacted.value(secret))
     if (problem !== undefined) {
       // From the environment, the variable the user set; from a Config of the caller's, the option.

@@ -166,15 +166,25 @@ describe("ClientIdentity.layerConfig", () => {
     }).pipe(withEnv({}))
   )
 
-  it.effect("an empty PLEX_CLIENT_IDENTIFIER is InvalidInput naming it", () =>
-    Effect.gen(function* () {
-      const error = yield* Effect.flip(build(ClientIdentity.layerConfig()))
-      assert.strictEqual(error._tag, "InvalidInput")
-      assert.strictEqual(
-        error.message,
-        "ClientIdentity.layerConfig: invalid PLEX_CLIENT_IDENTIFIER: must not be empty"
-      )
-    }).pipe(withEnv({ PLEX_CLIENT_IDENTIFIER: "" }))
+  // Unset, as on Effect 4 (config-empty.test.ts); a blank one is a value, refused naming the variable.
+  it.effect(
+    "an empty PLEX_CLIENT_IDENTIFIER is a ConfigError, as a missing one; a blank one is InvalidInput",
+    () =>
+      Effect.gen(function* () {
+        const empty = yield* Effect.flip(build(ClientIdentity.layerConfig())).pipe(
+          withEnv({ PLEX_CLIENT_IDENTIFIER: "" })
+        )
+        assert.isTrue(ConfigError.isConfigError(empty) && ConfigError.isMissingDataOnly(empty), String(empty))
+        assert.include(String(empty), "PLEX_CLIENT_IDENTIFIER")
+        const blank = yield* Effect.flip(build(ClientIdentity.layerConfig())).pipe(
+          withEnv({ PLEX_CLIENT_IDENTIFIER: "  " })
+        )
+        assert.strictEqual(blank._tag, "InvalidInput")
+        assert.strictEqual(
+          blank.message,
+          "ClientIdentity.layerConfig: invalid PLEX_CLIENT_IDENTIFIER: must not be empty"
+        )
+      })
   )
 
   it.effect("a malformed variable is InvalidInput naming it; from a Config of the caller's, the field", () =>

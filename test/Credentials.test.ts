@@ -89,26 +89,35 @@ describe("Credentials.layerConfig", () => {
     }).pipe(withEnv({}))
   )
 
-  it.effect("an empty or spaced PLEX_TOKEN is InvalidInput naming PLEX_TOKEN, never the token", () =>
-    Effect.gen(function* () {
-      const invalid = (layer: ReturnType<typeof Credentials.layerConfig>, token: string) =>
-        Effect.flip(tokenOf(layer)).pipe(
-          withEnv({ PLEX_TOKEN: token, MY_PLEX_TOKEN: token }),
-          Effect.map((error) => (error._tag === "InvalidInput" ? error : assert.fail(String(error))))
+  it.effect(
+    "a spaced PLEX_TOKEN is InvalidInput naming PLEX_TOKEN, never the token; an empty one is unset",
+    () =>
+      Effect.gen(function* () {
+        const invalid = (layer: ReturnType<typeof Credentials.layerConfig>, token: string) =>
+          Effect.flip(tokenOf(layer)).pipe(
+            withEnv({ PLEX_TOKEN: token, MY_PLEX_TOKEN: token }),
+            Effect.map((error) => (error._tag === "InvalidInput" ? error : assert.fail(String(error))))
+          )
+        // An empty PLEX_TOKEN counts as unset, as on Effect 4 (config-empty.test.ts); read by a Config of the
+        // caller's, "" is a value as that Config says, refused.
+        const unset = yield* Effect.flip(tokenOf(Credentials.layerConfig())).pipe(withEnv({ PLEX_TOKEN: "" }))
+        assert.isTrue(ConfigError.isConfigError(unset) && ConfigError.isMissingDataOnly(unset), String(unset))
+        const empty = yield* invalid(Credentials.layerConfig(Config.redacted("MY_PLEX_TOKEN")), "")
+        assert.strictEqual(empty.message, "Credentials: invalid token: must not be empty")
+        const spaced = yield* invalid(Credentials.layerConfig(), "secret token")
+        assert.deepInclude(spaced, { operation: "Credentials.layerConfig", field: "PLEX_TOKEN" })
+        assert.strictEqual(
+          spaced.message,
+          "Credentials.layerConfig: invalid PLEX_TOKEN: must contain only visible ASCII characters (no whitespace, control or non-ASCII)"
         )
-      const empty = yield* invalid(Credentials.layerConfig(), "")
-      assert.strictEqual(empty.message, "Credentials.layerConfig: invalid PLEX_TOKEN: must not be empty")
-      const spaced = yield* invalid(Credentials.layerConfig(), "secret token")
-      assert.deepInclude(spaced, { operation: "Credentials.layerConfig", field: "PLEX_TOKEN" })
-      assert.strictEqual(
-        spaced.message,
-        "Credentials.layerConfig: invalid PLEX_TOKEN: must contain only visible ASCII characters (no whitespace, control or non-ASCII)"
-      )
-      for (const shown of [String(spaced), JSON.stringify(spaced)]) assert.notInclude(shown, "secret")
-      // A Config of the caller's: its key is not known, so the token is reported as Credentials.make does.
-      const given = yield* invalid(Credentials.layerConfig(Config.redacted("MY_PLEX_TOKEN")), "secret token")
-      assert.deepInclude(given, { operation: "Credentials", field: "token" })
-    })
+        for (const shown of [String(spaced), JSON.stringify(spaced)]) assert.notInclude(shown, "secret")
+        // A Config of the caller's: its key is not known, so the token is reported as Credentials.make does.
+        const given = yield* invalid(
+          Credentials.layerConfig(Config.redacted("MY_PLEX_TOKEN")),
+          "secret token"
+        )
+        assert.deepInclude(given, { operation: "Credentials", field: "token" })
+      })
   )
 
   it.effect("takes any Config of a Redacted token", () =>

@@ -143,7 +143,8 @@ const optionalString = (name: string): Config.Config<string | undefined> =>
  * The environment variables {@link layerConfig} reads by default:
  * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT` (default
  * `effect-plex-auth`), `PLEX_VERSION`, `PLEX_PLATFORM`,
- * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`.
+ * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`. A variable set
+ * to the empty string counts as unset.
  *
  * @since 0.1.0
  * @category config
@@ -162,7 +163,7 @@ export const config: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.a
 
 /**
  * A layer from `Config` (by default the environment variables of
- * {@link config}). A malformed value (an empty `PLEX_CLIENT_IDENTIFIER`, a
+ * {@link config}). A malformed value (a blank `PLEX_CLIENT_IDENTIFIER`, a
  * control character) fails with `InvalidInput` when the layer is built; read
  * from the default variables, it names the variable
  * (`ClientIdentity.layerConfig: invalid PLEX_DEVICE_NAME: ...`).

@@ -93,7 +93,7 @@ export const layer = (token: string | Redacted.Redacted<string>): Layer.Layer<Cr
  * (read as `Redacted`). A malformed token (with whitespace, say) fails with
  * `InvalidInput` when the layer is built; read from `PLEX_TOKEN`, it names
  * the variable (`Credentials.layerConfig: invalid PLEX_TOKEN: ...`), never
- * the token.
+ * the token. An empty `PLEX_TOKEN` counts as unset (Effect's `ConfigError`).
  *
  * @since 0.1.0
  * @category layers

@@ -96,7 +96,8 @@ export const layerFromParts = (parts: ServerParts = {}): Layer.Layer<PlexServer,
  * A layer from `Config`, by default the `PLEX_SERVER_URL` environment variable.
  * A malformed URL fails with `InvalidInput` when the layer is built; read from
  * `PLEX_SERVER_URL`, it names the variable
- * (`PlexServer.layerConfig: invalid PLEX_SERVER_URL: ...`).
+ * (`PlexServer.layerConfig: invalid PLEX_SERVER_URL: ...`). An empty
+ * `PLEX_SERVER_URL` counts as unset (Effect's `ConfigError`).
  *
  * @since 0.1.0
  * @category layers

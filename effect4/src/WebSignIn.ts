@@ -339,7 +339,7 @@ export interface Options {
   readonly appUrl: string
   /** The app owner's Plex Media Server (its machine identifier): who may sign in. */
   readonly machineIdentifier: string
-  /** The key that signs cookies: at least 32 bytes. Default `Config.Redacted("PLEX_SESSION_KEY")`. */
+  /** The key that signs cookies: at least 32 bytes. Default `Config.Redacted("PLEX_SESSION_KEY")`, empty counting as unset. */
   readonly sessionKey?: Config.Config<Redacted.Redacted<string>> | undefined
   /** Where app.plex.tv returns to. Default `/auth/plex/callback`. */
   readonly callbackPath?: string | undefined

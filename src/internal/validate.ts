@@ -5,9 +5,10 @@
  * @internal
  */
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
@@ -260,6 +261,27 @@ export const config = <A>(
   value: Config.Config<A>
 ): Effect.Effect<A, InvalidInput | ConfigError.ConfigError> =>
   Config.isConfig(value) ? value : Effect.fail(invalid(operation, "config", "must be a Config"))
+
+/**
+ * `Config.string(key)`, for one of the library's own variables, with the empty string read as unset: Effect's
+ * `ConfigError`, missing data at `key` as for a variable that is not there (`(Missing data at PLEX_SERVER_URL:
+ * "Expected PLEX_SERVER_URL to be set, not empty")`), so `Config.withDefault` and `Config.option` apply. Effect 4's
+ * `ConfigProvider` reads an empty variable so, and `KEY=` in a `.env` file or docker-compose means "not set";
+ * Effect 3's hands `""` on. A blank but non-empty value stays a value, as on Effect 4, for the checks to refuse.
+ */
+export const variable = (key: string): Config.Config<string> =>
+  Config.mapOrFail(Config.string(key), (value) =>
+    value === ""
+      ? Either.left(ConfigError.MissingData([], `Expected ${key} to be set, not empty`))
+      : Either.right(value)
+  )
+
+/**
+ * {@link variable} of a secret, in `Redacted`: like any error of `Config.redacted`, its missing data reads
+ * `<redacted>` (`(Missing data at PLEX_TOKEN: "<redacted>")`), whether the variable is not there or empty.
+ */
+export const secretVariable = (key: string): Config.Config<Redacted.Redacted<string>> =>
+  Config.redacted(variable(key))
 
 /**
  * What a `layerConfig` builds from `given`, a `Config` of the caller's, else from `fallback`, its default: `make`

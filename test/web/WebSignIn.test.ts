@@ -463,7 +463,14 @@ describe("WebSignIn sessions", () => {
         )
         assert.include(failure(givenShort), "WebSignIn.make: invalid sessionKey: must be at least 32 bytes")
         assert.notInclude(String(givenShort), "short-secret-key")
-        assert.isTrue(Exit.isFailure(yield* withKey(undefined)))
+        const missing = yield* withKey(undefined)
+        assert.isTrue(Exit.isFailure(missing))
+        // An empty PLEX_SESSION_KEY (`PLEX_SESSION_KEY=` in a .env file) is unset, in both editions: the same
+        // missing-data ConfigError naming the variable, not InvalidInput about a short key.
+        const empty = yield* withKey("")
+        assert.strictEqual(failure(empty), failure(missing))
+        assert.include(failure(empty), "PLEX_SESSION_KEY")
+        assert.notInclude(failure(empty), "InvalidInput")
         const badUrl = yield* Effect.exit(
           Layer.build(
             WebSignIn.layer({

@@ -1,0 +1,91 @@
+// An environment variable of the library's set to the empty string (`PLEX_TOKEN=` in a .env file or
+// docker-compose) counts as unset in both editions: Effect 4's ConfigProvider reads it so, and the Effect 3
+// edition reads its own variables so. A required one fails the layerConfig with Effect's missing-data
+// ConfigError naming it, an optional one takes its default. test/config-empty.test.ts asserts the same outcomes.
+import { assert, describe, it } from "@effect/vitest"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Jwt from "effect4-plex-auth/Jwt"
+import * as PlexServer from "effect4-plex-auth/PlexServer"
+import * as PlexTv from "effect4-plex-auth/PlexTv"
+
+const withEnv = (env: Record<string, string>) =>
+  Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+
+/** What building `layer` fails with, under `env`. */
+const failure = <A, E>(layer: Layer.Layer<A, E>, env: Record<string, string>) =>
+  Layer.build(layer).pipe(Effect.scoped, Effect.flip, withEnv(env))
+
+const identity = (env: Record<string, string>) =>
+  Effect.provide(Effect.service(ClientIdentity.ClientIdentity), ClientIdentity.layerConfig()).pipe(
+    withEnv(env)
+  )
+
+describe("an empty variable of the library is unset", () => {
+  const required: ReadonlyArray<readonly [string, Layer.Layer<never, unknown>]> = [
+    ["PLEX_SERVER_URL", PlexServer.layerConfig()],
+    ["PLEX_TOKEN", Credentials.layerConfig()],
+    ["PLEX_CLIENT_IDENTIFIER", ClientIdentity.layerConfig()]
+  ]
+  for (const [variable, layer] of required) {
+    it.effect(`an empty ${variable} fails as a missing one: ConfigError naming it`, () =>
+      Effect.gen(function* () {
+        const missing = yield* failure(layer, {})
+        const empty = yield* failure(layer, { [variable]: "" })
+        for (const error of [missing, empty]) {
+          assert.instanceOf(error, Config.ConfigError)
+          assert.include(String(error), variable)
+        }
+        assert.strictEqual(String(empty), String(missing))
+      })
+    )
+  }
+
+  for (const variable of [
+    "PLEX_PRODUCT",
+    "PLEX_VERSION",
+    "PLEX_PLATFORM",
+    "PLEX_PLATFORM_VERSION",
+    "PLEX_DEVICE",
+    "PLEX_DEVICE_NAME"
+  ]) {
+    it.effect(`an empty ${variable} takes its default`, () =>
+      Effect.gen(function* () {
+        const unset = yield* identity({ PLEX_CLIENT_IDENTIFIER: "id" })
+        const empty = yield* identity({ PLEX_CLIENT_IDENTIFIER: "id", [variable]: "" })
+        assert.deepStrictEqual(empty, unset)
+      })
+    )
+  }
+
+  it.effect("an empty PLEX_TV_URL or PLEX_CLIENTS_URL takes its default", () =>
+    Effect.gen(function* () {
+      for (const variable of ["PLEX_TV_URL", "PLEX_CLIENTS_URL"]) {
+        const env = { [variable]: "" }
+        assert.strictEqual(yield* PlexTv.config.pipe(withEnv(env)), "https://plex.tv")
+        assert.strictEqual(yield* Jwt.hostConfig.pipe(withEnv(env)), "https://clients.plex.tv")
+      }
+    })
+  )
+
+  // Only the empty string is unset (Effect 4's provider trims nothing): a blank value is a value, refused by the
+  // checks, naming it.
+  const blank: ReadonlyArray<readonly [string, Layer.Layer<never, unknown>]> = [
+    ["PLEX_SERVER_URL", PlexServer.layerConfig()],
+    ["PLEX_TOKEN", Credentials.layerConfig()],
+    ["PLEX_CLIENT_IDENTIFIER", ClientIdentity.layerConfig()],
+    ["PLEX_PRODUCT", ClientIdentity.layerConfig()]
+  ]
+  for (const [variable, layer] of blank) {
+    it.effect(`a blank ${variable} is InvalidInput naming it`, () =>
+      Effect.gen(function* () {
+        const error = yield* failure(layer, { PLEX_CLIENT_IDENTIFIER: "id", [variable]: " " })
+        assert.deepInclude(error, { _tag: "InvalidInput", field: variable })
+      })
+    )
+  }
+})

@@ -1,0 +1,97 @@
+// An environment variable of the library's set to the empty string (`PLEX_TOKEN=` in a .env file or
+// docker-compose) counts as unset in both editions, as Effect 4's ConfigProvider reads it: a required one fails
+// the layerConfig with Effect's missing-data ConfigError naming it, an optional one takes its default. Effect 3's
+// provider hands "" on, which used to fail with InvalidInput (`must not be empty`). effect4/test/config-empty.test.ts
+// asserts the same outcomes.
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigError, ConfigProvider, Effect, Layer } from "effect"
+import { ClientIdentity, Credentials, Jwt, PlexServer, PlexTv } from "effect-plex-auth"
+
+const withEnv = (entries: Record<string, string>) =>
+  Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(entries))))
+
+/** What building `layer` fails with, under `entries`. */
+const failure = <A, E>(layer: Layer.Layer<A, E>, entries: Record<string, string>) =>
+  Layer.build(layer).pipe(Effect.scoped, Effect.flip, withEnv(entries))
+
+const identity = (entries: Record<string, string>) =>
+  Effect.provide(ClientIdentity.ClientIdentity, ClientIdentity.layerConfig()).pipe(withEnv(entries))
+
+describe("an empty variable of the library is unset", () => {
+  const required: ReadonlyArray<readonly [string, Layer.Layer<never, unknown>]> = [
+    ["PLEX_SERVER_URL", PlexServer.layerConfig()],
+    ["PLEX_TOKEN", Credentials.layerConfig()],
+    ["PLEX_CLIENT_IDENTIFIER", ClientIdentity.layerConfig()]
+  ]
+  for (const [variable, layer] of required) {
+    it.effect(`an empty ${variable} fails as a missing one: ConfigError naming it`, () =>
+      Effect.gen(function* () {
+        const missing = yield* failure(layer, {})
+        const empty = yield* failure(layer, { [variable]: "" })
+        for (const error of [missing, empty]) {
+          assert.isTrue(
+            ConfigError.isConfigError(error) && ConfigError.isMissingDataOnly(error),
+            String(error)
+          )
+          assert.include(String(error), variable)
+        }
+        assert.deepStrictEqual(
+          (empty as ConfigError.MissingData).path,
+          (missing as ConfigError.MissingData).path,
+          "missing data at the variable"
+        )
+      })
+    )
+  }
+
+  it.effect("an empty PLEX_TOKEN's error is Effect's redacted one, as for a missing token", () =>
+    Effect.gen(function* () {
+      const missing = yield* failure(Credentials.layerConfig(), {})
+      const empty = yield* failure(Credentials.layerConfig(), { PLEX_TOKEN: "" })
+      assert.strictEqual(String(empty), String(missing))
+    })
+  )
+
+  for (const variable of [
+    "PLEX_PRODUCT",
+    "PLEX_VERSION",
+    "PLEX_PLATFORM",
+    "PLEX_PLATFORM_VERSION",
+    "PLEX_DEVICE",
+    "PLEX_DEVICE_NAME"
+  ]) {
+    it.effect(`an empty ${variable} takes its default`, () =>
+      Effect.gen(function* () {
+        const unset = yield* identity({ PLEX_CLIENT_IDENTIFIER: "id" })
+        const empty = yield* identity({ PLEX_CLIENT_IDENTIFIER: "id", [variable]: "" })
+        assert.deepStrictEqual(empty, unset)
+      })
+    )
+  }
+
+  it.effect("an empty PLEX_TV_URL or PLEX_CLIENTS_URL takes its default", () =>
+    Effect.gen(function* () {
+      for (const variable of ["PLEX_TV_URL", "PLEX_CLIENTS_URL"]) {
+        const entries = { [variable]: "" }
+        assert.strictEqual(yield* PlexTv.config.pipe(withEnv(entries)), "https://plex.tv")
+        assert.strictEqual(yield* Jwt.hostConfig.pipe(withEnv(entries)), "https://clients.plex.tv")
+      }
+    })
+  )
+
+  // Only the empty string is unset, as on Effect 4: a blank value is a value, refused by the checks, naming it.
+  const blank: ReadonlyArray<readonly [string, Layer.Layer<never, unknown>]> = [
+    ["PLEX_SERVER_URL", PlexServer.layerConfig()],
+    ["PLEX_TOKEN", Credentials.layerConfig()],
+    ["PLEX_CLIENT_IDENTIFIER", ClientIdentity.layerConfig()],
+    ["PLEX_PRODUCT", ClientIdentity.layerConfig()]
+  ]
+  for (const [variable, layer] of blank) {
+    it.effect(`a blank ${variable} is InvalidInput naming it`, () =>
+      Effect.gen(function* () {
+        const error = yield* failure(layer, { PLEX_CLIENT_IDENTIFIER: "id", [variable]: " " })
+        assert.deepInclude(error, { _tag: "InvalidInput", field: variable })
+      })
+    )
+  }
+})
