@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, TestClock } from "effect"
-import { Credentials, Devices, PlexAuth, PlexError } from "effect-plex-auth"
+import { Credentials, Devices, Jwt, PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { exchange, failsWith } from "./support.js"
 
@@ -486,5 +486,43 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
         // The account's own token (the kit's) is another device's, and still works.
         assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
+    "a device JWT traded for a Plex JWT adds its client; revoking it refuses that Plex JWT (422) and not the kit's token",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const plexJwt = yield* Jwt.upgrade(key)
+        const device = (yield* Devices.list()).find((d) => d.clientIdentifier === "jwt-laptop")
+        assert.isDefined(device, "the client is listed")
+        assert.deepStrictEqual(
+          [device.name, device.product, device.productVersion, device.platform, device.device],
+          ["Work Laptop", "JWT Device Test", "3.0.0", "Linux", "PC"]
+        )
+        assert.strictEqual(Redacted.value(device.token!), Redacted.value(plexJwt.token))
+
+        yield* Devices.revoke(device.id)
+        const refused = yield* failsWith(
+          PlexAuth.getTokenDetails().pipe(Credentials.withToken(plexJwt.token)),
+          "Unauthorized"
+        )
+        assert.strictEqual(refused.status, 422)
+        assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            identity: {
+              clientIdentifier: "jwt-laptop",
+              product: "JWT Device Test",
+              version: "3.0.0",
+              platform: "Linux",
+              device: "PC",
+              deviceName: "Work Laptop",
+              runtimeDefaults: false
+            }
+          })
+        )
+      )
   )
 })

@@ -4,6 +4,7 @@ import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Devices from "effect4-plex-auth/Devices"
+import * as Jwt from "effect4-plex-auth/Jwt"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexError from "effect4-plex-auth/PlexError"
 import { FakePlex } from "effect4-plex-auth/testing"
@@ -491,5 +492,43 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
         // The account's own token (the kit's) is another device's, and still works.
         assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
+    "a device JWT traded for a Plex JWT adds its client; revoking it refuses that Plex JWT (422) and not the kit's token",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const plexJwt = yield* Jwt.upgrade(key)
+        const device = (yield* Devices.list()).find((d) => d.clientIdentifier === "jwt-laptop")
+        assert.isDefined(device, "the client is listed")
+        assert.deepStrictEqual(
+          [device.name, device.product, device.productVersion, device.platform, device.device],
+          ["Work Laptop", "JWT Device Test", "3.0.0", "Linux", "PC"]
+        )
+        assert.strictEqual(Redacted.value(device.token!), Redacted.value(plexJwt.token))
+
+        yield* Devices.revoke(device.id)
+        const refused = yield* failsWith(
+          PlexAuth.getTokenDetails().pipe(Credentials.withToken(plexJwt.token)),
+          "Unauthorized"
+        )
+        assert.strictEqual(refused.status, 422)
+        assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            identity: {
+              clientIdentifier: "jwt-laptop",
+              product: "JWT Device Test",
+              version: "3.0.0",
+              platform: "Linux",
+              device: "PC",
+              deviceName: "Work Laptop",
+              runtimeDefaults: false
+            }
+          })
+        )
+      )
   )
 })
