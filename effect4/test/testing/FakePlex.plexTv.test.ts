@@ -489,6 +489,13 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
           "Unauthorized"
         )
         assert.strictEqual(refused.status, 422)
+        // Its PIN checked again hands out the revoked token: that signs no device in again.
+        yield* exchange(`${fake.plexTvUrl}/api/v2/pins/${pin.id}`, {
+          clientId: "bedroom-shield",
+          headers: identity
+        })
+        const again = yield* exchange(`${fake.plexTvUrl}/devices.xml`, { token: fake.token, accept: null })
+        assert.isUndefined(listed(again.text, "bedroom-shield"))
         // The account's own token (the kit's) is another device's, and still works.
         assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))

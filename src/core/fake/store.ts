@@ -255,7 +255,10 @@ export class Store {
    * updated (its identity as sent now, `lastSeenAt`, its token), and the token is tied to it, so that
    * revoking the device revokes it ({@link revokeDevice}).
    */
-  signedIn(accountId: number, identity: DeviceIdentity, token: string, now: number): DeviceEntry {
+  signedIn(accountId: number, identity: DeviceIdentity, token: string, now: number): DeviceEntry | undefined {
+    // A token revoked since (an approved PIN checked again after its device was revoked) signs no one in.
+    const entry = this.tokens.get(token)
+    if (entry === undefined || entry.revoked) return undefined
     const seconds = Math.floor(now / 1000)
     const existing = [...this.devices.values()].find(
       (d) => d.accountId === accountId && d.clientIdentifier === identity.clientIdentifier
@@ -270,8 +273,7 @@ export class Store {
       lastSeenAt: seconds
     }
     this.devices.set(device.id, device)
-    const entry = this.tokens.get(token)
-    if (entry !== undefined) entry.deviceId = device.id
+    entry.deviceId = device.id
     return device
   }
 
