@@ -7,9 +7,12 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import * as Claim from "effect4-plex-auth/Claim"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
+import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Devices from "effect4-plex-auth/Devices"
 import * as Link from "effect4-plex-auth/Link"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as ServerClient from "effect4-plex-auth/ServerClient"
 import { as, fake, TestLive } from "./support.js"
@@ -41,6 +44,87 @@ describe("Devices (Effect 4)", () => {
       assert.strictEqual((yield* Effect.flip(as("alice")(Devices.revoke(0))))._tag, "InvalidInput")
       assert.deepStrictEqual(yield* as("bob")(Devices.list()), [])
     }).pipe(Effect.provide(TestLive()))
+  )
+})
+
+describe("Devices: a client's sign-in (Effect 4)", () => {
+  it.effect(
+    "a sign-in lists its client as a device with the identity it sent; revoking it signs that client out only",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const phone = ClientIdentity.layer({
+          clientIdentifier: "alices-phone",
+          product: "Sign-in Test",
+          version: "2.5.1",
+          platform: "iOS",
+          platformVersion: "17.4",
+          device: "iPhone",
+          deviceName: "Alice's iPhone",
+          model: "iPhone15,2",
+          provides: "client,player",
+          runtimeDefaults: false
+        })
+        const laptop = ClientIdentity.layer({
+          clientIdentifier: "alices-laptop",
+          product: "Sign-in Test",
+          deviceName: "Alice's Laptop",
+          runtimeDefaults: false
+        })
+        const signIn = PlexAuth.postUsersSignInData({ login: "alice", password: plex.password })
+        const first = yield* signIn.pipe(Effect.provide(phone))
+        yield* TestClock.adjust("1 hour")
+        // The same client again: the same device, seen later, with the token handed out last.
+        const second = yield* signIn.pipe(Effect.provide(phone))
+        const other = yield* signIn.pipe(Effect.provide(laptop))
+
+        const devices = yield* as("alice")(Devices.list())
+        assert.deepStrictEqual(
+          devices.map((d) => d.name),
+          ["Living Room TV", "Old Phone", "Alice's iPhone", "Alice's Laptop", "Den"]
+        )
+        const device = devices.find((d) => d.clientIdentifier === "alices-phone")!
+        const { name, product, productVersion, platform, platformVersion, provides, createdAt, lastSeenAt } =
+          device
+        assert.deepStrictEqual(
+          { name, product, productVersion, platform, platformVersion, provides, createdAt, lastSeenAt },
+          {
+            name: "Alice's iPhone",
+            product: "Sign-in Test",
+            productVersion: "2.5.1",
+            platform: "iOS",
+            platformVersion: "17.4",
+            provides: "client,player",
+            createdAt: 0,
+            lastSeenAt: 3600
+          }
+        )
+        assert.strictEqual(device.device, "iPhone")
+        assert.isTrue(Redacted.isRedacted(device.token))
+        assert.strictEqual(Redacted.value(device.token!), Redacted.value(second.authToken))
+
+        yield* as("alice")(Devices.revoke(device.id))
+        // Every token handed to that client is refused as plex.tv refuses a signed-out one: 422 "Invalid token".
+        for (const token of [first.authToken, second.authToken]) {
+          const refused = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Credentials.withToken(token)))
+          assert.strictEqual(refused._tag, "Unauthorized")
+          if (refused._tag === "Unauthorized") assert.strictEqual(refused.status, 422)
+          assert.isFalse(yield* plex.isTokenValid(token))
+        }
+        // The other client's session, the account's token and the other devices' tokens still work.
+        const details = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(other.authToken))
+        assert.strictEqual(details.username, "alice")
+        assert.deepStrictEqual(
+          (yield* as("alice")(Devices.list())).map((d) => d.name),
+          ["Living Room TV", "Old Phone", "Alice's Laptop", "Den"]
+        )
+        const alice = yield* Effect.orDie(plex.account("alice"))
+        assert.isTrue(yield* plex.isTokenValid(alice.token))
+        // (A server's token is the server's, not plex.tv's: the clients' only.)
+        for (const d of devices.filter((d) => d.id !== device.id && d.provides !== "server")) {
+          assert.isTrue(yield* plex.isTokenValid(d.token!), d.name)
+        }
+      }).pipe(Effect.provide(TestLive()))
   )
 })
 

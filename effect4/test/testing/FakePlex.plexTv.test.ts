@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Devices from "effect4-plex-auth/Devices"
+import * as Jwt from "effect4-plex-auth/Jwt"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexError from "effect4-plex-auth/PlexError"
 import { FakePlex } from "effect4-plex-auth/testing"
@@ -417,5 +419,123 @@ describe("FakePlex plex.tv: account payloads", () => {
       const missing = yield* Effect.flip(fake.patchAccount("nobody", {}))
       assert.strictEqual(missing._tag, "FakePlexError")
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+})
+
+describe("FakePlex plex.tv: the devices clients sign in from", () => {
+  // plex.tv lists every client that signed in to the account among its devices (`GET /devices.xml`), with the
+  // identity it sent, as python-plexapi's MyPlexDevice and @ctrl/plex's MyPlexDevice read them.
+  const identity = {
+    "X-Plex-Product": "Plex for Android (TV)",
+    "X-Plex-Version": "10.26.0.2578",
+    "X-Plex-Platform": "Android",
+    "X-Plex-Platform-Version": "11",
+    "X-Plex-Device": "SHIELD Android TV",
+    "X-Plex-Device-Name": "Bedroom SHIELD",
+    "X-Plex-Model": "mdarcy",
+    "X-Plex-Device-Vendor": "NVIDIA",
+    "X-Plex-Provides": "player,pubsub-player"
+  }
+  const listed = (text: string, clientIdentifier: string) =>
+    text.split("<Device ").find((element) => element.includes(`clientIdentifier="${clientIdentifier}"`))
+
+  it.effect(
+    "an approved PIN's token handed to its client adds that device; revoking it refuses that token only (422)",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const created = yield* exchange(`${fake.plexTvUrl}/api/v2/pins?strong=true`, {
+          method: "POST",
+          clientId: "bedroom-shield",
+          headers: identity
+        })
+        const pin = created.json()
+        const approved = yield* fake.approvePin(pin.id)
+        // Approval alone signs no client in: the token is the device's once the client has it.
+        const before = yield* exchange(`${fake.plexTvUrl}/devices.xml`, { token: fake.token, accept: null })
+        assert.isUndefined(listed(before.text, "bedroom-shield"))
+        yield* TestClock.adjust("2 seconds")
+        const checked = yield* exchange(`${fake.plexTvUrl}/api/v2/pins/${pin.id}`, {
+          clientId: "bedroom-shield",
+          headers: identity
+        })
+        assert.strictEqual(checked.json().authToken, Redacted.value(approved))
+
+        const after = yield* exchange(`${fake.plexTvUrl}/devices.xml`, { token: fake.token, accept: null })
+        const element = listed(after.text, "bedroom-shield")
+        assert.isDefined(element)
+        for (const attribute of [
+          'name="Bedroom SHIELD"',
+          'product="Plex for Android (TV)"',
+          'productVersion="10.26.0.2578"',
+          'platform="Android"',
+          'platformVersion="11"',
+          'device="SHIELD Android TV"',
+          'model="mdarcy"',
+          'vendor="NVIDIA"',
+          'provides="player,pubsub-player"',
+          `token="${Redacted.value(approved)}"`,
+          'createdAt="2"',
+          'lastSeenAt="2"'
+        ]) {
+          assert.include(element, attribute)
+        }
+        const device = (yield* Devices.list()).find((d) => d.clientIdentifier === "bedroom-shield")!
+        assert.strictEqual(device.name, "Bedroom SHIELD")
+
+        yield* Devices.revoke(device.id)
+        const refused = yield* failsWith(
+          PlexAuth.getTokenDetails().pipe(Credentials.withToken(approved)),
+          "Unauthorized"
+        )
+        assert.strictEqual(refused.status, 422)
+        // Its PIN checked again hands out the revoked token: that signs no device in again.
+        yield* exchange(`${fake.plexTvUrl}/api/v2/pins/${pin.id}`, {
+          clientId: "bedroom-shield",
+          headers: identity
+        })
+        const again = yield* exchange(`${fake.plexTvUrl}/devices.xml`, { token: fake.token, accept: null })
+        assert.isUndefined(listed(again.text, "bedroom-shield"))
+        // The account's own token (the kit's) is another device's, and still works.
+        assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
+    "a device JWT traded for a Plex JWT adds its client; revoking it refuses that Plex JWT (422) and not the kit's token",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const plexJwt = yield* Jwt.upgrade(key)
+        const device = (yield* Devices.list()).find((d) => d.clientIdentifier === "jwt-laptop")
+        assert.isDefined(device, "the client is listed")
+        assert.deepStrictEqual(
+          [device.name, device.product, device.productVersion, device.platform, device.device],
+          ["Work Laptop", "JWT Device Test", "3.0.0", "Linux", "PC"]
+        )
+        assert.strictEqual(Redacted.value(device.token!), Redacted.value(plexJwt.token))
+
+        yield* Devices.revoke(device.id)
+        const refused = yield* failsWith(
+          PlexAuth.getTokenDetails().pipe(Credentials.withToken(plexJwt.token)),
+          "Unauthorized"
+        )
+        assert.strictEqual(refused.status, 422)
+        assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            identity: {
+              clientIdentifier: "jwt-laptop",
+              product: "JWT Device Test",
+              version: "3.0.0",
+              platform: "Linux",
+              device: "PC",
+              deviceName: "Work Laptop",
+              runtimeDefaults: false
+            }
+          })
+        )
+      )
   )
 })

@@ -384,20 +384,20 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           name: d.name,
           publicAddress: "198.51.100.200",
           product: d.product,
-          productVersion: "1.0.0",
+          productVersion: d.productVersion,
           platform: d.platform,
-          platformVersion: "14",
-          device: d.platform,
-          model: "",
-          vendor: "",
-          provides: "client,player",
+          platformVersion: d.platformVersion,
+          device: d.device,
+          model: d.model,
+          vendor: d.vendor,
+          provides: d.provides,
           clientIdentifier: d.clientIdentifier,
-          version: "1.0.0",
+          version: d.productVersion,
           id: d.id,
           token: d.token,
-          createdAt: 1704067200,
-          lastSeenAt: 1735689600,
-          screenResolution: "1920x1080",
+          createdAt: d.createdAt,
+          lastSeenAt: d.lastSeenAt,
+          screenResolution: d.screenResolution,
           screenDensity: "",
           Connection: []
         })),
@@ -424,9 +424,8 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
         ctx.store.release(server)
         return Http.empty(204)
       }
-      ctx.store.devices.delete(id)
-      const entry = ctx.store.tokens.get(device.token)
-      if (entry !== undefined) entry.revoked = true
+      // Its session is signed out: every token handed to it is refused from now on (422 "Invalid token").
+      ctx.store.revokeDevice(id)
       return Http.empty(204)
     })
   )

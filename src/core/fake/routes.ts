@@ -11,7 +11,7 @@ import * as Http from "./http.js"
 import * as Jwts from "./jwt.js"
 import * as Payloads from "./payloads.js"
 import type { SeedAccount, SeedServer } from "./seed.js"
-import type { Host, PinEntry, Store } from "./store.js"
+import type { DeviceIdentity, Host, PinEntry, Store } from "./store.js"
 import * as Features from "./features.js"
 import * as ApprovalPage from "./approvalPage.js"
 import * as Approve from "./approve.js"
@@ -58,6 +58,27 @@ export const plexValue = (ctx: Pick<Context, "headers" | "query">, name: string)
 }
 
 export const token = (ctx: Context) => plexValue(ctx, "X-Plex-Token")
+
+/** The identity a client sent (its `X-Plex-*` headers), as plex.tv keeps it on the client's device entry. */
+export const deviceIdentity = (
+  ctx: Pick<Context, "headers" | "query">,
+  clientIdentifier: string,
+  fallback: { readonly product?: string | undefined } = {}
+): DeviceIdentity => {
+  const read = (name: string) => plexValue(ctx, `X-Plex-${name}`) ?? ""
+  return {
+    clientIdentifier,
+    name: read("Device-Name"),
+    product: plexValue(ctx, "X-Plex-Product") ?? fallback.product ?? "",
+    productVersion: read("Version"),
+    platform: read("Platform"),
+    platformVersion: read("Platform-Version"),
+    device: read("Device"),
+    model: read("Model"),
+    vendor: read("Device-Vendor"),
+    provides: read("Provides")
+  }
+}
 
 // ---------------------------------------------------------------------------
 // plex.tv
@@ -126,7 +147,7 @@ export const plexTvAccount = (
 /** A fresh account token (one place for it, with PIN approval: `approve.ts`). */
 export const mintToken = Approve.mintToken
 
-const signIn = plexTv("postUsersSignInData", "POST", "/api/v2/users/signin", async (ctx) => {
+const signIn = plexTv("postUsersSignInData", "POST", "/api/v2/users/signin", async (ctx, client) => {
   const form = ctx.form ?? new URLSearchParams()
   const login = form.get("login") ?? ""
   const password = form.get("password") ?? ""
@@ -140,6 +161,8 @@ const signIn = plexTv("postUsersSignInData", "POST", "/api/v2/users/signin", asy
   }
   const rememberMe = /^(true|1)$/i.test(form.get("rememberMe") ?? "")
   const minted = await mintToken(ctx.store, account.id, ctx.now, "signIn")
+  // The signing-in client becomes (or is again) one of the account's devices, holding this token.
+  ctx.store.signedIn(account.id, deviceIdentity(ctx, client), minted, ctx.now)
   const payload = Payloads.account(account, minted, ctx.now, { signIn: true, rememberMe })
   return Http.plexTv(ctx.json, 201, "user", ctx.json ? payload : Payloads.accountForXml(payload))
 })
@@ -198,7 +221,15 @@ const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", async (ctx, clien
   if (pin === undefined || pin.clientIdentifier !== clientIdentifier || ctx.now >= pin.expiresAt) {
     return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
   }
-  if (pin.jwk === undefined) return Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, pin))
+  // The token handed to the client that created the PIN signs that client in: its device entry.
+  const handedOut = (handed: PinEntry) => {
+    if (handed.authToken !== undefined && handed.accountId !== undefined) {
+      const identity = deviceIdentity(ctx, clientIdentifier, { product: handed.product })
+      ctx.store.signedIn(handed.accountId, identity, handed.authToken, ctx.now)
+    }
+    return Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, handed))
+  }
+  if (pin.jwk === undefined) return handedOut(pin)
   // A JWT PIN hands out its token only for a device JWT signed with the PIN's key.
   const presented = ctx.query.get("deviceJWT")
   const withheld = Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, { ...pin, authToken: undefined }))
@@ -214,7 +245,7 @@ const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", async (ctx, clien
   if (ctx.store.plexJwts.get(pin.authToken)?.scope !== scope) {
     pin.authToken = await Jwts.mint(ctx.store, pin.accountId, pin.jwk.kid, clientIdentifier, ctx.now, scope)
   }
-  return Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, pin))
+  return handedOut(pin)
 })
 
 const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources", (ctx, account) => {
@@ -319,6 +350,7 @@ const exchangeJwt = plexTv("exchangeJwt", "POST", "/api/v2/auth/token", async (c
     Jwts.grantedScope(parsed.payload["scope"]),
     nonce
   )
+  ctx.store.signedIn(key.accountId, deviceIdentity(ctx, clientIdentifier), minted, ctx.now)
   return Http.plexTv(ctx.json, 200, "token", { auth_token: minted })
 })
 

@@ -20,6 +20,40 @@ export interface TokenEntry {
   readonly issuedAt: number
   readonly via: "seed" | "signIn" | "pin" | "control" | "jwt"
   revoked: boolean
+  /** The authorized device it was handed to (its `X-Plex-Client-Identifier`'s entry), if any. */
+  deviceId?: number | undefined
+}
+
+/**
+ * What a client says of itself in its `X-Plex-*` headers, as plex.tv keeps it on the device entry a
+ * sign-in makes (python-plexapi `MyPlexDevice._loadData`, @ctrl/plex `MyPlexDevice`): `X-Plex-Product`
+ * is `product`, `-Version` `productVersion`, `-Platform` `platform`, `-Platform-Version` `platformVersion`,
+ * `-Device` `device`, `-Device-Name` `name`, `-Model` `model`, `-Device-Vendor` `vendor`, `-Provides`
+ * `provides`; a header not sent is an empty string.
+ */
+export interface DeviceIdentity {
+  readonly clientIdentifier: string
+  readonly name: string
+  readonly product: string
+  readonly productVersion: string
+  readonly platform: string
+  readonly platformVersion: string
+  readonly device: string
+  readonly model: string
+  readonly vendor: string
+  readonly provides: string
+}
+
+/** An authorized device of an account (`GET /devices.xml`): seeded, or made by a client's sign-in. */
+export interface DeviceEntry extends DeviceIdentity {
+  readonly id: number
+  readonly accountId: number
+  /** The token last handed to it. */
+  readonly token: string
+  /** Seconds since the epoch. */
+  readonly createdAt: number
+  readonly lastSeenAt: number
+  readonly screenResolution: string
 }
 
 export interface PinEntry {
@@ -75,6 +109,26 @@ export interface RecordEntry {
   outcome: Outcome
 }
 
+/** A seeded device as listed (the attributes it has had since devices were seeded). */
+const seededDevice = (device: SeedDevice, accountId: number): DeviceEntry => ({
+  id: device.id,
+  accountId,
+  name: device.name,
+  product: device.product,
+  productVersion: "1.0.0",
+  platform: device.platform,
+  platformVersion: "14",
+  device: device.platform,
+  model: "",
+  vendor: "",
+  provides: "client,player",
+  clientIdentifier: device.clientIdentifier,
+  token: device.token,
+  createdAt: 1704067200,
+  lastSeenAt: 1735689600,
+  screenResolution: "1920x1080"
+})
+
 /** Normalises a fault target: a string starting with `/` is a path, any other a route name. */
 export const target = (input: FaultTarget): Target => {
   if (typeof input === "string") return input.startsWith("/") ? { path: input } : { route: input }
@@ -127,10 +181,12 @@ export class Store {
   /** The seeded-claimed servers removed from their account since (their device revoked); claimable again. */
   readonly released = new Set<string>()
   /** Authorized devices by id, with their account. */
-  readonly devices = new Map<number, SeedDevice & { readonly accountId: number }>()
+  readonly devices = new Map<number, DeviceEntry>()
   faults: Array<ScriptedFault> = []
   records: Array<RecordEntry> = []
   private nextPinId = 308667304
+  /** The ids of devices made by sign-ins: past the seeded ones (700000 + up to 99999). */
+  private nextDeviceId = 800001
   private nextSequence = 1
 
   constructor(
@@ -149,8 +205,14 @@ export class Store {
       this.accounts.set(account.id, account)
       this.tokens.set(account.token, { accountId: account.id, issuedAt: 0, via: "seed", revoked: false })
       for (const device of account.devices) {
-        this.devices.set(device.id, { ...device, accountId: account.id })
-        this.tokens.set(device.token, { accountId: account.id, issuedAt: 0, via: "seed", revoked: false })
+        this.devices.set(device.id, seededDevice(device, account.id))
+        this.tokens.set(device.token, {
+          accountId: account.id,
+          issuedAt: 0,
+          via: "seed",
+          revoked: false,
+          deviceId: device.id
+        })
       }
     }
   }
@@ -185,6 +247,44 @@ export class Store {
 
   issue(token: string, accountId: number, now: number, via: TokenEntry["via"]): void {
     this.tokens.set(token, { accountId, issuedAt: now, via, revoked: false })
+  }
+
+  /**
+   * A client signed in (`POST /api/v2/users/signin`), checked an approved PIN, or traded a device JWT, and
+   * was handed `token`: as plex.tv does, the account's device with its client identifier is added, or
+   * updated (its identity as sent now, `lastSeenAt`, its token), and the token is tied to it, so that
+   * revoking the device revokes it ({@link revokeDevice}).
+   */
+  signedIn(accountId: number, identity: DeviceIdentity, token: string, now: number): DeviceEntry | undefined {
+    // A token revoked since (an approved PIN checked again after its device was revoked) signs no one in.
+    const entry = this.tokens.get(token)
+    if (entry === undefined || entry.revoked) return undefined
+    const seconds = Math.floor(now / 1000)
+    const existing = [...this.devices.values()].find(
+      (d) => d.accountId === accountId && d.clientIdentifier === identity.clientIdentifier
+    )
+    const device: DeviceEntry = {
+      ...(existing ?? { screenResolution: "" }),
+      ...identity,
+      id: existing?.id ?? this.nextDeviceId++,
+      accountId,
+      token,
+      createdAt: existing?.createdAt ?? seconds,
+      lastSeenAt: seconds
+    }
+    this.devices.set(device.id, device)
+    entry.deviceId = device.id
+    return device
+  }
+
+  /** Removes an authorized device and revokes every token handed to it (its session is signed out). */
+  revokeDevice(id: number): void {
+    const device = this.devices.get(id)
+    if (device === undefined) return
+    this.devices.delete(id)
+    for (const [token, entry] of this.tokens) {
+      if (entry.deviceId === id || token === device.token) entry.revoked = true
+    }
   }
 
   patchAccount(id: number, override: PayloadOverride): void {
