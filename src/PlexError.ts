@@ -28,6 +28,13 @@ import type { HomePinRequired, HomeUserNotFound, InvalidHomePin } from "./Home.j
  */
 const fields = <A extends object, B extends object>(a: A, b: B): A & B => ({ ...a, ...b })
 
+/** The fields of a {@link PlexErrorDetail}, and of the plain objects its schema in an error accepts. */
+const detailFields = {
+  code: /*#__PURE__*/ Schema.optional(Schema.Number),
+  message: /*#__PURE__*/ Schema.optional(Schema.String),
+  status: /*#__PURE__*/ Schema.optional(Schema.Number)
+}
+
 /**
  * One entry of the `errors` array in a plex.tv error body,
  * e.g. `{"code":1001,"message":"User could not be authenticated","status":401}`.
@@ -36,11 +43,7 @@ const fields = <A extends object, B extends object>(a: A, b: B): A & B => ({ ...
  * @category models
  */
 export class PlexErrorDetail
-  extends /*#__PURE__*/ Schema.Class<PlexErrorDetail>("effect-plex-auth/PlexErrorDetail")({
-    code: /*#__PURE__*/ Schema.optional(Schema.Number),
-    message: /*#__PURE__*/ Schema.optional(Schema.String),
-    status: /*#__PURE__*/ Schema.optional(Schema.Number)
-  }) {}
+  extends /*#__PURE__*/ Schema.Class<PlexErrorDetail>("effect-plex-auth/PlexErrorDetail")(detailFields) {}
 
 /**
  * The schema of one entry of an error's `errors`: a `PlexErrorDetail`, or a
@@ -52,14 +55,7 @@ export class PlexErrorDetail
 const detail: Schema.Schema<
   PlexErrorDetail,
   Schema.Schema.Encoded<typeof PlexErrorDetail>
-> = /*#__PURE__*/ Schema.Union(
-  PlexErrorDetail,
-  /*#__PURE__*/ Schema.Struct({
-    code: /*#__PURE__*/ Schema.optional(Schema.Number),
-    message: /*#__PURE__*/ Schema.optional(Schema.String),
-    status: /*#__PURE__*/ Schema.optional(Schema.Number)
-  })
-)
+> = /*#__PURE__*/ Schema.Union(PlexErrorDetail, /*#__PURE__*/ Schema.Struct(detailFields))
 
 /**
  * Fields every error raised by an HTTP exchange carries.
