@@ -28,13 +28,6 @@ import type { HomePinRequired, HomeUserNotFound, InvalidHomePin } from "./Home.j
  */
 const fields = <A extends object, B extends object>(a: A, b: B): A & B => ({ ...a, ...b })
 
-/** The fields of a {@link PlexErrorDetail}, and of the plain objects its schema in an error accepts. */
-const detailFields = {
-  code: /*#__PURE__*/ Schema.optional(Schema.Number),
-  message: /*#__PURE__*/ Schema.optional(Schema.String),
-  status: /*#__PURE__*/ Schema.optional(Schema.Number)
-}
-
 /**
  * One entry of the `errors` array in a plex.tv error body,
  * e.g. `{"code":1001,"message":"User could not be authenticated","status":401}`.
@@ -43,7 +36,11 @@ const detailFields = {
  * @category models
  */
 export class PlexErrorDetail
-  extends /*#__PURE__*/ Schema.Class<PlexErrorDetail>("effect-plex-auth/PlexErrorDetail")(detailFields) {}
+  extends /*#__PURE__*/ Schema.Class<PlexErrorDetail>("effect-plex-auth/PlexErrorDetail")({
+    code: /*#__PURE__*/ Schema.optional(Schema.Number),
+    message: /*#__PURE__*/ Schema.optional(Schema.String),
+    status: /*#__PURE__*/ Schema.optional(Schema.Number)
+  }) {}
 
 /**
  * The schema of one entry of an error's `errors`: a `PlexErrorDetail`, or a
@@ -55,7 +52,14 @@ export class PlexErrorDetail
 const detail: Schema.Schema<
   PlexErrorDetail,
   Schema.Schema.Encoded<typeof PlexErrorDetail>
-> = /*#__PURE__*/ Schema.Union(PlexErrorDetail, /*#__PURE__*/ Schema.Struct(detailFields))
+> = /*#__PURE__*/ Schema.Union(
+  PlexErrorDetail,
+  /*#__PURE__*/ Schema.Struct({
+    code: /*#__PURE__*/ Schema.optional(Schema.Number),
+    message: /*#__PURE__*/ Schema.optional(Schema.String),
+    status: /*#__PURE__*/ Schema.optional(Schema.Number)
+  })
+)
 
 /**
  * Fields every error raised by an HTTP exchange carries.
