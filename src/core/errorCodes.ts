@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { decodeNum, decodeStr, Failure, isRecord } from "./decode.js"
 import { isJson } from "./policy.js"
 
 /** One entry of a Plex error body, as read. */
@@ -15,19 +16,6 @@ export interface ErrorEntry {
   readonly message?: string | undefined
   readonly status?: number | undefined
 }
-
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-
-/** A number, also sent as a numeric string or a boolean; otherwise absent. */
-const num = (u: unknown): number | undefined => {
-  const n = typeof u === "boolean" ? +u : typeof u === "string" && u.trim() !== "" ? Number(u) : u
-  return typeof n === "number" && Number.isFinite(n) ? n : undefined
-}
-
-/** A string, also sent as a number; otherwise absent. */
-const str = (u: unknown): string | undefined =>
-  typeof u === "string" ? u : typeof u === "number" && Number.isFinite(u) ? `${u}` : undefined
 
 /**
  * The error entries of a body: none unless it is JSON (by `contentType`)
@@ -47,12 +35,12 @@ export const errorEntries = (contentType: string | undefined, text: string): Rea
   const list = Array.isArray(raw) ? raw : isRecord(raw) ? [raw] : []
   return list.filter(isRecord).map((e) => {
     const entry: { code?: number; message?: string; status?: number } = {}
-    const code = num(e["code"])
-    const message = str(e["message"])
-    const status = num(e["status"])
-    if (code !== undefined) entry.code = code
-    if (message !== undefined) entry.message = message
-    if (status !== undefined) entry.status = status
+    const code = decodeNum(e["code"])
+    const message = decodeStr(e["message"])
+    const status = decodeNum(e["status"])
+    if (!(code instanceof Failure)) entry.code = code
+    if (!(message instanceof Failure)) entry.message = message
+    if (!(status instanceof Failure)) entry.status = status
     return entry
   })
 }

@@ -22,14 +22,12 @@
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { HttpMethod } from "effect/http/HttpMethod"
-import * as Result from "effect/Result"
 import { guardFetch } from "../../../src/core/fetchGuard.js"
 import { foreignAnswer, isRedirect, nextHop } from "../../../src/core/policy.js"
 import { type NetworkError, Unexpected } from "../PlexError.js"
@@ -41,31 +39,25 @@ export interface Answer {
   readonly headers: Headers.Headers
 }
 
-class Found {
-  constructor(readonly context: Context.Context<never>) {}
-}
-
 /**
  * The context the client sends in, its layer's included (a `Fetch` or
  * `RequestInit` given to the `FetchHttpClient` layer is visible only there):
- * learned by running the client with a first request step that stops it
- * before anything is sent.
+ * kept by a first request step, which then stops the client before anything
+ * is sent (with an empty cause). Kept per run: the same effect may run twice
+ * at once, in two contexts.
  */
 const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
-  HttpClient.mapRequestInputEffect(client, () =>
-    Effect.flatMap(Effect.context<never>(), (context) => Effect.die(new Found(context)))
-  )
-    .execute(request)
-    .pipe(
-      Effect.exit,
-      Effect.map((exit) => {
-        if (Exit.isSuccess(exit)) return Context.empty()
-        const found = Cause.findDefect(exit.cause)
-        return Result.isSuccess(found) && found.success instanceof Found
-          ? found.success.context
-          : Context.empty()
-      })
+  Effect.suspend(() => {
+    let found = Context.empty()
+    const stop = Effect.contextWith((context: Context.Context<never>) => {
+      found = context
+      return Effect.failCause(Cause.empty)
+    })
+    return Effect.map(
+      Effect.exit(HttpClient.mapRequestInputEffect(client, () => stop).execute(request)),
+      () => found
     )
+  })
 
 /**
  * Sends `request` through `client`, following redirects by the policy. The

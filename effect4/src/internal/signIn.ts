@@ -22,17 +22,12 @@ type SignInSpec = Request.Spec<Schemas.SignedInAccount> & { readonly signIn: tru
 
 const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
   Effect.suspend(() => {
-    const password: unknown = input?.password
     const checked = Auth.signInForm(
       {
         login: input?.login,
-        // Whatever untyped JavaScript passes is wrapped at once, so the check can say what it is, unseen.
-        password:
-          typeof password === "string" || Redacted.isRedacted(password)
-            ? V.toRedacted(input.password)
-            : password === undefined
-              ? undefined
-              : (Redacted.make(password) as Redacted.Redacted<string>),
+        // Whatever untyped JavaScript passes (a number, null) is wrapped at once too, so the check can say what
+        // it is, unseen.
+        password: input?.password === undefined ? undefined : V.toRedacted(input.password),
         rememberMe: input?.rememberMe,
         verificationCode:
           input?.verificationCode === undefined ? undefined : V.toRedacted(input.verificationCode)
