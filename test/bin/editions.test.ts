@@ -58,6 +58,8 @@ interface Check {
   readonly exit?: number
   /** Never printed, by either edition. */
   readonly secrets?: ReadonlyArray<string>
+  /** For a "same" check: what both print on stderr (a part of it). */
+  readonly says?: string
 }
 
 const password = "alice-secret-password"
@@ -151,6 +153,13 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--plex-tv", secretUrl, "--log-level", "info", "--wizard"], kind: "same", secrets: urlSecrets },
   { args: fake("login", "--password"), kind: "same" },
   { args: ["--plex-tv", "notaurl", "whoami"], kind: "same" },
+  // A URL with a user name or password: what to do in the CLI's terms, not the library's (failure.ts cliReason).
+  {
+    args: ["--plex-tv", "http://u:p@127.0.0.1:1", "whoami"],
+    kind: "same",
+    exit: 2,
+    says: "must not carry a user name or password: sign in with `plex-auth login` instead"
+  },
   { args: ["--config-dir", "$F", "--fake", "whoami"], kind: "same", exit: 1 },
   { args: ["--config-dir", "$F/sub", "--fake", "whoami", "--json"], kind: "same" },
   // Environment variables empty or blank: unset in both (render.ts envSet).
@@ -267,6 +276,18 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("devices", "--json"), kind: "same" },
   { args: fake("devices", "revoke", "-5"), kind: "same" },
   { args: fake("claim", "notaurl"), kind: "same" },
+  {
+    args: fake("claim", "http://u:p@127.0.0.1:1"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid server URL: must not carry a user name or password: sign in with `plex-auth login`"
+  },
+  {
+    args: fake("token", "transient", "--server", "http://u:p@127.0.0.1:1"),
+    kind: "same",
+    exit: 2,
+    says: "must not carry a user name or password"
+  },
   { args: fake("token", "transient", "--server", "Nope"), kind: "same" },
   { args: fake("whoami"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" }, exit: 5 },
   { args: fake("whoami", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline,bogus" } },
@@ -426,6 +447,7 @@ describe("plex-auth of both editions, the same command lines", { timeout: 60_000
           case "same":
             assert.deepStrictEqual(four, three, what)
             if (check.exit !== undefined) assert.strictEqual(three.code, check.exit, what)
+            if (check.says !== undefined) assert.include(three.stderr, check.says, what)
             break
           case "parser":
             assertParserRefusal(three, check.args.includes("--json"), `${what} (Effect 3)`)

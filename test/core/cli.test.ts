@@ -460,4 +460,18 @@ describe("core/cli", () => {
     assert.strictEqual(FakeSeed.fakeSeededServer("http://192.0.2.77:32400/"), FakeSeed.fakeUnclaimedId)
     assert.strictEqual(FakeSeed.fakeSwitchedUser(undefined, { title: "Kids", restricted: true }), "kids")
   })
+
+  it("a URL with a user name or password is refused in the CLI's terms, not the library's", () => {
+    const reason = "must not embed credentials; use Credentials for the token"
+    const said = Failure.failureOf({ _tag: "InvalidInput", message: "", field: "serverUrl", reason })
+    assert.strictEqual(said.exitCode, 2)
+    assert.notInclude(said.message, "Credentials")
+    assert.include(said.message, "sign in with `plex-auth login` instead")
+    assert.notInclude(Failure.invalidMessage("--plex-tv URL", reason), "Credentials")
+    // Other reasons are the CLI's words already.
+    assert.strictEqual(
+      Failure.invalidMessage("server URL", "must use http or https, not ftp"),
+      "Invalid server URL: must use http or https, not ftp."
+    )
+  })
 })

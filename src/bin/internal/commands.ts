@@ -398,7 +398,7 @@ const transientToken = (server: Option.Option<string>) =>
       return yield* ask.pipe(
         PlexServer.withUrl(server.value),
         Effect.catchTag("InvalidInput", (error) =>
-          Effect.fail(usage(`Invalid --server URL: ${error.reason}.`))
+          Effect.fail(usage(CoreFailure.invalidMessage("--server URL", error.reason)))
         )
       )
     }

@@ -20,6 +20,7 @@ import * as PlexTv from "../../PlexTv.js"
 import * as FakePlexServer from "../../node/FakePlexServer.js"
 import * as FileStore from "../../node/KeyValueStore.js"
 import * as Fault from "../../testing/Fault.js"
+import * as CoreFailure from "../../core/cli/failure.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as Render from "../../core/cli/render.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
@@ -163,7 +164,7 @@ export const layer = (
         ? fake.value.plexTvUrl
         : Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)
       const plexTv = yield* Effect.mapError(PlexTv.make(plexTvUrl), (error) =>
-        usage(`Invalid --plex-tv URL (or PLEX_TV_URL): ${error.reason}.`)
+        usage(CoreFailure.invalidMessage("--plex-tv URL (or PLEX_TV_URL)", error.reason))
       )
       return Context.make(Session, {
         directory,

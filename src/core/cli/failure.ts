@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { credentialsInUrlProblem } from "../validate.js"
 
 /** The CLI's exit codes (docs/cli.md). */
 export const ExitCode = {
@@ -57,6 +58,20 @@ const inputNames: Record<string, string> = {
 /** How the CLI names the input an `InvalidInput` is about. */
 export const inputName = (field: string): string => inputNames[field] ?? field
 
+/**
+ * The library's reason an input is refused, in the CLI's terms: where the
+ * library's words name a library module (a URL with a user name or password
+ * in it: "use Credentials for the token"), what a CLI user does instead.
+ */
+export const cliReason = (reason: string): string =>
+  reason === credentialsInUrlProblem
+    ? "must not carry a user name or password: sign in with `plex-auth login` instead (the CLI saves the token and sends it itself)"
+    : reason
+
+/** `Invalid <what>: <reason>.`, with the library's reason in the CLI's terms ({@link cliReason}). */
+export const invalidMessage = (what: string, reason: string): string =>
+  `Invalid ${what}: ${cliReason(reason)}.`
+
 /** The fields of the library's errors the CLI reads (both editions' `PlexError` have them). */
 export interface PlexErrorLike {
   readonly _tag: string
@@ -88,7 +103,7 @@ export const failureOf = (error: PlexErrorLike): Failure => {
   switch (error._tag) {
     case "InvalidInput":
       return {
-        message: `Invalid ${inputName(error.field ?? "input")}: ${error.reason ?? "not valid"}.`,
+        message: invalidMessage(inputName(error.field ?? "input"), error.reason ?? "not valid"),
         exitCode: ExitCode.Usage
       }
     case "Unauthorized":

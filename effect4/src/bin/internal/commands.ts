@@ -331,7 +331,7 @@ const transientToken = (server: Option.Option<string>) =>
       return yield* ask.pipe(
         PlexServer.withUrl(server.value),
         Effect.catchTag("InvalidInput", (error) =>
-          Effect.fail(usage(`Invalid --server URL: ${error.reason}.`))
+          Effect.fail(usage(Core.invalidMessage("--server URL", error.reason)))
         )
       )
     }
@@ -573,7 +573,7 @@ const claim = Command.make(
         const identity = yield* plexFailure(
           Claim.claimServer(url).pipe(
             Effect.catchTag("InvalidInput", (error) =>
-              Effect.fail(usage(`Invalid server URL: ${error.reason}.`))
+              Effect.fail(usage(Core.invalidMessage("server URL", error.reason)))
             )
           )
         )

@@ -164,7 +164,7 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
       }
       const plexTv = yield* Effect.mapError(
         PlexTv.make(fake?.plexTvUrl ?? Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)),
-        (error) => usage(`Invalid --plex-tv URL (or PLEX_TV_URL): ${error.reason}.`)
+        (error) => usage(Core.invalidMessage("--plex-tv URL (or PLEX_TV_URL)", error.reason))
       )
       const session: Session = {
         file: nodePath.join(directory, FileStore.fileName),
