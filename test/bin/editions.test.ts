@@ -69,7 +69,7 @@ const secretUrl = "http://user:url-password@127.0.0.1:1/?X-Plex-Token=url-token"
 const urlSecrets = ["url-password", "url-token"]
 
 // `$D` is a configuration directory of the edition's own, kept from one command line to the next; `$X`
-// another; `$F` a file.
+// another; `$F` a file; `$B` one whose saved token is spoilt.
 const fake = (...args: ReadonlyArray<string>) => ["--fake", "--config-dir", "$D", ...args]
 
 const helpOf = (args: ReadonlyArray<string>, description: string, parent = false): Check => ({
@@ -161,6 +161,8 @@ const checks: ReadonlyArray<Check> = [
     says: "must not carry a user name or password: sign in with `plex-auth login` instead"
   },
   { args: ["--config-dir", "$F", "--fake", "whoami"], kind: "same", exit: 1 },
+  // A saved token no token can be: not logged in, in both (the Effect 4 CLI said "internal error: Credentials: ...").
+  { args: ["--config-dir", "$B", "whoami"], kind: "same", exit: 3, says: "Not logged in." },
   { args: ["--config-dir", "$F/sub", "--fake", "whoami", "--json"], kind: "same" },
   // Environment variables empty or blank: unset in both (render.ts envSet).
   { args: ["whoami", "--config-dir", "$X"], kind: "same", env: { PLEX_TV_URL: " " }, exit: 3 },
@@ -348,12 +350,19 @@ const runAll = async (edition: 3 | 4): Promise<ReadonlyArray<Result>> => {
   const home = path.join(work, `e${edition}`)
   await fs.mkdir(home)
   await fs.writeFile(path.join(home, "file"), "not a directory")
+  // A configuration directory whose saved token was spoilt by hand (a control character in it).
+  await fs.mkdir(path.join(home, "spoilt"))
+  await fs.writeFile(
+    path.join(home, "spoilt", "store.json"),
+    JSON.stringify({ "effect-plex-auth/token": "spoilt\u0007token" })
+  )
   const cases: ReadonlyArray<Case> = checks.map((check) => ({
     args: check.args.map((arg) =>
       arg
         .replace("$D", path.join(home, "d"))
         .replace("$X", path.join(home, "x"))
         .replace("$F", path.join(home, "file"))
+        .replace("$B", path.join(home, "spoilt"))
     ),
     env: check.env
   }))

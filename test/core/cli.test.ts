@@ -468,6 +468,20 @@ describe("core/cli", () => {
     assert.notInclude(said.message, "Credentials")
     assert.include(said.message, "sign in with `plex-auth login` instead")
     assert.notInclude(Failure.invalidMessage("--plex-tv URL", reason), "Credentials")
+    // A client identifier spoilt in the credentials file: named as the CLI keeps it, not by the library's field.
+    const kept = Failure.failureOf({
+      _tag: "InvalidInput",
+      message: "",
+      field: "clientIdentifier",
+      reason: "must not contain control characters"
+    }).message
+    assert.notInclude(kept, "clientIdentifier")
+    assert.include(kept, "Invalid client identifier kept in store.json")
+    assert.strictEqual(
+      Failure.failureOf({ _tag: "InvalidInput", message: "", field: "token", reason: "must not be empty" })
+        .message,
+      "Invalid saved token: must not be empty."
+    )
     // Other reasons are the CLI's words already.
     assert.strictEqual(
       Failure.invalidMessage("server URL", "must use http or https, not ftp"),

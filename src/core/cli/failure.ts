@@ -52,7 +52,10 @@ const inputNames: Record<string, string> = {
   verificationCode: "two-factor code (PLEX_2FA_CODE or the prompt)",
   serverUrl: "--server URL (or PLEX_SERVER_URL)",
   nameOrId: "--server (or PLEX_SERVER_URL)",
-  url: "--plex-tv URL (or PLEX_TV_URL)"
+  url: "--plex-tv URL (or PLEX_TV_URL)",
+  token: "saved token",
+  // The client identifier kept in the credentials file (edited by hand): the library names its field.
+  clientIdentifier: "client identifier kept in store.json (remove it there and the CLI makes a new one)"
 }
 
 /** How the CLI names the input an `InvalidInput` is about. */
