@@ -278,6 +278,13 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("devices", "--json"), kind: "same" },
   { args: fake("devices", "revoke", "-5"), kind: "same" },
   { args: fake("claim", "notaurl"), kind: "same" },
+  // The fake's default server (seeded at http://192.0.2.10:32400) is claimed: said in the CLI's terms.
+  {
+    args: fake("claim", "http://192.0.2.10:32400"),
+    kind: "same",
+    exit: 1,
+    says: "is already claimed (by this account or another): there is nothing to claim."
+  },
   {
     args: fake("claim", "http://u:p@127.0.0.1:1"),
     kind: "same",

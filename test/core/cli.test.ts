@@ -488,4 +488,31 @@ describe("core/cli", () => {
       "Invalid server URL: must use http or https, not ftp."
     )
   })
+
+  it("claim's errors are said in the CLI's terms, not the library's (`Claim.claimServer: ...`)", () => {
+    const claimed = Failure.failureOf({
+      _tag: "ServerAlreadyClaimed",
+      message: "Claim.claimServer: the server m1 at http://10.0.0.5:32400 is already claimed",
+      url: "http://10.0.0.5:32400",
+      machineIdentifier: "m1"
+    })
+    assert.deepStrictEqual(claimed, {
+      message:
+        "The server m1 at http://10.0.0.5:32400 is already claimed (by this account or another): there is nothing to claim.",
+      exitCode: 1
+    })
+    const rejected = Failure.failureOf({
+      _tag: "ClaimRejected",
+      message: "Claim.claimServer: the server at http://10.0.0.5:32400 refused the claim (HTTP 401)",
+      url: "http://10.0.0.5:32400/myplex/claim?token=claim-secret",
+      status: 401,
+      errors: [{ code: 1001 }]
+    })
+    assert.strictEqual(rejected.exitCode, 1)
+    assert.strictEqual(
+      rejected.message,
+      "http://10.0.0.5:32400 refused the claim (HTTP 401, Plex code 1001). Run `plex-auth claim` again, from the server's own network: it gets a fresh claim token."
+    )
+    for (const failure of [claimed, rejected]) assert.notInclude(failure.message, "Claim.claimServer")
+  })
 })

@@ -89,6 +89,7 @@ export interface PlexErrorLike {
   readonly server?: string | undefined
   readonly available?: ReadonlyArray<string> | undefined
   readonly user?: string | undefined
+  readonly machineIdentifier?: string | undefined
   readonly attempts?:
     | ReadonlyArray<{ readonly uri: string; readonly reason?: string | undefined; readonly outcome: string }>
     | undefined
@@ -199,6 +200,17 @@ export const failureOf = (error: PlexErrorLike): Failure => {
       }
     case "InvalidHomePin":
       return { message: `The PIN for "${error.user}" was not accepted.`, exitCode: ExitCode.Unauthorized }
+    // Claim's errors: the library's messages start with its operation (`Claim.claimServer: ...`).
+    case "ServerAlreadyClaimed":
+      return {
+        message: `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed (by this account or another): there is nothing to claim.`,
+        exitCode: ExitCode.Generic
+      }
+    case "ClaimRejected":
+      return {
+        message: `${originOf(url)} refused the claim (HTTP ${error.status}${codesOf(error.errors)}). Run \`plex-auth claim\` again, from the server's own network: it gets a fresh claim token.`,
+        exitCode: ExitCode.Generic
+      }
     default:
       // An error added to the library after this CLI: its message, which never carries a secret.
       return { message: error.message, exitCode: ExitCode.Generic }
