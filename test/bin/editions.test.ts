@@ -152,7 +152,27 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--json", "--wizard"], kind: "same" },
   { args: ["--plex-tv", secretUrl, "--log-level", "info", "--wizard"], kind: "same", secrets: urlSecrets },
   { args: fake("login", "--password"), kind: "same" },
-  { args: ["--plex-tv", "notaurl", "whoami"], kind: "same" },
+  // An invalid value of an option-or-variable pair names the one it came from: the option when given.
+  {
+    args: ["--plex-tv", "notaurl", "whoami"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --plex-tv URL: is not"
+  },
+  {
+    args: ["whoami"],
+    kind: "same",
+    env: { PLEX_TV_URL: "notaurl" },
+    exit: 2,
+    says: "plex-auth: Invalid PLEX_TV_URL: is not"
+  },
+  {
+    args: ["whoami", "--plex-tv", "ftp://x"],
+    kind: "same",
+    env: { PLEX_TV_URL: "notaurl" },
+    exit: 2,
+    says: "plex-auth: Invalid --plex-tv URL: must use http"
+  },
   // A URL with a user name or password: what to do in the CLI's terms, not the library's (failure.ts cliReason).
   {
     args: ["--plex-tv", "http://u:p@127.0.0.1:1", "whoami"],
@@ -272,7 +292,12 @@ const checks: ReadonlyArray<Check> = [
     env: { PLEX_SERVER_URL: "", PLEX_AUTH_FAKE: "offline" },
     exit: 5
   },
-  { args: fake("token", "transient", "--server", " "), kind: "same", exit: 2 },
+  {
+    args: fake("token", "transient", "--server", " "),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --server: "
+  },
   { args: fake("servers", "--json"), kind: "same", exit: 0 },
   { args: fake("devices"), kind: "same", exit: 0 },
   { args: fake("devices", "--json"), kind: "same" },
@@ -295,7 +320,14 @@ const checks: ReadonlyArray<Check> = [
     args: fake("token", "transient", "--server", "http://u:p@127.0.0.1:1"),
     kind: "same",
     exit: 2,
-    says: "must not carry a user name or password"
+    says: "plex-auth: Invalid --server URL: must not carry a user name or password"
+  },
+  {
+    args: fake("token", "transient"),
+    kind: "same",
+    env: { PLEX_SERVER_URL: "http://u:p@127.0.0.1:1" },
+    exit: 2,
+    says: "plex-auth: Invalid PLEX_SERVER_URL: must not carry a user name or password"
   },
   { args: fake("token", "transient", "--server", "Nope"), kind: "same" },
   { args: fake("whoami"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" }, exit: 5 },

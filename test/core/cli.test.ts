@@ -515,4 +515,17 @@ describe("core/cli", () => {
     )
     for (const failure of [claimed, rejected]) assert.notInclude(failure.message, "Claim.claimServer")
   })
+
+  it("givenBy: a value of an option-or-variable pair is named after where it came from", () => {
+    assert.strictEqual(Failure.givenBy("option", "--plex-tv URL", "PLEX_TV_URL"), "--plex-tv URL")
+    assert.strictEqual(Failure.givenBy("variable", "--plex-tv URL", "PLEX_TV_URL"), "PLEX_TV_URL")
+    assert.strictEqual(Failure.givenBy(undefined, "--server", "PLEX_SERVER_URL"), "--server")
+    assert.strictEqual(
+      Failure.invalidMessage(
+        Failure.givenBy("variable", "--server URL", "PLEX_SERVER_URL"),
+        "must not be empty"
+      ),
+      "Invalid PLEX_SERVER_URL: must not be empty."
+    )
+  })
 })

@@ -92,7 +92,8 @@ const globals = (
         fake,
         json: before.json || after.json,
         configDir: yield* eitherPlace("config-dir", before.configDir, after.configDir),
-        plexTv: Option.orElse(flag, () => fromEnv)
+        plexTv: Option.orElse(flag, () => fromEnv),
+        plexTvFrom: Option.isSome(flag) ? "option" : "variable"
       }
     })
   )
@@ -391,20 +392,41 @@ const isUrl = Render.isUrl
  * server (else the first shared with it), found through plex.tv and asked
  * with that server's own token.
  */
-const transientToken = (server: Option.Option<string>) =>
+const transientToken = (server: Option.Option<string>, from: CoreFailure.GivenBy) =>
   Effect.gen(function* () {
     const ask = PlexAuth.transientToken({ type: "delegation", scope: "all" })
     if (Option.isSome(server) && isUrl(server.value)) {
       return yield* ask.pipe(
         PlexServer.withUrl(server.value),
         Effect.catchTag("InvalidInput", (error) =>
-          Effect.fail(usage(CoreFailure.invalidMessage("--server URL", error.reason)))
+          Effect.fail(
+            usage(
+              CoreFailure.invalidMessage(
+                CoreFailure.givenBy(from, "--server URL", "PLEX_SERVER_URL"),
+                error.reason
+              )
+            )
+          )
         )
       )
     }
     const connected = yield* withProgress("Finding the server")(
       Effect.gen(function* () {
-        if (Option.isSome(server)) return yield* Resources.connectByName(server.value)
+        if (Option.isSome(server)) {
+          // A name plex.tv cannot know (blank): named after where it came from, as the URL above.
+          return yield* Resources.connectByName(server.value).pipe(
+            Effect.catchTag("InvalidInput", (error) =>
+              Effect.fail(
+                usage(
+                  CoreFailure.invalidMessage(
+                    CoreFailure.givenBy(from, "--server", "PLEX_SERVER_URL"),
+                    error.reason
+                  )
+                )
+              )
+            )
+          )
+        }
         const chosen = pickServer(yield* Resources.servers())
         if (chosen === undefined) {
           return yield* new CliFailure({ message: "The account has no server.", exitCode: ExitCode.Generic })
@@ -435,7 +457,8 @@ const transient = Command.make(
     inSession(options.globals)((run) =>
       Effect.gen(function* () {
         const server = Option.isSome(options.server) ? options.server : yield* serverFromEnv
-        const token = yield* plexFailure(transientToken(server))
+        const from = Option.isSome(options.server) ? "option" : "variable"
+        const token = yield* plexFailure(transientToken(server, from))
         // The one secret this CLI prints: on stdout, alone (or alone in its JSON document), for a pipe.
         yield* run.json
           ? Output.json({ token: Redacted.value(token.token) })

@@ -31,6 +31,8 @@ export interface Globals {
   readonly fake: boolean
   readonly configDir: Option.Option<string>
   readonly plexTv: Option.Option<string>
+  /** Whether `plexTv` is `--plex-tv`'s or `PLEX_TV_URL`'s (unset: `--plex-tv`'s). */
+  readonly plexTvFrom?: "option" | "variable" | undefined
 }
 
 /** The fake's scenarios (`PLEX_AUTH_FAKE`, with `--fake` only): see src/core/cli/render.ts. */
@@ -164,7 +166,12 @@ export const layer = (
         ? fake.value.plexTvUrl
         : Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)
       const plexTv = yield* Effect.mapError(PlexTv.make(plexTvUrl), (error) =>
-        usage(CoreFailure.invalidMessage("--plex-tv URL (or PLEX_TV_URL)", error.reason))
+        usage(
+          CoreFailure.invalidMessage(
+            CoreFailure.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
+            error.reason
+          )
+        )
       )
       return Context.make(Session, {
         directory,

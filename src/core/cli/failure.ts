@@ -58,6 +58,17 @@ const inputNames: Record<string, string> = {
   clientIdentifier: "client identifier kept in store.json (remove it there and the CLI makes a new one)"
 }
 
+/**
+ * Where a value the CLI reads from an option or, without it, from an
+ * environment variable came from (`--plex-tv` or `PLEX_TV_URL`, `--server`
+ * or `PLEX_SERVER_URL`): its messages name that one.
+ */
+export type GivenBy = "option" | "variable"
+
+/** The name of a value's source ({@link GivenBy}): the option's when it was given, else the variable's. */
+export const givenBy = (from: GivenBy | undefined, option: string, variable: string): string =>
+  from === "variable" ? variable : option
+
 /** How the CLI names the input an `InvalidInput` is about. */
 export const inputName = (field: string): string => inputNames[field] ?? field
 

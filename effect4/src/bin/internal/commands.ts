@@ -84,7 +84,8 @@ const globals = Effect.gen(function* () {
     fake: flags.fake,
     json: flags.json,
     configDir: flags.configDir,
-    plexTv: Option.orElse(flags.plexTv, () => fromEnv)
+    plexTv: Option.orElse(flags.plexTv, () => fromEnv),
+    plexTvFrom: Option.isSome(flags.plexTv) ? "option" : "variable"
   } satisfies Globals
 })
 
@@ -336,20 +337,31 @@ const servers = Command.make("servers", {}, () =>
  * server (else the first shared with it), found through plex.tv and asked
  * with that server's own token.
  */
-const transientToken = (server: Option.Option<string>) =>
+const transientToken = (server: Option.Option<string>, from: Core.GivenBy) =>
   Effect.gen(function* () {
     const ask = PlexAuth.transientToken({ type: "delegation", scope: "all" })
     if (Option.isSome(server) && Render.isUrl(server.value)) {
       return yield* ask.pipe(
         PlexServer.withUrl(server.value),
         Effect.catchTag("InvalidInput", (error) =>
-          Effect.fail(usage(Core.invalidMessage("--server URL", error.reason)))
+          Effect.fail(
+            usage(Core.invalidMessage(Core.givenBy(from, "--server URL", "PLEX_SERVER_URL"), error.reason))
+          )
         )
       )
     }
     const connected = yield* withProgress("Finding the server")(
       Effect.gen(function* () {
-        if (Option.isSome(server)) return yield* Resources.connectByName(server.value)
+        if (Option.isSome(server)) {
+          // A name plex.tv cannot know (blank): named after where it came from, as the URL above.
+          return yield* Resources.connectByName(server.value).pipe(
+            Effect.catchTag("InvalidInput", (error) =>
+              Effect.fail(
+                usage(Core.invalidMessage(Core.givenBy(from, "--server", "PLEX_SERVER_URL"), error.reason))
+              )
+            )
+          )
+        }
         const list = yield* Resources.servers()
         const chosen = list.find((candidate) => candidate.owned) ?? list[0]
         if (chosen === undefined) {
@@ -380,7 +392,8 @@ const transient = Command.make(
     signedIn((session) =>
       Effect.gen(function* () {
         const server = Option.isSome(options.server) ? options.server : yield* serverFromEnv
-        const token = yield* plexFailure(transientToken(server))
+        const from = Option.isSome(options.server) ? "option" : "variable"
+        const token = yield* plexFailure(transientToken(server, from))
         // The one secret this CLI prints: on stdout, alone (or alone in its JSON document), for a pipe.
         yield* session.json ? json({ token: Redacted.value(token.token) }) : line(Redacted.value(token.token))
       })
