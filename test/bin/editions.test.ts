@@ -138,6 +138,13 @@ const checks: ReadonlyArray<Check> = [
   { args: ["login", "--link-code", "--password"], kind: "same" },
   { args: ["login", "--login", "alice"], kind: "same" },
   { args: ["fake-server", "--approve-pins-after", "-1"], kind: "same" },
+  // A negative decimal is a value too (render.ts optionAsValue), refused by the option's own check.
+  {
+    args: ["fake-server", "--approve-pins-after", "-1.5"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --approve-pins-after must be a whole number of seconds, 0 or more."
+  },
   { args: ["--plex-tv", secretUrl, "whoami"], kind: "same", secrets: urlSecrets },
   { args: ["--json", "--plex-tv", secretUrl, "whoami"], kind: "same", secrets: urlSecrets },
   { args: ["--config-dir", "$D", "whoami", "--config-dir", "$X"], kind: "same" },
@@ -302,6 +309,7 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("devices"), kind: "same", exit: 0 },
   { args: fake("devices", "--json"), kind: "same" },
   { args: fake("devices", "revoke", "-5"), kind: "same" },
+  { args: fake("devices", "revoke", "-1.5"), kind: "same", exit: 2, says: "Invalid device id" },
   { args: fake("claim", "notaurl"), kind: "same" },
   // The fake's default server (seeded at http://192.0.2.10:32400) is claimed: said in the CLI's terms.
   {

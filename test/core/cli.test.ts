@@ -367,6 +367,33 @@ describe("core/cli", () => {
     // Values: a negative number (refused by the command in its own words), `-` alone, anything else.
     assert.isUndefined(Render.optionAsValue(["fake-server", "--approve-pins-after", "-1"]))
     assert.isUndefined(Render.optionAsValue(["fake-server", "--approve-pins-after=-1"]))
+    // A negative decimal too: the option's own check refuses it, in its words, not as a missing value.
+    for (const value of ["-1.5", "-.5", "-2."]) {
+      assert.isUndefined(Render.optionAsValue(["fake-server", "--approve-pins-after", value]), value)
+      assert.isUndefined(Render.optionAsValue([`--approve-pins-after=${value}`, "fake-server"]), value)
+      assert.strictEqual(
+        Render.usageProblem(["fake-server", "--approve-pins-after", value]),
+        "--approve-pins-after must be a whole number of seconds, 0 or more.",
+        value
+      )
+    }
+    assert.isUndefined(Render.optionAsValue(["--config-dir", "-1.5", "whoami"]))
+    // A negative decimal where an argument goes is an argument, judged as one.
+    assert.strictEqual(
+      Render.usageProblem(["devices", "revoke", "-1.5"]),
+      "Invalid device id: must be a positive integer."
+    )
+    assert.isUndefined(Render.usageProblem(["devices", "revoke", "-5"]))
+    assert.isUndefined(Render.usageProblem(["home", "switch", "-1.5"]))
+    assert.strictEqual(
+      Render.usageProblem(["whoami", "-1.5"]),
+      "Unexpected argument: `plex-auth whoami` takes none."
+    )
+    // Not a number: still an option's look.
+    assert.strictEqual(
+      Render.optionAsValue(["fake-server", "--approve-pins-after", "-1.5x"]),
+      missing("--approve-pins-after")
+    )
     assert.isUndefined(Render.optionAsValue(["--config-dir", "-", "whoami"]))
     assert.isUndefined(Render.optionAsValue(["--config-dir", "./-v", "whoami", "-v"]))
     assert.isUndefined(Render.optionAsValue(["--config-dir", "d", "--version"]))

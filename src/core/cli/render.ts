@@ -618,6 +618,12 @@ const commandBooleans: ReadonlyArray<string> = [
 const commandValues: ReadonlyArray<string> = ["--login", "--old-token", "--server", "--approve-pins-after"]
 
 /**
+ * A negative number, whole or decimal (`-1`, `-1.5`, `-.5`): a value or an argument, never an option (the
+ * option or the command it goes to judges it in its own words).
+ */
+const negativeNumber = /^-(?:\d+(?:\.\d*)?|\.\d+)$/
+
+/**
  * Why a word that starts with `-` and is no option of either CLI cannot stand after the command's name (before
  * `--`, with neither help nor the version asked: {@link usageProblem}), where the parsers disagree, or undefined
  * (the parsers' to name: both refuse it, each in its words). `positional` holds the words before it that are
@@ -628,11 +634,11 @@ const commandValues: ReadonlyArray<string> = ["--login", "--old-token", "--serve
  *   says such an argument goes after `--` (`plex-auth home switch -- -Kids`); both CLIs now say so.
  * - Short options run together (`plex-auth whoami -vx`, `-hv`): effect/cli read them one by one (the version,
  *   the help), @effect/cli refused the word. The only short options are `-h` and `-v`, each alone; both refuse.
- * `-` alone and a negative number are arguments, both parsers' (a negative id is refused by the command). The
+ * `-` alone and a negative number ({@link negativeNumber}) are arguments, both parsers' (a negative id is refused by the command). The
  * word is not repeated (it may be a URL with a password, or a value typed inline).
  */
 const unknownOption = (arg: string, positional: ReadonlyArray<string>): string | undefined => {
-  if (arg === "-" || /^-\d+$/.test(arg)) return undefined
+  if (arg === "-" || negativeNumber.test(arg)) return undefined
   const [command = ""] = positional
   const path =
     subcommandOf[command] !== undefined && positional[1] === subcommandOf[command]
@@ -666,7 +672,8 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
   const positional: Array<string> = []
   for (let i = 0; i < words.length; i++) {
     const arg = words[i]!
-    if (!arg.startsWith("-")) {
+    // A negative number is an argument (`devices revoke -1.5`: no device id, said below).
+    if (!arg.startsWith("-") || negativeNumber.test(arg)) {
       positional.push(arg)
       continue
     }
@@ -729,8 +736,8 @@ const argumentOf: Readonly<Record<string, string>> = {
  * version, the rest of the command line ignored; another: its "Missing value", for the inline form too).
  * Both CLIs refuse it (exit 2), as Python's argparse and Rust's clap do for the first form: a value that
  * starts with `-` is far more often a forgotten value than a meant one, and none of these options has a
- * use for one (a directory so named is `./-v`). A negative number is a value (`--approve-pins-after -1`,
- * refused by the command in its own words), and so is `-` alone. The value is not repeated (it may be a
+ * use for one (a directory so named is `./-v`). A negative number, whole or decimal, is a value
+ * (`--approve-pins-after -1`, `-1.5`: refused by the option in its own words), and so is `-` alone. The value is not repeated (it may be a
  * URL with a password). Both CLIs ask this first, of the command line as typed: before `--wizard`
  * without a command ({@link wizardWithoutCommand}) and {@link usageProblem}.
  */
@@ -738,7 +745,7 @@ export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined =
   const end = argv.indexOf("--")
   const words = end === -1 ? argv : argv.slice(0, end)
   const valueOptions = [...commandValues, ...globalValues, ...builtInValues]
-  const optionLike = (word: string) => word.startsWith("-") && word !== "-" && !/^-\d+$/.test(word)
+  const optionLike = (word: string) => word.startsWith("-") && word !== "-" && !negativeNumber.test(word)
   for (let i = 0; i < words.length; i++) {
     const [name = "", inline] = words[i]!.startsWith("--") ? words[i]!.split(/=(.*)/s, 2) : [words[i]!]
     if (!valueOptions.includes(name)) continue
