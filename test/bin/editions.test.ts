@@ -132,6 +132,21 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--log-level", "-v", "whoami"], kind: "same", exit: 2 },
   { args: ["--fake", "--config-dir=-v", "whoami"], kind: "same", exit: 2 },
   { args: ["--plex-tv", "--version"], kind: "same", exit: 2 },
+  // Followed by -- itself: "Missing value" in both (Effect 3's parser said "Received unknown argument", Effect 4's
+  // its own "Missing value for flag").
+  {
+    args: ["whoami", "--config-dir", "--"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Missing value for --config-dir."
+  },
+  { args: ["login", "--login", "--"], kind: "same", exit: 2, says: "plex-auth: Missing value for --login." },
+  {
+    args: ["--plex-tv", "--", "whoami"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Missing value for --plex-tv."
+  },
   { args: ["token"], kind: "same", exit: 2 },
   { args: ["--code-2fa", "123456"], kind: "same", secrets: ["123456"] },
   { args: ["login", "--code"], kind: "same" },

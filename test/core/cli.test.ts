@@ -402,6 +402,19 @@ describe("core/cli", () => {
     assert.isUndefined(Render.optionAsValue(["whoami", "--config-dir"]))
     // After --, arguments only.
     assert.isUndefined(Render.optionAsValue(["home", "switch", "--", "--login", "-v"]))
+    // Followed by -- itself: no value, as when it stands last.
+    assert.strictEqual(
+      Render.optionAsValue(["whoami", "--config-dir", "--"]),
+      "Missing value for --config-dir."
+    )
+    assert.strictEqual(Render.optionAsValue(["login", "--login", "--"]), "Missing value for --login.")
+    assert.strictEqual(Render.optionAsValue(["--plex-tv", "--", "whoami"]), "Missing value for --plex-tv.")
+    assert.strictEqual(
+      Render.optionAsValue(["home", "switch", "--log-level", "--", "Kids"]),
+      "Missing value for --log-level."
+    )
+    assert.isUndefined(Render.optionAsValue(["home", "switch", "--config-dir", "d", "--", "-Kids"]))
+    assert.isUndefined(Render.optionAsValue(["home", "switch", "--config-dir=d", "--", "-Kids"]))
   })
 
   it("builtInsAfterName: --help, -h, --version, -v, --wizard after a command's options go next to its name", () => {

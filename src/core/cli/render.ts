@@ -738,7 +738,8 @@ const argumentOf: Readonly<Record<string, string>> = {
  * starts with `-` is far more often a forgotten value than a meant one, and none of these options has a
  * use for one (a directory so named is `./-v`). A negative number, whole or decimal, is a value
  * (`--approve-pins-after -1`, `-1.5`: refused by the option in its own words), and so is `-` alone. The value is not repeated (it may be a
- * URL with a password). Both CLIs ask this first, of the command line as typed: before `--wizard`
+ * URL with a password). A value option followed by `--` itself has no value either (`Missing value for
+ * --config-dir.`, as when it stands last). Both CLIs ask this first, of the command line as typed: before `--wizard`
  * without a command ({@link wizardWithoutCommand}) and {@link usageProblem}.
  */
 export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined => {
@@ -757,6 +758,9 @@ export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined =
     if (next !== undefined && optionLike(next)) {
       return `Missing value for ${name}: the word after it starts with -, as an option does.`
     }
+    // Followed by `--` itself (`whoami --config-dir --`): no value either (@effect/cli said "Received unknown
+    // argument: '--config-dir'", effect/cli "Missing value for flag --config-dir. Expected: dir").
+    if (next === undefined && end !== -1) return `Missing value for ${name}.`
     i++
   }
   return undefined
