@@ -147,6 +147,30 @@ const checks: ReadonlyArray<Check> = [
     exit: 2,
     says: "plex-auth: Missing value for --plex-tv."
   },
+  // A switch given a value inline no boolean takes: one message in both (Effect 3's parser said "Received unknown
+  // argument", Effect 4's "Invalid value for flag"); the boolean words both take alike.
+  {
+    args: fake("whoami", "--json=-x"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --json takes no value: give it alone"
+  },
+  {
+    args: ["--json=bogus", "whoami"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --json takes no value: give it alone"
+  },
+  { args: ["login", "--password=x"], kind: "same", exit: 2, says: "plex-auth: --password takes no value" },
+  { args: ["whoami", "--help=false"], kind: "same", exit: 2, says: "plex-auth: --help takes no value." },
+  { args: ["--version=yes"], kind: "same", exit: 2, says: "plex-auth: --version takes no value." },
+  {
+    args: fake("whoami", "--wizard=false"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --wizard takes no value."
+  },
+  { args: fake("whoami", "--json=yes"), kind: "same", exit: 3 },
   { args: ["token"], kind: "same", exit: 2 },
   { args: ["--code-2fa", "123456"], kind: "same", secrets: ["123456"] },
   { args: ["login", "--code"], kind: "same" },

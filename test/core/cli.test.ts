@@ -568,4 +568,36 @@ describe("core/cli", () => {
       "Invalid PLEX_SERVER_URL: must not be empty."
     )
   })
+
+  it("optionAsValue: a switch given a value inline that no boolean takes is refused, in one message", () => {
+    const said = (name: string) =>
+      `${name} takes no value: give it alone, or with one of true, false, yes, no, y, n, on, off, 1, 0 (\`${name}=false\`).`
+    for (const [args, name] of [
+      [["whoami", "--json=-x"], "--json"],
+      [["--json=-x", "whoami"], "--json"],
+      [["whoami", "--json=bogus"], "--json"],
+      [["whoami", "--json="], "--json"],
+      [["whoami", "--json=TRUE"], "--json"],
+      [["--fake=s3cret", "whoami"], "--fake"],
+      [["login", "--password=x"], "--password"],
+      [["login", "--link-code=maybe"], "--link-code"],
+      [["logout", "--local=-"], "--local"]
+    ] as const) {
+      assert.strictEqual(Render.optionAsValue(args), said(name), args.join(" "))
+    }
+    // The value is not repeated.
+    assert.notInclude(Render.optionAsValue(["--fake=s3cret", "whoami"])!, "s3cret")
+    // The parsers' own built-in switches take no value inline at all (they disagreed even on `--help=false`).
+    for (const name of ["--help", "--version", "--wizard"]) {
+      for (const value of ["x", "false", "true"]) {
+        assert.strictEqual(Render.optionAsValue(["whoami", `${name}=${value}`]), `${name} takes no value.`)
+      }
+    }
+    // The words both parsers take: left to them (they agree); after --, an argument.
+    for (const word of ["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"]) {
+      assert.isUndefined(Render.optionAsValue(["whoami", `--json=${word}`]), word)
+      assert.isUndefined(Render.optionAsValue([`--fake=${word}`, "login", `--password=${word}`]), word)
+    }
+    assert.isUndefined(Render.optionAsValue(["home", "switch", "--", "--json=x"]))
+  })
 })

@@ -728,6 +728,26 @@ const argumentOf: Readonly<Record<string, string>> = {
   "devices revoke": "<id>"
 }
 
+/** The options that take no value (a boolean one may be given one inline: `--json=false`). */
+const switches: ReadonlyArray<string> = [...globalBooleans, ...commandBooleans].filter(
+  (name) => name !== "--wizard"
+)
+
+/**
+ * Why a switch ({@link switches}) given a value inline that is none of the
+ * words a boolean takes (`--json=-x`, `--json=bogus`, `--json=`, `--json=TRUE`) is refused.
+ * The parsers disagreed: @effect/cli (Effect 3) said "Received unknown
+ * argument: '-x'", effect/cli (Effect 4) "Invalid value for flag --json".
+ * Both take the boolean words alike (`--json=yes`, `--fake=false`). The
+ * value is not repeated (it may be a secret typed in the wrong place).
+ * `--help`, `--version` and `--wizard` take no value inline at all
+ * (`--help=x`: the help in Effect 3, a refusal in Effect 4; `--version=no`,
+ * `--wizard=false`: a refusal in Effect 3, the version or the wizard in
+ * Effect 4): "--help takes no value.", in both.
+ */
+const switchValueMessage = (name: string): string =>
+  `${name} takes no value: give it alone, or with one of ${booleanWords.join(", ")} (\`${name}=false\`).`
+
 /**
  * A value option followed by a word that starts with `-` (`--config-dir -v`, `login --login --help`,
  * `--plex-tv --fake`), or given such a value inline (`--config-dir=-v`), before `--`. The parsers disagreed:
@@ -739,7 +759,8 @@ const argumentOf: Readonly<Record<string, string>> = {
  * use for one (a directory so named is `./-v`). A negative number, whole or decimal, is a value
  * (`--approve-pins-after -1`, `-1.5`: refused by the option in its own words), and so is `-` alone. The value is not repeated (it may be a
  * URL with a password). A value option followed by `--` itself has no value either (`Missing value for
- * --config-dir.`, as when it stands last). Both CLIs ask this first, of the command line as typed: before `--wizard`
+ * --config-dir.`, as when it stands last). A switch given a value inline that no boolean takes is refused
+ * too ({@link switchValueMessage}). Both CLIs ask this first, of the command line as typed: before `--wizard`
  * without a command ({@link wizardWithoutCommand}) and {@link usageProblem}.
  */
 export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined => {
@@ -749,6 +770,12 @@ export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined =
   const optionLike = (word: string) => word.startsWith("-") && word !== "-" && !negativeNumber.test(word)
   for (let i = 0; i < words.length; i++) {
     const [name = "", inline] = words[i]!.startsWith("--") ? words[i]!.split(/=(.*)/s, 2) : [words[i]!]
+    if (inline !== undefined && (builtInFlags.includes(name) || name === "--wizard"))
+      return `${name} takes no value.`
+    // Case matters: both parsers refuse `--json=TRUE` (each in its words).
+    if (inline !== undefined && switches.includes(name) && !booleanWords.includes(inline)) {
+      return switchValueMessage(name)
+    }
     if (!valueOptions.includes(name)) continue
     if (inline !== undefined) {
       if (optionLike(inline)) return `${name} takes no value starting with -, which reads as an option.`
