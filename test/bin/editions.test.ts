@@ -239,6 +239,15 @@ const checks: ReadonlyArray<Check> = [
     env: { PLEX_PASSWORD: " " },
     exit: 2
   },
+  // A sign-in input the library refuses, named after where it came from.
+  {
+    args: fake("login", "--password", "--login", "alice"),
+    kind: "same",
+    env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "12\u0007" },
+    secrets: [password],
+    exit: 2,
+    says: "plex-auth: Invalid PLEX_2FA_CODE: "
+  },
   // Global options (and --log-level) before the command, after it, twice; not logged in yet.
   { args: fake("whoami"), kind: "same" },
   { args: ["whoami", "--fake", "--config-dir", "$D"], kind: "same" },

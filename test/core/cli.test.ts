@@ -600,4 +600,19 @@ describe("core/cli", () => {
     }
     assert.isUndefined(Render.optionAsValue(["home", "switch", "--", "--json=x"]))
   })
+
+  it("signInInputName: login --password's inputs are named after where they came from", () => {
+    const env = { login: "option", password: "variable", code: "variable" } as const
+    const typed = { login: "prompt", password: "prompt", code: "prompt" } as const
+    assert.strictEqual(Failure.signInInputName("verificationCode", env), "PLEX_2FA_CODE")
+    assert.strictEqual(
+      Failure.signInInputName("verificationCode", typed),
+      "two-factor code (typed at the prompt)"
+    )
+    assert.strictEqual(Failure.signInInputName("password", env), "PLEX_PASSWORD")
+    assert.strictEqual(Failure.signInInputName("password", typed), "password (typed at the prompt)")
+    assert.strictEqual(Failure.signInInputName("login", env), "--login")
+    assert.strictEqual(Failure.signInInputName("login", typed), "login (typed at the prompt)")
+    assert.strictEqual(Failure.signInInputName("serverUrl", env), Failure.inputName("serverUrl"))
+  })
 })

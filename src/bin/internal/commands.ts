@@ -206,8 +206,10 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
     const fromEnv = yield* Config.option(Config.redacted("PLEX_PASSWORD")).pipe(
       Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
     )
+    const passwordFrom =
+      Option.isSome(fromEnv) && Render.envSet(Redacted.value(fromEnv.value)) ? "variable" : "prompt"
     const password =
-      Option.isSome(fromEnv) && Render.envSet(Redacted.value(fromEnv.value))
+      Option.isSome(fromEnv) && passwordFrom === "variable"
         ? fromEnv.value
         : yield* ask(
             Prompt.password({ message: "Password", validate: nonEmpty("The password") }),
@@ -215,9 +217,25 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
           )
     // The CLI asks for a long-lived session, as python-plexapi and plex-rs do
     // (rememberMe=true), unless --no-remember-me; the library's own default stays false.
-    const signIn = (verificationCode: Redacted.Redacted<string> | undefined) =>
-      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode })
-    const account = yield* signIn(Option.getOrUndefined(yield* codeFromEnv)).pipe(
+    // An input the library refuses is named after where it came from (`Invalid PLEX_2FA_CODE: ...`).
+    const sources = {
+      login: Option.isSome(options.login) ? "option" : "prompt",
+      password: passwordFrom
+    } as const
+    const signIn = (verificationCode: Redacted.Redacted<string> | undefined, code: "variable" | "prompt") =>
+      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode }).pipe(
+        Effect.catchTag("InvalidInput", (error) =>
+          Effect.fail(
+            usage(
+              CoreFailure.invalidMessage(
+                CoreFailure.signInInputName(error.field, { ...sources, code }),
+                error.reason
+              )
+            )
+          )
+        )
+      )
+    const account = yield* signIn(Option.getOrUndefined(yield* codeFromEnv), "variable").pipe(
       Effect.catchTag("VerificationCodeRequired", () =>
         Effect.flatMap(
           ask(
@@ -228,7 +246,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
             }),
             "set PLEX_2FA_CODE"
           ),
-          (code) => signIn(code)
+          (code) => signIn(code, "prompt")
         )
       ),
       Effect.catchTag("Unauthorized", () =>

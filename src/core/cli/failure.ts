@@ -69,6 +69,31 @@ export type GivenBy = "option" | "variable"
 export const givenBy = (from: GivenBy | undefined, option: string, variable: string): string =>
   from === "variable" ? variable : option
 
+/** Where `login --password` took each of its inputs. */
+export interface SignInSources {
+  readonly login: "option" | "prompt"
+  readonly password: "variable" | "prompt"
+  readonly code: "variable" | "prompt"
+}
+
+/**
+ * How `login --password` names the input an `InvalidInput` is about: after
+ * where it came from (`--login` or the prompt, `PLEX_PASSWORD` or the prompt,
+ * `PLEX_2FA_CODE` or the prompt).
+ */
+export const signInInputName = (field: string, from: SignInSources): string => {
+  switch (field) {
+    case "login":
+      return from.login === "option" ? "--login" : "login (typed at the prompt)"
+    case "password":
+      return from.password === "variable" ? "PLEX_PASSWORD" : "password (typed at the prompt)"
+    case "verificationCode":
+      return from.code === "variable" ? "PLEX_2FA_CODE" : "two-factor code (typed at the prompt)"
+    default:
+      return inputName(field)
+  }
+}
+
 /** How the CLI names the input an `InvalidInput` is about. */
 export const inputName = (field: string): string => inputNames[field] ?? field
 

@@ -144,6 +144,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
           "pass --login"
         )
     const fromEnv = yield* secretFromEnv("PLEX_PASSWORD")
+    const passwordFrom = Option.isSome(fromEnv) ? "variable" : "prompt"
     const password = Option.isSome(fromEnv)
       ? fromEnv.value
       : yield* ask(
@@ -152,9 +153,23 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
         )
     // The CLI asks for a long-lived session, as python-plexapi and plex-rs do
     // (rememberMe=true), unless --no-remember-me; the library's own default stays false.
-    const signIn = (verificationCode: Redacted.Redacted<string> | undefined) =>
-      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode })
-    const account = yield* signIn(Option.getOrUndefined(yield* secretFromEnv("PLEX_2FA_CODE"))).pipe(
+    // An input the library refuses is named after where it came from (`Invalid PLEX_2FA_CODE: ...`).
+    const sources = {
+      login: Option.isSome(options.login) ? "option" : "prompt",
+      password: passwordFrom
+    } as const
+    const signIn = (verificationCode: Redacted.Redacted<string> | undefined, code: "variable" | "prompt") =>
+      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode }).pipe(
+        Effect.catchTag("InvalidInput", (error) =>
+          Effect.fail(
+            usage(Core.invalidMessage(Core.signInInputName(error.field, { ...sources, code }), error.reason))
+          )
+        )
+      )
+    const account = yield* signIn(
+      Option.getOrUndefined(yield* secretFromEnv("PLEX_2FA_CODE")),
+      "variable"
+    ).pipe(
       Effect.catchTag("VerificationCodeRequired", () =>
         Effect.flatMap(
           ask(
@@ -165,7 +180,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
             }),
             "set PLEX_2FA_CODE"
           ),
-          (code) => signIn(code)
+          (code) => signIn(code, "prompt")
         )
       ),
       Effect.catchTag("Unauthorized", () =>
