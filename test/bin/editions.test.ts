@@ -387,6 +387,15 @@ const checks: ReadonlyArray<Check> = [
   },
   { args: fake("token", "transient", "--server", "Nope"), kind: "same" },
   { args: fake("whoami"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" }, exit: 5 },
+  // --json in its other forms: errors as JSON too, as the result is.
+  {
+    args: fake("whoami", "--json=true"),
+    kind: "same",
+    env: { PLEX_AUTH_FAKE: "offline" },
+    exit: 5,
+    says: '{"error":{"kind":"Network","exitCode":5,'
+  },
+  { args: fake("whoami", "--json", "yes", "extra"), kind: "same", exit: 2, says: '{"error":{"kind":"Usage"' },
   { args: fake("whoami", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline,bogus" } },
   { args: fake("servers", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" } },
   { args: fake("devices", "revoke", "999999"), kind: "same" },

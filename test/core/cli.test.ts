@@ -615,4 +615,30 @@ describe("core/cli", () => {
     assert.strictEqual(Failure.signInInputName("login", typed), "login (typed at the prompt)")
     assert.strictEqual(Failure.signInInputName("serverUrl", env), Failure.inputName("serverUrl"))
   })
+
+  it("jsonRequested: --json in each form the parsers read, so errors are JSON when the result is", () => {
+    for (const args of [
+      ["whoami", "--json"],
+      ["--json", "whoami"],
+      ["whoami", "--json=true"],
+      ["whoami", "--json=yes"],
+      ["--json=1", "whoami"],
+      ["whoami", "--json", "on"],
+      ["--json", "true", "whoami"]
+    ]) {
+      assert.isTrue(Failure.jsonRequested(args), args.join(" "))
+    }
+    for (const args of [
+      ["whoami"],
+      ["whoami", "--json=false"],
+      ["whoami", "--json=no"],
+      ["whoami", "--json", "false"],
+      ["--json", "0", "whoami"],
+      ["whoami", "--json=-x"],
+      ["whoami", "--json=TRUE"],
+      ["home", "switch", "--", "--json"]
+    ]) {
+      assert.isFalse(Failure.jsonRequested(args), args.join(" "))
+    }
+  })
 })

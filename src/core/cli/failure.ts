@@ -275,11 +275,36 @@ export const neutralise = (text: string): string =>
       : `\\u${code.toString(16).padStart(4, "0")}`
   })
 
-/** Whether `--json` is on the command line (before a `--`). */
+/** The words a boolean option takes as its value (`--fake true`, `--json=false`), as both CLI parsers read them. */
+export const booleanWords: ReadonlyArray<string> = [
+  "true",
+  "false",
+  "yes",
+  "no",
+  "y",
+  "n",
+  "on",
+  "off",
+  "1",
+  "0"
+]
+/** Those of {@link booleanWords} that turn it on. */
+export const trueWords: ReadonlyArray<string> = ["true", "yes", "y", "on", "1"]
+
+/**
+ * Whether `--json` is on the command line (before a `--`), as the parsers
+ * read it: `--json`, `--json=true`, `--json yes` (a boolean word after it is
+ * its value: `--json false` is off). Errors are then JSON, as the result is.
+ */
 export const jsonRequested = (argv: ReadonlyArray<string>): boolean => {
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
     if (arg === "--") return false
-    if (arg === "--json") return true
+    if (arg.startsWith("--json=")) return trueWords.includes(arg.slice("--json=".length))
+    if (arg === "--json") {
+      const next = argv[i + 1]
+      return next === undefined || !booleanWords.includes(next) || trueWords.includes(next)
+    }
   }
   return false
 }

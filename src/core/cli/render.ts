@@ -8,7 +8,15 @@
  *
  * @internal
  */
-import { type AttemptLike, attemptJson, attemptLine, neutralise, originOf } from "./failure.js"
+import {
+  type AttemptLike,
+  attemptJson,
+  attemptLine,
+  booleanWords,
+  neutralise,
+  originOf,
+  trueWords
+} from "./failure.js"
 
 // ---------------------------------------------------------------------------
 // Terminal text
@@ -441,10 +449,6 @@ export const onceEachGlobal = (
 /** The built-in options of both CLI parsers that may stand among the global options: with a value, without. */
 const builtInValues: ReadonlyArray<string> = ["--log-level", "--completions"]
 const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version", "-v"]
-
-/** The words a boolean option takes as its value (`--fake true`), as both CLI parsers read them. */
-const booleanWords: ReadonlyArray<string> = ["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"]
-const trueWords: ReadonlyArray<string> = ["true", "yes", "y", "on", "1"]
 
 /**
  * The options before the command's name, each with its value: global
