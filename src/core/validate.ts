@@ -151,6 +151,9 @@ export const hostForUrl = (host: string): string => {
   return bare.includes(":") ? `[${bare}]` : host
 }
 
+/** Why {@link httpUrl} refuses a URL with a user name or password in it (the CLI says it in its own terms). */
+export const credentialsInUrlProblem = "must not embed credentials; use Credentials for the token"
+
 /**
  * An absolute http(s) URL without credentials, query or fragment, returned
  * without a trailing slash (a path prefix, for a reverse proxy, is kept).
@@ -172,7 +175,7 @@ export const httpUrl = (
     return { problem: `must use http or https, not ${url.protocol.slice(0, -1)}` }
   }
   if (url.username !== "" || url.password !== "") {
-    return { problem: "must not embed credentials; use Credentials for the token" }
+    return { problem: credentialsInUrlProblem }
   }
   if (options.query) return { url: url.toString() }
   if (url.search !== "" || url.hash !== "") return { problem: "must not have a query string or fragment" }

@@ -58,6 +58,8 @@ interface Check {
   readonly exit?: number
   /** Never printed, by either edition. */
   readonly secrets?: ReadonlyArray<string>
+  /** For a "same" check: what both print on stderr (a part of it). */
+  readonly says?: string
 }
 
 const password = "alice-secret-password"
@@ -67,7 +69,7 @@ const secretUrl = "http://user:url-password@127.0.0.1:1/?X-Plex-Token=url-token"
 const urlSecrets = ["url-password", "url-token"]
 
 // `$D` is a configuration directory of the edition's own, kept from one command line to the next; `$X`
-// another; `$F` a file.
+// another; `$F` a file; `$B` one whose saved token is spoilt.
 const fake = (...args: ReadonlyArray<string>) => ["--fake", "--config-dir", "$D", ...args]
 
 const helpOf = (args: ReadonlyArray<string>, description: string, parent = false): Check => ({
@@ -130,12 +132,58 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--log-level", "-v", "whoami"], kind: "same", exit: 2 },
   { args: ["--fake", "--config-dir=-v", "whoami"], kind: "same", exit: 2 },
   { args: ["--plex-tv", "--version"], kind: "same", exit: 2 },
+  // Followed by -- itself: "Missing value" in both (Effect 3's parser said "Received unknown argument", Effect 4's
+  // its own "Missing value for flag").
+  {
+    args: ["whoami", "--config-dir", "--"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Missing value for --config-dir."
+  },
+  { args: ["login", "--login", "--"], kind: "same", exit: 2, says: "plex-auth: Missing value for --login." },
+  {
+    args: ["--plex-tv", "--", "whoami"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Missing value for --plex-tv."
+  },
+  // A switch given a value inline no boolean takes: one message in both (Effect 3's parser said "Received unknown
+  // argument", Effect 4's "Invalid value for flag"); the boolean words both take alike.
+  {
+    args: fake("whoami", "--json=-x"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --json takes no value: give it alone"
+  },
+  {
+    args: ["--json=bogus", "whoami"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --json takes no value: give it alone"
+  },
+  { args: ["login", "--password=x"], kind: "same", exit: 2, says: "plex-auth: --password takes no value" },
+  { args: ["whoami", "--help=false"], kind: "same", exit: 2, says: "plex-auth: --help takes no value." },
+  { args: ["--version=yes"], kind: "same", exit: 2, says: "plex-auth: --version takes no value." },
+  {
+    args: fake("whoami", "--wizard=false"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --wizard takes no value."
+  },
+  { args: fake("whoami", "--json=yes"), kind: "same", exit: 3 },
   { args: ["token"], kind: "same", exit: 2 },
   { args: ["--code-2fa", "123456"], kind: "same", secrets: ["123456"] },
   { args: ["login", "--code"], kind: "same" },
   { args: ["login", "--link-code", "--password"], kind: "same" },
   { args: ["login", "--login", "alice"], kind: "same" },
   { args: ["fake-server", "--approve-pins-after", "-1"], kind: "same" },
+  // A negative decimal is a value too (render.ts optionAsValue), refused by the option's own check.
+  {
+    args: ["fake-server", "--approve-pins-after", "-1.5"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --approve-pins-after must be a whole number of seconds, 0 or more."
+  },
   { args: ["--plex-tv", secretUrl, "whoami"], kind: "same", secrets: urlSecrets },
   { args: ["--json", "--plex-tv", secretUrl, "whoami"], kind: "same", secrets: urlSecrets },
   { args: ["--config-dir", "$D", "whoami", "--config-dir", "$X"], kind: "same" },
@@ -150,8 +198,37 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--json", "--wizard"], kind: "same" },
   { args: ["--plex-tv", secretUrl, "--log-level", "info", "--wizard"], kind: "same", secrets: urlSecrets },
   { args: fake("login", "--password"), kind: "same" },
-  { args: ["--plex-tv", "notaurl", "whoami"], kind: "same" },
+  // An invalid value of an option-or-variable pair names the one it came from: the option when given.
+  {
+    args: ["--plex-tv", "notaurl", "whoami"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --plex-tv URL: is not"
+  },
+  {
+    args: ["whoami"],
+    kind: "same",
+    env: { PLEX_TV_URL: "notaurl" },
+    exit: 2,
+    says: "plex-auth: Invalid PLEX_TV_URL: is not"
+  },
+  {
+    args: ["whoami", "--plex-tv", "ftp://x"],
+    kind: "same",
+    env: { PLEX_TV_URL: "notaurl" },
+    exit: 2,
+    says: "plex-auth: Invalid --plex-tv URL: must use http"
+  },
+  // A URL with a user name or password: what to do in the CLI's terms, not the library's (failure.ts cliReason).
+  {
+    args: ["--plex-tv", "http://u:p@127.0.0.1:1", "whoami"],
+    kind: "same",
+    exit: 2,
+    says: "must not carry a user name or password: sign in with `plex-auth login` instead"
+  },
   { args: ["--config-dir", "$F", "--fake", "whoami"], kind: "same", exit: 1 },
+  // A saved token no token can be: not logged in, in both (the Effect 4 CLI said "internal error: Credentials: ...").
+  { args: ["--config-dir", "$B", "whoami"], kind: "same", exit: 3, says: "Not logged in." },
   { args: ["--config-dir", "$F/sub", "--fake", "whoami", "--json"], kind: "same" },
   // Environment variables empty or blank: unset in both (render.ts envSet).
   { args: ["whoami", "--config-dir", "$X"], kind: "same", env: { PLEX_TV_URL: " " }, exit: 3 },
@@ -161,6 +238,15 @@ const checks: ReadonlyArray<Check> = [
     kind: "same",
     env: { PLEX_PASSWORD: " " },
     exit: 2
+  },
+  // A sign-in input the library refuses, named after where it came from.
+  {
+    args: fake("login", "--password", "--login", "alice"),
+    kind: "same",
+    env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "12\u0007" },
+    secrets: [password],
+    exit: 2,
+    says: "plex-auth: Invalid PLEX_2FA_CODE: "
   },
   // Global options (and --log-level) before the command, after it, twice; not logged in yet.
   { args: fake("whoami"), kind: "same" },
@@ -261,14 +347,55 @@ const checks: ReadonlyArray<Check> = [
     env: { PLEX_SERVER_URL: "", PLEX_AUTH_FAKE: "offline" },
     exit: 5
   },
-  { args: fake("token", "transient", "--server", " "), kind: "same", exit: 2 },
+  {
+    args: fake("token", "transient", "--server", " "),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --server: "
+  },
   { args: fake("servers", "--json"), kind: "same", exit: 0 },
   { args: fake("devices"), kind: "same", exit: 0 },
   { args: fake("devices", "--json"), kind: "same" },
   { args: fake("devices", "revoke", "-5"), kind: "same" },
+  { args: fake("devices", "revoke", "-1.5"), kind: "same", exit: 2, says: "Invalid device id" },
   { args: fake("claim", "notaurl"), kind: "same" },
+  // The fake's default server (seeded at http://192.0.2.10:32400) is claimed: said in the CLI's terms.
+  {
+    args: fake("claim", "http://192.0.2.10:32400"),
+    kind: "same",
+    exit: 1,
+    says: "is already claimed (by this account or another): there is nothing to claim."
+  },
+  {
+    args: fake("claim", "http://u:p@127.0.0.1:1"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid server URL: must not carry a user name or password: sign in with `plex-auth login`"
+  },
+  {
+    args: fake("token", "transient", "--server", "http://u:p@127.0.0.1:1"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --server URL: must not carry a user name or password"
+  },
+  {
+    args: fake("token", "transient"),
+    kind: "same",
+    env: { PLEX_SERVER_URL: "http://u:p@127.0.0.1:1" },
+    exit: 2,
+    says: "plex-auth: Invalid PLEX_SERVER_URL: must not carry a user name or password"
+  },
   { args: fake("token", "transient", "--server", "Nope"), kind: "same" },
   { args: fake("whoami"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" }, exit: 5 },
+  // --json in its other forms: errors as JSON too, as the result is.
+  {
+    args: fake("whoami", "--json=true"),
+    kind: "same",
+    env: { PLEX_AUTH_FAKE: "offline" },
+    exit: 5,
+    says: '{"error":{"kind":"Network","exitCode":5,'
+  },
+  { args: fake("whoami", "--json", "yes", "extra"), kind: "same", exit: 2, says: '{"error":{"kind":"Usage"' },
   { args: fake("whoami", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline,bogus" } },
   { args: fake("servers", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" } },
   { args: fake("devices", "revoke", "999999"), kind: "same" },
@@ -327,12 +454,19 @@ const runAll = async (edition: 3 | 4): Promise<ReadonlyArray<Result>> => {
   const home = path.join(work, `e${edition}`)
   await fs.mkdir(home)
   await fs.writeFile(path.join(home, "file"), "not a directory")
+  // A configuration directory whose saved token was spoilt by hand (a control character in it).
+  await fs.mkdir(path.join(home, "spoilt"))
+  await fs.writeFile(
+    path.join(home, "spoilt", "store.json"),
+    JSON.stringify({ "effect-plex-auth/token": "spoilt\u0007token" })
+  )
   const cases: ReadonlyArray<Case> = checks.map((check) => ({
     args: check.args.map((arg) =>
       arg
         .replace("$D", path.join(home, "d"))
         .replace("$X", path.join(home, "x"))
         .replace("$F", path.join(home, "file"))
+        .replace("$B", path.join(home, "spoilt"))
     ),
     env: check.env
   }))
@@ -426,6 +560,7 @@ describe("plex-auth of both editions, the same command lines", { timeout: 60_000
           case "same":
             assert.deepStrictEqual(four, three, what)
             if (check.exit !== undefined) assert.strictEqual(three.code, check.exit, what)
+            if (check.says !== undefined) assert.include(three.stderr, check.says, what)
             break
           case "parser":
             assertParserRefusal(three, check.args.includes("--json"), `${what} (Effect 3)`)

@@ -106,7 +106,7 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
         env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: "12\u0007" }
       })
       assertExit(code, 2)
-      assert.include(code.stderr, "plex-auth: Invalid two-factor code (PLEX_2FA_CODE or the prompt):")
+      assert.include(code.stderr, "plex-auth: Invalid PLEX_2FA_CODE:")
       assert.notInclude(code.stderr, "verificationCode")
     })
   )

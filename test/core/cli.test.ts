@@ -367,6 +367,33 @@ describe("core/cli", () => {
     // Values: a negative number (refused by the command in its own words), `-` alone, anything else.
     assert.isUndefined(Render.optionAsValue(["fake-server", "--approve-pins-after", "-1"]))
     assert.isUndefined(Render.optionAsValue(["fake-server", "--approve-pins-after=-1"]))
+    // A negative decimal too: the option's own check refuses it, in its words, not as a missing value.
+    for (const value of ["-1.5", "-.5", "-2."]) {
+      assert.isUndefined(Render.optionAsValue(["fake-server", "--approve-pins-after", value]), value)
+      assert.isUndefined(Render.optionAsValue([`--approve-pins-after=${value}`, "fake-server"]), value)
+      assert.strictEqual(
+        Render.usageProblem(["fake-server", "--approve-pins-after", value]),
+        "--approve-pins-after must be a whole number of seconds, 0 or more.",
+        value
+      )
+    }
+    assert.isUndefined(Render.optionAsValue(["--config-dir", "-1.5", "whoami"]))
+    // A negative decimal where an argument goes is an argument, judged as one.
+    assert.strictEqual(
+      Render.usageProblem(["devices", "revoke", "-1.5"]),
+      "Invalid device id: must be a positive integer."
+    )
+    assert.isUndefined(Render.usageProblem(["devices", "revoke", "-5"]))
+    assert.isUndefined(Render.usageProblem(["home", "switch", "-1.5"]))
+    assert.strictEqual(
+      Render.usageProblem(["whoami", "-1.5"]),
+      "Unexpected argument: `plex-auth whoami` takes none."
+    )
+    // Not a number: still an option's look.
+    assert.strictEqual(
+      Render.optionAsValue(["fake-server", "--approve-pins-after", "-1.5x"]),
+      missing("--approve-pins-after")
+    )
     assert.isUndefined(Render.optionAsValue(["--config-dir", "-", "whoami"]))
     assert.isUndefined(Render.optionAsValue(["--config-dir", "./-v", "whoami", "-v"]))
     assert.isUndefined(Render.optionAsValue(["--config-dir", "d", "--version"]))
@@ -375,6 +402,19 @@ describe("core/cli", () => {
     assert.isUndefined(Render.optionAsValue(["whoami", "--config-dir"]))
     // After --, arguments only.
     assert.isUndefined(Render.optionAsValue(["home", "switch", "--", "--login", "-v"]))
+    // Followed by -- itself: no value, as when it stands last.
+    assert.strictEqual(
+      Render.optionAsValue(["whoami", "--config-dir", "--"]),
+      "Missing value for --config-dir."
+    )
+    assert.strictEqual(Render.optionAsValue(["login", "--login", "--"]), "Missing value for --login.")
+    assert.strictEqual(Render.optionAsValue(["--plex-tv", "--", "whoami"]), "Missing value for --plex-tv.")
+    assert.strictEqual(
+      Render.optionAsValue(["home", "switch", "--log-level", "--", "Kids"]),
+      "Missing value for --log-level."
+    )
+    assert.isUndefined(Render.optionAsValue(["home", "switch", "--config-dir", "d", "--", "-Kids"]))
+    assert.isUndefined(Render.optionAsValue(["home", "switch", "--config-dir=d", "--", "-Kids"]))
   })
 
   it("builtInsAfterName: --help, -h, --version, -v, --wizard after a command's options go next to its name", () => {
@@ -459,5 +499,146 @@ describe("core/cli", () => {
     assert.strictEqual(switched[1]?.token, "t0k3n")
     assert.strictEqual(FakeSeed.fakeSeededServer("http://192.0.2.77:32400/"), FakeSeed.fakeUnclaimedId)
     assert.strictEqual(FakeSeed.fakeSwitchedUser(undefined, { title: "Kids", restricted: true }), "kids")
+  })
+
+  it("a URL with a user name or password is refused in the CLI's terms, not the library's", () => {
+    const reason = "must not embed credentials; use Credentials for the token"
+    const said = Failure.failureOf({ _tag: "InvalidInput", message: "", field: "serverUrl", reason })
+    assert.strictEqual(said.exitCode, 2)
+    assert.notInclude(said.message, "Credentials")
+    assert.include(said.message, "sign in with `plex-auth login` instead")
+    assert.notInclude(Failure.invalidMessage("--plex-tv URL", reason), "Credentials")
+    // A client identifier spoilt in the credentials file: named as the CLI keeps it, not by the library's field.
+    const kept = Failure.failureOf({
+      _tag: "InvalidInput",
+      message: "",
+      field: "clientIdentifier",
+      reason: "must not contain control characters"
+    }).message
+    assert.notInclude(kept, "clientIdentifier")
+    assert.include(kept, "Invalid client identifier kept in store.json")
+    assert.strictEqual(
+      Failure.failureOf({ _tag: "InvalidInput", message: "", field: "token", reason: "must not be empty" })
+        .message,
+      "Invalid saved token: must not be empty."
+    )
+    // Other reasons are the CLI's words already.
+    assert.strictEqual(
+      Failure.invalidMessage("server URL", "must use http or https, not ftp"),
+      "Invalid server URL: must use http or https, not ftp."
+    )
+  })
+
+  it("claim's errors are said in the CLI's terms, not the library's (`Claim.claimServer: ...`)", () => {
+    const claimed = Failure.failureOf({
+      _tag: "ServerAlreadyClaimed",
+      message: "Claim.claimServer: the server m1 at http://10.0.0.5:32400 is already claimed",
+      url: "http://10.0.0.5:32400",
+      machineIdentifier: "m1"
+    })
+    assert.deepStrictEqual(claimed, {
+      message:
+        "The server m1 at http://10.0.0.5:32400 is already claimed (by this account or another): there is nothing to claim.",
+      exitCode: 1
+    })
+    const rejected = Failure.failureOf({
+      _tag: "ClaimRejected",
+      message: "Claim.claimServer: the server at http://10.0.0.5:32400 refused the claim (HTTP 401)",
+      url: "http://10.0.0.5:32400/myplex/claim?token=claim-secret",
+      status: 401,
+      errors: [{ code: 1001 }]
+    })
+    assert.strictEqual(rejected.exitCode, 1)
+    assert.strictEqual(
+      rejected.message,
+      "http://10.0.0.5:32400 refused the claim (HTTP 401, Plex code 1001). Run `plex-auth claim` again, from the server's own network: it gets a fresh claim token."
+    )
+    for (const failure of [claimed, rejected]) assert.notInclude(failure.message, "Claim.claimServer")
+  })
+
+  it("givenBy: a value of an option-or-variable pair is named after where it came from", () => {
+    assert.strictEqual(Failure.givenBy("option", "--plex-tv URL", "PLEX_TV_URL"), "--plex-tv URL")
+    assert.strictEqual(Failure.givenBy("variable", "--plex-tv URL", "PLEX_TV_URL"), "PLEX_TV_URL")
+    assert.strictEqual(Failure.givenBy(undefined, "--server", "PLEX_SERVER_URL"), "--server")
+    assert.strictEqual(
+      Failure.invalidMessage(
+        Failure.givenBy("variable", "--server URL", "PLEX_SERVER_URL"),
+        "must not be empty"
+      ),
+      "Invalid PLEX_SERVER_URL: must not be empty."
+    )
+  })
+
+  it("optionAsValue: a switch given a value inline that no boolean takes is refused, in one message", () => {
+    const said = (name: string) =>
+      `${name} takes no value: give it alone, or with one of true, false, yes, no, y, n, on, off, 1, 0 (\`${name}=false\`).`
+    for (const [args, name] of [
+      [["whoami", "--json=-x"], "--json"],
+      [["--json=-x", "whoami"], "--json"],
+      [["whoami", "--json=bogus"], "--json"],
+      [["whoami", "--json="], "--json"],
+      [["whoami", "--json=TRUE"], "--json"],
+      [["--fake=s3cret", "whoami"], "--fake"],
+      [["login", "--password=x"], "--password"],
+      [["login", "--link-code=maybe"], "--link-code"],
+      [["logout", "--local=-"], "--local"]
+    ] as const) {
+      assert.strictEqual(Render.optionAsValue(args), said(name), args.join(" "))
+    }
+    // The value is not repeated.
+    assert.notInclude(Render.optionAsValue(["--fake=s3cret", "whoami"])!, "s3cret")
+    // The parsers' own built-in switches take no value inline at all (they disagreed even on `--help=false`).
+    for (const name of ["--help", "--version", "--wizard"]) {
+      for (const value of ["x", "false", "true"]) {
+        assert.strictEqual(Render.optionAsValue(["whoami", `${name}=${value}`]), `${name} takes no value.`)
+      }
+    }
+    // The words both parsers take: left to them (they agree); after --, an argument.
+    for (const word of ["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"]) {
+      assert.isUndefined(Render.optionAsValue(["whoami", `--json=${word}`]), word)
+      assert.isUndefined(Render.optionAsValue([`--fake=${word}`, "login", `--password=${word}`]), word)
+    }
+    assert.isUndefined(Render.optionAsValue(["home", "switch", "--", "--json=x"]))
+  })
+
+  it("signInInputName: login --password's inputs are named after where they came from", () => {
+    const env = { login: "option", password: "variable", code: "variable" } as const
+    const typed = { login: "prompt", password: "prompt", code: "prompt" } as const
+    assert.strictEqual(Failure.signInInputName("verificationCode", env), "PLEX_2FA_CODE")
+    assert.strictEqual(
+      Failure.signInInputName("verificationCode", typed),
+      "two-factor code (typed at the prompt)"
+    )
+    assert.strictEqual(Failure.signInInputName("password", env), "PLEX_PASSWORD")
+    assert.strictEqual(Failure.signInInputName("password", typed), "password (typed at the prompt)")
+    assert.strictEqual(Failure.signInInputName("login", env), "--login")
+    assert.strictEqual(Failure.signInInputName("login", typed), "login (typed at the prompt)")
+    assert.strictEqual(Failure.signInInputName("serverUrl", env), Failure.inputName("serverUrl"))
+  })
+
+  it("jsonRequested: --json in each form the parsers read, so errors are JSON when the result is", () => {
+    for (const args of [
+      ["whoami", "--json"],
+      ["--json", "whoami"],
+      ["whoami", "--json=true"],
+      ["whoami", "--json=yes"],
+      ["--json=1", "whoami"],
+      ["whoami", "--json", "on"],
+      ["--json", "true", "whoami"]
+    ]) {
+      assert.isTrue(Failure.jsonRequested(args), args.join(" "))
+    }
+    for (const args of [
+      ["whoami"],
+      ["whoami", "--json=false"],
+      ["whoami", "--json=no"],
+      ["whoami", "--json", "false"],
+      ["--json", "0", "whoami"],
+      ["whoami", "--json=-x"],
+      ["whoami", "--json=TRUE"],
+      ["home", "switch", "--", "--json"]
+    ]) {
+      assert.isFalse(Failure.jsonRequested(args), args.join(" "))
+    }
   })
 })

@@ -92,7 +92,8 @@ const globals = (
         fake,
         json: before.json || after.json,
         configDir: yield* eitherPlace("config-dir", before.configDir, after.configDir),
-        plexTv: Option.orElse(flag, () => fromEnv)
+        plexTv: Option.orElse(flag, () => fromEnv),
+        plexTvFrom: Option.isSome(flag) ? "option" : "variable"
       }
     })
   )
@@ -205,8 +206,10 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
     const fromEnv = yield* Config.option(Config.redacted("PLEX_PASSWORD")).pipe(
       Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
     )
+    const passwordFrom =
+      Option.isSome(fromEnv) && Render.envSet(Redacted.value(fromEnv.value)) ? "variable" : "prompt"
     const password =
-      Option.isSome(fromEnv) && Render.envSet(Redacted.value(fromEnv.value))
+      Option.isSome(fromEnv) && passwordFrom === "variable"
         ? fromEnv.value
         : yield* ask(
             Prompt.password({ message: "Password", validate: nonEmpty("The password") }),
@@ -214,9 +217,25 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
           )
     // The CLI asks for a long-lived session, as python-plexapi and plex-rs do
     // (rememberMe=true), unless --no-remember-me; the library's own default stays false.
-    const signIn = (verificationCode: Redacted.Redacted<string> | undefined) =>
-      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode })
-    const account = yield* signIn(Option.getOrUndefined(yield* codeFromEnv)).pipe(
+    // An input the library refuses is named after where it came from (`Invalid PLEX_2FA_CODE: ...`).
+    const sources = {
+      login: Option.isSome(options.login) ? "option" : "prompt",
+      password: passwordFrom
+    } as const
+    const signIn = (verificationCode: Redacted.Redacted<string> | undefined, code: "variable" | "prompt") =>
+      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode }).pipe(
+        Effect.catchTag("InvalidInput", (error) =>
+          Effect.fail(
+            usage(
+              CoreFailure.invalidMessage(
+                CoreFailure.signInInputName(error.field, { ...sources, code }),
+                error.reason
+              )
+            )
+          )
+        )
+      )
+    const account = yield* signIn(Option.getOrUndefined(yield* codeFromEnv), "variable").pipe(
       Effect.catchTag("VerificationCodeRequired", () =>
         Effect.flatMap(
           ask(
@@ -227,7 +246,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
             }),
             "set PLEX_2FA_CODE"
           ),
-          (code) => signIn(code)
+          (code) => signIn(code, "prompt")
         )
       ),
       Effect.catchTag("Unauthorized", () =>
@@ -391,20 +410,41 @@ const isUrl = Render.isUrl
  * server (else the first shared with it), found through plex.tv and asked
  * with that server's own token.
  */
-const transientToken = (server: Option.Option<string>) =>
+const transientToken = (server: Option.Option<string>, from: CoreFailure.GivenBy) =>
   Effect.gen(function* () {
     const ask = PlexAuth.transientToken({ type: "delegation", scope: "all" })
     if (Option.isSome(server) && isUrl(server.value)) {
       return yield* ask.pipe(
         PlexServer.withUrl(server.value),
         Effect.catchTag("InvalidInput", (error) =>
-          Effect.fail(usage(`Invalid --server URL: ${error.reason}.`))
+          Effect.fail(
+            usage(
+              CoreFailure.invalidMessage(
+                CoreFailure.givenBy(from, "--server URL", "PLEX_SERVER_URL"),
+                error.reason
+              )
+            )
+          )
         )
       )
     }
     const connected = yield* withProgress("Finding the server")(
       Effect.gen(function* () {
-        if (Option.isSome(server)) return yield* Resources.connectByName(server.value)
+        if (Option.isSome(server)) {
+          // A name plex.tv cannot know (blank): named after where it came from, as the URL above.
+          return yield* Resources.connectByName(server.value).pipe(
+            Effect.catchTag("InvalidInput", (error) =>
+              Effect.fail(
+                usage(
+                  CoreFailure.invalidMessage(
+                    CoreFailure.givenBy(from, "--server", "PLEX_SERVER_URL"),
+                    error.reason
+                  )
+                )
+              )
+            )
+          )
+        }
         const chosen = pickServer(yield* Resources.servers())
         if (chosen === undefined) {
           return yield* new CliFailure({ message: "The account has no server.", exitCode: ExitCode.Generic })
@@ -435,7 +475,8 @@ const transient = Command.make(
     inSession(options.globals)((run) =>
       Effect.gen(function* () {
         const server = Option.isSome(options.server) ? options.server : yield* serverFromEnv
-        const token = yield* plexFailure(transientToken(server))
+        const from = Option.isSome(options.server) ? "option" : "variable"
+        const token = yield* plexFailure(transientToken(server, from))
         // The one secret this CLI prints: on stdout, alone (or alone in its JSON document), for a pipe.
         yield* run.json
           ? Output.json({ token: Redacted.value(token.token) })

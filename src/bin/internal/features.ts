@@ -194,7 +194,7 @@ export const commands = (shared: Shared) => {
           const identity = yield* plex(
             Claim.claimServer(url).pipe(
               Effect.catchTag("InvalidInput", (error) =>
-                Effect.fail(usage(`Invalid server URL: ${error.reason}.`))
+                Effect.fail(usage(CoreFailure.invalidMessage("server URL", error.reason)))
               )
             )
           )

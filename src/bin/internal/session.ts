@@ -20,6 +20,7 @@ import * as PlexTv from "../../PlexTv.js"
 import * as FakePlexServer from "../../node/FakePlexServer.js"
 import * as FileStore from "../../node/KeyValueStore.js"
 import * as Fault from "../../testing/Fault.js"
+import * as CoreFailure from "../../core/cli/failure.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as Render from "../../core/cli/render.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
@@ -30,6 +31,8 @@ export interface Globals {
   readonly fake: boolean
   readonly configDir: Option.Option<string>
   readonly plexTv: Option.Option<string>
+  /** Whether `plexTv` is `--plex-tv`'s or `PLEX_TV_URL`'s (unset: `--plex-tv`'s). */
+  readonly plexTvFrom?: "option" | "variable" | undefined
 }
 
 /** The fake's scenarios (`PLEX_AUTH_FAKE`, with `--fake` only): see src/core/cli/render.ts. */
@@ -163,7 +166,12 @@ export const layer = (
         ? fake.value.plexTvUrl
         : Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)
       const plexTv = yield* Effect.mapError(PlexTv.make(plexTvUrl), (error) =>
-        usage(`Invalid --plex-tv URL (or PLEX_TV_URL): ${error.reason}.`)
+        usage(
+          CoreFailure.invalidMessage(
+            CoreFailure.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
+            error.reason
+          )
+        )
       )
       return Context.make(Session, {
         directory,

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { credentialsInUrlProblem } from "../validate.js"
 
 /** The CLI's exit codes (docs/cli.md). */
 export const ExitCode = {
@@ -51,11 +52,64 @@ const inputNames: Record<string, string> = {
   verificationCode: "two-factor code (PLEX_2FA_CODE or the prompt)",
   serverUrl: "--server URL (or PLEX_SERVER_URL)",
   nameOrId: "--server (or PLEX_SERVER_URL)",
-  url: "--plex-tv URL (or PLEX_TV_URL)"
+  url: "--plex-tv URL (or PLEX_TV_URL)",
+  token: "saved token",
+  // The client identifier kept in the credentials file (edited by hand): the library names its field.
+  clientIdentifier: "client identifier kept in store.json (remove it there and the CLI makes a new one)"
+}
+
+/**
+ * Where a value the CLI reads from an option or, without it, from an
+ * environment variable came from (`--plex-tv` or `PLEX_TV_URL`, `--server`
+ * or `PLEX_SERVER_URL`): its messages name that one.
+ */
+export type GivenBy = "option" | "variable"
+
+/** The name of a value's source ({@link GivenBy}): the option's when it was given, else the variable's. */
+export const givenBy = (from: GivenBy | undefined, option: string, variable: string): string =>
+  from === "variable" ? variable : option
+
+/** Where `login --password` took each of its inputs. */
+export interface SignInSources {
+  readonly login: "option" | "prompt"
+  readonly password: "variable" | "prompt"
+  readonly code: "variable" | "prompt"
+}
+
+/**
+ * How `login --password` names the input an `InvalidInput` is about: after
+ * where it came from (`--login` or the prompt, `PLEX_PASSWORD` or the prompt,
+ * `PLEX_2FA_CODE` or the prompt).
+ */
+export const signInInputName = (field: string, from: SignInSources): string => {
+  switch (field) {
+    case "login":
+      return from.login === "option" ? "--login" : "login (typed at the prompt)"
+    case "password":
+      return from.password === "variable" ? "PLEX_PASSWORD" : "password (typed at the prompt)"
+    case "verificationCode":
+      return from.code === "variable" ? "PLEX_2FA_CODE" : "two-factor code (typed at the prompt)"
+    default:
+      return inputName(field)
+  }
 }
 
 /** How the CLI names the input an `InvalidInput` is about. */
 export const inputName = (field: string): string => inputNames[field] ?? field
+
+/**
+ * The library's reason an input is refused, in the CLI's terms: where the
+ * library's words name a library module (a URL with a user name or password
+ * in it: "use Credentials for the token"), what a CLI user does instead.
+ */
+export const cliReason = (reason: string): string =>
+  reason === credentialsInUrlProblem
+    ? "must not carry a user name or password: sign in with `plex-auth login` instead (the CLI saves the token and sends it itself)"
+    : reason
+
+/** `Invalid <what>: <reason>.`, with the library's reason in the CLI's terms ({@link cliReason}). */
+export const invalidMessage = (what: string, reason: string): string =>
+  `Invalid ${what}: ${cliReason(reason)}.`
 
 /** The fields of the library's errors the CLI reads (both editions' `PlexError` have them). */
 export interface PlexErrorLike {
@@ -71,6 +125,7 @@ export interface PlexErrorLike {
   readonly server?: string | undefined
   readonly available?: ReadonlyArray<string> | undefined
   readonly user?: string | undefined
+  readonly machineIdentifier?: string | undefined
   readonly attempts?:
     | ReadonlyArray<{ readonly uri: string; readonly reason?: string | undefined; readonly outcome: string }>
     | undefined
@@ -88,7 +143,7 @@ export const failureOf = (error: PlexErrorLike): Failure => {
   switch (error._tag) {
     case "InvalidInput":
       return {
-        message: `Invalid ${inputName(error.field ?? "input")}: ${error.reason ?? "not valid"}.`,
+        message: invalidMessage(inputName(error.field ?? "input"), error.reason ?? "not valid"),
         exitCode: ExitCode.Usage
       }
     case "Unauthorized":
@@ -181,6 +236,17 @@ export const failureOf = (error: PlexErrorLike): Failure => {
       }
     case "InvalidHomePin":
       return { message: `The PIN for "${error.user}" was not accepted.`, exitCode: ExitCode.Unauthorized }
+    // Claim's errors: the library's messages start with its operation (`Claim.claimServer: ...`).
+    case "ServerAlreadyClaimed":
+      return {
+        message: `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed (by this account or another): there is nothing to claim.`,
+        exitCode: ExitCode.Generic
+      }
+    case "ClaimRejected":
+      return {
+        message: `${originOf(url)} refused the claim (HTTP ${error.status}${codesOf(error.errors)}). Run \`plex-auth claim\` again, from the server's own network: it gets a fresh claim token.`,
+        exitCode: ExitCode.Generic
+      }
     default:
       // An error added to the library after this CLI: its message, which never carries a secret.
       return { message: error.message, exitCode: ExitCode.Generic }
@@ -209,11 +275,36 @@ export const neutralise = (text: string): string =>
       : `\\u${code.toString(16).padStart(4, "0")}`
   })
 
-/** Whether `--json` is on the command line (before a `--`). */
+/** The words a boolean option takes as its value (`--fake true`, `--json=false`), as both CLI parsers read them. */
+export const booleanWords: ReadonlyArray<string> = [
+  "true",
+  "false",
+  "yes",
+  "no",
+  "y",
+  "n",
+  "on",
+  "off",
+  "1",
+  "0"
+]
+/** Those of {@link booleanWords} that turn it on. */
+export const trueWords: ReadonlyArray<string> = ["true", "yes", "y", "on", "1"]
+
+/**
+ * Whether `--json` is on the command line (before a `--`), as the parsers
+ * read it: `--json`, `--json=true`, `--json yes` (a boolean word after it is
+ * its value: `--json false` is off). Errors are then JSON, as the result is.
+ */
 export const jsonRequested = (argv: ReadonlyArray<string>): boolean => {
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
     if (arg === "--") return false
-    if (arg === "--json") return true
+    if (arg.startsWith("--json=")) return trueWords.includes(arg.slice("--json=".length))
+    if (arg === "--json") {
+      const next = argv[i + 1]
+      return next === undefined || !booleanWords.includes(next) || trueWords.includes(next)
+    }
   }
   return false
 }

@@ -8,7 +8,15 @@
  *
  * @internal
  */
-import { type AttemptLike, attemptJson, attemptLine, neutralise, originOf } from "./failure.js"
+import {
+  type AttemptLike,
+  attemptJson,
+  attemptLine,
+  booleanWords,
+  neutralise,
+  originOf,
+  trueWords
+} from "./failure.js"
 
 // ---------------------------------------------------------------------------
 // Terminal text
@@ -442,10 +450,6 @@ export const onceEachGlobal = (
 const builtInValues: ReadonlyArray<string> = ["--log-level", "--completions"]
 const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version", "-v"]
 
-/** The words a boolean option takes as its value (`--fake true`), as both CLI parsers read them. */
-const booleanWords: ReadonlyArray<string> = ["true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"]
-const trueWords: ReadonlyArray<string> = ["true", "yes", "y", "on", "1"]
-
 /**
  * The options before the command's name, each with its value: global
  * options (`--fake`, `--fake=true`, `--fake false`, `--json`, `--config-dir
@@ -618,6 +622,12 @@ const commandBooleans: ReadonlyArray<string> = [
 const commandValues: ReadonlyArray<string> = ["--login", "--old-token", "--server", "--approve-pins-after"]
 
 /**
+ * A negative number, whole or decimal (`-1`, `-1.5`, `-.5`): a value or an argument, never an option (the
+ * option or the command it goes to judges it in its own words).
+ */
+const negativeNumber = /^-(?:\d+(?:\.\d*)?|\.\d+)$/
+
+/**
  * Why a word that starts with `-` and is no option of either CLI cannot stand after the command's name (before
  * `--`, with neither help nor the version asked: {@link usageProblem}), where the parsers disagree, or undefined
  * (the parsers' to name: both refuse it, each in its words). `positional` holds the words before it that are
@@ -628,11 +638,11 @@ const commandValues: ReadonlyArray<string> = ["--login", "--old-token", "--serve
  *   says such an argument goes after `--` (`plex-auth home switch -- -Kids`); both CLIs now say so.
  * - Short options run together (`plex-auth whoami -vx`, `-hv`): effect/cli read them one by one (the version,
  *   the help), @effect/cli refused the word. The only short options are `-h` and `-v`, each alone; both refuse.
- * `-` alone and a negative number are arguments, both parsers' (a negative id is refused by the command). The
+ * `-` alone and a negative number ({@link negativeNumber}) are arguments, both parsers' (a negative id is refused by the command). The
  * word is not repeated (it may be a URL with a password, or a value typed inline).
  */
 const unknownOption = (arg: string, positional: ReadonlyArray<string>): string | undefined => {
-  if (arg === "-" || /^-\d+$/.test(arg)) return undefined
+  if (arg === "-" || negativeNumber.test(arg)) return undefined
   const [command = ""] = positional
   const path =
     subcommandOf[command] !== undefined && positional[1] === subcommandOf[command]
@@ -666,7 +676,8 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
   const positional: Array<string> = []
   for (let i = 0; i < words.length; i++) {
     const arg = words[i]!
-    if (!arg.startsWith("-")) {
+    // A negative number is an argument (`devices revoke -1.5`: no device id, said below).
+    if (!arg.startsWith("-") || negativeNumber.test(arg)) {
       positional.push(arg)
       continue
     }
@@ -721,6 +732,26 @@ const argumentOf: Readonly<Record<string, string>> = {
   "devices revoke": "<id>"
 }
 
+/** The options that take no value (a boolean one may be given one inline: `--json=false`). */
+const switches: ReadonlyArray<string> = [...globalBooleans, ...commandBooleans].filter(
+  (name) => name !== "--wizard"
+)
+
+/**
+ * Why a switch ({@link switches}) given a value inline that is none of the
+ * words a boolean takes (`--json=-x`, `--json=bogus`, `--json=`, `--json=TRUE`) is refused.
+ * The parsers disagreed: @effect/cli (Effect 3) said "Received unknown
+ * argument: '-x'", effect/cli (Effect 4) "Invalid value for flag --json".
+ * Both take the boolean words alike (`--json=yes`, `--fake=false`). The
+ * value is not repeated (it may be a secret typed in the wrong place).
+ * `--help`, `--version` and `--wizard` take no value inline at all
+ * (`--help=x`: the help in Effect 3, a refusal in Effect 4; `--version=no`,
+ * `--wizard=false`: a refusal in Effect 3, the version or the wizard in
+ * Effect 4): "--help takes no value.", in both.
+ */
+const switchValueMessage = (name: string): string =>
+  `${name} takes no value: give it alone, or with one of ${booleanWords.join(", ")} (\`${name}=false\`).`
+
 /**
  * A value option followed by a word that starts with `-` (`--config-dir -v`, `login --login --help`,
  * `--plex-tv --fake`), or given such a value inline (`--config-dir=-v`), before `--`. The parsers disagreed:
@@ -729,18 +760,26 @@ const argumentOf: Readonly<Record<string, string>> = {
  * version, the rest of the command line ignored; another: its "Missing value", for the inline form too).
  * Both CLIs refuse it (exit 2), as Python's argparse and Rust's clap do for the first form: a value that
  * starts with `-` is far more often a forgotten value than a meant one, and none of these options has a
- * use for one (a directory so named is `./-v`). A negative number is a value (`--approve-pins-after -1`,
- * refused by the command in its own words), and so is `-` alone. The value is not repeated (it may be a
- * URL with a password). Both CLIs ask this first, of the command line as typed: before `--wizard`
+ * use for one (a directory so named is `./-v`). A negative number, whole or decimal, is a value
+ * (`--approve-pins-after -1`, `-1.5`: refused by the option in its own words), and so is `-` alone. The value is not repeated (it may be a
+ * URL with a password). A value option followed by `--` itself has no value either (`Missing value for
+ * --config-dir.`, as when it stands last). A switch given a value inline that no boolean takes is refused
+ * too ({@link switchValueMessage}). Both CLIs ask this first, of the command line as typed: before `--wizard`
  * without a command ({@link wizardWithoutCommand}) and {@link usageProblem}.
  */
 export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined => {
   const end = argv.indexOf("--")
   const words = end === -1 ? argv : argv.slice(0, end)
   const valueOptions = [...commandValues, ...globalValues, ...builtInValues]
-  const optionLike = (word: string) => word.startsWith("-") && word !== "-" && !/^-\d+$/.test(word)
+  const optionLike = (word: string) => word.startsWith("-") && word !== "-" && !negativeNumber.test(word)
   for (let i = 0; i < words.length; i++) {
     const [name = "", inline] = words[i]!.startsWith("--") ? words[i]!.split(/=(.*)/s, 2) : [words[i]!]
+    if (inline !== undefined && (builtInFlags.includes(name) || name === "--wizard"))
+      return `${name} takes no value.`
+    // Case matters: both parsers refuse `--json=TRUE` (each in its words).
+    if (inline !== undefined && switches.includes(name) && !booleanWords.includes(inline)) {
+      return switchValueMessage(name)
+    }
     if (!valueOptions.includes(name)) continue
     if (inline !== undefined) {
       if (optionLike(inline)) return `${name} takes no value starting with -, which reads as an option.`
@@ -750,6 +789,9 @@ export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined =
     if (next !== undefined && optionLike(next)) {
       return `Missing value for ${name}: the word after it starts with -, as an option does.`
     }
+    // Followed by `--` itself (`whoami --config-dir --`): no value either (@effect/cli said "Received unknown
+    // argument: '--config-dir'", effect/cli "Missing value for flag --config-dir. Expected: dir").
+    if (next === undefined && end !== -1) return `Missing value for ${name}.`
     i++
   }
   return undefined

@@ -15,6 +15,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Core from "../../../../src/core/cli/failure.js"
+import * as Validate from "../../../../src/core/validate.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import { help as Help } from "../../../../src/core/cli/help.js"
 import * as Render from "../../../../src/core/cli/render.js"
@@ -83,7 +84,8 @@ const globals = Effect.gen(function* () {
     fake: flags.fake,
     json: flags.json,
     configDir: flags.configDir,
-    plexTv: Option.orElse(flags.plexTv, () => fromEnv)
+    plexTv: Option.orElse(flags.plexTv, () => fromEnv),
+    plexTvFrom: Option.isSome(flags.plexTv) ? "option" : "variable"
   } satisfies Globals
 })
 
@@ -94,7 +96,18 @@ const run = <A, E, R>(work: (session: Session) => Effect.Effect<A, E, R>) =>
 /** Runs a command's work in its session, with the saved token as `Credentials` ("not logged in" without one). */
 const signedIn = <A, E, R>(work: (session: Session) => Effect.Effect<A, E, R>) =>
   run((session) =>
-    Effect.flatMap(savedToken(session), (token) => Credentials.withToken(token)(work(session)))
+    Effect.flatMap(savedToken(session), (token) =>
+      // A saved token no token can be (spoilt by hand): none, as the Effect 3 CLI's `Credentials.layerStored`
+      // takes it, rather than the library's `InvalidInput` ("internal error: Credentials: invalid token").
+      Effect.andThen(
+        Validate.tokenProblem(Redacted.value(token)) === undefined
+          ? Effect.void
+          : Effect.fail(
+              new CliFailure({ message: Core.notLoggedInMessage, exitCode: ExitCode.Unauthorized })
+            ),
+        Credentials.withToken(token)(work(session))
+      )
+    )
   )
 
 const secretFromEnv = (name: string) =>
@@ -131,6 +144,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
           "pass --login"
         )
     const fromEnv = yield* secretFromEnv("PLEX_PASSWORD")
+    const passwordFrom = Option.isSome(fromEnv) ? "variable" : "prompt"
     const password = Option.isSome(fromEnv)
       ? fromEnv.value
       : yield* ask(
@@ -139,9 +153,23 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
         )
     // The CLI asks for a long-lived session, as python-plexapi and plex-rs do
     // (rememberMe=true), unless --no-remember-me; the library's own default stays false.
-    const signIn = (verificationCode: Redacted.Redacted<string> | undefined) =>
-      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode })
-    const account = yield* signIn(Option.getOrUndefined(yield* secretFromEnv("PLEX_2FA_CODE"))).pipe(
+    // An input the library refuses is named after where it came from (`Invalid PLEX_2FA_CODE: ...`).
+    const sources = {
+      login: Option.isSome(options.login) ? "option" : "prompt",
+      password: passwordFrom
+    } as const
+    const signIn = (verificationCode: Redacted.Redacted<string> | undefined, code: "variable" | "prompt") =>
+      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode }).pipe(
+        Effect.catchTag("InvalidInput", (error) =>
+          Effect.fail(
+            usage(Core.invalidMessage(Core.signInInputName(error.field, { ...sources, code }), error.reason))
+          )
+        )
+      )
+    const account = yield* signIn(
+      Option.getOrUndefined(yield* secretFromEnv("PLEX_2FA_CODE")),
+      "variable"
+    ).pipe(
       Effect.catchTag("VerificationCodeRequired", () =>
         Effect.flatMap(
           ask(
@@ -152,7 +180,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
             }),
             "set PLEX_2FA_CODE"
           ),
-          (code) => signIn(code)
+          (code) => signIn(code, "prompt")
         )
       ),
       Effect.catchTag("Unauthorized", () =>
@@ -324,20 +352,31 @@ const servers = Command.make("servers", {}, () =>
  * server (else the first shared with it), found through plex.tv and asked
  * with that server's own token.
  */
-const transientToken = (server: Option.Option<string>) =>
+const transientToken = (server: Option.Option<string>, from: Core.GivenBy) =>
   Effect.gen(function* () {
     const ask = PlexAuth.transientToken({ type: "delegation", scope: "all" })
     if (Option.isSome(server) && Render.isUrl(server.value)) {
       return yield* ask.pipe(
         PlexServer.withUrl(server.value),
         Effect.catchTag("InvalidInput", (error) =>
-          Effect.fail(usage(`Invalid --server URL: ${error.reason}.`))
+          Effect.fail(
+            usage(Core.invalidMessage(Core.givenBy(from, "--server URL", "PLEX_SERVER_URL"), error.reason))
+          )
         )
       )
     }
     const connected = yield* withProgress("Finding the server")(
       Effect.gen(function* () {
-        if (Option.isSome(server)) return yield* Resources.connectByName(server.value)
+        if (Option.isSome(server)) {
+          // A name plex.tv cannot know (blank): named after where it came from, as the URL above.
+          return yield* Resources.connectByName(server.value).pipe(
+            Effect.catchTag("InvalidInput", (error) =>
+              Effect.fail(
+                usage(Core.invalidMessage(Core.givenBy(from, "--server", "PLEX_SERVER_URL"), error.reason))
+              )
+            )
+          )
+        }
         const list = yield* Resources.servers()
         const chosen = list.find((candidate) => candidate.owned) ?? list[0]
         if (chosen === undefined) {
@@ -368,7 +407,8 @@ const transient = Command.make(
     signedIn((session) =>
       Effect.gen(function* () {
         const server = Option.isSome(options.server) ? options.server : yield* serverFromEnv
-        const token = yield* plexFailure(transientToken(server))
+        const from = Option.isSome(options.server) ? "option" : "variable"
+        const token = yield* plexFailure(transientToken(server, from))
         // The one secret this CLI prints: on stdout, alone (or alone in its JSON document), for a pipe.
         yield* session.json ? json({ token: Redacted.value(token.token) }) : line(Redacted.value(token.token))
       })
@@ -573,7 +613,7 @@ const claim = Command.make(
         const identity = yield* plexFailure(
           Claim.claimServer(url).pipe(
             Effect.catchTag("InvalidInput", (error) =>
-              Effect.fail(usage(`Invalid server URL: ${error.reason}.`))
+              Effect.fail(usage(Core.invalidMessage("server URL", error.reason)))
             )
           )
         )

@@ -61,6 +61,8 @@ export interface Globals {
   readonly json: boolean
   readonly configDir: Option.Option<string>
   readonly plexTv: Option.Option<string>
+  /** Whether `plexTv` is `--plex-tv`'s or `PLEX_TV_URL`'s (unset: `--plex-tv`'s). */
+  readonly plexTvFrom?: "option" | "variable" | undefined
 }
 
 /** `PLEX_AUTH_FAKE`'s scenarios (only with `--fake` and `fake-server`). */
@@ -164,7 +166,13 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
       }
       const plexTv = yield* Effect.mapError(
         PlexTv.make(fake?.plexTvUrl ?? Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)),
-        (error) => usage(`Invalid --plex-tv URL (or PLEX_TV_URL): ${error.reason}.`)
+        (error) =>
+          usage(
+            Core.invalidMessage(
+              Core.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
+              error.reason
+            )
+          )
       )
       const session: Session = {
         file: nodePath.join(directory, FileStore.fileName),
