@@ -64,9 +64,10 @@ export type Body = (found: Array<string>) => HttpBody.HttpBody
 const open = (value: unknown) => (Redacted.isRedacted(value) ? { value: Redacted.value(value) } : undefined)
 
 /**
- * A body of `text`: one that carries a secret (revealed while `text` was made, `found` grew past `before`) as
- * `core/redact.ts`'s `SealedBody` bytes, which render as `<redacted>` wherever the request is logged or carried by
- * an error (`HttpBody.text` would show JSON as it is); the bytes on the wire are the same.
+ * A raw body of `text` (`fetch` sends a string as it is, as in the Effect 4 edition); one that carries a secret
+ * (revealed while `text` was made: `found` grew past `before`) as `core/redact.ts`'s `sealedBody` bytes, which
+ * render as `<redacted>` wherever the request is logged or carried by an error (a string, or `HttpBody.text` for
+ * JSON, shows as it is); the bytes on the wire are the same.
  */
 const textBody = (
   text: string,
@@ -74,7 +75,7 @@ const textBody = (
   found: Array<string>,
   before: number
 ): HttpBody.HttpBody => {
-  if (found.length === before) return HttpBody.text(text, contentType)
+  if (found.length === before) return HttpBody.raw(text, { contentType })
   const bytes = sealedBody(text)
   return HttpBody.raw(bytes, { contentType, contentLength: bytes.length })
 }

@@ -107,7 +107,7 @@ export const json =
 
 /**
  * A raw body of `text`: one that carries a secret (revealed while `text` was made, `found` grew past `before`) as
- * `core/redact.ts`'s `SealedBody` bytes, which render as `<redacted>` wherever the request is logged or carried by
+ * `core/redact.ts`'s `sealedBody` bytes, which render as `<redacted>` wherever the request is logged or carried by
  * an error (a raw string body shows as it is); the bytes on the wire are the same.
  */
 const textBody = (
