@@ -18,9 +18,12 @@
  *    URL-encoded text.
  * 3. Jwt: the device key's private part, device JWTs and Plex JWTs, the
  *    device JWT that travels in a PIN check's query included.
+ * 4. The requests as sent, as a caller's client sees them (`tapRequest`):
+ *    `JSON.stringify`, `util.inspect` and `String` of the sign-in (password
+ *    and code) and of `Jwt.exchange` (the device JWT) show no secret.
  */
 import { inspect } from "node:util"
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient, type HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import {
   Cause,
@@ -744,6 +747,88 @@ describe("Jwt secrets", () => {
         assertNoSecrets([String(exit.cause), JSON.stringify(exit.cause)], keySecrets(key))
       const pending = yield* Effect.fork(Jwt.pinLogin({ key, onPin: () => Effect.void }))
       yield* Fiber.interrupt(pending)
+    }).pipe(Effect.provide(signedIn()))
+  )
+})
+
+// ---------------------------------------------------------------------------
+// 4. The requests as sent: a caller's client that logs them shows no secret
+
+/** The text a request's body puts on the wire. */
+const wireText = (request: HttpClientRequest.HttpClientRequest): string => {
+  const body = request.body
+  if (body._tag === "Uint8Array") return new TextDecoder().decode(body.body)
+  if (body._tag !== "Raw") return ""
+  return typeof body.body === "string" ? body.body : new TextDecoder().decode(body.body as Uint8Array)
+}
+
+/** Runs `effect` with every request the engine sends pushed onto `sent` (as a caller's logging middleware sees it). */
+const capturing = <A, E, R>(
+  sent: Array<HttpClientRequest.HttpClientRequest>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<Exit.Exit<A, E>, never, R | HttpClient.HttpClient> =>
+  Effect.exit(effect).pipe(
+    Effect.updateService(
+      HttpClient.HttpClient,
+      HttpClient.tapRequest((request) => Effect.sync(() => sent.push(request)))
+    )
+  )
+
+/** Each rendering of `request`: none may show a secret, while the wire carries them. */
+const assertSealed = (request: HttpClientRequest.HttpClientRequest, secrets: ReadonlyArray<string>) => {
+  const forms = (secret: string) => [
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2)
+  ]
+  const wire = wireText(request)
+  for (const secret of secrets)
+    assert.isTrue(
+      forms(secret).some((form) => wire.includes(form)),
+      "the wire carries it"
+    )
+  const shown = {
+    "JSON.stringify(request)": JSON.stringify(request),
+    "util.inspect(request)": inspect(request, { depth: 10 }),
+    "String(request)": String(request),
+    "Inspectable.format(request)": Inspectable.format(request)
+  }
+  for (const [where, text] of Object.entries(shown)) {
+    for (const secret of secrets) {
+      for (const form of forms(secret)) assert.notInclude(text, form, `${where} shows a secret`)
+    }
+  }
+}
+
+describe("no secret in a request body as rendered", () => {
+  it.effect("sign-in with a password and a two-factor code", () =>
+    Effect.gen(function* () {
+      const sent: Array<HttpClientRequest.HttpClientRequest> = []
+      yield* capturing(
+        sent,
+        PlexAuth.postUsersSignInData({
+          login: FakePlex.defaults.login,
+          password: PASSWORD,
+          verificationCode: CODE
+        })
+      )
+      assert.strictEqual(sent.length, 1)
+      assertSealed(sent[0]!, [PASSWORD, CODE])
+    }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("Jwt.exchange: the device JWT", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      yield* Jwt.registerKey(key)
+      const sent: Array<HttpClientRequest.HttpClientRequest> = []
+      const exit = yield* capturing(sent, Jwt.exchange(key))
+      assert.isTrue(Exit.isSuccess(exit))
+      const exchange = sent.find((request) => request.method === "POST")
+      assert.isDefined(exchange)
+      const { jwt } = JSON.parse(wireText(exchange!)) as { jwt: string }
+      assert.match(jwt, /^[\w-]+\.[\w-]+\.[\w-]+$/)
+      assertSealed(exchange!, [jwt, jwt.split(".")[2]!])
     }).pipe(Effect.provide(signedIn()))
   )
 })

@@ -101,6 +101,24 @@ export const revealWith = (
 }
 
 /**
+ * `text` as the UTF-8 bytes of a request body that carries a secret: sent as
+ * they are (`fetch`, undici and `node:http` all take a `Uint8Array`, so the
+ * wire is the same as for the text), but rendered as {@link mask} by
+ * `JSON.stringify`, `util.inspect` and `String`, wherever a request is logged
+ * or carried by a platform error (`HttpBody.raw` shows its body as it is).
+ * Own properties rather than a subclass: a plain function stays out of the
+ * bundles that do not call it.
+ */
+export const sealedBody = (text: string): Uint8Array => {
+  const render = () => mask
+  return Object.assign(new TextEncoder().encode(text), {
+    toJSON: render,
+    toString: render,
+    [Symbol.for("nodejs.util.inspect.custom")]: render
+  })
+}
+
+/**
  * The header names whose values may carry a secret, added to the platform's
  * redacted header names (what its logs and spans show as `<redacted>`)
  * wherever the library sends: the token's own, and `Location`, where a server

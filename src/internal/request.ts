@@ -31,7 +31,7 @@ import type * as L from "./lenient.js"
 import type { Endpoint } from "../core/endpoint.js"
 import * as Facts from "../core/answer.js"
 import { mayRetry, neverReachedServer } from "../core/policy.js"
-import { revealWith, withSecretHeaderNames } from "../core/redact.js"
+import { revealWith, sealedBody, withSecretHeaderNames } from "../core/redact.js"
 import { outgoing } from "../core/request.js"
 import type { WithResponse as Success } from "../PlexAuth.js"
 import { read } from "./read.js"
@@ -63,20 +63,39 @@ export type Body = (found: Array<string>) => HttpBody.HttpBody
 /** Opens an Effect 3 `Redacted`, for `core/redact.ts`'s `revealWith`: secrets are revealed only on their way out. */
 const open = (value: unknown) => (Redacted.isRedacted(value) ? { value: Redacted.value(value) } : undefined)
 
+/**
+ * A raw body of `text` (`fetch` sends a string as it is, as in the Effect 4 edition); one that carries a secret
+ * (revealed while `text` was made: `found` grew past `before`) as `core/redact.ts`'s `sealedBody` bytes, which
+ * render as `<redacted>` wherever the request is logged or carried by an error (a string, or `HttpBody.text` for
+ * JSON, shows as it is); the bytes on the wire are the same.
+ */
+const textBody = (
+  text: string,
+  contentType: string,
+  found: Array<string>,
+  before: number
+): HttpBody.HttpBody => {
+  if (found.length === before) return HttpBody.raw(text, { contentType })
+  const bytes = sealedBody(text)
+  return HttpBody.raw(bytes, { contentType, contentLength: bytes.length })
+}
+
 /** A form body (`application/x-www-form-urlencoded`); a `Redacted` value is a secret, revealed only on the wire. */
 export const form =
   (pairs: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>): Body =>
-  (found) =>
-    HttpBody.text(
-      new URLSearchParams(revealWith(pairs, open, found) as Array<[string, string]>).toString(),
-      "application/x-www-form-urlencoded"
-    )
+  (found) => {
+    const before = found.length
+    const text = new URLSearchParams(revealWith(pairs, open, found) as Array<[string, string]>).toString()
+    return textBody(text, "application/x-www-form-urlencoded", found, before)
+  }
 
 /** A JSON body. */
 export const json =
   (value: unknown): Body =>
-  (found) =>
-    HttpBody.text(JSON.stringify(revealWith(value, open, found)), "application/json")
+  (found) => {
+    const before = found.length
+    return textBody(JSON.stringify(revealWith(value, open, found)), "application/json", found, before)
+  }
 
 /** Retries `attempt` by `policy`, only errors that may be retried at all (`core/policy.ts`'s `mayRetry`). */
 export const retrying = <A, E extends Errors.PlexError, R>(

@@ -31,7 +31,7 @@ import * as Tracer from "effect/Tracer"
 import type { Endpoint } from "../../../src/core/endpoint.js"
 import { mayRetry } from "../../../src/core/policy.js"
 import { timeoutDetail } from "../../../src/core/answer.js"
-import { revealWith, withSecretHeaderNames } from "../../../src/core/redact.js"
+import { revealWith, sealedBody, withSecretHeaderNames } from "../../../src/core/redact.js"
 import { reasonOf } from "../../../src/core/refresh.js"
 import { outgoing } from "../../../src/core/request.js"
 import { ClientIdentity } from "../ClientIdentity.js"
@@ -87,19 +87,39 @@ const open = (value: unknown) => (Redacted.isRedacted(value) ? { value: Redacted
 /**
  * A form body (`application/x-www-form-urlencoded`). Bodies are `HttpBody.raw` strings, which `fetch` sends as
  * they are: `HttpBody.text` would encode them to bytes first and bundle its `Uint8Array` body (0.13 kB gzipped).
+ * A body that carries a secret is raw bytes instead ({@link textBody}).
  */
 export const form =
   (pairs: ReadonlyArray<readonly [string, FormValue]>): Body =>
-  (found) =>
-    HttpBody.raw(new URLSearchParams(revealWith(pairs, open, found) as Array<[string, string]>).toString(), {
-      contentType: "application/x-www-form-urlencoded"
-    })
+  (found) => {
+    const before = found.length
+    const text = new URLSearchParams(revealWith(pairs, open, found) as Array<[string, string]>).toString()
+    return textBody(text, "application/x-www-form-urlencoded", found, before)
+  }
 
 /** A JSON body. */
 export const json =
   (value: unknown): Body =>
-  (found) =>
-    HttpBody.raw(JSON.stringify(revealWith(value, open, found)), { contentType: "application/json" })
+  (found) => {
+    const before = found.length
+    return textBody(JSON.stringify(revealWith(value, open, found)), "application/json", found, before)
+  }
+
+/**
+ * A raw body of `text`: one that carries a secret (revealed while `text` was made, `found` grew past `before`) as
+ * `core/redact.ts`'s `sealedBody` bytes, which render as `<redacted>` wherever the request is logged or carried by
+ * an error (a raw string body shows as it is); the bytes on the wire are the same.
+ */
+const textBody = (
+  text: string,
+  contentType: string,
+  found: Array<string>,
+  before: number
+): HttpBody.HttpBody => {
+  if (found.length === before) return HttpBody.raw(text, { contentType })
+  const bytes = sealedBody(text)
+  return HttpBody.raw(bytes, { contentType, contentLength: bytes.length })
+}
 
 /** Retries `attempt` by `policy`, only errors that may be retried at all. */
 export const retrying = <A, E extends Errors.PlexError, R>(

@@ -65,7 +65,8 @@ const bodyOf = (request: HttpClientRequest.HttpClientRequest): string | undefine
     case "Uint8Array":
       return new TextDecoder().decode(body.body)
     case "Raw":
-      return String(body.body)
+      // A body that carries a secret is raw bytes that render as `<redacted>` (`core/redact.ts`'s `sealedBody`).
+      return body.body instanceof Uint8Array ? new TextDecoder().decode(body.body) : String(body.body)
     default:
       return `<${body._tag} body>`
   }
