@@ -336,7 +336,9 @@ export const oversized: (options?: {
 }) => Oversized = CoreFault.oversized
 
 /**
- * Answer with a response of your own.
+ * Answer with a response of your own. The Effect runs with the services of
+ * the `FakePlex.fault` call that scripted it, and is interrupted with the
+ * request; a defect or interruption of it is the request's.
  *
  * @since 0.1.0
  * @category constructors
