@@ -522,6 +522,15 @@ describe("core/cli", () => {
         .message,
       "Invalid saved token: must not be empty."
     )
+    // logout with such a token: trying again cannot help, only forgetting it; a failure of plex.tv's may pass.
+    assert.strictEqual(
+      Render.logoutFailedMessage("Invalid saved token: must not be empty.", { _tag: "InvalidInput" }),
+      "Invalid saved token: must not be empty. The token is still saved: use `plex-auth logout --local` to forget it."
+    )
+    assert.include(
+      Render.logoutFailedMessage("plex.tv did not answer.", { _tag: "NetworkError" }),
+      "try again, or use `plex-auth logout --local`"
+    )
     // Other reasons are the CLI's words already.
     assert.strictEqual(
       Failure.invalidMessage("server URL", "must use http or https, not ftp"),

@@ -565,7 +565,7 @@ const logout = Command.make(
           Effect.mapError((error) => {
             const failure = fromPlexError(error)
             return new CliFailure({
-              message: Render.logoutFailedMessage(failure.message),
+              message: Render.logoutFailedMessage(failure.message, error),
               exitCode: failure.exitCode
             })
           })

@@ -161,9 +161,14 @@ export const logoutText = (result: {
         ? "Signed out: the token is revoked and forgotten."
         : "The saved token was already invalid; forgot it."
 
-/** `logout`'s message when plex.tv could not revoke the token. */
-export const logoutFailedMessage = (message: string): string =>
-  `${message} The token is still saved: try again, or use \`plex-auth logout --local\`.`
+/**
+ * `logout`'s message when plex.tv could not revoke the token: try again, unless the saved token is one the library
+ * refuses to send (`InvalidInput`: a file spoilt by hand), which only forgetting it mends.
+ */
+export const logoutFailedMessage = (message: string, failed: { readonly _tag: string }): string =>
+  failed._tag === "InvalidInput"
+    ? `${message} The token is still saved: use \`plex-auth logout --local\` to forget it.`
+    : `${message} The token is still saved: try again, or use \`plex-auth logout --local\`.`
 
 // ---------------------------------------------------------------------------
 // servers

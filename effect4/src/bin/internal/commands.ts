@@ -450,7 +450,7 @@ const logout = Command.make(
           Effect.mapError((error) => {
             const failure = Core.failureOf(error)
             return new CliFailure({
-              message: Render.logoutFailedMessage(failure.message),
+              message: Render.logoutFailedMessage(failure.message, error),
               exitCode: failure.exitCode
             })
           })
