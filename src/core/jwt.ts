@@ -6,7 +6,12 @@
  * expiry, binding), on Web Crypto through `jose.ts`.
  *
  * python-plexapi (`MyPlexJWTLogin`) and @ctrl/plex (`src/jwt.ts`) send the
- * same requests and claims.
+ * same requests and claims, but for two choices made here: the key's `kid`
+ * is its RFC 7638 thumbprint (both make it the hex SHA-256 of the private
+ * and public key bytes, and compare the Plex JWT's `thumbprint` claim with
+ * it, as {@link verifyPlexJwt} does with this one), and the default scope is
+ * {@link defaultScope}, after Plex's developer guide (both ask for all six
+ * scopes they know).
  *
  * @internal
  */

@@ -7,16 +7,18 @@
  */
 import type { Endpoint } from "./endpoint.js"
 
-/** plex.tv's PIN collection: `POST` creates a PIN. */
 import * as AuthUrl from "./authUrl.js"
 
+/** plex.tv's PIN collection: `POST` creates a PIN. */
 export const pinsPath = "/api/v2/pins"
 
 /**
  * The query of the PIN creation: `strong=true` (the default) asks for a long
  * PIN meant for the app.plex.tv link, `strong=false` for the short code a
- * user types at plex.tv/link (python-plexapi's `MyPlexPinLogin` sends
- * `strong` the same way, as `"true"`/`"false"`).
+ * user types at plex.tv/link. python-plexapi (`MyPlexPinLogin._getCode`) and
+ * @ctrl/plex (`MyPlexPinLogin.create`) send `strong` only for the long PIN
+ * and leave it out for the short one; `false` is plex.tv's default (the
+ * community OpenAPI description of `/pins`), so both ask for the same PIN.
  */
 export const createPinParams = (strong: boolean | undefined): ReadonlyArray<readonly [string, string]> => [
   ["strong", strong === false ? "false" : "true"]
@@ -64,7 +66,7 @@ export interface AuthUrlIdentity {
  * The app.plex.tv URL to send the user to: `clientID`, `code`, the identity
  * as `context[device][...]` fields (product always, the others when set) and
  * `forwardUrl` when given, all in the fragment, percent-encoded (as
- * @ctrl/plex's `getPlexAuthUrl` and python-plexapi's `oauthUrl` build it).
+ * @ctrl/plex's and python-plexapi's `MyPlexPinLogin.oauthUrl` build it).
  * `forwardUrl` must already be checked (an absolute http(s) URL).
  */
 export const authUrl = (identity: AuthUrlIdentity, code: string, forwardUrl?: string | undefined): string =>

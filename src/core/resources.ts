@@ -14,8 +14,8 @@ export const resourcesPath = "/api/v2/resources"
 
 /**
  * The query of {@link resourcesPath}: HTTPS, relay and IPv6 connections
- * included (python-plexapi's `MyPlexAccount.resources` and @ctrl/plex ask
- * for the same).
+ * included (@ctrl/plex's `MyPlexResource.key` asks for the same;
+ * python-plexapi's `MyPlexResource.key` leaves out `includeIPv6`).
  */
 export const resourcesParams: ReadonlyArray<readonly [string, string]> = [
   ["includeHttps", "1"],
