@@ -334,6 +334,14 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("home", "switch", "--", "-Nobody"), kind: "same", exit: 1 },
   { args: fake("home", "switch", "Kids"), kind: "same", exit: 2 },
   { args: fake("home", "switch", "Kids"), kind: "same", env: { PLEX_HOME_PIN: " " }, exit: 2 },
+  // A Home PIN the library refuses, named after the variable it came from (not the library's field, `pin`).
+  {
+    args: fake("home", "switch", "Kids"),
+    kind: "same",
+    env: { PLEX_HOME_PIN: "12a4" },
+    exit: 2,
+    says: "plex-auth: Invalid PLEX_HOME_PIN: must be four digits."
+  },
   // (plex.tv offline: the account's own server is looked for, and cannot be.)
   {
     args: fake("token", "transient", "--json"),

@@ -522,6 +522,12 @@ describe("core/cli", () => {
         .message,
       "Invalid saved token: must not be empty."
     )
+    // home switch: a Home PIN the library refuses came from PLEX_HOME_PIN (the prompt takes four digits only).
+    assert.strictEqual(
+      Failure.failureOf({ _tag: "InvalidInput", message: "", field: "pin", reason: "must be four digits" })
+        .message,
+      "Invalid PLEX_HOME_PIN: must be four digits."
+    )
     // logout with such a token: trying again cannot help, only forgetting it; a failure of plex.tv's may pass.
     assert.strictEqual(
       Render.logoutFailedMessage("Invalid saved token: must not be empty.", { _tag: "InvalidInput" }),

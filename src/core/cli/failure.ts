@@ -54,6 +54,8 @@ const inputNames: Record<string, string> = {
   nameOrId: "--server (or PLEX_SERVER_URL)",
   url: "--plex-tv URL (or PLEX_TV_URL)",
   token: "saved token",
+  // Home.switchUser's PIN: only PLEX_HOME_PIN reaches the library unchecked (the prompt takes four digits only).
+  pin: "PLEX_HOME_PIN",
   // The client identifier kept in the credentials file (edited by hand): the library names its field.
   clientIdentifier: "client identifier kept in store.json (remove it there and the CLI makes a new one)"
 }
