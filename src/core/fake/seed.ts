@@ -289,6 +289,18 @@ const autoApprove = (
 
 const minute = 60 * 1000
 
+/**
+ * A test kit's seeded duration, in milliseconds once converted: a negative or NaN one is refused by the kit's own
+ * option name (`pinLifetime.short`, not this core's `pinLifetimeMillis.short`) and as the caller wrote it.
+ */
+export const kitMillis = (what: string, value: number | undefined, given: unknown): number | undefined => {
+  if (value !== undefined && !(value >= 0)) {
+    const shown = typeof given === "string" ? JSON.stringify(given) : String(given)
+    throw new Error(`FakePlex: ${what} must be a duration that is not negative, got ${shown}`)
+  }
+  return value
+}
+
 const millis = (what: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback
   if (!(value >= 0)) throw new Error(`FakePlex: ${what} must be a duration in milliseconds, got ${value}`)

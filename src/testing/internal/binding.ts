@@ -43,9 +43,12 @@ const revealOptional = (value: Secretish | undefined): string | undefined =>
  * A seeded duration in milliseconds. A negative one stays negative (`Duration` would make it zero), so the core
  * refuses the seed (a defect, as for any inconsistent seed) rather than making a PIN that expires at once.
  */
-const millis = (duration: Duration.DurationInput | undefined): number | undefined => {
+const millis = (what: string, duration: Duration.DurationInput | undefined): number | undefined =>
+  Core.kitMillis(what, toMillis(duration), duration)
+
+const toMillis = (duration: Duration.DurationInput | undefined): number | undefined => {
   if (duration === undefined) return undefined
-  // Milliseconds as given: the core refuses a negative or NaN count.
+  // Milliseconds as given: a negative or NaN count is refused.
   if (typeof duration === "number") return duration
   if (typeof duration === "string" && Validate.isNegativeDurationInput(duration)) {
     return -Duration.toMillis(Duration.decode(duration.replace(/^\s*-/, "") as Duration.DurationInput))
@@ -85,13 +88,16 @@ export const toCoreOptions = (options: Options): Core.Options => {
     pinLifetimeMillis:
       options.pinLifetime === undefined
         ? undefined
-        : { strong: millis(options.pinLifetime.strong), short: millis(options.pinLifetime.short) },
-    transientTokenLifetimeMillis: millis(options.transientTokenLifetime),
-    claimTokenLifetimeMillis: millis(options.claimTokenLifetime),
+        : {
+            strong: millis("pinLifetime.strong", options.pinLifetime.strong),
+            short: millis("pinLifetime.short", options.pinLifetime.short)
+          },
+    transientTokenLifetimeMillis: millis("transientTokenLifetime", options.transientTokenLifetime),
+    claimTokenLifetimeMillis: millis("claimTokenLifetime", options.claimTokenLifetime),
     autoApprovePins:
       auto === undefined || typeof auto === "boolean"
         ? auto
-        : { afterMillis: millis(auto.after), account: auto.account },
+        : { afterMillis: millis("autoApprovePins.after", auto.after), account: auto.account },
     homes: options.homes
   }
 }

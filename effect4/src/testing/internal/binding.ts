@@ -38,9 +38,12 @@ const plainOr = (value: SecretInput | undefined): string | undefined =>
  * A seeded duration in milliseconds. A negative one stays negative (`Duration` would make it zero), so the core
  * refuses the seed (a defect, as for any inconsistent seed) rather than making a PIN that expires at once.
  */
-const millisOr = (value: Duration.Input | undefined): number | undefined => {
+const millisOr = (what: string, value: Duration.Input | undefined): number | undefined =>
+  Core.kitMillis(what, toMillis(value), value)
+
+const toMillis = (value: Duration.Input | undefined): number | undefined => {
   if (value === undefined) return undefined
-  // Milliseconds as given: the core refuses a negative or NaN count.
+  // Milliseconds as given: a negative or NaN count is refused.
   if (typeof value === "number") return value
   if (typeof value === "string" && Validate.isNegativeDurationInput(value)) {
     return -Duration.toMillis(Duration.fromInputUnsafe(value.replace(/^\s*-/, "") as Duration.Input))
@@ -87,13 +90,19 @@ export const coreOptions = (options: Options): Core.Options => {
     pinLifetimeMillis:
       options.pinLifetime === undefined
         ? undefined
-        : { strong: millisOr(options.pinLifetime.strong), short: millisOr(options.pinLifetime.short) },
-    transientTokenLifetimeMillis: millisOr(options.transientTokenLifetime),
-    claimTokenLifetimeMillis: millisOr(options.claimTokenLifetime),
+        : {
+            strong: millisOr("pinLifetime.strong", options.pinLifetime.strong),
+            short: millisOr("pinLifetime.short", options.pinLifetime.short)
+          },
+    transientTokenLifetimeMillis: millisOr("transientTokenLifetime", options.transientTokenLifetime),
+    claimTokenLifetimeMillis: millisOr("claimTokenLifetime", options.claimTokenLifetime),
     autoApprovePins:
       options.autoApprovePins === undefined || typeof options.autoApprovePins === "boolean"
         ? options.autoApprovePins
-        : { afterMillis: millisOr(options.autoApprovePins.after), account: options.autoApprovePins.account },
+        : {
+            afterMillis: millisOr("autoApprovePins.after", options.autoApprovePins.after),
+            account: options.autoApprovePins.account
+          },
     homes: options.homes
   }
 }
