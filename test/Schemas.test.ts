@@ -121,7 +121,7 @@ describe("the 2025-08 and 2026-02 account shapes", () => {
 })
 
 describe("drift: fields added, dropped, nulled or reshaped", () => {
-  it("only id, uuid, username and title are required", () => {
+  it("only id, uuid and title are required; a username Plex does not send is empty", () => {
     const account = decodeAccount(required)
     assert.deepStrictEqual(account, {
       ...required,
@@ -130,11 +130,16 @@ describe("drift: fields added, dropped, nulled or reshaped", () => {
       subscriptions: [],
       services: []
     })
-    for (const key of Object.keys(required)) {
+    for (const key of ["id", "uuid", "title"]) {
       const { [key]: _dropped, ...rest } = required as Record<string, unknown>
       assert.throws(() => decodeAccount(rest), /./, `without ${key}`)
       assert.throws(() => decodeAccount({ ...rest, [key]: null }), /./, `with ${key} null`)
     }
+    // A managed Home user has no user name (plex.tv's home user list says `null`): switching to one, or reading
+    // its account, must not fail on it.
+    const { username: _none, ...managed } = required
+    assert.strictEqual(decodeAccount(managed).username, "")
+    assert.strictEqual(decodeAccount({ ...managed, username: null }).username, "")
   })
 
   it("numbers sent as numeric strings and ids as numbers are read", () => {
@@ -410,7 +415,7 @@ describe("the schemas in the Schema ecosystem", () => {
       properties: Record<string, unknown>
       additionalProperties: boolean
     }
-    assert.deepStrictEqual(account.required, ["id", "uuid", "username", "title"])
+    assert.deepStrictEqual(account.required, ["id", "uuid", "title"])
     assert.includeMembers(Object.keys(account.properties), ["authToken", "email", "profile", "services"])
     assert.isTrue(account.additionalProperties)
     assert.deepStrictEqual(account.properties["authToken"], { type: "string", pattern: "^[\\x21-\\x7e]+$" })

@@ -88,9 +88,10 @@ export const AccountService = /*#__PURE__*/ L.structOf(Payloads.accountService, 
 export interface AccountService extends Schema.Schema.Type<typeof AccountService> {}
 
 /**
- * A plex.tv account, as `GET /api/v2/user` returns it. Requires `id`, `uuid`,
- * `username` and `title`; everything else is optional and unknown fields are
- * kept.
+ * A plex.tv account, as `GET /api/v2/user` returns it. Requires `id`, `uuid`
+ * and `title`; `username` is `""` when Plex sends none (a managed Home user
+ * has no user name: plex.tv's home user list gives it `null`);
+ * everything else is optional and unknown fields are kept.
  *
  * @since 0.1.0
  * @category schemas

@@ -111,9 +111,9 @@ describe("the operations' codecs (effect4/src/internal/payloads.ts)", () => {
     Effect.gen(function* () {
       const failure = L.decodePlain(Codecs.signedInAccount, payloads[6])
       assert.instanceOf(failure, L.Failure)
-      assert.deepStrictEqual(failure instanceof L.Failure ? failure.path : [], ["username"])
+      assert.deepStrictEqual(failure instanceof L.Failure ? failure.path : [], ["authToken"])
       const error = yield* Effect.flip(Schema.decodeUnknownEffect(Schemas.SignedInAccount)(payloads[6]))
-      assert.include(error.message, '["username"]')
+      assert.include(error.message, '["authToken"]')
     })
   )
 })

@@ -55,7 +55,8 @@ export const accountServiceFields = <S>(secret: D.CodecLike<S>, opaqueSecret: D.
 
 /**
  * A plex.tv account (`GET /api/v2/user`, and what a sign-in returns).
- * Requires `id`, `uuid`, `username` and `title`; `authToken` is as given
+ * Requires `id`, `uuid` and `title`; `username` is `""` when missing or
+ * `null` (a managed Home user has none); `authToken` is as given
  * (optional on `/api/v2/user`, required after a sign-in).
  */
 export const accountFields = <T, P, Sub, Svc>(
@@ -70,8 +71,11 @@ export const accountFields = <T, P, Sub, Svc>(
   id: D.num,
   /** The account's stable UUID. */
   uuid: D.str,
-  /** The account's user name. */
-  username: D.str,
+  /**
+   * The account's user name; `""` when Plex sends none: a managed Home user has no user name (`null` in
+   * `GET /api/v2/home/users`), and switching to one must not fail on it.
+   */
+  username: D.withDefault(D.str, ""),
   /** The display title (user name or friendly name). */
   title: D.str,
   /** The account token. */

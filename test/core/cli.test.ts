@@ -8,6 +8,13 @@ import * as Failure from "../../src/core/cli/failure.js"
 import * as Render from "../../src/core/cli/render.js"
 
 describe("core/cli", () => {
+  it("describeAccount, whoamiText: a managed Home user, which has no user name, is named by its title", () => {
+    const kids = { username: "", title: "Kids", id: 7, uuid: "u-7" }
+    assert.strictEqual(Failure.describeAccount(kids), "Kids")
+    assert.strictEqual(Failure.describeAccount({ ...kids, username: "alice", email: "a@x" }), "alice (a@x)")
+    assert.strictEqual(Failure.whoamiText(kids), "username -\nemail    -\nid       7\nuuid     u-7")
+  })
+
   it("wizardWithoutCommand: global options with --wizard and no command are refused, saying how to write it", () => {
     assert.include(
       Render.wizardWithoutCommand(["--fake", "--config-dir", "d", "--wizard"]),

@@ -265,15 +265,13 @@ describe("core/decodeSchemas payload tables", () => {
   const account = D.struct(P.accountFields(D.optional(secret), nested), secrets)
   const signedIn = D.struct(P.accountFields(secret, nested), secrets)
 
-  it("an account requires id, uuid, username and title; a signed-in account its token too", () => {
-    assert.deepStrictEqual(D.jsonSchemaOf(account)["required"], ["id", "uuid", "username", "title"])
-    assert.deepStrictEqual(D.jsonSchemaOf(signedIn)["required"], [
-      "id",
-      "uuid",
-      "username",
-      "title",
-      "authToken"
-    ])
+  it("an account requires id, uuid and title (username is empty when missing); a signed-in account its token too", () => {
+    assert.deepStrictEqual(D.jsonSchemaOf(account)["required"], ["id", "uuid", "title"])
+    assert.deepStrictEqual(D.jsonSchemaOf(signedIn)["required"], ["id", "uuid", "title", "authToken"])
+    assert.strictEqual(
+      (account.decode({ id: 1, uuid: "u", title: "t", username: null }) as { username: string }).username,
+      ""
+    )
     const required = { id: "1", uuid: 2, username: "u", title: "t" }
     assert.deepStrictEqual(account.decode(required), {
       id: 1,

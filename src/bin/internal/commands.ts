@@ -18,7 +18,6 @@ import * as PlexAuth from "../../PlexAuth.js"
 import type * as PlexError from "../../PlexError.js"
 import * as PlexServer from "../../PlexServer.js"
 import * as Resources from "../../Resources.js"
-import type * as Schemas from "../../Schemas.js"
 import { help as Help } from "../../core/cli/help.js"
 import * as CoreFailure from "../../core/cli/failure.js"
 import * as Render from "../../core/cli/render.js"
@@ -155,18 +154,6 @@ const ask = <A>(
 
 const nonEmpty = (what: string) => (value: string) =>
   value.trim().length > 0 ? Effect.succeed(value) : Effect.fail(`${what} must not be empty`)
-
-/** An account for a human, its fields neutralised (they come from plex.tv). */
-const describe = (account: Schemas.Account): string =>
-  Output.neutralise(account.email !== undefined ? `${account.username} (${account.email})` : account.username)
-
-/** An account under `--json`. */
-const accountJson = (account: Schemas.Account) => ({
-  username: account.username,
-  email: account.email ?? null,
-  id: account.id,
-  uuid: account.uuid
-})
 
 // ---------------------------------------------------------------------------
 // login
@@ -311,7 +298,7 @@ const login = Command.make(
           } else {
             yield* say(
               validity._tag === "Valid"
-                ? `Already logged in as ${describe(validity.account)}.`
+                ? `Already logged in as ${CoreFailure.describeAccount(validity.account)}.`
                 : "Already logged in (plex.tv could not be asked whether the saved token is still valid)."
             )
             decision = Option.isSome(options.oldToken)
@@ -347,12 +334,12 @@ const login = Command.make(
         const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
         if (run.json) {
           return yield* Output.json({
-            account: Option.isSome(account) ? accountJson(account.value) : null,
+            account: Option.isSome(account) ? CoreFailure.accountJson(account.value) : null,
             file: session.file,
             previous
           })
         }
-        const name = Option.isSome(account) ? describe(account.value) : undefined
+        const name = Option.isSome(account) ? CoreFailure.describeAccount(account.value) : undefined
         yield* Output.line(Render.loggedInText(name, session.file, previous).join("\n"))
       })
     )
@@ -369,17 +356,8 @@ const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
       switch (validity._tag) {
         case "Valid": {
           const account = validity.account
-          if (run.json) return yield* Output.json(accountJson(account))
-          const rows: Array<readonly [string, string]> = [
-            ["username", account.username],
-            ["email", account.email ?? "-"],
-            ["id", String(account.id)],
-            ["uuid", account.uuid]
-          ]
-          yield* Output.line(
-            rows.map(([key, value]) => `${key.padEnd(9)}${Output.neutralise(value)}`).join("\n")
-          )
-          return
+          if (run.json) return yield* Output.json(CoreFailure.accountJson(account))
+          return yield* Output.line(CoreFailure.whoamiText(account))
         }
         case "Invalid":
           return yield* new CliFailure({

@@ -328,11 +328,18 @@ export const accountJson = (account: {
   uuid: account.uuid
 })
 
-/** An account as `login` and `whoami` name it: `alice (alice@example.com)`. */
+/**
+ * An account as `login` and `whoami` name it: `alice (alice@example.com)`; a managed Home user, which has no user
+ * name (`""`), by its title.
+ */
 export const describeAccount = (account: {
   readonly username: string
+  readonly title: string
   readonly email?: string | undefined
-}) => neutralise(account.email !== undefined ? `${account.username} (${account.email})` : account.username)
+}) => {
+  const name = account.username !== "" ? account.username : account.title
+  return neutralise(account.email !== undefined ? `${name} (${account.email})` : name)
+}
 
 /** The rows `whoami` prints. */
 export const whoamiText = (account: {
@@ -343,7 +350,7 @@ export const whoamiText = (account: {
 }): string =>
   (
     [
-      ["username", account.username],
+      ["username", account.username !== "" ? account.username : "-"],
       ["email", account.email ?? "-"],
       ["id", String(account.id)],
       ["uuid", account.uuid]
