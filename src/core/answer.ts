@@ -10,6 +10,7 @@ import { Failure } from "./decode.js"
 import { type ErrorEntry, errorEntries } from "./errorCodes.js"
 import { classify, isJson, isRedirect, parseRetryAfter, type Refusal } from "./policy.js"
 import { excerpt, scrub } from "./redact.js"
+import type { TwoFactorReader } from "./twoFactor.js"
 import type { XmlAnswers } from "./xml.js"
 
 /** Where a request was going, for its errors, and the secrets to mask in them. */
@@ -143,7 +144,7 @@ export const refusal = (
   secrets: ReadonlyArray<string>,
   now: number,
   expects: {
-    readonly signIn?: boolean | undefined
+    readonly twoFactor?: TwoFactorReader | undefined
     readonly notFound?: boolean | undefined
     readonly xml?: XmlAnswers | undefined
   }

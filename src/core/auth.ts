@@ -7,7 +7,7 @@
  * @internal
  */
 import type { Endpoint } from "./endpoint.js"
-import { verificationCodeProblem } from "./twoFactor.js"
+import { twoFactorOutcome, verificationCodeProblem } from "./twoFactor.js"
 import { loginProblem, passwordProblem, sourceProblem } from "./validate.js"
 
 /** An endpoint: its name, method, path below the base URL and behaviour (see `endpoint.ts`). */
@@ -18,7 +18,7 @@ export const signIn = {
   endpoint: "postUsersSignInData",
   method: "POST",
   path: "/api/v2/users/signin",
-  signIn: true,
+  twoFactor: twoFactorOutcome,
   idempotent: false
 } as const satisfies Endpoint
 /**

@@ -8,6 +8,7 @@
  *
  * @internal
  */
+import type { TwoFactorReader } from "./twoFactor.js"
 import type { XmlAnswers } from "./xml.js"
 
 /** An endpoint as Plex defines it. `S` is whatever an edition holds a secret in (`Redacted`). */
@@ -38,8 +39,12 @@ export interface Endpoint<S = never> {
   readonly spanPath?: string | undefined
   /** A 404 means the thing asked for is not there (`NotFound`), not an unexpected answer. */
   readonly notFound?: boolean | undefined
-  /** Plex's two-factor codes 1028 and 1029 may answer it. */
-  readonly signIn?: boolean | undefined
+  /**
+   * A sign-in, which Plex's two-factor answers may refuse (codes 1028 and 1029, or a 401 asking for the
+   * code): how to read them, `twoFactor.ts`'s `twoFactorOutcome`. Handed in by the endpoint (`auth.ts`'s
+   * `signIn`), as `xml` is, so that the other operations do not bundle the reader.
+   */
+  readonly twoFactor?: TwoFactorReader | undefined
   /**
    * `false`: sending it twice is not harmless (a sign-in, a single-use token,
    * a PIN that counts towards a lockout); only a failure proving the server

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { twoFactorOutcome } from "./twoFactor.js"
+import type { TwoFactorReader } from "./twoFactor.js"
 
 /** How many redirects one attempt follows. */
 export const maxRedirects = 5
@@ -180,7 +180,7 @@ export type Refusal =
 /**
  * Classifies a refused answer by Plex's codes, then its status: 1029/1028
  * (or a 401 asking for the verification code, see `twoFactor.ts`) are the
- * two-factor prompts (sign-in only), 1003/1031 and 429 rate limits;
+ * two-factor prompts (only where `expects.twoFactor` reads them: a sign-in), 1003/1031 and 429 rate limits;
  * 401, 403, 498 and a 422 "invalid token" refuse the credentials; any other
  * 422 or a 400 is a bad request; a 404 is `NotFound` where it is expected.
  */
@@ -188,13 +188,10 @@ export const classify = (
   status: number,
   codes: ReadonlyArray<number>,
   messages: string,
-  expects: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined }
+  expects: { readonly twoFactor?: TwoFactorReader | undefined; readonly notFound?: boolean | undefined }
 ): Refusal => {
-  if (expects.signIn) {
-    const twoFactor = twoFactorOutcome(status, new Set(codes), [messages])
-    if (twoFactor === "Required") return "VerificationCodeRequired"
-    if (twoFactor === "Invalid") return "InvalidVerificationCode"
-  }
+  const twoFactor = expects.twoFactor?.(status, codes, messages)
+  if (twoFactor !== undefined) return twoFactor
   if (status === 429 || codes.includes(1003) || codes.includes(1031)) return "RateLimited"
   if (status === 400) return "BadRequest"
   if (status === 401 || status === 403 || status === 498) return "Unauthorized"

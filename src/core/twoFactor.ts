@@ -5,28 +5,33 @@
  */
 
 /**
- * What a refused sign-in says of the two-factor code: `"Required"` when it
- * demands one, `"Invalid"` when it refused the one given, `undefined`
- * otherwise. Plex's codes decide first (1028 invalid, 1029 required). A 401
- * without either code whose message asks for the verification code is a
- * demand too: python-plexapi (`MyPlexAccount.query`: `"verification code" in
- * response.text` on a 401) and plex-rs match that text, as some answers
- * carry no code; one that calls the code invalid is a refusal.
+ * What a refused sign-in (its status, Plex's error codes and messages) says
+ * of the two-factor code: `VerificationCodeRequired` when it demands one,
+ * `InvalidVerificationCode` when it refused the one given, `undefined`
+ * otherwise (`policy.ts`'s `classify` then goes on). Plex's codes decide
+ * first (1028 invalid, 1029 required). A 401 without either code whose
+ * message asks for the verification code is a demand too: python-plexapi
+ * (`MyPlexAccount.query`: `"verification code" in response.text` on a 401)
+ * and plex-rs match that text, as some answers carry no code; one that calls
+ * the code invalid is a refusal.
  */
 export const twoFactorOutcome = (
   status: number,
-  codes: ReadonlySet<number>,
-  messages: ReadonlyArray<string>
-): "Required" | "Invalid" | undefined =>
-  codes.has(1028)
-    ? "Invalid"
-    : codes.has(1029)
-      ? "Required"
-      : status !== 401 || !messages.some((m) => /verification code/i.test(m))
+  codes: ReadonlyArray<number>,
+  messages: string
+): "VerificationCodeRequired" | "InvalidVerificationCode" | undefined =>
+  codes.includes(1028)
+    ? "InvalidVerificationCode"
+    : codes.includes(1029)
+      ? "VerificationCodeRequired"
+      : status !== 401 || !/verification code/i.test(messages)
         ? undefined
-        : messages.some((m) => /\b(?:invalid|incorrect|wrong|expired)\b/i.test(m))
-          ? "Invalid"
-          : "Required"
+        : /\b(?:invalid|incorrect|wrong|expired)\b/i.test(messages)
+          ? "InvalidVerificationCode"
+          : "VerificationCodeRequired"
+
+/** What reads a refused sign-in's two-factor meaning: {@link twoFactorOutcome}. */
+export type TwoFactorReader = typeof twoFactorOutcome
 
 /**
  * Why a two-factor code cannot be sent, or `undefined` when it can: any

@@ -33,6 +33,7 @@ import * as Facts from "../core/answer.js"
 import { mayRetry, neverReachedServer } from "../core/policy.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../core/redact.js"
 import { outgoing } from "../core/request.js"
+import type { TwoFactorReader } from "../core/twoFactor.js"
 import type { WithResponse as Success } from "../PlexAuth.js"
 import { read } from "./read.js"
 import { afterRefusal } from "./refresh.js"
@@ -49,7 +50,7 @@ export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
 /** The errors of an operation declared by `S`: two-factor ones only for a sign-in, `NotFound` where expected. */
 export type ErrorOf<S> =
   | Errors.ResponseError
-  | (S extends { readonly signIn: true }
+  | (S extends { readonly twoFactor: TwoFactorReader }
       ? Errors.VerificationCodeRequired | Errors.InvalidVerificationCode
       : never)
   | (S extends { readonly notFound: true } ? Errors.NotFound : never)

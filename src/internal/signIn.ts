@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Redacted from "effect/Redacted"
 import * as Auth from "../core/auth.js"
+import type { TwoFactorReader } from "../core/twoFactor.js"
 import type { ClientIdentity } from "../ClientIdentity.js"
 import type { SignInInput, WithResponse } from "../PlexAuth.js"
 import type { InvalidInput, SignInError } from "../PlexError.js"
@@ -17,8 +18,8 @@ import * as Payloads from "./payloads.js"
 import * as Request from "./request.js"
 import * as V from "./validate.js"
 
-/** The sign-in's spec: a `signIn` one, so that its errors include the two-factor ones. */
-type SignInSpec = Request.Spec<Schemas.SignedInAccount> & { readonly signIn: true }
+/** The sign-in's spec: one with a `twoFactor` reader, so that its errors include the two-factor ones. */
+type SignInSpec = Request.Spec<Schemas.SignedInAccount> & { readonly twoFactor: TwoFactorReader }
 
 const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
   Effect.suspend(() => {

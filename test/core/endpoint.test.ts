@@ -14,6 +14,7 @@ import * as Home from "../../src/core/home.js"
 import * as Jwt from "../../src/core/jwt.js"
 import * as Pin from "../../src/core/pin.js"
 import * as Resources from "../../src/core/resources.js"
+import { twoFactorOutcome } from "../../src/core/twoFactor.js"
 import * as Routes from "../../src/core/fake/routes.js"
 import type { Host } from "../../src/core/fake/store.js"
 
@@ -78,7 +79,7 @@ describe("core/endpoint", () => {
       "signOut",
       "switchHomeUser"
     ])
-    assert.isTrue(Auth.signIn.signIn)
+    assert.strictEqual(Auth.signIn.twoFactor, twoFactorOutcome)
     assert.isTrue(Pin.checkPin(1, undefined).notFound)
     assert.strictEqual(Pin.checkPin(1, undefined).spanPath, "/api/v2/pins/{id}")
   })

@@ -6,6 +6,7 @@
 import { expectTypeOf } from "@effect/vitest"
 import type { Effect } from "effect"
 import type { PlexAuth, PlexError, Schemas } from "effect-plex-auth"
+import type { TwoFactorReader } from "../../src/core/twoFactor.js"
 import type { ErrorOf, Spec } from "../../src/internal/request.js"
 
 type Base = Spec<Schemas.Account>
@@ -14,7 +15,7 @@ type Base = Spec<Schemas.Account>
 expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError>()
 
 // A sign-in spec adds the two-factor errors.
-expectTypeOf<ErrorOf<Base & { readonly signIn: true }>>().toEqualTypeOf<
+expectTypeOf<ErrorOf<Base & { readonly twoFactor: TwoFactorReader }>>().toEqualTypeOf<
   PlexError.ResponseError | PlexError.VerificationCodeRequired | PlexError.InvalidVerificationCode
 >()
 
@@ -35,4 +36,6 @@ expectTypeOf<
 // @ts-expect-error ResponseError is not ResponseError | NotFound
 expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError | PlexError.NotFound>()
 // @ts-expect-error a sign-in spec adds errors
-expectTypeOf<ErrorOf<Base & { readonly signIn: true }>>().toEqualTypeOf<PlexError.ResponseError>()
+expectTypeOf<
+  ErrorOf<Base & { readonly twoFactor: TwoFactorReader }>
+>().toEqualTypeOf<PlexError.ResponseError>()

@@ -33,6 +33,7 @@ import { mayRetry } from "../../../src/core/policy.js"
 import { timeoutDetail } from "../../../src/core/answer.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../../../src/core/redact.js"
 import { reasonOf } from "../../../src/core/refresh.js"
+import type { TwoFactorReader } from "../../../src/core/twoFactor.js"
 import { outgoing } from "../../../src/core/request.js"
 import { ClientIdentity } from "../ClientIdentity.js"
 import { Credentials } from "./credentials.js"
@@ -70,7 +71,7 @@ export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
  */
 export type ErrorOf<S> =
   | Errors.ResponseError
-  | (S extends { readonly signIn: true }
+  | (S extends { readonly twoFactor: TwoFactorReader }
       ? Errors.VerificationCodeRequired | Errors.InvalidVerificationCode
       : never)
   | (S extends { readonly notFound: true } ? Errors.NotFound : never)
