@@ -10,12 +10,14 @@ import type { TwoFactorReader } from "../../src/core/twoFactor.js"
 import type { ErrorOf, Spec } from "../../src/internal/request.js"
 
 type Base = Spec<Schemas.Account>
+/** A sign-in spec: one whose endpoint reads the two-factor answers. */
+type SignIn = Base & { readonly twoFactor: TwoFactorReader }
 
 // An ordinary spec: the errors of any answer or transport, no more.
 expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError>()
 
 // A sign-in spec adds the two-factor errors.
-expectTypeOf<ErrorOf<Base & { readonly twoFactor: TwoFactorReader }>>().toEqualTypeOf<
+expectTypeOf<ErrorOf<SignIn>>().toEqualTypeOf<
   PlexError.ResponseError | PlexError.VerificationCodeRequired | PlexError.InvalidVerificationCode
 >()
 
@@ -36,6 +38,4 @@ expectTypeOf<
 // @ts-expect-error ResponseError is not ResponseError | NotFound
 expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError | PlexError.NotFound>()
 // @ts-expect-error a sign-in spec adds errors
-expectTypeOf<
-  ErrorOf<Base & { readonly twoFactor: TwoFactorReader }>
->().toEqualTypeOf<PlexError.ResponseError>()
+expectTypeOf<ErrorOf<SignIn>>().toEqualTypeOf<PlexError.ResponseError>()
