@@ -269,6 +269,27 @@ const countUnder = (policy: RetryPolicy.RetryPolicy, handler: MockHttp.Handler) 
   )
 
 describe("RetryPolicy.none (the default)", () => {
+  it.effect("is a Schedule that ends at its first step with output 0, as Schedule.recurs(0) does", () =>
+    Effect.gen(function* () {
+      // Made with Schedule.fromStep (internal/retry.ts's `never`) rather than recurs(0): the same schedule.
+      const run = (policy: RetryPolicy.RetryPolicy) => {
+        let attempts = 0
+        const failing = Effect.suspend(() => {
+          attempts++
+          return Effect.fail(new PlexError.InvalidInput({ operation: "test", field: "x", reason: "y" }))
+        })
+        return Effect.map(
+          Effect.retryOrElse(failing, policy, (error, output) => Effect.succeed({ tag: error._tag, output })),
+          (ended) => ({ ...ended, attempts })
+        )
+      }
+      const expected = { tag: "InvalidInput" as const, output: 0, attempts: 1 }
+      assert.deepStrictEqual(yield* run(Schedule.recurs(0)), expected)
+      assert.deepStrictEqual(yield* run(RetryPolicy.none), expected)
+      assert.deepStrictEqual(yield* run(RetryPolicy.backoff({ exponent: 0 })), expected)
+    })
+  )
+
   it.effect("sends exactly one request on a retryable 503", () =>
     Effect.gen(function* () {
       const error = yield* failsWith(details, "Unexpected")

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -17,8 +18,15 @@ import { type MayAskToWait, mayWaitOut, retryAfterMillis } from "../../../src/co
 /** A `Schedule` whose input is the error of the failed attempt. */
 export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
 
+/**
+ * A schedule done at its first step, with output 0: what `Schedule.recurs(0)` is, made with `Schedule.fromStep`
+ * directly. `recurs` is `forever` (`spaced`, `fromStepWithMetadata`) under a `while`, which every operation would
+ * bundle for the default policy ({@link none}): 0.05-0.08 kB gzipped.
+ */
+const never = (): RetryPolicy => Schedule.fromStep(Effect.succeed(() => Cause.done(0)))
+
 /** Never retry. */
-export const none: RetryPolicy = /*#__PURE__*/ Schedule.recurs(0)
+export const none: RetryPolicy = /*#__PURE__*/ never()
 
 /** Where a policy `RetryPolicy.backoff` refused to build keeps its `InvalidInput`. */
 const refusedKey = /*#__PURE__*/ Symbol.for("effect-plex-auth/RetryPolicy/refused")
@@ -31,7 +39,7 @@ const refusedKey = /*#__PURE__*/ Symbol.for("effect-plex-auth/RetryPolicy/refuse
  * Effect 3 edition, whose `Schedule` cannot fail with a typed error).
  */
 export const refused = (error: InvalidInput): RetryPolicy =>
-  Object.defineProperty(Schedule.recurs(0), refusedKey, { value: error })
+  Object.defineProperty(never(), refusedKey, { value: error })
 
 /**
  * The `InvalidInput` a policy made of refused options carries (see {@link refused}), if any; a
