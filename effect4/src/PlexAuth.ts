@@ -382,6 +382,8 @@ export const MaxBodyBytes = Settings.MaxBodyBytes
 
 /**
  * Runs an effect with another body cap, in bytes (see {@link MaxBodyBytes}).
+ * A cap that is not a whole number of bytes, 0 or more (NaN, an infinite,
+ * negative or fractional one) fails with `InvalidInput`: the cap stays on.
  *
  * @example
  * ```ts
@@ -393,7 +395,17 @@ export const MaxBodyBytes = Settings.MaxBodyBytes
  * @since 0.1.0
  * @category settings
  */
-export const withMaxBodyBytes = Settings.withMaxBodyBytes
+export const withMaxBodyBytes: {
+  (bytes: number): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, bytes: number): Effect.Effect<A, E | InvalidInput, R>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, bytes: number): Effect.Effect<A, E | InvalidInput, R> =>
+    Effect.andThen(
+      V.check("PlexAuth.withMaxBodyBytes", "bytes", V.maxBodyBytesProblem(bytes)),
+      Settings.withMaxBodyBytes(self, bytes)
+    )
+)
 
 /**
  * Whether requests carry the caller's trace context (the `traceparent` and

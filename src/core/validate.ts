@@ -60,6 +60,15 @@ export const optionalBooleanProblem = (value: unknown): string | undefined =>
 export const optionalStringProblem = (value: unknown): string | undefined =>
   value === undefined || typeof value === "string" ? undefined : "must be a string"
 
+/**
+ * Why `value` cannot be a body cap (`PlexAuth.withMaxBodyBytes`), or undefined: a whole number of bytes, 0 or
+ * more. NaN or an infinite cap would turn the cap off, a negative one refuse every body, an empty one included.
+ */
+export const maxBodyBytesProblem = (value: unknown): string | undefined =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+    ? undefined
+    : "must be a whole number of bytes, 0 or more (finite: the body cap stays on)"
+
 /** Why `value` cannot be a callback, or undefined. */
 export const functionProblem = (value: unknown): string | undefined =>
   typeof value === "function" ? undefined : "must be a function"

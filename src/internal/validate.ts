@@ -21,6 +21,7 @@ export {
   headerProblem,
   hostProblem,
   limits,
+  maxBodyBytesProblem,
   objectProblem,
   optionalBooleanProblem,
   optionalStringProblem

@@ -18,6 +18,7 @@ export {
   headerProblem,
   hostProblem,
   limits,
+  maxBodyBytesProblem,
   objectProblem,
   optionalBooleanProblem,
   optionalStringProblem
