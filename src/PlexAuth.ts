@@ -437,6 +437,7 @@ export const TracePropagation = Settings.TracePropagation
 
 /**
  * Runs an effect with trace propagation on or off (see {@link TracePropagation}).
+ * A value that is not a boolean (untyped JavaScript) fails with `InvalidInput`.
  *
  * @example
  * ```ts
@@ -448,7 +449,18 @@ export const TracePropagation = Settings.TracePropagation
  * @since 0.1.0
  * @category settings
  */
-export const withTracePropagation = Settings.withTracePropagation
+export const withTracePropagation: {
+  (propagate: boolean): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, propagate: boolean): Effect.Effect<A, E | InvalidInput, R>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, propagate: boolean): Effect.Effect<A, E | InvalidInput, R> =>
+    // From untyped JavaScript, a string "false" would turn propagation on: anything but a boolean is refused.
+    Effect.zipRight(
+      V.check("PlexAuth.withTracePropagation", "propagate", V.booleanProblem(propagate)),
+      Settings.withTracePropagation(self, propagate)
+    )
+)
 
 /**
  * Runs an effect with another retry policy: `RetryPolicy.withPolicy`, here

@@ -52,6 +52,10 @@ export const objectProblem = (value: unknown, optional: boolean): string | undef
       ? `must be an object, not ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`
       : undefined
 
+/** Why `value` cannot be a boolean, or undefined (from untyped JavaScript, `"false"` would read as true). */
+export const booleanProblem = (value: unknown): string | undefined =>
+  typeof value === "boolean" ? undefined : "must be a boolean"
+
 /** Why `value` cannot be an optional boolean option (`undefined` is fine), or undefined. */
 export const optionalBooleanProblem = (value: unknown): string | undefined =>
   value === undefined || typeof value === "boolean" ? undefined : "must be a boolean"

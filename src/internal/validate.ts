@@ -17,6 +17,7 @@ import * as Core from "../core/validate.js"
 import type { RetryPolicy } from "./settings.js"
 
 export {
+  booleanProblem,
   functionProblem,
   headerProblem,
   hostProblem,

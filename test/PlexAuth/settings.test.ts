@@ -53,6 +53,21 @@ describe("request settings", () => {
     }).pipe(Effect.provide(env(() => MockHttp.json(200, accountBody))))
   )
 
+  it.effect("withTracePropagation refuses what is not a boolean with InvalidInput, sending nothing", () =>
+    Effect.gen(function* () {
+      // From untyped JavaScript, "false" (an environment variable passed on) turned propagation on: the caller's
+      // trace ids went to Plex.
+      for (const value of ["false", "true", 0, null]) {
+        const propagate = value as unknown as boolean
+        const error = yield* failsWith(details.pipe(PlexAuth.withTracePropagation(propagate)), "InvalidInput")
+        assert.strictEqual(error.operation, "PlexAuth.withTracePropagation", String(value))
+        assert.strictEqual(error.field, "propagate", String(value))
+        yield* failsWith(PlexAuth.withTracePropagation(details, propagate), "InvalidInput")
+      }
+      yield* expectRequests(0)
+    }).pipe(Effect.provide(env(() => MockHttp.json(200, accountBody))))
+  )
+
   it.effect("withRetryPolicy is RetryPolicy.withPolicy; withRequestTimeout is dual too", () =>
     Effect.gen(function* () {
       const account = yield* PlexAuth.withRetryPolicy(details, RetryPolicy.make(Schedule.recurs(1))).pipe(

@@ -14,6 +14,7 @@ import * as Core from "../../../src/core/validate.js"
 import { InvalidInput } from "../PlexError.js"
 
 export {
+  booleanProblem,
   functionProblem,
   headerProblem,
   hostProblem,
