@@ -744,3 +744,30 @@ describe("KeyValueStore.make and layerFile given what untyped JavaScript passes"
       })
   )
 })
+
+describe("KeyValueStore.make and layerFile given an empty directory", () => {
+  it.effect("fail with BadArgument, before reading anything: it is not the current one", () =>
+    Effect.gen(function* () {
+      // An empty directory (a variable passed on unset) was the current one: the token went to whatever
+      // directory the program ran in (a project checkout), and the first change tightened that directory's mode.
+      const cases: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown>]> = [
+        ["make", KeyValueStore.make({ directory: "" })],
+        ["make", KeyValueStore.make({ directory: " \t" })],
+        ["layerFile", Effect.scoped(Layer.build(KeyValueStore.layerFile({ directory: "" })))]
+      ]
+      for (const [method, effect] of cases) {
+        const error = yield* Effect.flip(effect)
+        assert.deepStrictEqual(
+          error instanceof PlatformError.BadArgument
+            ? [error.module, error.method, error.description]
+            : error,
+          [
+            "KeyValueStore",
+            method,
+            "invalid directory: must not be empty (leave it out for the default directory)"
+          ]
+        )
+      }
+    })
+  )
+})
