@@ -507,6 +507,37 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
     for (const [operation, field, f] of cases) assert.deepStrictEqual(thrown(f), [operation, field])
     assert.strictEqual(ServerClient.mediaUrl(connection, "a", { x: "1" }), "http://192.168.1.10:32400/a?x=1")
   })
+
+  it("ServerClient.mediaUrl and mediaUrlWithToken refuse a uri ServerClient.make refuses", () => {
+    // They built a URL on any absolute uri: another scheme (`javascript:`, `file:`), credentials, or a query or
+    // fragment the path was then glued into (`http://h/?a=1` + `/p` is a query `a=1/p`; with a fragment the
+    // token went to the server's root).
+    const token = Redacted.make("server-token")
+    for (const uri of [
+      "javascript:alert(1)//",
+      "file:///srv/media",
+      "ftp://192.168.1.10",
+      "http://user:pw@192.168.1.10:32400",
+      "http://192.168.1.10:32400/?a=1",
+      "http://192.168.1.10:32400#top"
+    ]) {
+      assert.deepStrictEqual(
+        thrown(() => ServerClient.mediaUrl({ uri }, "/p")),
+        ["ServerClient.mediaUrl", "uri"],
+        uri
+      )
+      assert.deepStrictEqual(
+        thrown(() => ServerClient.mediaUrlWithToken({ uri, token }, "/p")),
+        ["ServerClient.mediaUrlWithToken", "uri"],
+        uri
+      )
+    }
+    // A path prefix (a reverse proxy) and a trailing slash stay fine.
+    assert.strictEqual(
+      ServerClient.mediaUrl({ uri: "https://example.org/plex/" }, "/p"),
+      "https://example.org/plex/p"
+    )
+  })
 })
 
 describe("conformance: error messages", () => {

@@ -287,7 +287,8 @@ export const make = (
  * `params` as its query) on the connection's base URL, without the token.
  * Pure; a path that is not absolute (`/...`) is made so. Being a plain
  * function, not an Effect, it throws `InvalidInput` (never a `TypeError`)
- * for input it cannot use: a connection without an absolute `uri`, a path
+ * for input it cannot use: a connection whose `uri` {@link make} would
+ * refuse (not http(s), with credentials, a query or a fragment), a path
  * that is not a string, params that are not an object.
  *
  * @example
