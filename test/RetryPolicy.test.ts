@@ -638,6 +638,58 @@ describe("the non-idempotent sign-in", () => {
     )
   )
 
+  for (const status of [303, 302] as const) {
+    it.effect(
+      `is not retried when a ${status} sent it on as a GET to a server that refused the connection (plex.tv acted)`,
+      () =>
+        Effect.gen(function* () {
+          // The refused connection proves only that the redirect's target got nothing: the server that answered
+          // the POST with a ${status} processed it. Before, the refusal marked the whole attempt as never sent.
+          const error = yield* failsWith(signIn.pipe(RetryPolicy.withPolicy(policy)), "NetworkError").pipe(
+            afterAdjusting("1 minute")
+          )
+          assert.strictEqual(error.reason, "Transport")
+          const requests = yield* MockHttp.requests
+          assert.deepStrictEqual(
+            requests.map((r) => r.method),
+            ["POST", "GET"]
+          )
+        }).pipe(
+          Effect.provide(
+            env(
+              MockHttp.sequence(
+                () => MockHttp.redirect(status, "https://elsewhere.example/users/account"),
+                () => MockHttp.transportFailure(),
+                () => success(signInOp)
+              )
+            )
+          )
+        )
+    )
+  }
+
+  it.effect("is retried when a 307 passed it on to a server that refused the connection (no one acted)", () =>
+    Effect.gen(function* () {
+      const account = yield* signIn.pipe(RetryPolicy.withPolicy(policy), afterAdjusting("1 minute"))
+      assert.strictEqual(account.username, "tester")
+      const requests = yield* MockHttp.requests
+      assert.deepStrictEqual(
+        requests.map((r) => r.method),
+        ["POST", "POST", "POST"]
+      )
+    }).pipe(
+      Effect.provide(
+        env(
+          MockHttp.sequence(
+            () => MockHttp.redirect(307, "https://plex.tv/users/signin.json"),
+            () => MockHttp.transportFailure(),
+            () => success(signInOp)
+          )
+        )
+      )
+    )
+  )
+
   it.effect("a retried sign-in resends the same form", () =>
     Effect.gen(function* () {
       yield* signIn.pipe(RetryPolicy.withPolicy(policy), afterAdjusting("1 minute"))

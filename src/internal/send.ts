@@ -63,13 +63,16 @@ export const send = (
     const loop = (
       current: HttpClientRequest.HttpClientRequest,
       hops: number,
-      secretBody: boolean
+      secretBody: boolean,
+      // Whether an earlier hop's server acted on the request (a 303, a POST turned GET): a refused connection
+      // now does not prove it was never processed (`core/policy.ts`'s `neverProcessed`).
+      acted: boolean
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
       Effect.suspend(() => {
         allow(current.url)
         return client.execute(current)
       }).pipe(
-        Effect.mapError((error) => networkError(ctx, error)),
+        Effect.mapError((error) => networkError(ctx, error, acted)),
         Effect.flatMap((response) => {
           const status = response.status
           const refuse = (detail: string) =>
@@ -99,10 +102,13 @@ export const send = (
             hash: hop.hash,
             body: hop.toGet ? undefined : current.body
           })
-          return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
+          return Effect.zipRight(
+            discardBody(response),
+            loop(next, hops + 1, secretBody && !hop.toGet, acted || hop.toGet)
+          )
         })
       )
-    return loop(request, 0, secretBody)
+    return loop(request, 0, secretBody, false)
   })
 
 /**

@@ -80,13 +80,16 @@ export const send = (
     const loop = (
       current: HttpClientRequest.HttpClientRequest,
       hops: number,
-      secretBody: boolean
+      secretBody: boolean,
+      // Whether an earlier hop's server acted on the request (a 303, a POST turned GET): a refused connection
+      // now does not prove it was never processed (`core/policy.ts`'s `neverProcessed`).
+      acted: boolean
     ): Effect.Effect<Answer, NetworkError | Unexpected> =>
       Effect.suspend(() => {
         intended = current.url
         return client.execute(current)
       }).pipe(
-        Effect.mapError((error) => networkError(ctx, error)),
+        Effect.mapError((error) => networkError(ctx, error, acted)),
         Effect.flatMap((response) => {
           const status = response.status
           const refuse = (detail: string) =>
@@ -119,11 +122,14 @@ export const send = (
             hash: hop.hash,
             ...(hop.toGet ? {} : { body: current.body })
           })
-          return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
+          return Effect.andThen(
+            discardBody(response),
+            loop(next, hops + 1, secretBody && !hop.toGet, acted || hop.toGet)
+          )
         })
       )
     // One context for both: the guarded `fetch` and `redirect: "manual"` over the caller's options.
-    return Effect.updateContext(loop(request, 0, secretBody), (current: Context.Context<never>) =>
+    return Effect.updateContext(loop(request, 0, secretBody, false), (current: Context.Context<never>) =>
       Context.add(
         Context.add(
           current,
