@@ -668,6 +668,36 @@ describe("the non-idempotent sign-in", () => {
     )
   }
 
+  for (const [label, answer, tag] of [
+    ["a 503", () => MockHttp.text(503, "", "text/plain"), "Unexpected"],
+    ["a 429", () => MockHttp.text(429, "", "text/plain"), "RateLimited"]
+  ] as const) {
+    it.effect(`is not retried when the page a 303 sent it to answers ${label} (plex.tv acted)`, () =>
+      Effect.gen(function* () {
+        // A 503 or 429 proves that the server answering it did not act, not the one that redirected the POST.
+        const error = yield* failsWith(signIn.pipe(RetryPolicy.withPolicy(policy)), tag).pipe(
+          afterAdjusting("1 minute")
+        )
+        assert.strictEqual(error._tag, tag)
+        const requests = yield* MockHttp.requests
+        assert.deepStrictEqual(
+          requests.map((r) => r.method),
+          ["POST", "GET"]
+        )
+      }).pipe(
+        Effect.provide(
+          env(
+            MockHttp.sequence(
+              () => MockHttp.redirect(303, "https://plex.tv/users/account"),
+              answer,
+              () => success(signInOp)
+            )
+          )
+        )
+      )
+    )
+  }
+
   it.effect("is retried when a 307 passed it on to a server that refused the connection (no one acted)", () =>
     Effect.gen(function* () {
       const account = yield* signIn.pipe(RetryPolicy.withPolicy(policy), afterAdjusting("1 minute"))

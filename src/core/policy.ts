@@ -216,17 +216,11 @@ export const neverSent = (code: unknown): boolean =>
   typeof code === "string" && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)
 
 /**
- * Whether a transport failure proves that no server processed the request: its connection was never made
- * ({@link neverSent}), and no earlier hop was answered by a redirect that says its server acted (`acted`: a
- * 303, or a 301/302 that turned a POST into a GET, the {@link Hop}'s `toGet`). After a 307/308 nothing acted:
- * the target was to process it.
- */
-export const neverProcessed = (code: unknown, acted: boolean): boolean => !acted && neverSent(code)
-
-/**
  * Whether a failure may be retried at all, whatever a policy says. A request
  * that is not idempotent (a sign-in) is repeated only when the answer proves
- * the server did not act: a rate limit, a 503, a connection never made.
+ * the server did not act: a rate limit, a 503, a connection never made; and
+ * never after a server acted on it and redirected it (`acted`: a 303, or a
+ * 301/302 that turned a POST into a GET), whatever came after.
  */
 export const mayRetry = (
   error: {
@@ -235,8 +229,11 @@ export const mayRetry = (
     readonly status?: number | undefined
   },
   idempotent: boolean,
-  neverReachedServer: boolean
+  neverReachedServer: boolean,
+  acted?: boolean
 ): boolean => {
+  // A server acted on it, then redirected it: what the page it went on to answered proves nothing.
+  if (!idempotent && acted) return false
   const status = error.status
   switch (error._tag) {
     case "RateLimited":

@@ -18,17 +18,13 @@ import * as L from "./lenient.js"
 import type { Spec } from "./request.js"
 import * as Facts from "../core/answer.js"
 import { CrossOrigin } from "../core/fetchGuard.js"
-import { neverProcessed, neverReachedServer } from "../core/policy.js"
+import { neverReachedServer, neverSent } from "../core/policy.js"
 import { scrub, scrubbedAnswerHeaders } from "../core/redact.js"
 
-/**
- * The error for a failed exchange with the transport; marked never reached when its connection was never made,
- * unless an earlier hop of the request was answered by a server that acted on it (`acted`: a 303, a POST turned GET).
- */
+/** The error for a failed exchange with the transport. */
 export const networkError = (
   ctx: Facts.RequestContext,
-  error: HttpClientError.HttpClientError,
-  acted = false
+  error: HttpClientError.HttpClientError
 ): Errors.NetworkError | Errors.Unexpected => {
   const cause = error.cause
   if (cause instanceof CrossOrigin || (error._tag === "RequestError" && error.reason === "InvalidUrl")) {
@@ -38,7 +34,7 @@ export const networkError = (
   const { code, text } = Facts.transportFailure(cause)
   const detail = scrub(text || error.reason, ctx.secrets)
   const failure = new Errors.NetworkError({ ...Facts.fieldsOf(ctx), reason: "Transport", detail })
-  if (error._tag === "RequestError" && neverProcessed(code, acted)) {
+  if (error._tag === "RequestError" && neverSent(code)) {
     Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
   }
   return failure

@@ -55,7 +55,9 @@ export const send = (
   client: HttpClient.HttpClient,
   ctx: RequestContext,
   request: HttpClientRequest.HttpClientRequest,
-  secretBody: boolean
+  secretBody: boolean,
+  // Told when a hop's server acted on the request before redirecting it (a 303, a POST turned GET).
+  onActed?: () => void
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
   guarded(client, request, ctx.secrets, (allow) => {
     // The secrets the request's own query carries, which a redirect on the same origin may keep in its query.
@@ -63,16 +65,13 @@ export const send = (
     const loop = (
       current: HttpClientRequest.HttpClientRequest,
       hops: number,
-      secretBody: boolean,
-      // Whether an earlier hop's server acted on the request (a 303, a POST turned GET): a refused connection
-      // now does not prove it was never processed (`core/policy.ts`'s `neverProcessed`).
-      acted: boolean
+      secretBody: boolean
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
       Effect.suspend(() => {
         allow(current.url)
         return client.execute(current)
       }).pipe(
-        Effect.mapError((error) => networkError(ctx, error, acted)),
+        Effect.mapError((error) => networkError(ctx, error)),
         Effect.flatMap((response) => {
           const status = response.status
           const refuse = (detail: string) =>
@@ -95,6 +94,7 @@ export const send = (
             inQuery
           )
           if (hop._tag === "Refuse") return refuse(hop.detail)
+          if (hop.toGet) onActed?.()
           // Built afresh: `setHeaders` would merge, not replace.
           const next = HttpClientRequest.make(hop.method)(hop.target, {
             headers: Headers.remove(current.headers, hop.drop),
@@ -102,13 +102,10 @@ export const send = (
             hash: hop.hash,
             body: hop.toGet ? undefined : current.body
           })
-          return Effect.zipRight(
-            discardBody(response),
-            loop(next, hops + 1, secretBody && !hop.toGet, acted || hop.toGet)
-          )
+          return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
         })
       )
-    return loop(request, 0, secretBody, false)
+    return loop(request, 0, secretBody)
   })
 
 /**

@@ -22,7 +22,7 @@ import {
 } from "../../../src/core/answer.js"
 import type { Endpoint } from "../../../src/core/endpoint.js"
 import { CrossOrigin } from "../../../src/core/fetchGuard.js"
-import { neverProcessed, neverReachedServer } from "../../../src/core/policy.js"
+import { neverReachedServer, neverSent } from "../../../src/core/policy.js"
 import { scrub, scrubbedAnswerHeaders } from "../../../src/core/redact.js"
 import * as Errors from "../PlexError.js"
 import * as L from "./lenient.js"
@@ -37,14 +37,10 @@ export interface Success<A> {
   readonly contentType: string | undefined
 }
 
-/**
- * The error for a failed exchange with the transport; marked never reached when its connection was never made,
- * unless an earlier hop of the request was answered by a server that acted on it (`acted`: a 303, a POST turned GET).
- */
+/** The error for a failed exchange with the transport. */
 export const networkError = (
   ctx: RequestContext,
-  error: HttpClientError.HttpClientError,
-  acted = false
+  error: HttpClientError.HttpClientError
 ): Errors.NetworkError | Errors.Unexpected => {
   const reason = error.reason
   const cause = reason.cause
@@ -55,7 +51,7 @@ export const networkError = (
   const { code, text } = transportFailure(cause)
   const detail = scrub(text || reason._tag, ctx.secrets)
   const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
-  if (reason._tag === "TransportError" && neverProcessed(code, acted)) {
+  if (reason._tag === "TransportError" && neverSent(code)) {
     Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
   }
   return failure

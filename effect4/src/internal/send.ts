@@ -68,7 +68,9 @@ export const send = (
   client: HttpClient.HttpClient,
   ctx: Ctx,
   request: HttpClientRequest.HttpClientRequest,
-  secretBody: boolean
+  secretBody: boolean,
+  // Told when a hop's server acted on the request before redirecting it (a 303, a POST turned GET).
+  onActed?: () => void
 ): Effect.Effect<Answer, NetworkError | Unexpected> =>
   Effect.flatMap(clientContext(client, request), (context) => {
     // This run's hop.
@@ -80,16 +82,13 @@ export const send = (
     const loop = (
       current: HttpClientRequest.HttpClientRequest,
       hops: number,
-      secretBody: boolean,
-      // Whether an earlier hop's server acted on the request (a 303, a POST turned GET): a refused connection
-      // now does not prove it was never processed (`core/policy.ts`'s `neverProcessed`).
-      acted: boolean
+      secretBody: boolean
     ): Effect.Effect<Answer, NetworkError | Unexpected> =>
       Effect.suspend(() => {
         intended = current.url
         return client.execute(current)
       }).pipe(
-        Effect.mapError((error) => networkError(ctx, error, acted)),
+        Effect.mapError((error) => networkError(ctx, error)),
         Effect.flatMap((response) => {
           const status = response.status
           const refuse = (detail: string) =>
@@ -115,6 +114,7 @@ export const send = (
             inQuery
           )
           if (hop._tag === "Refuse") return refuse(hop.detail)
+          if (hop.toGet) onActed?.()
           // Built afresh: `setHeaders` would merge, not replace. The method is one an operation declared.
           const next = HttpClientRequest.make(hop.method as HttpMethod)(hop.target, {
             headers: Headers.removeMany(current.headers, hop.drop),
@@ -122,14 +122,11 @@ export const send = (
             hash: hop.hash,
             ...(hop.toGet ? {} : { body: current.body })
           })
-          return Effect.andThen(
-            discardBody(response),
-            loop(next, hops + 1, secretBody && !hop.toGet, acted || hop.toGet)
-          )
+          return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
         })
       )
     // One context for both: the guarded `fetch` and `redirect: "manual"` over the caller's options.
-    return Effect.updateContext(loop(request, 0, secretBody, false), (current: Context.Context<never>) =>
+    return Effect.updateContext(loop(request, 0, secretBody), (current: Context.Context<never>) =>
       Context.add(
         Context.add(
           current,
