@@ -85,8 +85,10 @@ export const renewed = (current: string, fresh: string | undefined, now: number)
 
 /**
  * Whether `current` should be refreshed ahead of its expiry: it expires
- * within `margin`, no ahead refresh failed less than `cooldown` ago, and it
- * is not blocked.
+ * within `margin`, it was not itself obtained by a refresh less than
+ * `cooldown` ago (a margin longer than the tokens' lifetime would otherwise
+ * refresh on every read), no ahead refresh failed less than `cooldown` ago,
+ * and it is not blocked.
  */
 export const dueAhead = (
   state: State,
@@ -97,6 +99,7 @@ export const dueAhead = (
 ): boolean =>
   state.expires !== undefined &&
   state.expires - now <= margin &&
+  (state.refreshedAt === undefined || now - state.refreshedAt >= cooldown) &&
   (state.aheadFailedAt === undefined || now - state.aheadFailedAt >= cooldown) &&
   blocked(state, current, now, cooldown) === undefined
 
