@@ -145,6 +145,7 @@ export const refusal = (
   expects: {
     readonly signIn?: boolean | undefined
     readonly notFound?: boolean | undefined
+    readonly refusedInput?: number | undefined
     readonly xml?: XmlAnswers | undefined
   }
 ): RefusalFacts => {

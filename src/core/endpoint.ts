@@ -41,6 +41,13 @@ export interface Endpoint<S = never> {
   /** Plex's two-factor codes 1028 and 1029 may answer it. */
   readonly signIn?: boolean | undefined
   /**
+   * A Plex error code that refuses the request's input, not its token (a
+   * Home user's PIN, 1041): an answer carrying it, whatever its status
+   * (plex.tv has answered a PIN with a 401), is a `BadRequest`, for which
+   * credentials do not re-authenticate (`policy.ts`'s `classify`).
+   */
+  readonly refusedInput?: number | undefined
+  /**
    * `false`: sending it twice is not harmless (a sign-in, a single-use token,
    * a PIN that counts towards a lockout); only a failure proving the server
    * did not act is then retried (`policy.ts`'s `mayRetry`).

@@ -215,5 +215,7 @@ export const switchHomeUser = <S>(uuid: string, pin: S | undefined) =>
     path: switchPath(uuid),
     urlParams: switchQuery(pin),
     notFound: true,
-    idempotent: false
+    idempotent: false,
+    // A missing or wrong PIN is not a refused token, whatever its status: no re-authentication for it.
+    refusedInput: pinCode
   }) as const satisfies Endpoint<S>

@@ -181,14 +181,19 @@ export type Refusal =
  * Classifies a refused answer by Plex's codes, then its status: 1029/1028
  * (or a 401 asking for the verification code, see `twoFactor.ts`) are the
  * two-factor prompts (sign-in only), 1003/1031 and 429 rate limits;
- * 401, 403, 498 and a 422 "invalid token" refuse the credentials; any other
- * 422 or a 400 is a bad request; a 404 is `NotFound` where it is expected.
+ * the endpoint's `refusedInput` code (a Home PIN's 1041), a 400 and any 422
+ * but an "invalid token" are bad requests; 401, 403, 498 and a 422 "invalid
+ * token" refuse the credentials; a 404 is `NotFound` where it is expected.
  */
 export const classify = (
   status: number,
   codes: ReadonlyArray<number>,
   messages: string,
-  expects: { readonly signIn?: boolean | undefined; readonly notFound?: boolean | undefined }
+  expects: {
+    readonly signIn?: boolean | undefined
+    readonly notFound?: boolean | undefined
+    readonly refusedInput?: number | undefined
+  }
 ): Refusal => {
   if (expects.signIn) {
     const twoFactor = twoFactorOutcome(status, new Set(codes), [messages])
@@ -196,7 +201,7 @@ export const classify = (
     if (twoFactor === "Invalid") return "InvalidVerificationCode"
   }
   if (status === 429 || codes.includes(1003) || codes.includes(1031)) return "RateLimited"
-  if (status === 400) return "BadRequest"
+  if (status === 400 || codes.includes(expects.refusedInput!)) return "BadRequest"
   if (status === 401 || status === 403 || status === 498) return "Unauthorized"
   if (status === 422) return /invalid token/i.test(messages) ? "Unauthorized" : "BadRequest"
   return status === 404 && expects.notFound ? "NotFound" : "Unexpected"

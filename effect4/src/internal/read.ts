@@ -117,7 +117,7 @@ const refusals = {
 }
 
 /** What an operation declares about reading its answers (see `request.ts`'s `Spec`). */
-type Reads<A> = Pick<Endpoint, "signIn" | "notFound" | "noContent" | "xml"> & {
+type Reads<A> = Pick<Endpoint, "signIn" | "notFound" | "refusedInput" | "noContent" | "xml"> & {
   readonly schema: L.Decoder<A>
 }
 
