@@ -107,6 +107,25 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     })
   )
 
+  it.effect(
+    "a store saved with a byte order mark (an editor's UTF-8 with BOM) is read, and written without it",
+    () =>
+      Effect.gen(function* () {
+        // It was InvalidData ("not valid JSON") for every operation, the client identifier in it lost to the app.
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        yield* Effect.promise(() =>
+          fs.writeFile(file, '\uFEFF{ "effect-plex-auth/client-identifier": "kept-id" }\n')
+        )
+        const store = yield* storeIn(directory)
+        assert.strictEqual(yield* store.get("effect-plex-auth/client-identifier"), "kept-id")
+        yield* store.set("b", "c")
+        const text = yield* readFile(file)
+        assert.isFalse(text.startsWith("\uFEFF"))
+        assert.deepStrictEqual(JSON.parse(text), { "effect-plex-auth/client-identifier": "kept-id", b: "c" })
+      })
+  )
+
   it.effect("creates nothing until the first write, then the directory and the file", () =>
     Effect.gen(function* () {
       const parent = yield* tempDirectory

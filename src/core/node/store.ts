@@ -227,7 +227,8 @@ const isBase64 = (text: string): boolean =>
 const parse = (method: string, file: string, text: string): Entries => {
   let json: unknown
   try {
-    json = JSON.parse(text)
+    // A leading byte order mark (an editor saving UTF-8 "with BOM") is no part of the JSON.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch {
     throw invalidData(method, file, `not a key-value store: not valid JSON (${text.length} characters)`)
   }
