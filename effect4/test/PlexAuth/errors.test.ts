@@ -65,6 +65,28 @@ for (const op of operations) {
       }).pipe(run(() => MockHttp.plexErrors(422, [{ code: 1001, message: "Invalid token" }])))
     )
 
+    // What plex.tv answered a revoked token in python-plexapi's PR 1138 (a client asking for XML), which reads
+    // "Invalid token" anywhere in a 422's body (MyPlexAccount.query): as XML, or as text, it was a BadRequest, and
+    // credentials that can re-authenticate did not.
+    for (const [what, answer] of [
+      [
+        "XML",
+        () =>
+          MockHttp.xml(
+            422,
+            '<?xml version="1.0" encoding="UTF-8"?> <errors> <error>Invalid token</error> </errors>'
+          )
+      ],
+      ["text", () => MockHttp.text(422, "Invalid token", "text/plain")]
+    ] as const) {
+      it.effect(`plex.tv 422 "Invalid token" as ${what} is Unauthorized`, () =>
+        Effect.gen(function* () {
+          const error = yield* failsWith(op.run, "Unauthorized")
+          assert.strictEqual(error.status, 422)
+        }).pipe(run(answer))
+      )
+    }
+
     it.effect("another 422 is BadRequest", () =>
       Effect.gen(function* () {
         const error = yield* failsWith(op.run, "BadRequest")
