@@ -126,12 +126,16 @@ export const foreignAnswer = (sent: string, answered: string, status: number): s
       ? "the platform hid a redirect; it was not followed"
       : undefined
 
-/** The wait (ms) a `Retry-After` header asks for: seconds, or an HTTP date relative to `now`. */
+/**
+ * The wait (ms) a `Retry-After` header asks for: seconds, or an HTTP date
+ * (it names a month) relative to `now`; anything else asks for nothing.
+ * Seconds sent twice (a proxy adding its own) come joined with ", ": the
+ * longest of them.
+ */
 export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
-  const trimmed = value?.trim()
-  if (trimmed === undefined) return undefined
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  const date = Date.parse(trimmed)
+  const text = value ?? ""
+  if (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(text)) return Math.max(...text.split(",").map(Number)) * 1000
+  const date = /[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 

@@ -18,7 +18,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { constFalse, constTrue, identity } from "effect/Function"
+import { constTrue, identity } from "effect/Function"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Tracer from "effect/Tracer"
@@ -103,7 +103,7 @@ export const retrying = <A, E extends Errors.PlexError, R>(
   policy: Settings.RetryPolicy,
   idempotent: boolean,
   // Whether a server acted on the request before redirecting it (`send.ts`'s `onActed`).
-  acted: () => boolean = constFalse
+  acted?: () => boolean
 ): Effect.Effect<A, E, R> =>
   policy === Settings.none
     ? attempt
@@ -112,7 +112,7 @@ export const retrying = <A, E extends Errors.PlexError, R>(
       Effect.retryOrElse(
         attempt,
         Schedule.whileInput(policy, (error: E) =>
-          mayRetry(error, idempotent, neverReachedServer in error, acted())
+          mayRetry(error, idempotent, neverReachedServer in error, acted?.())
         ),
         Effect.fail
       )

@@ -156,6 +156,23 @@ for (const op of operations) {
       )
     )
 
+    // A Retry-After sent twice (a proxy adding its own) comes joined with ", ": "10, 10" was read as a date of
+    // 2001, a wait of 0, and a value that is neither seconds nor a date ("1.5") as one too.
+    for (const [value, expected] of [
+      ["10, 10", 10_000],
+      ["5, 30", 30_000],
+      ["1.5", undefined],
+      ["-1", undefined]
+    ] as const) {
+      it.effect(`429 with Retry-After "${value}" waits ${expected ?? "nothing"}`, () =>
+        Effect.gen(function* () {
+          yield* TestClock.setTime(Date.parse("2026-02-01T12:00:00Z"))
+          const error = yield* failsWith(op.run, "RateLimited")
+          assert.strictEqual(error.retryAfterMillis, expected)
+        }).pipe(run(() => MockHttp.text(429, "slow down", "text/plain", { "retry-after": value })))
+      )
+    }
+
     it.effect("429 with a Retry-After date in the past waits 0, without one waits nothing", () =>
       Effect.gen(function* () {
         yield* TestClock.setTime(Date.parse("2026-02-01T12:00:00Z"))

@@ -18,7 +18,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { constFalse, constTrue } from "effect/Function"
+import { constTrue } from "effect/Function"
 import * as Headers from "effect/http/Headers"
 import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClient from "effect/http/HttpClient"
@@ -127,7 +127,7 @@ export const retrying = <A, E extends Errors.PlexError, R>(
   policy: RetryPolicy,
   idempotent: boolean,
   // Whether a server acted on the request before redirecting it (`send.ts`'s `onActed`).
-  acted: () => boolean = constFalse
+  acted?: () => boolean
 ): Effect.Effect<A, E, R> => {
   if (policy === none) return attempt
   // No log line per retry: the operation's span counts them (`plex.retry_count`, a `plex.retry` event each),
@@ -137,7 +137,9 @@ export const retrying = <A, E extends Errors.PlexError, R>(
   // policy itself (`RetryPolicy.make` and `backoff` apply `honourRetryAfter`).
   return Effect.retryOrElse(
     attempt,
-    Schedule.while(policy, ({ input }) => mayRetry(input, idempotent, neverReachedServer in input, acted())),
+    Schedule.while(policy, ({ input }) =>
+      mayRetry(input, idempotent, neverReachedServer in input, acted?.())
+    ),
     Effect.fail
   )
 }
