@@ -223,7 +223,7 @@ export const make = (
       if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", Facts.defaultAccept)
       const ready = HttpClientRequest.make(request.method)(`${url.origin}${url.pathname}`, {
         headers: Headers.set(headers, tokenHeader, Redacted.value(token)),
-        urlParams: Facts.query(url, request.urlParams),
+        urlParams: Facts.query(url, request.urlParams, Redacted.value(token)),
         hash: Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined),
         body: request.body
       })

@@ -41,14 +41,18 @@ export const target = (
   return { url }
 }
 
-/** The query of a request to `url` with `params` added: never a token (it goes only as a header). */
+/**
+ * The query of a request to `url` with `params` added: never a token (it goes only as a header), neither an
+ * `X-Plex-Token` nor, under any name, the value `token`.
+ */
 export const query = <V = string>(
   url: URL,
-  params: ReadonlyArray<readonly [string, V]>
-): Array<readonly [string, string | V]> => [
-  ...[...url.searchParams].filter(([key]) => key.toLowerCase() !== tokenHeader),
-  ...params
-]
+  params: ReadonlyArray<readonly [string, V]>,
+  token?: string
+): Array<readonly [string, string | V]> =>
+  [...url.searchParams, ...params].filter(
+    ([key, value]) => key.toLowerCase() !== tokenHeader && (token === undefined || value !== token)
+  )
 
 /** The next hop of a redirect the server answered, or why it is refused. */
 export type Hop =
