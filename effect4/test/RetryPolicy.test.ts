@@ -159,7 +159,10 @@ describe("RetryPolicy.backoff with options it cannot use", () => {
     [{ maxElapsedTime: "in a while" as Duration.Input }, "maxElapsedTime", "must be a Duration"],
     [{ exponent: Number.NaN }, "exponent", "at least 1"],
     [{ exponent: 0.5 }, "exponent", "at least 1"],
-    [{ statusCodes: [503, 42] }, "statusCodes", "HTTP statuses"]
+    [{ statusCodes: [503, 42] }, "statusCodes", "HTTP statuses"],
+    // From untyped JavaScript (an environment variable passed on): "false" was read as true, silently.
+    [{ retryConnectionErrors: "false" as never }, "retryConnectionErrors", "must be a boolean"],
+    [{ jitter: "false" as never }, "jitter", "must be a boolean"]
   ]
 
   it.effect(
