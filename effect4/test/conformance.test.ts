@@ -464,6 +464,13 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
       ["Resources.candidates", "connections", () => Resources.candidates(untyped({ connections: [null] }))],
       ["Resources.candidates", "options", () => Resources.candidates(device, untyped(null))],
       ["Resources.candidates", "rank", () => Resources.candidates(device, untyped({ rank: "local" }))],
+      // As Resources.connect refuses them: "no" was read as true (HTTPS only; local connections tried).
+      ["Resources.candidates", "httpsOnly", () => Resources.candidates(device, untyped({ httpsOnly: "no" }))],
+      [
+        "Resources.candidates",
+        "includeLocal",
+        () => Resources.candidates(device, untyped({ includeLocal: "no" }))
+      ],
       ["Resources.preferring", "options", () => Resources.preferring(untyped(null))],
       ["Resources.preferring", "locations", () => Resources.preferring(untyped({ locations: "local" }))],
       ["Resources.preferring", "protocols", () => Resources.preferring(untyped({ protocols: 42 }))]
