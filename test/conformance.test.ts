@@ -485,11 +485,22 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
       ["Jwt.exportKey", "key", () => Jwt.exportKey(untyped({ jwk: {} }))],
       ["Home.findUser", "list", () => Home.findUser(untyped(null), "alice")],
       ["ServerAccess.accessIn", "devices", () => ServerAccess.accessIn(untyped(undefined), "machine")],
-      ["ServerAccess.usersOf", "list", () => ServerAccess.usersOf(untyped({}), "machine")]
+      ["ServerAccess.usersOf", "list", () => ServerAccess.usersOf(untyped({}), "machine")],
+      // Arrays holding what is not a user, a device or a friend died with a TypeError.
+      ["Home.findUser", "list", () => Home.findUser(untyped([null]), "alice")],
+      ["ServerAccess.accessIn", "devices", () => ServerAccess.accessIn(untyped([null]), "machine")],
+      ["ServerAccess.usersOf", "list", () => ServerAccess.usersOf(untyped([null]), "machine")]
     ]
     for (const [operation, field, f] of cases) assert.deepStrictEqual(thrown(f), [operation, field])
     assert.strictEqual(Home.findUser([], "alice"), undefined)
     assert.deepStrictEqual(ServerAccess.usersOf([], "machine"), [])
+    // Entries of another shape match nothing: no TypeError.
+    assert.deepStrictEqual(ServerAccess.usersOf(untyped([{ id: 1, servers: null }]), "machine"), [])
+    assert.strictEqual(
+      ServerAccess.accessIn(untyped([{ clientIdentifier: "machine" }]), "machine")._tag,
+      "NoAccess"
+    )
+    assert.strictEqual(Home.findUser(untyped([{ id: 1, uuid: "u", title: 5 }]), "alice"), undefined)
   })
 
   it("ServerClient.mediaUrl and mediaUrlWithToken throw InvalidInput, never a TypeError", () => {

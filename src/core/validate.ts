@@ -73,6 +73,18 @@ export const maxBodyBytesProblem = (value: unknown): string | undefined =>
     ? undefined
     : "must be a whole number of bytes, 0 or more (finite: the body cap stays on)"
 
+/**
+ * Why `value` cannot be a list of `of` (Home users, devices, friends), or undefined: an array of objects.
+ * The plain functions that take one (`Home.findUser`, `ServerAccess.accessIn`) then read its entries' fields
+ * with care: from untyped JavaScript, one of another shape matches nothing, never a `TypeError`.
+ */
+export const recordsProblem = (value: unknown, of: string): string | undefined =>
+  !Array.isArray(value)
+    ? "must be an array"
+    : value.every((item) => typeof item === "object" && item !== null)
+      ? undefined
+      : `must be an array of ${of} (objects)`
+
 /** Why `value` cannot be a callback, or undefined. */
 export const functionProblem = (value: unknown): string | undefined =>
   typeof value === "function" ? undefined : "must be a function"

@@ -25,7 +25,8 @@ export {
   maxBodyBytesProblem,
   objectProblem,
   optionalBooleanProblem,
-  optionalStringProblem
+  optionalStringProblem,
+  recordsProblem
 } from "../core/validate.js"
 
 /** A string or a `Redacted` string, as accepted at the edge of the library. */
