@@ -209,13 +209,13 @@ export const users = (): Effect.Effect<
  * The user of `list` that `wanted` names: its id, its uuid, its exact
  * title, username or email, else its title, username or email ignoring case
  * (as python-plexapi and @ctrl/plex compare them). Pure; a list
- * that is not an array throws `InvalidInput`.
+ * that is not an array of objects throws `InvalidInput`.
  *
  * @since 0.1.0
  * @category listing
  */
 export const findUser = (list: ReadonlyArray<HomeUser>, wanted: string | number): HomeUser | undefined => {
-  V.refuseSync("Home.findUser", "list", V.arrayProblem(list))
+  V.refuseSync("Home.findUser", "list", V.recordsProblem(list, "Home users"))
   return Facts.findUser(list, wanted)
 }
 

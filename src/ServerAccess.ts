@@ -154,7 +154,7 @@ export const hasAccess = (access: Access): access is Owner | HomeMember | Shared
 
 /**
  * The answer a list of resources gives for a server: pure, no Effect; a
- * list that is not an array throws `InvalidInput`.
+ * list that is not an array of objects throws `InvalidInput`.
  *
  * @since 0.1.0
  * @category checking
@@ -163,7 +163,7 @@ export const accessIn = (
   devices: ReadonlyArray<Resources.Device>,
   machineIdentifier: string
 ): Owner | HomeMember | Shared | NoAccess => {
-  V.refuseSync("ServerAccess.accessIn", "devices", V.arrayProblem(devices))
+  V.refuseSync("ServerAccess.accessIn", "devices", V.recordsProblem(devices, "devices"))
   return Facts.accessIn(devices, machineIdentifier)
 }
 
@@ -412,7 +412,7 @@ const friendsAs = (operation: string) =>
 
 /**
  * The users with access to `friends`' server `machineIdentifier`: pure; a
- * list that is not an array throws `InvalidInput`.
+ * list that is not an array of objects throws `InvalidInput`.
  *
  * @since 0.1.0
  * @category owner
@@ -421,7 +421,7 @@ export const usersOf = (
   list: ReadonlyArray<Friend>,
   machineIdentifier: string
 ): ReadonlyArray<AccessUser> => {
-  V.refuseSync("ServerAccess.usersOf", "list", V.arrayProblem(list))
+  V.refuseSync("ServerAccess.usersOf", "list", V.recordsProblem(list, "friends"))
   return Facts.usersOf(list, machineIdentifier)
 }
 

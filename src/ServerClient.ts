@@ -223,7 +223,7 @@ export const make = (
       if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", Facts.defaultAccept)
       const ready = HttpClientRequest.make(request.method)(`${url.origin}${url.pathname}`, {
         headers: Headers.set(headers, tokenHeader, Redacted.value(token)),
-        urlParams: Facts.query(url, request.urlParams),
+        urlParams: Facts.query(url, request.urlParams, Redacted.value(token)),
         hash: Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined),
         body: request.body
       })
@@ -249,7 +249,8 @@ export const make = (
  * `params` as its query) on the connection's base URL, without the token.
  * Pure; a path that is not absolute (`/...`) is made so. Being a plain
  * function, not an Effect, it throws `InvalidInput` (never a `TypeError`)
- * for input it cannot use: a connection without an absolute `uri`, a path
+ * for input it cannot use: a connection whose `uri` {@link make} would
+ * refuse (not http(s), with credentials, a query or a fragment), a path
  * that is not a string, params that are not an object.
  *
  * @example

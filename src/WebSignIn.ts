@@ -502,6 +502,9 @@ export const make = (
     if (Access.machineIdentifier(options.machineIdentifier) === undefined) {
       return yield* V.invalid(operation, "machineIdentifier", Access.machineIdentifierProblem)
     }
+    // From untyped JavaScript, a revokeOnSignOut of "true" would be read as false: the token not revoked.
+    yield* V.check(operation, "revokeOnSignOut", V.optionalBooleanProblem(options.revokeOnSignOut))
+    yield* V.check(operation, "storePrefix", V.optionalStringProblem(options.storePrefix))
     const idleMillis = yield* duration("sessionIdle", options.sessionIdle)
     const maxMillis = yield* duration("sessionMax", options.sessionMax)
     const pinMillis = yield* duration("pinLifetime", options.pinLifetime)

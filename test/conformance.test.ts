@@ -464,6 +464,13 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
       ["Resources.candidates", "connections", () => Resources.candidates(untyped({ connections: [null] }))],
       ["Resources.candidates", "options", () => Resources.candidates(device, untyped(null))],
       ["Resources.candidates", "rank", () => Resources.candidates(device, untyped({ rank: "local" }))],
+      // As Resources.connect refuses them: "no" was read as true (HTTPS only; local connections tried).
+      ["Resources.candidates", "httpsOnly", () => Resources.candidates(device, untyped({ httpsOnly: "no" }))],
+      [
+        "Resources.candidates",
+        "includeLocal",
+        () => Resources.candidates(device, untyped({ includeLocal: "no" }))
+      ],
       ["Resources.preferring", "options", () => Resources.preferring(untyped(null))],
       ["Resources.preferring", "locations", () => Resources.preferring(untyped({ locations: "local" }))],
       ["Resources.preferring", "protocols", () => Resources.preferring(untyped({ protocols: 42 }))]
@@ -478,11 +485,22 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
       ["Jwt.exportKey", "key", () => Jwt.exportKey(untyped({ jwk: {} }))],
       ["Home.findUser", "list", () => Home.findUser(untyped(null), "alice")],
       ["ServerAccess.accessIn", "devices", () => ServerAccess.accessIn(untyped(undefined), "machine")],
-      ["ServerAccess.usersOf", "list", () => ServerAccess.usersOf(untyped({}), "machine")]
+      ["ServerAccess.usersOf", "list", () => ServerAccess.usersOf(untyped({}), "machine")],
+      // Arrays holding what is not a user, a device or a friend died with a TypeError.
+      ["Home.findUser", "list", () => Home.findUser(untyped([null]), "alice")],
+      ["ServerAccess.accessIn", "devices", () => ServerAccess.accessIn(untyped([null]), "machine")],
+      ["ServerAccess.usersOf", "list", () => ServerAccess.usersOf(untyped([null]), "machine")]
     ]
     for (const [operation, field, f] of cases) assert.deepStrictEqual(thrown(f), [operation, field])
     assert.strictEqual(Home.findUser([], "alice"), undefined)
     assert.deepStrictEqual(ServerAccess.usersOf([], "machine"), [])
+    // Entries of another shape match nothing: no TypeError.
+    assert.deepStrictEqual(ServerAccess.usersOf(untyped([{ id: 1, servers: null }]), "machine"), [])
+    assert.strictEqual(
+      ServerAccess.accessIn(untyped([{ clientIdentifier: "machine" }]), "machine")._tag,
+      "NoAccess"
+    )
+    assert.strictEqual(Home.findUser(untyped([{ id: 1, uuid: "u", title: 5 }]), "alice"), undefined)
   })
 
   it("ServerClient.mediaUrl and mediaUrlWithToken throw InvalidInput, never a TypeError", () => {
@@ -506,6 +524,37 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
     ]
     for (const [operation, field, f] of cases) assert.deepStrictEqual(thrown(f), [operation, field])
     assert.strictEqual(ServerClient.mediaUrl(connection, "a", { x: "1" }), "http://192.168.1.10:32400/a?x=1")
+  })
+
+  it("ServerClient.mediaUrl and mediaUrlWithToken refuse a uri ServerClient.make refuses", () => {
+    // They built a URL on any absolute uri: another scheme (`javascript:`, `file:`), credentials, or a query or
+    // fragment the path was then glued into (`http://h/?a=1` + `/p` is a query `a=1/p`; with a fragment the
+    // token went to the server's root).
+    const token = Redacted.make("server-token")
+    for (const uri of [
+      "javascript:alert(1)//",
+      "file:///srv/media",
+      "ftp://192.168.1.10",
+      "http://user:pw@192.168.1.10:32400",
+      "http://192.168.1.10:32400/?a=1",
+      "http://192.168.1.10:32400#top"
+    ]) {
+      assert.deepStrictEqual(
+        thrown(() => ServerClient.mediaUrl({ uri }, "/p")),
+        ["ServerClient.mediaUrl", "uri"],
+        uri
+      )
+      assert.deepStrictEqual(
+        thrown(() => ServerClient.mediaUrlWithToken({ uri, token }, "/p")),
+        ["ServerClient.mediaUrlWithToken", "uri"],
+        uri
+      )
+    }
+    // A path prefix (a reverse proxy) and a trailing slash stay fine.
+    assert.strictEqual(
+      ServerClient.mediaUrl({ uri: "https://example.org/plex/" }, "/p"),
+      "https://example.org/plex/p"
+    )
   })
 })
 

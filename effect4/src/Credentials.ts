@@ -392,17 +392,25 @@ export const layerStored = <E, R>(options: {
         onRenewed: keep
       })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
-      const forget = (token: Redacted.Redacted<string>) =>
+      const forget = (tokens: ReadonlyArray<Redacted.Redacted<string>>) =>
         Effect.ignore(
           Effect.flatMap(store.get(key), (current) =>
-            current === Redacted.value(token) ? store.remove(key) : Effect.void
+            tokens.some((token) => current === Redacted.value(token)) ? store.remove(key) : Effect.void
           ),
           { log: "Debug" }
         )
       return {
         ...credentials,
+        // The token a refresh obtained while the sign-out was on its way is dropped (`refresh.ts`): forgotten too.
         signedOut: (token: Redacted.Redacted<string>) =>
-          Effect.andThen(credentials.signedOut?.(token) ?? Effect.void, forget(token))
+          Effect.flatMap(credentials.token, (before) =>
+            Effect.andThen(
+              credentials.signedOut?.(token) ?? Effect.void,
+              Effect.flatMap(credentials.token, (after) =>
+                forget(before === after ? [token] : [token, before])
+              )
+            )
+          )
       }
     })
   )

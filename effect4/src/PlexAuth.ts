@@ -382,6 +382,8 @@ export const MaxBodyBytes = Settings.MaxBodyBytes
 
 /**
  * Runs an effect with another body cap, in bytes (see {@link MaxBodyBytes}).
+ * A cap that is not a whole number of bytes, 0 or more (NaN, an infinite,
+ * negative or fractional one) fails with `InvalidInput`: the cap stays on.
  *
  * @example
  * ```ts
@@ -393,7 +395,17 @@ export const MaxBodyBytes = Settings.MaxBodyBytes
  * @since 0.1.0
  * @category settings
  */
-export const withMaxBodyBytes = Settings.withMaxBodyBytes
+export const withMaxBodyBytes: {
+  (bytes: number): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, bytes: number): Effect.Effect<A, E | InvalidInput, R>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, bytes: number): Effect.Effect<A, E | InvalidInput, R> =>
+    Effect.andThen(
+      V.check("PlexAuth.withMaxBodyBytes", "bytes", V.maxBodyBytesProblem(bytes)),
+      Settings.withMaxBodyBytes(self, bytes)
+    )
+)
 
 /**
  * Whether requests carry the caller's trace context (the `traceparent` and
@@ -417,6 +429,7 @@ export const TracePropagation = Settings.TracePropagation
 
 /**
  * Runs an effect with trace propagation on or off (see {@link TracePropagation}).
+ * A value that is not a boolean (untyped JavaScript) fails with `InvalidInput`.
  *
  * @example
  * ```ts
@@ -428,7 +441,18 @@ export const TracePropagation = Settings.TracePropagation
  * @since 0.1.0
  * @category settings
  */
-export const withTracePropagation = Settings.withTracePropagation
+export const withTracePropagation: {
+  (propagate: boolean): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInput, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, propagate: boolean): Effect.Effect<A, E | InvalidInput, R>
+} = /*#__PURE__*/ dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, propagate: boolean): Effect.Effect<A, E | InvalidInput, R> =>
+    // From untyped JavaScript, a string "false" would turn propagation on: anything but a boolean is refused.
+    Effect.andThen(
+      V.check("PlexAuth.withTracePropagation", "propagate", V.booleanProblem(propagate)),
+      Settings.withTracePropagation(self, propagate)
+    )
+)
 
 /**
  * Runs an effect with another retry policy: `RetryPolicy.withPolicy`, here

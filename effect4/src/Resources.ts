@@ -313,8 +313,9 @@ export interface CandidateOptions {
  * requires it or `httpsOnly` says so. A relay connection is tried only at its
  * listed `uri`: a made-up plain-HTTP URL would carry everything in clear
  * through Plex's relay. A plain function: a device without a `connections`
- * array, options that are not an object or a `rank` that is not a function
- * throw `InvalidInput` (never a `TypeError`).
+ * array, options that are not an object, a `rank` that is not a function or
+ * an `includeLocal` or `httpsOnly` that is not a boolean throw `InvalidInput`
+ * (never a `TypeError`), as {@link connect} refuses them.
  *
  * @example
  * ```ts
@@ -340,11 +341,9 @@ export const candidates = (device: Device, options: CandidateOptions = {}): Read
       : "must be an array of connections"
   )
   refuseSync("Resources.candidates", "options", V.objectProblem(options, true))
-  refuseSync(
-    "Resources.candidates",
-    "rank",
-    options?.rank === undefined ? undefined : V.functionProblem(options.rank)
-  )
+  // What `connect` refuses of them too: a rank that is not an Order, flags that are not booleans.
+  const problem = Facts.optionsProblem(options ?? {})
+  if (problem !== undefined) refuseSync("Resources.candidates", problem.field, problem.problem)
   return Facts.candidates(device, { ...options, rank: options?.rank ?? defaultOrder })
 }
 

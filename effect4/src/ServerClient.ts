@@ -29,6 +29,7 @@ import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type { HttpMethod } from "effect/http/HttpMethod"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
@@ -259,10 +260,13 @@ export const make = (
         let headers = Headers.merge(Headers.fromInput(identity.headers), request.headers)
         if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", Facts.defaultAccept)
         const hash = Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined)
-        let ready = HttpClientRequest.setUrl(request, `${url.origin}${url.pathname}`).pipe(
-          HttpClientRequest.setUrlParams(Facts.query(url, request.urlParams.params)),
-          HttpClientRequest.setHeaders(Headers.set(headers, tokenHeader, Redacted.value(token)))
-        )
+        // Built afresh: `setUrlParams` would keep the request's own parameters beside these.
+        // The caller's method, as its request holds it.
+        let ready = HttpClientRequest.make(request.method as HttpMethod)(`${url.origin}${url.pathname}`, {
+          headers: Headers.set(headers, tokenHeader, Redacted.value(token)),
+          urlParams: Facts.query(url, request.urlParams.params, Redacted.value(token)),
+          body: request.body
+        })
         if (hash !== undefined) ready = HttpClientRequest.setHash(ready, hash)
         const redacted = yield* Headers.CurrentRedactedNames
         return yield* follow(ready, 0).pipe(
@@ -287,7 +291,8 @@ export const make = (
  * `params` as its query) on the connection's base URL, without the token.
  * Pure; a path that is not absolute (`/...`) is made so. Being a plain
  * function, not an Effect, it throws `InvalidInput` (never a `TypeError`)
- * for input it cannot use: a connection without an absolute `uri`, a path
+ * for input it cannot use: a connection whose `uri` {@link make} would
+ * refuse (not http(s), with credentials, a query or a fragment), a path
  * that is not a string, params that are not an object.
  *
  * @example

@@ -159,7 +159,10 @@ describe("RetryPolicy.backoff with options it cannot use", () => {
     [{ maxElapsedTime: "in a while" as Duration.Input }, "maxElapsedTime", "must be a Duration"],
     [{ exponent: Number.NaN }, "exponent", "at least 1"],
     [{ exponent: 0.5 }, "exponent", "at least 1"],
-    [{ statusCodes: [503, 42] }, "statusCodes", "HTTP statuses"]
+    [{ statusCodes: [503, 42] }, "statusCodes", "HTTP statuses"],
+    // From untyped JavaScript (an environment variable passed on): "false" was read as true, silently.
+    [{ retryConnectionErrors: "false" as never }, "retryConnectionErrors", "must be a boolean"],
+    [{ jitter: "false" as never }, "jitter", "must be a boolean"]
   ]
 
   it.effect(
@@ -833,6 +836,88 @@ describe("the non-idempotent sign-in", () => {
           MockHttp.sequence(
             () => MockHttp.text(429, "", "text/plain"),
             unavailable,
+            () => MockHttp.transportFailure(),
+            () => success(signInOp)
+          )
+        )
+      )
+    )
+  )
+
+  for (const status of [303, 302] as const) {
+    it.effect(
+      `is not retried when a ${status} sent it on as a GET to a server that refused the connection (plex.tv acted)`,
+      () =>
+        Effect.gen(function* () {
+          // The refused connection proves only that the redirect's target got nothing: the server that answered
+          // the POST with a ${status} processed it. Before, the refusal marked the whole attempt as never sent.
+          const error = yield* failsWith(signIn.pipe(RetryPolicy.withPolicy(policy)), "NetworkError").pipe(
+            afterAdjusting("1 minute")
+          )
+          assert.strictEqual(error.reason, "Transport")
+          const requests = yield* MockHttp.requests
+          assert.deepStrictEqual(
+            requests.map((r) => r.method),
+            ["POST", "GET"]
+          )
+        }).pipe(
+          Effect.provide(
+            mockEnv(
+              MockHttp.sequence(
+                () => MockHttp.redirect(status, "https://elsewhere.example/users/account"),
+                () => MockHttp.transportFailure(),
+                () => success(signInOp)
+              )
+            )
+          )
+        )
+    )
+  }
+
+  for (const [label, answer, tag] of [
+    ["a 503", () => MockHttp.text(503, "", "text/plain"), "Unexpected"],
+    ["a 429", () => MockHttp.text(429, "", "text/plain"), "RateLimited"]
+  ] as const) {
+    it.effect(`is not retried when the page a 303 sent it to answers ${label} (plex.tv acted)`, () =>
+      Effect.gen(function* () {
+        // A 503 or 429 proves that the server answering it did not act, not the one that redirected the POST.
+        const error = yield* failsWith(signIn.pipe(RetryPolicy.withPolicy(policy)), tag).pipe(
+          afterAdjusting("1 minute")
+        )
+        assert.strictEqual(error._tag, tag)
+        const requests = yield* MockHttp.requests
+        assert.deepStrictEqual(
+          requests.map((r) => r.method),
+          ["POST", "GET"]
+        )
+      }).pipe(
+        Effect.provide(
+          mockEnv(
+            MockHttp.sequence(
+              () => MockHttp.redirect(303, "https://plex.tv/users/account"),
+              answer,
+              () => success(signInOp)
+            )
+          )
+        )
+      )
+    )
+  }
+
+  it.effect("is retried when a 307 passed it on to a server that refused the connection (no one acted)", () =>
+    Effect.gen(function* () {
+      const account = yield* signIn.pipe(RetryPolicy.withPolicy(policy), afterAdjusting("1 minute"))
+      assert.strictEqual(account.username, "tester")
+      const requests = yield* MockHttp.requests
+      assert.deepStrictEqual(
+        requests.map((r) => r.method),
+        ["POST", "POST", "POST"]
+      )
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.redirect(307, "https://plex.tv/users/signin.json"),
             () => MockHttp.transportFailure(),
             () => success(signInOp)
           )

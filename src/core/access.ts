@@ -128,8 +128,12 @@ export const usersOf = <F extends FriendFacts>(
   machineIdentifier: string
 ): ReadonlyArray<AccessUser<F>> =>
   list.flatMap((user) => {
-    const share = user.servers.find((s) => s.machineIdentifier === machineIdentifier && s.pending !== true)
-    return share === undefined ? [] : [{ user, access: user.home ? "HomeMember" : "Shared", share } as const]
+    // A friend without its servers (from untyped JavaScript) shares none.
+    const servers: ReadonlyArray<F["servers"][number] | null> = Array.isArray(user.servers)
+      ? user.servers
+      : []
+    const share = servers.find((s) => s?.machineIdentifier === machineIdentifier && s.pending !== true)
+    return share == null ? [] : [{ user, access: user.home ? "HomeMember" : "Shared", share } as const]
   })
 
 /** The owner's answer for the account `accountId`. */

@@ -146,6 +146,7 @@ export const refusal = (
   expects: {
     readonly twoFactor?: TwoFactorReader | undefined
     readonly notFound?: boolean | undefined
+    readonly refusedInput?: number | undefined
     readonly xml?: XmlAnswers | undefined
   }
 ): RefusalFacts => {
@@ -156,7 +157,15 @@ export const refusal = (
     e.message === undefined ? e : { ...e, message: scrub(e.message, secrets) }
   )
   const codes = errors.flatMap((e) => (e.code === undefined ? [] : [e.code]))
-  const kind = classify(status, codes, errors.map((e) => e.message ?? "").join(" "), expects)
+  // A 422's "Invalid token" is read anywhere in its body, as python-plexapi does (`MyPlexAccount.query`, its PR
+  // 1138): plex.tv answered it as XML, `<errors><error>Invalid token</error></errors>`, which a JSON route does not
+  // parse. Only a 401 reads messages otherwise (the two-factor fallback), so the text goes in for a 422 alone.
+  const kind = classify(
+    status,
+    codes,
+    status === 422 ? text : errors.map((e) => e.message ?? "").join(" "),
+    expects
+  )
   return {
     kind,
     errors,

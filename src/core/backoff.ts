@@ -82,6 +82,10 @@ export const selects = (error: Retryable, options: Selection = {}): boolean => {
 export const startsInTime = (elapsedMillis: number, delayMillis: number, maxElapsedMillis: number): boolean =>
   elapsedMillis + delayMillis <= maxElapsedMillis
 
+/** Why an option cannot be a flag (from untyped JavaScript, `"false"` would read as true), or undefined. */
+const booleanProblem = (value: unknown): string | undefined =>
+  typeof value === "boolean" ? undefined : "must be a boolean"
+
 /** Why a value cannot be a backoff's growth factor (a finite number of at least 1), or undefined. */
 export const exponentProblem = (value: unknown): string | undefined =>
   typeof value === "number" && Number.isFinite(value) && value >= 1
@@ -140,7 +144,9 @@ export const optionsProblem = (
     ["maxInterval", (value) => durationProblem(value)],
     ["maxElapsedTime", (value) => durationProblem(value)],
     ["exponent", exponentProblem],
-    ["statusCodes", statusCodesProblem]
+    ["statusCodes", statusCodesProblem],
+    ["retryConnectionErrors", booleanProblem],
+    ["jitter", booleanProblem]
   ]
   for (const [field, check] of checks) {
     const value = knobs[field]

@@ -46,6 +46,13 @@ export interface Endpoint<S = never> {
    */
   readonly twoFactor?: TwoFactorReader | undefined
   /**
+   * A Plex error code that refuses the request's input, not its token (a
+   * Home user's PIN, 1041): an answer carrying it, whatever its status
+   * (plex.tv has answered a PIN with a 401), is a `BadRequest`, for which
+   * credentials do not re-authenticate (`policy.ts`'s `classify`).
+   */
+  readonly refusedInput?: number | undefined
+  /**
    * `false`: sending it twice is not harmless (a sign-in, a single-use token,
    * a PIN that counts towards a lockout); only a failure proving the server
    * did not act is then retried (`policy.ts`'s `mayRetry`).

@@ -93,11 +93,8 @@ export const findUser = <U extends UserKeys>(
   return (
     list.find((u) => String(u.id) === key || u.uuid === key) ??
     list.find((u) => u.title === key || u.username === key || u.email === key) ??
-    list.find(
-      (u) =>
-        u.title.toLowerCase() === lower ||
-        u.username?.toLowerCase() === lower ||
-        u.email?.toLowerCase() === lower
+    list.find((u) =>
+      [u.title, u.username, u.email].some((name) => typeof name === "string" && name.toLowerCase() === lower)
     )
   )
 }
@@ -215,5 +212,7 @@ export const switchHomeUser = <S>(uuid: string, pin: S | undefined) =>
     path: switchPath(uuid),
     urlParams: switchQuery(pin),
     notFound: true,
-    idempotent: false
+    idempotent: false,
+    // A missing or wrong PIN is not a refused token, whatever its status: no re-authentication for it.
+    refusedInput: pinCode
   }) as const satisfies Endpoint<S>

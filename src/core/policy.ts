@@ -126,12 +126,16 @@ export const foreignAnswer = (sent: string, answered: string, status: number): s
       ? "the platform hid a redirect; it was not followed"
       : undefined
 
-/** The wait (ms) a `Retry-After` header asks for: seconds, or an HTTP date relative to `now`. */
+/**
+ * The wait (ms) a `Retry-After` header asks for: seconds, or an HTTP date
+ * (it names a month) relative to `now`; anything else asks for nothing.
+ * Seconds sent twice (a proxy adding its own) come joined with ", ": the
+ * longest of them.
+ */
 export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
-  const trimmed = value?.trim()
-  if (trimmed === undefined) return undefined
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  const date = Date.parse(trimmed)
+  const text = value ?? ""
+  if (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(text)) return Math.max(...text.split(",").map(Number)) * 1000
+  const date = /[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
@@ -181,19 +185,24 @@ export type Refusal =
  * Classifies a refused answer by Plex's codes, then its status: 1029/1028
  * (or a 401 asking for the verification code, see `twoFactor.ts`) are the
  * two-factor prompts (only where `expects.twoFactor` reads them: a sign-in), 1003/1031 and 429 rate limits;
- * 401, 403, 498 and a 422 "invalid token" refuse the credentials; any other
- * 422 or a 400 is a bad request; a 404 is `NotFound` where it is expected.
+ * the endpoint's `refusedInput` code (a Home PIN's 1041), a 400 and any 422
+ * but an "invalid token" are bad requests; 401, 403, 498 and a 422 "invalid
+ * token" refuse the credentials; a 404 is `NotFound` where it is expected.
  */
 export const classify = (
   status: number,
   codes: ReadonlyArray<number>,
   messages: string,
-  expects: { readonly twoFactor?: TwoFactorReader | undefined; readonly notFound?: boolean | undefined }
+  expects: {
+    readonly twoFactor?: TwoFactorReader | undefined
+    readonly notFound?: boolean | undefined
+    readonly refusedInput?: number | undefined
+  }
 ): Refusal => {
   const twoFactor = expects.twoFactor?.(status, codes, messages)
   if (twoFactor !== undefined) return twoFactor
   if (status === 429 || codes.includes(1003) || codes.includes(1031)) return "RateLimited"
-  if (status === 400) return "BadRequest"
+  if (status === 400 || codes.includes(expects.refusedInput!)) return "BadRequest"
   if (status === 401 || status === 403 || status === 498) return "Unauthorized"
   if (status === 422) return /invalid token/i.test(messages) ? "Unauthorized" : "BadRequest"
   return status === 404 && expects.notFound ? "NotFound" : "Unexpected"
@@ -215,7 +224,9 @@ export const neverSent = (code: unknown): boolean =>
 /**
  * Whether a failure may be retried at all, whatever a policy says. A request
  * that is not idempotent (a sign-in) is repeated only when the answer proves
- * the server did not act: a rate limit, a 503, a connection never made.
+ * the server did not act: a rate limit, a 503, a connection never made; and
+ * never after a server acted on it and redirected it (`acted`: a 303, or a
+ * 301/302 that turned a POST into a GET), whatever came after.
  */
 export const mayRetry = (
   error: {
@@ -224,8 +235,11 @@ export const mayRetry = (
     readonly status?: number | undefined
   },
   idempotent: boolean,
-  neverReachedServer: boolean
+  neverReachedServer: boolean,
+  acted?: boolean
 ): boolean => {
+  // A server acted on it, then redirected it: what the page it went on to answered proves nothing.
+  if (!idempotent && acted) return false
   const status = error.status
   switch (error._tag) {
     case "RateLimited":

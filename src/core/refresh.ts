@@ -22,12 +22,23 @@ export interface Spent {
 export interface State {
   /** When the current token was obtained by a refresh (not the initial one). */
   readonly refreshedAt?: number | undefined
+  /** The token whose refresh obtained the current one. */
+  readonly renewedFrom?: string | undefined
   /** When the current token expires (epoch ms), when known. */
   readonly expires?: number | undefined
   /** When a refresh ahead of expiry last failed. */
   readonly aheadFailedAt?: number | undefined
   readonly spent?: Spent | undefined
 }
+
+/**
+ * Whether a sign-out of `signedOut` drops `current`, the token a refresh of
+ * it obtained: the sign-out read its token before the refresh replaced it,
+ * so it was on its way during the refresh, and a sign-out during a refresh
+ * wins (the credentials go back to the signed-out token, never replaced).
+ */
+export const signOutDrops = (state: State, current: string, signedOut: string): boolean =>
+  current !== signedOut && state.renewedFrom === signedOut
 
 /**
  * Why `token` may not be replaced now, if it may not: signed out or handed
@@ -85,8 +96,10 @@ export const renewed = (current: string, fresh: string | undefined, now: number)
 
 /**
  * Whether `current` should be refreshed ahead of its expiry: it expires
- * within `margin`, no ahead refresh failed less than `cooldown` ago, and it
- * is not blocked.
+ * within `margin`, it was not itself obtained by a refresh less than
+ * `cooldown` ago (a margin longer than the tokens' lifetime would otherwise
+ * refresh on every read), no ahead refresh failed less than `cooldown` ago,
+ * and it is not blocked.
  */
 export const dueAhead = (
   state: State,
@@ -97,6 +110,7 @@ export const dueAhead = (
 ): boolean =>
   state.expires !== undefined &&
   state.expires - now <= margin &&
+  (state.refreshedAt === undefined || now - state.refreshedAt >= cooldown) &&
   (state.aheadFailedAt === undefined || now - state.aheadFailedAt >= cooldown) &&
   blocked(state, current, now, cooldown) === undefined
 

@@ -39,9 +39,9 @@ export const defaultTimeoutMillis = 10_000
 /** How long to wait for a better-ranked candidate once one has answered, by default: 250 ms. */
 export const defaultGraceMillis = 250
 
-/** Whether a device's `provides` (comma-separated) says `server`. */
-export const providesServer = (provides: string): boolean =>
-  provides.split(",").some((p) => p.trim().toLowerCase() === "server")
+/** Whether a device's `provides` (comma-separated) says `server`; anything but a string does not. */
+export const providesServer = (provides: unknown): boolean =>
+  typeof provides === "string" && provides.split(",").some((p) => p.trim().toLowerCase() === "server")
 
 /**
  * Whether a device provides `server` (`Resources.isServer`): a guard, so anything that is not a device with
@@ -50,7 +50,7 @@ export const providesServer = (provides: string): boolean =>
 export const isServerDevice = (device: unknown): boolean => {
   const provides: unknown =
     typeof device === "object" && device !== null ? (device as { provides?: unknown }).provides : undefined
-  return typeof provides === "string" && providesServer(provides)
+  return providesServer(provides)
 }
 
 /** Where a connection leads: the server's own network, the internet, or Plex's relay. */

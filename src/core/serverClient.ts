@@ -10,6 +10,7 @@
  * @internal
  */
 import { mayCarrySecrets, nextHop, redirectQuery } from "./policy.js"
+import { httpUrl } from "./validate.js"
 
 /** The header that carries the server's token (lower case, as headers are compared). */
 export const tokenHeader = "x-plex-token"
@@ -40,14 +41,18 @@ export const target = (
   return { url }
 }
 
-/** The query of a request to `url` with `params` added: never a token (it goes only as a header). */
+/**
+ * The query of a request to `url` with `params` added: never a token (it goes only as a header), neither an
+ * `X-Plex-Token` nor, under any name, the value `token`.
+ */
 export const query = <V = string>(
   url: URL,
-  params: ReadonlyArray<readonly [string, V]>
-): Array<readonly [string, string | V]> => [
-  ...[...url.searchParams].filter(([key]) => key.toLowerCase() !== tokenHeader),
-  ...params
-]
+  params: ReadonlyArray<readonly [string, V]>,
+  token?: string
+): Array<readonly [string, string | V]> =>
+  [...url.searchParams, ...params].filter(
+    ([key, value]) => key.toLowerCase() !== tokenHeader && (token === undefined || value !== token)
+  )
 
 /** The next hop of a redirect the server answered, or why it is refused. */
 export type Hop =
@@ -103,7 +108,8 @@ export const droppedOnRedirect = (hop: {
 
 /**
  * Why {@link mediaUrl} cannot build a URL from what untyped JavaScript passed, or undefined: the
- * connection must be an object whose `uri` is an absolute URL, the path a string, the params (when
+ * connection must be an object whose `uri` is an http(s) URL without credentials, query or fragment (what
+ * `ServerClient.make` accepts), the path a string, the params (when
  * given) an object.
  */
 export const mediaUrlProblem = (
@@ -116,11 +122,9 @@ export const mediaUrlProblem = (
   }
   const uri: unknown = (connection as { readonly uri?: unknown }).uri
   if (typeof uri !== "string") return { field: "uri", reason: "must be a string" }
-  try {
-    new URL(uri)
-  } catch {
-    return { field: "uri", reason: "must be an absolute URL" }
-  }
+  // What `ServerClient.make` accepts: http(s), no credentials, no query or fragment (the path goes after it).
+  const checked = httpUrl(uri)
+  if ("problem" in checked) return { field: "uri", reason: checked.problem }
   if (typeof path !== "string") return { field: "path", reason: "must be a string" }
   if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
     return { field: "params", reason: "must be an object" }

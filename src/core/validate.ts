@@ -52,6 +52,10 @@ export const objectProblem = (value: unknown, optional: boolean): string | undef
       ? `must be an object, not ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`
       : undefined
 
+/** Why `value` cannot be a boolean, or undefined (from untyped JavaScript, `"false"` would read as true). */
+export const booleanProblem = (value: unknown): string | undefined =>
+  typeof value === "boolean" ? undefined : "must be a boolean"
+
 /** Why `value` cannot be an optional boolean option (`undefined` is fine), or undefined. */
 export const optionalBooleanProblem = (value: unknown): string | undefined =>
   value === undefined || typeof value === "boolean" ? undefined : "must be a boolean"
@@ -59,6 +63,27 @@ export const optionalBooleanProblem = (value: unknown): string | undefined =>
 /** Why `value` cannot be an optional string option (`undefined` is fine), or undefined. */
 export const optionalStringProblem = (value: unknown): string | undefined =>
   value === undefined || typeof value === "string" ? undefined : "must be a string"
+
+/**
+ * Why `value` cannot be a body cap (`PlexAuth.withMaxBodyBytes`), or undefined: a whole number of bytes, 0 or
+ * more. NaN or an infinite cap would turn the cap off, a negative one refuse every body, an empty one included.
+ */
+export const maxBodyBytesProblem = (value: unknown): string | undefined =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+    ? undefined
+    : "must be a whole number of bytes, 0 or more (finite: the body cap stays on)"
+
+/**
+ * Why `value` cannot be a list of `of` (Home users, devices, friends), or undefined: an array of objects.
+ * The plain functions that take one (`Home.findUser`, `ServerAccess.accessIn`) then read its entries' fields
+ * with care: from untyped JavaScript, one of another shape matches nothing, never a `TypeError`.
+ */
+export const recordsProblem = (value: unknown, of: string): string | undefined =>
+  !Array.isArray(value)
+    ? "must be an array"
+    : value.every((item) => typeof item === "object" && item !== null)
+      ? undefined
+      : `must be an array of ${of} (objects)`
 
 /** Why `value` cannot be a callback, or undefined. */
 export const functionProblem = (value: unknown): string | undefined =>

@@ -100,6 +100,8 @@ interface State {
   readonly expires?: number | undefined
   /** When `token` was obtained by a refresh (not the initial one). */
   readonly refreshedAt?: number | undefined
+  /** The token whose refresh obtained `token` (a sign-out of it sent before the refresh settled drops `token`). */
+  readonly renewedFrom?: string | undefined
   /** When a refresh ahead of expiry last failed (the next waits for the cooldown). */
   readonly aheadFailedAt?: number | undefined
   /** The token no new one may replace (for now), why, and since when. */
@@ -156,7 +158,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
             }
             return [[Either.left(failed(spent?.reason ?? "Failed", cause)), pending.ahead], next]
           }
-          return [[Either.right(fresh.right), false], { ...expiring(fresh.right), refreshedAt: now }]
+          return [
+            [Either.right(fresh.right), false],
+            { ...expiring(fresh.right), refreshedAt: now, renewedFrom: stale }
+          ]
         })
       ).pipe(
         Effect.flatMap(([outcome, warn]) =>
@@ -272,10 +277,13 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
 
     const signedOut = (token: Redacted.Redacted<string>): Effect.Effect<void> =>
       Effect.flatMap(Clock.currentTimeMillis, (at) =>
-        SynchronizedRef.update(state, (s) => ({
-          ...s,
-          spent: { token: Redacted.value(token), reason: "SignedOut" as const, at }
-        }))
+        SynchronizedRef.update(state, (s) => {
+          const spent = { token: Redacted.value(token), reason: "SignedOut" as const, at }
+          // Sent before a refresh replaced its token: the sign-out wins, the refreshed token is dropped.
+          return Core.signOutDrops(s, Redacted.value(s.token), spent.token)
+            ? { ...expiring(token), spent }
+            : { ...s, spent }
+        })
       )
 
     return { token, refresh, signedOut }

@@ -102,7 +102,9 @@ export const json =
 export const retrying = <A, E extends Errors.PlexError, R>(
   attempt: Effect.Effect<A, E, R>,
   policy: Settings.RetryPolicy,
-  idempotent: boolean
+  idempotent: boolean,
+  // Whether a server acted on the request before redirecting it (`send.ts`'s `onActed`).
+  acted?: () => boolean
 ): Effect.Effect<A, E, R> =>
   policy === Settings.none
     ? attempt
@@ -110,7 +112,9 @@ export const retrying = <A, E extends Errors.PlexError, R>(
       // schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more).
       Effect.retryOrElse(
         attempt,
-        Schedule.whileInput(policy, (error: E) => mayRetry(error, idempotent, neverReachedServer in error)),
+        Schedule.whileInput(policy, (error: E) =>
+          mayRetry(error, idempotent, neverReachedServer in error, acted?.())
+        ),
         Effect.fail
       )
 
@@ -149,10 +153,13 @@ export const execute = <S extends Spec<any>>(
     // The operation's span (none for a probe), annotated directly rather than through the fiber.
     let span: Tracer.Span | undefined
     let attempts = 0
+    const idempotent = spec.idempotent ?? true
+    // Set once a server acted on the request and redirected it: one that is not idempotent is not sent again.
+    let acted = false
     // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
     // interrupts it (the platform then aborts the request).
     const attempt = Effect.suspend(() => {
-      const sent = send(client, ctx, request, out.secretBody)
+      const sent = send(client, ctx, request, out.secretBody, () => (acted = true))
       if (attempts++ === 0) return sent
       span?.attribute("plex.retry_count", attempts - 1)
       return Effect.zipRight(Effect.logDebug(`${operation}: retry ${attempts - 1}`), sent)
@@ -169,7 +176,7 @@ export const execute = <S extends Spec<any>>(
     // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
     // platform logs or traces a request; trace headers only when asked for; no platform span when the query
     // carries a secret.
-    const run = retrying(attempt, policy, spec.idempotent ?? true).pipe(
+    const run = retrying(attempt, policy, idempotent, () => acted).pipe(
       Effect.locallyWith(Headers.currentRedactedNames, withSecretHeaderNames),
       Effect.locally(HttpClient.currentTracerPropagation, propagate),
       out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity

@@ -55,7 +55,9 @@ export const send = (
   client: HttpClient.HttpClient,
   ctx: RequestContext,
   request: HttpClientRequest.HttpClientRequest,
-  secretBody: boolean
+  secretBody: boolean,
+  // Told when a hop's server acted on the request before redirecting it (a 303, a POST turned GET).
+  onActed?: () => void
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
   guarded(client, request, ctx.secrets, (allow) => {
     // The secrets the request's own query carries, which a redirect on the same origin may keep in its query.
@@ -92,6 +94,7 @@ export const send = (
             inQuery
           )
           if (hop._tag === "Refuse") return refuse(hop.detail)
+          if (hop.toGet) onActed?.()
           // Built afresh: `setHeaders` would merge, not replace.
           const next = HttpClientRequest.make(hop.method)(hop.target, {
             headers: Headers.remove(current.headers, hop.drop),

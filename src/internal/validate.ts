@@ -17,13 +17,16 @@ import * as Core from "../core/validate.js"
 import type { RetryPolicy } from "./settings.js"
 
 export {
+  booleanProblem,
   functionProblem,
   headerProblem,
   hostProblem,
   limits,
+  maxBodyBytesProblem,
   objectProblem,
   optionalBooleanProblem,
-  optionalStringProblem
+  optionalStringProblem,
+  recordsProblem
 } from "../core/validate.js"
 
 /** A string or a `Redacted` string, as accepted at the edge of the library. */

@@ -41,7 +41,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Store from "../core/node/store.js"
-import { objectProblem, optionalStringProblem } from "../core/validate.js"
+import { objectProblem } from "../core/validate.js"
 
 /**
  * The service {@link layerFile} provides: the `KeyValueStore` tag of
@@ -84,7 +84,8 @@ export const directoryName: string = Store.directoryName
 export interface Options {
   /**
    * The directory holding `store.json`, created (mode 0700) on the first
-   * write if it does not exist. Default: {@link defaultDirectory}.
+   * write if it does not exist. Default: {@link defaultDirectory}. An empty
+   * one is refused (`BadArgument`): it is not the current directory.
    */
   readonly directory?: string | undefined
 }
@@ -165,11 +166,11 @@ export const defaultDirectory: Effect.Effect<string, PlatformError.SystemError> 
     })
 )
 
-/** Why `options` cannot be {@link make}'s (an object, or undefined, whose `directory` is a string), or undefined. */
+/** Why `options` cannot be {@link make}'s (an object, or undefined, whose `directory` is a string, not empty), or undefined. */
 const badOptions = (options: unknown): string | undefined => {
   const problem = objectProblem(options, true)
   if (problem !== undefined) return `invalid options: ${problem}`
-  const directory = optionalStringProblem((options as Options | undefined)?.directory)
+  const directory = Store.directoryProblem((options as Options | undefined)?.directory)
   return directory === undefined ? undefined : `invalid directory: ${directory}`
 }
 

@@ -63,6 +63,28 @@ for (const op of operations) {
       }).pipe(run(() => MockHttp.plexErrors(422, [{ code: 1001, message: "Invalid token" }])))
     )
 
+    // What plex.tv answered a revoked token in python-plexapi's PR 1138 (a client asking for XML), which reads
+    // "Invalid token" anywhere in a 422's body (MyPlexAccount.query): as XML, or as text, it was a BadRequest, and
+    // credentials that can re-authenticate did not.
+    for (const [what, answer] of [
+      [
+        "XML",
+        () =>
+          MockHttp.xml(
+            422,
+            '<?xml version="1.0" encoding="UTF-8"?> <errors> <error>Invalid token</error> </errors>'
+          )
+      ],
+      ["text", () => MockHttp.text(422, "Invalid token", "text/plain")]
+    ] as const) {
+      it.effect(`plex.tv 422 "Invalid token" as ${what} is Unauthorized`, () =>
+        Effect.gen(function* () {
+          const error = yield* failsWith(op.run, "Unauthorized")
+          assert.strictEqual(error.status, 422)
+        }).pipe(run(answer))
+      )
+    }
+
     it.effect("another 422 is BadRequest", () =>
       Effect.gen(function* () {
         const error = yield* failsWith(op.run, "BadRequest")
@@ -133,6 +155,23 @@ for (const op of operations) {
         )
       )
     )
+
+    // A Retry-After sent twice (a proxy adding its own) comes joined with ", ": "10, 10" was read as a date of
+    // 2001, a wait of 0, and a value that is neither seconds nor a date ("1.5") as one too.
+    for (const [value, expected] of [
+      ["10, 10", 10_000],
+      ["5, 30", 30_000],
+      ["1.5", undefined],
+      ["-1", undefined]
+    ] as const) {
+      it.effect(`429 with Retry-After "${value}" waits ${expected ?? "nothing"}`, () =>
+        Effect.gen(function* () {
+          yield* TestClock.setTime(Date.parse("2026-02-01T12:00:00Z"))
+          const error = yield* failsWith(op.run, "RateLimited")
+          assert.strictEqual(error.retryAfterMillis, expected)
+        }).pipe(run(() => MockHttp.text(429, "slow down", "text/plain", { "retry-after": value })))
+      )
+    }
 
     it.effect("429 with a Retry-After date in the past waits 0, without one waits nothing", () =>
       Effect.gen(function* () {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Redacted } from "effect"
-import { Credentials, Home, PlexAuth } from "effect-plex-auth"
+import { Effect, Exit, Redacted, Ref } from "effect"
+import { Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
 import { inspect } from "node:util"
@@ -200,6 +200,39 @@ describe("Home over loopback", () => {
       const badPin = yield* failure(as("alice")(Home.switchUser("Kids", { pin: "12ab" })))
       assert.strictEqual(badPin._tag, "InvalidInput")
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  // The PIN refusal core/home.ts also reads as a 401 with code 1041: with credentials that can re-authenticate, it was
+  // taken for a refused token, so a wrong PIN signed in again (or started a PIN login) and sent the switch again.
+  it.scoped(
+    "a PIN refused with a 401 (code 1041) is InvalidHomePin: refreshing credentials do not re-authenticate",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const alice = yield* loopback.fake.account("alice")
+        const obtained = yield* Ref.make(0)
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: alice.token,
+          obtain: Effect.as(
+            Ref.update(obtained, (n) => n + 1),
+            alice.token
+          )
+        })
+        yield* loopback.fake.fault(
+          "switchHomeUser",
+          Fault.status(401, { code: 1041, message: "Invalid PIN" })
+        )
+        const wrong = yield* failure(
+          Home.switchUser("Kids", { pin: "0000" }).pipe(
+            PlexTv.withUrl(loopback.plexTvUrl),
+            Effect.provideService(Credentials.Credentials, credentials)
+          )
+        )
+        assert.strictEqual(wrong._tag, "InvalidHomePin")
+        assert.strictEqual(yield* Ref.get(obtained), 0, "no re-authentication")
+        const switches = (yield* loopback.fake.requests).filter((r) => r.route === "switchHomeUser")
+        assert.strictEqual(switches.length, 1)
+      }).pipe(Effect.provide(TestLive()))
   )
 
   // plex.tv does not demand a PIN to switch to the signed-in user's own profile (Plex apps switch to the admin at

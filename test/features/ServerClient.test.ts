@@ -13,6 +13,26 @@ const ready = Effect.gen(function* () {
 })
 
 describe("ServerClient over loopback", () => {
+  it.scoped(
+    "the token given as a query parameter of a request is not sent in the URL: it goes only as a header",
+    () =>
+      Effect.gen(function* () {
+        // The request's own URL lost its X-Plex-Token, but its urlParams went out as they came: the token in the URL
+        // (and in the platform span's url.full), against "never in a URL".
+        const plex = (yield* FakePlexServer.FakePlexServer).fake
+        const { client, connected } = yield* ready
+        yield* plex.clearRequests
+        const token = Redacted.value(connected.token)
+        const response = yield* client.get("/", {
+          urlParams: { "X-Plex-Token": token, "x-plex-token": token, t: token, keep: "1" }
+        })
+        assert.strictEqual(response.status, 200)
+        const [sent] = yield* plex.requests
+        assert.deepStrictEqual(Object.keys(sent?.query ?? {}), ["keep"])
+        assert.isTrue(Redacted.isRedacted(sent?.headers["x-plex-token"]))
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("a path on the chosen connection, with the identity headers, JSON and the server's token", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer

@@ -124,6 +124,26 @@ describe("refresh: callers interrupted mid-refresh", () => {
   )
 
   it.scoped(
+    "a sign-out sent before a refresh replaced its token wins too: the refreshed token is dropped",
+    () =>
+      Effect.gen(function* () {
+        // `PlexAuth.signOut` read the old token and sent its DELETE; a refusal elsewhere refreshed meanwhile, and the
+        // refresh settled before the sign-out came back. The new token was kept: the app stayed signed in.
+        const { credentials, refresh, release, signIns } = yield* held(yield* Effect.scope)
+        const signingOut = yield* credentials.token
+        const waiter = yield* Effect.fork(refresh(OLD))
+        yield* Deferred.succeed(release, undefined)
+        assert.strictEqual(Redacted.value(yield* Fiber.join(waiter)), "new-token-1")
+        yield* credentials.signedOut!(signingOut)
+        assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
+        // And the signed-out token is never replaced afterwards.
+        const again = yield* Effect.either(refresh(OLD))
+        assert.isTrue(Either.isLeft(again) && reasonOf(again.left) === "SignedOut")
+        assert.strictEqual(yield* Ref.get(signIns), 1)
+      })
+  )
+
+  it.scoped(
     "ahead of expiry: the first reader interrupted, the second gets the token of the one refresh",
     () =>
       Effect.gen(function* () {
@@ -173,6 +193,24 @@ describe("refresh: callers interrupted mid-refresh", () => {
       assert.isTrue(Either.isLeft(result) && reasonOf(result.left) === "SignedOut")
       assert.isTrue(Option.isNone(yield* store.get(Credentials.defaultStoreKey)))
     }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.scoped(
+    "Credentials.layerStored: a sign-out sent before a refresh replaced its token forgets the refreshed one",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* store.set(Credentials.defaultStoreKey, "old-token")
+        const obtain = Effect.succeed(Redacted.make("new-token-1"))
+        // Built in the test's scope, which the refresh runs in.
+        const context = yield* Layer.build(Credentials.layerStored({ obtain }))
+        const credentials = Context.get(context, Credentials.Credentials)
+        const signingOut = yield* credentials.token
+        assert.strictEqual(Redacted.value(yield* credentials.refresh!(signingOut)), "new-token-1")
+        yield* credentials.signedOut!(signingOut)
+        assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
+        assert.isTrue(Option.isNone(yield* store.get(Credentials.defaultStoreKey)))
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 
   it.scoped(

@@ -117,7 +117,7 @@ const refusals = {
 }
 
 /** What an operation declares about reading its answers (see `request.ts`'s `Spec`). */
-type Reads<A> = Pick<Endpoint, "twoFactor" | "notFound" | "noContent" | "xml"> & {
+type Reads<A> = Pick<Endpoint, "twoFactor" | "notFound" | "refusedInput" | "noContent" | "xml"> & {
   readonly schema: L.Decoder<A>
 }
 

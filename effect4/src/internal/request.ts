@@ -126,7 +126,9 @@ const textBody = (
 export const retrying = <A, E extends Errors.PlexError, R>(
   attempt: Effect.Effect<A, E, R>,
   policy: RetryPolicy,
-  idempotent: boolean
+  idempotent: boolean,
+  // Whether a server acted on the request before redirecting it (`send.ts`'s `onActed`).
+  acted?: () => boolean
 ): Effect.Effect<A, E, R> => {
   if (policy === none) return attempt
   // No log line per retry: the operation's span counts them (`plex.retry_count`, a `plex.retry` event each),
@@ -136,7 +138,9 @@ export const retrying = <A, E extends Errors.PlexError, R>(
   // policy itself (`RetryPolicy.make` and `backoff` apply `honourRetryAfter`).
   return Effect.retryOrElse(
     attempt,
-    Schedule.while(policy, ({ input }) => mayRetry(input, idempotent, neverReachedServer in input)),
+    Schedule.while(policy, ({ input }) =>
+      mayRetry(input, idempotent, neverReachedServer in input, acted?.())
+    ),
     Effect.fail
   )
 }
@@ -178,6 +182,9 @@ export const execute = <S extends Spec<any>>(
     // The operation's span (none for a probe), annotated directly rather than through the fiber.
     let span: Tracer.Span | undefined
     let attempts = 0
+    const idempotent = spec.idempotent ?? true
+    // Set once a server acted on the request and redirected it: one that is not idempotent is not sent again.
+    let acted = false
     // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
     // interrupts it (the platform then aborts the request through the signal it passed to `fetch`).
     const attempt = Effect.suspend(() => {
@@ -189,7 +196,7 @@ export const execute = <S extends Spec<any>>(
         }
       }
       attempts++
-      return send(client, ctx, request, out.secretBody)
+      return send(client, ctx, request, out.secretBody, () => (acted = true))
     }).pipe(
       Effect.flatMap(({ headers, response }) =>
         Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
@@ -209,7 +216,7 @@ export const execute = <S extends Spec<any>>(
     const redacted = Context.get(context, Headers.CurrentRedactedNames)
     const redactedAll = withSecretHeaderNames(redacted)
     const run = Effect.updateContext(
-      retrying(attempt, probe ? none : Context.get(context, CurrentRetryPolicy), spec.idempotent ?? true),
+      retrying(attempt, probe ? none : Context.get(context, CurrentRetryPolicy), idempotent, () => acted),
       // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
       // platform logs or traces a request; trace headers only when asked for; no platform span when the query
       // carries a secret; the operation's span as the parent. One context for them all.

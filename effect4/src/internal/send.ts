@@ -68,7 +68,9 @@ export const send = (
   client: HttpClient.HttpClient,
   ctx: Ctx,
   request: HttpClientRequest.HttpClientRequest,
-  secretBody: boolean
+  secretBody: boolean,
+  // Told when a hop's server acted on the request before redirecting it (a 303, a POST turned GET).
+  onActed?: () => void
 ): Effect.Effect<Answer, NetworkError | Unexpected> =>
   Effect.flatMap(clientContext(client, request), (context) => {
     // This run's hop.
@@ -112,6 +114,7 @@ export const send = (
             inQuery
           )
           if (hop._tag === "Refuse") return refuse(hop.detail)
+          if (hop.toGet) onActed?.()
           // Built afresh: `setHeaders` would merge, not replace. The method is one an operation declared.
           const next = HttpClientRequest.make(hop.method as HttpMethod)(hop.target, {
             headers: Headers.removeMany(current.headers, hop.drop),

@@ -14,13 +14,16 @@ import * as Core from "../../../src/core/validate.js"
 import { InvalidInput } from "../PlexError.js"
 
 export {
+  booleanProblem,
   functionProblem,
   headerProblem,
   hostProblem,
   limits,
+  maxBodyBytesProblem,
   objectProblem,
   optionalBooleanProblem,
-  optionalStringProblem
+  optionalStringProblem,
+  recordsProblem
 } from "../../../src/core/validate.js"
 
 /** A string or a `Redacted` string, as accepted at the edge of the library. */

@@ -44,7 +44,7 @@ import * as PersistenceKeyValueStore from "effect/persistence/KeyValueStore"
 import * as PlatformError from "effect/PlatformError"
 import * as Semaphore from "effect/Semaphore"
 import * as Store from "../../../src/core/node/store.js"
-import { objectProblem, optionalStringProblem } from "../../../src/core/validate.js"
+import { objectProblem } from "../../../src/core/validate.js"
 
 /**
  * The service {@link layerFile} provides: the `KeyValueStore` service of
@@ -87,7 +87,8 @@ export const directoryName: string = Store.directoryName
 export interface Options {
   /**
    * The directory holding `store.json`, created (mode 0700) on the first
-   * write if it does not exist. Default: {@link defaultDirectory}.
+   * write if it does not exist. Default: {@link defaultDirectory}. An empty
+   * one is refused (`BadArgument`): it is not the current directory.
    */
   readonly directory?: string | undefined
 }
@@ -186,11 +187,11 @@ const storeError =
         })
     )
 
-/** Why `options` cannot be {@link make}'s (an object, or undefined, whose `directory` is a string), or undefined. */
+/** Why `options` cannot be {@link make}'s (an object, or undefined, whose `directory` is a string, not empty), or undefined. */
 const badOptions = (options: unknown): string | undefined => {
   const problem = objectProblem(options, true)
   if (problem !== undefined) return `invalid options: ${problem}`
-  const directory = optionalStringProblem((options as Options | undefined)?.directory)
+  const directory = Store.directoryProblem((options as Options | undefined)?.directory)
   return directory === undefined ? undefined : `invalid directory: ${directory}`
 }
 

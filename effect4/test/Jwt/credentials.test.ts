@@ -96,6 +96,22 @@ describe("Jwt credentials: refresh before expiry", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect(
+    "a margin longer than a token's lifetime refreshes once a minute at most, not on every read",
+    () =>
+      Effect.gen(function* () {
+        // Plex JWTs live 7 days: with an 8-day margin every token is due the moment it is obtained. Each read
+        // exchanged the key again (nonce, device JWT, exchange: three requests before every operation).
+        const { key, plexJwt } = yield* registeredKey
+        const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token, refreshMargin: "8 days" })
+        for (let i = 0; i < 5; i++) yield* credentials.token
+        assert.strictEqual(yield* count("exchangeJwt"), 2, "the first token's and one refresh")
+        yield* TestClock.adjust("61 seconds")
+        for (let i = 0; i < 5; i++) yield* credentials.token
+        assert.strictEqual(yield* count("exchangeJwt"), 3, "one more, a minute later")
+      }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("a failed refresh keeps serving the current token, and is retried a minute later", () =>
     Effect.gen(function* () {
       const { key, plexJwt } = yield* registeredKey

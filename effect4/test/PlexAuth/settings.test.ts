@@ -26,6 +26,26 @@ describe("request settings", () => {
     }).pipe(Effect.provide(env(() => MockHttp.json(200, accountBody))))
   )
 
+  it.effect(
+    "withMaxBodyBytes refuses a cap that is no size (NaN, Infinity, negative, fractional, not a number) with InvalidInput, sending nothing",
+    () =>
+      Effect.gen(function* () {
+        // NaN (`Number(process.env.X)` with the variable unset) or Infinity turned the cap off without a word; a
+        // negative cap refused every body, an empty one included. The per-attempt timeout refuses the same.
+        for (const bytes of [Number.NaN, Number.POSITIVE_INFINITY, -1, 1.5, "1024" as unknown as number]) {
+          const error = yield* failsWith(details.pipe(PlexAuth.withMaxBodyBytes(bytes)), "InvalidInput")
+          assert.strictEqual(error.operation, "PlexAuth.withMaxBodyBytes", String(bytes))
+          assert.strictEqual(error.field, "bytes", String(bytes))
+          const data = yield* failsWith(PlexAuth.withMaxBodyBytes(details, bytes), "InvalidInput")
+          assert.strictEqual(data.field, "bytes", String(bytes))
+        }
+        yield* expectRequests(0)
+        // Zero is a cap: only an empty body passes.
+        const zero = yield* failsWith(details.pipe(PlexAuth.withMaxBodyBytes(0)), "Unexpected")
+        assert.strictEqual(zero.reason, "BodyTooLarge")
+      }).pipe(Effect.provide(env(() => MockHttp.json(200, accountBody))))
+  )
+
   it.effect("withTracePropagation(true) sends trace headers; by default none are sent", () =>
     Effect.gen(function* () {
       yield* details.pipe(PlexAuth.withTracePropagation(true))
@@ -33,6 +53,21 @@ describe("request settings", () => {
       const [traced, plain] = yield* expectRequests(2)
       assert.isDefined(traced!.headers["traceparent"])
       assert.isUndefined(plain!.headers["traceparent"])
+    }).pipe(Effect.provide(env(() => MockHttp.json(200, accountBody))))
+  )
+
+  it.effect("withTracePropagation refuses what is not a boolean with InvalidInput, sending nothing", () =>
+    Effect.gen(function* () {
+      // From untyped JavaScript, "false" (an environment variable passed on) turned propagation on: the caller's
+      // trace ids went to Plex.
+      for (const value of ["false", "true", 0, null]) {
+        const propagate = value as unknown as boolean
+        const error = yield* failsWith(details.pipe(PlexAuth.withTracePropagation(propagate)), "InvalidInput")
+        assert.strictEqual(error.operation, "PlexAuth.withTracePropagation", String(value))
+        assert.strictEqual(error.field, "propagate", String(value))
+        yield* failsWith(PlexAuth.withTracePropagation(details, propagate), "InvalidInput")
+      }
+      yield* expectRequests(0)
     }).pipe(Effect.provide(env(() => MockHttp.json(200, accountBody))))
   )
 

@@ -8,6 +8,7 @@ import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import { inspect } from "node:util"
@@ -221,6 +222,36 @@ describe("Home (Effect 4)", () => {
       const badPin = yield* Effect.flip(as("alice")(Home.switchUser("Kids", { pin: "12ab" })))
       assert.strictEqual(badPin._tag, "InvalidInput")
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  // The PIN refusal core/home.ts also reads as a 401 with code 1041: with credentials that can re-authenticate, it was
+  // taken for a refused token, so a wrong PIN signed in again (or started a PIN login) and sent the switch again.
+  it.effect(
+    "a PIN refused with a 401 (code 1041) is InvalidHomePin: refreshing credentials do not re-authenticate",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const alice = yield* Effect.orDie(plex.account("alice"))
+        const obtained = yield* Ref.make(0)
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: alice.token,
+          obtain: Effect.as(
+            Ref.update(obtained, (n) => n + 1),
+            alice.token
+          )
+        })
+        yield* plex.fault("switchHomeUser", Fault.status(401, { code: 1041, message: "Invalid PIN" }))
+        const exit = yield* Effect.exit(
+          Home.switchUser("Kids", { pin: "0000" }).pipe(
+            Effect.provideService(Credentials.Credentials, credentials)
+          )
+        )
+        const failure = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+        assert.strictEqual(Option.isSome(failure) ? failure.value._tag : undefined, "InvalidHomePin")
+        assert.strictEqual(yield* Ref.get(obtained), 0, "no re-authentication")
+        const switches = (yield* plex.requests).filter((r) => r.route === "switchHomeUser")
+        assert.strictEqual(switches.length, 1)
+      }).pipe(Effect.scoped, Effect.provide(TestLive()))
   )
 
   // plex.tv does not demand a PIN to switch to the signed-in user's own profile (Plex apps switch to the admin at

@@ -120,6 +120,26 @@ describe("refresh: callers interrupted mid-refresh", () => {
   )
 
   it.effect(
+    "a sign-out sent before a refresh replaced its token wins too: the refreshed token is dropped",
+    () =>
+      Effect.gen(function* () {
+        // `PlexAuth.signOut` read the old token and sent its DELETE; a refusal elsewhere refreshed meanwhile, and the
+        // refresh settled before the sign-out came back. The new token was kept: the app stayed signed in.
+        const { credentials, refresh, release, signIns } = yield* held(yield* Effect.scope)
+        const signingOut = yield* credentials.token
+        const waiter = yield* Effect.forkChild(refresh(OLD))
+        yield* Deferred.succeed(release, undefined)
+        assert.strictEqual(Redacted.value(yield* Fiber.join(waiter)), "new-token-1")
+        yield* credentials.signedOut!(signingOut)
+        assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
+        // And the signed-out token is never replaced afterwards.
+        const again = yield* Effect.result(refresh(OLD))
+        assert.isTrue(Result.isFailure(again) && reasonOf(again.failure) === "SignedOut")
+        assert.strictEqual(yield* Ref.get(signIns), 1)
+      })
+  )
+
+  it.effect(
     "ahead of expiry: the first reader interrupted, the second gets the token of the one refresh",
     () =>
       Effect.gen(function* () {
@@ -169,6 +189,24 @@ describe("refresh: callers interrupted mid-refresh", () => {
       assert.isTrue(Result.isFailure(result) && reasonOf(result.failure) === "SignedOut")
       assert.isUndefined(yield* store.get(Credentials.defaultStoreKey))
     }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.effect(
+    "Credentials.layerStored: a sign-out sent before a refresh replaced its token forgets the refreshed one",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* store.set(Credentials.defaultStoreKey, "old-token")
+        const obtain = Effect.succeed(Redacted.make("new-token-1"))
+        // Built in the test's scope, which the refresh runs in.
+        const context = yield* Layer.build(Credentials.layerStored({ obtain }))
+        const credentials = Context.get(context, Credentials.Credentials)
+        const signingOut = yield* credentials.token
+        assert.strictEqual(Redacted.value(yield* credentials.refresh!(signingOut)), "new-token-1")
+        yield* credentials.signedOut!(signingOut)
+        assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
+        assert.isUndefined(yield* store.get(Credentials.defaultStoreKey))
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 
   it.effect(

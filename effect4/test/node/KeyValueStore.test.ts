@@ -107,6 +107,25 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     })
   )
 
+  it.effect(
+    "a store saved with a byte order mark (an editor's UTF-8 with BOM) is read, and written without it",
+    () =>
+      Effect.gen(function* () {
+        // It was InvalidData ("not valid JSON") for every operation, the client identifier in it lost to the app.
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        yield* Effect.promise(() =>
+          fs.writeFile(file, '\uFEFF{ "effect-plex-auth/client-identifier": "kept-id" }\n')
+        )
+        const store = yield* storeIn(directory)
+        assert.strictEqual(yield* store.get("effect-plex-auth/client-identifier"), "kept-id")
+        yield* store.set("b", "c")
+        const text = yield* readFile(file)
+        assert.isFalse(text.startsWith("\uFEFF"))
+        assert.deepStrictEqual(JSON.parse(text), { "effect-plex-auth/client-identifier": "kept-id", b: "c" })
+      })
+  )
+
   it.effect("creates nothing until the first write, then the directory and the file", () =>
     Effect.gen(function* () {
       const parent = yield* tempDirectory
@@ -692,5 +711,32 @@ describe("KeyValueStore.make and layerFile given what untyped JavaScript passes"
           )
         }
       })
+  )
+})
+
+describe("KeyValueStore.make and layerFile given an empty directory", () => {
+  it.effect("fail with BadArgument, before reading anything: it is not the current one", () =>
+    Effect.gen(function* () {
+      // An empty directory (a variable passed on unset) was the current one: the token went to whatever
+      // directory the program ran in (a project checkout), and the first change tightened that directory's mode.
+      const cases: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown>]> = [
+        ["make", KeyValueStore.make({ directory: "" })],
+        ["make", KeyValueStore.make({ directory: " \t" })],
+        ["layerFile", Effect.scoped(Layer.build(KeyValueStore.layerFile({ directory: "" })))]
+      ]
+      for (const [method, effect] of cases) {
+        const error = yield* Effect.flip(effect)
+        assert.deepStrictEqual(
+          error instanceof PlatformError.PlatformError && error.reason._tag === "BadArgument"
+            ? [error.reason.module, error.reason.method, error.reason.description]
+            : error,
+          [
+            "KeyValueStore",
+            method,
+            "invalid directory: must not be empty (leave it out for the default directory)"
+          ]
+        )
+      }
+    })
   )
 })

@@ -505,6 +505,16 @@ describe("WebSignIn sessions (Effect 4)", () => {
       const none = yield* Effect.flip(build(null as never))
       assert.strictEqual(none._tag, "InvalidInput")
       if (none._tag === "InvalidInput") assert.strictEqual(none.field, "options")
+      // From untyped JavaScript (a variable passed on): revokeOnSignOut "true" was read as false, and the Plex
+      // token was not revoked at sign-out, without a word; a storePrefix of another type went into the keys.
+      for (const [field, bad] of [
+        ["revokeOnSignOut", { revokeOnSignOut: "true" as never }],
+        ["storePrefix", { storePrefix: 42 as never }]
+      ] as const) {
+        const error = yield* Effect.flip(build({ appUrl: APP, machineIdentifier: "abc", sessionKey, ...bad }))
+        assert.strictEqual(error._tag, "InvalidInput", field)
+        if (error._tag === "InvalidInput") assert.strictEqual(error.field, field)
+      }
     })
   )
 })

@@ -157,6 +157,20 @@ const untrusted = (method: string, path: string, description: string) =>
 // The default directory
 // ---------------------------------------------------------------------------
 
+/**
+ * Why `value` cannot be a store's `directory` option, or undefined: a string (or undefined, for
+ * {@link defaultDirectory}) that is not empty. An empty one (a variable passed on unset) would resolve to the
+ * current directory: the token would land wherever the program runs, and that directory's mode be tightened.
+ */
+export const directoryProblem = (value: unknown): string | undefined =>
+  value === undefined
+    ? undefined
+    : typeof value !== "string"
+      ? "must be a string"
+      : value.trim() === ""
+        ? "must not be empty (leave it out for the default directory)"
+        : undefined
+
 /** The environment variables {@link defaultDirectory} reads (the bindings read them through `Config`). */
 export const directoryVariables = ["HOME", "USERPROFILE", "APPDATA", "XDG_CONFIG_HOME"] as const
 
@@ -213,7 +227,8 @@ const isBase64 = (text: string): boolean =>
 const parse = (method: string, file: string, text: string): Entries => {
   let json: unknown
   try {
-    json = JSON.parse(text)
+    // A leading byte order mark (an editor saving UTF-8 "with BOM") is no part of the JSON.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch {
     throw invalidData(method, file, `not a key-value store: not valid JSON (${text.length} characters)`)
   }
