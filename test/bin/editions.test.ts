@@ -324,6 +324,13 @@ const checks: ReadonlyArray<Check> = [
     exit: 0
   },
   { args: fake("whoami"), kind: "same", exit: 0 },
+  // An empty --config-dir is refused, not taken for the current directory (where the token file would land).
+  {
+    args: ["whoami", "--fake", "--config-dir", ""],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --config-dir: must not be empty (leave it out for the default directory)."
+  },
   // A PIN sign-in (the fake approves it after a second), with a code for plex.tv/link; the old token kept.
   { args: fake("login", "--link-code", "--old-token", "keep"), kind: "same", exit: 0 },
   { args: fake("whoami", "--json"), kind: "same", exit: 0 },

@@ -142,6 +142,9 @@ export const layer = (
       if (globals.fake && Option.isSome(globals.plexTv)) {
         return yield* usage("--plex-tv cannot be combined with --fake.")
       }
+      if (Option.isSome(globals.configDir) && globals.configDir.value.trim() === "") {
+        return yield* usage(CoreFailure.emptyConfigDirMessage)
+      }
       const directory = Option.isSome(globals.configDir)
         ? path.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)

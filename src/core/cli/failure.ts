@@ -28,6 +28,13 @@ export interface Failure {
 /** What `whoami` and friends say when no token is saved. */
 export const notLoggedInMessage = "Not logged in. Run `plex-auth login` first."
 
+/**
+ * `--config-dir` given empty (or blank): refused, as the library's file store refuses an empty directory, rather
+ * than resolved to the current directory, where the token file would land and whose permissions would be tightened.
+ */
+export const emptyConfigDirMessage =
+  "Invalid --config-dir: must not be empty (leave it out for the default directory)."
+
 /** The scheme, host and port of a URL, or "the server": never a path or a query that could carry a secret. */
 export const originOf = (url: string): string => {
   try {

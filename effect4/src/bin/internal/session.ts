@@ -145,6 +145,9 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
     Effect.gen(function* () {
       if (globals.fake && Option.isSome(globals.plexTv))
         return yield* usage("--plex-tv cannot be combined with --fake.")
+      if (Option.isSome(globals.configDir) && globals.configDir.value.trim() === "") {
+        return yield* usage(Core.emptyConfigDirMessage)
+      }
       const directory = Option.isSome(globals.configDir)
         ? nodePath.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
