@@ -29,14 +29,21 @@ fs.writeFileSync(
 for (const edition of ["3", "4"]) {
   const base = edition === "3" ? "" : "effect4"
   await esbuild.build({
-    entryPoints: [path.join(here, "drive.ts")],
+    entryPoints: [path.join(here, process.env.ENTRY ?? "drive.ts")],
     bundle: true,
     packages: "external",
     format: "esm",
     platform: "node",
     target: "es2022",
     // Under the edition's node_modules, so its `effect` is the one imported.
-    outfile: path.join(root, base, "node_modules", ".cache", "scratch", `drive${edition}.mjs`),
+    outfile: path.join(
+      root,
+      base,
+      "node_modules",
+      ".cache",
+      "scratch",
+      `${process.env.OUT ?? "drive"}${edition}.mjs`
+    ),
     logLevel: "warning",
     define: { EDITION: JSON.stringify(edition), ANSWERS_DIR: JSON.stringify(here) },
     plugins: [

@@ -21,7 +21,7 @@ import * as Effect from "effect/Effect"
 import { constTrue, identity } from "effect/Function"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import type * as Tracer from "effect/Tracer"
+import * as Tracer from "effect/Tracer"
 import { ClientIdentity } from "../ClientIdentity.js"
 import { Credentials } from "./credentials.js"
 import * as Errors from "../PlexError.js"
@@ -37,7 +37,7 @@ import type { TwoFactorReader } from "../core/twoFactor.js"
 import type { WithResponse as Success } from "../PlexAuth.js"
 import { read } from "./read.js"
 import { afterRefusal } from "./refresh.js"
-import { send } from "./send.js"
+import { follow, guard } from "./send.js"
 import * as Settings from "./settings.js"
 
 /** What an operation declares: its Plex endpoint (`core/endpoint.ts`), its schema and its body; the rest is shared. */
@@ -156,40 +156,50 @@ export const execute = <S extends Spec<any>>(
     const idempotent = spec.idempotent ?? true
     // Set once a server acted on the request and redirected it: one that is not idempotent is not sent again.
     let acted = false
-    // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
-    // interrupts it (the platform then aborts the request).
-    const attempt = Effect.suspend(() => {
-      const sent = send(client, ctx, request, out.secretBody, () => (acted = true))
-      if (attempts++ === 0) return sent
-      span?.attribute("plex.retry_count", attempts - 1)
-      return Effect.zipRight(Effect.logDebug(`${operation}: retry ${attempts - 1}`), sent)
-    }).pipe(
-      Effect.flatMap((response) => {
-        span?.attribute("http.response.status_code", response.status)
-        return read(spec, ctx, response, limit)
-      }),
-      // What `Effect.timeoutFail` does (the first to end wins, the other is interrupted), as the Effect 4 engine
-      // does it: `timeoutFail`'s `timeoutTo` machinery costs every operation about 0.15 kB gzipped.
-      (attempt) =>
-        Effect.raceFirst(attempt, Effect.zipRight(Effect.sleep(timeout), Effect.failSync(timedOut)))
-    )
-    // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
-    // platform logs or traces a request; trace headers only when asked for; no platform span when the query
-    // carries a secret.
-    const run = retrying(attempt, policy, idempotent, () => acted).pipe(
-      Effect.locallyWith(Headers.currentRedactedNames, withSecretHeaderNames),
-      Effect.locally(HttpClient.currentTracerPropagation, propagate),
-      out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
-    )
-    if (probe) return run
+    // The run under the transport's guard (`send.ts`), probed once (inside the span, before the attempts).
+    const guardedRun = guard(client, request, ctx.secrets, (allow, provide) => {
+      // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
+      // interrupts it (the platform then aborts the request).
+      const attempt = Effect.suspend(() => {
+        const sent = follow(client, ctx, request, out.secretBody, allow, () => (acted = true))
+        if (attempts++ === 0) return sent
+        span?.attribute("plex.retry_count", attempts - 1)
+        return Effect.zipRight(Effect.logDebug(`${operation}: retry ${attempts - 1}`), sent)
+      }).pipe(
+        Effect.flatMap((response) => {
+          span?.attribute("http.response.status_code", response.status)
+          return read(spec, ctx, response, limit)
+        }),
+        // What `Effect.timeoutFail` does (the first to end wins, the other is interrupted), as the Effect 4 engine
+        // does it: `timeoutFail`'s `timeoutTo` machinery costs every operation about 0.15 kB gzipped.
+        (attempt) =>
+          Effect.raceFirst(attempt, Effect.zipRight(Effect.sleep(timeout), Effect.failSync(timedOut)))
+      )
+      // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
+      // platform logs or traces a request; trace headers only when asked for; no platform span when the query
+      // carries a secret.
+      const run = retrying(attempt, policy, idempotent, () => acted).pipe(
+        Effect.locallyWith(Headers.currentRedactedNames, withSecretHeaderNames),
+        Effect.locally(HttpClient.currentTracerPropagation, propagate),
+        out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
+      )
+      // The guarded transport and the operation's span as the parent of what the attempts record (the
+      // platform's request span): one context update for the three (each `provideService`, as
+      // `Effect.withParentSpan`, is a locally of the fiber's context of its own, ~25 steps of the run loop).
+      const parent = span
+      return Effect.mapInputContext(run, (current: Context.Context<HttpClient.HttpClient | ClientIdentity>) =>
+        parent ? Context.add(provide(current), Tracer.ParentSpan, parent) : provide(current)
+      )
+    })
+    if (probe) return guardedRun
     // Named after the public function the caller called; the endpoint's seed name is an attribute.
     const attributes = { ...out.attributes, "plex.retry_count": 0 }
     return Effect.useSpan(operation, { kind: "client", captureStackTrace: false, attributes }, (opened) => {
       span = opened
-      return Effect.withParentSpan(run, opened)
+      return guardedRun
     })
     // The one place the engine's errors are narrowed to the operation's: `read` makes the two-factor errors
-    // only for `signIn` specs and `NotFound` only for `notFound` ones.
+    // only for `twoFactor` specs and `NotFound` only for `notFound` ones.
   }) as Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity>
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */

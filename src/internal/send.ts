@@ -47,75 +47,110 @@ const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest
   })
 
 /**
- * Sends `request` through `client`, following redirects by the policy. The
- * hop the guarded `fetch` allows is the run's own: the effect may run any
- * number of times, at once.
+ * Sends `request` through `client`, following redirects by the policy, in a
+ * context made by the guard `allow` belongs to ({@link guard}):
+ * each hop is allowed before it is sent.
  */
-export const send = (
+export const follow = (
   client: HttpClient.HttpClient,
   ctx: RequestContext,
   request: HttpClientRequest.HttpClientRequest,
   secretBody: boolean,
+  allow: (url: string) => void,
   // Told when a hop's server acted on the request before redirecting it (a 303, a POST turned GET).
   onActed?: () => void
-): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
-  guarded(client, request, ctx.secrets, (allow) => {
-    // The secrets the request's own query carries, which a redirect on the same origin may keep in its query.
-    const inQuery = ctx.secrets.filter((secret) => request.urlParams.some(([, value]) => value === secret))
-    const loop = (
-      current: HttpClientRequest.HttpClientRequest,
-      hops: number,
-      secretBody: boolean
-    ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
-      Effect.suspend(() => {
-        allow(current.url)
-        return client.execute(current)
-      }).pipe(
-        Effect.mapError((error) => networkError(ctx, error)),
-        Effect.flatMap((response) => {
-          const status = response.status
-          const refuse = (detail: string) =>
-            Effect.zipRight(
-              discardBody(response),
-              Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
-            )
-          const foreign = foreignAnswer(current.url, response.request.url, status)
-          if (foreign !== undefined) return refuse(foreign)
-          const location = isRedirect(status) ? response.headers["location"] : undefined
-          if (location === undefined) return Effect.succeed(response)
-          const hop = nextHop(
-            current.url,
-            current.method,
-            status,
-            location,
-            hops,
-            secretBody,
-            ctx.secrets,
-            inQuery
+): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> => {
+  // The secrets the request's own query carries, which a redirect on the same origin may keep in its query.
+  const inQuery = ctx.secrets.filter((secret) => request.urlParams.some(([, value]) => value === secret))
+  const loop = (
+    current: HttpClientRequest.HttpClientRequest,
+    hops: number,
+    secretBody: boolean
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
+    Effect.suspend(() => {
+      allow(current.url)
+      return client.execute(current)
+    }).pipe(
+      Effect.mapError((error) => networkError(ctx, error)),
+      Effect.flatMap((response) => {
+        const status = response.status
+        const refuse = (detail: string) =>
+          Effect.zipRight(
+            discardBody(response),
+            Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
           )
-          if (hop._tag === "Refuse") return refuse(hop.detail)
-          if (hop.toGet) onActed?.()
-          // Built afresh: `setHeaders` would merge, not replace.
-          const next = HttpClientRequest.make(hop.method)(hop.target, {
-            headers: Headers.remove(current.headers, hop.drop),
-            urlParams: hop.query,
-            hash: hop.hash,
-            body: hop.toGet ? undefined : current.body
-          })
-          return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
+        const foreign = foreignAnswer(current.url, response.request.url, status)
+        if (foreign !== undefined) return refuse(foreign)
+        const location = isRedirect(status) ? response.headers["location"] : undefined
+        if (location === undefined) return Effect.succeed(response)
+        const hop = nextHop(
+          current.url,
+          current.method,
+          status,
+          location,
+          hops,
+          secretBody,
+          ctx.secrets,
+          inQuery
+        )
+        if (hop._tag === "Refuse") return refuse(hop.detail)
+        if (hop.toGet) onActed?.()
+        // Built afresh: `setHeaders` would merge, not replace.
+        const next = HttpClientRequest.make(hop.method)(hop.target, {
+          headers: Headers.remove(current.headers, hop.drop),
+          urlParams: hop.query,
+          hash: hop.hash,
+          body: hop.toGet ? undefined : current.body
         })
-      )
-    return loop(request, 0, secretBody)
+        return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
+      })
+    )
+  return loop(request, 0, secretBody)
+}
+
+/**
+ * The effect `use(allow, provide)` makes, which sends `request` (and its
+ * redirects) through `client` in a context `provide` made: the caller's
+ * transport as `client` sees it, its `fetch` under the core's guard (no
+ * secret to, no answer from, an origin but the URL last given to `allow`, at
+ * first `request`'s) and its `RequestInit` with `redirect: "manual"`. The
+ * allowed URL is the run's own: the effect may run any number of times, at
+ * once.
+ */
+export const guard = <A, E, R>(
+  client: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  secrets: ReadonlyArray<string>,
+  use: (
+    allow: (url: string) => void,
+    provide: <C>(current: Context.Context<C>) => Context.Context<C>
+  ) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.flatMap(clientContext(client, request), (context) => {
+    let intended = request.url
+    const fetch = guardFetch(
+      Option.getOrUndefined(Context.getOption(context, FetchHttpClient.Fetch)),
+      () => intended,
+      secrets
+    )
+    const init: RequestInit = {
+      ...Option.getOrUndefined(Context.getOption(context, FetchHttpClient.RequestInit)),
+      redirect: "manual"
+    }
+    return use(
+      (url) => {
+        intended = url
+      },
+      // Both in one context update (`Effect.mapInputContext`): a `provideService` each would be a locally of the
+      // fiber's context each, ~25 steps of the run loop.
+      (current) =>
+        Context.add(Context.add(current, FetchHttpClient.Fetch, fetch), FetchHttpClient.RequestInit, init)
+    )
   })
 
 /**
- * The effect `use(allow)` makes, which sends `request` (and its redirects)
- * through `client`, over the caller's transport as `client` sees it: its
- * `fetch` under the core's guard (no secret to, no answer from, an origin
- * but the URL last given to `allow`, at first `request`'s) and its
- * `RequestInit` with `redirect: "manual"`. The allowed URL is the run's own:
- * the effect may run any number of times, at once. Shared with
- * `ServerClient`, which follows a server's redirects itself.
+ * {@link guard} for `use(allow)`, in the context it provides. Shared with `ServerClient`, which follows a
+ * server's redirects itself.
  */
 export const guarded = <A, E, R>(
   client: HttpClient.HttpClient,
@@ -123,22 +158,4 @@ export const guarded = <A, E, R>(
   secrets: ReadonlyArray<string>,
   use: (allow: (url: string) => void) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.flatMap(clientContext(client, request), (context) => {
-    let intended = request.url
-    return use((url) => {
-      intended = url
-    }).pipe(
-      Effect.provideService(
-        FetchHttpClient.Fetch,
-        guardFetch(
-          Option.getOrUndefined(Context.getOption(context, FetchHttpClient.Fetch)),
-          () => intended,
-          secrets
-        )
-      ),
-      Effect.provideService(FetchHttpClient.RequestInit, {
-        ...Option.getOrUndefined(Context.getOption(context, FetchHttpClient.RequestInit)),
-        redirect: "manual"
-      })
-    )
-  })
+  guard(client, request, secrets, (allow, provide) => Effect.mapInputContext(use(allow), provide<R>))

@@ -1,5 +1,5 @@
 /**
- * One `send` effect (built once) run several times at once: each run
+ * One `send` effect (built once: the engine's `guarded` transport around `follow`) run several times at once: each run
  * follows its own redirects, its guarded `fetch` checks its own hop, and
  * it sends through the `fetch` of its own context. The state of a run (the
  * hop the guard allows, the client's context) belongs to the run, not to
@@ -9,12 +9,20 @@ import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { RequestContext } from "../../src/core/answer.js"
-import { send } from "../../src/internal/send.js"
+import { follow, guarded } from "../../src/internal/send.js"
 
 const token = "tok-SeCrEt-send-runs"
 const start = "https://plex.tv/api/v2/start"
 const ctx: RequestContext = { operation: "send.test", method: "GET", url: start, secrets: [token] }
 const request = HttpClientRequest.get(start, { headers: { "X-Plex-Token": token } })
+
+/** What the engine runs: the guard made per run (`guard`, here through `guarded`), then `follow`. */
+const send = (
+  client: HttpClient.HttpClient,
+  context: RequestContext,
+  sent: typeof request,
+  secretBody: boolean
+) => guarded(client, sent, context.secrets, (allow) => follow(client, context, sent, secretBody, allow))
 
 /** A web `Response` that says it came from `url` (a `Response` made by hand has an empty `url`). */
 const answerFrom = (url: string, body: string | null, init: ResponseInit): Response =>

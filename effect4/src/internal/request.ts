@@ -43,7 +43,7 @@ import { PlexTv } from "../PlexTv.js"
 import type * as L from "./lenient.js"
 import { decoded, fieldsOf, neverReachedServer, readText, refused, type Success } from "./read.js"
 import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
-import { send } from "./send.js"
+import { follow, guard } from "./send.js"
 import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
 
 export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
@@ -187,53 +187,62 @@ export const execute = <S extends Spec<any>>(
     let acted = false
     // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
     // interrupts it (the platform then aborts the request through the signal it passed to `fetch`).
-    const attempt = Effect.suspend(() => {
-      if (span !== undefined) {
-        span.attribute("plex.retry_count", attempts)
-        if (attempts > 0) {
-          const now = Context.get(context, Clock.Clock).currentTimeNanosUnsafe()
-          span.event("plex.retry", now, { "plex.retry_count": attempts })
-        }
-      }
-      attempts++
-      return send(client, ctx, request, out.secretBody, () => (acted = true))
-    }).pipe(
-      Effect.flatMap(({ headers, response }) =>
-        Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
-          const status = response.status
-          span?.attribute("http.response.status_code", status)
-          if (status < 200 || status >= 300) {
-            const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
-            return Effect.fail(refused(spec, ctx, status, headers, text, now))
+    const attempt = (allow: (url: string) => void) =>
+      Effect.suspend(() => {
+        if (span !== undefined) {
+          span.attribute("plex.retry_count", attempts)
+          if (attempts > 0) {
+            const now = Context.get(context, Clock.Clock).currentTimeNanosUnsafe()
+            span.event("plex.retry", now, { "plex.retry_count": attempts })
           }
-          const result = decoded(spec, ctx, status, headers, text)
-          return "value" in result ? Effect.succeed(result) : Effect.fail(result)
-        })
-      ),
-      // What `Effect.timeoutOrElse` does, without wrapping the attempt's value in an `Option` and back.
-      (attempt) => Effect.raceFirst(attempt, Effect.andThen(Effect.sleep(timeout), onTimeout))
-    )
+        }
+        attempts++
+        return follow(client, ctx, request, out.secretBody, allow, () => (acted = true))
+      }).pipe(
+        Effect.flatMap(({ headers, response }) =>
+          Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
+            const status = response.status
+            span?.attribute("http.response.status_code", status)
+            if (status < 200 || status >= 300) {
+              const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
+              return Effect.fail(refused(spec, ctx, status, headers, text, now))
+            }
+            const result = decoded(spec, ctx, status, headers, text)
+            return "value" in result ? Effect.succeed(result) : Effect.fail(result)
+          })
+        ),
+        // What `Effect.timeoutOrElse` does, without wrapping the attempt's value in an `Option` and back.
+        (attempt) => Effect.raceFirst(attempt, Effect.andThen(Effect.sleep(timeout), onTimeout))
+      )
     const redacted = Context.get(context, Headers.CurrentRedactedNames)
     const redactedAll = withSecretHeaderNames(redacted)
-    const run = Effect.updateContext(
-      retrying(attempt, probe ? none : Context.get(context, CurrentRetryPolicy), idempotent, () => acted),
-      // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
-      // platform logs or traces a request; trace headers only when asked for; no platform span when the query
-      // carries a secret; the operation's span as the parent. One context for them all.
-      (current: Context.Context<never>) => {
-        let next = Context.add(
-          current,
-          HttpClient.TracerPropagationEnabled,
-          !probe && Context.get(context, TracePropagation)
-        )
-        if (redactedAll !== redacted) next = Context.add(next, Headers.CurrentRedactedNames, redactedAll)
-        // The parent of what the attempts record (the platform's request span): `Tracer.ParentSpan` set here with
-        // the rest, not `Effect.withParentSpan`, which also pushes a stack frame for the span (a context entry
-        // that renews the fiber's context cache and annotates every interruption, as the timeout's): about 10 kB
-        // allocated per request, more than the span itself (an A/B of the two in one process).
-        if (span !== undefined) next = Context.add(next, Tracer.ParentSpan, span)
-        return out.secretQuery ? Context.add(next, HttpClient.TracerDisabledWhen, constTrue) : next
-      }
+    // The run under the transport's guard (`send.ts`), probed once (inside the span, before the attempts).
+    const run = guard(client, request, ctx.secrets, (allow, provide) =>
+      Effect.updateContext(
+        retrying(
+          attempt(allow),
+          probe ? none : Context.get(context, CurrentRetryPolicy),
+          idempotent,
+          () => acted
+        ),
+        // The guarded transport; the token's header and a redirect's `Location` (which may carry the token) are
+        // redacted wherever the platform logs or traces a request; trace headers only when asked for; no platform
+        // span when the query carries a secret; the operation's span as the parent. One context for them all.
+        (current: Context.Context<never>) => {
+          let next = Context.add(
+            provide(current),
+            HttpClient.TracerPropagationEnabled,
+            !probe && Context.get(context, TracePropagation)
+          )
+          if (redactedAll !== redacted) next = Context.add(next, Headers.CurrentRedactedNames, redactedAll)
+          // The parent of what the attempts record (the platform's request span): `Tracer.ParentSpan` set here with
+          // the rest, not `Effect.withParentSpan`, which also pushes a stack frame for the span (a context entry
+          // that renews the fiber's context cache and annotates every interruption, as the timeout's): about 10 kB
+          // allocated per request, more than the span itself (an A/B of the two in one process).
+          if (span !== undefined) next = Context.add(next, Tracer.ParentSpan, span)
+          return out.secretQuery ? Context.add(next, HttpClient.TracerDisabledWhen, constTrue) : next
+        }
+      )
     )
     // No span of the engine's own for a probe, nor when tracing is off (the platform then records none either).
     if (probe || !Context.get(context, References.TracerEnabled)) return run

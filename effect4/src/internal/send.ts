@@ -60,82 +60,105 @@ const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest
   })
 
 /**
- * Sends `request` through `client`, following redirects by the policy. The
- * hop the guarded `fetch` allows is the run's own: the effect may run any
- * number of times, at once.
+ * Sends `request` through `client`, following redirects by the policy, in a
+ * context made by the guard `allow` belongs to ({@link guard}): each hop is
+ * allowed before it is sent.
  */
-export const send = (
+export const follow = (
   client: HttpClient.HttpClient,
   ctx: Ctx,
   request: HttpClientRequest.HttpClientRequest,
   secretBody: boolean,
+  allow: (url: string) => void,
   // Told when a hop's server acted on the request before redirecting it (a 303, a POST turned GET).
   onActed?: () => void
-): Effect.Effect<Answer, NetworkError | Unexpected> =>
+): Effect.Effect<Answer, NetworkError | Unexpected> => {
+  // The secrets the request's own query carries, which a redirect on the same origin may keep in its query.
+  const inQuery = ctx.secrets.filter((secret) =>
+    request.urlParams.params.some(([, value]) => value === secret)
+  )
+  const loop = (
+    current: HttpClientRequest.HttpClientRequest,
+    hops: number,
+    secretBody: boolean
+  ): Effect.Effect<Answer, NetworkError | Unexpected> =>
+    Effect.suspend(() => {
+      allow(current.url)
+      return client.execute(current)
+    }).pipe(
+      Effect.mapError((error) => networkError(ctx, error)),
+      Effect.flatMap((response) => {
+        const status = response.status
+        const refuse = (detail: string) =>
+          Effect.andThen(
+            discardBody(response),
+            Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
+          )
+        const foreign = foreignAnswer(current.url, response.request.url, status)
+        if (foreign !== undefined) return refuse(foreign)
+        const headers = response.headers
+        const location = headers["location"]
+        if (!isRedirect(status) || location === undefined) {
+          return Effect.succeed({ response, headers })
+        }
+        const hop = nextHop(
+          current.url,
+          current.method,
+          status,
+          location,
+          hops,
+          secretBody,
+          ctx.secrets,
+          inQuery
+        )
+        if (hop._tag === "Refuse") return refuse(hop.detail)
+        if (hop.toGet) onActed?.()
+        // Built afresh: `setHeaders` would merge, not replace. The method is one an operation declared.
+        const next = HttpClientRequest.make(hop.method as HttpMethod)(hop.target, {
+          headers: Headers.removeMany(current.headers, hop.drop),
+          urlParams: hop.query,
+          hash: hop.hash,
+          ...(hop.toGet ? {} : { body: current.body })
+        })
+        return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
+      })
+    )
+  return loop(request, 0, secretBody)
+}
+
+/**
+ * The effect `use(allow, provide)` makes, which sends `request` (and its
+ * redirects) through `client` in a context `provide` made: the caller's
+ * transport as `client` sees it, its `fetch` under the core's guard (no
+ * secret to, no answer from, an origin but the URL last given to `allow`, at
+ * first `request`'s) and its `RequestInit` with `redirect: "manual"` over the
+ * caller's options. The allowed URL is the run's own: the effect may run any
+ * number of times, at once. The engine adds `provide`'s entries to its own
+ * context update (one for all, around the attempts).
+ */
+export const guard = <A, E, R>(
+  client: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  secrets: ReadonlyArray<string>,
+  use: (
+    allow: (url: string) => void,
+    provide: (current: Context.Context<never>) => Context.Context<never>
+  ) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
   Effect.flatMap(clientContext(client, request), (context) => {
     // This run's hop.
     let intended = request.url
-    // The secrets the request's own query carries, which a redirect on the same origin may keep in its query.
-    const inQuery = ctx.secrets.filter((secret) =>
-      request.urlParams.params.some(([, value]) => value === secret)
-    )
-    const loop = (
-      current: HttpClientRequest.HttpClientRequest,
-      hops: number,
-      secretBody: boolean
-    ): Effect.Effect<Answer, NetworkError | Unexpected> =>
-      Effect.suspend(() => {
-        intended = current.url
-        return client.execute(current)
-      }).pipe(
-        Effect.mapError((error) => networkError(ctx, error)),
-        Effect.flatMap((response) => {
-          const status = response.status
-          const refuse = (detail: string) =>
-            Effect.andThen(
-              discardBody(response),
-              Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
-            )
-          const foreign = foreignAnswer(current.url, response.request.url, status)
-          if (foreign !== undefined) return refuse(foreign)
-          const headers = response.headers
-          const location = headers["location"]
-          if (!isRedirect(status) || location === undefined) {
-            return Effect.succeed({ response, headers })
-          }
-          const hop = nextHop(
-            current.url,
-            current.method,
-            status,
-            location,
-            hops,
-            secretBody,
-            ctx.secrets,
-            inQuery
-          )
-          if (hop._tag === "Refuse") return refuse(hop.detail)
-          if (hop.toGet) onActed?.()
-          // Built afresh: `setHeaders` would merge, not replace. The method is one an operation declared.
-          const next = HttpClientRequest.make(hop.method as HttpMethod)(hop.target, {
-            headers: Headers.removeMany(current.headers, hop.drop),
-            urlParams: hop.query,
-            hash: hop.hash,
-            ...(hop.toGet ? {} : { body: current.body })
-          })
-          return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
-        })
-      )
-    // One context for both: the guarded `fetch` and `redirect: "manual"` over the caller's options.
-    return Effect.updateContext(loop(request, 0, secretBody), (current: Context.Context<never>) =>
-      Context.add(
-        Context.add(
-          current,
-          FetchHttpClient.Fetch,
-          guardFetch(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => intended, ctx.secrets)
-        ),
-        FetchHttpClient.RequestInit,
-        { ...Context.getOrUndefined(context, FetchHttpClient.RequestInit), redirect: "manual" }
-      )
+    const fetch = guardFetch(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => intended, secrets)
+    const init: RequestInit = {
+      ...Context.getOrUndefined(context, FetchHttpClient.RequestInit),
+      redirect: "manual"
+    }
+    return use(
+      (url) => {
+        intended = url
+      },
+      (current) =>
+        Context.add(Context.add(current, FetchHttpClient.Fetch, fetch), FetchHttpClient.RequestInit, init)
     )
   })
 

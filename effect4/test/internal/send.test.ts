@@ -1,5 +1,5 @@
 /**
- * One `send` effect (built once) run several times at once: each run
+ * One `send` effect (built once: the engine's `guard` around `follow`) run several times at once: each run
  * follows its own redirects, its guarded `fetch` checks its own hop, and
  * it sends through the `fetch` of its own context. The state of a run (the
  * hop the guard allows, the client's context) belongs to the run, not to
@@ -12,13 +12,19 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Result from "effect/Result"
-import { send } from "../../src/internal/send.js"
 import type { Context } from "../../src/internal/read.js"
+import { follow, guard } from "../../src/internal/send.js"
 
 const token = "tok-SeCrEt-send-runs"
 const start = "https://plex.tv/api/v2/start"
 const ctx: Context = { operation: "send.test", method: "GET", url: start, secrets: [token] }
 const request = HttpClientRequest.get(start, { headers: { "X-Plex-Token": token } })
+
+/** What the engine runs: the guard made per run, its context around `follow`. */
+const send = (client: HttpClient.HttpClient, context: Context, sent: typeof request, secretBody: boolean) =>
+  guard(client, sent, context.secrets, (allow, provide) =>
+    Effect.updateContext(follow(client, context, sent, secretBody, allow), provide)
+  )
 
 /** A web `Response` that says it came from `url` (a `Response` made by hand has an empty `url`). */
 const answerFrom = (url: string, body: string | null, init: ResponseInit): Response =>
