@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { booleanProblem } from "./validate.js"
 
 /** The statuses `RetryPolicy.backoff` retries by default: a rate limit and the 5xx answers a retry may cure. */
 export const defaultStatusCodes: ReadonlyArray<number> = [429, 500, 502, 503, 504]
@@ -81,10 +82,6 @@ export const selects = (error: Retryable, options: Selection = {}): boolean => {
 /** Whether a retry that would start after `delayMillis` more still starts within `maxElapsedMillis` of the first failure. */
 export const startsInTime = (elapsedMillis: number, delayMillis: number, maxElapsedMillis: number): boolean =>
   elapsedMillis + delayMillis <= maxElapsedMillis
-
-/** Why an option cannot be a flag (from untyped JavaScript, `"false"` would read as true), or undefined. */
-const booleanProblem = (value: unknown): string | undefined =>
-  typeof value === "boolean" ? undefined : "must be a boolean"
 
 /** Why a value cannot be a backoff's growth factor (a finite number of at least 1), or undefined. */
 export const exponentProblem = (value: unknown): string | undefined =>
