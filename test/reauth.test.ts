@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted, Ref, TestClock } from "effect"
-import { Credentials, PlexAuth } from "effect-plex-auth"
+import { Credentials, Home, PlexAuth } from "effect-plex-auth"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { env, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
@@ -143,6 +143,34 @@ describe("re-authentication", () => {
 })
 
 describe("what does not trigger re-authentication", () => {
+  it.effect(
+    "a 401 from the page a 303 sent a Home switch to: plex.tv acted, the POST is not sent again",
+    () =>
+      Effect.gen(function* () {
+        // The switch was processed (a PIN counted towards a lockout): no new sign-in, no second POST.
+        const error = yield* failsWith(
+          Home.switchUser({ uuid: "kids", title: "Kids" } as never),
+          "Unauthorized"
+        )
+        assert.isUndefined(error.reauthentication)
+        const requests = yield* expectRequests(3)
+        assert.deepStrictEqual(
+          requests.map((r) => `${r.method} ${r.url.pathname}`),
+          ["POST /api/v2/users/signin", "POST /api/v2/home/users/kids/switch", "GET /api/v2/user"]
+        )
+      }).pipe(
+        Effect.provide(
+          signInLayer((request) =>
+            request.url.pathname === "/api/v2/users/signin"
+              ? MockHttp.json(201, { ...account, authToken: `t-${request.index}` })
+              : request.method === "POST"
+                ? MockHttp.redirect(303, "https://plex.tv/api/v2/user")
+                : refused()
+          )
+        )
+      )
+  )
+
   it.effect("a 403 (forbidden) is reported as is, without a new sign-in", () =>
     Effect.gen(function* () {
       const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")

@@ -128,7 +128,9 @@ export const execute = <S extends Spec<any>>(
   spec: S,
   baseUrl: string,
   token?: Redacted.Redacted<string>,
-  probeTimeout?: Duration.Duration
+  probeTimeout?: Duration.Duration,
+  // Told when a server acted on the request and redirected it (`send.ts`'s `onActed`).
+  onActed?: () => void
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
   Effect.contextWithEffect((context: Context.Context<HttpClient.HttpClient | ClientIdentity>) => {
     const probe = probeTimeout !== undefined
@@ -161,7 +163,10 @@ export const execute = <S extends Spec<any>>(
       // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
       // interrupts it (the platform then aborts the request).
       const attempt = Effect.suspend(() => {
-        const sent = follow(client, ctx, request, out.secretBody, allow, () => (acted = true))
+        const sent = follow(client, ctx, request, out.secretBody, allow, () => {
+          acted = true
+          onActed?.()
+        })
         if (attempts++ === 0) return sent
         span?.attribute("plex.retry_count", attempts - 1)
         return Effect.zipRight(Effect.logDebug(`${operation}: retry ${attempts - 1}`), sent)
@@ -210,20 +215,25 @@ export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S)
  * Runs an operation with the current token; when it is refused (401, not a
  * 403: a new token would not change "forbidden") and the credentials can
  * re-authenticate, runs it once more with a new one (`refresh.ts`'s `afterRefusal`).
+ * Not one that is not idempotent which a server acted on and redirected (a 303): it is never sent again.
  */
 export const withToken = <S extends Spec<any>>(operation: string, spec: S, baseUrl: string) =>
   Effect.flatMap(Credentials, (credentials) =>
-    Effect.flatMap(credentials.token, (token) =>
-      Effect.catchIf(
-        execute(operation, spec, baseUrl, token),
+    Effect.flatMap(credentials.token, (token) => {
+      let acted = false
+      return Effect.catchIf(
+        execute(operation, spec, baseUrl, token, undefined, () => (acted = spec.idempotent === false)),
         (error): error is Errors.Unauthorized =>
-          credentials.refresh !== undefined && error._tag === "Unauthorized" && error.status !== 403,
+          credentials.refresh !== undefined &&
+          error._tag === "Unauthorized" &&
+          error.status !== 403 &&
+          !acted,
         (refused) =>
           afterRefusal(credentials.refresh!, operation, token, refused, (fresh) =>
             execute(operation, spec, baseUrl, fresh)
           )
       )
-    )
+    })
   )
 
 /** An operation on plex.tv with the account token. */

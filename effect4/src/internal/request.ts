@@ -155,7 +155,9 @@ export const execute = <S extends Spec<any>>(
   spec: S,
   baseUrl: string,
   token: Option.Option<Redacted.Redacted<string>>,
-  probeTimeout?: Duration.Duration
+  probeTimeout?: Duration.Duration,
+  // Told when a server acted on the request and redirected it (`send.ts`'s `onActed`).
+  onActed?: () => void
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
   // One step reads every service and setting the request needs (a generator would take one per lookup).
   Effect.contextWith((context: Context.Context<HttpClient.HttpClient | ClientIdentity>) => {
@@ -197,7 +199,10 @@ export const execute = <S extends Spec<any>>(
           }
         }
         attempts++
-        return follow(client, ctx, request, out.secretBody, allow, () => (acted = true))
+        return follow(client, ctx, request, out.secretBody, allow, () => {
+          acted = true
+          onActed?.()
+        })
       }).pipe(
         Effect.flatMap(({ headers, response }) =>
           Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
@@ -284,7 +289,8 @@ export const plexTvAnonymous = <S extends Spec<any>>(
  * Runs an operation with the current token; when it is refused (401, not a
  * 403: a new token would not change "forbidden") and the credentials can
  * re-authenticate, obtains a new token (shared with concurrent callers) and
- * runs the operation once more with it.
+ * runs the operation once more with it. Not one that is not idempotent which a
+ * server acted on and redirected (a 303): it is never sent again.
  */
 export const withToken = <S extends Spec<any>>(
   operation: string,
@@ -302,35 +308,49 @@ const withCredentials = <S extends Spec<any>>(
   baseUrl: string,
   credentials: Credentials["Service"]
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(credentials.token, (token) =>
-    Effect.catch(execute(operation, spec, baseUrl, Option.some(token)), (refusedError) =>
-      credentials.refresh === undefined || refusedError._tag !== "Unauthorized" || refusedError.status === 403
-        ? Effect.fail(refusedError)
-        : // No log lines (a log call bundles Effect's default logger with every operation): the repeated
-          // request's span says `plex.reauthenticated`, and a refused error says why no new token came.
-          credentials.refresh!(token).pipe(
-            // Why no new token came: a reason only, never a value (`core/refresh.ts`'s `reasonOf`).
-            Effect.mapError((failure) => {
-              const reauthentication = reasonOf(failure)
-              return refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
-                ? new Errors.Unauthorized({
-                    operation: refusedError.operation,
-                    method: refusedError.method,
-                    url: refusedError.url,
-                    status: refusedError.status,
-                    errors: refusedError.errors,
-                    reauthentication
-                  })
-                : refusedError
-            }),
-            Effect.flatMap((fresh) =>
-              execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
-                Effect.annotateSpans("plex.reauthenticated", true)
+  Effect.flatMap(credentials.token, (token) => {
+    // Set when a server acted on a request that is not idempotent and redirected it: it is never sent again.
+    let acted = false
+    return Effect.catch(
+      execute(
+        operation,
+        spec,
+        baseUrl,
+        Option.some(token),
+        undefined,
+        () => (acted = spec.idempotent === false)
+      ),
+      (refusedError) =>
+        acted ||
+        credentials.refresh === undefined ||
+        refusedError._tag !== "Unauthorized" ||
+        refusedError.status === 403
+          ? Effect.fail(refusedError)
+          : // No log lines (a log call bundles Effect's default logger with every operation): the repeated
+            // request's span says `plex.reauthenticated`, and a refused error says why no new token came.
+            credentials.refresh!(token).pipe(
+              // Why no new token came: a reason only, never a value (`core/refresh.ts`'s `reasonOf`).
+              Effect.mapError((failure) => {
+                const reauthentication = reasonOf(failure)
+                return refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
+                  ? new Errors.Unauthorized({
+                      operation: refusedError.operation,
+                      method: refusedError.method,
+                      url: refusedError.url,
+                      status: refusedError.status,
+                      errors: refusedError.errors,
+                      reauthentication
+                    })
+                  : refusedError
+              }),
+              Effect.flatMap((fresh) =>
+                execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
+                  Effect.annotateSpans("plex.reauthenticated", true)
+                )
               )
             )
-          )
     )
-  )
+  })
 
 /** An operation on plex.tv with the account token. */
 export const plexTv = <S extends Spec<any>>(
