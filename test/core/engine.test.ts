@@ -280,6 +280,17 @@ class Box {
   constructor(readonly value: string) {}
 }
 
+describe("core/policy: classify", () => {
+  it("an endpoint's refusedInput code is a bad request whatever the status; without one, only the status counts", () => {
+    // A Home switch's wrong PIN (1041) comes as a 401 or 403: not a refused token.
+    assert.strictEqual(Policy.classify(401, [1041], "", { refusedInput: 1041 }), "BadRequest")
+    assert.strictEqual(Policy.classify(403, [1041], "", { refusedInput: 1041 }), "BadRequest")
+    assert.strictEqual(Policy.classify(401, [1041], "", {}), "Unauthorized")
+    assert.strictEqual(Policy.classify(401, [1041], "", { refusedInput: undefined }), "Unauthorized")
+    assert.strictEqual(Policy.classify(404, [], "", { refusedInput: 1041 }), "Unexpected")
+  })
+})
+
 describe("core/policy: Retry-After", () => {
   it("reads the wait a RateLimited or Unexpected answer asked for; others carry none", () => {
     assert.strictEqual(Policy.retryAfterMillis({ _tag: "RateLimited", retryAfterMillis: 2000 }), 2000)
