@@ -38,6 +38,8 @@ type Kind =
   | "completions"
   /** The wizard, stdin closed: its screens differ, its end (exit 2, stdin ended) does not. */
   | "wizard"
+  /** Refused by both with exit 2 and one line of stderr holding `says` (the rest of the line may differ). */
+  | "refused"
 
 interface Check {
   readonly args: ReadonlyArray<string>
@@ -119,7 +121,13 @@ const checks: ReadonlyArray<Check> = [
   { args: ["whoami", "--log-level=bogus"], kind: "same", exit: 2 },
   { args: ["--log-level", "WARNING", "whoami"], kind: "same", exit: 2 },
   { args: ["--log-level"], kind: "same", exit: 2 },
-  { args: ["--completions", "bogus"], kind: "parser" },
+  // A shell neither has a script for: the CLIs' own words (render.ts usageProblem), each naming the shells it has.
+  {
+    args: ["--completions", "bogus"],
+    kind: "refused",
+    says: "plex-auth: Invalid --completions bogus: expected one of bash, zsh, fish, sh"
+  },
+  { args: ["--json", "--completions=bogus"], kind: "refused", says: "Invalid --completions bogus" },
   { args: ["--plex-tv", secretUrl, "whoami", "--frob"], kind: "parser", secrets: urlSecrets },
   // Usage errors the CLIs find, in their own words.
   { args: [], kind: "same", exit: 2 },
@@ -618,6 +626,14 @@ describe("plex-auth of both editions, the same command lines", { timeout: 60_000
               assert.strictEqual(result.code, 0, `${what}\n${shown(result)}`)
               assert.strictEqual(result.stderr, "", what)
               assert.include(result.stdout, "plex-auth", what)
+            }
+            break
+          case "refused":
+            for (const result of [three, four]) {
+              assert.strictEqual(result.code, 2, `${what}\n${shown(result)}`)
+              assert.strictEqual(result.stdout, "", what)
+              assert.strictEqual(result.stderr.trimEnd().split("\n").length, 1, what)
+              assert.include(result.stderr, check.says!, what)
             }
             break
           case "wizard": {

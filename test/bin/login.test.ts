@@ -189,6 +189,15 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
       const completions = yield* cli(["--completions", "bash"])
       assertExit(completions, 0)
       assert.include(completions.stdout, "plex-auth")
+      // A shell it has no script for: said in the CLI's words, with the shells it has (as the Effect 4 CLI).
+      for (const shell of ["bogus", "powershell"]) {
+        const unknown = yield* cli(["--completions", shell])
+        assertExit(unknown, 2)
+        assert.strictEqual(
+          unknown.stderr,
+          `plex-auth: Invalid --completions ${shell}: expected one of bash, zsh, fish, sh.\n`
+        )
+      }
     })
   )
 

@@ -204,6 +204,17 @@ describe("core/cli", () => {
       Render.usageProblem(["whoami", "--log-level=WARNING"]),
       `Invalid --log-level WARNING: expected one of ${levels}.`
     )
+    // A shell the edition has no completion script for.
+    assert.strictEqual(
+      Render.usageProblem(["--completions", "bogus"]),
+      "Invalid --completions bogus: expected one of bash, zsh, fish, sh."
+    )
+    assert.strictEqual(
+      Render.usageProblem(["whoami", "--completions=pwsh"]),
+      "Invalid --completions pwsh: expected one of bash, zsh, fish, sh."
+    )
+    assert.isUndefined(Render.usageProblem(["--completions", "pwsh"], Render.effect4CompletionShells))
+    assert.isUndefined(Render.usageProblem(["--completions", "sh"]))
     assert.strictEqual(Render.usageProblem(["whoami", "--config-dir"]), "Missing value for --config-dir.")
     assert.strictEqual(Render.usageProblem(["--fake", "login", "--plex-tv"]), "Missing value for --plex-tv.")
     const unknown =

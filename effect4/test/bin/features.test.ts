@@ -406,6 +406,13 @@ describe("plex-auth (Effect 4) command line, in process", { timeout: 60_000 }, (
           ])
             assert.include(ran.stdout, name, `${shell} completions name ${name}`)
         }
+        // A shell it has no script for: said in the CLI's words, with the shells it has (as the Effect 3 CLI).
+        const unknown = yield* cli(["--completions", "bogus"])
+        assertExit(unknown, 2)
+        assert.strictEqual(
+          unknown.stderr,
+          "plex-auth: Invalid --completions bogus: expected one of bash, zsh, fish, sh, powershell, pwsh.\n"
+        )
         const version = yield* cli(["--version"])
         assertExit(version, 0)
         assert.match(version.stdout, /^\d+\.\d+\.\d+\S*\n$/)

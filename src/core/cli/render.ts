@@ -614,6 +614,12 @@ const logLevels: ReadonlyArray<string> = [
   "none"
 ]
 
+/** The shells `--completions` takes in the Effect 3 edition (@effect/cli); `sh` is bash's script. */
+export const completionShells: ReadonlyArray<string> = ["bash", "zsh", "fish", "sh"]
+
+/** The shells `--completions` takes in the Effect 4 edition (effect/cli): PowerShell's too. */
+export const effect4CompletionShells: ReadonlyArray<string> = [...completionShells, "powershell", "pwsh"]
+
 /** The command options that take no value (besides the global and built-in ones). */
 const commandBooleans: ReadonlyArray<string> = [
   "--password",
@@ -806,7 +812,8 @@ export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined =
  * Why the command line cannot run, found before either parser reads it,
  * or undefined; both CLIs say it in these words:
  * {@link leadingOptionProblem}; a `--log-level` whose level is none of
- * {@link logLevels} (anywhere before `--`); a global value option or
+ * {@link logLevels}, a `--completions` whose shell is none of `shells` (the
+ * edition's: {@link completionShells}, {@link effect4CompletionShells}), anywhere before `--`; a global value option or
  * `--log-level` last without its value (`plex-auth whoami --config-dir`:
  * @effect/cli said "Received unknown argument"); and a first word after the
  * options that is no command (`plex-auth frob`), which is not repeated (it
@@ -818,20 +825,28 @@ export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined =
  * `-h`, `--version`, `--completions` or `--wizard` before `--`, the parsers
  * answer first, and only {@link leadingOptionProblem} applies.
  */
-export const usageProblem = (argv: ReadonlyArray<string>): string | undefined => {
+export const usageProblem = (
+  argv: ReadonlyArray<string>,
+  shells: ReadonlyArray<string> = completionShells
+): string | undefined => {
   const leading = leadingOptionProblem(argv)
   if (leading !== undefined) return leading
   const end = argv.indexOf("--")
   const words = end === -1 ? argv : argv.slice(0, end)
   for (let i = 0; i < words.length; i++) {
-    const arg = words[i]!
-    const level = arg.startsWith("--log-level=")
-      ? arg.slice("--log-level=".length)
-      : arg === "--log-level"
-        ? words[i + 1]
-        : undefined
-    if (level !== undefined && !logLevels.includes(level)) {
-      return `Invalid --log-level ${level}: expected one of ${logLevels.join(", ")}.`
+    for (const [option, values] of [
+      ["--log-level", logLevels],
+      ["--completions", shells]
+    ] as const) {
+      const arg = words[i]!
+      const value = arg.startsWith(`${option}=`)
+        ? arg.slice(option.length + 1)
+        : arg === option
+          ? words[i + 1]
+          : undefined
+      if (value !== undefined && !values.includes(value)) {
+        return `Invalid ${option} ${value}: expected one of ${values.join(", ")}.`
+      }
     }
   }
   // After `--` come arguments only: of `home switch`, `claim`, `devices revoke` (a name starting with -);

@@ -110,7 +110,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
     Core.withdrawnOption(args) ??
     Render.optionAsValue(args) ??
     Render.wizardWithoutCommand(args) ??
-    Render.usageProblem(args)
+    Render.usageProblem(args, Render.effect4CompletionShells)
   const once = Render.onceEachGlobal(args)
   return (
     refused !== undefined
