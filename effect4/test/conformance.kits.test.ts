@@ -333,6 +333,18 @@ describe("conformance: faults as docs/testing.md lists them", () => {
       )
     }).pipe(Effect.provide(signedIn))
   )
+
+  it.effect("Fault.respond: an interruption of its Effect is the request's interruption", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault(
+        "getTokenDetails",
+        Fault.respond(() => Effect.interrupt),
+        { times: 1 }
+      )
+      const exit = yield* Effect.exit(PlexAuth.getTokenDetails())
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause), String(exit))
+    }).pipe(Effect.provide(signedIn))
+  )
 })
 
 describe("conformance: fault targets and times", () => {

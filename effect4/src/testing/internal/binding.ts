@@ -9,9 +9,11 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
+import type * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../../src/core/fake/index.js"
@@ -158,6 +160,11 @@ const transientOf = (t: Core.FakeTransientToken): FakeTransientToken => ({
   token: Redacted.make(t.token)
 })
 
+/** A `Fault.respond` Effect that did not succeed: its cause, re-raised by the handler's Effect (as on Effect 3). */
+class RespondFailure {
+  constructor(readonly cause: Cause.Cause<never>) {}
+}
+
 /** A fault in the core fake's terms; a `Respond` fault runs its effect with the services it was scripted with. */
 const coreFault = (fault: Fault, context: Context.Context<never>): Core.Fault.Fault => {
   // Not a fault at all (null, from untyped JavaScript): passed on for the core to refuse by name.
@@ -177,7 +184,11 @@ const coreFault = (fault: Fault, context: Context.Context<never>): Core.Fault.Fa
       )
     case "Respond":
       return Core.Fault.respond((request, { signal }) =>
-        Effect.runPromiseWith(context)(fault.respond(request), { signal })
+        // Not `runPromiseWith`, which rejects with `Cause.squash`: an interruption would become a defect.
+        Effect.runPromiseExitWith(context)(fault.respond(request), { signal }).then((exit) => {
+          if (Exit.isSuccess(exit)) return exit.value
+          throw new RespondFailure(exit.cause)
+        })
       )
     default:
       return fault
@@ -224,14 +235,19 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   },
   handle: (request) =>
     Clock.clockWith((clock) =>
-      Effect.tryPromise({
-        try: (signal) => fake.handler(request, { clock: fakeClock(clock), signal }),
-        catch: (error) => {
-          if (error instanceof Core.ConnectionFailure) {
-            return new ConnectionFailure({ reason: error.reason, origin: error.origin })
-          }
-          throw error
-        }
+      Effect.callback<Response, ConnectionFailure>((resume, signal) => {
+        fake.handler(request, { clock: fakeClock(clock), signal }).then(
+          (response) => resume(Effect.succeed(response)),
+          (error: unknown) =>
+            resume(
+              error instanceof Core.ConnectionFailure
+                ? Effect.fail(new ConnectionFailure({ reason: error.reason, origin: error.origin }))
+                : // What a `Fault.respond` Effect ended with (a defect, an interruption) is the request's.
+                  error instanceof RespondFailure
+                  ? Effect.failCause(error.cause)
+                  : Effect.die(error)
+            )
+        )
       })
     ),
   account: (login) => attempt(() => accountOf(fake.account(login))),
