@@ -339,14 +339,7 @@ const withCredentials = <S extends Spec<any>>(
             Effect.mapError((failure) => {
               const reauthentication = reasonOf(failure)
               return refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
-                ? new Errors.Unauthorized({
-                    operation: refusedError.operation,
-                    method: refusedError.method,
-                    url: refusedError.url,
-                    status: refusedError.status,
-                    errors: refusedError.errors,
-                    reauthentication
-                  })
+                ? new Errors.Unauthorized({ ...refusedError, reauthentication })
                 : refusedError
             }),
             Effect.flatMap((fresh) =>
