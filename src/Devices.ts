@@ -107,6 +107,7 @@ export const revoke = (
         Request.plexTv("Devices.revoke", {
           // Its refusal is XML too (`<errors><error .../></errors>`).
           ...Facts.deleteDevice(id),
+          refusals: Request.notFoundRefusals,
           schema: L.Unknown
         })
       )

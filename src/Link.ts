@@ -56,6 +56,7 @@ export const link = (
   return Effect.asVoid(
     Request.plexTv("Link.link", {
       ...Facts.linkPin,
+      refusals: Request.notFoundRefusals,
       body: Request.form(Facts.linkForm(trimmed)),
       schema: L.Unknown
     })

@@ -35,8 +35,10 @@ import * as PinFacts from "./core/pin.js"
 
 // A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
 // clients.plex.tv by default), as python-plexapi's `MyPlexJWTLogin` does; a classic PIN on plex.tv.
-const checkAt = <S extends Request.Spec<any>>(host: typeof PlexTv | typeof JwtHost, spec: S) =>
-  Effect.flatMap(host, (service) => Request.execute("PinLogin.check", spec, service.url))
+const checkAt = <S extends Request.Spec<any>>(
+  host: typeof PlexTv | typeof JwtHost,
+  spec: S & Request.Carrying<S>
+) => Effect.flatMap(host, (service) => Request.execute("PinLogin.check", spec, service.url))
 
 /**
  * A PIN as plex.tv returns it. `authToken` is absent until the user has
@@ -176,6 +178,7 @@ const readPin = (
   checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
     // The PIN id stays out of spans (`spanPath`): with the client identifier it fetches the approved token.
     ...PinFacts.checkPin(pin.id, options.deviceJwt),
+    refusals: Request.notFoundRefusals,
     schema: Pin
   }).pipe(
     Effect.map((success) => success.value),

@@ -603,6 +603,7 @@ export const sharedTokens = (
       Request.plexTv("ServerAccess.sharedTokens", {
         // XML only (python-plexapi `MyPlexUser.get_token`).
         ...Facts.getSharedServers(id),
+        refusals: Request.notFoundRefusals,
         schema: SharedServersResponse
       }),
       (success) => success.value.MediaContainer.SharedServer

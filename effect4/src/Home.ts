@@ -332,6 +332,7 @@ export const switchUser = (
         target.uuid,
         pin === undefined ? undefined : Redacted.make(Facts.pinValue(Redacted.value(pin)))
       ),
+      refusals: Request.notFoundRefusals,
       schema: SwitchedAccount
     }
     const success = yield* Request.plexTv(operation, spec).pipe(

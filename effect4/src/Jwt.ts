@@ -465,7 +465,7 @@ export const withHost: {
 )
 
 /** An anonymous request to the JWT host, for the public function `operation`. */
-const atJwtHost = <S extends Request.Spec<any>>(operation: string, spec: S) =>
+const atJwtHost = <S extends Request.Spec<any>>(operation: string, spec: S & Request.Carrying<S>) =>
   Effect.flatMap(JwtHost, (host) => Request.execute(operation, spec, host.url, Option.none()))
 
 // ---------------------------------------------------------------------------

@@ -35,7 +35,10 @@ import * as PinFacts from "../../src/core/pin.js"
 
 // A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
 // clients.plex.tv by default), as python-plexapi's `MyPlexJWTLogin` does; a classic PIN on plex.tv.
-const checkAt = <S extends Request.Spec<any>>(host: typeof PlexTv | typeof JwtHost, spec: S) =>
+const checkAt = <S extends Request.Spec<any>>(
+  host: typeof PlexTv | typeof JwtHost,
+  spec: S & Request.Carrying<S>
+) =>
   Effect.flatMap(Effect.service(host), (service) =>
     Request.execute("PinLogin.check", spec, service.url, Option.none())
   )
@@ -178,6 +181,7 @@ const readPin = (
   checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
     // The PIN id stays out of spans (`spanPath`): with the client identifier it fetches the approved token.
     ...PinFacts.checkPin(pin.id, options.deviceJwt),
+    refusals: Request.notFoundRefusals,
     schema: Pin
   }).pipe(
     Effect.map((success) => success.value),

@@ -333,6 +333,7 @@ const sourceAs = (
     return yield* Effect.map(
       Request.pms(operation, {
         ...Auth.sourceConnectionInformation,
+        refusals: Request.notFoundRefusals,
         urlParams: checked.query,
         schema: Payloads.sourceConnectionInformationResponse
       }),

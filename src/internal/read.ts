@@ -101,13 +101,35 @@ export const readText = (
   }).pipe(Effect.catchAll(failed))
 }
 
-const refusals = {
-  VerificationCodeRequired: Errors.VerificationCodeRequired,
-  InvalidVerificationCode: Errors.InvalidVerificationCode,
+/** The error classes of the refusals `core/policy.ts`'s `classify` names, but `RateLimited` and `Unexpected`. */
+export interface Refusals {
+  readonly BadRequest: typeof Errors.BadRequest
+  readonly Unauthorized: typeof Errors.Unauthorized
+  readonly NotFound?: typeof Errors.NotFound | undefined
+  readonly VerificationCodeRequired?: typeof Errors.VerificationCodeRequired | undefined
+  readonly InvalidVerificationCode?: typeof Errors.InvalidVerificationCode | undefined
+}
+
+/** Those of the refusals any operation may meet. */
+const refusals: Refusals = { BadRequest: Errors.BadRequest, Unauthorized: Errors.Unauthorized }
+
+/**
+ * With `NotFound`, for an operation whose endpoint says a 404 means "not there" (`notFound`). Its spec carries
+ * them (`refusals`), as it carries its schema, so that the other operations do not bundle the class.
+ */
+export const notFoundRefusals = {
   BadRequest: Errors.BadRequest,
   Unauthorized: Errors.Unauthorized,
   NotFound: Errors.NotFound
-}
+} satisfies Refusals
+
+/** With the two-factor ones, for a sign-in (its endpoint reads them: `twoFactor`), carried by its spec likewise. */
+export const signInRefusals = {
+  BadRequest: Errors.BadRequest,
+  Unauthorized: Errors.Unauthorized,
+  VerificationCodeRequired: Errors.VerificationCodeRequired,
+  InvalidVerificationCode: Errors.InvalidVerificationCode
+} satisfies Refusals
 
 /**
  * Reads `response` (its body under `limit` bytes) into the decoded success of a
@@ -144,7 +166,9 @@ export const read = <A>(
           ? new Errors.RateLimited({ ...fields, retryAfterMillis: facts.retryAfterMillis })
           : kind === "Unexpected"
             ? new Errors.Unexpected({ ...fields, ...facts, reason: "Status" })
-            : new refusals[kind](fields)
+            : // `classify` names `NotFound` or a two-factor refusal only for a spec that carries their classes
+              // (`request.ts`'s `Carrying`).
+              new (spec.refusals ?? refusals)[kind]!(fields)
       )
     })
   })

@@ -35,17 +35,35 @@ import { revealWith, sealedBody, withSecretHeaderNames } from "../core/redact.js
 import { outgoing } from "../core/request.js"
 import type { TwoFactorReader } from "../core/twoFactor.js"
 import type { WithResponse as Success } from "../PlexAuth.js"
-import { read } from "./read.js"
+import { notFoundRefusals, read, type Refusals, signInRefusals } from "./read.js"
 import { afterRefusal } from "./refresh.js"
 import { follow, guard } from "./send.js"
 import * as Settings from "./settings.js"
+
+export { notFoundRefusals, signInRefusals }
 
 /** What an operation declares: its Plex endpoint (`core/endpoint.ts`), its schema and its body; the rest is shared. */
 export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
   readonly schema: L.Lenient<A>
   /** Built with {@link form} or {@link json}. */
   readonly body?: Body | undefined
+  /**
+   * The error classes of its refusals, when it meets more than any operation may: {@link notFoundRefusals} for
+   * an endpoint whose 404 means "not there" (`notFound`), {@link signInRefusals} for a sign-in (`twoFactor`).
+   * Such a spec must carry them ({@link Carrying}); the others do not bundle those classes.
+   */
+  readonly refusals?: Refusals | undefined
 }
+
+/** What a spec `S` must carry besides: the error classes of the refusals its endpoint adds (see {@link Spec}). */
+export type Carrying<S> = (S extends { readonly notFound: true }
+  ? { readonly refusals: Pick<typeof notFoundRefusals, "NotFound"> }
+  : unknown) &
+  (S extends { readonly twoFactor: TwoFactorReader }
+    ? {
+        readonly refusals: Pick<typeof signInRefusals, "VerificationCodeRequired" | "InvalidVerificationCode">
+      }
+    : unknown)
 
 /** The errors of an operation declared by `S`: two-factor ones only for a sign-in, `NotFound` where expected. */
 export type ErrorOf<S> =
@@ -125,7 +143,7 @@ export const retrying = <A, E extends Errors.PlexError, R>(
  */
 export const execute = <S extends Spec<any>>(
   operation: string,
-  spec: S,
+  spec: S & Carrying<S>,
   baseUrl: string,
   token?: Redacted.Redacted<string>,
   probeTimeout?: Duration.Duration,
@@ -208,7 +226,7 @@ export const execute = <S extends Spec<any>>(
   }) as Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity>
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
-export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S) =>
+export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S & Carrying<S>) =>
   Effect.flatMap(PlexTv, (tv) => execute(operation, spec, tv.url))
 
 /**
@@ -217,7 +235,7 @@ export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S)
  * re-authenticate, runs it once more with a new one (`refresh.ts`'s `afterRefusal`).
  * Not one that is not idempotent which a server acted on and redirected (a 303): it is never sent again.
  */
-export const withToken = <S extends Spec<any>>(operation: string, spec: S, baseUrl: string) =>
+export const withToken = <S extends Spec<any>>(operation: string, spec: S & Carrying<S>, baseUrl: string) =>
   Effect.flatMap(Credentials, (credentials) =>
     Effect.flatMap(credentials.token, (token) => {
       let acted = false
@@ -237,9 +255,9 @@ export const withToken = <S extends Spec<any>>(operation: string, spec: S, baseU
   )
 
 /** An operation on plex.tv with the account token. */
-export const plexTv = <S extends Spec<any>>(operation: string, spec: S) =>
+export const plexTv = <S extends Spec<any>>(operation: string, spec: S & Carrying<S>) =>
   Effect.flatMap(PlexTv, (tv) => withToken(operation, spec, tv.url))
 
 /** An operation on a Plex Media Server with the token. */
-export const pms = <S extends Spec<any>>(operation: string, spec: S) =>
+export const pms = <S extends Spec<any>>(operation: string, spec: S & Carrying<S>) =>
   Effect.flatMap(PlexServer, (server) => withToken(operation, spec, server.url))

@@ -7,7 +7,13 @@ import { expectTypeOf } from "@effect/vitest"
 import type { Effect } from "effect"
 import type { PlexAuth, PlexError, Schemas } from "effect-plex-auth"
 import type { TwoFactorReader } from "../../src/core/twoFactor.js"
-import type { ErrorOf, Spec } from "../../src/internal/request.js"
+import {
+  type Carrying,
+  type ErrorOf,
+  notFoundRefusals,
+  signInRefusals,
+  type Spec
+} from "../../src/internal/request.js"
 
 type Base = Spec<Schemas.Account>
 /** A sign-in spec: one whose endpoint reads the two-factor answers. */
@@ -39,3 +45,13 @@ expectTypeOf<
 expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError | PlexError.NotFound>()
 // @ts-expect-error a sign-in spec adds errors
 expectTypeOf<ErrorOf<SignIn>>().toEqualTypeOf<PlexError.ResponseError>()
+
+// A spec whose endpoint adds refusals carries their error classes (`Carrying`), so that the operations that
+// meet none do not bundle them: NotFound's for a `notFound` one, the two-factor ones for a sign-in.
+expectTypeOf<Carrying<Base>>().toEqualTypeOf<unknown>()
+export const notFoundCarried: Carrying<Base & { readonly notFound: true }> = { refusals: notFoundRefusals }
+export const signInCarried: Carrying<SignIn> = { refusals: signInRefusals }
+// @ts-expect-error a `notFound` spec without the NotFound class
+export const notFoundMissing: Carrying<Base & { readonly notFound: true }> = {}
+// @ts-expect-error a sign-in spec with the NotFound class instead of the two-factor ones
+export const signInMissing: Carrying<SignIn> = { refusals: notFoundRefusals }

@@ -108,17 +108,41 @@ export const readText = (
   }).pipe(Effect.catch(failed))
 }
 
-const refusals = {
-  VerificationCodeRequired: Errors.VerificationCodeRequired,
-  InvalidVerificationCode: Errors.InvalidVerificationCode,
+/** The error classes of the refusals `core/policy.ts`'s `classify` names, but `RateLimited` and `Unexpected`. */
+export interface Refusals {
+  readonly BadRequest: typeof Errors.BadRequest
+  readonly Unauthorized: typeof Errors.Unauthorized
+  readonly NotFound?: typeof Errors.NotFound | undefined
+  readonly VerificationCodeRequired?: typeof Errors.VerificationCodeRequired | undefined
+  readonly InvalidVerificationCode?: typeof Errors.InvalidVerificationCode | undefined
+}
+
+/** Those of the refusals any operation may meet. */
+const refusals: Refusals = { BadRequest: Errors.BadRequest, Unauthorized: Errors.Unauthorized }
+
+/**
+ * With `NotFound`, for an operation whose endpoint says a 404 means "not there" (`notFound`). Its spec carries
+ * them (`refusals`), as it carries its schema, so that the other operations do not bundle the class.
+ */
+export const notFoundRefusals = {
   BadRequest: Errors.BadRequest,
   Unauthorized: Errors.Unauthorized,
   NotFound: Errors.NotFound
-}
+} satisfies Refusals
+
+/** With the two-factor ones, for a sign-in (its endpoint reads them: `twoFactor`), carried by its spec likewise. */
+export const signInRefusals = {
+  BadRequest: Errors.BadRequest,
+  Unauthorized: Errors.Unauthorized,
+  VerificationCodeRequired: Errors.VerificationCodeRequired,
+  InvalidVerificationCode: Errors.InvalidVerificationCode
+} satisfies Refusals
 
 /** What an operation declares about reading its answers (see `request.ts`'s `Spec`). */
 type Reads<A> = Pick<Endpoint, "twoFactor" | "notFound" | "refusedInput" | "noContent" | "xml"> & {
   readonly schema: L.Decoder<A>
+  /** The error classes of its refusals, when it meets more than {@link refusals}: see `request.ts`'s `Spec`. */
+  readonly refusals?: Refusals | undefined
 }
 
 /** The error for an answer that is not a success (`core/answer.ts`'s `refusal`); `now` dates a `Retry-After`. */
@@ -136,7 +160,8 @@ export const refused = (
     return new Errors.RateLimited({ ...fields, retryAfterMillis: facts.retryAfterMillis })
   return kind === "Unexpected"
     ? new Errors.Unexpected({ ...fields, ...facts, reason: "Status" })
-    : new refusals[kind](fields)
+    : // `classify` names `NotFound` or a two-factor refusal only for a spec that carries their classes (`Carrying`).
+      new (spec.refusals ?? refusals)[kind]!(fields)
 }
 
 /**

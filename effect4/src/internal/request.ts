@@ -41,12 +41,22 @@ import * as Errors from "../PlexError.js"
 import { PlexServer } from "../PlexServer.js"
 import { PlexTv } from "../PlexTv.js"
 import type * as L from "./lenient.js"
-import { decoded, fieldsOf, neverReachedServer, readText, refused, type Success } from "./read.js"
+import {
+  decoded,
+  fieldsOf,
+  neverReachedServer,
+  notFoundRefusals,
+  readText,
+  type Refusals,
+  refused,
+  signInRefusals,
+  type Success
+} from "./read.js"
 import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
 import { follow, guard } from "./send.js"
 import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
 
-export { MaxBodyBytes, RequestTimeout, type Success, TracePropagation }
+export { MaxBodyBytes, notFoundRefusals, RequestTimeout, signInRefusals, type Success, TracePropagation }
 
 /** A value of the form body or query: a `Redacted` one is a secret, revealed only on the wire. */
 export type FormValue = string | Redacted.Redacted<string>
@@ -62,7 +72,23 @@ export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
   readonly schema: L.Decoder<A>
   /** The body, built with {@link form} or {@link json}. */
   readonly body?: Body | undefined
+  /**
+   * The error classes of its refusals, when it meets more than any operation may: {@link notFoundRefusals} for
+   * an endpoint whose 404 means "not there" (`notFound`), {@link signInRefusals} for a sign-in (`twoFactor`).
+   * Such a spec must carry them ({@link Carrying}); the others do not bundle those classes.
+   */
+  readonly refusals?: Refusals | undefined
 }
+
+/** What a spec `S` must carry besides: the error classes of the refusals its endpoint adds (see {@link Spec}). */
+export type Carrying<S> = (S extends { readonly notFound: true }
+  ? { readonly refusals: Pick<typeof notFoundRefusals, "NotFound"> }
+  : unknown) &
+  (S extends { readonly twoFactor: TwoFactorReader }
+    ? {
+        readonly refusals: Pick<typeof signInRefusals, "VerificationCodeRequired" | "InvalidVerificationCode">
+      }
+    : unknown)
 
 /**
  * The errors an operation declared by `S` fails with: those of any answer or
@@ -152,7 +178,7 @@ export const retrying = <A, E extends Errors.PlexError, R>(
  */
 export const execute = <S extends Spec<any>>(
   operation: string,
-  spec: S,
+  spec: S & Carrying<S>,
   baseUrl: string,
   token: Option.Option<Redacted.Redacted<string>>,
   probeTimeout?: Duration.Duration,
@@ -265,13 +291,13 @@ export const execute = <S extends Spec<any>>(
       }
     )
     // The one place the engine's errors are narrowed to the operation's: `refused` makes the two-factor errors
-    // only for `signIn` specs and `NotFound` only for `notFound` ones.
+    // only for `twoFactor` specs and `NotFound` only for `notFound` ones.
   }) as Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity>
 
 /** One attempt of an anonymous request within `timeout`: see {@link execute}. */
 export const probe = <S extends Spec<any>>(
   operation: string,
-  spec: S,
+  spec: S & Carrying<S>,
   baseUrl: string,
   timeout: Duration.Duration
 ) => execute(operation, spec, baseUrl, Option.none(), timeout)
@@ -279,7 +305,7 @@ export const probe = <S extends Spec<any>>(
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
 export const plexTvAnonymous = <S extends Spec<any>>(
   operation: string,
-  spec: S
+  spec: S & Carrying<S>
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
   Effect.contextWith((context: Context.Context<never>) =>
     execute(operation, spec, Context.get(context, PlexTv).url, Option.none())
@@ -294,7 +320,7 @@ export const plexTvAnonymous = <S extends Spec<any>>(
  */
 export const withToken = <S extends Spec<any>>(
   operation: string,
-  spec: S,
+  spec: S & Carrying<S>,
   baseUrl: string
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.flatMap(Effect.service(Credentials), (credentials) =>
@@ -304,7 +330,7 @@ export const withToken = <S extends Spec<any>>(
 /** {@link withToken} with the credentials at hand. */
 const withCredentials = <S extends Spec<any>>(
   operation: string,
-  spec: S,
+  spec: S & Carrying<S>,
   baseUrl: string,
   credentials: Credentials["Service"]
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
@@ -333,14 +359,7 @@ const withCredentials = <S extends Spec<any>>(
               Effect.mapError((failure) => {
                 const reauthentication = reasonOf(failure)
                 return refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
-                  ? new Errors.Unauthorized({
-                      operation: refusedError.operation,
-                      method: refusedError.method,
-                      url: refusedError.url,
-                      status: refusedError.status,
-                      errors: refusedError.errors,
-                      reauthentication
-                    })
+                  ? new Errors.Unauthorized({ ...refusedError, reauthentication })
                   : refusedError
               }),
               Effect.flatMap((fresh) =>
@@ -355,7 +374,7 @@ const withCredentials = <S extends Spec<any>>(
 /** An operation on plex.tv with the account token. */
 export const plexTv = <S extends Spec<any>>(
   operation: string,
-  spec: S
+  spec: S & Carrying<S>
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.contextWith((context: Context.Context<Credentials>) =>
     withCredentials(operation, spec, Context.get(context, PlexTv).url, Context.get(context, Credentials))
@@ -364,7 +383,7 @@ export const plexTv = <S extends Spec<any>>(
 /** An operation on a Plex Media Server with the token. */
 export const pms = <S extends Spec<any>>(
   operation: string,
-  spec: S
+  spec: S & Carrying<S>
 ): Effect.Effect<
   Success<ValueOf<S>>,
   ErrorOf<S>,

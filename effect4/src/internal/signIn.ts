@@ -19,7 +19,10 @@ import * as Request from "./request.js"
 import * as V from "./validate.js"
 
 /** The sign-in's spec: one with a `twoFactor` reader, so that its errors include the two-factor ones. */
-type SignInSpec = Request.Spec<Schemas.SignedInAccount> & { readonly twoFactor: TwoFactorReader }
+type SignInSpec = Request.Spec<Schemas.SignedInAccount> & {
+  readonly twoFactor: TwoFactorReader
+  readonly refusals: typeof Request.signInRefusals
+}
 
 const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
   Effect.suspend(() => {
@@ -39,6 +42,7 @@ const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignIn
     if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
     return Effect.succeed({
       ...Auth.signIn,
+      refusals: Request.signInRefusals,
       body: Request.form(checked.form),
       schema: Payloads.signedInAccount
     })
