@@ -10,6 +10,7 @@
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import type { InvalidInput } from "./PlexError.js"
@@ -204,6 +205,8 @@ export const defaultStoreKey = "effect-plex-auth/client-identifier"
  * a `KeyValueStore` (a file on Node, `localStorage` in a browser, memory in
  * tests), so every run of the app is the same device to Plex. If the
  * identifier cannot be stored, this fails rather than use a throwaway one.
+ * On a first run it writes one, then uses what the store keeps (read back
+ * with `modify`), so that first runs at once over one store agree.
  *
  * @since 0.1.0
  * @category constructors
@@ -223,11 +226,18 @@ export const makePersisted = (
     yield* V.check("ClientIdentity.makePersisted", "key", V.optionalStringProblem(options?.key))
     const store = yield* KeyValueStore.KeyValueStore
     const key = options?.key ?? defaultStoreKey
+    const nonBlank = (id: string | undefined): id is string => id !== undefined && id.trim().length > 0
     const stored = yield* store.get(key)
-    const clientIdentifier =
-      stored !== undefined && stored.trim().length > 0
-        ? stored
-        : yield* Effect.tap(generateIdentifier, (id) => store.set(key, id))
+    const clientIdentifier = nonBlank(stored)
+      ? stored
+      : // A first run: another (a process, a layer built at the same time) may be writing its own. Write, then
+        // use what the store keeps, read back as a change (the Node store's `modify` waits for the changes
+        // queued before it), so that runs which wrote at once use the one written last.
+        yield* Effect.flatMap(generateIdentifier, (generated) =>
+          Effect.map(Effect.andThen(store.set(key, generated), store.modify(key, identity)), (kept) =>
+            nonBlank(kept) ? kept : generated
+          )
+        )
     return yield* make({ ...input, clientIdentifier })
   })
 
