@@ -281,10 +281,11 @@ const cacheSettings = (operation: string, options: CacheOptions) =>
  * and, when that caller is interrupted, interrupts everyone waiting for it;
  * here that caller only stops waiting and the lookup goes on for the others,
  * as in Effect 4's `Cache` (which also stops it once nobody waits; here it
- * completes, its answer kept for the next caller).
+ * completes, its answer kept for the next caller). Awaited, not joined: the
+ * caller keeps its own `FiberRef`s.
  */
 const shared = <A, E>(get: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-  Effect.flatMap(Effect.forkDaemon(get), Fiber.join)
+  Effect.flatMap(Effect.forkDaemon(get), (fiber) => Effect.flatten(Fiber.await(fiber)))
 
 /**
  * A {@link check} for the server `machineIdentifier` whose answers are
