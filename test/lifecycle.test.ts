@@ -269,7 +269,7 @@ describe("ClientIdentity.layerPersisted", () => {
 
   it.effect("two first runs at once over one store end with the same identifier, the one stored", () =>
     Effect.gen(function* () {
-      // Each generates one and writes it; the one written last is stored, and both use it.
+      // One stores the identifier it generated before the other reads the store: both use it.
       const [first, second] = yield* Effect.all(
         [
           ClientIdentity.makePersisted({ product: "Tool" }),
@@ -294,6 +294,34 @@ describe("ClientIdentity.layerPersisted", () => {
               clear: memory.clear,
               size: memory.size,
               set: (key, value) => Effect.zipRight(Effect.yieldNow(), memory.set(key, value))
+            })
+          )
+        ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      )
+    )
+  )
+
+  it.effect("a first run whose write another process's overtook uses the identifier the store keeps", () =>
+    Effect.gen(function* () {
+      const identity = yield* ClientIdentity.makePersisted({ product: "Tool" })
+      const store = yield* KeyValueStore.KeyValueStore
+      const stored = yield* store.get(ClientIdentity.defaultStoreKey)
+      assert.strictEqual(identity.clientIdentifier, "written-by-another-process")
+      assert.strictEqual(stored._tag === "Some" && stored.value, "written-by-another-process")
+    }).pipe(
+      Effect.provide(
+        // Another process's first run writes its own identifier just after this one's write.
+        Layer.effect(
+          KeyValueStore.KeyValueStore,
+          Effect.map(KeyValueStore.KeyValueStore, (memory) =>
+            KeyValueStore.make({
+              get: memory.get,
+              getUint8Array: memory.getUint8Array,
+              remove: memory.remove,
+              clear: memory.clear,
+              size: memory.size,
+              set: (key, value) =>
+                Effect.zipRight(memory.set(key, value), memory.set(key, "written-by-another-process"))
             })
           )
         ).pipe(Layer.provide(KeyValueStore.layerMemory))
