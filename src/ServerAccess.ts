@@ -31,6 +31,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import type * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type { ClientIdentity } from "./ClientIdentity.js"
@@ -275,6 +276,18 @@ const cacheSettings = (operation: string, options: CacheOptions) =>
   })
 
 /**
+ * `get`, a `Cache` lookup, on a fiber of its own that the caller waits for.
+ * Effect 3's `Cache` runs a lookup on the fiber of the caller who asked first
+ * and, when that caller is interrupted, interrupts everyone waiting for it;
+ * here that caller only stops waiting and the lookup goes on for the others,
+ * as in Effect 4's `Cache` (which also stops it once nobody waits; here it
+ * completes, its answer kept for the next caller). Awaited, not joined: the
+ * caller keeps its own `FiberRef`s.
+ */
+const shared = <A, E>(get: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.flatMap(Effect.forkDaemon(get), (fiber) => Effect.flatten(Fiber.await(fiber)))
+
+/**
  * A {@link check} for the server `machineIdentifier` whose answers are
  * cached per token (Effect `Cache`): for `ttl`, `Unknown` for `unknownTtl`
  * (default 0, not cached). Concurrent checks of one token share one
@@ -318,12 +331,14 @@ export const makeChecker = (
       machineIdentifier: id,
       check: (token) =>
         Effect.flatMap(key(token), (k) =>
-          Effect.tap(cache.get(k), (access) =>
-            // A zero TTL (`ttl`, or `unknownTtl` for an `Unknown`) means "not kept": Effect 3's `Cache` would
-            // still serve an entry made in this very millisecond.
-            Duration.toMillis(access._tag === "Unknown" ? unknownTtl : ttl) === 0
-              ? cache.invalidate(k)
-              : Effect.void
+          shared(
+            Effect.tap(cache.get(k), (access) =>
+              // A zero TTL (`ttl`, or `unknownTtl` for an `Unknown`) means "not kept": Effect 3's `Cache` would
+              // still serve an entry made in this very millisecond.
+              Duration.toMillis(access._tag === "Unknown" ? unknownTtl : ttl) === 0
+                ? cache.invalidate(k)
+                : Effect.void
+            )
           )
         ),
       invalidate: (token) =>
@@ -529,10 +544,12 @@ export const makeOwnerChecker = (
       timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : unknownTtl)
     })
     // A zero TTL means "not kept": Effect 3's `Cache` would still serve an entry made in this very millisecond.
-    const current = Effect.tapBoth(cache.get(undefined), {
-      onFailure: () => (Duration.toMillis(unknownTtl) === 0 ? cache.invalidateAll : Effect.void),
-      onSuccess: () => (Duration.toMillis(ttl) === 0 ? cache.invalidateAll : Effect.void)
-    })
+    const current = shared(
+      Effect.tapBoth(cache.get(undefined), {
+        onFailure: () => (Duration.toMillis(unknownTtl) === 0 ? cache.invalidateAll : Effect.void),
+        onSuccess: () => (Duration.toMillis(ttl) === 0 ? cache.invalidateAll : Effect.void)
+      })
+    )
     return {
       machineIdentifier: id,
       users: Effect.map(current, (c) => c.users),

@@ -45,6 +45,8 @@ const conformanceRenames: ReadonlyArray<readonly [RegExp, string]> = [
   [/^import \{ TestClock \} from "effect"$/m, 'import { TestClock } from "effect/testing"'],
   // Effect 4's Effect.fork is Effect.forkChild.
   [/Effect\.fork\(/g, "Effect.forkChild("],
+  // Effect 4's Cause.isInterruptedOnly is Cause.hasInterruptsOnly.
+  [/Cause\.isInterruptedOnly\(/g, "Cause.hasInterruptsOnly("],
   // Effect 4's KeyValueStore is in effect/persistence.
   [
     /^import \{ KeyValueStore \} from "@effect\/platform"$/m,

@@ -589,6 +589,46 @@ describe("re-authentication", () => {
     }).pipe(Effect.provide(SigningIn))
   )
 
+  it.effect(
+    "the refresh's span is a child of the span its caller is in; each caller's repeat is its own",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const first = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        yield* fake.revokeToken(first)
+        const observed = yield* observe(
+          Effect.all(
+            [
+              Effect.withSpan(PlexAuth.getTokenDetails(), "caller-1"),
+              Effect.withSpan(PlexAuth.getTokenDetails(), "caller-2")
+            ],
+            { concurrency: "unbounded" }
+          )
+        )
+        assert.strictEqual(observed.exit._tag, "Success")
+        const callers = [onlySpan(observed, "caller-1"), onlySpan(observed, "caller-2")]
+        // One refresh for both (the callers waiting for it get no span of their own), in the trace of the caller
+        // that started it, beside that caller's refused and repeated requests.
+        const refresh = onlySpan(observed, "Credentials.layerSignIn")
+        assert.isTrue(
+          callers.some((caller) => isChildOf(refresh, caller)),
+          "the refresh under a caller"
+        )
+        // Each caller's refused request and its repeat with the fresh token stay in that caller's trace: waiting
+        // for a refresh another caller started does not move the waiter into the starter's.
+        for (const caller of callers) {
+          const own = spansNamed(observed, "PlexAuth.getTokenDetails").filter((span) =>
+            isChildOf(span, caller)
+          )
+          assert.deepStrictEqual(
+            own.map((span) => span.attributes.get("http.response.status_code")),
+            [422, 200],
+            caller.name
+          )
+        }
+      }).pipe(Effect.provide(SigningIn))
+  )
+
   it.effect("re-authentication that fails: the 401 stands, nothing louder than Debug", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex

@@ -12,6 +12,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
+import * as Semaphore from "effect/Semaphore"
 import type { InvalidInput } from "./PlexError.js"
 import * as V from "./internal/validate.js"
 import * as Identity from "../../src/core/identity.js"
@@ -200,10 +201,22 @@ export const generateIdentifier: Effect.Effect<string> = /*#__PURE__*/ Effect.sy
 export const defaultStoreKey = "effect-plex-auth/client-identifier"
 
 /**
+ * {@link makePersisted}'s reads and writes of the store, one run at a time in
+ * this process: a run that finds no identifier has stored one before the next
+ * reads, so layers built at once agree. One lock for every store (first runs
+ * are rare), not a table of them.
+ */
+const firstRuns = /*#__PURE__*/ Semaphore.makeUnsafe(1)
+
+/**
  * An identity whose client identifier is generated on first use and kept in
  * a `KeyValueStore` (a file on Node, `localStorage` in a browser, memory in
  * tests), so every run of the app is the same device to Plex. If the
  * identifier cannot be stored, this fails rather than use a throwaway one.
+ * First runs at once in one process agree (one reads what the other
+ * stored); in two processes a run writes its own, then uses what the store
+ * keeps (read back), which agrees unless one read back before the other
+ * wrote: a `KeyValueStore` has no write-if-absent.
  *
  * @since 0.1.0
  * @category constructors
@@ -223,11 +236,21 @@ export const makePersisted = (
     yield* V.check("ClientIdentity.makePersisted", "key", V.optionalStringProblem(options?.key))
     const store = yield* KeyValueStore.KeyValueStore
     const key = options?.key ?? defaultStoreKey
-    const stored = yield* store.get(key)
-    const clientIdentifier =
-      stored !== undefined && stored.trim().length > 0
-        ? stored
-        : yield* Effect.tap(generateIdentifier, (id) => store.set(key, id))
+    const nonBlank = (id: string | undefined): id is string => id !== undefined && id.trim().length > 0
+    const clientIdentifier = yield* Semaphore.withPermit(
+      firstRuns,
+      Effect.flatMap(store.get(key), (stored) =>
+        nonBlank(stored)
+          ? Effect.succeed(stored)
+          : // A first run. Another process may be writing its own: write, then use what the store keeps (read
+            // back), so that runs which both wrote before either read back use the one written last.
+            Effect.flatMap(generateIdentifier, (generated) =>
+              Effect.map(Effect.andThen(store.set(key, generated), store.get(key)), (kept) =>
+                nonBlank(kept) ? kept : generated
+              )
+            )
+      )
+    )
     return yield* make({ ...input, clientIdentifier })
   })
 

@@ -763,6 +763,35 @@ describe("conformance: ServerAccess against the seeded fake", () => {
     }).pipe(Effect.provide(home))
   )
 
+  it.effect("a shared lookup goes on for the others when the caller that started it is interrupted", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute" })
+      const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, { ttl: "1 minute" })
+      const alice = yield* fake.account()
+      yield* FakePlex.fault("getServerResources", Fault.delay("1 second"), { times: 1 })
+      yield* FakePlex.fault("getUsers", Fault.delay("1 second"), { times: 1 })
+      // The first caller of each starts the lookup, the second waits for it; then the first is interrupted.
+      const first = yield* Effect.forkChild(
+        Effect.all([checker.check(fake.token), owner.check(alice.id)], { concurrency: 2 })
+      )
+      yield* TestClock.adjust("100 millis")
+      const second = yield* Effect.forkChild(
+        Effect.all([checker.check(fake.token), owner.check(alice.id)], { concurrency: 2 })
+      )
+      yield* TestClock.adjust("100 millis")
+      yield* Fiber.interrupt(first)
+      yield* TestClock.adjust("1 second")
+      const exit = yield* Fiber.await(second)
+      assert.isTrue(Exit.isSuccess(exit), String(exit))
+      if (Exit.isSuccess(exit))
+        assert.deepStrictEqual(
+          exit.value.map((access) => access._tag),
+          ["Owner", "Owner"]
+        )
+    }).pipe(Effect.provide(home))
+  )
+
   it.effect(
     "owner calls: users, friends, sharedTokens (NotFound unless the owner asks), makeOwnerChecker",
     () =>

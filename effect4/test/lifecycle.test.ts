@@ -273,6 +273,70 @@ describe("ClientIdentity.layerPersisted", () => {
     }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 
+  it.effect("two first runs at once over one store end with the same identifier, the one stored", () =>
+    Effect.gen(function* () {
+      // One stores the identifier it generated before the other reads the store: both use it.
+      const [first, second] = yield* Effect.all(
+        [
+          ClientIdentity.makePersisted({ product: "Tool" }),
+          ClientIdentity.makePersisted({ product: "Tool" })
+        ],
+        { concurrency: 2 }
+      )
+      const store = yield* KeyValueStore.KeyValueStore
+      const stored = yield* store.get(ClientIdentity.defaultStoreKey)
+      assert.strictEqual(first.clientIdentifier, second.clientIdentifier)
+      assert.strictEqual(stored, first.clientIdentifier)
+    }).pipe(
+      Effect.provide(
+        // A store whose every step lets another fiber run first (a file, a remote store): the two runs interleave.
+        Layer.effect(
+          KeyValueStore.KeyValueStore,
+          Effect.map(KeyValueStore.KeyValueStore, (memory) =>
+            KeyValueStore.make({
+              get: (key) => Effect.andThen(Effect.yieldNow, memory.get(key)),
+              getUint8Array: memory.getUint8Array,
+              remove: memory.remove,
+              clear: memory.clear,
+              size: memory.size,
+              keys: memory.keys,
+              set: (key, value) => Effect.andThen(Effect.yieldNow, memory.set(key, value))
+            })
+          )
+        ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      )
+    )
+  )
+
+  it.effect("a first run whose write another process's overtook uses the identifier the store keeps", () =>
+    Effect.gen(function* () {
+      const identity = yield* ClientIdentity.makePersisted({ product: "Tool" })
+      const store = yield* KeyValueStore.KeyValueStore
+      const stored = yield* store.get(ClientIdentity.defaultStoreKey)
+      assert.strictEqual(identity.clientIdentifier, "written-by-another-process")
+      assert.strictEqual(stored, "written-by-another-process")
+    }).pipe(
+      Effect.provide(
+        // Another process's first run writes its own identifier just after this one's write.
+        Layer.effect(
+          KeyValueStore.KeyValueStore,
+          Effect.map(KeyValueStore.KeyValueStore, (memory) =>
+            KeyValueStore.make({
+              get: memory.get,
+              getUint8Array: memory.getUint8Array,
+              remove: memory.remove,
+              clear: memory.clear,
+              size: memory.size,
+              keys: memory.keys,
+              set: (key, value) =>
+                Effect.andThen(memory.set(key, value), memory.set(key, "written-by-another-process"))
+            })
+          )
+        ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      )
+    )
+  )
+
   it.effect("a store that cannot keep the identifier fails instead of using a throwaway one", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(ClientIdentity.makePersisted({ product: "Tool" }))

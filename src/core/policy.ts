@@ -202,8 +202,9 @@ export const classify = (
   const twoFactor = expects.twoFactor?.(status, codes, messages)
   if (twoFactor !== undefined) return twoFactor
   if (status === 429 || codes.includes(1003) || codes.includes(1031)) return "RateLimited"
-  const refusedInput = expects.refusedInput
-  if (status === 400 || (refusedInput !== undefined && codes.includes(refusedInput))) return "BadRequest"
+  // Widened, not asserted: an endpoint without a `refusedInput` code finds none among Plex's numbers.
+  const known: ReadonlyArray<number | undefined> = codes
+  if (status === 400 || known.includes(expects.refusedInput)) return "BadRequest"
   if (status === 401 || status === 403 || status === 498) return "Unauthorized"
   if (status === 422) return /invalid token/i.test(messages) ? "Unauthorized" : "BadRequest"
   return status === 404 && expects.notFound ? "NotFound" : "Unexpected"

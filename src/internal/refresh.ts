@@ -222,7 +222,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
     /**
      * Decides under the lock (no waiting in it), then waits for the refresh,
      * if any, interruptibly: a caller interrupted stops waiting, the refresh
-     * goes on for the others (and for the next call).
+     * goes on for the others (and for the next call). Awaited, not joined: a
+     * join would give the caller the refresh fiber's `FiberRef`s, those of the
+     * caller that started it (its span as the parent of what follows, its
+     * services), as Effect 4's join does not.
      */
     const step = (decide: (s: State, now: number) => Effect.Effect<readonly [Step, State]>) =>
       Effect.uninterruptible(
@@ -231,7 +234,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         )
       ).pipe(
         Effect.flatMap((next) =>
-          next._tag === "Done" ? Effect.succeed(next.outcome) : Fiber.join(next.fiber)
+          next._tag === "Done" ? Effect.succeed(next.outcome) : Effect.flatten(Fiber.await(next.fiber))
         )
       )
 

@@ -537,6 +537,22 @@ describe("KeyValueStore.layerFile", () => {
 })
 
 describe("the client identifier and the token, kept in the file store", () => {
+  it.scoped("two identities made at once over the file store, both first runs, agree on the identifier", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const [first, second] = yield* Effect.all(
+        [
+          ClientIdentity.makePersisted({ product: "Store Test" }),
+          ClientIdentity.makePersisted({ product: "Store Test" })
+        ],
+        { concurrency: 2 }
+      ).pipe(Effect.provide(KeyValueStore.layerFile({ directory })))
+      assert.strictEqual(first.clientIdentifier, second.clientIdentifier)
+      const stored = yield* (yield* storeIn(directory)).get(ClientIdentity.defaultStoreKey)
+      assert.strictEqual(Option.getOrUndefined(stored), first.clientIdentifier)
+    })
+  )
+
   /** One run of an app: its identity and credentials kept in `directory`, signing in by PIN when it must. */
   const appLayer = (directory: string, fake: FakePlex.FakePlexService, pinsShown: Array<string>) => {
     const StoreLive = KeyValueStore.layerFile({ directory })
