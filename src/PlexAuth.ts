@@ -62,8 +62,13 @@ export interface WithResponse<A> {
   readonly contentType: string | undefined
 }
 
-const value = <A, E, R>(effect: Effect.Effect<WithResponse<A>, E, R>): Effect.Effect<A, E, R> =>
+const value = <A, E, R>(effect: Effect.Effect<Request.Success<A>, E, R>): Effect.Effect<A, E, R> =>
   Effect.map(effect, (success) => success.value)
+
+/** The success with its headers, as a `...WithResponse` variant hands it (`read.ts`'s `withResponse`). */
+const withResponse = <A, E, R>(
+  effect: Effect.Effect<Request.Success<A>, E, R>
+): Effect.Effect<WithResponse<A>, E, R> => Effect.map(effect, Request.withResponse)
 
 // ---------------------------------------------------------------------------
 // postUsersSignInData
@@ -140,7 +145,7 @@ export const postUsersSignInDataWithResponse = (
   WithResponse<Schemas.SignedInAccount>,
   SignInError,
   HttpClient.HttpClient | ClientIdentity
-> => signInAs("PlexAuth.postUsersSignInDataWithResponse", input)
+> => withResponse(signInAs("PlexAuth.postUsersSignInDataWithResponse", input))
 
 // ---------------------------------------------------------------------------
 // getTokenDetails
@@ -186,7 +191,7 @@ export const getTokenDetailsWithResponse = (): Effect.Effect<
   WithResponse<Schemas.Account>,
   GetTokenDetailsError,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> => Request.plexTv("PlexAuth.getTokenDetailsWithResponse", tokenDetailsSpec)
+> => withResponse(Request.plexTv("PlexAuth.getTokenDetailsWithResponse", tokenDetailsSpec))
 
 // ---------------------------------------------------------------------------
 // getTransientToken
@@ -238,14 +243,14 @@ export const getTransientTokenWithResponse = (
   WithResponse<Schemas.TransientToken>,
   GetTransientTokenError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
-> => transientTokenAs("PlexAuth.getTransientTokenWithResponse", input)
+> => withResponse(transientTokenAs("PlexAuth.getTransientTokenWithResponse", input))
 
 /** `/security/token`, for the public function `operation`. */
 const transientTokenAs = (
   operation: string,
   input: TransientTokenInput
 ): Effect.Effect<
-  WithResponse<Schemas.TransientToken>,
+  Request.Success<Schemas.TransientToken>,
   GetTransientTokenError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>
@@ -316,14 +321,14 @@ export const getSourceConnectionInformationWithResponse = (
   WithResponse<Schemas.SourceConnectionInformation>,
   GetSourceConnectionInformationError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
-> => sourceAs("PlexAuth.getSourceConnectionInformationWithResponse", input)
+> => withResponse(sourceAs("PlexAuth.getSourceConnectionInformationWithResponse", input))
 
 /** `/security/resources`, for the public function `operation`. */
 const sourceAs = (
   operation: string,
   input: SourceInput
 ): Effect.Effect<
-  WithResponse<Schemas.SourceConnectionInformation>,
+  Request.Success<Schemas.SourceConnectionInformation>,
   GetSourceConnectionInformationError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>

@@ -194,7 +194,7 @@ export const make = (
     // Redirects come back here (a fetch would follow them with every header, the token included), and the
     // transport refuses to send the token anywhere but where this hop was meant to go (the engine's guard).
     const send = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.flatMap(clientContext(client, request), (context) =>
+      Effect.flatMap(clientContext(client), (context) =>
         client.execute(request).pipe(
           Effect.provideService(
             FetchHttpClient.Fetch,

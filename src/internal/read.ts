@@ -54,6 +54,29 @@ export const scrubAnswerHeaders = (
     headers
   )
 
+/**
+ * A decoded success with the response's status and content type, and its headers as they came with the secrets
+ * of the request (`answered`): a caller is handed the headers scrubbed, by {@link withResponse} (the
+ * `...WithResponse` variants), so that an operation that returns the value alone does not bundle the scrubbing.
+ */
+export interface Success<A> {
+  readonly value: A
+  readonly status: number
+  readonly contentType: string | undefined
+  readonly answered: { readonly headers: Headers.Headers; readonly secrets: ReadonlyArray<string> }
+}
+
+/**
+ * `success` as a caller is handed it (`PlexAuth.WithResponse`): the headers carry no secret ({@link
+ * scrubAnswerHeaders}: a `Location` may point at the token).
+ */
+export const withResponse = <A>(success: Success<A>): WithResponse<A> => ({
+  value: success.value,
+  status: success.status,
+  headers: scrubAnswerHeaders(success.answered.headers, success.answered.secrets),
+  contentType: success.contentType
+})
+
 /** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
 export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.ignore(Stream.runForEachChunk(response.stream, () => Effect.fail("enough")))
@@ -141,20 +164,18 @@ export const read = <A>(
   ctx: Facts.RequestContext,
   response: HttpClientResponse.HttpClientResponse,
   limit: number
-): Effect.Effect<WithResponse<A>, Errors.PlexError> => {
+): Effect.Effect<Success<A>, Errors.PlexError> => {
   // Read once: each read of `headers` builds them anew.
   const headers = response.headers
   return Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
     const status = response.status
     const contentType = headers["content-type"]
     if (status >= 200 && status < 300) {
-      // The headers handed to the caller (WithResponse) carry no secret: a Location may point at the token.
-      const handed = scrubAnswerHeaders(headers, ctx.secrets)
-      if (spec.noContent)
-        return Effect.succeed({ value: undefined as A, status, headers: handed, contentType })
+      const answered = { headers, secrets: ctx.secrets }
+      if (spec.noContent) return Effect.succeed({ value: undefined as A, status, contentType, answered })
       const body = Facts.decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
       return "value" in body
-        ? Effect.succeed({ value: body.value, status, headers: handed, contentType })
+        ? Effect.succeed({ value: body.value, status, contentType, answered })
         : Effect.fail(new Errors.Unexpected({ ...Facts.fieldsOf(ctx), status, contentType, ...body }))
     }
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {

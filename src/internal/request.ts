@@ -34,13 +34,12 @@ import { mayRetry, neverReachedServer } from "../core/policy.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../core/redact.js"
 import { outgoing } from "../core/request.js"
 import type { TwoFactorReader } from "../core/twoFactor.js"
-import type { WithResponse as Success } from "../PlexAuth.js"
-import { notFoundRefusals, read, type Refusals, signInRefusals } from "./read.js"
+import { notFoundRefusals, read, type Refusals, signInRefusals, type Success, withResponse } from "./read.js"
 import { afterRefusal } from "./refresh.js"
 import { follow, guard } from "./send.js"
 import * as Settings from "./settings.js"
 
-export { notFoundRefusals, signInRefusals }
+export { notFoundRefusals, signInRefusals, type Success, withResponse }
 
 /** What an operation declares: its Plex endpoint (`core/endpoint.ts`), its schema and its body; the rest is shared. */
 export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {

@@ -12,7 +12,8 @@ import {
   type ErrorOf,
   notFoundRefusals,
   signInRefusals,
-  type Spec
+  type Spec,
+  type Success
 } from "../../src/internal/request.js"
 
 type Base = Spec<Schemas.Account>
@@ -55,3 +56,9 @@ export const signInCarried: Carrying<SignIn> = { refusals: signInRefusals }
 export const notFoundMissing: Carrying<Base & { readonly notFound: true }> = {}
 // @ts-expect-error a sign-in spec with the NotFound class instead of the two-factor ones
 export const signInMissing: Carrying<SignIn> = { refusals: notFoundRefusals }
+
+// The engine's success holds the headers as they came: it is not a `WithResponse` (whose headers are scrubbed by
+// `read.ts`'s `withResponse`), so that a `...WithResponse` variant cannot hand it to a caller as it is.
+expectTypeOf<Success<Schemas.Account>>().not.toMatchTypeOf<PlexAuth.WithResponse<Schemas.Account>>()
+// @ts-expect-error the engine's success cannot be handed to a caller as it is
+export const handedRaw: PlexAuth.WithResponse<Schemas.Account> = {} as Success<Schemas.Account>

@@ -25,16 +25,21 @@ import { CrossOrigin } from "../../../src/core/fetchGuard.js"
 import { neverReachedServer, neverSent } from "../../../src/core/policy.js"
 import { scrub, scrubbedAnswerHeaders } from "../../../src/core/redact.js"
 import * as Errors from "../PlexError.js"
+import type { WithResponse } from "../PlexAuth.js"
 import * as L from "./lenient.js"
 
 export { fieldsOf, neverReachedServer, type RequestContext as Context }
 
-/** A decoded success with the response's status and headers. */
+/**
+ * A decoded success with the response's status and content type, and its headers as they came with the secrets
+ * of the request (`answered`): a caller is handed the headers scrubbed, by {@link withResponse} (the
+ * `...WithResponse` variants), so that an operation that returns the value alone does not bundle the scrubbing.
+ */
 export interface Success<A> {
   readonly value: A
   readonly status: number
-  readonly headers: Headers.Headers
   readonly contentType: string | undefined
+  readonly answered: { readonly headers: Headers.Headers; readonly secrets: ReadonlyArray<string> }
 }
 
 /** The error for a failed exchange with the transport. */
@@ -187,11 +192,21 @@ export const decoded = <A>(
   text: string
 ): Success<A> | Errors.Unexpected => {
   const contentType = headers["content-type"]
-  // The headers handed to the caller (WithResponse) carry no secret: a Location may point at the token.
-  const handed = scrubAnswerHeaders(headers, ctx.secrets)
-  if (spec.noContent) return { value: undefined as A, status, headers: handed, contentType }
+  const answered = { headers, secrets: ctx.secrets }
+  if (spec.noContent) return { value: undefined as A, status, contentType, answered }
   const body = decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
   return "value" in body
-    ? { value: body.value, status, headers: handed, contentType }
+    ? { value: body.value, status, contentType, answered }
     : new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, ...body })
 }
+
+/**
+ * `success` as a caller is handed it (`PlexAuth.WithResponse`): the headers carry no secret ({@link
+ * scrubAnswerHeaders}: a `Location` may point at the token).
+ */
+export const withResponse = <A>(success: Success<A>): WithResponse<A> => ({
+  value: success.value,
+  status: success.status,
+  headers: scrubAnswerHeaders(success.answered.headers, success.answered.secrets),
+  contentType: success.contentType
+})

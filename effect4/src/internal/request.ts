@@ -50,13 +50,22 @@ import {
   type Refusals,
   refused,
   signInRefusals,
-  type Success
+  type Success,
+  withResponse
 } from "./read.js"
 import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
 import { follow, guard } from "./send.js"
 import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
 
-export { MaxBodyBytes, notFoundRefusals, RequestTimeout, signInRefusals, type Success, TracePropagation }
+export {
+  MaxBodyBytes,
+  notFoundRefusals,
+  RequestTimeout,
+  signInRefusals,
+  type Success,
+  TracePropagation,
+  withResponse
+}
 
 /** A value of the form body or query: a `Redacted` one is a secret, revealed only on the wire. */
 export type FormValue = string | Redacted.Redacted<string>

@@ -24,7 +24,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Headers from "effect/http/Headers"
-import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { HttpMethod } from "effect/http/HttpMethod"
@@ -46,17 +46,17 @@ export interface Answer {
  * is sent (with an empty cause). Kept per run: the same effect may run twice
  * at once, in two contexts.
  */
-const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
+const clientContext = (client: HttpClient.HttpClient) =>
   Effect.suspend(() => {
     let found = Context.empty()
+    // The client's `postprocess` (what its `execute` hands the preprocessed request to) given this step in place
+    // of the request: what `HttpClient.mapRequestInputEffect(client, () => stop).execute(request)` runs, as the
+    // step stops it before the client's own preprocessing, without a client made for it.
     const stop = Effect.contextWith((context: Context.Context<never>) => {
       found = context
       return Effect.failCause(Cause.empty)
     })
-    return Effect.map(
-      Effect.exit(HttpClient.mapRequestInputEffect(client, () => stop).execute(request)),
-      () => found
-    )
+    return Effect.map(Effect.exit(client.postprocess(stop)), () => found)
   })
 
 /**
@@ -145,7 +145,7 @@ export const guard = <A, E, R>(
     provide: (current: Context.Context<never>) => Context.Context<never>
   ) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.flatMap(clientContext(client, request), (context) => {
+  Effect.flatMap(clientContext(client), (context) => {
     // This run's hop.
     let intended = request.url
     const fetch = guardFetch(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => intended, secrets)

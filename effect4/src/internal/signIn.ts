@@ -11,7 +11,7 @@ import * as Redacted from "effect/Redacted"
 import * as Auth from "../../../src/core/auth.js"
 import type { TwoFactorReader } from "../../../src/core/twoFactor.js"
 import type { ClientIdentity } from "../ClientIdentity.js"
-import type { SignInInput, WithResponse } from "../PlexAuth.js"
+import type { SignInInput } from "../PlexAuth.js"
 import type { InvalidInput, SignInError } from "../PlexError.js"
 import type * as Schemas from "../Schemas.js"
 import * as Payloads from "./payloads.js"
@@ -53,7 +53,7 @@ export const signInAs = (
   operation: string,
   input: SignInInput
 ): Effect.Effect<
-  WithResponse<Schemas.SignedInAccount>,
+  Request.Success<Schemas.SignedInAccount>,
   SignInError,
   HttpClient.HttpClient | ClientIdentity
 > => Effect.flatMap(signInSpec(operation, input), (spec) => Request.plexTvAnonymous(operation, spec))
