@@ -326,7 +326,7 @@ export interface Options {
   readonly startPath?: string | undefined
   /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
   readonly signOutPath?: string | undefined
-  /** Where the browser goes after signing in or out. Default `/`. */
+  /** Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. */
   readonly homePath?: string | undefined
   /** The session cookie's name (`__Host-` is prefixed over https). Default `plex_session`. */
   readonly cookieName?: string | undefined
@@ -741,7 +741,7 @@ export const make = (
       const r = Pages.refusalFor(error)
       return private_(
         withCookies(
-          HttpServerResponse.text(Pages.refusalPage(r, settings.startPath), {
+          HttpServerResponse.text(Pages.refusalPage(r, settings.startPath, settings.homePath), {
             status: Pages.refusalStatus(r),
             contentType: "text/html; charset=utf-8"
           }),

@@ -579,6 +579,21 @@ describe("WebSignIn middleware and routes", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
+    Effect.gen(function* () {
+      const { routes } = yield* WebSignIn.WebSignIn
+      const forged = yield* run(routes, request("/app/auth/callback?state=x"))
+      assert.strictEqual(forged.status, 400)
+      const page = yield* Effect.promise(() => forged.text())
+      assert.include(page, '<a href="/app/">Home</a>')
+      assert.include(page, 'href="/app/auth/start">Try again</a>')
+    }).pipe(
+      Effect.provide(
+        env({ homePath: "/app/", startPath: "/app/auth/start", callbackPath: "/app/auth/callback" })
+      )
+    )
+  )
+
   it.effect("Authentication (HttpApi security middleware): 401, 200 with the PlexUser, 403", () =>
     Effect.gen(function* () {
       const signIn = yield* WebSignIn.WebSignIn

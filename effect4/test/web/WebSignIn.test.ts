@@ -591,6 +591,22 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
       }).pipe(Effect.scoped, Effect.provide(env()))
   )
 
+  it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
+    Effect.gen(function* () {
+      const app = yield* appHandler
+      const forged = yield* serve(app, request("/app/auth/callback?state=x"))
+      assert.strictEqual(forged.status, 400)
+      const page = yield* Effect.promise(() => forged.text())
+      assert.include(page, '<a href="/app/">Home</a>')
+      assert.include(page, 'href="/app/auth/start">Try again</a>')
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(
+        env({ homePath: "/app/", startPath: "/app/auth/start", callbackPath: "/app/auth/callback" })
+      )
+    )
+  )
+
   it.effect(
     "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, a renewed cookie, 403, 503 never 403",
     () =>
