@@ -726,7 +726,14 @@ export const make = (
         }
         if (outcome.refreshed) record = { ...record, access: outcome.level, accessCheckedAt: now }
         if (renewal._tag === "Renew") record = { ...record, expiresAt: renewal.expiresAt }
-        if (outcome.refreshed || renewal._tag === "Renew") yield* save(storageKey, record)
+        if (outcome.refreshed || renewal._tag === "Renew") {
+          // Written only over the session as it still is: one signed out while this request asked plex.tv
+          // (or renewed) is not brought back.
+          const kept = yield* store
+            .modify(storageKey, () => Core.encodeSession(record))
+            .pipe(Effect.mapError(storeFailure("modify")))
+          if (kept === undefined) return yield* Effect.fail(new Unauthenticated({ reason: "Expired" }))
+        }
         const cookies =
           renewal._tag === "Renew" ? [yield* sessionCookie(sessionId, record.expiresAt, now)] : []
         return { user: userOf(record, outcome.level), cookies }

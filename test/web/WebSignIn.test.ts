@@ -16,6 +16,7 @@ import {
   Clock,
   Config,
   ConfigProvider,
+  Deferred,
   Effect,
   Either,
   Exit,
@@ -426,6 +427,56 @@ describe("WebSignIn sessions", () => {
       assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, (s) => s.size), 0)
     }).pipe(Effect.provide(env()))
   )
+
+  it.effect("a request in flight while the user signs out does not bring the session back", () => {
+    // A store whose next read of a session, once armed, hands back what it read only when told to: the
+    // request has its record, then the sign-out runs, then the request goes on to write the record back.
+    let armed: { readonly reached: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
+    const GatedStore = Layer.effect(
+      KeyValueStore.KeyValueStore,
+      Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) =>
+            Effect.flatMap(inner.get(key), (value) => {
+              const gate = key.startsWith(Core.defaultStorePrefix) ? armed : undefined
+              if (gate === undefined) return Effect.succeed(value)
+              armed = undefined
+              return Effect.zipRight(
+                Effect.zipRight(Deferred.succeed(gate.reached, undefined), Deferred.await(gate.go)),
+                Effect.succeed(value)
+              )
+            })
+        })
+      )
+    ).pipe(Layer.provide(KeyValueStore.layerMemory))
+    const GatedEnv = WebSignIn.layer({
+      appUrl: APP,
+      machineIdentifier: FakePlex.defaults.serverId,
+      sessionKey: Config.succeed(Redacted.make(KEY)),
+      accessTtl: "30 seconds"
+    }).pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), GatedStore)
+      )
+    )
+    return Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const cookie = yield* session("carol")
+      // Past accessTtl: the next request asks plex.tv again and writes the record with the new answer.
+      yield* TestClock.adjust("1 minute")
+      const gate = { reached: yield* Deferred.make<void>(), go: yield* Deferred.make<void>() }
+      armed = gate
+      const inFlight = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
+      yield* Deferred.await(gate.reached)
+      yield* service.signOut(cookie)
+      yield* Deferred.succeed(gate.go, undefined)
+      yield* Fiber.join(inFlight)
+      const after = yield* failure(service.authenticate(cookie))
+      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired")
+      assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, (s) => s.size), 0)
+    }).pipe(Effect.provide(GatedEnv))
+  })
 
   it.effect(
     "the session key comes from Config (PLEX_SESSION_KEY); a short or missing key is refused, never shown",
