@@ -361,7 +361,10 @@ export interface Options {
   readonly approvalWait?: Duration.Input | undefined
   /** How long an access answer is kept before plex.tv is asked again. Default 5 minutes. */
   readonly accessTtl?: Duration.Input | undefined
-  /** While plex.tv cannot be asked, the last granting answer stands this long after it was given. Default 1 hour. */
+  /**
+   * While plex.tv cannot be asked, the last granting answer stands this long after it was given (not after
+   * plex.tv has said "no access" since). Default 1 hour.
+   */
   readonly accessGrace?: Duration.Input | undefined
   /** Sign-out (the route) also revokes the user's Plex token. Default false. */
   readonly revokeOnSignOut?: boolean | undefined
@@ -600,6 +603,9 @@ export const make = (
       )
     const save = (storageKey: string, record: Core.SessionRecord) =>
       store.set(storageKey, Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("set")))
+    // Only over the session as it still is (`modify`): one removed meanwhile (signed out) is not brought back.
+    const rewrite = (storageKey: string, record: Core.SessionRecord) =>
+      store.modify(storageKey, () => Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("modify")))
     const remove = (storageKey: string) =>
       store.remove(storageKey).pipe(Effect.mapError(storeFailure("remove")))
 
@@ -713,7 +719,9 @@ export const make = (
         const outcome = Core.accessOutcome(now, record, access._tag, accessTtl, graceMillis)
         switch (outcome._tag) {
           case "Denied":
-            return yield* new AccessDenied({ username: record.user.username })
+            // Kept with the session: until plex.tv grants access again, a failure to ask does not let them in.
+            if (record.deniedAt === undefined) yield* rewrite(storageKey, { ...record, deniedAt: now })
+            return yield* Effect.fail(new AccessDenied({ username: record.user.username }))
           case "Revoked":
             yield* remove(storageKey)
             yield* checker.invalidate(token)
@@ -724,14 +732,14 @@ export const make = (
               failure: access._tag === "Unknown" ? access.error._tag : access._tag
             })
         }
-        if (outcome.refreshed) record = { ...record, access: outcome.level, accessCheckedAt: now }
+        if (outcome.refreshed) {
+          record = { ...record, access: outcome.level, accessCheckedAt: now, deniedAt: undefined }
+        }
         if (renewal._tag === "Renew") record = { ...record, expiresAt: renewal.expiresAt }
         if (outcome.refreshed || renewal._tag === "Renew") {
           // Written only over the session as it still is: one signed out while this request asked plex.tv
           // (or renewed) is not brought back.
-          const kept = yield* store
-            .modify(storageKey, () => Core.encodeSession(record))
-            .pipe(Effect.mapError(storeFailure("modify")))
+          const kept = yield* rewrite(storageKey, record)
           if (kept === undefined) return yield* Effect.fail(new Unauthenticated({ reason: "Expired" }))
         }
         const cookies =

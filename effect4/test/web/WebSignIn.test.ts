@@ -372,6 +372,29 @@ describe("WebSignIn sessions (Effect 4)", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "a user plex.tv said has no access is not let back in while plex.tv cannot be asked: 503, never the old grant",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("carol")
+        // The owner removes Carol: the next check past accessTtl says NoAccess.
+        yield* removedByOwner
+        yield* TestClock.adjust("6 minutes")
+        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
+        // Then plex.tv cannot be asked (well within accessGrace of the sign-in's grant).
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("getServerResources", Fault.reset)
+        yield* TestClock.adjust("6 minutes")
+        const during = yield* failure(service.authenticate(cookie))
+        assert.strictEqual(during._tag, "PlexUnavailable")
+        // Once plex.tv answers again, its answer decides.
+        yield* FakePlex.clearFaults
+        yield* TestClock.adjust("6 minutes")
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("a Plex token the user revoked ends the session (401)", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
