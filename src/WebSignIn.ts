@@ -864,12 +864,21 @@ export class Authentication
     security: { session: /*#__PURE__*/ HttpApiSecurity.apiKey({ in: "cookie", key: "plex_session" }) }
   }) {}
 
-/** Adds cookies to whatever response the request ends with. */
+/**
+ * A response with a renewed session's cookie on it, `Cache-Control: no-store`: it carries a session cookie,
+ * which no cache may keep and hand to someone else.
+ */
+const renewedOn = (response: HttpServerResponse.HttpServerResponse, cookies: ReadonlyArray<SetCookie>) =>
+  cookies.length === 0
+    ? response
+    : withCookies(HttpServerResponse.setHeader(response, "cache-control", "no-store"), cookies)
+
+/** Adds cookies (a renewed session's) to whatever response the request ends with ({@link renewedOn}). */
 const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
   cookies.length === 0
     ? Effect.void
     : PlatformHttpApp.appendPreResponseHandler((_request, response) =>
-        Effect.succeed(withCookies(response, cookies))
+        Effect.succeed(renewedOn(response, cookies))
       )
 
 /**
@@ -967,5 +976,5 @@ export const requireUser = <E, R>(
     const result = yield* Effect.either(service.authenticate(request.headers["cookie"]))
     if (result._tag === "Left") return errorResponse(result.left)
     const response = yield* Effect.provideService(app, PlexUser, result.right.user)
-    return withCookies(response, result.right.cookies)
+    return renewedOn(response, result.right.cookies)
   })

@@ -890,12 +890,21 @@ export class Authentication
     }
   ) {}
 
-/** Adds cookies to whatever response the request ends with. */
+/**
+ * A response with a renewed session's cookie on it, `Cache-Control: no-store`: it carries a session cookie,
+ * which no cache may keep and hand to someone else.
+ */
+const renewedOn = (response: HttpServerResponse.HttpServerResponse, cookies: ReadonlyArray<SetCookie>) =>
+  cookies.length === 0
+    ? response
+    : withCookies(HttpServerResponse.setHeader(response, "cache-control", "no-store"), cookies)
+
+/** Adds cookies (a renewed session's) to whatever response the request ends with ({@link renewedOn}). */
 const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
   cookies.length === 0
     ? Effect.void
     : HttpEffect.appendPreResponseHandler((_request, response) =>
-        Effect.succeed(withCookies(response, cookies))
+        Effect.succeed(renewedOn(response, cookies))
       )
 
 /**
@@ -1000,5 +1009,5 @@ export const requireUser = <E, R>(
     const result = yield* Effect.result(service.authenticate(request.headers["cookie"]))
     if (Result.isFailure(result)) return errorResponse(result.failure)
     const response = yield* Effect.provideService(app, PlexUser, result.success.user)
-    return withCookies(response, result.success.cookies)
+    return renewedOn(response, result.success.cookies)
   })

@@ -5,6 +5,7 @@
  */
 import {
   HttpApiBuilder,
+  HttpApp,
   HttpServer,
   HttpServerRequest,
   HttpServerResponse,
@@ -633,6 +634,49 @@ describe("WebSignIn middleware and routes", () => {
         const denied = yield* run(app, request("/me", { headers: { cookie } }))
         assert.strictEqual(denied.status, 403)
       }).pipe(Effect.provide(env({ accessTtl: "30 seconds" })))
+  )
+
+  it.effect("requireUser: the answer that renews the session cookie is not stored by caches", () =>
+    Effect.gen(function* () {
+      const app = WebSignIn.requireUser(
+        Effect.flatMap(WebSignIn.PlexUser, (user) =>
+          Effect.map(
+            HttpServerResponse.json({ name: user.username }),
+            HttpServerResponse.setHeader("cache-control", "public, max-age=60")
+          )
+        )
+      )
+      // As a server runs it: the pre-response handlers (the renewed cookie) are applied.
+      const served = (cookie: string) =>
+        Effect.gen(function* () {
+          let sent: HttpServerResponse.HttpServerResponse | undefined
+          yield* HttpApp.toHandled(app, (_request, response) =>
+            Effect.sync(() => {
+              sent = response
+            })
+          ).pipe(
+            Effect.provideService(
+              HttpServerRequest.HttpServerRequest,
+              request("/me", { headers: { cookie } })
+            )
+          )
+          return HttpServerResponse.toWeb(sent ?? HttpServerResponse.empty({ status: 599 }))
+        })
+      const cookie = yield* session("carol")
+      const plain = yield* served(cookie)
+      assert.strictEqual(plain.status, 200)
+      assert.deepStrictEqual(plain.headers.getSetCookie(), [])
+      assert.strictEqual(plain.headers.get("cache-control"), "public, max-age=60")
+      // Past half of the idle time: the answer carries a new session cookie, so no cache may keep it.
+      yield* TestClock.adjust("4 days")
+      const renewed = yield* served(cookie)
+      assert.strictEqual(renewed.status, 200)
+      assert.strictEqual(
+        CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")?.name,
+        "__Host-plex_session"
+      )
+      assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
+    }).pipe(Effect.provide(env({ accessTtl: "10 days" })))
   )
 
   it.effect(

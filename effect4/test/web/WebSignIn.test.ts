@@ -645,6 +645,32 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
       }).pipe(Effect.provide(env({ accessTtl: "30 seconds" })))
   )
 
+  it.effect("requireUser: the answer that renews the session cookie is not stored by caches", () =>
+    Effect.gen(function* () {
+      const app = WebSignIn.requireUser(
+        Effect.map(Effect.service(WebSignIn.PlexUser), (user) =>
+          HttpServerResponse.jsonUnsafe({ name: user.username }).pipe(
+            HttpServerResponse.setHeader("cache-control", "public, max-age=60")
+          )
+        )
+      )
+      const cookie = yield* session("carol")
+      const plain = yield* serve(app, request("/me", { headers: { cookie } }))
+      assert.strictEqual(plain.status, 200)
+      assert.deepStrictEqual(plain.headers.getSetCookie(), [])
+      assert.strictEqual(plain.headers.get("cache-control"), "public, max-age=60")
+      // Past half of the idle time: the answer carries a new session cookie, so no cache may keep it.
+      yield* TestClock.adjust("4 days")
+      const renewed = yield* serve(app, request("/me", { headers: { cookie } }))
+      assert.strictEqual(renewed.status, 200)
+      assert.strictEqual(
+        CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")?.name,
+        "__Host-plex_session"
+      )
+      assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
+    }).pipe(Effect.provide(env({ accessTtl: "10 days" })))
+  )
+
   it.effect(
     "routes: start redirects (303) to Plex with the PIN cookie; a forged callback gets a clear 400 page",
     () =>
@@ -708,6 +734,8 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         const set = CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")
         assert.strictEqual(set?.name, "__Host-plex_session")
         assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
+        // It carries a new session cookie: no cache may keep it.
+        assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
         // plex.tv down past the grace: 503, not 403.
         yield* FakePlex.fault("getServerResources", Fault.reset)
         yield* TestClock.adjust("2 hours")
