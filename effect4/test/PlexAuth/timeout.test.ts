@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -35,6 +36,30 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
       assert.strictEqual(request?.outcome, "Responded")
       assert.strictEqual(request?.status, 200)
     }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "in an uninterruptible region (an acquire, a finalizer) the answer is the result at once, not at the timeout",
+    () =>
+      Effect.gen(function* () {
+        // The attempt's timer loses the race at once; it must be interrupted there too, as Effect's own
+        // timeout's is, not waited for (30 seconds, which the TestClock never reaches here).
+        const account = yield* Effect.uninterruptible(PlexAuth.getTokenDetails())
+        assert.strictEqual(account.username, "alice")
+        assert.strictEqual(yield* Clock.currentTimeMillis, 0)
+        const released = yield* Effect.scoped(
+          Effect.acquireRelease(PlexAuth.getTokenDetails(), () => Effect.orDie(PlexAuth.ping()))
+        )
+        assert.strictEqual(released.username, "alice")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => [r.route, r.status]),
+          [
+            ["getTokenDetails", 200],
+            ["getTokenDetails", 200],
+            ["ping", 200]
+          ]
+        )
+      }).pipe(Effect.provide(layer))
   )
 
   it.effect(
