@@ -56,6 +56,24 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
   )
 
   it.effect(
+    "in an uninterruptible region a request that hangs still ends at the timeout: NetworkError (Timeout)",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+        const fiber = yield* Effect.fork(
+          Effect.uninterruptible(
+            Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds")))
+          )
+        )
+        yield* TestClock.adjust("2 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.isTrue(error._tag === "NetworkError" && error.reason === "Timeout", error.message)
+        const [request] = yield* FakePlex.requests
+        assert.strictEqual(request?.outcome, "Interrupted", "the attempt was interrupted, not left running")
+      }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
     "an answer that comes too late: NetworkError (Timeout) at the timeout, the request abandoned",
     () =>
       Effect.gen(function* () {
