@@ -991,7 +991,8 @@ export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"
   readonly key: DeviceKey
   /**
    * How long each device JWT presented while polling is valid. Default 5
-   * minutes. Not positive and finite: `InvalidInput`, before any request.
+   * minutes. Each is re-signed a minute before it, or its nonce (5 minutes),
+   * runs out. Not positive and finite: `InvalidInput`, before any request.
    */
   readonly deviceJwtLifetime?: Duration.DurationInput | undefined
 }

@@ -347,7 +347,7 @@ export interface Options {
   readonly startPath?: string | undefined
   /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
   readonly signOutPath?: string | undefined
-  /** Where the browser goes after signing in or out. Default `/`. */
+  /** Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. */
   readonly homePath?: string | undefined
   /** The session cookie's name (`__Host-` is prefixed over https). Default `plex_session`. */
   readonly cookieName?: string | undefined
@@ -361,7 +361,10 @@ export interface Options {
   readonly approvalWait?: Duration.Input | undefined
   /** How long an access answer is kept before plex.tv is asked again. Default 5 minutes. */
   readonly accessTtl?: Duration.Input | undefined
-  /** While plex.tv cannot be asked, the last granting answer stands this long after it was given. Default 1 hour. */
+  /**
+   * While plex.tv cannot be asked, the last granting answer stands this long after it was given (not after
+   * plex.tv has said "no access" since). Default 1 hour.
+   */
   readonly accessGrace?: Duration.Input | undefined
   /** Sign-out (the route) also revokes the user's Plex token. Default false. */
   readonly revokeOnSignOut?: boolean | undefined
@@ -600,6 +603,9 @@ export const make = (
       )
     const save = (storageKey: string, record: Core.SessionRecord) =>
       store.set(storageKey, Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("set")))
+    // Only over the session as it still is (`modify`): one removed meanwhile (signed out) is not brought back.
+    const rewrite = (storageKey: string, record: Core.SessionRecord) =>
+      store.modify(storageKey, () => Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("modify")))
     const remove = (storageKey: string) =>
       store.remove(storageKey).pipe(Effect.mapError(storeFailure("remove")))
 
@@ -713,7 +719,9 @@ export const make = (
         const outcome = Core.accessOutcome(now, record, access._tag, accessTtl, graceMillis)
         switch (outcome._tag) {
           case "Denied":
-            return yield* new AccessDenied({ username: record.user.username })
+            // Kept with the session: until plex.tv grants access again, a failure to ask does not let them in.
+            if (record.deniedAt === undefined) yield* rewrite(storageKey, { ...record, deniedAt: now })
+            return yield* Effect.fail(new AccessDenied({ username: record.user.username }))
           case "Revoked":
             yield* remove(storageKey)
             yield* checker.invalidate(token)
@@ -724,9 +732,16 @@ export const make = (
               failure: access._tag === "Unknown" ? access.error._tag : access._tag
             })
         }
-        if (outcome.refreshed) record = { ...record, access: outcome.level, accessCheckedAt: now }
+        if (outcome.refreshed) {
+          record = { ...record, access: outcome.level, accessCheckedAt: now, deniedAt: undefined }
+        }
         if (renewal._tag === "Renew") record = { ...record, expiresAt: renewal.expiresAt }
-        if (outcome.refreshed || renewal._tag === "Renew") yield* save(storageKey, record)
+        if (outcome.refreshed || renewal._tag === "Renew") {
+          // Written only over the session as it still is: one signed out while this request asked plex.tv
+          // (or renewed) is not brought back.
+          const kept = yield* rewrite(storageKey, record)
+          if (kept === undefined) return yield* Effect.fail(new Unauthenticated({ reason: "Expired" }))
+        }
         const cookies =
           renewal._tag === "Renew" ? [yield* sessionCookie(sessionId, record.expiresAt, now)] : []
         return { user: userOf(record, outcome.level), cookies }
@@ -769,7 +784,7 @@ export const make = (
       const r = Pages.refusalFor(error)
       return private_(
         withCookies(
-          HttpServerResponse.text(Pages.refusalPage(r, settings.startPath), {
+          HttpServerResponse.text(Pages.refusalPage(r, settings.startPath, settings.homePath), {
             status: Pages.refusalStatus(r),
             contentType: "text/html; charset=utf-8"
           }),
@@ -875,12 +890,21 @@ export class Authentication
     }
   ) {}
 
-/** Adds cookies to whatever response the request ends with. */
+/**
+ * A response with a renewed session's cookie on it, `Cache-Control: no-store`: it carries a session cookie,
+ * which no cache may keep and hand to someone else.
+ */
+const renewedOn = (response: HttpServerResponse.HttpServerResponse, cookies: ReadonlyArray<SetCookie>) =>
+  cookies.length === 0
+    ? response
+    : withCookies(HttpServerResponse.setHeader(response, "cache-control", "no-store"), cookies)
+
+/** Adds cookies (a renewed session's) to whatever response the request ends with ({@link renewedOn}). */
 const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
   cookies.length === 0
     ? Effect.void
     : HttpEffect.appendPreResponseHandler((_request, response) =>
-        Effect.succeed(withCookies(response, cookies))
+        Effect.succeed(renewedOn(response, cookies))
       )
 
 /**
@@ -985,5 +1009,5 @@ export const requireUser = <E, R>(
     const result = yield* Effect.result(service.authenticate(request.headers["cookie"]))
     if (Result.isFailure(result)) return errorResponse(result.failure)
     const response = yield* Effect.provideService(app, PlexUser, result.success.user)
-    return withCookies(response, result.success.cookies)
+    return renewedOn(response, result.success.cookies)
   })

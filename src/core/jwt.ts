@@ -35,8 +35,11 @@ export const keysPath = "/api/v2/auth/keys"
 /** The scope a device JWT asks for. */
 export const defaultScope = "username,email,friendly_name"
 
+/** How long a nonce of plex.tv's is good for: 5 minutes (and once). */
+export const nonceLifetimeMillis = 5 * 60 * 1000
+
 /** How long a device JWT is valid by default: 5 minutes (a nonce lives as long). */
-export const defaultDeviceJwtLifetimeMillis = 5 * 60 * 1000
+export const defaultDeviceJwtLifetimeMillis = nonceLifetimeMillis
 
 /** How far clocks may disagree when checking `exp` and `nbf`, by default: 1 minute. */
 export const defaultClockSkewMillis = 60 * 1000
@@ -357,11 +360,12 @@ export const configuredHost = (variables: {
 
 /**
  * How long a device JWT presented while polling a JWT PIN is reused: a
- * minute short of its lifetime (at least a second), so that a long wait
- * re-signs it before plex.tv would refuse it as expired.
+ * minute short of its lifetime or of its nonce's, whichever ends first (at
+ * least a second), so that a long wait re-signs it before plex.tv would
+ * refuse it as expired or its nonce as spent.
  */
 export const deviceJwtReuseMillis = (lifetimeMillis: number): number =>
-  Math.max(1000, lifetimeMillis - 60_000)
+  Math.max(1000, Math.min(lifetimeMillis, nonceLifetimeMillis) - 60_000)
 
 /** The store key prefix of stored JWT credentials, by default. */
 export const defaultStoreKey = "effect-plex-auth/jwt"

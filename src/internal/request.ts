@@ -193,9 +193,14 @@ export const execute = <S extends Spec<any>>(
           return read(spec, ctx, response, limit)
         }),
         // What `Effect.timeoutFail` does (the first to end wins, the other is interrupted), as the Effect 4 engine
-        // does it: `timeoutFail`'s `timeoutTo` machinery costs every operation about 0.15 kB gzipped.
+        // does it: `timeoutFail`'s `timeoutTo` machinery costs every operation about 0.15 kB gzipped. Both sides
+        // may be interrupted by the race even in an uninterruptible region (an acquire, a finalizer), as on
+        // Effect 4: else an answer waits for the timer to run out, and a hung request outlives its timeout.
         (attempt) =>
-          Effect.raceFirst(attempt, Effect.zipRight(Effect.sleep(timeout), Effect.failSync(timedOut)))
+          Effect.raceFirst(
+            Effect.interruptible(attempt),
+            Effect.zipRight(Effect.interruptible(Effect.sleep(timeout)), Effect.failSync(timedOut))
+          )
       )
       // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
       // platform logs or traces a request; trace headers only when asked for; no platform span when the query

@@ -288,6 +288,29 @@ describe("Jwt.pinLogin", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect("a device JWT that lives longer than its nonce is re-signed before the nonce expires", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const every = "10 seconds"
+      const fiber = yield* Effect.fork(
+        Jwt.pinLogin({
+          key,
+          onPin: () => Effect.void,
+          schedule: Schedule.spaced(every),
+          deviceJwtLifetime: "10 minutes"
+        })
+      )
+      yield* step(fiber, 42, every) // 7 minutes: the nonce of the first device JWT lived 5
+      const [pin] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+      yield* FakePlex.approvePin(pin!.id)
+      const plexJwt = yield* stepToEnd(fiber, every)
+      assert.strictEqual(plexJwt.claims.thumbprint, key.thumbprint)
+      assert.strictEqual(yield* count("getNonce"), 2, "at 0 and 4 minutes")
+      const rejected = (yield* FakePlex.requests).filter((r) => r.route === "checkPin" && r.status !== 200)
+      assert.deepStrictEqual(rejected, [], "none refused for a spent nonce")
+    }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("the fake withholds a bound PIN's token without a device JWT, and refuses another key's", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey

@@ -4,7 +4,7 @@
  * interrupts the attempt, and the platform then abandons the request).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Option, TestClock } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Option, TestClock } from "effect"
 import { Credentials, PlexAuth } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { withCapturedLogs } from "../support/observe.js"
@@ -29,6 +29,48 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
       assert.strictEqual(request?.outcome, "Responded")
       assert.strictEqual(request?.status, 200)
     }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "in an uninterruptible region (an acquire, a finalizer) the answer is the result at once, not at the timeout",
+    () =>
+      Effect.gen(function* () {
+        // The attempt's timer loses the race at once; it must be interrupted there too, as Effect's own
+        // timeout's is, not waited for (30 seconds, which the TestClock never reaches here).
+        const account = yield* Effect.uninterruptible(PlexAuth.getTokenDetails())
+        assert.strictEqual(account.username, "alice")
+        assert.strictEqual(yield* Clock.currentTimeMillis, 0)
+        const released = yield* Effect.scoped(
+          Effect.acquireRelease(PlexAuth.getTokenDetails(), () => Effect.orDie(PlexAuth.ping()))
+        )
+        assert.strictEqual(released.username, "alice")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => [r.route, r.status]),
+          [
+            ["getTokenDetails", 200],
+            ["getTokenDetails", 200],
+            ["ping", 200]
+          ]
+        )
+      }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "in an uninterruptible region a request that hangs still ends at the timeout: NetworkError (Timeout)",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+        const fiber = yield* Effect.fork(
+          Effect.uninterruptible(
+            Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds")))
+          )
+        )
+        yield* TestClock.adjust("2 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.isTrue(error._tag === "NetworkError" && error.reason === "Timeout", error.message)
+        const [request] = yield* FakePlex.requests
+        assert.strictEqual(request?.outcome, "Interrupted", "the attempt was interrupted, not left running")
+      }).pipe(Effect.provide(layer))
   )
 
   it.effect(

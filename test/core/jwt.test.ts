@@ -125,6 +125,8 @@ describe("core/jwt: device keys, hosts, PIN login and stored credentials", () =>
   it("a polled JWT PIN's device JWT is reused until a minute before it expires, at least a second", () => {
     assert.strictEqual(Jwt.deviceJwtReuseMillis(5 * 60_000), 4 * 60_000)
     assert.strictEqual(Jwt.deviceJwtReuseMillis(30_000), 1000)
+    // A device JWT that lives longer than its nonce: re-signed before the nonce expires.
+    assert.strictEqual(Jwt.deviceJwtReuseMillis(10 * 60_000), 4 * 60_000)
   })
 
   it("stored credentials: two entries under the prefix; a stored token is used only bound to the key and not near expiry", () => {

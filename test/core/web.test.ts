@@ -207,6 +207,8 @@ describe("core/web: the sign-in flow's facts", () => {
       expiresAt: 10
     }
     assert.deepStrictEqual(SignIn.decodeSession(SignIn.encodeSession(record)), record)
+    const denied = { ...record, deniedAt: 7 }
+    assert.deepStrictEqual(SignIn.decodeSession(SignIn.encodeSession(denied)), denied)
     assert.isUndefined(SignIn.decodeSession("{"))
     assert.isUndefined(SignIn.decodeSession(JSON.stringify({ ...record, v: 1, access: "NoAccess" })))
     const id = SignIn.newSessionId()
@@ -272,6 +274,16 @@ describe("core/web: what the bindings decide the same way", () => {
     })
     assert.deepStrictEqual(SignIn.accessOutcome(11_000, record, "Unknown", 1_000, 10_000), {
       _tag: "Unavailable"
+    })
+    // After plex.tv said "no access", a failure to ask grants nothing, and a new grant is written back.
+    const denied = { ...record, deniedAt: 1_200 }
+    assert.deepStrictEqual(SignIn.accessOutcome(1_300, denied, "Unknown", 1_000, 10_000), {
+      _tag: "Unavailable"
+    })
+    assert.deepStrictEqual(SignIn.accessOutcome(1_300, denied, "Shared", 1_000, 10_000), {
+      _tag: "Granted",
+      level: "Shared",
+      refreshed: true
     })
   })
 

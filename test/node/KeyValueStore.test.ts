@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -206,6 +206,19 @@ describe("KeyValueStore.layerFile", () => {
           assert.include(error.message, "symbolic link")
           assert.notInclude(error.message, 'planted"')
           assert.strictEqual(yield* readFile(elsewhere), `{"effect-plex-auth/token":"planted"}`)
+        })
+    )
+
+    it.scoped.skipIf(!posix)(
+      "a named pipe fails with PermissionDenied at once: it is not opened as a file to wait on",
+      () =>
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const fifo = path.join(directory, "store.json")
+          yield* Effect.sync(() => execFileSync("mkfifo", [fifo]))
+          const error = yield* Effect.flip(storeIn(directory))
+          assert.isTrue(error._tag === "SystemError" && error.reason === "PermissionDenied")
+          assert.include(error.message, "not a regular file")
         })
     )
 

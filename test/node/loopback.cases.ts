@@ -133,6 +133,35 @@ export const loopbackCases = (test: (name: string, f: () => Promise<void>) => vo
     }
   })
 
+  test("a path that starts with // is a path on the port's origin, answered as in memory (no dropped connection)", async () => {
+    const server = await serve()
+    const inMemory = makeHandler()
+    try {
+      const agent = new http.Agent({ keepAlive: false })
+      for (const [base, memoryBase, path] of [
+        [server.serverUrl, inMemory.serverUrl, "//identity"],
+        [server.plexTvUrl, inMemory.plexTvUrl, "//api/v2/pins/1"]
+      ] as const) {
+        const expected = await inMemory.handler(
+          new Request(`${memoryBase}${path}`, { headers: { "X-Plex-Client-Identifier": "loopback-cases" } })
+        )
+        // http.get sends the path as it is: `GET //identity`.
+        const answered = await get(`${base}${path}`, agent)
+        assert.equal(answered.status, expected.status)
+        assert.equal(answered.status, 404)
+      }
+      assert.deepEqual(
+        server.fake.requests().map((r) => [r.path, r.status]),
+        [
+          ["//identity", 404],
+          ["//api/v2/pins/1", 404]
+        ]
+      )
+    } finally {
+      await server.close()
+    }
+  })
+
   test("a body past the cap: answered 413, the rest read and dropped, then a clean close (no reset)", async () => {
     const server = await serve()
     try {

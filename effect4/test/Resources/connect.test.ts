@@ -209,6 +209,32 @@ describe("Resources.connect: as soon as the best is certain", () => {
       }).pipe(Effect.provide(threeWays))
   )
 
+  it.effect(
+    "in an uninterruptible region too, the probes still running are interrupted once the choice is made",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+        yield* FakePlex.fault({ origin: RELAY }, Fault.hang)
+        // An acquire, a finalizer: the caller may not be interrupted, but the probes are connect's own.
+        const chosen = yield* Effect.uninterruptible(Resources.connect(server, { verifyToken: false }))
+        assert.strictEqual(chosen.uri, LOCAL)
+        // No time passes (the probes' 10-second timeout never fires): the hanging probes are given up all the same.
+        let seen: Record<string, string> = {}
+        for (let turn = 0; turn < 100; turn++) {
+          const probes = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+          seen = Object.fromEntries(probes.map((r) => [r.origin, r.outcome] as const))
+          if (probes.every((r) => r.outcome !== "Pending")) break
+          yield* Effect.yieldNow
+        }
+        assert.deepStrictEqual(seen, {
+          [LOCAL]: "Responded",
+          [REMOTE]: "Interrupted",
+          [RELAY]: "Interrupted"
+        })
+      }).pipe(Effect.provide(threeWays))
+  )
+
   it.effect("better-ranked candidates that fail fast do not delay the choice", () =>
     Effect.gen(function* () {
       const server = yield* theServer

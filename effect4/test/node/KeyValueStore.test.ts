@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
@@ -190,6 +190,19 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
       assert.notInclude(error.message, 'planted"')
       assert.strictEqual(yield* readFile(elsewhere), `{"effect-plex-auth/token":"planted"}`)
     })
+  )
+
+  it.effect.skipIf(!posix)(
+    "a named pipe fails with PermissionDenied at once: it is not opened as a file to wait on",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const fifo = path.join(directory, "store.json")
+        yield* Effect.sync(() => execFileSync("mkfifo", [fifo]))
+        const error = yield* Effect.flip(storeIn(directory))
+        assert.strictEqual(reasonOf(error), "PermissionDenied")
+        assert.include(error.message, "not a regular file")
+      })
   )
 
   for (const mode of [0o666, 0o620]) {

@@ -12,6 +12,7 @@ import {
   Clock,
   Config,
   ConfigProvider,
+  Deferred,
   Effect,
   Exit,
   Fiber,
@@ -371,6 +372,29 @@ describe("WebSignIn sessions (Effect 4)", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "a user plex.tv said has no access is not let back in while plex.tv cannot be asked: 503, never the old grant",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("carol")
+        // The owner removes Carol: the next check past accessTtl says NoAccess.
+        yield* removedByOwner
+        yield* TestClock.adjust("6 minutes")
+        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
+        // Then plex.tv cannot be asked (well within accessGrace of the sign-in's grant).
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("getServerResources", Fault.reset)
+        yield* TestClock.adjust("6 minutes")
+        const during = yield* failure(service.authenticate(cookie))
+        assert.strictEqual(during._tag, "PlexUnavailable")
+        // Once plex.tv answers again, its answer decides.
+        yield* FakePlex.clearFaults
+        yield* TestClock.adjust("6 minutes")
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("a Plex token the user revoked ends the session (401)", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
@@ -429,6 +453,61 @@ describe("WebSignIn sessions (Effect 4)", () => {
       assert.strictEqual(yield* storeSize, 0)
     }).pipe(Effect.provide(env()))
   )
+
+  it.effect("a request in flight while the user signs out does not bring the session back", () => {
+    // A store whose next read of a session, once armed, hands back what it read only when told to: the
+    // request has its record, then the sign-out runs, then the request goes on to write the record back.
+    let armed: { readonly reached: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
+    const GatedStore = Layer.effect(
+      KeyValueStore.KeyValueStore,
+      Effect.map(Effect.service(KeyValueStore.KeyValueStore), (inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) =>
+            Effect.flatMap(inner.get(key), (value) => {
+              const gate = key.startsWith(Core.defaultStorePrefix) ? armed : undefined
+              if (gate === undefined) return Effect.succeed(value)
+              armed = undefined
+              return Effect.andThen(
+                Effect.andThen(Deferred.succeed(gate.reached, undefined), Deferred.await(gate.go)),
+                Effect.succeed(value)
+              )
+            })
+        })
+      )
+    ).pipe(Layer.provide(KeyValueStore.layerMemory))
+    const GatedEnv = WebSignIn.layer({
+      appUrl: APP,
+      machineIdentifier: FakePlex.defaults.serverId,
+      sessionKey: Config.succeed(Redacted.make(KEY)),
+      accessTtl: "30 seconds"
+    }).pipe(
+      Layer.orDie,
+      Layer.provideMerge(
+        Layer.mergeAll(
+          FakePlex.layer(seed),
+          ClientIdentity.layer(FakePlex.testIdentity).pipe(Layer.orDie),
+          GatedStore
+        )
+      )
+    )
+    return Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const cookie = yield* session("carol")
+      // Past accessTtl: the next request asks plex.tv again and writes the record with the new answer.
+      yield* TestClock.adjust("1 minute")
+      const gate = { reached: yield* Deferred.make<void>(), go: yield* Deferred.make<void>() }
+      armed = gate
+      const inFlight = yield* Effect.forkChild(Effect.result(service.authenticate(cookie)))
+      yield* Deferred.await(gate.reached)
+      yield* service.signOut(cookie)
+      yield* Deferred.succeed(gate.go, undefined)
+      yield* Fiber.join(inFlight)
+      const after = yield* failure(service.authenticate(cookie))
+      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired")
+      assert.strictEqual(yield* storeSize, 0)
+    }).pipe(Effect.provide(GatedEnv))
+  })
 
   it.effect(
     "the session key comes from Config (PLEX_SESSION_KEY); a short or missing key is refused, never shown",
@@ -566,6 +645,32 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
       }).pipe(Effect.provide(env({ accessTtl: "30 seconds" })))
   )
 
+  it.effect("requireUser: the answer that renews the session cookie is not stored by caches", () =>
+    Effect.gen(function* () {
+      const app = WebSignIn.requireUser(
+        Effect.map(Effect.service(WebSignIn.PlexUser), (user) =>
+          HttpServerResponse.jsonUnsafe({ name: user.username }).pipe(
+            HttpServerResponse.setHeader("cache-control", "public, max-age=60")
+          )
+        )
+      )
+      const cookie = yield* session("carol")
+      const plain = yield* serve(app, request("/me", { headers: { cookie } }))
+      assert.strictEqual(plain.status, 200)
+      assert.deepStrictEqual(plain.headers.getSetCookie(), [])
+      assert.strictEqual(plain.headers.get("cache-control"), "public, max-age=60")
+      // Past half of the idle time: the answer carries a new session cookie, so no cache may keep it.
+      yield* TestClock.adjust("4 days")
+      const renewed = yield* serve(app, request("/me", { headers: { cookie } }))
+      assert.strictEqual(renewed.status, 200)
+      assert.strictEqual(
+        CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")?.name,
+        "__Host-plex_session"
+      )
+      assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
+    }).pipe(Effect.provide(env({ accessTtl: "10 days" })))
+  )
+
   it.effect(
     "routes: start redirects (303) to Plex with the PIN cookie; a forged callback gets a clear 400 page",
     () =>
@@ -591,6 +696,22 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
       }).pipe(Effect.scoped, Effect.provide(env()))
   )
 
+  it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
+    Effect.gen(function* () {
+      const app = yield* appHandler
+      const forged = yield* serve(app, request("/app/auth/callback?state=x"))
+      assert.strictEqual(forged.status, 400)
+      const page = yield* Effect.promise(() => forged.text())
+      assert.include(page, '<a href="/app/">Home</a>')
+      assert.include(page, 'href="/app/auth/start">Try again</a>')
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(
+        env({ homePath: "/app/", startPath: "/app/auth/start", callbackPath: "/app/auth/callback" })
+      )
+    )
+  )
+
   it.effect(
     "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, a renewed cookie, 403, 503 never 403",
     () =>
@@ -613,6 +734,8 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         const set = CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")
         assert.strictEqual(set?.name, "__Host-plex_session")
         assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
+        // It carries a new session cookie: no cache may keep it.
+        assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
         // plex.tv down past the grace: 503, not 403.
         yield* FakePlex.fault("getServerResources", Fault.reset)
         yield* TestClock.adjust("2 hours")

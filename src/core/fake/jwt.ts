@@ -6,14 +6,15 @@
  * @internal
  */
 import * as Jose from "../jose.js"
+import { nonceLifetimeMillis as plexTvNonceLifetimeMillis } from "../jwt.js"
 import { joinedAt } from "./payloads.js"
 import type { Store } from "./store.js"
 
 /** How long a Plex JWT lives. */
 export const plexJwtLifetimeMillis = 7 * 24 * 60 * 60 * 1000
 
-/** How long a nonce stays usable. */
-export const nonceLifetimeMillis = 5 * 60 * 1000
+/** How long a nonce stays usable: as on plex.tv (core/jwt.ts). */
+export const nonceLifetimeMillis = plexTvNonceLifetimeMillis
 
 /** A device's public key, as registered or attached to a PIN. */
 export interface DeviceKeyEntry {

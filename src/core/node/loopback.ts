@@ -70,7 +70,10 @@ const toWebRequest = (origin: string, req: IncomingMessage, body: Buffer): Reque
   }
   const method = req.method ?? "GET"
   const hasBody = method !== "GET" && method !== "HEAD" && body.length > 0
-  return new Request(new URL(req.url ?? "/", origin), {
+  // A request target is a path on this origin: one that starts with `//` (`GET //identity`) too, which
+  // `new URL(target, origin)` would read as another host's.
+  const target = req.url ?? "/"
+  return new Request(target.startsWith("/") ? new URL(`${origin}${target}`) : new URL(target, origin), {
     method,
     headers,
     body: hasBody ? new Uint8Array(body) : null

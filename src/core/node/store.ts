@@ -303,7 +303,10 @@ const fileProblem = (
 
 /**
  * Reads the store file without following a symbolic link (`O_NOFOLLOW`),
- * checking the opened file itself: a problem comes back as a string.
+ * checking the opened file itself: a problem comes back as a string. Opened
+ * without waiting (`O_NONBLOCK`, no effect on a regular file): a named pipe
+ * in its place is refused as not a regular file, where a plain open would
+ * wait for a writer forever.
  */
 const readTrusted = async (file: string): Promise<{ readonly text: string } | string> => {
   if (!posixPlatform) {
@@ -313,7 +316,7 @@ const readTrusted = async (file: string): Promise<{ readonly text: string } | st
   }
   let handle: fs.FileHandle
   try {
-    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW)
+    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
   } catch (error) {
     if (codeOf(error) === "ELOOP") return "the store file is a symbolic link"
     throw error

@@ -102,14 +102,14 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
   }
 }
 
-/** The refusal page; `startPath` is where "Try again" leads. */
-export const refusalPage = (refusal: Refusal, startPath: string): string => {
+/** The refusal page; `startPath` is where "Try again" leads, `homePath` (the app's `homePath`) where "Home" does. */
+export const refusalPage = (refusal: Refusal, startPath: string, homePath = "/"): string => {
   const { text, title } = texts(refusal)
   return page(
     title,
     `<h1 id="refused" data-reason="${escapeHtml(refusal._tag)}">${escapeHtml(title)}</h1>
 <p id="reason">${escapeHtml(text)}</p>
-<p><a class="button" href="${escapeHtml(startPath)}">Try again</a> <a href="/">Home</a></p>`
+<p><a class="button" href="${escapeHtml(startPath)}">Try again</a> <a href="${escapeHtml(homePath)}">Home</a></p>`
   )
 }
 

@@ -215,6 +215,11 @@ export interface SessionRecord {
   /** The last granting answer, and when plex.tv gave it. */
   readonly access: AccessLevel
   readonly accessCheckedAt: number
+  /**
+   * When plex.tv last said the user has no access, if it has not granted it again since: a failure to ask
+   * then lets nobody in on the older grant.
+   */
+  readonly deniedAt?: number | undefined
   readonly createdAt: number
   /** When the session ends unless used (sliding). */
   readonly expiresAt: number
@@ -261,6 +266,7 @@ export const decodeSession = (text: string): SessionRecord | undefined => {
     },
     access: r["access"],
     accessCheckedAt: r["accessCheckedAt"],
+    ...(num(r["deniedAt"]) ? { deniedAt: r["deniedAt"] } : {}),
     createdAt: r["createdAt"],
     expiresAt: r["expiresAt"]
   }
@@ -291,7 +297,8 @@ export const renewal = (
 /**
  * Whether the last granting answer may still stand while plex.tv cannot be
  * asked: for `graceMillis` after it was given. A failure to ask never
- * refuses, and never grants for long.
+ * refuses, and never grants for long (nor at all once plex.tv has said "no
+ * access" since: see {@link accessOutcome}).
  */
 export const withinGrace = (now: number, accessCheckedAt: number, graceMillis: number): boolean =>
   now - accessCheckedAt < graceMillis
@@ -309,13 +316,15 @@ export type AccessOutcome =
 
 /**
  * The session's access after asking (the checker's cache) `answer`: a
- * granting answer lets the user in (and is written back once it changed or
- * is older than `ttlMillis`); a failure to ask keeps the last granting
- * answer for `graceMillis`, then is `Unavailable`.
+ * granting answer lets the user in (and is written back once it changed, is
+ * older than `ttlMillis`, or follows a denial); a failure to ask keeps the
+ * last granting answer for `graceMillis`, then is `Unavailable`, and is
+ * `Unavailable` at once when plex.tv said "no access" after that grant
+ * (`deniedAt`): a denial is never undone by an outage.
  */
 export const accessOutcome = (
   now: number,
-  record: Pick<SessionRecord, "access" | "accessCheckedAt">,
+  record: Pick<SessionRecord, "access" | "accessCheckedAt" | "deniedAt">,
   answer: string,
   ttlMillis: number,
   graceMillis: number
@@ -330,11 +339,14 @@ export const accessOutcome = (
         return {
           _tag: "Granted",
           level: answer,
-          refreshed: answer !== record.access || now - record.accessCheckedAt >= ttlMillis
+          refreshed:
+            answer !== record.access ||
+            now - record.accessCheckedAt >= ttlMillis ||
+            record.deniedAt !== undefined
         }
       }
-      // `Unknown` (and anything else): never a refusal.
-      return withinGrace(now, record.accessCheckedAt, graceMillis)
+      // `Unknown` (and anything else): never a refusal, nor a grant once plex.tv has said "no access".
+      return record.deniedAt === undefined && withinGrace(now, record.accessCheckedAt, graceMillis)
         ? { _tag: "Granted", level: record.access, refreshed: false }
         : { _tag: "Unavailable" }
   }
