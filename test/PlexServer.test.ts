@@ -148,6 +148,18 @@ describe("PlexServer.layerConfig", () => {
       }).pipe(withEnv({ PLEX_SERVER_URL: "ftp://10.0.0.9:32400" }))
   )
 
+  it.effect(
+    "a PLEX_SERVER_URL without its scheme (plex.local:32400) fails saying the scheme is missing",
+    () =>
+      Effect.gen(function* () {
+        const bad = yield* Effect.flip(urlOf(PlexServer.layerConfig()))
+        assert.strictEqual(
+          bad.message,
+          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: must start with http:// or https:// (a host and port alone is not a URL)"
+        )
+      }).pipe(withEnv({ PLEX_SERVER_URL: "plex.local:32400" }))
+  )
+
   it.effect("takes any Config of a URL", () =>
     Effect.gen(function* () {
       assert.strictEqual(yield* urlOf(PlexServer.layerConfig(Config.string("PMS"))), "https://pms.example")

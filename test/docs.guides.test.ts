@@ -45,12 +45,14 @@ const examples = (file: string): ReadonlyArray<Example> => {
   return found
 }
 
-/** A whole program (it builds its HTTP client and runs), for Node (not a browser page), that asks plex.tv. */
+/**
+ * A whole program or app layer (it builds its HTTP client, whether or not it runs it), for Node (not a browser
+ * page), that asks plex.tv.
+ */
 const isNodeProgramAskingPlexTv = (code: string): boolean =>
   /FetchHttpClient\.layer\b/.test(code) &&
-  /\b(runPromise|runMain|runFork|runSync)\b/.test(code) &&
   !/\blocalStorage\b/.test(code) &&
-  /\b(signIn|postUsersSignInData|account|getTokenDetails|ping|signOut|layerSignIn|layerStored|layerPinLogin)\(|\bPinLogin\.|\bResources\./.test(
+  /\b(signIn|postUsersSignInData|account|getTokenDetails|ping|signOut|layerSignIn|layerStored|layerPinLogin)\(|\b(PinLogin|Resources|Home|Claim|Devices|Link)\./.test(
     code
   )
 

@@ -197,7 +197,11 @@ export const httpUrl = (
   }
   if (typeof value !== "string") return { problem: "must be a URL string" }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return { problem: `must use http or https, not ${url.protocol.slice(0, -1)}` }
+    // `localhost:32400` or `plex.local:32400` parses with the host as its scheme: say what is missing (the
+    // value is not repeated: without a scheme, `user:password@host` reads the same way).
+    return String(value).trim().slice(url.protocol.length).startsWith("//")
+      ? { problem: `must use http or https, not ${url.protocol.slice(0, -1)}` }
+      : { problem: "must start with http:// or https:// (a host and port alone is not a URL)" }
   }
   if (url.username !== "" || url.password !== "") {
     return { problem: credentialsInUrlProblem }

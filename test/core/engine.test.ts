@@ -62,6 +62,12 @@ describe("core/validate and core/auth", () => {
     assert.isDefined(V.hostProblem("a/b"))
     assert.deepStrictEqual(V.httpUrl("http://h:1/p/"), { url: "http://h:1/p" })
     assert.deepStrictEqual(V.httpUrl("ftp://h"), { problem: "must use http or https, not ftp" })
+    // A host and port without a scheme parses with the host as the scheme: the problem says what is missing.
+    for (const hostAndPort of ["localhost:32400", "plex.local:32400", "alice:secret@plex.local"]) {
+      assert.deepStrictEqual(V.httpUrl(hostAndPort), {
+        problem: "must start with http:// or https:// (a host and port alone is not a URL)"
+      })
+    }
     assert.strictEqual(V.portNumber("32400"), 32400)
     assert.isUndefined(V.portNumber(70000))
   })
