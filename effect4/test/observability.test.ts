@@ -474,6 +474,26 @@ describe("a failed operation's span records the failure", () => {
       assertQuietAndSecretFree(dropped, secrets)
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
+  it.effect("a 2xx whose body is too large or cut short: the span has the status it came with", () =>
+    Effect.gen(function* () {
+      // The Effect 4 edition recorded the status only once the body was read: none for these.
+      for (const [fault, status] of [
+        [Fault.oversized(), 200],
+        [Fault.truncate(), 200],
+        [Fault.oversized({ declareLength: false }), 200]
+      ] as const) {
+        yield* FakePlex.fault("getTokenDetails", fault, { times: 1 })
+        const observed = yield* observe(PlexAuth.getTokenDetails())
+        assertOperationSpan(onlySpan(observed, "PlexAuth.getTokenDetails"), {
+          method: "GET",
+          host: "plex.tv",
+          status,
+          retries: 0,
+          failed: true
+        })
+      }
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
 })
 
 // ---------------------------------------------------------------------------
