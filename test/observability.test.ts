@@ -474,6 +474,29 @@ describe("a failed operation's span records the failure", () => {
       }
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
+  it.effect(
+    "a body too large or discarded after a redirect: no log line and no span event at any level",
+    () =>
+      Effect.gen(function* () {
+        // Effect 3's stream runs reported a run stopped by the body's limit, or a redirect's discarded body, as
+        // "Fiber terminated with an unhandled error" at Debug: a log line and an event on the operation's span.
+        for (const [fault, failed] of [
+          [Fault.oversized(), true],
+          [Fault.oversized({ declareLength: false }), true],
+          [Fault.redirect({ status: 307, to: "https://plex.tv/api/v2/user" }), false],
+          [Fault.redirect({ to: "https://elsewhere.example/user" }), true]
+        ] as const) {
+          yield* FakePlex.fault("getTokenDetails", fault, { times: 1 })
+          const observed = yield* observe(PlexAuth.getTokenDetails())
+          assert.strictEqual(observed.exit._tag, failed ? "Failure" : "Success")
+          assert.deepStrictEqual(
+            observed.logs.map((line) => line.text),
+            []
+          )
+          assert.deepStrictEqual(onlySpan(observed, "PlexAuth.getTokenDetails").events, [])
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
 })
 
 // ---------------------------------------------------------------------------
