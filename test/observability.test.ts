@@ -525,6 +525,13 @@ describe("retries", () => {
       )
       assert.strictEqual(retryLines.length, 1)
       assert.strictEqual(retryLines[0]?.level, LogLevel.Debug)
+      // One plex.retry event on the span, as the Effect 4 edition records it (besides the log line's own event).
+      assert.deepStrictEqual(
+        onlySpan(observed, "PlexAuth.getTokenDetails")
+          .events.filter((event) => event.name === "plex.retry")
+          .map((event) => event.attributes),
+        [{ "plex.retry_count": 1 }]
+      )
       assertQuietAndSecretFree(observed, yield* secretsOf(fake))
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
