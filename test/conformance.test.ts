@@ -231,6 +231,63 @@ describe("conformance: defaults", () => {
   )
 })
 
+describe("conformance: retry timing by the TestClock", () => {
+  /** One turn of the event loop (no time passes on any clock): the in-memory fake's promises move on. */
+  const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+  /** Runs `effect` in a fiber, moving the TestClock a second at a time (a few turns first) until it ends. */
+  const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.gen(function* () {
+      let done = false
+      const fiber = yield* Effect.fork(
+        Effect.ensuring(
+          effect,
+          Effect.sync(() => (done = true))
+        )
+      )
+      for (let i = 0; i < 60 && !done; i++) {
+        for (let j = 0; j < 20 && !done; j++) yield* turn
+        if (!done) yield* TestClock.adjust("1 second")
+      }
+      return yield* Fiber.join(fiber)
+    })
+
+  it.effect(
+    "backoff without jitter retries after 500, 750, 1125, 1688, 2531 ms; by layer or combinator; the innermost wins",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const policy = RetryPolicy.backoff({ jitter: false })
+        /** The outcome and when each request arrived (TestClock milliseconds after the first), five 503s first. */
+        const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.gen(function* () {
+            yield* fake.clearRequests
+            yield* FakePlex.clearFaults
+            yield* FakePlex.fault("getTokenDetails", Fault.status(503), { times: 5 })
+            const exit = yield* stepping(Effect.exit(effect))
+            const records = yield* FakePlex.requests
+            return [exit._tag, records.map((r) => r.receivedAt - records[0]!.receivedAt)]
+          })
+        // docs/retries.md: the waits are 500 ms, 750 ms, 1125 ms, 1688 ms, ... (rounded to the millisecond).
+        const expected = ["Success", [0, 500, 1250, 2375, 4063, 6594]]
+        const operation = PlexAuth.getTokenDetails()
+        assert.deepStrictEqual(
+          yield* timed(operation.pipe(Effect.provide(RetryPolicy.layer(policy)))),
+          expected
+        )
+        assert.deepStrictEqual(yield* timed(operation.pipe(PlexAuth.withRetryPolicy(policy))), expected)
+        assert.deepStrictEqual(yield* timed(operation.pipe(RetryPolicy.withPolicy(policy))), expected)
+        assert.deepStrictEqual(
+          yield* timed(
+            operation.pipe(RetryPolicy.withPolicy(RetryPolicy.none), RetryPolicy.withPolicy(policy))
+          ),
+          ["Failure", [0]]
+        )
+        assert.deepStrictEqual(yield* timed(operation), ["Failure", [0]])
+      }).pipe(Effect.provide(signedIn))
+  )
+})
+
 describe("conformance: resources", () => {
   it.effect("Resources.list: the fake's server and client, with their connections", () =>
     Effect.gen(function* () {

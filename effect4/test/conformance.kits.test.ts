@@ -550,6 +550,25 @@ describe("conformance: the FakePlex service's control calls", () => {
     )
   )
 
+  it.effect("without identity, layerSignedIn sends FakePlex.testIdentity: the same in both editions", () =>
+    Effect.gen(function* () {
+      // The Effect 4 kit's product was "effect4-plex-auth tests": a test reading it back failed on one edition.
+      assert.deepStrictEqual(FakePlex.testIdentity, {
+        clientIdentifier: "fake-plex-test-client",
+        product: "effect-plex-auth tests",
+        version: "0.1.0",
+        platform: "Node.js"
+      })
+      const pin = yield* PinLogin.create()
+      assert.strictEqual(pin.product, "effect-plex-auth tests")
+      const [record] = yield* FakePlex.requests
+      assert.strictEqual(record?.headers["x-plex-client-identifier"], "fake-plex-test-client")
+      assert.strictEqual(record?.headers["x-plex-product"], "effect-plex-auth tests")
+      assert.strictEqual(record?.headers["x-plex-version"], "0.1.0")
+      assert.strictEqual(record?.headers["x-plex-platform"], "Node.js")
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
   it.effect(
     "records: fields, lower-case header names, secrets Redacted in headers, query, form and JSON",
     () =>

@@ -474,6 +474,49 @@ describe("a failed operation's span records the failure", () => {
       assertQuietAndSecretFree(dropped, secrets)
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
+  it.effect("a 2xx whose body is too large or cut short: the span has the status it came with", () =>
+    Effect.gen(function* () {
+      // The Effect 4 edition recorded the status only once the body was read: none for these.
+      for (const [fault, status] of [
+        [Fault.oversized(), 200],
+        [Fault.truncate(), 200],
+        [Fault.oversized({ declareLength: false }), 200]
+      ] as const) {
+        yield* FakePlex.fault("getTokenDetails", fault, { times: 1 })
+        const observed = yield* observe(PlexAuth.getTokenDetails())
+        assertOperationSpan(onlySpan(observed, "PlexAuth.getTokenDetails"), {
+          method: "GET",
+          host: "plex.tv",
+          status,
+          retries: 0,
+          failed: true
+        })
+      }
+    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+  it.effect(
+    "a body too large or discarded after a redirect: no log line and no span event at any level",
+    () =>
+      Effect.gen(function* () {
+        // Effect 3's stream runs reported a run stopped by the body's limit, or a redirect's discarded body, as
+        // "Fiber terminated with an unhandled error" at Debug: a log line and an event on the operation's span.
+        for (const [fault, failed] of [
+          [Fault.oversized(), true],
+          [Fault.oversized({ declareLength: false }), true],
+          [Fault.redirect({ status: 307, to: "https://plex.tv/api/v2/user" }), false],
+          [Fault.redirect({ to: "https://elsewhere.example/user" }), true]
+        ] as const) {
+          yield* FakePlex.fault("getTokenDetails", fault, { times: 1 })
+          const observed = yield* observe(PlexAuth.getTokenDetails())
+          assert.strictEqual(observed.exit._tag, failed ? "Failure" : "Success")
+          assert.deepStrictEqual(
+            observed.logs.map((line) => line.text),
+            []
+          )
+          assert.deepStrictEqual(onlySpan(observed, "PlexAuth.getTokenDetails").events, [])
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
 })
 
 // ---------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Errors from "../PlexError.js"
 import type { WithResponse } from "../PlexAuth.js"
@@ -77,9 +79,18 @@ export const withResponse = <A>(success: Success<A>): WithResponse<A> => ({
   contentType: success.contentType
 })
 
+/**
+ * A body's run, stopped by failing its callback (a body too large, one discarded), without the line Effect 3 logs
+ * for it: `runForEachChunk` runs the stream in a fiber of its own, whose failure Effect 3 reports at Debug as
+ * "Fiber terminated with an unhandled error" (a log line and a span event the Effect 4 edition does not write).
+ * The failure itself still reaches the caller.
+ */
+const quietly = <A, E>(self: Effect.Effect<A, E>) =>
+  Effect.locally(self, FiberRef.unhandledErrorLogLevel, Option.none())
+
 /** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
 export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.ignore(Stream.runForEachChunk(response.stream, () => Effect.fail("enough")))
+  Effect.ignore(quietly(Stream.runForEachChunk(response.stream, () => Effect.fail("enough"))))
 
 /** Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "". */
 export const readText = (
@@ -120,7 +131,10 @@ export const readText = (
         text += decoder.decode(bytes, { stream: true })
       }
       return Effect.void
-    }).pipe(Effect.map(() => text + decoder.decode()))
+    }).pipe(
+      Effect.map(() => text + decoder.decode()),
+      quietly
+    )
   }).pipe(Effect.catchAll(failed))
 }
 

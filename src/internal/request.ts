@@ -15,6 +15,7 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -185,8 +186,16 @@ export const execute = <S extends Spec<any>>(
           onActed?.()
         })
         if (attempts++ === 0) return sent
-        span?.attribute("plex.retry_count", attempts - 1)
-        return Effect.zipRight(Effect.logDebug(`${operation}: retry ${attempts - 1}`), sent)
+        const retries = attempts - 1
+        span?.attribute("plex.retry_count", retries)
+        // One `plex.retry` event per retry, as the Effect 4 edition records it, besides the Debug line.
+        return Effect.zipRight(
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            span?.event("plex.retry", BigInt(now) * 1_000_000n, { "plex.retry_count": retries })
+            return Effect.logDebug(`${operation}: retry ${retries}`)
+          }),
+          sent
+        )
       }).pipe(
         Effect.flatMap((response) => {
           span?.attribute("http.response.status_code", response.status)

@@ -239,10 +239,12 @@ export const execute = <S extends Spec<any>>(
           onActed?.()
         })
       }).pipe(
-        Effect.flatMap(({ headers, response }) =>
-          Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
-            const status = response.status
-            span?.attribute("http.response.status_code", status)
+        Effect.flatMap(({ headers, response }) => {
+          // Recorded once the answer is in, before its body is read (as the Effect 3 edition does): a 200 whose body
+          // is too large or cut short still shows the status it came with.
+          const status = response.status
+          span?.attribute("http.response.status_code", status)
+          return Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
             if (status < 200 || status >= 300) {
               const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
               return Effect.fail(refused(spec, ctx, status, headers, text, now))
@@ -250,7 +252,7 @@ export const execute = <S extends Spec<any>>(
             const result = decoded(spec, ctx, status, headers, text)
             return "value" in result ? Effect.succeed(result) : Effect.fail(result)
           })
-        ),
+        }),
         // What `Effect.timeoutOrElse` does, without wrapping the attempt's value in an `Option` and back.
         (attempt) => Effect.raceFirst(attempt, Effect.andThen(Effect.sleep(timeout), onTimeout))
       )

@@ -666,12 +666,7 @@ export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient 
  * @since 0.1.0
  * @category constants
  */
-export const testIdentity: ClientIdentity.ClientIdentityInput = {
-  clientIdentifier: "fake-plex-test-client",
-  product: "effect4-plex-auth tests",
-  version: "0.1.0",
-  platform: "Node.js"
-}
+export const testIdentity: ClientIdentity.ClientIdentityInput = Core.testIdentity
 
 /** Where `layerSignedIn` points `PlexServer` when the fake has no server: nothing answers there. */
 const unservedUrl = "http://192.0.2.1:32400"

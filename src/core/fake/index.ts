@@ -126,6 +126,17 @@ export const defaults = {
 } as const
 
 /**
+ * The identity the Effect test kits' `layerSignedIn` sends unless told otherwise (`FakePlex.testIdentity`): one
+ * for both editions, so a test that reads it back (the `X-Plex-Product` header, a PIN's `product`) passes on both.
+ */
+export const testIdentity = {
+  clientIdentifier: "fake-plex-test-client",
+  product: "effect-plex-auth tests",
+  version: "0.1.0",
+  platform: "Node.js"
+} as const
+
+/**
  * Builds a fake from its seed: by default one account (`alice`) owning one
  * server. Throws an `Error` for an inconsistent seed (an owner that is not
  * an account, two hosts on one origin).
