@@ -22,7 +22,12 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import ts from "typescript"
+import { createRequire } from "node:module"
+import type * as Ts from "typescript"
+
+// TypeScript by `require`: an ESM import of its 9 MB CommonJS file first has Node scan it for its
+// export names (about 0.6 CPU-s more, once per vitest worker; see scripts/check-docs.ts).
+const ts = createRequire(import.meta.url)("typescript") as typeof Ts
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
@@ -37,7 +42,7 @@ export const publicModuleFiles = (src: string): Array<string> =>
 
 const isOurs = (file: string): boolean => !file.split(path.sep).join("/").includes("/node_modules/")
 
-const declaredInOurs = (symbol: ts.Symbol | undefined): boolean =>
+const declaredInOurs = (symbol: Ts.Symbol | undefined): boolean =>
   (symbol?.declarations ?? []).some((d) => isOurs(d.getSourceFile().fileName))
 
 /** Names Effect 4 gave the same thing under another name: one spelling, so that only real differences show. */
@@ -94,7 +99,7 @@ const normalize = (text: string): string =>
   )
 
 /** The compiler options of a tsconfig file (for this script: nothing is emitted). */
-const compilerOptions = (tsconfig: string): ts.CompilerOptions => {
+const compilerOptions = (tsconfig: string): Ts.CompilerOptions => {
   const config = ts.getParsedCommandLineOfConfigFile(
     tsconfig,
     {},
@@ -131,20 +136,20 @@ const programOf = (editions: ReadonlyArray<{ readonly src: string; readonly tsco
 }
 
 /** Describes the public API of one edition rooted at `src`, as `program` (which holds its modules) types it. */
-export const describeEdition = (src: string, program: ts.Program): Map<string, string> => {
+export const describeEdition = (src: string, program: Ts.Program): Map<string, string> => {
   const modules = publicModuleFiles(src)
   const checker = program.getTypeChecker()
   const result = new Map<string, string>()
 
-  const typeArguments = (type: ts.Type): ReadonlyArray<ts.Type> =>
+  const typeArguments = (type: Ts.Type): ReadonlyArray<Ts.Type> =>
     type.aliasTypeArguments ??
-    ((type as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference
-      ? checker.getTypeArguments(type as ts.TypeReference)
+    ((type as Ts.ObjectType).objectFlags & ts.ObjectFlags.Reference
+      ? checker.getTypeArguments(type as Ts.TypeReference)
       : [])
 
-  const signature = (s: ts.Signature, depth: number): string => {
+  const signature = (s: Ts.Signature, depth: number): string => {
     const parameters = s.getParameters().map((p) => {
-      const declaration = p.valueDeclaration as ts.ParameterDeclaration | undefined
+      const declaration = p.valueDeclaration as Ts.ParameterDeclaration | undefined
       const optional = declaration?.questionToken !== undefined || declaration?.initializer !== undefined
       const rest = declaration?.dotDotDotToken !== undefined ? "..." : ""
       return `${rest}${p.name}${optional ? "?" : ""}: ${describe(checker.getTypeOfSymbol(p), depth + 1)}`
@@ -153,7 +158,7 @@ export const describeEdition = (src: string, program: ts.Program): Map<string, s
     return `${generics > 0 ? `<${generics}>` : ""}(${parameters.join(", ")}) => ${describe(s.getReturnType(), depth + 1)}`
   }
 
-  const properties = (type: ts.Type, depth: number, filter: (p: ts.Symbol) => boolean): string => {
+  const properties = (type: Ts.Type, depth: number, filter: (p: Ts.Symbol) => boolean): string => {
     const list = checker
       .getPropertiesOfType(type)
       .filter(filter)
@@ -166,13 +171,13 @@ export const describeEdition = (src: string, program: ts.Program): Map<string, s
   }
 
   /** A property this library declares, or one a mapped type made (a schema's fields): not one of Effect's own members. */
-  const notEffects = (p: ts.Symbol): boolean =>
+  const notEffects = (p: Ts.Symbol): boolean =>
     (p.declarations ?? []).length === 0 ||
     declaredInOurs(p) ||
     ((p.flags & ts.SymbolFlags.Transient) !== 0 &&
       !(p.declarations ?? []).every((d) => !isOurs(d.getSourceFile().fileName)))
 
-  const describe = (type: ts.Type, depth: number): string => {
+  const describe = (type: Ts.Type, depth: number): string => {
     // Effect's aliases (`Duration.DurationInput`, `Config.Error`, ...) by their name.
     if (type.aliasSymbol !== undefined && !declaredInOurs(type.aliasSymbol)) {
       const args = type.aliasTypeArguments ?? []

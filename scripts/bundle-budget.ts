@@ -25,12 +25,16 @@
  */
 import * as esbuild from "esbuild"
 import * as fs from "node:fs"
-import { builtinModules } from "node:module"
+import { builtinModules, createRequire } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as zlib from "node:zlib"
-import ts from "typescript"
+import type * as Ts from "typescript"
 import { formatInPlace } from "./format.js"
+
+// TypeScript by `require`: an ESM import of its 9 MB CommonJS file first has Node scan it for its
+// export names (about 0.6 CPU-s more, once per vitest worker; see scripts/check-docs.ts).
+const ts = createRequire(import.meta.url)("typescript") as typeof Ts
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 

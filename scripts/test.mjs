@@ -29,18 +29,21 @@ const env = {
 }
 
 /**
- * The static checks: the same commands as the npm scripts of the same names (and extra environment),
- * longest first (measured CPU-s on the loaded 2-core machine, 2026-12-05: about 12, 10, 7, and the
- * lint and the formatting under half a second each), so that the last ones to start are short.
+ * The static checks: the same commands as the npm scripts of the same names (and extra environment;
+ * docs:check through scripts/docs-check.mjs, below), longest first (measured CPU-s on the loaded
+ * 2-core machine, 2026-12-05, two runs: about 10.5, 8.4, 6.5, and the lint and the formatting under half
+ * a second each), so that the last ones to start are short.
  */
 const staticChecks = [
-  // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
-  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck below
-  // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts).
-  ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }],
   // tsconfig.json and the documentation's examples, in one TypeScript 7 program (`npm run typecheck`, run
   // as `node --import tsx`: one Node process, where the tsx command starts two; 0.2 CPU-s less each).
   ["typecheck", "node --import tsx scripts/check-docs.ts"],
+  // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
+  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck above
+  // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts). Run by
+  // scripts/docs-check.mjs: the pages it writes are left unformatted (Prettier took a third of its CPU),
+  // in a temporary folder rather than over the apidocs/ of `npm run docs`.
+  ["docs:check", "node scripts/docs-check.mjs", { DOCGEN_RUN_EXAMPLES: "false" }],
   // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
   ["effect4 typecheck", "node --import tsx scripts/check-docs.ts --edition 4"],
   // The lint (the first half of `npm run lint`): oxlint, a native linter, with .oxlintrc.json (the rules ESLint
@@ -52,10 +55,14 @@ const staticChecks = [
   ["oxfmt", "oxfmt --check"]
 ]
 
-/** The vitest suites, run side by side: the first shows its output as it runs, the others when they end. */
+/**
+ * The vitest suites, run side by side: the first shows its output as it runs, the others when they end.
+ * Each with the folder it runs in: the Effect 4 edition's is effect4/'s `npm test` command, run there
+ * without npm (`npm test -s -w effect4` started npm first: about 0.3 CPU-s).
+ */
 const suites = [
-  ["vitest", "vitest run"],
-  ["effect4 tests", "npm test -s -w effect4"]
+  ["vitest", "vitest run", "."],
+  ["effect4 tests", "node ../scripts/node22.mjs node_modules/vitest/vitest.mjs run", "effect4"]
 ]
 
 const seconds = (start) => `${((performance.now() - start) / 1000).toFixed(1)} s`
@@ -70,9 +77,9 @@ const cpuTime = (file) => {
 
 /**
  * Runs a command through the shell (npm put node_modules/.bin on PATH), with `extraEnv` added to its
- * environment; `buffer`: print its output once done.
+ * environment, in the folder `cwd` (relative to the project's); `buffer`: print its output once done.
  */
-const run = (name, command, buffer, extraEnv = {}) =>
+const run = (name, command, buffer, extraEnv = {}, cwd = ".") =>
   new Promise((resolve) => {
     const start = performance.now()
     // --cpu: the CPU time of each step (user and system, its child processes included), by /usr/bin/time.
@@ -80,7 +87,7 @@ const run = (name, command, buffer, extraEnv = {}) =>
     const child = spawn(
       cpuFile === undefined ? command : `/usr/bin/time -f "%U %S" -o ${cpuFile} ${command}`,
       {
-        cwd: root,
+        cwd: path.join(root, cwd),
         env: { ...env, ...extraEnv },
         shell: true,
         stdio: buffer ? ["ignore", "pipe", "pipe"] : "inherit"
@@ -137,8 +144,8 @@ const staticResults = pool(staticChecks, Math.max(availableParallelism(), 1), ()
 const suiteResults = suitesToo
   ? free.then(() =>
       Promise.all(
-        suites.map(([name, command], index) =>
-          run(name, command, index > 0, { EFFECT_PLEX_AUTH_PACKED_DIR: packedDir })
+        suites.map(([name, command, cwd], index) =>
+          run(name, command, index > 0, { EFFECT_PLEX_AUTH_PACKED_DIR: packedDir }, cwd)
         )
       )
     )

@@ -8,7 +8,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import ts from "typescript"
+import { createRequire } from "node:module"
+import type * as Ts from "typescript"
+
+// TypeScript by `require`: an ESM import of its 9 MB CommonJS file first has Node scan it for its
+// export names (about 0.6 CPU-s more, once per vitest worker; see scripts/check-docs.ts).
+const ts = createRequire(import.meta.url)("typescript") as typeof Ts
 
 const root = path.resolve(import.meta.dirname, "..")
 
@@ -29,21 +34,21 @@ const publicModules = (): ReadonlyArray<string> => {
   return out.sort()
 }
 
-const tagsOf = (node: ts.Node): ReadonlyArray<string> =>
+const tagsOf = (node: Ts.Node): ReadonlyArray<string> =>
   ts.getJSDocTags(node).map((tag) => tag.tagName.getText())
 
-const hasDoc = (node: ts.Node): boolean => ts.getJSDocCommentsAndTags(node).length > 0
+const hasDoc = (node: Ts.Node): boolean => ts.getJSDocCommentsAndTags(node).length > 0
 
 /** Undocumented exports of one file, as `file:line name`. */
 const undocumented = (file: string): ReadonlyArray<string> => {
   const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true)
   const problems: Array<string> = []
-  const where = (node: ts.Node, name: string, what: string) => {
+  const where = (node: Ts.Node, name: string, what: string) => {
     const { line } = source.getLineAndCharacterOfPosition(node.getStart())
     problems.push(`${path.relative(root, file)}:${line + 1} ${name}: ${what}`)
   }
   const isBarrel = path.basename(file) === "index.ts"
-  const check = (node: ts.Node, name: string) => {
+  const check = (node: Ts.Node, name: string) => {
     if (!hasDoc(node)) return where(node, name, "no JSDoc")
     const tags = tagsOf(node)
     if (!tags.includes("since")) where(node, name, "no @since")

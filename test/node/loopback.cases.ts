@@ -12,11 +12,16 @@ import * as http from "node:http"
 import * as net from "node:net"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import ts from "typescript"
+import { createRequire } from "node:module"
+import type * as Ts from "typescript"
 import * as Core from "../../src/core/fake/index.js"
 import * as Loopback from "../../src/core/node/loopback.js"
 import { handlerFaults, makeHandler } from "../../src/fake/index.js"
 import { serve } from "../../src/fake/node.js"
+
+// TypeScript by `require`: an ESM import of its 9 MB CommonJS file first has Node scan it for its
+// export names (about 0.6 CPU-s more, once per vitest worker; see scripts/check-docs.ts).
+const ts = createRequire(import.meta.url)("typescript") as typeof Ts
 
 const src = fileURLToPath(new URL("../../src/", import.meta.url))
 

@@ -17,7 +17,12 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import ts from "typescript"
+import { createRequire } from "node:module"
+import type * as Ts from "typescript"
+
+// TypeScript by `require`: an ESM import of its 9 MB CommonJS file first has Node scan it for its
+// export names (about 0.6 CPU-s more, once per vitest worker; see scripts/check-docs.ts).
+const ts = createRequire(import.meta.url)("typescript") as typeof Ts
 
 /** The `.ts` files (not `.d.ts`) under `dir`, recursively, sorted. */
 export const sourceFiles = (dir: string): ReadonlyArray<string> => {
@@ -44,7 +49,7 @@ export const runtimeImports = (
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false)
   const out: Array<string> = []
   for (const statement of source.statements) {
-    let specifier: ts.Expression | undefined
+    let specifier: Ts.Expression | undefined
     if (ts.isImportDeclaration(statement)) {
       if (statement.importClause?.isTypeOnly === true) continue
       specifier = statement.moduleSpecifier

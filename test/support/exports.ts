@@ -5,7 +5,12 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import ts from "typescript"
+import { createRequire } from "node:module"
+import type * as Ts from "typescript"
+
+// TypeScript by `require`: an ESM import of its 9 MB CommonJS file first has Node scan it for its
+// export names (about 0.6 CPU-s more, once per vitest worker; see scripts/check-docs.ts).
+const ts = createRequire(import.meta.url)("typescript") as typeof Ts
 
 /** What an exported name is, as far as the syntax tells. */
 export type ExportKind = "function" | "class" | "const" | "type" | "namespace" | "enum" | "module"
@@ -23,7 +28,7 @@ export interface Exported {
   readonly literal?: string | undefined
 }
 
-const literalOf = (initializer: ts.Expression | undefined): string | undefined =>
+const literalOf = (initializer: Ts.Expression | undefined): string | undefined =>
   initializer !== undefined &&
   (ts.isStringLiteral(initializer) ||
     ts.isNumericLiteral(initializer) ||
@@ -32,16 +37,16 @@ const literalOf = (initializer: ts.Expression | undefined): string | undefined =
     : undefined
 
 /** The options of a function: the members of its parameters' object types written in place, as `options.name`. */
-const parameterMembers = (parameters: ts.NodeArray<ts.ParameterDeclaration>): Array<string> =>
+const parameterMembers = (parameters: Ts.NodeArray<Ts.ParameterDeclaration>): Array<string> =>
   parameters.flatMap((parameter) =>
     parameter.type !== undefined && ts.isTypeLiteralNode(parameter.type) && ts.isIdentifier(parameter.name)
       ? typeMembers(parameter.type.members).map(
-          (member) => `(${(parameter.name as ts.Identifier).text}).${member}`
+          (member) => `(${(parameter.name as Ts.Identifier).text}).${member}`
         )
       : []
   )
 
-const functionOf = (initializer: ts.Expression | undefined): ts.SignatureDeclaration | undefined => {
+const functionOf = (initializer: Ts.Expression | undefined): Ts.SignatureDeclaration | undefined => {
   let expression = initializer
   while (
     expression !== undefined &&
@@ -56,14 +61,14 @@ const functionOf = (initializer: ts.Expression | undefined): ts.SignatureDeclara
     : undefined
 }
 
-const memberName = (name: ts.PropertyName | undefined): string | undefined =>
+const memberName = (name: Ts.PropertyName | undefined): string | undefined =>
   name === undefined
     ? undefined
     : ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isPrivateIdentifier(name)
       ? name.text
       : undefined
 
-const typeMembers = (members: ts.NodeArray<ts.TypeElement>): Array<string> =>
+const typeMembers = (members: Ts.NodeArray<Ts.TypeElement>): Array<string> =>
   members.flatMap((m) => {
     const name = memberName(m.name)
     return name === undefined ? [] : [name]
@@ -71,8 +76,8 @@ const typeMembers = (members: ts.NodeArray<ts.TypeElement>): Array<string> =>
 
 /** The property names of an object literal, a spread of a literal of the same file included (`...ResponseContext`). */
 const objectMembers = (
-  literal: ts.ObjectLiteralExpression,
-  locals: ReadonlyMap<string, ts.ObjectLiteralExpression | ts.CallExpression>,
+  literal: Ts.ObjectLiteralExpression,
+  locals: ReadonlyMap<string, Ts.ObjectLiteralExpression | Ts.CallExpression>,
   seen: ReadonlySet<string> = new Set()
 ): Array<string> =>
   literal.properties.flatMap((property) => {
@@ -86,13 +91,13 @@ const objectMembers = (
   })
 
 /** `fields(ResponseContext, { ... })`: PlexError.ts's pure stand-in for `{ ...ResponseContext, ... }`. */
-const isFieldsCall = (node: ts.Node): node is ts.CallExpression =>
+const isFieldsCall = (node: Ts.Node): node is Ts.CallExpression =>
   ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "fields"
 
 /** The property names of an object literal, or of a `fields(...)` call's arguments (locals looked up by name). */
 const fieldsMembers = (
-  node: ts.Expression,
-  locals: ReadonlyMap<string, ts.ObjectLiteralExpression | ts.CallExpression>,
+  node: Ts.Expression,
+  locals: ReadonlyMap<string, Ts.ObjectLiteralExpression | Ts.CallExpression>,
   seen: ReadonlySet<string> = new Set()
 ): Array<string> => {
   if (ts.isObjectLiteralExpression(node)) return objectMembers(node, locals, seen)
@@ -105,21 +110,21 @@ const fieldsMembers = (
 }
 
 /** `tagNamed(Base)`: an Effect 4 error class's base with the `name` getter of effect4/src/internal/errorName.ts. */
-const isTagNamedCall = (node: ts.Node): node is ts.CallExpression =>
+const isTagNamedCall = (node: Ts.Node): node is Ts.CallExpression =>
   ts.isCallExpression(node) &&
   ts.isIdentifier(node.expression) &&
   node.expression.text === "tagNamed" &&
   node.arguments.length === 1
 
 const classMembers = (
-  node: ts.ClassLikeDeclaration,
-  locals: ReadonlyMap<string, ts.ObjectLiteralExpression | ts.CallExpression>
+  node: Ts.ClassLikeDeclaration,
+  locals: ReadonlyMap<string, Ts.ObjectLiteralExpression | Ts.CallExpression>
 ): Array<string> => {
   const names: Array<string> = []
   for (const clause of node.heritageClauses ?? []) {
     for (const type of clause.types) {
       // `Base<...>()("Tag", { fields })` or `Base("Tag")<...>()`: the last object literal argument anywhere in the call chain.
-      let expression: ts.Expression = type.expression
+      let expression: Ts.Expression = type.expression
       // `tagNamed(Schema.TaggedError<...>()("Tag", { fields }))` (effect4/src/internal/errorName.ts): the base's
       // fields. (Its `name` getter is not listed: an error's `name` is its `_tag` in both editions, the Effect 3
       // edition's by Effect 3's own `Schema.TaggedError`.)
@@ -148,11 +153,11 @@ const classMembers = (
   return names
 }
 
-const hasExport = (node: ts.Node): boolean =>
+const hasExport = (node: Ts.Node): boolean =>
   ts.canHaveModifiers(node) &&
   (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
 
-const kindOfInitializer = (initializer: ts.Expression | undefined): ExportKind => {
+const kindOfInitializer = (initializer: Ts.Expression | undefined): ExportKind => {
   let expression = initializer
   while (
     expression !== undefined &&
@@ -192,7 +197,7 @@ export const exportsOf = (file: string): ReadonlyMap<string, Exported> => {
     })
   }
   const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, false)
-  const locals = new Map<string, ts.ObjectLiteralExpression | ts.CallExpression>()
+  const locals = new Map<string, Ts.ObjectLiteralExpression | Ts.CallExpression>()
   for (const statement of source.statements) {
     if (!ts.isVariableStatement(statement)) continue
     for (const declaration of statement.declarationList.declarations) {
