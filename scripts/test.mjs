@@ -29,17 +29,15 @@ const env = {
 }
 
 /**
- * The static checks: the same commands as the npm scripts of the same names (and extra environment;
- * docs:check through scripts/docs-check.mjs, below), longest first (measured CPU-s on the loaded 2-core machine, 2026-12-05: about 12, 10, 7, and the
+ * The static checks: the same commands as the npm scripts of the same names (and extra environment),
+ * longest first (measured CPU-s on the loaded 2-core machine, 2026-12-05: about 12, 10, 7, and the
  * lint and the formatting under half a second each), so that the last ones to start are short.
  */
 const staticChecks = [
   // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
   // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck below
-  // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts). Run by
-  // scripts/docs-check.mjs: the pages it writes are left unformatted (Prettier took a third of its CPU),
-  // in a temporary folder rather than over the apidocs/ of `npm run docs`.
-  ["docs:check", "node scripts/docs-check.mjs", { DOCGEN_RUN_EXAMPLES: "false" }],
+  // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts).
+  ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }],
   // tsconfig.json and the documentation's examples, in one TypeScript 7 program (`npm run typecheck`, run
   // as `node --import tsx`: one Node process, where the tsx command starts two; 0.2 CPU-s less each).
   ["typecheck", "node --import tsx scripts/check-docs.ts"],
