@@ -719,7 +719,7 @@ describe("WebSignIn middleware and routes", () => {
     )
   )
 
-  it.effect("Authentication (HttpApi security middleware): 401, 200 with the PlexUser, 403", () =>
+  it.effect("Authentication (HttpApi security middleware): 401, 200 with the PlexUser, renewed, 403", () =>
     Effect.gen(function* () {
       const signIn = yield* WebSignIn.WebSignIn
       // The example's HttpApi app, as HttpApiBuilder.toWebHandler composes it, run in this fiber (TestClock).
@@ -732,10 +732,19 @@ describe("WebSignIn middleware and routes", () => {
         ).pipe(Layer.provide(Layer.succeed(WebSignIn.WebSignIn, signIn)))
       )
       const app = yield* Effect.provide(HttpApiBuilder.httpApp, context)
+      // As a server answers: with the pre-response handlers applied (the renewed cookie is added by one).
       const call = (cookie?: string) =>
-        run(
-          Effect.provide(app, context),
-          request("/api/me", cookie === undefined ? {} : { headers: { cookie } })
+        Effect.flatMap(Deferred.make<HttpServerResponse.HttpServerResponse>(), (answered) =>
+          HttpApp.toHandled(Effect.provide(app, context), (_request, response) =>
+            Deferred.succeed(answered, response)
+          ).pipe(
+            Effect.provideService(
+              HttpServerRequest.HttpServerRequest,
+              request("/api/me", cookie === undefined ? {} : { headers: { cookie } })
+            ),
+            Effect.zipRight(Deferred.await(answered)),
+            Effect.map(HttpServerResponse.toWeb)
+          )
         )
       const anonymous = yield* call()
       assert.strictEqual(anonymous.status, 401)
@@ -744,6 +753,15 @@ describe("WebSignIn middleware and routes", () => {
       const ok = yield* call(cookie)
       assert.strictEqual(ok.status, 200)
       assert.include(yield* Effect.promise(() => ok.json()), { username: "bob", access: "HomeMember" })
+      assert.deepStrictEqual(ok.headers.getSetCookie(), [])
+      // Past half of the idle time: the answer carries the renewed session cookie, which no cache may keep.
+      yield* TestClock.adjust("4 days")
+      const renewed = yield* call(cookie)
+      assert.strictEqual(renewed.status, 200)
+      const set = CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")
+      assert.strictEqual(set?.name, "__Host-plex_session")
+      assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
+      assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
       yield* FakePlex.fault(
         "getServerResources",
         Fault.respond(() =>
