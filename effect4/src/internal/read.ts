@@ -2,7 +2,8 @@
  * Reading an answer: the body under a size limit, then the status and payload
  * turned into a decoded value or the tagged error that says what happened
  * (the facts are `core/answer.ts`'s); transport failures too. Every text taken
- * from the wire is scrubbed of the request's secrets first.
+ * from the wire into an error is scrubbed of the request's secrets first; a
+ * success's headers are scrubbed when handed to a caller ({@link withResponse}).
  *
  * @internal
  */
