@@ -536,6 +536,9 @@ const race = <R>(
               Queue.offer(queue, { index, millis: now - start, result })
             )
           ),
+          // connect's own work: given up once the choice is made, even when connect runs in an uninterruptible
+          // region (a fiber forked on Effect 4 is interruptible whatever the region it was forked in).
+          Effect.interruptible,
           Effect.forkScoped
         ),
       { discard: true }

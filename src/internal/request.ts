@@ -19,6 +19,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { constTrue, identity } from "effect/Function"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
@@ -201,15 +202,38 @@ export const execute = <S extends Spec<any>>(
           span?.attribute("http.response.status_code", response.status)
           return read(spec, ctx, response, limit)
         }),
-        // What `Effect.timeoutFail` does (the first to end wins, the other is interrupted), as the Effect 4 engine
-        // does it: `timeoutFail`'s `timeoutTo` machinery costs every operation about 0.15 kB gzipped. Both sides
-        // may be interrupted by the race even in an uninterruptible region (an acquire, a finalizer), as on
-        // Effect 4: else an answer waits for the timer to run out, and a hung request outlives its timeout.
+        // The attempt within the timeout, as the Effect 4 engine has it in any region: the timer interrupts a
+        // hung attempt even in an uninterruptible region (an acquire, a finalizer), an answer in time ends the
+        // timer at once, and only the caller's own interruptibility decides whether an interruption from outside
+        // stops the attempt. Both run on fibers of their own (not the caller's children, which an interruption
+        // of an uninterruptible caller still reaches: a race of the two would abort the request and drop its
+        // answer there); the attempt's fiber ends with its `Exit` (a failure is no unhandled error).
         (attempt) =>
-          Effect.raceFirst(
-            Effect.interruptible(attempt),
-            Effect.zipRight(Effect.interruptible(Effect.sleep(timeout)), Effect.failSync(timedOut))
-          )
+          Effect.flatMap(Effect.forkDaemon(Effect.interruptible(Effect.exit(attempt))), (running) => {
+            let expired = false
+            const timer = Effect.interruptible(
+              Effect.zipRight(
+                Effect.sleep(timeout),
+                Effect.suspend(() => {
+                  expired = true
+                  return Fiber.interrupt(running)
+                })
+              )
+            )
+            return Effect.flatMap(Effect.forkDaemon(timer), (timing) =>
+              Effect.ensuring(
+                Effect.onInterrupt(Fiber.await(running), () => Fiber.interrupt(running)),
+                Fiber.interrupt(timing)
+              ).pipe(
+                // Timed out only when the timer ended it: an answer in at the same moment is the answer.
+                Effect.flatMap((outcome) =>
+                  expired && outcome._tag === "Failure"
+                    ? Effect.failSync(timedOut)
+                    : Effect.flatMap(outcome, identity)
+                )
+              )
+            )
+          })
       )
       // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
       // platform logs or traces a request; trace headers only when asked for; no platform span when the query

@@ -4,7 +4,7 @@
  * interrupts the attempt, and the platform then abandons the request).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Clock, Effect, Exit, Fiber, Option, TestClock } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, TestClock } from "effect"
 import { Credentials, PlexAuth } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { withCapturedLogs } from "../support/observe.js"
@@ -70,6 +70,30 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
         assert.isTrue(error._tag === "NetworkError" && error.reason === "Timeout", error.message)
         const [request] = yield* FakePlex.requests
         assert.strictEqual(request?.outcome, "Interrupted", "the attempt was interrupted, not left running")
+      }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "in an uninterruptible region an interruption from outside does not stop the request: its answer is the result",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.delay("1 second"), { times: 1 })
+        // What the region ends with (the fiber itself then ends interrupted, once out of it).
+        const ended = yield* Deferred.make<Exit.Exit<string, unknown>>()
+        const fiber = yield* Effect.fork(
+          Effect.uninterruptible(
+            Effect.flatMap(Effect.exit(Effect.map(PlexAuth.getTokenDetails(), (a) => a.username)), (exit) =>
+              Deferred.succeed(ended, exit)
+            )
+          )
+        )
+        yield* TestClock.adjust("100 millis")
+        yield* Fiber.interruptFork(fiber)
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(yield* Deferred.await(ended), Exit.succeed("alice"))
+        assert.isTrue(Exit.isInterrupted(yield* Fiber.await(fiber)))
+        const [request] = yield* FakePlex.requests
+        assert.strictEqual(request?.outcome, "Responded", "the request was not aborted")
       }).pipe(Effect.provide(layer))
   )
 

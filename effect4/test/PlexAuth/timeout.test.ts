@@ -6,6 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -77,6 +78,30 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
         assert.isTrue(error._tag === "NetworkError" && error.reason === "Timeout", error.message)
         const [request] = yield* FakePlex.requests
         assert.strictEqual(request?.outcome, "Interrupted", "the attempt was interrupted, not left running")
+      }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "in an uninterruptible region an interruption from outside does not stop the request: its answer is the result",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.delay("1 second"), { times: 1 })
+        // What the region ends with (the fiber itself then ends interrupted, once out of it).
+        const ended = yield* Deferred.make<Exit.Exit<string, unknown>>()
+        const fiber = yield* Effect.forkChild(
+          Effect.uninterruptible(
+            Effect.flatMap(Effect.exit(Effect.map(PlexAuth.getTokenDetails(), (a) => a.username)), (exit) =>
+              Deferred.succeed(ended, exit)
+            )
+          )
+        )
+        yield* TestClock.adjust("100 millis")
+        yield* Effect.forkChild(Fiber.interrupt(fiber))
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(yield* Deferred.await(ended), Exit.succeed("alice"))
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(fiber)))
+        const [request] = yield* FakePlex.requests
+        assert.strictEqual(request?.outcome, "Responded", "the request was not aborted")
       }).pipe(Effect.provide(layer))
   )
 
