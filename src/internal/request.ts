@@ -207,33 +207,36 @@ export const execute = <S extends Spec<any>>(
         // timer at once, and only the caller's own interruptibility decides whether an interruption from outside
         // stops the attempt. Both run on fibers of their own (not the caller's children, which an interruption
         // of an uninterruptible caller still reaches: a race of the two would abort the request and drop its
-        // answer there); the attempt's fiber ends with its `Exit` (a failure is no unhandled error).
+        // answer there); the attempt's fiber ends with its `Exit` (a failure is no unhandled error). Forked and
+        // watched in one step: an interruption in between would leave the attempt running without its timer.
         (attempt) =>
-          Effect.flatMap(Effect.forkDaemon(Effect.interruptible(Effect.exit(attempt))), (running) => {
-            let expired = false
-            const timer = Effect.interruptible(
-              Effect.zipRight(
-                Effect.sleep(timeout),
-                Effect.suspend(() => {
-                  expired = true
-                  return Fiber.interrupt(running)
-                })
-              )
-            )
-            return Effect.flatMap(Effect.forkDaemon(timer), (timing) =>
-              Effect.ensuring(
-                Effect.onInterrupt(Fiber.await(running), () => Fiber.interrupt(running)),
-                Fiber.interrupt(timing)
-              ).pipe(
-                // Timed out only when the timer ended it: an answer in at the same moment is the answer.
-                Effect.flatMap((outcome) =>
-                  expired && outcome._tag === "Failure"
-                    ? Effect.failSync(timedOut)
-                    : Effect.flatMap(outcome, identity)
+          Effect.uninterruptibleMask((restore) =>
+            Effect.flatMap(Effect.forkDaemon(Effect.interruptible(Effect.exit(attempt))), (running) => {
+              let expired = false
+              const timer = Effect.interruptible(
+                Effect.zipRight(
+                  Effect.sleep(timeout),
+                  Effect.suspend(() => {
+                    expired = true
+                    return Fiber.interrupt(running)
+                  })
                 )
               )
-            )
-          })
+              return Effect.flatMap(Effect.forkDaemon(timer), (timing) =>
+                Effect.ensuring(
+                  Effect.onInterrupt(restore(Fiber.await(running)), () => Fiber.interrupt(running)),
+                  Fiber.interrupt(timing)
+                ).pipe(
+                  // Timed out only when the timer ended it: an answer in at the same moment is the answer.
+                  Effect.flatMap((outcome) =>
+                    expired && outcome._tag === "Failure"
+                      ? Effect.failSync(timedOut)
+                      : Effect.flatMap(outcome, identity)
+                  )
+                )
+              )
+            })
+          )
       )
       // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
       // platform logs or traces a request; trace headers only when asked for; no platform span when the query
