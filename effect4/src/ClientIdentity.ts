@@ -201,10 +201,10 @@ export const generateIdentifier: Effect.Effect<string> = /*#__PURE__*/ Effect.sy
 export const defaultStoreKey = "effect-plex-auth/client-identifier"
 
 /**
- * {@link makePersisted}'s reads and writes of the store, one run at a time in
- * this process: a run that finds no identifier has stored one before the next
- * reads, so layers built at once agree. One lock for every store (first runs
- * are rare), not a table of them.
+ * {@link makePersisted}'s first runs (no identifier stored yet), one at a
+ * time in this process: a run that finds none has stored one before the next
+ * reads again, so layers built at once agree. One lock for every store (only
+ * a run that finds no identifier takes it), not a table of them.
  */
 const firstRuns = /*#__PURE__*/ Semaphore.makeUnsafe(1)
 
@@ -237,20 +237,24 @@ export const makePersisted = (
     const store = yield* KeyValueStore.KeyValueStore
     const key = options?.key ?? defaultStoreKey
     const nonBlank = (id: string | undefined): id is string => id !== undefined && id.trim().length > 0
-    const clientIdentifier = yield* Semaphore.withPermit(
-      firstRuns,
-      Effect.flatMap(store.get(key), (stored) =>
-        nonBlank(stored)
-          ? Effect.succeed(stored)
-          : // A first run. Another process may be writing its own: write, then use what the store keeps (read
-            // back), so that runs which both wrote before either read back use the one written last.
-            Effect.flatMap(generateIdentifier, (generated) =>
-              Effect.map(Effect.andThen(store.set(key, generated), store.get(key)), (kept) =>
-                nonBlank(kept) ? kept : generated
-              )
-            )
-      )
-    )
+    // Only a run that finds none takes the lock (and reads again under it: another run may have stored one).
+    const stored = yield* store.get(key)
+    const clientIdentifier = nonBlank(stored)
+      ? stored
+      : yield* Semaphore.withPermit(
+          firstRuns,
+          Effect.flatMap(store.get(key), (stored) =>
+            nonBlank(stored)
+              ? Effect.succeed(stored)
+              : // A first run. Another process may be writing its own: write, then use what the store keeps (read
+                // back), so that runs which both wrote before either read back use the one written last.
+                Effect.flatMap(generateIdentifier, (generated) =>
+                  Effect.map(Effect.andThen(store.set(key, generated), store.get(key)), (kept) =>
+                    nonBlank(kept) ? kept : generated
+                  )
+                )
+          )
+        )
     return yield* make({ ...input, clientIdentifier })
   })
 
