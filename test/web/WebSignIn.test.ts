@@ -102,6 +102,22 @@ const untilFirstCheck = Effect.gen(function* () {
   return yield* Effect.die(new Error("the callback never checked the PIN"))
 })
 
+/** Waits (no time passing) until plex.tv has been asked for the user's resources more than `before` times. */
+const untilAccessAsked = (before: number) =>
+  Effect.gen(function* () {
+    for (let turn = 0; turn < 10_000; turn++) {
+      const asked = (yield* FakePlex.requests).filter((r) => r.route === "getServerResources")
+      if (asked.length > before) return
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+    return yield* Effect.die(new Error("plex.tv was never asked for the resources"))
+  })
+
+const accessAsked = Effect.map(
+  FakePlex.requests,
+  (requests) => requests.filter((r) => r.route === "getServerResources").length
+)
+
 describe("WebSignIn.start", () => {
   it.effect(
     "creates a strong PIN and answers the auth URL and a signed, HttpOnly, SameSite=Lax, Secure PIN cookie",
@@ -367,6 +383,44 @@ describe("WebSignIn sessions", () => {
         assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "PlexUnavailable")
         yield* FakePlex.clearFaults
         assert.strictEqual((yield* service.authenticate(cookie)).user.access, "HomeMember")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a plex.tv that hangs holds a request at most accessWait (3 s): then the grace applies, past it a 503",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("bob")
+        yield* FakePlex.fault("getServerResources", Fault.hang)
+        // Past accessTtl, within accessGrace: asked again, and plex.tv never answers.
+        yield* TestClock.adjust("10 minutes")
+        // Each request given 20 s (short of the 30 s per-attempt timeout): it must be answered in 3.
+        const before = yield* accessAsked
+        const timed = Effect.fork(Effect.timeoutOption(service.authenticate(cookie), "20 seconds"))
+        const within = yield* timed
+        yield* untilAccessAsked(before)
+        yield* TestClock.adjust("3 seconds")
+        yield* TestClock.adjust("17 seconds")
+        const answered = yield* Fiber.join(within)
+        assert.isTrue(Option.isSome(answered), "answered within accessWait")
+        if (Option.isSome(answered)) assert.strictEqual(answered.value.user.access, "HomeMember")
+        // Past accessGrace: the same bounded wait, then 503 (no answer in time, as a timeout would say).
+        yield* TestClock.adjust("1 hour")
+        const beforeLate = yield* accessAsked
+        const late = yield* Effect.fork(
+          Effect.either(Effect.timeoutOption(service.authenticate(cookie), "20 seconds"))
+        )
+        yield* untilAccessAsked(beforeLate)
+        yield* TestClock.adjust("3 seconds")
+        yield* TestClock.adjust("17 seconds")
+        const refused = yield* Fiber.join(late)
+        assert.isTrue(Either.isLeft(refused))
+        if (Either.isLeft(refused)) {
+          const error = refused.left
+          assert.strictEqual(error._tag, "PlexUnavailable")
+          assert.strictEqual(error._tag === "PlexUnavailable" ? error.failure : "", "NetworkError")
+        }
       }).pipe(Effect.provide(env()))
   )
 

@@ -361,7 +361,8 @@ export const authenticateStatus = (tag: string): number =>
  * milliseconds: a session ends unused after 7 days and at the latest 30 days
  * after sign-in; the PIN-flow cookie lives 15 minutes; the callback waits up
  * to 3 seconds for plex.tv to show the PIN approved; an access answer is kept
- * 5 minutes, and a granting one stands 1 hour while plex.tv cannot be asked.
+ * 5 minutes, and a granting one stands 1 hour while plex.tv cannot be asked;
+ * a request waits at most 3 seconds for plex.tv to answer an access check.
  */
 export const durations = {
   sessionIdle: { defaultMillis: 7 * 24 * 60 * 60 * 1000, minimumMillis: 1000 },
@@ -369,8 +370,15 @@ export const durations = {
   pinLifetime: { defaultMillis: 15 * 60 * 1000, minimumMillis: 1000 },
   approvalWait: { defaultMillis: 3000, minimumMillis: 0 },
   accessTtl: { defaultMillis: 5 * 60 * 1000, minimumMillis: 0 },
-  accessGrace: { defaultMillis: 60 * 60 * 1000, minimumMillis: 0 }
+  accessGrace: { defaultMillis: 60 * 60 * 1000, minimumMillis: 0 },
+  accessWait: { defaultMillis: 3000, minimumMillis: 1 }
 } as const
+
+/**
+ * The failure a `PlexUnavailable` names when an access check did not answer
+ * within `accessWait` (as a per-attempt timeout would: no answer in time).
+ */
+export const accessWaitFailure = "NetworkError"
 
 /** The prefix of the session keys in the store, by default. */
 export const defaultStorePrefix = "plex-session:"
