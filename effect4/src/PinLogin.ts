@@ -29,6 +29,7 @@ import * as Request from "./internal/request.js"
 import { JwtHost } from "./internal/jwtHost.js"
 import { PlexTv } from "./PlexTv.js"
 import { honourRetryAfter } from "./internal/retry.js"
+import { PinReadAt } from "./internal/pinReadAt.js"
 import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import * as V from "./internal/validate.js"
 import * as PinFacts from "../../src/core/pin.js"
@@ -316,7 +317,9 @@ export const poll = (
     yield* checkPinId("PinLogin.poll", pin.id)
     if (pin.authToken !== undefined) return pin.authToken
     const now = yield* Clock.currentTimeMillis
-    const deadline = PinFacts.pinDeadline(pin, now, Duration.toMillis(fallbackLifetime))
+    // From when the PIN was read: at its creation for `login` (the time `onPin` took counts), else now.
+    const readAt = (yield* PinReadAt) ?? now
+    const deadline = PinFacts.pinDeadline(pin, readAt, Duration.toMillis(fallbackLifetime))
     // Rate limited (429, code 1003): back off from 2 s up to 30 s, and never sooner than Retry-After.
     const growing: Schedule.Schedule<Duration.Duration, CheckError> = Schedule.exponential(
       Duration.millis(PinFacts.slowDown.initialMillis),
@@ -401,7 +404,8 @@ export interface LoginOptions extends CreateOptions, AuthUrlOptions, PollOptions
 
 /**
  * The whole flow: create a PIN, hand it and its URL to `onPin`, poll until
- * approved, return the token. Options that {@link create}, {@link authUrl}
+ * approved, return the token. The PIN's lifetime counts from its creation:
+ * the time `onPin` takes is part of it. Options that {@link create}, {@link authUrl}
  * or {@link poll} would refuse, or an `onPin` that is not a function, fail
  * with `InvalidInput` before the PIN is created.
  *
@@ -423,7 +427,9 @@ export const login = (
     const forwardUrl = yield* checkForwardUrl("PinLogin.login", options.forwardUrl)
     yield* checkFallbackLifetime("PinLogin.login", options.fallbackLifetime)
     const pin = yield* create(options)
+    const createdAt = yield* Clock.currentTimeMillis
     const url = yield* authUrl(pin, { forwardUrl })
     yield* options.onPin({ pin, url })
-    return yield* poll(pin, options)
+    // The PIN's lifetime counts from its creation, as at plex.tv: a slow `onPin` does not stretch it.
+    return yield* poll(pin, options).pipe(Effect.provideService(PinReadAt, createdAt))
   }).pipe(Effect.withSpan("PinLogin.login"))

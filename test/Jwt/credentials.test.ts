@@ -266,6 +266,23 @@ describe("Jwt.pinLogin", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect(
+    "the PIN's lifetime counts from its creation: a slow onPin does not stretch it (Expired, not NotFound)",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        // plex.tv (the fake) drops the PIN 1 minute after creating it; the user's onPin takes 50 seconds.
+        const fiber = yield* Effect.fork(
+          Effect.flip(Jwt.pinLogin({ key, onPin: () => Effect.sleep("50 seconds") }))
+        )
+        yield* step(fiber, 1, "50 seconds")
+        const error = yield* stepToEnd(fiber)
+        assert.strictEqual(error._tag, "PinExpired")
+        // Given up at the PIN's end, before plex.tv could answer 404 for the PIN it dropped.
+        assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
+      }).pipe(Effect.provide(signedIn({ pinLifetime: { strong: "1 minute" } })))
+  )
+
   it.effect("a long wait re-signs the device JWT before it expires", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey
