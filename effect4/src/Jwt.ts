@@ -999,7 +999,8 @@ export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"
  * PIN and its app.plex.tv URL to `onPin`, then poll (as `PinLogin.poll`
  * does) presenting a device JWT as `?deviceJWT=`; the approved PIN's token
  * is a Plex JWT. One device JWT (one nonce) serves the checks until it is a
- * minute from expiry. The PIN's lifetime counts from its creation (the time
+ * minute from expiry, and a new one is signed when plex.tv refuses its
+ * nonce (422), the check made once more. The PIN's lifetime counts from its creation (the time
  * `onPin` takes is part of it). The device JWT never appears in errors or
  * spans.
  *

@@ -32,6 +32,7 @@ import { honourRetryAfter } from "./internal/retry.js"
 import { PinReadAt } from "./internal/pinReadAt.js"
 import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import * as V from "./internal/validate.js"
+import * as JwtFacts from "../../src/core/jwt.js"
 import * as PinFacts from "../../src/core/pin.js"
 
 // A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
@@ -275,7 +276,8 @@ export interface PollOptions {
    * check (see {@link CheckOptions}). Run before every check, so make it
    * cache (`Jwt.pinLogin` does, and signs a new one after a check that got no
    * answer: plex.tv hands the token out once per nonce, and the lost answer
-   * may have used it).
+   * may have used it). A check refused for the JWT's nonce (422: unknown,
+   * used or expired) is made once more at once, with the JWT run again.
    */
   readonly deviceJwt?: Effect.Effect<Redacted.Redacted<string>, CheckError> | undefined
 }
@@ -351,10 +353,16 @@ export const poll = (
         })
       )
     )
-    const ask = (
+    const withDeviceJwt =
       deviceJwt === undefined
         ? readPin(pin, {})
         : Effect.flatMap(deviceJwt, (jwt) => readPin(pin, { deviceJwt: jwt }))
+    // A device JWT whose nonce plex.tv refuses (422: unknown, used or expired; a lost answer may have used it):
+    // once more with a new one, as `Jwt.exchange` does. Refused again, the poll ends with that `BadRequest`.
+    const ask = (
+      deviceJwt === undefined
+        ? withDeviceJwt
+        : Effect.catchIf(withDeviceJwt, JwtFacts.nonceRefused, () => Effect.andThen(renew, withDeviceJwt))
     ).pipe(
       Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
       Effect.tapError((error) =>
