@@ -328,7 +328,10 @@ export interface Options {
   readonly signOutPath?: string | undefined
   /** Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. */
   readonly homePath?: string | undefined
-  /** The session cookie's name (`__Host-` is prefixed over https). Default `plex_session`. */
+  /**
+   * The session cookie's name (`__Host-` is prefixed over https): letters, digits, `_` or `-`, not starting
+   * with `__Host-` or `__Secure-` (`InvalidInput`). Default `plex_session`.
+   */
   readonly cookieName?: string | undefined
   /** A session unused this long ends (renewed while used). Default 7 days. */
   readonly sessionIdle?: Duration.DurationInput | undefined

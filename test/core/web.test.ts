@@ -168,7 +168,11 @@ describe("core/web: the sign-in flow's facts", () => {
       { appUrl: "https://u:p@x" },
       { appUrl: "https://x", callbackPath: "relative" },
       { appUrl: "https://x", callbackPath: "//evil.example/cb" },
-      { appUrl: "https://x", cookieName: "a;b" }
+      { appUrl: "https://x", cookieName: "a;b" },
+      // A cookie prefix: over http such a cookie is refused by the browser; over https it would be doubled.
+      { appUrl: "http://127.0.0.1:8080", cookieName: "__Host-app" },
+      { appUrl: "http://127.0.0.1:8080", cookieName: "__secure-app" },
+      { appUrl: "https://x", cookieName: "__HOST-app" }
     ]) {
       assert.strictEqual(SignIn.settings(bad)._tag, "Invalid", JSON.stringify(bad))
     }

@@ -643,10 +643,13 @@ describe("WebSignIn sessions (Effect 4)", () => {
       // token was not revoked at sign-out, without a word; a storePrefix of another type went into the keys.
       for (const [field, bad] of [
         ["revokeOnSignOut", { revokeOnSignOut: "true" as never }],
-        ["storePrefix", { storePrefix: 42 as never }]
+        ["storePrefix", { storePrefix: 42 as never }],
+        // A cookie prefix of its own: over http the browser refuses a __Host- cookie without Secure.
+        ["cookieName", { appUrl: "http://127.0.0.1:8080", cookieName: "__Host-app" }],
+        ["cookieName", { cookieName: "__Secure-app" }]
       ] as const) {
         const error = yield* Effect.flip(build({ appUrl: APP, machineIdentifier: "abc", sessionKey, ...bad }))
-        assert.strictEqual(error._tag, "InvalidInput", field)
+        assert.strictEqual(error._tag, "InvalidInput", JSON.stringify(bad))
         if (error._tag === "InvalidInput") assert.strictEqual(error.field, field)
       }
     })

@@ -82,6 +82,15 @@ export const settings = (
   if (!/^[A-Za-z0-9_-]+$/.test(base)) {
     return { _tag: "Invalid", field: "cookieName", message: "must be letters, digits, _ or -" }
   }
+  // A name with a cookie prefix (browsers match them in any case): over http a `__Host-`/`__Secure-` cookie
+  // without `Secure` is refused by the browser, so sign-in would never hold; over https the prefix is added here.
+  if (/^__(host|secure)-/i.test(base)) {
+    return {
+      _tag: "Invalid",
+      field: "cookieName",
+      message: "must not start with __Host- or __Secure- (the __Host- prefix is added over https)"
+    }
+  }
   return {
     _tag: "Ok",
     settings: {
