@@ -866,8 +866,10 @@ export const layer = (
  * run behind it: `Layer.provide(groupLive)` then
  * `Layer.provide(WebSignIn.layerAuthentication)`, not merged beside them,
  * which fails at run time with "Service not found"). The cookie is read by the name
- * the service was set up with (`__Host-plex_session` over https); the
- * security scheme names `plex_session` for the API's description.
+ * the service was set up with (`__Host-plex_session` over https, else
+ * `plex_session`, or the `cookieName` given); the security scheme, for the
+ * API's description (OpenAPI), names the default cookie over https,
+ * `__Host-plex_session`.
  *
  * @since 0.1.0
  * @category middleware
@@ -876,7 +878,9 @@ export class Authentication
   extends /*#__PURE__*/ HttpApiMiddleware.Tag<Authentication>()("effect-plex-auth/WebSignIn/Authentication", {
     provides: PlexUser,
     failure: AuthenticateError,
-    security: { session: /*#__PURE__*/ HttpApiSecurity.apiKey({ in: "cookie", key: "plex_session" }) }
+    security: {
+      session: /*#__PURE__*/ HttpApiSecurity.apiKey({ in: "cookie", key: Core.documentedSessionCookie })
+    }
   }) {}
 
 /**

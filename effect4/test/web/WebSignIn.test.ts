@@ -771,6 +771,19 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "Authentication's security scheme names the session cookie used over https: __Host-plex_session",
+    () =>
+      Effect.gen(function* () {
+        const { settings } = yield* WebSignIn.WebSignIn
+        assert.strictEqual(settings.sessionCookie, "__Host-plex_session")
+        // What an OpenAPI description of the app shows is the cookie the browser really sends.
+        const scheme = WebSignIn.Authentication.security.session
+        assert.strictEqual(scheme.in, "cookie")
+        assert.strictEqual(scheme.key, settings.sessionCookie)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, a renewed cookie, 403, 503 never 403",
     () =>
       Effect.gen(function* () {

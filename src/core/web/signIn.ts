@@ -55,6 +55,15 @@ export interface SettingsInput {
   readonly cookieName?: string | undefined
 }
 
+/**
+ * The cookie the `Authentication` middleware's security scheme names (for an
+ * API's description, such as OpenAPI): the default session cookie over
+ * https, where an app is deployed. Over http the cookie is `plex_session`,
+ * and with `cookieName` the name given (`__Host-` prefixed over https); the
+ * middleware itself reads the cookie the service was set up with.
+ */
+export const documentedSessionCookie = "__Host-plex_session"
+
 /** The settings, or what is wrong with the input (never echoing a secret: there is none here). */
 export const settings = (
   input: SettingsInput
