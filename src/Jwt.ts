@@ -694,8 +694,12 @@ const exchangeFor = (
   return retryingExchange(
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
+        // On the span (both editions), and logged at Debug level as this edition logs an operation's retries.
         Effect.zipRight(
-          Effect.logDebug("Jwt.exchange: the nonce was refused; once more with a fresh one"),
+          Effect.zipRight(
+            Effect.annotateCurrentSpan("plex.nonce_refused", true),
+            Effect.logDebug("Jwt.exchange: the nonce was refused; once more with a fresh one")
+          ),
           attempt
         )
       )

@@ -690,10 +690,8 @@ const exchangeFor = (
   return retryingExchange(
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
-        Effect.andThen(
-          Effect.logDebug("Jwt.exchange: the nonce was refused; once more with a fresh one"),
-          attempt
-        )
+        // On the span only: as its retries, an operation's fresh attempt writes no log line in this edition.
+        Effect.andThen(Effect.annotateCurrentSpan("plex.nonce_refused", true), attempt)
       )
     )
   ).pipe(
