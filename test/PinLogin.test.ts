@@ -4,7 +4,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Redacted, Ref, TestClock } from "effect"
-import { Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
+import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
+import { FakePlex } from "effect-plex-auth/testing"
 import { afterAdjusting, expectRequests, failsWith, onlyRequest } from "./support/assertions.js"
 import { CLIENT_ID, env, IdentityLive, identityInput, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
@@ -234,6 +235,31 @@ describe("login and Credentials.layerPinLogin", () => {
       assert.strictEqual(lines.length, 1)
       assert.include(lines[0]!, "Zx7Qk2mNp9r4vB8c https://app.plex.tv/auth#?")
     }).pipe(Effect.provide(env(MockHttp.sequence(created, pending, approved))))
+  )
+
+  it.effect(
+    "the PIN's lifetime counts from its creation: a slow onPin does not stretch it (Expired, not NotFound)",
+    () =>
+      Effect.gen(function* () {
+        // plex.tv (the fake) drops the PIN 1 minute after creating it; the user's onPin takes 50 seconds.
+        const fiber = yield* Effect.fork(
+          Effect.flip(PinLogin.login({ onPin: () => Effect.sleep("50 seconds") }))
+        )
+        yield* TestClock.adjust("59999 millis")
+        assert.isNull(fiber.unsafePoll(), "still polling within the PIN's minute")
+        yield* TestClock.adjust("1 minute")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "PinExpired")
+        // Given up at the PIN's end, before plex.tv could answer 404 for the PIN it dropped.
+        assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
+      }).pipe(
+        Effect.provide(
+          Layer.merge(
+            FakePlex.layer({ pinLifetime: { strong: "1 minute" } }),
+            ClientIdentity.layer(FakePlex.testIdentity)
+          )
+        )
+      )
   )
 
   it.effect("the layer's token is what later operations send", () =>

@@ -47,6 +47,7 @@ import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
 import { JwtHost, type JwtHostService } from "./internal/jwtHost.js"
 import * as Refresh from "./internal/refresh.js"
+import { PinReadAt } from "./internal/pinReadAt.js"
 import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import { Credentials, type CredentialsService } from "./Credentials.js"
 import * as V from "./internal/validate.js"
@@ -689,10 +690,8 @@ const exchangeFor = (
   return retryingExchange(
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
-        Effect.andThen(
-          Effect.logDebug("Jwt.exchange: the nonce was refused; once more with a fresh one"),
-          attempt
-        )
+        // On the span only: as its retries, an operation's fresh attempt writes no log line in this edition.
+        Effect.andThen(Effect.annotateCurrentSpan("plex.nonce_refused", true), attempt)
       )
     )
   ).pipe(
@@ -998,7 +997,10 @@ export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"
  * PIN and its app.plex.tv URL to `onPin`, then poll (as `PinLogin.poll`
  * does) presenting a device JWT as `?deviceJWT=`; the approved PIN's token
  * is a Plex JWT. One device JWT (one nonce) serves the checks until it is a
- * minute from expiry. The device JWT never appears in errors or spans.
+ * minute from expiry, and a new one is signed when plex.tv refuses its
+ * nonce (422), the check made once more. The PIN's lifetime counts from its creation (the time
+ * `onPin` takes is part of it). The device JWT never appears in errors or
+ * spans.
  *
  * @since 0.1.0
  * @category pin login
@@ -1033,6 +1035,7 @@ export const pinLogin = (
       Duration.millis(PinFacts.fallbackLifetimeMillis)
     )
     const pin = yield* createCheckedPin(options.key, options)
+    const createdAt = yield* Clock.currentTimeMillis
     const url = yield* PinLogin.authUrl(pin, { forwardUrl })
     yield* options.onPin({ pin, url })
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
@@ -1046,7 +1049,9 @@ export const pinLogin = (
     // A failed signing (no nonce: a 503, a 429) is not kept for the JWT's reuse period: the next check tries again.
     const presented = Effect.tapError(cached, () => renew)
     const token = yield* PinLogin.poll(pin, { ...options, deviceJwt: presented }).pipe(
-      Effect.provideService(RenewDeviceJwt, renew)
+      Effect.provideService(RenewDeviceJwt, renew),
+      // The PIN's lifetime counts from its creation: a slow `onPin` does not stretch it.
+      Effect.provideService(PinReadAt, createdAt)
     )
     return toPlexJwt(token)
   }).pipe(Effect.withSpan("Jwt.pinLogin"))

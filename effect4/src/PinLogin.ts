@@ -29,8 +29,10 @@ import * as Request from "./internal/request.js"
 import { JwtHost } from "./internal/jwtHost.js"
 import { PlexTv } from "./PlexTv.js"
 import { honourRetryAfter } from "./internal/retry.js"
+import { PinReadAt } from "./internal/pinReadAt.js"
 import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import * as V from "./internal/validate.js"
+import * as JwtFacts from "../../src/core/jwt.js"
 import * as PinFacts from "../../src/core/pin.js"
 
 // A PIN bound to a device key is checked where it was created: on the JWT host (`Jwt.JwtHost`,
@@ -274,7 +276,8 @@ export interface PollOptions {
    * check (see {@link CheckOptions}). Run before every check, so make it
    * cache (`Jwt.pinLogin` does, and signs a new one after a check that got no
    * answer: plex.tv hands the token out once per nonce, and the lost answer
-   * may have used it).
+   * may have used it). A check refused for the JWT's nonce (422: unknown,
+   * used or expired) is made once more at once, with the JWT run again.
    */
   readonly deviceJwt?: Effect.Effect<Redacted.Redacted<string>, CheckError> | undefined
 }
@@ -316,7 +319,9 @@ export const poll = (
     yield* checkPinId("PinLogin.poll", pin.id)
     if (pin.authToken !== undefined) return pin.authToken
     const now = yield* Clock.currentTimeMillis
-    const deadline = PinFacts.pinDeadline(pin, now, Duration.toMillis(fallbackLifetime))
+    // From when the PIN was read: at its creation for `login` (the time `onPin` took counts), else now.
+    const readAt = (yield* PinReadAt) ?? now
+    const deadline = PinFacts.pinDeadline(pin, readAt, Duration.toMillis(fallbackLifetime))
     // Rate limited (429, code 1003): back off from 2 s up to 30 s, and never sooner than Retry-After.
     const growing: Schedule.Schedule<Duration.Duration, CheckError> = Schedule.exponential(
       Duration.millis(PinFacts.slowDown.initialMillis),
@@ -348,10 +353,16 @@ export const poll = (
         })
       )
     )
-    const ask = (
+    const withDeviceJwt =
       deviceJwt === undefined
         ? readPin(pin, {})
         : Effect.flatMap(deviceJwt, (jwt) => readPin(pin, { deviceJwt: jwt }))
+    // A device JWT whose nonce plex.tv refuses (422: unknown, used or expired; a lost answer may have used it):
+    // once more with a new one, as `Jwt.exchange` does. Refused again, the poll ends with that `BadRequest`.
+    const ask = (
+      deviceJwt === undefined
+        ? withDeviceJwt
+        : Effect.catchIf(withDeviceJwt, JwtFacts.nonceRefused, () => Effect.andThen(renew, withDeviceJwt))
     ).pipe(
       Effect.tap(() => Ref.set(seen, { answered: true, last: undefined })),
       Effect.tapError((error) =>
@@ -401,7 +412,8 @@ export interface LoginOptions extends CreateOptions, AuthUrlOptions, PollOptions
 
 /**
  * The whole flow: create a PIN, hand it and its URL to `onPin`, poll until
- * approved, return the token. Options that {@link create}, {@link authUrl}
+ * approved, return the token. The PIN's lifetime counts from its creation:
+ * the time `onPin` takes is part of it. Options that {@link create}, {@link authUrl}
  * or {@link poll} would refuse, or an `onPin` that is not a function, fail
  * with `InvalidInput` before the PIN is created.
  *
@@ -423,7 +435,9 @@ export const login = (
     const forwardUrl = yield* checkForwardUrl("PinLogin.login", options.forwardUrl)
     yield* checkFallbackLifetime("PinLogin.login", options.fallbackLifetime)
     const pin = yield* create(options)
+    const createdAt = yield* Clock.currentTimeMillis
     const url = yield* authUrl(pin, { forwardUrl })
     yield* options.onPin({ pin, url })
-    return yield* poll(pin, options)
+    // The PIN's lifetime counts from its creation, as at plex.tv: a slow `onPin` does not stretch it.
+    return yield* poll(pin, options).pipe(Effect.provideService(PinReadAt, createdAt))
   }).pipe(Effect.withSpan("PinLogin.login"))

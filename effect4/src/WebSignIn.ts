@@ -349,7 +349,10 @@ export interface Options {
   readonly signOutPath?: string | undefined
   /** Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. */
   readonly homePath?: string | undefined
-  /** The session cookie's name (`__Host-` is prefixed over https). Default `plex_session`. */
+  /**
+   * The session cookie's name (`__Host-` is prefixed over https): letters, digits, `_` or `-`, not starting
+   * with `__Host-` or `__Secure-` (`InvalidInput`). Default `plex_session`.
+   */
   readonly cookieName?: string | undefined
   /** A session unused this long ends (renewed while used). Default 7 days. */
   readonly sessionIdle?: Duration.Input | undefined
@@ -366,6 +369,12 @@ export interface Options {
    * plex.tv has said "no access" since). Default 1 hour.
    */
   readonly accessGrace?: Duration.Input | undefined
+  /**
+   * How long a request waits for plex.tv to answer an access check (past `accessTtl`) before taking it as
+   * "plex.tv cannot be asked": the last granting answer then stands (`accessGrace`), else 503. A page never
+   * waits for plex.tv's per-attempt timeout (30 s). Default 3 seconds.
+   */
+  readonly accessWait?: Duration.Input | undefined
   /** Sign-out (the route) also revokes the user's Plex token. Default false. */
   readonly revokeOnSignOut?: boolean | undefined
   /** The prefix of the session keys in the `KeyValueStore`. Default `plex-session:`. */
@@ -544,6 +553,7 @@ export const make = (
     const waitMillis = yield* duration("approvalWait", options.approvalWait)
     const accessTtl = yield* duration("accessTtl", options.accessTtl)
     const graceMillis = yield* duration("accessGrace", options.accessGrace)
+    const accessWaitMillis = yield* duration("accessWait", options.accessWait)
     const authAppUrl =
       options.authAppUrl === undefined
         ? AuthUrl.defaultAppUrl
@@ -709,14 +719,22 @@ export const make = (
           return yield* new Unauthenticated({ reason: "Expired" })
         }
         const token = Redacted.make(record.token)
-        // Cached for `accessTtl`: past it, plex.tv is asked again.
-        const access = yield* checker.check(token).pipe(
+        // Cached for `accessTtl`: past it, plex.tv is asked again (one request for concurrent checks of a token).
+        const checked = yield* checker.check(token).pipe(
+          // Waited for at most `accessWait`: a plex.tv that hangs is one that cannot be asked (the grace applies).
+          Effect.timeoutOption(Duration.millis(accessWaitMillis)),
           // A stored token that is not one (a damaged store entry): no session.
           Effect.catchTag("InvalidInput", () =>
             Effect.andThen(remove(storageKey), Effect.fail(new Unauthenticated({ reason: "Invalid" })))
           )
         )
-        const outcome = Core.accessOutcome(now, record, access._tag, accessTtl, graceMillis)
+        const answer = Option.isSome(checked) ? checked.value._tag : "Unknown"
+        const failure = Option.isNone(checked)
+          ? Core.accessWaitFailure
+          : checked.value._tag === "Unknown"
+            ? checked.value.error._tag
+            : checked.value._tag
+        const outcome = Core.accessOutcome(now, record, answer, accessTtl, graceMillis)
         switch (outcome._tag) {
           case "Denied":
             // Kept with the session: until plex.tv grants access again, a failure to ask does not let them in.
@@ -727,10 +745,7 @@ export const make = (
             yield* checker.invalidate(token)
             return yield* new Unauthenticated({ reason: "TokenRevoked" })
           case "Unavailable":
-            return yield* new PlexUnavailable({
-              operation: "checkAccess",
-              failure: access._tag === "Unknown" ? access.error._tag : access._tag
-            })
+            return yield* new PlexUnavailable({ operation: "checkAccess", failure })
         }
         if (outcome.refreshed) {
           record = { ...record, access: outcome.level, accessCheckedAt: now, deniedAt: undefined }
@@ -875,8 +890,10 @@ export const layer = (
  * run behind it: `Layer.provide(groupLive)` then
  * `Layer.provide(WebSignIn.layerAuthentication)`, not merged beside them,
  * which fails at run time with "Service not found"). The cookie is read by the name
- * the service was set up with (`__Host-plex_session` over https); the
- * security scheme names `plex_session` for the API's description.
+ * the service was set up with (`__Host-plex_session` over https, else
+ * `plex_session`, or the `cookieName` given); the security scheme, for the
+ * API's description (OpenAPI), names the default cookie over https,
+ * `__Host-plex_session`.
  *
  * @since 0.1.0
  * @category middleware
@@ -886,7 +903,9 @@ export class Authentication
     "effect-plex-auth/WebSignIn/Authentication",
     {
       error: [Unauthenticated, AccessDenied, PlexUnavailable, SessionStoreError],
-      security: { session: /*#__PURE__*/ HttpApiSecurity.apiKey({ in: "cookie", key: "plex_session" }) }
+      security: {
+        session: /*#__PURE__*/ HttpApiSecurity.apiKey({ in: "cookie", key: Core.documentedSessionCookie })
+      }
     }
   ) {}
 

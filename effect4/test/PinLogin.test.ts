@@ -263,6 +263,23 @@ describe("login and Credentials.layerPinLogin", () => {
     }).pipe(Effect.provide(env({ autoApprovePins: { after: "3 seconds" } })))
   )
 
+  it.effect(
+    "the PIN's lifetime counts from its creation: a slow onPin does not stretch it (Expired, not NotFound)",
+    () =>
+      Effect.gen(function* () {
+        // plex.tv (the fake) drops the PIN 1 minute after creating it; the user's onPin takes 50 seconds.
+        const fiber = yield* Effect.forkChild(
+          Effect.flip(PinLogin.login({ onPin: () => Effect.sleep("50 seconds") }))
+        )
+        yield* TestClock.adjust("59999 millis")
+        assert.isUndefined(fiber.pollUnsafe(), "still polling within the PIN's minute")
+        yield* TestClock.adjust("1 minute")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "PinExpired")
+        // Given up at the PIN's end, before plex.tv could answer 404 for the PIN it dropped.
+        assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
+      }).pipe(Effect.provide(env({ pinLifetime: { strong: "1 minute" } })))
+  )
   it.effect("the layer's token is what later operations send", () =>
     Effect.gen(function* () {
       const fiber = yield* Effect.forkChild(

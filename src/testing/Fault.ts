@@ -15,6 +15,7 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
 import type * as Effect from "effect/Effect"
 import { optionsOf } from "../core/fake/errors.js"
 import * as CoreFault from "../core/fake/fault.js"
@@ -238,12 +239,18 @@ export const rateLimited = (retryAfter?: Duration.DurationInput): Status => stat
  * @since 0.1.0
  * @category constructors
  */
-export const delay = (duration: Duration.DurationInput, then?: Fault): Delay => ({
-  _tag: "Delay",
-  duration: Duration.decode(duration),
-  // oxlint-disable-next-line unicorn/no-thenable -- the Fault after the wait: an object, never callable
-  then
-})
+export const delay = (duration: Duration.DurationInput, then?: Fault): Delay => {
+  // A duration that is not one (null, "soon"): a FakePlexError naming Fault.delay, as the shared fake's rule.
+  const decoded = Duration.decodeUnknown(duration)
+  const millis = Option.isSome(decoded) ? Duration.toMillis(decoded.value) : duration
+  CoreFault.checkDelay(millis, then)
+  return {
+    _tag: "Delay",
+    duration: Option.isSome(decoded) ? decoded.value : Duration.zero,
+    // oxlint-disable-next-line unicorn/no-thenable -- the Fault after the wait: an object, never callable
+    then
+  }
+}
 
 /**
  * Never answer.

@@ -6,10 +6,11 @@
  */
 import { KeyValueStore } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
 import { Credentials, Jwt, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { failsWith } from "../support/assertions.js"
+import { withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 import { registeredKey, segments, signedIn, stepToEnd, whenWaiting } from "./support.js"
 
 const policy = RetryPolicy.backoff({ initialInterval: "1 second", maxInterval: "1 second" })
@@ -151,6 +152,25 @@ describe("Jwt.exchange: refusals", () => {
         "exchangeJwt 200"
       ])
     }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect(
+    "a refused nonce's fresh attempt is on the Jwt.exchange span (plex.nonce_refused), and logged at Debug as retries are",
+    () =>
+      Effect.gen(function* () {
+        const { key } = yield* registeredKey
+        yield* FakePlex.fault("exchangeJwt", usedNonce, { times: 1 })
+        const { exit, spans } = yield* withRecordedSpans(withCapturedLogs(Jwt.exchange(key)))
+        assert.isTrue(Exit.isSuccess(exit))
+        const lines = Exit.isSuccess(exit) ? exit.value.lines : []
+        assert.isTrue(Exit.isSuccess(exit) && Exit.isSuccess(exit.value.exit), "a Plex JWT")
+        assert.isTrue(
+          lines.some((line) => line.includes("Jwt.exchange: the nonce was refused")),
+          "logged, as this edition logs an operation's retries"
+        )
+        const exchange = spans.filter((span) => span.name === "Jwt.exchange")
+        assert.isTrue(exchange.some((span) => span.attributes.get("plex.nonce_refused") === true))
+      }).pipe(Effect.provide(signedIn()))
   )
 
   it.effect("a nonce refused twice is a BadRequest (422), not Unauthorized, after exactly two attempts", () =>

@@ -168,7 +168,11 @@ describe("core/web: the sign-in flow's facts", () => {
       { appUrl: "https://u:p@x" },
       { appUrl: "https://x", callbackPath: "relative" },
       { appUrl: "https://x", callbackPath: "//evil.example/cb" },
-      { appUrl: "https://x", cookieName: "a;b" }
+      { appUrl: "https://x", cookieName: "a;b" },
+      // A cookie prefix: over http such a cookie is refused by the browser; over https it would be doubled.
+      { appUrl: "http://127.0.0.1:8080", cookieName: "__Host-app" },
+      { appUrl: "http://127.0.0.1:8080", cookieName: "__secure-app" },
+      { appUrl: "https://x", cookieName: "__HOST-app" }
     ]) {
       assert.strictEqual(SignIn.settings(bad)._tag, "Invalid", JSON.stringify(bad))
     }
@@ -415,7 +419,7 @@ describe("core/web: pages and the app.plex.tv URL", () => {
 })
 
 describe("core/web: the sign-in's defaults, shared by both editions", () => {
-  it("durations: sessions idle 7 days, at most 30; PIN cookie 15 minutes; approval wait 3 s; access 5 minutes, grace 1 hour", () => {
+  it("durations: sessions idle 7 days, at most 30; PIN cookie 15 minutes; approval wait 3 s; access 5 minutes, grace 1 hour, wait 3 s", () => {
     const day = 24 * 60 * 60 * 1000
     assert.deepStrictEqual(
       Object.fromEntries(Object.entries(SignIn.durations).map(([k, v]) => [k, v.defaultMillis])),
@@ -425,12 +429,15 @@ describe("core/web: the sign-in's defaults, shared by both editions", () => {
         pinLifetime: 15 * 60_000,
         approvalWait: 3000,
         accessTtl: 5 * 60_000,
-        accessGrace: 60 * 60_000
+        accessGrace: 60 * 60_000,
+        accessWait: 3000
       }
     )
     // A session or PIN cookie of less than a second could not be set; waiting and caching may be off.
     assert.strictEqual(SignIn.durations.sessionIdle.minimumMillis, 1000)
     assert.strictEqual(SignIn.durations.approvalWait.minimumMillis, 0)
+    // An access check is always waited for a little: a zero wait would never take plex.tv's answer.
+    assert.strictEqual(SignIn.durations.accessWait.minimumMillis, 1)
     assert.strictEqual(SignIn.defaultStorePrefix, "plex-session:")
     assert.deepStrictEqual(Pages.privateHeaders, {
       "cache-control": "no-store",

@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
 import type * as Effect from "effect/Effect"
 import { optionsOf } from "../../../src/core/fake/errors.js"
 import * as CoreFault from "../../../src/core/fake/fault.js"
@@ -236,12 +237,18 @@ export const rateLimited = (retryAfter?: Duration.Input): Status => status(429, 
  * @since 0.1.0
  * @category constructors
  */
-export const delay = (duration: Duration.Input, then?: Fault): Delay => ({
-  _tag: "Delay",
-  duration: Duration.fromInputUnsafe(duration),
-  // oxlint-disable-next-line unicorn/no-thenable -- the Fault after the wait: an object, never callable
-  then
-})
+export const delay = (duration: Duration.Input, then?: Fault): Delay => {
+  // A duration that is not one (null, "soon"): a FakePlexError naming Fault.delay, as the shared fake's rule.
+  const decoded = Duration.fromInput(duration)
+  const millis = Option.isSome(decoded) ? Duration.toMillis(decoded.value) : duration
+  CoreFault.checkDelay(millis, then)
+  return {
+    _tag: "Delay",
+    duration: Option.isSome(decoded) ? decoded.value : Duration.zero,
+    // oxlint-disable-next-line unicorn/no-thenable -- the Fault after the wait: an object, never callable
+    then
+  }
+}
 
 /**
  * Never answer.

@@ -276,6 +276,42 @@ describe("Jwt.pinLogin", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect(
+    "the PIN's lifetime counts from its creation: a slow onPin does not stretch it (Expired, not NotFound)",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        // plex.tv (the fake) drops the PIN 1 minute after creating it; the user's onPin takes 50 seconds.
+        const fiber = yield* Effect.forkChild(
+          Effect.flip(Jwt.pinLogin({ key, onPin: () => Effect.sleep("50 seconds") }))
+        )
+        yield* step(fiber, 1, "50 seconds")
+        const error = yield* stepToEnd(fiber)
+        assert.strictEqual(error._tag, "PinExpired")
+        // Given up at the PIN's end, before plex.tv could answer 404 for the PIN it dropped.
+        assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
+      }).pipe(Effect.provide(signedIn({ pinLifetime: { strong: "1 minute" } })))
+  )
+
+  it.effect("a device JWT whose nonce plex.tv refuses (422) is re-signed and the poll goes on", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      // The first check's device JWT carries a nonce plex.tv no longer takes (a lost answer may have used it).
+      const usedNonce = Fault.status(422, { message: "The nonce is unknown, used or expired" })
+      yield* FakePlex.fault("checkPin", usedNonce, { times: 1 })
+      const fiber = yield* Effect.forkChild(Jwt.pinLogin({ key, onPin: () => Effect.void }))
+      yield* step(fiber, 3)
+      const [pin] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+      assert.isDefined(pin)
+      yield* FakePlex.approvePin(pin!.id)
+      const plexJwt = yield* stepToEnd(fiber)
+      assert.strictEqual(plexJwt.claims.thumbprint, key.thumbprint)
+      const checks = (yield* FakePlex.requests).filter((r) => r.route === "checkPin").map((r) => r.status)
+      assert.deepStrictEqual(checks.slice(0, 2), [422, 200], "refused, then at once with a new device JWT")
+      assert.strictEqual(yield* count("getNonce"), 2, "a new nonce for the refused one")
+    }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("a long wait re-signs the device JWT before it expires", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey

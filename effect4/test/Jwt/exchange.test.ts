@@ -9,6 +9,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
@@ -20,6 +21,7 @@ import * as Jwt from "effect4-plex-auth/Jwt"
 import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { failsWith } from "../testing/support.js"
+import { withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 import { registeredKey, segments, signedIn, stepToEnd, whenWaiting } from "./support.js"
 
 const policy = RetryPolicy.backoff({ initialInterval: "1 second", maxInterval: "1 second" })
@@ -161,6 +163,22 @@ describe("Jwt.exchange: refusals", () => {
         "exchangeJwt 200"
       ])
     }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect(
+    "a refused nonce's fresh attempt writes no log line, as retries do not: it is on the Jwt.exchange span (plex.nonce_refused)",
+    () =>
+      Effect.gen(function* () {
+        const { key } = yield* registeredKey
+        yield* FakePlex.fault("exchangeJwt", usedNonce, { times: 1 })
+        const { exit, spans } = yield* withRecordedSpans(withCapturedLogs(Jwt.exchange(key)))
+        assert.isTrue(Exit.isSuccess(exit))
+        const lines = Exit.isSuccess(exit) ? exit.value.lines : []
+        assert.isTrue(Exit.isSuccess(exit) && Exit.isSuccess(exit.value.exit), "a Plex JWT")
+        assert.deepStrictEqual(lines, [], "no log line: this edition's operations log no retry")
+        const exchange = spans.filter((span) => span.name === "Jwt.exchange")
+        assert.isTrue(exchange.some((span) => span.attributes.get("plex.nonce_refused") === true))
+      }).pipe(Effect.provide(signedIn()))
   )
 
   it.effect("a nonce refused twice is a BadRequest (422), not Unauthorized, after exactly two attempts", () =>

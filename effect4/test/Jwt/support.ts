@@ -57,8 +57,11 @@ export const layerPendingSleeps: Layer.Layer<PendingSleeps> = Layer.effectContex
 )
 
 /** The fake, signed in with the default account's classic token (and the test's clock's sleeps recorded). */
-export const signedIn = () =>
-  Layer.merge(FakePlex.layerSignedIn({ identity, accounts: [{}, { username: "bob" }] }), layerPendingSleeps)
+export const signedIn = (options: FakePlex.Options = {}) =>
+  Layer.merge(
+    FakePlex.layerSignedIn({ identity, accounts: [{}, { username: "bob" }], ...options }),
+    layerPendingSleeps
+  )
 
 const b64u = (bytes: string | Uint8Array) => Buffer.from(bytes).toString("base64url")
 

@@ -205,6 +205,23 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
       })
   )
 
+  it.effect.skipIf(!posix)(
+    "a named pipe as the lock file fails a change with PermissionDenied at once: it is not read as a lock to wait on",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const fifo = path.join(directory, "store.json.lock")
+        yield* Effect.sync(() => execFileSync("mkfifo", [fifo]))
+        const store = yield* storeIn(directory)
+        const error = yield* Effect.flip(store.set("a", "one"))
+        assert.isTrue(reasonOf(error) === "PermissionDenied")
+        assert.include(error.message, "lock file is not a regular file")
+        // Left alone: no writer made it, and the store is unchanged.
+        assert.isTrue((yield* Effect.promise(() => fs.lstat(fifo))).isFIFO())
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json.lock"])
+      })
+  )
+
   for (const mode of [0o666, 0o620]) {
     it.effect.skipIf(!posix)(
       `a file of mode ${mode.toString(8)} fails with PermissionDenied, and is left alone`,

@@ -98,6 +98,36 @@ describe("the test kits given what untyped JavaScript passes", () => {
     }
   })
 
+  it("Fault's constructors name values of the wrong kind or range, rather than scripting a fault that misbehaves", () => {
+    const cases: ReadonlyArray<readonly [string, () => unknown]> = [
+      ["Fault.delay: the duration", () => Fault.delay(untyped(null))],
+      ["Fault.delay: the duration", () => Fault.delay(Number.POSITIVE_INFINITY)],
+      ["Fault.delay: the duration", () => Fault.delay(untyped("soon"))],
+      ["Fault.delay: then", () => Fault.delay("1 second", untyped("hang"))],
+      ["Fault.truncate: keepBytes", () => Fault.truncate({ keepBytes: -1 })],
+      ["Fault.truncate: keepBytes", () => Fault.truncate({ keepBytes: untyped("10") })],
+      ["Fault.html: status", () => Fault.html({ status: 42 })],
+      ["Fault.redirect: status", () => Fault.redirect({ status: untyped(200) })],
+      ["Fault.redirect: to", () => Fault.redirect({ to: untyped(42) })],
+      ["Fault.contentType: the content type", () => Fault.contentType(untyped(null))],
+      ["Fault.contentType: the content type", () => Fault.contentType("text/html\r\nx-injected: 1")],
+      ["Fault.oversized: bytes", () => Fault.oversized({ bytes: 1.5 })],
+      ["Fault.oversized: declareLength", () => Fault.oversized({ declareLength: untyped("no") })]
+    ]
+    for (const [name, f] of cases) {
+      const [kind, message] = thrown(f)
+      assert.strictEqual(kind, "FakePlexError", name)
+      assert.isTrue(message.startsWith(`${name} must be`), message)
+    }
+    // The values they take still make faults.
+    assert.strictEqual(Fault.delay("1 second", Fault.hang)._tag, "Delay")
+    assert.strictEqual(Fault.truncate({ keepBytes: 0 }).keepBytes, 0)
+    assert.strictEqual(Fault.html({ status: 503 }).status, 503)
+    assert.strictEqual(Fault.redirect({ status: 308, to: "/elsewhere" }).status, 308)
+    assert.strictEqual(Fault.contentType("text/html").contentType, "text/html")
+    assert.strictEqual(Fault.oversized({ bytes: 10, declareLength: false }).bytes, 10)
+  })
+
   it("FakePlex.makeHandler names options that are not an object", () => {
     assert.deepStrictEqual(
       thrown(() => FakePlex.makeHandler(untyped(null))),

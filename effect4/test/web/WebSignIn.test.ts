@@ -18,6 +18,7 @@ import {
   Fiber,
   Layer,
   Logger,
+  Option,
   Redacted,
   References,
   Result,
@@ -109,6 +110,22 @@ const untilFirstCheck = Effect.gen(function* () {
   }
   return yield* Effect.die(new Error("the callback never checked the PIN"))
 })
+
+/** Waits (no time passing) until plex.tv has been asked for the user's resources more than `before` times. */
+const untilAccessAsked = (before: number) =>
+  Effect.gen(function* () {
+    for (let turn = 0; turn < 10_000; turn++) {
+      const asked = (yield* FakePlex.requests).filter((r) => r.route === "getServerResources")
+      if (asked.length > before) return
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+    return yield* Effect.die(new Error("plex.tv was never asked for the resources"))
+  })
+
+const accessAsked = Effect.map(
+  FakePlex.requests,
+  (requests) => requests.filter((r) => r.route === "getServerResources").length
+)
 
 describe("WebSignIn.start (Effect 4)", () => {
   it.effect(
@@ -373,6 +390,44 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "a plex.tv that hangs holds a request at most accessWait (3 s): then the grace applies, past it a 503",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("bob")
+        yield* FakePlex.fault("getServerResources", Fault.hang)
+        // Past accessTtl, within accessGrace: asked again, and plex.tv never answers.
+        yield* TestClock.adjust("10 minutes")
+        // Each request given 20 s (short of the 30 s per-attempt timeout): it must be answered in 3.
+        const before = yield* accessAsked
+        const timed = Effect.forkChild(Effect.timeoutOption(service.authenticate(cookie), "20 seconds"))
+        const within = yield* timed
+        yield* untilAccessAsked(before)
+        yield* TestClock.adjust("3 seconds")
+        yield* TestClock.adjust("17 seconds")
+        const answered = yield* Fiber.join(within)
+        assert.isTrue(Option.isSome(answered), "answered within accessWait")
+        if (Option.isSome(answered)) assert.strictEqual(answered.value.user.access, "HomeMember")
+        // Past accessGrace: the same bounded wait, then 503 (no answer in time, as a timeout would say).
+        yield* TestClock.adjust("1 hour")
+        const beforeLate = yield* accessAsked
+        const late = yield* Effect.forkChild(
+          Effect.result(Effect.timeoutOption(service.authenticate(cookie), "20 seconds"))
+        )
+        yield* untilAccessAsked(beforeLate)
+        yield* TestClock.adjust("3 seconds")
+        yield* TestClock.adjust("17 seconds")
+        const refused = yield* Fiber.join(late)
+        assert.isTrue(Result.isFailure(refused))
+        if (Result.isFailure(refused)) {
+          const error = refused.failure
+          assert.strictEqual(error._tag, "PlexUnavailable")
+          assert.strictEqual(error._tag === "PlexUnavailable" ? error.failure : "", "NetworkError")
+        }
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a user plex.tv said has no access is not let back in while plex.tv cannot be asked: 503, never the old grant",
     () =>
       Effect.gen(function* () {
@@ -588,10 +643,13 @@ describe("WebSignIn sessions (Effect 4)", () => {
       // token was not revoked at sign-out, without a word; a storePrefix of another type went into the keys.
       for (const [field, bad] of [
         ["revokeOnSignOut", { revokeOnSignOut: "true" as never }],
-        ["storePrefix", { storePrefix: 42 as never }]
+        ["storePrefix", { storePrefix: 42 as never }],
+        // A cookie prefix of its own: over http the browser refuses a __Host- cookie without Secure.
+        ["cookieName", { appUrl: "http://127.0.0.1:8080", cookieName: "__Host-app" }],
+        ["cookieName", { cookieName: "__Secure-app" }]
       ] as const) {
         const error = yield* Effect.flip(build({ appUrl: APP, machineIdentifier: "abc", sessionKey, ...bad }))
-        assert.strictEqual(error._tag, "InvalidInput", field)
+        assert.strictEqual(error._tag, "InvalidInput", JSON.stringify(bad))
         if (error._tag === "InvalidInput") assert.strictEqual(error.field, field)
       }
     })
@@ -710,6 +768,19 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         env({ homePath: "/app/", startPath: "/app/auth/start", callbackPath: "/app/auth/callback" })
       )
     )
+  )
+
+  it.effect(
+    "Authentication's security scheme names the session cookie used over https: __Host-plex_session",
+    () =>
+      Effect.gen(function* () {
+        const { settings } = yield* WebSignIn.WebSignIn
+        assert.strictEqual(settings.sessionCookie, "__Host-plex_session")
+        // What an OpenAPI description of the app shows is the cookie the browser really sends.
+        const scheme = WebSignIn.Authentication.security.session
+        assert.strictEqual(scheme.in, "cookie")
+        assert.strictEqual(scheme.key, settings.sessionCookie)
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect(

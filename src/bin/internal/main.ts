@@ -180,6 +180,9 @@ export const run = (
         ExitCode.Generic
       )
     ),
+    // Ctrl-C (SIGINT) or SIGTERM interrupts the run: the documented outcome is said, as text or JSON (the exit
+    // code, 130, is the runtime's teardown's).
+    Effect.onInterrupt(() => report(new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled }))),
     (effect) =>
       Effect.flatMap(Effect.all([Effect.console, CliTerminal.Io]), ([current, io]) =>
         Effect.withConsole(

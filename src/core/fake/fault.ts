@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { optionsOf } from "./errors.js"
+import { FakePlexError, optionsOf } from "./errors.js"
 
 /** Answer with an error status and the body the host would send with it. */
 export interface Status {
@@ -116,13 +116,47 @@ export const status = (status: number, options: Omit<Status, "_tag" | "status"> 
 /** A 429 rate limit (plex.tv code 1003), with `Retry-After` when given. */
 export const rateLimited = (retryAfterMillis?: number): Status => status(429, { retryAfterMillis })
 
-/** Wait `millis` before answering normally, or with `then`. */
-export const delay = (millis: number, then?: Fault): Delay => ({
-  _tag: "Delay",
-  millis,
+/**
+ * A constructor's argument of the wrong value or kind (from untyped JavaScript, or a typo): a `FakePlexError`
+ * naming the constructor and the field, rather than a fault scripted to do something else or nothing.
+ */
+const refuseArgument = (name: string, field: string, expected: string, got: unknown): never => {
+  const shown =
+    typeof got === "string"
+      ? JSON.stringify(got)
+      : got === null
+        ? "null"
+        : typeof got === "object"
+          ? "an object"
+          : String(got)
+  throw new FakePlexError(`${name}: ${field} must be ${expected}, got ${shown}`)
+}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0
+
+/** A fault, as the constructors make them: an object with a string `_tag`. */
+const isFault = (value: unknown): value is Fault =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { readonly _tag?: unknown })._tag === "string"
+
+/**
+ * Checks `Fault.delay`'s arguments (each kit's too): a wait of `millis`, finite and zero or more (a wait
+ * that never ends is `hang`), and a `then` that is a fault or undefined; else throws a `FakePlexError`.
+ */
+export const checkDelay = (millis: unknown, then: unknown): void => {
+  if (typeof millis !== "number" || !Number.isFinite(millis) || millis < 0) {
+    refuseArgument("Fault.delay", "the duration", "finite, zero or more", millis)
+  }
+  if (then !== undefined && !isFault(then)) refuseArgument("Fault.delay", "then", "a fault", then)
+}
+
+/** Wait `millis` (finite, zero or more) before answering normally, or with `then` (a fault). */
+export const delay = (millis: number, then?: Fault): Delay => {
+  checkDelay(millis, then)
   // oxlint-disable-next-line unicorn/no-thenable -- the Fault after the wait: an object, never callable
-  then
-})
+  return { _tag: "Delay", millis, then }
+}
 
 /** Never answer. */
 export const hang: Hang = { _tag: "Hang" }
@@ -134,39 +168,61 @@ export const reset: Reset = { _tag: "Reset" }
 export const refuse: Refuse = { _tag: "Refuse" }
 
 /** Cut the normal body short after `keepBytes` (default half of it). */
-export const truncate = (options: { readonly keepBytes?: number | undefined } = {}): Truncate => ({
-  _tag: "Truncate",
-  keepBytes: optionsOf("Fault.truncate", options).keepBytes
-})
+export const truncate = (options: { readonly keepBytes?: number | undefined } = {}): Truncate => {
+  const { keepBytes } = optionsOf("Fault.truncate", options)
+  if (keepBytes !== undefined && !isCount(keepBytes)) {
+    refuseArgument("Fault.truncate", "keepBytes", "a whole number of bytes, zero or more", keepBytes)
+  }
+  return { _tag: "Truncate", keepBytes }
+}
 
 /** A JSON content type with a body that does not parse. */
 export const malformedJson: MalformedJson = { _tag: "MalformedJson" }
 
 /** An HTML page (default status 200). */
-export const html = (options: { readonly status?: number | undefined } = {}): Html => ({
-  _tag: "Html",
-  status: optionsOf("Fault.html", options).status ?? 200
-})
+export const html = (options: { readonly status?: number | undefined } = {}): Html => {
+  const { status } = optionsOf("Fault.html", options)
+  if (status !== undefined && !(Number.isInteger(status) && status >= 200 && status <= 599)) {
+    refuseArgument("Fault.html", "status", "an HTTP status (200-599)", status)
+  }
+  return { _tag: "Html", status: status ?? 200 }
+}
+
+const redirectStatuses: ReadonlyArray<unknown> = [301, 302, 303, 307, 308]
 
 /** A redirect (default 302) to `to`, by default the same path on the fake's unrelated host. */
 export const redirect = (
   options: { readonly to?: string | undefined; readonly status?: Redirect["status"] | undefined } = {}
 ): Redirect => {
   const { status, to } = optionsOf("Fault.redirect", options)
+  if (status !== undefined && !redirectStatuses.includes(status)) {
+    refuseArgument("Fault.redirect", "status", "301, 302, 303, 307 or 308", status)
+  }
+  if (to !== undefined && (typeof to !== "string" || to === "" || /[\r\n]/.test(to))) {
+    refuseArgument("Fault.redirect", "to", "a URL or path", to)
+  }
   return { _tag: "Redirect", status: status ?? 302, to }
 }
 
 /** The normal answer with another content type (default `text/plain`). */
-export const contentType = (contentType = "text/plain; charset=utf-8"): ContentType => ({
-  _tag: "ContentType",
-  contentType
-})
+export const contentType = (contentType = "text/plain; charset=utf-8"): ContentType => {
+  if (typeof contentType !== "string" || contentType.trim() === "" || /[\r\n\0]/.test(contentType)) {
+    refuseArgument("Fault.contentType", "the content type", "a header value (text, one line)", contentType)
+  }
+  return { _tag: "ContentType", contentType }
+}
 
 /** A 200 JSON body of `bytes` bytes (default 9 MiB), its length declared unless `declareLength` is false. */
 export const oversized = (
   options: { readonly bytes?: number | undefined; readonly declareLength?: boolean | undefined } = {}
 ): Oversized => {
   const { bytes, declareLength } = optionsOf("Fault.oversized", options)
+  if (bytes !== undefined && !isCount(bytes)) {
+    refuseArgument("Fault.oversized", "bytes", "a whole number of bytes, zero or more", bytes)
+  }
+  if (declareLength !== undefined && typeof declareLength !== "boolean") {
+    refuseArgument("Fault.oversized", "declareLength", "a boolean", declareLength)
+  }
   return { _tag: "Oversized", bytes: bytes ?? 9 * 1024 * 1024, declareLength: declareLength ?? true }
 }
 

@@ -19,7 +19,8 @@
  *   one is waited for, up to {@link lockWaitLimitMillis}, then `Busy`.
  *   Temporary files a dead writer left are removed by the next change.
  * - A store file that is a symbolic link, not a regular file, another
- *   user's, or writable by group or others fails with `PermissionDenied`.
+ *   user's, or writable by group or others fails with `PermissionDenied`;
+ *   so does a lock file that is not a regular file (never waited on).
  *
  * Errors are {@link StoreError}s (a `reason` as the Effect platforms'
  * `SystemError` names it, the store `method`, the `syscall` and path);
@@ -410,12 +411,42 @@ type LockAttempt =
   /** A dead writer's lock was removed: try again at once. */
   | { readonly _tag: "Broken" }
   | { readonly _tag: "Held"; readonly holder: string }
+  /** The lock file is not a regular file: refused, never waited on. */
+  | { readonly _tag: "Untrusted"; readonly problem: string }
 
-const readLock = (lockFile: string): Promise<string | undefined> =>
-  fs.readFile(lockFile, "utf8").catch((error: unknown) => {
+/** A lock file that is not a regular file (a named pipe, a device, a symbolic link): no writer made it. */
+const lockProblem = "the store's lock file is not a regular file"
+
+/**
+ * The lock file's text, undefined when there is none, or {@link lockProblem}
+ * as `{ problem }`. Opened as the store file is (`O_NOFOLLOW`, `O_NONBLOCK`):
+ * a named pipe in its place is refused, where a plain read would wait for a
+ * writer forever.
+ */
+const readLock = async (lockFile: string): Promise<string | undefined | { readonly problem: string }> => {
+  try {
+    if (!posixPlatform) {
+      if (!(await fs.lstat(lockFile)).isFile()) return { problem: lockProblem }
+      return await fs.readFile(lockFile, "utf8")
+    }
+    let handle: fs.FileHandle
+    try {
+      handle = await fs.open(lockFile, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
+    } catch (error) {
+      if (codeOf(error) === "ELOOP") return { problem: lockProblem }
+      throw error
+    }
+    try {
+      if (!(await handle.stat()).isFile()) return { problem: lockProblem }
+      return await handle.readFile("utf8")
+    } finally {
+      await handle.close().catch(() => undefined)
+    }
+  } catch (error) {
     if (codeOf(error) === "ENOENT") return undefined
     throw error
-  })
+  }
+}
 
 /**
  * One try at the lock: the holder's record is written to a temporary file,
@@ -451,6 +482,7 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
   }
   const text = await readLock(lockFile)
   if (text === undefined) return { _tag: "Free" }
+  if (typeof text !== "string") return { _tag: "Untrusted", problem: text.problem }
   const holder = parseHolder(text)
   if (holder === undefined) return { _tag: "Held", holder: "an unknown writer" }
   if (holder.host !== hostTag || isAlive(holder.pid)) {
@@ -482,7 +514,7 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
 /** Removes the lock file if it is still this holder's. */
 const releaseLock = async (lockFile: string, nonce: string): Promise<void> => {
   const text = await readLock(lockFile).catch(() => undefined)
-  if (text !== undefined && parseHolder(text)?.nonce === nonce) {
+  if (typeof text === "string" && parseHolder(text)?.nonce === nonce) {
     await fs.rm(lockFile, { force: true }).catch(() => undefined)
   }
 }
@@ -620,6 +652,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       const attempt = await call(method, "link", lockFile, () => tryLock(dir, lockFile))
       if (attempt._tag === "Taken") return attempt.nonce
       if (attempt._tag === "Free" || attempt._tag === "Broken") continue
+      if (attempt._tag === "Untrusted") throw untrusted(method, lockFile, attempt.problem)
       if (waited >= lockWaitLimitMillis) {
         throw new StoreError({
           reason: "Busy",

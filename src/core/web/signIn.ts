@@ -55,6 +55,15 @@ export interface SettingsInput {
   readonly cookieName?: string | undefined
 }
 
+/**
+ * The cookie the `Authentication` middleware's security scheme names (for an
+ * API's description, such as OpenAPI): the default session cookie over
+ * https, where an app is deployed. Over http the cookie is `plex_session`,
+ * and with `cookieName` the name given (`__Host-` prefixed over https); the
+ * middleware itself reads the cookie the service was set up with.
+ */
+export const documentedSessionCookie = "__Host-plex_session"
+
 /** The settings, or what is wrong with the input (never echoing a secret: there is none here). */
 export const settings = (
   input: SettingsInput
@@ -81,6 +90,15 @@ export const settings = (
   const base = input.cookieName ?? "plex_session"
   if (!/^[A-Za-z0-9_-]+$/.test(base)) {
     return { _tag: "Invalid", field: "cookieName", message: "must be letters, digits, _ or -" }
+  }
+  // A name with a cookie prefix (browsers match them in any case): over http a `__Host-`/`__Secure-` cookie
+  // without `Secure` is refused by the browser, so sign-in would never hold; over https the prefix is added here.
+  if (/^__(host|secure)-/i.test(base)) {
+    return {
+      _tag: "Invalid",
+      field: "cookieName",
+      message: "must not start with __Host- or __Secure- (the __Host- prefix is added over https)"
+    }
   }
   return {
     _tag: "Ok",
@@ -361,7 +379,8 @@ export const authenticateStatus = (tag: string): number =>
  * milliseconds: a session ends unused after 7 days and at the latest 30 days
  * after sign-in; the PIN-flow cookie lives 15 minutes; the callback waits up
  * to 3 seconds for plex.tv to show the PIN approved; an access answer is kept
- * 5 minutes, and a granting one stands 1 hour while plex.tv cannot be asked.
+ * 5 minutes, and a granting one stands 1 hour while plex.tv cannot be asked;
+ * a request waits at most 3 seconds for plex.tv to answer an access check.
  */
 export const durations = {
   sessionIdle: { defaultMillis: 7 * 24 * 60 * 60 * 1000, minimumMillis: 1000 },
@@ -369,8 +388,15 @@ export const durations = {
   pinLifetime: { defaultMillis: 15 * 60 * 1000, minimumMillis: 1000 },
   approvalWait: { defaultMillis: 3000, minimumMillis: 0 },
   accessTtl: { defaultMillis: 5 * 60 * 1000, minimumMillis: 0 },
-  accessGrace: { defaultMillis: 60 * 60 * 1000, minimumMillis: 0 }
+  accessGrace: { defaultMillis: 60 * 60 * 1000, minimumMillis: 0 },
+  accessWait: { defaultMillis: 3000, minimumMillis: 1 }
 } as const
+
+/**
+ * The failure a `PlexUnavailable` names when an access check did not answer
+ * within `accessWait` (as a per-attempt timeout would: no answer in time).
+ */
+export const accessWaitFailure = "NetworkError"
 
 /** The prefix of the session keys in the store, by default. */
 export const defaultStorePrefix = "plex-session:"

@@ -103,6 +103,7 @@ const failIfQuit = <E, R>(self: Effect.Effect<void, E, R>) =>
 export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> => {
   const asJson = Core.jsonRequested(args)
   const report = (failure: Core.Failure) => Console.error(Core.failureText(failure, { json: asJson }))
+  const cancelled = new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
   // An option renamed or withdrawn, a value option followed by an option, `--wizard` after options without
   // a command, or options before the command's name that cannot be read: said how to write it, in the words
   // the Effect 3 CLI uses (src/core/cli/render.ts).
@@ -131,7 +132,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
       // effect/cli has already shown what was wrong with the command line.
       if (CliError.isCliError(failure)) return Effect.succeed(ExitCode.Usage as number)
       if (failure instanceof CliFailure) return Effect.as(report(failure), failure.exitCode)
-      if (Cause.hasInterruptsOnly(cause)) return Effect.succeed(ExitCode.Cancelled as number)
+      if (Cause.hasInterruptsOnly(cause)) return Effect.as(report(cancelled), ExitCode.Cancelled as number)
       const defect = Cause.squash(cause)
       return Effect.as(
         report({
@@ -141,6 +142,9 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
         ExitCode.Generic as number
       )
     }),
+    // Ctrl-C (SIGINT) or SIGTERM interrupts the run (plex-auth.ts): the documented outcome is said, as text or
+    // JSON; the exit code is 130.
+    Effect.onInterrupt(() => report(cancelled)),
     // All of effect/cli's built-in options: --help, --version, --wizard, --completions, --log-level.
     Effect.provide(CliConfig.layer(CliConfig.defaults)),
     Effect.provide(CliOutput.layerPresenter(presenter(asJson)))

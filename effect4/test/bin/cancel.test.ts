@@ -1,0 +1,61 @@
+/**
+ * Ctrl-C: the Effect 4 CLI, from source in a child process, is sent SIGINT while it
+ * runs (`fake-server`, once it has printed where it listens), and says the
+ * documented outcome (docs/cli.md: `Cancelled`, exit code 130), as text or
+ * as JSON under `--json`.
+ */
+import { spawn } from "node:child_process"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { assert, describe, it } from "@effect/vitest"
+
+const root = fileURLToPath(new URL("../../..", import.meta.url))
+const entry = path.join(root, "effect4", "src", "bin", "plex-auth.ts")
+
+/** Runs `plex-auth ...args` until stdout matches `ready`, then sends SIGINT, as Ctrl-C would. */
+const interrupted = (args: ReadonlyArray<string>, ready: RegExp) =>
+  new Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>(
+    (resolve, reject) => {
+      void fs.mkdtemp(path.join(os.tmpdir(), "plex-auth-cancel-")).then((home) => {
+        const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+          cwd: root,
+          env: { PATH: process.env["PATH"] ?? "", HOME: home },
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        let stdout = ""
+        let stderr = ""
+        let sent = false
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+          stdout += chunk
+          if (!sent && ready.test(stdout)) {
+            sent = true
+            child.kill("SIGINT")
+          }
+        })
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+        // A loaded machine starts Node slowly; a run that never ends is killed, and the test fails on its code.
+        const timer = setTimeout(() => child.kill("SIGKILL"), 45_000)
+        child.once("error", reject)
+        child.once("close", (code) => {
+          clearTimeout(timer)
+          void fs.rm(home, { recursive: true, force: true }).then(() => resolve({ code, stdout, stderr }))
+        })
+      }, reject)
+    }
+  )
+
+describe("plex-auth, Ctrl-C", { timeout: 60_000 }, () => {
+  it("says Cancelled (exit 130): as JSON under --json, as a line otherwise", async () => {
+    const json = await interrupted(["fake-server", "--json"], /\n}\n/)
+    assert.strictEqual(json.code, 130, json.stderr)
+    assert.deepStrictEqual(JSON.parse(json.stderr), {
+      error: { kind: "Cancelled", exitCode: 130, message: "Cancelled." }
+    })
+    const text = await interrupted(["fake-server"], /PLEX_PASSWORD=.*\n/)
+    assert.strictEqual(text.code, 130, text.stderr)
+    // After what fake-server says of itself on stderr, the last line.
+    assert.isTrue(text.stderr.endsWith("\nplex-auth: Cancelled.\n"), text.stderr)
+  })
+})
