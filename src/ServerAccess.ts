@@ -27,6 +27,7 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Cache from "effect/Cache"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -276,16 +277,78 @@ const cacheSettings = (operation: string, options: CacheOptions) =>
   })
 
 /**
- * `get`, a `Cache` lookup, on a fiber of its own that the caller waits for.
- * Effect 3's `Cache` runs a lookup on the fiber of the caller who asked first
- * and, when that caller is interrupted, interrupts everyone waiting for it;
- * here that caller only stops waiting and the lookup goes on for the others,
- * as in Effect 4's `Cache` (which also stops it once nobody waits; here it
- * completes, its answer kept for the next caller). Awaited, not joined: the
- * caller keeps its own `FiberRef`s.
+ * One lookup in flight (or done): the fiber it runs on, how many callers
+ * wait for it, and its result once it has one. Counted here, per lookup.
  */
-const shared = <A, E>(get: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-  Effect.flatMap(Effect.forkDaemon(get), (fiber) => Effect.flatten(Fiber.await(fiber)))
+interface Flight<A, E> {
+  readonly fiber: Fiber.RuntimeFiber<Exit.Exit<A, E>>
+  readonly state: { waiters: number; abandoned: boolean; expires: number | undefined }
+}
+
+/**
+ * A cache whose lookups run on a fiber of their own that callers wait for, as
+ * in Effect 4's `Cache`: a caller that is interrupted only stops waiting (Effect
+ * 3's `Cache` runs a lookup on the fiber of the caller who asked first and, when
+ * that caller is interrupted, interrupts everyone waiting for it), and the
+ * lookup is interrupted once its last waiter leaves (the entry dropped, so the
+ * next caller starts a fresh one). Effect 3's `Cache` keeps the flights, each
+ * result kept for `timeToLive` of its exit from when it came. Awaited, not
+ * joined: the caller keeps its own `FiberRef`s.
+ */
+const sharedCache = <K, A, E, R>(options: {
+  readonly capacity: number
+  readonly lookup: (key: K) => Effect.Effect<A, E, R>
+  readonly timeToLive: (exit: Exit.Exit<A, E>) => Duration.Duration
+}) =>
+  Effect.gen(function* () {
+    const cache = yield* Cache.makeWith({
+      capacity: options.capacity,
+      lookup: (key: K) =>
+        Effect.uninterruptible(
+          Effect.suspend(() => {
+            const state: Flight<A, E>["state"] = { waiters: 0, abandoned: false, expires: undefined }
+            const run = Effect.flatMap(Effect.exit(options.lookup(key)), (exit) =>
+              Effect.map(Clock.currentTimeMillis, (now) => {
+                state.expires = now + Duration.toMillis(options.timeToLive(exit))
+                return exit
+              })
+            )
+            // Forked from an uninterruptible step (so that no flight is left without its entry), but interruptible.
+            return Effect.map(Effect.forkDaemon(Effect.interruptible(run)), (fiber): Flight<A, E> => ({
+              fiber,
+              state
+            }))
+          })
+        ),
+      timeToLive: () => Duration.infinity
+    })
+    const drop = (key: K, flight: Flight<A, E>) => cache.invalidateWhen(key, (f) => f === flight)
+    const wait = (key: K, flight: Flight<A, E>): Effect.Effect<A, E> =>
+      Effect.acquireUseRelease(
+        Effect.sync(() => {
+          flight.state.waiters++
+        }),
+        () => Effect.flatten(Effect.flatten(Fiber.await(flight.fiber))),
+        () =>
+          Effect.suspend(() => {
+            flight.state.waiters--
+            if (flight.state.waiters > 0 || flight.state.expires !== undefined) return Effect.void
+            // The last waiter left before the lookup ended: stop it, and let the next caller start afresh.
+            flight.state.abandoned = true
+            return Effect.zipRight(Fiber.interrupt(flight.fiber), drop(key, flight))
+          })
+      )
+    const get = (key: K): Effect.Effect<A, E> =>
+      Effect.flatMap(cache.get(key), (flight) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const { abandoned, expires } = flight.state
+          return abandoned || (expires !== undefined && now >= expires)
+            ? Effect.zipRight(drop(key, flight), get(key))
+            : wait(key, flight)
+        })
+      )
+    return { get, invalidate: (key: K) => cache.invalidate(key), invalidateAll: cache.invalidateAll }
+  })
 
 /**
  * A {@link check} for the server `machineIdentifier` whose answers are
@@ -319,7 +382,7 @@ export const makeChecker = (
     const operation = "ServerAccess.makeChecker"
     const id = yield* machineId(operation, machineIdentifier)
     const { capacity, ttl, unknownTtl } = yield* cacheSettings(operation, options)
-    const cache = yield* Cache.makeWith({
+    const cache = yield* sharedCache({
       capacity,
       lookup: (token: Redacted.Redacted<string>) =>
         check(id).pipe(Effect.provideService(Credentials, { token: Effect.succeed(token) })),
@@ -329,18 +392,7 @@ export const makeChecker = (
     const key = (token: string | Redacted.Redacted<string>) => V.token("ServerAccess.check", "token", token)
     return {
       machineIdentifier: id,
-      check: (token) =>
-        Effect.flatMap(key(token), (k) =>
-          shared(
-            Effect.tap(cache.get(k), (access) =>
-              // A zero TTL (`ttl`, or `unknownTtl` for an `Unknown`) means "not kept": Effect 3's `Cache` would
-              // still serve an entry made in this very millisecond.
-              Duration.toMillis(access._tag === "Unknown" ? unknownTtl : ttl) === 0
-                ? cache.invalidate(k)
-                : Effect.void
-            )
-          )
-        ),
+      check: (token) => Effect.flatMap(key(token), cache.get),
       invalidate: (token) =>
         Effect.flatMap(Effect.either(key(token)), (k) =>
           Either.isRight(k) ? cache.invalidate(k.right) : Effect.void
@@ -530,7 +582,7 @@ export const makeOwnerChecker = (
     const id = yield* machineId(operation, machineIdentifier)
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
     const ownerSpec = { ...Facts.getOwner, schema: L.struct(Facts.accountIdFields()) }
-    const cache = yield* Cache.makeWith({
+    const cache = yield* sharedCache({
       capacity: 1,
       lookup: (_: void) =>
         Effect.all(
@@ -543,13 +595,7 @@ export const makeOwnerChecker = (
         ),
       timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : unknownTtl)
     })
-    // A zero TTL means "not kept": Effect 3's `Cache` would still serve an entry made in this very millisecond.
-    const current = shared(
-      Effect.tapBoth(cache.get(undefined), {
-        onFailure: () => (Duration.toMillis(unknownTtl) === 0 ? cache.invalidateAll : Effect.void),
-        onSuccess: () => (Duration.toMillis(ttl) === 0 ? cache.invalidateAll : Effect.void)
-      })
-    )
+    const current = cache.get(undefined)
     return {
       machineIdentifier: id,
       users: Effect.map(current, (c) => c.users),

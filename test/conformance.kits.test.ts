@@ -812,6 +812,53 @@ describe("conformance: ServerAccess against the seeded fake", () => {
   )
 
   it.effect(
+    "a shared lookup is interrupted once every caller waiting for it is; the next call starts afresh",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute" })
+        const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, { ttl: "1 minute" })
+        const alice = yield* fake.account()
+        yield* FakePlex.fault("getServerResources", Fault.hang, { times: 1 })
+        yield* FakePlex.fault("getUsers", Fault.hang, { times: 1 })
+        const of = (route: string) =>
+          Effect.map(FakePlex.requests, (all) => all.filter((request) => request.route === route))
+        const callers = yield* Effect.all(
+          [1, 2].map(() =>
+            Effect.fork(Effect.all([checker.check(fake.token), owner.check(alice.id)], { concurrency: 2 }))
+          )
+        )
+        yield* until(
+          Effect.map(
+            Effect.all([of("getServerResources"), of("getUsers")]),
+            ([resources, users]) => resources.length === 1 && users.length === 1
+          )
+        )
+        yield* TestClock.adjust("100 millis")
+        // Both callers leave, with no time passing: the hanging requests are aborted now, not at their timeout.
+        yield* Fiber.interrupt(callers[0]!)
+        yield* Fiber.interrupt(callers[1]!)
+        yield* until(
+          Effect.map(
+            Effect.all([of("getServerResources"), of("getUsers")]),
+            ([resources, users]) =>
+              resources[0]?.outcome === "Interrupted" && users[0]?.outcome === "Interrupted"
+          )
+        )
+        // Nothing interrupted was kept: the next calls ask again, once each.
+        const access = yield* Effect.all([checker.check(fake.token), owner.check(alice.id)], {
+          concurrency: 2
+        })
+        assert.deepStrictEqual(
+          access.map((a) => a._tag),
+          ["Owner", "Owner"]
+        )
+        assert.strictEqual((yield* of("getServerResources")).length, 2)
+        assert.strictEqual((yield* of("getUsers")).length, 2)
+      }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
     "owner calls: users, friends, sharedTokens (NotFound unless the owner asks), makeOwnerChecker",
     () =>
       Effect.gen(function* () {
