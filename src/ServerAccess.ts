@@ -323,29 +323,34 @@ const sharedCache = <K, A, E, R>(options: {
       timeToLive: () => Duration.infinity
     })
     const drop = (key: K, flight: Flight<A, E>) => cache.invalidateWhen(key, (f) => f === flight)
-    const wait = (key: K, flight: Flight<A, E>): Effect.Effect<A, E> =>
-      Effect.acquireUseRelease(
-        Effect.sync(() => {
-          flight.state.waiters++
-        }),
-        () => Effect.flatten(Effect.flatten(Fiber.await(flight.fiber))),
-        () =>
-          Effect.suspend(() => {
-            flight.state.waiters--
-            if (flight.state.waiters > 0 || flight.state.expires !== undefined) return Effect.void
-            // The last waiter left before the lookup ended: stop it, and let the next caller start afresh.
-            flight.state.abandoned = true
-            return Effect.zipRight(Fiber.interrupt(flight.fiber), drop(key, flight))
-          })
-      )
+    // A flight is joined (its waiters counted) in the same step that finds it neither abandoned nor expired, so that
+    // its last waiter cannot abandon it in between; one that is stale is dropped, and the key asked again.
     const get = (key: K): Effect.Effect<A, E> =>
       Effect.flatMap(cache.get(key), (flight) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const { abandoned, expires } = flight.state
-          return abandoned || (expires !== undefined && now >= expires)
-            ? Effect.zipRight(drop(key, flight), get(key))
-            : wait(key, flight)
-        })
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.acquireUseRelease(
+            Effect.sync(() => {
+              const { abandoned, expires } = flight.state
+              if (abandoned || (expires !== undefined && now >= expires)) return false
+              flight.state.waiters++
+              return true
+            }),
+            (joined) =>
+              joined
+                ? Effect.flatten(Effect.flatten(Fiber.await(flight.fiber)))
+                : Effect.zipRight(drop(key, flight), get(key)),
+            (joined) =>
+              joined
+                ? Effect.suspend(() => {
+                    flight.state.waiters--
+                    if (flight.state.waiters > 0 || flight.state.expires !== undefined) return Effect.void
+                    // The last waiter left before the lookup ended: stop it, and let the next caller start afresh.
+                    flight.state.abandoned = true
+                    return Effect.zipRight(Fiber.interrupt(flight.fiber), drop(key, flight))
+                  })
+                : Effect.void
+          )
+        )
       )
     return { get, invalidate: (key: K) => cache.invalidate(key), invalidateAll: cache.invalidateAll }
   })
