@@ -823,13 +823,8 @@ describe("conformance: ServerAccess against the seeded fake", () => {
         yield* FakePlex.fault("getUsers", Fault.hang, { times: 1 })
         const of = (route: string) =>
           Effect.map(FakePlex.requests, (all) => all.filter((request) => request.route === route))
-        const callers = yield* Effect.all(
-          [1, 2].map(() =>
-            Effect.forkChild(
-              Effect.all([checker.check(fake.token), owner.check(alice.id)], { concurrency: 2 })
-            )
-          )
-        )
+        const both = Effect.all([checker.check(fake.token), owner.check(alice.id)], { concurrency: 2 })
+        const callers = yield* Effect.all([1, 2].map(() => Effect.forkChild(both)))
         yield* until(
           Effect.map(
             Effect.all([of("getServerResources"), of("getUsers")]),
