@@ -5,7 +5,7 @@
  */
 import { KeyValueStore } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Redacted, Ref, Schedule, TestClock } from "effect"
+import { Deferred, Duration, Effect, Layer, Redacted, Ref, Schedule, TestClock } from "effect"
 import { Credentials, Jwt, PinLogin, PlexAuth } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { failsWith } from "../support/assertions.js"
@@ -272,9 +272,12 @@ describe("Jwt.pinLogin", () => {
       Effect.gen(function* () {
         const key = yield* Jwt.generateKey
         // plex.tv (the fake) drops the PIN 1 minute after creating it; the user's onPin takes 50 seconds.
-        const fiber = yield* Effect.fork(
-          Effect.flip(Jwt.pinLogin({ key, onPin: () => Effect.sleep("50 seconds") }))
-        )
+        const inOnPin = yield* Deferred.make<void>()
+        const onPin = () => Effect.zipRight(Deferred.succeed(inOnPin, undefined), Effect.sleep("50 seconds"))
+        const fiber = yield* Effect.fork(Effect.flip(Jwt.pinLogin({ key, onPin })))
+        // The 50 seconds pass once onPin sleeps (no request then in flight, whose 30 s timeout the step would
+        // run out first).
+        yield* Deferred.await(inOnPin)
         yield* step(fiber, 1, "50 seconds")
         const error = yield* stepToEnd(fiber)
         assert.strictEqual(error._tag, "PinExpired")

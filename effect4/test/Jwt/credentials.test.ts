@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -282,9 +283,12 @@ describe("Jwt.pinLogin", () => {
       Effect.gen(function* () {
         const key = yield* Jwt.generateKey
         // plex.tv (the fake) drops the PIN 1 minute after creating it; the user's onPin takes 50 seconds.
-        const fiber = yield* Effect.forkChild(
-          Effect.flip(Jwt.pinLogin({ key, onPin: () => Effect.sleep("50 seconds") }))
-        )
+        const inOnPin = yield* Deferred.make<void>()
+        const onPin = () => Effect.andThen(Deferred.succeed(inOnPin, undefined), Effect.sleep("50 seconds"))
+        const fiber = yield* Effect.forkChild(Effect.flip(Jwt.pinLogin({ key, onPin })))
+        // The 50 seconds pass once onPin sleeps (no request then in flight, whose 30 s timeout the step would
+        // run out first).
+        yield* Deferred.await(inOnPin)
         yield* step(fiber, 1, "50 seconds")
         const error = yield* stepToEnd(fiber)
         assert.strictEqual(error._tag, "PinExpired")
