@@ -351,7 +351,8 @@ export interface Options {
   readonly homePath?: string | undefined
   /**
    * The session cookie's name (`__Host-` is prefixed over https): letters, digits, `_` or `-`, not starting
-   * with `__Host-` or `__Secure-` (`InvalidInput`). Default `plex_session`.
+   * with `__Host-` or `__Secure-` (`InvalidInput`). Default `plex_session`. The PIN-flow cookie is this name
+   * with `_pin` (`__Host-` prefixed over https, `Path=/`, like the session cookie).
    */
   readonly cookieName?: string | undefined
   /** A session unused this long ends (renewed while used). Default 7 days. */

@@ -157,11 +157,12 @@ describe("core/web: the sign-in flow's facts", () => {
       callbackPath: "/auth/plex/callback",
       secure: true,
       sessionCookie: "__Host-plex_session",
-      pinCookie: "plex_session_pin"
+      pinCookie: "__Host-plex_session_pin"
     })
     const http = ok({ appUrl: "http://127.0.0.1:8080", cookieName: "app" })
     assert.isFalse(http.secure)
     assert.strictEqual(http.sessionCookie, "app")
+    assert.strictEqual(http.pinCookie, "app_pin")
     for (const bad of [
       { appUrl: "ftp://x" },
       { appUrl: "not a url" },
@@ -178,14 +179,18 @@ describe("core/web: the sign-in flow's facts", () => {
     }
   })
 
-  it("the PIN cookie is HttpOnly, SameSite=Lax, for the callback path, Secure over https", () => {
+  it("the PIN cookie is HttpOnly, SameSite=Lax, Path=/, __Host- and Secure over https (as the session's)", () => {
     const s = ok({ appUrl: "https://media.example.com" })
     const header = Cookies.serialize(SignIn.pinCookie(s, "v", 600))
     assert.strictEqual(
       header,
-      "plex_session_pin=v; Path=/auth/plex/callback; Max-Age=600; HttpOnly; Secure; SameSite=Lax"
+      "__Host-plex_session_pin=v; Path=/; Max-Age=600; HttpOnly; Secure; SameSite=Lax"
     )
     const http = ok({ appUrl: "http://127.0.0.1:1" })
+    assert.strictEqual(
+      Cookies.serialize(SignIn.pinCookie(http, "v", 600)),
+      "plex_session_pin=v; Path=/; Max-Age=600; HttpOnly; SameSite=Lax"
+    )
     assert.notInclude(Cookies.serialize(SignIn.sessionCookie(http, "v", 1)), "Secure")
     assert.include(Cookies.serialize(SignIn.expired(SignIn.sessionCookie(http, "v", 1))), "Max-Age=0")
   })

@@ -120,7 +120,7 @@ const accessAsked = Effect.map(
 
 describe("WebSignIn.start", () => {
   it.effect(
-    "creates a strong PIN and answers the auth URL and a signed, HttpOnly, SameSite=Lax, Secure PIN cookie",
+    "creates a strong PIN and answers the auth URL and a signed, HttpOnly, SameSite=Lax, __Host- PIN cookie",
     () =>
       Effect.gen(function* () {
         const service = yield* WebSignIn.WebSignIn
@@ -139,8 +139,10 @@ describe("WebSignIn.start", () => {
         // Neither the PIN id nor its code is in the URL the app gets back.
         assert.notInclude(forward.href, pin?.code ?? "-")
         assert.notInclude(forward.href, String(pin?.id))
+        // `__Host-` (Secure, Path=/, no Domain), as the session cookie: no sibling subdomain can set it.
+        assert.strictEqual(started.cookie.name, "__Host-plex_session_pin")
         assert.deepStrictEqual(started.cookie.attributes, {
-          path: "/auth/plex/callback",
+          path: "/",
           maxAge: 900,
           httpOnly: true,
           secure: true,
@@ -164,7 +166,7 @@ describe("WebSignIn.callback", () => {
         assert.strictEqual(user.username, username)
         assert.strictEqual(user.access, access)
         const names = cookies.map((c) => `${c.name}:${c.value === "" ? "deleted" : "set"}`)
-        assert.deepStrictEqual(names, ["plex_session_pin:deleted", "__Host-plex_session:set"])
+        assert.deepStrictEqual(names, ["__Host-plex_session_pin:deleted", "__Host-plex_session:set"])
         const set = cookies[1]
         assert.deepStrictEqual(set?.attributes, {
           path: "/",
@@ -232,7 +234,7 @@ describe("WebSignIn.callback", () => {
         const forgedValue = yield* Effect.promise(() =>
           Signed.sign(other, Core.pinPurpose, { i: 1, c: "x", n: "n" }, Date.now() + 1e9)
         )
-        assert.strictEqual(yield* reason({ cookie: `plex_session_pin=${forgedValue}`, url }), "Invalid")
+        assert.strictEqual(yield* reason({ cookie: `${started.cookie.name}=${forgedValue}`, url }), "Invalid")
         assert.strictEqual(
           yield* reason({ cookie, url: `${APP}/auth/plex/callback?state=other` }),
           "StateMismatch"
@@ -241,6 +243,43 @@ describe("WebSignIn.callback", () => {
         yield* TestClock.adjust("15 minutes")
         assert.strictEqual(yield* reason({ cookie, url }), "Expired")
       }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "over https, reads the PIN cookie only under its __Host- name: one a sibling subdomain could set is not read",
+    () =>
+      Effect.gen(function* () {
+        // The attacker starts a sign-in of their own and approves it: a validly signed PIN cookie and its state.
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "carol" })
+        // A sibling subdomain can plant that value in the victim's browser, but only under a name without the
+        // `__Host-` prefix (a `__Host-` cookie with `Domain` is refused by browsers).
+        const planted = `plex_session_pin=${started.cookie.value}`
+        const error = yield* failure(
+          service.callback({ cookie: planted, url: params.get("forwardUrl") ?? "" })
+        )
+        assert.strictEqual(error._tag === "SignInNotStarted" ? error.reason : error._tag, "NoCookie")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "over plain http (localhost), the PIN cookie is plex_session_pin, Path=/, not Secure, as the session's",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        assert.strictEqual(service.settings.sessionCookie, "plex_session")
+        const started = yield* service.start
+        assert.strictEqual(started.cookie.name, "plex_session_pin")
+        assert.deepStrictEqual(started.cookie.attributes, {
+          path: "/",
+          maxAge: 900,
+          httpOnly: true,
+          secure: false,
+          sameSite: "Lax"
+        })
+      }).pipe(Effect.provide(env({ appUrl: "http://localhost:8080" })))
   )
 
   it.effect("waits a short, bounded time for an approval, then fails with SignInNotApproved", () =>
@@ -746,7 +785,7 @@ describe("WebSignIn middleware and routes", () => {
         assert.isTrue((started.headers.get("location") ?? "").startsWith("https://app.plex.tv/auth#?"))
         assert.strictEqual(started.headers.get("cache-control"), "no-store")
         const set = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
-        assert.strictEqual(set?.name, "plex_session_pin")
+        assert.strictEqual(set?.name, "__Host-plex_session_pin")
         const forged = yield* run(routes, request("/auth/plex/callback?state=x"))
         assert.strictEqual(forged.status, 400)
         const page = yield* Effect.promise(() => forged.text())

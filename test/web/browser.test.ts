@@ -192,7 +192,7 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
     // The Set-Cookie headers themselves, as the app sent them.
     const parsed = setCookies.map(CoreCookies.parseSetCookie).filter((c) => c?.name === "plex_session_pin")
     assert.isTrue(parsed.some((c) => c?.attributes.httpOnly && c.attributes.sameSite === "Lax"))
-    assert.isTrue(parsed.some((c) => c?.attributes.path === "/auth/plex/callback"))
+    assert.isTrue(parsed.some((c) => c?.attributes.path === "/"))
 
     const me = await apiMe(page)
     assert.strictEqual(me.status(), 200)

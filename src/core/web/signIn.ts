@@ -45,7 +45,10 @@ export interface Settings {
   readonly secure: boolean
   /** The session cookie: `__Host-plex_session` over https (pinned to this host, `Path=/`), else `plex_session`. */
   readonly sessionCookie: string
-  /** The PIN-flow cookie, sent only to the callback path. */
+  /**
+   * The PIN-flow cookie, on the session cookie's rules: `__Host-plex_session_pin` over https (pinned to this
+   * host, `Path=/`, so a sibling subdomain cannot plant a pending sign-in of its own), else `plex_session_pin`.
+   */
   readonly pinCookie: string
 }
 
@@ -107,7 +110,7 @@ export const settings = (
       callbackPath,
       secure,
       sessionCookie: secure ? `__Host-${base}` : base,
-      pinCookie: `${base}_pin`
+      pinCookie: secure ? `__Host-${base}_pin` : `${base}_pin`
     }
   }
 }
@@ -166,12 +169,16 @@ export const stateOf = (url: string, origin: string): string | null => {
 export const sameOrigin = (originHeader: string | undefined, appOrigin: string): boolean =>
   originHeader === undefined || originHeader === "null" || originHeader === appOrigin
 
-/** The PIN-flow cookie: `HttpOnly`, `SameSite=Lax` (sent on the top-level return from app.plex.tv), callback path only. */
+/**
+ * The PIN-flow cookie: `HttpOnly`, `SameSite=Lax` (sent on the top-level return from app.plex.tv), and, like the
+ * session cookie, `Path=/`, no `Domain`, `Secure` over https: the `__Host-` prefix needs all three, and with it
+ * no sibling subdomain can plant a signed PIN cookie of its own (an attacker's pending sign-in: login CSRF).
+ */
 export const pinCookie = (s: Settings, value: string, maxAgeSeconds: number): SetCookie => ({
   name: s.pinCookie,
   value,
   attributes: {
-    path: s.callbackPath,
+    path: "/",
     maxAge: maxAgeSeconds,
     httpOnly: true,
     secure: s.secure,
