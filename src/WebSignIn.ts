@@ -585,10 +585,15 @@ export const make = (
     const save = (storageKey: string, record: Core.SessionRecord) =>
       store.set(storageKey, Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("set")))
     // Only over the session as it still is (`modify`): one removed meanwhile (signed out) is not brought back.
+    // `KeyValueStore.make`'s default `modify` is a `get` then a `set`, so a `remove` between the two would be
+    // undone: every `modify` and `remove` of a session holds this service's one permit, one after the other.
+    const sessionWrites = yield* Effect.makeSemaphore(1)
     const rewrite = (storageKey: string, record: Core.SessionRecord) =>
-      store.modify(storageKey, () => Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("modify")))
+      store
+        .modify(storageKey, () => Core.encodeSession(record))
+        .pipe(Effect.mapError(storeFailure("modify")), sessionWrites.withPermits(1))
     const remove = (storageKey: string) =>
-      store.remove(storageKey).pipe(Effect.mapError(storeFailure("remove")))
+      store.remove(storageKey).pipe(Effect.mapError(storeFailure("remove")), sessionWrites.withPermits(1))
 
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
       ...record.user,

@@ -55,6 +55,7 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Semaphore from "effect/Semaphore"
 import { tagNamed } from "./internal/errorName.js"
 import * as Access from "../../src/core/access.js"
 import * as AuthUrl from "../../src/core/authUrl.js"
@@ -615,10 +616,15 @@ export const make = (
     const save = (storageKey: string, record: Core.SessionRecord) =>
       store.set(storageKey, Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("set")))
     // Only over the session as it still is (`modify`): one removed meanwhile (signed out) is not brought back.
+    // `KeyValueStore.make`'s default `modify` is a `get` then a `set`, so a `remove` between the two would be
+    // undone: every `modify` and `remove` of a session holds this service's one permit, one after the other.
+    const sessionWrites = yield* Semaphore.make(1)
     const rewrite = (storageKey: string, record: Core.SessionRecord) =>
-      store.modify(storageKey, () => Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("modify")))
+      store
+        .modify(storageKey, () => Core.encodeSession(record))
+        .pipe(Effect.mapError(storeFailure("modify")), sessionWrites.withPermit)
     const remove = (storageKey: string) =>
-      store.remove(storageKey).pipe(Effect.mapError(storeFailure("remove")))
+      store.remove(storageKey).pipe(Effect.mapError(storeFailure("remove")), sessionWrites.withPermit)
 
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
       ...record.user,

@@ -602,6 +602,99 @@ describe("WebSignIn sessions", () => {
     }).pipe(Effect.provide(GatedEnv))
   })
 
+  it.effect("a sign-out between the read and the write of a request's modify is not undone", () => {
+    // A store made by KeyValueStore.make from get/set/remove alone, as a store of an app's own would be, so its
+    // `modify` is the default `get` then `set`; reads and writes yield before acting. Once armed, the second read
+    // of a session (the request's first is its load, the second the read of its `modify`) hands back what it read
+    // only when told to, and the read after that (the sign-out's) is announced.
+    const entries = new Map<string, string>()
+    let armed:
+      | {
+          skip: number
+          readonly reached: Deferred.Deferred<void>
+          readonly go: Deferred.Deferred<void>
+          readonly signOutRead: Deferred.Deferred<void>
+        }
+      | undefined
+    let announce: Deferred.Deferred<void> | undefined
+    const YieldingStore = Layer.sync(KeyValueStore.KeyValueStore, () =>
+      KeyValueStore.make({
+        get: (key) =>
+          Effect.zipRight(
+            Effect.yieldNow(),
+            Effect.suspend(() => {
+              const value = Option.fromNullable(entries.get(key))
+              if (!key.startsWith(Core.defaultStorePrefix)) return Effect.succeed(value)
+              if (announce !== undefined) {
+                const signOutRead = announce
+                announce = undefined
+                return Effect.as(Deferred.succeed(signOutRead, undefined), value)
+              }
+              const gate = armed
+              if (gate === undefined) return Effect.succeed(value)
+              if (gate.skip > 0) {
+                gate.skip--
+                return Effect.succeed(value)
+              }
+              armed = undefined
+              announce = gate.signOutRead
+              return Effect.as(
+                Effect.zipRight(Deferred.succeed(gate.reached, undefined), Deferred.await(gate.go)),
+                value
+              )
+            })
+          ),
+        getUint8Array: () => Effect.succeedNone,
+        set: (key, value) =>
+          Effect.zipRight(
+            Effect.yieldNow(),
+            Effect.sync(() => void entries.set(key, typeof value === "string" ? value : ""))
+          ),
+        remove: (key) => Effect.sync(() => void entries.delete(key)),
+        clear: Effect.sync(() => entries.clear()),
+        size: Effect.sync(() => entries.size)
+      })
+    )
+    const YieldingEnv = WebSignIn.layer({
+      appUrl: APP,
+      machineIdentifier: FakePlex.defaults.serverId,
+      sessionKey: Config.succeed(Redacted.make(KEY)),
+      accessTtl: "30 seconds"
+    }).pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), YieldingStore)
+      )
+    )
+    return Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const cookie = yield* session("carol")
+      // Past accessTtl: the next request asks plex.tv again and writes the record with the new answer (`modify`).
+      yield* TestClock.adjust("1 minute")
+      const gate = {
+        skip: 1,
+        reached: yield* Deferred.make<void>(),
+        go: yield* Deferred.make<void>(),
+        signOutRead: yield* Deferred.make<void>()
+      }
+      armed = gate
+      const inFlight = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
+      // The request's `modify` has read the session and not written it yet: the user signs out now.
+      yield* Deferred.await(gate.reached)
+      const signingOut = yield* Effect.fork(service.signOut(cookie))
+      yield* Deferred.await(gate.signOutRead)
+      // The sign-out has read the session; its remove comes next (done, unless it must wait for the request).
+      for (let turn = 0; turn < 10; turn++) {
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      }
+      yield* Deferred.succeed(gate.go, undefined)
+      yield* Fiber.join(inFlight)
+      yield* Fiber.join(signingOut)
+      const after = yield* failure(service.authenticate(cookie))
+      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired")
+      assert.strictEqual(entries.size, 0)
+    }).pipe(Effect.provide(YieldingEnv))
+  })
+
   it.effect(
     "the session key comes from Config (PLEX_SESSION_KEY); a short or missing key is refused, never shown",
     () =>
