@@ -43,6 +43,7 @@ import {
 } from "./PlexError.js"
 import * as Jose from "./core/jose.js"
 import * as JwtFacts from "./core/jwt.js"
+import * as RefreshFacts from "./core/refresh.js"
 import * as PinFacts from "./core/pin.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
@@ -1152,6 +1153,20 @@ export const makeCredentials = <E = never, R = never>(
   CredentialsService,
   CredentialsError<E>,
   R | HttpClient.HttpClient | ClientIdentity | Scope.Scope
+> => credentialsWith(options, undefined)
+
+/**
+ * {@link makeCredentials}, with `standby`: a stored Plex JWT that has not expired but is due for a refresh
+ * ({@link layerStored}). When no first token can be obtained (plex.tv unreachable, say), it serves, and the
+ * refresh ahead of its expiry is retried after the cooldown.
+ */
+const credentialsWith = <E, R>(
+  options: CredentialsOptions<E, R>,
+  standby: Redacted.Redacted<string> | undefined
+): Effect.Effect<
+  CredentialsService,
+  CredentialsError<E>,
+  R | HttpClient.HttpClient | ClientIdentity | Scope.Scope
 > =>
   Effect.gen(function* () {
     // Bad input fails before any request: options an object, `key` a DeviceKey, `token` a Redacted token,
@@ -1179,20 +1194,39 @@ export const makeCredentials = <E = never, R = never>(
       exchangeFor(options.key, undefined, defaultDeviceJwtLifetime),
       context
     ).pipe(Effect.flatMap(checked), Effect.withSpan("Jwt.refresh"))
-    const first: PlexJwt =
+    const obtainFirst =
+      options.obtain === undefined
+        ? Effect.tap(renew, (jwt) => onToken(jwt))
+        : options.obtain.pipe(
+            Effect.map(asPlexJwt),
+            Effect.flatMap(checked),
+            Effect.tap((jwt) => onToken(jwt))
+          )
+    const first: { readonly jwt: PlexJwt; readonly aheadFailedAt?: number | undefined } =
       options.token !== undefined
-        ? toPlexJwt(options.token)
-        : yield* options.obtain === undefined
-            ? Effect.tap(renew, (jwt) => onToken(jwt))
-            : options.obtain.pipe(
-                Effect.map(asPlexJwt),
-                Effect.flatMap(checked),
-                Effect.tap((jwt) => onToken(jwt))
+        ? { jwt: toPlexJwt(options.token) }
+        : standby === undefined
+          ? { jwt: yield* obtainFirst }
+          : yield* obtainFirst.pipe(
+              Effect.map((jwt) => ({ jwt })),
+              // No new token now: the stored one serves while it is valid, its refresh retried after the cooldown.
+              Effect.catchAll((error) =>
+                Effect.zipRight(
+                  Effect.logWarning(
+                    `Jwt: no new Plex JWT (${RefreshFacts.describeFailure(error)}); serving the stored one until it is renewed`
+                  ),
+                  Effect.map(Clock.currentTimeMillis, (at) => ({
+                    jwt: toPlexJwt(standby),
+                    aheadFailedAt: at
+                  }))
+                )
               )
+            )
 
     // The one refresh mechanism (single flight, cooldown, sign-out aware), ahead of expiry too.
     return yield* Refresh.make({
-      initial: first.token,
+      initial: first.jwt.token,
+      aheadFailedAt: first.aheadFailedAt,
       obtain: Effect.map(renew, (jwt) => jwt.token),
       expiresAt: (token) => toPlexJwt(token).expiresAt,
       margin,
@@ -1260,7 +1294,12 @@ export interface StoredOptions<E, R> {
  * registered key: the stored device key (a new one when there is none, or it
  * is unreadable) and the stored Plex JWT while it is fresh. Otherwise a
  * stored key is exchanged for a new token, and if that is refused (or the
- * key is new) `obtain` runs. Every new token is stored (best effort).
+ * key is new) `obtain` runs. Every new token is stored (best effort). When
+ * no new token can be had (plex.tv unreachable, say) and the stored one,
+ * though within `refreshMargin` of expiring, has not expired, the layer
+ * starts with it (logging a warning) and its refresh ahead of expiry is
+ * retried on a read a minute later; only with no stored token, or an
+ * expired one, does the layer fail.
  *
  * @example
  * ```ts
@@ -1316,19 +1355,27 @@ export const layerStored = <E, R>(
       }
       const margin = Duration.toMillis(refreshMargin)
       const now = yield* Clock.currentTimeMillis
-      // A stored token is only good with the stored key it is bound to.
-      const storedToken = Option.isNone(storedKey)
+      // A stored token is only good with the stored key it is bound to, and until it expires.
+      const storedJwt = Option.isNone(storedKey)
         ? Option.none()
         : Option.filter(
             Option.map(yield* store.get(tokenEntry), (raw) => toPlexJwt(Redacted.make(raw))),
             (jwt) =>
-              JwtFacts.storedTokenUsable(
+              JwtFacts.storedTokenStillValid(
                 { thumbprint: jwt.claims.thumbprint, expiresAt: jwt.expiresAt },
                 key.thumbprint,
-                now,
-                margin
+                now
               )
           )
+      // Used as it is while more than the margin is left; else renewed first, and served only if that fails.
+      const storedToken = Option.filter(storedJwt, (jwt) =>
+        JwtFacts.storedTokenUsable(
+          { thumbprint: jwt.claims.thumbprint, expiresAt: jwt.expiresAt },
+          key.thumbprint,
+          now,
+          margin
+        )
+      )
       const keep = (jwt: PlexJwt) => Effect.ignoreLogged(store.set(tokenEntry, Redacted.value(jwt.token)))
       const obtain = Option.isSome(storedKey)
         ? exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
@@ -1338,14 +1385,19 @@ export const layerStored = <E, R>(
             )
           )
         : options.obtain(key)
-      return yield* makeCredentials({
-        key,
-        token: Option.getOrUndefined(Option.map(storedToken, (jwt) => jwt.token)),
-        obtain,
-        refreshMargin,
-        verify: options.verify,
-        onToken: keep
-      })
+      return yield* credentialsWith(
+        {
+          key,
+          token: Option.getOrUndefined(Option.map(storedToken, (jwt) => jwt.token)),
+          obtain,
+          refreshMargin,
+          verify: options.verify,
+          onToken: keep
+        },
+        Option.isSome(storedToken)
+          ? undefined
+          : Option.getOrUndefined(Option.map(storedJwt, (jwt) => jwt.token))
+      )
     })
   )
 

@@ -389,3 +389,16 @@ export const storedTokenUsable = (
 ): boolean =>
   token.thumbprint === keyThumbprint &&
   (token.expiresAt === undefined || token.expiresAt - nowMillis > marginMillis)
+
+/**
+ * Whether a stored Plex JWT can still serve, though within `marginMillis` of
+ * expiring: bound to the stored key and not yet expired. A new token is
+ * asked for first; when none can be had (plex.tv unreachable), this one
+ * serves, and its refresh ahead of expiry is retried after the cooldown.
+ */
+export const storedTokenStillValid = (
+  token: { readonly thumbprint: string | undefined; readonly expiresAt: number | undefined },
+  keyThumbprint: string,
+  nowMillis: number
+): boolean =>
+  token.thumbprint === keyThumbprint && (token.expiresAt === undefined || token.expiresAt > nowMillis)

@@ -71,6 +71,11 @@ export interface Options<E> {
   /** When a token expires (epoch ms), to refresh it `margin` ahead; `undefined`: never ahead. */
   readonly expiresAt?: ((token: Redacted.Redacted<string>) => number | undefined) | undefined
   readonly margin?: Duration.DurationInput | undefined
+  /**
+   * When a refresh ahead of the expiry of `initial` failed just before (epoch ms): the first one ahead waits for
+   * the cooldown from then (`Jwt.layerStored` starting with a stored token it could not renew).
+   */
+  readonly aheadFailedAt?: number | undefined
   /** What the token is called in the warning a failed refresh ahead of expiry logs. */
   readonly name?: string | undefined
   /** Runs with each token a refresh obtained and kept (not one a sign-out dropped), before its waiters get it: to store it. */
@@ -128,7 +133,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
     const cooldown = Duration.toMillis(options.cooldown ?? Duration.minutes(1))
     const margin = Duration.toMillis(options.margin ?? Duration.zero)
     const expiring = (token: Redacted.Redacted<string>) => ({ token, expires: options.expiresAt?.(token) })
-    const state = yield* SynchronizedRef.make<State>(expiring(options.initial))
+    const state = yield* SynchronizedRef.make<State>({
+      ...expiring(options.initial),
+      aheadFailedAt: options.aheadFailedAt
+    })
 
     /** Records what `obtain` gave for the refresh `id` (unless a sign-out came first) and hands it to its waiters. */
     const settle = (id: object, fresh: Either.Either<Redacted.Redacted<string>, E>) =>

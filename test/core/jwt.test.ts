@@ -141,6 +141,12 @@ describe("core/jwt: device keys, hosts, PIN login and stored credentials", () =>
     assert.isFalse(Jwt.storedTokenUsable({ thumbprint: "k", expiresAt: now + margin }, "k", now, margin))
     assert.isFalse(Jwt.storedTokenUsable({ thumbprint: "other", expiresAt: undefined }, "k", now, margin))
     assert.isFalse(Jwt.storedTokenUsable({ thumbprint: undefined, expiresAt: undefined }, "k", now, margin))
+    // Near expiry, it can still serve when no new one can be had: bound to the key and not expired.
+    assert.isTrue(Jwt.storedTokenStillValid({ thumbprint: "k", expiresAt: now + margin }, "k", now))
+    assert.isTrue(Jwt.storedTokenStillValid({ thumbprint: "k", expiresAt: now + 1 }, "k", now))
+    assert.isTrue(Jwt.storedTokenStillValid({ thumbprint: "k", expiresAt: undefined }, "k", now))
+    assert.isFalse(Jwt.storedTokenStillValid({ thumbprint: "k", expiresAt: now }, "k", now))
+    assert.isFalse(Jwt.storedTokenStillValid({ thumbprint: "other", expiresAt: now + margin }, "k", now))
   })
 
   it("configuredHost: PLEX_CLIENTS_URL, else a PLEX_TV_URL that is not plex.tv, else clients.plex.tv", () => {

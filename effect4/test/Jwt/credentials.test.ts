@@ -18,6 +18,7 @@ import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Jwt from "effect4-plex-auth/Jwt"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { failsWith } from "../testing/support.js"
 import { CLIENT_ID, registeredKey, segments, signedIn, step, stepToEnd } from "./support.js"
@@ -441,6 +442,58 @@ describe("Jwt.layerStored", () => {
         yield* Jwt.forgetStored()
         assert.isUndefined(yield* store.get(`${Jwt.defaultStoreKey}/device-key`))
         assert.isUndefined(yield* store.get(`${Jwt.defaultStoreKey}/token`))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
+    "plex.tv unreachable: a stored token within the margin but not expired is served and renewed after the cooldown; an expired one fails the layer",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Ref.update(obtained, (n) => n + 1).pipe(
+              Effect.andThen(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+            )
+        })
+        const built = Effect.map(Layer.build(layer), (context) =>
+          Context.get(context, Credentials.Credentials)
+        )
+        const first = yield* Effect.scoped(Effect.flatMap(built, (c) => c.token))
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        const store = yield* KeyValueStore.KeyValueStore
+        const kept = Effect.map(store.get(`${Jwt.defaultStoreKey}/token`), (value) => value ?? "")
+
+        // Six and a half days later (half a day left, within the 1-day margin), plex.tv cannot be reached.
+        yield* TestClock.adjust(hours(6 * 24 + 12))
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        yield* FakePlex.fault("getNonce", Fault.reset, { times: 1 })
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const credentials = yield* built
+            assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+            assert.strictEqual(yield* count("getNonce"), 1)
+            assert.strictEqual(yield* Ref.get(obtained), 1, "no new login")
+            // Within the cooldown, reading the token asks plex.tv nothing.
+            yield* TestClock.adjust("59 seconds")
+            assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+            assert.strictEqual(yield* count("getNonce"), 1)
+            // After it, the refresh ahead of expiry runs again, and plex.tv answers: the new token is kept.
+            yield* TestClock.adjust("1 second")
+            const renewed = yield* credentials.token
+            assert.notStrictEqual(Redacted.value(renewed), Redacted.value(first))
+            assert.strictEqual(segments(renewed).payload["thumbprint"], segments(first).payload["thumbprint"])
+            assert.strictEqual(yield* count("exchangeJwt"), 1)
+            assert.strictEqual(yield* kept, Redacted.value(renewed))
+          }).pipe(RetryPolicy.withPolicy(RetryPolicy.none))
+        )
+
+        // Once the stored token has expired, plex.tv unreachable fails the layer (and obtain does not run).
+        yield* TestClock.adjust(hours(7 * 24 + 1))
+        yield* FakePlex.fault("getNonce", Fault.reset, { times: 1 })
+        const error = yield* Effect.flip(Effect.scoped(built).pipe(RetryPolicy.withPolicy(RetryPolicy.none)))
+        assert.strictEqual(error._tag, "NetworkError")
+        assert.strictEqual(yield* Ref.get(obtained), 1)
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
 })

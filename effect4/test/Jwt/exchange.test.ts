@@ -280,8 +280,9 @@ describe("Jwt.layerStored: a kept key that is fine never triggers obtain", () =>
         assert.strictEqual(segments(second).payload["thumbprint"], segments(first).payload["thumbprint"])
         assert.strictEqual(yield* Ref.get(obtained), 1, "no new login")
 
-        // A nonce refused twice is not the key's fault either: the layer fails, and obtain does not run.
-        yield* TestClock.adjust(hours(6 * 24 + 12))
+        // A nonce refused twice is not the key's fault either: with the kept token expired (a token still valid
+        // would serve, see credentials.test.ts), the layer fails, and obtain does not run.
+        yield* TestClock.adjust(hours(7 * 24 + 1))
         yield* FakePlex.fault("exchangeJwt", usedNonce, { times: 2 })
         const error = yield* Effect.flip(tokenOf)
         assert.strictEqual(error._tag, "BadRequest")
