@@ -213,6 +213,51 @@ describe("no re-authentication storms", () => {
     )
   )
 
+  it.scoped(
+    "an obtain that handed back the refused token tries again after the cooldown: a token another process stored is then used",
+    () =>
+      Effect.gen(function* () {
+        // The app's `obtain` reads a store another process writes; at first it holds the refused token.
+        const stored = yield* Ref.make("stale-token")
+        const reads = yield* Ref.make(0)
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: Redacted.make("stale-token"),
+          obtain: Effect.zipRight(
+            Ref.update(reads, (n) => n + 1),
+            Effect.map(Ref.get(stored), Redacted.make)
+          )
+        })
+        const call = PlexAuth.getTokenDetails().pipe(
+          Effect.provideService(Credentials.Credentials, credentials)
+        )
+        const first = yield* failsWith(call, "Unauthorized")
+        assert.strictEqual(first.reauthentication, "SameToken")
+        assert.strictEqual(yield* Ref.get(reads), 1)
+        // The other process stores a new token. Within the cooldown the refused token is not renewed again.
+        yield* Ref.set(stored, "fresh-token")
+        const cooling = yield* failsWith(call, "Unauthorized")
+        assert.strictEqual(cooling.reauthentication, "SameToken")
+        assert.strictEqual(yield* Ref.get(reads), 1)
+        // After it, the next refusal reads the store again, and the call is retried with the new token.
+        yield* TestClock.adjust("1 minute")
+        const details = yield* call
+        assert.strictEqual(details.username, "tester")
+        assert.strictEqual(yield* Ref.get(reads), 2)
+        // The token it got is kept: no more reads.
+        yield* call
+        assert.strictEqual(yield* Ref.get(reads), 2)
+      }).pipe(
+        Effect.provide(
+          Layer.merge(
+            MockHttp.layer((request) =>
+              request.headers["x-plex-token"] === "fresh-token" ? MockHttp.json(200, account) : refused()
+            ),
+            IdentityLive
+          )
+        )
+      )
+  )
+
   it.effect(
     "a server that refuses every token: 20 calls make two sign-ins, then a cooldown (issue 15.2)",
     () =>

@@ -114,11 +114,12 @@ export const layerConfig = (
 
 /**
  * Why a re-authentication gave no new token: `obtain` failed (its error is
- * in `cause`), it handed back the very token that was refused, a failed
- * attempt for that token is still cooling down, the token was signed out
- * with `PlexAuth.signOut` (whoever signed out stays signed out), or a token
- * obtained by a refresh moments ago was refused too (the server refuses
- * fresh tokens: no new one is obtained for the cooldown). Logged at Debug
+ * in `cause`), it handed back the very token that was refused (tried again
+ * after the cooldown), a failed attempt for that token is still cooling
+ * down, the token was signed out with `PlexAuth.signOut` (whoever signed
+ * out stays signed out), or a token obtained by a refresh moments ago was
+ * refused too (the server refuses fresh tokens: no new one is obtained for
+ * the cooldown). Logged at Debug
  * level by the engine; the operation itself fails with its `Unauthorized`,
  * whose `reauthentication` carries the reason.
  *
@@ -136,8 +137,10 @@ export type RefreshFailed = Refresh.RefreshFailed
  * Re-authentication is bounded: when `obtain` fails, or hands back the same
  * token (a password sign-in does), every caller holding that token fails at
  * once with its `Unauthorized`, and no new attempt is made for `cooldown`
- * (default 1 minute) after a failure; when a token obtained by a refresh
- * less than `cooldown` ago is refused too, the server refuses fresh tokens,
+ * (default 1 minute) after either (then a refusal may try again: an
+ * `obtain` reading a store another process updates may find a new token);
+ * when a token obtained by a refresh less than `cooldown` ago is refused
+ * too, the server refuses fresh tokens,
  * and nothing is obtained for `cooldown` either (its `Unauthorized` says so
  * with `reauthentication: "FreshTokenRefused"`). So a storm of 401s cannot
  * become a storm of sign-ins, PIN prompts or "too many failed sign-ins"

@@ -131,8 +131,9 @@ export class Unauthorized
          * Set when credentials that can re-authenticate got no new token, and why:
          * `FreshTokenRefused` (a token obtained moments ago was refused too: the
          * server refuses fresh tokens, and none is obtained for a while),
-         * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken`,
-         * `SignedOut`.
+         * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken` (the
+         * refresh handed back the refused token; tried again after the cooldown),
+         * `SignedOut` (for good).
          */
         reauthentication: /*#__PURE__*/ Schema.optional(
           /*#__PURE__*/ Schema.Literals([

@@ -8,7 +8,13 @@
  * @internal
  */
 
-/** Why a refresh gave no new token. */
+/**
+ * Why a refresh gave no new token: `obtain` failed (`Failed`, then
+ * `CoolingDown`), handed back the refused token (`SameToken`), or a token
+ * obtained moments ago was refused too (`FreshTokenRefused`), each holding
+ * off another refresh of that token for the cooldown; or the token was
+ * signed out (`SignedOut`, for good).
+ */
 export type Reason = "Failed" | "SameToken" | "CoolingDown" | "SignedOut" | "FreshTokenRefused"
 
 /** The token no new one may replace (for now), why, and since when (epoch ms). */
@@ -41,13 +47,15 @@ export const signOutDrops = (state: State, current: string, signedOut: string): 
   current !== signedOut && state.renewedFrom === signedOut
 
 /**
- * Why `token` may not be replaced now, if it may not: signed out or handed
- * back unchanged (for good), or a failure or refused fresh token less than
- * `cooldown` ago.
+ * Why `token` may not be replaced now, if it may not: signed out (for good),
+ * or a failure, a refresh that handed it back unchanged, or a refused fresh
+ * token less than `cooldown` ago. Handed back unchanged is not final: an
+ * `obtain` that reads a store another process updates may find a new token
+ * later, so after the cooldown a refusal may try again, as after a failure.
  */
 export const blocked = (state: State, token: string, now: number, cooldown: number): Reason | undefined => {
   const spent = state.spent?.token === token ? state.spent : undefined
-  if (spent?.reason === "SignedOut" || spent?.reason === "SameToken") return spent.reason
+  if (spent?.reason === "SignedOut") return spent.reason
   if (spent !== undefined && now - spent.at < cooldown) {
     return spent.reason === "Failed" ? "CoolingDown" : spent.reason
   }

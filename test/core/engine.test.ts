@@ -205,7 +205,7 @@ describe("core/refresh", () => {
     assert.isUndefined(Refresh.renewed("t", "u", 5))
   })
 
-  it("a signed-out token is blocked for good, a failure for the cooldown", () => {
+  it("a signed-out token is blocked for good, a failure or the same token handed back for the cooldown", () => {
     const signedOut = { spent: { token: "t", reason: "SignedOut" as const, at: 0 } }
     assert.deepStrictEqual(Refresh.onRefusal(signedOut, "t", "t", 10 * cooldown, cooldown), {
       _tag: "Blocked",
@@ -214,6 +214,15 @@ describe("core/refresh", () => {
     const failed = { spent: { token: "t", reason: "Failed" as const, at: 0 } }
     assert.strictEqual(Refresh.blocked(failed, "t", cooldown - 1, cooldown), "CoolingDown")
     assert.isUndefined(Refresh.blocked(failed, "t", cooldown, cooldown))
+    // Handed back unchanged: for the cooldown too, not for good (a later obtain may find a new token).
+    const same = { spent: { token: "t", reason: "SameToken" as const, at: 0 } }
+    assert.strictEqual(Refresh.blocked(same, "t", cooldown - 1, cooldown), "SameToken")
+    assert.deepStrictEqual(Refresh.onRefusal(same, "t", "t", cooldown - 1, cooldown), {
+      _tag: "Blocked",
+      reason: "SameToken"
+    })
+    assert.isUndefined(Refresh.blocked(same, "t", cooldown, cooldown))
+    assert.deepStrictEqual(Refresh.onRefusal(same, "t", "t", cooldown, cooldown), { _tag: "Renew" })
     assert.isTrue(Refresh.dueAhead({ expires: 100 }, "t", 50, 60, cooldown))
     assert.isFalse(Refresh.dueAhead({ expires: 100, ...signedOut }, "t", 50, 60, cooldown))
   })
