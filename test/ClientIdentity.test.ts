@@ -341,29 +341,34 @@ describe("ClientIdentity runtime defaults (issue 14 item 2)", () => {
     })
   })
 
-  it.effect("make fills what is unset from this runtime; what is set wins; X-Plex-Features when asked", () =>
-    Effect.gen(function* () {
-      const here = ClientIdentity.runtimeDefaults()
-      assert.strictEqual(here.model, `Node.js ${process.versions.node}`)
-      const identity = yield* ClientIdentity.make({
-        clientIdentifier: CLIENT_ID,
-        product: "My Tool",
-        deviceName: "Living room",
-        features: "external-media"
+  it.effect(
+    "make fills what is unset from this runtime; what is set wins; X-Plex-Features and X-Plex-Sync-Version when asked",
+    () =>
+      Effect.gen(function* () {
+        const here = ClientIdentity.runtimeDefaults()
+        assert.strictEqual(here.model, `Node.js ${process.versions.node}`)
+        const identity = yield* ClientIdentity.make({
+          clientIdentifier: CLIENT_ID,
+          product: "My Tool",
+          deviceName: "Living room",
+          features: "external-media",
+          syncVersion: "2"
+        })
+        assert.strictEqual(identity.headers["X-Plex-Device-Name"], "Living room")
+        assert.strictEqual(identity.headers["X-Plex-Platform"], here.platform)
+        assert.strictEqual(identity.headers["X-Plex-Device"], here.device)
+        assert.strictEqual(identity.headers["X-Plex-Model"], here.model)
+        assert.strictEqual(identity.headers["X-Plex-Provides"], "controller")
+        assert.strictEqual(identity.headers["X-Plex-Version"], ClientIdentity.libraryVersion)
+        assert.strictEqual(identity.headers["X-Plex-Features"], "external-media")
+        assert.strictEqual(identity.headers["X-Plex-Sync-Version"], "2")
+        if (here.platformVersion !== undefined) {
+          assert.strictEqual(identity.headers["X-Plex-Platform-Version"], here.platformVersion)
+        }
+        const bare = yield* ClientIdentity.make({ clientIdentifier: CLIENT_ID, product: "p" })
+        assert.notProperty(bare.headers, "X-Plex-Features")
+        assert.notProperty(bare.headers, "X-Plex-Sync-Version")
       })
-      assert.strictEqual(identity.headers["X-Plex-Device-Name"], "Living room")
-      assert.strictEqual(identity.headers["X-Plex-Platform"], here.platform)
-      assert.strictEqual(identity.headers["X-Plex-Device"], here.device)
-      assert.strictEqual(identity.headers["X-Plex-Model"], here.model)
-      assert.strictEqual(identity.headers["X-Plex-Provides"], "controller")
-      assert.strictEqual(identity.headers["X-Plex-Version"], ClientIdentity.libraryVersion)
-      assert.strictEqual(identity.headers["X-Plex-Features"], "external-media")
-      if (here.platformVersion !== undefined) {
-        assert.strictEqual(identity.headers["X-Plex-Platform-Version"], here.platformVersion)
-      }
-      const bare = yield* ClientIdentity.make({ clientIdentifier: CLIENT_ID, product: "p" })
-      assert.notProperty(bare.headers, "X-Plex-Features")
-    })
   )
 
   it.effect("the operations send the defaults, so the device list can name the device", () =>

@@ -78,12 +78,26 @@ const kitsRenames: ReadonlyArray<readonly [RegExp, string]> = [
   [/^import \{ HttpClient \} from "@effect\/platform"$/m, 'import { HttpClient } from "effect/http"']
 ]
 
+/**
+ * The renames that make the Effect 3 edition's test/bin/cancel.test.ts the Effect 4 edition's: the CLI its comment
+ * names, the repository's root (one folder further up) and the Effect 4 CLI's entry under effect4/.
+ */
+const cancelRenames: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^ \* Ctrl-C: the CLI,/m, " * Ctrl-C: the Effect 4 CLI,"],
+  [/new URL\("\.\.\/\.\.", import\.meta\.url\)/, 'new URL("../../..", import.meta.url)'],
+  [
+    /path\.join\(root, "src", "bin", "plex-auth\.ts"\)/,
+    'path.join(root, "effect4", "src", "bin", "plex-auth.ts")'
+  ]
+]
+
 /** The test files both editions share, each the Effect 3 file with only its renames in the Effect 4 edition. */
 const sharedTestFiles: ReadonlyArray<readonly [string, ReadonlyArray<readonly [RegExp, string]>]> = [
   ["conformance.test.ts", conformanceRenames],
   ["conformance.auth.test.ts", conformanceRenames],
   ["conformance.kits.test.ts", kitsRenames],
-  ["node/httpClients.test.ts", httpClientsRenames]
+  ["node/httpClients.test.ts", httpClientsRenames],
+  ["bin/cancel.test.ts", cancelRenames]
 ]
 
 /** Every difference between two modules' exports, by `Module.name`. */

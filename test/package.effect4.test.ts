@@ -21,6 +21,7 @@ import { type ConsumerCompiler, typecheckConsumer, writeConsumer } from "./suppo
 import { bundledNode, systemNodeIsEnough } from "../scripts/node22.mjs"
 import { npm, ok, root, run } from "./support/build.js"
 import { buildTimeout, packedEffect4 } from "./support/packed.js"
+import { assertLinks, type Links } from "./support/links.js"
 
 const fixtures = path.join(root, "test", "package", "effect4")
 // The Node >= 22.19 scripts/node22.mjs picks, started directly (without that script's own Node process).
@@ -74,6 +75,10 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
         assert.include(listed, file)
       }
       for (const file of listed) assert.match(file, /^package\/(package\.json|README\.md|LICENSE|dist\/)/)
+      const pkg = JSON.parse(
+        await fs.readFile(path.join(project, "node_modules", self, "package.json"), "utf8")
+      ) as Links
+      assertLinks(pkg, "effect4")
     })
   )
 

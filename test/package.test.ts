@@ -17,6 +17,7 @@ import { afterAll, beforeAll } from "vitest"
 import { self, type ConsumerCompiler, typecheckConsumer, writeConsumer } from "./support/consumer.js"
 import { npm, ok, root, run } from "./support/build.js"
 import { buildTimeout, packed } from "./support/packed.js"
+import { assertLinks, type Links } from "./support/links.js"
 
 const fixtures = path.join(root, "test", "package")
 /** The peer dependencies the consumer installs: the versions this project is developed against. */
@@ -83,10 +84,11 @@ describe.concurrent("the packed package", { timeout: 180_000 }, () => {
       }
       const pkg = JSON.parse(
         await fs.readFile(path.join(project, "node_modules", "effect-plex-auth", "package.json"), "utf8")
-      ) as { sideEffects: unknown; type: unknown; dependencies?: object }
+      ) as { sideEffects: unknown; type: unknown; dependencies?: object } & Links
       assert.strictEqual(pkg.sideEffects, false)
       assert.strictEqual(pkg.type, "module")
       assert.deepStrictEqual(Object.keys(pkg.dependencies ?? {}), [])
+      assertLinks(pkg)
     })
   )
 

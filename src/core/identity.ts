@@ -36,8 +36,10 @@ export interface ClientIdentityInput {
   readonly language?: string | undefined
   /** `X-Plex-Marketplace`. */
   readonly marketplace?: string | undefined
-  /** `X-Plex-Features`, e.g. `external-media` (python-plexapi sends that); not sent unless set. */
+  /** `X-Plex-Features`, e.g. `external-media` (python-plexapi and @ctrl/plex send that); not sent unless set. */
   readonly features?: string | undefined
+  /** `X-Plex-Sync-Version`, e.g. `2` (python-plexapi and @ctrl/plex send that); not sent unless set. */
+  readonly syncVersion?: string | undefined
   /**
    * Fill the fields left unset from the runtime (see {@link runtimeDefaults}):
    * platform, platform version, device, device name, model, provides and
@@ -76,7 +78,8 @@ export const headerNames = {
   provides: "X-Plex-Provides",
   language: "X-Plex-Language",
   marketplace: "X-Plex-Marketplace",
-  features: "X-Plex-Features"
+  features: "X-Plex-Features",
+  syncVersion: "X-Plex-Sync-Version"
 } as const satisfies Record<HeaderField, string>
 
 // Header values travel as bytes; Plex reads them as UTF-8. `fetch` accepts

@@ -76,6 +76,23 @@ export interface FakePlexServerService {
 }
 
 /**
+ * Options of the loopback server: the fake's (`FakePlex.Options`), and the
+ * port plex.tv answers on.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends FakePlex.Options {
+  /**
+   * plex.tv's port on `127.0.0.1`, for a `plexTvUrl` known before the server
+   * starts (a program started apart from it, pointed at a fixed URL). Default
+   * 0: a free port, as for every other origin. A port in use fails with
+   * `ServeError` (`127.0.0.1:<port> is already in use`).
+   */
+  readonly port?: number | undefined
+}
+
+/**
  * The loopback server service.
  *
  * @since 0.1.0
@@ -103,23 +120,23 @@ export const maxRequestBodyBytes: number = Core.maxRequestBodyBytes
 // runtime that built the server (its `Clock`), the `Scope`, and the socket accounting as Effects.
 
 /**
- * Starts the fake on loopback, one port per origin, for the life of the
- * scope. Closing the scope interrupts the requests in flight, destroys every
+ * Starts the fake on loopback, one port per origin (plex.tv's `port` when
+ * given, free ones otherwise), for the life of the scope. Closing the scope interrupts the requests in flight, destroys every
  * open socket and closes the ports.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (
-  options: FakePlex.Options = {}
-): Effect.Effect<FakePlexServerService, ServeError, Scope.Scope> =>
+export const make = (options: Options = {}): Effect.Effect<FakePlexServerService, ServeError, Scope.Scope> =>
   Effect.gen(function* () {
+    // The fake's options (checked as an object there, from untyped JavaScript too); the port is the server's.
     const coreOptions = toCoreOptions(options)
+    const port = options.port
     const origins = Core.origins(coreOptions)
     const runtime = yield* Effect.runtime<never>()
     const loopback = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => Loopback.listen(origins, { maxRequestBodyBytes }),
+        try: () => Loopback.listen(origins, { maxRequestBodyBytes, port }),
         catch: (cause) => new ServeError({ message: (cause as Error).message, cause })
       }),
       (loopback) => Effect.promise(() => loopback.close())
@@ -204,9 +221,7 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (
-  options: FakePlex.Options = {}
-): Layer.Layer<FakePlexServer | FakePlex.FakePlex, ServeError> =>
+export const layer = (options: Options = {}): Layer.Layer<FakePlexServer | FakePlex.FakePlex, ServeError> =>
   Layer.scopedContext(
     Effect.map(make(options), (server) =>
       Context.make(FakePlexServer, server).pipe(Context.add(FakePlex.FakePlex, server.fake))

@@ -2,7 +2,11 @@
  * Ctrl-C: the CLI, from source in a child process, is sent SIGINT while it
  * runs (`fake-server`, once it has printed where it listens), and says the
  * documented outcome (docs/cli.md: `Cancelled`, exit code 130), as text or
- * as JSON under `--json`.
+ * as JSON under `--json`. The same file runs on both editions:
+ * effect4/test/bin/cancel.test.ts is this file with only the renames
+ * test/api-parity.test.ts lists (`cancelRenames`: where the repository's
+ * root and the edition's CLI are), and that test fails if the two files
+ * differ otherwise.
  */
 import { spawn } from "node:child_process"
 import * as fs from "node:fs/promises"

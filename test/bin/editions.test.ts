@@ -99,6 +99,15 @@ const checks: ReadonlyArray<Check> = [
   { args: ["login", "--login"], kind: "same", exit: 2 },
   { args: ["token", "transient", "--server"], kind: "same", exit: 2 },
   { args: ["fake-server", "--approve-pins-after", "x"], kind: "same", exit: 2 },
+  // --port: a whole number from 0 to 65535 (render.ts usageProblem for no whole number, the command for the range).
+  { args: ["fake-server", "--port", "x"], kind: "same", exit: 2, says: `plex-auth: ${Render.portMessage}` },
+  {
+    args: ["fake-server", "--port", "65536"],
+    kind: "same",
+    exit: 2,
+    says: `plex-auth: ${Render.portMessage}`
+  },
+  { args: ["fake-server", "--port=-1", "--json"], kind: "same", exit: 2, says: Render.portMessage },
   { args: ["login", "--password", "--password"], kind: "same", exit: 2 },
   { args: ["devices", "revoke", "abc"], kind: "same", exit: 2 },
   { args: fake("devices", "revoke", "--json", "abc"), kind: "same", exit: 2 },

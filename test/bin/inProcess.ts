@@ -33,6 +33,15 @@ export interface Options {
   readonly answers?: ReadonlyArray<Answer> | undefined
   /** stdin has ended: a prompt fails at once. */
   readonly closeStdin?: boolean | undefined
+  /**
+   * For a command that runs until stopped (`fake-server`): once its stdout matches `until`, `andThen`
+   * runs with that stdout, then the command is interrupted (its scope closes) and the run reports 130, the
+   * code Ctrl-C gives; the real signal is tested on the built binary (fake-server.test.ts, cancel.test.ts).
+   * As effect4/test/bin/inProcess.ts has it.
+   */
+  readonly whileRunning?:
+    | { readonly until: RegExp; readonly andThen: (stdout: string) => Effect.Effect<void> }
+    | undefined
 }
 
 /** A key as Node's readline reports it. */
@@ -121,12 +130,27 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
         error: (...parts: ReadonlyArray<unknown>) => void (stderr += `${parts.map(String).join(" ")}\n`)
       })
     }
-    const code = yield* run(["node", "plex-auth", ...args]).pipe(
+    const command = run(["node", "plex-auth", ...args]).pipe(
       Effect.provide(environment),
       Effect.withConsole(console),
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(options.env ?? {})))),
       Effect.withClock(Clock.make())
     )
+    const whileRunning = options.whileRunning
+    const code =
+      whileRunning === undefined
+        ? yield* command
+        : yield* Effect.raceFirst(
+            command,
+            Effect.gen(function* () {
+              // Turns of the event loop (the server answers on real sockets), not time: no clock involved.
+              while (!whileRunning.until.test(stdout.join(""))) {
+                yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+              }
+              yield* whileRunning.andThen(stdout.join(""))
+              return 130
+            })
+          )
     return { code, stdout: stdout.join(""), stderr }
   })
 

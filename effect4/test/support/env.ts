@@ -38,7 +38,9 @@ export const identityInput = {
   deviceVendor: "Acme",
   provides: "controller",
   language: "de",
-  marketplace: "none"
+  marketplace: "none",
+  features: "external-media",
+  syncVersion: "2"
 } as const satisfies ClientIdentity.ClientIdentityInput
 
 /** The `X-Plex-*` header each identity field travels as. */
@@ -54,7 +56,9 @@ export const identityHeaders: Record<keyof typeof identityInput, string> = {
   deviceVendor: "x-plex-device-vendor",
   provides: "x-plex-provides",
   language: "x-plex-language",
-  marketplace: "x-plex-marketplace"
+  marketplace: "x-plex-marketplace",
+  features: "x-plex-features",
+  syncVersion: "x-plex-sync-version"
 }
 
 export const IdentityLive = ClientIdentity.layer(identityInput)

@@ -566,6 +566,11 @@ const fakeServer = Command.make(
       Options.withDescription(Help.approvePinsAfter),
       Options.withDefault(1)
     ),
+    port: Options.integer("port").pipe(
+      Options.withPseudoName("n"),
+      Options.withDescription(Help.port),
+      Options.withDefault(0)
+    ),
     json: globalOptions.json
   },
   (options) =>
@@ -573,11 +578,19 @@ const fakeServer = Command.make(
       const before = yield* root
       const json = before.json || options.json
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
+      if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const scenarios = yield* Session.readScenarios
       const server = yield* Session.startFake({
         scenarios,
-        approvePinsAfter: Duration.seconds(options.approvePinsAfter)
-      })
+        approvePinsAfter: Duration.seconds(options.approvePinsAfter),
+        port: options.port
+      }).pipe(
+        Effect.mapError((failure) =>
+          options.port === 0
+            ? failure
+            : new CliFailure({ message: `${failure.message} ${Render.portHint}`, exitCode: failure.exitCode })
+        )
+      )
       const fake = server.fake
       const details: Render.FakeServerDetails = {
         plexTvUrl: server.plexTvUrl,

@@ -91,6 +91,8 @@ export const startFake = (options: {
   /** The home user a previous `--fake` run switched to: the saved token is seeded on that user's account. */
   readonly savedUser?: string | undefined
   readonly approvePinsAfter?: Duration.DurationInput | undefined
+  /** plex.tv's port on 127.0.0.1 (`fake-server --port`); 0 or absent: a free one. */
+  readonly port?: number | undefined
 }) =>
   Effect.gen(function* () {
     const { scenarios, savedToken } = options
@@ -102,6 +104,7 @@ export const startFake = (options: {
       }),
       homes: FakeSeed.fakeHomes,
       servers: FakeSeed.fakeServers,
+      port: options.port,
       ...(scenarios.has("expire-pin")
         ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } }
         : { autoApprovePins: { after: options.approvePinsAfter ?? Duration.seconds(1) } })

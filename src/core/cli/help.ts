@@ -35,6 +35,7 @@ export const help = {
   local: "Only forget the saved token, without revoking it at plex.tv (for when plex.tv cannot be reached).",
   logoutCommand: "Sign out: revoke the saved token at plex.tv and forget it.",
   approvePinsAfter: "Approve each PIN this many seconds after it was created, as a user would. Default 1.",
+  port: "plex.tv's port on 127.0.0.1, for a fixed PLEX_TV_URL (the fake's other origins get free ports). Default 0: a free port.",
   fakeServerCommand:
     "Run the fake Plex on 127.0.0.1 until stopped, and print its URLs and credentials: point any program at it (PLEX_TV_URL).",
   switchCommand:

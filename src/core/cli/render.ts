@@ -374,6 +374,12 @@ export const fakeServerText = (details: FakeServerDetails) => ({
   ].join("\n")
 })
 
+/** `fake-server --port` out of range (or no whole number: {@link usageProblem}). */
+export const portMessage = "--port must be a whole number from 0 to 65535."
+
+/** Added to the failure of a `fake-server --port <n>` (n > 0) that could not listen, in use say. */
+export const portHint = "Choose another --port, or 0 for a free one."
+
 // ---------------------------------------------------------------------------
 // Global options given twice
 // ---------------------------------------------------------------------------
@@ -630,7 +636,13 @@ const commandBooleans: ReadonlyArray<string> = [
 ]
 
 /** The command options that take a value (`--login alice`), besides the global and built-in ones. */
-const commandValues: ReadonlyArray<string> = ["--login", "--old-token", "--server", "--approve-pins-after"]
+const commandValues: ReadonlyArray<string> = [
+  "--login",
+  "--old-token",
+  "--server",
+  "--approve-pins-after",
+  "--port"
+]
 
 /**
  * A negative number, whole or decimal (`-1`, `-1.5`, `-.5`): a value or an argument, never an option (the
@@ -671,8 +683,8 @@ const unknownOption = (arg: string, positional: ReadonlyArray<string>): string |
 
 /**
  * A value a command's option or argument cannot take, or undefined: an
- * `--old-token` other than `revoke` or `keep`, an `--approve-pins-after` or a
- * `devices revoke` id that is no whole number; a value option last without
+ * `--old-token` other than `revoke` or `keep`, an `--approve-pins-after`, a
+ * `--port` or a `devices revoke` id that is no whole number; a value option last without
  * its value (`plex-auth login --old-token`); a subcommand that does not
  * exist (`plex-auth home Kids`), an argument missing (`plex-auth claim`) or
  * one too many (`plex-auth whoami extra`), neither repeated (@effect/cli
@@ -714,6 +726,7 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
     if (name === "--approve-pins-after" && !/^-?\d+$/.test(value)) {
       return "--approve-pins-after must be a whole number of seconds, 0 or more."
     }
+    if (name === "--port" && !/^-?\d+$/.test(value)) return portMessage
   }
   if (end !== -1) positional.push(...argv.slice(end + 1))
   const id = positional[0] === "devices" && positional[1] === "revoke" ? positional[2] : undefined

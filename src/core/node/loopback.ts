@@ -227,9 +227,18 @@ export interface RequestTimeouts {
   readonly requestTimeout?: number | undefined
 }
 
+/** Why `127.0.0.1:port` could not be bound, in words (the port named when one was asked for). */
+const listenFailure = (port: number, cause: NodeJS.ErrnoException): string => {
+  const address = port === 0 ? "127.0.0.1" : `127.0.0.1:${port}`
+  return cause.code === "EADDRINUSE" && port !== 0
+    ? `${address} is already in use`
+    : `could not listen on ${address}: ${cause.message}`
+}
+
 const listenOne = (
   onRequest: (req: IncomingMessage, res: ServerResponse) => void,
-  timeouts: RequestTimeouts
+  timeouts: RequestTimeouts,
+  port: number
 ): Promise<Server> =>
   new Promise((resolve, reject) => {
     const server = createServer(
@@ -237,10 +246,10 @@ const listenOne = (
       onRequest
     )
     server.keepAliveTimeout = keepAliveTimeout
-    server.once("error", (cause) =>
-      reject(new Error(`could not listen on 127.0.0.1: ${cause.message}`, { cause }))
+    server.once("error", (cause: NodeJS.ErrnoException) =>
+      reject(new Error(listenFailure(port, cause), { cause }))
     )
-    server.listen({ port: 0, host: "127.0.0.1", backlog }, () => resolve(server))
+    server.listen({ port, host: "127.0.0.1", backlog }, () => resolve(server))
   })
 
 const closeServer = (server: Server): Promise<void> =>
@@ -252,13 +261,15 @@ const closeServer = (server: Server): Promise<void> =>
 /**
  * Binds one `127.0.0.1` port per origin (rejecting with an `Error` when a
  * port cannot be bound, the others closed again). `maxRequestBodyBytes`:
- * the largest request body read (the fake's default, 1 MiB); the
- * {@link RequestTimeouts}: Node's defaults unless given (a test that shows
- * {@link Loopback.close} waits for none of them gives long ones).
+ * the largest request body read (the fake's default, 1 MiB); `port`: the
+ * first origin's port (plex.tv's, for the fake), 0 or absent for a free one
+ * as for the others (a port in use rejects: `127.0.0.1:<port> is already in
+ * use`); the {@link RequestTimeouts}: Node's defaults unless given (a test
+ * that shows {@link Loopback.close} waits for none of them gives long ones).
  */
 export const listen = async (
   origins: ReadonlyArray<string>,
-  options: { readonly maxRequestBodyBytes: number } & RequestTimeouts
+  options: { readonly maxRequestBodyBytes: number; readonly port?: number | undefined } & RequestTimeouts
 ): Promise<Loopback> => {
   const limit = options.maxRequestBodyBytes
   const sockets = new Set<Socket>()
@@ -335,8 +346,8 @@ export const listen = async (
   const servers: Array<Server> = []
   const urls = new Map<string, string>()
   try {
-    for (const origin of origins) {
-      const server = await listenOne(onRequest(origin), options)
+    for (const [i, origin] of origins.entries()) {
+      const server = await listenOne(onRequest(origin), options, i === 0 ? (options.port ?? 0) : 0)
       server.on("connection", onSocket)
       servers.push(server)
       const address = server.address()

@@ -472,19 +472,31 @@ const fakeServer = Command.make(
       Flag.withMetavar("seconds"),
       Flag.withDescription(Help.approvePinsAfter),
       Flag.withDefault(1)
-    )
+    ),
+    port: Flag.Int("port").pipe(Flag.withMetavar("n"), Flag.withDescription(Help.port), Flag.withDefault(0))
   },
   (options) =>
     Effect.gen(function* () {
       const flags = yield* globals
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
+      if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const scenarios = yield* readScenarios
       return yield* Effect.scoped(
         Effect.gen(function* () {
           const server = yield* startFake({
             scenarios,
-            approvePinsAfter: Duration.seconds(options.approvePinsAfter)
-          })
+            approvePinsAfter: Duration.seconds(options.approvePinsAfter),
+            port: options.port
+          }).pipe(
+            Effect.mapError((failure) =>
+              options.port === 0
+                ? failure
+                : new CliFailure({
+                    message: `${failure.message} ${Render.portHint}`,
+                    exitCode: failure.exitCode
+                  })
+            )
+          )
           const fake = server.fake
           const details: Render.FakeServerDetails = {
             plexTvUrl: server.plexTvUrl,

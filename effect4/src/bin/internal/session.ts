@@ -95,6 +95,8 @@ export const startFake = (options: {
   readonly savedToken?: string | undefined
   readonly savedUser?: string | undefined
   readonly approvePinsAfter?: Duration.Duration | undefined
+  /** plex.tv's port on 127.0.0.1 (`fake-server --port`); 0 or absent: a free one. */
+  readonly port?: number | undefined
 }) =>
   Effect.gen(function* () {
     const { scenarios, savedToken } = options
@@ -106,6 +108,7 @@ export const startFake = (options: {
       }),
       homes: FakeSeed.fakeHomes,
       servers: FakeSeed.fakeServers,
+      port: options.port,
       ...(scenarios.has("expire-pin")
         ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } }
         : { autoApprovePins: { after: options.approvePinsAfter ?? Duration.seconds(1) } })

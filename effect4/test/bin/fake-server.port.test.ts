@@ -1,0 +1,88 @@
+/**
+ * `plex-auth fake-server --port <n>`: plex.tv at a fixed URL, for a program
+ * started apart from the fake; a port in use is said (exit 1, the CLI's
+ * "anything else"), as is one out of range (exit 2). The CLI runs in this
+ * process (inProcess.ts `whileRunning`: stopped as Ctrl-C stops it once the
+ * check is done): the Effect 4 CLI, as test/bin/fake-server.port.test.ts tests
+ * the Effect 3 one.
+ */
+import * as net from "node:net"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Render from "../../../src/core/cli/render.js"
+import { assertExit, cli } from "./inProcess.js"
+
+/** A port on 127.0.0.1 held open by another server until the scope closes. */
+const heldPort = Effect.acquireRelease(
+  Effect.promise(
+    () =>
+      new Promise<net.Server>((resolve, reject) => {
+        const server = net.createServer()
+        server.once("error", reject)
+        server.listen({ port: 0, host: "127.0.0.1" }, () => resolve(server))
+      })
+  ),
+  (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+).pipe(Effect.map((server) => (server.address() as net.AddressInfo).port))
+
+/** A port that was free a moment ago (held, then let go). */
+const freePort = Effect.scoped(heldPort)
+
+describe.concurrent("plex-auth (Effect 4) fake-server --port", { timeout: 60_000 }, () => {
+  it.live("serves plex.tv on that port: PLEX_TV_URL is http://127.0.0.1:<n>, and answers there", () =>
+    Effect.gen(function* () {
+      const port = yield* freePort
+      let plexTvUrl = ""
+      let username = ""
+      const run = yield* cli(["fake-server", "--port", String(port), "--json"], {
+        whileRunning: {
+          until: /\n}\n/,
+          andThen: (stdout) =>
+            Effect.promise(async () => {
+              const details = JSON.parse(stdout) as { plexTvUrl: string; token: string }
+              plexTvUrl = details.plexTvUrl
+              const response = await fetch(`http://127.0.0.1:${port}/api/v2/user`, {
+                headers: {
+                  "X-Plex-Token": details.token,
+                  "X-Plex-Client-Identifier": "port-test",
+                  Accept: "application/json"
+                }
+              })
+              username = ((await response.json()) as { username: string }).username
+            })
+        }
+      })
+      assertExit(run, 130)
+      assert.strictEqual(plexTvUrl, `http://127.0.0.1:${port}`)
+      assert.strictEqual(username, "alice")
+    })
+  )
+
+  it.live("a port in use: exit 1, said on stderr (as JSON under --json)", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const port = yield* heldPort
+        const said = `Could not start the fake: 127.0.0.1:${port} is already in use. ${Render.portHint}`
+        const text = yield* cli(["fake-server", "--port", String(port)])
+        assertExit(text, 1)
+        assert.strictEqual(text.stdout, "")
+        assert.strictEqual(text.stderr, `plex-auth: ${said}\n`)
+        const json = yield* cli(["fake-server", "--port", String(port), "--json"])
+        assertExit(json, 1)
+        assert.deepStrictEqual(JSON.parse(json.stderr), {
+          error: { kind: "Generic", exitCode: 1, message: said }
+        })
+      })
+    )
+  )
+
+  it.live("a port out of range, or no whole number: exit 2", () =>
+    Effect.gen(function* () {
+      for (const value of ["65536", "-1", "x", "1.5"]) {
+        const run = yield* cli(["fake-server", "--port", value])
+        assertExit(run, 2)
+        assert.strictEqual(run.stderr, `plex-auth: ${Render.portMessage}\n`, value)
+      }
+    })
+  )
+})
