@@ -31,6 +31,7 @@ import type * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
@@ -1156,13 +1157,22 @@ export const makeCredentials = <E = never, R = never>(
 > => credentialsWith(options, undefined)
 
 /**
- * {@link makeCredentials}, with `standby`: a stored Plex JWT that has not expired but is due for a refresh
- * ({@link layerStored}). When no first token can be obtained (plex.tv unreachable, say), it serves, and the
- * refresh ahead of its expiry is retried after the cooldown.
+ * A stored Plex JWT that has not expired but is due for a refresh ({@link layerStored}), and whether plex.tv
+ * refused the key it is bound to while the first token was asked for (then it never serves).
+ */
+interface Standby {
+  readonly token: Redacted.Redacted<string>
+  readonly keyRefused: Effect.Effect<boolean>
+}
+
+/**
+ * {@link makeCredentials}, with `standby` ({@link Standby}). When no first token can be obtained (plex.tv
+ * unreachable, say) and plex.tv did not refuse the key, it serves, and the refresh ahead of its expiry is
+ * retried after the cooldown.
  */
 const credentialsWith = <E, R>(
   options: CredentialsOptions<E, R>,
-  standby: Redacted.Redacted<string> | undefined
+  standby: Standby | undefined
 ): Effect.Effect<
   CredentialsService,
   CredentialsError<E>,
@@ -1210,15 +1220,20 @@ const credentialsWith = <E, R>(
           : yield* obtainFirst.pipe(
               Effect.map((jwt) => ({ jwt })),
               // No new token now: the stored one serves while it is valid, its refresh retried after the cooldown.
+              // Not when plex.tv refused its key (no outage): obtain's failure is the layer's, as before.
               Effect.catchAll((error) =>
-                Effect.zipRight(
-                  Effect.logWarning(
-                    `Jwt: no new Plex JWT (${RefreshFacts.describeFailure(error)}); serving the stored one until it is renewed`
-                  ),
-                  Effect.map(Clock.currentTimeMillis, (at) => ({
-                    jwt: toPlexJwt(standby),
-                    aheadFailedAt: at
-                  }))
+                Effect.flatMap(standby.keyRefused, (refused) =>
+                  refused
+                    ? Effect.fail(error)
+                    : Effect.zipRight(
+                        Effect.logWarning(
+                          `Jwt: no new Plex JWT (${RefreshFacts.describeFailure(error)}); serving the stored one until it is renewed`
+                        ),
+                        Effect.map(Clock.currentTimeMillis, (at) => ({
+                          jwt: toPlexJwt(standby.token),
+                          aheadFailedAt: at
+                        }))
+                      )
                 )
               )
             )
@@ -1299,7 +1314,9 @@ export interface StoredOptions<E, R> {
  * though within `refreshMargin` of expiring, has not expired, the layer
  * starts with it (logging a warning) and its refresh ahead of expiry is
  * retried on a read a minute later; only with no stored token, or an
- * expired one, does the layer fail.
+ * expired one, does the layer fail. Not when plex.tv refused the key (the
+ * exchange failed with `Unauthorized`): then `obtain`'s failure fails the
+ * layer, the stored token being bound to that key.
  *
  * @example
  * ```ts
@@ -1377,11 +1394,13 @@ export const layerStored = <E, R>(
         )
       )
       const keep = (jwt: PlexJwt) => Effect.ignoreLogged(store.set(tokenEntry, Redacted.value(jwt.token)))
+      // Set when plex.tv refuses the stored key (then `obtain` runs, and the stored token never serves).
+      const keyRefused = yield* Ref.make(false)
       const obtain = Option.isSome(storedKey)
         ? exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
             Effect.catchIf(
               (error) => error._tag === "Unauthorized",
-              () => options.obtain(key)
+              () => Effect.zipRight(Ref.set(keyRefused, true), options.obtain(key))
             )
           )
         : options.obtain(key)
@@ -1394,9 +1413,9 @@ export const layerStored = <E, R>(
           verify: options.verify,
           onToken: keep
         },
-        Option.isSome(storedToken)
+        Option.isSome(storedToken) || Option.isNone(storedJwt)
           ? undefined
-          : Option.getOrUndefined(Option.map(storedJwt, (jwt) => jwt.token))
+          : { token: storedJwt.value.token, keyRefused: Ref.get(keyRefused) }
       )
     })
   )

@@ -496,4 +496,40 @@ describe("Jwt.layerStored", () => {
         assert.strictEqual(yield* Ref.get(obtained), 1)
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
+
+  it.effect(
+    "a stored token within the margin whose key plex.tv refuses is not served: obtain's failure fails the layer",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          // The first login succeeds; a later one (the key refused) fails, as a PIN nobody approves would.
+          obtain: (key) =>
+            Ref.updateAndGet(obtained, (n) => n + 1).pipe(
+              Effect.filterOrFail(
+                (n) => n === 1,
+                () => ({ _tag: "NotApproved" as const })
+              ),
+              Effect.andThen(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+            )
+        })
+        const built = Effect.map(Layer.build(layer), (context) =>
+          Context.get(context, Credentials.Credentials)
+        )
+        yield* Effect.scoped(Effect.flatMap(built, (c) => c.token))
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+
+        // Half a day left (within the margin), and plex.tv now refuses the key (the device was removed, say):
+        // no outage, so the token bound to that key does not serve; obtain runs and its failure fails the layer.
+        yield* TestClock.adjust(hours(6 * 24 + 12))
+        yield* FakePlex.fault(
+          "exchangeJwt",
+          Fault.status(422, { message: "Signature verification failed" }),
+          { times: 1 }
+        )
+        const error = yield* Effect.flip(Effect.scoped(built))
+        assert.strictEqual(error._tag, "NotApproved")
+        assert.strictEqual(yield* Ref.get(obtained), 2)
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
 })
