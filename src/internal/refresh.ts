@@ -66,7 +66,10 @@ export interface Options<E> {
   readonly initial: Redacted.Redacted<string>
   /** Obtains a new token (a sign-in, a PIN login, a JWT exchange). */
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E>
-  /** How long nothing is obtained after a failure or a refused fresh token. Default 1 minute. */
+  /**
+   * How long nothing is obtained after a failure, the refused token handed back (`SameToken`) or a refused
+   * fresh token. Default 1 minute.
+   */
   readonly cooldown?: Duration.DurationInput | undefined
   /** When a token expires (epoch ms), to refresh it `margin` ahead; `undefined`: never ahead. */
   readonly expiresAt?: ((token: Redacted.Redacted<string>) => number | undefined) | undefined
