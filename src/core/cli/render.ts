@@ -726,7 +726,9 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
     if (name === "--approve-pins-after" && !/^-?\d+$/.test(value)) {
       return "--approve-pins-after must be a whole number of seconds, 0 or more."
     }
-    if (name === "--port" && !/^-?\d+$/.test(value)) return portMessage
+    // Past 65535 too (the range is the command's to check, but a number past the safe integers never reaches it:
+    // each edition's parser refuses it in words of its own).
+    if (name === "--port" && (!/^-?\d+$/.test(value) || Number(value) > 65_535)) return portMessage
   }
   if (end !== -1) positional.push(...argv.slice(end + 1))
   const id = positional[0] === "devices" && positional[1] === "revoke" ? positional[2] : undefined
