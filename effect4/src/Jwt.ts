@@ -1210,21 +1210,25 @@ const credentialsWith = <E, R>(
           : yield* obtainFirst.pipe(
               Effect.map((jwt) => ({ jwt })),
               // No new token now: the stored one serves while it is valid, its refresh retried after the cooldown.
-              // Not when plex.tv refused its key (no outage): obtain's failure is the layer's, as before.
+              // Not when plex.tv refused its key (no outage): obtain's failure is the layer's, as before; nor once
+              // it has expired, asking for a new one having taken that long.
               Effect.catch((error) =>
-                Effect.flatMap(standby.keyRefused, (refused) =>
-                  refused
+                Effect.flatMap(Effect.all([standby.keyRefused, Clock.currentTimeMillis]), ([refused, at]) => {
+                  const jwt = toPlexJwt(standby.token)
+                  return refused ||
+                    !JwtFacts.storedTokenStillValid(
+                      { thumbprint: jwt.claims.thumbprint, expiresAt: jwt.expiresAt },
+                      options.key.thumbprint,
+                      at
+                    )
                     ? Effect.fail(error)
                     : Effect.andThen(
                         Effect.logWarning(
                           `Jwt: no new Plex JWT (${RefreshFacts.describeFailure(error)}); serving the stored one until it is renewed`
                         ),
-                        Effect.map(Clock.currentTimeMillis, (at) => ({
-                          jwt: toPlexJwt(standby.token),
-                          aheadFailedAt: at
-                        }))
+                        Effect.succeed({ jwt, aheadFailedAt: at })
                       )
-                )
+                })
               )
             )
 
@@ -1301,7 +1305,7 @@ export interface StoredOptions<E, R> {
  * stored key is exchanged for a new token, and if that is refused (or the
  * key is new) `obtain` runs. Every new token is stored (best effort). When
  * no new token can be had (plex.tv unreachable, say) and the stored one,
- * though within `refreshMargin` of expiring, has not expired, the layer
+ * though within `refreshMargin` of expiring, has not expired by then, the layer
  * starts with it (logging a warning) and its refresh ahead of expiry is
  * retried on a read a minute later; only with no stored token, or an
  * expired one, does the layer fail. Not when plex.tv refused the key (the

@@ -6,10 +6,12 @@
 import { KeyValueStore } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import {
+  Clock,
   Context,
   Deferred,
   Duration,
   Effect,
+  Fiber,
   Layer,
   Option,
   Redacted,
@@ -505,6 +507,38 @@ describe("Jwt.layerStored", () => {
         yield* TestClock.adjust(hours(7 * 24 + 1))
         yield* FakePlex.fault("getNonce", Fault.reset, { times: 1 })
         const error = yield* Effect.flip(Effect.scoped(built).pipe(RetryPolicy.withPolicy(RetryPolicy.none)))
+        assert.strictEqual(error._tag, "NetworkError")
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
+    "a stored token that expires while the layer asks for a new one is not served: the failure fails the layer",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Ref.update(obtained, (n) => n + 1).pipe(
+              Effect.zipRight(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+            )
+        })
+        const built = Effect.map(Layer.build(layer), (context) =>
+          Context.get(context, Credentials.Credentials)
+        )
+        const first = yield* Effect.scoped(Effect.flatMap(built, (c) => c.token))
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+
+        // 20 seconds before the stored token expires, plex.tv takes 25 seconds to fail: by then it has expired.
+        const expiresAt = Number(segments(first).payload["exp"]) * 1000
+        yield* TestClock.adjust(expiresAt - 20_000 - (yield* Clock.currentTimeMillis))
+        yield* FakePlex.fault("getNonce", Fault.delay("25 seconds", Fault.reset), { times: 1 })
+        const building = yield* Effect.fork(
+          Effect.flip(Effect.scoped(built)).pipe(RetryPolicy.withPolicy(RetryPolicy.none))
+        )
+        // Once the exchange waits on plex.tv, the 25 seconds pass.
+        yield* step(building, 1, "25 seconds")
+        const error = yield* Fiber.join(building)
         assert.strictEqual(error._tag, "NetworkError")
         assert.strictEqual(yield* Ref.get(obtained), 1)
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
