@@ -99,6 +99,8 @@ const checks: ReadonlyArray<Check> = [
   { args: ["login", "--login"], kind: "same", exit: 2 },
   { args: ["token", "transient", "--server"], kind: "same", exit: 2 },
   { args: ["fake-server", "--approve-pins-after", "x"], kind: "same", exit: 2 },
+  // Past the safe integers: not each parser's own words (render.ts valueProblem), the same sentence.
+  { args: ["fake-server", "--approve-pins-after", "99999999999999999999"], kind: "same", exit: 2 },
   // --port: a whole number from 0 to 65535 (render.ts usageProblem for no whole number or one past 65535, the command
   // for a negative one).
   { args: ["fake-server", "--port", "x"], kind: "same", exit: 2, says: `plex-auth: ${Render.portMessage}` },

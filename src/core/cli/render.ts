@@ -723,7 +723,8 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
     if (name === "--old-token" && value !== "revoke" && value !== "keep") {
       return "--old-token must be revoke or keep."
     }
-    if (name === "--approve-pins-after" && !/^-?\d+$/.test(value)) {
+    // Past the safe integers too: each edition's parser would refuse it in words of its own.
+    if (name === "--approve-pins-after" && (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value)))) {
       return "--approve-pins-after must be a whole number of seconds, 0 or more."
     }
     // Past 65535 too (the range is the command's to check, but a number past the safe integers never reaches it:
