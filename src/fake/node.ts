@@ -41,9 +41,29 @@ export interface LoopbackServer {
 }
 
 /**
- * Starts the fake on loopback, one port per origin (`options` as for
- * `makeHandler`, but `rebase`, which the server sets). Rejects when a port
- * cannot be bound.
+ * Options of {@link serve}: those of `makeHandler` but `rebase` (which the
+ * server sets), and the port plex.tv answers on.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServeOptions extends Omit<HandlerOptions, "rebase"> {
+  /**
+   * plex.tv's port on `127.0.0.1`, for a `plexTvUrl` known before the server
+   * starts (a program started apart from it, pointed at a fixed URL). Default
+   * 0: a free port, as for every other origin. A port in use rejects with an
+   * `Error` (`127.0.0.1:<port> is already in use`); one that is not a whole
+   * number from 0 to 65535 rejects before any port is bound, with a
+   * `FakePlexError` (`FakePlex: port must be a whole number from 0 to 65535,
+   * got <port>`).
+   */
+  readonly port?: number | undefined
+}
+
+/**
+ * Starts the fake on loopback, one port per origin (plex.tv's `port` when
+ * given, free ones otherwise; the other {@link ServeOptions} as for
+ * `makeHandler`). Rejects when a port cannot be bound.
  *
  * @example
  * ```ts
@@ -65,11 +85,18 @@ export interface LoopbackServer {
  * @since 0.1.0
  * @category constructors
  */
-export const serve = async (options: Omit<HandlerOptions, "rebase"> = {}): Promise<LoopbackServer> => {
-  const loopback = await Loopback.listen(Core.origins(options), {
-    maxRequestBodyBytes: options.maxRequestBodyBytes ?? Core.maxRequestBodyBytes
+export const serve = async (options: ServeOptions = {}): Promise<LoopbackServer> => {
+  // The fake's options first (options that are not an object are named there), then the port (by listen).
+  const origins = Core.origins(options)
+  const { port, ...handlerOptions } = options
+  const loopback = await Loopback.listen(origins, {
+    maxRequestBodyBytes: options.maxRequestBodyBytes ?? Core.maxRequestBodyBytes,
+    port
   })
-  const fake = Core.makeFakePlex({ ...options, rebase: (origin) => loopback.urls.get(origin) ?? origin })
+  const fake = Core.makeFakePlex({
+    ...handlerOptions,
+    rebase: (origin) => loopback.urls.get(origin) ?? origin
+  })
   loopback.serve((request, { signal }) => fake.handler(request, { signal }))
   return {
     fake,

@@ -29,6 +29,7 @@ import * as Core from "../core/fake/index.js"
 import * as Loopback from "../core/node/loopback.js"
 import * as FakePlex from "../testing/FakePlex.js"
 import { fromCore, randomIntOf, toCoreOptions } from "../testing/internal/binding.js"
+import { FakePlexError } from "../testing/internal/errors.js"
 
 /**
  * The loopback server could not start (a port could not be bound).
@@ -87,7 +88,10 @@ export interface Options extends FakePlex.Options {
    * plex.tv's port on `127.0.0.1`, for a `plexTvUrl` known before the server
    * starts (a program started apart from it, pointed at a fixed URL). Default
    * 0: a free port, as for every other origin. A port in use fails with
-   * `ServeError` (`127.0.0.1:<port> is already in use`).
+   * `ServeError` (`127.0.0.1:<port> is already in use`); one that is not a
+   * whole number from 0 to 65535 dies before any port is bound, with
+   * `FakePlex.FakePlexError` (`FakePlex: port must be a whole number from 0
+   * to 65535, got <port>`).
    */
   readonly port?: number | undefined
 }
@@ -131,7 +135,11 @@ export const make = (options: Options = {}): Effect.Effect<FakePlexServerService
   Effect.gen(function* () {
     // The fake's options (checked as an object there, from untyped JavaScript too); the port is the server's.
     const coreOptions = toCoreOptions(options)
+    // A port that is not one (from untyped JavaScript, or a typo) dies before any port is bound, with the
+    // kit's FakePlexError in the shared fake's words, as the fake's other options of the wrong kind.
     const port = options.port
+    const problem = Loopback.portProblem(port)
+    if (problem !== undefined) return yield* Effect.die(new FakePlexError({ message: problem }))
     const origins = Core.origins(coreOptions)
     const runtime = yield* Effect.runtime<never>()
     const loopback = yield* Effect.acquireRelease(

@@ -86,6 +86,19 @@ const serveWith = async (timeouts: Loopback.RequestTimeouts) => {
   return { fake, close: loopback.close }
 }
 
+/** A port on 127.0.0.1 held open by another server until `release` is called. */
+const holdPort = async (): Promise<{ readonly port: number; readonly release: () => Promise<void> }> => {
+  const server = net.createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen({ port: 0, host: "127.0.0.1" }, () => resolve())
+  })
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    release: () => new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}
+
 const closed = (socket: net.Socket) => (socket.closed ? Promise.resolve() : once(socket, "close"))
 
 export const loopbackCases = (test: (name: string, f: () => Promise<void>) => void): void => {
@@ -307,5 +320,64 @@ export const loopbackCases = (test: (name: string, f: () => Promise<void>) => vo
     // The ports are closed.
     await assert.rejects(get(`${plexTvUrl}/api/v2/user`, new http.Agent()), { code: "ECONNREFUSED" })
     agent.destroy()
+  })
+
+  test("serve({ port }): plex.tv on that port, every other origin on a free one", async () => {
+    const held = await holdPort()
+    await held.release()
+    const server = await serve({ port: held.port })
+    try {
+      assert.equal(server.plexTvUrl, `http://127.0.0.1:${held.port}`)
+      assert.equal(server.fake.plexTvUrl, server.plexTvUrl)
+      assert.equal(new Set(server.urls).size, server.urls.length)
+      const agent = new http.Agent()
+      const user = await get(
+        `http://127.0.0.1:${held.port}/api/v2/user?X-Plex-Token=${server.fake.token}`,
+        agent
+      )
+      assert.equal(user.status, 200)
+      agent.destroy()
+    } finally {
+      await server.close()
+    }
+  })
+
+  test("serve({ port }): a port in use rejects naming it", async () => {
+    const held = await holdPort()
+    try {
+      await assert.rejects(serve({ port: held.port }), {
+        name: "Error",
+        message: `127.0.0.1:${held.port} is already in use`
+      })
+    } finally {
+      await held.release()
+    }
+  })
+
+  test("serve({ port }): a port that is not a whole number from 0 to 65535 rejects with FakePlexError before any port is bound", async () => {
+    // "0" and null too: Node would listen on a free port for them, as it would on "8080" for that string.
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [-1, "-1"],
+      [1.5, "1.5"],
+      [Number.NaN, "NaN"],
+      [Number.POSITIVE_INFINITY, "Infinity"],
+      [65_536, "65536"],
+      [70_000, "70000"],
+      ["8080", '"8080"'],
+      ["0", '"0"'],
+      [null, "null"]
+    ]
+    for (const [port, shown] of cases) {
+      const outcome = await serve({ port: port as number }).then(
+        async (server) => {
+          await server.close()
+          return "served"
+        },
+        (error: unknown) => error
+      )
+      assert.ok(outcome instanceof Core.FakePlexError, `${shown}: ${String(outcome)}`)
+      assert.equal(outcome.name, "FakePlexError")
+      assert.equal(outcome.message, `FakePlex: port must be a whole number from 0 to 65535, got ${shown}`)
+    }
   })
 }

@@ -1,7 +1,9 @@
 import * as http from "node:http"
+import * as net from "node:net"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -17,7 +19,7 @@ import * as PlexError from "effect4-plex-auth/PlexError"
 import * as PlexServer from "effect4-plex-auth/PlexServer"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import { FakePlexServer } from "../../src/node/index.js"
-import { Fault } from "effect4-plex-auth/testing"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { TestClock } from "effect/testing"
 
 const Client = Layer.mergeAll(
@@ -329,5 +331,81 @@ describe("FakePlexServer request bodies", () => {
       assert.isAtMost(body.length, FakePlexServer.maxRequestBodyBytes)
       assert.notStrictEqual(response.status, 413)
     }).pipe(Effect.provide(bodyLayer))
+  )
+})
+
+/** A port on 127.0.0.1 held open by another server until the scope closes. */
+const heldPort = Effect.acquireRelease(
+  Effect.promise(
+    () =>
+      new Promise<net.Server>((resolve, reject) => {
+        const server = net.createServer()
+        server.once("error", reject)
+        server.listen({ port: 0, host: "127.0.0.1" }, () => resolve(server))
+      })
+  ),
+  (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+).pipe(Effect.map((server) => (server.address() as net.AddressInfo).port))
+
+/** A port that was free a moment ago (held, then let go). */
+const freePort = Effect.scoped(heldPort)
+
+describe("FakePlexServer port", () => {
+  it.live("plex.tv answers on the port asked for, every other origin on a free one", () =>
+    Effect.gen(function* () {
+      const port = yield* freePort
+      const server = yield* FakePlexServer.make({ port })
+      assert.strictEqual(server.plexTvUrl, `http://127.0.0.1:${port}`)
+      assert.strictEqual(server.fake.plexTvUrl, server.plexTvUrl)
+      assert.strictEqual(new Set(server.urls).size, server.urls.length)
+      const response = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/api/v2/user`, {
+          headers: { "X-Plex-Token": Redacted.value(server.fake.token), "X-Plex-Client-Identifier": "port" }
+        })
+      )
+      yield* Effect.promise(() => response.text())
+      assert.strictEqual(response.status, 200)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a port in use fails with ServeError naming it", () =>
+    Effect.gen(function* () {
+      const port = yield* heldPort
+      const error = yield* Effect.flip(FakePlexServer.make({ port }))
+      assert.strictEqual(error._tag, "ServeError")
+      assert.strictEqual(error.message, `127.0.0.1:${port} is already in use`)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live(
+    "a port that is not a whole number from 0 to 65535 dies with FakePlexError before any port is bound",
+    () =>
+      Effect.gen(function* () {
+        // "0" and null too: Node would listen on a free port for them, as it would on "8080" for that string.
+        const cases: ReadonlyArray<readonly [unknown, string]> = [
+          [-1, "-1"],
+          [1.5, "1.5"],
+          [Number.NaN, "NaN"],
+          [Number.POSITIVE_INFINITY, "Infinity"],
+          [65_536, "65536"],
+          [70_000, "70000"],
+          ["8080", '"8080"'],
+          ["0", '"0"'],
+          [null, "null"]
+        ]
+        for (const [port, shown] of cases) {
+          const exit = yield* Effect.exit(Effect.scoped(FakePlexServer.make({ port: port as number })))
+          assert.isTrue(
+            Exit.isFailure(exit) && Cause.hasDies(exit.cause) && !Cause.hasFails(exit.cause),
+            shown
+          )
+          const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+          assert.instanceOf(defect, FakePlex.FakePlexError, shown)
+          assert.strictEqual(
+            (defect as FakePlex.FakePlexError).message,
+            `FakePlex: port must be a whole number from 0 to 65535, got ${shown}`
+          )
+        }
+      })
   )
 })

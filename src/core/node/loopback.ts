@@ -27,7 +27,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from "node:http"
 import { createServer } from "node:http"
 import type { Socket } from "node:net"
-import { payloadTooLargeText } from "../fake/index.js"
+import { FakePlexError, payloadTooLargeText } from "../fake/index.js"
 
 /**
  * Answers one request of `origin` (the loopback URL it came to); rejecting destroys the socket. `signal`
@@ -227,6 +227,26 @@ export interface RequestTimeouts {
   readonly requestTimeout?: number | undefined
 }
 
+/**
+ * What is wrong with `port` (plex.tv's port on `127.0.0.1`, as the fake's loopback servers take it), in the
+ * fake's words for an option of the wrong kind or range; `undefined` when it is absent or a whole number
+ * from 0 to 65535. Checked before any port is bound: each kit turns it into its own `FakePlexError`.
+ */
+export const portProblem = (port: unknown): string | undefined => {
+  if (port === undefined || (Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65_535)) {
+    return undefined
+  }
+  const shown =
+    typeof port === "string"
+      ? JSON.stringify(port)
+      : port === null
+        ? "null"
+        : typeof port === "object"
+          ? "an object"
+          : String(port)
+  return `FakePlex: port must be a whole number from 0 to 65535, got ${shown}`
+}
+
 /** Why `127.0.0.1:port` could not be bound, in words (the port named when one was asked for). */
 const listenFailure = (port: number, cause: NodeJS.ErrnoException): string => {
   const address = port === 0 ? "127.0.0.1" : `127.0.0.1:${port}`
@@ -264,13 +284,17 @@ const closeServer = (server: Server): Promise<void> =>
  * the largest request body read (the fake's default, 1 MiB); `port`: the
  * first origin's port (plex.tv's, for the fake), 0 or absent for a free one
  * as for the others (a port in use rejects: `127.0.0.1:<port> is already in
- * use`); the {@link RequestTimeouts}: Node's defaults unless given (a test
+ * use`; one that is not a whole number from 0 to 65535 rejects with a
+ * `FakePlexError` before any port is bound, see {@link portProblem}); the {@link RequestTimeouts}: Node's defaults unless given (a test
  * that shows {@link Loopback.close} waits for none of them gives long ones).
  */
 export const listen = async (
   origins: ReadonlyArray<string>,
   options: { readonly maxRequestBodyBytes: number; readonly port?: number | undefined } & RequestTimeouts
 ): Promise<Loopback> => {
+  // Before any port is bound: a port Node would refuse in words of its own, or take ("80", a string).
+  const problem = portProblem(options.port)
+  if (problem !== undefined) throw new FakePlexError(problem)
   const limit = options.maxRequestBodyBytes
   const sockets = new Set<Socket>()
   const inFlight = new Map<AbortController, Promise<void>>()
