@@ -189,6 +189,42 @@ describe("conformance: faults as docs/testing.md lists them", () => {
     }).pipe(Effect.provide(signedIn))
   )
 
+  it("a duration written negative, NaN or infinite is refused with the same FakePlexError in both editions", () => {
+    // Effect 3 reads -1, NaN and "-1 second" as zero, Effect 4 keeps the sign: the fault is refused as written.
+    const refusals: ReadonlyArray<readonly [unknown, string]> = [
+      [-1, "-1"],
+      [Number.NaN, "NaN"],
+      [Number.POSITIVE_INFINITY, "Infinity"],
+      [Number.NEGATIVE_INFINITY, "-Infinity"],
+      ["-1 second", '"-1 second"'],
+      [BigInt(-1), "-1"],
+      [[-1, 0], "[-1, 0]"],
+      [[0, Number.NaN], "[0, NaN]"]
+    ]
+    for (const [duration, shown] of refusals) {
+      const faults: ReadonlyArray<readonly [string, () => unknown]> = [
+        ["Fault.delay: the duration", () => Fault.delay(duration as never)],
+        ["Fault.status: retryAfter", () => Fault.status(503, { retryAfter: duration as never })],
+        ["Fault.status: retryAfter", () => Fault.rateLimited(duration as never)]
+      ]
+      for (const [name, make] of faults) {
+        const thrown = (() => {
+          try {
+            return make()
+          } catch (error) {
+            return error
+          }
+        })()
+        // The constructors' FakePlexError is an Error named so (the kits' service calls fail with their own class).
+        assert.instanceOf(thrown, Error, `${name} ${shown}`)
+        assert.strictEqual((thrown as Error).name, "FakePlexError", `${name} ${shown}`)
+        assert.strictEqual((thrown as Error).message, `${name} must be finite, zero or more, got ${shown}`)
+      }
+    }
+    assert.strictEqual(Duration.toMillis(Fault.delay(0).duration), 0)
+    assert.strictEqual(Duration.toMillis(Fault.rateLimited("1.5 seconds").retryAfter!), 1500)
+  })
+
   it.effect(
     "Fault.hang ends in NetworkError (Timeout) at the request timeout; the record says Interrupted",
     () =>
