@@ -27,6 +27,7 @@ import {
 import { makeHandler } from "effect-plex-auth/fake"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
 
 const signedIn = FakePlex.layerSignedIn()
 
@@ -58,8 +59,13 @@ const until = (condition: Effect.Effect<boolean, never, FakePlex.FakePlex>) =>
   })
 
 /**
- * Runs `effect` in a fiber and moves the TestClock by `step` (after a few turns of the event loop each time)
- * until it ends, at most `steps` times, then joins it: for flows whose waits the test need not time exactly.
+ * Runs `effect` in a fiber and moves the TestClock by `step` until it ends, at most `steps` times, then joins it:
+ * for flows whose waits the test need not time exactly. Each step waits (no time passing) until the fiber waits on
+ * a timer due within 29 seconds (a poll's pause, a backoff, a Retry-After), never while it only has a request's
+ * 30-second timeout pending: while a request is in flight or the client signs or verifies a JWT (Web Crypto runs
+ * on threads of its own, slower on a loaded machine), a step would count for no pause of the flow (60 steps
+ * passed in a few of its pauses: "still running") or run a request out of time. Checking for the fake's answers
+ * after a bounded number of event-loop turns missed the client's own Web Crypto (seen with it made slower).
  */
 const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>, step: "1 second" | "5 seconds", steps: number) =>
   Effect.gen(function* () {
@@ -71,10 +77,7 @@ const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>, step: "1 second" | "5
       )
     )
     for (let i = 0; i < steps && !done; i++) {
-      for (let j = 0; j < 20 && !done; j++) yield* turn
-      // Never while the fake is still answering (its Web Crypto runs on threads of its own, slower on a loaded
-      // machine): steps taken meanwhile could pass the request's timeout, and its retry would not be the flow's.
-      for (let j = 0; j < 1000 && !done && !(yield* answered); j++) yield* turn
+      yield* whenWaiting(fiber, "29 seconds")
       if (!done) yield* TestClock.adjust(step)
     }
     if (!done) {
@@ -82,10 +85,7 @@ const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>, step: "1 second" | "5
       assert.fail(`still running after ${steps} steps of ${step}`)
     }
     return yield* Fiber.join(fiber)
-  })
-
-/** Whether the fake has answered every request it received. */
-const answered = Effect.map(FakePlex.requests, (all) => all.every((request) => request.outcome !== "Pending"))
+  }).pipe(Effect.provide(layerPendingSleeps))
 
 /** Waits until the fake has recorded `count` requests. */
 const received = (count: number) => until(Effect.map(FakePlex.requests, (all) => all.length >= count))
