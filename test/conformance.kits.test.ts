@@ -27,6 +27,7 @@ import {
 import { makeHandler } from "effect-plex-auth/fake"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
 
 const signedIn = FakePlex.layerSignedIn()
 
@@ -58,8 +59,13 @@ const until = (condition: Effect.Effect<boolean, never, FakePlex.FakePlex>) =>
   })
 
 /**
- * Runs `effect` in a fiber and moves the TestClock by `step` (after a few turns of the event loop each time)
- * until it ends, at most `steps` times, then joins it: for flows whose waits the test need not time exactly.
+ * Runs `effect` in a fiber and moves the TestClock by `step` until it ends, at most `steps` times, then joins it:
+ * for flows whose waits the test need not time exactly. Each step waits (no time passing) until the fiber waits on
+ * a timer due within 29 seconds (a poll's pause, a backoff, a Retry-After), never while it only has a request's
+ * 30-second timeout pending: while a request is in flight or the client signs or verifies a JWT (Web Crypto runs
+ * on threads of its own, slower on a loaded machine), a step would count for no pause of the flow (60 steps
+ * passed in a few of its pauses: "still running") or run a request out of time. Checking for the fake's answers
+ * after a bounded number of event-loop turns missed the client's own Web Crypto (seen with it made slower).
  */
 const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>, step: "1 second" | "5 seconds", steps: number) =>
   Effect.gen(function* () {
@@ -71,10 +77,7 @@ const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>, step: "1 second" | "5
       )
     )
     for (let i = 0; i < steps && !done; i++) {
-      for (let j = 0; j < 20 && !done; j++) yield* turn
-      // Never while the fake is still answering (its Web Crypto runs on threads of its own, slower on a loaded
-      // machine): steps taken meanwhile could pass the request's timeout, and its retry would not be the flow's.
-      for (let j = 0; j < 1000 && !done && !(yield* answered); j++) yield* turn
+      yield* whenWaiting(fiber, "29 seconds")
       if (!done) yield* TestClock.adjust(step)
     }
     if (!done) {
@@ -82,10 +85,7 @@ const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>, step: "1 second" | "5
       assert.fail(`still running after ${steps} steps of ${step}`)
     }
     return yield* Fiber.join(fiber)
-  })
-
-/** Whether the fake has answered every request it received. */
-const answered = Effect.map(FakePlex.requests, (all) => all.every((request) => request.outcome !== "Pending"))
+  }).pipe(Effect.provide(layerPendingSleeps))
 
 /** Waits until the fake has recorded `count` requests. */
 const received = (count: number) => until(Effect.map(FakePlex.requests, (all) => all.length >= count))
@@ -188,6 +188,42 @@ describe("conformance: faults as docs/testing.md lists them", () => {
       assert.strictEqual(record?.status, 500)
     }).pipe(Effect.provide(signedIn))
   )
+
+  it("a duration written negative, NaN or infinite is refused with the same FakePlexError in both editions", () => {
+    // Effect 3 reads -1, NaN and "-1 second" as zero, Effect 4 keeps the sign: the fault is refused as written.
+    const refusals: ReadonlyArray<readonly [unknown, string]> = [
+      [-1, "-1"],
+      [Number.NaN, "NaN"],
+      [Number.POSITIVE_INFINITY, "Infinity"],
+      [Number.NEGATIVE_INFINITY, "-Infinity"],
+      ["-1 second", '"-1 second"'],
+      [BigInt(-1), "-1"],
+      [[-1, 0], "[-1, 0]"],
+      [[0, Number.NaN], "[0, NaN]"]
+    ]
+    for (const [duration, shown] of refusals) {
+      const faults: ReadonlyArray<readonly [string, () => unknown]> = [
+        ["Fault.delay: the duration", () => Fault.delay(duration as never)],
+        ["Fault.status: retryAfter", () => Fault.status(503, { retryAfter: duration as never })],
+        ["Fault.status: retryAfter", () => Fault.rateLimited(duration as never)]
+      ]
+      for (const [name, make] of faults) {
+        const thrown = (() => {
+          try {
+            return make()
+          } catch (error) {
+            return error
+          }
+        })()
+        // The constructors' FakePlexError is an Error named so (the kits' service calls fail with their own class).
+        assert.instanceOf(thrown, Error, `${name} ${shown}`)
+        assert.strictEqual((thrown as Error).name, "FakePlexError", `${name} ${shown}`)
+        assert.strictEqual((thrown as Error).message, `${name} must be finite, zero or more, got ${shown}`)
+      }
+    }
+    assert.strictEqual(Duration.toMillis(Fault.delay(0).duration), 0)
+    assert.strictEqual(Duration.toMillis(Fault.rateLimited("1.5 seconds").retryAfter!), 1500)
+  })
 
   it.effect(
     "Fault.hang ends in NetworkError (Timeout) at the request timeout; the record says Interrupted",

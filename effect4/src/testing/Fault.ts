@@ -213,10 +213,16 @@ export const status = (
   // (null) are named in a FakePlexError, not a TypeError.
   CoreFault.status(status)
   const { code, headers, message, retryAfter } = optionsOf("Fault.status", options)
+  // As Fault.delay's duration: a FakePlexError for one that is not a duration, or negative, NaN or infinite.
+  const decoded = retryAfter === undefined ? undefined : Duration.fromInput(retryAfter)
+  if (decoded !== undefined) {
+    const millis = Option.isSome(decoded) ? Duration.toMillis(decoded.value) : retryAfter
+    CoreFault.checkDuration("Fault.status", "retryAfter", retryAfter, millis)
+  }
   return {
     _tag: "Status",
     status,
-    retryAfter: retryAfter === undefined ? undefined : Duration.fromInputUnsafe(retryAfter),
+    retryAfter: decoded === undefined ? undefined : Option.getOrElse(decoded, () => Duration.zero),
     code,
     message,
     headers: headers ?? {}
@@ -238,10 +244,11 @@ export const rateLimited = (retryAfter?: Duration.Input): Status => status(429, 
  * @category constructors
  */
 export const delay = (duration: Duration.Input, then?: Fault): Delay => {
-  // A duration that is not one (null, "soon"): a FakePlexError naming Fault.delay, as the shared fake's rule.
+  // A duration that is not one (null, "soon"), or written negative or NaN (-1, "-1 second"): a FakePlexError
+  // naming Fault.delay, as the shared fake's rule, whatever this edition's Duration reads it as.
   const decoded = Duration.fromInput(duration)
   const millis = Option.isSome(decoded) ? Duration.toMillis(decoded.value) : duration
-  CoreFault.checkDelay(millis, then)
+  CoreFault.checkDelay(millis, then, duration)
   return {
     _tag: "Delay",
     duration: Option.isSome(decoded) ? decoded.value : Duration.zero,

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { isNegativeDurationInput } from "../validate.js"
 import { FakePlexError, optionsOf } from "./errors.js"
 
 /** Answer with an error status and the body the host would send with it. */
@@ -110,7 +111,11 @@ export const status = (status: number, options: Omit<Status, "_tag" | "status"> 
   if (!Number.isInteger(status) || status < 400 || status > 599) {
     throw new RangeError(`Fault.status: expected an error status (400-599), got ${status}`)
   }
-  return { _tag: "Status", status, ...optionsOf("Fault.status", options) }
+  const checked = optionsOf("Fault.status", options)
+  if (checked.retryAfterMillis !== undefined) {
+    checkDuration("Fault.status", "retryAfterMillis", checked.retryAfterMillis, checked.retryAfterMillis)
+  }
+  return { _tag: "Status", status, ...checked }
 }
 
 /** A 429 rate limit (plex.tv code 1003), with `Retry-After` when given. */
@@ -121,15 +126,41 @@ export const rateLimited = (retryAfterMillis?: number): Status => status(429, { 
  * naming the constructor and the field, rather than a fault scripted to do something else or nothing.
  */
 const refuseArgument = (name: string, field: string, expected: string, got: unknown): never => {
-  const shown =
-    typeof got === "string"
-      ? JSON.stringify(got)
-      : got === null
-        ? "null"
+  throw new FakePlexError(`${name}: ${field} must be ${expected}, got ${shown(got)}`)
+}
+
+const shown = (got: unknown): string =>
+  typeof got === "string"
+    ? JSON.stringify(got)
+    : got === null
+      ? "null"
+      : Array.isArray(got)
+        ? `[${got.map(shown).join(", ")}]`
         : typeof got === "object"
           ? "an object"
           : String(got)
-  throw new FakePlexError(`${name}: ${field} must be ${expected}, got ${shown}`)
+
+/**
+ * Whether a duration is written negative or NaN: `-1`, `NaN`, `"-1 second"`, `-1n` (nanoseconds), `[-1, 0]`
+ * (seconds and nanoseconds). Effect 3 reads these as zero, Effect 4 keeps the sign (and reads NaN as zero), so
+ * each edition's `Fault` constructors look at the duration as written before they decode it.
+ */
+const writtenNegative = (given: unknown): boolean =>
+  isNegativeDurationInput(given) ||
+  (typeof given === "bigint" && given < BigInt(0)) ||
+  (Array.isArray(given) && given.some((part) => !(typeof part === "number" && part >= 0)))
+
+/**
+ * Checks a duration argument of a `Fault` constructor: `millis` (what the edition decoded, or the argument itself
+ * when it did not decode) must be finite and zero or more, and `given` (the argument as written) neither negative
+ * nor NaN; else throws a `FakePlexError` showing the argument as written (a `Duration` object by its
+ * milliseconds), the same in both editions.
+ */
+export const checkDuration = (name: string, field: string, given: unknown, millis: unknown): void => {
+  if (typeof millis !== "number" || !Number.isFinite(millis) || millis < 0 || writtenNegative(given)) {
+    const written = typeof given === "object" && given !== null && !Array.isArray(given) ? millis : given
+    refuseArgument(name, field, "finite, zero or more", written)
+  }
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0
@@ -142,12 +173,11 @@ const isFault = (value: unknown): value is Fault =>
 
 /**
  * Checks `Fault.delay`'s arguments (each kit's too): a wait of `millis`, finite and zero or more (a wait
- * that never ends is `hang`), and a `then` that is a fault or undefined; else throws a `FakePlexError`.
+ * that never ends is `hang`), written as `given` (see {@link checkDuration}; by default `millis` itself), and a
+ * `then` that is a fault or undefined; else throws a `FakePlexError`.
  */
-export const checkDelay = (millis: unknown, then: unknown): void => {
-  if (typeof millis !== "number" || !Number.isFinite(millis) || millis < 0) {
-    refuseArgument("Fault.delay", "the duration", "finite, zero or more", millis)
-  }
+export const checkDelay = (millis: unknown, then: unknown, given: unknown = millis): void => {
+  checkDuration("Fault.delay", "the duration", given, millis)
   if (then !== undefined && !isFault(then)) refuseArgument("Fault.delay", "then", "a fault", then)
 }
 
