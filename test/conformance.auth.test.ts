@@ -144,6 +144,10 @@ describe("conformance (sign-in): bad input fails before any request", () => {
       yield* refused("Jwt.verify", "clockSkew", Jwt.verify(token, key, { clockSkew: "soon" as never }))
       yield* refused("Jwt.verifyWith", "clockSkew", verifyWith(NaN))
       yield* refused("Jwt.verifyWith", "clockSkew", verifyWith("-1 seconds"))
+      // Negative as nanoseconds or as [seconds, nanoseconds]: Effect 3 reads them as zero (a skew of none),
+      // Effect 4 keeps the sign; both refuse them as written.
+      yield* refused("Jwt.verifyWith", "clockSkew", verifyWith(-1n))
+      yield* refused("Jwt.verifyWith", "clockSkew", verifyWith([-1, 0]))
       assert.deepStrictEqual(yield* FakePlex.requests, [])
       // A clock skew of zero is none (the token is then checked as it stands), and a lifetime is a duration.
       assert.strictEqual((yield* Effect.flip(verifyWith(0)))._tag, "InvalidJwt")

@@ -220,9 +220,13 @@ export const portNumber = (port: unknown): number | undefined => {
 
 /**
  * Whether a duration input is negative as given: a number below zero (or
- * NaN), or a string such as `"-1 seconds"`. Effect reads these as zero (or
- * rejects them) depending on its line; a duration option rejects them first,
- * the same on both editions.
+ * NaN), a string such as `"-1 seconds"`, a bigint of nanoseconds below zero,
+ * or `[seconds, nanoseconds]` with a part below zero (or not a number).
+ * Effect reads these as zero (or keeps the sign) depending on its line; a
+ * duration option rejects them first, the same on both editions.
  */
 export const isNegativeDurationInput = (input: unknown): boolean =>
-  (typeof input === "number" && !(input >= 0)) || (typeof input === "string" && /^\s*-/.test(input))
+  (typeof input === "number" && !(input >= 0)) ||
+  (typeof input === "string" && /^\s*-/.test(input)) ||
+  (typeof input === "bigint" && input < BigInt(0)) ||
+  (Array.isArray(input) && input.some((part) => !(typeof part === "number" && part >= 0)))

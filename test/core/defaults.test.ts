@@ -36,11 +36,20 @@ describe("core defaults both editions share", () => {
     assert.isFalse(Web.isAccessLevel(1))
   })
 
-  it("a negative duration input, as a number, NaN or a string, is negative as given", () => {
-    for (const input of [-1, Number.NaN, "-1 seconds", " -5 millis"]) {
+  it("a negative duration input, as a number, NaN, a string, nanoseconds or [seconds, nanos], is negative as given", () => {
+    for (const input of [
+      -1,
+      Number.NaN,
+      "-1 seconds",
+      " -5 millis",
+      -1n,
+      [-1, 0],
+      [0, -1],
+      [Number.NaN, 0]
+    ]) {
       assert.isTrue(Validate.isNegativeDurationInput(input), String(input))
     }
-    for (const input of [0, 5, "1 second", "0 millis", undefined]) {
+    for (const input of [0, 5, "1 second", "0 millis", undefined, 0n, 5n, [0, 0], [1, 500]]) {
       assert.isFalse(Validate.isNegativeDurationInput(input), String(input))
     }
   })

@@ -141,23 +141,19 @@ const shown = (got: unknown): string =>
           : String(got)
 
 /**
- * Whether a duration is written negative or NaN: `-1`, `NaN`, `"-1 second"`, `-1n` (nanoseconds), `[-1, 0]`
- * (seconds and nanoseconds). Effect 3 reads these as zero, Effect 4 keeps the sign (and reads NaN as zero), so
- * each edition's `Fault` constructors look at the duration as written before they decode it.
- */
-const writtenNegative = (given: unknown): boolean =>
-  isNegativeDurationInput(given) ||
-  (typeof given === "bigint" && given < BigInt(0)) ||
-  (Array.isArray(given) && given.some((part) => !(typeof part === "number" && part >= 0)))
-
-/**
  * Checks a duration argument of a `Fault` constructor: `millis` (what the edition decoded, or the argument itself
  * when it did not decode) must be finite and zero or more, and `given` (the argument as written) neither negative
- * nor NaN; else throws a `FakePlexError` showing the argument as written (a `Duration` object by its
+ * nor NaN (`isNegativeDurationInput`: `-1`, `NaN`, `"-1 second"`, `-1n`, `[-1, 0]`, which Effect 3 reads as zero
+ * and Effect 4 keeps negative, so the argument is looked at as written before it is decoded); else throws a `FakePlexError` showing the argument as written (a `Duration` object by its
  * milliseconds), the same in both editions.
  */
 export const checkDuration = (name: string, field: string, given: unknown, millis: unknown): void => {
-  if (typeof millis !== "number" || !Number.isFinite(millis) || millis < 0 || writtenNegative(given)) {
+  if (
+    typeof millis !== "number" ||
+    !Number.isFinite(millis) ||
+    millis < 0 ||
+    isNegativeDurationInput(given)
+  ) {
     const written = typeof given === "object" && given !== null && !Array.isArray(given) ? millis : given
     refuseArgument(name, field, "finite, zero or more", written)
   }
