@@ -52,6 +52,13 @@ describe("the test kits given what untyped JavaScript passes", () => {
           "FakePlexError",
           "FakePlex: options must be an object, not number"
         ])
+        // The kit's own FakePlexError (the one FakePlex exports, tagged), as a refused fault dies with.
+        for (const made of [FakePlex.make(untyped(null)), FakePlexServer.make(untyped(null))]) {
+          const exit = yield* Effect.exit(made)
+          const died = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+          assert.instanceOf(died, FakePlex.FakePlexError)
+          assert.strictEqual((died as FakePlex.FakePlexError)._tag, "FakePlexError")
+        }
       }).pipe(Effect.scoped)
   )
 

@@ -73,9 +73,10 @@ const server = (seed: ServerSeed): Core.ServerSeed => ({
 
 /** The core's options for the test kit's. */
 export const toCoreOptions = (options: Options): Core.Options => {
-  // From untyped JavaScript (null, a number): a FakePlexError naming the options, not a TypeError.
+  // From untyped JavaScript (null, a number): the kit's FakePlexError naming the options (a defect, as a refused
+  // fault is), not a TypeError.
   const problem = Validate.objectProblem(options, true)
-  if (problem !== undefined) throw new Core.FakePlexError(`FakePlex: options ${problem}`)
+  if (problem !== undefined) throw new FakePlexError({ message: `FakePlex: options ${problem}` })
   const auto = options.autoApprovePins
   return {
     plexTvUrl: options.plexTvUrl,

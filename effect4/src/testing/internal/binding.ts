@@ -62,9 +62,10 @@ const coreConnection = (c: ConnectionSeed): Core.ConnectionSeed => ({
 
 /** The seed in the core fake's terms: durations in milliseconds, secrets as plain strings. */
 export const coreOptions = (options: Options): Core.Options => {
-  // From untyped JavaScript (null, a number): a FakePlexError naming the options, not a TypeError.
+  // From untyped JavaScript (null, a number): the kit's FakePlexError naming the options (a defect, as a refused
+  // fault is), not a TypeError.
   const problem = Validate.objectProblem(options, true)
-  if (problem !== undefined) throw new Core.FakePlexError(`FakePlex: options ${problem}`)
+  if (problem !== undefined) throw new FakePlexError({ message: `FakePlex: options ${problem}` })
   return {
     plexTvUrl: options.plexTvUrl,
     clientsUrl: options.clientsUrl,
