@@ -53,7 +53,11 @@ describe("the test kits given what untyped JavaScript passes", () => {
           "FakePlex: options must be an object, not number"
         ])
         // The kit's own FakePlexError (the one FakePlex exports, tagged), as a refused fault dies with.
-        for (const made of [FakePlex.make(untyped(null)), FakePlexServer.make(untyped(null))]) {
+        const kits: ReadonlyArray<Effect.Effect<unknown, unknown>> = [
+          FakePlex.make(untyped(null)),
+          Effect.scoped(FakePlexServer.make(untyped(null)))
+        ]
+        for (const made of kits) {
           const exit = yield* Effect.exit(made)
           const died = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
           assert.instanceOf(died, FakePlex.FakePlexError)
