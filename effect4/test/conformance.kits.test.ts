@@ -61,8 +61,10 @@ const until = (condition: Effect.Effect<boolean, never, FakePlex.FakePlex>) =>
 /**
  * Runs `effect` in a fiber and moves the TestClock by `step` until it ends, at most `steps` times, then joins it:
  * for flows whose waits the test need not time exactly. Each step waits (no time passing) until the fiber waits on
- * a timer due within 29 seconds (a poll's pause, a backoff, a Retry-After), never while it only has a request's
- * 30-second timeout pending: while a request is in flight or the client signs or verifies a JWT (Web Crypto runs
+ * a timer due within 29 seconds that was shorter than that when it began (a poll's pause, a backoff, a
+ * Retry-After), never while it only has a request's 30-second timeout pending (nor once a step has moved the clock
+ * while that request was in flight, which brought its timeout within 29 seconds: each step after would then run
+ * at once, until the request timed out, as seen on a loaded machine): while a request is in flight or the client signs or verifies a JWT (Web Crypto runs
  * on threads of its own, slower on a loaded machine), a step would count for no pause of the flow (60 steps
  * passed in a few of its pauses: "still running") or run a request out of time. Checking for the fake's answers
  * after a bounded number of event-loop turns missed the client's own Web Crypto (seen with it made slower).
@@ -77,7 +79,7 @@ const stepping = <A, E, R>(effect: Effect.Effect<A, E, R>, step: "1 second" | "5
       )
     )
     for (let i = 0; i < steps && !done; i++) {
-      yield* whenWaiting(fiber, "29 seconds")
+      yield* whenWaiting(fiber, "29 seconds", "29 seconds")
       if (!done) yield* TestClock.adjust(step)
     }
     if (!done) {

@@ -28,20 +28,28 @@ export const identity = { clientIdentifier: CLIENT_ID, product: "JWT tests", ver
  */
 export class PendingSleeps extends Context.Service<
   PendingSleeps,
-  { readonly dueTimes: () => ReadonlyArray<number> }
+  {
+    /** When each pending sleep is due (epoch ms). */
+    readonly dueTimes: () => ReadonlyArray<number>
+    /** Each pending sleep: when it is due and how long it was when it began (ms). */
+    readonly pending: () => ReadonlyArray<{ readonly at: number; readonly millis: number }>
+  }
 >()("effect4-plex-auth/test/Jwt/PendingSleeps") {}
 
 /** The test's `TestClock`, wrapped to record its pending sleeps (see {@link PendingSleeps}). */
 export const layerPendingSleeps: Layer.Layer<PendingSleeps> = Layer.effectContext(
   TestClock.testClockWith((testClock) =>
     Effect.sync(() => {
-      const pending = new Set<{ readonly at: number }>()
+      const pending = new Set<{ readonly at: number; readonly millis: number }>()
       const clock: Clock.Clock = {
         ...testClock,
         sleep: (duration) =>
           Effect.acquireUseRelease(
             Effect.sync(() => {
-              const entry = { at: testClock.currentTimeMillisUnsafe() + Duration.toMillis(duration) }
+              const entry = {
+                millis: Duration.toMillis(duration),
+                at: testClock.currentTimeMillisUnsafe() + Duration.toMillis(duration)
+              }
               pending.add(entry)
               return entry
             }),
@@ -50,7 +58,10 @@ export const layerPendingSleeps: Layer.Layer<PendingSleeps> = Layer.effectContex
           )
       }
       return Context.make(Clock.Clock, clock).pipe(
-        Context.add(PendingSleeps, { dueTimes: () => [...pending].map((entry) => entry.at) })
+        Context.add(PendingSleeps, {
+          dueTimes: () => [...pending].map((entry) => entry.at),
+          pending: () => [...pending]
+        })
       )
     })
   )
@@ -147,7 +158,10 @@ export const rawJson = (
 /**
  * Waits, without moving the TestClock, until `fiber` has ended or waits on a
  * timer due within `within` (a poll's pause; a request in flight only has its
- * 30-second timeout pending). Web Crypto and body reading are real
+ * 30-second timeout pending), and, given `shorterThan`, that was shorter than
+ * that when it began (so that a request's timeout, once the clock has moved
+ * while it was in flight, never counts as a pause). A sleep already due has
+ * been woken by the TestClock and does not count: its fiber has yet to run on. Web Crypto and body reading are real
  * asynchronous work that a TestClock jump would not wait for, so this yields
  * to the event loop until they are done: the clock never moves under them.
  *
@@ -158,15 +172,18 @@ export const rawJson = (
  */
 export const whenWaiting = (
   fiber: Fiber.Fiber<unknown, unknown>,
-  within: Duration.Input = "1 second"
+  within: Duration.Input = "1 second",
+  shorterThan?: Duration.Input
 ): Effect.Effect<void, never, PendingSleeps> =>
   Effect.gen(function* () {
     const limit = Duration.toMillis(within)
+    const longest = shorterThan === undefined ? Infinity : Duration.toMillis(shorterThan)
     const sleeps = yield* PendingSleeps
     while (true) {
       if (fiber.pollUnsafe() !== undefined) return
       const now = yield* Clock.currentTimeMillis
-      if (sleeps.dueTimes().some((at) => at <= now + limit)) return
+      // A sleep due now or before has been woken (its fiber has yet to run on): it is not waited on.
+      if (sleeps.pending().some(({ at, millis }) => at > now && at <= now + limit && millis < longest)) return
       yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
     }
   })
