@@ -58,6 +58,7 @@ import * as AuthUrl from "./core/authUrl.js"
 import * as CoreCookies from "./core/web/cookies.js"
 import * as Flow from "./core/web/flow.js"
 import * as Pages from "./core/web/pages.js"
+import * as Validate from "./core/validate.js"
 import * as Core from "./core/web/signIn.js"
 import * as Signed from "./core/web/signed.js"
 import { Credentials } from "./Credentials.js"
@@ -451,7 +452,11 @@ const duration = (
   input: Duration.DurationInput | undefined
 ): Effect.Effect<number, InvalidInput> => {
   const { defaultMillis: fallback, minimumMillis: minimum } = Core.durations[field]
-  const decoded = Duration.decodeUnknown(input ?? fallback)
+  // A duration written negative or NaN (-1, NaN, "-1 second", -1n, [-1, 0]) is refused as written: Duration
+  // would read it as zero (accepted where zero is).
+  const decoded = Validate.isNegativeDurationInput(input)
+    ? Option.none()
+    : Duration.decodeUnknown(input ?? fallback)
   return Option.isSome(decoded) &&
     Duration.isFinite(decoded.value) &&
     Duration.toMillis(decoded.value) >= minimum

@@ -62,6 +62,7 @@ import * as AuthUrl from "../../src/core/authUrl.js"
 import * as CoreCookies from "../../src/core/web/cookies.js"
 import * as Flow from "../../src/core/web/flow.js"
 import * as Pages from "../../src/core/web/pages.js"
+import * as Validate from "../../src/core/validate.js"
 import * as Core from "../../src/core/web/signIn.js"
 import * as Signed from "../../src/core/web/signed.js"
 import { ClientIdentity } from "./ClientIdentity.js"
@@ -477,9 +478,11 @@ const duration = (
   input: Duration.Input | undefined
 ): Effect.Effect<number, InvalidInput> => {
   const { defaultMillis: fallback, minimumMillis: minimum } = Core.durations[field]
+  // A duration written negative or NaN (-1, NaN, "-1 second", -1n, [-1, 0]) is refused as written, as Effect 3
+  // would read it as zero (accepted where zero is).
   let decoded: Option.Option<Duration.Duration>
   try {
-    decoded = Duration.fromInput(input ?? fallback)
+    decoded = Validate.isNegativeDurationInput(input) ? Option.none() : Duration.fromInput(input ?? fallback)
   } catch {
     decoded = Option.none()
   }

@@ -775,10 +775,17 @@ describe("WebSignIn sessions", () => {
         ["storePrefix", { storePrefix: 42 as never }],
         // A cookie prefix of its own: over http the browser refuses a __Host- cookie without Secure.
         ["cookieName", { appUrl: "http://127.0.0.1:8080", cookieName: "__Host-app" }],
-        ["cookieName", { cookieName: "__Secure-app" }]
+        ["cookieName", { cookieName: "__Secure-app" }],
+        // A duration written negative or NaN: Effect 3 read it as zero, accepted where zero is allowed (an
+        // approvalWait, accessTtl or accessGrace of 0), while Effect 4 kept the sign and refused it.
+        ...(["approvalWait", "accessTtl", "accessGrace"] as const).flatMap((name) =>
+          ([-1, Number.NaN, "-1 second", BigInt(-1), [-1, 0]] as const).map(
+            (value) => [name, { [name]: value as never }] as const
+          )
+        )
       ] as const) {
         const error = yield* Effect.flip(build({ appUrl: APP, machineIdentifier: "abc", sessionKey, ...bad }))
-        assert.strictEqual(error._tag, "InvalidInput", JSON.stringify(bad))
+        assert.strictEqual(error._tag, "InvalidInput", `${field}: ${String(Object.values(bad)[0])}`)
         if (error._tag === "InvalidInput") assert.strictEqual(error.field, field)
       }
     })
