@@ -148,6 +148,9 @@ describe("conformance (sign-in): bad input fails before any request", () => {
       // Effect 4 keeps the sign; both refuse them as written.
       yield* refused("Jwt.verifyWith", "clockSkew", verifyWith(-1n))
       yield* refused("Jwt.verifyWith", "clockSkew", verifyWith([-1, 0]))
+      // An object of parts with a NaN one: Effect 4 read it as zero (a skew of none); Effect 3 decodes no object.
+      yield* refused("Jwt.verifyWith", "clockSkew", verifyWith({ millis: Number.NaN }))
+      yield* refused("Jwt.verifyWith", "clockSkew", verifyWith({ seconds: -1 }))
       assert.deepStrictEqual(yield* FakePlex.requests, [])
       // A clock skew of zero is none (the token is then checked as it stands), and a lifetime is a duration.
       assert.strictEqual((yield* Effect.flip(verifyWith(0)))._tag, "InvalidJwt")

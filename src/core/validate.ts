@@ -221,12 +221,20 @@ export const portNumber = (port: unknown): number | undefined => {
 /**
  * Whether a duration input is negative as given: a number below zero (or
  * NaN), a string such as `"-1 seconds"`, a bigint of nanoseconds below zero,
- * or `[seconds, nanoseconds]` with a part below zero (or not a number).
- * Effect reads these as zero (or keeps the sign) depending on its line; a
- * duration option rejects them first, the same on both editions.
+ * `[seconds, nanoseconds]` with a part below zero (or not a number), or a
+ * plain object of parts (Effect 4's `{ seconds: 1 }`) with a part below zero
+ * or NaN (Effect 4 reads `{ millis: NaN }` as zero; Effect 3 decodes no such
+ * object). Effect reads these as zero (or keeps the sign) depending on its
+ * line; a duration option rejects them first, the same on both editions.
  */
 export const isNegativeDurationInput = (input: unknown): boolean =>
   (typeof input === "number" && !(input >= 0)) ||
   (typeof input === "string" && /^\s*-/.test(input)) ||
   (typeof input === "bigint" && input < BigInt(0)) ||
-  (Array.isArray(input) && input.some((part) => !(typeof part === "number" && part >= 0)))
+  (Array.isArray(input) && input.some((part) => !(typeof part === "number" && part >= 0))) ||
+  (typeof input === "object" &&
+    input !== null &&
+    Object.getPrototypeOf(input) === Object.prototype &&
+    Object.values(input).some(
+      (part) => (typeof part === "number" && !(part >= 0)) || (typeof part === "bigint" && part < BigInt(0))
+    ))

@@ -45,12 +45,38 @@ describe("core defaults both editions share", () => {
       -1n,
       [-1, 0],
       [0, -1],
-      [Number.NaN, 0]
+      [Number.NaN, 0],
+      // Effect 4's object of parts: it reads NaN as zero and keeps the sign.
+      { millis: Number.NaN },
+      { seconds: -1 },
+      { seconds: 1, millis: -1 }
     ]) {
-      assert.isTrue(Validate.isNegativeDurationInput(input), String(input))
+      assert.isTrue(
+        Validate.isNegativeDurationInput(input),
+        typeof input === "object" && input !== null && !Array.isArray(input)
+          ? JSON.stringify(input)
+          : String(input)
+      )
     }
-    for (const input of [0, 5, "1 second", "0 millis", undefined, 0n, 5n, [0, 0], [1, 500]]) {
-      assert.isFalse(Validate.isNegativeDurationInput(input), String(input))
+    for (const input of [
+      0,
+      5,
+      "1 second",
+      "0 millis",
+      undefined,
+      0n,
+      5n,
+      [0, 0],
+      [1, 500],
+      { seconds: 1 },
+      {}
+    ]) {
+      assert.isFalse(
+        Validate.isNegativeDurationInput(input),
+        typeof input === "object" && input !== null && !Array.isArray(input)
+          ? JSON.stringify(input)
+          : String(input)
+      )
     }
   })
 })
