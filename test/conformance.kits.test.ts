@@ -1410,11 +1410,21 @@ describe("conformance: the fake's seed", () => {
           [
             { autoApprovePins: { after: "-1 seconds" } },
             'autoApprovePins.after must be a duration that is not negative, got "-1 seconds"'
+          ],
+          // Negative as nanoseconds or as [seconds, nanoseconds]: Effect 3's Duration read them as zero (taken: a
+          // token that expires at once), Effect 4 keeps the sign.
+          [
+            { transientTokenLifetime: BigInt(-1) as never },
+            "transientTokenLifetime must be a duration that is not negative, got -1"
+          ],
+          [
+            { claimTokenLifetime: [-1, 0] as never },
+            "claimTokenLifetime must be a duration that is not negative, got -1,0"
           ]
         ]
         for (const [seed, message] of seeds) {
           const defect = yield* defectOf(FakePlex.make(seed))
-          assert.include(String(defect), `FakePlex: ${message}`, JSON.stringify(seed))
+          assert.include(String(defect), `FakePlex: ${message}`, message)
         }
         const unknown = yield* defectOf(FakePlex.make({ autoApprovePins: { account: "nobody" } }))
         assert.match(String(unknown), /unknown account: nobody/)

@@ -53,6 +53,9 @@ const toMillis = (duration: Duration.DurationInput | undefined): number | undefi
   if (typeof duration === "string" && Validate.isNegativeDurationInput(duration)) {
     return -Duration.toMillis(Duration.decode(duration.replace(/^\s*-/, "") as Duration.DurationInput))
   }
+  // Negative as written otherwise (-1n, [-1, 0], { millis: NaN }): Effect 3's Duration reads it as zero, Effect 4
+  // keeps the sign (or reads NaN as zero); refused alike (shown as given).
+  if (Validate.isNegativeDurationInput(duration)) return Number.NaN
   return Duration.toMillis(Duration.decode(duration))
 }
 

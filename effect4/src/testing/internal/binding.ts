@@ -50,6 +50,9 @@ const toMillis = (value: Duration.Input | undefined): number | undefined => {
   if (typeof value === "string" && Validate.isNegativeDurationInput(value)) {
     return -Duration.toMillis(Duration.fromInputUnsafe(value.replace(/^\s*-/, "") as Duration.Input))
   }
+  // Negative as written otherwise (-1n, [-1, 0], { millis: NaN }): Effect 3's Duration reads it as zero, Effect 4
+  // keeps the sign (or reads NaN as zero); refused alike (shown as given).
+  if (Validate.isNegativeDurationInput(value)) return Number.NaN
   return Duration.toMillis(Duration.fromInputUnsafe(value))
 }
 
