@@ -201,7 +201,11 @@ describe("conformance: faults as docs/testing.md lists them", () => {
       ["-1 second", '"-1 second"'],
       [BigInt(-1), "-1"],
       [[-1, 0], "[-1, 0]"],
-      [[0, Number.NaN], "[0, NaN]"]
+      [[0, Number.NaN], "[0, NaN]"],
+      // An object of parts (Effect 4's; Effect 3 decodes none): Effect 4 showed it by its milliseconds (-1000, or 0
+      // for NaN, which it read as zero), Effect 3 as an object.
+      [{ seconds: -1 }, "an object"],
+      [{ millis: Number.NaN }, "an object"]
     ]
     for (const [duration, shown] of refusals) {
       const faults: ReadonlyArray<readonly [string, () => unknown]> = [

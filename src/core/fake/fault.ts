@@ -154,7 +154,15 @@ export const checkDuration = (name: string, field: string, given: unknown, milli
     millis < 0 ||
     isNegativeDurationInput(given)
   ) {
-    const written = typeof given === "object" && given !== null && !Array.isArray(given) ? millis : given
+    // A Duration by its milliseconds; a plain object of parts (Effect 4's { seconds: -1 }, which Effect 3 does not
+    // decode) as an object in both editions.
+    const written =
+      typeof given === "object" &&
+      given !== null &&
+      !Array.isArray(given) &&
+      Object.getPrototypeOf(given) !== Object.prototype
+        ? millis
+        : given
     refuseArgument(name, field, "finite, zero or more", written)
   }
 }
