@@ -1424,6 +1424,12 @@ describe("conformance: the fake's seed", () => {
           [
             { claimTokenLifetime: [-1, 0] as never },
             "claimTokenLifetime must be a duration that is not negative, got -1,0"
+          ],
+          // Not a duration: each edition's Duration threw an Error of its own words ("Invalid DurationInput" in
+          // Effect 3, "Invalid Input: soon" in Effect 4), naming no option.
+          [
+            { transientTokenLifetime: "soon" as never },
+            'transientTokenLifetime must be a duration that is not negative, got "soon"'
           ]
         ]
         for (const [seed, message] of seeds) {

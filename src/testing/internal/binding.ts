@@ -13,6 +13,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
@@ -50,13 +51,12 @@ const toMillis = (duration: Duration.DurationInput | undefined): number | undefi
   if (duration === undefined) return undefined
   // Milliseconds as given: a negative or NaN count is refused.
   if (typeof duration === "number") return duration
-  if (typeof duration === "string" && Validate.isNegativeDurationInput(duration)) {
-    return -Duration.toMillis(Duration.decode(duration.replace(/^\s*-/, "") as Duration.DurationInput))
-  }
-  // Negative as written otherwise (-1n, [-1, 0], { millis: NaN }): Effect 3's Duration reads it as zero, Effect 4
-  // keeps the sign (or reads NaN as zero); refused alike (shown as given).
+  // Negative as written otherwise ("-1 second", -1n, [-1, 0], { millis: NaN }): Effect 3's Duration reads it as
+  // zero, Effect 4 keeps the sign (or reads NaN as zero); refused alike, shown as given. So is one that is not a
+  // duration ("soon"), which each edition's Duration refused in words of its own, naming no option.
   if (Validate.isNegativeDurationInput(duration)) return Number.NaN
-  return Duration.toMillis(Duration.decode(duration))
+  const decoded = Duration.decodeUnknown(duration)
+  return Option.isSome(decoded) ? Duration.toMillis(decoded.value) : Number.NaN
 }
 
 const account = (seed: AccountSeed): Core.AccountSeed => ({

@@ -14,6 +14,7 @@ import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../../src/core/fake/index.js"
@@ -47,13 +48,17 @@ const toMillis = (value: Duration.Input | undefined): number | undefined => {
   if (value === undefined) return undefined
   // Milliseconds as given: a negative or NaN count is refused.
   if (typeof value === "number") return value
-  if (typeof value === "string" && Validate.isNegativeDurationInput(value)) {
-    return -Duration.toMillis(Duration.fromInputUnsafe(value.replace(/^\s*-/, "") as Duration.Input))
-  }
-  // Negative as written otherwise (-1n, [-1, 0], { millis: NaN }): Effect 3's Duration reads it as zero, Effect 4
-  // keeps the sign (or reads NaN as zero); refused alike (shown as given).
+  // Negative as written otherwise ("-1 second", -1n, [-1, 0], { millis: NaN }): Effect 3's Duration reads it as
+  // zero, Effect 4 keeps the sign (or reads NaN as zero); refused alike, shown as given. So is one that is not a
+  // duration ("soon"), which each edition's Duration refused in words of its own, naming no option.
   if (Validate.isNegativeDurationInput(value)) return Number.NaN
-  return Duration.toMillis(Duration.fromInputUnsafe(value))
+  let decoded: Option.Option<Duration.Duration>
+  try {
+    decoded = Duration.fromInput(value)
+  } catch {
+    decoded = Option.none()
+  }
+  return Option.isSome(decoded) ? Duration.toMillis(decoded.value) : Number.NaN
 }
 
 const coreConnection = (c: ConnectionSeed): Core.ConnectionSeed => ({
