@@ -154,6 +154,8 @@ describe("conformance (sign-in): bad input fails before any request", () => {
       assert.deepStrictEqual(yield* FakePlex.requests, [])
       // A clock skew of zero is none (the token is then checked as it stands), and a lifetime is a duration.
       assert.strictEqual((yield* Effect.flip(verifyWith(0)))._tag, "InvalidJwt")
+      // [seconds, nanoseconds] is its sum: [1, -5] is a little under a second in both editions, not negative.
+      assert.strictEqual((yield* Effect.flip(verifyWith([1, -5])))._tag, "InvalidJwt")
       yield* Jwt.signDeviceJwt(key, { nonce: "n", lifetime: "1 minute" })
     }).pipe(Effect.provide(signedIn))
   )

@@ -219,9 +219,17 @@ export const portNumber = (port: unknown): number | undefined => {
 }
 
 /**
+ * Whether `[seconds, nanoseconds]` is negative as given: a part that is not a number, NaN or -Infinity (which
+ * Effect 3 reads as zero), or a sum below zero (`[0, -1]`; not `[1, -5]`, a little under a second in both editions).
+ */
+const negativeParts = (parts: ReadonlyArray<unknown>): boolean =>
+  parts.some((part) => typeof part !== "number" || Number.isNaN(part) || part === Number.NEGATIVE_INFINITY) ||
+  (parts.length === 2 && (parts[0] as number) * 1_000_000_000 + (parts[1] as number) < 0)
+
+/**
  * Whether a duration input is negative as given: a number below zero (or
  * NaN), a string such as `"-1 seconds"`, a bigint of nanoseconds below zero,
- * `[seconds, nanoseconds]` with a part below zero (or not a number), or a
+ * `[seconds, nanoseconds]` below zero (or with a part not a number), or a
  * plain object of parts (Effect 4's `{ seconds: 1 }`) with a part below zero
  * or NaN (Effect 4 reads `{ millis: NaN }` as zero; Effect 3 decodes no such
  * object). Effect reads these as zero (or keeps the sign) depending on its
@@ -231,7 +239,7 @@ export const isNegativeDurationInput = (input: unknown): boolean =>
   (typeof input === "number" && !(input >= 0)) ||
   (typeof input === "string" && /^\s*-/.test(input)) ||
   (typeof input === "bigint" && input < BigInt(0)) ||
-  (Array.isArray(input) && input.some((part) => !(typeof part === "number" && part >= 0))) ||
+  (Array.isArray(input) && negativeParts(input)) ||
   (typeof input === "object" &&
     input !== null &&
     Object.getPrototypeOf(input) === Object.prototype &&

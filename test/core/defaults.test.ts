@@ -46,6 +46,8 @@ describe("core defaults both editions share", () => {
       [-1, 0],
       [0, -1],
       [Number.NaN, 0],
+      [0, Number.NEGATIVE_INFINITY],
+      [-1, 999_999_999],
       // Effect 4's object of parts: it reads NaN as zero and keeps the sign.
       { millis: Number.NaN },
       { seconds: -1 },
@@ -68,6 +70,9 @@ describe("core defaults both editions share", () => {
       5n,
       [0, 0],
       [1, 500],
+      // Its sum, as both editions read it: a little under a second, one second.
+      [1, -5],
+      [-1, 2_000_000_000],
       { seconds: 1 },
       {}
     ]) {
