@@ -24,7 +24,8 @@ import {
   RetryPolicy,
   ServerAccess
 } from "effect-plex-auth"
-import { makeHandler } from "effect-plex-auth/fake"
+import { type HandlerOptions, makeHandler } from "effect-plex-auth/fake"
+import { serve } from "effect-plex-auth/fake/node"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
@@ -1434,12 +1435,110 @@ describe("conformance: the fake's seed", () => {
         ]
         for (const [seed, message] of seeds) {
           const defect = yield* defectOf(FakePlex.make(seed))
-          assert.include(String(defect), `FakePlex: ${message}`, message)
+          assert.instanceOf(defect, FakePlex.FakePlexError, String(defect))
+          assert.strictEqual((defect as FakePlex.FakePlexError).message, `FakePlex: ${message}`)
         }
         const unknown = yield* defectOf(FakePlex.make({ autoApprovePins: { account: "nobody" } }))
         assert.match(String(unknown), /unknown account: nobody/)
         const fine = yield* FakePlex.make({ pinLifetime: { short: 0, strong: "1 minute" } })
         assert.strictEqual(fine.plexTvUrl, FakePlex.defaults.plexTvUrl)
+      })
+  )
+
+  it.effect(
+    "every seed the fake refuses dies with the kit's FakePlexError, the same from FakePlex, FakePlexServer and serve",
+    () =>
+      Effect.gen(function* () {
+        // Seeds that are the same in the kits' terms and the Effect-free fake's (no durations, no Redacted).
+        const seeds: ReadonlyArray<readonly [FakePlex.Options & HandlerOptions, string]> = [
+          [
+            { autoApprovePins: { account: "nobody" } },
+            "FakePlex: autoApprovePins.account names an unknown account: nobody"
+          ],
+          [
+            { servers: [{ clientIdentifier: "den", owner: "nobody" }] },
+            "FakePlex: server den owner names an unknown account: nobody"
+          ],
+          [
+            { servers: [{ clientIdentifier: "den", sharedWith: ["nobody"] }] },
+            "FakePlex: server den sharedWith names an unknown account: nobody"
+          ],
+          [
+            { servers: [{ clientIdentifier: "den", connections: [] }] },
+            "FakePlex: server den has no connections"
+          ],
+          [
+            { servers: [{ connections: [{ uri: "ws://192.0.2.1:32400" }] }] },
+            "FakePlex: a connection uri must be http or https: ws://192.0.2.1:32400"
+          ],
+          [
+            { servers: [{ sources: [{ source: "no scheme" }] }] },
+            "FakePlex: a source must look like scheme://id: no scheme"
+          ],
+          [{ plexTvUrl: "plex.test" }, "FakePlex: plexTvUrl is not an absolute URL: plex.test"],
+          [
+            { clientsUrl: "ftp://clients.test" },
+            "FakePlex: clientsUrl must be http or https: ftp://clients.test"
+          ],
+          [
+            { accounts: [{ username: "dora" }, { username: "Dora", email: "other@example.com" }] },
+            "FakePlex: two accounts share the login dora"
+          ],
+          [
+            { homes: [{ admin: "nobody", members: [] }] },
+            "FakePlex: a home admin names an unknown account: nobody"
+          ],
+          [{ homes: [{ members: ["nobody"] }] }, "FakePlex: a home member names an unknown account: nobody"],
+          [
+            {
+              accounts: [{ username: "dora", id: 1 }, { username: "eve" }],
+              homes: [
+                { admin: "dora", members: [] },
+                { admin: "eve", members: ["dora"] }
+              ]
+            },
+            "FakePlex: account 1 is in two homes"
+          ],
+          [
+            { plexTvUrl: "http://same.test", clientsUrl: "http://same.test/" },
+            "FakePlex: http://same.test is claimed by both plex.tv and clients.plex.tv"
+          ]
+        ]
+        /** The kit's own tagged FakePlexError (the one FakePlex exports), with the fake's message. */
+        const assertRefused = (defect: unknown, message: string) => {
+          assert.instanceOf(defect, FakePlex.FakePlexError, `${message}: ${String(defect)}`)
+          assert.strictEqual((defect as FakePlex.FakePlexError)._tag, "FakePlexError", message)
+          assert.strictEqual((defect as FakePlex.FakePlexError).message, message)
+        }
+        for (const [seed, message] of seeds) {
+          assertRefused(yield* defectOf(FakePlex.make(seed)), message)
+          assertRefused(yield* defectOf(Effect.scoped(Layer.build(FakePlex.layer(seed)))), message)
+          assertRefused(yield* defectOf(Effect.scoped(FakePlexServer.make(seed))), message)
+          // The Effect-free fake (no tagged errors): an Error named FakePlexError, the same message.
+          const thrown = (() => {
+            try {
+              makeHandler(seed)
+            } catch (error) {
+              return error
+            }
+          })()
+          assert.instanceOf(thrown, Error, message)
+          assert.deepStrictEqual(
+            [(thrown as Error).name, (thrown as Error).message],
+            ["FakePlexError", message]
+          )
+          const rejected = yield* Effect.promise(() =>
+            serve(seed).then(
+              (server) => server.close().then(() => undefined),
+              (error: unknown) => error
+            )
+          )
+          assert.instanceOf(rejected, Error, message)
+          assert.deepStrictEqual(
+            [(rejected as Error).name, (rejected as Error).message],
+            ["FakePlexError", message]
+          )
+        }
       })
   )
 })

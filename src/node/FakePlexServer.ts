@@ -28,7 +28,7 @@ import type * as Scope from "effect/Scope"
 import * as Core from "../core/fake/index.js"
 import * as Loopback from "../core/node/loopback.js"
 import * as FakePlex from "../testing/FakePlex.js"
-import { fromCore, randomIntOf, toCoreOptions } from "../testing/internal/binding.js"
+import { fromCore, randomIntOf, seeded, toCoreOptions } from "../testing/internal/binding.js"
 import { FakePlexError } from "../testing/internal/errors.js"
 
 /**
@@ -140,7 +140,7 @@ export const make = (options: Options = {}): Effect.Effect<FakePlexServerService
     const port = options.port
     const problem = Loopback.portProblem(port)
     if (problem !== undefined) return yield* Effect.die(new FakePlexError({ message: problem }))
-    const origins = Core.origins(coreOptions)
+    const origins = seeded(() => Core.origins(coreOptions))
     const runtime = yield* Effect.runtime<never>()
     const loopback = yield* Effect.acquireRelease(
       Effect.tryPromise({

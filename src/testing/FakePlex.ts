@@ -37,7 +37,7 @@ import * as Credentials from "../Credentials.js"
 import * as PlexServer from "../PlexServer.js"
 import * as PlexTv from "../PlexTv.js"
 import type { Fault } from "./Fault.js"
-import { fromCore, randomIntOf, toCoreOptions } from "./internal/binding.js"
+import { fromCore, randomIntOf, seeded, toCoreOptions } from "./internal/binding.js"
 import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
 import { JwtHost } from "../internal/jwtHost.js"
 
@@ -583,7 +583,7 @@ export class FakePlex extends Context.Tag("effect-plex-auth/testing/FakePlex")<F
 /**
  * Builds a fake. An inconsistent seed (an owner or `autoApprovePins`
  * account that is not an account, two hosts on one origin, a negative
- * duration) is a defect. Its PIN codes and tokens come from the `Random` of
+ * duration) is a defect: a {@link FakePlexError} naming what is wrong. Its PIN codes and tokens come from the `Random` of
  * the Effect that builds it (`Effect.withRandom`: the same ones each run).
  *
  * @since 0.1.0
@@ -592,7 +592,7 @@ export class FakePlex extends Context.Tag("effect-plex-auth/testing/FakePlex")<F
 export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
   Effect.flatMap(Effect.random, (random) =>
     Effect.sync(() =>
-      fromCore(Core.makeFakePlex({ ...toCoreOptions(options), randomInt: randomIntOf(random) }))
+      seeded(() => fromCore(Core.makeFakePlex({ ...toCoreOptions(options), randomInt: randomIntOf(random) })))
     )
   )
 

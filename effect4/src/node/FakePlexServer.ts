@@ -29,7 +29,7 @@ import * as Core from "../../../src/core/fake/index.js"
 import * as Loopback from "../../../src/core/node/loopback.js"
 import type * as FakePlex from "../testing/FakePlex.js"
 import { FakePlex as FakePlexService } from "../testing/FakePlex.js"
-import { coreOptions as toCoreOptions, fromCore, randomIntOf } from "../testing/internal/binding.js"
+import { coreOptions as toCoreOptions, fromCore, randomIntOf, seeded } from "../testing/internal/binding.js"
 import { FakePlexError } from "../testing/internal/errors.js"
 
 /**
@@ -140,7 +140,7 @@ export const make = (options: Options = {}): Effect.Effect<FakePlexServerService
     const port = options.port
     const problem = Loopback.portProblem(port)
     if (problem !== undefined) return yield* Effect.die(new FakePlexError({ message: problem }))
-    const origins = Core.origins(coreOptions)
+    const origins = seeded(() => Core.origins(coreOptions))
     const context = yield* Effect.context<never>()
     const loopback = yield* Effect.acquireRelease(
       Effect.tryPromise({

@@ -32,7 +32,7 @@ import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../src/core/fake/index.js"
-import { coreOptions, fromCore, randomIntOf } from "./internal/binding.js"
+import { coreOptions, fromCore, randomIntOf, seeded } from "./internal/binding.js"
 import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
 import * as ClientIdentity from "../ClientIdentity.js"
 import * as Credentials from "../Credentials.js"
@@ -589,7 +589,7 @@ export class FakePlex extends Context.Service<FakePlex, FakePlexService>()(
 /**
  * Builds a fake. An inconsistent seed (an owner or `autoApprovePins`
  * account that is not an account, two hosts on one origin, a negative
- * duration) is a defect. Its PIN codes and tokens come from the `Random` of
+ * duration) is a defect: a {@link FakePlexError} naming what is wrong. Its PIN codes and tokens come from the `Random` of
  * the Effect that builds it (`Random.withSeed`: the same ones each run).
  *
  * @since 0.1.0
@@ -598,7 +598,7 @@ export class FakePlex extends Context.Service<FakePlex, FakePlexService>()(
 export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
   Effect.flatMap(Effect.service(Random.Random), (random) =>
     Effect.sync(() =>
-      fromCore(Core.makeFakePlex({ ...coreOptions(options), randomInt: randomIntOf(random) }))
+      seeded(() => fromCore(Core.makeFakePlex({ ...coreOptions(options), randomInt: randomIntOf(random) })))
     )
   )
 

@@ -41,7 +41,9 @@ const hostOf = (origin: string): string => {
 
 /**
  * A control call named an account, server or PIN the fake does not have, or a PIN that has expired; or an
- * argument of the wrong kind (from untyped JavaScript: null options, a fault that is not one), named.
+ * argument of the wrong kind (from untyped JavaScript: null options, a fault that is not one), named; or a seed
+ * the fake refuses (an unknown account, a URL that is not http(s), two accounts sharing a login, a negative
+ * duration, ...). Each binding turns it into its own tagged `FakePlexError` with the same message.
  */
 export class FakePlexError extends Error {
   override readonly name = "FakePlexError"

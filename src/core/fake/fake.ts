@@ -309,7 +309,7 @@ export const fromSeed = (
   const store = new Store(seed, options.randomInt ?? cryptoRandomInt)
   const firstAccount = seed.accounts[0]
   const firstServer = seed.servers[0]
-  if (firstAccount === undefined) throw new Error("FakePlex: no accounts")
+  if (firstAccount === undefined) throw new FakePlexError("FakePlex: no accounts")
   const defaultClock = options.clock ?? systemClock
   const bodyLimit = options.maxRequestBodyBytes ?? maxRequestBodyBytes
   const timeOf = (at: At | undefined) => at?.now ?? defaultClock.now()

@@ -21,7 +21,8 @@
  *
  * - **Build**: `makeFakePlex(options)` with durations in milliseconds and
  *   secrets as plain strings (turn `Duration`/`Redacted` into these). A bad
- *   seed throws an `Error` (a defect for the binding). `origins(options)`
+ *   seed throws a `FakePlexError` naming what is wrong (a defect for the
+ *   binding, as its own tagged `FakePlexError`). `origins(options)`
  *   lists every origin the seed answers on (validated) before the fake is
  *   built; a loopback server binds one port per origin and builds the fake
  *   with `rebase: (origin) => loopbackUrl`, so every URL the fake hands
@@ -138,8 +139,8 @@ export const testIdentity = {
 
 /**
  * Builds a fake from its seed: by default one account (`alice`) owning one
- * server. Throws an `Error` for an inconsistent seed (an owner that is not
- * an account, two hosts on one origin).
+ * server. Throws a `FakePlexError` for an inconsistent seed (an owner that
+ * is not an account, two hosts on one origin).
  */
 export const makeFakePlex = (options: Options = {}): FakePlex => {
   const seed = Seed.resolve(options)
@@ -151,5 +152,5 @@ export const makeFakePlex = (options: Options = {}): FakePlex => {
   })
 }
 
-/** Every origin a seed answers on, once each (before `rebase`); throws for an inconsistent seed. */
+/** Every origin a seed answers on, once each (before `rebase`); throws a `FakePlexError` for an inconsistent seed. */
 export const origins = (options: Options = {}): ReadonlyArray<string> => Seed.origins(Seed.resolve(options))

@@ -156,10 +156,10 @@ const origin = (what: string, url: string): string => {
   try {
     parsed = new URL(url)
   } catch {
-    throw new Error(`FakePlex: ${what} is not an absolute URL: ${url}`)
+    throw new FakePlexError(`FakePlex: ${what} is not an absolute URL: ${url}`)
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new Error(`FakePlex: ${what} must be http or https: ${url}`)
+    throw new FakePlexError(`FakePlex: ${what} must be http or https: ${url}`)
   }
   return parsed.origin
 }
@@ -225,7 +225,7 @@ const account = (seed: AccountSeed, index: number, shape: PayloadShape): SeedAcc
 const findAccount = (accounts: ReadonlyArray<SeedAccount>, login: string, what: string): SeedAccount => {
   const wanted = login.toLowerCase()
   const found = accounts.find((a) => a.username.toLowerCase() === wanted || a.email.toLowerCase() === wanted)
-  if (found === undefined) throw new Error(`FakePlex: ${what} names an unknown account: ${login}`)
+  if (found === undefined) throw new FakePlexError(`FakePlex: ${what} names an unknown account: ${login}`)
   return found
 }
 
@@ -235,9 +235,11 @@ const server = (seed: ServerSeed, index: number, accounts: ReadonlyArray<SeedAcc
     seed.owner === undefined
       ? accounts[0]
       : findAccount(accounts, seed.owner, `server ${clientIdentifier} owner`)
-  if (owner === undefined) throw new Error("FakePlex: a server needs an owner, but there are no accounts")
+  if (owner === undefined)
+    throw new FakePlexError("FakePlex: a server needs an owner, but there are no accounts")
   const connections = (seed.connections ?? defaultConnections(index, clientIdentifier)).map(connection)
-  if (connections.length === 0) throw new Error(`FakePlex: server ${clientIdentifier} has no connections`)
+  if (connections.length === 0)
+    throw new FakePlexError(`FakePlex: server ${clientIdentifier} has no connections`)
   return {
     clientIdentifier,
     // Apart from the accounts' client devices (700000 and up).
@@ -254,7 +256,7 @@ const server = (seed: ServerSeed, index: number, accounts: ReadonlyArray<SeedAcc
     connections,
     sources: (seed.sources ?? []).map((source, i) => {
       if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(source.source)) {
-        throw new Error(`FakePlex: a source must look like scheme://id: ${source.source}`)
+        throw new FakePlexError(`FakePlex: a source must look like scheme://id: ${source.source}`)
       }
       return {
         source: source.source,
@@ -296,14 +298,15 @@ const minute = 60 * 1000
 export const kitMillis = (what: string, value: number | undefined, given: unknown): number | undefined => {
   if (value !== undefined && !(value >= 0)) {
     const shown = typeof given === "string" ? JSON.stringify(given) : String(given)
-    throw new Error(`FakePlex: ${what} must be a duration that is not negative, got ${shown}`)
+    throw new FakePlexError(`FakePlex: ${what} must be a duration that is not negative, got ${shown}`)
   }
   return value
 }
 
 const millis = (what: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback
-  if (!(value >= 0)) throw new Error(`FakePlex: ${what} must be a duration in milliseconds, got ${value}`)
+  if (!(value >= 0))
+    throw new FakePlexError(`FakePlex: ${what} must be a duration in milliseconds, got ${value}`)
   return value
 }
 
@@ -319,13 +322,13 @@ export const resolve = (options: Options = {}): Seed => {
   const names = new Set<string>()
   for (const a of accounts) {
     for (const name of [a.username.toLowerCase(), a.email.toLowerCase()]) {
-      if (names.has(name)) throw new Error(`FakePlex: two accounts share the login ${name}`)
+      if (names.has(name)) throw new FakePlexError(`FakePlex: two accounts share the login ${name}`)
       names.add(name)
     }
   }
   const homes: Array<SeedHome> = (options.homes ?? []).map((home, i) => {
     const admin = home.admin === undefined ? accounts[0] : findAccount(accounts, home.admin, "a home admin")
-    if (admin === undefined) throw new Error("FakePlex: a home needs an admin")
+    if (admin === undefined) throw new FakePlexError("FakePlex: a home needs an admin")
     const members = home.members.map((login) => findAccount(accounts, login, "a home member"))
     return {
       id: 5500000 + i,
@@ -337,7 +340,7 @@ export const resolve = (options: Options = {}): Seed => {
   const inHome = new Set<number>()
   for (const home of homes) {
     for (const id of home.memberIds) {
-      if (inHome.has(id)) throw new Error(`FakePlex: account ${id} is in two homes`)
+      if (inHome.has(id)) throw new FakePlexError(`FakePlex: account ${id} is in two homes`)
       inHome.add(id)
     }
   }
@@ -390,7 +393,7 @@ export const origins = (seed: Seed): ReadonlyArray<string> => {
   const claim = (url: string, who: string) => {
     const previous = owners.get(url)
     if (previous !== undefined && previous !== who) {
-      throw new Error(`FakePlex: ${url} is claimed by both ${previous} and ${who}`)
+      throw new FakePlexError(`FakePlex: ${url} is claimed by both ${previous} and ${who}`)
     }
     owners.set(url, who)
   }

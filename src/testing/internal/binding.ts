@@ -75,7 +75,7 @@ const server = (seed: ServerSeed): Core.ServerSeed => ({
 })
 
 /** The core's options for the test kit's. */
-export const toCoreOptions = (options: Options): Core.Options => {
+const toCoreOptionsUnchecked = (options: Options): Core.Options => {
   // From untyped JavaScript (null, a number): the kit's FakePlexError naming the options (a defect, as a refused
   // fault is), not a TypeError.
   const problem = Validate.objectProblem(options, true)
@@ -105,6 +105,24 @@ export const toCoreOptions = (options: Options): Core.Options => {
     homes: options.homes
   }
 }
+
+/**
+ * `f`, a step that reads the seed (the options, the core's `makeFakePlex` or `origins`), with the core's
+ * `FakePlexError` for a seed it refuses (an unknown account, a URL that is not http(s), two accounts sharing a
+ * login, a negative duration, ...) thrown as this kit's tagged one, same message: the constructor dies with it,
+ * as with options of the wrong kind.
+ */
+export const seeded = <A>(f: () => A): A => {
+  try {
+    return f()
+  } catch (error) {
+    if (error instanceof Core.FakePlexError) throw new FakePlexError({ message: error.message })
+    throw error
+  }
+}
+
+/** The core's options for the test kit's; a refused seed duration throws this kit's `FakePlexError`. */
+export const toCoreOptions = (options: Options): Core.Options => seeded(() => toCoreOptionsUnchecked(options))
 
 /**
  * The `Random` service as the core's random source, so the codes, tokens

@@ -69,7 +69,7 @@ const coreConnection = (c: ConnectionSeed): Core.ConnectionSeed => ({
 })
 
 /** The seed in the core fake's terms: durations in milliseconds, secrets as plain strings. */
-export const coreOptions = (options: Options): Core.Options => {
+const coreOptionsUnchecked = (options: Options): Core.Options => {
   // From untyped JavaScript (null, a number): the kit's FakePlexError naming the options (a defect, as a refused
   // fault is), not a TypeError.
   const problem = Validate.objectProblem(options, true)
@@ -117,6 +117,24 @@ export const coreOptions = (options: Options): Core.Options => {
     homes: options.homes
   }
 }
+
+/**
+ * `f`, a step that reads the seed (the options, the core's `makeFakePlex` or `origins`), with the core's
+ * `FakePlexError` for a seed it refuses (an unknown account, a URL that is not http(s), two accounts sharing a
+ * login, a negative duration, ...) thrown as this kit's tagged one, same message: the constructor dies with it,
+ * as with options of the wrong kind.
+ */
+export const seeded = <A>(f: () => A): A => {
+  try {
+    return f()
+  } catch (error) {
+    if (error instanceof Core.FakePlexError) throw new FakePlexError({ message: error.message })
+    throw error
+  }
+}
+
+/** The core's options for the test kit's; a refused seed duration throws this kit's `FakePlexError`. */
+export const coreOptions = (options: Options): Core.Options => seeded(() => coreOptionsUnchecked(options))
 
 /**
  * The core's `randomInt` (an integer in `[0, bound)`) from an Effect `Random`: the `Random` of the Effect
