@@ -7,7 +7,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Redacted } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Redacted, Schema } from "effect"
 import { TestClock } from "effect"
 import {
   Claim,
@@ -1541,6 +1541,48 @@ describe("conformance: the fake's seed", () => {
         }
       })
   )
+})
+
+describe("conformance: the kits' errors", () => {
+  it("FakePlexError, ConnectionFailure and ServeError are Schema.TaggedError classes: decoded from and encoded to their fields", () => {
+    const refused = Schema.decodeUnknownSync(FakePlex.FakePlexError)({
+      _tag: "FakePlexError",
+      message: "FakePlex: no PIN 1"
+    })
+    assert.instanceOf(refused, FakePlex.FakePlexError)
+    assert.instanceOf(refused, Error)
+    assert.strictEqual(String(refused), "FakePlexError: FakePlex: no PIN 1")
+    assert.deepStrictEqual(Schema.encodeSync(FakePlex.FakePlexError)(refused), {
+      _tag: "FakePlexError",
+      message: "FakePlex: no PIN 1"
+    })
+    const reset = Schema.decodeUnknownSync(FakePlex.ConnectionFailure)({
+      _tag: "ConnectionFailure",
+      reason: "Reset",
+      origin: "http://a.test"
+    })
+    assert.instanceOf(reset, FakePlex.ConnectionFailure)
+    assert.strictEqual(String(reset), "ConnectionFailure: the connection to http://a.test was reset")
+    assert.deepStrictEqual(Schema.encodeSync(FakePlex.ConnectionFailure)(reset), {
+      _tag: "ConnectionFailure",
+      reason: "Reset",
+      origin: "http://a.test"
+    })
+    assert.isTrue(
+      Schema.is(FakePlex.ConnectionFailure)(
+        new FakePlex.ConnectionFailure({ reason: "Refused", origin: "x" })
+      )
+    )
+    assert.isFalse(Schema.is(FakePlex.ConnectionFailure)(refused))
+    const inUse = Schema.decodeUnknownSync(FakePlexServer.ServeError)({
+      _tag: "ServeError",
+      message: "127.0.0.1:1 is already in use",
+      cause: "EADDRINUSE"
+    })
+    assert.instanceOf(inUse, FakePlexServer.ServeError)
+    assert.strictEqual(String(inUse), "ServeError: 127.0.0.1:1 is already in use")
+    assert.strictEqual(inUse.cause, "EADDRINUSE")
+  })
 })
 
 describe("conformance: JWT device authentication against the fake", () => {

@@ -19,11 +19,11 @@
  */
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Core from "../../../src/core/fake/index.js"
 import * as Loopback from "../../../src/core/node/loopback.js"
@@ -31,6 +31,7 @@ import type * as FakePlex from "../testing/FakePlex.js"
 import { FakePlex as FakePlexService } from "../testing/FakePlex.js"
 import { coreOptions as toCoreOptions, fromCore, randomIntOf, seeded } from "../testing/internal/binding.js"
 import { FakePlexError } from "../testing/internal/errors.js"
+import { tagNamed } from "../internal/errorName.js"
 
 /**
  * The loopback server could not start (a port could not be bound).
@@ -38,10 +39,13 @@ import { FakePlexError } from "../testing/internal/errors.js"
  * @since 0.1.0
  * @category errors
  */
-export class ServeError extends Data.TaggedError("ServeError")<{
-  readonly message: string
-  readonly cause: unknown
-}> {}
+export class ServeError
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<ServeError>("effect-plex-auth/node/ServeError")("ServeError", {
+      message: Schema.String,
+      cause: /*#__PURE__*/ Schema.Defect()
+    })
+  ) {}
 
 /**
  * A running loopback server: the fake it serves (whose URLs are the
@@ -145,7 +149,8 @@ export const make = (options: Options = {}): Effect.Effect<FakePlexServerService
     const loopback = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => Loopback.listen(origins, { maxRequestBodyBytes, port }),
-        catch: (cause) => new ServeError({ message: (cause as Error).message, cause })
+        catch: (cause) =>
+          new ServeError({ message: cause instanceof Error ? cause.message : String(cause), cause })
       }),
       (loopback) => Effect.promise(() => loopback.close())
     )

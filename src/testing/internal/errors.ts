@@ -1,16 +1,23 @@
 /**
  * The Effect 3 test kit's errors for the fake, kept apart so that the
  * binding and the public modules can share them without an import cycle.
+ * `Schema.TaggedError` classes, as every error of the package (the Effect 4
+ * kit's, named alike).
  *
  * @internal
  */
-import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
 
 /** The connection failed instead of answering: reset mid-request, or refused. */
-export class ConnectionFailure extends Data.TaggedError("ConnectionFailure")<{
-  readonly reason: "Reset" | "Refused"
-  readonly origin: string
-}> {
+export class ConnectionFailure
+  extends /*#__PURE__*/ Schema.TaggedError<ConnectionFailure>("effect-plex-auth/testing/ConnectionFailure")(
+    "ConnectionFailure",
+    {
+      reason: /*#__PURE__*/ Schema.Literal("Reset", "Refused"),
+      origin: Schema.String
+    }
+  )
+{
   override get message(): string {
     return this.reason === "Reset"
       ? `the connection to ${this.origin} was reset`
@@ -19,6 +26,8 @@ export class ConnectionFailure extends Data.TaggedError("ConnectionFailure")<{
 }
 
 /** A control call named something the fake does not have (an unknown PIN, account or server). */
-export class FakePlexError extends Data.TaggedError("FakePlexError")<{
-  readonly message: string
-}> {}
+export class FakePlexError
+  extends /*#__PURE__*/ Schema.TaggedError<FakePlexError>("effect-plex-auth/testing/FakePlexError")(
+    "FakePlexError",
+    { message: Schema.String }
+  ) {}

@@ -1,11 +1,13 @@
 /**
  * The Effect 4 test kit's errors for the fake (the core fake's plain errors
  * as tagged ones), apart so that the binding and the public modules share
- * them without an import cycle.
+ * them without an import cycle. `Schema.TaggedError` classes named after
+ * their tag (`tagNamed`), as every error of the package.
  *
  * @internal
  */
-import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
+import { tagNamed } from "../../internal/errorName.js"
 
 /**
  * The fake's connection failed instead of answering: a scripted reset or
@@ -17,10 +19,17 @@ import * as Data from "effect/Data"
  * @since 0.1.0
  * @category errors
  */
-export class ConnectionFailure extends Data.TaggedError("ConnectionFailure")<{
-  readonly reason: "Reset" | "Refused"
-  readonly origin: string
-}> {
+export class ConnectionFailure
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<ConnectionFailure>("effect-plex-auth/testing/ConnectionFailure")(
+      "ConnectionFailure",
+      {
+        reason: /*#__PURE__*/ Schema.Literals(["Reset", "Refused"]),
+        origin: Schema.String
+      }
+    )
+  )
+{
   override get message(): string {
     return this.reason === "Reset"
       ? `the connection to ${this.origin} was reset`
@@ -39,6 +48,12 @@ export class ConnectionFailure extends Data.TaggedError("ConnectionFailure")<{
  * @since 0.1.0
  * @category errors
  */
-export class FakePlexError extends Data.TaggedError("FakePlexError")<{
-  readonly message: string
-}> {}
+export class FakePlexError
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<FakePlexError>("effect-plex-auth/testing/FakePlexError")(
+      "FakePlexError",
+      {
+        message: Schema.String
+      }
+    )
+  ) {}
