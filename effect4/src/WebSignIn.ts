@@ -600,6 +600,11 @@ export const make = (
       Effect.promise(() => Flow.sessionCookie(key, settings, sessionId, expiresAt, now))
     const deleteSession = Core.expired(Core.sessionCookie(settings, "", 0))
     const deletePin = Core.expired(Core.pinCookie(settings, "", 0))
+    // The PIN cookie under its name before the `__Host-` rename (over https), expired whenever the current one is
+    // set or deleted, never read.
+    const legacyPin = Core.legacyPinCookieDeletion(settings)
+    const withLegacyPin = (cookies: ReadonlyArray<SetCookie>): ReadonlyArray<SetCookie> =>
+      legacyPin === undefined ? cookies : [...cookies, legacyPin]
 
     /** The session id of a `Cookie` header, when its session cookie verifies. */
     const sessionIdOf = (cookie: string | undefined, now: number) =>
@@ -711,7 +716,7 @@ export const make = (
         yield* save(yield* storageKeyOf(sessionId), record)
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
-        return { user: userOf(record, access._tag), cookies: [deletePin, cookie] }
+        return { user: userOf(record, access._tag), cookies: [...withLegacyPin([deletePin]), cookie] }
       }).pipe(Effect.provideContext(context), Effect.withSpan("WebSignIn.callback"))
 
     // -- authenticate --------------------------------------------------------
@@ -824,13 +829,18 @@ export const make = (
         Effect.match(start, {
           onFailure: (error) => refusal(error, []),
           onSuccess: ({ cookie, url }) =>
-            private_(withCookies(HttpServerResponse.redirect(Redacted.value(url), { status: 303 }), [cookie]))
+            private_(
+              withCookies(
+                HttpServerResponse.redirect(Redacted.value(url), { status: 303 }),
+                withLegacyPin([cookie])
+              )
+            )
         })
       ),
       HttpRouter.route("GET", settings.callbackPath, (request) =>
         Effect.match(callback({ cookie: request.headers["cookie"], url: request.url }), {
           // The PIN-flow cookie is used once, whatever the outcome.
-          onFailure: (error) => refusal(error, [deletePin]),
+          onFailure: (error) => refusal(error, withLegacyPin([deletePin])),
           onSuccess: ({ cookies }) =>
             private_(withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies))
         })

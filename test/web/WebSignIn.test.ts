@@ -166,8 +166,22 @@ describe("WebSignIn.callback", () => {
         assert.strictEqual(user.username, username)
         assert.strictEqual(user.access, access)
         const names = cookies.map((c) => `${c.name}:${c.value === "" ? "deleted" : "set"}`)
-        assert.deepStrictEqual(names, ["__Host-plex_session_pin:deleted", "__Host-plex_session:set"])
-        const set = cookies[1]
+        assert.deepStrictEqual(names, [
+          "__Host-plex_session_pin:deleted",
+          "plex_session_pin:deleted",
+          "__Host-plex_session:set"
+        ])
+        // The PIN cookie under its name before the __Host- rename (Path=the callback), expired (never read): a
+        // browser that started a sign-in before the upgrade does not keep it.
+        assert.deepStrictEqual(cookies[1]?.attributes, {
+          path: "/auth/plex/callback",
+          maxAge: 0,
+          expires: new Date(0),
+          httpOnly: true,
+          secure: true,
+          sameSite: "Lax"
+        })
+        const set = cookies[2]
         assert.deepStrictEqual(set?.attributes, {
           path: "/",
           maxAge: 7 * 24 * 3600,
@@ -279,6 +293,13 @@ describe("WebSignIn.callback", () => {
           secure: false,
           sameSite: "Lax"
         })
+        // The PIN cookie before the __Host- rename had this name too (Path=the callback): a response's cookies are
+        // keyed by name, so it is not expired here (the current one's deletion would be lost); its Max-Age ends it.
+        const { cookies } = yield* signIn("alice")
+        assert.deepStrictEqual(
+          cookies.map((c) => `${c.name}:${c.attributes.path}:${c.value === "" ? "deleted" : "set"}`),
+          ["plex_session_pin:/:deleted", "plex_session:/:set"]
+        )
       }).pipe(Effect.provide(env({ appUrl: "http://localhost:8080" })))
   )
 
@@ -886,11 +907,31 @@ describe("WebSignIn middleware and routes", () => {
         assert.strictEqual(started.headers.get("cache-control"), "no-store")
         const set = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
         assert.strictEqual(set?.name, "__Host-plex_session_pin")
+        // The PIN cookie under its name before the __Host- rename (Path=the callback) is expired wherever the
+        // current one is set or deleted.
+        const setCookies = (response: Response) =>
+          response.headers.getSetCookie().map((line) => {
+            const cookie = CoreCookies.parseSetCookie(line)
+            return [
+              cookie?.name,
+              cookie?.attributes.path,
+              cookie?.attributes.maxAge,
+              cookie?.attributes.secure
+            ]
+          })
+        assert.deepStrictEqual(setCookies(started), [
+          ["__Host-plex_session_pin", "/", 900, true],
+          ["plex_session_pin", "/auth/plex/callback", 0, true]
+        ])
         const forged = yield* run(routes, request("/auth/plex/callback?state=x"))
         assert.strictEqual(forged.status, 400)
         const page = yield* Effect.promise(() => forged.text())
         assert.include(page, 'data-reason="NotStarted"')
         assert.include(forged.headers.getSetCookie()[0] ?? "", "Max-Age=0")
+        assert.deepStrictEqual(setCookies(forged), [
+          ["__Host-plex_session_pin", "/", 0, true],
+          ["plex_session_pin", "/auth/plex/callback", 0, true]
+        ])
         // A cross-site form cannot sign anyone out.
         const crossSite = yield* run(
           routes,

@@ -200,6 +200,26 @@ export const expired = (cookie: SetCookie): SetCookie => ({
   attributes: { ...cookie.attributes, maxAge: 0, expires: new Date(0) }
 })
 
+/**
+ * The deletion of the PIN-flow cookie as it was named before it took the session cookie's rules: over https
+ * `<cookieName>_pin` (no `__Host-`) with `Path=<callbackPath>`, `Secure`. It is never read (a sibling subdomain
+ * can set a cookie of that name: reading it would re-open the login CSRF the `__Host-` name closed); the
+ * responses that set or clear the current PIN cookie expire it, so a browser that started a sign-in before the
+ * rename does not keep sending it. `undefined` over plain http, where the old cookie has the current one's name
+ * (only its path differs): a response's cookies are keyed by name (`@effect/platform`'s and Effect 4's
+ * `Cookies`), so one response cannot both set or delete the current cookie and delete the old one; there the
+ * old one ends by its own `Max-Age` (the PIN's lifetime).
+ */
+export const legacyPinCookieDeletion = (s: Settings): SetCookie | undefined => {
+  const prefix = "__Host-"
+  if (!s.secure || !s.pinCookie.startsWith(prefix)) return undefined
+  return expired({
+    name: s.pinCookie.slice(prefix.length),
+    value: "",
+    attributes: { path: s.callbackPath, httpOnly: true, secure: true, sameSite: "Lax" }
+  })
+}
+
 // ---------------------------------------------------------------------------
 // Sessions
 // ---------------------------------------------------------------------------
