@@ -625,14 +625,37 @@ export const make = (
       store.set(storageKey, Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("set")))
     // Only over the session as it still is (`modify`): one removed meanwhile (signed out) is not brought back.
     // `KeyValueStore.make`'s default `modify` is a `get` then a `set`, so a `remove` between the two would be
-    // undone: every `modify` and `remove` of a session holds this service's one permit, one after the other.
-    const sessionWrites = yield* Semaphore.make(1)
+    // undone: every `modify` and `remove` of a session holds that session's lock, one after the other. Other
+    // sessions' writes do not wait for it (a store call that hangs for one session holds up no other sign-in or
+    // sign-out). A lock is kept while a write of its session holds or awaits it, then dropped: the table holds
+    // only the sessions being written.
+    const sessionLocks = new Map<string, { readonly lock: Semaphore.Semaphore; holders: number }>()
+    const withSessionLock =
+      (storageKey: string) =>
+      <A, E>(write: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+        Effect.acquireUseRelease(
+          // A lock made ahead, kept only when the session has none (looked up and taken in one step).
+          Effect.flatMap(Semaphore.make(1), (fresh) =>
+            Effect.sync(() => {
+              const entry = sessionLocks.get(storageKey) ?? { lock: fresh, holders: 0 }
+              entry.holders++
+              sessionLocks.set(storageKey, entry)
+              return entry
+            })
+          ),
+          (entry) => entry.lock.withPermit(write),
+          (entry) =>
+            Effect.sync(() => {
+              entry.holders--
+              if (entry.holders === 0) sessionLocks.delete(storageKey)
+            })
+        )
     const rewrite = (storageKey: string, record: Core.SessionRecord) =>
       store
         .modify(storageKey, () => Core.encodeSession(record))
-        .pipe(Effect.mapError(storeFailure("modify")), sessionWrites.withPermit)
+        .pipe(Effect.mapError(storeFailure("modify")), withSessionLock(storageKey))
     const remove = (storageKey: string) =>
-      store.remove(storageKey).pipe(Effect.mapError(storeFailure("remove")), sessionWrites.withPermit)
+      store.remove(storageKey).pipe(Effect.mapError(storeFailure("remove")), withSessionLock(storageKey))
 
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
       ...record.user,

@@ -624,6 +624,73 @@ describe("WebSignIn sessions (Effect 4)", () => {
     }).pipe(Effect.provide(GatedEnv))
   })
 
+  it.effect("a store call that hangs for one session holds up no other session's sign-out or sign-in", () => {
+    // A store whose next remove of a session, once armed, runs only when told to: one user's sign-out hangs in
+    // the store while others sign out and in. With one lock for every session's writes they waited for it (for
+    // ever here: the test would time out).
+    let armed: { readonly reached: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
+    const GatedStore = Layer.effect(
+      KeyValueStore.KeyValueStore,
+      Effect.map(Effect.service(KeyValueStore.KeyValueStore), (inner) =>
+        KeyValueStore.make({
+          ...inner,
+          remove: (key) => {
+            const gate = key.startsWith(Core.defaultStorePrefix) ? armed : undefined
+            if (gate === undefined) return inner.remove(key)
+            armed = undefined
+            return Effect.andThen(
+              Effect.andThen(Deferred.succeed(gate.reached, undefined), Deferred.await(gate.go)),
+              inner.remove(key)
+            )
+          }
+        })
+      )
+    ).pipe(Layer.provide(KeyValueStore.layerMemory))
+    const GatedEnv = WebSignIn.layer({
+      appUrl: APP,
+      machineIdentifier: FakePlex.defaults.serverId,
+      sessionKey: Config.succeed(Redacted.make(KEY))
+    }).pipe(
+      Layer.orDie,
+      Layer.provideMerge(
+        Layer.mergeAll(
+          FakePlex.layer(seed),
+          ClientIdentity.layer(FakePlex.testIdentity).pipe(Layer.orDie),
+          GatedStore
+        )
+      )
+    )
+    return Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const carol = yield* session("carol")
+      const bob = yield* session("bob")
+      const alice = yield* session("alice")
+      const gate = { reached: yield* Deferred.make<void>(), go: yield* Deferred.make<void>() }
+      armed = gate
+      const hanging = yield* Effect.forkChild(service.signOut(carol))
+      // Carol's remove is in the store, holding her session's lock.
+      yield* Deferred.await(gate.reached)
+      // Bob signs out.
+      yield* service.signOut(bob)
+      assert.strictEqual((yield* failure(service.authenticate(bob)))._tag, "Unauthenticated")
+      // Alice signs in again from a browser with a session: her previous session is removed, a new one opens.
+      const again = yield* service.start
+      const params = authUrlParams(Redacted.value(again.url))
+      yield* Effect.orDie(FakePlex.approvePin(params.get("code") ?? "", { account: "alice" }))
+      const signedIn = yield* service.callback({
+        cookie: `${again.cookie.name}=${again.cookie.value}; ${alice}`,
+        url: params.get("forwardUrl") ?? ""
+      })
+      assert.strictEqual(signedIn.user.username, "alice")
+      assert.strictEqual((yield* failure(service.authenticate(alice)))._tag, "Unauthenticated")
+      // Carol's sign-out ends once the store answers.
+      yield* Deferred.succeed(gate.go, undefined)
+      yield* Fiber.join(hanging)
+      assert.strictEqual((yield* failure(service.authenticate(carol)))._tag, "Unauthenticated")
+      assert.strictEqual(yield* storeSize, 1)
+    }).pipe(Effect.provide(GatedEnv))
+  })
+
   it.effect("a sign-out between the read and the write of a request's modify is not undone", () => {
     // A store made by KeyValueStore.make from get/set/remove alone, as a store of an app's own would be, so its
     // `modify` is the default `get` then `set`; reads and writes yield before acting. Once armed, the second read
