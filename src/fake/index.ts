@@ -79,7 +79,9 @@ export const HandlerConnectionFailure: typeof Core.ConnectionFailure = Core.Conn
 
 /**
  * What a control call throws (or rejects with) for an unknown account,
- * server or PIN.
+ * server or PIN, and what `makeHandler` throws (`serve` rejects with) for a
+ * seed it refuses (an unknown account, two accounts sharing a login, a URL
+ * that is not http(s), ...).
  *
  * @since 0.1.0
  * @category errors
