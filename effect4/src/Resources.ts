@@ -687,8 +687,14 @@ export const connect = (
       return yield* Effect.fail(V.invalid("Resources.connect", "server", serverProblem))
     }
     const { grace, timeout } = yield* checkOptions("Resources.connect", options)
+    // A device's own token, Redacted from here on even when handed in as a plain string (untyped JavaScript, a
+    // device kept by hand): sent, masked and handed back as the secret it is; what is no token is refused.
+    const own =
+      server.accessToken === undefined
+        ? undefined
+        : yield* V.token("Resources.connect", "accessToken", server.accessToken)
     const token =
-      server.accessToken ??
+      own ??
       (yield* Effect.serviceOption(Credentials).pipe(
         Effect.flatMap(
           Option.match({

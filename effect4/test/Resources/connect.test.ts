@@ -791,6 +791,30 @@ describe("Resources.connect: tokens and safety", () => {
     }).pipe(Effect.provide(Layer.merge(FakePlex.layer(), Identity)))
   )
 
+  // Untyped JavaScript, or a device kept by hand: an accessToken that is a plain string was sent, but never
+  // counted as a secret (not masked in errors) and handed back plain in `token` and `layer`; one that is not a
+  // string at all went out as a header anyway.
+  it.effect(
+    "a device's accessToken given as a plain string is Redacted at once; one that is no token is InvalidInput",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        const plain = Redacted.value(FakePlex.defaults.serverToken)
+        const connected = yield* Resources.connect({ ...server, accessToken: plain as never })
+        assert.isTrue(Redacted.isRedacted(connected.token))
+        assert.strictEqual(Redacted.value(connected.token), plain)
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        for (const accessToken of [42, "", Redacted.make(7), "two words"]) {
+          const error = yield* failsWith(
+            Resources.connect({ ...server, accessToken } as never),
+            "InvalidInput"
+          )
+          assert.deepStrictEqual([error.operation, error.field], ["Resources.connect", "accessToken"])
+        }
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(threeWays))
+  )
+
   it.effect("the span carries the candidates, the choice and each probe's outcome, and no secret", () =>
     Effect.gen(function* () {
       const server = yield* theServer
