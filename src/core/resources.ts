@@ -166,7 +166,9 @@ export const candidates = <C extends ConnectionFacts>(
       const url = baseUrl(connection.uri)
       if (url !== undefined) urls.push(url)
     }
-    const address = connection.address?.trim()
+    // A device made by hand (untyped JavaScript) may hold anything there: what is not a string gives no URL, as a
+    // `uri` that is not one does.
+    const address = typeof connection.address === "string" ? connection.address.trim() : undefined
     if (
       !connection.relay &&
       address !== undefined &&

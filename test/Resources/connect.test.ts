@@ -549,6 +549,11 @@ describe("Resources.connect: failures", () => {
         const error = yield* failsWith(Resources.connect(device as never), "InvalidInput")
         assert.strictEqual(error.field, "server")
       }
+      // A connection whose address is not a string (made by hand) offers no way in, as one whose uri is not: it
+      // died with a TypeError (`address.trim`).
+      const handMade = { ...server, connections: [{ address: 1, port: 32400 }] }
+      const none = yield* failsWith(Resources.connect(handMade as never), "NoReachableConnection")
+      assert.deepStrictEqual(none.attempts, [])
       yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
       const byName = (yield* Effect.forEach(
         [
