@@ -728,7 +728,8 @@ export const connect = (
     if (candidate === undefined || answer === undefined || Either.isLeft(answer.result)) {
       return yield* new NoReachableConnection({
         operation: "Resources.connect",
-        server: server.name,
+        // A device made by hand may have no name: it defaults to "", as a decoded one's does.
+        server: typeof server.name === "string" ? server.name : "",
         clientIdentifier: server.clientIdentifier,
         attempts
       })

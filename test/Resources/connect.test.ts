@@ -554,6 +554,15 @@ describe("Resources.connect: failures", () => {
       const handMade = { ...server, connections: [{ address: 1, port: 32400 }] }
       const none = yield* failsWith(Resources.connect(handMade as never), "NoReachableConnection")
       assert.deepStrictEqual(none.attempts, [])
+      // A device made by hand without a name (it defaults to "", as decoded) that cannot be reached: the error
+      // names it "", where it died building NoReachableConnection (a ParseError: `server` must be a string).
+      for (const unnamed of [
+        { clientIdentifier: ID, connections: [] },
+        { clientIdentifier: ID, name: 5, connections: [] }
+      ]) {
+        const error = yield* failsWith(Resources.connect(unnamed as never), "NoReachableConnection")
+        assert.deepStrictEqual([error.server, error.clientIdentifier], ["", ID])
+      }
       yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
       const byName = (yield* Effect.forEach(
         [
