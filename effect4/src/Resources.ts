@@ -614,7 +614,11 @@ const decodeDuration = (
     (!allowZero && Duration.toMillis(decoded.value) === 0)
   ) {
     return Effect.fail(
-      V.invalid(operation, field, allowZero ? "must be a finite duration" : "must be a positive duration")
+      V.invalid(
+        operation,
+        field,
+        allowZero ? "must be a finite duration of zero or more" : "must be a positive, finite duration"
+      )
     )
   }
   return Effect.succeed(decoded.value)

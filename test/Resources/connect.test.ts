@@ -517,6 +517,15 @@ describe("Resources.connect: failures", () => {
         "InvalidInput"
       )
       assert.strictEqual(infinite.field, "timeout")
+      // The reason says what is wrong: a grace of -5 was "must be a finite duration", which it is.
+      assert.deepStrictEqual(
+        [zero.reason, negative.reason, infinite.reason],
+        [
+          "must be a positive, finite duration",
+          "must be a finite duration of zero or more",
+          "must be a positive, finite duration"
+        ]
+      )
       assert.deepStrictEqual(
         (yield* FakePlex.requests).map((r) => r.route),
         ["getServerResources"]
