@@ -562,6 +562,12 @@ const race = <R>(
         break
       }
       const event = next.value
+      // A probe that ended when the grace window was over no longer counts, whichever of the two the scheduler ran
+      // first at that instant: it stays unsettled (Cancelled), and the best that answered before is chosen.
+      if (choice.tooLate(event.millis)) {
+        chosen = choice.bestAnswered()
+        break
+      }
       settled[event.index] = event
       choice.settle(event.index, Result.isSuccess(event.result), event.millis)
     }

@@ -301,6 +301,32 @@ describe("Resources.connect: as soon as the best is certain", () => {
     }).pipe(Effect.provide(threeWays))
   )
 
+  // Whether the local's end or the window's is seen first at 255 ms was up to each edition's TestClock: moved
+  // there in one step, the Effect 4 edition took the local, the Effect 3 edition the relay (as both did step by
+  // step). An answer as the window closes comes too late, in both.
+  for (const steps of [["255 millis"], ["5 millis", "250 millis"]] as const) {
+    it.effect(
+      `grace window: the local answering as it closes (255 ms) comes too late (clock moved ${steps.join(", ")})`,
+      () =>
+        Effect.gen(function* () {
+          const server = yield* theServer
+          yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("255 millis"))
+          yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+          yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+          const fiber = yield* start(server)
+          for (const step of steps) yield* TestClock.adjust(step)
+          const chosen = yield* Fiber.join(fiber)
+          assert.strictEqual(chosen.uri, RELAY)
+          assert.strictEqual(chosen.elapsedMillis, 255)
+          assert.deepStrictEqual(outcomes(chosen.attempts), [
+            [LOCAL, "Cancelled", 255],
+            [REMOTE, "Cancelled", 255],
+            [RELAY, "Reachable", 5]
+          ])
+        }).pipe(Effect.provide(threeWays))
+    )
+  }
+
   it.effect(
     "the grace window counts from the first answer; a better one meanwhile is taken when it ends",
     () =>
