@@ -208,8 +208,9 @@ export const users = (): Effect.Effect<
 /**
  * The user of `list` that `wanted` names: its id, its uuid, its exact
  * title, username or email, else its title, username or email ignoring case
- * (as python-plexapi and @ctrl/plex compare them). Pure; a list
- * that is not an array of objects throws `InvalidInput`.
+ * (as python-plexapi and @ctrl/plex compare them). An empty or blank
+ * name names no one. Pure; a list that is not an array of objects throws
+ * `InvalidInput`.
  *
  * @since 0.1.0
  * @category listing

@@ -562,6 +562,12 @@ const race = <R>(
         break
       }
       const event = next.value
+      // A probe that ended when the grace window was over no longer counts, whichever of the two the scheduler ran
+      // first at that instant: it stays unsettled (Cancelled), and the best that answered before is chosen.
+      if (choice.tooLate(event.millis)) {
+        chosen = choice.bestAnswered()
+        break
+      }
       settled[event.index] = event
       choice.settle(event.index, Result.isSuccess(event.result), event.millis)
     }
@@ -614,7 +620,11 @@ const decodeDuration = (
     (!allowZero && Duration.toMillis(decoded.value) === 0)
   ) {
     return Effect.fail(
-      V.invalid(operation, field, allowZero ? "must be a finite duration" : "must be a positive duration")
+      V.invalid(
+        operation,
+        field,
+        allowZero ? "must be a finite duration of zero or more" : "must be a positive, finite duration"
+      )
     )
   }
   return Effect.succeed(decoded.value)
@@ -687,8 +697,14 @@ export const connect = (
       return yield* Effect.fail(V.invalid("Resources.connect", "server", serverProblem))
     }
     const { grace, timeout } = yield* checkOptions("Resources.connect", options)
+    // A device's own token, Redacted from here on even when handed in as a plain string (untyped JavaScript, a
+    // device kept by hand): sent, masked and handed back as the secret it is; what is no token is refused.
+    const own =
+      server.accessToken === undefined
+        ? undefined
+        : yield* V.token("Resources.connect", "accessToken", server.accessToken)
     const token =
-      server.accessToken ??
+      own ??
       (yield* Effect.serviceOption(Credentials).pipe(
         Effect.flatMap(
           Option.match({
@@ -728,7 +744,8 @@ export const connect = (
     if (candidate === undefined || answer === undefined || Result.isFailure(answer.result)) {
       return yield* new NoReachableConnection({
         operation: "Resources.connect",
-        server: server.name,
+        // A device made by hand may have no name: it defaults to "", as a decoded one's does.
+        server: typeof server.name === "string" ? server.name : "",
         clientIdentifier: server.clientIdentifier,
         attempts
       })

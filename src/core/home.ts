@@ -82,12 +82,15 @@ export interface UserKeys {
  * The user of `list` that `wanted` names: its id, its uuid, its exact title,
  * username or email, else its title, username or email ignoring case (as
  * python-plexapi `MyPlexAccount.user` and @ctrl/plex `MyPlexAccount.user`
- * compare them).
+ * compare them). What cannot name a user ({@link userProblem}: an empty or
+ * blank name, `null`, a number that is no id) names no one, not a user whose
+ * title is `""`.
  */
 export const findUser = <U extends UserKeys>(
   list: ReadonlyArray<U>,
   wanted: string | number
 ): U | undefined => {
+  if (userProblem(wanted) !== undefined) return undefined
   const key = String(wanted).trim()
   const lower = key.toLowerCase()
   return (

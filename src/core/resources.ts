@@ -166,7 +166,9 @@ export const candidates = <C extends ConnectionFacts>(
       const url = baseUrl(connection.uri)
       if (url !== undefined) urls.push(url)
     }
-    const address = connection.address?.trim()
+    // A device made by hand (untyped JavaScript) may hold anything there: what is not a string gives no URL, as a
+    // `uri` that is not one does.
+    const address = typeof connection.address === "string" ? connection.address.trim() : undefined
     if (
       !connection.relay &&
       address !== undefined &&
@@ -231,7 +233,8 @@ export const rankClasses = <A>(sorted: ReadonlyArray<A>, rank: Compare<A>): Read
  * - when a candidate answered and every better-ranked one has failed
  *   ({@link Choice.certain}), or
  * - at {@link Choice.deadline} (`grace` after the first answer), settling for
- *   the best that answered ({@link Choice.bestAnswered}), or
+ *   the best that answered before it ({@link Choice.bestAnswered}; a probe
+ *   ending then is {@link Choice.tooLate}), or
  * - when no probe is pending any more.
  */
 export interface Choice {
@@ -247,6 +250,13 @@ export interface Choice {
   readonly pending: () => number
   /** Whether probe `index` has ended. */
   readonly isSettled: (index: number) => boolean
+  /**
+   * Whether a probe that ended `at` (ms since the start) ended once the grace window was over, at or after
+   * {@link Choice.deadline}: it no longer counts, and the choice is {@link Choice.bestAnswered}. Whether its
+   * end or the window's is seen first at that very instant is up to the scheduler (each edition's
+   * `TestClock` runs them in its own order): by their times, both editions choose alike.
+   */
+  readonly tooLate: (at: number) => boolean
 }
 
 /** A {@link Choice} over candidates of the given {@link rankClasses}. */
@@ -281,7 +291,8 @@ export const makeChoice = (classes: ReadonlyArray<number>, graceMillis: number):
     },
     deadline: () => deadline,
     pending: () => pending,
-    isSettled: (index) => settled[index] === true
+    isSettled: (index) => settled[index] === true,
+    tooLate: (at) => deadline !== undefined && at >= deadline
   }
 }
 

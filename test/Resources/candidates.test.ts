@@ -166,6 +166,22 @@ describe("Resources.candidates", () => {
     assert.deepStrictEqual(uris(list), ["http://192.168.1.10:32400", "http://192.168.1.12:32401"])
   })
 
+  // A device made by hand (untyped JavaScript, a device kept as JSON): an address that is not a string threw
+  // a TypeError (`address.trim`), here and in `connect`, where a `uri` that is not one is dropped.
+  it("a connection made by hand whose address is not a string gives no http://address:port, never a TypeError", () => {
+    const server = device({ connections: [] })
+    const list = Resources.candidates({
+      ...server,
+      connections: [
+        { address: 1, port: 32400 },
+        { address: ["192.168.1.10"], port: 32400 },
+        { uri: 5, address: { trim: 1 }, port: 32400 },
+        { address: "192.168.1.12", port: 32401, local: true, relay: false, IPv6: false }
+      ] as never
+    })
+    assert.deepStrictEqual(uris(list), ["http://192.168.1.12:32401"])
+  })
+
   it("https only when the server requires it, or when asked", () => {
     const required = device({ httpsRequired: true, connections: [localHttps, remoteHttps] })
     assert.deepStrictEqual(

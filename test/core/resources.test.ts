@@ -75,6 +75,15 @@ describe("core/resources", () => {
     assert.strictEqual(choice.deadline(), 255, "counted from the first answer")
   })
 
+  it("a probe ending as the grace window closes, or after, comes too late", () => {
+    const choice = R.makeChoice([0, 1], 250)
+    assert.isFalse(choice.tooLate(300), "no window before the first answer")
+    choice.settle(1, true, 5)
+    assert.isFalse(choice.tooLate(254))
+    assert.isTrue(choice.tooLate(255))
+    assert.isTrue(choice.tooLate(400))
+  })
+
   it("equally good candidates: the first to answer wins at once", () => {
     const choice = R.makeChoice([0, 0], 250)
     choice.settle(1, true, 3)

@@ -301,6 +301,32 @@ describe("Resources.connect: as soon as the best is certain", () => {
     }).pipe(Effect.provide(threeWays))
   )
 
+  // Whether the local's end or the window's is seen first at 255 ms was up to each edition's TestClock: moved
+  // there in one step, the Effect 4 edition took the local, the Effect 3 edition the relay (as both did step by
+  // step). An answer as the window closes comes too late, in both.
+  for (const steps of [["255 millis"], ["5 millis", "250 millis"]] as const) {
+    it.effect(
+      `grace window: the local answering as it closes (255 ms) comes too late (clock moved ${steps.join(", ")})`,
+      () =>
+        Effect.gen(function* () {
+          const server = yield* theServer
+          yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("255 millis"))
+          yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+          yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+          const fiber = yield* start(server)
+          for (const step of steps) yield* TestClock.adjust(step)
+          const chosen = yield* Fiber.join(fiber)
+          assert.strictEqual(chosen.uri, RELAY)
+          assert.strictEqual(chosen.elapsedMillis, 255)
+          assert.deepStrictEqual(outcomes(chosen.attempts), [
+            [LOCAL, "Cancelled", 255],
+            [REMOTE, "Cancelled", 255],
+            [RELAY, "Reachable", 5]
+          ])
+        }).pipe(Effect.provide(threeWays))
+    )
+  }
+
   it.effect(
     "the grace window counts from the first answer; a better one meanwhile is taken when it ends",
     () =>
@@ -543,6 +569,15 @@ describe("Resources.connect: failures", () => {
         "InvalidInput"
       )
       assert.strictEqual(infinite.field, "timeout")
+      // The reason says what is wrong: a grace of -5 was "must be a finite duration", which it is.
+      assert.deepStrictEqual(
+        [zero.reason, negative.reason, infinite.reason],
+        [
+          "must be a positive, finite duration",
+          "must be a finite duration of zero or more",
+          "must be a positive, finite duration"
+        ]
+      )
       assert.deepStrictEqual(
         (yield* FakePlex.requests).map((r) => r.route),
         ["getServerResources"]
@@ -574,6 +609,20 @@ describe("Resources.connect: failures", () => {
       for (const device of [{}, { ...server, connections: null }, { ...server, connections: [null] }]) {
         const error = yield* failsWith(Resources.connect(device as never), "InvalidInput")
         assert.strictEqual(error.field, "server")
+      }
+      // A connection whose address is not a string (made by hand) offers no way in, as one whose uri is not: it
+      // died with a TypeError (`address.trim`).
+      const handMade = { ...server, connections: [{ address: 1, port: 32400 }] }
+      const none = yield* failsWith(Resources.connect(handMade as never), "NoReachableConnection")
+      assert.deepStrictEqual(none.attempts, [])
+      // A device made by hand without a name (it defaults to "", as decoded) that cannot be reached: the error
+      // names it "", where it died building NoReachableConnection (a ParseError: `server` must be a string).
+      for (const unnamed of [
+        { clientIdentifier: ID, connections: [] },
+        { clientIdentifier: ID, name: 5, connections: [] }
+      ]) {
+        const error = yield* failsWith(Resources.connect(unnamed as never), "NoReachableConnection")
+        assert.deepStrictEqual([error.server, error.clientIdentifier], ["", ID])
       }
       yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
       const byName = (yield* Effect.forEach(
@@ -789,6 +838,30 @@ describe("Resources.connect: tokens and safety", () => {
       assert.strictEqual(error.field, "server")
       assert.deepStrictEqual(yield* FakePlex.requests, [])
     }).pipe(Effect.provide(Layer.merge(FakePlex.layer(), Identity)))
+  )
+
+  // Untyped JavaScript, or a device kept by hand: an accessToken that is a plain string was sent, but never
+  // counted as a secret (not masked in errors) and handed back plain in `token` and `layer`; one that is not a
+  // string at all went out as a header anyway.
+  it.effect(
+    "a device's accessToken given as a plain string is Redacted at once; one that is no token is InvalidInput",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        const plain = Redacted.value(FakePlex.defaults.serverToken)
+        const connected = yield* Resources.connect({ ...server, accessToken: plain as never })
+        assert.isTrue(Redacted.isRedacted(connected.token))
+        assert.strictEqual(Redacted.value(connected.token), plain)
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        for (const accessToken of [42, "", Redacted.make(7), "two words"]) {
+          const error = yield* failsWith(
+            Resources.connect({ ...server, accessToken } as never),
+            "InvalidInput"
+          )
+          assert.deepStrictEqual([error.operation, error.field], ["Resources.connect", "accessToken"])
+        }
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(threeWays))
   )
 
   it.effect("the span carries the candidates, the choice and each probe's outcome, and no secret", () =>

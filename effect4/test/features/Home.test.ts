@@ -308,6 +308,20 @@ describe("Home (Effect 4)", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  // Home.findUser, the picker's helper: an empty name matched a user whose title is "" (a decoded user's default).
+  it("Home.findUser: an empty or blank name, or what names no one (null, 1.5), finds no one", () => {
+    const flags = { restricted: false, admin: false, guest: false, protected: false }
+    const list: ReadonlyArray<Home.HomeUser> = [
+      { id: 1, uuid: "u1", title: "alice", username: "alice", ...flags },
+      { id: 2, uuid: "u2", title: "", ...flags }
+    ]
+    for (const wanted of ["", "  ", null, undefined, 1.5]) {
+      assert.isUndefined(Home.findUser(list, wanted as never), String(wanted))
+    }
+    assert.strictEqual(Home.findUser(list, " ALICE ")?.uuid, "u1")
+    assert.strictEqual(Home.findUser(list, 2)?.uuid, "u2")
+  })
+
   it.effect(
     "a refused account token stays Unauthorized; plex.tv refusing connections is a NetworkError",
     () =>
