@@ -1309,13 +1309,18 @@ export interface StoredOptions<E, R> {
  * is unreadable) and the stored Plex JWT while it is fresh. Otherwise a
  * stored key is exchanged for a new token, and if that is refused (or the
  * key is new) `obtain` runs. Every new token is stored (best effort). When
- * no new token can be had (plex.tv unreachable, say) and the stored one,
- * though within `refreshMargin` of expiring, has not expired by then, the layer
- * starts with it (logging a warning) and its refresh ahead of expiry is
- * retried on a read a minute later (or as soon as it expires); only with no stored token, or an
- * expired one, does the layer fail. Not when plex.tv refused the key (the
- * exchange failed with `Unauthorized`): then `obtain`'s failure fails the
- * layer, the stored token being bound to that key.
+ * the exchange gives no new token for any reason but a refused key (plex.tv
+ * out of reach: `NetworkError`; `RateLimited`; a server error or an answer
+ * that cannot be read: `Unexpected`; a `BadRequest`; with `verify`, a new
+ * token that does not verify: `InvalidJwt`, or its keys not fetched), none
+ * of which says the stored token or its key is bad, and the stored token,
+ * though within `refreshMargin` of expiring, has not expired by then, the
+ * layer starts with it (logging a warning that names the failure) and its
+ * refresh ahead of expiry is retried on a read a minute later (or as soon
+ * as it expires); only with no stored token, or an expired one, does that
+ * failure fail the layer. When plex.tv refused the key (the exchange failed
+ * with `Unauthorized`), the stored token, bound to that key, never serves:
+ * `obtain` runs, and its failure fails the layer.
  *
  * @example
  * ```ts

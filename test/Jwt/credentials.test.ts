@@ -656,4 +656,57 @@ describe("Jwt.layerStored", () => {
         assert.strictEqual(yield* Ref.get(obtained), 2)
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
+
+  it.effect(
+    "a stored token within the margin serves whatever kept the exchange from giving a new one, but a refused key: a BadRequest, an answer that cannot be read, a new token that does not verify",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const built = (verify: boolean) =>
+          Effect.map(
+            Layer.build(
+              Jwt.layerStored({
+                obtain: (key) =>
+                  Ref.update(obtained, (n) => n + 1).pipe(
+                    Effect.zipRight(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+                  ),
+                verify
+              })
+            ),
+            (context) => Context.get(context, Credentials.Credentials)
+          )
+        const first = yield* Effect.scoped(Effect.flatMap(built(false), (c) => c.token))
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+
+        // Half a day left (within the 1-day margin): each restart's exchange fails, the key not refused.
+        yield* TestClock.adjust(hours(6 * 24 + 12))
+        const cases = [
+          { fault: Fault.status(400), verify: false, failure: "BadRequest" },
+          { fault: Fault.malformedJson, verify: false, failure: "Unexpected" },
+          {
+            // A 200 whose token is no Plex JWT: the layer with verify refuses it.
+            fault: Fault.respond(() => Effect.succeed(Response.json({ auth_token: "not-a-jwt" }))),
+            verify: true,
+            failure: "InvalidJwt"
+          }
+        ]
+        for (const { fault, verify, failure } of cases) {
+          yield* FakePlex.fault("exchangeJwt", fault, { times: 1 })
+          const { exit, lines } = yield* withCapturedLogs(
+            Effect.scoped(Effect.flatMap(built(verify), (c) => c.token))
+          )
+          const token = yield* exit
+          assert.strictEqual(Redacted.value(token), Redacted.value(first), failure)
+          assert.isTrue(
+            lines.some((line) => line.includes(`Jwt: no new Plex JWT (${failure}`)),
+            `the warning names ${failure}`
+          )
+        }
+        assert.strictEqual(yield* count("exchangeJwt"), 1 + cases.length, "each restart tried the exchange")
+        assert.strictEqual(yield* Ref.get(obtained), 1, "obtain never ran again")
+      }).pipe(
+        RetryPolicy.withPolicy(RetryPolicy.none),
+        Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory))
+      )
+  )
 })
