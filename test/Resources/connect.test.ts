@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Redacted, Schema, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
-import { failsWith } from "../support/assertions.js"
+import { fakeReceived, failsWith } from "../support/assertions.js"
 import { assertNoSecrets, renderings, withRecordedSpans } from "../support/observe.js"
 
 const Identity = ClientIdentity.layer({
@@ -357,7 +357,8 @@ describe("Resources.connect: failures", () => {
       yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
       yield* FakePlex.fault({ origin: RELAY }, Fault.html({ status: 200 }))
       const fiber = yield* Effect.fork(failsWith(Resources.connect(server), "NoReachableConnection"))
-      // The default per-probe timeout is 10 s.
+      // The three probes reached the fake (their timeouts running from 0). The default per-probe timeout is 10 s.
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity")
       yield* TestClock.adjust("9999 millis")
       assert.isFalse(yield* isDone(fiber))
       yield* TestClock.adjust("1 millis")
@@ -392,6 +393,7 @@ describe("Resources.connect: failures", () => {
           "NoReachableConnection"
         )
       )
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity") // the three probes sent, at 0
       yield* TestClock.adjust("1 minute")
       const error = yield* Fiber.join(fiber)
       assert.deepStrictEqual(
@@ -413,6 +415,7 @@ describe("Resources.connect: failures", () => {
       const fiber = yield* Effect.fork(
         failsWith(Resources.connect(server, { timeout: "2 seconds" }), "NoReachableConnection")
       )
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity") // the three probes in flight, from 0
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(fiber)
       assert.deepStrictEqual(

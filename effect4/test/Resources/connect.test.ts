@@ -21,6 +21,7 @@ import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { withRecordedSpans } from "../support/observe.js"
 import { renderSpan } from "../support/secrets.js"
+import { fakeReceived } from "../support/assertions.js"
 import { assertNoSecrets, failsWith, renderings } from "./support.js"
 
 const Identity = ClientIdentity.layer({
@@ -383,7 +384,8 @@ describe("Resources.connect: failures", () => {
       yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
       yield* FakePlex.fault({ origin: RELAY }, Fault.html({ status: 200 }))
       const fiber = yield* Effect.forkChild(failsWith(Resources.connect(server), "NoReachableConnection"))
-      // The default per-probe timeout is 10 s.
+      // The three probes reached the fake (their timeouts running from 0). The default per-probe timeout is 10 s.
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity")
       yield* TestClock.adjust("9999 millis")
       assert.isFalse(yield* isDone(fiber))
       yield* TestClock.adjust("1 millis")
@@ -418,6 +420,7 @@ describe("Resources.connect: failures", () => {
           "NoReachableConnection"
         )
       )
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity") // the three probes sent, at 0
       yield* TestClock.adjust("1 minute")
       const error = yield* Fiber.join(fiber)
       assert.deepStrictEqual(
@@ -439,6 +442,7 @@ describe("Resources.connect: failures", () => {
       const fiber = yield* Effect.forkChild(
         failsWith(Resources.connect(server, { timeout: "2 seconds" }), "NoReachableConnection")
       )
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity") // the three probes in flight, from 0
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(fiber)
       assert.deepStrictEqual(

@@ -66,8 +66,14 @@ export const mockReceived = (count: number): Effect.Effect<void, never, MockHttp
     while ((yield* requests).length < count) yield* turn
   })
 
-/** {@link mockReceived} for the FakePlex fake (a `Fault.delay`'s wait starts when the fake receives the request). */
-export const fakeReceived = (count: number): Effect.Effect<void, never, FakePlex.FakePlex> =>
+/**
+ * {@link mockReceived} for the FakePlex fake (a `Fault.delay`'s wait starts when the fake receives the request),
+ * counting the requests `where` picks when given.
+ */
+export const fakeReceived = (
+  count: number,
+  where: (request: FakePlex.RecordedRequest) => boolean = () => true
+): Effect.Effect<void, never, FakePlex.FakePlex> =>
   Effect.gen(function* () {
-    while ((yield* FakePlex.requests).length < count) yield* turn
+    while ((yield* FakePlex.requests).filter(where).length < count) yield* turn
   })
