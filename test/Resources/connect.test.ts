@@ -897,6 +897,8 @@ describe("docs/servers.md, Testing: the example as written", () => {
       yield* FakePlex.fault({ origin: LOCAL, path: "/identity" }, Fault.delay("5 millis"))
       yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
       const fiber = yield* Effect.fork(Resources.connectByName("Den"))
+      // The local probe reached the fake: its 5 ms delay runs from 0.
+      yield* fakeReceived(1, (r) => r.route === "getServerIdentity" && r.origin === LOCAL)
       yield* TestClock.adjust("5 millis")
       assert.isTrue(yield* isDone(fiber))
       const connected = yield* Fiber.join(fiber)

@@ -929,6 +929,8 @@ describe("docs/servers.md, Testing: the example as written", () => {
       const [den] = yield* Resources.servers()
       if (den === undefined) return yield* Effect.die("no server")
       const fiber = yield* Effect.forkChild(Resources.connect(den))
+      // The local probe reached the fake: its 5 ms delay runs from 0.
+      yield* fakeReceived(1, (r) => r.route === "getServerIdentity" && r.origin === LOCAL)
       yield* TestClock.adjust("5 millis")
       // Joined without moving the clock again: the choice is made at 5 ms, the token check needs no time.
       const connected = yield* Fiber.join(fiber)
