@@ -1136,7 +1136,12 @@ const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
  * `Credentials.makeRefreshing`. Reading the token refreshes it first when
  * less than `refreshMargin` is left (nonce, device JWT, exchange) — one
  * refresh shared by concurrent readers; if that refresh fails, the current
- * token is served (and the refresh retried on a read a minute later). When
+ * token is served (and the refresh retried on a read a minute later). Once
+ * the token has expired, though, a read refreshes it first even within that
+ * minute: an expired token is not sent without a refresh tried just before
+ * (at most one a minute while they fail; the warning logged then says it
+ * expired, and its calls fail with plex.tv's `Unauthorized`, whose
+ * `reauthentication` is `"CoolingDown"`). When
  * plex.tv refuses the token (401, 498 expired), the refused call refreshes
  * once — one exchange for all concurrent callers, none for a minute after
  * one failed — and is retried once. After `PlexAuth.signOut`, the token is
@@ -1314,13 +1319,18 @@ export interface StoredOptions<E, R> {
  * is unreadable) and the stored Plex JWT while it is fresh. Otherwise a
  * stored key is exchanged for a new token, and if that is refused (or the
  * key is new) `obtain` runs. Every new token is stored (best effort). When
- * no new token can be had (plex.tv unreachable, say) and the stored one,
- * though within `refreshMargin` of expiring, has not expired by then, the layer
- * starts with it (logging a warning) and its refresh ahead of expiry is
- * retried on a read a minute later; only with no stored token, or an
- * expired one, does the layer fail. Not when plex.tv refused the key (the
- * exchange failed with `Unauthorized`): then `obtain`'s failure fails the
- * layer, the stored token being bound to that key.
+ * the exchange gives no new token for any reason but a refused key (plex.tv
+ * out of reach: `NetworkError`; `RateLimited`; a server error or an answer
+ * that cannot be read: `Unexpected`; a `BadRequest`; with `verify`, a new
+ * token that does not verify: `InvalidJwt`, or its keys not fetched), none
+ * of which says the stored token or its key is bad, and the stored token,
+ * though within `refreshMargin` of expiring, has not expired by then, the
+ * layer starts with it (logging a warning that names the failure) and its
+ * refresh ahead of expiry is retried on a read a minute later (or as soon
+ * as it expires); only with no stored token, or an expired one, does that
+ * failure fail the layer. When plex.tv refused the key (the exchange failed
+ * with `Unauthorized`), the stored token, bound to that key, never serves:
+ * `obtain` runs, and its failure fails the layer.
  *
  * @example
  * ```ts

@@ -8,6 +8,7 @@ import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-aut
 import { FakePlex } from "effect-plex-auth/testing"
 import { afterAdjusting, expectRequests, failsWith, onlyRequest } from "./support/assertions.js"
 import { CLIENT_ID, env, IdentityLive, identityInput, TOKEN } from "./support/env.js"
+import { layerPendingSleeps, whenSleeping, whenWaiting } from "./Jwt/support.js"
 import * as MockHttp from "./support/MockHttp.js"
 
 const APPROVED = "pin-approved-Tq93xLw"
@@ -27,6 +28,9 @@ const pinBody = (overrides: Record<string, unknown> = {}) => ({
   newRegistration: null,
   ...overrides
 })
+
+/** One turn of the event loop (no time passes on any clock): the mock's promises move on. */
+const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 const pending = () => MockHttp.json(200, pinBody())
 const approved = () => MockHttp.json(200, pinBody({ authToken: APPROVED }))
@@ -131,6 +135,8 @@ describe("poll", () => {
     Effect.gen(function* () {
       const short = { ...pin, expiresIn: 5 }
       const fiber = yield* Effect.fork(Effect.flip(PinLogin.poll(short)))
+      // The first check answered and the poll pausing: then the clock moves.
+      yield* whenWaiting(fiber, "1 second")
       yield* TestClock.adjust("4999 millis")
       assert.isNull(fiber.unsafePoll())
       yield* TestClock.adjust("1 millis")
@@ -140,7 +146,7 @@ describe("poll", () => {
       const count = (yield* MockHttp.requests).length
       yield* TestClock.adjust("1 minute")
       assert.strictEqual((yield* MockHttp.requests).length, count, "no request after giving up")
-    }).pipe(Effect.provide(env(MockHttp.always(pending))))
+    }).pipe(Effect.provide(Layer.merge(env(MockHttp.always(pending)), layerPendingSleeps)))
   )
 
   it.effect(
@@ -168,11 +174,16 @@ describe("poll", () => {
     Effect.gen(function* () {
       const short = { ...pin, expiresIn: 30 }
       const fiber = yield* Effect.fork(Effect.flip(PinLogin.poll(short)))
+      yield* whenWaiting(fiber, "1 second")
       yield* TestClock.adjust("31 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
       assert.strictEqual(error._tag === "PinExpired" && error.lastError?._tag, "Unexpected")
-    }).pipe(Effect.provide(env(MockHttp.sequence(pending, () => MockHttp.json(503, {})))))
+    }).pipe(
+      Effect.provide(
+        Layer.merge(env(MockHttp.sequence(pending, () => MockHttp.json(503, {}))), layerPendingSleeps)
+      )
+    )
   )
 
   it.effect("slows down when rate limited (429 code 1003), honouring Retry-After", () =>
@@ -204,14 +215,18 @@ describe("poll", () => {
   it.effect("interrupting stops polling with no request in flight", () =>
     Effect.gen(function* () {
       const fiber = yield* Effect.fork(PinLogin.poll(pin))
+      yield* whenWaiting(fiber, "1 second")
       yield* TestClock.adjust("1 second")
-      // the second check hangs; interrupt while it is in flight
+      // the second check hangs; interrupt while it is in flight (once the mock has it)
+      while ((yield* MockHttp.requests).length < 2) yield* turn
       yield* Fiber.interrupt(fiber)
       const count = (yield* MockHttp.requests).length
       assert.strictEqual(count, 2)
       yield* TestClock.adjust("1 minute")
       assert.strictEqual((yield* MockHttp.requests).length, count)
-    }).pipe(Effect.provide(env(MockHttp.sequence(pending, () => MockHttp.hang))))
+    }).pipe(
+      Effect.provide(Layer.merge(env(MockHttp.sequence(pending, () => MockHttp.hang)), layerPendingSleeps))
+    )
   )
 
   it.effect("a PIN that already carries a token needs no request", () =>
@@ -245,6 +260,8 @@ describe("login and Credentials.layerPinLogin", () => {
         const fiber = yield* Effect.fork(
           Effect.flip(PinLogin.login({ onPin: () => Effect.sleep("50 seconds") }))
         )
+        // The PIN created (its minute running) and onPin taking its 50 seconds.
+        yield* whenSleeping(fiber, ({ millis }) => millis === 50_000)
         yield* TestClock.adjust("59999 millis")
         assert.isNull(fiber.unsafePoll(), "still polling within the PIN's minute")
         yield* TestClock.adjust("1 minute")
@@ -254,9 +271,10 @@ describe("login and Credentials.layerPinLogin", () => {
         assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
       }).pipe(
         Effect.provide(
-          Layer.merge(
+          Layer.mergeAll(
             FakePlex.layer({ pinLifetime: { strong: "1 minute" } }),
-            ClientIdentity.layer(FakePlex.testIdentity)
+            ClientIdentity.layer(FakePlex.testIdentity),
+            layerPendingSleeps
           )
         )
       )

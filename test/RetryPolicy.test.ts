@@ -6,6 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Schedule, TestClock } from "effect"
 import { PlexAuth, PlexError, RetryPolicy } from "effect-plex-auth"
+import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
 import { afterAdjusting, expectRequests, failsWith } from "./support/assertions.js"
 import { env } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
@@ -88,13 +89,15 @@ describe("RetryPolicy.backoff", () => {
     Effect.gen(function* () {
       const policy = RetryPolicy.backoff({ initialInterval: "2 seconds" })
       const fiber = yield* Effect.fork(details.pipe(RetryPolicy.withPolicy(policy)))
+      // The 503 read and the 2-second pause before the retry running (not the request's 30-second timeout).
+      yield* whenWaiting(fiber, "2 seconds")
       yield* TestClock.adjust("1999 millis")
       yield* expectRequests(1)
       yield* TestClock.adjust("1 millis")
       yield* expectRequests(2)
       const account = yield* Fiber.join(fiber)
       assert.strictEqual(account.username, "tester")
-    }).pipe(Effect.provide(env(MockHttp.sequence(unavailable, ok))))
+    }).pipe(Effect.provide(Layer.merge(env(MockHttp.sequence(unavailable, ok)), layerPendingSleeps)))
   )
 
   it.effect("stops retrying as soon as an attempt succeeds", () =>

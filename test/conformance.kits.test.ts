@@ -657,6 +657,8 @@ describe("conformance: the FakePlex service's control calls", () => {
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
       const fiber = yield* Effect.fork(PlexAuth.getTokenDetails())
+      // Interrupted once the fake has the request (before, there would be no record to look at).
+      yield* received(1)
       yield* TestClock.adjust("1 second")
       yield* Fiber.interrupt(fiber)
       const [record] = yield* FakePlex.requests
@@ -837,6 +839,12 @@ describe("conformance: ServerAccess against the seeded fake", () => {
       const first = yield* Effect.fork(
         Effect.all([checker.check(fake.token), owner.check(alice.id)], { concurrency: 2 })
       )
+      const of = (route: string) =>
+        Effect.map(FakePlex.requests, (all) => all.filter((request) => request.route === route).length)
+      // The first caller's lookups reached the fake (each answered a second later) before the second caller comes.
+      yield* until(
+        Effect.map(Effect.all([of("getServerResources"), of("getUsers")]), ([a, b]) => a === 1 && b === 1)
+      )
       yield* TestClock.adjust("100 millis")
       const second = yield* Effect.fork(
         Effect.all([checker.check(fake.token), owner.check(alice.id)], { concurrency: 2 })
@@ -851,6 +859,8 @@ describe("conformance: ServerAccess against the seeded fake", () => {
           exit.value.map((access) => access._tag),
           ["Owner", "Owner"]
         )
+      // The second caller had the lookups the first started: none started afresh (which would also succeed).
+      assert.deepStrictEqual(yield* Effect.all([of("getServerResources"), of("getUsers")]), [1, 1])
     }).pipe(Effect.provide(home))
   )
 

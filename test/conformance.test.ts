@@ -27,6 +27,7 @@ import {
 } from "effect-plex-auth"
 import { makeHandler } from "effect-plex-auth/fake"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
 
 const bob = { username: "bob", password: "bob-password", twoFactorCode: "123456" }
 const signedIn = FakePlex.layerSignedIn({ accounts: [{ username: "alice" }, bob] })
@@ -192,13 +193,15 @@ describe("conformance: defaults", () => {
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
       const fiber = yield* Effect.fork(Effect.flip(PlexAuth.getTokenDetails()))
+      // The clock moves once the request is sent, its 30-second timeout running.
+      yield* whenWaiting(fiber, "30 seconds")
       yield* TestClock.adjust("30 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "NetworkError")
       if (error._tag !== "NetworkError") return
       assert.strictEqual(error.reason, "Timeout")
       assert.strictEqual(error.operation, "PlexAuth.getTokenDetails")
-    }).pipe(Effect.provide(signedIn))
+    }).pipe(Effect.provide(Layer.merge(signedIn, layerPendingSleeps)))
   )
 
   it.effect(
@@ -209,6 +212,8 @@ describe("conformance: defaults", () => {
         const fiber = yield* Effect.fork(
           PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
         )
+        // Once the 503 is read and the retry's 250 ms pause runs (not the request's 30-second timeout).
+        yield* whenWaiting(fiber, "1 second")
         yield* TestClock.adjust("1 second")
         const account = yield* Fiber.join(fiber)
         assert.strictEqual(account.username, FakePlex.defaults.username)
@@ -223,11 +228,13 @@ describe("conformance: defaults", () => {
             )
           )
         )
+        // Once the sign-in is sent, its 30-second timeout running.
+        yield* whenWaiting(signIn, "30 seconds")
         yield* TestClock.adjust("2 minutes")
         const error = yield* Fiber.join(signIn)
         assert.strictEqual(error._tag, "NetworkError")
         assert.strictEqual((yield* FakePlex.requests).length, 1)
-      }).pipe(Effect.provide(signedIn))
+      }).pipe(Effect.provide(Layer.merge(signedIn, layerPendingSleeps)))
   )
 })
 

@@ -15,6 +15,7 @@ import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { layerPendingSleeps, whenSleeping, whenWaiting } from "./Jwt/support.js"
 
 const identity = {
   clientIdentifier: "pin-test-client",
@@ -25,10 +26,17 @@ const identity = {
 } as const
 
 const env = (options: FakePlex.Options = {}) =>
-  Layer.merge(FakePlex.layer(options), ClientIdentity.layer(identity).pipe(Layer.orDie))
+  Layer.mergeAll(
+    FakePlex.layer(options),
+    ClientIdentity.layer(identity).pipe(Layer.orDie),
+    layerPendingSleeps
+  )
 
 /** A PIN as create returned it, made on the fake. */
 const created = (options: PinLogin.CreateOptions = {}) => PinLogin.create(options)
+
+/** One turn of the event loop (no time passes on any clock): the fake's promises move on. */
+const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 /** The fake's checks of PIN `id`, with their arrival times. */
 const checks = (id: number) =>
@@ -100,6 +108,8 @@ describe("poll", () => {
     Effect.gen(function* () {
       const pin = yield* created()
       const fiber = yield* Effect.forkChild(PinLogin.poll(pin))
+      // The first check answered at 0 and the poll pausing: then the clock moves.
+      yield* whenWaiting(fiber, "1 second")
       yield* TestClock.adjust("10 seconds")
       const token = yield* Fiber.join(fiber)
       assert.isTrue(Redacted.isRedacted(token))
@@ -133,6 +143,7 @@ describe("poll", () => {
     Effect.gen(function* () {
       const pin = yield* created()
       const fiber = yield* Effect.forkChild(Effect.flip(PinLogin.poll({ ...pin, expiresIn: 5 })))
+      yield* whenWaiting(fiber, "1 second")
       yield* TestClock.adjust("4999 millis")
       assert.isUndefined(fiber.pollUnsafe())
       yield* TestClock.adjust("1 millis")
@@ -166,6 +177,8 @@ describe("poll", () => {
     Effect.gen(function* () {
       const pin = yield* created()
       const fiber = yield* Effect.forkChild(Effect.flip(PinLogin.poll({ ...pin, expiresIn: 30 })))
+      // The first check answered and the poll pausing: the faults are for the checks after it.
+      yield* whenWaiting(fiber, "1 second")
       yield* TestClock.adjust("500 millis")
       yield* FakePlex.fault("checkPin", Fault.status(503))
       yield* TestClock.adjust("31 seconds")
@@ -179,6 +192,8 @@ describe("poll", () => {
     Effect.gen(function* () {
       const pin = yield* created()
       const fiber = yield* Effect.forkChild(PinLogin.poll(pin))
+      // The first check answered and the poll pausing: the faults are for the checks after it.
+      yield* whenWaiting(fiber, "1 second")
       yield* TestClock.adjust("500 millis")
       // 1 s: 429 with Retry-After 10 s; 11 s: 429 without (backoff 4 s); 15 s: approved
       yield* FakePlex.fault("checkPin", Fault.rateLimited("10 seconds"), { times: 1 })
@@ -201,10 +216,13 @@ describe("poll", () => {
     Effect.gen(function* () {
       const pin = yield* created()
       const fiber = yield* Effect.forkChild(PinLogin.poll(pin))
+      // The first check answered and the poll pausing: the faults are for the checks after it.
+      yield* whenWaiting(fiber, "1 second")
       yield* TestClock.adjust("500 millis")
       yield* FakePlex.fault("checkPin", Fault.hang)
       yield* TestClock.adjust("500 millis")
-      // the second check hangs; interrupt while it is in flight
+      // the second check hangs; interrupt while it is in flight (once the fake has it)
+      while ((yield* checks(pin.id)).length < 2) yield* turn
       yield* Fiber.interrupt(fiber)
       const seen = yield* checks(pin.id)
       assert.deepStrictEqual(
@@ -228,6 +246,8 @@ describe("poll", () => {
     Effect.gen(function* () {
       const pin = yield* created()
       const fiber = yield* Effect.forkChild(PinLogin.poll(pin))
+      // The first check answered and the poll pausing: the faults are for the checks after it.
+      yield* whenWaiting(fiber, "1 second")
       yield* TestClock.adjust("500 millis")
       yield* FakePlex.fault("checkPin", Fault.status(502), { times: 1 })
       yield* FakePlex.fault("checkPin", Fault.reset, { times: 1 })
@@ -271,6 +291,8 @@ describe("login and Credentials.layerPinLogin", () => {
         const fiber = yield* Effect.forkChild(
           Effect.flip(PinLogin.login({ onPin: () => Effect.sleep("50 seconds") }))
         )
+        // The PIN created (its minute running) and onPin taking its 50 seconds.
+        yield* whenSleeping(fiber, ({ millis }) => millis === 50_000)
         yield* TestClock.adjust("59999 millis")
         assert.isUndefined(fiber.pollUnsafe(), "still polling within the PIN's minute")
         yield* TestClock.adjust("1 minute")

@@ -18,6 +18,7 @@ import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexError from "effect4-plex-auth/PlexError"
 import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
 import { env } from "./support.js"
 import { afterAdjusting, expectRequests, failsWith } from "./support/assertions.js"
 import { env as mockEnv } from "./support/env.js"
@@ -132,6 +133,7 @@ describe("RetryPolicy.make and setting a policy", () => {
       Effect.gen(function* () {
         yield* FakePlex.fault("getTokenDetails", Fault.status(503), { times: 1 })
         const fiber = yield* Effect.forkChild(PlexAuth.getTokenDetails())
+        yield* whenWaiting(fiber, "1 second") // the 503 read, the pause before the retry running
         yield* TestClock.adjust("1 second")
         yield* Fiber.join(fiber)
         assert.strictEqual((yield* FakePlex.requests).length, 2)
@@ -141,7 +143,9 @@ describe("RetryPolicy.make and setting a policy", () => {
         )
         assert.strictEqual(error._tag, "Unexpected")
         assert.strictEqual((yield* FakePlex.requests).length, 3)
-      }).pipe(Effect.provide(Layer.merge(env(), RetryPolicy.layer(RetryPolicy.backoff()))))
+      }).pipe(
+        Effect.provide(Layer.mergeAll(env(), RetryPolicy.layer(RetryPolicy.backoff()), layerPendingSleeps))
+      )
   )
 })
 
@@ -354,13 +358,15 @@ describe("RetryPolicy.backoff (mock HttpClient)", () => {
     Effect.gen(function* () {
       const policy = RetryPolicy.backoff({ initialInterval: "2 seconds" })
       const fiber = yield* Effect.forkChild(details.pipe(RetryPolicy.withPolicy(policy)))
+      // The 503 read and the 2-second pause before the retry running (not the request's 30-second timeout).
+      yield* whenWaiting(fiber, "2 seconds")
       yield* TestClock.adjust("1999 millis")
       yield* expectRequests(1)
       yield* TestClock.adjust("1 millis")
       yield* expectRequests(2)
       const account = yield* Fiber.join(fiber)
       assert.strictEqual(account.username, "tester")
-    }).pipe(Effect.provide(mockEnv(MockHttp.sequence(unavailable, ok))))
+    }).pipe(Effect.provide(Layer.merge(mockEnv(MockHttp.sequence(unavailable, ok)), layerPendingSleeps)))
   )
 
   it.effect("stops retrying as soon as an attempt succeeds", () =>

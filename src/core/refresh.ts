@@ -122,6 +122,15 @@ export const dueAhead = (
   (state.aheadFailedAt === undefined || now - state.aheadFailedAt >= cooldown) &&
   blocked(state, current, now, cooldown) === undefined
 
+/**
+ * Whether the current token has expired (its expiry known and passed): it is
+ * not served without a refresh tried first, whatever the cooldown of a failed
+ * refresh ahead of expiry says. That refresh is bounded as one after a
+ * refusal is (the server would refuse the token): {@link onRefusal} decides it.
+ */
+export const expired = (state: State, now: number): boolean =>
+  state.expires !== undefined && state.expires <= now
+
 const fieldOf = (failure: unknown, key: string): unknown =>
   typeof failure === "object" && failure !== null ? (failure as Record<string, unknown>)[key] : undefined
 

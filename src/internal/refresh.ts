@@ -16,6 +16,10 @@
  * - optionally ahead of expiry: with `expiresAt`, reading a token that
  *   expires within `margin` refreshes it first (a failure keeps serving the
  *   current token and is retried after `cooldown`);
+ * - never an expired token unrefreshed: reading a token that has expired
+ *   refreshes it first even within the cooldown of a failed refresh ahead of
+ *   expiry (the server would refuse it), bounded as after a refusal: a
+ *   failure serves it, and holds off another refresh of it for `cooldown`;
  * - independent of its callers: the refresh (`obtain`) runs once, in its own
  *   fiber forked into the scope the credentials are made in (a layer's), not
  *   on the fiber of the caller who started it. Callers only wait for it, and
@@ -98,7 +102,12 @@ interface Pending {
   readonly refused: boolean
   /** A reader refreshing ahead of expiry waits for it: a failure is retried on a read after the cooldown. */
   readonly ahead: boolean
+  /** A reader of the expired token waits for it: a failure is logged as such. */
+  readonly expired: boolean
 }
+
+/** Which warning a failed refresh logs: one ahead of expiry, one of the expired token, or none (a refusal's). */
+type Warn = "ahead" | "expired" | undefined
 
 type Outcome = Either.Either<Redacted.Redacted<string>, RefreshFailed>
 
@@ -144,14 +153,15 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
     /** Records what `obtain` gave for the refresh `id` (unless a sign-out came first) and hands it to its waiters. */
     const settle = (id: object, fresh: Either.Either<Redacted.Redacted<string>, E>) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        SynchronizedRef.modify(state, (s): readonly [readonly [Outcome, boolean], State] => {
+        SynchronizedRef.modify(state, (s): readonly [readonly [Outcome, Warn], State] => {
           const pending = s.pending
-          if (pending === undefined || pending.id !== id) return [[Either.left(failed("Failed")), false], s]
+          if (pending === undefined || pending.id !== id)
+            return [[Either.left(failed("Failed")), undefined], s]
           const rest: State = { ...s, pending: undefined }
           const stale = Redacted.value(pending.stale)
           // Signed out while the refresh ran: the sign-out wins, the new token is dropped.
           if (s.spent?.token === stale && s.spent.reason === "SignedOut") {
-            return [[Either.left(failed("SignedOut")), false], rest]
+            return [[Either.left(failed("SignedOut")), undefined], rest]
           }
           const spent = Core.renewed(
             stale,
@@ -167,19 +177,22 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
               ...(pending.refused ? { spent } : {}),
               ...(pending.ahead ? { aheadFailedAt: now } : {})
             }
-            return [[Either.left(failed(spent?.reason ?? "Failed", cause)), pending.ahead], next]
+            const warn: Warn = pending.expired ? "expired" : pending.ahead ? "ahead" : undefined
+            return [[Either.left(failed(spent?.reason ?? "Failed", cause)), warn], next]
           }
           return [
-            [Either.right(fresh.right), false],
+            [Either.right(fresh.right), undefined],
             { ...expiring(fresh.right), refreshedAt: now, renewedFrom: stale }
           ]
         })
       ).pipe(
         Effect.flatMap(([outcome, warn]) =>
-          warn && Either.isLeft(outcome)
+          warn !== undefined && Either.isLeft(outcome)
             ? Effect.as(
                 Effect.logWarning(
-                  `refreshing the ${options.name ?? "token"} failed (${tagOf(outcome.left.cause)}); keeping the current one`
+                  warn === "expired"
+                    ? `refreshing the expired ${options.name ?? "token"} failed (${tagOf(outcome.left.cause)}); it is tried again after the cooldown, and requests with the expired one are refused until then`
+                    : `refreshing the ${options.name ?? "token"} failed (${tagOf(outcome.left.cause)}); keeping the current one`
                 ),
                 outcome
               )
@@ -196,13 +209,14 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
      * one in flight. Runs inside `SynchronizedRef.modifyEffect`, uninterruptible
      * (see `step`): the fiber is forked and recorded as one step.
      */
-    const startOrJoin = (s: State, as: "refused" | "ahead") =>
+    const startOrJoin = (s: State, as: "refused" | "ahead" | "expired") =>
       Effect.gen(function* () {
         if (s.pending !== undefined) {
           const pending = {
             ...s.pending,
-            refused: s.pending.refused || as === "refused",
-            ahead: s.pending.ahead || as === "ahead"
+            refused: s.pending.refused || as !== "ahead",
+            ahead: s.pending.ahead || as === "ahead",
+            expired: s.pending.expired || as === "expired"
           }
           return [{ _tag: "Wait", fiber: s.pending.fiber } as Step, { ...s, pending }] as const
         }
@@ -224,8 +238,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           id,
           stale: s.token,
           fiber,
-          refused: as === "refused",
-          ahead: as === "ahead"
+          // The expired token's refresh counts as a refusal's: its failure holds off another for the cooldown.
+          refused: as !== "ahead",
+          ahead: as === "ahead",
+          expired: as === "expired"
         }
         return [{ _tag: "Wait", fiber } as Step, { ...s, pending }] as const
       })
@@ -270,23 +286,44 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
     const expiresAt = options.expiresAt
     const due = (s: State, now: number) => Core.dueAhead(s, Redacted.value(s.token), now, margin, cooldown)
     const current = Effect.map(SynchronizedRef.get(state), (s) => s.token)
+    /**
+     * The expired token is refreshed before it is served, even within the cooldown of a failed refresh ahead of
+     * expiry, and bounded as a refusal's refresh is (the server would refuse it); when none comes it is served.
+     */
+    const renewExpired: Effect.Effect<Redacted.Redacted<string>> = step((s, now) => {
+      // Replaced while this reader waited for the lock.
+      if (!Core.expired(s, now)) return Effect.succeed([done(Either.right(s.token)), s] as const)
+      if (s.pending !== undefined) return startOrJoin(s, "expired")
+      const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(s.token), now, cooldown)
+      if (decision._tag === "Blocked")
+        return Effect.succeed([done(Either.left(failed(decision.reason))), s] as const)
+      if (decision._tag === "FreshTokenRefused") {
+        return Effect.succeed([
+          done(Either.left(failed("FreshTokenRefused"))),
+          { ...s, spent: decision.spent }
+        ] as const)
+      }
+      return startOrJoin(s, "expired")
+    }).pipe(Effect.flatMap((outcome) => (Either.isRight(outcome) ? Effect.succeed(outcome.right) : current)))
     const token: Effect.Effect<Redacted.Redacted<string>> =
       expiresAt === undefined
         ? current
         : Effect.flatMap(Effect.all([SynchronizedRef.get(state), Clock.currentTimeMillis]), ([s, now]) =>
-            !due(s, now)
-              ? Effect.succeed(s.token)
-              : step((s, now) =>
-                  // Another reader refreshed while this one waited, or a refresh just failed.
-                  s.pending === undefined && !due(s, now)
-                    ? Effect.succeed([done(Either.right(s.token)), s] as const)
-                    : startOrJoin(s, "ahead")
-                ).pipe(
-                  // A failed refresh ahead of expiry keeps serving the current token (its warning is logged once).
-                  Effect.flatMap((outcome) =>
-                    Either.isRight(outcome) ? Effect.succeed(outcome.right) : current
+            Core.expired(s, now)
+              ? renewExpired
+              : !due(s, now)
+                ? Effect.succeed(s.token)
+                : step((s, now) =>
+                    // Another reader refreshed while this one waited, or a refresh just failed.
+                    s.pending === undefined && !due(s, now)
+                      ? Effect.succeed([done(Either.right(s.token)), s] as const)
+                      : startOrJoin(s, "ahead")
+                  ).pipe(
+                    // A failed refresh ahead of expiry keeps serving the current token (its warning is logged once).
+                    Effect.flatMap((outcome) =>
+                      Either.isRight(outcome) ? Effect.succeed(outcome.right) : current
+                    )
                   )
-                )
           )
 
     const signedOut = (token: Redacted.Redacted<string>): Effect.Effect<void> =>

@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { PlexAuth } from "effect-plex-auth"
-import { expectRequests, failsWith } from "../support/assertions.js"
+import { expectRequests, failsWith, mockReceived } from "../support/assertions.js"
 import { env } from "../support/env.js"
 import * as MockHttp from "../support/MockHttp.js"
 import { accountBody, operations } from "../support/operations.js"
@@ -363,6 +363,7 @@ for (const op of operations) {
     it.effect("a hang is NetworkError (Timeout) after withRequestTimeout, under TestClock", () =>
       Effect.gen(function* () {
         const fiber = yield* op.run.pipe(PlexAuth.withRequestTimeout("5 seconds"), Effect.flip, Effect.fork)
+        yield* mockReceived(1) // the request reached the mock: its timeout runs
         yield* TestClock.adjust("4999 millis")
         assert.isNull(fiber.unsafePoll(), "must not time out early")
         yield* TestClock.adjust("1 millis")
@@ -377,6 +378,7 @@ for (const op of operations) {
     it.effect("the default per-attempt timeout is 30 seconds", () =>
       Effect.gen(function* () {
         const fiber = yield* op.run.pipe(Effect.flip, Effect.fork)
+        yield* mockReceived(1) // the request reached the mock: its timeout runs
         yield* TestClock.adjust("29 seconds")
         assert.isNull(fiber.unsafePoll())
         yield* TestClock.adjust("1 second")
@@ -388,6 +390,7 @@ for (const op of operations) {
     it.effect("a body that stalls after the headers times out too", () =>
       Effect.gen(function* () {
         const fiber = yield* op.run.pipe(PlexAuth.withRequestTimeout("2 seconds"), Effect.flip, Effect.fork)
+        yield* mockReceived(1) // the request reached the mock: its timeout runs
         yield* TestClock.adjust("2 seconds")
         const error = yield* Fiber.join(fiber)
         assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")

@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, TestClock } from "effect"
 import { Credentials, PlexAuth } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { fakeReceived } from "../support/assertions.js"
 import { withCapturedLogs } from "../support/observe.js"
 
 // ---------------------------------------------------------------------------
@@ -23,6 +24,7 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
       const fiber = yield* Effect.fork(
         PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds"))
       )
+      yield* fakeReceived(1) // the request reached the fake: its timeout (and any delay) runs
       yield* TestClock.adjust("1999 millis")
       assert.strictEqual((yield* Fiber.join(fiber)).username, "alice")
       const [request] = yield* FakePlex.requests
@@ -65,6 +67,7 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
             Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds")))
           )
         )
+        yield* fakeReceived(1) // the request reached the fake: its timeout (and any delay) runs
         yield* TestClock.adjust("2 seconds")
         const error = yield* Fiber.join(fiber)
         assert.isTrue(error._tag === "NetworkError" && error.reason === "Timeout", error.message)
@@ -87,6 +90,7 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
             )
           )
         )
+        yield* fakeReceived(1) // the request reached the fake: its timeout (and any delay) runs
         yield* TestClock.adjust("100 millis")
         yield* Fiber.interruptFork(fiber)
         yield* TestClock.adjust("1 second")
@@ -105,6 +109,7 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
         const fiber = yield* Effect.fork(
           Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds")))
         )
+        yield* fakeReceived(1) // the request reached the fake: its timeout (and any delay) runs
         yield* TestClock.adjust("1999 millis")
         assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "must not time out early")
         yield* TestClock.adjust("1 millis")

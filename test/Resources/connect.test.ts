@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Redacted, Schema, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
-import { failsWith } from "../support/assertions.js"
+import { fakeReceived, failsWith } from "../support/assertions.js"
 import { assertNoSecrets, renderings, withRecordedSpans } from "../support/observe.js"
 
 const Identity = ClientIdentity.layer({
@@ -383,7 +383,8 @@ describe("Resources.connect: failures", () => {
       yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
       yield* FakePlex.fault({ origin: RELAY }, Fault.html({ status: 200 }))
       const fiber = yield* Effect.fork(failsWith(Resources.connect(server), "NoReachableConnection"))
-      // The default per-probe timeout is 10 s.
+      // The three probes reached the fake (their timeouts running from 0). The default per-probe timeout is 10 s.
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity")
       yield* TestClock.adjust("9999 millis")
       assert.isFalse(yield* isDone(fiber))
       yield* TestClock.adjust("1 millis")
@@ -418,6 +419,7 @@ describe("Resources.connect: failures", () => {
           "NoReachableConnection"
         )
       )
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity") // the three probes sent, at 0
       yield* TestClock.adjust("1 minute")
       const error = yield* Fiber.join(fiber)
       assert.deepStrictEqual(
@@ -439,6 +441,7 @@ describe("Resources.connect: failures", () => {
       const fiber = yield* Effect.fork(
         failsWith(Resources.connect(server, { timeout: "2 seconds" }), "NoReachableConnection")
       )
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity") // the three probes in flight, from 0
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(fiber)
       assert.deepStrictEqual(
@@ -967,6 +970,8 @@ describe("docs/servers.md, Testing: the example as written", () => {
       yield* FakePlex.fault({ origin: LOCAL, path: "/identity" }, Fault.delay("5 millis"))
       yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
       const fiber = yield* Effect.fork(Resources.connectByName("Den"))
+      // The local probe reached the fake: its 5 ms delay runs from 0.
+      yield* fakeReceived(1, (r) => r.route === "getServerIdentity" && r.origin === LOCAL)
       yield* TestClock.adjust("5 millis")
       assert.isTrue(yield* isDone(fiber))
       const connected = yield* Fiber.join(fiber)

@@ -5,6 +5,7 @@ import { assert } from "@effect/vitest"
 import type { Duration } from "effect"
 import { Effect, Fiber, TestClock } from "effect"
 import type { PlexError } from "effect-plex-auth"
+import { FakePlex } from "effect-plex-auth/testing"
 import type { MockHttp, RecordedRequest } from "./MockHttp.js"
 import { requests } from "./MockHttp.js"
 
@@ -48,3 +49,28 @@ export const afterAdjusting =
       yield* TestClock.adjust(duration)
       return yield* Fiber.join(fiber)
     })
+
+/** One turn of the event loop: no time passes on any clock, and the fakes' promises move on. */
+const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/**
+ * Waits, a turn of the event loop at a time and no time passing, until the mock has received `count` requests:
+ * for a test that moves the TestClock past a timeout that runs from a request's start, or a pause after it. Not
+ * bounded: a request that never comes is caught by the test's own timeout.
+ */
+export const mockReceived = (count: number): Effect.Effect<void, never, MockHttp> =>
+  Effect.gen(function* () {
+    while ((yield* requests).length < count) yield* turn
+  })
+
+/**
+ * {@link mockReceived} for the FakePlex fake (a `Fault.delay`'s wait starts when the fake receives the request),
+ * counting the requests `where` picks when given.
+ */
+export const fakeReceived = (
+  count: number,
+  where: (request: FakePlex.RecordedRequest) => boolean = () => true
+): Effect.Effect<void, never, FakePlex.FakePlex> =>
+  Effect.gen(function* () {
+    while ((yield* FakePlex.requests).filter(where).length < count) yield* turn
+  })

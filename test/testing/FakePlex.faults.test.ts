@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { PlexAuth, PlexError, PlexServer, PlexTv, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { fakeReceived } from "../support/assertions.js"
 import { exchange, failsWith, raw, send } from "./support.js"
 
 const layer = FakePlex.layerSignedIn()
@@ -187,6 +188,7 @@ describe("FakePlex faults: time", () => {
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.delay("10 seconds"), { times: 1 })
       const fiber = yield* Effect.fork(PlexAuth.getTokenDetails())
+      yield* fakeReceived(1) // the request reached the fake: its delay or timeout runs from 0
       yield* TestClock.adjust("9 seconds")
       assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)))
       yield* TestClock.adjust("1 second")
@@ -198,6 +200,7 @@ describe("FakePlex faults: time", () => {
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.delay("3 seconds", Fault.status(504)), { times: 1 })
       const fiber = yield* Effect.fork(Effect.either(PlexAuth.getTokenDetails()))
+      yield* fakeReceived(1) // the request reached the fake: its delay or timeout runs from 0
       yield* TestClock.adjust("3 seconds")
       const result = yield* Fiber.join(fiber)
       assert.isTrue(result._tag === "Left" && result.left._tag === "Unexpected" && result.left.status === 504)
@@ -210,6 +213,7 @@ describe("FakePlex faults: time", () => {
       const fiber = yield* Effect.fork(
         Effect.either(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("5 seconds")))
       )
+      yield* fakeReceived(1) // the request reached the fake: its delay or timeout runs from 0
       yield* TestClock.adjust("5 seconds")
       const result = yield* Fiber.join(fiber)
       assert.isTrue(

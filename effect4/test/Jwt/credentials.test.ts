@@ -23,6 +23,7 @@ import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { failsWith } from "../testing/support.js"
+import { withCapturedLogs } from "../support/observe.js"
 import { CLIENT_ID, registeredKey, segments, signedIn, step, stepToEnd } from "./support.js"
 
 const hours = (n: number) => Duration.hours(n)
@@ -130,6 +131,82 @@ describe("Jwt credentials: refresh before expiry", () => {
       assert.notStrictEqual(Redacted.value(fresh), Redacted.value(plexJwt.token))
       assert.strictEqual(yield* count("exchangeJwt"), 2)
     }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect(
+    "an expired token is refreshed before it is sent, even within the cooldown of a failed refresh ahead of expiry",
+    () =>
+      Effect.gen(function* () {
+        // The refresh 30 seconds ahead of expiry fails; 30 seconds later (within its 1-minute cooldown) the
+        // token has expired. It was served as it was: plex.tv refused it (498) before a refresh was tried.
+        const { key, plexJwt } = yield* registeredKey
+        const credentials = yield* Jwt.makeCredentials({
+          key,
+          token: plexJwt.token,
+          refreshMargin: "30 seconds"
+        })
+        yield* TestClock.adjust(Duration.subtract(hours(7 * 24), Duration.seconds(20)))
+        yield* FakePlex.fault("getNonce", Fault.status(503), { times: 1 })
+        assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(plexJwt.token))
+        assert.strictEqual(yield* count("getNonce"), 2, "the initial exchange's and the failed refresh's")
+        yield* TestClock.adjust("30 seconds") // expired 10 seconds ago
+        const account = yield* PlexAuth.getTokenDetails().pipe(
+          Effect.provideService(Credentials.Credentials, credentials)
+        )
+        assert.strictEqual(account.username, "alice")
+        const fresh = Redacted.value(yield* credentials.token)
+        assert.notStrictEqual(fresh, Redacted.value(plexJwt.token))
+        assert.deepStrictEqual(
+          yield* tokensSentTo("getTokenDetails"),
+          [fresh],
+          "the expired token never sent"
+        )
+        assert.strictEqual(yield* count("exchangeJwt"), 2)
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect(
+    "an expired token whose refresh fails is refreshed once a cooldown at most; its calls fail with Unauthorized",
+    () =>
+      Effect.gen(function* () {
+        const { key, plexJwt } = yield* registeredKey
+        const credentials = yield* Jwt.makeCredentials({
+          key,
+          token: plexJwt.token,
+          refreshMargin: "30 seconds"
+        })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        yield* TestClock.adjust(Duration.subtract(hours(7 * 24), Duration.seconds(20)))
+        yield* FakePlex.fault("getNonce", Fault.status(503), { times: 2 })
+        yield* credentials.token // the refresh ahead of expiry fails
+        yield* TestClock.adjust("30 seconds") // expired
+        const logged = yield* withCapturedLogs(failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized"))
+        const error = yield* logged.exit
+        assert.isTrue(
+          logged.lines.some((line) => line.includes("refreshing the expired Plex JWT failed (Unexpected)")),
+          "the warning says the token expired"
+        )
+        // The expired token's refresh was tried, failed, and holds off the refusal's: it says so.
+        assert.strictEqual(error.reauthentication, "CoolingDown")
+        assert.strictEqual(error.status, 498)
+        assert.strictEqual(
+          yield* count("getNonce"),
+          3,
+          "the initial exchange's, ahead of expiry, once expired"
+        )
+        // Within the cooldown, neither a read nor a refused call tries again.
+        yield* TestClock.adjust("30 seconds")
+        yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+        assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(plexJwt.token))
+        assert.strictEqual(yield* count("getNonce"), 3)
+        // After it, the next read refreshes, and plex.tv answers.
+        yield* TestClock.adjust("31 seconds")
+        const account = yield* run(PlexAuth.getTokenDetails())
+        assert.strictEqual(account.username, "alice")
+        assert.strictEqual(yield* count("getNonce"), 4)
+        assert.strictEqual(yield* count("exchangeJwt"), 2)
+      }).pipe(Effect.provide(signedIn()))
   )
 })
 
@@ -565,5 +642,58 @@ describe("Jwt.layerStored", () => {
         assert.strictEqual(error._tag, "NotApproved")
         assert.strictEqual(yield* Ref.get(obtained), 2)
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
+    "a stored token within the margin serves whatever kept the exchange from giving a new one, but a refused key: a BadRequest, an answer that cannot be read, a new token that does not verify",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const built = (verify: boolean) =>
+          Effect.map(
+            Layer.build(
+              Jwt.layerStored({
+                obtain: (key) =>
+                  Ref.update(obtained, (n) => n + 1).pipe(
+                    Effect.andThen(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+                  ),
+                verify
+              })
+            ),
+            (context) => Context.get(context, Credentials.Credentials)
+          )
+        const first = yield* Effect.scoped(Effect.flatMap(built(false), (c) => c.token))
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+
+        // Half a day left (within the 1-day margin): each restart's exchange fails, the key not refused.
+        yield* TestClock.adjust(hours(6 * 24 + 12))
+        const cases = [
+          { fault: Fault.status(400), verify: false, failure: "BadRequest" },
+          { fault: Fault.malformedJson, verify: false, failure: "Unexpected" },
+          {
+            // A 200 whose token is no Plex JWT: the layer with verify refuses it.
+            fault: Fault.respond(() => Effect.succeed(Response.json({ auth_token: "not-a-jwt" }))),
+            verify: true,
+            failure: "InvalidJwt"
+          }
+        ]
+        for (const { fault, verify, failure } of cases) {
+          yield* FakePlex.fault("exchangeJwt", fault, { times: 1 })
+          const { exit, lines } = yield* withCapturedLogs(
+            Effect.scoped(Effect.flatMap(built(verify), (c) => c.token))
+          )
+          const token = yield* exit
+          assert.strictEqual(Redacted.value(token), Redacted.value(first), failure)
+          assert.isTrue(
+            lines.some((line) => line.includes(`Jwt: no new Plex JWT (${failure}`)),
+            `the warning names ${failure}`
+          )
+        }
+        assert.strictEqual(yield* count("exchangeJwt"), 1 + cases.length, "each restart tried the exchange")
+        assert.strictEqual(yield* Ref.get(obtained), 1, "obtain never ran again")
+      }).pipe(
+        RetryPolicy.withPolicy(RetryPolicy.none),
+        Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory))
+      )
   )
 })

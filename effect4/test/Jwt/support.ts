@@ -175,15 +175,35 @@ export const whenWaiting = (
   within: Duration.Input = "1 second",
   shorterThan?: Duration.Input
 ): Effect.Effect<void, never, PendingSleeps> =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const limit = Duration.toMillis(within)
     const longest = shorterThan === undefined ? Infinity : Duration.toMillis(shorterThan)
+    return whenSleeping(fiber, ({ at, millis }, now) => at <= now + limit && millis < longest)
+  })
+
+/**
+ * Waits, without moving the TestClock, until `fiber` has ended or a pending
+ * sleep not yet due satisfies `which` (given the test clock's time): the fact
+ * a test needs before it moves the clock (a poll's 1-minute pause, say, and
+ * not the 30-second timeout of the request it has in flight). {@link whenWaiting}
+ * is this for a sleep due within a window.
+ *
+ * Any fiber's sleep counts, not only `fiber`'s own or its children's: a
+ * caller of `Jwt` credentials waits for a refresh forked into the layer's
+ * scope, whose sleeps are no descendant's. A test that runs another fiber
+ * with a sleep of its own must pick `which` so that sleep does not match.
+ */
+export const whenSleeping = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  which: (sleep: { readonly at: number; readonly millis: number }, now: number) => boolean
+): Effect.Effect<void, never, PendingSleeps> =>
+  Effect.gen(function* () {
     const sleeps = yield* PendingSleeps
     while (true) {
       if (fiber.pollUnsafe() !== undefined) return
       const now = yield* Clock.currentTimeMillis
       // A sleep due now or before has been woken (its fiber has yet to run on): it is not waited on.
-      if (sleeps.pending().some(({ at, millis }) => at > now && at <= now + limit && millis < longest)) return
+      if (sleeps.pending().some((sleep) => sleep.at > now && which(sleep, now))) return
       yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
     }
   })

@@ -15,7 +15,9 @@ import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { layerPendingSleeps, whenWaiting } from "../Jwt/support.js"
 import { anonymous, env, identityLayer, noSecretIn } from "../support.js"
+import { fakeReceived } from "../support/assertions.js"
 
 const token = Redacted.value(FakePlex.defaults.token)
 const elsewhere = FakePlex.defaults.elsewhereUrl
@@ -95,6 +97,7 @@ describe("per-attempt timeout (TestClock)", () => {
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.hang)
       const fiber = yield* Effect.forkChild(Effect.flip(PlexAuth.getTokenDetails()))
+      yield* fakeReceived(1) // the request reached the fake: its timeout runs from 0
       yield* TestClock.adjust("29 seconds")
       assert.isUndefined(fiber.pollUnsafe())
       yield* TestClock.adjust("1 second")
@@ -113,6 +116,7 @@ describe("per-attempt timeout (TestClock)", () => {
       const fiber = yield* Effect.forkChild(
         Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("5 seconds")))
       )
+      yield* fakeReceived(1) // the request reached the fake: its timeout runs from 0
       yield* TestClock.adjust("5 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "NetworkError")
@@ -133,6 +137,8 @@ describe("Retry-After", () => {
           RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "10 millis" }))
         )
       )
+      // The 429 read and its 3-second wait running (not the request's 30-second timeout).
+      yield* whenWaiting(fiber, "3 seconds")
       yield* TestClock.adjust("2 seconds")
       assert.strictEqual((yield* FakePlex.requests).length, 1)
       yield* TestClock.adjust("1 second")
@@ -140,7 +146,7 @@ describe("Retry-After", () => {
       assert.strictEqual(account.username, FakePlex.defaults.username)
       const [first, second] = yield* FakePlex.requests
       assert.strictEqual((second?.receivedAt ?? 0) - (first?.receivedAt ?? 0), 3000)
-    }).pipe(Effect.provide(env()))
+    }).pipe(Effect.provide(Layer.merge(env(), layerPendingSleeps)))
   )
 
   it.effect(
@@ -214,6 +220,13 @@ const recordingFetch = (answer: (url: string, init: RequestInit) => Promise<Resp
 
 const account = { id: 1, uuid: "u", username: "fetcher", email: "f@example.com", title: "F" }
 
+/** Waits, an event-loop turn at a time and no time passing, until `fetch` has been called `count` times. */
+const untilCalled = (calls: ReadonlyArray<unknown>, count: number) =>
+  Effect.gen(function* () {
+    while (calls.length < count)
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+  })
+
 const throughFetch = (fetch: typeof globalThis.fetch, init: RequestInit = {}) =>
   Layer.mergeAll(identityLayer, Credentials.layer("fetch-path-token-1234").pipe(Layer.orDie)).pipe(
     Layer.provideMerge(
@@ -276,11 +289,12 @@ describe("through FetchHttpClient", () => {
   )
 
   it.effect("the timeout fires even when the caller's fetch ignores the signal (TestClock)", () => {
-    const { fetch } = recordingFetch(() => new Promise<Response>(() => {}))
+    const { calls, fetch } = recordingFetch(() => new Promise<Response>(() => {}))
     return Effect.gen(function* () {
       const fiber = yield* Effect.forkChild(
         Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds")))
       )
+      yield* untilCalled(calls, 1) // the request reached fetch: its timeout runs from 0
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")
@@ -295,6 +309,7 @@ describe("through FetchHttpClient", () => {
     )
     return Effect.gen(function* () {
       const fiber = yield* Effect.forkChild(Effect.flip(PlexAuth.getTokenDetails()))
+      yield* untilCalled(calls, 1) // the request reached fetch: its timeout runs from 0
       yield* TestClock.adjust("30 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "NetworkError")
@@ -320,6 +335,8 @@ describe("through FetchHttpClient", () => {
             RetryPolicy.withPolicy(RetryPolicy.backoff({ initialInterval: "1 second", jitter: false }))
           )
         )
+        // The 503 read and the retry's pause running (not the request's 30-second timeout).
+        yield* whenWaiting(fiber, "5 seconds")
         yield* TestClock.adjust("5 seconds")
         const got = yield* Fiber.join(fiber)
         assert.strictEqual(got.username, "fetcher")
@@ -334,7 +351,7 @@ describe("through FetchHttpClient", () => {
         // The retried attempt carries the token; the hop to the other origin does not (the guard's `hop`).
         assert.strictEqual(new Headers(calls[1]!.init.headers).get("x-plex-token"), "fetch-path-token-1234")
         assert.isNull(new Headers(calls[2]!.init.headers).get("x-plex-token"))
-      }).pipe(Effect.provide(throughFetch(fetch, { cache: "no-store" })))
+      }).pipe(Effect.provide(Layer.merge(throughFetch(fetch, { cache: "no-store" }), layerPendingSleeps)))
     }
   )
 })

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { TestClock } from "effect/testing"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
-import { expectRequests, failsWith } from "../support/assertions.js"
+import { expectRequests, failsWith, mockReceived } from "../support/assertions.js"
 import { env } from "../support/env.js"
 import * as MockHttp from "../support/MockHttp.js"
 import { accountBody, operations } from "../support/operations.js"
@@ -369,6 +369,7 @@ for (const op of operations) {
           Effect.flip,
           Effect.forkChild
         )
+        yield* mockReceived(1) // the request reached the mock: its timeout runs
         yield* TestClock.adjust("4999 millis")
         assert.isUndefined(fiber.pollUnsafe(), "must not time out early")
         yield* TestClock.adjust("1 millis")
@@ -383,6 +384,7 @@ for (const op of operations) {
     it.effect("the default per-attempt timeout is 30 seconds", () =>
       Effect.gen(function* () {
         const fiber = yield* op.run.pipe(Effect.flip, Effect.forkChild)
+        yield* mockReceived(1) // the request reached the mock: its timeout runs
         yield* TestClock.adjust("29 seconds")
         assert.isUndefined(fiber.pollUnsafe())
         yield* TestClock.adjust("1 second")
@@ -398,6 +400,7 @@ for (const op of operations) {
           Effect.flip,
           Effect.forkChild
         )
+        yield* mockReceived(1) // the request reached the mock: its timeout runs
         yield* TestClock.adjust("2 seconds")
         const error = yield* Fiber.join(fiber)
         assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")

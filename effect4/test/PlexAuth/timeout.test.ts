@@ -15,6 +15,7 @@ import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { fakeReceived } from "../support/assertions.js"
 import { withCapturedLogs } from "../support/observe.js"
 
 // ---------------------------------------------------------------------------
@@ -31,6 +32,7 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
       const fiber = yield* Effect.forkChild(
         PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds"))
       )
+      yield* fakeReceived(1) // the request reached the fake: its timeout (and any delay) runs
       yield* TestClock.adjust("1999 millis")
       assert.strictEqual((yield* Fiber.join(fiber)).username, "alice")
       const [request] = yield* FakePlex.requests
@@ -73,6 +75,7 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
             Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds")))
           )
         )
+        yield* fakeReceived(1) // the request reached the fake: its timeout (and any delay) runs
         yield* TestClock.adjust("2 seconds")
         const error = yield* Fiber.join(fiber)
         assert.isTrue(error._tag === "NetworkError" && error.reason === "Timeout", error.message)
@@ -95,6 +98,7 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
             )
           )
         )
+        yield* fakeReceived(1) // the request reached the fake: its timeout (and any delay) runs
         yield* TestClock.adjust("100 millis")
         yield* Effect.forkChild(Fiber.interrupt(fiber))
         yield* TestClock.adjust("1 second")
@@ -113,6 +117,7 @@ describe("withRequestTimeout through an operation (fake Plex, TestClock)", () =>
         const fiber = yield* Effect.forkChild(
           Effect.flip(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("2 seconds")))
         )
+        yield* fakeReceived(1) // the request reached the fake: its timeout (and any delay) runs
         yield* TestClock.adjust("1999 millis")
         assert.isUndefined(fiber.pollUnsafe(), "must not time out early")
         yield* TestClock.adjust("1 millis")

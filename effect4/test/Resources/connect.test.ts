@@ -21,6 +21,7 @@ import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { withRecordedSpans } from "../support/observe.js"
 import { renderSpan } from "../support/secrets.js"
+import { fakeReceived } from "../support/assertions.js"
 import { assertNoSecrets, failsWith, renderings } from "./support.js"
 
 const Identity = ClientIdentity.layer({
@@ -409,7 +410,8 @@ describe("Resources.connect: failures", () => {
       yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
       yield* FakePlex.fault({ origin: RELAY }, Fault.html({ status: 200 }))
       const fiber = yield* Effect.forkChild(failsWith(Resources.connect(server), "NoReachableConnection"))
-      // The default per-probe timeout is 10 s.
+      // The three probes reached the fake (their timeouts running from 0). The default per-probe timeout is 10 s.
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity")
       yield* TestClock.adjust("9999 millis")
       assert.isFalse(yield* isDone(fiber))
       yield* TestClock.adjust("1 millis")
@@ -444,6 +446,7 @@ describe("Resources.connect: failures", () => {
           "NoReachableConnection"
         )
       )
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity") // the three probes sent, at 0
       yield* TestClock.adjust("1 minute")
       const error = yield* Fiber.join(fiber)
       assert.deepStrictEqual(
@@ -465,6 +468,7 @@ describe("Resources.connect: failures", () => {
       const fiber = yield* Effect.forkChild(
         failsWith(Resources.connect(server, { timeout: "2 seconds" }), "NoReachableConnection")
       )
+      yield* fakeReceived(3, (r) => r.route === "getServerIdentity") // the three probes in flight, from 0
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(fiber)
       assert.deepStrictEqual(
@@ -998,6 +1002,8 @@ describe("docs/servers.md, Testing: the example as written", () => {
       const [den] = yield* Resources.servers()
       if (den === undefined) return yield* Effect.die("no server")
       const fiber = yield* Effect.forkChild(Resources.connect(den))
+      // The local probe reached the fake: its 5 ms delay runs from 0.
+      yield* fakeReceived(1, (r) => r.route === "getServerIdentity" && r.origin === LOCAL)
       yield* TestClock.adjust("5 millis")
       // Joined without moving the clock again: the choice is made at 5 ms, the token check needs no time.
       const connected = yield* Fiber.join(fiber)

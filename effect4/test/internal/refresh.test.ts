@@ -29,7 +29,7 @@ const reasonOf = (failure: unknown): unknown =>
   typeof failure === "object" && failure !== null && "reason" in failure ? failure.reason : undefined
 
 /** Credentials in `scope` whose sign-in (counted) waits for `release`, then hands back `new-token-N`. */
-const held = (scope: Scope.Scope, ahead = false) =>
+const held = (scope: Scope.Scope, expiry?: "ahead" | "expired") =>
   Effect.gen(function* () {
     const signIns = yield* Ref.make(0)
     const started = yield* Deferred.make<void>()
@@ -42,12 +42,14 @@ const held = (scope: Scope.Scope, ahead = false) =>
       return Redacted.make(`new-token-${n}`)
     }).pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
     const credentials = yield* (
-      ahead
-        ? // As the Jwt credentials: the old token expires now, so reading it refreshes it first.
+      expiry !== undefined
+        ? // As the Jwt credentials: the old token expires within the margin (in a second), or has expired (at 0),
+          // so reading it refreshes it first.
           Refresh.make({
             initial: OLD,
             obtain,
-            expiresAt: (token) => (token === OLD ? 0 : Number.MAX_SAFE_INTEGER)
+            expiresAt: (token) => (token !== OLD ? Number.MAX_SAFE_INTEGER : expiry === "ahead" ? 1000 : 0),
+            margin: "1 second"
           })
         : Credentials.makeRefreshing({ initial: OLD, obtain })
     ).pipe(Scope.provide(scope))
@@ -139,11 +141,13 @@ describe("refresh: callers interrupted mid-refresh", () => {
       })
   )
 
-  it.effect(
-    "ahead of expiry: the first reader interrupted, the second gets the token of the one refresh",
-    () =>
+  for (const [expiry, label] of [
+    ["ahead", "ahead of expiry"],
+    ["expired", "expired"]
+  ] as const) {
+    it.effect(`${label}: the first reader interrupted, the second gets the token of the one refresh`, () =>
       Effect.gen(function* () {
-        const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, true)
+        const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, expiry)
         const first = yield* Effect.forkChild(credentials.token)
         yield* Deferred.await(started)
         const second = yield* Effect.forkChild(credentials.token)
@@ -153,17 +157,45 @@ describe("refresh: callers interrupted mid-refresh", () => {
         assert.strictEqual(Redacted.value(yield* Fiber.join(second)), "new-token-1")
         assert.strictEqual(yield* Ref.get(signIns), 1)
       })
+    )
+
+    it.effect(`${label}: the only reader interrupted, the next read uses the refreshed token`, () =>
+      Effect.gen(function* () {
+        const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, expiry)
+        const only = yield* Effect.forkChild(credentials.token)
+        yield* Deferred.await(started)
+        yield* Fiber.interrupt(only)
+        yield* Deferred.succeed(release, undefined)
+        assert.strictEqual(Redacted.value(yield* credentials.token), "new-token-1")
+        assert.strictEqual(yield* Ref.get(signIns), 1)
+      })
+    )
+  }
+
+  it.effect("an expired token read by many at once is refreshed once", () =>
+    Effect.gen(function* () {
+      const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, "expired")
+      const readers = yield* Effect.forkChild(
+        Effect.all(
+          Array.from({ length: 10 }, () => credentials.token),
+          { concurrency: "unbounded" }
+        )
+      )
+      yield* Deferred.await(started)
+      yield* Deferred.succeed(release, undefined)
+      const tokens = yield* Fiber.join(readers)
+      assert.deepStrictEqual(new Set(tokens.map(Redacted.value)), new Set(["new-token-1"]))
+      assert.strictEqual(yield* Ref.get(signIns), 1)
+    })
   )
 
-  it.effect("ahead of expiry: the only reader interrupted, the next read uses the refreshed token", () =>
+  it.effect("an expired token that was signed out is served, never refreshed", () =>
     Effect.gen(function* () {
-      const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, true)
-      const only = yield* Effect.forkChild(credentials.token)
-      yield* Deferred.await(started)
-      yield* Fiber.interrupt(only)
-      yield* Deferred.succeed(release, undefined)
-      assert.strictEqual(Redacted.value(yield* credentials.token), "new-token-1")
-      assert.strictEqual(yield* Ref.get(signIns), 1)
+      const { credentials, release, signIns } = yield* held(yield* Effect.scope, "expired")
+      yield* Deferred.succeed(release, undefined) // a sign-in, were one started, would not hold the read
+      yield* credentials.signedOut!(OLD)
+      assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
+      assert.strictEqual(yield* Ref.get(signIns), 0)
     })
   )
 

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { TestClock } from "effect/testing"
 import type * as PlexError from "effect4-plex-auth/PlexError"
+import { FakePlex } from "effect4-plex-auth/testing"
 import type { MockHttp, RecordedRequest } from "./MockHttp.js"
 import { requests } from "./MockHttp.js"
 
@@ -51,3 +52,28 @@ export const afterAdjusting =
       yield* TestClock.adjust(duration)
       return yield* Fiber.join(fiber)
     })
+
+/** One turn of the event loop: no time passes on any clock, and the fakes' promises move on. */
+const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/**
+ * Waits, a turn of the event loop at a time and no time passing, until the mock has received `count` requests:
+ * for a test that moves the TestClock past a timeout that runs from a request's start, or a pause after it. Not
+ * bounded: a request that never comes is caught by the test's own timeout.
+ */
+export const mockReceived = (count: number): Effect.Effect<void, never, MockHttp> =>
+  Effect.gen(function* () {
+    while ((yield* requests).length < count) yield* turn
+  })
+
+/**
+ * {@link mockReceived} for the FakePlex fake (a `Fault.delay`'s wait starts when the fake receives the request),
+ * counting the requests `where` picks when given.
+ */
+export const fakeReceived = (
+  count: number,
+  where: (request: FakePlex.RecordedRequest) => boolean = () => true
+): Effect.Effect<void, never, FakePlex.FakePlex> =>
+  Effect.gen(function* () {
+    while ((yield* FakePlex.requests).filter(where).length < count) yield* turn
+  })

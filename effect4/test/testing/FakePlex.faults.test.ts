@@ -9,6 +9,7 @@ import * as PlexServer from "effect4-plex-auth/PlexServer"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { fakeReceived } from "../support/assertions.js"
 import { exchange, failsWith, raw, send } from "./support.js"
 
 const layer = FakePlex.layerSignedIn()
@@ -177,6 +178,7 @@ describe("FakePlex faults: time", () => {
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.delay("10 seconds"), { times: 1 })
       const fiber = yield* Effect.forkChild(PlexAuth.getTokenDetails())
+      yield* fakeReceived(1) // the request reached the fake: its delay or timeout runs from 0
       yield* TestClock.adjust("9 seconds")
       assert.isUndefined(fiber.pollUnsafe())
       yield* TestClock.adjust("1 second")
@@ -188,6 +190,7 @@ describe("FakePlex faults: time", () => {
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.delay("3 seconds", Fault.status(504)), { times: 1 })
       const fiber = yield* Effect.forkChild(Effect.result(PlexAuth.getTokenDetails()))
+      yield* fakeReceived(1) // the request reached the fake: its delay or timeout runs from 0
       yield* TestClock.adjust("3 seconds")
       const result = yield* Fiber.join(fiber)
       assert.isTrue(
@@ -220,6 +223,7 @@ describe("FakePlex faults: time", () => {
       const fiber = yield* Effect.forkChild(
         Effect.result(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("5 seconds")))
       )
+      yield* fakeReceived(1) // the request reached the fake: its delay or timeout runs from 0
       yield* TestClock.adjust("5 seconds")
       const result = yield* Fiber.join(fiber)
       assert.isTrue(

@@ -11,6 +11,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { fakeReceived } from "../support/assertions.js"
 
 const CLIENT_ID = "kit-test-client"
 
@@ -101,6 +102,7 @@ describe("FakePlex (Effect 4 kit)", () => {
       const fake = yield* FakePlex.FakePlex
       yield* FakePlex.fault("getServerIdentity", Fault.delay("2 seconds"))
       const fiber = yield* Effect.forkChild(get(`${fake.serverUrl}/identity`))
+      yield* fakeReceived(1) // the request reached the fake: its delay or timeout runs from 0
       yield* TestClock.adjust("1999 millis")
       assert.isUndefined(fiber.pollUnsafe())
       yield* TestClock.adjust("1 millis")
@@ -114,6 +116,7 @@ describe("FakePlex (Effect 4 kit)", () => {
       const fake = yield* FakePlex.FakePlex
       yield* FakePlex.fault("getServerIdentity", Fault.hang)
       const fiber = yield* Effect.forkChild(get(`${fake.serverUrl}/identity`))
+      yield* fakeReceived(1) // the request reached the fake: its delay or timeout runs from 0
       yield* TestClock.adjust("1 second")
       yield* Fiber.interrupt(fiber)
       const [recorded] = yield* FakePlex.requests
