@@ -63,7 +63,9 @@ export interface ServeOptions extends Omit<HandlerOptions, "rebase"> {
 /**
  * Starts the fake on loopback, one port per origin (plex.tv's `port` when
  * given, free ones otherwise; the other {@link ServeOptions} as for
- * `makeHandler`). Rejects when a port cannot be bound.
+ * `makeHandler`). Rejects when a port cannot be bound, and, before any is
+ * bound, with the `FakePlexError` `makeHandler` throws for a seed the fake
+ * refuses (`FakePlex: two accounts share the login dora`).
  *
  * @example
  * ```ts

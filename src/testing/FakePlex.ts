@@ -57,8 +57,10 @@ export {
    * or a PIN that has expired; or it was given an argument of the wrong kind
    * (from untyped JavaScript: null options, a PIN that is neither an id nor
    * a code), named in the message. Misuse of a kit function whose type has
-   * no error channel (`make`, `layer`, `fault`) is a defect instead: an
-   * `Error` of the same name and kind of message.
+   * no error channel (`make`, `layer`, `fault`, `rotateJwtKey`, `FakePlexServer.make`:
+   * options of the wrong kind, a refused fault or port) and a seed the fake refuses
+   * (an unknown account, two accounts sharing a login, a negative duration,
+   * ...) are defects instead: this error, with `Effect.die`.
    *
    * @since 0.1.0
    * @category errors

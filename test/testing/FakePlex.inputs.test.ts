@@ -91,6 +91,19 @@ describe("the test kits given what untyped JavaScript passes", () => {
         "FakePlexError",
         "rotateJwtKey: options must be an object, not null"
       ])
+      // Each the kit's own FakePlexError (the one FakePlex exports, tagged), not the shared fake's of that name.
+      const calls: ReadonlyArray<Effect.Effect<unknown, unknown, FakePlex.FakePlex>> = [
+        FakePlex.fault(untyped(null), Fault.hang),
+        FakePlex.approvePin(untyped(null)),
+        FakePlex.approvePin(1, untyped(null)),
+        FakePlex.rotateJwtKey(untyped(null))
+      ]
+      for (const call of calls) {
+        const exit = yield* Effect.exit(call)
+        const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        assert.instanceOf(error, FakePlex.FakePlexError, String(error))
+        assert.strictEqual((error as FakePlex.FakePlexError)._tag, "FakePlexError")
+      }
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 

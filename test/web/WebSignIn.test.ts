@@ -778,6 +778,138 @@ describe("WebSignIn sessions", () => {
     }).pipe(Effect.provide(YieldingEnv))
   })
 
+  it.effect("a session's lock outlives a write while another write of the session still waits for it", () => {
+    // Request A's `modify` holds carol's lock; her sign-out (B) waits for it, then its remove hangs in the store;
+    // request C, which would write her session, comes next. Were the lock dropped when A ended, though B held it,
+    // C would take a new one: its `modify` would read the session before B's remove and write it back after, and
+    // the signed-out session would be back. A store made by KeyValueStore.make from get/set/remove alone (its
+    // `modify` the default `get` then `set`); reads and writes yield before acting. Once armed, the read of a
+    // session after `skip` others hands back what it read only when told to, and a remove of one runs only when
+    // told to; the reads the test waits for (the sign-out's, and C's load) are announced.
+    const entries = new Map<string, string>()
+    interface Gate {
+      skip: number
+      readonly reached: Deferred.Deferred<void>
+      readonly go: Deferred.Deferred<void>
+    }
+    let readGate: Gate | undefined
+    let removeGate: Gate | undefined
+    let announce: Deferred.Deferred<void> | undefined
+    const held = <A>(gate: Gate, effect: Effect.Effect<A>) =>
+      Effect.zipRight(
+        Effect.zipRight(Deferred.succeed(gate.reached, undefined), Deferred.await(gate.go)),
+        effect
+      )
+    const YieldingStore = Layer.sync(KeyValueStore.KeyValueStore, () =>
+      KeyValueStore.make({
+        get: (key) =>
+          Effect.zipRight(
+            Effect.yieldNow(),
+            Effect.suspend(() => {
+              const value = Option.fromNullable(entries.get(key))
+              if (!key.startsWith(Core.defaultStorePrefix)) return Effect.succeed(value)
+              if (announce !== undefined) {
+                const read = announce
+                announce = undefined
+                return Effect.as(Deferred.succeed(read, undefined), value)
+              }
+              const gate = readGate
+              if (gate === undefined) return Effect.succeed(value)
+              if (gate.skip > 0) {
+                gate.skip--
+                return Effect.succeed(value)
+              }
+              readGate = undefined
+              return held(gate, Effect.succeed(value))
+            })
+          ),
+        getUint8Array: () => Effect.succeedNone,
+        set: (key, value) =>
+          Effect.zipRight(
+            Effect.yieldNow(),
+            Effect.sync(() => void entries.set(key, typeof value === "string" ? value : ""))
+          ),
+        remove: (key) =>
+          Effect.suspend(() => {
+            const remove = Effect.sync(() => void entries.delete(key))
+            const gate = key.startsWith(Core.defaultStorePrefix) ? removeGate : undefined
+            if (gate === undefined) return remove
+            removeGate = undefined
+            return held(gate, remove)
+          }),
+        clear: Effect.sync(() => entries.clear()),
+        size: Effect.sync(() => entries.size)
+      })
+    )
+    const YieldingEnv = WebSignIn.layer({
+      appUrl: APP,
+      machineIdentifier: FakePlex.defaults.serverId,
+      sessionKey: Config.succeed(Redacted.make(KEY)),
+      // Access answers stand for the whole test: a request writes the session to renew it, asking plex.tv nothing.
+      accessTtl: "30 days"
+    }).pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), YieldingStore)
+      )
+    )
+    const gate = (skip: number) =>
+      Effect.map(Effect.zip(Deferred.make<void>(), Deferred.make<void>()), ([reached, go]): Gate => ({
+        skip,
+        reached,
+        go
+      }))
+    /** Turns of the event loop, for a fiber to get as far as it can (to a lock it waits for). */
+    const turns = Effect.promise(async () => {
+      for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve))
+    })
+    return Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const cookie = yield* session("carol")
+      // Past half of sessionIdle (7 days): a request renews the session, writing its new expiry (`modify`).
+      yield* TestClock.adjust("4 days")
+      // A: its load passes; its `modify`'s read, under carol's lock, waits.
+      const a = yield* gate(1)
+      readGate = a
+      const requestA = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
+      yield* Deferred.await(a.reached)
+      // B: carol signs out; once it has read her session, its remove waits for her lock.
+      const b = yield* gate(0)
+      removeGate = b
+      const signOutRead = yield* Deferred.make<void>()
+      announce = signOutRead
+      const signingOut = yield* Effect.fork(service.signOut(cookie))
+      yield* Deferred.await(signOutRead)
+      yield* turns
+      // A writes and ends; B takes the lock, its remove hangs in the store.
+      yield* Deferred.succeed(a.go, undefined)
+      const renewed = yield* Fiber.join(requestA)
+      assert.isTrue(Either.isRight(renewed))
+      // The renewed session cookie (the first has expired by C's time).
+      const cookieNow = Either.isRight(renewed)
+        ? header(renewed.right.cookies, service.settings.sessionCookie)
+        : undefined
+      assert.isDefined(cookieNow)
+      yield* Deferred.await(b.reached)
+      // C: past half of sessionIdle again, a request that renews carol's session once it has read it: its
+      // `modify` must wait for B's remove.
+      yield* TestClock.adjust("4 days")
+      const c = yield* gate(0)
+      const requestCRead = yield* Deferred.make<void>()
+      announce = requestCRead
+      readGate = c
+      const requestC = yield* Effect.fork(Effect.either(service.authenticate(cookieNow)))
+      yield* Deferred.await(requestCRead)
+      yield* turns
+      yield* Deferred.succeed(b.go, undefined)
+      yield* Fiber.join(signingOut)
+      yield* Deferred.succeed(c.go, undefined)
+      yield* Fiber.join(requestC)
+      const after = yield* failure(service.authenticate(cookieNow))
+      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired", after._tag)
+      assert.strictEqual(entries.size, 0)
+    }).pipe(Effect.provide(YieldingEnv))
+  })
+
   it.effect(
     "the session key comes from Config (PLEX_SESSION_KEY); a short or missing key is refused, never shown",
     () =>

@@ -25,7 +25,7 @@ export class ConnectionFailure
   }
 }
 
-/** A control call named something the fake does not have (an unknown PIN, account or server). */
+/** A control call named something the fake does not have (an unknown PIN, account or server); see `FakePlex.FakePlexError`. */
 export class FakePlexError
   extends /*#__PURE__*/ Schema.TaggedError<FakePlexError>("effect-plex-auth/testing/FakePlexError")(
     "FakePlexError",

@@ -294,7 +294,9 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
     ).pipe(Effect.map((token) => Redacted.make(token))),
   transientTokens: Effect.map(now, (at) => fake.transientTokens({ now: at }).map(transientOf)),
   restartServer: (clientIdentifier) => attempt(() => fake.restartServer(clientIdentifier)),
-  rotateJwtKey: (options) => Effect.promise(() => fake.rotateJwtKey(options)),
+  // Options of the wrong kind die with the kit's `FakePlexError` (as on Effect 3), not the core's of that name.
+  rotateJwtKey: (options) =>
+    Effect.orDie(Effect.tryPromise({ try: () => fake.rotateJwtKey(options), catch: controlError })),
   deviceKeys: Effect.sync(() => fake.deviceKeys()),
   fault: (target, fault, options) =>
     Effect.flatMap(Effect.context<never>(), (context) =>
