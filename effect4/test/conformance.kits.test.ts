@@ -1465,6 +1465,7 @@ describe("conformance: the fake's seed", () => {
     () =>
       Effect.gen(function* () {
         // Seeds that are the same in the kits' terms and the Effect-free fake's (no durations, no Redacted).
+        const untyped = (seed: unknown) => seed as FakePlex.Options & HandlerOptions
         const seeds: ReadonlyArray<readonly [FakePlex.Options & HandlerOptions, string]> = [
           [
             { autoApprovePins: { account: "nobody" } },
@@ -1517,6 +1518,50 @@ describe("conformance: the fake's seed", () => {
           [
             { plexTvUrl: "http://same.test", clientsUrl: "http://same.test/" },
             "FakePlex: http://same.test is claimed by both plex.tv and clients.plex.tv"
+          ],
+          // From untyped JavaScript: lists and entries of the wrong kind are refused naming the entry, not a TypeError.
+          [untyped({ accounts: [null] }), "FakePlex: accounts[0] must be an object, not null"],
+          [untyped({ accounts: {} }), "FakePlex: accounts must be an array, not an object"],
+          [
+            untyped({ accounts: [{}, { username: 7 }] }),
+            "FakePlex: accounts[1].username must be a string, not number"
+          ],
+          [
+            untyped({ accounts: [{ devices: [null] }] }),
+            "FakePlex: accounts[0].devices[0] must be an object, not null"
+          ],
+          [untyped({ homes: [{}] }), "FakePlex: homes[0].members must be an array, not undefined"],
+          [untyped({ homes: [null] }), "FakePlex: homes[0] must be an object, not null"],
+          [
+            untyped({ homes: [{ members: [1] }] }),
+            "FakePlex: homes[0].members[0] must be a string, not number"
+          ],
+          [
+            untyped({ homes: [{ admin: null, members: [] }] }),
+            "FakePlex: homes[0].admin must be a string, not null"
+          ],
+          [untyped({ servers: [null] }), "FakePlex: servers[0] must be an object, not null"],
+          [untyped({ servers: [{}, 1] }), "FakePlex: servers[1] must be an object, not number"],
+          [untyped({ servers: [{ owner: null }] }), "FakePlex: servers[0].owner must be a string, not null"],
+          [
+            untyped({ servers: [{ sharedWith: "alice" }] }),
+            "FakePlex: servers[0].sharedWith must be an array, not string"
+          ],
+          [
+            untyped({ servers: [{ connections: [null] }] }),
+            "FakePlex: servers[0].connections[0] must be an object, not null"
+          ],
+          [
+            untyped({ servers: [{ sources: [{ source: "x://y", connections: [[]] }] }] }),
+            "FakePlex: servers[0].sources[0].connections[0] must be an object, not an array"
+          ],
+          [
+            untyped({ plexTvAliases: "http://plex.test" }),
+            "FakePlex: plexTvAliases must be an array, not string"
+          ],
+          [
+            untyped({ autoApprovePins: null }),
+            "FakePlex: autoApprovePins must be a boolean or an object, not null"
           ]
         ]
         /** The kit's own tagged FakePlexError (the one FakePlex exports), with the fake's message. */
@@ -1554,6 +1599,13 @@ describe("conformance: the fake's seed", () => {
             ["FakePlexError", message]
           )
         }
+        // The kits' own pinLifetime (the Effect-free fake's is pinLifetimeMillis), from untyped JavaScript.
+        const lifetime = "FakePlex: pinLifetime must be an object, not null"
+        assertRefused(yield* defectOf(FakePlex.make(untyped({ pinLifetime: null }))), lifetime)
+        assertRefused(
+          yield* defectOf(Effect.scoped(FakePlexServer.make(untyped({ pinLifetime: null })))),
+          lifetime
+        )
       })
   )
 })
