@@ -539,7 +539,8 @@ export const users = (
 
 /**
  * The owner's answer for one user: the owner, a home user or a friend with
- * access, none, or `Unknown` when plex.tv could not be asked.
+ * access, none, or `Unknown` when plex.tv could not be asked or the
+ * credentials' account does not own the server (`ServerNotFound`).
  *
  * @since 0.1.0
  * @category models
