@@ -21,7 +21,9 @@
  * `GET /api/users/` (python-plexapi `MyPlexAccount.users`, @ctrl/plex
  * `MyPlexUser.key`), and `GET /api/servers/{machineId}/shared_servers`
  * (python-plexapi `MyPlexUser.get_token`); plex.tv answers those two in XML,
- * read into the same values as JSON would be.
+ * read into the same values as JSON would be. {@link makeOwnerChecker} also
+ * asks `GET /api/v2/resources` with the owner's token, to confirm that the
+ * account owns the server (`owned`, python-plexapi `MyPlexResource.owned`).
  *
  * @since 0.1.0
  */
@@ -36,13 +38,22 @@ import * as Fiber from "effect/Fiber"
 import type * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type { ClientIdentity } from "./ClientIdentity.js"
-import type { InvalidInput, NotFound, PlexError, ResponseError, Unauthorized } from "./PlexError.js"
+import {
+  type InvalidInput,
+  type NotFound,
+  type PlexError,
+  type ResponseError,
+  ServerNotFound,
+  type Unauthorized
+} from "./PlexError.js"
 import * as Resources from "./Resources.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 import * as Facts from "./core/access.js"
+import { withSchema } from "./core/endpoint.js"
+import * as ResourceFacts from "./core/resources.js"
 import * as Validate from "./core/validate.js"
 import * as P from "./core/decodeSchemas.js"
 
@@ -528,7 +539,8 @@ export const users = (
 
 /**
  * The owner's answer for one user: the owner, a home user or a friend with
- * access, none, or `Unknown` when plex.tv could not be asked.
+ * access, none, or `Unknown` when plex.tv could not be asked or the
+ * credentials' account does not own the server (`ServerNotFound`).
  *
  * @since 0.1.0
  * @category models
@@ -548,9 +560,19 @@ export type OwnerAccess =
  */
 export interface OwnerChecker {
   readonly machineIdentifier: string
-  /** The users with access (cached). */
-  readonly users: Effect.Effect<ReadonlyArray<AccessUser>, ResponseError>
-  /** Whether the account `accountId` (e.g. from `PlexAuth.getTokenDetails()` with the user's token) has access. */
+  /**
+   * The users with access (cached). Fails with `ServerNotFound` when the
+   * credentials' account does not own the server (a typo in its identifier,
+   * or a server only shared with that account).
+   */
+  readonly users: Effect.Effect<ReadonlyArray<AccessUser>, ResponseError | ServerNotFound>
+  /**
+   * Whether the account `accountId` (e.g. from `PlexAuth.getTokenDetails()`
+   * with the user's token) has access; `Unknown` (with `ServerNotFound`) when
+   * the credentials' account does not own the server. An id from untyped
+   * JavaScript may be the decimal string of the number (`"24318102"`, as JSON
+   * or a header gives it); anything else that is not a number is `NoAccess`.
+   */
   readonly check: (accountId: number) => Effect.Effect<OwnerAccess>
   /** Forgets the cached list. */
   readonly invalidate: Effect.Effect<void>
@@ -559,8 +581,15 @@ export interface OwnerChecker {
 /**
  * {@link users} for the server `machineIdentifier`, with the owner's
  * `Credentials` (those in context when it is made), cached (Effect `Cache`)
- * for `ttl`: the list of users, and the owner's own account id. A failure
- * is kept for `unknownTtl` (default 0: not at all).
+ * for `ttl`: the list of users, and the owner's own account id. The same
+ * cached lookup confirms that the account owns the server (plex.tv
+ * `GET /api/v2/resources`: the server with that `clientIdentifier`, and
+ * `owned`, as python-plexapi `MyPlexAccount.resource` and
+ * `MyPlexResource.owned`, @ctrl/plex `MyPlexResource.owned` read it): when
+ * it does not (a typo in the identifier, or the token of an account the
+ * server is only shared with), `users` fails and `check` answers `Unknown`
+ * with `ServerNotFound`, never `Owner` nor `NoAccess`. A failure is kept for
+ * `unknownTtl` (default 0: not at all).
  *
  * @example
  * ```ts
@@ -587,16 +616,29 @@ export const makeOwnerChecker = (
     const id = yield* machineId(operation, machineIdentifier)
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
     const ownerSpec = { ...Facts.getOwner, schema: L.struct(Facts.accountIdFields()) }
+    // `GET /api/v2/resources`, as `Resources.list` asks it.
+    const resourcesSpec = withSchema(ResourceFacts.getServerResources, Resources.Devices)
     const cache = yield* sharedCache({
       capacity: 1,
       lookup: (_: void) =>
-        Effect.all(
-          {
-            // The checker's own request: named after the function that made the checker.
-            ownerId: Effect.map(Request.plexTv(operation, ownerSpec), (s) => s.value.id),
-            users: Effect.map(friendsAs(operation), (list) => usersOf(list, id))
-          },
-          { concurrency: 2 }
+        Effect.flatMap(
+          Effect.all(
+            {
+              // The checker's own requests: named after the function that made the checker.
+              ownerId: Effect.map(Request.plexTv(operation, ownerSpec), (s) => s.value.id),
+              users: Effect.map(friendsAs(operation), (list) => usersOf(list, id)),
+              devices: Effect.map(Request.plexTv(operation, resourcesSpec), (s) => s.value)
+            },
+            { concurrency: 3 }
+          ),
+          // The credentials must own the server: a typo in its identifier, or a server only shared with the
+          // account, would otherwise answer Owner for the account and NoAccess for everyone else.
+          ({ devices, ownerId, users }) =>
+            Facts.ownsServer(devices, id)
+              ? Effect.succeed({ ownerId, users })
+              : Effect.fail(
+                  new ServerNotFound({ operation, server: id, available: Facts.ownedServerNames(devices) })
+                )
         ),
       timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : unknownTtl)
     })

@@ -833,7 +833,8 @@ describe("conformance: ServerAccess against the seeded fake", () => {
       const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute" })
       const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, { ttl: "1 minute" })
       const alice = yield* fake.account()
-      yield* FakePlex.fault("getServerResources", Fault.delay("1 second"), { times: 1 })
+      // The owner checker asks the owner's resources too (does the account own the server?): two listings.
+      yield* FakePlex.fault("getServerResources", Fault.delay("1 second"), { times: 2 })
       yield* FakePlex.fault("getUsers", Fault.delay("1 second"), { times: 1 })
       // The first caller of each starts the lookup, the second waits for it; then the first is interrupted.
       const first = yield* Effect.fork(
@@ -843,7 +844,7 @@ describe("conformance: ServerAccess against the seeded fake", () => {
         Effect.map(FakePlex.requests, (all) => all.filter((request) => request.route === route).length)
       // The first caller's lookups reached the fake (each answered a second later) before the second caller comes.
       yield* until(
-        Effect.map(Effect.all([of("getServerResources"), of("getUsers")]), ([a, b]) => a === 1 && b === 1)
+        Effect.map(Effect.all([of("getServerResources"), of("getUsers")]), ([a, b]) => a === 2 && b === 1)
       )
       yield* TestClock.adjust("100 millis")
       const second = yield* Effect.fork(
@@ -860,7 +861,7 @@ describe("conformance: ServerAccess against the seeded fake", () => {
           ["Owner", "Owner"]
         )
       // The second caller had the lookups the first started: none started afresh (which would also succeed).
-      assert.deepStrictEqual(yield* Effect.all([of("getServerResources"), of("getUsers")]), [1, 1])
+      assert.deepStrictEqual(yield* Effect.all([of("getServerResources"), of("getUsers")]), [2, 1])
     }).pipe(Effect.provide(home))
   )
 
@@ -872,7 +873,8 @@ describe("conformance: ServerAccess against the seeded fake", () => {
         const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute" })
         const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, { ttl: "1 minute" })
         const alice = yield* fake.account()
-        yield* FakePlex.fault("getServerResources", Fault.hang, { times: 1 })
+        // The owner checker asks the owner's resources too (does the account own the server?): two listings.
+        yield* FakePlex.fault("getServerResources", Fault.hang, { times: 2 })
         yield* FakePlex.fault("getUsers", Fault.hang, { times: 1 })
         const of = (route: string) =>
           Effect.map(FakePlex.requests, (all) => all.filter((request) => request.route === route))
@@ -881,7 +883,7 @@ describe("conformance: ServerAccess against the seeded fake", () => {
         yield* until(
           Effect.map(
             Effect.all([of("getServerResources"), of("getUsers")]),
-            ([resources, users]) => resources.length === 1 && users.length === 1
+            ([resources, users]) => resources.length === 2 && users.length === 1
           )
         )
         yield* TestClock.adjust("100 millis")
@@ -892,7 +894,9 @@ describe("conformance: ServerAccess against the seeded fake", () => {
           Effect.map(
             Effect.all([of("getServerResources"), of("getUsers")]),
             ([resources, users]) =>
-              resources[0]?.outcome === "Interrupted" && users[0]?.outcome === "Interrupted"
+              resources.length === 2 &&
+              resources.every((r) => r.outcome === "Interrupted") &&
+              users[0]?.outcome === "Interrupted"
           )
         )
         // Nothing interrupted was kept: the next calls ask again, once each.
@@ -903,7 +907,7 @@ describe("conformance: ServerAccess against the seeded fake", () => {
           access.map((a) => a._tag),
           ["Owner", "Owner"]
         )
-        assert.strictEqual((yield* of("getServerResources")).length, 2)
+        assert.strictEqual((yield* of("getServerResources")).length, 4)
         assert.strictEqual((yield* of("getUsers")).length, 2)
       }).pipe(Effect.provide(home))
   )
@@ -1374,7 +1378,8 @@ describe("conformance: ServerAccess checkers' cache options", () => {
       assert.strictEqual((yield* owner.check(alice.id))._tag, "Owner")
       assert.strictEqual((yield* owner.check(alice.id))._tag, "Owner")
       const routes = (yield* FakePlex.requests).map((r) => r.route)
-      assert.strictEqual(routes.filter((route) => route === "getServerResources").length, 2)
+      // Each checker's two lookups list the resources (the owner checker's, to confirm the account owns the server).
+      assert.strictEqual(routes.filter((route) => route === "getServerResources").length, 4)
       assert.strictEqual(routes.filter((route) => route === "getUsers").length, 2)
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
@@ -1460,6 +1465,7 @@ describe("conformance: the fake's seed", () => {
     () =>
       Effect.gen(function* () {
         // Seeds that are the same in the kits' terms and the Effect-free fake's (no durations, no Redacted).
+        const untyped = (seed: unknown) => seed as FakePlex.Options & HandlerOptions
         const seeds: ReadonlyArray<readonly [FakePlex.Options & HandlerOptions, string]> = [
           [
             { autoApprovePins: { account: "nobody" } },
@@ -1512,6 +1518,50 @@ describe("conformance: the fake's seed", () => {
           [
             { plexTvUrl: "http://same.test", clientsUrl: "http://same.test/" },
             "FakePlex: http://same.test is claimed by both plex.tv and clients.plex.tv"
+          ],
+          // From untyped JavaScript: lists and entries of the wrong kind are refused naming the entry, not a TypeError.
+          [untyped({ accounts: [null] }), "FakePlex: accounts[0] must be an object, not null"],
+          [untyped({ accounts: {} }), "FakePlex: accounts must be an array, not an object"],
+          [
+            untyped({ accounts: [{}, { username: 7 }] }),
+            "FakePlex: accounts[1].username must be a string, not number"
+          ],
+          [
+            untyped({ accounts: [{ devices: [null] }] }),
+            "FakePlex: accounts[0].devices[0] must be an object, not null"
+          ],
+          [untyped({ homes: [{}] }), "FakePlex: homes[0].members must be an array, not undefined"],
+          [untyped({ homes: [null] }), "FakePlex: homes[0] must be an object, not null"],
+          [
+            untyped({ homes: [{ members: [1] }] }),
+            "FakePlex: homes[0].members[0] must be a string, not number"
+          ],
+          [
+            untyped({ homes: [{ admin: null, members: [] }] }),
+            "FakePlex: homes[0].admin must be a string, not null"
+          ],
+          [untyped({ servers: [null] }), "FakePlex: servers[0] must be an object, not null"],
+          [untyped({ servers: [{}, 1] }), "FakePlex: servers[1] must be an object, not number"],
+          [untyped({ servers: [{ owner: null }] }), "FakePlex: servers[0].owner must be a string, not null"],
+          [
+            untyped({ servers: [{ sharedWith: "alice" }] }),
+            "FakePlex: servers[0].sharedWith must be an array, not string"
+          ],
+          [
+            untyped({ servers: [{ connections: [null] }] }),
+            "FakePlex: servers[0].connections[0] must be an object, not null"
+          ],
+          [
+            untyped({ servers: [{ sources: [{ source: "x://y", connections: [[]] }] }] }),
+            "FakePlex: servers[0].sources[0].connections[0] must be an object, not an array"
+          ],
+          [
+            untyped({ plexTvAliases: "http://plex.test" }),
+            "FakePlex: plexTvAliases must be an array, not string"
+          ],
+          [
+            untyped({ autoApprovePins: null }),
+            "FakePlex: autoApprovePins must be a boolean or an object, not null"
           ]
         ]
         /** The kit's own tagged FakePlexError (the one FakePlex exports), with the fake's message. */
@@ -1549,6 +1599,13 @@ describe("conformance: the fake's seed", () => {
             ["FakePlexError", message]
           )
         }
+        // The kits' own pinLifetime (the Effect-free fake's is pinLifetimeMillis), from untyped JavaScript.
+        const lifetime = "FakePlex: pinLifetime must be an object, not null"
+        assertRefused(yield* defectOf(FakePlex.make(untyped({ pinLifetime: null }))), lifetime)
+        assertRefused(
+          yield* defectOf(Effect.scoped(FakePlexServer.make(untyped({ pinLifetime: null })))),
+          lifetime
+        )
       })
   )
 })

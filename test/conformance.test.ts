@@ -645,7 +645,7 @@ describe("conformance: error messages", () => {
     assert.strictEqual(
       new Resources.ServerNotFound({ operation: "Resources.connectByName", server: "Den", available: [] })
         .message,
-      'Resources.connectByName: no server named "Den" (the account has: none)'
+      'Resources.connectByName: the account has no server "Den" (it has: none)'
     )
     assert.strictEqual(
       new WebSignIn.AccessDenied({ username: "bob" }).message,

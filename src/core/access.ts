@@ -85,6 +85,19 @@ export const accessIn = <D extends DeviceFacts>(
   return { _tag: "Shared", server, share: { ownerId: server.ownerId, sourceTitle: server.sourceTitle } }
 }
 
+/**
+ * Whether `devices` (the owner's resources) list the server `machineIdentifier` as the account's own
+ * (`owned`), as python-plexapi reads a resource (`MyPlexAccount.resource(name)` matches `clientIdentifier`,
+ * `MyPlexResource.owned`) and @ctrl/plex (`MyPlexResource.owned`): the owner checker's proof that its
+ * credentials own the server it answers for.
+ */
+export const ownsServer = (devices: ReadonlyArray<DeviceFacts>, machineIdentifier: string): boolean =>
+  accessIn(devices, machineIdentifier)._tag === "Owner"
+
+/** The names of the servers `devices` list as the account's own (what `ServerNotFound` tells an owner checker). */
+export const ownedServerNames = (devices: ReadonlyArray<DeviceFacts & { readonly name: string }>) =>
+  devices.filter((d) => d.owned && providesServer(d.provides)).map((d) => d.name)
+
 /** The answers that let a user in: the owner, a member of the owner's Plex Home, a user the server is shared with. */
 export const grantsAccess = (tag: string): tag is "Owner" | "HomeMember" | "Shared" =>
   tag === "Owner" || tag === "HomeMember" || tag === "Shared"
@@ -143,12 +156,26 @@ export type OwnerDecision<U> =
   | { readonly _tag: "Shared"; readonly user: U }
   | { readonly _tag: "NoAccess" }
 
-/** The owner's answer for `accountId`: the owner, a home user or a friend with access, or none. */
+/**
+ * An account id as the owner checker reads it: a number, or the canonical decimal string of a non-negative
+ * integer (`"24318102"`, as an id read from JSON, a header or a form arrives from untyped JavaScript); anything
+ * else (`"0x1"`, `" 7"`, `"1e3"`, `null`) is no account, undefined.
+ */
+export const readAccountId = (value: unknown): number | undefined => {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined
+  if (typeof value !== "string" || !/^(0|[1-9][0-9]*)$/.test(value)) return undefined
+  const id = Number(value)
+  return Number.isSafeInteger(id) ? id : undefined
+}
+
+/** The owner's answer for `accountId` (see {@link readAccountId}): the owner, a home user or a friend with access, or none. */
 export const ownerDecision = <F extends FriendFacts, U extends AccessUser<F>>(
-  accountId: number,
+  value: unknown,
   ownerId: number,
   users: ReadonlyArray<U>
 ): OwnerDecision<U> => {
+  const accountId = readAccountId(value)
+  if (accountId === undefined) return { _tag: "NoAccess" }
   if (accountId === ownerId) return { _tag: "Owner" }
   const user = users.find((u) => u.user.id === accountId)
   if (user === undefined) return { _tag: "NoAccess" }

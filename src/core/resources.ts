@@ -496,12 +496,15 @@ export const noReachableConnectionMessage = (e: {
   return `${e.operation}: no connection to "${e.server}" (${e.clientIdentifier}) answered: ${what}`
 }
 
-/** `ServerNotFound`'s message: the name asked for and the servers the account has. */
+/**
+ * `ServerNotFound`'s message: the name or identifier asked for and the servers the account has (for an owner
+ * checker, those it owns).
+ */
 export const serverNotFoundMessage = (e: {
   readonly operation: string
   readonly server: string
   readonly available: ReadonlyArray<string>
 }): string => {
   const known = e.available.length === 0 ? "none" : e.available.map((n) => `"${n}"`).join(", ")
-  return `${e.operation}: no server named "${e.server}" (the account has: ${known})`
+  return `${e.operation}: the account has no server "${e.server}" (it has: ${known})`
 }

@@ -585,7 +585,8 @@ export class FakePlex extends Context.Tag("effect-plex-auth/testing/FakePlex")<F
 /**
  * Builds a fake. An inconsistent seed (an owner or `autoApprovePins`
  * account that is not an account, two hosts on one origin, a negative
- * duration) is a defect: a {@link FakePlexError} naming what is wrong. Its PIN codes and tokens come from the `Random` of
+ * duration, a list or entry of the wrong kind from untyped JavaScript such
+ * as `accounts: [null]`) is a defect: a {@link FakePlexError} naming what is wrong. Its PIN codes and tokens come from the `Random` of
  * the Effect that builds it (`Effect.withRandom`: the same ones each run).
  *
  * @since 0.1.0

@@ -8,6 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { FakePlex } from "effect-plex-auth/testing"
+import { CliFailure } from "../../src/bin/internal/failure.js"
 import { cli } from "./inProcess.js"
 import { assertExit, configDir } from "./run.js"
 
@@ -261,4 +262,19 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
       assert.strictEqual(human.stderr, "plex-auth: Not logged in. Run `plex-auth login` first.\n")
     })
   )
+})
+
+describe("the CLI's failure", () => {
+  it("is a Schema.TaggedError like every error of the package: it encodes, decodes, and prints its tag and message", () => {
+    const failure = new CliFailure({ message: "Not logged in.", exitCode: 3 })
+    const encoded = Schema.encodeSync(CliFailure)(failure)
+    assert.deepStrictEqual(encoded, { _tag: "CliFailure", message: "Not logged in.", exitCode: 3 })
+    const decoded = Schema.decodeUnknownSync(CliFailure)(encoded)
+    assert.instanceOf(decoded, CliFailure)
+    assert.strictEqual(decoded.message, "Not logged in.")
+    assert.strictEqual(decoded.exitCode, 3)
+    assert.strictEqual(failure.name, "CliFailure")
+    assert.strictEqual(String(failure), "CliFailure: Not logged in.")
+    assert.throws(() => Schema.decodeUnknownSync(CliFailure)({ _tag: "CliFailure", message: "x" }))
+  })
 })

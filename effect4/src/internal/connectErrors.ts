@@ -63,7 +63,9 @@ export class NoReachableConnection
 }
 
 /**
- * The account's resources list no server of that name or client identifier.
+ * The account's resources list no server of that name or client identifier;
+ * for `ServerAccess.makeOwnerChecker`, none of that client identifier that
+ * the account owns (`available` then names the servers it owns).
  *
  */
 export class ServerNotFound
@@ -73,7 +75,7 @@ export class ServerNotFound
       operation: Schema.String,
       /** The name or client identifier asked for. */
       server: Schema.String,
-      /** The names of the servers the account has. */
+      /** The names of the servers the account has (for `ServerAccess.makeOwnerChecker`, owns). */
       available: /*#__PURE__*/ Schema.Array(Schema.String)
     })
   )

@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { FakePlex } from "effect4-plex-auth/testing"
+import { CliFailure } from "../../src/bin/internal/session.js"
 import { assertExit, cli, configDir } from "./inProcess.js"
 
 // The documented shapes (docs/cli.md, "Output for scripts").
@@ -272,4 +273,19 @@ describe.concurrent("plex-auth (Effect 4) --json", { timeout: 60_000 }, () => {
       })
     )
   )
+})
+
+describe("the CLI's failure", () => {
+  it("is a Schema.TaggedError like every error of the package: it encodes, decodes, and prints its tag and message", () => {
+    const failure = new CliFailure({ message: "Not logged in.", exitCode: 3 })
+    const encoded = Schema.encodeSync(CliFailure)(failure)
+    assert.deepStrictEqual(encoded, { _tag: "CliFailure", message: "Not logged in.", exitCode: 3 })
+    const decoded = Schema.decodeUnknownSync(CliFailure)(encoded)
+    assert.instanceOf(decoded, CliFailure)
+    assert.strictEqual(decoded.message, "Not logged in.")
+    assert.strictEqual(decoded.exitCode, 3)
+    assert.strictEqual(failure.name, "CliFailure")
+    assert.strictEqual(String(failure), "CliFailure: Not logged in.")
+    assert.throws(() => Schema.decodeUnknownSync(CliFailure)({ _tag: "CliFailure", message: "x" }))
+  })
 })

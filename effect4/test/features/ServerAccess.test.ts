@@ -206,6 +206,67 @@ describe("ServerAccess (Effect 4)", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.effect(
+    "the owner checker confirms its credentials own the server: else users fails and check is Unknown, ServerNotFound",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const id = yield* denId
+        const alice = yield* plex.account("alice")
+        const bob = yield* plex.account("bob")
+        const carol = yield* plex.account("carol")
+        const resources = () =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === "getServerResources").length)
+
+        // The owner's own server: concurrent checks share one lookup (one resources request).
+        const owner = yield* as("alice")(ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes" }))
+        const before = yield* resources()
+        const [a, b] = yield* Effect.all([owner.check(alice.id), owner.check(carol.id)], { concurrency: 2 })
+        assert.strictEqual(a._tag, "Owner")
+        assert.strictEqual(b._tag, "Shared")
+        assert.strictEqual((yield* resources()) - before, 1)
+        // An id from untyped JavaScript (JSON, a header): its decimal string is that account; nothing else is.
+        const untyped = (value: unknown) => owner.check(value as number)
+        assert.strictEqual((yield* untyped(String(bob.id)))._tag, "HomeMember")
+        assert.strictEqual((yield* untyped(String(alice.id)))._tag, "Owner")
+        for (const value of [
+          ` ${alice.id}`,
+          `0${alice.id}`,
+          `${alice.id}.0`,
+          "0x1",
+          "",
+          null,
+          undefined,
+          {}
+        ]) {
+          assert.strictEqual((yield* untyped(value))._tag, "NoAccess", String(value))
+        }
+
+        // A server only shared with the account, and a typo in the identifier: no silent answers.
+        for (const [login, server] of [
+          ["carol", id],
+          ["alice", `${id}x`]
+        ] as const) {
+          const checker = yield* as(login)(ServerAccess.makeOwnerChecker(server, { ttl: "5 minutes" }))
+          const self = yield* plex.account(login)
+          for (const accountId of [self.id, alice.id, carol.id]) {
+            const answer = yield* checker.check(accountId)
+            assert.strictEqual(answer._tag, "Unknown")
+            if (answer._tag === "Unknown") {
+              assert.strictEqual(answer.error._tag, "ServerNotFound")
+              if (answer.error._tag === "ServerNotFound") {
+                assert.strictEqual(answer.error.server, server)
+                assert.strictEqual(answer.error.operation, "ServerAccess.makeOwnerChecker")
+                assert.include(answer.error.message, server)
+              }
+            }
+          }
+          const failed = yield* Effect.flip(checker.users)
+          assert.strictEqual(failed._tag, "ServerNotFound")
+        }
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect("shared users' server tokens for the owner: each works on the server as that user", () =>
     Effect.gen(function* () {
       const plex = yield* fake

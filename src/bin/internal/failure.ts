@@ -4,18 +4,21 @@
  * are written here from the errors' fields, and URLs are cut to their origin.
  */
 import type * as PlatformError from "@effect/platform/Error"
-import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
 import type * as PlexError from "../../PlexError.js"
 import * as CoreFailure from "../../core/cli/failure.js"
 
 /** The exit codes, documented in docs/cli.md. */
 export const ExitCode = CoreFailure.ExitCode
 
-/** A failure the CLI reports: a one-line message and an exit code. */
-export class CliFailure extends Data.TaggedError("CliFailure")<{
-  readonly message: string
-  readonly exitCode: number
-}> {}
+/** A failure the CLI reports: a one-line message (never a secret) and an exit code. */
+export class CliFailure extends Schema.TaggedError<CliFailure>("effect-plex-auth/bin/CliFailure")(
+  "CliFailure",
+  {
+    message: Schema.String,
+    exitCode: Schema.Number
+  }
+) {}
 
 export const usage = (message: string) => new CliFailure({ message, exitCode: ExitCode.Usage })
 

@@ -310,11 +310,102 @@ const millis = (what: string, value: number | undefined, fallback: number): numb
   return value
 }
 
+/** What a value of the wrong kind is, for a refusal's message. */
+const kindOf = (value: unknown): string =>
+  value === null
+    ? "null"
+    : Array.isArray(value)
+      ? "an array"
+      : typeof value === "object"
+        ? "an object"
+        : typeof value
+
+/** Refuses `value` at `path` unless it is an object (or, when `optional`, undefined). */
+const mustBeObject = (
+  path: string,
+  value: unknown,
+  optional: boolean
+): Record<string, unknown> | undefined => {
+  if (value === undefined && optional) return undefined
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new FakePlexError(`FakePlex: ${path} must be an object, not ${kindOf(value)}`)
+  }
+  return value as Record<string, unknown>
+}
+
+/** Refuses `value` at `path` unless it is an array (or, when `optional`, undefined); its entries, or none. */
+const mustBeArray = (path: string, value: unknown, optional: boolean): ReadonlyArray<unknown> => {
+  if (value === undefined && optional) return []
+  if (!Array.isArray(value))
+    throw new FakePlexError(`FakePlex: ${path} must be an array, not ${kindOf(value)}`)
+  return value
+}
+
+/** Refuses `value` at `path` unless it is a string (or undefined). */
+const mustBeString = (path: string, value: unknown): void => {
+  if (value !== undefined && typeof value !== "string") {
+    throw new FakePlexError(`FakePlex: ${path} must be a string, not ${kindOf(value)}`)
+  }
+}
+
+/** Each entry of the optional array `options[key]`, refused unless an object, with its path (`servers[1]`). */
+const objectsAt = (path: string, value: unknown): ReadonlyArray<readonly [string, Record<string, unknown>]> =>
+  mustBeArray(path, value, true).map((entry, i) => [
+    `${path}[${i}]`,
+    mustBeObject(`${path}[${i}]`, entry, false)!
+  ])
+
+/** Each entry of the optional (or required) array at `path`, refused unless a string. */
+const stringsAt = (path: string, value: unknown, optional = true): void =>
+  mustBeArray(path, value, optional).forEach((entry, i) => {
+    if (typeof entry !== "string") {
+      throw new FakePlexError(`FakePlex: ${path}[${i}] must be a string, not ${kindOf(entry)}`)
+    }
+  })
+
+/**
+ * Refuses a seed whose lists or entries are of the wrong kind (from untyped JavaScript: `accounts: [null]`,
+ * `homes: [{}]`, `servers: {}`, a login that is not a string) with a `FakePlexError` naming the entry
+ * (`FakePlex: accounts[0] must be an object, not null`), before anything reads it: a `TypeError` otherwise. The
+ * fields it checks have the same names in the test kits' options, so each binding calls it on its own options
+ * before converting them, and {@link resolve} on the core's.
+ */
+export const checkSeedShape = (options: object): void => {
+  const o = options as Record<string, unknown>
+  mustBeArray("plexTvAliases", o["plexTvAliases"], true)
+  mustBeObject("pinLifetimeMillis", o["pinLifetimeMillis"], true)
+  const auto = o["autoApprovePins"]
+  if (auto !== undefined && typeof auto !== "boolean") {
+    if (typeof auto !== "object" || auto === null || Array.isArray(auto)) {
+      throw new FakePlexError(`FakePlex: autoApprovePins must be a boolean or an object, not ${kindOf(auto)}`)
+    }
+    mustBeString("autoApprovePins.account", (auto as Record<string, unknown>)["account"])
+  }
+  for (const [path, account] of objectsAt("accounts", o["accounts"])) {
+    mustBeString(`${path}.username`, account["username"])
+    mustBeString(`${path}.email`, account["email"])
+    objectsAt(`${path}.devices`, account["devices"])
+  }
+  for (const [path, server] of objectsAt("servers", o["servers"])) {
+    mustBeString(`${path}.owner`, server["owner"])
+    stringsAt(`${path}.sharedWith`, server["sharedWith"])
+    objectsAt(`${path}.connections`, server["connections"])
+    for (const [sourcePath, source] of objectsAt(`${path}.sources`, server["sources"])) {
+      objectsAt(`${sourcePath}.connections`, source["connections"])
+    }
+  }
+  for (const [path, home] of objectsAt("homes", o["homes"])) {
+    mustBeString(`${path}.admin`, home["admin"])
+    stringsAt(`${path}.members`, home["members"], false)
+  }
+}
+
 /** Resolves options into a seed; throws (a defect for the caller) on an inconsistent seed. */
 export const resolve = (options: Options = {}): Seed => {
   // From untyped JavaScript (null, a number): a FakePlexError naming the options, not a TypeError.
   const problem = objectProblem(options, true)
   if (problem !== undefined) throw new FakePlexError(`FakePlex: options ${problem}`)
+  checkSeedShape(options)
   const shape = options.shape ?? "2026-02"
   const accountSeeds =
     options.accounts === undefined || options.accounts.length === 0 ? [{}] : options.accounts

@@ -80,6 +80,11 @@ const toCoreOptionsUnchecked = (options: Options): Core.Options => {
   // fault is), not a TypeError.
   const problem = Validate.objectProblem(options, true)
   if (problem !== undefined) throw new FakePlexError({ message: `FakePlex: options ${problem}` })
+  // Lists and entries of the wrong kind (`accounts: [null]`, `homes: [{}]`): the core's FakePlexError naming the
+  // entry (made this kit's by `seeded`), before they are read here.
+  Core.checkSeedShape(options)
+  const lifetime = Validate.objectProblem(options.pinLifetime, true)
+  if (lifetime !== undefined) throw new FakePlexError({ message: `FakePlex: pinLifetime ${lifetime}` })
   const auto = options.autoApprovePins
   return {
     plexTvUrl: options.plexTvUrl,

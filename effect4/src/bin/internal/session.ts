@@ -6,7 +6,7 @@
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import * as Config from "effect/Config"
-import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
@@ -24,11 +24,17 @@ import * as FileStore from "../../node/KeyValueStore.js"
 import * as PlexTv from "../../PlexTv.js"
 import * as Fault from "../../testing/Fault.js"
 import { version } from "./version.js"
+import { tagNamed } from "../../internal/errorName.js"
 
 export const ExitCode = Core.ExitCode
 
 /** A failure the CLI reports: its message (never a secret) and exit code. */
-export class CliFailure extends Data.TaggedError("CliFailure")<Core.Failure> {}
+export class CliFailure extends tagNamed(
+  Schema.TaggedError<CliFailure>("effect-plex-auth/bin/CliFailure")("CliFailure", {
+    message: Schema.String,
+    exitCode: Schema.Number
+  })
+) {}
 
 export const usage = (message: string) => new CliFailure({ message, exitCode: ExitCode.Usage })
 
