@@ -9,8 +9,9 @@
 // when an earlier one failed (one run shows every problem); the exit code is 1 when any failed. Plain
 // Node (no tsx) so that it starts at once.
 //
-// The package builds the Effect 3 suite's packaging and CLI tests need (both editions) start first,
-// beside the static checks (see `packedDir` below).
+// The package builds the Effect 3 suite's packaging and CLI tests need (both editions), and whose
+// Effect 4 CLI bundle the Effect 4 suite's CLI process tests start, begin first, beside the static checks
+// (see `packedDir` below).
 //
 //   node scripts/test.mjs            everything (npm test)
 //   node scripts/test.mjs --static   only the static checks
@@ -121,8 +122,10 @@ const start = performance.now()
 const suitesToo = !process.argv.includes("--static")
 // The package builds and tarballs of both editions that the Effect 3 suite's packaging, bundle and CLI
 // tests use (test/support/build.ts) start at once, beside the static checks, rather than when vitest
-// starts: the files that need them then find them ready, or nearly. The suite is told where (its global
-// setup waits for these builds instead of starting its own); the directory is removed at the end.
+// starts: the files that need them then find them ready, or nearly. The suites are told where (the Effect
+// 3 suite's global setup waits for these builds instead of starting its own; the Effect 4 suite's CLI
+// process tests start the Effect 4 build's bundle, effect4/test/bin/built.ts, instead of bundling the CLI
+// again); the directory is removed at the end.
 const packedDir = suitesToo ? mkdtempSync(path.join(tmpdir(), "effect-plex-auth-package-")) : undefined
 const buildResult =
   packedDir === undefined

@@ -306,7 +306,8 @@ export const users: ReadonlyArray<string> = [
   "test/install-lines.test.ts",
   "test/bin/plex-auth.test.ts",
   "test/bin/docs.test.ts",
-  "test/bin/fake-server.test.ts"
+  "test/bin/fake-server.test.ts",
+  "test/bin/cancel.test.ts"
 ]
 
 /** The test files that use the Effect 4 edition's build: the global setup starts it when a run includes one. */
