@@ -27,7 +27,7 @@ import {
 } from "effect-plex-auth"
 import { makeHandler } from "effect-plex-auth/fake"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
-import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
+import { layerPendingSleeps, whenPending, whenWaiting } from "./Jwt/support.js"
 
 const bob = { username: "bob", password: "bob-password", twoFactorCode: "123456" }
 const signedIn = FakePlex.layerSignedIn({ accounts: [{ username: "alice" }, bob] })
@@ -235,6 +235,50 @@ describe("conformance: defaults", () => {
         assert.strictEqual(error._tag, "NetworkError")
         assert.strictEqual((yield* FakePlex.requests).length, 1)
       }).pipe(Effect.provide(Layer.merge(signedIn, layerPendingSleeps)))
+  )
+})
+
+describe("conformance: an answer at exactly the per-attempt timeout", () => {
+  it.effect("an answer due at the same moment as the timeout is the answer (docs/testing.md)", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.delay("100 millis"), { times: 1 })
+      const fiber = yield* Effect.fork(
+        Effect.exit(PlexAuth.getTokenDetails().pipe(PlexAuth.withRequestTimeout("100 millis")))
+      )
+      yield* whenPending(2, "100 millis") // the attempt's timer and the fake's delay
+      yield* TestClock.adjust("100 millis")
+      const outcome = yield* Fiber.join(fiber)
+      assert.strictEqual(outcome._tag, "Success", String(outcome))
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).map((r) => [r.route, r.outcome]),
+        [["getTokenDetails", "Responded"]]
+      )
+    }).pipe(Effect.provide(Layer.merge(Layer.fresh(signedIn), layerPendingSleeps)))
+  )
+
+  it.effect("Resources.connect: a probe answering at exactly its timeout reaches the server", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getServerIdentity", Fault.delay("100 millis"))
+      const fiber = yield* Effect.fork(
+        Effect.exit(Resources.connectByName(FakePlex.defaults.serverName, { timeout: "100 millis" }))
+      )
+      yield* whenPending(4, "100 millis") // the two probes' timers and the fake's delays
+      yield* TestClock.adjust("100 millis")
+      const outcome = yield* Fiber.join(fiber)
+      assert.strictEqual(outcome._tag, "Success", String(outcome))
+      if (outcome._tag !== "Success") return
+      // The best-ranked connection, answered at its timeout (what became of the others at that moment is no
+      // concern here: once it answers, the rest are no longer needed).
+      assert.strictEqual(outcome.value.candidate.location, "local")
+      assert.deepStrictEqual(
+        [
+          outcome.value.attempts[0]?.uri,
+          outcome.value.attempts[0]?.outcome,
+          outcome.value.attempts[0]?.millis
+        ],
+        [outcome.value.uri, "Reachable", 100]
+      )
+    }).pipe(Effect.provide(Layer.merge(Layer.fresh(signedIn), layerPendingSleeps)))
   )
 })
 

@@ -222,6 +222,25 @@ export const whenSleeping = (
     }
   })
 
+/**
+ * Waits, without moving the TestClock, until at least `count` sleeps are pending that are due within `within`
+ * (any fiber's): the timers and delays a test needs set before it moves the clock, when it needs more than one.
+ */
+export const whenPending = (
+  count: number,
+  within: Duration.DurationInput
+): Effect.Effect<void, never, PendingSleeps> =>
+  Effect.gen(function* () {
+    const sleeps = yield* PendingSleeps
+    const limit = Duration.toMillis(within)
+    while (true) {
+      const now = yield* TestClock.currentTimeMillis
+      if (sleeps.pending().filter((sleep) => sleep.at > now && sleep.at <= now + limit).length >= count)
+        return
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+  })
+
 /** Moves the TestClock `times` steps of `step`, each once `fiber` waits on its timer (see {@link whenWaiting}). */
 export const step = (
   fiber: Fiber.Fiber<unknown, unknown>,

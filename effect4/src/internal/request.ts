@@ -224,6 +224,16 @@ export const execute = <S extends Spec<any>>(
           detail: timeoutDetail(Duration.toMillis(timeout))
         })
       )
+    // The timer: the timeout less its last millisecond, then that millisecond. An answer due at the same moment as
+    // the timeout is the answer, as in the Effect 3 edition: the `TestClock` wakes sleeps due at the same moment in
+    // the order they began, so the answer's (begun before the timer's last millisecond) comes in first and the race
+    // is over when the timer would end (one sleep of the whole timeout began first, and won). The second sleep
+    // begins only when an attempt has taken all but a millisecond of its timeout.
+    const millis = Duration.toMillis(timeout)
+    const timer =
+      millis > 1
+        ? Effect.andThen(Effect.sleep(millis - 1), Effect.andThen(Effect.sleep(1), onTimeout))
+        : Effect.andThen(Effect.sleep(timeout), onTimeout)
     // The operation's span (none for a probe), annotated directly rather than through the fiber.
     let span: Tracer.Span | undefined
     let attempts = 0
@@ -262,7 +272,7 @@ export const execute = <S extends Spec<any>>(
           })
         }),
         // What `Effect.timeoutOrElse` does, without wrapping the attempt's value in an `Option` and back.
-        (attempt) => Effect.raceFirst(attempt, Effect.andThen(Effect.sleep(timeout), onTimeout))
+        (attempt) => Effect.raceFirst(attempt, timer)
       )
     const redacted = Context.get(context, Headers.CurrentRedactedNames)
     const redactedAll = withSecretHeaderNames(redacted)
