@@ -1463,6 +1463,44 @@ describe("conformance: ServerAccess checkers' cache options", () => {
       }).pipe(Effect.provide(home))
   )
 
+  it.effect(
+    "a checker's requests run with the request timeout of where it was made, not the caller's (makeChecker and makeOwnerChecker)",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const alice = yield* fake.account()
+        const resources = Effect.map(
+          FakePlex.requests,
+          (all) => all.filter((r) => r.route === "getServerResources").length
+        )
+        // Made with the default (30 seconds); each caller asks for 3 seconds, which the checker does not take.
+        const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute" })
+        const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, { ttl: "1 minute" })
+        const checks: ReadonlyArray<
+          readonly [number, Effect.Effect<ServerAccess.Access | ServerAccess.OwnerAccess, unknown>]
+        > = [
+          [1, checker.check(fake.token)],
+          [2, owner.check(alice.id)]
+        ]
+        for (const [n, check] of checks) {
+          yield* FakePlex.fault("getServerResources", Fault.hang, { times: 1 })
+          const answered: Array<string> = []
+          const fiber = yield* Effect.forkChild(
+            Effect.tap(check.pipe(PlexAuth.withRequestTimeout("3 seconds")), (a) =>
+              Effect.sync(() => answered.push(a._tag))
+            )
+          )
+          yield* until(Effect.map(resources, (count) => count === n))
+          yield* TestClock.adjust("3 seconds")
+          yield* until(Effect.succeed(true))
+          assert.deepStrictEqual(answered, [], "the caller's timeout reached the shared lookup")
+          yield* TestClock.adjust("27 seconds")
+          const answer = yield* Fiber.join(fiber)
+          assert.strictEqual(answer._tag === "Unknown" ? answer.error._tag : answer._tag, "NetworkError")
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
   it.effect("a checker asks with the ClientIdentity and plex.tv of where it was made", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
