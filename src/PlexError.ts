@@ -468,8 +468,9 @@ export {
    */
   NoReachableConnection,
   /**
-   * The account has no server of that name or identifier (also exported by
-   * `Resources`).
+   * The account has no server of that name or identifier; for
+   * `ServerAccess.makeOwnerChecker`, none of that identifier that it owns
+   * (also exported by `Resources`).
    *
    * @since 0.1.0
    * @category errors

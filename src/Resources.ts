@@ -440,8 +440,9 @@ export {
    */
   NoReachableConnection,
   /**
-   * The account has no server of that name or identifier. Defined in
-   * `PlexError`; re-exported here.
+   * The account has no server of that name or identifier (for
+   * `ServerAccess.makeOwnerChecker`, none of that identifier that it owns).
+   * Defined in `PlexError`; re-exported here.
    *
    * @since 0.1.0
    * @category errors

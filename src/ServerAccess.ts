@@ -371,7 +371,8 @@ const sharedCache = <K, A, E, R>(options: {
  * cached per token (Effect `Cache`): for `ttl`, `Unknown` for `unknownTtl`
  * (default 0, not cached). Concurrent checks of one token share one
  * request. The checker keeps the `HttpClient`, `ClientIdentity` (and
- * plex.tv URL) of where it was made.
+ * plex.tv URL and request settings, such as the request timeout) of where
+ * it was made, never a caller's.
  *
  * @example
  * ```ts

@@ -28,6 +28,7 @@
  * @since 0.1.0
  */
 import * as Cache from "effect/Cache"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -43,8 +44,11 @@ import * as Validate from "../../src/core/validate.js"
 import * as P from "../../src/core/decodeSchemas.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import { Credentials } from "./Credentials.js"
+import { JwtHost } from "./internal/jwtHost.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import { CurrentRetryPolicy } from "./internal/retry.js"
+import * as Settings from "./internal/settings.js"
 import * as V from "./internal/validate.js"
 import {
   type InvalidInput,
@@ -54,6 +58,7 @@ import {
   ServerNotFound,
   type Unauthorized
 } from "./PlexError.js"
+import { PlexTv } from "./PlexTv.js"
 import * as Resources from "./Resources.js"
 
 // ---------------------------------------------------------------------------
@@ -294,11 +299,33 @@ const cacheSettings = (operation: string, options: CacheOptions) =>
   })
 
 /**
+ * The services of where a checker is made, with the plex.tv URL and the request settings (timeout, body limit,
+ * trace propagation, retry policy, clients.plex.tv) as they are there, set or not. A lookup, shared by every
+ * caller waiting for it, runs with these: `Effect.provideContext` adds to the context of the caller who started
+ * it, so a setting left unset where the checker was made would otherwise be that caller's (its
+ * `PlexAuth.withRequestTimeout`, say). The Effect 3 edition's `Cache` runs a lookup with the context of where it
+ * was made alone.
+ */
+const madeHere = <R>() =>
+  Effect.gen(function* () {
+    const context = yield* Effect.context<R>()
+    const settings = Context.make(PlexTv, yield* PlexTv).pipe(
+      Context.add(JwtHost, yield* JwtHost),
+      Context.add(Settings.RequestTimeout, yield* Settings.RequestTimeout),
+      Context.add(Settings.MaxBodyBytes, yield* Settings.MaxBodyBytes),
+      Context.add(Settings.TracePropagation, yield* Settings.TracePropagation),
+      Context.add(CurrentRetryPolicy, yield* CurrentRetryPolicy)
+    )
+    return Context.merge(context, settings)
+  })
+
+/**
  * A {@link check} for the server `machineIdentifier` whose answers are
  * cached per token (Effect `Cache`): for `ttl`, `Unknown` for `unknownTtl`
  * (default 0, not cached). Concurrent checks of one token share one
  * request. The checker keeps the `HttpClient`, `ClientIdentity` (and
- * plex.tv URL) of where it was made.
+ * plex.tv URL and request settings, such as the request timeout) of where
+ * it was made, never a caller's.
  *
  * @example
  * ```ts
@@ -325,8 +352,8 @@ export const makeChecker = (
     const operation = "ServerAccess.makeChecker"
     const id = yield* machineId(operation, machineIdentifier)
     const { capacity, ttl, unknownTtl } = yield* cacheSettings(operation, options)
-    // The lookups run with the services of where the checker was made (and the plex.tv URL).
-    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
+    // The lookups run with the services of where the checker was made (and the plex.tv URL and request settings).
+    const context = yield* madeHere<HttpClient.HttpClient | ClientIdentity>()
     const cache = yield* Cache.makeWith(
       (token: Redacted.Redacted<string>) =>
         check(id).pipe(
@@ -553,8 +580,8 @@ export const makeOwnerChecker = (
     const ownerSpec = { ...Facts.getOwner, schema: L.struct(Facts.accountIdFields()) }
     // `GET /api/v2/resources`, as `Resources.list` asks it.
     const resourcesSpec = withSchema(ResourceFacts.getServerResources, Resources.Devices)
-    // The lookups run with the services of where the checker was made: the owner's credentials among them.
-    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
+    // The lookups run with the services (the owner's credentials among them) and settings of where it was made.
+    const context = yield* madeHere<HttpClient.HttpClient | ClientIdentity | Credentials>()
     const cache = yield* Cache.makeWith(
       (_: void) =>
         Effect.flatMap(

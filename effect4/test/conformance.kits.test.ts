@@ -1384,6 +1384,123 @@ describe("conformance: ServerAccess checkers' cache options", () => {
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
+  it.effect(
+    "makeOwnerChecker: a resources listing that fails or hangs is Unknown with its error; that and ServerNotFound are kept for unknownTtl",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const alice = yield* fake.account()
+        const bob = yield* fake.account("bob")
+        const count = (route: string) =>
+          Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === route).length)
+        const resources = count("getServerResources")
+        const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, {
+          ttl: "5 minutes",
+          unknownTtl: "10 seconds"
+        })
+        // A refused listing: the owner's answer is Unknown with that error (no ServerNotFound), kept 10 seconds.
+        yield* FakePlex.fault("getServerResources", Fault.refuse, { times: 1 })
+        const refused = yield* owner.check(alice.id)
+        assert.strictEqual(refused._tag === "Unknown" ? refused.error._tag : refused._tag, "NetworkError")
+        assert.strictEqual((yield* Effect.flip(owner.users))._tag, "NetworkError")
+        assert.strictEqual(yield* resources, 1)
+        yield* TestClock.adjust("10 seconds")
+        assert.strictEqual((yield* owner.check(alice.id))._tag, "Owner")
+        assert.strictEqual(yield* resources, 2)
+
+        // A listing that never answers: Unknown with NetworkError (Timeout) at the request timeout, kept likewise.
+        yield* owner.invalidate
+        yield* FakePlex.fault("getServerResources", Fault.hang, { times: 1 })
+        const fiber = yield* Effect.forkChild(owner.check(bob.id))
+        yield* until(Effect.map(resources, (n) => n === 3))
+        yield* TestClock.adjust("30 seconds")
+        const hung = yield* Fiber.join(fiber)
+        assert.strictEqual(hung._tag, "Unknown")
+        if (hung._tag === "Unknown" && hung.error._tag === "NetworkError") {
+          assert.strictEqual(hung.error.reason, "Timeout")
+        } else assert.fail(`not a NetworkError: ${JSON.stringify(hung)}`)
+        assert.strictEqual((yield* owner.check(bob.id))._tag, "Unknown")
+        assert.strictEqual(yield* resources, 3)
+        yield* TestClock.adjust("10 seconds")
+        assert.strictEqual((yield* owner.check(bob.id))._tag, "Shared")
+        assert.strictEqual(yield* resources, 4)
+
+        // Not the account's server (a typo; a server only shared with bob): ServerNotFound naming the servers the
+        // account owns, kept for unknownTtl (10 seconds), not for ttl: asked again after it.
+        const typo = `${fake.serverId}x`
+        const bobToken = yield* fake.mintToken("bob")
+        for (const [checker, available] of [
+          [
+            yield* ServerAccess.makeOwnerChecker(typo, { ttl: "5 minutes", unknownTtl: "10 seconds" }),
+            ["Living Room"]
+          ],
+          [
+            yield* ServerAccess.makeOwnerChecker(fake.serverId, {
+              ttl: "5 minutes",
+              unknownTtl: "10 seconds"
+            }).pipe(Credentials.withToken(bobToken)),
+            []
+          ]
+        ] as const) {
+          const asked = yield* resources
+          const answer = yield* checker.check(alice.id)
+          if (answer._tag !== "Unknown" || answer.error._tag !== "ServerNotFound") {
+            return assert.fail(`not ServerNotFound: ${JSON.stringify(answer)}`)
+          }
+          assert.deepStrictEqual(answer.error.available, available)
+          assert.strictEqual(
+            answer.error.message,
+            `ServerAccess.makeOwnerChecker: the account has no server "${checker.machineIdentifier}" (it has: ${
+              available.length === 0 ? "none" : available.map((n) => `"${n}"`).join(", ")
+            })`
+          )
+          assert.strictEqual((yield* Effect.flip(checker.users))._tag, "ServerNotFound")
+          assert.strictEqual(yield* resources, asked + 1)
+          yield* TestClock.adjust("10 seconds")
+          assert.strictEqual((yield* checker.check(alice.id))._tag, "Unknown")
+          assert.strictEqual(yield* resources, asked + 2)
+        }
+      }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "a checker's requests run with the request timeout of where it was made, not the caller's (makeChecker and makeOwnerChecker)",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const alice = yield* fake.account()
+        const resources = Effect.map(
+          FakePlex.requests,
+          (all) => all.filter((r) => r.route === "getServerResources").length
+        )
+        // Made with the default (30 seconds); each caller asks for 3 seconds, which the checker does not take.
+        const checker = yield* ServerAccess.makeChecker(fake.serverId, { ttl: "1 minute" })
+        const owner = yield* ServerAccess.makeOwnerChecker(fake.serverId, { ttl: "1 minute" })
+        const checks: ReadonlyArray<
+          readonly [number, Effect.Effect<ServerAccess.Access | ServerAccess.OwnerAccess, unknown>]
+        > = [
+          [1, checker.check(fake.token)],
+          [2, owner.check(alice.id)]
+        ]
+        for (const [n, check] of checks) {
+          yield* FakePlex.fault("getServerResources", Fault.hang, { times: 1 })
+          const answered: Array<string> = []
+          const fiber = yield* Effect.forkChild(
+            Effect.tap(check.pipe(PlexAuth.withRequestTimeout("3 seconds")), (a) =>
+              Effect.sync(() => answered.push(a._tag))
+            )
+          )
+          yield* until(Effect.map(resources, (count) => count === n))
+          yield* TestClock.adjust("3 seconds")
+          yield* until(Effect.succeed(true))
+          assert.deepStrictEqual(answered, [], "the caller's timeout reached the shared lookup")
+          yield* TestClock.adjust("27 seconds")
+          const answer = yield* Fiber.join(fiber)
+          assert.strictEqual(answer._tag === "Unknown" ? answer.error._tag : answer._tag, "NetworkError")
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
   it.effect("a checker asks with the ClientIdentity and plex.tv of where it was made", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
