@@ -38,7 +38,8 @@ import {
   InvalidJwt,
   type InvalidInput,
   type ResponseError,
-  Unauthorized
+  Unauthorized,
+  Unexpected
 } from "./PlexError.js"
 import * as Jose from "../../src/core/jose.js"
 import * as JwtFacts from "../../src/core/jwt.js"
@@ -687,6 +688,22 @@ const exchangeFor = (
       body: Request.json(JwtFacts.exchangeJwtBody(jwt)),
       schema: Exchanged
     })
+    // A token that is no JWT would carry no expiry (never refreshed ahead) and be stored in place of a good one.
+    const problem = JwtFacts.exchangedTokenProblem(Redacted.value(success.value.auth_token))
+    if (problem !== undefined) {
+      const host = yield* JwtHost
+      return yield* Effect.fail(
+        new Unexpected({
+          operation: "Jwt.exchange",
+          method: JwtFacts.exchangeJwt.method,
+          url: JwtFacts.errorUrl(host.url, JwtFacts.exchangeJwt.path),
+          status: success.status,
+          contentType: success.contentType,
+          reason: "Decode",
+          detail: problem
+        })
+      )
+    }
     return toPlexJwt(success.value.auth_token)
   })
   return retryingExchange(
@@ -725,7 +742,9 @@ const exchangeFor = (
  * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
  * the key (422: signature verification failed, an unknown key) fails with
  * `Unauthorized`: the device's credentials were refused. Any other 422
- * stays a `BadRequest`. A `lifetime` that is not positive and finite, a key
+ * stays a `BadRequest`. A 200 whose `auth_token` is not a JWT (three
+ * base64url parts with a JSON header and payload) fails with `Unexpected`
+ * (`Decode`; the detail says so, never the token): it would carry no expiry. A `lifetime` that is not positive and finite, a key
  * that is not a {@link DeviceKey} or options of the wrong kind fail with
  * `InvalidInput` before any request.
  *

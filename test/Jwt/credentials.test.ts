@@ -684,8 +684,14 @@ describe("Jwt.layerStored", () => {
           { fault: Fault.status(400), verify: false, failure: "BadRequest" },
           { fault: Fault.malformedJson, verify: false, failure: "Unexpected" },
           {
-            // A 200 whose token is no Plex JWT: the layer with verify refuses it.
+            // A 200 whose token is no JWT at all: Jwt.exchange refuses it (Unexpected), so it is never stored.
             fault: Fault.respond(() => Effect.succeed(Response.json({ auth_token: "not-a-jwt" }))),
+            verify: false,
+            failure: "Unexpected"
+          },
+          {
+            // A 200 whose token is shaped as a JWT but is no Plex JWT (header {}): the layer with verify refuses it.
+            fault: Fault.respond(() => Effect.succeed(Response.json({ auth_token: "e30.e30.c2ln" }))),
             verify: true,
             failure: "InvalidJwt"
           }
