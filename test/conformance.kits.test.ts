@@ -2112,7 +2112,8 @@ describe("conformance: Devices.revoke under a retry policy", () => {
         // The tablet revoked, then the answer never comes: the attempt times out, the retry finds it gone.
         yield* FakePlex.fault("deleteDevice", yield* actedThen(Effect.never), { times: 1 })
         const second = yield* revoking(tablet!.id)
-        // Once the DELETE is sent, its 30-second timeout running; then the retry's pause.
+        // Once plex.tv has revoked it (the fake's own answer recorded) and the DELETE's 30-second timeout runs.
+        while ((yield* deletes).filter((status) => status === 204).length < 2) yield* turn
         yield* whenWaiting(second, "30 seconds")
         yield* TestClock.adjust("30 seconds")
         yield* whenWaiting(second, "1 second")
