@@ -1330,7 +1330,8 @@ export interface StoredOptions<E, R> {
  * key is new) `obtain` runs. Every new token is stored (best effort). When
  * the exchange gives no new token for any reason but a refused key (plex.tv
  * out of reach: `NetworkError`; `RateLimited`; a server error or an answer
- * that cannot be read: `Unexpected`; a `BadRequest`; with `verify`, a new
+ * that cannot be read, an `auth_token` that is no JWT too: `Unexpected`; a
+ * `BadRequest`; with `verify`, a new
  * token that does not verify: `InvalidJwt`, or its keys not fetched), none
  * of which says the stored token or its key is bad, and the stored token,
  * though within `refreshMargin` of expiring, has not expired by then, the
