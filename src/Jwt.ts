@@ -700,7 +700,7 @@ const exchangeFor = (
         new Unexpected({
           operation: "Jwt.exchange",
           method: JwtFacts.exchangeJwt.method,
-          url: JwtFacts.errorUrl(host.url, JwtFacts.exchangeJwt.path),
+          url: JwtFacts.errorUrl(host.url, JwtFacts.exchangeJwt),
           status: success.status,
           contentType: success.contentType,
           reason: "Decode",
@@ -1031,7 +1031,9 @@ export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"
  * minute from expiry, and a new one is signed when plex.tv refuses its
  * nonce (422), the check made once more. The PIN's lifetime counts from its creation (the time
  * `onPin` takes is part of it). The device JWT never appears in errors or
- * spans.
+ * spans. An approved PIN whose `authToken` is not a JWT fails with
+ * `Unexpected` (`Decode`; the detail says so, never the token), as
+ * {@link exchange} does: it would carry no expiry.
  *
  * @since 0.1.0
  * @category pin login
@@ -1084,6 +1086,20 @@ export const pinLogin = (
       // The PIN's lifetime counts from its creation: a slow `onPin` does not stretch it.
       Effect.provideService(PinReadAt, createdAt)
     )
+    // As an exchange's: a token that is no JWT would carry no expiry, and be stored as the device's Plex JWT.
+    const problem = JwtFacts.exchangedTokenProblem(Redacted.value(token), "authToken")
+    if (problem !== undefined) {
+      const host = yield* JwtHost
+      return yield* Effect.fail(
+        new Unexpected({
+          operation: "Jwt.pinLogin",
+          method: "GET",
+          url: JwtFacts.errorUrl(host.url, PinFacts.checkPin(pin.id, undefined)),
+          reason: "Decode",
+          detail: problem
+        })
+      )
+    }
     return toPlexJwt(token)
   }).pipe(Effect.withSpan("Jwt.pinLogin"))
 
