@@ -167,7 +167,9 @@ export const hasAccess = (access: Access): access is Owner | HomeMember | Shared
 
 /**
  * The answer a list of resources gives for a server: pure, no Effect; a
- * list that is not an array of objects throws `InvalidInput`.
+ * list that is not an array of objects throws `InvalidInput`. A device's
+ * `owned` and `home` are read as a decoded device reads them (`true`, `1`,
+ * `"1"`, `"true"`; `"0"`, `"no"` or anything else is no), never by truthiness.
  *
  * @since 0.1.0
  * @category checking

@@ -2237,6 +2237,84 @@ describe("conformance: seeded devices", () => {
   )
 })
 
+describe("conformance: Devices.revoke under a retry policy", () => {
+  // python-plexapi (MyPlexDevice.delete) and @ctrl/plex (MyPlexDevice.delete, ofetch retry: 0) never retry the
+  // DELETE, so a 404 is always NotFound there; with a policy, a retry may find the device the lost answer revoked.
+  const seeded = FakePlex.layerSignedIn({
+    accounts: [
+      {
+        devices: [
+          { name: "Old Phone", token: Redacted.make("device-token-0001") },
+          { name: "Old Tablet", token: Redacted.make("device-token-0002") }
+        ]
+      }
+    ]
+  })
+  /** plex.tv revokes the device, but its answer is lost: `instead` comes (a proxy's 503, a connection that hangs). */
+  const actedThen = (instead: Effect.Effect<Response>) =>
+    Effect.map(FakePlex.FakePlex, (fake) =>
+      Fault.respond((request) => Effect.andThen(Effect.orDie(fake.handle(request)), instead))
+    )
+  const proxy503 = Effect.sync(
+    () => new Response("Service Unavailable", { status: 503, headers: { "content-type": "text/plain" } })
+  )
+  /** The deleteDevice records: the fake's own answer to a DELETE a fault passed on is recorded too. */
+  const deletes = Effect.map(FakePlex.requests, (all) =>
+    all.filter((r) => r.route === "deleteDevice").map((r) => r.status ?? r.outcome)
+  )
+  const revoking = (id: number) =>
+    Effect.fork(Devices.revoke(id).pipe(RetryPolicy.withPolicy(RetryPolicy.transient)))
+
+  it.effect(
+    "a retry that finds the device gone after an attempt whose outcome is unknown (a 503, a timeout) succeeds; a 404 on the first attempt, or after a failure proving nothing was done, stays NotFound",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const [phone, tablet] = yield* Devices.list()
+        assert.isDefined(tablet)
+
+        // A 503 after plex.tv revoked the phone: the retry's 404 says it is gone.
+        yield* FakePlex.fault("deleteDevice", yield* actedThen(proxy503), { times: 1 })
+        const first = yield* revoking(phone!.id)
+        // Once the 503 is read and the retry's pause runs.
+        yield* whenWaiting(first, "1 second")
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(first)
+        assert.isFalse(yield* fake.isTokenValid("device-token-0001"))
+        assert.deepStrictEqual(yield* deletes, [503, 204, 404])
+
+        // The tablet revoked, then the answer never comes: the attempt times out, the retry finds it gone.
+        yield* FakePlex.fault("deleteDevice", yield* actedThen(Effect.never), { times: 1 })
+        const second = yield* revoking(tablet!.id)
+        // Once plex.tv has revoked it (the fake's own answer recorded) and the DELETE's 30-second timeout runs.
+        while ((yield* deletes).filter((status) => status === 204).length < 2) yield* turn
+        yield* whenWaiting(second, "30 seconds")
+        yield* TestClock.adjust("30 seconds")
+        yield* whenWaiting(second, "1 second")
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(second)
+        assert.isFalse(yield* fake.isTokenValid("device-token-0002"))
+        assert.deepStrictEqual((yield* deletes).slice(3), ["Interrupted", 204, 404])
+
+        // A 404 on the first attempt: NotFound, not retried.
+        const missing = yield* Effect.flip(
+          Devices.revoke(phone!.id).pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+        )
+        assert.strictEqual(missing._tag, "NotFound")
+        assert.deepStrictEqual((yield* deletes).slice(6), [404])
+
+        // A connection refused (the request never reached plex.tv), then a 404: NotFound.
+        yield* FakePlex.fault("deleteDevice", Fault.refuse, { times: 1 })
+        const refused = yield* revoking(phone!.id)
+        yield* whenWaiting(refused, "1 second")
+        yield* TestClock.adjust("1 second")
+        const afterRefused = yield* Effect.flip(Fiber.join(refused))
+        assert.strictEqual(afterRefused._tag, "NotFound")
+        assert.deepStrictEqual((yield* deletes).slice(7), ["Refused", 404])
+      }).pipe(Effect.provide(Layer.merge(seeded, layerPendingSleeps)))
+  )
+})
+
 describe("conformance: the fake answers the JWT flow on its plex.tv origin", () => {
   // docs/tokens.md: to try JWT device authentication against `plex-auth fake-server`, which prints only
   // PLEX_TV_URL, give Jwt.layerHost that URL.

@@ -38,7 +38,8 @@ import {
   InvalidJwt,
   type InvalidInput,
   type ResponseError,
-  Unauthorized
+  Unauthorized,
+  Unexpected
 } from "./PlexError.js"
 import * as Jose from "../../src/core/jose.js"
 import * as JwtFacts from "../../src/core/jwt.js"
@@ -687,6 +688,22 @@ const exchangeFor = (
       body: Request.json(JwtFacts.exchangeJwtBody(jwt)),
       schema: Exchanged
     })
+    // A token that is no JWT would carry no expiry (never refreshed ahead) and be stored in place of a good one.
+    const problem = JwtFacts.exchangedTokenProblem(Redacted.value(success.value.auth_token))
+    if (problem !== undefined) {
+      const host = yield* JwtHost
+      return yield* Effect.fail(
+        new Unexpected({
+          operation: "Jwt.exchange",
+          method: JwtFacts.exchangeJwt.method,
+          url: JwtFacts.errorUrl(host.url, JwtFacts.exchangeJwt),
+          status: success.status,
+          contentType: success.contentType,
+          reason: "Decode",
+          detail: problem
+        })
+      )
+    }
     return toPlexJwt(success.value.auth_token)
   })
   return retryingExchange(
@@ -725,7 +742,9 @@ const exchangeFor = (
  * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
  * the key (422: signature verification failed, an unknown key) fails with
  * `Unauthorized`: the device's credentials were refused. Any other 422
- * stays a `BadRequest`. A `lifetime` that is not positive and finite, a key
+ * stays a `BadRequest`. A 200 whose `auth_token` is not a JWT (three
+ * base64url parts with a JSON header and payload) fails with `Unexpected`
+ * (`Decode`; the detail says so, never the token): it would carry no expiry. A `lifetime` that is not positive and finite, a key
  * that is not a {@link DeviceKey} or options of the wrong kind fail with
  * `InvalidInput` before any request.
  *
@@ -1002,7 +1021,9 @@ export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"
  * minute from expiry, and a new one is signed when plex.tv refuses its
  * nonce (422), the check made once more. The PIN's lifetime counts from its creation (the time
  * `onPin` takes is part of it). The device JWT never appears in errors or
- * spans.
+ * spans. An approved PIN whose `authToken` is not a JWT fails with
+ * `Unexpected` (`Decode`; the detail says so, never the token), as
+ * {@link exchange} does: it would carry no expiry.
  *
  * @since 0.1.0
  * @category pin login
@@ -1055,6 +1076,20 @@ export const pinLogin = (
       // The PIN's lifetime counts from its creation: a slow `onPin` does not stretch it.
       Effect.provideService(PinReadAt, createdAt)
     )
+    // As an exchange's: a token that is no JWT would carry no expiry, and be stored as the device's Plex JWT.
+    const problem = JwtFacts.exchangedTokenProblem(Redacted.value(token), "authToken")
+    if (problem !== undefined) {
+      const host = yield* JwtHost
+      return yield* Effect.fail(
+        new Unexpected({
+          operation: "Jwt.pinLogin",
+          method: "GET",
+          url: JwtFacts.errorUrl(host.url, PinFacts.checkPin(pin.id, undefined)),
+          reason: "Decode",
+          detail: problem
+        })
+      )
+    }
     return toPlexJwt(token)
   }).pipe(Effect.withSpan("Jwt.pinLogin"))
 
@@ -1311,7 +1346,8 @@ export interface StoredOptions<E, R> {
  * key is new) `obtain` runs. Every new token is stored (best effort). When
  * the exchange gives no new token for any reason but a refused key (plex.tv
  * out of reach: `NetworkError`; `RateLimited`; a server error or an answer
- * that cannot be read: `Unexpected`; a `BadRequest`; with `verify`, a new
+ * that cannot be read, an `auth_token` that is no JWT too: `Unexpected`; a
+ * `BadRequest`; with `verify`, a new
  * token that does not verify: `InvalidJwt`, or its keys not fetched), none
  * of which says the stored token or its key is bad, and the stored token,
  * though within `refreshMargin` of expiring, has not expired by then, the

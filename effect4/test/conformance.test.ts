@@ -611,6 +611,33 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
     assert.strictEqual(Home.findUser(untyped([{ id: 1, uuid: "u", title: 5 }]), "alice"), undefined)
   })
 
+  it("ServerAccess.accessIn reads a device's owned and home as Plex spells a boolean, not by truthiness", () => {
+    const device = (fields: Record<string, unknown>) =>
+      untyped<ReadonlyArray<Resources.Device>>([
+        { clientIdentifier: "machine", provides: "server", ...fields }
+      ])
+    const cases: ReadonlyArray<readonly [Record<string, unknown>, string]> = [
+      // A device made by hand (or kept from untyped JavaScript) whose owned says no is not the user's own server.
+      [{ owned: "no" }, "Shared"],
+      [{ owned: "0" }, "Shared"],
+      [{ owned: "false" }, "Shared"],
+      [{ owned: 0 }, "Shared"],
+      [{ owned: "no", home: "1" }, "HomeMember"],
+      [{ owned: "0", home: "no" }, "Shared"],
+      // What a decoded device gives (XML "1"/"0", JSON booleans) reads the same.
+      [{ owned: "1" }, "Owner"],
+      [{ owned: 1 }, "Owner"],
+      [{ owned: "true" }, "Owner"],
+      [{ owned: true, home: true }, "Owner"],
+      [{ owned: false, home: true }, "HomeMember"],
+      [{ owned: false, home: 1 }, "HomeMember"],
+      [{ owned: false, home: false }, "Shared"]
+    ]
+    for (const [fields, tag] of cases) {
+      assert.strictEqual(ServerAccess.accessIn(device(fields), "machine")._tag, tag, JSON.stringify(fields))
+    }
+  })
+
   it("ServerClient.mediaUrl and mediaUrlWithToken throw InvalidInput, never a TypeError", () => {
     const connection = { uri: "http://192.168.1.10:32400", token: Redacted.make("server-token") }
     const cases: ReadonlyArray<readonly [string, string, () => unknown]> = [

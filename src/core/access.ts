@@ -73,6 +73,10 @@ export type Decision<D> =
  * The access `devices` (a user's resources) give to the server
  * `machineIdentifier`: the user's own server (`owned`), one reached through
  * the owner's Plex Home (`home`), one shared with the user, or none.
+ * `owned` and `home` are read as a decoded device reads them
+ * ({@link D.decodeBool}: `true`, `1`, `"1"`, `"true"`), so that a device made
+ * by hand or from untyped JavaScript with `owned: "0"`, `"no"` or `"false"`
+ * is not taken for the user's own server (a truthy string was `Owner`).
  */
 export const accessIn = <D extends DeviceFacts>(
   devices: ReadonlyArray<D>,
@@ -80,8 +84,8 @@ export const accessIn = <D extends DeviceFacts>(
 ): Decision<D> => {
   const server = devices.find((d) => d.clientIdentifier === machineIdentifier && providesServer(d.provides))
   if (server === undefined) return { _tag: "NoAccess" }
-  if (server.owned) return { _tag: "Owner", server }
-  if (server.home === true) return { _tag: "HomeMember", server }
+  if (D.decodeBool(server.owned) === true) return { _tag: "Owner", server }
+  if (D.decodeBool(server.home) === true) return { _tag: "HomeMember", server }
   return { _tag: "Shared", server, share: { ownerId: server.ownerId, sourceTitle: server.sourceTitle } }
 }
 

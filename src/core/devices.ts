@@ -103,6 +103,8 @@ export const deleteDevice = (id: number) =>
     path: revokePath(id),
     noContent: true,
     notFound: true,
+    // A retry after a timeout or a reset that plex.tv had carried out finds no device: it was revoked.
+    goneOnRetry: true,
     xml: devicesAnswers
   }) as const satisfies Endpoint
 

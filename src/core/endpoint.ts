@@ -61,6 +61,14 @@ export interface Endpoint<S = never> {
   /** It answers a 2xx with no body worth reading (a 204, or an empty 200). */
   readonly noContent?: boolean | undefined
   /**
+   * A removal (with `notFound` and `noContent`): a 404 on a retry, after an
+   * attempt whose outcome is unknown (`policy.ts`'s `outcomeUnknown`: a
+   * timeout, a reset, a 5xx), says that attempt removed it, so the request
+   * succeeds. A 404 on the first attempt, or after attempts that prove the
+   * server did not act (a rate limit, a connection never made), stays `NotFound`.
+   */
+  readonly goneOnRetry?: boolean | undefined
+  /**
    * A legacy route that answers XML whatever is asked: the reader (`xml.ts`'s
    * `answers`). The request then asks for XML, and an XML answer or error
    * body is read (a JSON one too). Handed in by the operation, so that the

@@ -222,6 +222,30 @@ export const exchangeJwt = {
   idempotent: false
 } as const satisfies Endpoint
 
+/**
+ * Why the `auth_token` plex.tv answered an exchange with cannot serve as a Plex JWT: it is not a compact JWS
+ * (three base64url parts, a JSON header and a JSON payload), so it would carry no expiry, be never refreshed
+ * ahead and, with stored credentials, be stored in place of a good token. Undefined when it can serve. The
+ * detail never carries the token, only the `field` that held it (`auth_token`; a JWT PIN's `authToken`). (A JWT
+ * that is not plex.tv's is left to `verify`.)
+ */
+export const exchangedTokenProblem = (token: string, field = "auth_token"): string | undefined =>
+  Jose.parse(token) === undefined
+    ? `the ${field} is not a JWT (three base64url parts with a JSON header and payload)`
+    : undefined
+
+/**
+ * The URL an error names for a request to `endpoint` at `baseUrl`: origin and path (its `spanPath` when it has
+ * one), as the request engine (`request.ts`'s `outgoing`) names it.
+ */
+export const errorUrl = (
+  baseUrl: string,
+  endpoint: { readonly path: string; readonly spanPath?: string | undefined }
+): string => {
+  const url = new URL(baseUrl + endpoint.path)
+  return url.origin + (endpoint.spanPath ?? url.pathname)
+}
+
 /** The body of {@link exchangeJwt}: the device JWT (the edition's secret). */
 export const exchangeJwtBody = <S>(jwt: S): { readonly jwt: S } => ({ jwt })
 

@@ -224,6 +224,25 @@ export const neverSent = (code: unknown): boolean =>
   typeof code === "string" && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)
 
 /**
+ * Whether a failed attempt leaves it unknown whether the server acted on
+ * the request: the connection failed once the request may have reached it
+ * (a timeout, a reset: not a connection {@link neverSent} proves was never
+ * made), or a server error (5xx), which a proxy may answer after the server
+ * acted. A rate limit or another refusal says it did not act.
+ */
+export const outcomeUnknown = (
+  error: {
+    readonly _tag: string
+    readonly reason?: string | undefined
+    readonly status?: number | undefined
+  },
+  neverReachedServer: boolean
+): boolean =>
+  error._tag === "NetworkError"
+    ? !neverReachedServer
+    : error._tag === "Unexpected" && error.reason === "Status" && (error.status ?? 0) >= 500
+
+/**
  * Whether a failure may be retried at all, whatever a policy says. A request
  * that is not idempotent (a sign-in) is repeated only when the answer proves
  * the server did not act: a rate limit, a 503, a connection never made; and

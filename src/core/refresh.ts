@@ -38,6 +38,15 @@ export interface State {
 }
 
 /**
+ * Whether less than `cooldown` has passed since `since`. A clock moved back
+ * before `since` (a correction) ends the wait instead of stretching it by
+ * however far the clock went back: one refresh may then run, and what it
+ * records holds off the next from the new time.
+ */
+const within = (since: number, now: number, cooldown: number): boolean =>
+  now >= since && now - since < cooldown
+
+/**
  * Whether a sign-out of `signedOut` drops `current`, the token a refresh of
  * it obtained: the sign-out read its token before the refresh replaced it,
  * so it was on its way during the refresh, and a sign-out during a refresh
@@ -56,7 +65,7 @@ export const signOutDrops = (state: State, current: string, signedOut: string): 
 export const blocked = (state: State, token: string, now: number, cooldown: number): Reason | undefined => {
   const spent = state.spent?.token === token ? state.spent : undefined
   if (spent?.reason === "SignedOut") return spent.reason
-  if (spent !== undefined && now - spent.at < cooldown) {
+  if (spent !== undefined && within(spent.at, now, cooldown)) {
     return spent.reason === "Failed" ? "CoolingDown" : spent.reason
   }
   return undefined
@@ -85,7 +94,7 @@ export const onRefusal = (
   if (current !== refused) return { _tag: "UseCurrent" }
   const reason = blocked(state, refused, now, cooldown)
   if (reason !== undefined) return { _tag: "Blocked", reason }
-  if (state.refreshedAt !== undefined && now - state.refreshedAt < cooldown) {
+  if (state.refreshedAt !== undefined && within(state.refreshedAt, now, cooldown)) {
     return { _tag: "FreshTokenRefused", spent: { token: refused, reason: "FreshTokenRefused", at: now } }
   }
   return { _tag: "Renew" }
@@ -118,8 +127,8 @@ export const dueAhead = (
 ): boolean =>
   state.expires !== undefined &&
   state.expires - now <= margin &&
-  (state.refreshedAt === undefined || now - state.refreshedAt >= cooldown) &&
-  (state.aheadFailedAt === undefined || now - state.aheadFailedAt >= cooldown) &&
+  (state.refreshedAt === undefined || !within(state.refreshedAt, now, cooldown)) &&
+  (state.aheadFailedAt === undefined || !within(state.aheadFailedAt, now, cooldown)) &&
   blocked(state, current, now, cooldown) === undefined
 
 /**

@@ -32,7 +32,7 @@ import { PlexTv } from "../PlexTv.js"
 import type * as L from "./lenient.js"
 import type { Endpoint } from "../core/endpoint.js"
 import * as Facts from "../core/answer.js"
-import { mayRetry, neverReachedServer } from "../core/policy.js"
+import { mayRetry, neverReachedServer, outcomeUnknown } from "../core/policy.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../core/redact.js"
 import { outgoing } from "../core/request.js"
 import type { TwoFactorReader } from "../core/twoFactor.js"
@@ -117,6 +117,14 @@ export const json =
     return textBody(JSON.stringify(revealWith(value, open, found)), "application/json", found, before)
   }
 
+/** What a `goneOnRetry` removal answers when a retry finds it gone: no content, the 404's status. */
+const gone = <A>(status: number): Success<A> => ({
+  value: undefined as A,
+  status,
+  contentType: undefined,
+  answered: { headers: Headers.empty, secrets: [] }
+})
+
 /** Retries `attempt` by `policy`, only errors that may be retried at all (`core/policy.ts`'s `mayRetry`). */
 export const retrying = <A, E extends Errors.PlexError, R>(
   attempt: Effect.Effect<A, E, R>,
@@ -177,6 +185,9 @@ export const execute = <S extends Spec<any>>(
     const idempotent = spec.idempotent ?? true
     // Set once a server acted on the request and redirected it: one that is not idempotent is not sent again.
     let acted = false
+    // Set once an attempt failed with its outcome unknown (a timeout, a reset, a 5xx): for a `goneOnRetry`
+    // removal, a 404 after it says that attempt removed the thing.
+    let unknownOutcome = false
     // The run under the transport's guard (`send.ts`), probed once (inside the span, before the attempts).
     const guardedRun = guard(client, request, ctx.secrets, (allow, provide) => {
       // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
@@ -236,7 +247,19 @@ export const execute = <S extends Spec<any>>(
                 )
               )
             })
-          )
+          ),
+        // A removal retried after an attempt whose outcome is unknown: a 404 says that attempt removed it.
+        (timed) =>
+          spec.goneOnRetry === true
+            ? Effect.catchAll(timed, (error) => {
+                if (unknownOutcome && error._tag === "NotFound") {
+                  span?.attribute("plex.gone_on_retry", true)
+                  return Effect.succeed(gone<ValueOf<S>>(error.status))
+                }
+                if (outcomeUnknown(error, neverReachedServer in error)) unknownOutcome = true
+                return Effect.fail(error)
+              })
+            : timed
       )
       // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
       // platform logs or traces a request; trace headers only when asked for; no platform span when the query

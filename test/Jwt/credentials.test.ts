@@ -356,6 +356,37 @@ describe("Jwt.pinLogin", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect("an approved PIN whose authToken is not a JWT is Unexpected (Decode), never the token", () =>
+    Effect.gen(function* () {
+      const key = yield* Jwt.generateKey
+      const fiber = yield* Effect.fork(Effect.flip(Jwt.pinLogin({ key, onPin: () => Effect.void })))
+      yield* step(fiber, 3)
+      const fake = yield* FakePlex.FakePlex
+      const [pin] = yield* fake.pins
+      yield* FakePlex.approvePin(pin!.id)
+      // plex.tv answers the approved PIN with a token that is no JWT (a classic token, say).
+      yield* FakePlex.fault(
+        "checkPin",
+        Fault.respond((request) =>
+          Effect.orDie(fake.handle(request)).pipe(
+            Effect.flatMap((response) => Effect.promise(() => response.json())),
+            Effect.map((json) => Response.json({ ...json, authToken: "classic-token-not-a-jwt" }))
+          )
+        ),
+        { times: 1 }
+      )
+      const error = yield* stepToEnd(fiber)
+      assert.strictEqual(error._tag, "Unexpected")
+      assert.strictEqual(error._tag === "Unexpected" && error.reason, "Decode")
+      assert.strictEqual(error._tag === "Unexpected" && error.operation, "Jwt.pinLogin")
+      assert.match(error.message, /the authToken is not a JWT/)
+      assert.match(error.message, /GET https?:\/\/[^ ]+\/api\/v2\/pins\/\{id\}: /)
+      for (const shown of [error.message, String(error), JSON.stringify(error)]) {
+        assert.notInclude(shown, "classic-token-not-a-jwt")
+      }
+    }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect(
     "the PIN's lifetime counts from its creation: a slow onPin does not stretch it (Expired, not NotFound)",
     () =>
@@ -684,8 +715,14 @@ describe("Jwt.layerStored", () => {
           { fault: Fault.status(400), verify: false, failure: "BadRequest" },
           { fault: Fault.malformedJson, verify: false, failure: "Unexpected" },
           {
-            // A 200 whose token is no Plex JWT: the layer with verify refuses it.
+            // A 200 whose token is no JWT at all: Jwt.exchange refuses it (Unexpected), so it is never stored.
             fault: Fault.respond(() => Effect.succeed(Response.json({ auth_token: "not-a-jwt" }))),
+            verify: false,
+            failure: "Unexpected"
+          },
+          {
+            // A 200 whose token is shaped as a JWT but is no Plex JWT (header {}): the layer with verify refuses it.
+            fault: Fault.respond(() => Effect.succeed(Response.json({ auth_token: "e30.e30.c2ln" }))),
             verify: true,
             failure: "InvalidJwt"
           }

@@ -306,6 +306,25 @@ describe("core/policy: classify", () => {
   })
 })
 
+describe("core/policy: outcomeUnknown", () => {
+  it("a failure after the request may have reached the server leaves the outcome unknown; a refusal or a connection never made does not", () => {
+    const cases: ReadonlyArray<readonly [Parameters<typeof Policy.outcomeUnknown>[0], boolean, boolean]> = [
+      [{ _tag: "NetworkError", reason: "Timeout" }, false, true],
+      [{ _tag: "NetworkError", reason: "Transport" }, false, true],
+      [{ _tag: "NetworkError", reason: "Transport" }, true, false],
+      [{ _tag: "Unexpected", reason: "Status", status: 503 }, false, true],
+      [{ _tag: "Unexpected", reason: "Status", status: 500 }, false, true],
+      [{ _tag: "Unexpected", reason: "Status", status: 418 }, false, false],
+      [{ _tag: "Unexpected", reason: "Decode", status: 200 }, false, false],
+      [{ _tag: "RateLimited", status: 429 }, false, false],
+      [{ _tag: "NotFound", status: 404 }, false, false]
+    ]
+    for (const [error, neverReached, unknown] of cases) {
+      assert.strictEqual(Policy.outcomeUnknown(error, neverReached), unknown, JSON.stringify(error))
+    }
+  })
+})
+
 describe("core/policy: Retry-After", () => {
   it("reads the wait a RateLimited or Unexpected answer asked for; others carry none", () => {
     assert.strictEqual(Policy.retryAfterMillis({ _tag: "RateLimited", retryAfterMillis: 2000 }), 2000)

@@ -21,7 +21,8 @@ import {
   Option,
   Redacted,
   Ref,
-  Scope
+  Scope,
+  TestClock
 } from "effect"
 import { Credentials } from "effect-plex-auth"
 import * as Refresh from "../../src/internal/refresh.js"
@@ -259,6 +260,36 @@ describe("refresh: callers interrupted mid-refresh", () => {
         assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
         assert.strictEqual(Redacted.value(yield* credentials.refresh!(OLD)), "new-token-2")
         assert.strictEqual(yield* Ref.get(signIns), 2)
+      })
+  )
+})
+
+describe("refresh: a clock moved back", () => {
+  it.scoped(
+    "a failed refresh's cooldown ends when the clock is set back before it, not an hour and a minute later; bounded again from there",
+    () =>
+      Effect.gen(function* () {
+        const attempts = yield* Ref.make(0)
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: OLD,
+          obtain: Effect.flatMap(
+            Ref.updateAndGet(attempts, (n) => n + 1),
+            () => Effect.fail("plex.tv is down" as const)
+          )
+        })
+        const refusedAgain = Effect.map(Effect.flip(credentials.refresh!(OLD)), reasonOf)
+        yield* TestClock.setTime(2 * 60 * 60 * 1000)
+        assert.strictEqual(yield* refusedAgain, "Failed")
+        assert.strictEqual(yield* refusedAgain, "CoolingDown")
+        // The clock is set back an hour (a correction): the cooldown of a minute does not last an hour more.
+        yield* TestClock.setTime(60 * 60 * 1000)
+        assert.strictEqual(yield* refusedAgain, "Failed")
+        assert.strictEqual(yield* Ref.get(attempts), 2)
+        // Held off again, from the new time.
+        assert.strictEqual(yield* refusedAgain, "CoolingDown")
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual(yield* refusedAgain, "Failed")
+        assert.strictEqual(yield* Ref.get(attempts), 3)
       })
   )
 })

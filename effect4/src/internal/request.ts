@@ -30,7 +30,7 @@ import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import type { Endpoint } from "../../../src/core/endpoint.js"
-import { mayRetry } from "../../../src/core/policy.js"
+import { mayRetry, outcomeUnknown } from "../../../src/core/policy.js"
 import { timeoutDetail } from "../../../src/core/answer.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../../../src/core/redact.js"
 import { reasonOf } from "../../../src/core/refresh.js"
@@ -181,6 +181,14 @@ export const retrying = <A, E extends Errors.PlexError, R>(
   )
 }
 
+/** What a `goneOnRetry` removal answers when a retry finds it gone: no content, the 404's status. */
+const gone = <A>(status: number): Success<A> => ({
+  value: undefined as A,
+  status,
+  contentType: undefined,
+  answered: { headers: Headers.empty, secrets: [] }
+})
+
 /**
  * Runs `spec` for the public function `operation` against `baseUrl`, with
  * `token` when there is one. With `probeTimeout`, a probe: one attempt within
@@ -240,6 +248,9 @@ export const execute = <S extends Spec<any>>(
     const idempotent = spec.idempotent ?? true
     // Set once a server acted on the request and redirected it: one that is not idempotent is not sent again.
     let acted = false
+    // Set once an attempt failed with its outcome unknown (a timeout, a reset, a 5xx): for a `goneOnRetry`
+    // removal, a 404 after it says that attempt removed the thing.
+    let unknownOutcome = false
     // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
     // interrupts it (the platform then aborts the request through the signal it passed to `fetch`).
     const attempt = (allow: (url: string) => void) =>
@@ -272,7 +283,19 @@ export const execute = <S extends Spec<any>>(
           })
         }),
         // What `Effect.timeoutOrElse` does, without wrapping the attempt's value in an `Option` and back.
-        (attempt) => Effect.raceFirst(attempt, timer)
+        (attempt) => Effect.raceFirst(attempt, timer),
+        // A removal retried after an attempt whose outcome is unknown: a 404 says that attempt removed it.
+        (timed) =>
+          spec.goneOnRetry === true
+            ? Effect.catch(timed, (error) => {
+                if (unknownOutcome && error._tag === "NotFound") {
+                  span?.attribute("plex.gone_on_retry", true)
+                  return Effect.succeed(gone<ValueOf<S>>(error.status))
+                }
+                if (outcomeUnknown(error, neverReachedServer in error)) unknownOutcome = true
+                return Effect.fail(error)
+              })
+            : timed
       )
     const redacted = Context.get(context, Headers.CurrentRedactedNames)
     const redactedAll = withSecretHeaderNames(redacted)

@@ -247,6 +247,34 @@ describe("Jwt.exchange: refusals", () => {
       assert.strictEqual(error.status, 422)
     }).pipe(Effect.provide(signedIn()))
   )
+
+  it.effect(
+    "a 200 whose auth_token is not a JWT (three base64url parts, JSON header and payload) is Unexpected (Decode), never the token",
+    () =>
+      Effect.gen(function* () {
+        const { key } = yield* registeredKey
+        // Not dotted; two parts; a payload that is not JSON; a header that is not an object.
+        for (const token of ["not-a-jwt", "e30.e30", "e30.bm90LWpzb24.c2ln", "WzFd.e30.c2ln"]) {
+          yield* FakePlex.fault(
+            "exchangeJwt",
+            Fault.respond(() => Effect.succeed(Response.json({ auth_token: token }))),
+            { times: 1 }
+          )
+          const error = yield* failsWith(Jwt.exchange(key), "Unexpected")
+          assert.strictEqual(error.reason, "Decode", token)
+          assert.strictEqual(error.status, 200)
+          assert.strictEqual(error.operation, "Jwt.exchange")
+          assert.strictEqual(error.method, "POST")
+          assert.match(error.url, /^http.*\/api\/v2\/auth\/token$/)
+          assert.match(error.detail, /not a JWT/)
+          for (const shown of [error.message, String(error), JSON.stringify(error)]) {
+            assert.notInclude(shown, token)
+          }
+        }
+        // The next exchange, answered by the fake, gives a Plex JWT again.
+        assert.strictEqual((yield* Jwt.exchange(key)).claims.thumbprint, key.thumbprint)
+      }).pipe(Effect.provide(signedIn()))
+  )
 })
 
 describe("Jwt.layerStored: a kept key that is fine never triggers obtain", () => {

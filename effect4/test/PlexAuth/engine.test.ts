@@ -98,9 +98,10 @@ describe("per-attempt timeout (TestClock)", () => {
       yield* FakePlex.fault("getTokenDetails", Fault.hang)
       const fiber = yield* Effect.forkChild(Effect.flip(PlexAuth.getTokenDetails()))
       yield* fakeReceived(1) // the request reached the fake: its timeout runs from 0
-      yield* TestClock.adjust("29 seconds")
+      // A millisecond short of the timeout it still waits (a timeout a moment early fails here).
+      yield* TestClock.adjust("29999 millis")
       assert.isUndefined(fiber.pollUnsafe())
-      yield* TestClock.adjust("1 second")
+      yield* TestClock.adjust("1 millis")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "NetworkError")
       if (error._tag === "NetworkError") assert.strictEqual(error.reason, "Timeout")
