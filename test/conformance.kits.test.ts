@@ -1385,7 +1385,7 @@ describe("conformance: ServerAccess checkers' cache options", () => {
   )
 
   it.effect(
-    "makeOwnerChecker: a resources listing that fails or hangs is Unknown with its error; that and ServerNotFound are kept for unknownTtl",
+    "makeOwnerChecker: a resources listing that fails or hangs is Unknown with its error, kept for unknownTtl; ServerNotFound is kept for ttl",
     () =>
       Effect.gen(function* () {
         const fake = yield* FakePlex.FakePlex
@@ -1426,7 +1426,8 @@ describe("conformance: ServerAccess checkers' cache options", () => {
         assert.strictEqual(yield* resources, 4)
 
         // Not the account's server (a typo; a server only shared with bob): ServerNotFound naming the servers the
-        // account owns, kept for unknownTtl (10 seconds), not for ttl: asked again after it.
+        // account owns, kept for ttl (5 minutes) as any answer, not only for unknownTtl (10 seconds): a typo does
+        // not send three requests at every check.
         const typo = `${fake.serverId}x`
         const bobToken = yield* fake.mintToken("bob")
         for (const [checker, available] of [
@@ -1457,6 +1458,9 @@ describe("conformance: ServerAccess checkers' cache options", () => {
           assert.strictEqual((yield* Effect.flip(checker.users))._tag, "ServerNotFound")
           assert.strictEqual(yield* resources, asked + 1)
           yield* TestClock.adjust("10 seconds")
+          assert.strictEqual((yield* checker.check(alice.id))._tag, "Unknown")
+          assert.strictEqual(yield* resources, asked + 1)
+          yield* TestClock.adjust("5 minutes")
           assert.strictEqual((yield* checker.check(alice.id))._tag, "Unknown")
           assert.strictEqual(yield* resources, asked + 2)
         }

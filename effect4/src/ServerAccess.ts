@@ -552,8 +552,9 @@ export interface OwnerChecker {
  * `MyPlexResource.owned`, @ctrl/plex `MyPlexResource.owned` read it): when
  * it does not (a typo in the identifier, or the token of an account the
  * server is only shared with), `users` fails and `check` answers `Unknown`
- * with `ServerNotFound`, never `Owner` nor `NoAccess`. A failure is kept for
- * `unknownTtl` (default 0: not at all).
+ * with `ServerNotFound`, never `Owner` nor `NoAccess`, kept for `ttl` as any
+ * answer (so a typo does not ask plex.tv at every check). A failure (plex.tv
+ * unreachable, refusing) is kept for `unknownTtl` (default 0: not at all).
  *
  * @example
  * ```ts
@@ -586,7 +587,7 @@ export const makeOwnerChecker = (
     const context = yield* madeHere<HttpClient.HttpClient | ClientIdentity | Credentials>()
     const cache = yield* Cache.makeWith(
       (_: void) =>
-        Effect.flatMap(
+        Effect.map(
           Effect.all(
             {
               // The checker's own requests: named after the function that made the checker.
@@ -597,18 +598,23 @@ export const makeOwnerChecker = (
             { concurrency: 3 }
           ),
           // The credentials must own the server: a typo in its identifier, or a server only shared with the
-          // account, would otherwise answer Owner for the account and NoAccess for everyone else.
-          ({ devices, ownerId, users }) =>
-            Facts.ownsServer(devices, id)
-              ? Effect.succeed({ ownerId, users })
-              : Effect.fail(
-                  new ServerNotFound({ operation, server: id, available: Facts.ownedServerNames(devices) })
-                )
+          // account, would otherwise answer Owner for the account and NoAccess for everyone else. Not owning it is
+          // an answer, kept for `ttl` as any other (a fact of the configuration, not a passing failure: kept only
+          // for `unknownTtl`, 0 by default, a typo would send three requests to plex.tv at every check).
+          ({ devices, ownerId, users }) => ({
+            ownerId,
+            users,
+            notOwned: Facts.ownsServer(devices, id)
+              ? undefined
+              : new ServerNotFound({ operation, server: id, available: Facts.ownedServerNames(devices) })
+          })
         ).pipe(Effect.provideContext(context)),
       // A failure is kept for `unknownTtl`; zero is "not kept": `Cache` drops the entry at once.
       { capacity: 1, timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : unknownTtl) }
     )
-    const current = Cache.get(cache, undefined)
+    const current = Effect.flatMap(Cache.get(cache, undefined), (c) =>
+      c.notOwned === undefined ? Effect.succeed(c) : Effect.fail(c.notOwned)
+    )
     return {
       machineIdentifier: id,
       users: Effect.map(current, (c) => c.users),
