@@ -3,7 +3,8 @@
  * `npm pack` (both once per run, shared with the other files that need them:
  * test/support/packed.ts), and the tarball
  * installed (offline, from the npm cache) into a new project beside the
- * peer dependencies. Then, from that project: a Node program against the
+ * peer dependencies (this project's copies, linked: test/support/consumer.ts
+ * `installPacked`). Then, from that project: a Node program against the
  * loopback fake, a type-check with `nodenext` and with `bundler` resolution
  * (by TypeScript 5.9 and by TypeScript 7),
  * a browser bundle with no Node built-in, and the `plex-auth` binary.
@@ -14,8 +15,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { build } from "esbuild"
 import { afterAll, beforeAll } from "vitest"
-import { self, type ConsumerCompiler, typecheckConsumer, writeConsumer } from "./support/consumer.js"
-import { npm, ok, root, run } from "./support/build.js"
+import { self, type ConsumerCompiler, installPacked, typecheckConsumer } from "./support/consumer.js"
+import { ok, root, run } from "./support/build.js"
 import { buildTimeout, packed } from "./support/packed.js"
 import { assertLinks, type Links } from "./support/links.js"
 
@@ -46,10 +47,7 @@ beforeAll(async () => {
   for (const file of ["example.mjs", "consumer.ts", "browser.ts", "fake.mjs"]) {
     await fs.copyFile(path.join(fixtures, file), path.join(project, file))
   }
-  await writeConsumer(project, tarball, [{ name: self }, ...peers.map((name) => ({ name }))])
-  await timed("install", async () =>
-    ok(await run(npm, ["ci", "--offline", "--no-audit", "--no-fund"], project, 120_000), "npm ci --offline")
-  )
+  await timed("install", () => installPacked(project, tarball, peers))
 }, buildTimeout + 240_000)
 
 afterAll(async () => {

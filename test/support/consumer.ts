@@ -8,6 +8,7 @@
  * never fetches them).
  */
 import { createHash } from "node:crypto"
+import { existsSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { npm, ok, root, run } from "./build.js"
@@ -54,7 +55,12 @@ export const writeConsumer = async (
    * For the Effect 4 edition: its package name, and its workspace folder, whose own copies
    * (`effect4/node_modules/effect`, Effect 4) win over the root's, as Node finds them from there.
    */
-  edition: { readonly self: string; readonly workspace: string } = { self, workspace: "" }
+  edition: { readonly self: string; readonly workspace: string } = { self, workspace: "" },
+  /**
+   * false: the package's peer dependencies (and what they need) are left out, as `npm install
+   * --legacy-peer-deps` leaves them out ({@link installPacked} links this project's copies instead).
+   */
+  withPeers = true
 ) => {
   const me = edition.self
   const start = edition.workspace
@@ -106,7 +112,7 @@ export const writeConsumer = async (
       )
     }
     // npm installs peers a package names (npm 7 and later).
-    queue.push(...Object.keys(packed.peerDependencies ?? {}))
+    if (withPeers) queue.push(...Object.keys(packed.peerDependencies ?? {}))
   }
   queue.push(...wanted.filter((w) => w.name !== me).map((w) => w.name))
   // What they need, as this project's lockfile has it, nested copies included: each dependency is
@@ -170,6 +176,39 @@ export const writeConsumer = async (
       2
     )
   )
+}
+
+/**
+ * Installs the packed package (`tarball`) into `project` with `npm ci --offline`, as a user's install
+ * does (its files, its `bin` link), beside its peer dependencies `peers`: this project's own copies of
+ * them (the workspace's own copy first, as {@link writeConsumer} finds them), linked into the project's
+ * node_modules rather than extracted again from the npm cache. They are the same versions, by the same
+ * lockfile, as an install would extract, and each package is still one copy (a link's target finds what
+ * it needs from where it is, as here). Extracting them (effect alone is over 4,000 files) was most of the
+ * install: 6.7 against 1.4 CPU-s for the Effect 3 edition. That npm accepts the peers an install line
+ * names (their ranges, what they need) is test/install-lines.test.ts's part (`checkTrees`).
+ */
+export const installPacked = async (
+  project: string,
+  tarball: string,
+  peers: ReadonlyArray<string>,
+  edition: { readonly self: string; readonly workspace: string } = { self, workspace: "" }
+) => {
+  await writeConsumer(project, tarball, [{ name: edition.self }], edition, false)
+  ok(
+    await run(npm, ["ci", "--offline", "--no-audit", "--no-fund", "--legacy-peer-deps"], project, 120_000),
+    "npm ci --offline"
+  )
+  for (const name of peers) {
+    const target = [
+      path.join(root, edition.workspace, "node_modules", name),
+      path.join(root, "node_modules", name)
+    ].find((candidate) => existsSync(path.join(candidate, "package.json")))
+    if (target === undefined) throw new NotInLockfile([name])
+    const link = path.join(project, "node_modules", name)
+    await fs.mkdir(path.dirname(link), { recursive: true })
+    await fs.symlink(target, link, "junction")
+  }
 }
 
 /** A node of `npm ls --json`'s tree: its dependencies, and what npm found wrong with it. */
