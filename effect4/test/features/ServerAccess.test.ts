@@ -3,6 +3,9 @@
  * test/features/ServerAccess.test.ts. The checkers cache with Effect 4's
  * `Cache`, their TTL followed under the TestClock.
  */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -140,6 +143,45 @@ describe("ServerAccess (Effect 4)", () => {
       assert.strictEqual(elsewhere._tag, "Unknown")
     }).pipe(Effect.provide(TestLive({ ...seed, plexTvUrl: "https://plex.example" })))
   )
+
+  it("every setting a request reads from the context is one the checkers keep from where they were made", () => {
+    // The shared lookup runs with the settings of where a checker was made, captured one by one (madeHere in
+    // src/ServerAccess.ts): a setting added later and not captured there would be read from the context of
+    // whichever caller started a lookup. Every Context.Reference of the library is either captured, or one no
+    // request of a checker reads (listed here with where it is read).
+    const src = fileURLToPath(new URL("../../src", import.meta.url))
+    const files = fs
+      .readdirSync(src, { recursive: true, encoding: "utf8" })
+      .filter((file) => file.endsWith(".ts") && !file.startsWith(`bin${path.sep}`))
+    const references = files.flatMap((file) =>
+      [
+        ...fs
+          .readFileSync(path.join(src, file), "utf8")
+          .matchAll(/export const (\w+)\s*:\s*Context\.Reference</g)
+      ].map((match) => match[1]!)
+    )
+    const notRead: Record<string, string> = {
+      PinReadAt: "PinLogin.poll's own start time",
+      RenewDeviceJwt: "Jwt.pinLogin's re-signing during a PIN poll"
+    }
+    const source = fs.readFileSync(path.join(src, "ServerAccess.ts"), "utf8")
+    const madeHere = source.slice(source.indexOf("const madeHere"), source.indexOf("return Context.merge"))
+    const captured = [...madeHere.matchAll(/(?:make|add)\((?:\w+\.)?(\w+), yield\* /g)].map(
+      (match) => match[1]!
+    )
+    assert.includeMembers(references, [
+      "PlexTv",
+      "JwtHost",
+      "RequestTimeout",
+      "MaxBodyBytes",
+      "TracePropagation"
+    ])
+    assert.sameMembers(
+      references.filter((name) => !(name in notRead)),
+      captured,
+      "a Context.Reference the checkers neither keep nor list as not read by their requests"
+    )
+  })
 
   it.effect("an Unknown kept for unknownTtl: served from the cache until it expires", () =>
     Effect.gen(function* () {
