@@ -1683,6 +1683,101 @@ describe("conformance: the fake's seed", () => {
           [
             untyped({ autoApprovePins: null }),
             "FakePlex: autoApprovePins must be a boolean or an object, not null"
+          ],
+          // Scalar fields of the wrong kind: refused naming the field and what it must be, not accepted to answer
+          // nonsense later. Absent is fine; present (null included) it must be of its kind.
+          [untyped({ plexTvUrl: 5 }), "FakePlex: plexTvUrl must be a string, not number"],
+          [untyped({ plexTvAliases: [5] }), "FakePlex: plexTvAliases[0] must be a string, not number"],
+          [untyped({ shape: "2024-01" }), 'FakePlex: shape must be "2025-08" or "2026-02", not "2024-01"'],
+          [
+            untyped({ accounts: [{ id: "x" }] }),
+            "FakePlex: accounts[0].id must be a positive whole number, not string"
+          ],
+          [
+            untyped({ accounts: [{ id: 1.5 }] }),
+            "FakePlex: accounts[0].id must be a positive whole number, got 1.5"
+          ],
+          [
+            untyped({ accounts: [{}, { email: 5 }] }),
+            "FakePlex: accounts[1].email must be a string, not number"
+          ],
+          [untyped({ accounts: [{ uuid: 7 }] }), "FakePlex: accounts[0].uuid must be a string, not number"],
+          [
+            untyped({ accounts: [{ title: null }] }),
+            "FakePlex: accounts[0].title must be a string, not null"
+          ],
+          [
+            untyped({ accounts: [{ friendlyName: [] }] }),
+            "FakePlex: accounts[0].friendlyName must be a string, not an array"
+          ],
+          [
+            untyped({ accounts: [{ plexPass: "yes" }] }),
+            "FakePlex: accounts[0].plexPass must be a boolean, not string"
+          ],
+          [
+            untyped({ accounts: [{ managed: 1 }] }),
+            "FakePlex: accounts[0].managed must be a boolean, not number"
+          ],
+          [
+            untyped({ accounts: [{ homePinListed: "no" }] }),
+            "FakePlex: accounts[0].homePinListed must be a boolean, not string"
+          ],
+          [
+            untyped({ accounts: [{ shape: 2025 }] }),
+            'FakePlex: accounts[0].shape must be "2025-08" or "2026-02", not number'
+          ],
+          [
+            untyped({ accounts: [{ payload: "x" }] }),
+            "FakePlex: accounts[0].payload must be an object or a function, not string"
+          ],
+          [
+            untyped({ accounts: [{ devices: [{ name: 1 }] }] }),
+            "FakePlex: accounts[0].devices[0].name must be a string, not number"
+          ],
+          [
+            untyped({ accounts: [{ devices: [{ clientIdentifier: {} }] }] }),
+            "FakePlex: accounts[0].devices[0].clientIdentifier must be a string, not an object"
+          ],
+          [
+            untyped({ homes: [{ members: [], name: 1 }] }),
+            "FakePlex: homes[0].name must be a string, not number"
+          ],
+          [
+            untyped({ servers: [{ clientIdentifier: 1 }] }),
+            "FakePlex: servers[0].clientIdentifier must be a string, not number"
+          ],
+          [untyped({ servers: [{ name: 1 }] }), "FakePlex: servers[0].name must be a string, not number"],
+          [
+            untyped({ servers: [{ version: 1.41 }] }),
+            "FakePlex: servers[0].version must be a string, not number"
+          ],
+          [
+            untyped({ servers: [{ claimed: "no" }] }),
+            "FakePlex: servers[0].claimed must be a boolean, not string"
+          ],
+          [
+            untyped({ servers: [{ connections: [{ uri: 32400 }] }] }),
+            "FakePlex: servers[0].connections[0].uri must be a string, not number"
+          ],
+          [
+            untyped({ servers: [{ connections: [{ uri: "http://192.0.2.1:32400", local: "true" }] }] }),
+            "FakePlex: servers[0].connections[0].local must be a boolean, not string"
+          ],
+          [
+            untyped({ servers: [{ sources: [{ source: 5 }] }] }),
+            "FakePlex: servers[0].sources[0].source must be a string, not number"
+          ],
+          [
+            untyped({ servers: [{ sources: [{ source: "x://y", name: 5 }] }] }),
+            "FakePlex: servers[0].sources[0].name must be a string, not number"
+          ],
+          [
+            untyped({
+              servers: [
+                { sources: [{ source: "x://y", connections: [{ uri: "http://192.0.2.1:1", relay: 1 }] }] }
+              ]
+            }),
+            "FakePlex: servers[0].sources[0].connections[0].relay must be a boolean, not number"
           ]
         ]
         /** The kit's own tagged FakePlexError (the one FakePlex exports), with the fake's message. */
@@ -1720,6 +1815,55 @@ describe("conformance: the fake's seed", () => {
             ["FakePlexError", message]
           )
         }
+        // A secret of the wrong kind: the kits take a string or a Redacted and say so; the Effect-free fake a string.
+        const secrets: ReadonlyArray<readonly [FakePlex.Options & HandlerOptions, string]> = [
+          [untyped({ accounts: [{ token: 5 }] }), "accounts[0].token"],
+          [untyped({ accounts: [{ password: null }] }), "accounts[0].password"],
+          [untyped({ accounts: [{ twoFactorCode: 123456 }] }), "accounts[0].twoFactorCode"],
+          [untyped({ accounts: [{ homePin: 1234 }] }), "accounts[0].homePin"],
+          [untyped({ accounts: [{ devices: [{ token: 5 }] }] }), "accounts[0].devices[0].token"],
+          [untyped({ servers: [{ accessToken: 5 }] }), "servers[0].accessToken"],
+          [
+            untyped({ servers: [{ sources: [{ source: "x://y", accessToken: 5 }] }] }),
+            "servers[0].sources[0].accessToken"
+          ]
+        ]
+        for (const [seed, path] of secrets) {
+          const kind = path.endsWith("password") ? "null" : "number"
+          const kits = `FakePlex: ${path} must be a string or a Redacted, not ${kind}`
+          assertRefused(yield* defectOf(FakePlex.make(seed)), kits)
+          assertRefused(yield* defectOf(Effect.scoped(Layer.build(FakePlex.layer(seed)))), kits)
+          assertRefused(yield* defectOf(Effect.scoped(FakePlexServer.make(seed))), kits)
+          const thrown = (() => {
+            try {
+              makeHandler(seed)
+            } catch (error) {
+              return error
+            }
+          })()
+          assert.instanceOf(thrown, Error, path)
+          assert.strictEqual((thrown as Error).message, `FakePlex: ${path} must be a string, not ${kind}`)
+        }
+        // The Effect-free fake's durations are numbers of milliseconds: a string is refused, not compared as one.
+        const thrownDuration = (() => {
+          try {
+            makeHandler(untyped({ transientTokenLifetimeMillis: "5" }))
+          } catch (error) {
+            return error
+          }
+        })()
+        assert.strictEqual(
+          (thrownDuration as Error).message,
+          "FakePlex: transientTokenLifetimeMillis must be a duration in milliseconds, not string"
+        )
+        // Secrets as Redacted and every optional field absent are fine.
+        const fine = yield* FakePlex.make({
+          accounts: [
+            { token: Redacted.make("seededToken"), devices: [{ token: Redacted.make("deviceToken") }] }
+          ],
+          servers: [{ accessToken: Redacted.make("serverToken"), sources: [{ source: "x://y" }] }]
+        })
+        assert.strictEqual(Redacted.value(fine.token), "seededToken")
         // The kits' own pinLifetime (the Effect-free fake's is pinLifetimeMillis), from untyped JavaScript.
         const lifetime = "FakePlex: pinLifetime must be an object, not null"
         assertRefused(yield* defectOf(FakePlex.make(untyped({ pinLifetime: null }))), lifetime)

@@ -688,7 +688,8 @@ const exchangeFor = (
       body: Request.json(JwtFacts.exchangeJwtBody(jwt)),
       schema: Exchanged
     })
-    // A token that is no JWT would carry no expiry (never refreshed ahead) and be stored in place of a good one.
+    // A token that is no JWT, or one without exp, would never be refreshed ahead and be stored in place of a good
+    // one (Jwt.verify refuses a JWT without exp too).
     const problem = JwtFacts.exchangedTokenProblem(Redacted.value(success.value.auth_token))
     if (problem !== undefined) {
       const host = yield* JwtHost
@@ -743,8 +744,10 @@ const exchangeFor = (
  * the key (422: signature verification failed, an unknown key) fails with
  * `Unauthorized`: the device's credentials were refused. Any other 422
  * stays a `BadRequest`. A 200 whose `auth_token` is not a JWT (three
- * base64url parts with a JSON header and payload) fails with `Unexpected`
- * (`Decode`; the detail says so, never the token): it would carry no expiry. A `lifetime` that is not positive and finite, a key
+ * base64url parts with a JSON header and payload), or is one without a
+ * numeric `exp`, fails with `Unexpected` (`Decode`; the detail says so,
+ * never the token): it would never be refreshed ahead, and {@link verify}
+ * refuses a JWT without `exp` (plex.tv's always carry one). A `lifetime` that is not positive and finite, a key
  * that is not a {@link DeviceKey} or options of the wrong kind fail with
  * `InvalidInput` before any request.
  *
@@ -1021,9 +1024,9 @@ export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"
  * minute from expiry, and a new one is signed when plex.tv refuses its
  * nonce (422), the check made once more. The PIN's lifetime counts from its creation (the time
  * `onPin` takes is part of it). The device JWT never appears in errors or
- * spans. An approved PIN whose `authToken` is not a JWT fails with
- * `Unexpected` (`Decode`; the detail says so, never the token), as
- * {@link exchange} does: it would carry no expiry.
+ * spans. An approved PIN whose `authToken` is not a JWT, or has no `exp`,
+ * fails with `Unexpected` (`Decode`; the detail says so, never the token),
+ * as {@link exchange} does: it would never be refreshed ahead.
  *
  * @since 0.1.0
  * @category pin login
@@ -1076,7 +1079,8 @@ export const pinLogin = (
       // The PIN's lifetime counts from its creation: a slow `onPin` does not stretch it.
       Effect.provideService(PinReadAt, createdAt)
     )
-    // As an exchange's: a token that is no JWT would carry no expiry, and be stored as the device's Plex JWT.
+    // As an exchange's: a token that is no JWT, or has no exp, would never be refreshed ahead, and be stored as the
+    // device's Plex JWT.
     const problem = JwtFacts.exchangedTokenProblem(Redacted.value(token), "authToken")
     if (problem !== undefined) {
       const host = yield* JwtHost

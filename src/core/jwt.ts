@@ -224,15 +224,22 @@ export const exchangeJwt = {
 
 /**
  * Why the `auth_token` plex.tv answered an exchange with cannot serve as a Plex JWT: it is not a compact JWS
- * (three base64url parts, a JSON header and a JSON payload), so it would carry no expiry, be never refreshed
- * ahead and, with stored credentials, be stored in place of a good token. Undefined when it can serve. The
- * detail never carries the token, only the `field` that held it (`auth_token`; a JWT PIN's `authToken`). (A JWT
- * that is not plex.tv's is left to `verify`.)
+ * (three base64url parts, a JSON header and a JSON payload), or its claims carry no expiry (`exp`, a number of
+ * seconds). Either way it would never be refreshed ahead and, with stored credentials, be stored in place of a
+ * good token; `verify` refuses one without `exp` too (`Expired`, "it has no expiry"). plex.tv's JWTs expire
+ * (7 days), and @ctrl/plex's `registerPlexJwt`/`refreshPlexJwt` refuse an exchanged token without `exp` alike.
+ * Undefined when it can serve. The detail never carries the token, only the `field` that held it (`auth_token`;
+ * a JWT PIN's `authToken`). (A JWT that is not plex.tv's is left to `verify`.)
  */
-export const exchangedTokenProblem = (token: string, field = "auth_token"): string | undefined =>
-  Jose.parse(token) === undefined
-    ? `the ${field} is not a JWT (three base64url parts with a JSON header and payload)`
-    : undefined
+export const exchangedTokenProblem = (token: string, field = "auth_token"): string | undefined => {
+  const parsed = Jose.parse(token)
+  if (parsed === undefined)
+    return `the ${field} is not a JWT (three base64url parts with a JSON header and payload)`
+  const exp = parsed.payload["exp"]
+  return typeof exp === "number" && Number.isFinite(exp)
+    ? undefined
+    : `the ${field} is a JWT with no expiry (exp): it could never be refreshed ahead`
+}
 
 /**
  * The URL an error names for a request to `endpoint` at `baseUrl`: origin and path (its `spanPath` when it has

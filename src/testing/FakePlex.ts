@@ -109,6 +109,7 @@ export interface AccountSeed {
   readonly twoFactorCode?: string | Redacted.Redacted<string> | undefined
   /** The account's initial token (default `fakeAccountToken0001`, `...0002`, ...). */
   readonly token?: string | Redacted.Redacted<string> | undefined
+  /** The account id, a positive whole number (default 24318101, 24318102, ...). */
   readonly id?: number | undefined
   readonly uuid?: string | undefined
   readonly title?: string | undefined

@@ -267,6 +267,36 @@ describe("Jwt.exchange: refusals", () => {
         assert.strictEqual((yield* Jwt.exchange(key)).claims.thumbprint, key.thumbprint)
       }).pipe(Effect.provide(signedIn()))
   )
+
+  it.effect(
+    "a 200 whose auth_token is a JWT with no expiry (no exp, or one that is not a number) is Unexpected (Decode), as Jwt.verify refuses it",
+    () =>
+      Effect.gen(function* () {
+        const { key } = yield* registeredKey
+        const segment = (json: object) => Buffer.from(JSON.stringify(json)).toString("base64url")
+        const header = segment({ alg: "EdDSA", typ: "JWT" })
+        const claims = { iss: "plex.tv", aud: ["plex.tv"], thumbprint: key.thumbprint, iat: 1 }
+        for (const payload of [claims, { ...claims, exp: "1893456000" }, { ...claims, exp: null }]) {
+          const token = `${header}.${segment(payload)}.c2ln`
+          yield* FakePlex.fault(
+            "exchangeJwt",
+            Fault.respond(() => Effect.succeed(Response.json({ auth_token: token }))),
+            { times: 1 }
+          )
+          const error = yield* failsWith(Jwt.exchange(key), "Unexpected")
+          assert.strictEqual(error.reason, "Decode")
+          assert.strictEqual(error.status, 200)
+          assert.strictEqual(error.operation, "Jwt.exchange")
+          assert.match(error.detail, /the auth_token is a JWT with no expiry \(exp\)/)
+          for (const shown of [error.message, String(error), JSON.stringify(error)]) {
+            assert.notInclude(shown, token)
+          }
+        }
+        // The fake's own token carries exp: accepted, with when it expires.
+        const good = yield* Jwt.exchange(key)
+        assert.isNumber(good.expiresAt)
+      }).pipe(Effect.provide(signedIn()))
+  )
 })
 
 describe("Jwt.layerStored: a kept key that is fine never triggers obtain", () => {

@@ -389,6 +389,39 @@ describe("Jwt.pinLogin", () => {
   )
 
   it.effect(
+    "an approved PIN whose authToken is a JWT with no exp is Unexpected (Decode), never the token",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const fiber = yield* Effect.forkChild(Effect.flip(Jwt.pinLogin({ key, onPin: () => Effect.void })))
+        yield* step(fiber, 3)
+        const fake = yield* FakePlex.FakePlex
+        const [pin] = yield* fake.pins
+        yield* FakePlex.approvePin(pin!.id)
+        const segment = (json: object) => Buffer.from(JSON.stringify(json)).toString("base64url")
+        const token = `${segment({ alg: "EdDSA" })}.${segment({ iss: "plex.tv", thumbprint: key.thumbprint })}.c2ln`
+        yield* FakePlex.fault(
+          "checkPin",
+          Fault.respond((request) =>
+            Effect.orDie(fake.handle(request)).pipe(
+              Effect.flatMap((response) => Effect.promise(() => response.json())),
+              Effect.map((json) => Response.json({ ...json, authToken: token }))
+            )
+          ),
+          { times: 1 }
+        )
+        const error = yield* stepToEnd(fiber)
+        assert.strictEqual(error._tag, "Unexpected")
+        assert.strictEqual(error._tag === "Unexpected" && error.reason, "Decode")
+        assert.strictEqual(error._tag === "Unexpected" && error.operation, "Jwt.pinLogin")
+        assert.match(error.message, /the authToken is a JWT with no expiry \(exp\)/)
+        for (const shown of [error.message, String(error), JSON.stringify(error)]) {
+          assert.notInclude(shown, token)
+        }
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect(
     "the PIN's lifetime counts from its creation: a slow onPin does not stretch it (Expired, not NotFound)",
     () =>
       Effect.gen(function* () {
@@ -708,8 +741,11 @@ describe("Jwt.layerStored", () => {
             failure: "Unexpected"
           },
           {
-            // A 200 whose token is shaped as a JWT but is no Plex JWT (header {}): the layer with verify refuses it.
-            fault: Fault.respond(() => Effect.succeed(Response.json({ auth_token: "e30.e30.c2ln" }))),
+            // A 200 whose token is shaped as a JWT with an expiry but is no Plex JWT (header {}): the layer with verify
+            // refuses it.
+            fault: Fault.respond(() =>
+              Effect.succeed(Response.json({ auth_token: "e30.eyJleHAiOjk5OTk5OTk5OTl9.c2ln" }))
+            ),
             verify: true,
             failure: "InvalidJwt"
           }

@@ -311,6 +311,35 @@ describe("WebSignIn.callback (Effect 4)", () => {
       }).pipe(Effect.provide(env({ appUrl: "http://localhost:8080" })))
   )
 
+  it.effect(
+    "over plain http, a second plex_session_pin the browser sends first (the one from before Path=/, Path=the callback) does not refuse the sign-in",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        // A sign-in started before the upgrade left its PIN cookie under the same name, Path=the callback, which
+        // the browser sends first (the longer path); it is signed, but for another return (another state).
+        const before = yield* service.start
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const url = params.get("forwardUrl") ?? ""
+        const name = started.cookie.name
+        for (const old of [before.cookie.value, "v1.not-signed"]) {
+          const { user } = yield* service.callback({
+            cookie: `${name}=${old}; plex_session=x; ${name}=${started.cookie.value}`,
+            url
+          })
+          assert.strictEqual(user.username, "alice")
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        }
+        // None of them this return's: refused for the first one's reason, as with one cookie.
+        const error = yield* failure(
+          service.callback({ cookie: `${name}=${before.cookie.value}; ${name}=v1.not-signed`, url })
+        )
+        assert.strictEqual(error._tag === "SignInNotStarted" ? error.reason : error._tag, "StateMismatch")
+      }).pipe(Effect.provide(env({ appUrl: "http://localhost:8080" })))
+  )
+
   it.effect("waits a short, bounded time for an approval, then fails with SignInNotApproved", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn

@@ -104,7 +104,7 @@ export type { FakePlex } from "./fake.js"
 export { maxRequestBodyBytes, payloadTooLarge, payloadTooLargeText, systemClock } from "./fake.js"
 export { ConnectionFailure, FakePlexError } from "./errors.js"
 export { isSecret, Secret } from "./secret.js"
-export { checkSeedShape, kitMillis } from "./seed.js"
+export { checkSeedShape, kitMillis, type SecretKind } from "./seed.js"
 export * as Fault from "./fault.js"
 
 /**

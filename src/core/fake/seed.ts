@@ -305,6 +305,9 @@ export const kitMillis = (what: string, value: number | undefined, given: unknow
 
 const millis = (what: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback
+  if (typeof value !== "number") {
+    throw new FakePlexError(`FakePlex: ${what} must be a duration in milliseconds, not ${kindOf(value)}`)
+  }
   if (!(value >= 0))
     throw new FakePlexError(`FakePlex: ${what} must be a duration in milliseconds, got ${value}`)
   return value
@@ -363,16 +366,85 @@ const stringsAt = (path: string, value: unknown, optional = true): void =>
     }
   })
 
+/** Refuses `value` at `path` unless it is a boolean (or undefined). */
+const mustBeBoolean = (path: string, value: unknown): void => {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new FakePlexError(`FakePlex: ${path} must be a boolean, not ${kindOf(value)}`)
+  }
+}
+
+/** Refuses `value` at `path` unless it is a positive whole number (or undefined): an id. */
+const mustBeId = (path: string, value: unknown): void => {
+  if (value === undefined) return
+  if (typeof value !== "number") {
+    throw new FakePlexError(`FakePlex: ${path} must be a positive whole number, not ${kindOf(value)}`)
+  }
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new FakePlexError(`FakePlex: ${path} must be a positive whole number, got ${value}`)
+  }
+}
+
+const shapes: ReadonlyArray<PayloadShape> = ["2025-08", "2026-02"]
+
+/** Refuses `value` at `path` unless it is a payload era the fake knows (or undefined). */
+const mustBeShape = (path: string, value: unknown): void => {
+  if (value === undefined || (typeof value === "string" && (shapes as ReadonlyArray<string>).includes(value)))
+    return
+  const shown = typeof value === "string" ? JSON.stringify(value) : kindOf(value)
+  throw new FakePlexError(
+    `FakePlex: ${path} must be ${shapes.map((x) => `"${x}"`).join(" or ")}, not ${shown}`
+  )
+}
+
 /**
- * Refuses a seed whose lists or entries are of the wrong kind (from untyped JavaScript: `accounts: [null]`,
- * `homes: [{}]`, `servers: {}`, a login that is not a string) with a `FakePlexError` naming the entry
- * (`FakePlex: accounts[0] must be an object, not null`), before anything reads it: a `TypeError` otherwise. The
- * fields it checks have the same names in the test kits' options, so each binding calls it on its own options
- * before converting them, and {@link resolve} on the core's.
+ * How a seed's secrets (passwords, codes, tokens, home PINs) may be given: the core takes strings; a test kit
+ * takes its `Redacted` too, and names it in a refusal (`a string or a Redacted`).
  */
-export const checkSeedShape = (options: object): void => {
+export interface SecretKind {
+  readonly is: (value: unknown) => boolean
+  readonly expected: string
+}
+
+/**
+ * Refuses a seed whose lists, entries or fields are of the wrong kind (from untyped JavaScript: `accounts: [null]`,
+ * `homes: [{}]`, `servers: {}`, a login that is not a string, `id: "x"`, a token that is a number, `local: "yes"`)
+ * with a `FakePlexError` naming the field (`FakePlex: accounts[0] must be an object, not null`,
+ * `FakePlex: accounts[0].id must be a positive whole number, not string`), before anything reads it: a
+ * `TypeError` or a fake that answers nonsense otherwise. An optional field may be absent (`undefined`); present,
+ * it must be of its kind (`null` is refused). The fields it checks have the same names in the test kits' options,
+ * so each binding calls it on its own options before converting them (with its `Redacted` as a `secret`), and
+ * {@link resolve} on the core's.
+ */
+export const checkSeedShape = (options: object, secret?: SecretKind): void => {
   const o = options as Record<string, unknown>
-  mustBeArray("plexTvAliases", o["plexTvAliases"], true)
+  const mustBeSecret = (path: string, value: unknown): void => {
+    if (value === undefined || typeof value === "string" || (secret !== undefined && secret.is(value))) return
+    throw new FakePlexError(
+      `FakePlex: ${path} must be ${secret?.expected ?? "a string"}, not ${kindOf(value)}`
+    )
+  }
+  const strings = (path: string, entry: Record<string, unknown>, keys: ReadonlyArray<string>): void => {
+    for (const key of keys) mustBeString(`${path}.${key}`, entry[key])
+  }
+  const booleans = (path: string, entry: Record<string, unknown>, keys: ReadonlyArray<string>): void => {
+    for (const key of keys) mustBeBoolean(`${path}.${key}`, entry[key])
+  }
+  const secrets = (path: string, entry: Record<string, unknown>, keys: ReadonlyArray<string>): void => {
+    for (const key of keys) mustBeSecret(`${path}.${key}`, entry[key])
+  }
+  const connections = (path: string, value: unknown): void => {
+    for (const [connectionPath, connection] of objectsAt(path, value)) {
+      if (typeof connection["uri"] !== "string") {
+        throw new FakePlexError(
+          `FakePlex: ${connectionPath}.uri must be a string, not ${kindOf(connection["uri"])}`
+        )
+      }
+      booleans(connectionPath, connection, ["local", "relay", "IPv6"])
+    }
+  }
+  for (const key of ["plexTvUrl", "clientsUrl", "elsewhereUrl"]) mustBeString(key, o[key])
+  stringsAt("plexTvAliases", o["plexTvAliases"])
+  mustBeShape("shape", o["shape"])
   mustBeObject("pinLifetimeMillis", o["pinLifetimeMillis"], true)
   const auto = o["autoApprovePins"]
   if (auto !== undefined && typeof auto !== "boolean") {
@@ -382,20 +454,45 @@ export const checkSeedShape = (options: object): void => {
     mustBeString("autoApprovePins.account", (auto as Record<string, unknown>)["account"])
   }
   for (const [path, account] of objectsAt("accounts", o["accounts"])) {
-    mustBeString(`${path}.username`, account["username"])
-    mustBeString(`${path}.email`, account["email"])
-    objectsAt(`${path}.devices`, account["devices"])
+    strings(path, account, ["username", "email", "uuid", "title", "friendlyName"])
+    secrets(path, account, ["password", "twoFactorCode", "token", "homePin"])
+    mustBeId(`${path}.id`, account["id"])
+    booleans(path, account, ["plexPass", "homePinListed", "managed"])
+    mustBeShape(`${path}.shape`, account["shape"])
+    const payload = account["payload"]
+    if (
+      payload !== undefined &&
+      typeof payload !== "function" &&
+      (typeof payload !== "object" || payload === null || Array.isArray(payload))
+    ) {
+      throw new FakePlexError(
+        `FakePlex: ${path}.payload must be an object or a function, not ${kindOf(payload)}`
+      )
+    }
+    for (const [devicePath, device] of objectsAt(`${path}.devices`, account["devices"])) {
+      strings(devicePath, device, ["name", "product", "platform", "clientIdentifier"])
+      secrets(devicePath, device, ["token"])
+    }
   }
   for (const [path, server] of objectsAt("servers", o["servers"])) {
-    mustBeString(`${path}.owner`, server["owner"])
+    strings(path, server, ["clientIdentifier", "name", "owner", "version"])
+    secrets(path, server, ["accessToken"])
+    booleans(path, server, ["claimed"])
     stringsAt(`${path}.sharedWith`, server["sharedWith"])
-    objectsAt(`${path}.connections`, server["connections"])
+    connections(`${path}.connections`, server["connections"])
     for (const [sourcePath, source] of objectsAt(`${path}.sources`, server["sources"])) {
-      objectsAt(`${sourcePath}.connections`, source["connections"])
+      if (typeof source["source"] !== "string") {
+        throw new FakePlexError(
+          `FakePlex: ${sourcePath}.source must be a string, not ${kindOf(source["source"])}`
+        )
+      }
+      strings(sourcePath, source, ["name", "clientIdentifier"])
+      secrets(sourcePath, source, ["accessToken"])
+      connections(`${sourcePath}.connections`, source["connections"])
     }
   }
   for (const [path, home] of objectsAt("homes", o["homes"])) {
-    mustBeString(`${path}.admin`, home["admin"])
+    strings(path, home, ["admin", "name"])
     stringsAt(`${path}.members`, home["members"], false)
   }
 }

@@ -97,6 +97,23 @@ export const parseCookieHeader = (header: string | null | undefined): ReadonlyMa
   return out
 }
 
+/**
+ * Every value a request's `Cookie` header sends under `name`, in the order sent (the longest path first), as
+ * {@link parseCookieHeader} reads each: a browser holding two cookies of one name (another path) sends both.
+ */
+export const cookieValues = (header: string | null | undefined, name: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  if (header === null || header === undefined) return out
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=")
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue
+    let value = pair.slice(eq + 1).trim()
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
+    out.push(value)
+  }
+  return out
+}
+
 /** A `Set-Cookie` value read back; `undefined` when it has no `name=value`. Attribute names are case-insensitive. */
 export const parseSetCookie = (header: string): SetCookie | undefined => {
   const [first, ...rest] = header.split(";")

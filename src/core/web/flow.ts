@@ -92,7 +92,12 @@ export type NotStartedReason = "NoCookie" | "Invalid" | "Expired" | "StateMismat
  * The PIN this browser started, from the callback's `Cookie` header and URL:
  * the PIN-flow cookie must verify (signature, purpose, expiry) and its nonce
  * equal the URL's `state` (compared in constant time). Anything else is a
- * return this browser did not start (login CSRF, an old tab).
+ * return this browser did not start (login CSRF, an old tab). A browser may
+ * send the cookie's name twice (another path: over plain http, the PIN cookie
+ * from before it took `Path=/` had the callback's path, and is sent first):
+ * each value is tried, and the one this return is for is taken; when none is,
+ * the first value's reason is answered. (Over https only the `__Host-` name is
+ * read, which no other path or host can set.)
  */
 export const readPin = async (
   key: CryptoKey,
@@ -103,15 +108,33 @@ export const readPin = async (
   | { readonly _tag: "Ok"; readonly pin: S.PinState }
   | { readonly _tag: "NotStarted"; readonly reason: NotStartedReason }
 > => {
-  const raw = Cookies.parseCookieHeader(request.cookie).get(settings.pinCookie)
-  if (raw === undefined || raw === "") return { _tag: "NotStarted", reason: "NoCookie" }
+  const values = Cookies.cookieValues(request.cookie, settings.pinCookie).filter((value) => value !== "")
+  let first: { readonly _tag: "NotStarted"; readonly reason: NotStartedReason } | undefined
+  for (const raw of values) {
+    const read = await readPinValue(key, settings, raw, request.url, now)
+    if (read._tag === "Ok") return read
+    first ??= read
+  }
+  return first ?? { _tag: "NotStarted", reason: "NoCookie" }
+}
+
+const readPinValue = async (
+  key: CryptoKey,
+  settings: S.Settings,
+  raw: string,
+  url: string,
+  now: number
+): Promise<
+  | { readonly _tag: "Ok"; readonly pin: S.PinState }
+  | { readonly _tag: "NotStarted"; readonly reason: NotStartedReason }
+> => {
   const verified = await Signed.verify([key], S.pinPurpose, raw, now)
   if (verified._tag === "Invalid") {
     return { _tag: "NotStarted", reason: verified.reason === "Expired" ? "Expired" : "Invalid" }
   }
   const pin = S.readPinData(verified.data)
   if (pin === undefined) return { _tag: "NotStarted", reason: "Invalid" }
-  const state = S.stateOf(request.url, settings.origin)
+  const state = S.stateOf(url, settings.origin)
   if (state === null || !Signed.constantTimeEqualText(pin.nonce, state)) {
     return { _tag: "NotStarted", reason: "StateMismatch" }
   }

@@ -208,7 +208,9 @@ export const expired = (cookie: SetCookie): SetCookie => ({
  * rename does not keep sending it. `undefined` over plain http, where the old cookie has the current one's name
  * (only its path differs): a response's cookies are keyed by name (`@effect/platform`'s and Effect 4's
  * `Cookies`), so one response cannot both set or delete the current cookie and delete the old one; there the
- * old one ends by its own `Max-Age` (the PIN's lifetime).
+ * old one ends by its own `Max-Age` (the PIN's lifetime), and the callback, which tries each value sent under the
+ * name (`readPin`), takes the current one whatever the order. Not in `start`'s answer (`Started.cookie`): over
+ * https the old cookie is never read, and the callback's cookies expire it.
  */
 export const legacyPinCookieDeletion = (s: Settings): SetCookie | undefined => {
   const prefix = "__Host-"

@@ -74,15 +74,18 @@ const server = (seed: ServerSeed): Core.ServerSeed => ({
   sources: seed.sources?.map((source) => ({ ...source, accessToken: revealOptional(source.accessToken) }))
 })
 
+/** A seed's secrets may be given as strings or `Redacted` (refused otherwise, naming both). */
+const kitSecret: Core.SecretKind = { is: Redacted.isRedacted, expected: "a string or a Redacted" }
+
 /** The core's options for the test kit's. */
 const toCoreOptionsUnchecked = (options: Options): Core.Options => {
   // From untyped JavaScript (null, a number): the kit's FakePlexError naming the options (a defect, as a refused
   // fault is), not a TypeError.
   const problem = Validate.objectProblem(options, true)
   if (problem !== undefined) throw new FakePlexError({ message: `FakePlex: options ${problem}` })
-  // Lists and entries of the wrong kind (`accounts: [null]`, `homes: [{}]`): the core's FakePlexError naming the
-  // entry (made this kit's by `seeded`), before they are read here.
-  Core.checkSeedShape(options)
+  // Lists, entries and fields of the wrong kind (`accounts: [null]`, `homes: [{}]`, `id: "x"`, a token that is a
+  // number): the core's FakePlexError naming the field (made this kit's by `seeded`), before they are read here.
+  Core.checkSeedShape(options, kitSecret)
   const lifetime = Validate.objectProblem(options.pinLifetime, true)
   if (lifetime !== undefined) throw new FakePlexError({ message: `FakePlex: pinLifetime ${lifetime}` })
   const auto = options.autoApprovePins
