@@ -238,7 +238,7 @@ export type Built =
 /**
  * Checks an identity and builds its headers: `clientIdentifier` and
  * `product` must be non-empty, and no value may contain control characters
- * (see `headerProblem`). Fields left unset are filled from `defaults` (the
+ * (see `headerProblem`). Spaces around a value are dropped, as HTTP drops them. Fields left unset are filled from `defaults` (the
  * runtime's, see {@link runtimeDefaults}) unless `runtimeDefaults` is
  * `false`; a field that is set always wins, and a default that could not be
  * a header is left out.
@@ -263,7 +263,10 @@ export const buildIdentity = (
       const problem = headerProblem(given)
       if (problem !== undefined) return { _tag: "Invalid", field: key, problem }
     }
-    const checked = (defaulted ?? given) as string
+    // HTTP drops the spaces around a header value (RFC 9110, section 5.5; fetch's `Headers` strip them), so
+    // plex.tv reads the value without them: the identity keeps it so too, and the app.plex.tv link and
+    // the device JWT name the client plex.tv saw. (Tabs and line breaks are control characters, refused.)
+    const checked = ((defaulted ?? given) as string).replace(/^ +| +$/g, "")
     out[key] = checked
     headers[headerNames[key]] = utf8HeaderValue(checked)
   }
