@@ -326,7 +326,8 @@ export type Validity =
 
 /**
  * Checks the current token without re-authenticating: plex.tv answering 200
- * means `Valid`, 401 (or its 422 "Invalid token") `Invalid`, anything else —
+ * means `Valid`, a refused token (`Unauthorized`: 401, 403, 498 for an
+ * expired Plex JWT, or its 422 "Invalid token") `Invalid`, anything else —
  * or no answer — `Unknown`, which says nothing about the token.
  *
  * @example
