@@ -207,6 +207,11 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         // Each built lazily: before the fix, some threw a TypeError while being built.
         const cases: ReadonlyArray<readonly [string, string, () => Effect.Effect<unknown, unknown, any>]> = [
           ["Claim.claimServer", "options", () => Claim.claimServer("http://127.0.0.1:32400", untyped(null))],
+          [
+            "PlexAuth.sourceConnectionInformation",
+            "refresh",
+            () => PlexAuth.sourceConnectionInformation(untyped({ source: "server://abc", refresh: "true" }))
+          ],
           ["PinLogin.create", "options", () => PinLogin.create(untyped(null))],
           ["PinLogin.create", "strong", () => PinLogin.create(untyped({ strong: "false" }))],
           ["PinLogin.check", "pin", () => PinLogin.check(untyped(null))],
