@@ -359,6 +359,12 @@ describe("conformance (sign-in): bad input fails before any request", () => {
             () => Effect.provide(ClientIdentity.makePersisted(untyped(null)), KeyValueStore.layerMemory)
           ],
           [
+            "ClientIdentity",
+            "runtimeDefaults",
+            () =>
+              ClientIdentity.make(untyped({ clientIdentifier: "id", product: "p", runtimeDefaults: "false" }))
+          ],
+          [
             "ClientIdentity.makePersisted",
             "options",
             () =>

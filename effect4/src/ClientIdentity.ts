@@ -102,7 +102,8 @@ export const runtimeDefaults: (runtime?: unknown) => RuntimeDefaults = Identity.
  * dropped, as HTTP drops them from a header: the identity holds what plex.tv
  * receives, so the app.plex.tv link and device JWTs name the same client.
  * Fields left unset are filled from the runtime ({@link runtimeDefaults})
- * unless `runtimeDefaults` is `false`; a field that is set always wins.
+ * unless `runtimeDefaults` is `false` (a value that is not a boolean, such
+ * as `"false"`, is `InvalidInput`); a field that is set always wins.
  *
  * @since 0.1.0
  * @category constructors

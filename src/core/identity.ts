@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { headerProblem } from "./validate.js"
+import { headerProblem, optionalBooleanProblem } from "./validate.js"
 
 /**
  * The identity fields. Only `clientIdentifier` and `product` are required.
@@ -247,6 +247,9 @@ export const buildIdentity = (
   input: ClientIdentityInput,
   defaults: () => RuntimeDefaults = runtimeDefaults
 ): Built => {
+  // From untyped JavaScript, `"false"` would read as true and send the host name the caller meant to keep back.
+  const runtime = optionalBooleanProblem(input.runtimeDefaults)
+  if (runtime !== undefined) return { _tag: "Invalid", field: "runtimeDefaults", problem: runtime }
   const out: Partial<Record<HeaderField, string>> = {}
   const headers: Record<string, string> = {}
   const fallback: Partial<Record<HeaderField, string>> =
