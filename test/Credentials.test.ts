@@ -261,7 +261,7 @@ describe("Credentials.layerStored", () => {
   )
 
   it.effect(
-    "a token obtain gives that could not be sent (a token file's trailing newline) is InvalidInput: never sent, never stored",
+    "a token obtain gives that Credentials.make refuses (a token file's trailing newline) is InvalidInput: never sent, never stored",
     () =>
       Effect.gen(function* () {
         const fake = yield* FakePlex.FakePlex

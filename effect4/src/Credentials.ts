@@ -150,10 +150,10 @@ export type RefreshFailed = Refresh.RefreshFailed
  * `InvalidInput` before `obtain` runs, as do options that are not an object,
  * an `obtain` that is not an `Effect` and an `initial` that is not a
  * `Redacted` token. A token `obtain` gives is checked as {@link make} checks
- * one: one that could not be sent (empty, with whitespace, such as a token
- * file's trailing newline, or not a string) is never sent; it fails the
- * credentials with `InvalidInput` when they are made, and is no new token
- * (`reauthentication: "Failed"`) in a re-authentication.
+ * one: one it refuses (empty, not a string, or with whitespace or control
+ * characters, such as a token file's trailing newline) is never sent; it
+ * fails the credentials with `InvalidInput` when they are made, and is no
+ * new token (`reauthentication: "Failed"`) in a re-authentication.
  *
  * The refresh runs in its own fiber in the `Scope` the credentials are made
  * in (`Layer.effect` gives it a layer's): a caller interrupted while it waits
@@ -189,9 +189,10 @@ export const makeRefreshing = <E, R>(options: {
   })
 
 /**
- * The token `obtain` gave, checked as `Credentials.make` checks one: a token that could not travel as a header
- * (a token file's trailing newline, a plain string from untyped JavaScript) is `InvalidInput` naming `obtain`,
- * never a request. When the credentials are built, that fails them; in a re-authentication, no new token came
+ * The token `obtain` gave, checked as `Credentials.make` checks one (a plain string from untyped JavaScript is
+ * wrapped): one it refuses (whitespace or a line break, such as a token file's trailing newline, which the stored
+ * layers could not read back; one that is not a string) is `InvalidInput` naming `obtain`, never a request. When
+ * the credentials are built, that fails them; in a re-authentication, no new token came
  * (`reauthentication: "Failed"`).
  */
 const checkObtained =
@@ -368,8 +369,8 @@ export const defaultStoreKey = "effect-plex-auth/token"
  * a PIN login) and its token is stored. Options that are not an object, an
  * `obtain` that is not an Effect or a `key` that is not a string fail the
  * layer with `InvalidInput` when it is built, before any request. A token
- * `obtain` gives is checked as in {@link makeRefreshing}: one that could not
- * be sent is neither sent nor stored.
+ * `obtain` gives is checked as in {@link makeRefreshing}: one {@link make}
+ * refuses is neither sent nor stored.
  *
  * @example
  * ```ts
