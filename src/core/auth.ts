@@ -8,7 +8,7 @@
  */
 import type { Endpoint } from "./endpoint.js"
 import { twoFactorOutcome, verificationCodeProblem } from "./twoFactor.js"
-import { loginProblem, optionalBooleanProblem, passwordProblem, sourceProblem } from "./validate.js"
+import { loginProblem, passwordProblem, sourceProblem } from "./validate.js"
 
 /** An endpoint: its name, method, path below the base URL and behaviour (see `endpoint.ts`). */
 export type { Endpoint } from "./endpoint.js"
@@ -128,8 +128,9 @@ export const sourceQuery = (input: {
   const problem = sourceProblem(input.source)
   if (problem !== undefined) return { field: "source", problem }
   // From untyped JavaScript, `"true"` or `"false"`: refused as every boolean option is, not ignored.
-  const refresh = optionalBooleanProblem(input.refresh)
-  if (refresh !== undefined) return { field: "refresh", problem: refresh }
+  if (input.refresh !== undefined && typeof input.refresh !== "boolean") {
+    return { field: "refresh", problem: "must be a boolean" }
+  }
   const query: Array<readonly [string, string]> = [["source", (input.source as string).trim()]]
   if (input.refresh === true) query.push(["refresh", "1"])
   return { query }

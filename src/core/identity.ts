@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { headerProblem, optionalBooleanProblem } from "./validate.js"
+import { headerProblem } from "./validate.js"
 
 /**
  * The identity fields. Only `clientIdentifier` and `product` are required.
@@ -248,8 +248,10 @@ export const buildIdentity = (
   defaults: () => RuntimeDefaults = runtimeDefaults
 ): Built => {
   // From untyped JavaScript, `"false"` would read as true and send the host name the caller meant to keep back.
-  const runtime = optionalBooleanProblem(input.runtimeDefaults)
-  if (runtime !== undefined) return { _tag: "Invalid", field: "runtimeDefaults", problem: runtime }
+  // (Inline, as the sign-in checks `rememberMe`: every operation's bundle carries this.)
+  if (input.runtimeDefaults !== undefined && typeof input.runtimeDefaults !== "boolean") {
+    return { _tag: "Invalid", field: "runtimeDefaults", problem: "must be a boolean" }
+  }
   const out: Partial<Record<HeaderField, string>> = {}
   const headers: Record<string, string> = {}
   const fallback: Partial<Record<HeaderField, string>> =
@@ -268,8 +270,9 @@ export const buildIdentity = (
     }
     // HTTP drops the spaces around a header value (RFC 9110, section 5.5; fetch's `Headers` strip them), so
     // plex.tv reads the value without them: the identity keeps it so too, and the app.plex.tv link and
-    // the device JWT name the client plex.tv saw. (Tabs and line breaks are control characters, refused.)
-    const checked = ((defaulted ?? given) as string).replace(/^ +| +$/g, "")
+    // the device JWT name the client plex.tv saw. (`trim`, the shortest, also drops other Unicode spaces
+    // around it; the header is built from the trimmed value, so all of them still agree.)
+    const checked = ((defaulted ?? given) as string).trim()
     out[key] = checked
     headers[headerNames[key]] = utf8HeaderValue(checked)
   }
