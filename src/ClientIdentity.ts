@@ -101,9 +101,12 @@ export const runtimeDefaults: (runtime?: unknown) => RuntimeDefaults = Identity.
 
 /**
  * Validates an identity: `clientIdentifier` and `product` must be non-empty,
- * and no value may contain control characters. Fields left unset are filled
- * from the runtime ({@link runtimeDefaults}) unless `runtimeDefaults` is
- * `false`; a field that is set always wins.
+ * and no value may contain control characters. Spaces around a value are
+ * dropped, as HTTP drops them from a header: the identity holds what plex.tv
+ * receives, so the app.plex.tv link and device JWTs name the same client.
+ * Fields left unset are filled from the runtime ({@link runtimeDefaults})
+ * unless `runtimeDefaults` is `false` (a value that is not a boolean, such
+ * as `"false"`, is `InvalidInput`); a field that is set always wins.
  *
  * @since 0.1.0
  * @category constructors

@@ -287,8 +287,8 @@ export interface SourceInput {
 /**
  * Connection details and an access token for a source the server knows
  * (PMS `/security/resources`, PMS 1.15.4 or later; needs an admin or
- * transient token). A source without `scheme://` fails with `InvalidInput`
- * before any request.
+ * transient token). A source without `scheme://`, or a `refresh` that is
+ * not a boolean, fails with `InvalidInput` before any request.
  *
  * @example
  * ```ts

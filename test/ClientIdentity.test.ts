@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Config, ConfigError, Effect, Layer } from "effect"
-import { ClientIdentity, PlexAuth } from "effect-plex-auth"
+import { ClientIdentity, PinLogin, PlexAuth } from "effect-plex-auth"
+import { FakePlex } from "effect-plex-auth/testing"
 import { failsWith, onlyRequest } from "./support/assertions.js"
 import { CLIENT_ID, CredentialsLive, fromHeaderBytes, withEnv } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
@@ -72,6 +73,34 @@ describe("ClientIdentity.make / layer", () => {
         ).pipe(Layer.orDie)
       )
     )
+  )
+
+  it.effect(
+    "spaces around a value are dropped, as HTTP drops them: the app.plex.tv link names the client plex.tv saw",
+    () => {
+      const IdentityLive = ClientIdentity.layer({
+        clientIdentifier: "  my-device ",
+        product: "My Tool ",
+        deviceName: " Living Room",
+        runtimeDefaults: false
+      })
+      return Effect.gen(function* () {
+        const identity = yield* build(IdentityLive)
+        assert.deepStrictEqual(
+          [identity.clientIdentifier, identity.product, identity.deviceName],
+          ["my-device", "My Tool", "Living Room"]
+        )
+        const pin = yield* PinLogin.create()
+        const link = new URL(yield* PinLogin.authUrl(pin))
+        const params = new URLSearchParams(link.hash.replace(/^#\?/, ""))
+        const [created] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+        // plex.tv's PIN belongs to the identifier its header carried, without the spaces.
+        assert.strictEqual(created?.clientIdentifier, "my-device")
+        assert.strictEqual(params.get("clientID"), created?.clientIdentifier)
+        assert.strictEqual(params.get("context[device][product]"), "My Tool")
+        assert.strictEqual(params.get("context[device][deviceName]"), "Living Room")
+      }).pipe(Effect.provide(Layer.merge(IdentityLive, FakePlex.layer())))
+    }
   )
 
   const invalid: ReadonlyArray<readonly [string, ClientIdentity.ClientIdentityInput, string]> = [

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { SystemError } from "@effect/platform/Error"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { Config, ConfigError, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
-import { Credentials, PlexAuth } from "effect-plex-auth"
+import { Credentials, PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { IdentityLive, ISSUED_TOKEN, PASSWORD, TOKEN, withEnv } from "./support/env.js"
@@ -258,5 +258,42 @@ describe("Credentials.layerStored", () => {
         assert.strictEqual(account.username, FakePlex.defaults.username)
         assert.deepStrictEqual(levels, ["DEBUG"])
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
+    "a token obtain gives that Credentials.make refuses (a token file's trailing newline) is InvalidInput: never sent, never stored",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const bad = Effect.succeed(Redacted.make(`${Redacted.value(fake.token)}\n`))
+        const named = (error: { readonly _tag: string }) =>
+          error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error._tag
+        // Made with it: InvalidInput naming obtain, never the token.
+        const made = yield* Effect.flip(Effect.scoped(Credentials.makeRefreshing({ obtain: bad })))
+        assert.deepStrictEqual(named(made), ["Credentials.makeRefreshing", "obtain"])
+        assert.notInclude(String(made), Redacted.value(fake.token))
+        // Kept in a store: the layer fails, and nothing is stored.
+        const stored = yield* Effect.flip(
+          Effect.scoped(Layer.build(Credentials.layerStored({ obtain: bad })))
+        )
+        assert.deepStrictEqual(named(stored), ["Credentials.layerStored", "obtain"])
+        const store = yield* KeyValueStore.KeyValueStore
+        assert.isFalse(yield* store.has(Credentials.defaultStoreKey))
+        // In a re-authentication, no new token came: the refused request is not sent again.
+        const revoked = yield* fake.mintToken()
+        yield* fake.revokeToken(revoked)
+        const refused = yield* Effect.flip(
+          Effect.scoped(
+            Effect.flatMap(Credentials.makeRefreshing({ initial: revoked, obtain: bad }), (credentials) =>
+              PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+            )
+          )
+        )
+        assert.strictEqual(
+          refused._tag === "Unauthorized" ? refused.reauthentication : refused._tag,
+          "Failed"
+        )
+        assert.strictEqual((yield* FakePlex.requests).length, 1)
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
   )
 })

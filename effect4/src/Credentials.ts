@@ -149,7 +149,11 @@ export type RefreshFailed = Refresh.RefreshFailed
  * credentials). A `cooldown` that is not positive and finite fails with
  * `InvalidInput` before `obtain` runs, as do options that are not an object,
  * an `obtain` that is not an `Effect` and an `initial` that is not a
- * `Redacted` token.
+ * `Redacted` token. A token `obtain` gives is checked as {@link make} checks
+ * one: one it refuses (empty, not a string, or with whitespace or control
+ * characters, such as a token file's trailing newline) is never sent; it
+ * fails the credentials with `InvalidInput` when they are made, and is no
+ * new token (`reauthentication: "Failed"`) in a re-authentication.
  *
  * The refresh runs in its own fiber in the `Scope` the credentials are made
  * in (`Layer.effect` gives it a layer's): a caller interrupted while it waits
@@ -184,15 +188,32 @@ export const makeRefreshing = <E, R>(options: {
     return refreshing(options)
   })
 
+/**
+ * The token `obtain` gave, checked as `Credentials.make` checks one (a plain string from untyped JavaScript is
+ * wrapped): one it refuses (whitespace or a line break, such as a token file's trailing newline, which the stored
+ * layers could not read back; one that is not a string) is `InvalidInput` naming `obtain`, never a request. When
+ * the credentials are built, that fails them; in a re-authentication, no new token came
+ * (`reauthentication: "Failed"`).
+ */
+const checkObtained =
+  (operation: string) =>
+  (token: Redacted.Redacted<string>): Effect.Effect<Redacted.Redacted<string>, InvalidInput> =>
+    Effect.mapError(V.token(operation, "obtain", token), (error) =>
+      V.invalid(operation, "obtain", `its token ${error.reason}`)
+    )
+
 /** {@link makeRefreshing}, its options checked. */
 const refreshing = <E, R>(options: {
   readonly initial?: Redacted.Redacted<string> | undefined
   readonly obtain: Effect.Effect<Redacted.Redacted<string>, E, R>
   readonly cooldown?: Duration.Input | undefined
-}): Effect.Effect<CredentialsService, E, R | Scope.Scope> =>
+}): Effect.Effect<CredentialsService, E | InvalidInput, R | Scope.Scope> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<R>()
-    const obtain = Effect.provideContext(options.obtain, context)
+    const obtain = Effect.flatMap(
+      Effect.provideContext(options.obtain, context),
+      checkObtained("Credentials.makeRefreshing")
+    )
     const initial = options.initial ?? (yield* obtain)
     return yield* Refresh.make({ initial, obtain, cooldown: options.cooldown })
   })
@@ -303,7 +324,8 @@ export type Validity =
 
 /**
  * Checks the current token without re-authenticating: plex.tv answering 200
- * means `Valid`, 401 (or its 422 "Invalid token") `Invalid`, anything else —
+ * means `Valid`, a refused token (`Unauthorized`: 401, 403, 498 for an
+ * expired Plex JWT, or its 422 "Invalid token") `Invalid`, anything else —
  * or no answer — `Unknown`, which says nothing about the token.
  *
  * @example
@@ -346,7 +368,9 @@ export const defaultStoreKey = "effect-plex-auth/token"
  * otherwise — and whenever the token is refused — `obtain` runs (a sign-in,
  * a PIN login) and its token is stored. Options that are not an object, an
  * `obtain` that is not an Effect or a `key` that is not a string fail the
- * layer with `InvalidInput` when it is built, before any request.
+ * layer with `InvalidInput` when it is built, before any request. A token
+ * `obtain` gives is checked as in {@link makeRefreshing}: one {@link make}
+ * refuses is neither sent nor stored.
  *
  * @example
  * ```ts
@@ -387,7 +411,10 @@ export const layerStored = <E, R>(options: {
       // Keeping the token is best effort: a full disk must not fail a sign-in.
       const keep = (token: Redacted.Redacted<string>) =>
         Effect.ignore(store.set(key, Redacted.value(token)), { log: "Debug" })
-      const obtain = Effect.provideContext(options.obtain, yield* Effect.context<R>())
+      const obtain = Effect.flatMap(
+        Effect.provideContext(options.obtain, yield* Effect.context<R>()),
+        checkObtained("Credentials.layerStored")
+      )
       // A token a refresh obtained is stored only when the credentials keep it: not one a sign-out dropped.
       const credentials = yield* Refresh.make({
         initial: initial ?? (yield* Effect.tap(obtain, keep)),

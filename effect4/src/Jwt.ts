@@ -30,6 +30,7 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
@@ -1044,6 +1045,13 @@ export const pinLogin = (
     yield* checkKey("Jwt.pinLogin", options.key)
     yield* V.check("Jwt.pinLogin", "onPin", V.functionProblem(options.onPin))
     yield* V.check("Jwt.pinLogin", "strong", V.optionalBooleanProblem(options.strong))
+    yield* V.check(
+      "Jwt.pinLogin",
+      "schedule",
+      options.schedule === undefined || Schedule.isSchedule(options.schedule)
+        ? undefined
+        : "must be a Schedule"
+    )
     const forwardUrl =
       options.forwardUrl === undefined
         ? undefined

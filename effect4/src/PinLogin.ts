@@ -246,6 +246,25 @@ const checkFallbackLifetime = (operation: string, fallbackLifetime: Duration.Inp
     Duration.millis(PinFacts.fallbackLifetimeMillis)
   )
 
+// The other options of `poll` (`login` and `Jwt.pinLogin` check them before they create a PIN): from untyped
+// JavaScript, a `schedule` that is not a `Schedule` or a `deviceJwt` that is not an Effect is InvalidInput,
+// not a defect once the first check has been sent.
+const checkPollOptions = (operation: string, options: PollOptions) =>
+  Effect.andThen(
+    V.check(
+      operation,
+      "schedule",
+      options.schedule === undefined || Schedule.isSchedule(options.schedule)
+        ? undefined
+        : "must be a Schedule"
+    ),
+    V.check(
+      operation,
+      "deviceJwt",
+      options.deviceJwt === undefined || Effect.isEffect(options.deviceJwt) ? undefined : "must be an Effect"
+    )
+  )
+
 // A `forwardUrl` (an absolute http(s) URL), checked for the public function `operation`: `login` and
 // `Jwt.pinLogin` check it before they create a PIN.
 const checkForwardUrl = (
@@ -298,7 +317,8 @@ const isTransient = (error: CheckError): boolean => isTransientError(error)
  * or when plex.tv no longer knows it (404, code 1020), and leaves no request
  * in flight when interrupted. Call it right after {@link create}. A PIN id
  * that is not a positive integer, a `fallbackLifetime` that is not positive
- * and finite, or a `pin` or options that are not objects fail with
+ * and finite, a `schedule` that is not a `Schedule`, a `deviceJwt` that is
+ * not an Effect, or a `pin` or options that are not objects fail with
  * `InvalidInput` before any request.
  *
  * @since 0.1.0
@@ -316,6 +336,7 @@ export const poll = (
     yield* V.object("PinLogin.poll", "pin", pin)
     yield* V.object("PinLogin.poll", "options", options, true)
     const fallbackLifetime = yield* checkFallbackLifetime("PinLogin.poll", options.fallbackLifetime)
+    yield* checkPollOptions("PinLogin.poll", options)
     yield* checkPinId("PinLogin.poll", pin.id)
     if (pin.authToken !== undefined) return pin.authToken
     const now = yield* Clock.currentTimeMillis
@@ -434,6 +455,7 @@ export const login = (
     yield* checkCreateOptions("PinLogin.login", options)
     const forwardUrl = yield* checkForwardUrl("PinLogin.login", options.forwardUrl)
     yield* checkFallbackLifetime("PinLogin.login", options.fallbackLifetime)
+    yield* checkPollOptions("PinLogin.login", options)
     const pin = yield* create(options)
     const createdAt = yield* Clock.currentTimeMillis
     const url = yield* authUrl(pin, { forwardUrl })

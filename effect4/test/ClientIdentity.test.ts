@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { FakePlex } from "effect4-plex-auth/testing"
 
@@ -71,6 +72,34 @@ describe("ClientIdentity.make / layer", () => {
       // fetch accepts it.
       assert.doesNotThrow(() => new globalThis.Headers(identity.headers))
     })
+  )
+
+  it.effect(
+    "spaces around a value are dropped, as HTTP drops them: the app.plex.tv link names the client plex.tv saw",
+    () => {
+      const IdentityLive = ClientIdentity.layer({
+        clientIdentifier: "  my-device ",
+        product: "My Tool ",
+        deviceName: " Living Room",
+        runtimeDefaults: false
+      })
+      return Effect.gen(function* () {
+        const identity = yield* build(IdentityLive)
+        assert.deepStrictEqual(
+          [identity.clientIdentifier, identity.product, identity.deviceName],
+          ["my-device", "My Tool", "Living Room"]
+        )
+        const pin = yield* PinLogin.create()
+        const link = new URL(yield* PinLogin.authUrl(pin))
+        const params = new URLSearchParams(link.hash.replace(/^#\?/, ""))
+        const [created] = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+        // plex.tv's PIN belongs to the identifier its header carried, without the spaces.
+        assert.strictEqual(created?.clientIdentifier, "my-device")
+        assert.strictEqual(params.get("clientID"), created?.clientIdentifier)
+        assert.strictEqual(params.get("context[device][product]"), "My Tool")
+        assert.strictEqual(params.get("context[device][deviceName]"), "Living Room")
+      }).pipe(Effect.provide(Layer.merge(IdentityLive, FakePlex.layer())))
+    }
   )
 
   it.effect("the operations send the identity the layer was built with", () =>

@@ -16,6 +16,7 @@ import * as References from "effect/References"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexError from "effect4-plex-auth/PlexError"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { anonymous, noSecretIn } from "./support.js"
 import { expectRequests, failsWith } from "./support/assertions.js"
@@ -289,6 +290,43 @@ describe("Credentials.layerStored", () => {
         }).pipe(Layer.provideMerge(Layer.merge(anonymous(), KeyValueStore.layerMemory)), Layer.orDie)
       )
     )
+  )
+
+  it.effect(
+    "a token obtain gives that Credentials.make refuses (a token file's trailing newline) is InvalidInput: never sent, never stored",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const bad = Effect.succeed(Redacted.make(`${Redacted.value(fake.token)}\n`))
+        const named = (error: { readonly _tag: string }) =>
+          error instanceof PlexError.InvalidInput ? [error.operation, error.field] : error._tag
+        // Made with it: InvalidInput naming obtain, never the token.
+        const made = yield* Effect.flip(Effect.scoped(Credentials.makeRefreshing({ obtain: bad })))
+        assert.deepStrictEqual(named(made), ["Credentials.makeRefreshing", "obtain"])
+        assert.notInclude(String(made), Redacted.value(fake.token))
+        // Kept in a store: the layer fails, and nothing is stored.
+        const stored = yield* Effect.flip(
+          Effect.scoped(Layer.build(Credentials.layerStored({ obtain: bad })))
+        )
+        assert.deepStrictEqual(named(stored), ["Credentials.layerStored", "obtain"])
+        const store = yield* Effect.service(KeyValueStore.KeyValueStore)
+        assert.isFalse(yield* store.has(Credentials.defaultStoreKey))
+        // In a re-authentication, no new token came: the refused request is not sent again.
+        const revoked = yield* fake.mintToken()
+        yield* fake.revokeToken(revoked)
+        const refused = yield* Effect.flip(
+          Effect.scoped(
+            Effect.flatMap(Credentials.makeRefreshing({ initial: revoked, obtain: bad }), (credentials) =>
+              PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+            )
+          )
+        )
+        assert.strictEqual(
+          refused._tag === "Unauthorized" ? refused.reauthentication : refused._tag,
+          "Failed"
+        )
+        assert.strictEqual((yield* FakePlex.requests).length, 1)
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
   )
 
   it.effect(

@@ -207,6 +207,11 @@ describe("conformance (sign-in): bad input fails before any request", () => {
         // Each built lazily: before the fix, some threw a TypeError while being built.
         const cases: ReadonlyArray<readonly [string, string, () => Effect.Effect<unknown, unknown, any>]> = [
           ["Claim.claimServer", "options", () => Claim.claimServer("http://127.0.0.1:32400", untyped(null))],
+          [
+            "PlexAuth.sourceConnectionInformation",
+            "refresh",
+            () => PlexAuth.sourceConnectionInformation(untyped({ source: "server://abc", refresh: "true" }))
+          ],
           ["PinLogin.create", "options", () => PinLogin.create(untyped(null))],
           ["PinLogin.create", "strong", () => PinLogin.create(untyped({ strong: "false" }))],
           ["PinLogin.check", "pin", () => PinLogin.check(untyped(null))],
@@ -214,10 +219,14 @@ describe("conformance (sign-in): bad input fails before any request", () => {
           ["PinLogin.check", "deviceJwt", () => PinLogin.check(pin, untyped({ deviceJwt: "jwt" }))],
           ["PinLogin.poll", "pin", () => PinLogin.poll(untyped(null))],
           ["PinLogin.poll", "options", () => PinLogin.poll(pin, untyped(null))],
+          ["PinLogin.poll", "schedule", () => PinLogin.poll(pin, untyped({ schedule: 1000 }))],
+          ["PinLogin.poll", "deviceJwt", () => PinLogin.poll(pin, untyped({ deviceJwt: "jwt" }))],
           ["PinLogin.login", "options", () => PinLogin.login(untyped(null))],
           ["PinLogin.login", "onPin", () => PinLogin.login(untyped({}))],
+          ["PinLogin.login", "schedule", () => PinLogin.login(untyped({ onPin, schedule: "1 second" }))],
           ["Jwt.pinLogin", "options", () => Jwt.pinLogin(untyped(null))],
           ["Jwt.pinLogin", "key", () => Jwt.pinLogin(untyped({ onPin }))],
+          ["Jwt.pinLogin", "schedule", () => Jwt.pinLogin(untyped({ key, onPin, schedule: 1000 }))],
           ["Jwt.registerKey", "key", () => Jwt.registerKey(untyped(null))],
           ["Jwt.signDeviceJwt", "options", () => Jwt.signDeviceJwt(key, untyped(null))],
           ["Jwt.signDeviceJwt", "nonce", () => Jwt.signDeviceJwt(key, untyped({ nonce: 42 }))],
@@ -348,6 +357,12 @@ describe("conformance (sign-in): bad input fails before any request", () => {
             "ClientIdentity.makePersisted",
             "input",
             () => Effect.provide(ClientIdentity.makePersisted(untyped(null)), KeyValueStore.layerMemory)
+          ],
+          [
+            "ClientIdentity",
+            "runtimeDefaults",
+            () =>
+              ClientIdentity.make(untyped({ clientIdentifier: "id", product: "p", runtimeDefaults: "false" }))
           ],
           [
             "ClientIdentity.makePersisted",

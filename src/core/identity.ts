@@ -238,7 +238,7 @@ export type Built =
 /**
  * Checks an identity and builds its headers: `clientIdentifier` and
  * `product` must be non-empty, and no value may contain control characters
- * (see `headerProblem`). Fields left unset are filled from `defaults` (the
+ * (see `headerProblem`). Spaces around a value are dropped, as HTTP drops them. Fields left unset are filled from `defaults` (the
  * runtime's, see {@link runtimeDefaults}) unless `runtimeDefaults` is
  * `false`; a field that is set always wins, and a default that could not be
  * a header is left out.
@@ -247,6 +247,11 @@ export const buildIdentity = (
   input: ClientIdentityInput,
   defaults: () => RuntimeDefaults = runtimeDefaults
 ): Built => {
+  // From untyped JavaScript, `"false"` would read as true and send the host name the caller meant to keep back.
+  // (Inline, as the sign-in checks `rememberMe`: every operation's bundle carries this.)
+  if (input.runtimeDefaults !== undefined && typeof input.runtimeDefaults !== "boolean") {
+    return { _tag: "Invalid", field: "runtimeDefaults", problem: "must be a boolean" }
+  }
   const out: Partial<Record<HeaderField, string>> = {}
   const headers: Record<string, string> = {}
   const fallback: Partial<Record<HeaderField, string>> =
@@ -263,7 +268,11 @@ export const buildIdentity = (
       const problem = headerProblem(given)
       if (problem !== undefined) return { _tag: "Invalid", field: key, problem }
     }
-    const checked = (defaulted ?? given) as string
+    // HTTP drops the spaces around a header value (RFC 9110, section 5.5; fetch's `Headers` strip them), so
+    // plex.tv reads the value without them: the identity keeps it so too, and the app.plex.tv link and
+    // the device JWT name the client plex.tv saw. (`trim`, the shortest, also drops other Unicode spaces
+    // around it; the header is built from the trimmed value, so all of them still agree.)
+    const checked = ((defaulted ?? given) as string).trim()
     out[key] = checked
     headers[headerNames[key]] = utf8HeaderValue(checked)
   }

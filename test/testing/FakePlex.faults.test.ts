@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
-import { PlexAuth, PlexError, PlexServer, PlexTv, RetryPolicy } from "effect-plex-auth"
+import { Credentials, PlexAuth, PlexError, PlexServer, PlexTv, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { fakeReceived } from "../support/assertions.js"
 import { exchange, failsWith, raw, send } from "./support.js"
@@ -227,6 +227,23 @@ describe("FakePlex faults: time", () => {
 })
 
 describe("FakePlex faults: broken connections and bodies", () => {
+  it.effect(
+    "a request fetch refuses (a header value with a line break): a transport failure, as fetch gives it",
+    () =>
+      Effect.gen(function* () {
+        const token = Redacted.make("fakeAccountToken0001\r\nX-Evil: 1")
+        const error = yield* failsWith(
+          PlexAuth.getTokenDetails().pipe(
+            Effect.provideService(Credentials.Credentials, { token: Effect.succeed(token) })
+          ),
+          "NetworkError"
+        )
+        assert.strictEqual(error.reason, "Transport")
+        assert.notInclude(`${String(error)} ${JSON.stringify(error)}`, "fakeAccountToken0001")
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(layer))
+  )
+
   it.effect("reset: a transport failure (ECONNRESET)", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.reset, { times: 1 })

@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
+import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexError from "effect4-plex-auth/PlexError"
 import * as PlexServer from "effect4-plex-auth/PlexServer"
@@ -239,6 +240,23 @@ describe("FakePlex faults: time", () => {
 })
 
 describe("FakePlex faults: broken connections and bodies", () => {
+  it.effect(
+    "a request fetch refuses (a header value with a line break): a transport failure, as fetch gives it",
+    () =>
+      Effect.gen(function* () {
+        const token = Redacted.make("fakeAccountToken0001\r\nX-Evil: 1")
+        const error = yield* failsWith(
+          PlexAuth.getTokenDetails().pipe(
+            Effect.provideService(Credentials.Credentials, { token: Effect.succeed(token) })
+          ),
+          "NetworkError"
+        )
+        assert.strictEqual(error.reason, "Transport")
+        assert.notInclude(`${String(error)} ${JSON.stringify(error)}`, "fakeAccountToken0001")
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(layer))
+  )
+
   it.effect("reset: a transport failure (ECONNRESET)", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.reset, { times: 1 })
