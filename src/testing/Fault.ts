@@ -215,6 +215,7 @@ export const status = (
   // (null) are named in a FakePlexError, not a TypeError.
   CoreFault.status(status)
   const { code, headers, message, retryAfter } = optionsOf("Fault.status", options)
+  CoreFault.checkStatusDetails({ code, headers, message })
   // As Fault.delay's duration: a FakePlexError for one that is not a duration, or negative, NaN or infinite.
   const decoded = retryAfter === undefined ? undefined : Duration.decodeUnknown(retryAfter)
   if (decoded !== undefined) {
@@ -359,7 +360,8 @@ export const oversized: (options?: {
  * @since 0.1.0
  * @category constructors
  */
-export const respond = (respond: (request: Request) => Effect.Effect<Response>): Respond => ({
-  _tag: "Respond",
-  respond
-})
+export const respond = (respond: (request: Request) => Effect.Effect<Response>): Respond => {
+  // A function, else a FakePlexError now, not a request that fails when the fault fires.
+  CoreFault.checkRespond(respond)
+  return { _tag: "Respond", respond }
+}
