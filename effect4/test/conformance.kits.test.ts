@@ -1621,6 +1621,48 @@ describe("conformance: the fake's seed", () => {
             { accounts: [{ username: "dora" }, { username: "Dora", email: "other@example.com" }] },
             "FakePlex: two accounts share the login dora"
           ],
+          // One id, uuid or token is one account (its lookups took the last seeded: eve signed in with dora's
+          // token), one clientIdentifier one server. The token is named by where it is seeded, not shown.
+          [
+            {
+              accounts: [
+                { username: "dora", id: 7 },
+                { username: "eve", id: 7 }
+              ]
+            },
+            "FakePlex: accounts[0] and accounts[1] share the id 7"
+          ],
+          [
+            {
+              accounts: [
+                { username: "dora", uuid: "d0ra" },
+                { username: "eve", uuid: "d0ra" }
+              ]
+            },
+            "FakePlex: accounts[0] and accounts[1] share the uuid d0ra"
+          ],
+          [
+            {
+              accounts: [
+                { username: "dora", token: "dora-token" },
+                { username: "eve", token: "dora-token" }
+              ]
+            },
+            "FakePlex: accounts[0].token and accounts[1].token are the same token"
+          ],
+          [
+            { accounts: [{ username: "dora", token: "dora-token" }, { devices: [{ token: "dora-token" }] }] },
+            "FakePlex: accounts[0].token and accounts[1].devices[0].token are the same token"
+          ],
+          [
+            {
+              servers: [
+                { clientIdentifier: "den" },
+                { clientIdentifier: "den", connections: [{ uri: "http://192.0.2.9:1" }] }
+              ]
+            },
+            "FakePlex: servers[0] and servers[1] share the clientIdentifier den"
+          ],
           [
             { homes: [{ admin: "nobody", members: [] }] },
             "FakePlex: a home admin names an unknown account: nobody"
