@@ -357,7 +357,25 @@ export const fromSeed = (
     await approvePin(id, { account: auto.account, now }).catch(() => undefined)
   }
 
+  /**
+   * The requests being answered that were given no `signal` of their own. A `Request`'s signal follows the one it
+   * was made with only while the `Request` lives (undici ties the two through a `WeakRef`): a caller that keeps no
+   * reference to it (`fake.handler(new Request(url, { signal }))`) would have its abort lost once the garbage
+   * collector takes the `Request`, and a hanging or delayed answer never end. Kept here until answered.
+   */
+  const inFlight = new Set<Request>()
+
   const handler = async (request: Request, context: HandlerContext = {}): Promise<Response> => {
+    if (context.signal !== undefined) return handle(request, context)
+    inFlight.add(request)
+    try {
+      return await handle(request, context)
+    } finally {
+      inFlight.delete(request)
+    }
+  }
+
+  const handle = async (request: Request, context: HandlerContext): Promise<Response> => {
     const clock = context.clock ?? defaultClock
     const signal = context.signal ?? request.signal
     if (signal.aborted) throw signal.reason
