@@ -642,11 +642,18 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
   HttpClient.make((request, url) =>
     Effect.gen(function* () {
       const body = yield* bodyOf(request)
-      const headers = new Headers()
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (name !== "content-length") headers.set(name, value)
-      }
-      const web = new Request(url, { method: request.method, headers, body: body ?? null })
+      // A request the web cannot carry (a header value with a line break, a GET with a body) fails as
+      // FetchHttpClient fails it, `fetch` having thrown: a RequestError (Transport), not a defect.
+      const web = yield* Effect.try({
+        try: () => {
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(request.headers)) {
+            if (name !== "content-length") headers.set(name, value)
+          }
+          return new Request(url, { method: request.method, headers, body: body ?? null })
+        },
+        catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
+      })
       const response = yield* fake.handle(web).pipe(
         Effect.mapError(
           (failure) =>

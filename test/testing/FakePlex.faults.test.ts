@@ -1,3 +1,4 @@
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { PlexAuth, PlexError, PlexServer, PlexTv, RetryPolicy } from "effect-plex-auth"
@@ -243,6 +244,25 @@ describe("FakePlex faults: broken connections and bodies", () => {
       const error = yield* failsWith(PlexAuth.getTransientToken(), "NetworkError")
       assert.include(error.detail, "ECONNREFUSED")
     }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "a request the web cannot carry fails as FetchHttpClient fails it: RequestError (Transport), no defect",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const client = yield* HttpClient.HttpClient
+        const error = yield* Effect.flip(
+          client.execute(
+            HttpClientRequest.get(`${fake.plexTvUrl}/api/v2/ping`).pipe(
+              HttpClientRequest.setHeader("x-note", "a\nb")
+            )
+          )
+        )
+        assert.strictEqual(error._tag, "RequestError")
+        assert.strictEqual(error.reason, "Transport")
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(layer))
   )
 
   it.effect("truncate: the full Content-Length, part of the body, then a failing stream", () =>

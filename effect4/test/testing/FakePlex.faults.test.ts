@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
@@ -255,6 +256,24 @@ describe("FakePlex faults: broken connections and bodies", () => {
       const error = yield* failsWith(PlexAuth.getTransientToken(), "NetworkError")
       assert.include(error.detail, "ECONNREFUSED")
     }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "a request the web cannot carry fails as FetchHttpClient fails it: a TransportError, no defect",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const client = yield* HttpClient.HttpClient
+        const error = yield* Effect.flip(
+          client.execute(
+            HttpClientRequest.get(`${fake.plexTvUrl}/api/v2/ping`).pipe(
+              HttpClientRequest.setHeader("x-note", "a\nb")
+            )
+          )
+        )
+        assert.strictEqual(error.reason._tag, "TransportError")
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(layer))
   )
 
   it.effect("truncate: the full Content-Length, part of the body, then a failing stream", () =>
