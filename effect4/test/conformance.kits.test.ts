@@ -431,6 +431,9 @@ describe("conformance: fault targets and times", () => {
         FakePlex.fault("getTokenDetail" as never, Fault.hang),
         FakePlex.fault("api/v2/user", Fault.hang),
         FakePlex.fault({ origin: "not a url" }, Fault.hang),
+        // A request's path holds no query or fragment: a target path with one never matched.
+        FakePlex.fault("/api/v2/user?includeSubscriptions=1", Fault.hang),
+        FakePlex.fault({ path: "/api/v2/user#top" }, Fault.hang),
         FakePlex.fault("getTokenDetails", Fault.hang, { times: -1 }),
         FakePlex.fault("getTokenDetails", Fault.hang, { times: 1.5 })
       ]

@@ -131,8 +131,18 @@ const routeProblem = (route: unknown): string | undefined =>
     ? undefined
     : `no route named ${JSON.stringify(route)} (the routes: ${[...routeNames].join(", ")})`
 
+/**
+ * A path a request's path can be: a request's path never holds `?` or `#` (they start its query and fragment), so
+ * a target path with one (`/api/v2/user?includeSubscriptions=1`) would select nothing. Not shown: a query may
+ * carry a token.
+ */
+const pathProblem = (path: string): string | undefined =>
+  /[?#]/.test(path)
+    ? "the target's path must be the path alone, with no ?query or #fragment (a fault matches the request's path, whatever its query)"
+    : undefined
+
 const targetProblem = (where: unknown): string | undefined => {
-  if (typeof where === "string") return where.startsWith("/") ? undefined : routeProblem(where)
+  if (typeof where === "string") return where.startsWith("/") ? pathProblem(where) : routeProblem(where)
   if (typeof where !== "object" || where === null) {
     return "the target must be a route name, a path (starting with /) or an object"
   }
@@ -141,6 +151,7 @@ const targetProblem = (where: unknown): string | undefined => {
   if (path !== undefined && (typeof path !== "string" || !path.startsWith("/"))) {
     return "the target's path must start with /"
   }
+  if (typeof path === "string" && pathProblem(path) !== undefined) return pathProblem(path)
   if (method !== undefined && typeof method !== "string") return "the target's method must be a string"
   if (origin === undefined) return undefined
   try {
