@@ -550,9 +550,16 @@ export const fromSeed = (
       // A target that selects nothing would make the fault silently never happen: refuse it loudly.
       const problem = faultProblem(where, fault, scripted)
       if (problem !== undefined) throw new FakePlexError(`fault: ${problem}`)
+      const selected = target(where)
+      // A request to an origin the fake does not serve is refused before any fault is looked at.
+      if (selected.origin !== undefined && !store.hosts.has(selected.origin)) {
+        throw new FakePlexError(
+          `fault: the target's origin ${selected.origin} is not one the fake serves (it serves ${[...store.hosts.keys()].join(", ")})`
+        )
+      }
       const times = scripted.times ?? Number.POSITIVE_INFINITY
       if (!(times > 0)) return
-      store.faults.push({ target: target(where), fault, remaining: times })
+      store.faults.push({ target: selected, fault, remaining: times })
     },
     clearFaults: () => {
       store.faults = []
