@@ -283,7 +283,8 @@ export const reset: Reset = CoreFault.reset
 export const refuse: Refuse = CoreFault.refuse
 
 /**
- * Cut the normal body short after `keepBytes` (default half of it).
+ * Cut the normal body short after `keepBytes` (default half of it). An answer
+ * with no body (a 204) has none to cut: its connection drops, as with {@link reset}.
  *
  * @since 0.1.0
  * @category constructors

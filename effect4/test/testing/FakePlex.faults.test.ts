@@ -299,6 +299,16 @@ describe("FakePlex faults: broken connections and bodies", () => {
     }).pipe(Effect.provide(layer))
   )
 
+  it.effect("truncate of an answer with no body (signOut's 204): a transport failure, as a cut body is", () =>
+    Effect.gen(function* () {
+      // A 204 has no body to cut: the fake itself failed (a Response with a body and status 204), a defect.
+      yield* FakePlex.fault("signOut", Fault.truncate(), { times: 1 })
+      const error = yield* failsWith(PlexAuth.signOut(), "NetworkError")
+      assert.strictEqual(error.reason, "Transport")
+      assert.strictEqual((yield* FakePlex.requests)[0]?.outcome, "Reset")
+    }).pipe(Effect.provide(layer))
+  )
+
   it.effect("malformed JSON: Unexpected Decode", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getTransientToken", Fault.malformedJson, { times: 1 })

@@ -34,6 +34,9 @@ const status = (ctx: Context, fault: Status): Response => {
   return Http.htmlPage(fault.status, headers, gateway ? "<hr><center>nginx</center>" : "")
 }
 
+/** The statuses whose answers have no body (a `Response` with one throws). */
+const nullBodyStatuses: ReadonlySet<number> = new Set([204, 205, 304])
+
 const bodyOf = async (response: Response) => new Uint8Array(await response.arrayBuffer())
 
 /** The same status and headers with a body that stops after `keep` bytes and then fails. */
@@ -125,6 +128,9 @@ export const apply = async (
       throw new ConnectionFailure("Refused", ctx.origin)
     case "Truncate": {
       const response = await normal()
+      // An answer that has no body (204, 205, 304) has none to cut short: its connection drops before it ends,
+      // which the client sees as it sees a cut body (a transport failure), not a fault that fails the fake.
+      if (nullBodyStatuses.has(response.status)) throw new ConnectionFailure("Reset", ctx.origin)
       return truncated(response, await bodyOf(response), fault.keepBytes)
     }
     case "MalformedJson": {
