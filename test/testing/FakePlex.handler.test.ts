@@ -57,6 +57,29 @@ describe("FakePlex.makeHandler", () => {
     assert.strictEqual(((await response.json()) as { username: string }).username, "carol")
   })
 
+  it("the same Request handed in twice at once: the first answered, the second still ends on its abort", async () => {
+    const fake = FakePlex.makeHandler()
+    fake.fault("ping", FakePlex.handlerFaults.hang, { times: 1 })
+    const controller = new AbortController()
+    // The Request is held by no one but the fake (the arrow's scope ends here).
+    const [hanging, answered] = ((request: Request) => [fake.handler(request), fake.handler(request)])(
+      new Request(`${fake.plexTvUrl}/api/v2/ping`, {
+        headers: headers(fake.token),
+        signal: controller.signal
+      })
+    )
+    assert.strictEqual((await answered).status, 200)
+    const outcome = hanging.then(
+      () => "answered",
+      (e: unknown) => (e as Error).message
+    )
+    await new Promise((resolve) => setImmediate(resolve))
+    collectGarbage()
+    await new Promise((resolve) => setImmediate(resolve))
+    controller.abort(new Error("given up"))
+    assert.strictEqual(await outcome, "given up")
+  })
+
   it("scripted faults are plain data; a refusal rejects with a TypeError as fetch does", async () => {
     const fake = FakePlex.makeHandler()
     fake.fault("ping", FakePlex.handlerFaults.refuse, { times: 1 })

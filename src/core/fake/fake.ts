@@ -374,15 +374,18 @@ export const fromSeed = (
    * reference to it (`fake.handler(new Request(url, { signal }))`) would have its abort lost once the garbage
    * collector takes the `Request`, and a hanging or delayed answer never end. Kept here until answered.
    */
-  const inFlight = new Set<Request>()
+  const inFlight = new Map<Request, number>()
 
   const handler = async (request: Request, context: HandlerContext = {}): Promise<Response> => {
     if (context.signal !== undefined) return handle(request, context)
-    inFlight.add(request)
+    // Counted: the same GET Request may be handed in twice at once.
+    inFlight.set(request, (inFlight.get(request) ?? 0) + 1)
     try {
       return await handle(request, context)
     } finally {
-      inFlight.delete(request)
+      const left = (inFlight.get(request) ?? 1) - 1
+      if (left === 0) inFlight.delete(request)
+      else inFlight.set(request, left)
     }
   }
 
