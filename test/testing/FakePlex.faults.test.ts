@@ -54,6 +54,18 @@ describe("FakePlex faults: statuses", () => {
     }).pipe(Effect.provide(layer))
   )
 
+  it.effect("retryAfter with a Retry-After in headers: retryAfter is the one sent, not both joined", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault(
+        "getTransientToken",
+        Fault.status(503, { retryAfter: "5 seconds", headers: { "Retry-After": "60" } }),
+        { times: 1 }
+      )
+      const error = yield* failsWith(PlexAuth.getTransientToken(), "Unexpected")
+      assert.strictEqual(error.retryAfterMillis, 5000)
+    }).pipe(Effect.provide(layer))
+  )
+
   it("Fault.status accepts error statuses only", () => {
     assert.throws(() => Fault.status(200), RangeError)
   })

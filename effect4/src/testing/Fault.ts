@@ -29,7 +29,7 @@ import * as CoreFault from "../../../src/core/fake/fault.js"
 export interface Status {
   readonly _tag: "Status"
   readonly status: number
-  /** Sent as `Retry-After`, in whole seconds. */
+  /** Sent as `Retry-After`, in whole seconds (rounded up), in place of one in `headers`. */
   readonly retryAfter: Duration.Duration | undefined
   /** The Plex error code in a JSON error body (default 1003 for 429 on plex.tv). */
   readonly code: number | undefined

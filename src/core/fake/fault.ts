@@ -14,7 +14,7 @@ import { FakePlexError, optionsOf } from "./errors.js"
 export interface Status {
   readonly _tag: "Status"
   readonly status: number
-  /** Sent as `Retry-After`, in whole seconds (rounded up). */
+  /** Sent as `Retry-After`, in whole seconds (rounded up), in place of one in `headers`. */
   readonly retryAfterMillis?: number | undefined
   /** The Plex error code in a JSON error body (default 1003 for 429 on plex.tv). */
   readonly code?: number | undefined

@@ -19,6 +19,9 @@ const defaultMessages: Record<number, string> = {
 const status = (ctx: Context, fault: Status): Response => {
   const headers: Record<string, string> = { ...fault.headers }
   if (fault.retryAfterMillis !== undefined) {
+    // The option is the Retry-After sent: one of `headers` in any case would be joined to it ("60, 5"), which no
+    // client reads as a delay.
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === "retry-after") delete headers[name]
     headers["retry-after"] = String(Math.ceil(fault.retryAfterMillis / 1000))
   }
   const gateway = fault.status === 502 || fault.status === 503 || fault.status === 504
