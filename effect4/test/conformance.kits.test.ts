@@ -431,6 +431,11 @@ describe("conformance: fault targets and times", () => {
         FakePlex.fault("getTokenDetail" as never, Fault.hang),
         FakePlex.fault("api/v2/user", Fault.hang),
         FakePlex.fault({ origin: "not a url" }, Fault.hang),
+        // A request's path holds no query or fragment: a target path with one never matched.
+        FakePlex.fault("/api/v2/user?includeSubscriptions=1", Fault.hang),
+        FakePlex.fault({ path: "/api/v2/user#top" }, Fault.hang),
+        // An origin the fake does not serve: its requests are refused before any fault is looked at.
+        FakePlex.fault({ origin: "https://plex.example" }, Fault.hang),
         FakePlex.fault("getTokenDetails", Fault.hang, { times: -1 }),
         FakePlex.fault("getTokenDetails", Fault.hang, { times: 1.5 })
       ]
@@ -1145,7 +1150,7 @@ describe("conformance: the loopback server (effect-plex-auth/node)", () => {
   )
 
   it.live(
-    "faults on the wire: reset and truncate are NetworkError (Transport); a dying respond is a 500",
+    "faults on the wire: reset and truncate are NetworkError (Transport); a dying, failing or interrupted respond is a 500",
     () =>
       Effect.gen(function* () {
         const server = yield* FakePlexServer.FakePlexServer
@@ -1156,21 +1161,40 @@ describe("conformance: the loopback server (effect-plex-auth/node)", () => {
           Fault.respond(() => Effect.die(new Error("boom"))),
           { times: 1 }
         )
+        // A respond Effect that fails (from untyped code) or is interrupted is answered 500 too, as docs/testing.md
+        // says: it dropped the connection (a reset), as only a scripted reset or refusal does.
+        yield* server.fake.fault(
+          "getTokenDetails",
+          Fault.respond(() => Effect.fail(new Error("refused")) as never),
+          { times: 1 }
+        )
+        yield* server.fake.fault(
+          "getTokenDetails",
+          Fault.respond(() => Effect.interrupt),
+          { times: 1 }
+        )
         const reset = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
         const truncated = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
         const died = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
+        const failed = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
+        const interrupted = yield* Effect.flip(onLoopback(PlexAuth.getTokenDetails()))
         assert.deepStrictEqual(
-          [reset, truncated, died].map((e) => [e._tag, "reason" in e ? e.reason : undefined]),
+          [reset, truncated, died, failed, interrupted].map((e) => [
+            e._tag,
+            "reason" in e ? e.reason : undefined,
+            "status" in e ? e.status : undefined
+          ]),
           [
-            ["NetworkError", "Transport"],
-            ["NetworkError", "Transport"],
-            ["Unexpected", "Status"]
+            ["NetworkError", "Transport", undefined],
+            ["NetworkError", "Transport", undefined],
+            ["Unexpected", "Status", 500],
+            ["Unexpected", "Status", 500],
+            ["Unexpected", "Status", 500]
           ]
         )
-        if (died._tag === "Unexpected") assert.strictEqual(died.status, 500)
         assert.deepStrictEqual(
           (yield* server.fake.requests).map((r) => r.outcome),
-          ["Reset", "Responded", "Failed"]
+          ["Reset", "Responded", "Failed", "Failed", "Failed"]
         )
         yield* server.closeIdleSockets
         yield* server.awaitOpenSockets(0)
@@ -1620,6 +1644,48 @@ describe("conformance: the fake's seed", () => {
           [
             { accounts: [{ username: "dora" }, { username: "Dora", email: "other@example.com" }] },
             "FakePlex: two accounts share the login dora"
+          ],
+          // One id, uuid or token is one account (its lookups took the last seeded: eve signed in with dora's
+          // token), one clientIdentifier one server. The token is named by where it is seeded, not shown.
+          [
+            {
+              accounts: [
+                { username: "dora", id: 7 },
+                { username: "eve", id: 7 }
+              ]
+            },
+            "FakePlex: accounts[0] and accounts[1] share the id 7"
+          ],
+          [
+            {
+              accounts: [
+                { username: "dora", uuid: "d0ra" },
+                { username: "eve", uuid: "d0ra" }
+              ]
+            },
+            "FakePlex: accounts[0] and accounts[1] share the uuid d0ra"
+          ],
+          [
+            {
+              accounts: [
+                { username: "dora", token: "dora-token" },
+                { username: "eve", token: "dora-token" }
+              ]
+            },
+            "FakePlex: accounts[0].token and accounts[1].token are the same token"
+          ],
+          [
+            { accounts: [{ username: "dora", token: "dora-token" }, { devices: [{ token: "dora-token" }] }] },
+            "FakePlex: accounts[0].token and accounts[1].devices[0].token are the same token"
+          ],
+          [
+            {
+              servers: [
+                { clientIdentifier: "den" },
+                { clientIdentifier: "den", connections: [{ uri: "http://192.0.2.9:1" }] }
+              ]
+            },
+            "FakePlex: servers[0] and servers[1] share the clientIdentifier den"
           ],
           [
             { homes: [{ admin: "nobody", members: [] }] },

@@ -22,6 +22,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -29,7 +30,7 @@ import * as Core from "../core/fake/index.js"
 import * as Loopback from "../core/node/loopback.js"
 import * as FakePlex from "../testing/FakePlex.js"
 import { fromCore, randomIntOf, seeded, toCoreOptions } from "../testing/internal/binding.js"
-import { FakePlexError } from "../testing/internal/errors.js"
+import { ConnectionFailure, FakePlexError } from "../testing/internal/errors.js"
 
 /**
  * The loopback server could not start (a port could not be bound).
@@ -159,17 +160,20 @@ export const make = (options: Options = {}): Effect.Effect<FakePlexServerService
         rebase: (origin) => loopback.urls.get(origin) ?? origin
       })
     )
-    // A failure (a reset, a refusal) destroys the socket; a defect of the fake is answered 500.
+    // A reset or refusal (the fake's ConnectionFailure) destroys the socket, as a client that went away does (there
+    // is no one to answer); anything else, a defect of the fake or a Fault.respond Effect that failed, died or was
+    // interrupted, is answered 500 (docs/testing.md), not a dropped connection.
     loopback.serve(async (request, { signal }) => {
       const exit = await Runtime.runPromiseExit(runtime)(fake.handle(request), { signal })
       if (Exit.isSuccess(exit)) return exit.value
-      if (Cause.isDie(exit.cause) && !Cause.isFailure(exit.cause)) {
-        return new Response(`fake Plex failed: ${String(Cause.squash(exit.cause))}`, {
-          status: 500,
-          headers: { "content-type": "text/plain; charset=utf-8" }
-        })
+      const failure = Cause.failureOption(exit.cause)
+      if ((Option.isSome(failure) && failure.value instanceof ConnectionFailure) || signal.aborted) {
+        throw Cause.squash(exit.cause)
       }
-      throw Cause.squash(exit.cause)
+      return new Response(`fake Plex failed: ${String(Cause.squash(exit.cause))}`, {
+        status: 500,
+        headers: { "content-type": "text/plain; charset=utf-8" }
+      })
     })
 
     /** Completes once `current()` equals `count`, re-checked on every socket and request change. */

@@ -558,8 +558,10 @@ export interface FakePlexService {
 
   /**
    * Scripts a fault for the requests `target` selects. A target that can
-   * select nothing (an unknown route name, a path without its leading `/`, an
-   * origin that is not a URL) or a `times` that is not a count dies with a
+   * select nothing (an unknown route name, a path without its leading `/` or
+   * with a `?query` or `#fragment`, an origin that is not a URL or not one
+   * the fake serves) or a `times`
+   * that is not a count dies with a
    * {@link FakePlexError}.
    */
   readonly fault: (target: FaultTarget, fault: Fault, options?: FaultOptions) => Effect.Effect<void>
@@ -643,8 +645,9 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
   HttpClient.make((request, url) =>
     Effect.gen(function* () {
       const body = yield* bodyOf(request)
-      // A request `fetch` would refuse (a header value with a line break) fails as `fetch` fails it: a
-      // transport failure the library reports (and masks), never a defect carrying the value.
+      // A request the web cannot carry (a header value with a line break, a GET with a body) fails as
+      // FetchHttpClient fails it, `fetch` having thrown: a RequestError (Transport), which the library reports
+      // (and masks), never a defect carrying the value.
       const web = yield* Effect.try({
         try: () => {
           const headers = new Headers()

@@ -31,7 +31,7 @@ import * as CoreFault from "../core/fake/fault.js"
 export interface Status {
   readonly _tag: "Status"
   readonly status: number
-  /** Sent as `Retry-After`, in whole seconds. */
+  /** Sent as `Retry-After`, in whole seconds (rounded up), in place of one in `headers`. */
   readonly retryAfter: Duration.Duration | undefined
   /** The Plex error code in a JSON error body (default 1003 for 429 on plex.tv). */
   readonly code: number | undefined
@@ -215,6 +215,7 @@ export const status = (
   // (null) are named in a FakePlexError, not a TypeError.
   CoreFault.status(status)
   const { code, headers, message, retryAfter } = optionsOf("Fault.status", options)
+  CoreFault.checkStatusDetails({ code, headers, message })
   // As Fault.delay's duration: a FakePlexError for one that is not a duration, or negative, NaN or infinite.
   const decoded = retryAfter === undefined ? undefined : Duration.decodeUnknown(retryAfter)
   if (decoded !== undefined) {
@@ -284,7 +285,8 @@ export const reset: Reset = CoreFault.reset
 export const refuse: Refuse = CoreFault.refuse
 
 /**
- * Cut the normal body short after `keepBytes` (default half of it).
+ * Cut the normal body short after `keepBytes` (default half of it). An answer
+ * with no body (a 204) has none to cut: its connection drops, as with {@link reset}.
  *
  * @since 0.1.0
  * @category constructors
@@ -359,7 +361,8 @@ export const oversized: (options?: {
  * @since 0.1.0
  * @category constructors
  */
-export const respond = (respond: (request: Request) => Effect.Effect<Response>): Respond => ({
-  _tag: "Respond",
-  respond
-})
+export const respond = (respond: (request: Request) => Effect.Effect<Response>): Respond => {
+  // A function, else a FakePlexError now, not a request that fails when the fault fires.
+  CoreFault.checkRespond(respond)
+  return { _tag: "Respond", respond }
+}

@@ -1,3 +1,4 @@
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { Credentials, PlexAuth, PlexError, PlexServer, PlexTv, RetryPolicy } from "effect-plex-auth"
@@ -50,6 +51,18 @@ describe("FakePlex faults: statuses", () => {
       assert.strictEqual(error.status, 503)
       assert.strictEqual(error.retryAfterMillis, 5000)
       assert.match(error.contentType ?? "", /^text\/html/)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("retryAfter with a Retry-After in headers: retryAfter is the one sent, not both joined", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault(
+        "getTransientToken",
+        Fault.status(503, { retryAfter: "5 seconds", headers: { "Retry-After": "60" } }),
+        { times: 1 }
+      )
+      const error = yield* failsWith(PlexAuth.getTransientToken(), "Unexpected")
+      assert.strictEqual(error.retryAfterMillis, 5000)
     }).pipe(Effect.provide(layer))
   )
 
@@ -262,6 +275,25 @@ describe("FakePlex faults: broken connections and bodies", () => {
     }).pipe(Effect.provide(layer))
   )
 
+  it.effect(
+    "a request the web cannot carry fails as FetchHttpClient fails it: RequestError (Transport), no defect",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const client = yield* HttpClient.HttpClient
+        const error = yield* Effect.flip(
+          client.execute(
+            HttpClientRequest.get(`${fake.plexTvUrl}/api/v2/ping`).pipe(
+              HttpClientRequest.setHeader("x-note", "a\nb")
+            )
+          )
+        )
+        assert.strictEqual(error._tag, "RequestError")
+        assert.strictEqual(error.reason, "Transport")
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(layer))
+  )
+
   it.effect("truncate: the full Content-Length, part of the body, then a failing stream", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
@@ -282,6 +314,16 @@ describe("FakePlex faults: broken connections and bodies", () => {
       yield* fake.fault("getTokenDetails", Fault.truncate(), { times: 1 })
       const error = yield* failsWith(PlexAuth.getTokenDetails(), "NetworkError")
       assert.strictEqual(error.reason, "Transport")
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("truncate of an answer with no body (signOut's 204): a transport failure, as a cut body is", () =>
+    Effect.gen(function* () {
+      // A 204 has no body to cut: the fake itself failed (a Response with a body and status 204), a defect.
+      yield* FakePlex.fault("signOut", Fault.truncate(), { times: 1 })
+      const error = yield* failsWith(PlexAuth.signOut(), "NetworkError")
+      assert.strictEqual(error.reason, "Transport")
+      assert.strictEqual((yield* FakePlex.requests)[0]?.outcome, "Reset")
     }).pipe(Effect.provide(layer))
   )
 

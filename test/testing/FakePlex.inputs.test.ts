@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer } from "effect"
-import { makeHandler } from "effect-plex-auth/fake"
+import { handlerFaults, makeHandler } from "effect-plex-auth/fake"
 import { serve } from "effect-plex-auth/fake/node"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
@@ -135,7 +135,18 @@ describe("the test kits given what untyped JavaScript passes", () => {
       ["Fault.contentType: the content type", () => Fault.contentType(untyped(null))],
       ["Fault.contentType: the content type", () => Fault.contentType("text/html\r\nx-injected: 1")],
       ["Fault.oversized: bytes", () => Fault.oversized({ bytes: 1.5 })],
-      ["Fault.oversized: declareLength", () => Fault.oversized({ declareLength: untyped("no") })]
+      ["Fault.oversized: declareLength", () => Fault.oversized({ declareLength: untyped("no") })],
+      // Status's other options: taken as they were, a body Plex never sends, dropped or a request failing later.
+      ["Fault.status: code", () => Fault.status(500, { code: untyped("abc") })],
+      ["Fault.status: message", () => Fault.status(500, { message: untyped({}) })],
+      ["Fault.status: headers", () => Fault.status(503, { headers: untyped(5) })],
+      ["Fault.status: a header's name", () => Fault.status(503, { headers: { "x a": "1" } })],
+      ["Fault.status: the header x-a", () => Fault.status(503, { headers: { "x-a": "1\r\nx-injected: 1" } })],
+      ["Fault.respond: respond", () => Fault.respond(untyped(5))],
+      // The Effect-free fault constructors of the shared fake, the same checks.
+      ["Fault.status: code", () => handlerFaults.status(500, { code: 1.5 })],
+      ["Fault.status: headers", () => handlerFaults.status(503, { headers: untyped(null) })],
+      ["Fault.respond: respond", () => handlerFaults.respond(untyped("ok"))]
     ]
     for (const [name, f] of cases) {
       const [kind, message] = thrown(f)
@@ -149,6 +160,13 @@ describe("the test kits given what untyped JavaScript passes", () => {
     assert.strictEqual(Fault.redirect({ status: 308, to: "/elsewhere" }).status, 308)
     assert.strictEqual(Fault.contentType("text/html").contentType, "text/html")
     assert.strictEqual(Fault.oversized({ bytes: 10, declareLength: false }).bytes, 10)
+    assert.deepStrictEqual(
+      Fault.status(503, { code: 1003, message: "busy", headers: { "x-a": "1" } }).headers,
+      {
+        "x-a": "1"
+      }
+    )
+    assert.strictEqual(handlerFaults.status(500, { code: 1001, message: "no" }).code, 1001)
   })
 
   it("makeHandler and serve (effect-plex-auth/fake) name options that are not an object", async () => {

@@ -566,8 +566,10 @@ export interface FakePlexService {
 
   /**
    * Scripts a fault for the requests `target` selects. A target that can
-   * select nothing (an unknown route name, a path without its leading `/`, an
-   * origin that is not a URL) or a `times` that is not a count dies with a
+   * select nothing (an unknown route name, a path without its leading `/` or
+   * with a `?query` or `#fragment`, an origin that is not a URL or not one
+   * the fake serves) or a `times`
+   * that is not a count dies with a
    * {@link FakePlexError}.
    */
   readonly fault: (target: FaultTarget, fault: Fault, options?: FaultOptions) => Effect.Effect<void>

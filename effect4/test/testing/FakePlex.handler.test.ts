@@ -3,6 +3,8 @@
  * testing entry, used the way a test without Effect would (promises and web
  * `Request`s only).
  */
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import { assert, describe, it } from "vitest"
 import { FakePlex } from "effect4-plex-auth/testing"
 
@@ -12,7 +14,39 @@ const headers = (token?: string): Record<string, string> => ({
   ...(token === undefined ? {} : { "X-Plex-Token": token })
 })
 
+/** The garbage collector, as `--expose-gc` gives it (the flag set once the process runs, for a fresh context). */
+const collectGarbage = (): void => {
+  setFlagsFromString("--expose-gc")
+  ;(runInNewContext("gc") as () => void)()
+}
+
 describe("FakePlex.makeHandler", () => {
+  it("an abort of the signal a Request was made with ends a hanging answer, the Request kept by no one but the fake", async () => {
+    // docs/testing.md's fakeFetch: `fake.handler(new Request(input, init))`, the Request referenced by no caller. Its
+    // signal follows the caller's only while it lives: once collected, the abort was lost and the hang never
+    // ended (this test then timed out).
+    const fake = FakePlex.makeHandler()
+    fake.fault("ping", FakePlex.handlerFaults.hang, { times: 1 })
+    const controller = new AbortController()
+    const answer = fake
+      .handler(
+        new Request(`${fake.plexTvUrl}/api/v2/ping`, { headers: headers(), signal: controller.signal })
+      )
+      .then(
+        () => "answered",
+        (e: unknown) => (e as Error).message
+      )
+    await new Promise((resolve) => setImmediate(resolve))
+    collectGarbage()
+    await new Promise((resolve) => setImmediate(resolve))
+    controller.abort(new Error("given up"))
+    assert.strictEqual(await answer, "given up")
+    assert.deepStrictEqual(
+      fake.requests().map((r) => [r.route, r.fault, r.outcome]),
+      [["ping", "Hang", "Interrupted"]]
+    )
+  })
+
   it("answers the seeded account's token with its account, as the Effect kit's fake does", async () => {
     const fake = FakePlex.makeHandler({ accounts: [{ username: "carol", token: "carolToken0000000001" }] })
     assert.strictEqual(fake.token, "carolToken0000000001")
@@ -21,6 +55,29 @@ describe("FakePlex.makeHandler", () => {
     )
     assert.strictEqual(response.status, 200)
     assert.strictEqual(((await response.json()) as { username: string }).username, "carol")
+  })
+
+  it("the same Request handed in twice at once: the first answered, the second still ends on its abort", async () => {
+    const fake = FakePlex.makeHandler()
+    fake.fault("ping", FakePlex.handlerFaults.hang, { times: 1 })
+    const controller = new AbortController()
+    // The Request is held by no one but the fake (the arrow's scope ends here).
+    const [hanging, answered] = ((request: Request) => [fake.handler(request), fake.handler(request)])(
+      new Request(`${fake.plexTvUrl}/api/v2/ping`, {
+        headers: headers(fake.token),
+        signal: controller.signal
+      })
+    )
+    assert.strictEqual((await answered).status, 200)
+    const outcome = hanging.then(
+      () => "answered",
+      (e: unknown) => (e as Error).message
+    )
+    await new Promise((resolve) => setImmediate(resolve))
+    collectGarbage()
+    await new Promise((resolve) => setImmediate(resolve))
+    controller.abort(new Error("given up"))
+    assert.strictEqual(await outcome, "given up")
   })
 
   it("scripted faults are plain data; a refusal rejects with a TypeError as fetch does", async () => {

@@ -131,8 +131,18 @@ const routeProblem = (route: unknown): string | undefined =>
     ? undefined
     : `no route named ${JSON.stringify(route)} (the routes: ${[...routeNames].join(", ")})`
 
+/**
+ * A path a request's path can be: a request's path never holds `?` or `#` (they start its query and fragment), so
+ * a target path with one (`/api/v2/user?includeSubscriptions=1`) would select nothing. Not shown: a query may
+ * carry a token.
+ */
+const pathProblem = (path: string): string | undefined =>
+  /[?#]/.test(path)
+    ? "the target's path must be the path alone, with no ?query or #fragment (a fault matches the request's path, whatever its query)"
+    : undefined
+
 const targetProblem = (where: unknown): string | undefined => {
-  if (typeof where === "string") return where.startsWith("/") ? undefined : routeProblem(where)
+  if (typeof where === "string") return where.startsWith("/") ? pathProblem(where) : routeProblem(where)
   if (typeof where !== "object" || where === null) {
     return "the target must be a route name, a path (starting with /) or an object"
   }
@@ -141,6 +151,7 @@ const targetProblem = (where: unknown): string | undefined => {
   if (path !== undefined && (typeof path !== "string" || !path.startsWith("/"))) {
     return "the target's path must start with /"
   }
+  if (typeof path === "string" && pathProblem(path) !== undefined) return pathProblem(path)
   if (method !== undefined && typeof method !== "string") return "the target's method must be a string"
   if (origin === undefined) return undefined
   try {
@@ -357,7 +368,28 @@ export const fromSeed = (
     await approvePin(id, { account: auto.account, now }).catch(() => undefined)
   }
 
+  /**
+   * The requests being answered that were given no `signal` of their own. A `Request`'s signal follows the one it
+   * was made with only while the `Request` lives (undici ties the two through a `WeakRef`): a caller that keeps no
+   * reference to it (`fake.handler(new Request(url, { signal }))`) would have its abort lost once the garbage
+   * collector takes the `Request`, and a hanging or delayed answer never end. Kept here until answered.
+   */
+  const inFlight = new Map<Request, number>()
+
   const handler = async (request: Request, context: HandlerContext = {}): Promise<Response> => {
+    if (context.signal !== undefined) return handle(request, context)
+    // Counted: the same GET Request may be handed in twice at once.
+    inFlight.set(request, (inFlight.get(request) ?? 0) + 1)
+    try {
+      return await handle(request, context)
+    } finally {
+      const left = (inFlight.get(request) ?? 1) - 1
+      if (left === 0) inFlight.delete(request)
+      else inFlight.set(request, left)
+    }
+  }
+
+  const handle = async (request: Request, context: HandlerContext): Promise<Response> => {
     const clock = context.clock ?? defaultClock
     const signal = context.signal ?? request.signal
     if (signal.aborted) throw signal.reason
@@ -521,9 +553,16 @@ export const fromSeed = (
       // A target that selects nothing would make the fault silently never happen: refuse it loudly.
       const problem = faultProblem(where, fault, scripted)
       if (problem !== undefined) throw new FakePlexError(`fault: ${problem}`)
+      const selected = target(where)
+      // A request to an origin the fake does not serve is refused before any fault is looked at.
+      if (selected.origin !== undefined && !store.hosts.has(selected.origin)) {
+        throw new FakePlexError(
+          `fault: the target's origin ${selected.origin} is not one the fake serves (it serves ${[...store.hosts.keys()].join(", ")})`
+        )
+      }
       const times = scripted.times ?? Number.POSITIVE_INFINITY
       if (!(times > 0)) return
-      store.faults.push({ target: target(where), fault, remaining: times })
+      store.faults.push({ target: selected, fault, remaining: times })
     },
     clearFaults: () => {
       store.faults = []

@@ -14,7 +14,7 @@ import { FakePlexError, optionsOf } from "./errors.js"
 export interface Status {
   readonly _tag: "Status"
   readonly status: number
-  /** Sent as `Retry-After`, in whole seconds (rounded up). */
+  /** Sent as `Retry-After`, in whole seconds (rounded up), in place of one in `headers`. */
   readonly retryAfterMillis?: number | undefined
   /** The Plex error code in a JSON error body (default 1003 for 429 on plex.tv). */
   readonly code?: number | undefined
@@ -115,7 +115,50 @@ export const status = (status: number, options: Omit<Status, "_tag" | "status"> 
   if (checked.retryAfterMillis !== undefined) {
     checkDuration("Fault.status", "retryAfterMillis", checked.retryAfterMillis, checked.retryAfterMillis)
   }
+  checkStatusDetails(checked)
   return { _tag: "Status", status, ...checked }
+}
+
+/** A header name (an HTTP token) and a header value (text on one line), as `Headers` takes them. */
+const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const isHeaderValue = (value: unknown): value is string =>
+  typeof value === "string" && !/[\r\n\0]/.test(value)
+
+/**
+ * Checks `Fault.status`'s `code` (a whole number), `message` (text) and `headers` (an object of header names
+ * to one-line text values), each kit's too; else throws a `FakePlexError` naming the field, rather than a
+ * fault that answers a body Plex never sends (`"code":"abc"`), drops what it was given (`headers: 5`) or
+ * fails the request when it fires (a header name with a space).
+ */
+export const checkStatusDetails = (options: {
+  readonly code?: unknown
+  readonly message?: unknown
+  readonly headers?: unknown
+}): void => {
+  const { code, headers, message } = options
+  if (code !== undefined && !Number.isSafeInteger(code)) {
+    refuseArgument("Fault.status", "code", "a whole number (a Plex error code)", code)
+  }
+  if (message !== undefined && typeof message !== "string") {
+    refuseArgument("Fault.status", "message", "text", message)
+  }
+  if (headers === undefined) return
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
+    refuseArgument("Fault.status", "headers", "an object of header names to values", headers)
+  }
+  for (const [name, value] of Object.entries(headers as object)) {
+    if (!headerName.test(name)) refuseArgument("Fault.status", "a header's name", "an HTTP header name", name)
+    if (!isHeaderValue(value)) {
+      refuseArgument("Fault.status", `the header ${name}`, "a header value (text, one line)", value)
+    }
+  }
+}
+
+/** Checks `Fault.respond`'s argument (each kit's too): a function, else a `FakePlexError`. */
+export const checkRespond = (respond: unknown): void => {
+  if (typeof respond !== "function") {
+    refuseArgument("Fault.respond", "respond", "a function of the request to a response", respond)
+  }
 }
 
 /** A 429 rate limit (plex.tv code 1003), with `Retry-After` when given. */
@@ -261,4 +304,7 @@ export const oversized = (
 }
 
 /** Answer with a response of your own. */
-export const respond = (respond: Respond["respond"]): Respond => ({ _tag: "Respond", respond })
+export const respond = (respond: Respond["respond"]): Respond => {
+  checkRespond(respond)
+  return { _tag: "Respond", respond }
+}

@@ -19,6 +19,9 @@ const defaultMessages: Record<number, string> = {
 const status = (ctx: Context, fault: Status): Response => {
   const headers: Record<string, string> = { ...fault.headers }
   if (fault.retryAfterMillis !== undefined) {
+    // The option is the Retry-After sent: one of `headers` in any case would be joined to it ("60, 5"), which no
+    // client reads as a delay.
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === "retry-after") delete headers[name]
     headers["retry-after"] = String(Math.ceil(fault.retryAfterMillis / 1000))
   }
   const gateway = fault.status === 502 || fault.status === 503 || fault.status === 504
@@ -33,6 +36,9 @@ const status = (ctx: Context, fault: Status): Response => {
   }
   return Http.htmlPage(fault.status, headers, gateway ? "<hr><center>nginx</center>" : "")
 }
+
+/** The statuses whose answers have no body (a `Response` with one throws). */
+const nullBodyStatuses: ReadonlySet<number> = new Set([204, 205, 304])
 
 const bodyOf = async (response: Response) => new Uint8Array(await response.arrayBuffer())
 
@@ -125,6 +131,9 @@ export const apply = async (
       throw new ConnectionFailure("Refused", ctx.origin)
     case "Truncate": {
       const response = await normal()
+      // An answer that has no body (204, 205, 304) has none to cut short: its connection drops before it ends,
+      // which the client sees as it sees a cut body (a transport failure), not a fault that fails the fake.
+      if (nullBodyStatuses.has(response.status)) throw new ConnectionFailure("Reset", ctx.origin)
       return truncated(response, await bodyOf(response), fault.keepBytes)
     }
     case "MalformedJson": {

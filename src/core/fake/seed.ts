@@ -497,6 +497,22 @@ export const checkSeedShape = (options: object, secret?: SecretKind): void => {
   }
 }
 
+/**
+ * Throws a `FakePlexError` when two of `entries` (each where it is seeded and its value) have one value: one
+ * account, server or session that the fake would take for the other (the last seeded winning its token, say).
+ */
+const unique = <V>(
+  entries: ReadonlyArray<readonly [string, V]>,
+  problem: (first: string, second: string, value: V) => string
+): void => {
+  const seen = new Map<V, string>()
+  for (const [where, value] of entries) {
+    const first = seen.get(value)
+    if (first !== undefined) throw new FakePlexError(`FakePlex: ${problem(first, where, value)}`)
+    seen.set(value, where)
+  }
+}
+
 /** Resolves options into a seed; throws (a defect for the caller) on an inconsistent seed. */
 export const resolve = (options: Options = {}): Seed => {
   // From untyped JavaScript (null, a number): a FakePlexError naming the options, not a TypeError.
@@ -514,6 +530,22 @@ export const resolve = (options: Options = {}): Seed => {
       names.add(name)
     }
   }
+  unique(
+    accounts.map((a, i) => [`accounts[${i}]`, a.id]),
+    (first, second, id) => `${first} and ${second} share the id ${id}`
+  )
+  unique(
+    accounts.map((a, i) => [`accounts[${i}]`, a.uuid]),
+    (first, second, uuid) => `${first} and ${second} share the uuid ${uuid}`
+  )
+  // One plex.tv token is one session of one account: named by where they are seeded, never shown.
+  unique(
+    accounts.flatMap((a, i) => [
+      [`accounts[${i}].token`, a.token] as const,
+      ...a.devices.map((d, j) => [`accounts[${i}].devices[${j}].token`, d.token] as const)
+    ]),
+    (first, second) => `${first} and ${second} are the same token`
+  )
   const homes: Array<SeedHome> = (options.homes ?? []).map((home, i) => {
     const admin = home.admin === undefined ? accounts[0] : findAccount(accounts, home.admin, "a home admin")
     if (admin === undefined) throw new FakePlexError("FakePlex: a home needs an admin")
@@ -547,6 +579,10 @@ export const resolve = (options: Options = {}): Seed => {
       }))
     return { ...built, shares: [...built.shares, ...extra] }
   })
+  unique(
+    servers.map((server, i) => [`servers[${i}]`, server.clientIdentifier]),
+    (first, second, id) => `${first} and ${second} share the clientIdentifier ${id}`
+  )
   const seed: Seed = {
     plexTvUrl: origin("plexTvUrl", options.plexTvUrl ?? DEFAULTS.plexTvUrl),
     clientsUrl: origin("clientsUrl", options.clientsUrl ?? DEFAULTS.clientsUrl),
