@@ -146,6 +146,40 @@ describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () 
     assert.strictEqual((await send(fake, "/devices.json", { token: alice.token })).status, 404)
   })
 
+  it("accounts whose ids end alike (1001, 2001) keep their own devices: one's are not the other's", async () => {
+    const fake = makeFakePlex({
+      accounts: [
+        { username: "alice", id: 1001, devices: [{ name: "Alice TV" }] },
+        { username: "bob", id: 2001, devices: [{ name: "Bob TV" }] }
+      ]
+    })
+    const listed = async (login: string) =>
+      (await xml(await send(fake, "/devices.xml", { token: fake.account(login).token }))).children.map(
+        (d) => d.attributes
+      )
+    const [alice] = await listed("alice")
+    const [bob] = await listed("bob")
+    assert.strictEqual(alice?.["name"], "Alice TV")
+    assert.strictEqual(bob?.["name"], "Bob TV")
+    assert.notStrictEqual(alice?.["id"], bob?.["id"])
+    // Removing alice's device leaves bob's, and its token, alone.
+    const deleted = await send(fake, `/devices/${alice?.["id"]}.xml`, {
+      method: "DELETE",
+      token: fake.account("alice").token
+    })
+    assert.strictEqual(deleted.status, 204)
+    assert.deepStrictEqual(
+      (await listed("bob")).map((d) => d["name"]),
+      ["Bob TV"]
+    )
+    assert.isTrue(fake.isTokenValid(bob!["token"]!))
+    // Each account's seeded devices have a block of 100 ids: more is refused, not spilled into the next block.
+    assert.throws(
+      () => makeFakePlex({ accounts: [{ devices: Array.from({ length: 101 }, () => ({})) }] }),
+      /accounts\[0\]\.devices: an account seeds at most 100 devices/
+    )
+  })
+
   // plex.tv lists the account's own servers among its devices: python-plexapi `MyPlexDevice` (`provides`,
   // `clientIdentifier`, `token`, `Connection` uris; its test finds the server with `account.device(name)`).
   // Revoking one removes the server from the account (hassio-addons/app-plex issue 221).

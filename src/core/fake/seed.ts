@@ -189,8 +189,19 @@ export const connection = (seed: ConnectionSeed): SeedConnection => {
   }
 }
 
+/** How many devices an account may seed: each account's device ids are a block of this many, by its place. */
+const devicesPerAccount = 100
+
 const account = (seed: AccountSeed, index: number, shape: PayloadShape): SeedAccount => {
   const first = index === 0
+  // The seeded devices' ids, 700000 + 100 × the account's place + the device's: one block per account, below the
+  // ids sign-ins make (800001 and up). From the account's id they were not apart (ids 1001 and 2001 shared a block).
+  const devices = seed.devices ?? []
+  if (devices.length > devicesPerAccount || (devices.length > 0 && index >= 1000)) {
+    throw new FakePlexError(
+      `FakePlex: accounts[${index}].devices: an account seeds at most ${devicesPerAccount} devices, and only the first 1000 accounts any`
+    )
+  }
   const username = seed.username ?? (first ? DEFAULTS.username : `user${index + 1}`)
   const email =
     seed.email ?? (first && seed.username === undefined ? DEFAULTS.login : `${username}@example.com`)
@@ -211,8 +222,8 @@ const account = (seed: AccountSeed, index: number, shape: PayloadShape): SeedAcc
     homePin: seed.homePin === undefined ? undefined : seed.homePin,
     homePinListed: seed.homePin !== undefined && seed.homePinListed !== false,
     managed: seed.managed ?? false,
-    devices: (seed.devices ?? []).map((device, i) => ({
-      id: 700000 + ((seed.id ?? 24318101 + index) % 1000) * 100 + i,
+    devices: devices.map((device, i) => ({
+      id: 700000 + index * devicesPerAccount + i,
       name: device.name ?? `Device ${i + 1}`,
       product: device.product ?? "Plex for Android (TV)",
       platform: device.platform ?? "Android",

@@ -48,6 +48,7 @@ export interface AccountSeed {
   readonly homePinListed?: boolean | undefined
   /** A managed (restricted) Plex Home user. Default false. */
   readonly managed?: boolean | undefined
+  /** The account's authorized devices (`GET /devices.xml`), at most 100; each gets a token of its own. */
   readonly devices?: ReadonlyArray<DeviceSeed> | undefined
 }
 
