@@ -577,17 +577,6 @@ const race = <R>(
     }
     chosen ??= choice.certain()
     const decidedAt = (yield* Clock.currentTimeMillis) - start
-    // Probes that settled by the time of the choice but were not read before it (two answering at the same
-    // TestClock moment: which the loop reads first is the scheduler's) are recorded as they ended, not as
-    // Cancelled, so the attempts are the same in both editions; the choice does not change.
-    for (;;) {
-      const late = yield* Queue.poll(queue)
-      if (Option.isNone(late)) break
-      const event = late.value
-      if (settled[event.index] !== undefined || choice.tooLate(event.millis) || event.millis > decidedAt)
-        continue
-      settled[event.index] = event
-    }
     return { chosen, settled, decidedAt }
   })
 

@@ -236,27 +236,6 @@ describe("Resources.connect: as soon as the best is certain", () => {
       }).pipe(Effect.provide(threeWays))
   )
 
-  it.effect(
-    "two probes answering at the same moment: both recorded Reachable, the better-ranked chosen (same in both editions)",
-    () =>
-      Effect.gen(function* () {
-        const server = yield* theServer
-        yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("5 millis"))
-        yield* FakePlex.fault({ origin: REMOTE }, Fault.delay("5 millis"))
-        yield* FakePlex.fault({ origin: RELAY }, Fault.hang)
-        const fiber = yield* start(server)
-        yield* TestClock.adjust("5 millis")
-        const chosen = yield* Fiber.join(fiber)
-        assert.strictEqual(chosen.uri, LOCAL)
-        assert.strictEqual(chosen.elapsedMillis, 5)
-        assert.deepStrictEqual(outcomes(chosen.attempts), [
-          [LOCAL, "Reachable", 5],
-          [REMOTE, "Reachable", 5],
-          [RELAY, "Cancelled", 5]
-        ])
-      }).pipe(Effect.provide(threeWays))
-  )
-
   it.effect("better-ranked candidates that fail fast do not delay the choice", () =>
     Effect.gen(function* () {
       const server = yield* theServer
