@@ -1175,8 +1175,22 @@ export interface CredentialsOptions<E, R> {
  */
 export type CredentialsError<E> = E | ResponseError | InvalidJwt | InvalidInput
 
-const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
-  Redacted.isRedacted(value) ? toPlexJwt(value) : value
+/**
+ * The first token `obtain` gave (a `PlexJwt` or a `Redacted` token), checked as the `token` option is, as
+ * `Credentials.makeRefreshing` checks its `obtain`'s: one that is no token (empty, with whitespace, not a string:
+ * from untyped JavaScript, a plain string is wrapped) is `InvalidInput` naming `obtain`, never sent nor handed to
+ * `onToken` (stored, by {@link layerStored}).
+ */
+const obtainedJwt = (
+  operation: string,
+  value: PlexJwt | Redacted.Redacted<string>
+): Effect.Effect<PlexJwt, InvalidInput> => {
+  const jwt = !Redacted.isRedacted(value) && Predicate.hasProperty(value, "token") ? value : undefined
+  return V.token(operation, "obtain", jwt === undefined ? value : jwt.token).pipe(
+    Effect.mapError((error) => V.invalid(operation, "obtain", `its token ${error.reason}`)),
+    Effect.map((token) => (jwt === undefined ? toPlexJwt(token) : { ...jwt, token }))
+  )
+}
 
 /**
  * Credentials holding a Plex JWT, on the same refresh as
@@ -1192,7 +1206,10 @@ const asPlexJwt = (value: PlexJwt | Redacted.Redacted<string>): PlexJwt =>
  * plex.tv refuses the token (401, 498 expired), the refused call refreshes
  * once — one exchange for all concurrent callers, none for a minute after
  * one failed — and is retried once. After `PlexAuth.signOut`, the token is
- * never replaced: the calls that use it fail with `Unauthorized`.
+ * never replaced: the calls that use it fail with `Unauthorized`. The first
+ * token `obtain` gives is checked as the `token` option is: one that is no
+ * token (empty, with whitespace) fails with `InvalidInput` naming `obtain`,
+ * never sent nor handed to `onToken`.
  * Like `makeRefreshing`, it needs a `Scope`: the refresh runs in it, not on
  * the fiber of the caller who started it, and closing it interrupts a
  * refresh in flight.
@@ -1224,7 +1241,8 @@ interface Standby {
  */
 const credentialsWith = <E, R>(
   options: CredentialsOptions<E, R>,
-  standby: Standby | undefined
+  standby: Standby | undefined,
+  operation = "Jwt.makeCredentials"
 ): Effect.Effect<
   CredentialsService,
   CredentialsError<E>,
@@ -1260,7 +1278,7 @@ const credentialsWith = <E, R>(
       options.obtain === undefined
         ? Effect.tap(renew, (jwt) => onToken(jwt))
         : options.obtain.pipe(
-            Effect.map(asPlexJwt),
+            Effect.flatMap((value) => obtainedJwt(operation, value)),
             Effect.flatMap(checked),
             Effect.tap((jwt) => onToken(jwt))
           )
@@ -1477,7 +1495,8 @@ export const layerStored = <E, R>(
         },
         Option.isSome(storedToken) || Option.isNone(storedJwt)
           ? undefined
-          : { token: storedJwt.value.token, keyRefused: Ref.get(keyRefused) }
+          : { token: storedJwt.value.token, keyRefused: Ref.get(keyRefused) },
+        "Jwt.layerStored"
       )
     })
   )

@@ -227,7 +227,8 @@ export const exchangeJwt = {
  * (three base64url parts, a JSON header and a JSON payload), or its claims carry no expiry (`exp`, a number of
  * seconds). Either way it would never be refreshed ahead and, with stored credentials, be stored in place of a
  * good token; `verify` refuses one without `exp` too (`Expired`, "it has no expiry"). plex.tv's JWTs expire
- * (7 days), and @ctrl/plex's `registerPlexJwt`/`refreshPlexJwt` refuse an exchanged token without `exp` alike.
+ * (7 days). (@ctrl/plex's `verifyPlexJwt`, which `registerPlexJwt`/`refreshPlexJwt` run,
+ * compares `exp` but lets a token without one through: `undefined <= n` is false; this check is stricter.)
  * Undefined when it can serve. The detail never carries the token, only the `field` that held it (`auth_token`;
  * a JWT PIN's `authToken`). (A JWT that is not plex.tv's is left to `verify`.)
  */

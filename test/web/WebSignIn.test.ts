@@ -332,6 +332,34 @@ describe("WebSignIn.callback", () => {
       }).pipe(Effect.provide(env({ appUrl: "http://localhost:8080" })))
   )
 
+  it.effect(
+    "a Cookie header with many values under the PIN cookie's name: only the first 8 are tried (one MAC each)",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        // Signed, well-formed values for another return: each costs a MAC before its state is compared.
+        const other = yield* service.start
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const url = params.get("forwardUrl") ?? ""
+        const name = started.cookie.name
+        const header = (before: number) =>
+          [...Array.from({ length: before }, () => other.cookie.value), started.cookie.value]
+            .map((value) => `${name}=${value}`)
+            .join("; ")
+        // The eighth value is tried.
+        const { user } = yield* service.callback({ cookie: header(7), url })
+        assert.strictEqual(user.username, "alice")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        // The ninth is not: refused for the first value's reason, with no request to plex.tv.
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        const error = yield* failure(service.callback({ cookie: header(8), url }))
+        assert.strictEqual(error._tag === "SignInNotStarted" ? error.reason : error._tag, "StateMismatch")
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(env({ appUrl: "http://localhost:8080" })))
+  )
+
   it.effect("waits a short, bounded time for an approval, then fails with SignInNotApproved", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn

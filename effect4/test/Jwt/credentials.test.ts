@@ -525,6 +525,45 @@ describe("Jwt.pinLogin", () => {
 
 describe("Jwt.layerStored", () => {
   it.effect(
+    "a first token obtain gives that is no token (empty, with whitespace) is InvalidInput naming obtain: never sent, never stored",
+    () =>
+      Effect.gen(function* () {
+        const { key, plexJwt } = yield* registeredKey
+        const jwt = Redacted.value(plexJwt.token)
+        const named = (error: { readonly _tag: string }) =>
+          error._tag === "InvalidInput" && "operation" in error && "field" in error
+            ? [error.operation, error.field]
+            : error._tag
+        for (const bad of [Redacted.make(""), Redacted.make(`${jwt.slice(0, 10)} ${jwt.slice(10)}`)]) {
+          yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+          const made = yield* Effect.flip(
+            Effect.scoped(Jwt.makeCredentials({ key, obtain: Effect.succeed(bad) }))
+          )
+          assert.deepStrictEqual(named(made), ["Jwt.makeCredentials", "obtain"])
+          assert.notInclude(String(made), jwt.slice(10))
+          // As a PlexJwt too.
+          const asJwt = yield* Effect.flip(
+            Effect.scoped(Jwt.makeCredentials({ key, obtain: Effect.succeed({ ...plexJwt, token: bad }) }))
+          )
+          assert.deepStrictEqual(named(asJwt), ["Jwt.makeCredentials", "obtain"])
+          assert.deepStrictEqual(yield* FakePlex.requests, [])
+          // Kept in a store (a new key: obtain runs): the layer fails, and no token is stored.
+          const stored = yield* Effect.flip(
+            Effect.scoped(Layer.build(Jwt.layerStored({ obtain: () => Effect.succeed(bad) })))
+          )
+          assert.deepStrictEqual(named(stored), ["Jwt.layerStored", "obtain"])
+          const store = yield* KeyValueStore.KeyValueStore
+          assert.isFalse(yield* store.has(`${Jwt.defaultStoreKey}/token`))
+        }
+        // A good one, as a plain string from untyped JavaScript: wrapped, and served.
+        const good = yield* Effect.scoped(
+          Effect.flatMap(Jwt.makeCredentials({ key, obtain: Effect.succeed(jwt as never) }), (c) => c.token)
+        )
+        assert.strictEqual(Redacted.value(good), jwt)
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
     "keeps the key and the token: a restart reuses both, a stale token is exchanged with the kept key",
     () =>
       Effect.gen(function* () {

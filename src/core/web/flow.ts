@@ -89,14 +89,21 @@ export const start = async (options: {
 export type NotStartedReason = "NoCookie" | "Invalid" | "Expired" | "StateMismatch"
 
 /**
+ * How many values sent under the PIN cookie's name {@link readPin} tries, in the order sent. A browser sends one,
+ * or two over plain http (the one from before `Path=/`); a `Cookie` header made up of hundreds of signed-looking
+ * values would otherwise cost one HMAC each, hundreds per request where one was enough.
+ */
+export const maxPinCookieValues = 8
+
+/**
  * The PIN this browser started, from the callback's `Cookie` header and URL:
  * the PIN-flow cookie must verify (signature, purpose, expiry) and its nonce
  * equal the URL's `state` (compared in constant time). Anything else is a
  * return this browser did not start (login CSRF, an old tab). A browser may
  * send the cookie's name twice (another path: over plain http, the PIN cookie
  * from before it took `Path=/` had the callback's path, and is sent first):
- * each value is tried, and the one this return is for is taken; when none is,
- * the first value's reason is answered. (Over https only the `__Host-` name is
+ * each value is tried (the first {@link maxPinCookieValues}), and the one this
+ * return is for is taken; when none is, the first value's reason is answered. (Over https only the `__Host-` name is
  * read, which no other path or host can set.)
  */
 export const readPin = async (
@@ -108,7 +115,9 @@ export const readPin = async (
   | { readonly _tag: "Ok"; readonly pin: S.PinState }
   | { readonly _tag: "NotStarted"; readonly reason: NotStartedReason }
 > => {
-  const values = Cookies.cookieValues(request.cookie, settings.pinCookie).filter((value) => value !== "")
+  const values = Cookies.cookieValues(request.cookie, settings.pinCookie)
+    .filter((value) => value !== "")
+    .slice(0, maxPinCookieValues)
   let first: { readonly _tag: "NotStarted"; readonly reason: NotStartedReason } | undefined
   for (const raw of values) {
     const read = await readPinValue(key, settings, raw, request.url, now)
