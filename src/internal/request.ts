@@ -172,24 +172,22 @@ export const retrying = <A, E extends Errors.PlexError, R>(
 
 /**
  * Runs `spec` for the public function `operation` against `baseUrl`, with
- * `token` when there is one. With `probeTimeout`, a probe: one attempt within
- * that time, no retry, no span of its own, no trace headers.
+ * `token` when there is one. With `probe`, no span of its own ({@link probe}).
  */
 export const execute = <S extends Spec<any>>(
   operation: string,
   spec: S & Carrying<S>,
   baseUrl: string,
   token?: Redacted.Redacted<string>,
-  probeTimeout?: Duration.Duration,
+  probe?: boolean,
   // Told when a server acted on the request and redirected it (`send.ts`'s `onActed`).
   onActed?: () => void
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
   Effect.contextWithEffect((context: Context.Context<HttpClient.HttpClient | ClientIdentity>) => {
-    const probe = probeTimeout !== undefined
-    const timeout = probeTimeout ?? Context.get(context, Settings.RequestTimeout)
+    const timeout = Context.get(context, Settings.RequestTimeout)
     const limit = Context.get(context, Settings.MaxBodyBytes)
-    const policy = probe ? Settings.none : Context.get(context, Settings.CurrentRetryPolicy)
-    const propagate = !probe && Context.get(context, Settings.TracePropagation)
+    const policy = Context.get(context, Settings.CurrentRetryPolicy)
+    const propagate = Context.get(context, Settings.TracePropagation)
     const out = outgoing(operation, spec, baseUrl, Context.get(context, ClientIdentity).headers, token, open)
     const { ctx } = out
     const request = HttpClientRequest.make(spec.method)(out.url, {
@@ -300,6 +298,22 @@ export const execute = <S extends Spec<any>>(
     // The one place the engine's errors are narrowed to the operation's: `read` makes the two-factor errors
     // only for `twoFactor` specs and `NotFound` only for `notFound` ones.
   }) as Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity>
+
+/**
+ * A probe: one attempt of an anonymous request within `timeout`, no retry, no span of its own, no trace
+ * headers. Its settings are provided here, so that the other operations do not bundle them.
+ */
+export const probe = <S extends Spec<any>>(
+  operation: string,
+  spec: S & Carrying<S>,
+  baseUrl: string,
+  timeout: Duration.Duration
+) =>
+  execute(operation, spec, baseUrl, undefined, true).pipe(
+    Effect.provideService(Settings.RequestTimeout, timeout),
+    Effect.provideService(Settings.CurrentRetryPolicy, Settings.none),
+    Effect.provideService(Settings.TracePropagation, false)
+  )
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
 export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S & Carrying<S>) =>
