@@ -161,10 +161,11 @@ export const retrying = <A, E extends Errors.PlexError, R>(
   policy === Settings.none
     ? attempt
     : // `Retry-After` is honoured by the policy itself (`retry.ts`'s `honourRetryAfter`). What `Effect.retry({
-      // schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more).
+      // schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more);
+      // `Schedule.check` on the input is `whileInput`, which is made of it (`check` is in the Effect floor).
       Effect.retryOrElse(
         attempt,
-        Schedule.whileInput(policy, (error: E) =>
+        Schedule.check(policy, (error: E) =>
           mayRetry(error, idempotent, neverReachedServer in error, acted?.())
         ),
         Effect.fail
