@@ -112,6 +112,7 @@ export const revoke = (
           // Its refusal is XML too (`<errors><error .../></errors>`).
           ...Facts.deleteDevice(id),
           refusals: Request.notFoundRefusals,
+          gone: Request.goneOnRetry,
           schema: L.Unknown
         })
       )

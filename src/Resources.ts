@@ -501,7 +501,7 @@ const probe = (
   server: Device,
   timeout: Duration.Duration
 ): Effect.Effect<Either.Either<ServerIdentity, Failure>, never, HttpClient.HttpClient | ClientIdentity> =>
-  Request.execute("Resources.connect", identitySpec, candidate.uri, undefined, timeout).pipe(
+  Request.probe("Resources.connect", identitySpec, candidate.uri, timeout).pipe(
     Effect.match({
       onFailure: (error) => Either.left(failureOf(error)),
       onSuccess: ({ value: { MediaContainer: identity } }) => {

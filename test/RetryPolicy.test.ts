@@ -28,6 +28,26 @@ const times = Effect.map(MockHttp.requests, (all) => all.map((r) => r.at))
 const retryEverything = RetryPolicy.make(Schedule.forever, { while: () => true })
 
 describe("RetryPolicy.none (the default)", () => {
+  it.effect("is a Schedule that ends at its first step with output 0, as Schedule.recurs(0) does", () =>
+    Effect.gen(function* () {
+      // As in the Effect 4 edition (its test of the same name): Schedule.stop would end with no output.
+      const run = (policy: RetryPolicy.RetryPolicy) => {
+        let attempts = 0
+        const failing = Effect.suspend(() => {
+          attempts++
+          return Effect.fail(new PlexError.InvalidInput({ operation: "test", field: "x", reason: "y" }))
+        })
+        return Effect.map(
+          Effect.retryOrElse(failing, policy, (error, output) => Effect.succeed({ tag: error._tag, output })),
+          (ended) => ({ ...ended, attempts })
+        )
+      }
+      const expected = { tag: "InvalidInput" as const, output: 0, attempts: 1 }
+      assert.deepStrictEqual(yield* run(Schedule.recurs(0)), expected)
+      assert.deepStrictEqual(yield* run(RetryPolicy.none), expected)
+    })
+  )
+
   it.effect("sends exactly one request on a retryable 503", () =>
     Effect.gen(function* () {
       const error = yield* failsWith(details, "Unexpected")

@@ -118,11 +118,12 @@ export type CodecLike<A> = Codec<A> | HasCodec<A>
 /** The codec of a {@link CodecLike}. */
 export const codecOf = <A>(codec: CodecLike<A>): Codec<A> => (CodecId in codec ? codec[CodecId] : codec)
 
-/** How an edition hides a secret: its `Redacted`. */
-export interface Secrets {
-  readonly make: (value: unknown) => unknown
-  readonly isSecret: (u: unknown) => boolean
-  readonly reveal: (secret: unknown) => unknown
+/** How an edition hides a secret (`S`, its `Redacted`). */
+export interface Secrets<S = any> {
+  readonly make: (value: unknown) => S
+  readonly isSecret: (u: unknown) => u is S
+  /** Only ever given what {@link isSecret} accepts. */
+  readonly reveal: (secret: S) => unknown
 }
 
 /** Whether `u` is a plain record (not `null`, not an array). */

@@ -66,6 +66,8 @@ export interface Endpoint<S = never> {
    * timeout, a reset, a 5xx), says that attempt removed it, so the request
    * succeeds. A 404 on the first attempt, or after attempts that prove the
    * server did not act (a rate limit, a connection never made), stays `NotFound`.
+   * The operation hands the edition's reader in with it (`request.ts`'s
+   * `goneOnRetry`), so that the others do not bundle it.
    */
   readonly goneOnRetry?: boolean | undefined
   /**

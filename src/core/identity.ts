@@ -262,11 +262,11 @@ export const buildIdentity = (
     if (given === undefined && defaulted === undefined && key !== "clientIdentifier" && key !== "product") {
       continue
     }
-    // A value the runtime offered that could not be a header is left out, never an error.
-    if (defaulted !== undefined && headerProblem(defaulted) !== undefined) continue
-    if (defaulted === undefined) {
-      const problem = headerProblem(given)
-      if (problem !== undefined) return { _tag: "Invalid", field: key, problem }
+    const problem = headerProblem(defaulted ?? given)
+    if (problem !== undefined) {
+      // A value the runtime offered that could not be a header is left out, never an error.
+      if (defaulted !== undefined) continue
+      return { _tag: "Invalid", field: key, problem }
     }
     // HTTP drops the spaces around a header value (RFC 9110, section 5.5; fetch's `Headers` strip them), so
     // plex.tv reads the value without them: the identity keeps it so too, and the app.plex.tv link and

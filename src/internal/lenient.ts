@@ -135,9 +135,6 @@ export const lenient = <A>(codec: Core.Codec<A>, identifier?: string): LenientSc
 // Values
 // ---------------------------------------------------------------------------
 
-const hide = (value: string): Redacted.Redacted<string> => Redacted.make(value)
-const reveal = (secret: Redacted.Redacted<string>): string => Redacted.value(secret)
-
 /** Any value, as it came. */
 export const Unknown: LenientSchema<unknown> = /*#__PURE__*/ lenient(Core.unknown)
 
@@ -160,7 +157,10 @@ export const Bool: LenientSchema<boolean> = /*#__PURE__*/ lenient(Core.bool)
 export const Str: LenientSchema<string> = /*#__PURE__*/ lenient(Core.str)
 
 /** The codec of {@link Secret}, for the codecs of `./payloads.ts`. */
-export const secretCodec: Core.Codec<Redacted.Redacted<string>> = /*#__PURE__*/ Core.secret(hide, reveal)
+export const secretCodec: Core.Codec<Redacted.Redacted<string>> = /*#__PURE__*/ Core.secret(
+  Redacted.make,
+  Redacted.value
+)
 
 /**
  * A token, wrapped in `Redacted` as it is decoded. Tokens travel as HTTP
@@ -171,8 +171,8 @@ export const Secret: LenientSchema<Redacted.Redacted<string>> = /*#__PURE__*/ le
 
 /** The codec of {@link OpaqueSecret}, for the codecs of `./payloads.ts`. */
 export const opaqueSecretCodec: Core.Codec<Redacted.Redacted<string>> = /*#__PURE__*/ Core.opaqueSecret(
-  hide,
-  reveal
+  Redacted.make,
+  Redacted.value
 )
 
 /** A non-empty secret that is never sent as a header (a service's secret), wrapped in `Redacted`. */
@@ -244,10 +244,10 @@ export const maxUnknownDepth = Core.maxUnknownDepth
 export const isSecretKey = Core.isSecretKey
 
 /** How unknown data under a secret-like key is hidden: in `Redacted`. */
-const secrets: Core.Secrets = {
-  make: (value) => Redacted.make(value),
+const secrets: Core.Secrets<Redacted.Redacted<unknown>> = {
+  make: Redacted.make,
   isSecret: Redacted.isRedacted,
-  reveal: (secret) => (Redacted.isRedacted(secret) ? Redacted.value(secret) : secret)
+  reveal: Redacted.value
 }
 
 /** The codec of a {@link struct}, for the codecs of `./payloads.ts`. */

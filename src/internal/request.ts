@@ -54,6 +54,8 @@ export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
    * Such a spec must carry them ({@link Carrying}); the others do not bundle those classes.
    */
   readonly refusals?: Refusals | undefined
+  /** What a `goneOnRetry` removal reads its attempts with ({@link goneOnRetry}); it must carry it ({@link Carrying}). */
+  readonly gone?: GoneOnRetry | undefined
 }
 
 /** What a spec `S` must carry besides: the error classes of the refusals its endpoint adds (see {@link Spec}). */
@@ -64,7 +66,8 @@ export type Carrying<S> = (S extends { readonly notFound: true }
     ? {
         readonly refusals: Pick<typeof signInRefusals, "VerificationCodeRequired" | "InvalidVerificationCode">
       }
-    : unknown)
+    : unknown) &
+  (S extends { readonly goneOnRetry: true } ? { readonly gone: GoneOnRetry } : unknown)
 
 /** The errors of an operation declared by `S`: two-factor ones only for a sign-in, `NotFound` where expected. */
 export type ErrorOf<S> =
@@ -117,13 +120,35 @@ export const json =
     return textBody(JSON.stringify(revealWith(value, open, found)), "application/json", found, before)
   }
 
-/** What a `goneOnRetry` removal answers when a retry finds it gone: no content, the 404's status. */
-const gone = <A>(status: number): Success<A> => ({
-  value: undefined as A,
-  status,
-  contentType: undefined,
-  answered: { headers: Headers.empty, secrets: [] }
-})
+/** What a `goneOnRetry` removal reads its attempts with: one reader per request (it keeps what they said). */
+export type GoneOnRetry = () => <A, E extends Errors.PlexError, R>(
+  attempt: Effect.Effect<Success<A>, E, R>,
+  span: () => Tracer.Span | undefined
+) => Effect.Effect<Success<A>, E, R>
+
+/**
+ * A removal retried after an attempt whose outcome is unknown (`policy.ts`'s `outcomeUnknown`: a timeout, a
+ * reset, a 5xx): a 404 says that attempt removed it, and the request answers no content, the 404's status.
+ * Handed in by the operation (`Carrying`), so that the others do not bundle it.
+ */
+export const goneOnRetry: GoneOnRetry = () => {
+  // Set once an attempt failed with its outcome unknown.
+  let unknownOutcome = false
+  return (attempt, span) =>
+    Effect.catchAll(attempt, (error) => {
+      if (unknownOutcome && error._tag === "NotFound") {
+        span()?.attribute("plex.gone_on_retry", true)
+        return Effect.succeed({
+          value: undefined as never,
+          status: error.status,
+          contentType: undefined,
+          answered: { headers: Headers.empty, secrets: [] }
+        })
+      }
+      if (outcomeUnknown(error, neverReachedServer in error)) unknownOutcome = true
+      return Effect.fail(error)
+    })
+}
 
 /** Retries `attempt` by `policy`, only errors that may be retried at all (`core/policy.ts`'s `mayRetry`). */
 export const retrying = <A, E extends Errors.PlexError, R>(
@@ -136,10 +161,11 @@ export const retrying = <A, E extends Errors.PlexError, R>(
   policy === Settings.none
     ? attempt
     : // `Retry-After` is honoured by the policy itself (`retry.ts`'s `honourRetryAfter`). What `Effect.retry({
-      // schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more).
+      // schedule, while })` does, through the combinators under it (its options form bundles ~0.1 kB more);
+      // `Schedule.check` on the input is `whileInput`, which is made of it (`check` is in the Effect floor).
       Effect.retryOrElse(
         attempt,
-        Schedule.whileInput(policy, (error: E) =>
+        Schedule.check(policy, (error: E) =>
           mayRetry(error, idempotent, neverReachedServer in error, acted?.())
         ),
         Effect.fail
@@ -147,24 +173,22 @@ export const retrying = <A, E extends Errors.PlexError, R>(
 
 /**
  * Runs `spec` for the public function `operation` against `baseUrl`, with
- * `token` when there is one. With `probeTimeout`, a probe: one attempt within
- * that time, no retry, no span of its own, no trace headers.
+ * `token` when there is one. With `probe`, no span of its own ({@link probe}).
  */
 export const execute = <S extends Spec<any>>(
   operation: string,
   spec: S & Carrying<S>,
   baseUrl: string,
   token?: Redacted.Redacted<string>,
-  probeTimeout?: Duration.Duration,
+  probe?: boolean,
   // Told when a server acted on the request and redirected it (`send.ts`'s `onActed`).
   onActed?: () => void
 ): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
   Effect.contextWithEffect((context: Context.Context<HttpClient.HttpClient | ClientIdentity>) => {
-    const probe = probeTimeout !== undefined
-    const timeout = probeTimeout ?? Context.get(context, Settings.RequestTimeout)
+    const timeout = Context.get(context, Settings.RequestTimeout)
     const limit = Context.get(context, Settings.MaxBodyBytes)
-    const policy = probe ? Settings.none : Context.get(context, Settings.CurrentRetryPolicy)
-    const propagate = !probe && Context.get(context, Settings.TracePropagation)
+    const policy = Context.get(context, Settings.CurrentRetryPolicy)
+    const propagate = Context.get(context, Settings.TracePropagation)
     const out = outgoing(operation, spec, baseUrl, Context.get(context, ClientIdentity).headers, token, open)
     const { ctx } = out
     const request = HttpClientRequest.make(spec.method)(out.url, {
@@ -185,9 +209,7 @@ export const execute = <S extends Spec<any>>(
     const idempotent = spec.idempotent ?? true
     // Set once a server acted on the request and redirected it: one that is not idempotent is not sent again.
     let acted = false
-    // Set once an attempt failed with its outcome unknown (a timeout, a reset, a 5xx): for a `goneOnRetry`
-    // removal, a 404 after it says that attempt removed the thing.
-    let unknownOutcome = false
+    const gone = spec.gone?.()
     // The run under the transport's guard (`send.ts`), probed once (inside the span, before the attempts).
     const guardedRun = guard(client, request, ctx.secrets, (allow, provide) => {
       // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
@@ -249,17 +271,7 @@ export const execute = <S extends Spec<any>>(
             })
           ),
         // A removal retried after an attempt whose outcome is unknown: a 404 says that attempt removed it.
-        (timed) =>
-          spec.goneOnRetry === true
-            ? Effect.catchAll(timed, (error) => {
-                if (unknownOutcome && error._tag === "NotFound") {
-                  span?.attribute("plex.gone_on_retry", true)
-                  return Effect.succeed(gone<ValueOf<S>>(error.status))
-                }
-                if (outcomeUnknown(error, neverReachedServer in error)) unknownOutcome = true
-                return Effect.fail(error)
-              })
-            : timed
+        (timed) => (gone === undefined ? timed : gone(timed, () => span))
       )
       // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
       // platform logs or traces a request; trace headers only when asked for; no platform span when the query
@@ -287,6 +299,22 @@ export const execute = <S extends Spec<any>>(
     // The one place the engine's errors are narrowed to the operation's: `read` makes the two-factor errors
     // only for `twoFactor` specs and `NotFound` only for `notFound` ones.
   }) as Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity>
+
+/**
+ * A probe: one attempt of an anonymous request within `timeout`, no retry, no span of its own, no trace
+ * headers. Its settings are provided here, so that the other operations do not bundle them.
+ */
+export const probe = <S extends Spec<any>>(
+  operation: string,
+  spec: S & Carrying<S>,
+  baseUrl: string,
+  timeout: Duration.Duration
+) =>
+  execute(operation, spec, baseUrl, undefined, true).pipe(
+    Effect.provideService(Settings.RequestTimeout, timeout),
+    Effect.provideService(Settings.CurrentRetryPolicy, Settings.none),
+    Effect.provideService(Settings.TracePropagation, false)
+  )
 
 /** An operation on plex.tv, anonymous (sign-in, PIN creation). */
 export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S & Carrying<S>) =>

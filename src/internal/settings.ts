@@ -34,8 +34,11 @@ export class TracePropagation
 /** A `Schedule` whose input is the error of the failed attempt. */
 export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
 
-/** Never retry. */
-export const none: RetryPolicy = Schedule.stop
+/**
+ * Never retry: a schedule that ends at its first step with output 0, as the Effect 4 edition's. `recurs` is
+ * already in the Effect floor of the bundle budget; `Schedule.stop` (the same with no output) adds its `asVoid`.
+ */
+export const none: RetryPolicy = /*#__PURE__*/ Schedule.recurs(0)
 
 /** The policy in force; `none` unless a layer or `withPolicy` says otherwise. */
 export class CurrentRetryPolicy

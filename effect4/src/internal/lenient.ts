@@ -174,9 +174,6 @@ const isStrings = (u: unknown): u is ReadonlyArray<string> => Array.isArray(u) &
 const isRedactedString = (u: unknown): u is Redacted.Redacted<string> => Redacted.isRedacted(u)
 const isArray = <A>(u: unknown): u is ReadonlyArray<A> => Array.isArray(u)
 
-const hide = (value: string): Redacted.Redacted<string> => Redacted.make(value)
-const reveal = (secret: Redacted.Redacted<string>): string => Redacted.value(secret)
-
 /** Any value, as it came. */
 export const Unknown: Lenient<unknown> = /*#__PURE__*/ lenient(Core.unknown, anything)
 
@@ -199,12 +196,15 @@ export const Bool: Lenient<boolean> = /*#__PURE__*/ lenient(Core.bool, isBoolean
 export const Str: Lenient<string> = /*#__PURE__*/ lenient(Core.str, isString)
 
 /** {@link Secret}'s plain codec (see {@link Decoder}). */
-export const secretCodec: Core.Codec<Redacted.Redacted<string>> = /*#__PURE__*/ Core.secret(hide, reveal)
+export const secretCodec: Core.Codec<Redacted.Redacted<string>> = /*#__PURE__*/ Core.secret(
+  Redacted.make,
+  Redacted.value
+)
 
 /** {@link OpaqueSecret}'s plain codec (see {@link Decoder}). */
 export const opaqueSecretCodec: Core.Codec<Redacted.Redacted<string>> = /*#__PURE__*/ Core.opaqueSecret(
-  hide,
-  reveal
+  Redacted.make,
+  Redacted.value
 )
 
 /**
@@ -283,10 +283,10 @@ export const maxUnknownDepth = Core.maxUnknownDepth
 export const isSecretKey = Core.isSecretKey
 
 /** How unknown data under a secret-like key is hidden: in `Redacted`. */
-const secrets: Core.Secrets = {
-  make: (value) => Redacted.make(value),
+const secrets: Core.Secrets<Redacted.Redacted<unknown>> = {
+  make: Redacted.make,
   isSecret: Redacted.isRedacted,
-  reveal: (secret) => (Redacted.isRedacted(secret) ? Redacted.value(secret) : secret)
+  reveal: Redacted.value
 }
 
 /**

@@ -88,6 +88,8 @@ export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
    * Such a spec must carry them ({@link Carrying}); the others do not bundle those classes.
    */
   readonly refusals?: Refusals | undefined
+  /** What a `goneOnRetry` removal reads its attempts with ({@link goneOnRetry}); it must carry it ({@link Carrying}). */
+  readonly gone?: GoneOnRetry | undefined
 }
 
 /** What a spec `S` must carry besides: the error classes of the refusals its endpoint adds (see {@link Spec}). */
@@ -98,7 +100,8 @@ export type Carrying<S> = (S extends { readonly notFound: true }
     ? {
         readonly refusals: Pick<typeof signInRefusals, "VerificationCodeRequired" | "InvalidVerificationCode">
       }
-    : unknown)
+    : unknown) &
+  (S extends { readonly goneOnRetry: true } ? { readonly gone: GoneOnRetry } : unknown)
 
 /**
  * The errors an operation declared by `S` fails with: those of any answer or
@@ -181,13 +184,35 @@ export const retrying = <A, E extends Errors.PlexError, R>(
   )
 }
 
-/** What a `goneOnRetry` removal answers when a retry finds it gone: no content, the 404's status. */
-const gone = <A>(status: number): Success<A> => ({
-  value: undefined as A,
-  status,
-  contentType: undefined,
-  answered: { headers: Headers.empty, secrets: [] }
-})
+/** What a `goneOnRetry` removal reads its attempts with: one reader per request (it keeps what they said). */
+export type GoneOnRetry = () => <A, E extends Errors.PlexError, R>(
+  attempt: Effect.Effect<Success<A>, E, R>,
+  span: () => Tracer.Span | undefined
+) => Effect.Effect<Success<A>, E, R>
+
+/**
+ * A removal retried after an attempt whose outcome is unknown (`policy.ts`'s `outcomeUnknown`: a timeout, a
+ * reset, a 5xx): a 404 says that attempt removed it, and the request answers no content, the 404's status.
+ * Handed in by the operation (`Carrying`), so that the others do not bundle it.
+ */
+export const goneOnRetry: GoneOnRetry = () => {
+  // Set once an attempt failed with its outcome unknown.
+  let unknownOutcome = false
+  return (attempt, span) =>
+    Effect.catch(attempt, (error) => {
+      if (unknownOutcome && error._tag === "NotFound") {
+        span()?.attribute("plex.gone_on_retry", true)
+        return Effect.succeed({
+          value: undefined as never,
+          status: error.status,
+          contentType: undefined,
+          answered: { headers: Headers.empty, secrets: [] }
+        })
+      }
+      if (outcomeUnknown(error, neverReachedServer in error)) unknownOutcome = true
+      return Effect.fail(error)
+    })
+}
 
 /**
  * Runs `spec` for the public function `operation` against `baseUrl`, with
@@ -248,9 +273,7 @@ export const execute = <S extends Spec<any>>(
     const idempotent = spec.idempotent ?? true
     // Set once a server acted on the request and redirected it: one that is not idempotent is not sent again.
     let acted = false
-    // Set once an attempt failed with its outcome unknown (a timeout, a reset, a 5xx): for a `goneOnRetry`
-    // removal, a 404 after it says that attempt removed the thing.
-    let unknownOutcome = false
+    const gone = spec.gone?.()
     // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
     // interrupts it (the platform then aborts the request through the signal it passed to `fetch`).
     const attempt = (allow: (url: string) => void) =>
@@ -285,17 +308,7 @@ export const execute = <S extends Spec<any>>(
         // What `Effect.timeoutOrElse` does, without wrapping the attempt's value in an `Option` and back.
         (attempt) => Effect.raceFirst(attempt, timer),
         // A removal retried after an attempt whose outcome is unknown: a 404 says that attempt removed it.
-        (timed) =>
-          spec.goneOnRetry === true
-            ? Effect.catch(timed, (error) => {
-                if (unknownOutcome && error._tag === "NotFound") {
-                  span?.attribute("plex.gone_on_retry", true)
-                  return Effect.succeed(gone<ValueOf<S>>(error.status))
-                }
-                if (outcomeUnknown(error, neverReachedServer in error)) unknownOutcome = true
-                return Effect.fail(error)
-              })
-            : timed
+        (timed) => (gone === undefined ? timed : gone(timed, () => span))
       )
     const redacted = Context.get(context, Headers.CurrentRedactedNames)
     const redactedAll = withSecretHeaderNames(redacted)
