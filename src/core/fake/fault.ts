@@ -121,8 +121,11 @@ export const status = (status: number, options: Omit<Status, "_tag" | "status"> 
 
 /** A header name (an HTTP token) and a header value (text on one line), as `Headers` takes them. */
 const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// Tab and visible Latin-1 only: a line break, NUL or other control character, or a character past U+00FF (which
+// Headers cannot carry: not a ByteString; Node's http refuses controls on the wire) would fail the request when the
+// fault fires.
 const isHeaderValue = (value: unknown): value is string =>
-  typeof value === "string" && !/[\r\n\0]/.test(value)
+  typeof value === "string" && /^[\t\x20-\x7e\x80-\xff]*$/.test(value)
 
 /**
  * Checks `Fault.status`'s `code` (a whole number), `message` (text) and `headers` (an object of header names
@@ -283,7 +286,7 @@ export const redirect = (
 
 /** The normal answer with another content type (default `text/plain`). */
 export const contentType = (contentType = "text/plain; charset=utf-8"): ContentType => {
-  if (typeof contentType !== "string" || contentType.trim() === "" || /[\r\n\0]/.test(contentType)) {
+  if (!isHeaderValue(contentType) || contentType.trim() === "") {
     refuseArgument("Fault.contentType", "the content type", "a header value (text, one line)", contentType)
   }
   return { _tag: "ContentType", contentType }
