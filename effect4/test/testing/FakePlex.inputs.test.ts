@@ -133,6 +133,8 @@ describe("the test kits given what untyped JavaScript passes", () => {
       ["Fault.html: status", () => Fault.html({ status: 42 })],
       ["Fault.redirect: status", () => Fault.redirect({ status: untyped(200) })],
       ["Fault.redirect: to", () => Fault.redirect({ to: untyped(42) })],
+      // Not a URL against any request's: the request failed (Invalid URL) when the fault fired.
+      ["Fault.redirect: to", () => Fault.redirect({ to: "http://[oops" })],
       ["Fault.contentType: the content type", () => Fault.contentType(untyped(null))],
       ["Fault.contentType: the content type", () => Fault.contentType("text/html\r\nx-injected: 1")],
       ["Fault.oversized: bytes", () => Fault.oversized({ bytes: 1.5 })],

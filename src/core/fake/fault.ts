@@ -270,6 +270,19 @@ export const html = (options: { readonly status?: number | undefined } = {}): Ht
 
 const redirectStatuses: ReadonlyArray<unknown> = [301, 302, 303, 307, 308]
 
+/**
+ * Whether `to` reads as a URL or a path against any request's URL (the fault resolves it against the request's):
+ * one that does not (`http://[oops`, `https://`) would fail the request when the fault fires.
+ */
+const isUrlReference = (to: string): boolean => {
+  try {
+    new URL(to, "http://127.0.0.1/")
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** A redirect (default 302) to `to`, by default the same path on the fake's unrelated host. */
 export const redirect = (
   options: { readonly to?: string | undefined; readonly status?: Redirect["status"] | undefined } = {}
@@ -278,7 +291,7 @@ export const redirect = (
   if (status !== undefined && !redirectStatuses.includes(status)) {
     refuseArgument("Fault.redirect", "status", "301, 302, 303, 307 or 308", status)
   }
-  if (to !== undefined && (typeof to !== "string" || to === "" || /[\r\n]/.test(to))) {
+  if (to !== undefined && (typeof to !== "string" || to === "" || /[\r\n]/.test(to) || !isUrlReference(to))) {
     refuseArgument("Fault.redirect", "to", "a URL or path", to)
   }
   return { _tag: "Redirect", status: status ?? 302, to }
