@@ -434,6 +434,10 @@ describe("conformance: fault targets and times", () => {
         // A request's path holds no query or fragment: a target path with one never matched.
         FakePlex.fault("/api/v2/user?includeSubscriptions=1", Fault.hang),
         FakePlex.fault({ path: "/api/v2/user#top" }, Fault.hang),
+        // Nor a space, a non-ASCII character, a . or .. segment (a request's path has them encoded or resolved).
+        FakePlex.fault("/api/v2/home/users/Kids Room", Fault.hang),
+        FakePlex.fault({ path: "/api/v2/caf\u00e9" }, Fault.hang),
+        FakePlex.fault({ path: "/api/v2/../v2/user" }, Fault.hang),
         // An origin the fake does not serve: its requests are refused before any fault is looked at.
         FakePlex.fault({ origin: "https://plex.example" }, Fault.hang),
         FakePlex.fault("getTokenDetails", Fault.hang, { times: -1 }),

@@ -99,7 +99,20 @@ export const serve = async (options: ServeOptions = {}): Promise<LoopbackServer>
     ...handlerOptions,
     rebase: (origin) => loopback.urls.get(origin) ?? origin
   })
-  loopback.serve((request, { signal }) => fake.handler(request, { signal }))
+  // A reset or refusal (the fake's ConnectionFailure) destroys the socket, as a client that went away does; anything
+  // else (a handlerFaults.respond that threw or rejected) is answered 500, as FakePlexServer answers a failed
+  // Fault.respond, not a dropped connection the client would take for a scripted reset.
+  loopback.serve(async (request, { signal }) => {
+    try {
+      return await fake.handler(request, { signal })
+    } catch (error) {
+      if (error instanceof Core.ConnectionFailure || signal.aborted) throw error
+      return new Response(`fake Plex failed: ${String(error)}`, {
+        status: 500,
+        headers: { "content-type": "text/plain; charset=utf-8" }
+      })
+    }
+  })
   return {
     fake,
     plexTvUrl: fake.plexTvUrl,

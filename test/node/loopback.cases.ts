@@ -134,6 +134,33 @@ export const loopbackCases = (test: (name: string, f: () => Promise<void>) => vo
           ["getTokenDetails", "Reset"]
         ]
       )
+      // A respond that throws or rejects is answered 500, as FakePlexServer answers a failed Fault.respond: it
+      // dropped the connection, which the client took for a scripted reset.
+      server.fake.fault(
+        "getTokenDetails",
+        handlerFaults.respond(() => {
+          throw new Error("boom")
+        }),
+        { times: 1 }
+      )
+      server.fake.fault(
+        "getTokenDetails",
+        handlerFaults.respond(() => Promise.reject(new Error("refused"))),
+        { times: 1 }
+      )
+      const threw = await get(`${server.plexTvUrl}/api/v2/user?X-Plex-Token=${server.fake.token}`, agent)
+      const rejected = await get(`${server.plexTvUrl}/api/v2/user?X-Plex-Token=${server.fake.token}`, agent)
+      assert.deepEqual(
+        [threw.status, rejected.status, threw.body, rejected.body],
+        [500, 500, "fake Plex failed: Error: boom", "fake Plex failed: Error: refused"]
+      )
+      assert.deepEqual(
+        server.fake
+          .requests()
+          .map((r) => r.outcome)
+          .slice(2),
+        ["Failed", "Failed"]
+      )
       // The same fake in memory, as makeHandler gives it.
       const inMemory = makeHandler()
       const response = await inMemory.handler(

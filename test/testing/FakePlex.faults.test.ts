@@ -327,6 +327,20 @@ describe("FakePlex faults: broken connections and bodies", () => {
     }).pipe(Effect.provide(layer))
   )
 
+  it.effect("html with a status that has no body (205): answered, with no body and Content-Length 0", () =>
+    Effect.gen(function* () {
+      // The captive page's body with status 205 made a Response that throws: the fake failed (a defect), and over
+      // loopback its Content-Length with no body cut the connection.
+      const fake = yield* FakePlex.FakePlex
+      yield* FakePlex.fault("getTokenDetails", Fault.html({ status: 205 }), { times: 1 })
+      const answer = yield* exchange(`${fake.plexTvUrl}/api/v2/user`, { token: fake.token })
+      assert.strictEqual(answer.status, 205)
+      assert.strictEqual(answer.text, "")
+      assert.strictEqual(answer.headers.get("content-length"), "0")
+      assert.strictEqual((yield* FakePlex.requests)[0]?.outcome, "Responded")
+    }).pipe(Effect.provide(layer))
+  )
+
   it.effect("malformed JSON: Unexpected Decode", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getTransientToken", Fault.malformedJson, { times: 1 })

@@ -132,6 +132,8 @@ describe("the test kits given what untyped JavaScript passes", () => {
       ["Fault.html: status", () => Fault.html({ status: 42 })],
       ["Fault.redirect: status", () => Fault.redirect({ status: untyped(200) })],
       ["Fault.redirect: to", () => Fault.redirect({ to: untyped(42) })],
+      // Not a URL against any request's: the request failed (Invalid URL) when the fault fired.
+      ["Fault.redirect: to", () => Fault.redirect({ to: "http://[oops" })],
       ["Fault.contentType: the content type", () => Fault.contentType(untyped(null))],
       ["Fault.contentType: the content type", () => Fault.contentType("text/html\r\nx-injected: 1")],
       ["Fault.oversized: bytes", () => Fault.oversized({ bytes: 1.5 })],
@@ -143,6 +145,12 @@ describe("the test kits given what untyped JavaScript passes", () => {
       ["Fault.status: a header's name", () => Fault.status(503, { headers: { "x a": "1" } })],
       ["Fault.status: the header x-a", () => Fault.status(503, { headers: { "x-a": "1\r\nx-injected: 1" } })],
       ["Fault.respond: respond", () => Fault.respond(untyped(5))],
+      // Values Headers cannot carry (past U+00FF: not a ByteString) or Node's http refuses (a control character):
+      // the request failed when the fault fired.
+      ["Fault.status: the header x-a", () => Fault.status(503, { headers: { "x-a": "5 €" } })],
+      ["Fault.status: the header x-a", () => Fault.status(503, { headers: { "x-a": "a\u0007b" } })],
+      ["Fault.contentType: the content type", () => Fault.contentType("text/plain; name=€")],
+      ["Fault.status: the header x-a", () => handlerFaults.status(503, { headers: { "x-a": "5 €" } })],
       // The Effect-free fault constructors of the shared fake, the same checks.
       ["Fault.status: code", () => handlerFaults.status(500, { code: 1.5 })],
       ["Fault.status: headers", () => handlerFaults.status(503, { headers: untyped(null) })],
@@ -166,6 +174,10 @@ describe("the test kits given what untyped JavaScript passes", () => {
         "x-a": "1"
       }
     )
+    // Latin-1 text and a tab, which Headers and Node's http carry, are taken.
+    assert.deepStrictEqual(Fault.status(503, { headers: { "x-a": "caf\u00e9\t1" } }).headers, {
+      "x-a": "caf\u00e9\t1"
+    })
     assert.strictEqual(handlerFaults.status(500, { code: 1001, message: "no" }).code, 1001)
   })
 

@@ -567,7 +567,9 @@ export interface FakePlexService {
   /**
    * Scripts a fault for the requests `target` selects. A target that can
    * select nothing (an unknown route name, a path without its leading `/` or
-   * with a `?query` or `#fragment`, an origin that is not a URL or not one
+   * with a `?query` or `#fragment`, or not written as a request's path is:
+   * a space or non-ASCII character not percent-encoded, a `.` or `..`
+   * segment; an origin that is not a URL or not one
    * the fake serves) or a `times`
    * that is not a count dies with a
    * {@link FakePlexError}.

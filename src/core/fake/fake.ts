@@ -133,13 +133,25 @@ const routeProblem = (route: unknown): string | undefined =>
 
 /**
  * A path a request's path can be: a request's path never holds `?` or `#` (they start its query and fragment), so
- * a target path with one (`/api/v2/user?includeSubscriptions=1`) would select nothing. Not shown: a query may
+ * a target path with one (`/api/v2/user?includeSubscriptions=1`) would select nothing; nor a space, a non-ASCII
+ * character (percent-encoded), a `.` or `..` segment (resolved) or a `\` (read as `/`). Not shown: a query may
  * carry a token.
  */
 const pathProblem = (path: string): string | undefined =>
   /[?#]/.test(path)
     ? "the target's path must be the path alone, with no ?query or #fragment (a fault matches the request's path, whatever its query)"
-    : undefined
+    : asRequestPath(path) !== path
+      ? "the target's path must be written as a request's path is: percent-encoded (%20, not a space; %C3%A9, not \u00e9), with no . or .. segment and / not \\ (a fault matches the request's path as written)"
+      : undefined
+
+/** The path a request to `path` has (`new URL`'s reading: spaces and non-ASCII encoded, `.` and `..` resolved). */
+const asRequestPath = (path: string): string | undefined => {
+  try {
+    return new URL(`http://fake.invalid${path}`).pathname
+  } catch {
+    return undefined
+  }
+}
 
 const targetProblem = (where: unknown): string | undefined => {
   if (typeof where === "string") return where.startsWith("/") ? pathProblem(where) : routeProblem(where)

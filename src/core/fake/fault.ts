@@ -121,8 +121,11 @@ export const status = (status: number, options: Omit<Status, "_tag" | "status"> 
 
 /** A header name (an HTTP token) and a header value (text on one line), as `Headers` takes them. */
 const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// Tab and visible Latin-1 only: a line break, NUL or other control character, or a character past U+00FF (which
+// Headers cannot carry: not a ByteString; Node's http refuses controls on the wire) would fail the request when the
+// fault fires.
 const isHeaderValue = (value: unknown): value is string =>
-  typeof value === "string" && !/[\r\n\0]/.test(value)
+  typeof value === "string" && /^[\t\x20-\x7e\x80-\xff]*$/.test(value)
 
 /**
  * Checks `Fault.status`'s `code` (a whole number), `message` (text) and `headers` (an object of header names
@@ -267,6 +270,19 @@ export const html = (options: { readonly status?: number | undefined } = {}): Ht
 
 const redirectStatuses: ReadonlyArray<unknown> = [301, 302, 303, 307, 308]
 
+/**
+ * Whether `to` reads as a URL or a path against any request's URL (the fault resolves it against the request's):
+ * one that does not (`http://[oops`, `https://`) would fail the request when the fault fires.
+ */
+const isUrlReference = (to: string): boolean => {
+  try {
+    new URL(to, "http://127.0.0.1/")
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** A redirect (default 302) to `to`, by default the same path on the fake's unrelated host. */
 export const redirect = (
   options: { readonly to?: string | undefined; readonly status?: Redirect["status"] | undefined } = {}
@@ -275,7 +291,7 @@ export const redirect = (
   if (status !== undefined && !redirectStatuses.includes(status)) {
     refuseArgument("Fault.redirect", "status", "301, 302, 303, 307 or 308", status)
   }
-  if (to !== undefined && (typeof to !== "string" || to === "" || /[\r\n]/.test(to))) {
+  if (to !== undefined && (typeof to !== "string" || to === "" || /[\r\n]/.test(to) || !isUrlReference(to))) {
     refuseArgument("Fault.redirect", "to", "a URL or path", to)
   }
   return { _tag: "Redirect", status: status ?? 302, to }
@@ -283,7 +299,7 @@ export const redirect = (
 
 /** The normal answer with another content type (default `text/plain`). */
 export const contentType = (contentType = "text/plain; charset=utf-8"): ContentType => {
-  if (typeof contentType !== "string" || contentType.trim() === "" || /[\r\n\0]/.test(contentType)) {
+  if (!isHeaderValue(contentType) || contentType.trim() === "") {
     refuseArgument("Fault.contentType", "the content type", "a header value (text, one line)", contentType)
   }
   return { _tag: "ContentType", contentType }

@@ -25,8 +25,13 @@ export const bytes = (
   const data = typeof body === "string" ? encoder.encode(body) : body
   const all = new Headers(headers)
   if (contentType !== undefined) all.set("content-type", contentType)
-  all.set("content-length", String(data.length))
-  return new Response(status === 204 || status === 304 ? null : data, { status, headers: all })
+  // A 205 has no body (a Response with one throws) and says so: Content-Length 0 (RFC 9110 15.3.6), which the
+  // client's HTTP parser, reading a 205 as any other status, needs to see the answer end.
+  all.set("content-length", status === 205 ? "0" : String(data.length))
+  return new Response(status === 204 || status === 205 || status === 304 ? null : data, {
+    status,
+    headers: all
+  })
 }
 
 /** A response without a body. */
