@@ -434,6 +434,27 @@ describe("Resources.connect: failures", () => {
     }).pipe(Effect.provide(threeWays))
   )
 
+  it.effect(
+    "probes carry no trace headers, even with trace propagation on (the token check after them does)",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        const best = yield* Resources.connect(server).pipe(PlexAuth.withTracePropagation(true))
+        assert.strictEqual(best.uri, LOCAL)
+        const sent = (yield* FakePlex.requests).filter((r) => r.origin !== "https://plex.tv")
+        const probes = sent.filter((r) => r.route === "getServerIdentity")
+        assert.strictEqual(probes.length, 3)
+        for (const probe of probes) {
+          assert.isUndefined(probe.headers["traceparent"], probe.origin)
+          assert.isUndefined(probe.headers["b3"], probe.origin)
+        }
+        // The token check is an operation of its own: it follows the setting.
+        const checks = sent.filter((r) => r.route !== "getServerIdentity")
+        assert.strictEqual(checks.length, 1)
+        assert.isDefined(checks[0]!.headers["traceparent"])
+      }).pipe(Effect.provide(threeWays))
+  )
+
   it.effect("the per-probe timeout is configurable", () =>
     Effect.gen(function* () {
       const server = yield* theServer
