@@ -29,6 +29,7 @@ import { serve } from "effect4-plex-auth/fake/node"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
+import { withRecordedSpans } from "./support/observe.js"
 
 const signedIn = FakePlex.layerSignedIn()
 
@@ -2529,6 +2530,34 @@ describe("conformance: Devices.revoke under a retry policy", () => {
         const afterRefused = yield* Effect.flip(Fiber.join(refused))
         assert.strictEqual(afterRefused._tag, "NotFound")
         assert.deepStrictEqual((yield* deletes).slice(7), ["Refused", 404])
+      }).pipe(Effect.provide(Layer.merge(seeded, layerPendingSleeps)))
+  )
+
+  it.effect(
+    "its span says plex.gone_on_retry when a retry found the device gone, and only then (docs/tracing.md)",
+    () =>
+      Effect.gen(function* () {
+        const [phone] = yield* Devices.list()
+        yield* FakePlex.fault("deleteDevice", yield* actedThen(proxy503), { times: 1 })
+        const fiber = yield* Effect.forkChild(
+          withRecordedSpans(Devices.revoke(phone!.id).pipe(RetryPolicy.withPolicy(RetryPolicy.transient)))
+        )
+        yield* whenWaiting(fiber, "1 second")
+        yield* TestClock.adjust("1 second")
+        const gone = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(gone.exit))
+        const flagged = gone.spans.filter((span) => span.attributes.get("plex.gone_on_retry") === true)
+        assert.deepStrictEqual(
+          flagged.map((span) => span.name),
+          ["Devices.revoke"]
+        )
+        // A 404 on the first attempt: NotFound, and no such attribute.
+        const missing = yield* withRecordedSpans(
+          Devices.revoke(phone!.id).pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+        )
+        assert.isTrue(Exit.isFailure(missing.exit))
+        assert.isTrue(missing.spans.some((span) => span.name === "Devices.revoke"))
+        assert.isFalse(missing.spans.some((span) => span.attributes.has("plex.gone_on_retry")))
       }).pipe(Effect.provide(Layer.merge(seeded, layerPendingSleeps)))
   )
 })
