@@ -83,7 +83,7 @@ const tokenArb: fc.Arbitrary<readonly [string | Redacted.Redacted<string>, boole
  */
 const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
-    yield* (yield* FakePlex.FakePlex).clearRequests
+    yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
     const exit = yield* Effect.exit(effect)
     const requests = yield* FakePlex.requests
     return { exit, requests, outcome: classify(exit, requests) }
