@@ -59,6 +59,10 @@ const effect4 = {
   scoped: restricted("The Effect 4 edition uses only `effect` (HTTP at effect/http).")
 }
 
+const vitestLayer = restricted(
+  "@effect/vitest's layer() changes the shared `it` of every later file in the worker (isolate: false): provide the layer per test."
+)
+
 /** The fixtures, by path in the fixture project. */
 const fixtures: Record<string, ReadonlyArray<Line>> = {
   // typescript-eslint's `recommended` (its eslint-recommended part in TypeScript files only), with the
@@ -207,8 +211,15 @@ const fixtures: Record<string, ReadonlyArray<Line>> = {
   ],
   "effect4/src/node/Store.ts": [['import "node:fs"'], ['import "effect"']],
   "effect4/src/bin/cli.ts": [['import "node:process"']],
-  // Tests: no import restriction.
-  "test/Any.test.ts": [['import "node:fs"'], ['import "effect"'], ['import "@effect/platform-node"']]
+  // Tests: no import restriction but @effect/vitest's `layer` (it changes the `it` of every later file in the worker).
+  "test/Any.test.ts": [
+    ['import "node:fs"'],
+    ['import "effect"'],
+    ['import "@effect/platform-node"'],
+    ['export { it } from "@effect/vitest"'],
+    ['export { layer } from "@effect/vitest"', vitestLayer]
+  ],
+  "effect4/test/Any.test.ts": [['export { layer } from "@effect/vitest"', vitestLayer]]
 }
 
 interface Diagnostic {
