@@ -442,7 +442,11 @@ describe("conformance: fault targets and times", () => {
         // An origin the fake does not serve: its requests are refused before any fault is looked at.
         FakePlex.fault({ origin: "https://plex.example" }, Fault.hang),
         FakePlex.fault("getTokenDetails", Fault.hang, { times: -1 }),
-        FakePlex.fault("getTokenDetails", Fault.hang, { times: 1.5 })
+        FakePlex.fault("getTokenDetails", Fault.hang, { times: 1.5 }),
+        // A fault applied to no request never happens.
+        FakePlex.fault("getTokenDetails", Fault.hang, { times: 0 }),
+        FakePlex.fault("getTokenDetails", Fault.hang, { times: Number.NaN }),
+        FakePlex.fault("getTokenDetails", Fault.hang, { times: "2" as never })
       ]
       for (const attempt of refused) {
         const defect = yield* defectOf(attempt)

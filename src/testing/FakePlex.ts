@@ -563,7 +563,7 @@ export interface FakePlexService {
    * a space or non-ASCII character not percent-encoded, a `.` or `..`
    * segment; an origin that is not a URL or not one
    * the fake serves) or a `times`
-   * that is not a count dies with a
+   * that is not a count of 1 or more dies with a
    * {@link FakePlexError}.
    */
   readonly fault: (target: FaultTarget, fault: Fault, options?: FaultOptions) => Effect.Effect<void>

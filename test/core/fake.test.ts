@@ -82,13 +82,15 @@ describe("core fake: plain Request → Response", () => {
       () => fake.fault({ path: "no-slash" }, Fault.hang),
       () => fake.fault(42 as never, Fault.hang),
       () => fake.fault("getTokenDetails", Fault.hang, { times: -1 }),
-      () => fake.fault("getTokenDetails", Fault.hang, { times: Number.NaN })
+      () => fake.fault("getTokenDetails", Fault.hang, { times: Number.NaN }),
+      // A fault applied to no request never happens.
+      () => fake.fault("/api/v2/user", Fault.hang, { times: 0 })
     ]) {
       assert.instanceOf(refused(thunk), FakePlexError)
     }
     for (const thunk of [
       () => fake.fault("getTokenDetails", Fault.hang, { times: 1 }),
-      () => fake.fault("/api/v2/user", Fault.hang, { times: 0 }),
+      () => fake.fault("/api/v2/user", Fault.hang, { times: Number.POSITIVE_INFINITY }),
       () => fake.fault({ route: "getServerIdentity", origin: fake.serverUrl, method: "get" }, Fault.reset)
     ]) {
       assert.isUndefined(refused(thunk))

@@ -116,7 +116,7 @@ const routeNames: ReadonlySet<string> = new Set(Routes.routes.map((route) => rou
  * Why a scripted fault cannot be what it should, or undefined: a route name
  * the fake does not have (a typo would make the fault never happen), a target
  * that is neither a route name, a path nor an object, an origin that is not a
- * URL, a fault that is not one of `Fault`'s, or a `times` that is not a count.
+ * URL, a fault that is not one of `Fault`'s, or a `times` that is not a count of 1 or more.
  */
 const faultProblem = (where: unknown, fault: unknown, scripted: unknown): string | undefined =>
   targetProblem(where) ??
@@ -174,11 +174,16 @@ const targetProblem = (where: unknown): string | undefined => {
   }
 }
 
+/**
+ * Why `times` cannot be how many requests a fault applies to, or undefined: a whole number, 1 or more (or
+ * `Infinity`, as without it). `times: 0` would script a fault that never happens, as a negative or fractional one
+ * or one that is not a number would.
+ */
 const countProblem = (times: unknown): string | undefined =>
   times === undefined ||
-  (typeof times === "number" && times >= 0 && (Number.isInteger(times) || times === Number.POSITIVE_INFINITY))
+  (typeof times === "number" && times >= 1 && (Number.isInteger(times) || times === Number.POSITIVE_INFINITY))
     ? undefined
-    : "times must be a count (0 or more)"
+    : `times must be a count of requests, 1 or more (got ${typeof times === "number" ? String(times) : typeof times}): a fault applied to none never happens`
 
 /** The largest request body the handler reads by default: 1 MiB (Plex's requests are small forms and JSON). */
 export const maxRequestBodyBytes = 1024 * 1024
@@ -573,7 +578,6 @@ export const fromSeed = (
         )
       }
       const times = scripted.times ?? Number.POSITIVE_INFINITY
-      if (!(times > 0)) return
       store.faults.push({ target: selected, fault, remaining: times })
     },
     clearFaults: () => {

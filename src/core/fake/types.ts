@@ -315,7 +315,10 @@ export type FaultTarget =
 
 /** Options of a scripted fault. */
 export interface FaultOptions {
-  /** Apply it to the next `times` matching requests only. Default: every one, until cleared. */
+  /**
+   * Apply it to the next `times` matching requests only: a whole number, 1 or more (0, a negative or fractional
+   * count is refused). Default: every one, until cleared.
+   */
   readonly times?: number | undefined
 }
 
