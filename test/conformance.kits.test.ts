@@ -1931,6 +1931,45 @@ describe("conformance: the fake's seed", () => {
           (thrownDuration as Error).message,
           "FakePlex: transientTokenLifetimeMillis must be a duration in milliseconds, not string"
         )
+        // The body cap (makeHandler's and serve's maxRequestBodyBytes): a whole number of bytes, 0 or more. A
+        // string or NaN made no cap at all, a negative one refused every body; serve refuses it before binding.
+        for (const [cap, shown] of [
+          ["1024", "string"],
+          [-1, "-1"],
+          [Number.NaN, "NaN"],
+          [1.5, "1.5"],
+          [Number.POSITIVE_INFINITY, "Infinity"]
+        ] as const) {
+          const message = `FakePlex: maxRequestBodyBytes must be a whole number of bytes, 0 or more (finite: the body cap stays on), got ${shown}`
+          const thrownCap = (() => {
+            try {
+              makeHandler(untyped({ maxRequestBodyBytes: cap }))
+            } catch (error) {
+              return error
+            }
+          })()
+          assert.instanceOf(thrownCap, Error, shown)
+          assert.deepStrictEqual(
+            [(thrownCap as Error).name, (thrownCap as Error).message],
+            ["FakePlexError", message]
+          )
+          const rejectedCap = yield* Effect.promise(() =>
+            serve(untyped({ maxRequestBodyBytes: cap })).then(
+              (server) => server.close().then(() => undefined),
+              (error: unknown) => error
+            )
+          )
+          assert.instanceOf(rejectedCap, Error, shown)
+          assert.deepStrictEqual(
+            [(rejectedCap as Error).name, (rejectedCap as Error).message],
+            ["FakePlexError", message]
+          )
+        }
+        const capped = makeHandler({ maxRequestBodyBytes: 0 })
+        const tooLarge = yield* Effect.promise(() =>
+          capped.handler(new Request(`${capped.plexTvUrl}/api/v2/pins`, { method: "POST", body: "x" }))
+        )
+        assert.strictEqual(tooLarge.status, 413)
         // Secrets as Redacted and every optional field absent are fine.
         const fine = yield* FakePlex.make({
           accounts: [

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { objectProblem } from "../validate.js"
+import { maxBodyBytesProblem, objectProblem } from "../validate.js"
 import { FakePlexError } from "./errors.js"
 import type {
   AccountSeed,
@@ -524,12 +524,27 @@ const unique = <V>(
   }
 }
 
+/**
+ * Refuses a `maxRequestBodyBytes` that is not a whole number of bytes, 0 or more: a string or NaN would compare
+ * false with every body's size (no cap at all), a negative one would refuse every body. Checked here, with the
+ * seed, so `serve` refuses it before it binds a port.
+ */
+const bodyCapCheck = (value: unknown): void => {
+  if (value === undefined) return
+  const problem = maxBodyBytesProblem(value)
+  if (problem === undefined) return
+  throw new FakePlexError(
+    `FakePlex: maxRequestBodyBytes ${problem}, got ${typeof value === "number" ? String(value) : kindOf(value)}`
+  )
+}
+
 /** Resolves options into a seed; throws (a defect for the caller) on an inconsistent seed. */
 export const resolve = (options: Options = {}): Seed => {
   // From untyped JavaScript (null, a number): a FakePlexError naming the options, not a TypeError.
   const problem = objectProblem(options, true)
   if (problem !== undefined) throw new FakePlexError(`FakePlex: options ${problem}`)
   checkSeedShape(options)
+  bodyCapCheck(options.maxRequestBodyBytes)
   const shape = options.shape ?? "2026-02"
   const accountSeeds =
     options.accounts === undefined || options.accounts.length === 0 ? [{}] : options.accounts

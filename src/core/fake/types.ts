@@ -156,7 +156,10 @@ export interface Options {
    * connections, redirects) is the rebased one. See {@link origins}.
    */
   readonly rebase?: ((origin: string) => string) | undefined
-  /** The largest request body the handler reads; a larger one is answered 413. Default 1 MiB. */
+  /**
+   * The largest request body the handler reads, a whole number of bytes, 0 or more (anything else is refused
+   * with a `FakePlexError`); a larger one is answered 413. Default 1 MiB.
+   */
   readonly maxRequestBodyBytes?: number | undefined
 }
 
