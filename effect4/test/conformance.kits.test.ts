@@ -428,6 +428,7 @@ describe("conformance: fault targets and times", () => {
 
   it.effect("a target that can select nothing, or times that is not a count, dies with FakePlexError", () =>
     Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
       const refused = [
         FakePlex.fault("getTokenDetail" as never, Fault.hang),
         FakePlex.fault("api/v2/user", Fault.hang),
@@ -446,14 +447,38 @@ describe("conformance: fault targets and times", () => {
         // A fault applied to no request never happens.
         FakePlex.fault("getTokenDetails", Fault.hang, { times: 0 }),
         FakePlex.fault("getTokenDetails", Fault.hang, { times: Number.NaN }),
-        FakePlex.fault("getTokenDetails", Fault.hang, { times: "2" as never })
+        FakePlex.fault("getTokenDetails", Fault.hang, { times: "2" as never }),
+        // A route with a method, path or origin it never has: each request has one route, so none is selected.
+        FakePlex.fault({ route: "getTokenDetails", method: "POST" }, Fault.hang),
+        FakePlex.fault({ route: "getTokenDetails", path: "/api/v2/pins" }, Fault.hang),
+        FakePlex.fault({ route: "getTokenDetails", origin: fake.serverUrl }, Fault.hang),
+        FakePlex.fault({ route: "getTransientToken", origin: fake.plexTvUrl }, Fault.hang)
       ]
       for (const attempt of refused) {
         const defect = yield* defectOf(attempt)
         assert.instanceOf(defect, FakePlex.FakePlexError, String(defect))
         assert.strictEqual((defect as { _tag?: string })._tag, "FakePlexError")
       }
+      assert.include(
+        String(yield* defectOf(FakePlex.fault({ route: "getTokenDetails", method: "POST" }, Fault.hang))),
+        "the route getTokenDetails answers GET only, not POST"
+      )
       assert.isTrue(Exit.isSuccess(yield* Effect.exit(PlexAuth.getTokenDetails())))
+      // A route with its own method, path and origin (any of its hosts) is scripted.
+      yield* FakePlex.fault(
+        { route: "getTokenDetails", method: "get", path: "/api/v2/user", origin: fake.plexTvUrl },
+        Fault.status(500),
+        { times: 1 }
+      )
+      yield* FakePlex.fault({ route: "checkPin", path: "/api/v2/pins/42" }, Fault.hang, { times: 1 })
+      yield* FakePlex.fault(
+        { route: "getTransientToken", method: "POST", origin: fake.serverUrl },
+        Fault.hang,
+        {
+          times: 1
+        }
+      )
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(PlexAuth.getTokenDetails())))
     }).pipe(Effect.provide(signedIn))
   )
 })

@@ -84,7 +84,12 @@ describe("core fake: plain Request → Response", () => {
       () => fake.fault("getTokenDetails", Fault.hang, { times: -1 }),
       () => fake.fault("getTokenDetails", Fault.hang, { times: Number.NaN }),
       // A fault applied to no request never happens.
-      () => fake.fault("/api/v2/user", Fault.hang, { times: 0 })
+      () => fake.fault("/api/v2/user", Fault.hang, { times: 0 }),
+      // A route with a method, path or origin it never has selects no request.
+      () => fake.fault({ route: "getTokenDetails", method: "POST" }, Fault.hang),
+      () => fake.fault({ route: "getTokenDetails", path: "/api/v2/pins" }, Fault.hang),
+      () => fake.fault({ route: "getTokenDetails", origin: fake.serverUrl }, Fault.hang),
+      () => fake.fault({ route: "getServerIdentity", origin: fake.elsewhereUrl }, Fault.hang)
     ]) {
       assert.instanceOf(refused(thunk), FakePlexError)
     }

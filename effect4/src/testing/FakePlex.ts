@@ -570,7 +570,8 @@ export interface FakePlexService {
    * with a `?query` or `#fragment`, or not written as a request's path is:
    * a space or non-ASCII character not percent-encoded, a `.` or `..`
    * segment; an origin that is not a URL or not one
-   * the fake serves) or a `times`
+   * the fake serves; a `route` with a `method`, `path` or `origin` that
+   * route never has) or a `times`
    * that is not a count of 1 or more dies with a
    * {@link FakePlexError}.
    */

@@ -116,7 +116,7 @@ const routeNames: ReadonlySet<string> = new Set(Routes.routes.map((route) => rou
  * Why a scripted fault cannot be what it should, or undefined: a route name
  * the fake does not have (a typo would make the fault never happen), a target
  * that is neither a route name, a path nor an object, an origin that is not a
- * URL, a fault that is not one of `Fault`'s, or a `times` that is not a count of 1 or more.
+ * URL (a route with a method, path or origin it never has: see routeTargetProblem), a fault that is not one of `Fault`'s, or a `times` that is not a count of 1 or more.
  */
 const faultProblem = (where: unknown, fault: unknown, scripted: unknown): string | undefined =>
   targetProblem(where) ??
@@ -179,6 +179,43 @@ const targetProblem = (where: unknown): string | undefined => {
  * `Infinity`, as without it). `times: 0` would script a fault that never happens, as a negative or fractional one
  * or one that is not a number would.
  */
+/** The methods tried for a route that answers any method. */
+const anyMethod = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+/**
+ * Why a target that names a route selects no request, or undefined: with an origin that is not a host of the
+ * route's kind (a server's route on plex.tv, or the unrelated host), a method the route does not answer, or a path
+ * the route does not serve (the route table's first match for that path, as a request to it would have). Each
+ * request has one route, so such a fault would never happen. The origin is one the fake serves (checked first).
+ */
+const routeTargetProblem = (selected: ReturnType<typeof target>, store: Store): string | undefined => {
+  const { method, origin, path, route: name } = selected
+  if (name === undefined) return undefined
+  const named = Routes.routes.filter((route) => route.name === name)
+  const kind = origin === undefined ? undefined : store.hosts.get(origin)?.kind
+  const onHost = kind === undefined ? named : named.filter((route) => route.host === kind)
+  const hostName = (host: string) => (host === "plexTv" ? "plex.tv's origins" : "a server's origins")
+  if (onHost.length === 0) {
+    return `the route ${name} is served on ${[...new Set(named.map((route) => hostName(route.host)))].join(" and ")}, not on ${origin} (${kind === "elsewhere" ? "the unrelated host" : hostName(kind ?? "")}): the fault would never happen`
+  }
+  const answering =
+    method === undefined
+      ? onHost
+      : onHost.filter((route) => route.methods === "*" || route.methods.includes(method))
+  if (answering.length === 0) {
+    const methods = [...new Set(onHost.flatMap((route) => (route.methods === "*" ? [] : route.methods)))]
+    return `the route ${name} answers ${methods.join(", ")} only, not ${method}: the fault would never happen`
+  }
+  if (path === undefined) return undefined
+  const serving = answering.filter((route) =>
+    (method !== undefined ? [method] : route.methods === "*" ? anyMethod : route.methods).some(
+      (m) => Routes.matchOn(route.host, m, path)?.route === route
+    )
+  )
+  if (serving.length > 0) return undefined
+  return `the route ${name} does not serve the path ${path} (its path: ${[...new Set(answering.map((route) => route.path))].join(", ")}): the fault would never happen`
+}
+
 const countProblem = (times: unknown): string | undefined =>
   times === undefined ||
   (typeof times === "number" && times >= 1 && (Number.isInteger(times) || times === Number.POSITIVE_INFINITY))
@@ -577,6 +614,8 @@ export const fromSeed = (
           `fault: the target's origin ${selected.origin} is not one the fake serves (it serves ${[...store.hosts.keys()].join(", ")})`
         )
       }
+      const never = routeTargetProblem(selected, store)
+      if (never !== undefined) throw new FakePlexError(`fault: ${never}`)
       const times = scripted.times ?? Number.POSITIVE_INFINITY
       store.faults.push({ target: selected, fault, remaining: times })
     },

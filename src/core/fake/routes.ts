@@ -499,10 +499,17 @@ export const match = (
   host: Host,
   method: string,
   path: string
+): { readonly route: Route; readonly params: Readonly<Record<string, string>> } | undefined =>
+  host.kind === "elsewhere" ? undefined : matchOn(host.kind, method, path)
+
+/** The route serving a request to a host of `kind` (any of them: a route is served on every host of its kind). */
+export const matchOn = (
+  kind: Route["host"],
+  method: string,
+  path: string
 ): { readonly route: Route; readonly params: Readonly<Record<string, string>> } | undefined => {
-  if (host.kind === "elsewhere") return undefined
   for (const { names, regex, route } of compiled) {
-    if (route.host !== host.kind) continue
+    if (route.host !== kind) continue
     if (route.methods !== "*" && !route.methods.includes(method)) continue
     const found = regex.exec(path)
     if (found === null) continue
