@@ -24,7 +24,7 @@ import {
   RetryPolicy,
   ServerAccess
 } from "effect4-plex-auth"
-import { type HandlerOptions, makeHandler } from "effect4-plex-auth/fake"
+import { type HandlerOptions, handlerFaults, makeHandler } from "effect4-plex-auth/fake"
 import { serve } from "effect4-plex-auth/fake/node"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
@@ -311,6 +311,34 @@ describe("conformance: faults as docs/testing.md lists them", () => {
       const [record] = yield* FakePlex.requests
       assert.strictEqual(record?.status, 503)
     }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "Fault.html({ status: 204 | 304 }) sends no Content-Length (RFC 9110 8.6), in memory and over loopback",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const server = yield* Effect.acquireRelease(
+          Effect.promise(() => serve()),
+          (started) => Effect.promise(() => started.close())
+        )
+        for (const status of [204, 304, 205, 200] as const) {
+          yield* FakePlex.fault("getServerIdentity", Fault.html({ status }), { times: 1 })
+          const inMemory = yield* fake.handle(new Request(`${fake.serverUrl}/identity`))
+          server.fake.fault("getServerIdentity", handlerFaults.html({ status }), { times: 1 })
+          const overLoopback = yield* Effect.promise(() => fetch(`${server.serverUrl}/identity`))
+          for (const response of [inMemory, overLoopback]) {
+            assert.strictEqual(response.status, status)
+            const body = yield* Effect.promise(() => response.text())
+            // No body in a 204, 205 or 304; a 205 says so with Content-Length 0 (RFC 9110 15.3.6), a 200 has its page's.
+            assert.deepStrictEqual(
+              [response.headers.get("content-length"), body.length > 0],
+              status === 200 ? [String(body.length), true] : [status === 205 ? "0" : null, false],
+              String(status)
+            )
+          }
+        }
+      }).pipe(Effect.scoped, Effect.provide(FakePlex.layer()))
   )
 
   it.effect("Fault.redirect({ to, status }): the token does not follow to the other host", () =>

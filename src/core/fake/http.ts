@@ -26,8 +26,11 @@ export const bytes = (
   const all = new Headers(headers)
   if (contentType !== undefined) all.set("content-type", contentType)
   // A 205 has no body (a Response with one throws) and says so: Content-Length 0 (RFC 9110 15.3.6), which the
-  // client's HTTP parser, reading a 205 as any other status, needs to see the answer end.
-  all.set("content-length", status === 205 ? "0" : String(data.length))
+  // client's HTTP parser, reading a 205 as any other status, needs to see the answer end. A 204 or 304 has no body
+  // either, and no Content-Length: RFC 9110 8.6 forbids one in a 204, and allows one in a 304 only as the length a
+  // 200 would carry, which is not this body's (a `Fault.html({ status: 304 })` page stands in for the route's answer).
+  if (status === 204 || status === 304) all.delete("content-length")
+  else all.set("content-length", status === 205 ? "0" : String(data.length))
   return new Response(status === 204 || status === 205 || status === 304 ? null : data, {
     status,
     headers: all
