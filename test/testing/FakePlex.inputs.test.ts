@@ -121,6 +121,26 @@ describe("the test kits given what untyped JavaScript passes", () => {
     }
   })
 
+  it("Fault.redirect's to is taken when it resolves against a request's URL of either scheme, as the fault resolves it", async () => {
+    // "https:" is the request's own URL on an https origin; it was refused, checked against an http base only.
+    for (const to of ["https:", "http:", "//elsewhere.invalid/moved"]) {
+      assert.strictEqual(Fault.redirect({ to }).to, to)
+    }
+    // Neither scheme's: refused.
+    for (const to of ["https://", "http://[oops"]) {
+      assert.throws(() => Fault.redirect({ to }), /Fault.redirect: to must be a URL or path/)
+    }
+    const fake = FakePlex.makeHandler({ plexTvUrl: "https://plex.invalid" })
+    fake.fault("getTokenDetails", FakePlex.handlerFaults.redirect({ to: "https:", status: 307 }), {
+      times: 1
+    })
+    const response = await fake.handler(new Request("https://plex.invalid/api/v2/user?a=1"))
+    assert.deepStrictEqual(
+      [response.status, response.headers.get("location")],
+      [307, "https://plex.invalid/api/v2/user?a=1"]
+    )
+  })
+
   it("Fault's constructors name values of the wrong kind or range, rather than scripting a fault that misbehaves", () => {
     const cases: ReadonlyArray<readonly [string, () => unknown]> = [
       ["Fault.delay: the duration", () => Fault.delay(untyped(null))],

@@ -270,18 +270,24 @@ export const html = (options: { readonly status?: number | undefined } = {}): Ht
 
 const redirectStatuses: ReadonlyArray<unknown> = [301, 302, 303, 307, 308]
 
+/** A base of each scheme a request to the fake can have: a seeded origin is http or https. */
+const requestBases = ["http://127.0.0.1/", "https://127.0.0.1/"]
+
 /**
- * Whether `to` reads as a URL or a path against any request's URL (the fault resolves it against the request's):
- * one that does not (`http://[oops`, `https://`) would fail the request when the fault fires.
+ * Whether `to` reads as a URL or a path against a request's URL of either scheme (the fault resolves it against
+ * the request's, http or https): one that resolves against neither (`http://[oops`, `https://`) would fail every
+ * request it fires on. `"https:"` (the request's URL itself) resolves against an https request only, `"http:"`
+ * against an http one: both are taken, each for the requests of its own scheme.
  */
-const isUrlReference = (to: string): boolean => {
-  try {
-    new URL(to, "http://127.0.0.1/")
-    return true
-  } catch {
-    return false
-  }
-}
+const isUrlReference = (to: string): boolean =>
+  requestBases.some((base) => {
+    try {
+      new URL(to, base)
+      return true
+    } catch {
+      return false
+    }
+  })
 
 /** A redirect (default 302) to `to`, by default the same path on the fake's unrelated host. */
 export const redirect = (
