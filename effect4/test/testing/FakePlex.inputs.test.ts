@@ -140,6 +140,24 @@ describe("the test kits given what untyped JavaScript passes", () => {
       [response.status, response.headers.get("location")],
       [307, "https://plex.invalid/api/v2/user?a=1"]
     )
+    // Scripted where it resolves against no request the target selects (the default server's origin is http): refused.
+    const plain = FakePlex.makeHandler()
+    assert.throws(
+      () =>
+        plain.fault(
+          { route: "getServerIdentity", origin: plain.serverUrl },
+          FakePlex.handlerFaults.redirect({ to: "https:" })
+        ),
+      /the redirect's to "https:" resolves against no request the target selects/
+    )
+    assert.throws(
+      () =>
+        plain.fault(
+          { origin: plain.serverUrl },
+          FakePlex.handlerFaults.delay(10, FakePlex.handlerFaults.redirect({ to: "https:" }))
+        ),
+      /resolves against no request/
+    )
   })
 
   it("Fault's constructors name values of the wrong kind or range, rather than scripting a fault that misbehaves", () => {

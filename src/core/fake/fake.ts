@@ -216,6 +216,49 @@ const routeTargetProblem = (selected: ReturnType<typeof target>, store: Store): 
   return `the route ${name} does not serve the path ${path} (its path: ${[...new Set(answering.map((route) => route.path))].join(", ")}): the fault would never happen`
 }
 
+/** The `to` of a redirect, directly or after a delay, or undefined. */
+const redirectTo = (fault: Fault): string | undefined =>
+  fault._tag === "Redirect"
+    ? fault.to
+    : fault._tag === "Delay" && fault.then !== undefined
+      ? redirectTo(fault.then)
+      : undefined
+
+/**
+ * Why a redirect's `to` cannot be resolved against the URL of any request the target may select, or undefined:
+ * the fault resolves it against the request's, and `"https:"` resolves against an https URL only (`"http:"` an
+ * http one), so on a fake whose origins are all http it would fail every request rather than redirect it. The
+ * origins are the target's, or every one the fake serves (of the target route's host kind).
+ */
+const redirectProblem = (
+  fault: Fault,
+  selected: ReturnType<typeof target>,
+  store: Store
+): string | undefined => {
+  const to = redirectTo(fault)
+  if (to === undefined) return undefined
+  const kinds = new Set<string>(
+    Routes.routes.filter((route) => route.name === selected.route).map((route) => route.host)
+  )
+  const origins =
+    selected.origin !== undefined
+      ? [selected.origin]
+      : [...store.hosts]
+          .filter(([, host]) => selected.route === undefined || kinds.has(host.kind))
+          .map(([o]) => o)
+  const resolves = origins.some((origin) => {
+    try {
+      new URL(to, `${origin}/`)
+      return true
+    } catch {
+      return false
+    }
+  })
+  return resolves
+    ? undefined
+    : `the redirect's to ${JSON.stringify(to)} resolves against no request the target selects (${origins.join(", ")}): the fault resolves it against the request's URL`
+}
+
 const countProblem = (times: unknown): string | undefined =>
   times === undefined ||
   (typeof times === "number" && times >= 1 && (Number.isInteger(times) || times === Number.POSITIVE_INFINITY))
@@ -614,7 +657,7 @@ export const fromSeed = (
           `fault: the target's origin ${selected.origin} is not one the fake serves (it serves ${[...store.hosts.keys()].join(", ")})`
         )
       }
-      const never = routeTargetProblem(selected, store)
+      const never = routeTargetProblem(selected, store) ?? redirectProblem(fault, selected, store)
       if (never !== undefined) throw new FakePlexError(`fault: ${never}`)
       const times = scripted.times ?? Number.POSITIVE_INFINITY
       store.faults.push({ target: selected, fault, remaining: times })
