@@ -53,7 +53,7 @@ export const pinValue = (raw: string): string => raw.trim()
 export const userProblem = (user: unknown): string | undefined =>
   (typeof user === "string" && user.trim() !== "") || (typeof user === "number" && Number.isSafeInteger(user))
     ? undefined
-    : "must be a HomeUser, or a non-empty id, uuid, title or username"
+    : "must be a HomeUser, or a non-empty id, uuid, title, username or email"
 
 /**
  * Why an object given as the user to switch to cannot be a `HomeUser`, or
@@ -66,7 +66,7 @@ export const homeUserProblem = (user: {
   readonly title?: unknown
 }): string | undefined =>
   typeof user.uuid !== "string" || user.uuid.trim() === "" || typeof user.title !== "string"
-    ? "must be a HomeUser from Home.users (with its uuid), or an id, uuid, title or username"
+    ? "must be a HomeUser from Home.users (with its uuid), or an id, uuid, title, username or email"
     : undefined
 
 /** What {@link findUser} reads of a home user. */

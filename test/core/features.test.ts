@@ -58,6 +58,9 @@ describe("core/home", () => {
     assert.isUndefined(Home.userProblem(0))
     assert.isDefined(Home.userProblem("  "))
     assert.isDefined(Home.userProblem(null))
+    // The refusals name every way a user may be given, email included (Home.findUser matches it).
+    assert.match(Home.userProblem(null) ?? "", /id, uuid, title, username or email$/)
+    assert.match(Home.homeUserProblem({}) ?? "", /id, uuid, title, username or email$/)
   })
 
   it("a 403 or code 1041 is about the PIN: required without one, refused with one; else not", () => {

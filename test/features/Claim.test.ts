@@ -3,6 +3,8 @@ import { Effect, Redacted, TestClock } from "effect"
 import { Claim, Resources, ServerAccess } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
+import { inspect } from "node:util"
+import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 import { as, TestLive } from "./support.js"
 
 const fresh = Effect.map(FakePlexServer.FakePlexServer, (loopback) => loopback.fake.servers[1]!)
@@ -36,6 +38,40 @@ describe("Claim over loopback", () => {
       assert.isTrue(owned.some((s) => s.clientIdentifier === server.clientIdentifier && s.owned))
       assert.strictEqual((yield* as("alice")(ServerAccess.check(server.clientIdentifier)))._tag, "Owner")
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "the claim token (a query parameter on the wire) never shows: not in a span, a log line, an error",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* fresh
+        const stale = yield* as("alice")(Claim.token())
+        yield* TestClock.adjust("5 minutes")
+        const claimToken = yield* as("alice")(Claim.token())
+        const run = (token: Redacted.Redacted<string>) =>
+          withCapturedLogs(
+            withRecordedSpans(as("alice")(Claim.claimServer(server.url, { claimToken: token })))
+          )
+        const refused = yield* run(stale)
+        const claimed = yield* run(claimToken)
+        const texts: Array<string> = [...refused.lines, ...claimed.lines]
+        const tags: Array<string> = []
+        for (const observed of [refused, claimed]) {
+          if (observed.exit._tag !== "Success") continue
+          const { exit, spans } = observed.exit.value
+          tags.push(exit._tag === "Failure" && exit.cause._tag === "Fail" ? exit.cause.error._tag : exit._tag)
+          assert.isTrue(spans.some((span) => span.name === "Claim.claimServer" && span.kind === "client"))
+          // No span carries the claim's query: its client span has `url.path`; no platform span has its `url.full`.
+          for (const span of spans) {
+            assert.notInclude(String(span.attributes.get("url.full") ?? ""), "/myplex/claim", span.name)
+          }
+          texts.push(...spans.map((span) => span.render()), inspect(exit, { depth: 10 }))
+          if (exit._tag === "Failure" && exit.cause._tag === "Fail")
+            texts.push(...Object.values(renderings(exit.cause.error)))
+        }
+        assert.deepStrictEqual(tags, ["ClaimRejected", "Success"])
+        assertNoSecrets(texts, [Redacted.value(stale), Redacted.value(claimToken)])
+      }).pipe(Effect.provide(TestLive()))
   )
 
   it.scoped("a claimed server, an expired or unknown claim token, a bad URL, a refused connection", () =>

@@ -2,9 +2,16 @@
  * Claim on Effect 4, against the shared fake: mirrors test/features/Claim.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
 import { TestClock } from "effect/testing"
+import * as Tracer from "effect/Tracer"
+import { inspect } from "node:util"
 import * as Claim from "effect4-plex-auth/Claim"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as ServerAccess from "effect4-plex-auth/ServerAccess"
@@ -12,6 +19,38 @@ import { Fault } from "effect4-plex-auth/testing"
 import { as, fake, TestLive } from "./support.js"
 
 const fresh = Effect.map(fake, (plex) => plex.servers[1]!)
+
+/** Runs `effect` with every span and log line it makes recorded, as text (as test/features/Home.test.ts does). */
+const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const spans: Array<Tracer.NativeSpan> = []
+    const lines: Array<string> = []
+    const tracer = Tracer.make({
+      span: (options) => {
+        const span = new Tracer.NativeSpan(options)
+        spans.push(span)
+        return span
+      }
+    })
+    const logger = Logger.map(Logger.formatJson, (line) => {
+      lines.push(line)
+    })
+    const exit = yield* effect.pipe(
+      Effect.exit,
+      Effect.withTracer(tracer),
+      Effect.provide(Logger.layer([logger])),
+      Effect.provideService(References.MinimumLogLevel, "All")
+    )
+    const texts = [
+      ...lines,
+      ...spans.map((span) =>
+        inspect({ name: span.name, attributes: span.attributes, events: span.events }, { depth: 10 })
+      ),
+      inspect(exit, { depth: 10 }),
+      JSON.stringify(exit)
+    ]
+    return { exit, spans, texts }
+  })
 
 describe("Claim (Effect 4)", () => {
   it.effect("a claim token, then claiming an unclaimed server: the account owns it", () =>
@@ -42,6 +81,42 @@ describe("Claim (Effect 4)", () => {
       assert.isTrue(owned.some((s) => s.clientIdentifier === server.clientIdentifier && s.owned))
       assert.strictEqual((yield* as("alice")(ServerAccess.check(server.clientIdentifier)))._tag, "Owner")
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "the claim token (a query parameter on the wire) never shows: not in a span, a log line, an error",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* fresh
+        const stale = yield* as("alice")(Claim.token())
+        yield* TestClock.adjust("5 minutes")
+        const claimToken = yield* as("alice")(Claim.token())
+        const refused = yield* observed(as("alice")(Claim.claimServer(server.url, { claimToken: stale })))
+        const claimed = yield* observed(as("alice")(Claim.claimServer(server.url, { claimToken })))
+        const failure = Exit.isFailure(refused.exit)
+          ? Cause.findErrorOption(refused.exit.cause)
+          : Option.none()
+        assert.strictEqual(Option.isSome(failure) ? failure.value._tag : undefined, "ClaimRejected")
+        assert.strictEqual(claimed.exit._tag, "Success")
+        assert.isTrue(
+          claimed.spans.some((span) => span.name === "Claim.claimServer" && span.kind === "client")
+        )
+        // No span carries the claim's query: its client span has `url.path`; no platform span has its `url.full`.
+        for (const span of [...refused.spans, ...claimed.spans]) {
+          assert.notInclude(String(span.attributes.get("url.full") ?? ""), "/myplex/claim", span.name)
+        }
+        const shown = [
+          ...refused.texts,
+          ...claimed.texts,
+          ...(Option.isSome(failure)
+            ? [String(failure.value), failure.value.message, inspect(failure.value)]
+            : [])
+        ]
+        for (const text of shown) {
+          assert.notInclude(text, Redacted.value(stale))
+          assert.notInclude(text, Redacted.value(claimToken))
+        }
+      }).pipe(Effect.provide(TestLive()))
   )
 
   it.effect("a claimed server, an expired or unknown claim token, a bad URL, a refused connection", () =>
