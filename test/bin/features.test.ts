@@ -60,7 +60,7 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
   )
 
   it.scoped(
-    "home switch: an unknown user exits 1; no PIN on a closed stdin exits 2; PLEX_HOME_PIN is used",
+    "home switch: an unknown user exits 1; a blank one and no PIN on a closed stdin exit 2; PLEX_HOME_PIN is used",
     () =>
       Effect.gen(function* () {
         const dir = yield* configDir
@@ -71,6 +71,10 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
           unknown.stderr,
           'plex-auth: The Plex Home has no user "Nobody" (it has: "alice", "Kids", "Bob").'
         )
+
+        const blank = yield* fake(dir, ["home", "switch", ""])
+        assertExit(blank, 2)
+        assert.include(blank.stderr, "plex-auth: Invalid user: must not be empty.")
 
         const noInput = yield* fake(dir, ["home", "switch", "Kids"], { closeStdin: true })
         assertExit(noInput, 2)

@@ -65,7 +65,7 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
   )
 
   it.live(
-    "home switch: an unknown user exits 1; no PIN on a closed stdin exits 2; PLEX_HOME_PIN is used",
+    "home switch: an unknown user exits 1; a blank one and no PIN on a closed stdin exit 2; PLEX_HOME_PIN is used",
     () =>
       Effect.scoped(
         Effect.gen(function* () {
@@ -77,6 +77,10 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
             unknown.stderr,
             'plex-auth: The Plex Home has no user "Nobody" (it has: "alice", "Kids", "Bob").'
           )
+
+          const blank = yield* fake(dir, ["home", "switch", ""])
+          assertExit(blank, 2)
+          assert.include(blank.stderr, "plex-auth: Invalid user: must not be empty.")
 
           const noInput = yield* fake(dir, ["home", "switch", "Kids"], { closeStdin: true })
           assertExit(noInput, 2)

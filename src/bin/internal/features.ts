@@ -97,6 +97,8 @@ export const commands = (shared: Shared) => {
     (options) =>
       inSession(options.globals)((run) =>
         Effect.gen(function* () {
+          const blank = CoreFailure.homeUserArgumentProblem(options.user)
+          if (blank !== undefined) return yield* new CliFailure({ message: blank, exitCode: ExitCode.Usage })
           const list = yield* plex(Home.users())
           const user = Home.findUser(list, options.user)
           if (user === undefined) {

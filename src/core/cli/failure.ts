@@ -146,6 +146,13 @@ export const homeUserNotFoundMessage = (user: string, available: ReadonlyArray<s
     available.length === 0 ? "" : ` (it has: ${available.map((name) => `"${name}"`).join(", ")})`
   }.`
 
+/**
+ * Why a `home switch` argument names no one, before any request: a blank name (`home switch ""`), a usage error as
+ * the library's own `InvalidInput` for it is; `undefined` otherwise.
+ */
+export const homeUserArgumentProblem = (user: string): string | undefined =>
+  user.trim() === "" ? invalidMessage("user", "must not be empty") : undefined
+
 /** The CLI's message and exit code for one of the library's errors. */
 export const failureOf = (error: PlexErrorLike): Failure => {
   const url = error.url ?? ""

@@ -534,6 +534,8 @@ const homeSwitch = Command.make(
   (options) =>
     signedIn((session) =>
       Effect.gen(function* () {
+        const blank = Core.homeUserArgumentProblem(options.user)
+        if (blank !== undefined) return yield* new CliFailure({ message: blank, exitCode: ExitCode.Usage })
         const list = yield* plexFailure(Home.users())
         const user = Home.findUser(list, options.user)
         if (user === undefined) {
