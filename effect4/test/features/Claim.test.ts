@@ -46,6 +46,13 @@ const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       ...spans.map((span) =>
         inspect({ name: span.name, attributes: span.attributes, events: span.events }, { depth: 10 })
       ),
+      // How each span ended, as an exporter ships it (a failed span's error): the inner request's span fails
+      // with the library's error before Claim.claimServer turns it into ClaimRejected.
+      ...spans.flatMap((span) =>
+        span.status._tag === "Ended" && Exit.isFailure(span.status.exit)
+          ? [Cause.pretty(span.status.exit.cause), inspect(span.status.exit, { depth: 10 })]
+          : []
+      ),
       inspect(exit, { depth: 10 }),
       JSON.stringify(exit)
     ]

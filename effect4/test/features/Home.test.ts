@@ -49,6 +49,13 @@ const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       ...lines,
       ...spans.map((span) =>
         inspect({ name: span.name, attributes: span.attributes, events: span.events }, { depth: 10 })
+      ),
+      // How each span ended, as an exporter ships it (a failed span's error): the inner request's span fails
+      // with the library's error before Home.switchUser turns it into InvalidHomePin.
+      ...spans.flatMap((span) =>
+        span.status._tag === "Ended" && Exit.isFailure(span.status.exit)
+          ? [Cause.pretty(span.status.exit.cause), inspect(span.status.exit, { depth: 10 })]
+          : []
       )
     ]
     return { exit, spans, texts }
