@@ -4,7 +4,7 @@
  * src/fake/, src/node/, src/bin/, effect4/src/, test/, scripts/), are linted in a temporary directory
  * with a copy of the project's configuration at its root (its globs are relative to its own
  * directory). Each fixture line states what it must raise, if anything: a rule, and for
- * no-restricted-imports the project's message. A file's findings must be exactly those, so a rule
+ * no-restricted-imports and no-restricted-properties the project's message. A file's findings must be exactly those, so a rule
  * dropped from the configuration (or its file group changed) fails the test of the files it guards, and
  * a guard that spreads to files it should spare (src/node/, src/bin/, test/) fails too. Every rule and
  * every message the configuration holds must be raised by some fixture. The correctness category
@@ -24,7 +24,7 @@ import { root, run } from "./support/build.js"
 /** oxlint's launcher (it starts the native linter of this platform, an optional dependency). */
 const oxlint = path.join(root, "node_modules", "oxlint", "bin", "oxlint")
 
-/** A finding: `file:line rule`, and for no-restricted-imports ` | message`. */
+/** A finding: `file:line rule`, and for no-restricted-imports and no-restricted-properties ` | message`. */
 type Finding = string
 
 /** A fixture line: its code, then what it must raise (a rule, or a restricted import's message). */
@@ -62,6 +62,8 @@ const effect4 = {
 const vitestLayer = restricted(
   "@effect/vitest's layer() changes the shared `it` of every later file in the worker (isolate: false): provide the layer per test."
 )
+/** no-restricted-properties with this message: `it.layer` is the same function as the import. */
+const vitestItLayer = `no-restricted-properties | @effect/vitest's it.layer() is its layer(), which changes the shared \`it\` of every later file in the worker (isolate: false): provide the layer per test.`
 
 /** The fixtures, by path in the fixture project. */
 const fixtures: Record<string, ReadonlyArray<Line>> = {
@@ -217,9 +219,22 @@ const fixtures: Record<string, ReadonlyArray<Line>> = {
     ['import "effect"'],
     ['import "@effect/platform-node"'],
     ['export { it } from "@effect/vitest"'],
-    ['export { layer } from "@effect/vitest"', vitestLayer]
+    ['export { layer } from "@effect/vitest"', vitestLayer],
+    ['import { layer as sharedLayer } from "@effect/vitest"', vitestLayer],
+    ["export { sharedLayer }"],
+    ['import * as Vitest from "@effect/vitest"', vitestLayer],
+    ["export const viaNamespace = Vitest.it"],
+    ["export const viaIt = Vitest.it.effect"],
+    // `it.layer` is `layer` (0.30's `it` carries it), however `it` was imported.
+    ['import { it as effectIt } from "@effect/vitest"'],
+    ["export const nested = effectIt.effect"],
+    ["export const block = (it: typeof effectIt) => it.layer", vitestItLayer]
   ],
-  "effect4/test/Any.test.ts": [['export { layer } from "@effect/vitest"', vitestLayer]]
+  "effect4/test/Any.test.ts": [
+    ['export { layer } from "@effect/vitest"', vitestLayer],
+    ['import { it } from "@effect/vitest"'],
+    ["export const block = it.layer", vitestItLayer]
+  ]
 }
 
 interface Diagnostic {
@@ -245,8 +260,8 @@ const ruleOf = (diagnostic: Diagnostic) =>
 const findingOf = (diagnostic: Diagnostic): Finding => {
   const rule = ruleOf(diagnostic)
   const where = `${diagnostic.filename.split(path.sep).join("/")}:${diagnostic.labels[0]?.span.line}`
-  return rule === "no-restricted-imports"
-    ? `${where} ${restricted(diagnostic.help ?? "")}`
+  return rule === "no-restricted-imports" || rule === "no-restricted-properties"
+    ? `${where} ${rule} | ${diagnostic.help ?? ""}`
     : `${where} ${rule}`
 }
 
@@ -325,6 +340,14 @@ describe("lint (oxlint, .oxlintrc.json)", () => {
         const enabled = settings(own).filter(([, setting]) => isOn(setting))
         for (const [rule, setting] of enabled) {
           assert.isTrue(raised.has(rule), `no fixture raises ${rule}`)
+          if (rule === "no-restricted-properties") {
+            const restrictions = (setting as ReadonlyArray<unknown>).slice(1) as ReadonlyArray<{
+              readonly message: string
+            }>
+            for (const { message } of restrictions) {
+              assert.isTrue(messages.has(message), `no fixture raises no-restricted-properties' "${message}"`)
+            }
+          }
           if (rule !== "no-restricted-imports") continue
           const options = (setting as [unknown, RestrictedOptions])[1]
           for (const { message } of [...(options.paths ?? []), ...(options.patterns ?? [])]) {
@@ -341,8 +364,8 @@ describe("lint (oxlint, .oxlintrc.json)", () => {
           assert.isTrue(asRead.has(`${rule} ${JSON.stringify(expected)}`), `oxlint reads ${rule} otherwise`)
         }
         // The rules ESLint had (typescript-eslint `recommended` and the project's): 19 everywhere, 4 in
-        // TypeScript files, no-restricted-imports per file group.
-        assert.strictEqual(new Set(enabled.map(([rule]) => rule)).size, 24)
+        // TypeScript files, no-restricted-imports per file group; and no-restricted-properties in tests.
+        assert.strictEqual(new Set(enabled.map(([rule]) => rule)).size, 25)
       })
   )
 
