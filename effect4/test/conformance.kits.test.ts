@@ -507,6 +507,16 @@ describe("conformance: fault targets and times", () => {
         }
       )
       assert.isTrue(Exit.isFailure(yield* Effect.exit(PlexAuth.getTokenDetails())))
+      // A path parameter not well percent-encoded (`new URL` keeps `%ZZ`): a target the fault takes and fires on,
+      // and without the fault an unknown PIN's answer (it died with a URIError, in fault() and in the handler).
+      yield* FakePlex.fault({ route: "checkPin", path: "/api/v2/pins/%ZZ" }, Fault.status(503), { times: 1 })
+      const malformed = () =>
+        new Request(`${fake.plexTvUrl}/api/v2/pins/%ZZ`, {
+          headers: { "X-Plex-Client-Identifier": "conformance-kits" }
+        })
+      const faulted = yield* fake.handle(malformed())
+      const unknown = yield* fake.handle(malformed())
+      assert.deepStrictEqual([faulted.status, unknown.status], [503, 404])
     }).pipe(Effect.provide(signedIn))
   )
 })

@@ -102,6 +102,21 @@ describe("core fake: plain Request → Response", () => {
     }
   })
 
+  // A parameter that is not well percent-encoded (`new URL` keeps `%ZZ` as written) made decodeURIComponent throw:
+  // the handler rejected with a URIError, and fault() threw one for such a target rather than taking it.
+  it("a path parameter not well percent-encoded names nothing: answered as unknown, and a fault can target it", async () => {
+    const fake = makeFakePlex()
+    const unknownPin = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/v2/pins/%ZZ`, { headers: plexHeaders() })
+    )
+    assert.deepStrictEqual([unknownPin.status, fake.requests().at(-1)?.route], [404, "checkPin"])
+    fake.fault({ route: "checkPin", path: "/api/v2/pins/%ZZ" }, Fault.status(503), { times: 1 })
+    const faulted = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/v2/pins/%ZZ`, { headers: plexHeaders() })
+    )
+    assert.strictEqual(faulted.status, 503)
+  })
+
   it("signs in with a form, then the minted token reads the account", async () => {
     const fake = makeFakePlex()
     const signIn = await fake.handler(

@@ -515,9 +515,22 @@ export const matchOn = (
     if (found === null) continue
     const params: Record<string, string> = {}
     names.forEach((name, i) => {
-      params[name] = decodeURIComponent(found[i + 1] ?? "")
+      params[name] = decodeParam(found[i + 1] ?? "")
     })
     return { route, params }
   }
   return undefined
+}
+
+/**
+ * A path parameter as its route reads it: percent-decoded, or as written when it is not well encoded (`%ZZ`, which
+ * `new URL` keeps as it is): such a parameter names nothing the fake has (no PIN, user or device), answered as an
+ * unknown one, never a `URIError` from the handler or from `fault` checking a target's path.
+ */
+const decodeParam = (raw: string): string => {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
 }
