@@ -116,7 +116,9 @@ const routeNames: ReadonlySet<string> = new Set(Routes.routes.map((route) => rou
  * Why a scripted fault cannot be what it should, or undefined: a route name
  * the fake does not have (a typo would make the fault never happen), a target
  * that is neither a route name, a path nor an object, an origin that is not a
- * URL (a route with a method, path or origin it never has: see routeTargetProblem), a fault that is not one of `Fault`'s, or a `times` that is not a count of 1 or more.
+ * URL, a fault that is not one of `Fault`'s, or a `times` that is not a count of 1 or more. What needs the fake's
+ * hosts (an origin it does not serve, a route with a method, path or origin it never has, a redirect that resolves
+ * against none of the target's origins) is checked by `fault` (routeTargetProblem, redirectProblem).
  */
 const faultProblem = (where: unknown, fault: unknown, scripted: unknown): string | undefined =>
   targetProblem(where) ??
@@ -174,11 +176,6 @@ const targetProblem = (where: unknown): string | undefined => {
   }
 }
 
-/**
- * Why `times` cannot be how many requests a fault applies to, or undefined: a whole number, 1 or more (or
- * `Infinity`, as without it). `times: 0` would script a fault that never happens, as a negative or fractional one
- * or one that is not a number would.
- */
 /** The methods tried for a route that answers any method. */
 const anyMethod = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -259,6 +256,11 @@ const redirectProblem = (
     : `the redirect's to ${JSON.stringify(to)} resolves against no request the target selects (${origins.join(", ")}): the fault resolves it against the request's URL`
 }
 
+/**
+ * Why `times` cannot be how many requests a fault applies to, or undefined: a whole number, 1 or more (or
+ * `Infinity`, as without it). `times: 0` would script a fault that never happens, as a negative or fractional one
+ * or one that is not a number would.
+ */
 const countProblem = (times: unknown): string | undefined =>
   times === undefined ||
   (typeof times === "number" && times >= 1 && (Number.isInteger(times) || times === Number.POSITIVE_INFINITY))
