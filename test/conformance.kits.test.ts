@@ -314,7 +314,7 @@ describe("conformance: faults as docs/testing.md lists them", () => {
   )
 
   it.effect(
-    "Fault.html({ status: 204 | 304 }) sends no Content-Length (RFC 9110 8.6), in memory and over loopback",
+    "Fault.html({ status: 204 | 304 }) and the fake's own 204s send no Content-Length (RFC 9110 8.6), in memory and over loopback",
     () =>
       Effect.gen(function* () {
         const fake = yield* FakePlex.FakePlex
@@ -337,6 +337,19 @@ describe("conformance: faults as docs/testing.md lists them", () => {
               String(status)
             )
           }
+        }
+        // The fake's own 204s (signOut's here, Http.empty) send none either: they sent Content-Length 0.
+        const signOut = (url: string, token: string) =>
+          new Request(`${url}/api/v2/users/signout`, {
+            method: "DELETE",
+            headers: { "X-Plex-Token": token, "X-Plex-Client-Identifier": "conformance-kits" }
+          })
+        const signedOut = [
+          yield* fake.handle(signOut(fake.plexTvUrl, Redacted.value(fake.token))),
+          yield* Effect.promise(() => fetch(signOut(server.plexTvUrl, server.fake.token)))
+        ]
+        for (const response of signedOut) {
+          assert.deepStrictEqual([response.status, response.headers.get("content-length")], [204, null])
         }
       }).pipe(Effect.scoped, Effect.provide(FakePlex.layer()))
   )

@@ -37,9 +37,12 @@ export const bytes = (
   })
 }
 
-/** A response without a body. */
+/**
+ * A response without a body: Content-Length 0, but none in a 204 (RFC 9110 8.6 forbids it there, as for
+ * {@link bytes}'s 204).
+ */
 export const empty = (status: number, headers: Readonly<Record<string, string>> = {}): Response =>
-  new Response(null, { status, headers: { ...headers, "content-length": "0" } })
+  new Response(null, { status, headers: status === 204 ? headers : { ...headers, "content-length": "0" } })
 
 /** Whether a request asks for JSON (Plex answers XML otherwise). */
 export const wantsJson = (headers: Headers): boolean =>
