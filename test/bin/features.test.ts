@@ -83,6 +83,11 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
         const fromEnv = yield* fake(dir, ["home", "switch", "Kids"], { env: { PLEX_HOME_PIN: "1234" } })
         assertExit(fromEnv, 0)
         assert.notInclude(fromEnv.stderr, "PIN for")
+
+        // By email, as the help says (Home.findUser matches it): Bob, who has no PIN.
+        const byEmail = yield* fake(dir, ["home", "switch", "bob@example.com", "--json"])
+        assertExit(byEmail, 0)
+        assert.strictEqual((JSON.parse(byEmail.stdout) as { user: { title: string } }).user.title, "Bob")
       })
   )
 

@@ -90,6 +90,11 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
           assertExit(fromEnv, 0)
           assert.notInclude(fromEnv.terminal, "PIN for")
 
+          // By email, as the help says (Home.findUser matches it): Bob, who has no PIN.
+          const byEmail = yield* fake(dir, ["home", "switch", "bob@example.com", "--json"])
+          assertExit(byEmail, 0)
+          assert.strictEqual((JSON.parse(byEmail.stdout) as { user: { title: string } }).user.title, "Bob")
+
           const json = yield* fake(dir, ["home", "switch", "Bob", "--json"])
           assertExit(json, 0)
           const document = JSON.parse(json.stdout) as { user: Record<string, unknown>; file: string }

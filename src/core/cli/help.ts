@@ -39,7 +39,7 @@ export const help = {
   fakeServerCommand:
     "Run the fake Plex on 127.0.0.1 until stopped, and print its URLs and credentials: point any program at it (PLEX_TV_URL).",
   switchCommand:
-    "Switch to a user of the Plex Home (by title, username or id) and save its token; uses PLEX_HOME_PIN when set, else asks for the PIN of a protected user, or of any user plex.tv wants one for.",
+    "Switch to a user of the Plex Home (by title, username, email, id or uuid) and save its token; uses PLEX_HOME_PIN when set, else asks for the PIN of a protected user, or of any user plex.tv wants one for.",
   homeCommand: "List the users of the account's Plex Home (admin, managed, PIN-protected).",
   claimTokenCommand:
     "Print a claim token (valid a few minutes; what Docker's PLEX_CLAIM takes), and nothing else, on stdout.",
@@ -47,7 +47,7 @@ export const help = {
     "Claim an unclaimed server (e.g. http://192.168.1.20:32400, on its own network) for the saved account.",
   revokeCommand: "Revoke an authorized device (its id from `plex-auth devices`): it is signed out.",
   devicesCommand: "List the devices authorized on the account (id, name, product, last seen).",
-  user: "The Home user: its title, username or id.",
+  user: "The Home user: its title, username, email, id or uuid.",
   serverUrl: "The unclaimed server's base URL, e.g. http://192.168.1.20:32400.",
   id: "The device's id, from `plex-auth devices`.",
   /**
