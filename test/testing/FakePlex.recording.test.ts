@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { inspect } from "node:util"
-import { Effect, Redacted, TestClock } from "effect"
+import { Effect, Layer, Redacted, TestClock } from "effect"
 import { Credentials, Jwt, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { exchange, send } from "./support.js"
@@ -155,6 +155,33 @@ describe("FakePlex request recording", () => {
       assert.deepStrictEqual(yield* fake.requests, [])
       yield* PlexAuth.getTokenDetails()
       assert.strictEqual((yield* fake.requests)[0]?.sequence, 2)
+    }).pipe(Effect.provide(layer))
+  )
+})
+
+describe("a kit kept in a constant (docs/effect4.md: Effect 4 shares a layer with the provides nested in it)", () => {
+  /** How many requests the fake in context has recorded. */
+  const recorded = Effect.map(FakePlex.requests, (requests) => requests.length)
+
+  it.effect("provided side by side: a new fake each time", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.account().pipe(Effect.provide(layer))
+      assert.strictEqual(yield* recorded.pipe(Effect.provide(layer)), 0)
+    })
+  )
+
+  it.effect("provided again inside its own provide: a new fake on Effect 3 (the same one on Effect 4)", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.account()
+      assert.strictEqual(yield* recorded, 1)
+      assert.strictEqual(yield* recorded.pipe(Effect.provide(layer)), 0)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("Layer.fresh inside its own provide: a new fake", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.account()
+      assert.strictEqual(yield* recorded.pipe(Effect.provide(Layer.fresh(layer))), 0)
     }).pipe(Effect.provide(layer))
   )
 })

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { inspect } from "node:util"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
@@ -159,6 +160,34 @@ describe("FakePlex request recording", () => {
       assert.deepStrictEqual(yield* fake.requests, [])
       yield* PlexAuth.getTokenDetails()
       assert.strictEqual((yield* fake.requests)[0]?.sequence, 2)
+    }).pipe(Effect.provide(layer))
+  )
+})
+
+describe("a kit kept in a constant (docs/effect4.md: Effect 4 shares a layer with the provides nested in it)", () => {
+  /** How many requests the fake in context has recorded. */
+  const recorded = Effect.map(FakePlex.requests, (requests) => requests.length)
+
+  it.effect("provided side by side: a new fake each time", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.account().pipe(Effect.provide(layer))
+      assert.strictEqual(yield* recorded.pipe(Effect.provide(layer)), 0)
+    })
+  )
+
+  it.effect("provided again inside its own provide: the same fake on Effect 4 (a new one on Effect 3)", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.account()
+      assert.strictEqual(yield* recorded, 1)
+      assert.strictEqual(yield* recorded.pipe(Effect.provide(layer)), 1)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("Layer.fresh or { local: true } inside its own provide: a new fake", () =>
+    Effect.gen(function* () {
+      yield* PlexAuth.account()
+      assert.strictEqual(yield* recorded.pipe(Effect.provide(Layer.fresh(layer))), 0)
+      assert.strictEqual(yield* recorded.pipe(Effect.provide(layer, { local: true })), 0)
     }).pipe(Effect.provide(layer))
   )
 })
