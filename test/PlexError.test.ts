@@ -1,6 +1,7 @@
 // Each operation's error union is checked by tsc in test/types/PlexError.ts.
 import { assert, describe, it } from "@effect/vitest"
-import { Arbitrary, FastCheck, JSONSchema, Schema } from "effect"
+import { Arbitrary, Cause, FastCheck, JSONSchema, Schema } from "effect"
+import { inspect } from "node:util"
 import * as Package from "effect-plex-auth"
 import { PlexError } from "effect-plex-auth"
 
@@ -53,6 +54,15 @@ describe("messages", () => {
       assert.include(error.message, error.operation, error._tag)
       assert.notInclude(error.message, "undefined", error._tag)
       assert.notInclude(error.message, "[object Object]", error._tag)
+    }
+  })
+
+  it("String, Cause.pretty and util.inspect give the tag and message (docs/effect4.md: Effect 4's inspect gives the fields)", () => {
+    for (const error of samples) {
+      const first = `${error._tag}: ${error.message}`
+      assert.strictEqual(String(error), first)
+      assert.strictEqual(Cause.pretty(Cause.fail(error)).split("\n")[0], first)
+      assert.strictEqual(inspect(error).split("\n")[0], first)
     }
   })
 

@@ -1,6 +1,8 @@
 // The Effect 4 edition of test/PlexError.test.ts: the same errors, messages and guards.
 import { assert, describe, it } from "@effect/vitest"
+import { inspect } from "node:util"
 import * as Arbitrary from "effect/Arbitrary"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Package from "effect4-plex-auth"
@@ -55,6 +57,20 @@ describe("messages", () => {
       assert.include(error.message, error.operation, error._tag)
       assert.notInclude(error.message, "undefined", error._tag)
       assert.notInclude(error.message, "[object Object]", error._tag)
+    }
+  })
+
+  it("String and Cause.pretty give the tag and message; util.inspect the fields (docs/effect4.md)", () => {
+    for (const error of samples) {
+      const first = `${error._tag}: ${error.message}`
+      assert.strictEqual(String(error), first)
+      assert.strictEqual(Cause.pretty(Cause.fail(error)).split("\n")[0], first)
+      const shown = inspect(error)
+      assert.isTrue(
+        shown.startsWith(`{\n  _tag: '${error._tag}',\n  operation: '${error.operation}',`),
+        shown
+      )
+      assert.notInclude(shown, error.message)
     }
   })
 
