@@ -95,7 +95,9 @@ export interface SignInInput {
   /**
    * The two-factor code, when the account needs one: the six digits of the
    * authenticator app, or one of Plex's backup (recovery) codes (4 to 64
-   * letters, digits, hyphens, underscores or spaces).
+   * letters, digits, hyphens, underscores or spaces). Sent trimmed; six
+   * digits typed in groups as apps show them (`"123 456"`, `"123-456"`) are
+   * sent as the six digits alone, any other code as typed.
    */
   readonly verificationCode?: string | Redacted.Redacted<string> | undefined
 }

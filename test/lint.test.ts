@@ -64,6 +64,11 @@ const vitestLayer = restricted(
 )
 /** no-restricted-properties with this message: `it.layer` is the same function as the import. */
 const vitestItLayer = `no-restricted-properties | @effect/vitest's it.layer() is its layer(), which changes the shared \`it\` of every later file in the worker (isolate: false): provide the layer per test.`
+/** The same two in effect4/test/, with @effect/vitest 4's reason (its layer() changes no shared `it`). */
+const vitest4Layer = restricted(
+  "@effect/vitest 4's layer() builds its layer once for the block (unless buildPerTest): its tests share one TestClock. Provide the layer per test, as the Effect 3 tests must."
+)
+const vitest4ItLayer = `no-restricted-properties | @effect/vitest 4's it.layer() is its layer(), which builds its layer once for the block (unless buildPerTest): its tests share one TestClock. Provide the layer per test, as the Effect 3 tests must.`
 
 /** The fixtures, by path in the fixture project. */
 const fixtures: Record<string, ReadonlyArray<Line>> = {
@@ -213,7 +218,7 @@ const fixtures: Record<string, ReadonlyArray<Line>> = {
   ],
   "effect4/src/node/Store.ts": [['import "node:fs"'], ['import "effect"']],
   "effect4/src/bin/cli.ts": [['import "node:process"']],
-  // Tests: no import restriction but @effect/vitest's `layer` (it changes the `it` of every later file in the worker).
+  // Tests: no import restriction but @effect/vitest 0.30's `layer` (it changes the `it` of every later file in the worker).
   "test/Any.test.ts": [
     ['import "node:fs"'],
     ['import "effect"'],
@@ -230,10 +235,11 @@ const fixtures: Record<string, ReadonlyArray<Line>> = {
     ["export const nested = effectIt.effect"],
     ["export const block = (it: typeof effectIt) => it.layer", vitestItLayer]
   ],
+  // @effect/vitest 4.1.5's layer() shares one build (one TestClock) across its block; refused as in test/.
   "effect4/test/Any.test.ts": [
-    ['export { layer } from "@effect/vitest"', vitestLayer],
+    ['export { layer } from "@effect/vitest"', vitest4Layer],
     ['import { it } from "@effect/vitest"'],
-    ["export const block = it.layer", vitestItLayer]
+    ["export const block = it.layer", vitest4ItLayer]
   ]
 }
 

@@ -7,7 +7,7 @@
  * @internal
  */
 import type { Endpoint } from "./endpoint.js"
-import { twoFactorOutcome, verificationCodeProblem } from "./twoFactor.js"
+import { twoFactorOutcome, verificationCodeProblem, verificationCodeToSend } from "./twoFactor.js"
 import { loginProblem, passwordProblem, sourceProblem } from "./validate.js"
 
 /** An endpoint: its name, method, path below the base URL and behaviour (see `endpoint.ts`). */
@@ -70,7 +70,8 @@ export interface Problem {
  * The sign-in form, or the argument at fault. `password` and `code` are
  * whatever the edition holds them in (`Redacted`): `reveal` gives their text
  * for the checks, and they are placed in the form as they are (the code
- * trimmed, through `wrap`).
+ * trimmed, a six-digit code typed in groups without its separators:
+ * {@link verificationCodeToSend}, through `wrap`).
  */
 export const signInForm = <S>(
   input: {
@@ -98,7 +99,7 @@ export const signInForm = <S>(
     const raw = reveal(input.verificationCode)
     const problem = typeof raw === "string" ? verificationCodeProblem(raw) : "must be a string"
     if (problem !== undefined) return { field: "verificationCode", problem }
-    form.push(["verificationCode", wrap((raw as string).trim())])
+    form.push(["verificationCode", wrap(verificationCodeToSend(raw as string))])
   }
   return { form }
 }

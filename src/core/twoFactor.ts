@@ -48,3 +48,17 @@ export const verificationCodeProblem = (code: string): string | undefined => {
   }
   return undefined
 }
+
+/**
+ * The code as it is sent: trimmed, and an authenticator app's six digits
+ * typed as apps show them, in groups (`"123 456"`, `"123-456"`), without the
+ * spaces and hyphens between them (a TOTP code is six digits; plex.tv is not
+ * known to drop the separators itself, and python-plexapi sends `code` as
+ * given). Any other code, Plex's backup (recovery) codes among them, is sent
+ * as typed. Call it on a code {@link verificationCodeProblem} accepts.
+ */
+export const verificationCodeToSend = (code: string): string => {
+  const trimmed = code.trim()
+  const digits = trimmed.replace(/[ -]/g, "")
+  return /^[\d -]+$/.test(trimmed) && /^\d{6}$/.test(digits) ? digits : trimmed
+}

@@ -8,6 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, Jwt, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import * as FakeSeed from "../../src/core/cli/fakeSeed.js"
 import * as InProcess from "./inProcess.js"
 import { type Run, assertExit, configDir, plexAuth, useBuiltCli } from "./run.js"
 
@@ -88,6 +89,13 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
         assert.strictEqual(jwtUsername, FakePlex.defaults.username)
         assert.include(run.stderr, `its JWT host clients.plex.tv at ${seen["PLEX_CLIENTS_URL"]},`)
         assert.include(run.stderr, "PINs are approved 1 s after they are created")
+        // The seeded unclaimed server's loopback URL, labelled (neither plex.tv's nor the claimed server's).
+        const unclaimed =
+          /^Its unclaimed server, for plex-auth claim, is at (http:\/\/127\.0\.0\.1:\d+)\.$/m.exec(
+            run.stderr
+          )?.[1]
+        assert.isDefined(unclaimed, run.stderr)
+        assert.notInclude([seen["PLEX_TV_URL"], seen["PLEX_CLIENTS_URL"], seen["PLEX_SERVER_URL"]], unclaimed)
         // Stopped by Ctrl-C: the documented code for a cancelled run.
         assertExit(run, 130)
       })
@@ -106,7 +114,8 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
           andThen: async (stdout) => {
             details = JSON.parse(stdout)
             const env = { PLEX_TV_URL: String(details["plexTvUrl"]) }
-            for (const args of [["login"], ["whoami"], ["servers"]]) {
+            const unclaimed = String(details["unclaimedServerUrl"])
+            for (const args of [["login"], ["whoami"], ["servers"], ["claim", unclaimed]]) {
               runs.push(await Effect.runPromise(InProcess.cli(["--config-dir", dir, ...args], { env })))
             }
           }
@@ -116,7 +125,16 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
       assert.isArray(details["urls"])
       assert.match(String(details["clientsUrl"]), /^http:\/\/127\.0\.0\.1:\d+$/)
       assert.include(details["urls"] as ReadonlyArray<unknown>, details["clientsUrl"])
-      const [login, whoami, servers] = runs
+      // The seeded unclaimed server, by its own field: the URL `claim` takes (without --fake, nothing maps its
+      // seeded address to loopback).
+      assert.match(String(details["unclaimedServerUrl"]), /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.include(details["urls"] as ReadonlyArray<unknown>, details["unclaimedServerUrl"])
+      const [login, whoami, servers, claim] = runs
+      assertExit(claim!, 0)
+      assert.include(
+        claim!.stdout,
+        `Claimed the server ${FakeSeed.fakeUnclaimedId} at ${String(details["unclaimedServerUrl"])}.`
+      )
       assertExit(login!, 0)
       assert.include(login!.stdout, "Logged in as alice")
       assertExit(whoami!, 0)

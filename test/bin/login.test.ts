@@ -84,6 +84,26 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
     })
   )
 
+  it.scoped(
+    "a two-factor code in groups, as authenticator apps show it, signs in: sent as its six digits",
+    () =>
+      Effect.gen(function* () {
+        // Before, "424 242" went to plex.tv as typed and the fake refused it (exit 3, a wrong code).
+        const server = yield* FakePlexServer.make({ accounts: [{ twoFactorCode: "424242" }] })
+        const args = ["--plex-tv", server.plexTvUrl, "login", "--password", "--login", "alice"]
+        for (const typed of ["424 242", "424-242"]) {
+          const run = yield* cli(["--config-dir", yield* configDir, ...args], {
+            env: { PLEX_PASSWORD: password, PLEX_2FA_CODE: typed }
+          })
+          assertExit(run, 0)
+        }
+        const sent = (yield* signInForms(server)).map((form) =>
+          Redacted.value(form?.["verificationCode"] as Redacted.Redacted<string>)
+        )
+        assert.deepStrictEqual(sent, ["424242", "424242"])
+      })
+  )
+
   it.scoped("--link-code shows the short code; the old --code says what it became", () =>
     Effect.gen(function* () {
       const dir = yield* configDir

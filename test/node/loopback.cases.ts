@@ -349,6 +349,40 @@ export const loopbackCases = (test: (name: string, f: () => Promise<void>) => vo
     agent.destroy()
   })
 
+  test("a client that goes away ends its request, even one a respond fault never answers", async () => {
+    // The fake's handler follows the loopback signal the disconnect aborts: before, it awaited the respond
+    // fault's promise whatever the signal, so the request stayed in flight for the server's life (and close()
+    // waited for it for ever).
+    const loopback = await Loopback.listen(Core.origins(), { maxRequestBodyBytes: Core.maxRequestBodyBytes })
+    try {
+      const fake = Core.makeFakePlex({ rebase: (origin) => loopback.urls.get(origin) ?? origin })
+      loopback.serve((request, { signal }) => fake.handler(request, { signal }))
+      let respondCalled = false
+      fake.fault(
+        "getTokenDetails",
+        handlerFaults.respond(() => {
+          respondCalled = true
+          return new Promise<Response>(() => {})
+        }),
+        { times: 1 }
+      )
+      const request = http.get(`${fake.plexTvUrl}/api/v2/user?X-Plex-Token=${fake.token}`, {
+        agent: new http.Agent({ keepAlive: false }),
+        headers: { "X-Plex-Client-Identifier": "loopback-cases" }
+      })
+      request.once("error", () => undefined)
+      await until(() => respondCalled && loopback.activeRequests() === 1)
+      request.destroy()
+      await until(() => loopback.activeRequests() === 0)
+      assert.deepEqual(
+        fake.requests().map((r) => [r.route, r.fault, r.outcome]),
+        [["getTokenDetails", "Respond", "Interrupted"]]
+      )
+    } finally {
+      await loopback.close()
+    }
+  })
+
   test("serve({ port }): plex.tv on that port, every other origin on a free one", async () => {
     const held = await holdPort()
     await held.release()

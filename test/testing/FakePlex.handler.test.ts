@@ -80,6 +80,66 @@ describe("FakePlex.makeHandler", () => {
     assert.strictEqual(await outcome, "given up")
   })
 
+  it("an abort ends what the fake was waiting for: a body the caller never ends, a respond fault that ignores it", async () => {
+    // Before, the handler followed the abort only where a fault did (a hang, a delay): it read a request body to
+    // its end and awaited a respond fault's promise whatever the signal, so both stayed pending for ever, the
+    // Request and its body kept with them.
+    const fake = FakePlex.makeHandler()
+    const controller = new AbortController()
+    let cancelled: unknown = "not cancelled"
+    const body = new ReadableStream<Uint8Array>({
+      start: (stream) => stream.enqueue(new TextEncoder().encode("login=alice&password=")),
+      cancel: (reason) => {
+        cancelled = reason
+      }
+    })
+    const reading = fake
+      .handler(
+        new Request(`${fake.plexTvUrl}/api/v2/users/signin`, {
+          method: "POST",
+          headers: { ...headers(), "Content-Type": "application/x-www-form-urlencoded" },
+          body,
+          duplex: "half",
+          signal: controller.signal
+        } as RequestInit)
+      )
+      .then(
+        () => "answered",
+        (e: unknown) => (e as Error).message
+      )
+    await new Promise((resolve) => setImmediate(resolve))
+    const reason = new Error("given up")
+    controller.abort(reason)
+    assert.strictEqual(await reading, "given up")
+    // The body is let go of: the stream the caller never ended is cancelled.
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.notStrictEqual(cancelled, "not cancelled")
+
+    let respondCalled = false
+    fake.fault(
+      "ping",
+      FakePlex.handlerFaults.respond(() => {
+        respondCalled = true
+        return new Promise<Response>(() => {})
+      }),
+      { times: 1 }
+    )
+    const other = new AbortController()
+    const responding = fake
+      .handler(new Request(`${fake.plexTvUrl}/api/v2/ping`, { headers: headers(), signal: other.signal }))
+      .then(
+        () => "answered",
+        (e: unknown) => e
+      )
+    while (!respondCalled) await new Promise((resolve) => setImmediate(resolve))
+    other.abort(reason)
+    assert.strictEqual(await responding, reason)
+    assert.deepStrictEqual(
+      fake.requests().map((r) => [r.route, r.fault, r.outcome]),
+      [["ping", "Respond", "Interrupted"]]
+    )
+  })
+
   it("scripted faults are plain data; a refusal rejects with a TypeError as fetch does", async () => {
     const fake = FakePlex.makeHandler()
     fake.fault("ping", FakePlex.handlerFaults.refuse, { times: 1 })

@@ -96,6 +96,45 @@ describe("postUsersSignInData", () => {
   )
 
   it.effect(
+    "six digits typed in groups, as authenticator apps show them, are sent as the six digits; other codes as typed",
+    () =>
+      Effect.gen(function* () {
+        // CODE is 739214. Before, "739 214" and "739-214" went to plex.tv as typed (refused as a wrong code).
+        const typed = ["739 214", "739-214", " 73 92 14 ", "739 - 214", "123 4567", "12-345", "73921a 4"]
+        for (const code of typed) {
+          yield* PlexAuth.postUsersSignInData({
+            login: "tester",
+            password: PASSWORD,
+            verificationCode: Redacted.make(code)
+          })
+        }
+        const sent = (yield* MockHttp.requests).map((r) =>
+          new URLSearchParams(r.body).get("verificationCode")
+        )
+        assert.deepStrictEqual(sent, [CODE, CODE, CODE, CODE, "123 4567", "12-345", "73921a 4"])
+      }).pipe(provide())
+  )
+
+  it.effect(
+    "a grouped code plex.tv refuses is InvalidVerificationCode, the code in none of the error's text",
+    () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(
+          PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD, verificationCode: "739 214" }),
+          "InvalidVerificationCode"
+        )
+        for (const text of [String(error), JSON.stringify(error), error.message]) {
+          assert.notInclude(text, "739")
+        }
+        assert.strictEqual(new URLSearchParams((yield* onlyRequest).body).get("verificationCode"), CODE)
+      }).pipe(
+        provide(() =>
+          MockHttp.json(401, { errors: [{ code: 1028, message: "Invalid verification code", status: 401 }] })
+        )
+      )
+  )
+
+  it.effect(
     "a 401 without code 1029 whose message asks for the verification code is VerificationCodeRequired",
     () =>
       Effect.gen(function* () {

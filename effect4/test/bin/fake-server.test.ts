@@ -18,6 +18,7 @@ import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import { FakePlex } from "effect4-plex-auth/testing"
+import * as FakeSeed from "../../../src/core/cli/fakeSeed.js"
 import { type Ran, assertExit, cli, configDir } from "./inProcess.js"
 
 /** The `NAME=value` lines fake-server prints. */
@@ -66,6 +67,13 @@ describe.concurrent("plex-auth (Effect 4) fake-server", { timeout: 60_000 }, () 
         assert.strictEqual(seen["PLEX_TOKEN"], "fakeAccountToken0001")
         assert.strictEqual(username, FakePlex.defaults.username)
         assert.include(run.stderr, "PINs are approved 1 s after they are created")
+        // The seeded unclaimed server's loopback URL, labelled (neither plex.tv's nor the claimed server's).
+        const unclaimed =
+          /^Its unclaimed server, for plex-auth claim, is at (http:\/\/127\.0\.0\.1:\d+)\.$/m.exec(
+            run.stderr
+          )?.[1]
+        assert.isDefined(unclaimed, run.stderr)
+        assert.notInclude([seen["PLEX_TV_URL"], seen["PLEX_CLIENTS_URL"], seen["PLEX_SERVER_URL"]], unclaimed)
         // Stopped (interrupted, as Ctrl-C interrupts it; the signal itself is tested on the built binary in
         // plex-auth.test.ts): its ports are closed.
         const after = yield* Effect.exit(Effect.tryPromise(() => fetch(`${seen["PLEX_TV_URL"]}/api/v2/user`)))
@@ -86,7 +94,8 @@ describe.concurrent("plex-auth (Effect 4) fake-server", { timeout: 60_000 }, () 
               Effect.gen(function* () {
                 details = JSON.parse(stdout)
                 const env = { PLEX_TV_URL: String(details["plexTvUrl"]) }
-                for (const args of [["login"], ["whoami"], ["servers"]]) {
+                const unclaimed = String(details["unclaimedServerUrl"])
+                for (const args of [["login"], ["whoami"], ["servers"], ["claim", unclaimed]]) {
                   runs.push(yield* cli(["--config-dir", dir, ...args], { env }))
                 }
               })
@@ -94,7 +103,16 @@ describe.concurrent("plex-auth (Effect 4) fake-server", { timeout: 60_000 }, () 
         })
         assert.deepInclude(details, { login: FakePlex.defaults.login, approvePinsAfterSeconds: 0 })
         assert.isArray(details["urls"])
-        const [login, whoami, servers] = runs
+        // The seeded unclaimed server, by its own field: the URL `claim` takes (without --fake, nothing maps its
+        // seeded address to loopback).
+        assert.match(String(details["unclaimedServerUrl"]), /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.include(details["urls"] as ReadonlyArray<unknown>, details["unclaimedServerUrl"])
+        const [login, whoami, servers, claim] = runs
+        assertExit(claim!, 0)
+        assert.include(
+          claim!.stdout,
+          `Claimed the server ${FakeSeed.fakeUnclaimedId} at ${String(details["unclaimedServerUrl"])}.`
+        )
         assertExit(login!, 0)
         assert.include(login!.stdout, "Logged in as alice")
         assertExit(whoami!, 0)

@@ -157,7 +157,8 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
           "token",
           "serverId",
           "serverName",
-          "approvePinsAfterSeconds"
+          "approvePinsAfterSeconds",
+          "unclaimedServerUrl"
         ])
         const plexTvUrl = String(details["plexTvUrl"])
         assert.match(plexTvUrl, /^http:\/\/127\.0\.0\.1:\d+$/)

@@ -20,6 +20,7 @@ import * as PlexServer from "../../PlexServer.js"
 import * as Resources from "../../Resources.js"
 import { help as Help } from "../../core/cli/help.js"
 import * as CoreFailure from "../../core/cli/failure.js"
+import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as Render from "../../core/cli/render.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
 import * as Features from "./features.js"
@@ -602,7 +603,8 @@ const fakeServer = Command.make(
         token: Redacted.value(fake.token),
         serverId: fake.serverId,
         serverName: fake.servers[0]?.name ?? "",
-        approvePinsAfterSeconds: scenarios.has("expire-pin") ? null : options.approvePinsAfter
+        approvePinsAfterSeconds: scenarios.has("expire-pin") ? null : options.approvePinsAfter,
+        unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url
       }
       if (json) yield* Output.json(details)
       else {

@@ -348,6 +348,8 @@ export interface FakeServerDetails {
   readonly serverName: string
   /** null when PINs are never approved (`PLEX_AUTH_FAKE=expire-pin`). */
   readonly approvePinsAfterSeconds: number | null
+  /** The loopback URL of the fake's unclaimed server (what `plex-auth claim` takes). */
+  readonly unclaimedServerUrl: string
 }
 
 /**
@@ -367,6 +369,7 @@ export const fakeServerText = (details: FakeServerDetails) => ({
   stderr: [
     "",
     `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its JWT host clients.plex.tv at ${details.clientsUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
+    `Its unclaimed server, for plex-auth claim, is at ${details.unclaimedServerUrl}.`,
     details.approvePinsAfterSeconds === null
       ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
       : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,

@@ -277,6 +277,19 @@ export const payloadTooLargeText = (limit: number): string => `request body larg
 export const payloadTooLarge = (limit: number): Response =>
   Http.bytes(413, "text/plain; charset=utf-8", payloadTooLargeText(limit), { connection: "close" })
 
+/**
+ * Settles as `work` does, or rejects with `signal`'s reason as soon as it aborts, whatever `work` still waits
+ * for (a `respond` fault that ignores its signal): the caller that gave up is answered, and nothing of the
+ * request is kept for it (`work`, left to itself, is the garbage collector's once nothing else holds it).
+ */
+const orAbort = <A>(work: Promise<A>, signal: AbortSignal): Promise<A> =>
+  new Promise<A>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    if (signal.aborted) onAbort()
+    else signal.addEventListener("abort", onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort))
+  })
+
 /** The system clock: `Date.now` and `setTimeout`. */
 export const systemClock: FakeClock = {
   now: () => Date.now(),
@@ -346,24 +359,45 @@ const parseJson = (contentType: string | null, body: string): unknown => {
   }
 }
 
-/** The body as text, or undefined when it is longer than `limit` bytes (then never kept whole). */
-const readBody = async (request: Request, limit: number): Promise<string | undefined> => {
+/**
+ * The body as text, or undefined when it is longer than `limit` bytes (then never kept whole). Once `signal`
+ * aborts, rejects with its reason and cancels the body and `copy`'s (its clone, the other branch of the tee),
+ * so that a body the caller never ends is let go of.
+ */
+const readBody = async (
+  request: Request,
+  copy: Request,
+  limit: number,
+  signal: AbortSignal
+): Promise<string | undefined> => {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN)
   if (Number.isFinite(declared) && declared > limit) return undefined
   if (request.body === null) return ""
   const reader = request.body.getReader()
+  const onAbort = () => {
+    // Both branches: the tee cancels its source only once both are cancelled.
+    reader.cancel(signal.reason).catch(() => undefined)
+    if (copy.body !== null && !copy.body.locked) copy.body.cancel(signal.reason).catch(() => undefined)
+  }
+  signal.addEventListener("abort", onAbort, { once: true })
   const chunks: Array<Uint8Array> = []
   let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > limit) {
-      // Not awaited: cancelling one branch of a cloned (teed) body settles only once both are cancelled.
-      reader.cancel().catch(() => undefined)
-      return undefined
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      // A cancelled reader reads as done: the body was cut short, not ended.
+      if (signal.aborted) throw signal.reason
+      if (done) break
+      size += value.length
+      if (size > limit) {
+        // Not awaited: cancelling one branch of a cloned (teed) body settles only once both are cancelled.
+        reader.cancel().catch(() => undefined)
+        return undefined
+      }
+      chunks.push(value)
     }
-    chunks.push(value)
+  } finally {
+    signal.removeEventListener("abort", onAbort)
   }
   const all = new Uint8Array(size)
   let offset = 0
@@ -476,11 +510,12 @@ export const fromSeed = (
   const inFlight = new Map<Request, number>()
 
   const handler = async (request: Request, context: HandlerContext = {}): Promise<Response> => {
-    if (context.signal !== undefined) return handle(request, context)
+    const signal = context.signal ?? request.signal
+    if (context.signal !== undefined) return orAbort(handle(request, context), signal)
     // Counted: the same GET Request may be handed in twice at once.
     inFlight.set(request, (inFlight.get(request) ?? 0) + 1)
     try {
-      return await handle(request, context)
+      return await orAbort(handle(request, context), signal)
     } finally {
       const left = (inFlight.get(request) ?? 1) - 1
       if (left === 0) inFlight.delete(request)
@@ -498,7 +533,7 @@ export const fromSeed = (
     if (host === undefined) throw new ConnectionFailure("Refused", origin)
     const now = clock.now()
     const copy = request.clone()
-    const body = await readBody(request, bodyLimit)
+    const body = await readBody(request, copy, bodyLimit, signal)
     const headers = request.headers
     const form =
       body !== undefined && /application\/x-www-form-urlencoded/i.test(headers.get("content-type") ?? "")

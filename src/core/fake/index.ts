@@ -32,8 +32,10 @@
  *   signal)` runs `Clock.sleep`/`Effect.sleep` and rejects once `signal`
  *   aborts): `TestClock` then drives PIN expiry, fault delays and
  *   auto-approval. Pass the interruption signal of the calling fiber as
- *   `signal`: aborting it ends a hanging or delayed fault, marks the record
- *   `Interrupted` at once, and rejects the handler with the signal's reason.
+ *   `signal`: aborting it ends whatever the request waits for (a hanging or
+ *   delayed fault, a `respond` fault's promise, a body still arriving, which
+ *   is cancelled), marks the record `Interrupted` at once, and rejects the
+ *   handler with the signal's reason.
  *   Without a clock the fake's `clock` option (default `Date.now` and
  *   `setTimeout`) is used; without a signal `request.signal`.
  * - **Failures**: the handler rejects with `ConnectionFailure` (a

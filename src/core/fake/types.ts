@@ -330,9 +330,10 @@ export interface HandlerContext {
   /** The clock for this request (default the fake's `clock` option). */
   readonly clock?: FakeClock | undefined
   /**
-   * Aborting it gives up the request: a delay or hang stops, the record's
-   * outcome becomes `Interrupted`, and the handler rejects with the signal's
-   * reason. Default `request.signal`.
+   * Aborting it gives up the request: a delay or hang stops, a body still
+   * arriving is cancelled, a `respond` fault's promise is no longer awaited,
+   * the record's outcome becomes `Interrupted`, and the handler rejects with
+   * the signal's reason at once. Default `request.signal`.
    */
   readonly signal?: AbortSignal | undefined
 }

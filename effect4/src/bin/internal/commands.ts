@@ -508,7 +508,8 @@ const fakeServer = Command.make(
             token: Redacted.value(fake.token),
             serverId: fake.serverId,
             serverName: fake.servers[0]?.name ?? "",
-            approvePinsAfterSeconds: scenarios.has("expire-pin") ? null : options.approvePinsAfter
+            approvePinsAfterSeconds: scenarios.has("expire-pin") ? null : options.approvePinsAfter,
+            unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url
           }
           if (flags.json) yield* json(details)
           else {
