@@ -140,6 +140,50 @@ describe("FakePlex.makeHandler", () => {
     )
   })
 
+  it("an abort that comes once the answer is made is too late for it: answered and Responded, else rejected and Interrupted", async () => {
+    // The abort comes k microtasks after the call, for every k across the moment the answer is made. 705e088 raced
+    // the whole handler against the abort: an abort in the turn after the answer was made and recorded `Responded`
+    // rejected the handler all the same (the answer lost, the record saying it was given).
+    const fake = FakePlex.makeHandler()
+    const givenUp = new Error("given up")
+    const seen = new Set<string>()
+    const respondAtOnce = FakePlex.handlerFaults.respond(() => Promise.resolve(new Response("at once")))
+    for (const scripted of [undefined, respondAtOnce, FakePlex.handlerFaults.status(503)]) {
+      for (const ownSignal of [true, false]) {
+        for (let k = 0; k < 24; k++) {
+          fake.clearFaults()
+          if (scripted !== undefined) fake.fault("ping", scripted, { times: 1 })
+          const controller = new AbortController()
+          const before = fake.requests().length
+          const request = new Request(`${fake.plexTvUrl}/api/v2/ping`, {
+            headers: headers(),
+            signal: controller.signal
+          })
+          const result = (
+            ownSignal ? fake.handler(request, { signal: controller.signal }) : fake.handler(request)
+          ).then(
+            () => "answered",
+            (e: unknown) => (e === givenUp ? "given up" : String(e))
+          )
+          let hops: Promise<void> = Promise.resolve()
+          for (let i = 0; i < k; i++) hops = hops.then(() => undefined)
+          void hops.then(() => controller.abort(givenUp))
+          const answer = await result
+          const outcomes = fake
+            .requests()
+            .slice(before)
+            .map((r) => r.outcome)
+          // Answered and recorded `Responded`, or given up and recorded `Interrupted` (not recorded at all when the
+          // abort came before the handler read the request).
+          const expected = answer === "answered" ? [["Responded"]] : [["Interrupted"], []]
+          assert.deepInclude(expected, outcomes, `k=${k}: ${answer}, recorded ${JSON.stringify(outcomes)}`)
+          seen.add(answer)
+        }
+      }
+    }
+    assert.deepStrictEqual([...seen].sort(), ["answered", "given up"])
+  })
+
   it("scripted faults are plain data; a refusal rejects with a TypeError as fetch does", async () => {
     const fake = FakePlex.makeHandler()
     fake.fault("ping", FakePlex.handlerFaults.refuse, { times: 1 })

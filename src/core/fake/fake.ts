@@ -510,12 +510,11 @@ export const fromSeed = (
   const inFlight = new Map<Request, number>()
 
   const handler = async (request: Request, context: HandlerContext = {}): Promise<Response> => {
-    const signal = context.signal ?? request.signal
-    if (context.signal !== undefined) return orAbort(handle(request, context), signal)
+    if (context.signal !== undefined) return handle(request, context)
     // Counted: the same GET Request may be handed in twice at once.
     inFlight.set(request, (inFlight.get(request) ?? 0) + 1)
     try {
-      return await orAbort(handle(request, context), signal)
+      return await handle(request, context)
     } finally {
       const left = (inFlight.get(request) ?? 1) - 1
       if (left === 0) inFlight.delete(request)
@@ -588,9 +587,11 @@ export const fromSeed = (
       const normal = async () => (matched === undefined ? Http.htmlPage(404) : matched.route.handle(ctx))
       const fault = store.takeFault({ route, path: url.pathname, origin, method })
       entry.fault = fault?._tag
+      // Only the fault may wait on what the fake does not control (a `respond` promise, a clock's sleep): given up
+      // on at the abort. The answer made, the abort is too late for it: answered and recorded as `Responded`.
       const response = await (fault === undefined
         ? normal()
-        : Faults.apply(fault, ctx, normal, clock.sleep, signal))
+        : orAbort(Faults.apply(fault, ctx, normal, clock.sleep, signal), signal))
       if (signal.aborted) throw signal.reason
       entry.status = response.status
       entry.outcome = "Responded"
