@@ -114,6 +114,8 @@ describe("FakePlex.makeHandler", () => {
     // The body is let go of: the stream the caller never ended is cancelled.
     await new Promise((resolve) => setImmediate(resolve))
     assert.notStrictEqual(cancelled, "not cancelled")
+    // Given up before its body was read, it has no record (the fake records a request once it has read it).
+    assert.deepStrictEqual(fake.requests(), [])
 
     let respondCalled = false
     fake.fault(

@@ -34,8 +34,9 @@
  *   auto-approval. Pass the interruption signal of the calling fiber as
  *   `signal`: aborting it ends whatever the request waits for (a hanging or
  *   delayed fault, a `respond` fault's promise, a body still arriving, which
- *   is cancelled), marks the record `Interrupted` at once, and rejects the
- *   handler with the signal's reason.
+ *   is cancelled), marks the record `Interrupted` at once (a request given
+ *   up while its body still arrives has no record: one is made once the
+ *   body is read), and rejects the handler with the signal's reason.
  *   Without a clock the fake's `clock` option (default `Date.now` and
  *   `setTimeout`) is used; without a signal `request.signal`.
  * - **Failures**: the handler rejects with `ConnectionFailure` (a

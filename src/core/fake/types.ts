@@ -332,8 +332,10 @@ export interface HandlerContext {
   /**
    * Aborting it gives up the request: a delay or hang stops, a body still
    * arriving is cancelled, a `respond` fault's promise is no longer awaited,
-   * the record's outcome becomes `Interrupted`, and the handler rejects with
-   * the signal's reason at once. Default `request.signal`.
+   * the record's outcome becomes `Interrupted` (a request given up while its
+   * body still arrives has no record: one is made once the body is read),
+   * and the handler rejects with the signal's reason at once. Default
+   * `request.signal`.
    */
   readonly signal?: AbortSignal | undefined
 }
