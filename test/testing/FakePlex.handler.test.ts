@@ -186,6 +186,45 @@ describe("FakePlex.makeHandler", () => {
     assert.deepStrictEqual([...seen].sort(), ["answered", "given up"])
   })
 
+  it("an abort in the turn the request's body was read in: given up with no record, never a record left Pending", async () => {
+    // The abort comes k microtasks after the call, for every k across the end of the body's read. Before, an abort
+    // between the end of the read and the record missed the record's abort listener (added to a signal already
+    // aborted): the handler rejected and the record stayed `Pending` for ever (k = 3 here, Node 20 and 22).
+    const fake = FakePlex.makeHandler()
+    const givenUp = new Error("given up")
+    const seen = new Set<string>()
+    for (let k = 0; k < 32; k++) {
+      const controller = new AbortController()
+      const before = fake.requests().length
+      const answer = fake
+        .handler(
+          new Request(`${fake.plexTvUrl}/api/v2/users/signin`, {
+            method: "POST",
+            headers: { ...headers(), "Content-Type": "application/x-www-form-urlencoded" },
+            body: "login=alice&password=wrong",
+            signal: controller.signal
+          }),
+          { signal: controller.signal }
+        )
+        .then(
+          () => "answered",
+          (e: unknown) => (e === givenUp ? "given up" : String(e))
+        )
+      let hops: Promise<void> = Promise.resolve()
+      for (let i = 0; i < k; i++) hops = hops.then(() => undefined)
+      void hops.then(() => controller.abort(givenUp))
+      const result = await answer
+      const outcomes = fake
+        .requests()
+        .slice(before)
+        .map((r) => r.outcome)
+      const expected = result === "answered" ? [["Responded"]] : [["Interrupted"], []]
+      assert.deepInclude(expected, outcomes, `k=${k}: ${result}, recorded ${JSON.stringify(outcomes)}`)
+      seen.add(result)
+    }
+    assert.deepStrictEqual([...seen].sort(), ["answered", "given up"])
+  })
+
   it("scripted faults are plain data; a refusal rejects with a TypeError as fetch does", async () => {
     const fake = FakePlex.makeHandler()
     fake.fault("ping", FakePlex.handlerFaults.refuse, { times: 1 })

@@ -533,6 +533,9 @@ export const fromSeed = (
     const now = clock.now()
     const copy = request.clone()
     const body = await readBody(request, copy, bodyLimit, signal)
+    // Given up in the turn the body was read in: not recorded, as one given up while its body arrived (a record
+    // made now would never see the abort, and stay `Pending`).
+    if (signal.aborted) throw signal.reason
     const headers = request.headers
     const form =
       body !== undefined && /application\/x-www-form-urlencoded/i.test(headers.get("content-type") ?? "")
