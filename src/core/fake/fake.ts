@@ -390,8 +390,10 @@ const readBody = async (
       if (done) break
       size += value.length
       if (size > limit) {
-        // Not awaited: cancelling one branch of a cloned (teed) body settles only once both are cancelled.
+        // Both branches, not awaited: cancelling one branch of a cloned (teed) body settles only once both are
+        // cancelled, and the clone's branch, never read, would keep what the tee had queued for it.
         reader.cancel().catch(() => undefined)
+        if (copy.body !== null && !copy.body.locked) copy.body.cancel().catch(() => undefined)
         return undefined
       }
       chunks.push(value)
