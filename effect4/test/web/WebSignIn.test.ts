@@ -1223,7 +1223,9 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         yield* FakePlex.approvePin(a.code, { account: "alice" })
         const refused = yield* serve(app, request(a.path, { headers: { cookie } }))
         assert.strictEqual(refused.status, 400)
-        assert.include(yield* Effect.promise(() => refused.text()), 'data-reason="NotStarted"')
+        const refusedPage = yield* Effect.promise(() => refused.text())
+        assert.include(refusedPage, 'data-reason="NotStarted"')
+        assert.include(refusedPage, "Another sign-in was started in this browser since this one")
         assert.deepStrictEqual(
           refused.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line)?.name),
           ["plex_session_pin"]

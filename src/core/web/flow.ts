@@ -156,7 +156,7 @@ const readPinValue = async (
  * one, a sign-in started since in this browser (a second tab, a second click on "Sign in"), which is still
  * to come back and would otherwise be refused too. A forged return gains nothing from it either way.
  */
-export const keepsPinCookie = (reason: NotStartedReason): boolean => reason === "StateMismatch"
+export const keepsPinCookie = (reason: string): boolean => reason === "StateMismatch"
 
 /** Whether the PIN plex.tv answered for (its code, when it shows one) is the one this browser started. */
 export const samePin = (started: S.PinState, answeredCode: string): boolean =>
