@@ -836,8 +836,14 @@ export const make = (
         settings.callbackPath,
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
           Effect.match(callback({ cookie: request.headers["cookie"], url: request.url }), {
-            // The PIN-flow cookie is used once, whatever the outcome.
-            onFailure: (error) => refusal(error, withLegacyPin([deletePin])),
+            // The PIN-flow cookie is used once, whatever the outcome, unless it is another return's (Flow.keepsPinCookie).
+            onFailure: (error) =>
+              refusal(
+                error,
+                withLegacyPin(
+                  error._tag === "SignInNotStarted" && Flow.keepsPinCookie(error.reason) ? [] : [deletePin]
+                )
+              ),
             onSuccess: ({ cookies }) =>
               private_(withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies))
           })

@@ -313,6 +313,26 @@ describe("core/web: what the bindings decide the same way", () => {
       ),
       ["NotStarted", "NotApproved", "PinExpired", "Unavailable", "Unavailable"]
     )
+    // A return with another state than the PIN cookie's: another sign-in of this browser is pending.
+    assert.deepStrictEqual(
+      (["NoCookie", "Invalid", "Expired", "StateMismatch"] as const).map((reason) =>
+        Pages.refusalFor({ _tag: "SignInNotStarted", reason })
+      ),
+      [
+        { _tag: "NotStarted" },
+        { _tag: "NotStarted" },
+        { _tag: "NotStarted" },
+        { _tag: "NotStarted", anotherPending: true }
+      ]
+    )
+    assert.include(
+      Pages.refusalPage({ _tag: "NotStarted", anotherPending: true }, "/auth/plex/start"),
+      "Another sign-in was started in this browser since this one (in another tab?). Finish that one, or start again."
+    )
+    assert.include(
+      Pages.refusalPage({ _tag: "NotStarted" }, "/auth/plex/start"),
+      "This sign-in was not started in this browser, or it took too long. Please start again."
+    )
     assert.strictEqual(SignIn.stateOf("/cb?state=abc", "https://app.example"), "abc")
     assert.strictEqual(SignIn.stateOf("https://app.example/cb", "https://app.example"), null)
     assert.strictEqual(SignIn.stateOf("http://[bad", "not a url"), null)

@@ -1192,6 +1192,46 @@ describe("WebSignIn middleware and routes", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "routes: a return refused as another sign-in's (a second tab) leaves that sign-in's PIN cookie, which then signs in",
+    () =>
+      Effect.gen(function* () {
+        const { routes } = yield* WebSignIn.WebSignIn
+        // Two tabs start a sign-in: the browser keeps the second one's PIN cookie (one name).
+        const first = yield* run(routes, request("/auth/plex/start"))
+        const second = yield* run(routes, request("/auth/plex/start"))
+        const pin = CoreCookies.parseSetCookie(second.headers.getSetCookie()[0] ?? "")
+        assert.strictEqual(pin?.name, "__Host-plex_session_pin")
+        const cookie = `${pin?.name}=${pin?.value}`
+        const returnOf = (started: Response) => {
+          const params = authUrlParams(started.headers.get("location") ?? "")
+          const url = new URL(params.get("forwardUrl") ?? "")
+          return { code: params.get("code") ?? "", path: `${url.pathname}${url.search}` }
+        }
+        // The first tab comes back: refused, and the second one's cookie is left alone (the old name expired).
+        const a = returnOf(first)
+        yield* FakePlex.approvePin(a.code, { account: "alice" })
+        const refused = yield* run(routes, request(a.path, { headers: { cookie } }))
+        assert.strictEqual(refused.status, 400)
+        const refusedPage = yield* Effect.promise(() => refused.text())
+        assert.include(refusedPage, 'data-reason="NotStarted"')
+        assert.include(refusedPage, "Another sign-in was started in this browser since this one")
+        assert.deepStrictEqual(
+          refused.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line)?.name),
+          ["plex_session_pin"]
+        )
+        // The second tab comes back with it: signed in.
+        const b = returnOf(second)
+        yield* FakePlex.approvePin(b.code, { account: "alice" })
+        const signedIn = yield* run(routes, request(b.path, { headers: { cookie } }))
+        assert.strictEqual(signedIn.status, 303)
+        assert.include(
+          signedIn.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line)?.name),
+          "__Host-plex_session"
+        )
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
     Effect.gen(function* () {
       const { routes } = yield* WebSignIn.WebSignIn

@@ -150,6 +150,14 @@ const readPinValue = async (
   return { _tag: "Ok", pin }
 }
 
+/**
+ * Whether a callback refused for `reason` leaves the PIN-flow cookie in place. Every refusal deletes it (a
+ * PIN cookie is used once) but a `StateMismatch`: the cookie verified, but for another return than this
+ * one, a sign-in started since in this browser (a second tab, a second click on "Sign in"), which is still
+ * to come back and would otherwise be refused too. A forged return gains nothing from it either way.
+ */
+export const keepsPinCookie = (reason: string): boolean => reason === "StateMismatch"
+
 /** Whether the PIN plex.tv answered for (its code, when it shows one) is the one this browser started. */
 export const samePin = (started: S.PinState, answeredCode: string): boolean =>
   answeredCode === "" || Signed.constantTimeEqualText(started.code, answeredCode)

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Flow from "./flow.js"
 
 /** Escapes text for HTML content and attribute values. */
 export const escapeHtml = (text: string): string =>
@@ -31,7 +32,11 @@ ${body}
 
 /** Why a sign-in was refused, as the refusal page tells it. */
 export type Refusal =
-  | { readonly _tag: "NotStarted" }
+  | {
+      readonly _tag: "NotStarted"
+      /** The browser holds another sign-in of this app, started since (Flow.keepsPinCookie kept its cookie). */
+      readonly anotherPending?: true
+    }
   | { readonly _tag: "NotApproved" }
   | { readonly _tag: "PinExpired" }
   | { readonly _tag: "NoAccess"; readonly username: string }
@@ -41,12 +46,19 @@ export type Refusal =
  * The refusal a failed start or callback shows, by its error's tag
  * (`SignInNotStarted`, `SignInNotApproved`, `SignInExpired`, `AccessDenied`
  * with the `username`; anything else, a failure to ask or to store, is
- * `Unavailable`).
+ * `Unavailable`). A `SignInNotStarted` whose `reason` leaves the PIN cookie
+ * (`StateMismatch`: another sign-in of this browser is pending) says so.
  */
-export const refusalFor = (error: { readonly _tag: string; readonly username?: string }): Refusal => {
+export const refusalFor = (error: {
+  readonly _tag: string
+  readonly username?: string
+  readonly reason?: string
+}): Refusal => {
   switch (error._tag) {
     case "SignInNotStarted":
-      return { _tag: "NotStarted" }
+      return error.reason !== undefined && Flow.keepsPinCookie(error.reason)
+        ? { _tag: "NotStarted", anotherPending: true }
+        : { _tag: "NotStarted" }
     case "SignInNotApproved":
       return { _tag: "NotApproved" }
     case "SignInExpired":
@@ -76,10 +88,17 @@ export const refusalStatus = (refusal: Refusal): number => {
 const texts = (refusal: Refusal): { readonly title: string; readonly text: string } => {
   switch (refusal._tag) {
     case "NotStarted":
-      return {
-        title: "Sign-in not started here",
-        text: "This sign-in was not started in this browser, or it took too long. Please start again."
-      }
+      return refusal.anotherPending === true
+        ? {
+            title: "Sign-in not started here",
+            text:
+              "Another sign-in was started in this browser since this one (in another tab?). " +
+              "Finish that one, or start again."
+          }
+        : {
+            title: "Sign-in not started here",
+            text: "This sign-in was not started in this browser, or it took too long. Please start again."
+          }
     case "NotApproved":
       return {
         title: "Sign-in not confirmed",
