@@ -5,6 +5,7 @@
  *
  *   npm run bench                 run everything, print it, and rewrite the
  *                                 "Speed and memory" section of docs/benchmarks.md
+ *                                 (issue 16's target table included: bench/targets.ts)
  *                                 and docs/benchmarks-throughput.svg
  *   npm run bench -- --no-write   run and print only
  *   npm run bench -- --quick      a few requests of each kind (a smoke check; never written)
@@ -44,6 +45,7 @@ import {
 import { lib } from "./library.js"
 import { maxHanging, type Served } from "./shared.js"
 import { quantile, rotate, summarize, type Summary } from "./stats.js"
+import { issue16Targets } from "./targets.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const docsPath = path.join(root, "docs", "benchmarks.md")
@@ -710,6 +712,8 @@ ${table(
 )}
 
 ${throughputVerdict(input.throughput)}
+
+${issue16Targets(input.throughput.map((row) => ({ ...row, operation: opName(row.operation) })))}
 
 plexjs against the fake: plexjs 0.39.0 validates answers with strict zod schemas, and it rejects today's
 account payloads. \`autoSelectSubtitle\` and \`mediaReviewsVisibility\` may only be 0 or 1 in its schema, and
