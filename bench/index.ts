@@ -6,6 +6,7 @@
  *   npm run bench                 run everything, print it, and rewrite the
  *                                 "Speed and memory" section of docs/benchmarks.md
  *                                 (issue 16's target table included: bench/targets.ts)
+ *                                 and the page's summary (scripts/benchmarks-summary.ts),
  *                                 and docs/benchmarks-throughput.svg
  *   npm run bench -- --no-write   run and print only
  *   npm run bench -- --quick      a few requests of each kind (a smoke check; never written)
@@ -30,6 +31,7 @@ import { GetTokenDetailsUserPlexAccount$inboundSchema } from "@lukehagar/plexjs/
 import { FetchHttpClient } from "@effect/platform"
 import { Duration, Layer, ManagedRuntime, Schema } from "effect"
 import type { Resources } from "effect-plex-auth"
+import { withSummaryOrWarn } from "../scripts/benchmarks-summary.js"
 import { formatInPlace } from "../scripts/format.js"
 import { barChart } from "./chart.js"
 import {
@@ -831,7 +833,7 @@ const rewriteDocs = async (section: string, chart: string) => {
     const end = document.indexOf("\n## ", start + heading.length + 1)
     next = `${document.slice(0, start + 1)}${section}${end === -1 ? "" : `\n${document.slice(end + 1)}`}`
   }
-  fs.writeFileSync(docsPath, next)
+  fs.writeFileSync(docsPath, withSummaryOrWarn(next, log))
   formatInPlace(docsPath)
   fs.writeFileSync(chartPath, chart)
 }
