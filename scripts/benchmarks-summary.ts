@@ -140,10 +140,18 @@ const verdict = (values: PerOp, ok: (n: number) => boolean): string => {
   const all = ops.flatMap((op) => values[op])
   if (all.every(ok)) return `met (${all.map(x2).join(", ")})`
   if (!all.some(ok)) return `not met (${x2(Math.min(...all))}–${x2(Math.max(...all))})`
-  const part = (op: Op) => `${opLabel(op)} (${values[op].map(x2).join(", ")})`
-  const met = ops.filter((op) => values[op].every(ok))
-  const not = ops.filter((op) => !values[op].every(ok))
-  return `met for ${met.map(part).join(", ") || "neither operation at both concurrencies"}, not for ${not.map(part).join(", ")}`
+  // Per operation where both concurrencies agree, per concurrency where they do not.
+  const met: Array<string> = []
+  const not: Array<string> = []
+  for (const op of ops) {
+    const [one, sixteen] = values[op]
+    if (ok(one) === ok(sixteen)) (ok(one) ? met : not).push(`${opLabel(op)} (${x2(one)}, ${x2(sixteen)})`)
+    else {
+      ;(ok(one) ? met : not).push(`${opLabel(op)} one at a time (${x2(one)})`)
+      ;(ok(sixteen) ? met : not).push(`${opLabel(op)} 16 at a time (${x2(sixteen)})`)
+    }
+  }
+  return `met for ${met.join(", ")}, not for ${not.join(", ")}`
 }
 
 const kB = (n: number) => `${fmt(n, 1)} kB`

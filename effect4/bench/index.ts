@@ -140,7 +140,7 @@ const opName = (operation: Operation) => (operation === "signIn" ? "sign-in" : "
 const report = (rows: ReadonlyArray<Row>, clients: ReadonlyArray<Client>) => {
   const lines: Array<string> = []
   lines.push(
-    `Measured on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.versions.node}, load average ${os
+    `Measured on ${new Date().toISOString().slice(0, 16).replace("T", " at ")} UTC (the end of the run) on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.versions.node}, load average ${os
       .loadavg()
       .map((n) => n.toFixed(2))
       .join(" ")} at the end.`
