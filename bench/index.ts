@@ -5,6 +5,8 @@
  *
  *   npm run bench                 run everything, print it, and rewrite the
  *                                 "Speed and memory" section of docs/benchmarks.md
+ *                                 (issue 16's target table included: bench/targets.ts)
+ *                                 and the page's summary (scripts/benchmarks-summary.ts),
  *                                 and docs/benchmarks-throughput.svg
  *   npm run bench -- --no-write   run and print only
  *   npm run bench -- --quick      a few requests of each kind (a smoke check; never written)
@@ -29,6 +31,7 @@ import { GetTokenDetailsUserPlexAccount$inboundSchema } from "@lukehagar/plexjs/
 import { FetchHttpClient } from "@effect/platform"
 import { Duration, Layer, ManagedRuntime, Schema } from "effect"
 import type { Resources } from "effect-plex-auth"
+import { withSummaryOrWarn } from "../scripts/benchmarks-summary.js"
 import { formatInPlace } from "../scripts/format.js"
 import { barChart } from "./chart.js"
 import {
@@ -44,6 +47,7 @@ import {
 import { lib } from "./library.js"
 import { maxHanging, type Served } from "./shared.js"
 import { quantile, rotate, summarize, type Summary } from "./stats.js"
+import { issue16Targets } from "./targets.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const docsPath = path.join(root, "docs", "benchmarks.md")
@@ -711,6 +715,8 @@ ${table(
 
 ${throughputVerdict(input.throughput)}
 
+${issue16Targets(input.throughput.map((row) => ({ ...row, operation: opName(row.operation) })))}
+
 plexjs against the fake: plexjs 0.39.0 validates answers with strict zod schemas, and it rejects today's
 account payloads. \`autoSelectSubtitle\` and \`mediaReviewsVisibility\` may only be 0 or 1 in its schema, and
 the 2026-02 payloads (the fake's default shape, and test/fixtures/account-2026-02.json) carry 2: both
@@ -827,7 +833,7 @@ const rewriteDocs = async (section: string, chart: string) => {
     const end = document.indexOf("\n## ", start + heading.length + 1)
     next = `${document.slice(0, start + 1)}${section}${end === -1 ? "" : `\n${document.slice(end + 1)}`}`
   }
-  fs.writeFileSync(docsPath, next)
+  fs.writeFileSync(docsPath, withSummaryOrWarn(next, log))
   formatInPlace(docsPath)
   fs.writeFileSync(chartPath, chart)
 }

@@ -30,6 +30,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as zlib from "node:zlib"
 import type * as Ts from "typescript"
+import { withSummaryOrWarn } from "./benchmarks-summary.js"
 import { formatInPlace } from "./format.js"
 
 // TypeScript by `require`: an ESM import of its 9 MB CommonJS file first has Node scan it for its
@@ -563,7 +564,10 @@ export const withSection = (document: string, body: string): string => {
 const intro =
   "# Benchmarks\n\nHow big and how fast effect-plex-auth is, measured, with the commands to reproduce.\n"
 
-/** Rewrites the "Bundle size" section of docs/benchmarks.md, formatted as `npm run format` would. */
+/**
+ * Rewrites the "Bundle size" section of docs/benchmarks.md and the page's summary
+ * (scripts/benchmarks-summary.ts), formatted as `npm run format` would.
+ */
 export const writeDocs = async (
   report: Report,
   date = new Date().toISOString().slice(0, 10),
@@ -571,7 +575,7 @@ export const writeDocs = async (
 ): Promise<void> => {
   const current = fs.existsSync(docsPath) ? fs.readFileSync(docsPath, "utf8") : intro
   const next = withSection(current, section(report, date, rollup))
-  fs.writeFileSync(docsPath, next)
+  fs.writeFileSync(docsPath, withSummaryOrWarn(next, console.error))
   formatInPlace(docsPath)
 }
 

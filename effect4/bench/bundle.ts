@@ -21,6 +21,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as zlib from "node:zlib"
 import { measure, type Sizes } from "../../bench/bundlers.js"
+import { withSummaryOrWarn } from "../../scripts/benchmarks-summary.js"
 
 const here = fileURLToPath(new URL(".", import.meta.url))
 const src = path.join(here, "..", "src")
@@ -174,7 +175,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const from = docs.indexOf(begin)
     const to = docs.indexOf(end)
     if (from === -1 || to === -1) throw new Error(`docs/benchmarks.md has no ${begin} … ${end} markers`)
-    fs.writeFileSync(docsPath, `${docs.slice(0, from + begin.length)}\n\n${section}\n\n${docs.slice(to)}`)
+    const next = `${docs.slice(0, from + begin.length)}\n\n${section}\n\n${docs.slice(to)}`
+    fs.writeFileSync(
+      docsPath,
+      withSummaryOrWarn(next, (message) => process.stderr.write(`${message}\n`))
+    )
   }
   process.exitCode = problems.length === 0 ? 0 : 1
 }

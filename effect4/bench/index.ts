@@ -25,6 +25,7 @@ import * as readline from "node:readline"
 import { fileURLToPath } from "node:url"
 import { type Client, load, type Operation, plexjs, rawFetch } from "../../bench/common.js"
 import type { Served } from "../../bench/shared.js"
+import { withSummaryOrWarn } from "../../scripts/benchmarks-summary.js"
 import { quantile, rotate, summarize, type Summary } from "../../bench/stats.js"
 import { effect4PlexAuth, effectHttp } from "./clients.js"
 
@@ -139,7 +140,7 @@ const opName = (operation: Operation) => (operation === "signIn" ? "sign-in" : "
 const report = (rows: ReadonlyArray<Row>, clients: ReadonlyArray<Client>) => {
   const lines: Array<string> = []
   lines.push(
-    `Measured on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.versions.node}, load average ${os
+    `Measured on ${new Date().toISOString().slice(0, 16).replace("T", " at ")} UTC (the end of the run) on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.versions.node}, load average ${os
       .loadavg()
       .map((n) => n.toFixed(2))
       .join(" ")} at the end.`
@@ -216,8 +217,9 @@ const main = async () => {
       const from = docs.indexOf(begin)
       const to = docs.indexOf(end)
       if (from === -1 || to === -1) throw new Error(`docs/benchmarks.md has no ${begin} … ${end} markers`)
-      fs.writeFileSync(docsPath, `${docs.slice(0, from + begin.length)}\n\n${section}\n\n${docs.slice(to)}`)
-      log("docs/benchmarks.md: the Effect 4 edition's section rewritten")
+      const next = `${docs.slice(0, from + begin.length)}\n\n${section}\n\n${docs.slice(to)}`
+      fs.writeFileSync(docsPath, withSummaryOrWarn(next, log))
+      log("docs/benchmarks.md: the Effect 4 edition's section and the summary rewritten")
     }
   } finally {
     for (const client of clients) await client.dispose()
