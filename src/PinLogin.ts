@@ -205,13 +205,33 @@ const readPin = (
 export interface AuthUrlOptions {
   /** Where app.plex.tv sends the user after approving. */
   readonly forwardUrl?: string | undefined
+  /**
+   * Where Plex's sign-in page is, as `WebSignIn`'s `authAppUrl`: an absolute
+   * http(s) URL without query or fragment, the parameters going after it in
+   * its fragment (`#?clientID=...`). Default `https://app.plex.tv/auth`.
+   * Against the fake Plex, its `authAppUrl` (`<plexTvUrl>/auth`), a page
+   * where the PIN is approved by hand.
+   */
+  readonly authAppUrl?: string | undefined
 }
 
 /**
  * The app.plex.tv URL to send the user to, carrying the client identifier,
  * the PIN code and the identity as `context[device][...]` fields. A PIN
  * without a code, options that are not an object, or a `forwardUrl` that is
- * not an http(s) URL fail with `InvalidInput`.
+ * not an http(s) URL fail with `InvalidInput`, as does an `authAppUrl` that
+ * is not an http(s) URL without query or fragment.
+ *
+ * @example
+ * ```ts
+ * import { PinLogin } from "effect-plex-auth"
+ *
+ * // Against the fake Plex (FakePlexServer, `plex-auth fake-server`): its approval page, at its
+ * // plex.tv address, approves the PIN by hand.
+ * const url = (pin: PinLogin.Pin) =>
+ *   PinLogin.authUrl(pin, { authAppUrl: "http://127.0.0.1:32401/auth" })
+ * // http://127.0.0.1:32401/auth#?clientID=...&code=...&context[device][product]=...
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -231,7 +251,8 @@ export const authUrl = (
     yield* V.object("PinLogin.authUrl", "options", options, true)
     const identity = yield* ClientIdentity
     const forwardUrl = yield* checkForwardUrl("PinLogin.authUrl", options?.forwardUrl)
-    return PinFacts.authUrl(identity, pin.code, forwardUrl)
+    const authAppUrl = yield* checkAuthAppUrl("PinLogin.authUrl", options?.authAppUrl)
+    return PinFacts.authUrl(identity, pin.code, forwardUrl, authAppUrl)
   })
 
 // A PIN's `fallbackLifetime`: positive and finite (default 15 minutes), checked before any request.
@@ -271,6 +292,14 @@ const checkForwardUrl = (
   forwardUrl === undefined
     ? Effect.succeed(undefined)
     : V.httpUrl(operation, "forwardUrl", forwardUrl, { query: true })
+
+// An `authAppUrl` (an absolute http(s) URL without query or fragment, as `WebSignIn` checks it), for the
+// public function `operation`: `login` checks it before it creates a PIN (`Jwt.pinLogin` alike).
+const checkAuthAppUrl = (
+  operation: string,
+  authAppUrl: string | undefined
+): Effect.Effect<string | undefined, InvalidInput> =>
+  authAppUrl === undefined ? Effect.succeed(undefined) : V.httpUrl(operation, "authAppUrl", authAppUrl)
 
 /**
  * Options of {@link poll}.
@@ -449,11 +478,12 @@ export const login = (
     yield* V.check("PinLogin.login", "onPin", V.functionProblem(options.onPin))
     yield* checkCreateOptions("PinLogin.login", options)
     const forwardUrl = yield* checkForwardUrl("PinLogin.login", options.forwardUrl)
+    const authAppUrl = yield* checkAuthAppUrl("PinLogin.login", options.authAppUrl)
     yield* checkFallbackLifetime("PinLogin.login", options.fallbackLifetime)
     yield* checkPollOptions("PinLogin.login", options)
     const pin = yield* create(options)
     const createdAt = yield* Clock.currentTimeMillis
-    const url = yield* authUrl(pin, { forwardUrl })
+    const url = yield* authUrl(pin, { forwardUrl, authAppUrl })
     yield* options.onPin({ pin, url })
     // The PIN's lifetime counts from its creation, as at plex.tv: a slow `onPin` does not stretch it.
     return yield* poll(pin, options).pipe(Effect.provideService(PinReadAt, createdAt))

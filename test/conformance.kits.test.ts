@@ -1190,6 +1190,81 @@ const onLoopback = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     )
   )
 
+/** A fake with a managed Home user, and PINs approved by hand only (no `autoApprovePins`). */
+const ByHandLive = Layer.mergeAll(
+  FakePlexServer.layer({ accounts: [{}, { username: "kids", title: "Kids", managed: true }] }),
+  FetchHttpClient.layer,
+  ClientIdentity.layer({ clientIdentifier: "my-test-client", product: "My App" })
+)
+
+/**
+ * What a browser does with a PIN sign-in link: loads the page (the `#?` fragment stays in the browser), then
+ * submits its form, which the page's script fills from the fragment, signed in as `account`.
+ */
+const approveAt = (link: string, account: string) =>
+  Effect.promise(async () => {
+    const page = await fetch(link)
+    const html = await page.text()
+    const action = /<form id="approve" method="post" action="([^"]+)">/.exec(html)?.[1] ?? ""
+    const fragment = new URLSearchParams(link.slice(link.indexOf("#?") + 2))
+    const body = new URLSearchParams({ account })
+    for (const name of ["clientID", "code", "forwardUrl"]) body.set(name, fragment.get(name) ?? "")
+    const answer = await fetch(new URL(action, link), { method: "POST", body, redirect: "manual" })
+    return {
+      page: page.status,
+      status: answer.status,
+      location: answer.headers.get("location"),
+      text: await answer.text()
+    }
+  })
+
+describe("conformance: a PIN approved by hand at the fake's approval page", () => {
+  it.live(
+    "PinLogin.login with the fake's authAppUrl: the link opens its page, which offers only accounts that can approve",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.FakePlexServer
+        const form = yield* Effect.promise(() => fetch(server.fake.authAppUrl).then((page) => page.text()))
+        assert.include(form, '<option value="alice" selected>')
+        // The managed Home user has no sign-in of its own: not offered.
+        assert.notInclude(form, "kids")
+        const answers: Array<{
+          readonly status: number
+          readonly location: string | null
+          readonly text: string
+        }> = []
+        const token = yield* PinLogin.login({
+          authAppUrl: server.fake.authAppUrl,
+          forwardUrl: "http://localhost:3000/done",
+          onPin: ({ url }) =>
+            Effect.gen(function* () {
+              assert.isTrue(url.startsWith(`${server.fake.authAppUrl}#?clientID=my-test-client&code=`))
+              for (const account of ["kids", "nobody", "alice"]) {
+                const answer = yield* approveAt(url, account)
+                assert.strictEqual(answer.page, 200)
+                answers.push(answer)
+              }
+            })
+        }).pipe(PlexTv.withUrl(server.plexTvUrl))
+        assert.deepStrictEqual(
+          answers.map((a) => [a.status, a.location]),
+          [
+            [400, null],
+            [400, null],
+            [303, "http://localhost:3000/done"]
+          ]
+        )
+        assert.include(answers[0]!.text, "This account cannot approve sign-ins.")
+        assert.include(answers[1]!.text, "There is no account with this name.")
+        const account = yield* PlexAuth.getTokenDetails().pipe(
+          PlexTv.withUrl(server.plexTvUrl),
+          Credentials.withToken(token)
+        )
+        assert.strictEqual(account.username, "alice")
+      }).pipe(Effect.provide(ByHandLive))
+  )
+})
+
 describe("conformance: the loopback server (effect-plex-auth/node)", () => {
   it.live(
     "serves every origin on 127.0.0.1; the fake it provides as FakePlex.FakePlex is the service's",

@@ -1056,6 +1056,10 @@ export const pinLogin = (
       options.forwardUrl === undefined
         ? undefined
         : yield* V.httpUrl("Jwt.pinLogin", "forwardUrl", options.forwardUrl, { query: true })
+    const authAppUrl =
+      options.authAppUrl === undefined
+        ? undefined
+        : yield* V.httpUrl("Jwt.pinLogin", "authAppUrl", options.authAppUrl)
     const lifetime = yield* V.durationOption(
       "Jwt.pinLogin",
       "deviceJwtLifetime",
@@ -1070,7 +1074,7 @@ export const pinLogin = (
     )
     const pin = yield* createCheckedPin(options.key, options)
     const createdAt = yield* Clock.currentTimeMillis
-    const url = yield* PinLogin.authUrl(pin, { forwardUrl })
+    const url = yield* PinLogin.authUrl(pin, { forwardUrl, authAppUrl })
     yield* options.onPin({ pin, url })
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()

@@ -60,6 +60,67 @@ describe("conformance (sign-in): bad input fails before any request", () => {
       }).pipe(Effect.provide(signedIn))
   )
   it.effect(
+    "PinLogin.authUrl's authAppUrl: the link is that page with the same #? fragment; without it, app.plex.tv's",
+    () =>
+      Effect.gen(function* () {
+        const pin = { code: "ABCD" }
+        const fragment =
+          "#?clientID=my-test-client&code=ABCD&context%5Bdevice%5D%5Bproduct%5D=My+App" +
+          "&context%5Bdevice%5D%5Bversion%5D=1.0&context%5Bdevice%5D%5Bplatform%5D=Node.js" +
+          "&context%5Bdevice%5D%5BplatformVersion%5D=22&context%5Bdevice%5D%5Bdevice%5D=Linux" +
+          "&context%5Bdevice%5D%5BdeviceName%5D=My+PC&forwardUrl=http%3A%2F%2Flocalhost%3A3000%2Fdone"
+        const forwardUrl = "http://localhost:3000/done"
+        assert.strictEqual(
+          yield* PinLogin.authUrl(pin, { forwardUrl, authAppUrl: "http://127.0.0.1:8080/auth" }),
+          `http://127.0.0.1:8080/auth${fragment}`
+        )
+        // A trailing slash is dropped, as WebSignIn's authAppUrl.
+        assert.strictEqual(
+          yield* PinLogin.authUrl(pin, { forwardUrl, authAppUrl: "http://127.0.0.1:8080/auth/" }),
+          `http://127.0.0.1:8080/auth${fragment}`
+        )
+        assert.strictEqual(
+          yield* PinLogin.authUrl(pin, { forwardUrl }),
+          `https://app.plex.tv/auth${fragment}`
+        )
+      }).pipe(
+        Effect.provide(
+          ClientIdentity.layer({
+            clientIdentifier: "my-test-client",
+            product: "My App",
+            version: "1.0",
+            platform: "Node.js",
+            platformVersion: "22",
+            device: "Linux",
+            deviceName: "My PC"
+          })
+        )
+      )
+  )
+  it.effect(
+    "PinLogin.authUrl, PinLogin.login and Jwt.pinLogin refuse an authAppUrl with a query, or not http(s), before creating a PIN",
+    () =>
+      Effect.gen(function* () {
+        const reasons = (error: unknown) =>
+          error instanceof PlexError.InvalidInput ? [error.operation, error.field, error.reason] : error
+        const key = yield* Jwt.generateKey
+        const withQuery = "http://127.0.0.1:8080/auth?x=1"
+        const errors = [
+          yield* Effect.flip(PinLogin.authUrl({ code: "ABCD" }, { authAppUrl: withQuery })),
+          yield* Effect.flip(PinLogin.login({ onPin: () => Effect.void, authAppUrl: withQuery })),
+          yield* Effect.flip(
+            Jwt.pinLogin({ key, onPin: () => Effect.void, authAppUrl: "ftp://x.example/auth" })
+          )
+        ]
+        assert.deepStrictEqual(errors.map(reasons), [
+          ["PinLogin.authUrl", "authAppUrl", "must not have a query string or fragment"],
+          ["PinLogin.login", "authAppUrl", "must not have a query string or fragment"],
+          ["Jwt.pinLogin", "authAppUrl", "must use http or https, not ftp"]
+        ])
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(signedIn))
+  )
+  it.effect(
     "a sign-in from untyped JavaScript: a login or password that is not a string is said to be one",
     () =>
       Effect.gen(function* () {

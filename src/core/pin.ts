@@ -67,9 +67,16 @@ export interface AuthUrlIdentity {
  * as `context[device][...]` fields (product always, the others when set) and
  * `forwardUrl` when given, all in the fragment, percent-encoded (as
  * @ctrl/plex's and python-plexapi's `MyPlexPinLogin.oauthUrl` build it).
- * `forwardUrl` must already be checked (an absolute http(s) URL).
+ * `forwardUrl` must already be checked (an absolute http(s) URL), and
+ * `appUrl` too (an http(s) URL without query or fragment): where the sign-in
+ * page is, default app.plex.tv's (the fake's approval page in tests).
  */
-export const authUrl = (identity: AuthUrlIdentity, code: string, forwardUrl?: string | undefined): string =>
+export const authUrl = (
+  identity: AuthUrlIdentity,
+  code: string,
+  forwardUrl?: string | undefined,
+  appUrl?: string | undefined
+): string =>
   AuthUrl.authUrl({
     clientIdentifier: identity.clientIdentifier,
     code,
@@ -79,7 +86,8 @@ export const authUrl = (identity: AuthUrlIdentity, code: string, forwardUrl?: st
     platformVersion: identity.platformVersion,
     device: identity.device,
     deviceName: identity.deviceName,
-    forwardUrl
+    forwardUrl,
+    appUrl
   })
 
 /** How long a PIN that says nothing of its lifetime is polled: 15 minutes. */

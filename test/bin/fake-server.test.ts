@@ -89,6 +89,11 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
         assert.strictEqual(jwtUsername, FakePlex.defaults.username)
         assert.include(run.stderr, `its JWT host clients.plex.tv at ${seen["PLEX_CLIENTS_URL"]},`)
         assert.include(run.stderr, "PINs are approved 1 s after they are created")
+        // The approval page, for a PIN login's or WebSignIn's authAppUrl (PINs approved by hand).
+        assert.include(
+          run.stderr,
+          `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${seen["PLEX_TV_URL"]}/auth.`
+        )
         // The seeded unclaimed server's loopback URL, labelled (neither plex.tv's nor the claimed server's).
         const unclaimed =
           /^Its unclaimed server, for plex-auth claim, is at (http:\/\/127\.0\.0\.1:\d+)\.$/m.exec(

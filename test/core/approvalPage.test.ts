@@ -98,6 +98,26 @@ describe("core fake: the app.plex.tv approval page", () => {
     assert.strictEqual(fake.pins()[0]?.accountId, fake.account("alice").id)
   })
 
+  it("offers only accounts that can approve: not a managed Home user, which is refused when named", async () => {
+    const fake = makeFakePlex({
+      accounts: [{ username: "kids", managed: true }, ...seed.accounts.slice(0, 2)]
+    })
+    const html = await (await fake.handler(new Request(fake.authAppUrl))).text()
+    // The first account that can approve is the one selected (the managed one is seeded first).
+    assert.include(html, '<option value="alice" selected>')
+    assert.notInclude(html, 'value="kids"')
+    const pin = await createPin(fake)
+    const kids = await approve(fake, { clientID: CLIENT, code: pin.code, account: "kids" })
+    assert.strictEqual(kids.status, 400)
+    assert.include(await kids.text(), "This account cannot approve sign-ins.")
+    const nobody = await approve(fake, { clientID: CLIENT, code: pin.code, account: "nobody" })
+    assert.strictEqual(nobody.status, 400)
+    assert.include(await nobody.text(), "There is no account with this name.")
+    // No account named: the first that can approve, as the form selects it.
+    assert.strictEqual((await approve(fake, { clientID: CLIENT, code: pin.code })).status, 200)
+    assert.strictEqual(fake.pins()[0]?.accountId, fake.account("alice").id)
+  })
+
   it("refuses an unknown code, another client's PIN, an expired PIN, an unknown or managed account", async () => {
     let now = Date.UTC(2026, 1, 1)
     const fake = makeFakePlex({ ...seed, clock: { now: () => now, sleep: () => Promise.resolve() } })

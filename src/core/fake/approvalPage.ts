@@ -9,7 +9,9 @@
  *   fragment, as app.plex.tv does (the fragment never reaches a server).
  * - `POST /auth` (the form: `clientID`, `code`, `forwardUrl`, `account`)
  *   approves the PIN for the chosen seeded account, as a user signing in at
- *   app.plex.tv would, and follows `forwardUrl` (303). The PIN must exist,
+ *   app.plex.tv would, and follows `forwardUrl` (303). Only accounts that
+ *   can approve are offered: a managed Home user (no password, no sign-in of
+ *   its own) cannot, and an unknown account name is refused as unknown. The PIN must exist,
  *   be alive, be unused, and belong to the client that asks; the token is
  *   the app's to fetch (`GET /api/v2/pins/{id}`): nothing of it goes into
  *   the page or the redirect.
@@ -34,8 +36,12 @@ const noStore = privateHeaders
 
 const html = (status: number, body: string) => Http.bytes(status, Http.htmlType, body, noStore)
 
+/** The accounts that can approve a sign-in: a managed Home user signs in only through its Home's admin. */
+const approvers = (accounts: Iterable<SeedAccount>): ReadonlyArray<SeedAccount> =>
+  [...accounts].filter((account) => !account.managed)
+
 const form = (accounts: ReadonlyArray<SeedAccount>) => {
-  const options = accounts
+  const options = approvers(accounts)
     .map(
       (a, i) =>
         `<option value="${escapeHtml(a.username)}"${i === 0 ? " selected" : ""}>${escapeHtml(a.title)} (${escapeHtml(a.username)})</option>`
@@ -90,12 +96,12 @@ const approve = async (ctx: Context): Promise<Response> => {
   if (pin === undefined || pin.clientIdentifier !== clientID) {
     return refused("This sign-in request is unknown or has expired.")
   }
-  const account = login === "" ? ctx.store.accounts.values().next().value : ctx.store.accountByLogin(login)
-  const approved =
-    account === undefined || account.managed
-      ? undefined
-      : await Approve.approve(ctx.store, pin, account, ctx.now)
-  if (approved !== undefined && "refused" in approved) {
+  const account = login === "" ? approvers(ctx.store.accounts.values())[0] : ctx.store.accountByLogin(login)
+  if (account === undefined) return refused("There is no account with this name.")
+  // A managed Home user has no sign-in of its own: it is not offered, and cannot approve when named.
+  if (account.managed) return refused("This account cannot approve sign-ins.")
+  const approved = await Approve.approve(ctx.store, pin, account, ctx.now)
+  if ("refused" in approved) {
     switch (approved.refused) {
       case "Expired":
         return refused("This sign-in request is unknown or has expired.")
@@ -105,7 +111,6 @@ const approve = async (ctx: Context): Promise<Response> => {
         return refused("This device belongs to another account.")
     }
   }
-  if (approved === undefined) return refused("This account cannot approve sign-ins.")
   const forward = target(body.get("forwardUrl") ?? "")
   return forward === undefined
     ? html(200, page("Plex (fake): approved", `<h1 id="approved">Approved</h1><p>Return to the app.</p>`))
