@@ -1273,6 +1273,43 @@ describe("WebSignIn middleware and routes", () => {
       }).pipe(Effect.provide(env({ appUrl: "http://localhost:8080" })))
   )
 
+  it.effect(
+    "routes: a return with this state but its PIN cookie altered, or expired, is refused and that cookie deleted",
+    () =>
+      Effect.gen(function* () {
+        const { routes } = yield* WebSignIn.WebSignIn
+        const started = yield* run(routes, request("/auth/plex/start"))
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        // Every cookie it sets, as name and Max-Age: the session cookie is none of them.
+        const setCookies = (response: Response) =>
+          response.headers.getSetCookie().map((line) => {
+            const cookie = CoreCookies.parseSetCookie(line)
+            return [cookie?.name, cookie?.attributes.maxAge]
+          })
+        // Only another state than the cookie's keeps it (a sign-in pending): not one whose cookie does not verify.
+        for (const [value, advance] of [
+          [`${pin?.value}x`, 0],
+          [pin?.value, 15 * 60 + 1]
+        ] as const) {
+          yield* TestClock.adjust(`${advance} seconds`)
+          const refused = yield* run(
+            routes,
+            request(`${url.pathname}${url.search}`, { headers: { cookie: `${pin?.name}=${value}` } })
+          )
+          assert.strictEqual(refused.status, 400)
+          const page = yield* Effect.promise(() => refused.text())
+          assert.include(page, "This sign-in was not started in this browser, or it took too long.")
+          assert.deepStrictEqual(setCookies(refused), [
+            ["__Host-plex_session_pin", 0],
+            ["plex_session_pin", 0]
+          ])
+        }
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
     Effect.gen(function* () {
       const { routes } = yield* WebSignIn.WebSignIn

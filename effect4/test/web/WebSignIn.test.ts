@@ -1283,6 +1283,43 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
       }).pipe(Effect.scoped, Effect.provide(env({ appUrl: "http://localhost:8080" })))
   )
 
+  it.effect(
+    "routes: a return with this state but its PIN cookie altered, or expired, is refused and that cookie deleted",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const started = yield* serve(app, request("/auth/plex/start"))
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        // Every cookie it sets, as name and Max-Age: the session cookie is none of them.
+        const setCookies = (response: Response) =>
+          response.headers.getSetCookie().map((line) => {
+            const cookie = CoreCookies.parseSetCookie(line)
+            return [cookie?.name, cookie?.attributes.maxAge]
+          })
+        // Only another state than the cookie's keeps it (a sign-in pending): not one whose cookie does not verify.
+        for (const [value, advance] of [
+          [`${pin?.value}x`, 0],
+          [pin?.value, 15 * 60 + 1]
+        ] as const) {
+          yield* TestClock.adjust(`${advance} seconds`)
+          const refused = yield* serve(
+            app,
+            request(`${url.pathname}${url.search}`, { headers: { cookie: `${pin?.name}=${value}` } })
+          )
+          assert.strictEqual(refused.status, 400)
+          const page = yield* Effect.promise(() => refused.text())
+          assert.include(page, "This sign-in was not started in this browser, or it took too long.")
+          assert.deepStrictEqual(setCookies(refused), [
+            ["__Host-plex_session_pin", 0],
+            ["plex_session_pin", 0]
+          ])
+        }
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
     Effect.gen(function* () {
       const app = yield* appHandler
