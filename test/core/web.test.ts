@@ -391,6 +391,14 @@ describe("core/web: the flow's steps", () => {
     )
     assert.strictEqual(await reason({ cookie: `${cookie}x`, url: forwardUrl }), "Invalid")
     assert.strictEqual(await reason({ cookie, url: forwardUrl }, 61_000), "Expired")
+    // Several values, none this return's: a verified one (a sign-in pending) answers StateMismatch, wherever it is.
+    const other = "https://app.example/auth/plex/callback?state=x"
+    const name = started.cookie.name
+    assert.strictEqual(
+      await reason({ cookie: `${name}=v1.not-signed; ${cookie}`, url: other }),
+      "StateMismatch"
+    )
+    assert.strictEqual(await reason({ cookie: `${name}=v1.not-signed; ${cookie}x`, url: other }), "Invalid")
     assert.isTrue(Flow.samePin({ id: 7, code: "the-code", nonce: "n" }, "the-code"))
     assert.isTrue(Flow.samePin({ id: 7, code: "the-code", nonce: "n" }, ""))
     assert.isFalse(Flow.samePin({ id: 7, code: "the-code", nonce: "n" }, "another"))

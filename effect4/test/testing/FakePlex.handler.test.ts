@@ -171,6 +171,37 @@ describe("FakePlex.makeHandler", () => {
     )
   })
 
+  it("a Content-Length past maxRequestBodyBytes: answered 413 unread, and the body the caller never ended is let go of", async () => {
+    // Refused on the declared length, before a byte is read: both branches of the tee are cancelled all the same.
+    const fake = FakePlex.makeHandler({ maxRequestBodyBytes: 16 })
+    let cancelled = false
+    const body = new ReadableStream<Uint8Array>({
+      start: (stream) => stream.enqueue(new TextEncoder().encode("login=alice")),
+      cancel: () => {
+        cancelled = true
+      }
+    })
+    const response = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/v2/users/signin`, {
+        method: "POST",
+        headers: {
+          ...headers(),
+          "Content-Type": "application/x-www-form-urlencoded",
+          "Content-Length": "1000"
+        },
+        body,
+        duplex: "half"
+      } as RequestInit)
+    )
+    assert.strictEqual(response.status, 413)
+    for (let turn = 0; turn < 5 && !cancelled; turn++) await new Promise((resolve) => setImmediate(resolve))
+    assert.isTrue(cancelled, "the caller's body stream was never cancelled")
+    assert.deepStrictEqual(
+      fake.requests().map((r) => [r.route, r.status, r.outcome]),
+      [["postUsersSignInData", 413, "Responded"]]
+    )
+  })
+
   it("an abort that comes once the answer is made is too late for it: answered and Responded, else rejected and Interrupted", async () => {
     // The abort comes k microtasks after the call, for every k across the moment the answer is made. 705e088 raced
     // the whole handler against the abort: an abort in the turn after the answer was made and recorded `Responded`

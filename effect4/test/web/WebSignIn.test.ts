@@ -1242,6 +1242,84 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
       }).pipe(Effect.scoped, Effect.provide(env()))
   )
 
+  it.effect(
+    "routes: over plain http, a pending sign-in's PIN cookie sent after another value under its name is kept too, and signs in",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const at = (path: string, init: RequestInit = {}) =>
+          HttpServerRequest.fromWeb(new Request(`http://localhost:8080${path}`, init))
+        const first = yield* serve(app, at("/auth/plex/start"))
+        const second = yield* serve(app, at("/auth/plex/start"))
+        const pin = CoreCookies.parseSetCookie(second.headers.getSetCookie()[0] ?? "")
+        assert.strictEqual(pin?.name, "plex_session_pin")
+        // Sent first (a longer path): a value under the same name that does not verify (another app's on this
+        // host, or an unsigned one); then the second sign-in's.
+        const cookie = `plex_session_pin=v1.not-signed; ${pin?.name}=${pin?.value}`
+        const returnOf = (started: Response) => {
+          const params = authUrlParams(started.headers.get("location") ?? "")
+          const url = new URL(params.get("forwardUrl") ?? "")
+          return { code: params.get("code") ?? "", path: `${url.pathname}${url.search}` }
+        }
+        // The first tab comes back: refused as another sign-in's, and no cookie is deleted.
+        const a = returnOf(first)
+        yield* FakePlex.approvePin(a.code, { account: "alice" })
+        const refused = yield* serve(app, at(a.path, { headers: { cookie } }))
+        assert.strictEqual(refused.status, 400)
+        assert.include(
+          yield* Effect.promise(() => refused.text()),
+          "Another sign-in was started in this browser since this one"
+        )
+        assert.deepStrictEqual(refused.headers.getSetCookie(), [])
+        // The second tab comes back: signed in.
+        const b = returnOf(second)
+        yield* FakePlex.approvePin(b.code, { account: "alice" })
+        const signedIn = yield* serve(app, at(b.path, { headers: { cookie } }))
+        assert.strictEqual(signedIn.status, 303)
+        assert.include(
+          signedIn.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line)?.name),
+          "plex_session"
+        )
+      }).pipe(Effect.scoped, Effect.provide(env({ appUrl: "http://localhost:8080" })))
+  )
+
+  it.effect(
+    "routes: a return with this state but its PIN cookie altered, or expired, is refused and that cookie deleted",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const started = yield* serve(app, request("/auth/plex/start"))
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        // Every cookie it sets, as name and Max-Age: the session cookie is none of them.
+        const setCookies = (response: Response) =>
+          response.headers.getSetCookie().map((line) => {
+            const cookie = CoreCookies.parseSetCookie(line)
+            return [cookie?.name, cookie?.attributes.maxAge]
+          })
+        // Only another state than the cookie's keeps it (a sign-in pending): not one whose cookie does not verify.
+        for (const [value, advance] of [
+          [`${pin?.value}x`, 0],
+          [pin?.value, 15 * 60 + 1]
+        ] as const) {
+          yield* TestClock.adjust(`${advance} seconds`)
+          const refused = yield* serve(
+            app,
+            request(`${url.pathname}${url.search}`, { headers: { cookie: `${pin?.name}=${value}` } })
+          )
+          assert.strictEqual(refused.status, 400)
+          const page = yield* Effect.promise(() => refused.text())
+          assert.include(page, "This sign-in was not started in this browser, or it took too long.")
+          assert.deepStrictEqual(setCookies(refused), [
+            ["__Host-plex_session_pin", 0],
+            ["plex_session_pin", 0]
+          ])
+        }
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
     Effect.gen(function* () {
       const app = yield* appHandler

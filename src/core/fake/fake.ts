@@ -371,7 +371,13 @@ const readBody = async (
   signal: AbortSignal
 ): Promise<string | undefined> => {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN)
-  if (Number.isFinite(declared) && declared > limit) return undefined
+  if (Number.isFinite(declared) && declared > limit) {
+    // Never read, but let go of as one found past the limit below: both branches, or the tee keeps its source.
+    for (const stream of [request.body, copy.body]) {
+      if (stream !== null && !stream.locked) stream.cancel().catch(() => undefined)
+    }
+    return undefined
+  }
   if (request.body === null) return ""
   const reader = request.body.getReader()
   const onAbort = () => {

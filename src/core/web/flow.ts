@@ -103,8 +103,9 @@ export const maxPinCookieValues = 8
  * send the cookie's name twice (another path: over plain http, the PIN cookie
  * from before it took `Path=/` had the callback's path, and is sent first):
  * each value is tried (the first {@link maxPinCookieValues}), and the one this
- * return is for is taken; when none is, the first value's reason is answered. (Over https only the `__Host-` name is
- * read, which no other path or host can set.)
+ * return is for is taken; when none is, the reason is `StateMismatch` if a value verified (a sign-in of this app
+ * is pending in this browser, whose cookie {@link keepsPinCookie} keeps, whatever was sent before it), else the
+ * first value's. (Over https only the `__Host-` name is read, which no other path or host can set.)
  */
 export const readPin = async (
   key: CryptoKey,
@@ -119,11 +120,15 @@ export const readPin = async (
     .filter((value) => value !== "")
     .slice(0, maxPinCookieValues)
   let first: { readonly _tag: "NotStarted"; readonly reason: NotStartedReason } | undefined
+  let pending = false
   for (const raw of values) {
     const read = await readPinValue(key, settings, raw, request.url, now)
     if (read._tag === "Ok") return read
     first ??= read
+    if (read.reason === "StateMismatch") pending = true
   }
+  // A pending sign-in's cookie sent after another app's, an unsigned or an expired value: still kept.
+  if (pending) return { _tag: "NotStarted", reason: "StateMismatch" }
   return first ?? { _tag: "NotStarted", reason: "NoCookie" }
 }
 
