@@ -2269,6 +2269,27 @@ describe("conformance: JWT device authentication against the fake", () => {
   )
 
   it.effect(
+    "Jwt.pinLogin and Credentials.layerPinLogin pass authAppUrl on: onPin's link is that page with app.plex.tv's #? fragment",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const urls: Array<string> = []
+        const onPin = ({ url }: { readonly url: string }) => Effect.sync(() => void urls.push(url))
+        const key = yield* Jwt.generateKey
+        yield* stepping(Jwt.pinLogin({ key, onPin, authAppUrl: `${fake.authAppUrl}/` }), "1 second", 60)
+        const credentials = Credentials.layerPinLogin({ onPin, authAppUrl: fake.authAppUrl })
+        yield* stepping(PlexAuth.getTokenDetails().pipe(Effect.provide(credentials)), "1 second", 60)
+        assert.strictEqual(urls.length, 2)
+        // The link's start only: the rest carries the PIN code.
+        const page = `${fake.authAppUrl}#?clientID=`
+        assert.deepStrictEqual(
+          urls.map((url) => url.slice(0, page.length)),
+          [page, page]
+        )
+      }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: true })))
+  )
+
+  it.effect(
     "Jwt.pinLogin: a check whose answer is lost once it used the nonce is asked again with a new device JWT",
     () =>
       Effect.gen(function* () {
