@@ -118,6 +118,19 @@ describe("core fake: the app.plex.tv approval page", () => {
     assert.strictEqual(fake.pins()[0]?.accountId, fake.account("alice").id)
   })
 
+  it("with no account that can approve, offers none, and a form sent without one says so (not 'no account with this name')", async () => {
+    const fake = makeFakePlex({ accounts: [{ username: "kids", managed: true }] })
+    const html = await (await fake.handler(new Request(fake.authAppUrl))).text()
+    assert.notInclude(html, "<option")
+    const pin = await createPin(fake)
+    const answer = await approve(fake, { clientID: CLIENT, code: pin.code, account: "" })
+    assert.strictEqual(answer.status, 400)
+    const text = await answer.text()
+    assert.include(text, "No account here can approve sign-ins.")
+    assert.notInclude(text, "There is no account with this name.")
+    assert.isUndefined(fake.pins()[0]?.accountId)
+  })
+
   it("refuses an unknown code, another client's PIN, an expired PIN, an unknown or managed account", async () => {
     let now = Date.UTC(2026, 1, 1)
     const fake = makeFakePlex({ ...seed, clock: { now: () => now, sleep: () => Promise.resolve() } })

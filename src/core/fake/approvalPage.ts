@@ -97,7 +97,12 @@ const approve = async (ctx: Context): Promise<Response> => {
     return refused("This sign-in request is unknown or has expired.")
   }
   const account = login === "" ? approvers(ctx.store.accounts.values())[0] : ctx.store.accountByLogin(login)
-  if (account === undefined) return refused("There is no account with this name.")
+  if (account === undefined) {
+    // No name sent and none offered (every seeded account is managed): there was no name to be unknown.
+    return refused(
+      login === "" ? "No account here can approve sign-ins." : "There is no account with this name."
+    )
+  }
   // A managed Home user has no sign-in of its own: it is not offered, and cannot approve when named.
   if (account.managed) return refused("This account cannot approve sign-ins.")
   const approved = await Approve.approve(ctx.store, pin, account, ctx.now)
