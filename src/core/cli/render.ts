@@ -390,7 +390,7 @@ export const portHint = "Choose another --port, or 0 for a free one."
 // ---------------------------------------------------------------------------
 
 const globalBooleans: ReadonlyArray<string> = ["--fake", "--json"]
-const globalValues: ReadonlyArray<string> = ["--config-dir", "--plex-tv"]
+const globalValues: ReadonlyArray<string> = ["--config-dir", "--plex-tv", "--auth-app-url"]
 
 /** The options {@link onceEachGlobal} takes once: the global ones, and the parsers' `--log-level` and `--wizard`. */
 const onceValues: ReadonlyArray<string> = [...globalValues, "--log-level"]
@@ -540,7 +540,11 @@ export const wizardWithoutCommand = (argv: ReadonlyArray<string>): string | unde
  * What {@link wizardWithoutCommand} shows instead of the values typed: a
  * URL may carry a password or a token in its query, a path may need quoting.
  */
-const placeholders: Readonly<Record<string, string>> = { "--config-dir": "<dir>", "--plex-tv": "<url>" }
+const placeholders: Readonly<Record<string, string>> = {
+  "--config-dir": "<dir>",
+  "--plex-tv": "<url>",
+  "--auth-app-url": "<url>"
+}
 
 /**
  * Options of the Effect 4 parser's own that may stand before the command's
