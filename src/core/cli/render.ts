@@ -371,7 +371,7 @@ export const fakeServerText = (details: FakeServerDetails) => ({
     "",
     `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its JWT host clients.plex.tv at ${details.clientsUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
     `Its unclaimed server, for plex-auth claim, is at ${details.unclaimedServerUrl}.`,
-    `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${ApprovalPage.urlOf(details.plexTvUrl)}.`,
+    `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${ApprovalPage.urlOf(details.plexTvUrl)}: pass it to plex-auth login as --auth-app-url (or PLEX_AUTH_APP_URL).`,
     details.approvePinsAfterSeconds === null
       ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
       : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,
