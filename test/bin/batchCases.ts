@@ -27,6 +27,7 @@ export const scrubbed: ReadonlyArray<string> = [
   "PLEX_HOME_PIN",
   "PLEX_TOKEN",
   "PLEX_TV_URL",
+  "PLEX_AUTH_APP_URL",
   "NO_COLOR"
 ]
 

@@ -239,6 +239,44 @@ const checks: ReadonlyArray<Check> = [
     exit: 2,
     says: "plex-auth: Invalid --plex-tv URL: must use http"
   },
+  // --auth-app-url, else PLEX_AUTH_APP_URL (the PIN link's page): refused in the library's words, before any request.
+  {
+    args: ["--auth-app-url", "notaurl", "login", "--config-dir", "$X"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --auth-app-url URL: is not"
+  },
+  {
+    args: ["login", "--config-dir", "$X"],
+    kind: "same",
+    env: { PLEX_AUTH_APP_URL: "http://127.0.0.1:1/auth#x" },
+    exit: 2,
+    says: "plex-auth: Invalid PLEX_AUTH_APP_URL: must not have a query string or fragment."
+  },
+  {
+    args: ["--auth-app-url", secretUrl, "login", "--config-dir", "$X"],
+    kind: "same",
+    exit: 2,
+    secrets: urlSecrets
+  },
+  {
+    args: [
+      "--auth-app-url",
+      "http://127.0.0.1:1/auth",
+      "whoami",
+      "--auth-app-url",
+      "http://127.0.0.1:2/auth"
+    ],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --auth-app-url was given twice, with different values."
+  },
+  {
+    args: fake("--auth-app-url", "http://127.0.0.1:1/auth", "login"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --auth-app-url cannot be combined with --fake."
+  },
   // A URL with a user name or password: what to do in the CLI's terms, not the library's (failure.ts cliReason).
   {
     args: ["--plex-tv", "http://u:p@127.0.0.1:1", "whoami"],
@@ -316,7 +354,10 @@ const checks: ReadonlyArray<Check> = [
   helpOf(["token"], help.tokenCommand, true),
   helpOf(["token", "transient"], help.transientCommand),
   helpOf(["logout"], help.logoutCommand),
-  { ...helpOf(["fake-server"], help.fakeServerCommand), shared: ["--config-dir", "--fake", "--plex-tv"] },
+  {
+    ...helpOf(["fake-server"], help.fakeServerCommand),
+    shared: ["--config-dir", "--fake", "--plex-tv", "--auth-app-url"]
+  },
   helpOf(["home"], help.homeCommand, true),
   { ...helpOf(["home", "switch"], help.switchCommand), argumentDescriptions: [help.user] },
   helpOf(["claim-token"], help.claimTokenCommand),

@@ -92,7 +92,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
         // The approval page, for a PIN login's or WebSignIn's authAppUrl (PINs approved by hand).
         assert.include(
           run.stderr,
-          `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${seen["PLEX_TV_URL"]}/auth.`
+          `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${seen["PLEX_TV_URL"]}/auth: pass it to plex-auth login as --auth-app-url (or PLEX_AUTH_APP_URL).`
         )
         // The seeded unclaimed server's loopback URL, labelled (neither plex.tv's nor the claimed server's).
         const unclaimed =

@@ -58,7 +58,8 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
         "logout",
         "--fake",
         "--config-dir",
-        "--plex-tv"
+        "--plex-tv",
+        "--auth-app-url"
       ]) {
         assert.include(run.stdout, text)
       }

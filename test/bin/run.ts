@@ -104,6 +104,7 @@ const scrubbed = [
   "PLEX_AUTH_FAKE",
   "PLEX_TOKEN",
   "PLEX_TV_URL",
+  "PLEX_AUTH_APP_URL",
   "NO_COLOR"
 ]
 

@@ -193,8 +193,9 @@ describe.concurrent("plex-auth --wizard after options, without a command", { tim
     () =>
       Effect.gen(function* () {
         const dir = yield* configDir
-        // Each prompt of whoami's wizard (--fake, --config-dir, --plex-tv, --json), then "run it?": the defaults.
-        const answers = Array.from({ length: 5 }, () => ({ when: /›/, answer: "" }))
+        // Each prompt of whoami's wizard (--fake, --config-dir, --plex-tv, --auth-app-url, --json), then "run it?": the
+        // defaults.
+        const answers = Array.from({ length: 6 }, () => ({ when: /›/, answer: "" }))
         for (const args of [
           ["--fake", "--log-level=debug", "--config-dir", dir, "whoami", "--wizard"],
           ["--fake", "--config-dir", dir, "whoami", "--log-level", "debug", "--wizard"]

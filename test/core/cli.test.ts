@@ -2,7 +2,10 @@
  * What both editions' `plex-auth` CLIs print and check (src/core/cli), as
  * plain functions: the pieces the CLIs' own tests cannot reach easily.
  */
+import { Effect } from "effect"
 import { assert, describe, it } from "vitest"
+import * as ClientIdentity from "../../src/ClientIdentity.js"
+import * as PinLogin from "../../src/PinLogin.js"
 import * as FakeSeed from "../../src/core/cli/fakeSeed.js"
 import * as Failure from "../../src/core/cli/failure.js"
 import * as Render from "../../src/core/cli/render.js"
@@ -30,7 +33,8 @@ describe("core/cli", () => {
       [["--log-level=debug", "--wizard", "--json"], "--log-level=debug --json"],
       [["--fake", "false", "--json=true", "--wizard"], "--fake false --json=true"],
       [["--fake=TRUE", "--plex-tv", "http://x", "--wizard"], "--fake=TRUE --plex-tv <url>"],
-      [["--wizard", "--plex-tv=http://x", "--", "x"], "--plex-tv <url>"]
+      [["--wizard", "--plex-tv=http://x", "--", "x"], "--plex-tv <url>"],
+      [["--auth-app-url", "https://u:s3cret@x/auth", "--wizard"], "--auth-app-url <url>"]
     ] as const) {
       assert.include(
         Render.wizardWithoutCommand(args),
@@ -119,6 +123,18 @@ describe("core/cli", () => {
     assert.deepStrictEqual(Render.onceEachGlobal(["--plex-tv=http://x", "whoami", "--plex-tv", "http://y"]), {
       error: "--plex-tv was given twice, with different values."
     })
+    assert.deepStrictEqual(
+      Render.onceEachGlobal(["--auth-app-url", "http://x/auth", "login", "--auth-app-url=http://x/auth"]),
+      {
+        args: ["--auth-app-url", "http://x/auth", "login"]
+      }
+    )
+    assert.deepStrictEqual(
+      Render.onceEachGlobal(["--auth-app-url=http://x/auth", "login", "--auth-app-url", "http://y/auth"]),
+      {
+        error: "--auth-app-url was given twice, with different values."
+      }
+    )
     // The parsers' --log-level likewise (neither parser took it twice the same way: one refused it, one took it).
     assert.deepStrictEqual(Render.onceEachGlobal(["--log-level", "debug", "whoami", "--log-level=debug"]), {
       args: ["--log-level", "debug", "whoami"]
@@ -587,6 +603,51 @@ describe("core/cli", () => {
       "http://10.0.0.5:32400 refused the claim (HTTP 401, Plex code 1001). Run `plex-auth claim` again, from the server's own network: it gets a fresh claim token."
     )
     for (const failure of [claimed, rejected]) assert.notInclude(failure.message, "Claim.claimServer")
+  })
+
+  it("authAppUrlOf: --auth-app-url (or PLEX_AUTH_APP_URL) is checked as PinLogin.authUrl checks authAppUrl, in its words", () => {
+    const identity = ClientIdentity.layer({
+      clientIdentifier: "cli-test",
+      product: "plex-auth",
+      version: "1.0",
+      platform: "Node.js",
+      platformVersion: "20",
+      device: "Linux",
+      deviceName: "host"
+    })
+    // The library's reason for an authAppUrl it refuses.
+    const libraryReason = (authAppUrl: string) =>
+      Effect.runSync(
+        Effect.flip(PinLogin.authUrl({ code: "ABCD" }, { authAppUrl })).pipe(
+          Effect.map((error) => (error._tag === "InvalidInput" ? [error.field, error.reason] : [])),
+          Effect.provide(identity)
+        )
+      )
+    assert.deepStrictEqual(Failure.authAppUrlOf("http://127.0.0.1:1/auth/", "option"), {
+      url: "http://127.0.0.1:1/auth"
+    })
+    for (const bad of [
+      "notaurl",
+      "127.0.0.1:1",
+      "ftp://x.example/auth",
+      "http://x/auth?a=1",
+      "http://x/auth#f"
+    ]) {
+      const [field, reason] = libraryReason(bad)
+      assert.strictEqual(field, "authAppUrl", bad)
+      assert.deepStrictEqual(Failure.authAppUrlOf(bad, "option"), {
+        message: `Invalid --auth-app-url URL: ${reason}.`
+      })
+      assert.deepStrictEqual(Failure.authAppUrlOf(bad, "variable"), {
+        message: `Invalid PLEX_AUTH_APP_URL: ${reason}.`
+      })
+    }
+    // A URL with credentials: the CLI's words (cliReason), never the URL itself.
+    const secret = Failure.authAppUrlOf("http://u:s3cret@x/auth", "option")
+    assert.isTrue(
+      "message" in secret && secret.message.startsWith("Invalid --auth-app-url URL: must not carry")
+    )
+    assert.notInclude(JSON.stringify(secret), "s3cret")
   })
 
   it("givenBy: a value of an option-or-variable pair is named after where it came from", () => {

@@ -131,6 +131,85 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
     )
   )
 
+  it.live(
+    "login: the PIN link points at --auth-app-url (else PLEX_AUTH_APP_URL); a bad one is a usage error before any request",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          // The fake approves each PIN at once; its approval page is at <plexTvUrl>/auth.
+          const server = yield* FakePlexServer.make({ autoApprovePins: true })
+          const page = `${server.plexTvUrl}/auth`
+          const dir = yield* configDir
+          const byOption = yield* cli([
+            "--config-dir",
+            dir,
+            "--plex-tv",
+            server.plexTvUrl,
+            "--auth-app-url",
+            `${page}/`,
+            "login"
+          ])
+          assertExit(byOption, 0)
+          assert.include(byOption.stdout, `\n  ${page}#?clientID=`)
+          assert.notInclude(byOption.stdout, "app.plex.tv")
+          // The variable, with the other global options after the command's name.
+          const byVariable = yield* cli(
+            ["login", "--config-dir", yield* configDir, "--plex-tv", server.plexTvUrl],
+            {
+              env: { PLEX_AUTH_APP_URL: page }
+            }
+          )
+          assertExit(byVariable, 0)
+          assert.include(byVariable.stdout, `\n  ${page}#?clientID=`)
+          assert.notInclude(byVariable.stdout, "app.plex.tv")
+          // A bad value: a usage error in the library's words, naming the option or the variable, before any request.
+          const sent = (yield* server.fake.requests).length
+          const query = yield* cli([
+            "--config-dir",
+            yield* configDir,
+            "--plex-tv",
+            server.plexTvUrl,
+            "login",
+            "--auth-app-url",
+            `${page}?x=1`
+          ])
+          assertExit(query, 2)
+          assert.include(
+            query.stderr,
+            "plex-auth: Invalid --auth-app-url URL: must not have a query string or fragment."
+          )
+          const scheme = yield* cli(
+            ["--config-dir", yield* configDir, "--plex-tv", server.plexTvUrl, "login"],
+            {
+              env: { PLEX_AUTH_APP_URL: "ftp://plex.example/auth" }
+            }
+          )
+          assertExit(scheme, 2)
+          assert.include(
+            scheme.stderr,
+            "plex-auth: Invalid PLEX_AUTH_APP_URL: must use http or https, not ftp."
+          )
+          assert.strictEqual((yield* server.fake.requests).length, sent)
+          // --fake has its own fake (and ignores the variable, as PLEX_TV_URL).
+          const withFake = yield* cli([
+            "--fake",
+            "--config-dir",
+            yield* configDir,
+            "--auth-app-url",
+            page,
+            "login"
+          ])
+          assertExit(withFake, 2)
+          assert.include(withFake.stderr, "--auth-app-url cannot be combined with --fake.")
+          const fakeVariable = yield* cli(["--fake", "--config-dir", yield* configDir, "login"], {
+            env: { PLEX_AUTH_APP_URL: "ftp://plex.example/auth" }
+          })
+          assertExit(fakeVariable, 0)
+          assert.include(fakeVariable.stdout, "https://app.plex.tv/auth#?clientID=")
+        })
+      )
+  )
+
   it.live("an invalid input names the flag or variable, not the API field", () =>
     Effect.scoped(
       Effect.gen(function* () {

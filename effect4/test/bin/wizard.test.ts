@@ -96,6 +96,7 @@ describe("plex-auth (Effect 4) --wizard, in process", { timeout: 60_000 }, () =>
             { when: /Set .*\(--config-dir\)\?/, answer: "y" },
             { when: /\(--config-dir\) ›/, answer: dir },
             { when: /Set .*\(--plex-tv\)\?/, answer: "n" },
+            { when: /Set .*\(--auth-app-url\)\?/, answer: "n" },
             { when: /Set .*\(--json\)\?/, answer: "n" },
             // login is the first command of the list: Enter picks it.
             { when: /Command ›/, answer: "" },

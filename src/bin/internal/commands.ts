@@ -51,6 +51,11 @@ const globalOptions = {
     Options.withDescription(Help.plexTv),
     Options.optional
   ),
+  authAppUrl: Options.text("auth-app-url").pipe(
+    Options.withPseudoName("url"),
+    Options.withDescription(Help.authAppUrl),
+    Options.optional
+  ),
   json: Options.boolean("json").pipe(Options.withDescription(Help.json))
 }
 const root = Command.make("plex-auth", globalOptions)
@@ -72,8 +77,9 @@ type GlobalValues = RunGlobals
 
 /**
  * The global options of a run: those given before the command's name with
- * those given after it. `--plex-tv` falls back to `PLEX_TV_URL` (not with
- * `--fake`, which always talks to its own fake).
+ * those given after it. `--plex-tv` falls back to `PLEX_TV_URL` and
+ * `--auth-app-url` to `PLEX_AUTH_APP_URL` (not with `--fake`, which always
+ * talks to its own fake).
  */
 const globals = (
   after: GlobalValues
@@ -82,18 +88,24 @@ const globals = (
     Effect.gen(function* () {
       const fake = before.fake || after.fake
       const flag = yield* eitherPlace("plex-tv", before.plexTv, after.plexTv)
-      const fromEnv = fake
-        ? Option.none<string>()
-        : yield* Config.option(Config.string("PLEX_TV_URL")).pipe(
-            Effect.map(Option.filter(Render.envSet)),
-            Effect.orElseSucceed(() => Option.none<string>())
-          )
+      const variable = (name: string) =>
+        fake
+          ? Effect.succeed(Option.none<string>())
+          : Config.option(Config.string(name)).pipe(
+              Effect.map(Option.filter(Render.envSet)),
+              Effect.orElseSucceed(() => Option.none<string>())
+            )
+      const fromEnv = yield* variable("PLEX_TV_URL")
+      const authAppFlag = yield* eitherPlace("auth-app-url", before.authAppUrl, after.authAppUrl)
+      const authAppFromEnv = yield* variable("PLEX_AUTH_APP_URL")
       return {
         fake,
         json: before.json || after.json,
         configDir: yield* eitherPlace("config-dir", before.configDir, after.configDir),
         plexTv: Option.orElse(flag, () => fromEnv),
-        plexTvFrom: Option.isSome(flag) ? "option" : "variable"
+        plexTvFrom: Option.isSome(flag) ? "option" : "variable",
+        authAppUrl: Option.orElse(authAppFlag, () => authAppFromEnv),
+        authAppUrlFrom: Option.isSome(authAppFlag) ? "option" : "variable"
       }
     })
   )
@@ -166,7 +178,7 @@ const pinLogin = (options: { readonly linkCode: boolean; readonly json: boolean 
     // Under --json stdout carries the result only: the instructions go to stderr.
     const tell = (text: string) => (options.json ? say(text) : Output.line(text))
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
-    const url = yield* PinLogin.authUrl(pin)
+    const url = yield* PinLogin.authUrl(pin, { authAppUrl: session.authAppUrl })
     yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
     if (options.linkCode) {
       yield* tell(`Or go to https://plex.tv/link and enter the code ${Output.neutralise(pin.code)}\n`)

@@ -35,6 +35,7 @@ export type GlobalOptions = {
   readonly fake: Options.Options<boolean>
   readonly configDir: Options.Options<Option.Option<string>>
   readonly plexTv: Options.Options<Option.Option<string>>
+  readonly authAppUrl: Options.Options<Option.Option<string>>
   readonly json: Options.Options<boolean>
 }
 

@@ -33,6 +33,10 @@ export interface Globals {
   readonly plexTv: Option.Option<string>
   /** Whether `plexTv` is `--plex-tv`'s or `PLEX_TV_URL`'s (unset: `--plex-tv`'s). */
   readonly plexTvFrom?: "option" | "variable" | undefined
+  /** Where the PIN login's sign-in link points (`--auth-app-url`, else `PLEX_AUTH_APP_URL`); none: app.plex.tv's. */
+  readonly authAppUrl: Option.Option<string>
+  /** Whether `authAppUrl` is `--auth-app-url`'s or `PLEX_AUTH_APP_URL`'s (unset: `--auth-app-url`'s). */
+  readonly authAppUrlFrom?: "option" | "variable" | undefined
 }
 
 /** The fake's scenarios (`PLEX_AUTH_FAKE`, with `--fake` only): see src/core/cli/render.ts. */
@@ -55,6 +59,8 @@ export class Session extends Context.Tag("plex-auth/Session")<
     readonly fake: Option.Option<FakePlexServer.FakePlexServerService>
     /** The fake's scenarios, with `--fake`. */
     readonly scenarios: ReadonlySet<FakeScenario>
+    /** The page the PIN login's link points at (`--auth-app-url`, checked); undefined: app.plex.tv's. */
+    readonly authAppUrl: string | undefined
   }
 >() {}
 
@@ -145,6 +151,15 @@ export const layer = (
       if (globals.fake && Option.isSome(globals.plexTv)) {
         return yield* usage("--plex-tv cannot be combined with --fake.")
       }
+      if (globals.fake && Option.isSome(globals.authAppUrl)) {
+        return yield* usage("--auth-app-url cannot be combined with --fake.")
+      }
+      // Checked as the library checks a PIN login's authAppUrl, before any request (and before the store).
+      const authApp = Option.map(globals.authAppUrl, (value) =>
+        CoreFailure.authAppUrlOf(value, globals.authAppUrlFrom)
+      )
+      if (Option.isSome(authApp) && "message" in authApp.value) return yield* usage(authApp.value.message)
+      const authAppUrl = Option.isSome(authApp) && "url" in authApp.value ? authApp.value.url : undefined
       if (Option.isSome(globals.configDir) && globals.configDir.value.trim() === "") {
         return yield* usage(CoreFailure.emptyConfigDirMessage)
       }
@@ -184,7 +199,8 @@ export const layer = (
         file: path.join(directory, FileStore.fileName),
         tokenKey: globals.fake ? fakeTokenKey : Credentials.defaultStoreKey,
         fake,
-        scenarios
+        scenarios,
+        authAppUrl
       }).pipe(
         Context.add(KeyValueStore.KeyValueStore, store),
         Context.add(ClientIdentity.ClientIdentity, client),

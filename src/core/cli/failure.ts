@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { credentialsInUrlProblem } from "../validate.js"
+import { credentialsInUrlProblem, httpUrl } from "../validate.js"
 
 /** The CLI's exit codes (docs/cli.md). */
 export const ExitCode = {
@@ -60,6 +60,7 @@ const inputNames: Record<string, string> = {
   serverUrl: "--server URL (or PLEX_SERVER_URL)",
   nameOrId: "--server (or PLEX_SERVER_URL)",
   url: "--plex-tv URL (or PLEX_TV_URL)",
+  authAppUrl: "--auth-app-url URL (or PLEX_AUTH_APP_URL)",
   token: "saved token",
   // Home.switchUser's PIN: only PLEX_HOME_PIN reaches the library unchecked (the prompt takes four digits only).
   pin: "PLEX_HOME_PIN",
@@ -77,6 +78,22 @@ export type GivenBy = "option" | "variable"
 /** The name of a value's source ({@link GivenBy}): the option's when it was given, else the variable's. */
 export const givenBy = (from: GivenBy | undefined, option: string, variable: string): string =>
   from === "variable" ? variable : option
+
+/**
+ * `--auth-app-url` (or `PLEX_AUTH_APP_URL`): the page the PIN login's link
+ * points at, checked as the library checks a PIN login's `authAppUrl` (the
+ * same rule and reason), so a bad value is a usage error before any
+ * request. Either the URL or the CLI's message, naming where it came from.
+ */
+export const authAppUrlOf = (
+  value: string,
+  from: GivenBy | undefined
+): { readonly url: string } | { readonly message: string } => {
+  const checked = httpUrl(value)
+  return "url" in checked
+    ? checked
+    : { message: invalidMessage(givenBy(from, "--auth-app-url URL", "PLEX_AUTH_APP_URL"), checked.problem) }
+}
 
 /** Where `login --password` took each of its inputs. */
 export interface SignInSources {

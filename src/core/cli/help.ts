@@ -12,6 +12,8 @@ export const help = {
     "Where the token and the client identifier are kept. Default: ~/.config/effect-plex-auth ($XDG_CONFIG_HOME, %APPDATA% on Windows).",
   plexTv:
     "Talk to another plex.tv (a proxy, or `plex-auth fake-server`) at this base URL. Default: PLEX_TV_URL, else https://plex.tv.",
+  authAppUrl:
+    "Where the PIN login's sign-in link points (an http(s) URL without query or fragment), e.g. `plex-auth fake-server`'s sign-in page. Default: PLEX_AUTH_APP_URL, else https://app.plex.tv/auth.",
   json: "Print the result as one JSON document on stdout, and errors as JSON on stderr (see docs/cli.md).",
   oldToken:
     "When already logged in: revoke the old token at plex.tv once the new login succeeds, or keep it valid. Asked for when not given.",

@@ -371,7 +371,7 @@ export const fakeServerText = (details: FakeServerDetails) => ({
     "",
     `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its JWT host clients.plex.tv at ${details.clientsUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
     `Its unclaimed server, for plex-auth claim, is at ${details.unclaimedServerUrl}.`,
-    `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${ApprovalPage.urlOf(details.plexTvUrl)}.`,
+    `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${ApprovalPage.urlOf(details.plexTvUrl)}: pass it to plex-auth login as --auth-app-url (or PLEX_AUTH_APP_URL).`,
     details.approvePinsAfterSeconds === null
       ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
       : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,
@@ -390,7 +390,7 @@ export const portHint = "Choose another --port, or 0 for a free one."
 // ---------------------------------------------------------------------------
 
 const globalBooleans: ReadonlyArray<string> = ["--fake", "--json"]
-const globalValues: ReadonlyArray<string> = ["--config-dir", "--plex-tv"]
+const globalValues: ReadonlyArray<string> = ["--config-dir", "--plex-tv", "--auth-app-url"]
 
 /** The options {@link onceEachGlobal} takes once: the global ones, and the parsers' `--log-level` and `--wizard`. */
 const onceValues: ReadonlyArray<string> = [...globalValues, "--log-level"]
@@ -540,7 +540,11 @@ export const wizardWithoutCommand = (argv: ReadonlyArray<string>): string | unde
  * What {@link wizardWithoutCommand} shows instead of the values typed: a
  * URL may carry a password or a token in its query, a path may need quoting.
  */
-const placeholders: Readonly<Record<string, string>> = { "--config-dir": "<dir>", "--plex-tv": "<url>" }
+const placeholders: Readonly<Record<string, string>> = {
+  "--config-dir": "<dir>",
+  "--plex-tv": "<url>",
+  "--auth-app-url": "<url>"
+}
 
 /**
  * Options of the Effect 4 parser's own that may stand before the command's

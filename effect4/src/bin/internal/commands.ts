@@ -60,6 +60,11 @@ const globalFlags = {
     Flag.withDescription(Help.plexTv),
     Flag.optional
   ),
+  authAppUrl: Flag.String("auth-app-url").pipe(
+    Flag.withMetavar("url"),
+    Flag.withDescription(Help.authAppUrl),
+    Flag.optional
+  ),
   json: Flag.Boolean("json").pipe(Flag.withDescription(Help.json), Flag.withDefault(false))
 }
 
@@ -71,21 +76,29 @@ export const root = Command.make("plex-auth", {}, () =>
   Command.withDescription("Sign in to Plex, hold the token, and get tokens for servers (Effect 4 edition).")
 )
 
-/** The global options of the run; `--plex-tv` falls back to `PLEX_TV_URL` (not with `--fake`). */
+/**
+ * The global options of the run; `--plex-tv` falls back to `PLEX_TV_URL` and `--auth-app-url` to
+ * `PLEX_AUTH_APP_URL` (not with `--fake`).
+ */
 const globals = Effect.gen(function* () {
   const flags = yield* root
-  const fromEnv = flags.fake
-    ? Option.none<string>()
-    : yield* Config.option(Config.String("PLEX_TV_URL")).pipe(
-        Effect.map(Option.filter(Render.envSet)),
-        Effect.orElseSucceed(() => Option.none<string>())
-      )
+  const variable = (name: string) =>
+    flags.fake
+      ? Effect.succeed(Option.none<string>())
+      : Config.option(Config.String(name)).pipe(
+          Effect.map(Option.filter(Render.envSet)),
+          Effect.orElseSucceed(() => Option.none<string>())
+        )
+  const fromEnv = yield* variable("PLEX_TV_URL")
+  const authAppFromEnv = yield* variable("PLEX_AUTH_APP_URL")
   return {
     fake: flags.fake,
     json: flags.json,
     configDir: flags.configDir,
     plexTv: Option.orElse(flags.plexTv, () => fromEnv),
-    plexTvFrom: Option.isSome(flags.plexTv) ? "option" : "variable"
+    plexTvFrom: Option.isSome(flags.plexTv) ? "option" : "variable",
+    authAppUrl: Option.orElse(flags.authAppUrl, () => authAppFromEnv),
+    authAppUrlFrom: Option.isSome(flags.authAppUrl) ? "option" : "variable"
   } satisfies Globals
 })
 
@@ -125,7 +138,7 @@ const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
     // Under --json stdout carries the result only: the instructions go to stderr.
     const tell = (text: string) => (session.json ? say(text) : line(text))
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
-    const url = yield* PinLogin.authUrl(pin)
+    const url = yield* PinLogin.authUrl(pin, { authAppUrl: session.authAppUrl })
     yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
     if (options.linkCode)
       yield* tell(`Or go to https://plex.tv/link and enter the code ${Core.neutralise(pin.code)}\n`)

@@ -69,6 +69,10 @@ export interface Globals {
   readonly plexTv: Option.Option<string>
   /** Whether `plexTv` is `--plex-tv`'s or `PLEX_TV_URL`'s (unset: `--plex-tv`'s). */
   readonly plexTvFrom?: "option" | "variable" | undefined
+  /** Where the PIN login's sign-in link points (`--auth-app-url`, else `PLEX_AUTH_APP_URL`); none: app.plex.tv's. */
+  readonly authAppUrl: Option.Option<string>
+  /** Whether `authAppUrl` is `--auth-app-url`'s or `PLEX_AUTH_APP_URL`'s (unset: `--auth-app-url`'s). */
+  readonly authAppUrlFrom?: "option" | "variable" | undefined
 }
 
 /** `PLEX_AUTH_FAKE`'s scenarios (only with `--fake` and `fake-server`). */
@@ -146,6 +150,8 @@ export interface Session {
   readonly fake: FakePlexServer.FakePlexServerService | undefined
   readonly scenarios: ReadonlySet<Render.FakeScenario>
   readonly json: boolean
+  /** The page the PIN login's link points at (`--auth-app-url`, checked); undefined: app.plex.tv's. */
+  readonly authAppUrl: string | undefined
 }
 
 /** Runs `work` with the store, the client identity, plex.tv (or the fake) and an `HttpClient`. */
@@ -154,6 +160,14 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
     Effect.gen(function* () {
       if (globals.fake && Option.isSome(globals.plexTv))
         return yield* usage("--plex-tv cannot be combined with --fake.")
+      if (globals.fake && Option.isSome(globals.authAppUrl))
+        return yield* usage("--auth-app-url cannot be combined with --fake.")
+      // Checked as the library checks a PIN login's authAppUrl, before any request (and before the store).
+      const authApp = Option.map(globals.authAppUrl, (value) =>
+        Core.authAppUrlOf(value, globals.authAppUrlFrom)
+      )
+      if (Option.isSome(authApp) && "message" in authApp.value) return yield* usage(authApp.value.message)
+      const authAppUrl = Option.isSome(authApp) && "url" in authApp.value ? authApp.value.url : undefined
       if (Option.isSome(globals.configDir) && globals.configDir.value.trim() === "") {
         return yield* usage(Core.emptyConfigDirMessage)
       }
@@ -192,7 +206,8 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
         store,
         fake,
         scenarios,
-        json: globals.json
+        json: globals.json,
+        authAppUrl
       }
       return yield* work(session).pipe(
         Effect.provideService(FileStore.KeyValueStore, store),
