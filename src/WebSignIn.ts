@@ -806,8 +806,12 @@ export const make = (
       }).pipe(Effect.withSpan("WebSignIn.signOut"))
 
     // -- routes --------------------------------------------------------------
-    const refusal = (error: CallbackError | StartError, extra: ReadonlyArray<SetCookie>) => {
-      const r = Pages.refusalFor(error)
+    const refusal = (
+      error: CallbackError | StartError,
+      extra: ReadonlyArray<SetCookie>,
+      retryPath?: string
+    ) => {
+      const r = Pages.refusalFor(error, retryPath)
       return private_(
         withCookies(
           HttpServerResponse.text(Pages.refusalPage(r, settings.startPath, settings.homePath), {
@@ -836,14 +840,16 @@ export const make = (
         settings.callbackPath,
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
           Effect.match(callback({ cookie: request.headers["cookie"], url: request.url }), {
-            // The PIN-flow cookie is used once, whatever the outcome, unless it is another return's (Flow.keepsPinCookie).
+            // The PIN-flow cookie is used once, whatever the outcome, unless it is another return's or plex.tv is
+            // unavailable for now (Flow.keepsPinCookieAfter): then "Try again" comes back here.
             onFailure: (error) =>
-              refusal(
-                error,
-                withLegacyPin(
-                  error._tag === "SignInNotStarted" && Flow.keepsPinCookie(error.reason) ? [] : [deletePin]
-                )
-              ),
+              Flow.keepsPinCookieAfter(error)
+                ? refusal(
+                    error,
+                    withLegacyPin([]),
+                    error._tag === "PlexUnavailable" ? Flow.retryPath(settings, request.url) : undefined
+                  )
+                : refusal(error, withLegacyPin([deletePin])),
             onSuccess: ({ cookies }) =>
               private_(withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies))
           })

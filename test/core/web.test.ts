@@ -333,6 +333,39 @@ describe("core/web: what the bindings decide the same way", () => {
       Pages.refusalPage({ _tag: "NotStarted" }, "/auth/plex/start"),
       "This sign-in was not started in this browser, or it took too long. Please start again."
     )
+    // Which callback failures keep the PIN cookie: another return's, or plex.tv unavailable for now (no answer,
+    // rate limited, no readable answer); a refusal of plex.tv (400, 401) and every other refusal is final.
+    assert.deepStrictEqual(
+      [
+        { _tag: "SignInNotStarted", reason: "StateMismatch" },
+        { _tag: "SignInNotStarted", reason: "Expired" },
+        { _tag: "PlexUnavailable", operation: "checkPin", failure: "NetworkError" },
+        { _tag: "PlexUnavailable", operation: "checkPin", failure: "RateLimited" },
+        { _tag: "PlexUnavailable", operation: "checkAccess", failure: "Unexpected" },
+        { _tag: "PlexUnavailable", operation: "checkPin", failure: "BadRequest" },
+        { _tag: "PlexUnavailable", operation: "checkPin", failure: "Unauthorized" },
+        { _tag: "SignInNotApproved" },
+        { _tag: "SignInExpired" },
+        { _tag: "AccessDenied", username: "dave" },
+        { _tag: "SessionStoreError" }
+      ].map(Flow.keepsPinCookieAfter),
+      [true, false, true, true, true, false, false, false, false, false, false]
+    )
+    const checked = SignIn.settings({ appUrl: "https://app.example", callbackPath: "/cb" })
+    assert.strictEqual(checked._tag, "Ok")
+    if (checked._tag !== "Ok") return
+    const at = checked.settings
+    assert.strictEqual(Flow.retryPath(at, "/cb?state=a%20b&x=1"), "/cb?state=a%20b")
+    assert.strictEqual(Flow.retryPath(at, "https://app.example/cb"), undefined)
+    assert.deepStrictEqual(Pages.refusalFor({ _tag: "PlexUnavailable" }, "/cb?state=s"), {
+      _tag: "Unavailable",
+      retryPath: "/cb?state=s"
+    })
+    const retryPage = Pages.refusalPage({ _tag: "Unavailable", retryPath: '/cb?state="><x' }, "/start")
+    assert.include(retryPage, "Please try again in a moment: your sign-in is kept for a few minutes")
+    assert.include(retryPage, '<a class="button" href="/cb?state=&quot;&gt;&lt;x">Try again</a>')
+    assert.include(retryPage, '<a href="/start">Start again</a>')
+    assert.notInclude(Pages.refusalPage({ _tag: "Unavailable" }, "/start"), "Start again")
     assert.strictEqual(SignIn.stateOf("/cb?state=abc", "https://app.example"), "abc")
     assert.strictEqual(SignIn.stateOf("https://app.example/cb", "https://app.example"), null)
     assert.strictEqual(SignIn.stateOf("http://[bad", "not a url"), null)

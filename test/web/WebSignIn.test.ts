@@ -1310,6 +1310,81 @@ describe("WebSignIn middleware and routes", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "routes: plex.tv unavailable at the return keeps the PIN cookie, and the page's Try again signs in once it answers; a final refusal or the PIN's expiry deletes it",
+    () =>
+      Effect.gen(function* () {
+        const { routes } = yield* WebSignIn.WebSignIn
+        const setCookies = (response: Response) =>
+          response.headers.getSetCookie().map((line) => {
+            const cookie = CoreCookies.parseSetCookie(line)
+            return [cookie?.name, cookie?.attributes.maxAge]
+          })
+        const begin = Effect.gen(function* () {
+          const started = yield* run(routes, request("/auth/plex/start"))
+          const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+          const params = authUrlParams(started.headers.get("location") ?? "")
+          const url = new URL(params.get("forwardUrl") ?? "")
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+          return { cookie: `${pin?.name}=${pin?.value}`, path: `${url.pathname}${url.search}` }
+        })
+        // No answer, a 5xx, rate limiting, at the PIN check or the access check: unavailable for now.
+        const forNow = [
+          ["checkPin", Fault.reset],
+          ["checkPin", Fault.status(503)],
+          ["checkPin", Fault.rateLimited()],
+          ["getServerResources", Fault.status(502)]
+        ] as const
+        const { cookie, path } = yield* begin
+        for (const [target, fault] of forNow) {
+          yield* FakePlex.fault(target, fault)
+          const unavailable = yield* run(routes, request(path, { headers: { cookie } }))
+          yield* FakePlex.clearFaults
+          assert.strictEqual(unavailable.status, 503, target)
+          const page = yield* Effect.promise(() => unavailable.text())
+          assert.include(page, "Please try again in a moment")
+          assert.include(page, `<a class="button" href="${path}">Try again</a>`)
+          assert.include(page, 'href="/auth/plex/start">Start again</a>')
+          // Only the old name's cookie is expired: the PIN cookie is neither deleted nor set again.
+          assert.deepStrictEqual(setCookies(unavailable), [["plex_session_pin", 0]])
+        }
+        // plex.tv answers again: the page's "Try again" (this return) signs in, and uses the PIN cookie up.
+        const signedIn = yield* run(routes, request(path, { headers: { cookie } }))
+        assert.strictEqual(signedIn.status, 303)
+        assert.deepStrictEqual(setCookies(signedIn).slice(0, 2), [
+          ["__Host-plex_session_pin", 0],
+          ["plex_session_pin", 0]
+        ])
+
+        // A refusal of plex.tv (400) is final: the cookie is deleted, and "Try again" starts again.
+        const second = yield* begin
+        yield* FakePlex.fault("checkPin", Fault.status(400))
+        const refused = yield* run(routes, request(second.path, { headers: { cookie: second.cookie } }))
+        yield* FakePlex.clearFaults
+        assert.strictEqual(refused.status, 503)
+        assert.include(yield* Effect.promise(() => refused.text()), 'href="/auth/plex/start">Try again</a>')
+        assert.deepStrictEqual(setCookies(refused), [
+          ["__Host-plex_session_pin", 0],
+          ["plex_session_pin", 0]
+        ])
+
+        // A kept cookie lives no longer than the PIN: past its signed expiry the return is refused and it is deleted.
+        const third = yield* begin
+        yield* FakePlex.fault("checkPin", Fault.status(503))
+        const kept = yield* run(routes, request(third.path, { headers: { cookie: third.cookie } }))
+        assert.strictEqual(kept.status, 503)
+        assert.deepStrictEqual(setCookies(kept), [["plex_session_pin", 0]])
+        yield* FakePlex.clearFaults
+        yield* TestClock.adjust(`${15 * 60 + 1} seconds`)
+        const expired = yield* run(routes, request(third.path, { headers: { cookie: third.cookie } }))
+        assert.strictEqual(expired.status, 400)
+        assert.deepStrictEqual(setCookies(expired), [
+          ["__Host-plex_session_pin", 0],
+          ["plex_session_pin", 0]
+        ])
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
     Effect.gen(function* () {
       const { routes } = yield* WebSignIn.WebSignIn

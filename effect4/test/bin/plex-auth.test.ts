@@ -158,7 +158,9 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
           "serverId",
           "serverName",
           "approvePinsAfterSeconds",
-          "unclaimedServerUrl"
+          "unclaimedServerUrl",
+          "sharedUser",
+          "stranger"
         ])
         const plexTvUrl = String(details["plexTvUrl"])
         assert.match(plexTvUrl, /^http:\/\/127\.0\.0\.1:\d+$/)

@@ -616,7 +616,9 @@ const fakeServer = Command.make(
         serverId: fake.serverId,
         serverName: fake.servers[0]?.name ?? "",
         approvePinsAfterSeconds: scenarios.has("expire-pin") ? null : options.approvePinsAfter,
-        unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url
+        unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url,
+        sharedUser: Render.fakeServerAccount(FakeSeed.fakeSharedUser),
+        stranger: Render.fakeServerAccount(FakeSeed.fakeStranger)
       }
       if (json) yield* Output.json(details)
       else {

@@ -2,7 +2,8 @@
  * What the CLI's embedded fake (`--fake`, `fake-server`) holds besides the
  * default account and server, so the feature commands have something to
  * show: a Plex Home with a PIN-protected managed user and a member, two
- * authorized devices, and an unclaimed server. The same seed for both
+ * authorized devices, an unclaimed server, and for a web sign-in's outcomes
+ * a user the server is shared with and a stranger to it. The same seed for both
  * editions' CLIs (their fakes take these plain seeds).
  *
  * @internal
@@ -40,6 +41,38 @@ export const fakeHomeAccounts: ReadonlyArray<AccountSeed> = [
   { username: "bob", title: "Bob" }
 ]
 
+/** A fake account outside the home that `fake-server` lists, with what signs it in (the fake's, no secret). */
+export interface FakeOtherAccount {
+  readonly username: string
+  readonly title: string
+  /** Its email, what `--login` and a password sign-in take. */
+  readonly login: string
+  readonly password: string
+}
+
+/** The user the fake's server is shared with (a friend): a web sign-in as them is `Shared`. */
+export const fakeSharedUser: FakeOtherAccount = {
+  username: "carol",
+  title: "Carol Friend",
+  login: "carol@example.com",
+  password: "carol-secret-password"
+}
+
+/** A stranger to the fake's server (no access to it): a web sign-in as them is refused, `AccessDenied`. */
+export const fakeStranger: FakeOtherAccount = {
+  username: "dave",
+  title: "Dave Stranger",
+  login: "dave@example.com",
+  password: "dave-secret-password"
+}
+
+const otherAccounts: ReadonlyArray<AccountSeed> = [fakeSharedUser, fakeStranger].map((account) => ({
+  username: account.username,
+  title: account.title,
+  email: account.login,
+  password: account.password
+}))
+
 /**
  * The store key naming the home user a `--fake` session switched to: the
  * fake starts afresh on every run, and the saved token must be seeded on
@@ -51,7 +84,7 @@ export const fakeUserKey = "effect-plex-auth/fake/home-user"
  * The fake's accounts: the default account (seeded with the token a previous
  * `--fake` run saved, and under the `two-factor` scenario with a code) and
  * the home's users, with the saved token moved to the home user `savedUser`
- * when a previous run switched to one.
+ * when a previous run switched to one; then the shared user and the stranger.
  */
 export const fakeAccounts = (options: {
   readonly savedToken?: string | undefined
@@ -65,20 +98,21 @@ export const fakeAccounts = (options: {
     devices: fakeDevices
   }
   const switched = fakeHomeAccounts.find((account) => account.username === options.savedUser)
-  if (token === undefined) return [admin, ...fakeHomeAccounts]
-  if (switched === undefined) return [{ ...admin, token }, ...fakeHomeAccounts]
+  if (token === undefined) return [admin, ...fakeHomeAccounts, ...otherAccounts]
+  if (switched === undefined) return [{ ...admin, token }, ...fakeHomeAccounts, ...otherAccounts]
   return [
     admin,
-    ...fakeHomeAccounts.map((account) => (account === switched ? { ...account, token } : account))
+    ...fakeHomeAccounts.map((account) => (account === switched ? { ...account, token } : account)),
+    ...otherAccounts
   ]
 }
 
 /** The home (the first account is its admin). */
 export const fakeHomes: ReadonlyArray<HomeSeed> = [{ members: ["kids", "bob"] }]
 
-/** The fake's servers: the default one, and an unclaimed one. */
+/** The fake's servers: the default one (the account's, shared with {@link fakeSharedUser}), and an unclaimed one. */
 export const fakeServers: ReadonlyArray<ServerSeed> = [
-  {},
+  { sharedWith: [fakeSharedUser.username] },
   {
     clientIdentifier: fakeUnclaimedId,
     name: "New Server",

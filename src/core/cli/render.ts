@@ -351,7 +351,25 @@ export interface FakeServerDetails {
   readonly approvePinsAfterSeconds: number | null
   /** The loopback URL of the fake's unclaimed server (what `plex-auth claim` takes). */
   readonly unclaimedServerUrl: string
+  /** The user the server is shared with: a web sign-in as them is `Shared`. */
+  readonly sharedUser: FakeServerAccount
+  /** A user with no access to the server: a web sign-in as them is refused (`AccessDenied`). */
+  readonly stranger: FakeServerAccount
 }
+
+/** An account of the fake `fake-server` lists besides its own: its username, and its login and password. */
+export interface FakeServerAccount {
+  readonly username: string
+  readonly login: string
+  readonly password: string
+}
+
+/** The fields of an account `fake-server` lists (in this order in its `--json`). */
+export const fakeServerAccount = (account: FakeServerAccount): FakeServerAccount => ({
+  username: account.username,
+  login: account.login,
+  password: account.password
+})
 
 /**
  * `fake-server`'s text: environment lines a program (in any language) can
@@ -372,6 +390,7 @@ export const fakeServerText = (details: FakeServerDetails) => ({
     `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its JWT host clients.plex.tv at ${details.clientsUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
     `Its unclaimed server, for plex-auth claim, is at ${details.unclaimedServerUrl}.`,
     `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${ApprovalPage.urlOf(details.plexTvUrl)}: pass it to plex-auth login as --auth-app-url (or PLEX_AUTH_APP_URL).`,
+    `Its server is shared with ${details.sharedUser.username} (login ${details.sharedUser.login}, password ${details.sharedUser.password}); ${details.stranger.username} (login ${details.stranger.login}, password ${details.stranger.password}) has no access to it: approved as them, a web sign-in is Shared, or refused (AccessDenied).`,
     details.approvePinsAfterSeconds === null
       ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
       : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,

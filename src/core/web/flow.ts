@@ -163,6 +163,42 @@ const readPinValue = async (
  */
 export const keepsPinCookie = (reason: string): boolean => reason === "StateMismatch"
 
+/**
+ * The failures (the `failure` of a `PlexUnavailable`) that say plex.tv is unavailable for now, not that it refused:
+ * no answer (`NetworkError`, a timeout included), rate limiting (`RateLimited`, 429) or an answer that was not one
+ * (`Unexpected`: a 5xx, a maintenance page). A `BadRequest` or `Unauthorized` is plex.tv's refusal.
+ */
+export const unavailableForNow = (failure: string): boolean =>
+  failure === "NetworkError" || failure === "RateLimited" || failure === "Unexpected"
+
+/**
+ * Whether a callback that failed with `error` leaves the PIN-flow cookie in place: a return refused as another's
+ * ({@link keepsPinCookie}), or plex.tv unavailable for now ({@link unavailableForNow}). The PIN stays valid for its
+ * lifetime and may already be approved: reloading the return finishes the sign-in once plex.tv answers, instead of
+ * starting again. Nothing lives longer for it: the cookie is not set again (its `Max-Age` stands) and carries its
+ * signed expiry, past which {@link readPin} refuses it (`Expired`, and deletes it); a return still needs this
+ * browser's cookie with the URL's `state`, and plex.tv to show the PIN approved. Every other refusal is final and
+ * deletes the cookie (a PIN cookie is used once).
+ */
+export const keepsPinCookieAfter = (error: {
+  readonly _tag: string
+  readonly reason?: string | undefined
+  readonly failure?: string | undefined
+}): boolean =>
+  error._tag === "SignInNotStarted"
+    ? error.reason !== undefined && keepsPinCookie(error.reason)
+    : error._tag === "PlexUnavailable" && error.failure !== undefined && unavailableForNow(error.failure)
+
+/**
+ * Where a refusal page's "Try again" leads after {@link keepsPinCookieAfter} kept the PIN cookie for plex.tv being
+ * unavailable: this return again (the callback's path and the URL's `state`, on this origin), or `undefined` when
+ * the URL carries no `state`.
+ */
+export const retryPath = (settings: S.Settings, url: string): string | undefined => {
+  const state = S.stateOf(url, settings.origin)
+  return state === null ? undefined : `${settings.callbackPath}?${S.stateParam}=${encodeURIComponent(state)}`
+}
+
 /** Whether the PIN plex.tv answered for (its code, when it shows one) is the one this browser started. */
 export const samePin = (started: S.PinState, answeredCode: string): boolean =>
   answeredCode === "" || Signed.constantTimeEqualText(started.code, answeredCode)

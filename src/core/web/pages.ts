@@ -40,20 +40,32 @@ export type Refusal =
   | { readonly _tag: "NotApproved" }
   | { readonly _tag: "PinExpired" }
   | { readonly _tag: "NoAccess"; readonly username: string }
-  | { readonly _tag: "Unavailable" }
+  | {
+      readonly _tag: "Unavailable"
+      /**
+       * At a return, plex.tv unavailable for now (Flow.keepsPinCookieAfter kept the PIN cookie): this return's path,
+       * where "Try again" leads (the sign-in finishes there once plex.tv answers, while the PIN lives).
+       */
+      readonly retryPath?: string
+    }
 
 /**
  * The refusal a failed start or callback shows, by its error's tag
  * (`SignInNotStarted`, `SignInNotApproved`, `SignInExpired`, `AccessDenied`
  * with the `username`; anything else, a failure to ask or to store, is
  * `Unavailable`). A `SignInNotStarted` whose `reason` leaves the PIN cookie
- * (`StateMismatch`: another sign-in of this browser is pending) says so.
+ * (`StateMismatch`: another sign-in of this browser is pending) says so. `retryPath`, given by a callback whose
+ * PIN cookie was kept for plex.tv being unavailable for now (Flow.retryPath), is where an `Unavailable` page's
+ * "Try again" leads.
  */
-export const refusalFor = (error: {
-  readonly _tag: string
-  readonly username?: string
-  readonly reason?: string
-}): Refusal => {
+export const refusalFor = (
+  error: {
+    readonly _tag: string
+    readonly username?: string
+    readonly reason?: string
+  },
+  retryPath?: string
+): Refusal => {
   switch (error._tag) {
     case "SignInNotStarted":
       return error.reason !== undefined && Flow.keepsPinCookie(error.reason)
@@ -66,7 +78,7 @@ export const refusalFor = (error: {
     case "AccessDenied":
       return { _tag: "NoAccess", username: error.username ?? "" }
     default:
-      return { _tag: "Unavailable" }
+      return retryPath === undefined ? { _tag: "Unavailable" } : { _tag: "Unavailable", retryPath }
   }
 }
 
@@ -114,21 +126,36 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
           "owner's Plex Media Server. Ask the owner to share the server with you."
       }
     case "Unavailable":
-      return {
-        title: "Plex could not be reached",
-        text: "Plex did not answer, so your access could not be checked. Please try again in a moment."
-      }
+      return refusal.retryPath !== undefined
+        ? {
+            title: "Plex could not be reached",
+            text:
+              "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: " +
+              "your sign-in is kept for a few minutes, and finishes once Plex answers."
+          }
+        : {
+            title: "Plex could not be reached",
+            text: "Plex did not answer, so your access could not be checked. Please try again in a moment."
+          }
   }
 }
 
-/** The refusal page; `startPath` is where "Try again" leads, `homePath` (the app's `homePath`) where "Home" does. */
+/**
+ * The refusal page; `startPath` is where "Try again" leads (an `Unavailable` refusal's `retryPath` instead, then
+ * with a "Start again" link to `startPath`), `homePath` (the app's `homePath`) where "Home" does.
+ */
 export const refusalPage = (refusal: Refusal, startPath: string, homePath = "/"): string => {
   const { text, title } = texts(refusal)
+  const retry = refusal._tag === "Unavailable" ? refusal.retryPath : undefined
+  const links =
+    retry === undefined
+      ? `<a class="button" href="${escapeHtml(startPath)}">Try again</a>`
+      : `<a class="button" href="${escapeHtml(retry)}">Try again</a> <a href="${escapeHtml(startPath)}">Start again</a>`
   return page(
     title,
     `<h1 id="refused" data-reason="${escapeHtml(refusal._tag)}">${escapeHtml(title)}</h1>
 <p id="reason">${escapeHtml(text)}</p>
-<p><a class="button" href="${escapeHtml(startPath)}">Try again</a> <a href="${escapeHtml(homePath)}">Home</a></p>`
+<p>${links} <a href="${escapeHtml(homePath)}">Home</a></p>`
   )
 }
 

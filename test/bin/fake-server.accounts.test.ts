@@ -1,0 +1,124 @@
+/**
+ * `plex-auth fake-server` seeds, beside its own account, a user its server is shared with and a stranger to it,
+ * and lists both (notes and `--json`): a web sign-in approved as them is `Shared`, or refused (`AccessDenied`).
+ * The CLI runs in this process (inProcess.ts `whileRunning`); effect4/test/bin/fake-server.accounts.test.ts tests
+ * the Effect 4 CLI alike.
+ */
+import { FetchHttpClient } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { ClientIdentity, Credentials, PlexAuth, PlexTv, ServerAccess } from "effect-plex-auth"
+import * as Render from "../../src/core/cli/render.js"
+import { cli } from "./inProcess.js"
+import { assertExit } from "./run.js"
+
+interface Account {
+  readonly username: string
+  readonly login: string
+  readonly password: string
+}
+
+/** Signs in as `account` at the fake's plex.tv and asks for its access to the server `serverId`. */
+const accessOf = (plexTvUrl: string, serverId: string, account: Account) =>
+  Effect.gen(function* () {
+    const signedIn = yield* PlexAuth.signIn({
+      login: account.login,
+      password: Redacted.make(account.password)
+    })
+    const access = yield* ServerAccess.check(serverId).pipe(Credentials.withToken(signedIn.authToken))
+    return { username: signedIn.username, access: access._tag }
+  }).pipe(
+    Effect.provide(
+      Layer.mergeAll(
+        FetchHttpClient.layer,
+        ClientIdentity.layer({ clientIdentifier: "fake-server-accounts-test", product: "tests" }),
+        PlexTv.layerConfig()
+      )
+    ),
+    Effect.withConfigProvider(ConfigProvider.fromJson({ PLEX_TV_URL: plexTvUrl }))
+  )
+
+describe.concurrent("plex-auth fake-server: a shared user and a stranger", { timeout: 60_000 }, () => {
+  it.live(
+    "--json lists them (the other fields unchanged); signed in, one is Shared, the other NoAccess",
+    () =>
+      Effect.gen(function* () {
+        let details: Record<string, unknown> = {}
+        let seen: ReadonlyArray<{ readonly username: string; readonly access: string }> = []
+        const run = yield* cli(["fake-server", "--json"], {
+          whileRunning: {
+            until: /\n}\n/,
+            andThen: (stdout) =>
+              Effect.gen(function* () {
+                details = JSON.parse(stdout)
+                const at = (account: unknown) =>
+                  accessOf(String(details["plexTvUrl"]), String(details["serverId"]), account as Account)
+                seen = [yield* at(details["sharedUser"]), yield* at(details["stranger"])]
+              }).pipe(Effect.orDie)
+          }
+        })
+        assertExit(run, 130)
+        // The fields scripts read before, then the two accounts.
+        assert.deepStrictEqual(Object.keys(details), [
+          "plexTvUrl",
+          "clientsUrl",
+          "serverUrl",
+          "urls",
+          "login",
+          "password",
+          "token",
+          "serverId",
+          "serverName",
+          "approvePinsAfterSeconds",
+          "unclaimedServerUrl",
+          "sharedUser",
+          "stranger"
+        ])
+        assert.deepStrictEqual(details["sharedUser"], {
+          username: "carol",
+          login: "carol@example.com",
+          password: "carol-secret-password"
+        })
+        assert.deepStrictEqual(details["stranger"], {
+          username: "dave",
+          login: "dave@example.com",
+          password: "dave-secret-password"
+        })
+        assert.deepStrictEqual(seen, [
+          { username: "carol", access: "Shared" },
+          { username: "dave", access: "NoAccess" }
+        ])
+      })
+  )
+
+  // What the text run prints is rendered from the details --json prints (checked above): the notes, rendered here
+  // (a run in process is stopped once stdout shows, and stderr may then be unwritten yet).
+  it("its notes name them, with their logins and passwords", () => {
+    const account = (name: string) => ({
+      username: name,
+      login: `${name}@example.com`,
+      password: `${name}-secret-password`
+    })
+    const { stderr } = Render.fakeServerText({
+      plexTvUrl: "http://127.0.0.1:1",
+      clientsUrl: "http://127.0.0.1:2",
+      serverUrl: "http://127.0.0.1:3",
+      urls: [],
+      login: "alice@example.com",
+      password: "alice-secret-password",
+      token: "fakeAccountToken0001",
+      serverId: "id",
+      serverName: "Fake Media Server",
+      approvePinsAfterSeconds: 1,
+      unclaimedServerUrl: "http://127.0.0.1:4",
+      sharedUser: account("carol"),
+      stranger: account("dave")
+    })
+    assert.include(
+      stderr,
+      "Its server is shared with carol (login carol@example.com, password carol-secret-password); " +
+        "dave (login dave@example.com, password dave-secret-password) has no access to it: approved as them, " +
+        "a web sign-in is Shared, or refused (AccessDenied)."
+    )
+  })
+})
