@@ -146,6 +146,50 @@ describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () 
     assert.strictEqual((await send(fake, "/devices.json", { token: alice.token })).status, 404)
   })
 
+  // A switch hands the asking client a token of the target account, as a sign-in does: the client is then among
+  // that account's devices, and revoking it signs the switched session out. Before, the switched token was tied to
+  // no device: `plex-auth devices revoke` of the CLI's own device left a token it had got by `home switch` working.
+  it("a Home switch (v2 and legacy) signs the client in to the target: its device, whose revocation ends the token", async () => {
+    const fake = fakeWithHome()
+    const alice = fake.account("alice")
+    const kids = fake.account("kids")
+    const switchTo = async (path: string, token: string) => {
+      const response = await fake.handler(
+        new Request(`${fake.plexTvUrl}${path}`, {
+          method: "POST",
+          headers: { ...headers(token, "application/json"), "X-Plex-Device-Name": "switcher" }
+        })
+      )
+      assert.strictEqual(response.status, 201)
+      const text = await response.text()
+      return (
+        /authenticationToken="([^"]+)"/.exec(text)?.[1] ??
+        (JSON.parse(text) as { authToken: string }).authToken
+      )
+    }
+    const devicesOf = async (token: string) =>
+      (await xml(await send(fake, "/devices.xml", { token }))).children.map((d) => d.attributes)
+    for (const [path, target] of [
+      [`/api/v2/home/users/${kids.uuid}/switch?pin=${PIN}`, kids],
+      [`/api/home/users/${kids.id}/switch?pin=${PIN}`, kids],
+      [`/api/v2/home/users/${alice.uuid}/switch`, alice]
+    ] as const) {
+      const switched = await switchTo(path, alice.token)
+      const user = await fake.handler(
+        new Request(`${fake.plexTvUrl}/api/v2/user`, { headers: headers(switched, "application/json") })
+      )
+      assert.strictEqual(((await user.json()) as { id: number }).id, target.id)
+      const device = (await devicesOf(switched)).find((d) => d["clientIdentifier"] === "legacy-test")
+      assert.strictEqual(device?.["name"], "switcher", path)
+      const revoked = await send(fake, `/devices/${device?.["id"]}.xml`, {
+        method: "DELETE",
+        token: target.token
+      })
+      assert.strictEqual(revoked.status, 204)
+      assert.isFalse(fake.isTokenValid(switched), path)
+    }
+  })
+
   it("accounts whose ids end alike (1001, 2001) keep their own devices: one's are not the other's", async () => {
     const fake = makeFakePlex({
       accounts: [

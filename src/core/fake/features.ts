@@ -44,6 +44,8 @@ export interface Builders {
     via: "signIn" | "pin" | "control"
   ) => string
   readonly unprocessable: (ctx: Context, message: string) => Response
+  /** Signs the requesting client (its `X-Plex-*` identity) in to an account with a token: its device entry. */
+  readonly signedIn: (ctx: Context, accountId: number, token: string) => void
 }
 
 const bit = (value: boolean) => (value ? 1 : 0)
@@ -154,6 +156,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
 
   const switchedPayload = async (ctx: Context, home: SeedHome, target: SeedAccount) => {
     const minted = await b.mintToken(ctx.store, target.id, ctx.now, "control")
+    // The token is handed to the client that asked: it becomes (or is again) one of the target's devices, so that
+    // revoking that device signs the switched session out, as it does a session signed in any other way.
+    b.signedIn(ctx, target.id, minted)
     return {
       ...Payloads.account(target, minted, ctx.now, { signIn: false, rememberMe: false }),
       home: true,

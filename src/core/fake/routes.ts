@@ -481,7 +481,18 @@ export const routes: ReadonlyArray<Route> = [
   sourceResources,
   identity,
   capabilities,
-  ...Features.routes({ plexTv, plexTvAccount, pms, token, mintToken, unprocessable }),
+  ...Features.routes({
+    plexTv,
+    plexTvAccount,
+    pms,
+    token,
+    mintToken,
+    unprocessable,
+    signedIn: (ctx, accountId, minted) => {
+      const client = plexValue(ctx, "X-Plex-Client-Identifier") ?? ""
+      ctx.store.signedIn(accountId, deviceIdentity(ctx, client), minted, ctx.now)
+    }
+  }),
   ...ApprovalPage.routes()
 ]
 
