@@ -253,11 +253,21 @@ const checks: ReadonlyArray<Check> = [
     exit: 2,
     says: "plex-auth: Invalid PLEX_AUTH_APP_URL: must not have a query string or fragment."
   },
+  // A user name or password in it: said plainly, not cliReason's "sign in with `plex-auth login` instead" (this is login).
   {
     args: ["--auth-app-url", secretUrl, "login", "--config-dir", "$X"],
     kind: "same",
     exit: 2,
-    secrets: urlSecrets
+    secrets: urlSecrets,
+    says: "plex-auth: Invalid --auth-app-url URL: must not carry a user name or password (it is the page the sign-in link opens in a browser)."
+  },
+  {
+    args: ["login", "--config-dir", "$X"],
+    kind: "same",
+    env: { PLEX_AUTH_APP_URL: secretUrl },
+    exit: 2,
+    secrets: urlSecrets,
+    says: "plex-auth: Invalid PLEX_AUTH_APP_URL: must not carry a user name or password (it is the page the sign-in link opens in a browser)."
   },
   {
     args: [
