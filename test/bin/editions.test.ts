@@ -253,11 +253,50 @@ const checks: ReadonlyArray<Check> = [
     exit: 2,
     says: "plex-auth: Invalid PLEX_AUTH_APP_URL: must not have a query string or fragment."
   },
+  // Given empty (the = form) or with no value: refused alike, exit 2.
+  {
+    args: ["--auth-app-url=", "login", "--config-dir", "$X"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --auth-app-url URL: is not an absolute URL"
+  },
+  {
+    args: ["login", "--config-dir", "$X", "--auth-app-url"],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Missing value for --auth-app-url"
+  },
+  // PLEX_AUTH_APP_URL is read by login only (as PLEX_SERVER_URL by the commands that use it): a bad one breaks no
+  // other command (--auth-app-url typed on one is still checked, as --plex-tv is).
+  {
+    args: ["whoami", "--config-dir", "$X"],
+    kind: "same",
+    env: { PLEX_AUTH_APP_URL: "notaurl" },
+    exit: 3,
+    says: "plex-auth: Not logged in."
+  },
+  {
+    args: ["logout", "--config-dir", "$X"],
+    kind: "same",
+    env: { PLEX_AUTH_APP_URL: secretUrl },
+    exit: 0,
+    secrets: urlSecrets
+  },
+  // A user name or password in it: said plainly, not cliReason's "sign in with `plex-auth login` instead" (this is login).
   {
     args: ["--auth-app-url", secretUrl, "login", "--config-dir", "$X"],
     kind: "same",
     exit: 2,
-    secrets: urlSecrets
+    secrets: urlSecrets,
+    says: "plex-auth: Invalid --auth-app-url URL: must not carry a user name or password (it is the page the sign-in link opens in a browser)."
+  },
+  {
+    args: ["login", "--config-dir", "$X"],
+    kind: "same",
+    env: { PLEX_AUTH_APP_URL: secretUrl },
+    exit: 2,
+    secrets: urlSecrets,
+    says: "plex-auth: Invalid PLEX_AUTH_APP_URL: must not carry a user name or password (it is the page the sign-in link opens in a browser)."
   },
   {
     args: [

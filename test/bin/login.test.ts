@@ -190,6 +190,17 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
         })
         assertExit(fakeVariable, 0)
         assert.include(fakeVariable.stdout, "https://app.plex.tv/auth#?clientID=")
+        // Set empty or blank, the variable counts as unset (as PLEX_TV_URL): app.plex.tv's link, not a usage error.
+        for (const blank of ["", " "]) {
+          const unset = yield* cli(
+            ["--config-dir", yield* configDir, "--plex-tv", server.plexTvUrl, "login"],
+            {
+              env: { PLEX_AUTH_APP_URL: blank }
+            }
+          )
+          assertExit(unset, 0)
+          assert.include(unset.stdout, "\n  https://app.plex.tv/auth#?clientID=")
+        }
       })
   )
 

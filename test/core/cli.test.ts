@@ -642,11 +642,17 @@ describe("core/cli", () => {
         message: `Invalid PLEX_AUTH_APP_URL: ${reason}.`
       })
     }
-    // A URL with credentials: the CLI's words (cliReason), never the URL itself.
+    // A URL with credentials: said plainly, never the URL itself, and not cliReason's advice to sign in with
+    // `plex-auth login` instead (given to `plex-auth login` itself, where the URL is only printed).
     const secret = Failure.authAppUrlOf("http://u:s3cret@x/auth", "option")
-    assert.isTrue(
-      "message" in secret && secret.message.startsWith("Invalid --auth-app-url URL: must not carry")
-    )
+    assert.deepStrictEqual(secret, {
+      message:
+        "Invalid --auth-app-url URL: must not carry a user name or password (it is the page the sign-in link opens in a browser)."
+    })
+    assert.deepStrictEqual(Failure.authAppUrlOf("http://u:s3cret@x/auth", "variable"), {
+      message:
+        "Invalid PLEX_AUTH_APP_URL: must not carry a user name or password (it is the page the sign-in link opens in a browser)."
+    })
     assert.notInclude(JSON.stringify(secret), "s3cret")
   })
 

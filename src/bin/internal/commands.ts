@@ -77,12 +77,14 @@ type GlobalValues = RunGlobals
 
 /**
  * The global options of a run: those given before the command's name with
- * those given after it. `--plex-tv` falls back to `PLEX_TV_URL` and
- * `--auth-app-url` to `PLEX_AUTH_APP_URL` (not with `--fake`, which always
- * talks to its own fake).
+ * those given after it. `--plex-tv` falls back to `PLEX_TV_URL` and, for
+ * `login` only (`authAppVariable`: the one command that prints a sign-in
+ * link), `--auth-app-url` to `PLEX_AUTH_APP_URL` (not with `--fake`, which
+ * always talks to its own fake).
  */
 const globals = (
-  after: GlobalValues
+  after: GlobalValues,
+  authAppVariable: boolean
 ): Effect.Effect<RunGlobals, CliFailure, Command.Command.Context<"plex-auth">> =>
   Effect.flatMap(root, (before) =>
     Effect.gen(function* () {
@@ -97,7 +99,8 @@ const globals = (
             )
       const fromEnv = yield* variable("PLEX_TV_URL")
       const authAppFlag = yield* eitherPlace("auth-app-url", before.authAppUrl, after.authAppUrl)
-      const authAppFromEnv = yield* variable("PLEX_AUTH_APP_URL")
+      // Read by login only, as PLEX_SERVER_URL by the commands that use it: a bad value breaks no other command.
+      const authAppFromEnv = authAppVariable ? yield* variable("PLEX_AUTH_APP_URL") : Option.none<string>()
       return {
         fake,
         json: before.json || after.json,
@@ -112,12 +115,15 @@ const globals = (
 
 /**
  * Runs a command's work in its session (store, identity, HTTP, fake), given
- * the global options that followed the command's name.
+ * the global options that followed the command's name (`authAppVariable`:
+ * read `PLEX_AUTH_APP_URL`, for `login`).
  */
 const inSession =
-  (after: GlobalValues) =>
+  (after: GlobalValues, options: { readonly authAppVariable?: boolean } = {}) =>
   <A, E, R>(work: (globals: RunGlobals) => Effect.Effect<A, E, R>) =>
-    Effect.flatMap(globals(after), (merged) => Effect.provide(work(merged), Session.layer(merged)))
+    Effect.flatMap(globals(after, options.authAppVariable === true), (merged) =>
+      Effect.provide(work(merged), Session.layer(merged))
+    )
 
 /** The saved token as `Credentials`; "not logged in" when there is none. */
 const storedCredentials = Layer.unwrapEffect(
@@ -295,7 +301,7 @@ const login = Command.make(
     globals: globalOptions
   },
   (options) =>
-    inSession(options.globals)((run) =>
+    inSession(options.globals, { authAppVariable: true })((run) =>
       Effect.gen(function* () {
         const problem = Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) })
         if (problem !== undefined) return yield* usage(problem)

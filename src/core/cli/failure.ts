@@ -90,10 +90,18 @@ export const authAppUrlOf = (
   from: GivenBy | undefined
 ): { readonly url: string } | { readonly message: string } => {
   const checked = httpUrl(value)
-  return "url" in checked
-    ? checked
-    : { message: invalidMessage(givenBy(from, "--auth-app-url URL", "PLEX_AUTH_APP_URL"), checked.problem) }
+  if ("url" in checked) return checked
+  const what = givenBy(from, "--auth-app-url URL", "PLEX_AUTH_APP_URL")
+  // A user name or password in it: said plainly. cliReason's advice (sign in with `plex-auth login`, which
+  // sends the token itself) is for a URL the CLI sends requests to; this one is only printed, during that login.
+  return checked.problem === credentialsInUrlProblem
+    ? { message: `Invalid ${what}: ${authAppCredentialsReason}.` }
+    : { message: invalidMessage(what, checked.problem) }
 }
+
+/** Why `--auth-app-url` (or `PLEX_AUTH_APP_URL`) with a user name or password is refused. */
+export const authAppCredentialsReason =
+  "must not carry a user name or password (it is the page the sign-in link opens in a browser)"
 
 /** Where `login --password` took each of its inputs. */
 export interface SignInSources {

@@ -77,34 +77,39 @@ export const root = Command.make("plex-auth", {}, () =>
 )
 
 /**
- * The global options of the run; `--plex-tv` falls back to `PLEX_TV_URL` and `--auth-app-url` to
- * `PLEX_AUTH_APP_URL` (not with `--fake`).
+ * The global options of the run; `--plex-tv` falls back to `PLEX_TV_URL` and, for `login` only
+ * (`authAppVariable`: the one command that prints a sign-in link), `--auth-app-url` to `PLEX_AUTH_APP_URL`
+ * (not with `--fake`).
  */
-const globals = Effect.gen(function* () {
-  const flags = yield* root
-  const variable = (name: string) =>
-    flags.fake
-      ? Effect.succeed(Option.none<string>())
-      : Config.option(Config.String(name)).pipe(
-          Effect.map(Option.filter(Render.envSet)),
-          Effect.orElseSucceed(() => Option.none<string>())
-        )
-  const fromEnv = yield* variable("PLEX_TV_URL")
-  const authAppFromEnv = yield* variable("PLEX_AUTH_APP_URL")
-  return {
-    fake: flags.fake,
-    json: flags.json,
-    configDir: flags.configDir,
-    plexTv: Option.orElse(flags.plexTv, () => fromEnv),
-    plexTvFrom: Option.isSome(flags.plexTv) ? "option" : "variable",
-    authAppUrl: Option.orElse(flags.authAppUrl, () => authAppFromEnv),
-    authAppUrlFrom: Option.isSome(flags.authAppUrl) ? "option" : "variable"
-  } satisfies Globals
-})
+const globals = (authAppVariable: boolean) =>
+  Effect.gen(function* () {
+    const flags = yield* root
+    const variable = (name: string) =>
+      flags.fake
+        ? Effect.succeed(Option.none<string>())
+        : Config.option(Config.String(name)).pipe(
+            Effect.map(Option.filter(Render.envSet)),
+            Effect.orElseSucceed(() => Option.none<string>())
+          )
+    const fromEnv = yield* variable("PLEX_TV_URL")
+    // Read by login only, as PLEX_SERVER_URL by the commands that use it: a bad value breaks no other command.
+    const authAppFromEnv = authAppVariable ? yield* variable("PLEX_AUTH_APP_URL") : Option.none<string>()
+    return {
+      fake: flags.fake,
+      json: flags.json,
+      configDir: flags.configDir,
+      plexTv: Option.orElse(flags.plexTv, () => fromEnv),
+      plexTvFrom: Option.isSome(flags.plexTv) ? "option" : "variable",
+      authAppUrl: Option.orElse(flags.authAppUrl, () => authAppFromEnv),
+      authAppUrlFrom: Option.isSome(flags.authAppUrl) ? "option" : "variable"
+    } satisfies Globals
+  })
 
-/** Runs a command's work in its session. */
-const run = <A, E, R>(work: (session: Session) => Effect.Effect<A, E, R>) =>
-  Effect.flatMap(globals, (options) => inSession(options, work))
+/** Runs a command's work in its session (`authAppVariable`: read `PLEX_AUTH_APP_URL`, for `login`). */
+const run = <A, E, R>(
+  work: (session: Session) => Effect.Effect<A, E, R>,
+  options: { readonly authAppVariable?: boolean } = {}
+) => Effect.flatMap(globals(options.authAppVariable === true), (globals) => inSession(globals, work))
 
 /** Runs a command's work in its session, with the saved token as `Credentials` ("not logged in" without one). */
 const signedIn = <A, E, R>(work: (session: Session) => Effect.Effect<A, E, R>) =>
@@ -228,65 +233,67 @@ const login = Command.make(
     )
   },
   (options) =>
-    run((session) =>
-      Effect.gen(function* () {
-        const problem = Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) })
-        if (problem !== undefined) return yield* usage(problem)
-        const saved = yield* Effect.mapError(session.store.get(session.tokenKey), fromStoreError)
-        const before = saved === undefined || saved.length === 0 ? undefined : Redacted.make(saved)
-        let previous: Render.Previous = "none"
-        let decision: "revoke" | "keep" | undefined
-        if (before !== undefined) {
-          const validity = yield* Credentials.validate.pipe(Credentials.withToken(before), Effect.orDie)
-          if (validity._tag === "Invalid") {
-            previous = "invalid"
-            yield* say("The saved token is no longer valid (plex.tv refused it): signing in again.")
-          } else {
-            yield* say(
-              validity._tag === "Valid"
-                ? `Already logged in as ${Core.describeAccount(validity.account)}.`
-                : "Already logged in (plex.tv could not be asked whether the saved token is still valid)."
-            )
-            decision = Option.isSome(options.oldToken)
-              ? options.oldToken.value
-              : yield* ask(
-                  Prompt.Confirm({
-                    message: "Sign in again and revoke the old token? (no: keep it valid)",
-                    initial: false
-                  }),
-                  "pass --old-token revoke or --old-token keep"
-                ).pipe(Effect.map((revoke): "revoke" | "keep" => (revoke ? "revoke" : "keep")))
-          }
-        }
-        const token = yield* options.password
-          ? plexFailure(passwordLogin({ login: options.login, rememberMe: !options.noRememberMe }))
-          : plexFailure(pinLogin(session, { linkCode: options.linkCode }))
-        yield* saveToken(session, token)
-        if (before !== undefined && decision !== undefined) {
-          if (Redacted.value(before) === Redacted.value(token)) previous = "same"
-          else if (decision === "keep") previous = "kept"
-          else {
-            const revoked = yield* PlexAuth.signOut().pipe(
-              Credentials.withToken(before),
-              Effect.as(true),
-              Effect.catch((error) =>
-                Effect.as(say(`Could not revoke the old token: ${fromPlexError(error).message}`), false)
+    run(
+      (session) =>
+        Effect.gen(function* () {
+          const problem = Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) })
+          if (problem !== undefined) return yield* usage(problem)
+          const saved = yield* Effect.mapError(session.store.get(session.tokenKey), fromStoreError)
+          const before = saved === undefined || saved.length === 0 ? undefined : Redacted.make(saved)
+          let previous: Render.Previous = "none"
+          let decision: "revoke" | "keep" | undefined
+          if (before !== undefined) {
+            const validity = yield* Credentials.validate.pipe(Credentials.withToken(before), Effect.orDie)
+            if (validity._tag === "Invalid") {
+              previous = "invalid"
+              yield* say("The saved token is no longer valid (plex.tv refused it): signing in again.")
+            } else {
+              yield* say(
+                validity._tag === "Valid"
+                  ? `Already logged in as ${Core.describeAccount(validity.account)}.`
+                  : "Already logged in (plex.tv could not be asked whether the saved token is still valid)."
               )
-            )
-            previous = revoked ? "revoked" : "revoke-failed"
+              decision = Option.isSome(options.oldToken)
+                ? options.oldToken.value
+                : yield* ask(
+                    Prompt.Confirm({
+                      message: "Sign in again and revoke the old token? (no: keep it valid)",
+                      initial: false
+                    }),
+                    "pass --old-token revoke or --old-token keep"
+                  ).pipe(Effect.map((revoke): "revoke" | "keep" => (revoke ? "revoke" : "keep")))
+            }
           }
-        }
-        const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
-        if (session.json) {
-          return yield* json({
-            account: Option.isSome(account) ? Core.accountJson(account.value) : null,
-            file: session.file,
-            previous
-          })
-        }
-        const name = Option.isSome(account) ? Core.describeAccount(account.value) : undefined
-        yield* line(Render.loggedInText(name, session.file, previous).join("\n"))
-      })
+          const token = yield* options.password
+            ? plexFailure(passwordLogin({ login: options.login, rememberMe: !options.noRememberMe }))
+            : plexFailure(pinLogin(session, { linkCode: options.linkCode }))
+          yield* saveToken(session, token)
+          if (before !== undefined && decision !== undefined) {
+            if (Redacted.value(before) === Redacted.value(token)) previous = "same"
+            else if (decision === "keep") previous = "kept"
+            else {
+              const revoked = yield* PlexAuth.signOut().pipe(
+                Credentials.withToken(before),
+                Effect.as(true),
+                Effect.catch((error) =>
+                  Effect.as(say(`Could not revoke the old token: ${fromPlexError(error).message}`), false)
+                )
+              )
+              previous = revoked ? "revoked" : "revoke-failed"
+            }
+          }
+          const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
+          if (session.json) {
+            return yield* json({
+              account: Option.isSome(account) ? Core.accountJson(account.value) : null,
+              file: session.file,
+              previous
+            })
+          }
+          const name = Option.isSome(account) ? Core.describeAccount(account.value) : undefined
+          yield* line(Render.loggedInText(name, session.file, previous).join("\n"))
+        }),
+      { authAppVariable: true }
     )
 ).pipe(Command.withDescription(Help.loginCommand))
 
@@ -490,7 +497,7 @@ const fakeServer = Command.make(
   },
   (options) =>
     Effect.gen(function* () {
-      const flags = yield* globals
+      const flags = yield* globals(false)
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const scenarios = yield* readScenarios
