@@ -11,7 +11,7 @@ import { ClientIdentity, Credentials, PlexAuth, PlexTv, ServerAccess, WebSignIn 
 import { authUrlParams } from "../../src/core/authUrl.js"
 import * as Render from "../../src/core/cli/render.js"
 import { cli } from "./inProcess.js"
-import { assertExit } from "./run.js"
+import { assertExit, configDir } from "./run.js"
 
 interface Account {
   readonly username: string
@@ -166,6 +166,28 @@ describe.concurrent("plex-auth fake-server: a shared user and a stranger", { tim
         assertExit(run, 130)
         assert.deepStrictEqual(seen, ["Owner", "HomeMember", "Shared", "AccessDenied"])
       })
+  )
+
+  // Under --fake (a fake that starts afresh each run, seeded with the saved token), a login as carol stays carol's
+  // in the next run, and a login as alice after it alice's (the token is seeded on the account that logged in).
+  it.live("under --fake, the next run's whoami is the account that logged in: carol, then alice again", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const as = (login: string, password: string) =>
+        cli(["--fake", "--config-dir", dir, "login", "--password", "--login", login, "--old-token", "keep"], {
+          env: { PLEX_PASSWORD: password }
+        })
+      const whoami = cli(["--fake", "--config-dir", dir, "whoami"])
+      const carol = yield* as("carol@example.com", "carol-secret-password")
+      assertExit(carol, 0)
+      const first = yield* whoami
+      assertExit(first, 0)
+      assert.match(first.stdout, /^username\s+carol$/m)
+      assertExit(yield* as("alice@example.com", "alice-secret-password"), 0)
+      const second = yield* whoami
+      assertExit(second, 0)
+      assert.match(second.stdout, /^username\s+alice$/m)
+    }).pipe(Effect.scoped)
   )
 
   // What the text run prints is rendered from the details --json prints (checked above): the notes, rendered here
