@@ -1385,6 +1385,36 @@ describe("WebSignIn middleware and routes", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "routes: plex.tv unavailable at the user or access check of a stranger's return keeps the PIN cookie, and the retry refuses them (AccessDenied, cookie deleted, no session)",
+    () =>
+      Effect.gen(function* () {
+        const { routes } = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const names = (response: Response) =>
+          response.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line)?.name)
+        const started = yield* run(routes, request("/auth/plex/start"))
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "dave" })
+        const cookie = `${pin?.name}=${pin?.value}`
+        const path = `${url.pathname}${url.search}`
+        for (const target of ["getTokenDetails", "getServerResources"] as const) {
+          yield* FakePlex.fault(target, Fault.status(503))
+          const unavailable = yield* run(routes, request(path, { headers: { cookie } }))
+          yield* FakePlex.clearFaults
+          assert.strictEqual(unavailable.status, 503, target)
+          assert.deepStrictEqual(names(unavailable), ["plex_session_pin"], target)
+        }
+        // The retry asks plex.tv again: a stranger stays refused, the PIN cookie is used up, no session is opened.
+        const refused = yield* run(routes, request(path, { headers: { cookie } }))
+        assert.strictEqual(refused.status, 403)
+        assert.deepStrictEqual(names(refused), ["__Host-plex_session_pin", "plex_session_pin"])
+        assert.strictEqual(yield* store.size, 0)
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
     Effect.gen(function* () {
       const { routes } = yield* WebSignIn.WebSignIn

@@ -5,18 +5,22 @@
  * this process (inProcess.ts `whileRunning`).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
+import { KeyValueStore } from "effect/persistence"
 import * as Redacted from "effect/Redacted"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import * as ServerAccess from "effect4-plex-auth/ServerAccess"
+import * as WebSignIn from "effect4-plex-auth/WebSignIn"
+import { authUrlParams } from "../../../src/core/authUrl.js"
 import * as Render from "../../../src/core/cli/render.js"
-import { assertExit, cli } from "./inProcess.js"
+import { assertExit, cli, configDir } from "./inProcess.js"
 
 interface Account {
   readonly username: string
@@ -39,6 +43,56 @@ const accessOf = (plexTvUrl: string, serverId: string, account: Account) =>
         FetchHttpClient.layer,
         ClientIdentity.layer({ clientIdentifier: "fake-server-accounts-test", product: "tests" }),
         PlexTv.layerConfig()
+      )
+    ),
+    Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { PLEX_TV_URL: plexTvUrl } })))
+  )
+
+/**
+ * A web sign-in against the fake at `plexTvUrl` for its server `serverId`, approved as `account` at the fake's
+ * sign-in page (`POST <plexTvUrl>/auth`, the form a user submits there): the access level, or the refusal's tag.
+ */
+const webSignInAs = (plexTvUrl: string, serverId: string, account: string) =>
+  Effect.gen(function* () {
+    const service = yield* WebSignIn.WebSignIn
+    const started = yield* service.start
+    const params = authUrlParams(Redacted.value(started.url))
+    const approved = yield* Effect.promise(() =>
+      fetch(`${plexTvUrl}/auth`, {
+        method: "POST",
+        redirect: "manual",
+        body: new URLSearchParams({
+          clientID: params.get("clientID") ?? "",
+          code: params.get("code") ?? "",
+          forwardUrl: params.get("forwardUrl") ?? "",
+          account
+        })
+      })
+    )
+    assert.strictEqual(approved.status, 303, account)
+    return yield* Effect.match(
+      service.callback({
+        cookie: `${started.cookie.name}=${started.cookie.value}`,
+        url: approved.headers.get("location") ?? ""
+      }),
+      { onFailure: (error) => error._tag, onSuccess: ({ user }) => user.access }
+    )
+  }).pipe(
+    Effect.provide(
+      WebSignIn.layer({
+        appUrl: "http://localhost:3000",
+        machineIdentifier: serverId,
+        authAppUrl: `${plexTvUrl}/auth`,
+        sessionKey: Config.succeed(Redacted.make("fake-server-accounts-session-key-0123456789"))
+      }).pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(
+            FetchHttpClient.layer,
+            ClientIdentity.layer({ clientIdentifier: "fake-server-accounts-test", product: "tests" }),
+            PlexTv.layerConfig(),
+            KeyValueStore.layerMemory
+          )
+        )
       )
     ),
     Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { PLEX_TV_URL: plexTvUrl } })))
@@ -98,6 +152,59 @@ describe.concurrent(
             { username: "dave", access: "NoAccess" }
           ])
         })
+    )
+
+    // As docs/web-sign-in.md says: with a long --approve-pins-after, a web sign-in approved at the fake's sign-in
+    // page as alice is Owner, bob HomeMember, carol Shared, and dave is refused.
+    it.live(
+      "a web sign-in approved at its sign-in page as alice, bob, carol, dave: Owner, HomeMember, Shared, AccessDenied",
+      () =>
+        Effect.gen(function* () {
+          const seen: Array<string> = []
+          const run = yield* cli(["fake-server", "--json", "--approve-pins-after", "3600"], {
+            whileRunning: {
+              until: /\n}\n/,
+              andThen: (stdout) =>
+                Effect.gen(function* () {
+                  const details = JSON.parse(stdout)
+                  for (const account of ["alice", "bob", "carol", "dave"]) {
+                    seen.push(
+                      yield* webSignInAs(String(details["plexTvUrl"]), String(details["serverId"]), account)
+                    )
+                  }
+                }).pipe(Effect.orDie)
+            }
+          })
+          assertExit(run, 130)
+          assert.deepStrictEqual(seen, ["Owner", "HomeMember", "Shared", "AccessDenied"])
+        })
+    )
+
+    // Under --fake (a fake that starts afresh each run, seeded with the saved token), a login as carol stays carol's
+    // in the next run, and a login as alice after it alice's (the token is seeded on the account that logged in).
+    it.live(
+      "under --fake, the next run's whoami is the account that logged in: carol, then alice again",
+      () =>
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          const as = (login: string, password: string) =>
+            cli(
+              ["--fake", "--config-dir", dir, "login", "--password", "--login", login, "--old-token", "keep"],
+              {
+                env: { PLEX_PASSWORD: password }
+              }
+            )
+          const whoami = cli(["--fake", "--config-dir", dir, "whoami"])
+          const carol = yield* as("carol@example.com", "carol-secret-password")
+          assertExit(carol, 0)
+          const first = yield* whoami
+          assertExit(first, 0)
+          assert.match(first.stdout, /^username\s+carol$/m)
+          assertExit(yield* as("alice@example.com", "alice-secret-password"), 0)
+          const second = yield* whoami
+          assertExit(second, 0)
+          assert.match(second.stdout, /^username\s+alice$/m)
+        }).pipe(Effect.scoped)
     )
 
     // What the text run prints is rendered from the details --json prints (checked above): the notes, rendered here

@@ -351,6 +351,15 @@ const login = Command.make(
           }
         }
         const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
+        if (Option.isSome(session.fake)) {
+          // Whose token is saved: the next --fake run seeds it on that account (FakeSeed.fakeAccounts).
+          const store = yield* KeyValueStore.KeyValueStore
+          const user = FakeSeed.fakeLoggedInUser(Option.getOrUndefined(account)?.username)
+          yield* Effect.mapError(
+            user === undefined ? store.remove(FakeSeed.fakeUserKey) : store.set(FakeSeed.fakeUserKey, user),
+            fromStoreError
+          )
+        }
         if (run.json) {
           return yield* Output.json({
             account: Option.isSome(account) ? CoreFailure.accountJson(account.value) : null,

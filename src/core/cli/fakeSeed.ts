@@ -74,17 +74,29 @@ const otherAccounts: ReadonlyArray<AccountSeed> = [fakeSharedUser, fakeStranger]
 }))
 
 /**
- * The store key naming the home user a `--fake` session switched to: the
- * fake starts afresh on every run, and the saved token must be seeded on
- * that user's account, not the admin's.
+ * The store key naming the user a `--fake` session switched to (`home switch`)
+ * or logged in as (other than the default account): the fake starts afresh on
+ * every run, and the saved token must be seeded on that user's account, not
+ * the admin's.
  */
 export const fakeUserKey = "effect-plex-auth/fake/home-user"
 
 /**
+ * What to keep under {@link fakeUserKey} after a `--fake` login as `username`: the name of one of the fake's
+ * other accounts (the home's, the shared user, the stranger), or `undefined` for the default account (the key is
+ * then removed: the token is the admin's).
+ */
+export const fakeLoggedInUser = (username: string | undefined): string | undefined =>
+  [...fakeHomeAccounts, fakeSharedUser, fakeStranger].some((account) => account.username === username)
+    ? username
+    : undefined
+
+/**
  * The fake's accounts: the default account (seeded with the token a previous
  * `--fake` run saved, and under the `two-factor` scenario with a code) and
- * the home's users, with the saved token moved to the home user `savedUser`
- * when a previous run switched to one; then the shared user and the stranger.
+ * the home's users, then the shared user and the stranger; the saved token is
+ * moved to the account `savedUser` when a previous run switched to one of them
+ * (`home switch`) or logged in as one (`login --password --login carol@example.com`).
  */
 export const fakeAccounts = (options: {
   readonly savedToken?: string | undefined
@@ -97,14 +109,11 @@ export const fakeAccounts = (options: {
     ...(options.twoFactor ? { twoFactorCode: fakeTwoFactorCode } : {}),
     devices: fakeDevices
   }
-  const switched = fakeHomeAccounts.find((account) => account.username === options.savedUser)
-  if (token === undefined) return [admin, ...fakeHomeAccounts, ...otherAccounts]
-  if (switched === undefined) return [{ ...admin, token }, ...fakeHomeAccounts, ...otherAccounts]
-  return [
-    admin,
-    ...fakeHomeAccounts.map((account) => (account === switched ? { ...account, token } : account)),
-    ...otherAccounts
-  ]
+  const others = [...fakeHomeAccounts, ...otherAccounts]
+  const switched = others.find((account) => account.username === options.savedUser)
+  if (token === undefined) return [admin, ...others]
+  if (switched === undefined) return [{ ...admin, token }, ...others]
+  return [admin, ...others.map((account) => (account === switched ? { ...account, token } : account))]
 }
 
 /** The home (the first account is its admin). */

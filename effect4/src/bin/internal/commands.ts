@@ -283,6 +283,16 @@ const login = Command.make(
             }
           }
           const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
+          if (session.fake !== undefined) {
+            // Whose token is saved: the next --fake run seeds it on that account (FakeSeed.fakeAccounts).
+            const user = FakeSeed.fakeLoggedInUser(Option.getOrUndefined(account)?.username)
+            yield* Effect.mapError(
+              user === undefined
+                ? session.store.remove(FakeSeed.fakeUserKey)
+                : session.store.set(FakeSeed.fakeUserKey, user),
+              fromStoreError
+            )
+          }
           if (session.json) {
             return yield* json({
               account: Option.isSome(account) ? Core.accountJson(account.value) : null,
