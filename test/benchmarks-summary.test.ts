@@ -58,12 +58,24 @@ describe("scripts/benchmarks-summary.ts", () => {
       cells[2] = " 1.00× (0.90–1.10) "
       const changed = doc.replace(row[0], row[0].replace(row[1]!, cells.join("|")))
       assert.notStrictEqual(changed, doc)
-      assert.include(summary(changed), "| 1.00× / 1.35× |")
+      // The other rows' ratios as the page has them now (each `npm run bench` writes new ones).
+      const ratio = (operation: string, concurrency: number) => {
+        const found = new RegExp(`\\n\\| ${operation} +\\| +${concurrency} \\|([^\\n]*)`).exec(
+          doc.slice(doc.indexOf("effect4-plex-auth against each", bench))
+        )!
+        return /^\s*([\d.]+×)/.exec(found[1]!.split("|")[2]!)![1]!
+      }
+      const [tokenOne, tokenMany, signInMany] = [
+        ratio("`getTokenDetails`", 1),
+        ratio("`getTokenDetails`", 16),
+        ratio("sign-in", 16)
+      ]
+      assert.include(summary(changed), `| 1.00× / ${signInMany} |`)
       assert.include(
         summary(changed),
-        "| met for the sign-in one at a time (1.00×), not for `getTokenDetails` (1.41×, 1.47×), the sign-in 16 at a time (1.35×) |"
+        `| met for the sign-in one at a time (1.00×), not for \`getTokenDetails\` (${tokenOne}, ${tokenMany}), the sign-in 16 at a time (${signInMany}) |`
       )
-      assert.notInclude(summary(doc), "| 1.00× / 1.35× |")
+      assert.notInclude(summary(doc), `| 1.00× / ${signInMany} |`)
     })
   )
 
