@@ -56,6 +56,13 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
       const whoami = yield* fake(dir, ["whoami"])
       assertExit(whoami, 0)
       assert.match(whoami.stdout, /^username\s+kids$/m)
+
+      // logout ends the session, and with it the record of the user it was switched to (else a later login by
+      // a client that does not reset it, an older version, had its token seeded on Kids).
+      assertExit(yield* fake(dir, ["logout"]), 0)
+      const left = (yield* readStore(dir))!.entries
+      assert.notProperty(left, fakeTokenKey)
+      assert.notProperty(left, "effect-plex-auth/fake/home-user")
     })
   )
 

@@ -559,7 +559,15 @@ const logout = Command.make(
         if (Option.isNone(saved)) {
           return yield* done({ revoked: false, forgotten: false })
         }
-        const forget = Effect.mapError(store.remove(session.tokenKey), fromStoreError)
+        // Under --fake, the account the token was seeded on goes with it (FakeSeed.fakeUserKey): no record of a
+        // session that has ended is left in the store.
+        const forget = Effect.mapError(
+          Effect.zipRight(
+            store.remove(session.tokenKey),
+            Option.isSome(session.fake) ? store.remove(FakeSeed.fakeUserKey) : Effect.void
+          ),
+          fromStoreError
+        )
         if (options.local) {
           yield* forget
           return yield* done({ revoked: false, forgotten: true })

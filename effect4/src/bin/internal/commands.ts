@@ -468,7 +468,15 @@ const logout = Command.make(
         }
         const saved = yield* Effect.mapError(session.store.get(session.tokenKey), fromStoreError)
         if (saved === undefined) return yield* done({ revoked: false, forgotten: false })
-        const forget = Effect.mapError(session.store.remove(session.tokenKey), fromStoreError)
+        // Under --fake, the account the token was seeded on goes with it (FakeSeed.fakeUserKey): no record of a
+        // session that has ended is left in the store.
+        const forget = Effect.mapError(
+          Effect.andThen(
+            session.store.remove(session.tokenKey),
+            session.fake !== undefined ? session.store.remove(FakeSeed.fakeUserKey) : Effect.void
+          ),
+          fromStoreError
+        )
         if (options.local) {
           yield* forget
           return yield* done({ revoked: false, forgotten: true })
