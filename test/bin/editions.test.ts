@@ -282,6 +282,24 @@ const checks: ReadonlyArray<Check> = [
     exit: 0,
     secrets: urlSecrets
   },
+  // Nor by login --password, which prints no sign-in link: it signs in as without the variable (here plex.tv is
+  // unreachable: exit 5, not 2).
+  {
+    args: [
+      "login",
+      "--password",
+      "--login",
+      "alice",
+      "--plex-tv",
+      "http://127.0.0.1:1",
+      "--config-dir",
+      "$X"
+    ],
+    kind: "same",
+    env: { PLEX_AUTH_APP_URL: secretUrl, PLEX_PASSWORD: "pw-secret" },
+    exit: 5,
+    secrets: [...urlSecrets, "pw-secret"]
+  },
   // A user name or password in it: said plainly, not cliReason's "sign in with `plex-auth login` instead" (this is login).
   {
     args: ["--auth-app-url", secretUrl, "login", "--config-dir", "$X"],

@@ -99,7 +99,7 @@ const globals = (
             )
       const fromEnv = yield* variable("PLEX_TV_URL")
       const authAppFlag = yield* eitherPlace("auth-app-url", before.authAppUrl, after.authAppUrl)
-      // Read by login only, as PLEX_SERVER_URL by the commands that use it: a bad value breaks no other command.
+      // Read by a PIN login only (as PLEX_SERVER_URL by the commands that use it): a bad value breaks nothing else.
       const authAppFromEnv = authAppVariable ? yield* variable("PLEX_AUTH_APP_URL") : Option.none<string>()
       return {
         fake,
@@ -116,7 +116,7 @@ const globals = (
 /**
  * Runs a command's work in its session (store, identity, HTTP, fake), given
  * the global options that followed the command's name (`authAppVariable`:
- * read `PLEX_AUTH_APP_URL`, for `login`).
+ * read `PLEX_AUTH_APP_URL`, for a PIN `login`).
  */
 const inSession =
   (after: GlobalValues, options: { readonly authAppVariable?: boolean } = {}) =>
@@ -301,7 +301,7 @@ const login = Command.make(
     globals: globalOptions
   },
   (options) =>
-    inSession(options.globals, { authAppVariable: true })((run) =>
+    inSession(options.globals, { authAppVariable: !options.password })((run) =>
       Effect.gen(function* () {
         const problem = Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) })
         if (problem !== undefined) return yield* usage(problem)

@@ -92,7 +92,7 @@ const globals = (authAppVariable: boolean) =>
             Effect.orElseSucceed(() => Option.none<string>())
           )
     const fromEnv = yield* variable("PLEX_TV_URL")
-    // Read by login only, as PLEX_SERVER_URL by the commands that use it: a bad value breaks no other command.
+    // Read by a PIN login only (as PLEX_SERVER_URL by the commands that use it): a bad value breaks nothing else.
     const authAppFromEnv = authAppVariable ? yield* variable("PLEX_AUTH_APP_URL") : Option.none<string>()
     return {
       fake: flags.fake,
@@ -105,7 +105,7 @@ const globals = (authAppVariable: boolean) =>
     } satisfies Globals
   })
 
-/** Runs a command's work in its session (`authAppVariable`: read `PLEX_AUTH_APP_URL`, for `login`). */
+/** Runs a command's work in its session (`authAppVariable`: read `PLEX_AUTH_APP_URL`, for a PIN `login`). */
 const run = <A, E, R>(
   work: (session: Session) => Effect.Effect<A, E, R>,
   options: { readonly authAppVariable?: boolean } = {}
@@ -303,7 +303,7 @@ const login = Command.make(
           const name = Option.isSome(account) ? Core.describeAccount(account.value) : undefined
           yield* line(Render.loggedInText(name, session.file, previous).join("\n"))
         }),
-      { authAppVariable: true }
+      { authAppVariable: !options.password }
     )
 ).pipe(Command.withDescription(Help.loginCommand))
 
