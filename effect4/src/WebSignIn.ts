@@ -866,14 +866,15 @@ export const make = (
       ),
       HttpRouter.route("GET", settings.callbackPath, (request) =>
         Effect.match(callback({ cookie: request.headers["cookie"], url: request.url }), {
-          // The PIN-flow cookie is used once, whatever the outcome, unless it is another return's or plex.tv is
-          // unavailable for now (Flow.keepsPinCookieAfter): then "Try again" comes back here.
+          // The PIN-flow cookie is used once, whatever the outcome, unless it is another return's, or the
+          // return can be tried again (plex.tv unavailable for now, the session store failing: Flow.retriesAtReturn),
+          // whose "Try again" comes back here (Flow.keepsPinCookieAfter).
           onFailure: (error) =>
             Flow.keepsPinCookieAfter(error)
               ? refusal(
                   error,
                   withLegacyPin([]),
-                  error._tag === "PlexUnavailable" ? Flow.retryPath(settings, request.url) : undefined
+                  Flow.retriesAtReturn(error) ? Flow.retryPath(settings, request.url) : undefined
                 )
               : refusal(error, withLegacyPin([deletePin])),
           onSuccess: ({ cookies }) =>

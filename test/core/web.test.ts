@@ -311,7 +311,7 @@ describe("core/web: what the bindings decide the same way", () => {
       ["SignInNotStarted", "SignInNotApproved", "SignInExpired", "PlexUnavailable", "SessionStoreError"].map(
         (_tag) => Pages.refusalFor({ _tag })._tag
       ),
-      ["NotStarted", "NotApproved", "PinExpired", "Unavailable", "Unavailable"]
+      ["NotStarted", "NotApproved", "PinExpired", "Unavailable", "NotSaved"]
     )
     // A return with another state than the PIN cookie's: another sign-in of this browser is pending.
     assert.deepStrictEqual(
@@ -333,8 +333,9 @@ describe("core/web: what the bindings decide the same way", () => {
       Pages.refusalPage({ _tag: "NotStarted" }, "/auth/plex/start"),
       "This sign-in was not started in this browser, or it took too long. Please start again."
     )
-    // Which callback failures keep the PIN cookie: another return's, or plex.tv unavailable for now (no answer,
-    // rate limited, no readable answer); a refusal of plex.tv (400, 401) and every other refusal is final.
+    // Which callback failures keep the PIN cookie: another return's, plex.tv unavailable for now (no answer,
+    // rate limited, no readable answer) or the session store failing; a refusal of plex.tv (400, 401) and every
+    // other refusal is final.
     assert.deepStrictEqual(
       [
         { _tag: "SignInNotStarted", reason: "StateMismatch" },
@@ -349,7 +350,17 @@ describe("core/web: what the bindings decide the same way", () => {
         { _tag: "AccessDenied", username: "dave" },
         { _tag: "SessionStoreError" }
       ].map(Flow.keepsPinCookieAfter),
-      [true, false, true, true, true, false, false, false, false, false, false]
+      [true, false, true, true, true, false, false, false, false, false, true]
+    )
+    // Which can be tried again as they are ("Try again" is the same return): not another return's.
+    assert.deepStrictEqual(
+      [
+        { _tag: "SignInNotStarted", reason: "StateMismatch" },
+        { _tag: "PlexUnavailable", failure: "NetworkError" },
+        { _tag: "PlexUnavailable", failure: "BadRequest" },
+        { _tag: "SessionStoreError" }
+      ].map(Flow.retriesAtReturn),
+      [false, true, false, true]
     )
     const checked = SignIn.settings({ appUrl: "https://app.example", callbackPath: "/cb" })
     assert.strictEqual(checked._tag, "Ok")
@@ -366,6 +377,19 @@ describe("core/web: what the bindings decide the same way", () => {
     assert.include(retryPage, '<a class="button" href="/cb?state=&quot;&gt;&lt;x">Try again</a>')
     assert.include(retryPage, '<a href="/start">Start again</a>')
     assert.notInclude(Pages.refusalPage({ _tag: "Unavailable" }, "/start"), "Start again")
+    // The session store failing at the return: its own page (not "Plex could not be reached"), 503, retried the same.
+    assert.deepStrictEqual(Pages.refusalFor({ _tag: "SessionStoreError" }, "/cb?state=s"), {
+      _tag: "NotSaved",
+      retryPath: "/cb?state=s"
+    })
+    assert.strictEqual(Pages.refusalStatus({ _tag: "NotSaved" }), 503)
+    const notSaved = Pages.refusalPage({ _tag: "NotSaved", retryPath: "/cb?state=s" }, "/start")
+    assert.include(notSaved, "this app could not save your sign-in. Please try again in a moment")
+    assert.include(
+      notSaved,
+      '<a class="button" href="/cb?state=s">Try again</a> <a href="/start">Start again</a>'
+    )
+    assert.notInclude(notSaved, "Plex could not be reached")
     assert.strictEqual(SignIn.stateOf("/cb?state=abc", "https://app.example"), "abc")
     assert.strictEqual(SignIn.stateOf("https://app.example/cb", "https://app.example"), null)
     assert.strictEqual(SignIn.stateOf("http://[bad", "not a url"), null)

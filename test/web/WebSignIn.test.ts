@@ -9,7 +9,8 @@ import {
   HttpServer,
   HttpServerRequest,
   HttpServerResponse,
-  KeyValueStore
+  KeyValueStore,
+  Error as PlatformError
 } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import {
@@ -1413,6 +1414,92 @@ describe("WebSignIn middleware and routes", () => {
         assert.deepStrictEqual(names(refused), ["__Host-plex_session_pin", "plex_session_pin"])
         assert.strictEqual(yield* store.size, 0)
       }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "routes: the session store failing to save a sign-in keeps the PIN cookie, and the page's Try again signs in once it recovers",
+    () => {
+      // The app's store, whose writes of a session fail while `failing` (down when the return saves the session).
+      let failing = false
+      const FailingStore = Layer.effect(
+        KeyValueStore.KeyValueStore,
+        Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            set: (key, value) =>
+              failing && key.startsWith(Core.defaultStorePrefix)
+                ? Effect.fail(
+                    new PlatformError.SystemError({
+                      module: "KeyValueStore",
+                      method: "set",
+                      reason: "Unknown",
+                      description: "the store is down"
+                    })
+                  )
+                : inner.set(key, value)
+          })
+        )
+      ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      const StoreEnv = WebSignIn.layer({
+        appUrl: APP,
+        machineIdentifier: FakePlex.defaults.serverId,
+        sessionKey: Config.succeed(Redacted.make(KEY))
+      }).pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), FailingStore)
+        )
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const setCookies = (response: Response) =>
+          response.headers.getSetCookie().map((line) => {
+            const cookie = CoreCookies.parseSetCookie(line)
+            return [cookie?.name, cookie?.attributes.maxAge]
+          })
+        const started = yield* run(service.routes, request("/auth/plex/start"))
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        const cookie = `${pin?.name}=${pin?.value}`
+        const path = `${url.pathname}${url.search}`
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+
+        failing = true
+        // The callback fails with the store's error, as before: the app's own handling of `callback` sees it.
+        const error = yield* failure(service.callback({ cookie, url: url.href }))
+        assert.isTrue(error._tag === "SessionStoreError" && error.operation === "set")
+        const notSaved = yield* run(service.routes, request(path, { headers: { cookie } }))
+        assert.strictEqual(notSaved.status, 503)
+        // Only the old name's cookie is expired: the PIN cookie is neither deleted nor set again.
+        assert.deepStrictEqual(setCookies(notSaved), [["plex_session_pin", 0]])
+        const page = yield* Effect.promise(() => notSaved.text())
+        assert.include(page, "this app could not save your sign-in. Please try again in a moment")
+        assert.notInclude(page, "Plex could not be reached")
+        assert.include(page, `<a class="button" href="${path}">Try again</a>`)
+        assert.include(page, 'href="/auth/plex/start">Start again</a>')
+        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, (s) => s.size), 0)
+
+        // The store recovers: "Try again" (this return) signs in, and uses the PIN cookie up.
+        failing = false
+        const signedIn = yield* run(service.routes, request(path, { headers: { cookie } }))
+        assert.strictEqual(signedIn.status, 303)
+        assert.deepStrictEqual(setCookies(signedIn).slice(0, 2), [
+          ["__Host-plex_session_pin", 0],
+          ["plex_session_pin", 0]
+        ])
+        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, (s) => s.size), 1)
+        // Neither the page nor the error shows the token, the PIN's code or the cookie.
+        const pins = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+        const secrets = [
+          KEY,
+          pin?.value ?? "",
+          ...pins.map((p) => p.code),
+          ...pins.flatMap((p) => (p.authToken ? [Redacted.value(p.authToken)] : []))
+        ]
+        assert.isAbove(secrets.length, 3)
+        assertNoSecrets({ page, ...renderings(error) }, secrets)
+      }).pipe(Effect.provide(StoreEnv))
+    }
   )
 
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>

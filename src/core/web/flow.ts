@@ -172,13 +172,26 @@ export const unavailableForNow = (failure: string): boolean =>
   failure === "NetworkError" || failure === "RateLimited" || failure === "Unexpected"
 
 /**
+ * Whether a callback that failed with `error`, its return this browser's own (cookie and `state` verified), can be
+ * tried again as it is, the same return: plex.tv unavailable for now ({@link unavailableForNow}), or the app's
+ * session store failing to save the session (`SessionStoreError`: the PIN was approved, access granted). The PIN
+ * stays valid for its lifetime and may already be approved: reloading the return finishes the sign-in once plex.tv
+ * answers or the store recovers, instead of starting again.
+ */
+export const retriesAtReturn = (error: {
+  readonly _tag: string
+  readonly failure?: string | undefined
+}): boolean =>
+  error._tag === "SessionStoreError" ||
+  (error._tag === "PlexUnavailable" && error.failure !== undefined && unavailableForNow(error.failure))
+
+/**
  * Whether a callback that failed with `error` leaves the PIN-flow cookie in place: a return refused as another's
- * ({@link keepsPinCookie}), or plex.tv unavailable for now ({@link unavailableForNow}). The PIN stays valid for its
- * lifetime and may already be approved: reloading the return finishes the sign-in once plex.tv answers, instead of
- * starting again. Nothing lives longer for it: the cookie is not set again (its `Max-Age` stands) and carries its
- * signed expiry, past which {@link readPin} refuses it (`Expired`, and deletes it); a return still needs this
- * browser's cookie with the URL's `state`, and plex.tv to show the PIN approved. Every other refusal is final and
- * deletes the cookie (a PIN cookie is used once).
+ * ({@link keepsPinCookie}), or one that can be tried again ({@link retriesAtReturn}: plex.tv unavailable for now,
+ * the session store failing). Nothing lives longer for it: the cookie is not set again (its `Max-Age` stands) and
+ * carries its signed expiry, past which {@link readPin} refuses it (`Expired`, and deletes it); a return still needs
+ * this browser's cookie with the URL's `state`, and plex.tv to show the PIN approved. Every other refusal is final
+ * and deletes the cookie (a PIN cookie is used once).
  */
 export const keepsPinCookieAfter = (error: {
   readonly _tag: string
@@ -187,12 +200,12 @@ export const keepsPinCookieAfter = (error: {
 }): boolean =>
   error._tag === "SignInNotStarted"
     ? error.reason !== undefined && keepsPinCookie(error.reason)
-    : error._tag === "PlexUnavailable" && error.failure !== undefined && unavailableForNow(error.failure)
+    : retriesAtReturn(error)
 
 /**
- * Where a refusal page's "Try again" leads after {@link keepsPinCookieAfter} kept the PIN cookie for plex.tv being
- * unavailable: this return again (the callback's path and the URL's `state`, on this origin), or `undefined` when
- * the URL carries no `state`.
+ * Where a refusal page's "Try again" leads after a failure that {@link retriesAtReturn} (plex.tv unavailable for
+ * now, the session store failing; the PIN cookie kept): this return again (the callback's path and the URL's
+ * `state`, on this origin), or `undefined` when the URL carries no `state`.
  */
 export const retryPath = (settings: S.Settings, url: string): string | undefined => {
   const state = S.stateOf(url, settings.origin)

@@ -48,15 +48,20 @@ export type Refusal =
        */
       readonly retryPath?: string
     }
+  | {
+      /** At a return, the app's session store failed to save the new session: `retryPath` as `Unavailable`'s. */
+      readonly _tag: "NotSaved"
+      readonly retryPath?: string
+    }
 
 /**
  * The refusal a failed start or callback shows, by its error's tag
  * (`SignInNotStarted`, `SignInNotApproved`, `SignInExpired`, `AccessDenied`
- * with the `username`; anything else, a failure to ask or to store, is
- * `Unavailable`). A `SignInNotStarted` whose `reason` leaves the PIN cookie
- * (`StateMismatch`: another sign-in of this browser is pending) says so. `retryPath`, given by a callback whose
- * PIN cookie was kept for plex.tv being unavailable for now (Flow.retryPath), is where an `Unavailable` page's
- * "Try again" leads.
+ * with the `username`; `SessionStoreError`, the session store failing, is
+ * `NotSaved`; anything else, a failure to ask, is `Unavailable`). A `SignInNotStarted` whose `reason` leaves the
+ * PIN cookie (`StateMismatch`: another sign-in of this browser is pending) says so. `retryPath`, given by a
+ * callback whose PIN cookie was kept for a failure that can be tried again (Flow.retriesAtReturn, Flow.retryPath),
+ * is where an `Unavailable` or `NotSaved` page's "Try again" leads.
  */
 export const refusalFor = (
   error: {
@@ -77,6 +82,8 @@ export const refusalFor = (
       return { _tag: "PinExpired" }
     case "AccessDenied":
       return { _tag: "NoAccess", username: error.username ?? "" }
+    case "SessionStoreError":
+      return retryPath === undefined ? { _tag: "NotSaved" } : { _tag: "NotSaved", retryPath }
     default:
       return retryPath === undefined ? { _tag: "Unavailable" } : { _tag: "Unavailable", retryPath }
   }
@@ -93,6 +100,7 @@ export const refusalStatus = (refusal: Refusal): number => {
     case "NoAccess":
       return 403
     case "Unavailable":
+    case "NotSaved":
       return 503
   }
 }
@@ -137,16 +145,28 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
             title: "Plex could not be reached",
             text: "Plex did not answer, so your access could not be checked. Please try again in a moment."
           }
+    case "NotSaved":
+      return refusal.retryPath !== undefined
+        ? {
+            title: "Sign-in not saved",
+            text:
+              "You signed in with Plex, but this app could not save your sign-in. Please try again in a moment: " +
+              "your sign-in is kept for a few minutes, and finishes once the app can save it."
+          }
+        : {
+            title: "Sign-in not saved",
+            text: "This app could not save your sign-in. Please try again in a moment."
+          }
   }
 }
 
 /**
- * The refusal page; `startPath` is where "Try again" leads (an `Unavailable` refusal's `retryPath` instead, then
- * with a "Start again" link to `startPath`), `homePath` (the app's `homePath`) where "Home" does.
+ * The refusal page; `startPath` is where "Try again" leads (an `Unavailable` or `NotSaved` refusal's `retryPath`
+ * instead, then with a "Start again" link to `startPath`), `homePath` (the app's `homePath`) where "Home" does.
  */
 export const refusalPage = (refusal: Refusal, startPath: string, homePath = "/"): string => {
   const { text, title } = texts(refusal)
-  const retry = refusal._tag === "Unavailable" ? refusal.retryPath : undefined
+  const retry = refusal._tag === "Unavailable" || refusal._tag === "NotSaved" ? refusal.retryPath : undefined
   const links =
     retry === undefined
       ? `<a class="button" href="${escapeHtml(startPath)}">Try again</a>`
