@@ -50,6 +50,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { ClientIdentity } from "./ClientIdentity.js"
@@ -341,7 +342,11 @@ export interface Options {
   readonly sessionMax?: Duration.DurationInput | undefined
   /** How long the PIN-flow cookie lives: the time a user has at app.plex.tv. Default 15 minutes. */
   readonly pinLifetime?: Duration.DurationInput | undefined
-  /** How long the callback waits for plex.tv to show the PIN approved. Default 3 seconds. */
+  /**
+   * How long the callback waits for plex.tv to show the PIN approved. Default 3 seconds. A wait that ends on a check
+   * plex.tv has left unanswered for 500 ms or more is `PlexUnavailable` (`checkPin`, `NetworkError`), not
+   * `SignInNotApproved`.
+   */
   readonly approvalWait?: Duration.DurationInput | undefined
   /** How long an access answer is kept before plex.tv is asked again. Default 5 minutes. */
   readonly accessTtl?: Duration.DurationInput | undefined
@@ -658,16 +663,32 @@ export const make = (
           Schedule.spaced(Duration.millis(Core.approvalCheckSpacingMillis(waitMillis)))
         )
         const first = yield* checkPin
+        // When the wait runs out: plex.tv answered "not approved yet", or it did not answer the check in flight
+        // (then unavailable for now, the return kept for a retry), told apart by when that check was sent.
+        const inFlight = yield* Ref.make<number | undefined>(undefined)
+        const recheck = Clock.currentTimeMillis.pipe(
+          Effect.flatMap((sentAt) => Ref.set(inFlight, sentAt)),
+          Effect.zipRight(checkPin),
+          Effect.zipLeft(Ref.set(inFlight, undefined))
+        )
+        const waitEnded = Effect.gen(function* () {
+          const end = Core.approvalWaitEnd({
+            inFlightSince: yield* Ref.get(inFlight),
+            now: yield* Clock.currentTimeMillis,
+            waitMillis
+          })
+          return yield* end === "NoAnswer"
+            ? new PlexUnavailable({ operation: "checkPin", failure: Core.approvalWaitFailure })
+            : new SignInNotApproved()
+        })
         const approved =
           first.authToken !== undefined
             ? first
-            : yield* checkPin.pipe(
+            : yield* recheck.pipe(
                 Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
                 Effect.repeat({ schedule: every, until: (p) => p.authToken !== undefined }),
                 Effect.timeoutOption(Duration.millis(waitMillis)),
-                Effect.flatMap(
-                  Option.match({ onNone: () => new SignInNotApproved(), onSome: Effect.succeed })
-                )
+                Effect.flatMap(Option.match({ onNone: () => waitEnded, onSome: Effect.succeed }))
               )
         // The PIN plex.tv answered for is the one this browser started.
         if (!Flow.samePin(pin, approved.code)) {

@@ -52,6 +52,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -363,7 +364,11 @@ export interface Options {
   readonly sessionMax?: Duration.Input | undefined
   /** How long the PIN-flow cookie lives: the time a user has at app.plex.tv. Default 15 minutes. */
   readonly pinLifetime?: Duration.Input | undefined
-  /** How long the callback waits for plex.tv to show the PIN approved. Default 3 seconds. */
+  /**
+   * How long the callback waits for plex.tv to show the PIN approved. Default 3 seconds. A wait that ends on a check
+   * plex.tv has left unanswered for 500 ms or more is `PlexUnavailable` (`checkPin`, `NetworkError`), not
+   * `SignInNotApproved`.
+   */
   readonly approvalWait?: Duration.Input | undefined
   /** How long an access answer is kept before plex.tv is asked again. Default 5 minutes. */
   readonly accessTtl?: Duration.Input | undefined
@@ -684,19 +689,35 @@ export const make = (
           })
         )
         const first = yield* checkPin
+        // When the wait runs out: plex.tv answered "not approved yet", or it did not answer the check in flight
+        // (then unavailable for now, the return kept for a retry), told apart by when that check was sent.
+        const inFlight = yield* Ref.make<number | undefined>(undefined)
+        const recheck = Clock.currentTimeMillis.pipe(
+          Effect.flatMap((sentAt) => Ref.set(inFlight, sentAt)),
+          Effect.andThen(checkPin),
+          Effect.tap(() => Ref.set(inFlight, undefined))
+        )
+        const waitEnded = Effect.gen(function* () {
+          const end = Core.approvalWaitEnd({
+            inFlightSince: yield* Ref.get(inFlight),
+            now: yield* Clock.currentTimeMillis,
+            waitMillis
+          })
+          return yield* end === "NoAnswer"
+            ? Effect.fail(new PlexUnavailable({ operation: "checkPin", failure: Core.approvalWaitFailure }))
+            : Effect.fail(new SignInNotApproved())
+        })
         const approved =
           first.authToken !== undefined
             ? first
-            : yield* checkPin.pipe(
+            : yield* recheck.pipe(
                 Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
                 Effect.repeat({
                   schedule: Schedule.spaced(Duration.millis(Core.approvalCheckSpacingMillis(waitMillis))),
                   until: (p: PinLogin.Pin) => p.authToken !== undefined
                 }),
                 Effect.timeoutOption(Duration.millis(waitMillis)),
-                Effect.flatMap(
-                  Option.match({ onNone: () => Effect.fail(new SignInNotApproved()), onSome: Effect.succeed })
-                )
+                Effect.flatMap(Option.match({ onNone: () => waitEnded, onSome: Effect.succeed }))
               )
         // The PIN plex.tv answered for is the one this browser started.
         if (!Flow.samePin(pin, approved.code)) {

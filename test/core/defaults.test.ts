@@ -27,6 +27,23 @@ describe("core defaults both editions share", () => {
     assert.strictEqual(Web.approvalRecheckDelayMillis(200), 200)
     assert.strictEqual(Web.approvalCheckSpacingMillis(5_000), 500)
     assert.strictEqual(Web.approvalCheckSpacingMillis(0), 1)
+    // The wait's end: a check unanswered for a spacing (500 ms) is no answer; one sent just before, or none, is not.
+    assert.strictEqual(Web.approvalWaitEnd({ inFlightSince: 500, now: 3_000, waitMillis: 3_000 }), "NoAnswer")
+    assert.strictEqual(
+      Web.approvalWaitEnd({ inFlightSince: 2_500, now: 3_000, waitMillis: 3_000 }),
+      "NoAnswer"
+    )
+    assert.strictEqual(
+      Web.approvalWaitEnd({ inFlightSince: 2_501, now: 3_000, waitMillis: 3_000 }),
+      "NotApproved"
+    )
+    assert.strictEqual(
+      Web.approvalWaitEnd({ inFlightSince: undefined, now: 3_000, waitMillis: 3_000 }),
+      "NotApproved"
+    )
+    assert.strictEqual(Web.approvalWaitEnd({ inFlightSince: 0, now: 200, waitMillis: 200 }), "NoAnswer")
+    assert.strictEqual(Web.approvalWaitEnd({ inFlightSince: 200, now: 200, waitMillis: 200 }), "NotApproved")
+    assert.strictEqual(Web.approvalWaitFailure, "NetworkError")
   })
 
   it("the owner, a home member and a shared user have access; no access, an invalid token or an unknown answer do not", () => {

@@ -7,6 +7,7 @@
  */
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
+import type { Duration } from "effect"
 import {
   Cause,
   Clock,
@@ -31,6 +32,7 @@ import { ClientIdentity, PlexError, WebSignIn } from "effect4-plex-auth"
 import { Fault, FakePlex } from "effect4-plex-auth/testing"
 import { authUrlParams } from "../../../src/core/authUrl.js"
 import * as CoreCookies from "../../../src/core/web/cookies.js"
+import * as Flow from "../../../src/core/web/flow.js"
 import * as Core from "../../../src/core/web/signIn.js"
 import * as Signed from "../../../src/core/web/signed.js"
 import { AppLive } from "./app.js"
@@ -410,6 +412,65 @@ describe("WebSignIn.callback (Effect 4)", () => {
       const { user } = yield* Fiber.join(fiber)
       assert.strictEqual(user.access, "Shared")
     }).pipe(Effect.provide(env()))
+  )
+
+  /**
+   * A return whose PIN plex.tv answers "not approved yet" at the first check, then with `fault`: the clock moved in
+   * steps of 10 ms until the next check is sent (no step passes over it), then by `rest`; the callback's result.
+   */
+  const returnWith = (fault: Fault.Fault, rest: Duration.Input) =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const started = yield* service.start
+      const params = authUrlParams(Redacted.value(started.url))
+      const fiber = yield* Effect.forkChild(
+        Effect.result(
+          service.callback({
+            cookie: `${started.cookie.name}=${started.cookie.value}`,
+            url: params.get("forwardUrl") ?? ""
+          })
+        )
+      )
+      const checks = Effect.map(FakePlex.requests, (requests) =>
+        requests.filter((r) => r.route === "checkPin")
+      )
+      // The first check answered (not approved yet) before the fault is scripted.
+      while ((yield* checks).every((r) => r.outcome === "Pending")) {
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      }
+      yield* FakePlex.fault("checkPin", fault)
+      while ((yield* checks).length < 2) {
+        yield* TestClock.adjust("10 millis")
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      }
+      yield* TestClock.adjust(rest)
+      return yield* Fiber.join(fiber)
+    })
+
+  it.effect(
+    "plex.tv not answering the checks through the approval wait is PlexUnavailable (the return kept for a retry), not SignInNotApproved",
+    () =>
+      Effect.gen(function* () {
+        // The check sent at 0.5 s is still unanswered when the 3 s wait ends.
+        const result = yield* returnWith(Fault.hang, "3 seconds")
+        const error = Result.isFailure(result) ? result.failure : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : error?._tag,
+          ["checkPin", "NetworkError"]
+        )
+        // Unavailable for now: the routes keep the PIN cookie and offer this return again.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error) && Flow.retriesAtReturn(error))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a check sent less than its spacing (500 ms) before the approval wait ends, its answer not in yet, is still SignInNotApproved",
+    () =>
+      Effect.gen(function* () {
+        // approvalWait 900 ms: the check sent at 0.5 s (answered in 1 s) is in flight for 0.4 s when the wait ends.
+        const result = yield* returnWith(Fault.delay("1 second"), "1 second")
+        assert.isTrue(Result.isFailure(result) && result.failure._tag === "SignInNotApproved")
+      }).pipe(Effect.provide(env({ approvalWait: "900 millis" })))
   )
 
   it.effect("plex.tv failing during the access check is PlexUnavailable, never AccessDenied", () =>

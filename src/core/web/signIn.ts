@@ -31,6 +31,29 @@ export const approvalRecheckDelayMillis = (waitMillis: number): number =>
 export const approvalCheckSpacingMillis = (waitMillis: number): number =>
   Math.min(approvalCheckMillis, Math.max(waitMillis, 1))
 
+/**
+ * How the callback's approval wait ends when `approvalWait` runs out before plex.tv shows the PIN approved, from the
+ * check then in flight (`inFlightSince`: when it was sent; `undefined` when none is, plex.tv having answered the
+ * last one "not approved yet"): `NoAnswer` when that check has gone unanswered for at least a spacing of the checks
+ * (plex.tv hangs: unavailable for now, the return can be tried again), else `NotApproved` (plex.tv answered "not
+ * approved yet", or its answer to a check sent just before the end is simply not in yet).
+ */
+export const approvalWaitEnd = (options: {
+  readonly inFlightSince: number | undefined
+  readonly now: number
+  readonly waitMillis: number
+}): "NotApproved" | "NoAnswer" =>
+  options.inFlightSince !== undefined &&
+  options.now - options.inFlightSince >= approvalCheckSpacingMillis(options.waitMillis)
+    ? "NoAnswer"
+    : "NotApproved"
+
+/**
+ * The failure a `PlexUnavailable` (operation `checkPin`) names when plex.tv did not answer a PIN check within the
+ * approval wait ({@link approvalWaitEnd} `NoAnswer`; as a per-attempt timeout would: no answer in time).
+ */
+export const approvalWaitFailure = "NetworkError"
+
 /** An absolute path of plain URL characters, with no `//` (which a browser could read as another host). */
 export const isPath = (path: string): path is `/${string}` =>
   /^\/[A-Za-z0-9\-._~/%]*$/.test(path) && !path.includes("//")
