@@ -77,7 +77,11 @@ import * as V from "./internal/validate.js"
  * A return from app.plex.tv this browser did not start, or started too
  * long ago: no PIN cookie, a cookie that fails its signature or has
  * expired, or a `state` that is not the cookie's (an old tab, a forged
- * link: no login CSRF). Start again.
+ * link: no login CSRF). Start again. A return with no `state` at all (a
+ * bookmarked or typed address of the callback) is `StateMismatch` when the
+ * browser's PIN cookie verifies (a sign-in pending, whose cookie the routes
+ * keep), else the cookie's reason; the routes' page says it was opened
+ * without a sign-in's details.
  *
  * @since 0.1.0
  * @category errors
@@ -830,9 +834,10 @@ export const make = (
     const refusal = (
       error: CallbackError | StartError,
       extra: ReadonlyArray<SetCookie>,
-      retryPath?: string
+      retryPath?: string,
+      noState?: boolean
     ) => {
-      const r = Pages.refusalFor(error, retryPath)
+      const r = Pages.refusalFor(error, retryPath, noState)
       return private_(
         withCookies(
           HttpServerResponse.text(Pages.refusalPage(r, settings.startPath, settings.homePath), {
@@ -869,9 +874,15 @@ export const make = (
                 ? refusal(
                     error,
                     withLegacyPin([]),
-                    Flow.retriesAtReturn(error) ? Flow.retryPath(settings, request.url) : undefined
+                    Flow.retriesAtReturn(error) ? Flow.retryPath(settings, request.url) : undefined,
+                    !Flow.hasState(settings, request.url)
                   )
-                : refusal(error, withLegacyPin([deletePin])),
+                : refusal(
+                    error,
+                    withLegacyPin([deletePin]),
+                    undefined,
+                    !Flow.hasState(settings, request.url)
+                  ),
             onSuccess: ({ cookies }) =>
               private_(withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies))
           })

@@ -333,6 +333,31 @@ describe("core/web: what the bindings decide the same way", () => {
       Pages.refusalPage({ _tag: "NotStarted" }, "/auth/plex/start"),
       "This sign-in was not started in this browser, or it took too long. Please start again."
     )
+    // A return with no state (a bookmarked or typed callback address): its own text, whatever the cookie.
+    assert.deepStrictEqual(
+      Pages.refusalFor({ _tag: "SignInNotStarted", reason: "StateMismatch" }, undefined, true),
+      {
+        _tag: "NotStarted",
+        anotherPending: true,
+        noState: true
+      }
+    )
+    assert.deepStrictEqual(
+      Pages.refusalFor({ _tag: "SignInNotStarted", reason: "NoCookie" }, undefined, true),
+      {
+        _tag: "NotStarted",
+        noState: true
+      }
+    )
+    assert.deepStrictEqual(Pages.refusalFor({ _tag: "SignInNotApproved" }, undefined, true), {
+      _tag: "NotApproved"
+    })
+    const bookmarked = Pages.refusalPage(
+      { _tag: "NotStarted", anotherPending: true, noState: true },
+      "/start"
+    )
+    assert.include(bookmarked, "it was opened without the details of a sign-in (from a bookmark, or typed?)")
+    assert.notInclude(bookmarked, "Another sign-in")
     // Which callback failures keep the PIN cookie: another return's, plex.tv unavailable for now (no answer,
     // rate limited, no readable answer) or the session store failing; a refusal of plex.tv (400, 401) and every
     // other refusal is final.
@@ -391,6 +416,10 @@ describe("core/web: what the bindings decide the same way", () => {
     )
     assert.notInclude(notSaved, "Plex could not be reached")
     assert.strictEqual(SignIn.stateOf("/cb?state=abc", "https://app.example"), "abc")
+    assert.deepStrictEqual(
+      ["/cb?state=abc", "/cb", "/cb?state=", "/cb?x=1"].map((url) => Flow.hasState(at, url)),
+      [true, false, false, false]
+    )
     assert.strictEqual(SignIn.stateOf("https://app.example/cb", "https://app.example"), null)
     assert.strictEqual(SignIn.stateOf("http://[bad", "not a url"), null)
     assert.isTrue(SignIn.sameOrigin(undefined, "https://app.example"))

@@ -1563,6 +1563,53 @@ describe("WebSignIn middleware and routes", () => {
     }
   )
 
+  it.effect(
+    "routes: a return with no state (a bookmarked or typed callback address) says so, not that another sign-in was started; a pending sign-in's cookie is kept",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const app = service.routes
+        const names = (response: Response) =>
+          response.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line)?.name)
+        const started = yield* run(app, request("/auth/plex/start"))
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const cookie = `${pin?.name}=${pin?.value}`
+        // `callback` answers StateMismatch, as before: a sign-in of this app is pending in this browser.
+        const error = yield* failure(service.callback({ cookie, url: `${APP}/auth/plex/callback` }))
+        assert.isTrue(error._tag === "SignInNotStarted" && error.reason === "StateMismatch")
+        for (const path of ["/auth/plex/callback", "/auth/plex/callback?state=", "/auth/plex/callback?x=1"]) {
+          const bookmarked = yield* run(app, request(path, { headers: { cookie } }))
+          assert.strictEqual(bookmarked.status, 400, path)
+          const page = yield* Effect.promise(() => bookmarked.text())
+          assert.include(
+            page,
+            "it was opened without the details of a sign-in (from a bookmark, or typed?)",
+            path
+          )
+          assert.notInclude(page, "Another sign-in", path)
+          assert.notInclude(page, pin?.value ?? "", path)
+          // The pending sign-in's cookie is kept: only the old name's is expired.
+          assert.deepStrictEqual(names(bookmarked), ["plex_session_pin"], path)
+        }
+        // Without a PIN cookie too.
+        const bare = yield* run(app, request("/auth/plex/callback"))
+        assert.strictEqual(bare.status, 400)
+        assert.include(yield* Effect.promise(() => bare.text()), "opened without the details of a sign-in")
+        // A return with another state still says another sign-in was started.
+        const other = yield* run(app, request("/auth/plex/callback?state=other", { headers: { cookie } }))
+        assert.include(
+          yield* Effect.promise(() => other.text()),
+          "Another sign-in was started in this browser"
+        )
+        // The pending sign-in's own return signs in.
+        const signedIn = yield* run(app, request(`${url.pathname}${url.search}`, { headers: { cookie } }))
+        assert.strictEqual(signedIn.status, 303)
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
     Effect.gen(function* () {
       const { routes } = yield* WebSignIn.WebSignIn

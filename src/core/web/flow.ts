@@ -212,6 +212,16 @@ export const retryPath = (settings: S.Settings, url: string): string | undefined
   return state === null ? undefined : `${settings.callbackPath}?${S.stateParam}=${encodeURIComponent(state)}`
 }
 
+/**
+ * Whether a callback URL carries a `state` (not empty): one app.plex.tv sent back. Without one it is a bookmarked or
+ * typed address of the callback, which no sign-in can finish ({@link readPin} refuses it: `StateMismatch` when a
+ * PIN cookie verifies, a pending sign-in's, which is kept), and its refusal page says so.
+ */
+export const hasState = (settings: S.Settings, url: string): boolean => {
+  const state = S.stateOf(url, settings.origin)
+  return state !== null && state !== ""
+}
+
 /** Whether the PIN plex.tv answered for (its code, when it shows one) is the one this browser started. */
 export const samePin = (started: S.PinState, answeredCode: string): boolean =>
   answeredCode === "" || Signed.constantTimeEqualText(started.code, answeredCode)

@@ -36,6 +36,11 @@ export type Refusal =
       readonly _tag: "NotStarted"
       /** The browser holds another sign-in of this app, started since (Flow.keepsPinCookie kept its cookie). */
       readonly anotherPending?: true
+      /**
+       * The return's URL carries no `state` (Flow.hasState): not one app.plex.tv sent back, but a bookmarked or typed
+       * address of the callback. Its text says so, whatever the cookie (`anotherPending` too).
+       */
+      readonly noState?: true
     }
   | { readonly _tag: "NotApproved" }
   | { readonly _tag: "PinExpired" }
@@ -59,9 +64,10 @@ export type Refusal =
  * (`SignInNotStarted`, `SignInNotApproved`, `SignInExpired`, `AccessDenied`
  * with the `username`; `SessionStoreError`, the session store failing, is
  * `NotSaved`; anything else, a failure to ask, is `Unavailable`). A `SignInNotStarted` whose `reason` leaves the
- * PIN cookie (`StateMismatch`: another sign-in of this browser is pending) says so. `retryPath`, given by a
- * callback whose PIN cookie was kept for a failure that can be tried again (Flow.retriesAtReturn, Flow.retryPath),
- * is where an `Unavailable` or `NotSaved` page's "Try again" leads.
+ * PIN cookie (`StateMismatch`: another sign-in of this browser is pending) says so, and one whose return carried no
+ * `state` (`noState`, given by the callback: Flow.hasState) says that instead. `retryPath`, given by a callback whose
+ * PIN cookie was kept for a failure that can be tried again (Flow.retriesAtReturn, Flow.retryPath), is where an
+ * `Unavailable` or `NotSaved` page's "Try again" leads.
  */
 export const refusalFor = (
   error: {
@@ -69,13 +75,18 @@ export const refusalFor = (
     readonly username?: string
     readonly reason?: string
   },
-  retryPath?: string
+  retryPath?: string,
+  noState?: boolean
 ): Refusal => {
   switch (error._tag) {
-    case "SignInNotStarted":
-      return error.reason !== undefined && Flow.keepsPinCookie(error.reason)
-        ? { _tag: "NotStarted", anotherPending: true }
-        : { _tag: "NotStarted" }
+    case "SignInNotStarted": {
+      const pending = error.reason !== undefined && Flow.keepsPinCookie(error.reason)
+      return {
+        _tag: "NotStarted",
+        ...(pending ? { anotherPending: true } : {}),
+        ...(noState === true ? { noState: true } : {})
+      }
+    }
     case "SignInNotApproved":
       return { _tag: "NotApproved" }
     case "SignInExpired":
@@ -108,17 +119,24 @@ export const refusalStatus = (refusal: Refusal): number => {
 const texts = (refusal: Refusal): { readonly title: string; readonly text: string } => {
   switch (refusal._tag) {
     case "NotStarted":
-      return refusal.anotherPending === true
+      return refusal.noState === true
         ? {
             title: "Sign-in not started here",
             text:
-              "Another sign-in was started in this browser since this one (in another tab?). " +
-              "Finish that one, or start again."
+              "This address is where Plex sends you back after you sign in, but it was opened without the details " +
+              "of a sign-in (from a bookmark, or typed?). Please start again."
           }
-        : {
-            title: "Sign-in not started here",
-            text: "This sign-in was not started in this browser, or it took too long. Please start again."
-          }
+        : refusal.anotherPending === true
+          ? {
+              title: "Sign-in not started here",
+              text:
+                "Another sign-in was started in this browser since this one (in another tab?). " +
+                "Finish that one, or start again."
+            }
+          : {
+              title: "Sign-in not started here",
+              text: "This sign-in was not started in this browser, or it took too long. Please start again."
+            }
     case "NotApproved":
       return {
         title: "Sign-in not confirmed",
