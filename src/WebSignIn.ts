@@ -45,8 +45,10 @@ import * as Clock from "effect/Clock"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -643,13 +645,57 @@ export const make = (
     })
 
     // -- callback ------------------------------------------------------------
-    const callback = (request: { readonly cookie: string | undefined; readonly url: string }) =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const started = yield* Effect.promise(() => Flow.readPin(key, settings, request, now))
-        if (started._tag === "NotStarted") return yield* new SignInNotStarted({ reason: started.reason })
-        const { pin } = started
+    // -- one return at a time --------------------------------------------------
+    // The returns in flight, by their PIN's nonce (this browser's signed PIN cookie, and the URL's `state`): a return
+    // that comes while the same one is in flight (two "Try again" clicks) waits for its outcome and answers it,
+    // instead of opening a second session (the first one's left unused until it expires). An entry lives while its
+    // return runs, then is dropped; at most Flow.maxReturnsInFlight (past it a return runs on its own, as without).
+    type Outcome = Option.Option<Exit.Exit<Authenticated, CallbackError>>
+    const returnsInFlight = new Map<string, Deferred.Deferred<Outcome>>()
+    const oneReturnAtATime = <R>(
+      nonce: string,
+      run: Effect.Effect<Authenticated, CallbackError, R>
+    ): Effect.Effect<Authenticated, CallbackError, R> =>
+      Effect.flatMap(Deferred.make<Outcome>(), (mine) =>
+        Effect.flatMap(
+          // Looked up and taken in one step.
+          Effect.sync(() => {
+            const running = returnsInFlight.get(nonce)
+            if (running !== undefined) return running
+            if (returnsInFlight.size >= Flow.maxReturnsInFlight) return undefined
+            returnsInFlight.set(nonce, mine)
+            return mine
+          }),
+          (taken): Effect.Effect<Authenticated, CallbackError, R> =>
+            taken === undefined
+              ? run
+              : taken === mine
+                ? Effect.onExit(run, (exit) =>
+                    Effect.zipRight(
+                      Effect.sync(() => returnsInFlight.delete(nonce)),
+                      // A return interrupted (its request gone) leaves those waiting for it to run on their own.
+                      Deferred.succeed(mine, Exit.isInterrupted(exit) ? Option.none() : Option.some(exit))
+                    )
+                  )
+                : Effect.logDebug(
+                    "WebSignIn: this sign-in's return is in flight already: answering its outcome"
+                  ).pipe(
+                    Effect.zipRight(Deferred.await(taken)),
+                    Effect.flatMap(
+                      Option.match({ onNone: () => oneReturnAtATime(nonce, run), onSome: (exit) => exit })
+                    )
+                  )
+        )
+      )
 
+    // The rest of a return this browser started (`pin` read from its cookie at `now`): the PIN, the user, their
+    // access, the session.
+    const finish = (
+      request: { readonly cookie: string | undefined; readonly url: string },
+      pin: Core.PinState,
+      now: number
+    ) =>
+      Effect.gen(function* () {
         // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time.
         const checkPin = PinLogin.check({ id: pin.id }).pipe(
           Effect.catchTags({
@@ -738,6 +784,15 @@ export const make = (
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
         return { user: userOf(record, access._tag), cookies: [...withLegacyPin([deletePin]), cookie] }
+      })
+
+    const callback = (request: { readonly cookie: string | undefined; readonly url: string }) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const started = yield* Effect.promise(() => Flow.readPin(key, settings, request, now))
+        if (started._tag === "NotStarted") return yield* new SignInNotStarted({ reason: started.reason })
+        // Two returns of one sign-in at once share one outcome: one session.
+        return yield* oneReturnAtATime(started.pin.nonce, finish(request, started.pin, now))
       }).pipe(Effect.provide(context), Effect.withSpan("WebSignIn.callback"))
 
     // -- authenticate --------------------------------------------------------

@@ -25,6 +25,8 @@ import {
   Exit,
   Fiber,
   Layer,
+  Logger,
+  LogLevel,
   Option,
   Redacted,
   TestClock
@@ -741,6 +743,124 @@ describe("WebSignIn sessions", () => {
       assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, (s) => s.size), 0)
     }).pipe(Effect.provide(GatedEnv))
   })
+
+  it.effect(
+    "two returns of one sign-in at once (two 'Try again' clicks) open one session, which both answer",
+    () => {
+      // A store whose next write of a session, once armed, runs only when told to: the first return is saving its
+      // session while the second comes in.
+      let armed:
+        | { readonly reached: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> }
+        | undefined
+      const GatedStore = Layer.effect(
+        KeyValueStore.KeyValueStore,
+        Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            set: (key, value) => {
+              const gate = key.startsWith(Core.defaultStorePrefix) ? armed : undefined
+              if (gate === undefined) return inner.set(key, value)
+              armed = undefined
+              return Effect.zipRight(
+                Effect.zipRight(Deferred.succeed(gate.reached, undefined), Deferred.await(gate.go)),
+                inner.set(key, value)
+              )
+            }
+          })
+        )
+      ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      const GatedEnv = WebSignIn.layer({
+        appUrl: APP,
+        machineIdentifier: FakePlex.defaults.serverId,
+        sessionKey: Config.succeed(Redacted.make(KEY))
+      }).pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), GatedStore)
+        )
+      )
+      const lines: Array<string> = []
+      const Capture = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make((options) => {
+          lines.push(Logger.stringLogger.log(options))
+        })
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const input = {
+          cookie: `${started.cookie.name}=${started.cookie.value}`,
+          url: params.get("forwardUrl") ?? ""
+        }
+        const gate = { reached: yield* Deferred.make<void>(), go: yield* Deferred.make<void>() }
+        armed = gate
+        const first = yield* Effect.fork(service.callback(input))
+        yield* Deferred.await(gate.reached)
+        // The first return is saving its session: the second comes in, and waits for it (or, without the single
+        // flight, runs on its own to the end).
+        const second = yield* Effect.fork(service.callback(input))
+        while (
+          !lines.some((line) => line.includes("in flight")) &&
+          Option.isNone(yield* Fiber.poll(second))
+        ) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* Deferred.succeed(gate.go, undefined)
+        const a = yield* Fiber.join(first)
+        const b = yield* Fiber.join(second)
+        // One session, whose cookie both answers set; plex.tv asked about the PIN once.
+        assert.strictEqual(yield* store.size, 1)
+        const { settings } = service
+        assert.isDefined(header(a.cookies, settings.sessionCookie))
+        assert.strictEqual(
+          header(b.cookies, settings.sessionCookie),
+          header(a.cookies, settings.sessionCookie)
+        )
+        const checks = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
+        assert.strictEqual(yield* checks, 1)
+        // Nothing is kept once the return ended: the same return again runs on its own (asks plex.tv again).
+        yield* service.callback(input)
+        assert.strictEqual(yield* checks, 2)
+        // A return interrupted (its request gone) while another waits for it: the waiting one runs on its own.
+        const restarted = yield* service.start
+        const againParams = authUrlParams(Redacted.value(restarted.url))
+        const again = {
+          code: againParams.get("code") ?? "",
+          input: {
+            cookie: `${restarted.cookie.name}=${restarted.cookie.value}`,
+            url: againParams.get("forwardUrl") ?? ""
+          }
+        }
+        yield* FakePlex.approvePin(again.code, { account: "bob" })
+        const gate2 = { reached: yield* Deferred.make<void>(), go: yield* Deferred.make<void>() }
+        armed = gate2
+        lines.length = 0
+        const leader = yield* Effect.fork(service.callback(again.input))
+        yield* Deferred.await(gate2.reached)
+        const waiting = yield* Effect.fork(service.callback(again.input))
+        while (
+          !lines.some((line) => line.includes("in flight")) &&
+          Option.isNone(yield* Fiber.poll(waiting))
+        ) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* Fiber.interrupt(leader)
+        const signedIn = yield* Fiber.join(waiting)
+        assert.strictEqual(signedIn.user.username, "bob")
+        assert.strictEqual(yield* checks, 4)
+        const pins = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
+        assertNoSecrets(lines, [
+          KEY,
+          started.cookie.value,
+          ...pins.map((p) => p.code),
+          ...pins.flatMap((p) => (p.authToken ? [Redacted.value(p.authToken)] : []))
+        ])
+      }).pipe(Effect.provide(GatedEnv), Effect.provide(Capture), Logger.withMinimumLogLevel(LogLevel.All))
+    }
+  )
 
   it.effect("a store call that hangs for one session holds up no other session's sign-out or sign-in", () => {
     // A store whose next remove of a session, once armed, runs only when told to: one user's sign-out hangs in

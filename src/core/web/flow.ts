@@ -96,6 +96,13 @@ export type NotStartedReason = "NoCookie" | "Invalid" | "Expired" | "StateMismat
 export const maxPinCookieValues = 8
 
 /**
+ * How many sign-in returns a service keeps in flight by their PIN's nonce, so that a return that comes while the
+ * same one runs (two "Try again" clicks) waits for its outcome instead of opening a second session. Past it, a
+ * return runs on its own: the table stays bounded however many sign-ins are started at once.
+ */
+export const maxReturnsInFlight = 1024
+
+/**
  * The PIN this browser started, from the callback's `Cookie` header and URL:
  * the PIN-flow cookie must verify (signature, purpose, expiry) and its nonce
  * equal the URL's `state` (compared in constant time). Anything else is a
