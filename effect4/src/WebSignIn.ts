@@ -681,40 +681,51 @@ export const make = (
     // return runs, then is dropped; at most Flow.maxReturnsInFlight (past it a return runs on its own, as without).
     type Outcome = Option.Option<Exit.Exit<Authenticated, CallbackError>>
     const returnsInFlight = new Map<string, Deferred.Deferred<Outcome>>()
+    // One attempt: the return's own outcome (Some), or None when the one it waited for was interrupted. Taking
+    // the entry, running, and dropping it are one uninterruptible region (the return itself stays interruptible),
+    // so an interruption between the lookup and the run cannot leave an entry that nothing will ever complete.
+    const attemptReturn = <R>(
+      nonce: string,
+      run: Effect.Effect<Authenticated, CallbackError, R>
+    ): Effect.Effect<Outcome, never, R> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Deferred.make<Outcome>(), (mine) =>
+          Effect.flatMap(
+            // Looked up and taken in one step.
+            Effect.sync(() => {
+              const running = returnsInFlight.get(nonce)
+              if (running !== undefined) return running
+              if (returnsInFlight.size >= Flow.maxReturnsInFlight) return undefined
+              returnsInFlight.set(nonce, mine)
+              return mine
+            }),
+            (taken): Effect.Effect<Outcome, never, R> =>
+              taken === undefined
+                ? Effect.map(Effect.exit(restore(run)), Option.some)
+                : taken === mine
+                  ? Effect.tap(Effect.exit(restore(run)), (exit) =>
+                      Effect.andThen(
+                        Effect.sync(() => returnsInFlight.delete(nonce)),
+                        // A return interrupted (its request gone) leaves those waiting for it to run on their own.
+                        Deferred.succeed(mine, Exit.hasInterrupts(exit) ? Option.none() : Option.some(exit))
+                      )
+                    ).pipe(Effect.map(Option.some))
+                  : Effect.andThen(
+                      Effect.logDebug(
+                        "WebSignIn: this sign-in's return is in flight already: answering its outcome"
+                      ),
+                      restore(Deferred.await(taken))
+                    )
+          )
+        )
+      )
     const oneReturnAtATime = <R>(
       nonce: string,
       run: Effect.Effect<Authenticated, CallbackError, R>
     ): Effect.Effect<Authenticated, CallbackError, R> =>
-      Effect.flatMap(Deferred.make<Outcome>(), (mine) =>
-        Effect.flatMap(
-          // Looked up and taken in one step.
-          Effect.sync(() => {
-            const running = returnsInFlight.get(nonce)
-            if (running !== undefined) return running
-            if (returnsInFlight.size >= Flow.maxReturnsInFlight) return undefined
-            returnsInFlight.set(nonce, mine)
-            return mine
-          }),
-          (taken): Effect.Effect<Authenticated, CallbackError, R> =>
-            taken === undefined
-              ? run
-              : taken === mine
-                ? Effect.onExit(run, (exit) =>
-                    Effect.andThen(
-                      Effect.sync(() => returnsInFlight.delete(nonce)),
-                      // A return interrupted (its request gone) leaves those waiting for it to run on their own.
-                      Deferred.succeed(mine, Exit.hasInterrupts(exit) ? Option.none() : Option.some(exit))
-                    )
-                  )
-                : Effect.logDebug(
-                    "WebSignIn: this sign-in's return is in flight already: answering its outcome"
-                  ).pipe(
-                    Effect.andThen(Deferred.await(taken)),
-                    Effect.flatMap(
-                      Option.match({ onNone: () => oneReturnAtATime(nonce, run), onSome: (exit) => exit })
-                    )
-                  )
-        )
+      Effect.flatMap(
+        attemptReturn(nonce, run),
+        Option.match({ onNone: () => oneReturnAtATime(nonce, run), onSome: (exit) => exit })
       )
 
     // The rest of a return this browser started (`pin` read from its cookie at `now`): the PIN, the user, their
