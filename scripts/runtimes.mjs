@@ -159,6 +159,14 @@ for (const app of editions) {
   }
   writeFileSync(path.join(app.dir, "main.mjs"), app.main)
   writeFileSync(path.join(app.dir, "memory.mjs"), app.memory)
+  // The quick start with FetchHttpClient from its subpath, which README "Runtimes" names for Deno.
+  writeFileSync(
+    path.join(app.dir, "main-subpath.mjs"),
+    app.main.replace(
+      'import { FetchHttpClient } from "@effect/platform"',
+      'import * as FetchHttpClient from "@effect/platform/FetchHttpClient"'
+    )
+  )
   console.log(
     `runtimes: Effect ${app.edition} app: ${app.dependencies.join(", ")} and the tarball (${seconds(since)})`
   )
@@ -373,8 +381,17 @@ add("README quick start with --allow-net=127.0.0.1 and --allow-env (no --allow-s
     if (scoped.code === 0 || !refused.test(output)) {
       return `with --allow-env=PLEX_TV_URL alone it no longer fails as README "Runtimes" says (exit ${scoped.code}): update README and this case:\n${lines(output).slice(-8).join("\n")}`
     }
-    return expectOutput(
+    const failure = expectOutput(
       await exec([...runtimes.deno([net, granted]), "main.mjs"], { cwd: app.dir, env }),
+      signedIn
+    )
+    if (failure !== undefined || app.edition === 4) return failure
+    // Effect 3 without the barrel: PLEX_TV_URL alone.
+    return expectOutput(
+      await exec([...runtimes.deno([net, "--allow-env=PLEX_TV_URL"]), "main-subpath.mjs"], {
+        cwd: app.dir,
+        env
+      }),
       signedIn
     )
   } finally {
