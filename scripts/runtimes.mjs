@@ -308,6 +308,11 @@ for (const runtime of ["bun", "deno -A"]) {
     const login = await exec([...bin, "login"], { cwd: app.dir })
     const failure = expectOutput(login, /Logged in as alice/)
     if (failure !== undefined) return failure
+    // The sign-in link names the runtime the CLI runs on (not Node.js and the Node version it emulates).
+    const platform = runtime === "bun" ? "Bun" : "Deno"
+    if (!login.stdout.includes(`%5Bplatform%5D=${platform}&`)) {
+      return `the sign-in link does not say platform ${platform}:\n${lines(login.stdout).slice(0, 3).join("\n")}`
+    }
     return expectOutput(await exec([...bin, "whoami"], { cwd: app.dir }), /username\s+alice/)
   })
 }
