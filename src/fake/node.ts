@@ -1,6 +1,7 @@
 /**
  * The fake Plex of `effect-plex-auth/fake` served over real HTTP on loopback,
- * with no Effect in it (Node only): for testing code that talks HTTP itself,
+ * with no Effect in it, on `node:http` (Node; Bun and Deno through their Node
+ * compatibility): for testing code that talks HTTP itself,
  * such as plexjs or python-plexapi, against the same fake the Effect test
  * kits use.
  *

@@ -1,6 +1,7 @@
 /**
  * The fake Plex of `effect-plex-auth/testing`, served over real HTTP on
- * loopback (Node only).
+ * loopback, on `node:http` (Node; Bun and Deno through their Node
+ * compatibility).
  *
  * Every origin the fake answers on gets its own `127.0.0.1` port: plex.tv,
  * clients.plex.tv (the JWT host), the unrelated redirect host, and each

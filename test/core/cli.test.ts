@@ -11,6 +11,44 @@ import * as Failure from "../../src/core/cli/failure.js"
 import * as Render from "../../src/core/cli/render.js"
 
 describe("core/cli", () => {
+  it("cliPlatform: the runtime and its version, not the Node version Bun and Deno emulate; never throws", () => {
+    const os = { release: () => "6.1.0", hostname: () => "box" }
+    const node = { process: { versions: { node: "20.11.1" }, platform: "linux", getBuiltinModule: () => os } }
+    assert.deepStrictEqual(Render.cliPlatform(node), {
+      platform: "Node.js",
+      platformVersion: "20.11.1",
+      device: "Linux",
+      deviceName: "box"
+    })
+    // Bun 1.4.5 and Deno 2.9.6 both say process.versions.node === "26.3.0".
+    const bun = { Bun: { version: "1.4.5" }, process: { ...node.process, versions: { node: "26.3.0" } } }
+    assert.deepStrictEqual(Render.cliPlatform(bun), {
+      platform: "Bun",
+      platformVersion: "1.4.5",
+      device: "Linux",
+      deviceName: "box"
+    })
+    // Deno without --allow-sys or --allow-env: every read throws NotCapable.
+    const refuse = () => {
+      throw Object.assign(new Error('Requires sys access to "hostname"'), { name: "NotCapable" })
+    }
+    const deno = {
+      Deno: { version: { deno: "2.9.6" }, build: { os: "linux" }, osRelease: refuse, hostname: refuse },
+      process: {
+        versions: { node: "26.3.0" },
+        get env(): never {
+          return refuse()
+        }
+      }
+    }
+    assert.deepStrictEqual(Render.cliPlatform(deno), {
+      platform: "Deno",
+      platformVersion: "2.9.6",
+      device: "Linux",
+      deviceName: undefined
+    })
+  })
+
   it("describeAccount, whoamiText: a managed Home user, which has no user name, is named by its title", () => {
     const kids = { username: "", title: "Kids", id: 7, uuid: "u-7" }
     assert.strictEqual(Failure.describeAccount(kids), "Kids")

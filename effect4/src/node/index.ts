@@ -1,6 +1,7 @@
 /**
- * effect4-plex-auth/node: Node-only companions of the library. Never imported
- * by the browser-safe entry points.
+ * effect4-plex-auth/node: companions of the library on Node's built-ins (`node:fs`,
+ * `node:http`, `node:os`): for Node, and Bun and Deno through their Node
+ * compatibility. Never imported by the browser-safe entry points.
  *
  * @since 0.1.0
  */

@@ -64,14 +64,25 @@ export class Session extends Context.Tag("plex-auth/Session")<
   }
 >() {}
 
+// The runtime the CLI runs on (Node.js, Bun, Deno) and its version, the OS and the host name: read once, never
+// throwing (on Deno without --allow-sys the host name is left out, where os.hostname() threw as the CLI loaded).
+const platform = Render.cliPlatform()
+
+const hostname = (): string | undefined => {
+  try {
+    return os.hostname()
+  } catch {
+    return undefined
+  }
+}
+
 /** The identity the CLI presents to Plex; its client identifier is generated once and kept. */
 export const identity: Omit<ClientIdentity.ClientIdentityInput, "clientIdentifier"> = {
   product: "plex-auth",
   version,
-  platform: "Node.js",
-  platformVersion: process.versions.node,
-  device: os.type(),
-  deviceName: os.hostname()
+  ...platform,
+  // Node before 20.16 has no process.getBuiltinModule, through which runtimeDefaults reads the host name.
+  deviceName: platform.deviceName ?? hostname()
 }
 
 export const readScenarios: Effect.Effect<ReadonlySet<FakeScenario>, CliFailure> = Config.string(

@@ -9,6 +9,7 @@
  * @internal
  */
 import * as ApprovalPage from "../fake/approvalPage.js"
+import { runtimeDefaults } from "../identity.js"
 import {
   type AttemptLike,
   attemptJson,
@@ -18,6 +19,36 @@ import {
   originOf,
   trueWords
 } from "./failure.js"
+
+// ---------------------------------------------------------------------------
+// The CLI's identity
+// ---------------------------------------------------------------------------
+
+/**
+ * The platform fields the CLI presents to Plex, from what the runtime tells of itself (`runtimeDefaults`,
+ * which never throws): the runtime and its version as `platform` and `platformVersion` (`Node.js` and
+ * `20.11.1`, `Bun` and `1.4.5`, `Deno` and `2.9.6`: on Bun and Deno `process.versions.node` is the Node
+ * version they emulate, not theirs), the OS as `device`, the host name as `deviceName` when the runtime
+ * tells it (Deno without `--allow-sys` does not: it is left out, and reading it does not fail).
+ */
+export const cliPlatform = (
+  runtime: unknown = globalThis
+): {
+  readonly platform: string | undefined
+  readonly platformVersion: string | undefined
+  readonly device: string | undefined
+  readonly deviceName: string | undefined
+} => {
+  const defaults = runtimeDefaults(runtime)
+  const model = defaults.model ?? ""
+  const space = model.indexOf(" ")
+  return {
+    platform: space < 0 ? (model === "" ? undefined : model) : model.slice(0, space),
+    platformVersion: space < 0 ? undefined : model.slice(space + 1),
+    device: defaults.device,
+    deviceName: defaults.deviceName
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Terminal text

@@ -120,6 +120,15 @@ const reasonOf = (code: unknown): Reason => {
 
 const codeOf = (error: unknown): unknown => (error as { readonly code?: unknown } | undefined)?.code
 
+/**
+ * Whether `error` is Deno's refusal of a permission the program was not
+ * granted (`NotCapable` since Deno 2, `PermissionDenied` before): its
+ * `node:fs`, `os.hostname()` and `process.getuid()` throw it, with no `code`,
+ * and a message naming the flag (`run again with the --allow-sys flag`).
+ */
+const isDenoPermissionError = (error: unknown): boolean =>
+  error instanceof Error && (error.name === "NotCapable" || error.name === "PermissionDenied")
+
 /** One file system call, its failure a {@link StoreError} naming the store method. */
 const call = async <A>(method: string, syscall: string, path: string, f: () => Promise<A>): Promise<A> => {
   try {
@@ -128,7 +137,7 @@ const call = async <A>(method: string, syscall: string, path: string, f: () => P
     if (cause instanceof StoreError) throw cause
     const error = cause as { readonly message?: unknown; readonly syscall?: unknown } | undefined
     throw new StoreError({
-      reason: reasonOf(codeOf(cause)),
+      reason: isDenoPermissionError(cause) ? "PermissionDenied" : reasonOf(codeOf(cause)),
       method,
       syscall: typeof error?.syscall === "string" ? error.syscall : syscall,
       path,
@@ -351,11 +360,19 @@ const tightenDirectory = async (directory: string, isDefault: boolean): Promise<
   return undefined
 }
 
-/** A short, stable tag of this host: lock and temporary files name their writer's host and process. */
-export const hostTag = createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8)
+let hostTagValue: string | undefined
+
+/**
+ * A short, stable tag of this host: lock and temporary files name their writer's host and process. Read
+ * on the first change, never when the module loads: on Deno `os.hostname()` throws without
+ * `--allow-sys`, which must fail that change (`PermissionDenied`, through the lock's {@link call}), not
+ * the import of every entry point that bundles the store.
+ */
+export const hostTag = (): string =>
+  (hostTagValue ??= createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8))
 
 /** A temporary file's name, naming this host and process so a dead writer's can be told and removed. */
-const tempName = () => `.${fileName}.${hostTag}.${process.pid}.${randomBytes(8).toString("hex")}.tmp`
+const tempName = () => `.${fileName}.${hostTag()}.${process.pid}.${randomBytes(8).toString("hex")}.tmp`
 
 /** `.store.json.<host>.<pid>.<random>.tmp`, or the older `.store.json.<random>.tmp`. */
 const tempPattern = /^\.store\.json\.(?:([0-9a-f]{8})\.(\d+)\.)?[0-9a-f]{16}\.tmp$/
@@ -381,7 +398,7 @@ const removeLeftovers = async (directory: string): Promise<void> => {
     const match = tempPattern.exec(name)
     if (match === null) continue
     const [, host, pid] = match
-    if (host === undefined || (host === hostTag && !isAlive(Number(pid)))) {
+    if (host === undefined || (host === hostTag() && !isAlive(Number(pid)))) {
       await fs.rm(nodePath.join(directory, name), { force: true }).catch(() => undefined)
     }
   }
@@ -459,7 +476,7 @@ const readLock = async (lockFile: string): Promise<string | undefined | { readon
  */
 const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt> => {
   const nonce = randomBytes(16).toString("hex")
-  const record = JSON.stringify({ pid: process.pid, host: hostTag, nonce })
+  const record = JSON.stringify({ pid: process.pid, host: hostTag(), nonce })
   const temp = nodePath.join(directory, tempName())
   await fs.writeFile(temp, record, { flag: "wx", mode: 0o600 })
   try {
@@ -485,10 +502,10 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
   if (typeof text !== "string") return { _tag: "Untrusted", problem: text.problem }
   const holder = parseHolder(text)
   if (holder === undefined) return { _tag: "Held", holder: "an unknown writer" }
-  if (holder.host !== hostTag || isAlive(holder.pid)) {
+  if (holder.host !== hostTag() || isAlive(holder.pid)) {
     return {
       _tag: "Held",
-      holder: holder.host === hostTag ? `process ${holder.pid}` : `process ${holder.pid} of another host`
+      holder: holder.host === hostTag() ? `process ${holder.pid}` : `process ${holder.pid} of another host`
     }
   }
   // A dead writer's lock: move it aside (one atomic step), then check what was moved.

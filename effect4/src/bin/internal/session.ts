@@ -85,14 +85,25 @@ export const readScenarios = Effect.gen(function* () {
   return "error" in parsed ? yield* usage(parsed.error) : parsed.scenarios
 })
 
+// The runtime the CLI runs on (Node.js, Bun, Deno) and its version, the OS and the host name: read once, never
+// throwing (on Deno without --allow-sys the host name is left out, where os.hostname() threw as the CLI loaded).
+const platform = Render.cliPlatform()
+
+const hostname = (): string | undefined => {
+  try {
+    return os.hostname()
+  } catch {
+    return undefined
+  }
+}
+
 /** The identity the CLI presents to Plex; its client identifier is generated once and kept. */
-const identity = {
+export const identity = {
   product: "plex-auth",
   version,
-  platform: "Node.js",
-  platformVersion: process.versions.node,
-  device: os.type(),
-  deviceName: os.hostname()
+  ...platform,
+  // Node before 20.16 has no process.getBuiltinModule, through which runtimeDefaults reads the host name.
+  deviceName: platform.deviceName ?? hostname()
 }
 
 /**
