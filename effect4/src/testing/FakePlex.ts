@@ -411,8 +411,9 @@ export interface FakeTransientToken {
 
 /**
  * A request the fake received. Header names are lower case; the token (in a
- * header or the query), passwords and verification codes are `Redacted`, so
- * printing or `JSON.stringify`-ing a record never shows them.
+ * header or the query), passwords, verification codes, PINs' codes and Home
+ * PINs are `Redacted`, so printing or `JSON.stringify`-ing a record never
+ * shows them.
  *
  * @since 0.1.0
  * @category models
