@@ -241,7 +241,10 @@ export interface Candidate extends Facts.Candidate<DeviceConnection> {}
 /**
  * Ranks candidates by location, then protocol, in the orders given (earlier
  * is better); anything not listed comes after what is. Candidates that tie
- * are equally good: {@link connect} takes whichever of them answers first.
+ * are equally good: {@link connect} takes whichever of them answers first,
+ * once its millisecond is over; of those that answer in the same
+ * millisecond, the first in the candidates' order (the ranking keeps
+ * plex.tv's order between ties), alike in both editions.
  * A plain function: options that are not an object, or orders that are not
  * arrays, throw `InvalidInput` (never a `TypeError`).
  *
@@ -548,23 +551,21 @@ const race = <R>(
     const choice = Facts.makeChoice(classes, grace)
     let chosen: number | undefined
     while (choice.pending() > 0) {
-      chosen = choice.certain()
+      const now = (yield* Clock.currentTimeMillis) - start
+      chosen = choice.certain(now)
       if (chosen !== undefined) break
-      const deadline = choice.deadline()
-      let next: Option.Option<Settled>
-      if (deadline === undefined) {
-        next = Option.some(yield* Queue.take(queue))
-      } else {
-        const now = yield* Clock.currentTimeMillis
-        next = yield* Effect.timeoutOption(
-          Queue.take(queue),
-          Duration.millis(Math.max(0, start + deadline - now))
-        )
-      }
-      if (Option.isNone(next)) {
+      // The grace window is over: the best that answered in it.
+      if (choice.tooLate(now)) {
         chosen = choice.bestAnswered()
         break
       }
+      // Until a probe ends, or at most until the grace window closes or the best answer's millisecond is over.
+      const wait = choice.wait(now)
+      const next: Option.Option<Settled> =
+        wait === undefined
+          ? Option.some(yield* Queue.take(queue))
+          : yield* Effect.timeoutOption(Queue.take(queue), Duration.millis(wait))
+      if (Option.isNone(next)) continue
       const event = next.value
       // A probe that ended when the grace window was over no longer counts, whichever of the two the scheduler ran
       // first at that instant: it stays unsettled (Cancelled), and the best that answered before is chosen.
@@ -575,7 +576,7 @@ const race = <R>(
       settled[event.index] = event
       choice.settle(event.index, Either.isRight(event.result), event.millis)
     }
-    chosen ??= choice.certain()
+    chosen ??= choice.bestAnswered()
     const decidedAt = (yield* Clock.currentTimeMillis) - start
     return { chosen, settled, decidedAt }
   })

@@ -256,16 +256,32 @@ export type CallbackError =
 export type AuthenticateError = Unauthenticated | AccessDenied | PlexUnavailable | SessionStoreError
 
 /**
- * The schema of {@link AuthenticateError}, for `HttpApi` failures.
+ * An error as an `HttpApi` failure whose JSON body lists `_tag` first, then its fields in their order, as the
+ * Effect 4 edition's Schema encodes an error (Effect 3's puts `_tag` last), so both editions answer the same
+ * body; with the error's status.
+ */
+const tagFirst = <A, I, F extends Schema.Struct.Fields>(
+  error: Schema.Schema<A, I> & { readonly fields: F }
+) =>
+  Schema.transform(Schema.Struct(error.fields), error, {
+    strict: false,
+    decode: (body) => body,
+    encode: (encoded) => encoded
+  }).annotations(HttpApiSchema.annotations({ status: HttpApiSchema.getStatusError(error) }))
+
+/**
+ * The schema of {@link AuthenticateError}, for `HttpApi` failures. Its JSON
+ * body is `{ _tag, ...fields }` (`{"_tag":"Unauthenticated","reason":"NoSession"}`),
+ * the same in both editions.
  *
  * @since 0.1.0
  * @category schemas
  */
 export const AuthenticateError = /*#__PURE__*/ Schema.Union(
-  Unauthenticated,
-  AccessDenied,
-  PlexUnavailable,
-  SessionStoreError
+  /*#__PURE__*/ tagFirst(Unauthenticated),
+  /*#__PURE__*/ tagFirst(AccessDenied),
+  /*#__PURE__*/ tagFirst(PlexUnavailable),
+  /*#__PURE__*/ tagFirst(SessionStoreError)
 )
 
 // ---------------------------------------------------------------------------

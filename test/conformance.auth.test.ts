@@ -542,7 +542,7 @@ describe("conformance (sign-in): PlexError", () => {
     assert.isTrue(PlexError.isUnauthorized(error))
     assert.strictEqual(
       error.message,
-      "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated)"
+      "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated); sign in again"
     )
     const limited = new PlexError.RateLimited({
       operation: "PinLogin.check",

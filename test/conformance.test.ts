@@ -72,7 +72,7 @@ describe("conformance: errors and their fields", () => {
       )
       assert.strictEqual(
         error.message,
-        "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated)"
+        "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated); sign in again"
       )
       assert.isUndefined(error.reauthentication)
       assert.notInclude(JSON.stringify(error), "not-a-token")
@@ -85,6 +85,22 @@ describe("conformance: errors and their fields", () => {
         "url"
       ])
     }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "a token plex.tv revoked (422, Invalid token): Unauthorized, its message says to sign in again",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const token = yield* fake.mintToken("alice")
+        assert.isTrue(yield* fake.revokeToken(token))
+        const error = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Credentials.withToken(token)))
+        assert.strictEqual(error._tag, "Unauthorized")
+        assert.strictEqual(
+          error.message,
+          "PlexAuth.getTokenDetails: not authorized (HTTP 422) (Invalid token); sign in again"
+        )
+      }).pipe(Effect.provide(signedIn))
   )
 
   it.effect(

@@ -278,7 +278,9 @@ export type CallbackError =
 export type AuthenticateError = Unauthenticated | AccessDenied | PlexUnavailable | SessionStoreError
 
 /**
- * The schema of {@link AuthenticateError}, for `HttpApi` failures.
+ * The schema of {@link AuthenticateError}, for `HttpApi` failures. Its JSON
+ * body is `{ _tag, ...fields }` (`{"_tag":"Unauthenticated","reason":"NoSession"}`),
+ * the same in both editions (Effect 4's Schema encodes `_tag` first).
  *
  * @since 0.1.0
  * @category schemas

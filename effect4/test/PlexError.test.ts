@@ -81,7 +81,7 @@ describe("messages", () => {
     )
     assert.strictEqual(
       samples[2]!.message,
-      "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated)"
+      "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001 User could not be authenticated); sign in again"
     )
     assert.include(samples[6]!.message, "retry after 5000 ms")
     assert.include(samples[7]!.message, "(HTTP 502): unexpected status 502")
@@ -98,7 +98,10 @@ describe("messages", () => {
         new PlexError.PlexErrorDetail({ message: "Nope" })
       ]
     })
-    assert.strictEqual(error.message, "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001; Nope)")
+    assert.strictEqual(
+      error.message,
+      "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001; Nope); sign in again"
+    )
   })
 })
 

@@ -2539,6 +2539,32 @@ describe("conformance: raw requests to the fake's plex.tv", () => {
   )
 })
 
+describe("conformance: a managed Home user's own account", () => {
+  it.effect(
+    "has no email, no password and is restricted (GET /api/v2/user, the switch's answer), as the Home listing shows it",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const listed = (yield* Home.users()).find((u) => u.title === "Kids")
+        assert.isUndefined(listed?.email)
+        assert.isTrue(listed?.restricted)
+        assert.isFalse(listed?.hasPassword)
+        const switched = yield* Home.switchUser("Kids", { pin: "1234" })
+        assert.isUndefined(switched.account.email)
+        assert.isTrue(switched.account.restricted)
+        const account = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        assert.isUndefined(account.email)
+        assert.isTrue(account.restricted)
+        assert.isFalse(account.hasPassword)
+        // The admin, a full account, keeps its email and password.
+        const admin = yield* PlexAuth.getTokenDetails()
+        assert.strictEqual(admin.email, (yield* fake.account("alice")).email)
+        assert.isFalse(admin.restricted)
+        assert.isTrue(admin.hasPassword)
+      }).pipe(Effect.provide(home))
+  )
+})
+
 describe("conformance: Home.switchUser given a HomeUser", () => {
   it.effect(
     "a listed user switches without listing again; one plex.tv does not know is HomeUserNotFound",

@@ -78,11 +78,14 @@ export const invalidInputMessage = (e: {
 export const badRequestMessage = (e: Answered): string =>
   `${e.operation}: ${e.method} ${e.url} was rejected as a bad request (HTTP ${e.status})${describeCodes(e.errors)}`
 
-/** `Unauthorized`'s message. */
+/**
+ * `Unauthorized`'s message: what to do (docs/errors.md), sign in again, unless the server refuses fresh tokens too.
+ */
 export const unauthorizedMessage = (
   e: Answered & { readonly reauthentication?: string | undefined }
 ): string => {
-  const why = e.reauthentication === "FreshTokenRefused" ? "; the server refuses fresh tokens too" : ""
+  const why =
+    e.reauthentication === "FreshTokenRefused" ? "; the server refuses fresh tokens too" : "; sign in again"
   return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}${why}`
 }
 

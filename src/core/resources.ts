@@ -229,9 +229,15 @@ export const rankClasses = <A>(sorted: ReadonlyArray<A>, rank: Compare<A>): Read
 /**
  * The bookkeeping of racing probes, and when the choice is certain. Tell it
  * each probe's end with {@link Choice.settle}; ask {@link Choice.certain}
- * after each. Choosing stops:
- * - when a candidate answered and every better-ranked one has failed
- *   ({@link Choice.certain}), or
+ * after each. The best answer is the best-ranked one; among candidates that
+ * tie, the first to answer, and among those that answered in the same
+ * millisecond, the first in the candidates' order (the ranking's, then
+ * plex.tv's): by their times and places, never by which end the scheduler
+ * ran first (each edition's `TestClock` wakes sleepers in its own order), so
+ * both editions choose alike. Choosing stops:
+ * - when a candidate answered and every better-ranked one has failed, and
+ *   every tie listed before it has failed or its millisecond is over
+ *   ({@link Choice.certain}; wait {@link Choice.wait} for that), or
  * - at {@link Choice.deadline} (`grace` after the first answer), settling for
  *   the best that answered before it ({@link Choice.bestAnswered}; a probe
  *   ending then is {@link Choice.tooLate}), or
@@ -240,12 +246,18 @@ export const rankClasses = <A>(sorted: ReadonlyArray<A>, rank: Compare<A>): Read
 export interface Choice {
   /** Records that probe `index` ended `at` (ms since the race started), answering as the server or not. */
   readonly settle: (index: number, answered: boolean, at: number) => void
-  /** The best candidate that answered whose better-ranked ones have all failed, if any. */
-  readonly certain: () => number | undefined
-  /** The best-ranked candidate that answered so far (the first to answer among equals). */
+  /** At `now` (ms since the start): the best answer, if no probe still running could beat it. */
+  readonly certain: (now: number) => number | undefined
+  /** The best candidate that answered so far. */
   readonly bestAnswered: () => number | undefined
   /** When to stop waiting for better candidates (ms since the start): `grace` after the first answer. */
   readonly deadline: () => number | undefined
+  /**
+   * At `now`, how long to wait for the next probe's end at most (ms): until {@link Choice.deadline}, or sooner
+   * until the best answer's millisecond is over while a tie listed before it may still answer in it;
+   * undefined: until a probe ends.
+   */
+  readonly wait: (now: number) => number | undefined
   /** How many probes are still running. */
   readonly pending: () => number
   /** Whether probe `index` has ended. */
@@ -262,34 +274,58 @@ export interface Choice {
 /** A {@link Choice} over candidates of the given {@link rankClasses}. */
 export const makeChoice = (classes: ReadonlyArray<number>, graceMillis: number): Choice => {
   const settled = classes.map(() => false)
-  // Indices of the candidates that answered, in the order they answered.
-  const answered: Array<number> = []
+  // When each candidate answered (ms since the start); Infinity until it does.
+  const answeredAt = classes.map(() => Infinity)
   let pending = classes.length
   let deadline: number | undefined
   const classOf = (i: number) => classes[i] ?? Infinity
+  const timeOf = (i: number) => answeredAt[i] ?? Infinity
   const bestAnswered = (): number | undefined => {
-    if (answered.length === 0) return undefined
-    const best = Math.min(...answered.map(classOf))
-    return answered.find((i) => classOf(i) === best)
+    let best: number | undefined
+    answeredAt.forEach((at, i) => {
+      if (at === Infinity) return
+      // Better ranked; or tied and sooner; or tied, at the same millisecond and listed first (i ascends).
+      if (
+        best === undefined ||
+        classOf(i) < classOf(best) ||
+        (classOf(i) === classOf(best) && at < timeOf(best))
+      ) {
+        best = i
+      }
+    })
+    return best
   }
+  /** Whether a probe still running, tied with `best` and listed before it, may still answer in its millisecond. */
+  const tieMayAnswer = (best: number, now: number) =>
+    now <= timeOf(best) && classes.some((c, i) => i < best && c === classOf(best) && !settled[i])
   return {
     settle: (index, ok, at) => {
       if (settled[index] !== false) return
       settled[index] = true
       pending--
       if (ok) {
-        answered.push(index)
+        answeredAt[index] = at
         deadline ??= at + graceMillis
       }
     },
     bestAnswered,
-    certain: () => {
+    certain: (now) => {
       const best = bestAnswered()
       if (best === undefined) return undefined
       const bestClass = classOf(best)
-      return classes.some((c, i) => c < bestClass && !settled[i]) ? undefined : best
+      return classes.some((c, i) => c < bestClass && !settled[i]) || tieMayAnswer(best, now)
+        ? undefined
+        : best
     },
     deadline: () => deadline,
+    wait: (now) => {
+      const best = bestAnswered()
+      const ends = [
+        ...(deadline === undefined ? [] : [deadline]),
+        ...(best !== undefined && tieMayAnswer(best, now) ? [timeOf(best) + 1] : [])
+      ]
+      return ends.length === 0 ? undefined : Math.max(0, Math.min(...ends) - now)
+    },
     pending: () => pending,
     isSettled: (index) => settled[index] === true,
     tooLate: (at) => deadline !== undefined && at >= deadline

@@ -128,7 +128,10 @@ export interface AccountSeed {
    * it still asks for its PIN (`HomePinRequired`), as plex.tv may.
    */
   readonly homePinListed?: boolean | undefined
-  /** A managed (restricted) Plex Home user, without a password of its own. Default false. */
+  /**
+   * A managed (restricted) Plex Home user, without a password of its own: its account (`GET /api/v2/user`, a
+   * switch's answer) has no email and is `restricted`, as the home listing shows it. Default false.
+   */
   readonly managed?: boolean | undefined
   /** The account's authorized devices (`GET /devices.xml`), at most 100; each gets a token of its own. */
   readonly devices?: ReadonlyArray<DeviceSeed> | undefined
@@ -399,8 +402,9 @@ export interface FakeTransientToken {
 
 /**
  * A request the fake received. Header names are lower case; the token (in a
- * header or the query), passwords and verification codes are `Redacted`, so
- * printing or `JSON.stringify`-ing a record never shows them.
+ * header or the query), passwords, verification codes, PINs' codes and Home
+ * PINs are `Redacted`, so printing or `JSON.stringify`-ing a record never
+ * shows them.
  *
  * @since 0.1.0
  * @category models

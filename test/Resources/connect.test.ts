@@ -127,28 +127,98 @@ describe("Resources.connect: ranking", () => {
     }).pipe(Effect.provide(threeWays))
   )
 
-  it.effect("candidates that tie are equally good: the first to answer wins at once", () =>
-    Effect.gen(function* () {
-      const server = yield* theServer
-      yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("1 second"))
-      yield* FakePlex.fault({ origin: "http://192.0.2.12:32400" }, Fault.delay("3 millis"))
-      const fiber = yield* start(server)
-      yield* TestClock.adjust("3 millis")
-      const chosen = yield* Fiber.join(fiber)
-      assert.strictEqual(chosen.uri, "http://192.0.2.12:32400")
-      assert.strictEqual(chosen.elapsedMillis, 3)
-      assert.deepStrictEqual(outcomes(chosen.attempts), [
-        [LOCAL, "Cancelled", 3],
-        ["http://192.0.2.12:32400", "Reachable", 3]
-      ])
-    }).pipe(
-      Effect.provide(
-        withServer([
-          { uri: LOCAL, local: true },
-          { uri: "http://192.0.2.12:32400", local: true }
+  it.effect(
+    "candidates that tie are equally good: the first to answer wins, once its millisecond is over",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("1 second"))
+        yield* FakePlex.fault({ origin: "http://192.0.2.12:32400" }, Fault.delay("3 millis"))
+        const fiber = yield* start(server)
+        yield* TestClock.adjust("3 millis")
+        // The tie listed first may still answer in the same millisecond: not chosen before it is over.
+        assert.isFalse(yield* isDone(fiber))
+        yield* TestClock.adjust("1 millis")
+        const chosen = yield* Fiber.join(fiber)
+        assert.strictEqual(chosen.uri, "http://192.0.2.12:32400")
+        assert.strictEqual(chosen.elapsedMillis, 4)
+        assert.deepStrictEqual(outcomes(chosen.attempts), [
+          [LOCAL, "Cancelled", 4],
+          ["http://192.0.2.12:32400", "Reachable", 3]
         ])
+      }).pipe(
+        Effect.provide(
+          withServer([
+            { uri: LOCAL, local: true },
+            { uri: "http://192.0.2.12:32400", local: true }
+          ])
+        )
       )
-    )
+  )
+
+  it.effect(
+    "candidates that tie and answer in the same instant: the one ranked first wins (the candidates' order), in both editions",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        const OTHER = "http://192.0.2.12:32400"
+        // Listed by plex.tv in both orders: the ranking keeps plex.tv's order between ties, and so does the choice.
+        for (const [first, second] of [
+          [LOCAL, OTHER],
+          [OTHER, LOCAL]
+        ] as const) {
+          yield* FakePlex.fault({ origin: first }, Fault.delay("3 millis"))
+          yield* FakePlex.fault({ origin: second }, Fault.delay("3 millis"))
+          const ordered = {
+            ...server,
+            connections: [first, second].map((uri) => server.connections.find((c) => c.uri === uri)!)
+          }
+          assert.deepStrictEqual(
+            Resources.candidates(ordered).map((c) => c.uri),
+            [first, second]
+          )
+          const fiber = yield* start(ordered)
+          yield* TestClock.adjust("3 millis")
+          const chosen = yield* Fiber.join(fiber)
+          assert.strictEqual(chosen.uri, first)
+          assert.strictEqual(chosen.elapsedMillis, 3)
+          yield* FakePlex.clearFaults
+        }
+        // The one listed first answers in the same millisecond, but from a sleep begun at 1 ms, after the other's:
+        // its end comes second on a TestClock that wakes sleepers due together in the order they began (Effect 4),
+        // first on one that wakes them the other way round (Effect 3). Chosen in both, by its time and place.
+        const identity = JSON.stringify({
+          MediaContainer: { machineIdentifier: ID, version: "1.0", claimed: true }
+        })
+        const laterSleep = Fault.respond(() =>
+          Effect.zipRight(
+            Effect.zipRight(Effect.sleep("1 millis"), Effect.sleep("2 millis")),
+            Effect.succeed(
+              new Response(identity, { status: 200, headers: { "content-type": "application/json" } })
+            )
+          )
+        )
+        yield* FakePlex.fault({ origin: LOCAL }, laterSleep)
+        yield* FakePlex.fault({ origin: OTHER }, Fault.delay("3 millis"))
+        const fiber = yield* start(server)
+        yield* TestClock.adjust("3 millis")
+        const chosen = yield* Fiber.join(fiber)
+        assert.strictEqual(chosen.uri, LOCAL)
+        assert.deepStrictEqual(
+          chosen.attempts.map((a) => [a.uri, a.millis]),
+          [
+            [LOCAL, 3],
+            [OTHER, 3]
+          ]
+        )
+      }).pipe(
+        Effect.provide(
+          withServer([
+            { uri: LOCAL, local: true },
+            { uri: "http://192.0.2.12:32400", local: true }
+          ])
+        )
+      )
   )
 })
 

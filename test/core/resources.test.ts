@@ -64,13 +64,14 @@ describe("core/resources", () => {
   it("the choice: certain once every better-ranked probe failed; else the best answer at the deadline", () => {
     const choice = R.makeChoice([0, 1, 2], 250)
     choice.settle(2, true, 5)
-    assert.isUndefined(choice.certain(), "better-ranked probes are pending")
+    assert.isUndefined(choice.certain(5), "better-ranked probes are pending")
     assert.strictEqual(choice.deadline(), 255)
+    assert.strictEqual(choice.wait(5), 250, "until the grace window closes")
     assert.strictEqual(choice.bestAnswered(), 2)
     choice.settle(0, false, 7)
-    assert.isUndefined(choice.certain())
+    assert.isUndefined(choice.certain(7))
     choice.settle(1, true, 9)
-    assert.strictEqual(choice.certain(), 1)
+    assert.strictEqual(choice.certain(9), 1)
     assert.strictEqual(choice.pending(), 0)
     assert.strictEqual(choice.deadline(), 255, "counted from the first answer")
   })
@@ -84,10 +85,36 @@ describe("core/resources", () => {
     assert.isTrue(choice.tooLate(400))
   })
 
-  it("equally good candidates: the first to answer wins at once", () => {
+  it("equally good candidates: the first to answer wins, once its millisecond is over", () => {
     const choice = R.makeChoice([0, 0], 250)
     choice.settle(1, true, 3)
-    assert.strictEqual(choice.certain(), 1)
+    // The tie listed first may still answer in the same millisecond: wait for it, at most until 4 ms.
+    assert.isUndefined(choice.certain(3))
+    assert.strictEqual(choice.wait(3), 1)
+    assert.strictEqual(choice.certain(4), 1)
+    // A tie listed after the first answer is not waited for.
+    const first = R.makeChoice([0, 0], 250)
+    first.settle(0, true, 3)
+    assert.strictEqual(first.certain(3), 0)
+  })
+
+  it("equally good candidates answering in the same millisecond: the first in the candidates' order", () => {
+    // Whichever end is settled first: by times and places, not by the order the scheduler ran them in.
+    for (const order of [
+      [1, 0],
+      [0, 1]
+    ]) {
+      const choice = R.makeChoice([0, 0, 1], 250)
+      for (const index of order) choice.settle(index, true, 3)
+      assert.strictEqual(choice.bestAnswered(), 0)
+      assert.strictEqual(choice.certain(3), 0)
+    }
+    // Sooner beats listed first among ties; a better rank beats both.
+    const sooner = R.makeChoice([0, 0, 1], 250)
+    sooner.settle(2, true, 1)
+    sooner.settle(1, true, 2)
+    sooner.settle(0, true, 3)
+    assert.strictEqual(sooner.bestAnswered(), 1)
   })
 
   it("finds a server by identifier, exact name, then name ignoring case", () => {

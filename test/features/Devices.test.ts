@@ -216,7 +216,9 @@ describe("Link over loopback", () => {
       const sent = (yield* loopback.fake.requests).find((r) => r.route === "linkPin")!
       assert.strictEqual(sent.method, "PUT")
       // Sent in capitals, as the device shows it (typed in lower case here).
-      assert.strictEqual(sent.form?.["code"], pin.code)
+      // Recorded as a secret (whoever holds a PIN's code can approve it).
+      assert.isTrue(Redacted.isRedacted(sent.form?.["code"]))
+      assert.strictEqual(Redacted.value(sent.form?.["code"] as Redacted.Redacted<string>), pin.code)
 
       // Used already, unknown, expired, malformed.
       assert.strictEqual((yield* Effect.flip(as("alice")(Link.link(pin.code))))._tag, "BadRequest")

@@ -29,6 +29,7 @@ import {
   LogLevel,
   Option,
   Redacted,
+  Schema,
   TestClock
 } from "effect"
 import { ClientIdentity, PlexError, WebSignIn } from "effect-plex-auth"
@@ -1745,6 +1746,24 @@ describe("WebSignIn middleware and routes", () => {
     )
   )
 
+  it("AuthenticateError, the HttpApi failure: its JSON body lists _tag first, then the fields (both editions)", () => {
+    const encode = Schema.encodeSync(WebSignIn.AuthenticateError)
+    assert.deepStrictEqual(
+      [
+        new WebSignIn.Unauthenticated({ reason: "TokenRevoked" }),
+        new WebSignIn.AccessDenied({ username: "bob" }),
+        new WebSignIn.PlexUnavailable({ operation: "checkAccess", failure: "NetworkError" }),
+        new WebSignIn.SessionStoreError({ operation: "get" })
+      ].map((error) => JSON.stringify(encode(error))),
+      [
+        '{"_tag":"Unauthenticated","reason":"TokenRevoked"}',
+        '{"_tag":"AccessDenied","username":"bob"}',
+        '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"NetworkError"}',
+        '{"_tag":"SessionStoreError","operation":"get"}'
+      ]
+    )
+  })
+
   it.effect(
     "Authentication's security scheme names the session cookie used over https: __Host-plex_session",
     () =>
@@ -1787,7 +1806,10 @@ describe("WebSignIn middleware and routes", () => {
         )
       const anonymous = yield* call()
       assert.strictEqual(anonymous.status, 401)
-      assert.include(yield* Effect.promise(() => anonymous.text()), "Unauthenticated")
+      assert.strictEqual(
+        yield* Effect.promise(() => anonymous.text()),
+        '{"_tag":"Unauthenticated","reason":"NoSession"}'
+      )
       const cookie = yield* session("bob")
       const ok = yield* call(cookie)
       assert.strictEqual(ok.status, 200)
@@ -1810,7 +1832,10 @@ describe("WebSignIn middleware and routes", () => {
       yield* TestClock.adjust("1 minute")
       const denied = yield* call(cookie)
       assert.strictEqual(denied.status, 403)
-      assert.include(yield* Effect.promise(() => denied.text()), "AccessDenied")
+      assert.strictEqual(
+        yield* Effect.promise(() => denied.text()),
+        '{"_tag":"AccessDenied","username":"bob"}'
+      )
     }).pipe(Effect.scoped, Effect.provide(env({ accessTtl: "30 seconds" })))
   )
 })

@@ -5,16 +5,26 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Home from "effect4-plex-auth/Home"
 import * as Jwt from "effect4-plex-auth/Jwt"
+import * as Link from "effect4-plex-auth/Link"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { FakePlex } from "effect4-plex-auth/testing"
-import { exchange, send } from "./support.js"
+import { CLIENT_ID, exchange, raw, send } from "./support.js"
 
 const PASSWORD = "bob-very-secret-password"
 const CODE = "424242"
 
 const layer = FakePlex.layerSignedIn({
   accounts: [{}, { username: "bob", password: PASSWORD, twoFactorCode: CODE }]
+})
+
+const HOME_PIN = "4711"
+
+const homeLayer = FakePlex.layerSignedIn({
+  accounts: [{}, { username: "carol", managed: true, homePin: HOME_PIN }],
+  homes: [{ members: ["carol"] }]
 })
 
 describe("FakePlex request recording", () => {
@@ -91,6 +101,54 @@ describe("FakePlex request recording", () => {
       assert.include(JSON.stringify(records), "<redacted>")
       assert.isTrue(Redacted.isRedacted(records[4]?.query["X-Plex-Token"]))
     }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("PINs' codes (the approval page's form, a link) and Home PINs are Redacted in every record", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      // A short PIN linked by its code (PUT /api/v2/pins/link, form `code`).
+      const linked = yield* PinLogin.create({ strong: false })
+      yield* Link.link(linked.code)
+      // A strong PIN approved on the fake's approval page (POST /auth, form `code`).
+      const approved = yield* send(
+        raw(`${fake.plexTvUrl}/api/v2/pins?strong=true`, { method: "POST", clientId: CLIENT_ID })
+      ).pipe(Effect.flatMap((response) => Effect.promise(() => response.json() as Promise<{ code: string }>)))
+      const page = yield* send(
+        raw(fake.authAppUrl, {
+          method: "POST",
+          clientId: null,
+          accept: "text/html",
+          form: { clientID: CLIENT_ID, code: approved.code, forwardUrl: "", account: "alice" }
+        })
+      )
+      assert.strictEqual(page.status, 200)
+      // A Home PIN, wrong (refused) and right, in the query of a switch.
+      yield* Effect.flip(Home.switchUser("carol", { pin: "0000" }))
+      yield* Home.switchUser("carol", { pin: HOME_PIN })
+      const records = yield* fake.requests
+      const link = records.find((r) => r.route === "linkPin")
+      const form = records.find((r) => r.route === "approvalPage")
+      assert.isTrue(Redacted.isRedacted(link?.form?.["code"]))
+      assert.strictEqual(Redacted.value(link?.form?.["code"] as Redacted.Redacted<string>), linked.code)
+      assert.isTrue(Redacted.isRedacted(form?.form?.["code"]))
+      assert.strictEqual(Redacted.value(form?.form?.["code"] as Redacted.Redacted<string>), approved.code)
+      assert.strictEqual(form?.form?.["account"], "alice")
+      const switches = records.filter((r) => r.route === "switchHomeUser")
+      assert.deepStrictEqual(
+        switches.map((r) => r.status),
+        [403, 201]
+      )
+      const secrets = [linked.code, approved.code, "0000", HOME_PIN]
+      const printed = [
+        JSON.stringify(records),
+        inspect(records, { depth: 10 }),
+        JSON.stringify(fake),
+        inspect(fake, { depth: 10 })
+      ]
+      for (const text of printed) {
+        for (const secret of secrets) assert.notInclude(text, secret)
+      }
+    }).pipe(Effect.provide(homeLayer))
   )
 
   it.effect("records JSON bodies (JWT register and exchange), secret fields Redacted at any depth", () =>

@@ -23,6 +23,7 @@ import {
   Redacted,
   References,
   Result,
+  Schema,
   Tracer
 } from "effect"
 import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
@@ -1766,6 +1767,24 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it("AuthenticateError, the HttpApi failure: its JSON body lists _tag first, then the fields (both editions)", () => {
+    const encode = Schema.encodeSync(WebSignIn.AuthenticateError)
+    assert.deepStrictEqual(
+      [
+        new WebSignIn.Unauthenticated({ reason: "TokenRevoked" }),
+        new WebSignIn.AccessDenied({ username: "bob" }),
+        new WebSignIn.PlexUnavailable({ operation: "checkAccess", failure: "NetworkError" }),
+        new WebSignIn.SessionStoreError({ operation: "get" })
+      ].map((error) => JSON.stringify(encode(error))),
+      [
+        '{"_tag":"Unauthenticated","reason":"TokenRevoked"}',
+        '{"_tag":"AccessDenied","username":"bob"}',
+        '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"NetworkError"}',
+        '{"_tag":"SessionStoreError","operation":"get"}'
+      ]
+    )
+  })
+
   it.effect(
     "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, a renewed cookie, 403, 503 never 403",
     () =>
@@ -1775,7 +1794,10 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           serve(app, request("/api/me", cookie === undefined ? {} : { headers: { cookie } }))
         const anonymous = yield* call()
         assert.strictEqual(anonymous.status, 401)
-        assert.include(yield* Effect.promise(() => anonymous.text()), "Unauthenticated")
+        assert.strictEqual(
+          yield* Effect.promise(() => anonymous.text()),
+          '{"_tag":"Unauthenticated","reason":"NoSession"}'
+        )
         const cookie = yield* session("bob")
         const ok = yield* call(cookie)
         assert.strictEqual(ok.status, 200)
@@ -1795,12 +1817,18 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         yield* TestClock.adjust("2 hours")
         const unavailable = yield* call(cookie)
         assert.strictEqual(unavailable.status, 503)
-        assert.include(yield* Effect.promise(() => unavailable.text()), "PlexUnavailable")
+        assert.strictEqual(
+          yield* Effect.promise(() => unavailable.text()),
+          '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"NetworkError"}'
+        )
         yield* FakePlex.clearFaults
         yield* removedByOwner
         const denied = yield* call(cookie)
         assert.strictEqual(denied.status, 403)
-        assert.include(yield* Effect.promise(() => denied.text()), "AccessDenied")
+        assert.strictEqual(
+          yield* Effect.promise(() => denied.text()),
+          '{"_tag":"AccessDenied","username":"bob"}'
+        )
       }).pipe(Effect.scoped, Effect.provide(env({ accessTtl: "30 seconds" })))
   )
 })

@@ -319,6 +319,9 @@ const secretFields = new Set([
   "x-plex-token",
   "password",
   "verificationcode",
+  // A PIN's code, as the approval page (`POST /auth`) and a link (`PUT /api/v2/pins/link`) receive it: whoever
+  // holds it can approve the PIN for an account of theirs.
+  "code",
   // A Plex Home PIN (`switchHomeUser`'s query parameter): a wrong one is as secret as a right one.
   "pin",
   "currentpin",

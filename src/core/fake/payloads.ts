@@ -117,13 +117,16 @@ export const account = (
     uuid: a.uuid,
     username: a.username,
     title: a.title,
-    email: a.email,
+    // A managed Home user has no email nor password of its own and is restricted, as the Home listing shows it
+    // (python-plexapi MyPlexAccount: `restricted` "if the account is a Plex Home managed user"; its
+    // MyPlexAccount.user: "Home users don't have email, username etc.").
+    email: a.managed ? null : a.email,
     friendlyName: a.friendlyName,
     locale: null,
     confirmed: true,
     joinedAt: joined,
     emailOnlyAuth: false,
-    hasPassword: true,
+    hasPassword: !a.managed,
     protected: false,
     thumb: `https://plex.tv/users/${a.uuid}/avatar?c=${joined}`,
     authToken: token,
@@ -133,7 +136,7 @@ export const account = (
     country: "US",
     subscription,
     subscriptionDescription: a.plexPass ? "Lifetime Plex Pass" : null,
-    restricted: false,
+    restricted: a.managed,
     anonymous: null,
     home: false,
     guest: false,
