@@ -746,8 +746,9 @@ export const make = (
           first.authToken !== undefined
             ? first
             : yield* recheck.pipe(
-                Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
                 Effect.repeat({ schedule: every, until: (p) => p.authToken !== undefined }),
+                // Once before the checks, not before each (the delay inside the repeat made them a second apart).
+                Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
                 Effect.timeoutOption(Duration.millis(waitMillis)),
                 Effect.flatMap(Option.match({ onNone: () => waitEnded, onSome: Effect.succeed }))
               )
