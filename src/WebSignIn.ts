@@ -207,7 +207,9 @@ export class Unauthenticated
 }
 
 /**
- * The app's `KeyValueStore` failed to read or write a session. Answer 500.
+ * The app's `KeyValueStore` failed to read or write a session. Answer 500. At the callback (after plex.tv approved
+ * the PIN and granted access) it can be tried again as it is: `routes` keep the PIN cookie and answer a 503 page
+ * ("Sign-in not saved") whose "Try again" is the same return.
  *
  * @since 0.1.0
  * @category errors
@@ -762,8 +764,9 @@ export const make = (
           first.authToken !== undefined
             ? first
             : yield* recheck.pipe(
-                Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
                 Effect.repeat({ schedule: every, until: (p) => p.authToken !== undefined }),
+                // Once before the checks, not before each (the delay inside the repeat made them a second apart).
+                Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
                 Effect.timeoutOption(Duration.millis(waitMillis)),
                 Effect.flatMap(Option.match({ onNone: () => waitEnded, onSome: Effect.succeed }))
               )

@@ -415,6 +415,41 @@ describe("WebSignIn.callback (Effect 4)", () => {
     }).pipe(Effect.provide(env()))
   )
 
+  it.effect("checks the PIN again every 500 ms during the approval wait, not once a second", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const started = yield* service.start
+      const params = authUrlParams(Redacted.value(started.url))
+      const fiber = yield* Effect.forkChild(
+        Effect.result(
+          service.callback({
+            cookie: `${started.cookie.name}=${started.cookie.value}`,
+            url: params.get("forwardUrl") ?? ""
+          })
+        )
+      )
+      const checks = Effect.map(FakePlex.requests, (requests) =>
+        requests.filter((r) => r.route === "checkPin")
+      )
+      // The clock moves in steps of 10 ms, only while no check is in flight (each answered before time passes on).
+      while ((yield* checks).length < 4) {
+        if ((yield* checks).every((r) => r.outcome !== "Pending")) yield* TestClock.adjust("10 millis")
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      }
+      // The first recheck 500 ms after the first check, then one 500 ms after each answer (plex.tv answering at
+      // once); before, the 500 ms delay ran again before every check, a second apart.
+      const sent = (yield* checks).map((r) => r.receivedAt)
+      const gaps = sent.slice(1).map((at, i) => at - sent[i]!)
+      assert.isTrue(
+        gaps.every((gap) => gap >= 500 && gap < 750),
+        `gaps between checks: ${gaps.join(", ")}`
+      )
+      yield* TestClock.adjust("3 seconds")
+      const result = yield* Fiber.join(fiber)
+      assert.isTrue(Result.isFailure(result) && result.failure._tag === "SignInNotApproved")
+    }).pipe(Effect.provide(env()))
+  )
+
   /**
    * A return whose PIN plex.tv answers "not approved yet" at the first check, then with `fault`: the clock moved in
    * steps of 10 ms until the next check is sent (no step passes over it), then by `rest`; the callback's result.
