@@ -109,7 +109,26 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
       const dir = yield* configDir
       const run = yield* cli(["--fake", "--config-dir", dir, "login", "--link-code"])
       assertExit(run, 0)
-      assert.match(run.stdout, /plex\.tv\/link and enter the code [0-9A-Z]{4}\b/)
+      // plex.tv/link is named for the real plex.tv only: the fake has no page for the code, only the API.
+      assert.match(run.stdout, /^The short code is [0-9A-Z]{4}\. The fake has no page to type it at /m)
+      assert.include(run.stdout, "PUT /api/v2/pins/link")
+      assert.notInclude(run.stdout, "go to https://plex.tv/link")
+      // Another plex.tv (--plex-tv, here a fake started apart, as `plex-auth fake-server` runs): named by its origin.
+      const server = yield* FakePlexServer.make({ autoApprovePins: true })
+      const other = yield* cli([
+        "--config-dir",
+        yield* configDir,
+        "--plex-tv",
+        server.plexTvUrl,
+        "login",
+        "--link-code"
+      ])
+      assertExit(other, 0)
+      assert.match(
+        other.stdout,
+        new RegExp(`^The short code is [0-9A-Z]{4}, made at ${server.plexTvUrl}, not plex\\.tv `, "m")
+      )
+      assert.notInclude(other.stdout, "go to https://plex.tv/link")
       const old = yield* cli(["--fake", "--config-dir", dir, "login", "--code"])
       assertExit(old, 2)
       assert.include(old.stderr, "--code is now --link-code")
@@ -439,7 +458,7 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         env: { PLEX_AUTH_FAKE: "expire-pin" }
       })
       assertExit(run, 4)
-      assert.match(run.stdout, /enter the code [0-9A-Z]{4}\b/)
+      assert.match(run.stdout, /The short code is [0-9A-Z]{4}\b/)
       assert.include(run.stderr, "plex-auth: The PIN expired before it was approved.")
       assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
     })

@@ -17,6 +17,7 @@ import * as PinLogin from "../../PinLogin.js"
 import * as PlexAuth from "../../PlexAuth.js"
 import type * as PlexError from "../../PlexError.js"
 import * as PlexServer from "../../PlexServer.js"
+import * as PlexTv from "../../PlexTv.js"
 import * as Resources from "../../Resources.js"
 import { help as Help } from "../../core/cli/help.js"
 import * as CoreFailure from "../../core/cli/failure.js"
@@ -187,7 +188,10 @@ const pinLogin = (options: { readonly linkCode: boolean; readonly json: boolean 
     const url = yield* PinLogin.authUrl(pin, { authAppUrl: session.authAppUrl })
     yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
     if (options.linkCode) {
-      yield* tell(`Or go to https://plex.tv/link and enter the code ${Output.neutralise(pin.code)}\n`)
+      const plexTv = yield* PlexTv.PlexTv
+      yield* tell(
+        `${Render.linkCodeText(pin.code, { fake: Option.isSome(session.fake), plexTvUrl: plexTv.url })}\n`
+      )
     }
     if (Option.isSome(session.fake) && !session.scenarios.has("expire-pin")) {
       yield* say("(--fake: the fake approves the PIN in a moment, as the user would.)")

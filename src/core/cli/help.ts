@@ -21,7 +21,7 @@ export const help = {
     "Sign in with login and password instead of a PIN. The password comes from PLEX_PASSWORD or a hidden prompt, a two-factor code from PLEX_2FA_CODE or a prompt: never from the command line.",
   login: "With --password: the account's email or username (asked for when missing).",
   linkCode:
-    "With a PIN login: also show a four-character code to type at https://plex.tv/link (from a TV, say).",
+    "With a PIN login: also show a four-character code, to type at https://plex.tv/link (from a TV, say) when signing in to plex.tv.",
   noRememberMe:
     "With --password: ask plex.tv for a short session (rememberMe=false). By default the CLI asks for a long-lived one.",
   loginCommand:

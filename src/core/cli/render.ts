@@ -134,6 +134,27 @@ export const parseScenarios = (
 // login, logout
 // ---------------------------------------------------------------------------
 
+/**
+ * The line `login --link-code` prints with the short code: where it is typed. Only the real plex.tv
+ * (`https://plex.tv`) has the plex.tv/link page; neither the fake (`--fake`, `plex-auth fake-server`) nor another
+ * plex.tv (`--plex-tv`, `PLEX_TV_URL`) is known to have one. The fake takes a link code only through the API a
+ * signed-in client calls (`PUT /api/v2/pins/link`, src/core/fake/features.ts `linkPin`), which the library's
+ * `Link.link` sends (python-plexapi `MyPlexAccount.link`, @ctrl/plex `linkPin`).
+ */
+export const linkCodeText = (
+  code: string,
+  where: { readonly fake: boolean; readonly plexTvUrl: string }
+): string => {
+  const shown = neutralise(code)
+  if (!where.fake && originOf(where.plexTvUrl) === "https://plex.tv") {
+    return `Or go to https://plex.tv/link and enter the code ${shown}`
+  }
+  const api = "a client signed in there links it with PUT /api/v2/pins/link, as the library's Link.link does"
+  return where.fake
+    ? `The short code is ${shown}. The fake has no page to type it at (plex.tv/link is the real plex.tv's): ${api}.`
+    : `The short code is ${shown}, made at ${originOf(where.plexTvUrl)}, not plex.tv (plex.tv/link takes the codes plex.tv makes): ${api}; the fake (plex-auth fake-server) has no page to type it at.`
+}
+
 /** What `login` did with the token that was saved before it (`previous` in its JSON). */
 export type Previous = "none" | "invalid" | "kept" | "revoked" | "revoke-failed" | "same"
 

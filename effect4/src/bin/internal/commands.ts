@@ -26,6 +26,7 @@ import * as Home from "../../Home.js"
 import * as PinLogin from "../../PinLogin.js"
 import * as PlexAuth from "../../PlexAuth.js"
 import * as PlexServer from "../../PlexServer.js"
+import * as PlexTv from "../../PlexTv.js"
 import * as Resources from "../../Resources.js"
 import {
   CliFailure,
@@ -145,8 +146,12 @@ const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
     const url = yield* PinLogin.authUrl(pin, { authAppUrl: session.authAppUrl })
     yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
-    if (options.linkCode)
-      yield* tell(`Or go to https://plex.tv/link and enter the code ${Core.neutralise(pin.code)}\n`)
+    if (options.linkCode) {
+      const plexTv = yield* PlexTv.PlexTv
+      yield* tell(
+        `${Render.linkCodeText(pin.code, { fake: session.fake !== undefined, plexTvUrl: plexTv.url })}\n`
+      )
+    }
     if (session.fake !== undefined && !session.scenarios.has("expire-pin")) {
       yield* say("(--fake: the fake approves the PIN in a moment, as the user would.)")
     }
