@@ -405,23 +405,34 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
     )
   )
 
-  it.live("whoami with a revoked token: exit 3; with plex.tv unreachable: exit 5", () =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const dir = yield* configDir
-        yield* writeStore(dir, { [fakeTokenKey]: "cliTestSavedToken001" })
+  it.live(
+    "whoami with a revoked token: exit 3, worded as devices and home word it; with plex.tv unreachable: exit 5",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          yield* writeStore(dir, { [fakeTokenKey]: "cliTestSavedToken001" })
 
-        const revoked = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "revoke-token" } })
-        assertExit(revoked, 3)
-        assert.include(revoked.stderr, "The saved token is no longer valid")
+          const revoked = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "revoke-token" } })
+          assertExit(revoked, 3)
+          // One wording for a refused saved token, whichever command met it (core/cli/failure.ts failureOf).
+          assert.match(
+            revoked.stderr,
+            /^plex-auth: Plex refused the saved token \(HTTP \d{3}[^)]*\)\. Run `plex-auth login` to sign in again\.$/m
+          )
+          for (const args of [["devices"], ["home"]]) {
+            const other = yield* fake(dir, args, { env: { PLEX_AUTH_FAKE: "revoke-token" } })
+            assertExit(other, 3)
+            assert.strictEqual(other.stderr, revoked.stderr, args.join(" "))
+          }
 
-        const offline = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "offline" } })
-        assertExit(offline, 5)
-        assert.match(offline.stderr, /plex-auth: Could not reach http:\/\/127\.0\.0\.1:\d+/)
-        noSecretIn(offline, "cliTestSavedToken001")
-        // An inconclusive check keeps the token.
-        assert.strictEqual((yield* readStore(dir))![fakeTokenKey], "cliTestSavedToken001")
-      })
-    )
+          const offline = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "offline" } })
+          assertExit(offline, 5)
+          assert.match(offline.stderr, /plex-auth: Could not reach http:\/\/127\.0\.0\.1:\d+/)
+          noSecretIn(offline, "cliTestSavedToken001")
+          // An inconclusive check keeps the token.
+          assert.strictEqual((yield* readStore(dir))![fakeTokenKey], "cliTestSavedToken001")
+        })
+      )
   )
 })

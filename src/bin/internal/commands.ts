@@ -391,12 +391,9 @@ const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
           if (run.json) return yield* Output.json(CoreFailure.accountJson(account))
           return yield* Output.line(CoreFailure.whoamiText(account))
         }
+        // A refused token (Invalid: Unauthorized) is worded where every other command's is (core/cli/failure.ts
+        // failureOf), as is a check that could not be made.
         case "Invalid":
-          return yield* new CliFailure({
-            message:
-              "The saved token is no longer valid (plex.tv refused it). Run `plex-auth login` to sign in again.",
-            exitCode: ExitCode.Unauthorized
-          })
         case "Unknown":
           return yield* fromPlexError(validity.error)
       }

@@ -325,12 +325,9 @@ const whoami = Command.make("whoami", {}, () =>
           return yield* session.json
             ? json(Core.accountJson(validity.account))
             : line(Core.whoamiText(validity.account))
+        // A refused token (Invalid: Unauthorized) is worded where every other command's is (core/cli/failure.ts
+        // failureOf), as is a check that could not be made.
         case "Invalid":
-          return yield* new CliFailure({
-            message:
-              "The saved token is no longer valid (plex.tv refused it). Run `plex-auth login` to sign in again.",
-            exitCode: ExitCode.Unauthorized
-          })
         case "Unknown":
           return yield* fromPlexError(validity.error)
       }
