@@ -47,7 +47,8 @@ export const help = {
     "Print a claim token (valid a few minutes; what Docker's PLEX_CLAIM takes), and nothing else, on stdout.",
   claimCommand:
     "Claim an unclaimed server (e.g. http://192.168.1.20:32400, on its own network) for the saved account.",
-  revokeCommand: "Revoke an authorized device (its id from `plex-auth devices`): it is signed out.",
+  revokeCommand:
+    "Revoke an authorized device (its id from `plex-auth devices`): it is signed out. The CLI's own device: its saved token is forgotten too.",
   devicesCommand: "List the devices authorized on the account (id, name, product, last seen).",
   user: "The Home user: its title, username, email, id or uuid.",
   serverUrl: "The unclaimed server's base URL, e.g. http://192.168.1.20:32400.",

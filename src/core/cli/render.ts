@@ -352,6 +352,24 @@ export const noSuchDeviceMessage = (id: number): string =>
 /** What `devices revoke` prints. */
 export const revokedText = (id: number): string => `Revoked device ${id}: it is signed out.`
 
+/**
+ * Whether the device `devices revoke` is about to revoke is the CLI's own: the one plex.tv keeps for the CLI's
+ * client identifier, to which the saved token is tied (revoking it revokes that token). `devices` lists the
+ * devices; an id it does not list is no device of the CLI's.
+ */
+export const isOwnDevice = (
+  id: number,
+  devices: ReadonlyArray<{ readonly id: number; readonly clientIdentifier?: string | undefined }>,
+  clientIdentifier: string
+): boolean => devices.some((device) => device.id === id && device.clientIdentifier === clientIdentifier)
+
+/**
+ * What `devices revoke` says (on stderr) when the device was the CLI's own: its saved token no longer works, so
+ * it is forgotten, as `logout` forgets it (`"forgotten": true` in the `--json` document).
+ */
+export const revokedOwnText = (id: number): string =>
+  `Device ${id} was this CLI's own (its client identifier): the saved token no longer works, so it is forgotten. Run \`plex-auth login\` to sign in again.`
+
 // ---------------------------------------------------------------------------
 // fake-server
 // ---------------------------------------------------------------------------

@@ -16,10 +16,12 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Core from "../../../../src/core/cli/failure.js"
 import * as Validate from "../../../../src/core/validate.js"
+import * as DeviceFacts from "../../../../src/core/devices.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import { help as Help } from "../../../../src/core/cli/help.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import * as Claim from "../../Claim.js"
+import * as ClientIdentity from "../../ClientIdentity.js"
 import * as Credentials from "../../Credentials.js"
 import * as Devices from "../../Devices.js"
 import * as Home from "../../Home.js"
@@ -693,6 +695,12 @@ const revokeDevice = Command.make(
   (options) =>
     signedIn((session) =>
       Effect.gen(function* () {
+        // The CLI's own device (its client identifier): its saved token stops working with it (asked first:
+        // once revoked, the device is no longer listed). An id the library refuses is refused before any request.
+        const identity = yield* ClientIdentity.ClientIdentity
+        const own =
+          DeviceFacts.deviceIdProblem(options.id) === undefined &&
+          Render.isOwnDevice(options.id, yield* plexFailure(Devices.list()), identity.clientIdentifier)
         yield* plexFailure(
           Devices.revoke(options.id).pipe(
             Effect.catchTags({
@@ -707,7 +715,20 @@ const revokeDevice = Command.make(
             })
           )
         )
-        yield* session.json ? json({ id: options.id, revoked: true }) : line(Render.revokedText(options.id))
+        if (own) {
+          // As `logout` forgets it: under --fake, with the record of whose session it was.
+          yield* Effect.mapError(
+            Effect.andThen(
+              session.store.remove(session.tokenKey),
+              session.fake !== undefined ? session.store.remove(FakeSeed.fakeUserKey) : Effect.void
+            ),
+            fromStoreError
+          )
+        }
+        yield* session.json
+          ? json({ id: options.id, revoked: true, forgotten: own })
+          : line(Render.revokedText(options.id))
+        if (own) yield* say(Render.revokedOwnText(options.id))
       })
     )
 ).pipe(Command.withDescription(Help.revokeCommand))
