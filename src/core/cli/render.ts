@@ -437,6 +437,22 @@ export const fakeServerText = (details: FakeServerDetails) => ({
   ].join("\n")
 })
 
+/**
+ * `fake-server` with `--auth-app-url` typed (before or after its name): refused, exit 2, as `--fake` refuses it.
+ * The option names the sign-in page a PIN login's link points at; the fake serves its own
+ * ({@link fakeServerText} prints where), and `fake-server` prints no link.
+ */
+export const fakeServerAuthAppUrlMessage =
+  "--auth-app-url has no use with fake-server: the fake serves its own sign-in page (it prints where: <plexTvUrl>/auth), which is what to give plex-auth login as --auth-app-url."
+
+/**
+ * What `fake-server` says on stderr when `PLEX_AUTH_APP_URL` is set (its value not repeated: a URL may carry a
+ * password): not used, and why. Not refused: the variable is the environment's, often exported for `plex-auth
+ * login` against an earlier run of the fake (docs/cli.md), and a fake restarted in that shell must still start.
+ */
+export const fakeServerAuthAppVariableNote = (plexTvUrl: string): string =>
+  `PLEX_AUTH_APP_URL is set and not used by fake-server: the fake serves its own sign-in page, at ${ApprovalPage.urlOf(plexTvUrl)} (set PLEX_AUTH_APP_URL to that for plex-auth login against this fake).`
+
 /** `fake-server --port` out of range (or no whole number: {@link usageProblem}). */
 export const portMessage = "--port must be a whole number from 0 to 65535."
 

@@ -507,6 +507,12 @@ const logout = Command.make(
 // fake-server
 // ---------------------------------------------------------------------------
 
+/** `PLEX_AUTH_APP_URL`, set and not blank (`fake-server` only says it does not use it). */
+const authAppFromEnv = Config.option(Config.String("PLEX_AUTH_APP_URL")).pipe(
+  Effect.map(Option.filter(Render.envSet)),
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
 const fakeServer = Command.make(
   "fake-server",
   {
@@ -520,6 +526,7 @@ const fakeServer = Command.make(
   (options) =>
     Effect.gen(function* () {
       const flags = yield* globals(false)
+      if (Option.isSome(flags.authAppUrl)) return yield* usage(Render.fakeServerAuthAppUrlMessage)
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const scenarios = yield* readScenarios
@@ -554,6 +561,10 @@ const fakeServer = Command.make(
             unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url,
             sharedUser: Render.fakeServerAccount(FakeSeed.fakeSharedUser),
             stranger: Render.fakeServerAccount(FakeSeed.fakeStranger)
+          }
+          // First, so that it is on stderr before the details a program waits for.
+          if (Option.isSome(yield* authAppFromEnv)) {
+            yield* say(Render.fakeServerAuthAppVariableNote(server.plexTvUrl))
           }
           if (flags.json) yield* json(details)
           else {
