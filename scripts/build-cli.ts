@@ -13,7 +13,7 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
-import { bundleOptions, externalImports, nonBuiltIn, packageVersion } from "./cli-bundle.js"
+import { binSource, bundleOptions, externalImports, nonBuiltIn, packageVersion } from "./cli-bundle.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const outDir = path.join(root, "dist", "bin")
@@ -25,9 +25,10 @@ const main = async () => {
   const metafile = result.metafile!
   const unexpected = nonBuiltIn(externalImports(metafile))
   if (unexpected.length > 0) throw new Error(`the CLI bundle imports ${unexpected.join(", ")}`)
-  // The source's shebang stays on its first line; esbuild moves it above the banner. The bin needs its own.
+  // The source's shebang stays on its first line; esbuild moves it above the banner. The bin needs its own
+  // (and turns on Node's compile cache before it imports the bundle: cli-bundle.ts binSource).
   const bin = path.join(outDir, "plex-auth.js")
-  await fs.writeFile(bin, '#!/usr/bin/env node\nimport "./internal/cli.js"\n')
+  await fs.writeFile(bin, binSource)
   await fs.chmod(bin, 0o755)
   const bytes = Object.values(metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
   console.log(

@@ -111,6 +111,14 @@ const checks: ReadonlyArray<Check> = [
     says: `plex-auth: ${Render.portMessage}`
   },
   { args: ["fake-server", "--port=-1", "--json"], kind: "same", exit: 2, says: Render.portMessage },
+  // fake-server serves its own sign-in page: --auth-app-url, before or after its name, is refused alike.
+  {
+    args: ["fake-server", "--auth-app-url", "http://127.0.0.1:1/auth"],
+    kind: "same",
+    exit: 2,
+    says: `plex-auth: ${Render.fakeServerAuthAppUrlMessage}`
+  },
+  { args: ["--auth-app-url=http://127.0.0.1:1/auth", "fake-server", "--json"], kind: "same", exit: 2 },
   { args: ["login", "--password", "--password"], kind: "same", exit: 2 },
   { args: ["devices", "revoke", "abc"], kind: "same", exit: 2 },
   { args: fake("devices", "revoke", "--json", "abc"), kind: "same", exit: 2 },
@@ -634,6 +642,7 @@ const runAll = async (edition: 3 | 4): Promise<ReadonlyArray<Result>> => {
       // A PIN's address and code; the Node version (each edition runs on its own).
       .replace(/(clientID|code)=[^&\s]+/g, "$1=<$1>")
       .replace(/enter the code \S+/g, "enter the code <code>")
+      .replace(/The short code is [0-9A-Z]{4}\b/g, "The short code is <code>")
       .replace(/platformVersion%5D=[^&\s]+/g, "platformVersion%5D=<node>")
       .replace(/"(elapsedMillis|millis)": \d+/g, '"$1": 0')
   return (JSON.parse(stdout) as ReadonlyArray<Result>).map((result) => ({

@@ -87,4 +87,45 @@ describe.concurrent("plex-auth fake-server --port", { timeout: 60_000 }, () => {
       }
     })
   )
+
+  it.live(
+    "--auth-app-url is refused (exit 2: the fake has its own sign-in page); PLEX_AUTH_APP_URL set is said to be unused",
+    () =>
+      Effect.gen(function* () {
+        // Typed before the command's name or after it, as the other global options may be.
+        for (const args of [
+          ["fake-server", "--auth-app-url", "http://127.0.0.1:1/auth"],
+          ["--auth-app-url=http://127.0.0.1:1/auth", "fake-server", "--json"]
+        ]) {
+          const refused = yield* cli(args)
+          assertExit(refused, 2)
+          assert.strictEqual(refused.stdout, "", args.join(" "))
+          assert.include(refused.stderr, Render.fakeServerAuthAppUrlMessage, args.join(" "))
+        }
+        // The variable (exported for plex-auth login against an earlier fake, say): the fake starts, and says on
+        // stderr that it does not use it, and where its own page is; the value (it may carry a password) is not repeated.
+        let plexTvUrl = ""
+        const started = yield* cli(["fake-server", "--json"], {
+          env: { PLEX_AUTH_APP_URL: "http://user:s3cret@127.0.0.1:1/auth" },
+          whileRunning: {
+            until: /\n}\n/,
+            andThen: (stdout) =>
+              Effect.sync(() => {
+                plexTvUrl = (JSON.parse(stdout) as { plexTvUrl: string }).plexTvUrl
+              })
+          }
+        })
+        assertExit(started, 130)
+        assert.include(started.stderr, Render.fakeServerAuthAppVariableNote(plexTvUrl))
+        assert.include(started.stderr, `${plexTvUrl}/auth`)
+        assert.notInclude(started.stderr, "s3cret")
+        // Unset (or blank, as for login): nothing said.
+        const quiet = yield* cli(["fake-server", "--json"], {
+          env: { PLEX_AUTH_APP_URL: " " },
+          whileRunning: { until: /\n}\n/, andThen: () => Effect.void }
+        })
+        assertExit(quiet, 130)
+        assert.notInclude(quiet.stderr, "PLEX_AUTH_APP_URL")
+      })
+  )
 })

@@ -49,6 +49,27 @@ describe("core/cli", () => {
     })
   })
 
+  it("linkCodeText: plex.tv/link is named for the real plex.tv only", () => {
+    assert.strictEqual(
+      Render.linkCodeText("K7QZ", { fake: false, plexTvUrl: "https://plex.tv" }),
+      "Or go to https://plex.tv/link and enter the code K7QZ"
+    )
+    assert.strictEqual(
+      Render.linkCodeText("K7QZ", { fake: false, plexTvUrl: "https://plex.tv/api/v2/" }),
+      "Or go to https://plex.tv/link and enter the code K7QZ"
+    )
+    for (const where of [
+      { fake: true, plexTvUrl: "http://127.0.0.1:32401" },
+      { fake: false, plexTvUrl: "http://127.0.0.1:32401" },
+      { fake: false, plexTvUrl: "https://plex.tv.example" }
+    ]) {
+      const text = Render.linkCodeText("K7QZ", where)
+      assert.notInclude(text, "go to https://plex.tv/link", where.plexTvUrl)
+      assert.include(text, "The short code is K7QZ", where.plexTvUrl)
+      assert.include(text, "PUT /api/v2/pins/link", where.plexTvUrl)
+    }
+  })
+
   it("describeAccount, whoamiText: a managed Home user, which has no user name, is named by its title", () => {
     const kids = { username: "", title: "Kids", id: 7, uuid: "u-7" }
     assert.strictEqual(Failure.describeAccount(kids), "Kids")

@@ -187,7 +187,11 @@ describe.concurrent("plex-auth (Effect 4) commands, in process", { timeout: 60_0
           assert.notInclude(devices.stdout, "token")
           const revoked = yield* fake(dir, ["devices", "revoke", String(list[1]?.id), "--json"])
           assertExit(revoked, 0)
-          assert.deepStrictEqual(JSON.parse(revoked.stdout), { id: list[1]?.id, revoked: true })
+          assert.deepStrictEqual(JSON.parse(revoked.stdout), {
+            id: list[1]?.id,
+            revoked: true,
+            forgotten: false
+          })
           const unknown = yield* fake(dir, ["devices", "revoke", "999999"])
           assertExit(unknown, 1)
           assert.include(unknown.stderr, "no device 999999")

@@ -274,6 +274,64 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
     )
   )
 
+  it.live(
+    "devices revoke of the CLI's own device says so and forgets the saved token, as logout does; another's keeps it",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          // A plex.tv that outlives the runs (--fake starts afresh on each): the CLI's sign-in adds its own device.
+          const server = yield* FakePlexServer.make({
+            accounts: [
+              { username: "alice", password: "alice-secret-password", devices: [{ name: "Living Room TV" }] }
+            ]
+          })
+          const dir = yield* configDir
+          const at = (...args: ReadonlyArray<string>) =>
+            cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...args])
+          const tokenKey = "effect-plex-auth/token"
+          assertExit(
+            yield* cli(
+              ["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login", "--password", "--login", "alice"],
+              {
+                env: { PLEX_PASSWORD: "alice-secret-password" }
+              }
+            ),
+            0
+          )
+          const own = (yield* readStore(dir))!["effect-plex-auth/client-identifier"]
+          const listed = JSON.parse((yield* at("devices", "--json")).stdout).devices as ReadonlyArray<{
+            readonly id: number
+            readonly name: string
+            readonly clientIdentifier: string | null
+          }>
+          const mine = listed.find((device) => device.clientIdentifier === own)
+          const tv = listed.find((device) => device.name === "Living Room TV")
+          assert.isDefined(mine)
+          assert.isDefined(tv)
+
+          // Another device: revoked, nothing more said, the saved token kept.
+          const theirs = yield* at("devices", "revoke", String(tv!.id), "--json")
+          assertExit(theirs, 0)
+          assert.deepStrictEqual(JSON.parse(theirs.stdout), { id: tv!.id, revoked: true, forgotten: false })
+          assert.strictEqual(theirs.stderr, "")
+          assert.property(yield* readStore(dir), tokenKey)
+
+          // Its own: said plainly, and the token (which no longer works) forgotten, with no question asked.
+          const ours = yield* at("devices", "revoke", String(mine!.id))
+          assertExit(ours, 0)
+          assert.strictEqual(ours.stdout, `Revoked device ${mine!.id}: it is signed out.\n`)
+          assert.strictEqual(
+            ours.stderr,
+            `Device ${mine!.id} was this CLI's own (its client identifier): the saved token no longer works, so it is forgotten. Run \`plex-auth login\` to sign in again.\n`
+          )
+          assert.notProperty(yield* readStore(dir), tokenKey)
+          const after = yield* at("whoami")
+          assertExit(after, 3)
+          assert.include(after.stderr, "Not logged in.")
+        })
+      )
+  )
+
   it.live("server-provided names are printed with their control characters neutralised", () =>
     Effect.scoped(
       Effect.gen(function* () {

@@ -86,7 +86,7 @@ const Device = Schema.Struct({
   lastSeenAt: Schema.NullOr(Schema.Number)
 })
 const DevicesList = Schema.Struct({ devices: Schema.Array(Device) })
-const Revoked = Schema.Struct({ id: Schema.Number, revoked: Schema.Literal(true) })
+const Revoked = Schema.Struct({ id: Schema.Number, revoked: Schema.Literal(true), forgotten: Schema.Boolean })
 const Failure = Schema.Struct({
   error: Schema.Struct({
     kind: Schema.Literals([
@@ -213,7 +213,11 @@ describe.concurrent("plex-auth (Effect 4) --json", { timeout: 60_000 }, () => {
 
           const revoke = yield* fake(["devices", "revoke", String(phone!.id), "--json"])
           assertExit(revoke, 0)
-          assert.deepStrictEqual(decode(Revoked, revoke.stdout), { id: phone!.id, revoked: true })
+          assert.deepStrictEqual(decode(Revoked, revoke.stdout), {
+            id: phone!.id,
+            revoked: true,
+            forgotten: false
+          })
 
           // The feature commands' failures are JSON on stderr too, with their exit codes.
           const unknownDevice = yield* fake(["devices", "revoke", "42", "--json"])

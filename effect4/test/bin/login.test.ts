@@ -123,7 +123,26 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
         const dir = yield* configDir
         const run = yield* cli(["--fake", "--config-dir", dir, "login", "--link-code"])
         assertExit(run, 0)
-        assert.match(run.stdout, /plex\.tv\/link and enter the code [0-9A-Z]{4}\b/)
+        // plex.tv/link is named for the real plex.tv only: the fake has no page for the code, only the API.
+        assert.match(run.stdout, /^The short code is [0-9A-Z]{4}\. The fake has no page to type it at /m)
+        assert.include(run.stdout, "PUT /api/v2/pins/link")
+        assert.notInclude(run.stdout, "go to https://plex.tv/link")
+        // Another plex.tv (--plex-tv, here a fake started apart, as `plex-auth fake-server` runs): named by its origin.
+        const server = yield* FakePlexServer.make({ autoApprovePins: true })
+        const other = yield* cli([
+          "--config-dir",
+          yield* configDir,
+          "--plex-tv",
+          server.plexTvUrl,
+          "login",
+          "--link-code"
+        ])
+        assertExit(other, 0)
+        assert.match(
+          other.stdout,
+          new RegExp(`^The short code is [0-9A-Z]{4}, made at ${server.plexTvUrl}, not plex\\.tv `, "m")
+        )
+        assert.notInclude(other.stdout, "go to https://plex.tv/link")
         const old = yield* cli(["--fake", "--config-dir", dir, "login", "--code"])
         assertExit(old, 2)
         assert.include(old.stderr, "--code is now --link-code")
@@ -379,30 +398,41 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           env: { PLEX_AUTH_FAKE: "expire-pin" }
         })
         assertExit(run, 4)
-        assert.match(run.stdout, /enter the code [0-9A-Z]{4}\b/)
+        assert.match(run.stdout, /The short code is [0-9A-Z]{4}\b/)
         assert.include(run.stderr, "plex-auth: The PIN expired before it was approved.")
         assert.notProperty((yield* readStore(dir)) ?? {}, fakeTokenKey)
       })
     )
   )
 
-  it.live("whoami with a revoked token: exit 3; with plex.tv unreachable: exit 5", () =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const dir = yield* configDir
-        yield* writeStore(dir, { [fakeTokenKey]: "cliTestSavedToken001" })
+  it.live(
+    "whoami with a revoked token: exit 3, worded as devices and home word it; with plex.tv unreachable: exit 5",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          yield* writeStore(dir, { [fakeTokenKey]: "cliTestSavedToken001" })
 
-        const revoked = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "revoke-token" } })
-        assertExit(revoked, 3)
-        assert.include(revoked.stderr, "The saved token is no longer valid")
+          const revoked = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "revoke-token" } })
+          assertExit(revoked, 3)
+          // One wording for a refused saved token, whichever command met it (core/cli/failure.ts failureOf).
+          assert.match(
+            revoked.stderr,
+            /^plex-auth: Plex refused the saved token \(HTTP \d{3}[^)]*\)\. Run `plex-auth login` to sign in again\.$/m
+          )
+          for (const args of [["devices"], ["home"]]) {
+            const other = yield* fake(dir, args, { env: { PLEX_AUTH_FAKE: "revoke-token" } })
+            assertExit(other, 3)
+            assert.strictEqual(other.stderr, revoked.stderr, args.join(" "))
+          }
 
-        const offline = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "offline" } })
-        assertExit(offline, 5)
-        assert.match(offline.stderr, /plex-auth: Could not reach http:\/\/127\.0\.0\.1:\d+/)
-        noSecretIn(offline, "cliTestSavedToken001")
-        // An inconclusive check keeps the token.
-        assert.strictEqual((yield* readStore(dir))![fakeTokenKey], "cliTestSavedToken001")
-      })
-    )
+          const offline = yield* fake(dir, ["whoami"], { env: { PLEX_AUTH_FAKE: "offline" } })
+          assertExit(offline, 5)
+          assert.match(offline.stderr, /plex-auth: Could not reach http:\/\/127\.0\.0\.1:\d+/)
+          noSecretIn(offline, "cliTestSavedToken001")
+          // An inconclusive check keeps the token.
+          assert.strictEqual((yield* readStore(dir))![fakeTokenKey], "cliTestSavedToken001")
+        })
+      )
   )
 })

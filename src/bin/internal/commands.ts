@@ -17,6 +17,7 @@ import * as PinLogin from "../../PinLogin.js"
 import * as PlexAuth from "../../PlexAuth.js"
 import type * as PlexError from "../../PlexError.js"
 import * as PlexServer from "../../PlexServer.js"
+import * as PlexTv from "../../PlexTv.js"
 import * as Resources from "../../Resources.js"
 import { help as Help } from "../../core/cli/help.js"
 import * as CoreFailure from "../../core/cli/failure.js"
@@ -187,7 +188,10 @@ const pinLogin = (options: { readonly linkCode: boolean; readonly json: boolean 
     const url = yield* PinLogin.authUrl(pin, { authAppUrl: session.authAppUrl })
     yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
     if (options.linkCode) {
-      yield* tell(`Or go to https://plex.tv/link and enter the code ${Output.neutralise(pin.code)}\n`)
+      const plexTv = yield* PlexTv.PlexTv
+      yield* tell(
+        `${Render.linkCodeText(pin.code, { fake: Option.isSome(session.fake), plexTvUrl: plexTv.url })}\n`
+      )
     }
     if (Option.isSome(session.fake) && !session.scenarios.has("expire-pin")) {
       yield* say("(--fake: the fake approves the PIN in a moment, as the user would.)")
@@ -387,12 +391,9 @@ const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
           if (run.json) return yield* Output.json(CoreFailure.accountJson(account))
           return yield* Output.line(CoreFailure.whoamiText(account))
         }
+        // A refused token (Invalid: Unauthorized) is worded where every other command's is (core/cli/failure.ts
+        // failureOf), as is a check that could not be made.
         case "Invalid":
-          return yield* new CliFailure({
-            message:
-              "The saved token is no longer valid (plex.tv refused it). Run `plex-auth login` to sign in again.",
-            exitCode: ExitCode.Unauthorized
-          })
         case "Unknown":
           return yield* fromPlexError(validity.error)
       }
@@ -594,6 +595,12 @@ const logout = Command.make(
 // fake-server
 // ---------------------------------------------------------------------------
 
+/** `PLEX_AUTH_APP_URL`, set and not blank (`fake-server` only says it does not use it). */
+const authAppFromEnv = Config.option(Config.string("PLEX_AUTH_APP_URL")).pipe(
+  Effect.map(Option.filter(Render.envSet)),
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
 const fakeServer = Command.make(
   "fake-server",
   {
@@ -613,6 +620,7 @@ const fakeServer = Command.make(
     Effect.gen(function* () {
       const before = yield* root
       const json = before.json || options.json
+      if (Option.isSome(before.authAppUrl)) return yield* usage(Render.fakeServerAuthAppUrlMessage)
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const scenarios = yield* Session.readScenarios
@@ -642,6 +650,10 @@ const fakeServer = Command.make(
         unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url,
         sharedUser: Render.fakeServerAccount(FakeSeed.fakeSharedUser),
         stranger: Render.fakeServerAccount(FakeSeed.fakeStranger)
+      }
+      // First, so that it is on stderr before the details a program waits for.
+      if (Option.isSome(yield* authAppFromEnv)) {
+        yield* say(Render.fakeServerAuthAppVariableNote(server.plexTvUrl))
       }
       if (json) yield* Output.json(details)
       else {

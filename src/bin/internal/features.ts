@@ -15,9 +15,10 @@ import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import type { ClientIdentity } from "../../ClientIdentity.js"
+import { ClientIdentity } from "../../ClientIdentity.js"
 import type { Credentials } from "../../Credentials.js"
 import * as Claim from "../../Claim.js"
+import * as DeviceFacts from "../../core/devices.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as CoreFailure from "../../core/cli/failure.js"
 import { help as Help } from "../../core/cli/help.js"
@@ -28,7 +29,7 @@ import type * as PlexError from "../../PlexError.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
 import * as Output from "./output.js"
 import * as Session from "./session.js"
-import type { Io } from "./terminal.js"
+import { type Io, say } from "./terminal.js"
 
 /** The global options every command declares (see commands.ts). */
 export type GlobalOptions = {
@@ -221,6 +222,12 @@ export const commands = (shared: Shared) => {
     (options) =>
       inSession(options.globals)((run) =>
         Effect.gen(function* () {
+          // The CLI's own device (its client identifier): its saved token stops working with it (asked first:
+          // once revoked, the device is no longer listed). An id the library refuses is refused before any request.
+          const identity = yield* ClientIdentity
+          const own =
+            DeviceFacts.deviceIdProblem(options.id) === undefined &&
+            Render.isOwnDevice(options.id, yield* plex(Devices.list()), identity.clientIdentifier)
           yield* plex(
             Devices.revoke(options.id).pipe(
               Effect.catchTags({
@@ -235,9 +242,22 @@ export const commands = (shared: Shared) => {
               })
             )
           )
+          if (own) {
+            // As `logout` forgets it: under --fake, with the record of whose session it was.
+            const session = yield* Session.Session
+            const store = yield* KeyValueStore.KeyValueStore
+            yield* Effect.mapError(
+              Effect.zipRight(
+                store.remove(session.tokenKey),
+                Option.isSome(session.fake) ? store.remove(FakeSeed.fakeUserKey) : Effect.void
+              ),
+              fromStoreError
+            )
+          }
           yield* run.json
-            ? Output.json({ id: options.id, revoked: true })
+            ? Output.json({ id: options.id, revoked: true, forgotten: own })
             : Output.line(Render.revokedText(options.id))
+          if (own) yield* say(Render.revokedOwnText(options.id))
         }).pipe(Effect.provide(storedCredentials))
       )
   ).pipe(Command.withDescription(Help.revokeCommand))

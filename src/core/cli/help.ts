@@ -21,7 +21,7 @@ export const help = {
     "Sign in with login and password instead of a PIN. The password comes from PLEX_PASSWORD or a hidden prompt, a two-factor code from PLEX_2FA_CODE or a prompt: never from the command line.",
   login: "With --password: the account's email or username (asked for when missing).",
   linkCode:
-    "With a PIN login: also show a four-character code to type at https://plex.tv/link (from a TV, say).",
+    "With a PIN login: also show a four-character code, to type at https://plex.tv/link (from a TV, say) when signing in to plex.tv.",
   noRememberMe:
     "With --password: ask plex.tv for a short session (rememberMe=false). By default the CLI asks for a long-lived one.",
   loginCommand:
@@ -47,7 +47,8 @@ export const help = {
     "Print a claim token (valid a few minutes; what Docker's PLEX_CLAIM takes), and nothing else, on stdout.",
   claimCommand:
     "Claim an unclaimed server (e.g. http://192.168.1.20:32400, on its own network) for the saved account.",
-  revokeCommand: "Revoke an authorized device (its id from `plex-auth devices`): it is signed out.",
+  revokeCommand:
+    "Revoke an authorized device (its id from `plex-auth devices`): it is signed out. The CLI's own device: its saved token is forgotten too.",
   devicesCommand: "List the devices authorized on the account (id, name, product, last seen).",
   user: "The Home user: its title, username, email, id or uuid.",
   serverUrl: "The unclaimed server's base URL, e.g. http://192.168.1.20:32400.",

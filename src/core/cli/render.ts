@@ -165,6 +165,27 @@ export const parseScenarios = (
 // login, logout
 // ---------------------------------------------------------------------------
 
+/**
+ * The line `login --link-code` prints with the short code: where it is typed. Only the real plex.tv
+ * (`https://plex.tv`) has the plex.tv/link page; neither the fake (`--fake`, `plex-auth fake-server`) nor another
+ * plex.tv (`--plex-tv`, `PLEX_TV_URL`) is known to have one. The fake takes a link code only through the API a
+ * signed-in client calls (`PUT /api/v2/pins/link`, src/core/fake/features.ts `linkPin`), which the library's
+ * `Link.link` sends (python-plexapi `MyPlexAccount.link`, @ctrl/plex `linkPin`).
+ */
+export const linkCodeText = (
+  code: string,
+  where: { readonly fake: boolean; readonly plexTvUrl: string }
+): string => {
+  const shown = neutralise(code)
+  if (!where.fake && originOf(where.plexTvUrl) === "https://plex.tv") {
+    return `Or go to https://plex.tv/link and enter the code ${shown}`
+  }
+  const api = "a client signed in there links it with PUT /api/v2/pins/link, as the library's Link.link does"
+  return where.fake
+    ? `The short code is ${shown}. The fake has no page to type it at (plex.tv/link is the real plex.tv's): ${api}.`
+    : `The short code is ${shown}, made at ${originOf(where.plexTvUrl)}, not plex.tv (plex.tv/link takes the codes plex.tv makes): ${api}; the fake (plex-auth fake-server) has no page to type it at.`
+}
+
 /** What `login` did with the token that was saved before it (`previous` in its JSON). */
 export type Previous = "none" | "invalid" | "kept" | "revoked" | "revoke-failed" | "same"
 
@@ -362,6 +383,24 @@ export const noSuchDeviceMessage = (id: number): string =>
 /** What `devices revoke` prints. */
 export const revokedText = (id: number): string => `Revoked device ${id}: it is signed out.`
 
+/**
+ * Whether the device `devices revoke` is about to revoke is the CLI's own: the one plex.tv keeps for the CLI's
+ * client identifier, to which the saved token is tied (revoking it revokes that token). `devices` lists the
+ * devices; an id it does not list is no device of the CLI's.
+ */
+export const isOwnDevice = (
+  id: number,
+  devices: ReadonlyArray<{ readonly id: number; readonly clientIdentifier?: string | undefined }>,
+  clientIdentifier: string
+): boolean => devices.some((device) => device.id === id && device.clientIdentifier === clientIdentifier)
+
+/**
+ * What `devices revoke` says (on stderr) when the device was the CLI's own: its saved token no longer works, so
+ * it is forgotten, as `logout` forgets it (`"forgotten": true` in the `--json` document).
+ */
+export const revokedOwnText = (id: number): string =>
+  `Device ${id} was this CLI's own (its client identifier): the saved token no longer works, so it is forgotten. Run \`plex-auth login\` to sign in again.`
+
 // ---------------------------------------------------------------------------
 // fake-server
 // ---------------------------------------------------------------------------
@@ -428,6 +467,22 @@ export const fakeServerText = (details: FakeServerDetails) => ({
     "It keeps its state in memory until it stops: press Ctrl-C to stop it."
   ].join("\n")
 })
+
+/**
+ * `fake-server` with `--auth-app-url` typed (before or after its name): refused, exit 2, as `--fake` refuses it.
+ * The option names the sign-in page a PIN login's link points at; the fake serves its own
+ * ({@link fakeServerText} prints where), and `fake-server` prints no link.
+ */
+export const fakeServerAuthAppUrlMessage =
+  "--auth-app-url has no use with fake-server: the fake serves its own sign-in page (it prints where: <plexTvUrl>/auth), which is what to give plex-auth login as --auth-app-url."
+
+/**
+ * What `fake-server` says on stderr when `PLEX_AUTH_APP_URL` is set (its value not repeated: a URL may carry a
+ * password): not used, and why. Not refused: the variable is the environment's, often exported for `plex-auth
+ * login` against an earlier run of the fake (docs/cli.md), and a fake restarted in that shell must still start.
+ */
+export const fakeServerAuthAppVariableNote = (plexTvUrl: string): string =>
+  `PLEX_AUTH_APP_URL is set and not used by fake-server: the fake serves its own sign-in page, at ${ApprovalPage.urlOf(plexTvUrl)} (set PLEX_AUTH_APP_URL to that for plex-auth login against this fake).`
 
 /** `fake-server --port` out of range (or no whole number: {@link usageProblem}). */
 export const portMessage = "--port must be a whole number from 0 to 65535."

@@ -16,16 +16,19 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Core from "../../../../src/core/cli/failure.js"
 import * as Validate from "../../../../src/core/validate.js"
+import * as DeviceFacts from "../../../../src/core/devices.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import { help as Help } from "../../../../src/core/cli/help.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import * as Claim from "../../Claim.js"
+import * as ClientIdentity from "../../ClientIdentity.js"
 import * as Credentials from "../../Credentials.js"
 import * as Devices from "../../Devices.js"
 import * as Home from "../../Home.js"
 import * as PinLogin from "../../PinLogin.js"
 import * as PlexAuth from "../../PlexAuth.js"
 import * as PlexServer from "../../PlexServer.js"
+import * as PlexTv from "../../PlexTv.js"
 import * as Resources from "../../Resources.js"
 import {
   CliFailure,
@@ -145,8 +148,12 @@ const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
     const url = yield* PinLogin.authUrl(pin, { authAppUrl: session.authAppUrl })
     yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
-    if (options.linkCode)
-      yield* tell(`Or go to https://plex.tv/link and enter the code ${Core.neutralise(pin.code)}\n`)
+    if (options.linkCode) {
+      const plexTv = yield* PlexTv.PlexTv
+      yield* tell(
+        `${Render.linkCodeText(pin.code, { fake: session.fake !== undefined, plexTvUrl: plexTv.url })}\n`
+      )
+    }
     if (session.fake !== undefined && !session.scenarios.has("expire-pin")) {
       yield* say("(--fake: the fake approves the PIN in a moment, as the user would.)")
     }
@@ -320,12 +327,9 @@ const whoami = Command.make("whoami", {}, () =>
           return yield* session.json
             ? json(Core.accountJson(validity.account))
             : line(Core.whoamiText(validity.account))
+        // A refused token (Invalid: Unauthorized) is worded where every other command's is (core/cli/failure.ts
+        // failureOf), as is a check that could not be made.
         case "Invalid":
-          return yield* new CliFailure({
-            message:
-              "The saved token is no longer valid (plex.tv refused it). Run `plex-auth login` to sign in again.",
-            exitCode: ExitCode.Unauthorized
-          })
         case "Unknown":
           return yield* fromPlexError(validity.error)
       }
@@ -503,6 +507,12 @@ const logout = Command.make(
 // fake-server
 // ---------------------------------------------------------------------------
 
+/** `PLEX_AUTH_APP_URL`, set and not blank (`fake-server` only says it does not use it). */
+const authAppFromEnv = Config.option(Config.String("PLEX_AUTH_APP_URL")).pipe(
+  Effect.map(Option.filter(Render.envSet)),
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
 const fakeServer = Command.make(
   "fake-server",
   {
@@ -516,6 +526,7 @@ const fakeServer = Command.make(
   (options) =>
     Effect.gen(function* () {
       const flags = yield* globals(false)
+      if (Option.isSome(flags.authAppUrl)) return yield* usage(Render.fakeServerAuthAppUrlMessage)
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const scenarios = yield* readScenarios
@@ -550,6 +561,10 @@ const fakeServer = Command.make(
             unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url,
             sharedUser: Render.fakeServerAccount(FakeSeed.fakeSharedUser),
             stranger: Render.fakeServerAccount(FakeSeed.fakeStranger)
+          }
+          // First, so that it is on stderr before the details a program waits for.
+          if (Option.isSome(yield* authAppFromEnv)) {
+            yield* say(Render.fakeServerAuthAppVariableNote(server.plexTvUrl))
           }
           if (flags.json) yield* json(details)
           else {
@@ -691,6 +706,12 @@ const revokeDevice = Command.make(
   (options) =>
     signedIn((session) =>
       Effect.gen(function* () {
+        // The CLI's own device (its client identifier): its saved token stops working with it (asked first:
+        // once revoked, the device is no longer listed). An id the library refuses is refused before any request.
+        const identity = yield* ClientIdentity.ClientIdentity
+        const own =
+          DeviceFacts.deviceIdProblem(options.id) === undefined &&
+          Render.isOwnDevice(options.id, yield* plexFailure(Devices.list()), identity.clientIdentifier)
         yield* plexFailure(
           Devices.revoke(options.id).pipe(
             Effect.catchTags({
@@ -705,7 +726,20 @@ const revokeDevice = Command.make(
             })
           )
         )
-        yield* session.json ? json({ id: options.id, revoked: true }) : line(Render.revokedText(options.id))
+        if (own) {
+          // As `logout` forgets it: under --fake, with the record of whose session it was.
+          yield* Effect.mapError(
+            Effect.andThen(
+              session.store.remove(session.tokenKey),
+              session.fake !== undefined ? session.store.remove(FakeSeed.fakeUserKey) : Effect.void
+            ),
+            fromStoreError
+          )
+        }
+        yield* session.json
+          ? json({ id: options.id, revoked: true, forgotten: own })
+          : line(Render.revokedText(options.id))
+        if (own) yield* say(Render.revokedOwnText(options.id))
       })
     )
 ).pipe(Command.withDescription(Help.revokeCommand))
