@@ -21,9 +21,6 @@ import { Effect } from "effect"
 import { afterAll } from "vitest"
 import { root, run } from "./support/build.js"
 
-/** The project's oxlint JS plugin (.oxlintrc.json `jsPlugins`), relative to the root. */
-const plugin = path.join("scripts", "oxlint-plugin.mjs")
-
 /** oxlint's launcher (it starts the native linter of this platform, an optional dependency). */
 const oxlint = path.join(root, "node_modules", "oxlint", "bin", "oxlint")
 
@@ -236,20 +233,13 @@ const fixtures: Record<string, ReadonlyArray<Line>> = {
     // `it.layer` is `layer` (0.30's `it` carries it), however `it` was imported.
     ['import { it as effectIt } from "@effect/vitest"'],
     ["export const nested = effectIt.effect"],
-    ["export const block = (it: typeof effectIt) => it.layer", vitestItLayer],
-    // ... and under its other name, or through the namespace (the project's JS plugin rule: scripts/oxlint-plugin.mjs).
-    ["export const renamed = effectIt.layer", "project/no-renamed-it-layer"],
-    ['export const renamedComputed = effectIt["layer"]', "project/no-renamed-it-layer"],
-    ["export const throughNamespace = Vitest.it.layer", "project/no-renamed-it-layer"],
-    ["export const otherLayer = Vitest.it.effect"]
+    ["export const block = (it: typeof effectIt) => it.layer", vitestItLayer]
   ],
   // @effect/vitest 4.1.5's layer() shares one build (one TestClock) across its block; refused as in test/.
   "effect4/test/Any.test.ts": [
     ['export { layer } from "@effect/vitest"', vitest4Layer],
     ['import { it } from "@effect/vitest"'],
-    ["export const block = it.layer", vitest4ItLayer],
-    ['import { it as effectIt } from "@effect/vitest"'],
-    ["export const renamed = effectIt.layer", "project/no-renamed-it-layer"]
+    ["export const block = it.layer", vitest4ItLayer]
   ]
 }
 
@@ -303,9 +293,6 @@ const fixtureRun = Effect.runSync(
       yield* Effect.promise(() =>
         fs.copyFile(path.join(root, ".oxlintrc.json"), path.join(made, ".oxlintrc.json"))
       )
-      // The project's JS plugin, where the configuration names it (linted there too: it raises nothing).
-      yield* Effect.promise(() => fs.mkdir(path.join(made, "scripts"), { recursive: true }))
-      yield* Effect.promise(() => fs.copyFile(path.join(root, plugin), path.join(made, plugin)))
       for (const [file, lines] of Object.entries(fixtures)) {
         const target = path.join(made, ...file.split("/"))
         yield* Effect.promise(() => fs.mkdir(path.dirname(target), { recursive: true }))
@@ -340,7 +327,7 @@ describe("lint (oxlint, .oxlintrc.json)", () => {
     Effect.gen(function* () {
       const { code, found, report } = yield* fixtureRun
       assert.strictEqual(code, 1)
-      assert.strictEqual(report.number_of_files, Object.keys(fixtures).length + 1)
+      assert.strictEqual(report.number_of_files, Object.keys(fixtures).length)
       assert.deepStrictEqual(found.sort(), Object.keys(fixtures).flatMap(expected).sort())
     })
   )
@@ -383,9 +370,8 @@ describe("lint (oxlint, .oxlintrc.json)", () => {
           assert.isTrue(asRead.has(`${rule} ${JSON.stringify(expected)}`), `oxlint reads ${rule} otherwise`)
         }
         // The rules ESLint had (typescript-eslint `recommended` and the project's): 19 everywhere, 4 in
-        // TypeScript files, no-restricted-imports per file group; and no-restricted-properties and the project's
-        // project/no-renamed-it-layer (scripts/oxlint-plugin.mjs) in tests.
-        assert.strictEqual(new Set(enabled.map(([rule]) => rule)).size, 26)
+        // TypeScript files, no-restricted-imports per file group; and no-restricted-properties in tests.
+        assert.strictEqual(new Set(enabled.map(([rule]) => rule)).size, 25)
       })
   )
 
