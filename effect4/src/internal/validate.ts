@@ -193,6 +193,13 @@ export const check = (
 ): Effect.Effect<void, InvalidInput> =>
   problem === undefined ? Effect.void : Effect.fail(invalid(operation, field, problem))
 
+/** Fails with `InvalidInput` for the argument a core check found at fault (`{ field, problem }`), if any. */
+export const checkField = (
+  operation: string,
+  found: { readonly field: string; readonly problem: string } | undefined
+): Effect.Effect<void, InvalidInput> =>
+  found === undefined ? Effect.void : Effect.fail(invalid(operation, found.field, found.problem))
+
 /**
  * A JWT or token given as a string or a `Redacted` string, wrapped in
  * `Redacted`; anything else (null, a number) is refused. Its content is
