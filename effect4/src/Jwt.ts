@@ -239,18 +239,7 @@ export const importKey = (
  * @since 0.1.0
  * @category schemas
  */
-export const Claims = /*#__PURE__*/ L.struct({
-  iss: /*#__PURE__*/ L.optional(L.String),
-  aud: /*#__PURE__*/ L.optional(/*#__PURE__*/ L.union(L.String, L.Strings)),
-  /** Expiry, in seconds since the epoch. */
-  exp: /*#__PURE__*/ L.optional(L.Number),
-  /** Issued at, in seconds since the epoch. */
-  iat: /*#__PURE__*/ L.optional(L.Number),
-  /** Not before, in seconds since the epoch: the token is not valid until then. */
-  nbf: /*#__PURE__*/ L.optional(L.Number),
-  /** The thumbprint of the device key the token is bound to. */
-  thumbprint: /*#__PURE__*/ L.optional(L.String)
-})
+export const Claims = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.claimsFields())
 
 /**
  * @since 0.1.0
@@ -512,7 +501,7 @@ const registerChecked = (key: DeviceKey) =>
     )
   )
 
-const Nonce = /*#__PURE__*/ L.struct({ nonce: L.Str })
+const Nonce = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.nonceFields())
 
 /**
  * Asks plex.tv for a nonce to put in a device JWT: `GET /api/v2/auth/nonce`.
@@ -658,7 +647,7 @@ const retryingExchange = <A, R>(
     Request.retrying(Effect.provideService(run, CurrentRetryPolicy, noRetry), policy, true)
   )
 
-const Exchanged = /*#__PURE__*/ L.struct({ auth_token: L.Secret })
+const Exchanged = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.exchangedFields(L.Secret))
 
 /** {@link exchange} with a checked lifetime. */
 const exchangeFor = (
@@ -770,14 +759,7 @@ export const upgrade = (
  * @since 0.1.0
  * @category schemas
  */
-export const PublicKey = /*#__PURE__*/ L.struct({
-  kty: L.String,
-  crv: /*#__PURE__*/ L.optional(L.String),
-  x: /*#__PURE__*/ L.optional(L.String),
-  kid: /*#__PURE__*/ L.optional(L.String),
-  alg: /*#__PURE__*/ L.optional(L.String),
-  use: /*#__PURE__*/ L.optional(L.String)
-})
+export const PublicKey = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.publicKeyFields())
 
 /**
  * @since 0.1.0
@@ -785,7 +767,7 @@ export const PublicKey = /*#__PURE__*/ L.struct({
  */
 export interface PublicKey extends Schema.Schema.Type<typeof PublicKey> {}
 
-const Keys = /*#__PURE__*/ L.struct({ keys: /*#__PURE__*/ L.array(PublicKey) })
+const Keys = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.keysFields(PublicKey))
 
 /**
  * The keys plex.tv signs Plex JWTs with: `GET /api/v2/auth/keys`. They

@@ -16,6 +16,7 @@
  * @internal
  */
 import type { Problem } from "./auth.js"
+import * as D from "./decode.js"
 import type { Endpoint } from "./endpoint.js"
 import * as Jose from "./jose.js"
 import { pinsPath } from "./pin.js"
@@ -202,6 +203,43 @@ export const verifyPlexJwt = async <C extends ClaimFacts>(
   }
   return { claims }
 }
+
+// ---------------------------------------------------------------------------
+// Payloads: each edition builds its schemas from these tables with its `lenient.ts`
+// ---------------------------------------------------------------------------
+
+/** The claims of a Plex JWT that matter here (`Jwt.Claims`); the others are kept as they came. */
+export const claimsFields = () => ({
+  iss: D.optional(D.string),
+  aud: D.optional(D.union<string | ReadonlyArray<string>>([D.string, D.strings])),
+  /** Expiry, in seconds since the epoch. */
+  exp: D.optional(D.number),
+  /** Issued at, in seconds since the epoch. */
+  iat: D.optional(D.number),
+  /** Not before, in seconds since the epoch: the token is not valid until then. */
+  nbf: D.optional(D.number),
+  /** The thumbprint of the device key the token is bound to. */
+  thumbprint: D.optional(D.string)
+})
+
+/** A key plex.tv signs Plex JWTs with, as {@link getJwks} lists it (`Jwt.PublicKey`): only `kty` is required. */
+export const publicKeyFields = () => ({
+  kty: D.string,
+  crv: D.optional(D.string),
+  x: D.optional(D.string),
+  kid: D.optional(D.string),
+  alg: D.optional(D.string),
+  use: D.optional(D.string)
+})
+
+/** The answer to {@link getNonce}. */
+export const nonceFields = () => ({ nonce: D.str })
+
+/** The answer to {@link exchangeJwt}: the Plex JWT, in the edition's `secret`. */
+export const exchangedFields = <S>(secret: D.CodecLike<S>) => ({ auth_token: secret })
+
+/** The answer to {@link getJwks}: the keys, those of another shape dropped. */
+export const keysFields = <K>(key: D.CodecLike<K>) => ({ keys: D.array(key) })
 
 /** clients.plex.tv `POST /api/v2/auth/jwk` `{ jwk }` (a 204): registers a device key for the token's account. */
 export const registerJwk = {

@@ -3,6 +3,7 @@
  * plex.tv's refusals read, and the verification of a Plex JWT.
  */
 import { assert, describe, it } from "vitest"
+import * as D from "../../src/core/decode.js"
 import * as Jose from "../../src/core/jose.js"
 import * as Jwt from "../../src/core/jwt.js"
 import * as Pin from "../../src/core/pin.js"
@@ -361,5 +362,54 @@ describe("core/jwt: what the editions' Jwt decide and check before any request",
       field: "verify",
       problem: "must be a boolean"
     })
+  })
+})
+
+describe("core/jwt payload tables", () => {
+  /** A stand-in for an edition's `Redacted`. */
+  class Box {
+    constructor(readonly value: unknown) {}
+  }
+  const secrets: D.Secrets = {
+    make: (value) => new Box(value),
+    isSecret: (u) => u instanceof Box,
+    reveal: (secret) => (secret instanceof Box ? secret.value : secret)
+  }
+  const secret = D.secret(
+    (token) => new Box(token),
+    (box) => box.value as string
+  )
+  const failed = (value: unknown): boolean => value instanceof D.Failure
+
+  it("claims: all optional, a claim of another shape absent, aud a string or strings, the others kept", () => {
+    const claims = D.struct(Jwt.claimsFields(), secrets)
+    assert.deepStrictEqual(claims.decode({}), {})
+    assert.deepStrictEqual<unknown>(
+      claims.decode({
+        iss: "plex.tv",
+        aud: ["plex.tv", "client"],
+        exp: 2,
+        iat: 1,
+        nbf: 1,
+        thumbprint: "k",
+        user: 7
+      }),
+      { iss: "plex.tv", aud: ["plex.tv", "client"], exp: 2, iat: 1, nbf: 1, thumbprint: "k", user: 7 }
+    )
+    assert.deepStrictEqual(claims.decode({ aud: "plex.tv", exp: "soon", thumbprint: 3 }), { aud: "plex.tv" })
+  })
+
+  it("public keys: kty required, those of another shape dropped from the list; nonce and auth_token required", () => {
+    const keys = D.struct(Jwt.keysFields(D.struct(Jwt.publicKeyFields(), secrets)), secrets)
+    const okp = { kty: "OKP", crv: "Ed25519", x: "x", kid: "k", alg: "EdDSA", use: "sig" }
+    assert.deepStrictEqual<unknown>(keys.decode({ keys: [okp, { crv: "P-256" }, { kty: "RSA", n: "n" }] }), {
+      keys: [okp, { kty: "RSA", n: "n" }]
+    })
+    const nonce = D.struct(Jwt.nonceFields(), secrets)
+    assert.deepStrictEqual(nonce.decode({ nonce: "n" }), { nonce: "n" })
+    assert.isTrue(failed(nonce.decode({})))
+    const exchanged = D.struct(Jwt.exchangedFields(secret), secrets)
+    assert.instanceOf((exchanged.decode({ auth_token: "a.b.c" }) as { auth_token: unknown }).auth_token, Box)
+    assert.isTrue(failed(exchanged.decode({ token: "a.b.c" })))
   })
 })
