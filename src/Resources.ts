@@ -56,15 +56,7 @@ import * as Validate from "./core/validate.js"
  * @since 0.1.0
  * @category schemas
  */
-export const DeviceConnection = /*#__PURE__*/ L.struct({
-  uri: /*#__PURE__*/ L.optional(L.String),
-  protocol: /*#__PURE__*/ L.optional(L.String),
-  address: /*#__PURE__*/ L.optional(L.Str),
-  port: /*#__PURE__*/ L.optional(L.Num),
-  local: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  relay: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  IPv6: /*#__PURE__*/ L.withDefault(L.Bool, false)
-})
+export const DeviceConnection = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.deviceConnectionFields())
 
 /**
  * @since 0.1.0
@@ -82,37 +74,7 @@ export interface DeviceConnection extends Schema.Schema.Type<typeof DeviceConnec
  * @since 0.1.0
  * @category schemas
  */
-export const Device = /*#__PURE__*/ L.struct({
-  /** The device's identifier; for a server, its machine identifier. */
-  clientIdentifier: L.Str,
-  name: /*#__PURE__*/ L.withDefault(L.Str, ""),
-  product: /*#__PURE__*/ L.optional(L.Str),
-  productVersion: /*#__PURE__*/ L.optional(L.Str),
-  platform: /*#__PURE__*/ L.optional(L.Str),
-  platformVersion: /*#__PURE__*/ L.optional(L.Str),
-  device: /*#__PURE__*/ L.optional(L.Str),
-  /** What the device provides, comma-separated (a server provides `server`). */
-  provides: /*#__PURE__*/ L.withDefault(L.String, ""),
-  /** Whether the account owns the device. */
-  owned: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  home: /*#__PURE__*/ L.optional(L.Bool),
-  synced: /*#__PURE__*/ L.optional(L.Bool),
-  presence: /*#__PURE__*/ L.optional(L.Bool),
-  /** The token to use on this device, `Redacted`. */
-  accessToken: /*#__PURE__*/ L.optional(L.Secret),
-  ownerId: /*#__PURE__*/ L.optional(L.Num),
-  sourceTitle: /*#__PURE__*/ L.optional(L.String),
-  publicAddress: /*#__PURE__*/ L.optional(L.String),
-  httpsRequired: /*#__PURE__*/ L.optional(L.Bool),
-  publicAddressMatches: /*#__PURE__*/ L.optional(L.Bool),
-  relay: /*#__PURE__*/ L.optional(L.Bool),
-  dnsRebindingProtection: /*#__PURE__*/ L.optional(L.Bool),
-  natLoopbackSupported: /*#__PURE__*/ L.optional(L.Bool),
-  createdAt: /*#__PURE__*/ L.optional(L.String),
-  lastSeenAt: /*#__PURE__*/ L.optional(L.String),
-  /** Its connections; malformed entries are dropped. */
-  connections: /*#__PURE__*/ L.array(DeviceConnection)
-})
+export const Device = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.deviceFields(L.Secret, DeviceConnection))
 
 /**
  * @since 0.1.0
@@ -135,11 +97,7 @@ export const Devices = /*#__PURE__*/ L.items(Device)
  * @since 0.1.0
  * @category schemas
  */
-export const ServerIdentity = /*#__PURE__*/ L.struct({
-  machineIdentifier: L.Str,
-  version: /*#__PURE__*/ L.optional(L.Str),
-  claimed: /*#__PURE__*/ L.optional(L.Bool)
-})
+export const ServerIdentity = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.serverIdentityFields())
 
 /**
  * @since 0.1.0

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import * as D from "./decode.js"
 import type { Endpoint } from "./endpoint.js"
 
 /** plex.tv's list of an account's devices. */
@@ -22,6 +23,62 @@ export const resourcesParams: ReadonlyArray<readonly [string, string]> = [
   ["includeRelay", "1"],
   ["includeIPv6", "1"]
 ]
+
+// Payloads: each edition builds its `Resources` schemas from these tables with its `lenient.ts`.
+
+/** One connection of a device, as {@link resourcesPath} lists it (`Resources.DeviceConnection`). */
+export const deviceConnectionFields = () => ({
+  uri: D.optional(D.string),
+  protocol: D.optional(D.string),
+  address: D.optional(D.str),
+  port: D.optional(D.num),
+  local: D.withDefault(D.bool, false),
+  relay: D.withDefault(D.bool, false),
+  IPv6: D.withDefault(D.bool, false)
+})
+
+/**
+ * A device of an account, as {@link resourcesPath} lists it (`Resources.Device`): only `clientIdentifier` is
+ * required; its `accessToken` in the edition's `secret`, its `connections` in `connection`.
+ */
+export const deviceFields = <S, C>(secret: D.CodecLike<S>, connection: D.CodecLike<C>) => ({
+  /** The device's identifier; for a server, its machine identifier. */
+  clientIdentifier: D.str,
+  name: D.withDefault(D.str, ""),
+  product: D.optional(D.str),
+  productVersion: D.optional(D.str),
+  platform: D.optional(D.str),
+  platformVersion: D.optional(D.str),
+  device: D.optional(D.str),
+  /** What the device provides, comma-separated (a server provides `server`). */
+  provides: D.withDefault(D.string, ""),
+  /** Whether the account owns the device. */
+  owned: D.withDefault(D.bool, false),
+  home: D.optional(D.bool),
+  synced: D.optional(D.bool),
+  presence: D.optional(D.bool),
+  /** The token to use on this device, `Redacted`. */
+  accessToken: D.optional(secret),
+  ownerId: D.optional(D.num),
+  sourceTitle: D.optional(D.string),
+  publicAddress: D.optional(D.string),
+  httpsRequired: D.optional(D.bool),
+  publicAddressMatches: D.optional(D.bool),
+  relay: D.optional(D.bool),
+  dnsRebindingProtection: D.optional(D.bool),
+  natLoopbackSupported: D.optional(D.bool),
+  createdAt: D.optional(D.string),
+  lastSeenAt: D.optional(D.string),
+  /** Its connections; malformed entries are dropped. */
+  connections: D.array(connection)
+})
+
+/** What a server says of itself at {@link identityPath} (`Resources.ServerIdentity`). */
+export const serverIdentityFields = () => ({
+  machineIdentifier: D.str,
+  version: D.optional(D.str),
+  claimed: D.optional(D.bool)
+})
 
 /** What a Plex Media Server answers to anyone, without a token: its machine identifier. */
 export const identityPath = "/identity"
