@@ -246,3 +246,38 @@ export const isNegativeDurationInput = (input: unknown): boolean =>
     Object.values(input).some(
       (part) => (typeof part === "number" && !(part >= 0)) || (typeof part === "bigint" && part < BigInt(0))
     ))
+
+/** A duration as the edition's `Duration` decoded it: whether it is finite, and its length in milliseconds. */
+export interface DecodedDuration {
+  readonly finite: boolean
+  readonly millis: number
+}
+
+/**
+ * Why a duration option cannot be one, or undefined, from the `value` given and what the edition's `Duration`
+ * decoded it to (`decoded`, undefined when it is no duration): a duration (not NaN), finite unless no `infinite`
+ * reason is given (a limit, where infinite means none), and positive, or with `zero` zero or more. A negative input
+ * is refused whatever Effect reads it as ({@link isNegativeDurationInput}).
+ */
+export const durationProblem = (
+  value: unknown,
+  decoded: DecodedDuration | undefined,
+  rules: { readonly infinite?: string | undefined; readonly zero?: boolean | undefined } = {}
+): string | undefined => {
+  if (decoded === undefined || (typeof value === "number" && Number.isNaN(value)))
+    return 'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
+  if (rules.infinite !== undefined && !decoded.finite) return rules.infinite
+  const tooSmall =
+    isNegativeDurationInput(value) || (rules.zero === true ? decoded.millis < 0 : !(decoded.millis > 0))
+  if (!tooSmall) return undefined
+  return rules.zero === true ? "must be a duration of zero or more" : "must be positive"
+}
+
+/**
+ * Why a value cannot be a per-attempt timeout, or undefined (`decoded` as for {@link durationProblem}): positive
+ * and finite (NaN, a negative number, zero or an infinite duration would turn the timeout off or fire it at once).
+ */
+export const timeoutProblem = (value: unknown, decoded: DecodedDuration | undefined): string | undefined =>
+  typeof value === "number" && !Number.isFinite(value)
+    ? "must be a finite number of milliseconds"
+    : durationProblem(value, decoded, { infinite: "must be finite: the per-attempt timeout stays on" })
