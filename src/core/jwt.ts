@@ -15,14 +15,23 @@
  *
  * @internal
  */
-import type { Problem } from "./auth.js"
 import * as D from "./decode.js"
 import type { Endpoint } from "./endpoint.js"
 import * as Jose from "./jose.js"
-import { pinsPath } from "./pin.js"
+import { notSchedule, pinsPath } from "./pin.js"
 import { describeFailure } from "./refresh.js"
 import { withoutApiV2 } from "./urls.js"
-import { functionProblem, objectProblem, optionalBooleanProblem, optionalStringProblem } from "./validate.js"
+import {
+  type FieldProblem as Problem,
+  firstProblem,
+  functionProblem,
+  member,
+  must,
+  objectProblem,
+  optionalBooleanProblem,
+  optionalStringProblem,
+  whenGiven
+} from "./validate.js"
 
 /** Registers a device key's public JWK for the account of the token: `POST`. */
 export const jwkPath = "/api/v2/auth/jwk"
@@ -541,36 +550,11 @@ export const unusableTokenError = (
 // before any request; the edition fails with its `InvalidInput`. What only the edition can tell (its `DeviceKey`,
 // `Effect`, `Schedule` and `Redacted`) it passes in; durations (decoded by the edition) are checked after these.
 
-/** The first of `checks` (a field and its check, run in order, each only once those before it passed) to refuse. */
-const firstProblem = (
-  checks: ReadonlyArray<readonly [field: string, check: () => string | undefined]>
-): Problem | undefined => {
-  for (const [field, check] of checks) {
-    const problem = check()
-    if (problem !== undefined) return { field, problem }
-  }
-  return undefined
-}
-
-/** The member `name` of options already found to be an object or undefined. */
-const member = (options: unknown, name: string): unknown =>
-  options === undefined ? undefined : (options as Readonly<Record<string, unknown>>)[name]
-
 /** Why a value given as a device key (`isDeviceKey` false) cannot be one. */
 export const notDeviceKey = "must be a DeviceKey (from Jwt.generateKey or Jwt.importKey)"
 
 /** What an edition tells of its own values. */
 type Is = (u: unknown) => boolean
-
-/** `problemOf(value)`, unless `value` is undefined (an option not given). */
-const whenGiven = (value: unknown, problemOf: (u: unknown) => string | undefined): string | undefined =>
-  value === undefined ? undefined : problemOf(value)
-
-/** The check that refuses, saying `problem`, what is not `is`. */
-const must =
-  (is: Is, problem: string) =>
-  (u: unknown): string | undefined =>
-    is(u) ? undefined : problem
 
 /** Why `key` cannot be a device key ({@link notDeviceKey}), or undefined. */
 const keyProblem = (key: unknown, isDeviceKey: Is): string | undefined =>
@@ -633,7 +617,7 @@ export const pinLoginProblem = (
     ["key", () => keyProblem(member(options, "key"), is.deviceKey)],
     ["onPin", () => functionProblem(member(options, "onPin"))],
     ["strong", () => optionalBooleanProblem(member(options, "strong"))],
-    ["schedule", () => whenGiven(member(options, "schedule"), must(is.schedule, "must be a Schedule"))]
+    ["schedule", () => whenGiven(member(options, "schedule"), must(is.schedule, notSchedule))]
   ])
 
 /**

@@ -52,6 +52,42 @@ export const objectProblem = (value: unknown, optional: boolean): string | undef
       ? `must be an object, not ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`
       : undefined
 
+/** A refused argument: which one (an option's name), and why. */
+export interface FieldProblem {
+  readonly field: string
+  readonly problem: string
+}
+
+/**
+ * The first of `checks` (a field and its check, run in order, each only once those before it passed) to refuse:
+ * how the editions check a function's arguments and options, in one order, before any request.
+ */
+export const firstProblem = (
+  checks: ReadonlyArray<readonly [field: string, check: () => string | undefined]>
+): FieldProblem | undefined => {
+  for (const [field, check] of checks) {
+    const problem = check()
+    if (problem !== undefined) return { field, problem }
+  }
+  return undefined
+}
+
+/** The member `name` of options already found to be an object or undefined ({@link objectProblem}). */
+export const member = (options: unknown, name: string): unknown =>
+  options === undefined ? undefined : (options as Readonly<Record<string, unknown>>)[name]
+
+/** `problemOf(value)`, unless `value` is undefined (an option not given). */
+export const whenGiven = (
+  value: unknown,
+  problemOf: (u: unknown) => string | undefined
+): string | undefined => (value === undefined ? undefined : problemOf(value))
+
+/** The check that refuses, saying `problem`, what is not `is` (an edition's guard: a `Schedule`, an `Effect`). */
+export const must =
+  (is: (u: unknown) => boolean, problem: string) =>
+  (u: unknown): string | undefined =>
+    is(u) ? undefined : problem
+
 /** Why `value` cannot be a boolean, or undefined (from untyped JavaScript, `"false"` would read as true). */
 export const booleanProblem = (value: unknown): string | undefined =>
   typeof value === "boolean" ? undefined : "must be a boolean"
