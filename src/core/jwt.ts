@@ -27,6 +27,7 @@ import {
   functionProblem,
   member,
   must,
+  notEffect,
   objectProblem,
   optionalBooleanProblem,
   optionalStringProblem,
@@ -637,7 +638,7 @@ export const credentialsProblem = (
     ["options", () => objectProblem(options, false)],
     ["key", () => keyProblem(member(options, "key"), is.deviceKey)],
     ["token", () => whenGiven(member(options, "token"), is.redactedProblem)],
-    ["obtain", () => whenGiven(member(options, "obtain"), must(is.effect, "must be an Effect"))],
+    ["obtain", () => whenGiven(member(options, "obtain"), must(is.effect, notEffect))],
     ["verify", () => optionalBooleanProblem(member(options, "verify"))],
     ["onToken", () => whenGiven(member(options, "onToken"), functionProblem)]
   ])

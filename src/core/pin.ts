@@ -14,6 +14,7 @@ import {
   firstProblem,
   member,
   must,
+  notEffect,
   objectProblem,
   optionalBooleanProblem,
   whenGiven
@@ -239,5 +240,5 @@ export const pollOptionsProblem = (
 ): FieldProblem | undefined =>
   firstProblem([
     ["schedule", () => whenGiven(member(options, "schedule"), must(is.schedule, notSchedule))],
-    ["deviceJwt", () => whenGiven(member(options, "deviceJwt"), must(is.effect, "must be an Effect"))]
+    ["deviceJwt", () => whenGiven(member(options, "deviceJwt"), must(is.effect, notEffect))]
   ])

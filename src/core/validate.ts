@@ -82,6 +82,9 @@ export const whenGiven = (
   problemOf: (u: unknown) => string | undefined
 ): string | undefined => (value === undefined ? undefined : problemOf(value))
 
+/** Why a value that must be an `Effect` (the edition's: `obtain`, `deviceJwt`) is refused. */
+export const notEffect = "must be an Effect"
+
 /** The check that refuses, saying `problem`, what is not `is` (an edition's guard: a `Schedule`, an `Effect`). */
 export const must =
   (is: (u: unknown) => boolean, problem: string) =>
