@@ -670,12 +670,14 @@ export const connect = (
     const rank = options.rank ?? defaultOrder
     // Candidates that tie under the ranking share a class: equally good.
     const classes = Facts.rankClasses(list, rank)
-    yield* Effect.annotateCurrentSpan({
-      "plex.server.id": server.clientIdentifier,
-      "plex.candidates": list.length,
-      "plex.probe.timeout_ms": Duration.toMillis(timeout),
-      "plex.probe.grace_ms": grace
-    })
+    yield* Effect.annotateCurrentSpan(
+      Facts.raceAttributes({
+        serverId: server.clientIdentifier,
+        candidates: list.length,
+        timeoutMillis: Duration.toMillis(timeout),
+        graceMillis: grace
+      })
+    )
 
     // The probes live in this scope. Once the choice is made, closing it (which interrupts the probes still
     // running and waits for their connections to be aborted) happens in the background: the caller has its
@@ -703,11 +705,7 @@ export const connect = (
         attempts
       })
     }
-    yield* Effect.annotateCurrentSpan({
-      "plex.connection.uri": candidate.uri,
-      "plex.connection.location": candidate.location,
-      "plex.connection.elapsed_ms": decidedAt
-    })
+    yield* Effect.annotateCurrentSpan(Facts.chosenAttributes(candidate, decidedAt))
     // The token goes to the chosen URL only, once it has answered as this server.
     if (options.verifyToken !== false) {
       // Its client span, named `Resources.connect` too, sits inside this one (`plex.operation`: verifyServerToken).

@@ -520,6 +520,29 @@ export const attempt = (
       }
 }
 
+/** `Resources.connect`'s span attributes before the race: the server, how many candidates, the probe timeout and grace. */
+export const raceAttributes = (input: {
+  readonly serverId: string
+  readonly candidates: number
+  readonly timeoutMillis: number
+  readonly graceMillis: number
+}): Record<string, string | number> => ({
+  "plex.server.id": input.serverId,
+  "plex.candidates": input.candidates,
+  "plex.probe.timeout_ms": input.timeoutMillis,
+  "plex.probe.grace_ms": input.graceMillis
+})
+
+/** `Resources.connect`'s span attributes of the connection chosen: its URL, where it leads, when it was chosen. */
+export const chosenAttributes = (
+  candidate: { readonly uri: string; readonly location: string },
+  elapsedMillis: number
+): Record<string, string | number> => ({
+  "plex.connection.uri": candidate.uri,
+  "plex.connection.location": candidate.location,
+  "plex.connection.elapsed_ms": elapsedMillis
+})
+
 /** The attempts as span attributes: `plex.probe.<i>.uri`, `.outcome`, `.millis` and `.reason` when there is one. */
 export const attemptAttributes = (attempts: ReadonlyArray<AttemptFacts>): Record<string, string | number> =>
   Object.fromEntries(

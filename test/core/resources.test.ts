@@ -162,6 +162,23 @@ describe("core/resources: what became of each probe", () => {
       "plex.probe.1.reason": "Defect"
     })
   })
+
+  it("span attributes of the race (server, candidates, timeout, grace) and of the connection chosen", () => {
+    assert.deepStrictEqual(
+      R.raceAttributes({ serverId: "abc", candidates: 3, timeoutMillis: 5000, graceMillis: 250 }),
+      {
+        "plex.server.id": "abc",
+        "plex.candidates": 3,
+        "plex.probe.timeout_ms": 5000,
+        "plex.probe.grace_ms": 250
+      }
+    )
+    assert.deepStrictEqual(R.chosenAttributes({ uri: candidate.uri, location: "Local" }, 12), {
+      "plex.connection.uri": candidate.uri,
+      "plex.connection.location": "Local",
+      "plex.connection.elapsed_ms": 12
+    })
+  })
 })
 
 describe("core/resources payload tables", () => {
