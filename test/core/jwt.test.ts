@@ -7,6 +7,7 @@ import * as D from "../../src/core/decode.js"
 import * as Jose from "../../src/core/jose.js"
 import * as Jwt from "../../src/core/jwt.js"
 import * as Pin from "../../src/core/pin.js"
+import { Box, secret, secrets } from "./box.js"
 
 const claimsOf = (payload: Readonly<Record<string, unknown>>): Jwt.ClaimFacts => payload as Jwt.ClaimFacts
 
@@ -366,19 +367,6 @@ describe("core/jwt: what the editions' Jwt decide and check before any request",
 })
 
 describe("core/jwt payload tables", () => {
-  /** A stand-in for an edition's `Redacted`. */
-  class Box {
-    constructor(readonly value: unknown) {}
-  }
-  const secrets: D.Secrets = {
-    make: (value) => new Box(value),
-    isSecret: (u) => u instanceof Box,
-    reveal: (secret) => (secret instanceof Box ? secret.value : secret)
-  }
-  const secret = D.secret(
-    (token) => new Box(token),
-    (box) => box.value as string
-  )
   const failed = (value: unknown): boolean => value instanceof D.Failure
 
   it("claims: all optional, a claim of another shape absent, aud a string or strings, the others kept", () => {

@@ -4,6 +4,7 @@
 import { assert, describe, it } from "vitest"
 import * as D from "../../src/core/decode.js"
 import * as Pin from "../../src/core/pin.js"
+import { Box, secret, secrets } from "./box.js"
 
 describe("core/pin", () => {
   it("builds the app.plex.tv URL: clientID, code, context[device][...] for the fields set, forwardUrl", () => {
@@ -53,20 +54,6 @@ describe("core/pin", () => {
 })
 
 describe("core/pin: the PIN payload and the editions' input checks", () => {
-  /** A stand-in for an edition's `Redacted`. */
-  class Box {
-    constructor(readonly value: unknown) {}
-  }
-  const secrets: D.Secrets = {
-    make: (value) => new Box(value),
-    isSecret: (u) => u instanceof Box,
-    reveal: (secret) => (secret instanceof Box ? secret.value : secret)
-  }
-  const secret = D.secret(
-    (token) => new Box(token),
-    (box) => box.value as string
-  )
-
   it("a PIN: id and code required, the rest when well-formed, its authToken a secret", () => {
     const pin = D.struct(Pin.pinFields(secret), secrets)
     assert.deepStrictEqual<unknown>(pin.decode({ id: "42", code: "ABCD", expiresIn: "x", trusted: true }), {

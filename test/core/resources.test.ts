@@ -5,6 +5,7 @@
 import { assert, describe, it } from "vitest"
 import * as D from "../../src/core/decode.js"
 import * as R from "../../src/core/resources.js"
+import { Box, secret, secrets } from "./box.js"
 
 const connection = (uri: string, flags: Partial<R.ConnectionFacts> = {}): R.ConnectionFacts => ({
   uri,
@@ -182,19 +183,6 @@ describe("core/resources: what became of each probe", () => {
 })
 
 describe("core/resources payload tables", () => {
-  /** A stand-in for an edition's `Redacted`. */
-  class Box {
-    constructor(readonly value: unknown) {}
-  }
-  const secrets: D.Secrets = {
-    make: (value) => new Box(value),
-    isSecret: (u) => u instanceof Box,
-    reveal: (secret) => (secret instanceof Box ? secret.value : secret)
-  }
-  const secret = D.secret(
-    (token) => new Box(token),
-    (box) => box.value as string
-  )
   const device = D.struct(R.deviceFields(secret, D.struct(R.deviceConnectionFields(), secrets)), secrets)
 
   it("a device: only clientIdentifier required; name, provides and owned defaulted; its accessToken a secret", () => {
