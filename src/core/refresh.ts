@@ -7,16 +7,7 @@
  *
  * @internal
  */
-import {
-  type FieldProblem,
-  firstProblem,
-  member,
-  must,
-  notEffect,
-  objectProblem,
-  optionalStringProblem,
-  whenGiven
-} from "./validate.js"
+import * as V from "./validate.js"
 
 /**
  * Why a refresh gave no new token: `obtain` failed (`Failed`, then
@@ -184,21 +175,24 @@ export const refreshingProblem = (
     readonly redactedProblem: (u: unknown) => string | undefined
     readonly durationProblem: (u: unknown, infinite: string) => string | undefined
   }
-): FieldProblem | undefined =>
-  firstProblem([
-    ["options", () => objectProblem(options, false)],
-    ["obtain", () => must(is.effect, notEffect)(member(options, "obtain"))],
-    ["initial", () => whenGiven(member(options, "initial"), is.redactedProblem)],
-    ["cooldown", () => whenGiven(member(options, "cooldown"), (u) => is.durationProblem(u, "must be finite"))]
+): V.FieldProblem | undefined =>
+  V.firstProblem([
+    ["options", () => V.objectProblem(options, false)],
+    ["obtain", () => V.must(is.effect, V.notEffect)(V.member(options, "obtain"))],
+    ["initial", () => V.whenGiven(V.member(options, "initial"), is.redactedProblem)],
+    [
+      "cooldown",
+      () => V.whenGiven(V.member(options, "cooldown"), (u) => is.durationProblem(u, "must be finite"))
+    ]
   ])
 
 /** `Credentials.layerStored`'s option at fault: the options (an object), `obtain` (an `Effect`), `key` (a string). */
 export const storedProblem = (
   options: unknown,
   isEffect: (u: unknown) => boolean
-): FieldProblem | undefined =>
-  firstProblem([
-    ["options", () => objectProblem(options, false)],
-    ["obtain", () => must(isEffect, notEffect)(member(options, "obtain"))],
-    ["key", () => optionalStringProblem(member(options, "key"))]
+): V.FieldProblem | undefined =>
+  V.firstProblem([
+    ["options", () => V.objectProblem(options, false)],
+    ["obtain", () => V.must(isEffect, V.notEffect)(V.member(options, "obtain"))],
+    ["key", () => V.optionalStringProblem(V.member(options, "key"))]
   ])

@@ -8,6 +8,7 @@
  * @internal
  */
 import * as D from "./decode.js"
+import { deviceDescriptionFields } from "./devices.js"
 import type { Endpoint } from "./endpoint.js"
 
 /** plex.tv's list of an account's devices. */
@@ -44,12 +45,7 @@ export const deviceConnectionFields = () => ({
 export const deviceFields = <S, C>(secret: D.CodecLike<S>, connection: D.CodecLike<C>) => ({
   /** The device's identifier; for a server, its machine identifier. */
   clientIdentifier: D.str,
-  name: D.withDefault(D.str, ""),
-  product: D.optional(D.str),
-  productVersion: D.optional(D.str),
-  platform: D.optional(D.str),
-  platformVersion: D.optional(D.str),
-  device: D.optional(D.str),
+  ...deviceDescriptionFields(),
   /** What the device provides, comma-separated (a server provides `server`). */
   provides: D.withDefault(D.string, ""),
   /** Whether the account owns the device. */
