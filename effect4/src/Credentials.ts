@@ -15,6 +15,7 @@ import * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as Auth from "../../src/core/auth.js"
+import * as RefreshFacts from "../../src/core/refresh.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
@@ -173,19 +174,14 @@ export const makeRefreshing = <E, R>(options: {
   Effect.suspend((): Effect.Effect<CredentialsService, E | InvalidInput, R | Scope.Scope> => {
     // Bad input fails before `obtain` runs: options an object, `obtain` an Effect, `initial` a Redacted
     // token, and a cooldown positive and finite (zero would let a storm of 401s become a storm of sign-ins).
-    const refuse = (field: string, reason: string) =>
-      Effect.fail(V.invalid("Credentials.makeRefreshing", field, reason))
-    const notObject = V.objectProblem(options, false)
-    if (notObject !== undefined) return refuse("options", notObject)
-    if (!Effect.isEffect(options.obtain)) return refuse("obtain", "must be an Effect")
-    const initialProblem = options.initial === undefined ? undefined : V.redactedProblem(options.initial)
-    if (initialProblem !== undefined) return refuse("initial", initialProblem)
-    const cooldownProblem =
-      options.cooldown === undefined ? undefined : V.durationProblem(options.cooldown, "must be finite")
-    if (cooldownProblem !== undefined) {
-      return refuse("cooldown", cooldownProblem)
-    }
-    return refreshing(options)
+    const problem = RefreshFacts.refreshingProblem(options, {
+      effect: Effect.isEffect,
+      redactedProblem: V.redactedProblem,
+      durationProblem: V.durationProblem
+    })
+    return problem === undefined
+      ? refreshing(options)
+      : Effect.fail(V.invalid("Credentials.makeRefreshing", problem.field, problem.problem))
   })
 
 /**
@@ -399,11 +395,7 @@ export const layerStored = <E, R>(options: {
     Effect.gen(function* () {
       // Bad input fails before any store access or request: options an object, `obtain` an Effect, `key` a
       // string when given.
-      yield* V.object("Credentials.layerStored", "options", options)
-      if (!Effect.isEffect(options.obtain)) {
-        return yield* Effect.fail(V.invalid("Credentials.layerStored", "obtain", "must be an Effect"))
-      }
-      yield* V.check("Credentials.layerStored", "key", V.optionalStringProblem(options.key))
+      yield* V.checkField("Credentials.layerStored", RefreshFacts.storedProblem(options, Effect.isEffect))
       const store = yield* KeyValueStore.KeyValueStore
       const key = options.key ?? defaultStoreKey
       const stored = yield* store.get(key)

@@ -44,7 +44,6 @@ import {
 } from "./PlexError.js"
 import * as Jose from "../../src/core/jose.js"
 import * as JwtFacts from "../../src/core/jwt.js"
-import * as RefreshFacts from "../../src/core/refresh.js"
 import * as PinFacts from "../../src/core/pin.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
@@ -149,18 +148,6 @@ const DeviceKeyImpl = /*#__PURE__*/ (() =>
  */
 export const isDeviceKey = (u: unknown): u is DeviceKey => Predicate.hasProperty(u, DeviceKeyTypeId)
 
-// A device key, checked for the public function `operation` before any request.
-const checkKey = (operation: string, key: unknown): Effect.Effect<void, InvalidInput> =>
-  isDeviceKey(key)
-    ? Effect.void
-    : Effect.fail(V.invalid(operation, "key", "must be a DeviceKey (from Jwt.generateKey or Jwt.importKey)"))
-
-// What a Plex JWT must be bound to (a device key, or its thumbprint), checked for `operation`.
-const checkBinding = (operation: string, binding: unknown): Effect.Effect<void, InvalidInput> =>
-  isDeviceKey(binding) || (typeof binding === "string" && binding.length > 0)
-    ? Effect.void
-    : Effect.fail(V.invalid(operation, "binding", "must be a DeviceKey or its thumbprint (a string)"))
-
 const fromMembers = (x: string, d: string): Effect.Effect<DeviceKey> =>
   Effect.map(
     Effect.promise(() => JwtFacts.deviceKeyOf(x, d)),
@@ -199,13 +186,13 @@ export const thumbprint = (jwk: {
   readonly crv: "Ed25519"
   readonly x: string
 }): Effect.Effect<string, InvalidInput> =>
-  Effect.suspend(() => {
-    // A JWK of the wrong kind (untyped JavaScript) is InvalidInput, not a defect.
-    const notObject = V.objectProblem(jwk, false)
-    if (notObject !== undefined) return Effect.fail(V.invalid("Jwt.thumbprint", "jwk", notObject))
-    if (typeof jwk.x !== "string") return Effect.fail(V.invalid("Jwt.thumbprint", "x", "must be a string"))
-    return Effect.promise(() => Jose.thumbprint(jwk))
-  })
+  // A JWK of the wrong kind (untyped JavaScript) is InvalidInput, not a defect.
+  Effect.suspend(() =>
+    Effect.andThen(
+      V.checkField("Jwt.thumbprint", JwtFacts.jwkProblem(jwk)),
+      Effect.promise(() => Jose.thumbprint(jwk))
+    )
+  )
 
 /**
  * A device key as one JSON string (its private JWK), to keep in a
@@ -216,11 +203,7 @@ export const thumbprint = (jwk: {
  * @category device keys
  */
 export const exportKey = (key: DeviceKey): Redacted.Redacted<string> => {
-  V.refuseSync(
-    "Jwt.exportKey",
-    "key",
-    isDeviceKey(key) ? undefined : "must be a DeviceKey (from Jwt.generateKey or Jwt.importKey)"
-  )
+  V.refuseSync("Jwt.exportKey", "key", isDeviceKey(key) ? undefined : JwtFacts.notDeviceKey)
   return Redacted.make(JSON.stringify({ ...key.jwk, d: Redacted.value(key.d) }))
 }
 
@@ -256,18 +239,7 @@ export const importKey = (
  * @since 0.1.0
  * @category schemas
  */
-export const Claims = /*#__PURE__*/ L.struct({
-  iss: /*#__PURE__*/ L.optional(L.String),
-  aud: /*#__PURE__*/ L.optional(/*#__PURE__*/ L.union(L.String, L.Strings)),
-  /** Expiry, in seconds since the epoch. */
-  exp: /*#__PURE__*/ L.optional(L.Number),
-  /** Issued at, in seconds since the epoch. */
-  iat: /*#__PURE__*/ L.optional(L.Number),
-  /** Not before, in seconds since the epoch: the token is not valid until then. */
-  nbf: /*#__PURE__*/ L.optional(L.Number),
-  /** The thumbprint of the device key the token is bound to. */
-  thumbprint: /*#__PURE__*/ L.optional(L.String)
-})
+export const Claims = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.claimsFields())
 
 /**
  * @since 0.1.0
@@ -503,7 +475,11 @@ export const registerKey = (
   Registration,
   ResponseError | InvalidInput,
   HttpClient.HttpClient | ClientIdentity | Credentials
-> => Effect.flatMap(checkKey("Jwt.registerKey", key), () => registerChecked(key))
+> =>
+  Effect.flatMap(
+    V.check("Jwt.registerKey", "key", isDeviceKey(key) ? undefined : JwtFacts.notDeviceKey),
+    () => registerChecked(key)
+  )
 
 /** {@link registerKey} of a checked key (also the first step of {@link upgrade}). */
 const registerChecked = (key: DeviceKey) =>
@@ -525,7 +501,7 @@ const registerChecked = (key: DeviceKey) =>
     )
   )
 
-const Nonce = /*#__PURE__*/ L.struct({ nonce: L.Str })
+const Nonce = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.nonceFields())
 
 /**
  * Asks plex.tv for a nonce to put in a device JWT: `GET /api/v2/auth/nonce`.
@@ -587,9 +563,7 @@ const checkDeviceJwtOptions = (
   required = false
 ): Effect.Effect<Duration.Duration, InvalidInput> =>
   Effect.gen(function* () {
-    yield* checkKey(operation, key)
-    yield* V.object(operation, "options", options, !required)
-    yield* V.check(operation, "scope", V.optionalStringProblem(options?.scope))
+    yield* V.checkField(operation, JwtFacts.deviceJwtProblem(key, options, required, isDeviceKey))
     return yield* checkLifetime(operation, options?.lifetime)
   })
 
@@ -673,7 +647,7 @@ const retryingExchange = <A, R>(
     Request.retrying(Effect.provideService(run, CurrentRetryPolicy, noRetry), policy, true)
   )
 
-const Exchanged = /*#__PURE__*/ L.struct({ auth_token: L.Secret })
+const Exchanged = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.exchangedFields(L.Secret))
 
 /** {@link exchange} with a checked lifetime. */
 const exchangeFor = (
@@ -691,21 +665,13 @@ const exchangeFor = (
     })
     // A token that is no JWT, or one without exp, would never be refreshed ahead and be stored in place of a good
     // one (Jwt.verify refuses a JWT without exp too).
-    const problem = JwtFacts.exchangedTokenProblem(Redacted.value(success.value.auth_token))
-    if (problem !== undefined) {
-      const host = yield* JwtHost
-      return yield* Effect.fail(
-        new Unexpected({
-          operation: "Jwt.exchange",
-          method: JwtFacts.exchangeJwt.method,
-          url: JwtFacts.errorUrl(host.url, JwtFacts.exchangeJwt),
-          status: success.status,
-          contentType: success.contentType,
-          reason: "Decode",
-          detail: problem
-        })
-      )
-    }
+    const unusable = JwtFacts.unusableTokenError(Redacted.value(success.value.auth_token), {
+      operation: "Jwt.exchange",
+      endpoint: JwtFacts.exchangeJwt,
+      hostUrl: (yield* JwtHost).url,
+      answer: { status: success.status, contentType: success.contentType }
+    })
+    if (unusable !== undefined) return yield* Effect.fail(new Unexpected(unusable))
     return toPlexJwt(success.value.auth_token)
   })
   return retryingExchange(
@@ -793,14 +759,7 @@ export const upgrade = (
  * @since 0.1.0
  * @category schemas
  */
-export const PublicKey = /*#__PURE__*/ L.struct({
-  kty: L.String,
-  crv: /*#__PURE__*/ L.optional(L.String),
-  x: /*#__PURE__*/ L.optional(L.String),
-  kid: /*#__PURE__*/ L.optional(L.String),
-  alg: /*#__PURE__*/ L.optional(L.String),
-  use: /*#__PURE__*/ L.optional(L.String)
-})
+export const PublicKey = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.publicKeyFields())
 
 /**
  * @since 0.1.0
@@ -808,7 +767,7 @@ export const PublicKey = /*#__PURE__*/ L.struct({
  */
 export interface PublicKey extends Schema.Schema.Type<typeof PublicKey> {}
 
-const Keys = /*#__PURE__*/ L.struct({ keys: /*#__PURE__*/ L.array(PublicKey) })
+const Keys = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.keysFields(PublicKey))
 
 /**
  * The keys plex.tv signs Plex JWTs with: `GET /api/v2/auth/keys`. They
@@ -880,11 +839,8 @@ export const verifyWith = (
     yield* V.object("Jwt.verifyWith", "options", options)
     const clockSkew = yield* checkClockSkew("Jwt.verifyWith", options.clockSkew)
     const jwt = yield* V.stringOrRedacted("Jwt.verifyWith", "token", token)
-    const keys: unknown = options.keys
-    if (!Array.isArray(keys) || !keys.every((k) => V.objectProblem(k, false) === undefined)) {
-      return yield* Effect.fail(V.invalid("Jwt.verifyWith", "keys", "must be an array of public keys"))
-    }
-    yield* checkBinding("Jwt.verifyWith", options.binding)
+    yield* V.check("Jwt.verifyWith", "keys", JwtFacts.publicKeysProblem(options.keys))
+    yield* V.check("Jwt.verifyWith", "binding", JwtFacts.bindingProblem(options.binding, isDeviceKey))
     return yield* verifyAgainst(jwt, options.keys, options.binding, clockSkew)
   })
 
@@ -947,7 +903,7 @@ export const verify = (
     yield* V.object("Jwt.verify", "options", options, true)
     const clockSkew = yield* checkClockSkew("Jwt.verify", options?.clockSkew)
     const jwt = yield* V.stringOrRedacted("Jwt.verify", "token", token)
-    yield* checkBinding("Jwt.verify", binding)
+    yield* V.check("Jwt.verify", "binding", JwtFacts.bindingProblem(binding, isDeviceKey))
     return yield* verifyFetched(jwt, binding, clockSkew)
   })
 
@@ -981,9 +937,7 @@ export const createPin = (
 ): Effect.Effect<PinLogin.Pin, PinLogin.CreateError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
   Effect.gen(function* () {
     // Bad input fails before any request: a DeviceKey, options an object, `strong` a boolean.
-    yield* checkKey("Jwt.createPin", key)
-    yield* V.object("Jwt.createPin", "options", options, true)
-    yield* V.check("Jwt.createPin", "strong", V.optionalBooleanProblem(options?.strong))
+    yield* V.checkField("Jwt.createPin", JwtFacts.createPinProblem(key, options, isDeviceKey))
     return yield* createCheckedPin(key, options)
   })
 
@@ -1041,16 +995,9 @@ export const pinLogin = (
 > =>
   Effect.gen(function* () {
     // Bad input fails before any request: the options are checked before the PIN is created.
-    yield* V.object("Jwt.pinLogin", "options", options)
-    yield* checkKey("Jwt.pinLogin", options.key)
-    yield* V.check("Jwt.pinLogin", "onPin", V.functionProblem(options.onPin))
-    yield* V.check("Jwt.pinLogin", "strong", V.optionalBooleanProblem(options.strong))
-    yield* V.check(
+    yield* V.checkField(
       "Jwt.pinLogin",
-      "schedule",
-      options.schedule === undefined || Schedule.isSchedule(options.schedule)
-        ? undefined
-        : "must be a Schedule"
+      JwtFacts.pinLoginProblem(options, { deviceKey: isDeviceKey, schedule: Schedule.isSchedule })
     )
     const forwardUrl =
       options.forwardUrl === undefined
@@ -1093,19 +1040,13 @@ export const pinLogin = (
     )
     // As an exchange's: a token that is no JWT, or has no exp, would never be refreshed ahead, and be stored as the
     // device's Plex JWT.
-    const problem = JwtFacts.exchangedTokenProblem(Redacted.value(token), "authToken")
-    if (problem !== undefined) {
-      const host = yield* JwtHost
-      return yield* Effect.fail(
-        new Unexpected({
-          operation: "Jwt.pinLogin",
-          method: "GET",
-          url: JwtFacts.errorUrl(host.url, PinFacts.checkPin(pin.id, undefined)),
-          reason: "Decode",
-          detail: problem
-        })
-      )
-    }
+    const unusable = JwtFacts.unusableTokenError(Redacted.value(token), {
+      operation: "Jwt.pinLogin",
+      endpoint: PinFacts.checkPin(pin.id, undefined),
+      hostUrl: (yield* JwtHost).url,
+      field: "authToken"
+    })
+    if (unusable !== undefined) return yield* Effect.fail(new Unexpected(unusable))
     return toPlexJwt(token)
   }).pipe(Effect.withSpan("Jwt.pinLogin"))
 
@@ -1245,18 +1186,14 @@ const credentialsWith = <E, R>(
   Effect.gen(function* () {
     // Bad input fails before any request: options an object, `key` a DeviceKey, `token` a Redacted token,
     // `obtain` an Effect, `verify` a boolean, `onToken` a function, each when given.
-    yield* V.object("Jwt.makeCredentials", "options", options)
-    yield* checkKey("Jwt.makeCredentials", options.key)
-    if (options.token !== undefined) {
-      yield* V.check("Jwt.makeCredentials", "token", V.redactedProblem(options.token))
-    }
-    if (options.obtain !== undefined && !Effect.isEffect(options.obtain)) {
-      yield* Effect.fail(V.invalid("Jwt.makeCredentials", "obtain", "must be an Effect"))
-    }
-    yield* V.check("Jwt.makeCredentials", "verify", V.optionalBooleanProblem(options.verify))
-    if (options.onToken !== undefined) {
-      yield* V.check("Jwt.makeCredentials", "onToken", V.functionProblem(options.onToken))
-    }
+    yield* V.checkField(
+      "Jwt.makeCredentials",
+      JwtFacts.credentialsProblem(options, {
+        deviceKey: isDeviceKey,
+        effect: Effect.isEffect,
+        redactedProblem: V.redactedProblem
+      })
+    )
     const margin = yield* checkRefreshMargin("Jwt.makeCredentials", options.refreshMargin)
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     const onToken = options.onToken ?? (() => Effect.void)
@@ -1287,22 +1224,21 @@ const credentialsWith = <E, R>(
               // Not when plex.tv refused its key (no outage): obtain's failure is the layer's, as before; nor once
               // it has expired, asking for a new one having taken that long.
               Effect.catch((error) =>
-                Effect.flatMap(Effect.all([standby.keyRefused, Clock.currentTimeMillis]), ([refused, at]) => {
-                  const jwt = toPlexJwt(standby.token)
-                  return refused ||
-                    !JwtFacts.storedTokenStillValid(
-                      { thumbprint: jwt.claims.thumbprint, expiresAt: jwt.expiresAt },
-                      options.key.thumbprint,
-                      at
-                    )
-                    ? Effect.fail(error)
-                    : Effect.andThen(
-                        Effect.logWarning(
-                          `Jwt: no new Plex JWT (${RefreshFacts.describeFailure(error)}); serving the stored one until it is renewed`
-                        ),
-                        Effect.succeed({ jwt, aheadFailedAt: at })
-                      )
-                })
+                Effect.flatMap(
+                  Effect.all([standby.keyRefused, Clock.currentTimeMillis]),
+                  ([keyRefused, at]) => {
+                    const jwt = toPlexJwt(standby.token)
+                    const warning = JwtFacts.standbyWarning(error, {
+                      keyRefused,
+                      token: jwt,
+                      keyThumbprint: options.key.thumbprint,
+                      nowMillis: at
+                    })
+                    return warning === undefined
+                      ? Effect.fail(error)
+                      : Effect.andThen(Effect.logWarning(warning), Effect.succeed({ jwt, aheadFailedAt: at }))
+                  }
+                )
               )
             )
 
@@ -1418,10 +1354,7 @@ export const layerStored = <E, R>(
     Effect.gen(function* () {
       // Bad input fails before any request or store access: options an object, `obtain` a function, `key`
       // a string and `verify` a boolean when given.
-      yield* V.object("Jwt.layerStored", "options", options)
-      yield* V.check("Jwt.layerStored", "obtain", V.functionProblem(options.obtain))
-      yield* V.check("Jwt.layerStored", "key", V.optionalStringProblem(options.key))
-      yield* V.check("Jwt.layerStored", "verify", V.optionalBooleanProblem(options.verify))
+      yield* V.checkField("Jwt.layerStored", JwtFacts.storedProblem(options))
       const refreshMargin = yield* checkRefreshMargin("Jwt.layerStored", options.refreshMargin)
       const store = yield* KeyValueStore.KeyValueStore
       const { deviceKey: keyEntry, token: tokenEntry } = JwtFacts.storeEntries(options.key ?? defaultStoreKey)
@@ -1453,21 +1386,11 @@ export const layerStored = <E, R>(
             Option.map(Option.fromUndefinedOr(yield* store.get(tokenEntry)), (raw) =>
               toPlexJwt(Redacted.make(raw))
             ),
-            (jwt) =>
-              JwtFacts.storedTokenStillValid(
-                { thumbprint: jwt.claims.thumbprint, expiresAt: jwt.expiresAt },
-                key.thumbprint,
-                now
-              )
+            (jwt) => JwtFacts.storedTokenStillValid(jwt, key.thumbprint, now)
           )
       // Used as it is while more than the margin is left; else renewed first, and served only if that fails.
       const storedToken = Option.filter(storedJwt, (jwt) =>
-        JwtFacts.storedTokenUsable(
-          { thumbprint: jwt.claims.thumbprint, expiresAt: jwt.expiresAt },
-          key.thumbprint,
-          now,
-          margin
-        )
+        JwtFacts.storedTokenUsable(jwt, key.thumbprint, now, margin)
       )
       const keep = (jwt: PlexJwt) =>
         Effect.ignore(store.set(tokenEntry, Redacted.value(jwt.token)), { log: "Debug" })

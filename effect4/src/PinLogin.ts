@@ -52,18 +52,7 @@ const checkAt = <S extends Request.Spec<any>>(
  * @since 0.1.0
  * @category schemas
  */
-export const Pin = /*#__PURE__*/ L.struct({
-  id: L.Num,
-  code: L.Str,
-  clientIdentifier: /*#__PURE__*/ L.optional(L.String),
-  product: /*#__PURE__*/ L.optional(L.String),
-  trusted: /*#__PURE__*/ L.optional(L.Bool),
-  qr: /*#__PURE__*/ L.optional(L.String),
-  expiresIn: /*#__PURE__*/ L.optional(L.Num),
-  createdAt: /*#__PURE__*/ L.optional(L.String),
-  expiresAt: /*#__PURE__*/ L.optional(L.String),
-  authToken: /*#__PURE__*/ L.optional(L.Secret)
-})
+export const Pin = /*#__PURE__*/ L.struct(/*#__PURE__*/ PinFacts.pinFields(L.Secret))
 
 /**
  * @since 0.1.0
@@ -104,10 +93,7 @@ export interface CreateOptions {
 
 // The options of `create` (an object; `strong` a boolean), checked for `operation` before any request.
 const checkCreateOptions = (operation: string, options: CreateOptions | undefined) =>
-  Effect.gen(function* () {
-    yield* V.object(operation, "options", options, true)
-    yield* V.check(operation, "strong", V.optionalBooleanProblem(options?.strong))
-  })
+  Effect.suspend(() => V.checkField(operation, PinFacts.createOptionsProblem(options)))
 
 /**
  * Creates a PIN: plex.tv `POST /api/v2/pins`. Options that are not an
@@ -146,10 +132,8 @@ export interface CheckOptions {
 }
 
 // A PIN's id (a positive integer), checked for the public function `operation` before any request.
-const checkPinId = (operation: string, id: unknown): Effect.Effect<void, InvalidInput> => {
-  const problem = PinFacts.pinIdProblem(id)
-  return problem === undefined ? Effect.void : Effect.fail(V.invalid(operation, "id", problem))
-}
+const checkPinId = (operation: string, id: unknown): Effect.Effect<void, InvalidInput> =>
+  V.check(operation, "id", PinFacts.pinIdProblem(id))
 
 /**
  * Reads a PIN again: plex.tv `GET /api/v2/pins/{id}`. A PIN that is unknown
@@ -166,12 +150,7 @@ export const check = (
   options: CheckOptions = {}
 ): Effect.Effect<Pin, CheckError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
   Effect.gen(function* () {
-    yield* V.object("PinLogin.check", "pin", pin)
-    yield* V.object("PinLogin.check", "options", options, true)
-    yield* checkPinId("PinLogin.check", pin.id)
-    if (options.deviceJwt !== undefined) {
-      yield* V.check("PinLogin.check", "deviceJwt", V.redactedProblem(options.deviceJwt))
-    }
+    yield* V.checkField("PinLogin.check", PinFacts.checkProblem(pin, options, V.redactedProblem))
     return yield* readPin(pin, options)
   })
 
@@ -245,13 +224,7 @@ export const authUrl = (
 ): Effect.Effect<string, InvalidInput, ClientIdentity> =>
   Effect.gen(function* () {
     // Input of the wrong kind (untyped JavaScript) is InvalidInput: a PIN with a code, options an object.
-    yield* V.object("PinLogin.authUrl", "pin", pin)
-    yield* V.check(
-      "PinLogin.authUrl",
-      "code",
-      typeof pin.code === "string" && pin.code.length > 0 ? undefined : "must be a non-empty string"
-    )
-    yield* V.object("PinLogin.authUrl", "options", options, true)
+    yield* V.checkField("PinLogin.authUrl", PinFacts.authUrlProblem(pin, options))
     const identity = yield* ClientIdentity
     const forwardUrl = yield* checkForwardUrl("PinLogin.authUrl", options?.forwardUrl)
     const authAppUrl = yield* checkAuthAppUrl("PinLogin.authUrl", options?.authAppUrl)
@@ -271,19 +244,9 @@ const checkFallbackLifetime = (operation: string, fallbackLifetime: Duration.Inp
 // JavaScript, a `schedule` that is not a `Schedule` or a `deviceJwt` that is not an Effect is InvalidInput,
 // not a defect once the first check has been sent.
 const checkPollOptions = (operation: string, options: PollOptions) =>
-  Effect.andThen(
-    V.check(
-      operation,
-      "schedule",
-      options.schedule === undefined || Schedule.isSchedule(options.schedule)
-        ? undefined
-        : "must be a Schedule"
-    ),
-    V.check(
-      operation,
-      "deviceJwt",
-      options.deviceJwt === undefined || Effect.isEffect(options.deviceJwt) ? undefined : "must be an Effect"
-    )
+  V.checkField(
+    operation,
+    PinFacts.pollOptionsProblem(options, { schedule: Schedule.isSchedule, effect: Effect.isEffect })
   )
 
 // A `forwardUrl` (an absolute http(s) URL), checked for the public function `operation`: `login` and

@@ -56,15 +56,7 @@ import * as Validate from "../../src/core/validate.js"
  * @since 0.1.0
  * @category schemas
  */
-export const DeviceConnection = /*#__PURE__*/ L.struct({
-  uri: /*#__PURE__*/ L.optional(L.String),
-  protocol: /*#__PURE__*/ L.optional(L.String),
-  address: /*#__PURE__*/ L.optional(L.Str),
-  port: /*#__PURE__*/ L.optional(L.Num),
-  local: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  relay: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  IPv6: /*#__PURE__*/ L.withDefault(L.Bool, false)
-})
+export const DeviceConnection = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.deviceConnectionFields())
 
 /**
  * @since 0.1.0
@@ -82,37 +74,7 @@ export interface DeviceConnection extends Schema.Schema.Type<typeof DeviceConnec
  * @since 0.1.0
  * @category schemas
  */
-export const Device = /*#__PURE__*/ L.struct({
-  /** The device's identifier; for a server, its machine identifier. */
-  clientIdentifier: L.Str,
-  name: /*#__PURE__*/ L.withDefault(L.Str, ""),
-  product: /*#__PURE__*/ L.optional(L.Str),
-  productVersion: /*#__PURE__*/ L.optional(L.Str),
-  platform: /*#__PURE__*/ L.optional(L.Str),
-  platformVersion: /*#__PURE__*/ L.optional(L.Str),
-  device: /*#__PURE__*/ L.optional(L.Str),
-  /** What the device provides, comma-separated (a server provides `server`). */
-  provides: /*#__PURE__*/ L.withDefault(L.String, ""),
-  /** Whether the account owns the device. */
-  owned: /*#__PURE__*/ L.withDefault(L.Bool, false),
-  home: /*#__PURE__*/ L.optional(L.Bool),
-  synced: /*#__PURE__*/ L.optional(L.Bool),
-  presence: /*#__PURE__*/ L.optional(L.Bool),
-  /** The token to use on this device, `Redacted`. */
-  accessToken: /*#__PURE__*/ L.optional(L.Secret),
-  ownerId: /*#__PURE__*/ L.optional(L.Num),
-  sourceTitle: /*#__PURE__*/ L.optional(L.String),
-  publicAddress: /*#__PURE__*/ L.optional(L.String),
-  httpsRequired: /*#__PURE__*/ L.optional(L.Bool),
-  publicAddressMatches: /*#__PURE__*/ L.optional(L.Bool),
-  relay: /*#__PURE__*/ L.optional(L.Bool),
-  dnsRebindingProtection: /*#__PURE__*/ L.optional(L.Bool),
-  natLoopbackSupported: /*#__PURE__*/ L.optional(L.Bool),
-  createdAt: /*#__PURE__*/ L.optional(L.String),
-  lastSeenAt: /*#__PURE__*/ L.optional(L.String),
-  /** Its connections; malformed entries are dropped. */
-  connections: /*#__PURE__*/ L.array(DeviceConnection)
-})
+export const Device = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.deviceFields(L.Secret, DeviceConnection))
 
 /**
  * @since 0.1.0
@@ -135,11 +97,7 @@ export const Devices = /*#__PURE__*/ L.items(Device)
  * @since 0.1.0
  * @category schemas
  */
-export const ServerIdentity = /*#__PURE__*/ L.struct({
-  machineIdentifier: L.Str,
-  version: /*#__PURE__*/ L.optional(L.Str),
-  claimed: /*#__PURE__*/ L.optional(L.Bool)
-})
+export const ServerIdentity = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.serverIdentityFields())
 
 /**
  * @since 0.1.0
@@ -719,12 +677,14 @@ export const connect = (
     const rank = options.rank ?? defaultOrder
     // Candidates that tie under the ranking share a class: equally good.
     const classes = Facts.rankClasses(list, rank)
-    yield* Effect.annotateCurrentSpan({
-      "plex.server.id": server.clientIdentifier,
-      "plex.candidates": list.length,
-      "plex.probe.timeout_ms": Duration.toMillis(timeout),
-      "plex.probe.grace_ms": grace
-    })
+    yield* Effect.annotateCurrentSpan(
+      Facts.raceAttributes({
+        serverId: server.clientIdentifier,
+        candidates: list.length,
+        timeoutMillis: Duration.toMillis(timeout),
+        graceMillis: grace
+      })
+    )
 
     // The probes live in this scope. Once the choice is made, closing it (which interrupts the probes still
     // running and waits for their connections to be aborted) happens in the background: the caller has its
@@ -752,11 +712,7 @@ export const connect = (
         attempts
       })
     }
-    yield* Effect.annotateCurrentSpan({
-      "plex.connection.uri": candidate.uri,
-      "plex.connection.location": candidate.location,
-      "plex.connection.elapsed_ms": decidedAt
-    })
+    yield* Effect.annotateCurrentSpan(Facts.chosenAttributes(candidate, decidedAt))
     // The token goes to the chosen URL only, once it has answered as this server.
     if (options.verifyToken !== false) {
       // Its client span, named `Resources.connect` too, sits inside this one (`plex.operation`: verifyServerToken).

@@ -61,17 +61,25 @@ export const linkCodeProblem =
   "must be the four-character code the device shows (a longer code, of a strong PIN, is approved at app.plex.tv/auth, not linked)"
 
 /**
- * An authorized device, as plex.tv lists it. `id` (what a revoke takes) is
- * required; its `token` is a secret.
+ * What plex.tv says a device is, in both its lists of an account's devices (`/devices.xml` here,
+ * `/api/v2/resources`): its name (`""` when absent), product, platform and model, with their versions.
  */
-export const authorizedDeviceFields = <S>(secret: D.CodecLike<S>) => ({
-  id: D.num,
+export const deviceDescriptionFields = () => ({
   name: D.withDefault(D.str, ""),
   product: D.optional(D.str),
   productVersion: D.optional(D.str),
   platform: D.optional(D.str),
   platformVersion: D.optional(D.str),
-  device: D.optional(D.str),
+  device: D.optional(D.str)
+})
+
+/**
+ * An authorized device, as plex.tv lists it. `id` (what a revoke takes) is
+ * required; its `token` is a secret.
+ */
+export const authorizedDeviceFields = <S>(secret: D.CodecLike<S>) => ({
+  id: D.num,
+  ...deviceDescriptionFields(),
   clientIdentifier: D.optional(D.str),
   /** Comma-separated roles: `server` for the account's own servers (python-plexapi `MyPlexDevice.provides`). */
   provides: D.optional(D.string),

@@ -15,10 +15,24 @@
  *
  * @internal
  */
+import * as D from "./decode.js"
 import type { Endpoint } from "./endpoint.js"
 import * as Jose from "./jose.js"
-import { pinsPath } from "./pin.js"
+import { notSchedule, pinsPath } from "./pin.js"
+import { describeFailure } from "./refresh.js"
 import { withoutApiV2 } from "./urls.js"
+import {
+  type FieldProblem as Problem,
+  firstProblem,
+  functionProblem,
+  member,
+  must,
+  notEffect,
+  objectProblem,
+  optionalBooleanProblem,
+  optionalStringProblem,
+  whenGiven
+} from "./validate.js"
 
 /** Registers a device key's public JWK for the account of the token: `POST`. */
 export const jwkPath = "/api/v2/auth/jwk"
@@ -199,6 +213,43 @@ export const verifyPlexJwt = async <C extends ClaimFacts>(
   }
   return { claims }
 }
+
+// ---------------------------------------------------------------------------
+// Payloads: each edition builds its schemas from these tables with its `lenient.ts`
+// ---------------------------------------------------------------------------
+
+/** The claims of a Plex JWT that matter here (`Jwt.Claims`); the others are kept as they came. */
+export const claimsFields = () => ({
+  iss: D.optional(D.string),
+  aud: D.optional(D.union<string | ReadonlyArray<string>>([D.string, D.strings])),
+  /** Expiry, in seconds since the epoch. */
+  exp: D.optional(D.number),
+  /** Issued at, in seconds since the epoch. */
+  iat: D.optional(D.number),
+  /** Not before, in seconds since the epoch: the token is not valid until then. */
+  nbf: D.optional(D.number),
+  /** The thumbprint of the device key the token is bound to. */
+  thumbprint: D.optional(D.string)
+})
+
+/** A key plex.tv signs Plex JWTs with, as {@link getJwks} lists it (`Jwt.PublicKey`): only `kty` is required. */
+export const publicKeyFields = () => ({
+  kty: D.string,
+  crv: D.optional(D.string),
+  x: D.optional(D.string),
+  kid: D.optional(D.string),
+  alg: D.optional(D.string),
+  use: D.optional(D.string)
+})
+
+/** The answer to {@link getNonce}. */
+export const nonceFields = () => ({ nonce: D.str })
+
+/** The answer to {@link exchangeJwt}: the Plex JWT, in the edition's `secret`. */
+export const exchangedFields = <S>(secret: D.CodecLike<S>) => ({ auth_token: secret })
+
+/** The answer to {@link getJwks}: the keys, those of another shape dropped. */
+export const keysFields = <K>(key: D.CodecLike<K>) => ({ keys: D.array(key) })
 
 /** clients.plex.tv `POST /api/v2/auth/jwk` `{ jwk }` (a 204): registers a device key for the token's account. */
 export const registerJwk = {
@@ -408,18 +459,24 @@ export const storeEntries = (prefix: string): { readonly deviceKey: string; read
   token: `${prefix}/token`
 })
 
+/** What the decisions on a stored Plex JWT read of it (an edition's `PlexJwt`): the key it is bound to, its expiry. */
+export interface StoredToken {
+  readonly claims: { readonly thumbprint?: string | undefined }
+  readonly expiresAt: number | undefined
+}
+
 /**
  * Whether a stored Plex JWT is still worth using: bound to the stored key
  * (its `thumbprint` claim), and not within `marginMillis` of expiring (one
  * with no expiry is).
  */
 export const storedTokenUsable = (
-  token: { readonly thumbprint: string | undefined; readonly expiresAt: number | undefined },
+  token: StoredToken,
   keyThumbprint: string,
   nowMillis: number,
   marginMillis: number
 ): boolean =>
-  token.thumbprint === keyThumbprint &&
+  token.claims.thumbprint === keyThumbprint &&
   (token.expiresAt === undefined || token.expiresAt - nowMillis > marginMillis)
 
 /**
@@ -429,8 +486,171 @@ export const storedTokenUsable = (
  * serves, and its refresh ahead of expiry is retried after the cooldown.
  */
 export const storedTokenStillValid = (
-  token: { readonly thumbprint: string | undefined; readonly expiresAt: number | undefined },
+  token: StoredToken,
   keyThumbprint: string,
   nowMillis: number
 ): boolean =>
-  token.thumbprint === keyThumbprint && (token.expiresAt === undefined || token.expiresAt > nowMillis)
+  token.claims.thumbprint === keyThumbprint && (token.expiresAt === undefined || token.expiresAt > nowMillis)
+
+/**
+ * When no new Plex JWT could be had for stored credentials whose token is due for a refresh (`failure`, as the
+ * edition's refresh failed): the warning to log as the stored token serves on until it is renewed, or undefined
+ * when the failure stands (plex.tv refused the key: `keyRefused`; or the token is bound to another key, or has
+ * expired by `nowMillis`). The warning names the failure's `_tag` and `reason`, never a token.
+ */
+export const standbyWarning = (
+  failure: unknown,
+  input: {
+    readonly keyRefused: boolean
+    readonly token: StoredToken
+    readonly keyThumbprint: string
+    readonly nowMillis: number
+  }
+): string | undefined =>
+  input.keyRefused || !storedTokenStillValid(input.token, input.keyThumbprint, input.nowMillis)
+    ? undefined
+    : `Jwt: no new Plex JWT (${describeFailure(failure)}); serving the stored one until it is renewed`
+
+/**
+ * The fields of the `Unexpected` (`Decode`) an edition fails with when plex.tv hands out a `token` that cannot
+ * serve as a Plex JWT ({@link exchangedTokenProblem}: `field` names where it came from), or undefined when it can:
+ * named after `operation` and the request that brought it (`endpoint` at `hostUrl`, as {@link errorUrl} names it),
+ * with the answer's `status` and `contentType` when the edition has them. Never the token.
+ */
+export const unusableTokenError = (
+  token: string,
+  at: {
+    readonly operation: string
+    readonly endpoint: {
+      readonly method: string
+      readonly path: string
+      readonly spanPath?: string | undefined
+    }
+    readonly hostUrl: string
+    readonly field?: string | undefined
+    readonly answer?: { readonly status: number; readonly contentType: string | undefined } | undefined
+  }
+) => {
+  const detail = exchangedTokenProblem(token, at.field)
+  return detail === undefined
+    ? undefined
+    : {
+        operation: at.operation,
+        method: at.endpoint.method,
+        url: errorUrl(at.hostUrl, at.endpoint),
+        ...at.answer,
+        reason: "Decode" as const,
+        detail
+      }
+}
+
+// ---------------------------------------------------------------------------
+// The editions' input checks
+// ---------------------------------------------------------------------------
+// Each says which argument of a public `Jwt` function is at fault and why, in the order the function checks them,
+// before any request; the edition fails with its `InvalidInput`. What only the edition can tell (its `DeviceKey`,
+// `Effect`, `Schedule` and `Redacted`) it passes in; durations (decoded by the edition) are checked after these.
+
+/** Why a value given as a device key (`isDeviceKey` false) cannot be one. */
+export const notDeviceKey = "must be a DeviceKey (from Jwt.generateKey or Jwt.importKey)"
+
+/** What an edition tells of its own values. */
+type Is = (u: unknown) => boolean
+
+/** Why `key` cannot be a device key ({@link notDeviceKey}), or undefined. */
+const keyProblem = (key: unknown, isDeviceKey: Is): string | undefined =>
+  isDeviceKey(key) ? undefined : notDeviceKey
+
+/** Why `binding` cannot be what a Plex JWT is bound to (a device key, or its thumbprint: a non-empty string), or undefined. */
+export const bindingProblem = (binding: unknown, isDeviceKey: Is): string | undefined =>
+  isDeviceKey(binding) || (typeof binding === "string" && binding.length > 0)
+    ? undefined
+    : "must be a DeviceKey or its thumbprint (a string)"
+
+/** Why `keys` cannot be the public keys a Plex JWT is verified against (an array of objects), or undefined. */
+export const publicKeysProblem = (keys: unknown): string | undefined =>
+  Array.isArray(keys) && keys.every((k) => objectProblem(k, false) === undefined)
+    ? undefined
+    : "must be an array of public keys"
+
+/** `Jwt.thumbprint`'s argument at fault: the JWK not an object, or its `x` not a string. */
+export const jwkProblem = (jwk: unknown): Problem | undefined =>
+  firstProblem([
+    ["jwk", () => objectProblem(jwk, false)],
+    ["x", () => (typeof member(jwk, "x") === "string" ? undefined : "must be a string")]
+  ])
+
+/**
+ * The argument at fault of an operation that signs a device JWT (`Jwt.signDeviceJwt`, `deviceJwt`, `exchange`,
+ * `upgrade`): the key, then the options (an object; undefined too unless `required`), then a `scope` that is not a
+ * string. The `lifetime` is checked after.
+ */
+export const deviceJwtProblem = (
+  key: unknown,
+  options: unknown,
+  required: boolean,
+  isDeviceKey: Is
+): Problem | undefined =>
+  firstProblem([
+    ["key", () => keyProblem(key, isDeviceKey)],
+    ["options", () => objectProblem(options, !required)],
+    ["scope", () => optionalStringProblem(member(options, "scope"))]
+  ])
+
+/** `Jwt.createPin`'s argument at fault: the key, then the options (an object or undefined), then `strong` (a boolean). */
+export const createPinProblem = (key: unknown, options: unknown, isDeviceKey: Is): Problem | undefined =>
+  firstProblem([
+    ["key", () => keyProblem(key, isDeviceKey)],
+    ["options", () => objectProblem(options, true)],
+    ["strong", () => optionalBooleanProblem(member(options, "strong"))]
+  ])
+
+/**
+ * `Jwt.pinLogin`'s option at fault: the options (an object), `key`, `onPin` (a function), `strong` (a boolean),
+ * `schedule` (a `Schedule`). The URLs and the lifetimes are checked after.
+ */
+export const pinLoginProblem = (
+  options: unknown,
+  is: { readonly deviceKey: Is; readonly schedule: Is }
+): Problem | undefined =>
+  firstProblem([
+    ["options", () => objectProblem(options, false)],
+    ["key", () => keyProblem(member(options, "key"), is.deviceKey)],
+    ["onPin", () => functionProblem(member(options, "onPin"))],
+    ["strong", () => optionalBooleanProblem(member(options, "strong"))],
+    ["schedule", () => whenGiven(member(options, "schedule"), must(is.schedule, notSchedule))]
+  ])
+
+/**
+ * The option of JWT credentials (`Jwt.makeCredentials`, `layer`) at fault: the options (an object), `key`, a
+ * `token` that is not a `Redacted` token (`redactedProblem`, the edition's), an `obtain` that is not an `Effect`,
+ * a `verify` that is not a boolean, an `onToken` that is not a function. The `refreshMargin` is checked after.
+ */
+export const credentialsProblem = (
+  options: unknown,
+  is: {
+    readonly deviceKey: Is
+    readonly effect: Is
+    readonly redactedProblem: (u: unknown) => string | undefined
+  }
+): Problem | undefined =>
+  firstProblem([
+    ["options", () => objectProblem(options, false)],
+    ["key", () => keyProblem(member(options, "key"), is.deviceKey)],
+    ["token", () => whenGiven(member(options, "token"), is.redactedProblem)],
+    ["obtain", () => whenGiven(member(options, "obtain"), must(is.effect, notEffect))],
+    ["verify", () => optionalBooleanProblem(member(options, "verify"))],
+    ["onToken", () => whenGiven(member(options, "onToken"), functionProblem)]
+  ])
+
+/**
+ * `Jwt.layerStored`'s option at fault: the options (an object), `obtain` (a function), `key` (a string) and
+ * `verify` (a boolean) when given. The `refreshMargin` is checked after.
+ */
+export const storedProblem = (options: unknown): Problem | undefined =>
+  firstProblem([
+    ["options", () => objectProblem(options, false)],
+    ["obtain", () => functionProblem(member(options, "obtain"))],
+    ["key", () => optionalStringProblem(member(options, "key"))],
+    ["verify", () => optionalBooleanProblem(member(options, "verify"))]
+  ])

@@ -5,9 +5,20 @@
  *
  * @internal
  */
+import * as D from "./decode.js"
 import type { Endpoint } from "./endpoint.js"
 
 import * as AuthUrl from "./authUrl.js"
+import {
+  type FieldProblem,
+  firstProblem,
+  member,
+  must,
+  notEffect,
+  objectProblem,
+  optionalBooleanProblem,
+  whenGiven
+} from "./validate.js"
 
 /** plex.tv's PIN collection: `POST` creates a PIN. */
 export const pinsPath = "/api/v2/pins"
@@ -163,3 +174,71 @@ export const checkPin = <S>(id: number | string, deviceJwt: S | undefined) =>
     urlParams: deviceJwt === undefined ? undefined : [[deviceJwtParam, deviceJwt] as const],
     notFound: true
   }) as const satisfies Endpoint<S>
+
+// ---------------------------------------------------------------------------
+// The PIN, and the editions' input checks (each the argument at fault, in the order checked, before any request)
+// ---------------------------------------------------------------------------
+
+/** A PIN as plex.tv answers {@link createPin} and {@link checkPin} (`PinLogin.Pin`); its token in the edition's `secret`. */
+export const pinFields = <S>(secret: D.CodecLike<S>) => ({
+  id: D.num,
+  code: D.str,
+  clientIdentifier: D.optional(D.string),
+  product: D.optional(D.string),
+  trusted: D.optional(D.bool),
+  qr: D.optional(D.string),
+  expiresIn: D.optional(D.num),
+  createdAt: D.optional(D.string),
+  expiresAt: D.optional(D.string),
+  authToken: D.optional(secret)
+})
+
+/** Why a poll's `schedule` that is not a `Schedule` is refused (`PinLogin.poll`, `login`, `Jwt.pinLogin`). */
+export const notSchedule = "must be a Schedule"
+
+/** The options of a new PIN at fault (`PinLogin.create`, `login`): an object or undefined, `strong` a boolean. */
+export const createOptionsProblem = (options: unknown): FieldProblem | undefined =>
+  firstProblem([
+    ["options", () => objectProblem(options, true)],
+    ["strong", () => optionalBooleanProblem(member(options, "strong"))]
+  ])
+
+/**
+ * `PinLogin.check`'s argument at fault: the PIN (an object), the options (an object or undefined), the PIN's `id`
+ * ({@link pinIdProblem}), a `deviceJwt` that is not a `Redacted` token (`redactedProblem`, the edition's).
+ */
+export const checkProblem = (
+  pin: unknown,
+  options: unknown,
+  redactedProblem: (u: unknown) => string | undefined
+): FieldProblem | undefined =>
+  firstProblem([
+    ["pin", () => objectProblem(pin, false)],
+    ["options", () => objectProblem(options, true)],
+    ["id", () => pinIdProblem(member(pin, "id"))],
+    ["deviceJwt", () => whenGiven(member(options, "deviceJwt"), redactedProblem)]
+  ])
+
+/** Whether a PIN's `code` can be one. */
+const isNonEmptyString = (u: unknown): boolean => typeof u === "string" && u.length > 0
+
+/** `PinLogin.authUrl`'s argument at fault: the PIN (an object), its `code` (a non-empty string), the options. */
+export const authUrlProblem = (pin: unknown, options: unknown): FieldProblem | undefined =>
+  firstProblem([
+    ["pin", () => objectProblem(pin, false)],
+    ["code", () => must(isNonEmptyString, "must be a non-empty string")(member(pin, "code"))],
+    ["options", () => objectProblem(options, true)]
+  ])
+
+/**
+ * The options of a poll at fault (`PinLogin.poll`, `login`, before a PIN is created): a `schedule` that is not a
+ * `Schedule`, a `deviceJwt` that is not an `Effect` (the edition's guards), when given.
+ */
+export const pollOptionsProblem = (
+  options: unknown,
+  is: { readonly schedule: (u: unknown) => boolean; readonly effect: (u: unknown) => boolean }
+): FieldProblem | undefined =>
+  firstProblem([
+    ["schedule", () => whenGiven(member(options, "schedule"), must(is.schedule, notSchedule))],
+    ["deviceJwt", () => whenGiven(member(options, "deviceJwt"), must(is.effect, notEffect))]
+  ])

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import * as V from "./validate.js"
 
 /**
  * Why a refresh gave no new token: `obtain` failed (`Failed`, then
@@ -160,3 +161,38 @@ export const reasonOf = (failure: unknown): Reason | undefined => {
 /** `RefreshFailed Failed`, `Unauthorized`, ...: a failure's tag and reason for a log, never a value. */
 export const describeFailure = (failure: unknown): string =>
   `${String(fieldOf(failure, "_tag") ?? "error")} ${String(fieldOf(failure, "reason") ?? "")}`.trim()
+
+/**
+ * `Credentials.makeRefreshing`'s option at fault: the options (an object), `obtain` (an `Effect`), an `initial` that
+ * is not a `Redacted` token (`redactedProblem`), a `cooldown` that is not a positive, finite duration (zero would let
+ * a storm of 401s become a storm of sign-ins; `durationProblem`, given the reason an infinite one is refused). What
+ * it says of an `Effect`, a `Redacted` token and a duration is the edition's.
+ */
+export const refreshingProblem = (
+  options: unknown,
+  is: {
+    readonly effect: (u: unknown) => boolean
+    readonly redactedProblem: (u: unknown) => string | undefined
+    readonly durationProblem: (u: unknown, infinite: string) => string | undefined
+  }
+): V.FieldProblem | undefined =>
+  V.firstProblem([
+    ["options", () => V.objectProblem(options, false)],
+    ["obtain", () => V.must(is.effect, V.notEffect)(V.member(options, "obtain"))],
+    ["initial", () => V.whenGiven(V.member(options, "initial"), is.redactedProblem)],
+    [
+      "cooldown",
+      () => V.whenGiven(V.member(options, "cooldown"), (u) => is.durationProblem(u, "must be finite"))
+    ]
+  ])
+
+/** `Credentials.layerStored`'s option at fault: the options (an object), `obtain` (an `Effect`), `key` (a string). */
+export const storedProblem = (
+  options: unknown,
+  isEffect: (u: unknown) => boolean
+): V.FieldProblem | undefined =>
+  V.firstProblem([
+    ["options", () => V.objectProblem(options, false)],
+    ["obtain", () => V.must(isEffect, V.notEffect)(V.member(options, "obtain"))],
+    ["key", () => V.optionalStringProblem(V.member(options, "key"))]
+  ])

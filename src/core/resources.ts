@@ -7,6 +7,8 @@
  *
  * @internal
  */
+import * as D from "./decode.js"
+import { deviceDescriptionFields } from "./devices.js"
 import type { Endpoint } from "./endpoint.js"
 
 /** plex.tv's list of an account's devices. */
@@ -22,6 +24,57 @@ export const resourcesParams: ReadonlyArray<readonly [string, string]> = [
   ["includeRelay", "1"],
   ["includeIPv6", "1"]
 ]
+
+// Payloads: each edition builds its `Resources` schemas from these tables with its `lenient.ts`.
+
+/** One connection of a device, as {@link resourcesPath} lists it (`Resources.DeviceConnection`). */
+export const deviceConnectionFields = () => ({
+  uri: D.optional(D.string),
+  protocol: D.optional(D.string),
+  address: D.optional(D.str),
+  port: D.optional(D.num),
+  local: D.withDefault(D.bool, false),
+  relay: D.withDefault(D.bool, false),
+  IPv6: D.withDefault(D.bool, false)
+})
+
+/**
+ * A device of an account, as {@link resourcesPath} lists it (`Resources.Device`): only `clientIdentifier` is
+ * required; its `accessToken` in the edition's `secret`, its `connections` in `connection`.
+ */
+export const deviceFields = <S, C>(secret: D.CodecLike<S>, connection: D.CodecLike<C>) => ({
+  /** The device's identifier; for a server, its machine identifier. */
+  clientIdentifier: D.str,
+  ...deviceDescriptionFields(),
+  /** What the device provides, comma-separated (a server provides `server`). */
+  provides: D.withDefault(D.string, ""),
+  /** Whether the account owns the device. */
+  owned: D.withDefault(D.bool, false),
+  home: D.optional(D.bool),
+  synced: D.optional(D.bool),
+  presence: D.optional(D.bool),
+  /** The token to use on this device, `Redacted`. */
+  accessToken: D.optional(secret),
+  ownerId: D.optional(D.num),
+  sourceTitle: D.optional(D.string),
+  publicAddress: D.optional(D.string),
+  httpsRequired: D.optional(D.bool),
+  publicAddressMatches: D.optional(D.bool),
+  relay: D.optional(D.bool),
+  dnsRebindingProtection: D.optional(D.bool),
+  natLoopbackSupported: D.optional(D.bool),
+  createdAt: D.optional(D.string),
+  lastSeenAt: D.optional(D.string),
+  /** Its connections; malformed entries are dropped. */
+  connections: D.array(connection)
+})
+
+/** What a server says of itself at {@link identityPath} (`Resources.ServerIdentity`). */
+export const serverIdentityFields = () => ({
+  machineIdentifier: D.str,
+  version: D.optional(D.str),
+  claimed: D.optional(D.bool)
+})
 
 /** What a Plex Media Server answers to anyone, without a token: its machine identifier. */
 export const identityPath = "/identity"
@@ -498,6 +551,29 @@ export const attempt = (
         detail: settled.failure.detail
       }
 }
+
+/** `Resources.connect`'s span attributes before the race: the server, how many candidates, the probe timeout and grace. */
+export const raceAttributes = (input: {
+  readonly serverId: string
+  readonly candidates: number
+  readonly timeoutMillis: number
+  readonly graceMillis: number
+}): Record<string, string | number> => ({
+  "plex.server.id": input.serverId,
+  "plex.candidates": input.candidates,
+  "plex.probe.timeout_ms": input.timeoutMillis,
+  "plex.probe.grace_ms": input.graceMillis
+})
+
+/** `Resources.connect`'s span attributes of the connection chosen: its URL, where it leads, when it was chosen. */
+export const chosenAttributes = (
+  candidate: { readonly uri: string; readonly location: string },
+  elapsedMillis: number
+): Record<string, string | number> => ({
+  "plex.connection.uri": candidate.uri,
+  "plex.connection.location": candidate.location,
+  "plex.connection.elapsed_ms": elapsedMillis
+})
 
 /** The attempts as span attributes: `plex.probe.<i>.uri`, `.outcome`, `.millis` and `.reason` when there is one. */
 export const attemptAttributes = (attempts: ReadonlyArray<AttemptFacts>): Record<string, string | number> =>

@@ -52,6 +52,45 @@ export const objectProblem = (value: unknown, optional: boolean): string | undef
       ? `must be an object, not ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`
       : undefined
 
+/** A refused argument: which one (an option's name), and why. */
+export interface FieldProblem {
+  readonly field: string
+  readonly problem: string
+}
+
+/**
+ * The first of `checks` (a field and its check, run in order, each only once those before it passed) to refuse:
+ * how the editions check a function's arguments and options, in one order, before any request.
+ */
+export const firstProblem = (
+  checks: ReadonlyArray<readonly [field: string, check: () => string | undefined]>
+): FieldProblem | undefined => {
+  for (const [field, check] of checks) {
+    const problem = check()
+    if (problem !== undefined) return { field, problem }
+  }
+  return undefined
+}
+
+/** The member `name` of options already found to be an object or undefined ({@link objectProblem}). */
+export const member = (options: unknown, name: string): unknown =>
+  options === undefined ? undefined : (options as Readonly<Record<string, unknown>>)[name]
+
+/** `problemOf(value)`, unless `value` is undefined (an option not given). */
+export const whenGiven = (
+  value: unknown,
+  problemOf: (u: unknown) => string | undefined
+): string | undefined => (value === undefined ? undefined : problemOf(value))
+
+/** Why a value that must be an `Effect` (the edition's: `obtain`, `deviceJwt`) is refused. */
+export const notEffect = "must be an Effect"
+
+/** The check that refuses, saying `problem`, what is not `is` (an edition's guard: a `Schedule`, an `Effect`). */
+export const must =
+  (is: (u: unknown) => boolean, problem: string) =>
+  (u: unknown): string | undefined =>
+    is(u) ? undefined : problem
+
 /** Why `value` cannot be a boolean, or undefined (from untyped JavaScript, `"false"` would read as true). */
 export const booleanProblem = (value: unknown): string | undefined =>
   typeof value === "boolean" ? undefined : "must be a boolean"
@@ -246,3 +285,38 @@ export const isNegativeDurationInput = (input: unknown): boolean =>
     Object.values(input).some(
       (part) => (typeof part === "number" && !(part >= 0)) || (typeof part === "bigint" && part < BigInt(0))
     ))
+
+/** A duration as the edition's `Duration` decoded it: whether it is finite, and its length in milliseconds. */
+export interface DecodedDuration {
+  readonly finite: boolean
+  readonly millis: number
+}
+
+/**
+ * Why a duration option cannot be one, or undefined, from the `value` given and what the edition's `Duration`
+ * decoded it to (`decoded`, undefined when it is no duration): a duration (not NaN), finite unless no `infinite`
+ * reason is given (a limit, where infinite means none), and positive, or with `zero` zero or more. A negative input
+ * is refused whatever Effect reads it as ({@link isNegativeDurationInput}).
+ */
+export const durationProblem = (
+  value: unknown,
+  decoded: DecodedDuration | undefined,
+  rules: { readonly infinite?: string | undefined; readonly zero?: boolean | undefined } = {}
+): string | undefined => {
+  if (decoded === undefined || (typeof value === "number" && Number.isNaN(value)))
+    return 'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
+  if (rules.infinite !== undefined && !decoded.finite) return rules.infinite
+  const tooSmall =
+    isNegativeDurationInput(value) || (rules.zero === true ? decoded.millis < 0 : !(decoded.millis > 0))
+  if (!tooSmall) return undefined
+  return rules.zero === true ? "must be a duration of zero or more" : "must be positive"
+}
+
+/**
+ * Why a value cannot be a per-attempt timeout, or undefined (`decoded` as for {@link durationProblem}): positive
+ * and finite (NaN, a negative number, zero or an infinite duration would turn the timeout off or fire it at once).
+ */
+export const timeoutProblem = (value: unknown, decoded: DecodedDuration | undefined): string | undefined =>
+  typeof value === "number" && !Number.isFinite(value)
+    ? "must be a finite number of milliseconds"
+    : durationProblem(value, decoded, { infinite: "must be finite: the per-attempt timeout stays on" })

@@ -76,31 +76,23 @@ export const object = (
   return problem === undefined ? Effect.void : Effect.fail(invalid(operation, field, problem))
 }
 
+/** What Effect decoded a value to (see `core/validate.ts`'s `durationProblem`), or undefined: none. */
+const durationFacts = (decoded: Option.Option<Duration.Duration>): Core.DecodedDuration | undefined =>
+  Option.isSome(decoded)
+    ? { finite: Duration.isFinite(decoded.value), millis: Duration.toMillis(decoded.value) }
+    : undefined
+
 /**
  * Why a value cannot be a positive duration, or undefined: it must decode as
  * a `Duration` and be more than zero, finite unless `infinite` says why an
- * infinite one is refused. A negative number or text (`-5`, `"-1 seconds"`,
- * which Effect would read as zero) is refused as not positive.
+ * infinite one is refused (the rules: `core/validate.ts`'s `durationProblem`).
  */
-export const durationProblem = (value: unknown, infinite?: string): string | undefined => {
-  const decoded = Duration.decodeUnknown(value)
-  if (Option.isNone(decoded) || (typeof value === "number" && Number.isNaN(value)))
-    return 'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
-  if (infinite !== undefined && !Duration.isFinite(decoded.value)) return infinite
-  if (!Duration.greaterThan(decoded.value, Duration.zero)) return "must be positive"
-  if (Core.isNegativeDurationInput(value)) return "must be positive"
-  return undefined
-}
+export const durationProblem = (value: unknown, infinite?: string): string | undefined =>
+  Core.durationProblem(value, durationFacts(Duration.decodeUnknown(value)), { infinite })
 
-/**
- * Why a value cannot be a per-attempt timeout, or undefined: it must decode
- * as a `Duration` and be positive and finite (NaN, a negative number, zero
- * or an infinite duration would turn the timeout off or fire it at once).
- */
+/** Why a value cannot be a per-attempt timeout, or undefined: see `core/validate.ts`'s `timeoutProblem`. */
 export const timeoutProblem = (value: unknown): string | undefined =>
-  typeof value === "number" && !Number.isFinite(value)
-    ? "must be a finite number of milliseconds"
-    : durationProblem(value, "must be finite: the per-attempt timeout stays on")
+  Core.timeoutProblem(value, durationFacts(Duration.decodeUnknown(value)))
 
 /** A per-attempt timeout: see {@link timeoutProblem}. */
 export const timeout = (
@@ -200,25 +192,14 @@ export const durationOption = (
 ): Effect.Effect<Duration.Duration, InvalidInput> => {
   if (value === undefined) return Effect.succeed(fallback)
   const decoded = Duration.decodeUnknown(value)
-  if (Option.isNone(decoded) || (typeof value === "number" && Number.isNaN(value)))
-    return Effect.fail(
-      invalid(operation, field, 'must be a Duration, a number of milliseconds, or a text like "5 seconds"')
-    )
-  if (!Duration.isFinite(decoded.value)) return Effect.fail(invalid(operation, field, "must be finite"))
-  const tooSmall =
-    Core.isNegativeDurationInput(value) ||
-    (options.zero === true
-      ? Duration.lessThan(decoded.value, Duration.zero)
-      : !Duration.greaterThan(decoded.value, Duration.zero))
-  return tooSmall
-    ? Effect.fail(
-        invalid(
-          operation,
-          field,
-          options.zero === true ? "must be a duration of zero or more" : "must be positive"
-        )
-      )
-    : Effect.succeed(decoded.value)
+  const problem = Core.durationProblem(value, durationFacts(decoded), {
+    infinite: "must be finite",
+    zero: options.zero
+  })
+  // Decoded: a value that decodes as none is refused as no duration.
+  return problem === undefined
+    ? Effect.succeed(Option.getOrThrow(decoded))
+    : Effect.fail(invalid(operation, field, problem))
 }
 
 /** Fails with `InvalidInput` for `field` when `problem` says why (see the `*Problem` checks). */
@@ -228,6 +209,13 @@ export const check = (
   problem: string | undefined
 ): Effect.Effect<void, InvalidInput> =>
   problem === undefined ? Effect.void : Effect.fail(invalid(operation, field, problem))
+
+/** Fails with `InvalidInput` for the argument a core check found at fault (`{ field, problem }`), if any. */
+export const checkField = (
+  operation: string,
+  found: { readonly field: string; readonly problem: string } | undefined
+): Effect.Effect<void, InvalidInput> =>
+  found === undefined ? Effect.void : Effect.fail(invalid(operation, found.field, found.problem))
 
 /**
  * A JWT or token given as a string or a `Redacted` string, wrapped in

@@ -6,27 +6,7 @@
 import { assert, describe, it } from "vitest"
 import * as D from "../../src/core/decode.js"
 import * as P from "../../src/core/decodeSchemas.js"
-
-/** A stand-in for an edition's `Redacted`. */
-class Box {
-  constructor(readonly value: unknown) {}
-  toJSON() {
-    return "<hidden>"
-  }
-}
-const secrets: D.Secrets = {
-  make: (value) => new Box(value),
-  isSecret: (u) => u instanceof Box,
-  reveal: (secret) => (secret instanceof Box ? secret.value : secret)
-}
-const secret = D.secret(
-  (token) => new Box(token),
-  (box) => box.value as string
-)
-const opaqueSecret = D.opaqueSecret(
-  (token) => new Box(token),
-  (box) => box.value as string
-)
+import { Box, opaqueSecret, secret, secrets } from "./box.js"
 
 const failed = (value: unknown): value is D.Failure => value instanceof D.Failure
 

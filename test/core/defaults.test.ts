@@ -101,4 +101,45 @@ describe("core defaults both editions share", () => {
       )
     }
   })
+
+  it("a duration option: a duration, finite where a limit must be, positive or with zero zero or more; a timeout too", () => {
+    const finite = (millis: number): Validate.DecodedDuration => ({ finite: true, millis })
+    const infinite: Validate.DecodedDuration = { finite: false, millis: Number.POSITIVE_INFINITY }
+    const notDuration = 'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
+    // What the edition's Duration could not decode, or NaN (which Effect reads as zero).
+    assert.strictEqual(Validate.durationProblem("soon", undefined), notDuration)
+    assert.strictEqual(Validate.durationProblem(Number.NaN, finite(0)), notDuration)
+    assert.isUndefined(Validate.durationProblem("5 seconds", finite(5000)))
+    assert.strictEqual(Validate.durationProblem(0, finite(0)), "must be positive")
+    // Negative as given, whatever Effect made of it (Effect 3 reads "-1 seconds" as zero).
+    assert.strictEqual(Validate.durationProblem("-1 seconds", finite(0)), "must be positive")
+    assert.strictEqual(Validate.durationProblem(-5, finite(-5)), "must be positive")
+    // Infinite: a limit (no reason given) accepts it; otherwise refused with the reason.
+    assert.isUndefined(Validate.durationProblem(infinite, infinite))
+    assert.strictEqual(
+      Validate.durationProblem(infinite, infinite, { infinite: "must be finite" }),
+      "must be finite"
+    )
+    // With zero: zero accepted, a negative one refused saying so.
+    assert.isUndefined(Validate.durationProblem(0, finite(0), { zero: true }))
+    assert.strictEqual(
+      Validate.durationProblem("-1 seconds", finite(0), { zero: true }),
+      "must be a duration of zero or more"
+    )
+    assert.strictEqual(
+      Validate.durationProblem(-1, finite(-1), { infinite: "must be finite", zero: true }),
+      "must be a duration of zero or more"
+    )
+    // A timeout: positive and finite, an infinite number refused as such before it is decoded.
+    assert.isUndefined(Validate.timeoutProblem(1000, finite(1000)))
+    assert.strictEqual(
+      Validate.timeoutProblem(Number.POSITIVE_INFINITY, infinite),
+      "must be a finite number of milliseconds"
+    )
+    assert.strictEqual(
+      Validate.timeoutProblem("Infinity", infinite),
+      "must be finite: the per-attempt timeout stays on"
+    )
+    assert.strictEqual(Validate.timeoutProblem(0, finite(0)), "must be positive")
+  })
 })

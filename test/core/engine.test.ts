@@ -289,6 +289,48 @@ describe("core/answer: the engine's reading decisions", () => {
     )
     assert.strictEqual(Refresh.describeFailure("boom"), "error")
   })
+
+  it("refreshing and stored credentials' options: the first at fault, in the order checked", () => {
+    const is = {
+      effect: (u: unknown) => u === "effect",
+      redactedProblem: (u: unknown) => (u === "redacted" ? undefined : "must be a Redacted string"),
+      durationProblem: (u: unknown, infinite: string) =>
+        u === "forever" ? infinite : u === "1 minute" ? undefined : "must be positive"
+    }
+    assert.isUndefined(Refresh.refreshingProblem({ obtain: "effect" }, is))
+    assert.isUndefined(
+      Refresh.refreshingProblem({ obtain: "effect", initial: "redacted", cooldown: "1 minute" }, is)
+    )
+    const fault = (options: unknown) => Refresh.refreshingProblem(options, is)
+    assert.deepStrictEqual(fault(null), { field: "options", problem: "must be an object, not null" })
+    assert.deepStrictEqual(fault({ initial: "plain" }), { field: "obtain", problem: "must be an Effect" })
+    assert.deepStrictEqual(fault({ obtain: "effect", initial: "plain", cooldown: 0 }), {
+      field: "initial",
+      problem: "must be a Redacted string"
+    })
+    assert.deepStrictEqual(fault({ obtain: "effect", cooldown: 0 }), {
+      field: "cooldown",
+      problem: "must be positive"
+    })
+    assert.deepStrictEqual(fault({ obtain: "effect", cooldown: "forever" }), {
+      field: "cooldown",
+      problem: "must be finite"
+    })
+
+    assert.isUndefined(Refresh.storedProblem({ obtain: "effect", key: "prefix" }, is.effect))
+    assert.deepStrictEqual(Refresh.storedProblem(undefined, is.effect), {
+      field: "options",
+      problem: "is required (an object)"
+    })
+    assert.deepStrictEqual(Refresh.storedProblem({ obtain: () => "effect", key: 1 }, is.effect), {
+      field: "obtain",
+      problem: "must be an Effect"
+    })
+    assert.deepStrictEqual(Refresh.storedProblem({ obtain: "effect", key: 1 }, is.effect), {
+      field: "key",
+      problem: "must be a string"
+    })
+  })
 })
 
 class Box {

@@ -12,6 +12,7 @@ import * as Devices from "../../src/core/devices.js"
 import * as Home from "../../src/core/home.js"
 import * as ServerClient from "../../src/core/serverClient.js"
 import * as Xml from "../../src/core/xml.js"
+import { secret, secrets } from "./box.js"
 
 describe("core/home", () => {
   const home = [
@@ -261,23 +262,6 @@ describe("core/serverClient", () => {
 })
 
 describe("payload tables of the features", () => {
-  /** A stand-in for an edition's `Redacted`. */
-  class Box {
-    constructor(readonly value: unknown) {}
-    toJSON() {
-      return "<hidden>"
-    }
-  }
-  const secrets: D.Secrets = {
-    make: (value) => new Box(value),
-    isSecret: (u) => u instanceof Box,
-    reveal: (secret) => (secret instanceof Box ? secret.value : secret)
-  }
-  const secret = D.secret(
-    (token) => new Box(token),
-    (box) => box.value as string
-  )
-
   it("home users: lenient flags, defaults, malformed users dropped; a switch's token hidden", () => {
     const users = D.struct(Home.homeUsersFields(D.struct(Home.homeUserFields(), secrets)), secrets)
     const decoded = users.decode({

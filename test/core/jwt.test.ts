@@ -3,8 +3,11 @@
  * plex.tv's refusals read, and the verification of a Plex JWT.
  */
 import { assert, describe, it } from "vitest"
+import * as D from "../../src/core/decode.js"
 import * as Jose from "../../src/core/jose.js"
 import * as Jwt from "../../src/core/jwt.js"
+import * as Pin from "../../src/core/pin.js"
+import { Box, secret, secrets } from "./box.js"
 
 const claimsOf = (payload: Readonly<Record<string, unknown>>): Jwt.ClaimFacts => payload as Jwt.ClaimFacts
 
@@ -136,17 +139,22 @@ describe("core/jwt: device keys, hosts, PIN login and stored credentials", () =>
     })
     const now = 1_000_000
     const margin = 60_000
-    assert.isTrue(Jwt.storedTokenUsable({ thumbprint: "k", expiresAt: now + 120_000 }, "k", now, margin))
-    assert.isTrue(Jwt.storedTokenUsable({ thumbprint: "k", expiresAt: undefined }, "k", now, margin))
-    assert.isFalse(Jwt.storedTokenUsable({ thumbprint: "k", expiresAt: now + margin }, "k", now, margin))
-    assert.isFalse(Jwt.storedTokenUsable({ thumbprint: "other", expiresAt: undefined }, "k", now, margin))
-    assert.isFalse(Jwt.storedTokenUsable({ thumbprint: undefined, expiresAt: undefined }, "k", now, margin))
+    // As an edition's PlexJwt carries them: the key it is bound to among its claims, its expiry.
+    const stored = (thumbprint: string | undefined, expiresAt: number | undefined): Jwt.StoredToken => ({
+      claims: { thumbprint },
+      expiresAt
+    })
+    assert.isTrue(Jwt.storedTokenUsable(stored("k", now + 120_000), "k", now, margin))
+    assert.isTrue(Jwt.storedTokenUsable(stored("k", undefined), "k", now, margin))
+    assert.isFalse(Jwt.storedTokenUsable(stored("k", now + margin), "k", now, margin))
+    assert.isFalse(Jwt.storedTokenUsable(stored("other", undefined), "k", now, margin))
+    assert.isFalse(Jwt.storedTokenUsable(stored(undefined, undefined), "k", now, margin))
     // Near expiry, it can still serve when no new one can be had: bound to the key and not expired.
-    assert.isTrue(Jwt.storedTokenStillValid({ thumbprint: "k", expiresAt: now + margin }, "k", now))
-    assert.isTrue(Jwt.storedTokenStillValid({ thumbprint: "k", expiresAt: now + 1 }, "k", now))
-    assert.isTrue(Jwt.storedTokenStillValid({ thumbprint: "k", expiresAt: undefined }, "k", now))
-    assert.isFalse(Jwt.storedTokenStillValid({ thumbprint: "k", expiresAt: now }, "k", now))
-    assert.isFalse(Jwt.storedTokenStillValid({ thumbprint: "other", expiresAt: now + margin }, "k", now))
+    assert.isTrue(Jwt.storedTokenStillValid(stored("k", now + margin), "k", now))
+    assert.isTrue(Jwt.storedTokenStillValid(stored("k", now + 1), "k", now))
+    assert.isTrue(Jwt.storedTokenStillValid(stored("k", undefined), "k", now))
+    assert.isFalse(Jwt.storedTokenStillValid(stored("k", now), "k", now))
+    assert.isFalse(Jwt.storedTokenStillValid(stored("other", now + margin), "k", now))
   })
 
   it("configuredHost: PLEX_CLIENTS_URL, else a PLEX_TV_URL that is not plex.tv, else clients.plex.tv", () => {
@@ -180,5 +188,216 @@ describe("core/jwt: device keys, hosts, PIN login and stored credentials", () =>
     assert.strictEqual(variable(" ", "http://127.0.0.1:32401"), "PLEX_TV_URL")
     assert.isUndefined(variable(undefined, "https://plex.tv"))
     assert.isUndefined(variable(undefined, undefined))
+  })
+})
+
+describe("core/jwt: what the editions' Jwt decide and check before any request", () => {
+  const isKey = (u: unknown): boolean =>
+    typeof u === "object" && u !== null && "kind" in u && u.kind === "key"
+  const key = { kind: "key" }
+  const yes = () => true
+  const no = () => false
+
+  it("stored credentials that got no new token: the stored one serves, with a warning, unless its key was refused or it is no longer valid", () => {
+    const now = 1_000_000
+    const token = { claims: { thumbprint: "k" }, expiresAt: now + 1 }
+    const failure = { _tag: "NetworkError", reason: "Transport", detail: "a secret-free detail" }
+    const at = { keyRefused: false, token, keyThumbprint: "k", nowMillis: now }
+    assert.strictEqual(
+      Jwt.standbyWarning(failure, at),
+      "Jwt: no new Plex JWT (NetworkError Transport); serving the stored one until it is renewed"
+    )
+    assert.isUndefined(Jwt.standbyWarning(failure, { ...at, keyRefused: true }))
+    assert.isUndefined(Jwt.standbyWarning(failure, { ...at, nowMillis: now + 1 }))
+    assert.isUndefined(Jwt.standbyWarning(failure, { ...at, keyThumbprint: "other" }))
+  })
+
+  it("a token plex.tv hands out that cannot serve: the Unexpected (Decode) naming the request, never the token", () => {
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
+    const jwt = (payload: unknown) => `${part({ alg: "EdDSA" })}.${part(payload)}.c2ln`
+    const exchange = {
+      operation: "Jwt.exchange",
+      endpoint: Jwt.exchangeJwt,
+      hostUrl: "https://clients.plex.tv",
+      answer: { status: 200, contentType: "application/json" }
+    }
+    assert.isUndefined(Jwt.unusableTokenError(jwt({ exp: 1 }), exchange))
+    const noExp = jwt({ iss: "plex.tv" })
+    const refused = Jwt.unusableTokenError(noExp, exchange)
+    assert.deepStrictEqual(refused, {
+      operation: "Jwt.exchange",
+      method: "POST",
+      url: "https://clients.plex.tv/api/v2/auth/token",
+      status: 200,
+      contentType: "application/json",
+      reason: "Decode",
+      detail: "the auth_token is a JWT with no expiry (exp): it could never be refreshed ahead"
+    })
+    assert.notInclude(JSON.stringify(refused), noExp)
+    // An approved JWT PIN's authToken: named after the check of the PIN (its span path), with no answer's status.
+    assert.deepStrictEqual(
+      Jwt.unusableTokenError("not-a-jwt", {
+        operation: "Jwt.pinLogin",
+        endpoint: Pin.checkPin(42, undefined),
+        hostUrl: "https://clients.plex.tv",
+        field: "authToken"
+      }),
+      {
+        operation: "Jwt.pinLogin",
+        method: "GET",
+        url: "https://clients.plex.tv/api/v2/pins/{id}",
+        reason: "Decode",
+        detail: "the authToken is not a JWT (three base64url parts with a JSON header and payload)"
+      }
+    )
+  })
+
+  it("a binding, public keys and a JWK of the wrong kind are refused, saying which", () => {
+    assert.isUndefined(Jwt.bindingProblem(key, isKey))
+    assert.isUndefined(Jwt.bindingProblem("thumbprint", isKey))
+    for (const binding of ["", 1, null, undefined, {}]) {
+      assert.strictEqual(
+        Jwt.bindingProblem(binding, isKey),
+        "must be a DeviceKey or its thumbprint (a string)"
+      )
+    }
+    assert.isUndefined(Jwt.publicKeysProblem([]))
+    assert.isUndefined(Jwt.publicKeysProblem([{ kty: "OKP" }]))
+    for (const keys of [undefined, {}, [null], [[]], ["key"]]) {
+      assert.strictEqual(Jwt.publicKeysProblem(keys), "must be an array of public keys")
+    }
+    assert.isUndefined(Jwt.jwkProblem({ kty: "OKP", crv: "Ed25519", x: "x" }))
+    assert.deepStrictEqual(Jwt.jwkProblem(null), { field: "jwk", problem: "must be an object, not null" })
+    assert.deepStrictEqual(Jwt.jwkProblem({ x: 1 }), { field: "x", problem: "must be a string" })
+  })
+
+  it("a device JWT's key, options and scope, and a JWT PIN's key, options and strong, in that order", () => {
+    const notKey = { field: "key", problem: Jwt.notDeviceKey }
+    assert.isUndefined(Jwt.deviceJwtProblem(key, undefined, false, isKey))
+    assert.isUndefined(Jwt.deviceJwtProblem(key, { scope: "username" }, true, isKey))
+    assert.deepStrictEqual(Jwt.deviceJwtProblem({}, "options", false, isKey), notKey)
+    assert.deepStrictEqual(Jwt.deviceJwtProblem(key, undefined, true, isKey), {
+      field: "options",
+      problem: "is required (an object)"
+    })
+    assert.deepStrictEqual(Jwt.deviceJwtProblem(key, [], false, isKey), {
+      field: "options",
+      problem: "must be an object, not an array"
+    })
+    assert.deepStrictEqual(Jwt.deviceJwtProblem(key, { scope: 1 }, false, isKey), {
+      field: "scope",
+      problem: "must be a string"
+    })
+    assert.isUndefined(Jwt.createPinProblem(key, undefined, isKey))
+    assert.isUndefined(Jwt.createPinProblem(key, { strong: false }, isKey))
+    assert.deepStrictEqual(Jwt.createPinProblem(null, null, isKey), notKey)
+    assert.deepStrictEqual(Jwt.createPinProblem(key, null, isKey), {
+      field: "options",
+      problem: "must be an object, not null"
+    })
+    assert.deepStrictEqual(Jwt.createPinProblem(key, { strong: "false" }, isKey), {
+      field: "strong",
+      problem: "must be a boolean"
+    })
+  })
+
+  it("pinLogin's, makeCredentials' and layerStored's options, the first at fault in the order checked", () => {
+    const onPin = () => undefined
+    const pin = { deviceKey: isKey, schedule: (u: unknown) => u === "schedule" }
+    assert.isUndefined(Jwt.pinLoginProblem({ key, onPin }, pin))
+    assert.isUndefined(Jwt.pinLoginProblem({ key, onPin, strong: true, schedule: "schedule" }, pin))
+    const pinFault = (options: unknown) => Jwt.pinLoginProblem(options, pin)?.field
+    assert.strictEqual(pinFault(undefined), "options")
+    assert.strictEqual(pinFault({ onPin: 1 }), "key")
+    assert.strictEqual(pinFault({ key }), "onPin")
+    assert.strictEqual(pinFault({ key, onPin, strong: 1, schedule: 1 }), "strong")
+    assert.deepStrictEqual(Jwt.pinLoginProblem({ key, onPin, schedule: 1 }, pin), {
+      field: "schedule",
+      problem: "must be a Schedule"
+    })
+
+    const redactedProblem = (u: unknown) => (u === "redacted" ? undefined : "must be a Redacted string")
+    const credentials = (effect: (u: unknown) => boolean) => ({ deviceKey: isKey, effect, redactedProblem })
+    assert.isUndefined(Jwt.credentialsProblem({ key }, credentials(no)))
+    assert.isUndefined(
+      Jwt.credentialsProblem(
+        { key, token: "redacted", obtain: 1, verify: true, onToken: onPin },
+        credentials(yes)
+      )
+    )
+    const credentialsFault = (options: unknown) => Jwt.credentialsProblem(options, credentials(no))
+    assert.deepStrictEqual(credentialsFault(null), {
+      field: "options",
+      problem: "must be an object, not null"
+    })
+    assert.deepStrictEqual(credentialsFault({ token: 1 }), { field: "key", problem: Jwt.notDeviceKey })
+    assert.deepStrictEqual(credentialsFault({ key, token: "plain", obtain: 1 }), {
+      field: "token",
+      problem: "must be a Redacted string"
+    })
+    assert.deepStrictEqual(credentialsFault({ key, obtain: 1, verify: 1 }), {
+      field: "obtain",
+      problem: "must be an Effect"
+    })
+    assert.deepStrictEqual(credentialsFault({ key, verify: "true", onToken: 1 }), {
+      field: "verify",
+      problem: "must be a boolean"
+    })
+    assert.deepStrictEqual(credentialsFault({ key, onToken: 1 }), {
+      field: "onToken",
+      problem: "must be a function"
+    })
+
+    assert.isUndefined(Jwt.storedProblem({ obtain: onPin }))
+    assert.isUndefined(Jwt.storedProblem({ obtain: onPin, key: "prefix", verify: false }))
+    assert.deepStrictEqual(Jwt.storedProblem(undefined), {
+      field: "options",
+      problem: "is required (an object)"
+    })
+    assert.deepStrictEqual(Jwt.storedProblem({ key: 1 }), { field: "obtain", problem: "must be a function" })
+    assert.deepStrictEqual(Jwt.storedProblem({ obtain: onPin, key: 1, verify: 1 }), {
+      field: "key",
+      problem: "must be a string"
+    })
+    assert.deepStrictEqual(Jwt.storedProblem({ obtain: onPin, verify: 1 }), {
+      field: "verify",
+      problem: "must be a boolean"
+    })
+  })
+})
+
+describe("core/jwt payload tables", () => {
+  const failed = (value: unknown): boolean => value instanceof D.Failure
+
+  it("claims: all optional, a claim of another shape absent, aud a string or strings, the others kept", () => {
+    const claims = D.struct(Jwt.claimsFields(), secrets)
+    assert.deepStrictEqual(claims.decode({}), {})
+    assert.deepStrictEqual<unknown>(
+      claims.decode({
+        iss: "plex.tv",
+        aud: ["plex.tv", "client"],
+        exp: 2,
+        iat: 1,
+        nbf: 1,
+        thumbprint: "k",
+        user: 7
+      }),
+      { iss: "plex.tv", aud: ["plex.tv", "client"], exp: 2, iat: 1, nbf: 1, thumbprint: "k", user: 7 }
+    )
+    assert.deepStrictEqual(claims.decode({ aud: "plex.tv", exp: "soon", thumbprint: 3 }), { aud: "plex.tv" })
+  })
+
+  it("public keys: kty required, those of another shape dropped from the list; nonce and auth_token required", () => {
+    const keys = D.struct(Jwt.keysFields(D.struct(Jwt.publicKeyFields(), secrets)), secrets)
+    const okp = { kty: "OKP", crv: "Ed25519", x: "x", kid: "k", alg: "EdDSA", use: "sig" }
+    assert.deepStrictEqual<unknown>(keys.decode({ keys: [okp, { crv: "P-256" }, { kty: "RSA", n: "n" }] }), {
+      keys: [okp, { kty: "RSA", n: "n" }]
+    })
+    const nonce = D.struct(Jwt.nonceFields(), secrets)
+    assert.deepStrictEqual(nonce.decode({ nonce: "n" }), { nonce: "n" })
+    assert.isTrue(failed(nonce.decode({})))
+    const exchanged = D.struct(Jwt.exchangedFields(secret), secrets)
+    assert.instanceOf((exchanged.decode({ auth_token: "a.b.c" }) as { auth_token: unknown }).auth_token, Box)
+    assert.isTrue(failed(exchanged.decode({ token: "a.b.c" })))
   })
 })

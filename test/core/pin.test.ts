@@ -2,7 +2,9 @@
  * The PIN facts both editions share (src/core/pin.ts), as plain functions.
  */
 import { assert, describe, it } from "vitest"
+import * as D from "../../src/core/decode.js"
 import * as Pin from "../../src/core/pin.js"
+import { Box, secret, secrets } from "./box.js"
 
 describe("core/pin", () => {
   it("builds the app.plex.tv URL: clientID, code, context[device][...] for the fields set, forwardUrl", () => {
@@ -48,5 +50,79 @@ describe("core/pin", () => {
     assert.strictEqual(Pin.expiryReason(false, true), "Unreachable")
     assert.strictEqual(Pin.expiryReason(true, true), "Expired")
     assert.strictEqual(Pin.expiryReason(false, false), "Expired")
+  })
+})
+
+describe("core/pin: the PIN payload and the editions' input checks", () => {
+  it("a PIN: id and code required, the rest when well-formed, its authToken a secret", () => {
+    const pin = D.struct(Pin.pinFields(secret), secrets)
+    assert.deepStrictEqual<unknown>(pin.decode({ id: "42", code: "ABCD", expiresIn: "x", trusted: true }), {
+      id: 42,
+      code: "ABCD",
+      trusted: true
+    })
+    assert.instanceOf(
+      (pin.decode({ id: 1, code: "C", authToken: "token" }) as { authToken: unknown }).authToken,
+      Box
+    )
+    assert.isTrue(pin.decode({ code: "ABCD" }) instanceof D.Failure)
+  })
+
+  it("create, check, authUrl and poll options: the first argument at fault, in the order checked", () => {
+    assert.isUndefined(Pin.createOptionsProblem(undefined))
+    assert.isUndefined(Pin.createOptionsProblem({ strong: false }))
+    assert.deepStrictEqual(Pin.createOptionsProblem(null), {
+      field: "options",
+      problem: "must be an object, not null"
+    })
+    assert.deepStrictEqual(Pin.createOptionsProblem({ strong: "false" }), {
+      field: "strong",
+      problem: "must be a boolean"
+    })
+
+    const redactedProblem = (u: unknown) => (u instanceof Box ? undefined : "must be a Redacted string")
+    const checkFault = (pin: unknown, options: unknown) => Pin.checkProblem(pin, options, redactedProblem)
+    assert.isUndefined(checkFault({ id: 1 }, undefined))
+    assert.isUndefined(checkFault({ id: 1 }, { deviceJwt: new Box("jwt") }))
+    assert.deepStrictEqual(checkFault(null, null), { field: "pin", problem: "must be an object, not null" })
+    assert.deepStrictEqual(checkFault({ id: 0 }, []), {
+      field: "options",
+      problem: "must be an object, not an array"
+    })
+    assert.deepStrictEqual(checkFault({ id: "1" }, { deviceJwt: "jwt" }), {
+      field: "id",
+      problem: "must be a positive integer"
+    })
+    assert.deepStrictEqual(checkFault({ id: 1 }, { deviceJwt: "jwt" }), {
+      field: "deviceJwt",
+      problem: "must be a Redacted string"
+    })
+
+    assert.isUndefined(Pin.authUrlProblem({ code: "ABCD" }, undefined))
+    assert.deepStrictEqual(Pin.authUrlProblem(undefined, {}), {
+      field: "pin",
+      problem: "is required (an object)"
+    })
+    assert.deepStrictEqual(Pin.authUrlProblem({ code: "" }, null), {
+      field: "code",
+      problem: "must be a non-empty string"
+    })
+    assert.deepStrictEqual(Pin.authUrlProblem({ code: "ABCD" }, "x"), {
+      field: "options",
+      problem: "must be an object, not string"
+    })
+
+    const is = { schedule: (u: unknown) => u === "schedule", effect: (u: unknown) => u === "effect" }
+    assert.isUndefined(Pin.pollOptionsProblem({}, is))
+    assert.isUndefined(Pin.pollOptionsProblem(undefined, is))
+    assert.isUndefined(Pin.pollOptionsProblem({ schedule: "schedule", deviceJwt: "effect" }, is))
+    assert.deepStrictEqual(Pin.pollOptionsProblem({ schedule: 1000, deviceJwt: 1 }, is), {
+      field: "schedule",
+      problem: Pin.notSchedule
+    })
+    assert.deepStrictEqual(Pin.pollOptionsProblem({ deviceJwt: "jwt" }, is), {
+      field: "deviceJwt",
+      problem: "must be an Effect"
+    })
   })
 })

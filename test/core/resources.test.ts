@@ -3,7 +3,9 @@
  * rules, rank classes, and when the choice among racing probes is certain.
  */
 import { assert, describe, it } from "vitest"
+import * as D from "../../src/core/decode.js"
 import * as R from "../../src/core/resources.js"
+import { Box, secret, secrets } from "./box.js"
 
 const connection = (uri: string, flags: Partial<R.ConnectionFacts> = {}): R.ConnectionFacts => ({
   uri,
@@ -187,5 +189,65 @@ describe("core/resources: what became of each probe", () => {
       "plex.probe.1.millis": 40,
       "plex.probe.1.reason": "Defect"
     })
+  })
+
+  it("span attributes of the race (server, candidates, timeout, grace) and of the connection chosen", () => {
+    assert.deepStrictEqual(
+      R.raceAttributes({ serverId: "abc", candidates: 3, timeoutMillis: 5000, graceMillis: 250 }),
+      {
+        "plex.server.id": "abc",
+        "plex.candidates": 3,
+        "plex.probe.timeout_ms": 5000,
+        "plex.probe.grace_ms": 250
+      }
+    )
+    assert.deepStrictEqual(R.chosenAttributes({ uri: candidate.uri, location: "Local" }, 12), {
+      "plex.connection.uri": candidate.uri,
+      "plex.connection.location": "Local",
+      "plex.connection.elapsed_ms": 12
+    })
+  })
+})
+
+describe("core/resources payload tables", () => {
+  const device = D.struct(R.deviceFields(secret, D.struct(R.deviceConnectionFields(), secrets)), secrets)
+
+  it("a device: only clientIdentifier required; name, provides and owned defaulted; its accessToken a secret", () => {
+    assert.deepStrictEqual<unknown>(device.decode({ clientIdentifier: 7 }), {
+      clientIdentifier: "7",
+      name: "",
+      provides: "",
+      owned: false,
+      connections: []
+    })
+    assert.isTrue(device.decode({ name: "Server" }) instanceof D.Failure)
+    const decoded = device.decode({
+      clientIdentifier: "abc",
+      name: "Server",
+      provides: "server",
+      owned: "1",
+      accessToken: "token",
+      connections: [{ uri: "https://10-0-0-2.x.plex.direct:32400", port: "32400", local: 1 }, { port: "x" }]
+    }) as Record<string, unknown>
+    assert.instanceOf(decoded["accessToken"], Box)
+    assert.strictEqual(decoded["owned"], true)
+    // A connection: every field optional, each kind false when absent, a malformed field dropped.
+    assert.deepStrictEqual<unknown>(decoded["connections"], [
+      { uri: "https://10-0-0-2.x.plex.direct:32400", port: 32400, local: true, relay: false, IPv6: false },
+      { local: false, relay: false, IPv6: false }
+    ])
+  })
+
+  it("a server's identity: its machine identifier required, version and claimed when well-formed", () => {
+    const identity = D.struct(R.serverIdentityFields(), secrets)
+    assert.deepStrictEqual<unknown>(
+      identity.decode({ machineIdentifier: "m", version: "1.40", claimed: true }),
+      {
+        machineIdentifier: "m",
+        version: "1.40",
+        claimed: true
+      }
+    )
+    assert.isTrue(identity.decode({ version: "1.40" }) instanceof D.Failure)
   })
 })

@@ -72,36 +72,32 @@ export const object = (
 ): Effect.Effect<void, InvalidInput> =>
   checked(operation, field, Core.objectProblem(value, optional), () => {})
 
+/** `value` as a `Duration`, or none (whatever JavaScript passes: `Duration.fromInput` throws on some). */
+const decodeDuration = (value: unknown): Option.Option<Duration.Duration> => {
+  try {
+    return Duration.fromInput(value as Duration.Input)
+  } catch {
+    return Option.none()
+  }
+}
+
+/** What Effect decoded a value to (see `core/validate.ts`'s `durationProblem`), or undefined: none. */
+const durationFacts = (decoded: Option.Option<Duration.Duration>): Core.DecodedDuration | undefined =>
+  Option.isSome(decoded)
+    ? { finite: Duration.isFinite(decoded.value), millis: Duration.toMillis(decoded.value) }
+    : undefined
+
 /**
  * Why a value cannot be a positive duration, or undefined: it must decode as
  * a `Duration` and be more than zero, finite unless `infinite` says why an
- * infinite one is refused. A negative number or text (`-5`, `"-1 seconds"`)
- * is refused as not positive.
+ * infinite one is refused (the rules: `core/validate.ts`'s `durationProblem`).
  */
-export const durationProblem = (value: unknown, infinite?: string): string | undefined => {
-  let decoded: Option.Option<Duration.Duration>
-  try {
-    decoded = Duration.fromInput(value as Duration.Input)
-  } catch {
-    decoded = Option.none()
-  }
-  if (Option.isNone(decoded) || (typeof value === "number" && Number.isNaN(value)))
-    return 'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
-  if (infinite !== undefined && !Duration.isFinite(decoded.value)) return infinite
-  if (!Duration.isGreaterThan(decoded.value, Duration.zero)) return "must be positive"
-  if (Core.isNegativeDurationInput(value)) return "must be positive"
-  return undefined
-}
+export const durationProblem = (value: unknown, infinite?: string): string | undefined =>
+  Core.durationProblem(value, durationFacts(decodeDuration(value)), { infinite })
 
-/**
- * Why a value cannot be a per-attempt timeout, or undefined: it must decode
- * as a `Duration` and be positive and finite (NaN, a negative number, zero
- * or an infinite duration would turn the timeout off or fire it at once).
- */
+/** Why a value cannot be a per-attempt timeout, or undefined: see `core/validate.ts`'s `timeoutProblem`. */
 export const timeoutProblem = (value: unknown): string | undefined =>
-  typeof value === "number" && !Number.isFinite(value)
-    ? "must be a finite number of milliseconds"
-    : durationProblem(value, "must be finite: the per-attempt timeout stays on")
+  Core.timeoutProblem(value, durationFacts(decodeDuration(value)))
 
 /** A per-attempt timeout: see {@link timeoutProblem}. */
 export const timeout = (operation: string, field: string, value: unknown) =>
@@ -158,31 +154,15 @@ export const durationOption = (
   options: { readonly zero?: boolean } = {}
 ): Effect.Effect<Duration.Duration, InvalidInput> => {
   if (value === undefined) return Effect.succeed(fallback)
-  let decoded: Option.Option<Duration.Duration>
-  try {
-    decoded = Duration.fromInput(value as Duration.Input)
-  } catch {
-    decoded = Option.none()
-  }
-  if (Option.isNone(decoded) || (typeof value === "number" && Number.isNaN(value)))
-    return Effect.fail(
-      invalid(operation, field, 'must be a Duration, a number of milliseconds, or a text like "5 seconds"')
-    )
-  if (!Duration.isFinite(decoded.value)) return Effect.fail(invalid(operation, field, "must be finite"))
-  const tooSmall =
-    Core.isNegativeDurationInput(value) ||
-    (options.zero === true
-      ? Duration.isLessThan(decoded.value, Duration.zero)
-      : !Duration.isGreaterThan(decoded.value, Duration.zero))
-  return tooSmall
-    ? Effect.fail(
-        invalid(
-          operation,
-          field,
-          options.zero === true ? "must be a duration of zero or more" : "must be positive"
-        )
-      )
-    : Effect.succeed(decoded.value)
+  const decoded = decodeDuration(value)
+  const problem = Core.durationProblem(value, durationFacts(decoded), {
+    infinite: "must be finite",
+    zero: options.zero
+  })
+  // Decoded: a value that decodes as none is refused as no duration.
+  return problem === undefined
+    ? Effect.succeed(Option.getOrThrow(decoded))
+    : Effect.fail(invalid(operation, field, problem))
 }
 
 /** Fails with `InvalidInput` for `field` when `problem` says why (see the `*Problem` checks). */
@@ -192,6 +172,13 @@ export const check = (
   problem: string | undefined
 ): Effect.Effect<void, InvalidInput> =>
   problem === undefined ? Effect.void : Effect.fail(invalid(operation, field, problem))
+
+/** Fails with `InvalidInput` for the argument a core check found at fault (`{ field, problem }`), if any. */
+export const checkField = (
+  operation: string,
+  found: { readonly field: string; readonly problem: string } | undefined
+): Effect.Effect<void, InvalidInput> =>
+  found === undefined ? Effect.void : Effect.fail(invalid(operation, found.field, found.problem))
 
 /**
  * A JWT or token given as a string or a `Redacted` string, wrapped in
