@@ -104,6 +104,24 @@ describe("conformance: errors and their fields", () => {
   )
 
   it.effect(
+    "a wrong password at sign-in: Unauthorized, its message says to check the login and password, not to sign in again",
+    () =>
+      Effect.gen(function* () {
+        for (const signIn of [PlexAuth.signIn, PlexAuth.postUsersSignInData]) {
+          const error = yield* Effect.flip(signIn({ login: "bob", password: "not-bob-password" }))
+          assert.strictEqual(error._tag, "Unauthorized")
+          if (error._tag !== "Unauthorized") return
+          assert.strictEqual(error.url, "https://plex.tv/api/v2/users/signin")
+          assert.match(
+            error.message,
+            /: not authorized \(HTTP 401\) \(1001 [^)]*\); check the login and password$/
+          )
+          assert.notInclude(error.message, "not-bob-password")
+        }
+      }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
     "a sign-in with two-factor: VerificationCodeRequired, then InvalidVerificationCode, then signed in",
     () =>
       Effect.gen(function* () {

@@ -79,13 +79,18 @@ export const badRequestMessage = (e: Answered): string =>
   `${e.operation}: ${e.method} ${e.url} was rejected as a bad request (HTTP ${e.status})${describeCodes(e.errors)}`
 
 /**
- * `Unauthorized`'s message: what to do (docs/errors.md), sign in again, unless the server refuses fresh tokens too.
+ * `Unauthorized`'s message: what to do (docs/errors.md): sign in again, unless the server refuses fresh tokens
+ * too, or the refusal is the sign-in's own (a wrong login or password: signing in again with them fails again).
  */
 export const unauthorizedMessage = (
   e: Answered & { readonly reauthentication?: string | undefined }
 ): string => {
   const why =
-    e.reauthentication === "FreshTokenRefused" ? "; the server refuses fresh tokens too" : "; sign in again"
+    e.reauthentication === "FreshTokenRefused"
+      ? "; the server refuses fresh tokens too"
+      : e.url.endsWith("/users/signin")
+        ? "; check the login and password"
+        : "; sign in again"
   return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}${why}`
 }
 

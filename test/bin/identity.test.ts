@@ -32,6 +32,8 @@ afterAll(() => {
 
 describe("plex-auth's identity", () => {
   it("names the runtime (Bun 1.4.5), and loads where os.hostname() is refused", async () => {
+    // Loaded anew: the worker's files share their modules (isolate: false), and this one reads the runtime as it loads.
+    vi.resetModules()
     const { identity } = await import("../../src/bin/internal/session.js")
     assert.strictEqual(identity.platform, "Bun")
     assert.strictEqual(identity.platformVersion, "1.4.5")

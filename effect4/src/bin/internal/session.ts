@@ -102,8 +102,9 @@ export const identity = {
   product: "plex-auth",
   version,
   ...platform,
-  // Node before 20.16 has no process.getBuiltinModule, through which runtimeDefaults reads the host name.
-  deviceName: platform.deviceName ?? hostname()
+  // os.hostname() first, as before: on Node before 20.16 (no process.getBuiltinModule) runtimeDefaults would
+  // take HOSTNAME or COMPUTERNAME from the environment instead; where it is refused (Deno), runtimeDefaults'.
+  deviceName: hostname() ?? platform.deviceName
 }
 
 /**
