@@ -9,7 +9,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Option } from "effect"
-import { afterEach, vi } from "vitest"
+import { afterEach, beforeAll, vi } from "vitest"
 
 const { denied, refuseHostname } = vi.hoisted(() => {
   class NotCapable extends Error {
@@ -41,14 +41,34 @@ const tempDirectory = Effect.acquireRelease(
   (directory) => Effect.promise(() => fs.rm(directory, { recursive: true, force: true }))
 )
 
-// Imported in the tests: before the fix, loading the module threw (its host tag was read at load).
+// Imported in the tests, afresh (vi.resetModules): before the fix, loading the module threw (its host tag was read
+// at load). Afresh, because test files share their worker's modules (isolate: false): a store module another file
+// loaded (and wrote with, its host tag read) would otherwise be reused, with the real node:os.
 const storeIn = (directory: string) =>
   Effect.flatMap(
-    Effect.promise(() => import("effect-plex-auth/node")),
+    Effect.promise(() => {
+      vi.resetModules()
+      return import("effect-plex-auth/node")
+    }),
     ({ KeyValueStore }) => Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerFile({ directory }))
   )
 
 describe("KeyValueStore.layerFile on Deno without --allow-sys", () => {
+  // As another test file in this worker may have done: the store module loaded, and a change made with the
+  // host name allowed (its host tag read and kept). The tests below must not see that module.
+  beforeAll(async () => {
+    refuseHostname.on = false
+    const directory = await fs.mkdtemp(path.join(os.tmpdir(), "plex-kvs-deno-warm-"))
+    try {
+      await Effect.runPromise(
+        Effect.scoped(Effect.flatMap(storeIn(directory), (store) => store.set("warm", "up")))
+      )
+    } finally {
+      refuseHostname.on = true
+      await fs.rm(directory, { recursive: true, force: true })
+    }
+  })
+
   it.scoped(
     "loads and reads without the host name; a change fails with PermissionDenied, writing nothing",
     () =>

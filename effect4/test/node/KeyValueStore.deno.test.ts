@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as PersistenceKeyValueStore from "effect/persistence/KeyValueStore"
 import * as PlatformError from "effect/PlatformError"
-import { afterEach, vi } from "vitest"
+import { afterEach, beforeAll, vi } from "vitest"
 
 const { denied, refuseHostname } = vi.hoisted(() => {
   class NotCapable extends Error {
@@ -55,15 +55,35 @@ const tempDirectory = Effect.acquireRelease(
   (directory) => Effect.promise(() => fs.rm(directory, { recursive: true, force: true }))
 )
 
-// Imported in the tests: before the fix, loading the module threw (its host tag was read at load).
+// Imported in the tests, afresh (vi.resetModules): before the fix, loading the module threw (its host tag was read
+// at load). Afresh, because test files share their worker's modules (isolate: false): a store module another file
+// loaded (and wrote with, its host tag read) would otherwise be reused, with the real node:os.
 const storeIn = (directory: string) =>
   Effect.flatMap(
-    Effect.promise(() => import("../../src/node/index.js")),
+    Effect.promise(() => {
+      vi.resetModules()
+      return import("../../src/node/index.js")
+    }),
     ({ KeyValueStore }) =>
       Effect.provide(Effect.service(KeyValueStore.KeyValueStore), KeyValueStore.layerFile({ directory }))
   )
 
 describe("KeyValueStore.layerFile on Deno without --allow-sys", () => {
+  // As another test file in this worker may have done: the store module loaded, and a change made with the
+  // host name allowed (its host tag read and kept). The tests below must not see that module.
+  beforeAll(async () => {
+    refuseHostname.on = false
+    const directory = await fs.mkdtemp(path.join(os.tmpdir(), "plex-kvs-deno-warm-"))
+    try {
+      await Effect.runPromise(
+        Effect.scoped(Effect.flatMap(storeIn(directory), (store) => store.set("warm", "up")))
+      )
+    } finally {
+      refuseHostname.on = true
+      await fs.rm(directory, { recursive: true, force: true })
+    }
+  })
+
   it.effect(
     "loads and reads without the host name; a change fails with PermissionDenied, writing nothing",
     () =>
