@@ -9,7 +9,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Option } from "effect"
-import { afterEach, beforeAll, vi } from "vitest"
+import { afterAll, afterEach, beforeAll, vi } from "vitest"
 
 const { denied, refuseHostname } = vi.hoisted(() => {
   class NotCapable extends Error {
@@ -30,6 +30,12 @@ vi.mock("node:os", async (importOriginal) => {
     return original.hostname()
   }
   return { ...original, default: { ...original, hostname }, hostname }
+})
+
+// The modules this file loaded under its node:os mock stay in the worker's registry (isolate: false): dropped, so the
+// files after it load their own (else they would read the refused host name).
+afterAll(() => {
+  vi.resetModules()
 })
 
 afterEach(() => {

@@ -6,12 +6,18 @@
  * test/bin/identity.node.test.ts for the Effect 3 edition.
  */
 import type * as os from "node:os"
-import { assert, describe, it, vi } from "vitest"
+import { afterAll, assert, describe, it, vi } from "vitest"
 
 vi.mock("node:os", async (importOriginal) => {
   const original = await importOriginal<typeof os>()
   const hostname = (): string => "os-host"
   return { ...original, default: { ...original, hostname }, hostname }
+})
+
+// The modules this file loaded under its node:os mock stay in the worker's registry (isolate: false): dropped, so the
+// files after it load their own (else they would read the refused host name).
+afterAll(() => {
+  vi.resetModules()
 })
 
 describe("plex-auth's identity on Node before 20.16", () => {

@@ -26,6 +26,12 @@ vi.mock("node:os", async (importOriginal) => {
   return { ...original, default: { ...original, hostname }, hostname }
 })
 
+// The modules this file loaded under its node:os mock stay in the worker's registry (isolate: false): dropped, so the
+// files after it load their own (else they would read the refused host name).
+afterAll(() => {
+  vi.resetModules()
+})
+
 afterAll(() => {
   delete (globalThis as { Bun?: unknown }).Bun
 })

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as PersistenceKeyValueStore from "effect/persistence/KeyValueStore"
 import * as PlatformError from "effect/PlatformError"
-import { afterEach, beforeAll, vi } from "vitest"
+import { afterAll, afterEach, beforeAll, vi } from "vitest"
 
 const { denied, refuseHostname } = vi.hoisted(() => {
   class NotCapable extends Error {
@@ -34,6 +34,12 @@ vi.mock("node:os", async (importOriginal) => {
     return original.hostname()
   }
   return { ...original, default: { ...original, hostname }, hostname }
+})
+
+// The modules this file loaded under its node:os mock stay in the worker's registry (isolate: false): dropped, so the
+// files after it load their own (else they would read the refused host name).
+afterAll(() => {
+  vi.resetModules()
 })
 
 afterEach(() => {
