@@ -44,7 +44,7 @@ const faultOf = (kind: FaultKind) => {
     case "401":
       return handlerFaults.status(401)
     case "slow":
-      return handlerFaults.delay(200)
+      return handlerFaults.delay(1000)
   }
 }
 

@@ -38,6 +38,8 @@ const identity = { clientIdentifier: "soak-client", product: "effect-plex-auth s
 /** How many tokens the refreshing credentials obtained, and how many Plex JWTs the JWT credentials renewed. */
 let obtained = 0
 let renewed = 0
+/** The sessions left in the memory store of the sign-ins never signed out (webSignInNoSignOut). */
+let sessionsKept: number | undefined
 
 const scenarios = (fake: Fake): ReadonlyArray<Scenario> => {
   const { served } = fake
@@ -122,7 +124,7 @@ const scenarios = (fake: Fake): ReadonlyArray<Scenario> => {
           return device
         })
 
-  const webRuntime = lazy(
+  const webLayer = () =>
     Layer.provideMerge(
       WebSignIn.layer({
         appUrl: "https://media.example.com",
@@ -132,23 +134,26 @@ const scenarios = (fake: Fake): ReadonlyArray<Scenario> => {
       }),
       Layer.mergeAll(base, KeyValueStore.layerMemory)
     )
-  )
+  const webRuntime = lazy(webLayer())
+  // Another app, its own memory store: its users sign in and never sign out (they close the tab).
+  const abandonedRuntime = lazy(webLayer())
   const cookieHeader = (cookies: ReadonlyArray<WebSignIn.SetCookie>, name: string) => {
     const found = cookies.find((c) => c.name === name && c.value !== "")
     return found === undefined ? undefined : `${found.name}=${found.value}`
   }
-  const webCycle = Effect.gen(function* () {
-    const service = yield* WebSignIn.WebSignIn
-    const started = yield* service.start
-    const params = authUrlParams(Redacted.value(started.url))
-    const { cookies } = yield* service.callback({
-      cookie: `${started.cookie.name}=${started.cookie.value}`,
-      url: params.get("forwardUrl") ?? ""
+  const webCycle = (signOut: boolean) =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const started = yield* service.start
+      const params = authUrlParams(Redacted.value(started.url))
+      const { cookies } = yield* service.callback({
+        cookie: `${started.cookie.name}=${started.cookie.value}`,
+        url: params.get("forwardUrl") ?? ""
+      })
+      const session = cookieHeader(cookies, service.settings.sessionCookie)
+      yield* service.authenticate(session)
+      if (signOut) yield* service.signOut(session)
     })
-    const session = cookieHeader(cookies, service.settings.sessionCookie)
-    yield* service.authenticate(session)
-    yield* service.signOut(session)
-  })
 
   return [
     {
@@ -215,10 +220,22 @@ const scenarios = (fake: Fake): ReadonlyArray<Scenario> => {
       name: "webSignIn",
       operations: 1_000,
       concurrency: 4,
-      run: () => ok(webRuntime(), webCycle)
+      run: () => ok(webRuntime(), webCycle(true))
     },
     {
-      // Every answer 200 ms late, every attempt given 5 ms: each call fails with its timeout.
+      name: "webSignInNoSignOut",
+      operations: 1_000,
+      concurrency: 4,
+      run: () => ok(abandonedRuntime(), webCycle(false)),
+      teardown: () =>
+        abandonedRuntime()
+          .runPromise(Effect.flatMap(KeyValueStore.KeyValueStore, (store) => store.size))
+          .then((size) => {
+            sessionsKept = size
+          })
+    },
+    {
+      // Every answer a second late, every attempt given 5 ms: each call fails with its timeout.
       name: "timeouts",
       operations: 4_000,
       concurrency: 32,
@@ -241,6 +258,8 @@ try {
   console.log(
     `Refreshes: ${obtained} tokens obtained (refreshing), ${renewed} Plex JWTs renewed (jwtRefresh)`
   )
+  if (sessionsKept !== undefined)
+    console.log(`Sessions in the store after webSignInNoSignOut: ${sessionsKept}`)
 } finally {
   fake.close()
 }
