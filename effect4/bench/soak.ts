@@ -124,19 +124,21 @@ const scenarios = (fake: Fake): ReadonlyArray<Scenario> => {
           return device
         })
 
-  const webLayer = () =>
+  const webLayer = (options: Partial<WebSignIn.Options> = {}) =>
     Layer.provideMerge(
       WebSignIn.layer({
         appUrl: "https://media.example.com",
         machineIdentifier: served.serverId,
         sessionKey: Config.succeed(Redacted.make("soak-session-key-0123456789abcdefghij")),
-        authAppUrl: `${served.plexTvUrl}/auth`
+        authAppUrl: `${served.plexTvUrl}/auth`,
+        ...options
       }),
       Layer.mergeAll(base, KeyValueStore.layerMemory)
     )
   const webRuntime = lazy(webLayer())
-  // Another app, its own memory store: its users sign in and never sign out (they close the tab).
-  const abandonedRuntime = lazy(webLayer())
+  // Another app, its own memory store: its users sign in and never sign out (they close the tab). Sessions end
+  // 2 seconds after sign-in, so that the soak sees them leave the store (at a later sign-in).
+  const abandonedRuntime = lazy(webLayer({ sessionIdle: "1 second", sessionMax: "2 seconds" }))
   const cookieHeader = (cookies: ReadonlyArray<WebSignIn.SetCookie>, name: string) => {
     const found = cookies.find((c) => c.name === name && c.value !== "")
     return found === undefined ? undefined : `${found.name}=${found.value}`
