@@ -669,8 +669,49 @@ export const make = (
       store
         .modify(storageKey, () => Core.encodeSession(record))
         .pipe(Effect.mapError(storeFailure("modify")), withSessionLock(storageKey))
+    // The sessions this service opened and has not seen removed, by storage key, with the time sessionMax ends each
+    // (none outlives it), in the order they were opened. A sign-in removes those past it from the store: the
+    // session of a user who never signs out, nor comes back once it has expired, would otherwise stay in the
+    // store for ever (a memory store growing with every sign-in of a long-running app). Sessions another process
+    // opened are not known here.
+    const opened = new Map<string, number>()
     const remove = (storageKey: string) =>
-      store.remove(storageKey).pipe(Effect.mapError(storeFailure("remove")), withSessionLock(storageKey))
+      store.remove(storageKey).pipe(
+        Effect.mapError(storeFailure("remove")),
+        withSessionLock(storageKey),
+        Effect.tap(() => Effect.sync(() => opened.delete(storageKey)))
+      )
+    // The oldest sessions opened whose sessionMax has passed, removed by a fiber of their own, one such fiber at a
+    // time: the sign-in does not wait for the store (a store call that hangs for one session holds up no other
+    // session's sign-in). One the store fails to remove stays listed, for a later sign-in; its failure is logged
+    // at Debug.
+    let removing = false
+    const removeEnded = (now: number) =>
+      Effect.uninterruptible(
+        Effect.suspend(() => {
+          if (removing) return Effect.void
+          const ended: Array<string> = []
+          for (const [storageKey, endsAt] of opened) {
+            if (endsAt > now) break
+            ended.push(storageKey)
+          }
+          if (ended.length === 0) return Effect.void
+          removing = true
+          return Effect.asVoid(
+            Effect.forkDetach(
+              Effect.forEach(ended, (storageKey) => Effect.ignore(remove(storageKey), { log: "Debug" }), {
+                discard: true
+              }).pipe(
+                Effect.ensuring(
+                  Effect.sync(() => {
+                    removing = false
+                  })
+                )
+              )
+            )
+          )
+        })
+      )
 
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
       ...record.user,
@@ -823,7 +864,10 @@ export const make = (
           idleMillis,
           maxMillis
         })
-        yield* save(yield* storageKeyOf(sessionId), record)
+        const storageKey = yield* storageKeyOf(sessionId)
+        yield* save(storageKey, record)
+        opened.set(storageKey, record.createdAt + maxMillis)
+        yield* removeEnded(now)
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
         return { user: userOf(record, access._tag), cookies: [...withLegacyPin([deletePin]), cookie] }

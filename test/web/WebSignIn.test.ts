@@ -562,6 +562,47 @@ describe("WebSignIn sessions", () => {
     }).pipe(Effect.provide(env({ sessionIdle: "1 day", sessionMax: "3 days", accessTtl: "30 days" })))
   )
 
+  it.effect("a session never signed out nor used again leaves the store once sessionMax has passed", () =>
+    // A long-running app whose users close the tab instead of signing out: their sessions would stay in the store
+    // for ever (a memory store grows with every sign-in). A sign-in removes the sessions this service opened whose
+    // sessionMax has passed (by a fiber of its own: the sign-in does not wait for the store); those still within
+    // it stay.
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      // A few turns of the event loop (no time passing): what a removal started by the last sign-in would do is done.
+      const settle = Effect.forEach(
+        Array.from({ length: 20 }),
+        () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
+        { discard: true }
+      )
+      // Turns of the event loop until the store holds `size` sessions (no time passing; no bound on the turns, as in
+      // untilFirstCheck: sessions never removed are caught by the test's own timeout).
+      const untilStoreSize = (size: number): Effect.Effect<void, unknown> =>
+        Effect.flatMap(store.size, (now) =>
+          now === size ? Effect.void : Effect.zipRight(settle, untilStoreSize(size))
+        )
+      for (const username of ["alice", "bob", "alice"]) yield* session(username)
+      assert.strictEqual(yield* store.size, 3)
+      yield* TestClock.adjust("2 hours")
+      const kept = yield* session("bob")
+      yield* settle
+      assert.strictEqual(yield* store.size, 4)
+      yield* TestClock.adjust("1 hour")
+      yield* session("alice")
+      // The first three have passed sessionMax (3 hours): gone. bob's second and the new one are kept.
+      yield* untilStoreSize(2)
+      yield* settle
+      assert.strictEqual(yield* store.size, 2)
+      const service = yield* WebSignIn.WebSignIn
+      assert.strictEqual((yield* service.authenticate(kept)).user.username, "bob")
+      for (let i = 0; i < 50; i++) {
+        yield* TestClock.adjust("4 hours")
+        yield* session(i % 2 === 0 ? "alice" : "bob")
+        yield* untilStoreSize(1)
+      }
+    }).pipe(Effect.provide(env({ sessionIdle: "3 hours", sessionMax: "3 hours", accessTtl: "30 days" })))
+  )
+
   it.effect(
     "re-checks access once the answer is older than accessTtl: a removed friend gets 403 without a restart",
     () =>
