@@ -28,14 +28,11 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Cache from "effect/Cache"
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import {
@@ -48,6 +45,7 @@ import {
 } from "./PlexError.js"
 import * as Resources from "./Resources.js"
 import * as L from "./internal/lenient.js"
+import { sharedCache } from "./internal/sharedCache.js"
 import * as Request from "./internal/request.js"
 import { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
@@ -290,85 +288,6 @@ const cacheSettings = (operation: string, options: CacheOptions) =>
   })
 
 /**
- * One lookup in flight (or done): the fiber it runs on, how many callers
- * wait for it, and its result once it has one. Counted here, per lookup.
- */
-interface Flight<A, E> {
-  readonly fiber: Fiber.RuntimeFiber<Exit.Exit<A, E>>
-  readonly state: { waiters: number; abandoned: boolean; expires: number | undefined }
-}
-
-/**
- * A cache whose lookups run on a fiber of their own that callers wait for, as
- * in Effect 4's `Cache`: a caller that is interrupted only stops waiting (Effect
- * 3's `Cache` runs a lookup on the fiber of the caller who asked first and, when
- * that caller is interrupted, interrupts everyone waiting for it), and the
- * lookup is interrupted once its last waiter leaves (the entry dropped, so the
- * next caller starts a fresh one). Effect 3's `Cache` keeps the flights, each
- * result kept for `timeToLive` of its exit from when it came. Awaited, not
- * joined: the caller keeps its own `FiberRef`s.
- */
-const sharedCache = <K, A, E, R>(options: {
-  readonly capacity: number
-  readonly lookup: (key: K) => Effect.Effect<A, E, R>
-  readonly timeToLive: (exit: Exit.Exit<A, E>) => Duration.Duration
-}) =>
-  Effect.gen(function* () {
-    const cache = yield* Cache.makeWith({
-      capacity: options.capacity,
-      lookup: (key: K) =>
-        Effect.uninterruptible(
-          Effect.suspend(() => {
-            const state: Flight<A, E>["state"] = { waiters: 0, abandoned: false, expires: undefined }
-            const run = Effect.flatMap(Effect.exit(options.lookup(key)), (exit) =>
-              Effect.map(Clock.currentTimeMillis, (now) => {
-                state.expires = now + Duration.toMillis(options.timeToLive(exit))
-                return exit
-              })
-            )
-            // Forked from an uninterruptible step (so that no flight is left without its entry), but interruptible.
-            return Effect.map(Effect.forkDaemon(Effect.interruptible(run)), (fiber): Flight<A, E> => ({
-              fiber,
-              state
-            }))
-          })
-        ),
-      timeToLive: () => Duration.infinity
-    })
-    const drop = (key: K, flight: Flight<A, E>) => cache.invalidateWhen(key, (f) => f === flight)
-    // A flight is joined (its waiters counted) in the same step that finds it neither abandoned nor expired, so that
-    // its last waiter cannot abandon it in between; one that is stale is dropped, and the key asked again.
-    const get = (key: K): Effect.Effect<A, E> =>
-      Effect.flatMap(cache.get(key), (flight) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.acquireUseRelease(
-            Effect.sync(() => {
-              const { abandoned, expires } = flight.state
-              if (abandoned || (expires !== undefined && now >= expires)) return false
-              flight.state.waiters++
-              return true
-            }),
-            (joined) =>
-              joined
-                ? Effect.flatten(Effect.flatten(Fiber.await(flight.fiber)))
-                : Effect.zipRight(drop(key, flight), get(key)),
-            (joined) =>
-              joined
-                ? Effect.suspend(() => {
-                    flight.state.waiters--
-                    if (flight.state.waiters > 0 || flight.state.expires !== undefined) return Effect.void
-                    // The last waiter left before the lookup ended: stop it, and let the next caller start afresh.
-                    flight.state.abandoned = true
-                    return Effect.zipRight(Fiber.interrupt(flight.fiber), drop(key, flight))
-                  })
-                : Effect.void
-          )
-        )
-      )
-    return { get, invalidate: (key: K) => cache.invalidate(key), invalidateAll: cache.invalidateAll }
-  })
-
-/**
  * A {@link check} for the server `machineIdentifier` whose answers are
  * cached per token (Effect `Cache`): for `ttl`, `Unknown` for `unknownTtl`
  * (default 0, not cached). Concurrent checks of one token share one
@@ -403,6 +322,7 @@ export const makeChecker = (
     const { capacity, ttl, unknownTtl } = yield* cacheSettings(operation, options)
     const cache = yield* sharedCache({
       capacity,
+      keyOf: (token: Redacted.Redacted<string>) => Redacted.value(token),
       lookup: (token: Redacted.Redacted<string>) =>
         check(id).pipe(Effect.provideService(Credentials, { token: Effect.succeed(token) })),
       timeToLive: (exit) =>
@@ -624,6 +544,7 @@ export const makeOwnerChecker = (
     const resourcesSpec = withSchema(ResourceFacts.getServerResources, Resources.Devices)
     const cache = yield* sharedCache({
       capacity: 1,
+      keyOf: () => undefined,
       lookup: (_: void) =>
         Effect.map(
           Effect.all(
