@@ -5,98 +5,83 @@
  * Deno 2.9 (test/runtimes/checks.mjs `store:<dir>` with `--allow-read`/`--allow-write` only).
  */
 import * as fs from "node:fs/promises"
+import { syncBuiltinESMExports } from "node:module"
 import * as os from "node:os"
+import nodeOs from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Option } from "effect"
-import { afterAll, afterEach, beforeAll, vi } from "vitest"
+import { KeyValueStore } from "effect-plex-auth/node"
+import { afterEach, vi } from "vitest"
 
-const { denied, refuseHostname } = vi.hoisted(() => {
-  class NotCapable extends Error {
-    override readonly name = "NotCapable"
-  }
-  return {
-    denied: (what: string) =>
-      new NotCapable(`Requires sys access to "${what}", run again with the --allow-sys flag`),
-    refuseHostname: { on: true }
-  }
-})
-
-// Deno's os.hostname() without --allow-sys; refused from the moment the store module loads.
-vi.mock("node:os", async (importOriginal) => {
-  const original = await importOriginal<typeof os>()
-  const hostname = () => {
-    if (refuseHostname.on) throw denied("hostname")
-    return original.hostname()
-  }
-  return { ...original, default: { ...original, hostname }, hostname }
-})
-
-// The modules this file loaded under its node:os mock stay in the worker's registry (isolate: false): dropped, so the
-// files after it load their own (else they would read the refused host name).
-afterAll(() => {
-  vi.resetModules()
-})
+class NotCapable extends Error {
+  override readonly name = "NotCapable"
+}
+const denied = (what: string) =>
+  new NotCapable(`Requires sys access to "${what}", run again with the --allow-sys flag`)
 
 afterEach(() => {
   vi.restoreAllMocks()
 })
+
+/**
+ * Deno's os.hostname() without --allow-sys, for the scope: node:os's function replaced, and every module's
+ * `import * as os from "node:os"` synced to it (syncBuiltinESMExports), then put back. No module mock: the
+ * worker's files share their modules (isolate: false), and the store reads the host name at each change.
+ */
+const hostnameRefused = Effect.acquireRelease(
+  Effect.sync(() => {
+    const original = nodeOs.hostname
+    nodeOs.hostname = () => {
+      throw denied("hostname")
+    }
+    syncBuiltinESMExports()
+    return original
+  }),
+  (original) =>
+    Effect.sync(() => {
+      nodeOs.hostname = original
+      syncBuiltinESMExports()
+    })
+)
 
 const tempDirectory = Effect.acquireRelease(
   Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "plex-kvs-deno-"))),
   (directory) => Effect.promise(() => fs.rm(directory, { recursive: true, force: true }))
 )
 
-// Imported in the tests, afresh (vi.resetModules): before the fix, loading the module threw (its host tag was read
-// at load). Afresh, because test files share their worker's modules (isolate: false): a store module another file
-// loaded (and wrote with, its host tag read) would otherwise be reused, with the real node:os.
 const storeIn = (directory: string) =>
-  Effect.flatMap(
-    Effect.promise(() => {
-      vi.resetModules()
-      return import("effect-plex-auth/node")
-    }),
-    ({ KeyValueStore }) => Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerFile({ directory }))
-  )
+  Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerFile({ directory }))
 
 describe("KeyValueStore.layerFile on Deno without --allow-sys", () => {
-  // As another test file in this worker may have done: the store module loaded, and a change made with the
-  // host name allowed (its host tag read and kept). The tests below must not see that module.
-  beforeAll(async () => {
-    refuseHostname.on = false
-    const directory = await fs.mkdtemp(path.join(os.tmpdir(), "plex-kvs-deno-warm-"))
-    try {
-      await Effect.runPromise(
-        Effect.scoped(Effect.flatMap(storeIn(directory), (store) => store.set("warm", "up")))
+  it.scoped("reads without the host name; a change fails with PermissionDenied, writing nothing", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      // A change made first with the host name allowed (as another file in this worker may have): nothing kept.
+      yield* Effect.flatMap(storeIn(directory), (store) =>
+        Effect.zipRight(store.set("a", "zero"), store.remove("a"))
       )
-    } finally {
-      refuseHostname.on = true
-      await fs.rm(directory, { recursive: true, force: true })
-    }
-  })
-
-  it.scoped(
-    "loads and reads without the host name; a change fails with PermissionDenied, writing nothing",
-    () =>
-      Effect.gen(function* () {
-        const directory = yield* tempDirectory
-        const store = yield* storeIn(directory)
-        assert.isTrue(Option.isNone(yield* store.get("a")))
-        const exit = yield* Effect.exit(store.set("a", "one"))
-        assert.isTrue(Exit.isFailure(exit))
-        if (Exit.isFailure(exit)) {
-          const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-          assert.strictEqual(error?._tag, "SystemError")
-          assert.strictEqual(error?._tag === "SystemError" ? error.reason : undefined, "PermissionDenied")
-          assert.include(String(error?.message), "--allow-sys")
-        }
-        assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(directory)), [])
-      })
+      yield* hostnameRefused
+      const store = yield* storeIn(directory)
+      assert.isTrue(Option.isNone(yield* store.get("a")))
+      const exit = yield* Effect.exit(store.set("a", "one"))
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+        assert.strictEqual(error?._tag, "SystemError")
+        assert.strictEqual(error?._tag === "SystemError" ? error.reason : undefined, "PermissionDenied")
+        assert.include(String(error?.message), "--allow-sys")
+      }
+      assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(directory)), ["store.json"])
+      assert.deepStrictEqual(
+        JSON.parse(yield* Effect.promise(() => fs.readFile(path.join(directory, "store.json"), "utf8"))),
+        {}
+      )
+    })
   )
 
   it.scoped("process.getuid() refused: every operation fails with PermissionDenied, not a defect", () =>
     Effect.gen(function* () {
-      refuseHostname.on = false
       const directory = yield* tempDirectory
       yield* Effect.promise(() => fs.writeFile(path.join(directory, "store.json"), "{}", { mode: 0o600 }))
       vi.spyOn(process as Required<Pick<NodeJS.Process, "getuid">>, "getuid").mockImplementation(() => {

@@ -6,41 +6,44 @@
  * test/node/KeyValueStore.deno.test.ts for the Effect 3 edition.
  */
 import * as fs from "node:fs/promises"
+import { syncBuiltinESMExports } from "node:module"
 import * as os from "node:os"
+import nodeOs from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as PersistenceKeyValueStore from "effect/persistence/KeyValueStore"
 import * as PlatformError from "effect/PlatformError"
-import { afterAll, afterEach, beforeAll, vi } from "vitest"
+import { afterEach, vi } from "vitest"
+import { KeyValueStore } from "../../src/node/index.js"
 
-const { denied, refuseHostname } = vi.hoisted(() => {
-  class NotCapable extends Error {
-    override readonly name = "NotCapable"
-  }
-  return {
-    denied: (what: string) =>
-      new NotCapable(`Requires sys access to "${what}", run again with the --allow-sys flag`),
-    refuseHostname: { on: true }
-  }
-})
+class NotCapable extends Error {
+  override readonly name = "NotCapable"
+}
+const denied = (what: string) =>
+  new NotCapable(`Requires sys access to "${what}", run again with the --allow-sys flag`)
 
-// Deno's os.hostname() without --allow-sys; refused from the moment the store module loads.
-vi.mock("node:os", async (importOriginal) => {
-  const original = await importOriginal<typeof os>()
-  const hostname = () => {
-    if (refuseHostname.on) throw denied("hostname")
-    return original.hostname()
-  }
-  return { ...original, default: { ...original, hostname }, hostname }
-})
-
-// The modules this file loaded under its node:os mock stay in the worker's registry (isolate: false): dropped, so the
-// files after it load their own (else they would read the refused host name).
-afterAll(() => {
-  vi.resetModules()
-})
+/**
+ * Deno's os.hostname() without --allow-sys, for the scope: node:os's function replaced, and every module's
+ * `import * as os from "node:os"` synced to it (syncBuiltinESMExports), then put back. No module mock: the
+ * worker's files share their modules (isolate: false), and the store reads the host name at each change.
+ */
+const hostnameRefused = Effect.acquireRelease(
+  Effect.sync(() => {
+    const original = nodeOs.hostname
+    nodeOs.hostname = () => {
+      throw denied("hostname")
+    }
+    syncBuiltinESMExports()
+    return original
+  }),
+  (original) =>
+    Effect.sync(() => {
+      nodeOs.hostname = original
+      syncBuiltinESMExports()
+    })
+)
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -61,58 +64,39 @@ const tempDirectory = Effect.acquireRelease(
   (directory) => Effect.promise(() => fs.rm(directory, { recursive: true, force: true }))
 )
 
-// Imported in the tests, afresh (vi.resetModules): before the fix, loading the module threw (its host tag was read
-// at load). Afresh, because test files share their worker's modules (isolate: false): a store module another file
-// loaded (and wrote with, its host tag read) would otherwise be reused, with the real node:os.
 const storeIn = (directory: string) =>
-  Effect.flatMap(
-    Effect.promise(() => {
-      vi.resetModules()
-      return import("../../src/node/index.js")
-    }),
-    ({ KeyValueStore }) =>
-      Effect.provide(Effect.service(KeyValueStore.KeyValueStore), KeyValueStore.layerFile({ directory }))
-  )
+  Effect.provide(Effect.service(KeyValueStore.KeyValueStore), KeyValueStore.layerFile({ directory }))
 
 describe("KeyValueStore.layerFile on Deno without --allow-sys", () => {
-  // As another test file in this worker may have done: the store module loaded, and a change made with the
-  // host name allowed (its host tag read and kept). The tests below must not see that module.
-  beforeAll(async () => {
-    refuseHostname.on = false
-    const directory = await fs.mkdtemp(path.join(os.tmpdir(), "plex-kvs-deno-warm-"))
-    try {
-      await Effect.runPromise(
-        Effect.scoped(Effect.flatMap(storeIn(directory), (store) => store.set("warm", "up")))
+  it.effect("reads without the host name; a change fails with PermissionDenied, writing nothing", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      // A change made first with the host name allowed (as another file in this worker may have): nothing kept.
+      yield* Effect.flatMap(storeIn(directory), (store) =>
+        Effect.andThen(store.set("a", "zero"), store.remove("a"))
       )
-    } finally {
-      refuseHostname.on = true
-      await fs.rm(directory, { recursive: true, force: true })
-    }
-  })
-
-  it.effect(
-    "loads and reads without the host name; a change fails with PermissionDenied, writing nothing",
-    () =>
-      Effect.gen(function* () {
-        const directory = yield* tempDirectory
-        const store = yield* storeIn(directory)
-        assert.isUndefined(yield* store.get("a"))
-        const exit = yield* Effect.exit(store.set("a", "one"))
-        assert.isTrue(Exit.isFailure(exit))
-        const error = Exit.isFailure(exit)
-          ? exit.cause.reasons.find((r) => r._tag === "Fail")?.error
-          : undefined
-        assert.isDefined(error)
-        const [reason, message] = reasonOf(error!)
-        assert.strictEqual(reason, "PermissionDenied")
-        assert.include(message, "--allow-sys")
-        assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(directory)), [])
-      }).pipe(Effect.scoped)
+      yield* hostnameRefused
+      const store = yield* storeIn(directory)
+      assert.isUndefined(yield* store.get("a"))
+      const exit = yield* Effect.exit(store.set("a", "one"))
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit)
+        ? exit.cause.reasons.find((r) => r._tag === "Fail")?.error
+        : undefined
+      assert.isDefined(error)
+      const [reason, message] = reasonOf(error!)
+      assert.strictEqual(reason, "PermissionDenied")
+      assert.include(message, "--allow-sys")
+      assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(directory)), ["store.json"])
+      assert.deepStrictEqual(
+        JSON.parse(yield* Effect.promise(() => fs.readFile(path.join(directory, "store.json"), "utf8"))),
+        {}
+      )
+    }).pipe(Effect.scoped)
   )
 
   it.effect("process.getuid() refused: every operation fails with PermissionDenied, not a defect", () =>
     Effect.gen(function* () {
-      refuseHostname.on = false
       const directory = yield* tempDirectory
       yield* Effect.promise(() => fs.writeFile(path.join(directory, "store.json"), "{}", { mode: 0o600 }))
       vi.spyOn(process as Required<Pick<NodeJS.Process, "getuid">>, "getuid").mockImplementation(() => {

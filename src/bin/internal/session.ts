@@ -64,10 +64,6 @@ export class Session extends Context.Tag("plex-auth/Session")<
   }
 >() {}
 
-// The runtime the CLI runs on (Node.js, Bun, Deno) and its version, the OS and the host name: read once, never
-// throwing (on Deno without --allow-sys the host name is left out, where os.hostname() threw as the CLI loaded).
-const platform = Render.cliPlatform()
-
 const hostname = (): string | undefined => {
   try {
     return os.hostname()
@@ -76,14 +72,21 @@ const hostname = (): string | undefined => {
   }
 }
 
-/** The identity the CLI presents to Plex; its client identifier is generated once and kept. */
-export const identity: Omit<ClientIdentity.ClientIdentityInput, "clientIdentifier"> = {
-  product: "plex-auth",
-  version,
-  ...platform,
-  // os.hostname() first, as before: on Node before 20.16 (no process.getBuiltinModule) runtimeDefaults would
-  // take HOSTNAME or COMPUTERNAME from the environment instead; where it is refused (Deno), runtimeDefaults'.
-  deviceName: hostname() ?? platform.deviceName
+/**
+ * The identity the CLI presents to Plex (its client identifier is generated once and kept): the runtime it runs on
+ * (Node.js, Bun, Deno) and its version, the OS and the host name, read when a session starts (never as the CLI
+ * loads), never throwing: on Deno without --allow-sys the host name is left out.
+ */
+export const cliIdentity = (): Omit<ClientIdentity.ClientIdentityInput, "clientIdentifier"> => {
+  const platform = Render.cliPlatform()
+  return {
+    product: "plex-auth",
+    version,
+    ...platform,
+    // os.hostname() first, as before: on Node before 20.16 (no process.getBuiltinModule) runtimeDefaults would
+    // take HOSTNAME or COMPUTERNAME from the environment instead; where it is refused (Deno), runtimeDefaults'.
+    deviceName: hostname() ?? platform.deviceName
+  }
 }
 
 export const readScenarios: Effect.Effect<ReadonlySet<FakeScenario>, CliFailure> = Config.string(
@@ -179,7 +182,7 @@ export const layer = (
         ? path.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
       const store = yield* Effect.mapError(FileStore.make({ directory }), fromStoreError)
-      const client = yield* ClientIdentity.makePersisted(identity).pipe(
+      const client = yield* ClientIdentity.makePersisted(cliIdentity()).pipe(
         Effect.provideService(KeyValueStore.KeyValueStore, store),
         Effect.catchTags({
           InvalidInput: (error) => Effect.fail(fromPlexError(error)),

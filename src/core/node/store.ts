@@ -360,16 +360,13 @@ const tightenDirectory = async (directory: string, isDefault: boolean): Promise<
   return undefined
 }
 
-let hostTagValue: string | undefined
-
 /**
  * A short, stable tag of this host: lock and temporary files name their writer's host and process. Read
- * on the first change, never when the module loads: on Deno `os.hostname()` throws without
+ * at each change, never when the module loads nor kept: on Deno `os.hostname()` throws without
  * `--allow-sys`, which must fail that change (`PermissionDenied`, through the lock's {@link call}), not
- * the import of every entry point that bundles the store.
+ * the import of every entry point that bundles the store (a hash of a short name: microseconds).
  */
-export const hostTag = (): string =>
-  (hostTagValue ??= createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8))
+export const hostTag = (): string => createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8)
 
 /** A temporary file's name, naming this host and process so a dead writer's can be told and removed. */
 const tempName = () => `.${fileName}.${hostTag()}.${process.pid}.${randomBytes(8).toString("hex")}.tmp`

@@ -85,10 +85,6 @@ export const readScenarios = Effect.gen(function* () {
   return "error" in parsed ? yield* usage(parsed.error) : parsed.scenarios
 })
 
-// The runtime the CLI runs on (Node.js, Bun, Deno) and its version, the OS and the host name: read once, never
-// throwing (on Deno without --allow-sys the host name is left out, where os.hostname() threw as the CLI loaded).
-const platform = Render.cliPlatform()
-
 const hostname = (): string | undefined => {
   try {
     return os.hostname()
@@ -97,14 +93,21 @@ const hostname = (): string | undefined => {
   }
 }
 
-/** The identity the CLI presents to Plex; its client identifier is generated once and kept. */
-export const identity = {
-  product: "plex-auth",
-  version,
-  ...platform,
-  // os.hostname() first, as before: on Node before 20.16 (no process.getBuiltinModule) runtimeDefaults would
-  // take HOSTNAME or COMPUTERNAME from the environment instead; where it is refused (Deno), runtimeDefaults'.
-  deviceName: hostname() ?? platform.deviceName
+/**
+ * The identity the CLI presents to Plex (its client identifier is generated once and kept): the runtime it runs on
+ * (Node.js, Bun, Deno) and its version, the OS and the host name, read when a session starts (never as the CLI
+ * loads), never throwing: on Deno without --allow-sys the host name is left out.
+ */
+export const cliIdentity = () => {
+  const platform = Render.cliPlatform()
+  return {
+    product: "plex-auth",
+    version,
+    ...platform,
+    // os.hostname() first, as before: on Node before 20.16 (no process.getBuiltinModule) runtimeDefaults would
+    // take HOSTNAME or COMPUTERNAME from the environment instead; where it is refused (Deno), runtimeDefaults'.
+    deviceName: hostname() ?? platform.deviceName
+  }
 }
 
 /**
@@ -187,7 +190,7 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
         ? nodePath.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
       const store = yield* Effect.mapError(FileStore.make({ directory }), fromStoreError)
-      const client = yield* ClientIdentity.makePersisted(identity).pipe(
+      const client = yield* ClientIdentity.makePersisted(cliIdentity()).pipe(
         Effect.provideService(FileStore.KeyValueStore, store),
         Effect.mapError((error) =>
           error._tag === "InvalidInput" ? fromPlexError(error) : fromStoreError(error)
