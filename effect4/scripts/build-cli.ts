@@ -4,7 +4,7 @@
  * included, so an installed package starts it whatever else is installed
  * beside it. Fails when the bundle imports anything but Node built-ins.
  * Beside it, the package's `bin`, `dist/bin/plex-auth.js`: the Effect 3
- * edition's (scripts/cli-bundle.ts binSource), which turns on Node's compile
+ * edition's (scripts/cli-bin.ts binSource), which turns on Node's compile
  * cache and then imports the bundle.
  *
  *   tsx scripts/build-cli.ts [bin]   (part of effect4's npm run build; the bundle goes to internal/cli.js beside it)
@@ -14,7 +14,7 @@ import { isBuiltin } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
-import { binSource } from "../../scripts/cli-bundle.js"
+import { binSource } from "../../scripts/cli-bin.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 

@@ -1,6 +1,6 @@
 /**
  * The Effect 4 edition's built CLI (scripts/build-cli.ts; built.ts) turns on Node's compile cache before it
- * loads its bundle: its bin is the Effect 3 edition's (scripts/cli-bundle.ts binSource, whose cases
+ * loads its bundle: its bin is the Effect 3 edition's (scripts/cli-bin.ts binSource, whose cases
  * test/bin/compile-cache.test.ts tests with a stand-in bundle), the bundle beside it in internal/cli.js. Here
  * the real build runs on this Node (>= 22.19, which has the cache): the bundle's compiled code is written to
  * `<tmpdir>/node-compile-cache` and read back by the next run; and where the folder cannot be made, or the cache
