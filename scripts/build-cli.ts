@@ -26,7 +26,7 @@ const main = async () => {
   const unexpected = nonBuiltIn(externalImports(metafile))
   if (unexpected.length > 0) throw new Error(`the CLI bundle imports ${unexpected.join(", ")}`)
   // The source's shebang stays on its first line; esbuild moves it above the banner. The bin needs its own
-  // (and turns on Node's compile cache before it imports the bundle: cli-bundle.ts binSource).
+  // (and turns on Node's compile cache before it imports the bundle: cli-bin.ts binSource).
   const bin = path.join(outDir, "plex-auth.js")
   await fs.writeFile(bin, binSource)
   await fs.chmod(bin, 0o755)

@@ -69,6 +69,7 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
         "package/dist/effect4/src/node/index.js",
         "package/dist/src/core/policy.js",
         "package/dist/bin/plex-auth.js",
+        "package/dist/bin/internal/cli.js",
         "package/README.md",
         "package/LICENSE"
       ]) {

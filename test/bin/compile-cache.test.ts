@@ -1,5 +1,5 @@
 /**
- * The built `bin` (scripts/cli-bundle.ts `binSource`, what scripts/build-cli.ts writes as
+ * The built `bin` (scripts/cli-bin.ts `binSource`, what scripts/build-cli.ts writes as
  * dist/bin/plex-auth.js) turns on Node's compile cache before it imports the bundle beside it, on a Node that
  * has one (>= 22.1: the bundled Node 22 of tools/node22), and never stands in the way: not on Node 20 (the
  * system Node, which has none), not when the cache folder cannot be made (TMPDIR a file, or under /proc, where
@@ -12,7 +12,7 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { binSource } from "../../scripts/cli-bundle.js"
+import { binSource } from "../../scripts/cli-bin.js"
 import { bundledNode } from "../../scripts/node22.mjs"
 
 let dir = ""

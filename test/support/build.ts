@@ -90,7 +90,10 @@ const copied = [
   "tsconfig.build.node.json"
 ]
 
-/** What the Effect 4 edition's build reads in effect4/ (and, above it, the shared core and fake: see `checkoutEffect4`). */
+/**
+ * What the Effect 4 edition's build reads in effect4/ (and, above it, the shared core and fake, and the CLI's bin:
+ * see `checkoutEffect4`).
+ */
 const copiedEffect4 = [
   "src",
   "scripts",
@@ -123,6 +126,9 @@ const checkoutEffect4 = async (checkout: string): Promise<string> => {
   await fs.cp(path.join(root, "src", "core"), path.join(checkout, "src", "core"), { recursive: true })
   await fs.cp(path.join(root, "src", "fake"), path.join(checkout, "src", "fake"), { recursive: true })
   await fs.copyFile(path.join(root, "tsconfig.base.json"), path.join(checkout, "tsconfig.base.json"))
+  // The CLI's bin, the same text as the Effect 3 edition's (effect4/scripts/build-cli.ts writes it).
+  await fs.mkdir(path.join(checkout, "scripts"))
+  await fs.copyFile(path.join(root, "scripts", "cli-bin.ts"), path.join(checkout, "scripts", "cli-bin.ts"))
   // The core is ES modules as the root package.json says (its other fields are the Effect 3 edition's).
   await fs.writeFile(path.join(checkout, "package.json"), JSON.stringify({ private: true, type: "module" }))
   await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")

@@ -17,8 +17,9 @@ import { buildCli } from "../../scripts/build-cli.js"
 export const builtCliTimeout = 600_000
 
 /**
- * The path of the built `plex-auth.js`: the shared build's, or one built in `work` (a directory of the
- * caller's, which it removes).
+ * The path of the built `plex-auth.js` (the bin, with the bundle it imports beside it in internal/cli.js, and
+ * nothing else in its directory): the shared build's, or one built in `work` (a directory of the caller's,
+ * which it removes).
  */
 export const builtCli = async (work: string): Promise<string> => {
   const shared = process.env[startedDirVariable]
@@ -26,7 +27,7 @@ export const builtCli = async (work: string): Promise<string> => {
     const packed = await finished(shared, 4)
     return path.join(packed.checkout, "dist", "bin", "plex-auth.js")
   }
-  const bin = path.join(work, "plex-auth.js")
+  const bin = path.join(work, "built", "plex-auth.js")
   await buildCli(bin)
   return bin
 }

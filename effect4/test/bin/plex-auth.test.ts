@@ -1,6 +1,6 @@
 /**
- * The Effect 4 CLI as it is shipped: the bundle `npm run build` makes
- * (scripts/build-cli.ts; built.ts), run by Node from a directory with no
+ * The Effect 4 CLI as it is shipped: the bin and the bundle `npm run build`
+ * makes (scripts/build-cli.ts; built.ts), run by Node from a directory with no
  * node_modules. Only what needs that process is run here, each run a Node
  * start (about a third of a CPU-second): the bundle itself, its version,
  * a PIN sign-in, signals (fake-server stopped by SIGTERM), and a real
@@ -32,12 +32,12 @@ const spawnTimeout = 45_000
 let work = ""
 let bin = ""
 
-// The built CLI (built.ts: under `npm test`, the shared build's), copied where no node_modules is above it.
+// The built CLI (built.ts: under `npm test`, the shared build's), its bin and the bundle beside it, copied
+// where no node_modules is above it.
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), "plex-auth4-"))
   bin = path.join(work, "bin", "plex-auth.js")
-  await fs.mkdir(path.dirname(bin))
-  await fs.copyFile(await builtCli(work), bin)
+  await fs.cp(path.dirname(await builtCli(work)), path.dirname(bin), { recursive: true })
 }, builtCliTimeout)
 
 afterAll(async () => {
@@ -71,9 +71,12 @@ const freshDirectory = () => fs.mkdtemp(path.join(work, "config-"))
 
 // Each test has its own configuration directory: they run side by side, each one's runs in order.
 describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
-  it("the bundle is one file with a shebang, run from a directory with no node_modules", async () => {
+  it("the bin has a shebang and imports the bundle beside it, run from a directory with no node_modules", async () => {
     const text = await fs.readFile(bin, "utf8")
     assert.isTrue(text.startsWith("#!/usr/bin/env node\n"))
+    assert.include(text, 'await import("./internal/cli.js")')
+    assert.deepStrictEqual((await fs.readdir(path.dirname(bin))).sort(), ["internal", "plex-auth.js"])
+    assert.deepStrictEqual(await fs.readdir(path.join(path.dirname(bin), "internal")), ["cli.js"])
     // buildCli fails when the bundle imports anything else; this one runs from a temporary
     // directory with no node_modules anywhere above it (the tests below).
     assert.isFalse(
