@@ -604,6 +604,71 @@ describe("WebSignIn sessions", () => {
   )
 
   it.effect(
+    "a sign-in interrupted once its session is written: the session still leaves the store once sessionMax has passed",
+    () => {
+      // A store whose next write of a session, once armed, is done but never answered (a store whose reply is lost),
+      // so the sign-in is interrupted (its request gone) with its session in the store.
+      let armed: Deferred.Deferred<void> | undefined
+      const SlowStore = Layer.effect(
+        KeyValueStore.KeyValueStore,
+        Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            set: (key, value) => {
+              const written = armed
+              if (written === undefined || !key.startsWith(Core.defaultStorePrefix))
+                return inner.set(key, value)
+              armed = undefined
+              return Effect.zipRight(
+                inner.set(key, value),
+                Effect.zipRight(Deferred.succeed(written, undefined), Effect.never)
+              )
+            }
+          })
+        )
+      ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      const SlowEnv = WebSignIn.layer({
+        appUrl: APP,
+        machineIdentifier: FakePlex.defaults.serverId,
+        sessionKey: Config.succeed(Redacted.make(KEY)),
+        sessionIdle: "3 hours",
+        sessionMax: "3 hours",
+        accessTtl: "30 days"
+      }).pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), SlowStore)
+        )
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const settle = Effect.forEach(
+          Array.from({ length: 20 }),
+          () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
+          { discard: true }
+        )
+        // Turns of the event loop until the store holds `size` sessions (no time passing; no bound on the turns:
+        // a session never removed is caught by the test's own timeout).
+        const untilStoreSize = (size: number): Effect.Effect<void, unknown> =>
+          Effect.flatMap(store.size, (now) =>
+            now === size ? Effect.void : Effect.zipRight(settle, untilStoreSize(size))
+          )
+        const written = yield* Deferred.make<void>()
+        armed = written
+        const interrupted = yield* Effect.fork(signIn("alice"))
+        yield* Deferred.await(written)
+        yield* Fiber.interrupt(interrupted)
+        assert.strictEqual(yield* store.size, 1)
+        // Past sessionMax, a sign-in removes it: only the new session is left.
+        yield* TestClock.adjust("4 hours")
+        yield* session("bob")
+        yield* untilStoreSize(1)
+        yield* settle
+        assert.strictEqual(yield* store.size, 1)
+      }).pipe(Effect.provide(SlowEnv))
+    }
+  )
+
+  it.effect(
     "a session signed out is not removed again once sessionMax has passed; one the store failed to remove is, later",
     () => {
       // The store's removals of sessions, in order; the next one fails while `failNext`.
