@@ -852,8 +852,11 @@ export const make = (
           maxMillis
         })
         const storageKey = yield* Effect.promise(() => Core.storageKey(prefix, sessionId))
-        yield* save(storageKey, record)
+        // Listed before it is written: a sign-in interrupted (its request gone) while the store writes it, or
+        // once it has, leaves a session in the store that is still removed once sessionMax has passed (one
+        // never written is removed all the same: a removal of nothing).
         opened.set(storageKey, record.createdAt + maxMillis)
+        yield* save(storageKey, record)
         yield* removeEnded(now)
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)

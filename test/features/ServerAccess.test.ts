@@ -71,6 +71,25 @@ describe("ServerAccess over loopback", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  it.scoped("the cached checker keeps at most capacity tokens, dropping the least recently asked", () =>
+    Effect.gen(function* () {
+      const id = yield* denId
+      const checker = yield* onLoopback(ServerAccess.makeChecker(id, { ttl: "1 minute", capacity: 2 }))
+      const [carol, dave, bob] = yield* Effect.all([token("carol"), token("dave"), token("bob")])
+      const asked = (t: Redacted.Redacted<string>) => Effect.flatMap(checker.check(t), () => resourceRequests)
+      assert.strictEqual(yield* asked(carol), 1)
+      assert.strictEqual(yield* asked(dave), 2)
+      // carol asked again (kept): now the most recently asked, so bob's answer pushes dave's out, not carol's.
+      assert.strictEqual(yield* asked(carol), 2)
+      assert.strictEqual(yield* asked(bob), 3)
+      assert.strictEqual(yield* asked(carol), 3)
+      assert.strictEqual(yield* asked(dave), 4)
+      // dave's answer pushed bob's out (carol was asked after bob): carol kept, bob asked again.
+      assert.strictEqual(yield* asked(carol), 4)
+      assert.strictEqual(yield* asked(bob), 5)
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped(
     "the cached checker asks once per token within the TTL, again after it; Unknown is not kept",
     () =>

@@ -611,6 +611,146 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-in interrupted once its session is written: the session still leaves the store once sessionMax has passed",
+    () => {
+      // A store whose next write of a session, once armed, is done but never answered (a store whose reply is lost),
+      // so the sign-in is interrupted (its request gone) with its session in the store.
+      let armed: Deferred.Deferred<void> | undefined
+      const SlowStore = Layer.effect(
+        KeyValueStore.KeyValueStore,
+        Effect.map(Effect.service(KeyValueStore.KeyValueStore), (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            set: (key, value) => {
+              const written = armed
+              if (written === undefined || !key.startsWith(Core.defaultStorePrefix))
+                return inner.set(key, value)
+              armed = undefined
+              return Effect.andThen(
+                inner.set(key, value),
+                Effect.andThen(Deferred.succeed(written, undefined), Effect.never)
+              )
+            }
+          })
+        )
+      ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      const SlowEnv = WebSignIn.layer({
+        appUrl: APP,
+        machineIdentifier: FakePlex.defaults.serverId,
+        sessionKey: Config.succeed(Redacted.make(KEY)),
+        sessionIdle: "3 hours",
+        sessionMax: "3 hours",
+        accessTtl: "30 days"
+      }).pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), SlowStore)
+        )
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const settle = Effect.forEach(
+          Array.from({ length: 20 }),
+          () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
+          { discard: true }
+        )
+        // Turns of the event loop until the store holds `size` sessions (no time passing; no bound on the turns:
+        // a session never removed is caught by the test's own timeout).
+        const untilStoreSize = (size: number): Effect.Effect<void, unknown> =>
+          Effect.flatMap(store.size, (now) =>
+            now === size ? Effect.void : Effect.andThen(settle, untilStoreSize(size))
+          )
+        const written = yield* Deferred.make<void>()
+        armed = written
+        const interrupted = yield* Effect.forkChild(signIn("alice"))
+        yield* Deferred.await(written)
+        yield* Fiber.interrupt(interrupted)
+        assert.strictEqual(yield* store.size, 1)
+        // Past sessionMax, a sign-in removes it: only the new session is left.
+        yield* TestClock.adjust("4 hours")
+        yield* session("bob")
+        yield* untilStoreSize(1)
+        yield* settle
+        assert.strictEqual(yield* store.size, 1)
+      }).pipe(Effect.provide(SlowEnv))
+    }
+  )
+
+  it.effect(
+    "a session signed out is not removed again once sessionMax has passed; one the store failed to remove is, later",
+    () => {
+      // The store's removals of sessions, in order; the next one fails while `failNext`.
+      const removed: Array<string> = []
+      let failNext = false
+      const RecordingStore = Layer.effect(
+        KeyValueStore.KeyValueStore,
+        Effect.map(Effect.service(KeyValueStore.KeyValueStore), (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            remove: (key) => {
+              if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
+              removed.push(key)
+              if (!failNext) return inner.remove(key)
+              failNext = false
+              return Effect.fail(
+                new KeyValueStore.KeyValueStoreError({ message: "the store is down", method: "remove" })
+              )
+            }
+          })
+        )
+      ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      const RecordingEnv = WebSignIn.layer({
+        appUrl: APP,
+        machineIdentifier: FakePlex.defaults.serverId,
+        sessionKey: Config.succeed(Redacted.make(KEY)),
+        sessionIdle: "3 hours",
+        sessionMax: "3 hours",
+        accessTtl: "30 days"
+      }).pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), RecordingStore)
+        )
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const service = yield* WebSignIn.WebSignIn
+        const settle = Effect.forEach(
+          Array.from({ length: 20 }),
+          () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
+          { discard: true }
+        )
+        // Turns of the event loop until the store was asked `count` removals (no time passing; no bound on the
+        // turns: a removal never asked is caught by the test's own timeout).
+        const untilRemoved = (count: number): Effect.Effect<void> =>
+          Effect.suspend(() =>
+            removed.length >= count ? Effect.void : Effect.andThen(settle, untilRemoved(count))
+          )
+        // alice signs out (one removal); bob closes the tab.
+        yield* service.signOut(yield* session("alice"))
+        yield* session("bob")
+        assert.strictEqual(removed.length, 1)
+        // Past sessionMax, a sign-in removes bob's (alice's is gone already: not asked again); the store fails.
+        yield* TestClock.adjust("4 hours")
+        failNext = true
+        yield* session("carol")
+        yield* untilRemoved(2)
+        yield* settle
+        assert.strictEqual(removed.length, 2)
+        assert.notStrictEqual(removed[1], removed[0])
+        assert.strictEqual(yield* store.size, 2)
+        // The next sign-in past sessionMax asks again for bob's (still listed), then carol's.
+        yield* TestClock.adjust("4 hours")
+        yield* session("bob")
+        yield* untilRemoved(4)
+        yield* settle
+        assert.strictEqual(removed.length, 4)
+        assert.strictEqual(removed[2], removed[1])
+        assert.strictEqual(new Set(removed).size, 3)
+        assert.strictEqual(yield* store.size, 1)
+      }).pipe(Effect.provide(RecordingEnv))
+    }
+  )
+
+  it.effect(
     "re-checks access once the answer is older than accessTtl: a removed friend gets 403 without a restart",
     () =>
       Effect.gen(function* () {
