@@ -601,6 +601,12 @@ const authAppFromEnv = Config.option(Config.string("PLEX_AUTH_APP_URL")).pipe(
   Effect.orElseSucceed(() => Option.none<string>())
 )
 
+/** `PLEX_TV_URL`, set and not blank (`fake-server` only says it does not use it). */
+const plexTvFromEnv = Config.option(Config.string("PLEX_TV_URL")).pipe(
+  Effect.map(Option.filter(Render.envSet)),
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
 const fakeServer = Command.make(
   "fake-server",
   {
@@ -621,6 +627,9 @@ const fakeServer = Command.make(
       const before = yield* root
       const json = before.json || options.json
       if (Option.isSome(before.authAppUrl)) return yield* usage(Render.fakeServerAuthAppUrlMessage)
+      if (before.fake) return yield* usage(Render.fakeServerOptionMessage("--fake"))
+      if (Option.isSome(before.plexTv)) return yield* usage(Render.fakeServerOptionMessage("--plex-tv"))
+      if (Option.isSome(before.configDir)) return yield* usage(Render.fakeServerOptionMessage("--config-dir"))
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const scenarios = yield* Session.readScenarios
@@ -655,6 +664,8 @@ const fakeServer = Command.make(
       if (Option.isSome(yield* authAppFromEnv)) {
         yield* say(Render.fakeServerAuthAppVariableNote(server.plexTvUrl))
       }
+      if (Option.isSome(yield* plexTvFromEnv))
+        yield* say(Render.fakeServerPlexTvVariableNote(server.plexTvUrl))
       if (json) yield* Output.json(details)
       else {
         const text = Render.fakeServerText(details)

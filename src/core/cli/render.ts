@@ -484,6 +484,26 @@ export const fakeServerAuthAppUrlMessage =
 export const fakeServerAuthAppVariableNote = (plexTvUrl: string): string =>
   `PLEX_AUTH_APP_URL is set and not used by fake-server: the fake serves its own sign-in page, at ${ApprovalPage.urlOf(plexTvUrl)} (set PLEX_AUTH_APP_URL to that for plex-auth login against this fake).`
 
+/**
+ * `fake-server` with `--plex-tv`, `--config-dir` or `--fake` typed (before or after its name): refused, exit 2, as
+ * {@link fakeServerAuthAppUrlMessage} refuses `--auth-app-url`. The fake is a plex.tv of its own, keeps its state in
+ * memory, and is the fake `--fake` would start: each would be silently ignored.
+ */
+export const fakeServerOptionMessage = (option: "--plex-tv" | "--config-dir" | "--fake"): string =>
+  option === "--plex-tv"
+    ? "--plex-tv has no use with fake-server: the fake is a plex.tv of its own (it prints its URL as PLEX_TV_URL), which is what to give the other commands as --plex-tv or PLEX_TV_URL."
+    : option === "--config-dir"
+      ? "--config-dir has no use with fake-server: the fake keeps its state in memory until it stops, in no directory (the commands signed in to it keep their token in theirs)."
+      : "--fake has no use with fake-server: fake-server is the fake (--fake gives another command a fake of its own; to use this one, give it the PLEX_TV_URL it prints)."
+
+/**
+ * What `fake-server` says on stderr when `PLEX_TV_URL` is set (its value not repeated: a URL may carry a password):
+ * not used, and where the fake's own plex.tv is. Not refused, as with {@link fakeServerAuthAppVariableNote}: the
+ * variable is the environment's, often exported for the commands against an earlier run of the fake (docs/cli.md).
+ */
+export const fakeServerPlexTvVariableNote = (plexTvUrl: string): string =>
+  `PLEX_TV_URL is set and not used by fake-server: the fake is a plex.tv of its own, at ${plexTvUrl} (set PLEX_TV_URL to that for the other commands against this fake).`
+
 /** `fake-server --port` out of range (or no whole number: {@link usageProblem}). */
 export const portMessage = "--port must be a whole number from 0 to 65535."
 
