@@ -166,6 +166,22 @@ export const parseScenarios = (
 // ---------------------------------------------------------------------------
 
 /**
+ * What a PIN `login` prints with its sign-in link (`url`, made with {@link pinLinkPage}'s page under `--fake`).
+ * Against the embedded fake (`--fake`) the link is not app.plex.tv's, which knows nothing of the fake's PINs: the
+ * fake approves the PIN itself (unless `PLEX_AUTH_FAKE=expire-pin`), and its own sign-in page, served on loopback
+ * while the command runs, is the one place a user could approve it (as c68399a did for `--link-code`).
+ */
+export const pinLinkText = (url: string, fake?: { readonly approves: boolean }): string =>
+  fake === undefined
+    ? `To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`
+    : fake.approves
+      ? `The fake approves this PIN by itself in a moment: no browser needed. Its own sign-in page, where a PIN is approved by hand while this command runs, is:\n\n  ${url}\n`
+      : `The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin: it expires after 2 seconds). Its own sign-in page, where a PIN is approved by hand while this command runs, is:\n\n  ${url}\n`
+
+/** The sign-in page a PIN `login` links to under `--fake`: the embedded fake's own (not app.plex.tv's). */
+export const pinLinkPage = (fakePlexTvUrl: string): string => ApprovalPage.urlOf(fakePlexTvUrl)
+
+/**
  * The line `login --link-code` prints with the short code: where it is typed. Only the real plex.tv
  * (`https://plex.tv`) has the plex.tv/link page; neither the fake (`--fake`, `plex-auth fake-server`) nor another
  * plex.tv (`--plex-tv`, `PLEX_TV_URL`) is known to have one. The fake takes a link code only through the API a

@@ -146,16 +146,18 @@ const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
     // Under --json stdout carries the result only: the instructions go to stderr.
     const tell = (text: string) => (session.json ? say(text) : line(text))
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
-    const url = yield* PinLogin.authUrl(pin, { authAppUrl: session.authAppUrl })
-    yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
+    const fake =
+      session.fake === undefined
+        ? undefined
+        : { approves: !session.scenarios.has("expire-pin"), page: Render.pinLinkPage(session.fake.plexTvUrl) }
+    // Under --fake, the fake's own sign-in page: app.plex.tv knows nothing of the fake's PINs.
+    const url = yield* PinLogin.authUrl(pin, { authAppUrl: fake?.page ?? session.authAppUrl })
+    yield* tell(Render.pinLinkText(url, fake))
     if (options.linkCode) {
       const plexTv = yield* PlexTv.PlexTv
       yield* tell(
         `${Render.linkCodeText(pin.code, { fake: session.fake !== undefined, plexTvUrl: plexTv.url })}\n`
       )
-    }
-    if (session.fake !== undefined && !session.scenarios.has("expire-pin")) {
-      yield* say("(--fake: the fake approves the PIN in a moment, as the user would.)")
     }
     return yield* withProgress("Waiting for the sign-in to be approved")(PinLogin.poll(pin))
   })
