@@ -2563,6 +2563,30 @@ describe("conformance: a managed Home user's own account", () => {
         assert.isTrue(admin.hasPassword)
       }).pipe(Effect.provide(home))
   )
+
+  it.effect(
+    "its Plex JWT's user claim agrees: no email, restricted (scopes email and restricted), as the admin's keeps hers",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const scope = "username,email,restricted"
+        /** The `user` claim of a Plex JWT (the payload, base64url JSON, read as any client reads it). */
+        const userClaim = (jwt: Jwt.PlexJwt): Record<string, unknown> =>
+          JSON.parse(Buffer.from(Redacted.value(jwt.token).split(".")[1]!, "base64url").toString("utf8")).user
+        const switched = yield* Home.switchUser("Kids", { pin: "1234" })
+        const kids = userClaim(
+          yield* Effect.flatMap(Jwt.generateKey, (key) => Jwt.upgrade(key, { scope })).pipe(
+            Effect.provide(switched.layer)
+          )
+        )
+        assert.strictEqual(kids["username"], switched.account.username)
+        assert.isNull(kids["email"])
+        assert.isTrue(kids["restricted"])
+        const admin = userClaim(yield* Effect.flatMap(Jwt.generateKey, (key) => Jwt.upgrade(key, { scope })))
+        assert.strictEqual(admin["email"], (yield* fake.account("alice")).email)
+        assert.isFalse(admin["restricted"])
+      }).pipe(Effect.provide(home))
+  )
 })
 
 describe("conformance: Home.switchUser given a HomeUser", () => {

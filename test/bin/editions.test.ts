@@ -119,6 +119,15 @@ const checks: ReadonlyArray<Check> = [
     says: `plex-auth: ${Render.fakeServerAuthAppUrlMessage}`
   },
   { args: ["--auth-app-url=http://127.0.0.1:1/auth", "fake-server", "--json"], kind: "same", exit: 2 },
+  // Nor --plex-tv, --config-dir or --fake: the fake is a plex.tv of its own, in memory.
+  {
+    args: ["fake-server", "--plex-tv", "http://127.0.0.1:1"],
+    kind: "same",
+    exit: 2,
+    says: `plex-auth: ${Render.fakeServerOptionMessage("--plex-tv")}`
+  },
+  { args: ["--config-dir", "unused-dir", "fake-server"], kind: "same", exit: 2 },
+  { args: ["--fake", "fake-server", "--json"], kind: "same", exit: 2 },
   { args: ["login", "--password", "--password"], kind: "same", exit: 2 },
   { args: ["devices", "revoke", "abc"], kind: "same", exit: 2 },
   { args: fake("devices", "revoke", "--json", "abc"), kind: "same", exit: 2 },

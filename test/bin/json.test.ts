@@ -120,7 +120,7 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
       assert.strictEqual(logged.account?.username, FakePlex.defaults.username)
       assert.strictEqual(logged.previous, "none")
       // The PIN's address goes to stderr: stdout is the document alone.
-      assert.include(login.stderr, "https://app.plex.tv/auth#?clientID=")
+      assert.match(login.stderr, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
 
       const whoami = yield* fake(["--json", "whoami"])
       assertExit(whoami, 0)

@@ -78,7 +78,7 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
 
       const login = yield* plexAuth(["login", "--fake", "--config-dir", dir])
       assertExit(login, 0)
-      assert.include(login.stdout, "https://app.plex.tv/auth#?clientID=")
+      assert.match(login.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
       assert.include(login.stdout, "Logged in as alice (alice@example.com)")
       assert.include(login.stderr, "Waiting for the sign-in to be approved")
 

@@ -77,7 +77,7 @@ describe.concurrent("plex-auth (Effect 4) commands, in process", { timeout: 60_0
             previous: "none"
           })
           // The PIN's address went to stderr: stdout is the one document.
-          assert.include(login.stderr, "https://app.plex.tv/auth#?")
+          assert.match(login.stderr, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?/)
           assert.strictEqual((yield* Effect.promise(() => fs.stat(file))).mode & 0o777, 0o600)
 
           const whoami = yield* fake(dir, ["whoami", "--json"])

@@ -127,4 +127,51 @@ describe.concurrent("plex-auth (Effect 4) fake-server --port", { timeout: 60_000
         assert.notInclude(quiet.stderr, "PLEX_AUTH_APP_URL")
       })
   )
+
+  it.live(
+    "--plex-tv, --config-dir and --fake are refused (exit 2: the fake is plex.tv, in memory); PLEX_TV_URL set is said to be unused",
+    () =>
+      Effect.gen(function* () {
+        // Typed before the command's name or after it, as the other global options may be.
+        const cases = [
+          { args: ["fake-server", "--plex-tv", "http://127.0.0.1:1"], option: "--plex-tv" },
+          { args: ["--plex-tv=http://127.0.0.1:1", "fake-server", "--json"], option: "--plex-tv" },
+          { args: ["fake-server", "--config-dir", "unused-dir"], option: "--config-dir" },
+          { args: ["--config-dir", "unused-dir", "fake-server"], option: "--config-dir" },
+          { args: ["fake-server", "--fake"], option: "--fake" },
+          { args: ["--fake", "fake-server", "--json"], option: "--fake" }
+        ] as const
+        for (const { args, option } of cases) {
+          const refused = yield* cli(args, {
+            whileRunning: { until: /PLEX_TV_URL|\n}\n/, andThen: () => Effect.void }
+          })
+          assertExit(refused, 2)
+          assert.strictEqual(refused.stdout, "", args.join(" "))
+          assert.include(refused.stderr, Render.fakeServerOptionMessage(option), args.join(" "))
+        }
+        // The variable (exported for the commands against an earlier fake, say): the fake starts, and says on
+        // stderr that it does not use it, and where it is; the value (it may carry a password) is not repeated.
+        let plexTvUrl = ""
+        const started = yield* cli(["fake-server", "--json"], {
+          env: { PLEX_TV_URL: "http://user:s3cret@127.0.0.1:1" },
+          whileRunning: {
+            until: /\n}\n/,
+            andThen: (stdout) =>
+              Effect.sync(() => {
+                plexTvUrl = (JSON.parse(stdout) as { plexTvUrl: string }).plexTvUrl
+              })
+          }
+        })
+        assertExit(started, 130)
+        assert.include(started.stderr, Render.fakeServerPlexTvVariableNote(plexTvUrl))
+        assert.notInclude(started.stderr, "s3cret")
+        // Unset (or blank): nothing said.
+        const quiet = yield* cli(["fake-server", "--json"], {
+          env: { PLEX_TV_URL: " " },
+          whileRunning: { until: /\n}\n/, andThen: () => Effect.void }
+        })
+        assertExit(quiet, 130)
+        assert.notInclude(quiet.stderr, "PLEX_TV_URL is set")
+      })
+  )
 })

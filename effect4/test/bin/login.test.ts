@@ -117,6 +117,32 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
       )
   )
 
+  it.live(
+    "--fake: the PIN link is the fake's own sign-in page, not app.plex.tv's, and says the fake approves it",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const run = yield* cli(["--fake", "--config-dir", yield* configDir, "login"])
+          assertExit(run, 0)
+          // app.plex.tv knows nothing of the fake's PINs: the link is the fake's own sign-in page; the fake approves it.
+          assert.notInclude(run.stdout, "app.plex.tv")
+          assert.match(run.stdout, /^The fake approves this PIN by itself in a moment: no browser needed\./m)
+          assert.match(run.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=[^\n]*code=/)
+          // PLEX_AUTH_FAKE=expire-pin: the fake does not approve it, and says so.
+          const expiring = yield* cli(["--fake", "--config-dir", yield* configDir, "login"], {
+            env: { PLEX_AUTH_FAKE: "expire-pin" }
+          })
+          assertExit(expiring, 4)
+          assert.notInclude(expiring.stdout, "app.plex.tv")
+          assert.include(
+            expiring.stdout,
+            "The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin"
+          )
+          assert.match(expiring.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
+        })
+      )
+  )
+
   it.live("--link-code shows the short code; the old --code says what it became", () =>
     Effect.scoped(
       Effect.gen(function* () {
@@ -224,7 +250,7 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
             env: { PLEX_AUTH_APP_URL: "ftp://plex.example/auth" }
           })
           assertExit(fakeVariable, 0)
-          assert.include(fakeVariable.stdout, "https://app.plex.tv/auth#?clientID=")
+          assert.match(fakeVariable.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
           // Set empty or blank, the variable counts as unset (as PLEX_TV_URL): app.plex.tv's link, not a usage error.
           for (const blank of ["", " "]) {
             const unset = yield* cli(

@@ -118,7 +118,7 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
         previous: "none"
       })
       // The PIN's address went to stderr: stdout is the one document.
-      assert.include(login.stderr, "https://app.plex.tv/auth#?")
+      assert.match(login.stderr, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?/)
       assert.strictEqual((await fs.stat(file)).mode & 0o777, 0o600)
 
       const text = await run(["whoami", "--fake", "--config-dir", dir])

@@ -185,16 +185,20 @@ const pinLogin = (options: { readonly linkCode: boolean; readonly json: boolean 
     // Under --json stdout carries the result only: the instructions go to stderr.
     const tell = (text: string) => (options.json ? say(text) : Output.line(text))
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
-    const url = yield* PinLogin.authUrl(pin, { authAppUrl: session.authAppUrl })
-    yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
+    const fake = Option.isSome(session.fake)
+      ? {
+          approves: !session.scenarios.has("expire-pin"),
+          page: Render.pinLinkPage(session.fake.value.plexTvUrl)
+        }
+      : undefined
+    // Under --fake, the fake's own sign-in page: app.plex.tv knows nothing of the fake's PINs.
+    const url = yield* PinLogin.authUrl(pin, { authAppUrl: fake?.page ?? session.authAppUrl })
+    yield* tell(Render.pinLinkText(url, fake))
     if (options.linkCode) {
       const plexTv = yield* PlexTv.PlexTv
       yield* tell(
         `${Render.linkCodeText(pin.code, { fake: Option.isSome(session.fake), plexTvUrl: plexTv.url })}\n`
       )
-    }
-    if (Option.isSome(session.fake) && !session.scenarios.has("expire-pin")) {
-      yield* say("(--fake: the fake approves the PIN in a moment, as the user would.)")
     }
     return yield* withProgress("Waiting for the sign-in to be approved")(PinLogin.poll(pin))
   })
@@ -601,6 +605,12 @@ const authAppFromEnv = Config.option(Config.string("PLEX_AUTH_APP_URL")).pipe(
   Effect.orElseSucceed(() => Option.none<string>())
 )
 
+/** `PLEX_TV_URL`, set and not blank (`fake-server` only says it does not use it). */
+const plexTvFromEnv = Config.option(Config.string("PLEX_TV_URL")).pipe(
+  Effect.map(Option.filter(Render.envSet)),
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
 const fakeServer = Command.make(
   "fake-server",
   {
@@ -621,6 +631,9 @@ const fakeServer = Command.make(
       const before = yield* root
       const json = before.json || options.json
       if (Option.isSome(before.authAppUrl)) return yield* usage(Render.fakeServerAuthAppUrlMessage)
+      if (before.fake) return yield* usage(Render.fakeServerOptionMessage("--fake"))
+      if (Option.isSome(before.plexTv)) return yield* usage(Render.fakeServerOptionMessage("--plex-tv"))
+      if (Option.isSome(before.configDir)) return yield* usage(Render.fakeServerOptionMessage("--config-dir"))
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const scenarios = yield* Session.readScenarios
@@ -655,6 +668,8 @@ const fakeServer = Command.make(
       if (Option.isSome(yield* authAppFromEnv)) {
         yield* say(Render.fakeServerAuthAppVariableNote(server.plexTvUrl))
       }
+      if (Option.isSome(yield* plexTvFromEnv))
+        yield* say(Render.fakeServerPlexTvVariableNote(server.plexTvUrl))
       if (json) yield* Output.json(details)
       else {
         const text = Render.fakeServerText(details)

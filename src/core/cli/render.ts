@@ -166,6 +166,22 @@ export const parseScenarios = (
 // ---------------------------------------------------------------------------
 
 /**
+ * What a PIN `login` prints with its sign-in link (`url`, made with {@link pinLinkPage}'s page under `--fake`).
+ * Against the embedded fake (`--fake`) the link is not app.plex.tv's, which knows nothing of the fake's PINs: the
+ * fake approves the PIN itself (unless `PLEX_AUTH_FAKE=expire-pin`), and its own sign-in page, served on loopback
+ * while the command runs, is the one place a user could approve it (as c68399a did for `--link-code`).
+ */
+export const pinLinkText = (url: string, fake?: { readonly approves: boolean }): string =>
+  fake === undefined
+    ? `To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`
+    : fake.approves
+      ? `The fake approves this PIN by itself in a moment: no browser needed. Its own sign-in page, where a PIN is approved by hand while this command runs, is:\n\n  ${url}\n`
+      : `The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin: it expires after 2 seconds). Its own sign-in page, where a PIN is approved by hand while this command runs, is:\n\n  ${url}\n`
+
+/** The sign-in page a PIN `login` links to under `--fake`: the embedded fake's own (not app.plex.tv's). */
+export const pinLinkPage = (fakePlexTvUrl: string): string => ApprovalPage.urlOf(fakePlexTvUrl)
+
+/**
  * The line `login --link-code` prints with the short code: where it is typed. Only the real plex.tv
  * (`https://plex.tv`) has the plex.tv/link page; neither the fake (`--fake`, `plex-auth fake-server`) nor another
  * plex.tv (`--plex-tv`, `PLEX_TV_URL`) is known to have one. The fake takes a link code only through the API a
@@ -483,6 +499,26 @@ export const fakeServerAuthAppUrlMessage =
  */
 export const fakeServerAuthAppVariableNote = (plexTvUrl: string): string =>
   `PLEX_AUTH_APP_URL is set and not used by fake-server: the fake serves its own sign-in page, at ${ApprovalPage.urlOf(plexTvUrl)} (set PLEX_AUTH_APP_URL to that for plex-auth login against this fake).`
+
+/**
+ * `fake-server` with `--plex-tv`, `--config-dir` or `--fake` typed (before or after its name): refused, exit 2, as
+ * {@link fakeServerAuthAppUrlMessage} refuses `--auth-app-url`. The fake is a plex.tv of its own, keeps its state in
+ * memory, and is the fake `--fake` would start: each would be silently ignored.
+ */
+export const fakeServerOptionMessage = (option: "--plex-tv" | "--config-dir" | "--fake"): string =>
+  option === "--plex-tv"
+    ? "--plex-tv has no use with fake-server: the fake is a plex.tv of its own (it prints its URL as PLEX_TV_URL), which is what to give the other commands as --plex-tv or PLEX_TV_URL."
+    : option === "--config-dir"
+      ? "--config-dir has no use with fake-server: the fake keeps its state in memory until it stops, in no directory (the commands signed in to it keep their token in theirs)."
+      : "--fake has no use with fake-server: fake-server is the fake (--fake gives another command a fake of its own; to use this one, give it the PLEX_TV_URL it prints)."
+
+/**
+ * What `fake-server` says on stderr when `PLEX_TV_URL` is set (its value not repeated: a URL may carry a password):
+ * not used, and where the fake's own plex.tv is. Not refused, as with {@link fakeServerAuthAppVariableNote}: the
+ * variable is the environment's, often exported for the commands against an earlier run of the fake (docs/cli.md).
+ */
+export const fakeServerPlexTvVariableNote = (plexTvUrl: string): string =>
+  `PLEX_TV_URL is set and not used by fake-server: the fake is a plex.tv of its own, at ${plexTvUrl} (set PLEX_TV_URL to that for the other commands against this fake).`
 
 /** `fake-server --port` out of range (or no whole number: {@link usageProblem}). */
 export const portMessage = "--port must be a whole number from 0 to 65535."

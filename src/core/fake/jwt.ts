@@ -164,9 +164,10 @@ export const mint = async (
   const user: Record<string, unknown> = { id: accountId, uuid: account?.uuid }
   for (const name of granted === "" ? [] : granted.split(",")) {
     if (name === "username") user["username"] = account?.username
-    if (name === "email") user["email"] = account?.email
+    // A managed Home user has no email and is restricted, as its account (GET /api/v2/user, payloads.ts) shows it.
+    if (name === "email") user["email"] = account?.managed === true ? null : account?.email
     if (name === "friendly_name") user["friendly_name"] = account?.friendlyName
-    if (name === "restricted") user["restricted"] = false
+    if (name === "restricted") user["restricted"] = account?.managed === true
     if (name === "anonymous") user["anonymous"] = false
     if (name === "joinedAt") user["joinedAt"] = account === undefined ? undefined : joinedAt(account)
   }

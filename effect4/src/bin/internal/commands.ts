@@ -146,16 +146,18 @@ const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
     // Under --json stdout carries the result only: the instructions go to stderr.
     const tell = (text: string) => (session.json ? say(text) : line(text))
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
-    const url = yield* PinLogin.authUrl(pin, { authAppUrl: session.authAppUrl })
-    yield* tell(`To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`)
+    const fake =
+      session.fake === undefined
+        ? undefined
+        : { approves: !session.scenarios.has("expire-pin"), page: Render.pinLinkPage(session.fake.plexTvUrl) }
+    // Under --fake, the fake's own sign-in page: app.plex.tv knows nothing of the fake's PINs.
+    const url = yield* PinLogin.authUrl(pin, { authAppUrl: fake?.page ?? session.authAppUrl })
+    yield* tell(Render.pinLinkText(url, fake))
     if (options.linkCode) {
       const plexTv = yield* PlexTv.PlexTv
       yield* tell(
         `${Render.linkCodeText(pin.code, { fake: session.fake !== undefined, plexTvUrl: plexTv.url })}\n`
       )
-    }
-    if (session.fake !== undefined && !session.scenarios.has("expire-pin")) {
-      yield* say("(--fake: the fake approves the PIN in a moment, as the user would.)")
     }
     return yield* withProgress("Waiting for the sign-in to be approved")(PinLogin.poll(pin))
   })
@@ -513,6 +515,12 @@ const authAppFromEnv = Config.option(Config.String("PLEX_AUTH_APP_URL")).pipe(
   Effect.orElseSucceed(() => Option.none<string>())
 )
 
+/** `PLEX_TV_URL`, set and not blank (`fake-server` only says it does not use it). */
+const plexTvFromEnv = Config.option(Config.String("PLEX_TV_URL")).pipe(
+  Effect.map(Option.filter(Render.envSet)),
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
 const fakeServer = Command.make(
   "fake-server",
   {
@@ -527,6 +535,11 @@ const fakeServer = Command.make(
     Effect.gen(function* () {
       const flags = yield* globals(false)
       if (Option.isSome(flags.authAppUrl)) return yield* usage(Render.fakeServerAuthAppUrlMessage)
+      // As typed (globals would take PLEX_TV_URL for --plex-tv: the variable is only said to be unused, below).
+      const typed = yield* root
+      if (typed.fake) return yield* usage(Render.fakeServerOptionMessage("--fake"))
+      if (Option.isSome(typed.plexTv)) return yield* usage(Render.fakeServerOptionMessage("--plex-tv"))
+      if (Option.isSome(typed.configDir)) return yield* usage(Render.fakeServerOptionMessage("--config-dir"))
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const scenarios = yield* readScenarios
@@ -566,6 +579,8 @@ const fakeServer = Command.make(
           if (Option.isSome(yield* authAppFromEnv)) {
             yield* say(Render.fakeServerAuthAppVariableNote(server.plexTvUrl))
           }
+          if (Option.isSome(yield* plexTvFromEnv))
+            yield* say(Render.fakeServerPlexTvVariableNote(server.plexTvUrl))
           if (flags.json) yield* json(details)
           else {
             const text = Render.fakeServerText(details)
