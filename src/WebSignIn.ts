@@ -684,9 +684,13 @@ export const make = (
           removing = true
           return Effect.asVoid(
             Effect.forkDaemon(
-              Effect.forEach(ended, (storageKey) => Effect.ignoreLogged(remove(storageKey)), {
-                discard: true
-              }).pipe(
+              Effect.forEach(
+                ended,
+                (storageKey) =>
+                  Effect.ignoreLogged(Effect.timeout(remove(storageKey), Flow.endedRemovalTimeoutMillis)),
+                { discard: true }
+              ).pipe(
+                Effect.interruptible,
                 Effect.ensuring(
                   Effect.sync(() => {
                     removing = false

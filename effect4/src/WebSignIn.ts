@@ -699,9 +699,15 @@ export const make = (
           removing = true
           return Effect.asVoid(
             Effect.forkDetach(
-              Effect.forEach(ended, (storageKey) => Effect.ignore(remove(storageKey), { log: "Debug" }), {
-                discard: true
-              }).pipe(
+              Effect.forEach(
+                ended,
+                (storageKey) =>
+                  Effect.ignore(Effect.timeout(remove(storageKey), Flow.endedRemovalTimeoutMillis), {
+                    log: "Debug"
+                  }),
+                { discard: true }
+              ).pipe(
+                Effect.interruptible,
                 Effect.ensuring(
                   Effect.sync(() => {
                     removing = false

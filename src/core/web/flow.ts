@@ -103,6 +103,13 @@ export const maxPinCookieValues = 8
 export const maxReturnsInFlight = 1024
 
 /**
+ * How long the removal of one ended session (past `sessionMax`, by the fiber a sign-in starts) may take before it
+ * is given up, the session left listed for a later sign-in: a store call that hangs must not stop that clean-up
+ * for good (one removal fiber at a time).
+ */
+export const endedRemovalTimeoutMillis = 30_000
+
+/**
  * The PIN this browser started, from the callback's `Cookie` header and URL:
  * the PIN-flow cookie must verify (signature, purpose, expiry) and its nonce
  * equal the URL's `state` (compared in constant time). Anything else is a
