@@ -800,20 +800,31 @@ export const make = (
             NetworkError: (e) => Effect.fail(unavailable("checkPin")(e))
           })
         )
-        const first = yield* checkPin
+        // The slowest answer plex.tv gave a check of this return: a check in flight at the wait's end is no answer only
+        // once it has waited well past that (a slow plex.tv is still answering).
+        const slowest = yield* Ref.make(0)
+        const timed = Effect.flatMap(Clock.currentTimeMillis, (sentAt) =>
+          Effect.tap(checkPin, () =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Ref.update(slowest, (s) => Math.max(s, now - sentAt))
+            )
+          )
+        )
+        const first = yield* timed
         // When the wait runs out: plex.tv answered "not approved yet", or it did not answer the check in flight
         // (then unavailable for now, the return kept for a retry), told apart by when that check was sent.
         const inFlight = yield* Ref.make<number | undefined>(undefined)
         const recheck = Clock.currentTimeMillis.pipe(
           Effect.flatMap((sentAt) => Ref.set(inFlight, sentAt)),
-          Effect.andThen(checkPin),
+          Effect.andThen(timed),
           Effect.tap(() => Ref.set(inFlight, undefined))
         )
         const waitEnded = Effect.gen(function* () {
           const end = Core.approvalWaitEnd({
             inFlightSince: yield* Ref.get(inFlight),
             now: yield* Clock.currentTimeMillis,
-            waitMillis
+            waitMillis,
+            slowestAnswerMillis: yield* Ref.get(slowest)
           })
           return yield* end === "NoAnswer"
             ? Effect.fail(new PlexUnavailable({ operation: "checkPin", failure: Core.approvalWaitFailure }))

@@ -503,6 +503,41 @@ describe("WebSignIn.callback", () => {
       }).pipe(Effect.provide(env({ approvalWait: "900 millis" })))
   )
 
+  it.effect(
+    "a plex.tv that answers every check slowly (1.1 s), never approved, is SignInNotApproved, not PlexUnavailable",
+    () =>
+      Effect.gen(function* () {
+        // Every check answered "not approved yet" after 1.1 s: the first at 1.1 s, the re-check sent at 1.6 s at
+        // 2.7 s, the next sent at 3.2 s still in flight (0.9 s) when the 3 s wait ends at 4.1 s: slow, not hung.
+        yield* FakePlex.fault("checkPin", Fault.delay("1100 millis"))
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        let done = false
+        const fiber = yield* Effect.fork(
+          Effect.tap(
+            Effect.either(
+              service.callback({
+                cookie: `${started.cookie.name}=${started.cookie.value}`,
+                url: params.get("forwardUrl") ?? ""
+              })
+            ),
+            () =>
+              Effect.sync(() => {
+                done = true
+              })
+          )
+        )
+        // The clock moved in steps of 10 ms (no step passes over a check being sent) until the return ends.
+        for (let step = 0; step < 600 && !done; step++) {
+          yield* TestClock.adjust("10 millis")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const outcome = yield* Fiber.join(fiber)
+        assert.isTrue(Either.isLeft(outcome) && outcome.left._tag === "SignInNotApproved", String(outcome))
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("plex.tv failing during the access check is PlexUnavailable, never AccessDenied", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getServerResources", Fault.reset)

@@ -34,17 +34,21 @@ export const approvalCheckSpacingMillis = (waitMillis: number): number =>
 /**
  * How the callback's approval wait ends when `approvalWait` runs out before plex.tv shows the PIN approved, from the
  * check then in flight (`inFlightSince`: when it was sent; `undefined` when none is, plex.tv having answered the
- * last one "not approved yet"): `NoAnswer` when that check has gone unanswered for at least a spacing of the checks
+ * last one "not approved yet") and the slowest answer plex.tv gave a check of this wait (`slowestAnswerMillis`):
+ * `NoAnswer` when that check has gone unanswered for at least a spacing of the checks and twice the slowest answer
  * (plex.tv hangs: unavailable for now, the return can be tried again), else `NotApproved` (plex.tv answered "not
- * approved yet", or its answer to a check sent just before the end is simply not in yet).
+ * approved yet", or its answer to a check sent not long before the end is simply not in yet: a plex.tv that answers
+ * slowly is still answering).
  */
 export const approvalWaitEnd = (options: {
   readonly inFlightSince: number | undefined
   readonly now: number
   readonly waitMillis: number
+  readonly slowestAnswerMillis: number
 }): "NotApproved" | "NoAnswer" =>
   options.inFlightSince !== undefined &&
-  options.now - options.inFlightSince >= approvalCheckSpacingMillis(options.waitMillis)
+  options.now - options.inFlightSince >=
+    Math.max(approvalCheckSpacingMillis(options.waitMillis), 2 * options.slowestAnswerMillis)
     ? "NoAnswer"
     : "NotApproved"
 
