@@ -16,7 +16,10 @@
  * (`await import`: a static import would run first). The cache never stands in the way: on Node 20 there is no
  * such function; a folder that cannot be made or written is skipped without a word (Node reports it in the value
  * it returns, which is not read); and the folder is made here first, alone (not with its parents), because Node's
- * own recursive creation never returns for a path under /proc (TMPDIR=/proc/self: seen on Node 22.23).
+ * own recursive creation never returns for a path under /proc (TMPDIR=/proc/self: seen on Node 22.23). The
+ * folder is made private (0700), and one that is not (a link, another user's, or writable by group or others, as
+ * anyone can make it first in a shared /tmp) is not used: Node runs the code cached there, which whoever can
+ * write the folder could replace (not checked on Windows, whose temporary folder is the user's own).
  */
 export const binSource = `#!/usr/bin/env node
 import * as fs from "node:fs"
@@ -27,11 +30,18 @@ if (typeof Module.enableCompileCache === "function") {
   try {
     const dir = path.join(os.tmpdir(), "node-compile-cache")
     try {
-      fs.mkdirSync(dir)
+      fs.mkdirSync(dir, { mode: 0o700 })
     } catch (error) {
       if (error?.code !== "EEXIST") throw error
     }
-    Module.enableCompileCache(dir)
+    // Compiled code is run from there: only a folder of this user's that no one else can write (not a link).
+    const stat = fs.lstatSync(dir)
+    if (
+      stat.isDirectory() &&
+      (process.platform === "win32" || (stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0))
+    ) {
+      Module.enableCompileCache(dir)
+    }
   } catch {}
 }
 await import("./internal/cli.js")

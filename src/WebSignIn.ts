@@ -687,7 +687,11 @@ export const make = (
               Effect.forEach(
                 ended,
                 (storageKey) =>
-                  Effect.ignoreLogged(Effect.timeout(remove(storageKey), Flow.endedRemovalTimeoutMillis)),
+                  // Disconnected: a removal that cannot be interrupted (a store call that finishes once started) is given up
+                  // all the same, and finishes on its own.
+                  Effect.ignoreLogged(
+                    Effect.timeout(Effect.disconnect(remove(storageKey)), Flow.endedRemovalTimeoutMillis)
+                  ),
                 { discard: true }
               ).pipe(
                 Effect.interruptible,

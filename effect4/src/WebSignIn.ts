@@ -41,6 +41,7 @@ import * as Duration from "effect/Duration"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Cookies from "effect/http/Cookies"
 import * as Headers from "effect/http/Headers"
 import type * as HttpClient from "effect/http/HttpClient"
@@ -702,9 +703,17 @@ export const make = (
               Effect.forEach(
                 ended,
                 (storageKey) =>
-                  Effect.ignore(Effect.timeout(remove(storageKey), Flow.endedRemovalTimeoutMillis), {
-                    log: "Debug"
-                  }),
+                  // In a fiber of its own, not waited for once given up: a removal that cannot be interrupted (a store
+                  // call that finishes once started) is given up all the same, and finishes on its own (Effect 3's
+                  // Effect.disconnect, which Effect 4 does not have).
+                  Effect.ignore(
+                    Effect.flatMap(Effect.forkDetach(remove(storageKey)), (fiber) =>
+                      Effect.timeout(Fiber.join(fiber), Flow.endedRemovalTimeoutMillis).pipe(
+                        Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber))))
+                      )
+                    ),
+                    { log: "Debug" }
+                  ),
                 { discard: true }
               ).pipe(
                 Effect.interruptible,

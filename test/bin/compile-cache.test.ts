@@ -3,7 +3,8 @@
  * dist/bin/plex-auth.js) turns on Node's compile cache before it imports the bundle beside it, on a Node that
  * has one (>= 22.1: the bundled Node 22 of tools/node22), and never stands in the way: not on Node 20 (the
  * system Node, which has none), not when the cache folder cannot be made (TMPDIR a file, or under /proc, where
- * Node's own recursive creation never returns), not when it is turned off (NODE_DISABLE_COMPILE_CACHE). Each
+ * Node's own recursive creation never returns), not when it is turned off (NODE_DISABLE_COMPILE_CACHE); a folder
+ * others can write, or a link, is not used (Node runs the code cached there). Each
  * case starts the bin in a Node process (that is what is tested), with a stand-in for the bundle that says it ran
  * and where the cache is: no bundle is built.
  */
@@ -92,6 +93,26 @@ describe("plex-auth's bin and Node's compile cache", { timeout: 60_000 }, () => 
         "NODE_DISABLE_COMPILE_CACHE"
       )
     )
+  })
+
+  it("Node 22: a cache folder others can write, or a link, is not used (Node runs the code cached there)", async () => {
+    // As another user could make it first in a shared /tmp: world-writable.
+    const open = path.join(dir, "tmp-open")
+    await fs.mkdir(path.join(open, "node-compile-cache"), { recursive: true })
+    await fs.chmod(path.join(open, "node-compile-cache"), 0o777)
+    assert.isNull(cacheOf(await start(bundledNode, open), "a world-writable folder"))
+    assert.deepStrictEqual(await fs.readdir(path.join(open, "node-compile-cache")), [])
+    // A link to a folder elsewhere.
+    const linked = path.join(dir, "tmp-linked")
+    await fs.mkdir(path.join(linked, "elsewhere"), { recursive: true })
+    await fs.symlink(path.join(linked, "elsewhere"), path.join(linked, "node-compile-cache"))
+    assert.isNull(cacheOf(await start(bundledNode, linked), "a link"))
+    assert.deepStrictEqual(await fs.readdir(path.join(linked, "elsewhere")), [])
+    // The folder the bin makes is private.
+    const made = path.join(dir, "tmp-made")
+    await fs.mkdir(made)
+    assert.isNotNull(cacheOf(await start(bundledNode, made), "a folder the bin makes"))
+    assert.strictEqual((await fs.stat(path.join(made, "node-compile-cache"))).mode & 0o777, 0o700)
   })
 
   it("the Node running the tests (20 in this repository, which has no compile cache function): the CLI runs", async () => {

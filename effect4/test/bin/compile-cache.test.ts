@@ -3,8 +3,8 @@
  * loads its bundle: its bin is the Effect 3 edition's (scripts/cli-bin.ts binSource, whose cases
  * test/bin/compile-cache.test.ts tests with a stand-in bundle), the bundle beside it in internal/cli.js. Here
  * the real build runs on this Node (>= 22.19, which has the cache): the bundle's compiled code is written to
- * `<tmpdir>/node-compile-cache` and read back by the next run; and where the folder cannot be made, or the cache
- * is turned off, the CLI runs as before, silent about it.
+ * `<tmpdir>/node-compile-cache` and read back by the next run; where the folder cannot be made, or the cache
+ * is turned off, the CLI runs as before, silent about it; a folder others can write, or a link, is not used.
  */
 import { execFile } from "node:child_process"
 import * as fs from "node:fs/promises"
@@ -100,5 +100,20 @@ describe("plex-auth (Effect 4 edition, built) and Node's compile cache", { timeo
     await fs.mkdir(off)
     assertRan(await start(off, { NODE_DISABLE_COMPILE_CACHE: "1" }), "NODE_DISABLE_COMPILE_CACHE")
     assert.deepStrictEqual(await cached(off), [])
+  })
+
+  it("a cache folder others can write, or a link, is not used (Node runs the code cached there)", async () => {
+    // As another user could make it first in a shared /tmp: world-writable.
+    const open = path.join(work, "tmp-open")
+    await fs.mkdir(path.join(open, "node-compile-cache"), { recursive: true })
+    await fs.chmod(path.join(open, "node-compile-cache"), 0o777)
+    assertRan(await start(open), "a world-writable folder")
+    assert.deepStrictEqual(await cached(open), [])
+    // A link to a folder elsewhere.
+    const linked = path.join(work, "tmp-linked")
+    await fs.mkdir(path.join(linked, "elsewhere"), { recursive: true })
+    await fs.symlink(path.join(linked, "elsewhere"), path.join(linked, "node-compile-cache"))
+    assertRan(await start(linked), "a link")
+    assert.deepStrictEqual(await fs.readdir(path.join(linked, "elsewhere")), [])
   })
 })

@@ -860,6 +860,71 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "a removal of an ended session that hangs and cannot be interrupted is given up after 30 seconds too",
+    () => {
+      // The store's removals of sessions, in order; the next one never answers, nor can be interrupted, while `hangNext`
+      // (a store call that must finish once started, as the Node file store's change does).
+      const removed: Array<string> = []
+      let hangNext = false
+      const HangingStore = Layer.effect(
+        KeyValueStore.KeyValueStore,
+        Effect.map(Effect.service(KeyValueStore.KeyValueStore), (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            remove: (key) => {
+              if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
+              removed.push(key)
+              if (!hangNext) return inner.remove(key)
+              hangNext = false
+              return Effect.uninterruptible(Effect.never)
+            }
+          })
+        )
+      ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      const HangingEnv = WebSignIn.layer({
+        appUrl: APP,
+        machineIdentifier: FakePlex.defaults.serverId,
+        sessionKey: Config.succeed(Redacted.make(KEY)),
+        sessionIdle: "3 hours",
+        sessionMax: "3 hours",
+        accessTtl: "30 days"
+      }).pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), HangingStore)
+        )
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const settle = Effect.forEach(
+          Array.from({ length: 20 }),
+          () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
+          { discard: true }
+        )
+        // Turns of the event loop until the store was asked `count` removals (no time passing; no bound on the
+        // turns: a removal never asked is caught by the test's own timeout).
+        const untilRemoved = (count: number): Effect.Effect<void> =>
+          Effect.suspend(() =>
+            removed.length >= count ? Effect.void : Effect.andThen(settle, untilRemoved(count))
+          )
+        yield* session("bob")
+        yield* session("carol")
+        // Past sessionMax, a sign-in starts removing bob's and carol's; bob's removal hangs.
+        yield* TestClock.adjust("4 hours")
+        hangNext = true
+        yield* session("alice")
+        yield* untilRemoved(1)
+        yield* settle
+        assert.strictEqual(removed.length, 1)
+        // Given up after 30 seconds: carol's is removed; bob's stays (its removal goes on, disconnected).
+        yield* TestClock.adjust("30 seconds")
+        yield* untilRemoved(2)
+        yield* settle
+        assert.strictEqual(yield* store.size, 2)
+      }).pipe(Effect.provide(HangingEnv))
+    }
+  )
+
+  it.effect(
     "re-checks access once the answer is older than accessTtl: a removed friend gets 403 without a restart",
     () =>
       Effect.gen(function* () {
