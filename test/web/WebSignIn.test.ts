@@ -548,6 +548,37 @@ describe("WebSignIn.callback", () => {
 })
 
 describe("WebSignIn sessions", () => {
+  // A few turns of the event loop (no time passing): what a removal started by the last sign-in would do is done.
+  const settle = Effect.forEach(
+    Array.from({ length: 20 }),
+    () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
+    { discard: true }
+  )
+  // Turns of the event loop until `done` (no time passing; no bound on the turns: what never happens is caught by the
+  // test's own timeout).
+  const until = (done: Effect.Effect<boolean, unknown>): Effect.Effect<void, unknown> =>
+    Effect.flatMap(done, (now) => (now ? Effect.void : Effect.zipRight(settle, until(done))))
+  // The sessions' service (sessionIdle and sessionMax 3 hours) over the store `wrap` makes of a memory store.
+  const envOver = (wrap: (inner: KeyValueStore.KeyValueStore) => KeyValueStore.KeyValueStore) =>
+    WebSignIn.layer({
+      appUrl: APP,
+      machineIdentifier: FakePlex.defaults.serverId,
+      sessionKey: Config.succeed(Redacted.make(KEY)),
+      sessionIdle: "3 hours",
+      sessionMax: "3 hours",
+      accessTtl: "30 days"
+    }).pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(
+          FakePlex.layer(seed),
+          ClientIdentity.layer(FakePlex.testIdentity),
+          Layer.effect(KeyValueStore.KeyValueStore, Effect.map(KeyValueStore.KeyValueStore, wrap)).pipe(
+            Layer.provide(KeyValueStore.layerMemory)
+          )
+        )
+      )
+    )
+
   it.effect("authenticate: 401 without a session or with a tampered cookie", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
@@ -604,18 +635,6 @@ describe("WebSignIn sessions", () => {
     // it stay.
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore
-      // A few turns of the event loop (no time passing): what a removal started by the last sign-in would do is done.
-      const settle = Effect.forEach(
-        Array.from({ length: 20 }),
-        () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
-        { discard: true }
-      )
-      // Turns of the event loop until the store holds `size` sessions (no time passing; no bound on the turns, as in
-      // untilFirstCheck: sessions never removed are caught by the test's own timeout).
-      const untilStoreSize = (size: number): Effect.Effect<void, unknown> =>
-        Effect.flatMap(store.size, (now) =>
-          now === size ? Effect.void : Effect.zipRight(settle, untilStoreSize(size))
-        )
       for (const username of ["alice", "bob", "alice"]) yield* session(username)
       assert.strictEqual(yield* store.size, 3)
       yield* TestClock.adjust("2 hours")
@@ -625,7 +644,7 @@ describe("WebSignIn sessions", () => {
       yield* TestClock.adjust("1 hour")
       yield* session("alice")
       // The first three have passed sessionMax (3 hours): gone. bob's second and the new one are kept.
-      yield* untilStoreSize(2)
+      yield* until(Effect.map(store.size, (size) => size === 2))
       yield* settle
       assert.strictEqual(yield* store.size, 2)
       const service = yield* WebSignIn.WebSignIn
@@ -633,7 +652,7 @@ describe("WebSignIn sessions", () => {
       for (let i = 0; i < 50; i++) {
         yield* TestClock.adjust("4 hours")
         yield* session(i % 2 === 0 ? "alice" : "bob")
-        yield* untilStoreSize(1)
+        yield* until(Effect.map(store.size, (size) => size === 1))
       }
     }).pipe(Effect.provide(env({ sessionIdle: "3 hours", sessionMax: "3 hours", accessTtl: "30 days" })))
   )
@@ -644,49 +663,23 @@ describe("WebSignIn sessions", () => {
       // A store whose next write of a session, once armed, is done but never answered (a store whose reply is lost),
       // so the sign-in is interrupted (its request gone) with its session in the store.
       let armed: Deferred.Deferred<void> | undefined
-      const SlowStore = Layer.effect(
-        KeyValueStore.KeyValueStore,
-        Effect.map(KeyValueStore.KeyValueStore, (inner) =>
-          KeyValueStore.make({
-            ...inner,
-            set: (key, value) => {
-              const written = armed
-              if (written === undefined || !key.startsWith(Core.defaultStorePrefix))
-                return inner.set(key, value)
-              armed = undefined
-              return Effect.zipRight(
-                inner.set(key, value),
-                Effect.zipRight(Deferred.succeed(written, undefined), Effect.never)
-              )
-            }
-          })
-        )
-      ).pipe(Layer.provide(KeyValueStore.layerMemory))
-      const SlowEnv = WebSignIn.layer({
-        appUrl: APP,
-        machineIdentifier: FakePlex.defaults.serverId,
-        sessionKey: Config.succeed(Redacted.make(KEY)),
-        sessionIdle: "3 hours",
-        sessionMax: "3 hours",
-        accessTtl: "30 days"
-      }).pipe(
-        Layer.provideMerge(
-          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), SlowStore)
-        )
+      const SlowEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          set: (key, value) => {
+            const written = armed
+            if (written === undefined || !key.startsWith(Core.defaultStorePrefix))
+              return inner.set(key, value)
+            armed = undefined
+            return Effect.zipRight(
+              inner.set(key, value),
+              Effect.zipRight(Deferred.succeed(written, undefined), Effect.never)
+            )
+          }
+        })
       )
       return Effect.gen(function* () {
         const store = yield* KeyValueStore.KeyValueStore
-        const settle = Effect.forEach(
-          Array.from({ length: 20 }),
-          () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
-          { discard: true }
-        )
-        // Turns of the event loop until the store holds `size` sessions (no time passing; no bound on the turns:
-        // a session never removed is caught by the test's own timeout).
-        const untilStoreSize = (size: number): Effect.Effect<void, unknown> =>
-          Effect.flatMap(store.size, (now) =>
-            now === size ? Effect.void : Effect.zipRight(settle, untilStoreSize(size))
-          )
         const written = yield* Deferred.make<void>()
         armed = written
         const interrupted = yield* Effect.fork(signIn("alice"))
@@ -696,7 +689,7 @@ describe("WebSignIn sessions", () => {
         // Past sessionMax, a sign-in removes it: only the new session is left.
         yield* TestClock.adjust("4 hours")
         yield* session("bob")
-        yield* untilStoreSize(1)
+        yield* until(Effect.map(store.size, (size) => size === 1))
         yield* settle
         assert.strictEqual(yield* store.size, 1)
       }).pipe(Effect.provide(SlowEnv))
@@ -709,54 +702,28 @@ describe("WebSignIn sessions", () => {
       // The store's removals of sessions, in order; the next one fails while `failNext`.
       const removed: Array<string> = []
       let failNext = false
-      const RecordingStore = Layer.effect(
-        KeyValueStore.KeyValueStore,
-        Effect.map(KeyValueStore.KeyValueStore, (inner) =>
-          KeyValueStore.make({
-            ...inner,
-            remove: (key) => {
-              if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
-              removed.push(key)
-              if (!failNext) return inner.remove(key)
-              failNext = false
-              return Effect.fail(
-                new PlatformError.SystemError({
-                  module: "KeyValueStore",
-                  method: "remove",
-                  reason: "Unknown",
-                  description: "the store is down"
-                })
-              )
-            }
-          })
-        )
-      ).pipe(Layer.provide(KeyValueStore.layerMemory))
-      const RecordingEnv = WebSignIn.layer({
-        appUrl: APP,
-        machineIdentifier: FakePlex.defaults.serverId,
-        sessionKey: Config.succeed(Redacted.make(KEY)),
-        sessionIdle: "3 hours",
-        sessionMax: "3 hours",
-        accessTtl: "30 days"
-      }).pipe(
-        Layer.provideMerge(
-          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), RecordingStore)
-        )
+      const RecordingEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          remove: (key) => {
+            if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
+            removed.push(key)
+            if (!failNext) return inner.remove(key)
+            failNext = false
+            return Effect.fail(
+              new PlatformError.SystemError({
+                module: "KeyValueStore",
+                method: "remove",
+                reason: "Unknown",
+                description: "the store is down"
+              })
+            )
+          }
+        })
       )
       return Effect.gen(function* () {
         const store = yield* KeyValueStore.KeyValueStore
         const service = yield* WebSignIn.WebSignIn
-        const settle = Effect.forEach(
-          Array.from({ length: 20 }),
-          () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
-          { discard: true }
-        )
-        // Turns of the event loop until the store was asked `count` removals (no time passing; no bound on the
-        // turns: a removal never asked is caught by the test's own timeout).
-        const untilRemoved = (count: number): Effect.Effect<void> =>
-          Effect.suspend(() =>
-            removed.length >= count ? Effect.void : Effect.zipRight(settle, untilRemoved(count))
-          )
         // alice signs out (one removal); bob closes the tab.
         yield* service.signOut(yield* session("alice"))
         yield* session("bob")
@@ -765,7 +732,7 @@ describe("WebSignIn sessions", () => {
         yield* TestClock.adjust("4 hours")
         failNext = true
         yield* session("carol")
-        yield* untilRemoved(2)
+        yield* until(Effect.sync(() => removed.length >= 2))
         yield* settle
         assert.strictEqual(removed.length, 2)
         assert.notStrictEqual(removed[1], removed[0])
@@ -773,7 +740,7 @@ describe("WebSignIn sessions", () => {
         // The next sign-in past sessionMax asks again for bob's (still listed), then carol's.
         yield* TestClock.adjust("4 hours")
         yield* session("bob")
-        yield* untilRemoved(4)
+        yield* until(Effect.sync(() => removed.length >= 4))
         yield* settle
         assert.strictEqual(removed.length, 4)
         assert.strictEqual(removed[2], removed[1])
@@ -789,64 +756,38 @@ describe("WebSignIn sessions", () => {
       // The store's removals of sessions, in order; the next one never answers while `hangNext`.
       const removed: Array<string> = []
       let hangNext = false
-      const HangingStore = Layer.effect(
-        KeyValueStore.KeyValueStore,
-        Effect.map(KeyValueStore.KeyValueStore, (inner) =>
-          KeyValueStore.make({
-            ...inner,
-            remove: (key) => {
-              if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
-              removed.push(key)
-              if (!hangNext) return inner.remove(key)
-              hangNext = false
-              return Effect.never
-            }
-          })
-        )
-      ).pipe(Layer.provide(KeyValueStore.layerMemory))
-      const HangingEnv = WebSignIn.layer({
-        appUrl: APP,
-        machineIdentifier: FakePlex.defaults.serverId,
-        sessionKey: Config.succeed(Redacted.make(KEY)),
-        sessionIdle: "3 hours",
-        sessionMax: "3 hours",
-        accessTtl: "30 days"
-      }).pipe(
-        Layer.provideMerge(
-          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), HangingStore)
-        )
+      const HangingEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          remove: (key) => {
+            if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
+            removed.push(key)
+            if (!hangNext) return inner.remove(key)
+            hangNext = false
+            return Effect.never
+          }
+        })
       )
       return Effect.gen(function* () {
         const store = yield* KeyValueStore.KeyValueStore
-        const settle = Effect.forEach(
-          Array.from({ length: 20 }),
-          () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
-          { discard: true }
-        )
-        // Turns of the event loop until the store was asked `count` removals (no time passing; no bound on the
-        // turns: a removal never asked is caught by the test's own timeout).
-        const untilRemoved = (count: number): Effect.Effect<void> =>
-          Effect.suspend(() =>
-            removed.length >= count ? Effect.void : Effect.zipRight(settle, untilRemoved(count))
-          )
         yield* session("bob")
         yield* session("carol")
         // Past sessionMax, a sign-in starts removing bob's and carol's; bob's removal hangs.
         yield* TestClock.adjust("4 hours")
         hangNext = true
         yield* session("alice")
-        yield* untilRemoved(1)
+        yield* until(Effect.sync(() => removed.length >= 1))
         yield* settle
         assert.strictEqual(removed.length, 1)
         // Given up after 30 seconds: carol's is removed; bob's stays listed (and in the store).
         yield* TestClock.adjust("30 seconds")
-        yield* untilRemoved(2)
+        yield* until(Effect.sync(() => removed.length >= 2))
         yield* settle
         assert.strictEqual(yield* store.size, 2)
         // The next sign-in past sessionMax (bob again) removes his first, then alice's.
         yield* TestClock.adjust("4 hours")
         yield* session("bob")
-        yield* untilRemoved(4)
+        yield* until(Effect.sync(() => removed.length >= 4))
         yield* settle
         assert.strictEqual(removed[2], removed[0])
         assert.strictEqual(yield* store.size, 1)
@@ -861,58 +802,32 @@ describe("WebSignIn sessions", () => {
       // (a store call that must finish once started, as the Node file store's change does).
       const removed: Array<string> = []
       let hangNext = false
-      const HangingStore = Layer.effect(
-        KeyValueStore.KeyValueStore,
-        Effect.map(KeyValueStore.KeyValueStore, (inner) =>
-          KeyValueStore.make({
-            ...inner,
-            remove: (key) => {
-              if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
-              removed.push(key)
-              if (!hangNext) return inner.remove(key)
-              hangNext = false
-              return Effect.uninterruptible(Effect.never)
-            }
-          })
-        )
-      ).pipe(Layer.provide(KeyValueStore.layerMemory))
-      const HangingEnv = WebSignIn.layer({
-        appUrl: APP,
-        machineIdentifier: FakePlex.defaults.serverId,
-        sessionKey: Config.succeed(Redacted.make(KEY)),
-        sessionIdle: "3 hours",
-        sessionMax: "3 hours",
-        accessTtl: "30 days"
-      }).pipe(
-        Layer.provideMerge(
-          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), HangingStore)
-        )
+      const HangingEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          remove: (key) => {
+            if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
+            removed.push(key)
+            if (!hangNext) return inner.remove(key)
+            hangNext = false
+            return Effect.uninterruptible(Effect.never)
+          }
+        })
       )
       return Effect.gen(function* () {
         const store = yield* KeyValueStore.KeyValueStore
-        const settle = Effect.forEach(
-          Array.from({ length: 20 }),
-          () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
-          { discard: true }
-        )
-        // Turns of the event loop until the store was asked `count` removals (no time passing; no bound on the
-        // turns: a removal never asked is caught by the test's own timeout).
-        const untilRemoved = (count: number): Effect.Effect<void> =>
-          Effect.suspend(() =>
-            removed.length >= count ? Effect.void : Effect.zipRight(settle, untilRemoved(count))
-          )
         yield* session("bob")
         yield* session("carol")
         // Past sessionMax, a sign-in starts removing bob's and carol's; bob's removal hangs.
         yield* TestClock.adjust("4 hours")
         hangNext = true
         yield* session("alice")
-        yield* untilRemoved(1)
+        yield* until(Effect.sync(() => removed.length >= 1))
         yield* settle
         assert.strictEqual(removed.length, 1)
         // Given up after 30 seconds: carol's is removed; bob's stays (its removal goes on, disconnected).
         yield* TestClock.adjust("30 seconds")
-        yield* untilRemoved(2)
+        yield* until(Effect.sync(() => removed.length >= 2))
         yield* settle
         assert.strictEqual(yield* store.size, 2)
       }).pipe(Effect.provide(HangingEnv))
