@@ -27,6 +27,7 @@ const peers = ["effect", "@effect/platform"]
 let dir: string
 let project: string
 let tarball: string
+let checkout: string
 const timings: Array<string> = []
 const timed = async <A>(what: string, f: () => Promise<A>): Promise<A> => {
   const start = performance.now()
@@ -41,6 +42,7 @@ beforeAll(async () => {
   const shared = await packed()
   timings.push(...shared.timings)
   tarball = shared.tarball
+  checkout = shared.checkout
   dir = await fs.mkdtemp(path.join(shared.dir, "smoke-"))
   project = path.join(dir, "project")
   await fs.mkdir(project)
@@ -82,7 +84,20 @@ describe.concurrent("the packed package", { timeout: 180_000 }, () => {
       }
       const pkg = JSON.parse(
         await fs.readFile(path.join(project, "node_modules", "effect-plex-auth", "package.json"), "utf8")
-      ) as { sideEffects: unknown; type: unknown; dependencies?: object } & Links
+      ) as { sideEffects: unknown; type: unknown; dependencies?: object; scripts?: object } & Links
+      // No script npm runs on install (npm 11 warns users of any, even one it would not run: the root
+      // `prepare`, which is this repository's own); `prepack` removed them, and `postpack` put the
+      // packed copy's package.json back as it was (scripts/pack-manifest.mjs).
+      for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"])
+        assert.notProperty(pkg.scripts ?? {}, name)
+      assert.strictEqual(
+        await fs.readFile(path.join(checkout, "package.json"), "utf8"),
+        await fs.readFile(path.join(root, "package.json"), "utf8")
+      )
+      assert.property(
+        JSON.parse(await fs.readFile(path.join(root, "package.json"), "utf8")).scripts,
+        "prepare"
+      )
       assert.strictEqual(pkg.sideEffects, false)
       assert.strictEqual(pkg.type, "module")
       assert.deepStrictEqual(Object.keys(pkg.dependencies ?? {}), [])
