@@ -6,8 +6,16 @@
  * (a defect), never a request.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, FastCheck as fc, Layer, Option } from "effect"
-import { ClientIdentity, Credentials, PlexAuth, PlexServer, PlexTv, Resources } from "effect-plex-auth"
+import { Cause, Effect, Exit, FastCheck as fc, Layer, Option, Redacted } from "effect"
+import {
+  ClientIdentity,
+  Credentials,
+  PlexAuth,
+  PlexError,
+  PlexServer,
+  PlexTv,
+  Resources
+} from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 
 const big = (n: number) => "a".repeat(n)
@@ -159,5 +167,77 @@ describe("bad input fails with InvalidInput before any request", () => {
         { numRuns: 500 }
       )
     )
+  )
+})
+
+describe("a token from Credentials of the caller's own making", () => {
+  // A `Credentials` service built by hand (say, reading a token file each time) is not checked by
+  // `Credentials.make`: the engine checks the token it is given, as `Credentials.make` would.
+  const malformed: ReadonlyArray<readonly [string, unknown]> = [
+    ["a trailing line feed", Redacted.make("tok-0123456789\n")],
+    ["a carriage return", Redacted.make("tok-01234\r56789")],
+    ["a NUL", Redacted.make("tok-01234\u000056789")],
+    ["a Latin-1 letter", Redacted.make("tok-01234é56789")],
+    ["a character past Latin-1", Redacted.make("tok-01234€56789")],
+    ["spaces around it", Redacted.make(" tok-0123456789 ")],
+    ["an empty token", Redacted.make("")],
+    ["a plain string (untyped JavaScript)", "tok-0123456789"]
+  ]
+  const own = (token: unknown, refresh?: () => Effect.Effect<Redacted.Redacted<string>>) =>
+    Layer.succeed(Credentials.Credentials, {
+      token: Effect.succeed(untyped<Redacted.Redacted<string>>(token)),
+      refresh
+    })
+  const assertInvalidToken = (error: unknown, token: unknown, name: string) => {
+    assert.instanceOf(error, PlexError.InvalidInput, name)
+    const invalid = error as PlexError.InvalidInput
+    assert.strictEqual(invalid.operation, "PlexAuth.getTokenDetails", name)
+    assert.strictEqual(invalid.field, "token", name)
+    const raw = Redacted.isRedacted(token)
+      ? Redacted.value(token as Redacted.Redacted<string>)
+      : String(token)
+    const shown = `${invalid.message} ${JSON.stringify(invalid)} ${String(invalid)}`
+    if (raw.trim() !== "") assert.notInclude(shown, raw.trim(), name)
+  }
+
+  it.effect("fails with InvalidInput naming the token, never its value, and sends nothing", () =>
+    Effect.gen(function* () {
+      for (const [name, token] of malformed) {
+        const error = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Effect.provide(own(token))))
+        assertInvalidToken(error, token, name)
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("a malformed token its refresh gives is InvalidInput too, not sent", () =>
+    Effect.gen(function* () {
+      for (const [name, token] of malformed) {
+        const before = (yield* FakePlex.requests).length
+        const error = yield* Effect.flip(
+          PlexAuth.getTokenDetails().pipe(
+            Effect.provide(
+              own(Redacted.make("refused-0123456789"), () =>
+                Effect.succeed(untyped<Redacted.Redacted<string>>(token))
+              )
+            )
+          )
+        )
+        assertInvalidToken(error, token, name)
+        // Only the refused request: the refreshed token was not sent.
+        assert.strictEqual((yield* FakePlex.requests).length - before, 1, name)
+      }
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("Credentials.validate calls it Invalid (never Unknown: keep the token), sending nothing", () =>
+    Effect.gen(function* () {
+      const validity = yield* Credentials.validate.pipe(
+        Effect.provide(own(Redacted.make("tok-0123456789\n")))
+      )
+      assert.strictEqual(validity._tag, "Invalid")
+      if (validity._tag === "Invalid") assert.strictEqual(validity.error._tag, "InvalidInput")
+      assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+    }).pipe(Effect.provide(Env))
   )
 })

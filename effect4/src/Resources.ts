@@ -117,7 +117,7 @@ const IdentityResponse = /*#__PURE__*/ L.struct({ MediaContainer: ServerIdentity
  * @since 0.1.0
  * @category models
  */
-export type ListError = ResponseError
+export type ListError = InvalidInput | ResponseError
 
 const resourcesSpec = /*#__PURE__*/ withSchema(Facts.getServerResources, Devices)
 
