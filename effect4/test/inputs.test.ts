@@ -82,6 +82,11 @@ const cases: ReadonlyArray<readonly [string, () => Effect.Effect<unknown, unknow
   ["PlexServer.fromParts: protocol ftp", () => PlexServer.fromParts(untyped({ protocol: "ftp" }))],
   ["PlexServer.fromParts: port 1e3", () => PlexServer.fromParts(untyped({ port: "1e3" }))],
   ["PlexServer.withUrl(42)", () => PlexServer.withUrl(Effect.void, untyped(42))],
+  // The URL parser would drop a line break or tab inside a URL (another URL), and encode a NUL.
+  ["PlexServer.make: a line feed in the host", () => PlexServer.make("http://plex.lo\ncal:32400")],
+  ["PlexServer.make: a tab in the path", () => PlexServer.make("http://127.0.0.1:32400/pre\tfix")],
+  ["PlexServer.make: a NUL in the path", () => PlexServer.make("http://127.0.0.1:32400/pre\u0000fix")],
+  ["PlexTv.withUrl: a carriage return", () => PlexTv.withUrl(Effect.void, "https://plex\r.tv")],
   ["PlexTv.withUrl(undefined)", () => PlexTv.withUrl(Effect.void, untyped(undefined))],
   ["Resources.connect(undefined)", () => Resources.connect(untyped(undefined))],
   [
@@ -123,6 +128,11 @@ describe("bad input fails with InvalidInput before any request", () => {
       yield* Credentials.make(big(8192))
       yield* PlexAuth.withRequestTimeout(Effect.void, "5 seconds")
       yield* PlexAuth.withRequestTimeout(Effect.void, 1)
+      // Spaces and line breaks around a URL (a `.env` line) are dropped.
+      assert.strictEqual(
+        (yield* PlexServer.make(" http://127.0.0.1:32400/prefix\n")).url,
+        "http://127.0.0.1:32400/prefix"
+      )
       for (const ip of [
         "192.168.1.10",
         "plex.local",
