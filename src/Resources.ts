@@ -663,7 +663,9 @@ export const connect = (
         Effect.flatMap(
           Option.match({
             onNone: () => Effect.fail(V.invalid("Resources.connect", "server", Facts.noTokenProblem)),
-            onSome: (credentials) => credentials.token
+            // A token from Credentials of the caller's own making is checked before any probe is sent.
+            onSome: (credentials) =>
+              Effect.flatMap(credentials.token, (token) => V.token("Resources.connect", "token", token))
           })
         )
       ))
