@@ -65,7 +65,7 @@ const DevicesResponse = /*#__PURE__*/ L.struct(
  */
 export const list = (): Effect.Effect<
   ReadonlyArray<AuthorizedDevice>,
-  ResponseError,
+  ResponseError | InvalidInput,
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(

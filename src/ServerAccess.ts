@@ -401,7 +401,7 @@ export interface AccessUser {
  */
 export const friends = (): Effect.Effect<
   ReadonlyArray<Friend>,
-  ResponseError,
+  ResponseError | InvalidInput,
   HttpClient.HttpClient | ClientIdentity | Credentials
 > => friendsAs("ServerAccess.friends")
 
@@ -488,7 +488,7 @@ export interface OwnerChecker {
    * credentials' account does not own the server (a typo in its identifier,
    * or a server only shared with that account).
    */
-  readonly users: Effect.Effect<ReadonlyArray<AccessUser>, ResponseError | ServerNotFound>
+  readonly users: Effect.Effect<ReadonlyArray<AccessUser>, ResponseError | ServerNotFound | InvalidInput>
   /**
    * Whether the account `accountId` (e.g. from `PlexAuth.getTokenDetails()`
    * with the user's token) has access; `Unknown` (with `ServerNotFound`) when

@@ -6,8 +6,16 @@
  * (a defect), never a request.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, FastCheck as fc, Layer, Option } from "effect"
-import { ClientIdentity, Credentials, PlexAuth, PlexServer, PlexTv, Resources } from "effect-plex-auth"
+import { Cause, Effect, Exit, FastCheck as fc, Layer, Option, Redacted } from "effect"
+import {
+  ClientIdentity,
+  Credentials,
+  PlexAuth,
+  PlexError,
+  PlexServer,
+  PlexTv,
+  Resources
+} from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 
 const big = (n: number) => "a".repeat(n)
@@ -67,6 +75,11 @@ const cases: ReadonlyArray<readonly [string, () => Effect.Effect<unknown, unknow
   ["PlexServer.fromParts: protocol ftp", () => PlexServer.fromParts(untyped({ protocol: "ftp" }))],
   ["PlexServer.fromParts: port 1e3", () => PlexServer.fromParts(untyped({ port: "1e3" }))],
   ["PlexServer.withUrl(42)", () => PlexServer.withUrl(Effect.void, untyped(42))],
+  // The URL parser would drop a line break or tab inside a URL (another URL), and encode a NUL.
+  ["PlexServer.make: a line feed in the host", () => PlexServer.make("http://plex.lo\ncal:32400")],
+  ["PlexServer.make: a tab in the path", () => PlexServer.make("http://127.0.0.1:32400/pre\tfix")],
+  ["PlexServer.make: a NUL in the path", () => PlexServer.make("http://127.0.0.1:32400/pre\u0000fix")],
+  ["PlexTv.withUrl: a carriage return", () => PlexTv.withUrl(Effect.void, "https://plex\r.tv")],
   ["PlexTv.withUrl(undefined)", () => PlexTv.withUrl(Effect.void, untyped(undefined))],
   ["Resources.connect(undefined)", () => Resources.connect(untyped(undefined))],
   [
@@ -108,6 +121,11 @@ describe("bad input fails with InvalidInput before any request", () => {
       yield* Credentials.make(big(8192))
       yield* PlexAuth.withRequestTimeout(Effect.void, "5 seconds")
       yield* PlexAuth.withRequestTimeout(Effect.void, 1)
+      // Spaces and line breaks around a URL (a `.env` line) are dropped.
+      assert.strictEqual(
+        (yield* PlexServer.make(" http://127.0.0.1:32400/prefix\n")).url,
+        "http://127.0.0.1:32400/prefix"
+      )
       for (const ip of [
         "192.168.1.10",
         "plex.local",
@@ -159,5 +177,93 @@ describe("bad input fails with InvalidInput before any request", () => {
         { numRuns: 500 }
       )
     )
+  )
+})
+
+describe("a token from Credentials of the caller's own making", () => {
+  // A `Credentials` service built by hand (say, reading a token file each time) is not checked by
+  // `Credentials.make`: the engine checks the token it is given, as `Credentials.make` would.
+  const malformed: ReadonlyArray<readonly [string, unknown]> = [
+    ["a trailing line feed", Redacted.make("tok-0123456789\n")],
+    ["a carriage return", Redacted.make("tok-01234\r56789")],
+    ["a NUL", Redacted.make("tok-01234\u000056789")],
+    ["a Latin-1 letter", Redacted.make("tok-01234é56789")],
+    ["a character past Latin-1", Redacted.make("tok-01234€56789")],
+    ["spaces around it", Redacted.make(" tok-0123456789 ")],
+    ["an empty token", Redacted.make("")],
+    ["a plain string (untyped JavaScript)", "tok-0123456789"]
+  ]
+  const own = (token: unknown, refresh?: () => Effect.Effect<Redacted.Redacted<string>>) =>
+    Layer.succeed(Credentials.Credentials, {
+      token: Effect.succeed(untyped<Redacted.Redacted<string>>(token)),
+      refresh
+    })
+  const assertInvalidToken = (error: unknown, token: unknown, name: string) => {
+    assert.instanceOf(error, PlexError.InvalidInput, name)
+    const invalid = error as PlexError.InvalidInput
+    assert.strictEqual(invalid.operation, "PlexAuth.getTokenDetails", name)
+    assert.strictEqual(invalid.field, "token", name)
+    const raw = Redacted.isRedacted(token)
+      ? Redacted.value(token as Redacted.Redacted<string>)
+      : String(token)
+    const shown = `${invalid.message} ${JSON.stringify(invalid)} ${String(invalid)}`
+    if (raw.trim() !== "") assert.notInclude(shown, raw.trim(), name)
+  }
+
+  it.effect("fails with InvalidInput naming the token, never its value, and sends nothing", () =>
+    Effect.gen(function* () {
+      for (const [name, token] of malformed) {
+        const error = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Effect.provide(own(token))))
+        assertInvalidToken(error, token, name)
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("a malformed token its refresh gives is InvalidInput too, not sent", () =>
+    Effect.gen(function* () {
+      for (const [name, token] of malformed) {
+        const before = (yield* FakePlex.requests).length
+        const error = yield* Effect.flip(
+          PlexAuth.getTokenDetails().pipe(
+            Effect.provide(
+              own(Redacted.make("refused-0123456789"), () =>
+                Effect.succeed(untyped<Redacted.Redacted<string>>(token))
+              )
+            )
+          )
+        )
+        assertInvalidToken(error, token, name)
+        // Only the refused request: the refreshed token was not sent.
+        assert.strictEqual((yield* FakePlex.requests).length - before, 1, name)
+      }
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("Credentials.validate calls it Invalid (never Unknown: keep the token), sending nothing", () =>
+    Effect.gen(function* () {
+      const validity = yield* Credentials.validate.pipe(
+        Effect.provide(own(Redacted.make("tok-0123456789\n")))
+      )
+      assert.strictEqual(validity._tag, "Invalid")
+      if (validity._tag === "Invalid") assert.strictEqual(validity.error._tag, "InvalidInput")
+      assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("Resources.connect with it (a server without its own token) fails before any probe", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers().pipe(Credentials.withToken(FakePlex.defaults.token))
+      assert.isDefined(server)
+      const { accessToken: _, ...withoutToken } = server!
+      const before = (yield* FakePlex.requests).length
+      const error = yield* Effect.flip(
+        Resources.connect(withoutToken).pipe(Effect.provide(own(Redacted.make("tok-0123456789\n"))))
+      )
+      assert.instanceOf(error, PlexError.InvalidInput)
+      const invalid = error as PlexError.InvalidInput
+      assert.deepStrictEqual([invalid.operation, invalid.field], ["Resources.connect", "token"])
+      assert.strictEqual((yield* FakePlex.requests).length, before, "no probe was sent")
+    }).pipe(Effect.provide(Env))
   )
 })

@@ -109,7 +109,7 @@ export const ClaimToken = /*#__PURE__*/ L.struct(/*#__PURE__*/ Facts.claimTokenF
  */
 export const token = (): Effect.Effect<
   Redacted.Redacted<string>,
-  ResponseError,
+  ResponseError | InvalidInput,
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.map(

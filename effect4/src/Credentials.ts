@@ -315,14 +315,17 @@ export const withToken: {
  */
 export type Validity =
   | { readonly _tag: "Valid"; readonly account: Schemas.Account }
-  | { readonly _tag: "Invalid"; readonly error: Unauthorized }
-  | { readonly _tag: "Unknown"; readonly error: GetTokenDetailsError }
+  | { readonly _tag: "Invalid"; readonly error: Unauthorized | InvalidInput }
+  | { readonly _tag: "Unknown"; readonly error: Exclude<GetTokenDetailsError, Unauthorized | InvalidInput> }
 
 /**
  * Checks the current token without re-authenticating: plex.tv answering 200
  * means `Valid`, a refused token (`Unauthorized`: 401, 403, 498 for an
- * expired Plex JWT, or its 422 "Invalid token") `Invalid`, anything else —
- * or no answer — `Unknown`, which says nothing about the token.
+ * expired Plex JWT, or its 422 "Invalid token") `Invalid`, as is a token
+ * that cannot be sent (`InvalidInput`: empty, or with whitespace, control or
+ * non-ASCII characters, which only `Credentials` of your own making can give;
+ * nothing is sent), anything else — or no answer — `Unknown`, which says
+ * nothing about the token.
  *
  * @example
  * ```ts
@@ -345,7 +348,9 @@ export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | Cl
       Effect.match({
         onSuccess: (account): Validity => ({ _tag: "Valid", account }),
         onFailure: (error): Validity =>
-          error._tag === "Unauthorized" ? { _tag: "Invalid", error } : { _tag: "Unknown", error }
+          error._tag === "Unauthorized" || error._tag === "InvalidInput"
+            ? { _tag: "Invalid", error }
+            : { _tag: "Unknown", error }
       })
     )
   ).pipe(/*#__PURE__*/ Effect.withSpan("Credentials.validate", { kind: "internal" }))

@@ -176,7 +176,7 @@ export interface SwitchedAccount extends Schema.Schema.Type<typeof SwitchedAccou
  * @since 0.1.0
  * @category models
  */
-export type UsersError = ResponseError
+export type UsersError = InvalidInput | ResponseError
 
 /**
  * The users of the signed-in account's Plex Home, the admin among them: plex.tv

@@ -566,12 +566,13 @@ export type ResponseError = BadRequest | Unauthorized | RateLimited | Unexpected
 export type SignInError = InvalidInput | ResponseError | VerificationCodeRequired | InvalidVerificationCode
 
 /**
- * Errors of `PlexAuth.getTokenDetails`.
+ * Errors of `PlexAuth.getTokenDetails`: `InvalidInput` when the `Credentials`
+ * (a service of the caller's own making) give a token that cannot be sent.
  *
  * @since 0.1.0
  * @category models
  */
-export type GetTokenDetailsError = ResponseError
+export type GetTokenDetailsError = InvalidInput | ResponseError
 
 /**
  * Errors of `PlexAuth.getTransientToken`.

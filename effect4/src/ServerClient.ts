@@ -293,7 +293,8 @@ export const make = (
  * function, not an Effect, it throws `InvalidInput` (never a `TypeError`)
  * for input it cannot use: a connection whose `uri` {@link make} would
  * refuse (not http(s), with credentials, a query or a fragment), a path
- * that is not a string, params that are not an object.
+ * that is not a string (or has a control character: the URL parser would
+ * drop a line break, making it another path), params that are not an object.
  *
  * @example
  * ```ts

@@ -679,6 +679,8 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
       ["ServerClient.mediaUrl", "uri", () => ServerClient.mediaUrl(untyped({}), "/a")],
       ["ServerClient.mediaUrl", "uri", () => ServerClient.mediaUrl({ uri: "not a url" }, "/a")],
       ["ServerClient.mediaUrl", "path", () => ServerClient.mediaUrl(connection, untyped(42))],
+      // The URL parser would drop the line feed: another path.
+      ["ServerClient.mediaUrl", "path", () => ServerClient.mediaUrl(connection, "/library\n/parts/1")],
       ["ServerClient.mediaUrl", "params", () => ServerClient.mediaUrl(connection, "/a", untyped(null))],
       [
         "ServerClient.mediaUrlWithToken",

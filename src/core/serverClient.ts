@@ -10,7 +10,7 @@
  * @internal
  */
 import { mayCarrySecrets, nextHop, redirectQuery } from "./policy.js"
-import { httpUrl } from "./validate.js"
+import { controlChars, httpUrl } from "./validate.js"
 
 /** The header that carries the server's token (lower case, as headers are compared). */
 export const tokenHeader = "x-plex-token"
@@ -109,7 +109,7 @@ export const droppedOnRedirect = (hop: {
 /**
  * Why {@link mediaUrl} cannot build a URL from what untyped JavaScript passed, or undefined: the
  * connection must be an object whose `uri` is an http(s) URL without credentials, query or fragment (what
- * `ServerClient.make` accepts), the path a string, the params (when
+ * `ServerClient.make` accepts), the path a string without control characters, the params (when
  * given) an object.
  */
 export const mediaUrlProblem = (
@@ -126,6 +126,8 @@ export const mediaUrlProblem = (
   const checked = httpUrl(uri)
   if ("problem" in checked) return { field: "uri", reason: checked.problem }
   if (typeof path !== "string") return { field: "path", reason: "must be a string" }
+  // The URL parser would drop a line break or tab in it (another path) and encode other control characters.
+  if (controlChars.test(path)) return { field: "path", reason: "must not contain control characters" }
   if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
     return { field: "params", reason: "must be an object" }
   }

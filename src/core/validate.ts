@@ -219,7 +219,7 @@ export const hostForUrl = (host: string): string => {
 export const credentialsInUrlProblem = "must not embed credentials; use Credentials for the token"
 
 /**
- * An absolute http(s) URL without credentials, query or fragment, returned
+ * An absolute http(s) URL without credentials, control characters, query or fragment, returned
  * without a trailing slash (a path prefix, for a reverse proxy, is kept).
  * With `query: true`, a query and fragment are allowed and the URL is
  * returned whole (a `forwardUrl`). Either the URL or why it is refused.
@@ -235,6 +235,10 @@ export const httpUrl = (
     return { problem: "is not an absolute URL (expected http(s)://host[:port])" }
   }
   if (typeof value !== "string") return { problem: "must be a URL string" }
+  // The URL parser drops a tab or line break inside a URL (`http://plex.lo\ncal` reads as `http://plex.local`) and
+  // percent-encodes other control characters: such a URL is refused, not silently made another (spaces and line
+  // breaks around it are dropped, as from a `.env` line).
+  if (controlChars.test(value.trim())) return { problem: "must not contain control characters" }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     // `localhost:32400` or `plex.local:32400` parses with the host as its scheme: say what is missing (the
     // value is not repeated: without a scheme, `user:password@host` reads the same way).

@@ -38,6 +38,7 @@ import { outgoing } from "../core/request.js"
 import type { TwoFactorReader } from "../core/twoFactor.js"
 import { notFoundRefusals, read, type Refusals, signInRefusals, type Success, withResponse } from "./read.js"
 import { afterRefusal } from "./refresh.js"
+import * as V from "./validate.js"
 import { follow, guard } from "./send.js"
 import * as Settings from "./settings.js"
 
@@ -321,28 +322,46 @@ export const plexTvAnonymous = <S extends Spec<any>>(operation: string, spec: S 
   Effect.flatMap(PlexTv, (tv) => execute(operation, spec, tv.url))
 
 /**
+ * `run` with `token`, or `InvalidInput` naming the token (never its value) when it cannot be sent: one the
+ * `Credentials` gave is checked as `Credentials.make` checks one (`core/validate.ts`'s `tokenProblem`), so that a
+ * service of the caller's own making (or its `refresh`) whose token has a line break, a space or a non-ASCII
+ * character fails before any request, not as a `NetworkError` from `fetch` that the policy would retry.
+ */
+const sendable = <A, E, R>(
+  operation: string,
+  token: Redacted.Redacted<string>,
+  run: (token: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | Errors.InvalidInput, R> => {
+  const problem = V.redactedProblem(token)
+  return problem === undefined ? run(token) : Effect.fail(V.invalid(operation, "token", problem))
+}
+
+/**
  * Runs an operation with the current token; when it is refused (401, not a
  * 403: a new token would not change "forbidden") and the credentials can
  * re-authenticate, runs it once more with a new one (`refresh.ts`'s `afterRefusal`).
  * Not one that is not idempotent which a server acted on and redirected (a 303): it is never sent again.
+ * A token that cannot be sent ({@link sendable}) is `InvalidInput`, the new one too.
  */
 export const withToken = <S extends Spec<any>>(operation: string, spec: S & Carrying<S>, baseUrl: string) =>
   Effect.flatMap(Credentials, (credentials) =>
-    Effect.flatMap(credentials.token, (token) => {
-      let acted = false
-      return Effect.catchIf(
-        execute(operation, spec, baseUrl, token, undefined, () => (acted = spec.idempotent === false)),
-        (error): error is Errors.Unauthorized =>
-          credentials.refresh !== undefined &&
-          error._tag === "Unauthorized" &&
-          error.status !== 403 &&
-          !acted,
-        (refused) =>
-          afterRefusal(credentials.refresh!, operation, token, refused, (fresh) =>
-            execute(operation, spec, baseUrl, fresh)
-          )
-      )
-    })
+    Effect.flatMap(credentials.token, (current) =>
+      sendable(operation, current, (token) => {
+        let acted = false
+        return Effect.catchIf(
+          execute(operation, spec, baseUrl, token, undefined, () => (acted = spec.idempotent === false)),
+          (error): error is Errors.Unauthorized =>
+            credentials.refresh !== undefined &&
+            error._tag === "Unauthorized" &&
+            error.status !== 403 &&
+            !acted,
+          (refused) =>
+            afterRefusal(credentials.refresh!, operation, token, refused, (fresh) =>
+              sendable(operation, fresh, (fresh) => execute(operation, spec, baseUrl, fresh))
+            )
+        )
+      })
+    )
   )
 
 /** An operation on plex.tv with the account token. */

@@ -56,6 +56,7 @@ import {
 } from "./read.js"
 import { CurrentRetryPolicy, none, type RetryPolicy } from "./retry.js"
 import { follow, guard } from "./send.js"
+import * as V from "./validate.js"
 import { MaxBodyBytes, RequestTimeout, TracePropagation } from "./settings.js"
 
 export {
@@ -377,17 +378,37 @@ export const plexTvAnonymous = <S extends Spec<any>>(
   )
 
 /**
+ * `run` with `token`, or `InvalidInput` naming the token (never its value) when it cannot be sent: one the
+ * `Credentials` gave is checked as `Credentials.make` checks one (`core/validate.ts`'s `tokenProblem`), so that a
+ * service of the caller's own making (or its `refresh`) whose token has a line break, a space or a non-ASCII
+ * character fails before any request, not as a `NetworkError` from `fetch` that the policy would retry.
+ */
+const sendable = <A, E, R>(
+  operation: string,
+  token: Redacted.Redacted<string>,
+  run: (token: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | Errors.InvalidInput, R> => {
+  const problem = V.redactedProblem(token)
+  return problem === undefined ? run(token) : Effect.fail(V.invalid(operation, "token", problem))
+}
+
+/**
  * Runs an operation with the current token; when it is refused (401, not a
  * 403: a new token would not change "forbidden") and the credentials can
  * re-authenticate, obtains a new token (shared with concurrent callers) and
  * runs the operation once more with it. Not one that is not idempotent which a
- * server acted on and redirected (a 303): it is never sent again.
+ * server acted on and redirected (a 303): it is never sent again. A token that
+ * cannot be sent ({@link sendable}) is `InvalidInput`, the new one too.
  */
 export const withToken = <S extends Spec<any>>(
   operation: string,
   spec: S & Carrying<S>,
   baseUrl: string
-): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+): Effect.Effect<
+  Success<ValueOf<S>>,
+  ErrorOf<S> | Errors.InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
   Effect.flatMap(Effect.service(Credentials), (credentials) =>
     withCredentials(operation, spec, baseUrl, credentials)
   )
@@ -398,49 +419,61 @@ const withCredentials = <S extends Spec<any>>(
   spec: S & Carrying<S>,
   baseUrl: string,
   credentials: Credentials["Service"]
-): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(credentials.token, (token) => {
-    // Set when a server acted on a request that is not idempotent and redirected it: it is never sent again.
-    let acted = false
-    return Effect.catch(
-      execute(
-        operation,
-        spec,
-        baseUrl,
-        Option.some(token),
-        undefined,
-        () => (acted = spec.idempotent === false)
-      ),
-      (refusedError) =>
-        acted ||
-        credentials.refresh === undefined ||
-        refusedError._tag !== "Unauthorized" ||
-        refusedError.status === 403
-          ? Effect.fail(refusedError)
-          : // No log lines (a log call bundles Effect's default logger with every operation): the repeated
-            // request's span says `plex.reauthenticated`, and a refused error says why no new token came.
-            credentials.refresh!(token).pipe(
-              // Why no new token came: a reason only, never a value (`core/refresh.ts`'s `reasonOf`).
-              Effect.mapError((failure) => {
-                const reauthentication = reasonOf(failure)
-                return refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
-                  ? new Errors.Unauthorized({ ...refusedError, reauthentication })
-                  : refusedError
-              }),
-              Effect.flatMap((fresh) =>
-                execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
-                  Effect.annotateSpans("plex.reauthenticated", true)
+): Effect.Effect<
+  Success<ValueOf<S>>,
+  ErrorOf<S> | Errors.InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> =>
+  Effect.flatMap(credentials.token, (current) =>
+    sendable(operation, current, (token) => {
+      // Set when a server acted on a request that is not idempotent and redirected it: it is never sent again.
+      let acted = false
+      return Effect.catch(
+        execute(
+          operation,
+          spec,
+          baseUrl,
+          Option.some(token),
+          undefined,
+          () => (acted = spec.idempotent === false)
+        ),
+        (refusedError) =>
+          acted ||
+          credentials.refresh === undefined ||
+          refusedError._tag !== "Unauthorized" ||
+          refusedError.status === 403
+            ? Effect.fail(refusedError)
+            : // No log lines (a log call bundles Effect's default logger with every operation): the repeated
+              // request's span says `plex.reauthenticated`, and a refused error says why no new token came.
+              credentials.refresh!(token).pipe(
+                // Why no new token came: a reason only, never a value (`core/refresh.ts`'s `reasonOf`).
+                Effect.mapError((failure) => {
+                  const reauthentication = reasonOf(failure)
+                  return refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
+                    ? new Errors.Unauthorized({ ...refusedError, reauthentication })
+                    : refusedError
+                }),
+                Effect.flatMap((fresh) =>
+                  sendable(operation, fresh, (fresh) =>
+                    execute(operation, spec, baseUrl, Option.some(fresh)).pipe(
+                      Effect.annotateSpans("plex.reauthenticated", true)
+                    )
+                  )
                 )
               )
-            )
-    )
-  })
+      )
+    })
+  )
 
 /** An operation on plex.tv with the account token. */
 export const plexTv = <S extends Spec<any>>(
   operation: string,
   spec: S & Carrying<S>
-): Effect.Effect<Success<ValueOf<S>>, ErrorOf<S>, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+): Effect.Effect<
+  Success<ValueOf<S>>,
+  ErrorOf<S> | Errors.InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
   Effect.contextWith((context: Context.Context<Credentials>) =>
     withCredentials(operation, spec, Context.get(context, PlexTv).url, Context.get(context, Credentials))
   )
@@ -451,7 +484,7 @@ export const pms = <S extends Spec<any>>(
   spec: S & Carrying<S>
 ): Effect.Effect<
   Success<ValueOf<S>>,
-  ErrorOf<S>,
+  ErrorOf<S> | Errors.InvalidInput,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>
   Effect.contextWith((context: Context.Context<Credentials | PlexServer>) =>
