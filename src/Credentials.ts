@@ -15,6 +15,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as Auth from "./core/auth.js"
@@ -370,7 +371,9 @@ export const defaultStoreKey = "effect-plex-auth/token"
  * Credentials kept in a `KeyValueStore` (a file on Node, `localStorage` in
  * a browser, memory in tests): the stored token is used when there is one;
  * otherwise — and whenever the token is refused — `obtain` runs (a sign-in,
- * a PIN login) and its token is stored. Options that are not an object, an
+ * a PIN login) and its token is stored. A refused token is first looked for
+ * in the store again: a token another process stored since (`plex-auth
+ * login`, another run) is used without running `obtain`. Options that are not an object, an
  * `obtain` that is not an Effect or a `key` that is not a string fail the
  * layer with `InvalidInput` when it is built, before any request. A token
  * `obtain` gives is checked as in {@link makeRefreshing}: one {@link make}
@@ -413,11 +416,29 @@ export const layerStored = <E, R>(options: {
         Effect.provide(options.obtain, yield* Effect.context<R>()),
         checkObtained("Credentials.layerStored")
       )
+      const first = initial ?? (yield* Effect.tap(obtain, keep))
+      // The tokens this layer has held (the first, each it stored), so that a re-authentication takes a token
+      // another process stored since (a `plex-auth login`, another run's re-authentication) before `obtain`
+      // asks for a new one, and never one of its own a failed store write left behind.
+      const held = yield* Ref.make<ReadonlyArray<string>>([Redacted.value(first)])
+      const fromStore = Effect.flatMap(Effect.option(store.get(key)), (stored) =>
+        Effect.map(Ref.get(held), (tokens) =>
+          Option.fromNullable(
+            RefreshFacts.storedReplacement(Option.getOrUndefined(Option.flatten(stored)), tokens)
+          )
+        )
+      )
+      const reobtain = Effect.flatMap(
+        fromStore,
+        Option.match({ onNone: () => obtain, onSome: (token) => Effect.succeed(Redacted.make(token)) })
+      )
+      const hold = (token: Redacted.Redacted<string>) =>
+        Ref.update(held, (tokens) => [...tokens, Redacted.value(token)])
       // A token a refresh obtained is stored only when the credentials keep it: not one a sign-out dropped.
       const credentials = yield* Refresh.make({
-        initial: initial ?? (yield* Effect.tap(obtain, keep)),
-        obtain,
-        onRenewed: keep
+        initial: first,
+        obtain: reobtain,
+        onRenewed: (token) => Effect.zipRight(hold(token), keep(token))
       })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
       const forget = (tokens: ReadonlyArray<Redacted.Redacted<string>>) =>

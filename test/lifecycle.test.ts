@@ -241,6 +241,30 @@ describe("Credentials.layerStored", () => {
       )
     )
   )
+  it.effect(
+    "a refused token another process has replaced in the store since is replaced by that one: no sign-in",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        // Another process (`plex-auth login`, another run) stores a new token after this layer read "stale".
+        yield* store.set(Credentials.defaultStoreKey, "fresh")
+        yield* PlexAuth.getTokenDetails()
+        const paths = (yield* MockHttp.requests).map(
+          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+        )
+        assert.deepStrictEqual(paths, ["/api/v2/user stale", "/api/v2/user fresh"])
+      }).pipe(
+        Effect.provide(
+          Layer.unwrapEffect(
+            Effect.gen(function* () {
+              const store = yield* KeyValueStore.KeyValueStore
+              yield* store.set(Credentials.defaultStoreKey, "stale")
+              return layers(signInReplies)
+            })
+          ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
+        )
+      )
+  )
 })
 
 describe("ClientIdentity.layerPersisted", () => {

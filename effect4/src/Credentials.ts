@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as Auth from "../../src/core/auth.js"
@@ -367,7 +368,9 @@ export const defaultStoreKey = "effect-plex-auth/token"
  * Credentials kept in a `KeyValueStore` (a file on Node, `localStorage` in
  * a browser, memory in tests): the stored token is used when there is one;
  * otherwise — and whenever the token is refused — `obtain` runs (a sign-in,
- * a PIN login) and its token is stored. Options that are not an object, an
+ * a PIN login) and its token is stored. A refused token is first looked for
+ * in the store again: a token another process stored since (`plex-auth
+ * login`, another run) is used without running `obtain`. Options that are not an object, an
  * `obtain` that is not an Effect or a `key` that is not a string fail the
  * layer with `InvalidInput` when it is built, before any request. A token
  * `obtain` gives is checked as in {@link makeRefreshing}: one {@link make}
@@ -412,11 +415,25 @@ export const layerStored = <E, R>(options: {
         Effect.provideContext(options.obtain, yield* Effect.context<R>()),
         checkObtained("Credentials.layerStored")
       )
+      const first = initial ?? (yield* Effect.tap(obtain, keep))
+      // The tokens this layer has held (the first, each it stored), so that a re-authentication takes a token
+      // another process stored since (a `plex-auth login`, another run's re-authentication) before `obtain`
+      // asks for a new one, and never one of its own a failed store write left behind.
+      const held = yield* Ref.make<ReadonlyArray<string>>([Redacted.value(first)])
+      const fromStore = Effect.flatMap(
+        Effect.orElseSucceed(store.get(key), () => undefined),
+        (stored) => Effect.map(Ref.get(held), (tokens) => RefreshFacts.storedReplacement(stored, tokens))
+      )
+      const reobtain = Effect.flatMap(fromStore, (token) =>
+        token === undefined ? obtain : Effect.succeed(Redacted.make(token))
+      )
+      const hold = (token: Redacted.Redacted<string>) =>
+        Ref.update(held, (tokens) => [...tokens, Redacted.value(token)])
       // A token a refresh obtained is stored only when the credentials keep it: not one a sign-out dropped.
       const credentials = yield* Refresh.make({
-        initial: initial ?? (yield* Effect.tap(obtain, keep)),
-        obtain,
-        onRenewed: keep
+        initial: first,
+        obtain: reobtain,
+        onRenewed: (token) => Effect.andThen(hold(token), keep(token))
       })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
       const forget = (tokens: ReadonlyArray<Redacted.Redacted<string>>) =>

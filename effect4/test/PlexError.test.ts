@@ -103,6 +103,24 @@ describe("messages", () => {
       "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1001; Nope); sign in again"
     )
   })
+
+  it("an Unauthorized after a re-authentication that got no new token says what was tried before 'sign in again'", () => {
+    const refused = (reauthentication?: PlexError.Unauthorized["reauthentication"]) =>
+      new PlexError.Unauthorized({ ...ctx, status: 401, errors: [], reauthentication }).message
+    const prefix = "PlexAuth.getTokenDetails: not authorized (HTTP 401); "
+    assert.strictEqual(refused(), `${prefix}sign in again`)
+    assert.strictEqual(refused("Failed"), `${prefix}re-authenticating got no new token: sign in again`)
+    assert.strictEqual(
+      refused("SameToken"),
+      `${prefix}re-authenticating gave back the refused token: sign in again`
+    )
+    assert.strictEqual(
+      refused("CoolingDown"),
+      `${prefix}a re-authentication failed moments ago, none is tried yet: sign in again`
+    )
+    assert.strictEqual(refused("SignedOut"), `${prefix}the token was signed out: sign in again`)
+    assert.strictEqual(refused("FreshTokenRefused"), `${prefix}the server refuses fresh tokens too`)
+  })
 })
 
 describe("guards and accessors", () => {

@@ -196,3 +196,16 @@ export const storedProblem = (
     ["obtain", () => V.must(isEffect, V.notEffect)(V.member(options, "obtain"))],
     ["key", () => V.optionalStringProblem(V.member(options, "key"))]
   ])
+
+/**
+ * What `Credentials.layerStored` re-authenticates with before it runs `obtain`: the token now in its store when
+ * another process put it there (a `plex-auth login`, another run's re-authentication, both keeping the same
+ * file), that is, when it is a token and not one this layer has held (`held`: the one it started with and
+ * each it stored; a store write that failed leaves one of those behind, which must not be taken again).
+ * Undefined when there is none such: then `obtain` runs.
+ */
+export const storedReplacement = (
+  stored: string | undefined,
+  held: ReadonlyArray<string>
+): string | undefined =>
+  stored === undefined || V.tokenProblem(stored) !== undefined || held.includes(stored) ? undefined : stored
