@@ -324,6 +324,11 @@ export interface PlexUserService {
   readonly thumb: string | undefined
   /** How the user reaches the app owner's server. */
   readonly access: AccessLevel
+  /**
+   * The user's Plex token, `Redacted` (kept in the session store, never in a cookie), for calls on the user's
+   * behalf: `Resources.servers().pipe(Credentials.withToken(user.token))`. Do not send it to the browser.
+   */
+  readonly token: Redacted.Redacted<string>
 }
 
 /**
@@ -730,7 +735,8 @@ export const make = (
 
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
       ...record.user,
-      access
+      access,
+      token: Redacted.make(record.token)
     })
 
     // -- callback ------------------------------------------------------------
