@@ -1224,7 +1224,12 @@ const errorResponse = (error: AuthenticateError) =>
  * const me = HttpRouter.empty.pipe(
  *   HttpRouter.get(
  *     "/me",
- *     WebSignIn.requireUser(Effect.flatMap(WebSignIn.PlexUser, (user) => HttpServerResponse.json(user)))
+ *     WebSignIn.requireUser(
+ *       // What the page needs: not the whole user, whose token stays on the server.
+ *       Effect.flatMap(WebSignIn.PlexUser, (user) =>
+ *         HttpServerResponse.json({ username: user.username, access: user.access })
+ *       )
+ *     )
  *   )
  * )
  * ```

@@ -1241,7 +1241,12 @@ const errorResponse = (error: AuthenticateError) =>
  * const MeRoute = HttpRouter.add(
  *   "GET",
  *   "/me",
- *   WebSignIn.requireUser(Effect.flatMap(Effect.service(WebSignIn.PlexUser), (user) => HttpServerResponse.json(user)))
+ *   WebSignIn.requireUser(
+ *     // What the page needs: not the whole user, whose token stays on the server.
+ *     Effect.flatMap(Effect.service(WebSignIn.PlexUser), (user) =>
+ *       HttpServerResponse.json({ username: user.username, access: user.access })
+ *     )
+ *   )
  * )
  * ```
  *
