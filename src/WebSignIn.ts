@@ -315,6 +315,11 @@ export interface PlexUserService {
   readonly thumb: string | undefined
   /** How the user reaches the app owner's server. */
   readonly access: AccessLevel
+  /**
+   * The user's Plex token, `Redacted` (kept in the session store, never in a cookie), for calls on the user's
+   * behalf: `Resources.servers().pipe(Credentials.withToken(user.token))`. Do not send it to the browser.
+   */
+  readonly token: Redacted.Redacted<string>
 }
 
 /**
@@ -708,7 +713,8 @@ export const make = (
 
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
       ...record.user,
-      access
+      access,
+      token: Redacted.make(record.token)
     })
 
     // -- callback ------------------------------------------------------------
@@ -1218,7 +1224,12 @@ const errorResponse = (error: AuthenticateError) =>
  * const me = HttpRouter.empty.pipe(
  *   HttpRouter.get(
  *     "/me",
- *     WebSignIn.requireUser(Effect.flatMap(WebSignIn.PlexUser, (user) => HttpServerResponse.json(user)))
+ *     WebSignIn.requireUser(
+ *       // What the page needs: not the whole user, whose token stays on the server.
+ *       Effect.flatMap(WebSignIn.PlexUser, (user) =>
+ *         HttpServerResponse.json({ username: user.username, access: user.access })
+ *       )
+ *     )
  *   )
  * )
  * ```

@@ -324,6 +324,11 @@ export interface PlexUserService {
   readonly thumb: string | undefined
   /** How the user reaches the app owner's server. */
   readonly access: AccessLevel
+  /**
+   * The user's Plex token, `Redacted` (kept in the session store, never in a cookie), for calls on the user's
+   * behalf: `Resources.servers().pipe(Credentials.withToken(user.token))`. Do not send it to the browser.
+   */
+  readonly token: Redacted.Redacted<string>
 }
 
 /**
@@ -730,7 +735,8 @@ export const make = (
 
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
       ...record.user,
-      access
+      access,
+      token: Redacted.make(record.token)
     })
 
     // -- callback ------------------------------------------------------------
@@ -1235,7 +1241,12 @@ const errorResponse = (error: AuthenticateError) =>
  * const MeRoute = HttpRouter.add(
  *   "GET",
  *   "/me",
- *   WebSignIn.requireUser(Effect.flatMap(Effect.service(WebSignIn.PlexUser), (user) => HttpServerResponse.json(user)))
+ *   WebSignIn.requireUser(
+ *     // What the page needs: not the whole user, whose token stays on the server.
+ *     Effect.flatMap(Effect.service(WebSignIn.PlexUser), (user) =>
+ *       HttpServerResponse.json({ username: user.username, access: user.access })
+ *     )
+ *   )
  * )
  * ```
  *

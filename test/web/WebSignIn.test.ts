@@ -32,7 +32,7 @@ import {
   Schema,
   TestClock
 } from "effect"
-import { ClientIdentity, PlexError, WebSignIn } from "effect-plex-auth"
+import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, WebSignIn } from "effect-plex-auth"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { AppLive } from "../../examples/web-sign-in/app.js"
 import { seed } from "../../examples/web-sign-in/seed.js"
@@ -1561,6 +1561,38 @@ describe("WebSignIn middleware and routes", () => {
         const denied = yield* run(app, request("/me", { headers: { cookie } }))
         assert.strictEqual(denied.status, 403)
       }).pipe(Effect.provide(env({ accessTtl: "30 seconds" })))
+  )
+
+  it.effect(
+    "the PlexUser carries the session's Plex token, Redacted: a handler calls plex.tv as the user",
+    () =>
+      Effect.gen(function* () {
+        let seen: WebSignIn.PlexUserService | undefined
+        const app = WebSignIn.requireUser(
+          Effect.flatMap(WebSignIn.PlexUser, (user) =>
+            Effect.gen(function* () {
+              seen = user
+              const account = yield* PlexAuth.account().pipe(Credentials.withToken(user.token))
+              const servers = yield* Resources.servers().pipe(Credentials.withToken(user.token))
+              return yield* HttpServerResponse.json({
+                account: account.username,
+                servers: servers.map((server) => `${server.name} (${server.owned ? "owned" : "shared"})`)
+              })
+            })
+          )
+        )
+        const cookie = yield* session("carol")
+        const ok = yield* run(app, request("/servers", { headers: { cookie } }))
+        assert.strictEqual(ok.status, 200)
+        assert.deepStrictEqual(yield* Effect.promise(() => ok.json()), {
+          account: "carol",
+          servers: ["Alice's Media Server (shared)"]
+        })
+        assert.isDefined(seen)
+        const token = Redacted.value(seen!.token)
+        assert.isAbove(token.length, 0)
+        assertNoSecrets({ String: String(seen!.token), "JSON.stringify": JSON.stringify(seen) }, [token])
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect("requireUser: the answer that renews the session cookie is not stored by caches", () =>

@@ -108,6 +108,7 @@ describe.concurrent(
         Effect.gen(function* () {
           let details: Record<string, unknown> = {}
           let seen: ReadonlyArray<{ readonly username: string; readonly access: string }> = []
+          let page = ""
           const run = yield* cli(["fake-server", "--json"], {
             whileRunning: {
               until: /\n}\n/,
@@ -117,11 +118,14 @@ describe.concurrent(
                   const at = (account: unknown) =>
                     accessOf(String(details["plexTvUrl"]), String(details["serverId"]), account as Account)
                   seen = [yield* at(details["sharedUser"]), yield* at(details["stranger"])]
+                  page = yield* Effect.promise(() =>
+                    fetch(String(details["authAppUrl"])).then((r) => r.text())
+                  )
                 }).pipe(Effect.orDie)
             }
           })
           assertExit(run, 130)
-          // The fields scripts read before, then the two accounts.
+          // The fields scripts read before, then the two accounts and the sign-in page.
           assert.deepStrictEqual(Object.keys(details), [
             "plexTvUrl",
             "clientsUrl",
@@ -135,8 +139,12 @@ describe.concurrent(
             "approvePinsAfterSeconds",
             "unclaimedServerUrl",
             "sharedUser",
-            "stranger"
+            "stranger",
+            "authAppUrl"
           ])
+          // Its sign-in page, the authAppUrl of a WebSignIn (or a PIN login) against the fake, is served there.
+          assert.strictEqual(details["authAppUrl"], `${String(details["plexTvUrl"])}/auth`)
+          assert.include(page, '<form id="approve"')
           assert.deepStrictEqual(details["sharedUser"], {
             username: "carol",
             login: "carol@example.com",
@@ -228,7 +236,8 @@ describe.concurrent(
         approvePinsAfterSeconds: 1,
         unclaimedServerUrl: "http://127.0.0.1:4",
         sharedUser: account("carol"),
-        stranger: account("dave")
+        stranger: account("dave"),
+        authAppUrl: "http://127.0.0.1:1/auth"
       })
       assert.include(
         stderr,

@@ -163,7 +163,8 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
           "approvePinsAfterSeconds",
           "unclaimedServerUrl",
           "sharedUser",
-          "stranger"
+          "stranger",
+          "authAppUrl"
         ])
         const plexTvUrl = String(details["plexTvUrl"])
         assert.match(plexTvUrl, /^http:\/\/127\.0\.0\.1:\d+$/)

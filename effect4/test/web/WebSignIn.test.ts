@@ -29,7 +29,7 @@ import {
 import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { KeyValueStore } from "effect/persistence"
 import { TestClock } from "effect/testing"
-import { ClientIdentity, PlexError, WebSignIn } from "effect4-plex-auth"
+import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, WebSignIn } from "effect4-plex-auth"
 import { Fault, FakePlex } from "effect4-plex-auth/testing"
 import { authUrlParams } from "../../../src/core/authUrl.js"
 import * as CoreCookies from "../../../src/core/web/cookies.js"
@@ -1584,6 +1584,38 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         assert.strictEqual(denied.status, 403)
         assert.include(yield* Effect.promise(() => denied.text()), "AccessDenied")
       }).pipe(Effect.provide(env({ accessTtl: "30 seconds" })))
+  )
+
+  it.effect(
+    "the PlexUser carries the session's Plex token, Redacted: a handler calls plex.tv as the user",
+    () =>
+      Effect.gen(function* () {
+        let seen: WebSignIn.PlexUserService | undefined
+        const app = WebSignIn.requireUser(
+          Effect.flatMap(Effect.service(WebSignIn.PlexUser), (user) =>
+            Effect.gen(function* () {
+              seen = user
+              const account = yield* PlexAuth.account().pipe(Credentials.withToken(user.token))
+              const servers = yield* Resources.servers().pipe(Credentials.withToken(user.token))
+              return yield* HttpServerResponse.json({
+                account: account.username,
+                servers: servers.map((server) => `${server.name} (${server.owned ? "owned" : "shared"})`)
+              })
+            })
+          )
+        )
+        const cookie = yield* session("carol")
+        const ok = yield* serve(app, request("/servers", { headers: { cookie } }))
+        assert.strictEqual(ok.status, 200)
+        assert.deepStrictEqual(yield* Effect.promise(() => ok.json()), {
+          account: "carol",
+          servers: ["Alice's Media Server (shared)"]
+        })
+        assert.isDefined(seen)
+        const token = Redacted.value(seen!.token)
+        assert.isAbove(token.length, 0)
+        assertNoSecrets({ String: String(seen!.token), "JSON.stringify": JSON.stringify(seen) }, [token])
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect("requireUser: the answer that renews the session cookie is not stored by caches", () =>

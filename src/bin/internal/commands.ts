@@ -662,7 +662,8 @@ const fakeServer = Command.make(
         approvePinsAfterSeconds: scenarios.has("expire-pin") ? null : options.approvePinsAfter,
         unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url,
         sharedUser: Render.fakeServerAccount(FakeSeed.fakeSharedUser),
-        stranger: Render.fakeServerAccount(FakeSeed.fakeStranger)
+        stranger: Render.fakeServerAccount(FakeSeed.fakeStranger),
+        authAppUrl: Render.pinLinkPage(server.plexTvUrl)
       }
       // First, so that it is on stderr before the details a program waits for.
       if (Option.isSome(yield* authAppFromEnv)) {

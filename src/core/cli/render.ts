@@ -441,6 +441,8 @@ export interface FakeServerDetails {
   readonly sharedUser: FakeServerAccount
   /** A user with no access to the server: a web sign-in as them is refused (`AccessDenied`). */
   readonly stranger: FakeServerAccount
+  /** Its sign-in page, `<plexTvUrl>/auth`: the `authAppUrl` of a PIN login or a `WebSignIn` against the fake. */
+  readonly authAppUrl: string
 }
 
 /** An account of the fake `fake-server` lists besides its own: its username, and its login and password. */
