@@ -101,16 +101,10 @@ describe("messages", () => {
       new PlexError.Unauthorized({ ...ctx, status: 401, errors: [], reauthentication }).message
     const prefix = "PlexAuth.getTokenDetails: not authorized (HTTP 401); "
     assert.strictEqual(refused(), `${prefix}sign in again`)
-    assert.strictEqual(refused("Failed"), `${prefix}re-authenticating got no new token: sign in again`)
-    assert.strictEqual(
-      refused("SameToken"),
-      `${prefix}re-authenticating gave back the refused token: sign in again`
-    )
-    assert.strictEqual(
-      refused("CoolingDown"),
-      `${prefix}a re-authentication failed moments ago, none is tried yet: sign in again`
-    )
-    assert.strictEqual(refused("SignedOut"), `${prefix}the token was signed out: sign in again`)
+    assert.strictEqual(refused("Failed"), `${prefix}re-authentication failed: sign in again`)
+    assert.strictEqual(refused("SameToken"), `${prefix}re-authentication failed: sign in again`)
+    assert.strictEqual(refused("CoolingDown"), `${prefix}re-authentication failed: sign in again`)
+    assert.strictEqual(refused("SignedOut"), `${prefix}sign in again`)
     assert.strictEqual(refused("FreshTokenRefused"), `${prefix}the server refuses fresh tokens too`)
   })
 })

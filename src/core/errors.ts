@@ -79,34 +79,23 @@ export const badRequestMessage = (e: Answered): string =>
   `${e.operation}: ${e.method} ${e.url} was rejected as a bad request (HTTP ${e.status})${describeCodes(e.errors)}`
 
 /**
- * What credentials that re-authenticate did when they got no new token (`Unauthorized`'s `reauthentication`), as
- * its message says it: without it, "sign in again" reads as if nothing had been tried, when the credentials' own
- * way of signing in (`obtain`, a sign-in, a PIN login) already failed and a person must step in.
- */
-const reauthenticationNote: Readonly<Record<string, string>> = {
-  Failed: "re-authenticating got no new token",
-  SameToken: "re-authenticating gave back the refused token",
-  CoolingDown: "a re-authentication failed moments ago, none is tried yet",
-  SignedOut: "the token was signed out"
-}
-
-/**
  * `Unauthorized`'s message: what to do (docs/errors.md): sign in again, unless the server refuses fresh tokens
- * too, or the refusal is the sign-in's own (a wrong login or password: signing in again with them fails again);
- * after a re-authentication that got no new token, what it did first.
+ * too, or the refusal is the sign-in's own (a wrong login or password: signing in again with them fails again).
+ * When credentials that re-authenticate got no usable token (`reauthentication` `Failed`, `SameToken`,
+ * `CoolingDown`: their own way of signing in, `obtain`, a sign-in, a PIN login, already failed), it says so first,
+ * so that "sign in again" does not read as if nothing had been tried: a person must step in. The field tells which.
  */
 export const unauthorizedMessage = (
   e: Answered & { readonly reauthentication?: string | undefined }
 ): string => {
-  const note = e.reauthentication === undefined ? undefined : reauthenticationNote[e.reauthentication]
   const why =
     e.reauthentication === "FreshTokenRefused"
       ? "; the server refuses fresh tokens too"
       : e.url.endsWith("/users/signin")
         ? "; check the login and password"
-        : note === undefined
+        : e.reauthentication === undefined || e.reauthentication === "SignedOut"
           ? "; sign in again"
-          : `; ${note}: sign in again`
+          : "; re-authentication failed: sign in again"
   return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}${why}`
 }
 
