@@ -28,6 +28,37 @@ export interface Wanted {
   readonly dev?: boolean | undefined
 }
 
+/** What a consumer's lockfile takes from a packed tarball: its package.json and its integrity. */
+interface TarballFacts {
+  readonly packed: Record<string, unknown> & { readonly peerDependencies?: Record<string, string> }
+  readonly integrity: string
+}
+
+const tarballs = new Map<string, Promise<TarballFacts>>()
+
+/**
+ * The package.json inside `tarball` (an absolute path; read by `tar`) and the tarball's integrity, read once
+ * per tarball and worker: a run's tarball does not change once packed (test/support/build.ts), and the
+ * packaging and install-line tests write ten consumers of the same two tarballs, which started `tar` (a
+ * process forked from the vitest process) once each. A failed read is not kept.
+ */
+const tarballFacts = (tarball: string): Promise<TarballFacts> => {
+  let facts = tarballs.get(tarball)
+  if (facts === undefined) {
+    facts = (async () => ({
+      packed: JSON.parse(
+        ok(await run("tar", ["-xzOf", tarball, "package/package.json"], path.dirname(tarball)), "tar").stdout
+      ) as TarballFacts["packed"],
+      integrity: `sha512-${createHash("sha512")
+        .update(await fs.readFile(tarball))
+        .digest("base64")}`
+    }))()
+    facts.catch(() => tarballs.delete(tarball))
+    tarballs.set(tarball, facts)
+  }
+  return facts
+}
+
 /** The package this project builds; it is installed from the tarball. */
 export const self = "effect-plex-auth"
 
@@ -73,12 +104,7 @@ export const writeConsumer = async (
       : ours.packages[`node_modules/${name}`]
   const missing = wanted.filter((w) => w.name !== me && topLevel(w.name) === undefined).map((w) => w.name)
   if (missing.length > 0) throw new NotInLockfile(missing)
-  const packed = JSON.parse(
-    ok(await run("tar", ["-xzOf", tarball, "package/package.json"], project), "tar").stdout
-  ) as Record<string, unknown> & { readonly peerDependencies?: Record<string, string> }
-  const integrity = `sha512-${createHash("sha512")
-    .update(await fs.readFile(tarball))
-    .digest("base64")}`
+  const { packed, integrity } = await tarballFacts(path.resolve(project, tarball))
   const spec = `file:${path.relative(project, tarball)}`
   const dependencies: Record<string, string> = {}
   const devDependencies: Record<string, string> = {}
