@@ -706,6 +706,22 @@ export const make = (
         })
       )
 
+    // The session the browser had before a sign-in ends. A removal the store fails (a damaged entry, a file it may not
+    // remove) does not stop the sign-in: the store would fail it at every try, and the browser could not sign in
+    // again until that session's cookie expired. The old session is left for its expiry (its cookie is replaced),
+    // listed for removal once sessionMax has passed from now (none outlives it); its failure is logged.
+    const removePrevious = (storageKey: string, now: number) =>
+      Effect.catchTag(remove(storageKey), "SessionStoreError", () =>
+        Effect.zipRight(
+          Effect.sync(() => {
+            if (!opened.has(storageKey)) opened.set(storageKey, now + maxMillis)
+          }),
+          Effect.logWarning(
+            "WebSignIn: the browser's previous session was not removed (the store failed): left for its expiry"
+          )
+        )
+      )
+
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
       ...record.user,
       access
@@ -859,7 +875,7 @@ export const make = (
         // A new session id at every sign-in (no fixation); a session this browser had before ends.
         const previous = yield* Effect.option(sessionIdOf(request.cookie, now))
         if (Option.isSome(previous)) {
-          yield* remove(yield* Effect.promise(() => Core.storageKey(prefix, previous.value)))
+          yield* removePrevious(yield* Effect.promise(() => Core.storageKey(prefix, previous.value)), now)
         }
         const sessionId = Core.newSessionId()
         const record = Flow.newRecord({

@@ -804,6 +804,66 @@ describe("WebSignIn sessions", () => {
   }
 
   it.effect(
+    "a browser whose previous session the store always fails to remove still signs in again: the old one is left for its expiry",
+    () => {
+      // A store that fails every removal of one session (a damaged entry, a file it may not remove).
+      let refused: string | undefined
+      const removals: Array<string> = []
+      const RefusingEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          remove: (key) => {
+            if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
+            removals.push(key)
+            return key === refused
+              ? Effect.fail(
+                  new PlatformError.SystemError({
+                    module: "KeyValueStore",
+                    method: "remove",
+                    reason: "PermissionDenied",
+                    description: "this entry cannot be removed"
+                  })
+                )
+              : inner.remove(key)
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const old = yield* session("alice")
+        // The store holds one session: its key is the one it fails to remove from now on.
+        assert.strictEqual(yield* store.size, 1)
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const now = yield* Clock.currentTimeMillis
+        const verified = yield* Effect.promise(() =>
+          Signed.verify([key], Core.sessionPurpose, old.slice(old.indexOf("=") + 1), now)
+        )
+        const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+        refused = yield* Effect.promise(() => Core.storageKey(Core.defaultStorePrefix, sessionId))
+        // Alice signs in again from that browser (its session cookie sent): a new session, twice over.
+        for (const attempt of [1, 2]) {
+          const again = yield* service.start
+          const params = authUrlParams(Redacted.value(again.url))
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+          const signedIn = yield* service.callback({
+            cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+            url: params.get("forwardUrl") ?? ""
+          })
+          assert.strictEqual(signedIn.user.username, "alice")
+          const fresh = header(signedIn.cookies, service.settings.sessionCookie)
+          assert.isDefined(fresh)
+          assert.notStrictEqual(fresh, old)
+          assert.strictEqual((yield* service.authenticate(fresh ?? "")).user.username, "alice")
+          assert.strictEqual(removals.filter((k) => k === refused).length, attempt)
+        }
+        // The old session stays (the store would not remove it) beside the two new ones.
+        assert.strictEqual(yield* store.size, 3)
+      }).pipe(Effect.provide(RefusingEnv))
+    }
+  )
+
+  it.effect(
     "re-checks access once the answer is older than accessTtl: a removed friend gets 403 without a restart",
     () =>
       Effect.gen(function* () {
