@@ -24,13 +24,15 @@ import {
   Either,
   Exit,
   Fiber,
+  FiberId,
   Layer,
   Logger,
   LogLevel,
   Option,
   Redacted,
   Schema,
-  TestClock
+  TestClock,
+  Tracer
 } from "effect"
 import { ClientIdentity, PlexError, WebSignIn } from "effect-plex-auth"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
@@ -1197,6 +1199,55 @@ describe("WebSignIn sessions", () => {
         ])
       }).pipe(Effect.provide(GatedEnv), Effect.provide(Capture), Logger.withMinimumLogLevel(LogLevel.All))
     }
+  )
+
+  it.effect(
+    "a return interrupted at any step of taking its place among the returns in flight leaves none that later returns wait on",
+    () =>
+      // The return is interrupted (its request gone) before its k-th step (a tracer's hook sees each step of its fiber,
+      // and the interruption lands before the next one), for k = 0, 1, 2, ... until the interruption comes once it
+      // has asked plex.tv about the PIN (its run started, past the lookup of the returns in flight), or it ends. One
+      // that landed between taking the entry and running the return (without d98577e's uninterruptibleMask) left an
+      // entry nothing completes: every later return of that sign-in waited on it for ever (the test's timeout).
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const input = {
+          cookie: `${started.cookie.name}=${started.cookie.value}`,
+          url: params.get("forwardUrl") ?? ""
+        }
+        const checks = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
+        const tracer = yield* Effect.tracer
+        let target: Fiber.RuntimeFiber<unknown, unknown> | undefined
+        let steps = 0
+        let interruptAt = 0
+        const stepping = Tracer.make({
+          span: (...args) => tracer.span(...args),
+          context: (execution, fiber) => {
+            if (fiber === target && steps++ === interruptAt) fiber.unsafeInterruptAsFork(FiberId.none)
+            return execution()
+          }
+        })
+        let interrupted = 0
+        for (let k = 0; ; k++) {
+          const before = yield* checks
+          steps = 0
+          interruptAt = k
+          const fiber = yield* Effect.fork(Effect.withTracer(service.callback(input), stepping))
+          target = fiber
+          const exit = yield* Fiber.await(fiber)
+          target = undefined
+          if (Exit.isSuccess(exit)) break
+          assert.isTrue(Exit.isInterrupted(exit), String(exit))
+          interrupted++
+          if ((yield* checks) > before) break
+        }
+        assert.isAbove(interrupted, 10)
+        // The same return, run as any other, signs in.
+        assert.strictEqual((yield* service.callback(input)).user.username, "alice")
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect("a store call that hangs for one session holds up no other session's sign-out or sign-in", () => {

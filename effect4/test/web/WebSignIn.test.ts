@@ -1194,6 +1194,55 @@ describe("WebSignIn sessions (Effect 4)", () => {
     }
   )
 
+  it.effect(
+    "a return interrupted at any step of taking its place among the returns in flight leaves none that later returns wait on",
+    () =>
+      // The return is interrupted (its request gone) before its k-th step (a tracer's hook sees each step of its fiber,
+      // and the interruption lands before the next one), for k = 0, 1, 2, ... until the interruption comes once it
+      // has asked plex.tv about the PIN (its run started, past the lookup of the returns in flight), or it ends. One
+      // that landed between taking the entry and running the return (without d98577e's uninterruptibleMask) left an
+      // entry nothing completes: every later return of that sign-in waited on it for ever (the test's timeout).
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const input = {
+          cookie: `${started.cookie.name}=${started.cookie.value}`,
+          url: params.get("forwardUrl") ?? ""
+        }
+        const checks = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
+        const tracer = yield* Effect.tracer
+        let target: Fiber.Fiber<unknown, unknown> | undefined
+        let steps = 0
+        let interruptAt = 0
+        const stepping = Tracer.make({
+          span: (...args) => tracer.span(...args),
+          context: (primitive, fiber) => {
+            if (fiber === target && steps++ === interruptAt) fiber.interruptUnsafe()
+            return primitive["~effect/Effect/evaluate"](fiber)
+          }
+        })
+        let interrupted = 0
+        for (let k = 0; ; k++) {
+          const before = yield* checks
+          steps = 0
+          interruptAt = k
+          const fiber = yield* Effect.forkChild(Effect.withTracer(service.callback(input), stepping))
+          target = fiber
+          const exit = yield* Fiber.await(fiber)
+          target = undefined
+          if (Exit.isSuccess(exit)) break
+          assert.isTrue(Exit.hasInterrupts(exit), String(exit))
+          interrupted++
+          if ((yield* checks) > before) break
+        }
+        assert.isAbove(interrupted, 10)
+        // The same return, run as any other, signs in.
+        assert.strictEqual((yield* service.callback(input)).user.username, "alice")
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("a store call that hangs for one session holds up no other session's sign-out or sign-in", () => {
     // A store whose next remove of a session, once armed, runs only when told to: one user's sign-out hangs in
     // the store while others sign out and in. With one lock for every session's writes they waited for it (for
