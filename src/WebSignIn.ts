@@ -385,6 +385,12 @@ export interface Options {
    * waits for plex.tv's per-attempt timeout (30 s). Default 3 seconds.
    */
   readonly accessWait?: Duration.DurationInput | undefined
+  /**
+   * How long the callback waits for plex.tv to answer each of its requests (the first PIN check, the user, the access
+   * check) before taking it as unavailable: `PlexUnavailable` (`NetworkError`), whose 503 page keeps the PIN cookie
+   * and offers this return again. A browser never waits for plex.tv's per-attempt timeout (30 s). Default 5 seconds.
+   */
+  readonly callbackWait?: Duration.DurationInput | undefined
   /** Sign-out (the route) also revokes the user's Plex token. Default false. */
   readonly revokeOnSignOut?: boolean | undefined
   /** The prefix of the session keys in the `KeyValueStore`. Default `plex-session:`. */
@@ -559,6 +565,7 @@ export const make = (
     const accessTtl = yield* duration("accessTtl", options.accessTtl)
     const graceMillis = yield* duration("accessGrace", options.accessGrace)
     const accessWaitMillis = yield* duration("accessWait", options.accessWait)
+    const callbackWaitMillis = yield* duration("callbackWait", options.callbackWait)
     const authAppUrl =
       options.authAppUrl === undefined
         ? AuthUrl.defaultAppUrl
@@ -584,6 +591,15 @@ export const make = (
     const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
     const unavailable = (op: string) => (error: { readonly _tag: string }) =>
       new PlexUnavailable({ operation: op, failure: error._tag })
+    // One of the callback's requests to plex.tv, waited for at most `callbackWait`: a plex.tv that hangs is unavailable
+    // for now (the routes' 503 page, the PIN cookie kept), not a 30-second wait (the per-attempt timeout).
+    const withinCallbackWait =
+      (op: string) =>
+      <A, E, R>(request: Effect.Effect<A, E, R>): Effect.Effect<A, E | PlexUnavailable, R> =>
+        Effect.timeoutFail(request, {
+          duration: Duration.millis(callbackWaitMillis),
+          onTimeout: () => new PlexUnavailable({ operation: op, failure: Core.callbackWaitFailure })
+        })
 
     // -- start ---------------------------------------------------------------
     const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
@@ -816,7 +832,7 @@ export const make = (
             )
           )
         )
-        const first = yield* timed
+        const first = yield* withinCallbackWait("checkPin")(timed)
         // When the wait runs out: plex.tv answered "not approved yet", or it did not answer the check in flight
         // (then unavailable for now, the return kept for a retry), told apart by when that check was sent.
         const inFlight = yield* Ref.make<number | undefined>(undefined)
@@ -859,9 +875,13 @@ export const make = (
             e._tag === "Unauthorized"
               ? Effect.fail(new SignInNotApproved())
               : Effect.fail(unavailable("getTokenDetails")(e))
-          )
+          ),
+          withinCallbackWait("getTokenDetails")
         )
-        const access = yield* checker.check(token).pipe(Effect.mapError(() => new SignInNotApproved()))
+        const access = yield* checker.check(token).pipe(
+          Effect.mapError(() => new SignInNotApproved()),
+          withinCallbackWait("checkAccess")
+        )
         switch (access._tag) {
           case "NoAccess":
             yield* Effect.logWarning(`WebSignIn: refused ${account.username}: no access to the server`)

@@ -436,7 +436,9 @@ export const authenticateStatus = (tag: string): number =>
  * after sign-in; the PIN-flow cookie lives 15 minutes; the callback waits up
  * to 3 seconds for plex.tv to show the PIN approved; an access answer is kept
  * 5 minutes, and a granting one stands 1 hour while plex.tv cannot be asked;
- * a request waits at most 3 seconds for plex.tv to answer an access check.
+ * a request waits at most 3 seconds for plex.tv to answer an access check;
+ * the callback waits at most 5 seconds for plex.tv to answer each of its
+ * requests (the first PIN check, the user, the access check).
  */
 export const durations = {
   sessionIdle: { defaultMillis: 7 * 24 * 60 * 60 * 1000, minimumMillis: 1000 },
@@ -445,7 +447,8 @@ export const durations = {
   approvalWait: { defaultMillis: 3000, minimumMillis: 0 },
   accessTtl: { defaultMillis: 5 * 60 * 1000, minimumMillis: 0 },
   accessGrace: { defaultMillis: 60 * 60 * 1000, minimumMillis: 0 },
-  accessWait: { defaultMillis: 3000, minimumMillis: 1 }
+  accessWait: { defaultMillis: 3000, minimumMillis: 1 },
+  callbackWait: { defaultMillis: 5000, minimumMillis: 1 }
 } as const
 
 /**
@@ -453,6 +456,13 @@ export const durations = {
  * within `accessWait` (as a per-attempt timeout would: no answer in time).
  */
 export const accessWaitFailure = "NetworkError"
+
+/**
+ * The failure a `PlexUnavailable` names when plex.tv did not answer one of the callback's requests within
+ * `callbackWait` (as a per-attempt timeout would: no answer in time). A failure the routes take as plex.tv
+ * unavailable for now: the PIN cookie is kept, and the 503 page's "Try again" is the same return.
+ */
+export const callbackWaitFailure = "NetworkError"
 
 /** The prefix of the session keys in the store, by default. */
 export const defaultStorePrefix = "plex-session:"
