@@ -55,9 +55,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
 import { tagNamed } from "./internal/errorName.js"
@@ -376,9 +374,9 @@ export interface Options {
   /** How long the PIN-flow cookie lives: the time a user has at app.plex.tv. Default 15 minutes. */
   readonly pinLifetime?: Duration.Input | undefined
   /**
-   * How long the callback waits for plex.tv to show the PIN approved. Default 3 seconds. A wait that ends on a check
-   * plex.tv has left unanswered for 500 ms or more is `PlexUnavailable` (`checkPin`, `NetworkError`), not
-   * `SignInNotApproved`.
+   * How long the callback keeps checking for plex.tv to show the PIN approved (every 500 ms). Default 3 seconds. A
+   * check sent before it ends is waited for (at most `callbackWait`): its answer decides, and one that never comes is
+   * `PlexUnavailable` (`checkPin`, `NetworkError`), not `SignInNotApproved`.
    */
   readonly approvalWait?: Duration.Input | undefined
   /** How long an access answer is kept before plex.tv is asked again. Default 5 minutes. */
@@ -841,49 +839,24 @@ export const make = (
             NetworkError: (e) => Effect.fail(unavailable("checkPin")(e))
           })
         )
-        // The slowest answer plex.tv gave a check of this return: a check in flight at the wait's end is no answer only
-        // once it has waited well past that (a slow plex.tv is still answering).
-        const slowest = yield* Ref.make(0)
-        const timed = Effect.flatMap(Clock.currentTimeMillis, (sentAt) =>
-          Effect.tap(checkPin, () =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Ref.update(slowest, (s) => Math.max(s, now - sentAt))
-            )
-          )
-        )
-        const first = yield* withinCallbackWait("checkPin")(timed)
-        // When the wait runs out: plex.tv answered "not approved yet", or it did not answer the check in flight
-        // (then unavailable for now, the return kept for a retry), told apart by when that check was sent.
-        const inFlight = yield* Ref.make<number | undefined>(undefined)
-        const recheck = Clock.currentTimeMillis.pipe(
-          Effect.flatMap((sentAt) => Ref.set(inFlight, sentAt)),
-          Effect.andThen(timed),
-          Effect.tap(() => Ref.set(inFlight, undefined))
-        )
-        const waitEnded = Effect.gen(function* () {
-          const end = Core.approvalWaitEnd({
-            inFlightSince: yield* Ref.get(inFlight),
-            now: yield* Clock.currentTimeMillis,
-            waitMillis,
-            slowestAnswerMillis: yield* Ref.get(slowest)
-          })
-          return yield* end === "NoAnswer"
-            ? Effect.fail(new PlexUnavailable({ operation: "checkPin", failure: Core.approvalWaitFailure }))
-            : Effect.fail(new SignInNotApproved())
-        })
-        const approved =
-          first.authToken !== undefined
-            ? first
-            : yield* recheck.pipe(
-                Effect.repeat({
-                  schedule: Schedule.spaced(Duration.millis(Core.approvalCheckSpacingMillis(waitMillis))),
-                  until: (p: PinLogin.Pin) => p.authToken !== undefined
-                }),
-                // Once before the checks, not before each (the delay inside the repeat made them a second apart).
-                Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
-                Effect.timeoutOption(Duration.millis(waitMillis)),
-                Effect.flatMap(Option.match({ onNone: () => waitEnded, onSome: Effect.succeed }))
-              )
+        // Each check waited for at most callbackWait: one plex.tv leaves unanswered that long is PlexUnavailable
+        // (unavailable for now, the return kept for a retry).
+        const checkOnce = withinCallbackWait("checkPin")(checkPin)
+        let approved = yield* checkOnce
+        // While plex.tv answers "not approved yet", checked again (spaced) until approvalWait has passed. A check sent
+        // before the wait ends is waited for (its own callbackWait): its answer decides, whether approved, not
+        // approved or no answer. Never a guess: a plex.tv that answers slowly and then hangs is unavailable, not a
+        // refusal that would delete the PIN cookie of a sign-in the user approved.
+        const waitEnds = (yield* Clock.currentTimeMillis) + waitMillis
+        let pause = Core.approvalRecheckDelayMillis(waitMillis)
+        while (approved.authToken === undefined) {
+          const now = yield* Clock.currentTimeMillis
+          if (now >= waitEnds) return yield* new SignInNotApproved()
+          yield* Effect.sleep(Duration.millis(Math.min(pause, waitEnds - now)))
+          if ((yield* Clock.currentTimeMillis) >= waitEnds) return yield* new SignInNotApproved()
+          approved = yield* checkOnce
+          pause = Core.approvalCheckSpacingMillis(waitMillis)
+        }
         // The PIN plex.tv answered for is the one this browser started.
         if (!Flow.samePin(pin, approved.code)) {
           return yield* new SignInNotStarted({ reason: "Invalid" })

@@ -487,8 +487,8 @@ describe("WebSignIn.callback (Effect 4)", () => {
     "plex.tv not answering the checks through the approval wait is PlexUnavailable (the return kept for a retry), not SignInNotApproved",
     () =>
       Effect.gen(function* () {
-        // The check sent at 0.5 s is still unanswered when the 3 s wait ends.
-        const result = yield* returnWith(Fault.hang, "3 seconds")
+        // The check sent at 0.5 s is still unanswered when the 3 s wait ends: waited for callbackWait (5 s) from then.
+        const result = yield* returnWith(Fault.hang, "5 seconds")
         const error = Result.isFailure(result) ? result.failure : undefined
         assert.deepStrictEqual(
           error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : error?._tag,
@@ -616,6 +616,52 @@ describe("WebSignIn.callback (Effect 4)", () => {
       const result = yield* Fiber.join(fiber)
       assert.isTrue(Result.isFailure(result) && result.failure._tag === "PlexUnavailable", String(result))
     }).pipe(Effect.provide(env({ callbackWait: "1 second" })))
+  )
+
+  it.effect(
+    "a plex.tv that answers a check slowly (2 s) and then hangs is PlexUnavailable, not SignInNotApproved: the approved sign-in finishes at the retry",
+    () =>
+      Effect.gen(function* () {
+        // The first check answered "not approved yet" after 2 s; the user approves; the re-check sent at 2.5 s hangs.
+        // Read as "not approved" (the PIN cookie deleted), the user could not finish the sign-in they approved.
+        yield* FakePlex.fault("checkPin", Fault.delay("2 seconds"))
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const input = {
+          cookie: `${started.cookie.name}=${started.cookie.value}`,
+          url: params.get("forwardUrl") ?? ""
+        }
+        const fiber = yield* Effect.forkChild(Effect.result(service.callback(input)))
+        const checks = Effect.map(FakePlex.requests, (requests) =>
+          requests.filter((r) => r.route === "checkPin")
+        )
+        const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        while ((yield* checks).length < 1) yield* turn
+        // The clock moved in steps of 10 ms until the first check is answered, then until the next is sent.
+        while ((yield* checks).every((r) => r.outcome === "Pending")) {
+          yield* TestClock.adjust("10 millis")
+          yield* turn
+        }
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "carol" })
+        while ((yield* checks).length < 2) {
+          yield* TestClock.adjust("10 millis")
+          yield* turn
+        }
+        yield* TestClock.adjust("5 seconds")
+        const result = yield* Fiber.join(fiber)
+        const error = Result.isFailure(result) ? result.failure : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : String(result),
+          ["checkPin", "NetworkError"]
+        )
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error) && Flow.retriesAtReturn(error))
+        // plex.tv answers again: "Try again" (this return) finishes the sign-in the user approved.
+        yield* FakePlex.clearFaults
+        assert.strictEqual((yield* service.callback(input)).user.username, "carol")
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect("plex.tv failing during the access check is PlexUnavailable, never AccessDenied", () =>

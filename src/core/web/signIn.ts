@@ -31,33 +31,6 @@ export const approvalRecheckDelayMillis = (waitMillis: number): number =>
 export const approvalCheckSpacingMillis = (waitMillis: number): number =>
   Math.min(approvalCheckMillis, Math.max(waitMillis, 1))
 
-/**
- * How the callback's approval wait ends when `approvalWait` runs out before plex.tv shows the PIN approved, from the
- * check then in flight (`inFlightSince`: when it was sent; `undefined` when none is, plex.tv having answered the
- * last one "not approved yet") and the slowest answer plex.tv gave a check of this wait (`slowestAnswerMillis`):
- * `NoAnswer` when that check has gone unanswered for at least a spacing of the checks and twice the slowest answer
- * (plex.tv hangs: unavailable for now, the return can be tried again), else `NotApproved` (plex.tv answered "not
- * approved yet", or its answer to a check sent not long before the end is simply not in yet: a plex.tv that answers
- * slowly is still answering).
- */
-export const approvalWaitEnd = (options: {
-  readonly inFlightSince: number | undefined
-  readonly now: number
-  readonly waitMillis: number
-  readonly slowestAnswerMillis: number
-}): "NotApproved" | "NoAnswer" =>
-  options.inFlightSince !== undefined &&
-  options.now - options.inFlightSince >=
-    Math.max(approvalCheckSpacingMillis(options.waitMillis), 2 * options.slowestAnswerMillis)
-    ? "NoAnswer"
-    : "NotApproved"
-
-/**
- * The failure a `PlexUnavailable` (operation `checkPin`) names when plex.tv did not answer a PIN check within the
- * approval wait ({@link approvalWaitEnd} `NoAnswer`; as a per-attempt timeout would: no answer in time).
- */
-export const approvalWaitFailure = "NetworkError"
-
 /** An absolute path of plain URL characters, with no `//` (which a browser could read as another host). */
 export const isPath = (path: string): path is `/${string}` =>
   /^\/[A-Za-z0-9\-._~/%]*$/.test(path) && !path.includes("//")
