@@ -721,19 +721,23 @@ export const make = (
       )
 
     // The session the browser had before a sign-in ends. A removal the store fails (a damaged entry, a file it may not
-    // remove) does not stop the sign-in: the store would fail it at every try, and the browser could not sign in
-    // again until that session's cookie expired. The old session is left for its expiry (its cookie is replaced),
-    // listed for removal once sessionMax has passed from now (none outlives it); its failure is logged.
+    // remove), or has not answered within Flow.previousRemovalTimeoutMillis (a store call that hangs for that session,
+    // or its lock held by one), does not stop the sign-in: the store would fail or hang it at every try, and the
+    // browser could not sign in again until that session's cookie expired. The old session is left for its expiry (its
+    // cookie is replaced), listed for removal once sessionMax has passed from now (none outlives it); a removal given
+    // up goes on on its own (disconnected); the failure is logged.
     const removePrevious = (storageKey: string, now: number) =>
-      Effect.catchTag(remove(storageKey), "SessionStoreError", () =>
-        Effect.zipRight(
-          Effect.sync(() => {
-            if (!opened.has(storageKey)) opened.set(storageKey, now + maxMillis)
-          }),
-          Effect.logWarning(
-            "WebSignIn: the browser's previous session was not removed (the store failed): left for its expiry"
+      Effect.catchAll(
+        Effect.timeout(Effect.disconnect(remove(storageKey)), Flow.previousRemovalTimeoutMillis),
+        (error) =>
+          Effect.zipRight(
+            Effect.sync(() => {
+              if (!opened.has(storageKey)) opened.set(storageKey, now + maxMillis)
+            }),
+            Effect.logWarning(
+              `WebSignIn: the browser's previous session was not removed (${error._tag === "SessionStoreError" ? "the store failed" : "no answer from the store"}): left for its expiry`
+            )
           )
-        )
       )
 
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({

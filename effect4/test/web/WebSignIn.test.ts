@@ -984,6 +984,68 @@ describe("WebSignIn sessions (Effect 4)", () => {
     }
   )
 
+  // A removal that never answers, and one that never answers nor can be interrupted (a store call that must finish
+  // once started).
+  for (const [kind, hang] of [
+    ["never answers", Effect.never],
+    ["never answers nor can be interrupted", Effect.uninterruptible(Effect.never)]
+  ] as const) {
+    it.effect(
+      `a browser whose previous session's removal ${kind} signs in again after 5 seconds: the old one is left for its expiry`,
+      () => {
+        let hanging: string | undefined
+        let asked = false
+        const HangingEnv = envOver((inner) =>
+          KeyValueStore.make({
+            ...inner,
+            remove: (key) => {
+              if (key !== hanging) return inner.remove(key)
+              asked = true
+              return hang
+            }
+          })
+        )
+        return Effect.gen(function* () {
+          const service = yield* WebSignIn.WebSignIn
+          const store = yield* KeyValueStore.KeyValueStore
+          const old = yield* session("alice")
+          const key = yield* Effect.promise(() => Signed.importKey(KEY))
+          const now = yield* Clock.currentTimeMillis
+          const verified = yield* Effect.promise(() =>
+            Signed.verify([key], Core.sessionPurpose, old.slice(old.indexOf("=") + 1), now)
+          )
+          const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+          hanging = yield* Effect.promise(() => Core.storageKey(Core.defaultStorePrefix, sessionId))
+          // Alice signs in again from that browser (its session cookie sent); given 20 s, it must be answered in 5.
+          const again = yield* service.start
+          const params = authUrlParams(Redacted.value(again.url))
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+          const fiber = yield* Effect.forkChild(
+            Effect.timeoutOption(
+              service.callback({
+                cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+                url: params.get("forwardUrl") ?? ""
+              }),
+              "20 seconds"
+            )
+          )
+          yield* until(Effect.sync(() => asked))
+          yield* TestClock.adjust("5 seconds")
+          yield* TestClock.adjust("15 seconds")
+          const signedIn = yield* Fiber.join(fiber)
+          assert.isTrue(Option.isSome(signedIn), "signed in within 5 seconds")
+          if (Option.isSome(signedIn)) {
+            assert.strictEqual(signedIn.value.user.username, "alice")
+            const fresh = header(signedIn.value.cookies, service.settings.sessionCookie) ?? ""
+            assert.strictEqual((yield* service.authenticate(fresh)).user.username, "alice")
+          }
+          // The old session stays (the store never removed it) beside the new one.
+          assert.strictEqual(yield* store.size, 2)
+        }).pipe(Effect.provide(HangingEnv))
+      }
+    )
+  }
+
   it.effect(
     "re-checks access once the answer is older than accessTtl: a removed friend gets 403 without a restart",
     () =>
