@@ -55,9 +55,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
 import { tagNamed } from "./internal/errorName.js"
@@ -381,9 +379,9 @@ export interface Options {
   /** How long the PIN-flow cookie lives: the time a user has at app.plex.tv. Default 15 minutes. */
   readonly pinLifetime?: Duration.Input | undefined
   /**
-   * How long the callback waits for plex.tv to show the PIN approved. Default 3 seconds. A wait that ends on a check
-   * plex.tv has left unanswered for 500 ms or more is `PlexUnavailable` (`checkPin`, `NetworkError`), not
-   * `SignInNotApproved`.
+   * How long the callback keeps checking for plex.tv to show the PIN approved (every 500 ms). Default 3 seconds. A
+   * check sent before it ends is waited for (at most `callbackWait`): its answer decides, and one that never comes is
+   * `PlexUnavailable` (`checkPin`, `NetworkError`), not `SignInNotApproved`.
    */
   readonly approvalWait?: Duration.Input | undefined
   /** How long an access answer is kept before plex.tv is asked again. Default 5 minutes. */
@@ -399,6 +397,12 @@ export interface Options {
    * waits for plex.tv's per-attempt timeout (30 s). Default 3 seconds.
    */
   readonly accessWait?: Duration.Input | undefined
+  /**
+   * How long the callback waits for plex.tv to answer each of its requests (the first PIN check, the user, the access
+   * check) before taking it as unavailable: `PlexUnavailable` (`NetworkError`), whose 503 page keeps the PIN cookie
+   * and offers this return again. A browser never waits for plex.tv's per-attempt timeout (30 s). Default 5 seconds.
+   */
+  readonly callbackWait?: Duration.Input | undefined
   /** Sign-out (the route) also revokes the user's Plex token. Default false. */
   readonly revokeOnSignOut?: boolean | undefined
   /** The prefix of the session keys in the `KeyValueStore`. Default `plex-session:`. */
@@ -580,6 +584,7 @@ export const make = (
     const accessTtl = yield* duration("accessTtl", options.accessTtl)
     const graceMillis = yield* duration("accessGrace", options.accessGrace)
     const accessWaitMillis = yield* duration("accessWait", options.accessWait)
+    const callbackWaitMillis = yield* duration("callbackWait", options.callbackWait)
     const authAppUrl =
       options.authAppUrl === undefined
         ? AuthUrl.defaultAppUrl
@@ -605,6 +610,15 @@ export const make = (
     const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
     const unavailable = (op: string) => (error: { readonly _tag: string }) =>
       new PlexUnavailable({ operation: op, failure: error._tag })
+    // One of the callback's requests to plex.tv, waited for at most `callbackWait`: a plex.tv that hangs is unavailable
+    // for now (the routes' 503 page, the PIN cookie kept), not a 30-second wait (the per-attempt timeout).
+    const withinCallbackWait =
+      (op: string) =>
+      <A, E, R>(request: Effect.Effect<A, E, R>): Effect.Effect<A, E | PlexUnavailable, R> =>
+        Effect.timeoutOrElse(request, {
+          duration: Duration.millis(callbackWaitMillis),
+          orElse: () => Effect.fail(new PlexUnavailable({ operation: op, failure: Core.callbackWaitFailure }))
+        })
 
     // -- start ---------------------------------------------------------------
     const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
@@ -733,6 +747,29 @@ export const make = (
         })
       )
 
+    // The session the browser had before a sign-in ends. A removal the store fails (a damaged entry, a file it may not
+    // remove), or has not answered within Flow.previousRemovalTimeoutMillis (a store call that hangs for that session,
+    // or its lock held by one), does not stop the sign-in: the store would fail or hang it at every try, and the
+    // browser could not sign in again until that session's cookie expired. The old session is left for its expiry (its
+    // cookie is replaced), listed for removal once sessionMax has passed from now (none outlives it); a removal given
+    // up goes on on its own (in a fiber of its own, as removeEnded's); the failure is logged.
+    const removePrevious = (storageKey: string, now: number) =>
+      Effect.flatMap(Effect.forkDetach(remove(storageKey)), (fiber) =>
+        Effect.timeout(Fiber.join(fiber), Flow.previousRemovalTimeoutMillis).pipe(
+          Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))),
+          Effect.catch((error) =>
+            Effect.andThen(
+              Effect.sync(() => {
+                if (!opened.has(storageKey)) opened.set(storageKey, now + maxMillis)
+              }),
+              Effect.logWarning(
+                `WebSignIn: the browser's previous session was not removed (${error._tag === "SessionStoreError" ? "the store failed" : "no answer from the store"}): left for its expiry`
+              )
+            )
+          )
+        )
+      )
+
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
       ...record.user,
       access,
@@ -815,49 +852,24 @@ export const make = (
             NetworkError: (e) => Effect.fail(unavailable("checkPin")(e))
           })
         )
-        // The slowest answer plex.tv gave a check of this return: a check in flight at the wait's end is no answer only
-        // once it has waited well past that (a slow plex.tv is still answering).
-        const slowest = yield* Ref.make(0)
-        const timed = Effect.flatMap(Clock.currentTimeMillis, (sentAt) =>
-          Effect.tap(checkPin, () =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Ref.update(slowest, (s) => Math.max(s, now - sentAt))
-            )
-          )
-        )
-        const first = yield* timed
-        // When the wait runs out: plex.tv answered "not approved yet", or it did not answer the check in flight
-        // (then unavailable for now, the return kept for a retry), told apart by when that check was sent.
-        const inFlight = yield* Ref.make<number | undefined>(undefined)
-        const recheck = Clock.currentTimeMillis.pipe(
-          Effect.flatMap((sentAt) => Ref.set(inFlight, sentAt)),
-          Effect.andThen(timed),
-          Effect.tap(() => Ref.set(inFlight, undefined))
-        )
-        const waitEnded = Effect.gen(function* () {
-          const end = Core.approvalWaitEnd({
-            inFlightSince: yield* Ref.get(inFlight),
-            now: yield* Clock.currentTimeMillis,
-            waitMillis,
-            slowestAnswerMillis: yield* Ref.get(slowest)
-          })
-          return yield* end === "NoAnswer"
-            ? Effect.fail(new PlexUnavailable({ operation: "checkPin", failure: Core.approvalWaitFailure }))
-            : Effect.fail(new SignInNotApproved())
-        })
-        const approved =
-          first.authToken !== undefined
-            ? first
-            : yield* recheck.pipe(
-                Effect.repeat({
-                  schedule: Schedule.spaced(Duration.millis(Core.approvalCheckSpacingMillis(waitMillis))),
-                  until: (p: PinLogin.Pin) => p.authToken !== undefined
-                }),
-                // Once before the checks, not before each (the delay inside the repeat made them a second apart).
-                Effect.delay(Duration.millis(Core.approvalRecheckDelayMillis(waitMillis))),
-                Effect.timeoutOption(Duration.millis(waitMillis)),
-                Effect.flatMap(Option.match({ onNone: () => waitEnded, onSome: Effect.succeed }))
-              )
+        // Each check waited for at most callbackWait: one plex.tv leaves unanswered that long is PlexUnavailable
+        // (unavailable for now, the return kept for a retry).
+        const checkOnce = withinCallbackWait("checkPin")(checkPin)
+        let approved = yield* checkOnce
+        // While plex.tv answers "not approved yet", checked again (spaced) until approvalWait has passed. A check sent
+        // before the wait ends is waited for (its own callbackWait): its answer decides, whether approved, not
+        // approved or no answer. Never a guess: a plex.tv that answers slowly and then hangs is unavailable, not a
+        // refusal that would delete the PIN cookie of a sign-in the user approved.
+        const waitEnds = (yield* Clock.currentTimeMillis) + waitMillis
+        let pause = Core.approvalRecheckDelayMillis(waitMillis)
+        while (approved.authToken === undefined) {
+          const now = yield* Clock.currentTimeMillis
+          if (now >= waitEnds) return yield* new SignInNotApproved()
+          yield* Effect.sleep(Duration.millis(Math.min(pause, waitEnds - now)))
+          if ((yield* Clock.currentTimeMillis) >= waitEnds) return yield* new SignInNotApproved()
+          approved = yield* checkOnce
+          pause = Core.approvalCheckSpacingMillis(waitMillis)
+        }
         // The PIN plex.tv answered for is the one this browser started.
         if (!Flow.samePin(pin, approved.code)) {
           return yield* new SignInNotStarted({ reason: "Invalid" })
@@ -871,9 +883,13 @@ export const make = (
             e._tag === "Unauthorized"
               ? Effect.fail(new SignInNotApproved())
               : Effect.fail(unavailable("getTokenDetails")(e))
-          )
+          ),
+          withinCallbackWait("getTokenDetails")
         )
-        const access = yield* checker.check(token).pipe(Effect.mapError(() => new SignInNotApproved()))
+        const access = yield* checker.check(token).pipe(
+          Effect.mapError(() => new SignInNotApproved()),
+          withinCallbackWait("checkAccess")
+        )
         switch (access._tag) {
           case "NoAccess":
             yield* Effect.logWarning(`WebSignIn: refused ${account.username}: no access to the server`)
@@ -886,7 +902,7 @@ export const make = (
 
         // A new session id at every sign-in (no fixation); a session this browser had before ends.
         const previous = yield* Effect.option(sessionIdOf(request.cookie, now))
-        if (Option.isSome(previous)) yield* remove(yield* storageKeyOf(previous.value))
+        if (Option.isSome(previous)) yield* removePrevious(yield* storageKeyOf(previous.value), now)
         const sessionId = Core.newSessionId()
         const record = Flow.newRecord({
           token: Redacted.value(token),

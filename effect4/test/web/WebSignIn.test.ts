@@ -487,8 +487,8 @@ describe("WebSignIn.callback (Effect 4)", () => {
     "plex.tv not answering the checks through the approval wait is PlexUnavailable (the return kept for a retry), not SignInNotApproved",
     () =>
       Effect.gen(function* () {
-        // The check sent at 0.5 s is still unanswered when the 3 s wait ends.
-        const result = yield* returnWith(Fault.hang, "3 seconds")
+        // The check sent at 0.5 s is still unanswered when the 3 s wait ends: waited for callbackWait (5 s) from then.
+        const result = yield* returnWith(Fault.hang, "5 seconds")
         const error = Result.isFailure(result) ? result.failure : undefined
         assert.deepStrictEqual(
           error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : error?._tag,
@@ -544,6 +544,123 @@ describe("WebSignIn.callback (Effect 4)", () => {
           Result.isFailure(outcome) && outcome.failure._tag === "SignInNotApproved",
           String(outcome)
         )
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a plex.tv that hangs at the first PIN check, the user or the access check holds the return at most callbackWait (5 s): PlexUnavailable, the return kept for a retry",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        for (const [route, operation] of [
+          ["checkPin", "checkPin"],
+          ["getTokenDetails", "getTokenDetails"],
+          ["getServerResources", "checkAccess"]
+        ] as const) {
+          yield* FakePlex.clearFaults
+          const started = yield* service.start
+          const params = authUrlParams(Redacted.value(started.url))
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+          yield* FakePlex.fault(route, Fault.hang)
+          const input = {
+            cookie: `${started.cookie.name}=${started.cookie.value}`,
+            url: params.get("forwardUrl") ?? ""
+          }
+          const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === route).length)
+          const before = yield* asked
+          // Given 20 s (short of the 30 s per-attempt timeout): it must be answered in 5.
+          const fiber = yield* Effect.forkChild(
+            Effect.result(Effect.timeoutOption(service.callback(input), "20 seconds"))
+          )
+          while ((yield* asked) === before) {
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          }
+          yield* TestClock.adjust("5 seconds")
+          yield* TestClock.adjust("15 seconds")
+          const result = yield* Fiber.join(fiber)
+          const error = Result.isFailure(result) ? result.failure : undefined
+          assert.deepStrictEqual(
+            error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : [route, String(result)],
+            [operation, "NetworkError"]
+          )
+          // Unavailable for now: the routes keep the PIN cookie and offer this return again, which signs in once
+          // plex.tv answers.
+          assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error) && Flow.retriesAtReturn(error))
+          yield* FakePlex.clearFaults
+          assert.strictEqual((yield* service.callback(input)).user.username, "bob")
+        }
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("callbackWait bounds the callback's wait for plex.tv: 1 second", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const started = yield* service.start
+      const params = authUrlParams(Redacted.value(started.url))
+      yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+      yield* FakePlex.fault("getTokenDetails", Fault.hang)
+      const fiber = yield* Effect.forkChild(
+        Effect.result(
+          service.callback({
+            cookie: `${started.cookie.name}=${started.cookie.value}`,
+            url: params.get("forwardUrl") ?? ""
+          })
+        )
+      )
+      while ((yield* FakePlex.requests).every((r) => r.route !== "getTokenDetails")) {
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      }
+      yield* TestClock.adjust("999 millis")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 millis")
+      const result = yield* Fiber.join(fiber)
+      assert.isTrue(Result.isFailure(result) && result.failure._tag === "PlexUnavailable", String(result))
+    }).pipe(Effect.provide(env({ callbackWait: "1 second" })))
+  )
+
+  it.effect(
+    "a plex.tv that answers a check slowly (2 s) and then hangs is PlexUnavailable, not SignInNotApproved: the approved sign-in finishes at the retry",
+    () =>
+      Effect.gen(function* () {
+        // The first check answered "not approved yet" after 2 s; the user approves; the re-check sent at 2.5 s hangs.
+        // Read as "not approved" (the PIN cookie deleted), the user could not finish the sign-in they approved.
+        yield* FakePlex.fault("checkPin", Fault.delay("2 seconds"))
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const input = {
+          cookie: `${started.cookie.name}=${started.cookie.value}`,
+          url: params.get("forwardUrl") ?? ""
+        }
+        const fiber = yield* Effect.forkChild(Effect.result(service.callback(input)))
+        const checks = Effect.map(FakePlex.requests, (requests) =>
+          requests.filter((r) => r.route === "checkPin")
+        )
+        const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        while ((yield* checks).length < 1) yield* turn
+        // The clock moved in steps of 10 ms until the first check is answered, then until the next is sent.
+        while ((yield* checks).every((r) => r.outcome === "Pending")) {
+          yield* TestClock.adjust("10 millis")
+          yield* turn
+        }
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "carol" })
+        while ((yield* checks).length < 2) {
+          yield* TestClock.adjust("10 millis")
+          yield* turn
+        }
+        yield* TestClock.adjust("5 seconds")
+        const result = yield* Fiber.join(fiber)
+        const error = Result.isFailure(result) ? result.failure : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : String(result),
+          ["checkPin", "NetworkError"]
+        )
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error) && Flow.retriesAtReturn(error))
+        // plex.tv answers again: "Try again" (this return) finishes the sign-in the user approved.
+        yield* FakePlex.clearFaults
+        assert.strictEqual((yield* service.callback(input)).user.username, "carol")
       }).pipe(Effect.provide(env()))
   )
 
@@ -804,6 +921,126 @@ describe("WebSignIn sessions (Effect 4)", () => {
           yield* settle
           assert.strictEqual(removed[2], removed[0])
           assert.strictEqual(yield* store.size, 1)
+        }).pipe(Effect.provide(HangingEnv))
+      }
+    )
+  }
+
+  it.effect(
+    "a browser whose previous session the store always fails to remove still signs in again: the old one is left for its expiry",
+    () => {
+      // A store that fails every removal of one session (a damaged entry, a file it may not remove).
+      let refused: string | undefined
+      const removals: Array<string> = []
+      const RefusingEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          remove: (key) => {
+            if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
+            removals.push(key)
+            return key === refused
+              ? Effect.fail(
+                  new KeyValueStore.KeyValueStoreError({
+                    message: "this entry cannot be removed",
+                    method: "remove"
+                  })
+                )
+              : inner.remove(key)
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const old = yield* session("alice")
+        // The store holds one session: its key is the one it fails to remove from now on.
+        assert.strictEqual(yield* store.size, 1)
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const now = yield* Clock.currentTimeMillis
+        const verified = yield* Effect.promise(() =>
+          Signed.verify([key], Core.sessionPurpose, old.slice(old.indexOf("=") + 1), now)
+        )
+        const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+        refused = yield* Effect.promise(() => Core.storageKey(Core.defaultStorePrefix, sessionId))
+        // Alice signs in again from that browser (its session cookie sent): a new session, twice over.
+        for (const attempt of [1, 2]) {
+          const again = yield* service.start
+          const params = authUrlParams(Redacted.value(again.url))
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+          const signedIn = yield* service.callback({
+            cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+            url: params.get("forwardUrl") ?? ""
+          })
+          assert.strictEqual(signedIn.user.username, "alice")
+          const fresh = header(signedIn.cookies, service.settings.sessionCookie)
+          assert.isDefined(fresh)
+          assert.notStrictEqual(fresh, old)
+          assert.strictEqual((yield* service.authenticate(fresh ?? "")).user.username, "alice")
+          assert.strictEqual(removals.filter((k) => k === refused).length, attempt)
+        }
+        // The old session stays (the store would not remove it) beside the two new ones.
+        assert.strictEqual(yield* store.size, 3)
+      }).pipe(Effect.provide(RefusingEnv))
+    }
+  )
+
+  // A removal that never answers, and one that never answers nor can be interrupted (a store call that must finish
+  // once started).
+  for (const [kind, hang] of [
+    ["never answers", Effect.never],
+    ["never answers nor can be interrupted", Effect.uninterruptible(Effect.never)]
+  ] as const) {
+    it.effect(
+      `a browser whose previous session's removal ${kind} signs in again after 5 seconds: the old one is left for its expiry`,
+      () => {
+        let hanging: string | undefined
+        let asked = false
+        const HangingEnv = envOver((inner) =>
+          KeyValueStore.make({
+            ...inner,
+            remove: (key) => {
+              if (key !== hanging) return inner.remove(key)
+              asked = true
+              return hang
+            }
+          })
+        )
+        return Effect.gen(function* () {
+          const service = yield* WebSignIn.WebSignIn
+          const store = yield* KeyValueStore.KeyValueStore
+          const old = yield* session("alice")
+          const key = yield* Effect.promise(() => Signed.importKey(KEY))
+          const now = yield* Clock.currentTimeMillis
+          const verified = yield* Effect.promise(() =>
+            Signed.verify([key], Core.sessionPurpose, old.slice(old.indexOf("=") + 1), now)
+          )
+          const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+          hanging = yield* Effect.promise(() => Core.storageKey(Core.defaultStorePrefix, sessionId))
+          // Alice signs in again from that browser (its session cookie sent); given 20 s, it must be answered in 5.
+          const again = yield* service.start
+          const params = authUrlParams(Redacted.value(again.url))
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+          const fiber = yield* Effect.forkChild(
+            Effect.timeoutOption(
+              service.callback({
+                cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+                url: params.get("forwardUrl") ?? ""
+              }),
+              "20 seconds"
+            )
+          )
+          yield* until(Effect.sync(() => asked))
+          yield* TestClock.adjust("5 seconds")
+          yield* TestClock.adjust("15 seconds")
+          const signedIn = yield* Fiber.join(fiber)
+          assert.isTrue(Option.isSome(signedIn), "signed in within 5 seconds")
+          if (Option.isSome(signedIn)) {
+            assert.strictEqual(signedIn.value.user.username, "alice")
+            const fresh = header(signedIn.value.cookies, service.settings.sessionCookie) ?? ""
+            assert.strictEqual((yield* service.authenticate(fresh)).user.username, "alice")
+          }
+          // The old session stays (the store never removed it) beside the new one.
+          assert.strictEqual(yield* store.size, 2)
         }).pipe(Effect.provide(HangingEnv))
       }
     )
@@ -1134,6 +1371,55 @@ describe("WebSignIn sessions (Effect 4)", () => {
         Effect.provideService(References.MinimumLogLevel, "All")
       )
     }
+  )
+
+  it.effect(
+    "a return interrupted at any step of taking its place among the returns in flight leaves none that later returns wait on",
+    () =>
+      // The return is interrupted (its request gone) before its k-th step (a tracer's hook sees each step of its fiber,
+      // and the interruption lands before the next one), for k = 0, 1, 2, ... until the interruption comes once it
+      // has asked plex.tv about the PIN (its run started, past the lookup of the returns in flight), or it ends. One
+      // that landed between taking the entry and running the return (without d98577e's uninterruptibleMask) left an
+      // entry nothing completes: every later return of that sign-in waited on it for ever (the test's timeout).
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const input = {
+          cookie: `${started.cookie.name}=${started.cookie.value}`,
+          url: params.get("forwardUrl") ?? ""
+        }
+        const checks = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
+        const tracer = yield* Effect.tracer
+        let target: Fiber.Fiber<unknown, unknown> | undefined
+        let steps = 0
+        let interruptAt = 0
+        const stepping = Tracer.make({
+          span: (...args) => tracer.span(...args),
+          context: (primitive, fiber) => {
+            if (fiber === target && steps++ === interruptAt) fiber.interruptUnsafe()
+            return primitive["~effect/Effect/evaluate"](fiber)
+          }
+        })
+        let interrupted = 0
+        for (let k = 0; ; k++) {
+          const before = yield* checks
+          steps = 0
+          interruptAt = k
+          const fiber = yield* Effect.forkChild(Effect.withTracer(service.callback(input), stepping))
+          target = fiber
+          const exit = yield* Fiber.await(fiber)
+          target = undefined
+          if (Exit.isSuccess(exit)) break
+          assert.isTrue(Exit.hasInterrupts(exit), String(exit))
+          interrupted++
+          if ((yield* checks) > before) break
+        }
+        assert.isAbove(interrupted, 10)
+        // The same return, run as any other, signs in.
+        assert.strictEqual((yield* service.callback(input)).user.username, "alice")
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect("a store call that hangs for one session holds up no other session's sign-out or sign-in", () => {

@@ -110,6 +110,13 @@ export const maxReturnsInFlight = 1024
 export const endedRemovalTimeoutMillis = 30_000
 
 /**
+ * How long a sign-in waits for the store to remove the browser's previous session (a new session id at every
+ * sign-in) before leaving it for its expiry and signing in: a store call that hangs for that one session (or its
+ * lock held by one) must not stop the browser from signing in again.
+ */
+export const previousRemovalTimeoutMillis = 5_000
+
+/**
  * The PIN this browser started, from the callback's `Cookie` header and URL:
  * the PIN-flow cookie must verify (signature, purpose, expiry) and its nonce
  * equal the URL's `state` (compared in constant time). Anything else is a

@@ -31,33 +31,6 @@ export const approvalRecheckDelayMillis = (waitMillis: number): number =>
 export const approvalCheckSpacingMillis = (waitMillis: number): number =>
   Math.min(approvalCheckMillis, Math.max(waitMillis, 1))
 
-/**
- * How the callback's approval wait ends when `approvalWait` runs out before plex.tv shows the PIN approved, from the
- * check then in flight (`inFlightSince`: when it was sent; `undefined` when none is, plex.tv having answered the
- * last one "not approved yet") and the slowest answer plex.tv gave a check of this wait (`slowestAnswerMillis`):
- * `NoAnswer` when that check has gone unanswered for at least a spacing of the checks and twice the slowest answer
- * (plex.tv hangs: unavailable for now, the return can be tried again), else `NotApproved` (plex.tv answered "not
- * approved yet", or its answer to a check sent not long before the end is simply not in yet: a plex.tv that answers
- * slowly is still answering).
- */
-export const approvalWaitEnd = (options: {
-  readonly inFlightSince: number | undefined
-  readonly now: number
-  readonly waitMillis: number
-  readonly slowestAnswerMillis: number
-}): "NotApproved" | "NoAnswer" =>
-  options.inFlightSince !== undefined &&
-  options.now - options.inFlightSince >=
-    Math.max(approvalCheckSpacingMillis(options.waitMillis), 2 * options.slowestAnswerMillis)
-    ? "NoAnswer"
-    : "NotApproved"
-
-/**
- * The failure a `PlexUnavailable` (operation `checkPin`) names when plex.tv did not answer a PIN check within the
- * approval wait ({@link approvalWaitEnd} `NoAnswer`; as a per-attempt timeout would: no answer in time).
- */
-export const approvalWaitFailure = "NetworkError"
-
 /** An absolute path of plain URL characters, with no `//` (which a browser could read as another host). */
 export const isPath = (path: string): path is `/${string}` =>
   /^\/[A-Za-z0-9\-._~/%]*$/.test(path) && !path.includes("//")
@@ -436,7 +409,9 @@ export const authenticateStatus = (tag: string): number =>
  * after sign-in; the PIN-flow cookie lives 15 minutes; the callback waits up
  * to 3 seconds for plex.tv to show the PIN approved; an access answer is kept
  * 5 minutes, and a granting one stands 1 hour while plex.tv cannot be asked;
- * a request waits at most 3 seconds for plex.tv to answer an access check.
+ * a request waits at most 3 seconds for plex.tv to answer an access check;
+ * the callback waits at most 5 seconds for plex.tv to answer each of its
+ * requests (the first PIN check, the user, the access check).
  */
 export const durations = {
   sessionIdle: { defaultMillis: 7 * 24 * 60 * 60 * 1000, minimumMillis: 1000 },
@@ -445,7 +420,8 @@ export const durations = {
   approvalWait: { defaultMillis: 3000, minimumMillis: 0 },
   accessTtl: { defaultMillis: 5 * 60 * 1000, minimumMillis: 0 },
   accessGrace: { defaultMillis: 60 * 60 * 1000, minimumMillis: 0 },
-  accessWait: { defaultMillis: 3000, minimumMillis: 1 }
+  accessWait: { defaultMillis: 3000, minimumMillis: 1 },
+  callbackWait: { defaultMillis: 5000, minimumMillis: 1 }
 } as const
 
 /**
@@ -453,6 +429,13 @@ export const durations = {
  * within `accessWait` (as a per-attempt timeout would: no answer in time).
  */
 export const accessWaitFailure = "NetworkError"
+
+/**
+ * The failure a `PlexUnavailable` names when plex.tv did not answer one of the callback's requests within
+ * `callbackWait` (as a per-attempt timeout would: no answer in time). A failure the routes take as plex.tv
+ * unavailable for now: the PIN cookie is kept, and the 503 page's "Try again" is the same return.
+ */
+export const callbackWaitFailure = "NetworkError"
 
 /** The prefix of the session keys in the store, by default. */
 export const defaultStorePrefix = "plex-session:"
