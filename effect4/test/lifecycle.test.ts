@@ -271,6 +271,50 @@ describe("Credentials.layerStored", () => {
         )
       )
   )
+  it.effect(
+    "a token taken from the store is not written back over the one another process stored after it was read",
+    () =>
+      Effect.gen(function* () {
+        yield* PlexAuth.getTokenDetails()
+        const paths = (yield* MockHttp.requests).map(
+          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+        )
+        assert.deepStrictEqual(paths, ["/api/v2/user stale", "/api/v2/user fresh"])
+        const store = yield* KeyValueStore.KeyValueStore
+        assert.strictEqual(yield* store.get(Credentials.defaultStoreKey), "newer")
+      }).pipe(
+        Effect.provide(
+          Layer.provideMerge(
+            Layer.mergeAll(
+              MockHttp.layer(signInReplies),
+              IdentityLive,
+              Credentials.layerStored({ obtain: Effect.fail("no sign-in here" as const) })
+            ),
+            // The store shared with another process: after this layer's first read ("stale") that process
+            // stores "fresh", and right after the next read (the refused token's replacement) "newer".
+            Layer.effect(
+              KeyValueStore.KeyValueStore,
+              Effect.map(Ref.make(["stale", "fresh", "newer"]), (values) =>
+                KeyValueStore.makeStringOnly({
+                  get: (key) =>
+                    Ref.modify(values, (v) => [
+                      key === Credentials.defaultStoreKey ? v[0] : undefined,
+                      v.length > 1 ? v.slice(1) : v
+                    ]),
+                  set: (_key, value) => Ref.set(values, [value]),
+                  remove: () => Ref.set(values, []),
+                  clear: Ref.set(values, []),
+                  size: Effect.map(Ref.get(values), (v) => Math.min(v.length, 1)),
+                  keys: Effect.map(Ref.get(values), (v) =>
+                    v.length === 0 ? [] : [Credentials.defaultStoreKey]
+                  )
+                })
+              )
+            )
+          ).pipe(Layer.orDie)
+        )
+      )
+  )
 })
 
 describe("ClientIdentity.layerPersisted", () => {
