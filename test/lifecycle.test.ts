@@ -5,7 +5,7 @@
  */
 import { type HttpClient, Error as PlatformError, KeyValueStore } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, Ref } from "effect"
+import { Effect, Layer, Option, Redacted, Ref, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
 import { expectRequests, onlyRequest } from "./support/assertions.js"
 import { env, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
@@ -265,6 +265,45 @@ describe("Credentials.layerStored", () => {
         )
       )
   )
+  it.effect("a token taken from the store and refused in turn is not taken again: obtain runs", () => {
+    const revoked = new Set(["stale"])
+    return Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* store.set(Credentials.defaultStoreKey, "fresh")
+      yield* PlexAuth.getTokenDetails()
+      // "fresh" is refused in turn, after the cooldown, and the store still holds it.
+      revoked.add("fresh")
+      yield* TestClock.adjust("2 minutes")
+      yield* PlexAuth.getTokenDetails()
+      const paths = (yield* MockHttp.requests).map(
+        (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+      )
+      assert.deepStrictEqual(paths, [
+        "/api/v2/user stale",
+        "/api/v2/user fresh",
+        "/api/v2/user fresh",
+        "/api/v2/users/signin -",
+        "/api/v2/user signed-in-3"
+      ])
+      const stored = yield* store.get(Credentials.defaultStoreKey)
+      assert.strictEqual(stored._tag === "Some" && stored.value, "signed-in-3")
+    }).pipe(
+      Effect.provide(
+        Layer.unwrapEffect(
+          Effect.gen(function* () {
+            const store = yield* KeyValueStore.KeyValueStore
+            yield* store.set(Credentials.defaultStoreKey, "stale")
+            return layers((request) =>
+              request.url.pathname !== "/api/v2/users/signin" &&
+              revoked.has(String(request.headers["x-plex-token"]))
+                ? refused()
+                : signInReplies(request)
+            )
+          })
+        ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
+      )
+    )
+  })
   it.effect(
     "a token taken from the store is not written back over the one another process stored after it was read",
     () =>

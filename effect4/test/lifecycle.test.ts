@@ -10,6 +10,7 @@ import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import { TestClock } from "effect/testing"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
@@ -271,6 +272,44 @@ describe("Credentials.layerStored", () => {
         )
       )
   )
+  it.effect("a token taken from the store and refused in turn is not taken again: obtain runs", () => {
+    const revoked = new Set(["stale"])
+    return Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* store.set(Credentials.defaultStoreKey, "fresh")
+      yield* PlexAuth.getTokenDetails()
+      // "fresh" is refused in turn, after the cooldown, and the store still holds it.
+      revoked.add("fresh")
+      yield* TestClock.adjust("2 minutes")
+      yield* PlexAuth.getTokenDetails()
+      const paths = (yield* MockHttp.requests).map(
+        (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+      )
+      assert.deepStrictEqual(paths, [
+        "/api/v2/user stale",
+        "/api/v2/user fresh",
+        "/api/v2/user fresh",
+        "/api/v2/users/signin -",
+        "/api/v2/user signed-in-3"
+      ])
+      assert.strictEqual(yield* store.get(Credentials.defaultStoreKey), "signed-in-3")
+    }).pipe(
+      Effect.provide(
+        Layer.unwrap(
+          Effect.gen(function* () {
+            const store = yield* KeyValueStore.KeyValueStore
+            yield* store.set(Credentials.defaultStoreKey, "stale")
+            return layers((request) =>
+              request.url.pathname !== "/api/v2/users/signin" &&
+              revoked.has(String(request.headers["x-plex-token"]))
+                ? refused()
+                : signInReplies(request)
+            )
+          })
+        ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
+      )
+    )
+  })
   it.effect(
     "a token taken from the store is not written back over the one another process stored after it was read",
     () =>
