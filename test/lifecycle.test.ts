@@ -265,6 +265,48 @@ describe("Credentials.layerStored", () => {
         )
       )
   )
+  it.effect(
+    "after its sign-out, a token another process stores since is not taken: Unauthorized, SignedOut",
+    () => {
+      const revoked = new Set<string>()
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* PlexAuth.getTokenDetails()
+        yield* PlexAuth.signOut()
+        revoked.add("good")
+        // Another process (`plex-auth login`) stores a token of its own after this layer signed out.
+        yield* store.set(Credentials.defaultStoreKey, "other")
+        // Long after: a sign-out holds for good, not for a cooldown.
+        yield* TestClock.adjust("1 hour")
+        const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.strictEqual(error._tag === "Unauthorized" && error.reauthentication, "SignedOut")
+        const paths = (yield* MockHttp.requests).map(
+          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+        )
+        assert.deepStrictEqual(paths, [
+          "/api/v2/user good",
+          "/api/v2/users/signout good",
+          "/api/v2/user good"
+        ])
+      }).pipe(
+        Effect.provide(
+          Layer.unwrapEffect(
+            Effect.gen(function* () {
+              const store = yield* KeyValueStore.KeyValueStore
+              yield* store.set(Credentials.defaultStoreKey, "good")
+              return layers((request) =>
+                request.url.pathname === "/api/v2/users/signout"
+                  ? new Response(null, { status: 204 })
+                  : revoked.has(String(request.headers["x-plex-token"]))
+                    ? refused()
+                    : signInReplies(request)
+              )
+            })
+          ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
+        )
+      )
+    }
+  )
   it.effect("a token taken from the store and refused in turn is not taken again: obtain runs", () => {
     const revoked = new Set(["stale"])
     return Effect.gen(function* () {
