@@ -7,10 +7,11 @@
 // postinstall: `strip` (prepack) removes those scripts from package.json and keeps the file as it was
 // in .tmp/; `restore` (postpack) puts it back byte for byte. A pack that failed between the two (npm
 // runs no postpack then) is put right by the next `strip` or `restore`, and `node scripts/pack-manifest.mjs
-// restore` does it by hand. `npm pack --ignore-scripts` runs neither, and packs the manifest as it is.
+// restore` does it by hand, unless package.json was changed since (then it is left as it is). `npm pack
+// --ignore-scripts` runs neither, and packs the manifest as it is.
 //
 //   node scripts/pack-manifest.mjs strip|restore
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 const manifest = fileURLToPath(new URL("../package.json", import.meta.url))
@@ -19,20 +20,38 @@ const kept = fileURLToPath(new URL("../.tmp/package.json.before-pack", import.me
 /** The scripts npm runs when a package is installed (from a registry, a tarball, a folder or git). */
 const installScripts = ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]
 
+/** The manifest `text` without its install scripts, as `strip` writes it. */
+const stripped = (text) => {
+  const json = JSON.parse(text)
+  const scripts = { ...json.scripts }
+  for (const name of installScripts) delete scripts[name]
+  return `${JSON.stringify({ ...json, scripts }, null, 2)}\n`
+}
+
+/**
+ * Puts the kept manifest back, but only over the one `strip` made from it: when package.json has been
+ * changed since (put back by hand or by git after a failed pack, then edited: a version bump), the copy
+ * from before that pack is stale and is dropped, not written over the change.
+ */
 const restore = () => {
-  if (existsSync(kept)) renameSync(kept, manifest)
+  if (!existsSync(kept)) return
+  if (readFileSync(manifest, "utf8") === stripped(readFileSync(kept, "utf8"))) {
+    renameSync(kept, manifest)
+  } else {
+    rmSync(kept)
+    console.error(
+      "pack-manifest: package.json was changed after a pack stripped it: kept as it is (the copy from before that pack is dropped)"
+    )
+  }
 }
 
 const command = process.argv[2]
 if (command === "strip") {
   restore()
   const text = readFileSync(manifest, "utf8")
-  const json = JSON.parse(text)
-  const scripts = { ...json.scripts }
-  for (const name of installScripts) delete scripts[name]
   mkdirSync(fileURLToPath(new URL("../.tmp", import.meta.url)), { recursive: true })
   writeFileSync(kept, text)
-  writeFileSync(manifest, `${JSON.stringify({ ...json, scripts }, null, 2)}\n`)
+  writeFileSync(manifest, stripped(text))
 } else if (command === "restore") {
   restore()
 } else {

@@ -428,8 +428,12 @@ export const layerStored = <E, R>(options: {
           )
         )
       )
+      // The token the refresh in flight took from the store (refreshes are single flight: one at a time). It is
+      // not written back: another process may have stored a newer one since it was read, or removed it (a
+      // sign-out), and writing it back would put that process's old or revoked token in their place.
+      const taken = yield* Ref.make<string | undefined>(undefined)
       const reobtain = Effect.flatMap(
-        fromStore,
+        Effect.tap(fromStore, (token) => Ref.set(taken, Option.getOrUndefined(token))),
         Option.match({ onNone: () => obtain, onSome: (token) => Effect.succeed(Redacted.make(token)) })
       )
       const hold = (token: Redacted.Redacted<string>) =>
@@ -438,7 +442,13 @@ export const layerStored = <E, R>(options: {
       const credentials = yield* Refresh.make({
         initial: first,
         obtain: reobtain,
-        onRenewed: (token) => Effect.zipRight(hold(token), keep(token))
+        onRenewed: (token) =>
+          Effect.zipRight(
+            hold(token),
+            Effect.flatMap(Ref.get(taken), (fromStore) =>
+              fromStore === Redacted.value(token) ? Effect.void : keep(token)
+            )
+          )
       })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
       const forget = (tokens: ReadonlyArray<Redacted.Redacted<string>>) =>

@@ -5,7 +5,7 @@
  */
 import { type HttpClient, Error as PlatformError, KeyValueStore } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Ref } from "effect"
+import { Effect, Layer, Option, Redacted, Ref, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
 import { expectRequests, onlyRequest } from "./support/assertions.js"
 import { env, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
@@ -262,6 +262,129 @@ describe("Credentials.layerStored", () => {
               return layers(signInReplies)
             })
           ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
+        )
+      )
+  )
+  it.effect(
+    "after its sign-out, a token another process stores since is not taken: Unauthorized, SignedOut",
+    () => {
+      const revoked = new Set<string>()
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* PlexAuth.getTokenDetails()
+        yield* PlexAuth.signOut()
+        revoked.add("good")
+        // Another process (`plex-auth login`) stores a token of its own after this layer signed out.
+        yield* store.set(Credentials.defaultStoreKey, "other")
+        // Long after: a sign-out holds for good, not for a cooldown.
+        yield* TestClock.adjust("1 hour")
+        const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.strictEqual(error._tag === "Unauthorized" && error.reauthentication, "SignedOut")
+        const paths = (yield* MockHttp.requests).map(
+          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+        )
+        assert.deepStrictEqual(paths, [
+          "/api/v2/user good",
+          "/api/v2/users/signout good",
+          "/api/v2/user good"
+        ])
+      }).pipe(
+        Effect.provide(
+          Layer.unwrapEffect(
+            Effect.gen(function* () {
+              const store = yield* KeyValueStore.KeyValueStore
+              yield* store.set(Credentials.defaultStoreKey, "good")
+              return layers((request) =>
+                request.url.pathname === "/api/v2/users/signout"
+                  ? new Response(null, { status: 204 })
+                  : revoked.has(String(request.headers["x-plex-token"]))
+                    ? refused()
+                    : signInReplies(request)
+              )
+            })
+          ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
+        )
+      )
+    }
+  )
+  it.effect("a token taken from the store and refused in turn is not taken again: obtain runs", () => {
+    const revoked = new Set(["stale"])
+    return Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      yield* store.set(Credentials.defaultStoreKey, "fresh")
+      yield* PlexAuth.getTokenDetails()
+      // "fresh" is refused in turn, after the cooldown, and the store still holds it.
+      revoked.add("fresh")
+      yield* TestClock.adjust("2 minutes")
+      yield* PlexAuth.getTokenDetails()
+      const paths = (yield* MockHttp.requests).map(
+        (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+      )
+      assert.deepStrictEqual(paths, [
+        "/api/v2/user stale",
+        "/api/v2/user fresh",
+        "/api/v2/user fresh",
+        "/api/v2/users/signin -",
+        "/api/v2/user signed-in-3"
+      ])
+      const stored = yield* store.get(Credentials.defaultStoreKey)
+      assert.strictEqual(stored._tag === "Some" && stored.value, "signed-in-3")
+    }).pipe(
+      Effect.provide(
+        Layer.unwrapEffect(
+          Effect.gen(function* () {
+            const store = yield* KeyValueStore.KeyValueStore
+            yield* store.set(Credentials.defaultStoreKey, "stale")
+            return layers((request) =>
+              request.url.pathname !== "/api/v2/users/signin" &&
+              revoked.has(String(request.headers["x-plex-token"]))
+                ? refused()
+                : signInReplies(request)
+            )
+          })
+        ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
+      )
+    )
+  })
+  it.effect(
+    "a token taken from the store is not written back over the one another process stored after it was read",
+    () =>
+      Effect.gen(function* () {
+        yield* PlexAuth.getTokenDetails()
+        const paths = (yield* MockHttp.requests).map(
+          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+        )
+        assert.deepStrictEqual(paths, ["/api/v2/user stale", "/api/v2/user fresh"])
+        const store = yield* KeyValueStore.KeyValueStore
+        const stored = yield* store.get(Credentials.defaultStoreKey)
+        assert.strictEqual(stored._tag === "Some" && stored.value, "newer")
+      }).pipe(
+        Effect.provide(
+          Layer.provideMerge(
+            Layer.mergeAll(
+              MockHttp.layer(signInReplies),
+              IdentityLive,
+              Credentials.layerStored({ obtain: Effect.fail("no sign-in here" as const) })
+            ),
+            // The store shared with another process: after this layer's first read ("stale") that process
+            // stores "fresh", and right after the next read (the refused token's replacement) "newer".
+            Layer.effect(
+              KeyValueStore.KeyValueStore,
+              Effect.map(Ref.make(["stale", "fresh", "newer"]), (values) =>
+                KeyValueStore.makeStringOnly({
+                  get: (key) =>
+                    Ref.modify(values, (v) => [
+                      key === Credentials.defaultStoreKey ? Option.fromNullable(v[0]) : Option.none(),
+                      v.length > 1 ? v.slice(1) : v
+                    ]),
+                  set: (_key, value) => Ref.set(values, [value]),
+                  remove: () => Ref.set(values, []),
+                  clear: Ref.set(values, []),
+                  size: Effect.map(Ref.get(values), (v) => Math.min(v.length, 1))
+                })
+              )
+            )
+          ).pipe(Layer.orDie)
         )
       )
   )

@@ -424,8 +424,13 @@ export const layerStored = <E, R>(options: {
         Effect.orElseSucceed(store.get(key), () => undefined),
         (stored) => Effect.map(Ref.get(held), (tokens) => RefreshFacts.storedReplacement(stored, tokens))
       )
-      const reobtain = Effect.flatMap(fromStore, (token) =>
-        token === undefined ? obtain : Effect.succeed(Redacted.make(token))
+      // The token the refresh in flight took from the store (refreshes are single flight: one at a time). It is
+      // not written back: another process may have stored a newer one since it was read, or removed it (a
+      // sign-out), and writing it back would put that process's old or revoked token in their place.
+      const taken = yield* Ref.make<string | undefined>(undefined)
+      const reobtain = Effect.flatMap(
+        Effect.tap(fromStore, (token) => Ref.set(taken, token)),
+        (token) => (token === undefined ? obtain : Effect.succeed(Redacted.make(token)))
       )
       const hold = (token: Redacted.Redacted<string>) =>
         Ref.update(held, (tokens) => [...tokens, Redacted.value(token)])
@@ -433,7 +438,13 @@ export const layerStored = <E, R>(options: {
       const credentials = yield* Refresh.make({
         initial: first,
         obtain: reobtain,
-        onRenewed: (token) => Effect.andThen(hold(token), keep(token))
+        onRenewed: (token) =>
+          Effect.andThen(
+            hold(token),
+            Effect.flatMap(Ref.get(taken), (fromStore) =>
+              fromStore === Redacted.value(token) ? Effect.void : keep(token)
+            )
+          )
       })
       // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
       const forget = (tokens: ReadonlyArray<Redacted.Redacted<string>>) =>

@@ -1,0 +1,72 @@
+/**
+ * scripts/pack-manifest.mjs (the root `prepack` / `postpack`), run on a copy beside a manifest of its own in
+ * a scratch directory under .tmp/: `strip` removes the install scripts and keeps the file, `restore` puts it
+ * back byte for byte; a pack that failed between the two is put right by the next run, but a manifest changed
+ * since (put back, then edited) is never overwritten with the stale copy. test/package.test.ts covers `npm pack`.
+ */
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, assert, describe, it } from "vitest"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+fs.mkdirSync(path.join(root, ".tmp"), { recursive: true })
+const base = fs.mkdtempSync(path.join(root, ".tmp", "pack-manifest-"))
+afterAll(() => fs.rmSync(base, { recursive: true, force: true }))
+
+/** A project with the script in its scripts/ and `manifest` as its package.json. */
+const project = (name: string, manifest: string) => {
+  const dir = path.join(base, name)
+  fs.mkdirSync(path.join(dir, "scripts"), { recursive: true })
+  fs.copyFileSync(
+    path.join(root, "scripts", "pack-manifest.mjs"),
+    path.join(dir, "scripts", "pack-manifest.mjs")
+  )
+  fs.writeFileSync(path.join(dir, "package.json"), manifest)
+  const run = (command: "strip" | "restore") =>
+    execFileSync(process.execPath, [path.join(dir, "scripts", "pack-manifest.mjs"), command], {
+      stdio: "pipe"
+    })
+  const read = () => fs.readFileSync(path.join(dir, "package.json"), "utf8")
+  const write = (text: string) => fs.writeFileSync(path.join(dir, "package.json"), text)
+  return { run, read, write }
+}
+
+// Not JSON.stringify's layout (two keys on a line), so that a rewrite would show.
+const original = `{
+  "name": "x", "version": "1.0.0",
+  "scripts": { "prepare": "node scripts/prepare.mjs", "postinstall": "p", "test": "vitest" }
+}
+`
+
+describe("scripts/pack-manifest.mjs", () => {
+  it("strip removes the install scripts only; restore puts the file back byte for byte", () => {
+    const p = project("round-trip", original)
+    p.run("strip")
+    assert.deepStrictEqual(JSON.parse(p.read()).scripts, { test: "vitest" })
+    p.run("restore")
+    assert.strictEqual(p.read(), original)
+  })
+
+  it("a pack that failed between strip and restore is put right by the next strip", () => {
+    const p = project("failed-pack", original)
+    p.run("strip")
+    p.run("strip")
+    assert.deepStrictEqual(JSON.parse(p.read()).scripts, { test: "vitest" })
+    p.run("restore")
+    assert.strictEqual(p.read(), original)
+  })
+
+  it("a manifest put back and edited after a failed pack is not overwritten with the copy from before it", () => {
+    const p = project("edited", original)
+    p.run("strip")
+    // The pack failed (no restore); the developer puts package.json back, then bumps the version.
+    const bumped = original.replace('"1.0.0"', '"1.1.0"')
+    p.write(bumped)
+    p.run("strip")
+    assert.strictEqual(JSON.parse(p.read()).version, "1.1.0")
+    p.run("restore")
+    assert.strictEqual(p.read(), bumped)
+  })
+})
