@@ -82,7 +82,8 @@ export interface Endpoint<S = never> {
 /**
  * `endpoint` with the schema an edition decodes its answer with: what an
  * edition's request takes. A plain call, so that a bundler drops a module's
- * unused requests (`/*#__PURE__*\/ withSchema(...)`).
+ * unused requests (`withSchema(...)` marked pure, as each module's
+ * requests are).
  */
 export const withSchema = <E extends Endpoint<unknown>, A>(
   endpoint: E,
