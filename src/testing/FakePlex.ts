@@ -242,6 +242,12 @@ export interface Options {
   readonly clientsUrl?: string | undefined
   /** More origins serving plex.tv's API. Default none. */
   readonly plexTvAliases?: ReadonlyArray<string> | undefined
+  /**
+   * The origins of browser pages that may read the fake's answers (`http://localhost:5173`): a request with
+   * one of them as its `Origin` is answered with `Access-Control-Allow-Origin`, and its CORS preflight with a
+   * 204 (not recorded). Default none: no CORS headers, and a preflight gets a 404.
+   */
+  readonly allowOrigins?: ReadonlyArray<string> | undefined
   /** An unrelated host that records what it receives and answers 404. Default `https://elsewhere.example`. */
   readonly elsewhereUrl?: string | undefined
   /** The accounts; the first is the default account. */

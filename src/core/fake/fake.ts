@@ -459,6 +459,8 @@ export const fromSeed = (
     readonly clock?: FakeClock | undefined
     readonly randomInt?: ((bound: number) => number) | undefined
     readonly maxRequestBodyBytes?: number | undefined
+    /** The origins (already `URL.origin`s) whose pages may read the fake's answers (CORS). */
+    readonly allowOrigins?: ReadonlyArray<string> | undefined
   } = {}
 ): FakePlex => {
   const store = new Store(seed, options.randomInt ?? cryptoRandomInt)
@@ -520,7 +522,32 @@ export const fromSeed = (
    */
   const inFlight = new Map<Request, number>()
 
+  const allowOrigins = new Set(options.allowOrigins ?? [])
+
   const handler = async (request: Request, context: HandlerContext = {}): Promise<Response> => {
+    const origin = request.headers.get("origin")
+    if (origin === null || !allowOrigins.has(origin)) return answer(request, context)
+    // A browser's preflight, answered as a server that allows the page would: it is the browser's, not the app's.
+    if (request.method.toUpperCase() === "OPTIONS" && request.headers.has("access-control-request-method")) {
+      if (!store.hosts.has(new URL(request.url).origin))
+        throw new ConnectionFailure("Refused", new URL(request.url).origin)
+      return Http.empty(204, {
+        "access-control-allow-origin": origin,
+        "access-control-allow-methods": "GET, HEAD, POST, PUT, PATCH, DELETE",
+        "access-control-allow-headers": request.headers.get("access-control-request-headers") ?? "",
+        "access-control-max-age": "600",
+        vary: "Origin"
+      })
+    }
+    const response = await answer(request, context)
+    const headers = new Headers(response.headers)
+    headers.set("access-control-allow-origin", origin)
+    headers.set("access-control-expose-headers", "*")
+    headers.append("vary", "Origin")
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  }
+
+  const answer = async (request: Request, context: HandlerContext): Promise<Response> => {
     if (context.signal !== undefined) return handle(request, context)
     // Counted: the same GET Request may be handed in twice at once.
     inFlight.set(request, (inFlight.get(request) ?? 0) + 1)

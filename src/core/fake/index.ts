@@ -151,7 +151,8 @@ export const makeFakePlex = (options: Options = {}): FakePlex => {
   return fromSeed(rebase === undefined ? seed : Seed.rebase(seed, rebase), {
     clock: options.clock,
     randomInt: options.randomInt,
-    maxRequestBodyBytes: options.maxRequestBodyBytes
+    maxRequestBodyBytes: options.maxRequestBodyBytes,
+    allowOrigins: (options.allowOrigins ?? []).map((url) => Seed.origin("an allowOrigins entry", url))
   })
 }
 

@@ -151,7 +151,7 @@ export const DEFAULTS = {
   serverVersion: "1.41.3.9314-a0bfb8370"
 } as const
 
-const origin = (what: string, url: string): string => {
+export const origin = (what: string, url: string): string => {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -455,6 +455,7 @@ export const checkSeedShape = (options: object, secret?: SecretKind): void => {
   }
   for (const key of ["plexTvUrl", "clientsUrl", "elsewhereUrl"]) mustBeString(key, o[key])
   stringsAt("plexTvAliases", o["plexTvAliases"])
+  stringsAt("allowOrigins", o["allowOrigins"])
   mustBeShape("shape", o["shape"])
   mustBeObject("pinLifetimeMillis", o["pinLifetimeMillis"], true)
   const auto = o["autoApprovePins"]

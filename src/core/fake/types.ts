@@ -161,6 +161,15 @@ export interface Options {
    * with a `FakePlexError`); a larger one is answered 413. Default 1 MiB.
    */
   readonly maxRequestBodyBytes?: number | undefined
+  /**
+   * The origins of browser pages that may call the fake (`http://localhost:5173`): a request whose `Origin`
+   * is one of them is answered with `Access-Control-Allow-Origin` (and `Vary: Origin`, and every header
+   * exposed), and its CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) with a 204 allowing the
+   * method and headers it asks for, not recorded. None by default: the fake then sends no CORS headers and a
+   * preflight gets the 404 of a path it does not serve, so a page of another origin cannot read any answer.
+   * Each entry must be an http(s) URL; only its origin is used.
+   */
+  readonly allowOrigins?: ReadonlyArray<string> | undefined
 }
 
 /** An account of the fake. Its seeded credentials are plain strings: they are the test's own fixtures. */

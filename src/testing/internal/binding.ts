@@ -93,6 +93,7 @@ const toCoreOptionsUnchecked = (options: Options): Core.Options => {
     plexTvUrl: options.plexTvUrl,
     clientsUrl: options.clientsUrl,
     plexTvAliases: options.plexTvAliases,
+    allowOrigins: options.allowOrigins,
     elsewhereUrl: options.elsewhereUrl,
     accounts: options.accounts?.map(account),
     servers: options.servers?.map(server),

@@ -86,6 +86,7 @@ const coreOptionsUnchecked = (options: Options): Core.Options => {
     plexTvUrl: options.plexTvUrl,
     clientsUrl: options.clientsUrl,
     plexTvAliases: options.plexTvAliases,
+    allowOrigins: options.allowOrigins,
     elsewhereUrl: options.elsewhereUrl,
     accounts: options.accounts?.map((a) => ({
       ...a,

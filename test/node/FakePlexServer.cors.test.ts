@@ -1,0 +1,97 @@
+/**
+ * The fake answering a browser page of another origin (CORS), as a page-only app needs it: off by default (no
+ * CORS headers, a preflight gets a 404, as before), on for the origins `allowOrigins` names. Plain `fetch`
+ * over loopback sends what a browser sends (`Origin`, the preflight) and reads the headers a browser checks.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { FakePlexServer } from "effect-plex-auth/node"
+
+const app = "http://localhost:5173"
+
+const preflight = (url: string, origin: string) =>
+  Effect.promise(() =>
+    fetch(url, {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "accept,x-plex-client-identifier,x-plex-product"
+      }
+    })
+  )
+
+const createPin = (plexTvUrl: string, origin: string) =>
+  Effect.promise(() =>
+    fetch(`${plexTvUrl}/api/v2/pins?strong=true`, {
+      method: "POST",
+      headers: {
+        origin,
+        accept: "application/json",
+        "x-plex-client-identifier": "cors-test",
+        "x-plex-product": "t"
+      }
+    })
+  )
+
+describe("FakePlexServer: allowOrigins (CORS)", () => {
+  it.live(
+    "answers a named origin's preflight (not recorded) and its requests with Access-Control-Allow-Origin",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* FakePlexServer.make({ allowOrigins: [`${app}/some/page`] })
+          const allowed = yield* preflight(`${server.plexTvUrl}/api/v2/pins?strong=true`, app)
+          assert.strictEqual(allowed.status, 204)
+          assert.strictEqual(allowed.headers.get("access-control-allow-origin"), app)
+          assert.match(allowed.headers.get("access-control-allow-methods") ?? "", /\bPOST\b/)
+          assert.strictEqual(
+            allowed.headers.get("access-control-allow-headers"),
+            "accept,x-plex-client-identifier,x-plex-product"
+          )
+          assert.deepStrictEqual(yield* server.fake.requests, [])
+          const created = yield* createPin(server.plexTvUrl, app)
+          assert.strictEqual(created.status, 201)
+          assert.strictEqual(created.headers.get("access-control-allow-origin"), app)
+          assert.strictEqual(created.headers.get("access-control-expose-headers"), "*")
+          assert.match(created.headers.get("vary") ?? "", /Origin/)
+          assert.isNumber(((yield* Effect.promise(() => created.json())) as { id: number }).id)
+          // A server's origin too, not only plex.tv's.
+          const onServer = yield* Effect.promise(() =>
+            fetch(`${server.serverUrl}/identity`, { headers: { origin: app } })
+          )
+          assert.strictEqual(onServer.headers.get("access-control-allow-origin"), app)
+          // Another origin gets no CORS headers, and its preflight the 404 of a path nobody serves.
+          const other = yield* preflight(`${server.plexTvUrl}/api/v2/pins`, "http://evil.example")
+          assert.strictEqual(other.status, 404)
+          assert.isNull(other.headers.get("access-control-allow-origin"))
+          const otherPin = yield* createPin(server.plexTvUrl, "http://evil.example")
+          assert.isNull(otherPin.headers.get("access-control-allow-origin"))
+        })
+      )
+  )
+
+  it.live("by default sends no CORS headers: a page of another origin cannot read the fake", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const refused = yield* preflight(`${server.plexTvUrl}/api/v2/pins?strong=true`, app)
+        assert.strictEqual(refused.status, 404)
+        assert.isNull(refused.headers.get("access-control-allow-origin"))
+        const created = yield* createPin(server.plexTvUrl, app)
+        assert.strictEqual(created.status, 201)
+        assert.isNull(created.headers.get("access-control-allow-origin"))
+      })
+    )
+  )
+
+  it.live("refuses an entry that is not an http(s) URL", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(
+        Effect.scoped(FakePlexServer.make({ allowOrigins: ["localhost:5173"] }))
+      )
+      assert.isTrue(exit._tag === "Failure")
+      assert.include(String(exit._tag === "Failure" ? exit.cause : ""), "allowOrigins")
+    })
+  )
+})
