@@ -476,6 +476,13 @@ describe("conformance: the other modules' errors", () => {
         operation: "Devices.revoke",
         reason: "must be a positive integer"
       })
+      // A command line's argument, passed from plain JavaScript: the message says a number is wanted.
+      assert.deepStrictEqual(fieldsOf(yield* Effect.flip(Devices.revoke(JSON.parse(`"700001"`)))), {
+        _tag: "InvalidInput",
+        field: "id",
+        operation: "Devices.revoke",
+        reason: "must be a positive integer (a number, not a string: convert it with Number(id))"
+      })
       const missing = yield* Effect.flip(Devices.revoke(99999))
       assert.strictEqual(missing._tag, "NotFound")
       if (missing._tag !== "NotFound") return

@@ -27,9 +27,17 @@ export const devicesAnswers: Xml.XmlAnswers = Xml.answers
 /** Revoking the device `id`. */
 export const revokePath = (id: number): string => `/devices/${id}.xml`
 
-/** Why `id` cannot be a device's id (a positive integer), or undefined. */
+/**
+ * Why `id` cannot be a device's id (a positive integer), or undefined. A
+ * string (a command line's argument, say) is refused saying so: the id is a
+ * number, as `Devices.list` gives it, and a string is not parsed for it.
+ */
 export const deviceIdProblem = (id: unknown): string | undefined =>
-  typeof id === "number" && Number.isSafeInteger(id) && id > 0 ? undefined : "must be a positive integer"
+  typeof id === "number" && Number.isSafeInteger(id) && id > 0
+    ? undefined
+    : typeof id === "string"
+      ? "must be a positive integer (a number, not a string: convert it with Number(id))"
+      : "must be a positive integer"
 
 /** Approving another device's PIN code for the account. */
 export const linkPath = "/api/v2/pins/link"

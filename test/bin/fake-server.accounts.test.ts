@@ -226,5 +226,12 @@ describe.concurrent("plex-auth fake-server: a shared user and a stranger", { tim
         "dave (login dave@example.com, password dave-secret-password) has no access to it: approved as them, " +
         "a web sign-in is Shared, or refused (AccessDenied)."
     )
+    // The Home and the devices, for a newcomer trying Home.switchUser and Devices.revoke against it.
+    assert.include(
+      stderr,
+      "Its account is the admin of a Plex Home with Kids (a managed user, Home PIN 1234) and Bob (no PIN), " +
+        "for Home and plex-auth home switch; its devices besides its server and the clients that sign in are " +
+        "Living Room TV and Old Phone, for Devices and plex-auth devices revoke."
+    )
   })
 })

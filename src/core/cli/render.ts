@@ -9,6 +9,7 @@
  * @internal
  */
 import * as ApprovalPage from "../fake/approvalPage.js"
+import * as FakeSeed from "./fakeSeed.js"
 import { runtimeDefaults } from "../identity.js"
 import {
   type AttemptLike,
@@ -460,6 +461,22 @@ export const fakeServerAccount = (account: FakeServerAccount): FakeServerAccount
 })
 
 /**
+ * `fake-server`'s note on its Plex Home and devices, from the seed: the users `Home.switchUser` (`plex-auth home
+ * switch`) takes, with the managed user's PIN, and the devices `Devices.revoke` can sign out. Without it a newcomer
+ * trying `Home` against `fake-server` had the PIN to find in docs/cli.md's `--fake` section.
+ */
+export const fakeServerHomeNote = `Its account is the admin of a Plex Home with ${FakeSeed.fakeHomeAccounts
+  .map((user) => {
+    const pin = user.homePin === undefined ? "no PIN" : `Home PIN ${user.homePin}`
+    return `${user.title ?? user.username} (${user.managed === true ? `a managed user, ${pin}` : pin})`
+  })
+  .join(
+    " and "
+  )}, for Home and plex-auth home switch; its devices besides its server and the clients that sign in are ${FakeSeed.fakeDevices
+  .map((device) => device.name)
+  .join(" and ")}, for Devices and plex-auth devices revoke.`
+
+/**
  * `fake-server`'s text: environment lines a program (in any language) can
  * take on stdout (the fake's own credentials, no real secret), and notes for
  * the human on stderr.
@@ -478,6 +495,7 @@ export const fakeServerText = (details: FakeServerDetails) => ({
     `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its JWT host clients.plex.tv at ${details.clientsUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
     `Its unclaimed server, for plex-auth claim, is at ${details.unclaimedServerUrl}.`,
     `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${ApprovalPage.urlOf(details.plexTvUrl)}: pass it to plex-auth login as --auth-app-url (or PLEX_AUTH_APP_URL).`,
+    fakeServerHomeNote,
     `Its server is shared with ${details.sharedUser.username} (login ${details.sharedUser.login}, password ${details.sharedUser.password}); ${details.stranger.username} (login ${details.stranger.login}, password ${details.stranger.password}) has no access to it: approved as them, a web sign-in is Shared, or refused (AccessDenied).`,
     details.approvePinsAfterSeconds === null
       ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
