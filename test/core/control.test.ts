@@ -167,13 +167,20 @@ describe("the fake's control API (/__fake/ on plex.tv)", () => {
     assert.deepStrictEqual(await (await control("GET", "requests")).json(), [])
   })
 
-  it("an unknown endpoint is a 404, a wrong method a 405; not on a server's origin", async () => {
+  it("an unknown endpoint is a 404, a wrong method a 405; on clients.plex.tv too, not on a server's origin", async () => {
     const { control, fake } = setup()
     assert.strictEqual((await control("GET", "nothing")).status, 404)
     const wrong = await control("PUT", "faults")
     assert.strictEqual(wrong.status, 405)
     assert.strictEqual(wrong.headers.get("allow"), "POST, DELETE")
+    // A server's origin is the server's: the path is an unknown one there, answered and recorded as such.
     const onServer = await fake.handler(new Request(`${fake.serverUrl}/__fake/requests`))
-    assert.notStrictEqual(onServer.status, 200)
+    assert.strictEqual(onServer.status, 404)
+    assert.deepStrictEqual(
+      fake.requests().map((r) => [r.host, r.path]),
+      [["server", "/__fake/requests"]]
+    )
+    // clients.plex.tv is plex.tv's API on another origin: it answers there too.
+    assert.strictEqual((await fake.handler(new Request(`${fake.clientsUrl}/__fake/requests`))).status, 200)
   })
 })
