@@ -22,6 +22,7 @@
  */
 import { FakePlexError } from "./errors.js"
 import * as Fault from "./fault.js"
+import * as Http from "./http.js"
 import type { FakePlex } from "./fake.js"
 import type { Store } from "./store.js"
 import type { FaultTarget } from "./types.js"
@@ -29,13 +30,14 @@ import type { FaultTarget } from "./types.js"
 /** The path prefix of the control API, on plex.tv's origins. */
 export const prefix = "/__fake/"
 
-const json = (status: number, body: unknown): Response =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }
+/** A JSON answer, with its `Content-Length` as the fake's every answer. */
+const json = (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): Response =>
+  Http.bytes(status, "application/json; charset=utf-8", JSON.stringify(body), {
+    "cache-control": "no-store",
+    ...headers
   })
 
-const noContent = (): Response => new Response(null, { status: 204 })
+const noContent = (): Response => Http.empty(204)
 
 const refused = (message: string): Response => json(400, { error: message })
 
@@ -189,17 +191,20 @@ export const answer = (
     Object.hasOwn(routes, name) ? routes[name as keyof typeof routes] : undefined
   if (endpoint === undefined) {
     return json(404, {
-      error: `no control endpoint ${path} (they are ${Object.keys(routes)
+      error: `no such control endpoint (they are ${Object.keys(routes)
         .map((r) => prefix + r)
         .join(", ")})`
     })
   }
   const call = Object.hasOwn(endpoint, method) ? endpoint[method] : undefined
   if (call === undefined) {
-    return new Response(JSON.stringify({ error: `${path} answers ${Object.keys(endpoint).join(", ")}` }), {
-      status: 405,
-      headers: { "content-type": "application/json; charset=utf-8", allow: Object.keys(endpoint).join(", ") }
-    })
+    return json(
+      405,
+      { error: `${path} answers ${Object.keys(endpoint).join(", ")}` },
+      {
+        allow: Object.keys(endpoint).join(", ")
+      }
+    )
   }
   try {
     return call(fake, store, body)
