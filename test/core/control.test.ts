@@ -111,6 +111,7 @@ describe("the fake's control API (/__fake/ on plex.tv)", () => {
     const text = await response.text()
     assert.strictEqual(response.status, 200)
     assert.deepStrictEqual(JSON.parse(text), { revoked: true })
+    assert.strictEqual(response.headers.get("content-length"), String(text.length))
     assert.notInclude(text, fake.token)
     assert.strictEqual((await user()).status, 422)
     assert.deepStrictEqual(await (await control("POST", "revoke", { token: fake.token })).json(), {
