@@ -10,6 +10,9 @@
  * fake server. The fake is seeded with those loopback URLs, so every URL it
  * hands out is reachable. Faults behave as on the wire: a reset destroys the
  * socket, a truncated body is cut short under a larger `Content-Length`.
+ * A program that runs apart from it changes it over HTTP at plex.tv's URL
+ * under `/__fake/` (`POST /__fake/faults`, `POST /__fake/revoke`,
+ * `GET /__fake/requests`: docs/testing.md).
  *
  * @since 0.1.0
  */

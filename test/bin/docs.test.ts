@@ -36,7 +36,11 @@ const expected: ReadonlyArray<readonly [string, RegExp]> = [
   ["JSON.parse(text).username", /^alice$/m],
   ["JSON.parse(text).devices", /^\d+ Living Room TV$/m],
   ["expire-pin", /exit 4/],
-  ["fake-server --json", /^username\s+alice$/m]
+  ["whoami --config-dir ./with-fake-server", /^username\s+alice$/m],
+  // The control API (/__fake/): the 429 with its Retry-After, the revocation, the log without the token.
+  ["/__fake/revoke", /^429 30$/m],
+  ["/__fake/revoke", /^\{"revoked":true\}$/m],
+  ["/__fake/revoke", /^503 <redacted>\n422 <redacted>$/m]
 ]
 
 /**

@@ -148,4 +148,63 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
       assert.include(servers!.stdout, FakePlex.defaults.serverName)
     })
   )
+
+  it.scoped(
+    "while it runs, a program changes it over HTTP (/__fake/): the log names the CLI's device, revoking it signs the CLI out, a fault fails whoami until cleared",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const runs: Array<Run> = []
+        let log = ""
+        let revoked = ""
+        let scripted = 0
+        let cleared = 0
+        yield* plexAuth(["fake-server", "--json", "--approve-pins-after", "0"], {
+          whileRunning: {
+            until: /\n}\n/,
+            andThen: async (stdout) => {
+              const plexTv = String(JSON.parse(stdout)["plexTvUrl"])
+              const env = { PLEX_TV_URL: plexTv }
+              const control = async (method: string, name: string, body?: unknown) => {
+                const response = await fetch(`${plexTv}/__fake/${name}`, {
+                  method,
+                  ...(body === undefined ? {} : { body: JSON.stringify(body) })
+                })
+                return { status: response.status, text: await response.text() }
+              }
+              const whoami = () => Effect.runPromise(InProcess.cli(["--config-dir", dir, "whoami"], { env }))
+              runs.push(await Effect.runPromise(InProcess.cli(["--config-dir", dir, "login"], { env })))
+              log = (await control("GET", "requests")).text
+              const device = (JSON.parse(log) as ReadonlyArray<{ headers: Record<string, string> }>).find(
+                (r) => r.headers["x-plex-client-identifier"] !== undefined
+              )?.headers["x-plex-client-identifier"]
+              scripted = (
+                await control("POST", "faults", {
+                  target: "getTokenDetails",
+                  fault: { type: "status", status: 400, message: "scripted" }
+                })
+              ).status
+              runs.push(await whoami())
+              cleared = (await control("DELETE", "faults")).status
+              runs.push(await whoami())
+              revoked = (await control("POST", "revoke", { device })).text
+              runs.push(await whoami())
+            }
+          }
+        })
+        const [login, faulted, afterClear, signedOut] = runs
+        assertExit(login!, 0)
+        // The login's token went in X-Plex-Token: logged redacted.
+        assert.include(log, '"x-plex-token":"<redacted>"')
+        assert.strictEqual(scripted, 204)
+        assertExit(faulted!, 1)
+        assert.include(faulted!.stderr, "(HTTP 400)")
+        assert.strictEqual(cleared, 204)
+        assertExit(afterClear!, 0)
+        assert.match(afterClear!.stdout, /^username\s+alice$/m)
+        assert.strictEqual(revoked, '{"revoked":true}')
+        assertExit(signedOut!, 3)
+        assert.include(signedOut!.stderr, "Plex refused the saved token (HTTP 422)")
+      })
+  )
 })

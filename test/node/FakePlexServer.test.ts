@@ -158,6 +158,51 @@ describe("FakePlexServer", () => {
     }).pipe(Effect.provide(layer))
   )
 
+  it.live(
+    "the control API (/__fake/ on plex.tv) over the wire: a fault, the log, a revocation, as curl sends them",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.FakePlexServer
+        const token = Redacted.value(server.fake.token)
+        const control = (method: string, name: string, body?: unknown) =>
+          Effect.promise(async () => {
+            const response = await fetch(`${server.plexTvUrl}/__fake/${name}`, {
+              method,
+              ...(body === undefined ? {} : { body: JSON.stringify(body) })
+            })
+            return { status: response.status, text: await response.text() }
+          })
+        const user = Effect.promise(() =>
+          fetch(`${server.plexTvUrl}/api/v2/user`, {
+            headers: {
+              "X-Plex-Token": token,
+              "X-Plex-Client-Identifier": "node-test-client",
+              Accept: "application/json"
+            }
+          })
+        )
+        const added = yield* control("POST", "faults", {
+          target: "getTokenDetails",
+          fault: { type: "status", status: 429, retryAfterMillis: 5000 },
+          times: 1
+        })
+        assert.strictEqual(added.status, 204)
+        const limited = yield* user
+        assert.strictEqual(limited.status, 429)
+        assert.strictEqual(limited.headers.get("retry-after"), "5")
+        assert.strictEqual((yield* user).status, 200)
+        const log = (yield* control("GET", "requests")).text
+        assert.notInclude(log, token)
+        assert.deepStrictEqual(
+          JSON.parse(log).map((r: { readonly status: number }) => r.status),
+          [429, 200]
+        )
+        assert.strictEqual((yield* control("POST", "revoke", { token })).text, '{"revoked":true}')
+        assert.strictEqual((yield* user).status, 422)
+        assert.isFalse(yield* server.fake.isTokenValid(token))
+      }).pipe(Effect.provide(layer))
+  )
+
   // On the TestClock, over `node:http`: Node's `fetch` (undici) opens a spare idle keep-alive connection
   // after an abort right at the start of a request, which would hold "no open socket" for its 4 s
   // keep-alive timeout (see test/faults/interruption.test.ts).

@@ -127,4 +127,63 @@ describe.concurrent("plex-auth (Effect 4) fake-server", { timeout: 60_000 }, () 
       })
     )
   )
+
+  it.live(
+    "while it runs, a program changes it over HTTP (/__fake/): the log names the CLI's device, revoking it signs the CLI out, a fault fails whoami until cleared",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          const runs: Array<Ran> = []
+          let log = ""
+          let revoked = ""
+          yield* cli(["fake-server", "--json", "--approve-pins-after", "0"], {
+            whileRunning: {
+              until: /\n}\n/,
+              andThen: (stdout) =>
+                Effect.gen(function* () {
+                  const details = JSON.parse(stdout)
+                  const plexTv = String(details["plexTvUrl"])
+                  const env = { PLEX_TV_URL: plexTv }
+                  const control = (method: string, name: string, body?: unknown) =>
+                    Effect.promise(async () => {
+                      const response = await fetch(`${plexTv}/__fake/${name}`, {
+                        method,
+                        ...(body === undefined ? {} : { body: JSON.stringify(body) })
+                      })
+                      return { status: response.status, text: await response.text() }
+                    })
+                  const whoami = cli(["--config-dir", dir, "whoami"], { env })
+                  runs.push(yield* cli(["--config-dir", dir, "login"], { env }))
+                  log = (yield* control("GET", "requests")).text
+                  const device = (JSON.parse(log) as ReadonlyArray<{ headers: Record<string, string> }>).find(
+                    (r) => r.headers["x-plex-client-identifier"] !== undefined
+                  )?.headers["x-plex-client-identifier"]
+                  const fault = yield* control("POST", "faults", {
+                    target: "getTokenDetails",
+                    fault: { type: "status", status: 400, message: "scripted" }
+                  })
+                  assert.strictEqual(fault.status, 204)
+                  runs.push(yield* whoami)
+                  assert.strictEqual((yield* control("DELETE", "faults")).status, 204)
+                  runs.push(yield* whoami)
+                  revoked = (yield* control("POST", "revoke", { device })).text
+                  runs.push(yield* whoami)
+                })
+            }
+          })
+          const [login, faulted, cleared, signedOut] = runs
+          assertExit(login!, 0)
+          // The login's token went in X-Plex-Token: logged redacted.
+          assert.include(log, '"x-plex-token":"<redacted>"')
+          assertExit(faulted!, 1)
+          assert.include(faulted!.stderr, "(HTTP 400)")
+          assertExit(cleared!, 0)
+          assert.match(cleared!.stdout, /^username\s+alice$/m)
+          assert.strictEqual(revoked, '{"revoked":true}')
+          assertExit(signedOut!, 3)
+          assert.include(signedOut!.stderr, "Plex refused the saved token (HTTP 422)")
+        })
+      )
+  )
 })

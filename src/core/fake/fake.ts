@@ -8,6 +8,7 @@
 import { objectProblem } from "../validate.js"
 import * as ApprovalPage from "./approvalPage.js"
 import * as Approve from "./approve.js"
+import * as Control from "./control.js"
 import { ConnectionFailure, FakePlexError } from "./errors.js"
 import type { Fault } from "./fault.js"
 import * as Faults from "./faults.js"
@@ -580,6 +581,12 @@ export const fromSeed = (
         ? new URLSearchParams(body)
         : undefined
     const method = request.method.toUpperCase()
+    // The control API (control.ts): neither recorded nor faulted, so a test can always reach it.
+    if (host.kind === "plexTv" && url.pathname.startsWith(Control.prefix)) {
+      return body === undefined
+        ? payloadTooLarge(bodyLimit)
+        : Control.answer(fake, store, method, url.pathname, body)
+    }
     const matched = Routes.match(host, method, url.pathname)
     const route = matched?.route.name
     const entry = store.record({
@@ -649,7 +656,7 @@ export const fromSeed = (
     }
   }
 
-  return {
+  const fake: FakePlex = {
     handler,
     plexTvUrl: seed.plexTvUrl,
     authAppUrl: ApprovalPage.urlOf(seed.plexTvUrl),
@@ -749,4 +756,5 @@ export const fromSeed = (
       store.records = []
     }
   }
+  return fake
 }

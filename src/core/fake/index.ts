@@ -66,6 +66,10 @@
  *   ...). `Respond` takes `(request, { signal }) => Response |
  *   Promise<Response>`.
  * - **Randomness** comes from Web Crypto unless `randomInt` is given.
+ * - **Control over HTTP**: the handler answers JSON control requests on
+ *   plex.tv's origins under `/__fake/` (faults, revocation, the request
+ *   log; see control.ts), for a program run apart from the fake. A binding
+ *   has nothing to do for it; they are neither recorded nor faulted.
  *
  * The shape of this module (names, parameters, the handler's context) is
  * kept stable for the bindings; additions only.

@@ -1,0 +1,215 @@
+/**
+ * The fake's control API over HTTP, for a program that runs apart from it
+ * (`plex-auth fake-server`, a loopback `serve()`, a test in any language):
+ * JSON endpoints on plex.tv's origin under `/__fake/`, a prefix Plex never
+ * uses. Each is a thin reading of a control call the in-process kits have
+ * (`fault`, `clearFaults`, `revokeToken`, a device's revocation, `requests`,
+ * `clearRequests`): no logic of its own. Control requests are neither
+ * recorded nor faulted (a fault on every plex.tv request still lets the test
+ * clear it), and a token sent to revoke is never echoed.
+ *
+ * - `POST /__fake/faults` `{"target": ..., "fault": {"type": ..., ...}, "times": n}`: `target` as `fault`'s
+ *   (a route name, a `/path`, or `{"route", "path", "method", "origin"}`), `fault.type` the name of a
+ *   `handlerFaults` constructor with its options as the other fields (`{"type": "status", "status": 429,
+ *   "retryAfterMillis": 30000}`, `{"type": "delay", "millis": 2000, "then": {...}}`, `{"type": "hang"}`,
+ *   `{"type": "reset"}`, ...), `times` default every request. 204; 400 `{"error"}` for a fault the fake refuses.
+ * - `DELETE /__fake/faults`: clears every fault. 204.
+ * - `POST /__fake/revoke` `{"token": "..."}` or `{"device": "<client identifier>"}`: plex.tv then refuses the
+ *   token (every token handed to the device). 200 `{"revoked": true|false}` (false: unknown or already revoked).
+ * - `GET /__fake/requests`: the request log as JSON, every secret `"<redacted>"`. `DELETE` forgets it. 204.
+ *
+ * @internal
+ */
+import { FakePlexError } from "./errors.js"
+import * as Fault from "./fault.js"
+import * as Http from "./http.js"
+import type { FakePlex } from "./fake.js"
+import type { Store } from "./store.js"
+import type { FaultTarget } from "./types.js"
+
+/** The path prefix of the control API, on plex.tv's origins. */
+export const prefix = "/__fake/"
+
+/** A JSON answer, with its `Content-Length` as the fake's every answer. */
+const json = (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): Response =>
+  Http.bytes(status, "application/json; charset=utf-8", JSON.stringify(body), {
+    "cache-control": "no-store",
+    ...headers
+  })
+
+const noContent = (): Response => Http.empty(204)
+
+const refused = (message: string): Response => json(400, { error: message })
+
+/** A body's JSON object, or a message saying why it is not one (never showing the body: it may hold a token). */
+const objectOf = (body: string): Record<string, unknown> | string => {
+  let value: unknown
+  try {
+    value = JSON.parse(body)
+  } catch {
+    return "the body must be a JSON object"
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : "the body must be a JSON object"
+}
+
+/** The fields each fault type takes besides `type` (its constructor's options). */
+const faultFields: Readonly<Record<string, ReadonlyArray<string>>> = {
+  status: ["status", "retryAfterMillis", "code", "message", "headers"],
+  delay: ["millis", "then"],
+  hang: [],
+  reset: [],
+  refuse: [],
+  truncate: ["keepBytes"],
+  malformedJson: [],
+  html: ["status"],
+  redirect: ["status", "to"],
+  contentType: ["contentType"],
+  oversized: ["bytes", "declareLength"]
+}
+
+/** A fault from its JSON form, through `Fault`'s constructors (which check it); throws a `FakePlexError`. */
+export const faultOf = (value: unknown): Fault.Fault => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new FakePlexError('the fault must be an object with a "type"')
+  }
+  const { type, ...fields } = value as Record<string, unknown>
+  const known = typeof type === "string" && Object.hasOwn(faultFields, type) ? faultFields[type] : undefined
+  if (known === undefined) {
+    throw new FakePlexError(
+      `the fault's type must be one of ${Object.keys(faultFields).join(", ")}, got ${typeof type === "string" ? JSON.stringify(type) : typeof type}`
+    )
+  }
+  const unknown = Object.keys(fields).filter((name) => !known.includes(name))
+  if (unknown.length > 0) {
+    throw new FakePlexError(
+      `a ${type} fault takes ${known.length === 0 ? "no fields" : known.join(", ")}, not ${unknown.join(", ")}`
+    )
+  }
+  // Untyped JSON, checked by the constructors (as a call from untyped JavaScript is).
+  const f = fields as Record<string, never>
+  const field = (name: string) => f[name] as never
+  switch (type) {
+    case "status": {
+      const { status: _, ...options } = f
+      return Fault.status(field("status"), options)
+    }
+    case "delay":
+      return Fault.delay(field("millis"), f["then"] === undefined ? undefined : faultOf(f["then"]))
+    case "hang":
+      return Fault.hang
+    case "reset":
+      return Fault.reset
+    case "refuse":
+      return Fault.refuse
+    case "truncate":
+      return Fault.truncate(f)
+    case "malformedJson":
+      return Fault.malformedJson
+    case "html":
+      return Fault.html(f)
+    case "redirect":
+      return Fault.redirect(f)
+    case "contentType":
+      return Fault.contentType(field("contentType"))
+    default:
+      return Fault.oversized(f)
+  }
+}
+
+/** Revokes every token handed to the devices with this client identifier; whether one was not revoked yet. */
+const revokeDevice = (store: Store, clientIdentifier: string): boolean => {
+  const devices = [...store.devices.values()].filter((d) => d.clientIdentifier === clientIdentifier)
+  const live = devices.some((d) =>
+    [...store.tokens].some(
+      ([token, entry]) => !entry.revoked && (entry.deviceId === d.id || token === d.token)
+    )
+  )
+  for (const device of devices) store.revokeDevice(device.id)
+  return live
+}
+
+const routes = {
+  faults: {
+    POST: (fake, _store, body) => {
+      const request = objectOf(body)
+      if (typeof request === "string") return refused(request)
+      const { fault, target, times, ...rest } = request
+      if (Object.keys(rest).length > 0) {
+        return refused(`the body takes target, fault and times, not ${Object.keys(rest).join(", ")}`)
+      }
+      if (target === undefined) return refused("the body needs a target (a route name, a /path or an object)")
+      fake.fault(target as FaultTarget, faultOf(fault), { times: times as number | undefined })
+      return noContent()
+    },
+    DELETE: (fake) => {
+      fake.clearFaults()
+      return noContent()
+    }
+  },
+  revoke: {
+    POST: (fake, store, body) => {
+      const request = objectOf(body)
+      if (typeof request === "string") return refused(request)
+      const { device, token, ...rest } = request
+      if (Object.keys(rest).length > 0 || (token === undefined) === (device === undefined)) {
+        return refused('the body must be {"token": "..."} or {"device": "<client identifier>"}')
+      }
+      if (token !== undefined) {
+        if (typeof token !== "string") return refused("the token must be a string")
+        return json(200, { revoked: fake.revokeToken(token) })
+      }
+      if (typeof device !== "string") return refused("the device must be its client identifier (a string)")
+      return json(200, { revoked: revokeDevice(store, device) })
+    }
+  },
+  requests: {
+    // A Secret serialises as "<redacted>".
+    GET: (fake) => json(200, fake.requests()),
+    DELETE: (fake) => {
+      fake.clearRequests()
+      return noContent()
+    }
+  }
+} satisfies Record<string, Record<string, (fake: FakePlex, store: Store, body: string) => Response>>
+
+/**
+ * Answers a control request (its path under {@link prefix}, its body read). A refused argument is a 400 with
+ * the `FakePlexError`'s message (`Fault`'s constructors and `fault` never show a token: none of their
+ * arguments is one).
+ */
+export const answer = (
+  fake: FakePlex,
+  store: Store,
+  method: string,
+  path: string,
+  body: string
+): Response => {
+  const name = path.slice(prefix.length)
+  const endpoint: Record<string, (fake: FakePlex, store: Store, body: string) => Response> | undefined =
+    Object.hasOwn(routes, name) ? routes[name as keyof typeof routes] : undefined
+  if (endpoint === undefined) {
+    return json(404, {
+      error: `no such control endpoint (they are ${Object.keys(routes)
+        .map((r) => prefix + r)
+        .join(", ")})`
+    })
+  }
+  const call = Object.hasOwn(endpoint, method) ? endpoint[method] : undefined
+  if (call === undefined) {
+    return json(
+      405,
+      { error: `${path} answers ${Object.keys(endpoint).join(", ")}` },
+      {
+        allow: Object.keys(endpoint).join(", ")
+      }
+    )
+  }
+  try {
+    return call(fake, store, body)
+  } catch (error) {
+    if (error instanceof FakePlexError || error instanceof RangeError) return refused(error.message)
+    throw error
+  }
+}
