@@ -1022,15 +1022,15 @@ describe("WebSignIn sessions", () => {
           const again = yield* service.start
           const params = authUrlParams(Redacted.value(again.url))
           yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
-          const fiber = yield* Effect.fork(
-            Effect.timeoutOption(
-              service.callback({
-                cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
-                url: params.get("forwardUrl") ?? ""
-              }),
-              "20 seconds"
-            )
+          // In a fiber of its own, joined under the 20 s: a sign-in held for good (by a removal that cannot be
+          // interrupted) fails the assertion below, not the test's timeout.
+          const signingIn = yield* Effect.forkDaemon(
+            service.callback({
+              cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+              url: params.get("forwardUrl") ?? ""
+            })
           )
+          const fiber = yield* Effect.fork(Effect.timeoutOption(Fiber.join(signingIn), "20 seconds"))
           yield* until(Effect.sync(() => asked))
           yield* TestClock.adjust("5 seconds")
           yield* TestClock.adjust("15 seconds")
@@ -1513,45 +1513,70 @@ describe("WebSignIn sessions", () => {
       // has asked plex.tv about the PIN (its run started, past the lookup of the returns in flight), or it ends. One
       // that landed between taking the entry and running the return (without d98577e's uninterruptibleMask) left an
       // entry nothing completes: every later return of that sign-in waited on it for ever (the test's timeout).
-      Effect.gen(function* () {
-        const service = yield* WebSignIn.WebSignIn
-        const started = yield* service.start
-        const params = authUrlParams(Redacted.value(started.url))
-        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
-        const input = {
-          cookie: `${started.cookie.name}=${started.cookie.value}`,
-          url: params.get("forwardUrl") ?? ""
-        }
-        const checks = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
-        const tracer = yield* Effect.tracer
-        let target: Fiber.RuntimeFiber<unknown, unknown> | undefined
-        let steps = 0
-        let interruptAt = 0
-        const stepping = Tracer.make({
-          span: (...args) => tracer.span(...args),
-          context: (execution, fiber) => {
-            if (fiber === target && steps++ === interruptAt) fiber.unsafeInterruptAsFork(FiberId.none)
-            return execution()
+      {
+        const lines: Array<string> = []
+        // A return that found an entry among the returns in flight (none is, here) says so (Debug) before it waits on
+        // it: a stale entry fails an assertion, not the test's timeout.
+        const waited = () => lines.some((line) => line.includes("in flight"))
+        const Capture = Logger.replace(
+          Logger.defaultLogger,
+          Logger.make((options) => {
+            lines.push(Logger.stringLogger.log(options))
+          })
+        )
+        return Effect.gen(function* () {
+          const service = yield* WebSignIn.WebSignIn
+          const started = yield* service.start
+          const params = authUrlParams(Redacted.value(started.url))
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+          const input = {
+            cookie: `${started.cookie.name}=${started.cookie.value}`,
+            url: params.get("forwardUrl") ?? ""
           }
-        })
-        let interrupted = 0
-        for (let k = 0; ; k++) {
-          const before = yield* checks
-          steps = 0
-          interruptAt = k
-          const fiber = yield* Effect.fork(Effect.withTracer(service.callback(input), stepping))
-          target = fiber
-          const exit = yield* Fiber.await(fiber)
-          target = undefined
-          if (Exit.isSuccess(exit)) break
-          assert.isTrue(Exit.isInterrupted(exit), String(exit))
-          interrupted++
-          if ((yield* checks) > before) break
-        }
-        assert.isAbove(interrupted, 10)
-        // The same return, run as any other, signs in.
-        assert.strictEqual((yield* service.callback(input)).user.username, "alice")
-      }).pipe(Effect.provide(env()))
+          const checks = Effect.map(
+            FakePlex.requests,
+            (rs) => rs.filter((r) => r.route === "checkPin").length
+          )
+          const tracer = yield* Effect.tracer
+          let target: Fiber.RuntimeFiber<unknown, unknown> | undefined
+          let steps = 0
+          let interruptAt = 0
+          const stepping = Tracer.make({
+            span: (...args) => tracer.span(...args),
+            context: (execution, fiber) => {
+              if (fiber === target && steps++ === interruptAt) fiber.unsafeInterruptAsFork(FiberId.none)
+              return execution()
+            }
+          })
+          let interrupted = 0
+          for (let k = 0; ; k++) {
+            const before = yield* checks
+            steps = 0
+            interruptAt = k
+            const fiber = yield* Effect.fork(Effect.withTracer(service.callback(input), stepping))
+            target = fiber
+            yield* until(Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || waited()))
+            assert.isFalse(
+              waited(),
+              `a return interrupted before step ${k - 1} left an entry the next one waited on`
+            )
+            const exit = yield* Fiber.await(fiber)
+            target = undefined
+            if (Exit.isSuccess(exit)) break
+            assert.isTrue(Exit.isInterrupted(exit), String(exit))
+            interrupted++
+            if ((yield* checks) > before) break
+          }
+          assert.isAbove(interrupted, 10)
+          // The same return, run as any other, signs in (one that found a stale entry would wait on it for ever,
+          // saying so first: the assertion fails, not the test's timeout).
+          lines.length = 0
+          const last = yield* Effect.forkDaemon(service.callback(input))
+          yield* until(Effect.map(Fiber.poll(last), (done) => Option.isSome(done) || waited()))
+          assert.isFalse(waited(), "the return waited on an entry that no return in flight completes")
+          assert.strictEqual((yield* Fiber.join(last)).user.username, "alice")
+        }).pipe(Effect.provide(env()), Effect.provide(Capture), Logger.withMinimumLogLevel(LogLevel.All))
+      }
   )
 
   it.effect("a store call that hangs for one session holds up no other session's sign-out or sign-in", () => {
