@@ -205,9 +205,10 @@ export class Unauthenticated
 }
 
 /**
- * The app's `KeyValueStore` failed to read or write a session. Answer 500. At the callback (after plex.tv approved
- * the PIN and granted access) it can be tried again as it is: `routes` keep the PIN cookie and answer a 503 page
- * ("Sign-in not saved") whose "Try again" is the same return.
+ * The app's `KeyValueStore` failed to read or write a session, or did not answer within 5 seconds (a request is
+ * not held for a store that hangs). Answer 500. At the callback (after plex.tv approved the PIN and granted access)
+ * it can be tried again as it is: `routes` keep the PIN cookie and answer a 503 page ("Sign-in not saved") whose
+ * "Try again" is the same return.
  *
  * @since 0.1.0
  * @category errors
@@ -604,6 +605,17 @@ export const make = (
           onTimeout: () => new PlexUnavailable({ operation: op, failure: Core.callbackWaitFailure })
         })
 
+    // A session store call a request waits for, at most Flow.storeWaitMillis: one not answered by then is a failed one
+    // (`SessionStoreError`), not a request held for ever. Disconnected: a call that cannot be interrupted (a store
+    // call that finishes once started) is given up all the same, and finishes on its own.
+    const withinStoreWait =
+      (op: string) =>
+      <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
+        Effect.timeoutFail(Effect.disconnect(call), {
+          duration: Duration.millis(Flow.storeWaitMillis),
+          onTimeout: storeFailure(op)
+        })
+
     // -- start ---------------------------------------------------------------
     const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
       const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))
@@ -894,7 +906,9 @@ export const make = (
         // once it has, leaves a session in the store that is still removed once sessionMax has passed (one
         // never written is removed all the same: a removal of nothing).
         opened.set(storageKey, record.createdAt + maxMillis)
-        yield* save(storageKey, record)
+        // A save the store has not answered within Flow.storeWaitMillis fails as a failed one does: the routes' 503
+        // page, whose "Try again" is this return (the session, should it be written later, removed at sessionMax).
+        yield* withinStoreWait("set")(save(storageKey, record))
         yield* removeEnded(now)
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
@@ -916,12 +930,12 @@ export const make = (
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* Effect.promise(() => Core.storageKey(prefix, sessionId))
-        const found = yield* load(storageKey)
+        const found = yield* withinStoreWait("get")(load(storageKey))
         if (Option.isNone(found)) return yield* new Unauthenticated({ reason: "Expired" })
         let record = found.value
         const renewal = Core.renewal(now, record, idleMillis, maxMillis)
         if (renewal._tag === "Expired") {
-          yield* remove(storageKey)
+          yield* withinStoreWait("remove")(remove(storageKey))
           return yield* new Unauthenticated({ reason: "Expired" })
         }
         const token = Redacted.make(record.token)
@@ -931,7 +945,10 @@ export const make = (
           Effect.timeoutOption(Duration.millis(accessWaitMillis)),
           // A stored token that is not one (a damaged store entry): no session.
           Effect.catchTag("InvalidInput", () =>
-            Effect.zipRight(remove(storageKey), new Unauthenticated({ reason: "Invalid" }))
+            Effect.zipRight(
+              withinStoreWait("remove")(remove(storageKey)),
+              new Unauthenticated({ reason: "Invalid" })
+            )
           )
         )
         const answer = Option.isSome(checked) ? checked.value._tag : "Unknown"
@@ -944,10 +961,11 @@ export const make = (
         switch (outcome._tag) {
           case "Denied":
             // Kept with the session: until plex.tv grants access again, a failure to ask does not let them in.
-            if (record.deniedAt === undefined) yield* rewrite(storageKey, { ...record, deniedAt: now })
+            if (record.deniedAt === undefined)
+              yield* withinStoreWait("modify")(rewrite(storageKey, { ...record, deniedAt: now }))
             return yield* new AccessDenied({ username: record.user.username })
           case "Revoked":
-            yield* remove(storageKey)
+            yield* withinStoreWait("remove")(remove(storageKey))
             yield* checker.invalidate(token)
             return yield* new Unauthenticated({ reason: "TokenRevoked" })
           case "Unavailable":
@@ -960,7 +978,7 @@ export const make = (
         if (outcome.refreshed || renewal._tag === "Renew") {
           // Written only over the session as it still is: one signed out while this request asked plex.tv
           // (or renewed) is not brought back.
-          const kept = yield* rewrite(storageKey, record)
+          const kept = yield* withinStoreWait("modify")(rewrite(storageKey, record))
           if (Option.isNone(kept)) return yield* new Unauthenticated({ reason: "Expired" })
         }
         const cookies =

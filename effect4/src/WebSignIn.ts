@@ -226,9 +226,10 @@ export class Unauthenticated
 }
 
 /**
- * The app's `KeyValueStore` failed to read or write a session. Answer 500. At the callback (after plex.tv approved
- * the PIN and granted access) it can be tried again as it is: `routes` keep the PIN cookie and answer a 503 page
- * ("Sign-in not saved") whose "Try again" is the same return.
+ * The app's `KeyValueStore` failed to read or write a session, or did not answer within 5 seconds (a request is
+ * not held for a store that hangs). Answer 500. At the callback (after plex.tv approved the PIN and granted access)
+ * it can be tried again as it is: `routes` keep the PIN cookie and answer a 503 page ("Sign-in not saved") whose
+ * "Try again" is the same return.
  *
  * @since 0.1.0
  * @category errors
@@ -620,6 +621,21 @@ export const make = (
           orElse: () => Effect.fail(new PlexUnavailable({ operation: op, failure: Core.callbackWaitFailure }))
         })
 
+    // A session store call a request waits for, at most Flow.storeWaitMillis: one not answered by then is a failed one
+    // (`SessionStoreError`), not a request held for ever. In a fiber of its own, interrupted by a detached fiber when
+    // given up: a call that cannot be interrupted (a store call that finishes once started) is given up all the same,
+    // and finishes on its own (Effect 3's Effect.disconnect).
+    const withinStoreWait =
+      (op: string) =>
+      <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
+        // Started at once: a store that answers at once (a memory store) has answered before the wait begins.
+        Effect.flatMap(Effect.forkDetach(call, { startImmediately: true }), (fiber) =>
+          Effect.timeoutOrElse(Fiber.join(fiber), {
+            duration: Duration.millis(Flow.storeWaitMillis),
+            orElse: () => Effect.fail(storeFailure(op)())
+          }).pipe(Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))))
+        )
+
     // -- start ---------------------------------------------------------------
     const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
       const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))
@@ -917,7 +933,9 @@ export const make = (
         // once it has, leaves a session in the store that is still removed once sessionMax has passed (one
         // never written is removed all the same: a removal of nothing).
         opened.set(storageKey, record.createdAt + maxMillis)
-        yield* save(storageKey, record)
+        // A save the store has not answered within Flow.storeWaitMillis fails as a failed one does: the routes' 503
+        // page, whose "Try again" is this return (the session, should it be written later, removed at sessionMax).
+        yield* withinStoreWait("set")(save(storageKey, record))
         yield* removeEnded(now)
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
@@ -939,12 +957,12 @@ export const make = (
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* storageKeyOf(sessionId)
-        const found = yield* load(storageKey)
+        const found = yield* withinStoreWait("get")(load(storageKey))
         if (found === undefined) return yield* new Unauthenticated({ reason: "Expired" })
         let record = found
         const renewal = Core.renewal(now, record, idleMillis, maxMillis)
         if (renewal._tag === "Expired") {
-          yield* remove(storageKey)
+          yield* withinStoreWait("remove")(remove(storageKey))
           return yield* new Unauthenticated({ reason: "Expired" })
         }
         const token = Redacted.make(record.token)
@@ -954,7 +972,10 @@ export const make = (
           Effect.timeoutOption(Duration.millis(accessWaitMillis)),
           // A stored token that is not one (a damaged store entry): no session.
           Effect.catchTag("InvalidInput", () =>
-            Effect.andThen(remove(storageKey), Effect.fail(new Unauthenticated({ reason: "Invalid" })))
+            Effect.andThen(
+              withinStoreWait("remove")(remove(storageKey)),
+              Effect.fail(new Unauthenticated({ reason: "Invalid" }))
+            )
           )
         )
         const answer = Option.isSome(checked) ? checked.value._tag : "Unknown"
@@ -967,10 +988,11 @@ export const make = (
         switch (outcome._tag) {
           case "Denied":
             // Kept with the session: until plex.tv grants access again, a failure to ask does not let them in.
-            if (record.deniedAt === undefined) yield* rewrite(storageKey, { ...record, deniedAt: now })
+            if (record.deniedAt === undefined)
+              yield* withinStoreWait("modify")(rewrite(storageKey, { ...record, deniedAt: now }))
             return yield* Effect.fail(new AccessDenied({ username: record.user.username }))
           case "Revoked":
-            yield* remove(storageKey)
+            yield* withinStoreWait("remove")(remove(storageKey))
             yield* checker.invalidate(token)
             return yield* new Unauthenticated({ reason: "TokenRevoked" })
           case "Unavailable":
@@ -983,7 +1005,7 @@ export const make = (
         if (outcome.refreshed || renewal._tag === "Renew") {
           // Written only over the session as it still is: one signed out while this request asked plex.tv
           // (or renewed) is not brought back.
-          const kept = yield* rewrite(storageKey, record)
+          const kept = yield* withinStoreWait("modify")(rewrite(storageKey, record))
           if (kept === undefined) return yield* Effect.fail(new Unauthenticated({ reason: "Expired" }))
         }
         const cookies =

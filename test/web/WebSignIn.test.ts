@@ -678,14 +678,18 @@ describe("WebSignIn sessions", () => {
   const until = (done: Effect.Effect<boolean, unknown>): Effect.Effect<void, unknown> =>
     Effect.flatMap(done, (now) => (now ? Effect.void : Effect.zipRight(settle, until(done))))
   // The sessions' service (sessionIdle and sessionMax 3 hours) over the store `wrap` makes of a memory store.
-  const envOver = (wrap: (inner: KeyValueStore.KeyValueStore) => KeyValueStore.KeyValueStore) =>
+  const envOver = (
+    wrap: (inner: KeyValueStore.KeyValueStore) => KeyValueStore.KeyValueStore,
+    options: Partial<WebSignIn.Options> = {}
+  ) =>
     WebSignIn.layer({
       appUrl: APP,
       machineIdentifier: FakePlex.defaults.serverId,
       sessionKey: Config.succeed(Redacted.make(KEY)),
       sessionIdle: "3 hours",
       sessionMax: "3 hours",
-      accessTtl: "30 days"
+      accessTtl: "30 days",
+      ...options
     }).pipe(
       Layer.provideMerge(
         Layer.mergeAll(
@@ -1019,15 +1023,17 @@ describe("WebSignIn sessions", () => {
           const again = yield* service.start
           const params = authUrlParams(Redacted.value(again.url))
           yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
-          const fiber = yield* Effect.fork(
-            Effect.timeoutOption(
-              service.callback({
+          // In a fiber of its own, joined under the 20 s: a sign-in held for good (by a removal that cannot be
+          // interrupted) fails the assertion below, not the test's timeout.
+          const signingIn = yield* Effect.forkDaemon(
+            service
+              .callback({
                 cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
                 url: params.get("forwardUrl") ?? ""
-              }),
-              "20 seconds"
-            ).pipe(Effect.ensuring(Effect.sync(() => (ended = true))))
+              })
+              .pipe(Effect.ensuring(Effect.sync(() => (ended = true))))
           )
+          const fiber = yield* Effect.fork(Effect.timeoutOption(Fiber.join(signingIn), "20 seconds"))
           yield* until(Effect.sync(() => asked))
           yield* TestClock.adjust("5 seconds")
           // What follows the removal given up takes real turns (Web Crypto signs the cookie, the fake answers): waited
@@ -1049,6 +1055,137 @@ describe("WebSignIn sessions", () => {
         }).pipe(Effect.provide(HangingEnv))
       }
     )
+  }
+
+  // A store call a request waits for that never answers, and one that never answers nor can be interrupted (a
+  // store call that must finish once started): the request fails as when the store fails (SessionStoreError), after
+  // 5 seconds, instead of being held for ever. Each request is given 20 s (its own fiber, joined under the bound: a
+  // request held for good fails the assertion, not the test's timeout).
+  const within20s = <A, E>(request: Effect.Effect<A, E>) =>
+    Effect.flatMap(Effect.forkDaemon(Effect.either(request)), (fiber) =>
+      Effect.timeoutOption(Fiber.join(fiber), "20 seconds")
+    )
+  for (const [kind, hang] of [
+    ["never answers", Effect.never],
+    ["never answers nor can be interrupted", Effect.uninterruptible(Effect.never)]
+  ] as const) {
+    it.effect(
+      `a save of the new session at sign-in that ${kind} is SessionStoreError after 5 seconds`,
+      () => {
+        let hanging = true
+        let asked = false
+        const HangingEnv = envOver((inner) =>
+          KeyValueStore.make({
+            ...inner,
+            set: (key, value) => {
+              if (!hanging || !key.startsWith(Core.defaultStorePrefix)) return inner.set(key, value)
+              asked = true
+              return hang
+            }
+          })
+        )
+        return Effect.gen(function* () {
+          const service = yield* WebSignIn.WebSignIn
+          const started = yield* service.start
+          const params = authUrlParams(Redacted.value(started.url))
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+          const input = {
+            cookie: `${started.cookie.name}=${started.cookie.value}`,
+            url: params.get("forwardUrl") ?? ""
+          }
+          const fiber = yield* Effect.fork(within20s(service.callback(input)))
+          yield* until(Effect.sync(() => asked))
+          yield* TestClock.adjust("4999 millis")
+          assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting for the store at 4,999 ms")
+          yield* TestClock.adjust("1 millis")
+          // The request fails in real turns once its 5 s are up: waited for (up to 10 real seconds) before the rest of
+          // the 20 s passes, which otherwise could come first on a loaded machine.
+          const waitUntil = Date.now() + 10_000
+          yield* until(Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil))
+          yield* TestClock.adjust("15 seconds")
+          const answered = yield* Fiber.join(fiber)
+          assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
+          if (Option.isSome(answered)) {
+            assert.isTrue(Either.isLeft(answered.value), "not signed in")
+            if (Either.isLeft(answered.value)) {
+              const error = answered.value.left
+              assert.strictEqual(error._tag, "SessionStoreError")
+              if (error._tag === "SessionStoreError") assert.strictEqual(error.operation, "set")
+              // The routes keep the PIN cookie for it: "Try again" is this return.
+              assert.isTrue(Flow.keepsPinCookieAfter(error))
+            }
+          }
+          // The store answers again: the same return signs in.
+          hanging = false
+          const signedIn = yield* service.callback(input)
+          assert.strictEqual(signedIn.user.username, "alice")
+        }).pipe(Effect.provide(HangingEnv))
+      }
+    )
+
+    for (const [call, op, before] of [
+      ["read", "get", "0 millis"],
+      // Past half of sessionIdle (3 hours, sessionMax 3 days): the request renews the session, writing its new expiry
+      // (`modify`).
+      ["rewrite", "modify", "2 hours"]
+    ] as const) {
+      it.effect(
+        `authenticate: a ${call} of the session that ${kind} is SessionStoreError (500) after 5 seconds`,
+        () => {
+          let hanging = false
+          let asked = false
+          const hangs = <A>(answer: () => Effect.Effect<A, PlatformError.PlatformError>) => {
+            if (!hanging) return answer()
+            asked = true
+            return hang
+          }
+          const HangingEnv = envOver(
+            (inner) =>
+              KeyValueStore.make({
+                ...inner,
+                get: (key) => (op === "get" ? hangs(() => inner.get(key)) : inner.get(key)),
+                modify: (key, f) =>
+                  op === "modify" ? hangs(() => inner.modify(key, f)) : inner.modify(key, f)
+              }),
+            { sessionMax: "3 days" }
+          )
+          return Effect.gen(function* () {
+            const service = yield* WebSignIn.WebSignIn
+            const cookie = yield* session("alice")
+            yield* TestClock.adjust(before)
+            hanging = true
+            const fiber = yield* Effect.fork(within20s(service.authenticate(cookie)))
+            yield* until(Effect.sync(() => asked))
+            yield* TestClock.adjust("4999 millis")
+            assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting for the store at 4,999 ms")
+            yield* TestClock.adjust("1 millis")
+            // The request fails in real turns once its 5 s are up: waited for (up to 10 real seconds) before the rest of
+            // the 20 s passes, which otherwise could come first on a loaded machine.
+            const waitUntil = Date.now() + 10_000
+            yield* until(
+              Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil)
+            )
+            yield* TestClock.adjust("15 seconds")
+            const answered = yield* Fiber.join(fiber)
+            assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
+            if (Option.isSome(answered)) {
+              assert.isTrue(Either.isLeft(answered.value), "not authenticated")
+              if (Either.isLeft(answered.value)) {
+                const error = answered.value.left
+                assert.strictEqual(error._tag, "SessionStoreError")
+                if (error._tag === "SessionStoreError") assert.strictEqual(error.operation, op)
+              }
+            }
+            // The store answers again: the session works (once the call given up has ended: a rewrite that cannot be
+            // interrupted holds the session's lock until it ends, and the session's rewrites fail after 5 s till then).
+            hanging = false
+            if (kind === "never answers") {
+              assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+            }
+          }).pipe(Effect.provide(HangingEnv))
+        }
+      )
+    }
   }
 
   it.effect(
@@ -1395,45 +1532,70 @@ describe("WebSignIn sessions", () => {
       // has asked plex.tv about the PIN (its run started, past the lookup of the returns in flight), or it ends. One
       // that landed between taking the entry and running the return (without d98577e's uninterruptibleMask) left an
       // entry nothing completes: every later return of that sign-in waited on it for ever (the test's timeout).
-      Effect.gen(function* () {
-        const service = yield* WebSignIn.WebSignIn
-        const started = yield* service.start
-        const params = authUrlParams(Redacted.value(started.url))
-        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
-        const input = {
-          cookie: `${started.cookie.name}=${started.cookie.value}`,
-          url: params.get("forwardUrl") ?? ""
-        }
-        const checks = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
-        const tracer = yield* Effect.tracer
-        let target: Fiber.RuntimeFiber<unknown, unknown> | undefined
-        let steps = 0
-        let interruptAt = 0
-        const stepping = Tracer.make({
-          span: (...args) => tracer.span(...args),
-          context: (execution, fiber) => {
-            if (fiber === target && steps++ === interruptAt) fiber.unsafeInterruptAsFork(FiberId.none)
-            return execution()
+      {
+        const lines: Array<string> = []
+        // A return that found an entry among the returns in flight (none is, here) says so (Debug) before it waits on
+        // it: a stale entry fails an assertion, not the test's timeout.
+        const waited = () => lines.some((line) => line.includes("in flight"))
+        const Capture = Logger.replace(
+          Logger.defaultLogger,
+          Logger.make((options) => {
+            lines.push(Logger.stringLogger.log(options))
+          })
+        )
+        return Effect.gen(function* () {
+          const service = yield* WebSignIn.WebSignIn
+          const started = yield* service.start
+          const params = authUrlParams(Redacted.value(started.url))
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+          const input = {
+            cookie: `${started.cookie.name}=${started.cookie.value}`,
+            url: params.get("forwardUrl") ?? ""
           }
-        })
-        let interrupted = 0
-        for (let k = 0; ; k++) {
-          const before = yield* checks
-          steps = 0
-          interruptAt = k
-          const fiber = yield* Effect.fork(Effect.withTracer(service.callback(input), stepping))
-          target = fiber
-          const exit = yield* Fiber.await(fiber)
-          target = undefined
-          if (Exit.isSuccess(exit)) break
-          assert.isTrue(Exit.isInterrupted(exit), String(exit))
-          interrupted++
-          if ((yield* checks) > before) break
-        }
-        assert.isAbove(interrupted, 10)
-        // The same return, run as any other, signs in.
-        assert.strictEqual((yield* service.callback(input)).user.username, "alice")
-      }).pipe(Effect.provide(env()))
+          const checks = Effect.map(
+            FakePlex.requests,
+            (rs) => rs.filter((r) => r.route === "checkPin").length
+          )
+          const tracer = yield* Effect.tracer
+          let target: Fiber.RuntimeFiber<unknown, unknown> | undefined
+          let steps = 0
+          let interruptAt = 0
+          const stepping = Tracer.make({
+            span: (...args) => tracer.span(...args),
+            context: (execution, fiber) => {
+              if (fiber === target && steps++ === interruptAt) fiber.unsafeInterruptAsFork(FiberId.none)
+              return execution()
+            }
+          })
+          let interrupted = 0
+          for (let k = 0; ; k++) {
+            const before = yield* checks
+            steps = 0
+            interruptAt = k
+            const fiber = yield* Effect.fork(Effect.withTracer(service.callback(input), stepping))
+            target = fiber
+            yield* until(Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || waited()))
+            assert.isFalse(
+              waited(),
+              `a return interrupted before step ${k - 1} left an entry the next one waited on`
+            )
+            const exit = yield* Fiber.await(fiber)
+            target = undefined
+            if (Exit.isSuccess(exit)) break
+            assert.isTrue(Exit.isInterrupted(exit), String(exit))
+            interrupted++
+            if ((yield* checks) > before) break
+          }
+          assert.isAbove(interrupted, 10)
+          // The same return, run as any other, signs in (one that found a stale entry would wait on it for ever,
+          // saying so first: the assertion fails, not the test's timeout).
+          lines.length = 0
+          const last = yield* Effect.forkDaemon(service.callback(input))
+          yield* until(Effect.map(Fiber.poll(last), (done) => Option.isSome(done) || waited()))
+          assert.isFalse(waited(), "the return waited on an entry that no return in flight completes")
+          assert.strictEqual((yield* Fiber.join(last)).user.username, "alice")
+        }).pipe(Effect.provide(env()), Effect.provide(Capture), Logger.withMinimumLogLevel(LogLevel.All))
+      }
   )
 
   it.effect("a store call that hangs for one session holds up no other session's sign-out or sign-in", () => {
