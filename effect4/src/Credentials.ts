@@ -418,22 +418,29 @@ export const layerStored = <E, R>(options: {
       const first = initial ?? (yield* Effect.tap(obtain, keep))
       // The tokens this layer has held (the first, each it stored), so that a re-authentication takes a token
       // another process stored since (a `plex-auth login`, another run's re-authentication) before `obtain`
-      // asks for a new one, and never one of its own a failed store write left behind.
-      const held = yield* Ref.make<ReadonlyArray<string>>([Redacted.value(first)])
+      // asks for a new one, and never one of its own a failed store write left behind. Redacted, as every
+      // token, and the last few dozen only (`RefreshFacts.heldLimit` says why that is enough).
+      const held = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([first])
       const fromStore = Effect.flatMap(
         Effect.orElseSucceed(store.get(key), () => undefined),
-        (stored) => Effect.map(Ref.get(held), (tokens) => RefreshFacts.storedReplacement(stored, tokens))
+        (stored) =>
+          Effect.map(Ref.get(held), (tokens) => {
+            const token = RefreshFacts.storedReplacement(stored, (token) =>
+              tokens.some((mine) => Redacted.value(mine) === token)
+            )
+            return token === undefined ? undefined : Redacted.make(token)
+          })
       )
       // The token the refresh in flight took from the store (refreshes are single flight: one at a time). It is
       // not written back: another process may have stored a newer one since it was read, or removed it (a
       // sign-out), and writing it back would put that process's old or revoked token in their place.
-      const taken = yield* Ref.make<string | undefined>(undefined)
+      const taken = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
       const reobtain = Effect.flatMap(
         Effect.tap(fromStore, (token) => Ref.set(taken, token)),
-        (token) => (token === undefined ? obtain : Effect.succeed(Redacted.make(token)))
+        (token) => (token === undefined ? obtain : Effect.succeed(token))
       )
       const hold = (token: Redacted.Redacted<string>) =>
-        Ref.update(held, (tokens) => [...tokens, Redacted.value(token)])
+        Ref.update(held, (tokens) => RefreshFacts.heldNext(tokens, token))
       // A token a refresh obtained is stored only when the credentials keep it: not one a sign-out dropped.
       const credentials = yield* Refresh.make({
         initial: first,
@@ -442,7 +449,9 @@ export const layerStored = <E, R>(options: {
           Effect.andThen(
             hold(token),
             Effect.flatMap(Ref.get(taken), (fromStore) =>
-              fromStore === Redacted.value(token) ? Effect.void : keep(token)
+              fromStore !== undefined && Redacted.value(fromStore) === Redacted.value(token)
+                ? Effect.void
+                : keep(token)
             )
           )
       })

@@ -396,6 +396,78 @@ describe("Credentials.layerStored", () => {
         )
       )
   )
+  it.effect(
+    "the tokens it held are remembered up to a bound: with every store write failing, the first is taken again once 32 later ones were held",
+    () => {
+      // Every token but the last one signed in is refused: a refusal is needed for each refresh.
+      let valid: string | undefined
+      return Effect.gen(function* () {
+        const paths = () =>
+          Effect.map(MockHttp.requests, (requests) =>
+            requests.map((r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`)
+          )
+        for (let round = 0; round < 32; round++) {
+          valid = undefined
+          // Past the cooldown: the token signed in the round before is not a fresh token refused.
+          yield* TestClock.adjust("2 minutes")
+          const before = (yield* paths()).length
+          yield* PlexAuth.getTokenDetails()
+          // "first" is still in the store (no write went through), never taken: it is held.
+          assert.deepStrictEqual((yield* paths()).slice(before).slice(1, 2), ["/api/v2/users/signin -"])
+        }
+        valid = undefined
+        yield* TestClock.adjust("2 minutes")
+        const before = (yield* paths()).length
+        const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.strictEqual(error._tag, "Unauthorized")
+        // 33 tokens held since "first" (itself and 32 signed in): it is no longer remembered, and taken again.
+        assert.deepStrictEqual((yield* paths()).slice(before).slice(1), ["/api/v2/user first"])
+      }).pipe(
+        Effect.provide(
+          Credentials.layerStored({
+            obtain: Effect.map(
+              PlexAuth.postUsersSignInData({ login: "tester", password: PASSWORD }),
+              (signedIn) => signedIn.authToken
+            )
+          }).pipe(
+            Layer.provideMerge(
+              Layer.mergeAll(
+                MockHttp.layer((request) =>
+                  request.url.pathname === "/api/v2/users/signin"
+                    ? ((valid = `signed-in-${request.index}`),
+                      MockHttp.json(201, { ...account, authToken: valid }))
+                    : request.headers["x-plex-token"] === valid
+                      ? MockHttp.json(200, account)
+                      : refused()
+                ),
+                IdentityLive,
+                // A store that holds "first" and can keep nothing else (a read-only file).
+                Layer.succeed(
+                  KeyValueStore.KeyValueStore,
+                  KeyValueStore.makeStringOnly({
+                    get: (key) => Effect.succeed(key === Credentials.defaultStoreKey ? "first" : undefined),
+                    set: (key) =>
+                      Effect.fail(
+                        new KeyValueStore.KeyValueStoreError({
+                          message: "permission denied",
+                          method: "set",
+                          key
+                        })
+                      ),
+                    remove: () => Effect.void,
+                    clear: Effect.void,
+                    size: Effect.succeed(1),
+                    keys: Effect.succeed([Credentials.defaultStoreKey])
+                  })
+                )
+              )
+            ),
+            Layer.orDie
+          )
+        )
+      )
+    }
+  )
 })
 
 describe("ClientIdentity.layerPersisted", () => {

@@ -198,14 +198,28 @@ export const storedProblem = (
   ])
 
 /**
+ * How many of the tokens it has held `Credentials.layerStored` remembers ({@link heldNext}): the last few dozen
+ * are enough. A token of its own is found in the store again only when the writes after it failed (the store
+ * holds the one it last kept, or another process's); that one is among the last it held unless dozens of
+ * refreshes in a row (each after a refusal, sign-ins bounded by the cooldown) could not write either. Then the
+ * oldest is taken once more: one request refused, and it is held again. Unbounded, a long run would keep every
+ * token it ever had.
+ */
+export const heldLimit = 32
+
+/** The tokens held (oldest first) once `token` is held too: the last {@link heldLimit}. */
+export const heldNext = <T>(held: ReadonlyArray<T>, token: T): ReadonlyArray<T> =>
+  [...held, token].slice(-heldLimit)
+
+/**
  * What `Credentials.layerStored` re-authenticates with before it runs `obtain`: the token now in its store when
  * another process put it there (a `plex-auth login`, another run's re-authentication, both keeping the same
- * file), that is, when it is a token and not one this layer has held (`held`: the one it started with and
- * each it stored; a store write that failed leaves one of those behind, which must not be taken again).
- * Undefined when there is none such: then `obtain` runs.
+ * file), that is, when it is a token and not one this layer has held (`isHeld`: the one it started with and
+ * each it stored, the last {@link heldLimit}; a store write that failed leaves one of those behind, which must
+ * not be taken again). Undefined when there is none such: then `obtain` runs.
  */
 export const storedReplacement = (
   stored: string | undefined,
-  held: ReadonlyArray<string>
+  isHeld: (token: string) => boolean
 ): string | undefined =>
-  stored === undefined || V.tokenProblem(stored) !== undefined || held.includes(stored) ? undefined : stored
+  stored === undefined || V.tokenProblem(stored) !== undefined || isHeld(stored) ? undefined : stored
