@@ -373,7 +373,9 @@ export const defaultStoreKey = "effect-plex-auth/token"
  * otherwise — and whenever the token is refused — `obtain` runs (a sign-in,
  * a PIN login) and its token is stored. A refused token is first looked for
  * in the store again: a token another process stored since (`plex-auth
- * login`, another run) is used without running `obtain`. Options that are not an object, an
+ * login`, another run) is used without running `obtain`; refused in turn
+ * (revoked there), it is not taken again and the next refresh runs `obtain`
+ * at once, without the cooldown of a fresh token refused. Options that are not an object, an
  * `obtain` that is not an Effect or a `key` that is not a string fail the
  * layer with `InvalidInput` when it is built, before any request. A token
  * `obtain` gives is checked as in {@link makeRefreshing}: one {@link make}
@@ -448,6 +450,14 @@ export const layerStored = <E, R>(options: {
       const credentials = yield* Refresh.make({
         initial: first,
         obtain: reobtain,
+        // A token taken from the store may be one the other process left there revoked (its own write of the
+        // next one failed): refused, it is not a fresh token refused (`FreshTokenRefused` and a cooldown before
+        // `obtain`) but one more held token, and the refresh after its refusal runs `obtain` at once.
+        reused: (token) =>
+          Effect.map(
+            Ref.get(taken),
+            (fromStore) => fromStore !== undefined && Redacted.value(fromStore) === Redacted.value(token)
+          ),
         onRenewed: (token) =>
           Effect.zipRight(
             hold(token),

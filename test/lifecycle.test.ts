@@ -347,6 +347,51 @@ describe("Credentials.layerStored", () => {
     )
   })
   it.effect(
+    "a revoked token another process left in the store, taken and refused, is dropped: the next refresh signs in at once",
+    () => {
+      // "left": the other process's token, revoked since; its write of the next one failed, so the store keeps it.
+      const revoked = new Set(["stale", "left"])
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* store.set(Credentials.defaultStoreKey, "left")
+        // "stale" is refused, "left" taken from the store and refused too: the call's retry is refused, with no
+        // reason of a refresh (the refresh did give a token).
+        const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.strictEqual(error._tag, "Unauthorized")
+        assert.isUndefined(error._tag === "Unauthorized" ? error.reauthentication : "not Unauthorized")
+        // At once (no cooldown): "left" was not a fresh token, it is not taken again, the refresh signs in.
+        yield* PlexAuth.getTokenDetails()
+        const paths = (yield* MockHttp.requests).map(
+          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+        )
+        assert.deepStrictEqual(paths, [
+          "/api/v2/user stale",
+          "/api/v2/user left",
+          "/api/v2/user left",
+          "/api/v2/users/signin -",
+          "/api/v2/user signed-in-3"
+        ])
+        const stored = yield* store.get(Credentials.defaultStoreKey)
+        assert.strictEqual(stored._tag === "Some" && stored.value, "signed-in-3")
+      }).pipe(
+        Effect.provide(
+          Layer.unwrapEffect(
+            Effect.gen(function* () {
+              const store = yield* KeyValueStore.KeyValueStore
+              yield* store.set(Credentials.defaultStoreKey, "stale")
+              return layers((request) =>
+                request.url.pathname !== "/api/v2/users/signin" &&
+                revoked.has(String(request.headers["x-plex-token"]))
+                  ? refused()
+                  : signInReplies(request)
+              )
+            })
+          ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
+        )
+      )
+    }
+  )
+  it.effect(
     "a token taken from the store is not written back over the one another process stored after it was read",
     () =>
       Effect.gen(function* () {

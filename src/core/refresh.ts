@@ -27,7 +27,10 @@ export interface Spent {
 
 /** What the decisions read of the state. */
 export interface State {
-  /** When the current token was obtained by a refresh (not the initial one). */
+  /**
+   * When the current token was obtained by a refresh: not the initial one, nor one a refresh reused (taken from a
+   * store, which another process may have left there revoked); their refusal is not a fresh token's.
+   */
   readonly refreshedAt?: number | undefined
   /** The token whose refresh obtained the current one. */
   readonly renewedFrom?: string | undefined

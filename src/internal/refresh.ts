@@ -10,7 +10,9 @@
  * - bounded: when a token obtained by a refresh less than `cooldown` ago is
  *   refused too, the server refuses fresh tokens: none is obtained for
  *   `cooldown` (a storm of 401s never becomes a storm of password sign-ins,
- *   which is what trips Plex's 1031 lock);
+ *   which is what trips Plex's 1031 lock); a token a refresh reused rather
+ *   than obtained (`reused`: one another process stored) is not a fresh
+ *   one: refused, it is refreshed at once, as the initial token is;
  * - sign-out aware: a token signed out with `PlexAuth.signOut` is never
  *   replaced, on a refusal or ahead of its expiry;
  * - optionally ahead of expiry: with `expiresAt`, reading a token that
@@ -85,6 +87,12 @@ export interface Options<E> {
   readonly aheadFailedAt?: number | undefined
   /** What the token is called in the warning a failed refresh ahead of expiry logs. */
   readonly name?: string | undefined
+  /**
+   * Whether a token `obtain` gave was not obtained anew but reused: one another process had stored
+   * (`Credentials.layerStored`). Refused, it is not a fresh token the server refuses: a refresh runs at once, as
+   * for the initial token.
+   */
+  readonly reused?: ((token: Redacted.Redacted<string>) => Effect.Effect<boolean>) | undefined
   /** Runs with each token a refresh obtained and kept (not one a sign-out dropped), before its waiters get it: to store it. */
   readonly onRenewed?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
@@ -150,8 +158,11 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
       aheadFailedAt: options.aheadFailedAt
     })
 
-    /** Records what `obtain` gave for the refresh `id` (unless a sign-out came first) and hands it to its waiters. */
-    const settle = (id: object, fresh: Either.Either<Redacted.Redacted<string>, E>) =>
+    /**
+     * Records what `obtain` gave for the refresh `id` (unless a sign-out came first) and hands it to its waiters.
+     * A token it `reused` gets no `refreshedAt`: its refusal is not a fresh token's.
+     */
+    const settle = (id: object, fresh: Either.Either<Redacted.Redacted<string>, E>, reused: boolean) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         SynchronizedRef.modify(state, (s): readonly [readonly [Outcome, Warn], State] => {
           const pending = s.pending
@@ -182,7 +193,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           }
           return [
             [Either.right(fresh.right), undefined],
-            { ...expiring(fresh.right), refreshedAt: now, renewedFrom: stale }
+            { ...expiring(fresh.right), refreshedAt: reused ? undefined : now, renewedFrom: stale }
           ]
         })
       ).pipe(
@@ -224,7 +235,14 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         // Forked from an uninterruptible region, the fiber starts uninterruptible: `onExit` is in place
         // before anything runs; only `obtain` and the bookkeeping after it are interruptible (by the scope).
         const fiber = yield* Effect.either(options.obtain).pipe(
-          Effect.flatMap((fresh) => settle(id, fresh)),
+          Effect.flatMap((fresh) =>
+            Effect.flatMap(
+              Either.isRight(fresh) && options.reused !== undefined
+                ? options.reused(fresh.right)
+                : Effect.succeed(false),
+              (reused) => settle(id, fresh, reused)
+            )
+          ),
           Effect.tap((outcome) =>
             Either.isRight(outcome) && options.onRenewed !== undefined
               ? options.onRenewed(outcome.right)
