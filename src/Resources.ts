@@ -663,9 +663,16 @@ export const connect = (
         Effect.flatMap(
           Option.match({
             onNone: () => Effect.fail(V.invalid("Resources.connect", "server", Facts.noTokenProblem)),
-            // A token from Credentials of the caller's own making is checked before any probe is sent.
+            // A token from Credentials of the caller's own making is checked before any probe is sent, as every
+            // other operation checks it (`request.ts`'s `sendable`): a plain string (untyped JavaScript) is refused,
+            // not made Redacted as a device's own `accessToken` is.
             onSome: (credentials) =>
-              Effect.flatMap(credentials.token, (token) => V.token("Resources.connect", "token", token))
+              Effect.flatMap(credentials.token, (token) => {
+                const problem = V.redactedProblem(token)
+                return problem === undefined
+                  ? Effect.succeed(token)
+                  : Effect.fail(V.invalid("Resources.connect", "token", problem))
+              })
           })
         )
       ))

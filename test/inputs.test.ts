@@ -251,19 +251,22 @@ describe("a token from Credentials of the caller's own making", () => {
     }).pipe(Effect.provide(Env))
   )
 
-  it.effect("Resources.connect with it (a server without its own token) fails before any probe", () =>
-    Effect.gen(function* () {
-      const [server] = yield* Resources.servers().pipe(Credentials.withToken(FakePlex.defaults.token))
-      assert.isDefined(server)
-      const { accessToken: _, ...withoutToken } = server!
-      const before = (yield* FakePlex.requests).length
-      const error = yield* Effect.flip(
-        Resources.connect(withoutToken).pipe(Effect.provide(own(Redacted.make("tok-0123456789\n"))))
-      )
-      assert.instanceOf(error, PlexError.InvalidInput)
-      const invalid = error as PlexError.InvalidInput
-      assert.deepStrictEqual([invalid.operation, invalid.field], ["Resources.connect", "token"])
-      assert.strictEqual((yield* FakePlex.requests).length, before, "no probe was sent")
-    }).pipe(Effect.provide(Env))
+  it.effect(
+    "Resources.connect with it (a server without its own token) fails before any probe, a plain string too",
+    () =>
+      Effect.gen(function* () {
+        const [server] = yield* Resources.servers().pipe(Credentials.withToken(FakePlex.defaults.token))
+        assert.isDefined(server)
+        const { accessToken: _, ...withoutToken } = server!
+        const before = (yield* FakePlex.requests).length
+        // Every malformed token, and a plain string as every other operation refuses it (not made Redacted).
+        for (const [name, token] of malformed) {
+          const error = yield* Effect.flip(Resources.connect(withoutToken).pipe(Effect.provide(own(token))))
+          assert.instanceOf(error, PlexError.InvalidInput, name)
+          const invalid = error as PlexError.InvalidInput
+          assert.deepStrictEqual([invalid.operation, invalid.field], ["Resources.connect", "token"], name)
+        }
+        assert.strictEqual((yield* FakePlex.requests).length, before, "no probe was sent")
+      }).pipe(Effect.provide(Env))
   )
 })
