@@ -42,8 +42,8 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as PlatformHttpApp from "@effect/platform/HttpApp"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
-import type * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -534,6 +534,20 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
   HttpServerResponse.setHeaders(response, Pages.privateHeaders)
 
 /**
+ * The session key from `PLEX_SESSION_KEY` (empty counting as unset). Not configured, it is still the missing-data
+ * `ConfigError` naming the variable, but saying what to set (`Signed.keyMissing`): `Config.redacted`'s own reads
+ * `<redacted>`.
+ */
+const sessionKeyVariable: Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> = Effect.flatMap(
+  Config.option(V.secretVariable("PLEX_SESSION_KEY")),
+  Option.match({
+    onNone: () =>
+      Effect.fail(ConfigError.MissingData(["PLEX_SESSION_KEY"], Signed.keyMissing("PLEX_SESSION_KEY"))),
+    onSome: Effect.succeed
+  })
+)
+
+/**
  * Builds the service. Fails with `InvalidInput` for a bad option or a
  * session key shorter than 32 bytes (the key is never shown; read from
  * `PLEX_SESSION_KEY`, the error names the variable), and with a
@@ -576,7 +590,7 @@ export const make = (
         : yield* V.httpUrl(operation, "authAppUrl", options.authAppUrl)
     const prefix = options.storePrefix ?? Core.defaultStorePrefix
 
-    const secret = yield* options.sessionKey ?? V.secretVariable("PLEX_SESSION_KEY")
+    const secret = yield* options.sessionKey ?? sessionKeyVariable
     const problem = Signed.keyProblem(Redacted.value(secret))
     if (problem !== undefined) {
       // From the environment, the variable the user set; from a Config of the caller's, the option.

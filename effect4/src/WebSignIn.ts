@@ -57,6 +57,7 @@ import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import * as Semaphore from "effect/Semaphore"
 import { tagNamed } from "./internal/errorName.js"
 import * as Access from "../../src/core/access.js"
@@ -550,6 +551,29 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
   HttpServerResponse.setHeaders(response, Pages.privateHeaders)
 
 /**
+ * The session key from `PLEX_SESSION_KEY` (empty counting as unset). Not configured, it is still the `ConfigError`
+ * of a missing key at the variable, but saying what to set (`Signed.keyMissing`): Effect's own reads
+ * `Expected string`.
+ */
+const sessionKeyVariable: Effect.Effect<Redacted.Redacted<string>, Config.ConfigError> = Effect.flatMap(
+  Config.option(Config.Redacted("PLEX_SESSION_KEY")),
+  Option.match({
+    onNone: () =>
+      Effect.fail(
+        new Config.ConfigError(
+          new Schema.SchemaError(
+            new SchemaIssue.Pointer(
+              ["PLEX_SESSION_KEY"],
+              new SchemaIssue.MissingKey({ messageMissingKey: Signed.keyMissing("PLEX_SESSION_KEY") })
+            )
+          )
+        )
+      ),
+    onSome: Effect.succeed
+  })
+)
+
+/**
  * Builds the service. Fails with `InvalidInput` for a bad option or a
  * session key shorter than 32 bytes (the key is never shown; read from
  * `PLEX_SESSION_KEY`, the error names the variable), and with a
@@ -592,7 +616,7 @@ export const make = (
         : yield* V.httpUrl(operation, "authAppUrl", options.authAppUrl)
     const prefix = options.storePrefix ?? Core.defaultStorePrefix
 
-    const secret = yield* options.sessionKey ?? Config.Redacted("PLEX_SESSION_KEY")
+    const secret = yield* options.sessionKey ?? sessionKeyVariable
     const problem = Signed.keyProblem(Redacted.value(secret))
     if (problem !== undefined) {
       // From the environment, the variable the user set; from a Config of the caller's, the option.

@@ -18,6 +18,7 @@ import {
   Cause,
   Clock,
   Config,
+  ConfigError,
   ConfigProvider,
   Deferred,
   Effect,
@@ -1929,6 +1930,17 @@ describe("WebSignIn sessions", () => {
         assert.strictEqual(failure(empty), failure(missing))
         assert.include(failure(empty), "PLEX_SESSION_KEY")
         assert.notInclude(failure(empty), "InvalidInput")
+        // It says what to set (Effect's own said only "<redacted>" on Effect 3, "Expected string" on Effect 4), and is
+        // still the ConfigError of a key not configured.
+        assert.include(
+          failure(missing),
+          "Expected PLEX_SESSION_KEY to be set: a secret of at least 32 random bytes, e.g. from `openssl rand -base64 32`"
+        )
+        assert.isTrue(Exit.isFailure(missing) && ConfigError.isConfigError(Cause.squash(missing.cause)))
+        assert.isTrue(
+          Exit.isFailure(missing) &&
+            ConfigError.isMissingDataOnly(Cause.squash(missing.cause) as ConfigError.ConfigError)
+        )
         const badUrl = yield* Effect.exit(
           Layer.build(
             WebSignIn.layer({

@@ -1940,6 +1940,13 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.strictEqual(failure(empty), failure(missing))
         assert.include(failure(empty), "PLEX_SESSION_KEY")
         assert.notInclude(failure(empty), "InvalidInput")
+        // It says what to set (Effect's own said only "<redacted>" on Effect 3, "Expected string" on Effect 4), and is
+        // still the ConfigError of a key not configured.
+        assert.include(
+          failure(missing),
+          "Expected PLEX_SESSION_KEY to be set: a secret of at least 32 random bytes, e.g. from `openssl rand -base64 32`"
+        )
+        assert.isTrue(Exit.isFailure(missing) && Cause.squash(missing.cause) instanceof Config.ConfigError)
         const badUrl = yield* Effect.exit(
           Layer.build(
             WebSignIn.layer({

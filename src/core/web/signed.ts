@@ -16,6 +16,13 @@ import * as B64 from "./base64url.js"
 /** The shortest key accepted: 32 bytes (256 bits), HMAC-SHA256's own size. */
 export const minimumKeyBytes = 32
 
+/**
+ * What the error of a key not configured says, `variable` (`PLEX_SESSION_KEY`) unset or empty: what to set it to,
+ * and how to make one (docs/web-sign-in.md says so too). Effect's own says only that a string was expected there.
+ */
+export const keyMissing = (variable: string): string =>
+  `Expected ${variable} to be set: a secret of at least ${minimumKeyBytes} random bytes, e.g. from \`openssl rand -base64 32\``
+
 /** Why a key is refused, or `undefined` when it is good. Never echoes the key. */
 export const keyProblem = (secret: string): string | undefined =>
   new TextEncoder().encode(secret).length < minimumKeyBytes
