@@ -111,6 +111,31 @@ const checks: ReadonlyArray<Check> = [
     says: `plex-auth: ${Render.portMessage}`
   },
   { args: ["fake-server", "--port=-1", "--json"], kind: "same", exit: 2, says: Render.portMessage },
+  // --allow-origin: an origin, else the same sentence (render.ts usageProblem: an empty one reaches neither command).
+  {
+    args: ["fake-server", "--allow-origin", "localhost:5173"],
+    kind: "same",
+    exit: 2,
+    says: `plex-auth: ${Render.allowOriginMessage}`
+  },
+  {
+    args: ["fake-server", "--allow-origin="],
+    kind: "same",
+    exit: 2,
+    says: `plex-auth: ${Render.allowOriginMessage}`
+  },
+  {
+    args: [
+      "fake-server",
+      "--allow-origin",
+      "http://localhost:5173",
+      "--allow-origin=http://a.example/x",
+      "--json"
+    ],
+    kind: "same",
+    exit: 2,
+    says: Render.allowOriginMessage
+  },
   // fake-server serves its own sign-in page: --auth-app-url, before or after its name, is refused alike.
   {
     args: ["fake-server", "--auth-app-url", "http://127.0.0.1:1/auth"],

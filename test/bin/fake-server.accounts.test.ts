@@ -218,7 +218,8 @@ describe.concurrent("plex-auth fake-server: a shared user and a stranger", { tim
       unclaimedServerUrl: "http://127.0.0.1:4",
       sharedUser: account("carol"),
       stranger: account("dave"),
-      authAppUrl: "http://127.0.0.1:1/auth"
+      authAppUrl: "http://127.0.0.1:1/auth",
+      allowOrigins: []
     })
     assert.include(
       stderr,

@@ -168,6 +168,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
               const control = async (method: string, name: string, body?: unknown) => {
                 const response = await fetch(`${plexTv}/__fake/${name}`, {
                   method,
+                  headers: { "Content-Type": "application/json" },
                   ...(body === undefined ? {} : { body: JSON.stringify(body) })
                 })
                 return { status: response.status, text: await response.text() }

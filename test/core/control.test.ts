@@ -22,6 +22,8 @@ const setup = () => {
     fake.handler(
       new Request(`${fake.plexTvUrl}/__fake/${name}`, {
         method,
+        // As a program sends it (curl -H, python's requests json=): what a page cannot send unasked.
+        ...(method === "GET" ? {} : { headers: { "Content-Type": "application/json" } }),
         ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
       })
     )
@@ -166,6 +168,58 @@ describe("the fake's control API (/__fake/ on plex.tv)", () => {
     assert.strictEqual(log[0].headers["x-plex-token"], "<redacted>")
     assert.strictEqual((await control("DELETE", "requests")).status, 204)
     assert.deepStrictEqual(await (await control("GET", "requests")).json(), [])
+  })
+
+  it("a request that changes the fake without Content-Type: application/json (a page's form POST, text/plain fetch) is refused (415) and changes nothing", async () => {
+    const { control, fake, user } = setup()
+    const body = JSON.stringify({ target: "getTokenDetails", fault: { type: "status", status: 500 } })
+    const send = (method: string, name: string, headers: Record<string, string>, text?: string) =>
+      fake.handler(
+        new Request(`${fake.plexTvUrl}/__fake/${name}`, {
+          method,
+          headers,
+          ...(text === undefined ? {} : { body: text })
+        })
+      )
+    // What a cross-origin page may send without a preflight: a form's POST (urlencoded, multipart), text/plain.
+    for (const headers of [
+      {},
+      { "Content-Type": "text/plain;charset=UTF-8" },
+      { "Content-Type": "application/x-www-form-urlencoded" },
+      { "Content-Type": "multipart/form-data; boundary=x" },
+      { "Content-Type": "application/jsonx" }
+    ]) {
+      const refused = await send("POST", "faults", headers, body)
+      assert.strictEqual(refused.status, 415, JSON.stringify(headers))
+      assert.include(((await refused.json()) as { error: string }).error, "Content-Type: application/json")
+    }
+    assert.strictEqual((await user()).status, 200)
+    const revoked = await send(
+      "POST",
+      "revoke",
+      { "Content-Type": "text/plain" },
+      JSON.stringify({ token: fake.token })
+    )
+    assert.strictEqual(revoked.status, 415)
+    assert.strictEqual((await user()).status, 200)
+    // A DELETE without a body needs the type too: without it, neither the faults nor the log is cleared.
+    assert.strictEqual(
+      (await control("POST", "faults", { target: "getTokenDetails", fault: { type: "status", status: 503 } }))
+        .status,
+      204
+    )
+    assert.strictEqual((await send("DELETE", "faults", {})).status, 415)
+    assert.strictEqual((await send("DELETE", "requests", { "Content-Type": "text/plain" })).status, 415)
+    assert.strictEqual((await user()).status, 503)
+    assert.lengthOf((await (await control("GET", "requests")).json()) as ReadonlyArray<unknown>, 3)
+    // With it (parameters allowed, any case), as a program sends it.
+    assert.strictEqual(
+      (await send("DELETE", "faults", { "Content-Type": "Application/JSON; charset=utf-8" })).status,
+      204
+    )
+    assert.strictEqual((await user()).status, 200)
+    // Reading the log changes nothing: a GET needs no type.
+    assert.strictEqual((await send("GET", "requests", {})).status, 200)
   })
 
   it("an unknown endpoint is a 404, a wrong method a 405; on clients.plex.tv too, not on a server's origin", async () => {

@@ -71,6 +71,32 @@ describe("FakePlexServer: allowOrigins (CORS)", () => {
       )
   )
 
+  it.live(
+    "the control API (/__fake/) is never open to pages, even an allowed one: no CORS headers, its preflight refused",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* FakePlexServer.make({ allowOrigins: [app] })
+          for (const base of [server.plexTvUrl, server.clientsUrl]) {
+            // The preflight of a JSON POST a page would send: not allowed (405, no CORS headers), so never sent.
+            const asked = yield* preflight(`${base}/__fake/faults`, app)
+            assert.strictEqual(asked.status, 405, base)
+            assert.isNull(asked.headers.get("access-control-allow-origin"), base)
+            // A GET a page may send without asking: answered (a program's), but not readable by the page.
+            const log = yield* Effect.promise(() =>
+              fetch(`${base}/__fake/requests`, { headers: { origin: app } })
+            )
+            assert.strictEqual(log.status, 200, base)
+            assert.isNull(log.headers.get("access-control-allow-origin"), base)
+            assert.isNull(log.headers.get("access-control-expose-headers"), base)
+          }
+          // The fake's other answers to that page still carry them.
+          const created = yield* createPin(server.plexTvUrl, app)
+          assert.strictEqual(created.headers.get("access-control-allow-origin"), app)
+        })
+      )
+  )
+
   it.live("by default sends no CORS headers: a page of another origin cannot read the fake", () =>
     Effect.scoped(
       Effect.gen(function* () {

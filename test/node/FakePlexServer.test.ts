@@ -168,6 +168,7 @@ describe("FakePlexServer", () => {
           Effect.promise(async () => {
             const response = await fetch(`${server.plexTvUrl}/__fake/${name}`, {
               method,
+              headers: { "Content-Type": "application/json" },
               ...(body === undefined ? {} : { body: JSON.stringify(body) })
             })
             return { status: response.status, text: await response.text() }
@@ -197,6 +198,17 @@ describe("FakePlexServer", () => {
           JSON.parse(log).map((r: { readonly status: number }) => r.status),
           [429, 200]
         )
+        // As a page's cross-origin text/plain fetch or form POST sends it (no preflight needed): refused.
+        const unasked = yield* Effect.promise(async () => {
+          const response = await fetch(`${server.plexTvUrl}/__fake/revoke`, {
+            method: "POST",
+            body: JSON.stringify({ token })
+          })
+          return { status: response.status, text: await response.text() }
+        })
+        assert.strictEqual(unasked.status, 415)
+        assert.include(unasked.text, "Content-Type: application/json")
+        assert.isTrue(yield* server.fake.isTokenValid(token))
         assert.strictEqual((yield* control("POST", "revoke", { token })).text, '{"revoked":true}')
         assert.strictEqual((yield* user).status, 422)
         assert.isFalse(yield* server.fake.isTokenValid(token))

@@ -237,7 +237,8 @@ describe.concurrent(
         unclaimedServerUrl: "http://127.0.0.1:4",
         sharedUser: account("carol"),
         stranger: account("dave"),
-        authAppUrl: "http://127.0.0.1:1/auth"
+        authAppUrl: "http://127.0.0.1:1/auth",
+        allowOrigins: []
       })
       assert.include(
         stderr,

@@ -149,6 +149,7 @@ describe.concurrent("plex-auth (Effect 4) fake-server", { timeout: 60_000 }, () 
                     Effect.promise(async () => {
                       const response = await fetch(`${plexTv}/__fake/${name}`, {
                         method,
+                        headers: { "Content-Type": "application/json" },
                         ...(body === undefined ? {} : { body: JSON.stringify(body) })
                       })
                       return { status: response.status, text: await response.text() }

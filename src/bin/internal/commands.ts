@@ -624,6 +624,11 @@ const fakeServer = Command.make(
       Options.withDescription(Help.port),
       Options.withDefault(0)
     ),
+    allowOrigin: Options.text("allow-origin").pipe(
+      Options.withPseudoName("origin"),
+      Options.withDescription(Help.allowOrigin),
+      Options.repeated
+    ),
     json: globalOptions.json
   },
   (options) =>
@@ -636,11 +641,18 @@ const fakeServer = Command.make(
       if (Option.isSome(before.configDir)) return yield* usage(Render.fakeServerOptionMessage("--config-dir"))
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
+      const allowOrigins: Array<string> = []
+      for (const value of options.allowOrigin) {
+        const checked = Render.allowOriginOf(value)
+        if ("message" in checked) return yield* usage(checked.message)
+        if (!allowOrigins.includes(checked.origin)) allowOrigins.push(checked.origin)
+      }
       const scenarios = yield* Session.readScenarios
       const server = yield* Session.startFake({
         scenarios,
         approvePinsAfter: Duration.seconds(options.approvePinsAfter),
-        port: options.port
+        port: options.port,
+        allowOrigins
       }).pipe(
         Effect.mapError((failure) =>
           options.port === 0
@@ -663,7 +675,8 @@ const fakeServer = Command.make(
         unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url,
         sharedUser: Render.fakeServerAccount(FakeSeed.fakeSharedUser),
         stranger: Render.fakeServerAccount(FakeSeed.fakeStranger),
-        authAppUrl: Render.pinLinkPage(server.plexTvUrl)
+        authAppUrl: Render.pinLinkPage(server.plexTvUrl),
+        allowOrigins
       }
       // First, so that it is on stderr before the details a program waits for.
       if (Option.isSome(yield* authAppFromEnv)) {

@@ -77,6 +77,19 @@ const shortVersion = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   return args.map((arg, i) => (arg === "-v" && (end === -1 || i < end) ? "--version" : arg))
 }
 
+/**
+ * `--allow-origin=<origin>` as `--allow-origin <origin>`, before any `--`: @effect/cli takes a repeated option's
+ * value only as the next word ("Received unknown argument" otherwise), effect/cli (the Effect 4 CLI) both forms.
+ */
+const repeatedInline = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const end = args.indexOf("--")
+  return args.flatMap((arg, i) =>
+    arg.startsWith("--allow-origin=") && (end === -1 || i < end)
+      ? ["--allow-origin", arg.slice("--allow-origin=".length)]
+      : [arg]
+  )
+}
+
 /** Whether the command line asks for @effect/cli's `--wizard` (before any `--`). */
 const wizardRequested = (args: ReadonlyArray<string>): boolean => {
   for (const arg of args) {
@@ -137,7 +150,9 @@ export const run = (
   // them (render.ts builtInsFirst); those after the command's name moved next to it (builtInsAfterName).
   const once = Render.onceEachGlobal(argv.slice(2))
   const args = Render.builtInsAfterName(
-    Render.builtInsFirst(shortVersion(warnAsWarning("args" in once ? once.args : argv.slice(2))))
+    Render.builtInsFirst(
+      shortVersion(warnAsWarning(repeatedInline("args" in once ? once.args : argv.slice(2))))
+    )
   )
   const parsed = [...argv.slice(0, 2), ...args]
   const json = Output.jsonRequested(args)

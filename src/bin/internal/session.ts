@@ -114,6 +114,8 @@ export const startFake = (options: {
   readonly approvePinsAfter?: Duration.DurationInput | undefined
   /** plex.tv's port on 127.0.0.1 (`fake-server --port`); 0 or absent: a free one. */
   readonly port?: number | undefined
+  /** The origins of the browser pages the fake answers with CORS headers (`fake-server --allow-origin`). */
+  readonly allowOrigins?: ReadonlyArray<string> | undefined
 }) =>
   Effect.gen(function* () {
     const { scenarios, savedToken } = options
@@ -126,6 +128,7 @@ export const startFake = (options: {
       homes: FakeSeed.fakeHomes,
       servers: FakeSeed.fakeServers,
       port: options.port,
+      allowOrigins: options.allowOrigins,
       ...(scenarios.has("expire-pin")
         ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } }
         : { autoApprovePins: { after: options.approvePinsAfter ?? Duration.seconds(1) } })

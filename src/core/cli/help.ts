@@ -38,6 +38,8 @@ export const help = {
   logoutCommand: "Sign out: revoke the saved token at plex.tv and forget it.",
   approvePinsAfter: "Approve each PIN this many seconds after it was created, as a user would. Default 1.",
   port: "plex.tv's port on 127.0.0.1, for a fixed PLEX_TV_URL (the fake's other origins get free ports). Default 0: a free port.",
+  allowOrigin:
+    "Answer browser pages of this origin (scheme://host[:port], e.g. http://localhost:5173) with CORS headers, so that a web app can use the fake; repeat for more. The control API under /__fake/ stays closed to pages. Default: none.",
   fakeServerCommand:
     "Run the fake Plex on 127.0.0.1 until stopped, and print its URLs and credentials: point any program at it (PLEX_TV_URL).",
   switchCommand:

@@ -444,6 +444,8 @@ export interface FakeServerDetails {
   readonly stranger: FakeServerAccount
   /** Its sign-in page, `<plexTvUrl>/auth`: the `authAppUrl` of a PIN login or a `WebSignIn` against the fake. */
   readonly authAppUrl: string
+  /** The origins of the browser pages it answers with CORS headers (`--allow-origin`), in the order given. */
+  readonly allowOrigins: ReadonlyArray<string>
 }
 
 /** An account of the fake `fake-server` lists besides its own: its username, and its login and password. */
@@ -500,6 +502,7 @@ export const fakeServerText = (details: FakeServerDetails) => ({
     details.approvePinsAfterSeconds === null
       ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
       : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,
+    ...(details.allowOrigins.length === 0 ? [] : [fakeServerAllowOriginsNote(details.allowOrigins)]),
     "It keeps its state in memory until it stops: press Ctrl-C to stop it."
   ].join("\n")
 })
@@ -539,6 +542,35 @@ export const fakeServerOptionMessage = (option: "--plex-tv" | "--config-dir" | "
  */
 export const fakeServerPlexTvVariableNote = (plexTvUrl: string): string =>
   `PLEX_TV_URL is set and not used by fake-server: the fake is a plex.tv of its own, at ${plexTvUrl} (set PLEX_TV_URL to that for the other commands against this fake).`
+
+/**
+ * `fake-server`'s note on the pages given by `--allow-origin`: they may call its plex.tv, clients.plex.tv and
+ * servers from a browser, but not its control API (`/__fake/`: for programs, never answered with CORS headers).
+ */
+export const fakeServerAllowOriginsNote = (origins: ReadonlyArray<string>): string =>
+  `Browser pages at ${origins.join(", ")} may call it (it answers them with CORS headers); its control API under /__fake/ is not open to pages.`
+
+/** `fake-server --allow-origin` given something that is not an origin (the value is not repeated: it may hold a password). */
+export const allowOriginMessage =
+  "--allow-origin must be the origin of a web page, scheme://host[:port] (http or https, no path, query or user), e.g. http://localhost:5173."
+
+/**
+ * A `fake-server --allow-origin` value checked: an http(s) origin as a browser sends it in `Origin`, written as
+ * `scheme://host[:port]` (one trailing `/` allowed), normalised as `URL.origin` (`HTTP://LocalHost:80` is
+ * `http://localhost`). Anything more (a path, a query, a fragment, a user name) is refused rather than dropped:
+ * the page's URL given for its origin is a mistake worth saying, as `*` is (the fake names origins only).
+ */
+export const allowOriginOf = (value: string): { readonly origin: string } | { readonly message: string } => {
+  if (!/^https?:\/\/[^/?#@\\\s]+\/?$/i.test(value)) return { message: allowOriginMessage }
+  try {
+    const url = new URL(value)
+    return url.username === "" && url.password === "" && url.hostname !== ""
+      ? { origin: url.origin }
+      : { message: allowOriginMessage }
+  } catch {
+    return { message: allowOriginMessage }
+  }
+}
 
 /** `fake-server --port` out of range (or no whole number: {@link usageProblem}). */
 export const portMessage = "--port must be a whole number from 0 to 65535."
@@ -811,8 +843,12 @@ const commandValues: ReadonlyArray<string> = [
   "--old-token",
   "--server",
   "--approve-pins-after",
-  "--port"
+  "--port",
+  "--allow-origin"
 ]
+
+/** The command options that may be given more than once (`fake-server --allow-origin a --allow-origin b`). */
+const repeatableValues: ReadonlyArray<string> = ["--allow-origin"]
 
 /**
  * A negative number, whole or decimal (`-1`, `-1.5`, `-.5`): a value or an argument, never an option (the
@@ -900,6 +936,8 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
     // Past 65535 too (the range is the command's to check, but a number past the safe integers never reaches it:
     // each edition's parser refuses it in words of its own).
     if (name === "--port" && (!/^-?\d+$/.test(value) || Number(value) > 65_535)) return portMessage
+    // Here too, not only in the command: an empty value (`--allow-origin ""`) never reaches it in either parser.
+    if (name === "--allow-origin" && "message" in allowOriginOf(value)) return allowOriginMessage
   }
   if (end !== -1) positional.push(...argv.slice(end + 1))
   const id = positional[0] === "devices" && positional[1] === "revoke" ? positional[2] : undefined
@@ -1050,7 +1088,8 @@ export const usageProblem = (
   for (const word of words) {
     const name = word.split("=", 1)[0]!
     if (!/^--[a-z]/.test(name) || onceValues.includes(name) || onceBooleans.includes(name)) continue
-    if (builtInFlags.includes(name) || builtInValues.includes(name)) continue
+    if (builtInFlags.includes(name) || builtInValues.includes(name) || repeatableValues.includes(name))
+      continue
     if (seen.has(name)) return `${name} was given twice.`
     seen.add(name)
   }

@@ -18,6 +18,12 @@
  *   token (every token handed to the device). 200 `{"revoked": true|false}` (false: unknown or already revoked).
  * - `GET /__fake/requests`: the request log as JSON, every secret `"<redacted>"`. `DELETE` forgets it. 204.
  *
+ * A request that changes the fake (every `POST` and `DELETE`, with a body or without) must carry `Content-Type:
+ * application/json`, or it is refused (415) and changes nothing: a web page open on the developer's machine can
+ * send a cross-origin "simple" request to the loopback fake without asking (a form's POST, a `text/plain`
+ * fetch), but not one of that type, which needs a CORS preflight; the control API never answers one (no CORS
+ * headers under `/__fake/`, even for the fake's `allowOrigins`: it is for programs, not pages).
+ *
  * @internal
  */
 import { FakePlexError } from "./errors.js"
@@ -174,8 +180,16 @@ const routes = {
   }
 } satisfies Record<string, Record<string, (fake: FakePlex, store: Store, body: string) => Response>>
 
+/** Whether a `Content-Type` header names JSON (`application/json`, parameters such as `charset` allowed). */
+const isJson = (contentType: string | null): boolean =>
+  (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase() === "application/json"
+
+/** Why a state-changing control request without the JSON content type is refused (see the module's docs). */
+export const contentTypeMessage =
+  "a control request that changes the fake (POST, DELETE) must be sent with Content-Type: application/json, even without a body (a web page cannot send that type to another origin unasked)"
+
 /**
- * Answers a control request (its path under {@link prefix}, its body read). A refused argument is a 400 with
+ * Answers a control request (its path under {@link prefix}, its `Content-Type`, its body read). A refused argument is a 400 with
  * the `FakePlexError`'s message (`Fault`'s constructors and `fault` never show a token: none of their
  * arguments is one).
  */
@@ -184,6 +198,7 @@ export const answer = (
   store: Store,
   method: string,
   path: string,
+  contentType: string | null,
   body: string
 ): Response => {
   const name = path.slice(prefix.length)
@@ -206,6 +221,7 @@ export const answer = (
       }
     )
   }
+  if (method !== "GET" && !isJson(contentType)) return json(415, { error: contentTypeMessage })
   try {
     return call(fake, store, body)
   } catch (error) {

@@ -527,7 +527,8 @@ export const fromSeed = (
 
   const handler = async (request: Request, context: HandlerContext = {}): Promise<Response> => {
     const origin = request.headers.get("origin")
-    if (origin === null || !allowOrigins.has(origin)) return answer(request, context)
+    if (origin === null || !allowOrigins.has(origin) || isControl(new URL(request.url)))
+      return answer(request, context)
     // A browser's preflight, answered as a server that allows the page would: it is the browser's, not the app's.
     if (request.method.toUpperCase() === "OPTIONS" && request.headers.has("access-control-request-method")) {
       if (!store.hosts.has(new URL(request.url).origin))
@@ -547,6 +548,14 @@ export const fromSeed = (
     headers.append("vary", "Origin")
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
   }
+
+  /**
+   * A request to the control API (control.ts): never answered with CORS headers, whatever `allowOrigins` says,
+   * nor its preflight (a 405 then, as any method it does not take): the control API is for programs (a test, a
+   * script), not for pages, so no page, even an allowed one, reads the request log or scripts the fake.
+   */
+  const isControl = (url: URL): boolean =>
+    store.hosts.get(url.origin)?.kind === "plexTv" && url.pathname.startsWith(Control.prefix)
 
   const answer = async (request: Request, context: HandlerContext): Promise<Response> => {
     if (context.signal !== undefined) return handle(request, context)
@@ -582,10 +591,10 @@ export const fromSeed = (
         : undefined
     const method = request.method.toUpperCase()
     // The control API (control.ts): neither recorded nor faulted, so a test can always reach it.
-    if (host.kind === "plexTv" && url.pathname.startsWith(Control.prefix)) {
+    if (isControl(url)) {
       return body === undefined
         ? payloadTooLarge(bodyLimit)
-        : Control.answer(fake, store, method, url.pathname, body)
+        : Control.answer(fake, store, method, url.pathname, headers.get("content-type"), body)
     }
     const matched = Routes.match(host, method, url.pathname)
     const route = matched?.route.name

@@ -167,7 +167,8 @@ export interface Options {
    * exposed), and its CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) with a 204 allowing the
    * method and headers it asks for, not recorded. None by default: the fake then sends no CORS headers and a
    * preflight gets the 404 of a path it does not serve, so a page of another origin cannot read any answer.
-   * Each entry must be an http(s) URL; only its origin is used.
+   * Each entry must be an http(s) URL; only its origin is used. The control API under `/__fake/` is left
+   * out: it never answers with CORS headers (its preflight gets a 405), being for programs, not pages.
    */
   readonly allowOrigins?: ReadonlyArray<string> | undefined
 }

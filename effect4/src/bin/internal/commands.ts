@@ -529,7 +529,12 @@ const fakeServer = Command.make(
       Flag.withDescription(Help.approvePinsAfter),
       Flag.withDefault(1)
     ),
-    port: Flag.Int("port").pipe(Flag.withMetavar("n"), Flag.withDescription(Help.port), Flag.withDefault(0))
+    port: Flag.Int("port").pipe(Flag.withMetavar("n"), Flag.withDescription(Help.port), Flag.withDefault(0)),
+    allowOrigin: Flag.String("allow-origin").pipe(
+      Flag.withMetavar("origin"),
+      Flag.withDescription(Help.allowOrigin),
+      Flag.atLeast(0)
+    )
   },
   (options) =>
     Effect.gen(function* () {
@@ -542,13 +547,20 @@ const fakeServer = Command.make(
       if (Option.isSome(typed.configDir)) return yield* usage(Render.fakeServerOptionMessage("--config-dir"))
       if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
+      const allowOrigins: Array<string> = []
+      for (const value of options.allowOrigin) {
+        const checked = Render.allowOriginOf(value)
+        if ("message" in checked) return yield* usage(checked.message)
+        if (!allowOrigins.includes(checked.origin)) allowOrigins.push(checked.origin)
+      }
       const scenarios = yield* readScenarios
       return yield* Effect.scoped(
         Effect.gen(function* () {
           const server = yield* startFake({
             scenarios,
             approvePinsAfter: Duration.seconds(options.approvePinsAfter),
-            port: options.port
+            port: options.port,
+            allowOrigins
           }).pipe(
             Effect.mapError((failure) =>
               options.port === 0
@@ -574,7 +586,8 @@ const fakeServer = Command.make(
             unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url,
             sharedUser: Render.fakeServerAccount(FakeSeed.fakeSharedUser),
             stranger: Render.fakeServerAccount(FakeSeed.fakeStranger),
-            authAppUrl: Render.pinLinkPage(server.plexTvUrl)
+            authAppUrl: Render.pinLinkPage(server.plexTvUrl),
+            allowOrigins
           }
           // First, so that it is on stderr before the details a program waits for.
           if (Option.isSome(yield* authAppFromEnv)) {
