@@ -1042,6 +1042,8 @@ describe("WebSignIn sessions", () => {
           // assertion fails, as it does when the removal is not given up.
           const waitUntil = Date.now() + 10_000
           yield* until(Effect.sync(() => ended || Date.now() > waitUntil))
+          // Ended before the clock moves on: a removal given up later than at 5 s (and before 20) fails here.
+          assert.isTrue(ended, "signed in within 5 seconds")
           yield* TestClock.adjust("15 seconds")
           const signedIn = yield* Fiber.join(fiber)
           assert.isTrue(Option.isSome(signedIn), "signed in within 5 seconds")
@@ -1102,6 +1104,8 @@ describe("WebSignIn sessions", () => {
           // the 20 s passes, which otherwise could come first on a loaded machine.
           const waitUntil = Date.now() + 10_000
           yield* until(Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil))
+          // Answered before the clock moves on: a store wait longer than 5 s (and under 20) fails here.
+          assert.isTrue(Option.isSome(yield* Fiber.poll(fiber)), "answered within 5 seconds")
           yield* TestClock.adjust("15 seconds")
           const answered = yield* Fiber.join(fiber)
           assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
@@ -1165,6 +1169,8 @@ describe("WebSignIn sessions", () => {
             yield* until(
               Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil)
             )
+            // Answered before the clock moves on: a store wait longer than 5 s (and under 20) fails here.
+            assert.isTrue(Option.isSome(yield* Fiber.poll(fiber)), "answered within 5 seconds")
             yield* TestClock.adjust("15 seconds")
             const answered = yield* Fiber.join(fiber)
             assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
