@@ -1131,7 +1131,9 @@ describe("WebSignIn sessions", () => {
       ["read", "get", "0 millis"],
       // Past half of sessionIdle (3 hours, sessionMax 3 days): the request renews the session, writing its new expiry
       // (`modify`).
-      ["rewrite", "modify", "2 hours"]
+      ["rewrite", "modify", "2 hours"],
+      // Past accessTtl with the user's Plex token revoked: plex.tv says so, and the request removes the session.
+      ["removal", "remove", "301 seconds"]
     ] as const) {
       it.effect(
         `authenticate: a ${call} of the session that ${kind} is SessionStoreError (500) after 5 seconds`,
@@ -1149,13 +1151,19 @@ describe("WebSignIn sessions", () => {
                 ...inner,
                 get: (key) => (op === "get" ? hangs(() => inner.get(key)) : inner.get(key)),
                 modify: (key, f) =>
-                  op === "modify" ? hangs(() => inner.modify(key, f)) : inner.modify(key, f)
+                  op === "modify" ? hangs(() => inner.modify(key, f)) : inner.modify(key, f),
+                remove: (key) => (op === "remove" ? hangs(() => inner.remove(key)) : inner.remove(key))
               }),
-            { sessionMax: "3 days" }
+            // Access asked again after 5 minutes for the removal (the revoked token found then).
+            op === "remove" ? { sessionMax: "3 days", accessTtl: "5 minutes" } : { sessionMax: "3 days" }
           )
           return Effect.gen(function* () {
             const service = yield* WebSignIn.WebSignIn
             const cookie = yield* session("alice")
+            if (op === "remove") {
+              const fake = yield* FakePlex.FakePlex
+              for (const pin of yield* fake.pins) if (pin.authToken) yield* fake.revokeToken(pin.authToken)
+            }
             yield* TestClock.adjust(before)
             hanging = true
             const fiber = yield* Effect.fork(within20s(service.authenticate(cookie)))
@@ -1186,7 +1194,14 @@ describe("WebSignIn sessions", () => {
             // interrupted holds the session's lock until it ends, and the session's rewrites fail after 5 s till then).
             hanging = false
             if (kind === "never answers") {
-              assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+              if (op === "remove") {
+                // The revoked session's removal is tried again, and done.
+                const again = yield* failure(service.authenticate(cookie))
+                assert.isTrue(again._tag === "Unauthenticated" && again.reason === "TokenRevoked")
+                assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, (s) => s.size), 0)
+              } else {
+                assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+              }
             }
           }).pipe(Effect.provide(HangingEnv))
         }
