@@ -7,8 +7,9 @@
 // postinstall: `strip` (prepack) removes those scripts from package.json and keeps the file as it was
 // in .tmp/; `restore` (postpack) puts it back byte for byte. A pack that failed between the two (npm
 // runs no postpack then) is put right by the next `strip` or `restore`, and `node scripts/pack-manifest.mjs
-// restore` does it by hand, unless package.json was changed since (then it is left as it is). `npm pack
-// --ignore-scripts` runs neither, and packs the manifest as it is.
+// restore` does it by hand, unless package.json was changed since (then it is left as it is, and the install
+// scripts it no longer has are named on stderr). `npm pack --ignore-scripts` runs neither, and packs the
+// manifest as it is.
 //
 //   node scripts/pack-manifest.mjs strip|restore
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
@@ -38,9 +39,17 @@ const restore = () => {
   if (readFileSync(manifest, "utf8") === stripped(readFileSync(kept, "utf8"))) {
     renameSync(kept, manifest)
   } else {
+    // Changed since: it may be the stripped one, edited (`npm version`, `npm install <dep>` after the failed pack),
+    // which has lost the install scripts; said by name, as the copy that had them is dropped.
+    const before = JSON.parse(readFileSync(kept, "utf8")).scripts ?? {}
+    const now = JSON.parse(readFileSync(manifest, "utf8")).scripts ?? {}
+    const missing = installScripts.filter((name) => name in before && !(name in now))
     rmSync(kept)
     console.error(
-      "pack-manifest: package.json was changed after a pack stripped it: kept as it is (the copy from before that pack is dropped)"
+      "pack-manifest: package.json was changed after a pack stripped it: kept as it is (the copy from before that pack is dropped)" +
+        (missing.length === 0
+          ? ""
+          : `; it has no ${missing.map((name) => `"${name}": ${JSON.stringify(before[name])}`).join(", ")} as before that pack: put back by hand unless removed on purpose`)
     )
   }
 }

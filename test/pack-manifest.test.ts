@@ -4,7 +4,7 @@
  * back byte for byte; a pack that failed between the two is put right by the next run, but a manifest changed
  * since (put back, then edited) is never overwritten with the stale copy. test/package.test.ts covers `npm pack`.
  */
-import { execFileSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -24,10 +24,13 @@ const project = (name: string, manifest: string) => {
     path.join(dir, "scripts", "pack-manifest.mjs")
   )
   fs.writeFileSync(path.join(dir, "package.json"), manifest)
-  const run = (command: "strip" | "restore") =>
-    execFileSync(process.execPath, [path.join(dir, "scripts", "pack-manifest.mjs"), command], {
+  const run = (command: "strip" | "restore") => {
+    const ran = spawnSync(process.execPath, [path.join(dir, "scripts", "pack-manifest.mjs"), command], {
       stdio: "pipe"
     })
+    assert.strictEqual(ran.status, 0, ran.stderr.toString())
+    return ran
+  }
   const read = () => fs.readFileSync(path.join(dir, "package.json"), "utf8")
   const write = (text: string) => fs.writeFileSync(path.join(dir, "package.json"), text)
   return { run, read, write }
@@ -68,5 +71,23 @@ describe("scripts/pack-manifest.mjs", () => {
     assert.strictEqual(JSON.parse(p.read()).version, "1.1.0")
     p.run("restore")
     assert.strictEqual(p.read(), bumped)
+  })
+
+  it("a stripped manifest edited after a failed pack is kept, and the install scripts it lost are named", () => {
+    const p = project("edited-stripped", original)
+    p.run("strip")
+    // The pack failed (no restore); the developer edits the stripped package.json (npm version, npm install <dep>).
+    const edited = p.read().replace('"1.0.0"', '"1.1.0"')
+    p.write(edited)
+    const said = p.run("strip").stderr.toString()
+    p.run("restore")
+    assert.strictEqual(p.read(), edited)
+    assert.include(said, '"prepare": "node scripts/prepare.mjs"')
+    assert.include(said, '"postinstall": "p"')
+    // A manifest put back (with its install scripts) and edited names none.
+    const q = project("edited-put-back", original)
+    q.run("strip")
+    q.write(original.replace('"1.0.0"', '"1.1.0"'))
+    assert.notInclude(q.run("strip").stderr.toString(), "has no")
   })
 })

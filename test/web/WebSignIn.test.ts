@@ -1043,6 +1043,8 @@ describe("WebSignIn sessions", () => {
           // assertion fails, as it does when the removal is not given up.
           const waitUntil = Date.now() + 10_000
           yield* until(Effect.sync(() => ended || Date.now() > waitUntil))
+          // Ended before the clock moves on: a removal given up later than at 5 s (and before 20) fails here.
+          assert.isTrue(ended, "signed in within 5 seconds")
           yield* TestClock.adjust("15 seconds")
           const signedIn = yield* Fiber.join(fiber)
           assert.isTrue(Option.isSome(signedIn), "signed in within 5 seconds")
@@ -1103,6 +1105,8 @@ describe("WebSignIn sessions", () => {
           // the 20 s passes, which otherwise could come first on a loaded machine.
           const waitUntil = Date.now() + 10_000
           yield* until(Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil))
+          // Answered before the clock moves on: a store wait longer than 5 s (and under 20) fails here.
+          assert.isTrue(Option.isSome(yield* Fiber.poll(fiber)), "answered within 5 seconds")
           yield* TestClock.adjust("15 seconds")
           const answered = yield* Fiber.join(fiber)
           assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
@@ -1128,7 +1132,9 @@ describe("WebSignIn sessions", () => {
       ["read", "get", "0 millis"],
       // Past half of sessionIdle (3 hours, sessionMax 3 days): the request renews the session, writing its new expiry
       // (`modify`).
-      ["rewrite", "modify", "2 hours"]
+      ["rewrite", "modify", "2 hours"],
+      // Past accessTtl with the user's Plex token revoked: plex.tv says so, and the request removes the session.
+      ["removal", "remove", "301 seconds"]
     ] as const) {
       it.effect(
         `authenticate: a ${call} of the session that ${kind} is SessionStoreError (500) after 5 seconds`,
@@ -1146,13 +1152,19 @@ describe("WebSignIn sessions", () => {
                 ...inner,
                 get: (key) => (op === "get" ? hangs(() => inner.get(key)) : inner.get(key)),
                 modify: (key, f) =>
-                  op === "modify" ? hangs(() => inner.modify(key, f)) : inner.modify(key, f)
+                  op === "modify" ? hangs(() => inner.modify(key, f)) : inner.modify(key, f),
+                remove: (key) => (op === "remove" ? hangs(() => inner.remove(key)) : inner.remove(key))
               }),
-            { sessionMax: "3 days" }
+            // Access asked again after 5 minutes for the removal (the revoked token found then).
+            op === "remove" ? { sessionMax: "3 days", accessTtl: "5 minutes" } : { sessionMax: "3 days" }
           )
           return Effect.gen(function* () {
             const service = yield* WebSignIn.WebSignIn
             const cookie = yield* session("alice")
+            if (op === "remove") {
+              const fake = yield* FakePlex.FakePlex
+              for (const pin of yield* fake.pins) if (pin.authToken) yield* fake.revokeToken(pin.authToken)
+            }
             yield* TestClock.adjust(before)
             hanging = true
             const fiber = yield* Effect.fork(within20s(service.authenticate(cookie)))
@@ -1166,6 +1178,8 @@ describe("WebSignIn sessions", () => {
             yield* until(
               Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil)
             )
+            // Answered before the clock moves on: a store wait longer than 5 s (and under 20) fails here.
+            assert.isTrue(Option.isSome(yield* Fiber.poll(fiber)), "answered within 5 seconds")
             yield* TestClock.adjust("15 seconds")
             const answered = yield* Fiber.join(fiber)
             assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
@@ -1181,7 +1195,14 @@ describe("WebSignIn sessions", () => {
             // interrupted holds the session's lock until it ends, and the session's rewrites fail after 5 s till then).
             hanging = false
             if (kind === "never answers") {
-              assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+              if (op === "remove") {
+                // The revoked session's removal is tried again, and done.
+                const again = yield* failure(service.authenticate(cookie))
+                assert.isTrue(again._tag === "Unauthenticated" && again.reason === "TokenRevoked")
+                assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, (s) => s.size), 0)
+              } else {
+                assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+              }
             }
           }).pipe(Effect.provide(HangingEnv))
         }
