@@ -538,14 +538,16 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
  * `ConfigError` naming the variable, but saying what to set (`Signed.keyMissing`): `Config.redacted`'s own reads
  * `<redacted>`.
  */
-const sessionKeyVariable: Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> = Effect.flatMap(
-  Config.option(V.secretVariable("PLEX_SESSION_KEY")),
-  Option.match({
-    onNone: () =>
-      Effect.fail(ConfigError.MissingData(["PLEX_SESSION_KEY"], Signed.keyMissing("PLEX_SESSION_KEY"))),
-    onSome: Effect.succeed
-  })
-)
+// A function, not a value built at load: a call at the top level stays in every bundle that imports the module.
+const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> =>
+  Effect.flatMap(
+    Config.option(V.secretVariable("PLEX_SESSION_KEY")),
+    Option.match({
+      onNone: () =>
+        Effect.fail(ConfigError.MissingData(["PLEX_SESSION_KEY"], Signed.keyMissing("PLEX_SESSION_KEY"))),
+      onSome: Effect.succeed
+    })
+  )
 
 /**
  * Builds the service. Fails with `InvalidInput` for a bad option or a
@@ -590,7 +592,7 @@ export const make = (
         : yield* V.httpUrl(operation, "authAppUrl", options.authAppUrl)
     const prefix = options.storePrefix ?? Core.defaultStorePrefix
 
-    const secret = yield* options.sessionKey ?? sessionKeyVariable
+    const secret = yield* options.sessionKey ?? sessionKeyVariable()
     const problem = Signed.keyProblem(Redacted.value(secret))
     if (problem !== undefined) {
       // From the environment, the variable the user set; from a Config of the caller's, the option.

@@ -555,23 +555,25 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
  * of a missing key at the variable, but saying what to set (`Signed.keyMissing`): Effect's own reads
  * `Expected string`.
  */
-const sessionKeyVariable: Effect.Effect<Redacted.Redacted<string>, Config.ConfigError> = Effect.flatMap(
-  Config.option(Config.Redacted("PLEX_SESSION_KEY")),
-  Option.match({
-    onNone: () =>
-      Effect.fail(
-        new Config.ConfigError(
-          new Schema.SchemaError(
-            new SchemaIssue.Pointer(
-              ["PLEX_SESSION_KEY"],
-              new SchemaIssue.MissingKey({ messageMissingKey: Signed.keyMissing("PLEX_SESSION_KEY") })
+// A function, not a value built at load: a call at the top level stays in every bundle that imports the module.
+const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, Config.ConfigError> =>
+  Effect.flatMap(
+    Config.option(Config.Redacted("PLEX_SESSION_KEY")),
+    Option.match({
+      onNone: () =>
+        Effect.fail(
+          new Config.ConfigError(
+            new Schema.SchemaError(
+              new SchemaIssue.Pointer(
+                ["PLEX_SESSION_KEY"],
+                new SchemaIssue.MissingKey({ messageMissingKey: Signed.keyMissing("PLEX_SESSION_KEY") })
+              )
             )
           )
-        )
-      ),
-    onSome: Effect.succeed
-  })
-)
+        ),
+      onSome: Effect.succeed
+    })
+  )
 
 /**
  * Builds the service. Fails with `InvalidInput` for a bad option or a
@@ -616,7 +618,7 @@ export const make = (
         : yield* V.httpUrl(operation, "authAppUrl", options.authAppUrl)
     const prefix = options.storePrefix ?? Core.defaultStorePrefix
 
-    const secret = yield* options.sessionKey ?? sessionKeyVariable
+    const secret = yield* options.sessionKey ?? sessionKeyVariable()
     const problem = Signed.keyProblem(Redacted.value(secret))
     if (problem !== undefined) {
       // From the environment, the variable the user set; from a Config of the caller's, the option.

@@ -126,7 +126,8 @@ describe.concurrent("plex-auth fake-server: a shared user and a stranger", { tim
           "unclaimedServerUrl",
           "sharedUser",
           "stranger",
-          "authAppUrl"
+          "authAppUrl",
+          "allowOrigins"
         ])
         // Its sign-in page, the authAppUrl of a WebSignIn (or a PIN login) against the fake, is served there.
         assert.strictEqual(details["authAppUrl"], `${String(details["plexTvUrl"])}/auth`)

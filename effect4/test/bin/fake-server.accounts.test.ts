@@ -140,7 +140,8 @@ describe.concurrent(
             "unclaimedServerUrl",
             "sharedUser",
             "stranger",
-            "authAppUrl"
+            "authAppUrl",
+            "allowOrigins"
           ])
           // Its sign-in page, the authAppUrl of a WebSignIn (or a PIN login) against the fake, is served there.
           assert.strictEqual(details["authAppUrl"], `${String(details["plexTvUrl"])}/auth`)

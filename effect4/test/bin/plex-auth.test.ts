@@ -164,7 +164,8 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
           "unclaimedServerUrl",
           "sharedUser",
           "stranger",
-          "authAppUrl"
+          "authAppUrl",
+          "allowOrigins"
         ])
         const plexTvUrl = String(details["plexTvUrl"])
         assert.match(plexTvUrl, /^http:\/\/127\.0\.0\.1:\d+$/)
