@@ -487,8 +487,9 @@ describe("WebSignIn.callback (Effect 4)", () => {
     "plex.tv not answering the checks through the approval wait is PlexUnavailable (the return kept for a retry), not SignInNotApproved",
     () =>
       Effect.gen(function* () {
-        // The check sent at 0.5 s is still unanswered when the 3 s wait ends: waited for callbackWait (5 s) from then.
-        const result = yield* returnWith(Fault.hang, "5 seconds")
+        // The check sent at 0.5 s is still unanswered when the 3 s wait ends: waited for until callbackWait (15 s) from
+        // the return's start has passed.
+        const result = yield* returnWith(Fault.hang, "15 seconds")
         const error = Result.isFailure(result) ? result.failure : undefined
         assert.deepStrictEqual(
           error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : error?._tag,
@@ -548,7 +549,7 @@ describe("WebSignIn.callback (Effect 4)", () => {
   )
 
   it.effect(
-    "a plex.tv that hangs at the first PIN check, the user or the access check holds the return at most callbackWait (5 s): PlexUnavailable, the return kept for a retry",
+    "a plex.tv that hangs at the first PIN check, the user or the access check holds the return at most callbackWait (15 s by default): PlexUnavailable, the return kept for a retry",
     () =>
       Effect.gen(function* () {
         const service = yield* WebSignIn.WebSignIn
@@ -568,15 +569,23 @@ describe("WebSignIn.callback (Effect 4)", () => {
           }
           const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === route).length)
           const before = yield* asked
-          // Given 20 s (short of the 30 s per-attempt timeout): it must be answered in 5.
+          // Given 25 s (short of the 30 s per-attempt timeout): it must be answered in 15.
           const fiber = yield* Effect.forkChild(
-            Effect.result(Effect.timeoutOption(service.callback(input), "20 seconds"))
+            Effect.result(Effect.timeoutOption(service.callback(input), "25 seconds"))
           )
           while ((yield* asked) === before) {
             yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
           }
-          yield* TestClock.adjust("5 seconds")
-          yield* TestClock.adjust("15 seconds")
+          yield* TestClock.adjust("14999 millis")
+          assert.isUndefined(fiber.pollUnsafe(), `${route}: still waiting at 14,999 ms`)
+          yield* TestClock.adjust("1 millis")
+          // The return ends in real turns once its 15 s are up: waited for (up to 10 real seconds) before the rest of
+          // the 25 s passes.
+          const waitUntil = Date.now() + 10_000
+          while (fiber.pollUnsafe() === undefined && Date.now() < waitUntil) {
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          }
+          yield* TestClock.adjust("10 seconds")
           const result = yield* Fiber.join(fiber)
           const error = Result.isFailure(result) ? result.failure : undefined
           assert.deepStrictEqual(
@@ -619,6 +628,55 @@ describe("WebSignIn.callback (Effect 4)", () => {
   )
 
   it.effect(
+    "callbackWait bounds the whole return from its start: a re-check in flight waits only for the time left (2 s from the start, not 2 s from the re-check)",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        const startedAt = yield* Clock.currentTimeMillis
+        // A fiber of its own: a return held past the deadline fails the assertions below, not the test's timeout.
+        const fiber = yield* Effect.forkDetach(
+          Effect.result(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          )
+        )
+        const checks = Effect.map(FakePlex.requests, (requests) =>
+          requests.filter((r) => r.route === "checkPin")
+        )
+        // The first check answered (not approved yet), then the clock moved in steps of 10 ms until the re-check
+        // (which hangs) is sent, at about 0.5 s.
+        while ((yield* checks).every((r) => r.outcome === "Pending")) yield* turn
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        while ((yield* checks).length < 2) {
+          yield* TestClock.adjust("10 millis")
+          yield* turn
+        }
+        yield* TestClock.adjust(`${startedAt + 1999 - (yield* Clock.currentTimeMillis)} millis`)
+        assert.isUndefined(fiber.pollUnsafe(), "still waiting at 1,999 ms from the start")
+        yield* TestClock.adjust("1 millis")
+        // The return ends in real turns: waited for, up to 10 real seconds, no time passing.
+        const waitUntil = Date.now() + 10_000
+        while (fiber.pollUnsafe() === undefined && Date.now() < waitUntil) yield* turn
+        const done = fiber.pollUnsafe()
+        yield* Fiber.interrupt(fiber)
+        assert.isDefined(done, "answered at 2 s from the return's start")
+        const result = done !== undefined && Exit.isSuccess(done) ? done.value : undefined
+        const error = result !== undefined && Result.isFailure(result) ? result.failure : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : String(result),
+          ["checkPin", "NetworkError"]
+        )
+        // Unavailable for now: the routes keep the PIN cookie and offer this return again.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error) && Flow.retriesAtReturn(error))
+      }).pipe(Effect.provide(env({ callbackWait: "2 seconds" })))
+  )
+
+  it.effect(
     "a plex.tv that answers a check slowly (2 s) and then hangs is PlexUnavailable, not SignInNotApproved: the approved sign-in finishes at the retry",
     () =>
       Effect.gen(function* () {
@@ -650,7 +708,8 @@ describe("WebSignIn.callback (Effect 4)", () => {
           yield* TestClock.adjust("10 millis")
           yield* turn
         }
-        yield* TestClock.adjust("5 seconds")
+        // The re-check, sent at about 2.5 s, is waited for until callbackWait (15 s) from the return's start.
+        yield* TestClock.adjust("13 seconds")
         const result = yield* Fiber.join(fiber)
         const error = Result.isFailure(result) ? result.failure : undefined
         assert.deepStrictEqual(
@@ -1058,6 +1117,78 @@ describe("WebSignIn sessions (Effect 4)", () => {
       }
     )
   }
+
+  it.effect(
+    "the sign-in's store calls wait only for what is left of callbackWait: a previous session's removal and a save that never answer end the return at 7 s (callbackWait), not 10",
+    () => {
+      let hanging: string | undefined
+      let saving = false
+      let removalAsked = false
+      let saveAsked = false
+      const HangingEnv = envOver(
+        (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            remove: (key) => {
+              if (key !== hanging) return inner.remove(key)
+              removalAsked = true
+              return Effect.never
+            },
+            set: (key, value) => {
+              if (!saving || !key.startsWith(Core.defaultStorePrefix)) return inner.set(key, value)
+              saveAsked = true
+              return Effect.never
+            }
+          }),
+        { callbackWait: "7 seconds" }
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const old = yield* session("alice")
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const verified = yield* Effect.promise(() =>
+          Signed.verify([key], Core.sessionPurpose, old.slice(old.indexOf("=") + 1), 0)
+        )
+        const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+        hanging = yield* Effect.promise(() => Core.storageKey(Core.defaultStorePrefix, sessionId))
+        saving = true
+        // Alice signs in again from that browser: the removal of her session and the save of the new one hang.
+        const again = yield* service.start
+        const params = authUrlParams(Redacted.value(again.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const input = {
+          cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+          url: params.get("forwardUrl") ?? ""
+        }
+        // A fiber of its own: a return held past the deadline fails the assertions below, not the test's timeout.
+        const fiber = yield* Effect.forkDetach(Effect.result(service.callback(input)))
+        yield* until(Effect.sync(() => removalAsked))
+        // The removal given up at 5 s (its own cap), the save then has the 2 s left, not 5 of its own.
+        yield* TestClock.adjust("5 seconds")
+        yield* until(Effect.sync(() => saveAsked))
+        yield* TestClock.adjust("1999 millis")
+        assert.isUndefined(fiber.pollUnsafe(), "still waiting for the store at 6,999 ms")
+        yield* TestClock.adjust("1 millis")
+        // The return ends in real turns: waited for, up to 10 real seconds, no time passing.
+        const waitUntil = Date.now() + 10_000
+        yield* until(Effect.sync(() => fiber.pollUnsafe() !== undefined || Date.now() > waitUntil))
+        const done = fiber.pollUnsafe()
+        yield* Fiber.interrupt(fiber)
+        assert.isDefined(done, "answered at 7 s from the return's start")
+        const result = done !== undefined && Exit.isSuccess(done) ? done.value : undefined
+        const error = result !== undefined && Result.isFailure(result) ? result.failure : undefined
+        assert.deepStrictEqual(
+          error?._tag === "SessionStoreError" ? [error._tag, error.operation] : String(result),
+          ["SessionStoreError", "set"]
+        )
+        // The routes keep the PIN cookie for it: "Try again" is this return, which signs in once the store answers.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
+        hanging = undefined
+        saving = false
+        assert.strictEqual((yield* service.callback(input)).user.username, "alice")
+      }).pipe(Effect.provide(HangingEnv))
+    }
+  )
 
   // A store call a request waits for that never answers, and one that never answers nor can be interrupted (a
   // store call that must finish once started): the request fails as when the store fails (SessionStoreError), after
