@@ -205,8 +205,9 @@ export class Unauthenticated
 }
 
 /**
- * The app's `KeyValueStore` failed to read or write a session, or did not answer within 5 seconds (a request is
- * not held for a store that hangs). Answer 500. At the callback (after plex.tv approved the PIN and granted access)
+ * The app's `KeyValueStore` failed to read or write a session, or did not answer within 5 seconds (at the
+ * callback, within what was left of `callbackWait` if less; a request, a sign-out included, is not held for a store
+ * that hangs). Answer 500. At the callback (after plex.tv approved the PIN and granted access)
  * it can be tried again as it is: `routes` keep the PIN cookie and answer a 503 page ("Sign-in not saved") whose
  * "Try again" is the same return.
  *
@@ -1020,8 +1021,10 @@ export const make = (
         let revoked = false
         if (Option.isSome(sessionId)) {
           const storageKey = yield* Effect.promise(() => Core.storageKey(prefix, sessionId.value))
-          const found = yield* load(storageKey)
-          yield* remove(storageKey)
+          const found = yield* withinStoreWait("get")(load(storageKey))
+          // Waited for at most Flow.storeWaitMillis each, as a request's: a store that hangs (or the session's lock
+          // held by a call that does) fails the sign-out as a failing store does (SessionStoreError: the route's 500).
+          yield* withinStoreWait("remove")(remove(storageKey))
           if (Option.isSome(found)) {
             const token = Redacted.make(found.value.token)
             yield* checker.invalidate(token)

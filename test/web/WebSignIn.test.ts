@@ -1317,6 +1317,57 @@ describe("WebSignIn sessions", () => {
         }
       )
     }
+
+    for (const [call, op] of [
+      ["read", "get"],
+      ["removal", "remove"]
+    ] as const) {
+      it.effect(`signOut: a ${call} of the session that ${kind} is SessionStoreError after 5 seconds`, () => {
+        let hanging = false
+        let asked = false
+        const hangs = <A>(answer: () => Effect.Effect<A, PlatformError.PlatformError>) => {
+          if (!hanging) return answer()
+          asked = true
+          return hang
+        }
+        const HangingEnv = envOver((inner) =>
+          KeyValueStore.make({
+            ...inner,
+            get: (key) => (op === "get" ? hangs(() => inner.get(key)) : inner.get(key)),
+            remove: (key) => (op === "remove" ? hangs(() => inner.remove(key)) : inner.remove(key))
+          })
+        )
+        return Effect.gen(function* () {
+          const service = yield* WebSignIn.WebSignIn
+          const cookie = yield* session("alice")
+          hanging = true
+          const fiber = yield* Effect.fork(within20s(service.signOut(cookie)))
+          yield* until(Effect.sync(() => asked))
+          yield* TestClock.adjust("4999 millis")
+          assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting for the store at 4,999 ms")
+          yield* TestClock.adjust("1 millis")
+          // The request fails in real turns once its 5 s are up: waited for (up to 10 real seconds) before the rest of
+          // the 20 s passes.
+          const waitUntil = Date.now() + 10_000
+          yield* until(Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil))
+          yield* TestClock.adjust("15 seconds")
+          const answered = yield* Fiber.join(fiber)
+          assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
+          if (Option.isSome(answered)) {
+            assert.isTrue(Either.isLeft(answered.value), "not signed out")
+            if (Either.isLeft(answered.value)) assert.strictEqual(answered.value.left.operation, op)
+          }
+          // The store answers again: the sign-out goes through (once a removal given up has ended: one that cannot be
+          // interrupted holds the session's lock until then).
+          hanging = false
+          if (kind === "never answers") {
+            yield* service.signOut(cookie)
+            const after = yield* failure(service.authenticate(cookie))
+            assert.isTrue(after._tag === "Unauthenticated", after._tag)
+          }
+        }).pipe(Effect.provide(HangingEnv))
+      })
+    }
   }
 
   it.effect(
@@ -1951,8 +2002,10 @@ describe("WebSignIn sessions", () => {
       appUrl: APP,
       machineIdentifier: FakePlex.defaults.serverId,
       sessionKey: Config.succeed(Redacted.make(KEY)),
-      // Access answers stand for the whole test: a request writes the session to renew it, asking plex.tv nothing.
-      accessTtl: "30 days"
+      // No access answer stands: every request asks plex.tv and writes the new answer to the session (`modify`), with
+      // no time passing. (Renewals would need the clock moved days on while the sign-out's remove is held, past the
+      // 5 s a sign-out waits for the store.)
+      accessTtl: "0 millis"
     }).pipe(
       Layer.provideMerge(
         Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), YieldingStore)
@@ -1971,8 +2024,6 @@ describe("WebSignIn sessions", () => {
     return Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
       const cookie = yield* session("carol")
-      // Past half of sessionIdle (7 days): a request renews the session, writing its new expiry (`modify`).
-      yield* TestClock.adjust("4 days")
       // A: its load passes; its `modify`'s read, under carol's lock, waits.
       const a = yield* gate(1)
       readGate = a
@@ -1986,31 +2037,25 @@ describe("WebSignIn sessions", () => {
       const signingOut = yield* Effect.fork(service.signOut(cookie))
       yield* Deferred.await(signOutRead)
       yield* turns
-      // A writes and ends; B takes the lock, its remove hangs in the store.
+      // A writes and ends; B takes the lock, its remove waits in the store.
       yield* Deferred.succeed(a.go, undefined)
-      const renewed = yield* Fiber.join(requestA)
-      assert.isTrue(Either.isRight(renewed))
-      // The renewed session cookie (the first has expired by C's time).
-      const cookieNow = Either.isRight(renewed)
-        ? header(renewed.right.cookies, service.settings.sessionCookie)
-        : undefined
-      assert.isDefined(cookieNow)
+      const written = yield* Fiber.join(requestA)
+      assert.isTrue(Either.isRight(written))
       yield* Deferred.await(b.reached)
-      // C: past half of sessionIdle again, a request that renews carol's session once it has read it: its
-      // `modify` must wait for B's remove.
-      yield* TestClock.adjust("4 days")
+      // C: a request that writes carol's session (a new access answer) once it has read it: its `modify` must wait
+      // for B's remove.
       const c = yield* gate(0)
       const requestCRead = yield* Deferred.make<void>()
       announce = requestCRead
       readGate = c
-      const requestC = yield* Effect.fork(Effect.either(service.authenticate(cookieNow)))
+      const requestC = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
       yield* Deferred.await(requestCRead)
       yield* turns
       yield* Deferred.succeed(b.go, undefined)
       yield* Fiber.join(signingOut)
       yield* Deferred.succeed(c.go, undefined)
       yield* Fiber.join(requestC)
-      const after = yield* failure(service.authenticate(cookieNow))
+      const after = yield* failure(service.authenticate(cookie))
       assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired", after._tag)
       assert.strictEqual(entries.size, 0)
     }).pipe(Effect.provide(YieldingEnv))
