@@ -677,6 +677,46 @@ describe("WebSignIn.callback (Effect 4)", () => {
   )
 
   it.effect(
+    "the approval wait ends with callbackWait when that comes first: a PIN never approved is SignInNotApproved at 2 s from the return's start, not at approvalWait (3 s)",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const startedAt = yield* Clock.currentTimeMillis
+        let endedAt: number | undefined
+        const fiber = yield* Effect.forkDetach(
+          Effect.tap(
+            Effect.result(
+              service.callback({
+                cookie: `${started.cookie.name}=${started.cookie.value}`,
+                url: params.get("forwardUrl") ?? ""
+              })
+            ),
+            () =>
+              Effect.map(Clock.currentTimeMillis, (now) => {
+                endedAt = now
+              })
+          )
+        )
+        // Every check answered at once, "not approved yet"; the clock moved in steps of 10 ms (no step passes over
+        // a check being sent) until the return ends, for at most 4 s.
+        for (let step = 0; step < 400 && endedAt === undefined; step++) {
+          yield* TestClock.adjust("10 millis")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* Fiber.interrupt(fiber)
+        assert.isDefined(endedAt, "ended within 4 s")
+        assert.isTrue(endedAt !== undefined && endedAt - startedAt <= 2010, `ended at ${String(endedAt)} ms`)
+        const outcome = yield* Fiber.join(fiber)
+        assert.isTrue(
+          Result.isFailure(outcome) && outcome.failure._tag === "SignInNotApproved",
+          String(outcome)
+        )
+      }).pipe(Effect.provide(env({ callbackWait: "2 seconds" })))
+  )
+
+  it.effect(
     "a plex.tv that answers a check slowly (2 s) and then hangs is PlexUnavailable, not SignInNotApproved: the approved sign-in finishes at the retry",
     () =>
       Effect.gen(function* () {
