@@ -227,8 +227,9 @@ export class Unauthenticated
 }
 
 /**
- * The app's `KeyValueStore` failed to read or write a session, or did not answer within 5 seconds (a request is
- * not held for a store that hangs). Answer 500. At the callback (after plex.tv approved the PIN and granted access)
+ * The app's `KeyValueStore` failed to read or write a session, or did not answer within 5 seconds (at the
+ * callback, within what was left of `callbackWait` if less; a request, a sign-out included, is not held for a store
+ * that hangs). Answer 500. At the callback (after plex.tv approved the PIN and granted access)
  * it can be tried again as it is: `routes` keep the PIN cookie and answer a 503 page ("Sign-in not saved") whose
  * "Try again" is the same return.
  *
@@ -382,7 +383,7 @@ export interface Options {
   readonly pinLifetime?: Duration.Input | undefined
   /**
    * How long the callback keeps checking for plex.tv to show the PIN approved (every 500 ms). Default 3 seconds. A
-   * check sent before it ends is waited for (at most `callbackWait`): its answer decides, and one that never comes is
+   * check sent before it ends is waited for (within `callbackWait`): its answer decides, and one that never comes is
    * `PlexUnavailable` (`checkPin`, `NetworkError`), not `SignInNotApproved`.
    */
   readonly approvalWait?: Duration.Input | undefined
@@ -400,9 +401,13 @@ export interface Options {
    */
   readonly accessWait?: Duration.Input | undefined
   /**
-   * How long the callback waits for plex.tv to answer each of its requests (the first PIN check, the user, the access
-   * check) before taking it as unavailable: `PlexUnavailable` (`NetworkError`), whose 503 page keeps the PIN cookie
-   * and offers this return again. A browser never waits for plex.tv's per-attempt timeout (30 s). Default 5 seconds.
+   * How long the callback (the return from app.plex.tv) may take in all, from its start: the first PIN check, the
+   * approval wait with a re-check in flight, the user, the access check, the previous session's removal and the new
+   * session's save each wait only for the time left (the store's at most 5 s each). When it passes, the step it
+   * stopped at answers as it would have failed: plex.tv's `PlexUnavailable` (`NetworkError`, its `operation` the
+   * request), the save's `SessionStoreError` (`set`), each a 503 page that keeps the PIN cookie and offers this return
+   * again; the approval wait ends with it. A browser never waits for plex.tv's per-attempt timeout (30 s). Default 15
+   * seconds.
    */
   readonly callbackWait?: Duration.Input | undefined
   /** Sign-out (the route) also revokes the user's Plex token. Default false. */
@@ -637,14 +642,20 @@ export const make = (
     const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
     const unavailable = (op: string) => (error: { readonly _tag: string }) =>
       new PlexUnavailable({ operation: op, failure: error._tag })
-    // One of the callback's requests to plex.tv, waited for at most `callbackWait`: a plex.tv that hangs is unavailable
-    // for now (the routes' 503 page, the PIN cookie kept), not a 30-second wait (the per-attempt timeout).
+    // One of the callback's requests to plex.tv, waited for only as long as is left of the callback's `callbackWait`
+    // (until `deadline`): a plex.tv that hangs is unavailable for now (the routes' 503 page, the PIN cookie kept), not a
+    // 30-second wait (the per-attempt timeout). None left: unavailable at once, the request not sent.
     const withinCallbackWait =
-      (op: string) =>
+      (op: string, deadline: number) =>
       <A, E, R>(request: Effect.Effect<A, E, R>): Effect.Effect<A, E | PlexUnavailable, R> =>
-        Effect.timeoutOrElse(request, {
-          duration: Duration.millis(callbackWaitMillis),
-          orElse: () => Effect.fail(new PlexUnavailable({ operation: op, failure: Core.callbackWaitFailure }))
+        Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<A, E | PlexUnavailable, R> => {
+          const timedOut = () => new PlexUnavailable({ operation: op, failure: Core.callbackWaitFailure })
+          return now >= deadline
+            ? Effect.fail(timedOut())
+            : Effect.timeoutOrElse(request, {
+                duration: Duration.millis(deadline - now),
+                orElse: () => Effect.fail(timedOut())
+              })
         })
 
     // A session store call a request waits for, at most Flow.storeWaitMillis: one not answered by then is a failed one
@@ -652,15 +663,21 @@ export const make = (
     // given up: a call that cannot be interrupted (a store call that finishes once started) is given up all the same,
     // and finishes on its own (Effect 3's Effect.disconnect).
     const withinStoreWait =
-      (op: string) =>
+      (op: string, millis: number = Flow.storeWaitMillis) =>
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
-        // Started at once: a store that answers at once (a memory store) has answered before the wait begins.
-        Effect.flatMap(Effect.forkDetach(call, { startImmediately: true }), (fiber) =>
-          Effect.timeoutOrElse(Fiber.join(fiber), {
-            duration: Duration.millis(Flow.storeWaitMillis),
-            orElse: () => Effect.fail(storeFailure(op)())
-          }).pipe(Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))))
-        )
+        millis <= 0
+          ? Effect.fail(storeFailure(op)())
+          : // Started at once: a store that answers at once (a memory store) has answered before the wait begins.
+            Effect.flatMap(Effect.forkDetach(call, { startImmediately: true }), (fiber) =>
+              Effect.timeoutOrElse(Fiber.join(fiber), {
+                duration: Duration.millis(millis),
+                orElse: () => Effect.fail(storeFailure(op)())
+              }).pipe(Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))))
+            )
+    // The time left of the callback's `callbackWait` (until `deadline`), at most `cap`: what one of its store calls
+    // may wait for.
+    const leftOf = (deadline: number, cap: number) =>
+      Effect.map(Clock.currentTimeMillis, (now) => Math.min(cap, deadline - now))
 
     // -- start ---------------------------------------------------------------
     const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
@@ -795,22 +812,31 @@ export const make = (
     // browser could not sign in again until that session's cookie expired. The old session is left for its expiry (its
     // cookie is replaced), listed for removal once sessionMax has passed from now (none outlives it); a removal given
     // up goes on on its own (in a fiber of its own, as removeEnded's); the failure is logged.
-    const removePrevious = (storageKey: string, now: number) =>
-      Effect.flatMap(Effect.forkDetach(remove(storageKey)), (fiber) =>
-        Effect.timeout(Fiber.join(fiber), Flow.previousRemovalTimeoutMillis).pipe(
-          Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))),
-          Effect.catch((error) =>
-            Effect.andThen(
-              Effect.sync(() => {
-                if (!opened.has(storageKey)) opened.set(storageKey, now + maxMillis)
-              }),
-              Effect.logWarning(
-                `WebSignIn: the browser's previous session was not removed (${error._tag === "SessionStoreError" ? "the store failed" : "no answer from the store"}): left for its expiry`
+    // `millis` is what is left of the callback's `callbackWait`, at most Flow.previousRemovalTimeoutMillis: none left,
+    // the removal is not asked for.
+    const removePrevious = (storageKey: string, now: number, millis: number) => {
+      const leftForExpiry = (why: string) =>
+        Effect.andThen(
+          Effect.sync(() => {
+            if (!opened.has(storageKey)) opened.set(storageKey, now + maxMillis)
+          }),
+          Effect.logWarning(
+            `WebSignIn: the browser's previous session was not removed (${why}): left for its expiry`
+          )
+        )
+      return millis <= 0
+        ? leftForExpiry("no time left of callbackWait")
+        : Effect.flatMap(Effect.forkDetach(remove(storageKey)), (fiber) =>
+            Effect.timeout(Fiber.join(fiber), millis).pipe(
+              Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))),
+              Effect.catch((error) =>
+                leftForExpiry(
+                  error._tag === "SessionStoreError" ? "the store failed" : "no answer from the store"
+                )
               )
             )
           )
-        )
-      )
+    }
 
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
       ...record.user,
@@ -874,7 +900,7 @@ export const make = (
       )
 
     // The rest of a return this browser started (`pin` read from its cookie at `now`): the PIN, the user, their
-    // access, the session.
+    // access, the session, each step waiting only for what is left of `callbackWait` from `now` (`deadline`).
     const finish = (
       request: { readonly cookie: string | undefined; readonly url: string },
       pin: Core.PinState,
@@ -894,15 +920,17 @@ export const make = (
             NetworkError: (e) => Effect.fail(unavailable("checkPin")(e))
           })
         )
-        // Each check waited for at most callbackWait: one plex.tv leaves unanswered that long is PlexUnavailable
-        // (unavailable for now, the return kept for a retry).
-        const checkOnce = withinCallbackWait("checkPin")(checkPin)
+        // The whole return is bounded by callbackWait from its start: each step waits only for the time left, and the
+        // one the deadline passes in fails as it would have (its own operation named): a request to plex.tv is
+        // PlexUnavailable (unavailable for now, the return kept for a retry), the save SessionStoreError.
+        const deadline = now + callbackWaitMillis
+        const checkOnce = withinCallbackWait("checkPin", deadline)(checkPin)
         let approved = yield* checkOnce
-        // While plex.tv answers "not approved yet", checked again (spaced) until approvalWait has passed. A check sent
-        // before the wait ends is waited for (its own callbackWait): its answer decides, whether approved, not
-        // approved or no answer. Never a guess: a plex.tv that answers slowly and then hangs is unavailable, not a
-        // refusal that would delete the PIN cookie of a sign-in the user approved.
-        const waitEnds = (yield* Clock.currentTimeMillis) + waitMillis
+        // While plex.tv answers "not approved yet", checked again (spaced) until approvalWait has passed (or the
+        // deadline, when it comes first). A check sent before the wait ends is waited for (until the deadline): its
+        // answer decides, whether approved, not approved or no answer. Never a guess: a plex.tv that answers slowly and
+        // then hangs is unavailable, not a refusal that would delete the PIN cookie of a sign-in the user approved.
+        const waitEnds = Math.min((yield* Clock.currentTimeMillis) + waitMillis, deadline)
         let pause = Core.approvalRecheckDelayMillis(waitMillis)
         while (approved.authToken === undefined) {
           const now = yield* Clock.currentTimeMillis
@@ -926,11 +954,11 @@ export const make = (
               ? Effect.fail(new SignInNotApproved())
               : Effect.fail(unavailable("getTokenDetails")(e))
           ),
-          withinCallbackWait("getTokenDetails")
+          withinCallbackWait("getTokenDetails", deadline)
         )
         const access = yield* checker.check(token).pipe(
           Effect.mapError(() => new SignInNotApproved()),
-          withinCallbackWait("checkAccess")
+          withinCallbackWait("checkAccess", deadline)
         )
         switch (access._tag) {
           case "NoAccess":
@@ -944,7 +972,10 @@ export const make = (
 
         // A new session id at every sign-in (no fixation); a session this browser had before ends.
         const previous = yield* Effect.option(sessionIdOf(request.cookie, now))
-        if (Option.isSome(previous)) yield* removePrevious(yield* storageKeyOf(previous.value), now)
+        if (Option.isSome(previous)) {
+          const storageKey = yield* storageKeyOf(previous.value)
+          yield* removePrevious(storageKey, now, yield* leftOf(deadline, Flow.previousRemovalTimeoutMillis))
+        }
         const sessionId = Core.newSessionId()
         const record = Flow.newRecord({
           token: Redacted.value(token),
@@ -959,9 +990,10 @@ export const make = (
         // once it has, leaves a session in the store that is still removed once sessionMax has passed (one
         // never written is removed all the same: a removal of nothing).
         opened.set(storageKey, record.createdAt + maxMillis)
-        // A save the store has not answered within Flow.storeWaitMillis fails as a failed one does: the routes' 503
-        // page, whose "Try again" is this return (the session, should it be written later, removed at sessionMax).
-        yield* withinStoreWait("set")(save(storageKey, record))
+        // A save the store has not answered within Flow.storeWaitMillis, or what is left of callbackWait, fails as a
+        // failed one does: the routes' 503 page, whose "Try again" is this return (the session, should it be written
+        // later, removed at sessionMax).
+        yield* withinStoreWait("set", yield* leftOf(deadline, Flow.storeWaitMillis))(save(storageKey, record))
         yield* removeEnded(now)
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
@@ -1050,8 +1082,10 @@ export const make = (
         let revoked = false
         if (Option.isSome(sessionId)) {
           const storageKey = yield* storageKeyOf(sessionId.value)
-          const found = yield* load(storageKey)
-          yield* remove(storageKey)
+          const found = yield* withinStoreWait("get")(load(storageKey))
+          // Waited for at most Flow.storeWaitMillis each, as a request's: a store that hangs (or the session's lock
+          // held by a call that does) fails the sign-out as a failing store does (SessionStoreError: the route's 500).
+          yield* withinStoreWait("remove")(remove(storageKey))
           if (found !== undefined) {
             const token = Redacted.make(found.token)
             yield* checker.invalidate(token)

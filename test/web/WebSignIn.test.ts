@@ -484,8 +484,9 @@ describe("WebSignIn.callback", () => {
     "plex.tv not answering the checks through the approval wait is PlexUnavailable (the return kept for a retry), not SignInNotApproved",
     () =>
       Effect.gen(function* () {
-        // The check sent at 0.5 s is still unanswered when the 3 s wait ends: waited for callbackWait (5 s) from then.
-        const result = yield* returnWith(Fault.hang, "5 seconds")
+        // The check sent at 0.5 s is still unanswered when the 3 s wait ends: waited for until callbackWait (15 s) from
+        // the return's start has passed.
+        const result = yield* returnWith(Fault.hang, "15 seconds")
         const error = Either.isLeft(result) ? result.left : undefined
         assert.deepStrictEqual(
           error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : error?._tag,
@@ -542,7 +543,7 @@ describe("WebSignIn.callback", () => {
   )
 
   it.effect(
-    "a plex.tv that hangs at the first PIN check, the user or the access check holds the return at most callbackWait (5 s): PlexUnavailable, the return kept for a retry",
+    "a plex.tv that hangs at the first PIN check, the user or the access check holds the return at most callbackWait (15 s by default): PlexUnavailable, the return kept for a retry",
     () =>
       Effect.gen(function* () {
         const service = yield* WebSignIn.WebSignIn
@@ -562,15 +563,23 @@ describe("WebSignIn.callback", () => {
           }
           const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === route).length)
           const before = yield* asked
-          // Given 20 s (short of the 30 s per-attempt timeout): it must be answered in 5.
+          // Given 25 s (short of the 30 s per-attempt timeout): it must be answered in 15.
           const fiber = yield* Effect.fork(
-            Effect.either(Effect.timeoutOption(service.callback(input), "20 seconds"))
+            Effect.either(Effect.timeoutOption(service.callback(input), "25 seconds"))
           )
           while ((yield* asked) === before) {
             yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
           }
-          yield* TestClock.adjust("5 seconds")
-          yield* TestClock.adjust("15 seconds")
+          yield* TestClock.adjust("14999 millis")
+          assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), `${route}: still waiting at 14,999 ms`)
+          yield* TestClock.adjust("1 millis")
+          // The return ends in real turns once its 15 s are up: waited for (up to 10 real seconds) before the rest of
+          // the 25 s passes.
+          const waitUntil = Date.now() + 10_000
+          while (Option.isNone(yield* Fiber.poll(fiber)) && Date.now() < waitUntil) {
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          }
+          yield* TestClock.adjust("10 seconds")
           const result = yield* Fiber.join(fiber)
           const error = Either.isLeft(result) ? result.left : undefined
           assert.deepStrictEqual(
@@ -613,6 +622,92 @@ describe("WebSignIn.callback", () => {
   )
 
   it.effect(
+    "callbackWait bounds the whole return from its start: a re-check in flight waits only for the time left (2 s from the start, not 2 s from the re-check)",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        const startedAt = yield* Clock.currentTimeMillis
+        // A fiber of its own: a return held past the deadline fails the assertions below, not the test's timeout.
+        const fiber = yield* Effect.forkDaemon(
+          Effect.either(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          )
+        )
+        const checks = Effect.map(FakePlex.requests, (requests) =>
+          requests.filter((r) => r.route === "checkPin")
+        )
+        // The first check answered (not approved yet), then the clock moved in steps of 10 ms until the re-check
+        // (which hangs) is sent, at about 0.5 s.
+        while ((yield* checks).every((r) => r.outcome === "Pending")) yield* turn
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        while ((yield* checks).length < 2) {
+          yield* TestClock.adjust("10 millis")
+          yield* turn
+        }
+        yield* TestClock.adjust(`${startedAt + 1999 - (yield* Clock.currentTimeMillis)} millis`)
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting at 1,999 ms from the start")
+        yield* TestClock.adjust("1 millis")
+        // The return ends in real turns: waited for, up to 10 real seconds, no time passing.
+        const waitUntil = Date.now() + 10_000
+        while (Option.isNone(yield* Fiber.poll(fiber)) && Date.now() < waitUntil) yield* turn
+        const done = yield* Fiber.poll(fiber)
+        yield* Fiber.interrupt(fiber)
+        assert.isTrue(Option.isSome(done), "answered at 2 s from the return's start")
+        const result = Option.isSome(done) && Exit.isSuccess(done.value) ? done.value.value : undefined
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : String(result),
+          ["checkPin", "NetworkError"]
+        )
+        // Unavailable for now: the routes keep the PIN cookie and offer this return again.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error) && Flow.retriesAtReturn(error))
+      }).pipe(Effect.provide(env({ callbackWait: "2 seconds" })))
+  )
+
+  it.effect(
+    "the approval wait ends with callbackWait when that comes first: a PIN never approved is SignInNotApproved at 2 s from the return's start, not at approvalWait (3 s)",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const startedAt = yield* Clock.currentTimeMillis
+        let endedAt: number | undefined
+        const fiber = yield* Effect.forkDaemon(
+          Effect.tap(
+            Effect.either(
+              service.callback({
+                cookie: `${started.cookie.name}=${started.cookie.value}`,
+                url: params.get("forwardUrl") ?? ""
+              })
+            ),
+            () =>
+              Effect.map(Clock.currentTimeMillis, (now) => {
+                endedAt = now
+              })
+          )
+        )
+        // Every check answered at once, "not approved yet"; the clock moved in steps of 10 ms (no step passes over
+        // a check being sent) until the return ends, for at most 4 s.
+        for (let step = 0; step < 400 && endedAt === undefined; step++) {
+          yield* TestClock.adjust("10 millis")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* Fiber.interrupt(fiber)
+        assert.isDefined(endedAt, "ended within 4 s")
+        assert.isTrue(endedAt !== undefined && endedAt - startedAt <= 2010, `ended at ${String(endedAt)} ms`)
+        const outcome = yield* Fiber.join(fiber)
+        assert.isTrue(Either.isLeft(outcome) && outcome.left._tag === "SignInNotApproved", String(outcome))
+      }).pipe(Effect.provide(env({ callbackWait: "2 seconds" })))
+  )
+
+  it.effect(
     "a plex.tv that answers a check slowly (2 s) and then hangs is PlexUnavailable, not SignInNotApproved: the approved sign-in finishes at the retry",
     () =>
       Effect.gen(function* () {
@@ -644,7 +739,8 @@ describe("WebSignIn.callback", () => {
           yield* TestClock.adjust("10 millis")
           yield* turn
         }
-        yield* TestClock.adjust("5 seconds")
+        // The re-check, sent at about 2.5 s, is waited for until callbackWait (15 s) from the return's start.
+        yield* TestClock.adjust("13 seconds")
         const result = yield* Fiber.join(fiber)
         const error = Either.isLeft(result) ? result.left : undefined
         assert.deepStrictEqual(
@@ -1060,6 +1156,78 @@ describe("WebSignIn sessions", () => {
     )
   }
 
+  it.effect(
+    "the sign-in's store calls wait only for what is left of callbackWait: a previous session's removal and a save that never answer end the return at 7 s (callbackWait), not 10",
+    () => {
+      let hanging: string | undefined
+      let saving = false
+      let removalAsked = false
+      let saveAsked = false
+      const HangingEnv = envOver(
+        (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            remove: (key) => {
+              if (key !== hanging) return inner.remove(key)
+              removalAsked = true
+              return Effect.never
+            },
+            set: (key, value) => {
+              if (!saving || !key.startsWith(Core.defaultStorePrefix)) return inner.set(key, value)
+              saveAsked = true
+              return Effect.never
+            }
+          }),
+        { callbackWait: "7 seconds" }
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const old = yield* session("alice")
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const verified = yield* Effect.promise(() =>
+          Signed.verify([key], Core.sessionPurpose, old.slice(old.indexOf("=") + 1), 0)
+        )
+        const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+        hanging = yield* Effect.promise(() => Core.storageKey(Core.defaultStorePrefix, sessionId))
+        saving = true
+        // Alice signs in again from that browser: the removal of her session and the save of the new one hang.
+        const again = yield* service.start
+        const params = authUrlParams(Redacted.value(again.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const input = {
+          cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+          url: params.get("forwardUrl") ?? ""
+        }
+        // A fiber of its own: a return held past the deadline fails the assertions below, not the test's timeout.
+        const fiber = yield* Effect.forkDaemon(Effect.either(service.callback(input)))
+        yield* until(Effect.sync(() => removalAsked))
+        // The removal given up at 5 s (its own cap), the save then has the 2 s left, not 5 of its own.
+        yield* TestClock.adjust("5 seconds")
+        yield* until(Effect.sync(() => saveAsked))
+        yield* TestClock.adjust("1999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting for the store at 6,999 ms")
+        yield* TestClock.adjust("1 millis")
+        // The return ends in real turns: waited for, up to 10 real seconds, no time passing.
+        const waitUntil = Date.now() + 10_000
+        yield* until(Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil))
+        const done = yield* Fiber.poll(fiber)
+        yield* Fiber.interrupt(fiber)
+        assert.isTrue(Option.isSome(done), "answered at 7 s from the return's start")
+        const result = Option.isSome(done) && Exit.isSuccess(done.value) ? done.value.value : undefined
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "SessionStoreError" ? [error._tag, error.operation] : String(result),
+          ["SessionStoreError", "set"]
+        )
+        // The routes keep the PIN cookie for it: "Try again" is this return, which signs in once the store answers.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
+        hanging = undefined
+        saving = false
+        assert.strictEqual((yield* service.callback(input)).user.username, "alice")
+      }).pipe(Effect.provide(HangingEnv))
+    }
+  )
+
   // A store call a request waits for that never answers, and one that never answers nor can be interrupted (a
   // store call that must finish once started): the request fails as when the store fails (SessionStoreError), after
   // 5 seconds, instead of being held for ever. Each request is given 20 s (its own fiber, joined under the bound: a
@@ -1207,6 +1375,57 @@ describe("WebSignIn sessions", () => {
           }).pipe(Effect.provide(HangingEnv))
         }
       )
+    }
+
+    for (const [call, op] of [
+      ["read", "get"],
+      ["removal", "remove"]
+    ] as const) {
+      it.effect(`signOut: a ${call} of the session that ${kind} is SessionStoreError after 5 seconds`, () => {
+        let hanging = false
+        let asked = false
+        const hangs = <A>(answer: () => Effect.Effect<A, PlatformError.PlatformError>) => {
+          if (!hanging) return answer()
+          asked = true
+          return hang
+        }
+        const HangingEnv = envOver((inner) =>
+          KeyValueStore.make({
+            ...inner,
+            get: (key) => (op === "get" ? hangs(() => inner.get(key)) : inner.get(key)),
+            remove: (key) => (op === "remove" ? hangs(() => inner.remove(key)) : inner.remove(key))
+          })
+        )
+        return Effect.gen(function* () {
+          const service = yield* WebSignIn.WebSignIn
+          const cookie = yield* session("alice")
+          hanging = true
+          const fiber = yield* Effect.fork(within20s(service.signOut(cookie)))
+          yield* until(Effect.sync(() => asked))
+          yield* TestClock.adjust("4999 millis")
+          assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting for the store at 4,999 ms")
+          yield* TestClock.adjust("1 millis")
+          // The request fails in real turns once its 5 s are up: waited for (up to 10 real seconds) before the rest of
+          // the 20 s passes.
+          const waitUntil = Date.now() + 10_000
+          yield* until(Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil))
+          yield* TestClock.adjust("15 seconds")
+          const answered = yield* Fiber.join(fiber)
+          assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
+          if (Option.isSome(answered)) {
+            assert.isTrue(Either.isLeft(answered.value), "not signed out")
+            if (Either.isLeft(answered.value)) assert.strictEqual(answered.value.left.operation, op)
+          }
+          // The store answers again: the sign-out goes through (once a removal given up has ended: one that cannot be
+          // interrupted holds the session's lock until then).
+          hanging = false
+          if (kind === "never answers") {
+            yield* service.signOut(cookie)
+            const after = yield* failure(service.authenticate(cookie))
+            assert.isTrue(after._tag === "Unauthenticated", after._tag)
+          }
+        }).pipe(Effect.provide(HangingEnv))
+      })
     }
   }
 
@@ -1842,8 +2061,10 @@ describe("WebSignIn sessions", () => {
       appUrl: APP,
       machineIdentifier: FakePlex.defaults.serverId,
       sessionKey: Config.succeed(Redacted.make(KEY)),
-      // Access answers stand for the whole test: a request writes the session to renew it, asking plex.tv nothing.
-      accessTtl: "30 days"
+      // No access answer stands: every request asks plex.tv and writes the new answer to the session (`modify`), with
+      // no time passing. (Renewals would need the clock moved days on while the sign-out's remove is held, past the
+      // 5 s a sign-out waits for the store.)
+      accessTtl: "0 millis"
     }).pipe(
       Layer.provideMerge(
         Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), YieldingStore)
@@ -1862,8 +2083,6 @@ describe("WebSignIn sessions", () => {
     return Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
       const cookie = yield* session("carol")
-      // Past half of sessionIdle (7 days): a request renews the session, writing its new expiry (`modify`).
-      yield* TestClock.adjust("4 days")
       // A: its load passes; its `modify`'s read, under carol's lock, waits.
       const a = yield* gate(1)
       readGate = a
@@ -1877,31 +2096,25 @@ describe("WebSignIn sessions", () => {
       const signingOut = yield* Effect.fork(service.signOut(cookie))
       yield* Deferred.await(signOutRead)
       yield* turns
-      // A writes and ends; B takes the lock, its remove hangs in the store.
+      // A writes and ends; B takes the lock, its remove waits in the store.
       yield* Deferred.succeed(a.go, undefined)
-      const renewed = yield* Fiber.join(requestA)
-      assert.isTrue(Either.isRight(renewed))
-      // The renewed session cookie (the first has expired by C's time).
-      const cookieNow = Either.isRight(renewed)
-        ? header(renewed.right.cookies, service.settings.sessionCookie)
-        : undefined
-      assert.isDefined(cookieNow)
+      const written = yield* Fiber.join(requestA)
+      assert.isTrue(Either.isRight(written))
       yield* Deferred.await(b.reached)
-      // C: past half of sessionIdle again, a request that renews carol's session once it has read it: its
-      // `modify` must wait for B's remove.
-      yield* TestClock.adjust("4 days")
+      // C: a request that writes carol's session (a new access answer) once it has read it: its `modify` must wait
+      // for B's remove.
       const c = yield* gate(0)
       const requestCRead = yield* Deferred.make<void>()
       announce = requestCRead
       readGate = c
-      const requestC = yield* Effect.fork(Effect.either(service.authenticate(cookieNow)))
+      const requestC = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
       yield* Deferred.await(requestCRead)
       yield* turns
       yield* Deferred.succeed(b.go, undefined)
       yield* Fiber.join(signingOut)
       yield* Deferred.succeed(c.go, undefined)
       yield* Fiber.join(requestC)
-      const after = yield* failure(service.authenticate(cookieNow))
+      const after = yield* failure(service.authenticate(cookie))
       assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired", after._tag)
       assert.strictEqual(entries.size, 0)
     }).pipe(Effect.provide(YieldingEnv))

@@ -117,10 +117,11 @@ export const endedRemovalTimeoutMillis = 30_000
 export const previousRemovalTimeoutMillis = 5_000
 
 /**
- * How long a request waits for the session store: the new session's save at sign-in, and a session's read, rewrite
- * (`modify`) or removal when a request is authenticated. A store call not answered by then (a store that hangs, or
- * a session's lock held by a call that does) is taken as a failed one (`SessionStoreError`): at the sign-in's return
- * the 503 page whose "Try again" is this return, elsewhere a 500; never a request held for ever.
+ * How long a request waits for the session store: the new session's save at sign-in (less when less is left of the
+ * return's `callbackWait`), a session's read, rewrite (`modify`) or removal when a request is authenticated, and a
+ * sign-out's read and removal of its session. A store call not answered by then (a store that hangs, or a session's
+ * lock held by a call that does) is taken as a failed one (`SessionStoreError`): at the sign-in's return the 503 page
+ * whose "Try again" is this return, elsewhere a 500; never a request held for ever.
  */
 export const storeWaitMillis = 5_000
 

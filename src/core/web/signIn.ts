@@ -421,7 +421,7 @@ export const durations = {
   accessTtl: { defaultMillis: 5 * 60 * 1000, minimumMillis: 0 },
   accessGrace: { defaultMillis: 60 * 60 * 1000, minimumMillis: 0 },
   accessWait: { defaultMillis: 3000, minimumMillis: 1 },
-  callbackWait: { defaultMillis: 5000, minimumMillis: 1 }
+  callbackWait: { defaultMillis: 15_000, minimumMillis: 1 }
 } as const
 
 /**
@@ -431,8 +431,8 @@ export const durations = {
 export const accessWaitFailure = "NetworkError"
 
 /**
- * The failure a `PlexUnavailable` names when plex.tv did not answer one of the callback's requests within
- * `callbackWait` (as a per-attempt timeout would: no answer in time). A failure the routes take as plex.tv
+ * The failure a `PlexUnavailable` names when plex.tv did not answer one of the callback's requests within what
+ * was left of `callbackWait` (as a per-attempt timeout would: no answer in time). A failure the routes take as plex.tv
  * unavailable for now: the PIN cookie is kept, and the 503 page's "Try again" is the same return.
  */
 export const callbackWaitFailure = "NetworkError"
