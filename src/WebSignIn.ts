@@ -397,7 +397,9 @@ export interface Options {
    * stopped at answers as it would have failed: plex.tv's `PlexUnavailable` (`NetworkError`, its `operation` the
    * request), the save's `SessionStoreError` (`set`), each a 503 page that keeps the PIN cookie and offers this return
    * again; the approval wait ends with it. A browser never waits for plex.tv's per-attempt timeout (30 s). Default 15
-   * seconds.
+   * seconds. At least `approvalWait` plus 1 second (`InvalidInput` naming `callbackWait` otherwise): a shorter one
+   * would end a PIN not approved yet as `SignInNotApproved` at its deadline (the PIN cookie deleted), though the
+   * user may approve a moment later.
    */
   readonly callbackWait?: Duration.DurationInput | undefined
   /** Sign-out (the route) also revokes the user's Plex token. Default false. */
@@ -591,6 +593,8 @@ export const make = (
     const graceMillis = yield* duration("accessGrace", options.accessGrace)
     const accessWaitMillis = yield* duration("accessWait", options.accessWait)
     const callbackWaitMillis = yield* duration("callbackWait", options.callbackWait)
+    // A callbackWait the approval wait would fill: a PIN not approved yet would end as "not approved" at the deadline.
+    yield* V.check(operation, "callbackWait", Core.callbackWaitProblem(waitMillis, callbackWaitMillis))
     const authAppUrl =
       options.authAppUrl === undefined
         ? AuthUrl.defaultAppUrl

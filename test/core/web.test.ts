@@ -559,6 +559,21 @@ describe("core/web: the sign-in's defaults, shared by both editions", () => {
     // An access check is always waited for a little: a zero wait would never take plex.tv's answer.
     assert.strictEqual(SignIn.durations.accessWait.minimumMillis, 1)
     assert.strictEqual(SignIn.defaultStorePrefix, "plex-session:")
+    // callbackWait leaves at least 1 s after approvalWait for the rest of the return; the defaults do (15 s, 3 s).
+    assert.strictEqual(SignIn.callbackRoomMillis, 1000)
+    assert.isUndefined(
+      SignIn.callbackWaitProblem(
+        SignIn.durations.approvalWait.defaultMillis,
+        SignIn.durations.callbackWait.defaultMillis
+      )
+    )
+    assert.isUndefined(SignIn.callbackWaitProblem(3000, 4000))
+    assert.isUndefined(SignIn.callbackWaitProblem(0, 1000))
+    assert.strictEqual(
+      SignIn.callbackWaitProblem(3000, 3999),
+      "must be at least approvalWait (3000 ms) plus 1000 ms for the user, the access check and the save"
+    )
+    assert.isDefined(SignIn.callbackWaitProblem(0, 999))
     assert.deepStrictEqual(Pages.privateHeaders, {
       "cache-control": "no-store",
       "referrer-policy": "no-referrer"

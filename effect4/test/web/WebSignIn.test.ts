@@ -624,7 +624,8 @@ describe("WebSignIn.callback (Effect 4)", () => {
       yield* TestClock.adjust("1 millis")
       const result = yield* Fiber.join(fiber)
       assert.isTrue(Result.isFailure(result) && result.failure._tag === "PlexUnavailable", String(result))
-    }).pipe(Effect.provide(env({ callbackWait: "1 second" })))
+      // approvalWait 0: a callbackWait of 1 s leaves no approval wait (it must be at least approvalWait plus 1 s).
+    }).pipe(Effect.provide(env({ callbackWait: "1 second", approvalWait: 0 })))
   )
 
   it.effect(
@@ -673,11 +674,13 @@ describe("WebSignIn.callback (Effect 4)", () => {
         )
         // Unavailable for now: the routes keep the PIN cookie and offer this return again.
         assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error) && Flow.retriesAtReturn(error))
-      }).pipe(Effect.provide(env({ callbackWait: "2 seconds" })))
+        // approvalWait 1 s (callbackWait must be at least approvalWait plus 1 s): the re-check sent at 0.5 s is in
+        // flight when it ends.
+      }).pipe(Effect.provide(env({ callbackWait: "2 seconds", approvalWait: "1 second" })))
   )
 
   it.effect(
-    "the approval wait ends with callbackWait when that comes first: a PIN never approved is SignInNotApproved at 2 s from the return's start, not at approvalWait (3 s)",
+    "the approval wait ends with callbackWait when that comes first: after a first check answered in 2 s, a PIN never approved is SignInNotApproved at 4 s from the return's start (callbackWait), not at 5 s (approvalWait after the check)",
     () =>
       Effect.gen(function* () {
         const service = yield* WebSignIn.WebSignIn
@@ -685,6 +688,8 @@ describe("WebSignIn.callback (Effect 4)", () => {
         const params = authUrlParams(Redacted.value(started.url))
         const startedAt = yield* Clock.currentTimeMillis
         let endedAt: number | undefined
+        // The first check answered "not approved yet" after 2 s; every check after it at once.
+        yield* FakePlex.fault("checkPin", Fault.delay("2 seconds"))
         const fiber = yield* Effect.forkDetach(
           Effect.tap(
             Effect.result(
@@ -699,21 +704,27 @@ describe("WebSignIn.callback (Effect 4)", () => {
               })
           )
         )
-        // Every check answered at once, "not approved yet"; the clock moved in steps of 10 ms (no step passes over
-        // a check being sent) until the return ends, for at most 4 s.
-        for (let step = 0; step < 400 && endedAt === undefined; step++) {
+        const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        while ((yield* FakePlex.requests).every((r) => r.route !== "checkPin")) yield* turn
+        yield* FakePlex.clearFaults
+        // The clock moved in steps of 10 ms (no step passes over a check being sent) until the return ends, for at
+        // most 6 s.
+        for (let step = 0; step < 600 && endedAt === undefined; step++) {
           yield* TestClock.adjust("10 millis")
-          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          yield* turn
         }
         yield* Fiber.interrupt(fiber)
-        assert.isDefined(endedAt, "ended within 4 s")
-        assert.isTrue(endedAt !== undefined && endedAt - startedAt <= 2010, `ended at ${String(endedAt)} ms`)
+        assert.isDefined(endedAt, "ended within 6 s")
+        assert.isTrue(
+          endedAt !== undefined && endedAt - startedAt >= 3990 && endedAt - startedAt <= 4010,
+          `ended at ${String(endedAt)} ms`
+        )
         const outcome = yield* Fiber.join(fiber)
         assert.isTrue(
           Result.isFailure(outcome) && outcome.failure._tag === "SignInNotApproved",
           String(outcome)
         )
-      }).pipe(Effect.provide(env({ callbackWait: "2 seconds" })))
+      }).pipe(Effect.provide(env({ callbackWait: "4 seconds" })))
   )
 
   it.effect(
@@ -2221,6 +2232,12 @@ describe("WebSignIn sessions (Effect 4)", () => {
         // A cookie prefix of its own: over http the browser refuses a __Host- cookie without Secure.
         ["cookieName", { appUrl: "http://127.0.0.1:8080", cookieName: "__Host-app" }],
         ["cookieName", { cookieName: "__Secure-app" }],
+        // A callbackWait the approval wait would fill: a PIN the user has not approved yet would end as "not
+        // approved" at the deadline (the PIN cookie deleted), though "Try again" a second later would work.
+        ["callbackWait", { callbackWait: "2 seconds" }],
+        ["callbackWait", { callbackWait: "3999 millis" }],
+        ["callbackWait", { approvalWait: "10 seconds", callbackWait: "10999 millis" }],
+        ["callbackWait", { approvalWait: 0, callbackWait: "999 millis" }],
         // A duration written negative or NaN: Effect 3 read it as zero, accepted where zero is allowed (an
         // approvalWait, accessTtl or accessGrace of 0), while Effect 4 kept the sign and refused it.
         ...(["approvalWait", "accessTtl", "accessGrace"] as const).flatMap((name) =>
@@ -2233,6 +2250,19 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.strictEqual(error._tag, "InvalidInput", `${field}: ${String(Object.values(bad)[0])}`)
         if (error._tag === "InvalidInput") assert.strictEqual(error.field, field)
       }
+      // callbackWait at least approvalWait plus 1 s: the message says so; exactly that is accepted.
+      const short = yield* Effect.flip(
+        build({ appUrl: APP, machineIdentifier: "abc", sessionKey, callbackWait: "3999 millis" })
+      )
+      assert.include(short.message, "must be at least approvalWait (3000 ms) plus 1000 ms")
+      yield* build({ appUrl: APP, machineIdentifier: "abc", sessionKey, callbackWait: "4 seconds" })
+      yield* build({
+        appUrl: APP,
+        machineIdentifier: "abc",
+        sessionKey,
+        approvalWait: 0,
+        callbackWait: "1 second"
+      })
     })
   )
 })

@@ -425,6 +425,27 @@ export const durations = {
 } as const
 
 /**
+ * The least time `callbackWait` must leave after `approvalWait` for the rest of the return: a re-check sent as the
+ * approval wait ends, the user, the access check and the session's save (each a request of its own). A
+ * `callbackWait` shorter than `approvalWait` plus this would end a PIN the user has not approved yet as "not
+ * approved" at the deadline (the PIN cookie deleted), though the user may approve a second later: refused when the
+ * service is made, not found out by a user.
+ */
+export const callbackRoomMillis = 1000
+
+/**
+ * Why `callbackWait` (in milliseconds) contradicts `approvalWait`, if it does: it must be at least `approvalWait`
+ * plus {@link callbackRoomMillis}.
+ */
+export const callbackWaitProblem = (
+  approvalWaitMillis: number,
+  callbackWaitMillis: number
+): string | undefined =>
+  callbackWaitMillis >= approvalWaitMillis + callbackRoomMillis
+    ? undefined
+    : `must be at least approvalWait (${approvalWaitMillis} ms) plus ${callbackRoomMillis} ms for the user, the access check and the save`
+
+/**
  * The failure a `PlexUnavailable` names when an access check did not answer
  * within `accessWait` (as a per-attempt timeout would: no answer in time).
  */
