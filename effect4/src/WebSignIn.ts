@@ -406,8 +406,8 @@ export interface Options {
    * session's save each wait only for the time left (the store's at most 5 s each). When it passes, the step it
    * stopped at answers as it would have failed: plex.tv's `PlexUnavailable` (`NetworkError`, its `operation` the
    * request), the save's `SessionStoreError` (`set`), each a 503 page that keeps the PIN cookie and offers this return
-   * again; the approval wait ends with it. A browser never waits for plex.tv's per-attempt timeout (30 s). Default 15
-   * seconds.
+   * again; the approval wait ends with it (`PlexUnavailable`, `checkPin`: plex.tv was not given `approvalWait`).
+   * A browser never waits for plex.tv's per-attempt timeout (30 s). Default 15 seconds.
    */
   readonly callbackWait?: Duration.Input | undefined
   /** Sign-out (the route) also revokes the user's Plex token. Default false. */
@@ -930,13 +930,21 @@ export const make = (
         // deadline, when it comes first). A check sent before the wait ends is waited for (until the deadline): its
         // answer decides, whether approved, not approved or no answer. Never a guess: a plex.tv that answers slowly and
         // then hangs is unavailable, not a refusal that would delete the PIN cookie of a sign-in the user approved.
-        const waitEnds = Math.min((yield* Clock.currentTimeMillis) + waitMillis, deadline)
+        const approvalEnds = (yield* Clock.currentTimeMillis) + waitMillis
+        const waitEnds = Math.min(approvalEnds, deadline)
+        // The approval wait cut short by the deadline is no refusal: plex.tv was not given approvalWait to show the
+        // PIN approved (a slow first check), so the return is unavailable for now (the PIN cookie kept, "Try
+        // again" this return), as a check the deadline passes in is, not SignInNotApproved (the cookie deleted).
+        const notApproved = () =>
+          approvalEnds > deadline
+            ? new PlexUnavailable({ operation: "checkPin", failure: Core.callbackWaitFailure })
+            : new SignInNotApproved()
         let pause = Core.approvalRecheckDelayMillis(waitMillis)
         while (approved.authToken === undefined) {
           const now = yield* Clock.currentTimeMillis
-          if (now >= waitEnds) return yield* new SignInNotApproved()
+          if (now >= waitEnds) return yield* notApproved()
           yield* Effect.sleep(Duration.millis(Math.min(pause, waitEnds - now)))
-          if ((yield* Clock.currentTimeMillis) >= waitEnds) return yield* new SignInNotApproved()
+          if ((yield* Clock.currentTimeMillis) >= waitEnds) return yield* notApproved()
           approved = yield* checkOnce
           pause = Core.approvalCheckSpacingMillis(waitMillis)
         }

@@ -671,7 +671,7 @@ describe("WebSignIn.callback", () => {
   )
 
   it.effect(
-    "the approval wait ends with callbackWait when that comes first: a PIN never approved is SignInNotApproved at 2 s from the return's start, not at approvalWait (3 s)",
+    "the approval wait ends with callbackWait when that comes first: at 2 s from the return's start, not at approvalWait (3 s), and PlexUnavailable (checkPin), the PIN cookie kept, not SignInNotApproved: plex.tv was not given approvalWait",
     () =>
       Effect.gen(function* () {
         const service = yield* WebSignIn.WebSignIn
@@ -703,7 +703,13 @@ describe("WebSignIn.callback", () => {
         assert.isDefined(endedAt, "ended within 4 s")
         assert.isTrue(endedAt !== undefined && endedAt - startedAt <= 2010, `ended at ${String(endedAt)} ms`)
         const outcome = yield* Fiber.join(fiber)
-        assert.isTrue(Either.isLeft(outcome) && outcome.left._tag === "SignInNotApproved", String(outcome))
+        assert.isTrue(Either.isLeft(outcome), String(outcome))
+        if (Either.isLeft(outcome)) {
+          assert.strictEqual(outcome.left._tag, "PlexUnavailable")
+          assert.deepInclude(outcome.left, { operation: "checkPin", failure: "NetworkError" })
+          // The routes keep the PIN cookie and offer this return again.
+          assert.isTrue(Flow.keepsPinCookieAfter(outcome.left))
+        }
       }).pipe(Effect.provide(env({ callbackWait: "2 seconds" })))
   )
 
