@@ -48,6 +48,7 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -1048,7 +1049,10 @@ export const make = (
           const found = yield* withinStoreWait("get")(load(storageKey))
           // Waited for at most Flow.storeWaitMillis each, as a request's: a store that hangs (or the session's lock
           // held by a call that does) fails the sign-out as a failing store does (SessionStoreError: the route's 500).
-          yield* withinStoreWait("remove")(remove(storageKey))
+          // A removal that failed or was given up still lets the session's token be revoked (when asked) before the
+          // sign-out fails as the removal did: one given up may go through on its own, and the sign-out tried again
+          // would find no session, its token never revoked.
+          const removed = yield* Effect.either(withinStoreWait("remove")(remove(storageKey)))
           if (Option.isSome(found)) {
             const token = Redacted.make(found.value.token)
             yield* checker.invalidate(token)
@@ -1062,8 +1066,10 @@ export const make = (
                 )
               )
             }
-            yield* Effect.logInfo(`WebSignIn: ${found.value.user.username} signed out`)
+            if (Either.isRight(removed))
+              yield* Effect.logInfo(`WebSignIn: ${found.value.user.username} signed out`)
           }
+          if (Either.isLeft(removed)) return yield* Effect.fail(removed.left)
         }
         return { cookies: [deleteSession], revoked }
       }).pipe(Effect.withSpan("WebSignIn.signOut"))

@@ -1093,7 +1093,10 @@ export const make = (
           const found = yield* withinStoreWait("get")(load(storageKey))
           // Waited for at most Flow.storeWaitMillis each, as a request's: a store that hangs (or the session's lock
           // held by a call that does) fails the sign-out as a failing store does (SessionStoreError: the route's 500).
-          yield* withinStoreWait("remove")(remove(storageKey))
+          // A removal that failed or was given up still lets the session's token be revoked (when asked) before the
+          // sign-out fails as the removal did: one given up may go through on its own, and the sign-out tried again
+          // would find no session, its token never revoked.
+          const removed = yield* Effect.result(withinStoreWait("remove")(remove(storageKey)))
           if (found !== undefined) {
             const token = Redacted.make(found.token)
             yield* checker.invalidate(token)
@@ -1107,8 +1110,10 @@ export const make = (
                 )
               )
             }
-            yield* Effect.logInfo(`WebSignIn: ${found.user.username} signed out`)
+            if (Result.isSuccess(removed))
+              yield* Effect.logInfo(`WebSignIn: ${found.user.username} signed out`)
           }
+          if (Result.isFailure(removed)) return yield* Effect.fail(removed.failure)
         }
         return { cookies: [deleteSession], revoked }
       }).pipe(Effect.withSpan("WebSignIn.signOut"))
