@@ -48,6 +48,7 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -396,10 +397,10 @@ export interface Options {
    * session's save each wait only for the time left (the store's at most 5 s each). When it passes, the step it
    * stopped at answers as it would have failed: plex.tv's `PlexUnavailable` (`NetworkError`, its `operation` the
    * request), the save's `SessionStoreError` (`set`), each a 503 page that keeps the PIN cookie and offers this return
-   * again; the approval wait ends with it. A browser never waits for plex.tv's per-attempt timeout (30 s). Default 15
-   * seconds. At least `approvalWait` plus 1 second (`InvalidInput` naming `callbackWait` otherwise): a shorter one
-   * would end a PIN not approved yet as `SignInNotApproved` at its deadline (the PIN cookie deleted), though the
-   * user may approve a moment later.
+   * again; the approval wait ends with it (`PlexUnavailable`, `checkPin`: plex.tv was not given `approvalWait`).
+   * A browser never waits for plex.tv's per-attempt timeout (30 s). Default 15 seconds. At least `approvalWait` plus
+   * 1 second (`InvalidInput` naming `callbackWait` otherwise): a shorter one never leaves the approval wait and the
+   * lookups after it room to finish (a PIN not approved yet would be "Try again" until it expires).
    */
   readonly callbackWait?: Duration.DurationInput | undefined
   /** Sign-out (the route) also revokes the user's Plex token. Default false. */
@@ -889,13 +890,21 @@ export const make = (
         // deadline, when it comes first). A check sent before the wait ends is waited for (until the deadline): its
         // answer decides, whether approved, not approved or no answer. Never a guess: a plex.tv that answers slowly and
         // then hangs is unavailable, not a refusal that would delete the PIN cookie of a sign-in the user approved.
-        const waitEnds = Math.min((yield* Clock.currentTimeMillis) + waitMillis, deadline)
+        const approvalEnds = (yield* Clock.currentTimeMillis) + waitMillis
+        const waitEnds = Math.min(approvalEnds, deadline)
+        // The approval wait cut short by the deadline is no refusal: plex.tv was not given approvalWait to show the
+        // PIN approved (a slow first check), so the return is unavailable for now (the PIN cookie kept, "Try
+        // again" this return), as a check the deadline passes in is, not SignInNotApproved (the cookie deleted).
+        const notApproved = () =>
+          approvalEnds > deadline
+            ? new PlexUnavailable({ operation: "checkPin", failure: Core.callbackWaitFailure })
+            : new SignInNotApproved()
         let pause = Core.approvalRecheckDelayMillis(waitMillis)
         while (approved.authToken === undefined) {
           const now = yield* Clock.currentTimeMillis
-          if (now >= waitEnds) return yield* new SignInNotApproved()
+          if (now >= waitEnds) return yield* notApproved()
           yield* Effect.sleep(Duration.millis(Math.min(pause, waitEnds - now)))
-          if ((yield* Clock.currentTimeMillis) >= waitEnds) return yield* new SignInNotApproved()
+          if ((yield* Clock.currentTimeMillis) >= waitEnds) return yield* notApproved()
           approved = yield* checkOnce
           pause = Core.approvalCheckSpacingMillis(waitMillis)
         }
@@ -1044,7 +1053,10 @@ export const make = (
           const found = yield* withinStoreWait("get")(load(storageKey))
           // Waited for at most Flow.storeWaitMillis each, as a request's: a store that hangs (or the session's lock
           // held by a call that does) fails the sign-out as a failing store does (SessionStoreError: the route's 500).
-          yield* withinStoreWait("remove")(remove(storageKey))
+          // A removal that failed or was given up still lets the session's token be revoked (when asked) before the
+          // sign-out fails as the removal did: one given up may go through on its own, and the sign-out tried again
+          // would find no session, its token never revoked.
+          const removed = yield* Effect.either(withinStoreWait("remove")(remove(storageKey)))
           if (Option.isSome(found)) {
             const token = Redacted.make(found.value.token)
             yield* checker.invalidate(token)
@@ -1058,8 +1070,10 @@ export const make = (
                 )
               )
             }
-            yield* Effect.logInfo(`WebSignIn: ${found.value.user.username} signed out`)
+            if (Either.isRight(removed))
+              yield* Effect.logInfo(`WebSignIn: ${found.value.user.username} signed out`)
           }
+          if (Either.isLeft(removed)) return yield* Effect.fail(removed.left)
         }
         return { cookies: [deleteSession], revoked }
       }).pipe(Effect.withSpan("WebSignIn.signOut"))

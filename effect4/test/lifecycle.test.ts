@@ -397,6 +397,58 @@ describe("Credentials.layerStored", () => {
     }
   )
   it.effect(
+    "a token a refresh signed in for after a taken one was refused, refused in turn, is a fresh token refused: no sign-in for the cooldown",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* store.set(Credentials.defaultStoreKey, "left")
+        // "stale" refused, "left" taken from the store and refused: no reason (the refresh gave a token).
+        const first = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.isUndefined(first._tag === "Unauthorized" ? first.reauthentication : "not Unauthorized")
+        // "left" refused: it was taken, not obtained, so the refresh signs in at once; its token is refused too.
+        const second = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.isUndefined(second._tag === "Unauthorized" ? second.reauthentication : "not Unauthorized")
+        // That token was obtained (signed in for), not taken: its refusal is a fresh token's, and nothing is
+        // obtained for the cooldown (only `reused` tokens skip it).
+        const third = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.strictEqual(
+          third._tag === "Unauthorized" ? third.reauthentication : "not Unauthorized",
+          "FreshTokenRefused"
+        )
+        const fourth = yield* Effect.flip(PlexAuth.getTokenDetails())
+        assert.strictEqual(
+          fourth._tag === "Unauthorized" ? fourth.reauthentication : "not Unauthorized",
+          "FreshTokenRefused"
+        )
+        const paths = (yield* MockHttp.requests).map(
+          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
+        )
+        assert.deepStrictEqual(paths, [
+          "/api/v2/user stale",
+          "/api/v2/user left",
+          "/api/v2/user left",
+          "/api/v2/users/signin -",
+          "/api/v2/user signed-in-3",
+          "/api/v2/user signed-in-3",
+          "/api/v2/user signed-in-3"
+        ])
+        assert.strictEqual(yield* store.get(Credentials.defaultStoreKey), "signed-in-3")
+      }).pipe(
+        Effect.provide(
+          Layer.unwrap(
+            Effect.gen(function* () {
+              const store = yield* KeyValueStore.KeyValueStore
+              yield* store.set(Credentials.defaultStoreKey, "stale")
+              // A server that refuses every token (fresh ones too): only the sign-in answers.
+              return layers((request) =>
+                request.url.pathname !== "/api/v2/users/signin" ? refused() : signInReplies(request)
+              )
+            })
+          ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
+        )
+      )
+  )
+  it.effect(
     "a token taken from the store is not written back over the one another process stored after it was read",
     () =>
       Effect.gen(function* () {

@@ -680,7 +680,7 @@ describe("WebSignIn.callback (Effect 4)", () => {
   )
 
   it.effect(
-    "the approval wait ends with callbackWait when that comes first: after a first check answered in 2 s, a PIN never approved is SignInNotApproved at 4 s from the return's start (callbackWait), not at 5 s (approvalWait after the check)",
+    "the approval wait ends with callbackWait when that comes first: after a first check answered in 2 s, a PIN not approved yet ends at 4 s from the return's start (callbackWait), not at 5 s (approvalWait after the check), as PlexUnavailable (checkPin), the PIN cookie kept, not SignInNotApproved: plex.tv was not given approvalWait",
     () =>
       Effect.gen(function* () {
         const service = yield* WebSignIn.WebSignIn
@@ -720,10 +720,13 @@ describe("WebSignIn.callback (Effect 4)", () => {
           `ended at ${String(endedAt)} ms`
         )
         const outcome = yield* Fiber.join(fiber)
-        assert.isTrue(
-          Result.isFailure(outcome) && outcome.failure._tag === "SignInNotApproved",
-          String(outcome)
-        )
+        assert.isTrue(Result.isFailure(outcome), String(outcome))
+        if (Result.isFailure(outcome)) {
+          assert.strictEqual(outcome.failure._tag, "PlexUnavailable")
+          assert.deepInclude(outcome.failure, { operation: "checkPin", failure: "NetworkError" })
+          // The routes keep the PIN cookie and offer this return again.
+          assert.isTrue(Flow.keepsPinCookieAfter(outcome.failure))
+        }
       }).pipe(Effect.provide(env({ callbackWait: "4 seconds" })))
   )
 
@@ -1441,6 +1444,53 @@ describe("WebSignIn sessions (Effect 4)", () => {
       })
     }
   }
+
+  it.effect(
+    "signOut with revoke: a removal of the session given up after 5 seconds that then goes through still revokes the Plex token",
+    () => {
+      // A slow store: its removal answers after 6 s and cannot be interrupted (it finishes once started).
+      let slow = false
+      let asked = false
+      const SlowEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          remove: (key) => {
+            if (!slow) return inner.remove(key)
+            asked = true
+            return Effect.uninterruptible(Effect.andThen(Effect.sleep("6 seconds"), inner.remove(key)))
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const cookie = yield* session("alice")
+        const [token] = yield* Effect.map(fake.pins, (pins) =>
+          pins.flatMap((p) => (p.authToken ? [p.authToken] : []))
+        )
+        assert.isTrue(yield* fake.isTokenValid(token ?? ""))
+        slow = true
+        const fiber = yield* Effect.forkChild(within20s(service.signOut(cookie, { revoke: true })))
+        yield* until(Effect.sync(() => asked))
+        yield* TestClock.adjust("5 seconds")
+        const waitUntil = Date.now() + 10_000
+        yield* until(Effect.sync(() => fiber.pollUnsafe() !== undefined || Date.now() > waitUntil))
+        // The removal goes through on its own at 6 s.
+        yield* TestClock.adjust("15 seconds")
+        const answered = yield* Fiber.join(fiber)
+        assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
+        if (Option.isSome(answered)) {
+          assert.isTrue(Result.isFailure(answered.value), "the sign-out failed")
+          if (Result.isFailure(answered.value)) assert.strictEqual(answered.value.failure.operation, "remove")
+        }
+        slow = false
+        // The session is gone: a sign-out tried again finds nothing to revoke. The token was revoked all the same.
+        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, (s) => s.size), 0)
+        assert.isFalse((yield* service.signOut(cookie, { revoke: true })).revoked)
+        assert.isFalse(yield* fake.isTokenValid(token ?? ""), "the Plex token is revoked")
+      }).pipe(Effect.provide(SlowEnv))
+    }
+  )
 
   it.effect(
     "re-checks access once the answer is older than accessTtl: a removed friend gets 403 without a restart",

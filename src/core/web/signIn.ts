@@ -427,9 +427,9 @@ export const durations = {
 /**
  * The least time `callbackWait` must leave after `approvalWait` for the rest of the return: a re-check sent as the
  * approval wait ends, the user, the access check and the session's save (each a request of its own). A
- * `callbackWait` shorter than `approvalWait` plus this would end a PIN the user has not approved yet as "not
- * approved" at the deadline (the PIN cookie deleted), though the user may approve a second later: refused when the
- * service is made, not found out by a user.
+ * `callbackWait` shorter than `approvalWait` plus this never leaves the approval wait and the lookups after it room to
+ * finish (a PIN not approved yet would be a 503 "Try again" until it expires): refused when the service is made, not
+ * found out by a user.
  */
 export const callbackRoomMillis = 1000
 
