@@ -1253,6 +1253,30 @@ describe("WebSignIn sessions", () => {
     Effect.flatMap(Effect.forkDaemon(Effect.either(request)), (fiber) =>
       Effect.timeoutOption(Fiber.join(fiber), "20 seconds")
     )
+  // `request`, waiting on a store call that never answers (`asked()` once it is made): still waiting at 4,999 ms,
+  // answered at 5 s, before the clock moves on (its real turns after the 5 s, Web Crypto and the fake, waited for up
+  // to 10 real seconds: moving the clock at once let the 20 s bound come first on a loaded machine). A wait longer
+  // than 5 s (and under 20) fails here. Its outcome, within the 20 s.
+  const answeredAt5s = <A, E>(request: Effect.Effect<A, E>, asked: () => boolean) =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(within20s(request))
+      yield* until(Effect.sync(asked))
+      yield* TestClock.adjust("4999 millis")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting for the store at 4,999 ms")
+      yield* TestClock.adjust("1 millis")
+      const waitUntil = Date.now() + 10_000
+      yield* until(
+        Effect.map(
+          Effect.map(Fiber.poll(fiber), Option.isSome),
+          (answered) => answered || Date.now() > waitUntil
+        )
+      )
+      assert.isTrue(Option.isSome(yield* Fiber.poll(fiber)), "answered within 5 seconds")
+      yield* TestClock.adjust("15 seconds")
+      const answered = yield* Fiber.join(fiber)
+      assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
+      return answered
+    })
   for (const [kind, hang] of [
     ["never answers", Effect.never],
     ["never answers nor can be interrupted", Effect.uninterruptible(Effect.never)]
@@ -1281,20 +1305,7 @@ describe("WebSignIn sessions", () => {
             cookie: `${started.cookie.name}=${started.cookie.value}`,
             url: params.get("forwardUrl") ?? ""
           }
-          const fiber = yield* Effect.fork(within20s(service.callback(input)))
-          yield* until(Effect.sync(() => asked))
-          yield* TestClock.adjust("4999 millis")
-          assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting for the store at 4,999 ms")
-          yield* TestClock.adjust("1 millis")
-          // The request fails in real turns once its 5 s are up: waited for (up to 10 real seconds) before the rest of
-          // the 20 s passes, which otherwise could come first on a loaded machine.
-          const waitUntil = Date.now() + 10_000
-          yield* until(Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil))
-          // Answered before the clock moves on: a store wait longer than 5 s (and under 20) fails here.
-          assert.isTrue(Option.isSome(yield* Fiber.poll(fiber)), "answered within 5 seconds")
-          yield* TestClock.adjust("15 seconds")
-          const answered = yield* Fiber.join(fiber)
-          assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
+          const answered = yield* answeredAt5s(service.callback(input), () => asked)
           if (Option.isSome(answered)) {
             assert.isTrue(Either.isLeft(answered.value), "not signed in")
             if (Either.isLeft(answered.value)) {
@@ -1352,22 +1363,7 @@ describe("WebSignIn sessions", () => {
             }
             yield* TestClock.adjust(before)
             hanging = true
-            const fiber = yield* Effect.fork(within20s(service.authenticate(cookie)))
-            yield* until(Effect.sync(() => asked))
-            yield* TestClock.adjust("4999 millis")
-            assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting for the store at 4,999 ms")
-            yield* TestClock.adjust("1 millis")
-            // The request fails in real turns once its 5 s are up: waited for (up to 10 real seconds) before the rest of
-            // the 20 s passes, which otherwise could come first on a loaded machine.
-            const waitUntil = Date.now() + 10_000
-            yield* until(
-              Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil)
-            )
-            // Answered before the clock moves on: a store wait longer than 5 s (and under 20) fails here.
-            assert.isTrue(Option.isSome(yield* Fiber.poll(fiber)), "answered within 5 seconds")
-            yield* TestClock.adjust("15 seconds")
-            const answered = yield* Fiber.join(fiber)
-            assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
+            const answered = yield* answeredAt5s(service.authenticate(cookie), () => asked)
             if (Option.isSome(answered)) {
               assert.isTrue(Either.isLeft(answered.value), "not authenticated")
               if (Either.isLeft(answered.value)) {
@@ -1417,18 +1413,7 @@ describe("WebSignIn sessions", () => {
           const service = yield* WebSignIn.WebSignIn
           const cookie = yield* session("alice")
           hanging = true
-          const fiber = yield* Effect.fork(within20s(service.signOut(cookie)))
-          yield* until(Effect.sync(() => asked))
-          yield* TestClock.adjust("4999 millis")
-          assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting for the store at 4,999 ms")
-          yield* TestClock.adjust("1 millis")
-          // The request fails in real turns once its 5 s are up: waited for (up to 10 real seconds) before the rest of
-          // the 20 s passes.
-          const waitUntil = Date.now() + 10_000
-          yield* until(Effect.map(Fiber.poll(fiber), (done) => Option.isSome(done) || Date.now() > waitUntil))
-          yield* TestClock.adjust("15 seconds")
-          const answered = yield* Fiber.join(fiber)
-          assert.isTrue(Option.isSome(answered), "answered within 5 seconds")
+          const answered = yield* answeredAt5s(service.signOut(cookie), () => asked)
           if (Option.isSome(answered)) {
             assert.isTrue(Either.isLeft(answered.value), "not signed out")
             if (Either.isLeft(answered.value)) assert.strictEqual(answered.value.left.operation, op)
