@@ -193,6 +193,26 @@ describe("Credentials.layerStored", () => {
     )
   }
 
+  /** The requests sent, one line each: the path and the token (`-` for none). */
+  const sent = Effect.map(MockHttp.requests, (requests) =>
+    requests.map((r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`)
+  )
+
+  /** The layers over a store that starts with the token "stale", refusing every token in `revoked` (sign-ins answered). */
+  const storedRefusing = (revoked: ReadonlySet<string>) =>
+    Layer.unwrap(
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* store.set(Credentials.defaultStoreKey, "stale")
+        return layers((request) =>
+          request.url.pathname !== "/api/v2/users/signin" &&
+          revoked.has(String(request.headers["x-plex-token"]))
+            ? refused()
+            : signInReplies(request)
+        )
+      })
+    ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
+
   it.effect("a sign-out forgets the stored token", () =>
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore
@@ -226,9 +246,7 @@ describe("Credentials.layerStored", () => {
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore
       yield* PlexAuth.getTokenDetails()
-      const paths = (yield* MockHttp.requests).map(
-        (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
-      )
+      const paths = yield* sent
       assert.deepStrictEqual(paths, [
         "/api/v2/user stale",
         "/api/v2/users/signin -",
@@ -256,9 +274,7 @@ describe("Credentials.layerStored", () => {
         // Another process (`plex-auth login`, another run) stores a new token after this layer read "stale".
         yield* store.set(Credentials.defaultStoreKey, "fresh")
         yield* PlexAuth.getTokenDetails()
-        const paths = (yield* MockHttp.requests).map(
-          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
-        )
+        const paths = yield* sent
         assert.deepStrictEqual(paths, ["/api/v2/user stale", "/api/v2/user fresh"])
       }).pipe(
         Effect.provide(
@@ -287,9 +303,7 @@ describe("Credentials.layerStored", () => {
         yield* TestClock.adjust("1 hour")
         const error = yield* Effect.flip(PlexAuth.getTokenDetails())
         assert.strictEqual(error._tag === "Unauthorized" && error.reauthentication, "SignedOut")
-        const paths = (yield* MockHttp.requests).map(
-          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
-        )
+        const paths = yield* sent
         assert.deepStrictEqual(paths, [
           "/api/v2/user good",
           "/api/v2/users/signout good",
@@ -324,9 +338,7 @@ describe("Credentials.layerStored", () => {
       revoked.add("fresh")
       yield* TestClock.adjust("2 minutes")
       yield* PlexAuth.getTokenDetails()
-      const paths = (yield* MockHttp.requests).map(
-        (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
-      )
+      const paths = yield* sent
       assert.deepStrictEqual(paths, [
         "/api/v2/user stale",
         "/api/v2/user fresh",
@@ -335,22 +347,7 @@ describe("Credentials.layerStored", () => {
         "/api/v2/user signed-in-3"
       ])
       assert.strictEqual(yield* store.get(Credentials.defaultStoreKey), "signed-in-3")
-    }).pipe(
-      Effect.provide(
-        Layer.unwrap(
-          Effect.gen(function* () {
-            const store = yield* KeyValueStore.KeyValueStore
-            yield* store.set(Credentials.defaultStoreKey, "stale")
-            return layers((request) =>
-              request.url.pathname !== "/api/v2/users/signin" &&
-              revoked.has(String(request.headers["x-plex-token"]))
-                ? refused()
-                : signInReplies(request)
-            )
-          })
-        ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
-      )
-    )
+    }).pipe(Effect.provide(storedRefusing(revoked)))
   })
   it.effect(
     "a revoked token another process left in the store, taken and refused, is dropped: the next refresh signs in at once",
@@ -367,9 +364,7 @@ describe("Credentials.layerStored", () => {
         assert.isUndefined(error._tag === "Unauthorized" ? error.reauthentication : "not Unauthorized")
         // At once (no cooldown): "left" was not a fresh token, it is not taken again, the refresh signs in.
         yield* PlexAuth.getTokenDetails()
-        const paths = (yield* MockHttp.requests).map(
-          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
-        )
+        const paths = yield* sent
         assert.deepStrictEqual(paths, [
           "/api/v2/user stale",
           "/api/v2/user left",
@@ -378,22 +373,7 @@ describe("Credentials.layerStored", () => {
           "/api/v2/user signed-in-3"
         ])
         assert.strictEqual(yield* store.get(Credentials.defaultStoreKey), "signed-in-3")
-      }).pipe(
-        Effect.provide(
-          Layer.unwrap(
-            Effect.gen(function* () {
-              const store = yield* KeyValueStore.KeyValueStore
-              yield* store.set(Credentials.defaultStoreKey, "stale")
-              return layers((request) =>
-                request.url.pathname !== "/api/v2/users/signin" &&
-                revoked.has(String(request.headers["x-plex-token"]))
-                  ? refused()
-                  : signInReplies(request)
-              )
-            })
-          ).pipe(Layer.provideMerge(KeyValueStore.layerMemory))
-        )
-      )
+      }).pipe(Effect.provide(storedRefusing(revoked)))
     }
   )
   it.effect(
@@ -420,9 +400,7 @@ describe("Credentials.layerStored", () => {
           fourth._tag === "Unauthorized" ? fourth.reauthentication : "not Unauthorized",
           "FreshTokenRefused"
         )
-        const paths = (yield* MockHttp.requests).map(
-          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
-        )
+        const paths = yield* sent
         assert.deepStrictEqual(paths, [
           "/api/v2/user stale",
           "/api/v2/user left",
@@ -453,9 +431,7 @@ describe("Credentials.layerStored", () => {
     () =>
       Effect.gen(function* () {
         yield* PlexAuth.getTokenDetails()
-        const paths = (yield* MockHttp.requests).map(
-          (r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`
-        )
+        const paths = yield* sent
         assert.deepStrictEqual(paths, ["/api/v2/user stale", "/api/v2/user fresh"])
         const store = yield* KeyValueStore.KeyValueStore
         assert.strictEqual(yield* store.get(Credentials.defaultStoreKey), "newer")
@@ -498,26 +474,22 @@ describe("Credentials.layerStored", () => {
       // Every token but the last one signed in is refused: a refusal is needed for each refresh.
       let valid: string | undefined
       return Effect.gen(function* () {
-        const paths = () =>
-          Effect.map(MockHttp.requests, (requests) =>
-            requests.map((r) => `${r.url.pathname} ${r.headers["x-plex-token"] ?? "-"}`)
-          )
         for (let round = 0; round < 32; round++) {
           valid = undefined
           // Past the cooldown: the token signed in the round before is not a fresh token refused.
           yield* TestClock.adjust("2 minutes")
-          const before = (yield* paths()).length
+          const before = (yield* sent).length
           yield* PlexAuth.getTokenDetails()
           // "first" is still in the store (no write went through), never taken: it is held.
-          assert.deepStrictEqual((yield* paths()).slice(before).slice(1, 2), ["/api/v2/users/signin -"])
+          assert.deepStrictEqual((yield* sent).slice(before).slice(1, 2), ["/api/v2/users/signin -"])
         }
         valid = undefined
         yield* TestClock.adjust("2 minutes")
-        const before = (yield* paths()).length
+        const before = (yield* sent).length
         const error = yield* Effect.flip(PlexAuth.getTokenDetails())
         assert.strictEqual(error._tag, "Unauthorized")
         // 33 tokens held since "first" (itself and 32 signed in): it is no longer remembered, and taken again.
-        assert.deepStrictEqual((yield* paths()).slice(before).slice(1), ["/api/v2/user first"])
+        assert.deepStrictEqual((yield* sent).slice(before).slice(1), ["/api/v2/user first"])
       }).pipe(
         Effect.provide(
           Credentials.layerStored({
