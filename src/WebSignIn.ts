@@ -403,7 +403,10 @@ export interface Options {
    * lookups after it room to finish (a PIN not approved yet would be "Try again" until it expires).
    */
   readonly callbackWait?: Duration.DurationInput | undefined
-  /** Sign-out (the route) also revokes the user's Plex token. Default false. */
+  /**
+   * Sign-out (the route) also revokes the user's Plex token. Default false. plex.tv is waited for at most 5 seconds:
+   * past that the revocation is given up (the token left valid, a warning logged) and the session ended all the same.
+   */
   readonly revokeOnSignOut?: boolean | undefined
   /** The prefix of the session keys in the `KeyValueStore`. Default `plex-session:`. */
   readonly storePrefix?: string | undefined
@@ -467,7 +470,7 @@ export interface WebSignInService {
   }) => Effect.Effect<Authenticated, CallbackError>
   /** The user of the session in a `Cookie` header, access re-checked when its answer is older than `accessTtl`. */
   readonly authenticate: (cookie: string | undefined) => Effect.Effect<Authenticated, AuthenticateError>
-  /** Ends the session of a `Cookie` header (and revokes its Plex token when `revoke`); the cookies delete it. */
+  /** Ends the session of a `Cookie` header (and revokes its Plex token when `revoke`, waiting at most 5 s for plex.tv); the cookies delete it. */
   readonly signOut: (
     cookie: string | undefined,
     options?: { readonly revoke?: boolean | undefined }
@@ -1067,6 +1070,21 @@ export const make = (
                 Effect.as(true),
                 Effect.catchAll((e) =>
                   Effect.as(Effect.logWarning(`WebSignIn: the Plex token was not revoked (${e._tag})`), false)
+                ),
+                // At most Flow.revokeWaitMillis: a plex.tv that does not answer does not hold the sign-out for the
+                // per-attempt timeout (30 s) and its retries.
+                Effect.timeoutOption(Duration.millis(Flow.revokeWaitMillis)),
+                Effect.flatMap(
+                  Option.match({
+                    onNone: () =>
+                      Effect.as(
+                        Effect.logWarning(
+                          `WebSignIn: the Plex token was not revoked (no answer from plex.tv within ${Flow.revokeWaitMillis / 1000} s)`
+                        ),
+                        false
+                      ),
+                    onSome: Effect.succeed
+                  })
                 )
               )
             }

@@ -1634,6 +1634,39 @@ describe("WebSignIn sessions (Effect 4)", () => {
     }).pipe(Effect.provide(env()))
   )
 
+  // A hung plex.tv held the sign-out for the per-attempt timeout (30 s) and its retries: it waits at most 5 s.
+  for (const [kind, fault, revokes] of [
+    ["never answers", Fault.hang, false],
+    ["answers in 4.9 seconds", Fault.delay("4900 millis"), true]
+  ] as const) {
+    it.effect(`signOut with revoke when plex.tv ${kind}: answered within 5 seconds, the session ended`, () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const cookie = yield* session("alice")
+        const token = (yield* fake.pins).flatMap((p) => (p.authToken ? [p.authToken] : []))[0] ?? ""
+        yield* FakePlex.fault("signOut", fault)
+        const fiber = yield* Effect.forkChild(service.signOut(cookie, { revoke: true }))
+        while ((yield* FakePlex.requests).every((r) => r.route !== "signOut")) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("4999 millis")
+        if (!revokes) assert.isUndefined(fiber.pollUnsafe(), "still waiting for plex.tv at 4,999 ms")
+        yield* TestClock.adjust("1 millis")
+        const result = yield* Fiber.join(fiber)
+        assert.strictEqual(result.revoked, revokes)
+        assert.strictEqual(result.cookies[0]?.attributes.maxAge, 0)
+        assert.strictEqual(
+          yield* fake.isTokenValid(token),
+          !revokes,
+          "the Plex token revoked only when plex.tv answered"
+        )
+        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "Unauthenticated")
+        assert.strictEqual(yield* storeSize, 0)
+      }).pipe(Effect.provide(env()))
+    )
+  }
+
   it.effect("a request in flight while the user signs out does not bring the session back", () => {
     // A store whose next read of a session, once armed, hands back what it read only when told to: the
     // request has its record, then the sign-out runs, then the request goes on to write the record back.
