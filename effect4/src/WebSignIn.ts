@@ -414,7 +414,7 @@ export interface Options {
   readonly callbackWait?: Duration.Input | undefined
   /**
    * Sign-out (the route) also revokes the user's Plex token. Default false. plex.tv is waited for at most 5 seconds:
-   * past that the revocation is given up (the token left valid, a warning logged) and the session ended all the same.
+   * past that the revocation is given up (the token perhaps still valid, a warning logged) and the session ended all the same.
    */
   readonly revokeOnSignOut?: boolean | undefined
   /** The prefix of the session keys in the `KeyValueStore`. Default `plex-session:`. */

@@ -128,7 +128,7 @@ export const storeWaitMillis = 5_000
 /**
  * How long a sign-out that also revokes the user's Plex token (`revokeOnSignOut`) waits for plex.tv: a plex.tv that
  * does not answer must not hold the browser's sign-out for the per-attempt timeout (30 s) and its retries. Past it
- * the revocation is given up (its request interrupted, the token left valid, a warning logged, `revoked: false`);
+ * the revocation is given up (its request interrupted, the token perhaps still valid, a warning logged, `revoked: false`);
  * the session is ended all the same.
  */
 export const revokeWaitMillis = 5_000
