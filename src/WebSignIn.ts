@@ -1313,16 +1313,16 @@ export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn> = /*#__PUR
 )
 
 const errorResponse = (error: AuthenticateError) =>
-  HttpServerResponse.unsafeJson(
-    { _tag: error._tag, message: error.message },
-    { status: Core.authenticateStatus(error._tag) }
-  ).pipe(HttpServerResponse.setHeader("cache-control", "no-store"))
+  HttpServerResponse.unsafeJson(Core.authenticateBody(error), {
+    status: Core.authenticateStatus(error._tag)
+  }).pipe(HttpServerResponse.setHeader("cache-control", "no-store"))
 
 /**
  * `HttpRouter` middleware: runs `app` with the {@link PlexUser} of the
  * request's session, or answers 401 (no session), 403 (no access), 503
- * (plex.tv could not be asked) or 500 (the session store failed) as JSON
- * `{ _tag, message }`. A renewed session's cookie is added to the response.
+ * (plex.tv could not be asked) or 500 (the session store failed) as JSON:
+ * `_tag`, the error's fields (the body the `HttpApi` middleware answers),
+ * then `message` (`{"_tag":"Unauthenticated","reason":"NoSession","message":...}`). A renewed session's cookie is added to the response.
  *
  * @example
  * ```ts

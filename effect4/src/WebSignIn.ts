@@ -1353,17 +1353,18 @@ export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn | HttpRoute
   )
 
 const errorResponse = (error: AuthenticateError) =>
-  HttpServerResponse.jsonUnsafe(
-    { _tag: error._tag, message: error.message },
-    { status: Core.authenticateStatus(error._tag) }
-  ).pipe(HttpServerResponse.setHeader("cache-control", "no-store"))
+  HttpServerResponse.jsonUnsafe(Core.authenticateBody(error), {
+    status: Core.authenticateStatus(error._tag)
+  }).pipe(HttpServerResponse.setHeader("cache-control", "no-store"))
 
 /**
  * `HttpRouter` middleware: runs `app` (a route's handler) with the
  * {@link PlexUser} of the request's session, or answers 401 (no session),
  * 403 (no access), 503 (plex.tv could not be asked) or 500 (the session
- * store failed) as JSON `{ _tag, message }`. A renewed session's cookie is
- * added to the response.
+ * store failed) as JSON: `_tag`, the error's fields (the body the `HttpApi`
+ * middleware answers), then `message`
+ * (`{"_tag":"Unauthenticated","reason":"NoSession","message":...}`). A renewed
+ * session's cookie is added to the response.
  *
  * @example
  * ```ts

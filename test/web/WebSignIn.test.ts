@@ -2353,7 +2353,12 @@ describe("WebSignIn middleware and routes", () => {
         )
         const anonymous = yield* run(app, request("/me"))
         assert.strictEqual(anonymous.status, 401)
-        assert.include(yield* Effect.promise(() => anonymous.text()), "Unauthenticated")
+        // `_tag`, the error's fields (as the HttpApi middleware's body), then `message`.
+        assert.deepStrictEqual(yield* Effect.promise(() => anonymous.json()), {
+          _tag: "Unauthenticated",
+          reason: "NoSession",
+          message: new WebSignIn.Unauthenticated({ reason: "NoSession" }).message
+        })
         const cookie = yield* session("carol")
         const ok = yield* run(app, request("/me", { headers: { cookie } }))
         assert.strictEqual(ok.status, 200)
@@ -2367,6 +2372,11 @@ describe("WebSignIn middleware and routes", () => {
         yield* TestClock.adjust("1 minute")
         const denied = yield* run(app, request("/me", { headers: { cookie } }))
         assert.strictEqual(denied.status, 403)
+        assert.deepStrictEqual(yield* Effect.promise(() => denied.json()), {
+          _tag: "AccessDenied",
+          username: "carol",
+          message: new WebSignIn.AccessDenied({ username: "carol" }).message
+        })
       }).pipe(Effect.provide(env({ accessTtl: "30 seconds" })))
   )
 

@@ -2371,7 +2371,12 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         )
         const anonymous = yield* serve(app, request("/me"))
         assert.strictEqual(anonymous.status, 401)
-        assert.include(yield* Effect.promise(() => anonymous.text()), "Unauthenticated")
+        // `_tag`, the error's fields (as the HttpApi middleware's body), then `message`.
+        assert.deepStrictEqual(yield* Effect.promise(() => anonymous.json()), {
+          _tag: "Unauthenticated",
+          reason: "NoSession",
+          message: new WebSignIn.Unauthenticated({ reason: "NoSession" }).message
+        })
         const cookie = yield* session("carol")
         const ok = yield* serve(app, request("/me", { headers: { cookie } }))
         assert.strictEqual(ok.status, 200)
@@ -2380,7 +2385,11 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         yield* TestClock.adjust("1 minute")
         const denied = yield* serve(app, request("/me", { headers: { cookie } }))
         assert.strictEqual(denied.status, 403)
-        assert.include(yield* Effect.promise(() => denied.text()), "AccessDenied")
+        assert.deepStrictEqual(yield* Effect.promise(() => denied.json()), {
+          _tag: "AccessDenied",
+          username: "carol",
+          message: new WebSignIn.AccessDenied({ username: "carol" }).message
+        })
       }).pipe(Effect.provide(env({ accessTtl: "30 seconds" })))
   )
 

@@ -403,6 +403,35 @@ export const accessOutcome = (
 export const authenticateStatus = (tag: string): number =>
   tag === "Unauthenticated" ? 401 : tag === "AccessDenied" ? 403 : tag === "PlexUnavailable" ? 503 : 500
 
+/** A failed authentication, as the editions' error classes are: its tag, its fields, its message. */
+export type AuthenticateFailure =
+  | { readonly _tag: "Unauthenticated"; readonly reason: string; readonly message: string }
+  | { readonly _tag: "AccessDenied"; readonly username: string; readonly message: string }
+  | {
+      readonly _tag: "PlexUnavailable"
+      readonly operation: string
+      readonly failure: string
+      readonly message: string
+    }
+  | { readonly _tag: "SessionStoreError"; readonly operation: string; readonly message: string }
+
+/**
+ * `requireUser`'s JSON body for a failed authentication: `_tag`, then the error's fields in their order (the body the
+ * `HttpApi` middleware answers), then `message`. Every field is a string the error was made with; none is a secret.
+ */
+export const authenticateBody = (error: AuthenticateFailure): Record<string, string> => {
+  switch (error._tag) {
+    case "Unauthenticated":
+      return { _tag: error._tag, reason: error.reason, message: error.message }
+    case "AccessDenied":
+      return { _tag: error._tag, username: error.username, message: error.message }
+    case "PlexUnavailable":
+      return { _tag: error._tag, operation: error.operation, failure: error.failure, message: error.message }
+    case "SessionStoreError":
+      return { _tag: error._tag, operation: error.operation, message: error.message }
+  }
+}
+
 /**
  * The sign-in's durations, each option's default and least value in
  * milliseconds: a session ends unused after 7 days and at the latest 30 days
