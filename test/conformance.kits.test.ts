@@ -683,23 +683,53 @@ describe("conformance: the FakePlex service's control calls", () => {
     )
   )
 
-  it.effect("without identity, layerSignedIn sends FakePlex.testIdentity: the same in both editions", () =>
-    Effect.gen(function* () {
-      // The Effect 4 kit's product was "effect4-plex-auth tests": a test reading it back failed on one edition.
-      assert.deepStrictEqual(FakePlex.testIdentity, {
-        clientIdentifier: "fake-plex-test-client",
-        product: "effect-plex-auth tests",
-        version: "0.1.0",
-        platform: "Node.js"
-      })
-      const pin = yield* PinLogin.create()
-      assert.strictEqual(pin.product, "effect-plex-auth tests")
-      const [record] = yield* FakePlex.requests
-      assert.strictEqual(record?.headers["x-plex-client-identifier"], "fake-plex-test-client")
-      assert.strictEqual(record?.headers["x-plex-product"], "effect-plex-auth tests")
-      assert.strictEqual(record?.headers["x-plex-version"], "0.1.0")
-      assert.strictEqual(record?.headers["x-plex-platform"], "Node.js")
-    }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  it.effect(
+    "without identity, layerSignedIn sends FakePlex.testIdentity: the same in both editions and on every machine",
+    () =>
+      Effect.gen(function* () {
+        // The Effect 4 kit's product was "effect4-plex-auth tests": a test reading it back failed on one edition.
+        // The runtime filled the rest (the host name, the OS release, `Node.js 20.x` or `22.x`): a test reading
+        // a header or a PIN's link back passed on one machine, one edition, only.
+        assert.deepStrictEqual(FakePlex.testIdentity, {
+          clientIdentifier: "fake-plex-test-client",
+          product: "effect-plex-auth tests",
+          version: "0.1.0",
+          platform: "Node.js",
+          platformVersion: "20",
+          device: "Test Device",
+          deviceName: "fake-plex-test-device",
+          model: "tests",
+          provides: "controller",
+          runtimeDefaults: false
+        })
+        const pin = yield* PinLogin.create()
+        const link = yield* PinLogin.authUrl(pin)
+        assert.strictEqual(pin.product, "effect-plex-auth tests")
+        const [record] = yield* FakePlex.requests
+        assert.deepStrictEqual(
+          Object.fromEntries(
+            Object.entries(record?.headers ?? {}).filter(([name]) => name.startsWith("x-plex-"))
+          ),
+          {
+            "x-plex-client-identifier": "fake-plex-test-client",
+            "x-plex-product": "effect-plex-auth tests",
+            "x-plex-version": "0.1.0",
+            "x-plex-platform": "Node.js",
+            "x-plex-platform-version": "20",
+            "x-plex-device": "Test Device",
+            "x-plex-device-name": "fake-plex-test-device",
+            "x-plex-model": "tests",
+            "x-plex-provides": "controller"
+          }
+        )
+        assert.strictEqual(
+          new URL(link).hash,
+          `#?clientID=fake-plex-test-client&code=${pin.code}&context%5Bdevice%5D%5Bproduct%5D=effect-plex-auth+tests` +
+            "&context%5Bdevice%5D%5Bversion%5D=0.1.0&context%5Bdevice%5D%5Bplatform%5D=Node.js" +
+            "&context%5Bdevice%5D%5BplatformVersion%5D=20&context%5Bdevice%5D%5Bdevice%5D=Test+Device" +
+            "&context%5Bdevice%5D%5BdeviceName%5D=fake-plex-test-device"
+        )
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
   it.effect(

@@ -136,12 +136,21 @@ export const defaults = {
 /**
  * The identity the Effect test kits' `layerSignedIn` sends unless told otherwise (`FakePlex.testIdentity`): one
  * for both editions, so a test that reads it back (the `X-Plex-Product` header, a PIN's `product`) passes on both.
+ * Every field the runtime would fill is set, and `runtimeDefaults` is off: nothing of the machine that runs the
+ * test (its host name, OS release, Node version) reaches a header, a PIN's link or the fake's device list, so a
+ * test that reads them back passes on every machine (a developer's, CI) and on both editions' Node lines.
  */
 export const testIdentity = {
   clientIdentifier: "fake-plex-test-client",
   product: "effect-plex-auth tests",
   version: "0.1.0",
-  platform: "Node.js"
+  platform: "Node.js",
+  platformVersion: "20",
+  device: "Test Device",
+  deviceName: "fake-plex-test-device",
+  model: "tests",
+  provides: "controller",
+  runtimeDefaults: false
 } as const
 
 /**
