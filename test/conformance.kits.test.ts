@@ -733,6 +733,49 @@ describe("conformance: the FakePlex service's control calls", () => {
   )
 
   it.effect(
+    "revokeDevice: the tokens handed to that client are refused, and its credentials sign in again",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const minted = yield* fake.mintToken()
+        assert.strictEqual((yield* PlexAuth.account()).username, "alice")
+        const [signIn] = yield* fake.requests
+        assert.isFalse(yield* fake.revokeDevice("not-a-client"))
+        assert.isTrue(yield* fake.revokeDevice(FakePlex.testIdentity.clientIdentifier))
+        // Nothing left to revoke; the account's tokens not handed to that client keep working.
+        assert.isFalse(yield* fake.revokeDevice(FakePlex.testIdentity.clientIdentifier))
+        assert.isTrue(yield* fake.isTokenValid(minted))
+        assert.isTrue(yield* fake.isTokenValid(fake.token))
+        // The token the sign-in handed out is refused with plex.tv's 422: the credentials sign in again.
+        assert.strictEqual((yield* PlexAuth.account()).username, "alice")
+        const requests = yield* fake.requests
+        assert.deepStrictEqual(
+          requests.map((request) => `${request.route} ${request.status}`),
+          [
+            "postUsersSignInData 201",
+            "getTokenDetails 200",
+            "getTokenDetails 422",
+            "postUsersSignInData 201",
+            "getTokenDetails 200"
+          ]
+        )
+        assert.strictEqual(
+          signIn?.headers["x-plex-client-identifier"],
+          FakePlex.testIdentity.clientIdentifier
+        )
+      }).pipe(
+        Effect.provide(
+          Credentials.layerSignIn({
+            login: FakePlex.defaults.login,
+            password: FakePlex.defaults.password
+          }).pipe(
+            Layer.provideMerge(Layer.mergeAll(FakePlex.layer(), ClientIdentity.layer(FakePlex.testIdentity)))
+          )
+        )
+      )
+  )
+
+  it.effect(
     "records: fields, lower-case header names, secrets Redacted in headers, query, form and JSON",
     () =>
       Effect.gen(function* () {

@@ -532,6 +532,13 @@ export interface FakePlexService {
    * False when it was unknown or already revoked.
    */
   readonly revokeToken: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
+  /**
+   * Revokes every token handed to the devices with this client identifier (a sign-in, an approved PIN it
+   * checked, a Home switch), as the user removing the device at plex.tv does: plex.tv then refuses them with
+   * 422 "Invalid token" (`Unauthorized`, and credentials that can re-authenticate do). False when no such
+   * device held a token not revoked yet (an unknown client identifier included).
+   */
+  readonly revokeDevice: (clientIdentifier: string) => Effect.Effect<boolean>
   /** Whether plex.tv accepts a token. */
   readonly isTokenValid: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
   /** Adds drift to every later payload of an account (default: the default account). */

@@ -3,7 +3,7 @@
  * (`plex-auth fake-server`, a loopback `serve()`, a test in any language):
  * JSON endpoints on plex.tv's origin under `/__fake/`, a prefix Plex never
  * uses. Each is a thin reading of a control call the in-process kits have
- * (`fault`, `clearFaults`, `revokeToken`, a device's revocation, `requests`,
+ * (`fault`, `clearFaults`, `revokeToken`, `revokeDevice`, `requests`,
  * `clearRequests`): no logic of its own. Control requests are neither
  * recorded nor faulted (a fault on every plex.tv request still lets the test
  * clear it), and a token sent to revoke is never echoed.
@@ -124,18 +124,6 @@ export const faultOf = (value: unknown): Fault.Fault => {
   }
 }
 
-/** Revokes every token handed to the devices with this client identifier; whether one was not revoked yet. */
-const revokeDevice = (store: Store, clientIdentifier: string): boolean => {
-  const devices = [...store.devices.values()].filter((d) => d.clientIdentifier === clientIdentifier)
-  const live = devices.some((d) =>
-    [...store.tokens].some(
-      ([token, entry]) => !entry.revoked && (entry.deviceId === d.id || token === d.token)
-    )
-  )
-  for (const device of devices) store.revokeDevice(device.id)
-  return live
-}
-
 const routes = {
   faults: {
     POST: (fake, _store, body) => {
@@ -155,7 +143,7 @@ const routes = {
     }
   },
   revoke: {
-    POST: (fake, store, body) => {
+    POST: (fake, _store, body) => {
       const request = objectOf(body)
       if (typeof request === "string") return refused(request)
       const { device, token, ...rest } = request
@@ -167,7 +155,7 @@ const routes = {
         return json(200, { revoked: fake.revokeToken(token) })
       }
       if (typeof device !== "string") return refused("the device must be its client identifier (a string)")
-      return json(200, { revoked: revokeDevice(store, device) })
+      return json(200, { revoked: fake.revokeDevice(device) })
     }
   },
   requests: {

@@ -77,6 +77,13 @@ export interface FakePlex {
    * False when it was unknown or already revoked.
    */
   readonly revokeToken: (token: string) => boolean
+  /**
+   * Revokes every token handed to the devices with this client identifier (a sign-in, an approved PIN it
+   * checked, a Home switch), as the user removing the device at plex.tv (`deleteDevice`) does: plex.tv then
+   * refuses them with 422 "Invalid token"; the account's other tokens keep working. False when no such device
+   * held a token not revoked yet (an unknown client identifier included).
+   */
+  readonly revokeDevice: (clientIdentifier: string) => boolean
   /** Whether plex.tv accepts a token. */
   readonly isTokenValid: (token: string, at?: At) => boolean
   /** Adds drift to every later payload of an account (default the default account). */
@@ -692,6 +699,16 @@ export const fromSeed = (
       if (entry === undefined || entry.revoked) return false
       entry.revoked = true
       return true
+    },
+    revokeDevice: (clientIdentifier) => {
+      const devices = [...store.devices.values()].filter((d) => d.clientIdentifier === clientIdentifier)
+      const live = devices.some((d) =>
+        [...store.tokens].some(
+          ([token, entry]) => !entry.revoked && (entry.deviceId === d.id || token === d.token)
+        )
+      )
+      for (const device of devices) store.revokeDevice(device.id)
+      return live
     },
     isTokenValid: (token, at) =>
       !Jwts.isExpired(store, token, timeOf(at)) && store.accountByToken(token) !== undefined,

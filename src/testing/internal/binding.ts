@@ -314,6 +314,7 @@ export const fromCore = (core: Core.FakePlex): FakePlexService => ({
       control(() => Redacted.make(core.mintToken(login, { now })))
     ),
   revokeToken: (token) => Effect.sync(() => core.revokeToken(reveal(token))),
+  revokeDevice: (clientIdentifier) => Effect.sync(() => core.revokeDevice(clientIdentifier)),
   isTokenValid: (token) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.sync(() => core.isTokenValid(reveal(token), { now }))

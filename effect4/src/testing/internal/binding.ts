@@ -291,6 +291,7 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   mintToken: (login) =>
     Effect.flatMap(now, (at) => attempt(() => Redacted.make(fake.mintToken(login, { now: at })))),
   revokeToken: (token) => Effect.sync(() => fake.revokeToken(plain(token))),
+  revokeDevice: (clientIdentifier) => Effect.sync(() => fake.revokeDevice(clientIdentifier)),
   isTokenValid: (token) => Effect.map(now, (at) => fake.isTokenValid(plain(token), { now: at })),
   patchAccount: (login, payload) => attempt(() => fake.patchAccount(login, payload)),
   pins: Effect.map(now, (at) => fake.pins({ now: at }).map(pinOf)),
