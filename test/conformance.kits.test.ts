@@ -776,6 +776,22 @@ describe("conformance: the FakePlex service's control calls", () => {
   )
 
   it.effect(
+    "FakePlex.clearRequests forgets what the fake in context received; the next request is recorded",
+    () =>
+      Effect.gen(function* () {
+        yield* PlexAuth.account()
+        assert.strictEqual((yield* FakePlex.requests).length, 1)
+        yield* FakePlex.clearRequests
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+        yield* PlexAuth.getTransientToken()
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((request) => request.route),
+          ["getTransientToken"]
+        )
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
     "records: fields, lower-case header names, secrets Redacted in headers, query, form and JSON",
     () =>
       Effect.gen(function* () {

@@ -785,6 +785,18 @@ export const requests: Effect.Effect<ReadonlyArray<RecordedRequest>, never, Fake
 )
 
 /**
+ * Forgets the requests the fake in context received: a test sharing one fake
+ * with others (`it.layer`) starts its record from here.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const clearRequests: Effect.Effect<void, never, FakePlex> = Effect.flatMap(
+  Effect.service(FakePlex),
+  (fake) => fake.clearRequests
+)
+
+/**
  * Approves a PIN on the fake in context; see {@link FakePlexService.approvePin}.
  *
  * @since 0.1.0
