@@ -763,6 +763,11 @@ describe("conformance: the FakePlex service's control calls", () => {
           signIn?.headers["x-plex-client-identifier"],
           FakePlex.testIdentity.clientIdentifier
         )
+        // The token the first call sent (typed Redacted: the secret headers are) is the one revoked.
+        const sent = requests[1]?.headers["x-plex-token"]
+        assert.isDefined(sent)
+        assert.isFalse(yield* fake.isTokenValid(Redacted.value(sent!)))
+        assert.isTrue(yield* fake.isTokenValid(Redacted.value(requests[4]!.headers["x-plex-token"]!)))
       }).pipe(
         Effect.provide(
           Credentials.layerSignIn({

@@ -428,7 +428,16 @@ export interface RecordedRequest {
   readonly method: string
   readonly path: string
   readonly query: Readonly<Record<string, string | Redacted.Redacted<string>>>
-  readonly headers: Readonly<Record<string, string | Redacted.Redacted<string>>>
+  /**
+   * The headers, names in lower case. The secret ones are always `Redacted`, and typed so:
+   * `Redacted.value(request.headers["x-plex-token"]!)` reads the token sent.
+   */
+  readonly headers: Readonly<Record<string, string | Redacted.Redacted<string>>> & {
+    readonly "x-plex-token"?: Redacted.Redacted<string>
+    readonly authorization?: Redacted.Redacted<string>
+    readonly "proxy-authorization"?: Redacted.Redacted<string>
+    readonly cookie?: Redacted.Redacted<string>
+  }
   /** The form fields of a form-urlencoded body. */
   readonly form: Readonly<Record<string, string | Redacted.Redacted<string>>> | undefined
   /**

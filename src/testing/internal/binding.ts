@@ -209,7 +209,8 @@ const redactJson = (value: unknown): unknown => {
 const record = (r: Core.RecordedRequest): RecordedRequest => ({
   ...r,
   query: redactPairs(r.query),
-  headers: redactPairs(r.headers),
+  // The core records the secret headers (x-plex-token, authorization, ...) as Secrets: Redacted here.
+  headers: redactPairs(r.headers) as RecordedRequest["headers"],
   form: r.form === undefined ? undefined : redactPairs(r.form),
   json: redactJson(r.json)
 })
