@@ -106,26 +106,33 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
       })
   )
 
-  // The CLI's commands run in process (a Node start each costs more than the command): the fake-server
-  // is the process under test; docs.test.ts runs the built CLI against it too (docs/cli.md's example).
+  // The fake-server of these two tests and the CLI's commands against it run in process (inProcess.ts
+  // `whileRunning`, as effect4/test/bin/fake-server.test.ts runs them; a Node start each costs more than the
+  // command): what they check is what the fake-server serves and prints, not the process. The built
+  // binary's own runs of it: the test above (its URLs, a program signing in against it, Ctrl-C: exit 130)
+  // and docs.test.ts (docs/cli.md's two `fake-server --json &` examples: its JSON read by a shell script,
+  // the CLI run against it, then `kill %1`).
   it.scoped("--json prints one document; the CLI itself talks to it through PLEX_TV_URL", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
       let details: Record<string, unknown> = {}
       const runs: Array<Run> = []
-      yield* plexAuth(["fake-server", "--json", "--approve-pins-after", "0"], {
+      const server = yield* InProcess.cli(["fake-server", "--json", "--approve-pins-after", "0"], {
         whileRunning: {
           until: /\n}\n/,
-          andThen: async (stdout) => {
-            details = JSON.parse(stdout)
-            const env = { PLEX_TV_URL: String(details["plexTvUrl"]) }
-            const unclaimed = String(details["unclaimedServerUrl"])
-            for (const args of [["login"], ["whoami"], ["servers"], ["claim", unclaimed]]) {
-              runs.push(await Effect.runPromise(InProcess.cli(["--config-dir", dir, ...args], { env })))
-            }
-          }
+          andThen: (stdout) =>
+            Effect.gen(function* () {
+              details = JSON.parse(stdout)
+              const env = { PLEX_TV_URL: String(details["plexTvUrl"]) }
+              const unclaimed = String(details["unclaimedServerUrl"])
+              for (const args of [["login"], ["whoami"], ["servers"], ["claim", unclaimed]]) {
+                runs.push(yield* InProcess.cli(["--config-dir", dir, ...args], { env }))
+              }
+            })
         }
       })
+      // Its stdout is the one document and nothing else.
+      assert.deepStrictEqual(JSON.parse(server.stdout), details)
       assert.deepInclude(details, { login: FakePlex.defaults.login, approvePinsAfterSeconds: 0 })
       assert.isArray(details["urls"])
       assert.match(String(details["clientsUrl"]), /^http:\/\/127\.0\.0\.1:\d+$/)
@@ -159,38 +166,40 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
         let revoked = ""
         let scripted = 0
         let cleared = 0
-        yield* plexAuth(["fake-server", "--json", "--approve-pins-after", "0"], {
+        yield* InProcess.cli(["fake-server", "--json", "--approve-pins-after", "0"], {
           whileRunning: {
             until: /\n}\n/,
-            andThen: async (stdout) => {
-              const plexTv = String(JSON.parse(stdout)["plexTvUrl"])
-              const env = { PLEX_TV_URL: plexTv }
-              const control = async (method: string, name: string, body?: unknown) => {
-                const response = await fetch(`${plexTv}/__fake/${name}`, {
-                  method,
-                  headers: { "Content-Type": "application/json" },
-                  ...(body === undefined ? {} : { body: JSON.stringify(body) })
-                })
-                return { status: response.status, text: await response.text() }
-              }
-              const whoami = () => Effect.runPromise(InProcess.cli(["--config-dir", dir, "whoami"], { env }))
-              runs.push(await Effect.runPromise(InProcess.cli(["--config-dir", dir, "login"], { env })))
-              log = (await control("GET", "requests")).text
-              const device = (JSON.parse(log) as ReadonlyArray<{ headers: Record<string, string> }>).find(
-                (r) => r.headers["x-plex-client-identifier"] !== undefined
-              )?.headers["x-plex-client-identifier"]
-              scripted = (
-                await control("POST", "faults", {
-                  target: "getTokenDetails",
-                  fault: { type: "status", status: 400, message: "scripted" }
-                })
-              ).status
-              runs.push(await whoami())
-              cleared = (await control("DELETE", "faults")).status
-              runs.push(await whoami())
-              revoked = (await control("POST", "revoke", { device })).text
-              runs.push(await whoami())
-            }
+            andThen: (stdout) =>
+              Effect.promise(async () => {
+                const plexTv = String(JSON.parse(stdout)["plexTvUrl"])
+                const env = { PLEX_TV_URL: plexTv }
+                const control = async (method: string, name: string, body?: unknown) => {
+                  const response = await fetch(`${plexTv}/__fake/${name}`, {
+                    method,
+                    headers: { "Content-Type": "application/json" },
+                    ...(body === undefined ? {} : { body: JSON.stringify(body) })
+                  })
+                  return { status: response.status, text: await response.text() }
+                }
+                const whoami = () =>
+                  Effect.runPromise(InProcess.cli(["--config-dir", dir, "whoami"], { env }))
+                runs.push(await Effect.runPromise(InProcess.cli(["--config-dir", dir, "login"], { env })))
+                log = (await control("GET", "requests")).text
+                const device = (JSON.parse(log) as ReadonlyArray<{ headers: Record<string, string> }>).find(
+                  (r) => r.headers["x-plex-client-identifier"] !== undefined
+                )?.headers["x-plex-client-identifier"]
+                scripted = (
+                  await control("POST", "faults", {
+                    target: "getTokenDetails",
+                    fault: { type: "status", status: 400, message: "scripted" }
+                  })
+                ).status
+                runs.push(await whoami())
+                cleared = (await control("DELETE", "faults")).status
+                runs.push(await whoami())
+                revoked = (await control("POST", "revoke", { device })).text
+                runs.push(await whoami())
+              })
           }
         })
         const [login, faulted, afterClear, signedOut] = runs
