@@ -25,6 +25,7 @@ import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { builtCli, builtCliTimeout } from "./built.js"
+import * as InProcess from "./inProcess.js"
 
 /** Spawning under load is slow: each run gets 45 seconds. */
 const spawnTimeout = 45_000
@@ -228,10 +229,8 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
     "home switch reads the PIN typed on a real stdin, as the built binary runs it",
     async () => {
       const dir = await freshDirectory()
-      const signedIn = await run(["login", "--password", "--login", "alice", "--fake", "--config-dir", dir], {
-        PLEX_PASSWORD: "alice-secret-password"
-      })
-      assert.strictEqual(signedIn.code, 0, signedIn.stderr)
+      // Signed in beforehand in process (the built binary's own sign-ins: the tests above).
+      await Effect.runPromise(InProcess.login(dir))
       const child = spawn(process.execPath, [bin, "home", "switch", "Kids", "--fake", "--config-dir", dir], {
         env: { PATH: process.env["PATH"] ?? "", HOME: work },
         stdio: ["pipe", "pipe", "pipe"]
@@ -256,10 +255,8 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
     "--wizard on a real stdin: answers piped in one go build and run the command; Ctrl-C exits 130",
     async () => {
       const dir = await freshDirectory()
-      const signedIn = await run(["login", "--password", "--login", "alice", "--fake", "--config-dir", dir], {
-        PLEX_PASSWORD: "alice-secret-password"
-      })
-      assert.strictEqual(signedIn.code, 0, signedIn.stderr)
+      // Signed in beforehand in process (the built binary's own sign-ins: the tests above).
+      await Effect.runPromise(InProcess.login(dir))
       /** Runs the bundle with `input` written to its stdin at once (ended when `end`). */
       const typed = (args: ReadonlyArray<string>, input: string, end: boolean) =>
         new Promise<Run>((resolve) => {
