@@ -2,9 +2,9 @@
  * The Effect 4 CLI as it is shipped: the bin and the bundle `npm run build`
  * makes (scripts/build-cli.ts; built.ts), run by Node from a directory with no
  * node_modules. Only what needs that process is run here, each run a Node
- * start (about a third of a CPU-second): the bundle itself, its version,
- * a PIN sign-in, signals (fake-server stopped by SIGTERM), and a real
- * stdin (a PIN typed, the wizard). What the commands print and how they
+ * start (about a third of a CPU-second): the bundle itself (its version:
+ * compile-cache.test.ts), a PIN sign-in, signals (fake-server stopped by
+ * SIGTERM), and a real stdin (a PIN typed, the wizard). What the commands print and how they
  * fail (help, usage errors, not logged in, password and two-factor
  * sign-in, no secret shown) is tested in process (inProcess.ts):
  * commands.test.ts, features.test.ts, wizard.test.ts.
@@ -88,19 +88,9 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
     )
   })
 
-  it(
-    "--version prints the package's version (set when the bundle is built)",
-    async () => {
-      const pkg = JSON.parse(await fs.readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
-        version: string
-      }
-      const version = await run(["--version"])
-      assert.strictEqual(version.code, 0)
-      assert.include(version.stdout, pkg.version)
-    },
-    spawnTimeout
-  )
-
+  // `--version` of the built bundle prints the package's version (set when it is built): compile-cache.test.ts,
+  // whose every run is `--version` of this bundle (stdout exactly the version, exit 0, stderr empty), and
+  // test/package.effect4.test.ts (the installed package's bin).
   it(
     "login --fake --json: the PIN approved, the document on stdout, the store file 0600; whoami reads it",
     async () => {
