@@ -6,7 +6,7 @@
  * other). No Node starts, so a run costs milliseconds instead of a
  * process's start-up; what needs the real binary (the bundle, stdin,
  * signals, the Node terminal) is tested by spawning it (run.ts,
- * plex-auth.test.ts, fake-server.test.ts, docs.test.ts).
+ * plex-auth.test.ts, cancel.test.ts, docs.test.ts).
  *
  * It runs on the live clock, as the binary does (the `--fake` fake approves
  * a PIN after a second), whatever clock the test has.
@@ -36,7 +36,7 @@ export interface Options {
   /**
    * For a command that runs until stopped (`fake-server`): once its stdout matches `until`, `andThen`
    * runs with that stdout, then the command is interrupted (its scope closes) and the run reports 130, the
-   * code Ctrl-C gives; the real signal is tested on the built binary (fake-server.test.ts, cancel.test.ts).
+   * code Ctrl-C gives; the real signal is tested on the built binary (cancel.test.ts).
    * As effect4/test/bin/inProcess.ts has it.
    */
   readonly whileRunning?:

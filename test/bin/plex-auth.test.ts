@@ -71,7 +71,9 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
 
   // The global options work before the command's name and after it: the
   // session mixes both places (and both at once), with no extra run. The
-  // binary signs in and reads the store; the rest of the session runs in process.
+  // binary signs in (exit 0, the store file written) and, at the end, reads the
+  // store it left (exit 3, not logged in); the rest of the session, what the
+  // commands print, runs in process.
   it.scoped("a session: PIN login, whoami, servers, a transient token, logout", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
@@ -93,7 +95,7 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
       assert.notInclude(stored!.text, password)
       noSecretIn(login, token)
 
-      const whoami = yield* plexAuth(["--config-dir", dir, "whoami", "--fake"])
+      const whoami = yield* InProcess.cli(["--config-dir", dir, "whoami", "--fake"])
       assertExit(whoami, 0)
       assert.match(whoami.stdout, /^username\s+alice$/m)
       assert.match(whoami.stdout, /^email\s+alice@example\.com$/m)
@@ -154,7 +156,8 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
   it.scoped("usage errors: exit 2", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const unknown = yield* fake(dir, ["frobnicate"])
+      // An unknown command, in process: the exit code 2 of a real process is the closed stdin's below.
+      const unknown = yield* InProcess.fake(dir, ["frobnicate"])
       assertExit(unknown, 2)
 
       // A value option given before and after the command must be the same.

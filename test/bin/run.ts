@@ -9,8 +9,6 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert } from "@effect/vitest"
 import { Effect } from "effect"
-import { afterAll, beforeAll } from "vitest"
-import { buildTimeout, packed } from "../support/packed.js"
 import { entry } from "../../scripts/cli-bundle.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
@@ -18,7 +16,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url))
 /**
  * How the CLI is started: from source through tsx, as `npm run cli` does
  * (about a second of start-up each time), or from one esbuild bundle of the
- * same source (a fifth of that): the run's one build, see {@link useBuiltCli}.
+ * same source (a fifth of that): the run's one build, see {@link useBundle}.
  */
 export type Runner = "tsx" | "bundle"
 
@@ -41,21 +39,9 @@ export const noSecretIn = (run: Run, ...secrets: ReadonlyArray<string>) => {
 }
 
 /**
- * Has the `bundle` runner start the CLI of the run's one build
- * (test/support/packed.ts: `npm run build`'s `dist/bin/plex-auth.js`) for
- * the whole file. Call at the top level of a test file.
+ * Sets the bundle the `bundle` runner starts (call from beforeAll): the run's one build's
+ * (test/support/packed.ts: `npm run build`'s `dist/bin/plex-auth.js`), as plex-auth.test.ts does.
  */
-export const useBuiltCli = () => {
-  beforeAll(async () => {
-    const { checkout } = await packed()
-    useBundle(path.join(checkout, "dist", "bin", "plex-auth.js"))
-  }, buildTimeout)
-  afterAll(() => {
-    useBundle(undefined)
-  })
-}
-
-/** Sets the bundle the `bundle` runner starts (call from beforeAll). */
 export const useBundle = (file: string | undefined) => {
   bundled = file
 }
@@ -85,15 +71,6 @@ export interface RunOptions {
   readonly timeoutMillis?: number | undefined
   /** Default: the bundle when one is set, else tsx. */
   readonly runner?: Runner | undefined
-  /**
-   * For a command that runs until stopped (`fake-server`): once stdout
-   * matches `until`, `andThen` runs with what stdout holds, and the process is
-   * then sent SIGINT, as Ctrl-C would. (Not named `then`: an object with a
-   * `then` method is a thenable, which `await` would call.)
-   */
-  readonly whileRunning?:
-    | { readonly until: RegExp; readonly andThen: (stdout: string) => Promise<void> }
-    | undefined
 }
 
 // Variables the CLI reads: a run sees only those a test sets.
@@ -126,21 +103,8 @@ export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}):
     let seen = 0
     const pending = [...(options.answers ?? [])]
     if (options.closeStdin) child.stdin.end()
-    let started = false
-    let failed: { readonly error: unknown } | undefined
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk
-      const running = options.whileRunning
-      if (running !== undefined && !started && running.until.test(stdout)) {
-        started = true
-        running.andThen(stdout).then(
-          () => child.kill("SIGINT"),
-          (error: unknown) => {
-            failed = { error }
-            child.kill("SIGINT")
-          }
-        )
-      }
     })
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk
@@ -154,7 +118,7 @@ export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}):
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMillis ?? 45_000)
     child.once("close", (code) => {
       clearTimeout(timer)
-      resume(failed === undefined ? Effect.succeed({ code, stdout, stderr }) : Effect.die(failed.error))
+      resume(Effect.succeed({ code, stdout, stderr }))
     })
     return Effect.sync(() => {
       clearTimeout(timer)

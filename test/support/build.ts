@@ -318,7 +318,6 @@ export const users: ReadonlyArray<string> = [
   "test/install-lines.test.ts",
   "test/bin/plex-auth.test.ts",
   "test/bin/docs.test.ts",
-  "test/bin/fake-server.test.ts",
   "test/bin/cancel.test.ts"
 ]
 

@@ -2,9 +2,9 @@
  * The Effect 4 CLI as it is shipped: the bin and the bundle `npm run build`
  * makes (scripts/build-cli.ts; built.ts), run by Node from a directory with no
  * node_modules. Only what needs that process is run here, each run a Node
- * start (about a third of a CPU-second): the bundle itself, its version,
- * a PIN sign-in, signals (fake-server stopped by SIGTERM), and a real
- * stdin (a PIN typed, the wizard). What the commands print and how they
+ * start (about a third of a CPU-second): the bundle itself (its version:
+ * compile-cache.test.ts), a PIN sign-in, signals (fake-server stopped by
+ * SIGTERM), and a real stdin (a PIN typed, the wizard). What the commands print and how they
  * fail (help, usage errors, not logged in, password and two-factor
  * sign-in, no secret shown) is tested in process (inProcess.ts):
  * commands.test.ts, features.test.ts, wizard.test.ts.
@@ -25,6 +25,7 @@ import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { builtCli, builtCliTimeout } from "./built.js"
+import * as InProcess from "./inProcess.js"
 
 /** Spawning under load is slow: each run gets 45 seconds. */
 const spawnTimeout = 45_000
@@ -87,19 +88,9 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
     )
   })
 
-  it(
-    "--version prints the package's version (set when the bundle is built)",
-    async () => {
-      const pkg = JSON.parse(await fs.readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
-        version: string
-      }
-      const version = await run(["--version"])
-      assert.strictEqual(version.code, 0)
-      assert.include(version.stdout, pkg.version)
-    },
-    spawnTimeout
-  )
-
+  // `--version` of the built bundle prints the package's version (set when it is built): compile-cache.test.ts,
+  // whose every run is `--version` of this bundle (stdout exactly the version, exit 0, stderr empty), and
+  // test/package.effect4.test.ts (the installed package's bin).
   it(
     "login --fake --json: the PIN approved, the document on stdout, the store file 0600; whoami reads it",
     async () => {
@@ -228,10 +219,8 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
     "home switch reads the PIN typed on a real stdin, as the built binary runs it",
     async () => {
       const dir = await freshDirectory()
-      const signedIn = await run(["login", "--password", "--login", "alice", "--fake", "--config-dir", dir], {
-        PLEX_PASSWORD: "alice-secret-password"
-      })
-      assert.strictEqual(signedIn.code, 0, signedIn.stderr)
+      // Signed in beforehand in process (the built binary's own sign-ins: the tests above).
+      await Effect.runPromise(InProcess.login(dir))
       const child = spawn(process.execPath, [bin, "home", "switch", "Kids", "--fake", "--config-dir", dir], {
         env: { PATH: process.env["PATH"] ?? "", HOME: work },
         stdio: ["pipe", "pipe", "pipe"]
@@ -256,10 +245,8 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
     "--wizard on a real stdin: answers piped in one go build and run the command; Ctrl-C exits 130",
     async () => {
       const dir = await freshDirectory()
-      const signedIn = await run(["login", "--password", "--login", "alice", "--fake", "--config-dir", dir], {
-        PLEX_PASSWORD: "alice-secret-password"
-      })
-      assert.strictEqual(signedIn.code, 0, signedIn.stderr)
+      // Signed in beforehand in process (the built binary's own sign-ins: the tests above).
+      await Effect.runPromise(InProcess.login(dir))
       /** Runs the bundle with `input` written to its stdin at once (ended when `end`). */
       const typed = (args: ReadonlyArray<string>, input: string, end: boolean) =>
         new Promise<Run>((resolve) => {
