@@ -106,6 +106,101 @@ const documents = async (): Promise<ReadonlyArray<string>> => {
   return ["README.md", ...docs.map((name) => path.join("docs", name))]
 }
 
+/** Every install line of the README and the guides. */
+const allLines = async (): Promise<ReadonlyArray<InstallLine>> => {
+  const all: Array<InstallLine> = []
+  for (const file of await documents()) {
+    all.push(...installLines(file, await fs.readFile(path.join(root, file), "utf8")))
+  }
+  return all
+}
+
+/** What the tree check found: each failure case's problems, and each docs line's. */
+interface Trees {
+  /** The problems of the consumers `valid`, `range`, `peer` and `missing`, in that order. */
+  readonly failures: ReadonlyArray<ReadonlyArray<string>>
+  /** The docs' lines, each written once, and each one's problems (a consumer that could not be written: why). */
+  readonly lines: ReadonlyArray<{ readonly line: InstallLine; readonly problems: ReadonlyArray<string> }>
+}
+
+let trees: Promise<Trees> | undefined
+
+/**
+ * The tree check of the last two tests below, in one `npm ls` run (test/support/consumer.ts `checkTrees`;
+ * npm's start-up is most of a run's CPU): the consumers of the failure cases and those of the docs' lines,
+ * each in a folder of its own in one workspace; each test reads its own consumers' problems. That each
+ * consumer's problems stay its own in a shared run is what the failure test checks (a valid line beside
+ * three broken ones finds none, and each broken one finds its own problem only). Started by the first
+ * test that needs it; a failure is both tests'.
+ */
+const checkedTrees = (): Promise<Trees> =>
+  (trees ??= (async () => {
+    const editions = {
+      3: { packed: await packed(), names: { self, workspace: "" } },
+      4: { packed: await packedEffect4(), names: { self: effect4Self, workspace: "effect4" } }
+    }
+    const { dir, tarball } = editions[3].packed
+    const workspace = await fs.mkdtemp(path.join(dir, "install-"))
+
+    // The failure cases (see their test): four consumers of the Effect 3 edition's tarball.
+    const [valid, range, peer, missing] = ["valid", "range", "peer", "missing"].map((name) =>
+      path.join(workspace, name)
+    )
+    const lines = (text: string) => installLines("x.md", ["```sh", text, "```"].join("\n"))[0]!.wanted
+    for (const project of [valid, range, peer, missing]) await fs.mkdir(project!)
+    await writeConsumer(valid!, tarball, lines(`npm install ${self} effect@3.22 @effect/platform@0.97`))
+    await writeConsumer(range!, tarball, lines(`npm install ${self} effect@3.21 @effect/platform@0.97`))
+    await writeConsumer(peer!, tarball, [{ name: self }, { name: "effect" }])
+    await writeConsumer(missing!, tarball, [{ name: self }, { name: "effect" }])
+    const editLock = async (project: string, edit: (packages: LockPackages) => void) => {
+      const file = path.join(project, "package-lock.json")
+      const lock = JSON.parse(await fs.readFile(file, "utf8")) as { packages: LockPackages }
+      edit(lock.packages)
+      await fs.writeFile(file, JSON.stringify(lock))
+    }
+    // As a tarball asking for an `effect` newer than the lockfile's would be written.
+    await editLock(peer!, (packages) => {
+      packages[`node_modules/${self}`]!.peerDependencies!.effect = "^3.99.0"
+    })
+    // A dependency of effect the lockfile lacks.
+    await editLock(missing!, (packages) => {
+      assert.isDefined(packages["node_modules/fast-check"])
+      delete packages["node_modules/fast-check"]
+    })
+    const failures = [valid!, range!, peer!, missing!]
+
+    // The docs' lines. The same line written twice is installed once; the others beside each other, each
+    // edition's lines against its own tarball and its own Effect line (Effect 4: the copies in
+    // effect4/node_modules).
+    const all = await allLines()
+    const unique = [
+      ...new Map(all.map((line) => [JSON.stringify([line.edition, line.wanted]), line])).values()
+    ]
+    const projects = unique.map((_, index) => path.join(workspace, `line-${index + 1}`))
+    const written: Array<ReadonlyArray<string>> = []
+    for (const [index, line] of unique.entries()) {
+      const { names, packed } = editions[line.edition]
+      await fs.mkdir(projects[index]!)
+      written.push(
+        await writeConsumer(projects[index]!, packed.tarball, line.wanted, names).then(
+          () => [],
+          (error: unknown) => [error instanceof Error ? error.message : String(error)]
+        )
+      )
+    }
+    // A line whose consumer could not be written (a package our lockfile lacks) has no tree to check.
+    const toCheck = [...failures, ...projects.filter((_, index) => written[index]!.length === 0)]
+    const checked = await checkTrees(workspace, toCheck)
+    const problemsOf = (project: string) => checked[toCheck.indexOf(project)]!
+    return {
+      failures: failures.map(problemsOf),
+      lines: unique.map((line, index) => ({
+        line,
+        problems: written[index]!.length > 0 ? written[index]! : problemsOf(projects[index]!)
+      }))
+    }
+  })())
+
 describe("the install lines of the docs", () => {
   it.effect("are found, in the README and the guides", () =>
     Effect.gen(function* () {
@@ -190,96 +285,27 @@ describe("the install lines of the docs", () => {
     "a line asking for a version our lockfile does not hold, a peer range missed, a dependency missing: each fails the tree check, and only its own",
     () =>
       Effect.gen(function* () {
-        const { dir, tarball } = yield* Effect.promise(packed)
-        const workspace = yield* Effect.promise(() => fs.mkdtemp(path.join(dir, "install-failures-")))
-        const [valid, range, peer, missing] = ["valid", "range", "peer", "missing"].map((name) =>
-          path.join(workspace, name)
-        )
-        const lines = (text: string) => installLines("x.md", ["```sh", text, "```"].join("\n"))[0]!.wanted
-        yield* Effect.promise(async () => {
-          for (const project of [valid, range, peer, missing]) await fs.mkdir(project!)
-          await writeConsumer(valid!, tarball, lines(`npm install ${self} effect@3.22 @effect/platform@0.97`))
-          await writeConsumer(range!, tarball, lines(`npm install ${self} effect@3.21 @effect/platform@0.97`))
-          await writeConsumer(peer!, tarball, [{ name: self }, { name: "effect" }])
-          await writeConsumer(missing!, tarball, [{ name: self }, { name: "effect" }])
-        })
-        const editLock = (project: string, edit: (packages: LockPackages) => void) =>
-          Effect.promise(async () => {
-            const file = path.join(project, "package-lock.json")
-            const lock = JSON.parse(await fs.readFile(file, "utf8")) as { packages: LockPackages }
-            edit(lock.packages)
-            await fs.writeFile(file, JSON.stringify(lock))
-          })
-        // As a tarball asking for an `effect` newer than the lockfile's would be written.
-        yield* editLock(peer!, (packages) => {
-          packages[`node_modules/${self}`]!.peerDependencies!.effect = "^3.99.0"
-        })
-        // A dependency of effect the lockfile lacks.
-        yield* editLock(missing!, (packages) => {
-          assert.isDefined(packages["node_modules/fast-check"])
-          delete packages["node_modules/fast-check"]
-        })
-        const [fromValid, fromRange, fromPeer, fromMissing] = yield* Effect.promise(() =>
-          checkTrees(workspace, [valid!, range!, peer!, missing!])
-        )
+        // The consumers, written and checked beside the docs' lines: checkedTrees above.
+        const [fromValid, fromRange, fromPeer, fromMissing] = (yield* Effect.promise(checkedTrees)).failures
         assert.deepStrictEqual(fromValid, [])
         assert.match(fromRange!.join("\n"), /invalid: effect@3\.22\.\d+ .*range\/node_modules\/effect/)
         assert.match(fromPeer!.join("\n"), /invalid: effect@3\.22\.\d+ .*peer\/node_modules\/effect/)
         assert.match(fromMissing!.join("\n"), /missing: fast-check@.*required by effect@3\.22\.\d+/)
         for (const problems of [fromRange, fromPeer, fromMissing]) assert.strictEqual(problems!.length, 1)
       }),
-    { timeout: buildTimeout }
+    { timeout: buildTimeout + 180_000 }
   )
 
   it.effect(
     "each resolves offline against the packed package, into a valid tree",
     () =>
       Effect.gen(function* () {
-        const editions = {
-          3: { packed: yield* Effect.promise(packed), names: { self, workspace: "" } },
-          4: {
-            packed: yield* Effect.promise(packedEffect4),
-            names: { self: effect4Self, workspace: "effect4" }
-          }
-        }
-        const all: Array<InstallLine> = []
-        for (const file of yield* Effect.promise(documents)) {
-          all.push(
-            ...installLines(file, yield* Effect.promise(() => fs.readFile(path.join(root, file), "utf8")))
-          )
-        }
-        // The same line written twice is installed once; the others side by side.
-        const unique = [
-          ...new Map(all.map((line) => [JSON.stringify([line.edition, line.wanted]), line])).values()
-        ]
-        assert.isTrue(unique.some((line) => line.edition === 4))
-        // One tree check for all (test/support/consumer.ts `checkTrees`): each line's consumer in a folder of
-        // its own, each edition's lines against its own tarball and its own Effect line (Effect 4: the copies
-        // in effect4/node_modules).
-        const workspace = yield* Effect.promise(() =>
-          fs.mkdtemp(path.join(editions[3].packed.dir, "install-"))
+        // One tree check for all (checkedTrees above), each line's consumer in a folder of its own.
+        const { lines } = yield* Effect.promise(checkedTrees)
+        assert.isTrue(lines.some(({ line }) => line.edition === 4))
+        const failures = lines.map(({ line, problems }) =>
+          problems.length === 0 ? [] : [`${line.file}:${line.line}: ${line.text}\n${problems.join("\n")}`]
         )
-        const projects = unique.map((_, index) => path.join(workspace, `line-${index + 1}`))
-        const written = yield* Effect.forEach(unique, (line, index) =>
-          Effect.promise(async () => {
-            const { names, packed } = editions[line.edition]
-            await fs.mkdir(projects[index]!)
-            return writeConsumer(projects[index]!, packed.tarball, line.wanted, names).then(
-              () => [],
-              (error: unknown) => [error instanceof Error ? error.message : String(error)]
-            )
-          })
-        )
-        // A line whose consumer could not be written (a package our lockfile lacks) has no tree to check.
-        const toCheck = projects.filter((_, index) => written[index]!.length === 0)
-        const checked = yield* Effect.promise(() => checkTrees(workspace, toCheck))
-        const failures = unique.map((line, index) => {
-          const problems =
-            written[index]!.length > 0 ? written[index]! : checked[toCheck.indexOf(projects[index]!)]!
-          return problems.length === 0
-            ? []
-            : [`${line.file}:${line.line}: ${line.text}\n${problems.join("\n")}`]
-        })
         assert.deepStrictEqual(failures.flat(), [])
       }),
     { timeout: buildTimeout + 180_000 }

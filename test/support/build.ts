@@ -104,18 +104,32 @@ const copiedEffect4 = [
   "tsconfig.build.node.json"
 ]
 
-/** A copy of the Effect 3 edition in `checkout`, its packages linked: the package's folder. */
-const checkoutEffect3 = async (checkout: string): Promise<string> => {
+/** A copy made by {@link checkoutEffect3} or {@link checkoutEffect4}. */
+interface Checkout {
+  /** The package's folder. */
+  readonly pkg: string
+  /** Its packages, linked: each link and its target. */
+  readonly links: ReadonlyArray<readonly [link: string, target: string]>
+}
+
+/** Makes the links of a {@link Checkout}. */
+const link = async (links: Checkout["links"]) => {
+  for (const [link, target] of links) await fs.symlink(target, link, "dir")
+}
+
+/** A copy of the Effect 3 edition in `checkout`, its packages linked. */
+const checkoutEffect3 = async (checkout: string): Promise<Checkout> => {
   await fs.mkdir(checkout)
   for (const entry of copied) {
     await fs.cp(path.join(root, entry), path.join(checkout, entry), { recursive: true })
   }
-  await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
-  return checkout
+  const links = [[path.join(checkout, "node_modules"), path.join(root, "node_modules")] as const]
+  await link(links)
+  return { pkg: checkout, links }
 }
 
-/** A copy of what the Effect 4 edition's build reads in `checkout`, packages linked: the package's folder. */
-const checkoutEffect4 = async (checkout: string): Promise<string> => {
+/** A copy of what the Effect 4 edition's build reads in `checkout`, packages linked. */
+const checkoutEffect4 = async (checkout: string): Promise<Checkout> => {
   const edition = path.join(checkout, "effect4")
   await fs.mkdir(edition, { recursive: true })
   for (const entry of copiedEffect4) {
@@ -131,9 +145,35 @@ const checkoutEffect4 = async (checkout: string): Promise<string> => {
   await fs.copyFile(path.join(root, "scripts", "cli-bin.ts"), path.join(checkout, "scripts", "cli-bin.ts"))
   // The core is ES modules as the root package.json says (its other fields are the Effect 3 edition's).
   await fs.writeFile(path.join(checkout, "package.json"), JSON.stringify({ private: true, type: "module" }))
-  await fs.symlink(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir")
-  await fs.symlink(path.join(root, "effect4", "node_modules"), path.join(edition, "node_modules"), "dir")
-  return edition
+  const links = [
+    [path.join(checkout, "node_modules"), path.join(root, "node_modules")] as const,
+    [path.join(edition, "node_modules"), path.join(root, "effect4", "node_modules")] as const
+  ]
+  await link(links)
+  return { pkg: edition, links }
+}
+
+/**
+ * `npm pack` of a {@link Checkout}, in `into`: the tarball's name. Without the links to its packages: npm
+ * reads the whole installed tree of the package's folder before it packs (npm-packlist asks Arborist for
+ * it, to find bundled dependencies, which neither edition has): the 400-odd packages behind the links,
+ * and the tarball is the same byte for byte without them (checked: both editions' tarballs, sha1, with
+ * and without). About 0.8 CPU-s less for the Effect 3 edition (2.7 against 3.5 CPU-s, four interleaved
+ * runs each, loaded 2-core machine), 0.3 for the Effect 4 edition. The links are back once it ends.
+ * Nothing reads the copy meanwhile: the build's users wait for its result, written after.
+ */
+const pack = async ({ pkg, links }: Checkout, into: string): Promise<string> => {
+  for (const [link] of links) await fs.unlink(link)
+  try {
+    const packed = ok(
+      await run(npm, ["pack", "--json", "--pack-destination", into], pkg, 300_000),
+      "npm pack"
+    )
+    const [info] = JSON.parse(packed.stdout) as ReadonlyArray<{ readonly filename: string }>
+    return info!.filename
+  } finally {
+    await link(links)
+  }
 }
 
 /**
@@ -204,14 +244,11 @@ export const build = async (into?: string, edition: Edition = 3): Promise<Packed
   const dir = edition === 3 ? top : path.join(top, "effect4")
   if (edition === 4) await fs.mkdir(dir)
   const checkout = path.join(dir, "checkout")
-  const pkg = await (edition === 3 ? checkoutEffect3 : checkoutEffect4)(checkout)
+  const copy = await (edition === 3 ? checkoutEffect3 : checkoutEffect4)(checkout)
   const name = edition === 3 ? "build" : "effect4 build"
-  await timed(name, () => runBuildScript(pkg))
-  const packed = await timed(edition === 3 ? "pack" : "effect4 pack", async () =>
-    ok(await run(npm, ["pack", "--json", "--pack-destination", dir], pkg, 300_000), "npm pack")
-  )
-  const [info] = JSON.parse(packed.stdout) as ReadonlyArray<{ readonly filename: string }>
-  return { dir, checkout: pkg, tarball: path.join(dir, info!.filename), timings }
+  await timed(name, () => runBuildScript(copy.pkg))
+  const filename = await timed(edition === 3 ? "pack" : "effect4 pack", () => pack(copy, dir))
+  return { dir, checkout: copy.pkg, tarball: path.join(dir, filename), timings }
 }
 
 const temporaryDirectory = () => fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth-package-"))
@@ -322,10 +359,7 @@ export const users: ReadonlyArray<string> = [
 ]
 
 /** The test files that use the Effect 4 edition's build: the global setup starts it when a run includes one. */
-export const effect4Users: ReadonlyArray<string> = [
-  "test/package.effect4.test.ts",
-  "test/install-lines.test.ts"
-]
+export const effect4Users: ReadonlyArray<string> = ["test/package.test.ts", "test/install-lines.test.ts"]
 
 // `tsx test/support/build.ts <dir>`: builds and packs both editions into `dir` (an empty directory), as
 // the global setup would, writing the results for the test files (scripts/test.mjs starts it beside the
