@@ -709,18 +709,28 @@ export const checkDocs = async (options: CheckOptions = {}): Promise<CheckResult
   }
 }
 
-// The command: `tsx scripts/check-docs.ts [--edition 4] [--docs-only] [--root <dir>]`.
+// The command: `tsx scripts/check-docs.ts [--edition 4 | --edition 3,4] [--docs-only] [--no-run-examples]
+// [--root <dir>]`. `--edition 3,4` checks both editions, one after the other, in this one process (`npm test`:
+// Node, tsx and TypeScript 5.9 load once, not once per edition), each as its own command would; it fails when
+// either fails.
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argument = (name: string) =>
     process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined
   const root = argument("--root")
-  const { code } = await checkDocs({
-    ...(root === undefined ? {} : { root }),
-    edition: argument("--edition") === "4" ? 4 : 3,
-    docsOnly: process.argv.includes("--docs-only"),
-    ...(process.argv.includes("--no-run-examples") ? { runExamples: false } : {}),
-    print: true
-  })
+  const editions: ReadonlyArray<3 | 4> =
+    argument("--edition") === "3,4" ? [3, 4] : argument("--edition") === "4" ? [4] : [3]
+  let code = 0
+  for (const edition of editions) {
+    if (editions.length > 1) console.log(`Effect ${edition} edition:`)
+    const result = await checkDocs({
+      ...(root === undefined ? {} : { root }),
+      edition,
+      docsOnly: process.argv.includes("--docs-only"),
+      ...(process.argv.includes("--no-run-examples") ? { runExamples: false } : {}),
+      print: true
+    })
+    code = Math.max(code, result.code)
+  }
   // A failure ends the process at once, as before (a JSDoc example that threw may have left a handle open).
   if (code !== 0) process.exit(code)
 }

@@ -30,23 +30,25 @@ const env = {
 }
 
 /**
- * The static checks: the same commands as the npm scripts of the same names (and extra environment),
- * longest first (measured CPU-s on the loaded 2-core machine, 2026-12-05: about 12, 10, 7, and the
- * lint and the formatting under half a second each), so that the last ones to start are short.
+ * The static checks: the npm scripts of the same names (with the flags and environment said below),
+ * longest first (measured CPU-s on the loaded 2-core machine, 2026-12-06: the two typechecks about 17,
+ * docgen about 13, the lint and the formatting under half a second each), so that the last ones to start
+ * are short.
  */
 const staticChecks = [
-  // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
-  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck below
-  // type-checks the same examples in its one program, and the vitest suite runs them (test/jsdoc.test.ts).
-  ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }],
-  // tsconfig.json and the documentation's examples, in one TypeScript 7 program (`npm run typecheck`, run
-  // as `node --import tsx`: one Node process, where the tsx command starts two; 0.2 CPU-s less each).
+  // Each edition's project and the documentation's examples, each in one TypeScript 7 program: tsconfig.json
+  // (`npm run typecheck`), then effect4/tsconfig.json and its examples (effect4/src JSDoc, ```ts effect4
+  // blocks; `--edition 4`), one after the other in one Node process (`--edition 3,4`: Node, tsx and
+  // TypeScript 5.9 load once, where a step per edition loaded them twice), run as `node --import tsx`: one
+  // Node process, where the tsx command starts two; 0.2 CPU-s less each.
   // --no-run-examples: the JSDoc examples are type-checked here and run by the vitest suite
   // (test/jsdoc.test.ts), where Effect and the library are loaded already: run here, under tsx, they took
-  // about 4 CPU-s more (this step 14.2 and 17.1 against 9.2 and 10.3 CPU-s; the test file about 0.4 more).
-  ["typecheck", "node --import tsx scripts/check-docs.ts --no-run-examples"],
-  // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
-  ["effect4 typecheck", "node --import tsx scripts/check-docs.ts --edition 4"],
+  // about 4 CPU-s more (the Effect 3 step 14.2 and 17.1 against 9.2 and 10.3 CPU-s; the test file about 0.4 more).
+  ["typecheck", "node --import tsx scripts/check-docs.ts --edition 3,4 --no-run-examples"],
+  // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
+  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck above
+  // type-checks the same examples in its one program, and the vitest suite runs them (test/jsdoc.test.ts).
+  ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }],
   // The lint (the first half of `npm run lint`): oxlint, a native linter, with .oxlintrc.json (the rules ESLint
   // with typescript-eslint had, test/lint.test.ts); under half a CPU-second for the whole tree, hence last.
   // --deny-warnings: a warning fails it (ESLint's --max-warnings 0).
