@@ -35,7 +35,9 @@
  * `effect4-plex-auth` to effect4/src/.
  *
  * Usage: `tsx scripts/check-docs.ts [--edition 4]` (`npm run typecheck`);
- * `--docs-only` checks the examples alone (their own program); `--root <dir>`
+ * `--docs-only` checks the examples alone (their own program); `--no-run-examples`
+ * type-checks the JSDoc examples without running them (`npm test` runs them in
+ * vitest: test/jsdoc.test.ts); `--root <dir>`
  * checks another project laid out like this one (test/check-docs.test.ts's
  * fixtures). The same check without a process of its own: `checkDocs` (the
  * tests call it on their fixtures). After a run, `node node_modules/typescript-7/bin/tsc -p
@@ -104,7 +106,7 @@ const spawnText = (command: string, args: ReadonlyArray<string>, cwd: string) =>
   })
 
 /** One code block, and where its lines came from. */
-interface Block {
+export interface Block {
   /** The file the block is in, relative to the project root. */
   readonly source: string
   /** The 1-based line, in `source`, of the block's first line of code. */
@@ -118,7 +120,7 @@ interface Block {
 }
 
 /** A problem found while collecting blocks (an unclosed fence). */
-interface Problem {
+export interface Problem {
   readonly source: string
   readonly line: number
   readonly message: string
@@ -139,6 +141,223 @@ const asEffect4 = (code: string): string =>
   code
     .replace(/(from\s+|import\(\s*)(["'])effect-plex-auth(\/[^"']*)?\2/g, "$1$2effect4-plex-auth$3$2")
     .replace(/(from\s+|import\(\s*)(["'])@effect\/platform(\/[^"']*)?\2/g, "$1$2effect/http$3$2")
+
+/**
+ * The TypeScript code blocks of an edition's documentation, in order: each ```ts / ```typescript block of
+ * README.md (and effect4/README.md for the Effect 4 edition) and docs/**\/*.md (docs/api/ excluded: it is
+ * generated), and each such block inside an `@example` JSDoc tag of the edition's src/**\/*.ts; and the
+ * problems found collecting them (an unclosed fence). `root` is the project (laid out like this one).
+ */
+export const documentationBlocks = (
+  root: string,
+  edition: 3 | 4
+): { readonly blocks: Array<Block>; readonly problems: Array<Problem> } => {
+  /** Where the edition lives: its tsconfig.json and src/. */
+  const home = edition === 4 ? path.join(root, "effect4") : root
+  /**
+   * The fenced code blocks of some lines (Markdown, or the text of a JSDoc
+   * comment). `offsets[i]` is the column where `lines[i]` starts in the source.
+   */
+  const fencedBlocks = (
+    source: string,
+    lines: ReadonlyArray<string>,
+    firstLine: number,
+    offsets: ReadonlyArray<number>,
+    problems: Array<Problem>,
+    /** Whether every block here is the Effect 4 edition's (effect4/README.md, effect4/src). */
+    allEffect4 = false,
+    /** Whether the lines are a Markdown file's (guides), not a JSDoc comment's. */
+    markdown = false
+  ): Array<Block> => {
+    const blocks: Array<Block> = []
+    let i = 0
+    while (i < lines.length) {
+      const open = /^(\s*)(`{3,}|~{3,})(.*)$/.exec(lines[i] ?? "")
+      const indent = open?.[1]
+      const marker = open?.[2]
+      const info = (open?.[3] ?? "").trim()
+      if (indent === undefined || marker === undefined || (marker.startsWith("`") && info.includes("`"))) {
+        i++
+        continue
+      }
+      const [lang = "", ...flags] = info.split(/\s+/)
+      const body: Array<string> = []
+      const columns: Array<number> = []
+      let j = i + 1
+      let closed = false
+      for (; j < lines.length; j++) {
+        const text = lines[j] ?? ""
+        const close = /^\s*(`{3,}|~{3,})\s*$/.exec(text)
+        if (close?.[1] !== undefined && close[1][0] === marker[0] && close[1].length >= marker.length) {
+          closed = true
+          break
+        }
+        const strip = Math.min(indent.length, /^ */.exec(text)?.[0].length ?? 0)
+        body.push(text.slice(strip))
+        columns.push((offsets[j] ?? 0) + strip)
+      }
+      if (!closed) {
+        problems.push({ source, line: firstLine + i, message: "code fence is never closed" })
+      }
+      // A Markdown block marked `effect4` is the Effect 4 edition's; the others the Effect 3 one's.
+      const isEffect4 = allEffect4 || flags.includes("effect4")
+      if (isTypeScript(lang) && isEffect4 === (edition === 4)) {
+        blocks.push({
+          source,
+          line: firstLine + i + 1,
+          columns,
+          code: body.join("\n"),
+          skip: flags.includes("no-check")
+        })
+      } else if (isTypeScript(lang) && edition === 4 && markdown && !flags.includes("effect3-only")) {
+        // An Effect 3 guide example, checked as the Effect 4 edition's too (`asEffect4`), unless the next
+        // block is its Effect 4 version.
+        const next = lines.slice(j + 1).findIndex((line) => /^\s*(`{3,}|~{3,})/.test(line))
+        const nextInfo =
+          next < 0 ? [] : (/^\s*(?:`{3,}|~{3,})(.*)$/.exec(lines[j + 1 + next] ?? "")?.[1] ?? "")
+        const hasCounterpart =
+          typeof nextInfo === "string" && /^\s*(ts|typescript)\s.*\beffect4\b/i.test(nextInfo)
+        if (!hasCounterpart) {
+          blocks.push({
+            source,
+            line: firstLine + i + 1,
+            columns,
+            code: asEffect4(body.join("\n")),
+            skip: flags.includes("no-check"),
+            ported: true
+          })
+        }
+      }
+      i = j + 1
+    }
+    return blocks
+  }
+
+  const markdownBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
+    const lines = fs.readFileSync(file, "utf8").split(/\r?\n/)
+    return fencedBlocks(
+      // With "/" on every platform, as tsc prints the paths of the project's files.
+      path.relative(root, file).split(path.sep).join("/"),
+      lines,
+      1,
+      lines.map(() => 0),
+      problems,
+      file.startsWith(home + path.sep) && home !== root,
+      true
+    )
+  }
+
+  /** The fenced blocks that follow an `@example` tag in the JSDoc comments of a source file. */
+  const exampleBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
+    const text = fs.readFileSync(file, "utf8")
+    const source = path.relative(root, file).split(path.sep).join("/")
+    const blocks: Array<Block> = []
+    for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+      const startLine = text.slice(0, comment.index).split("\n").length
+      const raw = comment[0].split(/\r?\n/)
+      const lines: Array<string> = []
+      const offsets: Array<number> = []
+      raw.forEach((line, index) => {
+        const prefix =
+          index === 0 ? (/^\/\*\*\s?/.exec(line)?.[0] ?? "") : (/^\s*\*(?!\/)\s?/.exec(line)?.[0] ?? "")
+        const rest = line.slice(prefix.length).replace(/\s*\*\/$/, "")
+        lines.push(rest)
+        offsets.push(
+          (index === 0 ? comment.index - text.lastIndexOf("\n", comment.index) - 1 : 0) + prefix.length
+        )
+      })
+      // The sections of the comment that belong to an @example tag: from the tag
+      // to the next tag that is not inside a code fence.
+      let inExample = false
+      let inFence = false
+      const keep = lines.map((line) => {
+        if (/^\s*(`{3,}|~{3,})/.test(line)) inFence = !inFence
+        else if (!inFence && /^\s*@\w+/.test(line)) inExample = /^\s*@example\b/.test(line)
+        return inExample
+      })
+      blocks.push(
+        ...fencedBlocks(
+          source,
+          lines.map((line, index) => (keep[index] ? line : "")),
+          startLine,
+          offsets,
+          problems,
+          edition === 4
+        )
+      )
+    }
+    return blocks
+  }
+
+  const walk = (dir: string, accept: (file: string) => boolean): Array<string> => {
+    if (!fs.existsSync(dir)) return []
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((entry) => {
+        const full = path.join(dir, entry.name)
+        if (entry.isDirectory()) return walk(full, accept)
+        return entry.isFile() && accept(full) ? [full] : []
+      })
+  }
+
+  const docsApi = path.join(root, "docs", "api") + path.sep
+  const markdownFiles = [
+    ...[path.join(root, "README.md"), ...(edition === 4 ? [path.join(home, "README.md")] : [])].filter(
+      (file) => fs.existsSync(file)
+    ),
+    ...walk(path.join(root, "docs"), (file) => file.endsWith(".md") && !file.startsWith(docsApi))
+  ]
+  const sourceFiles = walk(path.join(home, "src"), (file) => file.endsWith(".ts"))
+
+  const problems: Array<Problem> = []
+  const blocks = [
+    ...markdownFiles.flatMap((file) => markdownBlocks(file, problems)),
+    ...sourceFiles.flatMap((file) => exampleBlocks(file, problems))
+  ]
+  return { blocks, problems }
+}
+
+/** The module an example block is written to: `docs/guide.md` line 12 is `docs_guide_md_L12.ts`. */
+export const exampleModuleName = (block: Block): string =>
+  `${block.source.replace(/[^A-Za-z0-9]+/g, "_")}_L${block.line}.ts`
+
+/** A glob of docgen.json (`src/internal/**\/*.ts`) as a regular expression over paths relative to the root. */
+const globPattern = (glob: string): RegExp => {
+  const parts = glob.split(/(\*\*\/|\*)/).map((part) => {
+    if (part === "**/") return "(?:.*/)?"
+    if (part === "*") return "[^/]*"
+    return part.replace(/[.+?^$()|[\]{}\\]/g, "\\$&")
+  })
+  return new RegExp(`^${parts.join("")}$`)
+}
+
+/**
+ * Whether a file (relative to `root`) is one of the modules the API reference documents (docgen.json:
+ * `srcDir`, less `exclude`).
+ */
+export const documentedByDocgen = (root: string): ((source: string) => boolean) => {
+  const config = JSON.parse(fs.readFileSync(path.join(root, "docgen.json"), "utf8")) as {
+    readonly srcDir?: string
+    readonly exclude?: ReadonlyArray<string>
+  }
+  const excluded = (config.exclude ?? []).map(globPattern)
+  const srcDir = `${config.srcDir ?? "src"}/`
+  return (source) => {
+    const relative = source.split(path.sep).join("/")
+    return relative.startsWith(srcDir) && !excluded.some((pattern) => pattern.test(relative))
+  }
+}
+
+/**
+ * The JSDoc examples the check runs (the Effect 3 edition's, of the modules docgen documents, less the
+ * ```ts no-check ones): what `npm test`'s typecheck, run with `--no-run-examples`, leaves to
+ * test/jsdoc.test.ts, which runs them in the vitest suite (Effect and the library are loaded there already).
+ */
+export const documentedExamples = (root: string): Array<Block> => {
+  const documented = documentedByDocgen(root)
+  return documentationBlocks(root, 3).blocks.filter((block) => !block.skip && documented(block.source))
+}
 
 /**
  * The check (what the command does), in the calling process: its exit code and what it printed. Holds
@@ -163,167 +382,7 @@ export const checkDocs = async (options: CheckOptions = {}): Promise<CheckResult
   const outDir = path.join(home, ".tmp", "doc-examples")
 
   const check = async (): Promise<number> => {
-    /**
-     * The fenced code blocks of some lines (Markdown, or the text of a JSDoc
-     * comment). `offsets[i]` is the column where `lines[i]` starts in the source.
-     */
-    const fencedBlocks = (
-      source: string,
-      lines: ReadonlyArray<string>,
-      firstLine: number,
-      offsets: ReadonlyArray<number>,
-      problems: Array<Problem>,
-      /** Whether every block here is the Effect 4 edition's (effect4/README.md, effect4/src). */
-      allEffect4 = false,
-      /** Whether the lines are a Markdown file's (guides), not a JSDoc comment's. */
-      markdown = false
-    ): Array<Block> => {
-      const blocks: Array<Block> = []
-      let i = 0
-      while (i < lines.length) {
-        const open = /^(\s*)(`{3,}|~{3,})(.*)$/.exec(lines[i] ?? "")
-        const indent = open?.[1]
-        const marker = open?.[2]
-        const info = (open?.[3] ?? "").trim()
-        if (indent === undefined || marker === undefined || (marker.startsWith("`") && info.includes("`"))) {
-          i++
-          continue
-        }
-        const [lang = "", ...flags] = info.split(/\s+/)
-        const body: Array<string> = []
-        const columns: Array<number> = []
-        let j = i + 1
-        let closed = false
-        for (; j < lines.length; j++) {
-          const text = lines[j] ?? ""
-          const close = /^\s*(`{3,}|~{3,})\s*$/.exec(text)
-          if (close?.[1] !== undefined && close[1][0] === marker[0] && close[1].length >= marker.length) {
-            closed = true
-            break
-          }
-          const strip = Math.min(indent.length, /^ */.exec(text)?.[0].length ?? 0)
-          body.push(text.slice(strip))
-          columns.push((offsets[j] ?? 0) + strip)
-        }
-        if (!closed) {
-          problems.push({ source, line: firstLine + i, message: "code fence is never closed" })
-        }
-        // A Markdown block marked `effect4` is the Effect 4 edition's; the others the Effect 3 one's.
-        const isEffect4 = allEffect4 || flags.includes("effect4")
-        if (isTypeScript(lang) && isEffect4 === (edition === 4)) {
-          blocks.push({
-            source,
-            line: firstLine + i + 1,
-            columns,
-            code: body.join("\n"),
-            skip: flags.includes("no-check")
-          })
-        } else if (isTypeScript(lang) && edition === 4 && markdown && !flags.includes("effect3-only")) {
-          // An Effect 3 guide example, checked as the Effect 4 edition's too (`asEffect4`), unless the next
-          // block is its Effect 4 version.
-          const next = lines.slice(j + 1).findIndex((line) => /^\s*(`{3,}|~{3,})/.test(line))
-          const nextInfo =
-            next < 0 ? [] : (/^\s*(?:`{3,}|~{3,})(.*)$/.exec(lines[j + 1 + next] ?? "")?.[1] ?? "")
-          const hasCounterpart =
-            typeof nextInfo === "string" && /^\s*(ts|typescript)\s.*\beffect4\b/i.test(nextInfo)
-          if (!hasCounterpart) {
-            blocks.push({
-              source,
-              line: firstLine + i + 1,
-              columns,
-              code: asEffect4(body.join("\n")),
-              skip: flags.includes("no-check"),
-              ported: true
-            })
-          }
-        }
-        i = j + 1
-      }
-      return blocks
-    }
-
-    const markdownBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
-      const lines = fs.readFileSync(file, "utf8").split(/\r?\n/)
-      return fencedBlocks(
-        // With "/" on every platform, as tsc prints the paths of the project's files.
-        path.relative(root, file).split(path.sep).join("/"),
-        lines,
-        1,
-        lines.map(() => 0),
-        problems,
-        file.startsWith(home + path.sep) && home !== root,
-        true
-      )
-    }
-
-    /** The fenced blocks that follow an `@example` tag in the JSDoc comments of a source file. */
-    const exampleBlocks = (file: string, problems: Array<Problem>): Array<Block> => {
-      const text = fs.readFileSync(file, "utf8")
-      const source = path.relative(root, file).split(path.sep).join("/")
-      const blocks: Array<Block> = []
-      for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
-        const startLine = text.slice(0, comment.index).split("\n").length
-        const raw = comment[0].split(/\r?\n/)
-        const lines: Array<string> = []
-        const offsets: Array<number> = []
-        raw.forEach((line, index) => {
-          const prefix =
-            index === 0 ? (/^\/\*\*\s?/.exec(line)?.[0] ?? "") : (/^\s*\*(?!\/)\s?/.exec(line)?.[0] ?? "")
-          const rest = line.slice(prefix.length).replace(/\s*\*\/$/, "")
-          lines.push(rest)
-          offsets.push(
-            (index === 0 ? comment.index - text.lastIndexOf("\n", comment.index) - 1 : 0) + prefix.length
-          )
-        })
-        // The sections of the comment that belong to an @example tag: from the tag
-        // to the next tag that is not inside a code fence.
-        let inExample = false
-        let inFence = false
-        const keep = lines.map((line) => {
-          if (/^\s*(`{3,}|~{3,})/.test(line)) inFence = !inFence
-          else if (!inFence && /^\s*@\w+/.test(line)) inExample = /^\s*@example\b/.test(line)
-          return inExample
-        })
-        blocks.push(
-          ...fencedBlocks(
-            source,
-            lines.map((line, index) => (keep[index] ? line : "")),
-            startLine,
-            offsets,
-            problems,
-            edition === 4
-          )
-        )
-      }
-      return blocks
-    }
-
-    const walk = (dir: string, accept: (file: string) => boolean): Array<string> => {
-      if (!fs.existsSync(dir)) return []
-      return fs
-        .readdirSync(dir, { withFileTypes: true })
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .flatMap((entry) => {
-          const full = path.join(dir, entry.name)
-          if (entry.isDirectory()) return walk(full, accept)
-          return entry.isFile() && accept(full) ? [full] : []
-        })
-    }
-
-    const docsApi = path.join(root, "docs", "api") + path.sep
-    const markdownFiles = [
-      ...[path.join(root, "README.md"), ...(edition === 4 ? [path.join(home, "README.md")] : [])].filter(
-        (file) => fs.existsSync(file)
-      ),
-      ...walk(path.join(root, "docs"), (file) => file.endsWith(".md") && !file.startsWith(docsApi))
-    ]
-    const sourceFiles = walk(path.join(home, "src"), (file) => file.endsWith(".ts"))
-
-    const problems: Array<Problem> = []
-    const blocks = [
-      ...markdownFiles.flatMap((file) => markdownBlocks(file, problems)),
-      ...sourceFiles.flatMap((file) => exampleBlocks(file, problems))
-    ]
+    const { blocks, problems } = documentationBlocks(root, edition)
     const checked = blocks.filter((block) => !block.skip)
 
     // Write one module per block, and a tsconfig that reproduces the check.
@@ -331,8 +390,7 @@ export const checkDocs = async (options: CheckOptions = {}): Promise<CheckResult
     fs.mkdirSync(outDir, { recursive: true })
     const byFile = new Map<string, Block>()
     for (const block of checked) {
-      const name = `${block.source.replace(/[^A-Za-z0-9]+/g, "_")}_L${block.line}.ts`
-      const file = path.join(outDir, name)
+      const file = path.join(outDir, exampleModuleName(block))
       byFile.set(path.normalize(file), block)
       // `export {}` last keeps line numbers aligned and makes every block a module.
       fs.writeFileSync(file, `${block.code}\nexport {}\n`)
@@ -417,9 +475,20 @@ export const checkDocs = async (options: CheckOptions = {}): Promise<CheckResult
 
     /**
      * TypeScript 7's `tsc` (the native compiler, devDependency `typescript-7`: a launcher of the platform's
-     * binary), called by path: node_modules/.bin/tsc is TypeScript 5.9's, which builds the package.
+     * binary), found by path: node_modules/.bin/tsc is TypeScript 5.9's.
      */
-    const tsc7 = path.join(tools, "node_modules", "typescript-7", "bin", "tsc")
+    const launcher = path.join(tools, "node_modules", "typescript-7", "bin", "tsc")
+    /**
+     * The platform's binary that launcher starts, started here directly: the launcher is a Node process
+     * (about 0.16 CPU-s a run: measured 0.15 to 0.18 against 0.02 for `tsc --version`) that does nothing else.
+     * Found as the launcher finds it (typescript-7's lib/getExePath.js); a typescript-7 without that file
+     * (test/check-docs.test.ts's stand-ins, whose bin/tsc is a Node script) is run through its bin/tsc.
+     */
+    const getExePath = path.join(tools, "node_modules", "typescript-7", "lib", "getExePath.js")
+    const tsc7 = fs.existsSync(getExePath)
+      ? ((await import(pathToFileURL(getExePath).href)) as { readonly default: () => string }).default()
+      : launcher
+    const tscArgs = ["-p", checkConfigPath, "--pretty", "false", "--singleThreaded"]
 
     /** One diagnostic as `tsc --pretty false` prints it: `file(line,column): error TS1234: message`. */
     interface Diagnostic {
@@ -439,11 +508,10 @@ export const checkDocs = async (options: CheckOptions = {}): Promise<CheckResult
     // --singleThreaded: `npm test` runs its static checks side by side, one per core, so tsc's own threads
     // only share the same cores: single-threaded, the check took a fifth to a third less CPU, and less time
     // (measured on a loaded 2-core machine: edition 3 7.0 against 11.0 CPU-s, edition 4 6.5 against 8.2).
-    const result = await spawnText(
-      process.execPath,
-      [tsc7, "-p", checkConfigPath, "--pretty", "false", "--singleThreaded"],
-      root
-    )
+    const result =
+      tsc7 === launcher
+        ? await spawnText(process.execPath, [launcher, ...tscArgs], root)
+        : await spawnText(tsc7, tscArgs, root)
     if (result.error !== undefined) {
       err(`${tsc7}: ${result.error.message}`)
       throw new Exit(2)
@@ -611,33 +679,16 @@ export const checkDocs = async (options: CheckOptions = {}): Promise<CheckResult
       `Type-checked ${project === undefined ? "" : `the project (${project.fileNames.length} files) and `}${checked.length} documentation examples from ${files} files in ${seconds} s.`
     )
 
-    /** A glob of docgen.json (`src/internal/**\/*.ts`) as a regular expression over paths relative to the root. */
-    const globPattern = (glob: string): RegExp => {
-      const parts = glob.split(/(\*\*\/|\*)/).map((part) => {
-        if (part === "**/") return "(?:.*/)?"
-        if (part === "*") return "[^/]*"
-        return part.replace(/[.+?^$()|[\]{}\\]/g, "\\$&")
-      })
-      return new RegExp(`^${parts.join("")}$`)
-    }
-
     /**
      * The JSDoc examples of the modules the API reference documents (docgen.json: `srcDir`, less `exclude`),
      * run: each module imported, once, as docgen used to run them with tsx after its own type check of the
      * same examples. `npm test` runs docgen without its examples step (DOCGEN_RUN_EXAMPLES=false): they are
-     * type-checked above, with everything else, and run here. An example that throws fails the check.
+     * type-checked above, with everything else, and run here; or, with `--no-run-examples` (`npm test`'s
+     * typecheck), in the vitest suite (test/jsdoc.test.ts, `documentedExamples`), where Effect and the library
+     * are loaded already: here under tsx they took about 4 CPU-s. An example that throws fails the check.
      */
     const runExamples = async (): Promise<void> => {
-      const config = JSON.parse(fs.readFileSync(path.join(root, "docgen.json"), "utf8")) as {
-        readonly srcDir?: string
-        readonly exclude?: ReadonlyArray<string>
-      }
-      const excluded = (config.exclude ?? []).map(globPattern)
-      const srcDir = `${config.srcDir ?? "src"}/`
-      const documented = (source: string) => {
-        const relative = source.split(path.sep).join("/")
-        return relative.startsWith(srcDir) && !excluded.some((pattern) => pattern.test(relative))
-      }
+      const documented = documentedByDocgen(root)
       const run = [...byFile].filter(([, block]) => documented(block.source))
       const failures: Array<string> = []
       for (const [file, block] of run) {
@@ -668,17 +719,28 @@ export const checkDocs = async (options: CheckOptions = {}): Promise<CheckResult
   }
 }
 
-// The command: `tsx scripts/check-docs.ts [--edition 4] [--docs-only] [--root <dir>]`.
+// The command: `tsx scripts/check-docs.ts [--edition 4 | --edition 3,4] [--docs-only] [--no-run-examples]
+// [--root <dir>]`. `--edition 3,4` checks both editions, one after the other, in this one process (`npm test`:
+// Node, tsx and TypeScript 5.9 load once, not once per edition), each as its own command would; it fails when
+// either fails.
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argument = (name: string) =>
     process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined
   const root = argument("--root")
-  const { code } = await checkDocs({
-    ...(root === undefined ? {} : { root }),
-    edition: argument("--edition") === "4" ? 4 : 3,
-    docsOnly: process.argv.includes("--docs-only"),
-    print: true
-  })
+  const editions: ReadonlyArray<3 | 4> =
+    argument("--edition") === "3,4" ? [3, 4] : argument("--edition") === "4" ? [4] : [3]
+  let code = 0
+  for (const edition of editions) {
+    if (editions.length > 1) console.log(`Effect ${edition} edition:`)
+    const result = await checkDocs({
+      ...(root === undefined ? {} : { root }),
+      edition,
+      docsOnly: process.argv.includes("--docs-only"),
+      ...(process.argv.includes("--no-run-examples") ? { runExamples: false } : {}),
+      print: true
+    })
+    code = Math.max(code, result.code)
+  }
   // A failure ends the process at once, as before (a JSDoc example that threw may have left a handle open).
   if (code !== 0) process.exit(code)
 }

@@ -16,9 +16,10 @@
 //   node scripts/test.mjs            everything (npm test)
 //   node scripts/test.mjs --static   only the static checks
 //   node scripts/test.mjs --cpu      also the CPU time of each step (Linux: /usr/bin/time)
+//   node scripts/test.mjs --suites-first   the suites at once, the static checks at a lower priority
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { availableParallelism, tmpdir } from "node:os"
+import { availableParallelism, setPriority, tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -30,20 +31,25 @@ const env = {
 }
 
 /**
- * The static checks: the same commands as the npm scripts of the same names (and extra environment),
- * longest first (measured CPU-s on the loaded 2-core machine, 2026-12-05: about 12, 10, 7, and the
- * lint and the formatting under half a second each), so that the last ones to start are short.
+ * The static checks: the npm scripts of the same names (with the flags and environment said below),
+ * longest first (measured CPU-s on the loaded 2-core machine, 2026-12-06: the two typechecks about 17,
+ * docgen about 13, the lint and the formatting under half a second each), so that the last ones to start
+ * are short.
  */
 const staticChecks = [
+  // Each edition's project and the documentation's examples, each in one TypeScript 7 program: tsconfig.json
+  // (`npm run typecheck`), then effect4/tsconfig.json and its examples (effect4/src JSDoc, ```ts effect4
+  // blocks; `--edition 4`), one after the other in one Node process (`--edition 3,4`: Node, tsx and
+  // TypeScript 5.9 load once, where a step per edition loaded them twice), run as `node --import tsx`: one
+  // Node process, where the tsx command starts two; 0.2 CPU-s less each.
+  // --no-run-examples: the JSDoc examples are type-checked here and run by the vitest suite
+  // (test/jsdoc.test.ts), where Effect and the library are loaded already: run here, under tsx, they took
+  // about 4 CPU-s more (the Effect 3 step 14.2 and 17.1 against 9.2 and 10.3 CPU-s; the test file about 0.4 more).
+  ["typecheck", "node --import tsx scripts/check-docs.ts --edition 3,4 --no-run-examples"],
   // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
-  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck below
-  // type-checks the same examples in its one program, and then runs them (scripts/check-docs.ts).
+  // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck above
+  // type-checks the same examples in its one program, and the vitest suite runs them (test/jsdoc.test.ts).
   ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }],
-  // tsconfig.json and the documentation's examples, in one TypeScript 7 program (`npm run typecheck`, run
-  // as `node --import tsx`: one Node process, where the tsx command starts two; 0.2 CPU-s less each).
-  ["typecheck", "node --import tsx scripts/check-docs.ts"],
-  // The Effect 4 edition (effect4/tsconfig.json) and its examples (effect4/src JSDoc, ```ts effect4 blocks).
-  ["effect4 typecheck", "node --import tsx scripts/check-docs.ts --edition 4"],
   // The lint (the first half of `npm run lint`): oxlint, a native linter, with .oxlintrc.json (the rules ESLint
   // with typescript-eslint had, test/lint.test.ts); under half a CPU-second for the whole tree, hence last.
   // --deny-warnings: a warning fails it (ESLint's --max-warnings 0).
@@ -138,11 +144,16 @@ const buildResult =
       ).then((result) => [result])
 // The suites start as soon as a core has no static check left to run (the last checks still running
 // beside them), rather than once every check has ended: the core would be idle meanwhile.
+// --suites-first (an experiment, to be measured on an idle machine against the default): the suites start
+// at once, beside the build, and the static checks run below their priority (this process lowers its own
+// before starting them, so they inherit it), in the time the suites leave a core idle. The Effect 3 suite
+// is the longest chain of npm test (about 120 s of its 140-150 on an idle machine), and it started only
+// after the first ~20 s of static checks.
+const suitesFirst = suitesToo && process.argv.includes("--suites-first")
 let coreFree = () => {}
 const free = new Promise((resolve) => (coreFree = resolve))
-const staticResults = pool(staticChecks, Math.max(availableParallelism(), 1), () => coreFree())
 const suiteResults = suitesToo
-  ? free.then(() =>
+  ? (suitesFirst ? Promise.resolve() : free).then(() =>
       Promise.all(
         suites.map(([name, command, cwd], index) =>
           run(name, command, index > 0, { EFFECT_PLEX_AUTH_PACKED_DIR: packedDir }, cwd)
@@ -150,6 +161,10 @@ const suiteResults = suitesToo
       )
     )
   : Promise.resolve([])
+// The suites' processes are started in the `then` above (a microtask): wait for it before lowering.
+if (suitesFirst) await Promise.resolve()
+if (suitesFirst) setPriority(10)
+const staticResults = pool(staticChecks, Math.max(availableParallelism(), 1), () => coreFree())
 const results = [...(await staticResults), ...(await buildResult), ...(await suiteResults)]
 if (packedDir !== undefined) rmSync(packedDir, { recursive: true, force: true })
 if (cpu) rmSync(cpuDir, { recursive: true, force: true })

@@ -7,9 +7,10 @@
  * the check passes (a top-level declaration an example never reads is allowed, a ```ts no-check block
  * is skipped) and runs the JSDoc examples. The check runs on TypeScript 7 (`typescript-7`), as the
  * build does; TypeScript 5.9 (`typescript`) is only parsed with. Most tests call the check in this
- * process (`checkDocs`); one runs the command itself (a clean Effect 3 project, its JSDoc examples run,
- * from a copy of the script beside a linked node_modules). The command from this project's scripts/ on
- * this project is `npm run typecheck`, one of npm test's static checks.
+ * process (`checkDocs`); one runs the command itself (a clean project, both editions with
+ * `--edition 3,4`, the Effect 3 edition's JSDoc examples run, from a copy of the script beside a linked
+ * node_modules). The command from this project's scripts/ on this project is `npm run typecheck`, and
+ * with `--edition 3,4` one of npm test's static checks.
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
@@ -136,10 +137,14 @@ const check = (dir: string, options: Omit<CheckOptions, "root"> = {}) =>
  * Runs the command on a fixture under tsx, as `npm run typecheck` does, from the fixture's directory:
  * `script` is this project's scripts/check-docs.ts or a copy of it.
  */
-const command = (dir: string, script = path.join(root, "scripts", "check-docs.ts")) =>
+const command = (
+  dir: string,
+  script = path.join(root, "scripts", "check-docs.ts"),
+  args: ReadonlyArray<string> = []
+) =>
   Effect.promise(() =>
     // tsx in the same process (its command starts two): found from the fixture, inside this project.
-    run(process.execPath, ["--import", "tsx", script, "--root", dir], dir, 60_000)
+    run(process.execPath, ["--import", "tsx", script, "--root", dir, ...args], dir, 60_000)
   )
 
 /** `file:line:column` of the first occurrence of `needle` in a fixture file (1-based). */
@@ -231,42 +236,39 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
     })
   )
 
-  for (const edition of [3, 4] as const) {
-    it.effect(
-      `Effect ${edition} edition: a clean project passes${edition === 3 ? ", its JSDoc examples run; node_modules reached through a link, the check finds TypeScript 7" : ""}`,
-      () =>
-        Effect.gen(function* () {
-          const dir = yield* Effect.promise(() => fixture(`clean-${edition}`, false))
-          // The Effect 3 edition's by the command (its JSDoc examples run; and the command works), from a
-          // copy of the script beside a node_modules reached through a link (a shared or symlinked
-          // install: the check finds TypeScript 7 there); the Effect 4 edition's in this process. (The
-          // command from this project's own scripts/ is `npm run typecheck`, a static check of npm test.)
-          const result = yield* edition === 3
-            ? Effect.flatMap(linkedTools("clean-3-tools", "all"), (tools) =>
-                command(dir, path.join(tools, "scripts", "check-docs.ts"))
-              )
-            : check(dir, { edition })
-          assert.strictEqual(result.code, 0, result.stdout + result.stderr)
-          assert.strictEqual(result.stderr, "")
-          const noCheck = yield* Effect.promise(() => at(dir, "docs/guide.md", "```ts no-check"))
-          assert.include(result.stdout, `skipped (no-check): docs/guide.md:${noCheck.line + 1}`)
+  it.effect(
+    "a clean project passes, both editions by one command (--edition 3,4, as npm test runs it): the Effect 3 edition's JSDoc examples run; node_modules reached through a link, the check finds TypeScript 7",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* Effect.promise(() => fixture("clean", false))
+        // By the command (its JSDoc examples run; and the command works), from a copy of the script beside a
+        // node_modules reached through a link (a shared or symlinked install: the check finds TypeScript 7
+        // there), both editions in one process as npm test's typecheck step checks them. (The command from
+        // this project's own scripts/ is that static check of npm test.)
+        const tools = yield* linkedTools("clean-tools", "all")
+        const result = yield* command(dir, path.join(tools, "scripts", "check-docs.ts"), ["--edition", "3,4"])
+        assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+        assert.strictEqual(result.stderr, "")
+        const [three = "", four, ...more] = result.stdout.split("Effect 4 edition:\n")
+        assert.strictEqual(more.length, 0, result.stdout)
+        assert.isTrue(three.startsWith("Effect 3 edition:\n"), result.stdout)
+        const noCheck = yield* Effect.promise(() => at(dir, "docs/guide.md", "```ts no-check"))
+        for (const [edition, output] of [
+          [3, three],
+          [4, four ?? ""]
+        ] as const) {
+          assert.include(output, `skipped (no-check): docs/guide.md:${noCheck.line + 1}`)
           assert.match(
-            result.stdout,
+            output,
             new RegExp(
               `Type-checked the project \\(2 files\\) and ${edition === 3 ? 2 : 3} documentation examples from 2 files in `
             )
           )
-          if (edition === 3) {
-            assert.include(
-              result.stdout,
-              "example ran: 4\nRan the 1 JSDoc examples of the modules docgen documents."
-            )
-          } else {
-            assert.notInclude(result.stdout, "example ran")
-          }
-        })
-    )
-  }
+        }
+        assert.include(three, "example ran: 4\nRan the 1 JSDoc examples of the modules docgen documents.")
+        assert.notInclude(four, "example ran")
+      })
+  )
 
   /**
    * A copy of the script in a directory of its own, beside a node_modules reached through a link: `"all"`

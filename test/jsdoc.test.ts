@@ -4,12 +4,18 @@
  * the Effect packages. Internal modules (src/internal, src/testing/internal,
  * src/bin) and the Effect-free protocol core (src/core, internal to both
  * editions) are exempt.
+ *
+ * And the JSDoc examples of the modules docgen documents run: `npm test`'s typecheck type-checks
+ * them (scripts/check-docs.ts --no-run-examples) and leaves running them to this file, in a vitest
+ * worker where Effect and the library are loaded already (`npm run typecheck` alone still runs them).
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { createRequire } from "node:module"
 import type * as Ts from "typescript"
+import { afterAll } from "vitest"
+import { documentedExamples, exampleModuleName } from "../scripts/check-docs.js"
 
 // TypeScript by `require`: an ESM import of its 9 MB CommonJS file first has Node scan it for its
 // export names (about 0.6 CPU-s more, once per vitest worker; see scripts/check-docs.ts).
@@ -115,4 +121,30 @@ describe("JSDoc on the public API", () => {
       fs.rmSync(file)
     }
   })
+})
+
+describe("the JSDoc examples of the modules docgen documents", () => {
+  // Written as scripts/check-docs.ts writes them (one module each, `export {}` last), to a folder of
+  // this file's own; `effect-plex-auth` resolves to src/ (vitest.config.ts's aliases), as the check's
+  // tsconfig `paths` have it.
+  const dir = path.join(root, ".tmp", "jsdoc-examples-run")
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const examples = documentedExamples(root)
+
+  it("are found: those of the documented modules, not of the barrels, internals or guides", () => {
+    const sources = new Set(examples.map((block) => block.source))
+    assert.isAbove(examples.length, 50)
+    for (const source of ["src/ClientIdentity.ts", "src/testing/FakePlex.ts", "src/node/KeyValueStore.ts"])
+      assert.isTrue(sources.has(source), source)
+    for (const source of sources) assert.match(source, /^src\/(?!index\.ts$|internal\/|core\/|bin\/)/)
+  })
+
+  for (const block of examples) {
+    it(`${block.source}:${block.line} runs`, async () => {
+      const file = path.join(dir, exampleModuleName(block))
+      fs.mkdirSync(dir, { recursive: true })
+      fs.writeFileSync(file, `${block.code}\nexport {}\n`)
+      await import(/* @vite-ignore */ file)
+    })
+  }
 })
