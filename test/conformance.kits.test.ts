@@ -6,7 +6,8 @@
  */
 import { FetchHttpClient } from "@effect/platform"
 import { HttpClient } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "./support/it.js"
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Redacted, Schema } from "effect"
 import { TestClock } from "effect"
 import {

@@ -4,7 +4,8 @@
  * generated once and kept.
  */
 import { type HttpClient, Error as PlatformError, KeyValueStore } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "./support/it.js"
 import { Effect, Layer, Option, Redacted, Ref, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
 import { expectRequests, onlyRequest } from "./support/assertions.js"

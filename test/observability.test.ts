@@ -20,7 +20,8 @@
  */
 import * as util from "node:util"
 import { Headers, HttpClient, HttpClientResponse } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "./support/it.js"
 import {
   Context,
   Duration,

@@ -24,7 +24,8 @@
  */
 import { inspect } from "node:util"
 import { FetchHttpClient, HttpClient, type HttpClientRequest } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "./support/it.js"
 import {
   Cause,
   Duration,

@@ -4,7 +4,8 @@
  * device key, and persistence in a KeyValueStore.
  */
 import { KeyValueStore } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import {
   Clock,
   Context,

@@ -2,7 +2,8 @@
  * Every status and failure mode, for each of the four operations: which
  * tagged error it becomes and what context that error carries.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import { Effect, Fiber, TestClock } from "effect"
 import { PlexAuth } from "effect-plex-auth"
 import { expectRequests, failsWith, mockReceived } from "../support/assertions.js"

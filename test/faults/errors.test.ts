@@ -4,7 +4,8 @@
  * `FetchHttpClient`): each gives the typed error the core promises, the fake
  * saw what the error says happened, and the next call succeeds again.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import { Effect, Fiber, Option, Redacted, TestClock } from "effect"
 import { PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"

@@ -8,7 +8,8 @@
  * not six digits, a URL with a query), the outcome must match it; a sent
  * sign-in carries exactly the given values.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import { Effect, Exit, FastCheck as fc, Redacted, Runtime } from "effect"
 import { Credentials, PlexAuth, PlexServer, PlexTv } from "effect-plex-auth"
 import type { PlexError } from "effect-plex-auth"

@@ -17,7 +17,8 @@
  * test/PlexAuth/timeout-fetch.test.ts's.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer, Scope, Supervisor, TestClock } from "effect"
 import { PlexAuth } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"

@@ -12,7 +12,8 @@ import {
   KeyValueStore,
   Error as PlatformError
 } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import type { Duration } from "effect"
 import {
   Cause,
