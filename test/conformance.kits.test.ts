@@ -7,7 +7,6 @@
 import { FetchHttpClient } from "@effect/platform"
 import { HttpClient } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
-import { it } from "./support/it.js"
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Redacted, Schema } from "effect"
 import { TestClock } from "effect"
 import {
@@ -29,6 +28,7 @@ import { type HandlerOptions, handlerFaults, makeHandler } from "effect-plex-aut
 import { serve } from "effect-plex-auth/fake/node"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "./support/it.js"
 import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
 import { withRecordedSpans } from "./support/observe.js"
 

@@ -3,9 +3,9 @@
  * tagged error it becomes and what context that error carries.
  */
 import { assert, describe } from "@effect/vitest"
-import { it } from "../support/it.js"
 import { Effect, Fiber, TestClock } from "effect"
 import { PlexAuth } from "effect-plex-auth"
+import { it } from "../support/it.js"
 import { expectRequests, failsWith, mockReceived } from "../support/assertions.js"
 import { env } from "../support/env.js"
 import * as MockHttp from "../support/MockHttp.js"

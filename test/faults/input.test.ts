@@ -9,11 +9,11 @@
  * sign-in carries exactly the given values.
  */
 import { assert, describe } from "@effect/vitest"
-import { it } from "../support/it.js"
 import { Effect, Exit, FastCheck as fc, Redacted, Runtime } from "effect"
 import { Credentials, PlexAuth, PlexServer, PlexTv } from "effect-plex-auth"
 import type { PlexError } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { inMemory } from "./support.js"
 
 const controls = /[\u0000-\u001f\u007f]/

@@ -6,10 +6,10 @@
  * the fake received, and their spacing by when (`receivedAt`, `Clock` time).
  */
 import { assert, describe } from "@effect/vitest"
-import { it } from "../support/it.js"
 import { Effect, Exit, Fiber, Schedule, TestClock } from "effect"
 import { PlexAuth, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import type { Operation } from "./support.js"
 import { failureOf, inMemory, operations, targetOf } from "./support.js"
 
