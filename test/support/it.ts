@@ -3,20 +3,31 @@
  * @effect/vitest's do (Effect's `TestContext`, the default logger removed), built for less CPU.
  *
  * @effect/vitest provides `TestContext.TestContext` to every test (and to every run of `it.effect.prop`):
- * about 5-7 ms of CPU to build in Effect 3, mostly the layer machinery around its parts (measured: 400
- * empty `it.effect` tests 1.8-3.1 CPU-s; the same with this module's environment 0.9-1.1 CPU-s); Effect 4's
- * @effect/vitest builds a lighter one (0.3 ms). Here each test still gets services of its own where they
- * hold state: a new `TestClock` at 0 (`TestClock.defaultTestClock`), new `TestAnnotations`, `TestSized`
- * (100) and `TestConfig` (TestContext's values). Only `TestLive` is built once per worker: it holds the
- * live services (`TestContext.LiveContext`) and nothing that a test changes. The tests run through
- * @effect/vitest's own `it.live` and `it.scopedLive` (its runner, its failure reports), with this
- * environment provided; the scope of `it.scoped` closes inside it, as @effect/vitest's does.
- * test/support/it.test.ts checks the environment.
+ * about 5-9 ms of CPU to build in Effect 3, mostly the layer machinery around its parts (measured, 300
+ * tests that each move the clock once: 1.6-2.7 CPU-s; with this module's environment 0.8-0.9 CPU-s);
+ * Effect 4's @effect/vitest builds a lighter one (0.3 ms). Here each test still gets services of its own
+ * where they hold state: a new `TestClock` at 0 (`TestClock.defaultTestClock`), new `TestAnnotations`, a
+ * new `TestSized` (100) and TestContext's `TestConfig` (plain values). Only `TestLive` is built once per
+ * worker: it holds the live services (`TestContext.LiveContext`) and nothing that a test changes. The
+ * tests run through @effect/vitest's own `it.live` (its runner, its failure reports), with this environment
+ * provided; the scope of `it.scoped` closes inside it, as @effect/vitest's does. test/support/it.test.ts
+ * checks the environment.
  */
 import { it as base } from "@effect/vitest"
 import type { Vitest } from "@effect/vitest"
 import type { Scope } from "effect"
-import { Effect, Layer, Logger, TestClock, TestContext, TestServices } from "effect"
+import {
+  Effect,
+  FiberRef,
+  HashSet,
+  Layer,
+  Logger,
+  TestClock,
+  TestConfig,
+  TestContext,
+  TestServices,
+  TestSized
+} from "effect"
 
 /** `TestLive` over the live services (and the live services themselves, as TestContext provides them). */
 const live = Layer.succeedContext(
@@ -25,12 +36,32 @@ const live = Layer.succeedContext(
   )
 )
 
-/** The test services of one test (TestContext's, `TestLive` shared), without the default logger. */
-const testEnv = Layer.mergeAll(
-  TestClock.defaultTestClock.pipe(Layer.provideMerge(TestServices.annotationsLayer())),
-  TestServices.sizedLayer(100),
-  TestServices.testConfigLayer({ repeats: 100, retries: 100, samples: 200, shrinks: 1000 })
-).pipe(Layer.provideMerge(live), Layer.provide(Logger.remove(Logger.defaultLogger)))
+/** The clock and the annotations of one test (new ones each time), over the shared `TestLive`. */
+const clockAndAnnotations = TestClock.defaultTestClock.pipe(
+  Layer.provideMerge(TestServices.annotationsLayer()),
+  Layer.provideMerge(live)
+)
+
+/** TestContext's `TestConfig` (its values hold no state). */
+const config = TestConfig.make({ repeats: 100, retries: 100, samples: 200, shrinks: 1000 })
+
+/**
+ * `effect` with the test services of one test (TestContext's, `TestLive` shared), without the default
+ * logger. `TestSized` and `TestConfig` are set as their layers set them (in the context and in the fiber's
+ * services), without a layer each: the layer machinery was most of the cost.
+ */
+const withTestEnv = <A, E>(effect: Effect.Effect<A, E, TestServices.TestServices>): Effect.Effect<A, E> =>
+  Effect.suspend(() => {
+    const sized = TestSized.make(100)
+    return effect.pipe(
+      TestServices.withSized(sized),
+      TestServices.withTestConfig(config),
+      Effect.provideService(TestSized.TestSized, sized),
+      Effect.provideService(TestConfig.TestConfig, config),
+      Effect.locallyWith(FiberRef.currentLoggers, HashSet.remove(Logger.defaultLogger)),
+      Effect.provide(clockAndAnnotations)
+    )
+  })
 
 type Wrap<R> = <A, E>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, never>
 
@@ -64,10 +95,10 @@ const tester = <R>(runner: Vitest.Tester<never>, wrap: Wrap<R>): Vitest.Tester<R
   })
 }
 
-const effect = tester<TestServices.TestServices>(base.live, (self) => Effect.provide(self, testEnv))
+const effect = tester<TestServices.TestServices>(base.live, withTestEnv)
 
 const scoped = tester<TestServices.TestServices | Scope.Scope>(base.live, (self) =>
-  Effect.provide(Effect.scoped(self), testEnv)
+  withTestEnv(Effect.scoped(self))
 )
 
 /** @effect/vitest's `it`, with `it.effect` and `it.scoped` as above (everything else is @effect/vitest's). */
