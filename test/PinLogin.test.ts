@@ -2,10 +2,11 @@
  * PIN login: create, the app.plex.tv URL, polling (spacing, slow-down on
  * 429, expiry, 404 code 1020, interruption) and the Credentials layer.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Fiber, Layer, Redacted, Ref, TestClock } from "effect"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import { it } from "./support/it.js"
 import { afterAdjusting, expectRequests, failsWith, onlyRequest } from "./support/assertions.js"
 import { CLIENT_ID, env, IdentityLive, identityInput, TOKEN } from "./support/env.js"
 import { layerPendingSleeps, whenSleeping, whenWaiting } from "./Jwt/support.js"

@@ -1,6 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Config, ConfigError, Effect, Layer } from "effect"
 import { PlexAuth, PlexServer } from "effect-plex-auth"
+import { it } from "./support/it.js"
 import { expectRequests, failsWith, onlyRequest } from "./support/assertions.js"
 import { CredentialsLive, env, IdentityLive, withEnv } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"

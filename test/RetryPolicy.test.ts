@@ -3,9 +3,10 @@
  * the Clock time each request was recorded at), which errors are retried at
  * all, and how policies are set globally and per call.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Schedule, TestClock } from "effect"
 import { PlexAuth, PlexError, RetryPolicy } from "effect-plex-auth"
+import { it } from "./support/it.js"
 import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
 import { afterAdjusting, expectRequests, failsWith } from "./support/assertions.js"
 import { env } from "./support/env.js"

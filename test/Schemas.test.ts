@@ -3,9 +3,10 @@
  * seen to send (and the generated SDKs choked on), and the two spec eras.
  */
 import { inspect } from "node:util"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Arbitrary, Effect, Either, FastCheck as fc, JSONSchema, Logger, Redacted, Schema } from "effect"
 import { PlexAuth, Schemas } from "effect-plex-auth"
+import { it } from "./support/it.js"
 import account2025 from "./fixtures/account-2025-08.json" with { type: "json" }
 import account2026 from "./fixtures/account-2026-02.json" with { type: "json" }
 import resources from "./fixtures/security-resources-2026-02.json" with { type: "json" }

@@ -3,9 +3,10 @@
  * section of docs/benchmarks.md from the bare client's CPU per request over ours (bench/targets.ts);
  * and the table on the page is the one that function writes from the page's own CPU table.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import * as fs from "node:fs"
 import { Effect } from "effect"
+import { it } from "./support/it.js"
 import { bareClient, issue16Least, issue16Targets, type TargetRow } from "../bench/targets.js"
 
 const row = (operation: string, concurrency: number, bare: number | undefined): TargetRow => ({

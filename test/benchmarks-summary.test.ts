@@ -3,9 +3,10 @@
  * writes from the page's own tables (scripts/benchmarks-summary.ts): the page shows what they write, and a
  * page they cannot read is kept as it is.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import * as fs from "node:fs"
 import { Effect } from "effect"
+import { it } from "./support/it.js"
 import {
   summary,
   summaryBegin,

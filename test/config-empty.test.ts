@@ -3,9 +3,10 @@
 // the layerConfig with Effect's missing-data ConfigError naming it, an optional one takes its default. Effect 3's
 // provider hands "" on, which used to fail with InvalidInput (`must not be empty`). effect4/test/config-empty.test.ts
 // asserts the same outcomes.
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { ConfigError, ConfigProvider, Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, Jwt, PlexServer, PlexTv } from "effect-plex-auth"
+import { it } from "./support/it.js"
 
 const withEnv = (entries: Record<string, string>) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(entries))))

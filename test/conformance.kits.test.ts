@@ -6,7 +6,7 @@
  */
 import { FetchHttpClient } from "@effect/platform"
 import { HttpClient } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Redacted, Schema } from "effect"
 import { TestClock } from "effect"
 import {
@@ -28,6 +28,7 @@ import { type HandlerOptions, handlerFaults, makeHandler } from "effect-plex-aut
 import { serve } from "effect-plex-auth/fake/node"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "./support/it.js"
 import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
 import { withRecordedSpans } from "./support/observe.js"
 

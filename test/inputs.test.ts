@@ -5,7 +5,7 @@
  * timeouts that would turn the per-attempt timeout off. Never a `TypeError`
  * (a defect), never a request.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Effect, Exit, FastCheck as fc, Layer, Option, Redacted } from "effect"
 import {
   ClientIdentity,
@@ -17,6 +17,7 @@ import {
   Resources
 } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import { it } from "./support/it.js"
 
 const big = (n: number) => "a".repeat(n)
 const MB = 1024 * 1024

@@ -4,9 +4,10 @@
  * generated once and kept.
  */
 import { type HttpClient, Error as PlatformError, KeyValueStore } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted, Ref, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
+import { it } from "./support/it.js"
 import { expectRequests, onlyRequest } from "./support/assertions.js"
 import { env, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"

@@ -7,7 +7,7 @@
  * `plex.operation` attribute. Each case makes the fake answer with a failure
  * and reads the error's `operation`, its message and the spans.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import type { Exit } from "effect"
 import { Cause, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import type { HttpClient } from "@effect/platform"
@@ -26,6 +26,7 @@ import {
   ServerAccess
 } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "./support/it.js"
 import { type RecordedSpan, withRecordedSpans } from "./support/observe.js"
 
 type Requirements =

@@ -20,7 +20,7 @@
  */
 import * as util from "node:util"
 import { Headers, HttpClient, HttpClientResponse } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import {
   Context,
   Duration,
@@ -40,6 +40,7 @@ import {
 import type { PlexError } from "effect-plex-auth"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth, PlexServer, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "./support/it.js"
 import { inMemory, type Operation, operations, targetOf } from "./faults/support.js"
 import { type RecordedSpan, withCapturedLogs, withRecordedSpans } from "./support/observe.js"
 

@@ -3,9 +3,10 @@
  * once — concurrent callers share that single refresh — and the call is
  * retried once. Credentials that cannot just report Unauthorized.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Layer, Redacted, Ref, TestClock } from "effect"
 import { Credentials, Home, PlexAuth } from "effect-plex-auth"
+import { it } from "./support/it.js"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { env, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"

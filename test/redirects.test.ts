@@ -3,9 +3,10 @@
  * another origin without it, never resending a password to another origin,
  * never more than five hops, never to a non-http(s) URL.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted, Schedule } from "effect"
 import { PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
+import { it } from "./support/it.js"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { CODE, env, PASSWORD, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"

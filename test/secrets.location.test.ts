@@ -10,10 +10,11 @@
  */
 import type { HttpClientError, HttpClientResponse } from "@effect/platform"
 import { inspect } from "node:util"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Effect, Exit, Inspectable, Layer } from "effect"
 import { ClientIdentity, ServerClient } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "./support/it.js"
 import { failureOf, inMemory, operations, recordedTexts, targetOf } from "./faults/support.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "./support/observe.js"
 

@@ -24,7 +24,7 @@
  */
 import { inspect } from "node:util"
 import { FetchHttpClient, HttpClient, type HttpClientRequest } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import {
   Cause,
   Duration,
@@ -41,6 +41,7 @@ import {
 import { Credentials, Jwt, PinLogin, PlexAuth, PlexServer, RetryPolicy } from "effect-plex-auth"
 import type { ClientIdentity, PlexError } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "./support/it.js"
 import type { Operation as FaultOperation, Target } from "./faults/support.js"
 import { failureOf, inMemory, operations as faultOperations, targetOf } from "./faults/support.js"
 import { signedIn, step, stepToEnd } from "./Jwt/support.js"

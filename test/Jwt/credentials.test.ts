@@ -4,7 +4,7 @@
  * device key, and persistence in a KeyValueStore.
  */
 import { KeyValueStore } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import {
   Clock,
   Context,
@@ -21,6 +21,7 @@ import {
 } from "effect"
 import { Credentials, Jwt, PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { failsWith } from "../support/assertions.js"
 import { withCapturedLogs } from "../support/observe.js"
 import { CLIENT_ID, registeredKey, segments, signedIn, step, stepToEnd } from "./support.js"

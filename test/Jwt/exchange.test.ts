@@ -5,10 +5,11 @@
  * only a refused signature or key is `Unauthorized`.
  */
 import { KeyValueStore } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
 import { Credentials, Jwt, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { failsWith } from "../support/assertions.js"
 import { withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 import { registeredKey, segments, signedIn, stepToEnd, whenWaiting } from "./support.js"

@@ -2,10 +2,11 @@
  * Issue 14 item 1: JWT device authentication goes to its own host,
  * `https://clients.plex.tv` by default, whatever `PlexTv` says.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, Jwt, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { identity, layerPendingSleeps, stepToEnd, step } from "./support.js"
 
 /** The fake with nothing but an identity and the account token: no `PlexTv`, no `JwtHost`. */

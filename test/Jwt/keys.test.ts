@@ -4,9 +4,10 @@
  */
 import { createHash } from "node:crypto"
 import { inspect } from "node:util"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Either, Layer, Redacted, TestClock } from "effect"
 import { ClientIdentity, Jwt } from "effect-plex-auth"
+import { it } from "../support/it.js"
 import { CLIENT_ID, identity, segments, signatureVerifies, signWith } from "./support.js"
 
 const IdentityLive = ClientIdentity.layer(identity).pipe(Layer.orDie)

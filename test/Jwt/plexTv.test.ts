@@ -3,10 +3,11 @@
  * nonces, the exchange of a device JWT for a Plex JWT, and verifying Plex
  * JWTs against the published, rotating keys.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Clock, Duration, Effect, Either, Redacted, TestClock } from "effect"
 import { ClientIdentity, Credentials, Jwt, PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { failsWith } from "../support/assertions.js"
 import { CLIENT_ID, rawJson, registeredKey, segments, signedIn, signWith } from "./support.js"
 

@@ -1,9 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import type { HttpClient } from "@effect/platform"
 import type { ClientIdentity, Credentials, PlexServer } from "effect-plex-auth"
 import { PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 
 describe("PlexAuth plain names", () => {
   it.effect("fail as the seeds' operations do, each under the name the caller used", () =>

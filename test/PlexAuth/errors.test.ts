@@ -2,9 +2,10 @@
  * Every status and failure mode, for each of the four operations: which
  * tagged error it becomes and what context that error carries.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { PlexAuth } from "effect-plex-auth"
+import { it } from "../support/it.js"
 import { expectRequests, failsWith, mockReceived } from "../support/assertions.js"
 import { env } from "../support/env.js"
 import * as MockHttp from "../support/MockHttp.js"

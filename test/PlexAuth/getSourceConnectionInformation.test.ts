@@ -1,6 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { PlexAuth } from "effect-plex-auth"
+import { it } from "../support/it.js"
 import resources from "../fixtures/security-resources-2026-02.json" with { type: "json" }
 import { expectRequests, failsWith, onlyRequest } from "../support/assertions.js"
 import { env, TOKEN } from "../support/env.js"

@@ -2,9 +2,10 @@
  * What every operation puts on the wire (identity headers, Accept, token
  * only when there is one, the exact method and URL) and the span it runs in.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexServer, RetryPolicy } from "effect-plex-auth"
+import { it } from "../support/it.js"
 import { afterAdjusting, onlyRequest } from "../support/assertions.js"
 import {
   CLIENT_ID,

@@ -2,9 +2,10 @@
  * The request settings, each with a dual `with...` combinator: per-attempt
  * timeout, body cap, trace propagation and retry policy.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Duration, Effect, Schedule } from "effect"
 import { PlexAuth, RetryPolicy } from "effect-plex-auth"
+import { it } from "../support/it.js"
 import { afterAdjusting, expectRequests, failsWith } from "../support/assertions.js"
 import { env } from "../support/env.js"
 import * as MockHttp from "../support/MockHttp.js"

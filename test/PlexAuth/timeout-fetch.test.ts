@@ -14,9 +14,10 @@
  * on the real clock.
  */
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexTv } from "effect-plex-auth"
+import { it } from "../support/it.js"
 
 const account = { id: 1, uuid: "u-1", username: "one", title: "One" }
 

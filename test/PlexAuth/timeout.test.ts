@@ -3,10 +3,11 @@
  * fake Plex under the `TestClock` (virtual time drives it: the timeout
  * interrupts the attempt, and the platform then abandons the request).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, TestClock } from "effect"
 import { Credentials, PlexAuth } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { fakeReceived } from "../support/assertions.js"
 import { withCapturedLogs } from "../support/observe.js"
 

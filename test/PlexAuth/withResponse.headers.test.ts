@@ -5,10 +5,11 @@
  * effect4/test/PlexAuth/withResponse.headers.test.ts is the same test.
  */
 import { inspect } from "node:util"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { PlexAuth } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 
 /** A token the answer hands out that the request did not carry (a sign-in's new one). */
 const OTHER = "otherTokenQ7w2Zx91"

@@ -1,7 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Redacted, Schema, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { fakeReceived, failsWith } from "../support/assertions.js"
 import { assertNoSecrets, renderings, withRecordedSpans } from "../support/observe.js"
 

@@ -1,7 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { ClientIdentity, Credentials, Resources } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { failsWith } from "../support/assertions.js"
 
 const Identity = ClientIdentity.layer({

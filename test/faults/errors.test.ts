@@ -4,11 +4,12 @@
  * `FetchHttpClient`): each gives the typed error the core promises, the fake
  * saw what the error says happened, and the next call succeeds again.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Fiber, Option, Redacted, TestClock } from "effect"
 import { PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import type { Operation, Target } from "./support.js"
 import { failureOf, inMemory, onLoopback, operations, recordedTexts, targetOf } from "./support.js"
 

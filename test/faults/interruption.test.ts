@@ -17,11 +17,12 @@
  * test/PlexAuth/timeout-fetch.test.ts's.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer, Scope, Supervisor, TestClock } from "effect"
 import { PlexAuth } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import type { Operation } from "./support.js"
 import { failureOf, identity, operations, targetOf } from "./support.js"
 

@@ -5,10 +5,11 @@
  * wait, and `maxElapsedTime` ends the retries. Attempts are counted by what
  * the fake received, and their spacing by when (`receivedAt`, `Clock` time).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Exit, Fiber, Schedule, TestClock } from "effect"
 import { PlexAuth, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import type { Operation } from "./support.js"
 import { failureOf, inMemory, operations, targetOf } from "./support.js"
 

@@ -1,9 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted, TestClock } from "effect"
 import { Claim, Resources, ServerAccess } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
 import { inspect } from "node:util"
+import { it } from "../support/it.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 import { as, TestLive } from "./support.js"
 

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted, TestClock } from "effect"
 import {
   Claim,
@@ -12,6 +12,7 @@ import {
   ServerClient
 } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
+import { it } from "../support/it.js"
 import { as, onLoopback, TestLive } from "./support.js"
 
 describe("Devices over loopback", () => {

@@ -1,8 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted, TestClock } from "effect"
 import { Resources, ServerAccess, ServerClient } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { as, onLoopback, TestLive } from "./support.js"
 
 const denId = Effect.map(

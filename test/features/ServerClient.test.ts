@@ -1,8 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { Resources, ServerClient } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { as, TestLive } from "./support.js"
 
 /** alice's server "Den", connected as Resources.connect chooses, and a ready client for it. */

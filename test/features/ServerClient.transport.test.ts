@@ -8,10 +8,11 @@
  * effect4/test/features/ServerClient.transport.test.ts.
  */
 import { FetchHttpClient, HttpClient, type HttpClientError } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Redacted } from "effect"
 import { ClientIdentity, ServerClient } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 
 interface Seen {

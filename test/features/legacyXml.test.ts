@@ -6,11 +6,12 @@
  * answer is a typed `Unexpected`, an XML refusal keeps Plex's codes. `Link`
  * sends `X-Plex-Product: Plex SSO` as both references do.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { Credentials, Devices, Link, PinLogin, ServerAccess } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { as, onLoopback, TestLive } from "./support.js"
 
 const xmlAnswer = (body: string, status = 200) =>

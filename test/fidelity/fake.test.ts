@@ -2,10 +2,11 @@
  * Issue 14: the fake answers as plex.tv does where python-plexapi 4.18 and
  * @ctrl/plex noticed a difference (items 6, 7 and 10).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { Jwt } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { CLIENT_ID, rawJson, segments, signedIn, signWith } from "../Jwt/support.js"
 import { exchange } from "../testing/support.js"
 

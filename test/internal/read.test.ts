@@ -4,8 +4,9 @@
  * returns, not to the call that built it.
  */
 import { HttpClientRequest, HttpClientResponse } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
+import { it } from "../support/it.js"
 import type { RequestContext } from "../../src/core/answer.js"
 import { readText } from "../../src/internal/read.js"
 

@@ -6,9 +6,10 @@
  * no secret of six or more characters survives anywhere, and a short one
  * never survives standing alone.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, FastCheck as fc } from "effect"
 import { PlexAuth, PlexTv } from "effect-plex-auth"
+import { it } from "../support/it.js"
 import { minLengthAnywhere, scrub } from "../../src/core/redact.js"
 import { failsWith } from "../support/assertions.js"
 import { env } from "../support/env.js"

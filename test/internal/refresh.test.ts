@@ -8,7 +8,7 @@
  * sleeps.
  */
 import { KeyValueStore } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import {
   Cause,
   Context,
@@ -25,6 +25,7 @@ import {
   TestClock
 } from "effect"
 import { Credentials } from "effect-plex-auth"
+import { it } from "../support/it.js"
 import * as Refresh from "../../src/internal/refresh.js"
 
 const OLD = Redacted.make("old-token")

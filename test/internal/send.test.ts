@@ -6,8 +6,9 @@
  * the call that built the effect.
  */
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
+import { it } from "../support/it.js"
 import type { RequestContext } from "../../src/core/answer.js"
 import { follow, guarded } from "../../src/internal/send.js"
 

@@ -6,10 +6,11 @@
  * full, every expired or invalidated key stayed reachable for good (bench/soak.ts found it). Checked by
  * reachability: a `WeakRef` to each key, a full garbage collection, and the key must be gone.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Duration, Effect, TestClock } from "effect"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
+import { it } from "../support/it.js"
 import { sharedCache } from "../../src/internal/sharedCache.js"
 
 setFlagsFromString("--expose-gc")

@@ -2,11 +2,12 @@ import * as http from "node:http"
 import * as net from "node:net"
 import { FetchHttpClient } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer, Random, Redacted, Scope, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexError, PlexServer, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 
 const Client = Layer.mergeAll(
   FetchHttpClient.layer,

@@ -3,11 +3,12 @@
  * (driven by TestClock) and on loopback (real time, delay 0).
  */
 import { FetchHttpClient } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 
 const tokenOf = (pin: PinLogin.Pin) => Option.fromNullable(pin.authToken)
 

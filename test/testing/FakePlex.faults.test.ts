@@ -1,8 +1,9 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { ClientIdentity, PlexAuth, PlexError, PlexServer, PlexTv, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { fakeReceived } from "../support/assertions.js"
 import { exchange, failsWith, raw, send } from "./support.js"
 

@@ -3,12 +3,13 @@
  * FakePlexError naming the function and the option, never a TypeError from deep inside the fake.
  * effect4/test/testing/FakePlex.inputs.test.ts is this file for the Effect 4 edition.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer } from "effect"
 import { handlerFaults, makeHandler } from "effect-plex-auth/fake"
 import { serve } from "effect-plex-auth/fake/node"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 
 const untyped = <A>(value: unknown): A => value as A
 

@@ -1,7 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Random, Redacted, TestClock } from "effect"
 import { Credentials, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { CLIENT_ID, exchange } from "./support.js"
 
 const layer = FakePlex.layerSignedIn({ accounts: [{}, { username: "bob" }] })

@@ -1,8 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { inspect } from "node:util"
 import { Effect, Layer, Redacted, TestClock } from "effect"
 import { Credentials, Home, Jwt, Link, PinLogin, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { CLIENT_ID, exchange, raw, send } from "./support.js"
 
 const PASSWORD = "bob-very-secret-password"

@@ -1,7 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted, TestClock } from "effect"
 import { Credentials, PlexAuth, PlexServer } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { exchange, failsWith } from "./support.js"
 
 const source = `server://${FakePlex.defaults.serverId}`

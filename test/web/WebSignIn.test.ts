@@ -12,7 +12,7 @@ import {
   KeyValueStore,
   Error as PlatformError
 } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import type { Duration } from "effect"
 import {
   Cause,
@@ -37,6 +37,7 @@ import {
 } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, WebSignIn } from "effect-plex-auth"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
+import { it } from "../support/it.js"
 import { AppLive } from "../../examples/web-sign-in/app.js"
 import { seed } from "../../examples/web-sign-in/seed.js"
 import { authUrlParams } from "../../src/core/authUrl.js"

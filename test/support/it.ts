@@ -1,0 +1,108 @@
+/**
+ * `it` of @effect/vitest, whose `it.effect` and `it.scoped` give each test the test services that
+ * @effect/vitest's do (Effect's `TestContext`, the default logger removed), built for less CPU.
+ *
+ * @effect/vitest provides `TestContext.TestContext` to every test (and to every run of `it.effect.prop`):
+ * about 5-9 ms of CPU to build in Effect 3, mostly the layer machinery around its parts (measured, 300
+ * tests that each move the clock once: 1.6-2.7 CPU-s; with this module's environment 0.8-0.9 CPU-s);
+ * Effect 4's @effect/vitest builds a lighter one (0.3 ms). Here each test still gets services of its own
+ * where they hold state: a new `TestClock` at 0 (`TestClock.defaultTestClock`), new `TestAnnotations`, a
+ * new `TestSized` (100) and TestContext's `TestConfig` (plain values). Only `TestLive` is built once per
+ * worker: it holds the live services (`TestContext.LiveContext`) and nothing that a test changes. The
+ * tests run through @effect/vitest's own `it.live` (its runner, its failure reports), with this environment
+ * provided; the scope of `it.scoped` closes inside it, as @effect/vitest's does. test/support/it.test.ts
+ * checks the environment.
+ */
+import { it as base } from "@effect/vitest"
+import type { Vitest } from "@effect/vitest"
+import type { Scope } from "effect"
+import {
+  Effect,
+  FiberRef,
+  HashSet,
+  Layer,
+  Logger,
+  TestClock,
+  TestConfig,
+  TestContext,
+  TestServices,
+  TestSized
+} from "effect"
+
+/** `TestLive` over the live services (and the live services themselves, as TestContext provides them). */
+const live = Layer.succeedContext(
+  Effect.runSync(
+    Effect.scoped(Layer.build(TestServices.liveLayer().pipe(Layer.provideMerge(TestContext.LiveContext))))
+  )
+)
+
+/** The clock and the annotations of one test (new ones each time), over the shared `TestLive`. */
+const clockAndAnnotations = TestClock.defaultTestClock.pipe(
+  Layer.provideMerge(TestServices.annotationsLayer()),
+  Layer.provideMerge(live)
+)
+
+/** TestContext's `TestConfig` (its values hold no state). */
+const config = TestConfig.make({ repeats: 100, retries: 100, samples: 200, shrinks: 1000 })
+
+/**
+ * `effect` with the test services of one test (TestContext's, `TestLive` shared), without the default
+ * logger. `TestSized` and `TestConfig` are set as their layers set them (in the context and in the fiber's
+ * services), without a layer each: the layer machinery was most of the cost.
+ */
+const withTestEnv = <A, E>(effect: Effect.Effect<A, E, TestServices.TestServices>): Effect.Effect<A, E> =>
+  Effect.suspend(() => {
+    const sized = TestSized.make(100)
+    return effect.pipe(
+      TestServices.withSized(sized),
+      TestServices.withTestConfig(config),
+      Effect.provideService(TestSized.TestSized, sized),
+      Effect.provideService(TestConfig.TestConfig, config),
+      Effect.locallyWith(FiberRef.currentLoggers, HashSet.remove(Logger.defaultLogger)),
+      Effect.provide(clockAndAnnotations)
+    )
+  })
+
+type Wrap<R> = <A, E>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, never>
+
+/** A tester over `runner` (an @effect/vitest tester of effects that need nothing) whose tests are wrapped. */
+const tester = <R>(runner: Vitest.Tester<never>, wrap: Wrap<R>): Vitest.Tester<R> => {
+  const test =
+    (run: Vitest.Test<never>): Vitest.Test<R> =>
+    (name, self, timeout) =>
+      run(name, (ctx) => wrap(self(ctx)), timeout)
+  return Object.assign(test(runner), {
+    skip: test(runner.skip),
+    skipIf: (condition: unknown) => test(runner.skipIf(condition)),
+    runIf: (condition: unknown) => test(runner.runIf(condition)),
+    only: test(runner.only),
+    fails: test(runner.fails),
+    each:
+      <T>(cases: ReadonlyArray<T>) =>
+      <A, E>(
+        name: string,
+        self: Vitest.TestFunction<A, E, R, Array<T>>,
+        timeout?: Parameters<Vitest.Test<R>>[2]
+      ) =>
+        runner.each(cases)(name, (...args) => wrap(self(...args)), timeout),
+    prop: ((name, arbitraries, self, timeout) =>
+      runner.prop(
+        name,
+        arbitraries,
+        (properties, ctx) => wrap(self(properties, ctx)),
+        timeout
+      )) as Vitest.Tester<R>["prop"]
+  })
+}
+
+const effect = tester<TestServices.TestServices>(base.live, withTestEnv)
+
+const scoped = tester<TestServices.TestServices | Scope.Scope>(base.live, (self) =>
+  withTestEnv(Effect.scoped(self))
+)
+
+/** @effect/vitest's `it`, with `it.effect` and `it.scoped` as above (everything else is @effect/vitest's). */
+export const it: typeof base = new Proxy(base, {
+  get: (target, key, receiver) =>
+    key === "effect" ? effect : key === "scoped" ? scoped : Reflect.get(target, key, receiver)
+})
