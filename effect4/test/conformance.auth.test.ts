@@ -5,7 +5,7 @@
  * test/api-parity.test.ts lists for test/conformance.test.ts, and that test fails if the two differ
  * otherwise.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { KeyValueStore } from "effect/persistence"
 import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import { TestClock } from "effect/testing"
@@ -23,6 +23,7 @@ import {
   RetryPolicy
 } from "effect4-plex-auth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { it } from "./support/it.js"
 import { layerPendingSleeps, whenSleeping } from "./Jwt/support.js"
 
 const signedIn = FakePlex.layerSignedIn()

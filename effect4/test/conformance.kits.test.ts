@@ -6,7 +6,7 @@
  */
 import { FetchHttpClient } from "effect/http"
 import { HttpClient } from "effect/http"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Redacted, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import {
@@ -28,6 +28,7 @@ import { type HandlerOptions, handlerFaults, makeHandler } from "effect4-plex-au
 import { serve } from "effect4-plex-auth/fake/node"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { it } from "./support/it.js"
 import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
 import { withRecordedSpans } from "./support/observe.js"
 

@@ -6,7 +6,7 @@
  * test fails if the two files differ otherwise. So a behaviour one edition has and the other lacks fails
  * one of the two runs.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import {
@@ -27,6 +27,7 @@ import {
 } from "effect4-plex-auth"
 import { makeHandler } from "effect4-plex-auth/fake"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import { it } from "./support/it.js"
 import { layerPendingSleeps, whenPending, whenWaiting } from "./Jwt/support.js"
 
 const bob = { username: "bob", password: "bob-password", twoFactorCode: "123456" }
