@@ -16,10 +16,9 @@
 //   node scripts/test.mjs            everything (npm test)
 //   node scripts/test.mjs --static   only the static checks
 //   node scripts/test.mjs --cpu      also the CPU time of each step (Linux: /usr/bin/time)
-//   node scripts/test.mjs --suites-first   the suites at once, the static checks at a lower priority
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { availableParallelism, setPriority, tmpdir } from "node:os"
+import { availableParallelism, tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -144,16 +143,11 @@ const buildResult =
       ).then((result) => [result])
 // The suites start as soon as a core has no static check left to run (the last checks still running
 // beside them), rather than once every check has ended: the core would be idle meanwhile.
-// --suites-first (an experiment, to be measured on an idle machine against the default): the suites start
-// at once, beside the build, and the static checks run below their priority (this process lowers its own
-// before starting them, so they inherit it), in the time the suites leave a core idle. The Effect 3 suite
-// is the longest chain of npm test (about 120 s of its 140-150 on an idle machine), and it started only
-// after the first ~20 s of static checks.
-const suitesFirst = suitesToo && process.argv.includes("--suites-first")
 let coreFree = () => {}
 const free = new Promise((resolve) => (coreFree = resolve))
+const staticResults = pool(staticChecks, Math.max(availableParallelism(), 1), () => coreFree())
 const suiteResults = suitesToo
-  ? (suitesFirst ? Promise.resolve() : free).then(() =>
+  ? free.then(() =>
       Promise.all(
         suites.map(([name, command, cwd], index) =>
           run(name, command, index > 0, { EFFECT_PLEX_AUTH_PACKED_DIR: packedDir }, cwd)
@@ -161,10 +155,6 @@ const suiteResults = suitesToo
       )
     )
   : Promise.resolve([])
-// The suites' processes are started in the `then` above (a microtask): wait for it before lowering.
-if (suitesFirst) await Promise.resolve()
-if (suitesFirst) setPriority(10)
-const staticResults = pool(staticChecks, Math.max(availableParallelism(), 1), () => coreFree())
 const results = [...(await staticResults), ...(await buildResult), ...(await suiteResults)]
 if (packedDir !== undefined) rmSync(packedDir, { recursive: true, force: true })
 if (cpu) rmSync(cpuDir, { recursive: true, force: true })
