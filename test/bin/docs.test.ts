@@ -1,8 +1,11 @@
 /**
  * Every shell example of docs/cli.md, run as written (each ```sh block in
- * bash, in order, sharing one home directory) against the built CLI: the
- * `--fake` examples with their embedded fake, the others against a loopback
- * fake started here (PLEX_TV_URL), whose server is named as in the docs.
+ * bash) against the built CLI: the `--fake` examples with their embedded
+ * fake, the others against a loopback fake started here (PLEX_TV_URL), whose
+ * server is named as in the docs. The blocks that build on each other (the
+ * same configuration directory, a sign-in then its use) are one chain, run in
+ * the page's order in one home directory; the chains, each in a home of its
+ * own, run side by side (`chains` below: every block is in exactly one).
  * A block must succeed, and some must print what the docs say they do.
  */
 import { spawn } from "node:child_process"
@@ -11,7 +14,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { beforeAll } from "vitest"
 import { buildTimeout, packed } from "../support/packed.js"
@@ -41,6 +44,27 @@ const expected: ReadonlyArray<readonly [string, RegExp]> = [
   ["/__fake/revoke", /^429 30$/m],
   ["/__fake/revoke", /^\{"revoked":true\}$/m],
   ["/__fake/revoke", /^503 <redacted>\n422 <redacted>$/m]
+]
+
+/**
+ * The blocks that share state (a configuration directory, the default one included, or a file), each
+ * chain named by pieces of its blocks' text: a block is in the chain one of whose pieces it holds, and
+ * runs after the chain's blocks above it, in their home; chains share nothing, and run side by side. A
+ * block added to docs/cli.md goes into the chain of the blocks it follows on (or a new one): the test
+ * fails until it is in exactly one.
+ */
+const chains: ReadonlyArray<ReadonlyArray<string>> = [
+  ["npx plex-auth --help"],
+  // --fake sign-ins in ./plex-auth-demo, then their use.
+  ["./plex-auth-demo"],
+  // The loopback fake: a PIN sign-in kept in ~/.plex-work.
+  ["~/.plex-work"],
+  // The loopback fake, the default directory: a password sign-in, then what uses its token.
+  ["pass show plex", "plex-auth token transient", "case $status"],
+  ["./demo"],
+  // `plex-auth fake-server`, each its own (the CLI picks a free port), and its own file.
+  ["fake.json"],
+  ["control.json"]
 ]
 
 /**
@@ -102,8 +126,6 @@ describe("docs/cli.md", { timeout: 600_000 }, () => {
       const bin = path.join(work, "bin")
       yield* Effect.promise(async () => {
         await fs.mkdir(bin)
-        await fs.mkdir(path.join(work, "home"))
-        await fs.mkdir(path.join(work, "fresh"))
         await fs.writeFile(
           path.join(bin, "plex-auth"),
           `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bundled!)} "$@"\n`,
@@ -124,28 +146,60 @@ describe("docs/cli.md", { timeout: 600_000 }, () => {
         "some-tool() { cat >/dev/null; }",
         ""
       ].join("\n")
-      const home = path.join(work, "home")
-      const inOrder = Effect.gen(function* () {
-        for (const block of blocks) {
-          const run = yield* bash(prelude + block, home, env(home))
-          assert.strictEqual(run.code, 0, `this block of docs/cli.md failed:\n${block}\n---\n${run.output}`)
-          assert.notInclude(run.output, "command not found", block)
-          for (const [piece, pattern] of expected) {
-            if (block.includes(piece)) assert.match(run.output, pattern, `${block}\n---\n${run.output}`)
+      // Each block in exactly one chain.
+      const chainOf = blocks.map((block) =>
+        chains.filter((pieces) => pieces.some((piece) => block.includes(piece)))
+      )
+      blocks.forEach((block, i) =>
+        assert.strictEqual(
+          chainOf[i]!.length,
+          1,
+          `this block of docs/cli.md is in ${chainOf[i]!.length} chains (test/bin/docs.test.ts \`chains\`), not one:\n${block}`
+        )
+      )
+      const inOrder = (blocksOfChain: ReadonlyArray<string>, home: string) =>
+        Effect.gen(function* () {
+          yield* Effect.promise(() => fs.mkdir(home))
+          for (const block of blocksOfChain) {
+            const run = yield* bash(prelude + block, home, env(home))
+            assert.strictEqual(run.code, 0, `this block of docs/cli.md failed:\n${block}\n---\n${run.output}`)
+            assert.notInclude(run.output, "command not found", block)
+            for (const [piece, pattern] of expected) {
+              if (block.includes(piece)) assert.match(run.output, pattern, `${block}\n---\n${run.output}`)
+            }
           }
-        }
-      })
-      // The exit-code example again, not logged in: its `3)` branch signs in. In a home of its own, which
-      // no other block touches: it runs beside the blocks above (a new PIN and token at the fake, as a
-      // second user's would be).
+        })
+      const runs = chains.map((pieces, i) =>
+        inOrder(
+          blocks.filter((_, j) => chainOf[j]![0] === pieces),
+          path.join(work, `home${i}`)
+        )
+      )
+      // The exit-code example again, not logged in: its `3)` branch signs in. In a home of its own, as
+      // every chain is (a new PIN and token at the fake, as a second user's would be).
       const branching = blocks.find((block) => block.includes("case $status"))!
       const fresh = path.join(work, "fresh")
       const notLoggedIn = Effect.gen(function* () {
+        yield* Effect.promise(() => fs.mkdir(fresh))
         const run = yield* bash(prelude + branching, fresh, env(fresh))
-        assert.strictEqual(run.code, 0, run.output)
-        assert.include(run.output, "Logged in as alice")
+        assert.strictEqual(
+          run.code,
+          0,
+          `this block of docs/cli.md failed, not logged in:\n${branching}\n---\n${run.output}`
+        )
+        assert.include(run.output, "Logged in as alice", branching)
       })
-      yield* Effect.all([inOrder, notLoggedIn], { concurrency: "unbounded", discard: true })
+      // Every chain to its end (or its first failing block): each failure said, not only the first.
+      const exits = yield* Effect.all([...runs, notLoggedIn].map(Effect.exit), { concurrency: "unbounded" })
+      const failures = exits.flatMap((exit) => (Exit.isFailure(exit) ? [Cause.squash(exit.cause)] : []))
+      if (failures.length === 1) throw failures[0]
+      if (failures.length > 1) {
+        assert.fail(
+          failures
+            .map((failure) => (failure instanceof Error ? failure.message : String(failure)))
+            .join("\n\n")
+        )
+      }
     })
   )
 })
