@@ -8,8 +8,8 @@ import { effect4Users, hasEnded, startedDirVariable, users } from "./test/suppor
  * Files that take long one step after another (their time is waiting, not CPU: a chain of CLI runs,
  * each waiting for the fake to approve a PIN; npm installs): started as soon as the build they wait for
  * can be ready, so that they run beside the others instead of alone at the end of the run. On a fresh
- * clone vitest knows no durations and orders by size, which put bin/docs.test.ts (one test of 22 CLI
- * runs in a row) last.
+ * clone vitest knows no durations and orders by size, which put bin/docs.test.ts (21 CLI runs of the
+ * docs' shell examples, in seven chains side by side) last.
  */
 const longChains = ["test/bin/docs.test.ts", "test/install-lines.test.ts"]
 
