@@ -12,11 +12,9 @@
 // manifest as it is.
 //
 //   node scripts/pack-manifest.mjs strip|restore
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-
-const manifest = fileURLToPath(new URL("../package.json", import.meta.url))
-const kept = fileURLToPath(new URL("../.tmp/package.json.before-pack", import.meta.url))
 
 /** The scripts npm runs when a package is installed (from a registry, a tarball, a folder or git). */
 const installScripts = ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]
@@ -34,7 +32,7 @@ const stripped = (text) => {
  * changed since (put back by hand or by git after a failed pack, then edited: a version bump), the copy
  * from before that pack is stale and is dropped, not written over the change.
  */
-const restore = () => {
+const restore = (manifest, kept, warn) => {
   if (!existsSync(kept)) return
   if (readFileSync(manifest, "utf8") === stripped(readFileSync(kept, "utf8"))) {
     renameSync(kept, manifest)
@@ -45,7 +43,7 @@ const restore = () => {
     const now = JSON.parse(readFileSync(manifest, "utf8")).scripts ?? {}
     const missing = installScripts.filter((name) => name in before && !(name in now))
     rmSync(kept)
-    console.error(
+    warn(
       "pack-manifest: package.json was changed after a pack stripped it: kept as it is (the copy from before that pack is dropped)" +
         (missing.length === 0
           ? ""
@@ -54,16 +52,33 @@ const restore = () => {
   }
 }
 
-const command = process.argv[2]
-if (command === "strip") {
-  restore()
-  const text = readFileSync(manifest, "utf8")
-  mkdirSync(fileURLToPath(new URL("../.tmp", import.meta.url)), { recursive: true })
-  writeFileSync(kept, text)
-  writeFileSync(manifest, stripped(text))
-} else if (command === "restore") {
-  restore()
-} else {
-  console.error("usage: node scripts/pack-manifest.mjs strip|restore")
-  process.exit(2)
+/**
+ * `strip` or `restore` the package.json of the project in `root` (its copy kept in `root`/.tmp/), what is
+ * said on stderr given to `warn`; answers false for another command. The command line runs it on this
+ * repository; test/pack-manifest.test.ts on projects of its own, in its process.
+ */
+export const packManifest = (command, root, warn) => {
+  const manifest = join(root, "package.json")
+  const kept = join(root, ".tmp", "package.json.before-pack")
+  if (command === "strip") {
+    restore(manifest, kept, warn)
+    const text = readFileSync(manifest, "utf8")
+    mkdirSync(join(root, ".tmp"), { recursive: true })
+    writeFileSync(kept, text)
+    writeFileSync(manifest, stripped(text))
+  } else if (command === "restore") {
+    restore(manifest, kept, warn)
+  } else {
+    return false
+  }
+  return true
+}
+
+// Run as a script (not imported): Node gives the main module's URL with its symbolic links resolved.
+const main = process.argv[1]
+if (main !== undefined && realpathSync(main) === fileURLToPath(import.meta.url)) {
+  if (!packManifest(process.argv[2], fileURLToPath(new URL("..", import.meta.url)), console.error)) {
+    console.error("usage: node scripts/pack-manifest.mjs strip|restore")
+    process.exit(2)
+  }
 }

@@ -13,7 +13,8 @@
  * then `kill %1`).
  */
 import { FetchHttpClient } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, Jwt, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"

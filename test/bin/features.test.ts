@@ -3,7 +3,8 @@
  * `devices`, `devices revoke`), the CLI run in this process (inProcess.ts)
  * against its embedded loopback fake (`--fake`).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import { Effect } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { type Run, assertExit, configDir, fakeTokenKey, noSecretIn, readStore } from "./run.js"

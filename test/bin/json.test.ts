@@ -5,7 +5,8 @@
  * test until the docs and the schema follow); errors are JSON on stderr with
  * the exit code unchanged. The CLI runs in this process (inProcess.ts).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { FakePlex } from "effect-plex-auth/testing"
 import { CliFailure } from "../../src/bin/internal/failure.js"

@@ -6,7 +6,8 @@
  * (inProcess.ts) against `--fake`, or against a loopback fake started here
  * (`--plex-tv`), whose requests the test reads.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import { Effect, Redacted } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"

@@ -5,7 +5,8 @@
  * it (130 "Cancelled.", or 2), never with the 0 of a command that ran.
  * test/bin/plex-auth.test.ts sends Ctrl-C to the built binary's wizard.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
+import { it } from "../support/it.js"
 import { Effect } from "effect"
 import { cli, fake } from "./inProcess.js"
 import { assertExit, configDir, fakeTokenKey, readStore, type Run } from "./run.js"
