@@ -126,13 +126,16 @@ const untilAccessAsked = (before: number) =>
 /**
  * Moves the clock to the next instant a sleep is scheduled for (the earliest of `TestClock.sleeps()` after now), at
  * most `max` ms on (by 10 ms when none is scheduled), then lets the event loop turn once: no step passes over a
- * scheduled wait (a check about to be sent). `adjust` returns once the fibers it woke are suspended again, so the
- * waits they schedule are listed at the next step. It replaces steps of 10 ms: each `TestClock.adjust` of Effect 3
- * waits at least three real timer turns (about 3 ms, until the fibers are suspended), so stepping by 10 ms through
- * seconds of clock left the worker idle for seconds.
+ * scheduled wait (a check about to be sent). The list is read once the fibers are suspended (`TestClock.adjust(0)`
+ * waits for that, as every `adjust` does before it moves the clock); the Web Crypto work before a callback's first
+ * check is not waited for by `adjust`, so callers step only once that check is sent (untilFirstCheck). It replaces
+ * steps of 10 ms: each `TestClock.adjust` of Effect 3 waits at least three real timer turns (about 3 ms, until the
+ * fibers are suspended), so stepping by 10 ms through seconds of clock left the worker idle for seconds.
  */
 const toNextSleep = (max = 10_000) =>
   Effect.gen(function* () {
+    // The clock not moved: once the fibers are suspended, the waits they scheduled are listed.
+    yield* TestClock.adjust(0)
     const now = yield* Clock.currentTimeMillis
     const next = Math.min(...Array.from(yield* TestClock.sleeps()).filter((at) => at > now))
     yield* TestClock.adjust(`${Number.isFinite(next) ? Math.min(next - now, max) : 10} millis`)
@@ -445,6 +448,7 @@ describe("WebSignIn.callback", () => {
       const checks = Effect.map(FakePlex.requests, (requests) =>
         requests.filter((r) => r.route === "checkPin")
       )
+      yield* untilFirstCheck
       // The clock moves to the next scheduled wait, only while no check is in flight (each answered before time
       // passes on).
       while ((yield* checks).length < 4) {
@@ -551,6 +555,7 @@ describe("WebSignIn.callback", () => {
         // The clock moved from one scheduled wait to the next (no step passes over a check being sent) until the
         // return ends, for at most 6 s.
         const startedAt = yield* Clock.currentTimeMillis
+        yield* untilFirstCheck
         while (!done && (yield* Clock.currentTimeMillis) - startedAt < 6000) yield* toNextSleep()
         assert.isTrue(done, "ended within 6 s")
         const outcome = yield* Fiber.join(fiber)
