@@ -27,6 +27,7 @@ import { FetchHttpClient, HttpClient, type HttpClientRequest } from "@effect/pla
 import { assert, describe } from "@effect/vitest"
 import {
   Cause,
+  Clock,
   Duration,
   Effect,
   Exit,
@@ -528,8 +529,18 @@ const observeFault = (op: FaultOperation, path: ErrorPath) =>
       withCapturedLogs
     )
     const fiber = yield* Effect.fork(call)
-    // Past every wait: timeouts (1 s per attempt), Retry-After (1 s), delays.
-    yield* TestClock.adjust("5 seconds")
+    // Past every wait: timeouts (1 s per attempt), Retry-After (1 s), delays, up to 5 s of the clock. A call that waits
+    // on none ends in a few turns of the event loop (no time passing); one still running then has the clock moved to
+    // each wait in turn, as one `TestClock.adjust("5 seconds")` would (each of Effect 3's steps waits real timer turns,
+    // also for the timeouts a call that ended left behind: about 25 ms per run).
+    const end = (yield* Clock.currentTimeMillis) + 5000
+    const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    for (let turns = 0; turns < 20 && fiber.unsafePoll() === null; turns++) yield* turn
+    while (fiber.unsafePoll() === null && (yield* Clock.currentTimeMillis) < end) {
+      const now = yield* Clock.currentTimeMillis
+      const next = Math.min(end, ...Array.from(yield* TestClock.sleeps()).filter((at) => at > now))
+      yield* TestClock.adjust(`${next - now} millis`)
+    }
     const { exit: outer, lines } = yield* Fiber.join(fiber)
     if (outer._tag === "Failure") return assert.fail(`observing failed: ${Cause.pretty(outer.cause)}`)
     const { exit, spans } = outer.value

@@ -123,6 +123,25 @@ const untilAccessAsked = (before: number) =>
     }
   })
 
+/**
+ * Moves the clock to the next instant a sleep is scheduled for (the earliest of `TestClock.sleeps()` after now), at
+ * most `max` ms on (by 10 ms when none is scheduled), then lets the event loop turn once: no step passes over a
+ * scheduled wait (a check about to be sent). The list is read once the fibers are suspended (`TestClock.adjust(0)`
+ * waits for that, as every `adjust` does before it moves the clock); the Web Crypto work before a callback's first
+ * check is not waited for by `adjust`, so callers step only once that check is sent (untilFirstCheck). It replaces
+ * steps of 10 ms: each `TestClock.adjust` of Effect 3 waits at least three real timer turns (about 3 ms, until the
+ * fibers are suspended), so stepping by 10 ms through seconds of clock left the worker idle for seconds.
+ */
+const toNextSleep = (max = 10_000) =>
+  Effect.gen(function* () {
+    // The clock not moved: once the fibers are suspended, the waits they scheduled are listed.
+    yield* TestClock.adjust(0)
+    const now = yield* Clock.currentTimeMillis
+    const next = Math.min(...Array.from(yield* TestClock.sleeps()).filter((at) => at > now))
+    yield* TestClock.adjust(`${Number.isFinite(next) ? Math.min(next - now, max) : 10} millis`)
+    yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+  })
+
 const accessAsked = Effect.map(
   FakePlex.requests,
   (requests) => requests.filter((r) => r.route === "getServerResources").length
@@ -429,10 +448,12 @@ describe("WebSignIn.callback", () => {
       const checks = Effect.map(FakePlex.requests, (requests) =>
         requests.filter((r) => r.route === "checkPin")
       )
-      // The clock moves in steps of 10 ms, only while no check is in flight (each answered before time passes on).
+      yield* untilFirstCheck
+      // The clock moves to the next scheduled wait, only while no check is in flight (each answered before time
+      // passes on).
       while ((yield* checks).length < 4) {
-        if ((yield* checks).every((r) => r.outcome !== "Pending")) yield* TestClock.adjust("10 millis")
-        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        if ((yield* checks).every((r) => r.outcome !== "Pending")) yield* toNextSleep()
+        else yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
       }
       // The first recheck 500 ms after the first check, then one 500 ms after each answer (plex.tv answering at
       // once); before, the 500 ms delay ran again before every check, a second apart.
@@ -450,7 +471,8 @@ describe("WebSignIn.callback", () => {
 
   /**
    * A return whose PIN plex.tv answers "not approved yet" at the first check, then with `fault`: the clock moved in
-   * steps of 10 ms until the next check is sent (no step passes over it), then by `rest`; the callback's result.
+   * steps to the next scheduled wait until the next check is sent (no step passes over it), then by `rest`; the
+   * callback's result.
    */
   const returnWith = (fault: Fault.Fault, rest: Duration.DurationInput) =>
     Effect.gen(function* () {
@@ -473,10 +495,7 @@ describe("WebSignIn.callback", () => {
         yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
       }
       yield* FakePlex.fault("checkPin", fault)
-      while ((yield* checks).length < 2) {
-        yield* TestClock.adjust("10 millis")
-        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
-      }
+      while ((yield* checks).length < 2) yield* toNextSleep()
       yield* TestClock.adjust(rest)
       return yield* Fiber.join(fiber)
     })
@@ -533,11 +552,12 @@ describe("WebSignIn.callback", () => {
               })
           )
         )
-        // The clock moved in steps of 10 ms (no step passes over a check being sent) until the return ends.
-        for (let step = 0; step < 600 && !done; step++) {
-          yield* TestClock.adjust("10 millis")
-          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
-        }
+        // The clock moved from one scheduled wait to the next (no step passes over a check being sent) until the
+        // return ends, for at most 6 s.
+        const startedAt = yield* Clock.currentTimeMillis
+        yield* untilFirstCheck
+        while (!done && (yield* Clock.currentTimeMillis) - startedAt < 6000) yield* toNextSleep()
+        assert.isTrue(done, "ended within 6 s")
         const outcome = yield* Fiber.join(fiber)
         assert.isTrue(Either.isLeft(outcome) && outcome.left._tag === "SignInNotApproved", String(outcome))
       }).pipe(Effect.provide(env()))
@@ -644,14 +664,11 @@ describe("WebSignIn.callback", () => {
         const checks = Effect.map(FakePlex.requests, (requests) =>
           requests.filter((r) => r.route === "checkPin")
         )
-        // The first check answered (not approved yet), then the clock moved in steps of 10 ms until the re-check
+        // The first check answered (not approved yet), then the clock moved wait by wait (toNextSleep) until the re-check
         // (which hangs) is sent, at about 0.5 s.
         while ((yield* checks).every((r) => r.outcome === "Pending")) yield* turn
         yield* FakePlex.fault("checkPin", Fault.hang)
-        while ((yield* checks).length < 2) {
-          yield* TestClock.adjust("10 millis")
-          yield* turn
-        }
+        while ((yield* checks).length < 2) yield* toNextSleep()
         yield* TestClock.adjust(`${startedAt + 1999 - (yield* Clock.currentTimeMillis)} millis`)
         assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting at 1,999 ms from the start")
         yield* TestClock.adjust("1 millis")
@@ -702,12 +719,10 @@ describe("WebSignIn.callback", () => {
         const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
         while ((yield* FakePlex.requests).every((r) => r.route !== "checkPin")) yield* turn
         yield* FakePlex.clearFaults
-        // The clock moved in steps of 10 ms (no step passes over a check being sent) until the return ends, for at
-        // most 6 s.
-        for (let step = 0; step < 600 && endedAt === undefined; step++) {
-          yield* TestClock.adjust("10 millis")
-          yield* turn
-        }
+        // The clock moved from one scheduled wait to the next (no step passes over a check being sent) until the
+        // return ends, for at most 6 s.
+        while (endedAt === undefined && (yield* Clock.currentTimeMillis) - startedAt < 6000)
+          yield* toNextSleep()
         yield* Fiber.interrupt(fiber)
         assert.isDefined(endedAt, "ended within 6 s")
         assert.isTrue(
@@ -745,18 +760,12 @@ describe("WebSignIn.callback", () => {
         )
         const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
         while ((yield* checks).length < 1) yield* turn
-        // The clock moved in steps of 10 ms until the first check is answered, then until the next is sent.
-        while ((yield* checks).every((r) => r.outcome === "Pending")) {
-          yield* TestClock.adjust("10 millis")
-          yield* turn
-        }
+        // The clock moved wait by wait (toNextSleep) until the first check is answered, then until the next is sent.
+        while ((yield* checks).every((r) => r.outcome === "Pending")) yield* toNextSleep()
         yield* FakePlex.clearFaults
         yield* FakePlex.fault("checkPin", Fault.hang)
         yield* FakePlex.approvePin(params.get("code") ?? "", { account: "carol" })
-        while ((yield* checks).length < 2) {
-          yield* TestClock.adjust("10 millis")
-          yield* turn
-        }
+        while ((yield* checks).length < 2) yield* toNextSleep()
         // The re-check, sent at about 2.5 s, is waited for until callbackWait (15 s) from the return's start.
         yield* TestClock.adjust("13 seconds")
         const result = yield* Fiber.join(fiber)
