@@ -115,6 +115,21 @@ describe("conformance: faults as docs/testing.md lists them", () => {
     }).pipe(Effect.provide(signedIn))
   )
 
+  it.effect("Fault.status(401) on plex.tv is plex.tv's refusal, code 1001: Unauthorized", () =>
+    Effect.gen(function* () {
+      yield* FakePlex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+      const error = yield* Effect.flip(PlexAuth.getTokenDetails())
+      assert.strictEqual(error._tag, "Unauthorized")
+      if (error._tag !== "Unauthorized") return
+      assert.strictEqual(error.status, 401)
+      // As the fake answers a token it never issued (and plex.tv does).
+      assert.deepStrictEqual(
+        error.errors.map((e) => [e.code, e.message]),
+        [[1001, "User could not be authenticated"]]
+      )
+    }).pipe(Effect.provide(signedIn))
+  )
+
   it.effect("Fault.rateLimited(retryAfter) is Fault.status(429, { retryAfter })", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.rateLimited("3 seconds"), { times: 1 })

@@ -22,7 +22,7 @@ import * as CoreFault from "../core/fake/fault.js"
 
 /**
  * Answer with an error status and the body the host would send with it:
- * plex.tv answers JSON errors (code 1003 for 429), a Plex Media Server and
+ * plex.tv answers JSON errors (code 1001 for 401, 1003 for 429), a Plex Media Server and
  * the gateways in front of plex.tv (502, 503, 504) answer an HTML page.
  *
  * @since 0.1.0
@@ -33,7 +33,7 @@ export interface Status {
   readonly status: number
   /** Sent as `Retry-After`, in whole seconds (rounded up), in place of one in `headers`. */
   readonly retryAfter: Duration.Duration | undefined
-  /** The Plex error code in a JSON error body (default 1003 for 429 on plex.tv). */
+  /** The Plex error code in a JSON error body (on plex.tv, by default 1001 for 401 and 1003 for 429). */
   readonly code: number | undefined
   /** The message in the error body. */
   readonly message: string | undefined

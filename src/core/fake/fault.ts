@@ -16,7 +16,7 @@ export interface Status {
   readonly status: number
   /** Sent as `Retry-After`, in whole seconds (rounded up), in place of one in `headers`. */
   readonly retryAfterMillis?: number | undefined
-  /** The Plex error code in a JSON error body (default 1003 for 429 on plex.tv). */
+  /** The Plex error code in a JSON error body (on plex.tv, by default 1001 for 401 and 1003 for 429). */
   readonly code?: number | undefined
   readonly message?: string | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined

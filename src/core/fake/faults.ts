@@ -11,7 +11,10 @@ import type { Context } from "./routes.js"
 
 const encoder = new TextEncoder()
 
+/** plex.tv's own code and message for a status, where it has one: a scripted 401 reads as the fake's real refusal. */
+const defaultCodes: Record<number, number> = { 401: 1001, 429: 1003 }
 const defaultMessages: Record<number, string> = {
+  401: "User could not be authenticated",
   429: "API rate limit exceeded",
   500: "Internal Server Error"
 }
@@ -29,7 +32,7 @@ const status = (ctx: Context, fault: Status): Response => {
     return Http.plexTvError(
       ctx.json,
       fault.status,
-      fault.code ?? (fault.status === 429 ? 1003 : undefined),
+      fault.code ?? defaultCodes[fault.status],
       fault.message ?? defaultMessages[fault.status] ?? Http.reason(fault.status),
       headers
     )
