@@ -777,6 +777,65 @@ describe("conformance: error messages", () => {
   })
 })
 
+describe("conformance: NoReachableConnection's message", () => {
+  const LOCAL = "http://192.0.2.10:32400"
+  const REMOTE = "http://198.51.100.10:32400"
+  const RELAY = "http://203.0.113.10:8443"
+  const den = FakePlex.layerSignedIn({
+    servers: [
+      {
+        name: "Den",
+        connections: [{ uri: RELAY, relay: true }, { uri: REMOTE }, { uri: LOCAL, local: true }]
+      }
+    ]
+  })
+
+  it.effect("says a cause the addresses share once, with the addresses; attempts keep each detail", () =>
+    Effect.gen(function* () {
+      const [server] = yield* Resources.servers()
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.refuse)
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.refuse)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.status(503))
+      const error = yield* Effect.flip(Resources.connect(server!))
+      assert.strictEqual(error._tag, "NoReachableConnection")
+      if (error._tag !== "NoReachableConnection") return
+      // Once for the two refused addresses, with each address where it stood; the 503 of the third as it is.
+      assert.strictEqual(
+        error.message,
+        `Resources.connect: no connection to "Den" (${FakePlex.defaults.serverId}) answered: ` +
+          `${LOCAL} (local), ${REMOTE} (remote): NetworkError/Transport (could not reach GET <address>/identity: ` +
+          "the connection to <address> was refused: ECONNREFUSED: connect ECONNREFUSED <address>); " +
+          `${RELAY} (relay): Unexpected/Status (unexpected response from GET ${RELAY}/identity (HTTP 503): ` +
+          "unexpected status 503)"
+      )
+      // Each attempt keeps its own detail, its own address in it.
+      assert.deepStrictEqual(
+        error.attempts.map((a) => [a.uri, a.reason, a.detail]),
+        [
+          [
+            LOCAL,
+            "NetworkError/Transport",
+            `Resources.connect: could not reach GET ${LOCAL}/identity: the connection to ${LOCAL} was refused: ` +
+              "ECONNREFUSED: connect ECONNREFUSED 192.0.2.10:32400"
+          ],
+          [
+            REMOTE,
+            "NetworkError/Transport",
+            `Resources.connect: could not reach GET ${REMOTE}/identity: the connection to ${REMOTE} was refused: ` +
+              "ECONNREFUSED: connect ECONNREFUSED 198.51.100.10:32400"
+          ],
+          [
+            RELAY,
+            "Unexpected/Status",
+            `Resources.connect: unexpected response from GET ${RELAY}/identity (HTTP 503): unexpected status 503`
+          ]
+        ]
+      )
+      assert.notInclude(error.message, Redacted.value(FakePlex.defaults.token))
+    }).pipe(Effect.provide(den))
+  )
+})
+
 describe("conformance: errors print the same in both editions", () => {
   const home = FakePlex.layerSignedIn({
     accounts: [{ username: "alice" }, { username: "kid", managed: true }],

@@ -586,7 +586,29 @@ export const attemptAttributes = (attempts: ReadonlyArray<AttemptFacts>): Record
     ])
   )
 
-/** `NoReachableConnection`'s message: each attempt's URL, where it leads, and what became of it. */
+/** What an attempt's cause reads like once its own address is taken out: the same for every address a cause shares. */
+const sharedCause = (uri: string, detail: string): string => {
+  const base = uri.replace(/\/+$/, "")
+  let host: string | undefined
+  try {
+    host = new URL(base).host
+  } catch {
+    host = undefined
+  }
+  const withoutUri = base === "" ? detail : detail.split(base).join(addressPlaceholder)
+  return host === undefined || host === "" ? withoutUri : withoutUri.split(host).join(addressPlaceholder)
+}
+
+/** What stands for each address in a cause that several addresses share. */
+const addressPlaceholder = "<address>"
+
+/**
+ * `NoReachableConnection`'s message: what became of the attempts, each cause said once with the addresses
+ * (URL and where it leads) that met it, in the order they were tried. Addresses that failed alike (the same
+ * reason, and a detail that differs only by the address) share one entry, whose detail reads `<address>`
+ * where each address stood; an address alone with its cause keeps its detail as it is. The detail's
+ * leading operation (the message's own) is not repeated. Every attempt's own detail stays in `attempts`.
+ */
 export const noReachableConnectionMessage = (e: {
   readonly operation: string
   readonly server: string
@@ -599,12 +621,29 @@ export const noReachableConnectionMessage = (e: {
     readonly detail?: string | undefined
   }>
 }): string => {
+  const prefix = `${e.operation}: `
+  const groups = new Map<
+    string,
+    { readonly reason: string; readonly detail: string; readonly shared: string; where: Array<string> }
+  >()
+  for (const a of e.attempts) {
+    const reason = a.reason ?? a.outcome
+    const detail =
+      a.detail === undefined ? "" : a.detail.startsWith(prefix) ? a.detail.slice(prefix.length) : a.detail
+    const shared = sharedCause(a.uri, detail)
+    const key = JSON.stringify([reason, shared])
+    const where = `${a.uri} (${a.location})`
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, { reason, detail, shared, where: [where] })
+    else group.where.push(where)
+  }
   const what =
     e.attempts.length === 0
       ? "it offers no usable connection"
-      : e.attempts
-          .map((a) => `${a.uri} (${a.location}): ${a.reason ?? a.outcome}${a.detail ? ` (${a.detail})` : ""}`)
-          .join("; ")
+      : Array.from(groups.values(), ({ reason, detail, shared, where }) => {
+          const cause = where.length > 1 ? shared : detail
+          return `${where.join(", ")}: ${reason}${cause === "" ? "" : ` (${cause})`}`
+        }).join("; ")
   return `${e.operation}: no connection to "${e.server}" (${e.clientIdentifier}) answered: ${what}`
 }
 

@@ -191,6 +191,47 @@ describe("core/resources: what became of each probe", () => {
     })
   })
 
+  it("NoReachableConnection's message: alike causes once, in the order tried; differing ones apart", () => {
+    const failed = (uri: string, location: string, reason: string, detail?: string) => ({
+      uri,
+      location,
+      outcome: reason === "Cancelled" ? "Cancelled" : "Failed",
+      ...(reason === "Cancelled" ? {} : { reason }),
+      ...(detail === undefined ? {} : { detail })
+    })
+    const message = R.noReachableConnectionMessage({
+      operation: "Resources.connect",
+      server: "Den",
+      clientIdentifier: "abc",
+      attempts: [
+        failed(
+          "http://10.0.0.2:32400",
+          "local",
+          "NetworkError/Timeout",
+          "Resources.connect: GET http://10.0.0.2:32400/identity timed out"
+        ),
+        failed("https://h.plex.direct:32400/", "remote", "WrongServer", "answered as server b, not abc"),
+        failed(
+          "http://10.0.0.3:32400",
+          "local",
+          "NetworkError/Timeout",
+          "Resources.connect: GET http://10.0.0.3:32400/identity timed out"
+        ),
+        failed("https://relay.example:8443", "relay", "WrongServer", "answered as server c, not abc"),
+        failed("http://10.0.0.4:1", "local", "Cancelled"),
+        failed("http://10.0.0.5:1", "local", "Cancelled")
+      ]
+    })
+    assert.strictEqual(
+      message,
+      'Resources.connect: no connection to "Den" (abc) answered: ' +
+        "http://10.0.0.2:32400 (local), http://10.0.0.3:32400 (local): NetworkError/Timeout (GET <address>/identity timed out); " +
+        "https://h.plex.direct:32400/ (remote): WrongServer (answered as server b, not abc); " +
+        "https://relay.example:8443 (relay): WrongServer (answered as server c, not abc); " +
+        "http://10.0.0.4:1 (local), http://10.0.0.5:1 (local): Cancelled"
+    )
+  })
+
   it("span attributes of the race (server, candidates, timeout, grace) and of the connection chosen", () => {
     assert.deepStrictEqual(
       R.raceAttributes({ serverId: "abc", candidates: 3, timeoutMillis: 5000, graceMillis: 250 }),
