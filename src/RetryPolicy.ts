@@ -60,6 +60,11 @@ export interface BackoffOptions {
   readonly maxInterval?: Duration.DurationInput | undefined
   /** The factor the wait grows by after each retry. Default 1.5. */
   readonly exponent?: number | undefined
+  /**
+   * At most this many retries (after the first attempt), as `Effect.retry`'s
+   * `times`: `0` never retries. Default: no limit but `maxElapsedTime`.
+   */
+  readonly times?: number | undefined
   /** No retry starts once this much time has passed since the first failure. Default 1 hour. */
   readonly maxElapsedTime?: Duration.DurationInput | undefined
   /** Whether refused, reset or timed-out connections are retried. Default true. */
@@ -117,12 +122,16 @@ export const matches = (
  * Exponential backoff: waits `initialInterval`, then `exponent` times longer
  * after each retry up to `maxInterval`, and starts no retry once
  * `maxElapsedTime` has passed since the first failure (a `Retry-After` that
- * would start the next attempt after that ends the retries too).
+ * would start the next attempt after that ends the retries too). With
+ * `times`, it also makes at most that many retries, keeping the backoff (as
+ * `Effect.retry`'s `times` does; `RetryPolicy.make(Schedule.recurs(n))` would
+ * retry at once, with no backoff).
  *
  * Options that cannot be used never throw: a duration that does not decode
  * (`"soon"`), is not positive (`0`, `-5`, `"-1 seconds"`) or is NaN, an
  * infinite `initialInterval`, an `exponent` that is not a finite number of at
- * least 1, or `statusCodes` that are not HTTP statuses make a policy that
+ * least 1, a `times` that is not an integer of at least 0, or `statusCodes`
+ * that are not HTTP statuses make a policy that
  * never retries and that {@link layer}, {@link withPolicy} and
  * `PlexAuth.withRetryPolicy` refuse: they fail with `InvalidInput` (operation
  * `RetryPolicy.backoff`, the option as `field`) before any request, as
@@ -136,6 +145,9 @@ export const matches = (
  * import { RetryPolicy } from "effect-plex-auth"
  *
  * const policy = RetryPolicy.backoff({ initialInterval: "1 second", maxElapsedTime: "30 seconds" })
+ *
+ * // 500 ms, 750 ms, 1125 ms apart: three retries at most, then the last error.
+ * const threeRetries = RetryPolicy.backoff({ times: 3 })
  * ```
  *
  * @since 0.1.0
@@ -165,7 +177,10 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
     Schedule.intersect(Schedule.elapsed),
     Schedule.check((_, [delay, elapsed]) =>
       Backoff.startsInTime(Duration.toMillis(elapsed), Duration.toMillis(delay), maxElapsed)
-    )
+    ),
+    // At most `times` retries, each after its backoff: the schedule stops when `recurs` does.
+    (schedule) =>
+      options.times === undefined ? schedule : Schedule.intersect(schedule, Schedule.recurs(options.times))
   )
 }
 

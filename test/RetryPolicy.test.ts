@@ -132,6 +132,55 @@ describe("RetryPolicy.backoff", () => {
     }).pipe(Effect.provide(env(MockHttp.sequence(unavailable, serverError, ok))))
   )
 
+  it.effect("times: at most that many retries, each after its backoff", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ initialInterval: "1 second", exponent: 2, times: 3 })
+      const error = yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+        afterAdjusting("1 minute")
+      )
+      assert.strictEqual(error.status, 503)
+      // Three retries, after 1, 2 and 4 s (not at once, as make(Schedule.recurs(3)) would); no fourth after 8 s.
+      assert.deepStrictEqual(yield* times, [0, 1_000, 3_000, 7_000])
+    }).pipe(Effect.provide(env(unavailable)))
+  )
+
+  it.effect("times: 0 never retries", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ times: 0 })
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+        afterAdjusting("1 minute")
+      )
+      assert.deepStrictEqual(yield* times, [0])
+    }).pipe(Effect.provide(env(unavailable)))
+  )
+
+  it.effect("times: maxElapsedTime still ends the retries when it comes first", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({
+        initialInterval: "1 second",
+        exponent: 2,
+        maxElapsedTime: "5 seconds",
+        times: 10
+      })
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+        afterAdjusting("1 minute")
+      )
+      // Waits 1 and 2 s; the next (4 s) would start after 7 s > 5 s.
+      assert.deepStrictEqual(yield* times, [0, 1_000, 3_000])
+    }).pipe(Effect.provide(env(unavailable)))
+  )
+
+  it.effect("times: a success within the retries ends them", () =>
+    Effect.gen(function* () {
+      const account = yield* details.pipe(
+        RetryPolicy.withPolicy(RetryPolicy.backoff({ times: 2 })),
+        afterAdjusting("1 hour")
+      )
+      assert.strictEqual(account.id, 1234)
+      assert.deepStrictEqual(yield* times, [0, 500, 1_250])
+    }).pipe(Effect.provide(env(MockHttp.sequence(unavailable, serverError, ok))))
+  )
+
   it.effect("never retries 501 or 505, even when a policy lists them", () =>
     Effect.gen(function* () {
       const policy = RetryPolicy.backoff({ initialInterval: "10 millis", statusCodes: [500, 501, 505] })
@@ -483,6 +532,10 @@ describe("RetryPolicy.backoff with options it cannot use", () => {
     [{ maxElapsedTime: "in a while" as Duration.DurationInput }, "maxElapsedTime", "must be a Duration"],
     [{ exponent: Number.NaN }, "exponent", "at least 1"],
     [{ exponent: 0.5 }, "exponent", "at least 1"],
+    [{ times: -1 }, "times", "must be an integer of at least 0"],
+    [{ times: 1.5 }, "times", "must be an integer of at least 0"],
+    [{ times: Number.POSITIVE_INFINITY }, "times", "must be an integer of at least 0"],
+    [{ times: "3" as never }, "times", "must be an integer of at least 0"],
     [{ statusCodes: [503, 42] }, "statusCodes", "HTTP statuses"],
     // From untyped JavaScript (an environment variable passed on): "false" was read as true, silently.
     [{ retryConnectionErrors: "false" as never }, "retryConnectionErrors", "must be a boolean"],

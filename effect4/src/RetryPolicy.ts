@@ -60,6 +60,11 @@ export interface BackoffOptions {
   readonly maxInterval?: Duration.Input | undefined
   /** The factor the wait grows by after each retry. Default 1.5. */
   readonly exponent?: number | undefined
+  /**
+   * At most this many retries (after the first attempt), as `Effect.retry`'s
+   * `times`: `0` never retries. Default: no limit but `maxElapsedTime`.
+   */
+  readonly times?: number | undefined
   /** No retry starts once this much time has passed since the first failure. Default 1 hour. */
   readonly maxElapsedTime?: Duration.Input | undefined
   /** Whether refused, reset or timed-out connections are retried. Default true. */
@@ -117,12 +122,16 @@ export const matches = (
  * Exponential backoff: waits `initialInterval`, then `exponent` times longer
  * after each retry up to `maxInterval`, and starts no retry once
  * `maxElapsedTime` has passed since the first failure (a `Retry-After` that
- * would start the next attempt after that ends the retries too).
+ * would start the next attempt after that ends the retries too). With
+ * `times`, it also makes at most that many retries, keeping the backoff (as
+ * `Effect.retry`'s `times` does; `RetryPolicy.make(Schedule.recurs(n))` would
+ * retry at once, with no backoff).
  *
  * Options that cannot be used never throw: a duration that does not decode
  * (`"soon"`), is not positive (`0`, `-5`, `"-1 seconds"`) or is NaN, an
  * infinite `initialInterval`, an `exponent` that is not a finite number of at
- * least 1, or `statusCodes` that are not HTTP statuses make a policy that
+ * least 1, a `times` that is not an integer of at least 0, or `statusCodes`
+ * that are not HTTP statuses make a policy that
  * never retries and that {@link layer}, {@link withPolicy} and
  * `PlexAuth.withRetryPolicy` refuse: they fail with `InvalidInput` (operation
  * `RetryPolicy.backoff`, the option as `field`) before any request, as
@@ -137,6 +146,9 @@ export const matches = (
  * import { RetryPolicy } from "effect4-plex-auth"
  *
  * const policy = RetryPolicy.backoff({ initialInterval: "1 second", maxElapsedTime: "30 seconds" })
+ *
+ * // 500 ms, 750 ms, 1125 ms apart: three retries at most, then the last error.
+ * const threeRetries = RetryPolicy.backoff({ times: 3 })
  * ```
  *
  * @since 0.1.0
@@ -170,7 +182,9 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
     Internal.honourRetryAfter,
     Schedule.while(({ duration, elapsed }) =>
       Backoff.startsInTime(elapsed, Duration.toMillis(duration), maxElapsed)
-    )
+    ),
+    // At most `times` retries, each after its backoff (no limit when it is not given).
+    Schedule.upTo({ times: options.times })
   )
 }
 

@@ -89,6 +89,12 @@ export const exponentProblem = (value: unknown): string | undefined =>
     ? undefined
     : "must be a finite number of at least 1"
 
+/** Why a value cannot be a backoff's number of retries (`times`: an integer of at least 0), or undefined. */
+export const timesProblem = (value: unknown): string | undefined =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+    ? undefined
+    : "must be an integer of at least 0"
+
 /** Why a value cannot be the statuses a backoff retries (an array of integers from 100 to 599), or undefined. */
 export const statusCodesProblem = (value: unknown): string | undefined =>
   Array.isArray(value) && value.every((code) => Number.isInteger(code) && code >= 100 && code <= 599)
@@ -107,8 +113,8 @@ export interface OptionsProblem {
  * is the edition's check of a positive duration (finite too when given the
  * reason an infinite one is refused): the first wait must be positive and
  * finite; `maxInterval` and `maxElapsedTime` positive, infinite meaning no
- * limit. The exponent is a finite number of at least 1; `statusCodes` an array
- * of HTTP statuses.
+ * limit. The exponent is a finite number of at least 1; `times` an integer of
+ * at least 0; `statusCodes` an array of HTTP statuses.
  */
 /**
  * Why `options` cannot be the knobs of `RetryPolicy.matches` (an object, or undefined, whose
@@ -141,6 +147,7 @@ export const optionsProblem = (
     ["maxInterval", (value) => durationProblem(value)],
     ["maxElapsedTime", (value) => durationProblem(value)],
     ["exponent", exponentProblem],
+    ["times", timesProblem],
     ["statusCodes", statusCodesProblem],
     ["retryConnectionErrors", booleanProblem],
     ["jitter", booleanProblem]
