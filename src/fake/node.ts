@@ -12,7 +12,10 @@
  * socket, a truncated body is cut short under a larger `Content-Length`.
  * A program that runs apart from it changes it over HTTP at plex.tv's URL
  * under `/__fake/` (`POST /__fake/faults`, `POST /__fake/revoke`,
- * `GET /__fake/requests`: docs/testing.md).
+ * `GET /__fake/requests`: docs/testing.md), naming the fake's own address
+ * in its `Host` header (`127.0.0.1:<port>`, or `localhost:<port>`): a
+ * request naming another host (a page a DNS rebinding points at loopback) is
+ * refused with a 403.
  *
  * @since 0.1.0
  */

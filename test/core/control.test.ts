@@ -222,6 +222,45 @@ describe("the fake's control API (/__fake/ on plex.tv)", () => {
     assert.strictEqual((await send("GET", "requests", {})).status, 200)
   })
 
+  it("a Host that is not the fake's own address (a DNS-rebound page's) is refused (403) before anything else; none or its own is answered", async () => {
+    const { fake, user } = setup()
+    const send = (method: string, name: string, host: string | undefined) =>
+      fake.handler(
+        new Request(`${fake.plexTvUrl}/__fake/${name}`, {
+          method,
+          headers: {
+            ...(host === undefined ? {} : { host }),
+            ...(method === "GET" ? {} : { "Content-Type": "application/json" })
+          },
+          ...(method === "POST" ? { body: JSON.stringify({ token: fake.token }) } : {})
+        })
+      )
+    const own = new URL(fake.plexTvUrl).host
+    for (const host of [
+      "evil.example",
+      `evil.example:${new URL(fake.plexTvUrl).port || 443}`,
+      "localhost",
+      `${own}.evil.example`,
+      `user@${own}`,
+      `${own}/x`,
+      "[bad"
+    ]) {
+      const log = await send("GET", "requests", host)
+      assert.strictEqual(log.status, 403, host)
+      assert.include(((await log.json()) as { error: string }).error, `Host header (${own})`)
+      assert.strictEqual((await send("POST", "revoke", host)).status, 403, host)
+      // Even for an endpoint that does not exist: nothing about the API is told.
+      assert.strictEqual((await send("GET", "nothing", host)).status, 403, host)
+    }
+    assert.strictEqual((await user()).status, 200)
+    // Its own host (any case, the scheme's default port spelled out), or no Host (a request in memory): answered.
+    for (const host of [own, own.toUpperCase(), `${own}:443`, undefined]) {
+      assert.strictEqual((await send("GET", "requests", host)).status, 200, host)
+    }
+    assert.strictEqual((await send("POST", "revoke", own)).status, 200)
+    assert.strictEqual((await user()).status, 422) // plex.tv's refusal of a revoked token
+  })
+
   it("an unknown endpoint is a 404, a wrong method a 405; on clients.plex.tv too, not on a server's origin", async () => {
     const { control, fake } = setup()
     assert.strictEqual((await control("GET", "nothing")).status, 404)

@@ -72,6 +72,35 @@ const get = (url: string, agent: http.Agent) =>
     request.once("error", reject)
   })
 
+/** A request to `url` naming `host` in its `Host` header, as a page a DNS rebinding points at loopback sends it. */
+const sendAs = (
+  host: string,
+  url: string,
+  options: { readonly method?: string; readonly json?: unknown } = {}
+) =>
+  new Promise<{ readonly status: number; readonly body: string }>((resolve, reject) => {
+    const body = options.json === undefined ? undefined : JSON.stringify(options.json)
+    const request = http.request(url, {
+      method: options.method ?? "GET",
+      agent: false,
+      headers: {
+        host,
+        "X-Plex-Client-Identifier": "loopback-cases",
+        ...(options.method === undefined || options.method === "GET"
+          ? {}
+          : { "content-type": "application/json" })
+      }
+    })
+    request.once("response", (response) => {
+      let text = ""
+      response.setEncoding("utf8")
+      response.on("data", (chunk: string) => (text += chunk))
+      response.once("end", () => resolve({ status: response.statusCode ?? 0, body: text }))
+    })
+    request.once("error", reject)
+    request.end(body)
+  })
+
 /**
  * The fake on loopback as `serve` starts it, with Node's timeouts for a request still arriving set to
  * `timeouts` (`serve` keeps Node's defaults).
@@ -115,6 +144,52 @@ export const loopbackCases = (test: (name: string, f: () => Promise<void>) => vo
       node.external.filter((name) => !name.startsWith("node:")),
       []
     )
+  })
+
+  test("serve: the control API answers only requests naming the fake's own address (Host), not a DNS-rebound page's", async () => {
+    const server = await serve()
+    try {
+      const { port } = new URL(server.plexTvUrl)
+      const user = (host: string) =>
+        sendAs(host, `${server.plexTvUrl}/api/v2/user?X-Plex-Token=${server.fake.token}`)
+      const fault = { target: "getTokenDetails", fault: { type: "status", status: 503 } }
+      for (const host of [
+        `evil.example:${port}`,
+        "evil.example",
+        `127.0.0.1:${Number(port) + 1}`,
+        `localhost.evil.example:${port}`
+      ]) {
+        // Same origin as the fake for the page, whose name now resolves to 127.0.0.1: refused, nothing changed.
+        const log = await sendAs(host, `${server.plexTvUrl}/__fake/requests`)
+        assert.equal(log.status, 403, host)
+        assert.match(log.body, /Host/)
+        assert.equal(
+          (await sendAs(host, `${server.plexTvUrl}/__fake/faults`, { method: "POST", json: fault })).status,
+          403
+        )
+        assert.equal((await sendAs(host, `${server.clientsUrl}/__fake/requests`)).status, 403, host)
+      }
+      assert.equal((await user(`127.0.0.1:${port}`)).status, 200)
+      // The fake's own address, or localhost with its port: answered.
+      assert.equal(
+        (
+          await sendAs(`localhost:${port}`, `${server.plexTvUrl}/__fake/faults`, {
+            method: "POST",
+            json: fault
+          })
+        ).status,
+        204
+      )
+      assert.equal((await user(`127.0.0.1:${port}`)).status, 503)
+      assert.equal(
+        (await sendAs(`127.0.0.1:${port}`, `${server.plexTvUrl}/__fake/faults`, { method: "DELETE" })).status,
+        204
+      )
+      assert.equal((await user(`127.0.0.1:${port}`)).status, 200)
+      assert.equal((await sendAs(`127.0.0.1:${port}`, `${server.plexTvUrl}/__fake/requests`)).status, 200)
+    } finally {
+      await server.close()
+    }
   })
 
   test("serve: the fake on loopback without Effect, faults on the wire", async () => {

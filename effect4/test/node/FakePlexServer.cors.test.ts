@@ -4,10 +4,24 @@
  * over loopback sends what a browser sends (`Origin`, the preflight) and reads the headers a browser checks.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as http from "node:http"
 import * as Effect from "effect/Effect"
 import { FakePlexServer } from "../../src/node/index.js"
 
 const app = "http://localhost:5173"
+
+/** A GET naming `host` in its `Host` header, as a page a DNS rebinding points at loopback sends it (fetch cannot). */
+const getAs = (host: string, url: string) =>
+  Effect.promise(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const request = http.get(url, { agent: false, headers: { host } }, (response) => {
+          response.resume()
+          response.once("end", () => resolve(response.statusCode ?? 0))
+        })
+        request.once("error", reject)
+      })
+  )
 
 const preflight = (url: string, origin: string) =>
   Effect.promise(() =>
@@ -93,6 +107,22 @@ describe("FakePlexServer: allowOrigins (CORS)", () => {
           // The fake's other answers to that page still carry them.
           const created = yield* createPin(server.plexTvUrl, app)
           assert.strictEqual(created.headers.get("access-control-allow-origin"), app)
+        })
+      )
+  )
+
+  it.live(
+    "the control API answers no request naming another host (a DNS-rebound page, then of the fake's origin): 403",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* FakePlexServer.make()
+          for (const base of [server.plexTvUrl, server.clientsUrl]) {
+            const { port } = new URL(base)
+            assert.strictEqual(yield* getAs(`evil.example:${port}`, `${base}/__fake/requests`), 403, base)
+            assert.strictEqual(yield* getAs(`127.0.0.1:${port}`, `${base}/__fake/requests`), 200, base)
+            assert.strictEqual(yield* getAs(`localhost:${port}`, `${base}/__fake/requests`), 200, base)
+          }
         })
       )
   )

@@ -24,6 +24,12 @@
  * fetch), but not one of that type, which needs a CORS preflight; the control API never answers one (no CORS
  * headers under `/__fake/`, even for the fake's `allowOrigins`: it is for programs, not pages).
  *
+ * A control request whose `Host` header names another host than the fake's own address (the host and port
+ * of the URL it was served on; for a loopback one, `localhost` with that port too) is refused (403) and
+ * changes nothing: a page whose own name a DNS rebinding points at the loopback fake (`evil.example:41231`
+ * resolved to 127.0.0.1) would be of the same origin as the fake, and read the request log or script it. A
+ * request with no `Host` (one handed to the handler in memory) is answered.
+ *
  * @internal
  */
 import { FakePlexError } from "./errors.js"
@@ -176,8 +182,43 @@ const isJson = (contentType: string | null): boolean =>
 export const contentTypeMessage =
   "a control request that changes the fake (POST, DELETE) must be sent with Content-Type: application/json, even without a body (a web page cannot send that type to another origin unasked)"
 
+/** The loopback hosts: the ones a `Host` of `localhost` (with the same port) may stand for. */
+const loopbackHosts: ReadonlyArray<string> = ["127.0.0.1", "[::1]", "localhost"]
+
 /**
- * Answers a control request (its path under {@link prefix}, its `Content-Type`, its body read). A refused argument is a 400 with
+ * Whether a control request's `Host` header names the fake's own address: the host (and port) of `url`, the
+ * URL it was served on, or `localhost` with that port when `url` is a loopback one. No `Host` (a request in
+ * memory): true.
+ */
+export const isOwnHost = (host: string | null, url: URL): boolean => {
+  if (host === null) return true
+  let named: URL
+  try {
+    named = new URL(`${url.protocol}//${host.trim()}`)
+  } catch {
+    return false
+  }
+  // Only a host and port: no userinfo, path, query or fragment hidden in it.
+  if (
+    named.username !== "" ||
+    named.password !== "" ||
+    named.pathname !== "/" ||
+    named.search !== "" ||
+    named.hash !== ""
+  ) {
+    return false
+  }
+  if (named.host === url.host) return true
+  return named.hostname === "localhost" && named.port === url.port && loopbackHosts.includes(url.hostname)
+}
+
+/** Why a control request naming another host is refused (see the module's docs). */
+export const hostMessage = (url: URL): string =>
+  `a control request must name the fake's own address in its Host header (${url.host}): a web page that a DNS rebinding points at the fake names its own`
+
+/**
+ * Answers a control request (its URL, whose path is under {@link prefix}, its headers, its body read): a
+ * `Host` that is not the fake's own address ({@link isOwnHost}) is refused first (403). A refused argument is a 400 with
  * the `FakePlexError`'s message (`Fault`'s constructors and `fault` never show a token: none of their
  * arguments is one).
  */
@@ -185,10 +226,13 @@ export const answer = (
   fake: FakePlex,
   store: Store,
   method: string,
-  path: string,
-  contentType: string | null,
+  url: URL,
+  headers: Headers,
   body: string
 ): Response => {
+  if (!isOwnHost(headers.get("host"), url)) return json(403, { error: hostMessage(url) })
+  const path = url.pathname
+  const contentType = headers.get("content-type")
   const name = path.slice(prefix.length)
   const endpoint: Record<string, (fake: FakePlex, store: Store, body: string) => Response> | undefined =
     Object.hasOwn(routes, name) ? routes[name as keyof typeof routes] : undefined

@@ -601,7 +601,7 @@ export const fromSeed = (
     if (isControl(url)) {
       return body === undefined
         ? payloadTooLarge(bodyLimit)
-        : Control.answer(fake, store, method, url.pathname, headers.get("content-type"), body)
+        : Control.answer(fake, store, method, url, headers, body)
     }
     const matched = Routes.match(host, method, url.pathname)
     const route = matched?.route.name
