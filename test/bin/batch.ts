@@ -15,9 +15,11 @@
  */
 import * as fs from "node:fs"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { run } from "../../src/bin/internal/main.js"
+import * as Session from "../../src/bin/internal/session.js"
 import * as CliTerminal from "../../src/bin/internal/terminal.js"
 import { capture, type Case, scrubbed } from "./batchCases.js"
 
@@ -33,7 +35,11 @@ for (const { args, env } of cases) {
       Effect.runPromise(
         run(["node", "plex-auth", ...args]).pipe(
           Effect.provide(environment),
-          Effect.provide(NodeContext.layer)
+          Effect.provide(NodeContext.layer),
+          // A --fake PIN sign-in approved at its first check, not a second later (as in-process tests may
+          // ask: inProcess.ts fakeApprovesAfter): the cases run one after the other, and what both editions
+          // print is compared, not how long the fake waits.
+          Effect.provideService(Session.FakeApprovalDelay, Duration.zero)
         )
       )
     )

@@ -17,12 +17,14 @@ import * as Terminal from "@effect/platform/Terminal"
 import * as Clock from "effect/Clock"
 import * as ConfigProvider from "effect/ConfigProvider"
 import type * as Console from "effect/Console"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
 import { run } from "../../src/bin/internal/main.js"
+import * as Session from "../../src/bin/internal/session.js"
 import * as CliTerminal from "../../src/bin/internal/terminal.js"
 import type { Answer, Run } from "./run.js"
 
@@ -33,6 +35,11 @@ export interface Options {
   readonly answers?: ReadonlyArray<Answer> | undefined
   /** stdin has ended: a prompt fails at once. */
   readonly closeStdin?: boolean | undefined
+  /**
+   * With `--fake`: how long after its creation the fake approves a PIN. Default: the CLI's own (a second,
+   * `Session.FakeApprovalDelay`), which a test whose subject is not the wait need not spend.
+   */
+  readonly fakeApprovesAfter?: Duration.DurationInput | undefined
   /**
    * For a command that runs until stopped (`fake-server`): once its stdout matches `until`, `andThen`
    * runs with that stdout, then the command is interrupted (its scope closes) and the run reports 130, the
@@ -134,7 +141,11 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
       Effect.provide(environment),
       Effect.withConsole(console),
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(options.env ?? {})))),
-      Effect.withClock(Clock.make())
+      Effect.withClock(Clock.make()),
+      (effect) =>
+        options.fakeApprovesAfter === undefined
+          ? effect
+          : Effect.provideService(effect, Session.FakeApprovalDelay, options.fakeApprovesAfter)
     )
     const whileRunning = options.whileRunning
     const code =

@@ -113,7 +113,10 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
   it.scoped("login, whoami, servers, token transient and logout print their documented JSON", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const fake = (args: ReadonlyArray<string>) => cli(["--fake", "--config-dir", dir, ...args])
+      // Its two PIN sign-ins approved at their first check: the JSON is what this tests, not the wait
+      // (login.test.ts "progress is printed once" keeps the CLI's own second).
+      const fake = (args: ReadonlyArray<string>) =>
+        cli(["--fake", "--config-dir", dir, ...args], { fakeApprovesAfter: 0 })
 
       const login = yield* fake(["login", "--json"])
       assertExit(login, 0)

@@ -132,7 +132,9 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
   it.scoped("--link-code shows the short code; the old --code says what it became", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
-      const run = yield* cli(["--fake", "--config-dir", dir, "login", "--link-code"])
+      const run = yield* cli(["--fake", "--config-dir", dir, "login", "--link-code"], {
+        fakeApprovesAfter: 0
+      })
       assertExit(run, 0)
       // plex.tv/link is named for the real plex.tv only: the fake has no page for the code, only the API.
       assert.match(run.stdout, /^The short code is [0-9A-Z]{4}\. The fake has no page to type it at /m)
@@ -266,8 +268,10 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
   it.scoped("login when already logged in says so; --old-token revoke revokes, keep keeps", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
+      // Four PIN sign-ins: the fake approves each at its first check (the wait is not what this tests; the
+      // CLI's own second is, in "progress is printed once" below and in plex-auth.test.ts's built binary).
       const fake = (args: ReadonlyArray<string>, options?: Parameters<typeof cli>[1]) =>
-        cli(["--fake", "--config-dir", dir, ...args], options)
+        cli(["--fake", "--config-dir", dir, ...args], { fakeApprovesAfter: 0, ...options })
       assertExit(yield* fake(["login"]), 0)
       const first = (yield* readStore(dir))!.entries[fakeTokenKey]!
 

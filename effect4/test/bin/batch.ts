@@ -10,9 +10,11 @@
  */
 import * as fs from "node:fs"
 import * as ConfigProvider from "effect/ConfigProvider"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { capture, type Case, scrubbed } from "../../../test/bin/batchCases.js"
 import { main } from "../../src/bin/internal/cli.js"
+import * as Session from "../../src/bin/internal/session.js"
 
 const cases = JSON.parse(fs.readFileSync(process.argv[2]!, "utf8")) as ReadonlyArray<Case>
 
@@ -25,7 +27,13 @@ for (const { args, env } of cases) {
   const provider = ConfigProvider.fromEnv({ env: { ...process.env } as Record<string, string> })
   results.push(
     await capture(() =>
-      Effect.runPromise(main(args).pipe(Effect.provideService(ConfigProvider.ConfigProvider, provider)))
+      Effect.runPromise(
+        main(args).pipe(
+          Effect.provideService(ConfigProvider.ConfigProvider, provider),
+          // A --fake PIN sign-in approved at its first check, as in test/bin/batch.ts (Effect 3).
+          Effect.provideService(Session.FakeApprovalDelay, Duration.zero)
+        )
+      )
     )
   )
 }

@@ -14,6 +14,7 @@ import { assert } from "@effect/vitest"
 import type * as Cause from "effect/Cause"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Console from "effect/Console"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
@@ -25,6 +26,7 @@ import * as Stdio from "effect/Stdio"
 import * as Terminal from "effect/Terminal"
 import { run } from "../../src/bin/internal/cli.js"
 import * as Platform from "../../src/bin/internal/platform.js"
+import * as Session from "../../src/bin/internal/session.js"
 
 /** An answer typed (with Enter) once the terminal shows `when` after the previous answer. */
 export interface Answer {
@@ -42,6 +44,11 @@ export interface Options {
   readonly answers?: ReadonlyArray<Answer> | undefined
   /** stdin has ended: a prompt fails at once. */
   readonly closeStdin?: boolean | undefined
+  /**
+   * With `--fake`: how long after its creation the fake approves a PIN. Default: the CLI's own (a second,
+   * `Session.FakeApprovalDelay`), which a test whose subject is not the wait need not spend.
+   */
+  readonly fakeApprovesAfter?: Duration.Duration | undefined
   /**
    * For a command that runs until stopped (`fake-server`): once its stdout matches `until`, `andThen`
    * runs with that stdout, then the command is interrupted (its scope closes) and the run reports 130, the
@@ -141,7 +148,11 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
       Effect.provideService(Platform.Io, {
         stderrIsTerminal: false,
         stdinEnded: Effect.sync(ended)
-      })
+      }),
+      (effect) =>
+        options.fakeApprovesAfter === undefined
+          ? effect
+          : Effect.provideService(effect, Session.FakeApprovalDelay, options.fakeApprovesAfter)
     )
     const whileRunning = options.whileRunning
     const code =

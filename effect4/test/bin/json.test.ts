@@ -8,6 +8,7 @@
  * (inProcess.ts).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
@@ -116,7 +117,10 @@ describe.concurrent("plex-auth (Effect 4) --json", { timeout: 60_000 }, () => {
     Effect.scoped(
       Effect.gen(function* () {
         const dir = yield* configDir
-        const fake = (args: ReadonlyArray<string>) => cli(["--fake", "--config-dir", dir, ...args])
+        // Its two PIN sign-ins approved at their first check: the JSON is what this tests, not the wait
+        // (login.test.ts "progress is printed once" keeps the CLI's own second).
+        const fake = (args: ReadonlyArray<string>) =>
+          cli(["--fake", "--config-dir", dir, ...args], { fakeApprovesAfter: Duration.zero })
 
         const login = yield* fake(["login", "--json"])
         assertExit(login, 0)

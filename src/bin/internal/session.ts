@@ -101,9 +101,21 @@ export const readScenarios: Effect.Effect<ReadonlySet<FakeScenario>, CliFailure>
 )
 
 /**
+ * How long after its creation the fake of a `--fake` run approves a PIN, as a user would in the browser: a
+ * second (docs/cli.md says "in a moment"; `fake-server` has its own `--approve-pins-after`). Nothing sets it
+ * but the in-process test harness (test/bin/inProcess.ts `fakeApprovesAfter`), for the tests whose subject is
+ * not the wait: a second of real time per sign-in, during which the test's worker sits idle. As
+ * effect4/src/bin/internal/session.ts has it.
+ */
+export class FakeApprovalDelay extends Context.Reference<FakeApprovalDelay>()(
+  "effect-plex-auth/bin/FakeApprovalDelay",
+  { defaultValue: (): Duration.DurationInput => Duration.seconds(1) }
+) {}
+
+/**
  * Starts the loopback fake (for `--fake` and `fake-server`) with the
  * scenarios asked for. Unless PINs are to expire, the fake approves each PIN
- * `approvePinsAfter` after it was created, as a user would in the browser.
+ * `approvePinsAfter` (default {@link FakeApprovalDelay}) after it was created, as a user would in the browser.
  */
 export const startFake = (options: {
   readonly scenarios: ReadonlySet<FakeScenario>
@@ -119,6 +131,7 @@ export const startFake = (options: {
 }) =>
   Effect.gen(function* () {
     const { scenarios, savedToken } = options
+    const approvePinsAfter = options.approvePinsAfter ?? (yield* FakeApprovalDelay)
     const server = yield* FakePlexServer.make({
       accounts: FakeSeed.fakeAccounts({
         savedToken,
@@ -131,7 +144,7 @@ export const startFake = (options: {
       allowOrigins: options.allowOrigins,
       ...(scenarios.has("expire-pin")
         ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } }
-        : { autoApprovePins: { after: options.approvePinsAfter ?? Duration.seconds(1) } })
+        : { autoApprovePins: { after: approvePinsAfter } })
     }).pipe(
       Effect.mapError(
         (error) =>

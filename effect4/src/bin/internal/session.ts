@@ -6,6 +6,7 @@
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -111,9 +112,23 @@ export const cliIdentity = () => {
 }
 
 /**
+ * How long after its creation the fake of a `--fake` run approves a PIN, as a user would in the browser: a
+ * second (docs/cli.md says "in a moment"; `fake-server` has its own `--approve-pins-after`). Nothing sets it
+ * but the in-process test harness (test/bin/inProcess.ts `fakeApprovesAfter`), for the tests whose subject is
+ * not the wait: a second of real time per sign-in, during which the test's worker sits idle. As
+ * src/bin/internal/session.ts (Effect 3) has it.
+ */
+export const FakeApprovalDelay = Context.Reference<Duration.Duration>(
+  "effect4-plex-auth/bin/FakeApprovalDelay",
+  {
+    defaultValue: () => Duration.seconds(1)
+  }
+)
+
+/**
  * Starts the loopback fake (for `--fake` and `fake-server`) with the
  * scenarios asked for. Unless PINs are to expire, the fake approves each PIN
- * `approvePinsAfter` after it was created, as a user would in the browser.
+ * `approvePinsAfter` (default {@link FakeApprovalDelay}) after it was created, as a user would in the browser.
  */
 export const startFake = (options: {
   readonly scenarios: ReadonlySet<Render.FakeScenario>
@@ -127,6 +142,7 @@ export const startFake = (options: {
 }) =>
   Effect.gen(function* () {
     const { scenarios, savedToken } = options
+    const approvePinsAfter = options.approvePinsAfter ?? (yield* FakeApprovalDelay)
     const server = yield* FakePlexServer.make({
       accounts: FakeSeed.fakeAccounts({
         savedToken,
@@ -139,7 +155,7 @@ export const startFake = (options: {
       allowOrigins: options.allowOrigins,
       ...(scenarios.has("expire-pin")
         ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } }
-        : { autoApprovePins: { after: options.approvePinsAfter ?? Duration.seconds(1) } })
+        : { autoApprovePins: { after: approvePinsAfter } })
     }).pipe(
       Effect.mapError(
         (error) =>
