@@ -49,7 +49,17 @@ export const publicModuleFiles = (src: string): Array<string> =>
       .map((entry) => path.posix.join(dir, entry.name.replace(/\.ts$/, "")))
   )
 
-const isOurs = (file: string): boolean => !file.split(path.sep).join("/").includes("/node_modules/")
+const ours = new Map<string, boolean>()
+
+/** Whether a file is this library's (not a package's): asked of every declaration met, so remembered by name. */
+const isOurs = (file: string): boolean => {
+  let is = ours.get(file)
+  if (is === undefined) {
+    is = !file.split(path.sep).join("/").includes("/node_modules/")
+    ours.set(file, is)
+  }
+  return is
+}
 
 const declaredInOurs = (symbol: Ts.Symbol | undefined): boolean =>
   (symbol?.declarations ?? []).some((d) => isOurs(d.getSourceFile().fileName))
@@ -241,7 +251,26 @@ export const describeEdition = (
     return [...members].sort().join(" | ")
   }
 
+  /**
+   * A type's description depends on the type and the depth alone: each is made once (the same types, an error
+   * class, `string`, an Effect, recur across the exports; `typeToString` runs TypeScript's printer each time).
+   */
+  const described = new Map<Ts.Type, Map<number, string>>()
   const describe = (type: Ts.Type, depth: number): string => {
+    let byDepth = described.get(type)
+    if (byDepth === undefined) {
+      byDepth = new Map()
+      described.set(type, byDepth)
+    }
+    let text = byDepth.get(depth)
+    if (text === undefined) {
+      text = describeOnce(type, depth)
+      byDepth.set(depth, text)
+    }
+    return text
+  }
+
+  const describeOnce = (type: Ts.Type, depth: number): string => {
     // Effect's aliases (`Duration.DurationInput`, `Config.Error`, ...) by their name.
     if (type.aliasSymbol !== undefined && !declaredInOurs(type.aliasSymbol)) {
       const args = type.aliasTypeArguments ?? []
