@@ -355,11 +355,16 @@ export const users: ReadonlyArray<string> = [
   "test/install-lines.test.ts",
   "test/bin/plex-auth.test.ts",
   "test/bin/docs.test.ts",
-  "test/bin/cancel.test.ts"
+  "test/bin/cancel.test.ts",
+  "test/api-parity.test.ts"
 ]
 
 /** The test files that use the Effect 4 edition's build: the global setup starts it when a run includes one. */
-export const effect4Users: ReadonlyArray<string> = ["test/package.test.ts", "test/install-lines.test.ts"]
+export const effect4Users: ReadonlyArray<string> = [
+  "test/package.test.ts",
+  "test/install-lines.test.ts",
+  "test/api-parity.test.ts"
+]
 
 // `tsx test/support/build.ts <dir>`: builds and packs both editions into `dir` (an empty directory), as
 // the global setup would, writing the results for the test files (scripts/test.mjs starts it beside the

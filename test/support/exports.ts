@@ -196,7 +196,14 @@ export const exportsOf = (file: string): ReadonlyMap<string, Exported> => {
       literal: existing.literal ?? literal
     })
   }
-  const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, false)
+  // JSDoc is not parsed: nothing here reads it (the same exports, kinds and members for every public module of
+  // both editions, compared as JSON).
+  const source = ts.createSourceFile(
+    file,
+    fs.readFileSync(file, "utf8"),
+    { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone },
+    false
+  )
   const locals = new Map<string, Ts.ObjectLiteralExpression | Ts.CallExpression>()
   for (const statement of source.statements) {
     if (!ts.isVariableStatement(statement)) continue
