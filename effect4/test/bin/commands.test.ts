@@ -9,6 +9,7 @@
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { assertExit, configDir, fake, login, noSecretIn } from "./inProcess.js"
 
@@ -59,7 +60,9 @@ describe.concurrent("plex-auth (Effect 4) commands, in process", { timeout: 60_0
       Effect.scoped(
         Effect.gen(function* () {
           const dir = yield* configDir
-          const login = yield* fake(dir, ["login", "--json"])
+          // Approved at its first check: the JSON is what this tests, not the fake's wait (waited in login.test.ts's
+          // "progress is printed once" and by plex-auth.test.ts's built binary).
+          const login = yield* fake(dir, ["login", "--json"], { fakeApprovesAfter: Duration.zero })
           assertExit(login, 0)
           const file = path.join(dir, "store.json")
           const document = JSON.parse(login.stdout) as { account: Record<string, unknown> } & Record<

@@ -123,7 +123,11 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
     () =>
       Effect.scoped(
         Effect.gen(function* () {
-          const run = yield* cli(["--fake", "--config-dir", yield* configDir, "login"])
+          // Approved at its first check: the link and the line above it are what this tests, not the wait (the
+          // CLI's own second is waited in "progress is printed once" below and by plex-auth.test.ts's built binary).
+          const run = yield* cli(["--fake", "--config-dir", yield* configDir, "login"], {
+            fakeApprovesAfter: Duration.zero
+          })
           assertExit(run, 0)
           // app.plex.tv knows nothing of the fake's PINs: the link is the fake's own sign-in page; the fake approves it.
           assert.notInclude(run.stdout, "app.plex.tv")
@@ -250,7 +254,9 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
           assertExit(withFake, 2)
           assert.include(withFake.stderr, "--auth-app-url cannot be combined with --fake.")
           const fakeVariable = yield* cli(["--fake", "--config-dir", yield* configDir, "login"], {
-            env: { PLEX_AUTH_APP_URL: "ftp://plex.example/auth" }
+            env: { PLEX_AUTH_APP_URL: "ftp://plex.example/auth" },
+            // The link is what this tests, not the fake's wait: approved at its first check.
+            fakeApprovesAfter: Duration.zero
           })
           assertExit(fakeVariable, 0)
           assert.match(fakeVariable.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
