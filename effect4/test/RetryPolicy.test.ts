@@ -422,6 +422,18 @@ describe("RetryPolicy.backoff (mock HttpClient)", () => {
     }).pipe(Effect.provide(mockEnv(unavailable)))
   )
 
+  it.effect("times: a Retry-After lengthens the waits, and times still caps the retries", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ times: 2 })
+      const error = yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "RateLimited").pipe(
+        afterAdjusting("1 minute")
+      )
+      assert.strictEqual(error.retryAfterMillis, 4_000)
+      // Two retries, each after the 4 s the server asked for (longer than 500 and 750 ms); no third.
+      assert.deepStrictEqual(yield* times, [0, 4_000, 8_000])
+    }).pipe(Effect.provide(mockEnv(() => MockHttp.text(429, "", "text/plain", { "retry-after": "4" }))))
+  )
+
   it.effect("times: a success within the retries ends them", () =>
     Effect.gen(function* () {
       const account = yield* details.pipe(
