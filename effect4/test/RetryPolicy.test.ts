@@ -434,6 +434,19 @@ describe("RetryPolicy.backoff (mock HttpClient)", () => {
     }).pipe(Effect.provide(mockEnv(() => MockHttp.text(429, "", "text/plain", { "retry-after": "4" }))))
   )
 
+  it.effect(
+    "times: any integer of at least 0 is taken, past 2^53 too (it was refused as not an integer)",
+    () =>
+      Effect.gen(function* () {
+        const account = yield* details.pipe(
+          RetryPolicy.withPolicy(RetryPolicy.backoff({ times: 2 ** 53 })),
+          afterAdjusting("1 hour")
+        )
+        assert.strictEqual(account.id, 1234)
+        assert.deepStrictEqual(yield* times, [0, 500])
+      }).pipe(Effect.provide(mockEnv(MockHttp.sequence(unavailable, ok))))
+  )
+
   it.effect("times: a success within the retries ends them", () =>
     Effect.gen(function* () {
       const account = yield* details.pipe(

@@ -91,7 +91,7 @@ export const exponentProblem = (value: unknown): string | undefined =>
 
 /** Why a value cannot be a backoff's number of retries (`times`: an integer of at least 0), or undefined. */
 export const timesProblem = (value: unknown): string | undefined =>
-  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+  typeof value === "number" && Number.isInteger(value) && value >= 0
     ? undefined
     : "must be an integer of at least 0"
 
