@@ -170,6 +170,31 @@ describe("RetryPolicy.backoff", () => {
     }).pipe(Effect.provide(env(unavailable)))
   )
 
+  it.effect("times: a Retry-After lengthens the waits, and times still caps the retries", () =>
+    Effect.gen(function* () {
+      const policy = RetryPolicy.backoff({ times: 2 })
+      const error = yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "RateLimited").pipe(
+        afterAdjusting("1 minute")
+      )
+      assert.strictEqual(error.retryAfterMillis, 4_000)
+      // Two retries, each after the 4 s the server asked for (longer than 500 and 750 ms); no third.
+      assert.deepStrictEqual(yield* times, [0, 4_000, 8_000])
+    }).pipe(Effect.provide(env(() => MockHttp.text(429, "", "text/plain", { "retry-after": "4" }))))
+  )
+
+  it.effect(
+    "times: any integer of at least 0 is taken, past 2^53 too (it was refused as not an integer)",
+    () =>
+      Effect.gen(function* () {
+        const account = yield* details.pipe(
+          RetryPolicy.withPolicy(RetryPolicy.backoff({ times: 2 ** 53 })),
+          afterAdjusting("1 hour")
+        )
+        assert.strictEqual(account.id, 1234)
+        assert.deepStrictEqual(yield* times, [0, 500])
+      }).pipe(Effect.provide(env(MockHttp.sequence(unavailable, ok))))
+  )
+
   it.effect("times: a success within the retries ends them", () =>
     Effect.gen(function* () {
       const account = yield* details.pipe(

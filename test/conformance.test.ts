@@ -834,6 +834,39 @@ describe("conformance: NoReachableConnection's message", () => {
       assert.notInclude(error.message, Redacted.value(FakePlex.defaults.token))
     }).pipe(Effect.provide(den))
   )
+
+  it("groups addresses as Node's errors write them: an IPv6 address without brackets, a name alone", () => {
+    // The details as Node 20's fetch gave them for refused loopback ports and names that do not resolve.
+    const failed = (uri: string, detail: string) =>
+      new Resources.ConnectionAttempt({
+        uri,
+        location: "local",
+        protocol: uri.startsWith("https:") ? "https" : "http",
+        outcome: "Failed",
+        millis: 3,
+        reason: "NetworkError/Transport",
+        detail: `Resources.connect: could not reach GET ${uri}/identity: fetch failed: ${detail}`
+      })
+    const error = new Resources.NoReachableConnection({
+      operation: "Resources.connect",
+      server: "Den",
+      clientIdentifier: "abc",
+      attempts: [
+        failed("http://[::1]:39991", "ECONNREFUSED: connect ECONNREFUSED ::1:39991"),
+        failed("http://[::1]:39994", "ECONNREFUSED: connect ECONNREFUSED ::1:39994"),
+        failed("https://a.example:32400", "ENOTFOUND: getaddrinfo ENOTFOUND a.example"),
+        failed("https://b.example:32400", "ENOTFOUND: getaddrinfo ENOTFOUND b.example")
+      ]
+    })
+    assert.strictEqual(
+      error.message,
+      'Resources.connect: no connection to "Den" (abc) answered: ' +
+        "http://[::1]:39991 (local), http://[::1]:39994 (local): NetworkError/Transport " +
+        "(could not reach GET <address>/identity: fetch failed: ECONNREFUSED: connect ECONNREFUSED <address>); " +
+        "https://a.example:32400 (local), https://b.example:32400 (local): NetworkError/Transport " +
+        "(could not reach GET <address>/identity: fetch failed: ENOTFOUND: getaddrinfo ENOTFOUND <address>)"
+    )
+  })
 })
 
 describe("conformance: errors print the same in both editions", () => {

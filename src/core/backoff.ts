@@ -91,7 +91,7 @@ export const exponentProblem = (value: unknown): string | undefined =>
 
 /** Why a value cannot be a backoff's number of retries (`times`: an integer of at least 0), or undefined. */
 export const timesProblem = (value: unknown): string | undefined =>
-  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+  typeof value === "number" && Number.isInteger(value) && value >= 0
     ? undefined
     : "must be an integer of at least 0"
 
@@ -107,15 +107,6 @@ export interface OptionsProblem {
   readonly reason: string
 }
 
-/**
- * The first of `RetryPolicy.backoff`'s options that cannot be one, or
- * undefined when all can (a missing knob takes its default). `durationProblem`
- * is the edition's check of a positive duration (finite too when given the
- * reason an infinite one is refused): the first wait must be positive and
- * finite; `maxInterval` and `maxElapsedTime` positive, infinite meaning no
- * limit. The exponent is a finite number of at least 1; `times` an integer of
- * at least 0; `statusCodes` an array of HTTP statuses.
- */
 /**
  * Why `options` cannot be the knobs of `RetryPolicy.matches` (an object, or undefined, whose
  * `retryConnectionErrors` is a boolean and whose `statusCodes` are HTTP statuses), or undefined.
@@ -133,6 +124,15 @@ export const selectionProblem = (options: unknown): OptionsProblem | undefined =
   return reason === undefined ? undefined : { field: "statusCodes", reason }
 }
 
+/**
+ * The first of `RetryPolicy.backoff`'s options that cannot be one, or
+ * undefined when all can (a missing knob takes its default). `durationProblem`
+ * is the edition's check of a positive duration (finite too when given the
+ * reason an infinite one is refused): the first wait must be positive and
+ * finite; `maxInterval` and `maxElapsedTime` positive, infinite meaning no
+ * limit. The exponent is a finite number of at least 1; `times` an integer of
+ * at least 0; `statusCodes` an array of HTTP statuses.
+ */
 export const optionsProblem = (
   options: unknown,
   durationProblem: (value: unknown, infinite?: string) => string | undefined

@@ -586,17 +586,41 @@ export const attemptAttributes = (attempts: ReadonlyArray<AttemptFacts>): Record
     ])
   )
 
-/** What an attempt's cause reads like once its own address is taken out: the same for every address a cause shares. */
+/**
+ * `text` with `address` replaced by `by` where Node's errors write one: after a system error code
+ * (`connect ECONNREFUSED ::1:32400`, `getaddrinfo ENOTFOUND h.example`), up to a space, `,`, `;`, `)` or the end.
+ */
+const replaceAfterCode = (text: string, address: string, by: string): string =>
+  text.replace(
+    new RegExp(`(?<=\\bE[A-Z0-9_]+ )${address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=$|[\\s,;)])`, "g"),
+    by
+  )
+
+/**
+ * What an attempt's cause reads like once its own address is taken out: the same for every address a cause
+ * shares. The address as the URL writes it (`http://[::1]:32400`, `[::1]:32400`), and as Node's errors do:
+ * after a system error code, an IPv6 address without brackets and every port written (`connect ECONNREFUSED
+ * ::1:32400`, `10.0.0.1:80`), a name it could not resolve alone (`getaddrinfo ENOTFOUND h.example`).
+ */
 const sharedCause = (uri: string, detail: string): string => {
   const base = uri.replace(/\/+$/, "")
-  let host: string | undefined
+  let url: URL | undefined
   try {
-    host = new URL(base).host
+    url = new URL(base)
   } catch {
-    host = undefined
+    url = undefined
   }
   const withoutUri = base === "" ? detail : detail.split(base).join(addressPlaceholder)
-  return host === undefined || host === "" ? withoutUri : withoutUri.split(host).join(addressPlaceholder)
+  if (url === undefined || url.host === "") return withoutUri
+  const bare = url.hostname.replace(/^\[(.*)\]$/, "$1")
+  const port =
+    url.port !== "" ? url.port : url.protocol === "https:" ? "443" : url.protocol === "http:" ? "80" : ""
+  const asNodeSays = replaceAfterCode(
+    port === "" ? withoutUri : replaceAfterCode(withoutUri, `${bare}:${port}`, addressPlaceholder),
+    bare,
+    addressPlaceholder
+  )
+  return asNodeSays.split(url.host).join(addressPlaceholder)
 }
 
 /** What stands for each address in a cause that several addresses share. */

@@ -232,6 +232,63 @@ describe("core/resources: what became of each probe", () => {
     )
   })
 
+  it("NoReachableConnection's message: addresses as Node's errors write them (IPv6 without brackets, a name alone)", () => {
+    // Each detail as Node 20's fetch gave it for a refused loopback port and a name that does not resolve.
+    const failed = (uri: string, detail: string) => ({
+      uri,
+      location: "local",
+      outcome: "Failed",
+      reason: "NetworkError/Transport",
+      detail: `Resources.connect: could not reach GET ${uri}/identity: fetch failed: ${detail}`
+    })
+    const message = R.noReachableConnectionMessage({
+      operation: "Resources.connect",
+      server: "Den",
+      clientIdentifier: "abc",
+      attempts: [
+        failed("http://[::1]:39991", "ECONNREFUSED: connect ECONNREFUSED ::1:39991"),
+        failed("http://127.0.0.1:39992", "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:39992"),
+        failed("http://[fe80::1]", "ECONNREFUSED: connect ECONNREFUSED fe80::1:80"),
+        // localhost resolved to 127.0.0.1: its detail names what it reached, and stays apart.
+        failed("http://localhost:39993", "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:39993"),
+        failed("https://a.example:32400", "ENOTFOUND: getaddrinfo ENOTFOUND a.example"),
+        failed("https://b.example:32400", "ENOTFOUND: getaddrinfo ENOTFOUND b.example")
+      ]
+    })
+    assert.strictEqual(
+      message,
+      'Resources.connect: no connection to "Den" (abc) answered: ' +
+        "http://[::1]:39991 (local), http://127.0.0.1:39992 (local), http://[fe80::1] (local): NetworkError/Transport " +
+        "(could not reach GET <address>/identity: fetch failed: ECONNREFUSED: connect ECONNREFUSED <address>); " +
+        "http://localhost:39993 (local): NetworkError/Transport (could not reach GET http://localhost:39993/identity: " +
+        "fetch failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:39993); " +
+        "https://a.example:32400 (local), https://b.example:32400 (local): NetworkError/Transport " +
+        "(could not reach GET <address>/identity: fetch failed: ENOTFOUND: getaddrinfo ENOTFOUND <address>)"
+    )
+  })
+
+  it("NoReachableConnection's message: a name is replaced only where it is the address, not as a word elsewhere", () => {
+    // Two ways to a host named "server" that both answered as another server: the detail's word "server" stays.
+    const wrong = (uri: string) => ({
+      uri,
+      location: "local",
+      outcome: "WrongServer",
+      reason: "WrongServer",
+      detail: "answered as server b, not abc"
+    })
+    const message = R.noReachableConnectionMessage({
+      operation: "Resources.connect",
+      server: "Den",
+      clientIdentifier: "abc",
+      attempts: [wrong("https://server:32400"), wrong("http://server:32400")]
+    })
+    assert.strictEqual(
+      message,
+      'Resources.connect: no connection to "Den" (abc) answered: ' +
+        "https://server:32400 (local), http://server:32400 (local): WrongServer (answered as server b, not abc)"
+    )
+  })
+
   it("span attributes of the race (server, candidates, timeout, grace) and of the connection chosen", () => {
     assert.deepStrictEqual(
       R.raceAttributes({ serverId: "abc", candidates: 3, timeoutMillis: 5000, graceMillis: 250 }),

@@ -285,6 +285,29 @@ describe("FakePlex.makeHandler", () => {
     assert.deepStrictEqual([...seen].sort(), ["answered", "given up"])
   })
 
+  it("a refusal's cause names the address as Node's connect error does (IPv6 without brackets, the port written)", async () => {
+    const fake = FakePlex.makeHandler()
+    const refusal = async (url: string) => {
+      const error = await fake.handler(new Request(url)).then(
+        () => undefined,
+        (e: unknown) => e
+      )
+      assert.instanceOf(error, FakePlex.HandlerConnectionFailure)
+      return ((error as Error).cause as Error).message
+    }
+    // What Node 20's fetch says for each (a refused port at [::1] said `connect ECONNREFUSED ::1:39991`).
+    assert.strictEqual(
+      await refusal("http://[2001:db8::1]:32400/identity"),
+      "connect ECONNREFUSED 2001:db8::1:32400"
+    )
+    assert.strictEqual(await refusal("http://192.0.2.1/identity"), "connect ECONNREFUSED 192.0.2.1:80")
+    assert.strictEqual(await refusal("https://192.0.2.1/identity"), "connect ECONNREFUSED 192.0.2.1:443")
+    assert.strictEqual(
+      await refusal("http://192.0.2.1:32400/identity"),
+      "connect ECONNREFUSED 192.0.2.1:32400"
+    )
+  })
+
   it("scripted faults are plain data; a refusal rejects with a TypeError as fetch does", async () => {
     const fake = FakePlex.makeHandler()
     fake.fault("ping", FakePlex.handlerFaults.refuse, { times: 1 })

@@ -31,9 +31,15 @@ export class ConnectionFailure extends TypeError {
   }
 }
 
+/**
+ * The address as Node's `connect` error names it: an IPv6 address without brackets, the port always
+ * written (`connect ECONNREFUSED ::1:32400`, `connect ECONNREFUSED 192.0.2.1:80`).
+ */
 const hostOf = (origin: string): string => {
   try {
-    return new URL(origin).host
+    const url = new URL(origin)
+    const port = url.port !== "" ? url.port : url.protocol === "https:" ? "443" : "80"
+    return `${url.hostname.replace(/^\[(.*)\]$/, "$1")}:${port}`
   } catch {
     return origin
   }
