@@ -12,7 +12,7 @@ import {
   KeyValueStore,
   Error as PlatformError
 } from "@effect/platform"
-import { assert, describe } from "@effect/vitest"
+import { afterEach, assert, describe } from "@effect/vitest"
 import type { Duration } from "effect"
 import {
   Cause,
@@ -46,6 +46,24 @@ import * as Flow from "../../src/core/web/flow.js"
 import * as Core from "../../src/core/web/signIn.js"
 import * as Signed from "../../src/core/web/signed.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
+
+/**
+ * A store call that never answers nor can be interrupted, for as long as the test that made it runs; once that
+ * test has ended, it ends (interrupted) at last. The files of a worker share it (isolate: false): a call left
+ * waiting for ever stayed for the rest of the run, with the library's fibers waiting on it and what they hold
+ * (eight such calls were still pending at the end of this file, one timer each).
+ */
+let testEnded = Effect.runSync(Deferred.make<void>())
+afterEach(() => {
+  Effect.runSync(Deferred.succeed(testEnded, undefined))
+  testEnded = Effect.runSync(Deferred.make<void>())
+})
+const hangsUninterruptibly: Effect.Effect<never> = Effect.uninterruptible(
+  Effect.zipRight(
+    Effect.suspend(() => Deferred.await(testEnded)),
+    Effect.interrupt
+  )
+)
 
 const KEY = "unit-test-session-key-0123456789abcdefgh"
 const APP = "https://media.example.com"
@@ -1001,7 +1019,7 @@ describe("WebSignIn sessions", () => {
   // once started, as the Node file store's change does: given up, it goes on, disconnected, holding its session).
   for (const [kind, hang, ends] of [
     ["hangs", Effect.never, true],
-    ["hangs and cannot be interrupted", Effect.uninterruptible(Effect.never), false]
+    ["hangs and cannot be interrupted", hangsUninterruptibly, false]
   ] as const) {
     it.effect(
       `a removal of an ended session that ${kind} is given up after 30 seconds: the clean-up goes on`,
@@ -1114,7 +1132,7 @@ describe("WebSignIn sessions", () => {
   // once started).
   for (const [kind, hang] of [
     ["never answers", Effect.never],
-    ["never answers nor can be interrupted", Effect.uninterruptible(Effect.never)]
+    ["never answers nor can be interrupted", hangsUninterruptibly]
   ] as const) {
     it.effect(
       `a browser whose previous session's removal ${kind} signs in again after 5 seconds: the old one is left for its expiry`,
@@ -1289,7 +1307,7 @@ describe("WebSignIn sessions", () => {
     })
   for (const [kind, hang] of [
     ["never answers", Effect.never],
-    ["never answers nor can be interrupted", Effect.uninterruptible(Effect.never)]
+    ["never answers nor can be interrupted", hangsUninterruptibly]
   ] as const) {
     it.effect(
       `a save of the new session at sign-in that ${kind} is SessionStoreError after 5 seconds`,
