@@ -38,6 +38,19 @@ const passwordLoginAnswers: ReadonlyArray<Answer> = [
 const runIt: Answer = { when: /Run this command\?/, answer: "" }
 
 /**
+ * The command line the wizard shows (effect/cli's wizard wraps it at 88 columns: ` \` at a line's end, the next
+ * argument four spaces in), as a pattern: `words` one after another, each string taken as written and each
+ * RegExp as a pattern (`/\S+/` for the config directory, whose length, and so where the line wraps, depends on
+ * the machine's temporary directory: a long one, macOS's, wraps before or after it).
+ */
+const commandLine = (...words: ReadonlyArray<string | RegExp>): RegExp =>
+  new RegExp(
+    words
+      .map((word) => (typeof word === "string" ? word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : word.source))
+      .join(String.raw`(?: | \\\n {4})`)
+  )
+
+/**
  * The run says once that it was cancelled: the CLI's `plex-auth: Cancelled.`
  * on stderr, and neither wizard's own line (effect/cli's "Wizard cancelled.",
  * @effect/cli's "Quitting wizard mode..."). The same check as the Effect 3
@@ -66,7 +79,17 @@ describe("plex-auth (Effect 4) --wizard, in process", { timeout: 60_000 }, () =>
         // The command line it built, shown before it runs (the config directory is long: it may wrap).
         assert.match(
           ran.stdout,
-          /Command ready\n {2}\$ plex-auth --fake --config-dir \S+ login --password true\s+(\\\n\s+)?--login alice\n/
+          commandLine(
+            /Command ready\n {2}\$ plex-auth/,
+            "--fake",
+            "--config-dir",
+            /\S+/,
+            "login",
+            "--password",
+            "true",
+            "--login",
+            /alice\n/
+          )
         )
         assert.include(ran.stdout, "Logged in as alice (alice@example.com).")
         // The password prompt of the command itself, typed hidden.
@@ -106,7 +129,10 @@ describe("plex-auth (Effect 4) --wizard, in process", { timeout: 60_000 }, () =>
         })
         assertExit(ran, 0)
         assert.match(ran.terminal, /Command ›[\s\S]*login/)
-        assert.match(ran.stdout, /\$ plex-auth --fake true --config-dir \S+ login --password true/)
+        assert.match(
+          ran.stdout,
+          commandLine(/\$ plex-auth/, "--fake", "true", "--config-dir", /\S+/, "login", "--password", "true")
+        )
         assert.include(ran.stdout, "Logged in as alice (alice@example.com).")
         assert.isDefined((yield* readStore(dir))?.[fakeTokenKey])
       })
@@ -125,7 +151,10 @@ describe("plex-auth (Effect 4) --wizard, in process", { timeout: 60_000 }, () =>
             answers: [{ when: /User ›/, answer: "Kids" }, runIt, { when: /PIN for Kids/, answer: "1234" }]
           })
           assertExit(ran, 0)
-          assert.match(ran.stdout, /\$ plex-auth --fake --config-dir \S+ home switch\s+(\\\n\s+)?-- Kids\n/)
+          assert.match(
+            ran.stdout,
+            commandLine(/\$ plex-auth/, "--fake", "--config-dir", /\S+/, "home", "switch", "--", /Kids\n/)
+          )
           assert.include(ran.stdout, "Switched to Kids.")
           noSecretIn(ran, "1234")
           const after = (yield* readStore(dir))![fakeTokenKey]!
@@ -339,7 +368,7 @@ describe("plex-auth (Effect 4) --wizard after options, without a command", { tim
           assertExit(wizard, 2)
           assert.match(
             wizard.stdout,
-            /\$ plex-auth --fake --log-level debug --config-dir \S+\s+(\\\n\s+)?login\n/
+            commandLine(/\$ plex-auth/, "--fake", "--log-level", "debug", "--config-dir", /\S+/, /login\n/)
           )
           assert.include(wizard.stdout, "LOGIN · FLAGS")
         })
