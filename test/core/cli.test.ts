@@ -582,6 +582,29 @@ describe("core/cli", () => {
     assert.strictEqual(Failure.failureOf({ _tag: "HomePinRequired", message: "", user: "Kids" }).exitCode, 3)
   })
 
+  it("NoReachableConnection: each reason once, with the origins that met it, in the order tried", () => {
+    const failure = Failure.failureOf({
+      _tag: "NoReachableConnection",
+      message: "",
+      server: "Home",
+      attempts: [
+        { uri: "http://192.0.2.10:32400/identity", reason: "Transport", outcome: "NetworkError" },
+        { uri: "https://203.0.113.10:8443", reason: "Status", outcome: "Unexpected" },
+        { uri: "http://[2001:db8::1]:32400", reason: "Transport", outcome: "NetworkError" },
+        { uri: "http://198.51.100.10:32400", outcome: "Cancelled" }
+      ]
+    })
+    assert.deepStrictEqual(failure, {
+      message:
+        'No connection to the server "Home" answered (http://192.0.2.10:32400, http://[2001:db8::1]:32400: Transport; https://203.0.113.10:8443: Status; http://198.51.100.10:32400: Cancelled).',
+      exitCode: Failure.ExitCode.Network
+    })
+    assert.strictEqual(
+      Failure.failureOf({ _tag: "NoReachableConnection", message: "", server: "Home", attempts: [] }).message,
+      'The server "Home" offers no usable connection.'
+    )
+  })
+
   it("the fake's seed: a saved token goes to the admin, or to the home user a previous run switched to", () => {
     const [admin, kids] = FakeSeed.fakeAccounts({ savedToken: "t0k3n", twoFactor: false })
     assert.strictEqual(admin?.token, "t0k3n")

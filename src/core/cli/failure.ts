@@ -179,6 +179,22 @@ export const homeUserArgumentProblem = (user: string): string | undefined =>
   user.trim() === "" ? invalidMessage("user", "must not be empty") : undefined
 
 /** The CLI's message and exit code for one of the library's errors. */
+/**
+ * The connection attempts of a `NoReachableConnection`, each reason once with the origins that met it, in the
+ * order tried (`http://a:32400, http://b:32400: Transport; https://relay:8443: Status`): as the library's own
+ * message says each cause once (core/resources.ts), not the same reason once per address.
+ */
+const byReason = (attempts: NonNullable<PlexErrorLike["attempts"]>): string => {
+  const origins = new Map<string, Array<string>>()
+  for (const attempt of attempts) {
+    const reason = attempt.reason ?? attempt.outcome
+    const seen = origins.get(reason)
+    if (seen === undefined) origins.set(reason, [originOf(attempt.uri)])
+    else seen.push(originOf(attempt.uri))
+  }
+  return [...origins].map(([reason, from]) => `${from.join(", ")}: ${reason}`).join("; ")
+}
+
 export const failureOf = (error: PlexErrorLike): Failure => {
   const url = error.url ?? ""
   switch (error._tag) {
@@ -250,9 +266,7 @@ export const failureOf = (error: PlexErrorLike): Failure => {
         message:
           attempts.length === 0
             ? `The server "${error.server}" offers no usable connection.`
-            : `No connection to the server "${error.server}" answered (${attempts
-                .map((attempt) => `${originOf(attempt.uri)}: ${attempt.reason ?? attempt.outcome}`)
-                .join("; ")}).`,
+            : `No connection to the server "${error.server}" answered (${byReason(attempts)}).`,
         exitCode: ExitCode.Network
       }
     }
