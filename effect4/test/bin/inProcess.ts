@@ -50,6 +50,11 @@ export interface Options {
    */
   readonly fakeApprovesAfter?: Duration.Duration | undefined
   /**
+   * With `--fake` and `PLEX_AUTH_FAKE=expire-pin`: how long the fake's PINs live. Default: the CLI's own (2 seconds,
+   * `Session.FakePinLifetime`, which says why not under 1 s); a test whose subject is not the wait need not spend it.
+   */
+  readonly fakePinsExpireAfter?: Duration.Duration | undefined
+  /**
    * For a command that runs until stopped (`fake-server`): once its stdout matches `until`, `andThen`
    * runs with that stdout, then the command is interrupted (its scope closes) and the run reports 130, the
    * code Ctrl-C gives; the real signal is tested on the built binary (plex-auth.test.ts).
@@ -152,7 +157,11 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
       (effect) =>
         options.fakeApprovesAfter === undefined
           ? effect
-          : Effect.provideService(effect, Session.FakeApprovalDelay, options.fakeApprovesAfter)
+          : Effect.provideService(effect, Session.FakeApprovalDelay, options.fakeApprovesAfter),
+      (effect) =>
+        options.fakePinsExpireAfter === undefined
+          ? effect
+          : Effect.provideService(effect, Session.FakePinLifetime, options.fakePinsExpireAfter)
     )
     const whileRunning = options.whileRunning
     const code =

@@ -133,7 +133,8 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
           assert.notInclude(run.stdout, "app.plex.tv")
           assert.match(run.stdout, /^The fake approves this PIN by itself in a moment: no browser needed\./m)
           assert.match(run.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=[^\n]*code=/)
-          // PLEX_AUTH_FAKE=expire-pin: the fake does not approve it, and says so.
+          // PLEX_AUTH_FAKE=expire-pin: the fake does not approve it, and says so. Its PIN lives the CLI's own 2 s
+          // here, the only run of this edition that waits them out (no built-binary test runs expire-pin).
           const expiring = yield* cli(["--fake", "--config-dir", yield* configDir, "login"], {
             env: { PLEX_AUTH_FAKE: "expire-pin" }
           })
@@ -430,9 +431,11 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
     Effect.scoped(
       Effect.gen(function* () {
         const dir = yield* configDir
-        // Global options between the command's own ones.
+        // Global options between the command's own ones. The PIN lives 1.5 s, not the CLI's 2 (what login says
+        // and exits with once it expired is what this tests; "--fake: the PIN link..." waits the 2 s out).
         const run = yield* cli(["login", "--fake", "--link-code", "--config-dir", dir], {
-          env: { PLEX_AUTH_FAKE: "expire-pin" }
+          env: { PLEX_AUTH_FAKE: "expire-pin" },
+          fakePinsExpireAfter: Duration.millis(1500)
         })
         assertExit(run, 4)
         assert.match(run.stdout, /The short code is [0-9A-Z]{4}\b/)

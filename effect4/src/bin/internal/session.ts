@@ -126,8 +126,21 @@ export const FakeApprovalDelay = Context.Reference<Duration.Duration>(
 )
 
 /**
+ * How long a PIN of a `--fake` run lives with `PLEX_AUTH_FAKE=expire-pin`: 2 seconds (the CLI says so, and
+ * docs/cli.md). Nothing sets it but the in-process test harness (effect4/test/bin/inProcess.ts
+ * `fakePinsExpireAfter`), for the tests whose subject is what `login` says and exits with once the PIN expired, not
+ * the wait. The fake states a PIN's `expiresIn` in whole seconds (rounded down) and the CLI's deadline is
+ * `expiresIn` from when it read the PIN, so a lifetime under 1 s would take another path (no `expiresIn`: the
+ * deadline from `expiresAt`); 1.5 s keeps `expiresIn` at 1, the CLI giving up after a second instead of two. As
+ * src/bin/internal/session.ts (Effect 3) has it.
+ */
+export const FakePinLifetime = Context.Reference<Duration.Duration>("effect4-plex-auth/bin/FakePinLifetime", {
+  defaultValue: () => Duration.seconds(2)
+})
+
+/**
  * Starts the loopback fake (for `--fake` and `fake-server`) with the
- * scenarios asked for. Unless PINs are to expire, the fake approves each PIN
+ * scenarios asked for. Unless PINs are to expire (after {@link FakePinLifetime}), the fake approves each PIN
  * `approvePinsAfter` (default {@link FakeApprovalDelay}) after it was created, as a user would in the browser.
  */
 export const startFake = (options: {
@@ -143,6 +156,7 @@ export const startFake = (options: {
   Effect.gen(function* () {
     const { scenarios, savedToken } = options
     const approvePinsAfter = options.approvePinsAfter ?? (yield* FakeApprovalDelay)
+    const pinLifetime = yield* FakePinLifetime
     const server = yield* FakePlexServer.make({
       accounts: FakeSeed.fakeAccounts({
         savedToken,
@@ -154,7 +168,7 @@ export const startFake = (options: {
       port: options.port,
       allowOrigins: options.allowOrigins,
       ...(scenarios.has("expire-pin")
-        ? { pinLifetime: { strong: "2 seconds", short: "2 seconds" } }
+        ? { pinLifetime: { strong: pinLifetime, short: pinLifetime } }
         : { autoApprovePins: { after: approvePinsAfter } })
     }).pipe(
       Effect.mapError(
