@@ -61,7 +61,9 @@ import * as V from "./internal/validate.js"
 
 /**
  * The public JWK of a device key, as sent to plex.tv: Ed25519 (`OKP`), for
- * signatures, `kid` its RFC 7638 thumbprint.
+ * signatures, `kid` its RFC 7638 thumbprint (or, for a key brought from
+ * python-plexapi, the key ID python-plexapi registered it under: see
+ * {@link importKey}).
  *
  * @since 0.1.0
  * @category schemas
@@ -108,7 +110,10 @@ export interface DeviceKey extends Inspectable.Inspectable {
   readonly [DeviceKeyTypeId]: typeof DeviceKeyTypeId
   /** The public JWK, sent to plex.tv. */
   readonly jwk: DeviceJwk
-  /** The RFC 7638 SHA-256 thumbprint (base64url), also the `kid`. */
+  /**
+   * The `kid`: the RFC 7638 SHA-256 thumbprint (base64url), or for a key brought from python-plexapi
+   * ({@link importKey}) the key ID python-plexapi registered it under (hex). Plex JWTs name it in `thumbprint`.
+   */
   readonly thumbprint: string
   /** The signing key (not extractable). */
   readonly privateKey: CryptoKey
@@ -208,20 +213,60 @@ export const exportKey = (key: DeviceKey): Redacted.Redacted<string> => {
 }
 
 /**
- * Reads a device key written by {@link exportKey}. Fails with `InvalidInput`
- * (never quoting the input) when it is not an Ed25519 private JWK, when its
- * halves do not belong together, or when its `kid` is not its thumbprint.
+ * python-plexapi's key pair for JWT authentication, as `MyPlexJWTLogin.generateKeypair(keyfiles=...)` writes it: two
+ * files of raw key bytes. Read them as bytes (in Node, `fs.readFile` without an encoding) and pass them to
+ * {@link importKey}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RawKeyPair {
+  /** The raw 32-byte Ed25519 private key (python-plexapi's private key file); `Redacted` or not. */
+  readonly privateKey: Uint8Array | Redacted.Redacted<Uint8Array>
+  /** The raw 32-byte public key (its public key file), checked against the private key; derived from it when absent. */
+  readonly publicKey?: Uint8Array | undefined
+}
+
+/**
+ * Reads a device key: one written by {@link exportKey} (its private JWK, as
+ * a string), or python-plexapi's key pair ({@link RawKeyPair}), which keeps
+ * the `kid` python-plexapi registered it under (the hex SHA-256 of the
+ * private and public key bytes), so plex.tv still knows it and its Plex JWTs
+ * stay bound to it. Fails with `InvalidInput` (never quoting the input) when
+ * it is not an Ed25519 private JWK or a pair of raw 32-byte keys, when its
+ * halves do not belong together, or when its `kid` is neither its thumbprint
+ * nor its python-plexapi key ID.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Jwt } from "effect4-plex-auth"
+ *
+ * // The bytes of the files python-plexapi's MyPlexJWTLogin.generateKeypair(keyfiles=...) wrote (in Node,
+ * // fs.readFile without an encoding).
+ * const fromPlexapi = (privateKey: Uint8Array, publicKey: Uint8Array) =>
+ *   Jwt.importKey({ privateKey: Redacted.make(privateKey), publicKey })
+ * ```
  *
  * @since 0.1.0
  * @category device keys
  */
 export const importKey = (
-  input: string | Redacted.Redacted<string>
+  input: string | Redacted.Redacted<string> | RawKeyPair
 ): Effect.Effect<DeviceKey, InvalidInput> =>
   Effect.flatMap(
-    Effect.promise(() =>
-      JwtFacts.importDeviceKey(Redacted.isRedacted(input) ? Redacted.value(input) : input)
-    ),
+    Effect.promise(() => {
+      // Untyped JavaScript may pass anything: what is not a string (or a Redacted one) is read as a key pair.
+      const value: unknown = Redacted.isRedacted(input) ? Redacted.value(input) : input
+      if (typeof value === "string" || value === null || typeof value !== "object") {
+        return JwtFacts.importDeviceKey(typeof value === "string" ? value : String(value))
+      }
+      const pair = value as Partial<Record<"privateKey" | "publicKey", unknown>>
+      const privateKey = Redacted.isRedacted(pair.privateKey)
+        ? Redacted.value(pair.privateKey)
+        : pair.privateKey
+      return JwtFacts.importRawKeyPair(privateKey, pair.publicKey)
+    }),
     (imported): Effect.Effect<DeviceKey, InvalidInput> =>
       "problem" in imported
         ? Effect.fail(V.invalid("Jwt.importKey", "key", imported.problem))

@@ -72,6 +72,36 @@ export const generate = async (): Promise<{ readonly x: string; readonly d: stri
   return { x: jwk.x, d: jwk.d }
 }
 
+/** The DER prefix of an Ed25519 private key's PKCS#8 (RFC 8410): the raw 32-byte key follows it. */
+const pkcs8Ed25519Prefix = [
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20
+]
+
+/**
+ * The raw members of the Ed25519 key whose raw 32-byte private key is `d`: `x` (public, derived from `d`) and
+ * `d`, base64url. Web Crypto takes a raw Ed25519 private key only inside a PKCS#8, so it is wrapped in one.
+ */
+export const membersOfPrivate = async (
+  d: Uint8Array
+): Promise<{ readonly x: string; readonly d: string }> => {
+  const pkcs8 = new Uint8Array(pkcs8Ed25519Prefix.length + d.length)
+  pkcs8.set(pkcs8Ed25519Prefix)
+  pkcs8.set(d, pkcs8Ed25519Prefix.length)
+  const key = await subtle().importKey("pkcs8", pkcs8, { name: "Ed25519" }, true, ["sign"])
+  pkcs8.fill(0)
+  const jwk = await subtle().exportKey("jwk", key)
+  if (typeof jwk.x !== "string" || typeof jwk.d !== "string") {
+    throw new Error("Web Crypto exported an Ed25519 key without x or d")
+  }
+  return { x: jwk.x, d: jwk.d }
+}
+
+/** The hex SHA-256 of `bytes`. */
+export const sha256Hex = async (bytes: Uint8Array<ArrayBuffer>): Promise<string> =>
+  Array.from(new Uint8Array(await subtle().digest("SHA-256", bytes)), (byte) =>
+    byte.toString(16).padStart(2, "0")
+  ).join("")
+
 /** A non-extractable signing key from the raw members. */
 export const importPrivate = (x: string, d: string): Promise<CryptoKey> =>
   subtle().importKey("jwk", { kty: "OKP", crv: "Ed25519", x, d }, { name: "Ed25519" }, false, ["sign"])

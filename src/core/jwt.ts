@@ -9,7 +9,8 @@
  * same requests and claims, but for two choices made here: the key's `kid`
  * is its RFC 7638 thumbprint (both make it the hex SHA-256 of the private
  * and public key bytes, and compare the Plex JWT's `thumbprint` claim with
- * it, as {@link verifyPlexJwt} does with this one), and the default scope is
+ * it, as {@link verifyPlexJwt} does with this one; a key brought from them
+ * keeps theirs, {@link plexapiKeyId}), and the default scope is
  * {@link defaultScope}, after Plex's developer guide (both ask for all six
  * scopes they know).
  *
@@ -341,14 +342,38 @@ export interface DeviceJwk {
   readonly kid: string
 }
 
-/** The device key of the members `x` (public) and `d` (private): its JWK and its Web Crypto private key. */
+/**
+ * The device key of the members `x` (public) and `d` (private): its JWK and its Web Crypto private key. Its `kid` is
+ * `kid` when given (python-plexapi's key ID, {@link plexapiKeyId}, for a key brought from there), else its RFC 7638
+ * thumbprint.
+ */
 export const deviceKeyOf = async (
   x: string,
-  d: string
+  d: string,
+  kid?: string
 ): Promise<{ readonly jwk: DeviceJwk; readonly privateKey: CryptoKey }> => {
-  const kid = await Jose.thumbprint({ kty: "OKP", crv: "Ed25519", x })
+  const id = kid ?? (await Jose.thumbprint({ kty: "OKP", crv: "Ed25519", x }))
   const privateKey = await Jose.importPrivate(x, d)
-  return { jwk: { kty: "OKP", crv: "Ed25519", x, use: "sig", alg: "EdDSA", kid }, privateKey }
+  return { jwk: { kty: "OKP", crv: "Ed25519", x, use: "sig", alg: "EdDSA", kid: id }, privateKey }
+}
+
+/**
+ * The `kid` python-plexapi (`MyPlexJWTLogin._keyID`) and @ctrl/plex (`keyId`) give a device key, and register it
+ * under: the hex SHA-256 of the raw private key bytes followed by the raw public key bytes. plex.tv names the key by
+ * it (the device JWT's `kid`, the Plex JWT's `thumbprint` claim), so a key brought from there keeps it. Undefined when
+ * `x` or `d` is not base64url.
+ */
+export const plexapiKeyId = async (x: string, d: string): Promise<string | undefined> => {
+  const publicBytes = Jose.base64UrlDecode(x)
+  const privateBytes = Jose.base64UrlDecode(d)
+  if (publicBytes === undefined || privateBytes === undefined) return undefined
+  const material = new Uint8Array(privateBytes.length + publicBytes.length)
+  material.set(privateBytes)
+  material.set(publicBytes, privateBytes.length)
+  const id = await Jose.sha256Hex(material)
+  material.fill(0)
+  privateBytes.fill(0)
+  return id
 }
 
 /** Whether `publicJwk` is the public half of `privateKey`: a probe is signed, then verified with it. */
@@ -386,13 +411,60 @@ export const importDeviceKey = async (
   } catch {
     return { problem: "was refused by Web Crypto" }
   }
-  if (parsed["kid"] !== undefined && parsed["kid"] !== key.jwk.kid) {
-    return { problem: "has a kid that is not its thumbprint" }
+  const kid = parsed["kid"]
+  if (kid !== undefined && kid !== key.jwk.kid) {
+    // The key ID python-plexapi and @ctrl/plex register a key under (what exportKey writes for a key brought from
+    // there) is its kid too: derived from x and d, checked as the thumbprint is.
+    if (typeof kid !== "string" || kid !== (await plexapiKeyId(parsed.x, d))) {
+      return { problem: "has a kid that is neither its thumbprint nor its python-plexapi key ID" }
+    }
+    key = { ...key, jwk: { ...key.jwk, kid } }
   }
   if (!(await keyMatches(key.privateKey, key.jwk))) {
     return { problem: "has a public member x that does not match d" }
   }
   return { ...key, d }
+}
+
+/** A raw Ed25519 key (python-plexapi's key files): 32 bytes, as a `Uint8Array` (a Node `Buffer` is one). */
+const isRawKey = (u: unknown): u is Uint8Array => u instanceof Uint8Array && u.length === 32
+
+/**
+ * A device key from python-plexapi's key pair (`MyPlexJWTLogin.generateKeypair(keyfiles=...)` writes them): the raw
+ * 32-byte Ed25519 private key and, optionally, the raw 32-byte public key (derived from the private one when absent,
+ * checked against it when given). Its `kid` is the one python-plexapi registered it under ({@link plexapiKeyId}).
+ * The key, or why the input is not one (never quoting it).
+ */
+export const importRawKeyPair = async (
+  privateKey: unknown,
+  publicKey: unknown
+): Promise<
+  | { readonly jwk: DeviceJwk; readonly privateKey: CryptoKey; readonly d: string }
+  | { readonly problem: string }
+> => {
+  if (!isRawKey(privateKey))
+    return { problem: "has a privateKey that is not 32 bytes (a raw Ed25519 private key)" }
+  if (publicKey !== undefined && !isRawKey(publicKey)) {
+    return { problem: "has a publicKey that is not 32 bytes (a raw Ed25519 public key)" }
+  }
+  let members: { readonly x: string; readonly d: string }
+  try {
+    members = await Jose.membersOfPrivate(privateKey)
+  } catch {
+    return { problem: "was refused by Web Crypto" }
+  }
+  if (publicKey !== undefined && Jose.base64UrlEncode(publicKey) !== members.x) {
+    return { problem: "has a publicKey that is not the public half of its privateKey" }
+  }
+  const kid = await plexapiKeyId(members.x, members.d)
+  if (kid === undefined) return { problem: "was refused by Web Crypto" }
+  let key: Awaited<ReturnType<typeof deviceKeyOf>>
+  try {
+    key = await deviceKeyOf(members.x, members.d, kid)
+  } catch {
+    return { problem: "was refused by Web Crypto" }
+  }
+  return { ...key, d: members.d }
 }
 
 // ---------------------------------------------------------------------------

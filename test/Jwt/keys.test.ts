@@ -8,7 +8,8 @@ import { assert, describe } from "@effect/vitest"
 import { Effect, Either, Layer, Redacted, TestClock } from "effect"
 import { ClientIdentity, Jwt } from "effect-plex-auth"
 import { it } from "../support/it.js"
-import { CLIENT_ID, identity, segments, signatureVerifies, signWith } from "./support.js"
+import { FakePlex } from "effect-plex-auth/testing"
+import { CLIENT_ID, identity, rawJson, segments, signatureVerifies, signedIn, signWith } from "./support.js"
 
 const IdentityLive = ClientIdentity.layer(identity).pipe(Layer.orDie)
 
@@ -107,6 +108,128 @@ describe("Jwt device keys", () => {
           assert.match(result.left.reason, reason, label)
           for (const text of [String(result.left), JSON.stringify(result.left), inspect(result.left)]) {
             assert.isFalse(text.includes(d), `${label} leaks the private key`)
+          }
+        }
+      }
+    })
+  )
+
+  // python-plexapi's MyPlexJWTLogin.generateKeypair(keyfiles=...) writes the raw 32-byte private and public keys, and
+  // registers the key under kid = hex SHA-256(private bytes || public bytes) (MyPlexJWTLogin._keyID).
+  const plexapiPrivate = Buffer.from(rfc8037.d, "base64url")
+  const plexapiPublic = Buffer.from(rfc8037.x, "base64url")
+  const plexapiKid = createHash("sha256").update(plexapiPrivate).update(plexapiPublic).digest("hex")
+
+  it.effect(
+    "imports python-plexapi's key pair (raw 32-byte keys), keeping the kid python-plexapi registered",
+    () =>
+      Effect.gen(function* () {
+        for (const [label, pair] of [
+          ["both keys", { privateKey: plexapiPrivate, publicKey: plexapiPublic }],
+          ["a Redacted private key", { privateKey: Redacted.make(plexapiPrivate), publicKey: plexapiPublic }],
+          ["the private key alone (the public one derived)", { privateKey: Redacted.make(plexapiPrivate) }],
+          [
+            "Uint8Arrays",
+            { privateKey: new Uint8Array(plexapiPrivate), publicKey: new Uint8Array(plexapiPublic) }
+          ]
+        ] as const) {
+          const key = yield* Jwt.importKey(pair)
+          assert.strictEqual(key.jwk.x, rfc8037.x, label)
+          assert.strictEqual(privateMember(key), rfc8037.d, label)
+          assert.strictEqual(key.thumbprint, plexapiKid, label)
+          assert.strictEqual(key.jwk.kid, plexapiKid, label)
+          // The same signing key: RFC 8037's deterministic signature.
+          const input = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc"
+          const signature = yield* Effect.promise(() =>
+            globalThis.crypto.subtle.sign("Ed25519", key.privateKey, new TextEncoder().encode(input))
+          )
+          assert.strictEqual(
+            Buffer.from(signature).toString("base64url"),
+            "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg",
+            label
+          )
+          // exportKey keeps that kid, and importKey reads it back (it is derived from x and d, so it is checked).
+          const again = yield* Jwt.importKey(Jwt.exportKey(key))
+          assert.deepStrictEqual(again.jwk, key.jwk, label)
+        }
+        // The caller's bytes are left as they were.
+        assert.strictEqual(plexapiPrivate.toString("base64url"), rfc8037.d)
+      })
+  )
+
+  it.effect(
+    "a key brought from python-plexapi gets Plex JWTs from the registration python-plexapi made",
+    () =>
+      Effect.gen(function* () {
+        // Registered as python-plexapi registers it (MyPlexJWTLogin._publicJWK), before this library ever saw it.
+        const jwk = { kty: "OKP", crv: "Ed25519", x: rfc8037.x, use: "sig", alg: "EdDSA", kid: plexapiKid }
+        const registered = yield* rawJson("/api/v2/auth/jwk", {
+          body: { jwk },
+          token: FakePlex.defaults.token
+        })
+        assert.strictEqual(registered.status, 204)
+        const key = yield* Jwt.importKey({
+          privateKey: Redacted.make(plexapiPrivate),
+          publicKey: plexapiPublic
+        })
+        // No registerKey: the device JWT names the key as python-plexapi registered it, and the Plex JWT is bound to it.
+        const plexJwt = yield* Jwt.exchange(key)
+        assert.strictEqual(plexJwt.claims.thumbprint, plexapiKid)
+        const claims = yield* Jwt.verify(plexJwt.token, key)
+        assert.strictEqual(claims.thumbprint, plexapiKid)
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("refuses what is not python-plexapi's key pair, without quoting it", () =>
+    Effect.gen(function* () {
+      const other = yield* Jwt.generateKey
+      const otherPublic = Buffer.from(other.jwk.x, "base64url")
+      const cases: ReadonlyArray<readonly [string, unknown, RegExp]> = [
+        [
+          "a 31-byte private key",
+          { privateKey: plexapiPrivate.subarray(1) },
+          /privateKey that is not 32 bytes/
+        ],
+        [
+          "a 64-byte private key",
+          { privateKey: Buffer.concat([plexapiPrivate, plexapiPublic]) },
+          /not 32 bytes/
+        ],
+        ["the private key as text", { privateKey: rfc8037.d }, /privateKey that is not 32 bytes/],
+        ["no private key", { publicKey: plexapiPublic }, /privateKey that is not 32 bytes/],
+        [
+          "a short public key",
+          { privateKey: plexapiPrivate, publicKey: plexapiPublic.subarray(2) },
+          /publicKey that is not 32 bytes/
+        ],
+        [
+          "another key's public key",
+          { privateKey: plexapiPrivate, publicKey: otherPublic },
+          /not the public half of its privateKey/
+        ],
+        ["null", null, /not an Ed25519 JWK/],
+        ["a number", 42, /not an Ed25519 JWK/],
+        [
+          "a JWK whose kid is another key's python-plexapi key ID",
+          JSON.stringify({ ...rfc8037, kid: createHash("sha256").update(otherPublic).digest("hex") }),
+          /kid that is neither its thumbprint nor its python-plexapi key ID/
+        ]
+      ]
+      for (const [label, input, reason] of cases) {
+        // Untyped JavaScript may pass anything.
+        const result = yield* Effect.either(Jwt.importKey(input as Parameters<typeof Jwt.importKey>[0]))
+        assert.isTrue(Either.isLeft(result), label)
+        if (Either.isLeft(result)) {
+          assert.strictEqual(result.left._tag, "InvalidInput", label)
+          assert.match(result.left.reason, reason, label)
+          for (const text of [String(result.left), JSON.stringify(result.left), inspect(result.left)]) {
+            for (const secret of [
+              rfc8037.d,
+              plexapiPrivate.toString("hex"),
+              plexapiPrivate.toString("base64")
+            ]) {
+              assert.isFalse(text.includes(secret), `${label} leaks the private key`)
+            }
           }
         }
       }

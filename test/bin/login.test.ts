@@ -127,9 +127,10 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
         })
         assertExit(expiring, 4)
         assert.notInclude(expiring.stdout, "app.plex.tv")
+        // The lifetime said is the fake's own (1.5 s here), not the CLI's default 2 s as fixed text.
         assert.include(
           expiring.stdout,
-          "The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin"
+          "The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin: it expires after 1.5 seconds)."
         )
         assert.match(expiring.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
       })

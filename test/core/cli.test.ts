@@ -70,6 +70,45 @@ describe("core/cli", () => {
     }
   })
 
+  it("pinLinkText, fakeServerText: expire-pin's PINs are said to live as long as the fake was started to keep them", () => {
+    const url = "http://127.0.0.1:1/auth#?code=x"
+    const account = { username: "carol", login: "carol@example.com", password: "carol-password" }
+    const expirePinServer: Render.FakeServerDetails = {
+      plexTvUrl: "http://127.0.0.1:1",
+      clientsUrl: "http://127.0.0.1:2",
+      serverUrl: "http://127.0.0.1:3",
+      urls: [],
+      login: "alice@example.com",
+      password: "alice-password",
+      token: "fakeAccountToken0001",
+      serverId: "id",
+      serverName: "Fake Media Server",
+      approvePinsAfterSeconds: null,
+      unclaimedServerUrl: "http://127.0.0.1:4",
+      sharedUser: account,
+      stranger: account,
+      authAppUrl: "http://127.0.0.1:1/auth",
+      allowOrigins: []
+    }
+    // The CLI's own lifetime (docs/cli.md: "PINs live 2 seconds"), and one a test sets (fakePinsExpireAfter).
+    for (const [millis, words] of [
+      [2000, "2 seconds"],
+      [1500, "1.5 seconds"],
+      [1000, "1 second"]
+    ] as const) {
+      assert.include(
+        Render.pinLinkText(url, { approves: false, pinLifetimeMillis: millis }),
+        `(PLEX_AUTH_FAKE=expire-pin: it expires after ${words}).`
+      )
+      assert.include(
+        Render.fakeServerText(expirePinServer, millis).stderr,
+        `PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after ${words}.`
+      )
+    }
+    // A fake that approves its PINs says nothing of their lifetime.
+    assert.notInclude(Render.pinLinkText(url, { approves: true, pinLifetimeMillis: 1500 }), "expires")
+  })
+
   it("describeAccount, whoamiText: a managed Home user, which has no user name, is named by its title", () => {
     const kids = { username: "", title: "Kids", id: 7, uuid: "u-7" }
     assert.strictEqual(Failure.describeAccount(kids), "Kids")

@@ -108,7 +108,7 @@ describe("core/jwt: device keys, hosts, PIN login and stored credentials", () =>
     )
     assert.strictEqual(
       await problem(JSON.stringify({ ...key.jwk, kid: "not-the-thumbprint", d })),
-      "has a kid that is not its thumbprint"
+      "has a kid that is neither its thumbprint nor its python-plexapi key ID"
     )
     // Node's Web Crypto itself refuses an x that is not d's; where it does not, the probe signature does.
     assert.include(

@@ -224,23 +224,26 @@ describe.concurrent(
         login: `${name}@example.com`,
         password: `${name}-secret-password`
       })
-      const { stderr } = Render.fakeServerText({
-        plexTvUrl: "http://127.0.0.1:1",
-        clientsUrl: "http://127.0.0.1:2",
-        serverUrl: "http://127.0.0.1:3",
-        urls: [],
-        login: "alice@example.com",
-        password: "alice-secret-password",
-        token: "fakeAccountToken0001",
-        serverId: "id",
-        serverName: "Fake Media Server",
-        approvePinsAfterSeconds: 1,
-        unclaimedServerUrl: "http://127.0.0.1:4",
-        sharedUser: account("carol"),
-        stranger: account("dave"),
-        authAppUrl: "http://127.0.0.1:1/auth",
-        allowOrigins: []
-      })
+      const { stderr } = Render.fakeServerText(
+        {
+          plexTvUrl: "http://127.0.0.1:1",
+          clientsUrl: "http://127.0.0.1:2",
+          serverUrl: "http://127.0.0.1:3",
+          urls: [],
+          login: "alice@example.com",
+          password: "alice-secret-password",
+          token: "fakeAccountToken0001",
+          serverId: "id",
+          serverName: "Fake Media Server",
+          approvePinsAfterSeconds: 1,
+          unclaimedServerUrl: "http://127.0.0.1:4",
+          sharedUser: account("carol"),
+          stranger: account("dave"),
+          authAppUrl: "http://127.0.0.1:1/auth",
+          allowOrigins: []
+        },
+        2000
+      )
       assert.include(
         stderr,
         "Its server is shared with carol (login carol@example.com, password carol-secret-password); " +

@@ -142,7 +142,7 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
           assert.notInclude(expiring.stdout, "app.plex.tv")
           assert.include(
             expiring.stdout,
-            "The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin"
+            "The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin: it expires after 2 seconds)."
           )
           assert.match(expiring.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
         })
@@ -438,6 +438,8 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           fakePinsExpireAfter: Duration.millis(1500)
         })
         assertExit(run, 4)
+        // The lifetime said is the fake's own (1.5 s here), not the CLI's default 2 s as fixed text.
+        assert.include(run.stdout, "(PLEX_AUTH_FAKE=expire-pin: it expires after 1.5 seconds).")
         assert.match(run.stdout, /The short code is [0-9A-Z]{4}\b/)
         assert.include(run.stderr, "plex-auth: The PIN expired before it was approved.")
         assert.notProperty((yield* readStore(dir)) ?? {}, fakeTokenKey)

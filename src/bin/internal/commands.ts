@@ -188,6 +188,8 @@ const pinLogin = (options: { readonly linkCode: boolean; readonly json: boolean 
     const fake = Option.isSome(session.fake)
       ? {
           approves: !session.scenarios.has("expire-pin"),
+          // What the fake's PINs were started to live (Session.startFake reads the same), not a fixed 2 seconds.
+          pinLifetimeMillis: Duration.toMillis(yield* Session.FakePinLifetime),
           page: Render.pinLinkPage(session.fake.value.plexTvUrl)
         }
       : undefined
@@ -686,7 +688,7 @@ const fakeServer = Command.make(
         yield* say(Render.fakeServerPlexTvVariableNote(server.plexTvUrl))
       if (json) yield* Output.json(details)
       else {
-        const text = Render.fakeServerText(details)
+        const text = Render.fakeServerText(details, Duration.toMillis(yield* Session.FakePinLifetime))
         yield* Output.line(text.stdout)
         yield* say(text.stderr)
       }

@@ -172,12 +172,25 @@ export const parseScenarios = (
  * fake approves the PIN itself (unless `PLEX_AUTH_FAKE=expire-pin`), and its own sign-in page, served on loopback
  * while the command runs, is the one place a user could approve it (as c68399a did for `--link-code`).
  */
-export const pinLinkText = (url: string, fake?: { readonly approves: boolean }): string =>
+export const pinLinkText = (
+  url: string,
+  fake?: {
+    readonly approves: boolean
+    /** How long the fake's PINs live (milliseconds): what it was started with, the CLI's 2 seconds unless a test set less. */
+    readonly pinLifetimeMillis: number
+  }
+): string =>
   fake === undefined
     ? `To sign in, open this address in a browser and approve the request:\n\n  ${url}\n`
     : fake.approves
       ? `The fake approves this PIN by itself in a moment: no browser needed. Its own sign-in page, where a PIN is approved by hand while this command runs, is:\n\n  ${url}\n`
-      : `The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin: it expires after 2 seconds). Its own sign-in page, where a PIN is approved by hand while this command runs, is:\n\n  ${url}\n`
+      : `The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin: it expires after ${secondsText(fake.pinLifetimeMillis)}). Its own sign-in page, where a PIN is approved by hand while this command runs, is:\n\n  ${url}\n`
+
+/** A duration in words, in seconds: `2 seconds`, `1.5 seconds`, `1 second` (how long the fake's PINs live). */
+export const secondsText = (millis: number): string => {
+  const seconds = millis / 1000
+  return `${seconds} ${seconds === 1 ? "second" : "seconds"}`
+}
 
 /** The sign-in page a PIN `login` links to under `--fake`: the embedded fake's own (not app.plex.tv's). */
 export const pinLinkPage = (fakePlexTvUrl: string): string => ApprovalPage.urlOf(fakePlexTvUrl)
@@ -483,7 +496,11 @@ export const fakeServerHomeNote = `Its account is the admin of a Plex Home with 
  * take on stdout (the fake's own credentials, no real secret), and notes for
  * the human on stderr.
  */
-export const fakeServerText = (details: FakeServerDetails) => ({
+export const fakeServerText = (
+  details: FakeServerDetails,
+  /** How long the fake's PINs live with `PLEX_AUTH_FAKE=expire-pin` (milliseconds): the CLI's 2 seconds unless a test set less. */
+  pinLifetimeMillis: number
+) => ({
   stdout: [
     `PLEX_TV_URL=${details.plexTvUrl}`,
     `PLEX_CLIENTS_URL=${details.clientsUrl}`,
@@ -500,7 +517,7 @@ export const fakeServerText = (details: FakeServerDetails) => ({
     fakeServerHomeNote,
     `Its server is shared with ${details.sharedUser.username} (login ${details.sharedUser.login}, password ${details.sharedUser.password}); ${details.stranger.username} (login ${details.stranger.login}, password ${details.stranger.password}) has no access to it: approved as them, a web sign-in is Shared, or refused (AccessDenied).`,
     details.approvePinsAfterSeconds === null
-      ? "PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after 2 seconds."
+      ? `PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after ${secondsText(pinLifetimeMillis)}.`
       : `PINs are approved ${details.approvePinsAfterSeconds} s after they are created.`,
     ...(details.allowOrigins.length === 0 ? [] : [fakeServerAllowOriginsNote(details.allowOrigins)]),
     "It keeps its state in memory until it stops: press Ctrl-C to stop it."

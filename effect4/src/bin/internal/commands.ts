@@ -33,6 +33,7 @@ import * as Resources from "../../Resources.js"
 import {
   CliFailure,
   ExitCode,
+  FakePinLifetime,
   fromPlexError,
   fromStoreError,
   type Globals,
@@ -149,7 +150,12 @@ const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
     const fake =
       session.fake === undefined
         ? undefined
-        : { approves: !session.scenarios.has("expire-pin"), page: Render.pinLinkPage(session.fake.plexTvUrl) }
+        : {
+            approves: !session.scenarios.has("expire-pin"),
+            // What the fake's PINs were started to live (startFake reads the same), not a fixed 2 seconds.
+            pinLifetimeMillis: Duration.toMillis(yield* FakePinLifetime),
+            page: Render.pinLinkPage(session.fake.plexTvUrl)
+          }
     // Under --fake, the fake's own sign-in page: app.plex.tv knows nothing of the fake's PINs.
     const url = yield* PinLogin.authUrl(pin, { authAppUrl: fake?.page ?? session.authAppUrl })
     yield* tell(Render.pinLinkText(url, fake))
@@ -597,7 +603,7 @@ const fakeServer = Command.make(
             yield* say(Render.fakeServerPlexTvVariableNote(server.plexTvUrl))
           if (flags.json) yield* json(details)
           else {
-            const text = Render.fakeServerText(details)
+            const text = Render.fakeServerText(details, Duration.toMillis(yield* FakePinLifetime))
             yield* line(text.stdout)
             yield* say(text.stderr)
           }

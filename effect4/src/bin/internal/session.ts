@@ -126,8 +126,8 @@ export const FakeApprovalDelay = Context.Reference<Duration.Duration>(
 )
 
 /**
- * How long a PIN of a `--fake` run lives with `PLEX_AUTH_FAKE=expire-pin`: 2 seconds (the CLI says so, and
- * docs/cli.md). Nothing sets it but the in-process test harness (effect4/test/bin/inProcess.ts
+ * How long a PIN of a `--fake` run lives with `PLEX_AUTH_FAKE=expire-pin`: 2 seconds, as docs/cli.md says (`login`
+ * and `fake-server` say the lifetime read from here). Nothing sets it but the in-process test harness (effect4/test/bin/inProcess.ts
  * `fakePinsExpireAfter`), for the tests whose subject is what `login` says and exits with once the PIN expired, not
  * the wait. The fake states a PIN's `expiresIn` in whole seconds (rounded down) and the CLI's deadline is
  * `expiresIn` from when it read the PIN, so a lifetime under 1 s would take another path (no `expiresIn`: the
