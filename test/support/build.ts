@@ -19,7 +19,7 @@ import { existsSync, readFileSync, watch } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 
 export const root = fileURLToPath(new URL("../..", import.meta.url))
 export const npm = process.platform === "win32" ? "npm.cmd" : "npm"
@@ -196,28 +196,45 @@ const pack = async (copies: ReadonlyArray<Checkout>, into: string): Promise<Read
 }
 
 /**
+ * TypeScript 7's native compiler: the platform's binary that its `bin/tsc` (a Node launcher that does
+ * nothing else) starts, found as the launcher finds it (typescript-7's lib/getExePath.js), as
+ * scripts/check-docs.ts does; undefined for a typescript-7 without that file (then run its `bin/tsc`).
+ * Started directly, about 0.2 CPU-s less a run (`tsc --version`: 0.39-0.41 against 0.58-0.65 CPU-s
+ * through the launcher on Node 20, three interleaved runs each, 2026-12-06).
+ */
+export const tsc7Binary = async (): Promise<string | undefined> => {
+  const getExePath = path.join(root, "node_modules", "typescript-7", "lib", "getExePath.js")
+  if (!existsSync(getExePath)) return undefined
+  return ((await import(pathToFileURL(getExePath).href)) as { readonly default: () => string }).default()
+}
+
+/**
  * The package's `npm run build` in `pkg` (a copy), its commands run as npm runs them (through the
  * shell, each package folder's node_modules/.bin from `pkg` up on PATH), without npm itself (a second
  * of CPU less). Its `tsc -b` is TypeScript 7's (devDependency `typescript-7`): the whole build, type
  * check included, takes a few CPU-seconds per edition (TypeScript 5.9 took about 15). That `tsc` runs
  * with `--singleThreaded` added, which changes nothing it writes: both editions build side by side,
  * beside the rest of `npm test`, so tsc's own threads only share the same cores (a quarter less CPU:
- * 4.1 against 3.0 CPU-s for one edition, median of three, same machine; as scripts/check-docs.ts does).
- * Its `tsx scripts/build-cli.ts` runs as `node --import tsx scripts/build-cli.ts`, as scripts/test.mjs runs
- * its scripts: one Node process, where the tsx command starts two (the second with the same `--import`);
- * the same script with the same loader, about 0.2 CPU-s less per edition (Node CPU of the step 1.12
- * against 0.92 CPU-s, mean of four interleaved runs each, 2026-12-06).
+ * 4.1 against 3.0 CPU-s for one edition, median of three, same machine; as scripts/check-docs.ts does),
+ * and as the native binary its launcher starts ({@link tsc7Binary}): the package's typescript-7 is the
+ * root's (the copy links the root's node_modules). Its `tsx scripts/build-cli.ts` runs as
+ * `node --import tsx scripts/build-cli.ts`, as scripts/test.mjs runs its scripts: one Node process,
+ * where the tsx command starts two (the second with the same `--import`); the same script with the same
+ * loader, about 0.2 CPU-s less per edition (Node CPU of the step 1.12 against 0.92 CPU-s, mean of four
+ * interleaved runs each, 2026-12-06).
  */
 const runBuildScript = async (pkg: string): Promise<void> => {
   const { scripts } = JSON.parse(await fs.readFile(path.join(pkg, "package.json"), "utf8")) as {
     readonly scripts: { readonly build: string }
   }
+  const tsc7 = /^node (\.\.\/)?node_modules\/typescript-7\/bin\/tsc /
+  const binary = await tsc7Binary()
   const commands = scripts.build
     .split(" && ")
     .map((command) => command.trim())
     .map((command) =>
-      /^node (\.\.\/)?node_modules\/typescript-7\/bin\/tsc /.test(command)
-        ? `${command} --singleThreaded`
+      tsc7.test(command)
+        ? `${binary === undefined ? command : command.replace(tsc7, `${JSON.stringify(binary)} `)} --singleThreaded`
         : command.startsWith("tsx ")
           ? `node --import tsx ${command.slice("tsx ".length)}`
           : command

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { bundledNode, systemNodeIsEnough } from "../../scripts/node22.mjs"
-import { npm, ok, root, run } from "./build.js"
+import { npm, ok, root, run, tsc7Binary } from "./build.js"
 
 type LockEntry = Record<string, unknown> & {
   readonly version: string
@@ -439,10 +439,12 @@ export const typecheckConsumers = async (
     }
   }
   const tsc = path.join(root, "node_modules", compiler, "bin", "tsc")
+  // TypeScript 7's native binary started directly, not through its Node launcher (build.ts tsc7Binary).
+  const binary = compiler === "typescript-7" ? await tsc7Binary() : undefined
   const result = await run(
-    compiler === "typescript" ? newestNode() : process.execPath,
+    binary ?? (compiler === "typescript" ? newestNode() : process.execPath),
     [
-      tsc,
+      ...(binary === undefined ? [tsc] : []),
       "-b",
       "--pretty",
       "false",
