@@ -4,7 +4,8 @@
  * the CLI spawns, the install lines of the docs): the package's
  * `npm run build` in a copy of the project (its node_modules linked, so this
  * checkout's dist/ is never touched; the Node part's type check, which the
- * static checks do, skipped: see `runBuildScript`), then `npm pack`.
+ * static checks do, skipped: see `runBuildScript`), then `npm pack` (one npm
+ * for both editions when both are built: see `pack`).
  *
  * The vitest global setup (test/globalSetup.ts) starts them once per run
  * ({@link start}) and hands their directory to the test files, which wait
@@ -18,7 +19,7 @@ import { existsSync, readFileSync, watch } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 
 export const root = fileURLToPath(new URL("../..", import.meta.url))
 export const npm = process.platform === "win32" ? "npm.cmd" : "npm"
@@ -154,26 +155,57 @@ const checkoutEffect4 = async (checkout: string): Promise<Checkout> => {
 }
 
 /**
- * `npm pack` of a {@link Checkout}, in `into`: the tarball's name. Without the links to its packages: npm
- * reads the whole installed tree of the package's folder before it packs (npm-packlist asks Arborist for
- * it, to find bundled dependencies, which neither edition has): the 400-odd packages behind the links,
- * and the tarball is the same byte for byte without them (checked: both editions' tarballs, sha1, with
- * and without). About 0.8 CPU-s less for the Effect 3 edition (2.7 against 3.5 CPU-s, four interleaved
- * runs each, loaded 2-core machine), 0.3 for the Effect 4 edition. The links are back once it ends.
- * Nothing reads the copy meanwhile: the build's users wait for its result, written after.
+ * `npm pack` of {@link Checkout}s, in one npm process, each tarball written in `into`: their names, in
+ * the order of `copies`. npm packs each folder it is given as it packs its own (`npm pack <folder>`: the
+ * folder's `prepack` and `postpack` run there, its files as its package.json and .npmignore say); the
+ * first is packed from its own folder, as `npm pack` there. One npm for both editions where one each
+ * started npm twice: about 1.3 CPU-s less (npm loads its 2,000-odd modules once: 2.8-3.6 against
+ * 4.2-4.8 CPU-s for both tarballs, three interleaved runs each, with every child process counted,
+ * 2026-12-06), and the tarballs are the same byte for byte (sha1 of each, packed both ways).
+ *
+ * Without the links to their packages: npm reads the whole installed tree of a package's folder before
+ * it packs (npm-packlist asks Arborist for it, to find bundled dependencies, which neither edition has):
+ * the 400-odd packages behind the links, and the tarball is the same byte for byte without them
+ * (checked: both editions' tarballs, sha1, with and without). About 0.8 CPU-s less for the Effect 3
+ * edition (2.7 against 3.5 CPU-s, four interleaved runs each, loaded 2-core machine), 0.3 for the
+ * Effect 4 edition. The links are back once it ends. Nothing reads the copies meanwhile: the builds'
+ * users wait for their results, written after.
  */
-const pack = async ({ pkg, links }: Checkout, into: string): Promise<string> => {
-  for (const [link] of links) await fs.unlink(link)
+const pack = async (copies: ReadonlyArray<Checkout>, into: string): Promise<ReadonlyArray<string>> => {
+  const [first, ...others] = copies
+  if (first === undefined) return []
+  for (const { links } of copies) for (const [link] of links) await fs.unlink(link)
   try {
     const packed = ok(
-      await run(npm, ["pack", "--json", "--pack-destination", into], pkg, 300_000),
+      await run(
+        npm,
+        ["pack", "--json", "--pack-destination", into, ".", ...others.map(({ pkg }) => pkg)],
+        first.pkg,
+        300_000
+      ),
       "npm pack"
     )
-    const [info] = JSON.parse(packed.stdout) as ReadonlyArray<{ readonly filename: string }>
-    return info!.filename
+    const infos = JSON.parse(packed.stdout) as ReadonlyArray<{ readonly filename: string }>
+    if (infos.length !== copies.length) {
+      throw new Error(`npm pack of ${copies.length} folders made ${infos.length} tarballs: ${packed.stdout}`)
+    }
+    return infos.map((info) => info.filename)
   } finally {
-    await link(links)
+    for (const { links } of copies) await link(links)
   }
+}
+
+/**
+ * TypeScript 7's native compiler: the platform's binary that its `bin/tsc` (a Node launcher that does
+ * nothing else) starts, found as the launcher finds it (typescript-7's lib/getExePath.js), as
+ * scripts/check-docs.ts does; undefined for a typescript-7 without that file (then run its `bin/tsc`).
+ * Started directly, about 0.2 CPU-s less a run (`tsc --version`: 0.39-0.41 against 0.58-0.65 CPU-s
+ * through the launcher on Node 20, three interleaved runs each, 2026-12-06).
+ */
+export const tsc7Binary = async (): Promise<string | undefined> => {
+  const getExePath = path.join(root, "node_modules", "typescript-7", "lib", "getExePath.js")
+  if (!existsSync(getExePath)) return undefined
+  return ((await import(pathToFileURL(getExePath).href)) as { readonly default: () => string }).default()
 }
 
 /**
@@ -183,22 +215,26 @@ const pack = async ({ pkg, links }: Checkout, into: string): Promise<string> => 
  * check included, takes a few CPU-seconds per edition (TypeScript 5.9 took about 15). That `tsc` runs
  * with `--singleThreaded` added, which changes nothing it writes: both editions build side by side,
  * beside the rest of `npm test`, so tsc's own threads only share the same cores (a quarter less CPU:
- * 4.1 against 3.0 CPU-s for one edition, median of three, same machine; as scripts/check-docs.ts does).
- * Its `tsx scripts/build-cli.ts` runs as `node --import tsx scripts/build-cli.ts`, as scripts/test.mjs runs
- * its scripts: one Node process, where the tsx command starts two (the second with the same `--import`);
- * the same script with the same loader, about 0.2 CPU-s less per edition (Node CPU of the step 1.12
- * against 0.92 CPU-s, mean of four interleaved runs each, 2026-12-06).
+ * 4.1 against 3.0 CPU-s for one edition, median of three, same machine; as scripts/check-docs.ts does),
+ * and as the native binary its launcher starts ({@link tsc7Binary}): the package's typescript-7 is the
+ * root's (the copy links the root's node_modules). Its `tsx scripts/build-cli.ts` runs as
+ * `node --import tsx scripts/build-cli.ts`, as scripts/test.mjs runs its scripts: one Node process,
+ * where the tsx command starts two (the second with the same `--import`); the same script with the same
+ * loader, about 0.2 CPU-s less per edition (Node CPU of the step 1.12 against 0.92 CPU-s, mean of four
+ * interleaved runs each, 2026-12-06).
  */
 const runBuildScript = async (pkg: string): Promise<void> => {
   const { scripts } = JSON.parse(await fs.readFile(path.join(pkg, "package.json"), "utf8")) as {
     readonly scripts: { readonly build: string }
   }
+  const tsc7 = /^node (\.\.\/)?node_modules\/typescript-7\/bin\/tsc /
+  const binary = await tsc7Binary()
   const commands = scripts.build
     .split(" && ")
     .map((command) => command.trim())
     .map((command) =>
-      /^node (\.\.\/)?node_modules\/typescript-7\/bin\/tsc /.test(command)
-        ? `${command} --singleThreaded`
+      tsc7.test(command)
+        ? `${binary === undefined ? command : command.replace(tsc7, `${JSON.stringify(binary)} `)} --singleThreaded`
         : command.startsWith("tsx ")
           ? `node --import tsx ${command.slice("tsx ".length)}`
           : command
@@ -226,29 +262,63 @@ const runBuildScript = async (pkg: string): Promise<void> => {
   }
 }
 
+/** An edition's copy, built by {@link buildCopy}: what {@link pack} packs. */
+interface Built {
+  /** The edition's folder: `top`, or `top`/effect4. */
+  readonly dir: string
+  readonly copy: Checkout
+  readonly timings: Array<string>
+}
+
+/** Times `f`, its time added to `timings` as `what <seconds> s`. */
+const timed = async <A>(timings: Array<string>, what: string, f: () => Promise<A>): Promise<A> => {
+  const start = performance.now()
+  try {
+    return await f()
+  } finally {
+    timings.push(`${what} ${((performance.now() - start) / 1000).toFixed(1)} s`)
+  }
+}
+
+/** Builds a copy of an edition's package in `top` (the Effect 4 edition in `top`/effect4), unpacked. */
+const buildCopy = async (top: string, edition: Edition): Promise<Built> => {
+  const timings: Array<string> = []
+  const dir = edition === 3 ? top : path.join(top, "effect4")
+  if (edition === 4) await fs.mkdir(dir)
+  const copy = await (edition === 3 ? checkoutEffect3 : checkoutEffect4)(path.join(dir, "checkout"))
+  await timed(timings, edition === 3 ? "build" : "effect4 build", () => runBuildScript(copy.pkg))
+  return { dir, copy, timings }
+}
+
+/**
+ * {@link pack} of built copies, each tarball then moved into its edition's folder (where one `npm pack`
+ * of its own wrote it): what each one made, in the order of `built`. The pack's time goes to the first.
+ */
+const packBuilt = async (top: string, built: ReadonlyArray<Built>): Promise<ReadonlyArray<Packed>> => {
+  const what = built.length > 1 ? "pack (both editions)" : built[0]?.dir === top ? "pack" : "effect4 pack"
+  const filenames = await timed(built[0]?.timings ?? [], what, () =>
+    pack(
+      built.map(({ copy }) => copy),
+      top
+    )
+  )
+  return Promise.all(
+    built.map(async ({ dir, copy, timings }, index) => {
+      const tarball = path.join(dir, filenames[index]!)
+      if (dir !== top) await fs.rename(path.join(top, filenames[index]!), tarball)
+      return { dir, checkout: copy.pkg, tarball, timings }
+    })
+  )
+}
+
 /**
  * Builds and packs a copy of an edition's package in `dir` (default: a new temporary directory); the
  * Effect 4 edition in `dir`/effect4.
  */
 export const build = async (into?: string, edition: Edition = 3): Promise<Packed> => {
-  const timings: Array<string> = []
-  const timed = async <A>(what: string, f: () => Promise<A>): Promise<A> => {
-    const start = performance.now()
-    try {
-      return await f()
-    } finally {
-      timings.push(`${what} ${((performance.now() - start) / 1000).toFixed(1)} s`)
-    }
-  }
   const top = into ?? (await temporaryDirectory())
-  const dir = edition === 3 ? top : path.join(top, "effect4")
-  if (edition === 4) await fs.mkdir(dir)
-  const checkout = path.join(dir, "checkout")
-  const copy = await (edition === 3 ? checkoutEffect3 : checkoutEffect4)(checkout)
-  const name = edition === 3 ? "build" : "effect4 build"
-  await timed(name, () => runBuildScript(copy.pkg))
-  const filename = await timed(edition === 3 ? "pack" : "effect4 pack", () => pack(copy, dir))
-  return { dir, checkout: copy.pkg, tarball: path.join(dir, filename), timings }
+  const [packed] = await packBuilt(top, [await buildCopy(top, edition)])
+  return packed!
 }
 
 const temporaryDirectory = () => fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth-package-"))
@@ -279,34 +349,53 @@ export const start = async (
 }
 
 /**
- * {@link build} of each edition (side by side) in `dir`, an empty
- * directory, each result written for {@link finished}: the builds' end (it
- * never rejects: a failure is written for {@link finished} to throw).
+ * {@link build} of each edition in `dir`, an empty directory: the builds side by side, then one
+ * {@link pack} of those that built (one npm for both), each result written for {@link finished}: the
+ * builds' end (it never rejects: a failure is written for {@link finished} to throw). Both results are
+ * written once both editions are packed.
  */
-export const buildInto = (
+export const buildInto = async (
   dir: string,
   editions: ReadonlyArray<Edition> = [3, 4]
-): Promise<ReadonlyArray<Packed | undefined>> =>
-  Promise.all(
-    editions.map((edition) => {
-      const file = resultFile(dir, edition)
-      const write = async (result: object) => {
-        // Written whole, then renamed: a reader never sees half of it.
-        await fs.writeFile(`${file}.partial`, JSON.stringify(result))
-        await fs.rename(`${file}.partial`, file)
-      }
-      return build(dir, edition).then(
-        async (packed) => {
-          await write({ packed })
-          return packed
-        },
-        async (error: unknown) => {
-          await write({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
-          return undefined
-        }
+): Promise<ReadonlyArray<Packed | undefined>> => {
+  const message = (error: unknown) =>
+    error instanceof Error ? (error.stack ?? error.message) : String(error)
+  const write = async (edition: Edition, result: object) => {
+    const file = resultFile(dir, edition)
+    // Written whole, then renamed: a reader never sees half of it.
+    await fs.writeFile(`${file}.partial`, JSON.stringify(result))
+    await fs.rename(`${file}.partial`, file)
+  }
+  const built = await Promise.all(
+    editions.map((edition) =>
+      buildCopy(dir, edition).then(
+        (copy) => ({ copy }),
+        (error: unknown) => ({ error: message(error) })
       )
+    )
+  )
+  const toPack = built.flatMap((result) => ("copy" in result ? [result.copy] : []))
+  const packed = await packBuilt(dir, toPack).then(
+    (made) => ({ made }),
+    (error: unknown) => ({ error: message(error) })
+  )
+  return Promise.all(
+    editions.map(async (edition, index) => {
+      const result = built[index]!
+      if ("error" in result) {
+        await write(edition, { error: result.error })
+        return undefined
+      }
+      if ("error" in packed) {
+        await write(edition, { error: packed.error })
+        return undefined
+      }
+      const made = packed.made[toPack.indexOf(result.copy)]!
+      await write(edition, { packed: made })
+      return made
     })
   )
+}
 
 /**
  * The environment variable that hands vitest the builds already started (by
