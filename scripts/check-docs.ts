@@ -82,9 +82,14 @@ export interface CheckResult {
   readonly stderr: string
 }
 
+// `npm test` runs this script with Node 22's own type stripping (scripts/test.mjs): TypeScript syntax
+// that only erases (no enums, namespaces or parameter properties).
 /** Ends a check with an exit code (the command's `process.exit`, without ending a process that calls {@link checkDocs}). */
 class Exit {
-  constructor(readonly code: number) {}
+  readonly code: number
+  constructor(code: number) {
+    this.code = code
+  }
 }
 
 /** A command's output and how it ended, as `spawnSync` reports them, without blocking the process meanwhile. */
