@@ -17,7 +17,7 @@
 //   node scripts/test.mjs --static   only the static checks
 //   node scripts/test.mjs --cpu      also the CPU time of each step (Linux: /usr/bin/time)
 import { spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { availableParallelism, tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -29,7 +29,14 @@ const root = fileURLToPath(new URL("..", import.meta.url))
  * scripts/prepare.mjs installed), started directly: node22.mjs is a Node process of its own (about 0.1 CPU-s)
  * that only starts it.
  */
-const node22 = JSON.stringify(systemNodeIsEnough() ? process.execPath : bundledNode)
+const node22Path = systemNodeIsEnough() ? process.execPath : bundledNode
+const node22 = JSON.stringify(node22Path)
+// As scripts/node22.mjs says it: the steps run by Node 22 then fail, each with the shell's "not found".
+if (!existsSync(node22Path)) {
+  console.error(
+    `node22: no Node >= 22.19 found (system Node is ${process.versions.node}, ${bundledNode} is missing); run npm ci`
+  )
+}
 // The project's binaries, as under `npm run` (for `node scripts/test.mjs` run directly).
 const env = {
   ...process.env,
