@@ -68,7 +68,8 @@ const staticChecks = [
   // Run by Node 22 (as the typecheck above), not the system Node 20 that `npm run docs:check` uses: the same
   // API reference, byte for byte, and the same failures (a missing @since fails it), for less CPU (TypeScript
   // 5.5's program and Prettier, both inside docgen, on Node 22's V8): 11.4-14.5 against 12.2-15.3 CPU-s,
-  // 0.8-1.3 less in each of four interleaved pairs (loaded 2-core machine; less in 6 of 7 pairs in all).
+  // 0.8-1.3 less in each of four interleaved pairs on the loaded 2-core machine (less in 6 of 7 pairs in
+  // all); less loaded (load average 5), 11.4-11.9 against 11.7-12.5, three pairs: -0.9, -0.5, +0.25.
   ["docs:check", `${node22} node_modules/@effect/docgen/bin.cjs`, { DOCGEN_RUN_EXAMPLES: "false" }],
   // The lint (the first half of `npm run lint`): oxlint, a native linter, with .oxlintrc.json (the rules ESLint
   // with typescript-eslint had, test/lint.test.ts); under half a CPU-second for the whole tree, hence last.
