@@ -17,12 +17,26 @@
 //   node scripts/test.mjs --static   only the static checks
 //   node scripts/test.mjs --cpu      also the CPU time of each step (Linux: /usr/bin/time)
 import { spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { availableParallelism, tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { bundledNode, systemNodeIsEnough } from "./node22.mjs"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
+/**
+ * The Node >= 22.19 that scripts/node22.mjs would start (the system Node when new enough, else the one
+ * scripts/prepare.mjs installed), started directly: node22.mjs is a Node process of its own (about 0.1 CPU-s)
+ * that only starts it.
+ */
+const node22Path = systemNodeIsEnough() ? process.execPath : bundledNode
+const node22 = JSON.stringify(node22Path)
+// As scripts/node22.mjs says it: the steps run by Node 22 then fail, each with the shell's "not found".
+if (!existsSync(node22Path)) {
+  console.error(
+    `node22: no Node >= 22.19 found (system Node is ${process.versions.node}, ${bundledNode} is missing); run npm ci`
+  )
+}
 // The project's binaries, as under `npm run` (for `node scripts/test.mjs` run directly).
 const env = {
   ...process.env,
@@ -39,16 +53,24 @@ const staticChecks = [
   // Each edition's project and the documentation's examples, each in one TypeScript 7 program: tsconfig.json
   // (`npm run typecheck`), then effect4/tsconfig.json and its examples (effect4/src JSDoc, ```ts effect4
   // blocks; `--edition 4`), one after the other in one Node process (`--edition 3,4`: Node, tsx and
-  // TypeScript 5.9 load once, where a step per edition loaded them twice), run as `node --import tsx`: one
-  // Node process, where the tsx command starts two; 0.2 CPU-s less each.
+  // TypeScript 5.9 load once, where a step per edition loaded them twice), run by Node 22 (the Effect 4
+  // edition's), which strips the script's types itself: under Node 20 and tsx (`node --import tsx`, as
+  // `npm run typecheck` runs it) loading tsx took about 0.45 CPU-s more (an empty .ts file: 0.63-0.76
+  // against 0.19-0.24 CPU-s). So scripts/check-docs.ts keeps to the TypeScript syntax Node can strip
+  // (no enums, namespaces or parameter properties); if it did not, this step would fail.
   // --no-run-examples: the JSDoc examples are type-checked here and run by the vitest suite
   // (test/jsdoc.test.ts), where Effect and the library are loaded already: run here, under tsx, they took
   // about 4 CPU-s more (the Effect 3 step 14.2 and 17.1 against 9.2 and 10.3 CPU-s; the test file about 0.4 more).
-  ["typecheck", "node --import tsx scripts/check-docs.ts --edition 3,4 --no-run-examples"],
+  ["typecheck", `${node22} scripts/check-docs.ts --edition 3,4 --no-run-examples`],
   // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
   // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck above
   // type-checks the same examples in its one program, and the vitest suite runs them (test/jsdoc.test.ts).
-  ["docs:check", "docgen", { DOCGEN_RUN_EXAMPLES: "false" }],
+  // Run by Node 22 (as the typecheck above), not the system Node 20 that `npm run docs:check` uses: the same
+  // API reference, byte for byte, and the same failures (a missing @since fails it), for less CPU (TypeScript
+  // 5.5's program and Prettier, both inside docgen, on Node 22's V8): 11.4-14.5 against 12.2-15.3 CPU-s,
+  // 0.8-1.3 less in each of four interleaved pairs on the loaded 2-core machine (less in 6 of 7 pairs in
+  // all); less loaded (load average 5), 11.4-11.9 against 11.7-12.5, three pairs: -0.9, -0.5, +0.25.
+  ["docs:check", `${node22} node_modules/@effect/docgen/bin.cjs`, { DOCGEN_RUN_EXAMPLES: "false" }],
   // The lint (the first half of `npm run lint`): oxlint, a native linter, with .oxlintrc.json (the rules ESLint
   // with typescript-eslint had, test/lint.test.ts); under half a CPU-second for the whole tree, hence last.
   // --deny-warnings: a warning fails it (ESLint's --max-warnings 0).
@@ -61,11 +83,13 @@ const staticChecks = [
 /**
  * The vitest suites, run side by side: the first shows its output as it runs, the others when they end.
  * Each with the folder it runs in: the Effect 4 edition's is effect4/'s `npm test` command, run there
- * without npm (`npm test -s -w effect4` started npm first: about 0.3 CPU-s).
+ * without npm (`npm test -s -w effect4` started npm first: about 0.3 CPU-s) and without
+ * scripts/node22.mjs (its Node 20 process took 0.21-0.29 CPU-s to start the Node 22 that the command
+ * here starts directly, 0.06-0.08).
  */
 const suites = [
   ["vitest", "vitest run", "."],
-  ["effect4 tests", "node ../scripts/node22.mjs node_modules/vitest/vitest.mjs run", "effect4"]
+  ["effect4 tests", `${node22} node_modules/vitest/vitest.mjs run`, "effect4"]
 ]
 
 const seconds = (start) => `${((performance.now() - start) / 1000).toFixed(1)} s`

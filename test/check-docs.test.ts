@@ -274,11 +274,15 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
    * A copy of the script in a directory of its own, beside a node_modules reached through a link: `"all"`
    * links the whole of this project's; `{ stderr }` links its typescript beside a typescript-7 whose tsc
    * prints what the real one printed, then `stderr` on stderr, and exits with `exitCode` (else the real
-   * one's status), or is killed by `signal`.
+   * one's status), or is killed by `signal`; `"env"`: a typescript-7 whose tsc only prints the garbage
+   * collector settings it was started with (GOGC, GOMEMLIMIT), as a global error, and exits with 2.
    */
   const linkedTools = (
     name: string,
-    tsc7: "all" | { readonly stderr: string; readonly exitCode?: number; readonly signal?: NodeJS.Signals }
+    tsc7:
+      | "all"
+      | "env"
+      | { readonly stderr: string; readonly exitCode?: number; readonly signal?: NodeJS.Signals }
   ) =>
     Effect.promise(async () => {
       const tools = path.join(base, name)
@@ -303,7 +307,11 @@ describe.concurrent("scripts/check-docs.ts", { timeout: 90_000 }, () => {
         await fs.writeFile(path.join(modules, "typescript-7", "package.json"), '{ "name": "typescript-7" }\n')
         await fs.writeFile(
           path.join(modules, "typescript-7", "bin", "tsc"),
-          `const { spawnSync } = require("node:child_process")
+          tsc7 === "env"
+            ? `process.stdout.write("error TS1: GOGC=" + process.env.GOGC + " GOMEMLIMIT=" + process.env.GOMEMLIMIT + "\\n")
+process.exitCode = 2
+`
+            : `const { spawnSync } = require("node:child_process")
 const real = spawnSync(process.execPath, [${JSON.stringify(real)}, ...process.argv.slice(2)], { encoding: "utf8" })
 process.stdout.write(real.stdout)
 process.stderr.write(${JSON.stringify(tsc7.stderr)})
@@ -357,6 +365,18 @@ ${tsc7.signal === undefined ? "" : `process.kill(process.pid, ${JSON.stringify(t
         const result = yield* checkWith(yield* linkedTools("node-warning-tools", warning), dir)
         assert.strictEqual(result.code, 0, result.stdout + result.stderr)
         assert.include(result.stdout, "Type-checked the project (2 files)")
+      })
+  )
+
+  it.effect(
+    "tsc is started with Go's garbage collector off up to a 2 GiB heap (GOGC=off, GOMEMLIMIT=2GiB), unless the caller set them",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* Effect.promise(() => fixture("gc-settings", false))
+        const result = yield* checkWith(yield* linkedTools("gc-settings-tools", "env"), dir)
+        assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+        const expected = `GOGC=${process.env["GOGC"] ?? "off"} GOMEMLIMIT=${process.env["GOMEMLIMIT"] ?? "2GiB"}`
+        assert.include(result.stderr, `error TS1: ${expected}`)
       })
   )
 
