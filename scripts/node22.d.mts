@@ -5,3 +5,9 @@ export declare const bundledNode: string
 
 /** Whether the Node running this is new enough for the Effect 4 edition (>= 22.19). */
 export declare const systemNodeIsEnough: () => boolean
+
+/**
+ * The Node >= 22.19 scripts/node22.mjs starts (the system Node when new enough, else `bundled`, default
+ * {@link bundledNode}), or undefined when there is none.
+ */
+export declare const findNode22: (bundled?: string) => string | undefined

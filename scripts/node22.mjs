@@ -15,9 +15,21 @@ export const systemNodeIsEnough = () => {
   return major > 22 || (major === 22 && minor >= 19)
 }
 
+/**
+ * The Node >= 22.19 this script starts, as a path (the system Node when it is new enough, else `bundled`, the
+ * binary scripts/prepare.mjs installs), or undefined when there is none: prepare.mjs installs none where the
+ * platform has no such package (not linux-x64), nor before `npm ci`. Its callers that can do without fall back
+ * to the system Node (the Effect 3 edition's checks and tests), so that a missing Node 22 fails only what needs
+ * it (the Effect 4 suite, through this script's message).
+ */
+export const findNode22 = (bundled = bundledNode) => {
+  const node = systemNodeIsEnough() ? process.execPath : bundled
+  return existsSync(node) ? node : undefined
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const node = systemNodeIsEnough() ? process.execPath : bundledNode
-  if (!existsSync(node)) {
+  const node = findNode22()
+  if (node === undefined) {
     console.error(
       `node22: no Node >= 22.19 found (system Node is ${process.versions.node}, ${bundledNode} is missing); run npm ci`
     )

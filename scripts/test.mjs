@@ -17,22 +17,24 @@
 //   node scripts/test.mjs --static   only the static checks
 //   node scripts/test.mjs --cpu      also the CPU time of each step (Linux: /usr/bin/time)
 import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { availableParallelism, tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { bundledNode, systemNodeIsEnough } from "./node22.mjs"
+import { bundledNode, findNode22 } from "./node22.mjs"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 /**
  * The Node >= 22.19 that scripts/node22.mjs would start (the system Node when new enough, else the one
  * scripts/prepare.mjs installed), started directly: node22.mjs is a Node process of its own (about 0.1 CPU-s)
- * that only starts it.
+ * that only starts it. Undefined where there is none (prepare.mjs installs one only on linux-x64, and only
+ * once `npm ci` ran): then the static checks run on this Node as `npm run typecheck` and `npm run docs:check`
+ * do (the same checks), and the Effect 4 suite through scripts/node22.mjs, which says why it cannot run and
+ * fails; a missing Node 22 does not fail the Effect 3 edition's checks too.
  */
-const node22Path = systemNodeIsEnough() ? process.execPath : bundledNode
-const node22 = JSON.stringify(node22Path)
-// As scripts/node22.mjs says it: the steps run by Node 22 then fail, each with the shell's "not found".
-if (!existsSync(node22Path)) {
+const node22Path = findNode22()
+const node22 = node22Path === undefined ? undefined : JSON.stringify(node22Path)
+if (node22 === undefined) {
   console.error(
     `node22: no Node >= 22.19 found (system Node is ${process.versions.node}, ${bundledNode} is missing); run npm ci`
   )
@@ -61,7 +63,7 @@ const staticChecks = [
   // --no-run-examples: the JSDoc examples are type-checked here and run by the vitest suite
   // (test/jsdoc.test.ts), where Effect and the library are loaded already: run here, under tsx, they took
   // about 4 CPU-s more (the Effect 3 step 14.2 and 17.1 against 9.2 and 10.3 CPU-s; the test file about 0.4 more).
-  ["typecheck", `${node22} scripts/check-docs.ts --edition 3,4 --no-run-examples`],
+  ["typecheck", `${node22 ?? "node --import tsx"} scripts/check-docs.ts --edition 3,4 --no-run-examples`],
   // The API reference: @effect/docgen checks every export's @since and parses every module. Its examples
   // step (a second type check of the JSDoc examples, then a run of them) is left out: the typecheck above
   // type-checks the same examples in its one program, and the vitest suite runs them (test/jsdoc.test.ts).
@@ -70,7 +72,11 @@ const staticChecks = [
   // 5.5's program and Prettier, both inside docgen, on Node 22's V8): 11.4-14.5 against 12.2-15.3 CPU-s,
   // 0.8-1.3 less in each of four interleaved pairs on the loaded 2-core machine (less in 6 of 7 pairs in
   // all); less loaded (load average 5), 11.4-11.9 against 11.7-12.5, three pairs: -0.9, -0.5, +0.25.
-  ["docs:check", `${node22} node_modules/@effect/docgen/bin.cjs`, { DOCGEN_RUN_EXAMPLES: "false" }],
+  [
+    "docs:check",
+    node22 === undefined ? "docgen" : `${node22} node_modules/@effect/docgen/bin.cjs`,
+    { DOCGEN_RUN_EXAMPLES: "false" }
+  ],
   // The lint (the first half of `npm run lint`): oxlint, a native linter, with .oxlintrc.json (the rules ESLint
   // with typescript-eslint had, test/lint.test.ts); under half a CPU-second for the whole tree, hence last.
   // --deny-warnings: a warning fails it (ESLint's --max-warnings 0).
@@ -89,7 +95,7 @@ const staticChecks = [
  */
 const suites = [
   ["vitest", "vitest run", "."],
-  ["effect4 tests", `${node22} node_modules/vitest/vitest.mjs run`, "effect4"]
+  ["effect4 tests", `${node22 ?? "node ../scripts/node22.mjs"} node_modules/vitest/vitest.mjs run`, "effect4"]
 ]
 
 const seconds = (start) => `${((performance.now() - start) / 1000).toFixed(1)} s`

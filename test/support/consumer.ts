@@ -11,7 +11,7 @@ import { createHash } from "node:crypto"
 import { existsSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { bundledNode, systemNodeIsEnough } from "../../scripts/node22.mjs"
+import { findNode22 } from "../../scripts/node22.mjs"
 import { npm, ok, root, run, tsc7Binary } from "./build.js"
 
 type LockEntry = Record<string, unknown> & {
@@ -358,10 +358,7 @@ stderr: ${result.stderr}`
  * child process counted, loaded 2-core machine, 2026-12-06. (TypeScript 7's `bin/tsc` only starts its
  * native binary.)
  */
-const newestNode = (): string => {
-  const node = systemNodeIsEnough() ? process.execPath : bundledNode
-  return existsSync(node) ? node : process.execPath
-}
+const newestNode = (): string => findNode22() ?? process.execPath
 
 /** The module resolutions a consumer's `consumer.ts` is type-checked with. */
 export type ConsumerResolution = "nodenext" | "bundler"
