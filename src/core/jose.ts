@@ -87,8 +87,13 @@ export const membersOfPrivate = async (
   const pkcs8 = new Uint8Array(pkcs8Ed25519Prefix.length + d.length)
   pkcs8.set(pkcs8Ed25519Prefix)
   pkcs8.set(d, pkcs8Ed25519Prefix.length)
-  const key = await subtle().importKey("pkcs8", pkcs8, { name: "Ed25519" }, true, ["sign"])
-  pkcs8.fill(0)
+  let key: CryptoKey
+  try {
+    key = await subtle().importKey("pkcs8", pkcs8, { name: "Ed25519" }, true, ["sign"])
+  } finally {
+    // The copy of the private key is zeroed however Web Crypto ends (a platform without Ed25519 refuses it).
+    pkcs8.fill(0)
+  }
   const jwk = await subtle().exportKey("jwk", key)
   if (typeof jwk.x !== "string" || typeof jwk.d !== "string") {
     throw new Error("Web Crypto exported an Ed25519 key without x or d")

@@ -370,10 +370,12 @@ export const plexapiKeyId = async (x: string, d: string): Promise<string | undef
   const material = new Uint8Array(privateBytes.length + publicBytes.length)
   material.set(privateBytes)
   material.set(publicBytes, privateBytes.length)
-  const id = await Jose.sha256Hex(material)
-  material.fill(0)
-  privateBytes.fill(0)
-  return id
+  try {
+    return await Jose.sha256Hex(material)
+  } finally {
+    material.fill(0)
+    privateBytes.fill(0)
+  }
 }
 
 /** Whether `publicJwk` is the public half of `privateKey`: a probe is signed, then verified with it. */

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto"
 import { inspect } from "node:util"
+import { vi } from "vitest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
@@ -246,6 +247,36 @@ describe("Jwt device keys", () => {
         }
       }
     })
+  )
+
+  it.effect("zeroes its copy of python-plexapi's private key when Web Crypto refuses it", () =>
+    Effect.gen(function* () {
+      // A platform without Ed25519 refuses the PKCS#8 the raw private key is wrapped in: the copy is zeroed anyway.
+      const subtle = globalThis.crypto.subtle
+      const original = subtle.importKey.bind(subtle)
+      const seen: Array<Uint8Array> = []
+      const spy = vi.spyOn(subtle, "importKey").mockImplementation(((
+        format: string,
+        keyData: unknown,
+        ...rest: Array<unknown>
+      ) => {
+        if (format !== "pkcs8")
+          return (original as (...args: Array<unknown>) => unknown)(format, keyData, ...rest)
+        seen.push(keyData as Uint8Array)
+        return Promise.reject(new DOMException("Ed25519 is not supported", "NotSupportedError"))
+      }) as typeof subtle.importKey)
+      yield* Effect.addFinalizer(() => Effect.sync(() => spy.mockRestore()))
+      const result = yield* Effect.result(Jwt.importKey({ privateKey: Redacted.make(plexapiPrivate) }))
+      assert.isTrue(Result.isFailure(result))
+      if (Result.isFailure(result)) assert.match(result.failure.reason, /was refused by Web Crypto/)
+      assert.strictEqual(seen.length, 1)
+      assert.isTrue(
+        seen.every((bytes) => bytes.length === 48 && bytes.every((byte) => byte === 0)),
+        "the PKCS#8 copy of the private key is zeroed"
+      )
+      // The caller's bytes are left as they were.
+      assert.strictEqual(plexapiPrivate.toString("base64url"), rfc8037.d)
+    }).pipe(Effect.scoped)
   )
 
   it.effect("prints only its public part", () =>
