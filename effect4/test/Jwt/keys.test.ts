@@ -219,7 +219,7 @@ describe("Jwt device keys", () => {
         ["null", null, /not an Ed25519 JWK/],
         ["a number", 42, /not an Ed25519 JWK/],
         [
-          "a JWK whose kid is another key's python-plexapi key ID",
+          "a JWK whose kid is a hex SHA-256 other than its python-plexapi key ID",
           JSON.stringify({ ...rfc8037, kid: createHash("sha256").update(otherPublic).digest("hex") }),
           /kid that is neither its thumbprint nor its python-plexapi key ID/
         ]
