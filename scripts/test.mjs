@@ -118,7 +118,7 @@ const run = (name, command, buffer, extraEnv = {}, cwd = ".") =>
     // --cpu: the CPU time of each step (user and system, its child processes included), by /usr/bin/time.
     const cpuFile = cpu ? path.join(cpuDir, `${name.replace(/\W+/g, "-")}.txt`) : undefined
     const child = spawn(
-      cpuFile === undefined ? command : `/usr/bin/time -f "%U %S" -o ${cpuFile} ${command}`,
+      cpuFile === undefined ? command : `/usr/bin/time -f "%U %S" -o ${JSON.stringify(cpuFile)} ${command}`,
       {
         cwd: path.join(root, cwd),
         env: { ...env, ...extraEnv },
