@@ -255,18 +255,9 @@ export const importKey = (
   input: string | Redacted.Redacted<string> | RawKeyPair
 ): Effect.Effect<DeviceKey, InvalidInput> =>
   Effect.flatMap(
-    Effect.promise(() => {
-      // Untyped JavaScript may pass anything: what is not a string (or a Redacted one) is read as a key pair.
-      const value: unknown = Redacted.isRedacted(input) ? Redacted.value(input) : input
-      if (typeof value === "string" || value === null || typeof value !== "object") {
-        return JwtFacts.importDeviceKey(typeof value === "string" ? value : String(value))
-      }
-      const pair = value as Partial<Record<"privateKey" | "publicKey", unknown>>
-      const privateKey = Redacted.isRedacted(pair.privateKey)
-        ? Redacted.value(pair.privateKey)
-        : pair.privateKey
-      return JwtFacts.importRawKeyPair(privateKey, pair.publicKey)
-    }),
+    Effect.promise(() =>
+      JwtFacts.importKeyInput(input, (value) => (Redacted.isRedacted(value) ? Redacted.value(value) : value))
+    ),
     (imported): Effect.Effect<DeviceKey, InvalidInput> =>
       "problem" in imported
         ? Effect.fail(V.invalid("Jwt.importKey", "key", imported.problem))

@@ -469,6 +469,28 @@ export const importRawKeyPair = async (
   return { ...key, d: members.d }
 }
 
+/**
+ * The device key of what a caller gave `Jwt.importKey` (both editions), or why it is not one (never quoting it): a
+ * string is a private JWK as `exportKey` writes it ({@link importDeviceKey}); an object, python-plexapi's key pair of
+ * raw bytes ({@link importRawKeyPair}). Untyped JavaScript may pass anything: what is neither is read as text, and
+ * refused. `reveal` reads the edition's `Redacted` (the input, or the pair's `privateKey`), and gives any other value
+ * back as it is.
+ */
+export const importKeyInput = (
+  input: unknown,
+  reveal: (value: unknown) => unknown
+): Promise<
+  | { readonly jwk: DeviceJwk; readonly privateKey: CryptoKey; readonly d: string }
+  | { readonly problem: string }
+> => {
+  const value = reveal(input)
+  if (typeof value !== "object" || value === null) {
+    return importDeviceKey(typeof value === "string" ? value : String(value))
+  }
+  const pair = value as Partial<Record<"privateKey" | "publicKey", unknown>>
+  return importRawKeyPair(reveal(pair.privateKey), pair.publicKey)
+}
+
 // ---------------------------------------------------------------------------
 // Hosts, PIN login and stored credentials
 // ---------------------------------------------------------------------------
