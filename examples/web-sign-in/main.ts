@@ -8,7 +8,7 @@
  * `PLEX_SESSION_KEY` (at least 32 bytes) signs the cookies; without it a
  * random key is made for this run. `PORT` picks the app's port.
  */
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Layer } from "effect"
 import { Example, layer } from "./server.js"
 

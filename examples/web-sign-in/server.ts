@@ -7,7 +7,7 @@
  */
 import { createServer } from "node:http"
 import { FetchHttpClient, HttpApiBuilder, HttpMiddleware, HttpServer, KeyValueStore } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Config, Context, Effect, Layer, Redacted } from "effect"
 import { ClientIdentity, PlexTv, WebSignIn } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
