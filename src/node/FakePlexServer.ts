@@ -30,7 +30,7 @@ import type * as Scope from "effect/Scope"
 import * as Core from "../core/fake/index.js"
 import * as Loopback from "../core/node/loopback.js"
 import * as FakePlex from "../testing/FakePlex.js"
-import { fromCore, randomIntOf, seeded, toCoreOptions } from "../testing/internal/binding.js"
+import { coreRandomInt, fromCore, seeded, toCoreOptions } from "../testing/internal/binding.js"
 import { ConnectionFailure, FakePlexError } from "../testing/internal/errors.js"
 
 /**
@@ -157,7 +157,7 @@ export const make = (options: Options = {}): Effect.Effect<FakePlexServerService
     const fake = fromCore(
       Core.makeFakePlex({
         ...coreOptions,
-        randomInt: randomIntOf(yield* Effect.random),
+        randomInt: yield* coreRandomInt,
         rebase: (origin) => loopback.urls.get(origin) ?? origin
       })
     )

@@ -37,7 +37,7 @@ import * as Credentials from "../Credentials.js"
 import * as PlexServer from "../PlexServer.js"
 import * as PlexTv from "../PlexTv.js"
 import type { Fault } from "./Fault.js"
-import { fromCore, randomIntOf, seeded, toCoreOptions } from "./internal/binding.js"
+import { coreRandomInt, fromCore, seeded, toCoreOptions } from "./internal/binding.js"
 import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
 import { JwtHost } from "../internal/jwtHost.js"
 
@@ -625,10 +625,8 @@ export class FakePlex extends Context.Tag("effect-plex-auth/testing/FakePlex")<F
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
-  Effect.flatMap(Effect.random, (random) =>
-    Effect.sync(() =>
-      seeded(() => fromCore(Core.makeFakePlex({ ...toCoreOptions(options), randomInt: randomIntOf(random) })))
-    )
+  Effect.flatMap(coreRandomInt, (randomInt) =>
+    Effect.sync(() => seeded(() => fromCore(Core.makeFakePlex({ ...toCoreOptions(options), randomInt }))))
   )
 
 const bodyOf = (

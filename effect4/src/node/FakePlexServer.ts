@@ -24,14 +24,13 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Core from "../../../src/core/fake/index.js"
 import * as Loopback from "../../../src/core/node/loopback.js"
 import type * as FakePlex from "../testing/FakePlex.js"
 import { FakePlex as FakePlexService } from "../testing/FakePlex.js"
-import { coreOptions as toCoreOptions, fromCore, randomIntOf, seeded } from "../testing/internal/binding.js"
+import { coreOptions as toCoreOptions, coreRandomInt, fromCore, seeded } from "../testing/internal/binding.js"
 import { ConnectionFailure, FakePlexError } from "../testing/internal/errors.js"
 import { tagNamed } from "../internal/errorName.js"
 
@@ -160,7 +159,7 @@ export const make = (options: Options = {}): Effect.Effect<FakePlexServerService
     const fake = fromCore(
       Core.makeFakePlex({
         ...coreOptions,
-        randomInt: randomIntOf(yield* Effect.service(Random.Random)),
+        randomInt: yield* coreRandomInt,
         rebase: (origin) => loopback.urls.get(origin) ?? origin
       })
     )

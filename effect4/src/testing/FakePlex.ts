@@ -29,10 +29,9 @@ import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
-import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../src/core/fake/index.js"
-import { coreOptions, fromCore, randomIntOf, seeded } from "./internal/binding.js"
+import { coreOptions, coreRandomInt, fromCore, seeded } from "./internal/binding.js"
 import { ConnectionFailure, FakePlexError } from "./internal/errors.js"
 import * as ClientIdentity from "../ClientIdentity.js"
 import * as Credentials from "../Credentials.js"
@@ -631,10 +630,8 @@ export class FakePlex extends Context.Service<FakePlex, FakePlexService>()(
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<FakePlexService> =>
-  Effect.flatMap(Effect.service(Random.Random), (random) =>
-    Effect.sync(() =>
-      seeded(() => fromCore(Core.makeFakePlex({ ...coreOptions(options), randomInt: randomIntOf(random) })))
-    )
+  Effect.flatMap(coreRandomInt, (randomInt) =>
+    Effect.sync(() => seeded(() => fromCore(Core.makeFakePlex({ ...coreOptions(options), randomInt }))))
   )
 
 const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>

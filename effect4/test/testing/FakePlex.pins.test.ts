@@ -47,6 +47,20 @@ describe("FakePlex PINs", () => {
     })
   )
 
+  it.effect(
+    "the fake draws from that Random once, when built: what it mints later leaves the program's draws alone",
+    () =>
+      Effect.gen(function* () {
+        const drawAfter = (mints: number) =>
+          Effect.gen(function* () {
+            const fake = yield* FakePlex.make()
+            for (let i = 0; i < mints; i++) yield* Effect.orDie(fake.mintToken())
+            return yield* Random.next
+          }).pipe(Random.withSeed("fake-seed"))
+        assert.strictEqual(yield* drawAfter(3), yield* drawAfter(0))
+      })
+  )
+
   it.effect("a strong PIN: 201, a long code, 30 minutes, no token yet", () =>
     Effect.gen(function* () {
       const created = yield* createPin("?strong=true")

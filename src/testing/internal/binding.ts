@@ -14,9 +14,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import type * as Random from "effect/Random"
+import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
+import { PCGRandom } from "effect/Utils"
 import * as Core from "../../core/fake/index.js"
 import * as Validate from "../../core/validate.js"
 import type {
@@ -134,14 +135,25 @@ export const seeded = <A>(f: () => A): A => {
 export const toCoreOptions = (options: Options): Core.Options => seeded(() => toCoreOptionsUnchecked(options))
 
 /**
- * The `Random` service as the core's random source, so the codes, tokens
- * and nonces of a fake follow the `Random` of the Effect that built it (as
- * they did before the fake moved to the core).
+ * The core's random source (`randomInt`: an integer in `[0, bound)`) for a
+ * fake, taken from the `Random` of the Effect that builds it, so the codes,
+ * tokens and nonces of a fake follow that `Random` (a seeded one,
+ * `Effect.withRandom(Random.make(seed))`, gives the same ones each run).
+ *
+ * 64 bits are drawn from it once, here, to seed a `Utils.PCGRandom` (the
+ * generator of Effect's own `Random`), which then gives each character:
+ * Effect 3's `Random` answers only with Effects, and one `Effect.runSync`
+ * per character of every code and token (about 20 µs each) was most of what
+ * minting a token cost. (The Effect 4 edition reads its `Random`
+ * synchronously, `nextDoubleUnsafe`, per character.)
  */
-export const randomIntOf =
-  (random: Random.Random) =>
-  (bound: number): number =>
-    Effect.runSync(random.nextIntBetween(0, bound))
+export const coreRandomInt: Effect.Effect<(bound: number) => number> = Effect.map(
+  Effect.all([Random.nextIntBetween(0, 2 ** 32), Random.nextIntBetween(0, 2 ** 32)]),
+  ([seedHi, seedLo]) => {
+    const generator = new PCGRandom(seedHi, seedLo)
+    return (bound) => generator.integer(bound)
+  }
+)
 
 /** A `Fault.respond` Effect that did not succeed: its cause, re-raised by the handler's Effect. */
 class RespondFailure {

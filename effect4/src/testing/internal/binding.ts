@@ -15,7 +15,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import type * as Random from "effect/Random"
+import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../../src/core/fake/index.js"
 import * as Validate from "../../../../src/core/validate.js"
@@ -146,14 +146,22 @@ export const seeded = <A>(f: () => A): A => {
 export const coreOptions = (options: Options): Core.Options => seeded(() => coreOptionsUnchecked(options))
 
 /**
- * The core's `randomInt` (an integer in `[0, bound)`) from an Effect `Random`: the `Random` of the Effect
- * that builds the fake, so a seeded one (`Random.withSeed`) gives the same codes and tokens each run, as in
- * the Effect 3 edition.
+ * The core's random source (`randomInt`: an integer in `[0, bound)`) for a fake, taken from the `Random` of
+ * the Effect that builds it, so the codes, tokens and nonces of a fake follow that `Random` (a seeded one,
+ * `Random.withSeed`, gives the same ones each run), as in the Effect 3 edition.
+ *
+ * A seed is drawn from it once, here, for a `Random` of the fake's own (`Random.withSeed`), which then gives
+ * each character: what the fake mints later leaves the builder's `Random` as it was, as in the Effect 3
+ * edition (where a draw per character cost an `Effect.runSync` each).
  */
-export const randomIntOf =
-  (random: Random.Random) =>
-  (bound: number): number =>
-    Math.floor(random.nextDoubleUnsafe() * bound)
+export const coreRandomInt: Effect.Effect<(bound: number) => number> = Effect.flatMap(
+  Random.nextInt,
+  (seed) =>
+    Effect.map(
+      Effect.service(Random.Random).pipe(Random.withSeed(seed)),
+      (random) => (bound: number) => Math.floor(random.nextDoubleUnsafe() * bound)
+    )
+)
 
 /** The fake's time read from an Effect `Clock`: `TestClock` then drives it. */
 const fakeClock = (clock: Clock.Clock): Core.FakeClock => ({
