@@ -20,6 +20,7 @@ import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as Auth from "./core/auth.js"
 import * as RefreshFacts from "./core/refresh.js"
+import * as CoreValidate from "./core/validate.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
@@ -98,7 +99,9 @@ export const layer = (token: string | Redacted.Redacted<string>): Layer.Layer<Cr
  * (read as `Redacted`). A malformed token (with whitespace, say) fails with
  * `InvalidInput` when the layer is built; read from `PLEX_TOKEN`, it names
  * the variable (`Credentials.layerConfig: invalid PLEX_TOKEN: ...`), never
- * the token. An empty `PLEX_TOKEN` counts as unset (Effect's `ConfigError`).
+ * the token. An empty `PLEX_TOKEN` counts as unset: Effect's missing-data
+ * `ConfigError` at `PLEX_TOKEN`, saying what to set (`Expected PLEX_TOKEN to
+ * be set: the Plex token of the account to act as ...`).
  *
  * @since 0.1.0
  * @category layers
@@ -111,7 +114,7 @@ export const layerConfig = (
     V.configured(
       "Credentials.layerConfig",
       token,
-      V.secretVariable("PLEX_TOKEN"),
+      V.requiredSecret("PLEX_TOKEN", CoreValidate.tokenMissing("PLEX_TOKEN")),
       { token: "PLEX_TOKEN" },
       make
     )

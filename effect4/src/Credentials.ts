@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
@@ -17,6 +17,7 @@ import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as Auth from "../../src/core/auth.js"
 import * as RefreshFacts from "../../src/core/refresh.js"
+import * as CoreValidate from "../../src/core/validate.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
@@ -95,7 +96,9 @@ export const layer = (token: string | Redacted.Redacted<string>): Layer.Layer<Cr
  * (read as `Redacted`). A malformed token (with whitespace, say) fails with
  * `InvalidInput` when the layer is built; read from `PLEX_TOKEN`, it names
  * the variable (`Credentials.layerConfig: invalid PLEX_TOKEN: ...`), never
- * the token. An empty `PLEX_TOKEN` counts as unset (Effect's `ConfigError`).
+ * the token. An empty `PLEX_TOKEN` counts as unset: Effect's missing-data
+ * `ConfigError` at `PLEX_TOKEN`, saying what to set (`Expected PLEX_TOKEN to
+ * be set: the Plex token of the account to act as ...`).
  *
  * @since 0.1.0
  * @category layers
@@ -108,7 +111,7 @@ export const layerConfig = (
     V.configured(
       "Credentials.layerConfig",
       token,
-      Config.Redacted("PLEX_TOKEN"),
+      V.requiredSecret("PLEX_TOKEN", CoreValidate.tokenMissing("PLEX_TOKEN")),
       { token: "PLEX_TOKEN" },
       make
     )
