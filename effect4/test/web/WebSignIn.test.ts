@@ -165,6 +165,29 @@ describe("WebSignIn.start (Effect 4)", () => {
         assert.strictEqual(service.settings.sessionCookie, "__Host-plex_session")
       }).pipe(Effect.provide(env()))
   )
+  it.effect(
+    "a sign-in started and never finished (a closed tab) leaves nothing in the store, and its cookie expires",
+    () =>
+      // What is pending is in the browser's signed PIN cookie (the PIN at plex.tv expires on its own): nothing is
+      // written to the app's store before a callback opens the session, so nothing is left to clean up.
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* Effect.forEach(Array.from({ length: 20 }), () => service.start)
+        assert.strictEqual(yield* storeSize, 0)
+        // Back after pinLifetime (15 minutes): refused as expired, and still nothing stored.
+        yield* TestClock.adjust("16 minutes")
+        const last = started[started.length - 1]
+        assert.isDefined(last)
+        const error = yield* failure(
+          service.callback({
+            cookie: `${last?.cookie.name}=${last?.cookie.value}`,
+            url: authUrlParams(Redacted.value(last?.url ?? Redacted.make(""))).get("forwardUrl") ?? ""
+          })
+        )
+        assert.deepInclude(error, { _tag: "SignInNotStarted", reason: "Expired" })
+        assert.strictEqual(yield* storeSize, 0)
+      }).pipe(Effect.provide(env()))
+  )
 })
 
 describe("WebSignIn.callback (Effect 4)", () => {
