@@ -177,6 +177,13 @@ describe("WebSignIn.start", () => {
         const params = authUrlParams(url)
         assert.strictEqual(params.get("clientID"), FakePlex.testIdentity.clientIdentifier)
         assert.strictEqual(params.get("context[device][product]"), FakePlex.testIdentity.product)
+        assert.strictEqual(params.get("context[device][version]"), FakePlex.testIdentity.version)
+        // Nothing of the app server's host (its platform, OS release, device, host name: on Node, by default, the
+        // machine's own) goes to the visitor, signed in or not, who is handed this URL.
+        for (const field of ["platform", "platformVersion", "device", "deviceName", "model"]) {
+          assert.isNull(params.get(`context[device][${field}]`), field)
+        }
+        assert.notInclude(url, FakePlex.testIdentity.deviceName)
         const forward = new URL(params.get("forwardUrl") ?? "")
         assert.strictEqual(`${forward.origin}${forward.pathname}`, `${APP}/auth/plex/callback`)
         const pins = yield* Effect.flatMap(FakePlex.FakePlex, (f) => f.pins)
