@@ -183,7 +183,7 @@ describe("WebSignIn.start", () => {
         for (const field of ["platform", "platformVersion", "device", "deviceName", "model"]) {
           assert.isNull(params.get(`context[device][${field}]`), field)
         }
-        assert.notInclude(url, FakePlex.testIdentity.deviceName)
+        assert.notInclude(url, FakePlex.testIdentity.deviceName ?? "-")
         const forward = new URL(params.get("forwardUrl") ?? "")
         assert.strictEqual(`${forward.origin}${forward.pathname}`, `${APP}/auth/plex/callback`)
         const pins = yield* Effect.flatMap(FakePlex.FakePlex, (f) => f.pins)
