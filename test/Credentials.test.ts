@@ -370,6 +370,44 @@ describe("Credentials.layerStored", () => {
       }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
   )
 
+  it.scoped(
+    "a process that sees the lease released looks for the token once more before it claims: stored just after",
+    () =>
+      Effect.gen(function* () {
+        const { fake, obtained, store } = yield* twoProcesses
+        // The holder releases the lease as `obtain` ends and stores the token once the credentials have kept it:
+        // here half a second later (a slow disk). The other looks every second, a quarter second out of step.
+        const slow: KeyValueStore.KeyValueStore = {
+          ...store,
+          set: (key, value) =>
+            key === Credentials.defaultStoreKey
+              ? Effect.delay(store.set(key, value), "500 millis")
+              : store.set(key, value)
+        }
+        const processLayer = Credentials.layerStored({
+          obtain: Effect.zipRight(
+            Effect.zipRight(
+              Ref.update(obtained, (n) => n + 1),
+              Effect.sleep("1 minute")
+            ),
+            fake.mintToken()
+          )
+        }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, slow)))
+        yield* store.set(Credentials.defaultStoreKey, Redacted.value(fake.token))
+        const a = yield* Layer.build(processLayer)
+        const b = yield* Layer.build(processLayer)
+        yield* fake.revokeToken(fake.token)
+        const call = (context: typeof a) => Effect.provide(PlexAuth.getTokenDetails(), context)
+        const first = yield* Effect.fork(call(a))
+        yield* TestClock.adjust("250 millis")
+        const second = yield* Effect.fork(call(b))
+        for (let step = 0; step < 500; step++) yield* TestClock.adjust("250 millis")
+        assert.strictEqual((yield* Fiber.join(first)).username, FakePlex.defaults.username)
+        assert.strictEqual((yield* Fiber.join(second)).username, FakePlex.defaults.username)
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
+  )
+
   it.scoped("processes started with no token at the same moment run obtain once", () =>
     Effect.gen(function* () {
       const { obtained, processLayer } = yield* twoProcesses

@@ -471,29 +471,37 @@ export const layerStored = <E, R>(options: {
           )
         ).pipe(Effect.ensuring(release))
       // A token another process stored (taken: not written back), else one `obtain` gave.
-      const obtainShared: Effect.Effect<
+      // `sawLease`: the last look found another process's lease. Once it is gone, one more look for the token that
+      // process stores, a poll later, before claiming: it releases the lease as `obtain` ends, and stores the token
+      // just after (once the credentials have kept it).
+      const obtainShared = (
+        sawLease: boolean
+      ): Effect.Effect<
         { readonly token: Redacted.Redacted<string>; readonly taken: boolean },
         E | InvalidInput
-      > = Effect.suspend(() =>
+      > =>
         Effect.flatMap(fromStore, (stored) => {
           if (stored !== undefined) return Effect.succeed({ token: stored, taken: true })
+          const again = (sawLease: boolean) =>
+            Effect.andThen(Effect.sleep(Duration.millis(pollMillis)), obtainShared(sawLease))
           return Effect.flatMap(otherHolder, (waiting) =>
             waiting
-              ? Effect.andThen(Effect.sleep(Duration.millis(pollMillis)), obtainShared)
-              : Effect.andThen(
-                  claim,
-                  Effect.flatMap(otherHolder, (overwritten) =>
-                    overwritten
-                      ? Effect.andThen(Effect.sleep(Duration.millis(pollMillis)), obtainShared)
-                      : Effect.map(leased(obtain), (token) => ({ token, taken: false }))
+              ? again(true)
+              : sawLease
+                ? again(false)
+                : Effect.andThen(
+                    claim,
+                    Effect.flatMap(otherHolder, (overwritten) =>
+                      overwritten
+                        ? again(true)
+                        : Effect.map(leased(obtain), (token) => ({ token, taken: false }))
+                    )
                   )
-                )
           )
         })
-      )
       const first =
         initial ??
-        (yield* Effect.flatMap(obtainShared, ({ taken, token }) =>
+        (yield* Effect.flatMap(obtainShared(false), ({ taken, token }) =>
           taken ? Effect.succeed(token) : Effect.as(keep(token), token)
         ))
       yield* Ref.set(held, [first])
@@ -501,7 +509,7 @@ export const layerStored = <E, R>(options: {
       // not written back: another process may have stored a newer one since it was read, or removed it (a
       // sign-out), and writing it back would put that process's old or revoked token in their place.
       const taken = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
-      const reobtain = Effect.flatMap(obtainShared, ({ taken: fromOther, token }) =>
+      const reobtain = Effect.flatMap(obtainShared(false), ({ taken: fromOther, token }) =>
         Effect.as(Ref.set(taken, fromOther ? token : undefined), token)
       )
       const hold = (token: Redacted.Redacted<string>) =>

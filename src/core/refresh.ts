@@ -232,8 +232,8 @@ export const storedReplacement = (
  * lease in the store under {@link obtainingKey}, renewed every `renewMillis` and good for `leaseMillis`: another
  * process sharing the store that needs a token too (refused at the same moment, or started with none) waits for the
  * token the first stores, looking every `pollMillis`, instead of running `obtain` as well (a second PIN for the user
- * to approve). A lease not renewed (its process died) ends after `leaseMillis`; then the next waiting process takes
- * it. Best effort, as the store allows: a store that cannot keep the lease leaves each process to run `obtain`.
+ * to approve). A lease not renewed (its process died) ends after `leaseMillis`; a poll later (one more look for the
+ * token, which a holder stores just after it releases the lease) the next waiting process takes it. Best effort, as the store allows: a store that cannot keep the lease leaves each process to run `obtain`.
  */
 export const obtainLease = { leaseMillis: 30_000, renewMillis: 10_000, pollMillis: 1_000 } as const
 
