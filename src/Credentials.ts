@@ -511,8 +511,12 @@ export const layerStored = <E, R>(options: {
       // not written back: another process may have stored a newer one since it was read, or removed it (a
       // sign-out), and writing it back would put that process's old or revoked token in their place.
       const taken = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
-      const reobtain = Effect.flatMap(obtainShared(false), ({ taken: fromOther, token }) =>
-        Effect.as(Ref.set(taken, fromOther ? token : undefined), token)
+      // Cleared before the look (as before the lease: `obtain` runs with none taken), set once a token is taken.
+      const reobtain = Effect.zipRight(
+        Ref.set(taken, undefined),
+        Effect.flatMap(obtainShared(false), ({ taken: fromOther, token }) =>
+          Effect.as(Ref.set(taken, fromOther ? token : undefined), token)
+        )
       )
       const hold = (token: Redacted.Redacted<string>) =>
         Ref.update(held, (tokens) => RefreshFacts.heldNext(tokens, token))
