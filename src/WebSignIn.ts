@@ -42,8 +42,8 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as PlatformHttpApp from "@effect/platform/HttpApp"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
-import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -551,14 +551,7 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
  */
 // A function, not a value built at load: a call at the top level stays in every bundle that imports the module.
 const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> =>
-  Effect.flatMap(
-    Config.option(V.secretVariable("PLEX_SESSION_KEY")),
-    Option.match({
-      onNone: () =>
-        Effect.fail(ConfigError.MissingData(["PLEX_SESSION_KEY"], Signed.keyMissing("PLEX_SESSION_KEY"))),
-      onSome: Effect.succeed
-    })
-  )
+  V.requiredSecret("PLEX_SESSION_KEY", Signed.keyMissing("PLEX_SESSION_KEY"))
 
 /**
  * Builds the service. Fails with `InvalidInput` for a bad option or a

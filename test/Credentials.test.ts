@@ -1,7 +1,19 @@
 import { assert, describe } from "@effect/vitest"
 import { SystemError } from "@effect/platform/Error"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import { Config, ConfigError, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import {
+  Config,
+  ConfigError,
+  Effect,
+  Fiber,
+  Layer,
+  Logger,
+  LogLevel,
+  Option,
+  Redacted,
+  Ref,
+  TestClock
+} from "effect"
 import { Credentials, PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "./support/it.js"
@@ -295,6 +307,147 @@ describe("Credentials.layerStored", () => {
           "Failed"
         )
         assert.strictEqual((yield* FakePlex.requests).length, 1)
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
+  )
+
+  // Two processes sharing one store (here two layers over one memory store), both refused at the same moment: one
+  // runs `obtain` (a PIN login the user approves), the other waits for the token it stores, instead of asking the
+  // user for a second approval. Without the lease, `obtain` ran in both.
+  const twoProcesses = Effect.gen(function* () {
+    const fake = yield* FakePlex.FakePlex
+    const store = yield* KeyValueStore.KeyValueStore
+    const obtained = yield* Ref.make(0)
+    // A sign-in that takes a minute (the user approving a PIN), then mints a token the fake accepts.
+    const obtain = Effect.zipRight(
+      Effect.zipRight(
+        Ref.update(obtained, (n) => n + 1),
+        Effect.sleep("1 minute")
+      ),
+      fake.mintToken()
+    )
+    const processLayer = Credentials.layerStored({ obtain }).pipe(
+      Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store))
+    )
+    return { fake, store, obtained, processLayer }
+  })
+
+  it.scoped(
+    "processes sharing a store refused at the same moment run obtain once: the others take its token",
+    () =>
+      Effect.gen(function* () {
+        const { fake, obtained, processLayer, store } = yield* twoProcesses
+        yield* store.set(Credentials.defaultStoreKey, Redacted.value(fake.token))
+        const a = yield* Layer.build(processLayer)
+        const b = yield* Layer.build(processLayer)
+        yield* fake.revokeToken(fake.token)
+        const calls = yield* Effect.fork(
+          Effect.all(
+            [a, b].map((context) => Effect.provide(PlexAuth.getTokenDetails(), context)),
+            { concurrency: "unbounded" }
+          )
+        )
+        // A second at a time: each process reaches its wait (a poll, the sign-in's minute) before the clock passes it.
+        for (let second = 0; second < 120; second++) yield* TestClock.adjust("1 second")
+        const accounts = yield* Fiber.join(calls)
+        assert.deepStrictEqual(
+          accounts.map((account) => account.username),
+          [FakePlex.defaults.username, FakePlex.defaults.username]
+        )
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        // The lease is gone, the token stored is the one both use.
+        assert.isFalse(yield* store.has(`${Credentials.defaultStoreKey}:obtaining`))
+        const tokens = yield* Effect.forEach([a, b], (context) =>
+          Effect.provide(
+            Effect.flatMap(Credentials.Credentials, (c) => c.token),
+            context
+          )
+        )
+        const stored = yield* store.get(Credentials.defaultStoreKey)
+        assert.deepStrictEqual(tokens.map(Redacted.value), [
+          Option.getOrThrow(stored),
+          Option.getOrThrow(stored)
+        ])
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.scoped(
+    "a process that sees the lease released looks for the token once more before it claims: stored just after",
+    () =>
+      Effect.gen(function* () {
+        const { fake, obtained, store } = yield* twoProcesses
+        // The holder releases the lease as `obtain` ends and stores the token once the credentials have kept it:
+        // here half a second later (a slow disk). The other looks every second, a quarter second out of step.
+        const slow: KeyValueStore.KeyValueStore = {
+          ...store,
+          set: (key, value) =>
+            key === Credentials.defaultStoreKey
+              ? Effect.delay(store.set(key, value), "500 millis")
+              : store.set(key, value)
+        }
+        const processLayer = Credentials.layerStored({
+          obtain: Effect.zipRight(
+            Effect.zipRight(
+              Ref.update(obtained, (n) => n + 1),
+              Effect.sleep("1 minute")
+            ),
+            fake.mintToken()
+          )
+        }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, slow)))
+        yield* store.set(Credentials.defaultStoreKey, Redacted.value(fake.token))
+        const a = yield* Layer.build(processLayer)
+        const b = yield* Layer.build(processLayer)
+        yield* fake.revokeToken(fake.token)
+        const call = (context: typeof a) => Effect.provide(PlexAuth.getTokenDetails(), context)
+        const first = yield* Effect.fork(call(a))
+        yield* TestClock.adjust("250 millis")
+        const second = yield* Effect.fork(call(b))
+        for (let step = 0; step < 500; step++) yield* TestClock.adjust("250 millis")
+        assert.strictEqual((yield* Fiber.join(first)).username, FakePlex.defaults.username)
+        assert.strictEqual((yield* Fiber.join(second)).username, FakePlex.defaults.username)
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.scoped("processes started with no token at the same moment run obtain once", () =>
+    Effect.gen(function* () {
+      const { obtained, processLayer } = yield* twoProcesses
+      const both = yield* Effect.fork(
+        Effect.all([Layer.build(processLayer), Layer.build(processLayer)], { concurrency: "unbounded" })
+      )
+      for (let second = 0; second < 120; second++) yield* TestClock.adjust("1 second")
+      const contexts = yield* Fiber.join(both)
+      assert.strictEqual(yield* Ref.get(obtained), 1)
+      for (const context of contexts) {
+        assert.strictEqual(
+          (yield* Effect.provide(PlexAuth.getTokenDetails(), context)).username,
+          FakePlex.defaults.username
+        )
+      }
+    }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.scoped(
+    "a lease its process left (it died mid sign-in) holds the others off for 30 seconds at most",
+    () =>
+      Effect.gen(function* () {
+        const { obtained, processLayer, store } = yield* twoProcesses
+        const now = yield* TestClock.currentTimeMillis
+        yield* store.set(
+          `${Credentials.defaultStoreKey}:obtaining`,
+          JSON.stringify({ holder: "a process that died", until: now + 30_000 })
+        )
+        const built = yield* Effect.fork(Layer.build(processLayer))
+        yield* TestClock.adjust("29 seconds")
+        assert.strictEqual(yield* Ref.get(obtained), 0)
+        yield* TestClock.adjust("2 seconds")
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        yield* TestClock.adjust("1 minute")
+        const context = yield* Fiber.join(built)
+        assert.strictEqual(
+          (yield* Effect.provide(PlexAuth.getTokenDetails(), context)).username,
+          FakePlex.defaults.username
+        )
+        assert.isFalse(yield* store.has(`${Credentials.defaultStoreKey}:obtaining`))
       }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
   )
 })

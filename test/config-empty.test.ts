@@ -45,11 +45,22 @@ describe("an empty variable of the library is unset", () => {
     )
   }
 
-  it.effect("an empty PLEX_TOKEN's error is Effect's redacted one, as for a missing token", () =>
+  // Effect 3's Config.redacted says only `<redacted>` (`(Missing data at PLEX_TOKEN: "<redacted>")`, and as the
+  // `message` an app prints): the error says what to set, as PLEX_SESSION_KEY's does, unset or empty alike.
+  it.effect("a missing or empty PLEX_TOKEN's error says what to set, in its message too", () =>
     Effect.gen(function* () {
       const missing = yield* failure(Credentials.layerConfig(), {})
       const empty = yield* failure(Credentials.layerConfig(), { PLEX_TOKEN: "" })
       assert.strictEqual(String(empty), String(missing))
+      for (const error of [missing, empty]) {
+        assert.include(String(error), "Missing data at PLEX_TOKEN")
+        assert.include(
+          String(error),
+          "Expected PLEX_TOKEN to be set: the Plex token of the account to act as"
+        )
+        assert.include((error as ConfigError.MissingData).message, "Expected PLEX_TOKEN to be set")
+        assert.notInclude(String(error), "<redacted>")
+      }
     })
   )
 

@@ -3,8 +3,9 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
-import type * as Duration from "effect/Duration"
+import type * as Config from "effect/Config"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as HttpClient from "effect/http/HttpClient"
@@ -17,6 +18,7 @@ import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as Auth from "../../src/core/auth.js"
 import * as RefreshFacts from "../../src/core/refresh.js"
+import * as CoreValidate from "../../src/core/validate.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
@@ -95,7 +97,9 @@ export const layer = (token: string | Redacted.Redacted<string>): Layer.Layer<Cr
  * (read as `Redacted`). A malformed token (with whitespace, say) fails with
  * `InvalidInput` when the layer is built; read from `PLEX_TOKEN`, it names
  * the variable (`Credentials.layerConfig: invalid PLEX_TOKEN: ...`), never
- * the token. An empty `PLEX_TOKEN` counts as unset (Effect's `ConfigError`).
+ * the token. An empty `PLEX_TOKEN` counts as unset: Effect's missing-data
+ * `ConfigError` at `PLEX_TOKEN`, saying what to set (`Expected PLEX_TOKEN to
+ * be set: the Plex token of the account to act as ...`).
  *
  * @since 0.1.0
  * @category layers
@@ -108,7 +112,7 @@ export const layerConfig = (
     V.configured(
       "Credentials.layerConfig",
       token,
-      Config.Redacted("PLEX_TOKEN"),
+      V.requiredSecret("PLEX_TOKEN", CoreValidate.tokenMissing("PLEX_TOKEN")),
       { token: "PLEX_TOKEN" },
       make
     )
@@ -372,7 +376,10 @@ export const defaultStoreKey = "effect-plex-auth/token"
  * in the store again: a token another process stored since (`plex-auth
  * login`, another run) is used without running `obtain`; refused in turn
  * (revoked there), it is not taken again and the next refresh runs `obtain`
- * at once, without the cooldown of a fresh token refused. Options that are not an object, an
+ * at once, without the cooldown of a fresh token refused. Processes sharing
+ * the store that need a token at the same moment run `obtain` one at a time
+ * (a lease under `<key>:obtaining`, best effort): the others wait for the
+ * token it stores, so a PIN login asks for one approval. Options that are not an object, an
  * `obtain` that is not an Effect or a `key` that is not a string fail the
  * layer with `InvalidInput` when it is built, before any request. A token
  * `obtain` gives is checked as in {@link makeRefreshing}: one {@link make}
@@ -417,12 +424,11 @@ export const layerStored = <E, R>(options: {
         Effect.provideContext(options.obtain, yield* Effect.context<R>()),
         checkObtained("Credentials.layerStored")
       )
-      const first = initial ?? (yield* Effect.tap(obtain, keep))
       // The tokens this layer has held (the first, each it stored), so that a re-authentication takes a token
       // another process stored since (a `plex-auth login`, another run's re-authentication) before `obtain`
       // asks for a new one, and never one of its own a failed store write left behind. Redacted, as every
       // token, and the last few dozen only (`RefreshFacts.heldLimit` says why that is enough).
-      const held = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([first])
+      const held = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
       const fromStore = Effect.flatMap(
         Effect.orElseSucceed(store.get(key), () => undefined),
         (stored) =>
@@ -433,13 +439,82 @@ export const layerStored = <E, R>(options: {
             return token === undefined ? undefined : Redacted.make(token)
           })
       )
+      // `obtain`, one process at a time among those sharing the store (RefreshFacts.obtainLease): while another
+      // holds the lease (its user approving a PIN), this one waits for the token it stores instead of asking for a
+      // second approval. The lease is claimed, then read back: of two processes that claimed it at once, the one
+      // whose claim was overwritten waits. A store that does not keep it leaves `obtain` to run, as without.
+      const leaseKey = RefreshFacts.obtainingKey(key)
+      const me = RefreshFacts.newLeaseHolder()
+      const { leaseMillis, pollMillis, renewMillis } = RefreshFacts.obtainLease
+      const otherHolder = Effect.flatMap(
+        Effect.orElseSucceed(store.get(leaseKey), () => undefined),
+        (text) =>
+          Effect.map(Clock.currentTimeMillis, (now) => {
+            const holder = RefreshFacts.liveLeaseHolder(text, now)
+            return holder !== undefined && holder !== me
+          })
+      )
+      const claim = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.ignore(store.set(leaseKey, RefreshFacts.encodeLease(me, now + leaseMillis)))
+      )
+      const release = Effect.ignore(
+        Effect.flatMap(store.get(leaseKey), (text) =>
+          RefreshFacts.leaseHolder(text) === me ? store.remove(leaseKey) : Effect.void
+        )
+      )
+      // Renewed while `obtain` runs (a PIN login lasts minutes), removed once it ends, however it ends.
+      const leased = <A, E2, R2>(effect: Effect.Effect<A, E2, R2>) =>
+        Effect.scoped(
+          Effect.andThen(
+            Effect.forkScoped(Effect.forever(Effect.delay(claim, Duration.millis(renewMillis)))),
+            effect
+          )
+        ).pipe(Effect.ensuring(release))
+      // A token another process stored (taken: not written back), else one `obtain` gave.
+      // `sawLease`: the last look found another process's lease. Once it is gone, one more look for the token that
+      // process stores, a poll later, before claiming: it releases the lease as `obtain` ends, and stores the token
+      // just after (once the credentials have kept it).
+      const obtainShared = (
+        sawLease: boolean
+      ): Effect.Effect<
+        { readonly token: Redacted.Redacted<string>; readonly taken: boolean },
+        E | InvalidInput
+      > =>
+        Effect.flatMap(fromStore, (stored) => {
+          if (stored !== undefined) return Effect.succeed({ token: stored, taken: true })
+          const again = (sawLease: boolean) =>
+            Effect.andThen(Effect.sleep(Duration.millis(pollMillis)), obtainShared(sawLease))
+          return Effect.flatMap(otherHolder, (waiting) =>
+            waiting
+              ? again(true)
+              : sawLease
+                ? again(false)
+                : Effect.andThen(
+                    claim,
+                    Effect.flatMap(otherHolder, (overwritten) =>
+                      overwritten
+                        ? again(true)
+                        : Effect.map(leased(obtain), (token) => ({ token, taken: false }))
+                    )
+                  )
+          )
+        })
+      const first =
+        initial ??
+        (yield* Effect.flatMap(obtainShared(false), ({ taken, token }) =>
+          taken ? Effect.succeed(token) : Effect.as(keep(token), token)
+        ))
+      yield* Ref.set(held, [first])
       // The token the refresh in flight took from the store (refreshes are single flight: one at a time). It is
       // not written back: another process may have stored a newer one since it was read, or removed it (a
       // sign-out), and writing it back would put that process's old or revoked token in their place.
       const taken = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
-      const reobtain = Effect.flatMap(
-        Effect.tap(fromStore, (token) => Ref.set(taken, token)),
-        (token) => (token === undefined ? obtain : Effect.succeed(token))
+      // Cleared before the look (as before the lease: `obtain` runs with none taken), set once a token is taken.
+      const reobtain = Effect.andThen(
+        Ref.set(taken, undefined),
+        Effect.flatMap(obtainShared(false), ({ taken: fromOther, token }) =>
+          Effect.as(Ref.set(taken, fromOther ? token : undefined), token)
+        )
       )
       const hold = (token: Redacted.Redacted<string>) =>
         Ref.update(held, (tokens) => RefreshFacts.heldNext(tokens, token))

@@ -35,7 +35,7 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Deferred from "effect/Deferred"
@@ -57,7 +57,6 @@ import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import * as SchemaIssue from "effect/SchemaIssue"
 import * as Semaphore from "effect/Semaphore"
 import { tagNamed } from "./internal/errorName.js"
 import * as Access from "../../src/core/access.js"
@@ -567,23 +566,7 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
  */
 // A function, not a value built at load: a call at the top level stays in every bundle that imports the module.
 const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, Config.ConfigError> =>
-  Effect.flatMap(
-    Config.option(Config.Redacted("PLEX_SESSION_KEY")),
-    Option.match({
-      onNone: () =>
-        Effect.fail(
-          new Config.ConfigError(
-            new Schema.SchemaError(
-              new SchemaIssue.Pointer(
-                ["PLEX_SESSION_KEY"],
-                new SchemaIssue.MissingKey({ messageMissingKey: Signed.keyMissing("PLEX_SESSION_KEY") })
-              )
-            )
-          )
-        ),
-      onSome: Effect.succeed
-    })
-  )
+  V.requiredSecret("PLEX_SESSION_KEY", Signed.keyMissing("PLEX_SESSION_KEY"))
 
 /**
  * Builds the service. Fails with `InvalidInput` for a bad option or a

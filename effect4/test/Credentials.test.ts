@@ -4,9 +4,11 @@
  * sign-in and stored layers, and `validate`, against the shared fake.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
@@ -538,5 +540,142 @@ describe("Credentials.withToken", () => {
       yield* failsWith(PlexAuth.getTokenDetails().pipe(Credentials.withToken("")), "InvalidInput")
       yield* expectRequests(0)
     }).pipe(Effect.provide(Layer.merge(MockHttp.layer(mock), IdentityLive).pipe(Layer.orDie)))
+  )
+})
+
+// Two processes sharing one store (here two layers over one memory store), both refused at the same moment: one
+// runs `obtain` (a PIN login the user approves), the other waits for the token it stores, instead of asking the
+// user for a second approval. Without the lease, `obtain` ran in both. test/Credentials.test.ts has the same.
+describe("Credentials.layerStored: processes sharing a store", () => {
+  const twoProcesses = Effect.gen(function* () {
+    const fake = yield* FakePlex.FakePlex
+    const store = yield* Effect.service(KeyValueStore.KeyValueStore)
+    const obtained = yield* Ref.make(0)
+    // A sign-in that takes a minute (the user approving a PIN), then mints a token the fake accepts.
+    const obtain = Effect.andThen(
+      Effect.andThen(
+        Ref.update(obtained, (n) => n + 1),
+        Effect.sleep("1 minute")
+      ),
+      Effect.orDie(fake.mintToken())
+    )
+    const processLayer = Credentials.layerStored({ obtain }).pipe(
+      Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store))
+    )
+    return { fake, store, obtained, processLayer }
+  })
+  const Env = Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)
+  const leaseKey = `${Credentials.defaultStoreKey}:obtaining`
+
+  it.effect("refused at the same moment, they run obtain once: the others take its token", () =>
+    Effect.gen(function* () {
+      const { fake, obtained, processLayer, store } = yield* twoProcesses
+      yield* store.set(Credentials.defaultStoreKey, Redacted.value(fake.token))
+      const a = yield* Layer.build(processLayer)
+      const b = yield* Layer.build(processLayer)
+      yield* fake.revokeToken(fake.token)
+      const calls = yield* Effect.forkChild(
+        Effect.all(
+          [a, b].map((context) => Effect.provide(PlexAuth.getTokenDetails(), context)),
+          { concurrency: "unbounded" }
+        )
+      )
+      // A second at a time: each process reaches its wait (a poll, the sign-in's minute) before the clock passes it.
+      for (let second = 0; second < 120; second++) yield* TestClock.adjust("1 second")
+      const accounts = yield* Fiber.join(calls)
+      assert.deepStrictEqual(
+        accounts.map((account) => account.username),
+        [FakePlex.defaults.username, FakePlex.defaults.username]
+      )
+      assert.strictEqual(yield* Ref.get(obtained), 1)
+      // The lease is gone, the token stored is the one both use.
+      assert.isUndefined(yield* store.get(leaseKey))
+      const tokens = yield* Effect.forEach([a, b], (context) =>
+        Effect.provide(
+          Effect.flatMap(Effect.service(Credentials.Credentials), (c) => c.token),
+          context
+        )
+      )
+      const stored = yield* store.get(Credentials.defaultStoreKey)
+      assert.deepStrictEqual(tokens.map(Redacted.value), [stored, stored])
+    }).pipe(Effect.scoped, Effect.provide(Env))
+  )
+
+  it.effect(
+    "a process that sees the lease released looks for the token once more before it claims: stored just after",
+    () =>
+      Effect.gen(function* () {
+        const { fake, obtained, store } = yield* twoProcesses
+        // The holder releases the lease as `obtain` ends and stores the token once the credentials have kept it:
+        // here half a second later (a slow disk). The other looks every second, a quarter second out of step.
+        const slow: KeyValueStore.KeyValueStore = {
+          ...store,
+          set: (key, value) =>
+            key === Credentials.defaultStoreKey
+              ? Effect.delay(store.set(key, value), "500 millis")
+              : store.set(key, value)
+        }
+        const processLayer = Credentials.layerStored({
+          obtain: Effect.andThen(
+            Effect.andThen(
+              Ref.update(obtained, (n) => n + 1),
+              Effect.sleep("1 minute")
+            ),
+            Effect.orDie(fake.mintToken())
+          )
+        }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, slow)))
+        yield* store.set(Credentials.defaultStoreKey, Redacted.value(fake.token))
+        const a = yield* Layer.build(processLayer)
+        const b = yield* Layer.build(processLayer)
+        yield* fake.revokeToken(fake.token)
+        const call = (context: typeof a) => Effect.provide(PlexAuth.getTokenDetails(), context)
+        const first = yield* Effect.forkChild(call(a))
+        yield* TestClock.adjust("250 millis")
+        const second = yield* Effect.forkChild(call(b))
+        for (let step = 0; step < 500; step++) yield* TestClock.adjust("250 millis")
+        assert.strictEqual((yield* Fiber.join(first)).username, FakePlex.defaults.username)
+        assert.strictEqual((yield* Fiber.join(second)).username, FakePlex.defaults.username)
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+      }).pipe(Effect.scoped, Effect.provide(Env))
+  )
+
+  it.effect("started with no token at the same moment, they run obtain once", () =>
+    Effect.gen(function* () {
+      const { obtained, processLayer } = yield* twoProcesses
+      const both = yield* Effect.forkChild(
+        Effect.all([Layer.build(processLayer), Layer.build(processLayer)], { concurrency: "unbounded" })
+      )
+      for (let second = 0; second < 120; second++) yield* TestClock.adjust("1 second")
+      const contexts = yield* Fiber.join(both)
+      assert.strictEqual(yield* Ref.get(obtained), 1)
+      for (const context of contexts) {
+        assert.strictEqual(
+          (yield* Effect.provide(PlexAuth.getTokenDetails(), context)).username,
+          FakePlex.defaults.username
+        )
+      }
+    }).pipe(Effect.scoped, Effect.provide(Env))
+  )
+
+  it.effect(
+    "a lease its process left (it died mid sign-in) holds the others off for 30 seconds at most",
+    () =>
+      Effect.gen(function* () {
+        const { obtained, processLayer, store } = yield* twoProcesses
+        const now = yield* Clock.currentTimeMillis
+        yield* store.set(leaseKey, JSON.stringify({ holder: "a process that died", until: now + 30_000 }))
+        const built = yield* Effect.forkChild(Layer.build(processLayer))
+        yield* TestClock.adjust("29 seconds")
+        assert.strictEqual(yield* Ref.get(obtained), 0)
+        yield* TestClock.adjust("2 seconds")
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        yield* TestClock.adjust("1 minute")
+        const context = yield* Fiber.join(built)
+        assert.strictEqual(
+          (yield* Effect.provide(PlexAuth.getTokenDetails(), context)).username,
+          FakePlex.defaults.username
+        )
+        assert.isUndefined(yield* store.get(leaseKey))
+      }).pipe(Effect.scoped, Effect.provide(Env))
   )
 })

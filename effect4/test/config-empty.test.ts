@@ -45,6 +45,23 @@ describe("an empty variable of the library is unset", () => {
     )
   }
 
+  // Effect's own says only `Expected string` at PLEX_TOKEN: the error says what to set, as PLEX_SESSION_KEY's does,
+  // unset or empty alike, in its message too.
+  it.effect("a missing or empty PLEX_TOKEN's error says what to set, in its message too", () =>
+    Effect.gen(function* () {
+      for (const env of [{}, { PLEX_TOKEN: "" }]) {
+        const error = yield* failure(Credentials.layerConfig(), env)
+        assert.instanceOf(error, Config.ConfigError)
+        assert.include(String(error), 'at ["PLEX_TOKEN"]')
+        assert.include(
+          String(error),
+          "Expected PLEX_TOKEN to be set: the Plex token of the account to act as"
+        )
+        assert.include((error as Config.ConfigError).message, "Expected PLEX_TOKEN to be set")
+      }
+    })
+  )
+
   for (const variable of [
     "PLEX_PRODUCT",
     "PLEX_VERSION",

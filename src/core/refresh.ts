@@ -226,3 +226,56 @@ export const storedReplacement = (
   isHeld: (token: string) => boolean
 ): string | undefined =>
   stored === undefined || V.tokenProblem(stored) !== undefined || isHeld(stored) ? undefined : stored
+
+/**
+ * While one process runs `obtain` for `Credentials.layerStored` (a PIN login the user approves, a sign-in), it keeps a
+ * lease in the store under {@link obtainingKey}, renewed every `renewMillis` and good for `leaseMillis`: another
+ * process sharing the store that needs a token too (refused at the same moment, or started with none) waits for the
+ * token the first stores, looking every `pollMillis`, instead of running `obtain` as well (a second PIN for the user
+ * to approve). A lease not renewed (its process died) ends after `leaseMillis`; a poll later (one more look for the
+ * token, which a holder stores just after it releases the lease) the next waiting process takes it. Best effort, as the store allows: a store that cannot keep the lease leaves each process to run `obtain`.
+ */
+export const obtainLease = { leaseMillis: 30_000, renewMillis: 10_000, pollMillis: 1_000 } as const
+
+/** The store key of the lease held while `obtain` runs for the token under `key`. */
+export const obtainingKey = (key: string): string => `${key}:obtaining`
+
+/** A lease held by `holder` until `until` (epoch ms), as stored. */
+export const encodeLease = (holder: string, until: number): string => JSON.stringify({ holder, until })
+
+/** What a stored lease says, or undefined when `text` is none or unreadable. */
+const decodeLease = (
+  text: string | undefined
+): { readonly holder: string; readonly until: number } | undefined => {
+  if (text === undefined) return undefined
+  try {
+    const lease: unknown = JSON.parse(text)
+    if (typeof lease !== "object" || lease === null) return undefined
+    const { holder, until } = lease as { readonly holder?: unknown; readonly until?: unknown }
+    return typeof holder === "string" && typeof until === "number" ? { holder, until } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The holder of the lease `text`, good or ended (to release only a lease of one's own). */
+export const leaseHolder = (text: string | undefined): string | undefined => decodeLease(text)?.holder
+
+/**
+ * The holder of the lease `text`, when it is still good at `now`, else undefined (none, ended, unreadable, or one
+ * ending further than a lease ever lasts: a clock far ahead, a value not written by a lease, must not hold others
+ * off for longer than a lease).
+ */
+export const liveLeaseHolder = (text: string | undefined, now: number): string | undefined => {
+  const lease = decodeLease(text)
+  return lease !== undefined && lease.until > now && lease.until <= now + obtainLease.leaseMillis
+    ? lease.holder
+    : undefined
+}
+
+/** A holder id for one layer's leases (random: two processes never share one; `getRandomValues`, which a page
+ * served over plain http has too, unlike `randomUUID`). */
+export const newLeaseHolder = (): string =>
+  Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (byte) =>
+    byte.toString(16).padStart(2, "0")
+  ).join("")

@@ -7,6 +7,14 @@
  * @internal
  */
 
+/**
+ * What the error of the account token's variable (`PLEX_TOKEN`) not configured says, unset or empty: what to set,
+ * as for `PLEX_SESSION_KEY` (`web/signed.ts` `keyMissing`). Effect's own says only `<redacted>` (Effect 3's
+ * `Config.redacted`) or that a string was expected (Effect 4). Never a value: there is none.
+ */
+export const tokenMissing = (variable: string): string =>
+  `Expected ${variable} to be set: the Plex token of the account to act as (X-Plex-Token; \`plex-auth fake-server\` prints one for its fake)`
+
 /** Control characters, which no header value, login or identity field may contain. */
 export const controlChars = /[\u0000-\u001f\u007f]/
 

@@ -275,6 +275,24 @@ export const secretVariable = (key: string): Config.Config<Redacted.Redacted<str
   Config.redacted(variable(key))
 
 /**
+ * {@link secretVariable}, required: not configured (unset or empty), it is still the missing-data `ConfigError` at
+ * `key`, but its message is `missing`, saying what to set (`Config.redacted`'s own reads `<redacted>`, also as the
+ * `message` an app prints). A function, not a value built at load: a call at the top level stays in every bundle
+ * that imports the module.
+ */
+export const requiredSecret = (
+  key: string,
+  missing: string
+): Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> =>
+  Effect.flatMap(
+    Config.option(secretVariable(key)),
+    Option.match({
+      onNone: () => Effect.fail(ConfigError.MissingData([key], missing)),
+      onSome: Effect.succeed
+    })
+  )
+
+/**
  * What a `layerConfig` builds from `given`, a `Config` of the caller's, else from `fallback`, its default: `make`
  * checks the value. Read from the default, an `InvalidInput` is reported by `operation` under the variable the
  * value came from ({@link fromVariables}: `PlexTv.layerConfig: invalid PLEX_TV_URL: ...`); from a `Config` of the
@@ -283,7 +301,7 @@ export const secretVariable = (key: string): Config.Config<Redacted.Redacted<str
 export const configured = <A, B>(
   operation: string,
   given: Config.Config<A> | undefined,
-  fallback: Config.Config<A>,
+  fallback: Effect.Effect<A, ConfigError.ConfigError>,
   variables: Readonly<Record<string, string | undefined>>,
   make: (value: A) => Effect.Effect<B, InvalidInput>
 ): Effect.Effect<B, InvalidInput | ConfigError.ConfigError> =>

@@ -10,6 +10,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import * as Core from "../../../src/core/validate.js"
 import { InvalidInput } from "../PlexError.js"
 
@@ -217,6 +219,30 @@ export const config = <A>(
   Config.isConfig(value) ? value : Effect.fail(invalid(operation, "config", "must be a Config"))
 
 /**
+ * `Config.Redacted(key)`, required: not configured (unset or empty), it is still the `ConfigError` of a missing key
+ * at `key`, but its message is `missing`, saying what to set (Effect's own reads `Expected string`). A function, not
+ * a value built at load: a call at the top level stays in every bundle that imports the module.
+ */
+export const requiredSecret = (
+  key: string,
+  missing: string
+): Effect.Effect<Redacted.Redacted<string>, Config.ConfigError> =>
+  Effect.flatMap(
+    Config.option(Config.Redacted(key)),
+    Option.match({
+      onNone: () =>
+        Effect.fail(
+          new Config.ConfigError(
+            new Schema.SchemaError(
+              new SchemaIssue.Pointer([key], new SchemaIssue.MissingKey({ messageMissingKey: missing }))
+            )
+          )
+        ),
+      onSome: Effect.succeed
+    })
+  )
+
+/**
  * What a `layerConfig` builds from `given`, a `Config` of the caller's, else from `fallback`, its default: `make`
  * checks the value. Read from the default, an `InvalidInput` is reported by `operation` under the variable the
  * value came from ({@link fromVariables}: `PlexTv.layerConfig: invalid PLEX_TV_URL: ...`); from a `Config` of the
@@ -225,7 +251,7 @@ export const config = <A>(
 export const configured = <A, B>(
   operation: string,
   given: Config.Config<A> | undefined,
-  fallback: Config.Config<A>,
+  fallback: Effect.Effect<A, Config.ConfigError>,
   variables: Readonly<Record<string, string | undefined>>,
   make: (value: A) => Effect.Effect<B, InvalidInput>
 ): Effect.Effect<B, InvalidInput | Config.ConfigError> =>

@@ -143,6 +143,13 @@ describe("WebSignIn.start (Effect 4)", () => {
         const params = authUrlParams(url)
         assert.strictEqual(params.get("clientID"), FakePlex.testIdentity.clientIdentifier)
         assert.strictEqual(params.get("context[device][product]"), FakePlex.testIdentity.product)
+        assert.strictEqual(params.get("context[device][version]"), FakePlex.testIdentity.version)
+        // Nothing of the app server's host (its platform, OS release, device, host name: on Node, by default, the
+        // machine's own) goes to the visitor, signed in or not, who is handed this URL.
+        for (const field of ["platform", "platformVersion", "device", "deviceName", "model"]) {
+          assert.isNull(params.get(`context[device][${field}]`), field)
+        }
+        assert.notInclude(url, FakePlex.testIdentity.deviceName ?? "-")
         const forward = new URL(params.get("forwardUrl") ?? "")
         assert.strictEqual(`${forward.origin}${forward.pathname}`, `${APP}/auth/plex/callback`)
         const pins = yield* Effect.flatMap(Effect.service(FakePlex.FakePlex), (f) => f.pins)
@@ -163,6 +170,29 @@ describe("WebSignIn.start (Effect 4)", () => {
         })
         assert.strictEqual(String(started.url), "<redacted>")
         assert.strictEqual(service.settings.sessionCookie, "__Host-plex_session")
+      }).pipe(Effect.provide(env()))
+  )
+  it.effect(
+    "a sign-in started and never finished (a closed tab) leaves nothing in the store, and its cookie expires",
+    () =>
+      // What is pending is in the browser's signed PIN cookie (the PIN at plex.tv expires on its own): nothing is
+      // written to the app's store before a callback opens the session, so nothing is left to clean up.
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* Effect.forEach(Array.from({ length: 20 }), () => service.start)
+        assert.strictEqual(yield* storeSize, 0)
+        // Back after pinLifetime (15 minutes): refused as expired, and still nothing stored.
+        yield* TestClock.adjust("16 minutes")
+        const last = started[started.length - 1]
+        assert.isDefined(last)
+        const error = yield* failure(
+          service.callback({
+            cookie: `${last?.cookie.name}=${last?.cookie.value}`,
+            url: authUrlParams(Redacted.value(last?.url ?? Redacted.make(""))).get("forwardUrl") ?? ""
+          })
+        )
+        assert.deepInclude(error, { _tag: "SignInNotStarted", reason: "Expired" })
+        assert.strictEqual(yield* storeSize, 0)
       }).pipe(Effect.provide(env()))
   )
 })

@@ -50,7 +50,7 @@ export const appSettings = (
   }
 }
 
-/** The app's identity, as the app.plex.tv URL names it. */
+/** The app's identity (the app.plex.tv URL names its product and version only). */
 export type Identity = Omit<AuthUrl.AuthUrlInput, "code" | "forwardUrl" | "appUrl">
 
 /**
@@ -75,9 +75,14 @@ export const start = async (options: {
     S.pinData({ id: pin.id, code: pin.code, nonce }),
     options.now + options.pinMillis
   )
-  // `authUrl` reads the identity's named fields only (a binding may pass its whole identity service).
+  // The app's product and version only, not the platform, OS release, device or host name of its identity (on Node,
+  // by default, the server's own: `vm`, `6.18.44-...`): this URL goes to every visitor who presses the button, signed
+  // in or not, and would tell each the app server's host name and kernel release. plex.tv has the whole identity
+  // from the PIN request's headers all the same (the account's devices list shows it).
   const url = AuthUrl.authUrl({
-    ...identity,
+    clientIdentifier: identity.clientIdentifier,
+    product: identity.product,
+    version: identity.version,
     code: pin.code,
     forwardUrl: S.callbackUrl(settings, nonce),
     appUrl: options.authAppUrl
