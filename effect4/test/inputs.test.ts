@@ -18,11 +18,14 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Jwt from "effect4-plex-auth/Jwt"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexError from "effect4-plex-auth/PlexError"
 import * as PlexServer from "effect4-plex-auth/PlexServer"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import * as Resources from "effect4-plex-auth/Resources"
+import * as ServerClient from "effect4-plex-auth/ServerClient"
 import { FakePlex } from "effect4-plex-auth/testing"
 
 const big = (n: number) => "a".repeat(n)
@@ -255,6 +258,111 @@ describe("bad input fails with InvalidInput before any request", () => {
         )
       }
     })
+  )
+})
+
+describe("a ClientIdentity of the caller's own making", () => {
+  // A `ClientIdentity` service built by hand (`Context.make`, `Layer.succeed`) is not checked by
+  // `ClientIdentity.make`: the engine checks the headers it sends, as `ClientIdentity.make` makes them. Before, a line
+  // break or text not encoded as bytes reached fetch, whose TypeError read as a NetworkError (Transport, which a retry
+  // policy repeats), and an identity without headers reached plex.tv, which answered 400.
+  const good = Effect.runSync(ClientIdentity.make(FakePlex.testIdentity))
+  const withHeader = (name: string, value: unknown) => ({
+    ...good,
+    headers: { ...good.headers, [name]: value }
+  })
+  const malformed: ReadonlyArray<readonly [string, unknown, RegExp]> = [
+    [
+      "a line feed in a value",
+      withHeader("X-Plex-Device-Name", "box\nname"),
+      /ClientIdentity X-Plex-Device-Name: cannot be sent/
+    ],
+    [
+      "CR LF in a value",
+      withHeader("X-Plex-Product", "p\r\nX-Evil: 1"),
+      /ClientIdentity X-Plex-Product: cannot be sent/
+    ],
+    [
+      "a NUL in a value",
+      withHeader("X-Plex-Version", "1\u00002"),
+      /ClientIdentity X-Plex-Version: cannot be sent/
+    ],
+    [
+      "text not encoded as bytes",
+      withHeader("X-Plex-Device-Name", "Café ☕"),
+      /ClientIdentity X-Plex-Device-Name: cannot be sent/
+    ],
+    [
+      "a value that is not a string",
+      withHeader("X-Plex-Version", 2),
+      /ClientIdentity X-Plex-Version: cannot be sent/
+    ],
+    [
+      "a name that is no header name",
+      withHeader("X Plex Device", "box"),
+      /ClientIdentity X Plex Device: cannot be sent/
+    ],
+    [
+      "an empty identifier",
+      withHeader("X-Plex-Client-Identifier", ""),
+      /ClientIdentity X-Plex-Client-Identifier: cannot be sent/
+    ],
+    [
+      "no headers at all (the input fields only)",
+      { ...FakePlex.testIdentity },
+      /ClientIdentity X-Plex-Client-Identifier: cannot be sent/
+    ],
+    [
+      "no identity headers",
+      { ...good, headers: {} },
+      /ClientIdentity X-Plex-Client-Identifier: cannot be sent/
+    ]
+  ]
+  const operations: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, any>]> = [
+    [
+      "PlexAuth.getTokenDetails",
+      PlexAuth.getTokenDetails().pipe(Credentials.withToken(FakePlex.defaults.token))
+    ],
+    ["PinLogin.create", PinLogin.create()],
+    ["Jwt.getNonce", Jwt.getNonce()],
+    // Its headers go with each request of the client it makes: checked when it is made.
+    [
+      "ServerClient.make",
+      ServerClient.make({
+        uri: FakePlex.defaults.serverUrl,
+        token: FakePlex.defaults.token
+      })
+    ]
+  ]
+
+  it.effect("fails with InvalidInput naming the header, never its value, and sends nothing", () =>
+    Effect.gen(function* () {
+      for (const [name, service, reason] of malformed) {
+        for (const [operation, run] of operations) {
+          const error = yield* Effect.flip(
+            run.pipe(Effect.provideService(ClientIdentity.ClientIdentity, untyped(service)))
+          )
+          assert.instanceOf(error, PlexError.InvalidInput, `${operation}, ${name}`)
+          const invalid = error as PlexError.InvalidInput
+          assert.strictEqual(invalid.operation, operation, name)
+          assert.match(invalid.message, reason, `${operation}, ${name}`)
+          for (const value of ["box\nname", "X-Evil", "Café"]) assert.notInclude(invalid.message, value, name)
+        }
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("one whose headers could have come from ClientIdentity.make is sent as it is", () =>
+    Effect.gen(function* () {
+      const own = { ...good, headers: { ...good.headers, "X-Plex-Device-Name": "Caf\u00c3\u00a9 box" } }
+      yield* PlexAuth.getTokenDetails().pipe(
+        Credentials.withToken(FakePlex.defaults.token),
+        Effect.provideService(ClientIdentity.ClientIdentity, own)
+      )
+      const [sent] = yield* FakePlex.requests
+      assert.strictEqual(sent?.status, 200)
+    }).pipe(Effect.provide(Env))
   )
 })
 

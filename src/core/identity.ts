@@ -83,11 +83,10 @@ export const headerNames = {
 } as const satisfies Record<HeaderField, string>
 
 // Header values travel as bytes; Plex reads them as UTF-8. `fetch` accepts
-// only byte strings, so non-ASCII text is sent as its UTF-8 bytes.
-export const utf8HeaderValue = (value: string): string => {
-  if (/^[\u0000-\u007f]*$/.test(value)) return value
-  return Array.from(new TextEncoder().encode(value), (byte) => String.fromCharCode(byte)).join("")
-}
+// only byte strings, so text is sent as its UTF-8 bytes (ASCII text is its own).
+// A value is checked first: at most `limits.header` characters, 3 bytes each, arguments enough.
+export const utf8HeaderValue = (value: string): string =>
+  String.fromCharCode(...new TextEncoder().encode(value))
 
 /**
  * The version of effect-plex-auth, sent as `X-Plex-Version` when the
@@ -134,7 +133,7 @@ interface RuntimeLike {
 const attempt = (read: () => unknown): string | undefined => {
   try {
     const value = read()
-    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined
+    return (typeof value === "string" && value.trim()) || undefined
   } catch {
     return undefined
   }
@@ -276,10 +275,39 @@ export const buildIdentity = (
     out[key] = checked
     headers[headerNames[key]] = utf8HeaderValue(checked)
   }
-  // Both were checked above: a missing or empty one is Invalid.
-  return {
-    _tag: "Built",
-    fields: { ...out, clientIdentifier: out.clientIdentifier!, product: out.product! },
-    headers
-  }
+  // `clientIdentifier` and `product` were checked above: a missing or empty one is Invalid.
+  return { _tag: "Built", fields: out as Extract<Built, { _tag: "Built" }>["fields"], headers }
 }
+
+/**
+ * A header name (RFC 9110's token), a line feed, and a value as `ClientIdentity.make` makes one: not empty, bytes
+ * (code points up to U+00FF: {@link buildIdentity} encodes text as UTF-8), no control character but tab.
+ */
+const sendable = /^[\w!#$%&'*+.^`|~-]+\n[\t -~\x80-\xff]+$/
+
+/**
+ * The `ClientIdentity` service's header that cannot be sent, as the `InvalidInput` field naming it (never its
+ * value: `ClientIdentity X-Plex-Device-Name`), or undefined. {@link buildIdentity}'s headers pass; a service built
+ * by hand (`Context.make`, `Layer.succeed`) may not: without this check a line break or text not encoded as bytes
+ * reached `fetch`, whose `TypeError` read as a `NetworkError` (which a retry policy repeats), and missing identity
+ * headers reached plex.tv (400). Every operation's bundle carries it: small on purpose (literal names, not
+ * {@link headerNames}'s whole table).
+ */
+export const unsendableHeader = (headers: unknown): string | undefined => {
+  // Over the two identity headers, as missing: headers that are no object (untyped JavaScript) leave them so.
+  const entries: Readonly<Record<string, unknown>> = {
+    "X-Plex-Client-Identifier": 0,
+    "X-Plex-Product": 0,
+    ...(headers as object)
+  }
+  for (const name in entries) {
+    // A value that is not a string is checked as empty, which the pattern refuses.
+    if (!sendable.test(`${name}\n${typeof entries[name] === "string" ? entries[name] : ""}`)) {
+      return `ClientIdentity ${name}`
+    }
+  }
+  return undefined
+}
+
+/** Why {@link unsendableHeader}'s header is refused (the reason of the `InvalidInput` naming it). */
+export const unsendableProblem = "cannot be sent"
