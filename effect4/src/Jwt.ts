@@ -255,9 +255,7 @@ export const importKey = (
   input: string | Redacted.Redacted<string> | RawKeyPair
 ): Effect.Effect<DeviceKey, InvalidInput> =>
   Effect.flatMap(
-    Effect.promise(() =>
-      JwtFacts.importKeyInput(input, (value) => (Redacted.isRedacted(value) ? Redacted.value(value) : value))
-    ),
+    Effect.promise(() => JwtFacts.importKeyInput(input, V.reveal)),
     (imported): Effect.Effect<DeviceKey, InvalidInput> =>
       "problem" in imported
         ? Effect.fail(V.invalid("Jwt.importKey", "key", imported.problem))

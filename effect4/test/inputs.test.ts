@@ -16,8 +16,10 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Claim from "effect4-plex-auth/Claim"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Home from "effect4-plex-auth/Home"
 import * as Jwt from "effect4-plex-auth/Jwt"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
@@ -25,6 +27,7 @@ import * as PlexError from "effect4-plex-auth/PlexError"
 import * as PlexServer from "effect4-plex-auth/PlexServer"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import * as Resources from "effect4-plex-auth/Resources"
+import * as ServerAccess from "effect4-plex-auth/ServerAccess"
 import * as ServerClient from "effect4-plex-auth/ServerClient"
 import { FakePlex } from "effect4-plex-auth/testing"
 
@@ -454,5 +457,111 @@ describe("a token from Credentials of the caller's own making", () => {
         }
         assert.strictEqual((yield* FakePlex.requests).length, before, "no probe was sent")
       }).pipe(Effect.provide(Env))
+  )
+})
+
+describe("a wiped Redacted", () => {
+  // `Redacted.wipeUnsafe` deletes what a `Redacted` holds, and `Redacted.value` then throws ("Unable to get redacted
+  // value"). Given as a secret it was that defect; it is InvalidInput naming the input (never a value), before any
+  // request, wherever a secret is taken.
+  const wipedOf = <A>(value: A): Redacted.Redacted<A> => {
+    const secret = Redacted.make(value)
+    Redacted.wipeUnsafe(secret)
+    return secret
+  }
+  const wiped = () => wipedOf("wiped-s3cret-0123456789")
+  const own = () => Layer.succeed(Credentials.Credentials, { token: Effect.sync(wiped) })
+  const connection = () => ({ uri: FakePlex.defaults.serverUrl, token: wiped() })
+  /** Each operation, the input it names, and the reason (`was wiped`, after what a key pair names). */
+  const cases: ReadonlyArray<readonly [string, string, string, () => Effect.Effect<unknown, unknown, any>]> =
+    [
+      [
+        "PlexAuth.postUsersSignInData",
+        "password",
+        "was wiped",
+        () => PlexAuth.postUsersSignInData({ login: "alice", password: wiped() })
+      ],
+      [
+        "PlexAuth.postUsersSignInData",
+        "verificationCode",
+        "was wiped",
+        () => PlexAuth.postUsersSignInData({ login: "alice", password: "pw", verificationCode: wiped() })
+      ],
+      ["Credentials", "token", "was wiped", () => Credentials.make(wiped())],
+      [
+        "PlexAuth.getTokenDetails",
+        "token",
+        "was wiped",
+        // A `Credentials` service of the caller's own making whose token was wiped: the engine's check.
+        () => PlexAuth.getTokenDetails().pipe(Effect.provide(own()))
+      ],
+      ["ServerClient.make", "token", "was wiped", () => ServerClient.make(connection())],
+      [
+        "ServerClient.mediaUrlWithToken",
+        "token",
+        "was wiped",
+        () => Effect.try({ try: () => ServerClient.mediaUrlWithToken(connection(), "/a"), catch: (e) => e })
+      ],
+      ["Jwt.decode", "token", "was wiped", () => Jwt.decode(wiped())],
+      ["Jwt.importKey", "key", "was wiped", () => Jwt.importKey(wiped())],
+      [
+        "Jwt.importKey",
+        "key",
+        "privateKey was wiped",
+        () => Jwt.importKey({ privateKey: wipedOf(new Uint8Array(32)), publicKey: new Uint8Array(32) })
+      ],
+      ["PinLogin.check", "deviceJwt", "was wiped", () => PinLogin.check({ id: 1 }, { deviceJwt: wiped() })],
+      [
+        "Resources.connect",
+        "accessToken",
+        "was wiped",
+        () =>
+          Resources.connect(
+            untyped({ name: "x", clientIdentifier: "c0ffee", connections: [], accessToken: wiped() })
+          )
+      ],
+      [
+        "Claim.claimServer",
+        "claimToken",
+        "was wiped",
+        () => Claim.claimServer(FakePlex.defaults.serverUrl, { claimToken: wiped() })
+      ],
+      [
+        "ServerAccess.check",
+        "token",
+        "was wiped",
+        () =>
+          Effect.scoped(
+            Effect.flatMap(ServerAccess.makeChecker("0".repeat(40), { ttl: "1 minute" }), (checker) =>
+              checker.check(wiped())
+            )
+          )
+      ],
+      ["Home.switchUser", "pin", "was wiped", () => Home.switchUser("Kids", { pin: wiped() })]
+    ]
+
+  it.effect("is InvalidInput naming the input, never a defect, and sends nothing", () =>
+    Effect.gen(function* () {
+      const seen: Array<string> = []
+      for (const [operation, field, , run] of cases) {
+        const exit = yield* Effect.exit(
+          Effect.suspend(run).pipe(Credentials.withToken(FakePlex.defaults.token))
+        )
+        const error = Exit.isFailure(exit)
+          ? Option.getOrUndefined(Cause.findErrorOption(exit.cause))
+          : undefined
+        seen.push(
+          error instanceof PlexError.InvalidInput
+            ? `${error.operation}: invalid ${error.field}: ${error.reason}`
+            : `${operation} ${field}: ${outcome(exit)}`
+        )
+      }
+      // All at once: each case that is not InvalidInput shows what it was (a defect before the fix).
+      assert.deepStrictEqual(
+        seen,
+        cases.map(([operation, field, reason]) => `${operation}: invalid ${field}: ${reason}`)
+      )
+      assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+    }).pipe(Effect.provide(Env))
   )
 })
