@@ -303,7 +303,7 @@ export const switchUser = (
     // Untyped JavaScript may pass anything: InvalidInput before any request, never a TypeError.
     yield* V.object(operation, "options", options, true)
     const pin = options.pin === undefined ? undefined : V.toRedacted(options.pin)
-    const pinProblem = pin === undefined ? undefined : Facts.pinProblem(Redacted.value(pin))
+    const pinProblem = pin === undefined ? undefined : Facts.pinProblem(V.reveal(pin))
     if (pinProblem !== undefined) return yield* V.invalid(operation, "pin", pinProblem)
     let target: HomeUser
     if (typeof user === "object" && user !== null) {

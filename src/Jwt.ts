@@ -257,9 +257,7 @@ export const importKey = (
   input: string | Redacted.Redacted<string> | RawKeyPair
 ): Effect.Effect<DeviceKey, InvalidInput> =>
   Effect.flatMap(
-    Effect.promise(() =>
-      JwtFacts.importKeyInput(input, (value) => (Redacted.isRedacted(value) ? Redacted.value(value) : value))
-    ),
+    Effect.promise(() => JwtFacts.importKeyInput(input, V.reveal)),
     (imported): Effect.Effect<DeviceKey, InvalidInput> =>
       "problem" in imported
         ? Effect.fail(V.invalid("Jwt.importKey", "key", imported.problem))
@@ -551,8 +549,11 @@ const Nonce = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.nonceFields())
  * @since 0.1.0
  * @category operations
  */
-export const getNonce = (): Effect.Effect<string, ResponseError, HttpClient.HttpClient | ClientIdentity> =>
-  nonceAs("Jwt.getNonce")
+export const getNonce = (): Effect.Effect<
+  string,
+  ResponseError | InvalidInput,
+  HttpClient.HttpClient | ClientIdentity
+> => nonceAs("Jwt.getNonce")
 
 /** `GET /api/v2/auth/nonce` for the public function `operation` (its span and errors are named after it). */
 const nonceAs = (operation: string) =>
@@ -674,14 +675,15 @@ export const deviceJwt = (
   )
 
 /** plex.tv refused the device JWT's nonce (unknown, already used, expired): a fresh one may do. */
-const nonceRefused = (error: ResponseError): error is BadRequest => JwtFacts.nonceRefused(error)
+const nonceRefused = (error: ResponseError | InvalidInput): error is BadRequest =>
+  JwtFacts.nonceRefused(error)
 
 /** plex.tv refused the device JWT's signature or its key (unknown, not registered, revoked). */
-const keyRefused = (error: ResponseError): error is BadRequest => JwtFacts.keyRefused(error)
+const keyRefused = (error: ResponseError | InvalidInput): error is BadRequest => JwtFacts.keyRefused(error)
 
 const retryingExchange = <A, R>(
-  run: Effect.Effect<A, ResponseError, R>
-): Effect.Effect<A, ResponseError, R> =>
+  run: Effect.Effect<A, ResponseError | InvalidInput, R>
+): Effect.Effect<A, ResponseError | InvalidInput, R> =>
   Effect.flatMap(CurrentRetryPolicy, (policy) =>
     // The POST inside is never repeated on its own; the policy repeats the whole attempt.
     Request.retrying(Effect.provideService(run, CurrentRetryPolicy, noRetry), policy, true)
@@ -694,7 +696,7 @@ const exchangeFor = (
   key: DeviceKey,
   scope: string | undefined,
   lifetime: Duration.Duration
-): Effect.Effect<PlexJwt, ResponseError, HttpClient.HttpClient | ClientIdentity> => {
+): Effect.Effect<PlexJwt, ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> => {
   const attempt = Effect.gen(function* () {
     const jwt = yield* freshDeviceJwt(key, scope, lifetime)
     // Its client span, named `Jwt.exchange` too, sits inside this one (`plex.operation`: exchangeJwt).
@@ -824,7 +826,7 @@ const Keys = /*#__PURE__*/ L.struct(/*#__PURE__*/ JwtFacts.keysFields(PublicKey)
  */
 export const getKeys = (): Effect.Effect<
   ReadonlyArray<PublicKey>,
-  ResponseError,
+  ResponseError | InvalidInput,
   HttpClient.HttpClient | ClientIdentity
 > =>
   Effect.map(
@@ -958,7 +960,7 @@ const verifyFetched = (
   token: string | Redacted.Redacted<string>,
   binding: Binding,
   clockSkew: Duration.Duration
-): Effect.Effect<Claims, InvalidJwt | ResponseError, HttpClient.HttpClient | ClientIdentity> =>
+): Effect.Effect<Claims, InvalidJwt | ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
   Effect.flatMap(getKeys(), (keys) => verifyAgainst(token, keys, binding, clockSkew)).pipe(
     Effect.withSpan("Jwt.verify")
   )
@@ -991,7 +993,7 @@ export const createPin = (
 const createCheckedPin = (
   key: DeviceKey,
   options: PinLogin.CreateOptions
-): Effect.Effect<PinLogin.Pin, PinLogin.CreateError, HttpClient.HttpClient | ClientIdentity> =>
+): Effect.Effect<PinLogin.Pin, PinLogin.CreateError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
   Effect.map(
     atJwtHost("Jwt.createPin", {
       ...JwtFacts.createJwtPin,
@@ -1243,11 +1245,11 @@ const credentialsWith = <E, R>(
     const margin = yield* checkRefreshMargin("Jwt.makeCredentials", options.refreshMargin)
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     const onToken = options.onToken ?? (() => Effect.void)
-    const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError> =>
+    const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError | InvalidInput> =>
       options.verify
         ? Effect.as(Effect.provide(verifyFetched(jwt.token, options.key, defaultClockSkew), context), jwt)
         : Effect.succeed(jwt)
-    const renew: Effect.Effect<PlexJwt, ResponseError | InvalidJwt> = Effect.provide(
+    const renew: Effect.Effect<PlexJwt, ResponseError | InvalidJwt | InvalidInput> = Effect.provide(
       exchangeFor(options.key, undefined, defaultDeviceJwtLifetime),
       context
     ).pipe(Effect.flatMap(checked), Effect.withSpan("Jwt.refresh"))

@@ -33,6 +33,7 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
+import { unsendableHeader, unsendableProblem } from "./core/identity.js"
 import * as Policy from "./core/policy.js"
 import { withSecretHeaderNames } from "./core/redact.js"
 import * as Facts from "./core/serverClient.js"
@@ -163,6 +164,11 @@ export const make = (
     const token = yield* V.token("ServerClient.make", "token", connection?.token)
     const origin = new URL(base).origin
     const identity = yield* ClientIdentity
+    // Its headers go with every request: checked as the engine checks them (a service of the caller's own making
+    // with a line break or non-byte text would fail each request in `fetch`, as a transport error a retry repeats).
+    const unsendable = unsendableHeader(identity.headers)
+    if (unsendable !== undefined)
+      return yield* Effect.fail(V.invalid("ServerClient.make", unsendable, unsendableProblem))
     const client = yield* HttpClient.HttpClient
     const propagate = yield* TracePropagation
     const secrets = [Redacted.value(token)]

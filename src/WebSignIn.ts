@@ -599,7 +599,8 @@ export const make = (
     const prefix = options.storePrefix ?? Core.defaultStorePrefix
 
     const secret = yield* options.sessionKey ?? sessionKeyVariable()
-    const problem = Signed.keyProblem(Redacted.value(secret))
+    const raw = V.reveal(secret)
+    const problem = typeof raw === "string" ? Signed.keyProblem(raw) : Validate.notString(raw)
     if (problem !== undefined) {
       // From the environment, the variable the user set; from a Config of the caller's, the option.
       const field = options.sessionKey === undefined ? "PLEX_SESSION_KEY" : "sessionKey"

@@ -8,13 +8,19 @@
 import { assert, describe } from "@effect/vitest"
 import { Cause, Effect, Exit, FastCheck as fc, Layer, Option, Redacted } from "effect"
 import {
+  Claim,
   ClientIdentity,
   Credentials,
+  Home,
+  Jwt,
+  PinLogin,
   PlexAuth,
   PlexError,
   PlexServer,
   PlexTv,
-  Resources
+  Resources,
+  ServerAccess,
+  ServerClient
 } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "./support/it.js"
@@ -181,6 +187,111 @@ describe("bad input fails with InvalidInput before any request", () => {
   )
 })
 
+describe("a ClientIdentity of the caller's own making", () => {
+  // A `ClientIdentity` service built by hand (`Context.make`, `Layer.succeed`) is not checked by
+  // `ClientIdentity.make`: the engine checks the headers it sends, as `ClientIdentity.make` makes them. Before, a line
+  // break or text not encoded as bytes reached fetch, whose TypeError read as a NetworkError (Transport, which a retry
+  // policy repeats), and an identity without headers reached plex.tv, which answered 400.
+  const good = Effect.runSync(ClientIdentity.make(FakePlex.testIdentity))
+  const withHeader = (name: string, value: unknown) => ({
+    ...good,
+    headers: { ...good.headers, [name]: value }
+  })
+  const malformed: ReadonlyArray<readonly [string, unknown, RegExp]> = [
+    [
+      "a line feed in a value",
+      withHeader("X-Plex-Device-Name", "box\nname"),
+      /ClientIdentity X-Plex-Device-Name: cannot be sent/
+    ],
+    [
+      "CR LF in a value",
+      withHeader("X-Plex-Product", "p\r\nX-Evil: 1"),
+      /ClientIdentity X-Plex-Product: cannot be sent/
+    ],
+    [
+      "a NUL in a value",
+      withHeader("X-Plex-Version", "1\u00002"),
+      /ClientIdentity X-Plex-Version: cannot be sent/
+    ],
+    [
+      "text not encoded as bytes",
+      withHeader("X-Plex-Device-Name", "Café ☕"),
+      /ClientIdentity X-Plex-Device-Name: cannot be sent/
+    ],
+    [
+      "a value that is not a string",
+      withHeader("X-Plex-Version", 2),
+      /ClientIdentity X-Plex-Version: cannot be sent/
+    ],
+    [
+      "a name that is no header name",
+      withHeader("X Plex Device", "box"),
+      /ClientIdentity X Plex Device: cannot be sent/
+    ],
+    [
+      "an empty identifier",
+      withHeader("X-Plex-Client-Identifier", ""),
+      /ClientIdentity X-Plex-Client-Identifier: cannot be sent/
+    ],
+    [
+      "no headers at all (the input fields only)",
+      { ...FakePlex.testIdentity },
+      /ClientIdentity X-Plex-Client-Identifier: cannot be sent/
+    ],
+    [
+      "no identity headers",
+      { ...good, headers: {} },
+      /ClientIdentity X-Plex-Client-Identifier: cannot be sent/
+    ]
+  ]
+  const operations: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, any>]> = [
+    [
+      "PlexAuth.getTokenDetails",
+      PlexAuth.getTokenDetails().pipe(Credentials.withToken(FakePlex.defaults.token))
+    ],
+    ["PinLogin.create", PinLogin.create()],
+    ["Jwt.getNonce", Jwt.getNonce()],
+    // Its headers go with each request of the client it makes: checked when it is made.
+    [
+      "ServerClient.make",
+      ServerClient.make({
+        uri: FakePlex.defaults.serverUrl,
+        token: FakePlex.defaults.token
+      })
+    ]
+  ]
+
+  it.effect("fails with InvalidInput naming the header, never its value, and sends nothing", () =>
+    Effect.gen(function* () {
+      for (const [name, service, reason] of malformed) {
+        for (const [operation, run] of operations) {
+          const error = yield* Effect.flip(
+            run.pipe(Effect.provideService(ClientIdentity.ClientIdentity, untyped(service)))
+          )
+          assert.instanceOf(error, PlexError.InvalidInput, `${operation}, ${name}`)
+          const invalid = error as PlexError.InvalidInput
+          assert.strictEqual(invalid.operation, operation, name)
+          assert.match(invalid.message, reason, `${operation}, ${name}`)
+          for (const value of ["box\nname", "X-Evil", "Café"]) assert.notInclude(invalid.message, value, name)
+        }
+      }
+      assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("one whose headers could have come from ClientIdentity.make is sent as it is", () =>
+    Effect.gen(function* () {
+      const own = { ...good, headers: { ...good.headers, "X-Plex-Device-Name": "Caf\u00c3\u00a9 box" } }
+      yield* PlexAuth.getTokenDetails().pipe(
+        Credentials.withToken(FakePlex.defaults.token),
+        Effect.provideService(ClientIdentity.ClientIdentity, own)
+      )
+      const [sent] = yield* FakePlex.requests
+      assert.strictEqual(sent?.status, 200)
+    }).pipe(Effect.provide(Env))
+  )
+})
+
 describe("a token from Credentials of the caller's own making", () => {
   // A `Credentials` service built by hand (say, reading a token file each time) is not checked by
   // `Credentials.make`: the engine checks the token it is given, as `Credentials.make` would.
@@ -269,5 +380,111 @@ describe("a token from Credentials of the caller's own making", () => {
         }
         assert.strictEqual((yield* FakePlex.requests).length, before, "no probe was sent")
       }).pipe(Effect.provide(Env))
+  )
+})
+
+describe("a wiped Redacted", () => {
+  // `Redacted.unsafeWipe` deletes what a `Redacted` holds, and `Redacted.value` then throws ("Unable to get redacted
+  // value"). Given as a secret it was that defect; it is InvalidInput naming the input (never a value), before any
+  // request, wherever a secret is taken.
+  const wipedOf = <A>(value: A): Redacted.Redacted<A> => {
+    const secret = Redacted.make(value)
+    Redacted.unsafeWipe(secret)
+    return secret
+  }
+  const wiped = () => wipedOf("wiped-s3cret-0123456789")
+  const own = () => Layer.succeed(Credentials.Credentials, { token: Effect.sync(wiped) })
+  const connection = () => ({ uri: FakePlex.defaults.serverUrl, token: wiped() })
+  /** Each operation, the input it names, and the reason (`was wiped`, after what a key pair names). */
+  const cases: ReadonlyArray<readonly [string, string, string, () => Effect.Effect<unknown, unknown, any>]> =
+    [
+      [
+        "PlexAuth.postUsersSignInData",
+        "password",
+        "was wiped",
+        () => PlexAuth.postUsersSignInData({ login: "alice", password: wiped() })
+      ],
+      [
+        "PlexAuth.postUsersSignInData",
+        "verificationCode",
+        "was wiped",
+        () => PlexAuth.postUsersSignInData({ login: "alice", password: "pw", verificationCode: wiped() })
+      ],
+      ["Credentials", "token", "was wiped", () => Credentials.make(wiped())],
+      [
+        "PlexAuth.getTokenDetails",
+        "token",
+        "was wiped",
+        // A `Credentials` service of the caller's own making whose token was wiped: the engine's check.
+        () => PlexAuth.getTokenDetails().pipe(Effect.provide(own()))
+      ],
+      ["ServerClient.make", "token", "was wiped", () => ServerClient.make(connection())],
+      [
+        "ServerClient.mediaUrlWithToken",
+        "token",
+        "was wiped",
+        () => Effect.try({ try: () => ServerClient.mediaUrlWithToken(connection(), "/a"), catch: (e) => e })
+      ],
+      ["Jwt.decode", "token", "was wiped", () => Jwt.decode(wiped())],
+      ["Jwt.importKey", "key", "was wiped", () => Jwt.importKey(wiped())],
+      [
+        "Jwt.importKey",
+        "key",
+        "privateKey was wiped",
+        () => Jwt.importKey({ privateKey: wipedOf(new Uint8Array(32)), publicKey: new Uint8Array(32) })
+      ],
+      ["PinLogin.check", "deviceJwt", "was wiped", () => PinLogin.check({ id: 1 }, { deviceJwt: wiped() })],
+      [
+        "Resources.connect",
+        "accessToken",
+        "was wiped",
+        () =>
+          Resources.connect(
+            untyped({ name: "x", clientIdentifier: "c0ffee", connections: [], accessToken: wiped() })
+          )
+      ],
+      [
+        "Claim.claimServer",
+        "claimToken",
+        "was wiped",
+        () => Claim.claimServer(FakePlex.defaults.serverUrl, { claimToken: wiped() })
+      ],
+      [
+        "ServerAccess.check",
+        "token",
+        "was wiped",
+        () =>
+          Effect.scoped(
+            Effect.flatMap(ServerAccess.makeChecker("0".repeat(40), { ttl: "1 minute" }), (checker) =>
+              checker.check(wiped())
+            )
+          )
+      ],
+      ["Home.switchUser", "pin", "was wiped", () => Home.switchUser("Kids", { pin: wiped() })]
+    ]
+
+  it.effect("is InvalidInput naming the input, never a defect, and sends nothing", () =>
+    Effect.gen(function* () {
+      const seen: Array<string> = []
+      for (const [operation, field, , run] of cases) {
+        const exit = yield* Effect.exit(
+          Effect.suspend(run).pipe(Credentials.withToken(FakePlex.defaults.token))
+        )
+        const error = Exit.isFailure(exit)
+          ? Option.getOrUndefined(Cause.failureOption(exit.cause))
+          : undefined
+        seen.push(
+          error instanceof PlexError.InvalidInput
+            ? `${error.operation}: invalid ${error.field}: ${error.reason}`
+            : `${operation} ${field}: ${outcome(exit)}`
+        )
+      }
+      // All at once: each case that is not InvalidInput shows what it was (a defect before the fix).
+      assert.deepStrictEqual(
+        seen,
+        cases.map(([operation, field, reason]) => `${operation}: invalid ${field}: ${reason}`)
+      )
+      assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+    }).pipe(Effect.provide(Env))
   )
 })

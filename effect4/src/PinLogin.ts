@@ -158,7 +158,7 @@ export const check = (
 const readPin = (
   pin: Pick<Pin, "id">,
   options: CheckOptions
-): Effect.Effect<Pin, CheckError, HttpClient.HttpClient | ClientIdentity> =>
+): Effect.Effect<Pin, CheckError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
   checkAt(options.deviceJwt === undefined ? PlexTv : JwtHost, {
     // The PIN id stays out of spans (`spanPath`): with the client identifier it fetches the approved token.
     ...PinFacts.checkPin(pin.id, options.deviceJwt),
@@ -290,16 +290,16 @@ export interface PollOptions {
    * may have used it). A check refused for the JWT's nonce (422: unknown,
    * used or expired) is made once more at once, with the JWT run again.
    */
-  readonly deviceJwt?: Effect.Effect<Redacted.Redacted<string>, CheckError> | undefined
+  readonly deviceJwt?: Effect.Effect<Redacted.Redacted<string>, CheckError | InvalidInput> | undefined
 }
 
 /** Failures worth riding out while polling: rate limits, no answer, and 5xx answers. */
 type TransientError = NetworkError | RateLimited | Unexpected
 
-const isTransientError = (error: CheckError): error is TransientError =>
+const isTransientError = (error: CheckError | InvalidInput): error is TransientError =>
   PinFacts.isTransientCheckFailure(error)
 
-const isTransient = (error: CheckError): boolean => isTransientError(error)
+const isTransient = (error: CheckError | InvalidInput): boolean => isTransientError(error)
 
 /**
  * Polls a PIN until the user approves it and returns the token. Slows down
@@ -336,7 +336,7 @@ export const poll = (
     const readAt = (yield* PinReadAt) ?? now
     const deadline = PinFacts.pinDeadline(pin, readAt, Duration.toMillis(fallbackLifetime))
     // Rate limited (429, code 1003): back off from 2 s up to 30 s, and never sooner than Retry-After.
-    const growing: Schedule.Schedule<Duration.Duration, CheckError> = Schedule.exponential(
+    const growing: Schedule.Schedule<Duration.Duration, CheckError | InvalidInput> = Schedule.exponential(
       Duration.millis(PinFacts.slowDown.initialMillis),
       PinFacts.slowDown.factor
     ).pipe(

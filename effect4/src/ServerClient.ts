@@ -38,6 +38,7 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { foreignAnswer, isRedirect } from "../../src/core/policy.js"
 import { guardFetch } from "../../src/core/fetchGuard.js"
+import { unsendableHeader, unsendableProblem } from "../../src/core/identity.js"
 import { withSecretHeaderNames } from "../../src/core/redact.js"
 import * as Facts from "../../src/core/serverClient.js"
 import { ClientIdentity } from "./ClientIdentity.js"
@@ -188,6 +189,11 @@ export const make = (
     const token = yield* V.token("ServerClient.make", "token", connection?.token)
     const origin = new URL(base).origin
     const identity = yield* ClientIdentity
+    // Its headers go with every request: checked as the engine checks them (a service of the caller's own making
+    // with a line break or non-byte text would fail each request in `fetch`, as a transport error a retry repeats).
+    const unsendable = unsendableHeader(identity.headers)
+    if (unsendable !== undefined)
+      return yield* Effect.fail(V.invalid("ServerClient.make", unsendable, unsendableProblem))
     const client = yield* HttpClient.HttpClient
     const propagate = yield* Request.TracePropagation
     const secrets = [Redacted.value(token)]

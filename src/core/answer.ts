@@ -97,7 +97,7 @@ export const decodedBody = <A>(
 /** Why a body did not decode: a path and a kind, never a value. */
 export const decodeFailureDetail = (path: ReadonlyArray<PropertyKey>, missing: boolean): string =>
   `the body does not have the expected shape: ${missing ? "missing" : "invalid"} ${
-    path.length > 0 ? path.map(String).join(".") : "body"
+    path.length > 0 ? path.join(".") : "body"
   }`
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { Endpoint } from "./endpoint.js"
 import { twoFactorOutcome, verificationCodeProblem, verificationCodeToSend } from "./twoFactor.js"
-import { loginProblem, passwordProblem, sourceProblem } from "./validate.js"
+import { loginProblem, notString, passwordProblem, sourceProblem } from "./validate.js"
 
 /** An endpoint: its name, method, path below the base URL and behaviour (see `endpoint.ts`). */
 export type { Endpoint } from "./endpoint.js"
@@ -69,7 +69,8 @@ export interface Problem {
 /**
  * The sign-in form, or the argument at fault. `password` and `code` are
  * whatever the edition holds them in (`Redacted`): `reveal` gives their text
- * for the checks, and they are placed in the form as they are (the code
+ * for the checks (the edition's `internal/validate.ts` `reveal`: a wiped one
+ * reads as `wiped`, which the checks refuse), and they are placed in the form as they are (the code
  * trimmed, a six-digit code typed in groups without its separators:
  * {@link verificationCodeToSend}, through `wrap`).
  */
@@ -97,7 +98,7 @@ export const signInForm = <S>(
   ]
   if (input.verificationCode !== undefined) {
     const raw = reveal(input.verificationCode)
-    const problem = typeof raw === "string" ? verificationCodeProblem(raw) : "must be a string"
+    const problem = typeof raw === "string" ? verificationCodeProblem(raw) : notString(raw)
     if (problem !== undefined) return { field: "verificationCode", problem }
     form.push(["verificationCode", wrap(verificationCodeToSend(raw as string))])
   }

@@ -259,6 +259,9 @@ const keepValid = <A>(item: Codec<A>, list: ReadonlyArray<unknown>): Array<A> =>
   return out
 }
 
+/** `u` as a list: an array as it is, a single object as a one-element array (XML-to-JSON habit), else empty. */
+export const listOf = (u: unknown): ReadonlyArray<unknown> => (Array.isArray(u) ? u : isRecord(u) ? [u] : [])
+
 /**
  * An array whose invalid elements are dropped; a single object is read as a
  * one-element array (XML-to-JSON habit), anything else as empty.
@@ -266,7 +269,7 @@ const keepValid = <A>(item: Codec<A>, list: ReadonlyArray<unknown>): Array<A> =>
 export const lenientArray = <A>(of: CodecLike<A>): Codec<ReadonlyArray<A>> => {
   const item = codecOf(of)
   return {
-    decode: (u) => keepValid(item, Array.isArray(u) ? u : isRecord(u) ? [u] : []),
+    decode: (u) => keepValid(item, listOf(u)),
     shape: { _tag: "Array", item }
   }
 }

@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { decodeNum, decodeStr, Failure, isRecord } from "./decode.js"
+import { decodeNum, decodeStr, Failure, isRecord, listOf } from "./decode.js"
 import { isJson } from "./policy.js"
 
 /** One entry of a Plex error body, as read. */
@@ -31,16 +31,16 @@ export const errorEntries = (contentType: string | undefined, text: string): Rea
     return []
   }
   if (!isRecord(body)) return []
-  const raw = body["errors"]
-  const list = Array.isArray(raw) ? raw : isRecord(raw) ? [raw] : []
-  return list.filter(isRecord).map((e) => {
-    const entry: { code?: number; message?: string; status?: number } = {}
-    const code = decodeNum(e["code"])
-    const message = decodeStr(e["message"])
-    const status = decodeNum(e["status"])
-    if (!(code instanceof Failure)) entry.code = code
-    if (!(message instanceof Failure)) entry.message = message
-    if (!(status instanceof Failure)) entry.status = status
-    return entry
-  })
+  return listOf(body["errors"])
+    .filter(isRecord)
+    .map((e) => {
+      const entry: { code?: number; message?: string; status?: number } = {}
+      const code = decodeNum(e["code"])
+      const message = decodeStr(e["message"])
+      const status = decodeNum(e["status"])
+      if (!(code instanceof Failure)) entry.code = code
+      if (!(message instanceof Failure)) entry.message = message
+      if (!(status instanceof Failure)) entry.status = status
+      return entry
+    })
 }

@@ -18,6 +18,7 @@
 import { describeCodes } from "./describeCodes.js"
 import type { Endpoint } from "./endpoint.js"
 import * as D from "./decode.js"
+import { wiped, wipedProblem } from "./validate.js"
 
 type Entries = ReadonlyArray<{ readonly code?: number | undefined; readonly message?: string | undefined }>
 
@@ -44,7 +45,11 @@ export const pinCode = 1041
 
 /** Why `raw` cannot be a Home PIN (four digits, surrounding spaces ignored), or undefined. */
 export const pinProblem = (raw: unknown): string | undefined =>
-  typeof raw === "string" && /^\d{4}$/.test(raw.trim()) ? undefined : "must be four digits"
+  typeof raw === "string" && /^\d{4}$/.test(raw.trim())
+    ? undefined
+    : raw === wiped
+      ? wipedProblem
+      : "must be four digits"
 
 /** The PIN as it is sent. */
 export const pinValue = (raw: string): string => raw.trim()

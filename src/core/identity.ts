@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { headerProblem } from "./validate.js"
+import { headerProblem, opened } from "./validate.js"
 
 /**
  * The identity fields. Only `clientIdentifier` and `product` are required.
@@ -65,29 +65,36 @@ export const variables: Readonly<Partial<Record<HeaderField, string>>> = {
   deviceName: "PLEX_DEVICE_NAME"
 }
 
-export const headerNames = {
-  clientIdentifier: "X-Plex-Client-Identifier",
-  product: "X-Plex-Product",
-  version: "X-Plex-Version",
-  platform: "X-Plex-Platform",
-  platformVersion: "X-Plex-Platform-Version",
-  device: "X-Plex-Device",
-  deviceName: "X-Plex-Device-Name",
-  model: "X-Plex-Model",
-  deviceVendor: "X-Plex-Device-Vendor",
-  provides: "X-Plex-Provides",
-  language: "X-Plex-Language",
-  marketplace: "X-Plex-Marketplace",
-  features: "X-Plex-Features",
-  syncVersion: "X-Plex-Sync-Version"
-} as const satisfies Record<HeaderField, string>
+/** The identity fields, in the order their headers are sent. */
+export const headerFields: ReadonlyArray<HeaderField> = [
+  "clientIdentifier",
+  "product",
+  "version",
+  "platform",
+  "platformVersion",
+  "device",
+  "deviceName",
+  "model",
+  "deviceVendor",
+  "provides",
+  "language",
+  "marketplace",
+  "features",
+  "syncVersion"
+]
+
+/**
+ * A field's header: `X-Plex-` and the field's words (`deviceName` is `X-Plex-Device-Name`, `clientIdentifier`
+ * `X-Plex-Client-Identifier`): made, not listed, as every operation's bundle carries it.
+ */
+export const headerName = (field: HeaderField): string =>
+  `X-Plex-${field[0]!.toUpperCase()}${field.slice(1).replace(/[A-Z]/g, "-$&")}`
 
 // Header values travel as bytes; Plex reads them as UTF-8. `fetch` accepts
-// only byte strings, so non-ASCII text is sent as its UTF-8 bytes.
-export const utf8HeaderValue = (value: string): string => {
-  if (/^[\u0000-\u007f]*$/.test(value)) return value
-  return Array.from(new TextEncoder().encode(value), (byte) => String.fromCharCode(byte)).join("")
-}
+// only byte strings, so text is sent as its UTF-8 bytes (ASCII text is its own).
+// A value is checked first: at most `limits.header` characters, 3 bytes each, arguments enough.
+export const utf8HeaderValue = (value: string): string =>
+  String.fromCharCode(...new TextEncoder().encode(value))
 
 /**
  * The version of effect-plex-auth, sent as `X-Plex-Version` when the
@@ -132,12 +139,9 @@ interface RuntimeLike {
 
 /** A non-empty string from `read`, or undefined when it gives anything else or throws (say, for lack of permission). */
 const attempt = (read: () => unknown): string | undefined => {
-  try {
-    const value = read()
-    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined
-  } catch {
-    return undefined
-  }
+  // `opened` gives a value that is no string when `read` throws: the try it has, not one more.
+  const value = opened(read)
+  return (typeof value === "string" && value.trim()) || undefined
 }
 
 // The OS names python-plexapi (`platform.uname()[0]`) and @ctrl/plex (`os.type()`) send as X-Plex-Platform.
@@ -256,13 +260,12 @@ export const buildIdentity = (
   const headers: Record<string, string> = {}
   const fallback: Partial<Record<HeaderField, string>> =
     input.runtimeDefaults === false ? {} : (defaults() as Partial<Record<HeaderField, string>>)
-  for (const key of Object.keys(headerNames) as Array<HeaderField>) {
+  for (const key of headerFields) {
     const given = input[key]
     const defaulted = given === undefined ? fallback[key] : undefined
-    if (given === undefined && defaulted === undefined && key !== "clientIdentifier" && key !== "product") {
-      continue
-    }
-    const problem = headerProblem(defaulted ?? given)
+    const value = defaulted ?? given
+    if (value === undefined && key !== "clientIdentifier" && key !== "product") continue
+    const problem = headerProblem(value)
     if (problem !== undefined) {
       // A value the runtime offered that could not be a header is left out, never an error.
       if (defaulted !== undefined) continue
@@ -272,14 +275,42 @@ export const buildIdentity = (
     // plex.tv reads the value without them: the identity keeps it so too, and the app.plex.tv link and
     // the device JWT name the client plex.tv saw. (`trim`, the shortest, also drops other Unicode spaces
     // around it; the header is built from the trimmed value, so all of them still agree.)
-    const checked = ((defaulted ?? given) as string).trim()
+    const checked = (value as string).trim()
     out[key] = checked
-    headers[headerNames[key]] = utf8HeaderValue(checked)
+    headers[headerName(key)] = utf8HeaderValue(checked)
   }
-  // Both were checked above: a missing or empty one is Invalid.
-  return {
-    _tag: "Built",
-    fields: { ...out, clientIdentifier: out.clientIdentifier!, product: out.product! },
-    headers
-  }
+  // `clientIdentifier` and `product` were checked above: a missing or empty one is Invalid.
+  return { _tag: "Built", fields: out as Extract<Built, { _tag: "Built" }>["fields"], headers }
 }
+
+/**
+ * A header name (RFC 9110's token), a line feed, and a value as `ClientIdentity.make` makes one: not empty, bytes
+ * (code points up to U+00FF: {@link buildIdentity} encodes text as UTF-8), no control character but tab.
+ */
+const sendable = /^[\w!#$%&'*+.^`|~-]+\n[\t -~\x80-\xff]+$/
+
+/**
+ * The `ClientIdentity` service's header that cannot be sent, as the `InvalidInput` field naming it (never its
+ * value: `ClientIdentity X-Plex-Device-Name`), or undefined. {@link buildIdentity}'s headers pass; a service built
+ * by hand (`Context.make`, `Layer.succeed`) may not: without this check a line break or text not encoded as bytes
+ * reached `fetch`, whose `TypeError` read as a `NetworkError` (which a retry policy repeats), and missing identity
+ * headers reached plex.tv (400). Every operation's bundle carries it: small on purpose.
+ */
+export const unsendableHeader = (headers: unknown): string | undefined => {
+  // Over the two identity headers, as missing: headers that are no object (untyped JavaScript) leave them so.
+  const entries: Readonly<Record<string, unknown>> = {
+    "X-Plex-Client-Identifier": 0,
+    "X-Plex-Product": 0,
+    ...(headers as object)
+  }
+  for (const name in entries) {
+    // A value that is not a string is checked as empty, which the pattern refuses.
+    if (!sendable.test(`${name}\n${typeof entries[name] === "string" ? entries[name] : ""}`)) {
+      return `ClientIdentity ${name}`
+    }
+  }
+  return undefined
+}
+
+/** Why {@link unsendableHeader}'s header is refused (the reason of the `InvalidInput` naming it). */
+export const unsendableProblem = "cannot be sent"

@@ -32,7 +32,9 @@ import {
   objectProblem,
   optionalBooleanProblem,
   optionalStringProblem,
-  whenGiven
+  whenGiven,
+  wiped,
+  wipedProblem
 } from "./validate.js"
 
 /** Registers a device key's public JWK for the account of the token: `POST`. */
@@ -484,11 +486,15 @@ export const importKeyInput = (
   | { readonly problem: string }
 > => {
   const value = reveal(input)
+  if (value === wiped) return Promise.resolve({ problem: wipedProblem })
   if (typeof value !== "object" || value === null) {
     return importDeviceKey(typeof value === "string" ? value : String(value))
   }
   const pair = value as Partial<Record<"privateKey" | "publicKey", unknown>>
-  return importRawKeyPair(reveal(pair.privateKey), pair.publicKey)
+  const privateKey = reveal(pair.privateKey)
+  return privateKey === wiped
+    ? Promise.resolve({ problem: `privateKey ${wipedProblem}` })
+    : importRawKeyPair(privateKey, pair.publicKey)
 }
 
 // ---------------------------------------------------------------------------

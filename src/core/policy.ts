@@ -73,7 +73,7 @@ export const nextHop = <M extends string>(
   try {
     url = new URL(location, from)
   } catch {
-    return refuse("the redirect location is not a valid URL")
+    return refuse("refused a redirect: not a valid URL")
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return refuse(`refused a redirect to a ${url.protocol.slice(0, -1)} URL`)
@@ -83,7 +83,7 @@ export const nextHop = <M extends string>(
   const crossOrigin = !mayCarrySecrets(from, url)
   const toGet = status === 303 || ((status === 301 || status === 302) && method === "POST")
   if (crossOrigin && secretBody && !toGet) {
-    return refuse(`refused to resend credentials to another origin (${url.origin})`)
+    return refuse(`refused to send credentials to another origin (${url.origin})`)
   }
   return {
     _tag: "Follow",

@@ -24,17 +24,16 @@ export const controlChars = /[\u0000-\u001f\u007f]/
  * would make a request a burden (Plex answers oversized headers with 431 or
  * by closing the connection):
  * - `header`: an identity field sent as an `X-Plex-*` header (product,
- *   version, device name, client identifier...): 1,024.
+ *   version, device name, client identifier...), and a sign-in login (a user
+ *   name or e-mail address, checked as one: {@link loginProblem}): 1,024.
  * - `token`: a token (a classic token is 20 characters, a Plex JWT about
  *   1,000): 8,192.
- * - `login`: a user name or e-mail address: 1,024.
  * - `password`: 1,024.
  * A longer value fails with `InvalidInput` before any request.
  */
 export const limits = {
   header: 1024,
   token: 8192,
-  login: 1024,
   password: 1024
 } as const
 
@@ -136,9 +135,35 @@ export const recordsProblem = (value: unknown, of: string): string | undefined =
 export const functionProblem = (value: unknown): string | undefined =>
   typeof value === "function" ? undefined : "must be a function"
 
+/**
+ * What a secret given as a `Redacted` reads as once wiped (`Redacted.unsafeWipe`, Effect 4's `wipeUnsafe`), where
+ * Effect's `Redacted.value` throws ("Unable to get redacted value"), a defect: each edition reads a secret given as
+ * input through its `internal/validate.ts`'s `reveal`, which gives this instead, and every check of a secret
+ * refuses it ({@link notString}), so that a wiped one is `InvalidInput` naming the input before any request.
+ */
+export const wiped: object = {}
+
+/** `read()`, or {@link wiped} when it throws: how each edition's `reveal` reads a `Redacted` given as input. */
+export const opened = (read: () => unknown): unknown => {
+  try {
+    return read()
+  } catch {
+    return wiped
+  }
+}
+
+/**
+ * Why a secret read as `raw`, no string, is refused: `was wiped` for a wiped `Redacted`'s ({@link wiped}; the input
+ * is named, never a value), else `must be a string`.
+ */
+export const notString = (raw: unknown): string => (raw === wiped ? "was wiped" : "must be a string")
+
+/** Why a wiped `Redacted` ({@link wiped}) is refused, for the checks whose other reasons are not {@link notString}'s. */
+export const wipedProblem: string = /*#__PURE__*/ notString(wiped)
+
 /** Why a revealed token cannot be one, or undefined: a non-empty visible-ASCII string within {@link limits}. */
 export const tokenProblem = (raw: unknown): string | undefined => {
-  if (typeof raw !== "string") return "must be a string"
+  if (typeof raw !== "string") return notString(raw)
   if (raw.length === 0) return "must not be empty"
   if (raw.length > limits.token) return `must be at most ${limits.token} characters long`
   // A token travels as an HTTP header: visible ASCII only (no spaces, no control or non-ASCII characters).
@@ -150,25 +175,16 @@ export const tokenProblem = (raw: unknown): string | undefined => {
 
 /** Why a sign-in login cannot be one, or undefined. */
 export const loginProblem = (login: unknown): string | undefined =>
-  typeof login !== "string"
-    ? login === undefined
-      ? "must not be empty"
-      : "must be a string"
-    : login.trim().length === 0
-      ? "must not be empty"
-      : controlChars.test(login)
-        ? "must not contain control characters"
-        : login.length > limits.login
-          ? `must be at most ${limits.login} characters long`
-          : undefined
+  // Checked as a header value ({@link headerProblem}): the same rules, the same limit.
+  login === undefined ? "must not be empty" : headerProblem(login)
 
 /** Why a revealed sign-in password cannot be one, or undefined. */
 export const passwordProblem = (password: unknown): string | undefined =>
   typeof password !== "string"
     ? password === undefined
       ? "must not be empty"
-      : "must be a string"
-    : password.length === 0
+      : notString(password)
+    : password === ""
       ? "must not be empty"
       : password.length > limits.password
         ? `must be at most ${limits.password} characters long`

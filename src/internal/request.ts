@@ -31,6 +31,7 @@ import { PlexServer } from "../PlexServer.js"
 import { PlexTv } from "../PlexTv.js"
 import type * as L from "./lenient.js"
 import type { Endpoint } from "../core/endpoint.js"
+import * as Identity from "../core/identity.js"
 import * as Facts from "../core/answer.js"
 import { mayRetry, neverReachedServer, outcomeUnknown } from "../core/policy.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../core/redact.js"
@@ -73,6 +74,8 @@ export type Carrying<S> = (S extends { readonly notFound: true }
 /** The errors of an operation declared by `S`: two-factor ones only for a sign-in, `NotFound` where expected. */
 export type ErrorOf<S> =
   | Errors.ResponseError
+  // A `ClientIdentity` service built by hand whose headers cannot be sent (`core/identity.ts`'s `unsendableHeader`).
+  | Errors.InvalidInput
   | (S extends { readonly twoFactor: TwoFactorReader }
       ? Errors.VerificationCodeRequired | Errors.InvalidVerificationCode
       : never)
@@ -190,7 +193,15 @@ export const execute = <S extends Spec<any>>(
     const limit = Context.get(context, Settings.MaxBodyBytes)
     const policy = Context.get(context, Settings.CurrentRetryPolicy)
     const propagate = Context.get(context, Settings.TracePropagation)
-    const out = outgoing(operation, spec, baseUrl, Context.get(context, ClientIdentity).headers, token, open)
+    // The identity's headers, checked as `ClientIdentity.make` makes them: a service of the caller's own making
+    // (`Context.make`, `Layer.succeed`) with a line break, non-byte text or no identifier fails before any request,
+    // not as a `NetworkError` from `fetch` that the policy would retry, nor as plex.tv's 400.
+    const identityHeaders = Context.get(context, ClientIdentity).headers
+    const unsendable = Identity.unsendableHeader(identityHeaders)
+    if (unsendable !== undefined) {
+      return Effect.fail(V.invalid(operation, unsendable, Identity.unsendableProblem))
+    }
+    const out = outgoing(operation, spec, baseUrl, identityHeaders, token, open)
     const { ctx } = out
     const request = HttpClientRequest.make(spec.method)(out.url, {
       headers: out.headers,

@@ -36,7 +36,7 @@ const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignIn
         verificationCode:
           input?.verificationCode === undefined ? undefined : V.toRedacted(input.verificationCode)
       },
-      Redacted.value,
+      V.reveal,
       Redacted.make
     )
     if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))

@@ -526,7 +526,7 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
       Policy.nextHop("https://plex.tv/a", "POST", 307, "https://other.example/", 0, true),
       {
         _tag: "Refuse",
-        detail: "refused to resend credentials to another origin (https://other.example)"
+        detail: "refused to send credentials to another origin (https://other.example)"
       }
     )
   })

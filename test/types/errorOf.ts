@@ -20,17 +20,21 @@ type Base = Spec<Schemas.Account>
 /** A sign-in spec: one whose endpoint reads the two-factor answers. */
 type SignIn = Base & { readonly twoFactor: TwoFactorReader }
 
-// An ordinary spec: the errors of any answer or transport, no more.
-expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError>()
+// An ordinary spec: the errors of any answer or transport, and InvalidInput (a ClientIdentity built by hand whose
+// headers cannot be sent), no more.
+expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError | PlexError.InvalidInput>()
 
 // A sign-in spec adds the two-factor errors.
 expectTypeOf<ErrorOf<SignIn>>().toEqualTypeOf<
-  PlexError.ResponseError | PlexError.VerificationCodeRequired | PlexError.InvalidVerificationCode
+  | PlexError.ResponseError
+  | PlexError.InvalidInput
+  | PlexError.VerificationCodeRequired
+  | PlexError.InvalidVerificationCode
 >()
 
 // A spec that maps 404 adds NotFound.
 expectTypeOf<ErrorOf<Base & { readonly notFound: true }>>().toEqualTypeOf<
-  PlexError.ResponseError | PlexError.NotFound
+  PlexError.ResponseError | PlexError.InvalidInput | PlexError.NotFound
 >()
 
 // The operations' declared unions are what they fail with.

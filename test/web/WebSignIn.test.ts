@@ -2298,6 +2298,19 @@ describe("WebSignIn sessions", () => {
         )
         assert.include(failure(givenShort), "WebSignIn.make: invalid sessionKey: must be at least 32 bytes")
         assert.notInclude(String(givenShort), "short-secret-key")
+        // A key wiped with `Redacted.unsafeWipe` is InvalidInput naming the option too (reading it was a defect).
+        const wipedKey = Redacted.make(KEY)
+        Redacted.unsafeWipe(wipedKey)
+        const givenWiped = yield* Effect.exit(
+          Layer.build(
+            WebSignIn.layer({
+              appUrl: APP,
+              machineIdentifier: FakePlex.defaults.serverId,
+              sessionKey: Config.succeed(wipedKey)
+            }).pipe(Layer.provide(Base))
+          ).pipe(Effect.scoped)
+        )
+        assert.include(failure(givenWiped), "WebSignIn.make: invalid sessionKey: was wiped")
         const missing = yield* withKey(undefined)
         assert.isTrue(Exit.isFailure(missing))
         // An empty PLEX_SESSION_KEY (`PLEX_SESSION_KEY=` in a .env file) is unset, in both editions: the same

@@ -30,6 +30,7 @@ import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import type { Endpoint } from "../../../src/core/endpoint.js"
+import { unsendableHeader, unsendableProblem } from "../../../src/core/identity.js"
 import { mayRetry, outcomeUnknown } from "../../../src/core/policy.js"
 import { timeoutDetail } from "../../../src/core/answer.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../../../src/core/redact.js"
@@ -111,6 +112,8 @@ export type Carrying<S> = (S extends { readonly notFound: true }
  */
 export type ErrorOf<S> =
   | Errors.ResponseError
+  // A `ClientIdentity` service built by hand whose headers cannot be sent (`core/identity.ts`'s `unsendableHeader`).
+  | Errors.InvalidInput
   | (S extends { readonly twoFactor: TwoFactorReader }
       ? Errors.VerificationCodeRequired | Errors.InvalidVerificationCode
       : never)
@@ -236,6 +239,13 @@ export const execute = <S extends Spec<any>>(
     const timeout = probeTimeout ?? Context.get(context, RequestTimeout)
     const limit = Context.get(context, MaxBodyBytes)
     const identityHeaders = Context.get(context, ClientIdentity).headers
+    // Checked as `ClientIdentity.make` makes them: a service of the caller's own making (`Context.make`,
+    // `Layer.succeed`) with a line break, non-byte text or no identifier fails before any request, not as a
+    // `NetworkError` from `fetch` that the policy would retry, nor as plex.tv's 400 (as the Effect 3 engine).
+    const unsendable = unsendableHeader(identityHeaders)
+    if (unsendable !== undefined) {
+      return Effect.fail(V.invalid(operation, unsendable, unsendableProblem))
+    }
     const out = outgoing(operation, spec, baseUrl, identityHeaders, Option.getOrUndefined(token), open)
     const { ctx } = out
     // What `HttpClientRequest.make(method)(url, { headers, urlParams, body })` builds, made at once: `make` makes a

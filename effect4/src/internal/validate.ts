@@ -109,13 +109,21 @@ export const timeout = (operation: string, field: string, value: unknown) =>
 export const host = (operation: string, field: string, value: unknown) =>
   checked(operation, field, Core.hostProblem(value), () => Core.hostForUrl(value as string))
 
+/**
+ * `value`, or what it holds when it is a `Redacted`: how a secret given as input is read. A `Redacted` wiped with
+ * `Redacted.wipeUnsafe` reads as `core/validate.ts`'s `wiped` (where `Redacted.value` throws: a defect), which every
+ * check of a secret refuses, so that it is `InvalidInput` naming the input ("was wiped") before any request.
+ */
+export const reveal = (value: unknown): unknown =>
+  Redacted.isRedacted(value) ? Core.opened(() => Redacted.value(value)) : value
+
 /** A non-empty secret without control characters or whitespace, wrapped in `Redacted`. */
 export const token = (
   operation: string,
   field: string,
   value: unknown
 ): Effect.Effect<Redacted.Redacted<string>, InvalidInput> => {
-  const raw = Redacted.isRedacted(value) ? Redacted.value(value as Redacted.Redacted<unknown>) : value
+  const raw = reveal(value)
   return checked(operation, field, Core.tokenProblem(raw), () =>
     Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(raw as string)
   )
@@ -137,7 +145,7 @@ export const httpUrl = (
 
 /** {@link token}, synchronously: the token, or undefined when it cannot be one. */
 export const tokenSync = (value: unknown): Redacted.Redacted<string> | undefined => {
-  const raw = Redacted.isRedacted(value) ? Redacted.value(value as Redacted.Redacted<unknown>) : value
+  const raw = reveal(value)
   if (Core.tokenProblem(raw) !== undefined) return undefined
   return Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(raw as string)
 }
@@ -193,9 +201,16 @@ export const stringOrRedacted = (
   value: unknown
 ): Effect.Effect<Redacted.Redacted<string>, InvalidInput> => {
   if (Redacted.isRedacted(value)) {
-    return typeof Redacted.value(value as Redacted.Redacted<unknown>) === "string"
+    const raw = reveal(value)
+    return typeof raw === "string"
       ? Effect.succeed(value as Redacted.Redacted<string>)
-      : Effect.fail(invalid(operation, field, "must be a string or a Redacted string"))
+      : Effect.fail(
+          invalid(
+            operation,
+            field,
+            raw === Core.wiped ? Core.wipedProblem : "must be a string or a Redacted string"
+          )
+        )
   }
   return typeof value === "string"
     ? Effect.succeed(Redacted.make(value))
@@ -204,9 +219,7 @@ export const stringOrRedacted = (
 
 /** Why `value` cannot be a secret the types say is `Redacted` (a token, a device JWT), or undefined. */
 export const redactedProblem = (value: unknown): string | undefined =>
-  Redacted.isRedacted(value)
-    ? Core.tokenProblem(Redacted.value(value as Redacted.Redacted<unknown>))
-    : "must be a Redacted string"
+  Redacted.isRedacted(value) ? Core.tokenProblem(reveal(value)) : "must be a Redacted string"
 
 /**
  * A `Config` to read, or `InvalidInput` when `value` is not one (from untyped JavaScript), so a

@@ -71,7 +71,7 @@ describe("redirects", () => {
         assert.strictEqual(error._tag, "Unexpected")
         if (error._tag === "Unexpected") {
           assert.strictEqual(error.reason, "Redirect")
-          assert.include(error.detail, "refused to resend credentials to another origin")
+          assert.include(error.detail, "refused to send credentials to another origin")
         }
         assert.strictEqual((yield* FakePlex.requests).filter((r) => r.host === "elsewhere").length, 0)
         noSecretIn(error, FakePlex.defaults.password)

@@ -254,20 +254,22 @@ describe("FakePlex faults: time", () => {
 
 describe("FakePlex faults: broken connections and bodies", () => {
   it.effect(
-    "a request fetch refuses (a header value with a line break): a transport failure, as fetch gives it",
+    "an identity header with a line break (a service of the caller's own making): InvalidInput, nothing sent",
     () =>
       Effect.gen(function* () {
-        // A token with a line break is InvalidInput before any request (test/inputs.test.ts); an identity service of
-        // the caller's own making is sent as it is, and fetch refuses the header.
+        // As a token with a line break (test/inputs.test.ts): the engine checks the identity's headers before any
+        // request, where fetch's refusal read as a NetworkError (Transport) a policy would retry. A request fetch
+        // refuses still fails on the fake as FetchHttpClient fails it: the next test sends one by the HttpClient.
         const identity = yield* ClientIdentity.ClientIdentity
         const headers = { ...identity.headers, "X-Plex-Device-Name": "box\r\nX-Evil: 1" }
         const error = yield* failsWith(
           PlexAuth.getTokenDetails().pipe(
             Effect.provideService(ClientIdentity.ClientIdentity, { ...identity, headers })
           ),
-          "NetworkError"
+          "InvalidInput"
         )
-        assert.strictEqual(error.reason, "Transport")
+        assert.strictEqual(error.field, "ClientIdentity X-Plex-Device-Name")
+        assert.notInclude(String(error), "X-Evil")
         assert.notInclude(`${String(error)} ${JSON.stringify(error)}`, "fakeAccountToken")
         assert.deepStrictEqual(yield* FakePlex.requests, [])
       }).pipe(Effect.provide(layer))

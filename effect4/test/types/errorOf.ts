@@ -22,11 +22,18 @@ type Base = Spec<Schemas.Account>
 type SignIn = Base & { readonly twoFactor: TwoFactorReader }
 type NotFound = Base & { readonly notFound: true }
 
-expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError>()
+// An ordinary spec: the errors of any answer or transport, and InvalidInput (a ClientIdentity built by hand whose
+// headers cannot be sent).
+expectTypeOf<ErrorOf<Base>>().toEqualTypeOf<PlexError.ResponseError | PlexError.InvalidInput>()
 expectTypeOf<ErrorOf<SignIn>>().toEqualTypeOf<
-  PlexError.ResponseError | PlexError.VerificationCodeRequired | PlexError.InvalidVerificationCode
+  | PlexError.ResponseError
+  | PlexError.InvalidInput
+  | PlexError.VerificationCodeRequired
+  | PlexError.InvalidVerificationCode
 >()
-expectTypeOf<ErrorOf<NotFound>>().toEqualTypeOf<PlexError.ResponseError | PlexError.NotFound>()
+expectTypeOf<ErrorOf<NotFound>>().toEqualTypeOf<
+  PlexError.ResponseError | PlexError.InvalidInput | PlexError.NotFound
+>()
 expectTypeOf<
   Effect.Error<ReturnType<typeof PlexAuth.getTokenDetails>>
 >().toEqualTypeOf<PlexError.GetTokenDetailsError>()
