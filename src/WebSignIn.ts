@@ -478,7 +478,10 @@ export interface WebSignInService {
     { readonly cookies: ReadonlyArray<SetCookie>; readonly revoked: boolean },
     SessionStoreError
   >
-  /** `GET startPath`, `GET callbackPath` (refusals as clear pages) and `POST signOutPath`. */
+  /**
+   * `GET startPath`, `GET callbackPath` (refusals as clear pages) and `POST signOutPath`. A `HEAD` of the start or
+   * the callback path is 405 (`Allow: GET`): no PIN is created nor checked.
+   */
   readonly routes: HttpRouter.HttpRouter
 }
 
@@ -1107,7 +1110,20 @@ export const make = (
         )
       )
     }
+    // A HEAD of the start or the callback route: without a HEAD route of its own the router would answer it with the
+    // GET route (a PIN created at plex.tv, or checked and its cookie used up): Flow.headRefused.
+    const headRefused = Effect.succeed(
+      private_(
+        HttpServerResponse.setHeader(
+          HttpServerResponse.empty({ status: Flow.headRefused.status }),
+          "allow",
+          Flow.headRefused.allow
+        )
+      )
+    )
     const routes = HttpRouter.empty.pipe(
+      HttpRouter.head(settings.startPath, headRefused),
+      HttpRouter.head(settings.callbackPath, headRefused),
       HttpRouter.get(
         settings.startPath,
         Effect.match(start, {

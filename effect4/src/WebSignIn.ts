@@ -489,7 +489,9 @@ export interface WebSignInService {
   /**
    * `GET startPath`, `GET callbackPath` (refusals as clear pages) and
    * `POST signOutPath`, as Effect 4 `HttpRouter` routes: add them with
-   * `HttpRouter.addAll(service.routes)` (or {@link layerHttpApiRoutes}).
+   * `HttpRouter.addAll(service.routes)` (or {@link layerHttpApiRoutes}). A
+   * `HEAD` of the start or the callback path is 405 (`Allow: GET`): no PIN
+   * is created nor checked.
    */
   readonly routes: ReadonlyArray<HttpRouter.Route<never, never>>
 }
@@ -1141,7 +1143,20 @@ export const make = (
         )
       )
     }
+    // A HEAD of the start or the callback route: without a HEAD route of its own the router would answer it with the
+    // GET route (a PIN created at plex.tv, or checked and its cookie used up): Flow.headRefused.
+    const headRefused = Effect.succeed(
+      private_(
+        HttpServerResponse.setHeader(
+          HttpServerResponse.empty({ status: Flow.headRefused.status }),
+          "allow",
+          Flow.headRefused.allow
+        )
+      )
+    )
     const routes: ReadonlyArray<HttpRouter.Route<never, never>> = [
+      HttpRouter.route("HEAD", settings.startPath, headRefused),
+      HttpRouter.route("HEAD", settings.callbackPath, headRefused),
       HttpRouter.route(
         "GET",
         settings.startPath,

@@ -2527,6 +2527,46 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "routes: a HEAD of the start or the callback route is 405 (Allow: GET) and asks plex.tv nothing: no PIN created, none checked",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const asked = (route: string) =>
+          Effect.map(FakePlex.requests, (requests) => requests.filter((r) => r.route === route).length)
+        // A link preview, a monitor or a prefetch that sends HEAD: without this, the router answered it with the GET
+        // route, which created a PIN at plex.tv each time.
+        const head = yield* serve(app, request("/auth/plex/start", { method: "HEAD" }))
+        assert.strictEqual(head.status, 405)
+        assert.strictEqual(head.headers.get("allow"), "GET")
+        assert.deepStrictEqual(head.headers.getSetCookie(), [])
+        assert.strictEqual(yield* asked("createPin"), 0)
+        // Another method than GET reaches no route of the sign-in (404): no PIN either.
+        const post = yield* Effect.exit(serve(app, request("/auth/plex/start", { method: "POST" })))
+        assert.isTrue(Exit.isFailure(post))
+        assert.strictEqual(yield* asked("createPin"), 0)
+        // The callback's HEAD (with the browser's PIN cookie) neither checks the PIN nor uses the cookie up.
+        const started = yield* serve(app, request("/auth/plex/start"))
+        assert.strictEqual(yield* asked("createPin"), 1)
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const cookie = `${pin?.name}=${pin?.value}`
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const headBack = yield* serve(
+          app,
+          request(`${url.pathname}${url.search}`, { method: "HEAD", headers: { cookie } })
+        )
+        assert.strictEqual(headBack.status, 405)
+        assert.strictEqual(headBack.headers.get("allow"), "GET")
+        assert.deepStrictEqual(headBack.headers.getSetCookie(), [])
+        assert.strictEqual(yield* asked("checkPin"), 0)
+        const signedIn = yield* serve(app, request(`${url.pathname}${url.search}`, { headers: { cookie } }))
+        assert.strictEqual(signedIn.status, 303)
+        assert.strictEqual(yield* asked("createPin"), 1)
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: a return refused as another sign-in's (a second tab) leaves that sign-in's PIN cookie, which then signs in",
     () =>
       Effect.gen(function* () {
