@@ -2330,6 +2330,45 @@ describe("WebSignIn sessions", () => {
       })
   )
 
+  it.effect(
+    "a plain-http appUrl on a host that is not this machine is accepted with one warning as the layer is built; loopback and https stay quiet",
+    () =>
+      Effect.gen(function* () {
+        // The layer built once, the service used twice: the warnings logged.
+        const warnings = (appUrl: string) =>
+          Effect.gen(function* () {
+            const { exit, lines } = yield* withCapturedLogs(
+              Effect.gen(function* () {
+                const service = yield* WebSignIn.WebSignIn
+                yield* service.start
+                yield* service.start
+                return service.settings.secure
+              }).pipe(Effect.provide(env({ appUrl })))
+            )
+            assert.isTrue(Exit.isSuccess(exit), `${appUrl} accepted`)
+            return lines.filter((line) => line.includes("level=WARN"))
+          })
+        for (const appUrl of ["http://192.168.1.20:8080", "http://media.lan", "http://[fd00::20]:3000"]) {
+          const logged = yield* warnings(appUrl)
+          assert.strictEqual(logged.length, 1, appUrl)
+          assert.include(logged[0], `appUrl ${new URL(appUrl).origin} is plain http`)
+          assert.include(logged[0], "cookies are not Secure")
+          assert.include(logged[0], "Serve the app over https")
+        }
+        for (const appUrl of [
+          "http://localhost:3000",
+          "http://app.localhost:3000",
+          "http://127.0.0.1:3000",
+          "http://127.1.2.3",
+          "http://[::1]:3000",
+          "https://media.example.com",
+          "https://192.168.1.20:8443"
+        ]) {
+          assert.deepStrictEqual(yield* warnings(appUrl), [], appUrl)
+        }
+      })
+  )
+
   // A bad machine identifier was refused by the checker WebSignIn.make builds, as "ServerAccess.makeChecker";
   // options of null died with a TypeError.
   it.effect("bad options are InvalidInput of WebSignIn.make, never a defect", () =>
