@@ -8,8 +8,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
@@ -26,6 +25,7 @@ import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
 import type * as Schemas from "./Schemas.js"
 import { Credentials } from "./internal/credentials.js"
+import * as ObtainLease from "./internal/obtainLease.js"
 import * as Refresh from "./internal/refresh.js"
 import { signInAs } from "./internal/signIn.js"
 import * as V from "./internal/validate.js"
@@ -442,68 +442,18 @@ export const layerStored = <E, R>(options: {
           )
         )
       )
-      // `obtain`, one process at a time among those sharing the store (RefreshFacts.obtainLease): while another
-      // holds the lease (its user approving a PIN), this one waits for the token it stores instead of asking for a
-      // second approval. The lease is claimed, then read back: of two processes that claimed it at once, the one
-      // whose claim was overwritten waits. A store that does not keep it leaves `obtain` to run, as without.
-      const leaseKey = RefreshFacts.obtainingKey(key)
-      const me = RefreshFacts.newLeaseHolder()
-      const { leaseMillis, pollMillis, renewMillis } = RefreshFacts.obtainLease
-      const otherHolder = Effect.flatMap(Effect.option(store.get(leaseKey)), (text) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          const holder = RefreshFacts.liveLeaseHolder(Option.getOrUndefined(Option.flatten(text)), now)
-          return holder !== undefined && holder !== me
-        })
-      )
-      const claim = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.ignore(store.set(leaseKey, RefreshFacts.encodeLease(me, now + leaseMillis)))
-      )
-      const release = Effect.ignore(
-        Effect.flatMap(store.get(leaseKey), (text) =>
-          RefreshFacts.leaseHolder(Option.getOrUndefined(text)) === me ? store.remove(leaseKey) : Effect.void
-        )
-      )
-      // Renewed while `obtain` runs (a PIN login lasts minutes), removed once it ends, however it ends.
-      const leased = <A, E2, R2>(effect: Effect.Effect<A, E2, R2>) =>
-        Effect.scoped(
-          Effect.zipRight(
-            Effect.forkScoped(Effect.forever(Effect.delay(claim, Duration.millis(renewMillis)))),
-            effect
-          )
-        ).pipe(Effect.ensuring(release))
-      // A token another process stored (`Some`, taken: not written back), else one `obtain` gave (`None` taken).
-      // `sawLease`: the last look found another process's lease. Once it is gone, one more look for the token that
-      // process stores, a poll later, before claiming: it releases the lease as `obtain` ends, and stores the token
-      // just after (once the credentials have kept it).
-      const obtainShared = (
-        sawLease: boolean
-      ): Effect.Effect<
-        { readonly token: Redacted.Redacted<string>; readonly taken: boolean },
-        E | InvalidInput,
-        never
-      > =>
-        Effect.flatMap(fromStore, (stored) => {
-          if (Option.isSome(stored)) return Effect.succeed({ token: stored.value, taken: true })
-          const again = (sawLease: boolean) =>
-            Effect.zipRight(Effect.sleep(Duration.millis(pollMillis)), obtainShared(sawLease))
-          return Effect.flatMap(otherHolder, (waiting) =>
-            waiting
-              ? again(true)
-              : sawLease
-                ? again(false)
-                : Effect.zipRight(
-                    claim,
-                    Effect.flatMap(otherHolder, (overwritten) =>
-                      overwritten
-                        ? again(true)
-                        : Effect.map(leased(obtain), (token) => ({ token, taken: false }))
-                    )
-                  )
-          )
-        })
+      // `obtain`, one process at a time among those sharing the store (the lease of internal/obtainLease.ts):
+      // while another holds the lease (its user approving a PIN), this one waits for the token it stores (taken:
+      // not written back) instead of asking for a second approval; it stores the token just after it releases the
+      // lease, once the credentials have kept it.
+      const lease = ObtainLease.make({ store, key, lookup: fromStore })
+      const obtainShared = Effect.map(lease.obtainShared(obtain), ({ taken, value }) => ({
+        token: value,
+        taken
+      }))
       const first =
         initial ??
-        (yield* Effect.flatMap(obtainShared(false), ({ taken, token }) =>
+        (yield* Effect.flatMap(obtainShared, ({ taken, token }) =>
           taken ? Effect.succeed(token) : Effect.as(keep(token), token)
         ))
       yield* Ref.set(held, [first])
@@ -514,7 +464,7 @@ export const layerStored = <E, R>(options: {
       // Cleared before the look (as before the lease: `obtain` runs with none taken), set once a token is taken.
       const reobtain = Effect.zipRight(
         Ref.set(taken, undefined),
-        Effect.flatMap(obtainShared(false), ({ taken: fromOther, token }) =>
+        Effect.flatMap(obtainShared, ({ taken: fromOther, token }) =>
           Effect.as(Ref.set(taken, fromOther ? token : undefined), token)
         )
       )

@@ -346,7 +346,11 @@ export class PlexUser
  * @category models
  */
 export interface Options {
-  /** The app's public URL, e.g. `https://media.example.com`: app.plex.tv returns there; https makes cookies `Secure`. */
+  /**
+   * The app's public URL, e.g. `https://media.example.com`: app.plex.tv returns there; https makes cookies `Secure`.
+   * Plain http on a host that is not this machine (`http://192.168.1.20:8080`) is accepted, with a warning logged
+   * once as the service is built (its cookies are not `Secure`); `localhost`, 127.0.0.0/8 and `[::1]` stay quiet.
+   */
   readonly appUrl: string
   /** The app owner's Plex Media Server (its machine identifier): who may sign in. */
   readonly machineIdentifier: string
@@ -478,7 +482,10 @@ export interface WebSignInService {
     { readonly cookies: ReadonlyArray<SetCookie>; readonly revoked: boolean },
     SessionStoreError
   >
-  /** `GET startPath`, `GET callbackPath` (refusals as clear pages) and `POST signOutPath`. */
+  /**
+   * `GET startPath`, `GET callbackPath` (refusals as clear pages) and `POST signOutPath`. A `HEAD` of the start or
+   * the callback path is 405 (`Allow: GET`): no PIN is created nor checked.
+   */
   readonly routes: HttpRouter.HttpRouter
 }
 
@@ -607,6 +614,9 @@ export const make = (
       return yield* V.invalid(operation, field, problem)
     }
     const key = yield* Effect.promise(() => Signed.importKey(Redacted.value(secret)))
+    // Accepted (apps on a LAN are served so), but said once, as the service is built: cookies that are not Secure.
+    const plainHttp = Core.plainHttpWarning(settings)
+    if (plainHttp !== undefined) yield* Effect.logWarning(plainHttp)
 
     const checker = yield* ServerAccess.makeChecker(options.machineIdentifier, {
       ttl: Duration.millis(accessTtl)
@@ -1108,7 +1118,20 @@ export const make = (
         )
       )
     }
+    // A HEAD of the start or the callback route: without a HEAD route of its own the router would answer it with the
+    // GET route (a PIN created at plex.tv, or checked and its cookie used up): Flow.headRefused.
+    const headRefused = Effect.succeed(
+      private_(
+        HttpServerResponse.setHeader(
+          HttpServerResponse.empty({ status: Flow.headRefused.status }),
+          "allow",
+          Flow.headRefused.allow
+        )
+      )
+    )
     const routes = HttpRouter.empty.pipe(
+      HttpRouter.head(settings.startPath, headRefused),
+      HttpRouter.head(settings.callbackPath, headRefused),
       HttpRouter.get(
         settings.startPath,
         Effect.match(start, {

@@ -25,7 +25,7 @@ import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
@@ -49,6 +49,7 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
 import { JwtHost, type JwtHostService } from "./internal/jwtHost.js"
+import * as ObtainLease from "./internal/obtainLease.js"
 import * as Refresh from "./internal/refresh.js"
 import { PinReadAt } from "./internal/pinReadAt.js"
 import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
@@ -1364,7 +1365,12 @@ export interface StoredOptions<E, R> {
  * as it expires); only with no stored token, or an expired one, does that
  * failure fail the layer. When plex.tv refused the key (the exchange failed
  * with `Unauthorized`), the stored token, bound to that key, never serves:
- * `obtain` runs, and its failure fails the layer.
+ * `obtain` runs, and its failure fails the layer. Processes sharing the
+ * store that start together with no key run `obtain` one at a time (the
+ * lease of `Credentials.layerStored`, under `<prefix>/token:obtaining`): the
+ * others wait for the key and token it stores and use them, so a PIN login
+ * asks for one approval. A new key is stored once `obtain` has given its
+ * token, after it.
  *
  * @example
  * ```ts
@@ -1411,53 +1417,89 @@ export const layerStored = <E, R>(
             )
         })
       )
-      const key = Option.isSome(storedKey) ? storedKey.value : yield* generateKey
-      if (Option.isNone(storedKey)) {
-        yield* Effect.ignore(store.set(keyEntry, Redacted.value(exportKey(key))), { log: "Debug" })
-      }
       const margin = Duration.toMillis(refreshMargin)
-      const now = yield* Clock.currentTimeMillis
-      // A stored token is only good with the stored key it is bound to, and until it expires.
-      const storedJwt = Option.isNone(storedKey)
-        ? Option.none()
-        : Option.filter(
+      const keep = (jwt: PlexJwt) =>
+        Effect.ignore(store.set(tokenEntry, Redacted.value(jwt.token)), { log: "Debug" })
+      // The credentials of a stored key: its stored token while fresh, else the key exchanged, else `obtain`.
+      const fromStoredKey = (key: DeviceKey) =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          // A stored token is only good with the stored key it is bound to, and until it expires.
+          const storedJwt = Option.filter(
             Option.map(Option.fromUndefinedOr(yield* store.get(tokenEntry)), (raw) =>
               toPlexJwt(Redacted.make(raw))
             ),
             (jwt) => JwtFacts.storedTokenStillValid(jwt, key.thumbprint, now)
           )
-      // Used as it is while more than the margin is left; else renewed first, and served only if that fails.
-      const storedToken = Option.filter(storedJwt, (jwt) =>
-        JwtFacts.storedTokenUsable(jwt, key.thumbprint, now, margin)
-      )
-      const keep = (jwt: PlexJwt) =>
-        Effect.ignore(store.set(tokenEntry, Redacted.value(jwt.token)), { log: "Debug" })
-      // Set when plex.tv refuses the stored key (then `obtain` runs, and the stored token never serves).
-      const keyRefused = yield* Ref.make(false)
-      const obtain = Option.isSome(storedKey)
-        ? exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
+          // Used as it is while more than the margin is left; else renewed first, and served only if that fails.
+          const storedToken = Option.filter(storedJwt, (jwt) =>
+            JwtFacts.storedTokenUsable(jwt, key.thumbprint, now, margin)
+          )
+          // Set when plex.tv refuses the stored key (then `obtain` runs, and the stored token never serves).
+          const keyRefused = yield* Ref.make(false)
+          const obtain = exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
             Effect.catchIf(
               (error) => error._tag === "Unauthorized",
               () => Effect.andThen(Ref.set(keyRefused, true), options.obtain(key))
             )
           )
-        : options.obtain(key)
-      return yield* credentialsWith(
-        {
-          key,
-          token: Option.getOrUndefined(Option.map(storedToken, (jwt) => jwt.token)),
-          obtain,
-          refreshMargin,
-          verify: options.verify,
-          onToken: keep
-        },
-        Option.isSome(storedToken) || Option.isNone(storedJwt)
-          ? undefined
-          : { token: storedJwt.value.token, keyRefused: Ref.get(keyRefused) },
-        "Jwt.layerStored"
-      )
+          return yield* credentialsWith(
+            {
+              key,
+              token: Option.getOrUndefined(Option.map(storedToken, (jwt) => jwt.token)),
+              obtain,
+              refreshMargin,
+              verify: options.verify,
+              onToken: keep
+            },
+            Option.isSome(storedToken) || Option.isNone(storedJwt)
+              ? undefined
+              : { token: storedJwt.value.token, keyRefused: Ref.get(keyRefused) },
+            "Jwt.layerStored"
+          )
+        })
+      if (Option.isSome(storedKey)) return yield* fromStoredKey(storedKey.value)
+      // No key to use: a new one, and `obtain` (a PIN login the user approves) for it, one process at a time among
+      // those sharing the store (the lease of internal/obtainLease.ts, as Credentials.layerStored's): a process that
+      // finds another obtaining waits for the key and token it stores, and uses them, instead of asking the user for
+      // a second approval. The key is stored after the token, both before the lease is released: a key stored alone
+      // (its login not approved yet) would send a process starting meanwhile to exchange it, refused, then to
+      // `obtain` on its own.
+      const scope = yield* Effect.scope
+      const storedByOther = Effect.gen(function* () {
+        const text = yield* Effect.orElseSucceed(store.get(keyEntry), () => undefined)
+        if (text === undefined) return undefined
+        const key = yield* Effect.orElseSucceed(importKey(Redacted.make(text)), () => undefined)
+        if (key === undefined) return undefined
+        const raw = yield* Effect.orElseSucceed(store.get(tokenEntry), () => undefined)
+        const now = yield* Clock.currentTimeMillis
+        return raw !== undefined &&
+          JwtFacts.storedTokenStillValid(toPlexJwt(Redacted.make(raw)), key.thumbprint, now)
+          ? ({ _tag: "Taken", key } satisfies StoredFirst)
+          : undefined
+      })
+      const obtainNew = Effect.gen(function* () {
+        const key = yield* generateKey
+        const service = yield* Scope.provide(scope)(
+          credentialsWith(
+            { key, obtain: options.obtain(key), refreshMargin, verify: options.verify, onToken: keep },
+            undefined,
+            "Jwt.layerStored"
+          )
+        )
+        yield* Effect.ignore(store.set(keyEntry, Redacted.value(exportKey(key))), { log: "Debug" })
+        return { _tag: "Made", service } satisfies StoredFirst
+      })
+      const lease = ObtainLease.make<StoredFirst>({ store, key: tokenEntry, lookup: storedByOther })
+      const { value } = yield* lease.obtainShared(obtainNew)
+      return value._tag === "Made" ? value.service : yield* fromStoredKey(value.key)
     })
   )
+
+/** What {@link layerStored} found with no key of its own: another process's key (and token), or its own credentials. */
+type StoredFirst =
+  | { readonly _tag: "Taken"; readonly key: DeviceKey }
+  | { readonly _tag: "Made"; readonly service: CredentialsService }
 
 /**
  * Forgets what {@link layerStored} kept (device key and token).

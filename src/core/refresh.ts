@@ -228,8 +228,9 @@ export const storedReplacement = (
   stored === undefined || V.tokenProblem(stored) !== undefined || isHeld(stored) ? undefined : stored
 
 /**
- * While one process runs `obtain` for `Credentials.layerStored` (a PIN login the user approves, a sign-in), it keeps a
- * lease in the store under {@link obtainingKey}, renewed every `renewMillis` and good for `leaseMillis`: another
+ * While one process runs `obtain` for `Credentials.layerStored` (a PIN login the user approves, a sign-in), or for
+ * `Jwt.layerStored` started with no key (the lease under its token's entry; the waiting processes take the key and
+ * token it stores), it keeps a lease in the store under {@link obtainingKey}, renewed every `renewMillis` and good for `leaseMillis`: another
  * process sharing the store that needs a token too (refused at the same moment, or started with none) waits for the
  * token the first stores, looking every `pollMillis`, instead of running `obtain` as well (a second PIN for the user
  * to approve). A lease not renewed (its process died) ends after `leaseMillis`; a poll later (one more look for the

@@ -639,6 +639,52 @@ describe("Jwt.layerStored", () => {
   )
 
   it.effect(
+    "two processes starting together with no stored key run one login: the other waits for the key and token it stores, and uses them",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const started = yield* Deferred.make<void>()
+        const approved = yield* Deferred.make<void>()
+        // A PIN login whose user approves when the test says so.
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Ref.update(obtained, (n) => n + 1).pipe(
+              Effect.zipRight(Deferred.succeed(started, undefined)),
+              Effect.zipRight(Deferred.await(approved)),
+              Effect.zipRight(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+            )
+        })
+        const tokenOf = Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
+        )
+        // Two layers over one store (two processes): the second starts while the first's user is approving.
+        const first = yield* Effect.fork(tokenOf)
+        yield* Deferred.await(started)
+        const second = yield* Effect.fork(tokenOf)
+        // 20 seconds of the user not approving yet: the second looks every second, and asks for no login of its own.
+        // (Without the lease it made a key of its own and ran obtain: a second PIN to approve.)
+        for (let i = 0; i < 20; i++) {
+          yield* TestClock.adjust("1 second")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        assert.isTrue(Option.isNone(yield* Fiber.poll(second)))
+        yield* Deferred.succeed(approved, undefined)
+        const token = yield* Fiber.join(first)
+        const taken = yield* stepToEnd(second)
+        assert.strictEqual(Redacted.value(taken), Redacted.value(token))
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        // The stored key is the one the token is bound to, and the lease is gone.
+        const store = yield* KeyValueStore.KeyValueStore
+        const storedKey = yield* Jwt.importKey(
+          Redacted.make(Option.getOrElse(yield* store.get(`${Jwt.defaultStoreKey}/device-key`), () => ""))
+        )
+        assert.strictEqual(segments(token).payload["thumbprint"], storedKey.thumbprint)
+        assert.isFalse(yield* store.has(`${Jwt.defaultStoreKey}/token:obtaining`))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
     "plex.tv unreachable: a stored token within the margin but not expired is served and renewed after the cooldown; an expired one fails the layer",
     () =>
       Effect.gen(function* () {

@@ -150,6 +150,33 @@ describe("core/web: the sign-in flow's facts", () => {
     return result.settings
   }
 
+  it("plain http off this machine is warned of (not refused); loopback hosts and https are not", () => {
+    const warned = (appUrl: string) => SignIn.plainHttpWarning(ok({ appUrl }))
+    for (const appUrl of [
+      "http://192.168.1.20:8080",
+      "http://media.lan",
+      "http://[fd00::20]",
+      "http://128.0.0.1"
+    ]) {
+      assert.include(warned(appUrl), "cookies are not Secure", appUrl)
+    }
+    for (const appUrl of [
+      "http://localhost:3000",
+      "http://LOCALHOST.",
+      "http://app.localhost",
+      "http://127.0.0.1:3000",
+      "http://127.255.0.9",
+      "http://127.1",
+      "http://0x7f000001",
+      "http://[::1]:8080",
+      "https://192.168.1.20"
+    ]) {
+      assert.isUndefined(warned(appUrl), appUrl)
+    }
+    assert.isFalse(SignIn.isLoopbackHost("localhost.example.com"))
+    assert.isFalse(SignIn.isLoopbackHost("127.0.0.1.nip.io"))
+  })
+
   it("derives Secure and a __Host- session cookie from an https app URL", () => {
     const https = ok({ appUrl: "https://media.example.com/some/page" })
     assert.deepStrictEqual(https, {

@@ -2343,6 +2343,45 @@ describe("WebSignIn sessions", () => {
       })
   )
 
+  it.effect(
+    "a plain-http appUrl on a host that is not this machine is accepted with one warning as the layer is built; loopback and https stay quiet",
+    () =>
+      Effect.gen(function* () {
+        // The layer built once, the service used twice: the warnings logged.
+        const warnings = (appUrl: string) =>
+          Effect.gen(function* () {
+            const { exit, lines } = yield* withCapturedLogs(
+              Effect.gen(function* () {
+                const service = yield* WebSignIn.WebSignIn
+                yield* service.start
+                yield* service.start
+                return service.settings.secure
+              }).pipe(Effect.provide(env({ appUrl })))
+            )
+            assert.isTrue(Exit.isSuccess(exit), `${appUrl} accepted`)
+            return lines.filter((line) => line.includes("level=WARN"))
+          })
+        for (const appUrl of ["http://192.168.1.20:8080", "http://media.lan", "http://[fd00::20]:3000"]) {
+          const logged = yield* warnings(appUrl)
+          assert.strictEqual(logged.length, 1, appUrl)
+          assert.include(logged[0], `appUrl ${new URL(appUrl).origin} is plain http`)
+          assert.include(logged[0], "cookies are not Secure")
+          assert.include(logged[0], "Serve the app over https")
+        }
+        for (const appUrl of [
+          "http://localhost:3000",
+          "http://app.localhost:3000",
+          "http://127.0.0.1:3000",
+          "http://127.1.2.3",
+          "http://[::1]:3000",
+          "https://media.example.com",
+          "https://192.168.1.20:8443"
+        ]) {
+          assert.deepStrictEqual(yield* warnings(appUrl), [], appUrl)
+        }
+      })
+  )
+
   // A bad machine identifier was refused by the checker WebSignIn.make builds, as "ServerAccess.makeChecker";
   // options of null died with a TypeError.
   it.effect("bad options are InvalidInput of WebSignIn.make, never a defect", () =>
@@ -2569,6 +2608,46 @@ describe("WebSignIn middleware and routes", () => {
           request("/auth/plex/sign-out", { method: "POST", headers: { origin: "https://evil.example" } })
         )
         assert.strictEqual(crossSite.status, 403)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "routes: a HEAD of the start or the callback route is 405 (Allow: GET) and asks plex.tv nothing: no PIN created, none checked",
+    () =>
+      Effect.gen(function* () {
+        const { routes } = yield* WebSignIn.WebSignIn
+        const asked = (route: string) =>
+          Effect.map(FakePlex.requests, (requests) => requests.filter((r) => r.route === route).length)
+        // A link preview, a monitor or a prefetch that sends HEAD: without this, the router answered it with the GET
+        // route, which created a PIN at plex.tv each time.
+        const head = yield* run(routes, request("/auth/plex/start", { method: "HEAD" }))
+        assert.strictEqual(head.status, 405)
+        assert.strictEqual(head.headers.get("allow"), "GET")
+        assert.deepStrictEqual(head.headers.getSetCookie(), [])
+        assert.strictEqual(yield* asked("createPin"), 0)
+        // Another method than GET reaches no route of the sign-in (404): no PIN either.
+        const post = yield* Effect.either(run(routes, request("/auth/plex/start", { method: "POST" })))
+        assert.isTrue(Either.isLeft(post))
+        assert.strictEqual(yield* asked("createPin"), 0)
+        // The callback's HEAD (with the browser's PIN cookie) neither checks the PIN nor uses the cookie up.
+        const started = yield* run(routes, request("/auth/plex/start"))
+        assert.strictEqual(yield* asked("createPin"), 1)
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const cookie = `${pin?.name}=${pin?.value}`
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const headBack = yield* run(
+          routes,
+          request(`${url.pathname}${url.search}`, { method: "HEAD", headers: { cookie } })
+        )
+        assert.strictEqual(headBack.status, 405)
+        assert.strictEqual(headBack.headers.get("allow"), "GET")
+        assert.deepStrictEqual(headBack.headers.getSetCookie(), [])
+        assert.strictEqual(yield* asked("checkPin"), 0)
+        const signedIn = yield* run(routes, request(`${url.pathname}${url.search}`, { headers: { cookie } }))
+        assert.strictEqual(signedIn.status, 303)
+        assert.strictEqual(yield* asked("createPin"), 1)
       }).pipe(Effect.provide(env()))
   )
 

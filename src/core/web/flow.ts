@@ -50,6 +50,14 @@ export const appSettings = (
   }
 }
 
+/**
+ * The answer of the start and callback routes to a `HEAD` (a link preview, a monitor, a prefetch): both routers
+ * (`@effect/platform`'s and Effect 4's) answer a `HEAD` with the `GET` route of its path when there is no `HEAD`
+ * route, and the start route's `GET` creates a PIN at plex.tv (the callback's checks one and uses the PIN cookie
+ * up). The routes add a `HEAD` route of each path with this answer: 405, `Allow: GET`, nothing asked of plex.tv.
+ */
+export const headRefused = { status: 405, allow: "GET" } as const
+
 /** The app's identity (the app.plex.tv URL names its product and version only). */
 export type Identity = Omit<AuthUrl.AuthUrlInput, "code" | "forwardUrl" | "appUrl">
 

@@ -115,6 +115,42 @@ export const settings = (
   }
 }
 
+/**
+ * Whether a URL's `hostname` is this machine: `localhost` (and names under it, which browsers resolve to it),
+ * 127.0.0.0/8 (the URL parser writes any IPv4 form as four decimal numbers) or `[::1]`.
+ */
+export const isLoopbackHost = (hostname: string): boolean => {
+  const host = hostname.toLowerCase().replace(/\.$/, "")
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  )
+}
+
+/**
+ * The warning the service logs once when it is built, for an `appUrl` over plain http on a host that is not this
+ * machine (a LAN address such as `http://192.168.1.20:8080`): accepted (home apps are served so), but its cookies
+ * are not `Secure`, and whoever sees the traffic between the browser and the app can take a session cookie and
+ * use the session. `undefined` over https, and over http on a loopback host ({@link isLoopbackHost}), whose
+ * traffic does not leave the machine.
+ */
+export const plainHttpWarning = (s: Pick<Settings, "origin" | "secure">): string | undefined => {
+  if (s.secure) return undefined
+  let hostname: string
+  try {
+    hostname = new URL(s.origin).hostname
+  } catch {
+    return undefined
+  }
+  return isLoopbackHost(hostname)
+    ? undefined
+    : `WebSignIn: appUrl ${s.origin} is plain http on a host that is not this machine: the session and PIN cookies are not Secure, so whoever sees the traffic between a browser and the app (the same Wi-Fi, a proxy) can read a session cookie and use the session. Serve the app over https (for example behind a reverse proxy with a certificate) and give its https URL as appUrl.`
+}
+
+// ---------------------------------------------------------------------------
+// The PIN flow
 // ---------------------------------------------------------------------------
 // The PIN flow
 // ---------------------------------------------------------------------------

@@ -1,0 +1,86 @@
+/**
+ * `obtain`, one process at a time among those sharing a `KeyValueStore` (the decisions in `core/refresh.ts`,
+ * `obtainLease`): while another process holds the lease (its user approving a PIN), this one waits for what that
+ * process stores instead of asking for a second approval. The one lease mechanism of the stored layers
+ * (`Credentials.layerStored`, and `Jwt.layerStored` when it starts with no key); the Effect 3 edition's twin is
+ * `src/internal/obtainLease.ts`.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as KeyValueStore from "effect/persistence/KeyValueStore"
+import * as RefreshFacts from "../../../src/core/refresh.js"
+
+/** What {@link make}'s `obtainShared` answers: a value another process stored (`taken`), else one `obtain` gave. */
+export interface Obtained<A> {
+  readonly value: A
+  readonly taken: boolean
+}
+
+/**
+ * The lease of one layer (one holder id) over `key`'s entry in `store` (the lease under
+ * `RefreshFacts.obtainingKey(key)`): `obtainShared(obtain)` answers what `lookup` finds (another process stored it),
+ * else runs `obtain` under the lease, else, while another process holds it, waits for what that process stores.
+ * The lease is claimed, then read back: of two processes that claimed it at once, the one whose claim was
+ * overwritten waits. A store that does not keep it leaves `obtain` to run, as without.
+ */
+export const make = <A>(options: {
+  readonly store: KeyValueStore.KeyValueStore
+  readonly key: string
+  readonly lookup: Effect.Effect<A | undefined>
+}) => {
+  const { lookup, store } = options
+  const leaseKey = RefreshFacts.obtainingKey(options.key)
+  const me = RefreshFacts.newLeaseHolder()
+  const { leaseMillis, pollMillis, renewMillis } = RefreshFacts.obtainLease
+  const otherHolder = Effect.flatMap(
+    Effect.orElseSucceed(store.get(leaseKey), () => undefined),
+    (text) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const holder = RefreshFacts.liveLeaseHolder(text, now)
+        return holder !== undefined && holder !== me
+      })
+  )
+  const claim = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.ignore(store.set(leaseKey, RefreshFacts.encodeLease(me, now + leaseMillis)))
+  )
+  const release = Effect.ignore(
+    Effect.flatMap(store.get(leaseKey), (text) =>
+      RefreshFacts.leaseHolder(text) === me ? store.remove(leaseKey) : Effect.void
+    )
+  )
+  // Renewed while `obtain` runs (a PIN login lasts minutes), removed once it ends, however it ends.
+  const leased = <B, E, R>(effect: Effect.Effect<B, E, R>) =>
+    Effect.scoped(
+      Effect.andThen(
+        Effect.forkScoped(Effect.forever(Effect.delay(claim, Duration.millis(renewMillis)))),
+        effect
+      )
+    ).pipe(Effect.ensuring(release))
+  // `sawLease`: the last look found another process's lease. Once it is gone, one more look for what that process
+  // stores, a poll later, before claiming: it releases the lease as `obtain` ends, and stores the value just after.
+  const loop = <E, R>(obtain: Effect.Effect<A, E, R>, sawLease: boolean): Effect.Effect<Obtained<A>, E, R> =>
+    Effect.flatMap(lookup, (stored) => {
+      if (stored !== undefined) return Effect.succeed({ value: stored, taken: true })
+      const again = (sawLease: boolean) =>
+        Effect.andThen(Effect.sleep(Duration.millis(pollMillis)), loop(obtain, sawLease))
+      return Effect.flatMap(otherHolder, (waiting) =>
+        waiting
+          ? again(true)
+          : sawLease
+            ? again(false)
+            : Effect.andThen(
+                claim,
+                Effect.flatMap(otherHolder, (overwritten) =>
+                  overwritten ? again(true) : Effect.map(leased(obtain), (value) => ({ value, taken: false }))
+                )
+              )
+      )
+    })
+  return {
+    obtainShared: <E, R>(obtain: Effect.Effect<A, E, R>): Effect.Effect<Obtained<A>, E, R> =>
+      loop(obtain, false)
+  }
+}
