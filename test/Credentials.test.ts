@@ -427,16 +427,22 @@ describe("Credentials.layerStored", () => {
   )
 
   it.scoped(
-    "a lease its process left (it died mid sign-in) holds the others off for 30 seconds at most",
+    "a lease its process left (it died mid sign-in) holds the others off for 30 seconds at most; the wait is logged once",
     () =>
       Effect.gen(function* () {
+        const logged: Array<string> = []
+        const logger = Logger.make(({ logLevel, message }) => {
+          logged.push(`${logLevel.label} ${String(message)}`)
+        })
         const { obtained, processLayer, store } = yield* twoProcesses
         const now = yield* TestClock.currentTimeMillis
         yield* store.set(
           `${Credentials.defaultStoreKey}:obtaining`,
           JSON.stringify({ holder: "a process that died", until: now + 30_000 })
         )
-        const built = yield* Effect.fork(Layer.build(processLayer))
+        const built = yield* Effect.fork(
+          Layer.build(processLayer).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+        )
         yield* TestClock.adjust("29 seconds")
         assert.strictEqual(yield* Ref.get(obtained), 0)
         yield* TestClock.adjust("2 seconds")
@@ -448,6 +454,13 @@ describe("Credentials.layerStored", () => {
           FakePlex.defaults.username
         )
         assert.isFalse(yield* store.has(`${Credentials.defaultStoreKey}:obtaining`))
+        // Said once, at Info, however many looks the 30 seconds took; nothing of the lease or the store in it.
+        assert.strictEqual(logged.length, 1)
+        assert.match(
+          logged[0]!,
+          /^INFO Another process sharing this store is signing in\b.*waiting for the token it stores/
+        )
+        assert.notInclude(logged[0]!, "a process that died")
       }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
   )
 })

@@ -658,13 +658,19 @@ describe("Credentials.layerStored: processes sharing a store", () => {
   )
 
   it.effect(
-    "a lease its process left (it died mid sign-in) holds the others off for 30 seconds at most",
+    "a lease its process left (it died mid sign-in) holds the others off for 30 seconds at most; the wait is logged once",
     () =>
       Effect.gen(function* () {
+        const logged: Array<string> = []
+        const logger = Logger.make(({ logLevel, message }) => {
+          logged.push(`${logLevel} ${String(message)}`)
+        })
         const { obtained, processLayer, store } = yield* twoProcesses
         const now = yield* Clock.currentTimeMillis
         yield* store.set(leaseKey, JSON.stringify({ holder: "a process that died", until: now + 30_000 }))
-        const built = yield* Effect.forkChild(Layer.build(processLayer))
+        const built = yield* Effect.forkChild(
+          Layer.build(processLayer).pipe(Effect.provide(Logger.layer([logger])))
+        )
         yield* TestClock.adjust("29 seconds")
         assert.strictEqual(yield* Ref.get(obtained), 0)
         yield* TestClock.adjust("2 seconds")
@@ -676,6 +682,13 @@ describe("Credentials.layerStored: processes sharing a store", () => {
           FakePlex.defaults.username
         )
         assert.isUndefined(yield* store.get(leaseKey))
+        // Said once, at Info, however many looks the 30 seconds took; nothing of the lease or the store in it.
+        assert.strictEqual(logged.length, 1)
+        assert.match(
+          logged[0]!,
+          /^Info Another process sharing this store is signing in\b.*waiting for the token it stores/
+        )
+        assert.notInclude(logged[0]!, "a process that died")
       }).pipe(Effect.scoped, Effect.provide(Env))
   )
 })

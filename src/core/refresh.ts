@@ -280,3 +280,10 @@ export const newLeaseHolder = (): string =>
   Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (byte) =>
     byte.toString(16).padStart(2, "0")
   ).join("")
+
+/**
+ * What a process logs (Info) when it starts waiting for another process's lease (`obtainLease`): why it is not
+ * signing in itself. No key, holder or value: nothing a log reader could use.
+ */
+export const leaseWaitMessage =
+  "Another process sharing this store is signing in (a PIN to approve?): waiting for the token it stores instead of asking for a second sign-in"

@@ -65,15 +65,20 @@ export const make = <A>(options: {
       if (Option.isSome(stored)) return Effect.succeed({ value: stored.value, taken: true })
       const again = (sawLease: boolean) =>
         Effect.zipRight(Effect.sleep(Duration.millis(pollMillis)), loop(obtain, sawLease))
+      // Another process holds the lease: said once per wait, at Info (a second run of the app
+      // otherwise waits in silence while the first one's user approves its PIN; no holder id, key or value logged).
+      const wait = sawLease
+        ? again(true)
+        : Effect.zipRight(Effect.logInfo(RefreshFacts.leaseWaitMessage), again(true))
       return Effect.flatMap(otherHolder, (waiting) =>
         waiting
-          ? again(true)
+          ? wait
           : sawLease
             ? again(false)
             : Effect.zipRight(
                 claim,
                 Effect.flatMap(otherHolder, (overwritten) =>
-                  overwritten ? again(true) : Effect.map(leased(obtain), (value) => ({ value, taken: false }))
+                  overwritten ? wait : Effect.map(leased(obtain), (value) => ({ value, taken: false }))
                 )
               )
       )

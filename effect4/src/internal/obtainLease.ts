@@ -66,15 +66,20 @@ export const make = <A>(options: {
       if (stored !== undefined) return Effect.succeed({ value: stored, taken: true })
       const again = (sawLease: boolean) =>
         Effect.andThen(Effect.sleep(Duration.millis(pollMillis)), loop(obtain, sawLease))
+      // Another process holds the lease: said once per wait, at Info (a second run of the app
+      // otherwise waits in silence while the first one's user approves its PIN; no holder id, key or value logged).
+      const wait = sawLease
+        ? again(true)
+        : Effect.andThen(Effect.logInfo(RefreshFacts.leaseWaitMessage), again(true))
       return Effect.flatMap(otherHolder, (waiting) =>
         waiting
-          ? again(true)
+          ? wait
           : sawLease
             ? again(false)
             : Effect.andThen(
                 claim,
                 Effect.flatMap(otherHolder, (overwritten) =>
-                  overwritten ? again(true) : Effect.map(leased(obtain), (value) => ({ value, taken: false }))
+                  overwritten ? wait : Effect.map(leased(obtain), (value) => ({ value, taken: false }))
                 )
               )
       )
