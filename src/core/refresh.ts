@@ -235,8 +235,15 @@ export const storedReplacement = (
  * token the first stores, looking every `pollMillis`, instead of running `obtain` as well (a second PIN for the user
  * to approve). A lease not renewed (its process died) ends after `leaseMillis`; a poll later (one more look for the
  * token, which a holder stores just after it releases the lease) the next waiting process takes it. Best effort, as the store allows: a store that cannot keep the lease leaves each process to run `obtain`.
+ * A lease whose end is up to `skewMillis` further than a lease lasts is still good ({@link liveLeaseHolder}): written
+ * by a clock a little ahead (another machine over a shared store) or just before this one was set back.
  */
-export const obtainLease = { leaseMillis: 30_000, renewMillis: 10_000, pollMillis: 1_000 } as const
+export const obtainLease = {
+  leaseMillis: 30_000,
+  renewMillis: 10_000,
+  pollMillis: 1_000,
+  skewMillis: 5_000
+} as const
 
 /** The store key of the lease held while `obtain` runs for the token under `key`. */
 export const obtainingKey = (key: string): string => `${key}:obtaining`
@@ -264,12 +271,15 @@ export const leaseHolder = (text: string | undefined): string | undefined => dec
 
 /**
  * The holder of the lease `text`, when it is still good at `now`, else undefined (none, ended, unreadable, or one
- * ending further than a lease ever lasts: a clock far ahead, a value not written by a lease, must not hold others
- * off for longer than a lease).
+ * ending further than a lease ever lasts, give or take `skewMillis`: a clock far ahead, a value not written by a
+ * lease, must not hold others off for much longer than a lease; a clock a little ahead, or this one set back a
+ * little, must not end a lease just renewed, or two processes sign in).
  */
 export const liveLeaseHolder = (text: string | undefined, now: number): string | undefined => {
   const lease = decodeLease(text)
-  return lease !== undefined && lease.until > now && lease.until <= now + obtainLease.leaseMillis
+  return lease !== undefined &&
+    lease.until > now &&
+    lease.until <= now + obtainLease.leaseMillis + obtainLease.skewMillis
     ? lease.holder
     : undefined
 }

@@ -228,6 +228,27 @@ describe("core/refresh", () => {
   })
 })
 
+describe("core/refresh: the obtain lease", () => {
+  const { leaseMillis, skewMillis } = Refresh.obtainLease
+  it("a lease written by a clock a little ahead (or before this one was set back) is still good; far ahead it is not", () => {
+    const now = 1_000_000
+    // Just renewed by a clock a second ahead: without the allowance it read as over, and a second process signed in.
+    assert.strictEqual(
+      Refresh.liveLeaseHolder(Refresh.encodeLease("other", now + leaseMillis + 1_000), now),
+      "other"
+    )
+    assert.strictEqual(
+      Refresh.liveLeaseHolder(Refresh.encodeLease("other", now + leaseMillis + skewMillis), now),
+      "other"
+    )
+    assert.isUndefined(
+      Refresh.liveLeaseHolder(Refresh.encodeLease("other", now + leaseMillis + skewMillis + 1), now)
+    )
+    assert.isUndefined(Refresh.liveLeaseHolder(Refresh.encodeLease("other", now), now))
+    assert.strictEqual(Refresh.liveLeaseHolder(Refresh.encodeLease("other", now + 1), now), "other")
+  })
+})
+
 describe("core/answer: the engine's reading decisions", () => {
   it("reads a body whole, counted or not at all by its declared length and encoding", () => {
     assert.deepStrictEqual(Answer.bodyPlan("11", undefined, 10), { tooLarge: 11 })
