@@ -4,6 +4,7 @@ import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import {
   Config,
   ConfigError,
+  Deferred,
   Effect,
   Fiber,
   Layer,
@@ -462,5 +463,69 @@ describe("Credentials.layerStored", () => {
         )
         assert.notInclude(logged[0]!, "a process that died")
       }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.scoped(
+    "a holder whose lease lapsed and another process claimed leaves that claim: neither renewed over nor released",
+    () =>
+      Effect.gen(function* () {
+        const { obtained, processLayer, store } = yield* twoProcesses
+        const leaseKey = `${Credentials.defaultStoreKey}:obtaining`
+        const built = yield* Effect.fork(Layer.build(processLayer))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        // Its lease lapsed (the process stalled past 30 seconds) and another process claimed it, to run its own
+        // `obtain`, and renews it. Renewed over, then removed as this one's obtain ends, that claim no longer held
+        // the others off while the other process's user approves its PIN.
+        const otherLease = Effect.map(TestClock.currentTimeMillis, (now) =>
+          JSON.stringify({ holder: "another process", until: now + 30_000 })
+        )
+        let other = yield* otherLease
+        yield* store.set(leaseKey, other)
+        for (let renewal = 0; renewal < 6; renewal++) {
+          yield* TestClock.adjust("10 seconds")
+          assert.deepStrictEqual(yield* store.get(leaseKey), Option.some(other))
+          other = yield* otherLease
+          yield* store.set(leaseKey, other)
+        }
+        // This one's obtain ended at a minute: its release left the other's lease.
+        yield* Fiber.join(built)
+        assert.deepStrictEqual(yield* store.get(leaseKey), Option.some(other))
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.scoped("a layer's scope closed between the claim and its read-back leaves no lease behind", () =>
+    Effect.gen(function* () {
+      const { fake, obtained, store } = yield* twoProcesses
+      const leaseKey = `${Credentials.defaultStoreKey}:obtaining`
+      // The second look at the lease (the read-back of the claim) never answers: the layer is interrupted there.
+      const readingBack = yield* Deferred.make<void>()
+      let looks = 0
+      const stalling: KeyValueStore.KeyValueStore = {
+        ...store,
+        get: (key) =>
+          Effect.suspend(() =>
+            key === leaseKey && ++looks === 2
+              ? Effect.zipRight(Deferred.succeed(readingBack, undefined), Effect.never)
+              : store.get(key)
+          )
+      }
+      const built = yield* Effect.fork(
+        Layer.build(
+          Credentials.layerStored({
+            obtain: Effect.zipRight(
+              Ref.update(obtained, (n) => n + 1),
+              fake.mintToken()
+            )
+          }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, stalling)))
+        )
+      )
+      yield* Deferred.await(readingBack)
+      assert.isTrue(yield* store.has(leaseKey))
+      yield* Fiber.interrupt(built)
+      // Left there, it held the other processes off for 30 seconds.
+      assert.isFalse(yield* store.has(leaseKey))
+      assert.strictEqual(yield* Ref.get(obtained), 0)
+    }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
   )
 })

@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -690,5 +691,67 @@ describe("Credentials.layerStored: processes sharing a store", () => {
         )
         assert.notInclude(logged[0]!, "a process that died")
       }).pipe(Effect.scoped, Effect.provide(Env))
+  )
+
+  it.effect(
+    "a holder whose lease lapsed and another process claimed leaves that claim: neither renewed over nor released",
+    () =>
+      Effect.gen(function* () {
+        const { obtained, processLayer, store } = yield* twoProcesses
+        const built = yield* Effect.forkChild(Layer.build(processLayer))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        // Its lease lapsed (the process stalled past 30 seconds) and another process claimed it, to run its own
+        // `obtain`, and renews it. Renewed over, then removed as this one's obtain ends, that claim no longer held
+        // the others off while the other process's user approves its PIN.
+        const otherLease = Effect.map(Clock.currentTimeMillis, (now) =>
+          JSON.stringify({ holder: "another process", until: now + 30_000 })
+        )
+        let other = yield* otherLease
+        yield* store.set(leaseKey, other)
+        for (let renewal = 0; renewal < 6; renewal++) {
+          yield* TestClock.adjust("10 seconds")
+          assert.strictEqual(yield* store.get(leaseKey), other)
+          other = yield* otherLease
+          yield* store.set(leaseKey, other)
+        }
+        // This one's obtain ended at a minute: its release left the other's lease.
+        yield* Fiber.join(built)
+        assert.strictEqual(yield* store.get(leaseKey), other)
+      }).pipe(Effect.scoped, Effect.provide(Env))
+  )
+
+  it.effect("a layer's scope closed between the claim and its read-back leaves no lease behind", () =>
+    Effect.gen(function* () {
+      const { fake, obtained, store } = yield* twoProcesses
+      // The second look at the lease (the read-back of the claim) never answers: the layer is interrupted there.
+      const readingBack = yield* Deferred.make<void>()
+      let looks = 0
+      const stalling: KeyValueStore.KeyValueStore = {
+        ...store,
+        get: (key) =>
+          Effect.suspend(() =>
+            key === leaseKey && ++looks === 2
+              ? Effect.andThen(Deferred.succeed(readingBack, undefined), Effect.never)
+              : store.get(key)
+          )
+      }
+      const built = yield* Effect.forkChild(
+        Layer.build(
+          Credentials.layerStored({
+            obtain: Effect.andThen(
+              Ref.update(obtained, (n) => n + 1),
+              Effect.orDie(fake.mintToken())
+            )
+          }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, stalling)))
+        )
+      )
+      yield* Deferred.await(readingBack)
+      assert.isDefined(yield* store.get(leaseKey))
+      yield* Fiber.interrupt(built)
+      // Left there, it held the other processes off for 30 seconds.
+      assert.isUndefined(yield* store.get(leaseKey))
+      assert.strictEqual(yield* Ref.get(obtained), 0)
+    }).pipe(Effect.scoped, Effect.provide(Env))
   )
 })

@@ -50,14 +50,32 @@ export const make = <A>(options: {
       RefreshFacts.leaseHolder(Option.getOrUndefined(text)) === me ? store.remove(leaseKey) : Effect.void
     )
   )
-  // Renewed while `obtain` runs (a PIN login lasts minutes), removed once it ends, however it ends.
+  // Renewed while `obtain` runs (a PIN login lasts minutes), unless another process holds it now: this one's lapsed
+  // (the process stalled past `leaseMillis`) and the other claimed it, and overwriting that claim would let this
+  // process's release remove it while the other's `obtain` runs.
+  const renew = Effect.flatMap(otherHolder, (other) => (other ? Effect.void : claim))
   const leased = <B, E, R>(effect: Effect.Effect<B, E, R>) =>
     Effect.scoped(
       Effect.zipRight(
-        Effect.forkScoped(Effect.forever(Effect.delay(claim, Duration.millis(renewMillis)))),
+        Effect.forkScoped(Effect.forever(Effect.delay(renew, Duration.millis(renewMillis)))),
         effect
       )
-    ).pipe(Effect.ensuring(release))
+    )
+  // Claimed, then read back: `obtain` runs when the claim held (undefined when another's overwrote it). Removed
+  // once it ends, however it ends: interrupted between the claim and the read-back too (a layer's scope closed
+  // then), which left the lease to hold the others off for `leaseMillis`.
+  const attempt = <E, R>(obtain: Effect.Effect<A, E, R>): Effect.Effect<Obtained<A> | undefined, E, R> =>
+    Effect.ensuring(
+      Effect.zipRight(
+        claim,
+        Effect.flatMap(otherHolder, (overwritten) =>
+          overwritten
+            ? Effect.succeed(undefined)
+            : Effect.map(leased(obtain), (value) => ({ value, taken: false }))
+        )
+      ),
+      release
+    )
   // `sawLease`: the last look found another process's lease. Once it is gone, one more look for what that process
   // stores, a poll later, before claiming: it releases the lease as `obtain` ends, and stores the value just after.
   const loop = <E, R>(obtain: Effect.Effect<A, E, R>, sawLease: boolean): Effect.Effect<Obtained<A>, E, R> =>
@@ -75,11 +93,8 @@ export const make = <A>(options: {
           ? wait
           : sawLease
             ? again(false)
-            : Effect.zipRight(
-                claim,
-                Effect.flatMap(otherHolder, (overwritten) =>
-                  overwritten ? wait : Effect.map(leased(obtain), (value) => ({ value, taken: false }))
-                )
+            : Effect.flatMap(attempt(obtain), (obtained) =>
+                obtained === undefined ? wait : Effect.succeed(obtained)
               )
       )
     })
