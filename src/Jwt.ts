@@ -1436,9 +1436,10 @@ export const layerStored = <E, R>(
       const fromStoredKey = (key: DeviceKey) =>
         Effect.gen(function* () {
           const now = yield* Clock.currentTimeMillis
+          const storedText = yield* store.get(tokenEntry)
           // A stored token is only good with the stored key it is bound to, and until it expires.
           const storedJwt = Option.filter(
-            Option.map(yield* store.get(tokenEntry), (raw) => toPlexJwt(Redacted.make(raw))),
+            Option.map(storedText, (raw) => toPlexJwt(Redacted.make(raw))),
             (jwt) => JwtFacts.storedTokenStillValid(jwt, key.thumbprint, now)
           )
           // Used as it is while more than the margin is left; else renewed first, and served only if that fails.
@@ -1447,10 +1448,30 @@ export const layerStored = <E, R>(
           )
           // Set when plex.tv refuses the stored key (then `obtain` runs, and the stored token never serves).
           const keyRefused = yield* Ref.make(false)
+          // `obtain` for the refused key under the lease of a start with no key (processes sharing the store whose
+          // key is refused together ask for one approval): a process that waits takes the token the holder stores,
+          // one bound to this key, still good, and not the one stored when this layer started.
+          const storedSince = Effect.gen(function* () {
+            const raw = Option.flatten(yield* Effect.option(store.get(tokenEntry)))
+            if (Option.isNone(raw) || Option.contains(storedText, raw.value)) return Option.none()
+            const jwt = toPlexJwt(Redacted.make(raw.value))
+            return JwtFacts.storedTokenStillValid(jwt, key.thumbprint, yield* Clock.currentTimeMillis)
+              ? Option.some(jwt)
+              : Option.none()
+          })
+          const lease = ObtainLease.make<PlexJwt | Redacted.Redacted<string>>({
+            store,
+            key: tokenEntry,
+            lookup: storedSince
+          })
           const obtain = exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
             Effect.catchIf(
               (error) => error._tag === "Unauthorized",
-              () => Effect.zipRight(Ref.set(keyRefused, true), options.obtain(key))
+              () =>
+                Effect.zipRight(
+                  Ref.set(keyRefused, true),
+                  Effect.map(lease.obtainShared(options.obtain(key)), ({ value }) => value)
+                )
             )
           )
           return yield* credentialsWith(

@@ -685,6 +685,65 @@ describe("Jwt.layerStored", () => {
   )
 
   it.effect(
+    "two processes whose stored key plex.tv refuses together run one login: the other waits for the token it stores, and uses it",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const started = yield* Deferred.make<void>()
+        const approved = yield* Deferred.make<void>()
+        // The first login at once; a later one (the key refused) a PIN login whose user approves when the test says.
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Ref.updateAndGet(obtained, (n) => n + 1).pipe(
+              Effect.tap((n) =>
+                n === 1
+                  ? Effect.void
+                  : Effect.zipRight(Deferred.succeed(started, undefined), Deferred.await(approved))
+              ),
+              Effect.zipRight(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+            )
+        })
+        const tokenOf = Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
+        )
+        const before = yield* tokenOf
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        const exchanged = yield* count("exchangeJwt")
+        // Half a day left (within the margin), and plex.tv now refuses the key of both processes.
+        yield* TestClock.adjust(hours(6 * 24 + 12))
+        yield* FakePlex.fault(
+          "exchangeJwt",
+          Fault.status(422, { message: "Signature verification failed" }),
+          { times: 2 }
+        )
+        const first = yield* Effect.fork(tokenOf)
+        yield* Deferred.await(started)
+        const second = yield* Effect.fork(tokenOf)
+        // 20 seconds of the user not approving yet: the second, refused too, waits and asks for no login of its own.
+        // (Without the lease it ran obtain as well: a second PIN to approve.)
+        for (let i = 0; i < 20; i++) {
+          yield* TestClock.adjust("1 second")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        // Both exchanged the key and were refused.
+        assert.strictEqual(yield* count("exchangeJwt"), exchanged + 2)
+        assert.strictEqual(yield* Ref.get(obtained), 2)
+        assert.isTrue(Option.isNone(yield* Fiber.poll(second)))
+        yield* Deferred.succeed(approved, undefined)
+        const token = yield* Fiber.join(first)
+        const taken = yield* stepToEnd(second)
+        assert.notStrictEqual(Redacted.value(token), Redacted.value(before))
+        assert.strictEqual(Redacted.value(taken), Redacted.value(token))
+        assert.strictEqual(yield* Ref.get(obtained), 2)
+        assert.isFalse(
+          yield* Effect.flatMap(KeyValueStore.KeyValueStore, (store) =>
+            store.has(`${Jwt.defaultStoreKey}/token:obtaining`)
+          )
+        )
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
     "plex.tv unreachable: a stored token within the margin but not expired is served and renewed after the cooldown; an expired one fails the layer",
     () =>
       Effect.gen(function* () {
