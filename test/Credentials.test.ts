@@ -466,6 +466,27 @@ describe("Credentials.layerStored", () => {
   )
 
   it.scoped(
+    "a lease renewed by a clock a second ahead (another machine sharing the store) still holds the others off",
+    () =>
+      Effect.gen(function* () {
+        const { obtained, processLayer, store } = yield* twoProcesses
+        // Read by this process's clock, it ends 31 seconds from now: more than a lease lasts, by the other clock's lead.
+        yield* store.set(
+          `${Credentials.defaultStoreKey}:obtaining`,
+          JSON.stringify({ holder: "another process", until: (yield* TestClock.currentTimeMillis) + 31_000 })
+        )
+        const built = yield* Effect.fork(Layer.build(processLayer))
+        // Without the allowance it read as no lease: this process claimed it at once and ran obtain too.
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* Ref.get(obtained), 0)
+        yield* TestClock.adjust("31 seconds")
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        yield* TestClock.adjust("1 minute")
+        yield* Fiber.join(built)
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.scoped(
     "a holder whose lease lapsed and another process claimed leaves that claim: neither renewed over nor released",
     () =>
       Effect.gen(function* () {

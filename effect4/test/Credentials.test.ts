@@ -694,6 +694,27 @@ describe("Credentials.layerStored: processes sharing a store", () => {
   )
 
   it.effect(
+    "a lease renewed by a clock a second ahead (another machine sharing the store) still holds the others off",
+    () =>
+      Effect.gen(function* () {
+        const { obtained, processLayer, store } = yield* twoProcesses
+        // Read by this process's clock, it ends 31 seconds from now: more than a lease lasts, by the other clock's lead.
+        yield* store.set(
+          leaseKey,
+          JSON.stringify({ holder: "another process", until: (yield* Clock.currentTimeMillis) + 31_000 })
+        )
+        const built = yield* Effect.forkChild(Layer.build(processLayer))
+        // Without the allowance it read as no lease: this process claimed it at once and ran obtain too.
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* Ref.get(obtained), 0)
+        yield* TestClock.adjust("31 seconds")
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        yield* TestClock.adjust("1 minute")
+        yield* Fiber.join(built)
+      }).pipe(Effect.scoped, Effect.provide(Env))
+  )
+
+  it.effect(
     "a holder whose lease lapsed and another process claimed leaves that claim: neither renewed over nor released",
     () =>
       Effect.gen(function* () {
