@@ -564,4 +564,18 @@ describe("a wiped Redacted", () => {
       assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
     }).pipe(Effect.provide(Env))
   )
+
+  it.effect("a token wiped after ServerClient.make: the client sends its own copy, never a defect", () =>
+    Effect.gen(function* () {
+      // The client read the token once, as it was made: each request used to read the caller's Redacted again, and
+      // once wiped `Redacted.value` threw in every request (a defect).
+      const token = Redacted.make(Redacted.value(FakePlex.defaults.token))
+      const client = yield* ServerClient.make({ uri: FakePlex.defaults.serverUrl, token })
+      Redacted.wipeUnsafe(token)
+      const response = yield* client.get("/identity")
+      assert.strictEqual(response.status, 200)
+      const sent = (yield* FakePlex.requests).at(-1)?.headers["x-plex-token"]
+      assert.strictEqual(sent && Redacted.value(sent), Redacted.value(FakePlex.defaults.token))
+    }).pipe(Effect.provide(Env))
+  )
 })
