@@ -1172,6 +1172,8 @@ const obtainedJwt = (
   const jwt = !Redacted.isRedacted(value) && Predicate.hasProperty(value, "token") ? value : undefined
   return V.token(operation, "obtain", jwt === undefined ? value : jwt.token).pipe(
     Effect.mapError((error) => V.invalid(operation, "obtain", `its token ${error.reason}`)),
+    // Its own copy (`V.own`): the refresh reads the token's expiry at each read, after the caller may have wiped it.
+    Effect.map(V.own),
     Effect.map((token) => (jwt === undefined ? toPlexJwt(token) : { ...jwt, token }))
   )
 }
@@ -1264,7 +1266,7 @@ const credentialsWith = <E, R>(
           )
     const first: { readonly jwt: PlexJwt; readonly aheadFailedAt?: number | undefined } =
       options.token !== undefined
-        ? { jwt: toPlexJwt(options.token) }
+        ? { jwt: toPlexJwt(V.own(options.token)) }
         : standby === undefined
           ? { jwt: yield* obtainFirst }
           : yield* obtainFirst.pipe(

@@ -578,4 +578,50 @@ describe("a wiped Redacted", () => {
       assert.strictEqual(sent && Redacted.value(sent), Redacted.value(FakePlex.defaults.token))
     }).pipe(Effect.provide(Env))
   )
+
+  it.effect("a token wiped after Jwt.makeCredentials took it: it keeps its own copy, never a defect", () =>
+    Effect.gen(function* () {
+      // Jwt.makeCredentials read the caller's Redacted again at each token read (the token's expiry): once the
+      // caller wiped it, every read of the token was a defect. It keeps the copy it made when it took the token.
+      const raw = Redacted.value(FakePlex.defaults.token)
+      const key = yield* Jwt.generateKey
+      const takers: ReadonlyArray<
+        readonly [
+          string,
+          (token: Redacted.Redacted<string>) => Effect.Effect<Credentials.CredentialsService, unknown, any>
+        ]
+      > = [
+        ["token", (token) => Jwt.makeCredentials({ key, token })],
+        ["obtain", (token) => Jwt.makeCredentials({ key, obtain: Effect.succeed(token) })]
+      ]
+      const seen: Array<string> = []
+      for (const [name, take] of takers) {
+        const token = Redacted.make(raw)
+        const credentials = yield* take(token)
+        Redacted.wipeUnsafe(token)
+        const exit = yield* Effect.exit(Effect.map(credentials.token, Redacted.value))
+        seen.push(
+          `${name}: ${Exit.isSuccess(exit) ? (exit.value === raw ? "the token" : "another value") : outcome(exit)}`
+        )
+        // And the operations send it.
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+      }
+      assert.deepStrictEqual(
+        seen,
+        takers.map(([name]) => `${name}: the token`)
+      )
+      // Credentials.make keeps a Redacted as it is given (test/Credentials.test.ts): wiped, the next operation's
+      // check of the token refuses it, as InvalidInput, no defect either.
+      const token = Redacted.make(raw)
+      const credentials = yield* Credentials.make(token)
+      Redacted.wipeUnsafe(token)
+      const error = yield* Effect.flip(
+        PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+      )
+      assert.strictEqual(
+        error instanceof PlexError.InvalidInput ? `${error.field}: ${error.reason}` : String(error),
+        "token: was wiped"
+      )
+    }).pipe(Effect.provide(Env), Effect.scoped)
+  )
 })
