@@ -6,7 +6,7 @@
  * (a defect), never a request.
  */
 import { assert, describe } from "@effect/vitest"
-import { Cause, Effect, Exit, FastCheck as fc, Layer, Option, Redacted } from "effect"
+import { Cause, Effect, Exit, FastCheck as fc, Fiber, Layer, Option, Redacted } from "effect"
 import {
   Claim,
   ClientIdentity,
@@ -22,7 +22,7 @@ import {
   ServerAccess,
   ServerClient
 } from "effect-plex-auth"
-import { FakePlex } from "effect-plex-auth/testing"
+import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { it } from "./support/it.js"
 
 const big = (n: number) => "a".repeat(n)
@@ -546,5 +546,37 @@ describe("a wiped Redacted", () => {
         "token: was wiped"
       )
     }).pipe(Effect.provide(Env), Effect.scoped)
+  )
+
+  it.effect("a token wiped while ServerAccess checks it, the check then left: no defect", () =>
+    Effect.gen(function* () {
+      // The checker's cache read the caller's Redacted again when the last caller left a check in flight: once wiped,
+      // that interruption was a defect. It keys its own copy.
+      const checker = yield* ServerAccess.makeChecker("0".repeat(40), { ttl: "1 minute" })
+      yield* FakePlex.fault("getServerResources", Fault.hang)
+      const token = Redacted.make(Redacted.value(FakePlex.defaults.token))
+      const fiber = yield* Effect.fork(checker.check(token))
+      while ((yield* FakePlex.requests).length === 0) yield* Effect.yieldNow()
+      Redacted.unsafeWipe(token)
+      const exit = yield* Fiber.interrupt(fiber)
+      assert.isTrue(Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause), outcome(exit))
+    }).pipe(Effect.provide(Env), Effect.scoped)
+  )
+
+  it.effect(
+    "a token wiped after ServerAccess checked it: the same token given again is still answered from the cache",
+    () =>
+      Effect.gen(function* () {
+        // The Effect 4 checker's cache kept the caller's Redacted as its key: once wiped, it no longer equalled the
+        // same token given again, and plex.tv was asked anew. It keys its own copy (Effect 3's keys the token's text).
+        const checker = yield* ServerAccess.makeChecker(FakePlex.defaults.serverId, { ttl: "1 minute" })
+        const raw = Redacted.value(FakePlex.defaults.token)
+        const token = Redacted.make(raw)
+        const first = yield* checker.check(token)
+        const asked = (yield* FakePlex.requests).length
+        Redacted.unsafeWipe(token)
+        assert.deepStrictEqual(yield* checker.check(Redacted.make(raw)), first)
+        assert.strictEqual((yield* FakePlex.requests).length, asked, "plex.tv was not asked again")
+      }).pipe(Effect.provide(Env), Effect.scoped)
   )
 })

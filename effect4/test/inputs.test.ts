@@ -13,6 +13,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -29,7 +30,7 @@ import * as PlexTv from "effect4-plex-auth/PlexTv"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as ServerAccess from "effect4-plex-auth/ServerAccess"
 import * as ServerClient from "effect4-plex-auth/ServerClient"
-import { FakePlex } from "effect4-plex-auth/testing"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
 
 const big = (n: number) => "a".repeat(n)
 const MB = 1024 * 1024
@@ -623,5 +624,38 @@ describe("a wiped Redacted", () => {
         "token: was wiped"
       )
     }).pipe(Effect.provide(Env), Effect.scoped)
+  )
+
+  it.effect("a token wiped while ServerAccess checks it, the check then left: no defect", () =>
+    Effect.gen(function* () {
+      // The checker's cache read the caller's Redacted again when the last caller left a check in flight: once wiped,
+      // that interruption was a defect. It keys its own copy.
+      const checker = yield* ServerAccess.makeChecker("0".repeat(40), { ttl: "1 minute" })
+      yield* FakePlex.fault("getServerResources", Fault.hang)
+      const token = Redacted.make(Redacted.value(FakePlex.defaults.token))
+      const fiber = yield* Effect.forkChild(checker.check(token))
+      while ((yield* FakePlex.requests).length === 0) yield* Effect.yieldNow
+      Redacted.wipeUnsafe(token)
+      yield* Fiber.interrupt(fiber)
+      const exit = yield* Fiber.await(fiber)
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause), outcome(exit))
+    }).pipe(Effect.provide(Env), Effect.scoped)
+  )
+
+  it.effect(
+    "a token wiped after ServerAccess checked it: the same token given again is still answered from the cache",
+    () =>
+      Effect.gen(function* () {
+        // The Effect 4 checker's cache kept the caller's Redacted as its key: once wiped, it no longer equalled the
+        // same token given again, and plex.tv was asked anew. It keys its own copy (Effect 3's keys the token's text).
+        const checker = yield* ServerAccess.makeChecker(FakePlex.defaults.serverId, { ttl: "1 minute" })
+        const raw = Redacted.value(FakePlex.defaults.token)
+        const token = Redacted.make(raw)
+        const first = yield* checker.check(token)
+        const asked = (yield* FakePlex.requests).length
+        Redacted.wipeUnsafe(token)
+        assert.deepStrictEqual(yield* checker.check(Redacted.make(raw)), first)
+        assert.strictEqual((yield* FakePlex.requests).length, asked, "plex.tv was not asked again")
+      }).pipe(Effect.provide(Env), Effect.scoped)
   )
 })
