@@ -6,7 +6,7 @@
  * (a defect), never a request.
  */
 import { assert, describe } from "@effect/vitest"
-import { Cause, Effect, Exit, FastCheck as fc, Fiber, Layer, Option, Redacted } from "effect"
+import { Cause, Effect, Exit, FastCheck as fc, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import {
   Claim,
   ClientIdentity,
@@ -578,5 +578,21 @@ describe("a wiped Redacted", () => {
         assert.deepStrictEqual(yield* checker.check(Redacted.make(raw)), first)
         assert.strictEqual((yield* FakePlex.requests).length, asked, "plex.tv was not asked again")
       }).pipe(Effect.provide(Env), Effect.scoped)
+  )
+
+  it.effect("a token wiped while Jwt.verify fetches plex.tv's keys: a typed error, never a defect", () =>
+    Effect.gen(function* () {
+      // Jwt.verify read the caller's Redacted once the keys came: wiped meanwhile, that was a defect. It reads its own
+      // copy (here an opaque token, not a JWT: InvalidJwt).
+      const key = yield* Jwt.generateKey
+      yield* FakePlex.fault("getJwks", Fault.delay("1 second"))
+      const token = Redacted.make(Redacted.value(FakePlex.defaults.token))
+      const fiber = yield* Effect.fork(Jwt.verify(token, key))
+      while ((yield* FakePlex.requests).length === 0) yield* Effect.yieldNow()
+      Redacted.unsafeWipe(token)
+      yield* TestClock.adjust("1 second")
+      const exit = yield* Fiber.await(fiber)
+      assert.strictEqual(outcome(exit), "InvalidJwt")
+    }).pipe(Effect.provide(Env), Effect.scoped)
   )
 })

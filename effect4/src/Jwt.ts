@@ -941,7 +941,8 @@ export const verify = (
   Effect.gen(function* () {
     yield* V.object("Jwt.verify", "options", options, true)
     const clockSkew = yield* checkClockSkew("Jwt.verify", options?.clockSkew)
-    const jwt = yield* V.stringOrRedacted("Jwt.verify", "token", token)
+    // Its own copy (`V.own`): the token is read once plex.tv's keys came, after the caller may have wiped its `Redacted`.
+    const jwt = V.own(yield* V.stringOrRedacted("Jwt.verify", "token", token))
     yield* V.check("Jwt.verify", "binding", JwtFacts.bindingProblem(binding, isDeviceKey))
     return yield* verifyFetched(jwt, binding, clockSkew)
   })

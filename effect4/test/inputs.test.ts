@@ -17,6 +17,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
 import * as Claim from "effect4-plex-auth/Claim"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
@@ -657,5 +658,21 @@ describe("a wiped Redacted", () => {
         assert.deepStrictEqual(yield* checker.check(Redacted.make(raw)), first)
         assert.strictEqual((yield* FakePlex.requests).length, asked, "plex.tv was not asked again")
       }).pipe(Effect.provide(Env), Effect.scoped)
+  )
+
+  it.effect("a token wiped while Jwt.verify fetches plex.tv's keys: a typed error, never a defect", () =>
+    Effect.gen(function* () {
+      // Jwt.verify read the caller's Redacted once the keys came: wiped meanwhile, that was a defect. It reads its own
+      // copy (here an opaque token, not a JWT: InvalidJwt).
+      const key = yield* Jwt.generateKey
+      yield* FakePlex.fault("getJwks", Fault.delay("1 second"))
+      const token = Redacted.make(Redacted.value(FakePlex.defaults.token))
+      const fiber = yield* Effect.forkChild(Jwt.verify(token, key))
+      while ((yield* FakePlex.requests).length === 0) yield* Effect.yieldNow
+      Redacted.wipeUnsafe(token)
+      yield* TestClock.adjust("1 second")
+      const exit = yield* Fiber.await(fiber)
+      assert.strictEqual(outcome(exit), "InvalidJwt")
+    }).pipe(Effect.provide(Env), Effect.scoped)
   )
 })
