@@ -951,7 +951,8 @@ export const verify = (
   Effect.gen(function* () {
     yield* V.object("Jwt.verify", "options", options, true)
     const clockSkew = yield* checkClockSkew("Jwt.verify", options?.clockSkew)
-    const jwt = yield* V.stringOrRedacted("Jwt.verify", "token", token)
+    // Its own copy (`V.own`): the token is read once plex.tv's keys came, after the caller may have wiped its `Redacted`.
+    const jwt = V.own(yield* V.stringOrRedacted("Jwt.verify", "token", token))
     yield* V.check("Jwt.verify", "binding", JwtFacts.bindingProblem(binding, isDeviceKey))
     return yield* verifyFetched(jwt, binding, clockSkew)
   })
@@ -1172,6 +1173,8 @@ const obtainedJwt = (
   const jwt = !Redacted.isRedacted(value) && Predicate.hasProperty(value, "token") ? value : undefined
   return V.token(operation, "obtain", jwt === undefined ? value : jwt.token).pipe(
     Effect.mapError((error) => V.invalid(operation, "obtain", `its token ${error.reason}`)),
+    // Its own copy (`V.own`): the refresh reads the token's expiry at each read, after the caller may have wiped it.
+    Effect.map(V.own),
     Effect.map((token) => (jwt === undefined ? toPlexJwt(token) : { ...jwt, token }))
   )
 }
@@ -1264,7 +1267,7 @@ const credentialsWith = <E, R>(
           )
     const first: { readonly jwt: PlexJwt; readonly aheadFailedAt?: number | undefined } =
       options.token !== undefined
-        ? { jwt: toPlexJwt(options.token) }
+        ? { jwt: toPlexJwt(V.own(options.token)) }
         : standby === undefined
           ? { jwt: yield* obtainFirst }
           : yield* obtainFirst.pipe(

@@ -171,7 +171,10 @@ export const make = (
       return yield* Effect.fail(V.invalid("ServerClient.make", unsendable, unsendableProblem))
     const client = yield* HttpClient.HttpClient
     const propagate = yield* TracePropagation
-    const secrets = [Redacted.value(token)]
+    // The token is read once, here: the client sends its own copy, so a caller's `Redacted` wiped after `make`
+    // (`Redacted.value` then throws) cannot make each request a defect.
+    const secret = Redacted.value(token)
+    const secrets = [secret]
     // Redirects come back here (a fetch would follow them with every header, the token included), and the
     // transport refuses to send the token anywhere but where this hop was meant to go (the engine's guard).
     // The caller's `Fetch` and `RequestInit` are those the client sends with, its layer's included.
@@ -200,7 +203,7 @@ export const make = (
           response.status,
           location,
           hops,
-          Redacted.value(token)
+          secret
         )
         if (hop._tag === "Refuse") {
           return Effect.zipRight(discard(response), Effect.fail(refused(request, response, hop.detail)))
@@ -208,7 +211,7 @@ export const make = (
         const headers = Headers.remove(request.headers, Facts.droppedOnRedirect(hop))
         const method = hop.toGet ? "GET" : request.method
         const next = HttpClientRequest.make(method)(hop.url, {
-          headers: hop.withToken ? Headers.set(headers, tokenHeader, Redacted.value(token)) : headers,
+          headers: hop.withToken ? Headers.set(headers, tokenHeader, secret) : headers,
           urlParams: hop.query,
           hash: hop.hash,
           body: hop.toGet ? undefined : request.body
@@ -228,8 +231,8 @@ export const make = (
       let headers = Headers.merge(Headers.fromInput(identity.headers), request.headers)
       if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", Facts.defaultAccept)
       const ready = HttpClientRequest.make(request.method)(`${url.origin}${url.pathname}`, {
-        headers: Headers.set(headers, tokenHeader, Redacted.value(token)),
-        urlParams: Facts.query(url, request.urlParams, Redacted.value(token)),
+        headers: Headers.set(headers, tokenHeader, secret),
+        urlParams: Facts.query(url, request.urlParams, secret),
         hash: Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined),
         body: request.body
       })

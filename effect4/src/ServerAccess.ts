@@ -369,7 +369,10 @@ export const makeChecker = (
           Exit.isSuccess(exit) ? (exit.value._tag === "Unknown" ? unknownTtl : ttl) : Duration.zero
       }
     )
-    const key = (token: string | Redacted.Redacted<string>) => V.token("ServerAccess.check", "token", token)
+    // Its own copy (`V.own`): the cache reads the key again when the last caller leaves a check in flight, after
+    // the caller may have wiped its `Redacted`.
+    const key = (token: string | Redacted.Redacted<string>) =>
+      Effect.map(V.token("ServerAccess.check", "token", token), V.own)
     return {
       machineIdentifier: id,
       check: (token) => Effect.flatMap(key(token), (k) => Cache.get(cache, k)),

@@ -196,7 +196,10 @@ export const make = (
       return yield* Effect.fail(V.invalid("ServerClient.make", unsendable, unsendableProblem))
     const client = yield* HttpClient.HttpClient
     const propagate = yield* Request.TracePropagation
-    const secrets = [Redacted.value(token)]
+    // The token is read once, here: the client sends its own copy, so a caller's `Redacted` wiped after `make`
+    // (`Redacted.value` then throws) cannot make each request a defect.
+    const secret = Redacted.value(token)
+    const secrets = [secret]
     // Redirects come back here (a fetch would follow them with every header, the token included), and the
     // transport refuses to send the token anywhere but where this hop was meant to go (the engine's guard).
     const send = (request: HttpClientRequest.HttpClientRequest) =>
@@ -234,7 +237,7 @@ export const make = (
           response.status,
           location,
           hops,
-          Redacted.value(token)
+          secret
         )
         if (hop._tag === "Refuse") {
           return Effect.andThen(discard(response), Effect.fail(refused(request, response, hop.detail)))
@@ -247,7 +250,7 @@ export const make = (
           HttpClientRequest.removeHeader,
           HttpClientRequest.setUrl(request, url)
         )
-        if (hop.withToken) next = HttpClientRequest.setHeader(next, tokenHeader, Redacted.value(token))
+        if (hop.withToken) next = HttpClientRequest.setHeader(next, tokenHeader, secret)
         if (hop.toGet)
           next = HttpClientRequest.setBody(HttpClientRequest.setMethod(next, "GET"), HttpBody.empty)
         return Effect.andThen(discard(response), follow(next, hops + 1))
@@ -269,8 +272,8 @@ export const make = (
         // Built afresh: `setUrlParams` would keep the request's own parameters beside these.
         // The caller's method, as its request holds it.
         let ready = HttpClientRequest.make(request.method as HttpMethod)(`${url.origin}${url.pathname}`, {
-          headers: Headers.set(headers, tokenHeader, Redacted.value(token)),
-          urlParams: Facts.query(url, request.urlParams.params, Redacted.value(token)),
+          headers: Headers.set(headers, tokenHeader, secret),
+          urlParams: Facts.query(url, request.urlParams.params, secret),
           body: request.body
         })
         if (hash !== undefined) ready = HttpClientRequest.setHash(ready, hash)

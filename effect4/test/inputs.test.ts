@@ -13,9 +13,11 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
 import * as Claim from "effect4-plex-auth/Claim"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
@@ -29,7 +31,7 @@ import * as PlexTv from "effect4-plex-auth/PlexTv"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as ServerAccess from "effect4-plex-auth/ServerAccess"
 import * as ServerClient from "effect4-plex-auth/ServerClient"
-import { FakePlex } from "effect4-plex-auth/testing"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
 
 const big = (n: number) => "a".repeat(n)
 const MB = 1024 * 1024
@@ -563,5 +565,114 @@ describe("a wiped Redacted", () => {
       )
       assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
     }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("a token wiped after ServerClient.make: the client sends its own copy, never a defect", () =>
+    Effect.gen(function* () {
+      // The client read the token once, as it was made: each request used to read the caller's Redacted again, and
+      // once wiped `Redacted.value` threw in every request (a defect).
+      const token = Redacted.make(Redacted.value(FakePlex.defaults.token))
+      const client = yield* ServerClient.make({ uri: FakePlex.defaults.serverUrl, token })
+      Redacted.wipeUnsafe(token)
+      const response = yield* client.get("/identity")
+      assert.strictEqual(response.status, 200)
+      const sent = (yield* FakePlex.requests).at(-1)?.headers["x-plex-token"]
+      assert.strictEqual(sent && Redacted.value(sent), Redacted.value(FakePlex.defaults.token))
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("a token wiped after Jwt.makeCredentials took it: it keeps its own copy, never a defect", () =>
+    Effect.gen(function* () {
+      // Jwt.makeCredentials read the caller's Redacted again at each token read (the token's expiry): once the
+      // caller wiped it, every read of the token was a defect. It keeps the copy it made when it took the token.
+      const raw = Redacted.value(FakePlex.defaults.token)
+      const key = yield* Jwt.generateKey
+      const takers: ReadonlyArray<
+        readonly [
+          string,
+          (token: Redacted.Redacted<string>) => Effect.Effect<Credentials.CredentialsService, unknown, any>
+        ]
+      > = [
+        ["token", (token) => Jwt.makeCredentials({ key, token })],
+        ["obtain", (token) => Jwt.makeCredentials({ key, obtain: Effect.succeed(token) })]
+      ]
+      const seen: Array<string> = []
+      for (const [name, take] of takers) {
+        const token = Redacted.make(raw)
+        const credentials = yield* take(token)
+        Redacted.wipeUnsafe(token)
+        const exit = yield* Effect.exit(Effect.map(credentials.token, Redacted.value))
+        seen.push(
+          `${name}: ${Exit.isSuccess(exit) ? (exit.value === raw ? "the token" : "another value") : outcome(exit)}`
+        )
+        // And the operations send it.
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+      }
+      assert.deepStrictEqual(
+        seen,
+        takers.map(([name]) => `${name}: the token`)
+      )
+      // Credentials.make keeps a Redacted as it is given (test/Credentials.test.ts): wiped, the next operation's
+      // check of the token refuses it, as InvalidInput, no defect either.
+      const token = Redacted.make(raw)
+      const credentials = yield* Credentials.make(token)
+      Redacted.wipeUnsafe(token)
+      const error = yield* Effect.flip(
+        PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+      )
+      assert.strictEqual(
+        error instanceof PlexError.InvalidInput ? `${error.field}: ${error.reason}` : String(error),
+        "token: was wiped"
+      )
+    }).pipe(Effect.provide(Env), Effect.scoped)
+  )
+
+  it.effect("a token wiped while ServerAccess checks it, the check then left: no defect", () =>
+    Effect.gen(function* () {
+      // The checker's cache read the caller's Redacted again when the last caller left a check in flight: once wiped,
+      // that interruption was a defect. It keys its own copy.
+      const checker = yield* ServerAccess.makeChecker("0".repeat(40), { ttl: "1 minute" })
+      yield* FakePlex.fault("getServerResources", Fault.hang)
+      const token = Redacted.make(Redacted.value(FakePlex.defaults.token))
+      const fiber = yield* Effect.forkChild(checker.check(token))
+      while ((yield* FakePlex.requests).length === 0) yield* Effect.yieldNow
+      Redacted.wipeUnsafe(token)
+      yield* Fiber.interrupt(fiber)
+      const exit = yield* Fiber.await(fiber)
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause), outcome(exit))
+    }).pipe(Effect.provide(Env), Effect.scoped)
+  )
+
+  it.effect(
+    "a token wiped after ServerAccess checked it: the same token given again is still answered from the cache",
+    () =>
+      Effect.gen(function* () {
+        // The Effect 4 checker's cache kept the caller's Redacted as its key: once wiped, it no longer equalled the
+        // same token given again, and plex.tv was asked anew. It keys its own copy (Effect 3's keys the token's text).
+        const checker = yield* ServerAccess.makeChecker(FakePlex.defaults.serverId, { ttl: "1 minute" })
+        const raw = Redacted.value(FakePlex.defaults.token)
+        const token = Redacted.make(raw)
+        const first = yield* checker.check(token)
+        const asked = (yield* FakePlex.requests).length
+        Redacted.wipeUnsafe(token)
+        assert.deepStrictEqual(yield* checker.check(Redacted.make(raw)), first)
+        assert.strictEqual((yield* FakePlex.requests).length, asked, "plex.tv was not asked again")
+      }).pipe(Effect.provide(Env), Effect.scoped)
+  )
+
+  it.effect("a token wiped while Jwt.verify fetches plex.tv's keys: a typed error, never a defect", () =>
+    Effect.gen(function* () {
+      // Jwt.verify read the caller's Redacted once the keys came: wiped meanwhile, that was a defect. It reads its own
+      // copy (here an opaque token, not a JWT: InvalidJwt).
+      const key = yield* Jwt.generateKey
+      yield* FakePlex.fault("getJwks", Fault.delay("1 second"))
+      const token = Redacted.make(Redacted.value(FakePlex.defaults.token))
+      const fiber = yield* Effect.forkChild(Jwt.verify(token, key))
+      while ((yield* FakePlex.requests).length === 0) yield* Effect.yieldNow
+      Redacted.wipeUnsafe(token)
+      yield* TestClock.adjust("1 second")
+      const exit = yield* Fiber.await(fiber)
+      assert.strictEqual(outcome(exit), "InvalidJwt")
+    }).pipe(Effect.provide(Env), Effect.scoped)
   )
 })

@@ -156,6 +156,8 @@ describe("core/web: the sign-in flow's facts", () => {
       "http://192.168.1.20:8080",
       "http://media.lan",
       "http://[fd00::20]",
+      "http://[::ffff:192.168.1.20]",
+      "http://[::ffff:128.0.0.1]",
       "http://128.0.0.1"
     ]) {
       assert.include(warned(appUrl), "cookies are not Secure", appUrl)
@@ -169,6 +171,10 @@ describe("core/web: the sign-in flow's facts", () => {
       "http://127.1",
       "http://0x7f000001",
       "http://[::1]:8080",
+      "http://[0:0:0:0:0:0:0:1]",
+      // 127.0.0.0/8 mapped into IPv6: the URL parser writes it [::ffff:7f00:1].
+      "http://[::ffff:127.0.0.1]:8080",
+      "http://[::ffff:127.8.9.10]",
       "https://192.168.1.20"
     ]) {
       assert.isUndefined(warned(appUrl), appUrl)

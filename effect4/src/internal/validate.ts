@@ -117,6 +117,15 @@ export const host = (operation: string, field: string, value: unknown) =>
 export const reveal = (value: unknown): unknown =>
   Redacted.isRedacted(value) ? Core.opened(() => Redacted.value(value)) : value
 
+/**
+ * The library's own `Redacted` of a secret given as one (its label kept), once checked, for what reads it again later
+ * by itself: the caller's may be wiped after it was taken (`Redacted.wipeUnsafe`), and `Jwt.makeCredentials` reads
+ * its token's expiry at each token read, where `Redacted.value` would throw, a defect. (`Credentials.make` keeps a
+ * `Redacted` as given: wiped, the next operation's check of the token refuses it, `InvalidInput`.)
+ */
+export const own = (secret: Redacted.Redacted<string>): Redacted.Redacted<string> =>
+  Redacted.make(Redacted.value(secret), { label: secret.label })
+
 /** A non-empty secret without control characters or whitespace, wrapped in `Redacted`. */
 export const token = (
   operation: string,

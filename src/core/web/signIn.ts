@@ -117,7 +117,8 @@ export const settings = (
 
 /**
  * Whether a URL's `hostname` is this machine: `localhost` (and names under it, which browsers resolve to it),
- * 127.0.0.0/8 (the URL parser writes any IPv4 form as four decimal numbers) or `[::1]`.
+ * 127.0.0.0/8 (the URL parser writes any IPv4 form as four decimal numbers), `[::1]` (any way it is written) or
+ * 127.0.0.0/8 mapped into IPv6 (`[::ffff:127.0.0.1]`, which the URL parser writes `[::ffff:7f00:1]`).
  */
 export const isLoopbackHost = (hostname: string): boolean => {
   const host = hostname.toLowerCase().replace(/\.$/, "")
@@ -125,6 +126,7 @@ export const isLoopbackHost = (hostname: string): boolean => {
     host === "localhost" ||
     host.endsWith(".localhost") ||
     host === "[::1]" ||
+    /^\[::ffff:7f[\da-f]{2}:[\da-f]{1,4}\]$/.test(host) ||
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
   )
 }
