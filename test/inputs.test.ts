@@ -201,47 +201,47 @@ describe("a ClientIdentity of the caller's own making", () => {
     [
       "a line feed in a value",
       withHeader("X-Plex-Device-Name", "box\nname"),
-      /ClientIdentity X-Plex-Device-Name: cannot be sent/
+      /ClientIdentity x-plex-device-name: cannot be sent/
     ],
     [
       "CR LF in a value",
       withHeader("X-Plex-Product", "p\r\nX-Evil: 1"),
-      /ClientIdentity X-Plex-Product: cannot be sent/
+      /ClientIdentity x-plex-product: cannot be sent/
     ],
     [
       "a NUL in a value",
       withHeader("X-Plex-Version", "1\u00002"),
-      /ClientIdentity X-Plex-Version: cannot be sent/
+      /ClientIdentity x-plex-version: cannot be sent/
     ],
     [
       "text not encoded as bytes",
       withHeader("X-Plex-Device-Name", "Café ☕"),
-      /ClientIdentity X-Plex-Device-Name: cannot be sent/
+      /ClientIdentity x-plex-device-name: cannot be sent/
     ],
     [
       "a value that is not a string",
       withHeader("X-Plex-Version", 2),
-      /ClientIdentity X-Plex-Version: cannot be sent/
+      /ClientIdentity x-plex-version: cannot be sent/
     ],
     [
       "a name that is no header name",
       withHeader("X Plex Device", "box"),
-      /ClientIdentity X Plex Device: cannot be sent/
+      /ClientIdentity x plex device: cannot be sent/
     ],
     [
       "an empty identifier",
       withHeader("X-Plex-Client-Identifier", ""),
-      /ClientIdentity X-Plex-Client-Identifier: cannot be sent/
+      /ClientIdentity x-plex-client-identifier: cannot be sent/
     ],
     [
       "no headers at all (the input fields only)",
       { ...FakePlex.testIdentity },
-      /ClientIdentity X-Plex-Client-Identifier: cannot be sent/
+      /ClientIdentity x-plex-client-identifier: cannot be sent/
     ],
     [
       "no identity headers",
       { ...good, headers: {} },
-      /ClientIdentity X-Plex-Client-Identifier: cannot be sent/
+      /ClientIdentity x-plex-client-identifier: cannot be sent/
     ]
   ]
   const operations: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, any>]> = [
@@ -276,6 +276,26 @@ describe("a ClientIdentity of the caller's own making", () => {
         }
       }
       assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+    }).pipe(Effect.provide(Env))
+  )
+
+  it.effect("one whose header names are in lower case is sent (header names are case-insensitive)", () =>
+    Effect.gen(function* () {
+      const lower = {
+        ...good,
+        headers: Object.fromEntries(
+          Object.entries(good.headers).map(([name, value]) => [name.toLowerCase(), value])
+        )
+      }
+      yield* PlexAuth.getTokenDetails().pipe(
+        Credentials.withToken(FakePlex.defaults.token),
+        Effect.provideService(ClientIdentity.ClientIdentity, lower)
+      )
+      yield* ServerClient.make({ uri: FakePlex.defaults.serverUrl, token: FakePlex.defaults.token }).pipe(
+        Effect.provideService(ClientIdentity.ClientIdentity, lower)
+      )
+      const [sent] = yield* FakePlex.requests
+      assert.strictEqual(sent?.status, 200)
     }).pipe(Effect.provide(Env))
   )
 

@@ -191,7 +191,9 @@ export const make = (
     const identity = yield* ClientIdentity
     // Its headers go with every request: checked as the engine checks them (a service of the caller's own making
     // with a line break or non-byte text would fail each request in `fetch`, as a transport error a retry repeats).
-    const unsendable = unsendableHeader(identity.headers)
+    // Names in lower case, as the engine's check reads them (`Headers` holds them so); spread first, as the engine
+    // spreads them, so that no object at all is an identity without headers, not a defect in `Headers.fromInput`.
+    const unsendable = unsendableHeader(Headers.fromInput({ ...identity.headers }))
     if (unsendable !== undefined)
       return yield* Effect.fail(V.invalid("ServerClient.make", unsendable, unsendableProblem))
     const client = yield* HttpClient.HttpClient

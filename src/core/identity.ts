@@ -291,16 +291,19 @@ const sendable = /^[\w!#$%&'*+.^`|~-]+\n[\t -~\x80-\xff]+$/
 
 /**
  * The `ClientIdentity` service's header that cannot be sent, as the `InvalidInput` field naming it (never its
- * value: `ClientIdentity X-Plex-Device-Name`), or undefined. {@link buildIdentity}'s headers pass; a service built
+ * value: `ClientIdentity x-plex-device-name`), or undefined; `headers` as the platform's `Headers` hold them (names
+ * in lower case). {@link buildIdentity}'s headers pass; a service built
  * by hand (`Context.make`, `Layer.succeed`) may not: without this check a line break or text not encoded as bytes
  * reached `fetch`, whose `TypeError` read as a `NetworkError` (which a retry policy repeats), and missing identity
  * headers reached plex.tv (400). Every operation's bundle carries it: small on purpose.
  */
 export const unsendableHeader = (headers: unknown): string | undefined => {
-  // Over the two identity headers, as missing: headers that are no object (untyped JavaScript) leave them so.
+  // Over the two identity headers, as missing: headers that are no object (untyped JavaScript) leave them so. Named
+  // in lower case, as the platform's `Headers` hold names (`Headers.fromInput`), which is what each caller passes:
+  // header names are case-insensitive, and a service of one's own making may name them in any case.
   const entries: Readonly<Record<string, unknown>> = {
-    "X-Plex-Client-Identifier": 0,
-    "X-Plex-Product": 0,
+    "x-plex-client-identifier": 0,
+    "x-plex-product": 0,
     ...(headers as object)
   }
   for (const name in entries) {

@@ -193,21 +193,21 @@ export const execute = <S extends Spec<any>>(
     const limit = Context.get(context, Settings.MaxBodyBytes)
     const policy = Context.get(context, Settings.CurrentRetryPolicy)
     const propagate = Context.get(context, Settings.TracePropagation)
-    // The identity's headers, checked as `ClientIdentity.make` makes them: a service of the caller's own making
-    // (`Context.make`, `Layer.succeed`) with a line break, non-byte text or no identifier fails before any request,
-    // not as a `NetworkError` from `fetch` that the policy would retry, nor as plex.tv's 400.
-    const identityHeaders = Context.get(context, ClientIdentity).headers
-    const unsendable = Identity.unsendableHeader(identityHeaders)
-    if (unsendable !== undefined) {
-      return Effect.fail(V.invalid(operation, unsendable, Identity.unsendableProblem))
-    }
-    const out = outgoing(operation, spec, baseUrl, identityHeaders, token, open)
+    const out = outgoing(operation, spec, baseUrl, Context.get(context, ClientIdentity).headers, token, open)
     const { ctx } = out
     const request = HttpClientRequest.make(spec.method)(out.url, {
       headers: out.headers,
       urlParams: out.query,
       body: out.body
     })
+    // The identity's headers (with the library's own, the token checked already), checked as `ClientIdentity.make`
+    // makes them, names in lower case as `Headers` holds them: a service of the caller's own making (`Context.make`,
+    // `Layer.succeed`) with a line break, non-byte text or no identifier fails before any request, not as a
+    // `NetworkError` from `fetch` that the policy would retry, nor as plex.tv's 400.
+    const unsendable = Identity.unsendableHeader(request.headers)
+    if (unsendable !== undefined) {
+      return Effect.fail(V.invalid(operation, unsendable, Identity.unsendableProblem))
+    }
     const client = Context.get(context, HttpClient.HttpClient)
     const timedOut = () =>
       new Errors.NetworkError({

@@ -268,7 +268,7 @@ describe("FakePlex faults: broken connections and bodies", () => {
           ),
           "InvalidInput"
         )
-        assert.strictEqual(error.field, "ClientIdentity X-Plex-Device-Name")
+        assert.strictEqual(error.field, "ClientIdentity x-plex-device-name")
         assert.notInclude(String(error), "X-Evil")
         assert.notInclude(`${String(error)} ${JSON.stringify(error)}`, "fakeAccountToken")
         assert.deepStrictEqual(yield* FakePlex.requests, [])
