@@ -33,7 +33,9 @@ export const target = (
   try {
     url = new URL(requested.startsWith("/") ? `${base}${requested}` : requested)
   } catch {
-    return { problem: "not a URL on the server" }
+    return {
+      problem: `not a URL on the server: give a path that starts with "/" ("/library/sections") or a URL on ${origin}`
+    }
   }
   if (url.origin !== origin || url.username !== "" || url.password !== "") {
     return { problem: `refused a request outside the server's origin (${origin}); the token goes only there` }

@@ -112,6 +112,12 @@ describe("ServerClient over loopback", () => {
         assert.strictEqual(refused._tag, "RequestError")
         if (refused._tag === "RequestError") assert.strictEqual(refused.reason, "InvalidUrl")
       }
+      // A path without its leading "/" (Effect's prependUrl would glue it to the port): the error says what to give.
+      const relative = yield* Effect.flip(client.get("library/sections"))
+      assert.include(
+        relative.message,
+        `give a path that starts with "/" ("/library/sections") or a URL on ${connected.uri}`
+      )
       assert.deepStrictEqual(yield* loopback.fake.requests, [])
 
       yield* loopback.fake.fault({ path: "/" }, Fault.refuse, { times: 1 })

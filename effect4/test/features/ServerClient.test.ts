@@ -124,6 +124,12 @@ describe("ServerClient (Effect 4)", () => {
         const refused = yield* Effect.flip(client.get(url))
         assert.strictEqual(refused.reason._tag, "InvalidUrlError", url)
       }
+      // A path without its leading "/" (Effect's prependUrl would glue it to the port): the error says what to give.
+      const relative = yield* Effect.flip(client.get("library/sections"))
+      assert.include(
+        relative.message,
+        `give a path that starts with "/" ("/library/sections") or a URL on ${connected.uri}`
+      )
       assert.deepStrictEqual(yield* plex.requests, [])
 
       yield* plex.fault({ path: "/" }, Fault.refuse, { times: 1 })
