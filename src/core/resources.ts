@@ -663,7 +663,8 @@ export const noReachableConnectionMessage = (e: {
   }
   const what =
     e.attempts.length === 0
-      ? "it offers no usable connection"
+      ? "it offers no usable connection (none that connect may try: see Resources.candidates; a device that is " +
+        "not a server, a player say, usually lists none: Resources.servers() keeps only the servers)"
       : Array.from(groups.values(), ({ reason, detail, shared, where }) => {
           const cause = where.length > 1 ? shared : detail
           return `${where.join(", ")}: ${reason}${cause === "" ? "" : ` (${cause})`}`

@@ -607,6 +607,9 @@ describe("Resources.connect: failures", () => {
       )
       assert.deepStrictEqual(error.attempts, [])
       assert.include(error.message, "no usable connection")
+      // A device from Resources.list() that is not a server (a player) ends here too: the message says where to look.
+      assert.include(error.message, "see Resources.candidates")
+      assert.include(error.message, "Resources.servers() keeps only the servers")
       assert.deepStrictEqual(
         (yield* FakePlex.requests).map((r) => r.route),
         ["getServerResources"]
