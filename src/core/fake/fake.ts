@@ -176,12 +176,24 @@ const targetProblem = (where: unknown): string | undefined => {
   if (typeof path === "string" && pathProblem(path) !== undefined) return pathProblem(path)
   if (method !== undefined && typeof method !== "string") return "the target's method must be a string"
   if (origin === undefined) return undefined
+  let url: URL
   try {
-    new URL(String(origin))
-    return undefined
+    url = new URL(String(origin))
   } catch {
     return `the target's origin ${JSON.stringify(origin)} is not a URL`
   }
+  // Only the origin of the URL is matched: a path, query or fragment given with it would be dropped, and the fault
+  // then selects every request to that origin, not the ones the test named.
+  if (
+    url.pathname !== "/" ||
+    url.search !== "" ||
+    url.hash !== "" ||
+    url.username !== "" ||
+    url.password !== ""
+  ) {
+    return `the target's origin ${String(origin)} is more than an origin (scheme://host[:port], here ${url.origin}): a fault matches the request's origin only, so it would select every request to ${url.origin}; give the path as the target's path`
+  }
+  return undefined
 }
 
 /** The methods tried for a route that answers any method. */
