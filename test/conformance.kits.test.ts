@@ -499,6 +499,9 @@ describe("conformance: fault targets and times", () => {
         FakePlex.fault({ path: "/api/v2/../v2/user" }, Fault.hang),
         // An origin the fake does not serve: its requests are refused before any fault is looked at.
         FakePlex.fault({ origin: "https://plex.example" }, Fault.hang),
+        // A URL with more than an origin: the rest was dropped, and the fault selected every request to the origin.
+        FakePlex.fault({ origin: `${fake.plexTvUrl}/api/v2/user` }, Fault.hang),
+        FakePlex.fault({ origin: `${fake.serverUrl}/?X-Plex-Token=x` }, Fault.hang),
         FakePlex.fault("getTokenDetails", Fault.hang, { times: -1 }),
         FakePlex.fault("getTokenDetails", Fault.hang, { times: 1.5 }),
         // A fault applied to no request never happens.
@@ -520,7 +523,16 @@ describe("conformance: fault targets and times", () => {
         String(yield* defectOf(FakePlex.fault({ route: "getTokenDetails", method: "POST" }, Fault.hang))),
         "the route getTokenDetails answers GET only, not POST"
       )
+      assert.strictEqual(
+        String(yield* defectOf(FakePlex.fault({ origin: `${fake.plexTvUrl}/api/v2/user` }, Fault.hang))),
+        `FakePlexError: fault: the target's origin ${fake.plexTvUrl}/api/v2/user is more than an origin (scheme://host[:port], here ${fake.plexTvUrl}): a fault matches the request's origin only, so it would select every request to ${fake.plexTvUrl}; give the path as the target's path`
+      )
       assert.isTrue(Exit.isSuccess(yield* Effect.exit(PlexAuth.getTokenDetails())))
+      // An origin written with its trailing slash is an origin.
+      yield* FakePlex.fault({ origin: `${fake.plexTvUrl}/`, path: "/api/v2/ping" }, Fault.status(503), {
+        times: 1
+      })
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(PlexAuth.ping())))
       // A route with its own method, path and origin (any of its hosts) is scripted.
       yield* FakePlex.fault(
         { route: "getTokenDetails", method: "get", path: "/api/v2/user", origin: fake.plexTvUrl },

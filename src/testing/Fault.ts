@@ -234,6 +234,9 @@ export const status = (
 
 /**
  * A 429 rate limit (plex.tv code 1003), with `Retry-After` when given.
+ * The header counts whole seconds, rounded up, and a bare number is
+ * milliseconds, as everywhere in Effect: `rateLimited(5)` is 5 ms, sent as
+ * `Retry-After: 1` (the client waits 1 second); write `"5 seconds"`.
  *
  * @since 0.1.0
  * @category constructors

@@ -145,6 +145,42 @@ describe("FakePlex PINs", () => {
     }).pipe(Effect.provide(layer))
   )
 
+  it.effect(
+    "approvePin refused: says what the test did wrong and what the fake has, never a PIN's code",
+    () =>
+      Effect.gen(function* () {
+        // The usual mistake: approving before the client created its PIN (a login forked and not yet run).
+        const early = yield* Effect.flip(FakePlex.approvePin(1))
+        assert.strictEqual(
+          early.message,
+          "approvePin: no PIN with the id 1 (the fake has created no PIN yet: approve a PIN once the client has created it, from onPin say)"
+        )
+        const first = (yield* createPin("")).json()
+        const second = (yield* createPin("")).json()
+        const wrongId = yield* Effect.flip(FakePlex.approvePin(second.id + 1))
+        assert.strictEqual(
+          wrongId.message,
+          `approvePin: no PIN with the id ${second.id + 1} (the PINs: ${first.id}, ${second.id})`
+        )
+        const wrongCode = yield* Effect.flip(FakePlex.approvePin("notAcode"))
+        assert.strictEqual(
+          wrongCode.message,
+          `approvePin: no PIN with the code given (the PINs: ${first.id}, ${second.id})`
+        )
+        assert.notInclude(wrongCode.message, "notAcode")
+        const nobody = yield* Effect.flip(FakePlex.approvePin(first.id, { account: "zed" }))
+        assert.strictEqual(
+          nobody.message,
+          "approvePin: no account with the login zed (the accounts: alice, bob)"
+        )
+        // An expired PIN approved by its code: named by its id, not its code.
+        yield* TestClock.adjust("16 minutes")
+        const expired = yield* Effect.flip(FakePlex.approvePin(first.code))
+        assert.strictEqual(expired.message, `approvePin: the PIN ${first.id} has expired`)
+        assert.notInclude(expired.message, first.code)
+      }).pipe(Effect.provide(layer))
+  )
+
   it.effect("custom lifetimes, and XML when JSON is not asked for", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex

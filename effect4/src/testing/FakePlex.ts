@@ -567,6 +567,9 @@ export interface FakePlexService {
   /**
    * Approves a PIN (by id or code) for an account, as a user signing in at
    * plex.tv/link would: the PIN's `authToken` becomes a new token. Returns it.
+   * Fails with a `FakePlexError` that says why: no such PIN (naming the PINs
+   * created, or that none was yet: a forked login that has not run yet), no
+   * such account, or the PIN expired. A PIN's code is never in the message.
    */
   readonly approvePin: (
     pin: number | string,

@@ -176,12 +176,24 @@ const targetProblem = (where: unknown): string | undefined => {
   if (typeof path === "string" && pathProblem(path) !== undefined) return pathProblem(path)
   if (method !== undefined && typeof method !== "string") return "the target's method must be a string"
   if (origin === undefined) return undefined
+  let url: URL
   try {
-    new URL(String(origin))
-    return undefined
+    url = new URL(String(origin))
   } catch {
     return `the target's origin ${JSON.stringify(origin)} is not a URL`
   }
+  // Only the origin of the URL is matched: a path, query or fragment given with it would be dropped, and the fault
+  // then selects every request to that origin, not the ones the test named.
+  if (
+    url.pathname !== "/" ||
+    url.search !== "" ||
+    url.hash !== "" ||
+    url.username !== "" ||
+    url.password !== ""
+  ) {
+    return `the target's origin ${String(origin)} is more than an origin (scheme://host[:port], here ${url.origin}): a fault matches the request's origin only, so it would select every request to ${url.origin}; give the path as the target's path`
+  }
+  return undefined
 }
 
 /** The methods tried for a route that answers any method. */
@@ -479,9 +491,18 @@ export const fromSeed = (
   const bodyLimit = options.maxRequestBodyBytes ?? maxRequestBodyBytes
   const timeOf = (at: At | undefined) => at?.now ?? defaultClock.now()
 
-  const findAccount = (login: string | undefined): SeedAccount => {
+  /** A few of `items`, for an error that says what there is: `a, b, c and 7 more`. */
+  const some = (items: ReadonlyArray<string | number>): string =>
+    items.length > 5 ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more` : items.join(", ")
+
+  const findAccount = (login: string | undefined, caller = ""): SeedAccount => {
     const found = login === undefined ? store.accounts.get(firstAccount.id) : store.accountByLogin(login)
-    if (found === undefined) throw new FakePlexError(`no account with the login ${login}`)
+    if (found === undefined) {
+      const usernames = [...store.accounts.values()].map((account) => account.username)
+      throw new FakePlexError(
+        `${caller}no account with the login ${login} (the accounts: ${some(usernames)})`
+      )
+    }
     return found
   }
 
@@ -498,18 +519,29 @@ export const fromSeed = (
     }
     const problem = objectProblem(approval, true)
     if (problem !== undefined) throw new FakePlexError(`approvePin: options ${problem}`)
-    const account = findAccount(approval.account)
+    const account = findAccount(approval.account, "approvePin: ")
     const found =
       typeof pin === "number"
         ? [...store.pins.values()].find((p) => p.id === pin)
         : Approve.pinByCode(store, pin)
-    if (found === undefined) throw new FakePlexError(`no PIN ${pin}`)
+    if (found === undefined) {
+      // A PIN's code is a secret (requests record it Redacted): named by its id only. Said what the fake has, as
+      // the usual mistake is approving before the client created its PIN (a login forked, not yet run).
+      const ids = [...store.pins.values()].map((p) => p.id)
+      throw new FakePlexError(
+        `approvePin: no PIN ${typeof pin === "number" ? `with the id ${pin}` : "with the code given"} (${
+          ids.length === 0
+            ? "the fake has created no PIN yet: approve a PIN once the client has created it, from onPin say"
+            : `the PINs: ${some(ids)}`
+        })`
+      )
+    }
     const approved = await Approve.approve(store, found, account, timeOf(approval), { again: true })
     if ("token" in approved) return approved.token
     throw new FakePlexError(
       approved.refused === "Expired"
-        ? `the PIN ${pin} has expired`
-        : `the PIN ${pin}'s key belongs to another account`
+        ? `approvePin: the PIN ${found.id} has expired`
+        : `approvePin: the PIN ${found.id}'s key belongs to another account`
     )
   }
 

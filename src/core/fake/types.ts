@@ -322,6 +322,7 @@ export type FaultTarget =
   | {
       readonly route?: RouteName | undefined
       readonly path?: string | undefined
+      /** `scheme://host[:port]` (a trailing `/` is taken): a URL with a path, query or fragment is refused. */
       readonly origin?: string | undefined
       readonly method?: string | undefined
     }
