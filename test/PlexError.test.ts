@@ -165,8 +165,8 @@ describe("errors are Schemas", () => {
           )
       )
     ]
-    // PlexError's 11, Home's 3, Claim's 2, WebSignIn's 7, Resources' 2.
-    assert.strictEqual(classes.length, 25)
+    // PlexError's 11, Home's 3, Claim's 2, WebSignIn's 8, Resources' 2.
+    assert.strictEqual(classes.length, 26)
     for (const ErrorClass of classes) {
       const [error] = FastCheck.sample(Arbitrary.make(ErrorClass), 1)
       assert.instanceOf(error, ErrorClass)

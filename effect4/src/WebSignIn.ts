@@ -251,12 +251,40 @@ export class SessionStoreError
 }
 
 /**
- * Errors of {@link WebSignInService.start}.
+ * The service's bound on the PINs its start creates was reached: `startLimit` PINs within `startLimitWindow`
+ * (default 30 a minute, per app process). No PIN was created, plex.tv was not asked. The start route answers 429
+ * with `Retry-After` and a page saying to try again shortly; try again after `retryAfterMillis`, when the window
+ * ends.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TooManySignIns
+  extends /*#__PURE__*/ tagNamed(
+    /*#__PURE__*/ Schema.TaggedError<TooManySignIns>("effect-plex-auth/TooManySignIns")(
+      "TooManySignIns",
+      {
+        /** How long until the window ends and a start may create a PIN again, in milliseconds. */
+        retryAfterMillis: Schema.Number
+      },
+      /*#__PURE__*/ status(429)
+    )
+  )
+{
+  /** @since 0.1.0 */
+  override get message(): string {
+    return Core.messages.tooManySignIns(this.retryAfterMillis)
+  }
+}
+
+/**
+ * Errors of {@link WebSignInService.start}: plex.tv could not be asked for a PIN, or the service's `startLimit` was
+ * reached.
  *
  * @since 0.1.0
  * @category models
  */
-export type StartError = PlexUnavailable
+export type StartError = PlexUnavailable | TooManySignIns
 
 /**
  * Errors of {@link WebSignInService.callback}.
@@ -424,6 +452,16 @@ export interface Options {
   readonly storePrefix?: string | undefined
   /** Where Plex's sign-in page is. Default `https://app.plex.tv/auth` (the fake's `authAppUrl` in tests). */
   readonly authAppUrl?: string | undefined
+  /**
+   * The most PINs {@link WebSignInService.start} (the start route) creates at plex.tv per `startLimitWindow`: a
+   * crawler or bot that follows the "Sign in with Plex" link without end must not have plex.tv rate-limit the app's
+   * client identifier (real visitors could not sign in). Past it a start fails with {@link TooManySignIns} and the
+   * route answers 429 with `Retry-After`, asking plex.tv nothing, logged once a window (Warning). Counted in memory,
+   * per service (per app process). A whole number, 1 or more (`InvalidInput` otherwise). Default 30.
+   */
+  readonly startLimit?: number | undefined
+  /** The window of `startLimit`, from the first start after the last window ended. Default 1 minute, at least 1 second. */
+  readonly startLimitWindow?: Duration.Input | undefined
 }
 
 /**
@@ -473,7 +511,10 @@ export interface WebSignInService {
     readonly signOutPath: `/${string}`
     readonly homePath: `/${string}`
   }
-  /** Starts a sign-in: a strong PIN, the app.plex.tv URL, the PIN-flow cookie. */
+  /**
+   * Starts a sign-in: a strong PIN, the app.plex.tv URL, the PIN-flow cookie. At most `startLimit` PINs per
+   * `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked).
+   */
   readonly start: Effect.Effect<Started, StartError>
   /** Finishes a sign-in: the request's `Cookie` header and URL (with `state`). */
   readonly callback: (request: {
@@ -495,7 +536,12 @@ export interface WebSignInService {
    * `POST signOutPath`, as Effect 4 `HttpRouter` routes: add them with
    * `HttpRouter.addAll(service.routes)` (or {@link layerHttpApiRoutes}). A
    * `HEAD` of the start or the callback path is 405 (`Allow: GET`): no PIN
-   * is created nor checked.
+   * is created nor checked. A `GET` of the start path that is a browser's
+   * prefetch or prerender (`Sec-Purpose: prefetch`, the older `Purpose:
+   * prefetch`, `X-Moz: prefetch`, `X-Purpose: preview`) is 503 with
+   * `Cache-Control: no-store`, no PIN created: the browser navigates for real
+   * when the visitor follows the link. Past `startLimit`, the start path
+   * answers 429 with `Retry-After`.
    */
   readonly routes: ReadonlyArray<HttpRouter.Route<never, never>>
 }
@@ -613,6 +659,9 @@ export const make = (
     const callbackWaitMillis = yield* duration("callbackWait", options.callbackWait)
     // A callbackWait the approval wait would fill: a PIN not approved yet would end as "not approved" at the deadline.
     yield* V.check(operation, "callbackWait", Core.callbackWaitProblem(waitMillis, callbackWaitMillis))
+    yield* V.check(operation, "startLimit", Flow.startLimitProblem(options.startLimit))
+    const startLimit = options.startLimit ?? Flow.defaultStartLimit
+    const startWindowMillis = yield* duration("startLimitWindow", options.startLimitWindow)
     const authAppUrl =
       options.authAppUrl === undefined
         ? AuthUrl.defaultAppUrl
@@ -680,7 +729,25 @@ export const make = (
       Effect.map(Clock.currentTimeMillis, (now) => Math.min(cap, deadline - now))
 
     // -- start ---------------------------------------------------------------
+    // The PINs asked of plex.tv in the current window (Flow.startAllowance): at most startLimit per startLimitWindow,
+    // in memory, for this service (this process). Read and updated in one synchronous step.
+    let startWindow: Flow.StartWindow | undefined
+    const allowStart: Effect.Effect<void, TooManySignIns> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const allowance = Flow.startAllowance(startWindow, now, startLimit, startWindowMillis)
+      startWindow = allowance.window
+      if (allowance._tag === "Allowed") return Effect.void
+      const refused = Effect.fail(new TooManySignIns({ retryAfterMillis: allowance.retryAfterMillis }))
+      return allowance.warn
+        ? Effect.andThen(
+            Effect.logWarning(
+              Flow.startLimitWarning(startLimit, startWindowMillis, allowance.retryAfterMillis)
+            ),
+            refused
+          )
+        : refused
+    })
     const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
+      yield* allowStart
       const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))
       const now = yield* Clock.currentTimeMillis
       const { cookie, url } = yield* Effect.promise(() =>
@@ -1162,22 +1229,31 @@ export const make = (
         )
       )
     )
+    // A prefetch or prerender of the start route (Flow.isSpeculative): no PIN, no cookie, Flow.speculativeRefused.
+    const speculativeRefused = private_(HttpServerResponse.empty({ status: Flow.speculativeRefused.status }))
+    const startRoute = Effect.match(start, {
+      // Past startLimit: 429, with when to try again.
+      onFailure: (error) =>
+        error._tag === "TooManySignIns"
+          ? HttpServerResponse.setHeader(
+              refusal(error, []),
+              "retry-after",
+              String(Flow.retryAfterSeconds(error.retryAfterMillis))
+            )
+          : refusal(error, []),
+      onSuccess: ({ cookie, url }) =>
+        private_(
+          withCookies(
+            HttpServerResponse.redirect(Redacted.value(url), { status: 303 }),
+            withLegacyPin([cookie])
+          )
+        )
+    })
     const routes: ReadonlyArray<HttpRouter.Route<never, never>> = [
       HttpRouter.route("HEAD", settings.startPath, headRefused),
       HttpRouter.route("HEAD", settings.callbackPath, headRefused),
-      HttpRouter.route(
-        "GET",
-        settings.startPath,
-        Effect.match(start, {
-          onFailure: (error) => refusal(error, []),
-          onSuccess: ({ cookie, url }) =>
-            private_(
-              withCookies(
-                HttpServerResponse.redirect(Redacted.value(url), { status: 303 }),
-                withLegacyPin([cookie])
-              )
-            )
-        })
+      HttpRouter.route("GET", settings.startPath, (request) =>
+        Flow.isSpeculative((name) => request.headers[name]) ? Effect.succeed(speculativeRefused) : startRoute
       ),
       HttpRouter.route("GET", settings.callbackPath, (request) =>
         Effect.match(callback({ cookie: request.headers["cookie"], url: request.url }), {

@@ -462,6 +462,111 @@ describe("core/web: what the bindings decide the same way", () => {
   })
 })
 
+describe("core/web: the start route's guards (prefetches, startLimit)", () => {
+  const headers =
+    (record: Record<string, string>) =>
+    (name: string): string | undefined =>
+      record[name]
+
+  it("a prefetch or prerender is told by Sec-Purpose, Purpose, X-Purpose or X-Moz (any case, with parameters); a navigation is not", () => {
+    for (const record of [
+      { "sec-purpose": "prefetch" },
+      { "sec-purpose": "prefetch;prerender" },
+      { "sec-purpose": "Prefetch; anonymous-client-ip" },
+      { "sec-purpose": "other, prefetch" },
+      { purpose: "prefetch" },
+      { purpose: "preview" },
+      { "x-purpose": "preview" },
+      { "x-purpose": "prefetch" },
+      { "x-moz": "PREFETCH" }
+    ]) {
+      assert.isTrue(Flow.isSpeculative(headers(record)), JSON.stringify(record))
+    }
+    for (const record of [
+      {},
+      { "sec-purpose": "" },
+      { "sec-purpose": "prerender" },
+      { "sec-purpose": "prefetch-later" },
+      { "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" },
+      { purpose: "navigate" },
+      { "x-moz": "preview" },
+      { "x-purpose": "" },
+      // Named as a value of another header: not a purpose.
+      { referer: "prefetch" }
+    ]) {
+      assert.isFalse(Flow.isSpeculative(headers(record)), JSON.stringify(record))
+    }
+    assert.deepStrictEqual(Flow.speculativeRefused, { status: 503 })
+  })
+
+  it("startAllowance: at most limit starts per fixed window; refused, until when, and a warning once a window", () => {
+    const limit = 2
+    const minute = 60_000
+    let window: Flow.StartWindow | undefined
+    const at = (now: number) => {
+      const allowance = Flow.startAllowance(window, now, limit, minute)
+      window = allowance.window
+      return allowance._tag === "Allowed"
+        ? "Allowed"
+        : `Refused ${allowance.retryAfterMillis}${allowance.warn ? " warn" : ""}`
+    }
+    assert.deepStrictEqual(
+      [at(1000), at(2000), at(3000), at(30_000), at(60_999), at(61_000), at(61_001), at(70_000)],
+      [
+        "Allowed",
+        "Allowed",
+        "Refused 58000 warn",
+        "Refused 31000",
+        "Refused 1",
+        "Allowed",
+        "Allowed",
+        "Refused 51000 warn"
+      ]
+    )
+    // The clock set back before the window's opening: a new window, not a refusal until the clock catches up.
+    assert.strictEqual(at(10), "Allowed")
+    assert.deepStrictEqual(window, { opened: 10, count: 1, warned: false })
+    // A limit of one: the second start of a window is refused.
+    assert.strictEqual(Flow.startAllowance(undefined, 0, 1, minute)._tag, "Allowed")
+    assert.strictEqual(
+      Flow.startAllowance({ opened: 0, count: 1, warned: false }, 0, 1, minute)._tag,
+      "Refused"
+    )
+  })
+
+  it("startLimit: a whole number of PINs, 1 or more; Retry-After whole seconds, rounded up, at least 1", () => {
+    for (const good of [undefined, 1, 30, 1_000_000]) assert.isUndefined(Flow.startLimitProblem(good))
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "30", null, 2 ** 53]) {
+      assert.strictEqual(
+        Flow.startLimitProblem(bad),
+        "must be a whole number of PINs, 1 or more",
+        String(bad)
+      )
+    }
+    assert.deepStrictEqual(
+      [1, 999, 1000, 1001, 59_500, 60_000].map(Flow.retryAfterSeconds),
+      [1, 1, 1, 2, 60, 60]
+    )
+    const warning = Flow.startLimitWarning(30, 60_000, 42_100)
+    assert.include(warning, "30 sign-ins were started within 60 s (startLimit)")
+    assert.include(warning, "for the next 43 s")
+  })
+
+  it("the refusal past startLimit: TooMany, 429, a page saying to try again shortly", () => {
+    const refusal = Pages.refusalFor({ _tag: "TooManySignIns" })
+    assert.deepStrictEqual(refusal, { _tag: "TooMany" })
+    assert.strictEqual(Pages.refusalStatus(refusal), 429)
+    const page = Pages.refusalPage(refusal, "/start", "/home")
+    assert.include(page, "<title>Too many sign-ins</title>")
+    assert.include(page, "Please try again shortly.")
+    assert.include(page, '<a class="button" href="/start">Try again</a>')
+    assert.strictEqual(
+      SignIn.messages.tooManySignIns(1500),
+      "WebSignIn.start: too many sign-ins were started (startLimit): no PIN created; try again in 2 s"
+    )
+  })
+})
+
 describe("core/web: the flow's steps", () => {
   it("app settings: default paths, and a path a browser could misread is refused by field", () => {
     const ok = Flow.appSettings({ appUrl: "https://app.example" })
@@ -571,7 +676,7 @@ describe("core/web: pages and the app.plex.tv URL", () => {
 })
 
 describe("core/web: the sign-in's defaults, shared by both editions", () => {
-  it("durations: sessions idle 7 days, at most 30; PIN cookie 15 minutes; approval wait 3 s; access 5 minutes, grace 1 hour, wait 3 s; the whole callback 15 s", () => {
+  it("durations: sessions idle 7 days, at most 30; PIN cookie 15 minutes; approval wait 3 s; access 5 minutes, grace 1 hour, wait 3 s; the whole callback 15 s; 30 starts a minute", () => {
     const day = 24 * 60 * 60 * 1000
     assert.deepStrictEqual(
       Object.fromEntries(Object.entries(SignIn.durations).map(([k, v]) => [k, v.defaultMillis])),
@@ -583,9 +688,13 @@ describe("core/web: the sign-in's defaults, shared by both editions", () => {
         accessTtl: 5 * 60_000,
         accessGrace: 60 * 60_000,
         accessWait: 3000,
-        callbackWait: 15_000
+        callbackWait: 15_000,
+        startLimitWindow: 60_000
       }
     )
+    // At most 30 PINs a minute from the start, by default; a window of less than a second is refused.
+    assert.strictEqual(Flow.defaultStartLimit, 30)
+    assert.strictEqual(SignIn.durations.startLimitWindow.minimumMillis, 1000)
     // A session or PIN cookie of less than a second could not be set; waiting and caching may be off.
     assert.strictEqual(SignIn.durations.sessionIdle.minimumMillis, 1000)
     assert.strictEqual(SignIn.durations.approvalWait.minimumMillis, 0)

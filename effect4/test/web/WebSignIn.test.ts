@@ -2629,6 +2629,152 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "routes: a prefetch or prerender of the start route (Sec-Purpose, Purpose, X-Moz, X-Purpose) is 503, no-store, no cookie, no PIN; the navigation after it signs in",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const created = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "createPin").length
+        )
+        for (const headers of [
+          { "sec-purpose": "prefetch" },
+          { "Sec-Purpose": "prefetch;prerender" },
+          { "sec-purpose": "prefetch; anonymous-client-ip" },
+          { purpose: "prefetch" },
+          { Purpose: "Prefetch" },
+          { "x-moz": "prefetch" },
+          { "x-purpose": "preview" }
+        ]) {
+          const speculative = yield* serve(app, request("/auth/plex/start", { headers }))
+          const what = JSON.stringify(headers)
+          assert.strictEqual(speculative.status, 503, what)
+          assert.strictEqual(speculative.headers.get("cache-control"), "no-store", what)
+          assert.isNull(speculative.headers.get("location"), what)
+          assert.isNull(speculative.headers.get("retry-after"), what)
+          assert.deepStrictEqual(speculative.headers.getSetCookie(), [], what)
+          assert.strictEqual(yield* Effect.promise(() => speculative.text()), "", what)
+          assert.strictEqual(yield* created, 0, what)
+        }
+        // Nor counted against startLimit (1 here): the visitor's own navigation then starts the sign-in.
+        const navigation = yield* serve(
+          app,
+          request("/auth/plex/start", { headers: { "sec-fetch-mode": "navigate" } })
+        )
+        assert.strictEqual(navigation.status, 303)
+        assert.strictEqual(yield* created, 1)
+        const pin = CoreCookies.parseSetCookie(navigation.headers.getSetCookie()[0] ?? "")
+        const params = authUrlParams(navigation.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const signedIn = yield* serve(
+          app,
+          request(`${url.pathname}${url.search}`, { headers: { cookie: `${pin?.name}=${pin?.value}` } })
+        )
+        assert.strictEqual(signedIn.status, 303)
+      }).pipe(Effect.scoped, Effect.provide(env({ startLimit: 1 })))
+  )
+
+  it.effect(
+    "routes: at most startLimit PINs per startLimitWindow; past it the start route answers 429 with Retry-After and a page, asks plex.tv nothing, and warns once a window",
+    () =>
+      Effect.gen(function* () {
+        const lines: Array<{ readonly level: string; readonly message: string }> = []
+        const logger = Logger.make((options) => {
+          lines.push({
+            level: options.logLevel,
+            message: Array.isArray(options.message) ? options.message.join(" ") : String(options.message)
+          })
+        })
+        const exit = yield* Effect.exit(
+          Effect.gen(function* () {
+            const service = yield* WebSignIn.WebSignIn
+            const app = yield* appHandler
+            const created = Effect.map(
+              FakePlex.requests,
+              (requests) => requests.filter((r) => r.route === "createPin").length
+            )
+            const startRoute = serve(app, request("/auth/plex/start"))
+            assert.strictEqual((yield* startRoute).status, 303)
+            assert.strictEqual((yield* startRoute).status, 303)
+            assert.strictEqual(yield* created, 2)
+            // The bound reached: plex.tv is not asked, the browser is told when to try again.
+            const refused = yield* startRoute
+            assert.strictEqual(refused.status, 429)
+            assert.strictEqual(refused.headers.get("retry-after"), "60")
+            assert.strictEqual(refused.headers.get("cache-control"), "no-store")
+            assert.strictEqual(refused.headers.get("content-type"), "text/html; charset=utf-8")
+            assert.deepStrictEqual(refused.headers.getSetCookie(), [])
+            const page = yield* Effect.promise(() => refused.text())
+            assert.include(page, 'data-reason="TooMany"')
+            assert.include(page, "Please try again shortly.")
+            assert.strictEqual(yield* created, 2)
+            // The service's start too (the bound is the service's, whoever calls it).
+            const error = yield* failure(service.start)
+            assert.instanceOf(error, WebSignIn.TooManySignIns)
+            assert.strictEqual(error._tag === "TooManySignIns" ? error.retryAfterMillis : 0, 60_000)
+            assert.include(error.message, "try again in 60 s")
+            yield* TestClock.adjust("30 seconds")
+            const later = yield* startRoute
+            assert.strictEqual(later.status, 429)
+            assert.strictEqual(later.headers.get("retry-after"), "30")
+            yield* TestClock.adjust("29500 millis")
+            assert.strictEqual((yield* startRoute).headers.get("retry-after"), "1")
+            assert.strictEqual(yield* created, 2)
+            // The window over: PINs again, and a new window with its own bound and its own warning.
+            yield* TestClock.adjust("500 millis")
+            assert.strictEqual((yield* startRoute).status, 303)
+            assert.strictEqual((yield* startRoute).status, 303)
+            assert.strictEqual((yield* startRoute).status, 429)
+            assert.strictEqual(yield* created, 4)
+          }).pipe(
+            Effect.scoped,
+            Effect.provide(env({ startLimit: 2, startLimitWindow: "1 minute" })),
+            Effect.provide(Logger.layer([logger])),
+            Effect.provideService(References.MinimumLogLevel, "All")
+          )
+        )
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        const warnings = lines.filter((line) => line.level === "Warn").map((line) => line.message)
+        assert.strictEqual(warnings.length, 2, warnings.join("\n"))
+        assert.include(warnings[0], "2 sign-ins were started within 60 s (startLimit)")
+        assert.include(warnings[0], "429")
+        assert.notInclude(lines.map((line) => line.message).join("\n"), KEY)
+      })
+  )
+
+  it.effect("startLimit and startLimitWindow: bad values are InvalidInput of WebSignIn.make", () =>
+    Effect.gen(function* () {
+      const sessionKey = Config.succeed(Redacted.make(KEY))
+      const build = (options: Partial<WebSignIn.Options>) =>
+        Effect.scoped(
+          Layer.build(
+            WebSignIn.layer({ appUrl: APP, machineIdentifier: "abc", sessionKey, ...options }).pipe(
+              Layer.provide(Base)
+            )
+          )
+        )
+      for (const [field, bad] of [
+        ...([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "10", null] as const).map(
+          (value) => ["startLimit", { startLimit: value as never }] as const
+        ),
+        ...([0, "999 millis", -1, "-1 minute", Number.NaN, "Infinity", "soon"] as const).map(
+          (value) => ["startLimitWindow", { startLimitWindow: value as never }] as const
+        )
+      ] as const) {
+        const error = yield* Effect.flip(build(bad))
+        assert.strictEqual(error._tag, "InvalidInput", `${field}: ${String(Object.values(bad)[0])}`)
+        if (error._tag === "InvalidInput") {
+          assert.strictEqual(error.operation, "WebSignIn.make")
+          assert.strictEqual(error.field, field)
+        }
+      }
+      yield* build({ startLimit: 1, startLimitWindow: "1 second" })
+      yield* build({ startLimit: 10_000, startLimitWindow: "1 hour" })
+    })
+  )
+
+  it.effect(
     "routes: a return refused as another sign-in's (a second tab) leaves that sign-in's PIN cookie, which then signs in",
     () =>
       Effect.gen(function* () {

@@ -58,6 +58,103 @@ export const appSettings = (
  */
 export const headRefused = { status: 405, allow: "GET" } as const
 
+/**
+ * Whether a request of the start route is a browser's speculative load, not a visitor's navigation: a prefetch or
+ * a prerender (`Sec-Purpose: prefetch`, `prefetch;prerender`: speculation rules and `<link rel=prefetch>`), Chrome's
+ * older `Purpose: prefetch`, Firefox's older `X-Moz: prefetch`, Safari's `X-Purpose: preview` (its Top Sites
+ * previews). `header` reads a request header by its lower-case name. The start route creates no PIN for one (a page
+ * that links "Sign in with Plex" with speculation rules, or a browser that prefetches a hovered link, would make
+ * plex.tv PINs in the app's name that no one uses), and answers {@link speculativeRefused}.
+ */
+export const isSpeculative = (header: (name: string) => string | undefined): boolean => {
+  // A structured-field list (`Sec-Purpose: prefetch;prerender`, `prefetch;anonymous-client-ip`): each item's token,
+  // before its parameters.
+  const tokens = (name: string): ReadonlyArray<string> =>
+    (header(name) ?? "").split(",").map((item) => (item.split(";")[0] ?? "").trim().toLowerCase())
+  return (
+    tokens("sec-purpose").includes("prefetch") ||
+    tokens("purpose").some((t) => t === "prefetch" || t === "preview") ||
+    tokens("x-purpose").some((t) => t === "prefetch" || t === "preview") ||
+    tokens("x-moz").includes("prefetch")
+  )
+}
+
+/**
+ * The start route's answer to a speculative load ({@link isSpeculative}): 503, no body, `Cache-Control: no-store`
+ * (the routes' private headers), no cookie, no PIN at plex.tv, nothing counted against `startLimit`. A browser
+ * keeps no prefetch or prerender that was not answered 2xx and, when the visitor does follow the link, makes a real
+ * navigation, which starts the sign-in: "Any request with an error status (400-599) will not be stored in the
+ * prefetch cache" (https://github.com/WICG/nav-speculation/issues/330, Chromium's answer; the web-platform test
+ * speculation-rules/prefetch/no-http-cache-interference.https.html serves a prefetch 503 and `no-store`, and the
+ * navigation after it gets the real page). No `Retry-After`: Chromium then stops prefetching from the app's origin
+ * for that long (`PrefetchIneligibleRetryAfter`), the app's other pages too.
+ */
+export const speculativeRefused = { status: 503 } as const
+
+/**
+ * The most PINs a service's start creates per `startLimitWindow` (1 minute), by default: far above what the people
+ * who may use one Plex server start in a minute, far below a crawler or bot that follows the "Sign in with Plex"
+ * link without end (each visit a PIN at plex.tv in the app's name, until plex.tv rate-limits the app's client
+ * identifier, and real visitors cannot sign in).
+ */
+export const defaultStartLimit = 30
+
+/** Why `value` cannot be `startLimit`, or undefined: a whole number, 1 or more (or not given). */
+export const startLimitProblem = (value: unknown): string | undefined =>
+  value === undefined || (typeof value === "number" && Number.isSafeInteger(value) && value >= 1)
+    ? undefined
+    : "must be a whole number of PINs, 1 or more"
+
+/**
+ * The start's count in its window: the window opened at `opened` (the first start in it), `count` PINs asked of
+ * plex.tv since, and whether its refusals were logged (`warned`: once a window).
+ */
+export interface StartWindow {
+  readonly opened: number
+  readonly count: number
+  readonly warned: boolean
+}
+
+/**
+ * Whether a start at `now` may create a PIN: at most `limit` per window of `windowMillis` (a fixed window, opened by
+ * the first start after the last one ended; one whose opening is ahead of `now`, the clock set back, ends too). The
+ * window to keep, and, refused, how long until the window ends (`retryAfterMillis`) and whether to log it (`warn`:
+ * the window's first refusal).
+ */
+export const startAllowance = (
+  window: StartWindow | undefined,
+  now: number,
+  limit: number,
+  windowMillis: number
+):
+  | { readonly _tag: "Allowed"; readonly window: StartWindow }
+  | {
+      readonly _tag: "Refused"
+      readonly window: StartWindow
+      readonly retryAfterMillis: number
+      readonly warn: boolean
+    } => {
+  if (window === undefined || now >= window.opened + windowMillis || now < window.opened) {
+    return { _tag: "Allowed", window: { opened: now, count: 1, warned: false } }
+  }
+  if (window.count < limit) return { _tag: "Allowed", window: { ...window, count: window.count + 1 } }
+  return {
+    _tag: "Refused",
+    window: { ...window, warned: true },
+    retryAfterMillis: window.opened + windowMillis - now,
+    warn: !window.warned
+  }
+}
+
+/** A `Retry-After` (whole seconds, rounded up, at least 1) for a wait of `millis`. */
+export const retryAfterSeconds = (millis: number): number => Math.max(1, Math.ceil(millis / 1000))
+
+/** The warning a service logs at the first start its `startLimit` refuses in a window (no secret: counts only). */
+export const startLimitWarning = (limit: number, windowMillis: number, retryAfterMillis: number): string =>
+  `WebSignIn: ${limit} sign-ins were started within ${windowMillis / 1000} s (startLimit): the start route answers ` +
+  `429 without asking plex.tv for a PIN for the next ${retryAfterSeconds(retryAfterMillis)} s (a crawler or bot ` +
+  "following the sign-in link? startLimit and startLimitWindow set the bound, per app process)"
+
 /** The app's identity (the app.plex.tv URL names its product and version only). */
 export type Identity = Omit<AuthUrl.AuthUrlInput, "code" | "forwardUrl" | "appUrl">
 

@@ -58,12 +58,15 @@ export type Refusal =
       readonly _tag: "NotSaved"
       readonly retryPath?: string
     }
+  /** At the start, the service's `startLimit` reached (`TooManySignIns`): no PIN created, try again shortly. */
+  | { readonly _tag: "TooMany" }
 
 /**
  * The refusal a failed start or callback shows, by its error's tag
  * (`SignInNotStarted`, `SignInNotApproved`, `SignInExpired`, `AccessDenied`
  * with the `username`; `SessionStoreError`, the session store failing, is
- * `NotSaved`; anything else, a failure to ask, is `Unavailable`). A `SignInNotStarted` whose `reason` leaves the
+ * `NotSaved`; `TooManySignIns`, the start's `startLimit` reached, is `TooMany`; anything else, a failure to ask, is
+ * `Unavailable`). A `SignInNotStarted` whose `reason` leaves the
  * PIN cookie (`StateMismatch`: another sign-in of this browser is pending) says so, and one whose return carried no
  * `state` (`noState`, given by the callback: Flow.hasState) says that instead. `retryPath`, given by a callback whose
  * PIN cookie was kept for a failure that can be tried again (Flow.retriesAtReturn, Flow.retryPath), is where an
@@ -95,6 +98,8 @@ export const refusalFor = (
       return { _tag: "NoAccess", username: error.username ?? "" }
     case "SessionStoreError":
       return retryPath === undefined ? { _tag: "NotSaved" } : { _tag: "NotSaved", retryPath }
+    case "TooManySignIns":
+      return { _tag: "TooMany" }
     default:
       return retryPath === undefined ? { _tag: "Unavailable" } : { _tag: "Unavailable", retryPath }
   }
@@ -113,6 +118,8 @@ export const refusalStatus = (refusal: Refusal): number => {
     case "Unavailable":
     case "NotSaved":
       return 503
+    case "TooMany":
+      return 429
   }
 }
 
@@ -175,6 +182,13 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
             title: "Sign-in not saved",
             text: "This app could not save your sign-in. Please try again in a moment."
           }
+    case "TooMany":
+      return {
+        title: "Too many sign-ins",
+        text:
+          "Many sign-ins were started on this app just now, so it is not asking Plex for more for a moment. " +
+          "Please try again shortly."
+      }
   }
 }
 

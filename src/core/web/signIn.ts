@@ -478,7 +478,8 @@ export const authenticateBody = (error: AuthenticateFailure): Record<string, str
  * 5 minutes, and a granting one stands 1 hour while plex.tv cannot be asked;
  * a request waits at most 3 seconds for plex.tv to answer an access check;
  * the callback waits at most 5 seconds for plex.tv to answer each of its
- * requests (the first PIN check, the user, the access check).
+ * requests (the first PIN check, the user, the access check); the start creates at most `startLimit` PINs
+ * (Flow.defaultStartLimit) per `startLimitWindow` of 1 minute.
  */
 export const durations = {
   sessionIdle: { defaultMillis: 7 * 24 * 60 * 60 * 1000, minimumMillis: 1000 },
@@ -488,7 +489,8 @@ export const durations = {
   accessTtl: { defaultMillis: 5 * 60 * 1000, minimumMillis: 0 },
   accessGrace: { defaultMillis: 60 * 60 * 1000, minimumMillis: 0 },
   accessWait: { defaultMillis: 3000, minimumMillis: 1 },
-  callbackWait: { defaultMillis: 15_000, minimumMillis: 1 }
+  callbackWait: { defaultMillis: 15_000, minimumMillis: 1 },
+  startLimitWindow: { defaultMillis: 60_000, minimumMillis: 1000 }
 } as const
 
 /**
@@ -538,5 +540,7 @@ export const messages = {
   plexUnavailable: (operation: string, failure: string): string =>
     `WebSignIn: plex.tv could not be asked (${operation}: ${failure})`,
   unauthenticated: (reason: string): string => `WebSignIn: not signed in (${reason})`,
-  sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`
+  sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`,
+  tooManySignIns: (retryAfterMillis: number): string =>
+    `WebSignIn.start: too many sign-ins were started (startLimit): no PIN created; try again in ${Math.max(1, Math.ceil(retryAfterMillis / 1000))} s`
 } as const
