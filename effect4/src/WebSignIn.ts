@@ -6,7 +6,9 @@
  * - {@link WebSignInService.start}: creates a strong PIN for the app's
  *   `ClientIdentity` and answers the app.plex.tv URL, with a short-lived,
  *   signed, `HttpOnly`, `SameSite=Lax` cookie holding the PIN (its id and
- *   code never travel in a URL of the app).
+ *   code never travel in a URL of the app). At most `startLimit` PINs per
+ *   `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked); the
+ *   start route creates none for a browser's prefetch or prerender.
  * - {@link WebSignInService.callback}: back from app.plex.tv, refuses a
  *   return this browser did not start (login CSRF), checks the PIN once
  *   (with a short bounded wait), identifies the user, checks their access to
