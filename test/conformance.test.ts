@@ -402,6 +402,50 @@ describe("conformance: resources", () => {
       assert.isTrue(Redacted.isRedacted(transient.token))
     }).pipe(Effect.provide(Layer.fresh(signedIn)))
   )
+
+  // As docs/servers.md's test writes it: the whole step forked, its listing included, and the clock moved at once.
+  // Effect 4's TestClock.adjust lets the forked fiber run one scheduler turn only, where Effect 3's waits until it
+  // is suspended: probes forked to start a turn later were sent after the clock had moved, and the local one's
+  // delay then waited for an adjust that never came.
+  it.effect(
+    "Resources.connectByName forked, the TestClock moved at once: the probes are sent before it moves",
+    () =>
+      Effect.gen(function* () {
+        const local = "http://192.0.2.10:32400"
+        const remote = "http://198.51.100.10:32400"
+        yield* FakePlex.fault({ origin: local, path: "/identity" }, Fault.delay("5 millis"))
+        yield* FakePlex.fault({ origin: remote }, Fault.hang)
+        const fiber = yield* Effect.fork(Resources.connectByName("Den"))
+        yield* TestClock.adjust("5 millis")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests)
+            .filter((r) => r.route === "getServerIdentity")
+            .map((r) => [r.origin, r.receivedAt])
+            .sort(),
+          [
+            [local, 0],
+            [remote, 0]
+          ]
+        )
+        const connected = yield* Fiber.join(fiber)
+        assert.strictEqual(connected.uri, local)
+        assert.strictEqual(connected.elapsedMillis, 5)
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            servers: [
+              {
+                name: "Den",
+                connections: [
+                  { uri: "http://192.0.2.10:32400", local: true },
+                  { uri: "http://198.51.100.10:32400" }
+                ]
+              }
+            ]
+          })
+        )
+      )
+  )
 })
 
 /** An error's fields, as JSON (no secret can be in it), in a stable key order. */

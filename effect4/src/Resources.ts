@@ -498,7 +498,11 @@ const race = <R>(
               Queue.offer(queue, { index, millis: now - start, result })
             )
           ),
-          Effect.forkScoped
+          // Started at once, each probe sent before `connect` goes on, as Effect 3's fork lets the TestClock see:
+          // Effect 4's default start (a scheduler turn later) sent them after a test's `TestClock.adjust` had
+          // moved the clock, whenever the fiber that forked `connect` had made a request before it
+          // (`connectByName`'s listing), and a delay scripted for a probe then waited for the next `adjust`.
+          Effect.forkScoped({ startImmediately: true })
         ),
       { discard: true }
     )

@@ -1087,17 +1087,15 @@ describe("docs/servers.md, Testing: the example as written", () => {
   )
 
   // The example once scripted the delay for the whole origin: the token check (GET /) on the chosen URL was
-  // delayed too, and the fiber never ended after TestClock.adjust("5 millis"). It also forked connectByName,
-  // whose probes Effect 4's TestClock.adjust (one scheduler turn, then the clock moves) did not wait for.
+  // delayed too, and the fiber never ended after TestClock.adjust("5 millis"). It also listed the servers before
+  // forking connect: connectByName's probes, forked to start a scheduler turn later, were sent after Effect 4's
+  // TestClock.adjust (one scheduler turn, then the clock moves) had moved the clock. They start at once now, and
+  // the example forks connectByName as the Effect 3 one does.
   it.effect("a hanging remote address does not slow down the local one", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault({ origin: LOCAL, path: "/identity" }, Fault.delay("5 millis"))
       yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
-      const [den] = yield* Resources.servers()
-      if (den === undefined) return yield* Effect.die("no server")
-      const fiber = yield* Effect.forkChild(Resources.connect(den))
-      // The local probe reached the fake: its 5 ms delay runs from 0.
-      yield* fakeReceived(1, (r) => r.route === "getServerIdentity" && r.origin === LOCAL)
+      const fiber = yield* Effect.forkChild(Resources.connectByName("Den"))
       yield* TestClock.adjust("5 millis")
       // Joined without moving the clock again: the choice is made at 5 ms, the token check needs no time.
       const connected = yield* Fiber.join(fiber)
