@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { plexErrorTags } from "./errors.js"
 import * as V from "./validate.js"
 
 /**
@@ -159,6 +160,46 @@ const reasons: ReadonlyArray<unknown> = [
 export const reasonOf = (failure: unknown): Reason | undefined => {
   const reason = fieldOf(failure, "reason")
   return reasons.includes(reason) ? (reason as Reason) : undefined
+}
+
+/**
+ * What `obtain` failed with, when a refresh failed there (`Failed`, its error kept as the `cause`): the error's
+ * `_tag` when it is one of this library's errors (`NetworkError`, `Unexpected` such as a 503 at PIN creation,
+ * `Unauthorized` when plex.tv refused the device's key or password, `PinExpired`, `InvalidInput` for a token that is
+ * none), else `"Other"`: a caller's `obtain` may fail with anything, and nothing of that is kept (not its message,
+ * nor a tag of its own, which could hold anything). Undefined for any other reason (no `obtain` failed).
+ */
+export const obtainFailureOf = (failure: unknown): string | undefined => {
+  const cause = fieldOf(failure, "cause")
+  if (fieldOf(failure, "reason") !== "Failed" || cause === undefined) return undefined
+  const tag = fieldOf(cause, "_tag")
+  return typeof tag === "string" && plexErrorTags.includes(tag) ? tag : "Other"
+}
+
+/**
+ * What a refused call's `Unauthorized` says of the refresh that gave no new token (both editions' request engine):
+ * why (`reauthentication`), and what `obtain` failed with (`reauthenticationError`, {@link obtainFailureOf}) when
+ * it did; undefined when the failure is not a refresh's (a caller's own `refresh`), which leaves the error as it was.
+ */
+export const reauthenticationOf = (
+  failure: unknown
+): { readonly reauthentication: Reason; readonly reauthenticationError?: string } | undefined => {
+  const reauthentication = reasonOf(failure)
+  const reauthenticationError = obtainFailureOf(failure)
+  return reauthentication === undefined
+    ? undefined
+    : reauthenticationError === undefined
+      ? { reauthentication }
+      : { reauthentication, reauthenticationError }
+}
+
+/**
+ * The Debug line both editions' refresh logs for each caller refused with a token that got no new one:
+ * `re-authentication gave no new token: Failed (NetworkError)`. A reason and a tag, never a value.
+ */
+export const noNewTokenMessage = (failure: unknown): string => {
+  const why = reauthenticationOf(failure)
+  return `re-authentication gave no new token: ${why?.reauthentication ?? "error"}${why?.reauthenticationError === undefined ? "" : ` (${why.reauthenticationError})`}`
 }
 
 /** `RefreshFailed Failed`, `Unauthorized`, ...: a failure's tag and reason for a log, never a value. */

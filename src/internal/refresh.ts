@@ -54,8 +54,9 @@ import type { CredentialsService } from "../Credentials.js"
 import { Unauthorized } from "../PlexError.js"
 
 /**
- * Why a refresh gave no new token. Logged at Debug level by the engine and
- * put on the operation's `Unauthorized` as its `reauthentication`.
+ * Why a refresh gave no new token. Logged at Debug level by `refresh` (each
+ * caller refused) and put on the operation's `Unauthorized` as its
+ * `reauthentication` (and `obtain`'s error's tag as `reauthenticationError`).
  */
 export interface RefreshFailed {
   readonly _tag: "RefreshFailed"
@@ -299,7 +300,11 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           ] as const)
         }
         return startOrJoin(s, "refused")
-      }).pipe(Effect.flatten)
+      }).pipe(
+        Effect.flatten,
+        // Each caller refused with a token that got no new one: why, at Debug (a reason and a tag, never a value).
+        Effect.tapError((failure) => Effect.logDebug(Core.noNewTokenMessage(failure)))
+      )
 
     const expiresAt = options.expiresAt
     const due = (s: State, now: number) => Core.dueAhead(s, Redacted.value(s.token), now, margin, cooldown)
@@ -363,7 +368,9 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
  * of the public function `operation`: asks `refresh` for a new token
  * (shared with concurrent callers) and runs the call once more with it
  * (`retry`); when none comes, `refused` says why (its `reauthentication`: a
- * reason, never a value) and the Debug log the failure's tag.
+ * reason, and `reauthenticationError`: what `obtain` failed with, a tag;
+ * never a value). The refresh of {@link make} logs it at Debug, as the
+ * Effect 4 edition's does.
  */
 export const afterRefusal = <A, E, R>(
   refresh: NonNullable<CredentialsService["refresh"]>,
@@ -377,15 +384,8 @@ export const afterRefusal = <A, E, R>(
     Effect.matchEffect({
       onSuccess: (fresh) => Effect.annotateSpans(retry(fresh), "plex.reauthenticated", true),
       onFailure: (failure) => {
-        const reauthentication = Core.reasonOf(failure)
-        return Effect.zipRight(
-          Effect.logDebug(
-            `${operation}: re-authentication gave no new token: ${Core.describeFailure(failure)}`
-          ),
-          Effect.fail(
-            reauthentication === undefined ? refused : new Unauthorized({ ...refused, reauthentication })
-          )
-        )
+        const why = Core.reauthenticationOf(failure)
+        return Effect.fail(why === undefined ? refused : new Unauthorized({ ...refused, ...why }))
       }
     })
   )

@@ -309,6 +309,43 @@ describe("core/answer: the engine's reading decisions", () => {
       "RefreshFailed Failed"
     )
     assert.strictEqual(Refresh.describeFailure("boom"), "error")
+    // What `obtain` failed with: this library's tag, else "Other" (never a caller's own tag or words), only when it
+    // failed (`Failed` with its error).
+    const failed = (cause: unknown) => ({ _tag: "RefreshFailed", reason: "Failed", cause })
+    assert.deepStrictEqual(
+      Refresh.reauthenticationOf(failed({ _tag: "NetworkError", reason: "Transport" })),
+      {
+        reauthentication: "Failed",
+        reauthenticationError: "NetworkError"
+      }
+    )
+    for (const cause of [{ _tag: "VaultLocked s3cr3t" }, { _tag: 42 }, new Error("s3cr3t"), "s3cr3t", null]) {
+      assert.deepStrictEqual(Refresh.reauthenticationOf(failed(cause)), {
+        reauthentication: "Failed",
+        reauthenticationError: "Other"
+      })
+    }
+    assert.deepStrictEqual(Refresh.reauthenticationOf({ _tag: "RefreshFailed", reason: "Failed" }), {
+      reauthentication: "Failed"
+    })
+    assert.deepStrictEqual(
+      Refresh.reauthenticationOf({
+        _tag: "RefreshFailed",
+        reason: "SameToken",
+        cause: { _tag: "Unexpected" }
+      }),
+      { reauthentication: "SameToken" }
+    )
+    assert.isUndefined(Refresh.reauthenticationOf({ _tag: "VaultLocked", reason: "Locked" }))
+    assert.strictEqual(
+      Refresh.noNewTokenMessage(failed({ _tag: "Unexpected" })),
+      "re-authentication gave no new token: Failed (Unexpected)"
+    )
+    assert.strictEqual(
+      Refresh.noNewTokenMessage({ _tag: "RefreshFailed", reason: "CoolingDown" }),
+      "re-authentication gave no new token: CoolingDown"
+    )
+    assert.strictEqual(Refresh.noNewTokenMessage("s3cr3t"), "re-authentication gave no new token: error")
   })
 
   it("refreshing and stored credentials' options: the first at fault, in the order checked", () => {

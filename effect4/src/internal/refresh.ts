@@ -53,8 +53,9 @@ import * as Core from "../../../src/core/refresh.js"
 import type { CredentialsService } from "../Credentials.js"
 
 /**
- * Why a refresh gave no new token. Logged at Debug level by the engine and
- * put on the operation's `Unauthorized` as its `reauthentication`.
+ * Why a refresh gave no new token. Logged at Debug level by `refresh` (each
+ * caller refused) and put on the operation's `Unauthorized` as its
+ * `reauthentication` (and `obtain`'s error's tag as `reauthenticationError`).
  */
 export interface RefreshFailed {
   readonly _tag: "RefreshFailed"
@@ -295,7 +296,11 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           ] as const)
         }
         return startOrJoin(s, "refused")
-      }).pipe(Effect.flatMap(Effect.fromResult))
+      }).pipe(
+        Effect.flatMap(Effect.fromResult),
+        // Each caller refused with a token that got no new one: why, at Debug (a reason and a tag, never a value).
+        Effect.tapError((failure) => Effect.logDebug(Core.noNewTokenMessage(failure)))
+      )
 
     const expiresAt = options.expiresAt
     const due = (s: State, now: number) => Core.dueAhead(s, Redacted.value(s.token), now, margin, cooldown)
