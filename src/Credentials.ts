@@ -129,8 +129,10 @@ export const layerConfig = (
  * out stays signed out), or a token obtained by a refresh moments ago was
  * refused too (the server refuses fresh tokens: no new one is obtained for
  * the cooldown). Logged at Debug
- * level by the engine; the operation itself fails with its `Unauthorized`,
- * whose `reauthentication` carries the reason.
+ * level for each refused call (`re-authentication gave no new token: Failed
+ * (NetworkError)`); the operation itself fails with its `Unauthorized`,
+ * whose `reauthentication` carries the reason, and `reauthenticationError`
+ * the tag of `cause` when it is one of this library's errors (else `"Other"`).
  *
  * @since 0.1.0
  * @category models
