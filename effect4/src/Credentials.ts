@@ -446,13 +446,12 @@ export const layerStored = <E, R>(options: {
       // not written back) instead of asking for a second approval; it stores the token just after it releases the
       // lease, once the credentials have kept it.
       const lease = ObtainLease.make({ store, key, lookup: fromStore })
-      const obtainShared = Effect.map(lease.obtainShared(obtain), ({ taken, value }) => ({
-        token: value,
-        taken
-      }))
+      // `looked`: the store was just read and held no token (the start with none: not read a second time).
+      const obtainShared = (looked: boolean) =>
+        Effect.map(lease.obtainShared(obtain, { looked }), ({ taken, value }) => ({ token: value, taken }))
       const first =
         initial ??
-        (yield* Effect.flatMap(obtainShared, ({ taken, token }) =>
+        (yield* Effect.flatMap(obtainShared(true), ({ taken, token }) =>
           taken ? Effect.succeed(token) : Effect.as(keep(token), token)
         ))
       yield* Ref.set(held, [first])
@@ -463,7 +462,7 @@ export const layerStored = <E, R>(options: {
       // Cleared before the look (as before the lease: `obtain` runs with none taken), set once a token is taken.
       const reobtain = Effect.andThen(
         Ref.set(taken, undefined),
-        Effect.flatMap(obtainShared, ({ taken: fromOther, token }) =>
+        Effect.flatMap(obtainShared(false), ({ taken: fromOther, token }) =>
           Effect.as(Ref.set(taken, fromOther ? token : undefined), token)
         )
       )
