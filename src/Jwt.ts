@@ -1542,7 +1542,8 @@ export const layerStored = <E, R>(
         return { _tag: "Made", service } satisfies StoredFirst
       })
       const lease = ObtainLease.make({ store, key: tokenEntry, lookup: storedByOther })
-      const { value } = yield* lease.obtainShared(obtainNew)
+      // The store was just read and held no usable key (`storedKey`): the lease does not look a second time first.
+      const { value } = yield* lease.obtainShared(obtainNew, { looked: true })
       return value._tag === "Made" ? value.service : yield* fromStoredKey(value.key)
     })
   )

@@ -525,6 +525,32 @@ describe("Jwt.pinLogin", () => {
 
 describe("Jwt.layerStored", () => {
   it.effect(
+    "started with no key stored, it reads the stored key once, then makes one and obtains its token",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        // The reads of the device key's entry (not of the token's, nor of the lease's).
+        let reads = 0
+        const counting: KeyValueStore.KeyValueStore = {
+          ...store,
+          get: (key) =>
+            key === `${Jwt.defaultStoreKey}/device-key`
+              ? Effect.zipRight(
+                  Effect.sync(() => reads++),
+                  store.get(key)
+                )
+              : store.get(key)
+        }
+        const layer = Jwt.layerStored({
+          obtain: (key) => Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+        }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, counting)))
+        yield* Effect.scoped(Layer.build(layer))
+        assert.strictEqual(reads, 1)
+        assert.isTrue(yield* store.has(`${Jwt.defaultStoreKey}/device-key`))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
     "a first token obtain gives that is no token (empty, with whitespace) is InvalidInput naming obtain: never sent, never stored",
     () =>
       Effect.gen(function* () {
