@@ -153,9 +153,10 @@ export class Unauthorized
         /*#__PURE__*/ Schema.Literal("Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused")
       ),
       /**
-       * With `reauthentication: "Failed"`, what the attempt failed with: the `_tag` of this library's error it
-       * failed with (`NetworkError`, `Unexpected`, `Unauthorized`, `PinExpired`, ...), or `"Other"` for any other
-       * failure of a caller's `obtain` (nothing of it is kept). Never a value or message.
+       * With `reauthentication: "Failed"` (and `"CoolingDown"`, of the attempt that started the cooldown), what
+       * the attempt failed with: the `_tag` of this library's error (`NetworkError`, `Unexpected`, `Unauthorized`,
+       * `PinExpired`, ...), or `"Other"` for any other failure of a caller's `obtain` (nothing of it is kept).
+       * Never a value or message.
        */
       reauthenticationError: /*#__PURE__*/ Schema.optional(Schema.String)
     })

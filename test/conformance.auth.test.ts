@@ -665,20 +665,33 @@ describe("conformance (sign-in): re-authentication", () => {
           "Other",
           `${prefix}re-authentication failed (Other): sign in again`
         ])
-        // Within the cooldown, no attempt, so nothing failed: the reason alone.
-        const credentials = yield* Credentials.makeRefreshing({ initial: fake.token, obtain: own })
+        // Within the cooldown that follows a failed attempt, none is made: the refusals say what that one failed with.
+        const said = (credentials: Credentials.CredentialsService) =>
+          Effect.map(
+            Effect.flip(
+              PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+            ),
+            (error) =>
+              error._tag === "Unauthorized"
+                ? [error.reauthentication, error.reauthenticationError, error.message]
+                : [error._tag]
+          )
+        yield* FakePlex.fault("postUsersSignInData", Fault.status(503), { times: 1 })
+        const failing = yield* Credentials.makeRefreshing({ initial: fake.token, obtain: signIn })
         yield* fake.revokeToken(fake.token)
-        const call = Effect.flip(
-          PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
-        )
-        yield* call
-        const cooling = yield* call
-        assert.deepStrictEqual(
-          cooling._tag === "Unauthorized"
-            ? [cooling.reauthentication, cooling.reauthenticationError]
-            : cooling,
-          ["CoolingDown", undefined]
-        )
+        const because = `${prefix}re-authentication failed (Unexpected): sign in again`
+        assert.deepStrictEqual(yield* said(failing), ["Failed", "Unexpected", because])
+        assert.deepStrictEqual(yield* said(failing), ["CoolingDown", "Unexpected", because])
+        // A refresh that hands back the refused token failed in nothing: the reason alone.
+        const same = yield* Credentials.makeRefreshing({
+          initial: fake.token,
+          obtain: Effect.succeed(fake.token)
+        })
+        assert.deepStrictEqual(yield* said(same), [
+          "SameToken",
+          undefined,
+          `${prefix}re-authentication failed: sign in again`
+        ])
       }).pipe(Effect.scoped, Effect.provide(signedIn))
   )
 

@@ -129,7 +129,8 @@ export const layerConfig = (
  * level for each refused call (`re-authentication gave no new token: Failed
  * (NetworkError)`); the operation itself fails with its `Unauthorized`,
  * whose `reauthentication` carries the reason, and `reauthenticationError`
- * the tag of `cause` when it is one of this library's errors (else `"Other"`).
+ * the tag of `cause` when it is one of this library's errors (else `"Other"`;
+ * in a cooldown, `error`, that of the attempt that started it).
  *
  * @since 0.1.0
  * @category models

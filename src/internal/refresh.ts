@@ -62,10 +62,16 @@ export interface RefreshFailed {
   readonly _tag: "RefreshFailed"
   readonly reason: Core.Reason
   readonly cause?: unknown
+  /** `CoolingDown`: what the attempt that started the cooldown failed with (a tag of this library's, or `Other`). */
+  readonly error?: string
 }
 
-const failed = (reason: RefreshFailed["reason"], cause?: unknown): RefreshFailed =>
-  cause === undefined ? { _tag: "RefreshFailed", reason } : { _tag: "RefreshFailed", reason, cause }
+const failed = (reason: RefreshFailed["reason"], cause?: unknown, error?: string): RefreshFailed =>
+  cause !== undefined
+    ? { _tag: "RefreshFailed", reason, cause }
+    : error !== undefined
+      ? { _tag: "RefreshFailed", reason, error }
+      : { _tag: "RefreshFailed", reason }
 
 /** What {@link make} needs. */
 export interface Options<E> {
@@ -178,7 +184,9 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           const spent = Core.renewed(
             stale,
             Either.isLeft(fresh) ? undefined : Redacted.value(fresh.right),
-            now
+            now,
+            // What it failed with, for the refusals of its cooldown to say (a word, never the error).
+            Either.isLeft(fresh) && fresh.left !== undefined ? Core.errorWord(fresh.left) : undefined
           )
           if (spent !== undefined || Either.isLeft(fresh)) {
             const cause = Either.isLeft(fresh) ? fresh.left : undefined
@@ -292,7 +300,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         // Someone else already replaced the refused token: use theirs.
         if (decision._tag === "UseCurrent") return Effect.succeed([done(Either.right(s.token)), s] as const)
         if (decision._tag === "Blocked")
-          return Effect.succeed([done(Either.left(failed(decision.reason))), s] as const)
+          return Effect.succeed([
+            done(Either.left(failed(decision.reason, undefined, decision.error))),
+            s
+          ] as const)
         if (decision._tag === "FreshTokenRefused") {
           return Effect.succeed([
             done(Either.left(failed("FreshTokenRefused"))),
@@ -319,7 +330,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
       if (s.pending !== undefined) return startOrJoin(s, "expired")
       const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(s.token), now, cooldown)
       if (decision._tag === "Blocked")
-        return Effect.succeed([done(Either.left(failed(decision.reason))), s] as const)
+        return Effect.succeed([
+          done(Either.left(failed(decision.reason, undefined, decision.error))),
+          s
+        ] as const)
       if (decision._tag === "FreshTokenRefused") {
         return Effect.succeed([
           done(Either.left(failed("FreshTokenRefused"))),

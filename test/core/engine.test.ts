@@ -214,6 +214,14 @@ describe("core/refresh", () => {
     const failed = { spent: { token: "t", reason: "Failed" as const, at: 0 } }
     assert.strictEqual(Refresh.blocked(failed, "t", cooldown - 1, cooldown), "CoolingDown")
     assert.isUndefined(Refresh.blocked(failed, "t", cooldown, cooldown))
+    // A failure's cooldown says what the attempt failed with (a word `renewed` kept).
+    const failedWith = Refresh.renewed("t", undefined, 0, "NetworkError")
+    assert.deepStrictEqual(failedWith, { token: "t", reason: "Failed", at: 0, error: "NetworkError" })
+    assert.deepStrictEqual(Refresh.onRefusal({ spent: failedWith }, "t", "t", cooldown - 1, cooldown), {
+      _tag: "Blocked",
+      reason: "CoolingDown",
+      error: "NetworkError"
+    })
     // Handed back unchanged: for the cooldown too, not for good (a later obtain may find a new token).
     const same = { spent: { token: "t", reason: "SameToken" as const, at: 0 } }
     assert.strictEqual(Refresh.blocked(same, "t", cooldown - 1, cooldown), "SameToken")
@@ -337,6 +345,19 @@ describe("core/answer: the engine's reading decisions", () => {
       { reauthentication: "SameToken" }
     )
     assert.isUndefined(Refresh.reauthenticationOf({ _tag: "VaultLocked", reason: "Locked" }))
+    // A cooldown's refusal: the word of the attempt that started it, only a word this module gives.
+    assert.deepStrictEqual(
+      Refresh.reauthenticationOf({ _tag: "RefreshFailed", reason: "CoolingDown", error: "Unexpected" }),
+      { reauthentication: "CoolingDown", reauthenticationError: "Unexpected" }
+    )
+    for (const error of ["s3cr3t", 42, undefined]) {
+      assert.deepStrictEqual(
+        Refresh.reauthenticationOf({ _tag: "RefreshFailed", reason: "CoolingDown", error }),
+        { reauthentication: "CoolingDown" }
+      )
+    }
+    assert.strictEqual(Refresh.errorWord({ _tag: "PinExpired" }), "PinExpired")
+    assert.strictEqual(Refresh.errorWord(new Error("s3cr3t")), "Other")
     assert.strictEqual(
       Refresh.noNewTokenMessage(failed({ _tag: "Unexpected" })),
       "re-authentication gave no new token: Failed (Unexpected)"
