@@ -129,8 +129,11 @@ export const layerConfig = (
  * out stays signed out), or a token obtained by a refresh moments ago was
  * refused too (the server refuses fresh tokens: no new one is obtained for
  * the cooldown). Logged at Debug
- * level by the engine; the operation itself fails with its `Unauthorized`,
- * whose `reauthentication` carries the reason.
+ * level for each refused call (`re-authentication gave no new token: Failed
+ * (NetworkError)`); the operation itself fails with its `Unauthorized`,
+ * whose `reauthentication` carries the reason, and `reauthenticationError`
+ * the tag of `cause` when it is one of this library's errors (else `"Other"`;
+ * in a cooldown, `error`, that of the attempt that started it).
  *
  * @since 0.1.0
  * @category models
@@ -447,13 +450,12 @@ export const layerStored = <E, R>(options: {
       // not written back) instead of asking for a second approval; it stores the token just after it releases the
       // lease, once the credentials have kept it.
       const lease = ObtainLease.make({ store, key, lookup: fromStore })
-      const obtainShared = Effect.map(lease.obtainShared(obtain), ({ taken, value }) => ({
-        token: value,
-        taken
-      }))
+      // `looked`: the store was just read and held no token (the start with none: not read a second time).
+      const obtainShared = (looked: boolean) =>
+        Effect.map(lease.obtainShared(obtain, { looked }), ({ taken, value }) => ({ token: value, taken }))
       const first =
         initial ??
-        (yield* Effect.flatMap(obtainShared, ({ taken, token }) =>
+        (yield* Effect.flatMap(obtainShared(true), ({ taken, token }) =>
           taken ? Effect.succeed(token) : Effect.as(keep(token), token)
         ))
       yield* Ref.set(held, [first])
@@ -464,7 +466,7 @@ export const layerStored = <E, R>(options: {
       // Cleared before the look (as before the lease: `obtain` runs with none taken), set once a token is taken.
       const reobtain = Effect.zipRight(
         Ref.set(taken, undefined),
-        Effect.flatMap(obtainShared, ({ taken: fromOther, token }) =>
+        Effect.flatMap(obtainShared(false), ({ taken: fromOther, token }) =>
           Effect.as(Ref.set(taken, fromOther ? token : undefined), token)
         )
       )

@@ -1467,16 +1467,32 @@ export const layerStored = <E, R>(
             key: tokenEntry,
             lookup: storedSince
           })
+          // The token taken from the store, another process's (set once `obtain` took it): not written back. That
+          // process stored it already, and may have stored a newer one since, or removed it (a sign-out).
+          const taken = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
           const obtain = exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
             Effect.catchIf(
               (error) => error._tag === "Unauthorized",
               () =>
                 Effect.zipRight(
                   Ref.set(keyRefused, true),
-                  Effect.map(lease.obtainShared(options.obtain(key)), ({ value }) => value)
+                  Effect.flatMap(lease.obtainShared(options.obtain(key)), ({ taken: fromOther, value }) =>
+                    Effect.as(
+                      fromOther
+                        ? Ref.set(taken, Redacted.isRedacted(value) ? value : value.token)
+                        : Effect.void,
+                      value
+                    )
+                  )
                 )
             )
           )
+          const keepOwn = (jwt: PlexJwt) =>
+            Effect.flatMap(Ref.get(taken), (fromOther) =>
+              fromOther !== undefined && Redacted.value(fromOther) === Redacted.value(jwt.token)
+                ? Effect.void
+                : keep(jwt)
+            )
           return yield* credentialsWith(
             {
               key,
@@ -1484,7 +1500,7 @@ export const layerStored = <E, R>(
               obtain,
               refreshMargin,
               verify: options.verify,
-              onToken: keep
+              onToken: keepOwn
             },
             Option.isSome(storedToken) || Option.isNone(storedJwt)
               ? undefined
@@ -1526,7 +1542,8 @@ export const layerStored = <E, R>(
         return { _tag: "Made", service } satisfies StoredFirst
       })
       const lease = ObtainLease.make({ store, key: tokenEntry, lookup: storedByOther })
-      const { value } = yield* lease.obtainShared(obtainNew)
+      // The store was just read and held no usable key (`storedKey`): the lease does not look a second time first.
+      const { value } = yield* lease.obtainShared(obtainNew, { looked: true })
       return value._tag === "Made" ? value.service : yield* fromStoredKey(value.key)
     })
   )

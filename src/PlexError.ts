@@ -151,7 +151,14 @@ export class Unauthorized
        */
       reauthentication: /*#__PURE__*/ Schema.optional(
         /*#__PURE__*/ Schema.Literal("Failed", "SameToken", "CoolingDown", "SignedOut", "FreshTokenRefused")
-      )
+      ),
+      /**
+       * With `reauthentication: "Failed"` (and `"CoolingDown"`, of the attempt that started the cooldown), what
+       * the attempt failed with: the `_tag` of this library's error (`NetworkError`, `Unexpected`, `Unauthorized`,
+       * `PinExpired`, ...), or `"Other"` for any other failure of a caller's `obtain` (nothing of it is kept).
+       * Never a value or message.
+       */
+      reauthenticationError: /*#__PURE__*/ Schema.optional(Schema.String)
     })
   )
 {
@@ -279,10 +286,7 @@ const noErrorsByDefault = /*#__PURE__*/ Schema.withConstructorDefault(
     /*#__PURE__*/ Schema.UndefinedOr(/*#__PURE__*/ Schema.Array(detail)),
     /*#__PURE__*/ Schema.Array(detail),
     {
-      decode: /*#__PURE__*/ Option.match({
-        onNone: noErrors,
-        onSome: (errors) => errors ?? noErrors()
-      }),
+      decode: (errors) => Option.getOrUndefined(errors) ?? noErrors(),
       encode: Option.some
     }
   ),

@@ -242,6 +242,41 @@ describe("Credentials.withToken", () => {
 
 describe("Credentials.layerStored", () => {
   it.effect(
+    "started with no token stored, it reads the stored token once, then obtains one and stores it",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        // The reads of the token's entry (not of the lease's, `<key>:obtaining`).
+        let reads = 0
+        const counting: KeyValueStore.KeyValueStore = {
+          ...store,
+          get: (key) =>
+            key === Credentials.defaultStoreKey
+              ? Effect.zipRight(
+                  Effect.sync(() => reads++),
+                  store.get(key)
+                )
+              : store.get(key)
+        }
+        const layer = Credentials.layerStored({ obtain: Effect.succeed(FakePlex.defaults.token) }).pipe(
+          Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, counting))
+        )
+        const token = yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) =>
+            Effect.flatMap(
+              Effect.provide(Credentials.Credentials, context),
+              (credentials) => credentials.token
+            )
+          )
+        )
+        assert.strictEqual(Redacted.value(token), Redacted.value(FakePlex.defaults.token))
+        assert.strictEqual(reads, 1)
+        const stored = yield* store.get(Credentials.defaultStoreKey)
+        assert.strictEqual(Option.getOrUndefined(stored), Redacted.value(FakePlex.defaults.token))
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
     "a token the store cannot keep: the sign-in still succeeds, and the failure is logged at Debug",
     () =>
       Effect.gen(function* () {

@@ -104,6 +104,17 @@ describe("messages", () => {
     assert.strictEqual(refused("Failed"), `${prefix}re-authentication failed: sign in again`)
     assert.strictEqual(refused("SameToken"), `${prefix}re-authentication failed: sign in again`)
     assert.strictEqual(refused("CoolingDown"), `${prefix}re-authentication failed: sign in again`)
+    // What the attempt failed with, when it says.
+    assert.strictEqual(
+      new PlexError.Unauthorized({
+        ...ctx,
+        status: 401,
+        errors: [],
+        reauthentication: "Failed",
+        reauthenticationError: "NetworkError"
+      }).message,
+      `${prefix}re-authentication failed (NetworkError): sign in again`
+    )
     assert.strictEqual(refused("SignedOut"), `${prefix}sign in again`)
     assert.strictEqual(refused("FreshTokenRefused"), `${prefix}the server refuses fresh tokens too`)
   })

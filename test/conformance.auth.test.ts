@@ -612,6 +612,112 @@ describe("conformance (sign-in): PlexError", () => {
   })
 })
 
+describe("conformance (sign-in): re-authentication", () => {
+  it.effect(
+    "no new token: the refused call's Unauthorized says what obtain failed with (this library's tag, else Other; never its words)",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const secret = "in-the-vault-error-s3cr3t"
+        // A refused token (revoked), and credentials that re-authenticate with `obtain`.
+        const refusedWith = <E, R>(obtain: Effect.Effect<Redacted.Redacted<string>, E, R>) =>
+          Effect.gen(function* () {
+            const revoked = yield* fake.mintToken()
+            yield* fake.revokeToken(revoked)
+            const credentials = yield* Credentials.makeRefreshing({ initial: revoked, obtain })
+            const error = yield* Effect.flip(
+              PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+            )
+            assert.isTrue(PlexError.isUnauthorized(error))
+            const refused = error as PlexError.Unauthorized
+            for (const text of [refused.message, JSON.stringify(refused), String(refused)]) {
+              assert.notInclude(text, secret)
+              assert.notInclude(text, Redacted.value(revoked))
+            }
+            return [refused.reauthentication, refused.reauthenticationError, refused.message] as const
+          }).pipe(Effect.scoped)
+        const signIn = PlexAuth.postUsersSignInData({
+          login: FakePlex.defaults.login,
+          password: FakePlex.defaults.password
+        }).pipe(Effect.map((account) => account.authToken))
+        const prefix = "PlexAuth.getTokenDetails: not authorized (HTTP 422) (Invalid token); "
+
+        // plex.tv answering the sign-in with a 503.
+        yield* FakePlex.fault("postUsersSignInData", Fault.status(503), { times: 1 })
+        assert.deepStrictEqual(yield* refusedWith(signIn), [
+          "Failed",
+          "Unexpected",
+          `${prefix}re-authentication failed (Unexpected): sign in again`
+        ])
+        // plex.tv out of reach.
+        yield* FakePlex.fault("postUsersSignInData", Fault.refuse, { times: 1 })
+        assert.deepStrictEqual((yield* refusedWith(signIn)).slice(0, 2), ["Failed", "NetworkError"])
+        // The password refused.
+        const wrong = PlexAuth.postUsersSignInData({
+          login: FakePlex.defaults.login,
+          password: "not it"
+        }).pipe(Effect.map((account) => account.authToken))
+        assert.deepStrictEqual((yield* refusedWith(wrong)).slice(0, 2), ["Failed", "Unauthorized"])
+        // A caller's own failure, whatever it holds (a tag and message of its own): only that it was another's.
+        const own = Effect.fail({ _tag: `VaultLocked ${secret}`, message: secret })
+        assert.deepStrictEqual(yield* refusedWith(own), [
+          "Failed",
+          "Other",
+          `${prefix}re-authentication failed (Other): sign in again`
+        ])
+        // Within the cooldown that follows a failed attempt, none is made: the refusals say what that one failed with.
+        const said = (credentials: Credentials.CredentialsService) =>
+          Effect.map(
+            Effect.flip(
+              PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+            ),
+            (error) =>
+              error._tag === "Unauthorized"
+                ? [error.reauthentication, error.reauthenticationError, error.message]
+                : [error._tag]
+          )
+        yield* FakePlex.fault("postUsersSignInData", Fault.status(503), { times: 1 })
+        const failing = yield* Credentials.makeRefreshing({ initial: fake.token, obtain: signIn })
+        yield* fake.revokeToken(fake.token)
+        const because = `${prefix}re-authentication failed (Unexpected): sign in again`
+        assert.deepStrictEqual(yield* said(failing), ["Failed", "Unexpected", because])
+        assert.deepStrictEqual(yield* said(failing), ["CoolingDown", "Unexpected", because])
+        // A refresh that hands back the refused token failed in nothing: the reason alone.
+        const same = yield* Credentials.makeRefreshing({
+          initial: fake.token,
+          obtain: Effect.succeed(fake.token)
+        })
+        assert.deepStrictEqual(yield* said(same), [
+          "SameToken",
+          undefined,
+          `${prefix}re-authentication failed: sign in again`
+        ])
+      }).pipe(Effect.scoped, Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "a Plex JWT whose device key plex.tv refuses at the refresh: Unauthorized, the exchange's own tag",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Jwt.generateKey
+        const credentials = yield* Jwt.makeCredentials({
+          key,
+          obtain: Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+        })
+        yield* fake.revokeToken(yield* credentials.token)
+        yield* FakePlex.fault("exchangeJwt", Fault.status(422, { message: "Signature verification failed" }))
+        const error = yield* Effect.flip(
+          PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        )
+        assert.deepStrictEqual(
+          error._tag === "Unauthorized" ? [error.reauthentication, error.reauthenticationError] : error,
+          ["Failed", "Unauthorized"]
+        )
+      }).pipe(Effect.scoped, Effect.provide(signedIn))
+  )
+})
+
 describe("conformance (sign-in): Credentials.layerSignIn", () => {
   it.effect("its failures are named after it, not after the PlexAuth function it signs in with", () =>
     Effect.gen(function* () {

@@ -690,6 +690,12 @@ describe("re-authentication", () => {
       const observed = yield* observe(PlexAuth.getTokenDetails())
       assert.strictEqual(observed.exit._tag, "Failure")
       assert.isTrue(JSON.stringify(observed.exit).includes("Unauthorized"))
+      // Why no new token came, in both editions: the same Debug line (a reason and a tag, no value).
+      const why = observed.logs.filter((line) => line.text.includes("re-authentication gave no new token"))
+      assert.deepStrictEqual(
+        why.map((line) => [line.level, line.text.includes("gave no new token: Failed (Unexpected)")]),
+        [[LogLevel.Debug, true]]
+      )
       assertOperationSpan(onlySpan(observed, "Credentials.layerSignIn"), {
         method: "POST",
         host: "plex.tv",

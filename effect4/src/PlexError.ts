@@ -63,11 +63,14 @@ export const HttpContext = {
   url: Schema.String
 }
 
+/** Plex's error entries. */
+const errorList = /*#__PURE__*/ Schema.Array(PlexErrorDetail)
+
 const ResponseContext = /*#__PURE__*/ fields(HttpContext, {
   /** The HTTP status of the response. */
   status: Schema.Number,
   /** Plex's error entries (code, message, status), when the body had them. */
-  errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail)
+  errors: errorList
 })
 
 /**
@@ -143,7 +146,14 @@ export class Unauthorized
             "SignedOut",
             "FreshTokenRefused"
           ])
-        )
+        ),
+        /**
+         * With `reauthentication: "Failed"` (and `"CoolingDown"`, of the attempt that started the cooldown), what
+         * the attempt failed with: the `_tag` of this library's error (`NetworkError`, `Unexpected`, `Unauthorized`,
+         * `PinExpired`, ...), or `"Other"` for any other failure of a caller's `obtain` (nothing of it is kept).
+         * Never a value or message.
+         */
+        reauthenticationError: /*#__PURE__*/ Schema.optional(Schema.String)
       })
     )
   )
@@ -264,9 +274,6 @@ export const UnexpectedReason = /*#__PURE__*/ Schema.Literals([
  * @category models
  */
 export type UnexpectedReason = typeof UnexpectedReason.Type
-
-/** Plex's error entries. */
-const errorList = /*#__PURE__*/ Schema.Array(PlexErrorDetail)
 
 /**
  * An `errors` field that may be left out: absent or `undefined` decodes to

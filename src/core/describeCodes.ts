@@ -8,11 +8,7 @@ export const describeCodes = (
   errors: ReadonlyArray<{ readonly code?: number | undefined; readonly message?: string | undefined }>
 ): string => {
   const text = errors
-    .map((e) =>
-      e.code !== undefined && e.message !== undefined
-        ? `${e.code} ${e.message}`
-        : String(e.code ?? e.message ?? "")
-    )
+    .map((e) => [e.code, e.message].filter((p) => p !== undefined).join(" "))
     .filter((p) => p.length > 0)
     .join("; ")
   return text.length > 0 ? ` (${text})` : ""

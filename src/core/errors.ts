@@ -83,20 +83,25 @@ export const badRequestMessage = (e: Answered): string =>
  * too, or the refusal is the sign-in's own (a wrong login or password: signing in again with them fails again).
  * When credentials that re-authenticate got no usable token (`reauthentication` `Failed`, `SameToken`,
  * `CoolingDown`: their own way of signing in, `obtain`, a sign-in, a PIN login, already failed), it says so first,
- * so that "sign in again" does not read as if nothing had been tried: a person must step in. The field tells which.
+ * so that "sign in again" does not read as if nothing had been tried: a person must step in. The field tells which,
+ * and `reauthenticationError` what `obtain` failed with (a tag: `; re-authentication failed (NetworkError): ...`).
  */
 export const unauthorizedMessage = (
-  e: Answered & { readonly reauthentication?: string | undefined }
+  e: Answered & {
+    readonly reauthentication?: string | undefined
+    readonly reauthenticationError?: string | undefined
+  }
 ): string => {
+  const failed = e.reauthenticationError
   const why =
     e.reauthentication === "FreshTokenRefused"
-      ? "; the server refuses fresh tokens too"
+      ? "the server refuses fresh tokens too"
       : e.url.endsWith("/users/signin")
-        ? "; check the login and password"
-        : e.reauthentication === undefined || e.reauthentication === "SignedOut"
-          ? "; sign in again"
-          : "; re-authentication failed: sign in again"
-  return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}${why}`
+        ? "check the login and password"
+        : e.reauthentication && e.reauthentication !== "SignedOut"
+          ? `re-authentication failed${failed ? ` (${failed})` : ""}: sign in again`
+          : "sign in again"
+  return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}; ${why}`
 }
 
 /** `VerificationCodeRequired`'s message. */

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { plexErrorTags } from "./errors.js"
 import * as V from "./validate.js"
 
 /**
@@ -23,6 +24,8 @@ export interface Spent {
   readonly token: string
   readonly reason: Reason
   readonly at: number
+  /** `Failed`: what `obtain` failed with ({@link errorWord}), said again by the refusals of its cooldown. */
+  readonly error?: string | undefined
 }
 
 /** What the decisions read of the state. */
@@ -78,7 +81,12 @@ export const blocked = (state: State, token: string, now: number, cooldown: numb
 /** What to do when `refused` was refused while the state holds `current`. */
 export type OnRefusal =
   | { readonly _tag: "UseCurrent" }
-  | { readonly _tag: "Blocked"; readonly reason: Reason }
+  | {
+      readonly _tag: "Blocked"
+      readonly reason: Reason
+      /** `CoolingDown`: what the attempt that started the cooldown failed with. */
+      readonly error?: string | undefined
+    }
   | { readonly _tag: "FreshTokenRefused"; readonly spent: Spent }
   | { readonly _tag: "Renew" }
 
@@ -97,7 +105,9 @@ export const onRefusal = (
 ): OnRefusal => {
   if (current !== refused) return { _tag: "UseCurrent" }
   const reason = blocked(state, refused, now, cooldown)
-  if (reason !== undefined) return { _tag: "Blocked", reason }
+  const error = reason === "CoolingDown" ? state.spent?.error : undefined
+  if (reason !== undefined)
+    return error === undefined ? { _tag: "Blocked", reason } : { _tag: "Blocked", reason, error }
   if (state.refreshedAt !== undefined && within(state.refreshedAt, now, cooldown)) {
     return { _tag: "FreshTokenRefused", spent: { token: refused, reason: "FreshTokenRefused", at: now } }
   }
@@ -106,11 +116,18 @@ export const onRefusal = (
 
 /**
  * What `obtain` gave for `current`: a fresh token, or why not (it failed:
- * `fresh` undefined; or it handed back the same token), as the spent record.
+ * `fresh` undefined, with what it failed with as `error`; or it handed back the same token), as the spent record.
  */
-export const renewed = (current: string, fresh: string | undefined, now: number): Spent | undefined =>
+export const renewed = (
+  current: string,
+  fresh: string | undefined,
+  now: number,
+  error?: string
+): Spent | undefined =>
   fresh === undefined
-    ? { token: current, reason: "Failed", at: now }
+    ? error === undefined
+      ? { token: current, reason: "Failed", at: now }
+      : { token: current, reason: "Failed", at: now, error }
     : fresh === current
       ? { token: current, reason: "SameToken", at: now }
       : undefined
@@ -159,6 +176,59 @@ const reasons: ReadonlyArray<unknown> = [
 export const reasonOf = (failure: unknown): Reason | undefined => {
   const reason = fieldOf(failure, "reason")
   return reasons.includes(reason) ? (reason as Reason) : undefined
+}
+
+/**
+ * What `obtain` failed with, when a refresh failed there (`Failed`, its error kept as the `cause`): the error's
+ * `_tag` when it is one of this library's errors (`NetworkError`, `Unexpected` such as a 503 at PIN creation,
+ * `Unauthorized` when plex.tv refused the device's key or password, `PinExpired`, `InvalidInput` for a token that is
+ * none), else `"Other"`: a caller's `obtain` may fail with anything, and nothing of that is kept (not its message,
+ * nor a tag of its own, which could hold anything). With `CoolingDown`, what the attempt that started the cooldown
+ * failed with (its `error`). Undefined for any other reason (no `obtain` failed).
+ */
+export const obtainFailureOf = (failure: unknown): string | undefined => {
+  const reason = fieldOf(failure, "reason")
+  const cause = fieldOf(failure, "cause")
+  if (reason === "Failed") return cause === undefined ? undefined : errorWord(cause)
+  // A cooldown's refusal: what the attempt that started it failed with (a word this module gave, nothing else).
+  const error = fieldOf(failure, "error")
+  return reason === "CoolingDown" &&
+    typeof error === "string" &&
+    (error === "Other" || plexErrorTags.includes(error))
+    ? error
+    : undefined
+}
+
+/** What an error `obtain` failed with is called ({@link obtainFailureOf}): this library's tag, else `"Other"`. */
+export const errorWord = (error: unknown): string => {
+  const tag = fieldOf(error, "_tag")
+  return typeof tag === "string" && plexErrorTags.includes(tag) ? tag : "Other"
+}
+
+/**
+ * What a refused call's `Unauthorized` says of the refresh that gave no new token (both editions' request engine):
+ * why (`reauthentication`), and what `obtain` failed with (`reauthenticationError`, {@link obtainFailureOf}) when
+ * it did; undefined when the failure is not a refresh's (a caller's own `refresh`), which leaves the error as it was.
+ */
+export const reauthenticationOf = (
+  failure: unknown
+): { readonly reauthentication: Reason; readonly reauthenticationError?: string } | undefined => {
+  const reauthentication = reasonOf(failure)
+  const reauthenticationError = obtainFailureOf(failure)
+  return reauthentication === undefined
+    ? undefined
+    : reauthenticationError === undefined
+      ? { reauthentication }
+      : { reauthentication, reauthenticationError }
+}
+
+/**
+ * The Debug line both editions' refresh logs for each caller refused with a token that got no new one:
+ * `re-authentication gave no new token: Failed (NetworkError)`. A reason and a tag, never a value.
+ */
+export const noNewTokenMessage = (failure: unknown): string => {
+  const why = reauthenticationOf(failure)
+  return `re-authentication gave no new token: ${why?.reauthentication ?? "error"}${why?.reauthenticationError === undefined ? "" : ` (${why.reauthenticationError})`}`
 }
 
 /** `RefreshFailed Failed`, `Unauthorized`, ...: a failure's tag and reason for a log, never a value. */

@@ -78,8 +78,13 @@ export const make = <A>(options: {
     )
   // `sawLease`: the last look found another process's lease. Once it is gone, one more look for what that process
   // stores, a poll later, before claiming: it releases the lease as `obtain` ends, and stores the value just after.
-  const loop = <E, R>(obtain: Effect.Effect<A, E, R>, sawLease: boolean): Effect.Effect<Obtained<A>, E, R> =>
-    Effect.flatMap(lookup, (stored) => {
+  // `looked`: the caller has just looked and found nothing (the first look is not made twice).
+  const loop = <E, R>(
+    obtain: Effect.Effect<A, E, R>,
+    sawLease: boolean,
+    looked = false
+  ): Effect.Effect<Obtained<A>, E, R> =>
+    Effect.flatMap(looked ? Effect.succeedNone : lookup, (stored) => {
       if (Option.isSome(stored)) return Effect.succeed({ value: stored.value, taken: true })
       const again = (sawLease: boolean) =>
         Effect.zipRight(Effect.sleep(Duration.millis(pollMillis)), loop(obtain, sawLease))
@@ -99,7 +104,10 @@ export const make = <A>(options: {
       )
     })
   return {
-    obtainShared: <E, R>(obtain: Effect.Effect<A, E, R>): Effect.Effect<Obtained<A>, E, R> =>
-      loop(obtain, false)
+    /** With `looked`, the caller has just looked up what `lookup` reads and found nothing: no second look first. */
+    obtainShared: <E, R>(
+      obtain: Effect.Effect<A, E, R>,
+      options?: { readonly looked?: boolean | undefined }
+    ): Effect.Effect<Obtained<A>, E, R> => loop(obtain, false, options?.looked === true)
   }
 }

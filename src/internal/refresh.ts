@@ -54,17 +54,24 @@ import type { CredentialsService } from "../Credentials.js"
 import { Unauthorized } from "../PlexError.js"
 
 /**
- * Why a refresh gave no new token. Logged at Debug level by the engine and
- * put on the operation's `Unauthorized` as its `reauthentication`.
+ * Why a refresh gave no new token. Logged at Debug level by `refresh` (each
+ * caller refused) and put on the operation's `Unauthorized` as its
+ * `reauthentication` (and `obtain`'s error's tag as `reauthenticationError`).
  */
 export interface RefreshFailed {
   readonly _tag: "RefreshFailed"
   readonly reason: Core.Reason
   readonly cause?: unknown
+  /** `CoolingDown`: what the attempt that started the cooldown failed with (a tag of this library's, or `Other`). */
+  readonly error?: string
 }
 
-const failed = (reason: RefreshFailed["reason"], cause?: unknown): RefreshFailed =>
-  cause === undefined ? { _tag: "RefreshFailed", reason } : { _tag: "RefreshFailed", reason, cause }
+const failed = (reason: RefreshFailed["reason"], cause?: unknown, error?: string): RefreshFailed =>
+  cause !== undefined
+    ? { _tag: "RefreshFailed", reason, cause }
+    : error !== undefined
+      ? { _tag: "RefreshFailed", reason, error }
+      : { _tag: "RefreshFailed", reason }
 
 /** What {@link make} needs. */
 export interface Options<E> {
@@ -177,7 +184,9 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           const spent = Core.renewed(
             stale,
             Either.isLeft(fresh) ? undefined : Redacted.value(fresh.right),
-            now
+            now,
+            // What it failed with, for the refusals of its cooldown to say (a word, never the error).
+            Either.isLeft(fresh) && fresh.left !== undefined ? Core.errorWord(fresh.left) : undefined
           )
           if (spent !== undefined || Either.isLeft(fresh)) {
             const cause = Either.isLeft(fresh) ? fresh.left : undefined
@@ -291,7 +300,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         // Someone else already replaced the refused token: use theirs.
         if (decision._tag === "UseCurrent") return Effect.succeed([done(Either.right(s.token)), s] as const)
         if (decision._tag === "Blocked")
-          return Effect.succeed([done(Either.left(failed(decision.reason))), s] as const)
+          return Effect.succeed([
+            done(Either.left(failed(decision.reason, undefined, decision.error))),
+            s
+          ] as const)
         if (decision._tag === "FreshTokenRefused") {
           return Effect.succeed([
             done(Either.left(failed("FreshTokenRefused"))),
@@ -299,7 +311,11 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           ] as const)
         }
         return startOrJoin(s, "refused")
-      }).pipe(Effect.flatten)
+      }).pipe(
+        Effect.flatten,
+        // Each caller refused with a token that got no new one: why, at Debug (a reason and a tag, never a value).
+        Effect.tapError((failure) => Effect.logDebug(Core.noNewTokenMessage(failure)))
+      )
 
     const expiresAt = options.expiresAt
     const due = (s: State, now: number) => Core.dueAhead(s, Redacted.value(s.token), now, margin, cooldown)
@@ -314,7 +330,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
       if (s.pending !== undefined) return startOrJoin(s, "expired")
       const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(s.token), now, cooldown)
       if (decision._tag === "Blocked")
-        return Effect.succeed([done(Either.left(failed(decision.reason))), s] as const)
+        return Effect.succeed([
+          done(Either.left(failed(decision.reason, undefined, decision.error))),
+          s
+        ] as const)
       if (decision._tag === "FreshTokenRefused") {
         return Effect.succeed([
           done(Either.left(failed("FreshTokenRefused"))),
@@ -363,7 +382,9 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
  * of the public function `operation`: asks `refresh` for a new token
  * (shared with concurrent callers) and runs the call once more with it
  * (`retry`); when none comes, `refused` says why (its `reauthentication`: a
- * reason, never a value) and the Debug log the failure's tag.
+ * reason, and `reauthenticationError`: what `obtain` failed with, a tag;
+ * never a value). The refresh of {@link make} logs it at Debug, as the
+ * Effect 4 edition's does.
  */
 export const afterRefusal = <A, E, R>(
   refresh: NonNullable<CredentialsService["refresh"]>,
@@ -377,15 +398,8 @@ export const afterRefusal = <A, E, R>(
     Effect.matchEffect({
       onSuccess: (fresh) => Effect.annotateSpans(retry(fresh), "plex.reauthenticated", true),
       onFailure: (failure) => {
-        const reauthentication = Core.reasonOf(failure)
-        return Effect.zipRight(
-          Effect.logDebug(
-            `${operation}: re-authentication gave no new token: ${Core.describeFailure(failure)}`
-          ),
-          Effect.fail(
-            reauthentication === undefined ? refused : new Unauthorized({ ...refused, reauthentication })
-          )
-        )
+        const why = Core.reauthenticationOf(failure)
+        return Effect.fail(why === undefined ? refused : new Unauthorized({ ...refused, ...why }))
       }
     })
   )

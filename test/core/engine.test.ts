@@ -214,6 +214,14 @@ describe("core/refresh", () => {
     const failed = { spent: { token: "t", reason: "Failed" as const, at: 0 } }
     assert.strictEqual(Refresh.blocked(failed, "t", cooldown - 1, cooldown), "CoolingDown")
     assert.isUndefined(Refresh.blocked(failed, "t", cooldown, cooldown))
+    // A failure's cooldown says what the attempt failed with (a word `renewed` kept).
+    const failedWith = Refresh.renewed("t", undefined, 0, "NetworkError")
+    assert.deepStrictEqual(failedWith, { token: "t", reason: "Failed", at: 0, error: "NetworkError" })
+    assert.deepStrictEqual(Refresh.onRefusal({ spent: failedWith }, "t", "t", cooldown - 1, cooldown), {
+      _tag: "Blocked",
+      reason: "CoolingDown",
+      error: "NetworkError"
+    })
     // Handed back unchanged: for the cooldown too, not for good (a later obtain may find a new token).
     const same = { spent: { token: "t", reason: "SameToken" as const, at: 0 } }
     assert.strictEqual(Refresh.blocked(same, "t", cooldown - 1, cooldown), "SameToken")
@@ -309,6 +317,56 @@ describe("core/answer: the engine's reading decisions", () => {
       "RefreshFailed Failed"
     )
     assert.strictEqual(Refresh.describeFailure("boom"), "error")
+    // What `obtain` failed with: this library's tag, else "Other" (never a caller's own tag or words), only when it
+    // failed (`Failed` with its error).
+    const failed = (cause: unknown) => ({ _tag: "RefreshFailed", reason: "Failed", cause })
+    assert.deepStrictEqual(
+      Refresh.reauthenticationOf(failed({ _tag: "NetworkError", reason: "Transport" })),
+      {
+        reauthentication: "Failed",
+        reauthenticationError: "NetworkError"
+      }
+    )
+    for (const cause of [{ _tag: "VaultLocked s3cr3t" }, { _tag: 42 }, new Error("s3cr3t"), "s3cr3t", null]) {
+      assert.deepStrictEqual(Refresh.reauthenticationOf(failed(cause)), {
+        reauthentication: "Failed",
+        reauthenticationError: "Other"
+      })
+    }
+    assert.deepStrictEqual(Refresh.reauthenticationOf({ _tag: "RefreshFailed", reason: "Failed" }), {
+      reauthentication: "Failed"
+    })
+    assert.deepStrictEqual(
+      Refresh.reauthenticationOf({
+        _tag: "RefreshFailed",
+        reason: "SameToken",
+        cause: { _tag: "Unexpected" }
+      }),
+      { reauthentication: "SameToken" }
+    )
+    assert.isUndefined(Refresh.reauthenticationOf({ _tag: "VaultLocked", reason: "Locked" }))
+    // A cooldown's refusal: the word of the attempt that started it, only a word this module gives.
+    assert.deepStrictEqual(
+      Refresh.reauthenticationOf({ _tag: "RefreshFailed", reason: "CoolingDown", error: "Unexpected" }),
+      { reauthentication: "CoolingDown", reauthenticationError: "Unexpected" }
+    )
+    for (const error of ["s3cr3t", 42, undefined]) {
+      assert.deepStrictEqual(
+        Refresh.reauthenticationOf({ _tag: "RefreshFailed", reason: "CoolingDown", error }),
+        { reauthentication: "CoolingDown" }
+      )
+    }
+    assert.strictEqual(Refresh.errorWord({ _tag: "PinExpired" }), "PinExpired")
+    assert.strictEqual(Refresh.errorWord(new Error("s3cr3t")), "Other")
+    assert.strictEqual(
+      Refresh.noNewTokenMessage(failed({ _tag: "Unexpected" })),
+      "re-authentication gave no new token: Failed (Unexpected)"
+    )
+    assert.strictEqual(
+      Refresh.noNewTokenMessage({ _tag: "RefreshFailed", reason: "CoolingDown" }),
+      "re-authentication gave no new token: CoolingDown"
+    )
+    assert.strictEqual(Refresh.noNewTokenMessage("s3cr3t"), "re-authentication gave no new token: error")
   })
 
   it("refreshing and stored credentials' options: the first at fault, in the order checked", () => {

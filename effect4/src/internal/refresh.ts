@@ -53,17 +53,24 @@ import * as Core from "../../../src/core/refresh.js"
 import type { CredentialsService } from "../Credentials.js"
 
 /**
- * Why a refresh gave no new token. Logged at Debug level by the engine and
- * put on the operation's `Unauthorized` as its `reauthentication`.
+ * Why a refresh gave no new token. Logged at Debug level by `refresh` (each
+ * caller refused) and put on the operation's `Unauthorized` as its
+ * `reauthentication` (and `obtain`'s error's tag as `reauthenticationError`).
  */
 export interface RefreshFailed {
   readonly _tag: "RefreshFailed"
   readonly reason: Core.Reason
   readonly cause?: unknown
+  /** `CoolingDown`: what the attempt that started the cooldown failed with (a tag of this library's, or `Other`). */
+  readonly error?: string
 }
 
-const failed = (reason: RefreshFailed["reason"], cause?: unknown): RefreshFailed =>
-  cause === undefined ? { _tag: "RefreshFailed", reason } : { _tag: "RefreshFailed", reason, cause }
+const failed = (reason: RefreshFailed["reason"], cause?: unknown, error?: string): RefreshFailed =>
+  cause !== undefined
+    ? { _tag: "RefreshFailed", reason, cause }
+    : error !== undefined
+      ? { _tag: "RefreshFailed", reason, error }
+      : { _tag: "RefreshFailed", reason }
 
 /** What {@link make} needs. */
 export interface Options<E> {
@@ -176,7 +183,9 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           const spent = Core.renewed(
             stale,
             Result.isFailure(fresh) ? undefined : Redacted.value(fresh.success),
-            now
+            now,
+            // What it failed with, for the refusals of its cooldown to say (a word, never the error).
+            Result.isFailure(fresh) && fresh.failure !== undefined ? Core.errorWord(fresh.failure) : undefined
           )
           if (spent !== undefined || Result.isFailure(fresh)) {
             const cause = Result.isFailure(fresh) ? fresh.failure : undefined
@@ -287,7 +296,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         // Someone else already replaced the refused token: use theirs.
         if (decision._tag === "UseCurrent") return Effect.succeed([done(Result.succeed(s.token)), s] as const)
         if (decision._tag === "Blocked")
-          return Effect.succeed([done(Result.fail(failed(decision.reason))), s] as const)
+          return Effect.succeed([
+            done(Result.fail(failed(decision.reason, undefined, decision.error))),
+            s
+          ] as const)
         if (decision._tag === "FreshTokenRefused") {
           return Effect.succeed([
             done(Result.fail(failed("FreshTokenRefused"))),
@@ -295,7 +307,11 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           ] as const)
         }
         return startOrJoin(s, "refused")
-      }).pipe(Effect.flatMap(Effect.fromResult))
+      }).pipe(
+        Effect.flatMap(Effect.fromResult),
+        // Each caller refused with a token that got no new one: why, at Debug (a reason and a tag, never a value).
+        Effect.tapError((failure) => Effect.logDebug(Core.noNewTokenMessage(failure)))
+      )
 
     const expiresAt = options.expiresAt
     const due = (s: State, now: number) => Core.dueAhead(s, Redacted.value(s.token), now, margin, cooldown)
@@ -310,7 +326,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
       if (s.pending !== undefined) return startOrJoin(s, "expired")
       const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(s.token), now, cooldown)
       if (decision._tag === "Blocked")
-        return Effect.succeed([done(Result.fail(failed(decision.reason))), s] as const)
+        return Effect.succeed([
+          done(Result.fail(failed(decision.reason, undefined, decision.error))),
+          s
+        ] as const)
       if (decision._tag === "FreshTokenRefused") {
         return Effect.succeed([
           done(Result.fail(failed("FreshTokenRefused"))),

@@ -34,7 +34,7 @@ import { unsendableHeader, unsendableProblem } from "../../../src/core/identity.
 import { mayRetry, outcomeUnknown } from "../../../src/core/policy.js"
 import { timeoutDetail } from "../../../src/core/answer.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../../../src/core/redact.js"
-import { reasonOf } from "../../../src/core/refresh.js"
+import { reauthenticationOf } from "../../../src/core/refresh.js"
 import type { TwoFactorReader } from "../../../src/core/twoFactor.js"
 import { outgoing } from "../../../src/core/request.js"
 import { ClientIdentity } from "../ClientIdentity.js"
@@ -464,11 +464,12 @@ const withCredentials = <S extends Spec<any>>(
             : // No log lines (a log call bundles Effect's default logger with every operation): the repeated
               // request's span says `plex.reauthenticated`, and a refused error says why no new token came.
               credentials.refresh!(token).pipe(
-                // Why no new token came: a reason only, never a value (`core/refresh.ts`'s `reasonOf`).
+                // Why no new token came, and what `obtain` failed with: a reason and a tag only, never a value
+                // (`core/refresh.ts`'s `reauthenticationOf`).
                 Effect.mapError((failure) => {
-                  const reauthentication = reasonOf(failure)
-                  return refusedError instanceof Errors.Unauthorized && reauthentication !== undefined
-                    ? new Errors.Unauthorized({ ...refusedError, reauthentication })
+                  const why = reauthenticationOf(failure)
+                  return refusedError instanceof Errors.Unauthorized && why !== undefined
+                    ? new Errors.Unauthorized({ ...refusedError, ...why })
                     : refusedError
                 }),
                 Effect.flatMap((fresh) =>

@@ -525,6 +525,32 @@ describe("Jwt.pinLogin", () => {
 
 describe("Jwt.layerStored", () => {
   it.effect(
+    "started with no key stored, it reads the stored key once, then makes one and obtains its token",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        // The reads of the device key's entry (not of the token's, nor of the lease's).
+        let reads = 0
+        const counting: KeyValueStore.KeyValueStore = {
+          ...store,
+          get: (key) =>
+            key === `${Jwt.defaultStoreKey}/device-key`
+              ? Effect.andThen(
+                  Effect.sync(() => reads++),
+                  store.get(key)
+                )
+              : store.get(key)
+        }
+        const layer = Jwt.layerStored({
+          obtain: (key) => Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+        }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, counting)))
+        yield* Effect.scoped(Layer.build(layer))
+        assert.strictEqual(reads, 1)
+        assert.isTrue(yield* store.has(`${Jwt.defaultStoreKey}/device-key`))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
     "a first token obtain gives that is no token (empty, with whitespace) is InvalidInput naming obtain: never sent, never stored",
     () =>
       Effect.gen(function* () {
@@ -678,6 +704,22 @@ describe("Jwt.layerStored", () => {
         const obtained = yield* Ref.make(0)
         const started = yield* Deferred.make<void>()
         const approved = yield* Deferred.make<void>()
+        // The token entry's writes (the store is the processes' shared one): a process that takes the token another
+        // stored does not write it back (it could overwrite a newer token stored in between).
+        const writes: Array<string | Uint8Array> = []
+        const recording = Layer.effect(
+          KeyValueStore.KeyValueStore,
+          Effect.map(KeyValueStore.KeyValueStore, (store): KeyValueStore.KeyValueStore => ({
+            ...store,
+            set: (key, value) =>
+              key === `${Jwt.defaultStoreKey}/token`
+                ? Effect.andThen(
+                    Effect.sync(() => writes.push(value)),
+                    store.set(key, value)
+                  )
+                : store.set(key, value)
+          }))
+        )
         // The first login at once; a later one (the key refused) a PIN login whose user approves when the test says.
         const layer = Jwt.layerStored({
           obtain: (key) =>
@@ -689,12 +731,13 @@ describe("Jwt.layerStored", () => {
               ),
               Effect.andThen(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
             )
-        })
+        }).pipe(Layer.provide(recording))
         const tokenOf = Effect.scoped(
           Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
         )
         const before = yield* tokenOf
         assert.strictEqual(yield* Ref.get(obtained), 1)
+        writes.length = 0
         const exchanged = yield* count("exchangeJwt")
         // Half a day left (within the margin), and plex.tv now refuses the key of both processes.
         yield* TestClock.adjust(hours(6 * 24 + 12))
@@ -721,6 +764,8 @@ describe("Jwt.layerStored", () => {
         assert.notStrictEqual(Redacted.value(token), Redacted.value(before))
         assert.strictEqual(Redacted.value(taken), Redacted.value(token))
         assert.strictEqual(yield* Ref.get(obtained), 2)
+        // Stored once, by the process that obtained it; the other took it and wrote nothing.
+        assert.deepStrictEqual(writes, [Redacted.value(token)])
         const store = yield* KeyValueStore.KeyValueStore
         assert.isFalse(yield* store.has(`${Jwt.defaultStoreKey}/token:obtaining`))
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
