@@ -500,6 +500,33 @@ describe("Credentials.layerStored", () => {
       }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
   )
 
+  // effect4/test/Credentials.test.ts has the same: there the renewal started a scheduler turn late.
+  it.scoped(
+    "a refused call forked and the clock moved past the lease at once: renewed from the claim on, it holds the others off",
+    () =>
+      Effect.gen(function* () {
+        const { fake, obtained, processLayer, store } = yield* twoProcesses
+        yield* store.set(Credentials.defaultStoreKey, Redacted.value(fake.token))
+        const a = yield* Layer.build(processLayer)
+        const b = yield* Layer.build(processLayer)
+        yield* fake.revokeToken(fake.token)
+        const call = (context: typeof a) => Effect.provide(PlexAuth.getTokenDetails(), context)
+        const first = yield* Effect.fork(call(a))
+        // Past the 30 seconds the lease claimed at 0 lasts, within obtain's minute: renewed every 10 seconds from
+        // the claim, it still holds.
+        yield* TestClock.adjust("45 seconds")
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        const second = yield* Effect.fork(call(b))
+        yield* TestClock.adjust("1 second")
+        // The second process waits for the token the first stores instead of running obtain.
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        for (let step = 0; step < 30; step++) yield* TestClock.adjust("1 second")
+        assert.strictEqual((yield* Fiber.join(first)).username, FakePlex.defaults.username)
+        assert.strictEqual((yield* Fiber.join(second)).username, FakePlex.defaults.username)
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
+  )
+
   it.scoped(
     "a lease renewed by a clock a second ahead (another machine sharing the store) still holds the others off",
     () =>

@@ -448,6 +448,42 @@ describe("conformance: resources", () => {
   )
 })
 
+describe("conformance: re-authentication", () => {
+  // As an app's test writes it: the flow forked and the clock moved at once. The re-authentication signs in again
+  // in a fiber of its own; on Effect 4 that fiber started a scheduler turn late, its sign-in was sent after the
+  // clock had moved, and the sign-in's delay then waited for an adjust that never came.
+  it.effect(
+    "a forked call refused (401): the sign-in again is sent before the TestClock moves, and the call goes on",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* FakePlex.fault("postUsersSignInData", Fault.delay("1 second"), { times: 1 })
+        const fiber = yield* Effect.forkChild(PlexAuth.getTokenDetails())
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests)
+            .filter((r) => r.route === "postUsersSignInData")
+            .map((r) => r.receivedAt),
+          [0, 0]
+        )
+        const details = yield* Fiber.join(fiber)
+        assert.strictEqual(details.username, "alice")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => `${r.route} ${r.status} ${r.receivedAt}`),
+          [
+            "postUsersSignInData 201 0",
+            "getTokenDetails 401 0",
+            "postUsersSignInData 201 0",
+            "getTokenDetails 200 1000"
+          ]
+        )
+      }).pipe(
+        Effect.provide(Credentials.layerSignIn({ login: "alice", password: FakePlex.defaults.password })),
+        Effect.provide(signedIn)
+      )
+  )
+})
+
 /** An error's fields, as JSON (no secret can be in it), in a stable key order. */
 const fieldsOf = (error: object): Record<string, unknown> => {
   const json = JSON.parse(JSON.stringify(error)) as Record<string, unknown>

@@ -55,10 +55,16 @@ export const make = <A>(options: {
   // (the process stalled past `leaseMillis`) and the other claimed it, and overwriting that claim would let this
   // process's release remove it while the other's `obtain` runs.
   const renew = Effect.flatMap(otherHolder, (other) => (other ? Effect.void : claim))
+  // Started at once, as Effect 3's fork lets the TestClock see: the first wait runs from the claim, not from a
+  // scheduler turn later, when a test's `TestClock.adjust` made at once may have moved the clock past the lease (which
+  // then lapsed, and another process claimed it). It starts with that wait: nothing of it runs before `forkScoped`
+  // has put it in the scope.
   const leased = <B, E, R>(effect: Effect.Effect<B, E, R>) =>
     Effect.scoped(
       Effect.andThen(
-        Effect.forkScoped(Effect.forever(Effect.delay(renew, Duration.millis(renewMillis)))),
+        Effect.forkScoped(Effect.forever(Effect.delay(renew, Duration.millis(renewMillis))), {
+          startImmediately: true
+        }),
         effect
       )
     )

@@ -41,6 +41,7 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -240,9 +241,18 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           return [{ _tag: "Wait", fiber: s.pending.fiber } as Step, { ...s, pending }] as const
         }
         const id = {}
-        // The fiber starts uninterruptible: `onExit` is in place before anything runs; only `obtain`
-        // and the bookkeeping after it are interruptible (by the scope).
-        const fiber = yield* Effect.result(options.obtain).pipe(
+        // Started at once, as Effect 3's fork lets the TestClock see: `obtain` sends its request (a sign-in, a
+        // fault's delay on it) before the caller goes on, not a scheduler turn later, when a test's
+        // `TestClock.adjust` made at once may have moved the clock, and a delay on that request waits for an
+        // adjust that never comes. But `Effect.forkIn` adds the fiber to the scope only once its first run
+        // suspends, and anything `obtain` resumes in that run (a waiter of a `Deferred` it completes) could close
+        // the scope before the fiber is in it: the close would not interrupt it and wait for it. So the fiber
+        // starts waiting for `go`, which is completed once `forkIn` has put it in the scope: `obtain` runs then,
+        // still before this caller goes on (completing `go` resumes it at once).
+        const go = yield* Deferred.make<void>()
+        // The fiber starts uninterruptible: `onExit` is in place before anything runs; only the wait for `go`,
+        // `obtain` and the bookkeeping after it are interruptible (by the scope).
+        const fiber = yield* Effect.andThen(Deferred.await(go), Effect.result(options.obtain)).pipe(
           Effect.flatMap((fresh) =>
             Effect.flatMap(
               Result.isSuccess(fresh) && options.reused !== undefined
@@ -258,8 +268,9 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           ),
           Effect.interruptible,
           Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : forget(id))),
-          Effect.forkIn(scope, { uninterruptible: true })
+          Effect.forkIn(scope, { uninterruptible: true, startImmediately: true })
         )
+        yield* Deferred.succeed(go, undefined)
         const pending: Pending = {
           id,
           stale: s.token,
