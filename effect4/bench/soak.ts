@@ -136,6 +136,9 @@ const scenarios = (fake: Fake): ReadonlyArray<Scenario> => {
         machineIdentifier: served.serverId,
         sessionKey: Config.succeed(Redacted.make("soak-session-key-0123456789abcdefghij")),
         authAppUrl: `${served.plexTvUrl}/auth`,
+        // The soak starts hundreds of sign-ins a second: past the default startLimit (30 a minute) each start would
+        // be refused (TooManySignIns) and the soak would measure refusals, not sign-ins.
+        startLimit: Number.MAX_SAFE_INTEGER,
         ...options
       }),
       Layer.mergeAll(base, KeyValueStore.layerMemory)

@@ -732,9 +732,13 @@ export const make = (
 
     // -- start ---------------------------------------------------------------
     // The PINs asked of plex.tv in the current window (Flow.startAllowance): at most startLimit per startLimitWindow,
-    // in memory, for this service (this process). Read and updated in one synchronous step.
+    // in memory, for this service (this process). The time read and the window updated in one synchronous step: a
+    // start suspended between the two while another opened the next window would read as a clock set back.
     let startWindow: Flow.StartWindow | undefined
-    const allowStart: Effect.Effect<void, TooManySignIns> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const allowStart: Effect.Effect<void, TooManySignIns> = Clock.clockWith((clock) =>
+      Effect.suspend(() => allowAt(clock.currentTimeMillisUnsafe()))
+    )
+    const allowAt = (now: number): Effect.Effect<void, TooManySignIns> => {
       const allowance = Flow.startAllowance(startWindow, now, startLimit, startWindowMillis)
       startWindow = allowance.window
       if (allowance._tag === "Allowed") return Effect.void
@@ -747,7 +751,7 @@ export const make = (
             refused
           )
         : refused
-    })
+    }
     const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
       yield* allowStart
       const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))

@@ -11,6 +11,7 @@ import { KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import {
   Cause,
+  Clock,
   Context,
   Deferred,
   Effect,
@@ -291,6 +292,54 @@ describe("refresh: a clock moved back", () => {
         yield* TestClock.adjust("1 minute")
         assert.strictEqual(yield* refusedAgain, "Failed")
         assert.strictEqual(yield* Ref.get(attempts), 3)
+      })
+  )
+
+  it.scoped(
+    "a refusal that read the clock before a failed refresh started its cooldown is held off by it, not taken for a clock set back",
+    () =>
+      Effect.gen(function* () {
+        // A clock whose read of the time can hold its reader once, after the read: as the scheduler may suspend a
+        // fiber there, letting another caller run. The decision must read the time under the lock: the held
+        // caller, its time from before the cooldown another's failed refresh started, is no clock set back.
+        const base = yield* Effect.clock
+        const held = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        let hold = false
+        const holding: Clock.Clock = {
+          [Clock.ClockTypeId]: Clock.ClockTypeId,
+          unsafeCurrentTimeMillis: () => base.unsafeCurrentTimeMillis(),
+          unsafeCurrentTimeNanos: () => base.unsafeCurrentTimeNanos(),
+          currentTimeNanos: base.currentTimeNanos,
+          sleep: (duration) => base.sleep(duration),
+          currentTimeMillis: Effect.flatMap(base.currentTimeMillis, (now) => {
+            if (!hold) return Effect.succeed(now)
+            hold = false
+            return Effect.as(Effect.zipRight(Deferred.succeed(held, undefined), Deferred.await(gate)), now)
+          })
+        }
+        const attempts = yield* Ref.make(0)
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: OLD,
+          obtain: Effect.flatMap(
+            Ref.updateAndGet(attempts, (n) => n + 1),
+            () => Effect.fail("plex.tv is down" as const)
+          )
+        })
+        const refused = Effect.map(
+          Effect.flip(Effect.withClock(credentials.refresh!(OLD), holding)),
+          reasonOf
+        )
+        hold = true
+        const first = yield* Effect.fork(refused)
+        // Held after reading the time (0), or already decided.
+        yield* Effect.race(Deferred.await(held), Effect.asVoid(Fiber.await(first)))
+        hold = false
+        yield* TestClock.adjust("1 millis")
+        const second = yield* refused
+        yield* Deferred.succeed(gate, undefined)
+        assert.deepStrictEqual([yield* Fiber.join(first), second].sort(), ["CoolingDown", "Failed"])
+        assert.strictEqual(yield* Ref.get(attempts), 1)
       })
   )
 })

@@ -2753,6 +2753,51 @@ describe("WebSignIn middleware and routes", () => {
       })
   )
 
+  it.effect(
+    "startLimit: a start held between its clock read and its count, while another opens the next window, is counted in the window it read (no second window)",
+    () =>
+      Effect.gen(function* () {
+        // A clock whose read of the time can hold its reader once, after the read: as the scheduler may suspend a
+        // fiber there, letting another start run. The count must take the time and update the window in one step:
+        // the held start, its time from before the window the other opened, is no "clock set back".
+        const base = yield* Effect.clock
+        const held = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        let hold = false
+        const holding: Clock.Clock = {
+          [Clock.ClockTypeId]: Clock.ClockTypeId,
+          unsafeCurrentTimeMillis: () => base.unsafeCurrentTimeMillis(),
+          unsafeCurrentTimeNanos: () => base.unsafeCurrentTimeNanos(),
+          currentTimeNanos: base.currentTimeNanos,
+          sleep: (duration) => base.sleep(duration),
+          currentTimeMillis: Effect.flatMap(base.currentTimeMillis, (now) => {
+            if (!hold) return Effect.succeed(now)
+            hold = false
+            return Effect.as(Effect.zipRight(Deferred.succeed(held, undefined), Deferred.await(gate)), now)
+          })
+        }
+        const service = yield* WebSignIn.WebSignIn
+        const created = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "createPin").length
+        )
+        const start = Effect.withClock(service.start, holding)
+        yield* start // the window's one PIN (startLimit 1)
+        yield* TestClock.adjust("999 millis")
+        hold = true
+        const first = yield* Effect.fork(start)
+        // Held after reading the time (999 ms, the first window), or already refused.
+        yield* Effect.race(Deferred.await(held), Effect.asVoid(Fiber.await(first)))
+        hold = false
+        yield* TestClock.adjust("1 millis")
+        yield* start // the next window's one PIN
+        yield* Deferred.succeed(gate, undefined)
+        const error = yield* failure(Fiber.join(first))
+        assert.instanceOf(error, WebSignIn.TooManySignIns)
+        assert.strictEqual(yield* created, 2)
+      }).pipe(Effect.provide(env({ startLimit: 1, startLimitWindow: "1 second" })))
+  )
+
   it.effect("startLimit and startLimitWindow: bad values are InvalidInput of WebSignIn.make", () =>
     Effect.gen(function* () {
       const sessionKey = Config.succeed(Redacted.make(KEY))

@@ -170,8 +170,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
      * A token it `reused` gets no `refreshedAt`: its refusal is not a fresh token's.
      */
     const settle = (id: object, fresh: Result.Result<Redacted.Redacted<string>, E>, reused: boolean) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      // The time read under the lock, as {@link step} reads it.
+      Clock.clockWith((clock) =>
         SynchronizedRef.modify(state, (s): readonly [readonly [Outcome, Warn], State] => {
+          const now = clock.currentTimeMillisUnsafe()
           const pending = s.pending
           if (pending === undefined || pending.id !== id)
             return [[Result.fail(failed("Failed")), undefined], s]
@@ -290,8 +292,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
      */
     const step = (decide: (s: State, now: number) => Effect.Effect<readonly [Step, State]>) =>
       Effect.uninterruptible(
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          SynchronizedRef.modifyEffect(state, (s) => decide(s, now))
+        // The time read under the lock: read before it, a caller suspended there while another's failed refresh
+        // started its cooldown would take its earlier time for a clock set back, and refresh again within it.
+        Clock.clockWith((clock) =>
+          SynchronizedRef.modifyEffect(state, (s) => decide(s, clock.currentTimeMillisUnsafe()))
         )
       ).pipe(
         Effect.flatMap((next) =>

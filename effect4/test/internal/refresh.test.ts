@@ -8,6 +8,7 @@
  * sleeps.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -286,6 +287,55 @@ describe("refresh: a clock moved back", () => {
         yield* TestClock.adjust("1 minute")
         assert.strictEqual(yield* refusedAgain, "Failed")
         assert.strictEqual(yield* Ref.get(attempts), 3)
+      })
+  )
+
+  it.effect(
+    "a refusal that read the clock before a failed refresh started its cooldown is held off by it, not taken for a clock set back",
+    () =>
+      Effect.gen(function* () {
+        // A clock whose read of the time can hold its reader once, after the read: as the scheduler may suspend a
+        // fiber there, letting another caller run. The decision must read the time under the lock: the held
+        // caller, its time from before the cooldown another's failed refresh started, is no clock set back.
+        const base = yield* Clock.Clock
+        const held = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        let hold = false
+        const holding: Clock.Clock = {
+          currentTimeMillisUnsafe: () => base.currentTimeMillisUnsafe(),
+          currentTimeNanosUnsafe: () => base.currentTimeNanosUnsafe(),
+          currentTimeNanos: base.currentTimeNanos,
+          monotonicTimeNanosUnsafe: () => base.monotonicTimeNanosUnsafe(),
+          monotonicTimeNanos: base.monotonicTimeNanos,
+          sleep: (duration) => base.sleep(duration),
+          currentTimeMillis: Effect.flatMap(base.currentTimeMillis, (now) => {
+            if (!hold) return Effect.succeed(now)
+            hold = false
+            return Effect.as(Effect.andThen(Deferred.succeed(held, undefined), Deferred.await(gate)), now)
+          })
+        }
+        const attempts = yield* Ref.make(0)
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: OLD,
+          obtain: Effect.flatMap(
+            Ref.updateAndGet(attempts, (n) => n + 1),
+            () => Effect.fail("plex.tv is down" as const)
+          )
+        })
+        const refused = Effect.map(
+          Effect.flip(Effect.provideService(credentials.refresh!(OLD), Clock.Clock, holding)),
+          reasonOf
+        )
+        hold = true
+        const first = yield* Effect.forkChild(refused)
+        // Held after reading the time (0), or already decided.
+        yield* Effect.race(Deferred.await(held), Effect.asVoid(Fiber.await(first)))
+        hold = false
+        yield* TestClock.adjust("1 millis")
+        const second = yield* refused
+        yield* Deferred.succeed(gate, undefined)
+        assert.deepStrictEqual([yield* Fiber.join(first), second].sort(), ["CoolingDown", "Failed"])
+        assert.strictEqual(yield* Ref.get(attempts), 1)
       })
   )
 })

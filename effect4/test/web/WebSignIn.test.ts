@@ -13,6 +13,7 @@ import {
   Clock,
   Config,
   ConfigProvider,
+  Context,
   Deferred,
   Effect,
   Exit,
@@ -2740,6 +2741,59 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         assert.include(warnings[0], "2 sign-ins were started within 60 s (startLimit)")
         assert.include(warnings[0], "429")
         assert.notInclude(lines.map((line) => line.message).join("\n"), KEY)
+      })
+  )
+
+  it.effect(
+    "startLimit: a start held between its clock read and its count, while another opens the next window, is counted in the window it read (no second window)",
+    () =>
+      Effect.gen(function* () {
+        // A clock whose read of the time can hold its reader once, after the read: as the scheduler may suspend a
+        // fiber there, letting another start run. The count must take the time and update the window in one step:
+        // the held start, its time from before the window the other opened, is no "clock set back".
+        const base = yield* Clock.Clock
+        const held = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        let hold = false
+        const holding: Clock.Clock = {
+          currentTimeMillisUnsafe: () => base.currentTimeMillisUnsafe(),
+          currentTimeNanosUnsafe: () => base.currentTimeNanosUnsafe(),
+          currentTimeNanos: base.currentTimeNanos,
+          monotonicTimeNanosUnsafe: () => base.monotonicTimeNanosUnsafe(),
+          monotonicTimeNanos: base.monotonicTimeNanos,
+          sleep: (duration) => base.sleep(duration),
+          currentTimeMillis: Effect.flatMap(base.currentTimeMillis, (now) => {
+            if (!hold) return Effect.succeed(now)
+            hold = false
+            return Effect.as(Effect.andThen(Deferred.succeed(held, undefined), Deferred.await(gate)), now)
+          })
+        }
+        // The service made with that clock (Effect 4: its start runs with the services it was made with); the test
+        // moves the TestClock itself.
+        const built = yield* Layer.build(
+          env({ startLimit: 1, startLimitWindow: "1 second" }).pipe(
+            Layer.provide(Layer.succeed(Clock.Clock, holding))
+          )
+        )
+        const service = Context.get(built, WebSignIn.WebSignIn)
+        const created = Effect.map(
+          Effect.provideContext(FakePlex.requests, built),
+          (requests) => requests.filter((r) => r.route === "createPin").length
+        )
+        const start = service.start
+        yield* start // the window's one PIN (startLimit 1)
+        yield* TestClock.adjust("999 millis")
+        hold = true
+        const first = yield* Effect.forkChild(start)
+        // Held after reading the time (999 ms, the first window), or already refused.
+        yield* Effect.race(Deferred.await(held), Effect.asVoid(Fiber.await(first)))
+        hold = false
+        yield* TestClock.adjust("1 millis")
+        yield* start // the next window's one PIN
+        yield* Deferred.succeed(gate, undefined)
+        const error = yield* failure(Fiber.join(first))
+        assert.instanceOf(error, WebSignIn.TooManySignIns)
+        assert.strictEqual(yield* created, 2)
       })
   )
 
