@@ -104,9 +104,6 @@ export interface Options<E> {
   readonly onRenewed?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
 
-const tagOf = (error: unknown): string =>
-  typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : "error"
-
 /** A refresh in flight: the fiber running `obtain` for `stale`, and who waits for it. */
 interface Pending {
   /** This refresh (a fiber that settles checks it is still the one in flight). */
@@ -213,8 +210,8 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
             ? Effect.as(
                 Effect.logWarning(
                   warn === "expired"
-                    ? `refreshing the expired ${options.name ?? "token"} failed (${tagOf(outcome.left.cause)}); it is tried again after the cooldown, and requests with the expired one are refused until then`
-                    : `refreshing the ${options.name ?? "token"} failed (${tagOf(outcome.left.cause)}); keeping the current one`
+                    ? `refreshing the expired ${options.name ?? "token"} failed (${Core.errorWord(outcome.left.cause)}); it is tried again after the cooldown, and requests with the expired one are refused until then`
+                    : `refreshing the ${options.name ?? "token"} failed (${Core.errorWord(outcome.left.cause)}); keeping the current one`
                 ),
                 outcome
               )

@@ -23,6 +23,7 @@ import * as Scope from "effect/Scope"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Refresh from "../../src/internal/refresh.js"
+import { withCapturedLogs } from "../support/observe.js"
 
 const OLD = Redacted.make("old-token")
 
@@ -337,5 +338,35 @@ describe("refresh: a clock moved back", () => {
         assert.deepStrictEqual([yield* Fiber.join(first), second].sort(), ["CoolingDown", "Failed"])
         assert.strictEqual(yield* Ref.get(attempts), 1)
       })
+  )
+})
+
+describe("refresh: the warning of a failed refresh ahead of expiry", () => {
+  it.effect(
+    "names this library's error tags only: a caller's own error is Other, its tag and message not logged",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const cases = [
+            [{ _tag: "NetworkError" }, "NetworkError"],
+            [{ _tag: "secret-tag-3f9a", message: "secret-message-77c1" }, "Other"]
+          ] as const
+          for (const [failure, word] of cases) {
+            // The token expires within the margin: reading it refreshes it ahead, which fails; the current one is kept.
+            const credentials = yield* Refresh.make({
+              initial: OLD,
+              obtain: Effect.fail(failure),
+              expiresAt: (token) => (token === OLD ? 1000 : Number.MAX_SAFE_INTEGER),
+              margin: "1 second",
+              name: "Plex JWT"
+            })
+            const logged = yield* withCapturedLogs(credentials.token)
+            assert.isTrue(Exit.isSuccess(logged.exit))
+            const text = logged.lines.join("\n")
+            assert.include(text, `refreshing the Plex JWT failed (${word}); keeping the current one`)
+            assert.notInclude(text, "secret-")
+          }
+        })
+      )
   )
 })
