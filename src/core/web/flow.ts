@@ -147,7 +147,7 @@ export const startAllowance = (
 }
 
 /** A `Retry-After` (whole seconds, rounded up, at least 1) for a wait of `millis`. */
-export const retryAfterSeconds = (millis: number): number => Math.max(1, Math.ceil(millis / 1000))
+export const retryAfterSeconds = S.retryAfterSeconds
 
 /** The warning a service logs at the first start its `startLimit` refuses in a window (no secret: counts only). */
 export const startLimitWarning = (limit: number, windowMillis: number, retryAfterMillis: number): string =>

@@ -530,6 +530,9 @@ export const callbackWaitFailure = "NetworkError"
 /** The prefix of the session keys in the store, by default. */
 export const defaultStorePrefix = "plex-session:"
 
+/** A `Retry-After` (whole seconds, rounded up, at least 1) for a wait of `millis`: the start route's header and message. */
+export const retryAfterSeconds = (millis: number): number => Math.max(1, Math.ceil(millis / 1000))
+
 /** The web sign-in's error messages, the same on both editions (each edition's error classes give them). */
 export const messages = {
   signInNotStarted: (reason: string): string =>
@@ -542,5 +545,5 @@ export const messages = {
   unauthenticated: (reason: string): string => `WebSignIn: not signed in (${reason})`,
   sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`,
   tooManySignIns: (retryAfterMillis: number): string =>
-    `WebSignIn.start: too many sign-ins were started (startLimit): no PIN created; try again in ${Math.max(1, Math.ceil(retryAfterMillis / 1000))} s`
+    `WebSignIn.start: too many sign-ins were started (startLimit): no PIN created; try again in ${retryAfterSeconds(retryAfterMillis)} s`
 } as const
