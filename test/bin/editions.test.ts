@@ -234,6 +234,19 @@ const checks: ReadonlyArray<Check> = [
   },
   { args: fake("whoami", "--json=yes"), kind: "same", exit: 3 },
   { args: ["token"], kind: "same", exit: 2 },
+  // Global options between a command's name and its subcommand's are the subcommand's (render.ts
+  // globalsAfterSubcommand): with --fake, PLEX_TV_URL is not read.
+  { args: ["token", "--json"], kind: "same", exit: 2 },
+  {
+    args: ["home", "--fake", "--config-dir", "$D", "switch", "Nobody"],
+    kind: "same",
+    env: { PLEX_TV_URL: "x" }
+  },
+  {
+    args: ["token", "--fake", "--config-dir", "$D", "--json", "transient"],
+    kind: "same",
+    env: { PLEX_TV_URL: "x" }
+  },
   { args: ["--code-2fa", "123456"], kind: "same", secrets: ["123456"] },
   { args: ["login", "--code"], kind: "same" },
   { args: ["login", "--link-code", "--password"], kind: "same" },

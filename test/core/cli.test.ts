@@ -211,6 +211,33 @@ describe("core/cli", () => {
     }
   })
 
+  it("globalsAfterSubcommand: global options between a command and its subcommand go after the subcommand's name", () => {
+    assert.deepStrictEqual(
+      Render.globalsAfterSubcommand(["home", "--fake", "--config-dir", "d", "switch", "Kids", "--json"]),
+      ["home", "switch", "--fake", "--config-dir", "d", "Kids", "--json"]
+    )
+    assert.deepStrictEqual(
+      Render.globalsAfterSubcommand(["--log-level", "debug", "token", "--json", "--plex-tv=u", "transient"]),
+      ["--log-level", "debug", "token", "transient", "--json", "--plex-tv=u"]
+    )
+    assert.deepStrictEqual(
+      Render.globalsAfterSubcommand(["devices", "--fake", "true", "--help", "revoke", "--", "-5"]),
+      ["devices", "--help", "revoke", "--fake", "true", "--", "-5"]
+    )
+    // No subcommand after them, none between, another command, a value's place: left alone.
+    for (const args of [
+      ["token", "--json"],
+      ["home", "--fake"],
+      ["home", "switch", "--fake", "Kids"],
+      ["whoami", "--fake"],
+      ["home", "--config-dir", "switch", "Kids"],
+      ["home", "--frob", "switch", "Kids"],
+      ["--fake", "home"]
+    ]) {
+      assert.deepStrictEqual(Render.globalsAfterSubcommand(args), args, args.join(" "))
+    }
+  })
+
   it("onceEachGlobal: a global option before and after the command is passed once; different values are refused", () => {
     assert.deepStrictEqual(Render.onceEachGlobal(["--fake", "whoami", "--fake", "--json", "--json"]), {
       args: ["--fake", "whoami", "--json"]

@@ -538,8 +538,10 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
   )
 ).pipe(Command.withDescription(Help.serversCommand))
 
-// Alone, a usage error (exit 2) as `plex-auth` alone, not its help with exit 0.
-const tokenCommand = Command.make("token", {}, () =>
+// Alone, a usage error (exit 2) as `plex-auth` alone, not its help with exit 0. The global options are
+// taken after its name too (`plex-auth token --json`, the same usage error), as `home` and `devices` take them;
+// given before `transient`, main.ts hands them to it (Render.globalsAfterSubcommand).
+const tokenCommand = Command.make("token", { globals: globalOptions }, () =>
   Effect.fail(usage(Render.missingSubcommandMessage("token")))
 ).pipe(Command.withDescription(Help.tokenCommand), Command.withSubcommands([transient]))
 

@@ -1174,6 +1174,38 @@ const subcommandOf: Readonly<Record<string, string>> = {
 }
 
 /**
+ * The command line with the global options given between a command's name
+ * and its subcommand's (`plex-auth home --fake --config-dir d switch Kids`,
+ * `plex-auth token --json transient`) moved to right after the subcommand's
+ * name (`plex-auth home switch --fake --config-dir d Kids`), in the order
+ * typed. @effect/cli (Effect 3) gave them to the parent command, whose
+ * options the subcommand does not see: `home switch` ran without them, on
+ * plex.tv and the default directory instead of the fake and `d` (and `token`,
+ * which takes no option, said "Invalid subcommand for plex-auth");
+ * effect/cli (Effect 4) hands a command's flags down to its subcommands.
+ */
+export const globalsAfterSubcommand = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const at = leadingOptions(argv).rest
+  const command = argv[at]
+  if (command === undefined || subcommandOf[command] === undefined) return argv
+  const between = leadingOptions(argv.slice(at + 1))
+  const options = between.options.filter((option) => !isBuiltInOption(option))
+  const sub = at + 1 + between.rest
+  if (options.length === 0 || argv[sub] !== subcommandOf[command]) return argv
+  return [
+    ...argv.slice(0, at + 1),
+    ...between.options.filter(isBuiltInOption).flat(),
+    argv[sub]!,
+    ...options.flat(),
+    ...argv.slice(sub + 1)
+  ]
+}
+
+/** A built-in option of the parsers or `--wizard`, as {@link leadingOptions} gives it. */
+const isBuiltInOption = (option: ReadonlyArray<string>): boolean =>
+  option[0] === "--wizard" || builtInFlags.includes(option[0]!) || builtInValues.includes(nameOf(option))
+
+/**
  * The command line with `--help`, `-h`, `--version`, `-v` and `--wizard`
  * given after a command's name moved to right after it (after its subcommand's:
  * `plex-auth login --password --help` as `plex-auth login --help
