@@ -313,7 +313,9 @@ const login = Command.make(
   (options) =>
     inSession(options.globals, { authAppVariable: !options.password })((run) =>
       Effect.gen(function* () {
-        const problem = Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) })
+        const problem =
+          Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) }) ??
+          Render.loginValueProblem(Option.getOrUndefined(options.login))
         if (problem !== undefined) return yield* usage(problem)
         const session = yield* Session.Session
         const before = yield* savedLogin

@@ -11,11 +11,13 @@
 import * as ApprovalPage from "../fake/approvalPage.js"
 import * as FakeSeed from "./fakeSeed.js"
 import { runtimeDefaults } from "../identity.js"
+import { loginProblem } from "../validate.js"
 import {
   type AttemptLike,
   attemptJson,
   attemptLine,
   booleanWords,
+  invalidMessage,
   neutralise,
   originOf,
   trueWords
@@ -116,6 +118,17 @@ export const loginOptionsProblem = (options: {
   }
   if (options.password && options.linkCode) return "--link-code goes with a PIN login, not --password."
   return undefined
+}
+
+/**
+ * Why `login --password`'s `--login` value cannot be a login (blank, a control character: the library's
+ * `PlexAuth.signIn` check, in its words), or undefined: said before anything else is asked or sent (before
+ * the saved token is checked with plex.tv, the question about it, the password prompt).
+ */
+export const loginValueProblem = (login: string | undefined): string | undefined => {
+  if (login === undefined) return undefined
+  const problem = loginProblem(login)
+  return problem === undefined ? undefined : invalidMessage("--login", problem)
 }
 
 /** A server given as a URL (`token transient --server`), rather than by name. */
