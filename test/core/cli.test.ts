@@ -238,6 +238,26 @@ describe("core/cli", () => {
     }
   })
 
+  it("unknownOptionOfParent: an unknown option right after home, devices or token (and their global options)", () => {
+    assert.strictEqual(Render.unknownOptionOfParent(["home", "--frob"]), "--frob")
+    assert.strictEqual(Render.unknownOptionOfParent(["--fake", "devices", "--json", "-x", "revoke"]), "-x")
+    assert.strictEqual(
+      Render.unknownOptionOfParent(["token", "--config-dir=d", "--jsn", "transient"]),
+      "--jsn"
+    )
+    for (const args of [
+      ["home"],
+      ["home", "--fake", "switch", "--frob"],
+      ["home", "--help"],
+      ["home", "--", "-x"],
+      ["home", "-5"],
+      ["whoami", "--frob"],
+      ["--frob", "home"]
+    ]) {
+      assert.isUndefined(Render.unknownOptionOfParent(args), args.join(" "))
+    }
+  })
+
   it("onceEachGlobal: a global option before and after the command is passed once; different values are refused", () => {
     assert.deepStrictEqual(Render.onceEachGlobal(["--fake", "whoami", "--fake", "--json", "--json"]), {
       args: ["--fake", "whoami", "--json"]

@@ -90,6 +90,15 @@ const repeatedInline = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   )
 }
 
+/**
+ * An unknown option after the name of `home`, `devices` or `token` (render.ts unknownOptionOfParent), in the
+ * words @effect/cli uses for one after any other command's name, or undefined.
+ */
+const unknownOptionOfParent = (args: ReadonlyArray<string>): string | undefined => {
+  const word = Render.unknownOptionOfParent(args)
+  return word === undefined ? undefined : `Received unknown argument: '${word}'`
+}
+
 /** Whether the command line asks for @effect/cli's `--wizard` (before any `--`). */
 const wizardRequested = (args: ReadonlyArray<string>): boolean => {
   for (const arg of args) {
@@ -167,7 +176,8 @@ export const run = (
   const problem =
     Render.optionAsValue(argv.slice(2)) ??
     Render.wizardWithoutCommand(argv.slice(2)) ??
-    Render.usageProblem(args)
+    Render.usageProblem(args) ??
+    unknownOptionOfParent(args)
   const checked =
     renamed !== undefined
       ? Effect.fail(renamed)

@@ -1214,6 +1214,29 @@ export const globalsAfterSubcommand = (argv: ReadonlyArray<string>): ReadonlyArr
   ]
 }
 
+/**
+ * The word that starts with `-` and is no global option, right after the name of a command that has a
+ * subcommand (`plex-auth home --frob`, `plex-auth token --jsn transient`), or undefined. @effect/cli (Effect 3)
+ * said "Invalid subcommand for plex-auth - use one of 'login', ..., 'home', ...", as if the command's name were
+ * wrong; the Effect 3 CLI says what it says of an unknown option after any other command's name ("Received
+ * unknown argument: '--frob'"), effect/cli (Effect 4) says "Unrecognized flag: --frob in command plex-auth home".
+ */
+export const unknownOptionOfParent = (argv: ReadonlyArray<string>): string | undefined => {
+  const at = leadingOptions(argv).rest
+  const command = argv[at]
+  if (command === undefined || subcommandOf[command] === undefined) return undefined
+  const word = argv[at + 1 + leadingOptions(argv.slice(at + 1)).rest]
+  if (
+    word === undefined ||
+    !word.startsWith("-") ||
+    word === "--" ||
+    word === "-" ||
+    negativeNumber.test(word)
+  )
+    return undefined
+  return builtInFlags.includes(word) || word === "--wizard" ? undefined : word
+}
+
 /** A built-in option of the parsers or `--wizard`, as {@link leadingOptions} gives it. */
 const isBuiltInOption = (option: ReadonlyArray<string>): boolean =>
   option[0] === "--wizard" || builtInFlags.includes(option[0]!) || builtInValues.includes(nameOf(option))
