@@ -369,6 +369,17 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
       const transient = yield* cli(["token", "transient", "--help"])
       assert.match(transient.stdout, /^plex-auth token transient \[--server url-or-name\]/m)
       assert.notInclude(transient.stdout, "This option can be set from environment variables.")
+      // --allow-origin may be left out (repeated zero or more times): bracketed, as every optional option.
+      const fakeServer = yield* cli(["fake-server", "--help"])
+      assert.match(
+        fakeServer.stdout,
+        /^plex-auth fake-server \[--approve-pins-after seconds\] \[--port n\] \[--allow-origin origin\]\.\.\. \[--json\]$/m
+      )
+      // In the root's table of commands too, the descriptions still aligned.
+      const rows = root.stdout.split("\n").filter((line) => /^ {2}- (fake-server|logout) /.test(line))
+      assert.strictEqual(rows.length, 2)
+      assert.include(rows[1], "[--allow-origin origin]...")
+      assert.strictEqual(rows[0]!.indexOf("Sign out"), rows[1]!.indexOf("Run the fake Plex"))
 
       // The built-ins still work when asked for.
       const completions = yield* cli(["--completions", "bash"])
