@@ -971,7 +971,11 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
   }
   if (end !== -1) positional.push(...argv.slice(end + 1))
   const id = positional[0] === "devices" && positional[1] === "revoke" ? positional[2] : undefined
-  if (id !== undefined && !/^-?\d+$/.test(id)) return "Invalid device id: must be a positive integer."
+  // Past the safe integers too (no device has such an id): each edition's parser would refuse it in words of its
+  // own, repeating it (@effect/cli: "'99999999999999999999' is not a integer").
+  if (id !== undefined && (!/^-?\d+$/.test(id) || !Number.isSafeInteger(Number(id)))) {
+    return "Invalid device id: must be a positive integer."
+  }
   // The words after the command's name: its subcommand, its argument. Not repeated (a URL may carry a password).
   const [command, second] = positional
   if (command === undefined || !commands.includes(command)) return undefined
