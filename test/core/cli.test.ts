@@ -238,6 +238,19 @@ describe("core/cli", () => {
     }
   })
 
+  it("tokenWithoutSubcommand: token followed by global options only", () => {
+    assert.isTrue(Render.tokenWithoutSubcommand(["token", "--json"]))
+    assert.isTrue(Render.tokenWithoutSubcommand(["--fake", "token", "--config-dir", "d", "--fake"]))
+    for (const args of [
+      ["token"],
+      ["token", "--json", "transient"],
+      ["token", "--help"],
+      ["home", "--json"]
+    ]) {
+      assert.isFalse(Render.tokenWithoutSubcommand(args), args.join(" "))
+    }
+  })
+
   it("unknownOptionOfParent: an unknown option right after home, devices or token (and their global options)", () => {
     assert.strictEqual(Render.unknownOptionOfParent(["home", "--frob"]), "--frob")
     assert.strictEqual(Render.unknownOptionOfParent(["--fake", "devices", "--json", "-x", "revoke"]), "-x")

@@ -540,10 +540,10 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
   )
 ).pipe(Command.withDescription(Help.serversCommand))
 
-// Alone, a usage error (exit 2) as `plex-auth` alone, not its help with exit 0. The global options are
-// taken after its name too (`plex-auth token --json`, the same usage error), as `home` and `devices` take them;
-// given before `transient`, main.ts hands them to it (Render.globalsAfterSubcommand).
-const tokenCommand = Command.make("token", { globals: globalOptions }, () =>
+// Alone, a usage error (exit 2) as `plex-auth` alone, not its help with exit 0 (with global options after its
+// name too: main.ts, Render.tokenWithoutSubcommand). Global options given before `transient` are handed to it
+// (main.ts, Render.globalsAfterSubcommand).
+const tokenCommand = Command.make("token", {}, () =>
   Effect.fail(usage(Render.missingSubcommandMessage("token")))
 ).pipe(Command.withDescription(Help.tokenCommand), Command.withSubcommands([transient]))
 

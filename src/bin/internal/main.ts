@@ -177,7 +177,8 @@ export const run = (
     Render.optionAsValue(argv.slice(2)) ??
     Render.wizardWithoutCommand(argv.slice(2)) ??
     Render.usageProblem(args) ??
-    unknownOptionOfParent(args)
+    unknownOptionOfParent(args) ??
+    (Render.tokenWithoutSubcommand(args) ? Render.missingSubcommandMessage("token") : undefined)
   const checked =
     renamed !== undefined
       ? Effect.fail(renamed)

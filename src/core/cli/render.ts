@@ -1241,6 +1241,22 @@ export const unknownOptionOfParent = (argv: ReadonlyArray<string>): string | und
   return builtInFlags.includes(word) || word === "--wizard" ? undefined : word
 }
 
+/**
+ * Whether the command line is `token` with global options after its name and nothing else
+ * (`plex-auth token --json`): the usage error `token` alone is. @effect/cli (Effect 3), for which `token`
+ * takes no option, said "Invalid subcommand for plex-auth - use one of ..., 'token', ...".
+ */
+export const tokenWithoutSubcommand = (argv: ReadonlyArray<string>): boolean => {
+  const at = leadingOptions(argv).rest
+  if (argv[at] !== "token") return false
+  const between = leadingOptions(argv.slice(at + 1))
+  return (
+    between.options.length > 0 &&
+    at + 1 + between.rest === argv.length &&
+    !between.options.some(isBuiltInOption)
+  )
+}
+
 /** A built-in option of the parsers or `--wizard`, as {@link leadingOptions} gives it. */
 const isBuiltInOption = (option: ReadonlyArray<string>): boolean =>
   option[0] === "--wizard" || builtInFlags.includes(option[0]!) || builtInValues.includes(nameOf(option))
