@@ -39,6 +39,7 @@ const expected: ReadonlyArray<readonly [string, RegExp]> = [
   ["case $status", /logged in/],
   ["JSON.parse(text).username", /^alice$/m],
   ["JSON.parse(text).devices", /^\d+ Living Room TV$/m],
+  ["JSON.parse(text).error.kind", /^Generic$/m],
   ["expire-pin", /exit 4/],
   ["whoami --config-dir ./with-fake-server", /^username\s+alice$/m],
   // The control API (/__fake/): the 429 with its Retry-After, the revocation, the log without the token.

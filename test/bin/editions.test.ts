@@ -62,6 +62,8 @@ interface Check {
   readonly secrets?: ReadonlyArray<string>
   /** For a "same" check: what both print on stderr (a part of it). */
   readonly says?: string
+  /** For a "parser" check: the word both refusals name (the unknown option). */
+  readonly names?: string
 }
 
 const password = "alice-secret-password"
@@ -87,6 +89,11 @@ const checks: ReadonlyArray<Check> = [
   { args: ["--fake", "--frob", "whoami"], kind: "same", exit: 2 },
   { args: ["--plex-tv", secretUrl, "--frob=1", "whoami"], kind: "same", exit: 2, secrets: urlSecrets },
   { args: ["whoami", "--frob"], kind: "parser" },
+  // After a command that has a subcommand: Effect 3's parser said "Invalid subcommand for plex-auth - use one of
+  // 'login', ..., 'home', ...", naming neither the option nor the command's own subcommand (main.ts).
+  { args: ["home", "--frob"], kind: "parser", names: "--frob" },
+  { args: ["devices", "--fake", "--frob", "revoke", "2"], kind: "parser", names: "--frob" },
+  { args: ["token", "--jsn", "transient", "--json"], kind: "parser", names: "--jsn" },
   { args: ["frob"], kind: "same", exit: 2 },
   { args: [secretUrl, "whoami"], kind: "same", exit: 2, secrets: urlSecrets },
   { args: ["--config-dir"], kind: "same", exit: 2 },
@@ -234,6 +241,26 @@ const checks: ReadonlyArray<Check> = [
   },
   { args: fake("whoami", "--json=yes"), kind: "same", exit: 3 },
   { args: ["token"], kind: "same", exit: 2 },
+  // Global options between a command's name and its subcommand's are the subcommand's (render.ts
+  // globalsAfterSubcommand): with --fake, PLEX_TV_URL is not read.
+  { args: ["token", "--json"], kind: "same", exit: 2 },
+  // A device id past the safe integers: the CLIs' words, not the parsers' (which repeated it).
+  ...["99999999999999999999", "-99999999999999999999"].map((id): Check => ({
+    args: fake("devices", "revoke", id),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid device id: must be a positive integer."
+  })),
+  {
+    args: ["home", "--fake", "--config-dir", "$D", "switch", "Nobody"],
+    kind: "same",
+    env: { PLEX_TV_URL: "x" }
+  },
+  {
+    args: ["token", "--fake", "--config-dir", "$D", "--json", "transient"],
+    kind: "same",
+    env: { PLEX_TV_URL: "x" }
+  },
   { args: ["--code-2fa", "123456"], kind: "same", secrets: ["123456"] },
   { args: ["login", "--code"], kind: "same" },
   { args: ["login", "--link-code", "--password"], kind: "same" },
@@ -741,6 +768,10 @@ describe("plex-auth of both editions, the same command lines", { timeout: 60_000
           case "parser":
             assertParserRefusal(three, check.args.includes("--json"), `${what} (Effect 3)`)
             assertParserRefusal(four, check.args.includes("--json"), `${what} (Effect 4)`)
+            if (check.names !== undefined) {
+              assert.include(three.stderr, check.names, `${what} (Effect 3)`)
+              assert.include(four.stderr, check.names, `${what} (Effect 4)`)
+            }
             break
           case "help":
             for (const result of [three, four]) {

@@ -174,6 +174,48 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
     })
   )
 
+  it.scoped(
+    "the global options between a command's name and its subcommand's are the subcommand's (home, token, devices)",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* login(dir)
+        const before = (yield* readStore(dir))!.entries[fakeTokenKey]!
+        // Were they dropped, the subcommand would run on plex.tv (here an unreachable loopback port) with the
+        // default directory (here an empty one): exit 3 or 5, nothing switched.
+        const elsewhere = yield* configDir
+        const env = { PLEX_TV_URL: "http://127.0.0.1:9", XDG_CONFIG_HOME: elsewhere, HOME: elsewhere }
+
+        const switched = yield* cli(["home", "--fake", "--config-dir", dir, "--json", "switch", "Bob"], {
+          env
+        })
+        assertExit(switched, 0)
+        assert.strictEqual((JSON.parse(switched.stdout) as { user: { title: string } }).user.title, "Bob")
+        assert.notStrictEqual((yield* readStore(dir))!.entries[fakeTokenKey], before)
+        assert.match((yield* fake(dir, ["whoami"])).stdout, /^username\s+bob$/m)
+
+        const transient = yield* cli(["token", "--fake", "--config-dir=" + dir, "--json", "transient"], {
+          env
+        })
+        assertExit(transient, 0)
+        assert.match((JSON.parse(transient.stdout) as { token: string }).token, /^transient-/)
+
+        const devices = yield* cli(["devices", "--config-dir", dir, "--fake", "revoke", "2", "--json"], {
+          env
+        })
+        assertExit(devices, 1)
+        assert.include(devices.stderr, '"message":"The account has no device 2')
+
+        // `token` alone with a global option is the usage error `token` alone is, not "Invalid subcommand".
+        const alone = yield* cli(["token", "--json"], { env })
+        assertExit(alone, 2)
+        assert.strictEqual(
+          alone.stderr.trim(),
+          '{"error":{"kind":"Usage","exitCode":2,"message":"Missing command: run `plex-auth token --help` to see them."}}'
+        )
+      })
+  )
+
   it.scoped("claim-token prints a claim token alone; claim claims the fake's unclaimed server, once", () =>
     Effect.gen(function* () {
       const dir = yield* configDir

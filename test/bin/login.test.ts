@@ -274,6 +274,26 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
     })
   )
 
+  it.scoped("an invalid --login is refused first: no request, no question, no password prompt", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      const server = yield* FakePlexServer.make()
+      const args = ["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login", "--password"]
+      assertExit(yield* cli([...args, "--login", "alice"], { env: { PLEX_PASSWORD: password } }), 0)
+      const sent = (yield* server.fake.requests).length
+      for (const [login, reason] of [
+        [" ", "must not be empty"],
+        ["al\u0007ice", "must not contain control characters"]
+      ] as const) {
+        // Not the saved token checked with plex.tv, "Already logged in", the question about it, then the password.
+        const refused = yield* cli([...args, "--login", login], { closeStdin: true })
+        assertExit(refused, 2)
+        assert.strictEqual(refused.stderr.trim(), `plex-auth: Invalid --login: ${reason}.`)
+        assert.strictEqual((yield* server.fake.requests).length, sent)
+      }
+    })
+  )
+
   it.scoped("login when already logged in says so; --old-token revoke revokes, keep keeps", () =>
     Effect.gen(function* () {
       const dir = yield* configDir
@@ -349,6 +369,17 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
       const transient = yield* cli(["token", "transient", "--help"])
       assert.match(transient.stdout, /^plex-auth token transient \[--server url-or-name\]/m)
       assert.notInclude(transient.stdout, "This option can be set from environment variables.")
+      // --allow-origin may be left out (repeated zero or more times): bracketed, as every optional option.
+      const fakeServer = yield* cli(["fake-server", "--help"])
+      assert.match(
+        fakeServer.stdout,
+        /^plex-auth fake-server \[--approve-pins-after seconds\] \[--port n\] \[--allow-origin origin\]\.\.\. \[--json\]$/m
+      )
+      // In the root's table of commands too, the descriptions still aligned.
+      const rows = root.stdout.split("\n").filter((line) => /^ {2}- (fake-server|logout) /.test(line))
+      assert.strictEqual(rows.length, 2)
+      assert.include(rows[1], "[--allow-origin origin]...")
+      assert.strictEqual(rows[0]!.indexOf("Sign out"), rows[1]!.indexOf("Run the fake Plex"))
 
       // The built-ins still work when asked for.
       const completions = yield* cli(["--completions", "bash"])

@@ -211,6 +211,66 @@ describe("core/cli", () => {
     }
   })
 
+  it("globalsAfterSubcommand: global options between a command and its subcommand go after the subcommand's name", () => {
+    assert.deepStrictEqual(
+      Render.globalsAfterSubcommand(["home", "--fake", "--config-dir", "d", "switch", "Kids", "--json"]),
+      ["home", "switch", "--fake", "--config-dir", "d", "Kids", "--json"]
+    )
+    assert.deepStrictEqual(
+      Render.globalsAfterSubcommand(["--log-level", "debug", "token", "--json", "--plex-tv=u", "transient"]),
+      ["--log-level", "debug", "token", "transient", "--json", "--plex-tv=u"]
+    )
+    assert.deepStrictEqual(
+      Render.globalsAfterSubcommand(["devices", "--fake", "true", "--help", "revoke", "--", "-5"]),
+      ["devices", "--help", "revoke", "--fake", "true", "--", "-5"]
+    )
+    // No subcommand after them, none between, another command, a value's place: left alone.
+    for (const args of [
+      ["token", "--json"],
+      ["home", "--fake"],
+      ["home", "switch", "--fake", "Kids"],
+      ["whoami", "--fake"],
+      ["home", "--config-dir", "switch", "Kids"],
+      ["home", "--frob", "switch", "Kids"],
+      ["--fake", "home"]
+    ]) {
+      assert.deepStrictEqual(Render.globalsAfterSubcommand(args), args, args.join(" "))
+    }
+  })
+
+  it("tokenWithoutSubcommand: token followed by global options only", () => {
+    assert.isTrue(Render.tokenWithoutSubcommand(["token", "--json"]))
+    assert.isTrue(Render.tokenWithoutSubcommand(["--fake", "token", "--config-dir", "d", "--fake"]))
+    for (const args of [
+      ["token"],
+      ["token", "--json", "transient"],
+      ["token", "--help"],
+      ["home", "--json"]
+    ]) {
+      assert.isFalse(Render.tokenWithoutSubcommand(args), args.join(" "))
+    }
+  })
+
+  it("unknownOptionOfParent: an unknown option right after home, devices or token (and their global options)", () => {
+    assert.strictEqual(Render.unknownOptionOfParent(["home", "--frob"]), "--frob")
+    assert.strictEqual(Render.unknownOptionOfParent(["--fake", "devices", "--json", "-x", "revoke"]), "-x")
+    assert.strictEqual(
+      Render.unknownOptionOfParent(["token", "--config-dir=d", "--jsn", "transient"]),
+      "--jsn"
+    )
+    for (const args of [
+      ["home"],
+      ["home", "--fake", "switch", "--frob"],
+      ["home", "--help"],
+      ["home", "--", "-x"],
+      ["home", "-5"],
+      ["whoami", "--frob"],
+      ["--frob", "home"]
+    ]) {
+      assert.isUndefined(Render.unknownOptionOfParent(args), args.join(" "))
+    }
+  })
+
   it("onceEachGlobal: a global option before and after the command is passed once; different values are refused", () => {
     assert.deepStrictEqual(Render.onceEachGlobal(["--fake", "whoami", "--fake", "--json", "--json"]), {
       args: ["--fake", "whoami", "--json"]

@@ -293,6 +293,28 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
     )
   )
 
+  it.live("an invalid --login is refused first: no request, no question, no password prompt", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        const server = yield* FakePlexServer.make()
+        const args = ["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login", "--password"]
+        assertExit(yield* cli([...args, "--login", "alice"], { env: { PLEX_PASSWORD: password } }), 0)
+        const sent = (yield* server.fake.requests).length
+        for (const [login, reason] of [
+          [" ", "must not be empty"],
+          ["al\u0007ice", "must not contain control characters"]
+        ] as const) {
+          // Not the saved token checked with plex.tv, "Already logged in", the question about it, then the password.
+          const refused = yield* cli([...args, "--login", login], { closeStdin: true })
+          assertExit(refused, 2)
+          assert.strictEqual(refused.stderr.trim(), `plex-auth: Invalid --login: ${reason}.`)
+          assert.strictEqual((yield* server.fake.requests).length, sent)
+        }
+      })
+    )
+  )
+
   it.live("login when already logged in says so; --old-token revoke revokes, keep keeps", () =>
     Effect.scoped(
       Effect.gen(function* () {

@@ -250,6 +250,25 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     )
   }
 
+  it.effect.skipIf(!posix)("a file of the user's that others can read is made 0600 when read, and read", () =>
+    Effect.gen(function* () {
+      for (const mode of [0o644, 0o640, 0o604, 0o744]) {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        yield* Effect.promise(() => fs.writeFile(file, `{"a":"b"}`))
+        yield* Effect.promise(() => fs.chmod(file, mode))
+        // Building the store reads it.
+        const store = yield* storeIn(directory)
+        assert.strictEqual(yield* modeOf(file), mode & 0o700, mode.toString(8))
+        // And so does a read of a store built before the file was copied in with its mode.
+        yield* Effect.promise(() => fs.chmod(file, mode))
+        assert.strictEqual(yield* store.get("a"), "b")
+        assert.strictEqual(yield* modeOf(file), mode & 0o700, mode.toString(8))
+        assert.strictEqual(yield* readFile(file), `{"a":"b"}`)
+      }
+    })
+  )
+
   it.effect.skipIf(!posix)("a directory writable by others loses that permission on the first write", () =>
     Effect.gen(function* () {
       const directory = yield* tempDirectory

@@ -313,7 +313,9 @@ const login = Command.make(
   (options) =>
     inSession(options.globals, { authAppVariable: !options.password })((run) =>
       Effect.gen(function* () {
-        const problem = Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) })
+        const problem =
+          Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) }) ??
+          Render.loginValueProblem(Option.getOrUndefined(options.login))
         if (problem !== undefined) return yield* usage(problem)
         const session = yield* Session.Session
         const before = yield* savedLogin
@@ -538,7 +540,9 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
   )
 ).pipe(Command.withDescription(Help.serversCommand))
 
-// Alone, a usage error (exit 2) as `plex-auth` alone, not its help with exit 0.
+// Alone, a usage error (exit 2) as `plex-auth` alone, not its help with exit 0 (with global options after its
+// name too: main.ts, Render.tokenWithoutSubcommand). Global options given before `transient` are handed to it
+// (main.ts, Render.globalsAfterSubcommand).
 const tokenCommand = Command.make("token", {}, () =>
   Effect.fail(usage(Render.missingSubcommandMessage("token")))
 ).pipe(Command.withDescription(Help.tokenCommand), Command.withSubcommands([transient]))

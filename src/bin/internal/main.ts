@@ -90,6 +90,15 @@ const repeatedInline = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   )
 }
 
+/**
+ * An unknown option after the name of `home`, `devices` or `token` (render.ts unknownOptionOfParent), in the
+ * words @effect/cli uses for one after any other command's name, or undefined.
+ */
+const unknownOptionOfParent = (args: ReadonlyArray<string>): string | undefined => {
+  const word = Render.unknownOptionOfParent(args)
+  return word === undefined ? undefined : `Received unknown argument: '${word}'`
+}
+
 /** Whether the command line asks for @effect/cli's `--wizard` (before any `--`). */
 const wizardRequested = (args: ReadonlyArray<string>): boolean => {
   for (const arg of args) {
@@ -147,11 +156,15 @@ export const run = (
 ): Effect.Effect<number, never, CliApp.CliApp.Environment | CliTerminal.Io> => {
   // Each global option (and --log-level) once, as the Effect 4 CLI hands them to its parser (render.ts
   // onceEachGlobal); the built-in options among the global options moved first, where @effect/cli takes
-  // them (render.ts builtInsFirst); those after the command's name moved next to it (builtInsAfterName).
+  // them (render.ts builtInsFirst); those between a command's name and its subcommand's moved after the
+  // subcommand's, which @effect/cli gives them to (globalsAfterSubcommand); the built-in ones after the
+  // command's name moved next to it (builtInsAfterName).
   const once = Render.onceEachGlobal(argv.slice(2))
   const args = Render.builtInsAfterName(
-    Render.builtInsFirst(
-      shortVersion(warnAsWarning(repeatedInline("args" in once ? once.args : argv.slice(2))))
+    Render.globalsAfterSubcommand(
+      Render.builtInsFirst(
+        shortVersion(warnAsWarning(repeatedInline("args" in once ? once.args : argv.slice(2))))
+      )
     )
   )
   const parsed = [...argv.slice(0, 2), ...args]
@@ -163,7 +176,9 @@ export const run = (
   const problem =
     Render.optionAsValue(argv.slice(2)) ??
     Render.wizardWithoutCommand(argv.slice(2)) ??
-    Render.usageProblem(args)
+    Render.usageProblem(args) ??
+    unknownOptionOfParent(args) ??
+    (Render.tokenWithoutSubcommand(args) ? Render.missingSubcommandMessage("token") : undefined)
   const checked =
     renamed !== undefined
       ? Effect.fail(renamed)

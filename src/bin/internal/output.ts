@@ -74,9 +74,24 @@ export const usageLines = (text: string, path: ReadonlyArray<string>): string =>
 const filler =
   /^(?:\x1b\[[0-9;]*m)* *(?:A true or false value\.|A user-defined piece of text\.|An integer\.|This option can be set from environment variables\.|This setting is optional\.|This setting is optional\. Defaults to '[^']*'\.)(?:\x1b\[[0-9;]*m)*\n(?:\n)?/gm
 
+/**
+ * A repeated option in a usage line: @effect/cli writes `fake-server`'s `--allow-origin`, which may be given
+ * zero or more times, as `--allow-origin origin...`, without the brackets of an optional one, as if it
+ * were required; it is written `[--allow-origin origin]...` (the Effect 4 help has `[flags]`), two spaces
+ * of the padding after it fewer where it stands in the table of commands, so the descriptions stay aligned.
+ */
+const repeatedUsage = (line: string): string => {
+  const at = line.search(/(?<=\s)--allow-origin origin\.\.\.(?=\s|$)/)
+  if (at <= 0 || line.slice(0, at).trim() === "") return line // the option's own heading in OPTIONS
+  const after = line
+    .slice(at + "--allow-origin origin...".length)
+    .replace(/ {3,}/, (padding) => padding.slice(2))
+  return `${line.slice(0, at)}[--allow-origin origin]...${after}`
+}
+
 /** Help as the CLI shows it: usage lines as typed (see {@link usageLines}), no filler lines. */
 export const helpText = (text: string, path: ReadonlyArray<string>): string =>
-  usageLines(text, path).replace(filler, "")
+  usageLines(text, path).replace(filler, "").split("\n").map(repeatedUsage).join("\n")
 
 /**
  * An error as `--json` prints it on stderr: one line,

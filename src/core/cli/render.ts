@@ -11,11 +11,13 @@
 import * as ApprovalPage from "../fake/approvalPage.js"
 import * as FakeSeed from "./fakeSeed.js"
 import { runtimeDefaults } from "../identity.js"
+import { loginProblem } from "../validate.js"
 import {
   type AttemptLike,
   attemptJson,
   attemptLine,
   booleanWords,
+  invalidMessage,
   neutralise,
   originOf,
   trueWords
@@ -116,6 +118,17 @@ export const loginOptionsProblem = (options: {
   }
   if (options.password && options.linkCode) return "--link-code goes with a PIN login, not --password."
   return undefined
+}
+
+/**
+ * Why `login --password`'s `--login` value cannot be a login (blank, a control character: the library's
+ * `PlexAuth.signIn` check, in its words), or undefined: said before anything else is asked or sent (before
+ * the saved token is checked with plex.tv, the question about it, the password prompt).
+ */
+export const loginValueProblem = (login: string | undefined): string | undefined => {
+  if (login === undefined) return undefined
+  const problem = loginProblem(login)
+  return problem === undefined ? undefined : invalidMessage("--login", problem)
 }
 
 /** A server given as a URL (`token transient --server`), rather than by name. */
@@ -958,7 +971,11 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
   }
   if (end !== -1) positional.push(...argv.slice(end + 1))
   const id = positional[0] === "devices" && positional[1] === "revoke" ? positional[2] : undefined
-  if (id !== undefined && !/^-?\d+$/.test(id)) return "Invalid device id: must be a positive integer."
+  // Past the safe integers too (no device has such an id): each edition's parser would refuse it in words of its
+  // own, repeating it (@effect/cli: "'99999999999999999999' is not a integer").
+  if (id !== undefined && (!/^-?\d+$/.test(id) || !Number.isSafeInteger(Number(id)))) {
+    return "Invalid device id: must be a positive integer."
+  }
   // The words after the command's name: its subcommand, its argument. Not repeated (a URL may carry a password).
   const [command, second] = positional
   if (command === undefined || !commands.includes(command)) return undefined
@@ -1172,6 +1189,77 @@ const subcommandOf: Readonly<Record<string, string>> = {
   home: "switch",
   devices: "revoke"
 }
+
+/**
+ * The command line with the global options given between a command's name
+ * and its subcommand's (`plex-auth home --fake --config-dir d switch Kids`,
+ * `plex-auth token --json transient`) moved to right after the subcommand's
+ * name (`plex-auth home switch --fake --config-dir d Kids`), in the order
+ * typed. @effect/cli (Effect 3) gave them to the parent command, whose
+ * options the subcommand does not see: `home switch` ran without them, on
+ * plex.tv and the default directory instead of the fake and `d` (and `token`,
+ * which takes no option, said "Invalid subcommand for plex-auth");
+ * effect/cli (Effect 4) hands a command's flags down to its subcommands.
+ */
+export const globalsAfterSubcommand = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const at = leadingOptions(argv).rest
+  const command = argv[at]
+  if (command === undefined || subcommandOf[command] === undefined) return argv
+  const between = leadingOptions(argv.slice(at + 1))
+  const options = between.options.filter((option) => !isBuiltInOption(option))
+  const sub = at + 1 + between.rest
+  if (options.length === 0 || argv[sub] !== subcommandOf[command]) return argv
+  return [
+    ...argv.slice(0, at + 1),
+    ...between.options.filter(isBuiltInOption).flat(),
+    argv[sub]!,
+    ...options.flat(),
+    ...argv.slice(sub + 1)
+  ]
+}
+
+/**
+ * The word that starts with `-` and is no global option, right after the name of a command that has a
+ * subcommand (`plex-auth home --frob`, `plex-auth token --jsn transient`), or undefined. @effect/cli (Effect 3)
+ * said "Invalid subcommand for plex-auth - use one of 'login', ..., 'home', ...", as if the command's name were
+ * wrong; the Effect 3 CLI says what it says of an unknown option after any other command's name ("Received
+ * unknown argument: '--frob'"), effect/cli (Effect 4) says "Unrecognized flag: --frob in command plex-auth home".
+ */
+export const unknownOptionOfParent = (argv: ReadonlyArray<string>): string | undefined => {
+  const at = leadingOptions(argv).rest
+  const command = argv[at]
+  if (command === undefined || subcommandOf[command] === undefined) return undefined
+  const word = argv[at + 1 + leadingOptions(argv.slice(at + 1)).rest]
+  if (
+    word === undefined ||
+    !word.startsWith("-") ||
+    word === "--" ||
+    word === "-" ||
+    negativeNumber.test(word)
+  )
+    return undefined
+  return builtInFlags.includes(word) || word === "--wizard" ? undefined : word
+}
+
+/**
+ * Whether the command line is `token` with global options after its name and nothing else
+ * (`plex-auth token --json`): the usage error `token` alone is. @effect/cli (Effect 3), for which `token`
+ * takes no option, said "Invalid subcommand for plex-auth - use one of ..., 'token', ...".
+ */
+export const tokenWithoutSubcommand = (argv: ReadonlyArray<string>): boolean => {
+  const at = leadingOptions(argv).rest
+  if (argv[at] !== "token") return false
+  const between = leadingOptions(argv.slice(at + 1))
+  return (
+    between.options.length > 0 &&
+    at + 1 + between.rest === argv.length &&
+    !between.options.some(isBuiltInOption)
+  )
+}
+
+/** A built-in option of the parsers or `--wizard`, as {@link leadingOptions} gives it. */
+const isBuiltInOption = (option: ReadonlyArray<string>): boolean =>
+  option[0] === "--wizard" || builtInFlags.includes(option[0]!) || builtInValues.includes(nameOf(option))
 
 /**
  * The command line with `--help`, `-h`, `--version`, `-v` and `--wizard`

@@ -7,7 +7,8 @@
  * `Clock` for the lock wait, their logger, their interruption.
  *
  * What it guarantees (the bindings' module docs say it to users):
- * - Readable by its owner only: the file 0600, a directory it creates 0700.
+ * - Readable by its owner only: the file 0600, a directory it creates 0700;
+ *   a file of the user's that group or others can read is made so when read.
  * - Never half written: a change goes to a temporary file in the same
  *   directory (flushed), which replaces the store in one rename.
  * - A file that is not a store fails every operation (`InvalidData`) and is
@@ -332,8 +333,14 @@ const readTrusted = async (file: string): Promise<{ readonly text: string } | st
     throw error
   }
   try {
-    const problem = fileProblem(await handle.stat(), currentUid())
-    return problem ?? { text: await handle.readFile("utf8") }
+    const stat = await handle.stat()
+    const problem = fileProblem(stat, currentUid())
+    if (problem !== undefined) return problem
+    // Readable by group or others (copied or restored without its mode, made by hand): the token in it is
+    // made the owner's alone on the first read, not left so until a change rewrites the file. A file that
+    // cannot be changed (a read-only mount) is still read.
+    if ((stat.mode & 0o077) !== 0) await handle.chmod(stat.mode & 0o7700).catch(() => undefined)
+    return { text: await handle.readFile("utf8") }
   } finally {
     await handle.close().catch(() => undefined)
   }

@@ -251,7 +251,9 @@ const login = Command.make(
     run(
       (session) =>
         Effect.gen(function* () {
-          const problem = Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) })
+          const problem =
+            Render.loginOptionsProblem({ ...options, login: Option.isSome(options.login) }) ??
+            Render.loginValueProblem(Option.getOrUndefined(options.login))
           if (problem !== undefined) return yield* usage(problem)
           const saved = yield* Effect.mapError(session.store.get(session.tokenKey), fromStoreError)
           const before = saved === undefined || saved.length === 0 ? undefined : Redacted.make(saved)
