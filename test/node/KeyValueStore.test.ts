@@ -456,22 +456,27 @@ describe("KeyValueStore.layerFile", () => {
     })
   )
 
-  it.scoped("an interrupted write leaves the old file or the new one, and no temporary file", () =>
-    Effect.gen(function* () {
-      const directory = yield* tempDirectory
-      const store = yield* storeIn(directory)
-      yield* store.set("value", "old")
-      const nextTick = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
-      // Interrupt after more and more event-loop turns, so some interruptions land in the middle of a write.
-      for (let turns = 0; turns < 40; turns++) {
-        const fiber = yield* Effect.fork(store.set("value", `new-${turns}`.repeat(50_000)))
-        yield* Effect.repeatN(nextTick, turns)
-        yield* Fiber.interrupt(fiber)
-        const value = Option.getOrThrow(yield* store.get("value"))
-        assert.isTrue(/^(old|(new-\d+)+)$/.test(value))
-        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
-      }
-    })
+  it.scoped(
+    "an interrupted write leaves the old file or the new one, and no temporary file",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const store = yield* storeIn(directory)
+        yield* store.set("value", "old")
+        const nextTick = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        // Interrupt after more and more event-loop turns, so some interruptions land in the middle of a write.
+        for (let turns = 0; turns < 40; turns++) {
+          const fiber = yield* Effect.fork(store.set("value", `new-${turns}`.repeat(50_000)))
+          yield* Effect.repeatN(nextTick, turns)
+          yield* Fiber.interrupt(fiber)
+          const value = Option.getOrThrow(yield* store.get("value"))
+          assert.isTrue(/^(old|(new-\d+)+)$/.test(value))
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        }
+      }),
+    // 40 writes of 250 kB, each interrupted: about a second alone; 20 s (the default limit) was seen too short
+    // under a load average of 11 on 2 cores. Wall time is not what this tests.
+    { timeout: 120_000 }
   )
 
   it.scoped("a failed write fails with a SystemError and leaves no temporary file", () =>

@@ -385,21 +385,26 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     })
   )
 
-  it.effect("an interrupted write leaves the old file or the new one, and no temporary file", () =>
-    Effect.gen(function* () {
-      const directory = yield* tempDirectory
-      const store = yield* storeIn(directory)
-      yield* store.set("value", "old")
-      // Interrupt after more and more event-loop turns, so some interruptions land in the middle of a write.
-      for (let turns = 0; turns < 40; turns++) {
-        const fiber = yield* Effect.forkChild(store.set("value", `new-${turns}`.repeat(50_000)))
-        for (let turn = 0; turn < turns; turn++) yield* nextTurn
-        yield* Fiber.interrupt(fiber)
-        const value = yield* store.get("value")
-        assert.isTrue(/^(old|(new-\d+)+)$/.test(value ?? ""))
-        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
-      }
-    })
+  it.effect(
+    "an interrupted write leaves the old file or the new one, and no temporary file",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const store = yield* storeIn(directory)
+        yield* store.set("value", "old")
+        // Interrupt after more and more event-loop turns, so some interruptions land in the middle of a write.
+        for (let turns = 0; turns < 40; turns++) {
+          const fiber = yield* Effect.forkChild(store.set("value", `new-${turns}`.repeat(50_000)))
+          for (let turn = 0; turn < turns; turn++) yield* nextTurn
+          yield* Fiber.interrupt(fiber)
+          const value = yield* store.get("value")
+          assert.isTrue(/^(old|(new-\d+)+)$/.test(value ?? ""))
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        }
+      }),
+    // 40 writes of 250 kB, each interrupted: about a second alone; 20 s (the default limit) was seen too short
+    // under a load average of 11 on 2 cores. Wall time is not what this tests.
+    { timeout: 120_000 }
   )
 
   it.effect("a failed write fails with a SystemError and leaves no temporary file", () =>
