@@ -385,6 +385,40 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     })
   )
 
+  it.effect.skipIf(process.platform !== "linux")(
+    "a directory under /proc (mkdir answers ENOENT under a parent that exists) fails a write with NotFound at once",
+    // Node 20's and 22's recursive mkdir retries such a directory for ever at full CPU (plex-auth --config-dir
+    // /proc/x hung, deaf to SIGTERM): the store makes each missing parent once (store.ts makeDirectories).
+    () =>
+      Effect.gen(function* () {
+        const store = yield* storeIn("/proc/effect-plex-auth-test/config")
+        const error = yield* Effect.flip(store.set("a", "b"))
+        assert.strictEqual(reasonOf(error), "NotFound")
+      })
+  )
+
+  it.effect(
+    "missing parents are made, each 0700 on POSIX; a file where the directory should be fails the write",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const nested = path.join(directory, "a", "b", "c")
+        const store = yield* storeIn(nested)
+        yield* store.set("value", "1")
+        assert.include(yield* readFile(path.join(nested, "store.json")), '"value": "1"')
+        if (process.platform !== "win32") {
+          for (const made of [path.join(directory, "a"), path.join(directory, "a", "b"), nested]) {
+            assert.strictEqual(yield* modeOf(made), 0o700)
+          }
+        }
+        const file = path.join(directory, "file")
+        yield* Effect.promise(() => fs.writeFile(file, ""))
+        const error = yield* Effect.flip(Effect.flatMap(storeIn(file), (onFile) => onFile.set("a", "b")))
+        // The layer (reading store.json under a file) or the write fails, with the platform's error.
+        assert.notStrictEqual(reasonOf(error), "not a PlatformError")
+      })
+  )
+
   it.effect(
     "an interrupted write leaves the old file or the new one, and no temporary file",
     () =>

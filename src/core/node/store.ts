@@ -347,6 +347,42 @@ const readTrusted = async (file: string): Promise<{ readonly text: string } | st
 }
 
 /**
+ * `fs.mkdir(directory, { recursive: true, mode })`, without its endless loop: where `mkdir` answers ENOENT although
+ * the parent exists (under `/proc`), Node 20's and 22's recursive `mkdir` retries for ever at full CPU, deaf to
+ * SIGTERM (`--config-dir /proc/x` hung the CLI). Here each missing parent is made once, from the top, and a second
+ * ENOENT is the failure. The first directory made, or undefined when `directory` was one already (a file there
+ * fails with EEXIST, as the recursive `mkdir` does).
+ */
+export const makeDirectories = async (directory: string, mode: number): Promise<string | undefined> => {
+  try {
+    await fs.mkdir(directory, { mode })
+    return directory
+  } catch (error) {
+    const code = (error as { readonly code?: unknown }).code
+    if (code === "EEXIST") {
+      if ((await fs.stat(directory)).isDirectory()) return undefined
+      throw error
+    }
+    const parent = nodePath.dirname(directory)
+    if (code !== "ENOENT" || parent === directory) throw error
+    const first = await makeDirectories(parent, mode)
+    try {
+      await fs.mkdir(directory, { mode })
+    } catch (again) {
+      // Made meanwhile by another process: as the recursive mkdir, not a failure (and not made here).
+      if (
+        (again as { readonly code?: unknown }).code === "EEXIST" &&
+        (await fs.stat(directory)).isDirectory()
+      ) {
+        return first
+      }
+      throw again
+    }
+    return first ?? directory
+  }
+}
+
+/**
  * On an existing directory: one the user owns loses group and other write
  * permission (the default directory, ours by name, becomes 0700); another
  * user's that others may write to, without the sticky bit, is refused.
@@ -630,7 +666,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
   }
 
   const ensureDirectory = async (method: string): Promise<void> => {
-    const created = await call(method, "mkdir", dir, () => fs.mkdir(dir, { recursive: true, mode: 0o700 }))
+    const created = await call(method, "mkdir", dir, () => makeDirectories(dir, 0o700))
     if (created !== undefined) {
       await call(method, "chmod", dir, () => fs.chmod(dir, 0o700))
       return
