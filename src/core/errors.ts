@@ -80,9 +80,7 @@ export const badRequestMessage = (e: Answered): string =>
 
 /**
  * `Unauthorized`'s message: what to do (docs/errors.md): sign in again, unless the server refuses fresh tokens
- * too, or the refusal is the sign-in's own (a wrong login or password: signing in again with them fails again), or
- * the JWT exchange's (the device key unknown to plex.tv, never bound or removed: a new token comes only once the
- * key is bound again, with `Jwt.registerKey` or `Jwt.pinLogin`).
+ * too, or the refusal is the sign-in's own (a wrong login or password: signing in again with them fails again).
  * When credentials that re-authenticate got no usable token (`reauthentication` `Failed`, `SameToken`,
  * `CoolingDown`: their own way of signing in, `obtain`, a sign-in, a PIN login, already failed), it says so first,
  * so that "sign in again" does not read as if nothing had been tried: a person must step in. The field tells which,
@@ -100,11 +98,9 @@ export const unauthorizedMessage = (
       ? "the server refuses fresh tokens too"
       : e.url.endsWith("/users/signin")
         ? "check the login and password"
-        : e.url.endsWith("/auth/token") && !e.reauthentication
-          ? "plex.tv does not accept this device key: bind it again (Jwt.registerKey with a token, or Jwt.pinLogin)"
-          : e.reauthentication && e.reauthentication !== "SignedOut"
-            ? `re-authentication failed${failed ? ` (${failed})` : ""}: sign in again`
-            : "sign in again"
+        : e.reauthentication && e.reauthentication !== "SignedOut"
+          ? `re-authentication failed${failed ? ` (${failed})` : ""}: sign in again`
+          : "sign in again"
   return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}; ${why}`
 }
 

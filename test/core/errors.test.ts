@@ -22,20 +22,6 @@ describe("core/errors", () => {
       Errors.unauthorizedMessage({ ...sent, status: 401, errors: [], reauthentication: "FreshTokenRefused" }),
       "PlexAuth.getTokenDetails: not authorized (HTTP 401); the server refuses fresh tokens too"
     )
-    // The JWT exchange refused: the device key is what to fix, not the token.
-    const exchange = {
-      operation: "Jwt.exchange",
-      method: "POST",
-      url: "https://clients.plex.tv/api/v2/auth/token"
-    }
-    assert.strictEqual(
-      Errors.unauthorizedMessage({
-        ...exchange,
-        status: 422,
-        errors: [{ message: "Signature verification failed" }]
-      }),
-      "Jwt.exchange: not authorized (HTTP 422) (Signature verification failed); plex.tv does not accept this device key: bind it again (Jwt.registerKey with a token, or Jwt.pinLogin)"
-    )
     assert.strictEqual(
       Errors.rateLimitedMessage({ ...sent, status: 429, errors: [], retryAfterMillis: 2000 }),
       "PlexAuth.getTokenDetails: rate limited (HTTP 429), retry after 2000 ms"
