@@ -1386,7 +1386,10 @@ export interface StoredOptions<E, R> {
  * lease of `Credentials.layerStored`, under `<prefix>/token:obtaining`): the
  * others wait for the key and token it stores and use them, so a PIN login
  * asks for one approval. A new key is stored once `obtain` has given its
- * token, after it.
+ * token, after it. `PlexAuth.signOut` through it forgets the stored token
+ * and key (while the stored token is the one signed out): the next run makes
+ * a new key and runs `obtain`, rather than exchanging the kept key for a new
+ * token without the user.
  *
  * @example
  * ```ts
@@ -1435,6 +1438,36 @@ export const layerStored = <E, R>(
       )
       const margin = Duration.toMillis(refreshMargin)
       const keep = (jwt: PlexJwt) => Effect.ignoreLogged(store.set(tokenEntry, Redacted.value(jwt.token)))
+      // A signed-out token in the store is of no use to the next run, and neither is its key: with the key
+      // alone, the next run would exchange it for a new token, signed in again without the user. Both are
+      // forgotten (best effort, as keeping them) while the stored token is the one signed out, or the one a
+      // refresh replaced while the sign-out was on its way (dropped, `refresh.ts`), as `Credentials.layerStored`
+      // forgets its token; the key only while it is still this key (another process may have stored another).
+      const forgetSignedOut = (key: DeviceKey, tokens: ReadonlyArray<Redacted.Redacted<string>>) =>
+        Effect.ignoreLogged(
+          Effect.gen(function* () {
+            const current = yield* store.get(tokenEntry)
+            if (!tokens.some((token) => Option.contains(current, Redacted.value(token)))) return
+            yield* store.remove(tokenEntry)
+            const storedKeyText = yield* store.get(keyEntry)
+            if (Option.isNone(storedKeyText)) return
+            const stored = yield* Effect.option(importKey(Redacted.make(storedKeyText.value)))
+            if (Option.isSome(stored) && stored.value.thumbprint === key.thumbprint)
+              yield* store.remove(keyEntry)
+          })
+        )
+      const forgettingOnSignOut = (key: DeviceKey, service: CredentialsService): CredentialsService => ({
+        ...service,
+        signedOut: (token) =>
+          Effect.flatMap(service.token, (before) =>
+            Effect.zipRight(
+              service.signedOut?.(token) ?? Effect.void,
+              Effect.flatMap(service.token, (after) =>
+                forgetSignedOut(key, before === after ? [token] : [token, before])
+              )
+            )
+          )
+      })
       // The credentials of a stored key: its stored token while fresh, else the key exchanged, else `obtain`.
       const fromStoredKey = (key: DeviceKey) =>
         Effect.gen(function* () {
@@ -1493,7 +1526,7 @@ export const layerStored = <E, R>(
                 ? Effect.void
                 : keep(jwt)
             )
-          return yield* credentialsWith(
+          const service = yield* credentialsWith(
             {
               key,
               token: Option.getOrUndefined(Option.map(storedToken, (jwt) => jwt.token)),
@@ -1507,6 +1540,7 @@ export const layerStored = <E, R>(
               : { token: storedJwt.value.token, keyRefused: Ref.get(keyRefused) },
             "Jwt.layerStored"
           )
+          return forgettingOnSignOut(key, service)
         })
       if (Option.isSome(storedKey)) return yield* fromStoredKey(storedKey.value)
       // No key to use: a new one, and `obtain` (a PIN login the user approves) for it, one process at a time among
@@ -1539,7 +1573,7 @@ export const layerStored = <E, R>(
           scope
         )
         yield* Effect.ignoreLogged(store.set(keyEntry, Redacted.value(exportKey(key))))
-        return { _tag: "Made", service } satisfies StoredFirst
+        return { _tag: "Made", service: forgettingOnSignOut(key, service) } satisfies StoredFirst
       })
       const lease = ObtainLease.make({ store, key: tokenEntry, lookup: storedByOther })
       // The store was just read and held no usable key (`storedKey`): the lease does not look a second time first.
@@ -1555,6 +1589,7 @@ type StoredFirst =
 
 /**
  * Forgets what {@link layerStored} kept (device key and token).
+ * `PlexAuth.signOut` through {@link layerStored} already forgets them.
  *
  * A key that is not a string fails with `InvalidInput`, removing nothing.
  *

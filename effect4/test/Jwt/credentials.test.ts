@@ -654,6 +654,54 @@ describe("Jwt.layerStored", () => {
   )
 
   it.effect(
+    "PlexAuth.signOut through it forgets the stored token and key: the next run signs in anew, not quietly with the kept key",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Ref.update(obtained, (n) => n + 1).pipe(
+              Effect.andThen(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+            )
+        })
+        const store = yield* KeyValueStore.KeyValueStore
+        const keyEntry = `${Jwt.defaultStoreKey}/device-key`
+        const tokenEntry = `${Jwt.defaultStoreKey}/token`
+        const signedOutKey = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            const token = yield* Context.get(context, Credentials.Credentials).token
+            yield* PlexAuth.signOut().pipe(Effect.provideContext(context))
+            return segments(token).payload["thumbprint"]
+          })
+        )
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        assert.isUndefined(yield* store.get(tokenEntry))
+        assert.isUndefined(yield* store.get(keyEntry))
+
+        // The next run: not the revoked token, nor the old key exchanged: a new key, registered by a new sign-in.
+        yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.clearRequests)
+        const next = yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
+        )
+        assert.strictEqual(yield* Ref.get(obtained), 2)
+        assert.notStrictEqual(segments(next).payload["thumbprint"], signedOutKey)
+        assert.strictEqual(yield* count("registerJwk"), 1)
+
+        // Another process stored a newer token meanwhile: the sign-out of this one leaves it, and the key.
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            yield* store.set(tokenEntry, "another-process-token")
+            yield* PlexAuth.signOut().pipe(Effect.provideContext(context))
+          })
+        )
+        assert.strictEqual(yield* store.get(tokenEntry), "another-process-token")
+        assert.isDefined(yield* store.get(keyEntry))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
     "two processes starting together with no stored key run one login: the other waits for the key and token it stores, and uses them",
     () =>
       Effect.gen(function* () {
