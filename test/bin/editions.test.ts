@@ -491,6 +491,14 @@ const checks: ReadonlyArray<Check> = [
   helpOf(["devices"], help.devicesCommand, true),
   { ...helpOf(["devices", "revoke"], help.revokeCommand), argumentDescriptions: [help.id] },
   { args: ["whoami", "-h"], kind: "help", description: help.whoamiCommand },
+  // --help, -h between a command's name and its subcommand's: the subcommand's help (render.ts globalsAfterSubcommand).
+  {
+    args: ["home", "--help", "switch"],
+    kind: "help",
+    description: help.switchCommand,
+    argumentDescriptions: [help.user]
+  },
+  { args: ["token", "--fake", "-h", "transient"], kind: "help", description: help.transientCommand },
   // --help, -h, --version, -v, --wizard after a command's options, as after its name.
   helpOf(["login", "--password"], help.loginCommand),
   { args: ["whoami", "--json", "-h"], kind: "help", description: help.whoamiCommand },

@@ -222,7 +222,25 @@ describe("core/cli", () => {
     )
     assert.deepStrictEqual(
       Render.globalsAfterSubcommand(["devices", "--fake", "true", "--help", "revoke", "--", "-5"]),
-      ["devices", "--help", "revoke", "--fake", "true", "--", "-5"]
+      ["devices", "revoke", "--fake", "true", "--help", "--", "-5"]
+    )
+    // The help flags too (the subcommand's help, as on Effect 4), alone as well; the other built-in options stay.
+    assert.deepStrictEqual(Render.globalsAfterSubcommand(["token", "-h", "transient"]), [
+      "token",
+      "transient",
+      "-h"
+    ])
+    assert.deepStrictEqual(
+      Render.globalsAfterSubcommand([
+        "home",
+        "--version",
+        "--help",
+        "--log-level",
+        "debug",
+        "switch",
+        "Kids"
+      ]),
+      ["home", "--version", "--log-level", "debug", "switch", "--help", "Kids"]
     )
     // No subcommand after them, none between, another command, a value's place: left alone.
     for (const args of [
@@ -232,6 +250,8 @@ describe("core/cli", () => {
       ["whoami", "--fake"],
       ["home", "--config-dir", "switch", "Kids"],
       ["home", "--frob", "switch", "Kids"],
+      ["home", "--version", "switch"],
+      ["home", "--help"],
       ["--fake", "home"]
     ]) {
       assert.deepStrictEqual(Render.globalsAfterSubcommand(args), args, args.join(" "))

@@ -1195,7 +1195,8 @@ const subcommandOf: Readonly<Record<string, string>> = {
  * and its subcommand's (`plex-auth home --fake --config-dir d switch Kids`,
  * `plex-auth token --json transient`) moved to right after the subcommand's
  * name (`plex-auth home switch --fake --config-dir d Kids`), in the order
- * typed. @effect/cli (Effect 3) gave them to the parent command, whose
+ * typed; so do `--help` and `-h` (`plex-auth token --help transient`: the
+ * help of `token transient`, as on Effect 4). @effect/cli (Effect 3) gave them to the parent command, whose
  * options the subcommand does not see: `home switch` ran without them, on
  * plex.tv and the default directory instead of the fake and `d` (and `token`,
  * which takes no option, said "Invalid subcommand for plex-auth");
@@ -1206,17 +1207,23 @@ export const globalsAfterSubcommand = (argv: ReadonlyArray<string>): ReadonlyArr
   const command = argv[at]
   if (command === undefined || subcommandOf[command] === undefined) return argv
   const between = leadingOptions(argv.slice(at + 1))
-  const options = between.options.filter((option) => !isBuiltInOption(option))
+  // `--help` and `-h` go with them: effect/cli (Effect 4) shows the subcommand's help for `plex-auth home --help
+  // switch`, @effect/cli (Effect 3) showed the parent command's.
+  const moved = (option: ReadonlyArray<string>) => !isBuiltInOption(option) || helpFlags.includes(option[0]!)
+  const options = between.options.filter(moved)
   const sub = at + 1 + between.rest
   if (options.length === 0 || argv[sub] !== subcommandOf[command]) return argv
   return [
     ...argv.slice(0, at + 1),
-    ...between.options.filter(isBuiltInOption).flat(),
+    ...between.options.filter((option) => !moved(option)).flat(),
     argv[sub]!,
     ...options.flat(),
     ...argv.slice(sub + 1)
   ]
 }
+
+/** The help flags of both CLI parsers. */
+const helpFlags: ReadonlyArray<string> = ["--help", "-h"]
 
 /**
  * The word that starts with `-` and is no global option, right after the name of a command that has a
