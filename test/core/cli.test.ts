@@ -261,9 +261,11 @@ describe("core/cli", () => {
   it("tokenWithoutSubcommand: token followed by global options only", () => {
     assert.isTrue(Render.tokenWithoutSubcommand(["token", "--json"]))
     assert.isTrue(Render.tokenWithoutSubcommand(["--fake", "token", "--config-dir", "d", "--fake"]))
+    assert.isTrue(Render.tokenWithoutSubcommand(["token", "--json", "--"]))
     for (const args of [
       ["token"],
       ["token", "--json", "transient"],
+      ["token", "--json", "--", "x"],
       ["token", "--help"],
       ["home", "--json"]
     ]) {

@@ -1250,16 +1250,18 @@ export const unknownOptionOfParent = (argv: ReadonlyArray<string>): string | und
 
 /**
  * Whether the command line is `token` with global options after its name and nothing else
- * (`plex-auth token --json`): the usage error `token` alone is. @effect/cli (Effect 3), for which `token`
+ * (`plex-auth token --json`, `plex-auth token --json --`): the usage error `token` alone is. @effect/cli (Effect 3), for which `token`
  * takes no option, said "Invalid subcommand for plex-auth - use one of ..., 'token', ...".
  */
 export const tokenWithoutSubcommand = (argv: ReadonlyArray<string>): boolean => {
   const at = leadingOptions(argv).rest
   if (argv[at] !== "token") return false
   const between = leadingOptions(argv.slice(at + 1))
+  const end = at + 1 + between.rest
   return (
     between.options.length > 0 &&
-    at + 1 + between.rest === argv.length &&
+    // A `--` with nothing after it is nothing more (`plex-auth token --json --`).
+    (end === argv.length || (end === argv.length - 1 && argv[end] === "--")) &&
     !between.options.some(isBuiltInOption)
   )
 }
