@@ -94,6 +94,8 @@ const checks: ReadonlyArray<Check> = [
   { args: ["home", "--frob"], kind: "parser", names: "--frob" },
   { args: ["devices", "--fake", "--frob", "revoke", "2"], kind: "parser", names: "--frob" },
   { args: ["token", "--jsn", "transient", "--json"], kind: "parser", names: "--jsn" },
+  // Named without its inline value, which is not repeated.
+  { args: ["home", "--token=s3cret", "switch", "x"], kind: "parser", names: "--token", secrets: ["s3cret"] },
   { args: ["frob"], kind: "same", exit: 2 },
   { args: [secretUrl, "whoami"], kind: "same", exit: 2, secrets: urlSecrets },
   { args: ["--config-dir"], kind: "same", exit: 2 },

@@ -275,6 +275,8 @@ describe("core/cli", () => {
 
   it("unknownOptionOfParent: an unknown option right after home, devices or token (and their global options)", () => {
     assert.strictEqual(Render.unknownOptionOfParent(["home", "--frob"]), "--frob")
+    // Its name only: an inline value (a secret, say) is not repeated.
+    assert.strictEqual(Render.unknownOptionOfParent(["home", "--token=s3cret", "switch", "x"]), "--token")
     assert.strictEqual(Render.unknownOptionOfParent(["--fake", "devices", "--json", "-x", "revoke"]), "-x")
     assert.strictEqual(
       Render.unknownOptionOfParent(["token", "--config-dir=d", "--jsn", "transient"]),

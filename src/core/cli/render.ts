@@ -1226,7 +1226,7 @@ export const globalsAfterSubcommand = (argv: ReadonlyArray<string>): ReadonlyArr
 const helpFlags: ReadonlyArray<string> = ["--help", "-h"]
 
 /**
- * The word that starts with `-` and is no global option, right after the name of a command that has a
+ * The word that starts with `-` and is no global option (its name, without an inline value), right after the name of a command that has a
  * subcommand (`plex-auth home --frob`, `plex-auth token --jsn transient`), or undefined. @effect/cli (Effect 3)
  * said "Invalid subcommand for plex-auth - use one of 'login', ..., 'home', ...", as if the command's name were
  * wrong; the Effect 3 CLI says what it says of an unknown option after any other command's name ("Received
@@ -1245,7 +1245,9 @@ export const unknownOptionOfParent = (argv: ReadonlyArray<string>): string | und
     negativeNumber.test(word)
   )
     return undefined
-  return builtInFlags.includes(word) || word === "--wizard" ? undefined : word
+  if (builtInFlags.includes(word) || word === "--wizard") return undefined
+  // Its name only, as effect/cli names it: an inline value is not repeated (`--token=<a token>`).
+  return word.startsWith("--") ? word.split("=", 1)[0] : word
 }
 
 /**
