@@ -1226,8 +1226,9 @@ export const globalsAfterSubcommand = (argv: ReadonlyArray<string>): ReadonlyArr
 const helpFlags: ReadonlyArray<string> = ["--help", "-h"]
 
 /**
- * The word that starts with `-` and is no global option (its name, without an inline value), right after the name of a command that has a
- * subcommand (`plex-auth home --frob`, `plex-auth token --jsn transient`), or undefined. @effect/cli (Effect 3)
+ * The word that starts with `-` and is no global option (its name, without an inline value), right after the
+ * name of a command that has a subcommand (`plex-auth home --frob`, `plex-auth token --jsn transient`), or
+ * undefined. @effect/cli (Effect 3)
  * said "Invalid subcommand for plex-auth - use one of 'login', ..., 'home', ...", as if the command's name were
  * wrong; the Effect 3 CLI says what it says of an unknown option after any other command's name ("Received
  * unknown argument: '--frob'"), effect/cli (Effect 4) says "Unrecognized flag: --frob in command plex-auth home".
