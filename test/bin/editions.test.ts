@@ -247,6 +247,7 @@ const checks: ReadonlyArray<Check> = [
   // globalsAfterSubcommand): with --fake, PLEX_TV_URL is not read.
   { args: ["token", "--json"], kind: "same", exit: 2 },
   { args: ["token", "--json", "--"], kind: "same", exit: 2 },
+  { args: ["token", "--json", "--log-level", "debug"], kind: "same", exit: 2 },
   // A device id past the safe integers: the CLIs' words, not the parsers' (which repeated it).
   ...["99999999999999999999", "-99999999999999999999"].map((id): Check => ({
     args: fake("devices", "revoke", id),

@@ -262,11 +262,13 @@ describe("core/cli", () => {
     assert.isTrue(Render.tokenWithoutSubcommand(["token", "--json"]))
     assert.isTrue(Render.tokenWithoutSubcommand(["--fake", "token", "--config-dir", "d", "--fake"]))
     assert.isTrue(Render.tokenWithoutSubcommand(["token", "--json", "--"]))
+    assert.isTrue(Render.tokenWithoutSubcommand(["token", "--json", "--log-level", "debug"]))
     for (const args of [
       ["token"],
       ["token", "--json", "transient"],
       ["token", "--json", "--", "x"],
       ["token", "--help"],
+      ["token", "--json", "--completions", "bash"],
       ["home", "--json"]
     ]) {
       assert.isFalse(Render.tokenWithoutSubcommand(args), args.join(" "))

@@ -1265,7 +1265,8 @@ export const tokenWithoutSubcommand = (argv: ReadonlyArray<string>): boolean => 
     between.options.length > 0 &&
     // A `--` with nothing after it is nothing more (`plex-auth token --json --`).
     (end === argv.length || (end === argv.length - 1 && argv[end] === "--")) &&
-    !between.options.some(isBuiltInOption)
+    // The built-in options but `--log-level` answer themselves (`token --json --help`: its help).
+    !between.options.some((option) => isBuiltInOption(option) && nameOf(option) !== "--log-level")
   )
 }
 
