@@ -1448,12 +1448,15 @@ export const layerStored = <E, R>(
           Effect.gen(function* () {
             const current = yield* store.get(tokenEntry)
             if (!tokens.some((token) => Option.contains(current, Redacted.value(token)))) return
-            yield* store.remove(tokenEntry)
+            // The key first: a token left without it (the token's removal failed, or was interrupted) is not used
+            // (no key, no stored credentials), a key left without its token is exchanged for a new one.
             const storedKeyText = yield* store.get(keyEntry)
-            if (Option.isNone(storedKeyText)) return
-            const stored = yield* Effect.option(importKey(Redacted.make(storedKeyText.value)))
+            const stored = Option.isNone(storedKeyText)
+              ? Option.none()
+              : yield* Effect.option(importKey(Redacted.make(storedKeyText.value)))
             if (Option.isSome(stored) && stored.value.thumbprint === key.thumbprint)
               yield* store.remove(keyEntry)
+            yield* store.remove(tokenEntry)
           })
         )
       const forgettingOnSignOut = (key: DeviceKey, service: CredentialsService): CredentialsService => ({

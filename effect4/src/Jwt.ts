@@ -1436,14 +1436,15 @@ export const layerStored = <E, R>(
           Effect.gen(function* () {
             const current = yield* store.get(tokenEntry)
             if (!tokens.some((token) => current === Redacted.value(token))) return
-            yield* store.remove(tokenEntry)
+            // The key first: a token left without it (the token's removal failed, or was interrupted) is not used
+            // (no key, no stored credentials), a key left without its token is exchanged for a new one.
             const storedKeyText = yield* store.get(keyEntry)
-            if (storedKeyText === undefined) return
-            const stored = yield* Effect.orElseSucceed(
-              importKey(Redacted.make(storedKeyText)),
-              () => undefined
-            )
+            const stored =
+              storedKeyText === undefined
+                ? undefined
+                : yield* Effect.orElseSucceed(importKey(Redacted.make(storedKeyText)), () => undefined)
             if (stored?.thumbprint === key.thumbprint) yield* store.remove(keyEntry)
+            yield* store.remove(tokenEntry)
           }),
           { log: "Debug" }
         )

@@ -7,8 +7,9 @@
  * The file (`store.json`) holds a JSON object of keys and values. It is
  * readable by its owner only (mode 0600, in a directory of mode 0700 when the
  * store creates it; a file of the user's that group or others can read, copied
- * or restored without its mode, is made 0600 when the store reads it) and never half written: every change goes to a temporary
- * file in the same directory, which then replaces the store in one rename. A
+ * or restored without its mode, loses its group and other permissions when
+ * the store reads it: 0644 becomes 0600) and never half written: every change
+ * goes to a temporary file in the same directory, which then replaces the store in one rename. A
  * file that is not a store fails every operation with a `SystemError` of
  * reason `InvalidData` and is left as it is: a store that silently started
  * afresh would lose the client identifier Plex knows the app by.

@@ -3,7 +3,7 @@
  * concurrent callers), re-authentication on 498, the PIN flow that binds the
  * device key, and persistence in a KeyValueStore.
  */
-import { KeyValueStore } from "@effect/platform"
+import { Error as PlatformError, KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import {
   Clock,
@@ -710,6 +710,54 @@ describe("Jwt.layerStored", () => {
         assert.deepStrictEqual(yield* store.get(tokenEntry), Option.some("another-process-token"))
         assert.isTrue(Option.isSome(yield* store.get(keyEntry)))
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
+    "PlexAuth.signOut through it forgets the key first: a store that fails to remove the token leaves no key to exchange",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Ref.update(obtained, (n) => n + 1).pipe(
+              Effect.zipRight(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+            )
+        })
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => PlexAuth.signOut().pipe(Effect.provide(context)))
+        )
+        // The signed-out token is left (its removal failed), the key is not: the next run signs in anew.
+        assert.isTrue(Option.isSome(yield* store.get(`${Jwt.defaultStoreKey}/token`)))
+        assert.isTrue(Option.isNone(yield* store.get(`${Jwt.defaultStoreKey}/device-key`)))
+        yield* Effect.scoped(Layer.build(layer))
+        assert.strictEqual(yield* Ref.get(obtained), 2)
+      }).pipe(
+        Effect.provide(
+          Layer.merge(
+            signedIn(),
+            Layer.effect(
+              KeyValueStore.KeyValueStore,
+              Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+                KeyValueStore.make({
+                  ...inner,
+                  remove: (key) =>
+                    key === `${Jwt.defaultStoreKey}/token`
+                      ? Effect.fail(
+                          new PlatformError.SystemError({
+                            module: "KeyValueStore",
+                            method: "remove",
+                            reason: "Unknown",
+                            description: "the store is down"
+                          })
+                        )
+                      : inner.remove(key)
+                })
+              )
+            ).pipe(Layer.provide(KeyValueStore.layerMemory))
+          )
+        )
+      )
   )
 
   it.effect(

@@ -94,6 +94,8 @@ const checks: ReadonlyArray<Check> = [
   { args: ["home", "--frob"], kind: "parser", names: "--frob" },
   { args: ["devices", "--fake", "--frob", "revoke", "2"], kind: "parser", names: "--frob" },
   { args: ["token", "--jsn", "transient", "--json"], kind: "parser", names: "--jsn" },
+  // Named without its inline value, which is not repeated.
+  { args: ["home", "--token=s3cret", "switch", "x"], kind: "parser", names: "--token", secrets: ["s3cret"] },
   { args: ["frob"], kind: "same", exit: 2 },
   { args: [secretUrl, "whoami"], kind: "same", exit: 2, secrets: urlSecrets },
   { args: ["--config-dir"], kind: "same", exit: 2 },
@@ -244,6 +246,8 @@ const checks: ReadonlyArray<Check> = [
   // Global options between a command's name and its subcommand's are the subcommand's (render.ts
   // globalsAfterSubcommand): with --fake, PLEX_TV_URL is not read.
   { args: ["token", "--json"], kind: "same", exit: 2 },
+  { args: ["token", "--json", "--"], kind: "same", exit: 2 },
+  { args: ["token", "--json", "--log-level", "debug"], kind: "same", exit: 2 },
   // A device id past the safe integers: the CLIs' words, not the parsers' (which repeated it).
   ...["99999999999999999999", "-99999999999999999999"].map((id): Check => ({
     args: fake("devices", "revoke", id),
@@ -491,6 +495,14 @@ const checks: ReadonlyArray<Check> = [
   helpOf(["devices"], help.devicesCommand, true),
   { ...helpOf(["devices", "revoke"], help.revokeCommand), argumentDescriptions: [help.id] },
   { args: ["whoami", "-h"], kind: "help", description: help.whoamiCommand },
+  // --help, -h between a command's name and its subcommand's: the subcommand's help (render.ts globalsAfterSubcommand).
+  {
+    args: ["home", "--help", "switch"],
+    kind: "help",
+    description: help.switchCommand,
+    argumentDescriptions: [help.user]
+  },
+  { args: ["token", "--fake", "-h", "transient"], kind: "help", description: help.transientCommand },
   // --help, -h, --version, -v, --wizard after a command's options, as after its name.
   helpOf(["login", "--password"], help.loginCommand),
   { args: ["whoami", "--json", "-h"], kind: "help", description: help.whoamiCommand },

@@ -222,7 +222,25 @@ describe("core/cli", () => {
     )
     assert.deepStrictEqual(
       Render.globalsAfterSubcommand(["devices", "--fake", "true", "--help", "revoke", "--", "-5"]),
-      ["devices", "--help", "revoke", "--fake", "true", "--", "-5"]
+      ["devices", "revoke", "--fake", "true", "--help", "--", "-5"]
+    )
+    // The help flags too (the subcommand's help, as on Effect 4), alone as well; the other built-in options stay.
+    assert.deepStrictEqual(Render.globalsAfterSubcommand(["token", "-h", "transient"]), [
+      "token",
+      "transient",
+      "-h"
+    ])
+    assert.deepStrictEqual(
+      Render.globalsAfterSubcommand([
+        "home",
+        "--version",
+        "--help",
+        "--log-level",
+        "debug",
+        "switch",
+        "Kids"
+      ]),
+      ["home", "--version", "--log-level", "debug", "switch", "--help", "Kids"]
     )
     // No subcommand after them, none between, another command, a value's place: left alone.
     for (const args of [
@@ -232,6 +250,8 @@ describe("core/cli", () => {
       ["whoami", "--fake"],
       ["home", "--config-dir", "switch", "Kids"],
       ["home", "--frob", "switch", "Kids"],
+      ["home", "--version", "switch"],
+      ["home", "--help"],
       ["--fake", "home"]
     ]) {
       assert.deepStrictEqual(Render.globalsAfterSubcommand(args), args, args.join(" "))
@@ -241,10 +261,14 @@ describe("core/cli", () => {
   it("tokenWithoutSubcommand: token followed by global options only", () => {
     assert.isTrue(Render.tokenWithoutSubcommand(["token", "--json"]))
     assert.isTrue(Render.tokenWithoutSubcommand(["--fake", "token", "--config-dir", "d", "--fake"]))
+    assert.isTrue(Render.tokenWithoutSubcommand(["token", "--json", "--"]))
+    assert.isTrue(Render.tokenWithoutSubcommand(["token", "--json", "--log-level", "debug"]))
     for (const args of [
       ["token"],
       ["token", "--json", "transient"],
+      ["token", "--json", "--", "x"],
       ["token", "--help"],
+      ["token", "--json", "--completions", "bash"],
       ["home", "--json"]
     ]) {
       assert.isFalse(Render.tokenWithoutSubcommand(args), args.join(" "))
@@ -253,6 +277,8 @@ describe("core/cli", () => {
 
   it("unknownOptionOfParent: an unknown option right after home, devices or token (and their global options)", () => {
     assert.strictEqual(Render.unknownOptionOfParent(["home", "--frob"]), "--frob")
+    // Its name only: an inline value (a secret, say) is not repeated.
+    assert.strictEqual(Render.unknownOptionOfParent(["home", "--token=s3cret", "switch", "x"]), "--token")
     assert.strictEqual(Render.unknownOptionOfParent(["--fake", "devices", "--json", "-x", "revoke"]), "-x")
     assert.strictEqual(
       Render.unknownOptionOfParent(["token", "--config-dir=d", "--jsn", "transient"]),

@@ -702,6 +702,52 @@ describe("Jwt.layerStored", () => {
   )
 
   it.effect(
+    "PlexAuth.signOut through it forgets the key first: a store that fails to remove the token leaves no key to exchange",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Ref.update(obtained, (n) => n + 1).pipe(
+              Effect.andThen(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+            )
+        })
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => PlexAuth.signOut().pipe(Effect.provide(context)))
+        )
+        // The signed-out token is left (its removal failed), the key is not: the next run signs in anew.
+        assert.isDefined(yield* store.get(`${Jwt.defaultStoreKey}/token`))
+        assert.isUndefined(yield* store.get(`${Jwt.defaultStoreKey}/device-key`))
+        yield* Effect.scoped(Layer.build(layer))
+        assert.strictEqual(yield* Ref.get(obtained), 2)
+      }).pipe(
+        Effect.provide(
+          Layer.merge(
+            signedIn(),
+            Layer.effect(
+              KeyValueStore.KeyValueStore,
+              Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+                KeyValueStore.make({
+                  ...inner,
+                  remove: (key) =>
+                    key === `${Jwt.defaultStoreKey}/token`
+                      ? Effect.fail(
+                          new KeyValueStore.KeyValueStoreError({
+                            message: "the store is down",
+                            method: "remove"
+                          })
+                        )
+                      : inner.remove(key)
+                })
+              )
+            ).pipe(Layer.provide(KeyValueStore.layerMemory))
+          )
+        )
+      )
+  )
+
+  it.effect(
     "two processes starting together with no stored key run one login: the other waits for the key and token it stores, and uses them",
     () =>
       Effect.gen(function* () {

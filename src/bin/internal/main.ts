@@ -157,8 +157,8 @@ export const run = (
   // Each global option (and --log-level) once, as the Effect 4 CLI hands them to its parser (render.ts
   // onceEachGlobal); the built-in options among the global options moved first, where @effect/cli takes
   // them (render.ts builtInsFirst); those between a command's name and its subcommand's moved after the
-  // subcommand's, which @effect/cli gives them to (globalsAfterSubcommand); the built-in ones after the
-  // command's name moved next to it (builtInsAfterName).
+  // subcommand's, which @effect/cli gives them to, and so are --help and -h (globalsAfterSubcommand); the
+  // built-in ones after the command's name moved next to it (builtInsAfterName).
   const once = Render.onceEachGlobal(argv.slice(2))
   const args = Render.builtInsAfterName(
     Render.globalsAfterSubcommand(

@@ -1195,7 +1195,8 @@ const subcommandOf: Readonly<Record<string, string>> = {
  * and its subcommand's (`plex-auth home --fake --config-dir d switch Kids`,
  * `plex-auth token --json transient`) moved to right after the subcommand's
  * name (`plex-auth home switch --fake --config-dir d Kids`), in the order
- * typed. @effect/cli (Effect 3) gave them to the parent command, whose
+ * typed; so do `--help` and `-h` (`plex-auth token --help transient`: the
+ * help of `token transient`, as on Effect 4). @effect/cli (Effect 3) gave them to the parent command, whose
  * options the subcommand does not see: `home switch` ran without them, on
  * plex.tv and the default directory instead of the fake and `d` (and `token`,
  * which takes no option, said "Invalid subcommand for plex-auth");
@@ -1206,21 +1207,28 @@ export const globalsAfterSubcommand = (argv: ReadonlyArray<string>): ReadonlyArr
   const command = argv[at]
   if (command === undefined || subcommandOf[command] === undefined) return argv
   const between = leadingOptions(argv.slice(at + 1))
-  const options = between.options.filter((option) => !isBuiltInOption(option))
+  // `--help` and `-h` go with them: effect/cli (Effect 4) shows the subcommand's help for `plex-auth home --help
+  // switch`, @effect/cli (Effect 3) showed the parent command's.
+  const moved = (option: ReadonlyArray<string>) => !isBuiltInOption(option) || helpFlags.includes(option[0]!)
+  const options = between.options.filter(moved)
   const sub = at + 1 + between.rest
   if (options.length === 0 || argv[sub] !== subcommandOf[command]) return argv
   return [
     ...argv.slice(0, at + 1),
-    ...between.options.filter(isBuiltInOption).flat(),
+    ...between.options.filter((option) => !moved(option)).flat(),
     argv[sub]!,
     ...options.flat(),
     ...argv.slice(sub + 1)
   ]
 }
 
+/** The help flags of both CLI parsers. */
+const helpFlags: ReadonlyArray<string> = ["--help", "-h"]
+
 /**
- * The word that starts with `-` and is no global option, right after the name of a command that has a
- * subcommand (`plex-auth home --frob`, `plex-auth token --jsn transient`), or undefined. @effect/cli (Effect 3)
+ * The word that starts with `-` and is no global option (its name, without an inline value), right after the
+ * name of a command that has a subcommand (`plex-auth home --frob`, `plex-auth token --jsn transient`), or
+ * undefined. @effect/cli (Effect 3)
  * said "Invalid subcommand for plex-auth - use one of 'login', ..., 'home', ...", as if the command's name were
  * wrong; the Effect 3 CLI says what it says of an unknown option after any other command's name ("Received
  * unknown argument: '--frob'"), effect/cli (Effect 4) says "Unrecognized flag: --frob in command plex-auth home".
@@ -1238,22 +1246,27 @@ export const unknownOptionOfParent = (argv: ReadonlyArray<string>): string | und
     negativeNumber.test(word)
   )
     return undefined
-  return builtInFlags.includes(word) || word === "--wizard" ? undefined : word
+  if (builtInFlags.includes(word) || word === "--wizard") return undefined
+  // Its name only, as effect/cli names it: an inline value is not repeated (`--token=<a token>`).
+  return word.startsWith("--") ? word.split("=", 1)[0] : word
 }
 
 /**
  * Whether the command line is `token` with global options after its name and nothing else
- * (`plex-auth token --json`): the usage error `token` alone is. @effect/cli (Effect 3), for which `token`
+ * (`plex-auth token --json`, `plex-auth token --json --`): the usage error `token` alone is. @effect/cli (Effect 3), for which `token`
  * takes no option, said "Invalid subcommand for plex-auth - use one of ..., 'token', ...".
  */
 export const tokenWithoutSubcommand = (argv: ReadonlyArray<string>): boolean => {
   const at = leadingOptions(argv).rest
   if (argv[at] !== "token") return false
   const between = leadingOptions(argv.slice(at + 1))
+  const end = at + 1 + between.rest
   return (
     between.options.length > 0 &&
-    at + 1 + between.rest === argv.length &&
-    !between.options.some(isBuiltInOption)
+    // A `--` with nothing after it is nothing more (`plex-auth token --json --`).
+    (end === argv.length || (end === argv.length - 1 && argv[end] === "--")) &&
+    // The built-in options but `--log-level` answer themselves (`token --json --help`: its help).
+    !between.options.some((option) => isBuiltInOption(option) && nameOf(option) !== "--log-level")
   )
 }
 
