@@ -96,6 +96,13 @@ const checks: ReadonlyArray<Check> = [
   { args: ["token", "--jsn", "transient", "--json"], kind: "parser", names: "--jsn" },
   // Named without its inline value, which is not repeated.
   { args: ["home", "--token=s3cret", "switch", "x"], kind: "parser", names: "--token", secrets: ["s3cret"] },
+  { args: ["whoami", "--token=s3cret"], kind: "parser", names: "--token", secrets: ["s3cret"] },
+  {
+    args: ["--fake", "--config-dir", "$D", "servers", "--json", "--pass=s3cret"],
+    kind: "parser",
+    names: "--pass",
+    secrets: ["s3cret"]
+  },
   { args: ["frob"], kind: "same", exit: 2 },
   { args: [secretUrl, "whoami"], kind: "same", exit: 2, secrets: urlSecrets },
   { args: ["--config-dir"], kind: "same", exit: 2 },

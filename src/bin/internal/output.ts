@@ -127,6 +127,16 @@ export const wizardText = (text: string, logLevel: ReadonlyArray<string> | undef
     ? text
     : text.replace(wizardLines, (_, lead: string) => `${lead}plex-auth ${logLevel.join(" ")}`)
 
+/** An unknown option with an inline value, as @effect/cli names it: `Received unknown argument: '--token=...'`. */
+const unknownInline = /(Received unknown argument: '-{1,2}[^'=\s]+)=[^']*'/g
+
+/**
+ * What @effect/cli says of a command line, without the inline value of an unknown option it names: `whoami
+ * --token=s3cret` said `Received unknown argument: '--token=s3cret'`, printing back what may be a secret typed in
+ * the wrong place; it is `'--token'`, as the Effect 4 CLI names it (`Unrecognized flag: --token`).
+ */
+export const withoutInlineValues = (text: string): string => text.replace(unknownInline, "$1'")
+
 /**
  * The console the CLI runs with. @effect/cli prints help with `Console.log`
  * and usage errors with `Console.error`, coloured: the colour goes when the
@@ -176,7 +186,7 @@ export const makeConsole = (
         base.error(
           CoreFailure.failureText(
             {
-              message: plain(text(args), {})
+              message: withoutInlineValues(plain(text(args), {}))
                 .split("\n")
                 .map((part) => part.trim())
                 .filter((part) => part.length > 0)
