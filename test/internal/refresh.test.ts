@@ -11,7 +11,6 @@ import { KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import {
   Cause,
-  Clock,
   Context,
   Deferred,
   Effect,
@@ -29,6 +28,7 @@ import { Credentials } from "effect-plex-auth"
 import { it } from "../support/it.js"
 import * as Refresh from "../../src/internal/refresh.js"
 import { withCapturedLogs } from "../support/observe.js"
+import { makeHoldingClock } from "../support/holdingClock.js"
 
 const OLD = Redacted.make("old-token")
 
@@ -303,22 +303,7 @@ describe("refresh: a clock moved back", () => {
         // A clock whose read of the time can hold its reader once, after the read: as the scheduler may suspend a
         // fiber there, letting another caller run. The decision must read the time under the lock: the held
         // caller, its time from before the cooldown another's failed refresh started, is no clock set back.
-        const base = yield* Effect.clock
-        const held = yield* Deferred.make<void>()
-        const gate = yield* Deferred.make<void>()
-        let hold = false
-        const holding: Clock.Clock = {
-          [Clock.ClockTypeId]: Clock.ClockTypeId,
-          unsafeCurrentTimeMillis: () => base.unsafeCurrentTimeMillis(),
-          unsafeCurrentTimeNanos: () => base.unsafeCurrentTimeNanos(),
-          currentTimeNanos: base.currentTimeNanos,
-          sleep: (duration) => base.sleep(duration),
-          currentTimeMillis: Effect.flatMap(base.currentTimeMillis, (now) => {
-            if (!hold) return Effect.succeed(now)
-            hold = false
-            return Effect.as(Effect.zipRight(Deferred.succeed(held, undefined), Deferred.await(gate)), now)
-          })
-        }
+        const { arm, clock: holding, held, release } = yield* makeHoldingClock
         const attempts = yield* Ref.make(0)
         const credentials = yield* Credentials.makeRefreshing({
           initial: OLD,
@@ -331,14 +316,14 @@ describe("refresh: a clock moved back", () => {
           Effect.flip(Effect.withClock(credentials.refresh!(OLD), holding)),
           reasonOf
         )
-        hold = true
+        yield* arm(true)
         const first = yield* Effect.fork(refused)
         // Held after reading the time (0), or already decided.
-        yield* Effect.race(Deferred.await(held), Effect.asVoid(Fiber.await(first)))
-        hold = false
+        yield* Effect.race(held, Effect.asVoid(Fiber.await(first)))
+        yield* arm(false)
         yield* TestClock.adjust("1 millis")
         const second = yield* refused
-        yield* Deferred.succeed(gate, undefined)
+        yield* release
         assert.deepStrictEqual([yield* Fiber.join(first), second].sort(), ["CoolingDown", "Failed"])
         assert.strictEqual(yield* Ref.get(attempts), 1)
       })

@@ -46,6 +46,7 @@ import * as Flow from "../../src/core/web/flow.js"
 import * as Core from "../../src/core/web/signIn.js"
 import * as Signed from "../../src/core/web/signed.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
+import { makeHoldingClock } from "../support/holdingClock.js"
 
 /**
  * A store call that never answers nor can be interrupted, for as long as the test that made it runs; once that
@@ -2760,22 +2761,7 @@ describe("WebSignIn middleware and routes", () => {
         // A clock whose read of the time can hold its reader once, after the read: as the scheduler may suspend a
         // fiber there, letting another start run. The count must take the time and update the window in one step:
         // the held start, its time from before the window the other opened, is no "clock set back".
-        const base = yield* Effect.clock
-        const held = yield* Deferred.make<void>()
-        const gate = yield* Deferred.make<void>()
-        let hold = false
-        const holding: Clock.Clock = {
-          [Clock.ClockTypeId]: Clock.ClockTypeId,
-          unsafeCurrentTimeMillis: () => base.unsafeCurrentTimeMillis(),
-          unsafeCurrentTimeNanos: () => base.unsafeCurrentTimeNanos(),
-          currentTimeNanos: base.currentTimeNanos,
-          sleep: (duration) => base.sleep(duration),
-          currentTimeMillis: Effect.flatMap(base.currentTimeMillis, (now) => {
-            if (!hold) return Effect.succeed(now)
-            hold = false
-            return Effect.as(Effect.zipRight(Deferred.succeed(held, undefined), Deferred.await(gate)), now)
-          })
-        }
+        const { arm, clock: holding, held, release } = yield* makeHoldingClock
         const service = yield* WebSignIn.WebSignIn
         const created = Effect.map(
           FakePlex.requests,
@@ -2784,14 +2770,14 @@ describe("WebSignIn middleware and routes", () => {
         const start = Effect.withClock(service.start, holding)
         yield* start // the window's one PIN (startLimit 1)
         yield* TestClock.adjust("999 millis")
-        hold = true
+        yield* arm(true)
         const first = yield* Effect.fork(start)
         // Held after reading the time (999 ms, the first window), or already refused.
-        yield* Effect.race(Deferred.await(held), Effect.asVoid(Fiber.await(first)))
-        hold = false
+        yield* Effect.race(held, Effect.asVoid(Fiber.await(first)))
+        yield* arm(false)
         yield* TestClock.adjust("1 millis")
         yield* start // the next window's one PIN
-        yield* Deferred.succeed(gate, undefined)
+        yield* release
         const error = yield* failure(Fiber.join(first))
         assert.instanceOf(error, WebSignIn.TooManySignIns)
         assert.strictEqual(yield* created, 2)

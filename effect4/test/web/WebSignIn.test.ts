@@ -40,6 +40,7 @@ import * as Signed from "../../../src/core/web/signed.js"
 import { AppLive } from "./app.js"
 import { seed } from "./seed.js"
 import { assertNoSecrets, renderings } from "../support/secrets.js"
+import { makeHoldingClock } from "../support/holdingClock.js"
 
 const KEY = "unit-test-session-key-0123456789abcdefgh"
 const APP = "https://media.example.com"
@@ -2751,23 +2752,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         // A clock whose read of the time can hold its reader once, after the read: as the scheduler may suspend a
         // fiber there, letting another start run. The count must take the time and update the window in one step:
         // the held start, its time from before the window the other opened, is no "clock set back".
-        const base = yield* Clock.Clock
-        const held = yield* Deferred.make<void>()
-        const gate = yield* Deferred.make<void>()
-        let hold = false
-        const holding: Clock.Clock = {
-          currentTimeMillisUnsafe: () => base.currentTimeMillisUnsafe(),
-          currentTimeNanosUnsafe: () => base.currentTimeNanosUnsafe(),
-          currentTimeNanos: base.currentTimeNanos,
-          monotonicTimeNanosUnsafe: () => base.monotonicTimeNanosUnsafe(),
-          monotonicTimeNanos: base.monotonicTimeNanos,
-          sleep: (duration) => base.sleep(duration),
-          currentTimeMillis: Effect.flatMap(base.currentTimeMillis, (now) => {
-            if (!hold) return Effect.succeed(now)
-            hold = false
-            return Effect.as(Effect.andThen(Deferred.succeed(held, undefined), Deferred.await(gate)), now)
-          })
-        }
+        const { arm, clock: holding, held, release } = yield* makeHoldingClock
         // The service made with that clock (Effect 4: its start runs with the services it was made with); the test
         // moves the TestClock itself.
         const built = yield* Layer.build(
@@ -2783,14 +2768,14 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         const start = service.start
         yield* start // the window's one PIN (startLimit 1)
         yield* TestClock.adjust("999 millis")
-        hold = true
+        yield* arm(true)
         const first = yield* Effect.forkChild(start)
         // Held after reading the time (999 ms, the first window), or already refused.
-        yield* Effect.race(Deferred.await(held), Effect.asVoid(Fiber.await(first)))
-        hold = false
+        yield* Effect.race(held, Effect.asVoid(Fiber.await(first)))
+        yield* arm(false)
         yield* TestClock.adjust("1 millis")
         yield* start // the next window's one PIN
-        yield* Deferred.succeed(gate, undefined)
+        yield* release
         const error = yield* failure(Fiber.join(first))
         assert.instanceOf(error, WebSignIn.TooManySignIns)
         assert.strictEqual(yield* created, 2)
