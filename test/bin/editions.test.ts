@@ -620,6 +620,45 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("whoami", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline,bogus" } },
   { args: fake("servers", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" } },
   { args: fake("devices", "revoke", "999999"), kind: "same" },
+  // A switch followed by a boolean word other than true/false is alone, the word the argument (render.ts
+  // switchesAlone): both parsers took 1 as --json's value and said "Missing argument <id>".
+  {
+    args: fake("devices", "revoke", "--json", "1"),
+    kind: "same",
+    exit: 1,
+    says: '"message":"The account has no device 1'
+  },
+  {
+    args: fake("devices", "revoke", "--json", "0"),
+    kind: "same",
+    exit: 2,
+    says: '"message":"Invalid device id'
+  },
+  {
+    args: fake("devices", "--json", "revoke", "1"),
+    kind: "same",
+    exit: 1,
+    says: '"message":"The account has no device 1'
+  },
+  {
+    args: fake("devices", "revoke", "--json", "--json", "1"),
+    kind: "same",
+    exit: 1,
+    says: '"message":"The account has no device 1'
+  },
+  {
+    args: fake("home", "switch", "--json", "yes"),
+    kind: "same",
+    exit: 1,
+    says: '{"error":{"kind":"Generic"'
+  },
+  // true and false after a space are still the value (as @effect/cli's wizard writes them).
+  {
+    args: fake("devices", "revoke", "--json", "false", "1"),
+    kind: "same",
+    exit: 1,
+    says: "plex-auth: The account has no device 1"
+  },
   { args: fake("token", "transient", "--server", "http://127.0.0.1:1", "--json"), kind: "same" },
   {
     args: fake("login", "--password", "--login", "alice"),

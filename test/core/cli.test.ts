@@ -357,6 +357,34 @@ describe("core/cli", () => {
     })
   })
 
+  it("switchesAlone: after a space a switch takes only true or false; another boolean word is the next argument", () => {
+    assert.deepStrictEqual(Render.switchesAlone(["devices", "revoke", "--json", "1"]), [
+      "devices",
+      "revoke",
+      "--json=true",
+      "1"
+    ])
+    assert.deepStrictEqual(Render.switchesAlone(["home", "switch", "--fake", "YES", "--password", "off"]), [
+      "home",
+      "switch",
+      "--fake=true",
+      "YES",
+      "--password=true",
+      "off"
+    ])
+    // true and false stay its value (as @effect/cli's wizard writes them); other words, inline values, and what
+    // follows `--` are not touched.
+    for (const args of [
+      ["whoami", "--json", "true", "--fake", "FALSE"],
+      ["devices", "revoke", "--json=no", "1"],
+      ["devices", "revoke", "--json", "7"],
+      ["home", "switch", "--", "--json", "1"],
+      ["--config-dir", "1", "whoami"]
+    ]) {
+      assert.deepStrictEqual(Render.switchesAlone(args), args)
+    }
+  })
+
   it("leadingOptionProblem: an unknown option before the command's name, or a value option last without its value", () => {
     const unknown = (name: string) =>
       `Unknown option ${name} before the command's name: a command's own options follow its name (\`plex-auth login --password\`); see \`plex-auth --help\`.`

@@ -348,8 +348,9 @@ export const trueWords: ReadonlyArray<string> = ["true", "yes", "y", "on", "1"]
 
 /**
  * Whether `--json` is on the command line (before a `--`), as the parsers
- * read it: `--json`, `--json=true`, `--json yes` (a boolean word after it is
- * its value: `--json false` is off). Errors are then JSON, as the result is.
+ * read it: `--json`, `--json=true`, `--json true` (a boolean word after it is
+ * its value: `--json false` is off; the CLIs have made any but true and false
+ * a word of its own, render.ts switchesAlone). Errors are then JSON, as the result is.
  */
 export const jsonRequested = (argv: ReadonlyArray<string>): boolean => {
   for (let i = 0; i < argv.length; i++) {
