@@ -722,7 +722,7 @@ describe("core/cli", () => {
 
   it("the Home errors have their own messages and exit codes", () => {
     assert.deepStrictEqual(Failure.failureOf({ _tag: "InvalidHomePin", message: "", user: "Kids" }), {
-      message: 'The PIN for "Kids" was not accepted.',
+      message: `The PIN for "Kids" was not accepted: run \`plex-auth home switch\` again with the right one (or correct PLEX_HOME_PIN, if set).`,
       exitCode: Failure.ExitCode.Unauthorized
     })
     assert.deepStrictEqual(

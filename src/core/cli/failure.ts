@@ -215,7 +215,11 @@ export const failureOf = (error: PlexErrorLike): Failure => {
         exitCode: ExitCode.Unauthorized
       }
     case "InvalidVerificationCode":
-      return { message: "The two-factor code was not accepted.", exitCode: ExitCode.Unauthorized }
+      return {
+        message:
+          "The two-factor code was not accepted: run `plex-auth login --password` again with the current code (or a backup code), at the prompt or in PLEX_2FA_CODE.",
+        exitCode: ExitCode.Unauthorized
+      }
     case "PinExpired":
       return {
         message: "The PIN expired before it was approved. Run `plex-auth login` again.",
@@ -290,7 +294,10 @@ export const failureOf = (error: PlexErrorLike): Failure => {
         exitCode: ExitCode.Unauthorized
       }
     case "InvalidHomePin":
-      return { message: `The PIN for "${error.user}" was not accepted.`, exitCode: ExitCode.Unauthorized }
+      return {
+        message: `The PIN for "${error.user}" was not accepted: run \`plex-auth home switch\` again with the right one (or correct PLEX_HOME_PIN, if set).`,
+        exitCode: ExitCode.Unauthorized
+      }
     // Claim's errors: the library's messages start with its operation (`Claim.claimServer: ...`).
     case "ServerAlreadyClaimed":
       return {
