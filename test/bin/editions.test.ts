@@ -62,6 +62,8 @@ interface Check {
   readonly secrets?: ReadonlyArray<string>
   /** For a "same" check: what both print on stderr (a part of it). */
   readonly says?: string
+  /** For a "same" check: what both print on stdout (all of it). */
+  readonly prints?: string
   /** For a "parser" check: the word both refusals name (the unknown option). */
   readonly names?: string
 }
@@ -461,7 +463,9 @@ const checks: ReadonlyArray<Check> = [
   // The built-in options.
   { args: ["--version"], kind: "same", exit: 0 },
   { args: ["whoami", "--version"], kind: "same" },
-  { args: ["--fake", "--json", "--version"], kind: "same" },
+  // The version as text, --json or not (docs/cli.md, "Output for scripts"), as the help is.
+  { args: ["--fake", "--json", "--version"], kind: "same", exit: 0, prints: "<version>\n" },
+  { args: ["--version", "--json"], kind: "same", exit: 0, prints: "<version>\n" },
   // -v: effect/cli's short form of --version, which the Effect 3 CLI takes too.
   { args: ["-v"], kind: "same", exit: 0 },
   { args: ["whoami", "-v"], kind: "same", exit: 0 },
@@ -620,6 +624,45 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("whoami", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline,bogus" } },
   { args: fake("servers", "--json"), kind: "same", env: { PLEX_AUTH_FAKE: "offline" } },
   { args: fake("devices", "revoke", "999999"), kind: "same" },
+  // A switch followed by a boolean word other than true/false is alone, the word the argument (render.ts
+  // switchesAlone): both parsers took 1 as --json's value and said "Missing argument <id>".
+  {
+    args: fake("devices", "revoke", "--json", "1"),
+    kind: "same",
+    exit: 1,
+    says: '"message":"The account has no device 1'
+  },
+  {
+    args: fake("devices", "revoke", "--json", "0"),
+    kind: "same",
+    exit: 2,
+    says: '"message":"Invalid device id'
+  },
+  {
+    args: fake("devices", "--json", "revoke", "1"),
+    kind: "same",
+    exit: 1,
+    says: '"message":"The account has no device 1'
+  },
+  {
+    args: fake("devices", "revoke", "--json", "--json", "1"),
+    kind: "same",
+    exit: 1,
+    says: '"message":"The account has no device 1'
+  },
+  {
+    args: fake("home", "switch", "--json", "yes"),
+    kind: "same",
+    exit: 1,
+    says: '{"error":{"kind":"Generic"'
+  },
+  // true and false after a space are still the value (as @effect/cli's wizard writes them).
+  {
+    args: fake("devices", "revoke", "--json", "false", "1"),
+    kind: "same",
+    exit: 1,
+    says: "plex-auth: The account has no device 1"
+  },
   { args: fake("token", "transient", "--server", "http://127.0.0.1:1", "--json"), kind: "same" },
   {
     args: fake("login", "--password", "--login", "alice"),
@@ -783,6 +826,7 @@ describe("plex-auth of both editions, the same command lines", { timeout: 60_000
             assert.deepStrictEqual(four, three, what)
             if (check.exit !== undefined) assert.strictEqual(three.code, check.exit, what)
             if (check.says !== undefined) assert.include(three.stderr, check.says, what)
+            if (check.prints !== undefined) assert.strictEqual(three.stdout, check.prints, what)
             break
           case "parser":
             assertParserRefusal(three, check.args.includes("--json"), `${what} (Effect 3)`)

@@ -39,7 +39,10 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
         answers: [{ when: /PIN for Kids/, answer: "9999" }]
       })
       assertExit(wrong, 3)
-      assert.include(wrong.stderr, 'plex-auth: The PIN for "Kids" was not accepted.')
+      assert.include(
+        wrong.stderr,
+        `plex-auth: The PIN for "Kids" was not accepted: run \`plex-auth home switch\` again with the right one (or correct PLEX_HOME_PIN, if set).`
+      )
       noSecretIn(wrong, "9999")
       assert.strictEqual((yield* readStore(dir))!.entries[fakeTokenKey], before)
 
@@ -141,7 +144,10 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
           answers: [{ when: /PIN for Teen/, answer: "1111" }]
         })
         assertExit(wrong, 3)
-        assert.include(wrong.stderr, 'The PIN for "Teen" was not accepted.')
+        assert.include(
+          wrong.stderr,
+          `The PIN for "Teen" was not accepted: run \`plex-auth home switch\` again with the right one (or correct PLEX_HOME_PIN, if set).`
+        )
         noSecretIn(wrong, "1111")
         assert.strictEqual((yield* switches) - before, 2)
 

@@ -230,7 +230,10 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
         assert.strictEqual(wrongPin.stdout, "")
         const refused = decode(Failure, wrongPin.stderr.trim()).error
         assert.deepInclude(refused, { kind: "Unauthorized", exitCode: 3 })
-        assert.include(refused.message, 'The PIN for "Kids" was not accepted.')
+        assert.include(
+          refused.message,
+          `The PIN for "Kids" was not accepted: run \`plex-auth home switch\` again with the right one (or correct PLEX_HOME_PIN, if set).`
+        )
 
         // Last: the switch replaces the saved token with the home user's.
         const switched = yield* fake(["home", "switch", "Bob", "--json"])

@@ -514,7 +514,10 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         env: { PLEX_AUTH_FAKE: "two-factor", PLEX_PASSWORD: password, PLEX_2FA_CODE: "000000" }
       })
       assertExit(run, 3)
-      assert.include(run.stderr, "plex-auth: The two-factor code was not accepted.")
+      assert.include(
+        run.stderr,
+        "plex-auth: The two-factor code was not accepted: run `plex-auth login --password` again with the current code (or a backup code), at the prompt or in PLEX_2FA_CODE."
+      )
       assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
     })
   )

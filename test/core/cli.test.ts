@@ -357,6 +357,34 @@ describe("core/cli", () => {
     })
   })
 
+  it("switchesAlone: after a space a switch takes only true or false; another boolean word is the next argument", () => {
+    assert.deepStrictEqual(Render.switchesAlone(["devices", "revoke", "--json", "1"]), [
+      "devices",
+      "revoke",
+      "--json=true",
+      "1"
+    ])
+    assert.deepStrictEqual(Render.switchesAlone(["home", "switch", "--fake", "YES", "--password", "off"]), [
+      "home",
+      "switch",
+      "--fake=true",
+      "YES",
+      "--password=true",
+      "off"
+    ])
+    // true and false stay its value (as @effect/cli's wizard writes them); other words, inline values, and what
+    // follows `--` are not touched.
+    for (const args of [
+      ["whoami", "--json", "true", "--fake", "FALSE"],
+      ["devices", "revoke", "--json=no", "1"],
+      ["devices", "revoke", "--json", "7"],
+      ["home", "switch", "--", "--json", "1"],
+      ["--config-dir", "1", "whoami"]
+    ]) {
+      assert.deepStrictEqual(Render.switchesAlone(args), args)
+    }
+  })
+
   it("leadingOptionProblem: an unknown option before the command's name, or a value option last without its value", () => {
     const unknown = (name: string) =>
       `Unknown option ${name} before the command's name: a command's own options follow its name (\`plex-auth login --password\`); see \`plex-auth --help\`.`
@@ -694,7 +722,7 @@ describe("core/cli", () => {
 
   it("the Home errors have their own messages and exit codes", () => {
     assert.deepStrictEqual(Failure.failureOf({ _tag: "InvalidHomePin", message: "", user: "Kids" }), {
-      message: 'The PIN for "Kids" was not accepted.',
+      message: `The PIN for "Kids" was not accepted: run \`plex-auth home switch\` again with the right one (or correct PLEX_HOME_PIN, if set).`,
       exitCode: Failure.ExitCode.Unauthorized
     })
     assert.deepStrictEqual(

@@ -159,11 +159,16 @@ export const run = (
   // them (render.ts builtInsFirst); those between a command's name and its subcommand's moved after the
   // subcommand's, which @effect/cli gives them to, and so are --help and -h (globalsAfterSubcommand); the
   // built-in ones after the command's name moved next to it (builtInsAfterName).
-  const once = Render.onceEachGlobal(argv.slice(2))
-  const args = Render.builtInsAfterName(
-    Render.globalsAfterSubcommand(
-      Render.builtInsFirst(
-        shortVersion(warnAsWarning(repeatedInline("args" in once ? once.args : argv.slice(2))))
+  // A switch followed by a boolean word other than true/false is alone (render.ts switchesAlone): `devices
+  // revoke --json 1` revokes device 1.
+  const typed = Render.switchesAlone(argv.slice(2))
+  const once = Render.onceEachGlobal(typed)
+  // And again once the options are moved and each global option is once: `devices --json revoke 1`,
+  // `--json --json 1`.
+  const args = Render.switchesAlone(
+    Render.builtInsAfterName(
+      Render.globalsAfterSubcommand(
+        Render.builtInsFirst(shortVersion(warnAsWarning(repeatedInline("args" in once ? once.args : typed))))
       )
     )
   )
@@ -174,8 +179,8 @@ export const run = (
   // A value option followed by an option, `--wizard` after options without a command, or options before the
   // command's name that cannot be read: said how to write it, in the words the Effect 4 CLI uses (render.ts).
   const problem =
-    Render.optionAsValue(argv.slice(2)) ??
-    Render.wizardWithoutCommand(argv.slice(2)) ??
+    Render.optionAsValue(typed) ??
+    Render.wizardWithoutCommand(typed) ??
     Render.usageProblem(args) ??
     unknownOptionOfParent(args) ??
     (Render.tokenWithoutSubcommand(args) ? Render.missingSubcommandMessage("token") : undefined)

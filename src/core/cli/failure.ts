@@ -215,7 +215,11 @@ export const failureOf = (error: PlexErrorLike): Failure => {
         exitCode: ExitCode.Unauthorized
       }
     case "InvalidVerificationCode":
-      return { message: "The two-factor code was not accepted.", exitCode: ExitCode.Unauthorized }
+      return {
+        message:
+          "The two-factor code was not accepted: run `plex-auth login --password` again with the current code (or a backup code), at the prompt or in PLEX_2FA_CODE.",
+        exitCode: ExitCode.Unauthorized
+      }
     case "PinExpired":
       return {
         message: "The PIN expired before it was approved. Run `plex-auth login` again.",
@@ -290,7 +294,10 @@ export const failureOf = (error: PlexErrorLike): Failure => {
         exitCode: ExitCode.Unauthorized
       }
     case "InvalidHomePin":
-      return { message: `The PIN for "${error.user}" was not accepted.`, exitCode: ExitCode.Unauthorized }
+      return {
+        message: `The PIN for "${error.user}" was not accepted: run \`plex-auth home switch\` again with the right one (or correct PLEX_HOME_PIN, if set).`,
+        exitCode: ExitCode.Unauthorized
+      }
     // Claim's errors: the library's messages start with its operation (`Claim.claimServer: ...`).
     case "ServerAlreadyClaimed":
       return {
@@ -348,8 +355,9 @@ export const trueWords: ReadonlyArray<string> = ["true", "yes", "y", "on", "1"]
 
 /**
  * Whether `--json` is on the command line (before a `--`), as the parsers
- * read it: `--json`, `--json=true`, `--json yes` (a boolean word after it is
- * its value: `--json false` is off). Errors are then JSON, as the result is.
+ * read it: `--json`, `--json=true`, `--json true` (a boolean word after it is
+ * its value: `--json false` is off; the CLIs have made any but true and false
+ * a word of its own, render.ts switchesAlone). Errors are then JSON, as the result is.
  */
 export const jsonRequested = (argv: ReadonlyArray<string>): boolean => {
   for (let i = 0; i < argv.length; i++) {

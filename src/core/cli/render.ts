@@ -1007,6 +1007,27 @@ const switches: ReadonlyArray<string> = [...globalBooleans, ...commandBooleans].
 )
 
 /**
+ * The command line with a switch ({@link switches}) followed by a boolean word
+ * other than `true` or `false` (`devices revoke --json 1`, `home switch --json
+ * yes`) made a switch alone: `--json=true 1`, the word the next of the command
+ * line (the device id, the user). Both parsers took the word as the switch's
+ * value (then "Missing argument <id>"); after a space a switch takes only
+ * `true` or `false`, as @effect/cli's wizard writes it (`whoami --json true`),
+ * and its other values inline only (`--json=no`). Nothing after `--` is read.
+ * Both CLIs hand the command line through this first.
+ */
+export const switchesAlone = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const end = argv.indexOf("--")
+  const words = end === -1 ? argv : argv.slice(0, end)
+  const detached = (word: string | undefined) =>
+    word !== undefined &&
+    booleanWords.includes(word.toLowerCase()) &&
+    !["true", "false"].includes(word.toLowerCase())
+  const args = words.map((arg, i) => (switches.includes(arg) && detached(words[i + 1]) ? `${arg}=true` : arg))
+  return end === -1 ? args : [...args, ...argv.slice(end)]
+}
+
+/**
  * Why a switch ({@link switches}) given a value inline that is none of the
  * words a boolean takes (`--json=-x`, `--json=bogus`, `--json=`, `--json=TRUE`) is refused.
  * The parsers disagreed: @effect/cli (Effect 3) said "Received unknown

@@ -100,7 +100,10 @@ const failIfQuit = <E, R>(self: Effect.Effect<void, E, R>) =>
  * `effect/cli`'s environment: the process's (`Platform.layer`, see
  * {@link main}), or a test's.
  */
-export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> => {
+export const run = (typed: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> => {
+  // A switch followed by a boolean word other than true/false is alone (render.ts switchesAlone): `devices
+  // revoke --json 1` revokes device 1.
+  const args = Render.switchesAlone(typed)
   const asJson = Core.jsonRequested(args)
   const report = (failure: Core.Failure) => Console.error(Core.failureText(failure, { json: asJson }))
   const cancelled = new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
@@ -119,8 +122,8 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
       : "error" in once
         ? Effect.fail(usage(once.error))
         : wizardRequested(args)
-          ? failIfQuit(Command.runWith(command, { version })(once.args))
-          : Command.runWith(command, { version })(once.args)
+          ? failIfQuit(Command.runWith(command, { version })(Render.switchesAlone(once.args)))
+          : Command.runWith(command, { version })(Render.switchesAlone(once.args))
   ).pipe(
     // A prompt that quits leaves its line unfinished: what is said next starts on a line of its own.
     Effect.updateService(Terminal.Terminal, (terminal) =>
