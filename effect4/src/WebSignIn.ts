@@ -886,7 +886,11 @@ export const make = (
     // cookie is replaced), listed for removal once sessionMax has passed from now (none outlives it); a removal given
     // up goes on on its own (in a fiber of its own, as removeEnded's); the failure is logged.
     // `millis` is what is left of the callback's `callbackWait`, at most Flow.previousRemovalTimeoutMillis: none left,
-    // the removal is not asked for.
+    // the removal is not asked for. The removal's fiber starts at once (a scheduler turn is nothing beside the timeout
+    // under a real clock, but a TestClock moved at once can pass it): a store that answers in its first run has
+    // answered before the timeout starts, and one that takes a scheduler turn has begun before a `TestClock.adjust`
+    // made at once wakes the timeout (Effect 4's adjust lets other fibers run one turn first; Effect 3's waits until
+    // they are all suspended).
     const removePrevious = (storageKey: string, now: number, millis: number) => {
       const leftForExpiry = (why: string) =>
         Effect.andThen(
@@ -899,7 +903,7 @@ export const make = (
         )
       return millis <= 0
         ? leftForExpiry("no time left of callbackWait")
-        : Effect.flatMap(Effect.forkDetach(remove(storageKey)), (fiber) =>
+        : Effect.flatMap(Effect.forkDetach(remove(storageKey), { startImmediately: true }), (fiber) =>
             Effect.timeout(Fiber.join(fiber), millis).pipe(
               Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))),
               Effect.catch((error) =>

@@ -107,6 +107,36 @@ describe("refresh: callers interrupted mid-refresh", () => {
     })
   )
 
+  it.effect(
+    "a refresh after the scope closed ends at once, interrupted, without a sign-in; and so does the next",
+    () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const refused = yield* held(scope)
+        const expired = yield* held(scope, "expired")
+        yield* Scope.close(scope, Exit.void)
+        // Each call settles within a few scheduler turns (none waits for ever on a refresh that never ran): a
+        // refusal's refresh, and the expired token's on a read, each twice (the second finds what the first left).
+        const settled = (call: Effect.Effect<unknown, unknown>) =>
+          Effect.gen(function* () {
+            const fiber = yield* Effect.forkChild(call)
+            for (let turn = 0; turn < 20 && fiber.pollUnsafe() === undefined; turn++) yield* Effect.yieldNow
+            return fiber.pollUnsafe()
+          })
+        for (const call of [
+          refused.refresh(OLD),
+          refused.refresh(OLD),
+          expired.credentials.token,
+          expired.credentials.token
+        ]) {
+          const exit = yield* settled(call)
+          assert.isTrue(exit !== undefined && Exit.hasInterrupts(exit), "ended, interrupted")
+        }
+        assert.strictEqual(yield* Ref.get(refused.signIns), 0)
+        assert.strictEqual(yield* Ref.get(expired.signIns), 0)
+      })
+  )
+
   it.effect("a sign-out during the refresh wins: the refreshed token is not kept", () =>
     Effect.gen(function* () {
       const { credentials, refresh, release, signIns, started } = yield* held(yield* Effect.scope)

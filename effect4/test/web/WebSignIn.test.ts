@@ -39,6 +39,7 @@ import * as Core from "../../../src/core/web/signIn.js"
 import * as Signed from "../../../src/core/web/signed.js"
 import { AppLive } from "./app.js"
 import { seed } from "./seed.js"
+import { withCapturedLogs } from "../support/observe.js"
 import { assertNoSecrets, renderings } from "../support/secrets.js"
 import { makeHoldingClock } from "../support/holdingClock.js"
 
@@ -1205,6 +1206,68 @@ describe("WebSignIn sessions (Effect 4)", () => {
       }
     )
   }
+
+  it.effect(
+    "the previous session's removal, answered after a scheduler turn, is not timed out by a clock moved as it is asked for: removed, no warning",
+    () => {
+      // The removal runs in a fiber of its own, and its timeout (5 s) starts as it is asked for; the test moves the
+      // clock past it the moment the store is asked. The removal has begun (and, a turn later, ended) before the
+      // clock's sleeps wake: the old session is removed and nothing is left for its expiry.
+      let previous: string | undefined
+      let ran = false
+      const asked = Deferred.makeUnsafe<void>()
+      const WatchedEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          remove: (key) => {
+            if (key !== previous) return inner.remove(key)
+            Deferred.doneUnsafe(asked, Exit.void)
+            // Answered after a scheduler turn (a store whose call yields once, as one behind a lock may).
+            return Effect.andThen(
+              Effect.yieldNow,
+              Effect.suspend(() => {
+                ran = true
+                return inner.remove(key)
+              })
+            )
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const old = yield* session("alice")
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const now = yield* Clock.currentTimeMillis
+        const verified = yield* Effect.promise(() =>
+          Signed.verify([key], Core.sessionPurpose, old.slice(old.indexOf("=") + 1), now)
+        )
+        const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+        previous = yield* Effect.promise(() => Core.storageKey(Core.defaultStorePrefix, sessionId))
+        const again = yield* service.start
+        const params = authUrlParams(Redacted.value(again.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const { exit, lines } = yield* withCapturedLogs(
+          Effect.gen(function* () {
+            const signingIn = yield* Effect.forkChild(
+              service.callback({
+                cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+                url: params.get("forwardUrl") ?? ""
+              })
+            )
+            yield* Deferred.await(asked)
+            yield* TestClock.adjust("5 seconds")
+            return yield* Fiber.join(signingIn)
+          })
+        )
+        assert.isTrue(Exit.isSuccess(exit) && exit.value.user.username === "alice")
+        assert.isTrue(ran)
+        // The old session removed: only the new one is left, and nothing was left for its expiry.
+        assert.strictEqual(yield* store.size, 1)
+        assert.isFalse(lines.some((line) => line.includes("previous session was not removed")))
+      }).pipe(Effect.provide(WatchedEnv))
+    }
+  )
 
   it.effect(
     "the sign-in's store calls wait only for what is left of callbackWait: a previous session's removal and a save that never answer end the return at 7 s (callbackWait), not 10",
