@@ -853,7 +853,8 @@ export const make = (
     // or its lock held by one), does not stop the sign-in: the store would fail or hang it at every try, and the
     // browser could not sign in again until that session's cookie expired. The old session is left for its expiry (its
     // cookie is replaced), listed for removal once sessionMax has passed from now (none outlives it); a removal given
-    // up goes on on its own (disconnected); the failure is logged.
+    // up is interrupted without the sign-in waiting for it (one the store cannot interrupt, a call already sent, ends on
+    // its own); the failure is logged.
     // `millis` is what is left of the callback's `callbackWait`, at most Flow.previousRemovalTimeoutMillis: none left,
     // the removal is not asked for.
     const removePrevious = (storageKey: string, now: number, millis: number) =>

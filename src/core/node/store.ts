@@ -353,7 +353,7 @@ const readTrusted = async (file: string): Promise<{ readonly text: string } | st
  * ENOENT is the failure. The first directory made, or undefined when `directory` was one already (a file there
  * fails with EEXIST, as the recursive `mkdir` does).
  */
-export const makeDirectories = async (directory: string, mode: number): Promise<string | undefined> => {
+const makeDirectories = async (directory: string, mode: number): Promise<string | undefined> => {
   try {
     await fs.mkdir(directory, { mode })
     return directory
