@@ -500,11 +500,10 @@ describe("core/web: the start route's guards (prefetches, startLimit)", () => {
   })
 
   it("startAllowance: at most limit starts per fixed window; refused, until when, and a warning once a window", () => {
-    const limit = 2
-    const minute = 60_000
+    const limits = { limit: 2, windowMillis: 60_000, perKey: 5 }
     let window: Flow.StartWindow | undefined
     const at = (now: number) => {
-      const allowance = Flow.startAllowance(window, now, limit, minute)
+      const allowance = Flow.startAllowance(window, now, limits)
       window = allowance.window
       return allowance._tag === "Allowed"
         ? "Allowed"
@@ -525,13 +524,97 @@ describe("core/web: the start route's guards (prefetches, startLimit)", () => {
     )
     // The clock set back before the window's opening: a new window, not a refusal until the clock catches up.
     assert.strictEqual(at(10), "Allowed")
-    assert.deepStrictEqual(window, { opened: 10, count: 1, warned: false })
+    assert.deepStrictEqual(window, { opened: 10, count: 1, warned: false, keys: new Map(), keyWarned: false })
     // A limit of one: the second start of a window is refused.
-    assert.strictEqual(Flow.startAllowance(undefined, 0, 1, minute)._tag, "Allowed")
-    assert.strictEqual(
-      Flow.startAllowance({ opened: 0, count: 1, warned: false }, 0, 1, minute)._tag,
-      "Refused"
+    const one = { ...limits, limit: 1 }
+    const first = Flow.startAllowance(undefined, 0, one)
+    assert.strictEqual(first._tag, "Allowed")
+    assert.strictEqual(Flow.startAllowance(first.window, 0, one)._tag, "Refused")
+  })
+
+  it("startAllowance with a visitor's key: perKey of the window's starts per key, the others still allowed up to limit; keys dropped with their window; a warning once a window for each bound", () => {
+    const limits = { limit: 4, windowMillis: 60_000, perKey: 2 }
+    let window: Flow.StartWindow | undefined
+    const at = (now: number, key?: string) => {
+      const allowance = Flow.startAllowance(window, now, limits, key)
+      window = allowance.window
+      return allowance._tag === "Allowed"
+        ? "Allowed"
+        : `Refused ${allowance.bound} ${allowance.retryAfterMillis}${allowance.warn ? " warn" : ""}`
+    }
+    assert.deepStrictEqual(
+      [at(0, "bot"), at(1000, "bot"), at(2000, "bot"), at(3000, "bot"), at(4000, "alice"), at(5000, "bob")],
+      ["Allowed", "Allowed", "Refused Key 58000 warn", "Refused Key 57000", "Allowed", "Allowed"]
     )
+    // The bot's refusals counted nowhere: alice and bob had their PINs; now the service's ceiling (4) is reached,
+    // for a new key and for no key alike.
+    assert.deepStrictEqual(
+      [at(6000, "carol"), at(7000), at(8000, "bob"), at(9000, "bot")],
+      ["Refused Service 54000 warn", "Refused Service 53000", "Refused Service 52000", "Refused Key 51000"]
+    )
+    assert.deepStrictEqual(
+      [...(window?.keys ?? [])],
+      [
+        ["bot", 2],
+        ["alice", 1],
+        ["bob", 1]
+      ]
+    )
+    // The next window: the keys of the ended one dropped, each key's share again, each bound's warning again.
+    assert.deepStrictEqual(
+      [at(60_000, "bot"), at(60_001, "bot"), at(60_002, "bot")],
+      ["Allowed", "Allowed", "Refused Key 59998 warn"]
+    )
+    assert.deepStrictEqual([...(window?.keys ?? [])], [["bot", 2]])
+    // Starts without a key count only against limit.
+    assert.deepStrictEqual(
+      [at(61_000), at(62_000), at(63_000)],
+      ["Allowed", "Allowed", "Refused Service 57000 warn"]
+    )
+  })
+
+  it("startAllowance: at most maxStartKeys keys a window; past it a new key is bounded by limit alone", () => {
+    const limits = { limit: Flow.maxStartKeys + 10, windowMillis: 60_000, perKey: 1 }
+    let window: Flow.StartWindow | undefined
+    for (let i = 0; i < Flow.maxStartKeys; i++) {
+      const allowance = Flow.startAllowance(window, 0, limits, `visitor-${i}`)
+      assert.strictEqual(allowance._tag, "Allowed")
+      window = allowance.window
+    }
+    assert.strictEqual(window?.keys.size, Flow.maxStartKeys)
+    // Untracked past the cap: not refused by its key (its share cannot be counted), still counted against limit.
+    for (const _ of [1, 2]) {
+      const allowance = Flow.startAllowance(window, 0, limits, "one-more")
+      assert.strictEqual(allowance._tag, "Allowed")
+      window = allowance.window
+    }
+    assert.strictEqual(window?.keys.size, Flow.maxStartKeys)
+    assert.strictEqual(window?.count, Flow.maxStartKeys + 2)
+    // A tracked key keeps its share.
+    assert.strictEqual(Flow.startAllowance(window, 0, limits, "visitor-0")._tag, "Refused")
+  })
+
+  it("startKey: a string, not empty, cut at maxStartKeyLength; anything else is no key", () => {
+    assert.strictEqual(Flow.startKey("203.0.113.7"), "203.0.113.7")
+    assert.strictEqual(Flow.startKey("x".repeat(1000)), "x".repeat(Flow.maxStartKeyLength))
+    for (const none of [undefined, "", 7, null, {}]) assert.isUndefined(Flow.startKey(none), String(none))
+    for (const good of [undefined, () => undefined]) assert.isUndefined(Flow.startLimitKeyProblem(good))
+    for (const bad of [null, "x-forwarded-for", 1, {}]) assert.isString(Flow.startLimitKeyProblem(bad))
+    const warning = Flow.startLimitPerKeyWarning(5, 60_000, 42_100)
+    assert.include(warning, "a visitor started 5 sign-ins within 60 s (startLimitPerKey)")
+    assert.include(warning, "for the next 43 s")
+  })
+
+  it("isPrefetch: a web Headers, a record of lower-case names, or of any case (a list joined)", () => {
+    assert.isTrue(Flow.isPrefetch(new Headers({ "Sec-Purpose": "prefetch;prerender" })))
+    assert.isFalse(Flow.isPrefetch(new Headers({ "Sec-Fetch-Mode": "navigate" })))
+    assert.isTrue(Flow.isPrefetch({ "sec-purpose": "prefetch" }))
+    assert.isTrue(Flow.isPrefetch({ "X-Moz": "prefetch" }))
+    assert.isTrue(Flow.isPrefetch({ purpose: ["navigate", "prefetch"] }))
+    assert.isFalse(Flow.isPrefetch({ "sec-purpose": undefined, referer: "prefetch" }))
+    assert.isFalse(Flow.isPrefetch({ "sec-purpose": 1 as never }))
+    for (const bad of [undefined, null, "prefetch", 1]) assert.isString(Flow.headersProblem(bad))
+    assert.isUndefined(Flow.headersProblem({}))
   })
 
   it("startLimit: a whole number of PINs, 1 or more; Retry-After whole seconds, rounded up, at least 1", () => {

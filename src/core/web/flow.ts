@@ -80,6 +80,44 @@ export const isSpeculative = (header: (name: string) => string | undefined): boo
 }
 
 /**
+ * A request's headers as {@link isPrefetch} takes them: a web `Headers` (a `Request`'s), or a record of headers by
+ * name (`@effect/platform`'s and Effect 4's `Headers`, lower-case names; Node's `IncomingHttpHeaders`, a value a list
+ * when sent more than once).
+ */
+export type HeadersInput = Headers | Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+
+/** Why `value` cannot be {@link HeadersInput}, or undefined. */
+export const headersProblem = (value: unknown): string | undefined =>
+  value !== null && typeof value === "object"
+    ? undefined
+    : "must be the request's headers: a Headers object or a record of headers by name"
+
+/**
+ * A reader by lower-case name of {@link HeadersInput}: a web `Headers`' own `get`; a record's lower-case name, else
+ * its name in any case (a record made by hand), a list read as one comma-separated value.
+ */
+export const headerReader = (headers: HeadersInput): ((name: string) => string | undefined) => {
+  if (typeof Headers !== "undefined" && headers instanceof Headers)
+    return (name) => headers.get(name) ?? undefined
+  const record = headers as Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  return (name) => {
+    let value = Object.hasOwn(record, name) ? record[name] : undefined
+    if (value === undefined) {
+      const found = Object.keys(record).find((k) => k.toLowerCase() === name)
+      value = found === undefined ? undefined : record[found]
+    }
+    // From untyped JavaScript, a value that is neither (a number) is no value.
+    return typeof value === "string" ? value : Array.isArray(value) ? value.join(", ") : undefined
+  }
+}
+
+/**
+ * Whether a request, by its headers, is a browser's prefetch or prerender ({@link isSpeculative}): what the public
+ * `WebSignIn.isPrefetch` answers, for an app's own start route.
+ */
+export const isPrefetch = (headers: HeadersInput): boolean => isSpeculative(headerReader(headers))
+
+/**
  * The start route's answer to a speculative load ({@link isSpeculative}): 503, no body, `Cache-Control: no-store`
  * (the routes' private headers), no cookie, no PIN at plex.tv, nothing counted against `startLimit`. A browser
  * keeps no prefetch or prerender that was not answered 2xx and, when the visitor does follow the link, makes a real
@@ -105,45 +143,113 @@ export const startLimitProblem = (value: unknown): string | undefined =>
     ? undefined
     : "must be a whole number of PINs, 1 or more"
 
+/** The most PINs one visitor's start creates per `startLimitWindow` (`startLimitPerKey`), by default. */
+export const defaultStartLimitPerKey = 5
+
+/** Why `value` cannot be `startLimitPerKey`, or undefined: a whole number, 1 or more (or not given). */
+export const startLimitPerKeyProblem = startLimitProblem
+
+/** Why `value` cannot be `startLimitKey`, or undefined: a function (or not given). */
+export const startLimitKeyProblem = (value: unknown): string | undefined =>
+  value === undefined || typeof value === "function"
+    ? undefined
+    : "must be a function of the request answering its visitor's key (a string) or undefined"
+
+/**
+ * How many visitors' keys a start window tracks at most. Only a start that creates a PIN adds its key, so a window
+ * holds at most `startLimit` keys (30 by default) and this cap matters only for a `startLimit` above it: past it, a
+ * key not yet tracked in the window is bounded by `startLimit` alone (allowed while the service's bound allows it).
+ */
+export const maxStartKeys = 4096
+
+/**
+ * How much of a visitor's key is kept: the first 256 characters (a key longer than that, e.g. a whole forwarded
+ * header, is counted by its beginning: visitors whose keys begin alike share one allowance).
+ */
+export const maxStartKeyLength = 256
+
+/**
+ * The visitor's key as the start counts it, from what the app's `startLimitKey` answered: a string, not empty,
+ * cut at {@link maxStartKeyLength}; anything else (undefined, an empty string, from untyped JavaScript a number) is
+ * no key: that start is bounded by `startLimit` alone.
+ */
+export const startKey = (value: unknown): string | undefined =>
+  typeof value === "string" && value !== "" ? value.slice(0, maxStartKeyLength) : undefined
+
+/** The start's bounds: `limit` PINs per window of `windowMillis` for the service, `perKey` for one visitor's key. */
+export interface StartLimits {
+  readonly limit: number
+  readonly windowMillis: number
+  readonly perKey: number
+}
+
 /**
  * The start's count in its window: the window opened at `opened` (the first start in it), `count` PINs asked of
- * plex.tv since, and whether its refusals were logged (`warned`: once a window).
+ * plex.tv since, the PINs of each visitor's key in it (`keys`: only keys whose start created a PIN, so at most
+ * `count` of them, and at most {@link maxStartKeys}; this window's own table, updated in place, dropped with the
+ * window), and whether its refusals were logged (`warned` for `startLimit`, `keyWarned` for `startLimitPerKey`: each
+ * once a window).
  */
 export interface StartWindow {
   readonly opened: number
   readonly count: number
   readonly warned: boolean
+  readonly keys: Map<string, number>
+  readonly keyWarned: boolean
 }
 
 /**
- * Whether a start at `now` may create a PIN: at most `limit` per window of `windowMillis` (a fixed window, opened by
- * the first start after the last one ended; one whose opening is ahead of `now`, the clock set back, ends too). The
- * window to keep, and, refused, how long until the window ends (`retryAfterMillis`) and whether to log it (`warn`:
- * the window's first refusal).
+ * Whether a start at `now` of a visitor with `key` (or none) may create a PIN: at most `limits.limit` per window of
+ * `limits.windowMillis` for the service (a fixed window, opened by the first start after the last one ended; one
+ * whose opening is ahead of `now`, the clock set back, ends too), and at most `limits.perKey` of them for one key in
+ * the same window, so that one visitor (a bot) using its share up does not lock the others out, while the service's
+ * bound stays the ceiling that protects the app's client identifier at plex.tv. A refused start counts nowhere. The
+ * window to keep, and, refused, by which bound (`"Key"`: this key's share; `"Service"`: `startLimit`), how long until
+ * the window ends (`retryAfterMillis`) and whether to log it (`warn`: the window's first refusal by that bound).
  */
 export const startAllowance = (
   window: StartWindow | undefined,
   now: number,
-  limit: number,
-  windowMillis: number
+  limits: StartLimits,
+  key?: string | undefined
 ):
   | { readonly _tag: "Allowed"; readonly window: StartWindow }
   | {
       readonly _tag: "Refused"
+      readonly bound: "Key" | "Service"
       readonly window: StartWindow
       readonly retryAfterMillis: number
       readonly warn: boolean
     } => {
-  if (window === undefined || now >= window.opened + windowMillis || now < window.opened) {
-    return { _tag: "Allowed", window: { opened: now, count: 1, warned: false } }
+  if (window === undefined || now >= window.opened + limits.windowMillis || now < window.opened) {
+    const keys = new Map<string, number>()
+    if (key !== undefined) keys.set(key, 1)
+    return { _tag: "Allowed", window: { opened: now, count: 1, warned: false, keys, keyWarned: false } }
   }
-  if (window.count < limit) return { _tag: "Allowed", window: { ...window, count: window.count + 1 } }
-  return {
-    _tag: "Refused",
-    window: { ...window, warned: true },
-    retryAfterMillis: window.opened + windowMillis - now,
-    warn: !window.warned
+  const retryAfterMillis = window.opened + limits.windowMillis - now
+  const keyCount = key === undefined ? undefined : window.keys.get(key)
+  if (keyCount !== undefined && keyCount >= limits.perKey) {
+    return {
+      _tag: "Refused",
+      bound: "Key",
+      window: window.keyWarned ? window : { ...window, keyWarned: true },
+      retryAfterMillis,
+      warn: !window.keyWarned
+    }
   }
+  if (window.count >= limits.limit) {
+    return {
+      _tag: "Refused",
+      bound: "Service",
+      window: window.warned ? window : { ...window, warned: true },
+      retryAfterMillis,
+      warn: !window.warned
+    }
+  }
+  if (key !== undefined && (keyCount !== undefined || window.keys.size < maxStartKeys)) {
+    window.keys.set(key, (keyCount ?? 0) + 1)
+  }
+  return { _tag: "Allowed", window: { ...window, count: window.count + 1 } }
 }
 
 /** A `Retry-After` (whole seconds, rounded up, at least 1) for a wait of `millis`. */
@@ -154,6 +260,21 @@ export const startLimitWarning = (limit: number, windowMillis: number, retryAfte
   `WebSignIn: ${limit} sign-ins were started within ${windowMillis / 1000} s (startLimit): the start route answers ` +
   `429 without asking plex.tv for a PIN for the next ${retryAfterSeconds(retryAfterMillis)} s (a crawler or bot ` +
   "following the sign-in link? startLimit and startLimitWindow set the bound, per app process)"
+
+/**
+ * The warning a service logs at the first start its `startLimitPerKey` refuses in a window: counts only, not the
+ * visitor's key (from the app's `startLimitKey`, often the visitor's IP address: personal data, kept in memory for
+ * the window only and never logged).
+ */
+export const startLimitPerKeyWarning = (
+  perKey: number,
+  windowMillis: number,
+  retryAfterMillis: number
+): string =>
+  `WebSignIn: a visitor started ${perKey} sign-ins within ${windowMillis / 1000} s (startLimitPerKey): the start ` +
+  `route answers that visitor 429 without asking plex.tv for a PIN for the next ${retryAfterSeconds(retryAfterMillis)} ` +
+  "s, other visitors still sign in (a crawler or bot following the sign-in link? the visitor's key, from " +
+  "startLimitKey, is not logged)"
 
 /** The app's identity (the app.plex.tv URL names its product and version only). */
 export type Identity = Omit<AuthUrl.AuthUrlInput, "code" | "forwardUrl" | "appUrl">
