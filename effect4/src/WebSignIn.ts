@@ -464,6 +464,25 @@ export interface Options {
   readonly startLimit?: number | undefined
   /** The window of `startLimit`, from the first start after the last window ended. Default 1 minute, at least 1 second. */
   readonly startLimitWindow?: Duration.Input | undefined
+  /**
+   * What identifies a visitor at the start, from the request (its headers: the library cannot know the client's
+   * address portably; behind your proxy, e.g. the address it puts in `X-Forwarded-For`, or `request.remoteAddress`
+   * when the server faces browsers or a trusted-proxy middleware sets it): each key creates at most
+   * `startLimitPerKey` PINs per `startLimitWindow`, so that one visitor (a bot) using its share up does not lock the
+   * others out; `startLimit` stays the ceiling for all. `undefined` (or an empty string) is no key: that start is
+   * bounded by `startLimit` alone. A key that a client can choose (a header your proxy does not set) gives a bot a
+   * new share at will: derive it from what your proxy sets. Keys are kept in memory for the window only (at most
+   * `startLimit` of them: only a start that creates a PIN adds its key), never logged. A function (`InvalidInput`
+   * otherwise). Default: none (the service's `startLimit` only).
+   */
+  readonly startLimitKey?: ((request: HttpServerRequest.HttpServerRequest) => string | undefined) | undefined
+  /**
+   * The most PINs one visitor's key (`startLimitKey`) creates per `startLimitWindow`; past it that visitor's start
+   * fails with {@link TooManySignIns} (429 with `Retry-After` at the route, a Warning once a window, without the key)
+   * while others still sign in. Used only with `startLimitKey`. A whole number, 1 or more (`InvalidInput`
+   * otherwise). Default 5.
+   */
+  readonly startLimitPerKey?: number | undefined
 }
 
 /**
@@ -518,6 +537,12 @@ export interface WebSignInService {
    * `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked).
    */
   readonly start: Effect.Effect<Started, StartError>
+  /**
+   * {@link WebSignInService.start} for a request of your own start route: also bounded by the visitor's key
+   * (`startLimitKey` of the request, at most `startLimitPerKey` PINs per `startLimitWindow`), as the start route is.
+   * Skip prefetches first ({@link isPrefetch}).
+   */
+  readonly startFor: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Started, StartError>
   /** Finishes a sign-in: the request's `Cookie` header and URL (with `state`). */
   readonly callback: (request: {
     readonly cookie: string | undefined
@@ -609,6 +634,43 @@ export const withCookies = (
     : HttpServerResponse.mergeCookies(response, Cookies.fromSetCookie(cookies.map(CoreCookies.serialize)))
 }
 
+/**
+ * Whether a request is a browser's prefetch or prerender, by its headers (`Sec-Purpose: prefetch` or
+ * `prefetch;prerender`, the older `Purpose: prefetch`, `X-Moz: prefetch`, Safari's `X-Purpose: preview`), not a
+ * visitor's navigation: the check the start route of {@link WebSignInService.routes} makes, for an app with its own
+ * start route, which should then create no PIN and answer 503 with `Cache-Control: no-store` and no body (the browser
+ * keeps no prefetch that was not a 2xx, and navigates for real when the visitor follows the link). Takes the
+ * request's headers: an `HttpServerRequest`'s `headers`, a web `Request`'s `headers`, or a record of headers by name
+ * (any case). A plain function: anything else throws `InvalidInput` (operation `WebSignIn.isPrefetch`).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { HttpRouter, HttpServerResponse } from "effect/http"
+ * import { WebSignIn } from "effect4-plex-auth"
+ *
+ * const startRoute = HttpRouter.route("GET", "/sign-in", (request) =>
+ *   Effect.gen(function* () {
+ *     if (WebSignIn.isPrefetch(request.headers)) {
+ *       return HttpServerResponse.empty({ status: 503, headers: { "cache-control": "no-store" } })
+ *     }
+ *     const service = yield* WebSignIn.WebSignIn
+ *     const { cookie, url } = yield* service.startFor(request)
+ *     return WebSignIn.withCookies(HttpServerResponse.redirect(Redacted.value(url), { status: 303 }), [cookie])
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category responses
+ */
+export const isPrefetch = (
+  headers: globalThis.Headers | Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+): boolean => {
+  V.refuseSync("WebSignIn.isPrefetch", "headers", Flow.headersProblem(headers))
+  return Flow.isPrefetch(headers)
+}
+
 /** Responses that carry sign-in state are never cached, and send no `Referer` onward. */
 const private_ = (response: HttpServerResponse.HttpServerResponse) =>
   HttpServerResponse.setHeaders(response, Pages.privateHeaders)
@@ -664,6 +726,14 @@ export const make = (
     yield* V.check(operation, "startLimit", Flow.startLimitProblem(options.startLimit))
     const startLimit = options.startLimit ?? Flow.defaultStartLimit
     const startWindowMillis = yield* duration("startLimitWindow", options.startLimitWindow)
+    yield* V.check(operation, "startLimitKey", Flow.startLimitKeyProblem(options.startLimitKey))
+    yield* V.check(operation, "startLimitPerKey", Flow.startLimitPerKeyProblem(options.startLimitPerKey))
+    const startLimits: Flow.StartLimits = {
+      limit: startLimit,
+      windowMillis: startWindowMillis,
+      perKey: options.startLimitPerKey ?? Flow.defaultStartLimitPerKey
+    }
+    const startLimitKey = options.startLimitKey
     const authAppUrl =
       options.authAppUrl === undefined
         ? AuthUrl.defaultAppUrl
@@ -732,35 +802,48 @@ export const make = (
 
     // -- start ---------------------------------------------------------------
     // The PINs asked of plex.tv in the current window (Flow.startAllowance): at most startLimit per startLimitWindow,
-    // in memory, for this service (this process). The time read and the window updated in one synchronous step: a
-    // start suspended between the two while another opened the next window would read as a clock set back.
+    // and startLimitPerKey of them per visitor's key (startLimitKey), in memory, for this service (this process). The
+    // time read and the window updated in one synchronous step: a start suspended between the two while another
+    // opened the next window would read as a clock set back.
     let startWindow: Flow.StartWindow | undefined
-    const allowStart: Effect.Effect<void, TooManySignIns> = Clock.clockWith((clock) =>
-      Effect.suspend(() => allowAt(clock.currentTimeMillisUnsafe()))
-    )
-    const allowAt = (now: number): Effect.Effect<void, TooManySignIns> => {
-      const allowance = Flow.startAllowance(startWindow, now, startLimit, startWindowMillis)
+    const allowStart = (visitor: string | undefined): Effect.Effect<void, TooManySignIns> =>
+      Clock.clockWith((clock) => Effect.suspend(() => allowAt(clock.currentTimeMillisUnsafe(), visitor)))
+    const allowAt = (now: number, visitor: string | undefined): Effect.Effect<void, TooManySignIns> => {
+      const allowance = Flow.startAllowance(startWindow, now, startLimits, visitor)
       startWindow = allowance.window
       if (allowance._tag === "Allowed") return Effect.void
       const refused = Effect.fail(new TooManySignIns({ retryAfterMillis: allowance.retryAfterMillis }))
       return allowance.warn
         ? Effect.andThen(
             Effect.logWarning(
-              Flow.startLimitWarning(startLimit, startWindowMillis, allowance.retryAfterMillis)
+              allowance.bound === "Key"
+                ? Flow.startLimitPerKeyWarning(
+                    startLimits.perKey,
+                    startWindowMillis,
+                    allowance.retryAfterMillis
+                  )
+                : Flow.startLimitWarning(startLimit, startWindowMillis, allowance.retryAfterMillis)
             ),
             refused
           )
         : refused
     }
-    const start: Effect.Effect<Started, StartError> = Effect.gen(function* () {
-      yield* allowStart
-      const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))
-      const now = yield* Clock.currentTimeMillis
-      const { cookie, url } = yield* Effect.promise(() =>
-        Flow.start({ key, settings, identity, pin, now, pinMillis, authAppUrl })
-      )
-      return { url: Redacted.make(url), cookie }
-    }).pipe(Effect.provideContext(context), Effect.withSpan("WebSignIn.start"))
+    const startWith = (visitor: string | undefined): Effect.Effect<Started, StartError> =>
+      Effect.gen(function* () {
+        yield* allowStart(visitor)
+        const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))
+        const now = yield* Clock.currentTimeMillis
+        const { cookie, url } = yield* Effect.promise(() =>
+          Flow.start({ key, settings, identity, pin, now, pinMillis, authAppUrl })
+        )
+        return { url: Redacted.make(url), cookie }
+      }).pipe(Effect.provideContext(context), Effect.withSpan("WebSignIn.start"))
+    const start = startWith(undefined)
+    // The visitor's key of a start request (Flow.startKey: a string, not empty, its first 256 characters), or none.
+    const startFor = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Started, StartError> =>
+      startLimitKey === undefined
+        ? start
+        : Effect.suspend(() => startWith(Flow.startKey(startLimitKey(request))))
 
     // -- sessions ------------------------------------------------------------
     const sessionCookie = (sessionId: string, expiresAt: number, now: number) =>
@@ -1242,29 +1325,32 @@ export const make = (
     )
     // A prefetch or prerender of the start route (Flow.isSpeculative): no PIN, no cookie, Flow.speculativeRefused.
     const speculativeRefused = private_(HttpServerResponse.empty({ status: Flow.speculativeRefused.status }))
-    const startRoute = Effect.match(start, {
-      // Past startLimit: 429, with when to try again.
-      onFailure: (error) =>
-        error._tag === "TooManySignIns"
-          ? HttpServerResponse.setHeader(
-              refusal(error, []),
-              "retry-after",
-              String(Flow.retryAfterSeconds(error.retryAfterMillis))
+    const startRoute = (request: HttpServerRequest.HttpServerRequest) =>
+      Effect.match(startFor(request), {
+        // Past startLimit: 429, with when to try again.
+        onFailure: (error) =>
+          error._tag === "TooManySignIns"
+            ? HttpServerResponse.setHeader(
+                refusal(error, []),
+                "retry-after",
+                String(Flow.retryAfterSeconds(error.retryAfterMillis))
+              )
+            : refusal(error, []),
+        onSuccess: ({ cookie, url }) =>
+          private_(
+            withCookies(
+              HttpServerResponse.redirect(Redacted.value(url), { status: 303 }),
+              withLegacyPin([cookie])
             )
-          : refusal(error, []),
-      onSuccess: ({ cookie, url }) =>
-        private_(
-          withCookies(
-            HttpServerResponse.redirect(Redacted.value(url), { status: 303 }),
-            withLegacyPin([cookie])
           )
-        )
-    })
+      })
     const routes: ReadonlyArray<HttpRouter.Route<never, never>> = [
       HttpRouter.route("HEAD", settings.startPath, headRefused),
       HttpRouter.route("HEAD", settings.callbackPath, headRefused),
       HttpRouter.route("GET", settings.startPath, (request) =>
-        Flow.isSpeculative((name) => request.headers[name]) ? Effect.succeed(speculativeRefused) : startRoute
+        Flow.isSpeculative((name) => request.headers[name])
+          ? Effect.succeed(speculativeRefused)
+          : startRoute(request)
       ),
       HttpRouter.route("GET", settings.callbackPath, (request) =>
         Effect.match(callback({ cookie: request.headers["cookie"], url: request.url }), {
@@ -1298,7 +1384,7 @@ export const make = (
       )
     ]
 
-    return { settings, start, callback, authenticate, signOut, routes } satisfies WebSignInService
+    return { settings, start, startFor, callback, authenticate, signOut, routes } satisfies WebSignInService
   })
 
 /**

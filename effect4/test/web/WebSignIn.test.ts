@@ -2809,6 +2809,78 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "routes: with startLimitKey, one visitor past startLimitPerKey is answered 429 while others still sign in, under startLimit; startFor counts the same key; the warning names no key",
+    () =>
+      Effect.gen(function* () {
+        const bot = "203.0.113.66"
+        const lines: Array<{ readonly level: string; readonly message: string }> = []
+        const logger = Logger.make((options) => {
+          lines.push({
+            level: options.logLevel,
+            message: Array.isArray(options.message) ? options.message.join(" ") : String(options.message)
+          })
+        })
+        const exit = yield* Effect.exit(
+          Effect.gen(function* () {
+            const service = yield* WebSignIn.WebSignIn
+            const app = yield* appHandler
+            const created = Effect.map(
+              FakePlex.requests,
+              (requests) => requests.filter((r) => r.route === "createPin").length
+            )
+            const from = (address: string) =>
+              serve(app, request("/auth/plex/start", { headers: { "x-forwarded-for": address } }))
+            assert.strictEqual((yield* from(bot)).status, 303)
+            assert.strictEqual((yield* from(bot)).status, 303)
+            // The bot's share (2) used up: 429 with when its window ends, plex.tv not asked.
+            const refused = yield* from(bot)
+            assert.strictEqual(refused.status, 429)
+            assert.strictEqual(refused.headers.get("retry-after"), "60")
+            assert.include(yield* Effect.promise(() => refused.text()), 'data-reason="TooMany"')
+            // The service's own start route of an app: the same key, the same share.
+            const own = request("/sign-in", { headers: { "x-forwarded-for": bot } })
+            assert.instanceOf(yield* failure(service.startFor(own)), WebSignIn.TooManySignIns)
+            yield* TestClock.adjust("10 seconds")
+            assert.strictEqual((yield* from(bot)).headers.get("retry-after"), "50")
+            assert.strictEqual(yield* created, 2)
+            // Other visitors are not locked out by it (startLimit 4 is not reached by refusals).
+            assert.strictEqual((yield* from("198.51.100.1")).status, 303)
+            const other = request("/sign-in", { headers: { "x-forwarded-for": "198.51.100.2" } })
+            assert.strictEqual((yield* service.startFor(other)).cookie.name, service.settings.pinCookie)
+            assert.strictEqual(yield* created, 4)
+            // startLimit stays the ceiling: a fifth PIN is refused for a new visitor and for a start without a key.
+            assert.strictEqual((yield* from("198.51.100.3")).status, 429)
+            assert.strictEqual((yield* serve(app, request("/auth/plex/start"))).status, 429)
+            assert.instanceOf(yield* failure(service.start), WebSignIn.TooManySignIns)
+            assert.strictEqual(yield* created, 4)
+            // The next window: the bot's share again.
+            yield* TestClock.adjust("50 seconds")
+            assert.strictEqual((yield* from(bot)).status, 303)
+            assert.strictEqual(yield* created, 5)
+          }).pipe(
+            Effect.scoped,
+            Effect.provide(
+              env({
+                startLimit: 4,
+                startLimitPerKey: 2,
+                startLimitKey: (req) => req.headers["x-forwarded-for"]?.split(",")[0]?.trim()
+              })
+            ),
+            Effect.provide(Logger.layer([logger])),
+            Effect.provideService(References.MinimumLogLevel, "All")
+          )
+        )
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        const warnings = lines.filter((line) => line.level === "Warn").map((line) => line.message)
+        assert.strictEqual(warnings.length, 2, warnings.join("\n"))
+        assert.include(warnings[0], "a visitor started 2 sign-ins within 60 s (startLimitPerKey)")
+        assert.include(warnings[1], "4 sign-ins were started within 60 s (startLimit)")
+        // The visitor's key (an address: personal data) is not logged.
+        assert.notInclude(lines.map((line) => line.message).join("\n"), bot)
+      })
+  )
+
+  it.effect(
     "startLimit: a start held between its clock read and its count, while another opens the next window, is counted in the window it read (no second window)",
     () =>
       Effect.gen(function* () {
@@ -2862,6 +2934,12 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         ),
         ...([0, "999 millis", -1, "-1 minute", Number.NaN, "Infinity", "soon"] as const).map(
           (value) => ["startLimitWindow", { startLimitWindow: value as never }] as const
+        ),
+        ...([0, 2.5, "5", null] as const).map(
+          (value) => ["startLimitPerKey", { startLimitPerKey: value as never }] as const
+        ),
+        ...(["x-forwarded-for", null, 1] as const).map(
+          (value) => ["startLimitKey", { startLimitKey: value as never }] as const
         )
       ] as const) {
         const error = yield* Effect.flip(build(bad))
@@ -2873,7 +2951,37 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
       }
       yield* build({ startLimit: 1, startLimitWindow: "1 second" })
       yield* build({ startLimit: 10_000, startLimitWindow: "1 hour" })
+      yield* build({ startLimitKey: () => undefined, startLimitPerKey: 1 })
     })
+  )
+
+  it.effect(
+    "isPrefetch: an HttpServerRequest's or a web Request's headers, as the start route tells a prefetch; anything else is InvalidInput",
+    () =>
+      Effect.sync(() => {
+        assert.isTrue(
+          WebSignIn.isPrefetch(request("/", { headers: { "Sec-Purpose": "prefetch;prerender" } }).headers)
+        )
+        assert.isTrue(WebSignIn.isPrefetch(new Request(APP, { headers: { "x-moz": "prefetch" } }).headers))
+        assert.isTrue(WebSignIn.isPrefetch({ Purpose: "prefetch" }))
+        assert.isFalse(
+          WebSignIn.isPrefetch(request("/", { headers: { "sec-fetch-mode": "navigate" } }).headers)
+        )
+        for (const bad of [undefined, null, "prefetch"]) {
+          const thrown = (() => {
+            try {
+              WebSignIn.isPrefetch(bad as never)
+            } catch (error) {
+              return error
+            }
+          })()
+          assert.instanceOf(thrown, PlexError.InvalidInput, String(bad))
+          if (thrown instanceof PlexError.InvalidInput) {
+            assert.strictEqual(thrown.operation, "WebSignIn.isPrefetch")
+            assert.strictEqual(thrown.field, "headers")
+          }
+        }
+      })
   )
 
   it.effect(
