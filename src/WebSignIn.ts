@@ -7,8 +7,10 @@
  *   `ClientIdentity` and answers the app.plex.tv URL, with a short-lived,
  *   signed, `HttpOnly`, `SameSite=Lax` cookie holding the PIN (its id and
  *   code never travel in a URL of the app). At most `startLimit` PINs per
- *   `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked); the
- *   start route creates none for a browser's prefetch or prerender.
+ *   `startLimitWindow`, and `startLimitPerKey` per visitor with
+ *   `startLimitKey` (`TooManySignIns` past it, plex.tv not asked); the
+ *   start route creates none for a browser's prefetch or prerender
+ *   ({@link isPrefetch}).
  * - {@link WebSignInService.callback}: back from app.plex.tv, refuses a
  *   return this browser did not start (login CSRF), checks the PIN once
  *   (with a short bounded wait), identifies the user, checks their access to
@@ -232,7 +234,8 @@ export class SessionStoreError
 
 /**
  * The service's bound on the PINs its start creates was reached: `startLimit` PINs within `startLimitWindow`
- * (default 30 a minute, per app process). No PIN was created, plex.tv was not asked. The start route answers 429
+ * (default 30 a minute, per app process), or, with `startLimitKey`, this visitor's `startLimitPerKey` (default 5)
+ * in that window, the others still allowed. No PIN was created, plex.tv was not asked. The start route answers 429
  * with `Retry-After` and a page saying to try again shortly; try again after `retryAfterMillis`, when the window
  * ends.
  *
@@ -256,8 +259,8 @@ export class TooManySignIns
 }
 
 /**
- * Errors of {@link WebSignInService.start}: plex.tv could not be asked for a PIN, or the service's `startLimit` was
- * reached.
+ * Errors of {@link WebSignInService.start}: plex.tv could not be asked for a PIN, or the service's `startLimit` (or
+ * the visitor's `startLimitPerKey`) was reached.
  *
  * @since 0.1.0
  * @category models
@@ -553,7 +556,7 @@ export interface WebSignInService {
    * the callback path is 405 (`Allow: GET`): no PIN is created nor checked. A `GET` of the start path that is a
    * browser's prefetch or prerender (`Sec-Purpose: prefetch`, the older `Purpose: prefetch`, `X-Moz: prefetch`,
    * `X-Purpose: preview`) is 503 with `Cache-Control: no-store`, no PIN created: the browser navigates for real
-   * when the visitor follows the link. Past `startLimit`, the start path answers 429 with `Retry-After`.
+   * when the visitor follows the link. Past `startLimit` (or the visitor's `startLimitPerKey`), the start path answers 429 with `Retry-After`.
    */
   readonly routes: HttpRouter.HttpRouter
 }

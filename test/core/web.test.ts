@@ -645,7 +645,7 @@ describe("core/web: the start route's guards (prefetches, startLimit)", () => {
     assert.include(page, '<a class="button" href="/start">Try again</a>')
     assert.strictEqual(
       SignIn.messages.tooManySignIns(1500),
-      "WebSignIn.start: too many sign-ins were started (startLimit): no PIN created; try again in 2 s"
+      "WebSignIn.start: too many sign-ins were started (startLimit, or this visitor's startLimitPerKey): no PIN created; try again in 2 s"
     )
   })
 })

@@ -545,5 +545,5 @@ export const messages = {
   unauthenticated: (reason: string): string => `WebSignIn: not signed in (${reason})`,
   sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`,
   tooManySignIns: (retryAfterMillis: number): string =>
-    `WebSignIn.start: too many sign-ins were started (startLimit): no PIN created; try again in ${retryAfterSeconds(retryAfterMillis)} s`
+    `WebSignIn.start: too many sign-ins were started (startLimit, or this visitor's startLimitPerKey): no PIN created; try again in ${retryAfterSeconds(retryAfterMillis)} s`
 } as const
