@@ -458,15 +458,15 @@ export interface Options {
   /** The window of `startLimit`, from the first start after the last window ended. Default 1 minute, at least 1 second. */
   readonly startLimitWindow?: Duration.DurationInput | undefined
   /**
-   * What identifies a visitor at the start, from the request (its headers: the library cannot know the client's
-   * address portably; behind your proxy, e.g. the address it puts in `X-Forwarded-For`, or `request.remoteAddress`
-   * when the server faces browsers): each key creates at most `startLimitPerKey` PINs per `startLimitWindow`, so
-   * that one visitor (a bot) using its share up does not lock the others out; `startLimit` stays the ceiling for
-   * all. `undefined` (or an empty string) is no key: that start is bounded by `startLimit` alone. A key that a
-   * client can choose (a header your proxy does not set) gives a bot a new share at will: derive it from what your
-   * proxy sets. Keys are kept in memory for the window only (at most `startLimit` of them: only a start that
-   * creates a PIN adds its key), never logged. A function (`InvalidInput` otherwise). Default: none (the service's
-   * `startLimit` only).
+   * What identifies a visitor at the start, from the request (the library cannot know the client's address
+   * portably): behind your proxy, e.g. the address it adds to `X-Forwarded-For` (its last entry; the ones before it
+   * are what the client sent), or `request.remoteAddress` when the server faces browsers. Each key creates at most
+   * `startLimitPerKey` PINs per `startLimitWindow`, so that one visitor (a bot) using its share up does not lock the
+   * others out; `startLimit` stays the ceiling for all. `undefined` (or an empty string) is no key: that start is
+   * bounded by `startLimit` alone. A key a client can choose (a header your proxy does not set) gives a bot a new
+   * share at will: derive it from what your proxy sets. Keys are kept in memory for the window only (at most
+   * `startLimit` of them: only a start that creates a PIN adds its key), never logged. A function (`InvalidInput`
+   * otherwise). Default: none (the service's `startLimit` only).
    */
   readonly startLimitKey?: ((request: HttpServerRequest.HttpServerRequest) => string | undefined) | undefined
   /**

@@ -2828,8 +2828,16 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
               FakePlex.requests,
               (requests) => requests.filter((r) => r.route === "createPin").length
             )
+            // The proxy appends the address it saw to what the client sent: a bot that sends a new made-up
+            // X-Forwarded-For each time gets no new share (the key is the proxy's entry, the last).
+            let spoofed = 0
             const from = (address: string) =>
-              serve(app, request("/auth/plex/start", { headers: { "x-forwarded-for": address } }))
+              serve(
+                app,
+                request("/auth/plex/start", {
+                  headers: { "x-forwarded-for": `192.0.2.${spoofed++}, ${address}` }
+                })
+              )
             assert.strictEqual((yield* from(bot)).status, 303)
             assert.strictEqual((yield* from(bot)).status, 303)
             // The bot's share (2) used up: 429 with when its window ends, plex.tv not asked.
@@ -2863,7 +2871,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
               env({
                 startLimit: 4,
                 startLimitPerKey: 2,
-                startLimitKey: (req) => req.headers["x-forwarded-for"]?.split(",")[0]?.trim()
+                startLimitKey: (req) => req.headers["x-forwarded-for"]?.split(",").at(-1)?.trim()
               })
             ),
             Effect.provide(Logger.layer([logger])),
