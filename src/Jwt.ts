@@ -1388,9 +1388,10 @@ export interface StoredOptions<E, R> {
  * others wait for the key and token it stores and use them, so a PIN login
  * asks for one approval. A new key is stored once `obtain` has given its
  * token, after it. `PlexAuth.signOut` through it forgets the stored token
- * and key (while the stored token is the one signed out): the next run makes
- * a new key and runs `obtain`, rather than exchanging the kept key for a new
- * token without the user.
+ * and key (while the stored token is one this layer held, or none; a token
+ * another process stored is left, with the key): the next run makes a new
+ * key and runs `obtain`, rather than exchanging the kept key for a new token
+ * without the user.
  *
  * @example
  * ```ts

@@ -498,7 +498,7 @@ export const layerStored = <E, R>(options: {
 
 /**
  * Forgets a stored token. `PlexAuth.signOut` through {@link layerStored}
- * already forgets the token it signed out.
+ * already forgets the token it signed out (and every other token it held).
  *
  * A key that is not a string fails with `InvalidInput`, removing nothing.
  *
