@@ -46,8 +46,9 @@ export const make = (options: {
   Effect.gen(function* () {
     const { keyEntry, store, tokenEntry } = options
     const held = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
-    // The tokens a sign-out forgot: never stored again (a write on its way when the sign-out began).
-    const forgotten = yield* Ref.make<ReadonlyArray<string>>([])
+    // The tokens a sign-out forgot: never stored again (a write on its way when the sign-out began). Redacted, as
+    // every token.
+    const forgotten = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
     // The layer's writes of a token and its sign-outs, one at a time.
     const lock = yield* Semaphore.make(1)
     const hold = (token: Redacted.Redacted<string>) =>
@@ -55,7 +56,7 @@ export const make = (options: {
     const keep = (token: Redacted.Redacted<string>) =>
       lock.withPermits(1)(
         Effect.flatMap(Ref.get(forgotten), (gone) =>
-          gone.includes(Redacted.value(token))
+          gone.some((forgot) => Redacted.value(forgot) === Redacted.value(token))
             ? Effect.void
             : Effect.ignore(store.set(tokenEntry, Redacted.value(token)), { log: "Debug" })
         )
@@ -67,7 +68,7 @@ export const make = (options: {
             text === undefined ? Effect.succeed(false) : isThisKey(text)
           )
     const forget = (
-      tokens: ReadonlyArray<string>,
+      tokens: ReadonlyArray<Redacted.Redacted<string>>,
       isThisKey: ((text: string) => Effect.Effect<boolean>) | undefined
     ) =>
       lock.withPermits(1)(
@@ -75,7 +76,7 @@ export const make = (options: {
           Ref.update(forgotten, (gone) => [...gone, ...tokens]),
           Effect.ignore(
             Effect.gen(function* () {
-              const mine = [...tokens, ...(yield* Ref.get(held)).map((token) => Redacted.value(token))]
+              const mine = [...tokens, ...(yield* Ref.get(held))].map((token) => Redacted.value(token))
               const keyIsThis = yield* storedKeyIsThis(isThisKey)
               // The token entry read last, just before its removal: the window in which another process's write
               // would be removed as well is as short as the store allows.
@@ -102,7 +103,11 @@ export const make = (options: {
             service.signedOut?.(token) ?? Effect.void,
             Effect.flatMap(service.token, (after) =>
               forget(
-                Facts.forgottenTokens(Redacted.value(token), Redacted.value(before), Redacted.value(after)),
+                Facts.forgottenTokens(
+                  Redacted.value(token),
+                  Redacted.value(before),
+                  Redacted.value(after)
+                ).map((text) => Redacted.make(text)),
                 isThisKey
               )
             )
