@@ -429,10 +429,11 @@ export const layerStored = <E, R>(options: {
         Effect.provideContext(options.obtain, yield* Effect.context<R>()),
         checkObtained("Credentials.layerStored")
       )
-      // The tokens this layer has held (`signOut.held`: the first, each a refresh gave), so that a re-authentication takes a token
-      // another process stored since (a `plex-auth login`, another run's re-authentication) before `obtain`
-      // asks for a new one, and never one of its own a failed store write left behind. Redacted, as every
-      // token, and the last few dozen only (`RefreshFacts.heldLimit` says why that is enough).
+      // The tokens this layer has held (`signOut.held`: the first, each a refresh gave), so that a re-authentication
+      // takes a token another process stored since (a `plex-auth login`, another run's re-authentication) before
+      // `obtain` asks for a new one, and never one of its own a failed store write left behind. Redacted, as every
+      // token, and the last few dozen only (`RefreshFacts.heldLimit` says why that is enough). A sign-out forgets
+      // them all.
       const fromStore = Effect.flatMap(
         Effect.orElseSucceed(store.get(key), () => undefined),
         (stored) =>
