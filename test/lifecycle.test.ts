@@ -5,7 +5,7 @@
  */
 import { type HttpClient, Error as PlatformError, KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, Ref, TestClock } from "effect"
+import { Context, Deferred, Effect, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { expectRequests, onlyRequest } from "./support/assertions.js"
@@ -533,6 +533,79 @@ describe("Credentials.layerStored", () => {
         )
       )
     }
+  )
+
+  /**
+   * `Credentials.layerStored` over `inner` (which starts with the token "good"), its `obtain` giving "fresh", its store
+   * writing "fresh" through `set` (to hold a write back, or fail it). No request is sent: the credentials are used
+   * directly, as `PlexAuth.signOut` uses them.
+   */
+  const storedOver = (
+    set: (key: string, value: string) => Effect.Effect<void, PlatformError.PlatformError>
+  ) =>
+    Effect.gen(function* () {
+      const inner = yield* KeyValueStore.KeyValueStore
+      yield* inner.set(Credentials.defaultStoreKey, "good")
+      const store = KeyValueStore.make({
+        ...inner,
+        set: (key, value) => (value === "fresh" ? set(key, value) : inner.set(key, value))
+      })
+      const context = yield* Layer.build(
+        Credentials.layerStored({ obtain: Effect.succeed(Redacted.make("fresh")) }).pipe(
+          Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store))
+        )
+      )
+      return Context.get(context, Credentials.Credentials)
+    })
+
+  it.scoped(
+    "a sign-out during the write of the token a refresh obtained leaves no token: the write lands first, or never",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const writing = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const credentials = yield* storedOver((key, value) =>
+          Deferred.succeed(writing, undefined).pipe(
+            Effect.zipRight(Deferred.await(release)),
+            Effect.zipRight(inner.set(key, value))
+          )
+        )
+        const refreshing = yield* Effect.fork(credentials.refresh!(Redacted.make("good")))
+        // The refresh has "fresh" (the credentials hold it), and its write is on its way when "good" is signed out:
+        // the sign-out drops "fresh" and must not leave it in the store for the next run, signed in again.
+        yield* Deferred.await(writing)
+        const signingOut = yield* Effect.fork(credentials.signedOut!(Redacted.make("good")))
+        // Whatever the sign-out can do before the write lands, it does (every step answers at once).
+        yield* Effect.repeatN(Effect.yieldNow(), 50)
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(signingOut)
+        yield* Fiber.await(refreshing)
+        assert.isTrue(Option.isNone(yield* inner.get(Credentials.defaultStoreKey)))
+        assert.strictEqual(Redacted.value(yield* credentials.token), "good")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.scoped("a sign-out forgets a token it held before, left in the store by a write that failed", () =>
+    Effect.gen(function* () {
+      const inner = yield* KeyValueStore.KeyValueStore
+      const credentials = yield* storedOver(() =>
+        Effect.fail(
+          new PlatformError.SystemError({
+            module: "KeyValueStore",
+            method: "set",
+            reason: "Unknown",
+            description: "the disk is full"
+          })
+        )
+      )
+      // "good" refused and replaced by "fresh", whose write failed: the store still holds "good".
+      assert.strictEqual(Redacted.value(yield* credentials.refresh!(Redacted.make("good"))), "fresh")
+      assert.deepStrictEqual(yield* inner.get(Credentials.defaultStoreKey), Option.some("good"))
+      // Signing out "fresh": "good" is this layer's too, and the next run would send it.
+      yield* credentials.signedOut!(Redacted.make("fresh"))
+      assert.isTrue(Option.isNone(yield* inner.get(Credentials.defaultStoreKey)))
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 })
 

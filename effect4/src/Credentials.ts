@@ -24,6 +24,7 @@ import type * as Schemas from "./Schemas.js"
 import { Credentials } from "./internal/credentials.js"
 import * as ObtainLease from "./internal/obtainLease.js"
 import * as Refresh from "./internal/refresh.js"
+import * as StoredSignOut from "./internal/storedSignOut.js"
 import { signInAs } from "./internal/signIn.js"
 import * as V from "./internal/validate.js"
 
@@ -420,22 +421,23 @@ export const layerStored = <E, R>(options: {
       const key = options.key ?? defaultStoreKey
       const stored = yield* store.get(key)
       const initial = stored === undefined ? undefined : V.tokenSync(stored)
-      // Keeping the token is best effort: a full disk must not fail a sign-in.
-      const keep = (token: Redacted.Redacted<string>) =>
-        Effect.ignore(store.set(key, Redacted.value(token)), { log: "Debug" })
+      // The one sign-out of the stored layers (internal/storedSignOut.ts): it forgets the tokens this layer held, and
+      // keeping a token (best effort: a full disk must not fail a sign-in) goes one write at a time with it.
+      const signOut = yield* StoredSignOut.make({ store, tokenEntry: key })
+      const keep = signOut.keep
       const obtain = Effect.flatMap(
         Effect.provideContext(options.obtain, yield* Effect.context<R>()),
         checkObtained("Credentials.layerStored")
       )
-      // The tokens this layer has held (the first, each it stored), so that a re-authentication takes a token
-      // another process stored since (a `plex-auth login`, another run's re-authentication) before `obtain`
-      // asks for a new one, and never one of its own a failed store write left behind. Redacted, as every
-      // token, and the last few dozen only (`RefreshFacts.heldLimit` says why that is enough).
-      const held = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
+      // The tokens this layer has held (`signOut.held`: the first, each a refresh gave), so that a re-authentication
+      // takes a token another process stored since (a `plex-auth login`, another run's re-authentication) before
+      // `obtain` asks for a new one, and never one of its own a failed store write left behind. Redacted, as every
+      // token, and the last few dozen only (`RefreshFacts.heldLimit` says why that is enough). A sign-out forgets
+      // them all.
       const fromStore = Effect.flatMap(
         Effect.orElseSucceed(store.get(key), () => undefined),
         (stored) =>
-          Effect.map(Ref.get(held), (tokens) => {
+          Effect.map(signOut.held, (tokens) => {
             const token = RefreshFacts.storedReplacement(stored, (token) =>
               tokens.some((mine) => Redacted.value(mine) === token)
             )
@@ -455,7 +457,7 @@ export const layerStored = <E, R>(options: {
         (yield* Effect.flatMap(obtainShared(true), ({ taken, token }) =>
           taken ? Effect.succeed(token) : Effect.as(keep(token), token)
         ))
-      yield* Ref.set(held, [first])
+      yield* signOut.hold(first)
       // The token the refresh in flight took from the store (refreshes are single flight: one at a time). It is
       // not written back: another process may have stored a newer one since it was read, or removed it (a
       // sign-out), and writing it back would put that process's old or revoked token in their place.
@@ -467,8 +469,6 @@ export const layerStored = <E, R>(options: {
           Effect.as(Ref.set(taken, fromOther ? token : undefined), token)
         )
       )
-      const hold = (token: Redacted.Redacted<string>) =>
-        Ref.update(held, (tokens) => RefreshFacts.heldNext(tokens, token))
       // A token a refresh obtained is stored only when the credentials keep it: not one a sign-out dropped.
       const credentials = yield* Refresh.make({
         initial: first,
@@ -483,7 +483,7 @@ export const layerStored = <E, R>(options: {
           ),
         onRenewed: (token) =>
           Effect.andThen(
-            hold(token),
+            signOut.hold(token),
             Effect.flatMap(Ref.get(taken), (fromStore) =>
               fromStore !== undefined && Redacted.value(fromStore) === Redacted.value(token)
                 ? Effect.void
@@ -491,33 +491,15 @@ export const layerStored = <E, R>(options: {
             )
           )
       })
-      // A signed-out token in the store is of no use to the next run: forget it (best effort, as keeping it).
-      const forget = (tokens: ReadonlyArray<Redacted.Redacted<string>>) =>
-        Effect.ignore(
-          Effect.flatMap(store.get(key), (current) =>
-            tokens.some((token) => current === Redacted.value(token)) ? store.remove(key) : Effect.void
-          ),
-          { log: "Debug" }
-        )
-      return {
-        ...credentials,
-        // The token a refresh obtained while the sign-out was on its way is dropped (`refresh.ts`): forgotten too.
-        signedOut: (token: Redacted.Redacted<string>) =>
-          Effect.flatMap(credentials.token, (before) =>
-            Effect.andThen(
-              credentials.signedOut?.(token) ?? Effect.void,
-              Effect.flatMap(credentials.token, (after) =>
-                forget(before === after ? [token] : [token, before])
-              )
-            )
-          )
-      }
+      // A signed-out token in the store is of no use to the next run: the sign-out forgets it (best effort, as
+      // keeping it), and every other token this layer held.
+      return signOut.signingOut(credentials)
     })
   )
 
 /**
  * Forgets a stored token. `PlexAuth.signOut` through {@link layerStored}
- * already forgets the token it signed out.
+ * already forgets the token it signed out (and every other token it held).
  *
  * A key that is not a string fails with `InvalidInput`, removing nothing.
  *

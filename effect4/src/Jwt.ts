@@ -51,6 +51,7 @@ import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
 import { JwtHost, type JwtHostService } from "./internal/jwtHost.js"
 import * as ObtainLease from "./internal/obtainLease.js"
 import * as Refresh from "./internal/refresh.js"
+import * as StoredSignOut from "./internal/storedSignOut.js"
 import { PinReadAt } from "./internal/pinReadAt.js"
 import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import { Credentials, type CredentialsService } from "./Credentials.js"
@@ -1374,9 +1375,10 @@ export interface StoredOptions<E, R> {
  * others wait for the key and token it stores and use them, so a PIN login
  * asks for one approval. A new key is stored once `obtain` has given its
  * token, after it. `PlexAuth.signOut` through it forgets the stored token
- * and key (while the stored token is the one signed out): the next run makes
- * a new key and runs `obtain`, rather than exchanging the kept key for a new
- * token without the user.
+ * and key (while the stored token is one this layer held, or none; a token
+ * another process stored is left, with the key): the next run makes a new
+ * key and runs `obtain`, rather than exchanging the kept key for a new token
+ * without the user.
  *
  * @example
  * ```ts
@@ -1424,42 +1426,23 @@ export const layerStored = <E, R>(
         })
       )
       const margin = Duration.toMillis(refreshMargin)
-      const keep = (jwt: PlexJwt) =>
-        Effect.ignore(store.set(tokenEntry, Redacted.value(jwt.token)), { log: "Debug" })
+      // The one sign-out of the stored layers (internal/storedSignOut.ts), as `Credentials.layerStored`'s: it forgets
+      // the tokens this layer held, and the key with them; keeping a token (best effort) goes one write at a time
+      // with it.
+      const signOut = yield* StoredSignOut.make({ store, tokenEntry, keyEntry })
+      // Each token this layer keeps is one it holds (stored, or taken from another process).
+      const keep = (jwt: PlexJwt) => Effect.andThen(signOut.hold(jwt.token), signOut.keep(jwt.token))
       // A signed-out token in the store is of no use to the next run, and neither is its key: with the key
-      // alone, the next run would exchange it for a new token, signed in again without the user. Both are
-      // forgotten (best effort, as keeping them) while the stored token is the one signed out, or the one a
-      // refresh replaced while the sign-out was on its way (dropped, `refresh.ts`), as `Credentials.layerStored`
-      // forgets its token; the key only while it is still this key (another process may have stored another).
-      const forgetSignedOut = (key: DeviceKey, tokens: ReadonlyArray<Redacted.Redacted<string>>) =>
-        Effect.ignore(
-          Effect.gen(function* () {
-            const current = yield* store.get(tokenEntry)
-            if (!tokens.some((token) => current === Redacted.value(token))) return
-            // The key first: a token left without it (the token's removal failed, or was interrupted) is not used
-            // (no key, no stored credentials), a key left without its token is exchanged for a new one.
-            const storedKeyText = yield* store.get(keyEntry)
-            const stored =
-              storedKeyText === undefined
-                ? undefined
-                : yield* Effect.orElseSucceed(importKey(Redacted.make(storedKeyText)), () => undefined)
-            if (stored?.thumbprint === key.thumbprint) yield* store.remove(keyEntry)
-            yield* store.remove(tokenEntry)
-          }),
-          { log: "Debug" }
-        )
-      const forgettingOnSignOut = (key: DeviceKey, service: CredentialsService): CredentialsService => ({
-        ...service,
-        signedOut: (token) =>
-          Effect.flatMap(service.token, (before) =>
-            Effect.andThen(
-              service.signedOut?.(token) ?? Effect.void,
-              Effect.flatMap(service.token, (after) =>
-                forgetSignedOut(key, before === after ? [token] : [token, before])
-              )
-            )
+      // alone, the next run would exchange it for a new token, signed in again without the user. The sign-out
+      // forgets both (best effort, as keeping them) while the stored token is one this layer held, or none; the key
+      // only while it is still this key (another process may have stored another).
+      const forgettingOnSignOut = (key: DeviceKey, service: CredentialsService): CredentialsService =>
+        signOut.signingOut(service, (text) =>
+          Effect.map(
+            Effect.orElseSucceed(importKey(Redacted.make(text)), () => undefined),
+            (stored) => stored?.thumbprint === key.thumbprint
           )
-      })
+        )
       // The credentials of a stored key: its stored token while fresh, else the key exchanged, else `obtain`.
       const fromStoredKey = (key: DeviceKey) =>
         Effect.gen(function* () {
@@ -1515,9 +1498,11 @@ export const layerStored = <E, R>(
           const keepOwn = (jwt: PlexJwt) =>
             Effect.flatMap(Ref.get(taken), (fromOther) =>
               fromOther !== undefined && Redacted.value(fromOther) === Redacted.value(jwt.token)
-                ? Effect.void
+                ? signOut.hold(jwt.token)
                 : keep(jwt)
             )
+          // The stored token, bound to this key and not expired, is one this layer knew of: a sign-out forgets it.
+          if (Option.isSome(storedJwt)) yield* signOut.hold(storedJwt.value.token)
           const service = yield* credentialsWith(
             {
               key,

@@ -4,7 +4,10 @@
  * generated once and kept.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Layer from "effect/Layer"
@@ -535,6 +538,72 @@ describe("Credentials.layerStored", () => {
         )
       )
     }
+  )
+
+  /**
+   * `Credentials.layerStored` over `inner` (which starts with the token "good"), its `obtain` giving "fresh", its store
+   * writing "fresh" through `set` (to hold a write back, or fail it). No request is sent: the credentials are used
+   * directly, as `PlexAuth.signOut` uses them.
+   */
+  const storedOver = (
+    set: (key: string, value: string) => Effect.Effect<void, KeyValueStore.KeyValueStoreError>
+  ) =>
+    Effect.gen(function* () {
+      const inner = yield* KeyValueStore.KeyValueStore
+      yield* inner.set(Credentials.defaultStoreKey, "good")
+      const store = KeyValueStore.make({
+        ...inner,
+        set: (key, value) => (value === "fresh" ? set(key, value) : inner.set(key, value))
+      })
+      const context = yield* Layer.build(
+        Credentials.layerStored({ obtain: Effect.succeed(Redacted.make("fresh")) }).pipe(
+          Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store))
+        )
+      )
+      return Context.get(context, Credentials.Credentials)
+    })
+
+  it.effect(
+    "a sign-out during the write of the token a refresh obtained leaves no token: the write lands first, or never",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const writing = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const credentials = yield* storedOver((key, value) =>
+          Deferred.succeed(writing, undefined).pipe(
+            Effect.andThen(Deferred.await(release)),
+            Effect.andThen(inner.set(key, value))
+          )
+        )
+        const refreshing = yield* Effect.forkChild(credentials.refresh!(Redacted.make("good")))
+        // The refresh has "fresh" (the credentials hold it), and its write is on its way when "good" is signed out:
+        // the sign-out drops "fresh" and must not leave it in the store for the next run, signed in again.
+        yield* Deferred.await(writing)
+        const signingOut = yield* Effect.forkChild(credentials.signedOut!(Redacted.make("good")))
+        // Whatever the sign-out can do before the write lands, it does (every step answers at once).
+        for (let turn = 0; turn < 50; turn++) yield* Effect.yieldNow
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(signingOut)
+        yield* Fiber.await(refreshing)
+        assert.isUndefined(yield* inner.get(Credentials.defaultStoreKey))
+        assert.strictEqual(Redacted.value(yield* credentials.token), "good")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.effect("a sign-out forgets a token it held before, left in the store by a write that failed", () =>
+    Effect.gen(function* () {
+      const inner = yield* KeyValueStore.KeyValueStore
+      const credentials = yield* storedOver(() =>
+        Effect.fail(new KeyValueStore.KeyValueStoreError({ message: "the disk is full", method: "set" }))
+      )
+      // "good" refused and replaced by "fresh", whose write failed: the store still holds "good".
+      assert.strictEqual(Redacted.value(yield* credentials.refresh!(Redacted.make("good"))), "fresh")
+      assert.strictEqual(yield* inner.get(Credentials.defaultStoreKey), "good")
+      // Signing out "fresh": "good" is this layer's too, and the next run would send it.
+      yield* credentials.signedOut!(Redacted.make("fresh"))
+      assert.isUndefined(yield* inner.get(Credentials.defaultStoreKey))
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 })
 

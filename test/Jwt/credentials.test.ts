@@ -712,6 +712,77 @@ describe("Jwt.layerStored", () => {
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
 
+  /**
+   * `Jwt.layerStored` (its `obtain` a PIN login stand-in) over the memory store, its writes of the token failing
+   * while `failing` is set; `inner` is the store itself.
+   */
+  const storedFailingWrites = Effect.gen(function* () {
+    const inner = yield* KeyValueStore.KeyValueStore
+    const failing = yield* Ref.make(false)
+    const store = KeyValueStore.make({
+      ...inner,
+      set: (key, value) =>
+        Effect.flatMap(Ref.get(failing), (fail) =>
+          fail && key === `${Jwt.defaultStoreKey}/token`
+            ? Effect.fail(
+                new PlatformError.SystemError({
+                  module: "KeyValueStore",
+                  method: "set",
+                  reason: "Unknown",
+                  description: "the disk is full"
+                })
+              )
+            : inner.set(key, value)
+        )
+    })
+    const layer = Jwt.layerStored({
+      obtain: (key) => Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+    }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store)))
+    return { inner, failing, layer }
+  })
+
+  it.effect(
+    "PlexAuth.signOut through it forgets a token it held before, left by a write that failed, and the key: not signed in again by the next run",
+    () =>
+      Effect.gen(function* () {
+        const { failing, inner, layer } = yield* storedFailingWrites
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            const credentials = Context.get(context, Credentials.Credentials)
+            const first = yield* credentials.token
+            // Refreshed ahead of its expiry; the write of the new token fails: the store keeps the first, still good.
+            yield* Ref.set(failing, true)
+            yield* TestClock.adjust(hours(6 * 24 + 12))
+            const second = yield* credentials.token
+            assert.notStrictEqual(Redacted.value(second), Redacted.value(first))
+            assert.deepStrictEqual(
+              yield* inner.get(`${Jwt.defaultStoreKey}/token`),
+              Option.some(Redacted.value(first))
+            )
+            yield* PlexAuth.signOut().pipe(Effect.provide(context))
+          })
+        )
+        // Left, the first token (bound to the kept key) would sign the next run in without the user.
+        assert.isTrue(Option.isNone(yield* inner.get(`${Jwt.defaultStoreKey}/token`)))
+        assert.isTrue(Option.isNone(yield* inner.get(`${Jwt.defaultStoreKey}/device-key`)))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
+    "PlexAuth.signOut through it forgets its key kept alone (the token's write failed): the next run does not exchange it",
+    () =>
+      Effect.gen(function* () {
+        const { failing, inner, layer } = yield* storedFailingWrites
+        yield* Ref.set(failing, true)
+        yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => PlexAuth.signOut().pipe(Effect.provide(context)))
+        )
+        assert.isTrue(Option.isNone(yield* inner.get(`${Jwt.defaultStoreKey}/token`)))
+        assert.isTrue(Option.isNone(yield* inner.get(`${Jwt.defaultStoreKey}/device-key`)))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
   it.effect(
     "PlexAuth.signOut through it forgets the key first: a store that fails to remove the token leaves no key to exchange",
     () =>

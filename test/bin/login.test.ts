@@ -6,6 +6,9 @@
  * (inProcess.ts) against `--fake`, or against a loopback fake started here
  * (`--plex-tv`), whose requests the test reads.
  */
+import * as fs from "node:fs/promises"
+import * as http from "node:http"
+import * as path from "node:path"
 import { assert, describe } from "@effect/vitest"
 import { it } from "../support/it.js"
 import { Effect, Redacted } from "effect"
@@ -17,6 +20,24 @@ import * as Output from "../../src/bin/internal/output.js"
 
 const password = Redacted.value(FakePlex.defaults.password)
 const tokenKey = "effect-plex-auth/token"
+
+/** A plex.tv stand-in on loopback answering with `handle`; its URL. Closed with the test's scope. */
+const loopbackPlexTv = (
+  handle: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void>
+) =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.promise(
+        () =>
+          new Promise<http.Server>((resolve) => {
+            const server = http.createServer((request, response) => void handle(request, response))
+            server.listen(0, "127.0.0.1", () => resolve(server))
+          })
+      ),
+      (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    ),
+    (server) => `http://127.0.0.1:${(server.address() as { readonly port: number }).port}`
+  )
 
 /** The sign-in form fields the loopback fake received. */
 const signInForms = (server: FakePlexServer.FakePlexServerService) =>
@@ -440,6 +461,31 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
         const json = yield* run(["whoami", "--json"])
         assert.strictEqual(JSON.parse(json.stdout).username, hostileUser)
         assert.notInclude(json.stdout, "\x1b")
+      })
+  )
+
+  it.scoped(
+    "logout leaves a token another process saved while plex.tv was asked to sign out: only the token it signed out is forgotten",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* writeStore(dir, { [tokenKey]: "saved-token" })
+        // plex.tv on loopback: while it answers the sign-out, another process sharing the store (an app that signed
+        // in again) saves a token of its own.
+        const url = yield* loopbackPlexTv(async (request, response) => {
+          if (request.method === "DELETE" && request.url?.startsWith("/api/v2/users/signout")) {
+            const entries = JSON.parse(await fs.readFile(path.join(dir, "store.json"), "utf8"))
+            await fs.writeFile(
+              path.join(dir, "store.json"),
+              JSON.stringify({ ...entries, [tokenKey]: "app-token" }),
+              { mode: 0o600 }
+            )
+            response.writeHead(204).end()
+          } else response.writeHead(404).end()
+        })
+        const logout = yield* cli(["--config-dir", dir, "--plex-tv", url, "logout"])
+        assertExit(logout, 0)
+        assert.strictEqual((yield* readStore(dir))!.entries[tokenKey], "app-token")
       })
   )
 })

@@ -14,6 +14,7 @@ import * as Policy from "../../src/core/policy.js"
 import { excerpt, revealWith, scrub, withSecretHeaderNames } from "../../src/core/redact.js"
 import * as Refresh from "../../src/core/refresh.js"
 import * as Request from "../../src/core/request.js"
+import * as SignOut from "../../src/core/signOut.js"
 import * as V from "../../src/core/validate.js"
 
 describe("core/identity", () => {
@@ -254,6 +255,37 @@ describe("core/refresh: the obtain lease", () => {
     )
     assert.isUndefined(Refresh.liveLeaseHolder(Refresh.encodeLease("other", now), now))
     assert.strictEqual(Refresh.liveLeaseHolder(Refresh.encodeLease("other", now + 1), now), "other")
+  })
+})
+
+describe("core/signOut: what the stored layers' sign-out forgets", () => {
+  it("the signed-out token, and the token a refresh obtained that the sign-out dropped", () => {
+    assert.deepStrictEqual(SignOut.forgottenTokens("a", "a", "a"), ["a"])
+    assert.deepStrictEqual(SignOut.forgottenTokens("a", "b", "a"), ["a", "b"])
+    // Not dropped (a later token the sign-out leaves the credentials with): only the signed-out one.
+    assert.deepStrictEqual(SignOut.forgottenTokens("a", "c", "c"), ["a"])
+  })
+
+  it("removes a token the layer knew of, and its own key with it or with none; another process's, never", () => {
+    const known = (token: string) => token === "mine"
+    assert.deepStrictEqual(SignOut.removal({ token: "mine" }, known), { token: true, key: false })
+    assert.deepStrictEqual(SignOut.removal({ token: "mine", keyIsThis: true }, known), {
+      token: true,
+      key: true
+    })
+    assert.deepStrictEqual(SignOut.removal({ token: "mine", keyIsThis: false }, known), {
+      token: true,
+      key: false
+    })
+    assert.deepStrictEqual(SignOut.removal({ token: undefined, keyIsThis: true }, known), {
+      token: false,
+      key: true
+    })
+    assert.deepStrictEqual(SignOut.removal({ token: "other", keyIsThis: true }, known), {
+      token: false,
+      key: false
+    })
+    assert.deepStrictEqual(SignOut.removal({ token: undefined }, known), { token: false, key: false })
   })
 })
 

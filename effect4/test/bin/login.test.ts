@@ -11,6 +11,7 @@
  * (src/core/cli, tested once in the Effect 3 edition).
  */
 import * as fs from "node:fs/promises"
+import * as http from "node:http"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
@@ -26,6 +27,24 @@ const tokenKey = "effect-plex-auth/token"
 /** Writes the store file as the CLI keeps it (mode 0600). */
 const writeStore = (dir: string, entries: Record<string, string>) =>
   Effect.promise(() => fs.writeFile(path.join(dir, "store.json"), JSON.stringify(entries), { mode: 0o600 }))
+
+/** A plex.tv stand-in on loopback answering with `handle`; its URL. Closed with the test's scope. */
+const loopbackPlexTv = (
+  handle: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void>
+) =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.promise(
+        () =>
+          new Promise<http.Server>((resolve) => {
+            const server = http.createServer((request, response) => void handle(request, response))
+            server.listen(0, "127.0.0.1", () => resolve(server))
+          })
+      ),
+      (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    ),
+    (server) => `http://127.0.0.1:${(server.address() as { readonly port: number }).port}`
+  )
 
 /** The sign-in form fields the loopback fake received. */
 const signInForms = (server: FakePlexServer.FakePlexServerService) =>
@@ -397,6 +416,33 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
           const json = yield* run(["whoami", "--json"])
           assert.strictEqual(JSON.parse(json.stdout).username, hostileUser)
           assert.notInclude(json.stdout, "\x1b")
+        })
+      )
+  )
+
+  it.live(
+    "logout leaves a token another process saved while plex.tv was asked to sign out: only the token it signed out is forgotten",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          yield* writeStore(dir, { [tokenKey]: "saved-token" })
+          // plex.tv on loopback: while it answers the sign-out, another process sharing the store (an app that
+          // signed in again) saves a token of its own.
+          const url = yield* loopbackPlexTv(async (request, response) => {
+            if (request.method === "DELETE" && request.url?.startsWith("/api/v2/users/signout")) {
+              const entries = JSON.parse(await fs.readFile(path.join(dir, "store.json"), "utf8"))
+              await fs.writeFile(
+                path.join(dir, "store.json"),
+                JSON.stringify({ ...entries, [tokenKey]: "app-token" }),
+                { mode: 0o600 }
+              )
+              response.writeHead(204).end()
+            } else response.writeHead(404).end()
+          })
+          const logout = yield* cli(["--config-dir", dir, "--plex-tv", url, "logout"])
+          assertExit(logout, 0)
+          assert.strictEqual((yield* readStore(dir))![tokenKey], "app-token")
         })
       )
   )

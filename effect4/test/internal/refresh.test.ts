@@ -5,7 +5,8 @@
  * others (and for the next call): a sign-in is never sent twice because the
  * caller who started it was cancelled. Closing the scope interrupts it, and a
  * sign-out during it wins. The sign-in is held on a latch (`Deferred`): no
- * sleeps.
+ * sleeps. Last, the stored layers' sign-out: a token it forgot is never
+ * written after it.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
@@ -23,6 +24,7 @@ import * as Scope from "effect/Scope"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Refresh from "../../src/internal/refresh.js"
+import * as StoredSignOut from "../../src/internal/storedSignOut.js"
 import { withCapturedLogs } from "../support/observe.js"
 import { makeHoldingClock } from "../support/holdingClock.js"
 
@@ -383,5 +385,32 @@ describe("refresh: the warning of a failed refresh ahead of expiry", () => {
           }
         })
       )
+  )
+})
+
+describe("the stored layers' sign-out (internal/storedSignOut.ts)", () => {
+  it.effect(
+    "a token a sign-out forgot is never written after it: a refresh's write that comes late is dropped",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* store.set("token", "good")
+        const signOut = yield* StoredSignOut.make({ store, tokenEntry: "token" })
+        yield* signOut.hold(Redacted.make("good"))
+        // Credentials whose refresh had obtained "fresh" when the sign-out of "good" was told, which dropped it.
+        const reads = [Redacted.make("fresh"), Redacted.make("good")]
+        const service = signOut.signingOut({
+          token: Effect.sync(() => reads.shift()!),
+          signedOut: () => Effect.void
+        })
+        yield* service.signedOut!(Redacted.make("good"))
+        assert.isUndefined(yield* store.get("token"))
+        // The refresh's write of "fresh", after the sign-out: it would sign the next run in again.
+        yield* signOut.keep(Redacted.make("fresh"))
+        assert.isUndefined(yield* store.get("token"))
+        // A token no sign-out forgot is written.
+        yield* signOut.keep(Redacted.make("later"))
+        assert.strictEqual(yield* store.get("token"), "later")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 })

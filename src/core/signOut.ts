@@ -1,0 +1,46 @@
+/**
+ * The decisions of the one sign-out of the stored layers (`Credentials.layerStored`, `Jwt.layerStored`), as plain
+ * functions: which tokens a sign-out forgets, and what it removes from the store given what it read there. Each
+ * edition's `internal/storedSignOut.ts` runs them over its `KeyValueStore`.
+ *
+ * What a sign-out guarantees, racing another process that shares the store (docs/tokens.md, "Signing out and other
+ * processes"): once it returns, the store holds no token this layer knew of (the one signed out, the one a refresh
+ * obtained that the sign-out dropped, and each it held: the one it started with, each it stored or took), and the
+ * layer never stores one of those again; a token another process stored is left to that process, and this layer,
+ * signed out, never takes it (signing in again is the caller's call). A `KeyValueStore` has no compare-and-swap: a
+ * token another process stores between the sign-out's read of the entry and its removal is removed too.
+ *
+ * @internal
+ */
+
+/**
+ * The tokens a sign-out of `signedOut` forgets besides those the layer held: it, and `before`, the token the
+ * credentials held when the sign-out was told, when they hold another (`after`) once told: a refresh of the
+ * signed-out token obtained it while the sign-out was on its way, and the sign-out dropped it (`refresh.ts`,
+ * `signOutDrops`).
+ */
+export const forgottenTokens = (signedOut: string, before: string, after: string): ReadonlyArray<string> =>
+  before === after || before === signedOut ? [signedOut] : [signedOut, before]
+
+/** What a sign-out removes from the store. */
+export interface Removal {
+  /** The token's entry. */
+  readonly token: boolean
+  /** The device key's entry (`Jwt.layerStored`). */
+  readonly key: boolean
+}
+
+/**
+ * What a sign-out removes, from what it read: the token entry when it holds a token the layer knew of (`known`);
+ * the device key's entry (`Jwt.layerStored`: `keyIsThis`, the stored key is the layer's own) when the token entry
+ * holds one the layer knew of or none: the key alone would be exchanged for a new token by the next run, signed in
+ * again without the user. A token another process stored (one the layer never knew) is left, and with it the key:
+ * that process's to use (its own key, or the one it shares with this layer).
+ */
+export const removal = (
+  stored: { readonly token: string | undefined; readonly keyIsThis?: boolean | undefined },
+  known: (token: string) => boolean
+): Removal => {
+  const token = stored.token !== undefined && known(stored.token)
+  return { token, key: stored.keyIsThis === true && (token || stored.token === undefined) }
+}

@@ -1,0 +1,117 @@
+/**
+ * The one sign-out of the stored layers (`Credentials.layerStored`, `Jwt.layerStored`; the decisions in
+ * `core/signOut.ts`): a sign-out through the layer's credentials forgets, in its store, every token the layer knew of
+ * (and, with `Jwt.layerStored`, its device key), and the layer's own writes of a token go one at a time with it, so
+ * that a write of a token the sign-out dropped, on its way when the sign-out began, never lands after it. The Effect 4
+ * edition's twin is `effect4/src/internal/storedSignOut.ts`.
+ *
+ * @internal
+ */
+import type * as KeyValueStore from "@effect/platform/KeyValueStore"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as RefreshFacts from "../core/refresh.js"
+import * as Facts from "../core/signOut.js"
+import type { CredentialsService } from "../Credentials.js"
+
+/** The sign-out of one stored layer, and the writes of its tokens. */
+export interface StoredSignOut {
+  /** Records a token the layer holds (the one it started with, each it stored or took): a sign-out forgets it. */
+  readonly hold: (token: Redacted.Redacted<string>) => Effect.Effect<void>
+  /** The tokens the layer held, oldest first (the last `RefreshFacts.heldLimit`). */
+  readonly held: Effect.Effect<ReadonlyArray<Redacted.Redacted<string>>>
+  /**
+   * Stores `token` (best effort: a failure is logged at Debug), one write at a time with the sign-out, unless a
+   * sign-out forgot it already.
+   */
+  readonly keep: (token: Redacted.Redacted<string>) => Effect.Effect<void>
+  /**
+   * `service`, its `signedOut` also forgetting what the store holds of the layer (best effort). `isThisKey`
+   * (`Jwt.layerStored`): whether the device key's stored text is the layer's key.
+   */
+  readonly signingOut: (
+    service: CredentialsService,
+    isThisKey?: (text: string) => Effect.Effect<boolean>
+  ) => CredentialsService
+}
+
+/** The sign-out of the layer keeping its token under `tokenEntry` (and, `Jwt.layerStored`, its key under `keyEntry`). */
+export const make = (options: {
+  readonly store: KeyValueStore.KeyValueStore
+  readonly tokenEntry: string
+  readonly keyEntry?: string | undefined
+}): Effect.Effect<StoredSignOut> =>
+  Effect.gen(function* () {
+    const { keyEntry, store, tokenEntry } = options
+    const held = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
+    // The tokens a sign-out forgot: never stored again (a write on its way when the sign-out began). Redacted, as
+    // every token.
+    const forgotten = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
+    // The layer's writes of a token and its sign-outs, one at a time.
+    const lock = yield* Effect.makeSemaphore(1)
+    const hold = (token: Redacted.Redacted<string>) =>
+      Ref.update(held, (tokens) => RefreshFacts.heldNext(tokens, token))
+    const keep = (token: Redacted.Redacted<string>) =>
+      lock.withPermits(1)(
+        Effect.flatMap(Ref.get(forgotten), (gone) =>
+          gone.some((forgot) => Redacted.value(forgot) === Redacted.value(token))
+            ? Effect.void
+            : Effect.ignoreLogged(store.set(tokenEntry, Redacted.value(token)))
+        )
+      )
+    const storedKeyIsThis = (isThisKey: ((text: string) => Effect.Effect<boolean>) | undefined) =>
+      keyEntry === undefined || isThisKey === undefined
+        ? Effect.succeed(false)
+        : Effect.flatMap(store.get(keyEntry), (text) =>
+            Option.isNone(text) ? Effect.succeed(false) : isThisKey(text.value)
+          )
+    const forget = (
+      tokens: ReadonlyArray<Redacted.Redacted<string>>,
+      isThisKey: ((text: string) => Effect.Effect<boolean>) | undefined
+    ) =>
+      lock.withPermits(1)(
+        Effect.zipRight(
+          Ref.update(forgotten, (gone) => [...gone, ...tokens]),
+          Effect.ignoreLogged(
+            Effect.gen(function* () {
+              const mine = [...tokens, ...(yield* Ref.get(held))].map((token) => Redacted.value(token))
+              const keyIsThis = yield* storedKeyIsThis(isThisKey)
+              // The token entry read last, just before its removal: the window in which another process's write
+              // would be removed as well is as short as the store allows.
+              const stored = Option.getOrUndefined(yield* store.get(tokenEntry))
+              const removal = Facts.removal({ token: stored, keyIsThis }, (token) => mine.includes(token))
+              // The key first: a token left without it (its removal failed) is not used, a key left alone would be
+              // exchanged for a new token.
+              if (removal.key && keyEntry !== undefined) yield* store.remove(keyEntry)
+              if (removal.token) yield* store.remove(tokenEntry)
+            })
+          )
+        )
+      )
+    const signingOut = (
+      service: CredentialsService,
+      isThisKey?: (text: string) => Effect.Effect<boolean>
+    ): CredentialsService => ({
+      ...service,
+      // The token a refresh obtained while the sign-out was on its way is dropped (`refresh.ts`): forgotten too.
+      signedOut: (token) =>
+        Effect.flatMap(service.token, (before) =>
+          Effect.zipRight(
+            service.signedOut?.(token) ?? Effect.void,
+            Effect.flatMap(service.token, (after) =>
+              forget(
+                Facts.forgottenTokens(
+                  Redacted.value(token),
+                  Redacted.value(before),
+                  Redacted.value(after)
+                ).map((text) => Redacted.make(text)),
+                isThisKey
+              )
+            )
+          )
+        )
+    })
+    return { hold, held: Ref.get(held), keep, signingOut }
+  })
