@@ -79,19 +79,3 @@ export const outgoing = <S, B>(
     }
   }
 }
-
-/**
- * What a failed operation's span adds: `error.type`, the error's tag (OpenTelemetry's name for the kind of
- * error an operation ended with: `Unauthorized`, `RateLimited`, `NetworkError`, ...), and `plex.error.reason`
- * when the kind is in a `reason` of fixed words (`NetworkError`'s `Timeout` or `Transport`, `Unexpected`'s
- * `Status`, `Decode`, ..., `PinExpired`'s). Fixed words only: never a value, never a secret (`InvalidInput`'s
- * free-text reason is left out).
- */
-export const failureAttributes = (error: unknown): Readonly<Record<string, string>> => {
-  if (typeof error !== "object" || error === null) return {}
-  const { _tag: tag, reason } = error as { readonly _tag?: unknown; readonly reason?: unknown }
-  if (typeof tag !== "string") return {}
-  return typeof reason === "string" && tag !== "InvalidInput"
-    ? { "error.type": tag, "plex.error.reason": reason }
-    : { "error.type": tag }
-}

@@ -35,7 +35,7 @@ import * as Identity from "../core/identity.js"
 import * as Facts from "../core/answer.js"
 import { mayRetry, neverReachedServer, outcomeUnknown } from "../core/policy.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../core/redact.js"
-import { failureAttributes, outgoing } from "../core/request.js"
+import { outgoing } from "../core/request.js"
 import type { TwoFactorReader } from "../core/twoFactor.js"
 import { notFoundRefusals, read, type Refusals, signInRefusals, type Success, withResponse } from "./read.js"
 import { afterRefusal } from "./refresh.js"
@@ -306,12 +306,7 @@ export const execute = <S extends Spec<any>>(
     const attributes = { ...out.attributes, "plex.retry_count": 0 }
     return Effect.useSpan(operation, { kind: "client", captureStackTrace: false, attributes }, (opened) => {
       span = opened
-      // A failure's kind, as attributes an exporter can group by (the exit holds the error itself).
-      return Effect.tapError(guardedRun, (error) =>
-        Effect.sync(() => {
-          for (const [key, value] of Object.entries(failureAttributes(error))) opened.attribute(key, value)
-        })
-      )
+      return guardedRun
     })
     // The one place the engine's errors are narrowed to the operation's: `read` makes the two-factor errors
     // only for `twoFactor` specs and `NotFound` only for `notFound` ones.

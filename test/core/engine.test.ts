@@ -504,24 +504,6 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
     })
   })
 
-  it("a failure's span attributes: its tag as error.type, a reason of fixed words, nothing of InvalidInput's text", () => {
-    assert.deepStrictEqual(
-      Request.failureAttributes({ _tag: "NetworkError", reason: "Timeout", detail: "30 s" }),
-      {
-        "error.type": "NetworkError",
-        "plex.error.reason": "Timeout"
-      }
-    )
-    assert.deepStrictEqual(Request.failureAttributes({ _tag: "RateLimited", retryAfter: 5 }), {
-      "error.type": "RateLimited"
-    })
-    assert.deepStrictEqual(Request.failureAttributes({ _tag: "InvalidInput", reason: "must be a URL: x" }), {
-      "error.type": "InvalidInput"
-    })
-    assert.deepStrictEqual(Request.failureAttributes(new Error("boom")), {})
-    assert.deepStrictEqual(Request.failureAttributes(undefined), {})
-  })
-
   it("names the server as OpenTelemetry does: the host name alone (an IPv6 address unbracketed), the port apart", () => {
     const at = (baseUrl: string) => {
       const { attributes } = Request.outgoing(

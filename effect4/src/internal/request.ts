@@ -36,7 +36,7 @@ import { timeoutDetail } from "../../../src/core/answer.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../../../src/core/redact.js"
 import { reauthenticationOf } from "../../../src/core/refresh.js"
 import type { TwoFactorReader } from "../../../src/core/twoFactor.js"
-import { failureAttributes, outgoing } from "../../../src/core/request.js"
+import { outgoing } from "../../../src/core/request.js"
 import { ClientIdentity } from "../ClientIdentity.js"
 import { Credentials } from "./credentials.js"
 import * as Errors from "../PlexError.js"
@@ -371,12 +371,7 @@ export const execute = <S extends Spec<any>>(
       },
       (opened) => {
         span = opened
-        // A failure's kind, as attributes an exporter can group by (the exit holds the error itself).
-        return Effect.tapError(run, (error) =>
-          Effect.sync(() => {
-            for (const [key, value] of Object.entries(failureAttributes(error))) opened.attribute(key, value)
-          })
-        )
+        return run
       }
     )
     // The one place the engine's errors are narrowed to the operation's: `refused` makes the two-factor errors
