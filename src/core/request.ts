@@ -24,7 +24,7 @@ export interface Outgoing<B> {
   /** The body carries a secret: never resent to another origin. */
   readonly secretBody: boolean
   /** The operation span's attributes: the endpoint's seed name, never a secret. */
-  readonly attributes: Record<string, string | number>
+  readonly attributes: Record<string, string>
 }
 
 /**
@@ -71,10 +71,7 @@ export const outgoing = <S, B>(
     attributes: {
       "plex.operation": endpoint.endpoint,
       "http.request.method": endpoint.method,
-      // As OpenTelemetry names them (and the platform's span has them): the host name alone, an IPv6 address
-      // without its brackets, and the port, the scheme's when the URL gives none.
-      "server.address": url.hostname.replace(/^\[(.*)\]$/, "$1"),
-      "server.port": url.port === "" ? (url.protocol === "http:" ? 80 : 443) : Number(url.port),
+      "server.address": url.host,
       "url.path": endpoint.spanPath ?? url.pathname
     }
   }
