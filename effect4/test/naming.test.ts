@@ -357,4 +357,22 @@ describe("a flow has a span of its own around the spans of its steps", () => {
       assert.isTrue(isChildOf(listing!, check!))
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
+
+  it.effect(
+    "a cached checker's ServerAccess.check runs inside the caller's span, as an uncached check does",
+    () =>
+      Effect.gen(function* () {
+        const checker = yield* ServerAccess.makeChecker(FakePlex.defaults.serverId, { ttl: "1 minute" })
+        const { exit, spans } = yield* withRecordedSpans(
+          checker.check(FakePlex.defaults.token).pipe(Effect.withSpan("app.request"))
+        )
+        assert.strictEqual(exit._tag, "Success")
+        const [request] = named(spans, "app.request")
+        const [check] = named(spans, "ServerAccess.check", "internal")
+        const [listing] = named(spans, "Resources.list", "client")
+        // The lookup runs on a fiber of the cache's, with the cache's services, but in the caller's trace.
+        assert.isTrue(isChildOf(check!, request!), "ServerAccess.check is a child of the caller's span")
+        assert.isTrue(isChildOf(listing!, check!))
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
 })

@@ -4,11 +4,12 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Tracer from "effect/Tracer"
 
 /**
  * One lookup in flight (or done): the fiber it runs on until it ends (then only its exit is kept, so a finished
@@ -59,7 +60,15 @@ export const sharedCache = <K, A, E, R>(options: {
     // The lookup, on a fiber of its own: its exit kept with its expiry, its fiber let go.
     const start = (key: K, k: unknown, flight: Flight<A, E>) =>
       Effect.flatMap(
-        Effect.exit(Effect.mapInputContext(options.lookup(key), (_: Context.Context<never>) => context)),
+        Effect.exit(
+          Effect.mapInputContext(options.lookup(key), (caller: Context.Context<never>) => {
+            // The cache's context, but the span of the caller who started the lookup (as Effect 4's `Cache`, which
+            // merges the caller's context over its own): else the lookup's spans (`ServerAccess.check` and its
+            // `Resources.list`) start traces of their own, apart from the request that asked (a web sign-in's).
+            const parent = Context.getOption(caller, Tracer.ParentSpan)
+            return parent._tag === "Some" ? Context.add(context, Tracer.ParentSpan, parent.value) : context
+          })
+        ),
         (exit) =>
           Effect.map(Clock.currentTimeMillis, (now) => {
             const ttl = Duration.toMillis(options.timeToLive(exit))
