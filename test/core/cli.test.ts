@@ -372,10 +372,25 @@ describe("core/cli", () => {
       "--password=true",
       "off"
     ])
-    // true and false stay its value (as @effect/cli's wizard writes them); other words, inline values, and what
-    // follows `--` are not touched.
+    // Only true and false, exactly: another case is the next argument too.
+    assert.deepStrictEqual(Render.switchesAlone(["whoami", "--json", "TRUE", "--fake", "False"]), [
+      "whoami",
+      "--json=true",
+      "TRUE",
+      "--fake=true",
+      "False"
+    ])
+    // --no- and a switch's name is the switch off; a word after it is the next argument.
+    assert.deepStrictEqual(
+      Render.switchesAlone(["devices", "revoke", "--no-json", "1", "--no-fake", "--no-no-remember-me"]),
+      ["devices", "revoke", "--json=false", "1", "--fake=false", "--no-remember-me=false"]
+    )
+    // true and false stay its value (as @effect/cli's wizard writes them); other words, inline values, --no- and
+    // a name that is no switch's, and what follows `--` are not touched.
     for (const args of [
-      ["whoami", "--json", "true", "--fake", "FALSE"],
+      ["whoami", "--json", "true", "--fake", "false"],
+      ["login", "--no-remember-me", "--no-json=true", "--no-help", "--no-frob"],
+      ["home", "switch", "--", "--no-json", "1"],
       ["devices", "revoke", "--json=no", "1"],
       ["devices", "revoke", "--json", "7"],
       ["home", "switch", "--", "--json", "1"],
@@ -605,6 +620,10 @@ describe("core/cli", () => {
     assert.strictEqual(Render.optionAsValue(["token", "transient", "--server", "-x"]), missing("--server"))
     assert.strictEqual(Render.optionAsValue(["--config-dir=-v", "whoami"]), inline("--config-dir"))
     assert.strictEqual(Render.optionAsValue(["login", "--login=--password"]), inline("--login"))
+    // --no-json is --json=false (switchesAlone): it takes no value inline; --no- and a name no switch has is the parser's.
+    assert.strictEqual(Render.optionAsValue(["whoami", "--no-json=true"]), "--no-json takes no value.")
+    assert.strictEqual(Render.optionAsValue(["--no-fake=", "whoami"]), "--no-fake takes no value.")
+    assert.isUndefined(Render.optionAsValue(["whoami", "--no-frob=1"]))
     // The first one found; a value that is the name of a value option is still a value when it does not start with -.
     assert.strictEqual(
       Render.optionAsValue(["--config-dir", "d", "login", "--login", "-v"]),
