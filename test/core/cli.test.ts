@@ -357,6 +357,40 @@ describe("core/cli", () => {
     })
   })
 
+  it("inFakeTerms: a --fake run's failure names the fake's hosts, not their loopback ports; offline says what to do", () => {
+    const fake = {
+      plexTvUrl: "http://127.0.0.1:4000",
+      serverUrl: "http://127.0.0.1:40001/",
+      urls: ["http://127.0.0.1:4000", "http://127.0.0.1:40001", "http://127.0.0.1:4002"],
+      offline: true
+    }
+    const network = (message: string) => ({ message, exitCode: Failure.ExitCode.Network })
+    assert.deepStrictEqual(
+      Failure.inFakeTerms(network("Could not reach http://127.0.0.1:4000: fetch failed."), fake),
+      network(`Could not reach the fake plex.tv: fetch failed. ${Failure.fakeOfflineHint}`)
+    )
+    // A port that starts with another's digits is its own; the fake's other hosts are the fake.
+    assert.strictEqual(
+      Failure.inFakeTerms(
+        network("http://127.0.0.1:40001 and http://127.0.0.1:4002 did not answer in time."),
+        {
+          ...fake,
+          offline: false
+        }
+      ).message,
+      "the fake server and the fake did not answer in time."
+    )
+    // Another URL (a --server given) is as it was, and so is the failure: no hint.
+    const other = network("Could not reach http://127.0.0.1:1: fetch failed: bad port.")
+    assert.deepStrictEqual(Failure.inFakeTerms(other, fake), other)
+    // The hint for a network failure only.
+    const refused = {
+      message: "Plex refused the saved token (HTTP 401).",
+      exitCode: Failure.ExitCode.Unauthorized
+    }
+    assert.deepStrictEqual(Failure.inFakeTerms(refused, fake), refused)
+  })
+
   it("switchesAlone: after a space a switch takes only true or false; another boolean word is the next argument", () => {
     assert.deepStrictEqual(Render.switchesAlone(["devices", "revoke", "--json", "1"]), [
       "devices",
