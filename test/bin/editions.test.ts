@@ -656,6 +656,41 @@ const checks: ReadonlyArray<Check> = [
     exit: 1,
     says: '{"error":{"kind":"Generic"'
   },
+  // Only true and false, exactly, after a space: TRUE is the next argument (one too many for whoami), which
+  // each parser had refused in its own words (render.ts switchesAlone).
+  {
+    args: fake("whoami", "--json", "TRUE"),
+    kind: "same",
+    exit: 2,
+    says: '"message":"Unexpected argument: `plex-auth whoami` takes none."'
+  },
+  {
+    args: fake("whoami", "--fake", "False"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Unexpected argument: `plex-auth whoami` takes none."
+  },
+  // --no-json is --json=false in both (the Effect 3 parser knew no --no-json; the Effect 4 one took the word
+  // after it as a value it refused: "Invalid value for flag --json").
+  {
+    args: fake("whoami", "--no-json", "1"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Unexpected argument: `plex-auth whoami` takes none."
+  },
+  {
+    args: fake("devices", "revoke", "--no-json", "1"),
+    kind: "same",
+    exit: 1,
+    says: "plex-auth: The account has no device 1"
+  },
+  { args: fake("whoami", "--json", "--no-json"), kind: "same", exit: 2, says: "--json was given twice" },
+  {
+    args: fake("whoami", "--no-json=false"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: --no-json takes no value."
+  },
   // true and false after a space are still the value (as @effect/cli's wizard writes them).
   {
     args: fake("devices", "revoke", "--json", "false", "1"),

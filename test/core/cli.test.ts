@@ -357,6 +357,40 @@ describe("core/cli", () => {
     })
   })
 
+  it("inFakeTerms: a --fake run's failure names the fake's hosts, not their loopback ports; offline says what to do", () => {
+    const fake = {
+      plexTvUrl: "http://127.0.0.1:4000",
+      serverUrl: "http://127.0.0.1:40001/",
+      urls: ["http://127.0.0.1:4000", "http://127.0.0.1:40001", "http://127.0.0.1:4002"],
+      offline: true
+    }
+    const network = (message: string) => ({ message, exitCode: Failure.ExitCode.Network })
+    assert.deepStrictEqual(
+      Failure.inFakeTerms(network("Could not reach http://127.0.0.1:4000: fetch failed."), fake),
+      network(`Could not reach the fake plex.tv: fetch failed. ${Failure.fakeOfflineHint}`)
+    )
+    // A port that starts with another's digits is its own; the fake's other hosts are the fake.
+    assert.strictEqual(
+      Failure.inFakeTerms(
+        network("http://127.0.0.1:40001 and http://127.0.0.1:4002 did not answer in time."),
+        {
+          ...fake,
+          offline: false
+        }
+      ).message,
+      "the fake server and the fake did not answer in time."
+    )
+    // Another URL (a --server given) is as it was, and so is the failure: no hint.
+    const other = network("Could not reach http://127.0.0.1:1: fetch failed: bad port.")
+    assert.deepStrictEqual(Failure.inFakeTerms(other, fake), other)
+    // The hint for a network failure only.
+    const refused = {
+      message: "Plex refused the saved token (HTTP 401).",
+      exitCode: Failure.ExitCode.Unauthorized
+    }
+    assert.deepStrictEqual(Failure.inFakeTerms(refused, fake), refused)
+  })
+
   it("switchesAlone: after a space a switch takes only true or false; another boolean word is the next argument", () => {
     assert.deepStrictEqual(Render.switchesAlone(["devices", "revoke", "--json", "1"]), [
       "devices",
@@ -372,10 +406,25 @@ describe("core/cli", () => {
       "--password=true",
       "off"
     ])
-    // true and false stay its value (as @effect/cli's wizard writes them); other words, inline values, and what
-    // follows `--` are not touched.
+    // Only true and false, exactly: another case is the next argument too.
+    assert.deepStrictEqual(Render.switchesAlone(["whoami", "--json", "TRUE", "--fake", "False"]), [
+      "whoami",
+      "--json=true",
+      "TRUE",
+      "--fake=true",
+      "False"
+    ])
+    // --no- and a switch's name is the switch off; a word after it is the next argument.
+    assert.deepStrictEqual(
+      Render.switchesAlone(["devices", "revoke", "--no-json", "1", "--no-fake", "--no-no-remember-me"]),
+      ["devices", "revoke", "--json=false", "1", "--fake=false", "--no-remember-me=false"]
+    )
+    // true and false stay its value (as @effect/cli's wizard writes them); other words, inline values, --no- and
+    // a name that is no switch's, and what follows `--` are not touched.
     for (const args of [
-      ["whoami", "--json", "true", "--fake", "FALSE"],
+      ["whoami", "--json", "true", "--fake", "false"],
+      ["login", "--no-remember-me", "--no-json=true", "--no-help", "--no-frob"],
+      ["home", "switch", "--", "--no-json", "1"],
       ["devices", "revoke", "--json=no", "1"],
       ["devices", "revoke", "--json", "7"],
       ["home", "switch", "--", "--json", "1"],
@@ -605,6 +654,10 @@ describe("core/cli", () => {
     assert.strictEqual(Render.optionAsValue(["token", "transient", "--server", "-x"]), missing("--server"))
     assert.strictEqual(Render.optionAsValue(["--config-dir=-v", "whoami"]), inline("--config-dir"))
     assert.strictEqual(Render.optionAsValue(["login", "--login=--password"]), inline("--login"))
+    // --no-json is --json=false (switchesAlone): it takes no value inline; --no- and a name no switch has is the parser's.
+    assert.strictEqual(Render.optionAsValue(["whoami", "--no-json=true"]), "--no-json takes no value.")
+    assert.strictEqual(Render.optionAsValue(["--no-fake=", "whoami"]), "--no-fake takes no value.")
+    assert.isUndefined(Render.optionAsValue(["whoami", "--no-frob=1"]))
     // The first one found; a value that is the name of a value option is still a value when it does not start with -.
     assert.strictEqual(
       Render.optionAsValue(["--config-dir", "d", "login", "--login", "-v"]),

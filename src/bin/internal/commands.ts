@@ -124,7 +124,14 @@ const inSession =
   (after: GlobalValues, options: { readonly authAppVariable?: boolean } = {}) =>
   <A, E, R>(work: (globals: RunGlobals) => Effect.Effect<A, E, R>) =>
     Effect.flatMap(globals(after, options.authAppVariable === true), (merged) =>
-      Effect.provide(work(merged), Session.layer(merged))
+      Effect.provide(
+        Effect.flatMap(Session.Session, (session) =>
+          Effect.mapError(work(merged), (error) =>
+            error instanceof CliFailure ? Session.inFakeTerms(session, error) : error
+          )
+        ),
+        Session.layer(merged)
+      )
     )
 
 /** The saved token as `Credentials`; "not logged in" when there is none. */

@@ -184,6 +184,24 @@ const startSessionFake = (store: KeyValueStore.KeyValueStore, scenarios: Readonl
     return yield* startFake({ scenarios, savedToken, savedUser })
   })
 
+/**
+ * A failure of a `--fake` run in words that hold once the run has ended (core/cli/failure.ts inFakeTerms): the
+ * fake's loopback origins named, and with `PLEX_AUTH_FAKE=offline` what to do. Without `--fake`, as it is.
+ */
+export const inFakeTerms = (session: Context.Tag.Service<Session>, failure: CliFailure): CliFailure =>
+  Option.match(session.fake, {
+    onNone: () => failure,
+    onSome: (fake) =>
+      new CliFailure(
+        CoreFailure.inFakeTerms(failure, {
+          plexTvUrl: fake.plexTvUrl,
+          serverUrl: fake.serverUrl,
+          urls: fake.urls,
+          offline: session.scenarios.has("offline")
+        })
+      )
+  })
+
 /** Everything a command needs, for the given global options. */
 export const layer = (
   globals: Globals

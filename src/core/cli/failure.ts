@@ -372,6 +372,53 @@ export const jsonRequested = (argv: ReadonlyArray<string>): boolean => {
   return false
 }
 
+/** The loopback fake of a `--fake` run, as {@link inFakeTerms} names it. */
+export interface FakeOrigins {
+  /** Its plex.tv's base URL. */
+  readonly plexTvUrl: string
+  /** Its server's base URL. */
+  readonly serverUrl: string
+  /** Every origin it answers on (its plex.tv and server among them). */
+  readonly urls: ReadonlyArray<string>
+  /** Whether `PLEX_AUTH_FAKE=offline` has it close every connection unanswered. */
+  readonly offline: boolean
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/** What a `--fake` run that met `PLEX_AUTH_FAKE=offline` adds to its "Could not reach" failure. */
+export const fakeOfflineHint =
+  "PLEX_AUTH_FAKE=offline has the fake close every connection unanswered: run without offline in PLEX_AUTH_FAKE to reach it."
+
+/**
+ * A `--fake` run's failure in words that still hold once the run has ended:
+ * the embedded fake's loopback origins (a new port each run, nothing
+ * listening there after it) named as what they are, `the fake plex.tv`,
+ * `the fake server`, `the fake` (for its other hosts); and a network failure
+ * (exit 5) with `PLEX_AUTH_FAKE=offline` says it was that scenario's doing,
+ * and how to run without it ({@link fakeOfflineHint}). Other URLs (a
+ * `--server` given) are not touched; the exit code stays.
+ */
+export const inFakeTerms = (failure: Failure, fake: FakeOrigins): Failure => {
+  const plexTv = originOf(fake.plexTvUrl)
+  const server = originOf(fake.serverUrl)
+  const named: ReadonlyArray<readonly [string, string]> = [
+    [plexTv, "the fake plex.tv"],
+    [server, "the fake server"],
+    ...fake.urls
+      .map(originOf)
+      .filter((origin) => origin !== plexTv && origin !== server)
+      .map((origin) => [origin, "the fake"] as const)
+  ]
+  // Not in a longer port that starts with the same digits (`:4000` in `:40001`).
+  const message = named.reduce(
+    (text, [origin, name]) => text.replace(new RegExp(`${escapeRegExp(origin)}(?!\\d)`, "g"), name),
+    failure.message
+  )
+  const offline = fake.offline && failure.exitCode === ExitCode.Network && message !== failure.message
+  return { message: offline ? `${message} ${fakeOfflineHint}` : message, exitCode: failure.exitCode }
+}
+
 /** A failure as printed on stderr: `plex-auth: <message>`, or its JSON under `--json`. */
 export const failureText = (failure: Failure, options: { readonly json: boolean }): string =>
   options.json ? jsonError(failure.message, failure.exitCode) : `plex-auth: ${neutralise(failure.message)}`

@@ -1007,25 +1007,44 @@ const switches: ReadonlyArray<string> = [...globalBooleans, ...commandBooleans].
 )
 
 /**
- * The command line with a switch ({@link switches}) followed by a boolean word
- * other than `true` or `false` (`devices revoke --json 1`, `home switch --json
- * yes`) made a switch alone: `--json=true 1`, the word the next of the command
- * line (the device id, the user). Both parsers took the word as the switch's
- * value (then "Missing argument <id>"); after a space a switch takes only
- * `true` or `false`, as @effect/cli's wizard writes it (`whoami --json true`),
- * and its other values inline only (`--json=no`). Nothing after `--` is read.
+ * The command line with each switch ({@link switches}) read alike by both
+ * parsers, before anything else reads it; nothing after `--` is touched.
+ * - After a space a switch takes only `true` or `false`, exactly, as
+ *   @effect/cli's wizard writes it (`whoami --json true`); its other values
+ *   inline only (`--json=no`), where case matters too (`--json=TRUE` is
+ *   refused, {@link optionAsValue}). A switch followed by another word that
+ *   reads as a boolean, in any case (`devices revoke --json 1`, `home switch
+ *   --json yes`, `whoami --json TRUE`), is made a switch alone, `--json=true`,
+ *   the word the next of the command line (the device id, the user; for
+ *   `whoami`, an argument too many). Both parsers took `1` and `yes` as the
+ *   switch's value (then "Missing argument <id>"), and each refused `TRUE` in
+ *   its own words.
+ * - `--no-json` (and `--no-fake`, `--no-password`, ... : `--no-` and the name
+ *   of a switch) is the switch off, `--json=false`, in both editions: effect/cli
+ *   (Effect 4) read it (and took the word after it as a value it then refused:
+ *   `--no-json 1`), @effect/cli (Effect 3) did not know it. A word after it is
+ *   the next of the command line, as after `--json=false`; a value inline
+ *   (`--no-json=true`) is refused ({@link optionAsValue}).
  * Both CLIs hand the command line through this first.
  */
 export const switchesAlone = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
   const end = argv.indexOf("--")
   const words = end === -1 ? argv : argv.slice(0, end)
   const detached = (word: string | undefined) =>
-    word !== undefined &&
-    booleanWords.includes(word.toLowerCase()) &&
-    !["true", "false"].includes(word.toLowerCase())
-  const args = words.map((arg, i) => (switches.includes(arg) && detached(words[i + 1]) ? `${arg}=true` : arg))
+    word !== undefined && booleanWords.includes(word.toLowerCase()) && word !== "true" && word !== "false"
+  const args = words.map((arg, i) =>
+    negatedSwitch(arg)
+      ? `${arg.replace(/^--no-/, "--")}=false`
+      : switches.includes(arg) && detached(words[i + 1])
+        ? `${arg}=true`
+        : arg
+  )
   return end === -1 ? args : [...args, ...argv.slice(end)]
 }
+
+/** `--no-` and the name of a switch ({@link switches}): `--no-json`, `--no-no-remember-me`. */
+const negatedSwitch = (arg: string): boolean =>
+  arg.startsWith("--no-") && switches.includes(arg.replace(/^--no-/, "--"))
 
 /**
  * Why a switch ({@link switches}) given a value inline that is none of the
@@ -1066,6 +1085,9 @@ export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined =
     const [name = "", inline] = words[i]!.startsWith("--") ? words[i]!.split(/=(.*)/s, 2) : [words[i]!]
     if (inline !== undefined && (builtInFlags.includes(name) || name === "--wizard"))
       return `${name} takes no value.`
+    // `--no-json=true`: effect/cli refused it in its words (@effect/cli knew no `--no-json`), switchesAlone
+    // having made `--no-json` alone `--json=false`.
+    if (inline !== undefined && negatedSwitch(name)) return `${name} takes no value.`
     // Case matters: both parsers refuse `--json=TRUE` (each in its words).
     if (inline !== undefined && switches.includes(name) && !booleanWords.includes(inline)) {
       return switchValueMessage(name)

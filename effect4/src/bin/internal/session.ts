@@ -258,6 +258,7 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
         authAppUrl
       }
       return yield* work(session).pipe(
+        Effect.mapError((error) => (error instanceof CliFailure ? inFakeTerms(session, error) : error)),
         Effect.provideService(FileStore.KeyValueStore, store),
         Effect.provideService(ClientIdentity.ClientIdentity, client),
         Effect.provideService(PlexTv.PlexTv, plexTv),
@@ -265,6 +266,22 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
       )
     })
   )
+
+/**
+ * A failure of a `--fake` run in words that hold once the run has ended (core/cli/failure.ts inFakeTerms): the
+ * fake's loopback origins named, and with `PLEX_AUTH_FAKE=offline` what to do. Without `--fake`, as it is.
+ */
+export const inFakeTerms = (session: Session, failure: CliFailure): CliFailure =>
+  session.fake === undefined
+    ? failure
+    : new CliFailure(
+        Core.inFakeTerms(failure, {
+          plexTvUrl: session.fake.plexTvUrl,
+          serverUrl: session.fake.serverUrl,
+          urls: session.fake.urls,
+          offline: session.scenarios.has("offline")
+        })
+      )
 
 /** The saved token, or "Not logged in" (exit 3). */
 export const savedToken = (session: Session) =>
