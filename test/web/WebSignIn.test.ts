@@ -2890,6 +2890,40 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "startLimitKey that throws is the app's defect: that start dies with it (the start route too), no PIN created, nothing counted",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const created = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "createPin").length
+        )
+        const broken = { headers: { "x-no-address": "1" } }
+        for (const exit of [
+          yield* Effect.exit(service.startFor(request("/sign-in", broken))),
+          yield* Effect.exit(run(service.routes, request("/auth/plex/start", broken)))
+        ]) {
+          assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), String(exit))
+          if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "no address")
+        }
+        assert.strictEqual(yield* created, 0)
+        // Nothing counted: startLimit 1 still lets a visitor start.
+        assert.strictEqual((yield* run(service.routes, request("/auth/plex/start"))).status, 303)
+        assert.strictEqual(yield* created, 1)
+      }).pipe(
+        Effect.provide(
+          env({
+            startLimit: 1,
+            startLimitKey: (req) => {
+              if (req.headers["x-no-address"] !== undefined) throw new Error("no address")
+              return "198.51.100.1"
+            }
+          })
+        )
+      )
+  )
+
+  it.effect(
     "startLimit: a start held between its clock read and its count, while another opens the next window, is counted in the window it read (no second window)",
     () =>
       Effect.gen(function* () {
