@@ -2899,10 +2899,11 @@ describe("WebSignIn middleware and routes", () => {
           (requests) => requests.filter((r) => r.route === "createPin").length
         )
         const broken = { headers: { "x-no-address": "1" } }
-        for (const exit of [
+        const exits: ReadonlyArray<Exit.Exit<unknown, unknown>> = [
           yield* Effect.exit(service.startFor(request("/sign-in", broken))),
           yield* Effect.exit(run(service.routes, request("/auth/plex/start", broken)))
-        ]) {
+        ]
+        for (const exit of exits) {
           assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), String(exit))
           if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "no address")
         }
