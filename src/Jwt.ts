@@ -1555,6 +1555,11 @@ export const layerStored = <E, R>(
           : Option.none()
       })
       const obtainNew = Effect.gen(function* () {
+        // A token stored without a key this layer can use (none, or one it could not read) is one it knew of, as the
+        // one a stored key's layer starts with: a sign-out forgets it. Left by a failed write of the token `obtain`
+        // gives, it would keep the new key beside it, which the next run would exchange for a new token.
+        const before = Option.flatten(yield* Effect.option(store.get(tokenEntry)))
+        if (Option.isSome(before)) yield* signOut.hold(Redacted.make(before.value))
         const key = yield* generateKey
         const service = yield* Scope.extend(
           credentialsWith(

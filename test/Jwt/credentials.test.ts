@@ -784,6 +784,23 @@ describe("Jwt.layerStored", () => {
   )
 
   it.effect(
+    "PlexAuth.signOut through it forgets a token stored without a key before it made its own, left by a write that failed, and the key",
+    () =>
+      Effect.gen(function* () {
+        const { failing, inner, layer } = yield* storedFailingWrites
+        // A token from before, without a key to use it with (its key was lost): the layer makes a key and runs `obtain`.
+        yield* inner.set(`${Jwt.defaultStoreKey}/token`, "left-from-before")
+        yield* Ref.set(failing, true)
+        yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => PlexAuth.signOut().pipe(Effect.provide(context)))
+        )
+        // Left, the new key would be exchanged for a new token by the next run (the token beside it is not its).
+        assert.isTrue(Option.isNone(yield* inner.get(`${Jwt.defaultStoreKey}/device-key`)))
+        assert.isTrue(Option.isNone(yield* inner.get(`${Jwt.defaultStoreKey}/token`)))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
     "PlexAuth.signOut through it forgets the expired token it started with, left by a write that failed, and the key: not signed in again by the next run",
     () =>
       Effect.gen(function* () {
