@@ -3001,6 +3001,13 @@ describe("WebSignIn middleware and routes", () => {
         )
         assert.isTrue(WebSignIn.isPrefetch(new Request(APP, { headers: { "x-moz": "prefetch" } }).headers))
         assert.isTrue(WebSignIn.isPrefetch({ Purpose: "prefetch" }))
+        // A Headers of another implementation (a fetch polyfill, another realm's): read through its own `get`.
+        const foreign = new (class {
+          get(name: string) {
+            return name === "sec-purpose" ? "prefetch" : null
+          }
+        })()
+        assert.isTrue(WebSignIn.isPrefetch(foreign as never))
         assert.isFalse(
           WebSignIn.isPrefetch(request("/", { headers: { "sec-fetch-mode": "navigate" } }).headers)
         )
