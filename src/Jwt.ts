@@ -1514,8 +1514,10 @@ export const layerStored = <E, R>(
                 ? signOut.hold(jwt.token)
                 : keep(jwt)
             )
-          // The stored token, bound to this key and not expired, is one this layer knew of: a sign-out forgets it.
-          if (Option.isSome(storedJwt)) yield* signOut.hold(storedJwt.value.token)
+          // The token stored beside this key when the layer started is one it knew of, still good or not: a sign-out
+          // forgets it. An expired one is still there when the write of the token that replaced it failed, and,
+          // left, it would keep the key beside it, which the next run would exchange for a new token.
+          if (Option.isSome(storedText)) yield* signOut.hold(Redacted.make(storedText.value))
           const service = yield* credentialsWith(
             {
               key,
@@ -1553,6 +1555,11 @@ export const layerStored = <E, R>(
           : Option.none()
       })
       const obtainNew = Effect.gen(function* () {
+        // A token stored without a key this layer can use (none, or one it could not read) is one it knew of, as the
+        // one a stored key's layer starts with: a sign-out forgets it. Left by a failed write of the token `obtain`
+        // gives, it would keep the new key beside it, which the next run would exchange for a new token.
+        const before = Option.flatten(yield* Effect.option(store.get(tokenEntry)))
+        if (Option.isSome(before)) yield* signOut.hold(Redacted.make(before.value))
         const key = yield* generateKey
         const service = yield* Scope.extend(
           credentialsWith(

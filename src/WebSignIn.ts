@@ -466,7 +466,9 @@ export interface Options {
    * bounded by `startLimit` alone. A key a client can choose (a header your proxy does not set) gives a bot a new
    * share at will: derive it from what your proxy sets. Keys are kept in memory for the window only (at most
    * `startLimit` of them: only a start that creates a PIN adds its key), never logged. A function (`InvalidInput`
-   * otherwise). Default: none (the service's `startLimit` only).
+   * otherwise), called at each start of the start route and of `startFor`; one that throws is the app's defect: that
+   * start dies with it (the start route answers 500), no PIN created, nothing counted. Default: none (the service's
+   * `startLimit` only).
    */
   readonly startLimitKey?: ((request: HttpServerRequest.HttpServerRequest) => string | undefined) | undefined
   /**

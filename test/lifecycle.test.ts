@@ -541,14 +541,16 @@ describe("Credentials.layerStored", () => {
    * directly, as `PlexAuth.signOut` uses them.
    */
   const storedOver = (
-    set: (key: string, value: string) => Effect.Effect<void, PlatformError.PlatformError>
+    set: (key: string, value: string) => Effect.Effect<void, PlatformError.PlatformError>,
+    remove?: (key: string) => Effect.Effect<void, PlatformError.PlatformError>
   ) =>
     Effect.gen(function* () {
       const inner = yield* KeyValueStore.KeyValueStore
       yield* inner.set(Credentials.defaultStoreKey, "good")
       const store = KeyValueStore.make({
         ...inner,
-        set: (key, value) => (value === "fresh" ? set(key, value) : inner.set(key, value))
+        set: (key, value) => (value === "fresh" ? set(key, value) : inner.set(key, value)),
+        remove: remove ?? inner.remove
       })
       const context = yield* Layer.build(
         Credentials.layerStored({ obtain: Effect.succeed(Redacted.make("fresh")) }).pipe(
@@ -606,6 +608,30 @@ describe("Credentials.layerStored", () => {
       yield* credentials.signedOut!(Redacted.make("fresh"))
       assert.isTrue(Option.isNone(yield* inner.get(Credentials.defaultStoreKey)))
     }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+  it.scoped(
+    "a sign-out whose caller is interrupted while the store removes the token still forgets it (the caller only stops waiting)",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const removing = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const credentials = yield* storedOver(inner.set, (key) =>
+          Deferred.succeed(removing, undefined).pipe(
+            Effect.zipRight(Deferred.await(release)),
+            Effect.zipRight(inner.remove(key))
+          )
+        )
+        // plex.tv revoked "good" (PlexAuth.signOut then tells the credentials); the caller goes away (a timeout, a
+        // closed request) while the store is removing it: kept, the next run would start with a revoked token (and,
+        // through Jwt.layerStored, exchange the key left beside it for a new one, signed in again without the user).
+        const signingOut = yield* Effect.fork(credentials.signedOut!(Redacted.make("good")))
+        yield* Deferred.await(removing)
+        yield* Fiber.interrupt(signingOut)
+        yield* Deferred.succeed(release, undefined)
+        yield* Effect.repeatN(Effect.yieldNow(), 50)
+        assert.isTrue(Option.isNone(yield* inner.get(Credentials.defaultStoreKey)))
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 })
 

@@ -1501,8 +1501,10 @@ export const layerStored = <E, R>(
                 ? signOut.hold(jwt.token)
                 : keep(jwt)
             )
-          // The stored token, bound to this key and not expired, is one this layer knew of: a sign-out forgets it.
-          if (Option.isSome(storedJwt)) yield* signOut.hold(storedJwt.value.token)
+          // The token stored beside this key when the layer started is one it knew of, still good or not: a sign-out
+          // forgets it. An expired one is still there when the write of the token that replaced it failed, and,
+          // left, it would keep the key beside it, which the next run would exchange for a new token.
+          if (storedText !== undefined) yield* signOut.hold(Redacted.make(storedText))
           const service = yield* credentialsWith(
             {
               key,
@@ -1540,6 +1542,11 @@ export const layerStored = <E, R>(
           : undefined
       })
       const obtainNew = Effect.gen(function* () {
+        // A token stored without a key this layer can use (none, or one it could not read) is one it knew of, as the
+        // one a stored key's layer starts with: a sign-out forgets it. Left by a failed write of the token `obtain`
+        // gives, it would keep the new key beside it, which the next run would exchange for a new token.
+        const before = yield* Effect.orElseSucceed(store.get(tokenEntry), () => undefined)
+        if (before !== undefined) yield* signOut.hold(Redacted.make(before))
         const key = yield* generateKey
         const service = yield* Scope.provide(scope)(
           credentialsWith(

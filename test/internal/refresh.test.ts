@@ -392,7 +392,7 @@ describe("refresh: the warning of a failed refresh ahead of expiry", () => {
 })
 
 describe("the stored layers' sign-out (internal/storedSignOut.ts)", () => {
-  it.effect(
+  it.scoped(
     "a token a sign-out forgot is never written after it: a refresh's write that comes late is dropped",
     () =>
       Effect.gen(function* () {

@@ -2892,6 +2892,41 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "startLimitKey that throws is the app's defect: that start dies with it (the start route too), no PIN created, nothing counted",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const created = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "createPin").length
+        )
+        const broken = { headers: { "x-no-address": "1" } }
+        const exits: ReadonlyArray<Exit.Exit<unknown, unknown>> = [
+          yield* Effect.exit(service.startFor(request("/sign-in", broken))),
+          yield* Effect.exit(run(service.routes, request("/auth/plex/start", broken)))
+        ]
+        for (const exit of exits) {
+          assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), String(exit))
+          if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "no address")
+        }
+        assert.strictEqual(yield* created, 0)
+        // Nothing counted: startLimit 1 still lets a visitor start.
+        assert.strictEqual((yield* run(service.routes, request("/auth/plex/start"))).status, 303)
+        assert.strictEqual(yield* created, 1)
+      }).pipe(
+        Effect.provide(
+          env({
+            startLimit: 1,
+            startLimitKey: (req) => {
+              if (req.headers["x-no-address"] !== undefined) throw new Error("no address")
+              return "198.51.100.1"
+            }
+          })
+        )
+      )
+  )
+
+  it.effect(
     "startLimit: a start held between its clock read and its count, while another opens the next window, is counted in the window it read (no second window)",
     () =>
       Effect.gen(function* () {
@@ -2968,6 +3003,13 @@ describe("WebSignIn middleware and routes", () => {
         )
         assert.isTrue(WebSignIn.isPrefetch(new Request(APP, { headers: { "x-moz": "prefetch" } }).headers))
         assert.isTrue(WebSignIn.isPrefetch({ Purpose: "prefetch" }))
+        // A Headers of another implementation (a fetch polyfill, another realm's): read through its own `get`.
+        const foreign = new (class {
+          get(name: string) {
+            return name === "sec-purpose" ? "prefetch" : null
+          }
+        })()
+        assert.isTrue(WebSignIn.isPrefetch(foreign as never))
         assert.isFalse(
           WebSignIn.isPrefetch(request("/", { headers: { "sec-fetch-mode": "navigate" } }).headers)
         )

@@ -8,9 +8,11 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import type * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import * as RefreshFacts from "../../../src/core/refresh.js"
 import * as Facts from "../../../src/core/signOut.js"
@@ -42,9 +44,11 @@ export const make = (options: {
   readonly store: KeyValueStore.KeyValueStore
   readonly tokenEntry: string
   readonly keyEntry?: string | undefined
-}): Effect.Effect<StoredSignOut> =>
+}): Effect.Effect<StoredSignOut, never, Scope.Scope> =>
   Effect.gen(function* () {
     const { keyEntry, store, tokenEntry } = options
+    // The layer's scope: a sign-out runs in a fiber of its own there (`signingOut`).
+    const scope = yield* Effect.scope
     const held = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
     // The tokens a sign-out forgot: never stored again (a write on its way when the sign-out began). Redacted, as
     // every token.
@@ -97,21 +101,28 @@ export const make = (options: {
     ): CredentialsService => ({
       ...service,
       // The token a refresh obtained while the sign-out was on its way is dropped (`refresh.ts`): forgotten too.
+      // Told once plex.tv revoked the token, the sign-out runs to its end in a fiber of the layer's scope, as a
+      // refresh does: a caller interrupted (a timeout, a closed request) only stops waiting, and the layer is still
+      // signed out and its store forgets the token (and the key beside it, which the next run would otherwise
+      // exchange for a new token, signed in again without the user). Closing the layer interrupts it.
       signedOut: (token) =>
-        Effect.flatMap(service.token, (before) =>
-          Effect.andThen(
-            service.signedOut?.(token) ?? Effect.void,
-            Effect.flatMap(service.token, (after) =>
-              forget(
-                Facts.forgottenTokens(
-                  Redacted.value(token),
-                  Redacted.value(before),
-                  Redacted.value(after)
-                ).map((text) => Redacted.make(text)),
-                isThisKey
+        Effect.flatMap(
+          Effect.flatMap(service.token, (before) =>
+            Effect.andThen(
+              service.signedOut?.(token) ?? Effect.void,
+              Effect.flatMap(service.token, (after) =>
+                forget(
+                  Facts.forgottenTokens(
+                    Redacted.value(token),
+                    Redacted.value(before),
+                    Redacted.value(after)
+                  ).map((text) => Redacted.make(text)),
+                  isThisKey
+                )
               )
             )
-          )
+          ).pipe(Effect.forkIn(scope)),
+          Fiber.join
         )
     })
     return { hold, held: Ref.get(held), keep, signingOut }

@@ -765,6 +765,50 @@ describe("Jwt.layerStored", () => {
   )
 
   it.effect(
+    "PlexAuth.signOut through it forgets a token stored without a key before it made its own, left by a write that failed, and the key",
+    () =>
+      Effect.gen(function* () {
+        const { failing, inner, layer } = yield* storedFailingWrites
+        // A token from before, without a key to use it with (its key was lost): the layer makes a key and runs `obtain`.
+        yield* inner.set(`${Jwt.defaultStoreKey}/token`, "left-from-before")
+        yield* Ref.set(failing, true)
+        yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => PlexAuth.signOut().pipe(Effect.provide(context)))
+        )
+        // Left, the new key would be exchanged for a new token by the next run (the token beside it is not its).
+        assert.isUndefined(yield* inner.get(`${Jwt.defaultStoreKey}/device-key`))
+        assert.isUndefined(yield* inner.get(`${Jwt.defaultStoreKey}/token`))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
+    "PlexAuth.signOut through it forgets the expired token it started with, left by a write that failed, and the key: not signed in again by the next run",
+    () =>
+      Effect.gen(function* () {
+        const { failing, inner, layer } = yield* storedFailingWrites
+        // A run stores the key and its token; the next starts once that token has expired.
+        const first = yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
+        )
+        yield* TestClock.adjust(hours(8 * 24))
+        yield* Ref.set(failing, true)
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            // The key exchanged for a new token, whose write fails: the store keeps the expired one.
+            const second = yield* Context.get(context, Credentials.Credentials).token
+            assert.notStrictEqual(Redacted.value(second), Redacted.value(first))
+            assert.strictEqual(yield* inner.get(`${Jwt.defaultStoreKey}/token`), Redacted.value(first))
+            yield* PlexAuth.signOut().pipe(Effect.provide(context))
+          })
+        )
+        // Left, the key would be exchanged for a new token by the next run (the expired token beside it is no use).
+        assert.isUndefined(yield* inner.get(`${Jwt.defaultStoreKey}/device-key`))
+        assert.isUndefined(yield* inner.get(`${Jwt.defaultStoreKey}/token`))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
     "PlexAuth.signOut through it forgets the key first: a store that fails to remove the token leaves no key to exchange",
     () =>
       Effect.gen(function* () {

@@ -2891,6 +2891,50 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "startLimitKey that throws is the app's defect: that start dies with it (the start route answers 500), no PIN created, nothing counted",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const app = yield* appHandler
+        const created = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "createPin").length
+        )
+        const broken = { headers: { "x-no-address": "1" } }
+        const exit = yield* Effect.exit(service.startFor(request("/sign-in", broken)))
+        assert.isTrue(Exit.hasDies(exit), String(exit))
+        if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "no address")
+        // The route: the server answers 500 (and logs the defect).
+        let sent: HttpServerResponse.HttpServerResponse | undefined
+        const handled = yield* Effect.exit(
+          HttpEffect.toHandled(app, (_request, response) =>
+            Effect.sync(() => {
+              sent = response
+            })
+          ).pipe(
+            Effect.provideService(HttpServerRequest.HttpServerRequest, request("/auth/plex/start", broken))
+          )
+        )
+        assert.isTrue(Exit.hasDies(handled), String(handled))
+        assert.strictEqual(sent?.status, 500)
+        assert.strictEqual(yield* created, 0)
+        // Nothing counted: startLimit 1 still lets a visitor start.
+        assert.strictEqual((yield* serve(app, request("/auth/plex/start"))).status, 303)
+        assert.strictEqual(yield* created, 1)
+      }).pipe(
+        Effect.provide(
+          env({
+            startLimit: 1,
+            startLimitKey: (req) => {
+              if (req.headers["x-no-address"] !== undefined) throw new Error("no address")
+              return "198.51.100.1"
+            }
+          })
+        )
+      )
+  )
+
+  it.effect(
     "startLimit: a start held between its clock read and its count, while another opens the next window, is counted in the window it read (no second window)",
     () =>
       Effect.gen(function* () {
@@ -2974,6 +3018,13 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         )
         assert.isTrue(WebSignIn.isPrefetch(new Request(APP, { headers: { "x-moz": "prefetch" } }).headers))
         assert.isTrue(WebSignIn.isPrefetch({ Purpose: "prefetch" }))
+        // A Headers of another implementation (a fetch polyfill, another realm's): read through its own `get`.
+        const foreign = new (class {
+          get(name: string) {
+            return name === "sec-purpose" ? "prefetch" : null
+          }
+        })()
+        assert.isTrue(WebSignIn.isPrefetch(foreign as never))
         assert.isFalse(
           WebSignIn.isPrefetch(request("/", { headers: { "sec-fetch-mode": "navigate" } }).headers)
         )

@@ -93,12 +93,19 @@ export const headersProblem = (value: unknown): string | undefined =>
     : "must be the request's headers: a Headers object or a record of headers by name"
 
 /**
- * A reader by lower-case name of {@link HeadersInput}: a web `Headers`' own `get`; a record's lower-case name, else
- * its name in any case (a record made by hand), a list read as one comma-separated value.
+ * A reader by lower-case name of {@link HeadersInput}: a web `Headers`' own `get` (any object with a `get` method:
+ * another implementation's `Headers`, a polyfill's or another realm's, is no `instanceof Headers` here, and a record
+ * of headers holds no function); a record's lower-case name, else its name in any case (a record made by hand), a
+ * list read as one comma-separated value.
  */
 export const headerReader = (headers: HeadersInput): ((name: string) => string | undefined) => {
-  if (typeof Headers !== "undefined" && headers instanceof Headers)
-    return (name) => headers.get(name) ?? undefined
+  if (typeof (headers as { readonly get?: unknown }).get === "function") {
+    const web = headers as Headers
+    return (name) => {
+      const value = web.get(name)
+      return typeof value === "string" ? value : undefined
+    }
+  }
   const record = headers as Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
   return (name) => {
     let value = Object.hasOwn(record, name) ? record[name] : undefined
