@@ -209,7 +209,7 @@ export const claimServer = (
       })
     )
     return (yield* Request.execute(operation, identitySpec, url)).value.MediaContainer
-  }).pipe(Effect.withSpan("Claim.claimServer", { kind: "internal" }))
+  }).pipe(Effect.withSpan("Claim.claimServer", { kind: "internal", captureStackTrace: false }))
 
 const rejected = (
   operation: string,

@@ -365,7 +365,9 @@ export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | Cl
             : { _tag: "Unknown", error }
       })
     )
-  ).pipe(/*#__PURE__*/ Effect.withSpan("Credentials.validate", { kind: "internal" }))
+  ).pipe(
+    /*#__PURE__*/ Effect.withSpan("Credentials.validate", { kind: "internal", captureStackTrace: false })
+  )
 
 /**
  * The `KeyValueStore` key under which {@link layerStored} keeps the token.

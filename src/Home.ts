@@ -350,7 +350,7 @@ export const switchUser = (
       layer: Layer.succeed(Credentials, { token: Effect.succeed(account.authToken) })
     }
     // A flow: `Home.users` (when a name is given) and the switch, whose client span is named `Home.switchUser` too.
-  }).pipe(Effect.withSpan("Home.switchUser", { kind: "internal" }))
+  }).pipe(Effect.withSpan("Home.switchUser", { kind: "internal", captureStackTrace: false }))
 
 /** A refusal about the PIN as `HomePinRequired` or `InvalidHomePin`; any other refusal as it is. */
 const pinError = <E extends Unauthorized | BadRequest>(

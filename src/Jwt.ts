@@ -743,7 +743,7 @@ const exchangeFor = (
         })
       )
     ),
-    Effect.withSpan("Jwt.exchange")
+    Effect.withSpan("Jwt.exchange", { captureStackTrace: false })
   )
 }
 /**
@@ -799,7 +799,7 @@ export const upgrade = (
 > =>
   Effect.flatMap(checkDeviceJwtOptions("Jwt.upgrade", key, options), (lifetime) =>
     Effect.zipRight(registerChecked(key), exchangeFor(key, options.scope, lifetime))
-  ).pipe(Effect.withSpan("Jwt.upgrade"))
+  ).pipe(Effect.withSpan("Jwt.upgrade", { captureStackTrace: false }))
 
 /**
  * A public key plex.tv signs Plex JWTs with, as `GET /api/v2/auth/keys`
@@ -965,7 +965,7 @@ const verifyFetched = (
   clockSkew: Duration.Duration
 ): Effect.Effect<Claims, InvalidJwt | ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
   Effect.flatMap(getKeys(), (keys) => verifyAgainst(token, keys, binding, clockSkew)).pipe(
-    Effect.withSpan("Jwt.verify")
+    Effect.withSpan("Jwt.verify", { captureStackTrace: false })
   )
 
 // ---------------------------------------------------------------------------
@@ -1099,7 +1099,7 @@ export const pinLogin = (
     })
     if (unusable !== undefined) return yield* Effect.fail(new Unexpected(unusable))
     return toPlexJwt(token)
-  }).pipe(Effect.withSpan("Jwt.pinLogin"))
+  }).pipe(Effect.withSpan("Jwt.pinLogin", { captureStackTrace: false }))
 
 // ---------------------------------------------------------------------------
 // Credentials
@@ -1257,7 +1257,7 @@ const credentialsWith = <E, R>(
     const renew: Effect.Effect<PlexJwt, ResponseError | InvalidJwt | InvalidInput> = Effect.provide(
       exchangeFor(options.key, undefined, defaultDeviceJwtLifetime),
       context
-    ).pipe(Effect.flatMap(checked), Effect.withSpan("Jwt.refresh"))
+    ).pipe(Effect.flatMap(checked), Effect.withSpan("Jwt.refresh", { captureStackTrace: false }))
     const obtainFirst =
       options.obtain === undefined
         ? Effect.tap(renew, (jwt) => onToken(jwt))

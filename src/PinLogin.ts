@@ -403,7 +403,7 @@ export const poll = (
       Effect.flatMap(Option.match({ onNone: () => expired, onSome: Effect.succeed })),
       // No PIN id in the span: with the client identifier (which is not secret) it fetches the
       // approved token, and hashing would not hide it (PIN ids are small integers, easily enumerated).
-      Effect.withSpan("PinLogin.poll")
+      Effect.withSpan("PinLogin.poll", { captureStackTrace: false })
     )
   })
 
@@ -450,4 +450,4 @@ export const login = (
     yield* options.onPin({ pin, url })
     // The PIN's lifetime counts from its creation, as at plex.tv: a slow `onPin` does not stretch it.
     return yield* poll(pin, options).pipe(Effect.provideService(PinReadAt, createdAt))
-  }).pipe(Effect.withSpan("PinLogin.login"))
+  }).pipe(Effect.withSpan("PinLogin.login", { captureStackTrace: false }))

@@ -733,7 +733,7 @@ export const connect = (
       elapsedMillis: decidedAt,
       layer: layerOf(candidate.uri, token)
     }
-  }).pipe(Effect.withSpan("Resources.connect", { kind: "internal" }))
+  }).pipe(Effect.withSpan("Resources.connect", { kind: "internal", captureStackTrace: false }))
 
 /**
  * Lists the account's servers, picks the one named `nameOrId` (its client
@@ -772,7 +772,7 @@ export const connectByName = (
       })
     }
     return yield* connect(server, options)
-  }).pipe(Effect.withSpan("Resources.connectByName", { kind: "internal" }))
+  }).pipe(Effect.withSpan("Resources.connectByName", { kind: "internal", captureStackTrace: false }))
 
 /**
  * A layer that connects to the account's server `nameOrId` when it is

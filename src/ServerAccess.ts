@@ -228,7 +228,7 @@ export const check = (
       onFailure: failed,
       onSuccess: (devices): Access => accessIn(devices, id)
     })
-  ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal" }))
+  ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal", captureStackTrace: false }))
 
 /**
  * How long {@link makeChecker} and {@link makeOwnerChecker} keep answers.

@@ -819,7 +819,7 @@ export const make = (
           Flow.start({ key, settings, identity, pin, now, pinMillis, authAppUrl })
         )
         return { url: Redacted.make(url), cookie }
-      }).pipe(Effect.provide(context), Effect.withSpan("WebSignIn.start"))
+      }).pipe(Effect.provide(context), Effect.withSpan("WebSignIn.start", { captureStackTrace: false }))
     const start = startWith(undefined)
     // The visitor's key of a start request (Flow.startKey: a string, not empty, its first 256 characters), or none.
     const startFor = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Started, StartError> =>
@@ -1142,7 +1142,7 @@ export const make = (
         if (started._tag === "NotStarted") return yield* new SignInNotStarted({ reason: started.reason })
         // Two returns of one sign-in at once share one outcome: one session.
         return yield* oneReturnAtATime(started.pin.nonce, finish(request, started.pin, now))
-      }).pipe(Effect.provide(context), Effect.withSpan("WebSignIn.callback"))
+      }).pipe(Effect.provide(context), Effect.withSpan("WebSignIn.callback", { captureStackTrace: false }))
 
     // -- authenticate --------------------------------------------------------
     const authenticate = (cookie: string | undefined) =>
@@ -1204,7 +1204,7 @@ export const make = (
         const cookies =
           renewal._tag === "Renew" ? [yield* sessionCookie(sessionId, record.expiresAt, now)] : []
         return { user: userOf(record, outcome.level), cookies }
-      }).pipe(Effect.withSpan("WebSignIn.authenticate"))
+      }).pipe(Effect.withSpan("WebSignIn.authenticate", { captureStackTrace: false }))
 
     // -- sign-out ------------------------------------------------------------
     const signOut = (
@@ -1258,7 +1258,7 @@ export const make = (
           if (Either.isLeft(removed)) return yield* Effect.fail(removed.left)
         }
         return { cookies: [deleteSession], revoked }
-      }).pipe(Effect.withSpan("WebSignIn.signOut"))
+      }).pipe(Effect.withSpan("WebSignIn.signOut", { captureStackTrace: false }))
 
     // -- routes --------------------------------------------------------------
     const refusal = (
