@@ -512,7 +512,11 @@ export const ping = (): Effect.Effect<
  * re-authenticates to sign out a token that was already refused. Once it
  * succeeds, credentials that can re-authenticate (`Credentials.layerSignIn`,
  * `layerPinLogin`, `makeRefreshing`, ...) no longer do so for that token:
- * the operations that use it fail with `Unauthorized`.
+ * the operations that use it fail with `Unauthorized`. plex.tv's answer is
+ * the commit point: once it accepted the revoke (a 2xx), the credentials
+ * are told (`signedOut`, uninterruptibly) even when the caller is
+ * interrupted while the answer is read or just after; a caller who gives
+ * up before the answer stops the request, and they are not told.
  *
  * @since 0.1.0
  * @category operations
@@ -523,18 +527,25 @@ export const signOut = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.flatMap(CredentialsTag, (credentials) =>
-    Effect.flatMap(credentials.token, (token) =>
-      Effect.asVoid(
+    Effect.flatMap(credentials.token, (token) => {
+      // Set when plex.tv accepts the revoke (a 2xx, before its body is read): the token is revoked from then on.
+      let accepted = false
+      const revoke = Effect.asVoid(
         Request.plexTv("PlexAuth.signOut", {
           ...Auth.signOut,
-          schema: Decode.unknown
+          schema: Decode.unknown,
+          onAccepted: () => {
+            accepted = true
+          }
         })
-      ).pipe(
-        Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }),
-        // Revoked: credentials that can sign in again must not do so when this token is refused later.
-        Effect.zipLeft(credentials.signedOut?.(token) ?? Effect.void)
-      )
-    )
+      ).pipe(Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }))
+      const told = credentials.signedOut
+      // Revoked: credentials that can sign in again must not do so when this token is refused later. plex.tv's
+      // answer is the commit point: once it accepted, the credentials are told, to the end (`onExit` runs it
+      // uninterruptibly), even when the caller is interrupted while the answer is read or just after; a caller who
+      // gives up before the answer stops the request, and nothing is told.
+      return told === undefined ? revoke : Effect.onExit(revoke, () => (accepted ? told(token) : Effect.void))
+    })
   )
 
 // ---------------------------------------------------------------------------

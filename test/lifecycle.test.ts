@@ -5,7 +5,7 @@
  */
 import { type HttpClient, Error as PlatformError, KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
-import { Context, Deferred, Effect, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
+import { Context, Deferred, Effect, Either, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { expectRequests, onlyRequest } from "./support/assertions.js"
@@ -631,6 +631,79 @@ describe("Credentials.layerStored", () => {
         yield* Deferred.succeed(release, undefined)
         yield* Effect.repeatN(Effect.yieldNow(), 50)
         assert.isTrue(Option.isNone(yield* inner.get(Credentials.defaultStoreKey)))
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.scoped(
+    "PlexAuth.signOut whose caller is interrupted once plex.tv accepted the revoke (its answer still being read) still signs the layer out",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const removing = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const credentials = yield* storedOver(inner.set, (key) =>
+          Deferred.succeed(removing, undefined).pipe(
+            Effect.zipRight(Deferred.await(release)),
+            Effect.zipRight(inner.remove(key))
+          )
+        )
+        const reading = yield* Deferred.make<void>()
+        // plex.tv accepts the revoke (a 200): the engine reads the answer's body, which signals and never ends.
+        const accepting: MockHttp.Handler = () =>
+          new Response(
+            new ReadableStream<Uint8Array>(
+              {
+                pull: () => {
+                  Effect.runSync(Deferred.succeed(reading, undefined))
+                  return new Promise<void>(() => {})
+                }
+              },
+              { highWaterMark: 0 }
+            ),
+            { status: 200 }
+          )
+        const signingOut = yield* Effect.fork(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            Effect.provide(env(accepting))
+          )
+        )
+        // The caller goes away (a timeout, a closed request) after plex.tv revoked the token, before the layer was
+        // told: the store would keep the revoked token (the next run meets a 401, not "signed out").
+        yield* Deferred.await(reading)
+        const interrupting = yield* Effect.fork(Fiber.interrupt(signingOut))
+        yield* Deferred.await(removing)
+        // The caller only stops waiting: it is gone (within a few scheduler turns) while the store still removes.
+        for (let turn = 0; turn < 20 && Option.isNone(yield* Fiber.poll(interrupting)); turn++)
+          yield* Effect.yieldNow()
+        assert.isTrue(Option.isSome(yield* Fiber.poll(interrupting)), "the caller stopped waiting")
+        yield* Deferred.succeed(release, undefined)
+        yield* Effect.repeatN(Effect.yieldNow(), 50)
+        assert.isTrue(Option.isNone(yield* inner.get(Credentials.defaultStoreKey)))
+        // And the layer is signed out: the revoked token's refusal signs in no more.
+        const again = yield* Effect.either(credentials.refresh!(Redacted.make("good")))
+        assert.propertyVal(Either.isLeft(again) ? again.left : undefined, "reason", "SignedOut")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+  it.scoped(
+    "PlexAuth.signOut whose caller gives up before plex.tv answered stops the request: nothing is told",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const credentials = yield* storedOver(inner.set)
+        const sent = yield* Deferred.make<void>()
+        const signingOut = yield* Effect.fork(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            Effect.provide(env(() => Effect.zipRight(Deferred.succeed(sent, undefined), MockHttp.hang)))
+          )
+        )
+        yield* Deferred.await(sent)
+        yield* Fiber.interrupt(signingOut)
+        yield* Effect.repeatN(Effect.yieldNow(), 50)
+        // Not revoked as far as anyone knows: the token stays, and its refusal still signs in again.
+        assert.deepStrictEqual(yield* inner.get(Credentials.defaultStoreKey), Option.some("good"))
+        assert.strictEqual(Redacted.value(yield* credentials.refresh!(Redacted.make("good"))), "fresh")
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 })

@@ -13,6 +13,7 @@ import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
 import { TestClock } from "effect/testing"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
@@ -629,6 +630,79 @@ describe("Credentials.layerStored", () => {
         yield* Deferred.succeed(release, undefined)
         for (let turn = 0; turn < 50; turn++) yield* Effect.yieldNow
         assert.isUndefined(yield* inner.get(Credentials.defaultStoreKey))
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.effect(
+    "PlexAuth.signOut whose caller is interrupted once plex.tv accepted the revoke (its answer still being read) still signs the layer out",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const removing = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const credentials = yield* storedOver(inner.set, (key) =>
+          Deferred.succeed(removing, undefined).pipe(
+            Effect.andThen(Deferred.await(release)),
+            Effect.andThen(inner.remove(key))
+          )
+        )
+        const reading = yield* Deferred.make<void>()
+        // plex.tv accepts the revoke (a 200): the engine reads the answer's body, which signals and never ends.
+        const accepting: MockHttp.Handler = () =>
+          new Response(
+            new ReadableStream<Uint8Array>(
+              {
+                pull: () => {
+                  Effect.runSync(Deferred.succeed(reading, undefined))
+                  return new Promise<void>(() => {})
+                }
+              },
+              { highWaterMark: 0 }
+            ),
+            { status: 200 }
+          )
+        const signingOut = yield* Effect.forkChild(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            Effect.provide(env(accepting))
+          )
+        )
+        // The caller goes away (a timeout, a closed request) after plex.tv revoked the token, before the layer was
+        // told: the store would keep the revoked token (the next run meets a 401, not "signed out").
+        yield* Deferred.await(reading)
+        const interrupting = yield* Effect.forkChild(Fiber.interrupt(signingOut))
+        yield* Deferred.await(removing)
+        // The caller only stops waiting: it is gone (within a few scheduler turns) while the store still removes.
+        for (let turn = 0; turn < 20 && interrupting.pollUnsafe() === undefined; turn++)
+          yield* Effect.yieldNow
+        assert.isDefined(interrupting.pollUnsafe(), "the caller stopped waiting")
+        yield* Deferred.succeed(release, undefined)
+        for (let turn = 0; turn < 50; turn++) yield* Effect.yieldNow
+        assert.isUndefined(yield* inner.get(Credentials.defaultStoreKey))
+        // And the layer is signed out: the revoked token's refusal signs in no more.
+        const again = yield* Effect.result(credentials.refresh!(Redacted.make("good")))
+        assert.propertyVal(Result.isFailure(again) ? again.failure : undefined, "reason", "SignedOut")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+  it.effect(
+    "PlexAuth.signOut whose caller gives up before plex.tv answered stops the request: nothing is told",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const credentials = yield* storedOver(inner.set)
+        const sent = yield* Deferred.make<void>()
+        const signingOut = yield* Effect.forkChild(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            Effect.provide(env(() => Effect.andThen(Deferred.succeed(sent, undefined), MockHttp.hang)))
+          )
+        )
+        yield* Deferred.await(sent)
+        yield* Fiber.interrupt(signingOut)
+        for (let turn = 0; turn < 50; turn++) yield* Effect.yieldNow
+        // Not revoked as far as anyone knows: the token stays, and its refusal still signs in again.
+        assert.strictEqual(yield* inner.get(Credentials.defaultStoreKey), "good")
+        assert.strictEqual(Redacted.value(yield* credentials.refresh!(Redacted.make("good"))), "fresh")
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 })

@@ -101,10 +101,12 @@ export const make = (options: {
     ): CredentialsService => ({
       ...service,
       // The token a refresh obtained while the sign-out was on its way is dropped (`refresh.ts`): forgotten too.
-      // Told once plex.tv revoked the token, the sign-out runs to its end in a fiber of the layer's scope, as a
-      // refresh does: a caller interrupted (a timeout, a closed request) only stops waiting, and the layer is still
+      // Told once plex.tv revoked the token (`PlexAuth.signOut` tells it uninterruptibly), the sign-out runs to its
+      // end in a fiber of the layer's scope, as a refresh does: a caller interrupted (a timeout, a closed request)
+      // only stops waiting (the wait is interruptible, whatever region it is told from), and the layer is still
       // signed out and its store forgets the token (and the key beside it, which the next run would otherwise
-      // exchange for a new token, signed in again without the user). Closing the layer interrupts it.
+      // exchange for a new token, signed in again without the user). Closing the layer interrupts it (interruptible
+      // too, not the teller's region).
       signedOut: (token) =>
         Effect.flatMap(
           Effect.flatMap(service.token, (before) =>
@@ -121,8 +123,8 @@ export const make = (options: {
                 )
               )
             )
-          ).pipe(Effect.forkIn(scope)),
-          Fiber.join
+          ).pipe(Effect.interruptible, Effect.forkIn(scope)),
+          (fiber) => Effect.interruptible(Fiber.join(fiber))
         )
     })
     return { hold, held: Ref.get(held), keep, signingOut }
