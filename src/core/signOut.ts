@@ -22,6 +22,29 @@
 export const forgottenTokens = (signedOut: string, before: string, after: string): ReadonlyArray<string> =>
   before === after || before === signedOut ? [signedOut] : [signedOut, before]
 
+/**
+ * How many of the tokens its sign-outs forgot a stored layer remembers ({@link forgottenNext}), never to write them
+ * again. A forgotten token matters to a write already on its way when its sign-out was told (the refresh that
+ * obtained it settled just before; its write follows at once, one at a time with the sign-out), not to anything
+ * later: after a sign-out the layer stays signed out and obtains no token. Each sign-out forgets one or two, so the
+ * last 32 cover the last 16 sign-outs at least (a layer is signed out once, unless a caller tells it again).
+ * Unbounded, a process telling its layer of sign-outs over and over would keep every token it was ever told of.
+ */
+export const forgottenLimit = 32
+
+/**
+ * The tokens forgotten (oldest first) once a sign-out forgot `tokens` too: each once (a token forgotten again is
+ * the newest), the last {@link forgottenLimit}. `text` reads a token (a `Redacted`'s value, in each edition).
+ */
+export const forgottenNext = <T>(
+  forgotten: ReadonlyArray<T>,
+  tokens: ReadonlyArray<T>,
+  text: (token: T) => string
+): ReadonlyArray<T> => {
+  const again = tokens.map(text)
+  return [...forgotten.filter((token) => !again.includes(text(token))), ...tokens].slice(-forgottenLimit)
+}
+
 /** What a sign-out removes from the store. */
 export interface Removal {
   /** The token's entry. */

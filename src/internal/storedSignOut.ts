@@ -24,6 +24,8 @@ export interface StoredSignOut {
   readonly hold: (token: Redacted.Redacted<string>) => Effect.Effect<void>
   /** The tokens the layer held, oldest first (the last `RefreshFacts.heldLimit`). */
   readonly held: Effect.Effect<ReadonlyArray<Redacted.Redacted<string>>>
+  /** The tokens its sign-outs forgot, oldest first (the last `Facts.forgottenLimit`): never written again. */
+  readonly forgotten: Effect.Effect<ReadonlyArray<Redacted.Redacted<string>>>
   /**
    * Stores `token` (best effort: a failure is logged at Debug), one write at a time with the sign-out, unless a
    * sign-out forgot it already.
@@ -51,7 +53,7 @@ export const make = (options: {
     const scope = yield* Effect.scope
     const held = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
     // The tokens a sign-out forgot: never stored again (a write on its way when the sign-out began). Redacted, as
-    // every token.
+    // every token; each once, the last `Facts.forgottenLimit` (`core/signOut.ts` says why that is enough).
     const forgotten = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
     // The layer's writes of a token and its sign-outs, one at a time.
     const lock = yield* Effect.makeSemaphore(1)
@@ -77,7 +79,7 @@ export const make = (options: {
     ) =>
       lock.withPermits(1)(
         Effect.zipRight(
-          Ref.update(forgotten, (gone) => [...gone, ...tokens]),
+          Ref.update(forgotten, (gone) => Facts.forgottenNext(gone, tokens, Redacted.value)),
           Effect.ignoreLogged(
             Effect.gen(function* () {
               const mine = [...tokens, ...(yield* Ref.get(held))].map((token) => Redacted.value(token))
@@ -126,5 +128,5 @@ export const make = (options: {
           (fiber) => Effect.interruptible(Fiber.join(fiber))
         )
     })
-    return { hold, held: Ref.get(held), keep, signingOut }
+    return { hold, held: Ref.get(held), forgotten: Ref.get(forgotten), keep, signingOut }
   })

@@ -266,6 +266,20 @@ describe("core/signOut: what the stored layers' sign-out forgets", () => {
     assert.deepStrictEqual(SignOut.forgottenTokens("a", "c", "c"), ["a"])
   })
 
+  it("the forgotten tokens are each kept once, the last forgottenLimit: they never grow with the process", () => {
+    let forgotten: ReadonlyArray<string> = []
+    for (let n = 0; n < 100; n++) forgotten = SignOut.forgottenNext(forgotten, [`t${n}`, "again"], (t) => t)
+    assert.strictEqual(forgotten.length, SignOut.forgottenLimit)
+    // The newest, "again" once (forgotten anew by each sign-out: the newest of all), the oldest trimmed.
+    assert.deepStrictEqual(forgotten.slice(-3), ["t98", "t99", "again"])
+    assert.strictEqual(forgotten.filter((t) => t === "again").length, 1)
+    assert.notInclude(forgotten, "t0")
+    assert.deepStrictEqual(
+      SignOut.forgottenNext(["a", "b"], ["a"], (t) => t),
+      ["b", "a"]
+    )
+  })
+
   it("removes a token the layer knew of, and its own key with it or with none; another process's, never", () => {
     const known = (token: string) => token === "mine"
     assert.deepStrictEqual(SignOut.removal({ token: "mine" }, known), { token: true, key: false })

@@ -413,4 +413,27 @@ describe("the stored layers' sign-out (internal/storedSignOut.ts)", () => {
         assert.strictEqual(yield* store.get("token"), "later")
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
+
+  it.effect("a layer told of sign-outs over and over remembers a bounded number of forgotten tokens", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      const signOut = yield* StoredSignOut.make({ store, tokenEntry: "token" })
+      // Each sign-out drops the token a refresh obtained while it was on its way ("fresh-n"), as above.
+      for (let n = 0; n < 100; n++) {
+        const reads = [Redacted.make(`fresh-${n}`), Redacted.make("good")]
+        const service = signOut.signingOut({
+          token: Effect.sync(() => reads.shift()!),
+          signedOut: () => Effect.void
+        })
+        yield* service.signedOut!(Redacted.make("good"))
+      }
+      const forgotten = (yield* signOut.forgotten).map((token) => Redacted.value(token))
+      assert.strictEqual(forgotten.length, 32)
+      assert.strictEqual(forgotten.filter((token) => token === "good").length, 1)
+      // The last sign-out's tokens are still never written.
+      yield* signOut.keep(Redacted.make("fresh-99"))
+      yield* signOut.keep(Redacted.make("good"))
+      assert.isUndefined(yield* store.get("token"))
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
 })
