@@ -136,7 +136,8 @@ export class Unauthorized
          * server refuses fresh tokens, and none is obtained for a while),
          * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken` (the
          * refresh handed back the refused token; tried again after the cooldown),
-         * `SignedOut` (for good).
+         * `SignedOut` (for good), `Closed` (the credentials were used after their
+         * layer closed: nothing was tried).
          */
         reauthentication: /*#__PURE__*/ Schema.optional(
           /*#__PURE__*/ Schema.Literals([
@@ -144,7 +145,8 @@ export class Unauthorized
             "SameToken",
             "CoolingDown",
             "SignedOut",
-            "FreshTokenRefused"
+            "FreshTokenRefused",
+            "Closed"
           ])
         ),
         /**

@@ -15,9 +15,10 @@ import * as V from "./validate.js"
  * `CoolingDown`), handed back the refused token (`SameToken`), or a token
  * obtained moments ago was refused too (`FreshTokenRefused`), each holding
  * off another refresh of that token for the cooldown; or the token was
- * signed out (`SignedOut`, for good).
+ * signed out (`SignedOut`, for good); or the credentials' scope (their
+ * layer's) has closed (`Closed`: no refresh starts any more).
  */
-export type Reason = "Failed" | "SameToken" | "CoolingDown" | "SignedOut" | "FreshTokenRefused"
+export type Reason = "Failed" | "SameToken" | "CoolingDown" | "SignedOut" | "FreshTokenRefused" | "Closed"
 
 /** The token no new one may replace (for now), why, and since when (epoch ms). */
 export interface Spent {
@@ -42,6 +43,8 @@ export interface State {
   /** When a refresh ahead of expiry last failed. */
   readonly aheadFailedAt?: number | undefined
   readonly spent?: Spent | undefined
+  /** The credentials' scope (their layer's) has closed: no refresh starts any more ({@link blocked}). */
+  readonly closed?: boolean | undefined
 }
 
 /**
@@ -64,14 +67,18 @@ export const signOutDrops = (state: State, current: string, signedOut: string): 
 
 /**
  * Why `token` may not be replaced now, if it may not: signed out (for good),
- * or a failure, a refresh that handed it back unchanged, or a refused fresh
- * token less than `cooldown` ago. Handed back unchanged is not final: an
- * `obtain` that reads a store another process updates may find a new token
- * later, so after the cooldown a refusal may try again, as after a failure.
+ * the credentials closed (their scope, where a refresh would run, is gone: a
+ * refresh started now would be interrupted at once, or in the Effect 4
+ * edition never run at all, and stay recorded as in flight), or a failure, a
+ * refresh that handed it back unchanged, or a refused fresh token less than
+ * `cooldown` ago. Handed back unchanged is not final: an `obtain` that reads
+ * a store another process updates may find a new token later, so after the
+ * cooldown a refusal may try again, as after a failure.
  */
 export const blocked = (state: State, token: string, now: number, cooldown: number): Reason | undefined => {
   const spent = state.spent?.token === token ? state.spent : undefined
   if (spent?.reason === "SignedOut") return spent.reason
+  if (state.closed === true) return "Closed"
   if (spent !== undefined && within(spent.at, now, cooldown)) {
     return spent.reason === "Failed" ? "CoolingDown" : spent.reason
   }
@@ -169,7 +176,8 @@ const reasons: ReadonlyArray<unknown> = [
   "SameToken",
   "CoolingDown",
   "SignedOut",
-  "FreshTokenRefused"
+  "FreshTokenRefused",
+  "Closed"
 ]
 
 /** Why a refresh gave no new token, when the failure says (a `RefreshFailed`): put on the refused call's error. */

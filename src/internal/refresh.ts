@@ -137,6 +137,8 @@ interface State {
   readonly spent?: Core.Spent | undefined
   /** The refresh of `token` in flight, if any. */
   readonly pending?: Pending | undefined
+  /** The credentials' scope has closed: no refresh starts any more (`Core.blocked`). */
+  readonly closed?: boolean | undefined
 }
 
 /** What a caller does: take this outcome now, or wait for the refresh in flight. */
@@ -161,6 +163,13 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
       ...expiring(options.initial),
       aheadFailedAt: options.aheadFailedAt
     })
+    // Once the scope closes, no refresh starts (a fork into a closed scope is interrupted at once, or in the Effect
+    // 4 edition never runs, and would stay recorded as in flight): a refusal fails with `Closed`, a read serves the
+    // current token. Added first, this runs last when the scope closes, after the refreshes in flight were
+    // interrupted (each forgets itself); one recorded while the scope was closing is dropped.
+    yield* Effect.addFinalizer(() =>
+      SynchronizedRef.update(state, (s) => ({ ...s, closed: true, pending: undefined }))
+    )
 
     /**
      * Records what `obtain` gave for the refresh `id` (unless a sign-out came first) and hands it to its waiters.

@@ -206,6 +206,22 @@ describe("core/refresh", () => {
     assert.isUndefined(Refresh.renewed("t", "u", 5))
   })
 
+  it("closed credentials start no refresh: a refusal is blocked (Closed), none ahead of expiry, a replacement used", () => {
+    const closed = { closed: true, expires: 0 }
+    assert.deepStrictEqual(Refresh.onRefusal(closed, "t", "t", 0, cooldown), {
+      _tag: "Blocked",
+      reason: "Closed"
+    })
+    assert.deepStrictEqual(Refresh.onRefusal(closed, "new", "old", 0, cooldown), { _tag: "UseCurrent" })
+    assert.isFalse(Refresh.dueAhead(closed, "t", 0, 1000, cooldown))
+    // Signed out says more: it stays the reason.
+    const signedOut = { ...closed, spent: { token: "t", reason: "SignedOut" as const, at: 0 } }
+    assert.strictEqual(Refresh.blocked(signedOut, "t", 0, cooldown), "SignedOut")
+    assert.deepStrictEqual(Refresh.reauthenticationOf({ _tag: "RefreshFailed", reason: "Closed" }), {
+      reauthentication: "Closed"
+    })
+  })
+
   it("a signed-out token is blocked for good, a failure or the same token handed back for the cooldown", () => {
     const signedOut = { spent: { token: "t", reason: "SignedOut" as const, at: 0 } }
     assert.deepStrictEqual(Refresh.onRefusal(signedOut, "t", "t", 10 * cooldown, cooldown), {
