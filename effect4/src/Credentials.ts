@@ -173,7 +173,8 @@ export type RefreshFailed = Refresh.RefreshFailed
  * stops waiting, and the refresh still completes, for the other callers and
  * the next call (a sign-in is never sent twice because its caller went
  * away). A sign-out during a refresh wins: its token is dropped. Closing the
- * scope interrupts a refresh in flight.
+ * scope interrupts a refresh in flight; after it, none starts (a refusal is
+ * `Unauthorized` with `reauthentication: "Closed"`).
  *
  * @since 0.1.0
  * @category constructors

@@ -34,9 +34,10 @@
  *   when the refresh of the signed-out token completes its token is dropped
  *   (its waiters fail with `SignedOut`);
  * - scoped: closing that scope (the app shutting down) interrupts a refresh
- *   in flight and waits for it to stop; its waiters are interrupted too. A
- *   refresh whose `obtain` dies hands the defect to its waiters and the next
- *   refusal starts a new one.
+ *   in flight and waits for it to stop; its waiters are interrupted too.
+ *   After that no refresh starts (`Closed`): a refusal fails at once, a read
+ *   serves the current token. A refresh whose `obtain` dies hands the defect
+ *   to its waiters and the next refusal starts a new one.
  *
  * @internal
  */
