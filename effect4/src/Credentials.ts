@@ -174,7 +174,7 @@ export type RefreshFailed = Refresh.RefreshFailed
  * the next call (a sign-in is never sent twice because its caller went
  * away). A sign-out during a refresh wins: its token is dropped. Closing the
  * scope interrupts a refresh in flight; after it, none starts (a refusal is
- * `Unauthorized` with `reauthentication: "Closed"`).
+ * the server's `Unauthorized`, without `reauthentication`: none was tried).
  *
  * @since 0.1.0
  * @category constructors

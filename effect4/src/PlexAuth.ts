@@ -526,8 +526,8 @@ export const signOut = (): Effect.Effect<
         Request.plexTv("PlexAuth.signOut", {
           ...Auth.signOut,
           schema: L.Unknown,
-          onAccepted: () => {
-            accepted = true
+          onStatus: (status) => {
+            accepted ||= status >= 200 && status < 300
           }
         })
       ).pipe(Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }))

@@ -136,8 +136,7 @@ export class Unauthorized
          * server refuses fresh tokens, and none is obtained for a while),
          * `CoolingDown` (a recent attempt failed), `Failed`, `SameToken` (the
          * refresh handed back the refused token; tried again after the cooldown),
-         * `SignedOut` (for good), `Closed` (the credentials were used after their
-         * layer closed: nothing was tried).
+         * `SignedOut` (for good).
          */
         reauthentication: /*#__PURE__*/ Schema.optional(
           /*#__PURE__*/ Schema.Literals([
@@ -145,8 +144,7 @@ export class Unauthorized
             "SameToken",
             "CoolingDown",
             "SignedOut",
-            "FreshTokenRefused",
-            "Closed"
+            "FreshTokenRefused"
           ])
         ),
         /**

@@ -125,10 +125,6 @@ describe("messages", () => {
     )
     assert.strictEqual(refused("SignedOut"), `${prefix}sign in again`)
     assert.strictEqual(refused("FreshTokenRefused"), `${prefix}the server refuses fresh tokens too`)
-    assert.strictEqual(
-      refused("Closed"),
-      `${prefix}the credentials' layer is closed, so no re-authentication was tried`
-    )
   })
 })
 

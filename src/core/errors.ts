@@ -85,7 +85,6 @@ export const badRequestMessage = (e: Answered): string =>
  * `CoolingDown`: their own way of signing in, `obtain`, a sign-in, a PIN login, already failed), it says so first,
  * so that "sign in again" does not read as if nothing had been tried: a person must step in. The field tells which,
  * and `reauthenticationError` what `obtain` failed with (a tag: `; re-authentication failed (NetworkError): ...`).
- * `Closed`: the credentials were used after their layer closed, and nothing was tried.
  */
 export const unauthorizedMessage = (
   e: Answered & {
@@ -97,13 +96,11 @@ export const unauthorizedMessage = (
   const why =
     e.reauthentication === "FreshTokenRefused"
       ? "the server refuses fresh tokens too"
-      : e.reauthentication === "Closed"
-        ? "the credentials' layer is closed, so no re-authentication was tried"
-        : e.url.endsWith("/users/signin")
-          ? "check the login and password"
-          : e.reauthentication && e.reauthentication !== "SignedOut"
-            ? `re-authentication failed${failed ? ` (${failed})` : ""}: sign in again`
-            : "sign in again"
+      : e.url.endsWith("/users/signin")
+        ? "check the login and password"
+        : e.reauthentication && e.reauthentication !== "SignedOut"
+          ? `re-authentication failed${failed ? ` (${failed})` : ""}: sign in again`
+          : "sign in again"
   return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}; ${why}`
 }
 

@@ -216,14 +216,18 @@ export const errorWord = (error: unknown): string => {
 /**
  * What a refused call's `Unauthorized` says of the refresh that gave no new token (both editions' request engine):
  * why (`reauthentication`), and what `obtain` failed with (`reauthenticationError`, {@link obtainFailureOf}) when
- * it did; undefined when the failure is not a refresh's (a caller's own `refresh`), which leaves the error as it was.
+ * it did; undefined when the failure is not a refresh's (a caller's own `refresh`), which leaves the error as it was,
+ * and for `Closed`: no re-authentication was tried (the credentials' scope is gone), and the refusal is what the
+ * server said, as from credentials that cannot re-authenticate.
  */
 export const reauthenticationOf = (
   failure: unknown
-): { readonly reauthentication: Reason; readonly reauthenticationError?: string } | undefined => {
+):
+  | { readonly reauthentication: Exclude<Reason, "Closed">; readonly reauthenticationError?: string }
+  | undefined => {
   const reauthentication = reasonOf(failure)
   const reauthenticationError = obtainFailureOf(failure)
-  return reauthentication === undefined
+  return reauthentication === undefined || reauthentication === "Closed"
     ? undefined
     : reauthenticationError === undefined
       ? { reauthentication }
@@ -236,7 +240,7 @@ export const reauthenticationOf = (
  */
 export const noNewTokenMessage = (failure: unknown): string => {
   const why = reauthenticationOf(failure)
-  return `re-authentication gave no new token: ${why?.reauthentication ?? "error"}${why?.reauthenticationError === undefined ? "" : ` (${why.reauthenticationError})`}`
+  return `re-authentication gave no new token: ${why?.reauthentication ?? reasonOf(failure) ?? "error"}${why?.reauthenticationError === undefined ? "" : ` (${why.reauthenticationError})`}`
 }
 
 /** `RefreshFailed Failed`, `Unauthorized`, ...: a failure's tag and reason for a log, never a value. */

@@ -59,10 +59,10 @@ export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
   /** What a `goneOnRetry` removal reads its attempts with ({@link goneOnRetry}); it must carry it ({@link Carrying}). */
   readonly gone?: GoneOnRetry | undefined
   /**
-   * Told at once when a 2xx answer arrives, before its body is read: the server accepted the request, whatever
+   * Told the status of each answer at once, before its body is read: a 2xx is the server's acceptance, whatever
    * becomes of the caller next (`PlexAuth.signOut`: plex.tv revoked the token).
    */
-  readonly onAccepted?: (() => void) | undefined
+  readonly onStatus?: ((status: number) => void) | undefined
 }
 
 /** What a spec `S` must carry besides: the error classes of the refusals its endpoint adds (see {@link Spec}). */
@@ -250,7 +250,7 @@ export const execute = <S extends Spec<any>>(
       }).pipe(
         Effect.flatMap((response) => {
           span?.attribute("http.response.status_code", response.status)
-          if (response.status >= 200 && response.status < 300) spec.onAccepted?.()
+          spec.onStatus?.(response.status)
           return read(spec, ctx, response, limit)
         }),
         // The attempt within the timeout, as the Effect 4 engine has it in any region: the timer interrupts a

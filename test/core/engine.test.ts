@@ -217,9 +217,12 @@ describe("core/refresh", () => {
     // Signed out says more: it stays the reason.
     const signedOut = { ...closed, spent: { token: "t", reason: "SignedOut" as const, at: 0 } }
     assert.strictEqual(Refresh.blocked(signedOut, "t", 0, cooldown), "SignedOut")
-    assert.deepStrictEqual(Refresh.reauthenticationOf({ _tag: "RefreshFailed", reason: "Closed" }), {
-      reauthentication: "Closed"
-    })
+    // Nothing was tried: the refusal stays the server's (no reauthentication), the Debug line says why.
+    assert.isUndefined(Refresh.reauthenticationOf({ _tag: "RefreshFailed", reason: "Closed" }))
+    assert.strictEqual(
+      Refresh.noNewTokenMessage({ _tag: "RefreshFailed", reason: "Closed" }),
+      "re-authentication gave no new token: Closed"
+    )
   })
 
   it("a signed-out token is blocked for good, a failure or the same token handed back for the cooldown", () => {

@@ -93,10 +93,10 @@ export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
   /** What a `goneOnRetry` removal reads its attempts with ({@link goneOnRetry}); it must carry it ({@link Carrying}). */
   readonly gone?: GoneOnRetry | undefined
   /**
-   * Told at once when a 2xx answer arrives, before its body is read: the server accepted the request, whatever
+   * Told the status of each answer at once, before its body is read: a 2xx is the server's acceptance, whatever
    * becomes of the caller next (`PlexAuth.signOut`: plex.tv revoked the token).
    */
-  readonly onAccepted?: (() => void) | undefined
+  readonly onStatus?: ((status: number) => void) | undefined
 }
 
 /** What a spec `S` must carry besides: the error classes of the refusals its endpoint adds (see {@link Spec}). */
@@ -320,7 +320,7 @@ export const execute = <S extends Spec<any>>(
           // is too large or cut short still shows the status it came with.
           const status = response.status
           span?.attribute("http.response.status_code", status)
-          if (status >= 200 && status < 300) spec.onAccepted?.()
+          spec.onStatus?.(status)
           return Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
             if (status < 200 || status >= 300) {
               const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
