@@ -5,7 +5,20 @@
  */
 import { type HttpClient, Error as PlatformError, KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
-import { Context, Deferred, Effect, Either, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
+import {
+  Context,
+  Deferred,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Redacted,
+  Ref,
+  Scope,
+  TestClock
+} from "effect"
 import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { expectRequests, onlyRequest } from "./support/assertions.js"
@@ -105,6 +118,30 @@ describe("ping and sign-out", () => {
       assert.strictEqual(error._tag, "Unauthorized")
       yield* expectRequests(1)
     }).pipe(Effect.provide(env(MockHttp.always(refused))))
+  )
+
+  it.effect(
+    "credentials used after their scope closed: a refusal is the server's Unauthorized, nothing tried",
+    () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const signIns = yield* Ref.make(0)
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: Redacted.make(TOKEN),
+          obtain: Effect.as(
+            Ref.update(signIns, (n) => n + 1),
+            Redacted.make("fresh")
+          )
+        }).pipe(Scope.extend(scope))
+        yield* Scope.close(scope, Exit.void)
+        const error = yield* Effect.flip(
+          PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        )
+        assert.strictEqual(error._tag, "Unauthorized")
+        assert.isUndefined(error._tag === "Unauthorized" ? error.reauthentication : "other")
+        assert.strictEqual(yield* Ref.get(signIns), 0)
+        yield* expectRequests(1)
+      }).pipe(Effect.provide(env(MockHttp.always(refused))))
   )
 })
 

@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
@@ -14,6 +15,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
+import * as Scope from "effect/Scope"
 import { TestClock } from "effect/testing"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
@@ -115,6 +117,30 @@ describe("ping and sign-out", () => {
       assert.strictEqual(error._tag, "Unauthorized")
       yield* expectRequests(1)
     }).pipe(Effect.provide(env(MockHttp.always(refused))))
+  )
+
+  it.effect(
+    "credentials used after their scope closed: a refusal is the server's Unauthorized, nothing tried",
+    () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const signIns = yield* Ref.make(0)
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: Redacted.make(TOKEN),
+          obtain: Effect.as(
+            Ref.update(signIns, (n) => n + 1),
+            Redacted.make("fresh")
+          )
+        }).pipe(Scope.provide(scope))
+        yield* Scope.close(scope, Exit.void)
+        const error = yield* Effect.flip(
+          PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        )
+        assert.strictEqual(error._tag, "Unauthorized")
+        assert.isUndefined(error._tag === "Unauthorized" ? error.reauthentication : "other")
+        assert.strictEqual(yield* Ref.get(signIns), 0)
+        yield* expectRequests(1)
+      }).pipe(Effect.provide(env(MockHttp.always(refused))))
   )
 })
 
