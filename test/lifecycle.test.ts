@@ -722,6 +722,30 @@ describe("Credentials.layerStored", () => {
         assert.propertyVal(Either.isLeft(again) ? again.left : undefined, "reason", "SignedOut")
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
+  it.scoped("closing the layer interrupts the store work of a sign-out told after plex.tv accepted it", () =>
+    Effect.gen(function* () {
+      const inner = yield* KeyValueStore.KeyValueStore
+      const removing = yield* Deferred.make<void>()
+      const layerScope = yield* Scope.make()
+      // A store that hangs while it removes the token.
+      const credentials = yield* storedOver(inner.set, () =>
+        Effect.zipRight(Deferred.succeed(removing, undefined), Effect.never)
+      ).pipe(Scope.extend(layerScope))
+      // Told once plex.tv accepted (uninterruptibly), the store work still runs interruptible: the app shutting
+      // down is not held up by it.
+      yield* Effect.fork(
+        PlexAuth.signOut().pipe(
+          Effect.provideService(Credentials.Credentials, credentials),
+          Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 }))))
+        )
+      )
+      yield* Deferred.await(removing)
+      const closing = yield* Effect.fork(Scope.close(layerScope, Exit.void))
+      for (let turn = 0; turn < 20 && Option.isNone(yield* Fiber.poll(closing)); turn++)
+        yield* Effect.yieldNow()
+      assert.isTrue(Option.isSome(yield* Fiber.poll(closing)), "the layer closed")
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
   it.scoped(
     "PlexAuth.signOut whose caller gives up before plex.tv answered stops the request: nothing is told",
     () =>
