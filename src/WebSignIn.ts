@@ -235,9 +235,9 @@ export class SessionStoreError
 /**
  * The service's bound on the PINs its start creates was reached: `startLimit` PINs within `startLimitWindow`
  * (default 30 a minute, per app process), or, with `startLimitKey`, this visitor's `startLimitPerKey` (default 5)
- * in that window, the others still allowed. No PIN was created, plex.tv was not asked. The start route answers 429
- * with `Retry-After` and a page saying to try again shortly; try again after `retryAfterMillis`, when the window
- * ends.
+ * in that window, the others still allowed; `bound` says which (never the visitor's key). No PIN was created,
+ * plex.tv was not asked. The start route answers 429 with `Retry-After` and a page saying to try again shortly; try
+ * again after `retryAfterMillis`, when the window ends.
  *
  * @since 0.1.0
  * @category errors
@@ -247,14 +247,16 @@ export class TooManySignIns
     "TooManySignIns",
     {
       /** How long until the window ends and a start may create a PIN again, in milliseconds. */
-      retryAfterMillis: Schema.Number
+      retryAfterMillis: Schema.Number,
+      /** The bound that refused the start: the service's `startLimit`, or this visitor's `startLimitPerKey`. */
+      bound: /*#__PURE__*/ Schema.Literal("startLimit", "startLimitPerKey")
     },
     /*#__PURE__*/ HttpApiSchema.annotations({ status: 429 })
   )
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return Core.messages.tooManySignIns(this.retryAfterMillis)
+    return Core.messages.tooManySignIns(this.bound, this.retryAfterMillis)
   }
 }
 
@@ -794,11 +796,14 @@ export const make = (
       const allowance = Flow.startAllowance(startWindow, now, startLimits, visitor)
       startWindow = allowance.window
       if (allowance._tag === "Allowed") return Effect.void
-      const refused = new TooManySignIns({ retryAfterMillis: allowance.retryAfterMillis })
+      const refused = new TooManySignIns({
+        retryAfterMillis: allowance.retryAfterMillis,
+        bound: allowance.bound
+      })
       return allowance.warn
         ? Effect.zipRight(
             Effect.logWarning(
-              allowance.bound === "Key"
+              allowance.bound === "startLimitPerKey"
                 ? Flow.startLimitPerKeyWarning(
                     startLimits.perKey,
                     startWindowMillis,

@@ -658,6 +658,14 @@ describe("core/cli", () => {
     assert.strictEqual(Render.optionAsValue(["whoami", "--no-json=true"]), "--no-json takes no value.")
     assert.strictEqual(Render.optionAsValue(["--no-fake=", "whoami"]), "--no-fake takes no value.")
     assert.isUndefined(Render.optionAsValue(["whoami", "--no-frob=1"]))
+    // --no-help, --no-version, --no-wizard: no such options (alone or with a value), before -- only.
+    const noForm = (option: string) =>
+      `Unknown option --no-${option.slice(2)}: --help, --version and --wizard have no --no- form (leave ${option} out).`
+    assert.strictEqual(Render.optionAsValue(["whoami", "--no-help"]), noForm("--help"))
+    assert.strictEqual(Render.optionAsValue(["--no-version"]), noForm("--version"))
+    assert.strictEqual(Render.optionAsValue(["--fake", "--no-wizard", "login"]), noForm("--wizard"))
+    assert.strictEqual(Render.optionAsValue(["whoami", "--no-help=false"]), noForm("--help"))
+    assert.isUndefined(Render.optionAsValue(["home", "switch", "--", "--no-help"]))
     // The first one found; a value that is the name of a value option is still a value when it does not start with -.
     assert.strictEqual(
       Render.optionAsValue(["--config-dir", "d", "login", "--login", "-v"]),

@@ -544,13 +544,25 @@ describe("core/web: the start route's guards (prefetches, startLimit)", () => {
     }
     assert.deepStrictEqual(
       [at(0, "bot"), at(1000, "bot"), at(2000, "bot"), at(3000, "bot"), at(4000, "alice"), at(5000, "bob")],
-      ["Allowed", "Allowed", "Refused Key 58000 warn", "Refused Key 57000", "Allowed", "Allowed"]
+      [
+        "Allowed",
+        "Allowed",
+        "Refused startLimitPerKey 58000 warn",
+        "Refused startLimitPerKey 57000",
+        "Allowed",
+        "Allowed"
+      ]
     )
     // The bot's refusals counted nowhere: alice and bob had their PINs; now the service's ceiling (4) is reached,
     // for a new key and for no key alike.
     assert.deepStrictEqual(
       [at(6000, "carol"), at(7000), at(8000, "bob"), at(9000, "bot")],
-      ["Refused Service 54000 warn", "Refused Service 53000", "Refused Service 52000", "Refused Key 51000"]
+      [
+        "Refused startLimit 54000 warn",
+        "Refused startLimit 53000",
+        "Refused startLimit 52000",
+        "Refused startLimitPerKey 51000"
+      ]
     )
     assert.deepStrictEqual(
       [...(window?.keys ?? [])],
@@ -563,13 +575,13 @@ describe("core/web: the start route's guards (prefetches, startLimit)", () => {
     // The next window: the keys of the ended one dropped, each key's share again, each bound's warning again.
     assert.deepStrictEqual(
       [at(60_000, "bot"), at(60_001, "bot"), at(60_002, "bot")],
-      ["Allowed", "Allowed", "Refused Key 59998 warn"]
+      ["Allowed", "Allowed", "Refused startLimitPerKey 59998 warn"]
     )
     assert.deepStrictEqual([...(window?.keys ?? [])], [["bot", 2]])
     // Starts without a key count only against limit.
     assert.deepStrictEqual(
       [at(61_000), at(62_000), at(63_000)],
-      ["Allowed", "Allowed", "Refused Service 57000 warn"]
+      ["Allowed", "Allowed", "Refused startLimit 57000 warn"]
     )
   })
 
@@ -643,9 +655,14 @@ describe("core/web: the start route's guards (prefetches, startLimit)", () => {
     assert.include(page, "<title>Too many sign-ins</title>")
     assert.include(page, "Please try again shortly.")
     assert.include(page, '<a class="button" href="/start">Try again</a>')
+    // The message names the bound that refused (the option), never the visitor's key.
     assert.strictEqual(
-      SignIn.messages.tooManySignIns(1500),
-      "WebSignIn.start: too many sign-ins were started (startLimit, or this visitor's startLimitPerKey): no PIN created; try again in 2 s"
+      SignIn.messages.tooManySignIns("startLimit", 1500),
+      "WebSignIn.start: too many sign-ins were started (startLimit): no PIN created; try again in 2 s"
+    )
+    assert.strictEqual(
+      SignIn.messages.tooManySignIns("startLimitPerKey", 1500),
+      "WebSignIn.start: this visitor started too many sign-ins (startLimitPerKey): no PIN created; try again in 2 s"
     )
   })
 })

@@ -12,6 +12,7 @@ import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-aut
 import { Error as PlatformError, KeyValueStore as PlatformKeyValueStore } from "@effect/platform"
 import { KeyValueStore } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"
+import * as Store from "../../src/core/node/store.js"
 
 const posix = process.platform !== "win32"
 
@@ -37,6 +38,28 @@ const storeIn = (directory: string) =>
 const readFile = (file: string) => Effect.promise(() => fs.readFile(file, "utf8"))
 const listDirectory = (directory: string) => Effect.promise(() => fs.readdir(directory))
 const modeOf = (file: string) => Effect.promise(() => fs.stat(file).then((stat) => stat.mode & 0o777))
+
+describe("core/node/store firstReads (the CLI's one reading a command)", () => {
+  it("answers each key's first read from the reading, not a second one nor one of a key changed; peek takes nothing", () => {
+    const reading = Store.firstReads(
+      new Map<string, Store.Stored>([
+        ["a", "1"],
+        ["b", { base64: "Mg==" }]
+      ])
+    )
+    assert.strictEqual(reading.peek("a"), "1")
+    assert.deepStrictEqual(reading.take("a"), { value: "1" })
+    assert.isUndefined(reading.take("a"))
+    assert.strictEqual(reading.peek("a"), "1")
+    assert.deepStrictEqual(reading.take("missing"), { value: undefined })
+    assert.isUndefined(reading.take("missing"))
+    reading.forget("b")
+    assert.isUndefined(reading.take("b"))
+    const cleared = Store.firstReads(new Map([["a", "1"]]))
+    cleared.forget()
+    assert.isUndefined(cleared.take("a"))
+  })
+})
 
 describe("KeyValueStore.layerFile", () => {
   it.scoped("stores, reads, modifies and removes values", () =>

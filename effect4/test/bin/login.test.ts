@@ -11,6 +11,8 @@
  * (src/core/cli, tested once in the Effect 3 edition).
  */
 import * as fs from "node:fs/promises"
+import fsPromises from "node:fs/promises"
+import { syncBuiltinESMExports } from "node:module"
 import * as http from "node:http"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -20,6 +22,38 @@ import * as Redacted from "effect/Redacted"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
+
+/**
+ * `run`, and how often it opened `dir`'s store.json (read the credentials file): node:fs/promises's `open` and
+ * `readFile` are counted for it, every module's import synced to them (syncBuiltinESMExports, as identity.test.ts
+ * replaces os.hostname), then put back.
+ */
+const storeReads = <A, E, R>(dir: string, run: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const file = path.join(path.resolve(dir), "store.json")
+      const original = { open: fsPromises.open, readFile: fsPromises.readFile }
+      const counter = { reads: 0 }
+      const counted = <F extends (...args: Array<never>) => unknown>(f: F): F =>
+        new Proxy(f, {
+          apply: (target, self, args: Array<unknown>) => {
+            if (String(args[0]) === file) counter.reads++
+            return Reflect.apply(target, self, args)
+          }
+        })
+      fsPromises.open = counted(original.open)
+      fsPromises.readFile = counted(original.readFile)
+      syncBuiltinESMExports()
+      return { original, counter }
+    }),
+    ({ counter }) => Effect.map(run, (result) => [result, counter.reads] as const),
+    ({ original }) =>
+      Effect.sync(() => {
+        fsPromises.open = original.open
+        fsPromises.readFile = original.readFile
+        syncBuiltinESMExports()
+      })
+  )
 
 const password = Redacted.value(FakePlex.defaults.password)
 const tokenKey = "effect-plex-auth/token"
@@ -551,6 +585,25 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           noSecretIn(offline, "cliTestSavedToken001")
           // An inconclusive check keeps the token.
           assert.strictEqual((yield* readStore(dir))![fakeTokenKey], "cliTestSavedToken001")
+        })
+      )
+  )
+
+  it.live(
+    "whoami reads the credentials file once: the client identifier, the fake's seed and the saved token come from the session's one reading",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          yield* writeStore(dir, { [fakeTokenKey]: "cliTestSavedToken001" })
+          // The first run stores a client identifier (a change: the file is read again under its lock).
+          assertExit(yield* fake(dir, ["whoami"]), 0)
+          const [run, reads] = yield* storeReads(dir, fake(dir, ["whoami"]))
+          assertExit(run, 0)
+          assert.include(run.stdout, "alice")
+          // It read the file five times: the store's check, the client identifier, the fake's token and Home user,
+          // the saved token.
+          assert.strictEqual(reads, 1)
         })
       )
   )

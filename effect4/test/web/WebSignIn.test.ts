@@ -2781,6 +2781,9 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
             assert.instanceOf(error, WebSignIn.TooManySignIns)
             assert.strictEqual(error._tag === "TooManySignIns" ? error.retryAfterMillis : 0, 60_000)
             assert.include(error.message, "try again in 60 s")
+            // Which bound refused: the service's (a field, and the message).
+            assert.strictEqual(error._tag === "TooManySignIns" ? error.bound : undefined, "startLimit")
+            assert.include(error.message, "too many sign-ins were started (startLimit)")
             yield* TestClock.adjust("30 seconds")
             const later = yield* startRoute
             assert.strictEqual(later.status, 429)
@@ -2849,7 +2852,12 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
             assert.include(yield* Effect.promise(() => refused.text()), 'data-reason="TooMany"')
             // The service's own start route of an app: the same key, the same share.
             const own = request("/sign-in", { headers: { "x-forwarded-for": bot } })
-            assert.instanceOf(yield* failure(service.startFor(own)), WebSignIn.TooManySignIns)
+            const mine = yield* failure(service.startFor(own))
+            assert.instanceOf(mine, WebSignIn.TooManySignIns)
+            // Refused by the visitor's share (a field, and the message), the visitor's key nowhere in it.
+            assert.strictEqual(mine._tag === "TooManySignIns" ? mine.bound : undefined, "startLimitPerKey")
+            assert.include(mine.message, "this visitor started too many sign-ins (startLimitPerKey)")
+            assert.notInclude(`${mine.message} ${JSON.stringify(mine)}`, bot)
             yield* TestClock.adjust("10 seconds")
             assert.strictEqual((yield* from(bot)).headers.get("retry-after"), "50")
             assert.strictEqual(yield* created, 2)
@@ -2861,7 +2869,9 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
             // startLimit stays the ceiling: a fifth PIN is refused for a new visitor and for a start without a key.
             assert.strictEqual((yield* from("198.51.100.3")).status, 429)
             assert.strictEqual((yield* serve(app, request("/auth/plex/start"))).status, 429)
-            assert.instanceOf(yield* failure(service.start), WebSignIn.TooManySignIns)
+            const ceiling = yield* failure(service.start)
+            assert.instanceOf(ceiling, WebSignIn.TooManySignIns)
+            assert.strictEqual(ceiling._tag === "TooManySignIns" ? ceiling.bound : undefined, "startLimit")
             assert.strictEqual(yield* created, 4)
             // The next window: the bot's share again.
             yield* TestClock.adjust("50 seconds")

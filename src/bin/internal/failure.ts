@@ -41,7 +41,11 @@ export const fromStoreError = (error: PlatformError.PlatformError): CliFailure =
   new CliFailure({
     message:
       error._tag === "SystemError"
-        ? `Could not use the credentials file${error.pathOrDescriptor !== undefined ? ` ${String(error.pathOrDescriptor)}` : ""} (${error.reason}${error.description !== undefined ? `: ${error.description}` : ""}).`
+        ? CoreFailure.storeFailureMessage({
+            reason: error.reason,
+            path: error.pathOrDescriptor,
+            description: error.description
+          })
         : `Could not use the credentials file (${error.description ?? `${error.module}.${error.method}`}).`,
     exitCode: ExitCode.Generic
   })

@@ -4,6 +4,7 @@
  * `--fake` the loopback fake Plex those point at.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as PlatformError from "@effect/platform/Error"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Config from "effect/Config"
@@ -22,6 +23,7 @@ import * as FileStore from "../../node/KeyValueStore.js"
 import * as Fault from "../../testing/Fault.js"
 import * as CoreFailure from "../../core/cli/failure.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
+import * as Store from "../../core/node/store.js"
 import * as Render from "../../core/cli/render.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
 import { version } from "./version.js"
@@ -176,12 +178,15 @@ export const startFake = (options: {
     return server
   })
 
-/** The fake of a `--fake` run: it starts afresh, seeded with the token a previous `--fake` run saved, so a session spans runs as with plex.tv. */
-const startSessionFake = (store: KeyValueStore.KeyValueStore, scenarios: ReadonlySet<FakeScenario>) =>
-  Effect.gen(function* () {
-    const savedToken = Option.getOrUndefined(yield* store.get(fakeTokenKey))
-    const savedUser = Option.getOrUndefined(yield* store.get(FakeSeed.fakeUserKey))
-    return yield* startFake({ scenarios, savedToken, savedUser })
+/**
+ * The fake of a `--fake` run: it starts afresh, seeded with the token a previous `--fake` run saved (and the Home
+ * user it switched to), as the session's reading of the file has them, so a session spans runs as with plex.tv.
+ */
+const startSessionFake = (reading: Store.FirstReads, scenarios: ReadonlySet<FakeScenario>) =>
+  startFake({
+    scenarios,
+    savedToken: reading.peek(fakeTokenKey),
+    savedUser: reading.peek(FakeSeed.fakeUserKey)
   })
 
 /**
@@ -200,6 +205,67 @@ export const inFakeTerms = (session: Context.Tag.Service<Session>, failure: CliF
           offline: session.scenarios.has("offline")
         })
       )
+  })
+
+/**
+ * The credentials file as one command uses it: read once, when the session starts (checked as the library's store
+ * checks it: a file that is no store, or one it does not trust, fails the command), and each key's first read
+ * answered from that reading (the client identifier, a `--fake` run's seed, the saved token: `whoami` reads the
+ * file once, not five times). A key read again, and every change, go to the file, through the library's store
+ * (made at its first use): a command that reads a key again (`logout` checks that the file still holds the token
+ * it signed out) sees what another process wrote since. As effect4/src/bin/internal/session.ts has it.
+ */
+const commandStore = (
+  directory: string
+): Effect.Effect<
+  { readonly store: KeyValueStore.KeyValueStore; readonly reading: Store.FirstReads },
+  CliFailure
+> =>
+  Effect.gen(function* () {
+    const reading = yield* Effect.flatMap(
+      Effect.promise(() =>
+        Store.open(directory)
+          .read("make")
+          .then(
+            (entries) => ({ entries }),
+            (error: unknown) => {
+              if (error instanceof Store.StoreError) return { error }
+              throw error
+            }
+          )
+      ),
+      (read) =>
+        "error" in read
+          ? Effect.fail(
+              new CliFailure({
+                message: CoreFailure.storeFailureMessage(read.error),
+                exitCode: ExitCode.Generic
+              })
+            )
+          : Effect.succeed(Store.firstReads(read.entries))
+    )
+    const file = yield* Effect.cached(FileStore.make({ directory }))
+    const onFile = <A>(
+      key: string | undefined,
+      f: (store: KeyValueStore.KeyValueStore) => Effect.Effect<A, PlatformError.PlatformError>
+    ) => Effect.suspend(() => (reading.forget(key), Effect.flatMap(file, f)))
+    const store = KeyValueStore.make({
+      get: (key) =>
+        Effect.suspend(() => {
+          const first = reading.take(key)
+          return first !== undefined
+            ? Effect.succeed(Option.fromNullable(first.value))
+            : Effect.flatMap(file, (store) => store.get(key))
+        }),
+      getUint8Array: (key) => onFile(key, (store) => store.getUint8Array(key)),
+      set: (key, value) => onFile(key, (store) => store.set(key, value)),
+      remove: (key) => onFile(key, (store) => store.remove(key)),
+      clear: onFile(undefined, (store) => store.clear),
+      size: Effect.flatMap(file, (store) => store.size),
+      modify: (key, f) => onFile(key, (store) => store.modify(key, f)),
+      modifyUint8Array: (key, f) => onFile(key, (store) => store.modifyUint8Array(key, f))
+    })
+    return { store, reading }
   })
 
 /** Everything a command needs, for the given global options. */
@@ -229,7 +295,7 @@ export const layer = (
       const directory = Option.isSome(globals.configDir)
         ? path.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
-      const store = yield* Effect.mapError(FileStore.make({ directory }), fromStoreError)
+      const { reading, store } = yield* commandStore(directory)
       const client = yield* ClientIdentity.makePersisted(cliIdentity()).pipe(
         Effect.provideService(KeyValueStore.KeyValueStore, store),
         Effect.catchTags({
@@ -239,13 +305,7 @@ export const layer = (
         })
       )
       const scenarios = globals.fake ? yield* readScenarios : new Set<FakeScenario>()
-      const fake = globals.fake
-        ? Option.some(
-            yield* Effect.mapError(startSessionFake(store, scenarios), (error) =>
-              error._tag === "CliFailure" ? error : fromStoreError(error)
-            )
-          )
-        : Option.none()
+      const fake = globals.fake ? Option.some(yield* startSessionFake(reading, scenarios)) : Option.none()
       const plexTvUrl = Option.isSome(fake)
         ? fake.value.plexTvUrl
         : Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)

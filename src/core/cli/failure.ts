@@ -35,6 +35,17 @@ export const notLoggedInMessage = "Not logged in. Run `plex-auth login` first."
 export const emptyConfigDirMessage =
   "Invalid --config-dir: must not be empty (leave it out for the default directory)."
 
+/**
+ * How both CLIs say the credentials file could not be used: the file (when known), the store's reason
+ * (`InvalidData`, `PermissionDenied`, `Busy`, ...) and what it said.
+ */
+export const storeFailureMessage = (failure: {
+  readonly reason: string
+  readonly path?: unknown
+  readonly description?: string | undefined
+}): string =>
+  `Could not use the credentials file${failure.path !== undefined ? ` ${String(failure.path)}` : ""} (${failure.reason}${failure.description !== undefined ? `: ${failure.description}` : ""}).`
+
 /** The scheme, host and port of a URL, or "the server": never a path or a query that could carry a secret. */
 export const originOf = (url: string): string => {
   try {

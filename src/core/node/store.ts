@@ -817,3 +817,41 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
     modifyBytes: modifyWith("modifyUint8Array", asBytes, toStored)
   }
 }
+
+/**
+ * One reading of the store (its entries, from {@link FileStore.read}), for a program that reads several keys when
+ * it starts and would otherwise read the file for each (a CLI command: the client identifier, the saved token, a
+ * fake's seed). Each key's first read is answered from it ({@link FirstReads.take}); a key read again, or being
+ * changed ({@link FirstReads.forget}), is not: the file is read again then, as another process may have changed it
+ * since.
+ */
+export interface FirstReads {
+  /** The reading's text of `key` (`value` undefined: no such key) the first time it is asked for; else undefined. */
+  readonly take: (key: string) => { readonly value: string | undefined } | undefined
+  /** The reading's text of `key`, or undefined: what the program itself reads of it at its start, taking nothing. */
+  readonly peek: (key: string) => string | undefined
+  /** `key` (every key, when undefined) no longer answered from the reading. */
+  readonly forget: (key?: string) => void
+}
+
+/** {@link FirstReads} of `entries`. */
+export const firstReads = (entries: Entries): FirstReads => {
+  const taken = new Set<string>()
+  let all = false
+  return {
+    take: (key) => {
+      if (all || taken.has(key)) return undefined
+      taken.add(key)
+      const stored = entries.get(key)
+      return { value: stored === undefined ? undefined : asString(stored) }
+    },
+    peek: (key) => {
+      const stored = entries.get(key)
+      return stored === undefined ? undefined : asString(stored)
+    },
+    forget: (key) => {
+      if (key === undefined) all = true
+      else taken.add(key)
+    }
+  }
+}

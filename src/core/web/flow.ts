@@ -206,13 +206,20 @@ export interface StartWindow {
 }
 
 /**
+ * The bound that refused a start, named by its option: `"startLimit"`, the service's PINs per window, or
+ * `"startLimitPerKey"`, this visitor's share of them (never the visitor's key).
+ */
+export type StartBound = "startLimit" | "startLimitPerKey"
+
+/**
  * Whether a start at `now` of a visitor with `key` (or none) may create a PIN: at most `limits.limit` per window of
  * `limits.windowMillis` for the service (a fixed window, opened by the first start after the last one ended; one
  * whose opening is ahead of `now`, the clock set back, ends too), and at most `limits.perKey` of them for one key in
  * the same window, so that one visitor (a bot) using its share up does not lock the others out, while the service's
  * bound stays the ceiling that protects the app's client identifier at plex.tv. A refused start counts nowhere. The
- * window to keep, and, refused, by which bound (`"Key"`: this key's share; `"Service"`: `startLimit`), how long until
- * the window ends (`retryAfterMillis`) and whether to log it (`warn`: the window's first refusal by that bound).
+ * window to keep, and, refused, by which bound (`"startLimitPerKey"`: this key's share; `"startLimit"`: the
+ * service's), how long until the window ends (`retryAfterMillis`) and whether to log it (`warn`: the window's first
+ * refusal by that bound).
  */
 export const startAllowance = (
   window: StartWindow | undefined,
@@ -223,7 +230,7 @@ export const startAllowance = (
   | { readonly _tag: "Allowed"; readonly window: StartWindow }
   | {
       readonly _tag: "Refused"
-      readonly bound: "Key" | "Service"
+      readonly bound: StartBound
       readonly window: StartWindow
       readonly retryAfterMillis: number
       readonly warn: boolean
@@ -238,7 +245,7 @@ export const startAllowance = (
   if (keyCount !== undefined && keyCount >= limits.perKey) {
     return {
       _tag: "Refused",
-      bound: "Key",
+      bound: "startLimitPerKey",
       window: window.keyWarned ? window : { ...window, keyWarned: true },
       retryAfterMillis,
       warn: !window.keyWarned
@@ -247,7 +254,7 @@ export const startAllowance = (
   if (window.count >= limits.limit) {
     return {
       _tag: "Refused",
-      bound: "Service",
+      bound: "startLimit",
       window: window.warned ? window : { ...window, warned: true },
       retryAfterMillis,
       warn: !window.warned

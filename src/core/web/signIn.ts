@@ -544,6 +544,7 @@ export const messages = {
     `WebSignIn: plex.tv could not be asked (${operation}: ${failure})`,
   unauthenticated: (reason: string): string => `WebSignIn: not signed in (${reason})`,
   sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`,
-  tooManySignIns: (retryAfterMillis: number): string =>
-    `WebSignIn.start: too many sign-ins were started (startLimit, or this visitor's startLimitPerKey): no PIN created; try again in ${retryAfterSeconds(retryAfterMillis)} s`
+  // Which bound refused (the option's name), never the visitor's key.
+  tooManySignIns: (bound: "startLimit" | "startLimitPerKey", retryAfterMillis: number): string =>
+    `WebSignIn.start: ${bound === "startLimitPerKey" ? "this visitor started too many sign-ins" : "too many sign-ins were started"} (${bound}): no PIN created; try again in ${retryAfterSeconds(retryAfterMillis)} s`
 } as const

@@ -12,11 +12,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Option from "effect/Option"
-import type * as KeyValueStoreService from "effect/persistence/KeyValueStore"
+import * as KeyValueStoreService from "effect/persistence/KeyValueStore"
 import * as PlatformError from "effect/PlatformError"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../../src/core/cli/failure.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
+import * as Store from "../../../../src/core/node/store.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import * as ClientIdentity from "../../ClientIdentity.js"
 import * as Credentials from "../../Credentials.js"
@@ -50,7 +51,11 @@ export const fromStoreError = (
   return new CliFailure({
     message:
       reason?._tag !== undefined && reason._tag !== "BadArgument"
-        ? `Could not use the credentials file${reason.pathOrDescriptor !== undefined ? ` ${String(reason.pathOrDescriptor)}` : ""} (${reason._tag}${reason.description !== undefined ? `: ${reason.description}` : ""}).`
+        ? Core.storeFailureMessage({
+            reason: reason._tag,
+            path: reason.pathOrDescriptor,
+            description: reason.description
+          })
         : `Could not use the credentials file (${error.message}).`,
     exitCode: ExitCode.Generic
   })
@@ -187,6 +192,75 @@ export const startFake = (options: {
     return server
   })
 
+/**
+ * The credentials file as one command uses it: read once, when the session starts (checked as the library's store
+ * checks it: a file that is no store, or one it does not trust, fails the command), and each key's first read
+ * answered from that reading (the client identifier, the saved token; a `--fake` run's seed is taken from it too:
+ * `whoami` reads the file once, not five times). A key read again, and every change, go to the file, through the
+ * library's store (made at its first use): a command that reads a key again (`logout` checks that the file still
+ * holds the token it signed out) sees what another process wrote since. As src/bin/internal/session.ts has it.
+ */
+const commandStore = (directory: string) =>
+  Effect.gen(function* () {
+    const reading = yield* Effect.flatMap(
+      Effect.promise(() =>
+        Store.open(directory)
+          .read("make")
+          .then(
+            (entries) => ({ entries }),
+            (error: unknown) => {
+              if (error instanceof Store.StoreError) return { error }
+              throw error
+            }
+          )
+      ),
+      (read) =>
+        "error" in read
+          ? Effect.fail(
+              new CliFailure({ message: Core.storeFailureMessage(read.error), exitCode: ExitCode.Generic })
+            )
+          : Effect.succeed(Store.firstReads(read.entries))
+    )
+    const made = yield* Effect.cached(FileStore.make({ directory }))
+    // The library's store, made at its first use; its failure then as the failure of the call that needed it.
+    const file = (method: string, key?: string) =>
+      Effect.mapError(
+        made,
+        (cause) =>
+          new KeyValueStoreService.KeyValueStoreError({
+            message: cause.message,
+            method,
+            ...(key !== undefined ? { key } : {}),
+            cause
+          })
+      )
+    const onFile = <A>(
+      method: string,
+      key: string | undefined,
+      f: (
+        store: KeyValueStoreService.KeyValueStore
+      ) => Effect.Effect<A, KeyValueStoreService.KeyValueStoreError>
+    ) => Effect.suspend(() => (reading.forget(key), Effect.flatMap(file(method, key), f)))
+    const store = KeyValueStoreService.make({
+      get: (key) =>
+        Effect.suspend(() => {
+          const first = reading.take(key)
+          return first !== undefined
+            ? Effect.succeed(first.value)
+            : Effect.flatMap(file("get", key), (store) => store.get(key))
+        }),
+      getUint8Array: (key) => onFile("getUint8Array", key, (store) => store.getUint8Array(key)),
+      set: (key, value) => onFile("set", key, (store) => store.set(key, value)),
+      remove: (key) => onFile("remove", key, (store) => store.remove(key)),
+      clear: onFile("clear", undefined, (store) => store.clear),
+      size: Effect.flatMap(file("size"), (store) => store.size),
+      keys: Effect.flatMap(file("keys"), (store) => store.keys),
+      modify: (key, f) => onFile("modify", key, (store) => store.modify(key, f)),
+      modifyUint8Array: (key, f) => onFile("modifyUint8Array", key, (store) => store.modifyUint8Array(key, f))
+    })
+    return { store, reading }
+  })
+
 /** What a command runs with. */
 export interface Session {
   /** The file keeping the token and the client identifier. */
@@ -222,7 +296,7 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
       const directory = Option.isSome(globals.configDir)
         ? nodePath.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
-      const store = yield* Effect.mapError(FileStore.make({ directory }), fromStoreError)
+      const { reading, store } = yield* commandStore(directory)
       const client = yield* ClientIdentity.makePersisted(cliIdentity()).pipe(
         Effect.provideService(FileStore.KeyValueStore, store),
         Effect.mapError((error) =>
@@ -233,10 +307,13 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
       const tokenKey = globals.fake ? FakeSeed.fakeTokenKey : Credentials.defaultStoreKey
       let fake: FakePlexServer.FakePlexServerService | undefined
       if (globals.fake) {
-        // The fake starts afresh on every run, seeded with what a previous --fake run saved.
-        const savedToken = yield* Effect.mapError(store.get(FakeSeed.fakeTokenKey), fromStoreError)
-        const savedUser = yield* Effect.mapError(store.get(FakeSeed.fakeUserKey), fromStoreError)
-        fake = yield* startFake({ scenarios, savedToken, savedUser })
+        // The fake starts afresh on every run, seeded with what a previous --fake run saved, as the session's
+        // reading of the file has it.
+        fake = yield* startFake({
+          scenarios,
+          savedToken: reading.peek(FakeSeed.fakeTokenKey),
+          savedUser: reading.peek(FakeSeed.fakeUserKey)
+        })
       }
       const plexTv = yield* Effect.mapError(
         PlexTv.make(fake?.plexTvUrl ?? Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)),
