@@ -571,7 +571,7 @@ describe("conformance: the other modules' errors", () => {
       assert.strictEqual(missing.method, "DELETE")
       assert.strictEqual(
         missing.message,
-        "Devices.revoke: DELETE https://plex.tv/devices/99999.xml was not found (HTTP 404) (Device not found)"
+        "Devices.revoke: DELETE https://plex.tv/devices/99999.xml was not found (HTTP 404) (Device not found); the account has no device with that id (revoked already?): list the devices again (Devices.list)"
       )
       assert.deepStrictEqual(fieldsOf(yield* Effect.flip(Home.switchUser("nobody"))), {
         _tag: "HomeUserNotFound",
@@ -583,7 +583,16 @@ describe("conformance: the other modules' errors", () => {
       assert.strictEqual(link._tag, "NotFound")
       assert.strictEqual(
         link.message,
-        "Link.link: PUT https://plex.tv/api/v2/pins/link was not found (HTTP 404) (1020 Code not found or expired)"
+        "Link.link: PUT https://plex.tv/api/v2/pins/link was not found (HTTP 404) (1020 Code not found or expired); no device is showing that code (it is mistyped or expired): have the device show a new code"
+      )
+      // A code already used (the fake answers as plex.tv: 422): BadRequest, saying what to do.
+      const shown = yield* PinLogin.create({ strong: false })
+      yield* Link.link(shown.code)
+      const used = yield* Effect.flip(Link.link(shown.code))
+      assert.strictEqual(used._tag, "BadRequest")
+      assert.strictEqual(
+        used.message,
+        "Link.link: PUT https://plex.tv/api/v2/pins/link was rejected as a bad request (HTTP 422) (Code already used); a code already used is refused so: have the device show a new code"
       )
       const pin = yield* Effect.flip(PinLogin.check({ id: 424242 }))
       assert.strictEqual(pin._tag, "PinExpired")
@@ -597,6 +606,59 @@ describe("conformance: the other modules' errors", () => {
         server: "No Such Server"
       })
     }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "Home.switchUser: a blank PIN is none; each refusal says what to do; a user gone since its listing",
+    () =>
+      Effect.gen(function* () {
+        // A PIN box left empty: a user without a PIN switches (python-plexapi's `if pin:`), not InvalidInput.
+        assert.strictEqual((yield* Home.switchUser("bob", { pin: "" })).user.title, "bob")
+        assert.strictEqual((yield* Home.switchUser("bob", { pin: Redacted.make("  ") })).user.title, "bob")
+        // For a user with a PIN, plex.tv asks for it: HomePinRequired, sent without a `pin`.
+        yield* FakePlex.clearRequests
+        const required = yield* Effect.flip(Home.switchUser("Kids", { pin: "" }))
+        assert.strictEqual(
+          required.message,
+          'Home.switchUser: Plex Home user "Kids" is protected by a PIN; none was given (1041 A valid PIN is required to perform this action); ask for the user\'s PIN and switch with it'
+        )
+        const switches = (yield* FakePlex.requests).filter((r) => r.route === "switchHomeUser")
+        assert.deepStrictEqual(
+          switches.map((r) => r.query),
+          [{}]
+        )
+        const wrong = yield* Effect.flip(Home.switchUser("Kids", { pin: "0000" }))
+        assert.strictEqual(
+          wrong.message,
+          'Home.switchUser: the PIN for Plex Home user "Kids" was not accepted (HTTP 403) (1041 A valid PIN is required to perform this action); ask for the PIN again'
+        )
+        // A listed user plex.tv no longer knows (404): not "the home has: none".
+        const kids = (yield* Home.users()).find((u) => u.title === "Kids")!
+        const gone = yield* Effect.flip(
+          Home.switchUser({ ...kids, uuid: "0000000000000000" }, { pin: "1234" })
+        )
+        assert.deepStrictEqual(fieldsOf(gone), {
+          _tag: "HomeUserNotFound",
+          available: [],
+          operation: "Home.switchUser",
+          user: "Kids"
+        })
+        assert.strictEqual(
+          gone.message,
+          `Home.switchUser: plex.tv knows no Plex Home user "Kids" (any more); list the home's users again (Home.users)`
+        )
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [
+              {},
+              { username: "kids", title: "Kids", managed: true, homePin: "1234" },
+              { username: "bob" }
+            ],
+            homes: [{ members: ["kids", "bob"] }]
+          })
+        )
+      )
   )
 
   it.effect("ServerAccess.check: the owner, and no access to an unknown server", () =>
