@@ -2778,6 +2778,11 @@ describe("conformance: claiming a server, and a shared user's tokens on a server
       assert.strictEqual(expired._tag, "ClaimRejected")
       const bogus = yield* Effect.flip(Claim.claimServer(server.url, { claimToken: "claim-bogus" }))
       assert.strictEqual(bogus._tag, "ClaimRejected")
+      // The message says what to do (docs/claim.md), never the token.
+      assert.strictEqual(
+        bogus.message,
+        `Claim.claimServer: the server at ${server.url} refused the claim (HTTP 400); claim it again with a fresh claim token, from the server's own network`
+      )
       assert.notInclude(JSON.stringify([expired, bogus]), Redacted.value(claimToken))
       assert.notInclude(JSON.stringify(bogus), "claim-bogus")
     }).pipe(Effect.provide(unclaimed))

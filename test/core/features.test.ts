@@ -175,7 +175,12 @@ describe("core/claim and core/devices", () => {
     assert.deepStrictEqual(Claim.claimQuery("claim-x"), [["token", "claim-x"]])
     assert.strictEqual(
       Claim.rejectedMessage("Claim.claimServer", "http://s:32400", 400, []),
-      "Claim.claimServer: the server at http://s:32400 refused the claim (HTTP 400)"
+      "Claim.claimServer: the server at http://s:32400 refused the claim (HTTP 400); claim it again with a fresh claim token, from the server's own network"
+    )
+    // A 401 is also what a server claimed since its /identity was read answers (docs/claim.md).
+    assert.strictEqual(
+      Claim.rejectedMessage("Claim.claimServer", "http://s:32400", 401, [{ code: 1001 }]),
+      "Claim.claimServer: the server at http://s:32400 refused the claim (HTTP 401) (1001); claim it again with a fresh claim token, from the server's own network (or it was claimed since: read its /identity)"
     )
     assert.strictEqual(
       Claim.alreadyClaimedMessage("op", "http://s:32400", "m1"),
