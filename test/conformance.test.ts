@@ -608,6 +608,52 @@ describe("conformance: the other modules' errors", () => {
     }).pipe(Effect.provide(home))
   )
 
+  it.effect("Link.link: the code is a secret, as the Home PIN is: masked where plex.tv echoes it", () =>
+    Effect.gen(function* () {
+      // Whoever holds a live code can link the device to an account of theirs; the fake records it as a secret.
+      const echo = (status: number) =>
+        Fault.respond((request) =>
+          Effect.promise(async () => {
+            const sent = new URLSearchParams(await request.text()).get("code") ?? ""
+            assert.strictEqual(sent, "WXYZ")
+            return new Response(
+              JSON.stringify({ errors: [{ code: 1020, message: `Code ${sent} is unknown`, status }] }),
+              {
+                status,
+                headers: { "content-type": "application/json" }
+              }
+            )
+          })
+        )
+      for (const status of [404, 400, 502]) {
+        yield* FakePlex.fault("linkPin", echo(status), { times: 1 })
+        const error = yield* Effect.flip(Link.link("wxyz"))
+        assert.strictEqual(
+          error._tag,
+          status === 404 ? "NotFound" : status === 400 ? "BadRequest" : "Unexpected"
+        )
+        assert.include(error.message, "Code <redacted> is unknown")
+        for (const text of [error.message, String(error), JSON.stringify(error)])
+          assert.notInclude(text, "WXYZ")
+      }
+      // A redirect to another origin does not take the code there (a 307 would resend the form).
+      yield* FakePlex.clearRequests
+      yield* FakePlex.fault(
+        "linkPin",
+        Fault.redirect({ status: 307, to: "http://192.0.2.99/api/v2/pins/link" }),
+        {
+          times: 1
+        }
+      )
+      const redirected = yield* Effect.flip(Link.link("WXYZ"))
+      assert.strictEqual(redirected._tag === "Unexpected" ? redirected.reason : redirected._tag, "Redirect")
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).map((r) => r.origin),
+        ["https://plex.tv"]
+      )
+    }).pipe(Effect.provide(signedIn))
+  )
+
   it.effect(
     "Home.switchUser: a blank PIN is none; each refusal says what to do; a user gone since its listing",
     () =>
