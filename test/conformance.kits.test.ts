@@ -1974,6 +1974,11 @@ describe("conformance: the fake's seed", () => {
             "FakePlex: a home admin names an unknown account: nobody"
           ],
           [{ homes: [{ members: ["nobody"] }] }, "FakePlex: a home member names an unknown account: nobody"],
+          // A managed user named by its title, as its seed gave no username: the message says which name to use.
+          [
+            { accounts: [{}, { title: "Kids", managed: true }], homes: [{ members: ["kids"] }] },
+            'FakePlex: a home member names an unknown account: kids (accounts are named by username or email: the one titled "Kids" is "user2")'
+          ],
           [
             {
               accounts: [{ username: "dora", id: 1 }, { username: "eve" }],

@@ -282,7 +282,7 @@ export type SwitchError = HomeUserNotFound | HomePinRequired | InvalidHomePin | 
  * Fails with `HomeUserNotFound` when the home has no such user,
  * `HomePinRequired` when plex.tv asked for a PIN and none was given,
  * `InvalidHomePin` when plex.tv refused the PIN, and `InvalidInput` for a
- * PIN that is not four digits (before any request).
+ * PIN that is not four digits (before any request; a blank PIN is none).
  *
  * @example
  * ```ts
