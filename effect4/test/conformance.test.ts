@@ -29,6 +29,7 @@ import { makeHandler } from "effect4-plex-auth/fake"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { it } from "./support/it.js"
 import { layerPendingSleeps, whenPending, whenWaiting } from "./Jwt/support.js"
+import { withCapturedLogs, withRecordedSpans } from "./support/observe.js"
 
 const bob = { username: "bob", password: "bob-password", twoFactorCode: "123456" }
 const signedIn = FakePlex.layerSignedIn({ accounts: [{ username: "alice" }, bob] })
@@ -635,6 +636,20 @@ describe("conformance: the other modules' errors", () => {
         assert.include(error.message, "Code <redacted> is unknown")
         for (const text of [error.message, String(error), JSON.stringify(error)])
           assert.notInclude(text, "WXYZ")
+      }
+      // Nor in a span (its attributes, its name) or a log line, with a caller logging the error.
+      yield* FakePlex.fault("linkPin", echo(404), { times: 1 })
+      const observed = yield* withCapturedLogs(
+        withRecordedSpans(Link.link("WXYZ").pipe(Effect.tapError((error) => Effect.logError(error))))
+      )
+      assert.isAbove(observed.lines.length, 0)
+      for (const line of observed.lines) assert.notInclude(line, "WXYZ")
+      assert.strictEqual(observed.exit._tag, "Success")
+      const spans = observed.exit._tag === "Success" ? observed.exit.value.spans : []
+      assert.isTrue(spans.some((span) => span.name === "Link.link"))
+      for (const span of spans) {
+        for (const [key, value] of span.attributes)
+          assert.notInclude(`${span.name} ${key}=${String(value)}`, "WXYZ")
       }
       // A redirect to another origin does not take the code there (a 307 would resend the form).
       yield* FakePlex.clearRequests
