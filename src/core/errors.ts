@@ -74,33 +74,9 @@ export const invalidInputMessage = (e: {
   readonly reason: string
 }): string => `${e.operation}: invalid ${e.field}: ${e.reason}`
 
-/**
- * What a refusal means, and what to do, for the operations whose refusal is about what the caller gave rather than
- * about the request (a device's code, a device's id): the tail of their `NotFound` and `BadRequest` messages, after
- * `; `, as `Unauthorized`'s ends with what to do. Other operations' messages end with Plex's codes.
- */
-const refusalAdvice: Readonly<
-  Record<string, { readonly notFound?: string | undefined; readonly badRequest?: string | undefined }>
-> = {
-  // plex.tv: 404 with code 1020 for a code it does not know or that expired; a code already used is refused too.
-  "Link.link": {
-    notFound: "no device is showing that code (it is mistyped or expired): have the device show a new code",
-    badRequest: "a code already used is refused so: have the device show a new code"
-  },
-  "Devices.revoke": {
-    notFound:
-      "the account has no device with that id (revoked already?): list the devices again (Devices.list)"
-  }
-}
-
-const advice = (e: Answered, kind: "notFound" | "badRequest"): string => {
-  const text = Object.hasOwn(refusalAdvice, e.operation) ? refusalAdvice[e.operation]?.[kind] : undefined
-  return text === undefined ? "" : `; ${text}`
-}
-
 /** `BadRequest`'s message. */
 export const badRequestMessage = (e: Answered): string =>
-  `${e.operation}: ${e.method} ${e.url} was rejected as a bad request (HTTP ${e.status})${describeCodes(e.errors)}${advice(e, "badRequest")}`
+  `${e.operation}: ${e.method} ${e.url} was rejected as a bad request (HTTP ${e.status})${describeCodes(e.errors)}`
 
 /**
  * `Unauthorized`'s message: what to do (docs/errors.md): sign in again, unless the server refuses fresh tokens
@@ -138,7 +114,7 @@ export const invalidVerificationCodeMessage = (e: Answered): string =>
 
 /** `NotFound`'s message. */
 export const notFoundMessage = (e: Answered): string =>
-  `${e.operation}: ${e.method} ${e.url} was not found (HTTP ${e.status})${describeCodes(e.errors)}${advice(e, "notFound")}`
+  `${e.operation}: ${e.method} ${e.url} was not found (HTTP ${e.status})${describeCodes(e.errors)}`
 
 /** `RateLimited`'s message. */
 export const rateLimitedMessage = (

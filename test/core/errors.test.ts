@@ -11,39 +11,6 @@ describe("core/errors", () => {
     assert.include(Errors.plexErrorTags, "InvalidJwt")
   })
 
-  it("a refusal about what the caller gave (a device's code, a device's id) ends with what to do", () => {
-    const link = { operation: "Link.link", method: "PUT", url: "https://plex.tv/api/v2/pins/link" }
-    assert.strictEqual(
-      Errors.notFoundMessage({
-        ...link,
-        status: 404,
-        errors: [{ code: 1020, message: "Code not found or expired" }]
-      }),
-      "Link.link: PUT https://plex.tv/api/v2/pins/link was not found (HTTP 404) (1020 Code not found or expired); no device is showing that code (it is mistyped or expired): have the device show a new code"
-    )
-    assert.strictEqual(
-      Errors.badRequestMessage({ ...link, status: 422, errors: [] }),
-      "Link.link: PUT https://plex.tv/api/v2/pins/link was rejected as a bad request (HTTP 422); a code already used is refused so: have the device show a new code"
-    )
-    const revoke = { operation: "Devices.revoke", method: "DELETE", url: "https://plex.tv/devices/7.xml" }
-    assert.strictEqual(
-      Errors.notFoundMessage({ ...revoke, status: 404, errors: [] }),
-      "Devices.revoke: DELETE https://plex.tv/devices/7.xml was not found (HTTP 404); the account has no device with that id (revoked already?): list the devices again (Devices.list)"
-    )
-    // Other operations' messages end with Plex's codes; an operation named like an Object member adds nothing.
-    for (const operation of [
-      "PlexAuth.getSourceConnectionInformation",
-      "constructor",
-      "toString",
-      "__proto__"
-    ]) {
-      assert.strictEqual(
-        Errors.notFoundMessage({ operation, method: "GET", url: "https://x/y", status: 404, errors: [] }),
-        `${operation}: GET https://x/y was not found (HTTP 404)`
-      )
-    }
-  })
-
   it("messages name the operation, the request and Plex's codes, never more", () => {
     const sent = { operation: "PlexAuth.getTokenDetails", method: "GET", url: "https://plex.tv/api/v2/user" }
     const errors = [{ code: 1001, message: "User could not be authenticated" }]
