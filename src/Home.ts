@@ -231,7 +231,10 @@ export const findUser = (list: ReadonlyArray<HomeUser>, wanted: string | number)
  * @category models
  */
 export interface SwitchOptions {
-  /** The user's Plex Home PIN (four digits), when it has one; wrapped in `Redacted` at once. */
+  /**
+   * The user's Plex Home PIN (four digits), when it has one; wrapped in `Redacted` at once. A blank one (`""`, a
+   * PIN box left empty) is none: the switch is sent without a PIN, and plex.tv asks for one if it wants it.
+   */
   readonly pin?: string | Redacted.Redacted<string> | undefined
 }
 
@@ -278,7 +281,7 @@ export type SwitchError = HomeUserNotFound | HomePinRequired | InvalidHomePin | 
  * Fails with `HomeUserNotFound` when the home has no such user,
  * `HomePinRequired` when plex.tv asked for a PIN and none was given,
  * `InvalidHomePin` when plex.tv refused the PIN, and `InvalidInput` for a
- * PIN that is not four digits (before any request).
+ * PIN that is not four digits (before any request; a blank PIN is none).
  *
  * @example
  * ```ts
@@ -302,7 +305,9 @@ export const switchUser = (
     const operation = "Home.switchUser"
     // Untyped JavaScript may pass anything: InvalidInput before any request, never a TypeError.
     yield* V.object(operation, "options", options, true)
-    const pin = options.pin === undefined ? undefined : V.toRedacted(options.pin)
+    const given = options.pin === undefined ? undefined : V.toRedacted(options.pin)
+    // A blank PIN (a PIN box left empty) is none, as python-plexapi and the command line take it: plex.tv decides.
+    const pin = given === undefined || Facts.pinBlank(V.reveal(given)) ? undefined : given
     const pinProblem = pin === undefined ? undefined : Facts.pinProblem(V.reveal(pin))
     if (pinProblem !== undefined) return yield* V.invalid(operation, "pin", pinProblem)
     let target: HomeUser

@@ -11,6 +11,7 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import type { BadRequest, InvalidInput, NotFound, ResponseError } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
@@ -57,7 +58,8 @@ export const link = (
     Request.plexTv("Link.link", {
       ...Facts.linkPin,
       refusals: Request.notFoundRefusals,
-      body: Request.form(Facts.linkForm(trimmed)),
+      // A secret (core/devices.ts linkForm): masked in errors, kept to plex.tv's origin.
+      body: Request.form(Facts.linkForm(Redacted.make(trimmed))),
       schema: L.Unknown
     })
   )

@@ -1974,6 +1974,11 @@ describe("conformance: the fake's seed", () => {
             "FakePlex: a home admin names an unknown account: nobody"
           ],
           [{ homes: [{ members: ["nobody"] }] }, "FakePlex: a home member names an unknown account: nobody"],
+          // A managed user named by its title, as its seed gave no username: the message says which name to use.
+          [
+            { accounts: [{}, { title: "Kids", managed: true }], homes: [{ members: ["kids"] }] },
+            'FakePlex: a home member names an unknown account: kids (accounts are named by username or email: the one titled "Kids" is "user2")'
+          ],
           [
             {
               accounts: [{ username: "dora", id: 1 }, { username: "eve" }],
@@ -2778,6 +2783,11 @@ describe("conformance: claiming a server, and a shared user's tokens on a server
       assert.strictEqual(expired._tag, "ClaimRejected")
       const bogus = yield* Effect.flip(Claim.claimServer(server.url, { claimToken: "claim-bogus" }))
       assert.strictEqual(bogus._tag, "ClaimRejected")
+      // The message says what to do (docs/claim.md), never the token.
+      assert.strictEqual(
+        bogus.message,
+        `Claim.claimServer: the server at ${server.url} refused the claim (HTTP 400); claim it again with a fresh claim token, from the server's own network`
+      )
       assert.notInclude(JSON.stringify([expired, bogus]), Redacted.value(claimToken))
       assert.notInclude(JSON.stringify(bogus), "claim-bogus")
     }).pipe(Effect.provide(unclaimed))

@@ -29,6 +29,7 @@ import { makeHandler } from "effect-plex-auth/fake"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { it } from "./support/it.js"
 import { layerPendingSleeps, whenPending, whenWaiting } from "./Jwt/support.js"
+import { withCapturedLogs, withRecordedSpans } from "./support/observe.js"
 
 const bob = { username: "bob", password: "bob-password", twoFactorCode: "123456" }
 const signedIn = FakePlex.layerSignedIn({ accounts: [{ username: "alice" }, bob] })
@@ -585,6 +586,15 @@ describe("conformance: the other modules' errors", () => {
         link.message,
         "Link.link: PUT https://plex.tv/api/v2/pins/link was not found (HTTP 404) (1020 Code not found or expired)"
       )
+      // A code already used (the fake answers as plex.tv: 422): BadRequest.
+      const shown = yield* PinLogin.create({ strong: false })
+      yield* Link.link(shown.code)
+      const used = yield* Effect.flip(Link.link(shown.code))
+      assert.strictEqual(used._tag, "BadRequest")
+      assert.strictEqual(
+        used.message,
+        "Link.link: PUT https://plex.tv/api/v2/pins/link was rejected as a bad request (HTTP 422) (Code already used)"
+      )
       const pin = yield* Effect.flip(PinLogin.check({ id: 424242 }))
       assert.strictEqual(pin._tag, "PinExpired")
       if (pin._tag !== "PinExpired") return
@@ -597,6 +607,119 @@ describe("conformance: the other modules' errors", () => {
         server: "No Such Server"
       })
     }).pipe(Effect.provide(home))
+  )
+
+  it.effect("Link.link: the code is a secret, as the Home PIN is: masked where plex.tv echoes it", () =>
+    Effect.gen(function* () {
+      // Whoever holds a live code can link the device to an account of theirs; the fake records it as a secret.
+      const echo = (status: number) =>
+        Fault.respond((request) =>
+          Effect.promise(async () => {
+            const sent = new URLSearchParams(await request.text()).get("code") ?? ""
+            assert.strictEqual(sent, "WXYZ")
+            return new Response(
+              JSON.stringify({ errors: [{ code: 1020, message: `Code ${sent} is unknown`, status }] }),
+              {
+                status,
+                headers: { "content-type": "application/json" }
+              }
+            )
+          })
+        )
+      for (const status of [404, 400, 502]) {
+        yield* FakePlex.fault("linkPin", echo(status), { times: 1 })
+        const error = yield* Effect.flip(Link.link("wxyz"))
+        assert.strictEqual(
+          error._tag,
+          status === 404 ? "NotFound" : status === 400 ? "BadRequest" : "Unexpected"
+        )
+        assert.include(error.message, "Code <redacted> is unknown")
+        for (const text of [error.message, String(error), JSON.stringify(error)])
+          assert.notInclude(text, "WXYZ")
+      }
+      // Nor in a span (its attributes, its name) or a log line, with a caller logging the error.
+      yield* FakePlex.fault("linkPin", echo(404), { times: 1 })
+      const observed = yield* withCapturedLogs(
+        withRecordedSpans(Link.link("WXYZ").pipe(Effect.tapError((error) => Effect.logError(error))))
+      )
+      assert.isAbove(observed.lines.length, 0)
+      for (const line of observed.lines) assert.notInclude(line, "WXYZ")
+      assert.strictEqual(observed.exit._tag, "Success")
+      const spans = observed.exit._tag === "Success" ? observed.exit.value.spans : []
+      assert.isTrue(spans.some((span) => span.name === "Link.link"))
+      for (const span of spans) {
+        for (const [key, value] of span.attributes)
+          assert.notInclude(`${span.name} ${key}=${String(value)}`, "WXYZ")
+      }
+      // A redirect to another origin does not take the code there (a 307 would resend the form).
+      yield* FakePlex.clearRequests
+      yield* FakePlex.fault(
+        "linkPin",
+        Fault.redirect({ status: 307, to: "http://192.0.2.99/api/v2/pins/link" }),
+        {
+          times: 1
+        }
+      )
+      const redirected = yield* Effect.flip(Link.link("WXYZ"))
+      assert.strictEqual(redirected._tag === "Unexpected" ? redirected.reason : redirected._tag, "Redirect")
+      assert.deepStrictEqual(
+        (yield* FakePlex.requests).map((r) => r.origin),
+        ["https://plex.tv"]
+      )
+    }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "Home.switchUser: a blank PIN is none; each refusal says what to do; a user gone since its listing",
+    () =>
+      Effect.gen(function* () {
+        // A PIN box left empty: a user without a PIN switches (python-plexapi's `if pin:`), not InvalidInput.
+        assert.strictEqual((yield* Home.switchUser("bob", { pin: "" })).user.title, "bob")
+        assert.strictEqual((yield* Home.switchUser("bob", { pin: Redacted.make("  ") })).user.title, "bob")
+        // For a user with a PIN, plex.tv asks for it: HomePinRequired, sent without a `pin`.
+        yield* FakePlex.clearRequests
+        const required = yield* Effect.flip(Home.switchUser("Kids", { pin: "" }))
+        assert.strictEqual(
+          required.message,
+          'Home.switchUser: Plex Home user "Kids" is protected by a PIN; none was given (1041 A valid PIN is required to perform this action); ask for the user\'s PIN and switch with it'
+        )
+        const switches = (yield* FakePlex.requests).filter((r) => r.route === "switchHomeUser")
+        assert.deepStrictEqual(
+          switches.map((r) => r.query),
+          [{}]
+        )
+        const wrong = yield* Effect.flip(Home.switchUser("Kids", { pin: "0000" }))
+        assert.strictEqual(
+          wrong.message,
+          'Home.switchUser: the PIN for Plex Home user "Kids" was not accepted (HTTP 403) (1041 A valid PIN is required to perform this action); ask for the PIN again'
+        )
+        // A listed user plex.tv no longer knows (404): not "the home has: none".
+        const kids = (yield* Home.users()).find((u) => u.title === "Kids")!
+        const gone = yield* Effect.flip(
+          Home.switchUser({ ...kids, uuid: "0000000000000000" }, { pin: "1234" })
+        )
+        assert.deepStrictEqual(fieldsOf(gone), {
+          _tag: "HomeUserNotFound",
+          available: [],
+          operation: "Home.switchUser",
+          user: "Kids"
+        })
+        assert.strictEqual(
+          gone.message,
+          `Home.switchUser: plex.tv knows no Plex Home user "Kids" (any more); list the home's users again (Home.users)`
+        )
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [
+              {},
+              { username: "kids", title: "Kids", managed: true, homePin: "1234" },
+              { username: "bob" }
+            ],
+            homes: [{ members: ["kids", "bob"] }]
+          })
+        )
+      )
   )
 
   it.effect("ServerAccess.check: the owner, and no access to an unknown server", () =>

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Facts from "../../src/core/devices.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
@@ -57,7 +58,8 @@ export const link = (
     Request.plexTv("Link.link", {
       ...Facts.linkPin,
       refusals: Request.notFoundRefusals,
-      body: Request.form(Facts.linkForm(trimmed)),
+      // A secret (core/devices.ts linkForm): masked in errors, kept to plex.tv's origin.
+      body: Request.form(Facts.linkForm(Redacted.make(trimmed))),
       schema: L.Unknown
     })
   )

@@ -29,13 +29,20 @@ export const claimQuery = <S>(claimToken: S): ReadonlyArray<readonly [string, S]
 export const alreadyClaimedMessage = (operation: string, url: string, machineIdentifier: string): string =>
   `${operation}: the server ${machineIdentifier} at ${url} is already claimed`
 
-/** The message of `ClaimRejected` (never the claim token). */
+/**
+ * The message of `ClaimRejected` (never the claim token), ending with what to do, as docs/claim.md says (and as the
+ * command line's says it): a claim token is single-use and lives minutes, and a server takes a claim only from its
+ * own network; a 401 is also what a server claimed since its `/identity` was read answers.
+ */
 export const rejectedMessage = (
   operation: string,
   url: string,
   status: number,
   errors: ReadonlyArray<{ readonly code?: number | undefined; readonly message?: string | undefined }>
-): string => `${operation}: the server at ${url} refused the claim (HTTP ${status})${describeCodes(errors)}`
+): string =>
+  `${operation}: the server at ${url} refused the claim (HTTP ${status})${describeCodes(errors)}; claim it again with a fresh claim token, from the server's own network${
+    status === 401 ? " (or it was claimed since: read its /identity)" : ""
+  }`
 
 /** The body of {@link claimTokenPath}: `{ "token": "claim-…" }`, the token a secret. */
 export const claimTokenFields = <S>(secret: D.CodecLike<S>) => ({ token: secret })

@@ -139,5 +139,10 @@ export const linkPin = {
   idempotent: false
 } as const satisfies Endpoint
 
-/** The form of {@link linkPin}: the code as {@link linkCode} gives it. */
-export const linkForm = (code: string): ReadonlyArray<readonly [string, string]> => [[linkCodeField, code]]
+/**
+ * The form of {@link linkPin}: the code as {@link linkCode} gives it, as the edition's `Redacted` (`S`). A secret, as
+ * the Home PIN is: whoever holds a live code can link the device to an account of theirs (the fake records it as
+ * one), so it is revealed only on the wire: masked where plex.tv echoes it (an error's message, its body excerpt),
+ * and not sent on to another origin by a redirect.
+ */
+export const linkForm = <S>(code: S): ReadonlyArray<readonly [string, S]> => [[linkCodeField, code]]

@@ -54,6 +54,16 @@ export const pinProblem = (raw: unknown): string | undefined =>
 /** The PIN as it is sent. */
 export const pinValue = (raw: string): string => raw.trim()
 
+/**
+ * Whether a PIN given to a switch is blank (`""`, or spaces only): no PIN, as
+ * python-plexapi (`switchHomeUser`: `if pin: params['pin'] = pin`) and the
+ * `plex-auth` command line (a blank `PLEX_HOME_PIN` is unset) take it. A PIN
+ * box left empty, for a user without a PIN, then switches; for a user with
+ * one, plex.tv asks for it (`HomePinRequired`: ask for the PIN), rather than
+ * the switch failing on the input (`InvalidInput`).
+ */
+export const pinBlank = (raw: unknown): boolean => typeof raw === "string" && raw.trim() === ""
+
 /** Why `user` cannot name a home user (a non-empty id, uuid, title, username or email), or undefined. */
 export const userProblem = (user: unknown): string | undefined =>
   (typeof user === "string" && user.trim() !== "") || (typeof user === "number" && Number.isSafeInteger(user))
@@ -139,17 +149,20 @@ export const userNotFoundMessage = (
   user: string,
   available: ReadonlyArray<string>
 ): string => {
-  const known = available.length === 0 ? "none" : available.map((n) => `"${n}"`).join(", ")
-  return `${operation}: no Plex Home user "${user}" (the home has: ${known})`
+  // No list: plex.tv answered 404 for a user listed before (removed from the home since): the home's users are not
+  // known here, and "the home has: none" would be untrue.
+  return available.length === 0
+    ? `${operation}: plex.tv knows no Plex Home user "${user}" (any more); list the home's users again (Home.users)`
+    : `${operation}: no Plex Home user "${user}" (the home has: ${available.map((n) => `"${n}"`).join(", ")})`
 }
 
 /** The message of `HomePinRequired`. */
 export const pinRequiredMessage = (operation: string, user: string, errors: Entries): string =>
-  `${operation}: Plex Home user "${user}" is protected by a PIN; none was given${describeCodes(errors)}`
+  `${operation}: Plex Home user "${user}" is protected by a PIN; none was given${describeCodes(errors)}; ask for the user's PIN and switch with it`
 
 /** The message of `InvalidHomePin` (never the PIN). */
 export const invalidPinMessage = (operation: string, user: string, status: number, errors: Entries): string =>
-  `${operation}: the PIN for Plex Home user "${user}" was not accepted (HTTP ${status})${describeCodes(errors)}`
+  `${operation}: the PIN for Plex Home user "${user}" was not accepted (HTTP ${status})${describeCodes(errors)}; ask for the PIN again`
 
 // ---------------------------------------------------------------------------
 // Payloads (both editions build their schemas from these tables)

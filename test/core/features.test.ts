@@ -78,12 +78,25 @@ describe("core/home", () => {
       Home.userNotFoundMessage("Home.switchUser", "carol", ["alice", "Kids"]),
       'Home.switchUser: no Plex Home user "carol" (the home has: "alice", "Kids")'
     )
-    assert.include(Home.userNotFoundMessage("op", "x", []), "(the home has: none)")
+    // No list (plex.tv answered 404 for a listed user): not "the home has: none", which the home's listing belied.
+    assert.strictEqual(
+      Home.userNotFoundMessage("op", "Kids", []),
+      `op: plex.tv knows no Plex Home user "Kids" (any more); list the home's users again (Home.users)`
+    )
+    // Each says what to do, as docs/home.md's table does.
     assert.strictEqual(
       Home.invalidPinMessage("op", "Kids", 403, [{ code: 1041, message: "Invalid PIN" }]),
-      'op: the PIN for Plex Home user "Kids" was not accepted (HTTP 403) (1041 Invalid PIN)'
+      'op: the PIN for Plex Home user "Kids" was not accepted (HTTP 403) (1041 Invalid PIN); ask for the PIN again'
     )
-    assert.include(Home.pinRequiredMessage("op", "Kids", []), "is protected by a PIN; none was given")
+    assert.strictEqual(
+      Home.pinRequiredMessage("op", "Kids", []),
+      `op: Plex Home user "Kids" is protected by a PIN; none was given; ask for the user's PIN and switch with it`
+    )
+  })
+
+  it("a blank PIN (a PIN box left empty) is none, as python-plexapi's `if pin:` and a blank PLEX_HOME_PIN", () => {
+    for (const blank of ["", " ", "\t "]) assert.isTrue(Home.pinBlank(blank))
+    for (const given of ["1234", " 12", "0000", undefined, 0, null]) assert.isFalse(Home.pinBlank(given))
   })
 })
 
@@ -162,7 +175,12 @@ describe("core/claim and core/devices", () => {
     assert.deepStrictEqual(Claim.claimQuery("claim-x"), [["token", "claim-x"]])
     assert.strictEqual(
       Claim.rejectedMessage("Claim.claimServer", "http://s:32400", 400, []),
-      "Claim.claimServer: the server at http://s:32400 refused the claim (HTTP 400)"
+      "Claim.claimServer: the server at http://s:32400 refused the claim (HTTP 400); claim it again with a fresh claim token, from the server's own network"
+    )
+    // A 401 is also what a server claimed since its /identity was read answers (docs/claim.md).
+    assert.strictEqual(
+      Claim.rejectedMessage("Claim.claimServer", "http://s:32400", 401, [{ code: 1001 }]),
+      "Claim.claimServer: the server at http://s:32400 refused the claim (HTTP 401) (1001); claim it again with a fresh claim token, from the server's own network (or it was claimed since: read its /identity)"
     )
     assert.strictEqual(
       Claim.alreadyClaimedMessage("op", "http://s:32400", "m1"),

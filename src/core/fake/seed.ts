@@ -236,7 +236,16 @@ const account = (seed: AccountSeed, index: number, shape: PayloadShape): SeedAcc
 const findAccount = (accounts: ReadonlyArray<SeedAccount>, login: string, what: string): SeedAccount => {
   const wanted = login.toLowerCase()
   const found = accounts.find((a) => a.username.toLowerCase() === wanted || a.email.toLowerCase() === wanted)
-  if (found === undefined) throw new FakePlexError(`FakePlex: ${what} names an unknown account: ${login}`)
+  if (found === undefined) {
+    // A managed Home user has no plex.tv login, so a seed names it by its title ("Kids") more often than by the
+    // username the fake gives it: say which name to use.
+    const titled = accounts.find((a) => a.title.toLowerCase() === wanted)
+    const hint =
+      titled === undefined
+        ? ""
+        : ` (accounts are named by username or email: the one titled "${titled.title}" is "${titled.username}")`
+    throw new FakePlexError(`FakePlex: ${what} names an unknown account: ${login}${hint}`)
+  }
   return found
 }
 
