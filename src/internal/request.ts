@@ -20,10 +20,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as FiberRef from "effect/FiberRef"
 import { constTrue, identity } from "effect/Function"
-import * as HashSet from "effect/HashSet"
-import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
@@ -242,17 +239,11 @@ export const execute = <S extends Spec<any>>(
         if (attempts++ === 0) return sent
         const retries = attempts - 1
         span?.attribute("plex.retry_count", retries)
-        // One `plex.retry` event per retry, as the Effect 4 edition records it, and the Debug line, to every logger
-        // but Effect's tracer logger: it would record the line as a second event of the span (the operation's span
-        // is `Tracer.ParentSpan` here). As `Logger.remove` does, for this one line.
+        // One `plex.retry` event per retry, as the Effect 4 edition records it, besides the Debug line.
         return Effect.zipRight(
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
             span?.event("plex.retry", BigInt(now) * 1_000_000n, { "plex.retry_count": retries })
-            return Effect.locallyWith(
-              Effect.logDebug(`${operation}: retry ${retries}`),
-              FiberRef.currentLoggers,
-              HashSet.remove(Logger.tracerLogger)
-            )
+            return Effect.logDebug(`${operation}: retry ${retries}`)
           }),
           sent
         )
