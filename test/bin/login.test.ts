@@ -23,33 +23,40 @@ import * as Output from "../../src/bin/internal/output.js"
 const password = Redacted.value(FakePlex.defaults.password)
 
 /**
- * `run`, and how often it opened `dir`'s store.json (read the credentials file): node:fs/promises's `open` and
- * `readFile` are counted for it, every module's import synced to them (syncBuiltinESMExports, as identity.test.ts
+ * `run`, how often it opened `dir`'s store.json (read the credentials file) and how often it replaced it (wrote
+ * it): node:fs/promises's `open` and `readFile`, and `rename` onto it, are counted for it, every module's import synced to them (syncBuiltinESMExports, as identity.test.ts
  * replaces os.hostname), then put back.
  */
 const storeReads = <A, E, R>(dir: string, run: Effect.Effect<A, E, R>) =>
   Effect.acquireUseRelease(
     Effect.sync(() => {
       const file = path.join(path.resolve(dir), "store.json")
-      const original = { open: fsPromises.open, readFile: fsPromises.readFile }
-      const counter = { reads: 0 }
-      const counted = <F extends (...args: Array<never>) => unknown>(f: F): F =>
+      const original = { open: fsPromises.open, readFile: fsPromises.readFile, rename: fsPromises.rename }
+      const counter = { reads: 0, writes: 0 }
+      const counted = <F extends (...args: Array<never>) => unknown>(
+        f: F,
+        at: 0 | 1,
+        what: "reads" | "writes"
+      ): F =>
         new Proxy(f, {
           apply: (target, self, args: Array<unknown>) => {
-            if (String(args[0]) === file) counter.reads++
+            if (String(args[at]) === file) counter[what]++
             return Reflect.apply(target, self, args)
           }
         })
-      fsPromises.open = counted(original.open)
-      fsPromises.readFile = counted(original.readFile)
+      fsPromises.open = counted(original.open, 0, "reads")
+      fsPromises.readFile = counted(original.readFile, 0, "reads")
+      // A write replaces the file in one rename (core/node/store.ts).
+      fsPromises.rename = counted(original.rename, 1, "writes")
       syncBuiltinESMExports()
       return { original, counter }
     }),
-    ({ counter }) => Effect.map(run, (result) => [result, counter.reads] as const),
+    ({ counter }) => Effect.map(run, (result) => [result, counter.reads, counter.writes] as const),
     ({ original }) =>
       Effect.sync(() => {
         fsPromises.open = original.open
         fsPromises.readFile = original.readFile
+        fsPromises.rename = original.rename
         syncBuiltinESMExports()
       })
   )
@@ -664,9 +671,26 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         const [run, reads] = yield* storeReads(dir, fake(dir, ["whoami"]))
         assertExit(run, 0)
         assert.include(run.stdout, "alice")
-        // It read the file five times: the store's check, the client identifier, the fake's token and Home user,
-        // the saved token.
+        // Once: the store's check, the client identifier, the fake's token and Home user and the saved token all
+        // come from the session's one reading.
         assert.strictEqual(reads, 1)
+      })
+  )
+  it.scoped(
+    "whoami when not logged in reads the credentials file once and writes nothing (no lease for an obtain it has not)",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        // The first run stores a client identifier (a change: the file is read again under its lock).
+        assertExit(yield* fake(dir, ["whoami"]), 3)
+        const before = yield* readStore(dir)
+        const [run, reads, writes] = yield* storeReads(dir, fake(dir, ["whoami"]))
+        assertExit(run, 3)
+        assert.include(run.stderr, "Not logged in.")
+        // The saved token looked for in the session's one reading, as the Effect 4 CLI does: no lease of an obtain
+        // claimed, read back and removed (written twice, the file read again under its lock for each).
+        assert.deepStrictEqual([reads, writes], [1, 0])
+        assert.deepStrictEqual(yield* readStore(dir), before)
       })
   )
 })

@@ -134,21 +134,21 @@ const inSession =
       )
     )
 
-/** The saved token as `Credentials`; "not logged in" when there is none. */
-const storedCredentials = Layer.unwrapEffect(
-  Effect.map(Session.Session, (session) =>
-    Credentials.layerStored({ obtain: Effect.fail(notLoggedIn()), key: session.tokenKey })
-  )
-).pipe(
-  Layer.catchAll((error) =>
-    Layer.fail(
-      error._tag === "CliFailure"
-        ? error
-        : error._tag === "InvalidInput"
-          ? fromPlexError(error)
-          : fromStoreError(error)
-    )
-  )
+/**
+ * The saved token as `Credentials`; "not logged in" when there is none (or one no token can be: spoilt by hand), as
+ * the Effect 4 CLI's `signedIn`: read once, from the session's reading, and used as it is (core/cli/failure.ts
+ * usableSavedToken says why not `Credentials.layerStored`).
+ */
+const storedCredentials = Layer.effect(
+  Credentials.Credentials,
+  Effect.gen(function* () {
+    const session = yield* Session.Session
+    const store = yield* KeyValueStore.KeyValueStore
+    const stored = yield* Effect.mapError(store.get(session.tokenKey), fromStoreError)
+    const token = CoreFailure.usableSavedToken(Option.getOrUndefined(stored))
+    if (token === undefined) return yield* notLoggedIn()
+    return yield* Effect.mapError(Credentials.make(token), fromPlexError)
+  })
 )
 
 const saveToken = (token: Redacted.Redacted<string>) =>

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { credentialsInUrlProblem, httpUrl } from "../validate.js"
+import { credentialsInUrlProblem, httpUrl, tokenProblem } from "../validate.js"
 
 /** The CLI's exit codes (docs/cli.md). */
 export const ExitCode = {
@@ -27,6 +27,15 @@ export interface Failure {
 
 /** What `whoami` and friends say when no token is saved. */
 export const notLoggedInMessage = "Not logged in. Run `plex-auth login` first."
+
+/**
+ * The saved token a command signs in with, read from the credentials file (`stored`: the entry, if any); undefined
+ * when there is none, or one no token can be (spoilt by hand): both "not logged in". Both CLIs read it once and use
+ * it as it is (`Credentials.withToken`): they have nothing to obtain, so no `Credentials.layerStored`, whose lease of
+ * an obtain (claimed, read back, removed) was written for a sign-in that runs (docs/tokens.md).
+ */
+export const usableSavedToken = (stored: string | undefined): string | undefined =>
+  stored !== undefined && tokenProblem(stored) === undefined ? stored : undefined
 
 /**
  * `--config-dir` given empty (or blank): refused, as the library's file store refuses an empty directory, rather

@@ -15,7 +15,6 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Core from "../../../../src/core/cli/failure.js"
-import * as Validate from "../../../../src/core/validate.js"
 import * as DeviceFacts from "../../../../src/core/devices.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import { help as Help } from "../../../../src/core/cli/help.js"
@@ -119,18 +118,7 @@ const run = <A, E, R>(
 /** Runs a command's work in its session, with the saved token as `Credentials` ("not logged in" without one). */
 const signedIn = <A, E, R>(work: (session: Session) => Effect.Effect<A, E, R>) =>
   run((session) =>
-    Effect.flatMap(savedToken(session), (token) =>
-      // A saved token no token can be (spoilt by hand): none, as the Effect 3 CLI's `Credentials.layerStored`
-      // takes it, rather than the library's `InvalidInput` ("internal error: Credentials: invalid token").
-      Effect.andThen(
-        Validate.tokenProblem(Redacted.value(token)) === undefined
-          ? Effect.void
-          : Effect.fail(
-              new CliFailure({ message: Core.notLoggedInMessage, exitCode: ExitCode.Unauthorized })
-            ),
-        Credentials.withToken(token)(work(session))
-      )
-    )
+    Effect.flatMap(savedToken(session), (token) => Credentials.withToken(token)(work(session)))
   )
 
 const secretFromEnv = (name: string) =>

@@ -360,13 +360,17 @@ export const inFakeTerms = (session: Session, failure: CliFailure): CliFailure =
         })
       )
 
-/** The saved token, or "Not logged in" (exit 3). */
+/**
+ * The saved token, or "Not logged in" (exit 3) when there is none, or one no token can be (spoilt by hand), as the
+ * Effect 3 CLI's `storedCredentials` (core/cli/failure.ts usableSavedToken).
+ */
 export const savedToken = (session: Session) =>
-  Effect.flatMap(Effect.mapError(session.store.get(session.tokenKey), fromStoreError), (saved) =>
-    saved === undefined || saved.length === 0
+  Effect.flatMap(Effect.mapError(session.store.get(session.tokenKey), fromStoreError), (saved) => {
+    const token = Core.usableSavedToken(saved)
+    return token === undefined
       ? Effect.fail(new CliFailure({ message: Core.notLoggedInMessage, exitCode: ExitCode.Unauthorized }))
-      : Effect.succeed(Redacted.make(saved))
-  )
+      : Effect.succeed(Redacted.make(token))
+  })
 
 /** Saves a token as the session's. */
 export const saveToken = (session: Session, token: Redacted.Redacted<string>) =>
