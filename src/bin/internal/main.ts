@@ -15,6 +15,7 @@ import * as Terminal from "@effect/platform/Terminal"
 import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
+import * as CoreFailure from "../../core/cli/failure.js"
 import { help as Help } from "../../core/cli/help.js"
 import * as Render from "../../core/cli/render.js"
 import { command, commandNames } from "./commands.js"
@@ -37,21 +38,6 @@ const cli = Command.run(command, {
  * `Output.makeConsole`.
  */
 const cliConfig = CliConfig.layer({ showBuiltIns: false })
-
-/** Options renamed or withdrawn: a message that says what to use instead. */
-const withdrawn = (argv: ReadonlyArray<string>): CliFailure | undefined => {
-  for (const arg of argv) {
-    if (arg === "--") return undefined
-    if (arg === "--code-2fa" || arg.startsWith("--code-2fa=")) {
-      return usage(
-        "--code-2fa is not accepted (a code on the command line shows in the process list): set PLEX_2FA_CODE, or answer the prompt."
-      )
-    }
-    if (arg === "--code")
-      return usage("--code is now --link-code (show a short code to type at plex.tv/link).")
-  }
-  return undefined
-}
 
 /**
  * `--log-level warn` as `--log-level warning`: @effect/cli knows the level
@@ -175,7 +161,9 @@ export const run = (
   const parsed = [...argv.slice(0, 2), ...args]
   const json = Output.jsonRequested(args)
   const report = (failure: CliFailure) => CliTerminal.say(Output.failureText(failure, { json }))
-  const renamed = withdrawn(args)
+  // An option renamed or withdrawn: what to use instead, in the Effect 4 CLI's words (core/cli/failure.ts).
+  const withdrawn = CoreFailure.withdrawnOption(args)
+  const renamed = withdrawn === undefined ? undefined : usage(withdrawn)
   // A value option followed by an option, `--wizard` after options without a command, or options before the
   // command's name that cannot be read: said how to write it, in the words the Effect 4 CLI uses (render.ts).
   const problem =
