@@ -516,7 +516,10 @@ export const ping = (): Effect.Effect<
  * the commit point: once it accepted the revoke (a 2xx), the credentials
  * are told (`signedOut`, uninterruptibly) even when the caller is
  * interrupted while the answer is read or just after; a caller who gives
- * up before the answer stops the request, and they are not told.
+ * up before the answer stops the request, and they are not told. Stored
+ * credentials whose layer is closed (before or while they are told) cannot
+ * forget what their store holds: the call still succeeds, the token revoked
+ * (docs/tokens.md).
  *
  * @since 0.1.0
  * @category operations

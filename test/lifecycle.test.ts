@@ -733,7 +733,7 @@ describe("Credentials.layerStored", () => {
       ).pipe(Scope.extend(layerScope))
       // Told once plex.tv accepted (uninterruptibly), the store work still runs interruptible: the app shutting
       // down is not held up by it.
-      yield* Effect.fork(
+      const signingOut = yield* Effect.fork(
         PlexAuth.signOut().pipe(
           Effect.provideService(Credentials.Credentials, credentials),
           Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 }))))
@@ -744,7 +744,29 @@ describe("Credentials.layerStored", () => {
       for (let turn = 0; turn < 20 && Option.isNone(yield* Fiber.poll(closing)); turn++)
         yield* Effect.yieldNow()
       assert.isTrue(Option.isSome(yield* Fiber.poll(closing)), "the layer closed")
+      // plex.tv revoked the token: the call succeeds, not interrupted by the layer's closing (docs/tokens.md).
+      assert.deepStrictEqual(yield* Fiber.await(signingOut), Exit.void)
     }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+  it.scoped(
+    "PlexAuth.signOut on a layer already closed: plex.tv revokes the token and the call succeeds, the store left as the layer left it",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const layerScope = yield* Scope.make()
+        const credentials = yield* storedOver(inner.set).pipe(Scope.extend(layerScope))
+        yield* Scope.close(layerScope, Exit.void)
+        // The revoke is sent and accepted: the call ends with it, not with an interruption from telling a layer
+        // whose scope is gone (its sign-out cannot run there: the store keeps what the layer left in it).
+        const [exit, request] = yield* Effect.all([
+          Effect.exit(PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))),
+          onlyRequest
+        ]).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+        assert.strictEqual(request.url.pathname, "/api/v2/users/signout")
+        assert.strictEqual(request.headers["x-plex-token"], "good")
+        assert.deepStrictEqual(exit, Exit.void)
+        assert.deepStrictEqual(yield* inner.get(Credentials.defaultStoreKey), Option.some("good"))
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
   it.scoped(
     "PlexAuth.signOut whose caller gives up before plex.tv answered stops the request: nothing is told",

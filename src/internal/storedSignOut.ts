@@ -8,7 +8,9 @@
  * @internal
  */
 import type * as KeyValueStore from "@effect/platform/KeyValueStore"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -125,7 +127,15 @@ export const make = (options: {
               )
             )
           ).pipe(Effect.interruptible, Effect.forkIn(scope)),
-          (fiber) => Effect.interruptible(Fiber.join(fiber))
+          // Interrupted, it was the layer's closing (before the sign-out could start in its scope, or during it):
+          // plex.tv revoked the token all the same, and nothing uses the layer any more. The call succeeds, the store
+          // left as the closed layer left it (docs/tokens.md), rather than end interrupted as if nothing was revoked.
+          (fiber) =>
+            Effect.flatMap(Effect.interruptible(Fiber.await(fiber)), (exit) =>
+              Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)
+                ? Effect.void
+                : Effect.failCause(exit.cause)
+            )
         )
     })
     return { hold, held: Ref.get(held), forgotten: Ref.get(forgotten), keep, signingOut }

@@ -7,7 +7,9 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
@@ -126,7 +128,15 @@ export const make = (options: {
               )
             )
           ).pipe(Effect.interruptible, Effect.forkIn(scope)),
-          (fiber) => Effect.interruptible(Fiber.join(fiber))
+          // Interrupted, it was the layer's closing (before the sign-out could start in its scope, or during it):
+          // plex.tv revoked the token all the same, and nothing uses the layer any more. The call succeeds, the store
+          // left as the closed layer left it (docs/tokens.md), rather than end interrupted as if nothing was revoked.
+          (fiber) =>
+            Effect.flatMap(Effect.interruptible(Fiber.await(fiber)), (exit) =>
+              Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)
+                ? Effect.void
+                : Effect.failCause(exit.cause)
+            )
         )
     })
     return { hold, held: Ref.get(held), forgotten: Ref.get(forgotten), keep, signingOut }
