@@ -831,6 +831,36 @@ describe("core/cli", () => {
     assert.strictEqual(FakeSeed.fakeSwitchedUser(undefined, { title: "Kids", restricted: true }), "kids")
   })
 
+  it("the fake both CLIs start: the scenarios pick its accounts and how its PINs end", () => {
+    const plain = FakeSeed.fakeServerOptions({
+      scenarios: new Set(),
+      savedToken: "t0k3n",
+      approvePinsAfter: 1000,
+      pinLifetime: 2000,
+      port: 0
+    })
+    assert.deepStrictEqual(plain, {
+      accounts: FakeSeed.fakeAccounts({ savedToken: "t0k3n", twoFactor: false }),
+      homes: FakeSeed.fakeHomes,
+      servers: FakeSeed.fakeServers,
+      port: 0,
+      allowOrigins: undefined,
+      autoApprovePins: { after: 1000 }
+    })
+    const expiring = FakeSeed.fakeServerOptions({
+      scenarios: new Set(["expire-pin", "two-factor"] as const),
+      approvePinsAfter: 1000,
+      pinLifetime: 2000
+    })
+    // PINs that expire are never approved; two-factor asks the admin for a code.
+    assert.deepStrictEqual("pinLifetime" in expiring ? expiring.pinLifetime : undefined, {
+      strong: 2000,
+      short: 2000
+    })
+    assert.notProperty(expiring, "autoApprovePins")
+    assert.strictEqual(expiring.accounts[0]?.twoFactorCode, FakeSeed.fakeTwoFactorCode)
+  })
+
   it("a URL with a user name or password is refused in the CLI's terms, not the library's", () => {
     const reason = "must not embed credentials; use Credentials for the token"
     const said = Failure.failureOf({ _tag: "InvalidInput", message: "", field: "serverUrl", reason })

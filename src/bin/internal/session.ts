@@ -148,20 +148,17 @@ export const startFake = (options: {
     const { scenarios, savedToken } = options
     const approvePinsAfter = options.approvePinsAfter ?? (yield* FakeApprovalDelay)
     const pinLifetime = yield* FakePinLifetime
-    const server = yield* FakePlexServer.make({
-      accounts: FakeSeed.fakeAccounts({
+    const server = yield* FakePlexServer.make(
+      FakeSeed.fakeServerOptions({
+        scenarios,
         savedToken,
         savedUser: options.savedUser,
-        twoFactor: scenarios.has("two-factor")
-      }),
-      homes: FakeSeed.fakeHomes,
-      servers: FakeSeed.fakeServers,
-      port: options.port,
-      allowOrigins: options.allowOrigins,
-      ...(scenarios.has("expire-pin")
-        ? { pinLifetime: { strong: pinLifetime, short: pinLifetime } }
-        : { autoApprovePins: { after: approvePinsAfter } })
-    }).pipe(
+        approvePinsAfter,
+        pinLifetime,
+        port: options.port,
+        allowOrigins: options.allowOrigins
+      })
+    ).pipe(
       Effect.mapError(
         (error) =>
           new CliFailure({

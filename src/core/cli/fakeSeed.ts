@@ -10,6 +10,7 @@
  */
 import { defaults } from "../fake/index.js"
 import type { AccountSeed, DeviceSeed, HomeSeed, ServerSeed } from "../fake/types.js"
+import type { FakeScenario } from "./render.js"
 
 /** The Home PIN of the fake's managed user "Kids". */
 export const fakeHomePin = "1234"
@@ -129,6 +130,43 @@ export const fakeServers: ReadonlyArray<ServerSeed> = [
     connections: [{ uri: fakeUnclaimedUrl, local: true }]
   }
 ]
+
+/**
+ * The options both editions' CLIs start their loopback fake with (`FakePlexServer.make`, for `--fake` and
+ * `fake-server`), from the scenarios asked for: the accounts ({@link fakeAccounts}, with a two-factor code under
+ * `two-factor`), the home and servers; under `expire-pin` PINs that live `pinLifetime` (both kinds) and are never
+ * approved, else each PIN approved `approvePinsAfter` after it was created, as a user would in the browser. `D`: the
+ * edition's duration. What the fake is told once started (`revoke-token`, `offline`) is the editions' own.
+ */
+export const fakeServerOptions = <D>(options: {
+  readonly scenarios: ReadonlySet<FakeScenario>
+  /** The token a previous `--fake` run saved: the fake's account is seeded with it. */
+  readonly savedToken?: string | undefined
+  /** The home user a previous `--fake` run switched to: the saved token is seeded on that user's account. */
+  readonly savedUser?: string | undefined
+  readonly approvePinsAfter: D
+  readonly pinLifetime: D
+  /** plex.tv's port on 127.0.0.1 (`fake-server --port`); 0 or absent: a free one. */
+  readonly port?: number | undefined
+  /** The origins of the browser pages the fake answers with CORS headers (`fake-server --allow-origin`). */
+  readonly allowOrigins?: ReadonlyArray<string> | undefined
+}) => {
+  const { scenarios } = options
+  return {
+    accounts: fakeAccounts({
+      savedToken: options.savedToken,
+      savedUser: options.savedUser,
+      twoFactor: scenarios.has("two-factor")
+    }),
+    homes: fakeHomes,
+    servers: fakeServers,
+    port: options.port,
+    allowOrigins: options.allowOrigins,
+    ...(scenarios.has("expire-pin")
+      ? { pinLifetime: { strong: options.pinLifetime, short: options.pinLifetime } }
+      : { autoApprovePins: { after: options.approvePinsAfter } })
+  }
+}
 
 /**
  * The client identifier of the fake's server seeded at `url`: with `--fake`,
