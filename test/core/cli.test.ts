@@ -861,6 +861,23 @@ describe("core/cli", () => {
     assert.strictEqual(expiring.accounts[0]?.twoFactorCode, FakeSeed.fakeTwoFactorCode)
   })
 
+  it("a prompt left unanswered, and --wizard asked for, as both CLIs read them", () => {
+    assert.deepStrictEqual(Failure.promptUnanswered(true, "the password"), {
+      message: "stdin ended before the prompt was answered: the password.",
+      exitCode: 2
+    })
+    assert.deepStrictEqual(Failure.promptUnanswered(true), {
+      message: "stdin ended before the prompt was answered.",
+      exitCode: 2
+    })
+    assert.deepStrictEqual(Failure.promptUnanswered(false, "the password"), {
+      message: "Cancelled.",
+      exitCode: 130
+    })
+    assert.isTrue(Render.wizardRequested(["login", "--wizard"]))
+    assert.isFalse(Render.wizardRequested(["login", "--", "--wizard"]))
+  })
+
   it("a URL with a user name or password is refused in the CLI's terms, not the library's", () => {
     const reason = "must not embed credentials; use Credentials for the token"
     const said = Failure.failureOf({ _tag: "InvalidInput", message: "", field: "serverUrl", reason })

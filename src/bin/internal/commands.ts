@@ -170,13 +170,7 @@ const ask = <A>(
 ): Effect.Effect<A, CliFailure, Prompt.Prompt.Environment | Io> =>
   Effect.catchAll(Prompt.run(prompt), () =>
     Effect.flatMap(Io, (io) => io.stdinEnded).pipe(
-      Effect.flatMap((ended) =>
-        Effect.fail(
-          ended
-            ? usage(`stdin ended before the prompt was answered: ${missing}.`)
-            : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
-        )
-      )
+      Effect.flatMap((ended) => Effect.fail(new CliFailure(CoreFailure.promptUnanswered(ended, missing))))
     )
   )
 

@@ -85,15 +85,6 @@ const unknownOptionOfParent = (args: ReadonlyArray<string>): string | undefined 
   return word === undefined ? undefined : `Received unknown argument: '${word}'`
 }
 
-/** Whether the command line asks for @effect/cli's `--wizard` (before any `--`). */
-const wizardRequested = (args: ReadonlyArray<string>): boolean => {
-  for (const arg of args) {
-    if (arg === "--") return false
-    if (arg === "--wizard") return true
-  }
-  return false
-}
-
 /**
  * `--wizard`: @effect/cli's wizard catches the quit of its prompts (Ctrl-C,
  * or stdin ending), prints "Quitting wizard mode..." on stdout and succeeds,
@@ -125,11 +116,7 @@ const failIfQuit = <E, R>(
     ).pipe(Effect.withConsole(quiet))
     if (!quit) return
     const io = yield* CliTerminal.Io
-    return yield* Effect.fail(
-      (yield* io.stdinEnded)
-        ? usage("stdin ended before the prompt was answered.")
-        : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
-    )
+    return yield* Effect.fail(new CliFailure(CoreFailure.promptUnanswered(yield* io.stdinEnded)))
   })
 
 /**
@@ -180,7 +167,7 @@ export const run = (
         : "error" in once
           ? Effect.fail(usage(once.error))
           : Effect.void
-  return Effect.zipRight(checked, wizardRequested(args) ? failIfQuit(cli(parsed)) : cli(parsed)).pipe(
+  return Effect.zipRight(checked, Render.wizardRequested(args) ? failIfQuit(cli(parsed)) : cli(parsed)).pipe(
     // A prompt that quits leaves its line unfinished: what is said next starts on a line of its own.
     Effect.updateService(Terminal.Terminal, (terminal) =>
       CliTerminal.onPromptQuit(terminal, Effect.ignore(terminal.display("\n")))
@@ -205,7 +192,7 @@ export const run = (
     ),
     // Ctrl-C (SIGINT) or SIGTERM interrupts the run: the documented outcome is said, as text or JSON (the exit
     // code, 130, is the runtime's teardown's).
-    Effect.onInterrupt(() => report(new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled }))),
+    Effect.onInterrupt(() => report(new CliFailure(CoreFailure.cancelled))),
     (effect) =>
       Effect.flatMap(Effect.all([Effect.console, CliTerminal.Io]), ([current, io]) =>
         Effect.withConsole(

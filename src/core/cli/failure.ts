@@ -25,6 +25,21 @@ export interface Failure {
   readonly exitCode: number
 }
 
+/** The run cancelled (Ctrl-C, SIGTERM, a prompt quit): exit 130. */
+export const cancelled: Failure = { message: "Cancelled.", exitCode: ExitCode.Cancelled }
+
+/**
+ * A prompt left unanswered: stdin ended before the answer (a usage error, exit 2, naming what was asked when
+ * `missing` is known), else the user quit it ({@link cancelled}).
+ */
+export const promptUnanswered = (stdinEnded: boolean, missing?: string): Failure =>
+  stdinEnded
+    ? {
+        message: `stdin ended before the prompt was answered${missing === undefined ? "" : `: ${missing}`}.`,
+        exitCode: ExitCode.Usage
+      }
+    : cancelled
+
 /** What `whoami` and friends say when no token is saved. */
 export const notLoggedInMessage = "Not logged in. Run `plex-auth login` first."
 

@@ -730,6 +730,15 @@ const leadingOptions = (
 /** The option's name, without its inline value. */
 const nameOf = (option: ReadonlyArray<string>): string => option[0]!.split("=", 1)[0]!
 
+/** Whether the command line asks for the CLI parser's `--wizard` (before any `--`). */
+export const wizardRequested = (args: ReadonlyArray<string>): boolean => {
+  for (const arg of args) {
+    if (arg === "--") return false
+    if (arg === "--wizard") return true
+  }
+  return false
+}
+
 /**
  * Why `--wizard` cannot run with this command line, or undefined: options
  * with `--wizard` and no command (`plex-auth --fake --config-dir d

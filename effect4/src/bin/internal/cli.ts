@@ -48,15 +48,6 @@ const presenter = (json: boolean): CliOutput.Presenter => ({
   }
 })
 
-/** Whether the command line asks for `effect/cli`'s `--wizard` (before any `--`). */
-const wizardRequested = (args: ReadonlyArray<string>): boolean => {
-  for (const arg of args) {
-    if (arg === "--") return false
-    if (arg === "--wizard") return true
-  }
-  return false
-}
-
 /**
  * `--wizard`: `effect/cli`'s wizard catches the quit of its prompts (Ctrl-C,
  * or stdin ending), prints "Wizard cancelled." on stdout and succeeds, as if
@@ -87,11 +78,7 @@ const failIfQuit = <E, R>(self: Effect.Effect<void, E, R>) =>
     ).pipe(Effect.provideService(Console.Console, quiet))
     if (!quit) return
     const io = yield* Platform.Io
-    return yield* Effect.fail(
-      (yield* io.stdinEnded)
-        ? usage("stdin ended before the prompt was answered.")
-        : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
-    )
+    return yield* Effect.fail(new CliFailure(Core.promptUnanswered(yield* io.stdinEnded)))
   })
 
 /**
@@ -106,7 +93,7 @@ export const run = (typed: ReadonlyArray<string>): Effect.Effect<number, never, 
   const args = Render.switchesAlone(typed)
   const asJson = Core.jsonRequested(args)
   const report = (failure: Core.Failure) => Console.error(Core.failureText(failure, { json: asJson }))
-  const cancelled = new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
+  const cancelled = new CliFailure(Core.cancelled)
   // An option renamed or withdrawn, a value option followed by an option, `--wizard` after options without
   // a command, or options before the command's name that cannot be read: said how to write it, in the words
   // the Effect 3 CLI uses (src/core/cli/render.ts).
@@ -121,7 +108,7 @@ export const run = (typed: ReadonlyArray<string>): Effect.Effect<number, never, 
       ? Effect.fail(usage(refused))
       : "error" in once
         ? Effect.fail(usage(once.error))
-        : wizardRequested(args)
+        : Render.wizardRequested(args)
           ? failIfQuit(Command.runWith(command, { version })(Render.switchesAlone(once.args)))
           : Command.runWith(command, { version })(Render.switchesAlone(once.args))
   ).pipe(

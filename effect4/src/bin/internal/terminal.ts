@@ -10,9 +10,10 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Prompt from "effect/cli/Prompt"
 import * as Terminal from "effect/Terminal"
+import * as Core from "../../../../src/core/cli/failure.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import * as Platform from "./platform.js"
-import { CliFailure, ExitCode, usage } from "./session.js"
+import { CliFailure } from "./session.js"
 
 /** A line of text for the user, on stderr: progress and prompts, never results. */
 export const say = (text: string) => Console.error(text)
@@ -28,13 +29,7 @@ export const ask = <A>(prompt: Prompt.Prompt<A>, missing: string) =>
   Prompt.run(prompt).pipe(
     Effect.catch(() =>
       Effect.flatMap(Platform.Io, (io) => io.stdinEnded).pipe(
-        Effect.flatMap((ended) =>
-          Effect.fail(
-            ended
-              ? usage(`stdin ended before the prompt was answered: ${missing}.`)
-              : new CliFailure({ message: "Cancelled.", exitCode: ExitCode.Cancelled })
-          )
-        )
+        Effect.flatMap((ended) => Effect.fail(new CliFailure(Core.promptUnanswered(ended, missing))))
       )
     )
   )
