@@ -878,6 +878,16 @@ describe("core/cli", () => {
     assert.isFalse(Render.wizardRequested(["login", "--", "--wizard"]))
   })
 
+  it("logout removes its token while the file still holds it, and under --fake the account it was seeded on", () => {
+    const removals = (current: string | undefined, fake: boolean) =>
+      Render.logoutRemovals({ tokenKey: "k", saved: "t0k3n", current, fake })
+    assert.deepStrictEqual(removals("t0k3n", false), ["k"])
+    assert.deepStrictEqual(removals("t0k3n", true), ["k", FakeSeed.fakeUserKey])
+    // Another process stored a token of its own meanwhile, or none is left: nothing of it is removed.
+    assert.deepStrictEqual(removals("other", true), [])
+    assert.deepStrictEqual(removals(undefined, true), [])
+  })
+
   it("a URL with a user name or password is refused in the CLI's terms, not the library's", () => {
     const reason = "must not embed credentials; use Credentials for the token"
     const said = Failure.failureOf({ _tag: "InvalidInput", message: "", field: "serverUrl", reason })

@@ -23,7 +23,6 @@ import { help as Help } from "../../core/cli/help.js"
 import * as CoreFailure from "../../core/cli/failure.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as Render from "../../core/cli/render.js"
-import * as SignOutFacts from "../../core/signOut.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
 import * as Features from "./features.js"
 import * as Session from "./session.js"
@@ -572,19 +571,19 @@ const logout = Command.make(
         if (Option.isNone(saved)) {
           return yield* done({ revoked: false, forgotten: false })
         }
-        // Under --fake, the account the token was seeded on goes with it (FakeSeed.fakeUserKey): no record of a
-        // session that has ended is left in the store. Only while the store still holds the token signed out, as the
-        // stored layers' sign-out decides (core/signOut.ts): another process sharing the store (an app) may have
-        // stored a token of its own while plex.tv was asked, and that one is not this logout's (docs/tokens.md).
+        // What the token's sign-out leaves of this session in the file (render.ts logoutRemovals).
         const forget = Effect.mapError(
           Effect.flatMap(store.get(session.tokenKey), (current) =>
-            SignOutFacts.removal({ token: Option.getOrUndefined(current) }, (token) => token === saved.value)
-              .token
-              ? Effect.zipRight(
-                  store.remove(session.tokenKey),
-                  Option.isSome(session.fake) ? store.remove(FakeSeed.fakeUserKey) : Effect.void
-                )
-              : Effect.void
+            Effect.forEach(
+              Render.logoutRemovals({
+                tokenKey: session.tokenKey,
+                saved: saved.value,
+                current: Option.getOrUndefined(current),
+                fake: Option.isSome(session.fake)
+              }),
+              (key) => store.remove(key),
+              { discard: true }
+            )
           ),
           fromStoreError
         )

@@ -11,6 +11,7 @@
 import * as ApprovalPage from "../fake/approvalPage.js"
 import * as FakeSeed from "./fakeSeed.js"
 import { runtimeDefaults } from "../identity.js"
+import * as SignOutFacts from "../signOut.js"
 import { loginProblem } from "../validate.js"
 import {
   type AttemptLike,
@@ -242,6 +243,23 @@ export const loggedInText = (
   ...(previous === "revoked" ? ["The old token is revoked."] : []),
   ...(previous === "kept" ? ["The old token is still valid (it is no longer saved)."] : [])
 ]
+
+/**
+ * The entries `logout` removes from the credentials file (read again, `current`: the token under `tokenKey` now) after
+ * it signed out the token it read first (`saved`), or with `--local`: the token while the file still holds that one
+ * (the stored layers' decision, core/signOut.ts `removal`: another process sharing the file, an app, may have stored a
+ * token of its own while plex.tv was asked, and that one is not this logout's, docs/tokens.md), and under `--fake` the
+ * account the token was seeded on with it ({@link FakeSeed.fakeUserKey}): no record of a session that has ended.
+ */
+export const logoutRemovals = (options: {
+  readonly tokenKey: string
+  readonly saved: string
+  readonly current: string | undefined
+  readonly fake: boolean
+}): ReadonlyArray<string> =>
+  SignOutFacts.removal({ token: options.current }, (token) => token === options.saved).token
+    ? [options.tokenKey, ...(options.fake ? [FakeSeed.fakeUserKey] : [])]
+    : []
 
 /** What `logout` says, for what it did. */
 export const logoutText = (result: {

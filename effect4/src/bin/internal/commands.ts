@@ -19,7 +19,6 @@ import * as DeviceFacts from "../../../../src/core/devices.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import { help as Help } from "../../../../src/core/cli/help.js"
 import * as Render from "../../../../src/core/cli/render.js"
-import * as SignOutFacts from "../../../../src/core/signOut.js"
 import * as Claim from "../../Claim.js"
 import * as ClientIdentity from "../../ClientIdentity.js"
 import * as Credentials from "../../Credentials.js"
@@ -471,18 +470,19 @@ const logout = Command.make(
         }
         const saved = yield* Effect.mapError(session.store.get(session.tokenKey), fromStoreError)
         if (saved === undefined) return yield* done({ revoked: false, forgotten: false })
-        // Under --fake, the account the token was seeded on goes with it (FakeSeed.fakeUserKey): no record of a
-        // session that has ended is left in the store. Only while the store still holds the token signed out, as the
-        // stored layers' sign-out decides (core/signOut.ts): another process sharing the store (an app) may have
-        // stored a token of its own while plex.tv was asked, and that one is not this logout's (docs/tokens.md).
+        // What the token's sign-out leaves of this session in the file (render.ts logoutRemovals).
         const forget = Effect.mapError(
           Effect.flatMap(session.store.get(session.tokenKey), (current) =>
-            SignOutFacts.removal({ token: current }, (token) => token === saved).token
-              ? Effect.andThen(
-                  session.store.remove(session.tokenKey),
-                  session.fake !== undefined ? session.store.remove(FakeSeed.fakeUserKey) : Effect.void
-                )
-              : Effect.void
+            Effect.forEach(
+              Render.logoutRemovals({
+                tokenKey: session.tokenKey,
+                saved,
+                current,
+                fake: session.fake !== undefined
+              }),
+              (key) => session.store.remove(key),
+              { discard: true }
+            )
           ),
           fromStoreError
         )
