@@ -568,9 +568,12 @@ describe("WebSignIn.callback (Effect 4)", () => {
               })
           )
         )
-        // The clock moved in steps of 10 ms (no step passes over a check being sent) until the return ends.
-        for (let step = 0; step < 600 && !done; step++) {
-          yield* TestClock.adjust("10 millis")
+        // The clock moved in steps of 100 ms until the return ends, for at most 6 s: every time above is a multiple
+        // of 100 ms, so no step passes over a check being sent (Effect 4's TestClock does not list its sleeps, as
+        // the Effect 3 test's toNextSleep reads them). Steps of 10 ms took ten times the turns, past the test's 20 s
+        // under a load average of 20.
+        for (let step = 0; step < 60 && !done; step++) {
+          yield* TestClock.adjust("100 millis")
           yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
         }
         const outcome = yield* Fiber.join(fiber)
