@@ -572,7 +572,7 @@ describe("conformance: the other modules' errors", () => {
       assert.strictEqual(missing.method, "DELETE")
       assert.strictEqual(
         missing.message,
-        "Devices.revoke: DELETE https://plex.tv/devices/99999.xml was not found (HTTP 404) (Device not found)"
+        "Devices.revoke: DELETE https://plex.tv/devices/99999.xml was not found (HTTP 404) (Device not found); the account has no device with that id (revoked already?): list the devices again (Devices.list)"
       )
       assert.deepStrictEqual(fieldsOf(yield* Effect.flip(Home.switchUser("nobody"))), {
         _tag: "HomeUserNotFound",
@@ -584,16 +584,20 @@ describe("conformance: the other modules' errors", () => {
       assert.strictEqual(link._tag, "NotFound")
       assert.strictEqual(
         link.message,
-        "Link.link: PUT https://plex.tv/api/v2/pins/link was not found (HTTP 404) (1020 Code not found or expired)"
+        "Link.link: PUT https://plex.tv/api/v2/pins/link was not found (HTTP 404) (1020 Code not found or expired); no device is showing that code (mistyped, or expired): have the device show a new code and link that"
       )
       // A code already used (the fake answers as plex.tv: 422): BadRequest.
       const shown = yield* PinLogin.create({ strong: false })
       yield* Link.link(shown.code)
       const used = yield* Effect.flip(Link.link(shown.code))
       assert.strictEqual(used._tag, "BadRequest")
+      // Still the library's classes (catchTag, instanceof): only their messages say more.
+      assert.instanceOf(link, PlexError.NotFound)
+      assert.instanceOf(used, PlexError.BadRequest)
+      assert.instanceOf(missing, PlexError.NotFound)
       assert.strictEqual(
         used.message,
-        "Link.link: PUT https://plex.tv/api/v2/pins/link was rejected as a bad request (HTTP 422) (Code already used)"
+        "Link.link: PUT https://plex.tv/api/v2/pins/link was rejected as a bad request (HTTP 422) (Code already used); a code already used is refused so: have the device show a new code and link that"
       )
       const pin = yield* Effect.flip(PinLogin.check({ id: 424242 }))
       assert.strictEqual(pin._tag, "PinExpired")
