@@ -31,7 +31,10 @@ import * as Resources from "./Resources.js"
 
 /**
  * The server asked to be claimed already belongs to an account (its
- * `/identity` says `claimed`): sign in as its owner, or unclaim it first.
+ * `/identity` says `claimed`, not whose). Its message says what to do: if
+ * this account's, nothing; if another's, sign in as its owner, or have the
+ * owner remove it from their account (their authorized devices,
+ * `Devices.revoke`: the server is then unclaimed) and claim it again.
  *
  * @since 0.1.0
  * @category errors
