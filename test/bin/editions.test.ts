@@ -560,7 +560,14 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("home", "switch", "Nobody"), kind: "same" },
   { args: fake("home", "switch", "--", "-Nobody"), kind: "same", exit: 1 },
   { args: fake("home", "switch", "Kids"), kind: "same", exit: 2 },
-  { args: fake("home", "switch", "Kids"), kind: "same", env: { PLEX_HOME_PIN: " " }, exit: 2 },
+  // A blank PLEX_HOME_PIN counts as none, and no PIN can be asked for (stdin closed): said so, not "set it".
+  {
+    args: fake("home", "switch", "Kids"),
+    kind: "same",
+    env: { PLEX_HOME_PIN: " " },
+    exit: 2,
+    says: `plex-auth: stdin ended before the prompt was answered: ${Render.homePinMissing(true)}.`
+  },
   // A Home PIN the library refuses, named after the variable it came from (not the library's field, `pin`).
   {
     args: fake("home", "switch", "Kids"),
