@@ -153,8 +153,10 @@ const identitySpec = /*#__PURE__*/ withSchema(
  *
  * Fails with `ClaimRejected` when the server refused the claim token
  * (unknown, expired or used: get a fresh one), and with `InvalidInput` for
- * a URL that is not http(s), options that are not an object or a claim token
- * that is not a string, before any request. A server claims only from
+ * a URL that is not http(s) or is Plex Web's address
+ * (`http://host:32400/web/index.html`: give the server's, `http://host:32400`),
+ * options that are not an object or a claim token that is not a string,
+ * before any request. A server claims only from
  * its own network, as Plex requires.
  *
  * @example
@@ -180,7 +182,7 @@ export const claimServer = (
 > =>
   Effect.gen(function* () {
     const operation = "Claim.claimServer"
-    const url = yield* V.httpUrl(operation, "serverUrl", serverUrl)
+    const url = yield* V.serverUrl(operation, "serverUrl", serverUrl)
     // Options that are not an object (untyped JavaScript: null, a string) are refused, never a TypeError.
     yield* V.object(operation, "options", options)
     const given =

@@ -923,7 +923,9 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
       "ftp://192.168.1.10",
       "http://user:pw@192.168.1.10:32400",
       "http://192.168.1.10:32400/?a=1",
-      "http://192.168.1.10:32400#top"
+      "http://192.168.1.10:32400#top",
+      // Plex Web's address, as a browser shows it: refused, saying the server's (ServerClient.make's too, below).
+      "http://192.168.1.10:32400/web/index.html"
     ]) {
       assert.deepStrictEqual(
         thrown(() => ServerClient.mediaUrl({ uri }, "/p")),
@@ -942,6 +944,25 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
       "https://example.org/plex/p"
     )
   })
+
+  it.effect("ServerClient.make refuses Plex Web's address (copied from a browser), saying the server's", () =>
+    Effect.gen(function* () {
+      const refused = yield* Effect.flip(
+        ServerClient.make({
+          uri: "http://192.168.1.10:32400/web/index.html#!/",
+          token: Redacted.make("server-token")
+        })
+      )
+      assert.deepStrictEqual(
+        [refused.operation, refused.field, refused.reason],
+        [
+          "ServerClient.make",
+          "uri",
+          "is Plex Web's address, not the server's: give http://192.168.1.10:32400"
+        ]
+      )
+    }).pipe(Effect.provide(signedIn))
+  )
 })
 
 describe("conformance: error messages", () => {
