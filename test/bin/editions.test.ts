@@ -606,7 +606,7 @@ const checks: ReadonlyArray<Check> = [
     args: fake("claim", "http://192.0.2.10:32400"),
     kind: "same",
     exit: 1,
-    says: "is already claimed (by this account or another): there is nothing to claim."
+    says: "is already claimed, by this account (nothing to do) or another: sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again."
   },
   {
     args: fake("claim", "http://u:p@127.0.0.1:1"),

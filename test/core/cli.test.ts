@@ -889,7 +889,7 @@ describe("core/cli", () => {
     })
     assert.deepStrictEqual(claimed, {
       message:
-        "The server m1 at http://10.0.0.5:32400 is already claimed (by this account or another): there is nothing to claim.",
+        "The server m1 at http://10.0.0.5:32400 is already claimed, by this account (nothing to do) or another: sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again.",
       exitCode: 1
     })
     const rejected = Failure.failureOf({
