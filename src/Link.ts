@@ -13,7 +13,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
-import type { BadRequest, InvalidInput, NotFound, ResponseError } from "./PlexError.js"
+import { BadRequest, type InvalidInput, NotFound, type ResponseError, Unauthorized } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import type { Credentials } from "./Credentials.js"
@@ -31,6 +31,23 @@ import * as Facts from "./core/devices.js"
  * @category models
  */
 export type LinkError = ResponseError | NotFound | BadRequest | InvalidInput
+
+/** `Link.link`'s `NotFound`: a code no device is showing; its message ends with what to do (core/devices.ts). */
+class CodeNotFound extends NotFound {
+  override get message(): string {
+    return Facts.advised(super.message, Facts.refusalAdvice.linkNotFound)
+  }
+}
+
+/** `Link.link`'s `BadRequest`: a code already used; its message ends with what to do. */
+class CodeRefused extends BadRequest {
+  override get message(): string {
+    return Facts.advised(super.message, Facts.refusalAdvice.linkRefused)
+  }
+}
+
+/** The error classes of {@link link}'s refusals: `NotFound` and `BadRequest` saying what to do. */
+const linkRefusals = { BadRequest: CodeRefused, Unauthorized, NotFound: CodeNotFound }
 
 /**
  * Approves the PIN showing `code` on another device for the signed-in
@@ -57,7 +74,7 @@ export const link = (
   return Effect.asVoid(
     Request.plexTv("Link.link", {
       ...Facts.linkPin,
-      refusals: Request.notFoundRefusals,
+      refusals: linkRefusals,
       // A secret (core/devices.ts linkForm): masked in errors, kept to plex.tv's origin.
       body: Request.form(Facts.linkForm(Redacted.make(trimmed))),
       schema: L.Unknown

@@ -31,7 +31,10 @@ import * as Resources from "./Resources.js"
 
 /**
  * The server asked to be claimed already belongs to an account (its
- * `/identity` says `claimed`): sign in as its owner, or unclaim it first.
+ * `/identity` says `claimed`, not whose). Its message says what to do: if
+ * this account's, nothing; if another's, sign in as its owner, or have the
+ * owner remove it from their account (their authorized devices,
+ * `Devices.revoke`: the server is then unclaimed) and claim it again.
  *
  * @since 0.1.0
  * @category errors
@@ -156,8 +159,10 @@ const identitySpec = /*#__PURE__*/ withSchema(
  *
  * Fails with `ClaimRejected` when the server refused the claim token
  * (unknown, expired or used: get a fresh one), and with `InvalidInput` for
- * a URL that is not http(s), options that are not an object or a claim token
- * that is not a string, before any request. A server claims only from
+ * a URL that is not http(s) or is Plex Web's address
+ * (`http://host:32400/web/index.html`: give the server's, `http://host:32400`),
+ * options that are not an object or a claim token that is not a string,
+ * before any request. A server claims only from
  * its own network, as Plex requires.
  *
  * @example
@@ -183,7 +188,7 @@ export const claimServer = (
 > =>
   Effect.gen(function* () {
     const operation = "Claim.claimServer"
-    const url = yield* V.httpUrl(operation, "serverUrl", serverUrl)
+    const url = yield* V.serverUrl(operation, "serverUrl", serverUrl)
     // Options that are not an object (untyped JavaScript: null, a string) are refused, never a TypeError.
     yield* V.object(operation, "options", options)
     const given =

@@ -21,7 +21,7 @@ import type { Credentials } from "./Credentials.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import * as V from "./internal/validate.js"
-import type { InvalidInput, NotFound, ResponseError } from "./PlexError.js"
+import { BadRequest, type InvalidInput, NotFound, type ResponseError, Unauthorized } from "./PlexError.js"
 
 /**
  * An authorized device, as plex.tv lists it. `id` (what {@link revoke}
@@ -76,6 +76,16 @@ export const list = (): Effect.Effect<
     (success) => success.value.MediaContainer.Device
   )
 
+/** `Devices.revoke`'s `NotFound`: an id the account has no device for; its message ends with what to do. */
+class DeviceNotFound extends NotFound {
+  override get message(): string {
+    return Facts.advised(super.message, Facts.refusalAdvice.revokeNotFound)
+  }
+}
+
+/** The error classes of {@link revoke}'s refusals: `NotFound` saying what to do (core/devices.ts). */
+const revokeRefusals = { BadRequest, Unauthorized, NotFound: DeviceNotFound }
+
 /**
  * Revokes a device (its `id` from {@link list}): plex.tv
  * `DELETE /devices/{id}.xml`. Its token stops working: for a server (its
@@ -111,7 +121,7 @@ export const revoke = (
         Request.plexTv("Devices.revoke", {
           // Its refusal is XML too (`<errors><error .../></errors>`).
           ...Facts.deleteDevice(id),
-          refusals: Request.notFoundRefusals,
+          refusals: revokeRefusals,
           gone: Request.goneOnRetry,
           schema: L.Unknown
         })

@@ -163,7 +163,8 @@ const refused = (
  * on the server (`/library/sections`); an absolute URL is accepted only on
  * the server's origin, anything else fails with an `HttpClientError` whose
  * reason is an `InvalidUrlError` before it is sent. Fails with
- * `InvalidInput` for a URL that is not http(s).
+ * `InvalidInput` for a URL that is not http(s), or that is Plex Web's address
+ * (`http://host:32400/web/index.html`: the server's is what comes before `/web`).
  *
  * @example
  * ```ts
@@ -185,7 +186,7 @@ export const make = (
   connection: Connection
 ): Effect.Effect<HttpClient.HttpClient, InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
   Effect.gen(function* () {
-    const base = yield* V.httpUrl("ServerClient.make", "uri", connection?.uri)
+    const base = yield* V.serverUrl("ServerClient.make", "uri", connection?.uri)
     const token = yield* V.token("ServerClient.make", "token", connection?.token)
     const origin = new URL(base).origin
     const identity = yield* ClientIdentity

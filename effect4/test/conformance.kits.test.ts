@@ -2773,6 +2773,33 @@ describe("conformance: claiming a server, and a shared user's tokens on a server
     }).pipe(Effect.provide(unclaimed))
   )
 
+  it.effect(
+    "claimServer: Plex Web's address, copied from a browser, is refused before any request, saying the server's",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const server = yield* fake.server(fresh)
+        yield* FakePlex.clearRequests
+        for (const [given, address] of [
+          [`${server.url}/web/index.html`, server.url],
+          [`${server.url}/web/index.html#!/`, server.url],
+          [`${server.url}/web`, server.url],
+          ["https://proxy.example/plex/web/", "https://proxy.example/plex"]
+        ] as const) {
+          const refused = yield* Effect.flip(Claim.claimServer(given))
+          assert.strictEqual(refused._tag, "InvalidInput", given)
+          if (refused._tag !== "InvalidInput") return
+          assert.deepStrictEqual(
+            [refused.operation, refused.field, refused.reason],
+            ["Claim.claimServer", "serverUrl", `is Plex Web's address, not the server's: give ${address}`]
+          )
+        }
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+        // The address it said: claimed.
+        assert.strictEqual((yield* Claim.claimServer(server.url)).machineIdentifier, fresh)
+      }).pipe(Effect.provide(unclaimed))
+  )
+
   it.effect("a claim token past claimTokenLifetime, or one never issued, is ClaimRejected", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex

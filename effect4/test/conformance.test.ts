@@ -572,7 +572,7 @@ describe("conformance: the other modules' errors", () => {
       assert.strictEqual(missing.method, "DELETE")
       assert.strictEqual(
         missing.message,
-        "Devices.revoke: DELETE https://plex.tv/devices/99999.xml was not found (HTTP 404) (Device not found)"
+        "Devices.revoke: DELETE https://plex.tv/devices/99999.xml was not found (HTTP 404) (Device not found); the account has no device with that id (revoked already?): list the devices again (Devices.list)"
       )
       assert.deepStrictEqual(fieldsOf(yield* Effect.flip(Home.switchUser("nobody"))), {
         _tag: "HomeUserNotFound",
@@ -584,16 +584,20 @@ describe("conformance: the other modules' errors", () => {
       assert.strictEqual(link._tag, "NotFound")
       assert.strictEqual(
         link.message,
-        "Link.link: PUT https://plex.tv/api/v2/pins/link was not found (HTTP 404) (1020 Code not found or expired)"
+        "Link.link: PUT https://plex.tv/api/v2/pins/link was not found (HTTP 404) (1020 Code not found or expired); no device is showing that code (mistyped, or expired): have the device show a new code and link that"
       )
       // A code already used (the fake answers as plex.tv: 422): BadRequest.
       const shown = yield* PinLogin.create({ strong: false })
       yield* Link.link(shown.code)
       const used = yield* Effect.flip(Link.link(shown.code))
       assert.strictEqual(used._tag, "BadRequest")
+      // Still the library's classes (catchTag, instanceof): only their messages say more.
+      assert.instanceOf(link, PlexError.NotFound)
+      assert.instanceOf(used, PlexError.BadRequest)
+      assert.instanceOf(missing, PlexError.NotFound)
       assert.strictEqual(
         used.message,
-        "Link.link: PUT https://plex.tv/api/v2/pins/link was rejected as a bad request (HTTP 422) (Code already used)"
+        "Link.link: PUT https://plex.tv/api/v2/pins/link was rejected as a bad request (HTTP 422) (Code already used); a code already used is refused so: have the device show a new code and link that"
       )
       const pin = yield* Effect.flip(PinLogin.check({ id: 424242 }))
       assert.strictEqual(pin._tag, "PinExpired")
@@ -919,7 +923,9 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
       "ftp://192.168.1.10",
       "http://user:pw@192.168.1.10:32400",
       "http://192.168.1.10:32400/?a=1",
-      "http://192.168.1.10:32400#top"
+      "http://192.168.1.10:32400#top",
+      // Plex Web's address, as a browser shows it: refused, saying the server's (ServerClient.make's too, below).
+      "http://192.168.1.10:32400/web/index.html"
     ]) {
       assert.deepStrictEqual(
         thrown(() => ServerClient.mediaUrl({ uri }, "/p")),
@@ -938,6 +944,25 @@ describe("conformance: plain functions given what untyped JavaScript passes", ()
       "https://example.org/plex/p"
     )
   })
+
+  it.effect("ServerClient.make refuses Plex Web's address (copied from a browser), saying the server's", () =>
+    Effect.gen(function* () {
+      const refused = yield* Effect.flip(
+        ServerClient.make({
+          uri: "http://192.168.1.10:32400/web/index.html#!/",
+          token: Redacted.make("server-token")
+        })
+      )
+      assert.deepStrictEqual(
+        [refused.operation, refused.field, refused.reason],
+        [
+          "ServerClient.make",
+          "uri",
+          "is Plex Web's address, not the server's: give http://192.168.1.10:32400"
+        ]
+      )
+    }).pipe(Effect.provide(signedIn))
+  )
 })
 
 describe("conformance: error messages", () => {

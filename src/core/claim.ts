@@ -25,9 +25,14 @@ export const claimPath = "/myplex/claim"
 /** The query of {@link claimPath}: the claim token (a secret: masked in errors, never sent elsewhere). */
 export const claimQuery = <S>(claimToken: S): ReadonlyArray<readonly [string, S]> => [["token", claimToken]]
 
-/** The message of `ServerAlreadyClaimed`. */
+/**
+ * The message of `ServerAlreadyClaimed`, ending with what to do, as docs/claim.md says: the server's `/identity`
+ * says only that it is claimed, not by whom. This account's: nothing to do. Another's: sign in as that account, or
+ * have its owner remove the server from their account first (as plex.tv's authorized devices page, or
+ * `Devices.revoke` of the server's device, does), then claim it.
+ */
 export const alreadyClaimedMessage = (operation: string, url: string, machineIdentifier: string): string =>
-  `${operation}: the server ${machineIdentifier} at ${url} is already claimed`
+  `${operation}: the server ${machineIdentifier} at ${url} is already claimed, by this account (nothing to do) or another: sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again`
 
 /**
  * The message of `ClaimRejected` (never the claim token), ending with what to do, as docs/claim.md says (and as the

@@ -69,6 +69,26 @@ export const linkCodeProblem =
   "must be the four-character code the device shows (a longer code, of a strong PIN, is approved at app.plex.tv/auth, not linked)"
 
 /**
+ * What to do, ending the messages of the refusals `Link.link` and `Devices.revoke` meet for what the caller gave
+ * (after `; `, as `Unauthorized`'s ends): their `NotFound` would otherwise read like a wrong route ("PUT
+ * .../api/v2/pins/link was not found"). Here, and in the error classes of those two modules' specs (their
+ * `refusals`), so that only their bundles carry these words; every other operation's messages end with Plex's codes.
+ */
+export const refusalAdvice = {
+  /** `Link.link`'s 404 (plex.tv's code 1020: a code it does not know, or that expired). */
+  linkNotFound:
+    "no device is showing that code (mistyped, or expired): have the device show a new code and link that",
+  /** `Link.link`'s 400 or 422 (plex.tv refuses a code already used so). */
+  linkRefused: "a code already used is refused so: have the device show a new code and link that",
+  /** `Devices.revoke`'s 404. */
+  revokeNotFound:
+    "the account has no device with that id (revoked already?): list the devices again (Devices.list)"
+} as const
+
+/** `message` ending with `advice` (one of {@link refusalAdvice}'s). */
+export const advised = (message: string, advice: string): string => `${message}; ${advice}`
+
+/**
  * What plex.tv says a device is, in both its lists of an account's devices (`/devices.xml` here,
  * `/api/v2/resources`): its name (`""` when absent), product, platform and model, with their versions.
  */

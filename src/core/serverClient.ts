@@ -10,7 +10,7 @@
  * @internal
  */
 import { mayCarrySecrets, nextHop, redirectQuery } from "./policy.js"
-import { controlChars, httpUrl } from "./validate.js"
+import { controlChars, serverUrl } from "./validate.js"
 
 /** The header that carries the server's token (lower case, as headers are compared). */
 export const tokenHeader = "x-plex-token"
@@ -124,8 +124,9 @@ export const mediaUrlProblem = (
   }
   const uri: unknown = (connection as { readonly uri?: unknown }).uri
   if (typeof uri !== "string") return { field: "uri", reason: "must be a string" }
-  // What `ServerClient.make` accepts: http(s), no credentials, no query or fragment (the path goes after it).
-  const checked = httpUrl(uri)
+  // What `ServerClient.make` accepts: http(s), no credentials, no query or fragment, not Plex Web's address (the
+  // path goes after it).
+  const checked = serverUrl(uri)
   if ("problem" in checked) return { field: "uri", reason: checked.problem }
   if (typeof path !== "string") return { field: "path", reason: "must be a string" }
   // The URL parser would drop a line break or tab in it (another path) and encode other control characters.

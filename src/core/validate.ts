@@ -278,6 +278,27 @@ export const httpUrl = (
   return { url: `${url.origin}${url.pathname.replace(/\/+$/, "")}` }
 }
 
+/**
+ * A Plex Media Server's address (`Claim.claimServer`'s `serverUrl`, `ServerClient`'s `uri`): {@link httpUrl}'s,
+ * and not Plex Web's, as a browser's address bar shows it (`http://host:32400/web/index.html#!/...`, or ending
+ * `/web` or `/web/`). Taken as a path prefix, that put every request under it (a 404 on
+ * `.../web/index.html/identity`, an `Unexpected`). Refused, saying which address to give (what comes before
+ * `/web`), rather than cut off: the address given was mistaken, and a rewritten one would hide it. Checked before
+ * the fragment Plex Web's address comes with is refused, after everything else.
+ */
+export const serverUrl = (value: unknown): { readonly url: string } | { readonly problem: string } => {
+  // With `query: true`, every check but the query's and fragment's: the same refusals, first.
+  const whole = httpUrl(value, { query: true })
+  if ("problem" in whole) return whole
+  const url = new URL(whole.url)
+  const web = /\/web(\/(index\.html)?)?$/i.exec(url.pathname)
+  return web === null
+    ? httpUrl(value)
+    : {
+        problem: `is Plex Web's address, not the server's: give ${url.origin}${url.pathname.slice(0, web.index)}`
+      }
+}
+
 /** A server's port as a number (an integer from 1 to 65535, given as a number or digits), or undefined when it cannot be one. */
 export const portNumber = (port: unknown): number | undefined => {
   const n =

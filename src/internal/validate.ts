@@ -166,6 +166,21 @@ export const httpUrl = (
     : Effect.fail(invalid(operation, field, checked.problem))
 }
 
+/**
+ * A Plex Media Server's address: {@link httpUrl}'s, and not Plex Web's (`http://host:32400/web/index.html#!/`),
+ * refused saying which to give (core/validate.ts `serverUrl`).
+ */
+export const serverUrl = (
+  operation: string,
+  field: string,
+  value: unknown
+): Effect.Effect<string, InvalidInput> => {
+  const checked = Core.serverUrl(value)
+  return "url" in checked
+    ? Effect.succeed(checked.url)
+    : Effect.fail(invalid(operation, field, checked.problem))
+}
+
 /** {@link token}, synchronously, as an `Either`. */
 export const tokenSync = (value: unknown) =>
   Effect.runSync(Effect.either(token("Credentials", "token", value)))

@@ -560,7 +560,14 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("home", "switch", "Nobody"), kind: "same" },
   { args: fake("home", "switch", "--", "-Nobody"), kind: "same", exit: 1 },
   { args: fake("home", "switch", "Kids"), kind: "same", exit: 2 },
-  { args: fake("home", "switch", "Kids"), kind: "same", env: { PLEX_HOME_PIN: " " }, exit: 2 },
+  // A blank PLEX_HOME_PIN counts as none, and no PIN can be asked for (stdin closed): said so, not "set it".
+  {
+    args: fake("home", "switch", "Kids"),
+    kind: "same",
+    env: { PLEX_HOME_PIN: " " },
+    exit: 2,
+    says: `plex-auth: stdin ended before the prompt was answered: ${Render.homePinMissing(true)}.`
+  },
   // A Home PIN the library refuses, named after the variable it came from (not the library's field, `pin`).
   {
     args: fake("home", "switch", "Kids"),
@@ -599,7 +606,7 @@ const checks: ReadonlyArray<Check> = [
     args: fake("claim", "http://192.0.2.10:32400"),
     kind: "same",
     exit: 1,
-    says: "is already claimed (by this account or another): there is nothing to claim."
+    says: "is already claimed, by this account (nothing to do) or another: sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again."
   },
   {
     args: fake("claim", "http://u:p@127.0.0.1:1"),

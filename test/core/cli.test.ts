@@ -794,6 +794,12 @@ describe("core/cli", () => {
       }
     )
     assert.strictEqual(Failure.failureOf({ _tag: "HomePinRequired", message: "", user: "Kids" }).exitCode, 3)
+    // No PIN can be asked for: how to give one; a blank PLEX_HOME_PIN is set, but counts as none.
+    assert.strictEqual(Render.homePinMissing(false), "set PLEX_HOME_PIN")
+    assert.strictEqual(
+      Render.homePinMissing(true),
+      "PLEX_HOME_PIN is blank, and a blank one counts as none: set it to the user's PIN"
+    )
   })
 
   it("NoReachableConnection: each reason once, with the origins that met it, in the order tried", () => {
@@ -940,7 +946,7 @@ describe("core/cli", () => {
     })
     assert.deepStrictEqual(claimed, {
       message:
-        "The server m1 at http://10.0.0.5:32400 is already claimed (by this account or another): there is nothing to claim.",
+        "The server m1 at http://10.0.0.5:32400 is already claimed, by this account (nothing to do) or another: sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again.",
       exitCode: 1
     })
     const rejected = Failure.failureOf({

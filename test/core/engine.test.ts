@@ -73,6 +73,35 @@ describe("core/validate and core/auth", () => {
     assert.isUndefined(V.portNumber(70000))
   })
 
+  it("serverUrl: a server's address, not Plex Web's (as a browser's address bar shows it), saying which to give", () => {
+    const web = (address: string) => ({ problem: `is Plex Web's address, not the server's: give ${address}` })
+    assert.deepStrictEqual(
+      V.serverUrl("http://192.168.1.20:32400/web/index.html"),
+      web("http://192.168.1.20:32400")
+    )
+    assert.deepStrictEqual(
+      V.serverUrl(" http://h:32400/web/index.html#!/settings/web/general "),
+      web("http://h:32400")
+    )
+    assert.deepStrictEqual(V.serverUrl("http://h:32400/WEB/"), web("http://h:32400"))
+    assert.deepStrictEqual(V.serverUrl("https://proxy.example/plex/web"), web("https://proxy.example/plex"))
+    // The other refusals come first, as httpUrl's (a user name or password in it is never repeated).
+    assert.deepStrictEqual(V.serverUrl("http://u:p@h:32400/web/index.html"), V.httpUrl("http://u:p@h:32400"))
+    assert.deepStrictEqual(V.serverUrl("ftp://h/web"), V.httpUrl("ftp://h/web"))
+    // Any other address is httpUrl's: a path prefix that is not Plex Web's is kept; a query or fragment refused.
+    for (const url of [
+      "http://h:32400",
+      "https://proxy.example/web/plex/",
+      "http://h/website",
+      "http://h:1/#top"
+    ]) {
+      assert.deepStrictEqual(V.serverUrl(url), V.httpUrl(url), url)
+    }
+    assert.deepStrictEqual(V.serverUrl("https://proxy.example/web/plex/"), {
+      url: "https://proxy.example/web/plex"
+    })
+  })
+
   it("builds the sign-in form, placing secrets as given and trimming the code", () => {
     const secret = (text: string) => ({ text })
     const checked = Auth.signInForm(

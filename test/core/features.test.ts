@@ -184,7 +184,7 @@ describe("core/claim and core/devices", () => {
     )
     assert.strictEqual(
       Claim.alreadyClaimedMessage("op", "http://s:32400", "m1"),
-      "op: the server m1 at http://s:32400 is already claimed"
+      "op: the server m1 at http://s:32400 is already claimed, by this account (nothing to do) or another: sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again"
     )
   })
 

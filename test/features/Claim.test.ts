@@ -83,6 +83,12 @@ describe("Claim over loopback", () => {
 
       const already = yield* Effect.flip(as("alice")(Claim.claimServer(den.url)))
       assert.strictEqual(already._tag, "ServerAlreadyClaimed")
+      if (already._tag === "ServerAlreadyClaimed") {
+        assert.strictEqual(
+          already.message,
+          `Claim.claimServer: the server ${den.clientIdentifier} at ${den.url} is already claimed, by this account (nothing to do) or another: sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again`
+        )
+      }
       // Found out before a claim token was asked for.
       assert.isFalse((yield* loopback.fake.requests).some((r) => r.route === "getClaimToken"))
 

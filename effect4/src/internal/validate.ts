@@ -152,6 +152,21 @@ export const httpUrl = (
   return "url" in result ? Effect.succeed(result.url) : Effect.fail(invalid(operation, field, result.problem))
 }
 
+/**
+ * A Plex Media Server's address: {@link httpUrl}'s, and not Plex Web's (`http://host:32400/web/index.html#!/`),
+ * refused saying which to give (core/validate.ts `serverUrl`).
+ */
+export const serverUrl = (
+  operation: string,
+  field: string,
+  value: unknown
+): Effect.Effect<string, InvalidInput> => {
+  const checked = Core.serverUrl(value)
+  return "url" in checked
+    ? Effect.succeed(checked.url)
+    : Effect.fail(invalid(operation, field, checked.problem))
+}
+
 /** {@link token}, synchronously: the token, or undefined when it cannot be one. */
 export const tokenSync = (value: unknown): Redacted.Redacted<string> | undefined => {
   const raw = reveal(value)

@@ -137,7 +137,7 @@ describe("Claim (Effect 4)", () => {
       if (already._tag === "ServerAlreadyClaimed") {
         assert.strictEqual(
           already.message,
-          `Claim.claimServer: the server ${den.clientIdentifier} at ${den.url} is already claimed`
+          `Claim.claimServer: the server ${den.clientIdentifier} at ${den.url} is already claimed, by this account (nothing to do) or another: sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again`
         )
       }
       // Found out before a claim token was asked for.

@@ -112,17 +112,18 @@ export const commands = (shared: Shared) => {
               exitCode: ExitCode.Generic
             })
           }
+          const given = yield* Config.option(Config.redacted("PLEX_HOME_PIN")).pipe(
+            Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+          )
+          const fromEnv = Option.filter(given, (value) => Render.envSet(Redacted.value(value)))
           const typed = ask(
             Prompt.password({
               message: Render.homePinQuestion(user.title),
               validate: (value) =>
                 Render.homePinValid(value) ? Effect.succeed(value.trim()) : Effect.fail("Four digits, please")
             }),
-            "set PLEX_HOME_PIN"
-          )
-          const fromEnv = yield* Config.option(Config.redacted("PLEX_HOME_PIN")).pipe(
-            Effect.map(Option.filter((value) => Render.envSet(Redacted.value(value)))),
-            Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+            // A blank PLEX_HOME_PIN counts as none: said so, not "set PLEX_HOME_PIN" as if it were unset.
+            Render.homePinMissing(Option.isSome(given) && Option.isNone(fromEnv))
           )
           // PLEX_HOME_PIN is used whenever it is set; without it, a user the listing marks protected is asked
           // for its PIN before the switch, any other switched to without one.

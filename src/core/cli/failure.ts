@@ -336,7 +336,7 @@ export const failureOf = (error: PlexErrorLike): Failure => {
     // Claim's errors: the library's messages start with its operation (`Claim.claimServer: ...`).
     case "ServerAlreadyClaimed":
       return {
-        message: `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed (by this account or another): there is nothing to claim.`,
+        message: `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed, by this account (nothing to do) or another: sign in as its owner (\`plex-auth login\`), or have the owner remove it from their account (their authorized devices), then run \`plex-auth claim\` again.`,
         exitCode: ExitCode.Generic
       }
     case "ClaimRejected":

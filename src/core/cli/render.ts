@@ -142,6 +142,16 @@ export const envSet = (value: string): boolean => value.trim().length > 0
 
 export const isUrl = (text: string): boolean => /^https?:\/\//i.test(text.trim())
 
+/**
+ * How `home switch` says to give a Home PIN when it cannot ask for one (stdin closed or ended): set
+ * `PLEX_HOME_PIN`; or, when it is set but blank (`blankSet`), that a blank one counts as none ({@link envSet}),
+ * not "set PLEX_HOME_PIN" as if it were not.
+ */
+export const homePinMissing = (blankSet: boolean): string =>
+  blankSet
+    ? "PLEX_HOME_PIN is blank, and a blank one counts as none: set it to the user's PIN"
+    : "set PLEX_HOME_PIN"
+
 /** A Plex Home PIN as typed: four digits (spaces around them ignored). */
 export const homePinValid = (value: string): boolean => /^\s*\d{4}\s*$/.test(value)
 

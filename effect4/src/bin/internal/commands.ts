@@ -635,15 +635,19 @@ const homeSwitch = Command.make(
             exitCode: ExitCode.Generic
           })
         }
+        const given = yield* Config.option(Config.Redacted("PLEX_HOME_PIN")).pipe(
+          Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+        )
+        const fromEnv = Option.filter(given, (value) => Render.envSet(Redacted.value(value)))
         const typed = ask(
           Prompt.Password({
             message: Render.homePinQuestion(user.title),
             validate: (value) =>
               Render.homePinValid(value) ? Effect.succeed(value.trim()) : Effect.fail("Four digits, please")
           }),
-          "set PLEX_HOME_PIN"
+          // A blank PLEX_HOME_PIN counts as none: said so, not "set PLEX_HOME_PIN" as if it were unset.
+          Render.homePinMissing(Option.isSome(given) && Option.isNone(fromEnv))
         )
-        const fromEnv = yield* secretFromEnv("PLEX_HOME_PIN")
         // PLEX_HOME_PIN is used whenever it is set; without it, a user the listing marks protected is asked
         // for its PIN before the switch, any other switched to without one.
         const pin = Option.isSome(fromEnv) ? fromEnv.value : user.protected ? yield* typed : undefined
