@@ -747,6 +747,25 @@ describe("Credentials.layerStored", () => {
     }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
   it.scoped(
+    "PlexAuth.signOut through stored credentials whose layer closed: it succeeds, and the store forgets the token",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const layerScope = yield* Scope.make()
+        const credentials = yield* storedOver(inner.set).pipe(Scope.extend(layerScope))
+        yield* Scope.close(layerScope, Exit.void)
+        // plex.tv revoked the token: with no scope left to run the layer's sign-out in, the caller runs it (it
+        // ended interrupted, the revoked token left in the store for the next run).
+        yield* PlexAuth.signOut().pipe(
+          Effect.provideService(Credentials.Credentials, credentials),
+          Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 }))))
+        )
+        assert.isTrue(Option.isNone(yield* inner.get(Credentials.defaultStoreKey)))
+        const again = yield* Effect.either(credentials.refresh!(Redacted.make("good")))
+        assert.propertyVal(Either.isLeft(again) ? again.left : undefined, "reason", "SignedOut")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+  it.scoped(
     "PlexAuth.signOut whose caller gives up before plex.tv answered stops the request: nothing is told",
     () =>
       Effect.gen(function* () {
