@@ -747,6 +747,30 @@ describe("Credentials.layerStored", () => {
     }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
   it.scoped(
+    "PlexAuth.signOut that plex.tv accepted succeeds though the answer's body is cut off: the token is revoked",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const credentials = yield* storedOver(inner.set)
+        // A 200 whose body breaks off: plex.tv revoked the token; a failure would have the caller (plex-auth logout)
+        // keep it, and a second try meet a 401.
+        const cutOff: MockHttp.Handler = () =>
+          new Response(
+            new ReadableStream<Uint8Array>({
+              pull: (controller) => controller.error(new Error("connection reset"))
+            }),
+            { status: 200 }
+          )
+        yield* PlexAuth.signOut().pipe(
+          Effect.provideService(Credentials.Credentials, credentials),
+          Effect.provide(env(cutOff))
+        )
+        assert.isTrue(Option.isNone(yield* inner.get(Credentials.defaultStoreKey)))
+        const again = yield* Effect.either(credentials.refresh!(Redacted.make("good")))
+        assert.propertyVal(Either.isLeft(again) ? again.left : undefined, "reason", "SignedOut")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+  it.scoped(
     "PlexAuth.signOut through stored credentials whose layer closed: it succeeds, and the store forgets the token",
     () =>
       Effect.gen(function* () {
