@@ -790,6 +790,32 @@ describe("Credentials.layerStored", () => {
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
   it.scoped(
+    "PlexAuth.signOut through stored credentials whose layer closed: a caller that goes away stops its store work",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const removing = yield* Deferred.make<void>()
+        const layerScope = yield* Scope.make()
+        const credentials = yield* storedOver(inner.set, () =>
+          Effect.zipRight(Deferred.succeed(removing, undefined), Effect.never)
+        ).pipe(Scope.extend(layerScope))
+        yield* Scope.close(layerScope, Exit.void)
+        const signingOut = yield* Effect.fork(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 }))))
+          )
+        )
+        // Run in the caller's fiber (told uninterruptibly, once plex.tv accepted), the store work still stops when
+        // the caller goes away: a store that hangs does not hold it.
+        yield* Deferred.await(removing)
+        const interrupting = yield* Effect.fork(Fiber.interrupt(signingOut))
+        for (let turn = 0; turn < 20 && Option.isNone(yield* Fiber.poll(interrupting)); turn++)
+          yield* Effect.yieldNow()
+        assert.isTrue(Option.isSome(yield* Fiber.poll(interrupting)), "the caller went away")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+  it.scoped(
     "PlexAuth.signOut whose caller gives up before plex.tv answered stops the request: nothing is told",
     () =>
       Effect.gen(function* () {

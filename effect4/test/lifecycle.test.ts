@@ -777,6 +777,32 @@ describe("Credentials.layerStored", () => {
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
   it.effect(
+    "PlexAuth.signOut through stored credentials whose layer closed: a caller that goes away stops its store work",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const removing = yield* Deferred.make<void>()
+        const layerScope = yield* Scope.make()
+        const credentials = yield* storedOver(inner.set, () =>
+          Effect.andThen(Deferred.succeed(removing, undefined), Effect.never)
+        ).pipe(Scope.provide(layerScope))
+        yield* Scope.close(layerScope, Exit.void)
+        const signingOut = yield* Effect.forkChild(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 }))))
+          )
+        )
+        // Run in the caller's fiber (told uninterruptibly, once plex.tv accepted), the store work still stops when
+        // the caller goes away: a store that hangs does not hold it.
+        yield* Deferred.await(removing)
+        const interrupting = yield* Effect.forkChild(Fiber.interrupt(signingOut))
+        for (let turn = 0; turn < 20 && interrupting.pollUnsafe() === undefined; turn++)
+          yield* Effect.yieldNow
+        assert.isDefined(interrupting.pollUnsafe(), "the caller went away")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+  it.effect(
     "PlexAuth.signOut whose caller gives up before plex.tv answered stops the request: nothing is told",
     () =>
       Effect.gen(function* () {
