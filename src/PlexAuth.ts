@@ -543,7 +543,10 @@ export const signOut = (): Effect.Effect<
         Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }),
         // Accepted, the token is revoked: a failure of reading the answer's body (cut off, too slow) changes nothing
         // of that, and a caller told otherwise would keep the revoked token, or try again and meet a 401.
-        Effect.catchAll((error) => (accepted ? Effect.void : Effect.fail(error)))
+        Effect.catchIf(
+          () => accepted,
+          () => Effect.void
+        )
       )
       const told = credentials.signedOut
       // Revoked: credentials that can sign in again must not do so when this token is refused later. plex.tv's
