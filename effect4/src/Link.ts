@@ -54,7 +54,10 @@ const linkRefusals = { BadRequest: CodeRefused, Unauthorized, NotFound: CodeNotF
  * account (the `Credentials` in context): plex.tv `PUT /api/v2/pins/link`,
  * the code in capitals as devices show it (`"abcd"` is sent as `ABCD`).
  * The device's next check of its PIN gets a token. Sent once: never
- * repeated when plex.tv may have linked it.
+ * repeated when plex.tv may have linked it. The code is a secret, as a
+ * Home PIN is: give it as a `Redacted` to keep it one from where you took
+ * it (a plain string is wrapped before anything else sees it); it is revealed
+ * only on the wire.
  *
  * @example
  * ```ts
@@ -67,9 +70,9 @@ const linkRefusals = { BadRequest: CodeRefused, Unauthorized, NotFound: CodeNotF
  * @category linking
  */
 export const link = (
-  code: string
+  code: string | Redacted.Redacted<string>
 ): Effect.Effect<void, LinkError, HttpClient.HttpClient | ClientIdentity | Credentials> => {
-  const trimmed = Facts.linkCode(code)
+  const trimmed = Facts.linkCode(V.reveal(code))
   if (trimmed === undefined) return Effect.fail(V.invalid("Link.link", "code", Facts.linkCodeProblem))
   return Effect.asVoid(
     Request.plexTv("Link.link", {

@@ -505,7 +505,8 @@ export const ping = (): Effect.Effect<
  * succeeds, credentials that can re-authenticate (`Credentials.layerSignIn`,
  * `layerPinLogin`, `makeRefreshing`, ...) no longer do so for that token:
  * the operations that use it fail with `Unauthorized`. plex.tv's answer is
- * the commit point: once it accepted the revoke (a 2xx), the credentials
+ * the commit point: once it accepted the revoke (a 2xx), the sign-out
+ * succeeds (its body failing to arrive changes nothing) and the credentials
  * are told (`signedOut`, uninterruptibly) even when the caller is
  * interrupted while the answer is read or just after; a caller who gives
  * up before the answer stops the request, and they are not told. Stored
@@ -533,7 +534,12 @@ export const signOut = (): Effect.Effect<
             accepted ||= status >= 200 && status < 300
           }
         })
-      ).pipe(Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }))
+      ).pipe(
+        Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }),
+        // Accepted, the token is revoked: a failure of reading the answer's body (cut off, too slow) changes nothing
+        // of that, and a caller told otherwise would keep the revoked token, or try again and meet a 401.
+        Effect.catch((error) => (accepted ? Effect.void : Effect.fail(error)))
+      )
       const told = credentials.signedOut
       // Revoked: credentials that can sign in again must not do so when this token is refused later. plex.tv's
       // answer is the commit point: once it accepted, the credentials are told, to the end (`onExit` runs it

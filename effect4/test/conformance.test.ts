@@ -632,7 +632,8 @@ describe("conformance: the other modules' errors", () => {
         )
       for (const status of [404, 400, 502]) {
         yield* FakePlex.fault("linkPin", echo(status), { times: 1 })
-        const error = yield* Effect.flip(Link.link("wxyz"))
+        // Given as a plain string, or as a `Redacted` (kept one from where the app took it).
+        const error = yield* Effect.flip(Link.link(status === 400 ? Redacted.make(" wxyz ") : "wxyz"))
         assert.strictEqual(
           error._tag,
           status === 404 ? "NotFound" : status === 400 ? "BadRequest" : "Unexpected"

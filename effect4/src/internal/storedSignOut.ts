@@ -53,6 +53,11 @@ export const make = (options: {
     const { keyEntry, store, tokenEntry } = options
     // The layer's scope: a sign-out runs in a fiber of its own there (`signingOut`).
     const scope = yield* Effect.scope
+    // Set as that scope closes (a finalizer added before any sign-out forks there, so it runs after those were
+    // interrupted): a sign-out told since (credentials kept past their layer) has no scope to run in. One told while
+    // the scope closes, before this runs, is interrupted as the layer is.
+    const closed = yield* Ref.make(false)
+    yield* Effect.addFinalizer(() => Ref.set(closed, true))
     const held = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
     // The tokens a sign-out forgot: never stored again (a write on its way when the sign-out began). Redacted, as
     // every token; each once, the last `Facts.forgottenLimit` (`core/signOut.ts` says why that is enough).
@@ -110,34 +115,45 @@ export const make = (options: {
       // only stops waiting (the wait is interruptible, whatever region it is told from), and the layer is still
       // signed out and its store forgets the token (and the key beside it, which the next run would otherwise
       // exchange for a new token, signed in again without the user). Closing the layer interrupts it (interruptible
-      // too, not the teller's region).
-      signedOut: (token) =>
-        Effect.flatMap(
+      // too, not the teller's region). Told after the layer closed (a fiber forked into a closed scope is interrupted
+      // at once, and its caller with it, the revoked token left in the store), it runs in the caller's fiber, its
+      // store work interruptible: the caller stops it by going away.
+      signedOut: (token) => {
+        const signOut = (storing: (work: Effect.Effect<void>) => Effect.Effect<void>) =>
           Effect.flatMap(service.token, (before) =>
             Effect.andThen(
               service.signedOut?.(token) ?? Effect.void,
               Effect.flatMap(service.token, (after) =>
-                forget(
-                  Facts.forgottenTokens(
-                    Redacted.value(token),
-                    Redacted.value(before),
-                    Redacted.value(after)
-                  ).map((text) => Redacted.make(text)),
-                  isThisKey
+                storing(
+                  forget(
+                    Facts.forgottenTokens(
+                      Redacted.value(token),
+                      Redacted.value(before),
+                      Redacted.value(after)
+                    ).map((text) => Redacted.make(text)),
+                    isThisKey
+                  )
                 )
               )
             )
-          ).pipe(Effect.interruptible, Effect.forkIn(scope)),
-          // Interrupted, it was the layer's closing (before the sign-out could start in its scope, or during it):
-          // plex.tv revoked the token all the same, and nothing uses the layer any more. The call succeeds, the store
-          // left as the closed layer left it (docs/tokens.md), rather than end interrupted as if nothing was revoked.
-          (fiber) =>
-            Effect.flatMap(Effect.interruptible(Fiber.await(fiber)), (exit) =>
-              Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)
-                ? Effect.void
-                : Effect.failCause(exit.cause)
-            )
+          )
+        return Effect.flatMap(Ref.get(closed), (isClosed) =>
+          isClosed
+            ? signOut(Effect.interruptible)
+            : Effect.flatMap(
+                signOut((work) => work).pipe(Effect.interruptible, Effect.forkIn(scope)),
+                // Interrupted, it was the layer's closing while the sign-out ran in its scope: plex.tv revoked the
+                // token all the same, and nothing uses the layer any more. The call succeeds (docs/tokens.md), rather
+                // than end interrupted as if nothing was revoked; a failure of the work is the caller's.
+                (fiber) =>
+                  Effect.flatMap(Effect.interruptible(Fiber.await(fiber)), (exit) =>
+                    Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)
+                      ? Effect.void
+                      : Effect.failCause(exit.cause)
+                  )
+              )
         )
+      }
     })
     return { hold, held: Ref.get(held), forgotten: Ref.get(forgotten), keep, signingOut }
   })
