@@ -35,6 +35,7 @@ import { Fault, FakePlex } from "effect4-plex-auth/testing"
 import { authUrlParams } from "../../../src/core/authUrl.js"
 import * as CoreCookies from "../../../src/core/web/cookies.js"
 import * as Flow from "../../../src/core/web/flow.js"
+import * as Index from "../../../src/core/web/sessionIndex.js"
 import * as Core from "../../../src/core/web/signIn.js"
 import * as Signed from "../../../src/core/web/signed.js"
 import { AppLive } from "./app.js"
@@ -101,7 +102,33 @@ const removedByOwner = FakePlex.fault(
   )
 )
 
-const storeSize = Effect.flatMap(Effect.service(KeyValueStore.KeyValueStore), (s) => Effect.orDie(s.size))
+/**
+ * How many sessions the store holds: its keys but the sessions' index's (its marker, and the pages of the buckets not
+ * swept yet, found as a sweep finds them). An index key left behind (a bucket swept but not its pages) counts as a
+ * session here: a leak of the index fails the count as one of sessions does.
+ */
+const sessions = (store: KeyValueStore.KeyValueStore) =>
+  Effect.orDie(
+    Effect.gen(function* () {
+      const prefix = Core.defaultStorePrefix
+      const size = yield* store.size
+      const text = yield* store.get(Index.markerKey(prefix))
+      if (text === undefined) return size
+      const marker = Index.decodeMarker(text)
+      let index = 1
+      if (marker !== undefined) {
+        for (let b = marker.swept + 1; b <= marker.newest; b++) {
+          for (let p = 0; p < Index.maxPages && (yield* store.has(Index.pageKey(prefix, b, p))); p++) index++
+        }
+      }
+      return size - index
+    })
+  )
+/** The session keys of a store's entries (a test's own store). */
+const sessionKeys = (entries: Map<string, unknown>) =>
+  [...entries.keys()].filter((key) => Index.isSessionKey(Core.defaultStorePrefix, key)).length
+
+const storeSize = Effect.flatMap(Effect.service(KeyValueStore.KeyValueStore), sessions)
 
 /**
  * Waits until the callback has checked the PIN once (its first check comes before any wait), letting the event
@@ -260,7 +287,7 @@ describe("WebSignIn.callback (Effect 4)", () => {
         )
         assert.isDefined(stored)
         assert.strictEqual(Core.decodeSession(stored ?? "")?.token, token)
-        assert.strictEqual(yield* store.size, 1)
+        assert.strictEqual(yield* sessions(store), 1)
       }).pipe(Effect.provide(env()))
   )
 
@@ -914,17 +941,17 @@ describe("WebSignIn sessions (Effect 4)", () => {
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore
       for (const username of ["alice", "bob", "alice"]) yield* session(username)
-      assert.strictEqual(yield* store.size, 3)
+      assert.strictEqual(yield* sessions(store), 3)
       yield* TestClock.adjust("2 hours")
       const kept = yield* session("bob")
       yield* settle
-      assert.strictEqual(yield* store.size, 4)
+      assert.strictEqual(yield* sessions(store), 4)
       yield* TestClock.adjust("1 hour")
       yield* session("alice")
       // The first three have passed sessionMax (3 hours): gone. bob's second and the new one are kept.
-      yield* until(Effect.map(store.size, (size) => size === 2))
+      yield* until(Effect.map(sessions(store), (size) => size === 2))
       yield* settle
-      assert.strictEqual(yield* store.size, 2)
+      assert.strictEqual(yield* sessions(store), 2)
       const service = yield* WebSignIn.WebSignIn
       assert.strictEqual((yield* service.authenticate(kept)).user.username, "bob")
       // Ten rounds, each past sessionMax: the store is back to one session after each (it does not grow with the
@@ -932,7 +959,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
       for (let i = 0; i < 10; i++) {
         yield* TestClock.adjust("4 hours")
         yield* session(i % 2 === 0 ? "alice" : "bob")
-        yield* until(Effect.map(store.size, (size) => size === 1))
+        yield* until(Effect.map(sessions(store), (size) => size === 1))
       }
     }).pipe(Effect.provide(env({ sessionIdle: "3 hours", sessionMax: "3 hours", accessTtl: "30 days" })))
   )
@@ -948,7 +975,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
           ...inner,
           set: (key, value) => {
             const written = armed
-            if (written === undefined || !key.startsWith(Core.defaultStorePrefix))
+            if (written === undefined || !Index.isSessionKey(Core.defaultStorePrefix, key))
               return inner.set(key, value)
             armed = undefined
             return Effect.andThen(
@@ -965,13 +992,13 @@ describe("WebSignIn sessions (Effect 4)", () => {
         const interrupted = yield* Effect.forkChild(signIn("alice"))
         yield* Deferred.await(written)
         yield* Fiber.interrupt(interrupted)
-        assert.strictEqual(yield* store.size, 1)
+        assert.strictEqual(yield* sessions(store), 1)
         // Past sessionMax, a sign-in removes it: only the new session is left.
         yield* TestClock.adjust("4 hours")
         yield* session("bob")
-        yield* until(Effect.map(store.size, (size) => size === 1))
+        yield* until(Effect.map(sessions(store), (size) => size === 1))
         yield* settle
-        assert.strictEqual(yield* store.size, 1)
+        assert.strictEqual(yield* sessions(store), 1)
       }).pipe(Effect.provide(SlowEnv))
     }
   )
@@ -986,7 +1013,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         KeyValueStore.make({
           ...inner,
           remove: (key) => {
-            if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
+            if (!Index.isSessionKey(Core.defaultStorePrefix, key)) return inner.remove(key)
             removed.push(key)
             if (!failNext) return inner.remove(key)
             failNext = false
@@ -1011,7 +1038,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         yield* settle
         assert.strictEqual(removed.length, 2)
         assert.notStrictEqual(removed[1], removed[0])
-        assert.strictEqual(yield* store.size, 2)
+        assert.strictEqual(yield* sessions(store), 2)
         // The next sign-in past sessionMax asks again for bob's (still listed), then carol's.
         yield* TestClock.adjust("4 hours")
         yield* session("bob")
@@ -1020,7 +1047,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.strictEqual(removed.length, 4)
         assert.strictEqual(removed[2], removed[1])
         assert.strictEqual(new Set(removed).size, 3)
-        assert.strictEqual(yield* store.size, 1)
+        assert.strictEqual(yield* sessions(store), 1)
       }).pipe(Effect.provide(RecordingEnv))
     }
   )
@@ -1041,7 +1068,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
           KeyValueStore.make({
             ...inner,
             remove: (key) => {
-              if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
+              if (!Index.isSessionKey(Core.defaultStorePrefix, key)) return inner.remove(key)
               removed.push(key)
               if (!hangNext) return inner.remove(key)
               hangNext = false
@@ -1064,7 +1091,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
           yield* TestClock.adjust("30 seconds")
           yield* until(Effect.sync(() => removed.length >= 2))
           yield* settle
-          assert.strictEqual(yield* store.size, 2)
+          assert.strictEqual(yield* sessions(store), 2)
           // Once that removal has ended, the next sign-in past sessionMax (bob again) removes his first, then alice's.
           if (!ends) return
           yield* TestClock.adjust("4 hours")
@@ -1072,7 +1099,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
           yield* until(Effect.sync(() => removed.length >= 4))
           yield* settle
           assert.strictEqual(removed[2], removed[0])
-          assert.strictEqual(yield* store.size, 1)
+          assert.strictEqual(yield* sessions(store), 1)
         }).pipe(Effect.provide(HangingEnv))
       }
     )
@@ -1088,7 +1115,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         KeyValueStore.make({
           ...inner,
           remove: (key) => {
-            if (!key.startsWith(Core.defaultStorePrefix)) return inner.remove(key)
+            if (!Index.isSessionKey(Core.defaultStorePrefix, key)) return inner.remove(key)
             removals.push(key)
             return key === refused
               ? Effect.fail(
@@ -1106,7 +1133,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         const store = yield* KeyValueStore.KeyValueStore
         const old = yield* session("alice")
         // The store holds one session: its key is the one it fails to remove from now on.
-        assert.strictEqual(yield* store.size, 1)
+        assert.strictEqual(yield* sessions(store), 1)
         const key = yield* Effect.promise(() => Signed.importKey(KEY))
         const now = yield* Clock.currentTimeMillis
         const verified = yield* Effect.promise(() =>
@@ -1131,7 +1158,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
           assert.strictEqual(removals.filter((k) => k === refused).length, attempt)
         }
         // The old session stays (the store would not remove it) beside the two new ones.
-        assert.strictEqual(yield* store.size, 3)
+        assert.strictEqual(yield* sessions(store), 3)
       }).pipe(Effect.provide(RefusingEnv))
     }
   )
@@ -1203,7 +1230,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
             assert.strictEqual((yield* service.authenticate(fresh)).user.username, "alice")
           }
           // The old session stays (the store never removed it) beside the new one.
-          assert.strictEqual(yield* store.size, 2)
+          assert.strictEqual(yield* sessions(store), 2)
         }).pipe(Effect.provide(HangingEnv))
       }
     )
@@ -1265,7 +1292,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.isTrue(Exit.isSuccess(exit) && exit.value.user.username === "alice")
         assert.isTrue(ran)
         // The old session removed: only the new one is left, and nothing was left for its expiry.
-        assert.strictEqual(yield* store.size, 1)
+        assert.strictEqual(yield* sessions(store), 1)
         assert.isFalse(lines.some((line) => line.includes("previous session was not removed")))
       }).pipe(Effect.provide(WatchedEnv))
     }
@@ -1288,7 +1315,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
               return Effect.never
             },
             set: (key, value) => {
-              if (!saving || !key.startsWith(Core.defaultStorePrefix)) return inner.set(key, value)
+              if (!saving || !Index.isSessionKey(Core.defaultStorePrefix, key)) return inner.set(key, value)
               saveAsked = true
               return Effect.never
             }
@@ -1388,7 +1415,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
           KeyValueStore.make({
             ...inner,
             set: (key, value) => {
-              if (!hanging || !key.startsWith(Core.defaultStorePrefix)) return inner.set(key, value)
+              if (!hanging || !Index.isSessionKey(Core.defaultStorePrefix, key)) return inner.set(key, value)
               asked = true
               return hang
             }
@@ -1478,7 +1505,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
                 // The revoked session's removal is tried again, and done.
                 const again = yield* failure(service.authenticate(cookie))
                 assert.isTrue(again._tag === "Unauthenticated" && again.reason === "TokenRevoked")
-                assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, (s) => s.size), 0)
+                assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
               } else {
                 assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
               }
@@ -1569,7 +1596,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         }
         slow = false
         // The session is gone: a sign-out tried again finds nothing to revoke. The token was revoked all the same.
-        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, (s) => s.size), 0)
+        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
         assert.isFalse((yield* service.signOut(cookie, { revoke: true })).revoked)
         assert.isFalse(yield* fake.isTokenValid(token ?? ""), "the Plex token is revoked")
       }).pipe(Effect.provide(SlowEnv))
@@ -1702,7 +1729,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
       yield* store.set(storageKey, Core.encodeSession({ ...record, token: "" }))
       const error = yield* failure(service.authenticate(cookie))
       assert.isTrue(error._tag === "Unauthenticated" && error.reason === "Invalid")
-      assert.strictEqual(yield* store.size, 0)
+      assert.strictEqual(yield* sessions(store), 0)
       yield* store.set(storageKey, "{not json")
       assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "Unauthenticated")
     }).pipe(Effect.provide(env()))
@@ -1775,7 +1802,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
           ...inner,
           get: (key) =>
             Effect.flatMap(inner.get(key), (value) => {
-              const gate = key.startsWith(Core.defaultStorePrefix) ? armed : undefined
+              const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? armed : undefined
               if (gate === undefined) return Effect.succeed(value)
               armed = undefined
               return Effect.andThen(
@@ -1833,7 +1860,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
           KeyValueStore.make({
             ...inner,
             set: (key, value) => {
-              const gate = key.startsWith(Core.defaultStorePrefix) ? armed : undefined
+              const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? armed : undefined
               if (gate === undefined) return inner.set(key, value)
               armed = undefined
               return Effect.andThen(
@@ -2022,7 +2049,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         KeyValueStore.make({
           ...inner,
           remove: (key) => {
-            const gate = key.startsWith(Core.defaultStorePrefix) ? armed : undefined
+            const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? armed : undefined
             if (gate === undefined) return inner.remove(key)
             armed = undefined
             return Effect.andThen(
@@ -2100,7 +2127,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
             Effect.yieldNow,
             Effect.suspend(() => {
               const value = entries.get(key)
-              if (!key.startsWith(Core.defaultStorePrefix)) return Effect.succeed(value)
+              if (!Index.isSessionKey(Core.defaultStorePrefix, key)) return Effect.succeed(value)
               if (announce !== undefined) {
                 const signOutRead = announce
                 announce = undefined
@@ -2173,7 +2200,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
       yield* Fiber.join(signingOut)
       const after = yield* failure(service.authenticate(cookie))
       assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired")
-      assert.strictEqual(entries.size, 0)
+      assert.strictEqual(sessionKeys(entries), 0)
     }).pipe(Effect.provide(YieldingEnv))
   })
 
@@ -2206,7 +2233,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
             Effect.yieldNow,
             Effect.suspend(() => {
               const value = entries.get(key)
-              if (!key.startsWith(Core.defaultStorePrefix)) return Effect.succeed(value)
+              if (!Index.isSessionKey(Core.defaultStorePrefix, key)) return Effect.succeed(value)
               if (announce !== undefined) {
                 const read = announce
                 announce = undefined
@@ -2231,7 +2258,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         remove: (key) =>
           Effect.suspend(() => {
             const remove = Effect.sync(() => void entries.delete(key))
-            const gate = key.startsWith(Core.defaultStorePrefix) ? removeGate : undefined
+            const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? removeGate : undefined
             if (gate === undefined) return remove
             removeGate = undefined
             return held(gate, remove)
@@ -2305,7 +2332,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
       yield* Fiber.join(requestC)
       const after = yield* failure(service.authenticate(cookie))
       assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired", after._tag)
-      assert.strictEqual(entries.size, 0)
+      assert.strictEqual(sessionKeys(entries), 0)
     }).pipe(Effect.provide(YieldingEnv))
   })
 
@@ -3278,7 +3305,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           KeyValueStore.make({
             ...inner,
             set: (key, value) =>
-              failing && key.startsWith(Core.defaultStorePrefix)
+              failing && Index.isSessionKey(Core.defaultStorePrefix, key)
                 ? Effect.fail(
                     new KeyValueStore.KeyValueStoreError({ message: "the store is down", method: "set" })
                   )
