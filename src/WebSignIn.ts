@@ -1028,6 +1028,7 @@ export const make = (
         let marker =
           text === undefined && indexMarker !== undefined ? indexMarker : yield* markerOf(text, now)
         let reads = 0
+        let swept = marker.swept
         for (const bucket of Index.sweepBuckets(marker, now)) {
           if (reads >= Index.maxSweepReads) break
           const pages: Array<ReadonlyArray<string>> = []
@@ -1046,10 +1047,11 @@ export const make = (
           for (let page = pages.length - 1; page >= 0; page--) {
             yield* indexCall(store.remove(Index.pageKey(prefix, bucket, page)))
           }
-          marker = indexMarker = yield* putMarker({ ...marker, swept: bucket })
+          swept = bucket
           ownIndexed.delete(bucket)
         }
-        indexMarker = marker
+        // Written once, at the end (a sweep cut short reads its buckets again: their pages are gone, one read each).
+        indexMarker = swept === marker.swept ? marker : yield* putMarker({ ...marker, swept })
       })
     const indexWork = (now: number): Effect.Effect<void> =>
       Effect.gen(function* () {
