@@ -2523,6 +2523,254 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 })
 
+describe("WebSignIn sessions opened by an earlier run or another process (Effect 4)", () => {
+  // A few turns of the event loop (no time passing): what the index's fiber started by the last sign-in would do is done.
+  const settle = Effect.forEach(
+    Array.from({ length: 20 }),
+    () => Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))),
+    { discard: true }
+  )
+  const until = (done: Effect.Effect<boolean, unknown>): Effect.Effect<void, unknown> =>
+    Effect.flatMap(done, (now) => (now ? Effect.void : Effect.andThen(settle, until(done))))
+  const prefix = Core.defaultStorePrefix
+  // sessionMax 3 hours: the index's buckets are 11.25 minutes wide (Index.width), the most a session of another run
+  // outlives its sessionMax in the store (till the next sign-in after that).
+  const options: WebSignIn.Options = {
+    appUrl: APP,
+    machineIdentifier: FakePlex.defaults.serverId,
+    sessionKey: Config.succeed(Redacted.make(KEY)),
+    sessionIdle: "3 hours",
+    sessionMax: "3 hours",
+    accessTtl: "30 days"
+  }
+  /** A run of the app (a process): a new service over the store of the test. */
+  const run = WebSignIn.make(options)
+  const as =
+    (service: WebSignIn.WebSignInService) =>
+    <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.provideService(effect, WebSignIn.WebSignIn, service)
+  /** The store's key of the session of a `Cookie` header (its cookie read as at 0, before it expired). */
+  const storageKeyOf = (cookie: string) =>
+    Effect.gen(function* () {
+      const key = yield* Effect.promise(() => Signed.importKey(KEY))
+      const now = 0
+      const settings = Core.settings({ appUrl: APP })
+      if (settings._tag === "Invalid") return yield* Effect.die(new Error("settings"))
+      const read = yield* Effect.promise(() => Flow.readSession(key, settings.settings, cookie, now))
+      if (read._tag !== "Ok") return yield* Effect.die(new Error("not a session cookie"))
+      return yield* Effect.promise(() => Core.storageKey(prefix, read.sessionId))
+    })
+  /** The fake, the identity and a memory store seen through `wrap`, shared by the runs of a test. */
+  const over = (
+    wrap: (inner: KeyValueStore.KeyValueStore) => KeyValueStore.KeyValueStore = (inner) => inner
+  ) =>
+    Layer.mergeAll(
+      FakePlex.layer(seed),
+      ClientIdentity.layer(FakePlex.testIdentity),
+      Layer.effect(
+        KeyValueStore.KeyValueStore,
+        Effect.map(Effect.service(KeyValueStore.KeyValueStore), wrap)
+      ).pipe(Layer.provide(KeyValueStore.layerMemory))
+    )
+
+  it.effect(
+    "a session an earlier run opened, never signed out nor presented again, leaves the store once its sessionMax has passed",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const first = yield* run
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        // The app restarts (a deploy): a new service over the same store, which did not open alice's session.
+        const second = yield* run
+        yield* TestClock.adjust("179 minutes")
+        const carol = yield* as(second)(session("carol"))
+        yield* settle
+        // Within its sessionMax, alice's session is kept: a sweep never removes a live session.
+        assert.strictEqual((yield* second.authenticate(alice)).user.username, "alice")
+        assert.strictEqual(yield* sessions(store), 2)
+        // Once its sessionMax (and its bucket of the index) has passed, a sign-in of the new run removes it.
+        yield* TestClock.adjust("13 minutes")
+        yield* as(second)(session("bob"))
+        const aliceKey = yield* storageKeyOf(alice)
+        yield* until(Effect.map(store.has(aliceKey), (has) => !has))
+        yield* settle
+        assert.strictEqual(yield* sessions(store), 2)
+        assert.strictEqual((yield* second.authenticate(carol)).user.username, "carol")
+      }).pipe(Effect.provide(over()))
+  )
+
+  it.effect("the index holds storage keys' digests only: no token, no session id, no cookie", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      const service = yield* run
+      const cookie = yield* as(service)(session("alice"))
+      yield* settle
+      const token =
+        (yield* (yield* FakePlex.FakePlex).pins).flatMap((p) =>
+          p.authToken ? [Redacted.value(p.authToken)] : []
+        )[0] ?? ""
+      assert.isAbove(token.length, 0)
+      const storageKey = yield* storageKeyOf(cookie)
+      const marker = (yield* store.get(Index.markerKey(prefix))) ?? ""
+      const bucket = Index.bucketOf(3 * 3600_000, Index.width(3 * 3600_000))
+      const page = (yield* store.get(Index.pageKey(prefix, bucket, 0))) ?? ""
+      assert.deepStrictEqual(Index.decodePage(page), [storageKey.slice(prefix.length)])
+      assert.deepStrictEqual(Object.keys(JSON.parse(marker)), ["v", "w", "s", "n", "p"])
+      const sessionId = cookie.slice(cookie.indexOf("=") + 1)
+      for (const value of [marker, page]) {
+        assert.notInclude(value, token)
+        assert.notInclude(value, sessionId)
+        assert.notInclude(value, "alice")
+      }
+    }).pipe(Effect.provide(over()))
+  )
+
+  it.effect("damaged index values fail no sign-in, never name a key to remove, and are replaced", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      const bucket = Index.bucketOf(3 * 3600_000, Index.width(3 * 3600_000))
+      // A damaged marker, a damaged first page of the bucket the first run's session goes to, and a page of an older
+      // bucket whose entries are no storage keys' digests (one of them another key of the store).
+      yield* store.set(Index.markerKey(prefix), "{not json")
+      yield* store.set(Index.pageKey(prefix, bucket, 0), '{"v":1,"k":')
+      yield* store.set(
+        Index.pageKey(prefix, -3, 0),
+        JSON.stringify({ v: 1, k: ["keep", "../keep", 42, null] })
+      )
+      yield* store.set(`${prefix}keep`, "the app's own")
+      const first = yield* run
+      const alice = yield* as(first)(session("alice"))
+      yield* settle
+      const second = yield* run
+      yield* TestClock.adjust("192 minutes")
+      yield* as(second)(session("bob"))
+      const aliceKey = yield* storageKeyOf(alice)
+      yield* until(Effect.map(store.has(aliceKey), (has) => !has))
+      yield* settle
+      // The other key is still there; the marker is one again; the damaged pages are gone with their buckets.
+      assert.isTrue(yield* store.has(`${prefix}keep`))
+      assert.isDefined(Index.decodeMarker((yield* store.get(Index.markerKey(prefix))) ?? ""))
+      assert.isFalse(yield* store.has(Index.pageKey(prefix, -3, 0)))
+      assert.isFalse(yield* store.has(Index.pageKey(prefix, bucket, 0)))
+      yield* store.remove(`${prefix}keep`)
+      assert.strictEqual(yield* sessions(store), 1)
+    }).pipe(Effect.provide(over()))
+  )
+
+  for (const [kind, fault] of [
+    [
+      "fails",
+      Effect.fail(new KeyValueStore.KeyValueStoreError({ message: "the store is down", method: "get" }))
+    ],
+    ["hangs", Effect.never]
+  ] as const) {
+    it.effect(
+      `a store that ${kind} on the index fails no sign-in nor holds one; the sessions queued are indexed once it recovers`,
+      () => {
+        let broken = true
+        const Broken = over((inner) =>
+          KeyValueStore.make({
+            ...inner,
+            get: (key) => (broken && Index.isIndexKey(prefix, key) ? fault : inner.get(key)),
+            set: (key, value) => (broken && Index.isIndexKey(prefix, key) ? fault : inner.set(key, value)),
+            remove: (key) => (broken && Index.isIndexKey(prefix, key) ? fault : inner.remove(key))
+          })
+        )
+        return Effect.gen(function* () {
+          const store = yield* KeyValueStore.KeyValueStore
+          const first = yield* run
+          const alice = yield* as(first)(session("alice"))
+          assert.strictEqual((yield* first.authenticate(alice)).user.username, "alice")
+          // A call that hangs is given up after 30 seconds (the sweep's read of the marker, then the write's).
+          yield* settle
+          yield* TestClock.adjust("30 seconds")
+          yield* settle
+          yield* TestClock.adjust("30 seconds")
+          yield* settle
+          broken = false
+          const carol = yield* as(first)(session("carol"))
+          yield* settle
+          // Restarted: the next run removes both once their sessionMax has passed (alice's queued while it failed).
+          const second = yield* run
+          yield* TestClock.adjust("192 minutes")
+          yield* as(second)(session("bob"))
+          const keys = [yield* storageKeyOf(alice), yield* storageKeyOf(carol)]
+          yield* until(
+            Effect.map(
+              Effect.forEach(keys, (key) => store.has(key)),
+              (has) => !has.includes(true)
+            )
+          )
+          yield* settle
+          assert.strictEqual(yield* sessions(store), 1)
+        }).pipe(Effect.provide(Broken))
+      }
+    )
+  }
+
+  it.effect(
+    "two processes over one store: each removes the other's sessions once their sessionMax has passed, none earlier",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const a = yield* run
+        const b = yield* run
+        const alice = yield* as(a)(session("alice"))
+        yield* settle
+        const bob = yield* as(b)(session("bob"))
+        yield* settle
+        yield* TestClock.adjust("2 hours")
+        const carol = yield* as(a)(session("carol"))
+        yield* settle
+        yield* TestClock.adjust("72 minutes")
+        // Past alice's and bob's sessionMax, not carol's: b's sign-in removes alice's (a's) and bob's (its own).
+        yield* as(b)(session("alice"))
+        const keys = [yield* storageKeyOf(alice), yield* storageKeyOf(bob)]
+        yield* until(
+          Effect.map(
+            Effect.forEach(keys, (key) => store.has(key)),
+            (has) => !has.includes(true)
+          )
+        )
+        yield* settle
+        assert.strictEqual((yield* b.authenticate(carol)).user.username, "carol")
+        assert.strictEqual(yield* sessions(store), 2)
+      }).pipe(Effect.provide(over()))
+  )
+
+  it.effect("after a long downtime, a sweep reads a bounded number of the index's keys", () => {
+    let reads = 0
+    const Counting = over((inner) =>
+      KeyValueStore.make({
+        ...inner,
+        get: (key) =>
+          Effect.andThen(
+            Effect.sync(() => Index.isIndexKey(prefix, key) && reads++),
+            inner.get(key)
+          )
+      })
+    )
+    return Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      const first = yield* run
+      const alice = yield* as(first)(session("alice"))
+      yield* settle
+      // A year later (some 2,800 buckets), the app starts again.
+      yield* TestClock.adjust("365 days")
+      const second = yield* run
+      reads = 0
+      yield* as(second)(session("bob"))
+      const aliceKey = yield* storageKeyOf(alice)
+      yield* until(Effect.map(store.has(aliceKey), (has) => !has))
+      yield* settle
+      // The marker, the buckets from the last swept to alice's (17), the new bucket's page and the marker again.
+      assert.isAtMost(reads, Index.divisions + 6)
+      assert.strictEqual(yield* sessions(store), 1)
+    }).pipe(Effect.provide(Counting))
+  })
+})
+
 describe("WebSignIn middleware and routes (Effect 4)", () => {
   const request = (path: string, init: RequestInit = {}) =>
     HttpServerRequest.fromWeb(new Request(`${APP}${path}`, init))
