@@ -444,7 +444,11 @@ export interface Options {
    * past that the revocation is given up (the token perhaps still valid, a warning logged) and the session ended all the same.
    */
   readonly revokeOnSignOut?: boolean | undefined
-  /** The prefix of the session keys in the `KeyValueStore`. Default `plex-session:`. */
+  /**
+   * The prefix of the session keys in the `KeyValueStore`, and of the sessions' index kept beside them
+   * (`<prefix>index`, `<prefix>index.<bucket>.<page>`: what finds the sessions an earlier run or another process opened,
+   * to remove them once `sessionMax` has passed). Default `plex-session:`.
+   */
   readonly storePrefix?: string | undefined
   /** Where Plex's sign-in page is. Default `https://app.plex.tv/auth` (a stand-in in tests). */
   readonly authAppUrl?: string | undefined
@@ -890,8 +894,8 @@ export const make = (
     // The sessions this service opened and has not seen removed, by storage key, with the time sessionMax ends each
     // (none outlives it), in the order they were opened. A sign-in removes those past it from the store: the
     // session of a user who never signs out, nor comes back once it has expired, would otherwise stay in the
-    // store for ever (a memory store growing with every sign-in of a long-running app). Sessions another process
-    // opened are not known here.
+    // store for ever (a memory store growing with every sign-in of a long-running app). Sessions another process (or an
+    // earlier run) opened are not known here: the store's index finds those (below).
     const opened = new Map<string, number>()
     const remove = (storageKey: string) =>
       store.remove(storageKey).pipe(
@@ -1025,7 +1029,7 @@ export const make = (
         const text = yield* readIndex(Index.markerKey(prefix))
         // No marker and none seen: nothing was indexed yet.
         if (text === undefined && indexMarker === undefined) return
-        let marker =
+        const marker =
           text === undefined && indexMarker !== undefined ? indexMarker : yield* markerOf(text, now)
         let reads = 0
         let swept = marker.swept
