@@ -17,8 +17,8 @@
  * Why so: a sign-in adds its session to the page it writes to (one read and one write of a value of at most
  * {@link pageSize} entries, whatever the number of sessions), and touches the marker only when it starts a bucket or
  * a page; a sweep reads the marker and only the buckets between the last one swept and the newest one written, all
- * past (`w` is `sessionMax` / {@link divisions}: the buckets of the live sessions are at most {@link divisions} + 1
- * wide, and one sweep reads at most about {@link maxSweepReads} keys, the rest left to the next sign-in), however long
+ * past (`w` is `sessionMax` / {@link divisions}: the live sessions span at most {@link divisions} + 1 buckets, and
+ * one sweep reads at most about {@link maxSweepReads} keys, the rest left to the next sign-in), however long
  * the app was down: a sweep runs before the sign-in's session is written to the index, so the newest bucket it knows
  * is the last sign-in's. A session is in a bucket by the hard end of its `sessionMax` (its creation plus `sessionMax`,
  * which no renewal passes), so a bucket wholly past holds no live session: a sweep never removes a live one.
