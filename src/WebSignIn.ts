@@ -63,6 +63,7 @@ import * as Access from "./core/access.js"
 import * as AuthUrl from "./core/authUrl.js"
 import * as CoreCookies from "./core/web/cookies.js"
 import * as Flow from "./core/web/flow.js"
+import * as Index from "./core/web/sessionIndex.js"
 import * as Pages from "./core/web/pages.js"
 import * as Validate from "./core/validate.js"
 import * as Core from "./core/web/signIn.js"
@@ -445,7 +446,11 @@ export interface Options {
    * past that the revocation is given up (the token perhaps still valid, a warning logged) and the session ended all the same.
    */
   readonly revokeOnSignOut?: boolean | undefined
-  /** The prefix of the session keys in the `KeyValueStore`. Default `plex-session:`. */
+  /**
+   * The prefix of the session keys in the `KeyValueStore`, and of the sessions' index kept beside them
+   * (`<prefix>index`, `<prefix>index.<bucket>.<page>`: what finds the sessions an earlier run or another process opened,
+   * to remove them once `sessionMax` has passed). Default `plex-session:`.
+   */
   readonly storePrefix?: string | undefined
   /** Where Plex's sign-in page is. Default `https://app.plex.tv/auth` (a stand-in in tests). */
   readonly authAppUrl?: string | undefined
@@ -894,8 +899,8 @@ export const make = (
     // The sessions this service opened and has not seen removed, by storage key, with the time sessionMax ends each
     // (none outlives it), in the order they were opened. A sign-in removes those past it from the store: the
     // session of a user who never signs out, nor comes back once it has expired, would otherwise stay in the
-    // store for ever (a memory store growing with every sign-in of a long-running app). Sessions another process
-    // opened are not known here.
+    // store for ever (a memory store growing with every sign-in of a long-running app). Sessions another process (or an
+    // earlier run) opened are not known here: the store's index finds those (below).
     const opened = new Map<string, number>()
     const remove = (storageKey: string) =>
       store.remove(storageKey).pipe(
@@ -935,6 +940,170 @@ export const make = (
                 Effect.ensuring(
                   Effect.sync(() => {
                     removing = false
+                  })
+                )
+              )
+            )
+          )
+        })
+      )
+
+    // -- the sessions' index (src/core/web/sessionIndex.ts) ----------------------
+    // What finds the sessions an earlier run of the app (a restart, a deploy) or another process opened, once their
+    // sessionMax has passed: `opened` knows only this service's. A sign-in queues its session for the index, and a
+    // fiber of its own (one at a time, as removeEnded's) sweeps the buckets wholly past (reading at most about
+    // Index.maxSweepReads index keys; the sessions this service opened skipped: `opened` removes those, as before),
+    // then writes the queue to the pages of its buckets. Each store call is given up after
+    // Index.callTimeoutMillis; a failure or a timeout ends the work till the next sign-in (the queue kept, at most
+    // Index.maxPending), logged at Debug: the index never fails nor holds a sign-in. A damaged marker is replaced (the
+    // sweep looking Index.damagedLookback buckets back), a damaged page skipped by writers and removed by the sweep,
+    // entries that are no storage key's digest dropped: a damaged value never names a key to remove.
+    let indexMarker: Index.Marker | undefined // as this service last saw or wrote it
+    let indexCursor: { readonly bucket: number; readonly page: number } | undefined // the page it writes to
+    const indexQueue: Array<{ readonly digest: string; readonly endsAt: number }> = []
+    // The digests of the sessions this service indexed, by bucket: its sweep leaves them to `opened`. Dropped once
+    // their bucket is a sessionMax past (then a sweep at worst asks the store to remove them again).
+    const ownIndexed = new Map<number, Set<string>>()
+    let indexing = false
+    const indexCall = <A, E>(call: Effect.Effect<A, E>) =>
+      Effect.timeoutFail(Effect.disconnect(Effect.mapError(call, storeFailure("index"))), {
+        duration: Duration.millis(Index.callTimeoutMillis),
+        onTimeout: storeFailure("index")
+      })
+    const readIndex = (key: string) => Effect.map(indexCall(store.get(key)), Option.getOrUndefined)
+    // The marker as `ours` says, merged over what the store holds now (Index.mergeMarker: values only move forward).
+    const putMarker = (ours: Index.Marker) =>
+      Effect.flatMap(readIndex(Index.markerKey(prefix)), (text) => {
+        const merged = Index.mergeMarker(text, ours)
+        return Effect.as(indexCall(store.set(Index.markerKey(prefix), Index.encodeMarker(merged))), merged)
+      })
+    // The marker the store holds (`text`), a new one written when it holds none or a damaged one.
+    const markerOf = (text: string | undefined, now: number) => {
+      const loaded = Index.markerFrom(text, now, maxMillis)
+      return loaded.write ? putMarker(loaded.marker) : Effect.succeed(loaded.marker)
+    }
+    // The queued sessions, each added to a page of its bucket (the page this service writes to, or the marker's last
+    // of that bucket; a full or damaged page, the next).
+    const writeIndex = (
+      batch: ReadonlyArray<{ readonly digest: string; readonly endsAt: number }>,
+      now: number
+    ) =>
+      Effect.gen(function* () {
+        // A marker not seen yet is read (not written: the write below does, as it moves the newest bucket on).
+        let marker =
+          indexMarker ?? Index.markerFrom(yield* readIndex(Index.markerKey(prefix)), now, maxMillis).marker
+        indexMarker = marker
+        const byBucket = new Map<number, Array<string>>()
+        for (const { digest, endsAt } of batch) {
+          const bucket = Index.bucketOf(endsAt, marker.width)
+          byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), digest])
+          const own = ownIndexed.get(bucket) ?? new Set()
+          ownIndexed.set(bucket, own.add(digest))
+        }
+        for (const [bucket, digests] of byBucket) {
+          let page = indexCursor?.bucket === bucket ? indexCursor.page : Index.firstPage(marker, bucket)
+          let rest: ReadonlyArray<string> = digests
+          while (rest.length > 0 && page < Index.maxPages) {
+            const key = Index.pageKey(prefix, bucket, page)
+            const step = Index.appendToPage(yield* readIndex(key), rest)
+            if (step._tag === "Write") {
+              yield* indexCall(store.set(key, step.text))
+              rest = step.rest
+              indexCursor = { bucket, page }
+              const next = Index.markerAfterWrite(marker, bucket, page)
+              if (next !== undefined) marker = indexMarker = yield* putMarker(next)
+            }
+            if (rest.length > 0) page++
+          }
+          if (rest.length > 0) {
+            yield* Effect.logDebug(
+              `WebSignIn: ${rest.length} sessions not indexed (their bucket has ${Index.maxPages} pages): removed by this process only`
+            )
+          }
+        }
+      })
+    // The buckets wholly past: each page's sessions removed (but this service's own), then its pages, the last first
+    // (a sweep cut short leaves the first pages, which the next one reads), then the marker says it is swept.
+    const sweepIndex = (now: number) =>
+      Effect.gen(function* () {
+        for (const bucket of ownIndexed.keys()) {
+          if (indexMarker !== undefined && bucket < Index.bucketOf(now, indexMarker.width) - Index.divisions)
+            ownIndexed.delete(bucket)
+        }
+        if (!Index.sweepDue(indexMarker, now)) return
+        const text = yield* readIndex(Index.markerKey(prefix))
+        // No marker and none seen: nothing was indexed yet.
+        if (text === undefined && indexMarker === undefined) return
+        const marker =
+          text === undefined && indexMarker !== undefined ? indexMarker : yield* markerOf(text, now)
+        let reads = 0
+        let swept = marker.swept
+        for (const bucket of Index.sweepBuckets(marker, now)) {
+          if (reads >= Index.maxSweepReads) break
+          const pages: Array<ReadonlyArray<string>> = []
+          for (let page = 0; page < Index.maxPages; page++) {
+            reads++
+            const held = yield* readIndex(Index.pageKey(prefix, bucket, page))
+            if (held === undefined) break
+            pages.push(Index.decodePage(held) ?? [])
+          }
+          const own = ownIndexed.get(bucket)
+          for (const digests of pages) {
+            for (const digest of digests) {
+              if (own?.has(digest) !== true) yield* indexCall(remove(Index.sessionKeyOf(prefix, digest)))
+            }
+          }
+          for (let page = pages.length - 1; page >= 0; page--) {
+            yield* indexCall(store.remove(Index.pageKey(prefix, bucket, page)))
+          }
+          swept = bucket
+          ownIndexed.delete(bucket)
+        }
+        // Written once, at the end (a sweep cut short reads its buckets again: their pages are gone, one read each).
+        indexMarker = swept === marker.swept ? marker : yield* putMarker({ ...marker, swept })
+      })
+    const indexWork = (now: number): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        // The sweep first: the newest bucket it reads up to is then the last sign-in's, not this one's, a
+        // sessionMax ahead: what it has to read does not grow with the time since the last sign-in. One that fails
+        // does not keep the queue from the index.
+        yield* sweepIndex(now).pipe(
+          Effect.catchAll((error) =>
+            Effect.logDebug(`WebSignIn: the sessions' index was not swept (${error.message})`)
+          )
+        )
+        while (indexQueue.length > 0) {
+          const batch = indexQueue.splice(0, Index.pageSize)
+          yield* Effect.tapError(writeIndex(batch, now), () =>
+            Effect.sync(() => {
+              // Kept for the next sign-in (an entry written twice is removed twice: nothing more).
+              indexQueue.unshift(...batch)
+              indexQueue.splice(Index.maxPending)
+            })
+          )
+        }
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.logDebug(`WebSignIn: the sessions' index was not updated (${error.message})`)
+        )
+      )
+    // Queues the session of `storageKey` (its sessionMax ending at `endsAt`) for the index and starts the index's
+    // fiber if it is not running; the sign-in does not wait for it.
+    const indexSession = (storageKey: string, endsAt: number, now: number) =>
+      Effect.uninterruptible(
+        Effect.suspend(() => {
+          const digest = Index.digestOf(prefix, storageKey)
+          if (digest !== undefined && indexQueue.length < Index.maxPending)
+            indexQueue.push({ digest, endsAt })
+          if (indexing) return Effect.void
+          indexing = true
+          return Effect.asVoid(
+            Effect.forkDaemon(
+              indexWork(now).pipe(
+                Effect.interruptible,
+                Effect.ensuring(
+                  Effect.sync(() => {
+                    indexing = false
                   })
                 )
               )
@@ -1130,6 +1299,8 @@ export const make = (
         // once it has, leaves a session in the store that is still removed once sessionMax has passed (one
         // never written is removed all the same: a removal of nothing).
         opened.set(storageKey, record.createdAt + maxMillis)
+        // And in the store's index (Index): found and removed at sessionMax by a later run, or another process, too.
+        yield* indexSession(storageKey, Index.endOf(record, maxMillis), now)
         // A save the store has not answered within Flow.storeWaitMillis, or what is left of callbackWait, fails as a
         // failed one does: the routes' 503 page, whose "Try again" is this return (the session, should it be written
         // later, removed at sessionMax).

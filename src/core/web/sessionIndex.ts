@@ -1,0 +1,255 @@
+/**
+ * The sessions' index in the app's `KeyValueStore`: what lets a `WebSignIn` remove the sessions an earlier run of the
+ * app (a deploy, a restart) or another app process opened, once their `sessionMax` has passed. A `KeyValueStore`
+ * cannot list its keys, so the service keeps, beside the sessions, where to find them by the time they end. No
+ * Effect here: the editions' `WebSignIn` run these decisions against the store, in a fiber of their own.
+ *
+ * The layout (every key under the service's `storePrefix`, none of them a session's: a session's key is the prefix
+ * and 43 base64url characters, an index key has a `.` in that place):
+ * - `<prefix>index`, the marker: the buckets' width (`w`, in ms), the newest bucket swept (`s`: every bucket up to
+ *   it is done), the newest bucket written (`n`) and how many pages that bucket has (`p`, a hint for a writer that
+ *   has just started).
+ * - `<prefix>index.<bucket>.<page>`, the pages: the sessions whose `sessionMax` ends within the bucket (bucket `b`
+ *   holds the ends from `b × w` to `(b + 1) × w`), by their storage key's digest (never a token, a session id or
+ *   anything else: a digest that is already a key of the store), at most {@link pageSize} a page, at most
+ *   {@link maxPages} pages a bucket.
+ *
+ * Why so: a sign-in adds its session to the page it writes to (one read and one write of a value of at most
+ * {@link pageSize} entries, whatever the number of sessions), and touches the marker only when it starts a bucket or
+ * a page; a sweep reads the marker and only the buckets between the last one swept and the newest one written, all
+ * past (`w` is `sessionMax` / {@link divisions}: the live sessions span at most {@link divisions} + 1 buckets, and
+ * one sweep reads at most about {@link maxSweepReads} keys, the rest left to the next sign-in), however long
+ * the app was down: a sweep runs before the sign-in's session is written to the index, so the newest bucket it knows
+ * is the last sign-in's. A session is in a bucket by the hard end of its `sessionMax` (its creation plus `sessionMax`,
+ * which no renewal passes), so a bucket wholly past holds no live session: a sweep never removes a live one.
+ *
+ * Several processes over one store: `KeyValueStore` has no compare-and-swap, so two processes writing one page (or
+ * the marker) at once may lose one of the writes (each read the value, then wrote its own). A lost page entry leaves
+ * its session to the process that opened it (its in-memory list, while it runs); a lost marker update makes a sweep
+ * read a bucket again, or wait for the next sign-in's marker update to reach a bucket. No loss removes a session
+ * early: removals are decided by the bucket alone.
+ *
+ * @internal
+ */
+import type { SessionRecord } from "./signIn.js"
+
+/** How many buckets one `sessionMax` spans: the index's granularity (a session leaves at most `sessionMax / 16` late). */
+export const divisions = 16
+
+/** The most sessions one index page holds: the most a sign-in's index write rewrites. */
+export const pageSize = 64
+
+/**
+ * The most pages one bucket has (so at most {@link pageSize} × 64 = 4096 sessions ending within one bucket are
+ * indexed; those past it are removed by the process that opened them only, while it runs).
+ */
+export const maxPages = 64
+
+/**
+ * The most index keys (pages, an empty bucket one read) a sweep reads before it starts no further bucket: with the
+ * last bucket's pages and the marker, a sweep reads at most 2 × 64 + 1 keys, whatever the time since the last one. The
+ * rest waits for the next sign-in.
+ */
+export const maxSweepReads = 64
+
+/** The most buckets one sweep looks at (an empty one costs one read of {@link maxSweepReads}). */
+export const maxSweepBuckets = maxSweepReads
+
+/**
+ * How many buckets back a sweep looks when the marker is damaged (the buckets swept unknown): two `sessionMax`
+ * spans. Sessions in older buckets are left in the store.
+ */
+export const damagedLookback = 2 * divisions
+
+/** The most sessions a service keeps waiting to be written to the index (a store that hangs); past it, not indexed. */
+export const maxPending = 1024
+
+/** How long one index call (a read, a write, a removal) may take before the index work is given up till the next sign-in. */
+export const callTimeoutMillis = 30_000
+
+/** The width of a bucket for a `sessionMax` of `maxMillis`. */
+export const width = (maxMillis: number): number => Math.max(1, Math.ceil(maxMillis / divisions))
+
+/** The bucket of a session whose `sessionMax` ends at `endsAt`. */
+export const bucketOf = (endsAt: number, w: number): number => Math.floor(endsAt / w)
+
+/** When a session's `sessionMax` ends (no renewal passes it): what its bucket is chosen by. */
+export const endOf = (record: Pick<SessionRecord, "createdAt">, maxMillis: number): number =>
+  record.createdAt + maxMillis
+
+/** The marker's key. */
+export const markerKey = (prefix: string): string => `${prefix}index`
+
+/** A page's key. */
+export const pageKey = (prefix: string, bucket: number, page: number): string =>
+  `${prefix}index.${bucket}.${page}`
+
+const digestPattern = /^[A-Za-z0-9_-]{43}$/
+
+/** Whether `key` is a session's storage key (the prefix and a SHA-256 digest in base64url), not an index key. */
+export const isSessionKey = (prefix: string, key: string): boolean =>
+  key.startsWith(prefix) && digestPattern.test(key.slice(prefix.length))
+
+/** Whether `key` is one of the index's keys (the marker or a page). */
+export const isIndexKey = (prefix: string, key: string): boolean =>
+  key === markerKey(prefix) ||
+  (key.startsWith(`${markerKey(prefix)}.`) && /^-?\d+\.\d+$/.test(key.slice(markerKey(prefix).length + 1)))
+
+/** The marker: the buckets' width, the newest bucket swept (`swept`), the newest written (`newest`), its pages. */
+export interface Marker {
+  readonly width: number
+  readonly swept: number
+  readonly newest: number
+  readonly pages: number
+}
+
+export const encodeMarker = (m: Marker): string =>
+  JSON.stringify({ v: 1, w: m.width, s: m.swept, n: m.newest, p: m.pages })
+
+/** The marker read back; `undefined` for anything malformed (a damaged value). */
+export const decodeMarker = (text: string): Marker | undefined => {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof raw !== "object" || raw === null) return undefined
+  const r = raw as Record<string, unknown>
+  const int = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v)
+  if (r["v"] !== 1 || !int(r["w"]) || r["w"] < 1 || !int(r["s"]) || !int(r["n"]) || !int(r["p"]))
+    return undefined
+  return { width: r["w"], swept: r["s"], newest: r["n"], pages: Math.min(Math.max(r["p"], 0), maxPages) }
+}
+
+/**
+ * The marker to work with, from what the store holds (`text`, `undefined` when there is none): the one read; with
+ * none, a new one whose every bucket before now's counts as swept (nothing was written before it); a damaged one
+ * replaced by one that looks {@link damagedLookback} buckets back. `write`: whether the store should get it.
+ */
+export const markerFrom = (
+  text: string | undefined,
+  now: number,
+  maxMillis: number
+): { readonly marker: Marker; readonly write: boolean } => {
+  const read = text === undefined ? undefined : decodeMarker(text)
+  if (read !== undefined) return { marker: read, write: false }
+  const w = width(maxMillis)
+  const current = bucketOf(now, w)
+  const swept = current - 1 - (text === undefined ? 0 : damagedLookback)
+  return { marker: { width: w, swept, newest: current - 1, pages: 0 }, write: true }
+}
+
+/**
+ * `ours` written over what the store holds now (`text`): the width kept from a valid stored marker, the newer of
+ * the swept buckets, the newer of the newest buckets (with its pages, the more when both are the same bucket).
+ * Merging narrows what a concurrent writer's update loses (no compare-and-swap): a value only moves forward.
+ */
+export const mergeMarker = (text: string | undefined, ours: Marker): Marker => {
+  const theirs = text === undefined ? undefined : decodeMarker(text)
+  if (theirs === undefined) return ours
+  return {
+    width: theirs.width,
+    swept: Math.max(theirs.swept, ours.swept),
+    newest: Math.max(theirs.newest, ours.newest),
+    pages:
+      theirs.newest === ours.newest
+        ? Math.max(theirs.pages, ours.pages)
+        : theirs.newest > ours.newest
+          ? theirs.pages
+          : ours.pages
+  }
+}
+
+/** A page's entries: storage keys' digests (the key without the prefix), nothing else. */
+export const encodePage = (digests: ReadonlyArray<string>): string => JSON.stringify({ v: 1, k: digests })
+
+/**
+ * A page read back: its digests (entries that are not one dropped: a damaged entry never names a key to remove), or
+ * `undefined` for a value that is no page.
+ */
+export const decodePage = (text: string): ReadonlyArray<string> | undefined => {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof raw !== "object" || raw === null) return undefined
+  const r = raw as Record<string, unknown>
+  const k = r["k"]
+  if (r["v"] !== 1 || !Array.isArray(k)) return undefined
+  return k.filter((d): d is string => typeof d === "string" && digestPattern.test(d))
+}
+
+/** The digest an index entry keeps for a session's storage key (`undefined` for a key that is no session's). */
+export const digestOf = (prefix: string, storageKey: string): string | undefined =>
+  isSessionKey(prefix, storageKey) ? storageKey.slice(prefix.length) : undefined
+
+/** The session's storage key of an index entry. */
+export const sessionKeyOf = (prefix: string, digest: string): string => `${prefix}${digest}`
+
+/**
+ * A page with `digests` added, from what the store holds (`text`): `Write` the new value (the digests that fit, at
+ * most {@link pageSize} in all, `rest` the others), or `Full` (a full or damaged page, left as it is: the next page).
+ */
+export const appendToPage = (
+  text: string | undefined,
+  digests: ReadonlyArray<string>
+):
+  | { readonly _tag: "Write"; readonly text: string; readonly rest: ReadonlyArray<string> }
+  | { readonly _tag: "Full" } => {
+  const held = text === undefined ? [] : decodePage(text)
+  if (held === undefined || held.length >= pageSize) return { _tag: "Full" }
+  const room = pageSize - held.length
+  return {
+    _tag: "Write",
+    text: encodePage([...held, ...digests.slice(0, room)]),
+    rest: digests.slice(room)
+  }
+}
+
+/**
+ * The page a writer starts a bucket at: the marker's hint when it is that bucket's (its last page, which may have
+ * room), else the first.
+ */
+export const firstPage = (marker: Marker, bucket: number): number =>
+  marker.newest === bucket ? Math.max(0, marker.pages - 1) : 0
+
+/** The marker after a write to `page` of `bucket`, or `undefined` when it already says as much. */
+export const markerAfterWrite = (marker: Marker, bucket: number, page: number): Marker | undefined =>
+  bucket > marker.newest
+    ? { ...marker, newest: bucket, pages: page + 1 }
+    : bucket === marker.newest && page + 1 > marker.pages
+      ? { ...marker, pages: page + 1 }
+      : undefined
+
+/**
+ * How far behind the newest bucket written a sweep starts at most: four `sessionMax` spans. Sign-ins write and sweep
+ * alike, so the buckets swept stay within about one span of the newest (a long downtime writes nothing); a marker
+ * further behind (sweeps failing for long, a value edited by hand) has its older buckets left in the store rather than
+ * a sweep that would take a sign-in per {@link maxSweepBuckets} of them to catch up.
+ */
+export const maxLag = 4 * divisions
+
+/**
+ * The buckets a sweep at `now` reads, oldest first: after the newest swept (at most {@link maxLag} behind the newest
+ * written), up to the newest written, only buckets wholly past (every session in them has reached its `sessionMax`),
+ * at most {@link maxSweepBuckets}.
+ */
+export const sweepBuckets = (marker: Marker, now: number): ReadonlyArray<number> => {
+  const last = Math.min(marker.newest, bucketOf(now, marker.width) - 1)
+  const out: Array<number> = []
+  for (
+    let b = Math.max(marker.swept, marker.newest - maxLag) + 1;
+    b <= last && out.length < maxSweepBuckets;
+    b++
+  ) {
+    out.push(b)
+  }
+  return out
+}
+
+/** Whether a sweep at `now` has anything to read, by the marker as this process last saw it (none yet: it may). */
+export const sweepDue = (marker: Marker | undefined, now: number): boolean =>
+  marker === undefined || sweepBuckets(marker, now).length > 0

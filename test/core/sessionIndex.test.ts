@@ -1,0 +1,87 @@
+/**
+ * The sessions' index decisions (src/core/web/sessionIndex.ts), as plain functions: its keys, its values read back
+ * leniently (a damaged value never names a key to remove), the marker's merge and the buckets a sweep reads. The
+ * editions' WebSignIn tests run them against a store (test/web/WebSignIn.test.ts and its Effect 4 twin).
+ */
+import { assert, describe, it } from "vitest"
+import * as Index from "../../src/core/web/sessionIndex.js"
+
+const prefix = "plex-session:"
+const digest = "JsdvHl-T7nefbwBx9py43_SKBkL4lHGPETnwDX9bAGM"
+
+describe("core/web/sessionIndex", () => {
+  it("a session's key and the index's keys never pass for one another", () => {
+    assert.isTrue(Index.isSessionKey(prefix, `${prefix}${digest}`))
+    for (const key of [Index.markerKey(prefix), Index.pageKey(prefix, 16, 0), Index.pageKey(prefix, -3, 2)]) {
+      assert.isFalse(Index.isSessionKey(prefix, key), key)
+      assert.isTrue(Index.isIndexKey(prefix, key), key)
+    }
+    assert.isFalse(Index.isIndexKey(prefix, `${prefix}${digest}`))
+    assert.isFalse(Index.isIndexKey(prefix, `${prefix}indexed`))
+    assert.isUndefined(Index.digestOf(prefix, `${prefix}keep`))
+  })
+
+  it("a damaged page is no page; entries that are no digest are dropped, never keys to remove", () => {
+    assert.deepStrictEqual(Index.decodePage(Index.encodePage([digest])), [digest])
+    for (const text of ["{not json", "null", "[]", '{"v":2,"k":[]}', '{"v":1,"k":"x"}']) {
+      assert.isUndefined(Index.decodePage(text), text)
+    }
+    assert.deepStrictEqual(
+      Index.decodePage(JSON.stringify({ v: 1, k: ["keep", "../keep", 42, null, `${digest}x`, digest] })),
+      [digest]
+    )
+  })
+
+  it("a page takes at most 64 entries; a full or damaged one is skipped", () => {
+    const full = Index.encodePage(Array.from({ length: Index.pageSize }, () => digest))
+    assert.deepStrictEqual(Index.appendToPage(full, [digest]), { _tag: "Full" })
+    assert.deepStrictEqual(Index.appendToPage("{damaged", [digest]), { _tag: "Full" })
+    const almost = Index.encodePage(Array.from({ length: Index.pageSize - 1 }, () => digest))
+    const step = Index.appendToPage(almost, [digest, digest])
+    assert.strictEqual(step._tag, "Write")
+    if (step._tag === "Write") {
+      assert.strictEqual(Index.decodePage(step.text)?.length, Index.pageSize)
+      assert.deepStrictEqual(step.rest, [digest])
+    }
+  })
+
+  it("the marker: none is a new one, a damaged one is replaced looking two sessionMax back, a stored one merged forward", () => {
+    const max = 3 * 3600_000
+    const w = Index.width(max)
+    const now = 100 * w
+    assert.deepStrictEqual(Index.markerFrom(undefined, now, max), {
+      marker: { width: w, swept: 99, newest: 99, pages: 0 },
+      write: true
+    })
+    assert.strictEqual(Index.markerFrom('{"v":1,"w":0,"s":1,"n":2,"p":1}', now, max).marker.swept, 99 - 32)
+    const stored = { width: 7, swept: 10, newest: 20, pages: 3 }
+    assert.deepStrictEqual(Index.markerFrom(Index.encodeMarker(stored), now, max), {
+      marker: stored,
+      write: false
+    })
+    // The stored width stands; each value only moves forward.
+    assert.deepStrictEqual(
+      Index.mergeMarker(Index.encodeMarker(stored), { width: w, swept: 12, newest: 19, pages: 9 }),
+      {
+        width: 7,
+        swept: 12,
+        newest: 20,
+        pages: 3
+      }
+    )
+  })
+
+  it("a sweep reads only buckets wholly past, up to the newest written, at most maxLag behind it", () => {
+    const marker = { width: 10, swept: 4, newest: 30, pages: 1 }
+    // At 100 the bucket now is 10: 5 to 9 are wholly past.
+    assert.deepStrictEqual(Index.sweepBuckets(marker, 100), [5, 6, 7, 8, 9])
+    assert.deepStrictEqual(
+      Index.sweepBuckets(marker, 10_000),
+      Array.from({ length: 26 }, (_, i) => i + 5)
+    )
+    assert.isFalse(Index.sweepDue({ ...marker, swept: 9 }, 100))
+    const behind = Index.sweepBuckets({ ...marker, swept: -1_000_000, newest: 1000 }, 1_000_000)
+    assert.strictEqual(behind[0], 1000 - Index.maxLag + 1)
+    assert.isAtMost(behind.length, Index.maxSweepBuckets)
+  })
+})
