@@ -690,6 +690,13 @@ const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, ConfigEr
  * @since 0.1.0
  * @category constructors
  */
+/** A session waiting to be written to the sessions' index (src/core/web/sessionIndex.ts). */
+interface IndexEntry {
+  readonly digest: string
+  readonly endsAt: number
+  readonly own: boolean
+}
+
 export const make = (
   options: Options
 ): Effect.Effect<
@@ -960,7 +967,8 @@ export const make = (
     // entries that are no storage key's digest dropped: a damaged value never names a key to remove.
     let indexMarker: Index.Marker | undefined // as this service last saw or wrote it
     let indexCursor: { readonly bucket: number; readonly page: number } | undefined // the page it writes to
-    const indexQueue: Array<{ readonly digest: string; readonly endsAt: number }> = []
+    // `own`: a session this service opened (the others, found by a sweep still live, are indexed again).
+    const indexQueue: Array<IndexEntry> = []
     // The digests of the sessions this service indexed, by bucket: its sweep leaves them to `opened`. Dropped once
     // their bucket is a sessionMax past (then a sweep at worst asks the store to remove them again).
     const ownIndexed = new Map<number, Set<string>>()
@@ -984,21 +992,18 @@ export const make = (
     }
     // The queued sessions, each added to a page of its bucket (the page this service writes to, or the marker's last
     // of that bucket; a full or damaged page, the next).
-    const writeIndex = (
-      batch: ReadonlyArray<{ readonly digest: string; readonly endsAt: number }>,
-      now: number
-    ) =>
+    const writeIndex = (batch: ReadonlyArray<IndexEntry>, now: number) =>
       Effect.gen(function* () {
         // A marker not seen yet is read (not written: the write below does, as it moves the newest bucket on).
         let marker =
           indexMarker ?? Index.markerFrom(yield* readIndex(Index.markerKey(prefix)), now, maxMillis).marker
         indexMarker = marker
         const byBucket = new Map<number, Array<string>>()
-        for (const { digest, endsAt } of batch) {
+        for (const { digest, endsAt, own } of batch) {
           const bucket = Index.bucketOf(endsAt, marker.width)
           byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), digest])
-          const own = ownIndexed.get(bucket) ?? new Set()
-          ownIndexed.set(bucket, own.add(digest))
+          if (!own) continue
+          ownIndexed.set(bucket, (ownIndexed.get(bucket) ?? new Set()).add(digest))
         }
         for (const [bucket, digests] of byBucket) {
           let page = indexCursor?.bucket === bucket ? indexCursor.page : Index.firstPage(marker, bucket)
@@ -1050,7 +1055,18 @@ export const make = (
           const own = ownIndexed.get(bucket)
           for (const digests of pages) {
             for (const digest of digests) {
-              if (own?.has(digest) !== true) yield* indexCall(remove(Index.sessionKeyOf(prefix, digest)))
+              if (own?.has(digest) === true) continue
+              // Removed only when it has ended by this service's rules (Index.sweepDecision), else indexed again.
+              const key = Index.sessionKeyOf(prefix, digest)
+              const decision = Index.sweepDecision(
+                yield* indexCall(Effect.map(load(key), Option.getOrUndefined)),
+                now,
+                idleMillis,
+                maxMillis
+              )
+              if (decision._tag === "Remove") yield* indexCall(remove(key))
+              else if (indexQueue.length < Index.maxPending)
+                indexQueue.push({ digest, endsAt: decision.endsAt, own: false })
             }
           }
           for (let page = pages.length - 1; page >= 0; page--) {
@@ -1094,7 +1110,7 @@ export const make = (
         Effect.suspend(() => {
           const digest = Index.digestOf(prefix, storageKey)
           if (digest !== undefined && indexQueue.length < Index.maxPending)
-            indexQueue.push({ digest, endsAt })
+            indexQueue.push({ digest, endsAt, own: true })
           if (indexing) return Effect.void
           indexing = true
           return Effect.asVoid(
