@@ -2706,7 +2706,8 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
         })
       )
     ],
-    ["hangs", Effect.never]
+    ["hangs", Effect.never],
+    ["hangs and cannot be interrupted", Effect.uninterruptible(Effect.never)]
   ] as const) {
     it.effect(
       `a store that ${kind} on the index fails no sign-in nor holds one; the sessions queued are indexed once it recovers`,
