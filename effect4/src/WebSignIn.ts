@@ -698,6 +698,13 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
 const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, Config.ConfigError> =>
   V.requiredSecret("PLEX_SESSION_KEY", Signed.keyMissing("PLEX_SESSION_KEY"))
 
+/** A session waiting to be written to the sessions' index (src/core/web/sessionIndex.ts). */
+interface IndexEntry {
+  readonly digest: string
+  readonly endsAt: number
+  readonly own: boolean
+}
+
 /**
  * Builds the service. Fails with `InvalidInput` for a bad option or a
  * session key shorter than 32 bytes (the key is never shown; read from
@@ -708,13 +715,6 @@ const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, Config.C
  * @since 0.1.0
  * @category constructors
  */
-/** A session waiting to be written to the sessions' index (src/core/web/sessionIndex.ts). */
-interface IndexEntry {
-  readonly digest: string
-  readonly endsAt: number
-  readonly own: boolean
-}
-
 export const make = (
   options: Options
 ): Effect.Effect<
