@@ -680,6 +680,13 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
 const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> =>
   V.requiredSecret("PLEX_SESSION_KEY", Signed.keyMissing("PLEX_SESSION_KEY"))
 
+/** A session waiting to be written to the sessions' index (src/core/web/sessionIndex.ts). */
+interface IndexEntry {
+  readonly digest: string
+  readonly endsAt: number
+  readonly own: boolean
+}
+
 /**
  * Builds the service. Fails with `InvalidInput` for a bad option or a
  * session key shorter than 32 bytes (the key is never shown; read from
@@ -960,15 +967,45 @@ export const make = (
     // entries that are no storage key's digest dropped: a damaged value never names a key to remove.
     let indexMarker: Index.Marker | undefined // as this service last saw or wrote it
     let indexCursor: { readonly bucket: number; readonly page: number } | undefined // the page it writes to
-    const indexQueue: Array<{ readonly digest: string; readonly endsAt: number }> = []
+    // `own`: a session this service opened (the others, found by a sweep still live, are indexed again).
+    const indexQueue: Array<IndexEntry> = []
     // The digests of the sessions this service indexed, by bucket: its sweep leaves them to `opened`. Dropped once
     // their bucket is a sessionMax past (then a sweep at worst asks the store to remove them again).
     const ownIndexed = new Map<number, Set<string>>()
     let indexing = false
+    // Each store call of the index's work is given up once it has run Index.callTimeoutMillis, by one timer for a
+    // whole part of the work (its sweep, its writes: withinIndexDeadline), not a timer and fibers for every call (those
+    // cost the soak about 8% more CPU). `indexCallStarted` is the running part's: when its store call in flight started.
+    let indexCallStarted: { at: number | undefined } = { at: undefined }
     const indexCall = <A, E>(call: Effect.Effect<A, E>) =>
-      Effect.timeoutFail(Effect.disconnect(Effect.mapError(call, storeFailure("index"))), {
-        duration: Duration.millis(Index.callTimeoutMillis),
-        onTimeout: storeFailure("index")
+      Effect.suspend(() => {
+        const started = indexCallStarted
+        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          started.at = now
+          return Effect.ensuring(
+            Effect.mapError(call, storeFailure("index")),
+            Effect.sync(() => {
+              started.at = undefined
+            })
+          )
+        })
+      })
+    // `part` in a fiber of its own, given up once one of its store calls has run Index.callTimeoutMillis: not waited
+    // for then (disconnected: a store call that cannot be interrupted ends on its own, the rest of the part interrupted).
+    const withinIndexDeadline = <A>(part: Effect.Effect<A, SessionStoreError>) =>
+      Effect.suspend(() => {
+        const started: { at: number | undefined } = { at: undefined }
+        indexCallStarted = started
+        const deadline = Effect.gen(function* () {
+          for (;;) {
+            const now = yield* Clock.currentTimeMillis
+            const left =
+              started.at === undefined ? Index.callTimeoutMillis : started.at + Index.callTimeoutMillis - now
+            if (left <= 0) return yield* Effect.fail(storeFailure("index")())
+            yield* Effect.sleep(Duration.millis(left))
+          }
+        })
+        return Effect.raceFirst(Effect.disconnect(part), deadline)
       })
     const readIndex = (key: string) => Effect.map(indexCall(store.get(key)), Option.getOrUndefined)
     // The marker as `ours` says, merged over what the store holds now (Index.mergeMarker: values only move forward).
@@ -984,21 +1021,18 @@ export const make = (
     }
     // The queued sessions, each added to a page of its bucket (the page this service writes to, or the marker's last
     // of that bucket; a full or damaged page, the next).
-    const writeIndex = (
-      batch: ReadonlyArray<{ readonly digest: string; readonly endsAt: number }>,
-      now: number
-    ) =>
+    const writeIndex = (batch: ReadonlyArray<IndexEntry>, now: number) =>
       Effect.gen(function* () {
         // A marker not seen yet is read (not written: the write below does, as it moves the newest bucket on).
         let marker =
           indexMarker ?? Index.markerFrom(yield* readIndex(Index.markerKey(prefix)), now, maxMillis).marker
         indexMarker = marker
         const byBucket = new Map<number, Array<string>>()
-        for (const { digest, endsAt } of batch) {
+        for (const { digest, endsAt, own } of batch) {
           const bucket = Index.bucketOf(endsAt, marker.width)
           byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), digest])
-          const own = ownIndexed.get(bucket) ?? new Set()
-          ownIndexed.set(bucket, own.add(digest))
+          if (!own) continue
+          ownIndexed.set(bucket, (ownIndexed.get(bucket) ?? new Set()).add(digest))
         }
         for (const [bucket, digests] of byBucket) {
           let page = indexCursor?.bucket === bucket ? indexCursor.page : Index.firstPage(marker, bucket)
@@ -1025,12 +1059,15 @@ export const make = (
     // The buckets wholly past: each page's sessions removed (but this service's own), then its pages, the last first
     // (a sweep cut short leaves the first pages, which the next one reads), then the marker says it is swept.
     const sweepIndex = (now: number) =>
-      Effect.gen(function* () {
+      Effect.suspend(() => {
         for (const bucket of ownIndexed.keys()) {
           if (indexMarker !== undefined && bucket < Index.bucketOf(now, indexMarker.width) - Index.divisions)
             ownIndexed.delete(bucket)
         }
-        if (!Index.sweepDue(indexMarker, now)) return
+        return Index.sweepDue(indexMarker, now) ? withinIndexDeadline(sweepStore(now)) : Effect.void
+      })
+    const sweepStore = (now: number) =>
+      Effect.gen(function* () {
         const text = yield* readIndex(Index.markerKey(prefix))
         // No marker and none seen: nothing was indexed yet.
         if (text === undefined && indexMarker === undefined) return
@@ -1050,7 +1087,18 @@ export const make = (
           const own = ownIndexed.get(bucket)
           for (const digests of pages) {
             for (const digest of digests) {
-              if (own?.has(digest) !== true) yield* indexCall(remove(Index.sessionKeyOf(prefix, digest)))
+              if (own?.has(digest) === true) continue
+              // Removed only when it has ended by this service's rules (Index.sweepDecision), else indexed again.
+              const key = Index.sessionKeyOf(prefix, digest)
+              const decision = Index.sweepDecision(
+                yield* indexCall(Effect.map(load(key), Option.getOrUndefined)),
+                now,
+                idleMillis,
+                maxMillis
+              )
+              if (decision._tag === "Remove") yield* indexCall(remove(key))
+              else if (indexQueue.length < Index.maxPending)
+                indexQueue.push({ digest, endsAt: decision.endsAt, own: false })
             }
           }
           for (let page = pages.length - 1; page >= 0; page--) {
@@ -1062,6 +1110,17 @@ export const make = (
         // Written once, at the end (a sweep cut short reads its buckets again: their pages are gone, one read each).
         indexMarker = swept === marker.swept ? marker : yield* putMarker({ ...marker, swept })
       })
+    // The queue written to the index, `inFlight` the batch being written: one not written (a failure, or given up at
+    // Index.callTimeoutMillis, its store call perhaps still running) is queued again by indexWork for the next sign-in
+    // (an entry written twice is removed twice: nothing more).
+    const writeQueue = (now: number, inFlight: { batch: ReadonlyArray<IndexEntry> }) =>
+      Effect.gen(function* () {
+        while (indexQueue.length > 0) {
+          inFlight.batch = indexQueue.splice(0, Index.pageSize)
+          yield* writeIndex(inFlight.batch, now)
+          inFlight.batch = []
+        }
+      })
     const indexWork = (now: number): Effect.Effect<void> =>
       Effect.gen(function* () {
         // The sweep first: the newest bucket it reads up to is then the last sign-in's, not this one's, a
@@ -1072,16 +1131,14 @@ export const make = (
             Effect.logDebug(`WebSignIn: the sessions' index was not swept (${error.message})`)
           )
         )
-        while (indexQueue.length > 0) {
-          const batch = indexQueue.splice(0, Index.pageSize)
-          yield* Effect.tapError(writeIndex(batch, now), () =>
-            Effect.sync(() => {
-              // Kept for the next sign-in (an entry written twice is removed twice: nothing more).
-              indexQueue.unshift(...batch)
-              indexQueue.splice(Index.maxPending)
-            })
-          )
-        }
+        if (indexQueue.length === 0) return
+        const inFlight: { batch: ReadonlyArray<IndexEntry> } = { batch: [] }
+        yield* Effect.onError(withinIndexDeadline(writeQueue(now, inFlight)), () =>
+          Effect.sync(() => {
+            indexQueue.unshift(...inFlight.batch)
+            indexQueue.splice(Index.maxPending)
+          })
+        )
       }).pipe(
         Effect.catchAll((error) =>
           Effect.logDebug(`WebSignIn: the sessions' index was not updated (${error.message})`)
@@ -1094,7 +1151,7 @@ export const make = (
         Effect.suspend(() => {
           const digest = Index.digestOf(prefix, storageKey)
           if (digest !== undefined && indexQueue.length < Index.maxPending)
-            indexQueue.push({ digest, endsAt })
+            indexQueue.push({ digest, endsAt, own: true })
           if (indexing) return Effect.void
           indexing = true
           return Effect.asVoid(

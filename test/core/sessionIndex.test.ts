@@ -84,4 +84,19 @@ describe("core/web/sessionIndex", () => {
     assert.strictEqual(behind[0], 1000 - Index.maxLag + 1)
     assert.isAtMost(behind.length, Index.maxSweepBuckets)
   })
+
+  it("a sweep removes a session only once it has ended by the sweeper's own rules, else indexes it again", () => {
+    const hour = 3600_000
+    // Opened at 0 by a run whose sessionMax was 1 hour, renewed by one whose sessionMax is 3 (idle 3 hours).
+    const renewed = { createdAt: 0, expiresAt: 3 * hour }
+    assert.deepStrictEqual(Index.sweepDecision(renewed, 1.5 * hour, 3 * hour, 3 * hour), {
+      _tag: "Keep",
+      endsAt: 3 * hour
+    })
+    // Ended by this process's rules: its idle expiry, or its sessionMax (this process's, 1 hour), passed.
+    assert.deepStrictEqual(Index.sweepDecision(renewed, 3 * hour, 3 * hour, 3 * hour), { _tag: "Remove" })
+    assert.deepStrictEqual(Index.sweepDecision(renewed, 1.5 * hour, 3 * hour, hour), { _tag: "Remove" })
+    // None in the store, or a damaged one (no sign-in accepts it).
+    assert.deepStrictEqual(Index.sweepDecision(undefined, 0, hour, hour), { _tag: "Remove" })
+  })
 })

@@ -2607,6 +2607,33 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
       }).pipe(Effect.provide(over()))
   )
 
+  it.effect(
+    "a session indexed by a run with a shorter sessionMax, renewed by one with a longer, is kept till the longer has passed",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        // The first run's sessionMax is 1 hour: alice's session is indexed in the bucket of 1 hour.
+        const first = yield* WebSignIn.make({ ...options, sessionIdle: "1 hour", sessionMax: "1 hour" })
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        // The next run's is 3 hours: it renews alice's session past the first run's sessionMax.
+        const second = yield* run
+        yield* TestClock.adjust("50 minutes")
+        const renewed = yield* second.authenticate(alice)
+        const cookie = header(renewed.cookies, second.settings.sessionCookie) ?? ""
+        // Past the bucket alice's session was indexed in, a sign-in sweeps it: the session, alive, is kept.
+        yield* TestClock.adjust("15 minutes")
+        yield* as(second)(session("bob"))
+        yield* settle
+        assert.strictEqual((yield* second.authenticate(cookie)).user.username, "alice")
+        // Indexed again by its sessionMax of 3 hours: once that has passed, a sign-in of this run removes it.
+        yield* TestClock.adjust("120 minutes")
+        yield* as(second)(session("carol"))
+        const aliceKey = yield* storageKeyOf(alice)
+        yield* until(Effect.map(store.has(aliceKey), (has) => !has))
+      }).pipe(Effect.provide(over()))
+  )
+
   it.effect("the index holds storage keys' digests only: no token, no session id, no cookie", () =>
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore
@@ -2679,7 +2706,8 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
         })
       )
     ],
-    ["hangs", Effect.never]
+    ["hangs", Effect.never],
+    ["hangs and cannot be interrupted", Effect.uninterruptible(Effect.never)]
   ] as const) {
     it.effect(
       `a store that ${kind} on the index fails no sign-in nor holds one; the sessions queued are indexed once it recovers`,

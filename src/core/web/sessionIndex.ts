@@ -21,17 +21,20 @@
  * one sweep reads at most about {@link maxSweepReads} keys, the rest left to the next sign-in), however long
  * the app was down: a sweep runs before the sign-in's session is written to the index, so the newest bucket it knows
  * is the last sign-in's. A session is in a bucket by the hard end of its `sessionMax` (its creation plus `sessionMax`,
- * which no renewal passes), so a bucket wholly past holds no live session: a sweep never removes a live one.
+ * which no renewal passes) as the process that indexed it counts it. The bucket only says where to look: a sweep
+ * reads each session's record and removes it only when the sweeping process would take it as ended were it presented
+ * ({@link sweepDecision}); one still live (indexed by a process with a shorter `sessionMax`, renewed by one with a
+ * longer; found through a marker of another width) is indexed again, by the sweeper's `sessionMax`.
  *
  * Several processes over one store: `KeyValueStore` has no compare-and-swap, so two processes writing one page (or
  * the marker) at once may lose one of the writes (each read the value, then wrote its own). A lost page entry leaves
  * its session to the process that opened it (its in-memory list, while it runs); a lost marker update makes a sweep
  * read a bucket again, or wait for the next sign-in's marker update to reach a bucket. No loss removes a session
- * early: removals are decided by the bucket alone.
+ * early: removals are decided by the session's record, not by the index.
  *
  * @internal
  */
-import type { SessionRecord } from "./signIn.js"
+import { renewal, type SessionRecord } from "./signIn.js"
 
 /** How many buckets one `sessionMax` spans: the index's granularity (a session leaves at most `sessionMax / 16` late). */
 export const divisions = 16
@@ -253,3 +256,21 @@ export const sweepBuckets = (marker: Marker, now: number): ReadonlyArray<number>
 /** Whether a sweep at `now` has anything to read, by the marker as this process last saw it (none yet: it may). */
 export const sweepDue = (marker: Marker | undefined, now: number): boolean =>
   marker === undefined || sweepBuckets(marker, now).length > 0
+
+/**
+ * What a sweep does with a session its index names, by the session's record as the store holds it now (`undefined`:
+ * none, or a damaged one, which no sign-in accepts): `Remove` it when this process would take it as ended were it
+ * presented ({@link renewal}: its idle expiry or its `sessionMax`, this process's, passed), else `Keep` it, to be
+ * indexed again by the end of its `sessionMax` (`endsAt`, after `now`). The bucket only says where to look: a
+ * session indexed by a process with a shorter `sessionMax` (an earlier run, another process), renewed since by one
+ * with a longer, or found through a marker of another width (a damaged one replaced) is not removed while it lives.
+ */
+export const sweepDecision = (
+  record: Pick<SessionRecord, "createdAt" | "expiresAt"> | undefined,
+  now: number,
+  idleMillis: number,
+  maxMillis: number
+): { readonly _tag: "Remove" } | { readonly _tag: "Keep"; readonly endsAt: number } =>
+  record === undefined || renewal(now, record, idleMillis, maxMillis)._tag === "Expired"
+    ? { _tag: "Remove" }
+    : { _tag: "Keep", endsAt: endOf(record, maxMillis) }
