@@ -128,6 +128,24 @@ const holdPort = async (): Promise<{ readonly port: number; readonly release: ()
   }
 }
 
+/**
+ * `f` on a port that was free a moment ago (held, then let go). The kernel hands the same ports to every
+ * process, so another one (a parallel test's connection) may take it in between: a port taken meanwhile is
+ * tried again with a new one, up to 5 ports; any other failure, or a fifth taken port, fails the test.
+ */
+const onFreePort = async <A>(f: (port: number) => Promise<A>): Promise<A> => {
+  for (let attempt = 1; ; attempt++) {
+    const held = await holdPort()
+    await held.release()
+    try {
+      return await f(held.port)
+    } catch (error) {
+      const taken = error instanceof Error && error.message === `127.0.0.1:${held.port} is already in use`
+      if (!taken || attempt === 5) throw error
+    }
+  }
+}
+
 const closed = (socket: net.Socket) => (socket.closed ? Promise.resolve() : once(socket, "close"))
 
 export const loopbackCases = (test: (name: string, f: () => Promise<void>) => void): void => {
@@ -459,18 +477,13 @@ export const loopbackCases = (test: (name: string, f: () => Promise<void>) => vo
   })
 
   test("serve({ port }): plex.tv on that port, every other origin on a free one", async () => {
-    const held = await holdPort()
-    await held.release()
-    const server = await serve({ port: held.port })
+    const { port, server } = await onFreePort(async (port) => ({ port, server: await serve({ port }) }))
     try {
-      assert.equal(server.plexTvUrl, `http://127.0.0.1:${held.port}`)
+      assert.equal(server.plexTvUrl, `http://127.0.0.1:${port}`)
       assert.equal(server.fake.plexTvUrl, server.plexTvUrl)
       assert.equal(new Set(server.urls).size, server.urls.length)
       const agent = new http.Agent()
-      const user = await get(
-        `http://127.0.0.1:${held.port}/api/v2/user?X-Plex-Token=${server.fake.token}`,
-        agent
-      )
+      const user = await get(`http://127.0.0.1:${port}/api/v2/user?X-Plex-Token=${server.fake.token}`, agent)
       assert.equal(user.status, 200)
       agent.destroy()
     } finally {

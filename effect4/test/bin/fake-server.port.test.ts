@@ -28,30 +28,46 @@ const heldPort = Effect.acquireRelease(
 /** A port that was free a moment ago (held, then let go). */
 const freePort = Effect.scoped(heldPort)
 
+/**
+ * The CLI's run of `f` on a port that was free a moment ago. The kernel hands the same ports to every
+ * process, so another one (a parallel test's connection) may take it in between: a run that says its port
+ * is in use is tried again with a new port, up to 5 ports (the fifth run is returned, whatever it says).
+ */
+const onFreePort = <A extends { readonly code: number | null; readonly stderr: string }>(
+  f: (port: number) => Effect.Effect<A>
+): Effect.Effect<{ readonly port: number; readonly run: A }> =>
+  Effect.flatMap(freePort, (port) => Effect.map(f(port), (run) => ({ port, run }))).pipe(
+    Effect.repeat({
+      times: 4,
+      while: ({ port, run }) => run.code === 1 && run.stderr.includes(`127.0.0.1:${port} is already in use`)
+    })
+  )
+
 describe.concurrent("plex-auth (Effect 4) fake-server --port", { timeout: 60_000 }, () => {
   it.live("serves plex.tv on that port: PLEX_TV_URL is http://127.0.0.1:<n>, and answers there", () =>
     Effect.gen(function* () {
-      const port = yield* freePort
       let plexTvUrl = ""
       let username = ""
-      const run = yield* cli(["fake-server", "--port", String(port), "--json"], {
-        whileRunning: {
-          until: /\n}\n/,
-          andThen: (stdout) =>
-            Effect.promise(async () => {
-              const details = JSON.parse(stdout) as { plexTvUrl: string; token: string }
-              plexTvUrl = details.plexTvUrl
-              const response = await fetch(`http://127.0.0.1:${port}/api/v2/user`, {
-                headers: {
-                  "X-Plex-Token": details.token,
-                  "X-Plex-Client-Identifier": "port-test",
-                  Accept: "application/json"
-                }
+      const { port, run } = yield* onFreePort((port) =>
+        cli(["fake-server", "--port", String(port), "--json"], {
+          whileRunning: {
+            until: /\n}\n/,
+            andThen: (stdout) =>
+              Effect.promise(async () => {
+                const details = JSON.parse(stdout) as { plexTvUrl: string; token: string }
+                plexTvUrl = details.plexTvUrl
+                const response = await fetch(`http://127.0.0.1:${port}/api/v2/user`, {
+                  headers: {
+                    "X-Plex-Token": details.token,
+                    "X-Plex-Client-Identifier": "port-test",
+                    Accept: "application/json"
+                  }
+                })
+                username = ((await response.json()) as { username: string }).username
               })
-              username = ((await response.json()) as { username: string }).username
-            })
-        }
-      })
+          }
+        })
+      )
       assertExit(run, 130)
       assert.strictEqual(plexTvUrl, `http://127.0.0.1:${port}`)
       assert.strictEqual(username, "alice")

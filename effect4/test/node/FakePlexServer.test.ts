@@ -407,11 +407,24 @@ const heldPort = Effect.acquireRelease(
 /** A port that was free a moment ago (held, then let go). */
 const freePort = Effect.scoped(heldPort)
 
+/**
+ * `f` on a port that was free a moment ago. The kernel hands the same ports to every process, so another one
+ * (a parallel test's connection) may take it in between: a port taken meanwhile is tried again with a new
+ * one, up to 5 ports; any other failure, or a fifth taken port, fails the test.
+ */
+const onFreePort = <A, E extends { readonly message: string }, R>(
+  f: (port: number) => Effect.Effect<A, E, R>
+) =>
+  Effect.flatMap(freePort, (port) => f(port)).pipe(
+    Effect.retry({ times: 4, while: (error) => error.message.endsWith(" is already in use") })
+  )
+
 describe("FakePlexServer port", () => {
   it.live("plex.tv answers on the port asked for, every other origin on a free one", () =>
     Effect.gen(function* () {
-      const port = yield* freePort
-      const server = yield* FakePlexServer.make({ port })
+      const { port, server } = yield* onFreePort((port) =>
+        Effect.map(FakePlexServer.make({ port }), (server) => ({ port, server }))
+      )
       assert.strictEqual(server.plexTvUrl, `http://127.0.0.1:${port}`)
       assert.strictEqual(server.fake.plexTvUrl, server.plexTvUrl)
       assert.strictEqual(new Set(server.urls).size, server.urls.length)
