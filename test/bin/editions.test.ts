@@ -80,7 +80,7 @@ const fake = (...args: ReadonlyArray<string>) => ["--fake", "--config-dir", "$D"
 
 /** How both refuse `--no-help`, `--no-version`, `--no-wizard`. */
 const noForm = (option: string) =>
-  `Unknown option --no-${option.slice(2)}: --help, --version and --wizard have no --no- form (leave ${option} out).`
+  `Unknown option --no-${option.slice(2)}: --help, --version, --wizard, --completions and --log-level have no --no- form (leave ${option} out).`
 
 const helpOf = (args: ReadonlyArray<string>, description: string, parent = false): Check => ({
   args: [...args, "--help"],
@@ -260,6 +260,26 @@ const checks: ReadonlyArray<Check> = [
   { args: fake("whoami", "--no-version"), kind: "same", exit: 2, says: `plex-auth: ${noForm("--version")}` },
   { args: fake("login", "--no-wizard"), kind: "same", exit: 2, says: `plex-auth: ${noForm("--wizard")}` },
   { args: fake("whoami", "--json", "--no-help=true"), kind: "same", exit: 2, says: noForm("--help") },
+  // --no-completions, --no-log-level likewise (Effect 4 said "Unrecognized flag: --no-log-level in command plex-auth
+  // whoami", Effect 3 "Received unknown argument: '--no-log-level'").
+  {
+    args: fake("whoami", "--no-completions"),
+    kind: "same",
+    exit: 2,
+    says: `plex-auth: ${noForm("--completions")}`
+  },
+  {
+    args: fake("whoami", "--no-log-level"),
+    kind: "same",
+    exit: 2,
+    says: `plex-auth: ${noForm("--log-level")}`
+  },
+  {
+    args: fake("whoami", "--json", "--no-log-level=debug"),
+    kind: "same",
+    exit: 2,
+    says: noForm("--log-level")
+  },
   { args: fake("whoami", "--json=yes"), kind: "same", exit: 3 },
   { args: ["token"], kind: "same", exit: 2 },
   // Global options between a command's name and its subcommand's are the subcommand's (render.ts

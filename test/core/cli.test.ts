@@ -660,11 +660,17 @@ describe("core/cli", () => {
     assert.isUndefined(Render.optionAsValue(["whoami", "--no-frob=1"]))
     // --no-help, --no-version, --no-wizard: no such options (alone or with a value), before -- only.
     const noForm = (option: string) =>
-      `Unknown option --no-${option.slice(2)}: --help, --version and --wizard have no --no- form (leave ${option} out).`
+      `Unknown option --no-${option.slice(2)}: --help, --version, --wizard, --completions and --log-level have no --no- form (leave ${option} out).`
     assert.strictEqual(Render.optionAsValue(["whoami", "--no-help"]), noForm("--help"))
     assert.strictEqual(Render.optionAsValue(["--no-version"]), noForm("--version"))
     assert.strictEqual(Render.optionAsValue(["--fake", "--no-wizard", "login"]), noForm("--wizard"))
     assert.strictEqual(Render.optionAsValue(["whoami", "--no-help=false"]), noForm("--help"))
+    // --no-completions, --no-log-level likewise: after the command's name, before it, with a value inline.
+    assert.strictEqual(Render.optionAsValue(["whoami", "--no-completions"]), noForm("--completions"))
+    assert.strictEqual(Render.optionAsValue(["whoami", "--no-log-level"]), noForm("--log-level"))
+    assert.strictEqual(Render.optionAsValue(["--no-log-level", "whoami"]), noForm("--log-level"))
+    assert.strictEqual(Render.optionAsValue(["whoami", "--no-log-level=debug"]), noForm("--log-level"))
+    assert.isUndefined(Render.optionAsValue(["home", "switch", "--", "--no-log-level"]))
     assert.isUndefined(Render.optionAsValue(["home", "switch", "--", "--no-help"]))
     // The first one found; a value that is the name of a value option is still a value when it does not start with -.
     assert.strictEqual(

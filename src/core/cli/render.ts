@@ -811,19 +811,28 @@ const placeholders: Readonly<Record<string, string>> = {
  * name and that {@link leadingOptionProblem} leaves to it: the `--no-`
  * forms of the global boolean options. (`-v`, the version, is effect/cli's too; the
  * Effect 3 CLI reads it as `--version`. `--no-help`, `--no-version` and
- * `--no-wizard` are refused before: {@link negatedBuiltIn}.)
+ * `--no-wizard` (and `--no-completions`, `--no-log-level`) are refused before: {@link negatedBuiltIn}.)
  */
 const effect4Only: ReadonlyArray<string> = ["--no-fake", "--no-json"]
 
+/** The built-in options, which are given alone, with their value, or not at all: none has a `--no-` form. */
+const builtInNames = "--help, --version, --wizard, --completions and --log-level"
+
 /**
- * `--no-help`, `--no-version`, `--no-wizard` (alone or with a value inline): the parsers disagreed. effect/cli
- * (Effect 4) answered each as the option itself (`whoami --no-help` showed the help, `--no-version` the version,
- * `--no-wizard` started the wizard), @effect/cli (Effect 3) refused it in its words ("Received unknown argument",
- * or "Invalid subcommand" before the command's name). Both CLIs refuse it in these words ({@link optionAsValue}):
- * an option that is given alone or not at all has no `--no-` form.
+ * `--no-help`, `--no-version`, `--no-wizard`, `--no-completions`, `--no-log-level` (alone or with a value inline):
+ * the parsers disagreed. effect/cli (Effect 4) answered the first three as the option itself (`whoami --no-help`
+ * showed the help, `--no-version` the version, `--no-wizard` started the wizard) and refused the last two after the
+ * command's name in its words ("Unrecognized flag: --no-log-level in command plex-auth whoami"), @effect/cli
+ * (Effect 3) refused each in its words ("Received unknown argument", or "Invalid subcommand" before the command's
+ * name). Both CLIs refuse them in these words ({@link optionAsValue}): an option that is given alone, with its
+ * value, or not at all has no `--no-` form.
  */
 const negatedBuiltIn = (name: string): boolean =>
-  name === "--no-help" || name === "--no-version" || name === "--no-wizard"
+  name === "--no-help" ||
+  name === "--no-version" ||
+  name === "--no-wizard" ||
+  name === "--no-completions" ||
+  name === "--no-log-level"
 
 /**
  * Why the options before the command's name cannot be read, or undefined:
@@ -1115,7 +1124,7 @@ const switchValueMessage = (name: string): string =>
  * (`--approve-pins-after -1`, `-1.5`: refused by the option in its own words), and so is `-` alone. The value is not repeated (it may be a
  * URL with a password). A value option followed by `--` itself has no value either (`Missing value for
  * --config-dir.`, as when it stands last). A switch given a value inline that no boolean takes is refused
- * too ({@link switchValueMessage}), and so is `--no-help`, `--no-version` or `--no-wizard` ({@link negatedBuiltIn}). Both CLIs ask this first, of the command line as typed: before `--wizard`
+ * too ({@link switchValueMessage}), and so is the `--no-` form of a built-in option, `--no-help` ... `--no-log-level` ({@link negatedBuiltIn}). Both CLIs ask this first, of the command line as typed: before `--wizard`
  * without a command ({@link wizardWithoutCommand}) and {@link usageProblem}.
  */
 export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined => {
@@ -1126,7 +1135,7 @@ export const optionAsValue = (argv: ReadonlyArray<string>): string | undefined =
   for (let i = 0; i < words.length; i++) {
     const [name = "", inline] = words[i]!.startsWith("--") ? words[i]!.split(/=(.*)/s, 2) : [words[i]!]
     if (negatedBuiltIn(name)) {
-      return `Unknown option ${name}: --help, --version and --wizard have no --no- form (leave ${name.replace(/^--no-/, "--")} out).`
+      return `Unknown option ${name}: ${builtInNames} have no --no- form (leave ${name.replace(/^--no-/, "--")} out).`
     }
     if (inline !== undefined && (builtInFlags.includes(name) || name === "--wizard"))
       return `${name} takes no value.`
