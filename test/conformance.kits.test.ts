@@ -2821,6 +2821,45 @@ describe("conformance: claiming a server, and a shared user's tokens on a server
   )
 
   it.effect(
+    "a managed Home user gets no claim token (403, not 401: its token is good): Unauthorized, nothing sent to the server",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const server = yield* fake.server(fresh)
+        const kids = yield* fake.mintToken("kids")
+        yield* FakePlex.clearRequests
+        for (const attempt of [Claim.token(), Claim.claimServer(server.url)]) {
+          const refused = yield* Effect.flip(attempt.pipe(Credentials.withToken(kids)))
+          assert.strictEqual(refused._tag, "Unauthorized")
+          if (refused._tag !== "Unauthorized") return
+          assert.deepStrictEqual(
+            [refused.status, refused.errors.map((e) => e.message)],
+            [403, ["A managed user cannot own a server"]]
+          )
+        }
+        // Asked of plex.tv twice, refused; the server was only read (its /identity), never sent a claim.
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => [r.route, r.status]),
+          [
+            ["getClaimToken", 403],
+            ["getServerIdentity", 200],
+            ["getClaimToken", 403]
+          ]
+        )
+        // Still unclaimed: the Home's admin claims it.
+        assert.strictEqual((yield* Claim.claimServer(server.url)).machineIdentifier, fresh)
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [{}, { username: "kids", title: "Kids", managed: true }],
+            servers: [{}, { clientIdentifier: fresh, claimed: false }],
+            homes: [{ members: ["kids"] }]
+          })
+        )
+      )
+  )
+
+  it.effect(
     "a shared user's token gets a transient token (not admin) but /security/resources refuses it (403)",
     () =>
       Effect.gen(function* () {

@@ -129,6 +129,9 @@ const homeTarget = (ctx: Context, account: SeedAccount, wanted: string) => {
  */
 const pinRefusedMessage = "A valid PIN is required to perform this action"
 
+/** plex.tv's refusal of a claim token to a managed Home user (403). */
+export const managedClaimMessage = "A managed user cannot own a server"
+
 /** Why a switch to `target` is refused for its PIN (403, code 1041), or undefined. */
 const pinRefusal = (ctx: Context, account: SeedAccount, target: SeedAccount) => {
   // The PIN is a query parameter (python-plexapi and @ctrl/plex `switchHomeUser`); a form field is read too.
@@ -319,12 +322,17 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     })
   )
 
-  // python-plexapi `claimToken`, @ctrl/plex `claimToken`: always JSON (the `.json` route).
+  // python-plexapi `claimToken`, @ctrl/plex `claimToken`: always JSON (the `.json` route). A managed Home user
+  // "cannot run a Plex Media Server of their own" (Plex support, "Managed Users"): plex.tv gives it no claim token.
+  // Refused 403, as plex.tv refuses a valid token what its account may not do (a Home switch's PIN, 1041), not 401,
+  // which says the token itself is bad (a client would sign in again for nothing). Neither python-plexapi nor
+  // @ctrl/plex tells this refusal apart: each fails on any answer that is not a success.
   const claimToken = b.plexTvAccount(
     "getClaimToken",
     "GET",
     "/api/claim/token.json",
     async (ctx, account) => {
+      if (account.managed) return Http.plexTvError(true, 403, undefined, managedClaimMessage)
       const token = `claim-${ctx.store.randomString(20)}`
       ctx.store.claimTokens.set(token, {
         accountId: account.id,
