@@ -2828,8 +2828,9 @@ describe("conformance: claiming a server, and a shared user's tokens on a server
         const server = yield* fake.server(fresh)
         const kids = yield* fake.mintToken("kids")
         yield* FakePlex.clearRequests
-        for (const attempt of [Claim.token(), Claim.claimServer(server.url)]) {
-          const refused = yield* Effect.flip(attempt.pipe(Credentials.withToken(kids)))
+        const token = yield* Effect.flip(Claim.token().pipe(Credentials.withToken(kids)))
+        const claim = yield* Effect.flip(Claim.claimServer(server.url).pipe(Credentials.withToken(kids)))
+        for (const refused of [token, claim]) {
           assert.strictEqual(refused._tag, "Unauthorized")
           if (refused._tag !== "Unauthorized") return
           assert.deepStrictEqual(
