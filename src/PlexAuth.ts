@@ -36,6 +36,7 @@ import type { Credentials } from "./Credentials.js"
 import type { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 import { signInAs } from "./internal/signIn.js"
+import * as SignedOut from "./internal/tellSignedOut.js"
 import * as Auth from "./core/auth.js"
 import * as Decode from "./core/decode.js"
 import { withSchema } from "./core/endpoint.js"
@@ -515,9 +516,11 @@ export const ping = (): Effect.Effect<
  * the operations that use it fail with `Unauthorized`. plex.tv's answer is
  * the commit point: once it accepted the revoke (a 2xx), the sign-out
  * succeeds (its body failing to arrive changes nothing) and the credentials
- * are told (`signedOut`, uninterruptibly) even when the caller is
- * interrupted while the answer is read or just after; a caller who gives
- * up before the answer stops the request, and they are not told. Stored
+ * are told (`signedOut`, in a fiber of its own run to its end) even when
+ * the caller is interrupted while the answer is read or just after; the
+ * caller waits for it interruptibly (its own timeout ends the wait, not the
+ * telling). A caller who gives up before the answer stops the request, and
+ * they are not told. Stored
  * credentials whose layer is closed (before or while they are told) cannot
  * forget what their store holds: the call still succeeds, the token revoked
  * (docs/tokens.md).
@@ -552,11 +555,12 @@ export const signOut = (): Effect.Effect<
         )
       )
       const told = credentials.signedOut
-      // Revoked: credentials that can sign in again must not do so when this token is refused later. plex.tv's
-      // answer is the commit point: once it accepted, the credentials are told, to the end (`onExit` runs it
-      // uninterruptibly), even when the caller is interrupted while the answer is read or just after; a caller who
-      // gives up before the answer stops the request, and nothing is told.
-      return told === undefined ? revoke : Effect.onExit(revoke, () => (accepted ? told(token) : Effect.void))
+      // Revoked: credentials that can sign in again must not do so when this token is refused later. Told once
+      // plex.tv accepted, even when the caller is interrupted while the answer is read or just after; waited for
+      // interruptibly (the caller's timeout ends the wait, not the telling): `tellSignedOut.ts`.
+      return told === undefined
+        ? revoke
+        : SignedOut.onExit(revoke, () => (accepted ? told(token) : Effect.void))
     })
   )
 

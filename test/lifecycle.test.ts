@@ -106,6 +106,44 @@ describe("ping and sign-out", () => {
     }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
   )
 
+  it.effect(
+    "signOut whose signedOut (the caller's own CredentialsService) does not end: the caller's timeout ends the wait, signedOut still runs to its end",
+    () =>
+      Effect.gen(function* () {
+        const told = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const finished = yield* Ref.make(false)
+        // A signedOut that waits (a slow store of the caller's, or one that hangs) until released.
+        const credentials: Credentials.CredentialsService = {
+          token: Effect.succeed(Redacted.make(TOKEN)),
+          signedOut: () =>
+            Deferred.succeed(told, undefined).pipe(
+              Effect.zipRight(Deferred.await(release)),
+              Effect.zipRight(Ref.set(finished, true))
+            )
+        }
+        const signingOut = yield* Effect.fork(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            Effect.timeoutOption("5 seconds")
+          )
+        )
+        yield* Deferred.await(told)
+        yield* TestClock.adjust("5 seconds")
+        // Held by the signedOut, the caller's timeout could not end the wait: the call never ended.
+        for (let turn = 0; turn < 20 && Option.isNone(yield* Fiber.poll(signingOut)); turn++)
+          yield* Effect.yieldNow()
+        assert.isTrue(Option.isSome(yield* Fiber.poll(signingOut)), "the caller's timeout ended the wait")
+        assert.isTrue(Option.isNone(yield* Fiber.join(signingOut)), "timed out")
+        // plex.tv revoked the token (one request); the signedOut, released, runs to its end.
+        yield* expectRequests(1)
+        assert.isFalse(yield* Ref.get(finished))
+        yield* Deferred.succeed(release, undefined)
+        for (let turn = 0; turn < 20 && !(yield* Ref.get(finished)); turn++) yield* Effect.yieldNow()
+        assert.isTrue(yield* Ref.get(finished), "signedOut ran to its end")
+      }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
   it.scoped("signOut of a refused token is Unauthorized and never signs in again to sign out", () =>
     Effect.gen(function* () {
       const credentials = yield* Credentials.makeRefreshing({

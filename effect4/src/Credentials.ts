@@ -49,9 +49,10 @@ export interface CredentialsService {
    * Told that `token` was signed out (plex.tv revoked it at the caller's
    * request): a layer that can re-authenticate must not sign in again when
    * that token is later refused. Absent when there is nothing to remember.
-   * `PlexAuth.signOut` runs it uninterruptibly, to its end, once plex.tv
-   * accepted the revoke: work that may take long (a store) belongs in a fiber
-   * of its own, waited for interruptibly, as `layerStored` does.
+   * `PlexAuth.signOut` runs it once plex.tv accepted the revoke, in a fiber of
+   * its own started uninterruptible (to its end, but for the regions it makes
+   * interruptible), and waits for it interruptibly: a caller's timeout ends
+   * the wait, not the telling.
    */
   readonly signedOut?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }

@@ -12,6 +12,7 @@ import * as Fiber from "effect/Fiber"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
@@ -103,6 +104,43 @@ describe("ping and sign-out", () => {
       assert.strictEqual(request.url.toString(), "https://plex.tv/api/v2/users/signout")
       assert.strictEqual(request.headers["x-plex-token"], TOKEN)
     }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect(
+    "signOut whose signedOut (the caller's own CredentialsService) does not end: the caller's timeout ends the wait, signedOut still runs to its end",
+    () =>
+      Effect.gen(function* () {
+        const told = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const finished = yield* Ref.make(false)
+        // A signedOut that waits (a slow store of the caller's, or one that hangs) until released.
+        const credentials: Credentials.CredentialsService = {
+          token: Effect.succeed(Redacted.make(TOKEN)),
+          signedOut: () =>
+            Deferred.succeed(told, undefined).pipe(
+              Effect.andThen(Deferred.await(release)),
+              Effect.andThen(Ref.set(finished, true))
+            )
+        }
+        const signingOut = yield* Effect.forkChild(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            Effect.timeoutOption("5 seconds")
+          )
+        )
+        yield* Deferred.await(told)
+        yield* TestClock.adjust("5 seconds")
+        // Held by the signedOut, the caller's timeout could not end the wait: the call never ended.
+        for (let turn = 0; turn < 20 && signingOut.pollUnsafe() === undefined; turn++) yield* Effect.yieldNow
+        assert.isTrue(signingOut.pollUnsafe() !== undefined, "the caller's timeout ended the wait")
+        assert.isTrue(Option.isNone(yield* Fiber.join(signingOut)), "timed out")
+        // plex.tv revoked the token (one request); the signedOut, released, runs to its end.
+        yield* expectRequests(1)
+        assert.isFalse(yield* Ref.get(finished))
+        yield* Deferred.succeed(release, undefined)
+        for (let turn = 0; turn < 20 && !(yield* Ref.get(finished)); turn++) yield* Effect.yieldNow
+        assert.isTrue(yield* Ref.get(finished), "signedOut ran to its end")
+      }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
   )
 
   it.effect("signOut of a refused token is Unauthorized and never signs in again to sign out", () =>
