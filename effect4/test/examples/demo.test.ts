@@ -10,12 +10,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import { TestClock, TestConsole } from "effect/testing"
+import * as Credentials from "effect4-plex-auth/Credentials"
 import { failureReason, main } from "../../examples/demo.js"
 
 /**
@@ -91,5 +93,23 @@ describe("examples/demo.ts (Effect 4 edition)", () => {
       if (Exit.isFailure(exit)) assert.include(failureReason(exit.cause), "--server needs a URL")
       assert.include(failureReason(Cause.die("boom")), "boom")
     })
+  )
+
+  it.effect(
+    "a ConfigError (Effect 4's is no Error) is said naming the variable, not as [object Object]",
+    () =>
+      Effect.gen(function* () {
+        // What Credentials.layerConfig() fails with when PLEX_TOKEN is not set.
+        const missing = yield* Effect.flip(
+          Effect.provide(Effect.void, Credentials.layerConfig()).pipe(
+            Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({}))
+          )
+        )
+        assert.strictEqual(missing._tag, "ConfigError")
+        const said = failureReason(Cause.fail(missing))
+        assert.include(said, 'at ["PLEX_TOKEN"]')
+        assert.include(said, "Expected PLEX_TOKEN to be set")
+        assert.notInclude(said, "[object Object]")
+      })
   )
 })
