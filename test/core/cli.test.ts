@@ -800,6 +800,29 @@ describe("core/cli", () => {
       }
     )
     assert.strictEqual(Failure.failureOf({ _tag: "HomePinRequired", message: "", user: "Kids" }).exitCode, 3)
+    // A 403 refuses the account, not its token: Plex's words, and no "sign in again" as it.
+    assert.deepStrictEqual(
+      Failure.failureOf({
+        _tag: "Unauthorized",
+        message: "",
+        status: 403,
+        errors: [{ message: "A managed user cannot own a server" }]
+      }),
+      {
+        message:
+          "Plex does not allow this to the saved account (HTTP 403: A managed user cannot own a server). Sign in as an account that may do it (`plex-auth login`).",
+        exitCode: Failure.ExitCode.Unauthorized
+      }
+    )
+    assert.strictEqual(
+      Failure.failureOf({
+        _tag: "Unauthorized",
+        message: "",
+        status: 401,
+        errors: [{ code: 1001, message: "x" }]
+      }).message,
+      "Plex refused the saved token (HTTP 401, Plex code 1001). Run `plex-auth login` to sign in again."
+    )
     // No PIN can be asked for: how to give one; a blank PLEX_HOME_PIN is set, but counts as none.
     assert.strictEqual(Render.homePinMissing(false), "set PLEX_HOME_PIN")
     assert.strictEqual(

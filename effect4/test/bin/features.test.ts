@@ -291,6 +291,26 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
     )
   )
 
+  it.live("as a managed Home user, claim-token and claim exit 3: Plex does not allow it to the account", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* login(dir)
+        const switched = yield* fake(dir, ["home", "switch", "Kids"], { env: { PLEX_HOME_PIN: "1234" } })
+        assertExit(switched, 0)
+        // A managed Home user owns no server: plex.tv gives it no claim token (403). Its token is good, so the
+        // failure does not say to sign in again as it (core/cli/failure.ts failureOf).
+        const refused =
+          "plex-auth: Plex does not allow this to the saved account (HTTP 403: A managed user cannot own a server). Sign in as an account that may do it (`plex-auth login`).\n"
+        for (const args of [["claim-token"], ["claim", "http://192.0.2.77:32400"]]) {
+          const run = yield* fake(dir, args)
+          assertExit(run, 3)
+          assert.strictEqual(run.stderr, refused, args.join(" "))
+        }
+      })
+    )
+  )
+
   it.live("devices lists the account's devices; devices revoke signs one out; an unknown id exits 1", () =>
     Effect.scoped(
       Effect.gen(function* () {

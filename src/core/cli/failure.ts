@@ -81,11 +81,20 @@ export const originOf = (url: string): string => {
 
 interface Detail {
   readonly code?: number | undefined
+  readonly message?: string | undefined
 }
 
 const codesOf = (errors: ReadonlyArray<Detail> | undefined): string => {
   const parts = (errors ?? []).flatMap((e) => (e.code === undefined ? [] : [String(e.code)]))
   return parts.length > 0 ? `, Plex code ${parts.join(", ")}` : ""
+}
+
+/** Plex's messages in an error's entries, after a colon (`: A managed user cannot own a server`), or "". */
+const messagesOf = (errors: ReadonlyArray<Detail> | undefined): string => {
+  const messages = (errors ?? []).flatMap((e) =>
+    e.message === undefined || e.message === "" ? [] : [e.message]
+  )
+  return messages.length > 0 ? `: ${messages.join("; ")}` : ""
 }
 
 const inputNames: Record<string, string> = {
@@ -240,7 +249,12 @@ export const failureOf = (error: PlexErrorLike): Failure => {
       }
     case "Unauthorized":
       return {
-        message: `Plex refused the saved token (HTTP ${error.status}${codesOf(error.errors)}). Run \`plex-auth login\` to sign in again.`,
+        // A 403 refuses the account, not its token (a managed Home user asking for a claim token): signing in
+        // again as that account changes nothing. Plex's own words say what it may not do.
+        message:
+          error.status === 403
+            ? `Plex does not allow this to the saved account (HTTP 403${codesOf(error.errors)}${messagesOf(error.errors)}). Sign in as an account that may do it (\`plex-auth login\`).`
+            : `Plex refused the saved token (HTTP ${error.status}${codesOf(error.errors)}). Run \`plex-auth login\` to sign in again.`,
         exitCode: ExitCode.Unauthorized
       }
     case "VerificationCodeRequired":
