@@ -126,6 +126,10 @@ export interface Secrets<S = any> {
   readonly reveal: (secret: S) => unknown
 }
 
+/** `value[key]` when `value` is an object (an array included), else undefined: a field of whatever was caught. */
+export const fieldOf = (value: unknown, key: string): unknown =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
+
 /** Whether `u` is a plain record (not `null`, not an array). */
 export const isRecord = (u: unknown): u is Readonly<Record<PropertyKey, unknown>> =>
   u !== null && typeof u === "object" && !Array.isArray(u)
