@@ -291,12 +291,11 @@ export const serverUrl = (value: unknown): { readonly url: string } | { readonly
   const whole = httpUrl(value, { query: true })
   if ("problem" in whole) return whole
   const url = new URL(whole.url)
-  const web = /\/web(\/(index\.html)?)?$/i.exec(url.pathname)
-  return web === null
+  // The path without Plex Web's part, when it ends with it.
+  const server = url.pathname.replace(/\/web(\/(index\.html)?)?$/i, "")
+  return server === url.pathname
     ? httpUrl(value)
-    : {
-        problem: `is Plex Web's address, not the server's: give ${url.origin}${url.pathname.slice(0, web.index)}`
-      }
+    : { problem: `is Plex Web's address, not the server's: give ${url.origin}${server}` }
 }
 
 /** A server's port as a number (an integer from 1 to 65535, given as a number or digits), or undefined when it cannot be one. */
