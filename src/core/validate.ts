@@ -279,9 +279,9 @@ export const httpUrl = (
 }
 
 /**
- * A Plex Media Server's address (`Claim.claimServer`'s `serverUrl`, `ServerClient`'s `uri`): {@link httpUrl}'s,
- * and not Plex Web's, as a browser's address bar shows it (`http://host:32400/web/index.html#!/...`, or ending
- * `/web` or `/web/`). Taken as a path prefix, that put every request under it (a 404 on
+ * A Plex Media Server's address (`Claim.claimServer`'s `serverUrl`, `ServerClient`'s `uri`, `PlexServer`'s):
+ * {@link httpUrl}'s, and not Plex Web's, as a browser's address bar shows it (`http://host:32400/web/index.html#!/...`,
+ * or ending `/web` or `/web/`). Taken as a path prefix, that put every request under it (a 404 on
  * `.../web/index.html/identity`, an `Unexpected`). Refused, saying which address to give (what comes before
  * `/web`), rather than cut off: the address given was mistaken, and a rewritten one would hide it. Checked before
  * the fragment Plex Web's address comes with is refused, after everything else.
