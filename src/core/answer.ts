@@ -35,8 +35,9 @@ export const fieldsOf = (ctx: RequestContext) => ({
  * nothing); and the code alone, to tell a connection never made.
  */
 export const transportFailure = (cause: unknown): { readonly text: string; readonly code: unknown } => {
-  const code = fieldOf(fieldOf(cause, "cause"), "code")
-  const parts = [fieldOf(cause, "message"), code, fieldOf(fieldOf(cause, "cause"), "message")]
+  const inner = fieldOf(cause, "cause")
+  const code = fieldOf(inner, "code")
+  const parts = [fieldOf(cause, "message"), code, fieldOf(inner, "message")]
   const text = parts.filter((p): p is string => typeof p === "string" && p.length > 0).join(": ")
   return { text, code }
 }

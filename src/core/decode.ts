@@ -316,8 +316,8 @@ export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(?
 /** What {@link unknownData} returns for a value nesting too deep. */
 const tooDeep = {}
 
-/** Whether `value` is data a payload nests: an array or a plain object. */
-const isPlainData = (value: unknown): value is Record<string, unknown> =>
+/** Whether `value` is data a payload nests: an array or a plain object (`fetchGuard.ts` copies errors down such data). */
+export const isPlainData = (value: unknown): value is Record<string, unknown> =>
   value !== null &&
   typeof value === "object" &&
   (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)

@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { isRecord } from "./decode.js"
 
 /**
  * What the error of the account token's variable (`PLEX_TOKEN`) not configured says, unset or empty: what to set,
@@ -55,7 +56,7 @@ export const objectProblem = (value: unknown, optional: boolean): string | undef
     ? optional
       ? undefined
       : "is required (an object)"
-    : typeof value !== "object" || value === null || Array.isArray(value)
+    : !isRecord(value)
       ? `must be an object, not ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`
       : undefined
 
