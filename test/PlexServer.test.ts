@@ -203,3 +203,58 @@ describe("PlexServer.withUrl", () => {
     )
   }
 })
+
+describe("PlexServer: Plex Web's address", () => {
+  // What a browser's address bar shows on Plex Web, pasted as the server's address: refused at once, saying which
+  // to give (as Claim.claimServer and ServerClient.make do, core/validate.ts `serverUrl`), not a 404 later.
+  for (const [input, server] of [
+    ["http://192.168.1.10:32400/web/index.html#!/", "http://192.168.1.10:32400"],
+    ["http://192.168.1.10:32400/web/index.html", "http://192.168.1.10:32400"],
+    ["http://192.168.1.10:32400/web", "http://192.168.1.10:32400"],
+    ["https://proxy.example/plex/WEB/", "https://proxy.example/plex"]
+  ] as const) {
+    it.effect(`PlexServer.layer(${JSON.stringify(input)}) fails with InvalidInput naming ${server}`, () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(urlOf(PlexServer.layer(input)), "InvalidInput")
+        assert.deepStrictEqual(
+          [error.operation, error.field, error.reason],
+          ["PlexServer", "serverUrl", `is Plex Web's address, not the server's: give ${server}`]
+        )
+      })
+    )
+  }
+
+  it.effect("a path that only has /web in it is a server's (a reverse proxy's prefix)", () =>
+    Effect.gen(function* () {
+      assert.strictEqual(
+        yield* urlOf(PlexServer.layer("https://proxy.example/web/plex/")),
+        "https://proxy.example/web/plex"
+      )
+      assert.strictEqual(
+        yield* urlOf(PlexServer.layer("https://proxy.example/webplex")),
+        "https://proxy.example/webplex"
+      )
+    })
+  )
+
+  it.effect("PlexServer.withUrl refuses it and sends nothing", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(
+        PlexAuth.getTransientToken().pipe(PlexServer.withUrl("http://10.0.0.1:32400/web/index.html#!/")),
+        "InvalidInput"
+      )
+      assert.strictEqual(error.reason, "is Plex Web's address, not the server's: give http://10.0.0.1:32400")
+      yield* expectRequests(0)
+    }).pipe(Effect.provide(env(transient)))
+  )
+
+  it.effect("PlexServer.layerConfig refuses it from PLEX_SERVER_URL, naming the variable", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(urlOf(PlexServer.layerConfig()))
+      assert.strictEqual(
+        error.message,
+        "PlexServer.layerConfig: invalid PLEX_SERVER_URL: is Plex Web's address, not the server's: give http://10.0.0.9:32400"
+      )
+    }).pipe(withEnv({ PLEX_SERVER_URL: "http://10.0.0.9:32400/web/" }))
+  )
+})

@@ -633,6 +633,27 @@ describe("re-authentication", () => {
         [200, 200, 422, 422]
       )
       for (const span of details) assert.strictEqual(span.attributes.get("plex.retry_count"), 0)
+      // Each of the three refused calls ran once more with the fresh token, in a span that says so, as do the
+      // platform's spans of those requests.
+      const repeated = [...details, ...spansNamed(observed, "PlexAuth.ping")].filter(
+        (span) => span.attributes.get("plex.reauthenticated") === true
+      )
+      assert.deepStrictEqual(
+        repeated.map((span) => span.attributes.get("http.response.status_code")),
+        [200, 200, 200]
+      )
+      assert.deepStrictEqual(
+        observed.spans
+          .filter(
+            (span) => span.name.startsWith("http.client") && span.attributes.get("plex.reauthenticated")
+          )
+          .map((span) => [span.name, span.attributes.get("http.response.status_code")]),
+        [
+          ["http.client GET", 200],
+          ["http.client GET", 200],
+          ["http.client GET", 200]
+        ]
+      )
       const refusals = observed.logs.filter((line) => line.text.includes("token refused, re-authenticating"))
       assert.strictEqual(refusals.length, 3)
       for (const line of refusals) assert.strictEqual(line.level, LogLevel.Debug)

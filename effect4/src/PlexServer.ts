@@ -36,12 +36,16 @@ export class PlexServer
 /**
  * Validates a server URL: absolute, `http` or `https`, no embedded
  * credentials, query or fragment. A path prefix (for a reverse proxy) is kept.
+ * Plex Web's address, as a browser's address bar shows it
+ * (`http://192.168.1.10:32400/web/index.html#!/`, or ending `/web` or `/web/`),
+ * is refused saying which to give (`http://192.168.1.10:32400`), as
+ * `Claim.claimServer` and `ServerClient.make` refuse it.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (url: string): Effect.Effect<PlexServerService, InvalidInput> =>
-  Effect.map(V.httpUrl("PlexServer", "serverUrl", url), (valid) => ({ url: valid }))
+  Effect.map(V.serverUrl("PlexServer", "serverUrl", url), (valid) => ({ url: valid }))
 
 /**
  * A layer from a URL such as `http://192.168.1.10:32400`.

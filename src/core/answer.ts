@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Failure } from "./decode.js"
+import { Failure, fieldOf } from "./decode.js"
 import { type ErrorEntry, errorEntries } from "./errorCodes.js"
 import { classify, isJson, isRedirect, parseRetryAfter, type Refusal } from "./policy.js"
 import { excerpt, scrub } from "./redact.js"
@@ -29,17 +29,15 @@ export const fieldsOf = (ctx: RequestContext) => ({
   url: ctx.url
 })
 
-const field = (value: unknown, key: string): unknown =>
-  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
-
 /**
  * What a failed `fetch` said: its message, the system error code under it
  * (`ECONNREFUSED`, ...) and that error's message, joined (empty when it said
  * nothing); and the code alone, to tell a connection never made.
  */
 export const transportFailure = (cause: unknown): { readonly text: string; readonly code: unknown } => {
-  const code = field(field(cause, "cause"), "code")
-  const parts = [field(cause, "message"), code, field(field(cause, "cause"), "message")]
+  const inner = fieldOf(cause, "cause")
+  const code = fieldOf(inner, "code")
+  const parts = [fieldOf(cause, "message"), code, fieldOf(inner, "message")]
   const text = parts.filter((p): p is string => typeof p === "string" && p.length > 0).join(": ")
   return { text, code }
 }

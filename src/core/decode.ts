@@ -126,6 +126,10 @@ export interface Secrets<S = any> {
   readonly reveal: (secret: S) => unknown
 }
 
+/** `value[key]` when `value` is an object (an array included), else undefined: a field of whatever was caught. */
+export const fieldOf = (value: unknown, key: string): unknown =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
+
 /** Whether `u` is a plain record (not `null`, not an array). */
 export const isRecord = (u: unknown): u is Readonly<Record<PropertyKey, unknown>> =>
   u !== null && typeof u === "object" && !Array.isArray(u)
@@ -312,8 +316,8 @@ export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(?
 /** What {@link unknownData} returns for a value nesting too deep. */
 const tooDeep = {}
 
-/** Whether `value` is data a payload nests: an array or a plain object. */
-const isPlainData = (value: unknown): value is Record<string, unknown> =>
+/** Whether `value` is data a payload nests: an array or a plain object (`fetchGuard.ts` copies errors down such data). */
+export const isPlainData = (value: unknown): value is Record<string, unknown> =>
   value !== null &&
   typeof value === "object" &&
   (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)

@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { fieldOf } from "./decode.js"
 import { describeCodes } from "./describeCodes.js"
 
 /** One of Plex's error entries: `{ code, message, status }`. */
@@ -57,11 +58,10 @@ export const codesOf = (errors: ReadonlyArray<Detail>): ReadonlyArray<number> =>
  * carries none, and an entry without a numeric code adds none.
  */
 export const codesIn = (error: unknown): ReadonlyArray<number> => {
-  const errors: unknown =
-    typeof error === "object" && error !== null ? (error as { errors?: unknown }).errors : undefined
+  const errors = fieldOf(error, "errors")
   return Array.isArray(errors)
     ? errors.flatMap((e: unknown) => {
-        const code: unknown = typeof e === "object" && e !== null ? (e as { code?: unknown }).code : undefined
+        const code = fieldOf(e, "code")
         return typeof code === "number" ? [code] : []
       })
     : []

@@ -13,6 +13,7 @@
  *
  * @internal
  */
+import { isPlainData } from "./decode.js"
 import { mayCarrySecrets } from "./policy.js"
 import { scrub } from "./redact.js"
 
@@ -38,8 +39,8 @@ const scrubbedError = (value: unknown, secrets: ReadonlyArray<string>, depth = 0
   if (typeof value === "string") return scrub(value, secrets)
   const error = value instanceof Error
   const array = Array.isArray(value)
-  // Plain objects too (`value ?? 0`: any other value's prototype is not `Object.prototype`).
-  if (depth > 9 || !(error || array || Object.getPrototypeOf(value ?? 0) === Object.prototype)) return value
+  // Down an error and plain data (an array or a plain object, as a payload nests it); any other value is kept.
+  if (depth > 9 || !(error || isPlainData(value))) return value
   const object = value as Record<string, unknown>
   const copy = array
     ? []

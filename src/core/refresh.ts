@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { fieldOf } from "./decode.js"
 import { plexErrorTags } from "./errors.js"
 import * as V from "./validate.js"
 
@@ -167,9 +168,6 @@ export const dueAhead = (
  */
 export const expired = (state: State, now: number): boolean =>
   state.expires !== undefined && state.expires <= now
-
-const fieldOf = (failure: unknown, key: string): unknown =>
-  typeof failure === "object" && failure !== null ? (failure as Record<string, unknown>)[key] : undefined
 
 const reasons: ReadonlyArray<unknown> = [
   "Failed",

@@ -54,12 +54,13 @@ export const outgoing = <S, B>(
   const bodyFrom = secrets.length
   const body = endpoint.body?.(secrets)
   const url = new URL(baseUrl + endpoint.path)
+  // The path errors and spans name: a PIN id stays out of them (errors are safe to log).
+  const path = endpoint.spanPath ?? url.pathname
   return {
-    // Errors name the path as spans do: a PIN id stays out of them (errors are safe to log).
     ctx: {
       operation,
       method: endpoint.method,
-      url: url.origin + (endpoint.spanPath ?? url.pathname),
+      url: url.origin + path,
       secrets
     },
     url: url.href,
@@ -72,7 +73,7 @@ export const outgoing = <S, B>(
       "plex.operation": endpoint.endpoint,
       "http.request.method": endpoint.method,
       "server.address": url.host,
-      "url.path": endpoint.spanPath ?? url.pathname
+      "url.path": path
     }
   }
 }

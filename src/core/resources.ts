@@ -101,9 +101,7 @@ export const providesServer = (provides: unknown): boolean =>
  * a `provides` list (null, undefined, a number, `{}` from untyped JavaScript) is not a server.
  */
 export const isServerDevice = (device: unknown): boolean => {
-  const provides: unknown =
-    typeof device === "object" && device !== null ? (device as { provides?: unknown }).provides : undefined
-  return providesServer(provides)
+  return providesServer(D.fieldOf(device, "provides"))
 }
 
 /** Where a connection leads: the server's own network, the internet, or Plex's relay. */

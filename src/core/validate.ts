@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { isRecord } from "./decode.js"
 
 /**
  * What the error of the account token's variable (`PLEX_TOKEN`) not configured says, unset or empty: what to set,
@@ -55,7 +56,7 @@ export const objectProblem = (value: unknown, optional: boolean): string | undef
     ? optional
       ? undefined
       : "is required (an object)"
-    : typeof value !== "object" || value === null || Array.isArray(value)
+    : !isRecord(value)
       ? `must be an object, not ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`
       : undefined
 
@@ -279,9 +280,9 @@ export const httpUrl = (
 }
 
 /**
- * A Plex Media Server's address (`Claim.claimServer`'s `serverUrl`, `ServerClient`'s `uri`): {@link httpUrl}'s,
- * and not Plex Web's, as a browser's address bar shows it (`http://host:32400/web/index.html#!/...`, or ending
- * `/web` or `/web/`). Taken as a path prefix, that put every request under it (a 404 on
+ * A Plex Media Server's address (`Claim.claimServer`'s `serverUrl`, `ServerClient`'s `uri`, `PlexServer`'s):
+ * {@link httpUrl}'s, and not Plex Web's, as a browser's address bar shows it (`http://host:32400/web/index.html#!/...`,
+ * or ending `/web` or `/web/`). Taken as a path prefix, that put every request under it (a 404 on
  * `.../web/index.html/identity`, an `Unexpected`). Refused, saying which address to give (what comes before
  * `/web`), rather than cut off: the address given was mistaken, and a rewritten one would hide it. Checked before
  * the fragment Plex Web's address comes with is refused, after everything else.
@@ -291,12 +292,11 @@ export const serverUrl = (value: unknown): { readonly url: string } | { readonly
   const whole = httpUrl(value, { query: true })
   if ("problem" in whole) return whole
   const url = new URL(whole.url)
-  const web = /\/web(\/(index\.html)?)?$/i.exec(url.pathname)
-  return web === null
+  // The path without Plex Web's part, when it ends with it.
+  const server = url.pathname.replace(/\/web(\/(index\.html)?)?$/i, "")
+  return server === url.pathname
     ? httpUrl(value)
-    : {
-        problem: `is Plex Web's address, not the server's: give ${url.origin}${url.pathname.slice(0, web.index)}`
-      }
+    : { problem: `is Plex Web's address, not the server's: give ${url.origin}${server}` }
 }
 
 /** A server's port as a number (an integer from 1 to 65535, given as a number or digits), or undefined when it cannot be one. */
