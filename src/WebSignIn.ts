@@ -58,6 +58,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as Access from "./core/access.js"
 import * as AuthUrl from "./core/authUrl.js"
@@ -688,17 +689,17 @@ interface IndexEntry {
 }
 
 /**
- * Builds the service. Fails with `InvalidInput` for a bad option or a
- * session key shorter than 32 bytes (the key is never shown; read from
- * `PLEX_SESSION_KEY`, the error names the variable), and with a
- * `ConfigError` when the key is not configured. The service keeps the
- * `HttpClient`, `ClientIdentity` and `KeyValueStore` of where it is made.
- *
- * @since 0.1.0
- * @category constructors
+ * Starts the service's background work (the removal of ended sessions, the sessions' index) in a fiber of its own,
+ * unless the service's scope has closed: `true` when it was started.
  */
-export const make = (
-  options: Options
+type Background = (work: Effect.Effect<void>) => Effect.Effect<boolean>
+
+/** `make`'s background: daemon fibers, which outlive where the service was made (it has no scope). */
+const daemon: Background = (work) => Effect.as(Effect.forkDaemon(work), true)
+
+const makeWith = (
+  options: Options,
+  background: Background
 ): Effect.Effect<
   WebSignInService,
   InvalidInput | ConfigError.ConfigError,
@@ -931,8 +932,8 @@ export const make = (
           }
           if (ended.length === 0) return Effect.void
           removing = true
-          return Effect.asVoid(
-            Effect.forkDaemon(
+          return Effect.flatMap(
+            background(
               Effect.forEach(
                 ended,
                 (storageKey) =>
@@ -950,7 +951,11 @@ export const make = (
                   })
                 )
               )
-            )
+            ),
+            (started) =>
+              Effect.sync(() => {
+                if (!started) removing = false
+              })
           )
         })
       )
@@ -1154,8 +1159,8 @@ export const make = (
             indexQueue.push({ digest, endsAt, own: true })
           if (indexing) return Effect.void
           indexing = true
-          return Effect.asVoid(
-            Effect.forkDaemon(
+          return Effect.flatMap(
+            background(
               indexWork(now).pipe(
                 Effect.interruptible,
                 Effect.ensuring(
@@ -1164,7 +1169,11 @@ export const make = (
                   })
                 )
               )
-            )
+            ),
+            (started) =>
+              Effect.sync(() => {
+                if (!started) indexing = false
+              })
           )
         })
       )
@@ -1601,7 +1610,38 @@ export const make = (
   })
 
 /**
- * The service as a layer; see {@link make}.
+ * Builds the service. Fails with `InvalidInput` for a bad option or a
+ * session key shorter than 32 bytes (the key is never shown; read from
+ * `PLEX_SESSION_KEY`, the error names the variable), and with a
+ * `ConfigError` when the key is not configured. The service keeps the
+ * `HttpClient`, `ClientIdentity` and `KeyValueStore` of where it is made.
+ *
+ * Its background work (a sign-in's removal of the sessions whose
+ * `sessionMax` has passed, the sessions' index in the store) runs in daemon
+ * fibers: `make` has no scope, so that work is not stopped with the app's
+ * and may still call the store after it. An app that closes the service's
+ * scope (a shutdown, tests) should use {@link layer}, whose scope ends that
+ * work.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<
+  WebSignInService,
+  InvalidInput | ConfigError.ConfigError,
+  HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
+> => makeWith(options, daemon)
+
+/**
+ * The service as a layer; see {@link make}. Its background work (the
+ * removal of ended sessions, the sessions' index) runs in the layer's
+ * scope: closing the layer (the app's shutdown) interrupts it, and no store
+ * call of it runs after. A sign-in or sign-out answered after the layer has
+ * closed still reads and writes its session as before, but starts no
+ * background work: a session opened then is neither indexed nor removed at
+ * its `sessionMax` by this service (a later run's sweep does not find it).
  *
  * @example
  * ```ts
@@ -1632,7 +1672,25 @@ export const layer = (
   WebSignIn,
   InvalidInput | ConfigError.ConfigError,
   HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
-> => Layer.effect(WebSignIn, make(options))
+> =>
+  Layer.scoped(
+    WebSignIn,
+    Effect.flatMap(Effect.scope, (scope) => {
+      let closed = false
+      // Closed first as the scope closes (its last finalizer added, the first run): the fibers the service forked
+      // into the scope are interrupted next, and nothing new is forked meanwhile.
+      const inScope: Background = (work) =>
+        Effect.suspend(() => (closed ? Effect.succeed(false) : Effect.as(Effect.forkIn(work, scope), true)))
+      return Effect.tap(makeWith(options, inScope), () =>
+        Scope.addFinalizer(
+          scope,
+          Effect.sync(() => {
+            closed = true
+          })
+        )
+      )
+    })
+  )
 
 // ---------------------------------------------------------------------------
 // Middleware

@@ -25,6 +25,7 @@ import {
   References,
   Result,
   Schema,
+  Scope,
   Tracer
 } from "effect"
 import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
@@ -2768,6 +2769,62 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
         assert.strictEqual((yield* b.authenticate(carol)).user.username, "carol")
         assert.strictEqual(yield* sessions(store), 2)
       }).pipe(Effect.provide(over()))
+  )
+
+  it.effect(
+    "WebSignIn.layer's background work ends with its scope: once it has closed, no store call of it runs",
+    () => {
+      // The calls only the background work makes (no sign-in here presents a previous session): removals, and the
+      // index's calls. Once `hang` is set, they never answer (interruptibly).
+      let hang = false
+      let calls = 0
+      const counted =
+        <A, E>(call: Effect.Effect<A, E>) =>
+        (background: boolean): Effect.Effect<A, E> =>
+          Effect.suspend(() => {
+            if (!background) return call
+            calls++
+            return hang ? Effect.never : call
+          })
+      const Counting = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => counted(inner.get(key))(Index.isIndexKey(prefix, key)),
+          set: (key, value) => counted(inner.set(key, value))(Index.isIndexKey(prefix, key)),
+          remove: (key) => counted(inner.remove(key))(true)
+        })
+      )
+      return Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const built = yield* Layer.buildWithScope(WebSignIn.layer(options), scope)
+        const service = Context.get(built, WebSignIn.WebSignIn)
+        yield* as(service)(session("alice"))
+        yield* as(service)(session("bob"))
+        yield* settle
+        // Past alice's and bob's sessionMax: carol's sign-in starts their removal and the index's sweep, which hang.
+        yield* TestClock.adjust("192 minutes")
+        hang = true
+        yield* as(service)(session("carol"))
+        yield* settle
+        assert.isAbove(calls, 0)
+        yield* Scope.close(scope, Exit.void)
+        const atClose = calls
+        // Each hanging call would be given up after 30 seconds, and the next removal, or the index's writes, started.
+        for (let i = 0; i < 4; i++) {
+          yield* TestClock.adjust("31 seconds")
+          yield* settle
+        }
+        assert.strictEqual(calls, atClose)
+        // A sign-in after the close still answers (its session written), and starts no background work.
+        hang = false
+        const again = yield* as(service)(session("alice"))
+        assert.strictEqual((yield* service.authenticate(again)).user.username, "alice")
+        yield* TestClock.adjust("4 hours")
+        yield* as(service)(session("bob"))
+        yield* settle
+        assert.strictEqual(calls, atClose)
+      }).pipe(Effect.provide(Counting))
+    }
   )
 
   it.effect("after a long downtime, a sweep reads a bounded number of the index's keys", () => {
