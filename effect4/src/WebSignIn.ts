@@ -994,10 +994,11 @@ const makeWith = (
     // What finds the sessions an earlier run of the app (a restart, a deploy) or another process opened, once their
     // sessionMax has passed: `opened` knows only this service's. A sign-in queues its session for the index, and a
     // fiber of its own (one at a time, as removeEnded's) sweeps the buckets wholly past (reading at most about
-    // Index.maxSweepReads index keys; the sessions this service opened skipped: `opened` removes those, as before),
-    // then writes the queue to the pages of its buckets. Each store call is given up after
-    // Index.callTimeoutMillis; a failure or a timeout ends the work till the next sign-in (the queue kept, at most
-    // Index.maxPending), logged at Debug: the index never fails nor holds a sign-in. A damaged marker is replaced (the
+    // Index.maxSweepReads index keys; the sessions this service opened left to `opened`, as before, those it still
+    // lists indexed again), then writes the queue to the pages of its buckets (a marker that says their bucket is swept,
+    // the clock set back, rebased: Index.rebase). Each store call is given up after Index.callTimeoutMillis; a failure
+    // or a timeout ends the work till the next sign-in (the queue kept, at most Index.maxPending, a burst of drops past
+    // it warned of once), logged at Debug: the index never fails nor holds a sign-in. A damaged marker is replaced (the
     // sweep looking Index.damagedLookback buckets back), a damaged page skipped by writers and removed by the sweep,
     // entries that are no storage key's digest dropped: a damaged value never names a key to remove.
     let indexMarker: Index.Marker | undefined // as this service last saw or wrote it
@@ -1008,6 +1009,20 @@ const makeWith = (
     // their bucket is a sessionMax past (then a sweep at worst asks the store to remove them again).
     const ownIndexed = new Map<number, Set<string>>()
     let indexing = false
+    // Whether sessions were dropped from a full queue (Index.admit) since it was last written out whole: one warning
+    // a burst.
+    let indexDropping = false
+    // Queues `entry` for the index, or drops it when the queue is full: whether that drop is to be warned of.
+    const enqueue = (entry: IndexEntry): boolean => {
+      const admitted = Index.admit(indexQueue.length, indexDropping)
+      if (admitted._tag === "Queue") {
+        indexQueue.push(entry)
+        return false
+      }
+      if (admitted.warn) indexDropping = true
+      return admitted.warn
+    }
+    const warnDropped = Effect.logWarning(Index.queueFullWarning)
     // Each store call of the index's work is given up once it has run Index.callTimeoutMillis, by one timer for a
     // whole part of the work (its sweep, its writes: withinIndexDeadline), not a timer and fibers for every call (those
     // cost the soak about 8% more CPU). `indexCallStarted` is the running part's: when its store call in flight started.
@@ -1075,6 +1090,14 @@ const makeWith = (
           ownIndexed.set(bucket, (ownIndexed.get(bucket) ?? new Set()).add(digest))
         }
         for (const [bucket, digests] of byBucket) {
+          // A bucket the marker says is swept (the clock set back): the marker rebased on now, replaced in the store.
+          const rebased = Index.rebase(marker, bucket, now)
+          if (rebased !== undefined) {
+            yield* indexCall(store.set(Index.markerKey(prefix), Index.encodeMarker(rebased)))
+            marker = indexMarker = rebased
+            indexCursor = undefined
+            yield* Effect.logWarning(Index.rebaseWarning)
+          }
           let page = indexCursor?.bucket === bucket ? indexCursor.page : Index.firstPage(marker, bucket)
           let rest: ReadonlyArray<string> = digests
           while (rest.length > 0 && page < Index.maxPages) {
@@ -1127,13 +1150,17 @@ const makeWith = (
           const own = ownIndexed.get(bucket)
           for (const digests of pages) {
             for (const digest of digests) {
-              if (own?.has(digest) === true) continue
-              // Removed only when it has ended by this service's rules (Index.sweepDecision), else indexed again.
               const key = Index.sessionKeyOf(prefix, digest)
-              const decision = Index.sweepDecision(yield* indexCall(load(key)), now, idleMillis, maxMillis)
+              // This service's own (indexed by it, or still listed by it) left to `opened` (Index.ownSweepDecision:
+              // indexed again while still listed, its page going); another's removed only when it has ended by this
+              // service's rules (Index.sweepDecisionOf: one no longer in the store skipped), else indexed again.
+              const mine = own?.has(digest) === true || opened.has(key)
+              const decision = mine
+                ? Index.ownSweepDecision(opened.get(key), now)
+                : Index.sweepDecisionOf(yield* readIndex(key), now, idleMillis, maxMillis)
               if (decision._tag === "Remove") yield* indexCall(remove(key))
-              else if (indexQueue.length < Index.maxPending)
-                indexQueue.push({ digest, endsAt: decision.endsAt, own: false })
+              else if (decision._tag === "Keep" && enqueue({ digest, endsAt: decision.endsAt, own: mine }))
+                yield* warnDropped
             }
           }
           for (let page = pages.length - 1; page >= 0; page--) {
@@ -1169,11 +1196,15 @@ const makeWith = (
         if (indexQueue.length === 0) return
         const inFlight: { batch: ReadonlyArray<IndexEntry> } = { batch: [] }
         yield* Effect.onError(withinIndexDeadline(writeQueue(now, inFlight)), () =>
-          Effect.sync(() => {
-            indexQueue.unshift(...inFlight.batch)
-            indexQueue.splice(Index.maxPending)
+          Effect.suspend(() => {
+            // The batch first (queued before the others), then the others, as far as the queue has room.
+            let warn = false
+            for (const entry of [...inFlight.batch, ...indexQueue.splice(0)]) warn = enqueue(entry) || warn
+            return warn ? warnDropped : Effect.void
           })
         )
+        // Written out whole: a drop after this is another burst's.
+        indexDropping = false
       }).pipe(
         Effect.catch((error) =>
           Effect.logDebug(`WebSignIn: the sessions' index was not updated (${error.message})`)
@@ -1185,25 +1216,28 @@ const makeWith = (
       Effect.uninterruptible(
         Effect.suspend(() => {
           const digest = Index.digestOf(prefix, storageKey)
-          if (digest !== undefined && indexQueue.length < Index.maxPending)
-            indexQueue.push({ digest, endsAt, own: true })
-          if (indexing) return Effect.void
+          const warned =
+            digest !== undefined && enqueue({ digest, endsAt, own: true }) ? warnDropped : Effect.void
+          if (indexing) return warned
           indexing = true
-          return Effect.flatMap(
-            background(
-              indexWork(now).pipe(
-                Effect.interruptible,
-                Effect.ensuring(
-                  Effect.sync(() => {
-                    indexing = false
-                  })
+          return Effect.andThen(
+            warned,
+            Effect.flatMap(
+              background(
+                indexWork(now).pipe(
+                  Effect.interruptible,
+                  Effect.ensuring(
+                    Effect.sync(() => {
+                      indexing = false
+                    })
+                  )
                 )
-              )
-            ),
-            (started) =>
-              Effect.sync(() => {
-                if (!started) indexing = false
-              })
+              ),
+              (started) =>
+                Effect.sync(() => {
+                  if (!started) indexing = false
+                })
+            )
           )
         })
       )

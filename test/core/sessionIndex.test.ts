@@ -98,5 +98,35 @@ describe("core/web/sessionIndex", () => {
     assert.deepStrictEqual(Index.sweepDecision(renewed, 1.5 * hour, 3 * hour, hour), { _tag: "Remove" })
     // None in the store, or a damaged one (no sign-in accepts it).
     assert.deepStrictEqual(Index.sweepDecision(undefined, 0, hour, hour), { _tag: "Remove" })
+    // By the value the store holds: none (removed already) skipped, no removal asked; a damaged one removed.
+    assert.deepStrictEqual(Index.sweepDecisionOf(undefined, 0, hour, hour), { _tag: "Skip" })
+    assert.deepStrictEqual(Index.sweepDecisionOf("{not json", 0, hour, hour), { _tag: "Remove" })
+  })
+
+  it("a session the sweeper opened is left to it, but indexed again while it still lists it", () => {
+    const hour = 3600_000
+    assert.deepStrictEqual(Index.ownSweepDecision(undefined, 4 * hour), { _tag: "Skip" })
+    // Ended, its removal not done yet: indexed again in the bucket of now, which a later sweep reads.
+    assert.deepStrictEqual(Index.ownSweepDecision(3 * hour, 4 * hour), { _tag: "Keep", endsAt: 4 * hour })
+    assert.deepStrictEqual(Index.ownSweepDecision(5 * hour, 4 * hour), { _tag: "Keep", endsAt: 5 * hour })
+  })
+
+  it("a full queue drops, and warns once a burst", () => {
+    assert.deepStrictEqual(Index.admit(Index.maxPending - 1, false), { _tag: "Queue" })
+    assert.deepStrictEqual(Index.admit(Index.maxPending, false), { _tag: "Drop", warn: true })
+    assert.deepStrictEqual(Index.admit(Index.maxPending, true), { _tag: "Drop", warn: false })
+  })
+
+  it("a marker that says a bucket about to be written is swept (the clock set back) is rebased on now", () => {
+    const w = Index.width(3 * 3600_000)
+    const marker: Index.Marker = { width: w, swept: 100, newest: 120, pages: 2 }
+    assert.isUndefined(Index.rebase(marker, 101, 90 * w))
+    const rebased = Index.rebase(marker, 60, 45 * w)
+    assert.deepStrictEqual(rebased, { width: w, swept: 44, newest: 44, pages: 0 })
+    // The buckets written from now on are read by sweeps again.
+    assert.deepStrictEqual(
+      Index.sweepBuckets({ ...(rebased ?? marker), newest: 60 }, 62 * w),
+      [45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60]
+    )
   })
 })

@@ -34,7 +34,7 @@
  *
  * @internal
  */
-import { renewal, type SessionRecord } from "./signIn.js"
+import { decodeSession, renewal, type SessionRecord } from "./signIn.js"
 
 /** How many buckets one `sessionMax` spans: the index's granularity (a session leaves at most `sessionMax / 16` late). */
 export const divisions = 16
@@ -66,6 +66,21 @@ export const damagedLookback = 2 * divisions
 
 /** The most sessions a service keeps waiting to be written to the index (a store that hangs); past it, not indexed. */
 export const maxPending = 1024
+
+/**
+ * What the queue of sessions waiting to be written to the index does with one more when `waiting` are queued:
+ * `Queue` it, or past {@link maxPending} `Drop` it (not indexed: only the process that opened it removes it, while it
+ * runs), `warn` at the first drop of a burst (`dropping`: a drop was warned of since the queue was last written out
+ * whole) with {@link queueFullWarning}: one warning per burst, not one per session.
+ */
+export const admit = (
+  waiting: number,
+  dropping: boolean
+): { readonly _tag: "Queue" } | { readonly _tag: "Drop"; readonly warn: boolean } =>
+  waiting < maxPending ? { _tag: "Queue" } : { _tag: "Drop", warn: !dropping }
+
+/** The warning of a burst of drops ({@link admit}): no key, session or user in it. */
+export const queueFullWarning = `WebSignIn: ${maxPending} sessions are waiting to be written to the sessions' index (the store failing or not answering): sessions past them are not indexed, removed at sessionMax by this process only while it runs (a restart leaves them in the store); said once until the queue is written`
 
 /** How long one index call (a read, a write, a removal) may take before the index work is given up till the next sign-in. */
 export const callTimeoutMillis = 30_000
@@ -219,6 +234,25 @@ export const appendToPage = (
 export const firstPage = (marker: Marker, bucket: number): number =>
   marker.newest === bucket ? Math.max(0, marker.pages - 1) : 0
 
+/**
+ * The marker a writer goes on with before it writes to `bucket` (a session's, whose `sessionMax` ends after now), when
+ * `marker` says that bucket is swept already, so that no sweep would ever read it: the clock was set back by more than
+ * about a `sessionMax` since the marker moved on (or the process that moved it had a clock that far ahead). Rebased on
+ * now: the buckets before now's swept, none written after them, so sweeps reach the buckets written from now on. It
+ * replaces the stored marker ({@link mergeMarker} would keep the later buckets). The pages of the buckets the old
+ * marker had not swept stay, read by a sweep once the clock, and the newest bucket written, pass them again.
+ * `undefined`: the bucket is ahead of the swept ones, the marker kept.
+ */
+export const rebase = (marker: Marker, bucket: number, now: number): Marker | undefined => {
+  if (bucket > marker.swept) return undefined
+  const before = bucketOf(now, marker.width) - 1
+  return { width: marker.width, swept: before, newest: before, pages: 0 }
+}
+
+/** The warning of a marker rebased ({@link rebase}): the clock went back. */
+export const rebaseWarning =
+  "WebSignIn: the sessions' index was moved on by a clock later than this one (the clock set back by more than sessionMax?): it goes on from now; the sessions indexed before whose sessionMax ends later than now are swept once the clock passes it"
+
 /** The marker after a write to `page` of `bucket`, or `undefined` when it already says as much. */
 export const markerAfterWrite = (marker: Marker, bucket: number, page: number): Marker | undefined =>
   bucket > marker.newest
@@ -258,6 +292,21 @@ export const sweepDue = (marker: Marker | undefined, now: number): boolean =>
   marker === undefined || sweepBuckets(marker, now).length > 0
 
 /**
+ * What a sweep does with a session its index names that this process opened and indexed, by when this process has it
+ * end (`endsAt`: its creation plus `sessionMax`, which no renewal passes; `undefined` when the process has removed it,
+ * or seen it removed): `Skip` it (the store not asked), or, still listed (its removal by the process runs beside the
+ * sweep, or failed, or was stopped), `Keep` it, indexed again at the earliest in the bucket of now (`endsAt`, the later
+ * of the two): the sweep removes the page it was on, and a process stopped before its removal (a restart) would leave
+ * it in the store with no page naming it. The process's own removal stays the one that removes it (no second removal);
+ * the sweep of that later bucket skips it once removed, or, the process gone, removes it by its record.
+ */
+export const ownSweepDecision = (
+  endsAt: number | undefined,
+  now: number
+): { readonly _tag: "Skip" } | { readonly _tag: "Keep"; readonly endsAt: number } =>
+  endsAt === undefined ? { _tag: "Skip" } : { _tag: "Keep", endsAt: Math.max(endsAt, now) }
+
+/**
  * What a sweep does with a session its index names, by the session's record as the store holds it now (`undefined`:
  * none, or a damaged one, which no sign-in accepts): `Remove` it when this process would take it as ended were it
  * presented ({@link renewal}: its idle expiry or its `sessionMax`, this process's, passed), else `Keep` it, to be
@@ -274,3 +323,19 @@ export const sweepDecision = (
   record === undefined || renewal(now, record, idleMillis, maxMillis)._tag === "Expired"
     ? { _tag: "Remove" }
     : { _tag: "Keep", endsAt: endOf(record, maxMillis) }
+
+/**
+ * {@link sweepDecision} by the session's value as the store holds it now (`stored`; `undefined`: none): `Skip` a
+ * session the store no longer holds (removed already, by a sign-out, its process or another: nothing to remove), else
+ * as {@link sweepDecision} decides by its record (a damaged one removed).
+ */
+export const sweepDecisionOf = (
+  stored: string | undefined,
+  now: number,
+  idleMillis: number,
+  maxMillis: number
+):
+  | { readonly _tag: "Skip" }
+  | { readonly _tag: "Remove" }
+  | { readonly _tag: "Keep"; readonly endsAt: number } =>
+  stored === undefined ? { _tag: "Skip" } : sweepDecision(decodeSession(stored), now, idleMillis, maxMillis)
