@@ -1121,15 +1121,15 @@ const makeWith = (
       })
     // The buckets wholly past: each page's sessions removed (but this service's own), then its pages, the last first
     // (a sweep cut short leaves the first pages, which the next one reads), then the marker says it is swept.
-    const sweepIndex = (now: number) =>
+    const sweepIndex = (now: number, inFlight: { batch: ReadonlyArray<IndexEntry> }) =>
       Effect.suspend(() => {
         for (const bucket of ownIndexed.keys()) {
           if (indexMarker !== undefined && bucket < Index.bucketOf(now, indexMarker.width) - Index.divisions)
             ownIndexed.delete(bucket)
         }
-        return Index.sweepDue(indexMarker, now) ? withinIndexDeadline(sweepStore(now)) : Effect.void
+        return Index.sweepDue(indexMarker, now) ? withinIndexDeadline(sweepStore(now, inFlight)) : Effect.void
       })
-    const sweepStore = (now: number) =>
+    const sweepStore = (now: number, inFlight: { batch: ReadonlyArray<IndexEntry> }) =>
       Effect.gen(function* () {
         const text = yield* readIndex(Index.markerKey(prefix))
         // No marker and none seen: nothing was indexed yet.
@@ -1148,6 +1148,7 @@ const makeWith = (
             pages.push(Index.decodePage(held) ?? [])
           }
           const own = ownIndexed.get(bucket)
+          let kept = false
           for (const digests of pages) {
             for (const digest of digests) {
               const key = Index.sessionKeyOf(prefix, digest)
@@ -1159,10 +1160,15 @@ const makeWith = (
                 ? Index.ownSweepDecision(opened.get(key), now)
                 : Index.sweepDecisionOf(yield* readIndex(key), now, idleMillis, maxMillis)
               if (decision._tag === "Remove") yield* indexCall(remove(key))
-              else if (decision._tag === "Keep" && enqueue({ digest, endsAt: decision.endsAt, own: mine }))
-                yield* warnDropped
+              else if (decision._tag === "Keep") {
+                kept = true
+                if (enqueue({ digest, endsAt: decision.endsAt, own: mine })) yield* warnDropped
+              }
             }
           }
+          // The sessions kept written to their new pages before the pages naming them go: the work stopped between
+          // the two (a restart, the layer closed) leaves them on a page still.
+          if (kept) yield* writeQueue(now, inFlight)
           for (let page = pages.length - 1; page >= 0; page--) {
             yield* indexCall(store.remove(Index.pageKey(prefix, bucket, page)))
           }
@@ -1185,24 +1191,26 @@ const makeWith = (
       })
     const indexWork = (now: number): Effect.Effect<void> =>
       Effect.gen(function* () {
+        // The batch being written (by the sweep, of the sessions it keeps, or after it), queued again when it is not
+        // written: first, as far as the queue has room.
+        const inFlight: { batch: ReadonlyArray<IndexEntry> } = { batch: [] }
+        const requeue = Effect.suspend(() => {
+          let warn = false
+          for (const entry of [...inFlight.batch, ...indexQueue.splice(0)]) warn = enqueue(entry) || warn
+          inFlight.batch = []
+          return warn ? warnDropped : Effect.void
+        })
         // The sweep first: the newest bucket it reads up to is then the last sign-in's, not this one's, a
         // sessionMax ahead: what it has to read does not grow with the time since the last sign-in. One that fails
         // does not keep the queue from the index.
-        yield* sweepIndex(now).pipe(
+        yield* sweepIndex(now, inFlight).pipe(
+          Effect.onError(() => requeue),
           Effect.catch((error) =>
             Effect.logDebug(`WebSignIn: the sessions' index was not swept (${error.message})`)
           )
         )
         if (indexQueue.length === 0) return
-        const inFlight: { batch: ReadonlyArray<IndexEntry> } = { batch: [] }
-        yield* Effect.onError(withinIndexDeadline(writeQueue(now, inFlight)), () =>
-          Effect.suspend(() => {
-            // The batch first (queued before the others), then the others, as far as the queue has room.
-            let warn = false
-            for (const entry of [...inFlight.batch, ...indexQueue.splice(0)]) warn = enqueue(entry) || warn
-            return warn ? warnDropped : Effect.void
-          })
-        )
+        yield* Effect.onError(withinIndexDeadline(writeQueue(now, inFlight)), () => requeue)
         // Written out whole: a drop after this is another burst's.
         indexDropping = false
       }).pipe(

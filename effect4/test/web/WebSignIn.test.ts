@@ -2937,6 +2937,51 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
     }
   )
 
+  it.effect(
+    "a restart right after a sweep that kept a live session: the next run still finds it, and removes it once it has ended",
+    () => {
+      // Once `hang` is set, the index's page writes never answer (interruptibly): the run stops while one waits.
+      let hang = false
+      const Hanging = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          set: (key, value) =>
+            hang && Index.isIndexKey(prefix, key) && key !== Index.markerKey(prefix)
+              ? Effect.never
+              : inner.set(key, value)
+        })
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        // A run whose sessionMax is 1 hour indexes alice's session in the bucket of 1 hour.
+        const first = yield* WebSignIn.make({ ...options, sessionIdle: "1 hour", sessionMax: "1 hour" })
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        // The next one (3 hours) renews it, and its sweep past that bucket keeps it; the run stops (its layer closed)
+        // while the session is being indexed again.
+        const scope = yield* Scope.make()
+        const second = Context.get(
+          yield* Layer.buildWithScope(WebSignIn.layer(options), scope),
+          WebSignIn.WebSignIn
+        )
+        yield* TestClock.adjust("50 minutes")
+        yield* second.authenticate(alice)
+        yield* TestClock.adjust("15 minutes")
+        hang = true
+        yield* as(second)(session("bob"))
+        yield* settle
+        yield* Scope.close(scope, Exit.void)
+        hang = false
+        // Once its 3 hours have passed, a sign-in of the run after removes it.
+        const third = yield* run
+        yield* TestClock.adjust("130 minutes")
+        yield* as(third)(session("carol"))
+        const aliceKey = yield* storageKeyOf(alice)
+        assert.isTrue(yield* within(Effect.map(store.has(aliceKey), (has) => !has)))
+      }).pipe(Effect.provide(Hanging))
+    }
+  )
+
   it.effect("after a long downtime, a sweep reads a bounded number of the index's keys", () => {
     let reads = 0
     const Counting = over((inner) =>
