@@ -1022,7 +1022,7 @@ const makeWith = (
       if (admitted.warn) indexDropping = true
       return admitted.warn
     }
-    const warnDropped = Effect.logWarning(Index.queueFullWarning)
+    const warnDropped = Effect.logWarning(Index.queueFullWarning())
     // Each store call of the index's work is given up once it has run Index.callTimeoutMillis, by one timer for a
     // whole part of the work (its sweep, its writes: withinIndexDeadline), not a timer and fibers for every call (those
     // cost the soak about 8% more CPU). `indexCallStarted` is the running part's: when its store call in flight started.

@@ -2873,7 +2873,7 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
           yield* settle
         })
       )
-      const warned = lines.filter((line) => line.includes(Index.queueFullWarning.slice(0, 40)))
+      const warned = lines.filter((line) => line.includes(Index.queueFullWarning().slice(0, 40)))
       assert.strictEqual(warned.length, 1)
       assert.include(warned[0], "level=WARN")
       for (const digest of digests.slice(Index.maxPending)) assert.notInclude(warned[0], digest)

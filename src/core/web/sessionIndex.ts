@@ -80,7 +80,8 @@ export const admit = (
   waiting < maxPending ? { _tag: "Queue" } : { _tag: "Drop", warn: !dropping }
 
 /** The warning of a burst of drops ({@link admit}): no key, session or user in it. */
-export const queueFullWarning = `WebSignIn: ${maxPending} sessions are waiting to be written to the sessions' index (the store failing or not answering): sessions past them are not indexed, removed at sessionMax by this process only while it runs (a restart leaves them in the store); said once until the queue is written`
+export const queueFullWarning = (): string =>
+  `WebSignIn: ${maxPending} sessions are waiting to be written to the sessions' index (the store failing or not answering): sessions past them are not indexed, removed at sessionMax by this process only while it runs (a restart leaves them in the store); said once until the queue is written`
 
 /** How long one index call (a read, a write, a removal) may take before the index work is given up till the next sign-in. */
 export const callTimeoutMillis = 30_000
