@@ -699,13 +699,6 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
 const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, Config.ConfigError> =>
   V.requiredSecret("PLEX_SESSION_KEY", Signed.keyMissing("PLEX_SESSION_KEY"))
 
-/** A session waiting to be written to the sessions' index (src/core/web/sessionIndex.ts). */
-interface IndexEntry {
-  readonly digest: string
-  readonly endsAt: number
-  readonly own: boolean
-}
-
 /**
  * Starts the service's background work (the removal of ended sessions, the sessions' index) in a fiber of its own,
  * unless the service's scope has closed: `true` when it was started.
@@ -1003,25 +996,13 @@ const makeWith = (
     // entries that are no storage key's digest dropped: a damaged value never names a key to remove.
     let indexMarker: Index.Marker | undefined // as this service last saw or wrote it
     let indexCursor: { readonly bucket: number; readonly page: number } | undefined // the page it writes to
-    // `own`: a session this service opened (the others, found by a sweep still live, are indexed again).
-    const indexQueue: Array<IndexEntry> = []
+    // The sessions waiting to be written to the index (Index.makeQueue: at most Index.maxPending, a burst of drops
+    // warned of once).
+    const indexQueue = Index.makeQueue()
     // The digests of the sessions this service indexed, by bucket: its sweep leaves them to `opened`. Dropped once
     // their bucket is a sessionMax past (then a sweep at worst asks the store to remove them again).
     const ownIndexed = new Map<number, Set<string>>()
     let indexing = false
-    // Whether sessions were dropped from a full queue (Index.admit) since it was last written out whole: one warning
-    // a burst.
-    let indexDropping = false
-    // Queues `entry` for the index, or drops it when the queue is full: whether that drop is to be warned of.
-    const enqueue = (entry: IndexEntry): boolean => {
-      const admitted = Index.admit(indexQueue.length, indexDropping)
-      if (admitted._tag === "Queue") {
-        indexQueue.push(entry)
-        return false
-      }
-      if (admitted.warn) indexDropping = true
-      return admitted.warn
-    }
     const warnDropped = Effect.logWarning(Index.queueFullWarning())
     // Each store call of the index's work is given up once it has run Index.callTimeoutMillis, by one timer for a
     // whole part of the work (its sweep, its writes: withinIndexDeadline), not a timer and fibers for every call (those
@@ -1076,7 +1057,7 @@ const makeWith = (
     }
     // The queued sessions, each added to a page of its bucket (the page this service writes to, or the marker's last
     // of that bucket; a full or damaged page, the next).
-    const writeIndex = (batch: ReadonlyArray<IndexEntry>, now: number) =>
+    const writeIndex = (batch: ReadonlyArray<Index.Entry>, now: number) =>
       Effect.gen(function* () {
         // A marker not seen yet is read (not written: the write below does, as it moves the newest bucket on).
         let marker =
@@ -1121,15 +1102,15 @@ const makeWith = (
       })
     // The buckets wholly past: each page's sessions removed (but this service's own), then its pages, the last first
     // (a sweep cut short leaves the first pages, which the next one reads), then the marker says it is swept.
-    const sweepIndex = (now: number, inFlight: { batch: ReadonlyArray<IndexEntry> }) =>
+    const sweepIndex = (now: number) =>
       Effect.suspend(() => {
         for (const bucket of ownIndexed.keys()) {
           if (indexMarker !== undefined && bucket < Index.bucketOf(now, indexMarker.width) - Index.divisions)
             ownIndexed.delete(bucket)
         }
-        return Index.sweepDue(indexMarker, now) ? withinIndexDeadline(sweepStore(now, inFlight)) : Effect.void
+        return Index.sweepDue(indexMarker, now) ? withinIndexDeadline(sweepStore(now)) : Effect.void
       })
-    const sweepStore = (now: number, inFlight: { batch: ReadonlyArray<IndexEntry> }) =>
+    const sweepStore = (now: number) =>
       Effect.gen(function* () {
         const text = yield* readIndex(Index.markerKey(prefix))
         // No marker and none seen: nothing was indexed yet.
@@ -1162,13 +1143,13 @@ const makeWith = (
               if (decision._tag === "Remove") yield* indexCall(remove(key))
               else if (decision._tag === "Keep") {
                 kept = true
-                if (enqueue({ digest, endsAt: decision.endsAt, own: mine })) yield* warnDropped
+                if (indexQueue.add({ digest, endsAt: decision.endsAt, own: mine })) yield* warnDropped
               }
             }
           }
           // The sessions kept written to their new pages before the pages naming them go: the work stopped between
           // the two (a restart, the layer closed) leaves them on a page still.
-          if (kept) yield* writeQueue(now, inFlight)
+          if (kept) yield* writeQueue(now)
           for (let page = pages.length - 1; page >= 0; page--) {
             yield* indexCall(store.remove(Index.pageKey(prefix, bucket, page)))
           }
@@ -1178,41 +1159,31 @@ const makeWith = (
         // Written once, at the end (a sweep cut short reads its buckets again: their pages are gone, one read each).
         indexMarker = swept === marker.swept ? marker : yield* putMarker({ ...marker, swept })
       })
-    // The queue written to the index, `inFlight` the batch being written: one not written (a failure, or given up at
-    // Index.callTimeoutMillis, its store call perhaps still running) is queued again by indexWork for the next sign-in
-    // (an entry written twice is removed twice: nothing more).
-    const writeQueue = (now: number, inFlight: { batch: ReadonlyArray<IndexEntry> }) =>
+    // The queue written to the index, a batch at a time: one not written (a failure, or given up at
+    // Index.callTimeoutMillis, its store call perhaps still running) is queued again by indexWork for the next sign-in.
+    const writeQueue = (now: number) =>
       Effect.gen(function* () {
-        while (indexQueue.length > 0) {
-          inFlight.batch = indexQueue.splice(0, Index.pageSize)
-          yield* writeIndex(inFlight.batch, now)
-          inFlight.batch = []
+        for (let batch = indexQueue.take(); batch !== undefined; batch = indexQueue.take()) {
+          yield* writeIndex(batch, now)
+          indexQueue.written()
         }
       })
     const indexWork = (now: number): Effect.Effect<void> =>
       Effect.gen(function* () {
         // The batch being written (by the sweep, of the sessions it keeps, or after it), queued again when it is not
-        // written: first, as far as the queue has room.
-        const inFlight: { batch: ReadonlyArray<IndexEntry> } = { batch: [] }
-        const requeue = Effect.suspend(() => {
-          let warn = false
-          for (const entry of [...inFlight.batch, ...indexQueue.splice(0)]) warn = enqueue(entry) || warn
-          inFlight.batch = []
-          return warn ? warnDropped : Effect.void
-        })
+        // written.
+        const requeue = Effect.suspend(() => (indexQueue.failed() ? warnDropped : Effect.void))
         // The sweep first: the newest bucket it reads up to is then the last sign-in's, not this one's, a
         // sessionMax ahead: what it has to read does not grow with the time since the last sign-in. One that fails
         // does not keep the queue from the index.
-        yield* sweepIndex(now, inFlight).pipe(
+        yield* sweepIndex(now).pipe(
           Effect.onError(() => requeue),
           Effect.catch((error) =>
             Effect.logDebug(`WebSignIn: the sessions' index was not swept (${error.message})`)
           )
         )
-        if (indexQueue.length === 0) return
-        yield* Effect.onError(withinIndexDeadline(writeQueue(now, inFlight)), () => requeue)
-        // Written out whole: a drop after this is another burst's.
-        indexDropping = false
+        if (indexQueue.size() === 0) return
+        yield* Effect.onError(withinIndexDeadline(writeQueue(now)), () => requeue)
       }).pipe(
         Effect.catch((error) =>
           Effect.logDebug(`WebSignIn: the sessions' index was not updated (${error.message})`)
@@ -1225,7 +1196,7 @@ const makeWith = (
         Effect.suspend(() => {
           const digest = Index.digestOf(prefix, storageKey)
           const warned =
-            digest !== undefined && enqueue({ digest, endsAt, own: true }) ? warnDropped : Effect.void
+            digest !== undefined && indexQueue.add({ digest, endsAt, own: true }) ? warnDropped : Effect.void
           if (indexing) return warned
           indexing = true
           return Effect.andThen(

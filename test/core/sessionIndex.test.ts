@@ -117,6 +117,30 @@ describe("core/web/sessionIndex", () => {
     assert.deepStrictEqual(Index.admit(Index.maxPending, true), { _tag: "Drop", warn: false })
   })
 
+  it("the queue: batches of a page, at most maxPending waiting, a failed batch first again, one warning a burst", () => {
+    const queue = Index.makeQueue()
+    const entry = (i: number): Index.Entry => ({ digest: `d${i}`.padEnd(43, "A"), endsAt: i, own: true })
+    for (let i = 0; i < Index.maxPending; i++) assert.isFalse(queue.add(entry(i)))
+    // Full: the first drop warned of, not the next.
+    assert.isTrue(queue.add(entry(-1)))
+    assert.isFalse(queue.add(entry(-2)))
+    assert.strictEqual(queue.size(), Index.maxPending)
+    const batch = queue.take()
+    assert.strictEqual(batch?.length, Index.pageSize)
+    assert.strictEqual(queue.size(), Index.maxPending - Index.pageSize)
+    // Not written: queued again, first; the queue was not written out, so the burst goes on (no second warning).
+    assert.isFalse(queue.add(entry(Index.maxPending)))
+    assert.isFalse(queue.failed())
+    assert.strictEqual(queue.size(), Index.maxPending)
+    assert.deepStrictEqual(queue.take()?.[0], entry(0))
+    queue.written()
+    // Written out whole: a drop after this is another burst's.
+    for (let b = queue.take(); b !== undefined; b = queue.take()) queue.written()
+    assert.strictEqual(queue.size(), 0)
+    for (let i = 0; i < Index.maxPending; i++) queue.add(entry(i))
+    assert.isTrue(queue.add(entry(-1)))
+  })
+
   it("a marker that says a bucket about to be written is swept (the clock set back) is rebased on now", () => {
     const w = Index.width(3 * 3600_000)
     const marker: Index.Marker = { width: w, swept: 100, newest: 120, pages: 2 }

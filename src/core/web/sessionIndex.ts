@@ -79,6 +79,68 @@ export const admit = (
 ): { readonly _tag: "Queue" } | { readonly _tag: "Drop"; readonly warn: boolean } =>
   waiting < maxPending ? { _tag: "Queue" } : { _tag: "Drop", warn: !dropping }
 
+/**
+ * A session waiting to be written to the index: its storage key's digest, when its `sessionMax` ends (its bucket's
+ * time), and whether the process opened it (`own`; the others, found by a sweep still live, are indexed again).
+ */
+export interface Entry {
+  readonly digest: string
+  readonly endsAt: number
+  readonly own: boolean
+}
+
+/**
+ * A process's sessions waiting to be written to the index, in the order they came: at most {@link maxPending}
+ * ({@link admit}), a burst of drops warned of once (`add` and `failed` answer whether to warn), till the queue has been
+ * written out whole. A writer `take`s a batch (at most {@link pageSize}), then says it was `written`, or that it
+ * `failed` (a store failure, a timeout, the work stopped): the batch is queued again, first, as far as there is room
+ * (an entry written twice is removed twice: nothing more).
+ */
+export interface Queue {
+  readonly size: () => number
+  readonly add: (entry: Entry) => boolean
+  readonly take: () => ReadonlyArray<Entry> | undefined
+  readonly written: () => void
+  readonly failed: () => boolean
+}
+
+/** An empty {@link Queue}. */
+export const makeQueue = (): Queue => {
+  let waiting: Array<Entry> = []
+  let inFlight: ReadonlyArray<Entry> = []
+  let dropping = false
+  const add = (entry: Entry): boolean => {
+    const admitted = admit(waiting.length, dropping)
+    if (admitted._tag === "Queue") {
+      waiting.push(entry)
+      return false
+    }
+    if (admitted.warn) dropping = true
+    return admitted.warn
+  }
+  return {
+    size: () => waiting.length,
+    add,
+    take: () => {
+      if (waiting.length === 0) return undefined
+      inFlight = waiting.splice(0, pageSize)
+      return inFlight
+    },
+    written: () => {
+      inFlight = []
+      if (waiting.length === 0) dropping = false
+    },
+    failed: () => {
+      const all = [...inFlight, ...waiting]
+      inFlight = []
+      waiting = []
+      let warn = false
+      for (const entry of all) warn = add(entry) || warn
+      return warn
+    }
+  }
+}
+
 /** The warning of a burst of drops ({@link admit}): no key, session or user in it. */
 export const queueFullWarning = (): string =>
   `WebSignIn: ${maxPending} sessions are waiting to be written to the sessions' index (the store failing or not answering): sessions past them are not indexed, removed at sessionMax by this process only while it runs (a restart leaves them in the store); said once until the queue is written`
