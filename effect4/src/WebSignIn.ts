@@ -1050,11 +1050,6 @@ const makeWith = (
         const merged = Index.mergeMarker(text, ours)
         return Effect.as(indexCall(store.set(Index.markerKey(prefix), Index.encodeMarker(merged))), merged)
       })
-    // The marker the store holds (`text`), a new one written when it holds none or a damaged one.
-    const markerOf = (text: string | undefined, now: number) => {
-      const loaded = Index.markerFrom(text, now, maxMillis)
-      return loaded.write ? putMarker(loaded.marker) : Effect.succeed(loaded.marker)
-    }
     // The queued sessions, each added to a page of its bucket (the page this service writes to, or the marker's last
     // of that bucket; a full or damaged page, the next).
     const writeIndex = (batch: ReadonlyArray<Index.Entry>, now: number) =>
@@ -1105,18 +1100,21 @@ const makeWith = (
     const sweepIndex = (now: number) =>
       Effect.suspend(() => {
         for (const bucket of ownIndexed.keys()) {
-          if (indexMarker !== undefined && bucket < Index.bucketOf(now, indexMarker.width) - Index.divisions)
+          if (indexMarker !== undefined && !Index.keepsOwn(bucket, now, indexMarker.width))
             ownIndexed.delete(bucket)
         }
         return Index.sweepDue(indexMarker, now) ? withinIndexDeadline(sweepStore(now)) : Effect.void
       })
     const sweepStore = (now: number) =>
       Effect.gen(function* () {
-        const text = yield* readIndex(Index.markerKey(prefix))
-        // No marker and none seen: nothing was indexed yet.
-        if (text === undefined && indexMarker === undefined) return
-        const marker =
-          text === undefined && indexMarker !== undefined ? indexMarker : yield* markerOf(text, now)
+        const found = Index.sweepMarker(
+          yield* readIndex(Index.markerKey(prefix)),
+          indexMarker,
+          now,
+          maxMillis
+        )
+        if (found._tag === "None") return
+        const marker = found.write ? yield* putMarker(found.marker) : found.marker
         let reads = 0
         let swept = marker.swept
         for (const bucket of Index.sweepBuckets(marker, now)) {

@@ -141,6 +141,33 @@ describe("core/web/sessionIndex", () => {
     assert.isTrue(queue.add(entry(-1)))
   })
 
+  it("a sweep's marker: none without one stored or seen, the one seen when none is stored, a damaged one replaced", () => {
+    const max = 3 * 3600_000
+    const w = Index.width(max)
+    const seen: Index.Marker = { width: w, swept: 3, newest: 20, pages: 1 }
+    assert.deepStrictEqual(Index.sweepMarker(undefined, undefined, 10 * w, max), { _tag: "None" })
+    assert.deepStrictEqual(Index.sweepMarker(undefined, seen, 10 * w, max), {
+      _tag: "Marker",
+      marker: seen,
+      write: false
+    })
+    assert.deepStrictEqual(Index.sweepMarker(Index.encodeMarker(seen), undefined, 10 * w, max), {
+      _tag: "Marker",
+      marker: seen,
+      write: false
+    })
+    const damaged = Index.sweepMarker("{not json", seen, 10 * w, max)
+    assert.isTrue(
+      damaged._tag === "Marker" && damaged.write && damaged.marker.swept === 9 - Index.damagedLookback
+    )
+  })
+
+  it("a process keeps which sessions of a bucket it opened until the bucket is a sessionMax past", () => {
+    const w = 100
+    assert.isTrue(Index.keepsOwn(10, (10 + Index.divisions) * w, w))
+    assert.isFalse(Index.keepsOwn(10, (11 + Index.divisions) * w, w))
+  })
+
   it("a marker that says a bucket about to be written is swept (the clock set back) is rebased on now", () => {
     const w = Index.width(3 * 3600_000)
     const marker: Index.Marker = { width: w, swept: 100, newest: 120, pages: 2 }

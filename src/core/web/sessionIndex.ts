@@ -222,6 +222,33 @@ export const markerFrom = (
 }
 
 /**
+ * The marker a sweep works with, from what the store holds (`text`, `undefined` when there is none) and the one this
+ * process last saw or wrote (`seen`): `None` when there is neither (nothing was indexed yet: no sweep); the one seen
+ * when the store holds none (not written back: a write that moves it on does); else {@link markerFrom}'s.
+ */
+export const sweepMarker = (
+  text: string | undefined,
+  seen: Marker | undefined,
+  now: number,
+  maxMillis: number
+):
+  | { readonly _tag: "None" }
+  | { readonly _tag: "Marker"; readonly marker: Marker; readonly write: boolean } =>
+  text === undefined && seen === undefined
+    ? { _tag: "None" }
+    : text === undefined && seen !== undefined
+      ? { _tag: "Marker", marker: seen, write: false }
+      : { _tag: "Marker", ...markerFrom(text, now, maxMillis) }
+
+/**
+ * Whether a process still keeps, at `now`, which of the sessions indexed in `bucket` it opened (their sweep leaves them
+ * to the process): until the bucket is a `sessionMax` ({@link divisions} buckets) past; then a sweep takes those the
+ * process no longer lists as another's (decided by their record: one removed already is skipped).
+ */
+export const keepsOwn = (bucket: number, now: number, w: number): boolean =>
+  bucket >= bucketOf(now, w) - divisions
+
+/**
  * `ours` written over what the store holds now (`text`): the width kept from a valid stored marker, the newer of
  * the swept buckets, the newer of the newest buckets (with its pages, the more when both are the same bucket).
  * Merging narrows what a concurrent writer's update loses (no compare-and-swap): a value only moves forward.
