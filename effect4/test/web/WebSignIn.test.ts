@@ -2827,12 +2827,6 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
     }
   )
 
-  /** Turns the event loop (no time passing) until `done` holds, at most `turns` settles: false if it never did. */
-  const within = (done: Effect.Effect<boolean, unknown>, turns = 50): Effect.Effect<boolean, unknown> =>
-    Effect.flatMap(done, (now) =>
-      now || turns === 0 ? Effect.succeed(now) : Effect.andThen(settle, within(done, turns - 1))
-    )
-
   it.effect("a burst of sessions dropped from a full index queue is logged once, with no key in it", () =>
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore
@@ -2855,7 +2849,7 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
       const { lines } = yield* withCapturedLogs(
         Effect.gen(function* () {
           yield* as(first)(session("bob"))
-          assert.isTrue(yield* within(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has)))
+          yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
           yield* settle
         })
       )
@@ -2890,7 +2884,7 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
         yield* TestClock.adjust("4 hours")
         yield* as(second)(session("alice"))
         const carolKey = yield* storageKeyOf(carol)
-        assert.isTrue(yield* within(Effect.map(store.has(carolKey), (has) => !has)))
+        yield* until(Effect.map(store.has(carolKey), (has) => !has))
       }).pipe(Effect.provide(over()))
   )
 
@@ -2932,7 +2926,7 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
         const second = yield* run
         yield* TestClock.adjust("15 minutes")
         yield* as(second)(session("carol"))
-        assert.isTrue(yield* within(Effect.map(store.has(aliceKey), (has) => !has)))
+        yield* until(Effect.map(store.has(aliceKey), (has) => !has))
       }).pipe(Effect.provide(Hanging))
     }
   )
@@ -2977,7 +2971,7 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
         yield* TestClock.adjust("130 minutes")
         yield* as(third)(session("carol"))
         const aliceKey = yield* storageKeyOf(alice)
-        assert.isTrue(yield* within(Effect.map(store.has(aliceKey), (has) => !has)))
+        yield* until(Effect.map(store.has(aliceKey), (has) => !has))
       }).pipe(Effect.provide(Hanging))
     }
   )
