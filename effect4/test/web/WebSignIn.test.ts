@@ -596,6 +596,10 @@ describe("WebSignIn.callback (Effect 4)", () => {
               })
           )
         )
+        // Not before the first check is sent (as the Effect 3 test): the callback verifies the PIN cookie with Web
+        // Crypto first, outside the scheduler, and under load the steps below could all pass before (the full suite
+        // timed out so on 2026-12-07, load average 15).
+        yield* untilFirstCheck
         // The clock moved in steps of 100 ms until the return ends, for at most 6 s: every time above is a multiple
         // of 100 ms, so no step passes over a check being sent (Effect 4's TestClock does not list its sleeps, as
         // the Effect 3 test's toNextSleep reads them). Steps of 10 ms took ten times the turns, past the test's 20 s
