@@ -58,6 +58,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as Access from "./core/access.js"
 import * as AuthUrl from "./core/authUrl.js"
@@ -680,25 +681,18 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
 const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> =>
   V.requiredSecret("PLEX_SESSION_KEY", Signed.keyMissing("PLEX_SESSION_KEY"))
 
-/** A session waiting to be written to the sessions' index (src/core/web/sessionIndex.ts). */
-interface IndexEntry {
-  readonly digest: string
-  readonly endsAt: number
-  readonly own: boolean
-}
-
 /**
- * Builds the service. Fails with `InvalidInput` for a bad option or a
- * session key shorter than 32 bytes (the key is never shown; read from
- * `PLEX_SESSION_KEY`, the error names the variable), and with a
- * `ConfigError` when the key is not configured. The service keeps the
- * `HttpClient`, `ClientIdentity` and `KeyValueStore` of where it is made.
- *
- * @since 0.1.0
- * @category constructors
+ * Starts the service's background work (the removal of ended sessions, the sessions' index) in a fiber of its own,
+ * unless the service's scope has closed: `true` when it was started.
  */
-export const make = (
-  options: Options
+type Background = (work: Effect.Effect<void>) => Effect.Effect<boolean>
+
+/** `make`'s background: daemon fibers, which outlive where the service was made (it has no scope). */
+const daemon: Background = (work) => Effect.as(Effect.forkDaemon(work), true)
+
+const makeWith = (
+  options: Options,
+  background: Background
 ): Effect.Effect<
   WebSignInService,
   InvalidInput | ConfigError.ConfigError,
@@ -931,8 +925,8 @@ export const make = (
           }
           if (ended.length === 0) return Effect.void
           removing = true
-          return Effect.asVoid(
-            Effect.forkDaemon(
+          return Effect.flatMap(
+            background(
               Effect.forEach(
                 ended,
                 (storageKey) =>
@@ -950,7 +944,11 @@ export const make = (
                   })
                 )
               )
-            )
+            ),
+            (started) =>
+              Effect.sync(() => {
+                if (!started) removing = false
+              })
           )
         })
       )
@@ -959,20 +957,23 @@ export const make = (
     // What finds the sessions an earlier run of the app (a restart, a deploy) or another process opened, once their
     // sessionMax has passed: `opened` knows only this service's. A sign-in queues its session for the index, and a
     // fiber of its own (one at a time, as removeEnded's) sweeps the buckets wholly past (reading at most about
-    // Index.maxSweepReads index keys; the sessions this service opened skipped: `opened` removes those, as before),
-    // then writes the queue to the pages of its buckets. Each store call is given up after
-    // Index.callTimeoutMillis; a failure or a timeout ends the work till the next sign-in (the queue kept, at most
-    // Index.maxPending), logged at Debug: the index never fails nor holds a sign-in. A damaged marker is replaced (the
+    // Index.maxSweepReads index keys; the sessions this service opened left to `opened`, as before, those it still
+    // lists indexed again), then writes the queue to the pages of its buckets (a marker that says their bucket is swept,
+    // the clock set back, rebased: Index.rebase). Each store call is given up after Index.callTimeoutMillis; a failure
+    // or a timeout ends the work till the next sign-in (the queue kept, at most Index.maxPending, a burst of drops past
+    // it warned of once), logged at Debug: the index never fails nor holds a sign-in. A damaged marker is replaced (the
     // sweep looking Index.damagedLookback buckets back), a damaged page skipped by writers and removed by the sweep,
     // entries that are no storage key's digest dropped: a damaged value never names a key to remove.
     let indexMarker: Index.Marker | undefined // as this service last saw or wrote it
     let indexCursor: { readonly bucket: number; readonly page: number } | undefined // the page it writes to
-    // `own`: a session this service opened (the others, found by a sweep still live, are indexed again).
-    const indexQueue: Array<IndexEntry> = []
+    // The sessions waiting to be written to the index (Index.makeQueue: at most Index.maxPending, a burst of drops
+    // warned of once).
+    const indexQueue = Index.makeQueue()
     // The digests of the sessions this service indexed, by bucket: its sweep leaves them to `opened`. Dropped once
     // their bucket is a sessionMax past (then a sweep at worst asks the store to remove them again).
     const ownIndexed = new Map<number, Set<string>>()
     let indexing = false
+    const warnDropped = Effect.logWarning(Index.queueFullWarning())
     // Each store call of the index's work is given up once it has run Index.callTimeoutMillis, by one timer for a
     // whole part of the work (its sweep, its writes: withinIndexDeadline), not a timer and fibers for every call (those
     // cost the soak about 8% more CPU). `indexCallStarted` is the running part's: when its store call in flight started.
@@ -1014,14 +1015,9 @@ export const make = (
         const merged = Index.mergeMarker(text, ours)
         return Effect.as(indexCall(store.set(Index.markerKey(prefix), Index.encodeMarker(merged))), merged)
       })
-    // The marker the store holds (`text`), a new one written when it holds none or a damaged one.
-    const markerOf = (text: string | undefined, now: number) => {
-      const loaded = Index.markerFrom(text, now, maxMillis)
-      return loaded.write ? putMarker(loaded.marker) : Effect.succeed(loaded.marker)
-    }
     // The queued sessions, each added to a page of its bucket (the page this service writes to, or the marker's last
     // of that bucket; a full or damaged page, the next).
-    const writeIndex = (batch: ReadonlyArray<IndexEntry>, now: number) =>
+    const writeIndex = (batch: ReadonlyArray<Index.Entry>, now: number) =>
       Effect.gen(function* () {
         // A marker not seen yet is read (not written: the write below does, as it moves the newest bucket on).
         let marker =
@@ -1035,6 +1031,14 @@ export const make = (
           ownIndexed.set(bucket, (ownIndexed.get(bucket) ?? new Set()).add(digest))
         }
         for (const [bucket, digests] of byBucket) {
+          // A bucket the marker says is swept (the clock set back): the marker rebased on now, replaced in the store.
+          const rebased = Index.rebase(marker, bucket, now)
+          if (rebased !== undefined) {
+            yield* indexCall(store.set(Index.markerKey(prefix), Index.encodeMarker(rebased)))
+            marker = indexMarker = rebased
+            indexCursor = undefined
+            yield* Effect.logWarning(Index.rebaseWarning)
+          }
           let page = indexCursor?.bucket === bucket ? indexCursor.page : Index.firstPage(marker, bucket)
           let rest: ReadonlyArray<string> = digests
           while (rest.length > 0 && page < Index.maxPages) {
@@ -1061,18 +1065,21 @@ export const make = (
     const sweepIndex = (now: number) =>
       Effect.suspend(() => {
         for (const bucket of ownIndexed.keys()) {
-          if (indexMarker !== undefined && bucket < Index.bucketOf(now, indexMarker.width) - Index.divisions)
+          if (indexMarker !== undefined && !Index.keepsOwn(bucket, now, indexMarker.width))
             ownIndexed.delete(bucket)
         }
         return Index.sweepDue(indexMarker, now) ? withinIndexDeadline(sweepStore(now)) : Effect.void
       })
     const sweepStore = (now: number) =>
       Effect.gen(function* () {
-        const text = yield* readIndex(Index.markerKey(prefix))
-        // No marker and none seen: nothing was indexed yet.
-        if (text === undefined && indexMarker === undefined) return
-        const marker =
-          text === undefined && indexMarker !== undefined ? indexMarker : yield* markerOf(text, now)
+        const found = Index.sweepMarker(
+          yield* readIndex(Index.markerKey(prefix)),
+          indexMarker,
+          now,
+          maxMillis
+        )
+        if (found._tag === "None") return
+        const marker = found.write ? yield* putMarker(found.marker) : found.marker
         let reads = 0
         let swept = marker.swept
         for (const bucket of Index.sweepBuckets(marker, now)) {
@@ -1085,22 +1092,27 @@ export const make = (
             pages.push(Index.decodePage(held) ?? [])
           }
           const own = ownIndexed.get(bucket)
+          let kept = false
           for (const digests of pages) {
             for (const digest of digests) {
-              if (own?.has(digest) === true) continue
-              // Removed only when it has ended by this service's rules (Index.sweepDecision), else indexed again.
               const key = Index.sessionKeyOf(prefix, digest)
-              const decision = Index.sweepDecision(
-                yield* indexCall(Effect.map(load(key), Option.getOrUndefined)),
-                now,
-                idleMillis,
-                maxMillis
-              )
+              // This service's own (indexed by it, or still listed by it) left to `opened` (Index.ownSweepDecision:
+              // indexed again while still listed, its page going); another's removed only when it has ended by this
+              // service's rules (Index.sweepDecisionOf: one no longer in the store skipped), else indexed again.
+              const mine = own?.has(digest) === true || opened.has(key)
+              const decision = mine
+                ? Index.ownSweepDecision(opened.get(key), now)
+                : Index.sweepDecisionOf(yield* readIndex(key), now, idleMillis, maxMillis)
               if (decision._tag === "Remove") yield* indexCall(remove(key))
-              else if (indexQueue.length < Index.maxPending)
-                indexQueue.push({ digest, endsAt: decision.endsAt, own: false })
+              else if (decision._tag === "Keep") {
+                kept = true
+                if (indexQueue.add({ digest, endsAt: decision.endsAt, own: mine })) yield* warnDropped
+              }
             }
           }
+          // The sessions kept written to their new pages before the pages naming them go: the work stopped between
+          // the two (a restart, the layer closed) leaves them on a page still.
+          if (kept) yield* writeQueue(now)
           for (let page = pages.length - 1; page >= 0; page--) {
             yield* indexCall(store.remove(Index.pageKey(prefix, bucket, page)))
           }
@@ -1110,35 +1122,31 @@ export const make = (
         // Written once, at the end (a sweep cut short reads its buckets again: their pages are gone, one read each).
         indexMarker = swept === marker.swept ? marker : yield* putMarker({ ...marker, swept })
       })
-    // The queue written to the index, `inFlight` the batch being written: one not written (a failure, or given up at
-    // Index.callTimeoutMillis, its store call perhaps still running) is queued again by indexWork for the next sign-in
-    // (an entry written twice is removed twice: nothing more).
-    const writeQueue = (now: number, inFlight: { batch: ReadonlyArray<IndexEntry> }) =>
+    // The queue written to the index, a batch at a time: one not written (a failure, or given up at
+    // Index.callTimeoutMillis, its store call perhaps still running) is queued again by indexWork for the next sign-in.
+    const writeQueue = (now: number) =>
       Effect.gen(function* () {
-        while (indexQueue.length > 0) {
-          inFlight.batch = indexQueue.splice(0, Index.pageSize)
-          yield* writeIndex(inFlight.batch, now)
-          inFlight.batch = []
+        for (let batch = indexQueue.take(); batch !== undefined; batch = indexQueue.take()) {
+          yield* writeIndex(batch, now)
+          indexQueue.written()
         }
       })
     const indexWork = (now: number): Effect.Effect<void> =>
       Effect.gen(function* () {
+        // The batch being written (by the sweep, of the sessions it keeps, or after it), queued again when it is not
+        // written.
+        const requeue = Effect.suspend(() => (indexQueue.failed() ? warnDropped : Effect.void))
         // The sweep first: the newest bucket it reads up to is then the last sign-in's, not this one's, a
         // sessionMax ahead: what it has to read does not grow with the time since the last sign-in. One that fails
         // does not keep the queue from the index.
         yield* sweepIndex(now).pipe(
+          Effect.onError(() => requeue),
           Effect.catchAll((error) =>
             Effect.logDebug(`WebSignIn: the sessions' index was not swept (${error.message})`)
           )
         )
-        if (indexQueue.length === 0) return
-        const inFlight: { batch: ReadonlyArray<IndexEntry> } = { batch: [] }
-        yield* Effect.onError(withinIndexDeadline(writeQueue(now, inFlight)), () =>
-          Effect.sync(() => {
-            indexQueue.unshift(...inFlight.batch)
-            indexQueue.splice(Index.maxPending)
-          })
-        )
+        if (indexQueue.size() === 0) return
+        yield* Effect.onError(withinIndexDeadline(writeQueue(now)), () => requeue)
       }).pipe(
         Effect.catchAll((error) =>
           Effect.logDebug(`WebSignIn: the sessions' index was not updated (${error.message})`)
@@ -1150,20 +1158,27 @@ export const make = (
       Effect.uninterruptible(
         Effect.suspend(() => {
           const digest = Index.digestOf(prefix, storageKey)
-          if (digest !== undefined && indexQueue.length < Index.maxPending)
-            indexQueue.push({ digest, endsAt, own: true })
-          if (indexing) return Effect.void
+          const warned =
+            digest !== undefined && indexQueue.add({ digest, endsAt, own: true }) ? warnDropped : Effect.void
+          if (indexing) return warned
           indexing = true
-          return Effect.asVoid(
-            Effect.forkDaemon(
-              indexWork(now).pipe(
-                Effect.interruptible,
-                Effect.ensuring(
-                  Effect.sync(() => {
-                    indexing = false
-                  })
+          return Effect.zipRight(
+            warned,
+            Effect.flatMap(
+              background(
+                indexWork(now).pipe(
+                  Effect.interruptible,
+                  Effect.ensuring(
+                    Effect.sync(() => {
+                      indexing = false
+                    })
+                  )
                 )
-              )
+              ),
+              (started) =>
+                Effect.sync(() => {
+                  if (!started) indexing = false
+                })
             )
           )
         })
@@ -1601,7 +1616,38 @@ export const make = (
   })
 
 /**
- * The service as a layer; see {@link make}.
+ * Builds the service. Fails with `InvalidInput` for a bad option or a
+ * session key shorter than 32 bytes (the key is never shown; read from
+ * `PLEX_SESSION_KEY`, the error names the variable), and with a
+ * `ConfigError` when the key is not configured. The service keeps the
+ * `HttpClient`, `ClientIdentity` and `KeyValueStore` of where it is made.
+ *
+ * Its background work (a sign-in's removal of the sessions whose
+ * `sessionMax` has passed, the sessions' index in the store) runs in daemon
+ * fibers: `make` has no scope, so that work is not stopped with the app's
+ * and may still call the store after it. An app that closes the service's
+ * scope (a shutdown, tests) should use {@link layer}, whose scope ends that
+ * work.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<
+  WebSignInService,
+  InvalidInput | ConfigError.ConfigError,
+  HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
+> => makeWith(options, daemon)
+
+/**
+ * The service as a layer; see {@link make}. Its background work (the
+ * removal of ended sessions, the sessions' index) runs in the layer's
+ * scope: closing the layer (the app's shutdown) interrupts it, and no store
+ * call of it runs after. A sign-in or sign-out answered after the layer has
+ * closed still reads and writes its session as before, but starts no
+ * background work: a session opened then is neither indexed nor removed at
+ * its `sessionMax` by this service (a later run's sweep does not find it).
  *
  * @example
  * ```ts
@@ -1632,7 +1678,25 @@ export const layer = (
   WebSignIn,
   InvalidInput | ConfigError.ConfigError,
   HttpClient.HttpClient | ClientIdentity | KeyValueStore.KeyValueStore
-> => Layer.effect(WebSignIn, make(options))
+> =>
+  Layer.scoped(
+    WebSignIn,
+    Effect.flatMap(Effect.scope, (scope) => {
+      let closed = false
+      // Closed first as the scope closes (its last finalizer added, the first run): the fibers the service forked
+      // into the scope are interrupted next, and nothing new is forked meanwhile.
+      const inScope: Background = (work) =>
+        Effect.suspend(() => (closed ? Effect.succeed(false) : Effect.as(Effect.forkIn(work, scope), true)))
+      return Effect.tap(makeWith(options, inScope), () =>
+        Scope.addFinalizer(
+          scope,
+          Effect.sync(() => {
+            closed = true
+          })
+        )
+      )
+    })
+  )
 
 // ---------------------------------------------------------------------------
 // Middleware

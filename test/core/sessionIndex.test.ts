@@ -98,5 +98,86 @@ describe("core/web/sessionIndex", () => {
     assert.deepStrictEqual(Index.sweepDecision(renewed, 1.5 * hour, 3 * hour, hour), { _tag: "Remove" })
     // None in the store, or a damaged one (no sign-in accepts it).
     assert.deepStrictEqual(Index.sweepDecision(undefined, 0, hour, hour), { _tag: "Remove" })
+    // By the value the store holds: none (removed already) skipped, no removal asked; a damaged one removed.
+    assert.deepStrictEqual(Index.sweepDecisionOf(undefined, 0, hour, hour), { _tag: "Skip" })
+    assert.deepStrictEqual(Index.sweepDecisionOf("{not json", 0, hour, hour), { _tag: "Remove" })
+  })
+
+  it("a session the sweeper opened is left to it, but indexed again while it still lists it", () => {
+    const hour = 3600_000
+    assert.deepStrictEqual(Index.ownSweepDecision(undefined, 4 * hour), { _tag: "Skip" })
+    // Ended, its removal not done yet: indexed again in the bucket of now, which a later sweep reads.
+    assert.deepStrictEqual(Index.ownSweepDecision(3 * hour, 4 * hour), { _tag: "Keep", endsAt: 4 * hour })
+    assert.deepStrictEqual(Index.ownSweepDecision(5 * hour, 4 * hour), { _tag: "Keep", endsAt: 5 * hour })
+  })
+
+  it("a full queue drops, and warns once a burst", () => {
+    assert.deepStrictEqual(Index.admit(Index.maxPending - 1, false), { _tag: "Queue" })
+    assert.deepStrictEqual(Index.admit(Index.maxPending, false), { _tag: "Drop", warn: true })
+    assert.deepStrictEqual(Index.admit(Index.maxPending, true), { _tag: "Drop", warn: false })
+  })
+
+  it("the queue: batches of a page, at most maxPending waiting, a failed batch first again, one warning a burst", () => {
+    const queue = Index.makeQueue()
+    const entry = (i: number): Index.Entry => ({ digest: `d${i}`.padEnd(43, "A"), endsAt: i, own: true })
+    for (let i = 0; i < Index.maxPending; i++) assert.isFalse(queue.add(entry(i)))
+    // Full: the first drop warned of, not the next.
+    assert.isTrue(queue.add(entry(-1)))
+    assert.isFalse(queue.add(entry(-2)))
+    assert.strictEqual(queue.size(), Index.maxPending)
+    const batch = queue.take()
+    assert.strictEqual(batch?.length, Index.pageSize)
+    assert.strictEqual(queue.size(), Index.maxPending - Index.pageSize)
+    // Not written: queued again, first; the queue was not written out, so the burst goes on (no second warning).
+    assert.isFalse(queue.add(entry(Index.maxPending)))
+    assert.isFalse(queue.failed())
+    assert.strictEqual(queue.size(), Index.maxPending)
+    assert.deepStrictEqual(queue.take()?.[0], entry(0))
+    queue.written()
+    // Written out whole: a drop after this is another burst's.
+    for (let b = queue.take(); b !== undefined; b = queue.take()) queue.written()
+    assert.strictEqual(queue.size(), 0)
+    for (let i = 0; i < Index.maxPending; i++) queue.add(entry(i))
+    assert.isTrue(queue.add(entry(-1)))
+  })
+
+  it("a sweep's marker: none without one stored or seen, the one seen when none is stored, a damaged one replaced", () => {
+    const max = 3 * 3600_000
+    const w = Index.width(max)
+    const seen: Index.Marker = { width: w, swept: 3, newest: 20, pages: 1 }
+    assert.deepStrictEqual(Index.sweepMarker(undefined, undefined, 10 * w, max), { _tag: "None" })
+    assert.deepStrictEqual(Index.sweepMarker(undefined, seen, 10 * w, max), {
+      _tag: "Marker",
+      marker: seen,
+      write: false
+    })
+    assert.deepStrictEqual(Index.sweepMarker(Index.encodeMarker(seen), undefined, 10 * w, max), {
+      _tag: "Marker",
+      marker: seen,
+      write: false
+    })
+    const damaged = Index.sweepMarker("{not json", seen, 10 * w, max)
+    assert.isTrue(
+      damaged._tag === "Marker" && damaged.write && damaged.marker.swept === 9 - Index.damagedLookback
+    )
+  })
+
+  it("a process keeps which sessions of a bucket it opened until the bucket is a sessionMax past", () => {
+    const w = 100
+    assert.isTrue(Index.keepsOwn(10, (10 + Index.divisions) * w, w))
+    assert.isFalse(Index.keepsOwn(10, (11 + Index.divisions) * w, w))
+  })
+
+  it("a marker that says a bucket about to be written is swept (the clock set back) is rebased on now", () => {
+    const w = Index.width(3 * 3600_000)
+    const marker: Index.Marker = { width: w, swept: 100, newest: 120, pages: 2 }
+    assert.isUndefined(Index.rebase(marker, 101, 90 * w))
+    const rebased = Index.rebase(marker, 60, 45 * w)
+    assert.deepStrictEqual(rebased, { width: w, swept: 44, newest: 44, pages: 0 })
+    // The buckets written from now on are read by sweeps again.
+    assert.deepStrictEqual(
+      Index.sweepBuckets({ ...(rebased ?? marker), newest: 60 }, 62 * w),
+      [45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60]
+    )
   })
 })

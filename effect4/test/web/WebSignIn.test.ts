@@ -25,6 +25,7 @@ import {
   References,
   Result,
   Schema,
+  Scope,
   Tracer
 } from "effect"
 import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
@@ -595,6 +596,10 @@ describe("WebSignIn.callback (Effect 4)", () => {
               })
           )
         )
+        // Not before the first check is sent (as the Effect 3 test): the callback verifies the PIN cookie with Web
+        // Crypto first, outside the scheduler, and under load the steps below could all pass before (the full suite
+        // timed out so on 2026-12-07, load average 15).
+        yield* untilFirstCheck
         // The clock moved in steps of 100 ms until the return ends, for at most 6 s: every time above is a multiple
         // of 100 ms, so no step passes over a check being sent (Effect 4's TestClock does not list its sleeps, as
         // the Effect 3 test's toNextSleep reads them). Steps of 10 ms took ten times the turns, past the test's 20 s
@@ -2768,6 +2773,211 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
         assert.strictEqual((yield* b.authenticate(carol)).user.username, "carol")
         assert.strictEqual(yield* sessions(store), 2)
       }).pipe(Effect.provide(over()))
+  )
+
+  it.effect(
+    "WebSignIn.layer's background work ends with its scope: once it has closed, no store call of it runs",
+    () => {
+      // The calls only the background work makes (no sign-in here presents a previous session): removals, and the
+      // index's calls. Once `hang` is set, they never answer (interruptibly).
+      let hang = false
+      let calls = 0
+      const counted =
+        <A, E>(call: Effect.Effect<A, E>) =>
+        (background: boolean): Effect.Effect<A, E> =>
+          Effect.suspend(() => {
+            if (!background) return call
+            calls++
+            return hang ? Effect.never : call
+          })
+      const Counting = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => counted(inner.get(key))(Index.isIndexKey(prefix, key)),
+          set: (key, value) => counted(inner.set(key, value))(Index.isIndexKey(prefix, key)),
+          remove: (key) => counted(inner.remove(key))(true)
+        })
+      )
+      return Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const built = yield* Layer.buildWithScope(WebSignIn.layer(options), scope)
+        const service = Context.get(built, WebSignIn.WebSignIn)
+        yield* as(service)(session("alice"))
+        yield* as(service)(session("bob"))
+        yield* settle
+        // Past alice's and bob's sessionMax: carol's sign-in starts their removal and the index's sweep, which hang.
+        yield* TestClock.adjust("192 minutes")
+        hang = true
+        yield* as(service)(session("carol"))
+        yield* settle
+        assert.isAbove(calls, 0)
+        yield* Scope.close(scope, Exit.void)
+        const atClose = calls
+        // Each hanging call would be given up after 30 seconds, and the next removal, or the index's writes, started.
+        for (let i = 0; i < 4; i++) {
+          yield* TestClock.adjust("31 seconds")
+          yield* settle
+        }
+        assert.strictEqual(calls, atClose)
+        // A sign-in after the close still answers (its session written), and starts no background work.
+        hang = false
+        const again = yield* as(service)(session("alice"))
+        assert.strictEqual((yield* service.authenticate(again)).user.username, "alice")
+        yield* TestClock.adjust("4 hours")
+        yield* as(service)(session("bob"))
+        yield* settle
+        assert.strictEqual(calls, atClose)
+      }).pipe(Effect.provide(Counting))
+    }
+  )
+
+  it.effect("a burst of sessions dropped from a full index queue is logged once, with no key in it", () =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      const first = yield* run
+      const alice = yield* as(first)(session("alice"))
+      yield* settle
+      // 1,152 live sessions (alice's record under other keys) in a bucket of the index a sweep is about to read:
+      // each kept and queued to be indexed again, past the queue's 1,024.
+      const record = (yield* store.get(yield* storageKeyOf(alice))) ?? ""
+      const marker = Index.decodeMarker((yield* store.get(Index.markerKey(prefix))) ?? "")
+      assert.isDefined(marker)
+      const bucket = (marker?.swept ?? 0) + 1
+      const digests = Array.from({ length: 18 * Index.pageSize }, (_, i) => `live${i}`.padEnd(43, "A"))
+      for (let page = 0; page < 18; page++) {
+        const held = digests.slice(page * Index.pageSize, (page + 1) * Index.pageSize)
+        yield* store.set(Index.pageKey(prefix, bucket, page), Index.encodePage(held))
+        for (const digest of held) yield* store.set(Index.sessionKeyOf(prefix, digest), record)
+      }
+      yield* TestClock.adjust(`${2 * Index.width(3 * 3600_000)} millis`)
+      const { lines } = yield* withCapturedLogs(
+        Effect.gen(function* () {
+          yield* as(first)(session("bob"))
+          yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
+          yield* settle
+        })
+      )
+      const warned = lines.filter((line) => line.includes(Index.queueFullWarning().slice(0, 40)))
+      assert.strictEqual(warned.length, 1)
+      assert.include(warned[0], "level=WARN")
+      for (const digest of digests.slice(Index.maxPending)) assert.notInclude(warned[0], digest)
+    }).pipe(Effect.provide(over()))
+  )
+
+  it.effect(
+    "a clock set back by more than sessionMax: the sessions indexed then are still removed once it has passed",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const first = yield* run
+        yield* as(first)(session("alice"))
+        yield* settle
+        // Ten hours on, bob's session is indexed; four hours later, a sweep has passed its bucket. Then the clock goes
+        // back to one hour.
+        yield* TestClock.adjust("10 hours")
+        yield* as(first)(session("bob"))
+        yield* settle
+        yield* TestClock.adjust("4 hours")
+        yield* as(first)(session("alice"))
+        yield* settle
+        yield* TestClock.setTime(3600_000)
+        const carol = yield* as(first)(session("carol"))
+        yield* settle
+        // Restarted; once carol's sessionMax has passed, a sign-in of the new run removes her session.
+        const second = yield* run
+        yield* TestClock.adjust("4 hours")
+        yield* as(second)(session("alice"))
+        const carolKey = yield* storageKeyOf(carol)
+        yield* until(Effect.map(store.has(carolKey), (has) => !has))
+      }).pipe(Effect.provide(over()))
+  )
+
+  it.effect(
+    "a restart right after a sweep: the sessions of the stopped run the sweep passed over are removed by the next",
+    () => {
+      // The first removal of `hangOnce` never answers (interruptibly): the run stops before its removal is done.
+      let hangOnce: string | undefined
+      const Hanging = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          remove: (key) =>
+            Effect.suspend(() => {
+              if (key !== hangOnce) return inner.remove(key)
+              hangOnce = undefined
+              return Effect.never
+            })
+        })
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const scope = yield* Scope.make()
+        const first = Context.get(
+          yield* Layer.buildWithScope(WebSignIn.layer(options), scope),
+          WebSignIn.WebSignIn
+        )
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        const aliceKey = yield* storageKeyOf(alice)
+        // Past alice's sessionMax: bob's sign-in sweeps her bucket and starts the removal of her session; the app
+        // stops (its layer closed) before that removal is done.
+        yield* TestClock.adjust("192 minutes")
+        hangOnce = aliceKey
+        yield* as(first)(session("bob"))
+        yield* settle
+        assert.isUndefined(hangOnce)
+        yield* Scope.close(scope, Exit.void)
+        // Once the bucket of the sweep's time has passed, a sign-in of the next run removes it.
+        const second = yield* run
+        yield* TestClock.adjust("15 minutes")
+        yield* as(second)(session("carol"))
+        yield* until(Effect.map(store.has(aliceKey), (has) => !has))
+      }).pipe(Effect.provide(Hanging))
+    }
+  )
+
+  it.effect(
+    "a restart right after a sweep that kept a live session: the next run still finds it, and removes it once it has ended",
+    () => {
+      // Once `hang` is set, the index's page writes never answer (interruptibly): the run stops while one waits.
+      let hang = false
+      const Hanging = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          set: (key, value) =>
+            hang && Index.isIndexKey(prefix, key) && key !== Index.markerKey(prefix)
+              ? Effect.never
+              : inner.set(key, value)
+        })
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        // A run whose sessionMax is 1 hour indexes alice's session in the bucket of 1 hour.
+        const first = yield* WebSignIn.make({ ...options, sessionIdle: "1 hour", sessionMax: "1 hour" })
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        // The next one (3 hours) renews it, and its sweep past that bucket keeps it; the run stops (its layer closed)
+        // while the session is being indexed again.
+        const scope = yield* Scope.make()
+        const second = Context.get(
+          yield* Layer.buildWithScope(WebSignIn.layer(options), scope),
+          WebSignIn.WebSignIn
+        )
+        yield* TestClock.adjust("50 minutes")
+        yield* second.authenticate(alice)
+        yield* TestClock.adjust("15 minutes")
+        hang = true
+        yield* as(second)(session("bob"))
+        yield* settle
+        yield* Scope.close(scope, Exit.void)
+        hang = false
+        // Once its 3 hours have passed, a sign-in of the run after removes it.
+        const third = yield* run
+        yield* TestClock.adjust("130 minutes")
+        yield* as(third)(session("carol"))
+        const aliceKey = yield* storageKeyOf(alice)
+        yield* until(Effect.map(store.has(aliceKey), (has) => !has))
+      }).pipe(Effect.provide(Hanging))
+    }
   )
 
   it.effect("after a long downtime, a sweep reads a bounded number of the index's keys", () => {

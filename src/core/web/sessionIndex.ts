@@ -34,7 +34,7 @@
  *
  * @internal
  */
-import { renewal, type SessionRecord } from "./signIn.js"
+import { decodeSession, renewal, type SessionRecord } from "./signIn.js"
 
 /** How many buckets one `sessionMax` spans: the index's granularity (a session leaves at most `sessionMax / 16` late). */
 export const divisions = 16
@@ -66,6 +66,84 @@ export const damagedLookback = 2 * divisions
 
 /** The most sessions a service keeps waiting to be written to the index (a store that hangs); past it, not indexed. */
 export const maxPending = 1024
+
+/**
+ * What the queue of sessions waiting to be written to the index does with one more when `waiting` are queued:
+ * `Queue` it, or past {@link maxPending} `Drop` it (not indexed: only the process that opened it removes it, while it
+ * runs), `warn` at the first drop of a burst (`dropping`: a drop was warned of since the queue was last written out
+ * whole) with {@link queueFullWarning}: one warning per burst, not one per session.
+ */
+export const admit = (
+  waiting: number,
+  dropping: boolean
+): { readonly _tag: "Queue" } | { readonly _tag: "Drop"; readonly warn: boolean } =>
+  waiting < maxPending ? { _tag: "Queue" } : { _tag: "Drop", warn: !dropping }
+
+/**
+ * A session waiting to be written to the index: its storage key's digest, when its `sessionMax` ends (its bucket's
+ * time), and whether the process opened it (`own`; the others, found by a sweep still live, are indexed again).
+ */
+export interface Entry {
+  readonly digest: string
+  readonly endsAt: number
+  readonly own: boolean
+}
+
+/**
+ * A process's sessions waiting to be written to the index, in the order they came: at most {@link maxPending}
+ * ({@link admit}), a burst of drops warned of once (`add` and `failed` answer whether to warn), till the queue has been
+ * written out whole. A writer `take`s a batch (at most {@link pageSize}), then says it was `written`, or that it
+ * `failed` (a store failure, a timeout, the work stopped): the batch is queued again, first, as far as there is room
+ * (an entry written twice is removed twice: nothing more).
+ */
+export interface Queue {
+  readonly size: () => number
+  readonly add: (entry: Entry) => boolean
+  readonly take: () => ReadonlyArray<Entry> | undefined
+  readonly written: () => void
+  readonly failed: () => boolean
+}
+
+/** An empty {@link Queue}. */
+export const makeQueue = (): Queue => {
+  let waiting: Array<Entry> = []
+  let inFlight: ReadonlyArray<Entry> = []
+  let dropping = false
+  const add = (entry: Entry): boolean => {
+    const admitted = admit(waiting.length, dropping)
+    if (admitted._tag === "Queue") {
+      waiting.push(entry)
+      return false
+    }
+    if (admitted.warn) dropping = true
+    return admitted.warn
+  }
+  return {
+    size: () => waiting.length,
+    add,
+    take: () => {
+      if (waiting.length === 0) return undefined
+      inFlight = waiting.splice(0, pageSize)
+      return inFlight
+    },
+    written: () => {
+      inFlight = []
+      if (waiting.length === 0) dropping = false
+    },
+    failed: () => {
+      const all = [...inFlight, ...waiting]
+      inFlight = []
+      waiting = []
+      let warn = false
+      for (const entry of all) warn = add(entry) || warn
+      return warn
+    }
+  }
+}
+
+/** The warning of a burst of drops ({@link admit}): no key, session or user in it. */
+export const queueFullWarning = (): string =>
+  `WebSignIn: ${maxPending} sessions are waiting to be written to the sessions' index (the store failing or not answering): sessions past them are not indexed, removed at sessionMax by this process only while it runs (a restart leaves them in the store); said once until the queue is written`
 
 /** How long one index call (a read, a write, a removal) may take before the index work is given up till the next sign-in. */
 export const callTimeoutMillis = 30_000
@@ -144,6 +222,33 @@ export const markerFrom = (
 }
 
 /**
+ * The marker a sweep works with, from what the store holds (`text`, `undefined` when there is none) and the one this
+ * process last saw or wrote (`seen`): `None` when there is neither (nothing was indexed yet: no sweep); the one seen
+ * when the store holds none (not written back: a write that moves it on does); else {@link markerFrom}'s.
+ */
+export const sweepMarker = (
+  text: string | undefined,
+  seen: Marker | undefined,
+  now: number,
+  maxMillis: number
+):
+  | { readonly _tag: "None" }
+  | { readonly _tag: "Marker"; readonly marker: Marker; readonly write: boolean } =>
+  text === undefined && seen === undefined
+    ? { _tag: "None" }
+    : text === undefined && seen !== undefined
+      ? { _tag: "Marker", marker: seen, write: false }
+      : { _tag: "Marker", ...markerFrom(text, now, maxMillis) }
+
+/**
+ * Whether a process still keeps, at `now`, which of the sessions indexed in `bucket` it opened (their sweep leaves them
+ * to the process): until the bucket is a `sessionMax` ({@link divisions} buckets) past; then a sweep takes those the
+ * process no longer lists as another's (decided by their record: one removed already is skipped).
+ */
+export const keepsOwn = (bucket: number, now: number, w: number): boolean =>
+  bucket >= bucketOf(now, w) - divisions
+
+/**
  * `ours` written over what the store holds now (`text`): the width kept from a valid stored marker, the newer of
  * the swept buckets, the newer of the newest buckets (with its pages, the more when both are the same bucket).
  * Merging narrows what a concurrent writer's update loses (no compare-and-swap): a value only moves forward.
@@ -219,6 +324,25 @@ export const appendToPage = (
 export const firstPage = (marker: Marker, bucket: number): number =>
   marker.newest === bucket ? Math.max(0, marker.pages - 1) : 0
 
+/**
+ * The marker a writer goes on with before it writes to `bucket` (a session's, whose `sessionMax` ends after now), when
+ * `marker` says that bucket is swept already, so that no sweep would ever read it: the clock was set back by more than
+ * about a `sessionMax` since the marker moved on (or the process that moved it had a clock that far ahead). Rebased on
+ * now: the buckets before now's swept, none written after them, so sweeps reach the buckets written from now on. It
+ * replaces the stored marker ({@link mergeMarker} would keep the later buckets). The pages of the buckets the old
+ * marker had not swept stay, read by a sweep once the clock, and the newest bucket written, pass them again.
+ * `undefined`: the bucket is ahead of the swept ones, the marker kept.
+ */
+export const rebase = (marker: Marker, bucket: number, now: number): Marker | undefined => {
+  if (bucket > marker.swept) return undefined
+  const before = bucketOf(now, marker.width) - 1
+  return { width: marker.width, swept: before, newest: before, pages: 0 }
+}
+
+/** The warning of a marker rebased ({@link rebase}): the clock went back. */
+export const rebaseWarning =
+  "WebSignIn: the sessions' index was moved on by a clock later than this one (the clock set back by more than sessionMax?): it goes on from now; the sessions indexed before whose sessionMax ends later than now are swept once the clock passes it"
+
 /** The marker after a write to `page` of `bucket`, or `undefined` when it already says as much. */
 export const markerAfterWrite = (marker: Marker, bucket: number, page: number): Marker | undefined =>
   bucket > marker.newest
@@ -258,6 +382,21 @@ export const sweepDue = (marker: Marker | undefined, now: number): boolean =>
   marker === undefined || sweepBuckets(marker, now).length > 0
 
 /**
+ * What a sweep does with a session its index names that this process opened and indexed, by when this process has it
+ * end (`endsAt`: its creation plus `sessionMax`, which no renewal passes; `undefined` when the process has removed it,
+ * or seen it removed): `Skip` it (the store not asked), or, still listed (its removal by the process runs beside the
+ * sweep, or failed, or was stopped), `Keep` it, indexed again at the earliest in the bucket of now (`endsAt`, the later
+ * of the two): the sweep removes the page it was on, and a process stopped before its removal (a restart) would leave
+ * it in the store with no page naming it. The process's own removal stays the one that removes it (no second removal);
+ * the sweep of that later bucket skips it once removed, or, the process gone, removes it by its record.
+ */
+export const ownSweepDecision = (
+  endsAt: number | undefined,
+  now: number
+): { readonly _tag: "Skip" } | { readonly _tag: "Keep"; readonly endsAt: number } =>
+  endsAt === undefined ? { _tag: "Skip" } : { _tag: "Keep", endsAt: Math.max(endsAt, now) }
+
+/**
  * What a sweep does with a session its index names, by the session's record as the store holds it now (`undefined`:
  * none, or a damaged one, which no sign-in accepts): `Remove` it when this process would take it as ended were it
  * presented ({@link renewal}: its idle expiry or its `sessionMax`, this process's, passed), else `Keep` it, to be
@@ -274,3 +413,19 @@ export const sweepDecision = (
   record === undefined || renewal(now, record, idleMillis, maxMillis)._tag === "Expired"
     ? { _tag: "Remove" }
     : { _tag: "Keep", endsAt: endOf(record, maxMillis) }
+
+/**
+ * {@link sweepDecision} by the session's value as the store holds it now (`stored`; `undefined`: none): `Skip` a
+ * session the store no longer holds (removed already, by a sign-out, its process or another: nothing to remove), else
+ * as {@link sweepDecision} decides by its record (a damaged one removed).
+ */
+export const sweepDecisionOf = (
+  stored: string | undefined,
+  now: number,
+  idleMillis: number,
+  maxMillis: number
+):
+  | { readonly _tag: "Skip" }
+  | { readonly _tag: "Remove" }
+  | { readonly _tag: "Keep"; readonly endsAt: number } =>
+  stored === undefined ? { _tag: "Skip" } : sweepDecision(decodeSession(stored), now, idleMillis, maxMillis)
