@@ -1,20 +1,16 @@
-import { createServer } from "node:net"
 import { FetchHttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexTv, Resources } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
+import { refusingPort } from "../node/refusingPort.js"
 
-/** A loopback port nothing listens on: bound, then closed again. */
-const closedPort = Effect.async<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
+/**
+ * A loopback port nothing listens on for the whole test, and that no other process is handed meanwhile
+ * (test/node/refusingPort.ts: one bound, then closed again, could be taken by a parallel test's server).
+ */
+const closedPort = Effect.promise(refusingPort)
 
 /**
  * fetch that asks for each connection to be closed after its answer, so the

@@ -145,4 +145,27 @@ describe("core fake: approving a PIN", () => {
     )
     assert.isUndefined(fake.pins().find((p) => p.id === pin.id)?.authToken)
   })
+
+  // The fake drew each code at random with no regard to the others: two short PINs of one fake shared a code about
+  // once in a million pairs (32^4 codes), and approving the newer one by its code approved the older one.
+  it("a PIN's code is no other PIN's: a code drawn again is drawn anew, and each PIN is found by its own", async () => {
+    // The random source draws the first PIN's code ("AAAA") twice, then other characters.
+    let calls = 0
+    const fake = makeFakePlex({ randomInt: (bound) => (calls++ < 8 ? 0 : calls % bound) })
+    const create = async () => {
+      const created = await fake.handler(
+        new Request(`${fake.plexTvUrl}/api/v2/pins?strong=false`, { method: "POST", headers: plexHeaders() })
+      )
+      assert.strictEqual(created.status, 201)
+      return (await created.json()) as { id: number; code: string }
+    }
+    const first = await create()
+    const second = await create()
+    assert.strictEqual(first.code, "AAAA")
+    assert.match(second.code, /^[A-Z2-9]{4}$/)
+    assert.notStrictEqual(second.code, first.code)
+    await fake.approvePin(second.code)
+    assert.isDefined(fake.pins().find((p) => p.id === second.id)?.authToken)
+    assert.isUndefined(fake.pins().find((p) => p.id === first.id)?.authToken)
+  })
 })

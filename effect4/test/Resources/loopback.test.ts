@@ -1,4 +1,3 @@
-import { createServer } from "node:net"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import type * as Duration from "effect/Duration"
@@ -11,16 +10,13 @@ import * as PlexTv from "effect4-plex-auth/PlexTv"
 import * as Resources from "effect4-plex-auth/Resources"
 import { FakePlexServer } from "../../src/node/index.js"
 import { Fault } from "effect4-plex-auth/testing"
+import { refusingPort } from "../../../test/node/refusingPort.js"
 
-/** A loopback port nothing listens on: bound, then closed again. */
-const closedPort = Effect.callback<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
+/**
+ * A loopback port nothing listens on for the whole test, and that no other process is handed meanwhile
+ * (test/node/refusingPort.ts: one bound, then closed again, could be taken by a parallel test's server).
+ */
+const closedPort = Effect.promise(refusingPort)
 
 /**
  * fetch that asks for each connection to be closed after its answer, so the

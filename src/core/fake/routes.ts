@@ -196,9 +196,15 @@ const createPin = plexTv("createPin", "POST", "/api/v2/pins", async (ctx, client
   const body = Jwts.jsonBody(ctx.headers.get("content-type"), ctx.body)
   const jwk = body !== undefined && "jwk" in body ? await Jwts.readJwk(body["jwk"]) : undefined
   if (body !== undefined && "jwk" in body && jwk === undefined) return unprocessable(ctx, "Invalid JWK")
-  const code = strong
-    ? ctx.store.randomString(25, "abcdefghijklmnopqrstuvwxyz0123456789")
-    : ctx.store.randomString(4, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+  const draw = () =>
+    strong
+      ? ctx.store.randomString(25, "abcdefghijklmnopqrstuvwxyz0123456789")
+      : ctx.store.randomString(4, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+  // A code no other PIN of the fake has (plex.tv/link, the approval page and approvePin find a PIN by its code):
+  // drawn again on a clash. A short code is one of 32^4, so a fake with a few PINs drew one twice about once in
+  // a few hundred thousand runs, and the code then named the older PIN.
+  let code = draw()
+  while (Approve.pinByCode(ctx.store, code) !== undefined) code = draw()
   const lifetime = strong ? ctx.store.seed.strongPinLifetimeMillis : ctx.store.seed.shortPinLifetimeMillis
   const pin: PinEntry = {
     id: ctx.store.newPinId(),
