@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url"
 import { assert } from "@effect/vitest"
 import { Effect } from "effect"
 import { entry } from "../../scripts/cli-bundle.js"
+// The variables the CLI reads (the batch runners' list, one for every runner): a run sees only those a test sets.
+import { scrubbed } from "./batchCases.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
@@ -72,18 +74,6 @@ export interface RunOptions {
   /** Default: the bundle when one is set, else tsx. */
   readonly runner?: Runner | undefined
 }
-
-// Variables the CLI reads: a run sees only those a test sets.
-const scrubbed = [
-  "PLEX_PASSWORD",
-  "PLEX_2FA_CODE",
-  "PLEX_SERVER_URL",
-  "PLEX_AUTH_FAKE",
-  "PLEX_TOKEN",
-  "PLEX_TV_URL",
-  "PLEX_AUTH_APP_URL",
-  "NO_COLOR"
-]
 
 /** Runs `plex-auth ...args`; interrupting the Effect kills the process. */
 export const plexAuth = (args: ReadonlyArray<string>, options: RunOptions = {}): Effect.Effect<Run> =>
