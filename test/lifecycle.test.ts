@@ -835,9 +835,13 @@ describe("Credentials.layerStored", () => {
       Effect.gen(function* () {
         const inner = yield* KeyValueStore.KeyValueStore
         const removing = yield* Deferred.make<void>()
+        const stopped = yield* Deferred.make<void>()
         const layerScope = yield* Scope.make()
         const credentials = yield* storedOver(inner.set, () =>
-          Effect.zipRight(Deferred.succeed(removing, undefined), Effect.never)
+          Effect.zipRight(
+            Deferred.succeed(removing, undefined),
+            Effect.onInterrupt(Effect.never, () => Deferred.succeed(stopped, undefined))
+          )
         ).pipe(Scope.extend(layerScope))
         yield* Scope.close(layerScope, Exit.void)
         const signingOut = yield* Effect.fork(
@@ -846,13 +850,15 @@ describe("Credentials.layerStored", () => {
             Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 }))))
           )
         )
-        // Run in the caller's fiber (told uninterruptibly, once plex.tv accepted), the store work still stops when
-        // the caller goes away: a store that hangs does not hold it.
+        // Run in the sign-out's own fiber (told once plex.tv accepted, waited for interruptibly), the store work
+        // still stops when the caller goes away: a store that hangs does not hold it, nor is it left running.
         yield* Deferred.await(removing)
         const interrupting = yield* Effect.fork(Fiber.interrupt(signingOut))
         for (let turn = 0; turn < 20 && Option.isNone(yield* Fiber.poll(interrupting)); turn++)
           yield* Effect.yieldNow()
         assert.isTrue(Option.isSome(yield* Fiber.poll(interrupting)), "the caller went away")
+        for (let turn = 0; turn < 20 && !(yield* Deferred.isDone(stopped)); turn++) yield* Effect.yieldNow()
+        assert.isTrue(yield* Deferred.isDone(stopped), "the store work stopped")
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
   it.scoped(

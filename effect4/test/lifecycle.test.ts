@@ -822,9 +822,13 @@ describe("Credentials.layerStored", () => {
       Effect.gen(function* () {
         const inner = yield* KeyValueStore.KeyValueStore
         const removing = yield* Deferred.make<void>()
+        const stopped = yield* Deferred.make<void>()
         const layerScope = yield* Scope.make()
         const credentials = yield* storedOver(inner.set, () =>
-          Effect.andThen(Deferred.succeed(removing, undefined), Effect.never)
+          Effect.andThen(
+            Deferred.succeed(removing, undefined),
+            Effect.onInterrupt(Effect.never, () => Deferred.succeed(stopped, undefined))
+          )
         ).pipe(Scope.provide(layerScope))
         yield* Scope.close(layerScope, Exit.void)
         const signingOut = yield* Effect.forkChild(
@@ -833,13 +837,15 @@ describe("Credentials.layerStored", () => {
             Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 }))))
           )
         )
-        // Run in the caller's fiber (told uninterruptibly, once plex.tv accepted), the store work still stops when
-        // the caller goes away: a store that hangs does not hold it.
+        // Run in the sign-out's own fiber (told once plex.tv accepted, waited for interruptibly), the store work
+        // still stops when the caller goes away: a store that hangs does not hold it, nor is it left running.
         yield* Deferred.await(removing)
         const interrupting = yield* Effect.forkChild(Fiber.interrupt(signingOut))
         for (let turn = 0; turn < 20 && interrupting.pollUnsafe() === undefined; turn++)
           yield* Effect.yieldNow
         assert.isDefined(interrupting.pollUnsafe(), "the caller went away")
+        for (let turn = 0; turn < 20 && !(yield* Deferred.isDone(stopped)); turn++) yield* Effect.yieldNow
+        assert.isTrue(yield* Deferred.isDone(stopped), "the store work stopped")
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
   it.effect(
