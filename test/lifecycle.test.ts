@@ -6,6 +6,7 @@
 import { type HttpClient, Error as PlatformError, KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import {
+  Cause,
   Context,
   Deferred,
   Effect,
@@ -141,6 +142,23 @@ describe("ping and sign-out", () => {
         yield* Deferred.succeed(release, undefined)
         for (let turn = 0; turn < 20 && !(yield* Ref.get(finished)); turn++) yield* Effect.yieldNow()
         assert.isTrue(yield* Ref.get(finished), "signedOut ran to its end")
+      }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect(
+    "signOut whose signedOut dies: the call dies with that defect, not a success (plex.tv revoked the token)",
+    () =>
+      Effect.gen(function* () {
+        const credentials: Credentials.CredentialsService = {
+          token: Effect.succeed(Redacted.make(TOKEN)),
+          signedOut: () => Effect.dieMessage("the caller's store broke")
+        }
+        const exit = yield* Effect.exit(
+          PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        )
+        // Told in a fiber of its own and waited for, as `Effect.onExit` would: its defect is the caller's.
+        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), "died")
+        yield* expectRequests(1)
       }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
   )
 

@@ -4,6 +4,7 @@
  * generated once and kept.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -140,6 +141,23 @@ describe("ping and sign-out", () => {
         yield* Deferred.succeed(release, undefined)
         for (let turn = 0; turn < 20 && !(yield* Ref.get(finished)); turn++) yield* Effect.yieldNow
         assert.isTrue(yield* Ref.get(finished), "signedOut ran to its end")
+      }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect(
+    "signOut whose signedOut dies: the call dies with that defect, not a success (plex.tv revoked the token)",
+    () =>
+      Effect.gen(function* () {
+        const credentials: Credentials.CredentialsService = {
+          token: Effect.succeed(Redacted.make(TOKEN)),
+          signedOut: () => Effect.die("the caller's store broke")
+        }
+        const exit = yield* Effect.exit(
+          PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        )
+        // Told in a fiber of its own and waited for, as `Effect.onExit` would: its defect is the caller's.
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause), "died")
+        yield* expectRequests(1)
       }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
   )
 
