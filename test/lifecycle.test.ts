@@ -787,8 +787,8 @@ describe("Credentials.layerStored", () => {
       const credentials = yield* storedOver(inner.set, () =>
         Effect.zipRight(Deferred.succeed(removing, undefined), Effect.never)
       ).pipe(Scope.extend(layerScope))
-      // Told once plex.tv accepted (uninterruptibly), the store work still runs interruptible: the app shutting
-      // down is not held up by it.
+      // Told once plex.tv accepted (in a fiber started uninterruptible), the store work still runs interruptible:
+      // the app shutting down is not held up by it.
       const signingOut = yield* Effect.fork(
         PlexAuth.signOut().pipe(
           Effect.provideService(Credentials.Credentials, credentials),

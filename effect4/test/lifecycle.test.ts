@@ -775,8 +775,8 @@ describe("Credentials.layerStored", () => {
       const credentials = yield* storedOver(inner.set, () =>
         Effect.andThen(Deferred.succeed(removing, undefined), Effect.never)
       ).pipe(Scope.provide(layerScope))
-      // Told once plex.tv accepted (uninterruptibly), the store work still runs interruptible: the app shutting
-      // down is not held up by it.
+      // Told once plex.tv accepted (in a fiber started uninterruptible), the store work still runs interruptible:
+      // the app shutting down is not held up by it.
       const signingOut = yield* Effect.forkChild(
         PlexAuth.signOut().pipe(
           Effect.provideService(Credentials.Credentials, credentials),
