@@ -50,9 +50,10 @@ export interface CredentialsService {
    * request): a layer that can re-authenticate must not sign in again when
    * that token is later refused. Absent when there is nothing to remember.
    * `PlexAuth.signOut` runs it once plex.tv accepted the revoke, in a fiber of
-   * its own started uninterruptible (to its end, but for the regions it makes
-   * interruptible), and waits for it interruptibly: a caller's timeout ends
-   * the wait, not the telling.
+   * its own started uninterruptible, and waits for it interruptibly: a caller
+   * that goes away (its timeout) ends the wait and interrupts that fiber, which
+   * stops only the regions `signedOut` makes interruptible; the rest runs to
+   * its end.
    */
   readonly signedOut?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }

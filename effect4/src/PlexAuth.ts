@@ -512,10 +512,11 @@ export const ping = (): Effect.Effect<
  * the caller is interrupted while the answer is read or just after; the
  * caller waits for it interruptibly (its own timeout ends the wait, not the
  * telling). A caller who gives up before the answer stops the request, and
- * they are not told. Stored
- * credentials whose layer is closed (before or while they are told) cannot
- * forget what their store holds: the call still succeeds, the token revoked
- * (docs/tokens.md).
+ * they are not told. Stored credentials whose layer closed before they are
+ * told still forget the token (their store work, run in that fiber, stops if
+ * the caller goes away); whose layer closes while they are told, the store
+ * is left as the closing left it. The call succeeds either way, the token
+ * revoked (docs/tokens.md).
  *
  * @since 0.1.0
  * @category operations

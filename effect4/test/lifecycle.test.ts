@@ -4,6 +4,7 @@
  * generated once and kept.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -140,6 +141,23 @@ describe("ping and sign-out", () => {
         yield* Deferred.succeed(release, undefined)
         for (let turn = 0; turn < 20 && !(yield* Ref.get(finished)); turn++) yield* Effect.yieldNow
         assert.isTrue(yield* Ref.get(finished), "signedOut ran to its end")
+      }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect(
+    "signOut whose signedOut dies: the call dies with that defect, not a success (plex.tv revoked the token)",
+    () =>
+      Effect.gen(function* () {
+        const credentials: Credentials.CredentialsService = {
+          token: Effect.succeed(Redacted.make(TOKEN)),
+          signedOut: () => Effect.die("the caller's store broke")
+        }
+        const exit = yield* Effect.exit(
+          PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        )
+        // Told in a fiber of its own and waited for, as `Effect.onExit` would: its defect is the caller's.
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause), "died")
+        yield* expectRequests(1)
       }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
   )
 
@@ -757,8 +775,8 @@ describe("Credentials.layerStored", () => {
       const credentials = yield* storedOver(inner.set, () =>
         Effect.andThen(Deferred.succeed(removing, undefined), Effect.never)
       ).pipe(Scope.provide(layerScope))
-      // Told once plex.tv accepted (uninterruptibly), the store work still runs interruptible: the app shutting
-      // down is not held up by it.
+      // Told once plex.tv accepted (in a fiber started uninterruptible), the store work still runs interruptible:
+      // the app shutting down is not held up by it.
       const signingOut = yield* Effect.forkChild(
         PlexAuth.signOut().pipe(
           Effect.provideService(Credentials.Credentials, credentials),
@@ -822,9 +840,13 @@ describe("Credentials.layerStored", () => {
       Effect.gen(function* () {
         const inner = yield* KeyValueStore.KeyValueStore
         const removing = yield* Deferred.make<void>()
+        const stopped = yield* Deferred.make<void>()
         const layerScope = yield* Scope.make()
         const credentials = yield* storedOver(inner.set, () =>
-          Effect.andThen(Deferred.succeed(removing, undefined), Effect.never)
+          Effect.andThen(
+            Deferred.succeed(removing, undefined),
+            Effect.onInterrupt(Effect.never, () => Deferred.succeed(stopped, undefined))
+          )
         ).pipe(Scope.provide(layerScope))
         yield* Scope.close(layerScope, Exit.void)
         const signingOut = yield* Effect.forkChild(
@@ -833,13 +855,15 @@ describe("Credentials.layerStored", () => {
             Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 }))))
           )
         )
-        // Run in the caller's fiber (told uninterruptibly, once plex.tv accepted), the store work still stops when
-        // the caller goes away: a store that hangs does not hold it.
+        // Run in the sign-out's own fiber (told once plex.tv accepted, waited for interruptibly), the store work
+        // still stops when the caller goes away: a store that hangs does not hold it, nor is it left running.
         yield* Deferred.await(removing)
         const interrupting = yield* Effect.forkChild(Fiber.interrupt(signingOut))
         for (let turn = 0; turn < 20 && interrupting.pollUnsafe() === undefined; turn++)
           yield* Effect.yieldNow
         assert.isDefined(interrupting.pollUnsafe(), "the caller went away")
+        for (let turn = 0; turn < 20 && !(yield* Deferred.isDone(stopped)); turn++) yield* Effect.yieldNow
+        assert.isTrue(yield* Deferred.isDone(stopped), "the store work stopped")
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
   it.effect(

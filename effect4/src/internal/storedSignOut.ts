@@ -109,15 +109,15 @@ export const make = (options: {
       isThisKey?: (text: string) => Effect.Effect<boolean>
     ): CredentialsService => ({
       ...service,
-      // The token a refresh obtained while the sign-out was on its way is dropped (`refresh.ts`): forgotten too.
-      // Told once plex.tv revoked the token (`PlexAuth.signOut` tells it in a fiber started uninterruptible), the sign-out runs to its
-      // end in a fiber of the layer's scope, as a refresh does: a caller interrupted (a timeout, a closed request)
-      // only stops waiting (the wait is interruptible, whatever region it is told from), and the layer is still
-      // signed out and its store forgets the token (and the key beside it, which the next run would otherwise
-      // exchange for a new token, signed in again without the user). Closing the layer interrupts it (interruptible
-      // too, not the teller's region). Told after the layer closed (a fiber forked into a closed scope is interrupted
-      // at once, and its caller with it, the revoked token left in the store), it runs in the teller's fiber, its
-      // store work interruptible: the caller stops it by going away (`PlexAuth.signOut` then interrupts that fiber).
+      // The token a refresh obtained while the sign-out was on its way is dropped (`refresh.ts`): forgotten too. Told once
+      // plex.tv revoked the token (`PlexAuth.signOut` tells it in a fiber started uninterruptible), the sign-out runs to
+      // its end in a fiber of the layer's scope, as a refresh does: a caller interrupted (a timeout, a closed request)
+      // only stops waiting (the wait is interruptible, whatever region it is told from), and the layer is still signed out
+      // and its store forgets the token (and the key beside it, which the next run would otherwise exchange for a new
+      // token, signed in again without the user). Closing the layer interrupts it (interruptible too, not the teller's
+      // region). Told after the layer closed (a fiber forked into a closed scope is interrupted at once, and its caller
+      // with it, the revoked token left in the store), it runs in the teller's fiber, its store work interruptible: the
+      // caller stops it by going away (`PlexAuth.signOut` then interrupts that fiber).
       signedOut: (token) => {
         const signOut = (storing: (work: Effect.Effect<void>) => Effect.Effect<void>) =>
           Effect.flatMap(service.token, (before) =>
