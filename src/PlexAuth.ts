@@ -558,7 +558,8 @@ export const signOut = (): Effect.Effect<
       const told = credentials.signedOut
       // Revoked: credentials that can sign in again must not do so when this token is refused later. Told once
       // plex.tv accepted, even when the caller is interrupted while the answer is read or just after; waited for
-      // interruptibly (the caller's timeout ends the wait, not the telling): `tellSignedOut.ts`.
+      // interruptibly (a caller that goes away ends the wait and stops only what `signedOut` makes interruptible):
+      // `tellSignedOut.ts`.
       return told === undefined
         ? revoke
         : SignedOut.onExit(revoke, () => (accepted ? told(token) : Effect.void))
