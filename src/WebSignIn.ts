@@ -1106,7 +1106,10 @@ const makeWith = (
               if (decision._tag === "Remove") yield* indexCall(remove(key))
               else if (decision._tag === "Keep") {
                 kept = true
-                if (indexQueue.add({ digest, endsAt: decision.endsAt, own: mine })) yield* warnDropped
+                // A full queue written out first: a kept session it dropped would be on no page once its page goes
+                // (below), never swept again.
+                while (indexQueue.full()) yield* writeQueue(now)
+                indexQueue.add({ digest, endsAt: decision.endsAt, own: mine })
               }
             }
           }

@@ -120,14 +120,19 @@ describe("core/web/sessionIndex", () => {
   it("the queue: batches of a page, at most maxPending waiting, a failed batch first again, one warning a burst", () => {
     const queue = Index.makeQueue()
     const entry = (i: number): Index.Entry => ({ digest: `d${i}`.padEnd(43, "A"), endsAt: i, own: true })
-    for (let i = 0; i < Index.maxPending; i++) assert.isFalse(queue.add(entry(i)))
-    // Full: the first drop warned of, not the next.
+    for (let i = 0; i < Index.maxPending; i++) {
+      assert.isFalse(queue.full())
+      assert.isFalse(queue.add(entry(i)))
+    }
+    // Full (what a sweep writes out before it queues a session it keeps): the first drop warned of, not the next.
+    assert.isTrue(queue.full())
     assert.isTrue(queue.add(entry(-1)))
     assert.isFalse(queue.add(entry(-2)))
     assert.strictEqual(queue.size(), Index.maxPending)
     const batch = queue.take()
     assert.strictEqual(batch?.length, Index.pageSize)
     assert.strictEqual(queue.size(), Index.maxPending - Index.pageSize)
+    assert.isFalse(queue.full())
     // Not written: queued again, first; the queue was not written out, so the burst goes on (no second warning).
     assert.isFalse(queue.add(entry(Index.maxPending)))
     assert.isFalse(queue.failed())

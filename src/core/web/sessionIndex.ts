@@ -98,6 +98,8 @@ export interface Entry {
  */
 export interface Queue {
   readonly size: () => number
+  /** Whether one more would be dropped ({@link admit}): a sweep writes the queue out first (it drops none it keeps). */
+  readonly full: () => boolean
   readonly add: (entry: Entry) => boolean
   readonly take: () => ReadonlyArray<Entry> | undefined
   readonly written: () => void
@@ -120,6 +122,7 @@ export const makeQueue = (): Queue => {
   }
   return {
     size: () => waiting.length,
+    full: () => admit(waiting.length, dropping)._tag === "Drop",
     add,
     take: () => {
       if (waiting.length === 0) return undefined
