@@ -1686,8 +1686,9 @@ export const layer = (
     WebSignIn,
     Effect.flatMap(Effect.scope, (scope) => {
       let closed = false
-      // Closed first as the scope closes (its last finalizer added, the first run): the fibers the service forked
-      // into the scope are interrupted next, and nothing new is forked meanwhile.
+      // Set as the scope closes. Its finalizers run the last added first: the fibers the service forked into it (each
+      // adding its own as it is forked) are interrupted before this one runs; one forked while they are, into the
+      // closing scope, is interrupted by forkIn at once, never run. Once set, nothing is forked (`false`).
       const inScope: Background = (work) =>
         Effect.suspend(() => (closed ? Effect.succeed(false) : Effect.as(Effect.forkIn(work, scope), true)))
       return Effect.tap(makeWith(options, inScope), () =>
