@@ -83,6 +83,16 @@ describe("core/web/sessionIndex", () => {
     const behind = Index.sweepBuckets({ ...marker, swept: -1_000_000, newest: 1000 }, 1_000_000)
     assert.strictEqual(behind[0], 1000 - Index.maxLag + 1)
     assert.isAtMost(behind.length, Index.maxSweepBuckets)
+    // A newest bucket far ahead of now (a much longer sessionMax, a clock run ahead): the lag counted from the last
+    // bucket wholly past, not from it (before: nothing swept till the clock came within maxLag of it).
+    assert.deepStrictEqual(
+      Index.sweepBuckets({ ...marker, swept: 60, newest: 1000 }, 700),
+      [61, 62, 63, 64, 65, 66, 67, 68, 69]
+    )
+    assert.strictEqual(
+      Index.sweepBuckets({ ...marker, swept: -5, newest: 1000 }, 1000)[0],
+      99 - Index.maxLag + 1
+    )
   })
 
   it("a sweep removes a session only once it has ended by the sweeper's own rules, else indexes it again", () => {

@@ -2964,6 +2964,56 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
   )
 
   it.effect(
+    "two processes over one store, one's sessionMax six times the other's: the shorter's sessions are still removed",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        // The index's buckets are the 30-minute run's (112.5 s); the 3-hour run writes 96 of them ahead.
+        const short = { ...options, sessionIdle: "30 minutes", sessionMax: "30 minutes" } as const
+        const a = yield* WebSignIn.make(short)
+        yield* as(a)(session("alice"))
+        yield* settle
+        const b = yield* run
+        yield* as(b)(session("bob"))
+        yield* settle
+        const carol = yield* as(a)(session("carol"))
+        yield* settle
+        // Restarted; once carol's sessionMax has passed, a sign-in of the new run removes her session (before: her
+        // bucket more than four sessionMax behind the newest, b's, never swept).
+        const again = yield* WebSignIn.make(short)
+        yield* TestClock.adjust("35 minutes")
+        yield* as(again)(session("alice"))
+        const carolKey = yield* storageKeyOf(carol)
+        yield* until(Effect.map(store.has(carolKey), (has) => !has))
+      }).pipe(Effect.provide(over()))
+  )
+
+  it.effect(
+    "a clock run ahead by more than four sessionMax for one sign-in, then set right: the sessions indexed after are still removed",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const first = yield* run
+        yield* as(first)(session("alice"))
+        yield* settle
+        // One sign-in with the clock 20 hours ahead: the newest bucket written is 23 hours on (swept stays behind).
+        yield* TestClock.adjust("20 hours")
+        yield* as(first)(session("bob"))
+        yield* settle
+        yield* TestClock.setTime(3600_000)
+        const carol = yield* as(first)(session("carol"))
+        yield* settle
+        // Restarted; once carol's sessionMax has passed, a sign-in of the new run removes her session (before: her
+        // bucket more than four sessionMax behind the newest, never swept).
+        const second = yield* run
+        yield* TestClock.adjust("4 hours")
+        yield* as(second)(session("alice"))
+        const carolKey = yield* storageKeyOf(carol)
+        yield* until(Effect.map(store.has(carolKey), (has) => !has))
+      }).pipe(Effect.provide(over()))
+  )
+
+  it.effect(
     "a restart right after a sweep: the sessions of the stopped run the sweep passed over are removed by the next",
     () => {
       // The first removal of `hangOnce` never answers (interruptibly): the run stops before its removal is done.
