@@ -1141,7 +1141,10 @@ const makeWith = (
               if (decision._tag === "Remove") yield* indexCall(remove(key))
               else if (decision._tag === "Keep") {
                 kept = true
-                if (indexQueue.add({ digest, endsAt: decision.endsAt, own: mine })) yield* warnDropped
+                // A full queue written out first: a kept session it dropped would be on no page once its page goes
+                // (below), never swept again.
+                while (indexQueue.full()) yield* writeQueue(now)
+                indexQueue.add({ digest, endsAt: decision.endsAt, own: mine })
               }
             }
           }
@@ -1715,8 +1718,9 @@ export const layer = (
     WebSignIn,
     Effect.flatMap(Effect.scope, (scope) => {
       let closed = false
-      // Closed first as the scope closes (its last finalizer added, the first run): the fibers the service forked
-      // into the scope are interrupted next, and nothing new is forked meanwhile.
+      // Set as the scope closes. Its finalizers run the last added first: the fibers the service forked into it (each
+      // adding its own as it is forked) are interrupted before this one runs; one forked while they are, into the
+      // closing scope, is interrupted by forkIn at once, never run. Once set, nothing is forked (`false`).
       const inScope: Background = (work) =>
         Effect.suspend(() => (closed ? Effect.succeed(false) : Effect.as(Effect.forkIn(work, scope), true)))
       return Effect.tap(makeWith(options, inScope), () =>

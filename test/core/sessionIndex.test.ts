@@ -83,6 +83,16 @@ describe("core/web/sessionIndex", () => {
     const behind = Index.sweepBuckets({ ...marker, swept: -1_000_000, newest: 1000 }, 1_000_000)
     assert.strictEqual(behind[0], 1000 - Index.maxLag + 1)
     assert.isAtMost(behind.length, Index.maxSweepBuckets)
+    // A newest bucket far ahead of now (a much longer sessionMax, a clock run ahead): the lag counted from the last
+    // bucket wholly past, not from it (before: nothing swept till the clock came within maxLag of it).
+    assert.deepStrictEqual(
+      Index.sweepBuckets({ ...marker, swept: 60, newest: 1000 }, 700),
+      [61, 62, 63, 64, 65, 66, 67, 68, 69]
+    )
+    assert.strictEqual(
+      Index.sweepBuckets({ ...marker, swept: -5, newest: 1000 }, 1000)[0],
+      99 - Index.maxLag + 1
+    )
   })
 
   it("a sweep removes a session only once it has ended by the sweeper's own rules, else indexes it again", () => {
@@ -120,14 +130,19 @@ describe("core/web/sessionIndex", () => {
   it("the queue: batches of a page, at most maxPending waiting, a failed batch first again, one warning a burst", () => {
     const queue = Index.makeQueue()
     const entry = (i: number): Index.Entry => ({ digest: `d${i}`.padEnd(43, "A"), endsAt: i, own: true })
-    for (let i = 0; i < Index.maxPending; i++) assert.isFalse(queue.add(entry(i)))
-    // Full: the first drop warned of, not the next.
+    for (let i = 0; i < Index.maxPending; i++) {
+      assert.isFalse(queue.full())
+      assert.isFalse(queue.add(entry(i)))
+    }
+    // Full (what a sweep writes out before it queues a session it keeps): the first drop warned of, not the next.
+    assert.isTrue(queue.full())
     assert.isTrue(queue.add(entry(-1)))
     assert.isFalse(queue.add(entry(-2)))
     assert.strictEqual(queue.size(), Index.maxPending)
     const batch = queue.take()
     assert.strictEqual(batch?.length, Index.pageSize)
     assert.strictEqual(queue.size(), Index.maxPending - Index.pageSize)
+    assert.isFalse(queue.full())
     // Not written: queued again, first; the queue was not written out, so the burst goes on (no second warning).
     assert.isFalse(queue.add(entry(Index.maxPending)))
     assert.isFalse(queue.failed())

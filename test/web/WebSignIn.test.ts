@@ -2841,15 +2841,13 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
     }
   )
 
-  it.effect("a burst of sessions dropped from a full index queue is logged once, with no key in it", () =>
+  /**
+   * 1,152 live sessions (the record of `cookie`'s session under other keys) on 18 pages of the bucket of the index a
+   * sweep reads next: each kept by the sweep and queued to be indexed again, past the queue's 1,024.
+   */
+  const liveBucket = (store: KeyValueStore.KeyValueStore, cookie: string) =>
     Effect.gen(function* () {
-      const store = yield* KeyValueStore.KeyValueStore
-      const first = yield* run
-      const alice = yield* as(first)(session("alice"))
-      yield* settle
-      // 1,152 live sessions (alice's record under other keys) in a bucket of the index a sweep is about to read:
-      // each kept and queued to be indexed again, past the queue's 1,024.
-      const record = Option.getOrElse(yield* store.get(yield* storageKeyOf(alice)), () => "")
+      const record = Option.getOrElse(yield* store.get(yield* storageKeyOf(cookie)), () => "")
       const marker = Index.decodeMarker(Option.getOrElse(yield* store.get(Index.markerKey(prefix)), () => ""))
       assert.isDefined(marker)
       const bucket = (marker?.swept ?? 0) + 1
@@ -2859,19 +2857,74 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
         yield* store.set(Index.pageKey(prefix, bucket, page), Index.encodePage(held))
         for (const digest of held) yield* store.set(Index.sessionKeyOf(prefix, digest), record)
       }
-      yield* TestClock.adjust(`${2 * Index.width(3 * 3600_000)} millis`)
-      const { lines } = yield* withCapturedLogs(
-        Effect.gen(function* () {
-          yield* as(first)(session("bob"))
-          yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
-          yield* settle
+      return { bucket, digests }
+    })
+
+  it.effect(
+    "a burst of sessions dropped from a full index queue is logged once, with no key in it; a sweep drops none it keeps",
+    () => {
+      // Once `failPages` is set, the index's page writes fail: the sessions a sweep keeps stay queued.
+      let failPages = false
+      const Failing = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          set: (key, value) =>
+            failPages && Index.isIndexKey(prefix, key) && key !== Index.markerKey(prefix)
+              ? Effect.fail(
+                  new PlatformError.SystemError({
+                    module: "KeyValueStore",
+                    method: "set",
+                    reason: "Unknown",
+                    description: "the store is down"
+                  })
+                )
+              : inner.set(key, value)
         })
       )
-      const warned = lines.filter((line) => line.includes(Index.queueFullWarning().slice(0, 40)))
-      assert.strictEqual(warned.length, 1)
-      assert.include(warned[0], "level=WARN")
-      for (const digest of digests.slice(Index.maxPending)) assert.notInclude(warned[0], digest)
-    }).pipe(Effect.provide(over()))
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const first = yield* run
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        const { bucket, digests } = yield* liveBucket(store, alice)
+        yield* TestClock.adjust(`${2 * Index.width(3 * 3600_000)} millis`)
+        failPages = true
+        const { lines, dropped } = yield* withCapturedLogs(
+          Effect.gen(function* () {
+            // Bob's sign-in sweeps the bucket: the queue holds 1,024 of its sessions, not written. Carol's and alice's
+            // next sessions are dropped: one burst.
+            yield* as(first)(session("bob"))
+            yield* settle
+            const carol = yield* as(first)(session("carol"))
+            yield* settle
+            const again = yield* as(first)(session("alice"))
+            yield* settle
+            return [yield* storageKeyOf(carol), yield* storageKeyOf(again)]
+          })
+        ).pipe(Effect.map(({ exit, lines }) => ({ lines, dropped: Exit.isSuccess(exit) ? exit.value : [] })))
+        const warned = lines.filter((line) => line.includes(Index.queueFullWarning().slice(0, 40)))
+        assert.strictEqual(warned.length, 1)
+        assert.include(warned[0], "level=WARN")
+        assert.strictEqual(dropped.length, 2)
+        for (const key of dropped) assert.notInclude(warned[0], key.slice(prefix.length))
+        for (const digest of digests) assert.notInclude(warned[0], digest)
+        // The store answers again: the next sweep, with the queue full, writes it out before it queues more. Each of the
+        // 1,152 is on a page of the bucket of its sessionMax's end (alice's, opened at 0), where a sweep finds it once it
+        // has ended; before, those past the queue's room were dropped, and their page removed: on none, never removed.
+        failPages = false
+        yield* as(first)(session("bob"))
+        yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
+        yield* settle
+        const ends = Index.bucketOf(3 * 3600_000, Index.width(3 * 3600_000))
+        const indexed = new Set<string>()
+        for (let page = 0; page < Index.maxPages; page++) {
+          const text = yield* store.get(Index.pageKey(prefix, ends, page))
+          if (Option.isNone(text)) break
+          for (const digest of Index.decodePage(text.value) ?? []) indexed.add(digest)
+        }
+        assert.strictEqual(digests.filter((digest) => !indexed.has(digest)).length, 0)
+      }).pipe(Effect.provide(Failing))
+    }
   )
 
   it.effect(
@@ -2894,6 +2947,56 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
         const carol = yield* as(first)(session("carol"))
         yield* settle
         // Restarted; once carol's sessionMax has passed, a sign-in of the new run removes her session.
+        const second = yield* run
+        yield* TestClock.adjust("4 hours")
+        yield* as(second)(session("alice"))
+        const carolKey = yield* storageKeyOf(carol)
+        yield* until(Effect.map(store.has(carolKey), (has) => !has))
+      }).pipe(Effect.provide(over()))
+  )
+
+  it.effect(
+    "two processes over one store, one's sessionMax six times the other's: the shorter's sessions are still removed",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        // The index's buckets are the 30-minute run's (112.5 s); the 3-hour run writes 96 of them ahead.
+        const short = { ...options, sessionIdle: "30 minutes", sessionMax: "30 minutes" } as const
+        const a = yield* WebSignIn.make(short)
+        yield* as(a)(session("alice"))
+        yield* settle
+        const b = yield* run
+        yield* as(b)(session("bob"))
+        yield* settle
+        const carol = yield* as(a)(session("carol"))
+        yield* settle
+        // Restarted; once carol's sessionMax has passed, a sign-in of the new run removes her session (before: her
+        // bucket more than four sessionMax behind the newest, b's, never swept).
+        const again = yield* WebSignIn.make(short)
+        yield* TestClock.adjust("35 minutes")
+        yield* as(again)(session("alice"))
+        const carolKey = yield* storageKeyOf(carol)
+        yield* until(Effect.map(store.has(carolKey), (has) => !has))
+      }).pipe(Effect.provide(over()))
+  )
+
+  it.effect(
+    "a clock run ahead by more than four sessionMax for one sign-in, then set right: the sessions indexed after are still removed",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const first = yield* run
+        yield* as(first)(session("alice"))
+        yield* settle
+        // One sign-in with the clock 20 hours ahead: the newest bucket written is 23 hours on (swept stays behind).
+        yield* TestClock.adjust("20 hours")
+        yield* as(first)(session("bob"))
+        yield* settle
+        yield* TestClock.setTime(3600_000)
+        const carol = yield* as(first)(session("carol"))
+        yield* settle
+        // Restarted; once carol's sessionMax has passed, a sign-in of the new run removes her session (before: her
+        // bucket more than four sessionMax behind the newest, never swept).
         const second = yield* run
         yield* TestClock.adjust("4 hours")
         yield* as(second)(session("alice"))

@@ -98,6 +98,8 @@ export interface Entry {
  */
 export interface Queue {
   readonly size: () => number
+  /** Whether one more would be dropped ({@link admit}): a sweep writes the queue out first (it drops none it keeps). */
+  readonly full: () => boolean
   readonly add: (entry: Entry) => boolean
   readonly take: () => ReadonlyArray<Entry> | undefined
   readonly written: () => void
@@ -120,6 +122,7 @@ export const makeQueue = (): Queue => {
   }
   return {
     size: () => waiting.length,
+    full: () => admit(waiting.length, dropping)._tag === "Drop",
     add,
     take: () => {
       if (waiting.length === 0) return undefined
@@ -352,26 +355,25 @@ export const markerAfterWrite = (marker: Marker, bucket: number, page: number): 
       : undefined
 
 /**
- * How far behind the newest bucket written a sweep starts at most: four `sessionMax` spans. Sign-ins write and sweep
- * alike, so the buckets swept stay within about one span of the newest (a long downtime writes nothing); a marker
- * further behind (sweeps failing for long, a value edited by hand) has its older buckets left in the store rather than
- * a sweep that would take a sign-in per {@link maxSweepBuckets} of them to catch up.
+ * How far behind the last bucket it may read (the newest written, or, when that is not past yet, the last wholly past)
+ * a sweep starts at most: four `sessionMax` spans. Sign-ins write and sweep alike, so the buckets swept stay within
+ * about one span of the newest (a long downtime writes nothing); a marker further behind (sweeps failing for long, a
+ * value edited by hand) has its older buckets left in the store rather than a sweep that would take a sign-in per
+ * {@link maxSweepBuckets} of them to catch up. Not behind the newest written when that is ahead of now: a newest bucket
+ * far ahead (written by a process whose `sessionMax` is more than four times the one the buckets' width was chosen
+ * by, or by a sign-in with the clock run ahead, then set right) would leave every bucket before it unswept.
  */
 export const maxLag = 4 * divisions
 
 /**
- * The buckets a sweep at `now` reads, oldest first: after the newest swept (at most {@link maxLag} behind the newest
- * written), up to the newest written, only buckets wholly past (every session in them has reached its `sessionMax`),
+ * The buckets a sweep at `now` reads, oldest first: after the newest swept (at most {@link maxLag} behind the last it
+ * may read), up to the newest written, only buckets wholly past (every session in them has reached its `sessionMax`),
  * at most {@link maxSweepBuckets}.
  */
 export const sweepBuckets = (marker: Marker, now: number): ReadonlyArray<number> => {
   const last = Math.min(marker.newest, bucketOf(now, marker.width) - 1)
   const out: Array<number> = []
-  for (
-    let b = Math.max(marker.swept, marker.newest - maxLag) + 1;
-    b <= last && out.length < maxSweepBuckets;
-    b++
-  ) {
+  for (let b = Math.max(marker.swept, last - maxLag) + 1; b <= last && out.length < maxSweepBuckets; b++) {
     out.push(b)
   }
   return out
