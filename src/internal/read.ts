@@ -38,7 +38,7 @@ export const networkError = (
   const detail = scrub(text || error.reason, ctx.secrets)
   const failure = new Errors.NetworkError({ ...Facts.fieldsOf(ctx), reason: "Transport", detail })
   if (error._tag === "RequestError" && neverSent(code)) {
-    Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
+    Object.defineProperty(failure, neverReachedServer, { value: true })
   }
   return failure
 }
