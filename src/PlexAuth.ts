@@ -257,10 +257,10 @@ const transientTokenAs = (
   GetTransientTokenError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const checked = Auth.transientTokenQuery(input ?? {})
-    if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
-    return yield* Effect.map(
+    if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
+    return Effect.map(
       Request.pms(operation, {
         ...Auth.transientToken,
         urlParams: checked.query,
@@ -335,10 +335,10 @@ const sourceAs = (
   GetSourceConnectionInformationError,
   HttpClient.HttpClient | ClientIdentity | Credentials | PlexServer
 > =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const checked = Auth.sourceQuery(input ?? {})
-    if ("problem" in checked) return yield* V.invalid(operation, checked.field, checked.problem)
-    return yield* Effect.map(
+    if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
+    return Effect.map(
       Request.pms(operation, {
         ...Auth.sourceConnectionInformation,
         refusals: Request.notFoundRefusals,

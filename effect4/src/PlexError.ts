@@ -345,7 +345,8 @@ export const NetworkErrorReason = /*#__PURE__*/ Schema.Literals(["Transport", "T
 export type NetworkErrorReason = typeof NetworkErrorReason.Type
 
 /**
- * No answer: the connection was refused, reset or timed out. Says nothing
+ * No complete answer: the connection was refused, reset or timed out, or the
+ * server answered (`status`) and its body was then cut off. Says nothing
  * about the token; a retry policy with `retryConnectionErrors` retries it.
  *
  * @since 0.1.0
@@ -358,7 +359,9 @@ export class NetworkError
       /*#__PURE__*/ fields(HttpContext, {
         reason: NetworkErrorReason,
         /** What the transport reported, with known secrets masked. */
-        detail: Schema.String
+        detail: Schema.String,
+        /** The HTTP status of an answer whose body was then cut off; absent when no answer came (or timed out). */
+        status: /*#__PURE__*/ Schema.optional(Schema.Number)
       })
     )
   )

@@ -137,8 +137,10 @@ export const unexpectedMessage = (
 }
 
 /** `NetworkError`'s message. */
-export const networkErrorMessage = (e: Sent & { readonly reason: string; readonly detail: string }): string =>
-  `${e.operation}: ${e.reason === "Timeout" ? "timed out" : "could not reach"} ${e.method} ${e.url}: ${e.detail}`
+export const networkErrorMessage = (
+  e: Sent & { readonly reason: string; readonly detail: string; readonly status?: number | undefined }
+): string =>
+  `${e.operation}: ${e.reason === "Timeout" ? "timed out" : e.status === undefined ? "could not reach" : `the body was cut off in an answer (HTTP ${e.status}) from`} ${e.method} ${e.url}: ${e.detail}`
 
 /** `PinExpired`'s message. */
 export const pinExpiredMessage = (e: {

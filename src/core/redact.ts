@@ -163,6 +163,6 @@ export const scrubbedAnswerHeaders = (
 
 /** `names` with {@link secretHeaderNames} added; `names` itself when they are all there. */
 export const withSecretHeaderNames = <N>(names: ReadonlyArray<N | string>): ReadonlyArray<N | string> => {
-  if (secretHeaderNames.every((name) => names.includes(name))) return names
-  return [...names, ...secretHeaderNames.filter((name) => !names.includes(name))]
+  const missing = secretHeaderNames.filter((name) => !names.includes(name))
+  return missing.length === 0 ? names : [...names, ...missing]
 }

@@ -24,10 +24,14 @@ import { CrossOrigin } from "../core/fetchGuard.js"
 import { neverReachedServer, neverSent } from "../core/policy.js"
 import { scrub, scrubbedAnswerHeaders } from "../core/redact.js"
 
-/** The error for a failed exchange with the transport. */
+/**
+ * The error for a failed exchange with the transport; with `status` when the server had answered with it and its
+ * body then broke off (the message says so, not "could not reach").
+ */
 export const networkError = (
   ctx: Facts.RequestContext,
-  error: HttpClientError.HttpClientError
+  error: HttpClientError.HttpClientError,
+  status?: number
 ): Errors.NetworkError | Errors.Unexpected => {
   const cause = error.cause
   if (cause instanceof CrossOrigin || (error._tag === "RequestError" && error.reason === "InvalidUrl")) {
@@ -36,9 +40,9 @@ export const networkError = (
   }
   const { code, text } = Facts.transportFailure(cause)
   const detail = scrub(text || error.reason, ctx.secrets)
-  const failure = new Errors.NetworkError({ ...Facts.fieldsOf(ctx), reason: "Transport", detail })
+  const failure = new Errors.NetworkError({ ...Facts.fieldsOf(ctx), reason: "Transport", detail, status })
   if (error._tag === "RequestError" && neverSent(code)) {
-    Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
+    Object.defineProperty(failure, neverReachedServer, { value: true })
   }
   return failure
 }
@@ -113,7 +117,7 @@ export const readText = (
       ? Effect.fail(error)
       : error.reason === "EmptyBody"
         ? Effect.succeed("")
-        : Effect.fail(networkError(ctx, error))
+        : Effect.fail(networkError(ctx, error, response.status))
   const plan = Facts.bodyPlan(headers["content-length"], headers["content-encoding"], limit)
   if (plan === "whole") return Effect.catchAll(response.text, failed)
   if (plan !== "counted") {

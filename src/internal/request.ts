@@ -214,12 +214,6 @@ export const execute = <S extends Spec<any>>(
       return Effect.fail(V.invalid(operation, unsendable, Identity.unsendableProblem))
     }
     const client = Context.get(context, HttpClient.HttpClient)
-    const timedOut = () =>
-      new Errors.NetworkError({
-        ...Facts.fieldsOf(ctx),
-        reason: "Timeout",
-        detail: Facts.timeoutDetail(Duration.toMillis(timeout))
-      })
     // The operation's span (none for a probe), annotated directly rather than through the fiber.
     let span: Tracer.Span | undefined
     let attempts = 0
@@ -278,10 +272,17 @@ export const execute = <S extends Spec<any>>(
                   Effect.onInterrupt(restore(Fiber.await(running)), () => Fiber.interrupt(running)),
                   Fiber.interrupt(timing)
                 ).pipe(
-                  // Timed out only when the timer ended it: an answer in at the same moment is the answer.
+                  // Timed out only when the timer ended it: an answer in at the same moment is the answer. The
+                  // error is made here, when it happens (`Effect.failSync` would bundle ~20 B gzipped more).
                   Effect.flatMap((outcome) =>
                     expired && outcome._tag === "Failure"
-                      ? Effect.failSync(timedOut)
+                      ? Effect.fail(
+                          new Errors.NetworkError({
+                            ...Facts.fieldsOf(ctx),
+                            reason: "Timeout",
+                            detail: Facts.timeoutDetail(Duration.toMillis(timeout))
+                          })
+                        )
                       : Effect.flatMap(outcome, identity)
                   )
                 )

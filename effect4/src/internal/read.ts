@@ -43,10 +43,14 @@ export interface Success<A> {
   readonly answered: { readonly headers: Headers.Headers; readonly secrets: ReadonlyArray<string> }
 }
 
-/** The error for a failed exchange with the transport. */
+/**
+ * The error for a failed exchange with the transport; with `status` when the server had answered with it and its
+ * body then broke off (the message says so, not "could not reach").
+ */
 export const networkError = (
   ctx: RequestContext,
-  error: HttpClientError.HttpClientError
+  error: HttpClientError.HttpClientError,
+  status?: number
 ): Errors.NetworkError | Errors.Unexpected => {
   const reason = error.reason
   const cause = reason.cause
@@ -56,9 +60,9 @@ export const networkError = (
   }
   const { code, text } = transportFailure(cause)
   const detail = scrub(text || reason._tag, ctx.secrets)
-  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail })
+  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail, status })
   if (reason._tag === "TransportError" && neverSent(code)) {
-    Object.defineProperty(failure, neverReachedServer, { value: true, enumerable: false })
+    Object.defineProperty(failure, neverReachedServer, { value: true })
   }
   return failure
 }
@@ -92,7 +96,7 @@ export const readText = (
       ? Effect.fail(error)
       : error.reason._tag === "EmptyBodyError"
         ? Effect.succeed("")
-        : Effect.fail(networkError(ctx, error))
+        : Effect.fail(networkError(ctx, error, response.status))
   const plan = bodyPlan(headers["content-length"], headers["content-encoding"], limit)
   if (plan === "whole") return Effect.catch(response.text, failed)
   if (plan !== "counted") {

@@ -57,6 +57,27 @@ const network = (error: PlexError.PlexError, reason: PlexError.NetworkError["rea
   return e
 }
 
+/** No answer came (refused, reset, timed out): no status, and the message says so. */
+const unanswered = (error: PlexError.PlexError, reason: PlexError.NetworkError["reason"]) => {
+  const e = network(error, reason)
+  assert.isUndefined(e.status, e.message)
+  assert.include(
+    e.message,
+    `${reason === "Timeout" ? "timed out" : "could not reach"} ${e.method} ${e.url}: `
+  )
+}
+
+/** The server answered with `status`, then its body broke off: the error carries the status and its message says so. */
+const cutOff = (error: PlexError.PlexError, status: number) => {
+  const e = network(error, "Transport")
+  assert.strictEqual(e.status, status, e.message)
+  assert.include(
+    e.message,
+    `: the body was cut off in an answer (HTTP ${status}) from ${e.method} ${e.url}: `
+  )
+  assert.notInclude(e.message, "could not reach")
+}
+
 /** The fake answered the operation's request once, with `status` (or dropped it: `outcome`). */
 const answeredOnce = (
   seen: Seen,
@@ -122,7 +143,7 @@ const cases: ReadonlyArray<Case> = [
     fault: Fault.delay("5 seconds"),
     timed: true,
     expect: (error, seen) => {
-      network(error, "Timeout")
+      unanswered(error, "Timeout")
       answeredOnce(seen, { outcome: "Interrupted" })
     }
   },
@@ -132,7 +153,7 @@ const cases: ReadonlyArray<Case> = [
     fault: Fault.hang,
     timed: true,
     expect: (error, seen) => {
-      network(error, "Timeout")
+      unanswered(error, "Timeout")
       answeredOnce(seen, { outcome: "Interrupted" })
     }
   },
@@ -141,7 +162,7 @@ const cases: ReadonlyArray<Case> = [
     wire: true,
     fault: Fault.reset,
     expect: (error, seen) => {
-      network(error, "Transport")
+      unanswered(error, "Transport")
       answeredOnce(seen, { outcome: "Reset" })
     }
   },
@@ -150,7 +171,7 @@ const cases: ReadonlyArray<Case> = [
     wire: true,
     fault: Fault.refuse,
     expect: (error, seen) => {
-      network(error, "Transport")
+      unanswered(error, "Transport")
       answeredOnce(seen, { outcome: "Refused" })
     }
   },
@@ -161,7 +182,7 @@ const cases: ReadonlyArray<Case> = [
     wire: true,
     fault: Fault.truncate(),
     expect: (error, seen) => {
-      network(error, "Transport")
+      cutOff(error, seen.op.successStatus)
       answeredOnce(seen, { status: seen.op.successStatus })
     }
   },
@@ -170,7 +191,10 @@ const cases: ReadonlyArray<Case> = [
     wire: true,
     fault: Fault.truncate({ keepBytes: 0 }),
     expect: (error, seen) => {
-      network(error, "Transport")
+      // In memory the status and headers come, then the body fails. A socket server sends its headers with the
+      // body's first bytes (Node's `writeHead` holds them until then), so over loopback nothing arrives at all.
+      if (seen.transport === "memory") cutOff(error, seen.op.successStatus)
+      else unanswered(error, "Transport")
       answeredOnce(seen, { status: seen.op.successStatus })
     }
   },
