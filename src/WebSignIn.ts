@@ -1023,14 +1023,18 @@ const makeWith = (
         let marker =
           indexMarker ?? Index.markerFrom(yield* readIndex(Index.markerKey(prefix)), now, maxMillis).marker
         indexMarker = marker
-        const byBucket = new Map<number, Array<string>>()
-        for (const { digest, endsAt, own } of batch) {
-          const bucket = Index.bucketOf(endsAt, marker.width)
-          byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), digest])
-          if (!own) continue
-          ownIndexed.set(bucket, (ownIndexed.get(bucket) ?? new Set()).add(digest))
+        const byBucket = new Map<number, Array<Index.Entry>>()
+        for (const entry of batch) {
+          const bucket = Index.bucketOf(entry.endsAt, marker.width)
+          byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), entry])
+          if (!entry.own) continue
+          ownIndexed.set(bucket, (ownIndexed.get(bucket) ?? new Set()).add(entry.digest))
         }
-        for (const [bucket, digests] of byBucket) {
+        // Each bucket's entries; those a full bucket has no room for that go on to the next (Index.spill) added after.
+        const buckets: Array<{ bucket: number; entries: ReadonlyArray<Index.Entry>; hops: number }> = [
+          ...byBucket
+        ].map(([bucket, entries]) => ({ bucket, entries, hops: 0 }))
+        for (const { bucket, entries, hops } of buckets) {
           // A bucket the marker says is swept (the clock set back): the marker rebased on now, replaced in the store.
           const rebased = Index.rebase(marker, bucket, now)
           if (rebased !== undefined) {
@@ -1040,7 +1044,7 @@ const makeWith = (
             yield* Effect.logWarning(Index.rebaseWarning)
           }
           let page = indexCursor?.bucket === bucket ? indexCursor.page : Index.firstPage(marker, bucket)
-          let rest: ReadonlyArray<string> = digests
+          let rest: ReadonlyArray<string> = entries.map((entry) => entry.digest)
           while (rest.length > 0 && page < Index.maxPages) {
             const key = Index.pageKey(prefix, bucket, page)
             const step = Index.appendToPage(yield* readIndex(key), rest)
@@ -1054,9 +1058,15 @@ const makeWith = (
             if (rest.length > 0) page++
           }
           if (rest.length > 0) {
-            yield* Effect.logDebug(
-              `WebSignIn: ${rest.length} sessions not indexed (their bucket has ${Index.maxPages} pages): removed by this process only`
-            )
+            // The entries not written are the last ones (each page takes the first that fit).
+            const left = entries.slice(entries.length - rest.length)
+            const next = Index.spill(left, hops)
+            if (next.length > 0) buckets.push({ bucket: bucket + 1, entries: next, hops: hops + 1 })
+            if (next.length < left.length) {
+              yield* Effect.logDebug(
+                `WebSignIn: ${left.length - next.length} sessions not indexed (their bucket has ${Index.maxPages} pages, or the next ones too): removed only by this process, those it opened, while it runs`
+              )
+            }
           }
         }
       })

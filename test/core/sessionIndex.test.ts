@@ -121,6 +121,14 @@ describe("core/web/sessionIndex", () => {
     assert.deepStrictEqual(Index.ownSweepDecision(5 * hour, 4 * hour), { _tag: "Keep", endsAt: 5 * hour })
   })
 
+  it("past a full bucket, another process's sessions go on to the next bucket (at most maxSpill on), its own are not", () => {
+    const theirs = { digest: "a".repeat(43), endsAt: 0, own: false }
+    const ours = { digest: "b".repeat(43), endsAt: 0, own: true }
+    assert.deepStrictEqual(Index.spill([ours, theirs], 0), [theirs])
+    assert.deepStrictEqual(Index.spill([theirs], Index.maxSpill - 1), [theirs])
+    assert.deepStrictEqual(Index.spill([theirs], Index.maxSpill), [])
+  })
+
   it("a full queue drops, and warns once a burst", () => {
     assert.deepStrictEqual(Index.admit(Index.maxPending - 1, false), { _tag: "Queue" })
     assert.deepStrictEqual(Index.admit(Index.maxPending, false), { _tag: "Drop", warn: true })

@@ -2635,6 +2635,45 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
       }).pipe(Effect.provide(over()))
   )
 
+  it.effect(
+    "a session of another run a sweep keeps, the 64 pages of its new bucket full: indexed in the next, still removed",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        // As above: alice's session, indexed by a 1-hour run (the index's width, 225 s), renewed by a 3-hour run.
+        const first = yield* WebSignIn.make({ ...options, sessionIdle: "1 hour", sessionMax: "1 hour" })
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        const second = yield* run
+        yield* TestClock.adjust("50 minutes")
+        yield* second.authenticate(alice)
+        // The bucket of her 3-hour sessionMax has its 64 pages full (4,096 sessions of others, gone from the store).
+        const full = Index.bucketOf(3 * 3600_000, Index.width(3600_000))
+        for (let page = 0; page < Index.maxPages; page++) {
+          const held = Array.from({ length: Index.pageSize }, (_, i) => `full${page}x${i}`.padEnd(43, "A"))
+          yield* store.set(Index.pageKey(prefix, full, page), Index.encodePage(held))
+        }
+        // Bob's sign-in sweeps her first bucket and keeps her: she is on a page of the next bucket (before: dropped,
+        // her page removed: on none, never removed).
+        yield* TestClock.adjust("15 minutes")
+        yield* as(second)(session("bob"))
+        yield* settle
+        const aliceKey = yield* storageKeyOf(alice)
+        const next = (yield* store.get(Index.pageKey(prefix, full + 1, 0))) ?? ""
+        assert.include(Index.decodePage(next) ?? [], aliceKey.slice(prefix.length))
+        // Past that bucket, a sign-in sweeps the full one (its reads end that sweep), the next sign-in hers: removed.
+        yield* TestClock.adjust("123 minutes")
+        yield* as(second)(session("carol"))
+        const swept = Effect.gen(function* () {
+          return (Index.decodeMarker((yield* store.get(Index.markerKey(prefix))) ?? "")?.swept ?? 0) >= full
+        })
+        yield* until(swept)
+        yield* settle
+        yield* as(second)(session("bob"))
+        yield* until(Effect.map(store.has(aliceKey), (has) => !has))
+      }).pipe(Effect.provide(over()))
+  )
+
   it.effect("the index holds storage keys' digests only: no token, no session id, no cookie", () =>
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore

@@ -44,7 +44,8 @@ export const pageSize = 64
 
 /**
  * The most pages one bucket has (so at most {@link pageSize} × 64 = 4096 sessions ending within one bucket are
- * indexed; those past it are removed by the process that opened them only, while it runs).
+ * indexed; those past it are removed by the process that opened them only, while it runs, but for those of another
+ * process a sweep keeps, which go on to the next bucket: {@link spill}).
  */
 export const maxPages = 64
 
@@ -319,6 +320,19 @@ export const appendToPage = (
     rest: digests.slice(room)
   }
 }
+
+/** The most buckets past their own a sweep's kept sessions go on to when their bucket is full ({@link spill}). */
+export const maxSpill = divisions
+
+/**
+ * Which of the entries a bucket had no room for (its {@link maxPages} pages full), `hops` buckets past their own, go
+ * on to the next bucket: the sessions of another process a sweep keeps (their page is about to go: not written, they
+ * would be on no page, never removed), while fewer than {@link maxSpill} buckets past it (a later bucket only makes a
+ * sweep find them later: it removes by their record, never early). This process's own are not: it removes them at
+ * `sessionMax` while it runs.
+ */
+export const spill = (rest: ReadonlyArray<Entry>, hops: number): ReadonlyArray<Entry> =>
+  hops < maxSpill ? rest.filter((entry) => !entry.own) : []
 
 /**
  * The page a writer starts a bucket at: the marker's hint when it is that bucket's (its last page, which may have
