@@ -708,6 +708,15 @@ type Background = (work: Effect.Effect<void>) => Effect.Effect<boolean>
 /** `make`'s background: detached fibers, which outlive where the service was made (it has no scope). */
 const detached: Background = (work) => Effect.as(Effect.forkDetach(work), true)
 
+/**
+ * Gives up a store call's fiber: interrupts it without waiting for it (a call that cannot be interrupted ends on its
+ * own), as Effect 3's Effect.disconnect does. The interruption is signalled at once (the interrupting fiber started
+ * immediately), not a turn later: a fiber given up as the layer's scope closes (its parent interrupted) starts no
+ * other store call, nor its own if it has not started yet.
+ */
+const giveUp = <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<void> =>
+  Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber), { startImmediately: true }))
+
 const makeWith = (
   options: Options,
   background: Background
@@ -808,7 +817,7 @@ const makeWith = (
               Effect.timeoutOrElse(Fiber.join(fiber), {
                 duration: Duration.millis(millis),
                 orElse: () => Effect.fail(storeFailure(op)())
-              }).pipe(Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))))
+              }).pipe(Effect.onError(() => giveUp(fiber)))
             )
     // The time left of the callback's `callbackWait` (until `deadline`), at most `cap`: what one of its store calls
     // may wait for.
@@ -960,7 +969,7 @@ const makeWith = (
                   Effect.ignore(
                     Effect.flatMap(Effect.forkDetach(remove(storageKey)), (fiber) =>
                       Effect.timeout(Fiber.join(fiber), Flow.endedRemovalTimeoutMillis).pipe(
-                        Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber))))
+                        Effect.onError(() => giveUp(fiber))
                       )
                     ),
                     { log: "Debug" }
@@ -1038,9 +1047,7 @@ const makeWith = (
           }
         })
         return Effect.flatMap(Effect.forkDetach(part, { startImmediately: true }), (fiber) =>
-          Effect.raceFirst(Fiber.join(fiber), deadline).pipe(
-            Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber))))
-          )
+          Effect.raceFirst(Fiber.join(fiber), deadline).pipe(Effect.onError(() => giveUp(fiber)))
         )
       })
     const readIndex = (key: string) => indexCall(store.get(key))
@@ -1259,7 +1266,7 @@ const makeWith = (
         ? leftForExpiry("no time left of callbackWait")
         : Effect.flatMap(Effect.forkDetach(remove(storageKey), { startImmediately: true }), (fiber) =>
             Effect.timeout(Fiber.join(fiber), millis).pipe(
-              Effect.onError(() => Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))),
+              Effect.onError(() => giveUp(fiber)),
               Effect.catch((error) =>
                 leftForExpiry(
                   error._tag === "SessionStoreError" ? "the store failed" : "no answer from the store"

@@ -2870,6 +2870,72 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
     }
   )
 
+  it.effect(
+    "WebSignIn.layer's close as a held store call answers: the background work starts no store call after it",
+    () => {
+      // The background work's calls (as above). Once `hold` is set, each waits for `gate`: a store's answer (a promise)
+      // that arrives just before the layer closes. Giving up a store call's fiber by a fiber started a turn later (not
+      // at once, as Effect 3's Effect.disconnect) let the index's sweep run on after the close (26 calls) and the
+      // removal of ended sessions start its next removal (1 call).
+      let hold = false
+      let release = () => {}
+      const gate = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let held = 0
+      let closed = false
+      let afterClose = 0
+      const counted =
+        <A, E>(call: Effect.Effect<A, E>) =>
+        (background: boolean): Effect.Effect<A, E> =>
+          Effect.suspend(() => {
+            if (!background) return call
+            if (closed) afterClose++
+            if (!hold) return call
+            held++
+            return Effect.andThen(
+              Effect.promise(() => gate),
+              call
+            )
+          })
+      const Counting = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => counted(inner.get(key))(Index.isIndexKey(prefix, key)),
+          set: (key, value) => counted(inner.set(key, value))(Index.isIndexKey(prefix, key)),
+          remove: (key) => counted(inner.remove(key))(true)
+        })
+      )
+      return Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const built = yield* Layer.buildWithScope(WebSignIn.layer(options), scope)
+        const service = Context.get(built, WebSignIn.WebSignIn)
+        yield* as(service)(session("alice"))
+        yield* as(service)(session("bob"))
+        yield* settle
+        // Past alice's and bob's sessionMax: carol's sign-in starts their removal and the index's sweep, held.
+        yield* TestClock.adjust("192 minutes")
+        hold = true
+        yield* as(service)(session("carol"))
+        yield* settle
+        assert.isAbove(held, 0)
+        // The held calls answer (their promises resolved), the work goes on to its next call (a microtask), and the
+        // layer closes then.
+        yield* Effect.sync(() => {
+          release()
+        })
+        yield* Effect.promise(() => Promise.resolve())
+        yield* Scope.close(scope, Exit.void)
+        closed = true
+        for (let i = 0; i < 4; i++) {
+          yield* TestClock.adjust("31 seconds")
+          yield* settle
+        }
+        assert.strictEqual(afterClose, 0)
+      }).pipe(Effect.provide(Counting))
+    }
+  )
+
   /**
    * 1,152 live sessions (the record of `cookie`'s session under other keys) on 18 pages of the bucket of the index a
    * sweep reads next: each kept by the sweep and queued to be indexed again, past the queue's 1,024.
