@@ -717,6 +717,24 @@ const detached: Background = (work) => Effect.as(Effect.forkDetach(work), true)
 const giveUp = <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<void> =>
   Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber), { startImmediately: true }))
 
+/**
+ * `wait` on `call` run in a detached fiber of its own (started at once with `startImmediately`), that fiber given up
+ * ({@link giveUp}) when the wait fails or is interrupted: Effect 3's Effect.disconnect, the wait around the join.
+ * Uninterruptible from the fork until the wait has begun (as Effect.disconnect is): an interruption that comes in
+ * between (the layer's scope closing as a fiber started at once makes its first store call, or as the forking fiber
+ * yields to the scheduler) is taken in the wait, and the fiber given up, not lost with the fiber left to run on.
+ */
+const disconnected = <A, E, B, E2>(
+  call: Effect.Effect<A, E>,
+  wait: (joined: Effect.Effect<A, E>) => Effect.Effect<B, E2>,
+  startImmediately?: boolean
+): Effect.Effect<B, E2> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Effect.forkDetach(call, { startImmediately }), (fiber) =>
+      Effect.onError(restore(wait(Fiber.join(fiber))), () => giveUp(fiber))
+    )
+  )
+
 const makeWith = (
   options: Options,
   background: Background
@@ -813,11 +831,14 @@ const makeWith = (
         millis <= 0
           ? Effect.fail(storeFailure(op)())
           : // Started at once: a store that answers at once (a memory store) has answered before the wait begins.
-            Effect.flatMap(Effect.forkDetach(call, { startImmediately: true }), (fiber) =>
-              Effect.timeoutOrElse(Fiber.join(fiber), {
-                duration: Duration.millis(millis),
-                orElse: () => Effect.fail(storeFailure(op)())
-              }).pipe(Effect.onError(() => giveUp(fiber)))
+            disconnected(
+              call,
+              (joined) =>
+                Effect.timeoutOrElse(joined, {
+                  duration: Duration.millis(millis),
+                  orElse: () => Effect.fail(storeFailure(op)())
+                }),
+              true
             )
     // The time left of the callback's `callbackWait` (until `deadline`), at most `cap`: what one of its store calls
     // may wait for.
@@ -967,10 +988,8 @@ const makeWith = (
                   // call that finishes once started) is given up all the same, and finishes on its own (Effect 3's
                   // Effect.disconnect, which Effect 4 does not have).
                   Effect.ignore(
-                    Effect.flatMap(Effect.forkDetach(remove(storageKey)), (fiber) =>
-                      Effect.timeout(Fiber.join(fiber), Flow.endedRemovalTimeoutMillis).pipe(
-                        Effect.onError(() => giveUp(fiber))
-                      )
+                    disconnected(remove(storageKey), (joined) =>
+                      Effect.timeout(joined, Flow.endedRemovalTimeoutMillis)
                     ),
                     { log: "Debug" }
                   ),
@@ -1046,9 +1065,7 @@ const makeWith = (
             yield* Effect.sleep(Duration.millis(left))
           }
         })
-        return Effect.flatMap(Effect.forkDetach(part, { startImmediately: true }), (fiber) =>
-          Effect.raceFirst(Fiber.join(fiber), deadline).pipe(Effect.onError(() => giveUp(fiber)))
-        )
+        return disconnected(part, (joined) => Effect.raceFirst(joined, deadline), true)
       })
     const readIndex = (key: string) => indexCall(store.get(key))
     // The marker as `ours` says, merged over what the store holds now (Index.mergeMarker: values only move forward).
@@ -1264,13 +1281,10 @@ const makeWith = (
         )
       return millis <= 0
         ? leftForExpiry("no time left of callbackWait")
-        : Effect.flatMap(Effect.forkDetach(remove(storageKey), { startImmediately: true }), (fiber) =>
-            Effect.timeout(Fiber.join(fiber), millis).pipe(
-              Effect.onError(() => giveUp(fiber)),
-              Effect.catch((error) =>
-                leftForExpiry(
-                  error._tag === "SessionStoreError" ? "the store failed" : "no answer from the store"
-                )
+        : disconnected(remove(storageKey), (joined) => Effect.timeout(joined, millis), true).pipe(
+            Effect.catch((error) =>
+              leftForExpiry(
+                error._tag === "SessionStoreError" ? "the store failed" : "no answer from the store"
               )
             )
           )

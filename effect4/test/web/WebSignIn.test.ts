@@ -2936,6 +2936,75 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
     }
   )
 
+  it.effect(
+    "WebSignIn.layer's close as the index's sweep starts its first store call: the sweep is given up, no store call after the close",
+    () => {
+      // The index's store calls (as above). Once `arm` is set, the next one closes the layer itself, in a fiber run at
+      // once, as it starts (the sweep's fiber started at once, its first call made before the fiber that waits for it
+      // has begun to), then waits for `gate`. Forked with nothing to give it up until the wait has begun (an
+      // interruption in between lost), the sweep went on after the close once its call answered.
+      let scope: Scope.Closeable | undefined
+      let arm = false
+      let closed = false
+      let afterClose = 0
+      let release = () => {}
+      const gate = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const counted =
+        <A, E>(call: Effect.Effect<A, E>) =>
+        (background: boolean): Effect.Effect<A, E> =>
+          Effect.suspend(() => {
+            if (!background) return call
+            if (closed) afterClose++
+            if (!arm || scope === undefined) return call
+            arm = false
+            void Effect.runPromise(Scope.close(scope, Exit.void)).then(() => {
+              closed = true
+            })
+            return Effect.andThen(
+              Effect.promise(() => gate),
+              Effect.suspend(() => {
+                if (closed) afterClose++
+                return call
+              })
+            )
+          })
+      const Counting = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => counted(inner.get(key))(Index.isIndexKey(prefix, key)),
+          set: (key, value) => counted(inner.set(key, value))(Index.isIndexKey(prefix, key)),
+          remove: (key) => counted(inner.remove(key))(true)
+        })
+      )
+      return Effect.gen(function* () {
+        const layerScope = yield* Scope.make()
+        scope = layerScope
+        const built = yield* Layer.buildWithScope(WebSignIn.layer(options), layerScope)
+        const service = Context.get(built, WebSignIn.WebSignIn)
+        yield* as(service)(session("alice"))
+        yield* as(service)(session("bob"))
+        yield* settle
+        // Past alice's and bob's sessionMax: carol's sign-in starts the index's sweep, whose first call closes the layer.
+        yield* TestClock.adjust("192 minutes")
+        arm = true
+        yield* as(service)(session("carol"))
+        yield* until(Effect.sync(() => closed))
+        assert.isFalse(arm)
+        yield* Effect.sync(() => {
+          release()
+        })
+        for (let i = 0; i < 4; i++) {
+          yield* settle
+          yield* TestClock.adjust("31 seconds")
+        }
+        yield* settle
+        assert.strictEqual(afterClose, 0)
+      }).pipe(Effect.provide(Counting))
+    }
+  )
+
   /**
    * 1,152 live sessions (the record of `cookie`'s session under other keys) on 18 pages of the bucket of the index a
    * sweep reads next: each kept by the sweep and queued to be indexed again, past the queue's 1,024.
