@@ -10,6 +10,7 @@ import { PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
+import * as CliFailure from "../../src/core/cli/failure.js"
 import type { Operation, Target } from "./support.js"
 import { failureOf, inMemory, onLoopback, operations, recordedTexts, targetOf } from "./support.js"
 
@@ -61,6 +62,10 @@ const unanswered = (error: PlexError.PlexError, reason: PlexError.NetworkError["
     e.message,
     `${reason === "Timeout" ? "timed out" : "could not reach"} ${e.method} ${e.url}: `
   )
+  // The CLI's words (plex-auth's failure, exit 5) likewise.
+  const cli = CliFailure.failureOf(e)
+  assert.strictEqual(cli.exitCode, CliFailure.ExitCode.Network)
+  assert.match(cli.message, reason === "Timeout" ? / did not answer in time\.$/ : /^Could not reach /)
 }
 
 /** The server answered with `status`, then its body broke off: the error carries the status and its message says so. */
@@ -72,6 +77,11 @@ const cutOff = (error: PlexError.PlexError, status: number) => {
     `: the body was cut off in an answer (HTTP ${status}) from ${e.method} ${e.url}: `
   )
   assert.notInclude(e.message, "could not reach")
+  // The CLI's words (plex-auth's failure, exit 5): the server answered, not "Could not reach".
+  const cli = CliFailure.failureOf(e)
+  assert.strictEqual(cli.exitCode, CliFailure.ExitCode.Network)
+  assert.include(cli.message, ` answered (HTTP ${status}), but the body was cut off: `)
+  assert.notInclude(cli.message, "Could not reach")
 }
 
 /** The fake answered the operation's request once, with `status` (or dropped it: `outcome`). */

@@ -279,7 +279,10 @@ export const failureOf = (error: PlexErrorLike): Failure => {
         message:
           error.reason === "Timeout"
             ? `${originOf(url)} did not answer in time.`
-            : `Could not reach ${originOf(url)}: ${error.detail}.`,
+            : // An answer came (its status), then its body broke off: reached, so not "Could not reach".
+              error.status === undefined
+              ? `Could not reach ${originOf(url)}: ${error.detail}.`
+              : `${originOf(url)} answered (HTTP ${error.status}), but the body was cut off: ${error.detail}.`,
         exitCode: ExitCode.Network
       }
     case "RateLimited":
