@@ -721,14 +721,8 @@ const exchangeFor = (
   return retryingExchange(
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
-        // On the span (both editions), and logged at Debug level as this edition logs an operation's retries.
-        Effect.zipRight(
-          Effect.zipRight(
-            Effect.annotateCurrentSpan("plex.nonce_refused", true),
-            Effect.logDebug("Jwt.exchange: the nonce was refused; once more with a fresh one")
-          ),
-          attempt
-        )
+        // On the span, with no log line, as in the Effect 4 edition and as an operation's retries (docs/tracing.md).
+        Effect.zipRight(Effect.annotateCurrentSpan("plex.nonce_refused", true), attempt)
       )
     )
   ).pipe(

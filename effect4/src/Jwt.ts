@@ -717,7 +717,7 @@ const exchangeFor = (
   return retryingExchange(
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
-        // On the span only: as its retries, an operation's fresh attempt writes no log line in this edition.
+        // On the span only: as its retries, an operation's fresh attempt writes no log line (both editions).
         Effect.andThen(Effect.annotateCurrentSpan("plex.nonce_refused", true), attempt)
       )
     )

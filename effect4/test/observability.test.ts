@@ -544,6 +544,11 @@ describe("retries", () => {
       // bundle Effect's default logger with every operation.
       const span = onlySpan(observed, "PlexAuth.getTokenDetails")
       assert.deepStrictEqual(retryEvents(span), [{ "plex.retry_count": 1 }])
+      // And no other event: one per retry, as in the Effect 3 edition (docs/tracing.md).
+      assert.deepStrictEqual(
+        span.events.map(([name]) => name),
+        ["plex.retry"]
+      )
       // Each attempt's HTTP span (Effect 4 names it after its method) is the operation's child: the engine sets
       // the operation's span as `Tracer.ParentSpan` once, around the retries.
       const attempts = observed.spans.filter((s) => s.kind === "client" && s !== span)
@@ -581,6 +586,10 @@ describe("retries", () => {
         { "plex.retry_count": 2 },
         { "plex.retry_count": 3 }
       ])
+      assert.deepStrictEqual(
+        onlySpan(observed, "PlexAuth.getSourceConnectionInformation").events.map(([name]) => name),
+        ["plex.retry", "plex.retry", "plex.retry"]
+      )
       assert.deepStrictEqual(observed.logs, [])
       assertQuietAndSecretFree(observed, yield* secretsOf(fake))
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
@@ -670,6 +679,11 @@ describe("re-authentication", () => {
         [200, 200, 200]
       )
       assert.deepStrictEqual(observed.logs, [])
+      // Nor an event on any span, as in the Effect 3 edition (docs/tokens.md).
+      assert.deepStrictEqual(
+        observed.spans.flatMap((span) => span.events),
+        []
+      )
       assertQuietAndSecretFree(observed, yield* secretsOf(fake, [first, fresh]))
     }).pipe(Effect.provide(SigningIn))
   )

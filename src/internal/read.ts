@@ -25,13 +25,15 @@ import { neverReachedServer, neverSent } from "../core/policy.js"
 import { scrub, scrubbedAnswerHeaders } from "../core/redact.js"
 
 /**
- * The error for a failed exchange with the transport; with `status` when the server had answered with it and its
- * body then broke off (the message says so, not "could not reach").
+ * The error for a failed exchange with the transport; with `answered`'s `status` when the server had answered with it
+ * and its body then broke off (the message says so, not "could not reach"). Without an answer the error has no
+ * `status` key at all (not one set to undefined): `answered` is spread (gzipped, the sign-in bundles took 0 B more in
+ * Effect 4 and 1 B in Effect 3; `...(status && { status })` took 4 B and 5 B).
  */
 export const networkError = (
   ctx: Facts.RequestContext,
   error: HttpClientError.HttpClientError,
-  status?: number
+  answered?: { readonly status: number }
 ): Errors.NetworkError | Errors.Unexpected => {
   const cause = error.cause
   if (cause instanceof CrossOrigin || (error._tag === "RequestError" && error.reason === "InvalidUrl")) {
@@ -40,7 +42,12 @@ export const networkError = (
   }
   const { code, text } = Facts.transportFailure(cause)
   const detail = scrub(text || error.reason, ctx.secrets)
-  const failure = new Errors.NetworkError({ ...Facts.fieldsOf(ctx), reason: "Transport", detail, status })
+  const failure = new Errors.NetworkError({
+    ...Facts.fieldsOf(ctx),
+    reason: "Transport",
+    detail,
+    ...answered
+  })
   if (error._tag === "RequestError" && neverSent(code)) {
     Object.defineProperty(failure, neverReachedServer, { value: true })
   }
@@ -117,7 +124,7 @@ export const readText = (
       ? Effect.fail(error)
       : error.reason === "EmptyBody"
         ? Effect.succeed("")
-        : Effect.fail(networkError(ctx, error, response.status))
+        : Effect.fail(networkError(ctx, error, { status: response.status }))
   const plan = Facts.bodyPlan(headers["content-length"], headers["content-encoding"], limit)
   if (plan === "whole") return Effect.catchAll(response.text, failed)
   if (plan !== "counted") {

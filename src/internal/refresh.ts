@@ -391,23 +391,21 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
   })
 
 /**
- * What the engine does when `token` was refused (`refused`, a 401) by a call
- * of the public function `operation`: asks `refresh` for a new token
- * (shared with concurrent callers) and runs the call once more with it
- * (`retry`); when none comes, `refused` says why (its `reauthentication`: a
- * reason, and `reauthenticationError`: what `obtain` failed with, a tag;
- * never a value). The refresh of {@link make} logs it at Debug, as the
- * Effect 4 edition's does.
+ * What the engine does when `token` was refused (`refused`, a 401) by a call:
+ * asks `refresh` for a new token (shared with concurrent callers) and runs the
+ * call once more with it (`retry`), in a span marked `plex.reauthenticated`,
+ * with no log line of its own, as the Effect 4 edition (docs/tokens.md); when
+ * none comes, `refused` says why (its `reauthentication`: a reason, and
+ * `reauthenticationError`: what `obtain` failed with, a tag; never a value).
+ * The refresh of {@link make} logs that at Debug, as the Effect 4 edition's does.
  */
 export const afterRefusal = <A, E, R>(
   refresh: NonNullable<CredentialsService["refresh"]>,
-  operation: string,
   token: Redacted.Redacted<string>,
   refused: Unauthorized,
   retry: (fresh: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | Unauthorized, R> =>
-  Effect.logDebug(`${operation}: token refused, re-authenticating`).pipe(
-    Effect.zipRight(refresh(token)),
+  refresh(token).pipe(
     Effect.matchEffect({
       // The repeated request's spans (the engine's and the platform's) say `plex.reauthenticated`. What
       // `Effect.annotateSpans(self, key, value)` does, through the combinator under it: `annotateSpans`'s dual

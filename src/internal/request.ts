@@ -233,12 +233,12 @@ export const execute = <S extends Spec<any>>(
         if (attempts++ === 0) return sent
         const retries = attempts - 1
         span?.attribute("plex.retry_count", retries)
-        // One `plex.retry` event per retry, as the Effect 4 edition records it, besides the Debug line.
+        // One `plex.retry` event per retry, and no log line, as the Effect 4 edition records it (docs/tracing.md):
+        // a Debug line was a second event of the span (Effect 3's tracer logger records each line logged in a span).
         return Effect.zipRight(
-          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          Effect.map(Clock.currentTimeMillis, (now) =>
             span?.event("plex.retry", BigInt(now) * 1_000_000n, { "plex.retry_count": retries })
-            return Effect.logDebug(`${operation}: retry ${retries}`)
-          }),
+          ),
           sent
         )
       }).pipe(
@@ -374,7 +374,7 @@ export const withToken = <S extends Spec<any>>(operation: string, spec: S & Carr
             error.status !== 403 &&
             !acted,
           (refused) =>
-            afterRefusal(credentials.refresh!, operation, token, refused, (fresh) =>
+            afterRefusal(credentials.refresh!, token, refused, (fresh) =>
               sendable(operation, fresh, (fresh) => execute(operation, spec, baseUrl, fresh))
             )
         )

@@ -358,6 +358,9 @@ for (const op of operations) {
         assert.strictEqual(error.reason, "Transport")
         assert.strictEqual(error.url, url)
         assert.include(error.detail, "ECONNREFUSED")
+        // No answer, no status: the key is absent, not set to undefined (as Object.keys and `in` see it).
+        assert.notInclude(Object.keys(error), "status")
+        assert.isFalse("status" in error)
       }).pipe(run(() => MockHttp.transportFailure()))
     )
 

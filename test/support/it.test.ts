@@ -28,7 +28,7 @@ const environment = Effect.gen(function* () {
       yield* TestServices.shrinks
     ],
     defaultLogger: [...(yield* FiberRef.get(FiberRef.currentLoggers))].includes(Logger.defaultLogger),
-    // The test's annotations: each test's start at 0 (the first test below adds one).
+    // The test's annotations: each test's start at 0 (the tests below add some).
     ignored: yield* TestServices.get(TestAnnotation.ignored)
   }
 })
@@ -55,33 +55,26 @@ for (const [name, api] of [
       })
     )
 
-    api.effect("the next test has a clock and annotations of its own, at 0 again", () =>
+    api.effect("another test has a clock and annotations of its own, at 0 again", () =>
       Effect.gen(function* () {
         assert.deepStrictEqual(yield* environment, expected)
+        yield* TestServices.annotate(TestAnnotation.ignored, 1)
         yield* TestClock.adjust("1 day")
       })
     )
 
     api.scoped(
       "it.scoped: the test services as it.effect's, and a scope that closes when the test ends",
-      () =>
+      (ctx) =>
         Effect.gen(function* () {
           assert.deepStrictEqual(yield* environment, expected)
           const closed = yield* Deferred.make<void>()
           yield* Effect.addFinalizer(() => Deferred.succeed(closed, undefined))
-          closedBy.set(name, closed)
+          // Checked once the test has ended (its effect run, the test not yet reported).
+          ctx.onTestFinished(() => {
+            assert.isTrue(Effect.runSync(Deferred.isDone(closed)), "it.scoped's scope was not closed")
+          })
         })
-    )
-
-    api.effect("it.scoped's scope was closed", () =>
-      Effect.gen(function* () {
-        const closed = closedBy.get(name)
-        assert.isDefined(closed)
-        if (closed !== undefined) assert.isTrue(yield* Deferred.isDone(closed))
-      })
     )
   })
 }
-
-/** The scope of each API's it.scoped test, checked by the test after it. */
-const closedBy = new Map<string, Deferred.Deferred<void>>()

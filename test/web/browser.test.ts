@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
+import { afterAll, afterEach, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted, Tracer } from "effect"
 import type { BrowserContext, Page } from "playwright-core"
 import { chromium } from "playwright-core"
@@ -85,6 +85,7 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
   /** Every URL the browser requested, every Set-Cookie the app sent, every app page it was shown. */
   const requested: Array<string> = []
   const setCookies: Array<string> = []
+  const cookieReads: Array<Promise<void>> = []
   const pages: Array<Promise<string>> = []
 
   const pins = () => runtime.runPromise(Effect.flatMap(Example, (e) => e.fake.pins))
@@ -113,9 +114,11 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
     context.on("request", (request) => requested.push(request.url()))
     context.on("response", (response) => {
       if (!response.url().startsWith(appUrl)) return
-      void response.headersArray().then((headers) => {
-        for (const h of headers) if (h.name.toLowerCase() === "set-cookie") setCookies.push(h.value)
-      })
+      cookieReads.push(
+        response.headersArray().then((headers) => {
+          for (const h of headers) if (h.name.toLowerCase() === "set-cookie") setCookies.push(h.value)
+        })
+      )
       if ((response.headers()["content-type"] ?? "").includes("html")) {
         pages.push(response.text().catch(() => ""))
       }
@@ -128,8 +131,62 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
     if (profile !== undefined) rmSync(profile, { recursive: true, force: true })
   }, 60_000)
 
+  /** How much was recorded when the test started: its own journey must add to each. */
+  let before = { requested: 0, pages: 0, logLines: 0, spans: 0, pins: 0 }
+
   beforeEach(async () => {
     await context.clearCookies()
+    before = {
+      requested: requested.length,
+      pages: pages.length,
+      logLines: logLines.length,
+      spans: spans.length,
+      pins: (await pins()).length
+    }
+  })
+
+  /**
+   * After every test, on its own (in any order, or alone): no token, PIN code, session id or the session key
+   * in a URL the browser requested, an app page, a log line or a span recorded so far, and the test's own
+   * journey recorded in each (a PIN started, requests, pages, log lines, spans). Checked once at the end of
+   * the file before, by a test that relied on the others having run first.
+   */
+  afterEach(async () => {
+    const all = await pins()
+    assert.isAbove(all.length, before.pins, "the test started no PIN")
+    const codes = all.map((p) => p.code)
+    const tokens = all.flatMap((p) => (p.authToken ? [Redacted.value(p.authToken)] : []))
+    // Every Set-Cookie read (each read is a promise of the response's headers): the session ids among them.
+    await Promise.all(cookieReads)
+    // The session cookies' values (each a signed session id) are secrets too, outside the cookie jar.
+    const sessions = setCookies
+      .map(CoreCookies.parseSetCookie)
+      .flatMap((c) => (c?.name === "plex_session" && c.value !== "" ? [c.value] : []))
+    // The test's own session (when it left one open) among them.
+    for (const c of await cookiesOf()) if (c.name === "plex_session") assert.include(sessions, c.value)
+    const secrets = [SESSION_KEY, ...codes, ...tokens, ...sessions]
+    // URLs: what the browser requested carries none (a URL's fragment is never sent).
+    assert.isAbove(requested.length, before.requested)
+    assertNoSecrets(requested, secrets)
+    // Only the app.plex.tv URL carries the code, in its fragment, as Plex's protocol has it.
+    assertNoSecrets(
+      requested.filter((url) => url.startsWith(appUrl)),
+      secrets
+    )
+    const texts = await Promise.all(pages)
+    assert.isAbove(texts.length, before.pages)
+    assertNoSecrets(texts, secrets)
+    assert.isAbove(logLines.length, before.logLines)
+    assertNoSecrets(logLines, secrets)
+    assert.isAbove(spans.length, before.spans)
+    assert.isTrue(
+      spans.slice(before.spans).some((s) => s.name === "WebSignIn.callback"),
+      [...new Set(spans.slice(before.spans).map((s) => s.name))].join(", ")
+    )
+    assertNoSecrets(
+      spans.map((s) => s.render()),
+      secrets
+    )
   })
 
   /**
@@ -275,37 +332,5 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
     assert.strictEqual(mismatch?.status(), 400)
     assert.isUndefined((await cookiesOf()).find((c) => c.name === "plex_session"))
     assert.strictEqual((await apiMe(page)).status(), 401)
-  })
-
-  it("leaves no token, PIN code or session key in a URL, a log line, a span or a page", async () => {
-    const all = await pins()
-    assert.isAbove(all.length, 4)
-    const codes = all.map((p) => p.code)
-    const tokens = all.flatMap((p) => (p.authToken ? [Redacted.value(p.authToken)] : []))
-    // The session cookies' values (each a signed session id) are secrets too, outside the cookie jar.
-    const sessions = setCookies
-      .map(CoreCookies.parseSetCookie)
-      .flatMap((c) => (c?.name === "plex_session" && c.value !== "" ? [c.value] : []))
-    assert.isAbove(sessions.length, 3)
-    const secrets = [SESSION_KEY, ...codes, ...tokens, ...sessions]
-    // URLs: what the browser requested carries none (a URL's fragment is never sent).
-    assert.isAbove(requested.length, 10)
-    assertNoSecrets(requested, secrets)
-    // Only the app.plex.tv URL carries the code, in its fragment, as Plex's protocol has it.
-    assertNoSecrets(
-      requested.filter((url) => url.startsWith(appUrl)),
-      secrets
-    )
-    const texts = await Promise.all(pages)
-    assert.isAbove(texts.length, 5)
-    assertNoSecrets(texts, secrets)
-    assert.isAbove(logLines.length, 5)
-    assertNoSecrets(logLines, secrets)
-    const names = new Set(spans.map((s) => s.name))
-    assert.isTrue(names.has("WebSignIn.callback"), [...names].join(", "))
-    assertNoSecrets(
-      spans.map((s) => s.render()),
-      secrets
-    )
   })
 })

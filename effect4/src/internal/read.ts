@@ -44,13 +44,15 @@ export interface Success<A> {
 }
 
 /**
- * The error for a failed exchange with the transport; with `status` when the server had answered with it and its
- * body then broke off (the message says so, not "could not reach").
+ * The error for a failed exchange with the transport; with `answered`'s `status` when the server had answered with it
+ * and its body then broke off (the message says so, not "could not reach"). Without an answer the error has no
+ * `status` key at all (not one set to undefined): `answered` is spread (gzipped, the sign-in bundles took 0 B more in
+ * Effect 4 and 1 B in Effect 3; `...(status && { status })` took 4 B and 5 B).
  */
 export const networkError = (
   ctx: RequestContext,
   error: HttpClientError.HttpClientError,
-  status?: number
+  answered?: { readonly status: number }
 ): Errors.NetworkError | Errors.Unexpected => {
   const reason = error.reason
   const cause = reason.cause
@@ -60,7 +62,7 @@ export const networkError = (
   }
   const { code, text } = transportFailure(cause)
   const detail = scrub(text || reason._tag, ctx.secrets)
-  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail, status })
+  const failure = new Errors.NetworkError({ ...fieldsOf(ctx), reason: "Transport", detail, ...answered })
   if (reason._tag === "TransportError" && neverSent(code)) {
     Object.defineProperty(failure, neverReachedServer, { value: true })
   }
@@ -96,7 +98,7 @@ export const readText = (
       ? Effect.fail(error)
       : error.reason._tag === "EmptyBodyError"
         ? Effect.succeed("")
-        : Effect.fail(networkError(ctx, error, response.status))
+        : Effect.fail(networkError(ctx, error, { status: response.status }))
   const plan = bodyPlan(headers["content-length"], headers["content-encoding"], limit)
   if (plan === "whole") return Effect.catch(response.text, failed)
   if (plan !== "counted") {

@@ -178,6 +178,11 @@ describe("Jwt.exchange: refusals", () => {
         assert.deepStrictEqual(lines, [], "no log line: this edition's operations log no retry")
         const exchange = spans.filter((span) => span.name === "Jwt.exchange")
         assert.isTrue(exchange.some((span) => span.attributes.get("plex.nonce_refused") === true))
+        // Nor an event, as in the Effect 3 edition.
+        assert.deepStrictEqual(
+          spans.flatMap((span) => span.events),
+          []
+        )
       }).pipe(Effect.provide(signedIn()))
   )
 

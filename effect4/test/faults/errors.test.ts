@@ -76,6 +76,7 @@ const unanswered = (error: PlexError.PlexError, reason: PlexError.NetworkError["
 const cutOff = (error: PlexError.PlexError, status: number) => {
   const e = network(error, "Transport")
   assert.strictEqual(e.status, status, e.message)
+  assert.include(Object.keys(e), "status")
   assert.include(
     e.message,
     `: the body was cut off in an answer (HTTP ${status}) from ${e.method} ${e.url}: `
