@@ -360,10 +360,7 @@ export class NetworkError
         reason: NetworkErrorReason,
         /** What the transport reported, with known secrets masked. */
         detail: Schema.String,
-        /**
-         * The HTTP status of an answer whose body was then cut off; `undefined` when no answer came or the attempt
-         * timed out (the key may still be there, undefined: `"status" in error` does not tell).
-         */
+        /** The HTTP status of an answer whose body was then cut off; absent when no answer came (or timed out). */
         status: /*#__PURE__*/ Schema.optional(Schema.Number)
       })
     )
