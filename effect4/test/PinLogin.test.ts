@@ -173,6 +173,28 @@ describe("poll", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "a PIN that expires while every check's answer was cut off is PinExpired (Unreachable), not said unreachable",
+    () =>
+      Effect.gen(function* () {
+        const pin = yield* created()
+        yield* FakePlex.fault("checkPin", Fault.truncate())
+        const fiber = yield* Effect.forkChild(Effect.flip(PinLogin.poll({ ...pin, expiresIn: 60 })))
+        yield* TestClock.adjust("61 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "PinExpired")
+        if (error._tag !== "PinExpired") return
+        // No usable answer (the reason stays), but plex.tv answered each check: its words do not send the user
+        // looking for a network problem.
+        assert.strictEqual(error.reason, "Unreachable")
+        assert.strictEqual(error.lastError?._tag === "NetworkError" && error.lastError.status, 200)
+        assert.notMatch(error.message, /could not be reached/)
+        assert.match(error.message, /PIN \d+ expired while no check got a usable answer from plex\.tv/)
+        assert.match(error.message, /last check: .*the body was cut off in an answer \(HTTP 200\)/)
+        assert.isAtLeast((yield* checks(pin.id)).length, 3, "it kept asking, more slowly")
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("a PIN that expires after an answer, then 5xx, is Expired and carries the last failure", () =>
     Effect.gen(function* () {
       const pin = yield* created()
