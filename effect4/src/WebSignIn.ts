@@ -986,10 +986,14 @@ const makeWith = (
                 (storageKey) =>
                   // In a fiber of its own, not waited for once given up: a removal that cannot be interrupted (a store
                   // call that finishes once started) is given up all the same, and finishes on its own (Effect 3's
-                  // Effect.disconnect, which Effect 4 does not have).
+                  // Effect.disconnect, which Effect 4 does not have). Started at once, as the other three store calls
+                  // `disconnected` serves: a store that answers at once has answered before the timeout starts, and
+                  // the layer closing as the call starts (before the wait has begun) gives it up, as it does theirs.
                   Effect.ignore(
-                    disconnected(remove(storageKey), (joined) =>
-                      Effect.timeout(joined, Flow.endedRemovalTimeoutMillis)
+                    disconnected(
+                      remove(storageKey),
+                      (joined) => Effect.timeout(joined, Flow.endedRemovalTimeoutMillis),
+                      true
                     ),
                     { log: "Debug" }
                   ),
