@@ -3158,23 +3158,81 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
   )
 
   /**
-   * 1,152 live sessions (the record of `cookie`'s session under other keys) on 18 pages of the bucket of the index a
-   * sweep reads next: each kept by the sweep and queued to be indexed again, past the queue's 1,024.
+   * 1,152 live sessions (the record of `cookie`'s session under other keys) on 18 pages (or `pages`) of the bucket of
+   * the index a sweep reads next: each kept by the sweep and queued to be indexed again, past the queue's 1,024.
    */
-  const liveBucket = (store: KeyValueStore.KeyValueStore, cookie: string) =>
+  const liveBucket = (store: KeyValueStore.KeyValueStore, cookie: string, pages = 18) =>
     Effect.gen(function* () {
       const record = Option.getOrElse(yield* store.get(yield* storageKeyOf(cookie)), () => "")
       const marker = Index.decodeMarker(Option.getOrElse(yield* store.get(Index.markerKey(prefix)), () => ""))
       assert.isDefined(marker)
       const bucket = (marker?.swept ?? 0) + 1
-      const digests = Array.from({ length: 18 * Index.pageSize }, (_, i) => `live${i}`.padEnd(43, "A"))
-      for (let page = 0; page < 18; page++) {
+      const digests = Array.from({ length: pages * Index.pageSize }, (_, i) => `live${i}`.padEnd(43, "A"))
+      for (let page = 0; page < pages; page++) {
         const held = digests.slice(page * Index.pageSize, (page + 1) * Index.pageSize)
         yield* store.set(Index.pageKey(prefix, bucket, page), Index.encodePage(held))
         for (const digest of held) yield* store.set(Index.sessionKeyOf(prefix, digest), record)
       }
       return { bucket, digests }
     })
+
+  it.effect(
+    "a sweep's kept sessions spilling past full buckets: the run reads each full bucket's pages once, not once a batch",
+    () => {
+      // The index's page reads, by key, once `counting` is set.
+      let counting = false
+      const reads = new Map<string, number>()
+      const Counting = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => {
+            if (counting && Index.isIndexKey(prefix, key) && key !== Index.markerKey(prefix))
+              reads.set(key, (reads.get(key) ?? 0) + 1)
+            return inner.get(key)
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const first = yield* run
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        // 128 live sessions of another process on 2 pages of the bucket the next sweep reads: kept, and written in 2
+        // batches to the bucket of their sessionMax's end (alice's, opened at 0), which is full, as is the next one.
+        const { bucket, digests } = yield* liveBucket(store, alice, 2)
+        const ends = Index.bucketOf(3 * 3600_000, Index.width(3 * 3600_000))
+        const full = [ends, ends + 1]
+        for (const b of full) {
+          for (let page = 0; page < Index.maxPages; page++) {
+            const held = Array.from({ length: Index.pageSize }, (_, i) =>
+              `full${b}x${page}x${i}`.padEnd(43, "A")
+            )
+            yield* store.set(Index.pageKey(prefix, b, page), Index.encodePage(held))
+          }
+        }
+        yield* TestClock.adjust(`${2 * Index.width(3 * 3600_000)} millis`)
+        counting = true
+        // Bob's sign-in sweeps the bucket. Each batch went through both full buckets' 64 pages again (each read twice;
+        // with bob's own session's, the first three times), on to the one after them.
+        yield* as(first)(session("bob"))
+        yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
+        yield* settle
+        for (const b of full) {
+          for (let page = 0; page < Index.maxPages; page++) {
+            assert.strictEqual(reads.get(Index.pageKey(prefix, b, page)), 1, `bucket ${b}, page ${page}`)
+          }
+        }
+        // None dropped: all 128 on the pages of the bucket after the full ones.
+        const indexed = new Set<string>()
+        for (let page = 0; page < Index.maxPages; page++) {
+          const text = Option.getOrUndefined(yield* store.get(Index.pageKey(prefix, ends + 2, page)))
+          if (text === undefined) break
+          for (const digest of Index.decodePage(text) ?? []) indexed.add(digest)
+        }
+        assert.strictEqual(digests.filter((digest) => !indexed.has(digest)).length, 0)
+      }).pipe(Effect.provide(Counting))
+    }
+  )
 
   it.effect(
     "a burst of sessions dropped from a full index queue is logged once, with no key in it; a sweep drops none it keeps",
