@@ -338,14 +338,15 @@ export const spill = (rest: ReadonlyArray<Entry>, hops: number): ReadonlyArray<E
  * The pages one run of the index's work (a sweep and the writes of the sessions it keeps, then of the queue) found
  * full, by bucket: each bucket's first page not found full (`maxPages` for a bucket found full, each of its
  * {@link maxPages} pages full or damaged). Pages are only added to, and a bucket's pages go only when a sweep reads
- * it, once it is wholly past, while a run writes only to buckets a session ends in from now on: a page the run found
- * full (or filled) stays so for the run, and {@link startPage} sends its later batches past it unread. The run reads
- * each full page once, not once a batch: its writes read at most {@link maxPages} full pages of each bucket they write
- * to or spill into ({@link spill}: at most {@link divisions} + 1 + {@link maxSpill} buckets, the ones its sessions end
- * in from now on and those after them), whatever the number of batches, where each batch of {@link pageSize}
- * sessions read the full pages of its buckets and of up to {@link maxSpill} full buckets after them again (up to
- * 1,088 reads a batch), and a sweep writes its kept sessions in up to {@link maxPending} / {@link pageSize} batches.
- * Keyed by the buckets' width too: a marker of another width (a damaged one replaced) numbers other buckets.
+ * it, wholly past, while a run's writes go to buckets not swept ({@link rebase}) and its sweep reads only buckets
+ * wholly past at its start: a page the run found full (or filled) stays so for the run, and {@link startPage} sends
+ * its later batches past it unread. The run reads each full page once, not once a batch: its writes read at most
+ * {@link maxPages} full pages of each bucket they write to or spill into ({@link spill}; the buckets its sessions
+ * end in, {@link divisions} + 1 from now on when the buckets' width is this process's, and up to {@link maxSpill}
+ * after them), whatever the number of batches. Before, each batch of {@link pageSize} sessions read the full pages
+ * of its buckets and of up to {@link maxSpill} full buckets after them again (up to 1,088 reads a batch), and a sweep
+ * writes the sessions it keeps {@link pageSize} at a time. Keyed by the buckets' width too: a marker of another
+ * width (a damaged one replaced) numbers other buckets.
  */
 export interface FullPages {
   /** The first page of `bucket` (of buckets `width` wide) the run has not found full: 0 when none. */
