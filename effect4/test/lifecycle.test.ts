@@ -175,8 +175,8 @@ describe("ping and sign-out", () => {
         yield* Effect.forkChild(Fiber.interrupt(signingOut), { startImmediately: true })
         yield* Deferred.succeed(release, undefined)
         yield* Fiber.await(signingOut)
-        // Gone, the caller's interruption of signedOut's fiber was signalled a turn later (a fiber forked to do it, not
-        // started at once): the next step started in between.
+        // Before, the caller gone, its interruption of signedOut's fiber was signalled a turn later (a fiber forked to
+        // do it, not started at once): the next step started in between.
         for (let turn = 0; turn < 20; turn++) yield* Effect.yieldNow
         assert.strictEqual(next, 0)
       }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
