@@ -372,10 +372,13 @@ export class NetworkError
  * A PIN can no longer be approved: it reached its `expiresAt`, or plex.tv no
  * longer knows it (404, code 1020). Create a new PIN.
  *
- * `Unreachable`: its lifetime ran out while every check failed without an
- * answer (network errors, 5xx, rate limiting): the user may well have
- * approved it, but plex.tv could not be asked. `lastError` is the last such
- * failure (also set for `Expired` when the last check failed so).
+ * `Unreachable`: its lifetime ran out while every check failed without a
+ * usable answer (network errors, a body cut off, 5xx, rate limiting): the
+ * user may well have approved it, but plex.tv could not be asked. `lastError`
+ * is the last such failure (also set for `Expired` when the last check failed
+ * so). The message says plex.tv "could not be reached" only when that last
+ * check got no answer at all; when it got one (its `status`: a body cut off,
+ * a 5xx, a 429), "no check got a usable answer from plex.tv".
  *
  * @since 0.1.0
  * @category errors
@@ -388,7 +391,7 @@ export class PinExpired
     pinId: Schema.Number,
     /**
      * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
-     * while no check got an answer; `NotFound`: plex.tv answered 404 (code 1020).
+     * while no check got a usable answer; `NotFound`: plex.tv answered 404 (code 1020).
      */
     reason: /*#__PURE__*/ Schema.Literal("Expired", "Unreachable", "NotFound"),
     /** Plex's error entries, when plex.tv sent them. */

@@ -965,6 +965,8 @@ const makeWith = (
     // sweep looking Index.damagedLookback buckets back), a damaged page skipped by writers and removed by the sweep,
     // entries that are no storage key's digest dropped: a damaged value never names a key to remove.
     let indexMarker: Index.Marker | undefined // as this service last saw or wrote it
+    // The pages the running work found full (Index.FullPages): none at each run's start (indexWork).
+    let fullPages = Index.makeFullPages()
     let indexCursor: { readonly bucket: number; readonly page: number } | undefined // the page it writes to
     // The sessions waiting to be written to the index (Index.makeQueue: at most Index.maxPending, a burst of drops
     // warned of once).
@@ -1043,7 +1045,8 @@ const makeWith = (
             indexCursor = undefined
             yield* Effect.logWarning(Index.rebaseWarning)
           }
-          let page = indexCursor?.bucket === bucket ? indexCursor.page : Index.firstPage(marker, bucket)
+          // Past the pages this run found full, unread (Index.startPage): read once a run, not once a batch.
+          let page = Index.startPage(fullPages, marker, bucket, indexCursor)
           let rest: ReadonlyArray<string> = entries.map((entry) => entry.digest)
           while (rest.length > 0 && page < Index.maxPages) {
             const key = Index.pageKey(prefix, bucket, page)
@@ -1055,7 +1058,10 @@ const makeWith = (
               const next = Index.markerAfterWrite(marker, bucket, page)
               if (next !== undefined) marker = indexMarker = yield* putMarker(next)
             }
-            if (rest.length > 0) page++
+            if (rest.length > 0) {
+              fullPages.full(marker.width, bucket, page)
+              page++
+            }
           }
           if (rest.length > 0) {
             // The entries not written are the last ones (each page takes the first that fit).
@@ -1146,6 +1152,7 @@ const makeWith = (
       })
     const indexWork = (now: number): Effect.Effect<void> =>
       Effect.gen(function* () {
+        fullPages = Index.makeFullPages()
         // The batch being written (by the sweep, of the sessions it keeps, or after it), queued again when it is not
         // written.
         const requeue = Effect.suspend(() => (indexQueue.failed() ? warnDropped : Effect.void))

@@ -11,6 +11,7 @@ import { afterAdjusting, expectRequests, failsWith, onlyRequest } from "./suppor
 import { CLIENT_ID, env, IdentityLive, identityInput, TOKEN } from "./support/env.js"
 import { layerPendingSleeps, whenSleeping, whenWaiting } from "./Jwt/support.js"
 import * as MockHttp from "./support/MockHttp.js"
+import * as CliFailure from "../src/core/cli/failure.js"
 
 const APPROVED = "pin-approved-Tq93xLw"
 
@@ -163,12 +164,56 @@ describe("poll", () => {
         assert.strictEqual(error.reason, "Unreachable")
         assert.strictEqual(error.lastError?._tag, "NetworkError")
         assert.match(error.message, /could not be reached/)
+        assert.strictEqual(
+          CliFailure.failureOf(error).message,
+          "The PIN expired while plex.tv could not be reached to check it. Run `plex-auth login` again."
+        )
         assert.match(
           error.message,
           /last check: .*could not reach GET https:\/\/plex\.tv\/api\/v2\/pins\/\{id\}/
         )
         assert.isAtLeast((yield* MockHttp.requests).length, 3, "it kept asking, more slowly")
       }).pipe(Effect.provide(env(MockHttp.always(() => MockHttp.transportFailure()))))
+  )
+
+  it.effect(
+    "a PIN that expires while every check's answer was cut off is PinExpired (Unreachable), not said unreachable",
+    () =>
+      Effect.gen(function* () {
+        const short = { ...pin, expiresIn: 60 }
+        const fiber = yield* Effect.fork(Effect.flip(PinLogin.poll(short)))
+        yield* TestClock.adjust("61 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "PinExpired")
+        if (error._tag !== "PinExpired") return
+        // No usable answer (the reason stays), but plex.tv answered each check: its words do not send the user
+        // looking for a network problem.
+        assert.strictEqual(error.reason, "Unreachable")
+        assert.strictEqual(error.lastError?._tag === "NetworkError" && error.lastError.status, 200)
+        assert.notMatch(error.message, /could not be reached/)
+        assert.match(error.message, /PIN \d+ expired while no check got a usable answer from plex\.tv/)
+        assert.match(error.message, /last check: .*the body was cut off in an answer \(HTTP 200\)/)
+        // plex-auth's words (exit 4) likewise.
+        assert.strictEqual(
+          CliFailure.failureOf(error).message,
+          "The PIN expired while no check got a usable answer from plex.tv. Run `plex-auth login` again."
+        )
+        assert.isAtLeast((yield* MockHttp.requests).length, 3, "it kept asking, more slowly")
+      }).pipe(
+        Effect.provide(
+          env(
+            MockHttp.always(
+              () =>
+                new Response(
+                  new ReadableStream<Uint8Array>({
+                    pull: (controller) => controller.error(new Error("connection reset"))
+                  }),
+                  { status: 200, headers: { "content-type": "application/json" } }
+                )
+            )
+          )
+        )
+      )
   )
 
   it.effect("a PIN that expires after an answer, then 5xx, is Expired and carries the last failure", () =>

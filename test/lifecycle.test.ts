@@ -13,6 +13,7 @@ import {
   Either,
   Exit,
   Fiber,
+  FiberId,
   Layer,
   Option,
   Redacted,
@@ -142,6 +143,44 @@ describe("ping and sign-out", () => {
         yield* Deferred.succeed(release, undefined)
         for (let turn = 0; turn < 20 && !(yield* Ref.get(finished)); turn++) yield* Effect.yieldNow()
         assert.isTrue(yield* Ref.get(finished), "signedOut ran to its end")
+      }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect(
+    "signOut whose caller goes away as a step of signedOut that it made interruptible ends: its next step does not start",
+    () =>
+      Effect.gen(function* () {
+        const told = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        let next = 0
+        // A signedOut whose work is interruptible (a store call of the caller's, then another): the caller's going
+        // away stops it (docs/tokens.md). The first call answers (released) as the caller goes away.
+        const credentials: Credentials.CredentialsService = {
+          token: Effect.succeed(Redacted.make(TOKEN)),
+          signedOut: () =>
+            Effect.interruptible(
+              Deferred.succeed(told, undefined).pipe(
+                Effect.zipRight(Deferred.await(release)),
+                Effect.zipRight(
+                  Effect.sync(() => {
+                    next++
+                  })
+                )
+              )
+            )
+        }
+        const signingOut = yield* Effect.fork(
+          PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        )
+        yield* Deferred.await(told)
+        // The caller goes away, and the step's answer comes in just after.
+        yield* Fiber.interruptAsFork(signingOut, FiberId.none)
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.await(signingOut)
+        // Before, the caller gone, its interruption of signedOut's fiber was signalled a turn later (a fiber forked to
+        // do it, Fiber.interruptFork): the next step started in between.
+        for (let turn = 0; turn < 20; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(next, 0)
       }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
   )
 

@@ -986,10 +986,14 @@ const makeWith = (
                 (storageKey) =>
                   // In a fiber of its own, not waited for once given up: a removal that cannot be interrupted (a store
                   // call that finishes once started) is given up all the same, and finishes on its own (Effect 3's
-                  // Effect.disconnect, which Effect 4 does not have).
+                  // Effect.disconnect, which Effect 4 does not have). Started at once, as the other three store calls
+                  // `disconnected` serves: a store that answers at once has answered before the timeout starts, and
+                  // the layer closing as the call starts (before the wait has begun) gives it up, as it does theirs.
                   Effect.ignore(
-                    disconnected(remove(storageKey), (joined) =>
-                      Effect.timeout(joined, Flow.endedRemovalTimeoutMillis)
+                    disconnected(
+                      remove(storageKey),
+                      (joined) => Effect.timeout(joined, Flow.endedRemovalTimeoutMillis),
+                      true
                     ),
                     { log: "Debug" }
                   ),
@@ -1023,6 +1027,8 @@ const makeWith = (
     // sweep looking Index.damagedLookback buckets back), a damaged page skipped by writers and removed by the sweep,
     // entries that are no storage key's digest dropped: a damaged value never names a key to remove.
     let indexMarker: Index.Marker | undefined // as this service last saw or wrote it
+    // The pages the running work found full (Index.FullPages): none at each run's start (indexWork).
+    let fullPages = Index.makeFullPages()
     let indexCursor: { readonly bucket: number; readonly page: number } | undefined // the page it writes to
     // The sessions waiting to be written to the index (Index.makeQueue: at most Index.maxPending, a burst of drops
     // warned of once).
@@ -1102,7 +1108,8 @@ const makeWith = (
             indexCursor = undefined
             yield* Effect.logWarning(Index.rebaseWarning)
           }
-          let page = indexCursor?.bucket === bucket ? indexCursor.page : Index.firstPage(marker, bucket)
+          // Past the pages this run found full, unread (Index.startPage): read once a run, not once a batch.
+          let page = Index.startPage(fullPages, marker, bucket, indexCursor)
           let rest: ReadonlyArray<string> = entries.map((entry) => entry.digest)
           while (rest.length > 0 && page < Index.maxPages) {
             const key = Index.pageKey(prefix, bucket, page)
@@ -1114,7 +1121,10 @@ const makeWith = (
               const next = Index.markerAfterWrite(marker, bucket, page)
               if (next !== undefined) marker = indexMarker = yield* putMarker(next)
             }
-            if (rest.length > 0) page++
+            if (rest.length > 0) {
+              fullPages.full(marker.width, bucket, page)
+              page++
+            }
           }
           if (rest.length > 0) {
             // The entries not written are the last ones (each page takes the first that fit).
@@ -1205,6 +1215,7 @@ const makeWith = (
       })
     const indexWork = (now: number): Effect.Effect<void> =>
       Effect.gen(function* () {
+        fullPages = Index.makeFullPages()
         // The batch being written (by the sweep, of the sessions it keeps, or after it), queued again when it is not
         // written.
         const requeue = Effect.suspend(() => (indexQueue.failed() ? warnDropped : Effect.void))

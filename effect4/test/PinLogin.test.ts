@@ -16,6 +16,7 @@ import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { layerPendingSleeps, whenSleeping, whenWaiting } from "./Jwt/support.js"
+import * as CliFailure from "../../src/core/cli/failure.js"
 
 const identity = {
   clientIdentifier: "pin-test-client",
@@ -169,6 +170,37 @@ describe("poll", () => {
         assert.strictEqual(error.reason, "Unreachable")
         assert.strictEqual(error.lastError?._tag, "NetworkError")
         assert.match(error.message, /could not be reached/)
+        assert.strictEqual(
+          CliFailure.failureOf(error).message,
+          "The PIN expired while plex.tv could not be reached to check it. Run `plex-auth login` again."
+        )
+        assert.isAtLeast((yield* checks(pin.id)).length, 3, "it kept asking, more slowly")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a PIN that expires while every check's answer was cut off is PinExpired (Unreachable), not said unreachable",
+    () =>
+      Effect.gen(function* () {
+        const pin = yield* created()
+        yield* FakePlex.fault("checkPin", Fault.truncate())
+        const fiber = yield* Effect.forkChild(Effect.flip(PinLogin.poll({ ...pin, expiresIn: 60 })))
+        yield* TestClock.adjust("61 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "PinExpired")
+        if (error._tag !== "PinExpired") return
+        // No usable answer (the reason stays), but plex.tv answered each check: its words do not send the user
+        // looking for a network problem.
+        assert.strictEqual(error.reason, "Unreachable")
+        assert.strictEqual(error.lastError?._tag === "NetworkError" && error.lastError.status, 200)
+        assert.notMatch(error.message, /could not be reached/)
+        assert.match(error.message, /PIN \d+ expired while no check got a usable answer from plex\.tv/)
+        assert.match(error.message, /last check: .*the body was cut off in an answer \(HTTP 200\)/)
+        // plex-auth's words (exit 4) likewise.
+        assert.strictEqual(
+          CliFailure.failureOf(error).message,
+          "The PIN expired while no check got a usable answer from plex.tv. Run `plex-auth login` again."
+        )
         assert.isAtLeast((yield* checks(pin.id)).length, 3, "it kept asking, more slowly")
       }).pipe(Effect.provide(env()))
   )

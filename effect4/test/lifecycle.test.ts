@@ -145,6 +145,44 @@ describe("ping and sign-out", () => {
   )
 
   it.effect(
+    "signOut whose caller goes away as a step of signedOut that it made interruptible ends: its next step does not start",
+    () =>
+      Effect.gen(function* () {
+        const told = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        let next = 0
+        // A signedOut whose work is interruptible (a store call of the caller's, then another): the caller's going
+        // away stops it (docs/tokens.md). The first call answers (released) as the caller goes away.
+        const credentials: Credentials.CredentialsService = {
+          token: Effect.succeed(Redacted.make(TOKEN)),
+          signedOut: () =>
+            Effect.interruptible(
+              Deferred.succeed(told, undefined).pipe(
+                Effect.andThen(Deferred.await(release)),
+                Effect.andThen(
+                  Effect.sync(() => {
+                    next++
+                  })
+                )
+              )
+            )
+        }
+        const signingOut = yield* Effect.forkChild(
+          PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        )
+        yield* Deferred.await(told)
+        // The caller goes away, and the step's answer comes in just after.
+        yield* Effect.forkChild(Fiber.interrupt(signingOut), { startImmediately: true })
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.await(signingOut)
+        // Before, the caller gone, its interruption of signedOut's fiber was signalled a turn later (a fiber forked to
+        // do it, not started at once): the next step started in between.
+        for (let turn = 0; turn < 20; turn++) yield* Effect.yieldNow
+        assert.strictEqual(next, 0)
+      }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect(
     "signOut whose signedOut dies: the call dies with that defect, not a success (plex.tv revoked the token)",
     () =>
       Effect.gen(function* () {

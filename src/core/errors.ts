@@ -148,14 +148,17 @@ export const pinExpiredMessage = (e: {
   readonly pinId: number
   readonly reason: string
   readonly errors: ReadonlyArray<Detail>
-  readonly lastError?: { readonly message: string } | undefined
+  readonly lastError?: { readonly message: string; readonly status?: number | undefined } | undefined
 }): string => {
   const what =
     e.reason === "Expired"
       ? "expired before it was approved"
-      : e.reason === "Unreachable"
-        ? "expired while plex.tv could not be reached to check it"
-        : "is unknown or expired"
+      : e.reason !== "Unreachable"
+        ? "is unknown or expired"
+        : // The last check got an answer (its status: a body cut off, a 5xx, a 429), none it could use: reached.
+          e.lastError?.status === undefined
+          ? "expired while plex.tv could not be reached to check it"
+          : "expired while no check got a usable answer from plex.tv"
   const last = e.lastError === undefined ? "" : ` (last check: ${e.lastError.message})`
   return `${e.operation}: PIN ${e.pinId} ${what}${describeCodes(e.errors)}${last}`
 }

@@ -25,8 +25,10 @@ import * as Fiber from "effect/Fiber"
  * and waited for interruptibly. A caller that goes away (a timeout of its own) stops waiting, rather than being held
  * by a `signedOut` that takes long or never ends, and the finalizer's fiber is interrupted: the regions it makes
  * interruptible stop (the store work of a stored layer already closed, run in this fiber; an open layer's runs in
- * the layer's scope and goes on, only its wait stops). The result is `self`'s; a finalizer that dies makes the
- * call die, as with `Effect.onExit`.
+ * the layer's scope and goes on, only its wait stops). That interruption is signalled as the caller goes away
+ * (`Fiber.interruptAsFork`, as Effect.disconnect does), not a scheduler turn later by a fiber forked to do it
+ * (`Fiber.interruptFork`): a region whose wait answers just after does not start the next one in between. The
+ * result is `self`'s; a finalizer that dies makes the call die, as with `Effect.onExit`.
  */
 export const onExit = <E, R>(
   self: Effect.Effect<void, E, R>,
@@ -36,7 +38,9 @@ export const onExit = <E, R>(
     Effect.flatMap(Effect.exit(restore(self)), (exit) =>
       Effect.flatMap(Effect.forkDaemon(finalizer()), (fiber) =>
         Effect.zipRight(
-          restore(Fiber.join(fiber)).pipe(Effect.onInterrupt(() => Fiber.interruptFork(fiber))),
+          restore(Fiber.join(fiber)).pipe(
+            Effect.onInterrupt(() => Effect.fiberIdWith((id) => Fiber.interruptAsFork(fiber, id)))
+          ),
           exit
         )
       )

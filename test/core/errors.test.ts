@@ -40,6 +40,23 @@ describe("core/errors", () => {
       }),
       "PinLogin.poll: PIN 7 expired while plex.tv could not be reached to check it (last check: offline)"
     )
+    // The last check got an answer (its status), none it could use: plex.tv was reached.
+    for (const [status, last] of [
+      [200, "the body was cut off in an answer (HTTP 200)"],
+      [503, "unexpected response (HTTP 503)"],
+      [429, "rate limited (HTTP 429)"]
+    ] as const) {
+      assert.strictEqual(
+        Errors.pinExpiredMessage({
+          operation: "PinLogin.poll",
+          pinId: 7,
+          reason: "Unreachable",
+          errors: [],
+          lastError: { message: last, status }
+        }),
+        `PinLogin.poll: PIN 7 expired while no check got a usable answer from plex.tv (last check: ${last})`
+      )
+    }
     assert.deepStrictEqual(Errors.codesOf([{ code: 1 }, { message: "m" }, { code: 2 }]), [1, 2])
   })
 })

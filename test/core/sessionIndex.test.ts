@@ -129,6 +129,28 @@ describe("core/web/sessionIndex", () => {
     assert.deepStrictEqual(Index.spill([theirs], Index.maxSpill), [])
   })
 
+  it("a page a run found full is not read again in that run: startPage is past it (past the last for a full bucket)", () => {
+    const marker = { width: 1000, swept: 3, newest: 9, pages: 5 }
+    const full = Index.makeFullPages()
+    // None found full: the writer's page, or the marker's last page of the newest bucket, or the first.
+    assert.strictEqual(Index.startPage(full, marker, 7, { bucket: 7, page: 2 }), 2)
+    assert.strictEqual(Index.startPage(full, marker, 9, undefined), 4)
+    assert.strictEqual(Index.startPage(full, marker, 8, undefined), 0)
+    // Found full: pages 0 to 2 of bucket 8; every page of bucket 7; a page of 9 before the marker's hint.
+    for (let page = 0; page < 3; page++) full.full(1000, 8, page)
+    for (let page = 0; page < Index.maxPages; page++) full.full(1000, 7, page)
+    full.full(1000, 9, 1)
+    assert.strictEqual(Index.startPage(full, marker, 8, undefined), 3)
+    assert.strictEqual(Index.startPage(full, marker, 7, { bucket: 7, page: 2 }), Index.maxPages)
+    assert.strictEqual(Index.startPage(full, marker, 9, undefined), 4)
+    // Found in any order, the first page not found full is past the highest.
+    full.full(1000, 8, 1)
+    assert.strictEqual(Index.startPage(full, marker, 8, undefined), 3)
+    // Buckets of another width are other buckets; a new run starts with none found full.
+    assert.strictEqual(Index.startPage(full, { ...marker, width: 2000 }, 7, undefined), 0)
+    assert.strictEqual(Index.startPage(Index.makeFullPages(), marker, 7, undefined), 0)
+  })
+
   it("a full queue drops, and warns once a burst", () => {
     assert.deepStrictEqual(Index.admit(Index.maxPending - 1, false), { _tag: "Queue" })
     assert.deepStrictEqual(Index.admit(Index.maxPending, false), { _tag: "Drop", warn: true })

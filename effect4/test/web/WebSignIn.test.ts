@@ -3006,23 +3006,218 @@ describe("WebSignIn sessions opened by an earlier run or another process (Effect
   )
 
   /**
-   * 1,152 live sessions (the record of `cookie`'s session under other keys) on 18 pages of the bucket of the index a
-   * sweep reads next: each kept by the sweep and queued to be indexed again, past the queue's 1,024.
+   * A store one of whose calls (the first `matches` picks once armed) runs `state.interrupt` (an interruption of the
+   * one that asked for it) as it starts, in a fiber run at once (the call's fiber started at once, before the fiber that waits for it has begun to), then waits
+   * for `state.release` before it is made; `state.after` counts the calls so made once that interruption has ended.
+   * Forked with nothing to give it up until the wait had begun, the interruption was lost: the call was made after
+   * the one that asked for it had gone.
    */
-  const liveBucket = (store: KeyValueStore.KeyValueStore, cookie: string) =>
+  const trapped = (matches: (op: "get" | "remove", key: string) => boolean) => {
+    const state = {
+      armed: false,
+      interrupt: undefined as Effect.Effect<void> | undefined,
+      gone: false,
+      after: 0,
+      release: () => {}
+    }
+    const gate = new Promise<void>((resolve) => {
+      state.release = resolve
+    })
+    const trap =
+      (op: "get" | "remove", key: string) =>
+      <A, E>(call: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+        Effect.suspend(() => {
+          const interrupt = state.interrupt
+          if (!state.armed || interrupt === undefined || !matches(op, key)) return call
+          state.armed = false
+          void Effect.runPromise(interrupt).then(() => {
+            state.gone = true
+          })
+          return Effect.andThen(
+            Effect.promise(() => gate),
+            Effect.suspend(() => {
+              if (state.gone) state.after++
+              return call
+            })
+          )
+        })
+    const layer = over((inner) =>
+      KeyValueStore.make({
+        ...inner,
+        get: (key) => trap("get", key)(inner.get(key)),
+        remove: (key) => trap("remove", key)(inner.remove(key))
+      })
+    )
+    return { state, layer }
+  }
+
+  it.effect(
+    "a request that goes away as its store call (withinStoreWait) starts: the call is given up, not made after it has gone",
+    () => {
+      let alice = ""
+      const { state, layer } = trapped((op, key) => op === "get" && key === alice)
+      return Effect.gen(function* () {
+        const service = yield* run
+        const cookie = yield* as(service)(session("alice"))
+        alice = yield* storageKeyOf(cookie)
+        yield* settle
+        state.armed = true
+        const authenticating = yield* Effect.forkChild(service.authenticate(cookie))
+        state.interrupt = Fiber.interrupt(authenticating)
+        yield* until(Effect.sync(() => state.gone))
+        assert.isFalse(state.armed)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(authenticating)))
+        yield* Effect.sync(() => {
+          state.release()
+        })
+        yield* settle
+        assert.strictEqual(state.after, 0)
+      }).pipe(Effect.provide(layer))
+    }
+  )
+
+  it.effect(
+    "a return that goes away as the removal of the browser's previous session starts: the removal is given up, not made after it has gone",
+    () => {
+      let previous = ""
+      const { state, layer } = trapped((op, key) => op === "remove" && key === previous)
+      return Effect.gen(function* () {
+        const service = yield* run
+        const old = yield* as(service)(session("alice"))
+        previous = yield* storageKeyOf(old)
+        yield* settle
+        const again = yield* service.start
+        const params = authUrlParams(Redacted.value(again.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        state.armed = true
+        const returning = yield* Effect.forkChild(
+          service.callback({
+            cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+            url: params.get("forwardUrl") ?? ""
+          })
+        )
+        state.interrupt = Fiber.interrupt(returning)
+        yield* until(Effect.sync(() => state.gone))
+        assert.isFalse(state.armed)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(returning)))
+        yield* Effect.sync(() => {
+          state.release()
+        })
+        yield* settle
+        assert.strictEqual(state.after, 0)
+      }).pipe(Effect.provide(layer))
+    }
+  )
+
+  it.effect(
+    "WebSignIn.layer's close as the removal of an ended session starts: the removal is given up, not made after the close",
+    () => {
+      // Past sessionMax, a sign-in removes the sessions it opened (removeEnded), each removal in a fiber of its own,
+      // started at once: its store call, made before the fiber that waits for it has begun to, closes the layer.
+      const ended = new Set<string>()
+      const { state, layer } = trapped((op, key) => op === "remove" && ended.has(key))
+      return Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const built = yield* Layer.buildWithScope(WebSignIn.layer(options), scope)
+        const service = Context.get(built, WebSignIn.WebSignIn)
+        ended.add(yield* storageKeyOf(yield* as(service)(session("alice"))))
+        ended.add(yield* storageKeyOf(yield* as(service)(session("bob"))))
+        yield* settle
+        yield* TestClock.adjust("192 minutes")
+        state.interrupt = Scope.close(scope, Exit.void)
+        state.armed = true
+        yield* as(service)(session("carol"))
+        yield* until(Effect.sync(() => state.gone))
+        assert.isFalse(state.armed)
+        yield* Effect.sync(() => {
+          state.release()
+        })
+        for (let i = 0; i < 4; i++) {
+          yield* settle
+          yield* TestClock.adjust("31 seconds")
+        }
+        yield* settle
+        assert.strictEqual(state.after, 0)
+      }).pipe(Effect.provide(layer))
+    }
+  )
+
+  /**
+   * 1,152 live sessions (the record of `cookie`'s session under other keys) on 18 pages (or `pages`) of the bucket of
+   * the index a sweep reads next: each kept by the sweep and queued to be indexed again, past the queue's 1,024.
+   */
+  const liveBucket = (store: KeyValueStore.KeyValueStore, cookie: string, pages = 18) =>
     Effect.gen(function* () {
       const record = (yield* store.get(yield* storageKeyOf(cookie))) ?? ""
       const marker = Index.decodeMarker((yield* store.get(Index.markerKey(prefix))) ?? "")
       assert.isDefined(marker)
       const bucket = (marker?.swept ?? 0) + 1
-      const digests = Array.from({ length: 18 * Index.pageSize }, (_, i) => `live${i}`.padEnd(43, "A"))
-      for (let page = 0; page < 18; page++) {
+      const digests = Array.from({ length: pages * Index.pageSize }, (_, i) => `live${i}`.padEnd(43, "A"))
+      for (let page = 0; page < pages; page++) {
         const held = digests.slice(page * Index.pageSize, (page + 1) * Index.pageSize)
         yield* store.set(Index.pageKey(prefix, bucket, page), Index.encodePage(held))
         for (const digest of held) yield* store.set(Index.sessionKeyOf(prefix, digest), record)
       }
       return { bucket, digests }
     })
+
+  it.effect(
+    "a sweep's kept sessions spilling past full buckets: the run reads each full bucket's pages once, not once a batch",
+    () => {
+      // The index's page reads, by key, once `counting` is set.
+      let counting = false
+      const reads = new Map<string, number>()
+      const Counting = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => {
+            if (counting && Index.isIndexKey(prefix, key) && key !== Index.markerKey(prefix))
+              reads.set(key, (reads.get(key) ?? 0) + 1)
+            return inner.get(key)
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const first = yield* run
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        // 128 live sessions of another process on 2 pages of the bucket the next sweep reads: kept, and written in 2
+        // batches to the bucket of their sessionMax's end (alice's, opened at 0), which is full, as is the next one.
+        const { bucket, digests } = yield* liveBucket(store, alice, 2)
+        const ends = Index.bucketOf(3 * 3600_000, Index.width(3 * 3600_000))
+        const full = [ends, ends + 1]
+        for (const b of full) {
+          for (let page = 0; page < Index.maxPages; page++) {
+            const held = Array.from({ length: Index.pageSize }, (_, i) =>
+              `full${b}x${page}x${i}`.padEnd(43, "A")
+            )
+            yield* store.set(Index.pageKey(prefix, b, page), Index.encodePage(held))
+          }
+        }
+        yield* TestClock.adjust(`${2 * Index.width(3 * 3600_000)} millis`)
+        counting = true
+        // Bob's sign-in sweeps the bucket. Each batch went through both full buckets' 64 pages again (each read twice;
+        // with bob's own session's, the first three times), on to the one after them.
+        yield* as(first)(session("bob"))
+        yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
+        yield* settle
+        for (const b of full) {
+          for (let page = 0; page < Index.maxPages; page++) {
+            assert.strictEqual(reads.get(Index.pageKey(prefix, b, page)), 1, `bucket ${b}, page ${page}`)
+          }
+        }
+        // None dropped: all 128 on the pages of the bucket after the full ones.
+        const indexed = new Set<string>()
+        for (let page = 0; page < Index.maxPages; page++) {
+          const text = yield* store.get(Index.pageKey(prefix, ends + 2, page))
+          if (text === undefined) break
+          for (const digest of Index.decodePage(text) ?? []) indexed.add(digest)
+        }
+        assert.strictEqual(digests.filter((digest) => !indexed.has(digest)).length, 0)
+      }).pipe(Effect.provide(Counting))
+    }
+  )
 
   it.effect(
     "a burst of sessions dropped from a full index queue is logged once, with no key in it; a sweep drops none it keeps",

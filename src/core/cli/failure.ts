@@ -207,6 +207,7 @@ export interface PlexErrorLike {
   readonly attempts?:
     | ReadonlyArray<{ readonly uri: string; readonly reason?: string | undefined; readonly outcome: string }>
     | undefined
+  readonly lastError?: { readonly status?: number | undefined } | undefined
 }
 
 /** The Plex Home has no such user: which users it has. */
@@ -271,7 +272,15 @@ export const failureOf = (error: PlexErrorLike): Failure => {
       }
     case "PinExpired":
       return {
-        message: "The PIN expired before it was approved. Run `plex-auth login` again.",
+        // Unreachable: the user may well have approved it, but plex.tv could not be asked (core/errors.ts's words: no
+        // answer at all to the last check, or answers none of which could be used, a body cut off, a 5xx, a 429).
+        message: `The PIN expired ${
+          error.reason !== "Unreachable"
+            ? "before it was approved"
+            : error.lastError?.status === undefined
+              ? "while plex.tv could not be reached to check it"
+              : "while no check got a usable answer from plex.tv"
+        }. Run \`plex-auth login\` again.`,
         exitCode: ExitCode.PinExpired
       }
     case "NetworkError":

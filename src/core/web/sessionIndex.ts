@@ -335,6 +335,55 @@ export const spill = (rest: ReadonlyArray<Entry>, hops: number): ReadonlyArray<E
   hops < maxSpill ? rest.filter((entry) => !entry.own) : []
 
 /**
+ * The pages one run of the index's work (a sweep and the writes of the sessions it keeps, then of the queue) found
+ * full, by bucket: each bucket's first page not found full (`maxPages` for a bucket found full, each of its
+ * {@link maxPages} pages full or damaged). Pages are only added to, and a bucket's pages go only when a sweep reads
+ * it, wholly past, while a run's writes go to buckets not swept ({@link rebase}) and its sweep reads only buckets
+ * wholly past at its start: a page the run found full (or filled) stays so for the run, and {@link startPage} sends
+ * its later batches past it unread. The run reads each full page once, not once a batch: its writes read at most
+ * {@link maxPages} full pages of each bucket they write to or spill into ({@link spill}; the buckets its sessions
+ * end in, {@link divisions} + 1 from now on when the buckets' width is this process's, and up to {@link maxSpill}
+ * after them), whatever the number of batches. Before, each batch of {@link pageSize} sessions read the full pages
+ * of its buckets and of up to {@link maxSpill} full buckets after them again (up to 1,088 reads a batch), and a sweep
+ * writes the sessions it keeps {@link pageSize} at a time. Keyed by the buckets' width too: a marker of another
+ * width (a damaged one replaced) numbers other buckets.
+ */
+export interface FullPages {
+  /** The first page of `bucket` (of buckets `width` wide) the run has not found full: 0 when none. */
+  readonly from: (width: number, bucket: number) => number
+  /** Says the run found `page` of `bucket` (of buckets `width` wide) full, or filled it. */
+  readonly full: (width: number, bucket: number, page: number) => void
+}
+
+/** No page found full yet: a run's start. */
+export const makeFullPages = (): FullPages => {
+  const from = new Map<string, number>()
+  return {
+    from: (width, bucket) => from.get(`${width}.${bucket}`) ?? 0,
+    full: (width, bucket, page) => {
+      const key = `${width}.${bucket}`
+      from.set(key, Math.max(from.get(key) ?? 0, page + 1))
+    }
+  }
+}
+
+/**
+ * The page a writer of the run reads first in `bucket`: the page it writes to (`cursor`) when that is the bucket's,
+ * else {@link firstPage}, but never one the run found full ({@link FullPages}: {@link maxPages}, past the last, for a
+ * bucket found full).
+ */
+export const startPage = (
+  full: FullPages,
+  marker: Marker,
+  bucket: number,
+  cursor: { readonly bucket: number; readonly page: number } | undefined
+): number =>
+  Math.max(
+    full.from(marker.width, bucket),
+    cursor?.bucket === bucket ? cursor.page : firstPage(marker, bucket)
+  )
+
+/**
  * The page a writer starts a bucket at: the marker's hint when it is that bucket's (its last page, which may have
  * room), else the first.
  */
