@@ -3491,6 +3491,25 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "routes: plex.tv failing to create a PIN: the start route answers 503 with a page saying the sign-in could not be started, no cookie",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.status(503))
+        const refused = yield* run(service.routes, request("/auth/plex/start"))
+        assert.strictEqual(refused.status, 503)
+        assert.strictEqual(refused.headers.get("cache-control"), "no-store")
+        assert.deepStrictEqual(refused.headers.getSetCookie(), [])
+        const page = yield* Effect.promise(() => refused.text())
+        assert.include(page, 'data-reason="Unavailable"')
+        // The visitor only asked to sign in: nothing of theirs was checked.
+        assert.include(page, "Plex did not answer, so your sign-in could not be started.")
+        assert.notInclude(page, "access could not be checked")
+        assert.include(page, '<a class="button" href="/auth/plex/start">Try again</a>')
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: at most startLimit PINs per startLimitWindow; past it the start route answers 429 with Retry-After and a page, asks plex.tv nothing, and warns once a window",
     () =>
       Effect.gen(function* () {
