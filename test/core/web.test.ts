@@ -443,7 +443,7 @@ describe("core/web: what the bindings decide the same way", () => {
     assert.notInclude(startPage, "access")
     // A return failed for good (the PIN cookie gone): not finished, to start again.
     const finalPage = Pages.refusalPage(
-      Pages.refusalFor({ _tag: "PlexUnavailable", operation: "checkPin", failure: "BadRequest" }),
+      Pages.refusalFor({ _tag: "PlexUnavailable", operation: "checkPin" }),
       "/start"
     )
     assert.include(finalPage, "your sign-in could not be finished. Please start again in a moment.")
