@@ -781,10 +781,18 @@ const makeWith = (
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
         millis <= 0
           ? Effect.fail(storeFailure(op)())
-          : Effect.timeoutFail(Effect.disconnect(call), {
-              duration: Duration.millis(millis),
-              onTimeout: storeFailure(op)
-            })
+          : // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
+            Effect.catchAll(Effect.timeout(Effect.disconnect(call), Duration.millis(millis)), (error) =>
+              error._tag === "TimeoutException"
+                ? Effect.zipRight(
+                    Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
+                    Effect.fail(storeFailure(op)())
+                  )
+                : Effect.zipRight(
+                    Effect.logWarning(Core.messages.sessionStoreWarning(op)),
+                    Effect.fail(error)
+                  )
+            )
     // The time left of the callback's `callbackWait` (until `deadline`), at most `cap`: what one of its store calls
     // may wait for.
     const leftOf = (deadline: number, cap: number) =>

@@ -813,11 +813,21 @@ const makeWith = (
         millis <= 0
           ? Effect.fail(storeFailure(op)())
           : // Started at once: a store that answers at once (a memory store) has answered before the wait begins.
+            // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
             Effect.flatMap(Effect.forkDetach(call, { startImmediately: true }), (fiber) =>
-              Effect.timeoutOrElse(Fiber.join(fiber), {
-                duration: Duration.millis(millis),
-                orElse: () => Effect.fail(storeFailure(op)())
-              }).pipe(Effect.onError(() => giveUp(fiber)))
+              Effect.timeoutOrElse(
+                Effect.tapError(Fiber.join(fiber), () =>
+                  Effect.logWarning(Core.messages.sessionStoreWarning(op))
+                ),
+                {
+                  duration: Duration.millis(millis),
+                  orElse: () =>
+                    Effect.andThen(
+                      Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
+                      Effect.fail(storeFailure(op)())
+                    )
+                }
+              ).pipe(Effect.onError(() => giveUp(fiber)))
             )
     // The time left of the callback's `callbackWait` (until `deadline`), at most `cap`: what one of its store calls
     // may wait for.

@@ -1583,6 +1583,62 @@ describe("WebSignIn sessions", () => {
   }
 
   it.effect(
+    "a request's session store call that fails, or is given up after 5 seconds, is logged (Warning), with the call's name only",
+    () => {
+      // The user sees only SessionStoreError (a 503 or 500 page): the operator learns of the store from the log.
+      let mode: "ok" | "fails" | "hangs" = "ok"
+      let asked = false
+      const FlakyEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => {
+            if (mode === "ok") return inner.get(key)
+            asked = true
+            return mode === "hangs"
+              ? Effect.never
+              : Effect.fail(
+                  new PlatformError.SystemError({
+                    module: "KeyValueStore",
+                    method: "get",
+                    reason: "Unknown",
+                    description: `the store is down at ${key}`
+                  })
+                )
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        const warnings = (lines: ReadonlyArray<string>) => lines.filter((line) => line.includes("level=WARN"))
+        mode = "fails"
+        const failed = yield* withCapturedLogs(service.authenticate(cookie))
+        assert.isTrue(Exit.isFailure(failed.exit))
+        assert.deepStrictEqual(
+          warnings(failed.lines).map((line) => line.includes("WebSignIn: the session store failed (get)")),
+          [true]
+        )
+        // Not the store's own error (it names the key), nor the cookie.
+        assert.notInclude(failed.lines.join("\n"), "the store is down")
+        assert.notInclude(failed.lines.join("\n"), cookie.slice(cookie.indexOf("=") + 1))
+        mode = "hangs"
+        asked = false
+        const hung = yield* withCapturedLogs(answeredAt5s(service.authenticate(cookie), () => asked))
+        const answered = Exit.isSuccess(hung.exit) ? hung.exit.value : Option.none()
+        assert.isTrue(Option.isSome(answered) && Either.isLeft(answered.value))
+        assert.deepStrictEqual(
+          warnings(hung.lines).map((line) =>
+            line.includes("WebSignIn: the session store did not answer within 5 s (get)")
+          ),
+          [true]
+        )
+        mode = "ok"
+        assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+      }).pipe(Effect.provide(FlakyEnv))
+    }
+  )
+
+  it.effect(
     "signOut with revoke: a removal of the session given up after 5 seconds that then goes through still revokes the Plex token",
     () => {
       // A slow store: its removal answers after 6 s and cannot be interrupted (it finishes once started).
