@@ -402,7 +402,9 @@ export interface Options {
   /**
    * The session cookie's name (`__Host-` is prefixed over https): letters, digits, `_` or `-`, not starting
    * with `__Host-` or `__Secure-` (`InvalidInput`). Default `plex_session`. The PIN-flow cookie is this name
-   * with `_pin` (`__Host-` prefixed over https, `Path=/`, like the session cookie).
+   * with `_pin` (`__Host-` prefixed over https, `Path=/`, like the session cookie). A browser keeps cookies by
+   * host, not by port: give each app on one host its own name (two apps on `localhost` during development, with
+   * the default, end each other's sessions).
    */
   readonly cookieName?: string | undefined
   /** A session unused this long ends (renewed while used). Default 7 days. */
