@@ -539,7 +539,8 @@ export interface WebSignInService {
   }
   /**
    * Starts a sign-in: a strong PIN, the app.plex.tv URL, the PIN-flow cookie. At most `startLimit` PINs per
-   * `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked).
+   * `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked). plex.tv is waited for at most 10 seconds
+   * for the PIN (`PlexUnavailable`, `createPin`, `NetworkError` past it), not the 30-second per-attempt timeout.
    */
   readonly start: Effect.Effect<Started, StartError>
   /**
@@ -834,7 +835,14 @@ const makeWith = (
     const startWith = (visitor: string | undefined): Effect.Effect<Started, StartError> =>
       Effect.gen(function* () {
         yield* allowStart(visitor)
-        const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))
+        const pin = yield* PinLogin.create({ strong: true }).pipe(
+          Effect.mapError(unavailable("createPin")),
+          // At most Flow.startWaitMillis: a plex.tv that does not answer does not hold the visitor for 30 s.
+          Effect.timeoutFail({
+            duration: Duration.millis(Flow.startWaitMillis),
+            onTimeout: () => new PlexUnavailable({ operation: "createPin", failure: Core.startWaitFailure })
+          })
+        )
         const now = yield* Clock.currentTimeMillis
         const { cookie, url } = yield* Effect.promise(() =>
           Flow.start({ key, settings, identity, pin, now, pinMillis, authAppUrl })

@@ -3547,6 +3547,39 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "start: a plex.tv that does not answer the PIN request holds the start at most 10 s (not the 30 s per-attempt timeout): PlexUnavailable",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.hang)
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "createPin").length)
+        // Given 25 s (short of the 30 s per-attempt timeout): it must be answered in 10.
+        const fiber = yield* Effect.fork(Effect.either(Effect.timeoutOption(service.start, "25 seconds")))
+        while ((yield* asked) === 0) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("9999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting at 9,999 ms")
+        yield* TestClock.adjust("1 millis")
+        // Ends in real turns once its 10 s are up: waited for (up to 10 real seconds) before the rest of the 25 s.
+        const waitUntil = Date.now() + 10_000
+        while (Option.isNone(yield* Fiber.poll(fiber)) && Date.now() < waitUntil) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("15 seconds")
+        const result = yield* Fiber.join(fiber)
+        const error = Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : [String(result)],
+          ["createPin", "NetworkError"]
+        )
+        // plex.tv answers again: a start goes through.
+        yield* FakePlex.clearFaults
+        assert.include(Redacted.value((yield* service.start).url), "#?clientID=")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: plex.tv failing to create a PIN: the start route answers 503 with a page saying the sign-in could not be started, no cookie",
     () =>
       Effect.gen(function* () {

@@ -527,6 +527,12 @@ export const accessWaitFailure = "NetworkError"
  */
 export const callbackWaitFailure = "NetworkError"
 
+/**
+ * The failure a `PlexUnavailable` names when plex.tv did not create the start's PIN within `Flow.startWaitMillis`
+ * (as a per-attempt timeout would: no answer in time).
+ */
+export const startWaitFailure = "NetworkError"
+
 /** The prefix of the session keys in the store, by default. */
 export const defaultStorePrefix = "plex-session:"
 
