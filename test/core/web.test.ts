@@ -754,6 +754,9 @@ describe("core/web: the flow's steps", () => {
 describe("core/web: pages and the app.plex.tv URL", () => {
   it("escapes what it shows", () => {
     const html = Pages.refusalPage({ _tag: "NoAccess", username: '<script>alert("x")</script>' }, "/start")
+    // Refused for the account: not "Try again" (the same account is refused again), another account.
+    assert.include(html, '<a class="button" href="/start">Sign in with another Plex account</a>')
+    assert.notInclude(html, "Try again")
     assert.notInclude(html, "<script>")
     assert.include(html, "&lt;script&gt;")
     assert.strictEqual(Pages.refusalStatus({ _tag: "NoAccess", username: "x" }), 403)

@@ -211,9 +211,11 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
 export const refusalPage = (refusal: Refusal, startPath: string, homePath = "/"): string => {
   const { text, title } = texts(refusal)
   const retry = refusal._tag === "Unavailable" || refusal._tag === "NotSaved" ? refusal.retryPath : undefined
+  // Refused for the account, not for a failure: the same account would be refused again, another may not.
+  const again = refusal._tag === "NoAccess" ? "Sign in with another Plex account" : "Try again"
   const links =
     retry === undefined
-      ? `<a class="button" href="${escapeHtml(startPath)}">Try again</a>`
+      ? `<a class="button" href="${escapeHtml(startPath)}">${again}</a>`
       : `<a class="button" href="${escapeHtml(retry)}">Try again</a> <a href="${escapeHtml(startPath)}">Start again</a>`
   return page(
     title,
