@@ -402,7 +402,9 @@ export interface Options {
   /**
    * The session cookie's name (`__Host-` is prefixed over https): letters, digits, `_` or `-`, not starting
    * with `__Host-` or `__Secure-` (`InvalidInput`). Default `plex_session`. The PIN-flow cookie is this name
-   * with `_pin` (`__Host-` prefixed over https, `Path=/`, like the session cookie).
+   * with `_pin` (`__Host-` prefixed over https, `Path=/`, like the session cookie). A browser keeps cookies by
+   * host, not by port: give each app on one host its own name (two apps on `localhost` during development, with
+   * the default, end each other's sessions).
    */
   readonly cookieName?: string | undefined
   /** A session unused this long ends (renewed while used). Default 7 days. */
@@ -537,7 +539,8 @@ export interface WebSignInService {
   }
   /**
    * Starts a sign-in: a strong PIN, the app.plex.tv URL, the PIN-flow cookie. At most `startLimit` PINs per
-   * `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked).
+   * `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked). plex.tv is waited for at most 10 seconds
+   * for the PIN (`PlexUnavailable`, `createPin`, `NetworkError` past it), not the 30-second per-attempt timeout.
    */
   readonly start: Effect.Effect<Started, StartError>
   /**
@@ -781,10 +784,18 @@ const makeWith = (
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
         millis <= 0
           ? Effect.fail(storeFailure(op)())
-          : Effect.timeoutFail(Effect.disconnect(call), {
-              duration: Duration.millis(millis),
-              onTimeout: storeFailure(op)
-            })
+          : // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
+            Effect.catchAll(Effect.timeout(Effect.disconnect(call), Duration.millis(millis)), (error) =>
+              error._tag === "TimeoutException"
+                ? Effect.zipRight(
+                    Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
+                    Effect.fail(storeFailure(op)())
+                  )
+                : Effect.zipRight(
+                    Effect.logWarning(Core.messages.sessionStoreWarning(op)),
+                    Effect.fail(error)
+                  )
+            )
     // The time left of the callback's `callbackWait` (until `deadline`), at most `cap`: what one of its store calls
     // may wait for.
     const leftOf = (deadline: number, cap: number) =>
@@ -824,7 +835,14 @@ const makeWith = (
     const startWith = (visitor: string | undefined): Effect.Effect<Started, StartError> =>
       Effect.gen(function* () {
         yield* allowStart(visitor)
-        const pin = yield* PinLogin.create({ strong: true }).pipe(Effect.mapError(unavailable("createPin")))
+        const pin = yield* PinLogin.create({ strong: true }).pipe(
+          Effect.mapError(unavailable("createPin")),
+          // At most Flow.startWaitMillis: a plex.tv that does not answer does not hold the visitor for 30 s.
+          Effect.timeoutFail({
+            duration: Duration.millis(Flow.startWaitMillis),
+            onTimeout: () => new PlexUnavailable({ operation: "createPin", failure: Core.startWaitFailure })
+          })
+        )
         const now = yield* Clock.currentTimeMillis
         const { cookie, url } = yield* Effect.promise(() =>
           Flow.start({ key, settings, identity, pin, now, pinMillis, authAppUrl })

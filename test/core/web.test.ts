@@ -435,6 +435,19 @@ describe("core/web: what the bindings decide the same way", () => {
     assert.include(retryPage, '<a class="button" href="/cb?state=&quot;&gt;&lt;x">Try again</a>')
     assert.include(retryPage, '<a href="/start">Start again</a>')
     assert.notInclude(Pages.refusalPage({ _tag: "Unavailable" }, "/start"), "Start again")
+    // At the start (no PIN could be created) the page says the sign-in was not started; no access was checked.
+    const atStart = Pages.refusalFor({ _tag: "PlexUnavailable", operation: "createPin" })
+    assert.deepStrictEqual(atStart, { _tag: "Unavailable", atStart: true })
+    const startPage = Pages.refusalPage(atStart, "/start")
+    assert.include(startPage, "Plex did not answer, so your sign-in could not be started.")
+    assert.notInclude(startPage, "access")
+    // A return failed for good (the PIN cookie gone): not finished, to start again.
+    const finalPage = Pages.refusalPage(
+      Pages.refusalFor({ _tag: "PlexUnavailable", operation: "checkPin" }),
+      "/start"
+    )
+    assert.include(finalPage, "your sign-in could not be finished. Please start again in a moment.")
+    assert.notInclude(finalPage, "access")
     // The session store failing at the return: its own page (not "Plex could not be reached"), 503, retried the same.
     assert.deepStrictEqual(Pages.refusalFor({ _tag: "SessionStoreError" }, "/cb?state=s"), {
       _tag: "NotSaved",
@@ -741,6 +754,9 @@ describe("core/web: the flow's steps", () => {
 describe("core/web: pages and the app.plex.tv URL", () => {
   it("escapes what it shows", () => {
     const html = Pages.refusalPage({ _tag: "NoAccess", username: '<script>alert("x")</script>' }, "/start")
+    // Refused for the account: not "Try again" (the same account is refused again), another account.
+    assert.include(html, '<a class="button" href="/start">Sign in with another Plex account</a>')
+    assert.notInclude(html, "Try again")
     assert.notInclude(html, "<script>")
     assert.include(html, "&lt;script&gt;")
     assert.strictEqual(Pages.refusalStatus({ _tag: "NoAccess", username: "x" }), 403)

@@ -568,6 +568,8 @@ describe("KeyValueStore.layerFile", () => {
           assert.strictEqual(error._tag, "SystemError")
           assert.isTrue(error._tag === "SystemError" && error.reason === "InvalidData")
           assert.include(error.message, file)
+          // What to do, and what deleting it costs: a web app's sessions too, not only the CLI's identifier.
+          assert.include(error.message, "web sign-in sessions")
           // The error describes the file, never what it holds.
           assert.notInclude(error.message, "tok-SeCrEt")
           assert.notInclude(JSON.stringify(error), "tok-SeCrEt")

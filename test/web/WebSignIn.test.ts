@@ -1583,6 +1583,62 @@ describe("WebSignIn sessions", () => {
   }
 
   it.effect(
+    "a request's session store call that fails, or is given up after 5 seconds, is logged (Warning), with the call's name only",
+    () => {
+      // The user sees only SessionStoreError (a 503 or 500 page): the operator learns of the store from the log.
+      let mode: "ok" | "fails" | "hangs" = "ok"
+      let asked = false
+      const FlakyEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => {
+            if (mode === "ok") return inner.get(key)
+            asked = true
+            return mode === "hangs"
+              ? Effect.never
+              : Effect.fail(
+                  new PlatformError.SystemError({
+                    module: "KeyValueStore",
+                    method: "get",
+                    reason: "Unknown",
+                    description: `the store is down at ${key}`
+                  })
+                )
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        const warnings = (lines: ReadonlyArray<string>) => lines.filter((line) => line.includes("level=WARN"))
+        mode = "fails"
+        const failed = yield* withCapturedLogs(service.authenticate(cookie))
+        assert.isTrue(Exit.isFailure(failed.exit))
+        assert.deepStrictEqual(
+          warnings(failed.lines).map((line) => line.includes("WebSignIn: the session store failed (get)")),
+          [true]
+        )
+        // Not the store's own error (it names the key), nor the cookie.
+        assert.notInclude(failed.lines.join("\n"), "the store is down")
+        assert.notInclude(failed.lines.join("\n"), cookie.slice(cookie.indexOf("=") + 1))
+        mode = "hangs"
+        asked = false
+        const hung = yield* withCapturedLogs(answeredAt5s(service.authenticate(cookie), () => asked))
+        const answered = Exit.isSuccess(hung.exit) ? hung.exit.value : Option.none()
+        assert.isTrue(Option.isSome(answered) && Either.isLeft(answered.value))
+        assert.deepStrictEqual(
+          warnings(hung.lines).map((line) =>
+            line.includes("WebSignIn: the session store did not answer within 5 s (get)")
+          ),
+          [true]
+        )
+        mode = "ok"
+        assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+      }).pipe(Effect.provide(FlakyEnv))
+    }
+  )
+
+  it.effect(
     "signOut with revoke: a removal of the session given up after 5 seconds that then goes through still revokes the Plex token",
     () => {
       // A slow store: its removal answers after 6 s and cannot be interrupted (it finishes once started).
@@ -3754,6 +3810,58 @@ describe("WebSignIn middleware and routes", () => {
         )
         assert.strictEqual(signedIn.status, 303)
       }).pipe(Effect.provide(env({ startLimit: 1 })))
+  )
+
+  it.effect(
+    "start: a plex.tv that does not answer the PIN request holds the start at most 10 s (not the 30 s per-attempt timeout): PlexUnavailable",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.hang)
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "createPin").length)
+        // Given 25 s (short of the 30 s per-attempt timeout): it must be answered in 10.
+        const fiber = yield* Effect.fork(Effect.either(Effect.timeoutOption(service.start, "25 seconds")))
+        while ((yield* asked) === 0) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("9999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting at 9,999 ms")
+        yield* TestClock.adjust("1 millis")
+        // Ends in real turns once its 10 s are up: waited for (up to 10 real seconds) before the rest of the 25 s.
+        const waitUntil = Date.now() + 10_000
+        while (Option.isNone(yield* Fiber.poll(fiber)) && Date.now() < waitUntil) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("15 seconds")
+        const result = yield* Fiber.join(fiber)
+        const error = Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : [String(result)],
+          ["createPin", "NetworkError"]
+        )
+        // plex.tv answers again: a start goes through.
+        yield* FakePlex.clearFaults
+        assert.include(Redacted.value((yield* service.start).url), "#?clientID=")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "routes: plex.tv failing to create a PIN: the start route answers 503 with a page saying the sign-in could not be started, no cookie",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.status(503))
+        const refused = yield* run(service.routes, request("/auth/plex/start"))
+        assert.strictEqual(refused.status, 503)
+        assert.strictEqual(refused.headers.get("cache-control"), "no-store")
+        assert.deepStrictEqual(refused.headers.getSetCookie(), [])
+        const page = yield* Effect.promise(() => refused.text())
+        assert.include(page, 'data-reason="Unavailable"')
+        // The visitor only asked to sign in: nothing of theirs was checked.
+        assert.include(page, "Plex did not answer, so your sign-in could not be started.")
+        assert.notInclude(page, "access could not be checked")
+        assert.include(page, '<a class="button" href="/auth/plex/start">Try again</a>')
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect(

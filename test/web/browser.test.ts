@@ -283,6 +283,8 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
     assert.strictEqual(await page.getAttribute("#refused", "data-reason"), "NoAccess")
     assert.strictEqual(await page.textContent("#refused"), "No access")
     assert.include(await page.textContent("#reason"), "You signed in with Plex as dave")
+    // Not "Try again": that account would be refused again.
+    assert.strictEqual(await page.textContent("a.button"), "Sign in with another Plex account")
     assert.isUndefined((await cookiesOf()).find((c) => c.name === "plex_session"))
     assert.strictEqual((await apiMe(page)).status(), 401)
   })

@@ -484,6 +484,8 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
           assert.strictEqual(error.reason._tag, "InvalidData")
           assert.strictEqual(error.reason.module, "KeyValueStore")
           assert.include(error.message, file)
+          // What to do, and what deleting it costs: a web app's sessions too, not only the CLI's identifier.
+          assert.include(error.message, "web sign-in sessions")
           assert.notInclude(error.message, "tok-SeCrEt")
           assert.notInclude(JSON.stringify(error), "tok-SeCrEt")
           assert.strictEqual(yield* readFile(file), content)

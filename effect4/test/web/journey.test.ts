@@ -239,6 +239,9 @@ describe("Sign in with Plex on Effect 4, over loopback", () => {
           assert.strictEqual(refused.response.status, 403)
           assert.include(refused.text, 'data-reason="NoAccess"')
           assert.include(refused.text, "You signed in with Plex as dave")
+          // Not "Try again": that account would be refused again.
+          assert.include(refused.text, 'href="/auth/plex/start">Sign in with another Plex account</a>')
+          assert.notInclude(refused.text, "Try again")
           assert.isUndefined(client.jar.get("plex_session"))
           assert.strictEqual((await me()).status, 401)
 

@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Config, Effect, Layer, Redacted, Schema } from "effect"
-import { HttpRouter, HttpServer } from "effect/http"
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import { KeyValueStore } from "effect/persistence"
 import { ClientIdentity, WebSignIn } from "effect4-plex-auth"
@@ -25,10 +25,52 @@ const MeLive = HttpApiBuilder.group(Api, "me", (h) =>
   h.handle("me", () => Effect.service(WebSignIn.PlexUser))
 )
 
-// As in the docs, but the fake for FetchHttpClient and the session key given here.
+// "The home page", as in the docs.
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+const html = (body: string, status = 200) =>
+  HttpServerResponse.html(`<!doctype html><title>My App</title>${body}`).pipe(
+    HttpServerResponse.setStatus(status),
+    // Who is signed in is this visitor's: stored by no cache.
+    HttpServerResponse.setHeader("cache-control", "no-store")
+  )
+
+const home = Effect.gen(function* () {
+  const signIn = yield* WebSignIn.WebSignIn
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const { signOutPath, startPath } = signIn.settings
+  const result = yield* Effect.result(signIn.authenticate(request.headers["cookie"]))
+  if (result._tag === "Success") {
+    const { cookies, user } = result.success
+    const page = html(`<p>${escapeHtml(user.title)} (${escapeHtml(user.access)})</p>
+<form method="post" action="${signOutPath}"><button>Sign out</button></form>`)
+    // A renewed session's cookie goes out with the page.
+    return WebSignIn.withCookies(page, cookies)
+  }
+  switch (result.failure._tag) {
+    case "Unauthenticated": // no session, or it ended: offer a sign-in
+      return html(`<a href="${startPath}">Sign in with Plex</a>`)
+    case "AccessDenied": // the owner removed this user's access since the sign-in
+      return html(
+        `<p>${escapeHtml(result.failure.username)}, the server is no longer shared with you.</p>`,
+        403
+      )
+    case "PlexUnavailable": // plex.tv could not be asked past accessGrace: not a refusal
+    case "SessionStoreError":
+      return html(`<p>Please try again in a moment.</p>`, 503)
+  }
+})
+
+const HomeLive = HttpRouter.use((router) =>
+  Effect.flatMap(WebSignIn.WebSignIn, (signIn) =>
+    router.add("GET", "/", Effect.provideService(home, WebSignIn.WebSignIn, signIn))
+  )
+)
+
+// As in the docs, but the fake (approving PINs by itself) for FetchHttpClient and the session key given here.
 const AppLive = Layer.mergeAll(
   HttpApiBuilder.layer(Api).pipe(Layer.provide(MeLive), Layer.provide(WebSignIn.layerAuthentication)),
-  WebSignIn.layerHttpApiRoutes
+  WebSignIn.layerHttpApiRoutes,
+  HomeLive
 ).pipe(
   Layer.provideMerge(
     WebSignIn.layer({
@@ -39,7 +81,7 @@ const AppLive = Layer.mergeAll(
   ),
   Layer.provide(
     Layer.mergeAll(
-      FakePlex.layer(),
+      FakePlex.layer({ autoApprovePins: true }),
       KeyValueStore.layerMemory,
       ClientIdentity.layer({ clientIdentifier: "my-app-install-id", product: "My App" }),
       HttpServer.layerServices
@@ -56,6 +98,36 @@ describe("docs/web-sign-in.md Setup (Effect 4)", () => {
       const start = await handler(new Request("https://media.example.com/auth/plex/start"))
       assert.strictEqual(start.status, 303)
       assert.isTrue((start.headers.get("location") ?? "").startsWith("https://app.plex.tv/auth#?"))
+    } finally {
+      await dispose()
+    }
+  })
+
+  it("the home page: a sign-in link without a session; signed in, the user's access and a sign-out form", async () => {
+    const { dispose, handler } = HttpRouter.toWebHandler(AppLive, { disableLogger: true })
+    try {
+      const signedOut = await handler(new Request("https://media.example.com/"))
+      assert.strictEqual(signedOut.status, 200)
+      assert.strictEqual(signedOut.headers.get("cache-control"), "no-store")
+      assert.include(await signedOut.text(), '<a href="/auth/plex/start">Sign in with Plex</a>')
+      // The round trip through app.plex.tv: the fake approves the PIN (as alice) at the first check.
+      const start = await handler(new Request("https://media.example.com/auth/plex/start"))
+      const pin = (start.headers.getSetCookie()[0] ?? "").split(";")[0] ?? ""
+      const fragment = new URLSearchParams(new URL(start.headers.get("location") ?? "").hash.slice(2))
+      const back = await handler(new Request(fragment.get("forwardUrl") ?? "", { headers: { cookie: pin } }))
+      assert.strictEqual(back.status, 303)
+      const session = back.headers
+        .getSetCookie()
+        .map((cookie) => cookie.split(";")[0] ?? "")
+        .find((cookie) => cookie.startsWith("__Host-plex_session="))
+      assert.isDefined(session)
+      const signedIn = await handler(
+        new Request("https://media.example.com/", { headers: { cookie: session ?? "" } })
+      )
+      assert.strictEqual(signedIn.status, 200)
+      const page = await signedIn.text()
+      assert.include(page, "(Owner)</p>")
+      assert.include(page, '<form method="post" action="/auth/plex/sign-out">')
     } finally {
       await dispose()
     }

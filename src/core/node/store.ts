@@ -153,7 +153,7 @@ const invalidData = (method: string, file: string, description: string) =>
     reason: "InvalidData",
     method,
     path: file,
-    description: `${description}. The file was left as it is: move it aside or delete it to start a new store (and a new client identifier)`
+    description: `${description}. The file was left as it is: move it aside or delete it to start a new store (losing what it holds: a client identifier kept there, saved Plex tokens, web sign-in sessions)`
   })
 
 const untrusted = (method: string, path: string, description: string) =>

@@ -52,6 +52,8 @@ export type Refusal =
        * where "Try again" leads (the sign-in finishes there once plex.tv answers, while the PIN lives).
        */
       readonly retryPath?: string
+      /** At the start: plex.tv could not be asked for a PIN (`createPin`), so the sign-in was not started. */
+      readonly atStart?: true
     }
   | {
       /** At a return, the app's session store failed to save the new session: `retryPath` as `Unavailable`'s. */
@@ -66,7 +68,7 @@ export type Refusal =
  * (`SignInNotStarted`, `SignInNotApproved`, `SignInExpired`, `AccessDenied`
  * with the `username`; `SessionStoreError`, the session store failing, is
  * `NotSaved`; `TooManySignIns`, the start's `startLimit` reached, is `TooMany`; anything else, a failure to ask, is
- * `Unavailable`). A `SignInNotStarted` whose `reason` leaves the
+ * `Unavailable`, `atStart` when its `operation` is the start's `createPin`). A `SignInNotStarted` whose `reason` leaves the
  * PIN cookie (`StateMismatch`: another sign-in of this browser is pending) says so, and one whose return carried no
  * `state` (`noState`, given by the callback: Flow.hasState) says that instead. `retryPath`, given by a callback whose
  * PIN cookie was kept for a failure that can be tried again (Flow.retriesAtReturn, Flow.retryPath), is where an
@@ -77,6 +79,7 @@ export const refusalFor = (
     readonly _tag: string
     readonly username?: string
     readonly reason?: string
+    readonly operation?: string
   },
   retryPath?: string,
   noState?: boolean
@@ -101,7 +104,11 @@ export const refusalFor = (
     case "TooManySignIns":
       return { _tag: "TooMany" }
     default:
-      return retryPath === undefined ? { _tag: "Unavailable" } : { _tag: "Unavailable", retryPath }
+      return retryPath !== undefined
+        ? { _tag: "Unavailable", retryPath }
+        : error.operation === "createPin"
+          ? { _tag: "Unavailable", atStart: true }
+          : { _tag: "Unavailable" }
   }
 }
 
@@ -166,10 +173,15 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
               "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: " +
               "your sign-in is kept for a few minutes, and finishes once Plex answers."
           }
-        : {
-            title: "Plex could not be reached",
-            text: "Plex did not answer, so your access could not be checked. Please try again in a moment."
-          }
+        : refusal.atStart === true
+          ? {
+              title: "Plex could not be reached",
+              text: "Plex did not answer, so your sign-in could not be started. Please try again in a moment."
+            }
+          : {
+              title: "Plex could not be reached",
+              text: "Plex did not answer, so your sign-in could not be finished. Please start again in a moment."
+            }
     case "NotSaved":
       return refusal.retryPath !== undefined
         ? {
@@ -199,9 +211,11 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
 export const refusalPage = (refusal: Refusal, startPath: string, homePath = "/"): string => {
   const { text, title } = texts(refusal)
   const retry = refusal._tag === "Unavailable" || refusal._tag === "NotSaved" ? refusal.retryPath : undefined
+  // Refused for the account, not for a failure: the same account would be refused again, another may not.
+  const again = refusal._tag === "NoAccess" ? "Sign in with another Plex account" : "Try again"
   const links =
     retry === undefined
-      ? `<a class="button" href="${escapeHtml(startPath)}">Try again</a>`
+      ? `<a class="button" href="${escapeHtml(startPath)}">${again}</a>`
       : `<a class="button" href="${escapeHtml(retry)}">Try again</a> <a href="${escapeHtml(startPath)}">Start again</a>`
   return page(
     title,

@@ -527,6 +527,12 @@ export const accessWaitFailure = "NetworkError"
  */
 export const callbackWaitFailure = "NetworkError"
 
+/**
+ * The failure a `PlexUnavailable` names when plex.tv did not create the start's PIN within `Flow.startWaitMillis`
+ * (as a per-attempt timeout would: no answer in time).
+ */
+export const startWaitFailure = "NetworkError"
+
 /** The prefix of the session keys in the store, by default. */
 export const defaultStorePrefix = "plex-session:"
 
@@ -544,6 +550,15 @@ export const messages = {
     `WebSignIn: plex.tv could not be asked (${operation}: ${failure})`,
   unauthenticated: (reason: string): string => `WebSignIn: not signed in (${reason})`,
   sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`,
+  /**
+   * The Warning logged when a request's session store call fails, or is given up after `waitedMillis`: the request
+   * fails with `SessionStoreError` (the user sees a 503 or 500 page), so the operator learns it from the log. Only
+   * the call's name: never the store's own error (a store of the app's could put a key or a value in it).
+   */
+  sessionStoreWarning: (operation: string, waitedMillis?: number): string =>
+    waitedMillis === undefined
+      ? `WebSignIn: the session store failed (${operation}): the request failed with SessionStoreError`
+      : `WebSignIn: the session store did not answer within ${retryAfterSeconds(waitedMillis)} s (${operation}): the request failed with SessionStoreError`,
   // Which bound refused (the option's name), never the visitor's key.
   tooManySignIns: (bound: "startLimit" | "startLimitPerKey", retryAfterMillis: number): string =>
     `WebSignIn.start: ${bound === "startLimitPerKey" ? "this visitor started too many sign-ins" : "too many sign-ins were started"} (${bound}): no PIN created; try again in ${retryAfterSeconds(retryAfterMillis)} s`
