@@ -209,9 +209,11 @@ export class PlexUnavailable
 }
 
 /**
- * No session: no session cookie, one that fails its signature, an expired
- * or signed-out session, or a Plex token the user revoked. Answer 401; the
- * user signs in again.
+ * No session, its `reason` why: `NoSession` (no session cookie), `Invalid` (one that fails its signature or is
+ * damaged), `Expired` (its signed expiry passed, or the session is past `sessionIdle` or `sessionMax`),
+ * `SessionNotFound` (the cookie verifies, but the session store does not hold its session: signed out, replaced by a
+ * later sign-in, removed, the store emptied, or another app's cookie of the same name and key) or `TokenRevoked` (plex.tv refused
+ * the session's Plex token: the user signed out of Plex). Answer 401; the user signs in again.
  *
  * @since 0.1.0
  * @category errors
@@ -220,7 +222,15 @@ export class Unauthenticated
   extends /*#__PURE__*/ tagNamed(
     /*#__PURE__*/ Schema.TaggedError<Unauthenticated>("effect-plex-auth/Unauthenticated")(
       "Unauthenticated",
-      { reason: /*#__PURE__*/ Schema.Literals(["NoSession", "Invalid", "Expired", "TokenRevoked"]) },
+      {
+        reason: /*#__PURE__*/ Schema.Literals([
+          "NoSession",
+          "Invalid",
+          "Expired",
+          "SessionNotFound",
+          "TokenRevoked"
+        ])
+      },
       /*#__PURE__*/ status(401)
     )
   )
@@ -1508,7 +1518,8 @@ const makeWith = (
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* storageKeyOf(sessionId)
         const found = yield* withinStoreWait("get")(load(storageKey))
-        if (found === undefined) return yield* new Unauthenticated({ reason: "Expired" })
+        // The cookie verifies but names no session of this store: not an expiry (the cookie's own has not passed).
+        if (found === undefined) return yield* new Unauthenticated({ reason: "SessionNotFound" })
         let record = found
         const renewal = Core.renewal(now, record, idleMillis, maxMillis)
         if (renewal._tag === "Expired") {
@@ -1556,12 +1567,26 @@ const makeWith = (
           // Written only over the session as it still is: one signed out while this request asked plex.tv
           // (or renewed) is not brought back.
           const kept = yield* withinStoreWait("modify")(rewrite(storageKey, record))
-          if (kept === undefined) return yield* Effect.fail(new Unauthenticated({ reason: "Expired" }))
+          // Signed out (removed) while this request ran.
+          if (kept === undefined)
+            return yield* Effect.fail(new Unauthenticated({ reason: "SessionNotFound" }))
         }
         const cookies =
           renewal._tag === "Renew" ? [yield* sessionCookie(sessionId, record.expiresAt, now)] : []
         return { user: userOf(record, outcome.level), cookies }
       }).pipe(Effect.withSpan("WebSignIn.authenticate"))
+
+    // Whether the `Cookie` header's session cookie is this app's signed-in session (for Flow.homeWhenSignedIn): it
+    // verifies, the store holds its session (asked within Flow.storeWaitMillis), not ended. Nothing is renewed,
+    // written or asked of plex.tv (the home page's own authentication does that); any failure is a "no".
+    const signedIn = (cookie: string | undefined) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const sessionId = yield* sessionIdOf(cookie, now)
+        const storageKey = yield* storageKeyOf(sessionId)
+        const found = yield* withinStoreWait("get")(load(storageKey))
+        return found !== undefined && Core.renewal(now, found, idleMillis, maxMillis)._tag !== "Expired"
+      }).pipe(Effect.orElseSucceed(() => false))
 
     // -- sign-out ------------------------------------------------------------
     const signOut = (
@@ -1676,21 +1701,38 @@ const makeWith = (
           : startRoute(request)
       ),
       HttpRouter.route("GET", settings.callbackPath, (request) =>
-        Effect.match(callback({ cookie: request.headers["cookie"], url: request.url }), {
+        Effect.matchEffect(callback({ cookie: request.headers["cookie"], url: request.url }), {
           // The PIN-flow cookie is used once, whatever the outcome, unless it is another return's, or the
           // return can be tried again (plex.tv unavailable for now, the session store failing: Flow.retriesAtReturn),
           // whose "Try again" comes back here (Flow.keepsPinCookieAfter).
-          onFailure: (error) =>
-            Flow.keepsPinCookieAfter(error)
+          onFailure: (error) => {
+            const refused = Flow.keepsPinCookieAfter(error)
               ? refusal(
                   error,
                   withLegacyPin([]),
                   Flow.retriesAtReturn(error) ? Flow.retryPath(settings, request.url) : undefined,
                   !Flow.hasState(settings, request.url)
                 )
-              : refusal(error, withLegacyPin([deletePin]), undefined, !Flow.hasState(settings, request.url)),
+              : refusal(error, withLegacyPin([deletePin]), undefined, !Flow.hasState(settings, request.url))
+            // No sign-in of this browser pending, but it is signed in (the return link opened again): on to
+            // homePath, as after the sign-in, the PIN cookie deleted as the page would (Flow.homeWhenSignedIn).
+            return Flow.homeWhenSignedIn(error)
+              ? Effect.map(signedIn(request.headers["cookie"]), (yes) =>
+                  yes
+                    ? private_(
+                        withCookies(
+                          HttpServerResponse.redirect(settings.homePath, { status: 303 }),
+                          withLegacyPin([deletePin])
+                        )
+                      )
+                    : refused
+                )
+              : Effect.succeed(refused)
+          },
           onSuccess: ({ cookies }) =>
-            private_(withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies))
+            Effect.succeed(
+              private_(withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies))
+            )
         })
       ),
       HttpRouter.route("POST", settings.signOutPath, (request) =>

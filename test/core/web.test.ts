@@ -473,6 +473,33 @@ describe("core/web: what the bindings decide the same way", () => {
     assert.isTrue(SignIn.sameOrigin("https://app.example", "https://app.example"))
     assert.isFalse(SignIn.sameOrigin("https://evil.example", "https://app.example"))
   })
+
+  it("homeWhenSignedIn: a return that is no pending sign-in of this browser, and only that, may go on to homePath", () => {
+    assert.deepStrictEqual(
+      [
+        { _tag: "SignInNotStarted", reason: "NoCookie" },
+        { _tag: "SignInNotStarted", reason: "Invalid" },
+        { _tag: "SignInNotStarted", reason: "Expired" },
+        // Another sign-in of this browser pending (its PIN cookie kept): its page, as before.
+        { _tag: "SignInNotStarted", reason: "StateMismatch" },
+        { _tag: "SignInNotStarted" },
+        { _tag: "SignInNotApproved" },
+        { _tag: "SignInExpired" },
+        { _tag: "AccessDenied", username: "dave" },
+        { _tag: "PlexUnavailable", operation: "checkPin", failure: "NetworkError" },
+        { _tag: "SessionStoreError" }
+      ].map(Flow.homeWhenSignedIn),
+      [true, true, true, false, false, false, false, false, false, false]
+    )
+  })
+
+  it("Unauthenticated's message: SessionNotFound says what it means; the other reasons as before", () => {
+    assert.strictEqual(SignIn.messages.unauthenticated("Expired"), "WebSignIn: not signed in (Expired)")
+    assert.include(
+      SignIn.messages.unauthenticated("SessionNotFound"),
+      "the session cookie verifies, but the session store does not hold its session"
+    )
+  })
 })
 
 describe("core/web: the start route's guards (prefetches, startLimit)", () => {

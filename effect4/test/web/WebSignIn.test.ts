@@ -907,6 +907,42 @@ describe("WebSignIn sessions (Effect 4)", () => {
     }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "authenticate: a verified cookie whose session the store does not hold is SessionNotFound, not Expired",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const reasonOf = (cookie: string) =>
+          Effect.map(failure(service.authenticate(cookie)), (e) =>
+            e._tag === "Unauthenticated" ? e : undefined
+          )
+        // Signed out (in another tab whose answer this one did not get, say).
+        const signedOut = yield* session("alice")
+        yield* service.signOut(signedOut)
+        const error = yield* reasonOf(signedOut)
+        assert.strictEqual(error?.reason, "SessionNotFound")
+        assert.strictEqual(
+          error?.message,
+          "WebSignIn: not signed in (SessionNotFound): the session cookie verifies, but the session store does not hold its session (signed out, replaced by a later sign-in, the store emptied, or another app's cookie of the same name and key)"
+        )
+        assert.deepStrictEqual(JSON.parse(JSON.stringify(error)), {
+          _tag: "Unauthenticated",
+          reason: "SessionNotFound"
+        })
+        // The store emptied (a memory store after a restart).
+        const wiped = yield* session("carol")
+        yield* Effect.flatMap(KeyValueStore.KeyValueStore, (store) => store.clear)
+        assert.strictEqual((yield* reasonOf(wiped))?.reason, "SessionNotFound")
+        // A session of another app with the same key and cookie name (another port of the same host).
+        const other = yield* session("bob").pipe(Effect.provide(Layer.fresh(env())))
+        assert.strictEqual((yield* reasonOf(other))?.reason, "SessionNotFound")
+        // Its own expiry passed: still Expired.
+        const idle = yield* session("alice")
+        yield* TestClock.adjust("8 days")
+        assert.strictEqual((yield* reasonOf(idle))?.reason, "Expired")
+      }).pipe(Effect.provide(env({ accessTtl: "30 days" })))
+  )
+
   it.effect("slides the expiry while used, and ends an idle session", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
@@ -1903,7 +1939,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
       yield* Deferred.succeed(gate.go, undefined)
       yield* Fiber.join(inFlight)
       const after = yield* failure(service.authenticate(cookie))
-      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired")
+      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "SessionNotFound")
       assert.strictEqual(yield* storeSize, 0)
     }).pipe(Effect.provide(GatedEnv))
   })
@@ -2261,7 +2297,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
       yield* Fiber.join(inFlight)
       yield* Fiber.join(signingOut)
       const after = yield* failure(service.authenticate(cookie))
-      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired")
+      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "SessionNotFound")
       assert.strictEqual(sessionKeys(entries), 0)
     }).pipe(Effect.provide(YieldingEnv))
   })
@@ -2393,7 +2429,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
       yield* Deferred.succeed(c.go, undefined)
       yield* Fiber.join(requestC)
       const after = yield* failure(service.authenticate(cookie))
-      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "Expired", after._tag)
+      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "SessionNotFound", after._tag)
       assert.strictEqual(sessionKeys(entries), 0)
     }).pipe(Effect.provide(YieldingEnv))
   })
@@ -4500,6 +4536,95 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         const signedIn = yield* serve(app, request(`${url.pathname}${url.search}`, { headers: { cookie } }))
         assert.strictEqual(signedIn.status, 303)
       }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
+    "routes: the return link opened again while signed in (a second tab, back, a bookmark) goes on to homePath; signed out, or another sign-in pending, the page as before",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const app = yield* appHandler
+        const names = (response: Response) =>
+          response.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line)?.name)
+        const begin = Effect.gen(function* () {
+          const started = yield* serve(app, request("/auth/plex/start"))
+          const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+          const params = authUrlParams(started.headers.get("location") ?? "")
+          const url = new URL(params.get("forwardUrl") ?? "")
+          return {
+            pinCookie: `${pin?.name}=${pin?.value}`,
+            code: params.get("code") ?? "",
+            path: `${url.pathname}${url.search}`
+          }
+        })
+        const first = yield* begin
+        yield* FakePlex.approvePin(first.code, { account: "alice" })
+        const signedIn = yield* serve(app, request(first.path, { headers: { cookie: first.pinCookie } }))
+        assert.strictEqual(signedIn.status, 303)
+        const set = CoreCookies.parseSetCookie(
+          signedIn.headers.getSetCookie().find((line) => line.startsWith("__Host-plex_session=")) ?? ""
+        )
+        const cookie = `${set?.name}=${set?.value}`
+        const pinsBefore = (yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)).length
+        // The return again (its PIN cookie used up), with no state (a bookmark) or another (a forged link): on to
+        // homePath, as after the sign-in; nothing written, no session cookie set, plex.tv not asked.
+        for (const path of [first.path, "/auth/plex/callback", "/auth/plex/callback?state=forged"]) {
+          const again = yield* serve(app, request(path, { headers: { cookie } }))
+          assert.strictEqual(again.status, 303, path)
+          assert.strictEqual(again.headers.get("location"), "/app", path)
+          assert.strictEqual(again.headers.get("cache-control"), "no-store", path)
+          assert.deepStrictEqual(names(again), ["__Host-plex_session_pin", "plex_session_pin"], path)
+          assert.isTrue(
+            again.headers
+              .getSetCookie()
+              .every((line) => CoreCookies.parseSetCookie(line)?.attributes.maxAge === 0),
+            path
+          )
+        }
+        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 1)
+        assert.strictEqual((yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)).length, pinsBefore)
+        assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+        // Another sign-in pending in this browser (perhaps with another account): its page, its PIN cookie kept.
+        const second = yield* begin
+        const pending = yield* serve(
+          app,
+          request(first.path, { headers: { cookie: `${cookie}; ${second.pinCookie}` } })
+        )
+        assert.strictEqual(pending.status, 400)
+        assert.include(
+          yield* Effect.promise(() => pending.text()),
+          "Another sign-in was started in this browser"
+        )
+        assert.deepStrictEqual(names(pending), ["plex_session_pin"])
+        // A session cookie that fails its signature is no sign-in: the page.
+        const tampered = yield* serve(
+          app,
+          request(first.path, { headers: { cookie: `${cookie.slice(0, -3)}AAA` } })
+        )
+        assert.strictEqual(tampered.status, 400)
+        // Signed out: the page as before.
+        yield* service.signOut(cookie)
+        const signedOut = yield* serve(app, request(first.path, { headers: { cookie } }))
+        assert.strictEqual(signedOut.status, 400)
+        assert.include(yield* Effect.promise(() => signedOut.text()), "Sign-in not started here")
+        assert.deepStrictEqual(names(signedOut), ["__Host-plex_session_pin", "plex_session_pin"])
+      }).pipe(Effect.scoped, Effect.provide(env({ homePath: "/app" })))
+  )
+
+  it.effect(
+    "routes: the return link opened again once the session has expired shows the page, not homePath",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const cookie = yield* session("alice")
+        const path = "/auth/plex/callback?state=old"
+        assert.strictEqual((yield* serve(app, request(path, { headers: { cookie } }))).status, 303)
+        // Past sessionIdle: no sign-in (the store still holds the session; its cookie has expired).
+        yield* TestClock.adjust("2 hours")
+        const expired = yield* serve(app, request(path, { headers: { cookie } }))
+        assert.strictEqual(expired.status, 400)
+        assert.include(yield* Effect.promise(() => expired.text()), "Sign-in not started here")
+      }).pipe(Effect.scoped, Effect.provide(env({ sessionIdle: "1 hour", accessTtl: "1 day" })))
   )
 
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>

@@ -456,6 +456,25 @@ const readPinValue = async (
 export const keepsPinCookie = (reason: string): boolean => reason === "StateMismatch"
 
 /**
+ * Whether a callback refused with `error` goes on to the app's `homePath` (a 303, as after a sign-in) when the
+ * browser is signed in to this app (its session cookie verifies and names a session the store holds, not ended): a
+ * return that is no pending sign-in of this browser (`SignInNotStarted` with no PIN cookie, one that does not verify
+ * or has expired), such as the return link opened again in a second tab, by the back button or from a bookmark,
+ * after the sign-in it was for (whose PIN cookie that sign-in used up). The user is signed in: the "Sign-in not
+ * started here" page would tell them to start again for nothing. Nothing is created or changed for it (no session,
+ * no cookie but the PIN cookie's deletion the page would have sent), so a forged return gains nothing: it leads a
+ * signed-in browser to its own session's home page (no login CSRF, no session fixation), and only to `homePath`,
+ * the app's own path, never to an address the URL carries (no open redirect). A `StateMismatch` (another sign-in of
+ * this browser pending, its PIN cookie kept: perhaps the user is signing in with another account) shows its page as
+ * before, as does every other refusal.
+ */
+export const homeWhenSignedIn = (error: {
+  readonly _tag: string
+  readonly reason?: string | undefined
+}): boolean =>
+  error._tag === "SignInNotStarted" && error.reason !== undefined && !keepsPinCookie(error.reason)
+
+/**
  * The failures (the `failure` of a `PlexUnavailable`) that say plex.tv is unavailable for now, not that it refused:
  * no answer (`NetworkError`, a timeout included), rate limiting (`RateLimited`, 429) or an answer that was not one
  * (`Unexpected`: a 5xx, a maintenance page). A `BadRequest` or `Unauthorized` is plex.tv's refusal.

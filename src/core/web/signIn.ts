@@ -548,7 +548,10 @@ export const messages = {
   accessDenied: (username: string): string => `WebSignIn: ${username} has no access to the server`,
   plexUnavailable: (operation: string, failure: string): string =>
     `WebSignIn: plex.tv could not be asked (${operation}: ${failure})`,
-  unauthenticated: (reason: string): string => `WebSignIn: not signed in (${reason})`,
+  unauthenticated: (reason: string): string =>
+    reason === "SessionNotFound"
+      ? `WebSignIn: not signed in (${reason}): the session cookie verifies, but the session store does not hold its session (signed out, replaced by a later sign-in, the store emptied, or another app's cookie of the same name and key)`
+      : `WebSignIn: not signed in (${reason})`,
   sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`,
   /**
    * The Warning logged when a request's session store call fails, or is given up after `waitedMillis`: the request
