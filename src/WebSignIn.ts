@@ -575,7 +575,7 @@ export interface WebSignInService {
     SessionStoreError
   >
   /**
-   * `GET startPath`, `GET callbackPath` (refusals as clear pages) and `POST signOutPath`. A `HEAD` of the start or
+   * `GET startPath`, `GET callbackPath` (refusals as clear pages; a return that is no pending sign-in of this browser, opened again by a browser signed in to this app, a 303 to `homePath`) and `POST signOutPath`. A `HEAD` of the start or
    * the callback path is 405 (`Allow: GET`): no PIN is created nor checked. A `GET` of the start path that is a
    * browser's prefetch or prerender (`Sec-Purpose: prefetch`, the older `Purpose: prefetch`, `X-Moz: prefetch`,
    * `X-Purpose: preview`) is 503 with `Cache-Control: no-store`, no PIN created: the browser navigates for real

@@ -586,7 +586,9 @@ export interface WebSignInService {
     SessionStoreError
   >
   /**
-   * `GET startPath`, `GET callbackPath` (refusals as clear pages) and
+   * `GET startPath`, `GET callbackPath` (refusals as clear pages; a return
+   * that is no pending sign-in of this browser, opened again by a browser
+   * signed in to this app, a 303 to `homePath`) and
    * `POST signOutPath`, as Effect 4 `HttpRouter` routes: add them with
    * `HttpRouter.addAll(service.routes)` (or {@link layerHttpApiRoutes}). A
    * `HEAD` of the start or the callback path is 405 (`Allow: GET`): no PIN
