@@ -306,6 +306,39 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
     await page.waitForSelector("#sign-in")
   })
 
+  it("the return link opened again once signed in (a second tab, a bookmark) lands on the home page, still signed in", async () => {
+    const page = await blankPage()
+    await page.goto(`${appUrl}/`)
+    await Promise.all([page.waitForURL(`${authAppUrl}#?**`), page.click("#sign-in")])
+    await page.waitForSelector("#approve[data-ready=true]")
+    await page.selectOption("#account", "alice")
+    const [callback] = await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${appUrl}/auth/plex/callback`)),
+      page.click("#allow")
+    ])
+    await page.waitForSelector("#access")
+    const returnUrl = callback.url()
+    const session = (await cookiesOf()).find((c) => c.name === "plex_session")
+    assert.isDefined(session)
+    // A second tab opens the return link (its PIN cookie used up), then the return address from a bookmark.
+    const tab = await context.newPage()
+    for (const url of [returnUrl, `${appUrl}/auth/plex/callback`]) {
+      const again = await tab.goto(url)
+      assert.strictEqual(again?.status(), 200, url)
+      assert.strictEqual(tab.url(), `${appUrl}/`, url)
+      assert.strictEqual(await tab.textContent("#username"), "alice", url)
+    }
+    // The same session: no cookie set again.
+    assert.strictEqual((await cookiesOf()).find((c) => c.name === "plex_session")?.value, session?.value)
+    await tab.close()
+    // Signed out, the return link is the page it was.
+    await Promise.all([page.waitForURL(`${appUrl}/`), page.click("#sign-out")])
+    await page.waitForSelector("#sign-in")
+    const signedOut = await page.goto(returnUrl)
+    assert.strictEqual(signedOut?.status(), 400)
+    assert.strictEqual(await page.getAttribute("#refused", "data-reason"), "NotStarted")
+  })
+
   it("refuses a forged callback: no PIN started in this browser, or another browser's return", async () => {
     const page = await blankPage()
     // 1. A callback this browser never started.
