@@ -174,6 +174,8 @@ describe("Sign in with Plex on Effect 4, over loopback", () => {
 
         const client = new Client()
 
+        // The return link (app.plex.tv's forwardUrl) of the last sign-in.
+        let lastReturn = ""
         /** Home → start → the fake's approval page → Allow as `username` → callback → home. */
         const signIn = async (username: string) => {
           const home = await client.follow(`${appUrl}/`)
@@ -186,6 +188,7 @@ describe("Sign in with Plex on Effect 4, over loopback", () => {
           assert.include(form.text, 'id="approve"')
           // What the page's script does: the fields come from the fragment.
           const params = authUrlParams(location)
+          lastReturn = params.get("forwardUrl") ?? ""
           return client.follow(plex.fake.authAppUrl, {
             method: "POST",
             headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -224,6 +227,14 @@ describe("Sign in with Plex on Effect 4, over loopback", () => {
             assert.include(await api.json(), { username, access })
             const routed = await client.send(`${appUrl}/api/router-me`)
             assert.deepStrictEqual(await routed.json(), { username, access })
+            // The return link opened again (a second tab, a bookmark): home, signed in, the same session cookie.
+            for (const url of [lastReturn, `${appUrl}/auth/plex/callback`]) {
+              const again = await client.follow(url)
+              assert.strictEqual(again.url, `${appUrl}/`, url)
+              assert.strictEqual(again.response.status, 200, url)
+              assert.include(again.text, `<span id="name">${title}</span>`, url)
+            }
+            assert.strictEqual(client.jar.get("plex_session")?.value, session?.value)
             const out = await signOut()
             assert.strictEqual(out.url, `${appUrl}/`)
             assert.isUndefined(client.jar.get("plex_session"))
@@ -231,6 +242,10 @@ describe("Sign in with Plex on Effect 4, over loopback", () => {
             // The old cookie, replayed, opens nothing: the session is gone from the store.
             if (session !== undefined) client.jar.set(session.name, session)
             assert.strictEqual((await me()).status, 401)
+            // Nor does the return link: the page it was.
+            const stale = await client.follow(lastReturn)
+            assert.strictEqual(stale.response.status, 400)
+            assert.include(stale.text, 'data-reason="NotStarted"')
             client.jar.clear()
           }
 
