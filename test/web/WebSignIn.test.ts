@@ -4619,6 +4619,26 @@ describe("WebSignIn middleware and routes", () => {
         const expired = yield* run(service.routes, request(path, { headers: { cookie } }))
         assert.strictEqual(expired.status, 400)
         assert.include(yield* Effect.promise(() => expired.text()), "Sign-in not started here")
+        // A session past the sessionMax of the service that reads it (one with a shorter sessionMax over the same
+        // store, with the same key), its cookie still valid: ended, so the page.
+        const fresh = yield* session("alice")
+        yield* TestClock.adjust("30 minutes")
+        const shorter = yield* WebSignIn.make({
+          appUrl: APP,
+          machineIdentifier: FakePlex.defaults.serverId,
+          sessionKey: Config.succeed(Redacted.make(KEY)),
+          sessionIdle: "20 minutes",
+          sessionMax: "20 minutes",
+          accessTtl: "1 day"
+        })
+        const shortApp = shorter.routes
+        const ended = yield* run(shortApp, request(path, { headers: { cookie: fresh } }))
+        assert.strictEqual(ended.status, 400)
+        // The service that opened it still goes on to homePath.
+        assert.strictEqual(
+          (yield* run(service.routes, request(path, { headers: { cookie: fresh } }))).status,
+          303
+        )
       }).pipe(Effect.provide(env({ sessionIdle: "1 hour", accessTtl: "1 day" })))
   )
 

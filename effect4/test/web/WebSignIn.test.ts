@@ -4624,6 +4624,23 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         const expired = yield* serve(app, request(path, { headers: { cookie } }))
         assert.strictEqual(expired.status, 400)
         assert.include(yield* Effect.promise(() => expired.text()), "Sign-in not started here")
+        // A session past the sessionMax of the service that reads it (one with a shorter sessionMax over the same
+        // store, with the same key), its cookie still valid: ended, so the page.
+        const fresh = yield* session("alice")
+        yield* TestClock.adjust("30 minutes")
+        const shorter = yield* WebSignIn.make({
+          appUrl: APP,
+          machineIdentifier: FakePlex.defaults.serverId,
+          sessionKey: Config.succeed(Redacted.make(KEY)),
+          sessionIdle: "20 minutes",
+          sessionMax: "20 minutes",
+          accessTtl: "1 day"
+        })
+        const shortApp = yield* Effect.provideService(appHandler, WebSignIn.WebSignIn, shorter)
+        const ended = yield* serve(shortApp, request(path, { headers: { cookie: fresh } }))
+        assert.strictEqual(ended.status, 400)
+        // The service that opened it still goes on to homePath.
+        assert.strictEqual((yield* serve(app, request(path, { headers: { cookie: fresh } }))).status, 303)
       }).pipe(Effect.scoped, Effect.provide(env({ sessionIdle: "1 hour", accessTtl: "1 day" })))
   )
 
