@@ -783,7 +783,11 @@ const makeWith = (
       (op: string, millis: number = Flow.storeWaitMillis) =>
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
         millis <= 0
-          ? Effect.fail(storeFailure(op)())
+          ? // Not asked at all (no time left of callbackWait): logged too, the user sees the same page.
+            Effect.zipRight(
+              Effect.logWarning(Core.messages.sessionStoreNotAsked(op)),
+              Effect.fail(storeFailure(op)())
+            )
           : // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
             Effect.catchAll(Effect.timeout(Effect.disconnect(call), Duration.millis(millis)), (error) =>
               error._tag === "TimeoutException"

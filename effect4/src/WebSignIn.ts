@@ -832,7 +832,11 @@ const makeWith = (
       (op: string, millis: number = Flow.storeWaitMillis) =>
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
         millis <= 0
-          ? Effect.fail(storeFailure(op)())
+          ? // Not asked at all (no time left of callbackWait): logged too, the user sees the same page.
+            Effect.andThen(
+              Effect.logWarning(Core.messages.sessionStoreNotAsked(op)),
+              Effect.fail(storeFailure(op)())
+            )
           : // Started at once: a store that answers at once (a memory store) has answered before the wait begins.
             // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
             disconnected(

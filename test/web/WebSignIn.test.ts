@@ -1396,6 +1396,84 @@ describe("WebSignIn sessions", () => {
     }
   )
 
+  it.effect(
+    "a sign-in whose previous session's removal takes all of callbackWait: the save, not asked (no time left), is SessionStoreError and logged (Warning)",
+    () => {
+      // callbackWait 5 s: the removal's own cap (5 s) is all of it; the save then has nothing left.
+      let hanging: string | undefined
+      let removalAsked = false
+      let saveAsked = false
+      const HangingEnv = envOver(
+        (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            remove: (key) => {
+              if (key !== hanging) return inner.remove(key)
+              removalAsked = true
+              return Effect.never
+            },
+            set: (key, value) => {
+              // Counted when the call runs, not when its effect is made (withinStoreWait's argument).
+              if (hanging === undefined || !Index.isSessionKey(Core.defaultStorePrefix, key))
+                return inner.set(key, value)
+              return Effect.suspend(() => {
+                saveAsked = true
+                return inner.set(key, value)
+              })
+            }
+          }),
+        { callbackWait: "5 seconds" }
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const old = yield* session("alice")
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const verified = yield* Effect.promise(() =>
+          Signed.verify([key], Core.sessionPurpose, old.slice(old.indexOf("=") + 1), 0)
+        )
+        const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+        hanging = yield* Effect.promise(() => Core.storageKey(Core.defaultStorePrefix, sessionId))
+        const again = yield* service.start
+        const params = authUrlParams(Redacted.value(again.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const input = {
+          cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+          url: params.get("forwardUrl") ?? ""
+        }
+        const { exit, lines } = yield* withCapturedLogs(
+          Effect.gen(function* () {
+            const fiber = yield* Effect.fork(Effect.either(service.callback(input)))
+            yield* until(Effect.sync(() => removalAsked))
+            yield* TestClock.adjust("5 seconds")
+            return yield* Fiber.join(fiber)
+          })
+        )
+        const result = Exit.isSuccess(exit) ? exit.value : undefined
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "SessionStoreError" ? [error._tag, error.operation] : String(result),
+          ["SessionStoreError", "set"]
+        )
+        assert.isFalse(saveAsked, "the save is not asked with no time left")
+        const warnings = lines.filter((line) => line.includes("level=WARN"))
+        assert.deepStrictEqual(
+          warnings.map((line) =>
+            line.includes("previous session was not removed")
+              ? "previous"
+              : line.includes(
+                    "WebSignIn: the session store was not asked (set): no time left of callbackWait"
+                  )
+                ? "set"
+                : line
+          ),
+          ["previous", "set"]
+        )
+        hanging = undefined
+        assert.strictEqual((yield* service.callback(input)).user.username, "alice")
+      }).pipe(Effect.provide(HangingEnv))
+    }
+  )
+
   // A store call a request waits for that never answers, and one that never answers nor can be interrupted (a
   // store call that must finish once started): the request fails as when the store fails (SessionStoreError), after
   // 5 seconds, instead of being held for ever. Each request is given 20 s (its own fiber, joined under the bound: a
