@@ -37,7 +37,15 @@ import {
   TestClock,
   Tracer
 } from "effect"
-import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, WebSignIn } from "effect-plex-auth"
+import {
+  ClientIdentity,
+  Credentials,
+  PlexAuth,
+  PlexError,
+  Resources,
+  RetryPolicy,
+  WebSignIn
+} from "effect-plex-auth"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
 import { AppLive } from "../../examples/web-sign-in/app.js"
@@ -3930,6 +3938,42 @@ describe("WebSignIn middleware and routes", () => {
         // plex.tv answers again: a start goes through.
         yield* FakePlex.clearFaults
         assert.include(Redacted.value((yield* service.start).url), "#?clientID=")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "start: under a RetryPolicy whose retry outlasts the bound (transient, plex.tv's Retry-After 20 s), the start still ends at 10 s: PlexUnavailable, the retry never sent",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.rateLimited("20 seconds"))
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "createPin").length)
+        // The bound is the start's, over its retries: not per attempt (the first answered at once).
+        const fiber = yield* Effect.fork(
+          Effect.either(service.start).pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+        )
+        while ((yield* asked) === 0) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("9999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting at 9,999 ms")
+        yield* TestClock.adjust("1 millis")
+        // Ends in real turns once its 10 s are up: waited for (up to 10 real seconds), no time passing.
+        const waitUntil = Date.now() + 10_000
+        while (Option.isNone(yield* Fiber.poll(fiber)) && Date.now() < waitUntil) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const done = yield* Fiber.poll(fiber)
+        yield* Fiber.interrupt(fiber)
+        const result = Option.isSome(done) && Exit.isSuccess(done.value) ? done.value.value : undefined
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : [String(done)],
+          ["createPin", "NetworkError"]
+        )
+        // The retry, due at 20 s, was given up with the start.
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(yield* asked, 1)
       }).pipe(Effect.provide(env()))
   )
 

@@ -31,7 +31,15 @@ import {
 import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { KeyValueStore } from "effect/persistence"
 import { TestClock } from "effect/testing"
-import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, WebSignIn } from "effect4-plex-auth"
+import {
+  ClientIdentity,
+  Credentials,
+  PlexAuth,
+  PlexError,
+  Resources,
+  RetryPolicy,
+  WebSignIn
+} from "effect4-plex-auth"
 import { Fault, FakePlex } from "effect4-plex-auth/testing"
 import { authUrlParams } from "../../../src/core/authUrl.js"
 import * as CoreCookies from "../../../src/core/web/cookies.js"
@@ -3899,6 +3907,42 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         // plex.tv answers again: a start goes through.
         yield* FakePlex.clearFaults
         assert.include(Redacted.value((yield* service.start).url), "#?clientID=")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "start: under a RetryPolicy whose retry outlasts the bound (transient, plex.tv's Retry-After 20 s), the start still ends at 10 s: PlexUnavailable, the retry never sent",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.rateLimited("20 seconds"))
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "createPin").length)
+        // The bound is the start's, over its retries: not per attempt (the first answered at once).
+        const fiber = yield* Effect.forkChild(
+          Effect.result(service.start).pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+        )
+        while ((yield* asked) === 0) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("9999 millis")
+        assert.isUndefined(fiber.pollUnsafe(), "still waiting at 9,999 ms")
+        yield* TestClock.adjust("1 millis")
+        // Ends in real turns once its 10 s are up: waited for (up to 10 real seconds), no time passing.
+        const waitUntil = Date.now() + 10_000
+        while (fiber.pollUnsafe() === undefined && Date.now() < waitUntil) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const done = fiber.pollUnsafe()
+        yield* Fiber.interrupt(fiber)
+        const result = done !== undefined && Exit.isSuccess(done) ? done.value : undefined
+        const error = result !== undefined && Result.isFailure(result) ? result.failure : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : [String(done)],
+          ["createPin", "NetworkError"]
+        )
+        // The retry, due at 20 s, was given up with the start.
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(yield* asked, 1)
       }).pipe(Effect.provide(env()))
   )
 
