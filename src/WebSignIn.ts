@@ -540,7 +540,8 @@ export interface WebSignInService {
   /**
    * Starts a sign-in: a strong PIN, the app.plex.tv URL, the PIN-flow cookie. At most `startLimit` PINs per
    * `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked). plex.tv is waited for at most 10 seconds
-   * for the PIN (`PlexUnavailable`, `createPin`, `NetworkError` past it), not the 30-second per-attempt timeout.
+   * for the PIN, retries included (`PlexUnavailable`, `createPin`, `NetworkError` past it), not the 30-second
+   * per-attempt timeout.
    */
   readonly start: Effect.Effect<Started, StartError>
   /**
