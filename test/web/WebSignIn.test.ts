@@ -1452,6 +1452,8 @@ describe("WebSignIn sessions", () => {
           Effect.gen(function* () {
             const fiber = yield* Effect.fork(Effect.either(service.callback(input)))
             yield* until(Effect.sync(() => removalAsked))
+            // Its wait begun (a few turns, no time passing) before the clock moves.
+            yield* settle
             yield* TestClock.adjust("5 seconds")
             return yield* Fiber.join(fiber)
           })

@@ -1434,6 +1434,8 @@ describe("WebSignIn sessions (Effect 4)", () => {
           Effect.gen(function* () {
             const fiber = yield* Effect.forkChild(Effect.result(service.callback(input)))
             yield* until(Effect.sync(() => removalAsked))
+            // Its wait begun (a few turns, no time passing) before the clock moves.
+            yield* settle
             yield* TestClock.adjust("5 seconds")
             return yield* Fiber.join(fiber)
           })
