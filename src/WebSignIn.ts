@@ -550,7 +550,8 @@ export interface WebSignInService {
   /**
    * Starts a sign-in: a strong PIN, the app.plex.tv URL, the PIN-flow cookie. At most `startLimit` PINs per
    * `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked). plex.tv is waited for at most 10 seconds
-   * for the PIN (`PlexUnavailable`, `createPin`, `NetworkError` past it), not the 30-second per-attempt timeout.
+   * for the PIN, retries included (`PlexUnavailable`, `createPin`, `NetworkError` past it), not the 30-second
+   * per-attempt timeout.
    */
   readonly start: Effect.Effect<Started, StartError>
   /**
@@ -793,7 +794,11 @@ const makeWith = (
       (op: string, millis: number = Flow.storeWaitMillis) =>
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
         millis <= 0
-          ? Effect.fail(storeFailure(op)())
+          ? // Not asked at all (no time left of callbackWait): logged too, the user sees the same page.
+            Effect.zipRight(
+              Effect.logWarning(Core.messages.sessionStoreNotAsked(op)),
+              Effect.fail(storeFailure(op)())
+            )
           : // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
             Effect.catchAll(Effect.timeout(Effect.disconnect(call), Duration.millis(millis)), (error) =>
               error._tag === "TimeoutException"

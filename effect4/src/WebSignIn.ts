@@ -561,7 +561,8 @@ export interface WebSignInService {
   /**
    * Starts a sign-in: a strong PIN, the app.plex.tv URL, the PIN-flow cookie. At most `startLimit` PINs per
    * `startLimitWindow` (`TooManySignIns` past it, plex.tv not asked). plex.tv is waited for at most 10 seconds
-   * for the PIN (`PlexUnavailable`, `createPin`, `NetworkError` past it), not the 30-second per-attempt timeout.
+   * for the PIN, retries included (`PlexUnavailable`, `createPin`, `NetworkError` past it), not the 30-second
+   * per-attempt timeout.
    */
   readonly start: Effect.Effect<Started, StartError>
   /**
@@ -844,7 +845,11 @@ const makeWith = (
       (op: string, millis: number = Flow.storeWaitMillis) =>
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
         millis <= 0
-          ? Effect.fail(storeFailure(op)())
+          ? // Not asked at all (no time left of callbackWait): logged too, the user sees the same page.
+            Effect.andThen(
+              Effect.logWarning(Core.messages.sessionStoreNotAsked(op)),
+              Effect.fail(storeFailure(op)())
+            )
           : // Started at once: a store that answers at once (a memory store) has answered before the wait begins.
             // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
             disconnected(

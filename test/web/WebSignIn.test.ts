@@ -37,7 +37,15 @@ import {
   TestClock,
   Tracer
 } from "effect"
-import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, WebSignIn } from "effect-plex-auth"
+import {
+  ClientIdentity,
+  Credentials,
+  PlexAuth,
+  PlexError,
+  Resources,
+  RetryPolicy,
+  WebSignIn
+} from "effect-plex-auth"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
 import { AppLive } from "../../examples/web-sign-in/app.js"
@@ -1432,6 +1440,86 @@ describe("WebSignIn sessions", () => {
     }
   )
 
+  it.effect(
+    "a sign-in whose previous session's removal takes all of callbackWait: the save, not asked (no time left), is SessionStoreError and logged (Warning)",
+    () => {
+      // callbackWait 5 s: the removal's own cap (5 s) is all of it; the save then has nothing left.
+      let hanging: string | undefined
+      let removalAsked = false
+      let saveAsked = false
+      const HangingEnv = envOver(
+        (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            remove: (key) => {
+              if (key !== hanging) return inner.remove(key)
+              removalAsked = true
+              return Effect.never
+            },
+            set: (key, value) => {
+              // Counted when the call runs, not when its effect is made (withinStoreWait's argument).
+              if (hanging === undefined || !Index.isSessionKey(Core.defaultStorePrefix, key))
+                return inner.set(key, value)
+              return Effect.suspend(() => {
+                saveAsked = true
+                return inner.set(key, value)
+              })
+            }
+          }),
+        { callbackWait: "5 seconds" }
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const old = yield* session("alice")
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const verified = yield* Effect.promise(() =>
+          Signed.verify([key], Core.sessionPurpose, old.slice(old.indexOf("=") + 1), 0)
+        )
+        const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+        hanging = yield* Effect.promise(() => Core.storageKey(Core.defaultStorePrefix, sessionId))
+        const again = yield* service.start
+        const params = authUrlParams(Redacted.value(again.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const input = {
+          cookie: `${again.cookie.name}=${again.cookie.value}; ${old}`,
+          url: params.get("forwardUrl") ?? ""
+        }
+        const { exit, lines } = yield* withCapturedLogs(
+          Effect.gen(function* () {
+            const fiber = yield* Effect.fork(Effect.either(service.callback(input)))
+            yield* until(Effect.sync(() => removalAsked))
+            // Its wait begun (a few turns, no time passing) before the clock moves.
+            yield* settle
+            yield* TestClock.adjust("5 seconds")
+            return yield* Fiber.join(fiber)
+          })
+        )
+        const result = Exit.isSuccess(exit) ? exit.value : undefined
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "SessionStoreError" ? [error._tag, error.operation] : String(result),
+          ["SessionStoreError", "set"]
+        )
+        assert.isFalse(saveAsked, "the save is not asked with no time left")
+        const warnings = lines.filter((line) => line.includes("level=WARN"))
+        assert.deepStrictEqual(
+          warnings.map((line) =>
+            line.includes("previous session was not removed")
+              ? "previous"
+              : line.includes(
+                    "WebSignIn: the session store was not asked (set): no time left of callbackWait"
+                  )
+                ? "set"
+                : line
+          ),
+          ["previous", "set"]
+        )
+        hanging = undefined
+        assert.strictEqual((yield* service.callback(input)).user.username, "alice")
+      }).pipe(Effect.provide(HangingEnv))
+    }
+  )
+
   // A store call a request waits for that never answers, and one that never answers nor can be interrupted (a
   // store call that must finish once started): the request fails as when the store fails (SessionStoreError), after
   // 5 seconds, instead of being held for ever. Each request is given 20 s (its own fiber, joined under the bound: a
@@ -1668,6 +1756,16 @@ describe("WebSignIn sessions", () => {
           ),
           [true]
         )
+        // The caller going away (its request interrupted while the store hangs) is no failure of the store: no line.
+        asked = false
+        const gone = yield* withCapturedLogs(
+          Effect.gen(function* () {
+            const fiber = yield* Effect.fork(service.authenticate(cookie))
+            yield* until(Effect.sync(() => asked))
+            yield* Fiber.interrupt(fiber)
+          })
+        )
+        assert.deepStrictEqual(warnings(gone.lines), [])
         mode = "ok"
         assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
       }).pipe(Effect.provide(FlakyEnv))
@@ -3878,6 +3976,42 @@ describe("WebSignIn middleware and routes", () => {
         // plex.tv answers again: a start goes through.
         yield* FakePlex.clearFaults
         assert.include(Redacted.value((yield* service.start).url), "#?clientID=")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "start: under a RetryPolicy whose retry outlasts the bound (transient, plex.tv's Retry-After 20 s), the start still ends at 10 s: PlexUnavailable, the retry never sent",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.rateLimited("20 seconds"))
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "createPin").length)
+        // The bound is the start's, over its retries: not per attempt (the first answered at once).
+        const fiber = yield* Effect.fork(
+          Effect.either(service.start).pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+        )
+        while ((yield* asked) === 0) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("9999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting at 9,999 ms")
+        yield* TestClock.adjust("1 millis")
+        // Ends in real turns once its 10 s are up: waited for (up to 10 real seconds), no time passing.
+        const waitUntil = Date.now() + 10_000
+        while (Option.isNone(yield* Fiber.poll(fiber)) && Date.now() < waitUntil) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const done = yield* Fiber.poll(fiber)
+        yield* Fiber.interrupt(fiber)
+        const result = Option.isSome(done) && Exit.isSuccess(done.value) ? done.value.value : undefined
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : [String(done)],
+          ["createPin", "NetworkError"]
+        )
+        // The retry, due at 20 s, was given up with the start.
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(yield* asked, 1)
       }).pipe(Effect.provide(env()))
   )
 

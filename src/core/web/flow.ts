@@ -382,7 +382,8 @@ export const revokeWaitMillis = 5_000
  * How long a start waits for plex.tv to create its PIN: a plex.tv that does not answer must not hold the visitor's
  * click on "Sign in with Plex" for the per-attempt timeout (30 s), as long as a proxy in front of the app may wait
  * (Heroku's router: 30 s) before cutting the request, the 503 page never shown. Past it the start fails with
- * `PlexUnavailable` (`createPin`, `NetworkError`: no answer in time), its request interrupted; a PIN plex.tv
+ * `PlexUnavailable` (`createPin`, `NetworkError`: no answer in time), its request interrupted (the bound is the
+ * start's, over a `RetryPolicy`'s retries: a retry due past it is not sent); a PIN plex.tv
  * creates after that is never shown to anyone, and expires there.
  */
 export const startWaitMillis = 10_000

@@ -562,6 +562,13 @@ export const messages = {
     waitedMillis === undefined
       ? `WebSignIn: the session store failed (${operation}): the request failed with SessionStoreError`
       : `WebSignIn: the session store did not answer within ${retryAfterSeconds(waitedMillis)} s (${operation}): the request failed with SessionStoreError`,
+  /**
+   * The Warning logged when a callback's session store call is not made: nothing is left of its `callbackWait`
+   * (plex.tv's answers, or a previous session's removal given up, took it all). The request fails with
+   * `SessionStoreError` (the "Sign-in not saved" page) as when the store fails, so the operator learns why from the log.
+   */
+  sessionStoreNotAsked: (operation: string): string =>
+    `WebSignIn: the session store was not asked (${operation}): no time left of callbackWait: the request failed with SessionStoreError`,
   // Which bound refused (the option's name), never the visitor's key.
   tooManySignIns: (bound: "startLimit" | "startLimitPerKey", retryAfterMillis: number): string =>
     `WebSignIn.start: ${bound === "startLimitPerKey" ? "this visitor started too many sign-ins" : "too many sign-ins were started"} (${bound}): no PIN created; try again in ${retryAfterSeconds(retryAfterMillis)} s`
