@@ -137,6 +137,12 @@ describe("poll", () => {
         [1020]
       )
       assert.strictEqual((yield* checks(4242)).length, 1)
+      // plex-auth's words (exit 4): plex.tv no longer knows it, not "expired before it was approved" (it may have been).
+      assert.strictEqual(
+        CliFailure.failureOf(error).message,
+        "plex.tv no longer knows the PIN (it expired there or was removed). Run `plex-auth login` again."
+      )
+      assert.strictEqual(CliFailure.failureOf(error).exitCode, 4)
     }).pipe(Effect.provide(env()))
   )
 
