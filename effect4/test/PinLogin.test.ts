@@ -223,6 +223,11 @@ describe("poll", () => {
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
       assert.strictEqual(error._tag === "PinExpired" && error.lastError?._tag, "Unexpected")
+      // plex-auth's words (exit 4): the last check got a 503, so an approval after the first answer was not seen.
+      assert.strictEqual(
+        error._tag === "PinExpired" && CliFailure.failureOf(error).message,
+        "The PIN expired while its last check got no usable answer from plex.tv. Run `plex-auth login` again."
+      )
     }).pipe(Effect.provide(env()))
   )
 
