@@ -1141,7 +1141,9 @@ const makeWith = (
           if (rebased !== undefined) {
             yield* indexCall(store.set(Index.markerKey(prefix), Index.encodeMarker(rebased)))
             marker = indexMarker = rebased
+            // The pages it wrote to or found full may be gone (a sweep by the clock ahead): read again from the first.
             indexCursor = undefined
+            fullPages = Index.makeFullPages()
             yield* Effect.logWarning(Index.rebaseWarning)
           }
           // Past the pages this run found full, unread (Index.startPage): read once a run, not once a batch.

@@ -137,6 +137,12 @@ describe("poll", () => {
         [1020]
       )
       assert.strictEqual((yield* checks(4242)).length, 1)
+      // plex-auth's words (exit 4): plex.tv no longer knows it, not "expired before it was approved" (it may have been).
+      assert.strictEqual(
+        CliFailure.failureOf(error).message,
+        "plex.tv no longer knows the PIN (it expired there or was removed). Run `plex-auth login` again."
+      )
+      assert.strictEqual(CliFailure.failureOf(error).exitCode, 4)
     }).pipe(Effect.provide(env()))
   )
 
@@ -217,6 +223,11 @@ describe("poll", () => {
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
       assert.strictEqual(error._tag === "PinExpired" && error.lastError?._tag, "Unexpected")
+      // plex-auth's words (exit 4): the last check got a 503, so an approval after the first answer was not seen.
+      assert.strictEqual(
+        error._tag === "PinExpired" && CliFailure.failureOf(error).message,
+        "The PIN expired while its last check got no usable answer from plex.tv. Run `plex-auth login` again."
+      )
     }).pipe(Effect.provide(env()))
   )
 

@@ -125,6 +125,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
     Effect.gen(function* () {
       const dir = yield* configDir
       let details: Record<string, unknown> = {}
+      let listening: Listening | undefined
       const runs: Array<Run> = []
       const server = yield* InProcess.cli(["fake-server", "--json", "--approve-pins-after", "0"], {
         whileRunning: {
@@ -132,6 +133,9 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
           andThen: (stdout) =>
             Effect.gen(function* () {
               details = JSON.parse(stdout)
+              // Every port it listens on (its urls: the unclaimed server's and clients.plex.tv's too), to check
+              // they are closed once it has stopped; the first test checks three of them.
+              listening = listeningSockets(details["urls"] as ReadonlyArray<string>)
               const env = { PLEX_TV_URL: String(details["plexTvUrl"]) }
               const unclaimed = String(details["unclaimedServerUrl"])
               for (const args of [["login"], ["whoami"], ["servers"], ["claim", unclaimed]]) {
@@ -162,6 +166,8 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
       assert.match(whoami!.stdout, /^username\s+alice$/m)
       assertExit(servers!, 0)
       assert.include(servers!.stdout, FakePlex.defaults.serverName)
+      // Stopped: every one of its ports is closed.
+      yield* Effect.promise(() => assertClosed(listening!))
     })
   )
 

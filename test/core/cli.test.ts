@@ -787,6 +787,37 @@ describe("core/cli", () => {
     )
   })
 
+  it("PinExpired's words say what is known of the PIN: not approved only when the last check said so", () => {
+    const words = (reason: string, lastError?: { readonly status?: number | undefined }) =>
+      Failure.failureOf({ _tag: "PinExpired", message: "", reason, lastError })
+    const again = " Run `plex-auth login` again."
+    assert.deepStrictEqual(words("Expired"), {
+      message: `The PIN expired before it was approved.${again}`,
+      exitCode: Failure.ExitCode.PinExpired
+    })
+    // The last check failed: an approval since the last answer would not have been seen.
+    assert.strictEqual(
+      words("Expired", {}).message,
+      `The PIN expired while its last check could not reach plex.tv.${again}`
+    )
+    assert.strictEqual(
+      words("Expired", { status: 503 }).message,
+      `The PIN expired while its last check got no usable answer from plex.tv.${again}`
+    )
+    assert.strictEqual(
+      words("Unreachable", {}).message,
+      `The PIN expired while plex.tv could not be reached to check it.${again}`
+    )
+    assert.strictEqual(
+      words("Unreachable", { status: 200 }).message,
+      `The PIN expired while no check got a usable answer from plex.tv.${again}`
+    )
+    assert.deepStrictEqual(words("NotFound"), {
+      message: `plex.tv no longer knows the PIN (it expired there or was removed).${again}`,
+      exitCode: Failure.ExitCode.PinExpired
+    })
+  })
+
   it("the Home errors have their own messages and exit codes", () => {
     assert.deepStrictEqual(Failure.failureOf({ _tag: "InvalidHomePin", message: "", user: "Kids" }), {
       message: `The PIN for "Kids" was not accepted: run \`plex-auth home switch\` again with the right one (or correct PLEX_HOME_PIN, if set).`,

@@ -112,12 +112,17 @@ const refused = (port: number): Promise<boolean> =>
 /**
  * Throws unless every socket of `listening` has stopped listening: none of its inodes is still a listening
  * socket (whoever listens on its ports now). Without /proc: unless every one of its ports refuses a
- * connection.
+ * connection. Sockets found through /proc that /proc no longer shows (`table`, the listening sockets as read now:
+ * undefined when they could not be read) throw too: no table read is no socket found closed.
  */
-export const assertClosed = async (listening: Listening): Promise<void> => {
+export const assertClosed = async (
+  listening: Listening,
+  table: () => ReadonlyArray<readonly [number, string]> | undefined = listeningTable
+): Promise<void> => {
   if (listening.inodes !== undefined) {
-    const table = listeningTable() ?? []
-    const still = table.filter(([, inode]) => listening.inodes!.includes(inode)).map(([port]) => port)
+    const now = table()
+    if (now === undefined) throw new Error("/proc/net/tcp and /proc/net/tcp6 could not be read to check")
+    const still = now.filter(([, inode]) => listening.inodes!.includes(inode)).map(([port]) => port)
     if (still.length > 0) throw new Error(`still listening on port ${[...new Set(still)].join(", ")}`)
     return
   }

@@ -3425,6 +3425,79 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
   )
 
   it.effect(
+    "a marker rebased mid-run (another process swept a bucket the run found full): the run's later writes to it start at its first page again",
+    () => {
+      const w = Index.width(3 * 3600_000)
+      // The bucket bob's session (opened at 2 widths) ends in, and so the live sessions opened then.
+      const later = Index.bucketOf(2 * w + 3 * 3600_000, w)
+      // Once `armed`, the run's first write to page 3 of `later` comes after another process (its clock ahead) swept
+      // that bucket: its pages 0-2 removed, the stored marker saying it is swept.
+      let armed = false
+      const Interfering = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          set: (key, value) => {
+            if (!armed || key !== Index.pageKey(prefix, later, 3)) return inner.set(key, value)
+            armed = false
+            return Effect.gen(function* () {
+              for (let page = 2; page >= 0; page--) yield* inner.remove(Index.pageKey(prefix, later, page))
+              const stored = Index.decodeMarker(
+                Option.getOrElse(yield* inner.get(Index.markerKey(prefix)), () => "")
+              )
+              assert.isDefined(stored)
+              if (stored !== undefined)
+                yield* inner.set(Index.markerKey(prefix), Index.encodeMarker({ ...stored, swept: later }))
+              yield* inner.set(key, value)
+            })
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const first = yield* run
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        // 128 live sessions of another process on 2 pages of the bucket the next sweep reads, all kept: the first 63
+        // (alice's record) end in alice's bucket, the other 65 (opened at 2 widths, as bob) in `later`.
+        const { bucket, digests } = yield* liveBucket(store, alice, 2)
+        const record = JSON.parse(
+          Option.getOrElse(yield* store.get(yield* storageKeyOf(alice)), () => "{}")
+        ) as Record<string, unknown>
+        const moved = JSON.stringify({ ...record, createdAt: 2 * w, expiresAt: 2 * w + 3 * 3600_000 })
+        const late = digests.slice(63)
+        for (const digest of late) yield* store.set(Index.sessionKeyOf(prefix, digest), moved)
+        // `later`'s first 3 pages full: the run's first batch (bob's session first) reads them, then writes page 3.
+        for (let page = 0; page < 3; page++) {
+          const held = Array.from({ length: Index.pageSize }, (_, i) => `full${page}x${i}`.padEnd(43, "A"))
+          yield* store.set(Index.pageKey(prefix, later, page), Index.encodePage(held))
+        }
+        yield* TestClock.adjust(`${2 * w} millis`)
+        armed = true
+        // Bob's sign-in sweeps the bucket: batch 1 (bob, the first 63) fills `later`'s page 3 after the other sweep
+        // took pages 0-2; its marker write learns that sweep, and alice's bucket, which that marker says is swept,
+        // rebases it; batches 2 and 3 (the other 65) go to `later` again.
+        yield* as(first)(session("bob"))
+        // The swept bucket's pages go once the sessions it kept are written (every batch).
+        yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
+        yield* settle
+        assert.isFalse(armed, "the other process's sweep came")
+        // Read as a sweep reads a bucket (from page 0, up to the first page missing): the 65 are there. Before, the
+        // run went on at page 3 (found full before the rebase), after 3 missing pages: on no page a sweep reads.
+        const indexed = new Set<string>()
+        for (let page = 0; page < Index.maxPages; page++) {
+          const text = Option.getOrUndefined(yield* store.get(Index.pageKey(prefix, later, page)))
+          if (text === undefined) break
+          for (const digest of Index.decodePage(text) ?? []) indexed.add(digest)
+        }
+        assert.deepStrictEqual(
+          late.filter((digest) => !indexed.has(digest)),
+          []
+        )
+      }).pipe(Effect.provide(Interfering))
+    }
+  )
+
+  it.effect(
     "a burst of sessions dropped from a full index queue is logged once, with no key in it; a sweep drops none it keeps",
     () => {
       // Once `failPages` is set, the index's page writes fail: the sessions a sweep keeps stay queued.

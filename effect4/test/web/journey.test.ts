@@ -18,6 +18,8 @@ import { ClientIdentity, PlexTv, WebSignIn } from "effect4-plex-auth"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { authUrlParams } from "../../../src/core/authUrl.js"
 import * as CoreCookies from "../../../src/core/web/cookies.js"
+import * as Core from "../../../src/core/web/signIn.js"
+import * as Signed from "../../../src/core/web/signed.js"
 import { AppLive } from "./app.js"
 import { seed } from "./seed.js"
 
@@ -288,11 +290,23 @@ describe("Sign in with Plex on Effect 4, over loopback", () => {
           .map(CoreCookies.parseSetCookie)
           .flatMap((c) => (c?.name === "plex_session" && c.value !== "" ? [c.value] : []))
         assert.isAtLeast(sessions.length, 3)
+        // The session id each cookie signs, a secret of its own: a log line naming it would not name the cookie.
+        const key = yield* Effect.promise(() => Signed.importKey(SESSION_KEY))
+        const sessionIds: Array<string> = []
+        for (const value of sessions) {
+          const verified = yield* Effect.promise(() =>
+            Signed.verify([key], Core.sessionPurpose, value, Date.now())
+          )
+          const id = verified._tag === "Valid" ? Core.readSessionData(verified.data) : undefined
+          assert.isDefined(id, "a session cookie the app signed")
+          sessionIds.push(id ?? "")
+        }
         const secrets = [
           SESSION_KEY,
           ...pins.map((p) => p.code),
           ...pins.flatMap((p) => (p.authToken ? [Redacted.value(p.authToken)] : [])),
-          ...sessions
+          ...sessions,
+          ...sessionIds
         ]
         const appUrls = client.requested.filter((url) => url.startsWith(appUrl))
         assert.isAbove(appUrls.length, 20)

@@ -274,12 +274,24 @@ export const failureOf = (error: PlexErrorLike): Failure => {
       return {
         // Unreachable: the user may well have approved it, but plex.tv could not be asked (core/errors.ts's words: no
         // answer at all to the last check, or answers none of which could be used, a body cut off, a 5xx, a 429).
-        message: `The PIN expired ${
-          error.reason !== "Unreachable"
-            ? "before it was approved"
-            : error.lastError?.status === undefined
-              ? "while plex.tv could not be reached to check it"
-              : "while no check got a usable answer from plex.tv"
+        // NotFound: plex.tv answered 404 (code 1020, "Code not found or expired"): it no longer knows the PIN, whether
+        // or not it was approved (its clock ended the PIN first, or an approval came after the last pending check).
+        // Expired: "before it was approved" only when the last check answered (not approved); when it failed (its
+        // lastError: no answer, or one it could not use), an approval since the last answer would not have been seen.
+        message: `${
+          error.reason === "NotFound"
+            ? "plex.tv no longer knows the PIN (it expired there or was removed)"
+            : `The PIN expired ${
+                error.reason === "Unreachable"
+                  ? error.lastError?.status === undefined
+                    ? "while plex.tv could not be reached to check it"
+                    : "while no check got a usable answer from plex.tv"
+                  : error.lastError === undefined
+                    ? "before it was approved"
+                    : error.lastError.status === undefined
+                      ? "while its last check could not reach plex.tv"
+                      : "while its last check got no usable answer from plex.tv"
+              }`
         }. Run \`plex-auth login\` again.`,
         exitCode: ExitCode.PinExpired
       }

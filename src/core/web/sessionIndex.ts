@@ -346,7 +346,10 @@ export const spill = (rest: ReadonlyArray<Entry>, hops: number): ReadonlyArray<E
  * after them), whatever the number of batches. Before, each batch of {@link pageSize} sessions read the full pages
  * of its buckets and of up to {@link maxSpill} full buckets after them again (up to 1,088 reads a batch), and a sweep
  * writes the sessions it keeps {@link pageSize} at a time. Keyed by the buckets' width too: a marker of another
- * width (a damaged one replaced) numbers other buckets.
+ * width (a damaged one replaced) numbers other buckets. But for a {@link rebase}: the marker moved on by a clock
+ * ahead of this one, whose sweep may have removed pages the run found full (a bucket past for it, not for this run);
+ * written past them, a session would follow missing pages, where no sweep reads (a sweep stops at the first page
+ * missing). A rebase starts the run's `FullPages` afresh, as it forgets the page it writes to.
  */
 export interface FullPages {
   /** The first page of `bucket` (of buckets `width` wide) the run has not found full: 0 when none. */
