@@ -199,11 +199,11 @@ export const decoded = <A>(
   text: string
 ): Success<A> | Errors.Unexpected => {
   const contentType = headers["content-type"]
-  const answered = { headers, secrets: ctx.secrets }
-  if (spec.noContent) return { value: undefined as A, status, contentType, answered }
-  const body = decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
+  const body = spec.noContent
+    ? { value: undefined as A }
+    : decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
   return "value" in body
-    ? { value: body.value, status, contentType, answered }
+    ? { value: body.value, status, contentType, answered: { headers, secrets: ctx.secrets } }
     : new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, ...body })
 }
 
