@@ -118,7 +118,7 @@ export const follow = (
           headers: Headers.removeMany(current.headers, hop.drop),
           urlParams: hop.query,
           hash: hop.hash,
-          ...(hop.toGet ? {} : { body: current.body })
+          body: hop.toGet ? undefined : current.body
         })
         return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
       })
