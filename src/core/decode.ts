@@ -384,7 +384,8 @@ const revealUnknown = (secrets: Secrets, u: unknown, depth: number): unknown => 
 export interface Field<A, Optional extends boolean> {
   readonly _tag: "Field"
   readonly codec: Codec<A>
-  readonly optional: Optional
+  /** Whether the property may be absent: in the type only (nothing reads it at run time, so no value carries it). */
+  readonly optional?: Optional
   /** Used when the property is missing or invalid; absent: the property is dropped. */
   readonly fallback: (() => A) | undefined
   /** The key in the input, when it differs (Plex's capitalised `Connection`, say). */
@@ -398,7 +399,6 @@ export interface Field<A, Optional extends boolean> {
 export const optional = <A>(codec: CodecLike<A>): Field<A, true> => ({
   _tag: "Field",
   codec: codecOf(codec),
-  optional: true,
   fallback: undefined,
   from: undefined
 })
@@ -410,7 +410,6 @@ export const optional = <A>(codec: CodecLike<A>): Field<A, true> => ({
 export const withDefault = <A>(codec: CodecLike<A>, fallback: A): Field<A, false> => ({
   _tag: "Field",
   codec: codecOf(codec),
-  optional: false,
   fallback: () => fallback,
   from: undefined
 })
@@ -426,7 +425,6 @@ export const array = <A>(
 ): Field<ReadonlyArray<A>, false> => ({
   _tag: "Field",
   codec: lenientArray(item),
-  optional: false,
   fallback: () => [],
   from: options?.fromKey
 })
