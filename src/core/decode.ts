@@ -88,7 +88,7 @@ export interface StructField {
   readonly from: string
   readonly codec: Codec<any>
   readonly required: boolean
-  readonly fallback: (() => unknown) | undefined
+  readonly fallback?: (() => unknown) | undefined
 }
 
 /** How a codec is built: what {@link encode}, {@link jsonSchemaOf} and {@link sampleOf} read. */
@@ -387,9 +387,9 @@ export interface Field<A, Optional extends boolean> {
   /** Whether the property may be absent: in the type only (nothing reads it at run time, so no value carries it). */
   readonly optional?: Optional
   /** Used when the property is missing or invalid; absent: the property is dropped. */
-  readonly fallback: (() => A) | undefined
+  readonly fallback?: (() => A) | undefined
   /** The key in the input, when it differs (Plex's capitalised `Connection`, say). */
-  readonly from: string | undefined
+  readonly from?: string | undefined
 }
 
 /**
@@ -398,9 +398,7 @@ export interface Field<A, Optional extends boolean> {
  */
 export const optional = <A>(codec: CodecLike<A>): Field<A, true> => ({
   _tag: "Field",
-  codec: codecOf(codec),
-  fallback: undefined,
-  from: undefined
+  codec: codecOf(codec)
 })
 
 /**
@@ -410,8 +408,7 @@ export const optional = <A>(codec: CodecLike<A>): Field<A, true> => ({
 export const withDefault = <A>(codec: CodecLike<A>, fallback: A): Field<A, false> => ({
   _tag: "Field",
   codec: codecOf(codec),
-  fallback: () => fallback,
-  from: undefined
+  fallback: () => fallback
 })
 
 /**
@@ -464,7 +461,7 @@ export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<Str
   const list = Object.entries(fields).map(([key, field]): StructField =>
     isField(field)
       ? { key, from: field.from ?? key, codec: field.codec, required: false, fallback: field.fallback }
-      : { key, from: key, codec: codecOf(field), required: true, fallback: undefined }
+      : { key, from: key, codec: codecOf(field), required: true }
   )
   const known: ReadonlySet<string> = new Set(list.map((field) => field.from))
   return {
