@@ -87,7 +87,8 @@ export interface StructField {
   readonly key: string
   readonly from: string
   readonly codec: Codec<any>
-  readonly required: boolean
+  /** Absent for a {@link Field}. */
+  readonly required?: true
   readonly fallback?: (() => unknown) | undefined
 }
 
@@ -460,7 +461,7 @@ export const isField = (u: unknown): u is Field<any, boolean> => isRecord(u) && 
 export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<StructType<F>> => {
   const list = Object.entries(fields).map(([key, field]): StructField =>
     isField(field)
-      ? { key, from: field.from ?? key, codec: field.codec, required: false, fallback: field.fallback }
+      ? { key, from: field.from ?? key, codec: field.codec, fallback: field.fallback }
       : { key, from: key, codec: codecOf(field), required: true }
   )
   const known: ReadonlySet<string> = new Set(list.map((field) => field.from))
