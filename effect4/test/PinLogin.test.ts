@@ -223,6 +223,12 @@ describe("poll", () => {
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag === "PinExpired" && error.reason, "Expired")
       assert.strictEqual(error._tag === "PinExpired" && error.lastError?._tag, "Unexpected")
+      // The library's words likewise: not "expired before it was approved" (an approval since the first answer
+      // would not have been seen), and what the last check met.
+      assert.match(
+        error.message,
+        /^PinLogin\.poll: PIN \d+ expired while its last check got no usable answer from plex\.tv \(last check: .*HTTP 503/
+      )
       // plex-auth's words (exit 4): the last check got a 503, so an approval after the first answer was not seen.
       assert.strictEqual(
         error._tag === "PinExpired" && CliFailure.failureOf(error).message,

@@ -150,9 +150,15 @@ export const pinExpiredMessage = (e: {
   readonly errors: ReadonlyArray<Detail>
   readonly lastError?: { readonly message: string; readonly status?: number | undefined } | undefined
 }): string => {
+  // Expired: "before it was approved" only when the last check answered (not approved); when it failed (`lastError`:
+  // no answer, or one it could not use), an approval after the last answered check would not have been seen.
   const what =
     e.reason === "Expired"
-      ? "expired before it was approved"
+      ? e.lastError === undefined
+        ? "expired before it was approved"
+        : e.lastError.status === undefined
+          ? "expired while its last check could not reach plex.tv"
+          : "expired while its last check got no usable answer from plex.tv"
       : e.reason !== "Unreachable"
         ? "is unknown or expired"
         : // The last check got an answer (its status: a body cut off, a 5xx, a 429), none it could use: reached.

@@ -57,6 +57,24 @@ describe("core/errors", () => {
         `PinLogin.poll: PIN 7 expired while no check got a usable answer from plex.tv (last check: ${last})`
       )
     }
+    // Expired: "before it was approved" only when the last check answered (pending); after a last check that failed,
+    // an approval since the last answer would not have been seen.
+    const expired = { operation: "PinLogin.poll", pinId: 7, reason: "Expired", errors: [] }
+    assert.strictEqual(
+      Errors.pinExpiredMessage(expired),
+      "PinLogin.poll: PIN 7 expired before it was approved"
+    )
+    assert.strictEqual(
+      Errors.pinExpiredMessage({ ...expired, lastError: { message: "offline" } }),
+      "PinLogin.poll: PIN 7 expired while its last check could not reach plex.tv (last check: offline)"
+    )
+    assert.strictEqual(
+      Errors.pinExpiredMessage({
+        ...expired,
+        lastError: { message: "unexpected response (HTTP 503)", status: 503 }
+      }),
+      "PinLogin.poll: PIN 7 expired while its last check got no usable answer from plex.tv (last check: unexpected response (HTTP 503))"
+    )
     assert.deepStrictEqual(Errors.codesOf([{ code: 1 }, { message: "m" }, { code: 2 }]), [1, 2])
   })
 })
