@@ -459,9 +459,10 @@ export const isField = (u: unknown): u is Field<any, boolean> => isRecord(u) && 
  * missing or invalid fails the whole struct (the failure points at it).
  */
 export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<StructType<F>> => {
+  // A Field's codec and fallback as it has them (its `_tag` comes along; nothing reads it here).
   const list = Object.entries(fields).map(([key, field]): StructField =>
     isField(field)
-      ? { key, from: field.from ?? key, codec: field.codec, fallback: field.fallback }
+      ? { key, ...field, from: field.from ?? key }
       : { key, from: key, codec: codecOf(field), required: true }
   )
   const known: ReadonlySet<string> = new Set(list.map((field) => field.from))
