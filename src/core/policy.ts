@@ -94,7 +94,8 @@ export const nextHop = <M extends string>(
     target: url.origin + url.pathname,
     query: redirectQuery(url, crossOrigin, secrets, inQuery),
     hash: url.hash.slice(1) || undefined,
-    drop: [...(crossOrigin ? ["x-plex-token"] : []), ...(toGet ? ["content-type", "content-length"] : [])]
+    // The token on another origin; the content headers when the body is dropped.
+    drop: ["x-plex-token", "content-type", "content-length"].filter((_, i) => (i ? toGet : crossOrigin))
   }
 }
 
