@@ -12,7 +12,7 @@ import * as Auth from "../../../src/core/auth.js"
 import type { TwoFactorReader } from "../../../src/core/twoFactor.js"
 import type { ClientIdentity } from "../ClientIdentity.js"
 import type { SignInInput } from "../PlexAuth.js"
-import type { InvalidInput, SignInError } from "../PlexError.js"
+import type { SignInError } from "../PlexError.js"
 import type * as Schemas from "../Schemas.js"
 import * as Payloads from "./payloads.js"
 import * as Request from "./request.js"
@@ -24,7 +24,15 @@ type SignInSpec = Request.Spec<Schemas.SignedInAccount> & {
   readonly refusals: typeof Request.signInRefusals
 }
 
-const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
+/** The sign-in, for the public function `operation` (its spans and errors are named after it). */
+export const signInAs = (
+  operation: string,
+  input: SignInInput
+): Effect.Effect<
+  Request.Success<Schemas.SignedInAccount>,
+  SignInError,
+  HttpClient.HttpClient | ClientIdentity
+> =>
   Effect.suspend(() => {
     const checked = Auth.signInForm(
       {
@@ -40,20 +48,11 @@ const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignIn
       Redacted.make
     )
     if ("problem" in checked) return Effect.fail(V.invalid(operation, checked.field, checked.problem))
-    return Effect.succeed({
+    const spec: SignInSpec = {
       ...Auth.signIn,
       refusals: Request.signInRefusals,
       body: Request.form(checked.form),
       schema: Payloads.signedInAccount
-    })
+    }
+    return Request.plexTvAnonymous(operation, spec)
   })
-
-/** The sign-in, for the public function `operation` (its spans and errors are named after it). */
-export const signInAs = (
-  operation: string,
-  input: SignInInput
-): Effect.Effect<
-  Request.Success<Schemas.SignedInAccount>,
-  SignInError,
-  HttpClient.HttpClient | ClientIdentity
-> => Effect.flatMap(signInSpec(operation, input), (spec) => Request.plexTvAnonymous(operation, spec))
