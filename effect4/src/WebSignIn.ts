@@ -417,7 +417,10 @@ export interface Options {
   readonly startPath?: string | undefined
   /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
   readonly signOutPath?: string | undefined
-  /** Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. */
+  /**
+   * Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. Not a path
+   * the router takes for `callbackPath` (`InvalidInput`): a signed-in browser's return would loop.
+   */
   readonly homePath?: string | undefined
   /**
    * The session cookie's name (`__Host-` is prefixed over https): letters, digits, `_` or `-`, not starting

@@ -2688,6 +2688,10 @@ describe("WebSignIn sessions", () => {
         // A cookie prefix of its own: over http the browser refuses a __Host- cookie without Secure.
         ["cookieName", { appUrl: "http://127.0.0.1:8080", cookieName: "__Host-app" }],
         ["cookieName", { cookieName: "__Secure-app" }],
+        // A homePath the router takes for the callback's: a signed-in browser's reopened return would go on to it,
+        // back to the callback, without end.
+        ["homePath", { homePath: "/auth/plex/callback" }],
+        ["homePath", { homePath: "/Auth/Plex/%63allback/" }],
         // A callbackWait the approval wait would fill: a PIN the user has not approved yet would end as "not
         // approved" at the deadline (the PIN cookie deleted), though "Try again" a second later would work.
         ["callbackWait", { callbackWait: "2 seconds" }],
@@ -4847,6 +4851,26 @@ describe("WebSignIn middleware and routes", () => {
           303
         )
       }).pipe(Effect.provide(env({ sessionIdle: "1 hour", accessTtl: "1 day" })))
+  )
+
+  it.effect(
+    "routes: the router takes the callback's path in any case, with a trailing slash, %-escaped: why make refuses such a homePath",
+    () =>
+      Effect.gen(function* () {
+        const app = (yield* WebSignIn.WebSignIn).routes
+        // Each reaches the callback route (its page, no sign-in pending): a homePath written so would be the
+        // callback again for a signed-in browser's reopened return (Flow.routedAlike; make refuses it).
+        for (const path of ["/auth/plex/callback", "/Auth/Plex/Callback/", "/auth/plex/%63allback"]) {
+          const page = yield* run(app, request(path))
+          assert.strictEqual(page.status, 400, path)
+          assert.include(yield* Effect.promise(() => page.text()), "Sign-in not started here", path)
+        }
+        // Under it, another route.
+        assert.strictEqual(
+          (yield* Effect.flip(run(app, request("/auth/plex/callback/home"))))._tag,
+          "RouteNotFound"
+        )
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
