@@ -854,22 +854,21 @@ const makeWith = (
               Effect.fail(storeFailure(op)())
             )
           : // Started at once: a store that answers at once (a memory store) has answered before the wait begins.
-            // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
-            disconnected(
-              call,
-              (joined) =>
-                Effect.timeoutOrElse(
-                  Effect.tapError(joined, () => Effect.logWarning(Core.messages.sessionStoreWarning(op))),
-                  {
-                    duration: Duration.millis(millis),
-                    orElse: () =>
-                      Effect.andThen(
-                        Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
-                        Effect.fail(storeFailure(op)())
-                      )
-                  }
-                ),
-              true
+            // A failure or a call given up is logged (Warning) once the race is decided, as Effect 3's catchAll after
+            // its timeout: one line per call, whichever came first. The user only sees a 503 or 500 page.
+            // (The wait fails at the timeout, so that disconnected gives the call's fiber up.)
+            Effect.catch(
+              disconnected(call, (joined) => Effect.timeout(joined, Duration.millis(millis)), true),
+              (error) =>
+                error._tag === "SessionStoreError"
+                  ? Effect.andThen(
+                      Effect.logWarning(Core.messages.sessionStoreWarning(op)),
+                      Effect.fail(error)
+                    )
+                  : Effect.andThen(
+                      Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
+                      Effect.fail(storeFailure(op)())
+                    )
             )
     // The time left of the callback's `callbackWait` (until `deadline`), at most `cap`: what one of its store calls
     // may wait for.

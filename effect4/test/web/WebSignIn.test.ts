@@ -1692,7 +1692,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
     "a request's session store call that fails, or is given up after 5 seconds, is logged (Warning), with the call's name only",
     () => {
       // The user sees only SessionStoreError (a 503 or 500 page): the operator learns of the store from the log.
-      let mode: "ok" | "fails" | "hangs" = "ok"
+      let mode: "ok" | "fails" | "hangs" | "fails at 5 s" = "ok"
       let asked = false
       const FlakyEnv = envOver((inner) =>
         KeyValueStore.make({
@@ -1702,11 +1702,15 @@ describe("WebSignIn sessions (Effect 4)", () => {
             asked = true
             return mode === "hangs"
               ? Effect.never
-              : Effect.fail(
-                  new KeyValueStore.KeyValueStoreError({
-                    message: `the store is down at ${key}`,
-                    method: "get"
-                  })
+              : Effect.andThen(
+                  // Failing as the 5 s wait ends: the failure and the timeout at one instant, one line all the same.
+                  mode === "fails at 5 s" ? Effect.sleep("5 seconds") : Effect.void,
+                  Effect.fail(
+                    new KeyValueStore.KeyValueStoreError({
+                      message: `the store is down at ${key}`,
+                      method: "get"
+                    })
+                  )
                 )
           }
         })
@@ -1733,6 +1737,19 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.deepStrictEqual(
           warnings(hung.lines).map((line) =>
             line.includes("WebSignIn: the session store did not answer within 5 s (get)")
+          ),
+          [true]
+        )
+        // A failure at the instant the wait ends: one line (the failure's or the timeout's, whichever the race
+        // took), never both; Effect 4 logs after the race (withinStoreWait), as Effect 3 does.
+        mode = "fails at 5 s"
+        asked = false
+        const both = yield* withCapturedLogs(answeredAt5s(service.authenticate(cookie), () => asked))
+        assert.deepStrictEqual(
+          warnings(both.lines).map(
+            (line) =>
+              line.includes("WebSignIn: the session store failed (get)") ||
+              line.includes("WebSignIn: the session store did not answer within 5 s (get)")
           ),
           [true]
         )
