@@ -4910,12 +4910,14 @@ describe("WebSignIn middleware and routes", () => {
     assert.deepStrictEqual(
       [
         new WebSignIn.Unauthenticated({ reason: "TokenRevoked" }),
+        new WebSignIn.Unauthenticated({ reason: "SessionNotFound" }),
         new WebSignIn.AccessDenied({ username: "bob" }),
         new WebSignIn.PlexUnavailable({ operation: "checkAccess", failure: "NetworkError" }),
         new WebSignIn.SessionStoreError({ operation: "get" })
       ].map((error) => JSON.stringify(encode(error))),
       [
         '{"_tag":"Unauthenticated","reason":"TokenRevoked"}',
+        '{"_tag":"Unauthenticated","reason":"SessionNotFound"}',
         '{"_tag":"AccessDenied","username":"bob"}',
         '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"NetworkError"}',
         '{"_tag":"SessionStoreError","operation":"get"}'
@@ -4968,6 +4970,15 @@ describe("WebSignIn middleware and routes", () => {
       assert.strictEqual(
         yield* Effect.promise(() => anonymous.text()),
         '{"_tag":"Unauthenticated","reason":"NoSession"}'
+      )
+      // A cookie that verifies, its session signed out: 401 SessionNotFound (a reason of its own since 39c7ad1).
+      const signedOut = yield* session("alice")
+      yield* signIn.signOut(signedOut)
+      const notFound = yield* call(signedOut)
+      assert.strictEqual(notFound.status, 401)
+      assert.strictEqual(
+        yield* Effect.promise(() => notFound.text()),
+        '{"_tag":"Unauthenticated","reason":"SessionNotFound"}'
       )
       const cookie = yield* session("bob")
       const ok = yield* call(cookie)
