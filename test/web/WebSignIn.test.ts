@@ -3519,6 +3519,79 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
   )
 
   it.effect(
+    "another process's sweep of a bucket the run writes to, cut short between two of its batches (its last pages removed, the marker as it was): the run's next batch reads the bucket again from its first page",
+    () => {
+      const w = Index.width(3 * 3600_000)
+      // The bucket bob's session (opened at 2 widths) ends in, and so the live sessions opened then.
+      const later = Index.bucketOf(2 * w + 3 * 3600_000, w)
+      // Once `armed`, after the run's first write to page 3 of `later`, its next read of that page comes after
+      // another process (its clock ahead) began to sweep that bucket and was cut short: its pages 3, 2 and 1 removed
+      // (a sweep removes the last first), page 0 left, the marker not written.
+      let armed = false
+      let written = false
+      const Interfering = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          set: (key, value) => {
+            if (armed && key === Index.pageKey(prefix, later, 3)) written = true
+            return inner.set(key, value)
+          },
+          get: (key) => {
+            if (!armed || !written || key !== Index.pageKey(prefix, later, 3)) return inner.get(key)
+            armed = false
+            return Effect.gen(function* () {
+              for (let page = 3; page >= 1; page--) yield* inner.remove(Index.pageKey(prefix, later, page))
+              return yield* inner.get(key)
+            })
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const first = yield* run
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        // 128 live sessions of another process on 2 pages of the bucket the next sweep reads, all kept: the first 63
+        // (alice's record) end in alice's bucket, the other 65 (opened at 2 widths, as bob) in `later`.
+        const { bucket, digests } = yield* liveBucket(store, alice, 2)
+        const record = JSON.parse(
+          Option.getOrElse(yield* store.get(yield* storageKeyOf(alice)), () => "{}")
+        ) as Record<string, unknown>
+        const moved = JSON.stringify({ ...record, createdAt: 2 * w, expiresAt: 2 * w + 3 * 3600_000 })
+        const late = digests.slice(63)
+        for (const digest of late) yield* store.set(Index.sessionKeyOf(prefix, digest), moved)
+        // `later`'s first 3 pages full: the run's first batch (bob's session first) reads them, then writes page 3.
+        for (let page = 0; page < 3; page++) {
+          const held = Array.from({ length: Index.pageSize }, (_, i) => `full${page}x${i}`.padEnd(43, "A"))
+          yield* store.set(Index.pageKey(prefix, later, page), Index.encodePage(held))
+        }
+        yield* TestClock.adjust(`${2 * w} millis`)
+        armed = true
+        // Bob's sign-in sweeps the bucket: batch 1 (bob, the first 63) writes bob to `later`'s page 3; then the other
+        // process's sweep, cut short; batches 2 and 3 (the other 65) go to `later`.
+        yield* as(first)(session("bob"))
+        // The swept bucket's pages go once the sessions it kept are written (every batch).
+        yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
+        yield* settle
+        assert.isFalse(armed, "the other process's sweep came")
+        // Read as a sweep reads a bucket (from page 0, up to the first page missing): the 65 are there. Before, the
+        // run went on at page 3 (where it wrote, after the pages it found full), after 2 missing pages: on no page a
+        // sweep reads.
+        const indexed = new Set<string>()
+        for (let page = 0; page < Index.maxPages; page++) {
+          const text = Option.getOrUndefined(yield* store.get(Index.pageKey(prefix, later, page)))
+          if (text === undefined) break
+          for (const digest of Index.decodePage(text) ?? []) indexed.add(digest)
+        }
+        assert.deepStrictEqual(
+          late.filter((digest) => !indexed.has(digest)),
+          []
+        )
+      }).pipe(Effect.provide(Interfering))
+    }
+  )
+
+  it.effect(
     "a burst of sessions dropped from a full index queue is logged once, with no key in it; a sweep drops none it keeps",
     () => {
       // Once `failPages` is set, the index's page writes fail: the sessions a sweep keeps stay queued.
