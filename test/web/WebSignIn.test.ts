@@ -1790,6 +1790,61 @@ describe("WebSignIn sessions", () => {
   )
 
   it.effect(
+    "routes: the return link opened again by a signed-in browser while the session store fails or hangs: the page as before (at most 5 s), not a 303 nor a 500",
+    () => {
+      let mode: "ok" | "fails" | "hangs" = "ok"
+      let asked = false
+      const FlakyEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => {
+            if (mode === "ok") return inner.get(key)
+            asked = true
+            return mode === "hangs"
+              ? Effect.never
+              : Effect.fail(
+                  new PlatformError.SystemError({
+                    module: "KeyValueStore",
+                    method: "get",
+                    reason: "Unknown",
+                    description: "the store is down"
+                  })
+                )
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        const again = Effect.map(
+          Effect.provideService(
+            service.routes,
+            HttpServerRequest.HttpServerRequest,
+            HttpServerRequest.fromWeb(
+              new Request(`${APP}/auth/plex/callback?state=old`, { headers: { cookie } })
+            )
+          ),
+          HttpServerResponse.toWeb
+        )
+        assert.strictEqual((yield* again).status, 303)
+        // The store's get fails: the page, as for a browser not signed in (its failure logged, as every store call's).
+        mode = "fails"
+        const failed = yield* again
+        assert.strictEqual(failed.status, 400)
+        assert.include(yield* Effect.promise(() => failed.text()), "Sign-in not started here")
+        // It hangs: the page once the 5 s wait is over, not a request held for ever.
+        mode = "hangs"
+        asked = false
+        const hung = yield* answeredAt5s(again, () => asked)
+        const page = Option.isSome(hung) && Either.isRight(hung.value) ? hung.value.right : undefined
+        assert.strictEqual(page?.status, 400)
+        mode = "ok"
+        assert.strictEqual((yield* again).status, 303)
+      }).pipe(Effect.provide(FlakyEnv))
+    }
+  )
+
+  it.effect(
     "signOut with revoke: a removal of the session given up after 5 seconds that then goes through still revokes the Plex token",
     () => {
       // A slow store: its removal answers after 6 s and cannot be interrupted (it finishes once started).

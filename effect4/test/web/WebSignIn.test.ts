@@ -1770,6 +1770,63 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "routes: the return link opened again by a signed-in browser while the session store fails or hangs: the page as before (at most 5 s), not a 303 nor a 500",
+    () => {
+      let mode: "ok" | "fails" | "hangs" = "ok"
+      let asked = false
+      const FlakyEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => {
+            if (mode === "ok") return inner.get(key)
+            asked = true
+            return mode === "hangs"
+              ? Effect.never
+              : Effect.fail(
+                  new KeyValueStore.KeyValueStoreError({ message: "the store is down", method: "get" })
+                )
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const app = yield* HttpRouter.toHttpEffect(AppLive)
+        const cookie = yield* session("alice")
+        // One request through the routes in this fiber (TestClock), as a server would answer it.
+        const again = Effect.gen(function* () {
+          let sent: HttpServerResponse.HttpServerResponse | undefined
+          yield* HttpEffect.toHandled(app, (_request, response) =>
+            Effect.sync(() => {
+              sent = response
+            })
+          ).pipe(
+            Effect.provideService(
+              HttpServerRequest.HttpServerRequest,
+              HttpServerRequest.fromWeb(
+                new Request(`${APP}/auth/plex/callback?state=old`, { headers: { cookie } })
+              )
+            )
+          )
+          return HttpServerResponse.toWeb(sent ?? HttpServerResponse.empty({ status: 599 }))
+        }).pipe(Effect.provideService(WebSignIn.WebSignIn, yield* WebSignIn.WebSignIn))
+        assert.strictEqual((yield* again).status, 303)
+        // The store's get fails: the page, as for a browser not signed in (its failure logged, as every store call's).
+        mode = "fails"
+        const failed = yield* again
+        assert.strictEqual(failed.status, 400)
+        assert.include(yield* Effect.promise(() => failed.text()), "Sign-in not started here")
+        // It hangs: the page once the 5 s wait is over, not a request held for ever.
+        mode = "hangs"
+        asked = false
+        const hung = yield* answeredAt5s(again, () => asked)
+        const page = Option.isSome(hung) && Result.isSuccess(hung.value) ? hung.value.success : undefined
+        assert.strictEqual(page?.status, 400)
+        mode = "ok"
+        assert.strictEqual((yield* again).status, 303)
+      }).pipe(Effect.scoped, Effect.provide(FlakyEnv))
+    }
+  )
+
+  it.effect(
     "signOut with revoke: a removal of the session given up after 5 seconds that then goes through still revokes the Plex token",
     () => {
       // A slow store: its removal answers after 6 s and cannot be interrupted (it finishes once started).
