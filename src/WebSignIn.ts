@@ -407,7 +407,10 @@ export interface Options {
   readonly startPath?: string | undefined
   /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
   readonly signOutPath?: string | undefined
-  /** Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. */
+  /**
+   * Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. Not a path
+   * the router takes for `callbackPath` (`InvalidInput`): a signed-in browser's return would loop.
+   */
   readonly homePath?: string | undefined
   /**
    * The session cookie's name (`__Host-` is prefixed over https): letters, digits, `_` or `-`, not starting
@@ -1082,10 +1085,25 @@ const makeWith = (
           }
           // Past the pages this run found full, unread (Index.startPage): read once a run, not once a batch.
           let page = Index.startPage(fullPages, marker, bucket, indexCursor)
+          let start = page
           let rest: ReadonlyArray<string> = entries.map((entry) => entry.digest)
           while (rest.length > 0 && page < Index.maxPages) {
             const key = Index.pageKey(prefix, bucket, page)
-            const step = Index.appendToPage(yield* readIndex(key), rest)
+            const held = yield* readIndex(key)
+            // The page started at, past pages not read, missing, and the one before it too: another process's sweep
+            // cut short took the bucket's last pages (Index.resumesAfterGap). Read again from the first page.
+            if (
+              held === undefined &&
+              page === start &&
+              page > 0 &&
+              Index.resumesAfterGap(page, yield* readIndex(Index.pageKey(prefix, bucket, page - 1)))
+            ) {
+              fullPages.forget(marker.width, bucket)
+              if (indexCursor?.bucket === bucket) indexCursor = undefined
+              page = start = 0
+              continue
+            }
+            const step = Index.appendToPage(held, rest)
             if (step._tag === "Write") {
               yield* indexCall(store.set(key, step.text))
               rest = step.rest

@@ -417,7 +417,10 @@ export interface Options {
   readonly startPath?: string | undefined
   /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
   readonly signOutPath?: string | undefined
-  /** Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. */
+  /**
+   * Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. Not a path
+   * the router takes for `callbackPath` (`InvalidInput`): a signed-in browser's return would loop.
+   */
   readonly homePath?: string | undefined
   /**
    * The session cookie's name (`__Host-` is prefixed over https): letters, digits, `_` or `-`, not starting
@@ -851,22 +854,21 @@ const makeWith = (
               Effect.fail(storeFailure(op)())
             )
           : // Started at once: a store that answers at once (a memory store) has answered before the wait begins.
-            // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
-            disconnected(
-              call,
-              (joined) =>
-                Effect.timeoutOrElse(
-                  Effect.tapError(joined, () => Effect.logWarning(Core.messages.sessionStoreWarning(op))),
-                  {
-                    duration: Duration.millis(millis),
-                    orElse: () =>
-                      Effect.andThen(
-                        Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
-                        Effect.fail(storeFailure(op)())
-                      )
-                  }
-                ),
-              true
+            // A failure or a call given up is logged (Warning) once the race is decided, as Effect 3's catchAll after
+            // its timeout: one line per call, whichever came first. The user only sees a 503 or 500 page.
+            // (The wait fails at the timeout, so that disconnected gives the call's fiber up.)
+            Effect.catch(
+              disconnected(call, (joined) => Effect.timeout(joined, Duration.millis(millis)), true),
+              (error) =>
+                error._tag === "SessionStoreError"
+                  ? Effect.andThen(
+                      Effect.logWarning(Core.messages.sessionStoreWarning(op)),
+                      Effect.fail(error)
+                    )
+                  : Effect.andThen(
+                      Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
+                      Effect.fail(storeFailure(op)())
+                    )
             )
     // The time left of the callback's `callbackWait` (until `deadline`), at most `cap`: what one of its store calls
     // may wait for.
@@ -1148,10 +1150,25 @@ const makeWith = (
           }
           // Past the pages this run found full, unread (Index.startPage): read once a run, not once a batch.
           let page = Index.startPage(fullPages, marker, bucket, indexCursor)
+          let start = page
           let rest: ReadonlyArray<string> = entries.map((entry) => entry.digest)
           while (rest.length > 0 && page < Index.maxPages) {
             const key = Index.pageKey(prefix, bucket, page)
-            const step = Index.appendToPage(yield* readIndex(key), rest)
+            const held = yield* readIndex(key)
+            // The page started at, past pages not read, missing, and the one before it too: another process's sweep
+            // cut short took the bucket's last pages (Index.resumesAfterGap). Read again from the first page.
+            if (
+              held === undefined &&
+              page === start &&
+              page > 0 &&
+              Index.resumesAfterGap(page, yield* readIndex(Index.pageKey(prefix, bucket, page - 1)))
+            ) {
+              fullPages.forget(marker.width, bucket)
+              if (indexCursor?.bucket === bucket) indexCursor = undefined
+              page = start = 0
+              continue
+            }
+            const step = Index.appendToPage(held, rest)
             if (step._tag === "Write") {
               yield* indexCall(store.set(key, step.text))
               rest = step.rest

@@ -149,6 +149,18 @@ describe("core/web/sessionIndex", () => {
     // Buckets of another width are other buckets; a new run starts with none found full.
     assert.strictEqual(Index.startPage(full, { ...marker, width: 2000 }, 7, undefined), 0)
     assert.strictEqual(Index.startPage(Index.makeFullPages(), marker, 7, undefined), 0)
+    // Forgotten (pages gone: resumesAfterGap), a bucket is read from its first page again; the others stay.
+    full.forget(1000, 8)
+    assert.strictEqual(Index.startPage(full, marker, 8, undefined), 0)
+    assert.strictEqual(Index.startPage(full, marker, 7, undefined), Index.maxPages)
+  })
+
+  it("resumesAfterGap: a start page past the first that is missing, the one before it missing too", () => {
+    const page = Index.encodePage([])
+    assert.isTrue(Index.resumesAfterGap(3, undefined))
+    assert.isFalse(Index.resumesAfterGap(3, page))
+    // Page 0 has no page before it: a missing first page is where the bucket starts.
+    assert.isFalse(Index.resumesAfterGap(0, undefined))
   })
 
   it("a full queue drops, and warns once a burst", () => {

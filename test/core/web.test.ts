@@ -723,6 +723,28 @@ describe("core/web: the flow's steps", () => {
     }
   })
 
+  it("app settings: a homePath the routers take for callbackPath is refused (a signed-in return would loop)", () => {
+    // The routers match in any case, with or without a trailing slash, %-escapes decoded.
+    for (const [callbackPath, homePath] of [
+      [undefined, "/auth/plex/callback"],
+      [undefined, "/Auth/Plex/Callback/"],
+      [undefined, "/auth/plex/%63allback"],
+      ["/", "/"],
+      ["/back/", "/back"]
+    ] as const) {
+      const bad = Flow.appSettings({ appUrl: "https://app.example", callbackPath, homePath })
+      assert.deepStrictEqual(
+        bad._tag === "Invalid" ? [bad.field, bad.message] : bad._tag,
+        ["homePath", "must not be callbackPath (a signed-in browser would be sent back to it without end)"],
+        `${callbackPath} ${homePath}`
+      )
+    }
+    // A path under the callback's, or beside it, is another route.
+    for (const homePath of ["/auth/plex/callback/home", "/auth/plex/callbacks", "/auth/plex", "/"]) {
+      assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", homePath })._tag, "Ok", homePath)
+    }
+  })
+
   it("start, then readPin: the cookie and the URL's state must belong together", async () => {
     const key = await Signed.importKey(KEY)
     const checked = Flow.appSettings({ appUrl: "https://app.example" })

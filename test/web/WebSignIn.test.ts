@@ -1710,7 +1710,7 @@ describe("WebSignIn sessions", () => {
     "a request's session store call that fails, or is given up after 5 seconds, is logged (Warning), with the call's name only",
     () => {
       // The user sees only SessionStoreError (a 503 or 500 page): the operator learns of the store from the log.
-      let mode: "ok" | "fails" | "hangs" = "ok"
+      let mode: "ok" | "fails" | "hangs" | "fails at 5 s" = "ok"
       let asked = false
       const FlakyEnv = envOver((inner) =>
         KeyValueStore.make({
@@ -1720,13 +1720,17 @@ describe("WebSignIn sessions", () => {
             asked = true
             return mode === "hangs"
               ? Effect.never
-              : Effect.fail(
-                  new PlatformError.SystemError({
-                    module: "KeyValueStore",
-                    method: "get",
-                    reason: "Unknown",
-                    description: `the store is down at ${key}`
-                  })
+              : Effect.andThen(
+                  // Failing as the 5 s wait ends: the failure and the timeout at one instant, one line all the same.
+                  mode === "fails at 5 s" ? Effect.sleep("5 seconds") : Effect.void,
+                  Effect.fail(
+                    new PlatformError.SystemError({
+                      module: "KeyValueStore",
+                      method: "get",
+                      reason: "Unknown",
+                      description: `the store is down at ${key}`
+                    })
+                  )
                 )
           }
         })
@@ -1756,6 +1760,19 @@ describe("WebSignIn sessions", () => {
           ),
           [true]
         )
+        // A failure at the instant the wait ends: one line (the failure's or the timeout's, whichever the race
+        // took), never both; Effect 4 logs after the race (withinStoreWait), as Effect 3 does.
+        mode = "fails at 5 s"
+        asked = false
+        const both = yield* withCapturedLogs(answeredAt5s(service.authenticate(cookie), () => asked))
+        assert.deepStrictEqual(
+          warnings(both.lines).map(
+            (line) =>
+              line.includes("WebSignIn: the session store failed (get)") ||
+              line.includes("WebSignIn: the session store did not answer within 5 s (get)")
+          ),
+          [true]
+        )
         // The caller going away (its request interrupted while the store hangs) is no failure of the store: no line.
         asked = false
         const gone = yield* withCapturedLogs(
@@ -1768,6 +1785,61 @@ describe("WebSignIn sessions", () => {
         assert.deepStrictEqual(warnings(gone.lines), [])
         mode = "ok"
         assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+      }).pipe(Effect.provide(FlakyEnv))
+    }
+  )
+
+  it.effect(
+    "routes: the return link opened again by a signed-in browser while the session store fails or hangs: the page as before (at most 5 s), not a 303 nor a 500",
+    () => {
+      let mode: "ok" | "fails" | "hangs" = "ok"
+      let asked = false
+      const FlakyEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) => {
+            if (mode === "ok") return inner.get(key)
+            asked = true
+            return mode === "hangs"
+              ? Effect.never
+              : Effect.fail(
+                  new PlatformError.SystemError({
+                    module: "KeyValueStore",
+                    method: "get",
+                    reason: "Unknown",
+                    description: "the store is down"
+                  })
+                )
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        const again = Effect.map(
+          Effect.provideService(
+            service.routes,
+            HttpServerRequest.HttpServerRequest,
+            HttpServerRequest.fromWeb(
+              new Request(`${APP}/auth/plex/callback?state=old`, { headers: { cookie } })
+            )
+          ),
+          HttpServerResponse.toWeb
+        )
+        assert.strictEqual((yield* again).status, 303)
+        // The store's get fails: the page, as for a browser not signed in (its failure logged, as every store call's).
+        mode = "fails"
+        const failed = yield* again
+        assert.strictEqual(failed.status, 400)
+        assert.include(yield* Effect.promise(() => failed.text()), "Sign-in not started here")
+        // It hangs: the page once the 5 s wait is over, not a request held for ever.
+        mode = "hangs"
+        asked = false
+        const hung = yield* answeredAt5s(again, () => asked)
+        const page = Option.isSome(hung) && Either.isRight(hung.value) ? hung.value.right : undefined
+        assert.strictEqual(page?.status, 400)
+        mode = "ok"
+        assert.strictEqual((yield* again).status, 303)
       }).pipe(Effect.provide(FlakyEnv))
     }
   )
@@ -2688,6 +2760,10 @@ describe("WebSignIn sessions", () => {
         // A cookie prefix of its own: over http the browser refuses a __Host- cookie without Secure.
         ["cookieName", { appUrl: "http://127.0.0.1:8080", cookieName: "__Host-app" }],
         ["cookieName", { cookieName: "__Secure-app" }],
+        // A homePath the router takes for the callback's: a signed-in browser's reopened return would go on to it,
+        // back to the callback, without end.
+        ["homePath", { homePath: "/auth/plex/callback" }],
+        ["homePath", { homePath: "/Auth/Plex/%63allback/" }],
         // A callbackWait the approval wait would fill: a PIN the user has not approved yet would end as "not
         // approved" at the deadline (the PIN cookie deleted), though "Try again" a second later would work.
         ["callbackWait", { callbackWait: "2 seconds" }],
@@ -3483,6 +3559,79 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
         assert.isFalse(armed, "the other process's sweep came")
         // Read as a sweep reads a bucket (from page 0, up to the first page missing): the 65 are there. Before, the
         // run went on at page 3 (found full before the rebase), after 3 missing pages: on no page a sweep reads.
+        const indexed = new Set<string>()
+        for (let page = 0; page < Index.maxPages; page++) {
+          const text = Option.getOrUndefined(yield* store.get(Index.pageKey(prefix, later, page)))
+          if (text === undefined) break
+          for (const digest of Index.decodePage(text) ?? []) indexed.add(digest)
+        }
+        assert.deepStrictEqual(
+          late.filter((digest) => !indexed.has(digest)),
+          []
+        )
+      }).pipe(Effect.provide(Interfering))
+    }
+  )
+
+  it.effect(
+    "another process's sweep of a bucket the run writes to, cut short between two of its batches (its last pages removed, the marker as it was): the run's next batch reads the bucket again from its first page",
+    () => {
+      const w = Index.width(3 * 3600_000)
+      // The bucket bob's session (opened at 2 widths) ends in, and so the live sessions opened then.
+      const later = Index.bucketOf(2 * w + 3 * 3600_000, w)
+      // Once `armed`, after the run's first write to page 3 of `later`, its next read of that page comes after
+      // another process (its clock ahead) began to sweep that bucket and was cut short: its pages 3, 2 and 1 removed
+      // (a sweep removes the last first), page 0 left, the marker not written.
+      let armed = false
+      let written = false
+      const Interfering = over((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          set: (key, value) => {
+            if (armed && key === Index.pageKey(prefix, later, 3)) written = true
+            return inner.set(key, value)
+          },
+          get: (key) => {
+            if (!armed || !written || key !== Index.pageKey(prefix, later, 3)) return inner.get(key)
+            armed = false
+            return Effect.gen(function* () {
+              for (let page = 3; page >= 1; page--) yield* inner.remove(Index.pageKey(prefix, later, page))
+              return yield* inner.get(key)
+            })
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const first = yield* run
+        const alice = yield* as(first)(session("alice"))
+        yield* settle
+        // 128 live sessions of another process on 2 pages of the bucket the next sweep reads, all kept: the first 63
+        // (alice's record) end in alice's bucket, the other 65 (opened at 2 widths, as bob) in `later`.
+        const { bucket, digests } = yield* liveBucket(store, alice, 2)
+        const record = JSON.parse(
+          Option.getOrElse(yield* store.get(yield* storageKeyOf(alice)), () => "{}")
+        ) as Record<string, unknown>
+        const moved = JSON.stringify({ ...record, createdAt: 2 * w, expiresAt: 2 * w + 3 * 3600_000 })
+        const late = digests.slice(63)
+        for (const digest of late) yield* store.set(Index.sessionKeyOf(prefix, digest), moved)
+        // `later`'s first 3 pages full: the run's first batch (bob's session first) reads them, then writes page 3.
+        for (let page = 0; page < 3; page++) {
+          const held = Array.from({ length: Index.pageSize }, (_, i) => `full${page}x${i}`.padEnd(43, "A"))
+          yield* store.set(Index.pageKey(prefix, later, page), Index.encodePage(held))
+        }
+        yield* TestClock.adjust(`${2 * w} millis`)
+        armed = true
+        // Bob's sign-in sweeps the bucket: batch 1 (bob, the first 63) writes bob to `later`'s page 3; then the other
+        // process's sweep, cut short; batches 2 and 3 (the other 65) go to `later`.
+        yield* as(first)(session("bob"))
+        // The swept bucket's pages go once the sessions it kept are written (every batch).
+        yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
+        yield* settle
+        assert.isFalse(armed, "the other process's sweep came")
+        // Read as a sweep reads a bucket (from page 0, up to the first page missing): the 65 are there. Before, the
+        // run went on at page 3 (where it wrote, after the pages it found full), after 2 missing pages: on no page a
+        // sweep reads.
         const indexed = new Set<string>()
         for (let page = 0; page < Index.maxPages; page++) {
           const text = Option.getOrUndefined(yield* store.get(Index.pageKey(prefix, later, page)))
@@ -4849,6 +4998,26 @@ describe("WebSignIn middleware and routes", () => {
       }).pipe(Effect.provide(env({ sessionIdle: "1 hour", accessTtl: "1 day" })))
   )
 
+  it.effect(
+    "routes: the router takes the callback's path in any case, with a trailing slash, %-escaped: why make refuses such a homePath",
+    () =>
+      Effect.gen(function* () {
+        const app = (yield* WebSignIn.WebSignIn).routes
+        // Each reaches the callback route (its page, no sign-in pending): a homePath written so would be the
+        // callback again for a signed-in browser's reopened return (Flow.routedAlike; make refuses it).
+        for (const path of ["/auth/plex/callback", "/Auth/Plex/Callback/", "/auth/plex/%63allback"]) {
+          const page = yield* run(app, request(path))
+          assert.strictEqual(page.status, 400, path)
+          assert.include(yield* Effect.promise(() => page.text()), "Sign-in not started here", path)
+        }
+        // Under it, another route.
+        assert.strictEqual(
+          (yield* Effect.flip(run(app, request("/auth/plex/callback/home"))))._tag,
+          "RouteNotFound"
+        )
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>
     Effect.gen(function* () {
       const { routes } = yield* WebSignIn.WebSignIn
@@ -4869,12 +5038,14 @@ describe("WebSignIn middleware and routes", () => {
     assert.deepStrictEqual(
       [
         new WebSignIn.Unauthenticated({ reason: "TokenRevoked" }),
+        new WebSignIn.Unauthenticated({ reason: "SessionNotFound" }),
         new WebSignIn.AccessDenied({ username: "bob" }),
         new WebSignIn.PlexUnavailable({ operation: "checkAccess", failure: "NetworkError" }),
         new WebSignIn.SessionStoreError({ operation: "get" })
       ].map((error) => JSON.stringify(encode(error))),
       [
         '{"_tag":"Unauthenticated","reason":"TokenRevoked"}',
+        '{"_tag":"Unauthenticated","reason":"SessionNotFound"}',
         '{"_tag":"AccessDenied","username":"bob"}',
         '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"NetworkError"}',
         '{"_tag":"SessionStoreError","operation":"get"}'
@@ -4927,6 +5098,15 @@ describe("WebSignIn middleware and routes", () => {
       assert.strictEqual(
         yield* Effect.promise(() => anonymous.text()),
         '{"_tag":"Unauthenticated","reason":"NoSession"}'
+      )
+      // A cookie that verifies, its session signed out: 401 SessionNotFound (a reason of its own since 39c7ad1).
+      const signedOut = yield* session("alice")
+      yield* signIn.signOut(signedOut)
+      const notFound = yield* call(signedOut)
+      assert.strictEqual(notFound.status, 401)
+      assert.strictEqual(
+        yield* Effect.promise(() => notFound.text()),
+        '{"_tag":"Unauthenticated","reason":"SessionNotFound"}'
       )
       const cookie = yield* session("bob")
       const ok = yield* call(cookie)

@@ -41,6 +41,15 @@ export const appSettings = (
   for (const [field, path] of Object.entries(paths)) {
     if (!S.isPath(path)) return { _tag: "Invalid", field, message: "must be a path such as /auth/plex/start" }
   }
+  // A signed-in browser's return that is no pending sign-in goes on to homePath (homeWhenSignedIn): a homePath the
+  // router takes for the callback's would send it back there without end.
+  if (routedAlike(paths.homePath, checked.settings.callbackPath)) {
+    return {
+      _tag: "Invalid",
+      field: "homePath",
+      message: "must not be callbackPath (a signed-in browser would be sent back to it without end)"
+    }
+  }
   return {
     _tag: "Ok",
     settings: {
@@ -48,6 +57,23 @@ export const appSettings = (
       ...(paths as Pick<AppSettings, "startPath" | "signOutPath" | "homePath">)
     }
   }
+}
+
+/**
+ * Whether both routers (`@effect/platform`'s and Effect 4's, find-my-way's defaults) send a request of path `a` to
+ * the route of path `b`: they match a path in any case, with or without a trailing slash, its %-escapes decoded
+ * (`/Auth/Plex/Callback/` and `/auth/plex/%63allback` reach `/auth/plex/callback`'s route).
+ */
+export const routedAlike = (a: string, b: string): boolean => routeKey(a) === routeKey(b)
+
+const routeKey = (path: string): string => {
+  let decoded = path
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {
+    // A malformed escape is matched as written.
+  }
+  return decoded.toLowerCase().replace(/\/+$/, "")
 }
 
 /**

@@ -356,6 +356,8 @@ export interface FullPages {
   readonly from: (width: number, bucket: number) => number
   /** Says the run found `page` of `bucket` (of buckets `width` wide) full, or filled it. */
   readonly full: (width: number, bucket: number, page: number) => void
+  /** Forgets what the run found of `bucket`'s pages: some are gone ({@link resumesAfterGap}), read again from the first. */
+  readonly forget: (width: number, bucket: number) => void
 }
 
 /** No page found full yet: a run's start. */
@@ -366,9 +368,25 @@ export const makeFullPages = (): FullPages => {
     full: (width, bucket, page) => {
       const key = `${width}.${bucket}`
       from.set(key, Math.max(from.get(key) ?? 0, page + 1))
+    },
+    forget: (width, bucket) => {
+      from.delete(`${width}.${bucket}`)
     }
   }
 }
+
+/**
+ * Whether a writer that found `page` of a bucket missing, the page it started at past pages it did not read
+ * ({@link startPage}: the page it writes to, one after those the run found full, the marker's hint), must read the
+ * bucket again from its first page: `page` is past the first and the page before it (`before`, read for this) is
+ * missing too. A sweep of that bucket by another process (a clock ahead), cut short partway, removed its last pages
+ * (a sweep removes them the last first) and left the marker as it was: written to `page`, a session would be after a
+ * missing page, where no sweep reads (a sweep stops at a bucket's first missing page). One read, only when the page
+ * is missing (a new page, once every {@link pageSize} sessions, or one such a sweep removed); a page that is there has
+ * every page before it there (removed the last first).
+ */
+export const resumesAfterGap = (page: number, before: string | undefined): boolean =>
+  page > 0 && before === undefined
 
 /**
  * The page a writer of the run reads first in `bucket`: the page it writes to (`cursor`) when that is the bucket's,
