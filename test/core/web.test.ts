@@ -730,7 +730,13 @@ describe("core/web: the flow's steps", () => {
       [undefined, "/Auth/Plex/Callback/"],
       [undefined, "/auth/plex/%63allback"],
       ["/", "/"],
-      ["/back/", "/back"]
+      ["/back/", "/back"],
+      // A browser following the redirect resolves dot segments (`%2e` too) before asking: these are the callback.
+      [undefined, "/auth/plex/home/../callback"],
+      [undefined, "/auth/./plex/callback"],
+      [undefined, "/auth/plex/%2e%2E/plex/callback"],
+      [undefined, "/auth/plex/callback/."],
+      [undefined, "/auth/plex/callback/home/.."]
     ] as const) {
       const bad = Flow.appSettings({ appUrl: "https://app.example", callbackPath, homePath })
       assert.deepStrictEqual(
@@ -740,7 +746,15 @@ describe("core/web: the flow's steps", () => {
       )
     }
     // A path under the callback's, or beside it, is another route.
-    for (const homePath of ["/auth/plex/callback/home", "/auth/plex/callbacks", "/auth/plex", "/"]) {
+    // An escaped separator stays escaped in both routers (decodeURI): /auth/plex%2Fcallback is no path of the callback.
+    for (const homePath of [
+      "/auth/plex/callback/home",
+      "/auth/plex/callbacks",
+      "/auth/plex",
+      "/",
+      "/auth/plex%2Fcallback",
+      "/auth/plex/callback/home/x/.."
+    ]) {
       assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", homePath })._tag, "Ok", homePath)
     }
   })

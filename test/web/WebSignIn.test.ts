@@ -2764,6 +2764,9 @@ describe("WebSignIn sessions", () => {
         // back to the callback, without end.
         ["homePath", { homePath: "/auth/plex/callback" }],
         ["homePath", { homePath: "/Auth/Plex/%63allback/" }],
+        // Dot segments (`%2e` too) a browser resolves before asking: the callback again.
+        ["homePath", { homePath: "/auth/plex/home/../callback" }],
+        ["homePath", { homePath: "/auth/%2e/plex/callback" }],
         // A callbackWait the approval wait would fill: a PIN the user has not approved yet would end as "not
         // approved" at the deadline (the PIN cookie deleted), though "Try again" a second later would work.
         ["callbackWait", { callbackWait: "2 seconds" }],
@@ -5011,11 +5014,12 @@ describe("WebSignIn middleware and routes", () => {
           assert.include(yield* Effect.promise(() => page.text()), "Sign-in not started here", path)
         }
         // Under it, another route.
-        assert.strictEqual(
-          (yield* Effect.flip(run(app, request("/auth/plex/callback/home"))))._tag,
-          "RouteNotFound"
-        )
-      }).pipe(Effect.provide(env()))
+        // Under it, another route; and an escaped separator stays escaped (decodeURI): another route too, so
+        // make takes it as a homePath (this service's).
+        for (const path of ["/auth/plex/callback/home", "/auth/plex%2Fcallback", "/auth/plex%2fcallback"]) {
+          assert.strictEqual((yield* Effect.flip(run(app, request(path))))._tag, "RouteNotFound", path)
+        }
+      }).pipe(Effect.provide(env({ homePath: "/auth/plex%2Fcallback" })))
   )
 
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>

@@ -2762,6 +2762,9 @@ describe("WebSignIn sessions (Effect 4)", () => {
         // back to the callback, without end.
         ["homePath", { homePath: "/auth/plex/callback" }],
         ["homePath", { homePath: "/Auth/Plex/%63allback/" }],
+        // Dot segments (`%2e` too) a browser resolves before asking: the callback again.
+        ["homePath", { homePath: "/auth/plex/home/../callback" }],
+        ["homePath", { homePath: "/auth/%2e/plex/callback" }],
         // A callbackWait the approval wait would fill: a PIN the user has not approved yet would end as "not
         // approved" at the deadline (the PIN cookie deleted), though "Try again" a second later would work.
         ["callbackWait", { callbackWait: "2 seconds" }],
@@ -5015,9 +5018,13 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           assert.include(yield* Effect.promise(() => page.text()), "Sign-in not started here", path)
         }
         // Under it, another route.
-        const other = yield* Effect.exit(serve(app, request("/auth/plex/callback/home")))
-        assert.include(inspect(other, { depth: 8 }), "RouteNotFound")
-      }).pipe(Effect.scoped, Effect.provide(env()))
+        // Under it, another route; and an escaped separator stays escaped (decodeURI): another route too, so
+        // make takes it as a homePath (this service's).
+        for (const path of ["/auth/plex/callback/home", "/auth/plex%2Fcallback", "/auth/plex%2fcallback"]) {
+          const other = yield* Effect.exit(serve(app, request(path)))
+          assert.include(inspect(other, { depth: 8 }), "RouteNotFound", path)
+        }
+      }).pipe(Effect.scoped, Effect.provide(env({ homePath: "/auth/plex%2Fcallback" })))
   )
 
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>

@@ -60,20 +60,23 @@ export const appSettings = (
 }
 
 /**
- * Whether both routers (`@effect/platform`'s and Effect 4's, find-my-way's defaults) send a request of path `a` to
- * the route of path `b`: they match a path in any case, with or without a trailing slash, its %-escapes decoded
- * (`/Auth/Plex/Callback/` and `/auth/plex/%63allback` reach `/auth/plex/callback`'s route).
+ * Whether both routers (`@effect/platform`'s and Effect 4's, find-my-way's defaults) send a browser that follows a
+ * redirect to path `a` to the route of path `b`. The browser resolves `a`'s dot segments first (`.`, `..`, `%2e`:
+ * `/auth/plex/home/../callback` is asked for as `/auth/plex/callback`); the routers then match a path in any case,
+ * with or without a trailing slash, its %-escapes decoded as `decodeURI` does (`/Auth/Plex/Callback/` and
+ * `/auth/plex/%63allback` reach `/auth/plex/callback`'s route; an escaped separator such as `%2F` stays escaped:
+ * `/auth/plex%2Fcallback` is another route).
  */
 export const routedAlike = (a: string, b: string): boolean => routeKey(a) === routeKey(b)
 
 const routeKey = (path: string): string => {
-  let decoded = path
+  let key = new URL(path, "http://localhost").pathname
   try {
-    decoded = decodeURIComponent(path)
+    key = decodeURI(key)
   } catch {
-    // A malformed escape is matched as written.
+    // A malformed escape is matched as written (the routers find no route for it).
   }
-  return decoded.toLowerCase().replace(/\/+$/, "")
+  return key.toLowerCase().replace(/\/+$/, "")
 }
 
 /**
