@@ -680,6 +680,31 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
       undefined,
       []
     ])
+    // Each drop on its own: the token for another origin only, the content headers for a body dropped only.
+    const drops = (from: string, method: string, status: number, location: string) => {
+      const hop = Policy.nextHop(from, method, status, location, 0, false)
+      return hop._tag === "Follow" && [hop.method, hop.drop]
+    }
+    assert.deepStrictEqual(drops("https://plex.tv/a", "POST", 303, "/b"), [
+      "GET",
+      ["content-type", "content-length"]
+    ])
+    assert.deepStrictEqual(drops("https://plex.tv/a", "POST", 301, "/b"), [
+      "GET",
+      ["content-type", "content-length"]
+    ])
+    assert.deepStrictEqual(drops("https://plex.tv/a", "PUT", 307, "https://other.example/b"), [
+      "PUT",
+      ["x-plex-token"]
+    ])
+    assert.deepStrictEqual(drops("https://plex.tv/a", "GET", 302, "https://other.example/b"), [
+      "GET",
+      ["x-plex-token"]
+    ])
+    assert.deepStrictEqual(drops("https://plex.tv/a", "GET", 303, "https://other.example/b"), [
+      "GET",
+      ["x-plex-token", "content-type", "content-length"]
+    ])
     // On the same origin, only the secrets the request's own query carried stay in the query: not the token.
     const token = Policy.nextHop(
       "https://plex.tv/a",
