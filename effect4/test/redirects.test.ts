@@ -78,9 +78,17 @@ describe("same origin", () => {
   it.effect("a 303 turns the POST into a GET without a body", () =>
     Effect.gen(function* () {
       yield* failsWith(signIn, "Unexpected")
-      const [, second] = yield* expectRequests(2)
+      const [first, second] = yield* expectRequests(2)
       assert.strictEqual(second!.method, "GET")
       assert.isUndefined(second!.body)
+      // The body's headers go with it; the others stay (same origin: the identity headers).
+      assert.match(first!.headers["content-type"] ?? "", /^application\/x-www-form-urlencoded/)
+      assert.isUndefined(second!.headers["content-type"])
+      assert.isUndefined(second!.headers["content-length"])
+      assert.strictEqual(
+        second!.headers["x-plex-client-identifier"],
+        first!.headers["x-plex-client-identifier"]
+      )
     }).pipe(Effect.provide(env(redirectOnce(303, "/done", () => MockHttp.html(200, "<p>done</p>")))))
   )
 })
