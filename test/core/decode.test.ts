@@ -235,6 +235,33 @@ describe("core/decode structs", () => {
     ])
     assert.strictEqual(D.jsonSchemaOf(account)["additionalProperties"], true)
   })
+
+  it("the canonical samples: a required codec or a field with a fallback is always there, an optional one may not be", () => {
+    // What both editions' Arbitrary (Effect 3) and sample schema (Effect 4) are built from: each property under its
+    // wire name, required when decoding always yields it (a required codec; withDefault and array fall back).
+    const struct = D.sampleOf(account)
+    assert.deepStrictEqual(
+      struct._tag === "Struct" &&
+        struct.fields.map((field) => [field.key, field.required, field.sample._tag]),
+      [
+        ["id", true, "OneOf"],
+        ["title", true, "String"],
+        ["email", false, "String"],
+        ["home", true, "Boolean"],
+        ["roles", true, "Array"],
+        ["Connection", true, "Array"],
+        ["profile", false, "Struct"]
+      ]
+    )
+    // Decoded, a payload without its optional properties has the fallbacks, under their own keys.
+    assert.deepStrictEqual(account.decode({ id: 1, title: "t" }), {
+      id: 1,
+      title: "t",
+      home: false,
+      roles: [],
+      connections: []
+    })
+  })
 })
 
 describe("core/decodeSchemas payload tables", () => {
