@@ -411,7 +411,11 @@ export interface Options {
   readonly machineIdentifier: string
   /** The key that signs cookies: at least 32 bytes. Default `Config.Redacted("PLEX_SESSION_KEY")`, empty counting as unset. */
   readonly sessionKey?: Config.Config<Redacted.Redacted<string>> | undefined
-  /** Where app.plex.tv returns to. Default `/auth/plex/callback`. */
+  /**
+   * Where app.plex.tv returns to. Default `/auth/plex/callback`. This and the other paths: absolute, of plain URL
+   * characters, no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so it
+   * would never reach the route), else `InvalidInput` naming the field.
+   */
   readonly callbackPath?: string | undefined
   /** Where "Sign in with Plex" starts ({@link WebSignInService.routes}). Default `/auth/plex/start`. */
   readonly startPath?: string | undefined

@@ -2762,9 +2762,16 @@ describe("WebSignIn sessions (Effect 4)", () => {
         // back to the callback, without end.
         ["homePath", { homePath: "/auth/plex/callback" }],
         ["homePath", { homePath: "/Auth/Plex/%63allback/" }],
-        // Dot segments (`%2e` too) a browser resolves before asking: the callback again.
+        // A `.` or `..` segment (`%2e` too) in any path: the route is registered as written, but a browser resolves
+        // dot segments before asking and never reaches it (here the homePath would be the callback again).
         ["homePath", { homePath: "/auth/plex/home/../callback" }],
         ["homePath", { homePath: "/auth/%2e/plex/callback" }],
+        ["homePath", { homePath: "/app/x/.." }],
+        ["startPath", { startPath: "/auth/plex/x/../start" }],
+        ["startPath", { startPath: "/auth/plex/%2E%2e/start" }],
+        ["callbackPath", { callbackPath: "/auth/./plex/callback" }],
+        ["callbackPath", { callbackPath: "/auth/plex/callback/." }],
+        ["signOutPath", { signOutPath: "/auth/plex/%2e/sign-out" }],
         // A callbackWait the approval wait would fill: a PIN the user has not approved yet would end as "not
         // approved" at the deadline (the PIN cookie deleted), though "Try again" a second later would work.
         ["callbackWait", { callbackWait: "2 seconds" }],
@@ -2783,6 +2790,18 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.strictEqual(error._tag, "InvalidInput", `${field}: ${String(Object.values(bad)[0])}`)
         if (error._tag === "InvalidInput") assert.strictEqual(error.field, field)
       }
+      // A dot segment: the message says why.
+      const dotted = yield* Effect.flip(
+        build({ appUrl: APP, machineIdentifier: "abc", sessionKey, startPath: "/auth/plex/x/../start" })
+      )
+      assert.include(dotted.message, "must have no . or .. segment (a browser resolves them before asking")
+      // Dots within a segment are no dot segment.
+      yield* build({
+        appUrl: APP,
+        machineIdentifier: "abc",
+        sessionKey,
+        startPath: "/auth/plex/.well-known/start"
+      })
       // callbackWait at least approvalWait plus 1 s: the message says so; exactly that is accepted.
       const short = yield* Effect.flip(
         build({ appUrl: APP, machineIdentifier: "abc", sessionKey, callbackWait: "3999 millis" })

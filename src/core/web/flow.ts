@@ -39,7 +39,7 @@ export const appSettings = (
     homePath: input.homePath ?? "/"
   }
   for (const [field, path] of Object.entries(paths)) {
-    if (!S.isPath(path)) return { _tag: "Invalid", field, message: "must be a path such as /auth/plex/start" }
+    if (!S.isPath(path)) return { _tag: "Invalid", field, message: S.pathProblem("/auth/plex/start", path) }
   }
   // A signed-in browser's return that is no pending sign-in goes on to homePath (homeWhenSignedIn): a homePath the
   // router takes for the callback's would send it back there without end.

@@ -31,9 +31,29 @@ export const approvalRecheckDelayMillis = (waitMillis: number): number =>
 export const approvalCheckSpacingMillis = (waitMillis: number): number =>
   Math.min(approvalCheckMillis, Math.max(waitMillis, 1))
 
-/** An absolute path of plain URL characters, with no `//` (which a browser could read as another host). */
+/**
+ * An absolute path of plain URL characters, with no `//` (which a browser could read as another host) and no dot
+ * segment ({@link hasDotSegment}).
+ */
 export const isPath = (path: string): path is `/${string}` =>
-  /^\/[A-Za-z0-9\-._~/%]*$/.test(path) && !path.includes("//")
+  /^\/[A-Za-z0-9\-._~/%]*$/.test(path) && !path.includes("//") && !hasDotSegment(path)
+
+/**
+ * Whether a path has a `.` or `..` segment, `%2e` forms included (`/a/%2E%2e/b`). A route of such a path is
+ * registered as written, but a browser resolves dot segments before it asks (`/auth/plex/x/../start` is asked for
+ * as `/auth/plex/start`): it never reaches the route. A configured path with one is refused.
+ */
+export const hasDotSegment = (path: string): boolean =>
+  path.split("/").some((segment) => {
+    const plain = segment.replace(/%2e/gi, ".")
+    return plain === "." || plain === ".."
+  })
+
+/** Why a configured path is refused, naming an `example` of one that is not. */
+export const pathProblem = (example: string, path: string): string =>
+  typeof path === "string" && hasDotSegment(path)
+    ? "must have no . or .. segment (a browser resolves them before asking: the route would never be reached)"
+    : `must be a path such as ${example}`
 
 /** The app's URL and cookie names, checked once. */
 export interface Settings {
@@ -87,7 +107,11 @@ export const settings = (
   }
   const callbackPath = input.callbackPath ?? "/auth/plex/callback"
   if (!isPath(callbackPath)) {
-    return { _tag: "Invalid", field: "callbackPath", message: "must be a path such as /auth/plex/callback" }
+    return {
+      _tag: "Invalid",
+      field: "callbackPath",
+      message: pathProblem("/auth/plex/callback", callbackPath)
+    }
   }
   const secure = url.protocol === "https:"
   const base = input.cookieName ?? "plex_session"
