@@ -423,7 +423,8 @@ export interface Options {
   readonly signOutPath?: string | undefined
   /**
    * Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. Not a path
-   * the router takes for `callbackPath` (`InvalidInput`): a signed-in browser's return would loop.
+   * the router takes for `callbackPath` (`InvalidInput`): a signed-in browser's return would loop; nor for
+   * `startPath` (`InvalidInput`): each sign-in or sign-out would lead to a new sign-in.
    */
   readonly homePath?: string | undefined
   /**

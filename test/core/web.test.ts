@@ -764,6 +764,38 @@ describe("core/web: the flow's steps", () => {
     assert.isFalse(Flow.routedAlike("/auth/plex/callback/home/x/..", "/auth/plex/callback"))
   })
 
+  it("app settings: a homePath the routers take for startPath is refused (each sign-in or sign-out would start another)", () => {
+    for (const [startPath, homePath] of [
+      [undefined, "/auth/plex/start"],
+      [undefined, "/Auth/Plex/Start/"],
+      [undefined, "/auth/plex/%73tart"],
+      ["/", "/"],
+      ["/login/", "/login"],
+      ["/login", "/LOGIN"]
+    ] as const) {
+      const bad = Flow.appSettings({ appUrl: "https://app.example", startPath, homePath })
+      assert.deepStrictEqual(
+        bad._tag === "Invalid" ? [bad.field, bad.message] : bad._tag,
+        [
+          "homePath",
+          "must not be startPath (a browser signed in or out would be sent to start a new sign-in each time)"
+        ],
+        `${startPath} ${homePath}`
+      )
+    }
+    // Under it, beside it, or an escaped separator: another route.
+    for (const homePath of [
+      "/auth/plex/start/home",
+      "/auth/plex/starts",
+      "/auth/plex",
+      "/auth/plex%2Fstart"
+    ]) {
+      assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", homePath })._tag, "Ok", homePath)
+    }
+    // The default homePath `/` with a startPath of its own is fine.
+    assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", startPath: "/login" })._tag, "Ok")
+  })
+
   it("app settings: a path with a . or .. segment (%2e too) is refused by field: a browser never asks for it", () => {
     for (const field of ["startPath", "signOutPath", "homePath", "callbackPath"]) {
       for (const path of [

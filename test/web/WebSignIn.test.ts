@@ -2764,6 +2764,11 @@ describe("WebSignIn sessions", () => {
         // back to the callback, without end.
         ["homePath", { homePath: "/auth/plex/callback" }],
         ["homePath", { homePath: "/Auth/Plex/%63allback/" }],
+        // A homePath the router takes for the start's: each sign-in or sign-out would lead to another sign-in.
+        ["homePath", { homePath: "/auth/plex/start" }],
+        ["homePath", { homePath: "/Auth/Plex/%73tart/" }],
+        ["homePath", { startPath: "/", homePath: "/" }],
+        ["homePath", { startPath: "/login", homePath: "/Login/" }],
         // A `.` or `..` segment (`%2e` too) in any path: the route is registered as written, but a browser resolves
         // dot segments before asking and never reaches it (here the homePath would be the callback again).
         ["homePath", { homePath: "/auth/plex/home/../callback" }],
@@ -2792,6 +2797,10 @@ describe("WebSignIn sessions", () => {
         assert.strictEqual(error._tag, "InvalidInput", `${field}: ${String(Object.values(bad)[0])}`)
         if (error._tag === "InvalidInput") assert.strictEqual(error.field, field)
       }
+      const homeIsStart = yield* Effect.flip(
+        build({ appUrl: APP, machineIdentifier: "abc", sessionKey, homePath: "/auth/plex/start" })
+      )
+      assert.include(homeIsStart.message, "must not be startPath")
       // A dot segment: the message says why.
       const dotted = yield* Effect.flip(
         build({ appUrl: APP, machineIdentifier: "abc", sessionKey, startPath: "/auth/plex/x/../start" })

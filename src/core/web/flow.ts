@@ -50,6 +50,16 @@ export const appSettings = (
       message: "must not be callbackPath (a signed-in browser would be sent back to it without end)"
     }
   }
+  // Sign-in and sign-out lead to homePath: a homePath the router takes for startPath's would start a new sign-in
+  // (a new PIN at plex.tv) each time a browser signs in or out, or opens its return again while signed in.
+  if (routedAlike(paths.homePath, paths.startPath)) {
+    return {
+      _tag: "Invalid",
+      field: "homePath",
+      message:
+        "must not be startPath (a browser signed in or out would be sent to start a new sign-in each time)"
+    }
+  }
   return {
     _tag: "Ok",
     settings: {
