@@ -1508,8 +1508,11 @@ const makeWith = (
         switch (outcome._tag) {
           case "Denied":
             // Kept with the session: until plex.tv grants access again, a failure to ask does not let them in.
-            if (record.deniedAt === undefined)
-              yield* withinStoreWait("modify")(rewrite(storageKey, { ...record, deniedAt: now }))
+            if (record.deniedAt === undefined) {
+              const kept = yield* withinStoreWait("modify")(rewrite(storageKey, { ...record, deniedAt: now }))
+              // Signed out (removed) while this request asked plex.tv: no session to refuse.
+              if (Option.isNone(kept)) return yield* new Unauthenticated({ reason: "SessionNotFound" })
+            }
             return yield* new AccessDenied({ username: record.user.username })
           case "Revoked":
             yield* withinStoreWait("remove")(remove(storageKey))

@@ -2093,55 +2093,78 @@ describe("WebSignIn sessions", () => {
     )
   }
 
-  it.effect("a request in flight while the user signs out does not bring the session back", () => {
-    // A store whose next read of a session, once armed, hands back what it read only when told to: the
-    // request has its record, then the sign-out runs, then the request goes on to write the record back.
-    let armed: { readonly reached: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
-    const GatedStore = Layer.effect(
-      KeyValueStore.KeyValueStore,
-      Effect.map(KeyValueStore.KeyValueStore, (inner) =>
-        KeyValueStore.make({
-          ...inner,
-          get: (key) =>
-            Effect.flatMap(inner.get(key), (value) => {
-              const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? armed : undefined
-              if (gate === undefined) return Effect.succeed(value)
-              armed = undefined
-              return Effect.zipRight(
-                Effect.zipRight(Deferred.succeed(gate.reached, undefined), Deferred.await(gate.go)),
-                Effect.succeed(value)
-              )
+  // The request finds access granted (its new answer written back) or denied (its deniedAt written back): either way
+  // the write finds the session gone, and the request itself is SessionNotFound (a denied one was AccessDenied, 403).
+  for (const answer of ["granted", "denied"] as const)
+    it.effect(
+      `a request in flight (access ${answer}) while the user signs out does not bring the session back`,
+      () => {
+        // A store whose next read of a session, once armed, hands back what it read only when told to: the
+        // request has its record, then the sign-out runs, then the request goes on to write the record back.
+        let armed:
+          | { readonly reached: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> }
+          | undefined
+        const GatedStore = Layer.effect(
+          KeyValueStore.KeyValueStore,
+          Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+            KeyValueStore.make({
+              ...inner,
+              get: (key) =>
+                Effect.flatMap(inner.get(key), (value) => {
+                  const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? armed : undefined
+                  if (gate === undefined) return Effect.succeed(value)
+                  armed = undefined
+                  return Effect.zipRight(
+                    Effect.zipRight(Deferred.succeed(gate.reached, undefined), Deferred.await(gate.go)),
+                    Effect.succeed(value)
+                  )
+                })
             })
-        })
-      )
-    ).pipe(Layer.provide(KeyValueStore.layerMemory))
-    const GatedEnv = WebSignIn.layer({
-      appUrl: APP,
-      machineIdentifier: FakePlex.defaults.serverId,
-      sessionKey: Config.succeed(Redacted.make(KEY)),
-      accessTtl: "30 seconds"
-    }).pipe(
-      Layer.provideMerge(
-        Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), GatedStore)
-      )
+          )
+        ).pipe(Layer.provide(KeyValueStore.layerMemory))
+        const GatedEnv = WebSignIn.layer({
+          appUrl: APP,
+          machineIdentifier: FakePlex.defaults.serverId,
+          sessionKey: Config.succeed(Redacted.make(KEY)),
+          accessTtl: "30 seconds"
+        }).pipe(
+          Layer.provideMerge(
+            Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), GatedStore)
+          )
+        )
+        return Effect.gen(function* () {
+          const service = yield* WebSignIn.WebSignIn
+          const cookie = yield* session("carol")
+          // The owner removes Carol: plex.tv's next answer is NoAccess.
+          if (answer === "denied") {
+            yield* FakePlex.fault(
+              "getServerResources",
+              Fault.respond(() =>
+                Effect.succeed(
+                  new Response("[]", { status: 200, headers: { "content-type": "application/json" } })
+                )
+              )
+            )
+          }
+          // Past accessTtl: the next request asks plex.tv again and writes the record with the new answer.
+          yield* TestClock.adjust("1 minute")
+          const gate = { reached: yield* Deferred.make<void>(), go: yield* Deferred.make<void>() }
+          armed = gate
+          const inFlight = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
+          yield* Deferred.await(gate.reached)
+          yield* service.signOut(cookie)
+          yield* Deferred.succeed(gate.go, undefined)
+          const result = yield* Fiber.join(inFlight)
+          assert.deepStrictEqual(
+            Either.isLeft(result) && result.left._tag === "Unauthenticated" ? result.left.reason : result,
+            "SessionNotFound"
+          )
+          const after = yield* failure(service.authenticate(cookie))
+          assert.isTrue(after._tag === "Unauthenticated" && after.reason === "SessionNotFound")
+          assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
+        }).pipe(Effect.provide(GatedEnv))
+      }
     )
-    return Effect.gen(function* () {
-      const service = yield* WebSignIn.WebSignIn
-      const cookie = yield* session("carol")
-      // Past accessTtl: the next request asks plex.tv again and writes the record with the new answer.
-      yield* TestClock.adjust("1 minute")
-      const gate = { reached: yield* Deferred.make<void>(), go: yield* Deferred.make<void>() }
-      armed = gate
-      const inFlight = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
-      yield* Deferred.await(gate.reached)
-      yield* service.signOut(cookie)
-      yield* Deferred.succeed(gate.go, undefined)
-      yield* Fiber.join(inFlight)
-      const after = yield* failure(service.authenticate(cookie))
-      assert.isTrue(after._tag === "Unauthenticated" && after.reason === "SessionNotFound")
-      assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
-    }).pipe(Effect.provide(GatedEnv))
-  })
 
   it.effect(
     "two returns of one sign-in at once (two 'Try again' clicks) open one session, which both answer",
