@@ -3496,6 +3496,64 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
       return { bucket, digests }
     })
 
+  /** The sessions on the pages of `bucket` a sweep reads (from page 0 up to the first page missing). */
+  const indexedIn = (store: KeyValueStore.KeyValueStore, bucket: number) =>
+    Effect.gen(function* () {
+      const indexed = new Set<string>()
+      for (let page = 0; page < Index.maxPages; page++) {
+        const text = Option.getOrUndefined(yield* store.get(Index.pageKey(prefix, bucket, page)))
+        if (text === undefined) break
+        for (const digest of Index.decodePage(text) ?? []) indexed.add(digest)
+      }
+      return indexed
+    })
+
+  // The bucket bob's session (opened at 2 widths) ends in, and so the live sessions opened then: the bucket another
+  // process interferes with in the two scenarios of `sweepIntoFullLater`.
+  const gapWidth = Index.width(3 * 3600_000)
+  const gapLater = Index.bucketOf(2 * gapWidth + 3 * 3600_000, gapWidth)
+
+  /**
+   * Alice signed in; 128 live sessions of another process on 2 pages of the bucket the next sweep reads, all kept: the
+   * first 63 (alice's record) end in alice's bucket, the other 65 (opened at 2 widths, as bob) in `gapLater`, whose
+   * first 3 pages are full (the run's first batch, bob's session first, reads them, then writes page 3). At 2 widths
+   * `arm()`, and bob's sign-in sweeps the bucket. Once the swept bucket's pages are gone (every batch of the sessions
+   * it kept written), the 65 must be on `gapLater`'s pages a sweep reads; `came()` says the interference came.
+   */
+  const sweepIntoFullLater = (arm: () => void, came: () => boolean) =>
+    Effect.gen(function* () {
+      const store = yield* KeyValueStore.KeyValueStore
+      const first = yield* run
+      const alice = yield* as(first)(session("alice"))
+      yield* settle
+      const { bucket, digests } = yield* liveBucket(store, alice, 2)
+      const record = JSON.parse(
+        Option.getOrElse(yield* store.get(yield* storageKeyOf(alice)), () => "{}")
+      ) as Record<string, unknown>
+      const moved = JSON.stringify({
+        ...record,
+        createdAt: 2 * gapWidth,
+        expiresAt: 2 * gapWidth + 3 * 3600_000
+      })
+      const late = digests.slice(63)
+      for (const digest of late) yield* store.set(Index.sessionKeyOf(prefix, digest), moved)
+      for (let page = 0; page < 3; page++) {
+        const held = Array.from({ length: Index.pageSize }, (_, i) => `full${page}x${i}`.padEnd(43, "A"))
+        yield* store.set(Index.pageKey(prefix, gapLater, page), Index.encodePage(held))
+      }
+      yield* TestClock.adjust(`${2 * gapWidth} millis`)
+      arm()
+      yield* as(first)(session("bob"))
+      yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
+      yield* settle
+      assert.isTrue(came(), "the other process's interference came")
+      const indexed = yield* indexedIn(store, gapLater)
+      assert.deepStrictEqual(
+        late.filter((digest) => !indexed.has(digest)),
+        []
+      )
+    })
+
   it.effect(
     "a sweep's kept sessions spilling past full buckets: the run reads each full bucket's pages once, not once a batch",
     () => {
@@ -3543,12 +3601,7 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
           }
         }
         // None dropped: all 128 on the pages of the bucket after the full ones.
-        const indexed = new Set<string>()
-        for (let page = 0; page < Index.maxPages; page++) {
-          const text = Option.getOrUndefined(yield* store.get(Index.pageKey(prefix, ends + 2, page)))
-          if (text === undefined) break
-          for (const digest of Index.decodePage(text) ?? []) indexed.add(digest)
-        }
+        const indexed = yield* indexedIn(store, ends + 2)
         assert.strictEqual(digests.filter((digest) => !indexed.has(digest)).length, 0)
       }).pipe(Effect.provide(Counting))
     }
@@ -3557,83 +3610,43 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
   it.effect(
     "a marker rebased mid-run (another process swept a bucket the run found full): the run's later writes to it start at its first page again",
     () => {
-      const w = Index.width(3 * 3600_000)
-      // The bucket bob's session (opened at 2 widths) ends in, and so the live sessions opened then.
-      const later = Index.bucketOf(2 * w + 3 * 3600_000, w)
-      // Once `armed`, the run's first write to page 3 of `later` comes after another process (its clock ahead) swept
+      // Once `armed`, the run's first write to page 3 of `gapLater` comes after another process (its clock ahead) swept
       // that bucket: its pages 0-2 removed, the stored marker saying it is swept.
       let armed = false
       const Interfering = over((inner) =>
         KeyValueStore.make({
           ...inner,
           set: (key, value) => {
-            if (!armed || key !== Index.pageKey(prefix, later, 3)) return inner.set(key, value)
+            if (!armed || key !== Index.pageKey(prefix, gapLater, 3)) return inner.set(key, value)
             armed = false
             return Effect.gen(function* () {
-              for (let page = 2; page >= 0; page--) yield* inner.remove(Index.pageKey(prefix, later, page))
+              for (let page = 2; page >= 0; page--) yield* inner.remove(Index.pageKey(prefix, gapLater, page))
               const stored = Index.decodeMarker(
                 Option.getOrElse(yield* inner.get(Index.markerKey(prefix)), () => "")
               )
               assert.isDefined(stored)
               if (stored !== undefined)
-                yield* inner.set(Index.markerKey(prefix), Index.encodeMarker({ ...stored, swept: later }))
+                yield* inner.set(Index.markerKey(prefix), Index.encodeMarker({ ...stored, swept: gapLater }))
               yield* inner.set(key, value)
             })
           }
         })
       )
-      return Effect.gen(function* () {
-        const store = yield* KeyValueStore.KeyValueStore
-        const first = yield* run
-        const alice = yield* as(first)(session("alice"))
-        yield* settle
-        // 128 live sessions of another process on 2 pages of the bucket the next sweep reads, all kept: the first 63
-        // (alice's record) end in alice's bucket, the other 65 (opened at 2 widths, as bob) in `later`.
-        const { bucket, digests } = yield* liveBucket(store, alice, 2)
-        const record = JSON.parse(
-          Option.getOrElse(yield* store.get(yield* storageKeyOf(alice)), () => "{}")
-        ) as Record<string, unknown>
-        const moved = JSON.stringify({ ...record, createdAt: 2 * w, expiresAt: 2 * w + 3 * 3600_000 })
-        const late = digests.slice(63)
-        for (const digest of late) yield* store.set(Index.sessionKeyOf(prefix, digest), moved)
-        // `later`'s first 3 pages full: the run's first batch (bob's session first) reads them, then writes page 3.
-        for (let page = 0; page < 3; page++) {
-          const held = Array.from({ length: Index.pageSize }, (_, i) => `full${page}x${i}`.padEnd(43, "A"))
-          yield* store.set(Index.pageKey(prefix, later, page), Index.encodePage(held))
-        }
-        yield* TestClock.adjust(`${2 * w} millis`)
-        armed = true
-        // Bob's sign-in sweeps the bucket: batch 1 (bob, the first 63) fills `later`'s page 3 after the other sweep
-        // took pages 0-2; its marker write learns that sweep, and alice's bucket, which that marker says is swept,
-        // rebases it; batches 2 and 3 (the other 65) go to `later` again.
-        yield* as(first)(session("bob"))
-        // The swept bucket's pages go once the sessions it kept are written (every batch).
-        yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
-        yield* settle
-        assert.isFalse(armed, "the other process's sweep came")
-        // Read as a sweep reads a bucket (from page 0, up to the first page missing): the 65 are there. Before, the
-        // run went on at page 3 (found full before the rebase), after 3 missing pages: on no page a sweep reads.
-        const indexed = new Set<string>()
-        for (let page = 0; page < Index.maxPages; page++) {
-          const text = Option.getOrUndefined(yield* store.get(Index.pageKey(prefix, later, page)))
-          if (text === undefined) break
-          for (const digest of Index.decodePage(text) ?? []) indexed.add(digest)
-        }
-        assert.deepStrictEqual(
-          late.filter((digest) => !indexed.has(digest)),
-          []
-        )
-      }).pipe(Effect.provide(Interfering))
+      // Bob's sign-in: batch 1 (bob, the first 63) fills `gapLater`'s page 3 after the other sweep took pages 0-2; its
+      // marker write learns that sweep, and alice's bucket, which that marker says is swept, rebases it; batches 2 and
+      // 3 (the other 65) go to `gapLater` again. Before, the run went on at page 3 (found full before the rebase), after
+      // 3 missing pages: on no page a sweep reads.
+      return sweepIntoFullLater(
+        () => (armed = true),
+        () => !armed
+      ).pipe(Effect.provide(Interfering))
     }
   )
 
   it.effect(
     "another process's sweep of a bucket the run writes to, cut short between two of its batches (its last pages removed, the marker as it was): the run's next batch reads the bucket again from its first page",
     () => {
-      const w = Index.width(3 * 3600_000)
-      // The bucket bob's session (opened at 2 widths) ends in, and so the live sessions opened then.
-      const later = Index.bucketOf(2 * w + 3 * 3600_000, w)
-      // Once `armed`, after the run's first write to page 3 of `later`, its next read of that page comes after
+      // Once `armed`, after the run's first write to page 3 of `gapLater`, its next read of that page comes after
       // another process (its clock ahead) began to sweep that bucket and was cut short: its pages 3, 2 and 1 removed
       // (a sweep removes the last first), page 0 left, the marker not written.
       let armed = false
@@ -3642,61 +3655,26 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
         KeyValueStore.make({
           ...inner,
           set: (key, value) => {
-            if (armed && key === Index.pageKey(prefix, later, 3)) written = true
+            if (armed && key === Index.pageKey(prefix, gapLater, 3)) written = true
             return inner.set(key, value)
           },
           get: (key) => {
-            if (!armed || !written || key !== Index.pageKey(prefix, later, 3)) return inner.get(key)
+            if (!armed || !written || key !== Index.pageKey(prefix, gapLater, 3)) return inner.get(key)
             armed = false
             return Effect.gen(function* () {
-              for (let page = 3; page >= 1; page--) yield* inner.remove(Index.pageKey(prefix, later, page))
+              for (let page = 3; page >= 1; page--) yield* inner.remove(Index.pageKey(prefix, gapLater, page))
               return yield* inner.get(key)
             })
           }
         })
       )
-      return Effect.gen(function* () {
-        const store = yield* KeyValueStore.KeyValueStore
-        const first = yield* run
-        const alice = yield* as(first)(session("alice"))
-        yield* settle
-        // 128 live sessions of another process on 2 pages of the bucket the next sweep reads, all kept: the first 63
-        // (alice's record) end in alice's bucket, the other 65 (opened at 2 widths, as bob) in `later`.
-        const { bucket, digests } = yield* liveBucket(store, alice, 2)
-        const record = JSON.parse(
-          Option.getOrElse(yield* store.get(yield* storageKeyOf(alice)), () => "{}")
-        ) as Record<string, unknown>
-        const moved = JSON.stringify({ ...record, createdAt: 2 * w, expiresAt: 2 * w + 3 * 3600_000 })
-        const late = digests.slice(63)
-        for (const digest of late) yield* store.set(Index.sessionKeyOf(prefix, digest), moved)
-        // `later`'s first 3 pages full: the run's first batch (bob's session first) reads them, then writes page 3.
-        for (let page = 0; page < 3; page++) {
-          const held = Array.from({ length: Index.pageSize }, (_, i) => `full${page}x${i}`.padEnd(43, "A"))
-          yield* store.set(Index.pageKey(prefix, later, page), Index.encodePage(held))
-        }
-        yield* TestClock.adjust(`${2 * w} millis`)
-        armed = true
-        // Bob's sign-in sweeps the bucket: batch 1 (bob, the first 63) writes bob to `later`'s page 3; then the other
-        // process's sweep, cut short; batches 2 and 3 (the other 65) go to `later`.
-        yield* as(first)(session("bob"))
-        // The swept bucket's pages go once the sessions it kept are written (every batch).
-        yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
-        yield* settle
-        assert.isFalse(armed, "the other process's sweep came")
-        // Read as a sweep reads a bucket (from page 0, up to the first page missing): the 65 are there. Before, the
-        // run went on at page 3 (where it wrote, after the pages it found full), after 2 missing pages: on no page a
-        // sweep reads.
-        const indexed = new Set<string>()
-        for (let page = 0; page < Index.maxPages; page++) {
-          const text = Option.getOrUndefined(yield* store.get(Index.pageKey(prefix, later, page)))
-          if (text === undefined) break
-          for (const digest of Index.decodePage(text) ?? []) indexed.add(digest)
-        }
-        assert.deepStrictEqual(
-          late.filter((digest) => !indexed.has(digest)),
-          []
-        )
-      }).pipe(Effect.provide(Interfering))
+      // Bob's sign-in: batch 1 (bob, the first 63) writes bob to `gapLater`'s page 3; then the other process's sweep,
+      // cut short; batches 2 and 3 (the other 65) go to `gapLater`. Before, the run went on at page 3 (where it wrote,
+      // after the pages it found full), after 2 missing pages: on no page a sweep reads.
+      return sweepIntoFullLater(
+        () => (armed = true),
+        () => !armed
+      ).pipe(Effect.provide(Interfering))
     }
   )
 
@@ -3756,12 +3734,7 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
         yield* until(Effect.map(store.has(Index.pageKey(prefix, bucket, 0)), (has) => !has))
         yield* settle
         const ends = Index.bucketOf(3 * 3600_000, Index.width(3 * 3600_000))
-        const indexed = new Set<string>()
-        for (let page = 0; page < Index.maxPages; page++) {
-          const text = yield* store.get(Index.pageKey(prefix, ends, page))
-          if (Option.isNone(text)) break
-          for (const digest of Index.decodePage(text.value) ?? []) indexed.add(digest)
-        }
+        const indexed = yield* indexedIn(store, ends)
         assert.strictEqual(digests.filter((digest) => !indexed.has(digest)).length, 0)
       }).pipe(Effect.provide(Failing))
     }
