@@ -194,8 +194,8 @@ export class PlexUnavailable
  * No session, its `reason` why: `NoSession` (no session cookie), `Invalid` (one that fails its signature or is
  * damaged), `Expired` (its signed expiry passed, or the session is past `sessionIdle` or `sessionMax`),
  * `SessionNotFound` (the cookie verifies, but the session store does not hold its session: signed out, replaced by a
- * later sign-in, removed, the store emptied, or another app's cookie of the same name and key) or `TokenRevoked` (plex.tv refused
- * the session's Plex token: the user signed out of Plex). Answer 401; the user signs in again.
+ * later sign-in, removed, the store emptied, or another app's cookie of the same name and key) or `TokenRevoked`
+ * (plex.tv refused the session's Plex token: the user signed out of Plex). Answer 401; the user signs in again.
  *
  * @since 0.1.0
  * @category errors
@@ -584,11 +584,13 @@ export interface WebSignInService {
     SessionStoreError
   >
   /**
-   * `GET startPath`, `GET callbackPath` (refusals as clear pages; a return that is no pending sign-in of this browser, opened again by a browser signed in to this app, a 303 to `homePath`) and `POST signOutPath`. A `HEAD` of the start or
-   * the callback path is 405 (`Allow: GET`): no PIN is created nor checked. A `GET` of the start path that is a
+   * `GET startPath`, `GET callbackPath` (refusals as clear pages; a return that is no pending sign-in of this browser,
+   * opened again by a browser signed in to this app, a 303 to `homePath`) and `POST signOutPath`. A `HEAD` of the start
+   * or the callback path is 405 (`Allow: GET`): no PIN is created nor checked. A `GET` of the start path that is a
    * browser's prefetch or prerender (`Sec-Purpose: prefetch`, the older `Purpose: prefetch`, `X-Moz: prefetch`,
-   * `X-Purpose: preview`) is 503 with `Cache-Control: no-store`, no PIN created: the browser navigates for real
-   * when the visitor follows the link. Past `startLimit` (or the visitor's `startLimitPerKey`), the start path answers 429 with `Retry-After`.
+   * `X-Purpose: preview`) is 503 with `Cache-Control: no-store`, no PIN created: the browser navigates for real when
+   * the visitor follows the link. Past `startLimit` (or the visitor's `startLimitPerKey`), the start path answers 429
+   * with `Retry-After`.
    */
   readonly routes: HttpRouter.HttpRouter
 }

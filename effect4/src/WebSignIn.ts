@@ -212,8 +212,8 @@ export class PlexUnavailable
  * No session, its `reason` why: `NoSession` (no session cookie), `Invalid` (one that fails its signature or is
  * damaged), `Expired` (its signed expiry passed, or the session is past `sessionIdle` or `sessionMax`),
  * `SessionNotFound` (the cookie verifies, but the session store does not hold its session: signed out, replaced by a
- * later sign-in, removed, the store emptied, or another app's cookie of the same name and key) or `TokenRevoked` (plex.tv refused
- * the session's Plex token: the user signed out of Plex). Answer 401; the user signs in again.
+ * later sign-in, removed, the store emptied, or another app's cookie of the same name and key) or `TokenRevoked`
+ * (plex.tv refused the session's Plex token: the user signed out of Plex). Answer 401; the user signs in again.
  *
  * @since 0.1.0
  * @category errors

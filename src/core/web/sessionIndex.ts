@@ -356,7 +356,9 @@ export interface FullPages {
   readonly from: (width: number, bucket: number) => number
   /** Says the run found `page` of `bucket` (of buckets `width` wide) full, or filled it. */
   readonly full: (width: number, bucket: number, page: number) => void
-  /** Forgets what the run found of `bucket`'s pages: some are gone ({@link resumesAfterGap}), read again from the first. */
+  /**
+   * Forgets what the run found of `bucket`'s pages: some are gone ({@link resumesAfterGap}), read again from the first.
+   */
   readonly forget: (width: number, bucket: number) => void
 }
 
