@@ -734,12 +734,14 @@ const detached: Background = (work) => Effect.as(Effect.forkDetach(work), true)
 
 /**
  * Gives up a store call's fiber: interrupts it without waiting for it (a call that cannot be interrupted ends on its
- * own), as Effect 3's Effect.disconnect does. The interruption is signalled at once (the interrupting fiber started
- * immediately), not a turn later: a fiber given up as the layer's scope closes (its parent interrupted) starts no
- * other store call, nor its own if it has not started yet.
+ * own), as Effect 3's Effect.disconnect does (its `interruptAsFork`): `interruptUnsafe`, the Fiber's documented
+ * request for interruption that does not wait, made by the giving-up fiber. No fiber waits on the call: a
+ * `Fiber.interrupt` in a fiber of its own would wait as long as a call that cannot be interrupted hangs (for good, one
+ * that never ends). The interruption is signalled at once, not a turn later: a fiber given up as the layer's scope
+ * closes (its parent interrupted) starts no other store call, nor its own if it has not started yet.
  */
 const giveUp = <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<void> =>
-  Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber), { startImmediately: true }))
+  Effect.withFiber((self) => Effect.sync(() => fiber.interruptUnsafe(self.id)))
 
 /**
  * `wait` on `call` run in a detached fiber of its own (started at once with `startImmediately`), that fiber given up
@@ -846,7 +848,7 @@ const makeWith = (
         })
 
     // A session store call a request waits for, at most Flow.storeWaitMillis: one not answered by then is a failed one
-    // (`SessionStoreError`), not a request held for ever. In a fiber of its own, interrupted by a detached fiber when
+    // (`SessionStoreError`), not a request held for ever. In a fiber of its own, interrupted without waiting for it when
     // given up: a call that cannot be interrupted (a store call that finishes once started) is given up all the same,
     // and finishes on its own (Effect 3's Effect.disconnect).
     const withinStoreWait =

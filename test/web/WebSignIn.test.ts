@@ -34,6 +34,7 @@ import {
   Redacted,
   Schema,
   Scope,
+  Supervisor,
   TestClock,
   Tracer
 } from "effect"
@@ -1705,6 +1706,56 @@ describe("WebSignIn sessions", () => {
       })
     }
   }
+
+  // A store call given up is interrupted without anything waiting for it: one that cannot be interrupted hangs on
+  // alone, the request answered at its bound (Effect.disconnect; the Effect 4 edition's giveUp once left a fiber
+  // waiting with the call: one more fiber, for good with a call that never ends). The fibers the request starts are
+  // tracked by a Supervisor given to it alone: after the answer, only the call's is running.
+  it.effect(
+    "authenticate: a read that hangs and cannot be interrupted is given up at 5 seconds with no fiber left waiting on it",
+    () => {
+      let hanging: Deferred.Deferred<void> | undefined
+      let asked = false
+      const HangingEnv = envOver(
+        (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            get: (key) => {
+              if (hanging === undefined) return inner.get(key)
+              asked = true
+              return Effect.zipRight(Effect.uninterruptible(Deferred.await(hanging)), inner.get(key))
+            }
+          }),
+        { sessionMax: "3 days" }
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        const release = yield* Deferred.make<void>()
+        const tracked = yield* Supervisor.track
+        hanging = release
+        const answered = yield* answeredAt5s(
+          Effect.supervised(service.authenticate(cookie), tracked),
+          () => asked
+        )
+        assert.isTrue(Option.isSome(answered) && Either.isLeft(answered.value), "not authenticated")
+        if (Option.isSome(answered) && Either.isLeft(answered.value)) {
+          assert.strictEqual(answered.value.left._tag, "SessionStoreError")
+        }
+        yield* settle
+        assert.strictEqual(
+          (yield* tracked.value).length,
+          1,
+          "the read's own fiber, still hanging, and no other"
+        )
+        // The call ends (it answers): nothing of the request is left running.
+        hanging = undefined
+        yield* Deferred.succeed(release, undefined)
+        yield* until(Effect.map(tracked.value, (fibers) => fibers.length === 0))
+        assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+      }).pipe(Effect.provide(HangingEnv))
+    }
+  )
 
   it.effect(
     "a request's session store call that fails, or is given up after 5 seconds, is logged (Warning), with the call's name only",

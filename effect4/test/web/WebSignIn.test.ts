@@ -20,6 +20,7 @@ import {
   Fiber,
   Layer,
   Logger,
+  Metric,
   Option,
   Redacted,
   References,
@@ -1687,6 +1688,60 @@ describe("WebSignIn sessions (Effect 4)", () => {
       })
     }
   }
+
+  // A store call given up is interrupted without anything waiting for it: one that cannot be interrupted hangs on
+  // alone, the request answered at its bound. (Given up by a Fiber.interrupt in a fiber of its own, that fiber waited
+  // as long as the call hung: one more fiber left, for good with a call that never ends.) The fibers the request starts
+  // are counted by a FiberRuntimeMetrics service given to it alone: after the answer, only the call's is running.
+  it.effect(
+    "authenticate: a read that hangs and cannot be interrupted is given up at 5 seconds with no fiber left waiting on it",
+    () => {
+      let running = 0
+      const counting: Metric.FiberRuntimeMetricsService = {
+        recordFiberStart: () => {
+          running++
+        },
+        recordFiberEnd: () => {
+          running--
+        }
+      }
+      let hanging: Deferred.Deferred<void> | undefined
+      let asked = false
+      const HangingEnv = envOver(
+        (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            get: (key) => {
+              if (hanging === undefined) return inner.get(key)
+              asked = true
+              return Effect.andThen(Effect.uninterruptible(Deferred.await(hanging)), inner.get(key))
+            }
+          }),
+        { sessionMax: "3 days" }
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        const release = yield* Deferred.make<void>()
+        hanging = release
+        const answered = yield* answeredAt5s(
+          Effect.provideService(service.authenticate(cookie), Metric.FiberRuntimeMetrics, counting),
+          () => asked
+        )
+        assert.isTrue(Option.isSome(answered) && Result.isFailure(answered.value), "not authenticated")
+        if (Option.isSome(answered) && Result.isFailure(answered.value)) {
+          assert.strictEqual(answered.value.failure._tag, "SessionStoreError")
+        }
+        yield* settle
+        assert.strictEqual(running, 1, "the read's own fiber, still hanging, and no other")
+        // The call ends (it answers): nothing of the request is left running.
+        hanging = undefined
+        yield* Deferred.succeed(release, undefined)
+        yield* until(Effect.sync(() => running === 0))
+        assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+      }).pipe(Effect.provide(HangingEnv))
+    }
+  )
 
   it.effect(
     "a request's session store call that fails, or is given up after 5 seconds, is logged (Warning), with the call's name only",
